@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file book.h
+ * @brief The customer book: customers with transactions and attributes, stored by column.
+ * @defgroup book Customer book
+ *
+ * A book interns customer ids (any UTF-8 string up to TIER_BOOK_LIMIT_ID_LENGTH bytes) to dense
+ * indices 0..n-1 in order of first appearance, keeps per-customer running figures (first and last
+ * purchase, purchase-days, transactions, net amount and margin) and, unless told not to, every
+ * transaction (day, amount, optional margin) in columnar arrays.
+ *
+ * Amounts are stored as exact fixed-point numbers with four decimal places; a double handed in is
+ * rounded to the nearest 0.0001. Negative amounts are refunds: they are netted into the amount
+ * and margin totals but are not purchases (they move neither recency nor frequency). A $0 row is a
+ * purchase. Every call that changes a book is all-or-nothing.
+ * @{
+ */
+#ifndef TIER_BOOK_H
+#define TIER_BOOK_H
+
+#include "common.h"
+
+TIER_BEGIN_DECL
+
+/** The customer book (opaque). @since 0.1.0 */
+typedef struct tier_book tier_book;
+
+/** Keys for tier_book_set_option(). Values are ABI. @since 0.1.0 */
+typedef enum tier_book_option {
+    /** 1 (default): keep every transaction; 0: keep only per-customer figures (constant memory per
+     * customer). Can only be changed while the book is empty. */
+    TIER_BOOK_OPT_KEEP_TRANSACTIONS = 1,
+    /** Transactions dated on or after this day are not stored but counted as ignored (see
+     * TIER_BOOK_STAT_IGNORED_ROWS); default INT32_MAX (none ignored). */
+    TIER_BOOK_OPT_IGNORE_FROM_DAY = 2,
+    /** Longest customer id in bytes (default 256, at most 65535). */
+    TIER_BOOK_LIMIT_ID_LENGTH = 100,
+    /** Most customers (default 100,000,000). */
+    TIER_BOOK_LIMIT_CUSTOMERS = 101,
+    /** Most rows accepted by one call (default 100,000,000). */
+    TIER_BOOK_LIMIT_ROWS_PER_CALL = 102,
+    /** Most distinct attribute names (default 1024). */
+    TIER_BOOK_LIMIT_ATTRIBUTES = 103,
+    /** Longest attribute name or text value in bytes (default 4096). */
+    TIER_BOOK_LIMIT_TEXT_LENGTH = 104
+} tier_book_option;
+
+/** Per-customer figures for tier_book_customer_stat(). Values are ABI. @since 0.1.0 */
+typedef enum tier_book_stat {
+    TIER_BOOK_STAT_FIRST_PURCHASE = 1, /**< day of the first purchase (NaN if none) */
+    TIER_BOOK_STAT_LAST_PURCHASE = 2,  /**< day of the last purchase (NaN if none) */
+    TIER_BOOK_STAT_PURCHASE_DAYS = 3,  /**< distinct days with a purchase (amount >= 0) */
+    TIER_BOOK_STAT_PURCHASES = 4,      /**< purchase rows (amount >= 0) */
+    TIER_BOOK_STAT_REFUNDS = 5,        /**< refund rows (amount < 0) */
+    TIER_BOOK_STAT_NET_AMOUNT = 6,     /**< sum of all amounts, refunds netted */
+    TIER_BOOK_STAT_NET_MARGIN = 7,     /**< sum of the margins given (NaN if none was given) */
+    TIER_BOOK_STAT_IGNORED_ROWS = 8    /**< book-wide: rows ignored by TIER_BOOK_OPT_IGNORE_FROM_DAY */
+} tier_book_stat;
+
+/**
+ * Creates an empty book.
+ * @param[out] out the new book, owned by the caller (free with tier_book_free()); NULL on failure.
+ * @param alloc the allocator for everything the book holds; NULL for malloc. Copied.
+ * @return TIER_OK or TIER_ENOMEM.
+ * @since 0.1.0
+ */
+TIER_API TIER_WARN_UNUSED_RESULT int tier_book_new(tier_book **out, const tier_allocator *alloc);
+
+/** Frees a book and everything it owns; NULL is a no-op. @since 0.1.0 */
+TIER_API void tier_book_free(tier_book *book);
+
+/**
+ * Text describing the last failure on this book; "" when none. Borrowed: valid until the next call
+ * on the book. Never NULL (also for a NULL book).
+ * @since 0.1.0
+ */
+TIER_API const char *tier_book_last_error(const tier_book *book);
+
+/**
+ * Sets an option or limit (see ::tier_book_option).
+ * @return TIER_OK, TIER_EINVAL for an unknown key, TIER_ERANGE for a value out of bounds,
+ *         TIER_ESTATE when the option cannot change any more.
+ * @since 0.1.0
+ */
+TIER_API int tier_book_set_option(tier_book *book, int option, int64_t value);
+
+/** Reads an option or limit into `*out`. @return TIER_OK or TIER_EINVAL. @since 0.1.0 */
+TIER_API int tier_book_get_option(const tier_book *book, int option, int64_t *out);
+
+/**
+ * Adds one transaction, creating the customer on first sight. Inputs are copied.
+ * @param id the customer id, `id_len` bytes (need not be NUL-terminated); valid UTF-8, not empty.
+ * @param day the day number (see date.h).
+ * @param amount the amount; negative for a refund. Must be finite, |amount| <= 1e12.
+ * @param margin the margin, or NaN when unknown.
+ * @return TIER_OK, TIER_EINVAL (bad id or amount), TIER_ERANGE (limit, date or sum overflow),
+ *         TIER_ENOMEM. On failure the book is unchanged.
+ * @since 0.1.0
+ */
+TIER_API int tier_book_add_txn(tier_book *book, const char *id, size_t id_len, int32_t day,
+                               double amount, double margin);
+
+/**
+ * Adds `n` transactions from columns (the fast path). Ids are given Arrow-style: the id of row i is
+ * the bytes id_data[id_offsets[i] .. id_offsets[i+1]), so `id_offsets` has n+1 entries. `margins`
+ * may be NULL; NaN entries mean unknown. All arrays are copied. All-or-nothing: on failure no row
+ * is added and the last error names the first bad row (0-based).
+ * @return as tier_book_add_txn().
+ * @since 0.1.0
+ */
+TIER_API int tier_book_add_txns(tier_book *book, size_t n, const char *id_data,
+                                const size_t *id_offsets, const int32_t *days,
+                                const double *amounts, const double *margins);
+
+/**
+ * Adds a customer without transactions, or finds it.
+ * @param[out] out_index the customer's index (may be NULL).
+ * @return TIER_OK, TIER_EINVAL, TIER_ERANGE or TIER_ENOMEM.
+ * @since 0.1.0
+ */
+TIER_API int tier_book_add_customer(tier_book *book, const char *id, size_t id_len,
+                                    size_t *out_index);
+
+/**
+ * Finds a customer by id.
+ * @param[out] out_index the index; untouched when not found.
+ * @return TIER_OK or TIER_ENOTFOUND.
+ * @since 0.1.0
+ */
+TIER_API int tier_book_find(const tier_book *book, const char *id, size_t id_len, size_t *out_index);
+
+/** Number of customers. @since 0.1.0 */
+TIER_API size_t tier_book_customer_count(const tier_book *book);
+
+/** Number of stored transactions (0 when transactions are not kept). @since 0.1.0 */
+TIER_API size_t tier_book_txn_count(const tier_book *book);
+
+/**
+ * The id of customer `index`, NUL-terminated; `*out_len` (may be NULL) gets its length.
+ * Borrowed from the book: valid until the book is changed or freed. NULL for a bad index.
+ * @since 0.1.0
+ */
+TIER_API const char *tier_book_customer_id(const tier_book *book, size_t index, size_t *out_len);
+
+/**
+ * Reads one per-customer figure (see ::tier_book_stat) as a double.
+ * @return TIER_OK, TIER_EINVAL (bad key) or TIER_ERANGE (bad index).
+ * @since 0.1.0
+ */
+TIER_API int tier_book_customer_stat(const tier_book *book, size_t index, int stat, double *out);
+
+/**
+ * Reads stored transaction `t` (0 .. tier_book_txn_count()-1, in insertion order). Any output may
+ * be NULL; `*margin` is NaN when unknown.
+ * @return TIER_OK or TIER_ERANGE.
+ * @since 0.1.0
+ */
+TIER_API int tier_book_txn(const tier_book *book, size_t t, size_t *customer, int32_t *day,
+                           double *amount, double *margin);
+
+/** Earliest and latest transaction day in the book. @return TIER_OK or TIER_ENOTFOUND when empty. @since 0.1.0 */
+TIER_API int tier_book_day_range(const tier_book *book, int32_t *first, int32_t *last);
+
+/**
+ * Sets a numeric attribute of customer `index` (NaN clears it). The name is copied.
+ * @return TIER_OK, TIER_EINVAL, TIER_ERANGE (index or limit) or TIER_ENOMEM.
+ * @since 0.1.0
+ */
+TIER_API int tier_book_set_number(tier_book *book, size_t index, const char *name, double value);
+
+/**
+ * Sets a text attribute of customer `index` (NULL clears it). Name and value are copied; the
+ * value must be valid UTF-8.
+ * @return TIER_OK, TIER_EINVAL, TIER_ERANGE or TIER_ENOMEM.
+ * @since 0.1.0
+ */
+TIER_API int tier_book_set_text(tier_book *book, size_t index, const char *name, const char *value);
+
+/**
+ * Reads a numeric attribute. @return TIER_OK, TIER_ENOTFOUND (not set) or TIER_ERANGE.
+ * @since 0.1.0
+ */
+TIER_API int tier_book_get_number(const tier_book *book, size_t index, const char *name, double *out);
+
+/**
+ * Reads a text attribute; `*out` is borrowed from the book (valid until it changes).
+ * @return TIER_OK, TIER_ENOTFOUND or TIER_ERANGE.
+ * @since 0.1.0
+ */
+TIER_API int tier_book_get_text(const tier_book *book, size_t index, const char *name,
+                                const char **out);
+
+TIER_END_DECL
+
+/** @} */
+#endif

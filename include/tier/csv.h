@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file csv.h
+ * @brief CSV reader that loads transaction logs into a book.
+ * @defgroup csv CSV reader
+ *
+ * Reads RFC 4180 CSV (quoted fields with doubled quotes and embedded delimiters or line breaks,
+ * LF or CRLF line ends, an optional UTF-8 byte-order mark) with any one-byte delimiter, or with
+ * runs of spaces and tabs as the delimiter. Columns are chosen by name, from the header line or
+ * from names given for a headerless file. Dates are ISO (YYYY-MM-DD) or YYYYMMDD. Amounts are
+ * decimal numbers (optional sign, optional exponent, at most four decimal places after scaling).
+ * Empty lines are skipped. Loading is all-or-nothing: on the first bad row nothing is added to the
+ * book and the reader's last error names the line, the column and the reason.
+ * @{
+ */
+#ifndef TIER_CSV_H
+#define TIER_CSV_H
+
+#include "common.h"
+#include "book.h"
+#include "io.h"
+
+TIER_BEGIN_DECL
+
+/** A configured CSV reader (opaque). @since 0.1.0 */
+typedef struct tier_csv tier_csv;
+
+/** Delimiter value meaning "one or more spaces or tabs" (leading blanks are ignored). @since 0.1.0 */
+#define TIER_CSV_WHITESPACE (-1)
+
+/** Column roles for tier_csv_set_column(). Values are ABI. @since 0.1.0 */
+typedef enum tier_csv_role {
+    TIER_CSV_ID = 1,     /**< customer id (default name "customer_id") */
+    TIER_CSV_DATE = 2,   /**< transaction date (default name "date") */
+    TIER_CSV_AMOUNT = 3, /**< amount (default name "amount") */
+    TIER_CSV_MARGIN = 4  /**< optional margin (default: none) */
+} tier_csv_role;
+
+/** Limits for tier_csv_set_limit(). Values are ABI. @since 0.1.0 */
+typedef enum tier_csv_limit {
+    TIER_CSV_LIMIT_FIELDS = 1,       /**< most fields per line (default 1024) */
+    TIER_CSV_LIMIT_FIELD_LENGTH = 2, /**< longest field in bytes (default 65536) */
+    TIER_CSV_LIMIT_ROWS = 3          /**< most data rows per load (default 2^40) */
+} tier_csv_limit;
+
+/**
+ * Progress callback: `done` of `total` bytes read (total is 0 when unknown). Return 0 to go on,
+ * non-zero to abort the load with TIER_EUSER.
+ * @since 0.1.0
+ */
+typedef int (*tier_progress_cb)(void *ud, uint64_t done, uint64_t total);
+
+/**
+ * Creates a reader with the defaults: delimiter ',', header line present, columns customer_id,
+ * date, amount, date format TIER_DATE_AUTO.
+ * @param[out] out the reader, owned by the caller; NULL on failure.
+ * @param alloc the allocator (NULL for malloc); copied.
+ * @return TIER_OK or TIER_ENOMEM.
+ * @since 0.1.0
+ */
+TIER_API TIER_WARN_UNUSED_RESULT int tier_csv_new(tier_csv **out, const tier_allocator *alloc);
+
+/** Frees a reader; NULL is a no-op. @since 0.1.0 */
+TIER_API void tier_csv_free(tier_csv *csv);
+
+/**
+ * Text of the last failure, e.g. `line 12, column 3 (amount): not a number: "12,5x"`; "" when
+ * none. Borrowed, never NULL.
+ * @since 0.1.0
+ */
+TIER_API const char *tier_csv_last_error(const tier_csv *csv);
+
+/** 1-based line of the last parse error, 0 when none. @since 0.1.0 */
+TIER_API uint64_t tier_csv_error_line(const tier_csv *csv);
+
+/** 1-based column (field number) of the last parse error, 0 when none or not field-specific. @since 0.1.0 */
+TIER_API uint64_t tier_csv_error_column(const tier_csv *csv);
+
+/**
+ * Sets the delimiter: any byte other than '"', CR, LF and NUL, or TIER_CSV_WHITESPACE.
+ * @return TIER_OK or TIER_EINVAL.
+ * @since 0.1.0
+ */
+TIER_API int tier_csv_set_delimiter(tier_csv *csv, int delimiter);
+
+/** Says whether the first line is a header (1, default) or data (0). @return TIER_OK. @since 0.1.0 */
+TIER_API int tier_csv_set_header(tier_csv *csv, int has_header);
+
+/**
+ * Names the columns of a headerless file, comma-separated ("customer_id,sample,date,cds,amount").
+ * With a header line present, the given names replace the header's. NULL forgets them.
+ * @return TIER_OK, TIER_EINVAL (empty or duplicate name) or TIER_ENOMEM.
+ * @since 0.1.0
+ */
+TIER_API int tier_csv_set_column_names(tier_csv *csv, const char *names);
+
+/**
+ * Chooses the column, by name, that plays a role (see ::tier_csv_role). NULL clears an optional
+ * role. Names are matched exactly after trimming surrounding blanks.
+ * @return TIER_OK, TIER_EINVAL or TIER_ENOMEM.
+ * @since 0.1.0
+ */
+TIER_API int tier_csv_set_column(tier_csv *csv, int role, const char *name);
+
+/** Sets the date format (see ::tier_date_format). @return TIER_OK or TIER_EINVAL. @since 0.1.0 */
+TIER_API int tier_csv_set_date_format(tier_csv *csv, int format);
+
+/** Sets a limit (see ::tier_csv_limit). @return TIER_OK, TIER_EINVAL or TIER_ERANGE. @since 0.1.0 */
+TIER_API int tier_csv_set_limit(tier_csv *csv, int limit, uint64_t value);
+
+/** Installs a progress callback (NULL removes it). @return TIER_OK. @since 0.1.0 */
+TIER_API int tier_csv_set_progress(tier_csv *csv, tier_progress_cb cb, void *ud);
+
+/** Replaces the I/O layer (NULL restores the default); the table is copied. @return TIER_OK or TIER_EVERSION. @since 0.1.0 */
+TIER_API int tier_csv_set_io(tier_csv *csv, const tier_io *io);
+
+/**
+ * Loads a whole file into `book`, all or nothing.
+ * @return TIER_OK, TIER_EIO, TIER_EPARSE (bad text: line, column, reason in the last error),
+ *         TIER_ERANGE, TIER_EINVAL, TIER_ENOMEM or TIER_EUSER (progress callback aborted). The
+ *         reader's last error tells why; the book is unchanged on failure.
+ * @since 0.1.0
+ */
+TIER_API int tier_csv_read_file(tier_csv *csv, tier_book *book, const char *path);
+
+/**
+ * Loads `len` bytes of CSV text into `book`, all or nothing; same rules as tier_csv_read_file().
+ * @since 0.1.0
+ */
+TIER_API int tier_csv_read_buffer(tier_csv *csv, tier_book *book, const char *data, size_t len);
+
+/** Data rows read by the last successful load. @since 0.1.0 */
+TIER_API uint64_t tier_csv_rows_read(const tier_csv *csv);
+
+TIER_END_DECL
+
+/** @} */
+#endif

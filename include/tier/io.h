@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file io.h
+ * @brief The replaceable file I/O layer used for every file libtier reads or writes.
+ * @defgroup io File I/O layer
+ *
+ * By default libtier uses POSIX open/read/write/fsync/rename/close. A host (or a test that injects
+ * faults) may pass its own table to any object that touches files. Each hook returns 0 or a
+ * negative errno-style value (e.g. -EIO); read/write return the byte count or a negative value.
+ * @{
+ */
+#ifndef TIER_IO_H
+#define TIER_IO_H
+
+#include "common.h"
+
+TIER_BEGIN_DECL
+
+/** Current version of ::tier_io. @since 0.1.0 */
+#define TIER_IO_VERSION 1
+
+/** Open for reading. @since 0.1.0 */
+#define TIER_IO_READ 1
+/** Create or truncate for writing. @since 0.1.0 */
+#define TIER_IO_WRITE 2
+
+/**
+ * File I/O hooks. `version` comes first; members are only ever appended. Handles are `void *`.
+ * @since 0.1.0
+ */
+typedef struct tier_io {
+    unsigned int version; /**< TIER_IO_VERSION */
+    /** Opens `path` (TIER_IO_READ or TIER_IO_WRITE); sets `*out` and returns 0, or a negative errno. */
+    int (*open)(void *ud, const char *path, int mode, void **out);
+    /** Reads up to `size` bytes; returns the count (0 at end of file) or a negative errno. */
+    int64_t (*read)(void *ud, void *file, void *buf, size_t size);
+    /** Writes up to `size` bytes; returns the count written or a negative errno. */
+    int64_t (*write)(void *ud, void *file, const void *buf, size_t size);
+    /** Flushes the file to stable storage; 0 or a negative errno. */
+    int (*sync)(void *ud, void *file);
+    /** Closes the file; 0 or a negative errno. The handle is gone either way. */
+    int (*close)(void *ud, void *file);
+    /** Atomically renames `from` to `to`; 0 or a negative errno. */
+    int (*rename)(void *ud, const char *from, const char *to);
+    /** Removes `path`; 0 or a negative errno. */
+    int (*remove)(void *ud, const char *path);
+    /** Size of the open file in bytes, or a negative errno (optional: may be NULL). */
+    int64_t (*size)(void *ud, void *file);
+    void *ud; /**< user pointer passed to every hook */
+} tier_io;
+
+/**
+ * The built-in POSIX I/O table (static, never NULL).
+ * @since 0.1.0
+ */
+TIER_API const tier_io *tier_io_default(void);
+
+TIER_END_DECL
+
+/** @} */
+#endif

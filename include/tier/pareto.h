@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file pareto.h
+ * @brief The built-in Pareto/ABC model: classes by cumulative share of a criterion.
+ * @defgroup pareto Pareto/ABC model
+ *
+ * Customers are sorted by the criterion, descending, ties broken by id (bytewise ascending).
+ * With the criterion total S over customers with a positive value, class A holds the customers up
+ * to and including the first one whose cumulative sum reaches threshold_a * S (default 0.80), B
+ * those up to and including the one reaching threshold_b * S (default 0.95), C the rest
+ * (including every customer whose criterion is zero, negative or missing). Comparisons are exact.
+ *
+ * Outputs: value (the criterion), share (the customer's share of S), cum_share and class (label
+ * A/B/C).
+ * @{
+ */
+#ifndef TIER_PARETO_H
+#define TIER_PARETO_H
+
+#include "common.h"
+#include "model.h"
+#include "frame.h"
+
+TIER_BEGIN_DECL
+
+/** Options of the Pareto model (tier_pareto_set_option()). Values are ABI. @since 0.1.0 */
+typedef enum tier_pareto_option {
+    TIER_PARETO_OPT_THRESHOLD_A = 1, /**< cumulative share that closes class A, (0,1] (default 0.80) */
+    TIER_PARETO_OPT_THRESHOLD_B = 2, /**< cumulative share that closes class B, [A,1] (default 0.95) */
+    TIER_PARETO_OPT_AS_OF = 3,       /**< as-of day for book criteria; default: day after the last transaction */
+    TIER_PARETO_OPT_WINDOW = 4       /**< window in days for book criteria; 0 = all history (default) */
+} tier_pareto_option;
+
+/**
+ * Creates a Pareto model named `name` (NULL for "pareto") with the criterion "revenue".
+ * @param[out] out the model, owned by the caller; NULL on failure.
+ * @return TIER_OK, TIER_EINVAL or TIER_ENOMEM.
+ * @since 0.1.0
+ */
+TIER_API TIER_WARN_UNUSED_RESULT int tier_pareto_new(tier_model **out, const char *name,
+                                                     const tier_allocator *alloc);
+
+/**
+ * Chooses the criterion: "revenue" (net amount before the as-of day), "margin" (net margin), or
+ * the full name of a number column of the input frame (e.g. "clv.clv"). Forgets a fit.
+ * @return TIER_OK, TIER_EINVAL or TIER_ENOMEM.
+ * @since 0.1.0
+ */
+TIER_API int tier_pareto_set_criterion(tier_model *model, const char *criterion);
+
+/** Sets an option (see ::tier_pareto_option). @return TIER_OK, TIER_EINVAL or TIER_ERANGE. @since 0.1.0 */
+TIER_API int tier_pareto_set_option(tier_model *model, int option, double value);
+
+/**
+ * Summary of class 0 (A), 1 (B) or 2 (C) from the columns a Pareto model named `name` wrote into
+ * `frame`: customers in the class, their criterion sum, and both as shares of all customers and
+ * of the positive criterion total. Outputs may be NULL.
+ * @return TIER_OK, TIER_ENOTFOUND (no such columns) or TIER_EINVAL.
+ * @since 0.1.0
+ */
+TIER_API int tier_pareto_summary(const tier_frame *frame, const char *name, int cls,
+                                 size_t *customers, double *value, double *customer_share,
+                                 double *value_share);
+
+TIER_END_DECL
+
+/** @} */
+#endif

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file result.h
+ * @brief One run: models fitted and scored on a book, then a policy applied to every customer.
+ * @defgroup result Run result
+ *
+ * The result owns a frame with every model's columns plus two label columns: "tier" (the tier
+ * names) and "reason" (the rule names); row i is customer i of the book.
+ * @{
+ */
+#ifndef TIER_RESULT_H
+#define TIER_RESULT_H
+
+#include "common.h"
+#include "book.h"
+#include "frame.h"
+#include "model.h"
+#include "policy.h"
+#include "io.h"
+
+TIER_BEGIN_DECL
+
+/** A run result (opaque). @since 0.1.0 */
+typedef struct tier_result tier_result;
+
+/**
+ * Creates an empty result.
+ * @param[out] out the result, owned by the caller; NULL on failure.
+ * @return TIER_OK or TIER_ENOMEM.
+ * @since 0.1.0
+ */
+TIER_API TIER_WARN_UNUSED_RESULT int tier_result_new(tier_result **out, const tier_allocator *alloc);
+
+/** Frees a result; NULL is a no-op. @since 0.1.0 */
+TIER_API void tier_result_free(tier_result *result);
+
+/** Text of the last failure ("" when none); borrowed, never NULL. @since 0.1.0 */
+TIER_API const char *tier_result_last_error(const tier_result *result);
+
+/**
+ * Runs the pipeline: each model in order is fitted (unless already fitted) on `book` with the
+ * columns of the models before it, then scores into the result's frame; then `policy` assigns a
+ * tier to every customer. Replaces the previous contents only on success (all or nothing).
+ * @param models `model_count` models; their names must be distinct.
+ * @return TIER_OK or the first failure's status (the last error names the model or rule).
+ * @since 0.1.0
+ */
+TIER_API int tier_result_run(tier_result *result, const tier_book *book, tier_model *const *models,
+                             size_t model_count, const tier_policy *policy);
+
+/** The frame of all columns (borrowed; NULL before the first successful run). @since 0.1.0 */
+TIER_API const tier_frame *tier_result_frame(const tier_result *result);
+
+/** Number of customers in the result. @since 0.1.0 */
+TIER_API size_t tier_result_customer_count(const tier_result *result);
+
+/** Tier index of customer `i`, -1 when no rule matched or `i` is out of range. @since 0.1.0 */
+TIER_API int tier_result_tier(const tier_result *result, size_t i);
+
+/** Number of tiers of the policy used. @since 0.1.0 */
+TIER_API size_t tier_result_tier_count(const tier_result *result);
+
+/** Name of tier `tier` (borrowed), NULL when out of range. @since 0.1.0 */
+TIER_API const char *tier_result_tier_name(const tier_result *result, size_t tier);
+
+/** Reason (name of the rule that matched) for customer `i` (borrowed), "" when none. @since 0.1.0 */
+TIER_API const char *tier_result_reason(const tier_result *result, size_t i);
+
+/**
+ * Summary of tier `tier`: customers in it and their net revenue (amounts before the as-of day of
+ * the first time-based model, or all amounts). Outputs may be NULL.
+ * @return TIER_OK or TIER_ERANGE.
+ * @since 0.1.0
+ */
+TIER_API int tier_result_summary(const tier_result *result, size_t tier, size_t *customers,
+                                 double *revenue);
+
+/** Output formats for tier_result_write(). Values are ABI. @since 0.1.0 */
+typedef enum tier_output_format {
+    TIER_OUTPUT_CSV = 1, /**< RFC 4180 CSV with a header line, LF line ends */
+    TIER_OUTPUT_JSON = 2 /**< a JSON array with one object per customer */
+} tier_output_format;
+
+/** The default output columns (see tier_result_write()). @since 0.1.0 */
+#define TIER_RESULT_DEFAULT_COLUMNS                                                           \
+    "customer_id,tier,r=rfm.r,f=rfm.f,m=rfm.m:2,tenure=rfm.tenure,r_score=rfm.r_score,"      \
+    "f_score=rfm.f_score,m_score=rfm.m_score,segment=rfm.segment,value_class=rfm.value_class," \
+    "pareto_class=pareto.class,reason"
+
+/**
+ * Receives output bytes. Return 0 to go on, non-zero to stop the write with TIER_EUSER.
+ * @since 0.1.0
+ */
+typedef int (*tier_write_cb)(void *ud, const char *data, size_t len);
+
+/**
+ * Writes one row per customer (in book order) to a callback. `columns` is a comma-separated list
+ * of items `header=source[:decimals]` or just `source` (the header is then the source name);
+ * a source is "customer_id", "tier", "reason" or a frame column's full name; `:decimals` (0..9)
+ * prints a number column with that many decimals, otherwise numbers print in the shortest form
+ * that reads back exactly. Missing values are empty (CSV) or null (JSON). NULL columns means
+ * TIER_RESULT_DEFAULT_COLUMNS.
+ * @return TIER_OK, TIER_ENOTFOUND (unknown column), TIER_EINVAL (bad list or format),
+ *         TIER_ESTATE (no run yet), TIER_ENOMEM or TIER_EUSER (the callback stopped).
+ * @since 0.1.0
+ */
+TIER_API int tier_result_write(const tier_result *result, const tier_book *book,
+                               const char *columns, int format, tier_write_cb cb, void *ud);
+
+/**
+ * Writes the same output to the file `path` atomically: into a temporary file beside it, which is
+ * synced and then renamed over `path`; on failure `path` is untouched and no temporary remains.
+ * `io` may be NULL for the default POSIX layer.
+ * @return as tier_result_write(), or TIER_EIO.
+ * @since 0.1.0
+ */
+TIER_API int tier_result_save(const tier_result *result, const tier_book *book, const char *columns,
+                              int format, const char *path, const tier_io *io);
+
+TIER_END_DECL
+
+/** @} */
+#endif

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the library's source files: allocation through the per-handle allocator,
+ * per-handle error text, UTF-8 checks and exact fixed-point amounts. Never installed. */
+#ifndef TIER_INTERNAL_H
+#define TIER_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tier.h"
+
+/* Size of the error text buffer each handle embeds (no allocation is needed to report ENOMEM). */
+#define TIER__ERR_SIZE 512
+
+/* Amounts are int64 fixed point with four decimals: exact sums, exact comparisons. */
+#define TIER__FIXED_SCALE 10000
+/* Largest |amount| accepted for one row (1e12 currency units). */
+#define TIER__AMOUNT_MAX 1e12
+
+#if defined(__GNUC__)
+#define TIER__PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define TIER__LIKELY(x) __builtin_expect(!!(x), 1)
+#define TIER__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define TIER__PRINTF(f, a)
+#define TIER__LIKELY(x) (x)
+#define TIER__UNLIKELY(x) (x)
+#endif
+
+/* Copies `src` (NULL or all-NULL hooks = malloc family) into `dst` with every hook set. */
+void tier__alloc_init(tier_allocator *dst, const tier_allocator *src);
+void *tier__malloc(const tier_allocator *a, size_t size);
+void *tier__realloc(const tier_allocator *a, void *ptr, size_t size);
+void tier__free(const tier_allocator *a, void *ptr);
+/* Zeroed allocation of n*size bytes; NULL on overflow or failure. */
+void *tier__calloc(const tier_allocator *a, size_t n, size_t size);
+/* Grows *ptr (elements of `elem` bytes) so it holds at least `need` elements, doubling.
+ * Returns TIER_OK or TIER_ENOMEM/TIER_ERANGE with *ptr and *cap unchanged. */
+int tier__grow(const tier_allocator *a, void **ptr, size_t *cap, size_t need, size_t elem);
+/* Copies `len` bytes plus a NUL; NULL on failure. */
+char *tier__strndup(const tier_allocator *a, const char *s, size_t len);
+char *tier__strdup(const tier_allocator *a, const char *s);
+
+/* Formats into a handle's error buffer (TIER__ERR_SIZE bytes), truncating safely. */
+void tier__errorf(char *buf, const char *fmt, ...) TIER__PRINTF(2, 3);
+
+/* 1 when s[0..len) is valid UTF-8 without NUL bytes, else 0. */
+int tier__utf8_valid(const char *s, size_t len);
+
+/* double -> fixed point; TIER_EINVAL for NaN/inf, TIER_ERANGE beyond TIER__AMOUNT_MAX. */
+int tier__fixed_from_double(double value, int64_t *out);
+double tier__fixed_to_double(int64_t value);
+/* a + b with overflow check; TIER_ERANGE on overflow (out untouched). */
+int tier__add_i64(int64_t a, int64_t b, int64_t *out);
+
+#endif
