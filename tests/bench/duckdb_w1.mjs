@@ -1,0 +1,68 @@
+// duckdb_w1.mjs - DuckDB peer for benchmark workload W1 (tests/bench/README.md).
+//
+//   node duckdb_w1.mjs INPUT.csv OUTPUT.csv [THREADS] [AS_OF]
+//
+// THREADS defaults to $DUCKDB_THREADS, else 2.  AS_OF defaults to 2025-01-01.
+// Writes customer_id,r,f,m,tenure,r_score,f_score,m_score,pareto_class
+// (one row per customer, any order).  M is summed as DECIMAL (exact to the
+// cent); the Pareto comparisons are done in integer cents.
+import { DuckDBInstance } from '@duckdb/node-api';
+
+const [input, output, threadsArg, asOfArg] = process.argv.slice(2);
+if (!input || !output) {
+  console.error('usage: node duckdb_w1.mjs INPUT.csv OUTPUT.csv [THREADS] [AS_OF]');
+  process.exit(2);
+}
+const threads = String(parseInt(threadsArg || process.env.DUCKDB_THREADS || '2', 10));
+const asOf = asOfArg || '2025-01-01';
+if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) {
+  console.error(`bad as-of date: ${asOf}`);
+  process.exit(2);
+}
+const lit = (s) => `'${String(s).replace(/'/g, "''")}'`;
+
+const sql = `
+COPY (
+  WITH tx AS (
+    SELECT * FROM read_csv(${lit(input)},
+      header = true, delim = ',', quote = '"',
+      columns = {'customer_id': 'VARCHAR', 'date': 'DATE', 'amount': 'DECIMAL(18,2)'})
+  ),
+  agg AS (
+    SELECT customer_id,
+           DATE ${lit(asOf)} - max(date) AS r,
+           count(*)                      AS f,
+           sum(amount)                   AS m,
+           DATE ${lit(asOf)} - min(date) AS tenure
+    FROM tx
+    GROUP BY customer_id
+  ),
+  cents AS (
+    SELECT *, CAST(m * 100 AS BIGINT) AS mc FROM agg
+  ),
+  ranked AS (
+    SELECT *,
+      ntile(5) OVER (ORDER BY r DESC, customer_id) AS r_score,
+      ntile(5) OVER (ORDER BY f ASC, customer_id)  AS f_score,
+      ntile(5) OVER (ORDER BY mc ASC, customer_id) AS m_score,
+      sum(mc) OVER (ORDER BY mc DESC, customer_id
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - mc AS cum_before,
+      sum(mc) OVER () AS total
+    FROM cents
+  )
+  SELECT customer_id, r, f, m, tenure, r_score, f_score, m_score,
+         CASE WHEN cum_before * 100 < total * 80 THEN 'A'
+              WHEN cum_before * 100 < total * 95 THEN 'B'
+              ELSE 'C' END AS pareto_class
+  FROM ranked
+) TO ${lit(output)} (FORMAT csv, HEADER true, DELIMITER ',');
+`;
+
+const instance = await DuckDBInstance.create(':memory:', {
+  threads,
+  preserve_insertion_order: 'false',
+});
+const connection = await instance.connect();
+await connection.run(sql);
+connection.closeSync?.();
+instance.closeSync?.();

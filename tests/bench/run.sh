@@ -1,0 +1,409 @@
+#!/usr/bin/env bash
+# run.sh - one-command benchmark for workload W1 (docs: tests/bench/README.md).
+#
+#   bash tests/bench/run.sh [--sizes 1m,10m] [--runs N] [--skip-slow]
+#                           [--tools libtier,duckdb-2t,duckdb-1t,pandas,sqlite3,cat]
+#
+# Environment:
+#   BENCH_DATA    data + outputs directory (default: <repo>/build/bench-data)
+#   TIER_BIN      libtier CLI (default: <repo>/build/tier)
+#   BENCH_SEED    generator seed (default: 1)
+#   PANDAS_PYTHON interpreter with pandas (default: /usr/bin/python3)
+#   PYTHON        interpreter for compare.py, stdlib only (default: python3)
+#   CC            C compiler for gen_w1 (default: cc)
+#
+# The Markdown table goes to stdout (and to $BENCH_DATA/results-*.md); progress
+# goes to stderr.  Exit status is non-zero if any tool failed or any output
+# disagreed.
+set -uo pipefail
+export LC_ALL=C
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+
+abspath() { case $1 in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$PWD/$1" ;; esac; }
+
+BENCH_DATA=$(abspath "${BENCH_DATA:-$ROOT/build/bench-data}")
+TIER_BIN=$(abspath "${TIER_BIN:-$ROOT/build/tier}")
+BENCH_SEED=${BENCH_SEED:-1}
+PANDAS_PYTHON=${PANDAS_PYTHON:-/usr/bin/python3}
+CC=${CC:-cc}
+AS_OF=2025-01-01
+TIME_BIN=/usr/bin/time
+
+SIZES=1m,10m
+RUNS=5
+SKIP_SLOW=0
+TOOLS_ALL=(libtier duckdb-2t duckdb-1t pandas sqlite3 cat)
+TOOLS_REQ=$(IFS=,; echo "${TOOLS_ALL[*]}")
+
+usage() {
+  sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
+  exit 2
+}
+
+say() { printf '%s\n' "$*" >&2; }
+
+# ------------------------------------------------------------------ options
+parse_args() {
+  while [[ $# -gt 0 ]]; do
+    case $1 in
+      --sizes) SIZES=${2:?}; shift 2 ;;
+      --sizes=*) SIZES=${1#*=}; shift ;;
+      --runs) RUNS=${2:?}; shift 2 ;;
+      --runs=*) RUNS=${1#*=}; shift ;;
+      --skip-slow) SKIP_SLOW=1; shift ;;
+      --tools) TOOLS_REQ=${2:?}; shift 2 ;;
+      --tools=*) TOOLS_REQ=${1#*=}; shift ;;
+      -h|--help) usage ;;
+      *) say "unknown argument: $1"; usage ;;
+    esac
+  done
+  [[ $RUNS =~ ^[1-9][0-9]*$ ]] || { say "--runs must be a positive integer"; exit 2; }
+  local s
+  IFS=, read -r -a size_list <<< "$SIZES"
+  for s in "${size_list[@]}"; do size_params "$s" >/dev/null; done
+}
+
+# size label (1m, 10m, 100k, 2500000) -> "N K": K = N / 10 customers
+size_params() {
+  local s=${1,,} n
+  case $s in
+    *k) n=$(( ${s%k} * 1000 )) ;;
+    *m) n=$(( ${s%m} * 1000000 )) ;;
+    *) n=$s ;;
+  esac
+  [[ $n =~ ^[0-9]+$ && $n -ge 10 ]] || { say "bad size: $1"; exit 2; }
+  echo "$n $(( n / 10 ))"
+}
+
+human() { # 1000000 -> 1M, 100000 -> 100k
+  local n=$1
+  if (( n % 1000000 == 0 )); then echo "$(( n / 1000000 ))M"
+  elif (( n % 1000 == 0 )); then echo "$(( n / 1000 ))k"
+  else echo "$n"; fi
+}
+
+# ------------------------------------------------------------------ setup
+GEN=""
+build_gen() {
+  mkdir -p "$BENCH_DATA" || exit 1
+  GEN=$BENCH_DATA/gen_w1
+  if [[ ! -x $GEN || $HERE/gen_w1.c -nt $GEN ]]; then
+    say "building gen_w1 ($CC -O2)"
+    "$CC" -std=c99 -O2 -o "$GEN" "$HERE/gen_w1.c" || { say "cannot build gen_w1"; exit 1; }
+  fi
+}
+
+gen_stamp() { # identifies generator source + parameters
+  local sum
+  sum=$(cksum < "$HERE/gen_w1.c" | cut -d' ' -f1)
+  echo "gen_w1.c cksum $sum; args $*"
+}
+
+# generate_data SIZE -> prints the data file path
+generate_data() {
+  local n k f stamp
+  read -r n k < <(size_params "$1")
+  f=$BENCH_DATA/w1_${1,,}_s${BENCH_SEED}.csv
+  stamp=$(gen_stamp --transactions "$n" --customers "$k" --seed "$BENCH_SEED")
+  if [[ ! -s $f || ! -f $f.stamp || "$(cat "$f.stamp")" != "$stamp" ]]; then
+    say "generating $f ($n transactions, $k customers, seed $BENCH_SEED)"
+    rm -f "$f.stamp"
+    "$GEN" --transactions "$n" --customers "$k" --seed "$BENCH_SEED" --out "$f.tmp" >&2 \
+      && mv "$f.tmp" "$f" && echo "$stamp" > "$f.stamp" \
+      || { say "data generation failed"; rm -f "$f.tmp"; exit 1; }
+  fi
+  echo "$f"
+}
+
+# ------------------------------------------------------------------ tools
+# Availability: AVAIL[tool]=1, or SKIPMSG[tool]="reason".
+declare -A AVAIL=() SKIPMSG=()
+
+want_tool() { [[ ,$TOOLS_REQ, == *",$1,"* ]]; }
+
+detect_tools() {
+  local t
+  for t in "${TOOLS_ALL[@]}"; do want_tool "$t" || SKIPMSG[$t]="not requested (--tools)"; done
+
+  if want_tool libtier; then
+    if [[ -x $TIER_BIN ]]; then AVAIL[libtier]=1
+    else SKIPMSG[libtier]="TIER_BIN=$TIER_BIN not found (build the CLI first)"; fi
+  fi
+
+  if want_tool duckdb-2t || want_tool duckdb-1t; then
+    local dmsg=""
+    if ! command -v node >/dev/null 2>&1; then
+      dmsg="node not found"
+    else
+      if [[ ! -d $HERE/node_modules/@duckdb/node-api ]]; then
+        if command -v npm >/dev/null 2>&1; then
+          say "installing @duckdb/node-api into tests/bench/node_modules (npm install)"
+          (cd "$HERE" && npm install --no-audit --no-fund >&2) || say "npm install failed"
+        fi
+      fi
+      if [[ ! -d $HERE/node_modules/@duckdb/node-api ]]; then
+        dmsg="npm module @duckdb/node-api missing (run: cd tests/bench && npm install)"
+      elif ! (cd "$HERE" && node -e "import('@duckdb/node-api').then(()=>process.exit(0),()=>process.exit(1))") 2>/dev/null; then
+        dmsg="@duckdb/node-api does not load in this node"
+      fi
+    fi
+    for t in duckdb-2t duckdb-1t; do
+      want_tool "$t" || continue
+      if [[ -z $dmsg ]]; then AVAIL[$t]=1; else SKIPMSG[$t]=$dmsg; fi
+    done
+  fi
+
+  if want_tool pandas; then
+    if [[ -x $PANDAS_PYTHON ]] && "$PANDAS_PYTHON" -c 'import pandas, numpy' 2>/dev/null; then AVAIL[pandas]=1
+    else SKIPMSG[pandas]="pandas not importable by $PANDAS_PYTHON (apt-get install python3-pandas)"; fi
+  fi
+
+  if want_tool sqlite3; then
+    if command -v sqlite3 >/dev/null 2>&1; then AVAIL[sqlite3]=1
+    else SKIPMSG[sqlite3]="sqlite3 CLI not found (apt-get install sqlite3)"; fi
+  fi
+
+  want_tool cat && AVAIL[cat]=1
+
+  for t in "${TOOLS_ALL[@]}"; do
+    [[ -n ${SKIPMSG[$t]:-} ]] && say "skip $t: ${SKIPMSG[$t]}"
+  done
+  if [[ ! -x $TIME_BIN ]]; then
+    say "note: $TIME_BIN not found, peak memory will not be reported (apt-get install time)"
+  fi
+  PYTHON=${PYTHON:-}
+  if [[ -z $PYTHON ]]; then
+    if command -v python3 >/dev/null 2>&1 && python3 -c 'import csv, decimal' 2>/dev/null; then PYTHON=python3
+    else PYTHON=/usr/bin/python3; fi
+  fi
+}
+
+# tool_argv TOOL IN OUT -> sets CMD array
+tool_argv() {
+  local t=$1 in=$2 out=$3
+  case $t in
+    libtier)   CMD=("$TIER_BIN" run --input "$in" --as-of "$AS_OF" --out "$out") ;;
+    duckdb-2t) CMD=(node "$HERE/duckdb_w1.mjs" "$in" "$out" 2 "$AS_OF") ;;
+    duckdb-1t) CMD=(node "$HERE/duckdb_w1.mjs" "$in" "$out" 1 "$AS_OF") ;;
+    pandas)    CMD=("$PANDAS_PYTHON" "$HERE/pandas_w1.py" "$in" "$out" "$AS_OF") ;;
+    sqlite3)   CMD=(bash "$HERE/sqlite_w1.sh" "$in" "$out" "$AS_OF") ;;
+    cat)       CMD=(cat "$in") ;;
+    *) say "internal: unknown tool $t"; exit 1 ;;
+  esac
+}
+
+# is the tool skipped at this size? (--skip-slow: sqlite3 from 5M transactions)
+skipped_at_size() {
+  local t=$1 n=$2
+  [[ $SKIP_SLOW == 1 && $t == sqlite3 && $n -ge 5000000 ]]
+}
+
+# run_once TOOL IN OUTDIR -> appends "secs kib" to $OUTDIR/TOOL.times; returns tool status
+run_once() {
+  local t=$1 in=$2 dir=$3 out tf log t0 t1 us rc kib line
+  out=$dir/$t.csv
+  tf=$dir/$t.time
+  log=$dir/$t.log
+  tool_argv "$t" "$in" "$out"
+  [[ $t == cat ]] && out=/dev/null
+  rm -f "$tf"
+  t0=${EPOCHREALTIME/./}
+  if [[ -x $TIME_BIN ]]; then
+    if [[ $t == cat ]]; then
+      "$TIME_BIN" -o "$tf" -f '%x %M' "${CMD[@]}" >/dev/null 2>"$log"
+    elif [[ $t == libtier ]]; then
+      "$TIME_BIN" -o "$tf" -f '%x %M' "${CMD[@]}" >/dev/null 2>/dev/null
+    else
+      "$TIME_BIN" -o "$tf" -f '%x %M' "${CMD[@]}" >"$log" 2>&1
+    fi
+    rc=$?
+  else
+    if [[ $t == cat ]]; then "${CMD[@]}" >/dev/null 2>"$log"
+    elif [[ $t == libtier ]]; then "${CMD[@]}" >/dev/null 2>&1
+    else "${CMD[@]}" >"$log" 2>&1; fi
+    rc=$?
+  fi
+  t1=${EPOCHREALTIME/./}
+  us=$(( t1 - t0 ))
+  kib=NA
+  if [[ -s $tf ]]; then
+    line=$(tail -n 1 "$tf")
+    kib=${line#* }
+  fi
+  if [[ $rc -ne 0 ]]; then
+    FAILMSG[$t]="exit $rc: ${CMD[*]}"
+    [[ $t == libtier ]] || FAILMSG[$t]+=" (log: $log)"
+    say "  $t FAILED (exit $rc): ${CMD[*]}"
+    [[ -s $log ]] && tail -n 5 "$log" | sed 's/^/    /' >&2
+    return 1
+  fi
+  printf '%d.%06d %s\n' $(( us / 1000000 )) $(( us % 1000000 )) "$kib" >> "$dir/$t.times"
+  return 0
+}
+
+median() { sort -g | awk '{v[NR]=$1} END{ if (NR==0) {print "NA"; exit}
+  if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2 }'; }
+
+# ------------------------------------------------------------------ results
+# One table row per (size, tool).  Extra benchmarks add rows with add_row.
+ROWS=()
+STATUS=0
+add_row() { # size tool median_s peak_mib ratio check
+  ROWS+=("| $1 | $2 | $3 | $4 | $5 | $6 |")
+}
+
+declare -A CHECK=() FAILED=() FAILMSG=()
+
+# compare_outputs DIR TOOLS...: every output against the reference (libtier
+# if it ran, else the first peer), and every peer against the first peer.
+compare_outputs() {
+  local dir=$1; shift
+  local tools=("$@") ref="" firstpeer="" t res
+  for t in "${tools[@]}"; do
+    [[ $t == cat || -n ${FAILED[$t]:-} ]] && continue
+    [[ -z $ref ]] && ref=$t
+    [[ $t != libtier && -z $firstpeer ]] && firstpeer=$t
+  done
+  [[ -z $ref ]] && return 0
+  CHECK[$ref]="reference"
+  for t in "${tools[@]}"; do
+    [[ $t == cat || -n ${FAILED[$t]:-} || $t == "$ref" ]] && continue
+    say "  compare $ref vs $t"
+    if "$PYTHON" "$HERE/compare.py" "$dir/$ref.csv" "$dir/$t.csv" >"$dir/compare-$ref-$t.txt" 2>&1; then
+      res="= $ref"
+    else
+      res="MISMATCH vs $ref"; STATUS=1
+      sed 's/^/    /' "$dir/compare-$ref-$t.txt" | head -n 8 >&2
+    fi
+    if [[ $ref == libtier && $t != "$firstpeer" && -n $firstpeer ]]; then
+      say "  compare $firstpeer vs $t"
+      if "$PYTHON" "$HERE/compare.py" "$dir/$firstpeer.csv" "$dir/$t.csv" >"$dir/compare-$firstpeer-$t.txt" 2>&1; then
+        res="$res, = $firstpeer"
+      else
+        res="$res, MISMATCH vs $firstpeer"; STATUS=1
+        sed 's/^/    /' "$dir/compare-$firstpeer-$t.txt" | head -n 8 >&2
+      fi
+    fi
+    CHECK[$t]=$res
+  done
+  return 0
+}
+
+# ------------------------------------------------------------------ W1
+bench_w1_size() {
+  local size=$1 n k in dir label t r tools=() med peak ratio libmed=""
+  read -r n k < <(size_params "$size")
+  label="W1 $(human "$n") tx / $(human "$k") cust"
+  in=$(generate_data "$size") || exit 1
+  dir=$BENCH_DATA/out/w1_${size,,}
+  mkdir -p "$dir"
+  for t in "${TOOLS_ALL[@]}"; do
+    [[ -n ${AVAIL[$t]:-} ]] || continue
+    if skipped_at_size "$t" "$n"; then say "skip $t at $size (--skip-slow)"; continue; fi
+    tools+=("$t")
+  done
+  CHECK=(); FAILED=(); FAILMSG=()
+  for t in "${tools[@]}"; do rm -f "$dir/$t.times" "$dir/$t.csv" "$dir"/compare-*.txt; done
+
+  say "== $label: $in ($(du -h "$in" | cut -f1)), warm-up"
+  for t in "${tools[@]}"; do
+    say "  warm-up $t"
+    run_once "$t" "$in" "$dir" || { FAILED[$t]=1; STATUS=1; }
+  done
+  for t in "${tools[@]}"; do rm -f "$dir/$t.times"; done
+  for (( r = 1; r <= RUNS; r++ )); do
+    say "  round $r/$RUNS"
+    for t in "${tools[@]}"; do
+      [[ -n ${FAILED[$t]:-} ]] && continue
+      run_once "$t" "$in" "$dir" || { FAILED[$t]=1; STATUS=1; }
+    done
+  done
+  compare_outputs "$dir" "${tools[@]}"
+
+  if [[ -z ${FAILED[libtier]:-} && -s $dir/libtier.times ]]; then
+    libmed=$(cut -d' ' -f1 "$dir/libtier.times" | median)
+  fi
+  for t in "${tools[@]}"; do
+    if [[ -n ${FAILED[$t]:-} ]]; then add_row "$label" "$t" "FAILED" "" "" "${FAILMSG[$t]:-}"; continue; fi
+    med=$(cut -d' ' -f1 "$dir/$t.times" | median)
+    peak=$(cut -d' ' -f2 "$dir/$t.times" | grep -v NA | sort -n | tail -n 1)
+    if [[ -n $peak ]]; then peak=$(awk -v k="$peak" 'BEGIN{printf "%.0f", k/1024}'); else peak="n/a"; fi
+    if [[ -n $libmed ]]; then ratio=$(awk -v a="$med" -v b="$libmed" 'BEGIN{printf "%.2f", a/b}')
+    else ratio="n/a"; fi
+    add_row "$label" "$t" "$(awk -v x="$med" 'BEGIN{printf "%.3f", x}')" "$peak" "$ratio" "${CHECK[$t]:-}"
+  done
+  for t in "${TOOLS_ALL[@]}"; do
+    [[ -n ${SKIPMSG[$t]:-} && ${SKIPMSG[$t]} != "not requested (--tools)" ]] &&
+      add_row "$label" "$t" "skipped" "" "" "${SKIPMSG[$t]}"
+    skipped_at_size "$t" "$n" && [[ -n ${AVAIL[$t]:-} ]] && add_row "$label" "$t" "skipped" "" "" "--skip-slow"
+  done
+  return 0
+}
+
+# ------------------------------------------------------------------ W2 / W3 hooks
+# PLACEHOLDER for workloads W2 (in-memory API) and W3 (model fitting), see
+# docs/PERFORMANCE.md.  They need the library's own benchmark entry point,
+# expected to be `$TIER_BIN bench ...`; until it exists this prints a message
+# and adds nothing.  When it exists, run it here (warm-up + $RUNS runs through
+# run_once-style timing, or parse its own report) and call
+#   add_row "<workload/size>" "<tool>" "<median s>" "<peak MiB>" "<ratio>" "<check>"
+# for every measured line.  Never add rows with numbers that were not measured.
+bench_extra() {
+  if [[ ! -x $TIER_BIN ]]; then
+    say "W2/W3: skipped ($TIER_BIN not found)"
+    return 0
+  fi
+  if ! "$TIER_BIN" bench --help >/dev/null 2>&1; then
+    say "W2/W3: skipped ('$TIER_BIN bench' not available yet)"
+    return 0
+  fi
+  say "W2/W3: '$TIER_BIN bench' exists, but no harness rows are defined yet (see bench_extra in run.sh)"
+  return 0
+}
+
+# ------------------------------------------------------------------ report
+env_line() {
+  local cpu duck pd sq rev
+  cpu=$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo 2>/dev/null)
+  duck=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$HERE/node_modules/@duckdb/node-api/package.json" 2>/dev/null | head -n 1)
+  pd=$("$PANDAS_PYTHON" -c 'import pandas; print(pandas.__version__)' 2>/dev/null)
+  sq=$(sqlite3 --version 2>/dev/null | cut -d' ' -f1)
+  rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)
+  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc 2>/dev/null || echo '?') CPUs ($cpu), libtier rev $rev," \
+       "node $(node --version 2>/dev/null || echo -), @duckdb/node-api ${duck:--}, pandas ${pd:--}, sqlite3 ${sq:--}"
+}
+
+print_report() {
+  local row
+  echo "### libtier benchmark (W1: tier a CSV transaction log, as of $AS_OF)"
+  echo
+  echo "$(env_line)"
+  echo
+  echo "Whole-process wall time, median of $RUNS alternating rounds after one warm-up (page cache warm);"
+  echo "peak RSS = max over the runs (\`$TIME_BIN -f %M\`). ratio = tool median / libtier median"
+  echo "(> 1: libtier is faster). check = agreement of r, f, m, tenure, pareto_class (compare.py)."
+  echo
+  echo "| workload / size | tool | median s | peak MiB | ratio vs libtier | check |"
+  echo "| --- | --- | ---: | ---: | ---: | --- |"
+  for row in "${ROWS[@]}"; do echo "$row"; done
+}
+
+main() {
+  parse_args "$@"
+  build_gen
+  detect_tools
+  local s
+  for s in "${size_list[@]}"; do
+    [[ -n $s ]] || continue
+    bench_w1_size "$s"
+  done
+  bench_extra
+  local report=$BENCH_DATA/results-$(date -u +%Y%m%dT%H%M%SZ).md
+  print_report | tee "$report"
+  say "report saved to $report"
+  exit $STATUS
+}
+
+main "$@"
