@@ -384,15 +384,15 @@ static int grow_customers(tier_book *b, size_t need)
     return TIER_OK;
 }
 
-/* Finds or creates a customer. `created` tells which. Leaves the book unchanged on failure. */
-static int intern(tier_book *b, const char *id, size_t len, uint32_t *out, int *created)
+/* Finds or creates a customer whose id hashes to h. `created` tells which. Leaves the book
+ * unchanged on failure. */
+static int intern_hashed(tier_book *b, const char *id, size_t len, uint64_t h, uint32_t *out,
+                         int *created)
 {
-    uint64_t h;
     size_t pos, need;
     int found, rc;
     *created = 0;
     if (b->nslots) {
-        h = hash_id(id, len);
         pos = probe(b, id, len, h, &found);
         if (found) {
             *out = b->slots[pos].index;
@@ -435,7 +435,6 @@ static int intern(tier_book *b, const char *id, size_t len, uint32_t *out, int *
     b->fig[b->ncust].has_margin = 0;
     b->fig[b->ncust].net = 0;
     b->fig[b->ncust].margin = 0;
-    h = hash_id(id, len);
     pos = probe(b, id, len, h, &found);
     slot_set(&b->slots[pos], id, len, h, (uint32_t)b->ncust);
     *out = (uint32_t)b->ncust++;
@@ -444,6 +443,11 @@ static int intern(tier_book *b, const char *id, size_t len, uint32_t *out, int *
 nomem:
     tier__errorf(b->err, "out of memory adding a customer");
     return rc;
+}
+
+static int intern(tier_book *b, const char *id, size_t len, uint32_t *out, int *created)
+{
+    return intern_hashed(b, id, len, hash_id(id, len), out, created);
 }
 
 int tier_book_find(const tier_book *b, const char *id, size_t len, size_t *out_index)
@@ -609,26 +613,26 @@ static int grow_txns(tier_book *b, int with_margin)
     return TIER_OK;
 }
 
-int tier__book_add_fixed(tier_book *b, const char *id, size_t id_len, int32_t day, int64_t amount,
-                         int64_t margin, int has_margin)
+static int check_row(tier_book *b, int32_t day, int64_t amount, int64_t margin, int has_margin)
 {
-    uint32_t idx;
-    int created, rc;
-    tier__figures f;
+    const int64_t max = (int64_t)(TIER__AMOUNT_MAX * TIER__FIXED_SCALE);
     if (day < TIER_DAY_MIN || day > TIER_DAY_MAX) {
         tier__errorf(b->err, "date outside 1900-01-01 .. 9999-12-31");
         return TIER_ERANGE;
     }
-    if (amount > (int64_t)(TIER__AMOUNT_MAX * TIER__FIXED_SCALE) ||
-        amount < -(int64_t)(TIER__AMOUNT_MAX * TIER__FIXED_SCALE) ||
-        (has_margin && (margin > (int64_t)(TIER__AMOUNT_MAX * TIER__FIXED_SCALE) ||
-                        margin < -(int64_t)(TIER__AMOUNT_MAX * TIER__FIXED_SCALE)))) {
+    if (amount > max || amount < -max || (has_margin && (margin > max || margin < -max))) {
         tier__errorf(b->err, "amount beyond +-1e12");
         return TIER_ERANGE;
     }
-    rc = intern(b, id, id_len, &idx, &created);
-    if (rc)
-        return rc;
+    return TIER_OK;
+}
+
+/* Applies one row to an interned customer's figures (and the kept transactions). */
+static int apply_row(tier_book *b, uint32_t idx, int created, int32_t day, int64_t amount,
+                     int64_t margin, int has_margin)
+{
+    tier__figures f;
+    int rc;
     if (day >= b->ignore_from) {
         b->ignored_rows++;
         return TIER_OK;
@@ -641,8 +645,7 @@ int tier__book_add_fixed(tier_book *b, const char *id, size_t id_len, int32_t da
     if (tier__add_i64(f.net, amount, &f.net) ||
         (has_margin && tier__add_i64(f.margin, margin, &f.margin))) {
         tier__errorf(b->err, "the customer's net amount overflows");
-        rc = TIER_ERANGE;
-        goto fail;
+        return TIER_ERANGE;
     }
     if (has_margin)
         f.has_margin = 1;
@@ -684,9 +687,68 @@ int tier__book_add_fixed(tier_book *b, const char *id, size_t id_len, int32_t da
     return TIER_OK;
 fail:
     /* The caller rolls back the stage, which also forgets a customer created here. */
-    if (rc == TIER_ENOMEM)
-        tier__errorf(b->err, "out of memory adding a transaction");
+    tier__errorf(b->err, "out of memory adding a transaction");
     return rc;
+}
+
+int tier__book_add_fixed(tier_book *b, const char *id, size_t id_len, int32_t day, int64_t amount,
+                         int64_t margin, int has_margin)
+{
+    uint32_t idx;
+    int created, rc;
+    if ((rc = check_row(b, day, amount, margin, has_margin)) != 0)
+        return rc;
+    if ((rc = intern(b, id, id_len, &idx, &created)) != 0)
+        return rc;
+    return apply_row(b, idx, created, day, amount, margin, has_margin);
+}
+
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)0)
+#endif
+
+/* Rows go through in small batches so that the random accesses into the id table and the
+ * figures of a batch overlap in memory instead of waiting one after another. */
+#define BATCH 32
+
+int tier__book_add_rows(tier_book *b, const tier__row *rows, size_t n, size_t *failed_at)
+{
+    size_t base;
+    for (base = 0; base < n; base += BATCH) {
+        size_t m = n - base < BATCH ? n - base : BATCH, i;
+        uint64_t h[BATCH];
+        uint32_t idx[BATCH];
+        unsigned char created[BATCH];
+        for (i = 0; i < m; i++) {
+            const tier__row *r = &rows[base + i];
+            h[i] = hash_id(r->id, r->id_len);
+            if (b->nslots)
+                PREFETCH(&b->slots[(size_t)h[i] & (b->nslots - 1)]);
+        }
+        for (i = 0; i < m; i++) {
+            const tier__row *r = &rows[base + i];
+            int c, rc = check_row(b, r->day, r->amount, r->margin, r->has_margin);
+            if (!rc)
+                rc = intern_hashed(b, r->id, r->id_len, h[i], &idx[i], &c);
+            if (rc) {
+                *failed_at = base + i;
+                return rc;
+            }
+            created[i] = (unsigned char)c;
+            PREFETCH(&b->fig[idx[i]]);
+        }
+        for (i = 0; i < m; i++) {
+            const tier__row *r = &rows[base + i];
+            int rc = apply_row(b, idx[i], created[i], r->day, r->amount, r->margin, r->has_margin);
+            if (rc) {
+                *failed_at = base + i;
+                return rc;
+            }
+        }
+    }
+    return TIER_OK;
 }
 
 int tier_book_add_txn(tier_book *b, const char *id, size_t id_len, int32_t day, double amount,

@@ -233,6 +233,52 @@ static void test_book_bulk_add_matches_row_by_row_add(void **state)
     tier_book_free(b2);
 }
 
+static void test_book_batched_rows_match_single_rows(void **state)
+{
+    tier_book *b1 = new_book(), *b2 = new_book();
+    tier__row rows[300];
+    char ids[300][8];
+    size_t i, failed = 0;
+    (void)state;
+    for (i = 0; i < 300; i++) {
+        int n = snprintf(ids[i], sizeof ids[i], "K%zu", (i * 37) % 101);
+        rows[i].id = ids[i];
+        rows[i].id_len = (size_t)n;
+        rows[i].day = (int32_t)(i / 3);
+        rows[i].amount = (int64_t)(i % 7) * 10000 - 20000;
+        rows[i].margin = 5;
+        rows[i].has_margin = i % 2;
+    }
+    tier__book_begin(b1);
+    assert_int_equal(tier__book_add_rows(b1, rows, 300, &failed), TIER_OK);
+    tier__book_commit(b1);
+    tier__book_begin(b2);
+    for (i = 0; i < 300; i++)
+        assert_int_equal(tier__book_add_fixed(b2, rows[i].id, rows[i].id_len, rows[i].day,
+                                              rows[i].amount, rows[i].margin, rows[i].has_margin), TIER_OK);
+    tier__book_commit(b2);
+    assert_int_equal(tier_book_customer_count(b1), 101);
+    assert_int_equal(tier_book_customer_count(b2), 101);
+    for (i = 0; i < 101; i++) {
+        int s;
+        assert_string_equal(tier_book_customer_id(b1, i, NULL), tier_book_customer_id(b2, i, NULL));
+        for (s = TIER_BOOK_STAT_FIRST_PURCHASE; s <= TIER_BOOK_STAT_NET_MARGIN; s++) {
+            double x = stat(b1, i, s), y = stat(b2, i, s);
+            assert_true((isnan(x) && isnan(y)) || x == y);
+        }
+    }
+    /* A bad row stops the batch and names itself; rolling back restores the book. */
+    rows[250].day = TIER_DAY_MAX + 1;
+    tier__book_begin(b1);
+    assert_int_equal(tier__book_add_rows(b1, rows, 300, &failed), TIER_ERANGE);
+    assert_int_equal(failed, 250);
+    tier__book_rollback(b1);
+    assert_int_equal(tier_book_txn_count(b1), 300);
+    assert_true(stat(b1, 3, TIER_BOOK_STAT_PURCHASES) == stat(b2, 3, TIER_BOOK_STAT_PURCHASES));
+    tier_book_free(b1);
+    tier_book_free(b2);
+}
+
 static void test_book_enforces_its_limits(void **state)
 {
     tier_book *b = new_book();
@@ -405,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_book_ignores_rows_from_the_ignore_day_on),
         cmocka_unit_test(test_book_rejects_bad_rows_and_stays_unchanged),
         cmocka_unit_test(test_book_bulk_add_matches_row_by_row_add),
+        cmocka_unit_test(test_book_batched_rows_match_single_rows),
         cmocka_unit_test(test_book_enforces_its_limits),
         cmocka_unit_test(test_book_stores_typed_attributes),
         cmocka_unit_test(test_record_round_trips_through_the_book),
