@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "frame_internal.h"
+#include "model_internal.h"
 
 struct tier_model {
     tier_allocator alloc;
@@ -229,4 +230,9 @@ int tier_model_explain(const tier_model *m, const tier_book *book, const tier_fr
     if (!m->vt.explain)
         return tier_text_append(out, "(this model gives no explanation)", 33);
     return m->vt.explain(m->state, book, frame, customer, out);
+}
+
+void tier__model_set_fitted(tier_model *m, int fitted)
+{
+    m->fitted = fitted;
 }

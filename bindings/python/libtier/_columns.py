@@ -1,0 +1,274 @@
+# SPDX-License-Identifier: MIT
+"""Turning Python or NumPy columns into the C arrays of tier_book_add_txns().
+
+With NumPy the work is done by whole-array operations (no Python loop per row); without it the
+package falls back to array.array and plain loops. Tests switch the fallback on by setting
+``_columns.np = None``.
+"""
+
+import array
+import ctypes
+import math
+
+from . import _ffi
+from .dates import to_day
+
+try:
+    import numpy as np
+except ImportError:  # stdlib-only installs
+    np = None
+
+
+def _typecode(size, candidates):
+    for code in candidates:
+        if array.array(code).itemsize == size:
+            return code
+    raise RuntimeError("no array typecode of %d bytes" % size)
+
+
+_SIZE_T = _typecode(ctypes.sizeof(ctypes.c_size_t), "LQI")
+_INT32 = _typecode(4, "ilh")
+
+
+class Packed:
+    """The arrays of one add_txns call; keeps them alive while C reads them."""
+
+    def __init__(self, n, id_data, id_offsets, days, amounts, margins):
+        self.n = n
+        self.id_data = id_data
+        self.id_offsets = id_offsets
+        self.days = days
+        self.amounts = amounts
+        self.margins = margins
+
+    @staticmethod
+    def address(buf):
+        """The address of a bytes / array.array / numpy buffer as an int (None for None)."""
+        if buf is None:
+            return None
+        if isinstance(buf, bytes):
+            return ctypes.cast(ctypes.c_char_p(buf), ctypes.c_void_p).value
+        if isinstance(buf, array.array):
+            return buf.buffer_info()[0]
+        return buf.ctypes.data
+
+
+def _row_error(code, row, text):
+    return _ffi.error(code, "row %d: %s" % (row, text))
+
+
+# --- NumPy path --------------------------------------------------------------------------------
+
+def _np_missing(a):
+    """Boolean mask of missing entries (None, NaN, NaT) of any array."""
+    if a.dtype.kind == "O":
+        return (a == None) | (a != a)  # noqa: E711 - elementwise, done in C
+    if a.dtype.kind == "f":
+        return np.isnan(a)
+    if a.dtype.kind in "mM":
+        return np.isnat(a)
+    return np.zeros(a.shape, dtype=bool)
+
+
+def _np_first(mask):
+    return int(np.flatnonzero(mask)[0])
+
+
+def np_ids(values):
+    """(data, offsets) for ids: one uint8 buffer of all UTF-8 ids and n+1 size_t offsets."""
+    a = np.asarray(values)
+    if a.ndim != 1:
+        a = a.reshape(-1)
+    n = a.shape[0]
+    miss = _np_missing(a)
+    if miss.any():
+        raise _row_error(_ffi.EINVAL, _np_first(miss), "missing customer id")
+    if a.dtype.kind == "S":
+        enc = a
+    elif a.dtype.kind == "U":
+        enc = np.char.encode(a, "utf-8")
+    elif a.dtype.kind in "iu":
+        enc = a.astype("S")
+    elif a.dtype.kind == "f":
+        raise TypeError("customer ids must be text or integers, not floats")
+    else:
+        enc = np.char.encode(a.astype(str), "utf-8")
+    enc = np.ascontiguousarray(enc)
+    lengths = np.char.str_len(enc).astype(np.int64)
+    offsets = np.zeros(n + 1, dtype=np.uintp)
+    if n:
+        offsets[1:] = np.cumsum(lengths)
+    width = enc.dtype.itemsize
+    if n == 0 or width == 0:
+        return np.zeros(1, dtype=np.uint8), offsets
+    mat = enc.view(np.uint8).reshape(n, width)
+    # Row-major boolean selection concatenates each id's bytes, in order.
+    data = np.ascontiguousarray(mat[np.arange(width) < lengths[:, None]])
+    if data.size == 0:
+        data = np.zeros(1, dtype=np.uint8)
+    return data, offsets
+
+
+def _np_days_from_ymd(y, m, d):
+    """Vectorized days-from-civil (proleptic Gregorian) with validation mask."""
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    month_len = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+    mc = np.clip(m, 0, 12)
+    dim = month_len[mc] + ((mc == 2) & leap)
+    ok = (m >= 1) & (m <= 12) & (d >= 1) & (d <= dim) & (y >= 1900) & (y <= 9999)
+    yy = y - (m <= 2)
+    era = np.floor_divide(yy, 400)
+    yoe = yy - era * 400
+    mp = np.where(m > 2, m - 3, m + 9)
+    doy = (153 * mp + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468, ok
+
+
+def _np_days_from_int(v):
+    v = v.astype(np.int64)
+    days, ok = _np_days_from_ymd(v // 10000, v // 100 % 100, v % 100)
+    ok &= v >= 0
+    if not ok.all():
+        row = _np_first(~ok)
+        raise _row_error(_ffi.ERANGE, row, "not a YYYYMMDD date: %d" % int(v[row]))
+    return days
+
+
+def _np_days_from_text(a):
+    enc = a if a.dtype.kind == "S" else np.char.encode(a, "ascii", "replace")
+    enc = np.char.strip(enc)
+    lens = np.char.str_len(enc)
+    width = max(enc.dtype.itemsize, 10)
+    mat = np.zeros((a.shape[0], width), dtype=np.uint8)
+    if a.shape[0]:
+        src = np.ascontiguousarray(enc).view(np.uint8).reshape(a.shape[0], enc.dtype.itemsize)
+        mat[:, :src.shape[1]] = src
+    digit = (mat >= 48) & (mat <= 57)
+    val = mat.astype(np.int64) - 48
+    iso = (lens == 10) & digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1) & \
+        (mat[:, 4] == 45) & (mat[:, 7] == 45)
+    compact = (lens == 8) & digit[:, :8].all(axis=1)
+    if not (iso | compact).all():
+        row = _np_first(~(iso | compact))
+        raise _row_error(_ffi.EPARSE, row, "not a date: %r" % (a[row],))
+
+    def num(cols):
+        out = np.zeros(a.shape[0], dtype=np.int64)
+        for c in cols:
+            out = out * 10 + val[:, c]
+        return out
+
+    y = num([0, 1, 2, 3])
+    m = np.where(iso, num([5, 6]), num([4, 5]))
+    d = np.where(iso, num([8, 9]), num([6, 7]))
+    days, ok = _np_days_from_ymd(y, m, d)
+    if not ok.all():
+        row = _np_first(~ok)
+        raise _row_error(_ffi.ERANGE, row, "no such date: %r" % (a[row],))
+    return days
+
+
+def np_days(values):
+    """int32 day numbers from datetime64, date objects, ISO/YYYYMMDD text or YYYYMMDD ints."""
+    a = np.asarray(values)
+    if a.ndim != 1:
+        a = a.reshape(-1)
+    miss = _np_missing(a)
+    if miss.any():
+        raise _row_error(_ffi.EINVAL, _np_first(miss), "missing date")
+    kind = a.dtype.kind
+    if kind == "M":
+        days = a.astype("datetime64[D]").astype(np.int64)
+    elif kind in "iu":
+        days = _np_days_from_int(a)
+    elif kind in "US":
+        days = _np_days_from_text(a)
+    elif kind == "O":
+        # Text or date objects, judged by the first entry (mixed columns are not supported).
+        if a.size and isinstance(a[0], (str, bytes)):
+            days = _np_days_from_text(a.astype(str))
+        else:
+            days = a.astype("datetime64[D]").astype(np.int64)
+    else:
+        raise TypeError("cannot use a column of %s as dates" % a.dtype)
+    out_of_range = (days < _ffi.DAY_MIN) | (days > _ffi.DAY_MAX)
+    if out_of_range.any():
+        raise _row_error(_ffi.ERANGE, _np_first(out_of_range),
+                         "date outside 1900-01-01 .. 9999-12-31")
+    return np.ascontiguousarray(days.astype(np.int32))
+
+
+def np_doubles(values):
+    a = np.asarray(values)
+    if a.dtype.kind == "O":
+        a = np.where(_np_missing(a), np.nan, a)
+    return np.ascontiguousarray(a.astype(np.float64).reshape(-1))
+
+
+# --- stdlib path --------------------------------------------------------------------------------
+
+def py_ids(values):
+    parts = []
+    offsets = array.array(_SIZE_T, [0])
+    total = 0
+    for row, v in enumerate(values):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            raise _row_error(_ffi.EINVAL, row, "missing customer id")
+        if isinstance(v, float):
+            raise TypeError("customer ids must be text or integers, not floats")
+        raw = v if isinstance(v, bytes) else str(v).encode("utf-8")
+        parts.append(raw)
+        total += len(raw)
+        offsets.append(total)
+    return b"".join(parts) or b"\0", offsets
+
+
+def py_days(values):
+    out = array.array(_INT32)
+    for row, v in enumerate(values):
+        if v is None:
+            raise _row_error(_ffi.EINVAL, row, "missing date")
+        try:
+            out.append(to_day(v))
+        except _ffi.TierError as exc:
+            raise _row_error(exc.code, row, exc.message) from None
+    return out
+
+
+def py_doubles(values):
+    return array.array("d", (math.nan if v is None else float(v) for v in values))
+
+
+# --- entry point ------------------------------------------------------------------------------
+
+def pack(ids, dates, amounts, margins=None, days=None):
+    """Packs the columns of one add_txns call. `days` (day numbers) may replace `dates`."""
+    use_np = np is not None
+    if use_np:
+        id_data, id_offsets = np_ids(ids)
+        n = id_offsets.shape[0] - 1
+        if days is not None:
+            day_arr = np.ascontiguousarray(np.asarray(days, dtype=np.int64).reshape(-1))
+            bad = (day_arr < _ffi.DAY_MIN) | (day_arr > _ffi.DAY_MAX)
+            if bad.any():
+                raise _row_error(_ffi.ERANGE, _np_first(bad), "day number out of range")
+            day_arr = day_arr.astype(np.int32)
+        else:
+            day_arr = np_days(dates)
+        amt = np_doubles(amounts)
+        mar = np_doubles(margins) if margins is not None else None
+        lens = [day_arr.shape[0], amt.shape[0]] + ([mar.shape[0]] if mar is not None else [])
+    else:
+        id_data, id_offsets = py_ids(ids)
+        n = len(id_offsets) - 1
+        if days is not None:
+            day_arr = array.array(_INT32, (int(d) for d in days))
+        else:
+            day_arr = py_days(dates)
+        amt = py_doubles(amounts)
+        mar = py_doubles(margins) if margins is not None else None
+        lens = [len(day_arr), len(amt)] + ([len(mar)] if mar is not None else [])
+    if any(x != n for x in lens):
+        raise ValueError("columns differ in length: %d ids, lengths %s" % (n, lens))
+    return Packed(n, id_data, id_offsets, day_arr, amt, mar)

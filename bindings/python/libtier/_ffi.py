@@ -1,0 +1,571 @@
+# SPDX-License-Identifier: MIT
+"""The one module that talks to ctypes.
+
+It finds and loads libtier, checks its major version, declares every public function once (argument
+types, result type and an error check that raises :class:`TierError`) and holds the ctypes
+structures and callback types of the public headers. Everything else in the package goes through
+the names defined here.
+"""
+
+import ctypes
+import ctypes.util
+import os
+import threading
+from ctypes import (CFUNCTYPE, POINTER, Structure, byref, c_char_p, c_double, c_int, c_int32,
+                    c_int64, c_size_t, c_uint, c_uint64, c_void_p)
+
+__all__ = ["TierError", "lib", "version", "version_number"]
+
+#: The library major version this binding is written for (the SONAME, libtier.so.0).
+ABI_MAJOR = 0
+
+# Status codes of common.h (values are ABI).
+OK = 0
+ERROR = -1
+ENOMEM = -2
+EINVAL = -3
+ERANGE = -4
+ENOTFOUND = -5
+EVERSION = -6
+EUSER = -7
+EPARSE = -8
+EIO = -9
+ECORRUPT = -10
+ECONVERGE = -11
+ESTATE = -12
+
+_STATUS_NAMES = {
+    OK: "TIER_OK", ERROR: "TIER_ERROR", ENOMEM: "TIER_ENOMEM", EINVAL: "TIER_EINVAL",
+    ERANGE: "TIER_ERANGE", ENOTFOUND: "TIER_ENOTFOUND", EVERSION: "TIER_EVERSION",
+    EUSER: "TIER_EUSER", EPARSE: "TIER_EPARSE", EIO: "TIER_EIO", ECORRUPT: "TIER_ECORRUPT",
+    ECONVERGE: "TIER_ECONVERGE", ESTATE: "TIER_ESTATE",
+}
+
+# Constants of the headers that the package needs (values are ABI).
+DATE_ISO, DATE_YYYYMMDD, DATE_AUTO = 0, 1, 2
+DAY_MIN, DAY_MAX = -25567, 2932896
+
+BOOK_OPT_KEEP_TRANSACTIONS = 1
+BOOK_OPT_IGNORE_FROM_DAY = 2
+BOOK_LIMIT_ID_LENGTH = 100
+BOOK_LIMIT_CUSTOMERS = 101
+BOOK_LIMIT_ROWS_PER_CALL = 102
+BOOK_LIMIT_ATTRIBUTES = 103
+BOOK_LIMIT_TEXT_LENGTH = 104
+
+BOOK_STATS = {
+    "first_purchase": 1, "last_purchase": 2, "purchase_days": 3, "purchases": 4, "refunds": 5,
+    "net_amount": 6, "net_margin": 7, "ignored_rows": 8,
+}
+
+CSV_WHITESPACE = -1
+CSV_ID, CSV_DATE, CSV_AMOUNT, CSV_MARGIN = 1, 2, 3, 4
+CSV_LIMIT_FIELDS, CSV_LIMIT_FIELD_LENGTH, CSV_LIMIT_ROWS = 1, 2, 3
+
+VALUE_NUMBER, VALUE_LABEL = 1, 2
+
+MODEL_VTABLE_VERSION = 1
+
+SEGMAP_RF10, SEGMAP_RFM8 = 1, 2
+
+RFM_OPT_BINS, RFM_OPT_AS_OF, RFM_OPT_WINDOW, RFM_OPT_FREQUENCY, RFM_OPT_MONETARY = 1, 2, 3, 4, 5
+RFM_FREQ_DAYS, RFM_FREQ_ROWS = 0, 1
+RFM_MONEY_SUM, RFM_MONEY_MEAN = 0, 1
+RFM_R, RFM_F, RFM_M = 0, 1, 2
+
+PARETO_OPT_THRESHOLD_A, PARETO_OPT_THRESHOLD_B, PARETO_OPT_AS_OF, PARETO_OPT_WINDOW = 1, 2, 3, 4
+
+OPS = {"<": 1, "<=": 2, "==": 3, "!=": 4, ">=": 5, ">": 6}
+
+OUTPUT_CSV, OUTPUT_JSON = 1, 2
+OUTPUT_FORMATS = {"csv": OUTPUT_CSV, "json": OUTPUT_JSON}
+
+
+class TierError(Exception):
+    """A libtier call failed.
+
+    ``code`` is the negative status, ``name`` its stable identifier ("TIER_EPARSE") and
+    ``message`` the detail text the library kept on the handle (or the status text when the
+    handle had none).
+    """
+
+    def __init__(self, code, name, message):
+        super().__init__(code, name, message)
+        self.code = code
+        self.name = name
+        self.message = message
+
+    def __str__(self):
+        return "%s: %s" % (self.name, self.message)
+
+
+# --- opaque handle types: one pointer type per object so ctypes rejects a wrong handle --------
+
+class _Opaque(Structure):
+    _fields_ = []
+
+
+def _opaque(name):
+    return POINTER(type(name, (_Opaque,), {"_fields_": []}))
+
+
+book_p = _opaque("tier_book")
+record_p = _opaque("tier_record")
+csv_p = _opaque("tier_csv")
+text_p = _opaque("tier_text")
+frame_p = _opaque("tier_frame")
+model_p = _opaque("tier_model")
+segmap_p = _opaque("tier_segmap")
+policy_p = _opaque("tier_policy")
+result_p = _opaque("tier_result")
+
+
+# --- public structures, members in header order -----------------------------------------------
+
+class Allocator(Structure):
+    """struct tier_allocator (common.h)."""
+    _fields_ = [
+        ("alloc", CFUNCTYPE(c_void_p, c_void_p, c_size_t)),
+        ("realloc", CFUNCTYPE(c_void_p, c_void_p, c_void_p, c_size_t)),
+        ("free", CFUNCTYPE(None, c_void_p, c_void_p)),
+        ("ud", c_void_p),
+    ]
+
+
+class Io(Structure):
+    """struct tier_io (io.h)."""
+    _fields_ = [
+        ("version", c_uint),
+        ("open", CFUNCTYPE(c_int, c_void_p, c_char_p, c_int, POINTER(c_void_p))),
+        ("read", CFUNCTYPE(c_int64, c_void_p, c_void_p, c_void_p, c_size_t)),
+        ("write", CFUNCTYPE(c_int64, c_void_p, c_void_p, c_void_p, c_size_t)),
+        ("sync", CFUNCTYPE(c_int, c_void_p, c_void_p)),
+        ("close", CFUNCTYPE(c_int, c_void_p, c_void_p)),
+        ("rename", CFUNCTYPE(c_int, c_void_p, c_char_p, c_char_p)),
+        ("remove", CFUNCTYPE(c_int, c_void_p, c_char_p)),
+        ("size", CFUNCTYPE(c_int64, c_void_p, c_void_p)),
+        ("ud", c_void_p),
+    ]
+
+
+# Callback types of model.h. Strings handed back to C are returned as c_void_p so that Python
+# keeps ownership of the bytes (a c_char_p result would point into a temporary).
+model_output_count_cb = CFUNCTYPE(c_size_t, c_void_p)
+model_output_info_cb = CFUNCTYPE(c_int, c_void_p, c_size_t, POINTER(c_void_p), POINTER(c_int))
+model_fit_cb = CFUNCTYPE(c_int, c_void_p, book_p, frame_p)
+model_score_cb = CFUNCTYPE(c_int, c_void_p, book_p, frame_p)
+model_explain_cb = CFUNCTYPE(c_int, c_void_p, book_p, frame_p, c_size_t, text_p)
+model_destroy_cb = CFUNCTYPE(None, c_void_p)
+model_last_error_cb = CFUNCTYPE(c_void_p, c_void_p)
+
+
+class ModelVtable(Structure):
+    """struct tier_model_vtable (model.h), members in the header's order.
+
+    Declared for Python-implemented models; ``output_info`` writes a ``const char *`` through
+    its third argument, which is declared ``POINTER(c_void_p)`` (same size and meaning).
+    """
+    _fields_ = [
+        ("version", c_uint),
+        ("kind", c_char_p),
+        ("output_count", model_output_count_cb),
+        ("output_info", model_output_info_cb),
+        ("fit", model_fit_cb),
+        ("score", model_score_cb),
+        ("explain", model_explain_cb),
+        ("destroy", model_destroy_cb),
+        ("last_error", model_last_error_cb),
+    ]
+
+
+progress_cb = CFUNCTYPE(c_int, c_void_p, c_uint64, c_uint64)
+write_cb = CFUNCTYPE(c_int, c_void_p, POINTER(ctypes.c_char), c_size_t)
+
+
+# --- finding and loading the library ---------------------------------------------------------
+
+def _candidates():
+    path = os.environ.get("LIBTIER_PATH")
+    if path:
+        yield path
+    found = ctypes.util.find_library("tier")
+    if found:
+        yield found
+    build = os.environ.get("LIBTIER_BUILD_DIR")
+    if build:
+        yield os.path.join(build, "libtier.so.%d" % ABI_MAJOR)
+
+
+def _load():
+    tried = []
+    for cand in _candidates():
+        try:
+            return ctypes.CDLL(cand)
+        except OSError as exc:
+            tried.append("%s (%s)" % (cand, exc))
+    raise ImportError(
+        "libtier: cannot load the shared library; set LIBTIER_PATH to libtier.so.%d, install "
+        "it where the loader finds it, or set LIBTIER_BUILD_DIR to a build directory%s"
+        % (ABI_MAJOR, ("; tried: " + "; ".join(tried)) if tried else ""))
+
+
+lib = _load()
+
+lib.tier_version_number.restype = c_uint
+lib.tier_version_number.argtypes = []
+version_number = lib.tier_version_number()
+if version_number // 10000 != ABI_MAJOR:
+    raise ImportError("libtier: the loaded library is version %d.%d.%d, this binding needs major %d"
+                      % (version_number // 10000, version_number // 100 % 100,
+                         version_number % 100, ABI_MAJOR))
+
+
+# --- errors and callbacks ------------------------------------------------------------------
+
+_tls = threading.local()
+
+
+def park_exception(exc):
+    """Keeps an exception raised inside a callback until the C call returns (see _check)."""
+    _tls.pending = exc
+
+
+def take_exception():
+    exc = getattr(_tls, "pending", None)
+    _tls.pending = None
+    return exc
+
+
+def status_name(code):
+    fn = getattr(F, "tier_status_name", None)
+    if fn is not None and not isinstance(fn, _Missing):
+        return fn(code).decode("utf-8", "replace")
+    return _STATUS_NAMES.get(code, "TIER_%d" % code)
+
+
+def strerror(code):
+    fn = getattr(F, "tier_strerror", None)
+    if fn is not None and not isinstance(fn, _Missing):
+        return fn(code).decode("utf-8", "replace")
+    return "status %d" % code
+
+
+def error(code, message=None):
+    """A TierError for `code` with `message`, or the status text when there is none."""
+    if not message:
+        message = strerror(code)
+    return TierError(code, status_name(code), message)
+
+
+def _text(raw):
+    return raw.decode("utf-8", "replace") if raw else ""
+
+
+def _make_check(handle, last_error):
+    """The errcheck for a status-returning function; `handle` is the argument index whose
+    last error explains a failure, or a callable (args -> message), or None."""
+
+    def check(result, func, args):
+        pending = take_exception()
+        if pending is not None:
+            # A callback raised: C saw TIER_EUSER; the original exception is the real story.
+            raise pending
+        if result >= 0:
+            return result
+        message = ""
+        if callable(handle):
+            message = handle(args)
+        elif handle is not None and last_error is not None:
+            message = _text(last_error(args[handle]))
+        raise error(result, message)
+
+    return check
+
+
+class _Missing:
+    """Stands for a function the loaded library does not export (an older minor version)."""
+
+    def __init__(self, name):
+        self.__name__ = name
+
+    def __call__(self, *args):
+        raise NotImplementedError("%s is not exported by the loaded libtier %s"
+                                  % (self.__name__, version()))
+
+
+# handle pointer type -> its *_last_error function name
+_LAST_ERROR = {
+    book_p: "tier_book_last_error",
+    record_p: "tier_record_last_error",
+    csv_p: "tier_csv_last_error",
+    frame_p: "tier_frame_last_error",
+    model_p: "tier_model_last_error",
+    policy_p: "tier_policy_last_error",
+    result_p: "tier_result_last_error",
+}
+
+
+class _Functions:
+    """Namespace of declared functions: ``F.tier_book_new(...)``."""
+
+
+F = _Functions()
+
+
+def declare(name, restype, argtypes, handle=None, check=True):
+    """Declares one C function on `F`.
+
+    `check` True means the function returns 0 or a negative status and gets an errcheck that
+    raises TierError; the message then comes from the last error of argument number `handle`
+    (its type picks the *_last_error function), from ``handle(args)`` when it is callable, or from
+    tier_strerror() when `handle` is None.
+    """
+    try:
+        fn = getattr(lib, name)
+    except AttributeError:
+        setattr(F, name, _Missing(name))
+        return
+    fn.restype = restype
+    fn.argtypes = argtypes
+    if check:
+        last_error = None
+        if handle is not None and not callable(handle):
+            last_error = getattr(F, _LAST_ERROR[argtypes[handle]], None)
+            if isinstance(last_error, _Missing):
+                last_error = None
+        fn.errcheck = _make_check(handle, last_error)
+    setattr(F, name, fn)
+
+
+P = POINTER
+size_p = P(c_size_t)
+int32_p = P(c_int32)
+double_p = P(c_double)
+int_p = P(c_int)
+
+# Status text and version.
+declare("tier_strerror", c_char_p, [c_int], check=False)
+declare("tier_status_name", c_char_p, [c_int], check=False)
+declare("tier_version_number", c_uint, [], check=False)
+declare("tier_version_string", c_char_p, [], check=False)
+
+# Last-error getters come first: the error checks below look them up.
+for _h, _n in _LAST_ERROR.items():
+    declare(_n, c_char_p, [_h], check=False)
+
+# date.h
+declare("tier_date_from_ymd", c_int, [int32_p, c_int, c_int, c_int])
+declare("tier_date_to_ymd", c_int, [c_int32, int_p, int_p, int_p])
+declare("tier_date_parse", c_int, [int32_p, c_char_p, c_size_t, c_int])
+declare("tier_date_format_iso", c_int, [c_char_p, c_size_t, c_int32])
+
+# text.h
+declare("tier_text_new", c_int, [P(text_p), c_void_p])
+declare("tier_text_free", None, [text_p], check=False)
+declare("tier_text_append", c_int, [text_p, c_char_p, c_size_t])
+declare("tier_text_clear", None, [text_p], check=False)
+declare("tier_text_data", c_void_p, [text_p], check=False)
+declare("tier_text_length", c_size_t, [text_p], check=False)
+
+# io.h
+declare("tier_io_default", P(Io), [], check=False)
+
+# book.h
+declare("tier_book_new", c_int, [P(book_p), c_void_p])
+declare("tier_book_free", None, [book_p], check=False)
+declare("tier_book_set_option", c_int, [book_p, c_int, c_int64], handle=0)
+declare("tier_book_get_option", c_int, [book_p, c_int, P(c_int64)], handle=0)
+declare("tier_book_add_txn", c_int, [book_p, c_char_p, c_size_t, c_int32, c_double, c_double],
+        handle=0)
+declare("tier_book_add_txns", c_int,
+        [book_p, c_size_t, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p], handle=0)
+declare("tier_book_add_customer", c_int, [book_p, c_char_p, c_size_t, size_p], handle=0)
+declare("tier_book_find", c_int, [book_p, c_char_p, c_size_t, size_p], check=False)
+declare("tier_book_customer_count", c_size_t, [book_p], check=False)
+declare("tier_book_txn_count", c_size_t, [book_p], check=False)
+declare("tier_book_customer_id", c_void_p, [book_p, c_size_t, size_p], check=False)
+declare("tier_book_customer_stat", c_int, [book_p, c_size_t, c_int, double_p], handle=0)
+declare("tier_book_txn", c_int, [book_p, c_size_t, size_p, int32_p, double_p, double_p],
+        handle=0)
+declare("tier_book_day_range", c_int, [book_p, int32_p, int32_p], check=False)
+declare("tier_book_set_number", c_int, [book_p, c_size_t, c_char_p, c_double], handle=0)
+declare("tier_book_set_text", c_int, [book_p, c_size_t, c_char_p, c_char_p], handle=0)
+declare("tier_book_get_number", c_int, [book_p, c_size_t, c_char_p, double_p], check=False)
+declare("tier_book_get_text", c_int, [book_p, c_size_t, c_char_p, P(c_char_p)], check=False)
+
+# record.h
+declare("tier_record_new", c_int, [P(record_p), c_void_p])
+declare("tier_record_free", None, [record_p], check=False)
+declare("tier_record_clear", None, [record_p], check=False)
+declare("tier_record_set_id", c_int, [record_p, c_char_p, c_size_t], handle=0)
+declare("tier_record_id", c_void_p, [record_p, size_p], check=False)
+declare("tier_record_add_txn", c_int, [record_p, c_int32, c_double, c_double], handle=0)
+declare("tier_record_txn_count", c_size_t, [record_p], check=False)
+declare("tier_record_txn", c_int, [record_p, c_size_t, int32_p, double_p, double_p], handle=0)
+declare("tier_record_set_number", c_int, [record_p, c_char_p, c_double], handle=0)
+declare("tier_record_set_text", c_int, [record_p, c_char_p, c_char_p], handle=0)
+declare("tier_record_get_number", c_int, [record_p, c_char_p, double_p], check=False)
+declare("tier_record_get_text", c_int, [record_p, c_char_p, P(c_char_p)], check=False)
+declare("tier_book_add_record", c_int, [book_p, record_p, size_p], handle=0)
+declare("tier_book_get_record", c_int, [book_p, c_size_t, record_p], handle=0)
+
+# csv.h
+declare("tier_csv_new", c_int, [P(csv_p), c_void_p])
+declare("tier_csv_free", None, [csv_p], check=False)
+declare("tier_csv_error_line", c_uint64, [csv_p], check=False)
+declare("tier_csv_error_column", c_uint64, [csv_p], check=False)
+declare("tier_csv_set_delimiter", c_int, [csv_p, c_int], handle=0)
+declare("tier_csv_set_header", c_int, [csv_p, c_int], handle=0)
+declare("tier_csv_set_column_names", c_int, [csv_p, c_char_p], handle=0)
+declare("tier_csv_set_column", c_int, [csv_p, c_int, c_char_p], handle=0)
+declare("tier_csv_set_date_format", c_int, [csv_p, c_int], handle=0)
+declare("tier_csv_set_limit", c_int, [csv_p, c_int, c_uint64], handle=0)
+declare("tier_csv_set_progress", c_int, [csv_p, progress_cb, c_void_p], handle=0)
+declare("tier_csv_set_io", c_int, [csv_p, P(Io)], handle=0)
+declare("tier_csv_read_file", c_int, [csv_p, book_p, c_char_p], handle=0)
+declare("tier_csv_read_buffer", c_int, [csv_p, book_p, c_char_p, c_size_t], handle=0)
+declare("tier_csv_rows_read", c_uint64, [csv_p], check=False)
+
+# frame.h
+declare("tier_frame_new", c_int, [P(frame_p), c_size_t, c_void_p])
+declare("tier_frame_free", None, [frame_p], check=False)
+declare("tier_frame_rows", c_size_t, [frame_p], check=False)
+declare("tier_frame_column_count", c_size_t, [frame_p], check=False)
+declare("tier_frame_column_name", c_char_p, [frame_p, c_size_t], check=False)
+declare("tier_frame_column_type", c_int, [frame_p, c_size_t], check=False)
+declare("tier_frame_find", c_int, [frame_p, c_char_p, size_p], check=False)
+declare("tier_frame_numbers", double_p, [frame_p, c_size_t], check=False)
+declare("tier_frame_labels", int32_p, [frame_p, c_size_t], check=False)
+declare("tier_frame_label_count", c_size_t, [frame_p, c_size_t], check=False)
+declare("tier_frame_label_text", c_char_p, [frame_p, c_size_t, c_int32], check=False)
+declare("tier_frame_add_numbers", c_int, [frame_p, c_char_p, P(double_p)], handle=0)
+declare("tier_frame_add_labels", c_int, [frame_p, c_char_p, P(c_char_p), c_size_t, P(int32_p)],
+        handle=0)
+
+# model.h
+declare("tier_model_new", c_int, [P(model_p), P(ModelVtable), c_void_p, c_char_p, c_void_p])
+declare("tier_model_free", None, [model_p], check=False)
+declare("tier_model_name", c_char_p, [model_p], check=False)
+declare("tier_model_kind", c_char_p, [model_p], check=False)
+declare("tier_model_state", c_void_p, [model_p], check=False)
+declare("tier_model_is_fitted", c_int, [model_p], check=False)
+declare("tier_model_fit", c_int, [model_p, book_p, frame_p], handle=0)
+# A failed score leaves its reason on the frame (model.h).
+declare("tier_model_score", c_int, [model_p, book_p, frame_p], handle=2)
+declare("tier_model_explain", c_int, [model_p, book_p, frame_p, c_size_t, text_p], handle=0)
+
+# segmap.h
+declare("tier_segmap_new_builtin", c_int, [P(segmap_p), c_int, c_void_p])
+# tier_segmap_parse reports through its `error` text argument (index 4).
+declare("tier_segmap_parse", c_int, [P(segmap_p), c_char_p, c_size_t, c_void_p, text_p],
+        handle=lambda args: text_value(args[4]))
+declare("tier_segmap_free", None, [segmap_p], check=False)
+declare("tier_segmap_count", c_size_t, [segmap_p], check=False)
+declare("tier_segmap_name", c_char_p, [segmap_p, c_size_t], check=False)
+declare("tier_segmap_check", c_int, [segmap_p, c_int, size_p, size_p, size_p, text_p])
+declare("tier_segmap_lookup", c_int, [segmap_p, c_int, c_int, c_int], check=False)
+
+# rfm.h
+declare("tier_rfm_new", c_int, [P(model_p), c_char_p, c_void_p])
+declare("tier_rfm_set_option", c_int, [model_p, c_int, c_double], handle=0)
+declare("tier_rfm_get_option", c_int, [model_p, c_int, double_p], handle=0)
+declare("tier_rfm_set_segmap", c_int, [model_p, c_int, segmap_p], handle=0)
+declare("tier_rfm_cut_points", c_int, [model_p, c_int, double_p, c_size_t], handle=0)
+declare("tier_rfm_set_cut_points", c_int, [model_p, c_int, double_p, c_size_t], handle=0)
+declare("tier_rfm_save_text", c_int, [model_p, text_p], handle=0)
+declare("tier_rfm_load_text", c_int, [model_p, c_char_p, c_size_t], handle=0)
+
+# pareto.h
+declare("tier_pareto_new", c_int, [P(model_p), c_char_p, c_void_p])
+declare("tier_pareto_set_criterion", c_int, [model_p, c_char_p], handle=0)
+declare("tier_pareto_set_option", c_int, [model_p, c_int, c_double], handle=0)
+declare("tier_pareto_summary", c_int,
+        [frame_p, c_char_p, c_int, size_p, double_p, double_p, double_p], handle=0)
+
+# policy.h
+declare("tier_policy_new", c_int, [P(policy_p), c_void_p])
+declare("tier_policy_new_builtin", c_int, [P(policy_p), c_char_p, c_void_p])
+declare("tier_policy_free", None, [policy_p], check=False)
+declare("tier_policy_add_tier", c_int, [policy_p, c_char_p, size_p], handle=0)
+declare("tier_policy_add_rule", c_int, [policy_p, c_size_t, c_char_p, size_p], handle=0)
+declare("tier_policy_where_number", c_int, [policy_p, c_size_t, c_char_p, c_int, c_double],
+        handle=0)
+declare("tier_policy_where_label", c_int, [policy_p, c_size_t, c_char_p, c_int, c_char_p],
+        handle=0)
+declare("tier_policy_tier_count", c_size_t, [policy_p], check=False)
+declare("tier_policy_tier_name", c_char_p, [policy_p, c_size_t], check=False)
+declare("tier_policy_rule_count", c_size_t, [policy_p], check=False)
+declare("tier_policy_rule_name", c_char_p, [policy_p, c_size_t], check=False)
+declare("tier_policy_describe", c_int, [policy_p, text_p], handle=0)
+
+# result.h
+declare("tier_result_new", c_int, [P(result_p), c_void_p])
+declare("tier_result_free", None, [result_p], check=False)
+declare("tier_result_run", c_int, [result_p, book_p, P(model_p), c_size_t, policy_p], handle=0)
+declare("tier_result_frame", frame_p, [result_p], check=False)
+declare("tier_result_customer_count", c_size_t, [result_p], check=False)
+declare("tier_result_tier", c_int, [result_p, c_size_t], check=False)
+declare("tier_result_tier_count", c_size_t, [result_p], check=False)
+declare("tier_result_tier_name", c_char_p, [result_p, c_size_t], check=False)
+declare("tier_result_reason", c_char_p, [result_p, c_size_t], check=False)
+declare("tier_result_summary", c_int, [result_p, c_size_t, size_p, double_p], handle=0)
+declare("tier_result_write", c_int, [result_p, book_p, c_char_p, c_int, write_cb, c_void_p],
+        handle=0)
+declare("tier_result_save", c_int, [result_p, book_p, c_char_p, c_int, c_char_p, P(Io)],
+        handle=0)
+
+
+# --- small shared helpers ---------------------------------------------------------------------
+
+def version():
+    """The loaded library's version text, e.g. "0.1.0"."""
+    raw = F.tier_version_string() if not isinstance(F.tier_version_string, _Missing) else None
+    if raw:
+        return raw.decode("ascii", "replace")
+    return "%d.%d.%d" % (version_number // 10000, version_number // 100 % 100,
+                         version_number % 100)
+
+
+def text_value(text):
+    """The contents of a tier_text as str (NULL or empty -> "")."""
+    if not text:
+        return ""
+    n = F.tier_text_length(text)
+    if n == 0:
+        return ""
+    return ctypes.string_at(F.tier_text_data(text), n).decode("utf-8", "replace")
+
+
+class Text:
+    """A scratch tier_text owned by Python (used for reports, descriptions, saved state)."""
+
+    def __init__(self):
+        self.ptr = text_p()
+        F.tier_text_new(byref(self.ptr), None)
+
+    def value(self):
+        return text_value(self.ptr)
+
+    def close(self):
+        if self.ptr:
+            F.tier_text_free(self.ptr)
+            self.ptr = text_p()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def encode(value, what="text"):
+    """str -> UTF-8 bytes (bytes pass through)."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    raise TypeError("%s must be str or bytes, not %s" % (what, type(value).__name__))
+
+
+def decode(raw):
+    return raw.decode("utf-8", "replace") if raw is not None else None

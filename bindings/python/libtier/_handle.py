@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: MIT
+"""The base of every class that owns a libtier pointer."""
+
+import weakref
+
+
+class Handle:
+    """Owns one C pointer: ``close()`` frees it, as do ``with`` and garbage collection.
+
+    Subclasses set ``_free`` (the tier_*_free function) and call ``_adopt(ptr)``.
+    """
+
+    _free = None
+    _ptr = None
+    _finalizer = None
+
+    def _adopt(self, ptr):
+        self._ptr = ptr
+        self._finalizer = weakref.finalize(self, type(self)._free, ptr)
+
+    @property
+    def _p(self):
+        """The live pointer; ValueError once closed."""
+        if not self._ptr:
+            raise ValueError("%s is closed" % type(self).__name__)
+        return self._ptr
+
+    @property
+    def closed(self):
+        return not self._ptr
+
+    def close(self):
+        """Frees the C object now (further use raises ValueError); safe to call twice."""
+        if self._finalizer is not None:
+            self._finalizer()
+        self._ptr = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,337 @@
+# SPDX-License-Identifier: MIT
+"""The customer book and the CSV reader that fills it."""
+
+import ctypes
+import math
+import os
+from ctypes import byref, c_char_p, c_double, c_int32, c_int64, c_size_t
+
+from . import _columns, _ffi
+from ._ffi import F
+from ._handle import Handle
+from .dates import from_day, to_day
+
+__all__ = ["Book", "CsvReader"]
+
+_OPTIONS = {
+    "keep_transactions": _ffi.BOOK_OPT_KEEP_TRANSACTIONS,
+    "ignore_from_day": _ffi.BOOK_OPT_IGNORE_FROM_DAY,
+    "limit_id_length": _ffi.BOOK_LIMIT_ID_LENGTH,
+    "limit_customers": _ffi.BOOK_LIMIT_CUSTOMERS,
+    "limit_rows_per_call": _ffi.BOOK_LIMIT_ROWS_PER_CALL,
+    "limit_attributes": _ffi.BOOK_LIMIT_ATTRIBUTES,
+    "limit_text_length": _ffi.BOOK_LIMIT_TEXT_LENGTH,
+}
+
+_DATE_FORMATS = {"iso": _ffi.DATE_ISO, "yyyymmdd": _ffi.DATE_YYYYMMDD, "auto": _ffi.DATE_AUTO}
+
+
+def _margin(value):
+    return math.nan if value is None else float(value)
+
+
+class Book(Handle):
+    """A customer book: customers (interned ids, in order of first appearance) with their
+    transactions and attributes.
+
+    ``Book(keep_transactions=True, ignore_from=None)``; ``ignore_from`` is a date on or after
+    which transactions are counted as ignored instead of stored.
+    """
+
+    _free = staticmethod(F.tier_book_free)
+
+    def __init__(self, keep_transactions=True, ignore_from=None):
+        ptr = _ffi.book_p()
+        F.tier_book_new(byref(ptr), None)
+        self._adopt(ptr)
+        if not keep_transactions:
+            self.set_option("keep_transactions", 0)
+        if ignore_from is not None:
+            self.set_option("ignore_from_day", to_day(ignore_from))
+
+    # --- options ---------------------------------------------------------------------------
+
+    def set_option(self, name, value):
+        """Sets an option or limit by name (see ``Book.options``) or by its tier_book_option key."""
+        F.tier_book_set_option(self._p, _OPTIONS.get(name, name), int(value))
+
+    def get_option(self, name):
+        out = c_int64()
+        F.tier_book_get_option(self._p, _OPTIONS.get(name, name), byref(out))
+        return out.value
+
+    options = tuple(_OPTIONS)
+
+    # --- adding ----------------------------------------------------------------------------
+
+    def add_txn(self, id, date, amount, margin=None):
+        """Adds one transaction; `date` is a date, ISO text or YYYYMMDD int."""
+        raw = _ffi.encode(id, "customer id")
+        F.tier_book_add_txn(self._p, raw, len(raw), to_day(date), float(amount), _margin(margin))
+
+    def add_txns(self, ids, dates=None, amounts=None, margins=None, days=None):
+        """Adds many transactions in one all-or-nothing call (the columnar fast path).
+
+        Columns may be lists, NumPy arrays or pandas Series of equal length. `dates` are
+        datetime64, date objects, ISO text or YYYYMMDD ints; day numbers may be given as `days`
+        instead. Returns the number of rows added.
+        """
+        if amounts is None or (dates is None and days is None):
+            raise TypeError("add_txns needs ids, dates (or days) and amounts")
+        packed = _columns.pack(ids, dates, amounts, margins, days)
+        addr = packed.address
+        F.tier_book_add_txns(self._p, packed.n, addr(packed.id_data), addr(packed.id_offsets),
+                             addr(packed.days), addr(packed.amounts), addr(packed.margins))
+        return packed.n
+
+    def add_customer(self, id):
+        """Adds a customer without transactions (or finds it); returns its index."""
+        raw = _ffi.encode(id, "customer id")
+        out = c_size_t()
+        F.tier_book_add_customer(self._p, raw, len(raw), byref(out))
+        return out.value
+
+    @classmethod
+    def from_dataframe(cls, df, id="customer_id", date="date", amount="amount", margin=None,
+                       **options):
+        """A new book from a pandas DataFrame with one transaction per row (no per-row loop)."""
+        book = cls(**options)
+        try:
+            book.add_dataframe(df, id=id, date=date, amount=amount, margin=margin)
+        except BaseException:
+            book.close()
+            raise
+        return book
+
+    def add_dataframe(self, df, id="customer_id", date="date", amount="amount", margin=None):
+        """Adds the rows of a pandas DataFrame; returns the number of rows added."""
+        for col in (id, date, amount) + ((margin,) if margin is not None else ()):
+            if col not in df.columns:
+                raise KeyError("the DataFrame has no column %r" % (col,))
+
+        def column(name):
+            series = df[name]
+            return series.to_numpy() if hasattr(series, "to_numpy") else series.values
+
+        return self.add_txns(column(id), column(date), column(amount),
+                             column(margin) if margin is not None else None)
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def find(self, id):
+        """The index of customer `id`, or None."""
+        raw = _ffi.encode(id, "customer id")
+        out = c_size_t()
+        if F.tier_book_find(self._p, raw, len(raw), byref(out)) != 0:
+            return None
+        return out.value
+
+    def __contains__(self, id):
+        return self.find(id) is not None
+
+    def _index(self, customer):
+        if isinstance(customer, (str, bytes)):
+            idx = self.find(customer)
+            if idx is None:
+                raise KeyError(customer)
+            return idx
+        return int(customer)
+
+    def customer_count(self):
+        return F.tier_book_customer_count(self._p)
+
+    def __len__(self):
+        return self.customer_count()
+
+    def txn_count(self):
+        """Stored transactions (0 when the book does not keep them)."""
+        return F.tier_book_txn_count(self._p)
+
+    def customer_id(self, index):
+        """The id of customer `index` (IndexError when out of range)."""
+        n = c_size_t()
+        ptr = F.tier_book_customer_id(self._p, int(index), byref(n))
+        if not ptr:
+            raise IndexError("customer index %d out of range" % index)
+        return ctypes.string_at(ptr, n.value).decode("utf-8")
+
+    def customer_ids(self):
+        return [self.customer_id(i) for i in range(self.customer_count())]
+
+    def stat(self, customer, name):
+        """A per-customer figure: first_purchase, last_purchase (day numbers), purchase_days,
+        purchases, refunds, net_amount, net_margin or the book-wide ignored_rows; NaN when none."""
+        key = _ffi.BOOK_STATS.get(name, name)
+        out = c_double()
+        F.tier_book_customer_stat(self._p, self._index(customer), key, byref(out))
+        return out.value
+
+    def stats(self, customer):
+        """All figures of one customer as a dict."""
+        idx = self._index(customer)
+        return {name: self.stat(idx, name) for name in _ffi.BOOK_STATS if name != "ignored_rows"}
+
+    def ignored_rows(self):
+        out = c_double()
+        F.tier_book_customer_stat(self._p, 0, _ffi.BOOK_STATS["ignored_rows"], byref(out))
+        return int(out.value)
+
+    def txn(self, t):
+        """Stored transaction `t` as (customer_id, date, amount, margin or None)."""
+        cust, day, amount, margin = c_size_t(), c_int32(), c_double(), c_double()
+        F.tier_book_txn(self._p, int(t), byref(cust), byref(day), byref(amount), byref(margin))
+        m = margin.value
+        return (self.customer_id(cust.value), from_day(day.value), amount.value,
+                None if math.isnan(m) else m)
+
+    def txns(self):
+        for t in range(self.txn_count()):
+            yield self.txn(t)
+
+    def day_range(self):
+        """(first, last) day numbers of the stored transactions, or None when empty."""
+        first, last = c_int32(), c_int32()
+        if F.tier_book_day_range(self._p, byref(first), byref(last)) != 0:
+            return None
+        return first.value, last.value
+
+    # --- attributes --------------------------------------------------------------------------
+
+    def set_number(self, customer, name, value):
+        """Sets a numeric attribute (None clears it)."""
+        F.tier_book_set_number(self._p, self._index(customer), _ffi.encode(name, "name"),
+                               math.nan if value is None else float(value))
+
+    def get_number(self, customer, name, default=None):
+        out = c_double()
+        rc = F.tier_book_get_number(self._p, self._index(customer), _ffi.encode(name, "name"),
+                                    byref(out))
+        if rc == _ffi.ENOTFOUND:
+            return default
+        if rc != 0:
+            raise _ffi.error(rc, _ffi.decode(F.tier_book_last_error(self._p)))
+        return out.value
+
+    def set_text(self, customer, name, value):
+        """Sets a text attribute (None clears it)."""
+        F.tier_book_set_text(self._p, self._index(customer), _ffi.encode(name, "name"),
+                             None if value is None else _ffi.encode(value, "value"))
+
+    def get_text(self, customer, name, default=None):
+        out = c_char_p()
+        rc = F.tier_book_get_text(self._p, self._index(customer), _ffi.encode(name, "name"),
+                                  byref(out))
+        if rc == _ffi.ENOTFOUND:
+            return default
+        if rc != 0:
+            raise _ffi.error(rc, _ffi.decode(F.tier_book_last_error(self._p)))
+        return out.value.decode("utf-8")
+
+    # --- CSV -------------------------------------------------------------------------------
+
+    def read_csv(self, path, delimiter=",", header=True, column_names=None, id="customer_id",
+                 date="date", amount="amount", margin=None, date_format="auto", progress=None):
+        """Loads a CSV file (all or nothing); returns the number of data rows read.
+
+        `delimiter` is one character, "ws" (runs of blanks) or "tab"; `column_names` (a list or
+        a comma-separated string) names the columns of a headerless file or replaces the
+        header's; `progress(done, total)` is called as bytes are read and may raise to abort.
+        """
+        with CsvReader(delimiter=delimiter, header=header, column_names=column_names, id=id,
+                       date=date, amount=amount, margin=margin, date_format=date_format,
+                       progress=progress) as reader:
+            return reader.read_file(self, path)
+
+    def read_csv_text(self, data, **options):
+        """Like read_csv() but from text or bytes in memory."""
+        with CsvReader(**options) as reader:
+            return reader.read_buffer(self, data)
+
+
+def _delimiter(value):
+    if value in ("ws", "whitespace", None):
+        return _ffi.CSV_WHITESPACE
+    if value == "tab":
+        return ord("\t")
+    if isinstance(value, int):
+        return value
+    raw = _ffi.encode(value, "delimiter")
+    if len(raw) != 1:
+        raise ValueError("the delimiter must be one byte, 'ws' or 'tab', not %r" % (value,))
+    return raw[0]
+
+
+class CsvReader(Handle):
+    """A configured tier_csv reader; Book.read_csv() makes one for a single load."""
+
+    _free = staticmethod(F.tier_csv_free)
+
+    def __init__(self, delimiter=",", header=True, column_names=None, id="customer_id",
+                 date="date", amount="amount", margin=None, date_format="auto", progress=None,
+                 limits=None):
+        ptr = _ffi.csv_p()
+        F.tier_csv_new(byref(ptr), None)
+        self._adopt(ptr)
+        self._progress = None
+        self._progress_c = None
+        try:
+            F.tier_csv_set_delimiter(self._p, _delimiter(delimiter))
+            F.tier_csv_set_header(self._p, 1 if header else 0)
+            if column_names is not None:
+                if not isinstance(column_names, (str, bytes)):
+                    column_names = ",".join(column_names)
+                F.tier_csv_set_column_names(self._p, _ffi.encode(column_names))
+            F.tier_csv_set_column(self._p, _ffi.CSV_ID, _ffi.encode(id))
+            F.tier_csv_set_column(self._p, _ffi.CSV_DATE, _ffi.encode(date))
+            F.tier_csv_set_column(self._p, _ffi.CSV_AMOUNT, _ffi.encode(amount))
+            if margin is not None:
+                F.tier_csv_set_column(self._p, _ffi.CSV_MARGIN, _ffi.encode(margin))
+            F.tier_csv_set_date_format(self._p, _DATE_FORMATS.get(date_format, date_format))
+            for key, value in (limits or {}).items():
+                key = {"fields": _ffi.CSV_LIMIT_FIELDS, "field_length": _ffi.CSV_LIMIT_FIELD_LENGTH,
+                       "rows": _ffi.CSV_LIMIT_ROWS}.get(key, key)
+                F.tier_csv_set_limit(self._p, key, int(value))
+            if progress is not None:
+                self.set_progress(progress)
+        except BaseException:
+            self.close()
+            raise
+
+    def set_progress(self, fn):
+        """Installs `fn(done, total)` (None removes it); an exception in it aborts the load and
+        is raised by read_file()/read_buffer()."""
+        if fn is None:
+            F.tier_csv_set_progress(self._p, _ffi.progress_cb(), None)
+            self._progress = self._progress_c = None
+            return
+
+        def trampoline(ud, done, total):
+            try:
+                return 1 if fn(done, total) is False else 0
+            except BaseException as exc:  # re-raised after the C call returns
+                _ffi.park_exception(exc)
+                return _ffi.EUSER
+
+        c_fn = _ffi.progress_cb(trampoline)
+        F.tier_csv_set_progress(self._p, c_fn, None)
+        self._progress, self._progress_c = fn, c_fn  # the reader keeps the C thunk alive
+
+    def read_file(self, book, path):
+        F.tier_csv_read_file(self._p, book._p, os.fsencode(path))
+        return self.rows_read()
+
+    def read_buffer(self, book, data):
+        raw = _ffi.encode(data, "CSV data")
+        F.tier_csv_read_buffer(self._p, book._p, raw, len(raw))
+        return self.rows_read()
+
+    def rows_read(self):
+        return F.tier_csv_rows_read(self._p)
+
+    def error_position(self):
+        """(line, column) of the last parse error; zeros when none."""
+        return F.tier_csv_error_line(self._p), F.tier_csv_error_column(self._p)
+
+    def last_error(self):
+        return _ffi.decode(F.tier_csv_last_error(self._p))
+

@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: MIT
+"""Frames: per-customer columns of numbers or labels."""
+
+import ctypes
+from ctypes import byref, c_size_t
+
+from . import _ffi
+from ._ffi import F
+from ._handle import Handle
+
+try:
+    import numpy as np
+except ImportError:
+    np = None
+
+__all__ = ["Frame"]
+
+
+class Frame(Handle):
+    """A table of named per-customer columns.
+
+    ``Frame(rows)`` makes an owned, empty frame; a Result hands out a borrowed one (which stays
+    valid while the result lives and is not rerun). Number columns come back as NumPy float64
+    copies when NumPy is installed, else as lists; label columns as lists of str (None = missing).
+    """
+
+    _free = staticmethod(F.tier_frame_free)
+
+    def __init__(self, rows=0, _borrowed=None, _owner=None):
+        if _borrowed is not None:
+            self._ptr = _borrowed
+            self._owner = _owner  # keeps the parent (and so the pointer) alive
+            return
+        ptr = _ffi.frame_p()
+        F.tier_frame_new(byref(ptr), int(rows), None)
+        self._adopt(ptr)
+
+    def close(self):
+        if self._finalizer is None:  # borrowed: forget, never free
+            self._ptr = None
+            self._owner = None
+            return
+        super().close()
+
+    def rows(self):
+        return F.tier_frame_rows(self._p)
+
+    def __len__(self):
+        return self.rows()
+
+    def columns(self):
+        """Full column names in order ("rfm.r_score", ...)."""
+        p = self._p
+        return [F.tier_frame_column_name(p, i).decode("utf-8")
+                for i in range(F.tier_frame_column_count(p))]
+
+    def _col(self, name):
+        if isinstance(name, int):
+            return name
+        out = c_size_t()
+        if F.tier_frame_find(self._p, _ffi.encode(name, "column"), byref(out)) != 0:
+            raise KeyError(name)
+        return out.value
+
+    def column_type(self, name):
+        """"number" or "label"."""
+        t = F.tier_frame_column_type(self._p, self._col(name))
+        return {_ffi.VALUE_NUMBER: "number", _ffi.VALUE_LABEL: "label"}.get(t)
+
+    def labels_of(self, name):
+        """The label texts of a label column, indexed by code."""
+        p, col = self._p, self._col(name)
+        return [F.tier_frame_label_text(p, col, k).decode("utf-8")
+                for k in range(F.tier_frame_label_count(p, col))]
+
+    def numbers(self, name):
+        p, col = self._p, self._col(name)
+        n = F.tier_frame_rows(p)
+        ptr = F.tier_frame_numbers(p, col)
+        if not ptr:
+            raise TypeError("column %r holds labels, not numbers" % (name,))
+        if np is not None:
+            if n == 0:
+                return np.zeros(0, dtype=np.float64)
+            return np.ctypeslib.as_array(ptr, shape=(n,)).copy()
+        return list(ctypes.cast(ptr, ctypes.POINTER(ctypes.c_double * n)).contents) if n else []
+
+    def codes(self, name):
+        """The raw int32 codes of a label column (-1 = missing)."""
+        p, col = self._p, self._col(name)
+        n = F.tier_frame_rows(p)
+        ptr = F.tier_frame_labels(p, col)
+        if not ptr:
+            raise TypeError("column %r holds numbers, not labels" % (name,))
+        if np is not None:
+            if n == 0:
+                return np.zeros(0, dtype=np.int32)
+            return np.ctypeslib.as_array(ptr, shape=(n,)).copy()
+        return list(ctypes.cast(ptr, ctypes.POINTER(ctypes.c_int32 * n)).contents) if n else []
+
+    def labels(self, name):
+        texts = self.labels_of(name)
+        return [texts[c] if c >= 0 else None for c in self.codes(name)]
+
+    def column(self, name):
+        """A column's values: numbers (NumPy array or list) or labels (list of str/None)."""
+        if self.column_type(name) == "label":
+            return self.labels(name)
+        return self.numbers(name)
+
+    def __getitem__(self, name):
+        return self.column(name)
+
+    def to_dict(self):
+        return {name: self.column(name) for name in self.columns()}

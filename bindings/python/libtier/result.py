@@ -1,0 +1,255 @@
+# SPDX-License-Identifier: MIT
+"""Running models and a policy over a book, and reading or writing the result."""
+
+import codecs
+import ctypes
+import io
+import math
+import os
+from ctypes import byref, c_double, c_size_t
+
+from . import _ffi
+from ._ffi import F
+from ._handle import Handle
+from .frame import Frame
+
+__all__ = ["Result", "run", "DEFAULT_COLUMNS"]
+
+#: TIER_RESULT_DEFAULT_COLUMNS of result.h.
+DEFAULT_COLUMNS = ("customer_id,tier,r=rfm.r,f=rfm.f,m=rfm.m:2,tenure=rfm.tenure,"
+                   "r_score=rfm.r_score,f_score=rfm.f_score,m_score=rfm.m_score,"
+                   "segment=rfm.segment,value_class=rfm.value_class,pareto_class=pareto.class,"
+                   "reason")
+
+
+def _format(fmt):
+    code = _ffi.OUTPUT_FORMATS.get(fmt, fmt)
+    if code not in _ffi.OUTPUT_FORMATS.values():
+        raise ValueError("format must be 'csv' or 'json', not %r" % (fmt,))
+    return code
+
+
+def _columns_arg(columns):
+    if columns is None:
+        return None
+    if not isinstance(columns, (str, bytes)):
+        columns = ",".join(columns)
+    return _ffi.encode(columns, "columns")
+
+
+def run(book, models=None, policy=None):
+    """Fits and scores `models` (default: RFM() and Pareto()) on `book`, applies `policy`
+    (default: Policy.default()) and returns the Result."""
+    result = Result()
+    try:
+        result.run(book, models, policy)
+    except BaseException:
+        result.close()
+        raise
+    return result
+
+
+class Result(Handle):
+    """One run: every model's columns plus each customer's tier and reason.
+
+    The result keeps the book, models and policy it ran with alive; reading it needs the book
+    unchanged since the run.
+    """
+
+    _free = staticmethod(F.tier_result_free)
+
+    def __init__(self):
+        ptr = _ffi.result_p()
+        F.tier_result_new(byref(ptr), None)
+        self._adopt(ptr)
+        self._book = self._models = self._policy = None
+
+    def run(self, book, models=None, policy=None):
+        from .models import Pareto, RFM
+        from .policy import Policy
+        if models is None:
+            models = [RFM(), Pareto()]
+        models = list(models)
+        if policy is None:
+            policy = Policy.default()
+        arr = (_ffi.model_p * max(len(models), 1))(*[m._p for m in models])
+        F.tier_result_run(self._p, book._p, arr, len(models), policy._p)
+        self._book, self._models, self._policy = book, models, policy
+        return self
+
+    @property
+    def book(self):
+        return self._book
+
+    @property
+    def models(self):
+        return list(self._models or ())
+
+    @property
+    def policy(self):
+        return self._policy
+
+    def _need_run(self):
+        if self._book is None:
+            raise _ffi.error(_ffi.ESTATE, "the result has not been run yet")
+        return self._book
+
+    # --- per customer -------------------------------------------------------------------------
+
+    def customer_count(self):
+        return F.tier_result_customer_count(self._p)
+
+    def __len__(self):
+        return self.customer_count()
+
+    def tier_names(self):
+        p = self._p
+        return [F.tier_result_tier_name(p, i).decode("utf-8")
+                for i in range(F.tier_result_tier_count(p))]
+
+    def tier(self, customer):
+        """The tier name of one customer (index or id), None when no rule matched."""
+        i = self._index(customer)
+        t = F.tier_result_tier(self._p, i)
+        return None if t < 0 else F.tier_result_tier_name(self._p, t).decode("utf-8")
+
+    def reason(self, customer):
+        raw = F.tier_result_reason(self._p, self._index(customer))
+        return raw.decode("utf-8") if raw else ""
+
+    def _index(self, customer):
+        if isinstance(customer, (str, bytes)):
+            return self._need_run()._index(customer)
+        return int(customer)
+
+    @property
+    def tiers(self):
+        """Every customer's tier name (None where no rule matched), in book order."""
+        names = self.tier_names()
+        p = self._p
+        out = []
+        for i in range(F.tier_result_customer_count(p)):
+            t = F.tier_result_tier(p, i)
+            out.append(names[t] if t >= 0 else None)
+        return out
+
+    @property
+    def reasons(self):
+        p = self._p
+        return [(F.tier_result_reason(p, i) or b"").decode("utf-8")
+                for i in range(F.tier_result_customer_count(p))]
+
+    # --- columns ------------------------------------------------------------------------------
+
+    @property
+    def frame(self):
+        """The frame of all columns (borrowed: valid while this result lives unchanged)."""
+        ptr = F.tier_result_frame(self._p)
+        if not ptr:
+            raise _ffi.error(_ffi.ESTATE, "the result has not been run yet")
+        return Frame(_borrowed=ptr, _owner=self)
+
+    @property
+    def columns(self):
+        """Full names of the frame's columns ("rfm.r", ..., "tier", "reason")."""
+        return self.frame.columns()
+
+    def column(self, name):
+        return self.frame.column(name)
+
+    def tier_summary(self, tier):
+        """(customers, revenue) of one tier, by index or name."""
+        if isinstance(tier, str):
+            tier = self.tier_names().index(tier)
+        n, rev = c_size_t(), c_double()
+        F.tier_result_summary(self._p, int(tier), byref(n), byref(rev))
+        return n.value, rev.value
+
+    def summary(self):
+        """{tier: {"customers", "revenue", "customer_share", "revenue_share"}} in tier order;
+        shares are fractions of all customers and of the summed revenue of all tiers."""
+        rows = []
+        for t, name in enumerate(self.tier_names()):
+            n, rev = c_size_t(), c_double()
+            F.tier_result_summary(self._p, t, byref(n), byref(rev))
+            rows.append((name, n.value, rev.value))
+        total_n = self.customer_count()
+        total_rev = sum(r for _, _, r in rows)
+        return {name: {"customers": n, "revenue": rev,
+                       "customer_share": n / total_n if total_n else 0.0,
+                       "revenue_share": rev / total_rev if total_rev else 0.0}
+                for name, n, rev in rows}
+
+    def rows(self):
+        """Yields one dict per customer: customer_id, tier, reason and every frame column
+        (missing numbers and labels as None)."""
+        book = self._need_run()
+        frame = self.frame
+        names = [c for c in frame.columns() if c not in ("tier", "reason")]
+        cols = {}
+        for name in names:
+            values = frame.column(name)
+            if frame.column_type(name) == "number":
+                values = [None if math.isnan(v) else float(v) for v in values]
+            cols[name] = values
+        tiers, reasons = self.tiers, self.reasons
+        for i in range(self.customer_count()):
+            row = {"customer_id": book.customer_id(i), "tier": tiers[i], "reason": reasons[i]}
+            for name in names:
+                row[name] = cols[name][i]
+            yield row
+
+    def to_dataframe(self):
+        """A pandas DataFrame: customer_id, tier, reason and every frame column."""
+        import pandas as pd
+        book = self._need_run()
+        frame = self.frame
+        data = {"customer_id": book.customer_ids(), "tier": self.tiers, "reason": self.reasons}
+        for name in frame.columns():
+            if name not in data:
+                data[name] = frame.column(name)
+        return pd.DataFrame(data)
+
+    # --- output -------------------------------------------------------------------------------
+
+    def write(self, path, columns=None, format="csv"):
+        """Writes the output file atomically (tier_result_save); columns=None is DEFAULT_COLUMNS."""
+        book = self._need_run()
+        F.tier_result_save(self._p, book._p, _columns_arg(columns), _format(format),
+                           os.fsencode(path), None)
+
+    def write_to(self, fileobj, columns=None, format="csv"):
+        """Streams the output to a file object (binary, or text decoded as UTF-8) through
+        tier_result_write; an exception raised by fileobj.write is re-raised here."""
+        book = self._need_run()
+        if isinstance(fileobj, io.TextIOBase):
+            decoder = codecs.getincrementaldecoder("utf-8")()
+
+            def sink(data):
+                fileobj.write(decoder.decode(data))
+        else:
+            decoder = None
+            sink = fileobj.write
+
+        def trampoline(ud, data, n):
+            try:
+                sink(ctypes.string_at(data, n))
+                return 0
+            except BaseException as exc:  # re-raised after the C call returns
+                _ffi.park_exception(exc)
+                return _ffi.EUSER
+
+        c_fn = _ffi.write_cb(trampoline)  # alive for the whole call
+        F.tier_result_write(self._p, book._p, _columns_arg(columns), _format(format), c_fn, None)
+        if decoder is not None:
+            tail = decoder.decode(b"", final=True)
+            if tail:
+                fileobj.write(tail)
+
+    def to_bytes(self, columns=None, format="csv"):
+        buf = io.BytesIO()
+        self.write_to(buf, columns, format)
+        return buf.getvalue()
+
+    def to_string(self, columns=None, format="csv"):
+        return self.to_bytes(columns, format).decode("utf-8")
