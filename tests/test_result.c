@@ -303,7 +303,7 @@ static void test_result_failed_run_names_the_model_and_keeps_the_previous_result
     before = tier_result_frame(res);
 
     assert_int_equal(tier_result_run(res, book, models, 2, p), TIER_ECONVERGE);
-    assert_non_null(strstr(tier_result_last_error(res), "'bad'"));
+    assert_non_null(strstr(tier_result_last_error(res), "\"bad\""));
     assert_non_null(strstr(tier_result_last_error(res), "did not converge after 100 steps"));
     assert_ptr_equal(tier_result_frame(res), before);
     assert_int_equal(tier_result_tier(res, 0), 0);
@@ -313,7 +313,7 @@ static void test_result_failed_run_names_the_model_and_keeps_the_previous_result
     bad.score_rc = TIER_EUSER;
     bad.why = "host said no";
     assert_int_equal(tier_result_run(res, book, models, 2, p), TIER_EUSER);
-    assert_non_null(strstr(tier_result_last_error(res), "'bad'"));
+    assert_non_null(strstr(tier_result_last_error(res), "\"bad\""));
     assert_non_null(strstr(tier_result_last_error(res), "host said no"));
     assert_ptr_equal(tier_result_frame(res), before);
 

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: MIT
+# The CSV fuzz target: a corpus replay in every build (gcc, valgrind), and with TIER_FUZZ=ON on
+# clang the real libFuzzer binary `fuzz_csv` (library compiled in with the fuzzer's coverage).
+set(TIER_FUZZ_DIR "${CMAKE_CURRENT_SOURCE_DIR}/fuzz")
+
+add_executable(fuzz_csv_replay "${TIER_FUZZ_DIR}/replay_main.c" "${TIER_FUZZ_DIR}/fuzz_csv.c")
+target_link_libraries(fuzz_csv_replay PRIVATE tier_static)
+target_compile_options(fuzz_csv_replay PRIVATE ${TIER_WARNINGS})
+target_compile_definitions(fuzz_csv_replay PRIVATE _POSIX_C_SOURCE=200809L)
+add_test(NAME fuzz_csv_replay COMMAND fuzz_csv_replay "${TIER_FUZZ_DIR}/corpus/csv")
+set_tests_properties(fuzz_csv_replay PROPERTIES LABELS "fuzz" TIMEOUT 600)
+
+if(TIER_FUZZ AND CMAKE_C_COMPILER_ID MATCHES "Clang")
+  add_executable(fuzz_csv "${TIER_FUZZ_DIR}/fuzz_csv.c" ${TIER_SOURCES})
+  target_include_directories(fuzz_csv PRIVATE "${PROJECT_SOURCE_DIR}/include"
+    "${PROJECT_SOURCE_DIR}/src")
+  target_compile_definitions(fuzz_csv PRIVATE TIER_STATIC TIER_BUILDING _POSIX_C_SOURCE=200809L)
+  target_compile_options(fuzz_csv PRIVATE -g -O1 -fsanitize=fuzzer,address,undefined
+    -fno-sanitize-recover=all)
+  target_link_options(fuzz_csv PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_libraries(fuzz_csv PRIVATE m)
+elseif(TIER_FUZZ)
+  message(STATUS "TIER_FUZZ needs clang (libFuzzer); only the corpus replay is built")
+endif()

@@ -1,0 +1,1211 @@
+/* SPDX-License-Identifier: MIT */
+/* The CSV reader: the bad-input table (status, line, column, message, book unchanged), the
+ * accept rules, block boundaries, the real CDNOW files, I/O faults, progress and out-of-memory. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+/* Testing knob in src/csv.c: the block size used to read files and walk buffers. */
+int tier__csv_set_block_size(tier_csv *csv, size_t size);
+
+/* ---------------------------------------------------------------------------------------------
+ * Helpers */
+
+static tier_allocator g_alloc;
+
+static tier_csv *new_csv(void)
+{
+    tier_csv *csv = NULL;
+    assert_int_equal(tier_csv_new(&csv, &g_alloc), TIER_OK);
+    assert_non_null(csv);
+    return csv;
+}
+
+/* A book holding one transaction (P1, 2020-01-01, 5.00), to show that failures leave it alone. */
+static tier_book *new_book_with_one_row(void)
+{
+    tier_book *book = NULL;
+    int32_t day;
+    assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
+    assert_int_equal(tier_date_from_ymd(&day, 2020, 1, 1), TIER_OK);
+    assert_int_equal(tier_book_add_txn(book, "P1", 2, day, 5.0, NAN), TIER_OK);
+    return book;
+}
+
+static void assert_book_unchanged(const tier_book *book)
+{
+    double net = 0;
+    int32_t first = 0, last = 0;
+    assert_int_equal(tier_book_customer_count(book), 1);
+    assert_int_equal(tier_book_txn_count(book), 1);
+    assert_int_equal(tier_book_customer_stat(book, 0, TIER_BOOK_STAT_NET_AMOUNT, &net), TIER_OK);
+    assert_true(net == 5.0);
+    assert_int_equal(tier_book_day_range(book, &first, &last), TIER_OK);
+    assert_int_equal(first, 18262);
+    assert_int_equal(last, 18262);
+}
+
+static int32_t ymd(int y, int m, int d)
+{
+    int32_t day = 0;
+    assert_int_equal(tier_date_from_ymd(&day, y, m, d), TIER_OK);
+    return day;
+}
+
+/* Checks transaction t: customer id, day and amount (exact: amounts with <= 4 decimals). */
+static void assert_txn(const tier_book *book, size_t t, const char *id, int32_t day, double amount)
+{
+    size_t cust = 0, len = 0;
+    int32_t d = 0;
+    double a = 0, m = 0;
+    const char *got;
+    assert_int_equal(tier_book_txn(book, t, &cust, &d, &a, &m), TIER_OK);
+    got = tier_book_customer_id(book, cust, &len);
+    assert_non_null(got);
+    assert_int_equal(len, strlen(id));
+    assert_memory_equal(got, id, len);
+    assert_int_equal(d, day);
+    /* Doubles near 1e12 are 1.2e-4 apart: compare relative to the size. */
+    if (fabs(a - amount) > 1e-9 + 1e-15 * fabs(amount))
+        fail_msg("txn %zu: amount %.6f, want %.6f", t, a, amount);
+}
+
+/* Sum of every customer's net amount in cents (exact for 4-decimal amounts of this size). */
+static long long total_cents(const tier_book *book)
+{
+    size_t i, n = tier_book_customer_count(book);
+    long long cents = 0;
+    for (i = 0; i < n; i++) {
+        double net = 0;
+        assert_int_equal(tier_book_customer_stat(book, i, TIER_BOOK_STAT_NET_AMOUNT, &net), TIER_OK);
+        cents += llround(net * 100);
+    }
+    return cents;
+}
+
+/* Reads text (with embedded NULs allowed) into a fresh book; returns the status. */
+static int read_text(tier_csv *csv, tier_book *book, const char *text, size_t len)
+{
+    return tier_csv_read_buffer(csv, book, text, len);
+}
+
+#define TEXT(s) s, sizeof(s) - 1
+
+/* ---------------------------------------------------------------------------------------------
+ * The bad-input table */
+
+enum {
+    O_WS = 1 << 0,       /* whitespace delimiter */
+    O_SEMI = 1 << 1,     /* ';' delimiter */
+    O_NOHDR = 1 << 2,    /* no header; names customer_id,date,amount */
+    O_NONAMES = 1 << 3,  /* no header and no names */
+    O_ISO = 1 << 4,      /* dates must be YYYY-MM-DD */
+    O_YMD = 1 << 5,      /* dates must be YYYYMMDD */
+    O_MARGIN = 1 << 6,   /* margin column "margin" */
+    O_LIMITS = 1 << 7,   /* at most 4 fields, 16-byte fields, 2 rows */
+    O_TAB = 1 << 8       /* tab delimiter */
+};
+
+typedef struct bad_case {
+    const char *name;
+    const char *input;
+    size_t len;
+    int options;
+    int status;
+    uint64_t line;
+    uint64_t column;
+    const char *message;
+} bad_case;
+
+#define H "customer_id,date,amount\n"
+
+static const bad_case bad_cases[] = {
+    /* Quoting */
+    {"unterminated quote at end of file", TEXT(H "C1,2020-01-01,1\n\"C2,2020-01-02,1\n"), 0,
+     TIER_EPARSE, 3, 1, "unterminated quoted field (the quote opened on line 3)"},
+    {"unterminated quote spanning lines", TEXT(H "\"C1\nC2,2020-01-01,1\nC3,2020-01-01,1"), 0,
+     TIER_EPARSE, 2, 1, "the quote opened on line 2"},
+    {"unterminated quote in the header", TEXT("\"customer_id,date,amount\n"), 0, TIER_EPARSE, 1,
+     1, "unterminated quoted field"},
+    {"quote inside an unquoted field", TEXT(H "C\"1,2020-01-01,1\n"), 0, TIER_EPARSE, 2, 1,
+     "quote inside an unquoted field"},
+    {"text after a closing quote", TEXT(H "\"C1\"x,2020-01-01,1\n"), 0, TIER_EPARSE, 2, 1,
+     "unexpected text after a closing quote"},
+    {"text after a closing quote, whitespace mode",
+     TEXT("customer_id date amount\n\"C1\"x 2020-01-01 1\n"), O_WS, TIER_EPARSE, 2, 1,
+     "unexpected text after a closing quote"},
+    /* Line ends */
+    {"lone CR inside a line", TEXT(H "C1,2020-01-01,1\rC2,2020-01-01,1\n"), 0, TIER_EPARSE, 2, 3,
+     "carriage return not followed by a line feed"},
+    {"lone CR at end of file", TEXT(H "C1,2020-01-01,1\r"), 0, TIER_EPARSE, 2, 3,
+     "carriage return"},
+    {"lone CR as the header's line end", TEXT("customer_id,date,amount\rC1,2020-01-01,1\r"), 0,
+     TIER_EPARSE, 1, 3, "carriage return"},
+    {"lone CR in a field", TEXT(H "C\r1,2020-01-01,1\n"), 0, TIER_EPARSE, 2, 1, "carriage return"},
+    /* Field counts */
+    {"too many fields", TEXT(H "C1,2020-01-01,1,9\n"), 0, TIER_EPARSE, 2, 0,
+     "expected 3 fields, found 4"},
+    {"too few fields", TEXT(H "C1,2020-01-01\n"), 0, TIER_EPARSE, 2, 0,
+     "expected 3 fields, found 2"},
+    {"trailing delimiter", TEXT(H "C1,2020-01-01,1,\n"), 0, TIER_EPARSE, 2, 0,
+     "expected 3 fields, found 4"},
+    {"one field only", TEXT(H "C1,2020-01-01,1\nC2\n"), 0, TIER_EPARSE, 3, 0,
+     "expected 3 fields, found 1"},
+    {"wrong count after quoted line break", TEXT(H "\"C\n1\",2020-01-01\n"), 0, TIER_EPARSE, 2, 0,
+     "expected 3 fields, found 2"},
+    {"too many fields in whitespace mode", TEXT("customer_id date amount\n C1 2020-01-01 1 2\n"),
+     O_WS, TIER_EPARSE, 2, 0, "expected 3 fields, found 4"},
+    {"too few fields, semicolon", TEXT("customer_id;date;amount\nC1;2020-01-01,1\n"), O_SEMI,
+     TIER_EPARSE, 2, 0, "expected 3 fields, found 2"},
+    /* NUL bytes */
+    {"NUL byte in the id", TEXT(H "C\0001,2020-01-01,1\n"), 0, TIER_EPARSE, 2, 1, "NUL byte"},
+    {"NUL byte in a quoted field", TEXT(H "\"C\0001\",2020-01-01,1\n"), 0, TIER_EPARSE, 2, 1,
+     "NUL byte"},
+    {"NUL byte in an unused column", TEXT("customer_id,note,date,amount\nC1,a\000b,2020-01-01,1\n"),
+     0, TIER_EPARSE, 2, 2, "(note): NUL byte"},
+    {"NUL byte in the header", TEXT("customer_id,da\000te,amount\n"), 0, TIER_EPARSE, 1, 2,
+     "NUL byte"},
+    /* Ids */
+    {"invalid UTF-8 byte in the id", TEXT(H "C\xff" "1,2020-01-01,1\n"), 0, TIER_EPARSE, 2, 1,
+     "invalid UTF-8: \"C\\xff1\""},
+    {"overlong UTF-8 in the id", TEXT(H "\xc0\xaf,2020-01-01,1\n"), 0, TIER_EPARSE, 2, 1,
+     "invalid UTF-8"},
+    {"truncated UTF-8 in the id", TEXT(H "C\xe2\x82,2020-01-01,1\n"), 0, TIER_EPARSE, 2, 1,
+     "invalid UTF-8"},
+    {"UTF-16 surrogate in the id", TEXT(H "\xed\xa0\x80,2020-01-01,1\n"), 0, TIER_EPARSE, 2, 1,
+     "invalid UTF-8"},
+    {"empty id", TEXT(H ",2020-01-01,1\n"), 0, TIER_EPARSE, 2, 1, "empty customer id"},
+    {"blank id", TEXT(H "  ,2020-01-01,1\n"), 0, TIER_EPARSE, 2, 1, "empty customer id"},
+    {"id longer than the book allows",
+     TEXT(H "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"
+            "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"
+            "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"
+            "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC,"
+            "2020-01-01,1\n"),
+     0, TIER_ERANGE, 2, 1, "line 2, column 1 (customer_id): customer id of 320 bytes"},
+    /* Limits */
+    {"field longer than the limit", TEXT(H "C1234567890123456,2020-01-01,1\n"), O_LIMITS,
+     TIER_ERANGE, 2, 1, "field longer than 16 bytes"},
+    {"quoted field longer than the limit", TEXT(H "C1,2020-01-01,\"1234567890123456\"\n"),
+     O_LIMITS, TIER_ERANGE, 2, 3, "field longer than 16 bytes"},
+    {"more fields than the limit", TEXT("customer_id,date,amount,a,b\n"), O_LIMITS, TIER_ERANGE,
+     1, 5, "more than 4 fields"},
+    {"more rows than the limit", TEXT(H "C1,2020-01-01,1\nC2,2020-01-01,1\nC3,2020-01-01,1\n"),
+     O_LIMITS, TIER_ERANGE, 4, 0, "more than 2 data rows"},
+    /* Amounts */
+    {"amount with a decimal comma", TEXT(H "C1,2020-01-01,\"12,5x\"\n"), 0, TIER_EPARSE, 2, 3,
+     "line 2, column 3 (amount): not a number: \"12,5x\""},
+    {"amount that is a word", TEXT(H "C1,2020-01-01,abc\n"), 0, TIER_EPARSE, 2, 3,
+     "not a number: \"abc\""},
+    {"amount NaN", TEXT(H "C1,2020-01-01,NaN\n"), 0, TIER_EPARSE, 2, 3, "not a number"},
+    {"amount inf", TEXT(H "C1,2020-01-01,inf\n"), 0, TIER_EPARSE, 2, 3, "not a number"},
+    {"amount -Infinity", TEXT(H "C1,2020-01-01,-Infinity\n"), 0, TIER_EPARSE, 2, 3,
+     "not a number"},
+    {"empty amount", TEXT(H "C1,2020-01-01,\n"), 0, TIER_EPARSE, 2, 3, "empty amount"},
+    {"empty quoted amount", TEXT(H "C1,2020-01-01,\"\"\n"), 0, TIER_EPARSE, 2, 3,
+     "empty amount"},
+    {"amount 1e308", TEXT(H "C1,2020-01-01,1e308\n"), 0, TIER_ERANGE, 2, 3, "out of range"},
+    {"amount just above 1e12", TEXT(H "C1,2020-01-01,1000000000000.0001\n"), 0, TIER_ERANGE, 2, 3,
+     "out of range"},
+    {"amount -1e13", TEXT(H "C1,2020-01-01,-1e13\n"), 0, TIER_ERANGE, 2, 3, "out of range"},
+    {"amount with 23 digits", TEXT(H "C1,2020-01-01,12345678901234567890123\n"), 0, TIER_ERANGE,
+     2, 3, "out of range"},
+    {"amount with 5 decimals", TEXT(H "C1,2020-01-01,1.23456\n"), 0, TIER_ERANGE, 2, 3,
+     "more than 4 decimal places: \"1.23456\""},
+    {"amount 1e-5", TEXT(H "C1,2020-01-01,1e-5\n"), 0, TIER_ERANGE, 2, 3,
+     "more than 4 decimal places"},
+    {"amount with 5 decimals after the exponent", TEXT(H "C1,2020-01-01,123.45e-4\n"), 0,
+     TIER_ERANGE, 2, 3, "more than 4 decimal places"},
+    {"amount with a tiny tail", TEXT(H "C1,2020-01-01,0.00000000000000000000001\n"), 0,
+     TIER_ERANGE, 2, 3, "more than 4 decimal places"},
+    {"amount with 25 significant digits", TEXT(H "C1,2020-01-01,1.000000000000000000000001\n"), 0,
+     TIER_ERANGE, 2, 3, "more than 4 decimal places"},
+    {"amount with an empty exponent", TEXT(H "C1,2020-01-01,1.5e\n"), 0, TIER_EPARSE, 2, 3,
+     "not a number"},
+    {"amount with a signed empty exponent", TEXT(H "C1,2020-01-01,1.5e+\n"), 0, TIER_EPARSE, 2, 3,
+     "not a number"},
+    {"amount that is only a point", TEXT(H "C1,2020-01-01,.\n"), 0, TIER_EPARSE, 2, 3,
+     "not a number"},
+    {"amount that is only a sign", TEXT(H "C1,2020-01-01,+\n"), 0, TIER_EPARSE, 2, 3,
+     "not a number"},
+    {"amount with two points", TEXT(H "C1,2020-01-01,1.2.3\n"), 0, TIER_EPARSE, 2, 3,
+     "not a number"},
+    {"amount in hexadecimal", TEXT(H "C1,2020-01-01,0x10\n"), 0, TIER_EPARSE, 2, 3,
+     "not a number"},
+    {"amount with an inner blank", TEXT(H "C1,2020-01-01,1 2\n"), 0, TIER_EPARSE, 2, 3,
+     "not a number: \"1 2\""},
+    {"amount with two signs", TEXT(H "C1,2020-01-01,--1\n"), 0, TIER_EPARSE, 2, 3,
+     "not a number"},
+    {"amount with a currency sign", TEXT(H "C1,2020-01-01,$5\n"), 0, TIER_EPARSE, 2, 3,
+     "not a number"},
+    {"amount with a thousands separator", TEXT("customer_id;date;amount\nC1;2020-01-01;1,000\n"),
+     O_SEMI, TIER_EPARSE, 2, 3, "not a number: \"1,000\""},
+    {"amount with control bytes is quoted escaped", TEXT(H "C1,2020-01-01,\"1\t\x01\"\n"), 0,
+     TIER_EPARSE, 2, 3, "not a number: \"1\\x09\\x01\""},
+    {"amount longer than 40 bytes is quoted truncated",
+     TEXT(H "C1,2020-01-01,x12345678901234567890123456789012345678901234567890\n"), 0,
+     TIER_EPARSE, 2, 3, "\"x123456789012345678901234567890123456789\"..."},
+    {"bad margin", TEXT("customer_id,date,amount,margin\nC1,2020-01-01,1,x\n"), O_MARGIN,
+     TIER_EPARSE, 2, 4, "(margin): not a number"},
+    {"margin with 5 decimals", TEXT("customer_id,date,amount,margin\nC1,2020-01-01,1,0.00001\n"),
+     O_MARGIN, TIER_ERANGE, 2, 4, "more than 4 decimal places"},
+    /* Dates */
+    {"February 30", TEXT(H "C1,2023-02-30,1\n"), 0, TIER_ERANGE, 2, 2,
+     "no such date: \"2023-02-30\""},
+    {"February 29 in a common year", TEXT(H "C1,2023-02-29,1\n"), 0, TIER_ERANGE, 2, 2,
+     "no such date"},
+    {"February 29 of 1900", TEXT(H "C1,1900-02-29,1\n"), 0, TIER_ERANGE, 2, 2, "no such date"},
+    {"February 29 of 2100 as YYYYMMDD", TEXT(H "C1,21000229,1\n"), 0, TIER_ERANGE, 2, 2,
+     "no such date"},
+    {"April 31", TEXT(H "C1,2023-04-31,1\n"), 0, TIER_ERANGE, 2, 2, "no such date"},
+    {"month 13", TEXT(H "C1,2023-13-01,1\n"), 0, TIER_ERANGE, 2, 2, "no such date"},
+    {"month 00", TEXT(H "C1,2023-00-10,1\n"), 0, TIER_ERANGE, 2, 2, "no such date"},
+    {"day 00", TEXT(H "C1,2023-01-00,1\n"), 0, TIER_ERANGE, 2, 2, "no such date"},
+    {"date before 1900", TEXT(H "C1,1899-12-31,1\n"), 0, TIER_ERANGE, 2, 2,
+     "date outside 1900-01-01..9999-12-31"},
+    {"year 0000", TEXT(H "C1,00000101,1\n"), 0, TIER_ERANGE, 2, 2, "date outside"},
+    {"five-digit year", TEXT(H "C1,10000-01-01,1\n"), 0, TIER_EPARSE, 2, 2, "not a date"},
+    {"date with slashes", TEXT(H "C1,2023/01/05,1\n"), 0, TIER_EPARSE, 2, 2,
+     "not a date (want YYYY-MM-DD or YYYYMMDD): \"2023/01/05\""},
+    {"date without zero padding", TEXT(H "C1,2023-1-5,1\n"), 0, TIER_EPARSE, 2, 2, "not a date"},
+    {"empty date", TEXT(H "C1,,1\n"), 0, TIER_EPARSE, 2, 2, "not a date"},
+    {"date with a time", TEXT(H "C1,2023-01-05T10:00,1\n"), 0, TIER_EPARSE, 2, 2, "not a date"},
+    {"YYYYMMDD where ISO is required", TEXT(H "C1,20230105,1\n"), O_ISO, TIER_EPARSE, 2, 2,
+     "not a date (want YYYY-MM-DD)"},
+    {"ISO where YYYYMMDD is required", TEXT(H "C1,2023-01-05,1\n"), O_YMD, TIER_EPARSE, 2, 2,
+     "not a date (want YYYYMMDD)"},
+    {"YYYYMMDD February 30", TEXT(H "C1,20230230,1\n"), O_YMD, TIER_ERANGE, 2, 2, "no such date"},
+    /* Header and columns */
+    {"duplicate header name", TEXT("customer_id,date,amount,date\nC1,2020-01-01,1,x\n"), 0,
+     TIER_EPARSE, 1, 4, "(date): column name appears twice"},
+    {"duplicate unused header name", TEXT("customer_id,x,date,amount, x\n"), 0, TIER_EPARSE, 1, 5,
+     "column name appears twice"},
+    {"missing id column", TEXT("id,date,amount\nC1,2020-01-01,1\n"), 0, TIER_EINVAL, 1, 0,
+     "no column named \"customer_id\" for the customer id (columns: \"id\", \"date\", \"amount\")"},
+    {"missing amount column in whitespace mode", TEXT(" customer_id  date number_of_cds  "
+                                                     "dollar_value\n 00001 19970101  1   11.77\n"),
+     O_WS, TIER_EINVAL, 1, 0, "no column named \"amount\""},
+    {"missing margin column", TEXT(H "C1,2020-01-01,1\n"), O_MARGIN, TIER_EINVAL, 1, 0,
+     "no column named \"margin\""},
+    {"headerless file without names", TEXT("C1,2020-01-01,1\n"), O_NONAMES, TIER_EINVAL, 0, 0,
+     "needs column names"},
+    /* Errors that name later lines */
+    {"bad amount after a quoted line break", TEXT(H "\"C\n1\",2020-01-01,x\n"), 0, TIER_EPARSE, 3,
+     3, "not a number"},
+    {"bad row after good rows and empty lines",
+     TEXT(H "C1,2020-01-01,1\n\n\r\nC2,2020-01-02,2\nC3,2020-01-03,zz\n"), 0, TIER_EPARSE, 6, 3,
+     "line 6, column 3 (amount): not a number: \"zz\""},
+    {"bad amount in whitespace mode", TEXT("customer_id date amount\n  C1 \t 2020-01-01   x  \n"),
+     O_WS, TIER_EPARSE, 2, 3, "not a number: \"x\""},
+    {"bad date in a headerless file", TEXT("C1,2020-01-01,1\nC2,2020-02-31,1\n"), O_NOHDR,
+     TIER_ERANGE, 2, 2, "line 2, column 2 (date): no such date"},
+    {"bad amount in a tab-separated file", TEXT("customer_id\tdate\tamount\nC1\t2020-01-01\t1;5\n"),
+     O_TAB, TIER_EPARSE, 2, 3, "not a number"},
+};
+
+static void apply_options(tier_csv *csv, int options)
+{
+    if (options & O_WS)
+        assert_int_equal(tier_csv_set_delimiter(csv, TIER_CSV_WHITESPACE), TIER_OK);
+    if (options & O_SEMI)
+        assert_int_equal(tier_csv_set_delimiter(csv, ';'), TIER_OK);
+    if (options & O_TAB)
+        assert_int_equal(tier_csv_set_delimiter(csv, '\t'), TIER_OK);
+    if (options & O_NOHDR) {
+        assert_int_equal(tier_csv_set_header(csv, 0), TIER_OK);
+        assert_int_equal(tier_csv_set_column_names(csv, "customer_id,date,amount"), TIER_OK);
+    }
+    if (options & O_NONAMES)
+        assert_int_equal(tier_csv_set_header(csv, 0), TIER_OK);
+    if (options & O_ISO)
+        assert_int_equal(tier_csv_set_date_format(csv, TIER_DATE_ISO), TIER_OK);
+    if (options & O_YMD)
+        assert_int_equal(tier_csv_set_date_format(csv, TIER_DATE_YYYYMMDD), TIER_OK);
+    if (options & O_MARGIN)
+        assert_int_equal(tier_csv_set_column(csv, TIER_CSV_MARGIN, "margin"), TIER_OK);
+    if (options & O_LIMITS) {
+        assert_int_equal(tier_csv_set_limit(csv, TIER_CSV_LIMIT_FIELDS, 4), TIER_OK);
+        assert_int_equal(tier_csv_set_limit(csv, TIER_CSV_LIMIT_FIELD_LENGTH, 16), TIER_OK);
+        assert_int_equal(tier_csv_set_limit(csv, TIER_CSV_LIMIT_ROWS, 2), TIER_OK);
+    }
+}
+
+static void run_bad_case(const bad_case *c, size_t block)
+{
+    tier_csv *csv = new_csv();
+    tier_book *book = new_book_with_one_row();
+    int rc;
+    apply_options(csv, c->options);
+    if (block)
+        assert_int_equal(tier__csv_set_block_size(csv, block), TIER_OK);
+    rc = read_text(csv, book, c->input, c->len);
+    if (rc != c->status || tier_csv_error_line(csv) != c->line ||
+        tier_csv_error_column(csv) != c->column || !strstr(tier_csv_last_error(csv), c->message))
+        fail_msg("case \"%s\" (block %zu): got status %s, line %llu, column %llu, message \"%s\"; "
+                 "want %s, %llu, %llu, \"%s\"",
+                 c->name, block, tier_status_name(rc),
+                 (unsigned long long)tier_csv_error_line(csv),
+                 (unsigned long long)tier_csv_error_column(csv), tier_csv_last_error(csv),
+                 tier_status_name(c->status), (unsigned long long)c->line,
+                 (unsigned long long)c->column, c->message);
+    assert_book_unchanged(book);
+    assert_int_equal(tier_csv_rows_read(csv), 0);
+    tier_book_free(book);
+    tier_csv_free(csv);
+}
+
+static void test_csv_rejects_every_bad_input_in_the_table(void **state)
+{
+    size_t i;
+    (void)state;
+    assert_true(sizeof bad_cases / sizeof bad_cases[0] >= 45);
+    for (i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++)
+        run_bad_case(&bad_cases[i], 0);
+}
+
+static void test_csv_reports_the_same_error_at_every_block_size(void **state)
+{
+    static const size_t blocks[] = {1, 2, 3, 5, 8, 13, 64};
+    size_t i, b;
+    (void)state;
+    for (b = 0; b < sizeof blocks / sizeof blocks[0]; b++)
+        for (i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++)
+            run_bad_case(&bad_cases[i], blocks[b]);
+}
+
+static void test_csv_keeps_the_last_successful_row_count_after_a_failure(void **state)
+{
+    tier_csv *csv = new_csv();
+    tier_book *book = new_book_with_one_row();
+    (void)state;
+    assert_int_equal(read_text(csv, book, TEXT(H "C1,2020-01-02,1\nC2,2020-01-02,2\n")), TIER_OK);
+    assert_int_equal(tier_csv_rows_read(csv), 2);
+    assert_string_equal(tier_csv_last_error(csv), "");
+    assert_int_equal(tier_csv_error_line(csv), 0);
+    assert_int_equal(read_text(csv, book, TEXT(H "C1,2020-01-02,x\n")), TIER_EPARSE);
+    assert_int_equal(tier_csv_rows_read(csv), 2);
+    assert_int_equal(tier_book_txn_count(book), 3);
+    /* A later success clears the error. */
+    assert_int_equal(read_text(csv, book, TEXT(H "C3,2020-01-02,1\n")), TIER_OK);
+    assert_string_equal(tier_csv_last_error(csv), "");
+    assert_int_equal(tier_csv_error_line(csv), 0);
+    assert_int_equal(tier_csv_error_column(csv), 0);
+    assert_int_equal(tier_csv_rows_read(csv), 1);
+    tier_book_free(book);
+    tier_csv_free(csv);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Accept rules */
+
+static tier_book *read_ok(tier_csv *csv, const char *text, size_t len, size_t rows)
+{
+    tier_book *book = NULL;
+    int rc;
+    assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
+    rc = read_text(csv, book, text, len);
+    if (rc != TIER_OK)
+        fail_msg("read failed: %s: %s", tier_status_name(rc), tier_csv_last_error(csv));
+    assert_string_equal(tier_csv_last_error(csv), "");
+    assert_int_equal(tier_csv_rows_read(csv), rows);
+    assert_int_equal(tier_book_txn_count(book), rows);
+    return book;
+}
+
+static void test_csv_reads_quoted_fields_with_doubled_quotes_delimiters_and_line_breaks(void **s)
+{
+    tier_csv *csv = new_csv();
+    tier_book *book;
+    (void)s;
+    book = read_ok(csv,
+                   TEXT("\"customer_id\",\"date\",\"amount\"\n"
+                        "\"a \"\"big\"\" one\",2020-01-01,\"1.5\"\n"
+                        "\"x,y\",\"2020-01-02\",2\n"
+                        "\"line\nbreak\r\n\",2020-01-03,3\n"
+                        "  \"padded\"  ,2020-01-04 , 4 \n"
+                        "\"\"\"\",2020-01-05,5\n"),
+                   5);
+    assert_txn(book, 0, "a \"big\" one", ymd(2020, 1, 1), 1.5);
+    assert_txn(book, 1, "x,y", ymd(2020, 1, 2), 2);
+    assert_txn(book, 2, "line\nbreak\r\n", ymd(2020, 1, 3), 3);
+    assert_txn(book, 3, "padded", ymd(2020, 1, 4), 4);
+    assert_txn(book, 4, "\"", ymd(2020, 1, 5), 5);
+    tier_book_free(book);
+    tier_csv_free(csv);
+}
+
+static void test_csv_reads_crlf_line_ends_and_a_byte_order_mark(void **s)
+{
+    tier_csv *csv = new_csv();
+    tier_book *book;
+    (void)s;
+    book = read_ok(csv, TEXT("\xEF\xBB\xBF" "customer_id,date,amount\r\nC1,2020-01-01,1\r\n"
+                             "C2,2020-01-02,2\r\n"),
+                   2);
+    assert_txn(book, 0, "C1", ymd(2020, 1, 1), 1);
+    assert_txn(book, 1, "C2", ymd(2020, 1, 2), 2);
+    tier_book_free(book);
+    tier_csv_free(csv);
+}
+
+static void test_csv_reads_whitespace_delimited_lines_with_leading_blanks(void **s)
+{
+    tier_csv *csv = new_csv();
+    tier_book *book;
+    (void)s;
+    assert_int_equal(tier_csv_set_delimiter(csv, TIER_CSV_WHITESPACE), TIER_OK);
+    assert_int_equal(tier_csv_set_column(csv, TIER_CSV_AMOUNT, " dollar_value "), TIER_OK);
+    book = read_ok(csv,
+                   TEXT(" customer_id  date number_of_cds  dollar_value\r\n"
+                        " 00001 19970101  1   11.77\r\n"
+                        "\t00002\t\t19970112 1 12.00   \n"
+                        "   \n"
+                        "\"0 3\" 19970102 2 \"20.76\"\n"
+                        " 00004 19970101  2   29.33"),
+                   4);
+    assert_txn(book, 0, "00001", ymd(1997, 1, 1), 11.77);
+    assert_txn(book, 1, "00002", ymd(1997, 1, 12), 12);
+    assert_txn(book, 2, "0 3", ymd(1997, 1, 2), 20.76);
+    assert_txn(book, 3, "00004", ymd(1997, 1, 1), 29.33);
+    tier_book_free(book);
+    tier_csv_free(csv);
+}
+
+static void test_csv_reads_a_headerless_file_with_given_names(void **s)
+{
+    tier_csv *csv = new_csv();
+    tier_book *book;
+    (void)s;
+    assert_int_equal(tier_csv_set_header(csv, 0), TIER_OK);
+    assert_int_equal(tier_csv_set_column_names(csv, " customer_id , sample,date,cds,amount"),
+                     TIER_OK);
+    book = read_ok(csv, TEXT("C1,9,2020-01-01,1,1\nC2,9,20200102,1,2\n"), 2);
+    assert_txn(book, 0, "C1", ymd(2020, 1, 1), 1);
+    assert_txn(book, 1, "C2", ymd(2020, 1, 2), 2);
+    tier_book_free(book);
+    tier_csv_free(csv);
+}
+
+static void test_csv_given_names_replace_the_header_line(void **s)
+{
+    tier_csv *csv = new_csv();
+    tier_book *book;
+    (void)s;
+    assert_int_equal(tier_csv_set_column_names(csv, "a,b,c"), TIER_OK);
+    assert_int_equal(tier_csv_set_column(csv, TIER_CSV_ID, "c"), TIER_OK);
+    assert_int_equal(tier_csv_set_column(csv, TIER_CSV_DATE, "a"), TIER_OK);
+    assert_int_equal(tier_csv_set_column(csv, TIER_CSV_AMOUNT, "b"), TIER_OK);
+    book = read_ok(csv, TEXT("x,y,z\n2020-01-01,7,C9\n"), 1);
+    assert_txn(book, 0, "C9", ymd(2020, 1, 1), 7);
+    tier_book_free(book);
+    /* NULL forgets the names: the header's are used again. */
+    assert_int_equal(tier_csv_set_column_names(csv, NULL), TIER_OK);
+    book = read_ok(csv, TEXT("c,a,b\nC8,2020-01-02,8\n"), 1);
+    assert_txn(book, 0, "C8", ymd(2020, 1, 2), 8);
+    tier_book_free(book);
+    tier_csv_free(csv);
+}
+
+static void test_csv_selects_columns_by_name_in_any_order(void **s)
+{
+    tier_csv *csv = new_csv();
+    tier_book *book;
+    double margin = 0;
+    (void)s;
+    assert_int_equal(tier_csv_set_column(csv, TIER_CSV_MARGIN, "m"), TIER_OK);
+    book = read_ok(csv,
+                   TEXT("note, amount ,x,m,date,customer_id\n"
+                        "hi,10.25,,2.5,2021-03-04,K1\n"
+                        "\"a,b\",-3,,,2021-03-05,K2\n"),
+                   2);
+    assert_txn(book, 0, "K1", ymd(2021, 3, 4), 10.25);
+    assert_txn(book, 1, "K2", ymd(2021, 3, 5), -3);
+    assert_int_equal(tier_book_txn(book, 0, NULL, NULL, NULL, &margin), TIER_OK);
+    assert_true(margin == 2.5);
+    /* An empty margin field means "unknown". */
+    assert_int_equal(tier_book_txn(book, 1, NULL, NULL, NULL, &margin), TIER_OK);
+    assert_true(isnan(margin));
+    tier_book_free(book);
+    /* Clearing the margin role stops reading that column. */
+    assert_int_equal(tier_csv_set_column(csv, TIER_CSV_MARGIN, NULL), TIER_OK);
+    book = read_ok(csv, TEXT("customer_id,date,amount,m\nK3,2021-03-06,1,zz\n"), 1);
+    tier_book_free(book);
+    tier_csv_free(csv);
+}
+
+static void test_csv_reads_iso_and_yyyymmdd_dates(void **s)
+{
+    tier_csv *csv = new_csv();
+    tier_book *book;
+    (void)s;
+    book = read_ok(csv, TEXT(H "C1,1900-01-01,1\nC1,99991231,1\nC1,2000-02-29,1\nC1,20000301,1\n"),
+                   4);
+    assert_txn(book, 0, "C1", TIER_DAY_MIN, 1);
+    assert_txn(book, 1, "C1", TIER_DAY_MAX, 1);
+    assert_txn(book, 2, "C1", ymd(2000, 2, 29), 1);
+    assert_txn(book, 3, "C1", 11017, 1);
+    tier_book_free(book);
+    assert_int_equal(tier_csv_set_date_format(csv, TIER_DATE_YYYYMMDD), TIER_OK);
+    book = read_ok(csv, TEXT(H "C1,19700101,1\n"), 1);
+    assert_txn(book, 0, "C1", 0, 1);
+    tier_book_free(book);
+    tier_csv_free(csv);
+}
+
+static void test_csv_passes_refunds_and_zero_amounts_through(void **s)
+{
+    tier_csv *csv = new_csv();
+    tier_book *book;
+    double v = 0;
+    (void)s;
+    book = read_ok(csv, TEXT(H "C1,2020-01-01,10\nC1,2020-01-02,-4.5\nC1,2020-01-03,0\n"
+                             "C1,2020-01-04,-0\nC1,2020-01-05,-0.00\n"),
+                   5);
+    assert_txn(book, 1, "C1", ymd(2020, 1, 2), -4.5);
+    assert_txn(book, 2, "C1", ymd(2020, 1, 3), 0);
+    assert_txn(book, 3, "C1", ymd(2020, 1, 4), 0);
+    assert_int_equal(tier_book_txn(book, 3, NULL, NULL, &v, NULL), TIER_OK);
+    assert_false(signbit(v));
+    assert_int_equal(tier_book_customer_stat(book, 0, TIER_BOOK_STAT_NET_AMOUNT, &v), TIER_OK);
+    assert_true(v == 5.5);
+    assert_int_equal(tier_book_customer_stat(book, 0, TIER_BOOK_STAT_REFUNDS, &v), TIER_OK);
+    assert_true(v == 1);
+    /* $0 rows (and -0) are purchases. */
+    assert_int_equal(tier_book_customer_stat(book, 0, TIER_BOOK_STAT_PURCHASES, &v), TIER_OK);
+    assert_true(v == 4);
+    tier_book_free(book);
+    tier_csv_free(csv);
+}
+
+static void test_csv_accepts_a_last_line_without_line_end(void **s)
+{
+    tier_csv *csv = new_csv();
+    tier_book *book;
+    (void)s;
+    book = read_ok(csv, TEXT(H "C1,2020-01-01,1\nC2,2020-01-01,2"), 2);
+    assert_txn(book, 1, "C2", ymd(2020, 1, 1), 2);
+    tier_book_free(book);
+    book = read_ok(csv, TEXT(H "C1,2020-01-01,1\n\"C2\",2020-01-01,\"3\""), 2);
+    assert_txn(book, 1, "C2", ymd(2020, 1, 1), 3);
+    tier_book_free(book);
+    tier_csv_free(csv);
+}
+
+static void test_csv_reads_semicolon_and_tab_delimiters(void **s)
+{
+    tier_csv *csv = new_csv();
+    tier_book *book;
+    (void)s;
+    assert_int_equal(tier_csv_set_delimiter(csv, ';'), TIER_OK);
+    book = read_ok(csv, TEXT("customer_id;date;amount\nC,1;2020-01-01;1.25\n"), 1);
+    assert_txn(book, 0, "C,1", ymd(2020, 1, 1), 1.25);
+    tier_book_free(book);
+    assert_int_equal(tier_csv_set_delimiter(csv, '\t'), TIER_OK);
+    book = read_ok(csv, TEXT("customer_id\tdate\tamount\nC 1\t2020-01-01\t 2.5\n"
+                             "C3\t2020-01-02\t3\n"),
+                   2);
+    /* Blanks inside a field are kept, around it they are not (a tab delimits here). */
+    assert_txn(book, 0, "C 1", ymd(2020, 1, 1), 2.5);
+    assert_txn(book, 1, "C3", ymd(2020, 1, 2), 3);
+    tier_book_free(book);
+    tier_csv_free(csv);
+}
+
+static void test_csv_reads_exact_four_decimal_and_exponent_amounts(void **s)
+{
+    static const struct {
+        const char *text;
+        double value;
+    } ok[] = {{"0.0001", 0.0001},
+              {"1234.5678", 1234.5678},
+              {"1.23450", 1.2345},
+              {"+7", 7},
+              {".5", 0.5},
+              {"5.", 5},
+              {"1e3", 1000},
+              {"1.5E+2", 150},
+              {"12345e-4", 1.2345},
+              {"-2.5e-1", -0.25},
+              {"0e999999999", 0},
+              {"0.000000000000000000000", 0},
+              {"1000000000000", 1e12},
+              {"-1e12", -1e12},
+              {"999999999999.9999", 999999999999.9999},
+              {"00000000000000000000000012.5", 12.5},
+              {"1.0000000000000000000000", 1}};
+    tier_csv *csv = new_csv();
+    size_t i;
+    (void)s;
+    for (i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char text[200];
+        tier_book *book;
+        int n = snprintf(text, sizeof text, H "C1,2020-01-01,%s\n", ok[i].text);
+        book = read_ok(csv, text, (size_t)n, 1);
+        assert_txn(book, 0, "C1", ymd(2020, 1, 1), ok[i].value);
+        tier_book_free(book);
+    }
+    tier_csv_free(csv);
+}
+
+static void test_csv_accepts_an_empty_file_and_a_header_only_file(void **s)
+{
+    tier_csv *csv = new_csv();
+    tier_book *book;
+    (void)s;
+    book = read_ok(csv, "", 0, 0);
+    tier_book_free(book);
+    book = read_ok(csv, NULL, 0, 0);
+    tier_book_free(book);
+    book = read_ok(csv, TEXT("\xEF\xBB\xBF"), 0);
+    tier_book_free(book);
+    book = read_ok(csv, TEXT("\n\r\n\n"), 0);
+    tier_book_free(book);
+    book = read_ok(csv, TEXT(H), 0);
+    tier_book_free(book);
+    book = read_ok(csv, TEXT("customer_id,date,amount"), 0);
+    tier_book_free(book);
+    assert_int_equal(tier_csv_set_header(csv, 0), TIER_OK);
+    assert_int_equal(tier_csv_set_column_names(csv, "customer_id,date,amount"), TIER_OK);
+    book = read_ok(csv, "", 0, 0);
+    tier_book_free(book);
+    tier_csv_free(csv);
+}
+
+static void test_csv_skips_empty_and_blank_lines(void **s)
+{
+    tier_csv *csv = new_csv();
+    tier_book *book;
+    (void)s;
+    book = read_ok(csv, TEXT("\n\n" H "\n  \t\r\nC1,2020-01-01,1\n\n\r\nC2,2020-01-01,2\n\n"), 2);
+    tier_book_free(book);
+    tier_csv_free(csv);
+}
+
+static void test_csv_rejects_bad_settings(void **s)
+{
+    tier_csv *csv = new_csv();
+    tier_io io;
+    (void)s;
+    assert_int_equal(tier_csv_set_delimiter(csv, '"'), TIER_EINVAL);
+    assert_int_equal(tier_csv_set_delimiter(csv, '\n'), TIER_EINVAL);
+    assert_int_equal(tier_csv_set_delimiter(csv, '\r'), TIER_EINVAL);
+    assert_int_equal(tier_csv_set_delimiter(csv, 0), TIER_EINVAL);
+    assert_int_equal(tier_csv_set_delimiter(csv, 256), TIER_EINVAL);
+    assert_int_equal(tier_csv_set_delimiter(csv, -2), TIER_EINVAL);
+    assert_int_equal(tier_csv_set_delimiter(csv, '|'), TIER_OK);
+    assert_int_equal(tier_csv_set_column_names(csv, "a,,b"), TIER_EINVAL);
+    assert_int_equal(tier_csv_set_column_names(csv, "a,b, a"), TIER_EINVAL);
+    assert_non_null(strstr(tier_csv_last_error(csv), "given twice"));
+    assert_int_equal(tier_csv_set_column_names(csv, ""), TIER_EINVAL);
+    assert_int_equal(tier_csv_set_column(csv, 0, "x"), TIER_EINVAL);
+    assert_int_equal(tier_csv_set_column(csv, 5, "x"), TIER_EINVAL);
+    assert_int_equal(tier_csv_set_column(csv, TIER_CSV_ID, NULL), TIER_EINVAL);
+    assert_int_equal(tier_csv_set_column(csv, TIER_CSV_ID, "  "), TIER_EINVAL);
+    assert_int_equal(tier_csv_set_date_format(csv, 3), TIER_EINVAL);
+    assert_int_equal(tier_csv_set_limit(csv, 0, 5), TIER_EINVAL);
+    assert_int_equal(tier_csv_set_limit(csv, TIER_CSV_LIMIT_FIELDS, 0), TIER_ERANGE);
+    assert_int_equal(tier_csv_set_limit(csv, TIER_CSV_LIMIT_FIELDS, (uint64_t)1 << 21), TIER_ERANGE);
+    assert_int_equal(tier_csv_set_limit(csv, TIER_CSV_LIMIT_FIELD_LENGTH, (uint64_t)1 << 31),
+                     TIER_ERANGE);
+    assert_int_equal(tier_csv_set_limit(csv, TIER_CSV_LIMIT_ROWS, 0), TIER_ERANGE);
+    io = *tier_io_default();
+    io.version = TIER_IO_VERSION + 1;
+    assert_int_equal(tier_csv_set_io(csv, &io), TIER_EVERSION);
+    io.version = TIER_IO_VERSION;
+    io.read = NULL;
+    assert_int_equal(tier_csv_set_io(csv, &io), TIER_EINVAL);
+    assert_int_equal(tier_csv_set_io(csv, NULL), TIER_OK);
+    /* NULL handles and arguments. */
+    assert_int_equal(tier_csv_new(NULL, NULL), TIER_EINVAL);
+    assert_int_equal(tier_csv_read_buffer(NULL, NULL, "", 0), TIER_EINVAL);
+    assert_int_equal(tier_csv_read_buffer(csv, NULL, "", 0), TIER_EINVAL);
+    assert_int_equal(tier_csv_read_file(csv, NULL, "x"), TIER_EINVAL);
+    assert_string_equal(tier_csv_last_error(NULL), "");
+    assert_int_equal(tier_csv_error_line(NULL), 0);
+    assert_int_equal(tier_csv_rows_read(NULL), 0);
+    tier_csv_free(NULL);
+    tier_csv_free(csv);
+}
+
+static void test_csv_rejects_one_column_chosen_for_two_roles(void **s)
+{
+    tier_csv *csv = new_csv();
+    tier_book *book = new_book_with_one_row();
+    (void)s;
+    assert_int_equal(tier_csv_set_column(csv, TIER_CSV_AMOUNT, "date"), TIER_OK);
+    assert_int_equal(read_text(csv, book, TEXT(H "C1,2020-01-01,1\n")), TIER_EINVAL);
+    assert_non_null(strstr(tier_csv_last_error(csv), "column chosen for both"));
+    assert_book_unchanged(book);
+    tier_book_free(book);
+    tier_csv_free(csv);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Block boundaries */
+
+static const char boundary_text[] =
+    "\xEF\xBB\xBF" "customer_id,date,amount,note\r\n"
+    "C1,2020-01-01,1.25,plain\r\n"
+    "\n"
+    "\"C \"\"2\"\"\",2020-01-02,\"2\",\"multi\nline\r\nnote, with commas\"\n"
+    "C3,20200103,  3e2 , \"\"\r\n"
+    "\r\n"
+    "\"C,4\",2020-01-04,-4.5,x\n"
+    "C5,2020-01-05,0,\"\"\"\"\n"
+    "C6,2020-01-06,6.0006,last";
+
+static void assert_boundary_book(const tier_book *book)
+{
+    assert_int_equal(tier_book_txn_count(book), 6);
+    assert_txn(book, 0, "C1", ymd(2020, 1, 1), 1.25);
+    assert_txn(book, 1, "C \"2\"", ymd(2020, 1, 2), 2);
+    assert_txn(book, 2, "C3", ymd(2020, 1, 3), 300);
+    assert_txn(book, 3, "C,4", ymd(2020, 1, 4), -4.5);
+    assert_txn(book, 4, "C5", ymd(2020, 1, 5), 0);
+    assert_txn(book, 5, "C6", ymd(2020, 1, 6), 6.0006);
+}
+
+static void test_csv_reads_records_across_every_block_boundary(void **s)
+{
+    size_t block;
+    (void)s;
+    for (block = 1; block <= sizeof boundary_text + 1; block++) {
+        tier_csv *csv = new_csv();
+        tier_book *book;
+        assert_int_equal(tier__csv_set_block_size(csv, block), TIER_OK);
+        book = read_ok(csv, boundary_text, sizeof boundary_text - 1, 6);
+        assert_boundary_book(book);
+        tier_book_free(book);
+        tier_csv_free(csv);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * A memory-backed I/O layer: short reads, faults, open/close accounting */
+
+typedef struct mem_io {
+    const char *data;
+    size_t len;
+    size_t pos;
+    size_t chunk;   /* most bytes per read */
+    int fail_read;  /* 1-based read call that fails with -EIO; 0 never */
+    int eintr_read; /* 1-based read call that returns -EINTR once; 0 never */
+    int reads;
+    int opens;
+    int closes;
+    int fail_open;
+    int has_size;
+} mem_io;
+
+static int mem_open(void *ud, const char *path, int mode, void **out)
+{
+    mem_io *m = ud;
+    (void)path;
+    assert_int_equal(mode, TIER_IO_READ);
+    if (m->fail_open)
+        return -ENOENT;
+    m->opens++;
+    m->pos = 0;
+    *out = m;
+    return 0;
+}
+
+static int64_t mem_read(void *ud, void *file, void *buf, size_t size)
+{
+    mem_io *m = ud;
+    size_t n = m->len - m->pos;
+    assert_ptr_equal(file, m);
+    m->reads++;
+    if (m->reads == m->fail_read)
+        return -EIO;
+    if (m->reads == m->eintr_read)
+        return -EINTR;
+    if (n > size)
+        n = size;
+    if (n > m->chunk)
+        n = m->chunk;
+    memcpy(buf, m->data + m->pos, n);
+    m->pos += n;
+    return (int64_t)n;
+}
+
+static int mem_close(void *ud, void *file)
+{
+    mem_io *m = ud;
+    assert_ptr_equal(file, m);
+    m->closes++;
+    return 0;
+}
+
+static int64_t mem_size(void *ud, void *file)
+{
+    mem_io *m = ud;
+    (void)file;
+    return (int64_t)m->len;
+}
+
+static tier_io mem_table(mem_io *m)
+{
+    tier_io io;
+    memset(&io, 0, sizeof io);
+    io.version = TIER_IO_VERSION;
+    io.open = mem_open;
+    io.read = mem_read;
+    io.close = mem_close;
+    io.size = m->has_size ? mem_size : NULL;
+    io.ud = m;
+    return io;
+}
+
+static void test_csv_reads_files_through_short_reads_and_tiny_blocks(void **s)
+{
+    size_t chunk, block;
+    (void)s;
+    for (chunk = 1; chunk <= 7; chunk += 3) {
+        for (block = 1; block <= 40; block += 13) {
+            mem_io m;
+            tier_io io;
+            tier_csv *csv = new_csv();
+            tier_book *book = NULL;
+            int rc;
+            memset(&m, 0, sizeof m);
+            m.data = boundary_text;
+            m.len = sizeof boundary_text - 1;
+            m.chunk = chunk;
+            m.eintr_read = 2;
+            io = mem_table(&m);
+            assert_int_equal(tier_csv_set_io(csv, &io), TIER_OK);
+            assert_int_equal(tier__csv_set_block_size(csv, block), TIER_OK);
+            assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
+            rc = tier_csv_read_file(csv, book, "mem");
+            if (rc)
+                fail_msg("%s", tier_csv_last_error(csv));
+            assert_boundary_book(book);
+            assert_int_equal(m.opens, 1);
+            assert_int_equal(m.closes, 1);
+            tier_book_free(book);
+            tier_csv_free(csv);
+        }
+    }
+}
+
+static void test_csv_reports_a_failing_read_as_eio_and_closes_the_file(void **s)
+{
+    int fail_at;
+    (void)s;
+    for (fail_at = 1; fail_at <= 4; fail_at++) {
+        mem_io m;
+        tier_io io;
+        tier_csv *csv = new_csv();
+        tier_book *book = new_book_with_one_row();
+        memset(&m, 0, sizeof m);
+        m.data = boundary_text;
+        m.len = sizeof boundary_text - 1;
+        m.chunk = 16;
+        m.fail_read = fail_at;
+        io = mem_table(&m);
+        assert_int_equal(tier_csv_set_io(csv, &io), TIER_OK);
+        assert_int_equal(tier__csv_set_block_size(csv, 32), TIER_OK);
+        assert_int_equal(tier_csv_read_file(csv, book, "mem"), TIER_EIO);
+        assert_non_null(strstr(tier_csv_last_error(csv), "read error after"));
+        assert_non_null(strstr(tier_csv_last_error(csv), "input/output error"));
+        assert_book_unchanged(book);
+        assert_int_equal(m.opens, 1);
+        assert_int_equal(m.closes, 1);
+        tier_book_free(book);
+        tier_csv_free(csv);
+    }
+}
+
+static void test_csv_reports_a_file_that_cannot_be_opened(void **s)
+{
+    tier_csv *csv = new_csv();
+    tier_book *book = new_book_with_one_row();
+    mem_io m;
+    tier_io io;
+    (void)s;
+    assert_int_equal(tier_csv_read_file(csv, book, "/nonexistent/dir/file.csv"), TIER_EIO);
+    assert_non_null(strstr(tier_csv_last_error(csv), "cannot open /nonexistent/dir/file.csv"));
+    assert_non_null(strstr(tier_csv_last_error(csv), "no such file"));
+    assert_book_unchanged(book);
+    memset(&m, 0, sizeof m);
+    m.fail_open = 1;
+    io = mem_table(&m);
+    assert_int_equal(tier_csv_set_io(csv, &io), TIER_OK);
+    assert_int_equal(tier_csv_read_file(csv, book, "x"), TIER_EIO);
+    assert_int_equal(m.closes, 0);
+    assert_book_unchanged(book);
+    tier_book_free(book);
+    tier_csv_free(csv);
+}
+
+typedef struct progress_log {
+    int calls;
+    int stop_at;
+    uint64_t last_done;
+    uint64_t total;
+} progress_log;
+
+static int on_progress(void *ud, uint64_t done, uint64_t total)
+{
+    progress_log *p = ud;
+    p->calls++;
+    assert_true(done >= p->last_done);
+    p->last_done = done;
+    p->total = total;
+    return p->calls == p->stop_at;
+}
+
+static void test_csv_reports_progress_and_stops_when_the_callback_says_so(void **s)
+{
+    tier_csv *csv = new_csv();
+    tier_book *book = new_book_with_one_row();
+    progress_log log;
+    mem_io m;
+    tier_io io;
+    (void)s;
+    /* Buffers: one call per block, the last with done == total. */
+    memset(&log, 0, sizeof log);
+    assert_int_equal(tier_csv_set_progress(csv, on_progress, &log), TIER_OK);
+    assert_int_equal(tier__csv_set_block_size(csv, 10), TIER_OK);
+    assert_int_equal(read_text(csv, book, boundary_text, sizeof boundary_text - 1), TIER_OK);
+    assert_int_equal(log.calls, (int)((sizeof boundary_text - 1 + 9) / 10));
+    assert_int_equal(log.last_done, sizeof boundary_text - 1);
+    assert_int_equal(log.total, sizeof boundary_text - 1);
+    tier_book_free(book);
+    /* Stopping on the third call: TIER_EUSER, book unchanged. */
+    book = new_book_with_one_row();
+    memset(&log, 0, sizeof log);
+    log.stop_at = 3;
+    assert_int_equal(read_text(csv, book, boundary_text, sizeof boundary_text - 1), TIER_EUSER);
+    assert_non_null(strstr(tier_csv_last_error(csv), "stopped by the progress callback"));
+    assert_int_equal(log.calls, 3);
+    assert_book_unchanged(book);
+    /* Files: total comes from the size hook. */
+    memset(&m, 0, sizeof m);
+    m.data = boundary_text;
+    m.len = sizeof boundary_text - 1;
+    m.chunk = 1000;
+    m.has_size = 1;
+    io = mem_table(&m);
+    assert_int_equal(tier_csv_set_io(csv, &io), TIER_OK);
+    memset(&log, 0, sizeof log);
+    log.stop_at = 2;
+    assert_int_equal(tier_csv_read_file(csv, book, "mem"), TIER_EUSER);
+    assert_int_equal(log.total, sizeof boundary_text - 1);
+    assert_int_equal(m.closes, 1);
+    assert_book_unchanged(book);
+    /* Without a size hook the total is 0. */
+    m.has_size = 0;
+    io = mem_table(&m);
+    assert_int_equal(tier_csv_set_io(csv, &io), TIER_OK);
+    memset(&log, 0, sizeof log);
+    tier_book_free(book);
+    assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
+    assert_int_equal(tier_csv_read_file(csv, book, "mem"), TIER_OK);
+    assert_int_equal(log.total, 0);
+    assert_int_equal(log.last_done, sizeof boundary_text - 1);
+    assert_int_equal(tier_book_txn_count(book), 6);
+    /* Removing the callback. */
+    assert_int_equal(tier_csv_set_progress(csv, NULL, NULL), TIER_OK);
+    tier_book_free(book);
+    tier_csv_free(csv);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The CDNOW files */
+
+static void setup_cdnow_sample(tier_csv *csv)
+{
+    assert_int_equal(tier_csv_set_delimiter(csv, TIER_CSV_WHITESPACE), TIER_OK);
+    assert_int_equal(tier_csv_set_header(csv, 0), TIER_OK);
+    assert_int_equal(tier_csv_set_column_names(csv, "customer_id,sample,date,cds,amount"), TIER_OK);
+}
+
+static void test_csv_reads_the_cdnow_master_file(void **s)
+{
+    tier_csv *csv = new_csv();
+    tier_book *book = NULL;
+    size_t index = 0;
+    int rc;
+    (void)s;
+    assert_int_equal(tier_csv_set_delimiter(csv, TIER_CSV_WHITESPACE), TIER_OK);
+    assert_int_equal(tier_csv_set_column(csv, TIER_CSV_AMOUNT, "dollar_value"), TIER_OK);
+    assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
+    rc = tier_csv_read_file(csv, book, tst_data_path("CDNOW_master.txt"));
+    if (rc)
+        fail_msg("%s", tier_csv_last_error(csv));
+    assert_int_equal(tier_csv_rows_read(csv), 69659);
+    assert_int_equal(tier_book_txn_count(book), 69659);
+    assert_int_equal(tier_book_customer_count(book), 23570);
+    /* awk 'NR>1{c+=sprintf("%.0f",$4*100)} END{printf "%d\n", c}' examples/data/CDNOW_master.txt */
+    assert_int_equal(total_cents(book), 250031563LL);
+    assert_int_equal(tier_book_find(book, "00001", 5, &index), TIER_OK);
+    assert_txn(book, 0, "00001", ymd(1997, 1, 1), 11.77);
+    tier_book_free(book);
+    tier_csv_free(csv);
+}
+
+static void test_csv_reads_the_headerless_cdnow_sample_file(void **s)
+{
+    tier_csv *csv = new_csv();
+    tier_book *book = NULL;
+    int rc;
+    (void)s;
+    setup_cdnow_sample(csv);
+    assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
+    rc = tier_csv_read_file(csv, book, tst_data_path("CDNOW_sample.txt"));
+    if (rc)
+        fail_msg("%s", tier_csv_last_error(csv));
+    assert_int_equal(tier_csv_rows_read(csv), 6919);
+    assert_int_equal(tier_book_txn_count(book), 6919);
+    assert_int_equal(tier_book_customer_count(book), 2357);
+    /* awk '{c+=sprintf("%.0f",$5*100)} END{printf "%d\n", c}' examples/data/CDNOW_sample.txt */
+    assert_int_equal(total_cents(book), 24409194LL);
+    assert_txn(book, 0, "00004", ymd(1997, 1, 1), 29.33);
+    tier_book_free(book);
+    tier_csv_free(csv);
+}
+
+static void test_csv_reads_the_cdnow_sample_the_same_from_a_buffer(void **s)
+{
+    tier_csv *csv = new_csv();
+    tier_book *book = NULL;
+    size_t len = 0;
+    char *text = tst_read_file(tst_data_path("CDNOW_sample.txt"), &len);
+    (void)s;
+    setup_cdnow_sample(csv);
+    assert_int_equal(tier__csv_set_block_size(csv, 4093), TIER_OK);
+    assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
+    assert_int_equal(tier_csv_read_buffer(csv, book, text, len), TIER_OK);
+    assert_int_equal(tier_book_customer_count(book), 2357);
+    assert_int_equal(total_cents(book), 24409194LL);
+    tier_book_free(book);
+    test_free(text);
+    tier_csv_free(csv);
+}
+
+static int oom_read_sample(const tier_allocator *alloc, void *ud)
+{
+    tier_csv *csv = NULL;
+    tier_book *book = NULL;
+    int rc;
+    (void)ud;
+    rc = tier_book_new(&book, alloc);
+    if (rc)
+        return rc;
+    rc = tier_csv_new(&csv, alloc);
+    if (rc) {
+        tier_book_free(book);
+        return rc;
+    }
+    assert_int_equal(tier_csv_set_delimiter(csv, TIER_CSV_WHITESPACE), TIER_OK);
+    assert_int_equal(tier_csv_set_header(csv, 0), TIER_OK);
+    rc = tier_csv_set_column_names(csv, "customer_id,sample,date,cds,amount");
+    if (rc == TIER_OK)
+        rc = tier_csv_read_file(csv, book, tst_data_path("CDNOW_sample.txt"));
+    if (rc == TIER_OK) {
+        assert_int_equal(tier_book_customer_count(book), 2357);
+    } else {
+        assert_int_equal(rc, TIER_ENOMEM);
+        assert_int_equal(tier_book_customer_count(book), 0);
+        assert_int_equal(tier_book_txn_count(book), 0);
+        assert_non_null(strstr(tier_csv_last_error(csv), "out of memory"));
+    }
+    tier_csv_free(csv);
+    tier_book_free(book);
+    return rc;
+}
+
+static void test_csv_survives_every_allocation_failure_reading_cdnow_sample(void **s)
+{
+    long points;
+    (void)s;
+    points = tst_oom_walk(oom_read_sample, NULL);
+    assert_true(points > 5);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The default POSIX I/O table */
+
+static void test_io_default_writes_syncs_renames_reads_and_removes_a_file(void **s)
+{
+    const tier_io *io = tier_io_default();
+    char from[512], to[512], buf[16];
+    void *file = NULL;
+    (void)s;
+    snprintf(from, sizeof from, "%s/test_csv_io.tmp", TIER_BINARY_DIR);
+    snprintf(to, sizeof to, "%s/test_csv_io.txt", TIER_BINARY_DIR);
+    assert_int_equal(io->version, TIER_IO_VERSION);
+    assert_int_equal(io->open(io->ud, from, TIER_IO_WRITE, &file), 0);
+    assert_non_null(file);
+    assert_int_equal(io->write(io->ud, file, "hello", 5), 5);
+    assert_int_equal(io->sync(io->ud, file), 0);
+    assert_int_equal(io->size(io->ud, file), 5);
+    assert_int_equal(io->close(io->ud, file), 0);
+    assert_int_equal(io->rename(io->ud, from, to), 0);
+    assert_int_equal(io->open(io->ud, from, TIER_IO_READ, &file), -ENOENT);
+    assert_int_equal(io->open(io->ud, to, TIER_IO_READ, &file), 0);
+    assert_int_equal(io->read(io->ud, file, buf, sizeof buf), 5);
+    assert_memory_equal(buf, "hello", 5);
+    assert_int_equal(io->read(io->ud, file, buf, sizeof buf), 0);
+    /* Writing to a file opened for reading fails with an errno, not a crash. */
+    assert_true(io->write(io->ud, file, "x", 1) < 0);
+    assert_int_equal(io->close(io->ud, file), 0);
+    assert_int_equal(io->remove(io->ud, to), 0);
+    assert_int_equal(io->remove(io->ud, to), -ENOENT);
+    assert_int_equal(io->rename(io->ud, from, to), -ENOENT);
+    assert_int_equal(io->open(io->ud, to, 99, &file), -EINVAL);
+    /* A directory opens for reading (for fsync after a rename) but has no size. */
+    assert_int_equal(io->open(io->ud, TIER_BINARY_DIR, TIER_IO_READ, &file), 0);
+    assert_int_equal(io->size(io->ud, file), 0);
+    assert_int_equal(io->sync(io->ud, file), 0);
+    assert_true(io->read(io->ud, file, buf, sizeof buf) < 0);
+    assert_int_equal(io->close(io->ud, file), 0);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    g_alloc = tst_allocator();
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_csv_rejects_every_bad_input_in_the_table),
+        cmocka_unit_test(test_csv_reports_the_same_error_at_every_block_size),
+        cmocka_unit_test(test_csv_keeps_the_last_successful_row_count_after_a_failure),
+        cmocka_unit_test(test_csv_reads_quoted_fields_with_doubled_quotes_delimiters_and_line_breaks),
+        cmocka_unit_test(test_csv_reads_crlf_line_ends_and_a_byte_order_mark),
+        cmocka_unit_test(test_csv_reads_whitespace_delimited_lines_with_leading_blanks),
+        cmocka_unit_test(test_csv_reads_a_headerless_file_with_given_names),
+        cmocka_unit_test(test_csv_given_names_replace_the_header_line),
+        cmocka_unit_test(test_csv_selects_columns_by_name_in_any_order),
+        cmocka_unit_test(test_csv_reads_iso_and_yyyymmdd_dates),
+        cmocka_unit_test(test_csv_passes_refunds_and_zero_amounts_through),
+        cmocka_unit_test(test_csv_accepts_a_last_line_without_line_end),
+        cmocka_unit_test(test_csv_reads_semicolon_and_tab_delimiters),
+        cmocka_unit_test(test_csv_reads_exact_four_decimal_and_exponent_amounts),
+        cmocka_unit_test(test_csv_accepts_an_empty_file_and_a_header_only_file),
+        cmocka_unit_test(test_csv_skips_empty_and_blank_lines),
+        cmocka_unit_test(test_csv_rejects_bad_settings),
+        cmocka_unit_test(test_csv_rejects_one_column_chosen_for_two_roles),
+        cmocka_unit_test(test_csv_reads_records_across_every_block_boundary),
+        cmocka_unit_test(test_csv_reads_files_through_short_reads_and_tiny_blocks),
+        cmocka_unit_test(test_csv_reports_a_failing_read_as_eio_and_closes_the_file),
+        cmocka_unit_test(test_csv_reports_a_file_that_cannot_be_opened),
+        cmocka_unit_test(test_csv_reports_progress_and_stops_when_the_callback_says_so),
+        cmocka_unit_test(test_csv_reads_the_cdnow_master_file),
+        cmocka_unit_test(test_csv_reads_the_headerless_cdnow_sample_file),
+        cmocka_unit_test(test_csv_reads_the_cdnow_sample_the_same_from_a_buffer),
+        cmocka_unit_test(test_csv_survives_every_allocation_failure_reading_cdnow_sample),
+        cmocka_unit_test(test_io_default_writes_syncs_renames_reads_and_removes_a_file),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
