@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "book_internal.h"
+#include "csv_internal.h"
 #include "internal.h"
 
 #define CSV_BLOCK_DEFAULT ((size_t)4 << 20)
@@ -36,8 +37,6 @@
 #define ONES UINT64_C(0x0101010101010101)
 #define HIGHS UINT64_C(0x8080808080808080)
 
-/* Testing knob (not public): the block size used to read files and to walk buffers. */
-int tier__csv_set_block_size(tier_csv *csv, size_t size);
 
 struct tier_csv {
     tier_allocator alloc;

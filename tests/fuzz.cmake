@@ -5,6 +5,7 @@ set(TIER_FUZZ_DIR "${CMAKE_CURRENT_SOURCE_DIR}/fuzz")
 
 add_executable(fuzz_csv_replay "${TIER_FUZZ_DIR}/replay_main.c" "${TIER_FUZZ_DIR}/fuzz_csv.c")
 target_link_libraries(fuzz_csv_replay PRIVATE tier_static)
+target_include_directories(fuzz_csv_replay PRIVATE "${PROJECT_SOURCE_DIR}/src")
 target_compile_options(fuzz_csv_replay PRIVATE ${TIER_WARNINGS})
 target_compile_definitions(fuzz_csv_replay PRIVATE _POSIX_C_SOURCE=200809L)
 add_test(NAME fuzz_csv_replay COMMAND fuzz_csv_replay "${TIER_FUZZ_DIR}/corpus/csv")

@@ -9,8 +9,7 @@
 
 #include "support.h"
 
-/* Testing knob in src/csv.c: the block size used to read files and walk buffers. */
-int tier__csv_set_block_size(tier_csv *csv, size_t size);
+#include "csv_internal.h"
 
 /* ---------------------------------------------------------------------------------------------
  * Helpers */

@@ -7,10 +7,9 @@
 #include <string.h>
 
 #include "tier.h"
+#include "csv_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-/* Testing knob in src/csv.c. */
-int tier__csv_set_block_size(tier_csv *csv, size_t size);
 
 typedef struct mem_file {
     const uint8_t *data;
