@@ -24,6 +24,10 @@
 #include "tier/segmap.h"
 #include "tier/rfm.h"
 #include "tier/pareto.h"
+#include "tier/scorecard.h"
+#include "tier/clv.h"
+#include "tier/needs.h"
+#include "tier/lifecycle.h"
 #include "tier/policy.h"
 #include "tier/result.h"
 

@@ -90,7 +90,12 @@ void tier_model_free(tier_model *m)
 
 const char *tier_model_last_error(const tier_model *m)
 {
-    return m ? m->err : "";
+    const char *e;
+    if (!m)
+        return "";
+    /* Model-specific calls (options, loading) leave their text in the state. */
+    e = m->vt.last_error ? m->vt.last_error(m->state) : NULL;
+    return (e && *e && !m->err[0]) ? e : m->err;
 }
 
 const char *tier_model_name(const tier_model *m)
@@ -151,6 +156,7 @@ int tier_model_fit(tier_model *m, const tier_book *book, const tier_frame *input
         return rc;
     }
     m->fitted = 1;
+    m->err[0] = '\0';
     return TIER_OK;
 }
 

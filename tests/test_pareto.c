@@ -1,0 +1,499 @@
+/* SPDX-License-Identifier: MIT */
+/* The Pareto/ABC model: classes computed by hand on small books (ties at a cut, all-equal values,
+ * one customer, an empty book, refunds, a customer landing exactly on 80%), CDNOW class counts
+ * and revenue shares checked against an independent computation, options and out of memory. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "support.h"
+
+typedef struct txn {
+    const char *id;
+    int32_t day;
+    double amount;
+    double margin;
+} txn;
+
+static tier_book *book_of(const tier_allocator *a, const txn *rows, size_t n)
+{
+    tier_book *book = NULL;
+    size_t i;
+    assert_int_equal(tier_book_new(&book, a), TIER_OK);
+    for (i = 0; i < n; i++)
+        assert_int_equal(tier_book_add_txn(book, rows[i].id, strlen(rows[i].id), rows[i].day,
+                                           rows[i].amount, rows[i].margin),
+                         TIER_OK);
+    return book;
+}
+
+static tier_frame *score(const tier_model *m, const tier_book *book, const tier_allocator *a)
+{
+    tier_frame *frame = NULL;
+    int rc;
+    assert_int_equal(tier_frame_new(&frame, tier_book_customer_count(book), a), TIER_OK);
+    rc = tier_model_score(m, book, frame);
+    if (rc)
+        fail_msg("score failed: %s", tier_frame_last_error(frame));
+    return frame;
+}
+
+static tier_model *pareto(const tier_allocator *a, const tier_book *book)
+{
+    tier_model *m = NULL;
+    assert_int_equal(tier_pareto_new(&m, NULL, a), TIER_OK);
+    assert_string_equal(tier_model_kind(m), "pareto");
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    return m;
+}
+
+static const double *column(const tier_frame *frame, const char *name)
+{
+    size_t col;
+    if (tier_frame_find(frame, name, &col) != TIER_OK)
+        fail_msg("no column %s", name);
+    return tier_frame_numbers(frame, col);
+}
+
+/* The classes of all customers as a string in book order, e.g. "AABC". */
+static void classes(const tier_frame *frame, const char *name, char *out)
+{
+    size_t col, i;
+    const int32_t *codes;
+    char full[64];
+    snprintf(full, sizeof full, "%s.class", name);
+    assert_int_equal(tier_frame_find(frame, full, &col), TIER_OK);
+    codes = tier_frame_labels(frame, col);
+    for (i = 0; i < tier_frame_rows(frame); i++)
+        out[i] = codes[i] < 0 ? '-' : tier_frame_label_text(frame, col, codes[i])[0];
+    out[i] = '\0';
+}
+
+static void expect_classes(const txn *rows, size_t n, const char *want)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = book_of(&a, rows, n);
+    tier_model *m = pareto(&a, book);
+    tier_frame *f = score(m, book, &a);
+    char got[64];
+    classes(f, "pareto", got);
+    assert_string_equal(got, want);
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_pareto_closes_a_on_the_customer_that_reaches_exactly_80_percent(void **s)
+{
+    /* 0.7 + 0.1 is 0.7999999999999999 in binary floating point: only exact arithmetic puts the
+     * second customer in A. S = 1.0; cum 0.7, 0.8 (= 80%: A closes), 0.9, 1.0 (>= 95%: B). */
+    static const txn rows[] = {{"a", 1, 0.7, NAN}, {"b", 1, 0.1, NAN}, {"c", 1, 0.1, NAN},
+                               {"d", 1, 0.1, NAN}};
+    (void)s;
+    expect_classes(rows, 4, "AABB");
+}
+
+static void test_pareto_classes_a_small_book_by_hand(void **s)
+{
+    /* Values: w 50, x 30, y 10, z 5, v 5, zero 0, ref -3 (a refund only). S = 100 (positives).
+     * Descending, ties by id: w 50 (50%), x 30 (80%: A closes), y 10 (90%), v 5 (95%: B closes),
+     * z 5 -> C; zero, ref -> C. */
+    static const txn rows[] = {{"w", 1, 50, NAN},  {"x", 2, 30, NAN},   {"y", 3, 10, NAN},
+                               {"z", 4, 5, NAN},   {"v", 5, 5, NAN},    {"zero", 6, 0, NAN},
+                               {"ref", 7, -3, NAN}};
+    tier_allocator a = tst_allocator();
+    tier_book *book = book_of(&a, rows, 7);
+    tier_model *m = pareto(&a, book);
+    tier_frame *f = score(m, book, &a);
+    const double *v = column(f, "pareto.value"), *sh = column(f, "pareto.share"),
+                 *cum = column(f, "pareto.cum_share");
+    char got[16];
+    size_t n;
+    double value, cshare, vshare;
+    (void)s;
+    classes(f, "pareto", got);
+    assert_string_equal(got, "AABCBCC");
+    assert_true(v[0] == 50 && v[6] == -3 && v[5] == 0);
+    assert_true(fabs(sh[0] - 0.5) < 1e-15 && fabs(sh[6] + 0.03) < 1e-15);
+    assert_true(cum[0] == 0.5 && cum[1] == 0.8 && cum[2] == 0.9);
+    assert_true(cum[4] == 0.95 && cum[3] == 1.0);
+    /* Non-positive customers come after every positive one. */
+    assert_true(cum[5] == 1.0 && cum[6] == 1.0);
+    assert_int_equal(tier_pareto_summary(f, NULL, 0, &n, &value, &cshare, &vshare), TIER_OK);
+    assert_int_equal(n, 2);
+    assert_true(value == 80 && fabs(cshare - 2.0 / 7) < 1e-15 && vshare == 0.8);
+    assert_int_equal(tier_pareto_summary(f, "pareto", 1, &n, &value, NULL, &vshare), TIER_OK);
+    assert_true(n == 2 && value == 15 && fabs(vshare - 0.15) < 1e-15);
+    assert_int_equal(tier_pareto_summary(f, "pareto", 2, &n, &value, NULL, &vshare), TIER_OK);
+    assert_true(n == 3 && value == 2 && fabs(vshare - 0.02) < 1e-15);
+    assert_int_equal(tier_pareto_summary(f, "pareto", 3, &n, NULL, NULL, NULL), TIER_EINVAL);
+    assert_int_equal(tier_pareto_summary(f, "other", 0, &n, NULL, NULL, NULL), TIER_ENOTFOUND);
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_pareto_breaks_ties_at_a_cut_by_id(void **s)
+{
+    /* S = 100: big 40, then the 20s in id order a, b, c (not book order c, a, b):
+     * big 40%, a 60%, b 80% (A closes), c 100% (B closes). */
+    static const txn rows[] = {{"c", 1, 20, NAN}, {"big", 1, 40, NAN}, {"b", 1, 20, NAN},
+                               {"a", 1, 20, NAN}};
+    (void)s;
+    expect_classes(rows, 4, "BAAA");
+}
+
+static void test_pareto_splits_all_equal_values_by_id(void **s)
+{
+    /* Ten customers of 10 each: c0..c7 reach 80% (A), c8 90%, c9 100% (B). Book order reversed. */
+    txn rows[10];
+    static const char *const ids[10] = {"c9", "c8", "c7", "c6", "c5", "c4", "c3", "c2", "c1", "c0"};
+    size_t i;
+    (void)s;
+    for (i = 0; i < 10; i++) {
+        rows[i].id = ids[i];
+        rows[i].day = 5;
+        rows[i].amount = 10;
+        rows[i].margin = NAN;
+    }
+    expect_classes(rows, 10, "BBAAAAAAAA");
+}
+
+static void test_pareto_puts_a_single_customer_in_a(void **s)
+{
+    static const txn rows[] = {{"only", 1, 12.5, NAN}};
+    (void)s;
+    expect_classes(rows, 1, "A");
+}
+
+static void test_pareto_scores_an_empty_book(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = book_of(&a, NULL, 0);
+    tier_model *m = pareto(&a, book);
+    tier_frame *f = score(m, book, &a);
+    size_t n = 9;
+    double v = 9, cs = 9, vs = 9;
+    (void)s;
+    assert_int_equal(tier_frame_column_count(f), 4);
+    assert_int_equal(tier_pareto_summary(f, NULL, 0, &n, &v, &cs, &vs), TIER_OK);
+    assert_true(n == 0 && v == 0 && cs == 0 && vs == 0);
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_pareto_puts_refunds_only_and_idle_customers_in_c(void **s)
+{
+    static const txn rows[] = {{"refund", 1, -5, NAN}, {"buyer", 2, 5, NAN}};
+    tier_allocator a = tst_allocator();
+    tier_book *book = book_of(&a, rows, 2);
+    tier_model *m = NULL;
+    tier_frame *f;
+    char got[8];
+    (void)s;
+    assert_int_equal(tier_book_add_customer(book, "idle", 4, NULL), TIER_OK);
+    m = pareto(&a, book);
+    f = score(m, book, &a);
+    classes(f, "pareto", got);
+    assert_string_equal(got, "CAC");
+    assert_true(column(f, "pareto.value")[0] == -5 && column(f, "pareto.value")[2] == 0);
+    assert_true(column(f, "pareto.share")[0] == -1);
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_pareto_without_positive_values_puts_everyone_in_c(void **s)
+{
+    static const txn rows[] = {{"a", 1, -5, NAN}, {"b", 2, 0, NAN}};
+    tier_allocator a = tst_allocator();
+    tier_book *book = book_of(&a, rows, 2);
+    tier_model *m = pareto(&a, book);
+    tier_frame *f = score(m, book, &a);
+    char got[8];
+    (void)s;
+    classes(f, "pareto", got);
+    assert_string_equal(got, "CC");
+    assert_true(isnan(column(f, "pareto.share")[0]) && isnan(column(f, "pareto.cum_share")[1]));
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_pareto_margin_criterion_leaves_customers_without_margin_in_c(void **s)
+{
+    /* Margins: a 10, b 70 (two rows), c none, d 20. S = 100: b 70%, d 90% (A), a 100% (B). */
+    static const txn rows[] = {{"a", 1, 100, 10}, {"b", 1, 100, 30}, {"c", 1, 500, NAN},
+                               {"b", 2, 50, 40},  {"d", 3, 10, 20}};
+    tier_allocator a = tst_allocator();
+    tier_book *book = book_of(&a, rows, 5);
+    tier_model *m = NULL;
+    tier_frame *f;
+    char got[8];
+    (void)s;
+    assert_int_equal(tier_pareto_new(&m, "gm", &a), TIER_OK);
+    assert_int_equal(tier_pareto_set_criterion(m, "margin"), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    f = score(m, book, &a);
+    classes(f, "gm", got);
+    assert_string_equal(got, "BACA");
+    assert_true(isnan(column(f, "gm.value")[2]) && column(f, "gm.value")[1] == 70);
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_pareto_reads_a_column_criterion_from_the_scored_frame(void **s)
+{
+    static const txn rows[] = {{"a", 1, 1, NAN}, {"b", 1, 1, NAN}, {"c", 1, 1, NAN}};
+    tier_allocator a = tst_allocator();
+    tier_book *book = book_of(&a, rows, 3);
+    tier_model *m = NULL;
+    tier_frame *f = NULL;
+    double *v;
+    char got[8];
+    (void)s;
+    assert_int_equal(tier_pareto_new(&m, "by_clv", &a), TIER_OK);
+    assert_int_equal(tier_pareto_set_criterion(m, "clv.clv"), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 3, &a), TIER_OK);
+    /* Missing column: a clear error and no column added. */
+    assert_int_equal(tier_model_score(m, book, f), TIER_ENOTFOUND);
+    assert_non_null(strstr(tier_frame_last_error(f), "clv.clv"));
+    assert_int_equal(tier_frame_column_count(f), 0);
+    assert_int_equal(tier_frame_add_numbers(f, "clv.clv", &v), TIER_OK);
+    /* c 90 (90%: A), a 10 (100%: B), b missing (C). */
+    v[0] = 10;
+    v[1] = NAN;
+    v[2] = 90;
+    assert_int_equal(tier_model_score(m, book, f), TIER_OK);
+    classes(f, "by_clv", got);
+    assert_string_equal(got, "BCA");
+    tier_frame_free(f);
+    /* An infinite value is an error. */
+    assert_int_equal(tier_frame_new(&f, 3, &a), TIER_OK);
+    assert_int_equal(tier_frame_add_numbers(f, "clv.clv", &v), TIER_OK);
+    v[0] = INFINITY;
+    v[1] = v[2] = 1;
+    assert_int_equal(tier_model_score(m, book, f), TIER_EINVAL);
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_pareto_window_and_as_of_limit_the_revenue(void **s)
+{
+    /* Days: a 50 on day 10, b 30 on day 100, c 20 on day 95. As-of 101 (default), window 10:
+     * days 91..100 -> b 30, c 20: S 50, b 60%, c 100% (A closes at c); a 0 -> C. */
+    static const txn rows[] = {{"a", 10, 50, NAN}, {"b", 100, 30, NAN}, {"c", 95, 20, NAN}};
+    tier_allocator a = tst_allocator();
+    tier_book *book = book_of(&a, rows, 3);
+    tier_model *m = NULL;
+    tier_frame *f;
+    char got[8];
+    (void)s;
+    assert_int_equal(tier_pareto_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_WINDOW, 10), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    f = score(m, book, &a);
+    classes(f, "pareto", got);
+    assert_string_equal(got, "CAA");
+    tier_frame_free(f);
+    /* As-of 96, no window: a 50, c 20 -> a 71% , c 100%: A = a, c; b (day 100) not counted. */
+    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_WINDOW, 0), TIER_OK);
+    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_AS_OF, 96), TIER_OK);
+    f = score(m, book, &a);
+    classes(f, "pareto", got);
+    assert_string_equal(got, "ACA");
+    assert_true(column(f, "pareto.value")[1] == 0);
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_pareto_explains_the_class(void **s)
+{
+    static const txn rows[] = {{"a", 1, 0.7, NAN}, {"b", 1, 0.1, NAN}, {"c", 1, -1, NAN}};
+    tier_allocator a = tst_allocator();
+    tier_book *book = book_of(&a, rows, 3);
+    tier_model *m = pareto(&a, book);
+    tier_frame *f = score(m, book, &a);
+    tier_text *t = NULL;
+    (void)s;
+    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_model_explain(m, book, f, 1, t), TIER_OK);
+    assert_non_null(strstr(tier_text_data(t), "revenue before 1970-01-03"));
+    assert_non_null(strstr(tier_text_data(t), "cumulative share 100.0000%"));
+    /* S = 0.8: a alone reaches 87.5% and closes A; b reaches 100% and closes B. */
+    assert_non_null(strstr(tier_text_data(t), "-> class B"));
+    tier_text_clear(t);
+    assert_int_equal(tier_model_explain(m, book, f, 2, t), TIER_OK);
+    assert_non_null(strstr(tier_text_data(t), "not positive -> class C"));
+    tier_text_free(t);
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_pareto_rejects_bad_options(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_model *m = NULL, *r = NULL;
+    (void)s;
+    assert_int_equal(tier_pareto_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_A, 0), TIER_ERANGE);
+    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_A, -0.5), TIER_ERANGE);
+    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_A, NAN), TIER_ERANGE);
+    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_A, 1.5), TIER_ERANGE);
+    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_A, 1e-9), TIER_ERANGE);
+    /* Out of order with the default B = 0.95. */
+    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_A, 0.96), TIER_ERANGE);
+    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_B, 0.7), TIER_ERANGE);
+    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_B, INFINITY), TIER_ERANGE);
+    /* In order: raise B first, then A; A == B is allowed. */
+    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_B, 0.99), TIER_OK);
+    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_A, 0.99), TIER_OK);
+    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_B, 1), TIER_OK);
+    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_WINDOW, -1), TIER_ERANGE);
+    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_WINDOW, 1.5), TIER_ERANGE);
+    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_AS_OF, 1e12), TIER_ERANGE);
+    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_AS_OF, NAN), TIER_OK);
+    assert_int_equal(tier_pareto_set_option(m, 42, 1), TIER_EINVAL);
+    assert_int_equal(tier_pareto_set_criterion(m, NULL), TIER_EINVAL);
+    assert_int_equal(tier_pareto_set_criterion(m, ""), TIER_EINVAL);
+    assert_int_equal(tier_pareto_set_criterion(m, "revenue"), TIER_OK);
+    assert_int_equal(tier_rfm_new(&r, NULL, &a), TIER_OK);
+    assert_int_equal(tier_pareto_set_option(r, TIER_PARETO_OPT_THRESHOLD_A, 0.5), TIER_EINVAL);
+    assert_int_equal(tier_pareto_set_criterion(r, "margin"), TIER_EINVAL);
+    assert_int_equal(tier_pareto_summary(NULL, NULL, 0, NULL, NULL, NULL, NULL), TIER_EINVAL);
+    tier_model_free(r);
+    tier_model_free(m);
+}
+
+static void test_pareto_thresholds_equal_make_b_empty(void **s)
+{
+    static const txn rows[] = {{"a", 1, 60, NAN}, {"b", 1, 30, NAN}, {"c", 1, 10, NAN}};
+    tier_allocator a = tst_allocator();
+    tier_book *book = book_of(&a, rows, 3);
+    tier_model *m = NULL;
+    tier_frame *f;
+    char got[8];
+    (void)s;
+    assert_int_equal(tier_pareto_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_A, 0.9), TIER_OK);
+    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_B, 0.9), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    f = score(m, book, &a);
+    classes(f, "pareto", got);
+    assert_string_equal(got, "AAC");
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+/* CDNOW, revenue over all history. Reference computed independently with exact integer cents:
+ *   python3 -c 'net={}
+ *   for c,d,n,a in [l.split() for l in open("examples/data/CDNOW_master.txt")][1:]:
+ *     net[c]=net.get(c,0)+round(float(a)*100)
+ *   S=sum(v for v in net.values() if v>0)
+ *   o=sorted((c for c in net if net[c]>0), key=lambda c:(-net[c], c.encode()))
+ *   cum=0; ends={}
+ *   for i,c in enumerate(o):
+ *     cum+=net[c]
+ *     for t in (800000,950000):
+ *       if t not in ends and cum*10**6>=t*S: ends[t]=i
+ *   a,b=ends[800000],ends[950000]
+ *   print(S, a+1, sum(net[c] for c in o[:a+1]), b-a, sum(net[c] for c in o[a+1:b+1]))'
+ * gives S = 250031563 cents; A = 7,695 customers with 200026506; B = 8,044 with 37503710;
+ * so C = 23,570 - 7,695 - 8,044 = 7,831 (including 68 customers whose net is $0). */
+static void test_pareto_cdnow_classes_match_an_independent_computation(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = NULL;
+    tier_csv *csv = NULL;
+    tier_model *m = NULL;
+    tier_frame *f;
+    size_t n;
+    double value, cshare, vshare;
+    (void)s;
+    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
+    assert_int_equal(tier_csv_new(&csv, &a), TIER_OK);
+    assert_int_equal(tier_csv_set_delimiter(csv, TIER_CSV_WHITESPACE), TIER_OK);
+    assert_int_equal(tier_csv_set_column(csv, TIER_CSV_AMOUNT, "dollar_value"), TIER_OK);
+    if (tier_csv_read_file(csv, book, tst_data_path("CDNOW_master.txt")) != TIER_OK)
+        fail_msg("reading CDNOW: %s", tier_csv_last_error(csv));
+    tier_csv_free(csv);
+    assert_int_equal(tier_book_customer_count(book), 23570);
+    m = pareto(&a, book);
+    f = score(m, book, &a);
+    assert_int_equal(tier_pareto_summary(f, NULL, 0, &n, &value, &cshare, &vshare), TIER_OK);
+    assert_int_equal(n, 7695);
+    assert_true(fabs(value - 2000265.06) < 1e-6);
+    assert_true(fabs(vshare - 2000265.06 / 2500315.63) < 1e-12);
+    assert_true(fabs(cshare - 7695.0 / 23570) < 1e-15);
+    assert_int_equal(tier_pareto_summary(f, NULL, 1, &n, &value, NULL, &vshare), TIER_OK);
+    assert_int_equal(n, 8044);
+    assert_true(fabs(value - 375037.10) < 1e-6);
+    assert_int_equal(tier_pareto_summary(f, NULL, 2, &n, NULL, NULL, NULL), TIER_OK);
+    assert_int_equal(n, 7831);
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static int oom_pareto(const tier_allocator *alloc, void *ud)
+{
+    const tier_book *book = ud;
+    tier_model *m = NULL;
+    tier_frame *f = NULL;
+    int rc = tier_pareto_new(&m, "p", alloc);
+    if (rc == TIER_OK)
+        rc = tier_pareto_set_criterion(m, "margin");
+    if (rc == TIER_OK)
+        rc = tier_pareto_set_criterion(m, "revenue");
+    if (rc == TIER_OK)
+        rc = tier_model_fit(m, book, NULL);
+    if (rc == TIER_OK)
+        rc = tier_frame_new(&f, tier_book_customer_count(book), alloc);
+    if (rc == TIER_OK) {
+        rc = tier_model_score(m, book, f);
+        assert_int_equal(tier_frame_column_count(f), rc == TIER_OK ? 4 : 0);
+    }
+    tier_frame_free(f);
+    tier_model_free(m);
+    return rc;
+}
+
+static void test_pareto_survives_every_failed_allocation(void **s)
+{
+    static const txn rows[] = {{"a", 1, 5, 1}, {"b", 1, 5, NAN}, {"c", 2, 7, 2}, {"a", 3, 1, NAN}};
+    tier_allocator a = tst_allocator();
+    tier_book *book = book_of(&a, rows, 4);
+    (void)s;
+    assert_true(tst_oom_walk(oom_pareto, book) > 5);
+    tier_book_free(book);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pareto_closes_a_on_the_customer_that_reaches_exactly_80_percent),
+        cmocka_unit_test(test_pareto_classes_a_small_book_by_hand),
+        cmocka_unit_test(test_pareto_breaks_ties_at_a_cut_by_id),
+        cmocka_unit_test(test_pareto_splits_all_equal_values_by_id),
+        cmocka_unit_test(test_pareto_puts_a_single_customer_in_a),
+        cmocka_unit_test(test_pareto_scores_an_empty_book),
+        cmocka_unit_test(test_pareto_puts_refunds_only_and_idle_customers_in_c),
+        cmocka_unit_test(test_pareto_without_positive_values_puts_everyone_in_c),
+        cmocka_unit_test(test_pareto_margin_criterion_leaves_customers_without_margin_in_c),
+        cmocka_unit_test(test_pareto_reads_a_column_criterion_from_the_scored_frame),
+        cmocka_unit_test(test_pareto_window_and_as_of_limit_the_revenue),
+        cmocka_unit_test(test_pareto_explains_the_class),
+        cmocka_unit_test(test_pareto_rejects_bad_options),
+        cmocka_unit_test(test_pareto_thresholds_equal_make_b_empty),
+        cmocka_unit_test(test_pareto_cdnow_classes_match_an_independent_computation),
+        cmocka_unit_test(test_pareto_survives_every_failed_allocation),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,913 @@
+/* SPDX-License-Identifier: MIT */
+/* The RFM model: hand-computed scores on small books, type-7 cut points checked against an
+ * independent computation on CDNOW, tie consistency, the saved text state, options and an
+ * out-of-memory walk. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+/* ---- helpers ----------------------------------------------------------------------------- */
+
+typedef struct txn {
+    const char *id;
+    int32_t day;
+    double amount;
+} txn;
+
+static int add_rows(tier_book *book, const txn *rows, size_t n)
+{
+    char ids[4096];
+    size_t off[256], i, len = 0;
+    int32_t days[256];
+    double amounts[256];
+    assert_true(n < 256);
+    off[0] = 0;
+    for (i = 0; i < n; i++) {
+        size_t l = strlen(rows[i].id);
+        memcpy(ids + len, rows[i].id, l);
+        len += l;
+        off[i + 1] = len;
+        days[i] = rows[i].day;
+        amounts[i] = rows[i].amount;
+    }
+    return tier_book_add_txns(book, n, ids, off, days, amounts, NULL);
+}
+
+/* The hand-worked book of docs/rfm.md: as-of day 161 (the day after the last transaction).
+ *   A: days 100, 100, 150 (10 + 20 + 30)   R 11, F 2 days / 3 rows, M 60, tenure 61
+ *   B: day 120 (5)                          R 41, F 1, M 5, tenure 41
+ *   C: days 110, 130, 140, 160 (1 each)     R 1,  F 4, M 4, tenure 51
+ *   D: day 125 (-7), a refund only           no purchase: NaN scores, m = -7
+ *   E: day 90 (100), day 155 (-40)           R 71, F 1, M 60, tenure 71 */
+static const txn small_rows[] = {
+    {"A", 100, 10}, {"A", 100, 20}, {"B", 120, 5},  {"C", 110, 1}, {"C", 130, 1},
+    {"D", 125, -7}, {"E", 90, 100}, {"C", 140, 1},  {"A", 150, 30}, {"E", 155, -40},
+    {"C", 160, 1},
+};
+
+static tier_book *small_book(const tier_allocator *a)
+{
+    tier_book *book = NULL;
+    assert_int_equal(tier_book_new(&book, a), TIER_OK);
+    assert_int_equal(add_rows(book, small_rows, sizeof small_rows / sizeof small_rows[0]), TIER_OK);
+    return book;
+}
+
+static const double *column(const tier_frame *frame, const char *name)
+{
+    size_t col;
+    if (tier_frame_find(frame, name, &col) != TIER_OK)
+        fail_msg("no column %s", name);
+    assert_non_null(tier_frame_numbers(frame, col));
+    return tier_frame_numbers(frame, col);
+}
+
+static const char *label(const tier_frame *frame, const char *name, size_t row)
+{
+    size_t col;
+    const int32_t *codes;
+    if (tier_frame_find(frame, name, &col) != TIER_OK)
+        fail_msg("no column %s", name);
+    codes = tier_frame_labels(frame, col);
+    assert_non_null(codes);
+    if (codes[row] < 0)
+        return "(none)";
+    return tier_frame_label_text(frame, col, codes[row]);
+}
+
+static size_t customer(const tier_book *book, const char *id)
+{
+    size_t idx = 0;
+    assert_int_equal(tier_book_find(book, id, strlen(id), &idx), TIER_OK);
+    return idx;
+}
+
+static tier_frame *score(const tier_model *m, const tier_book *book, const tier_allocator *a)
+{
+    tier_frame *frame = NULL;
+    int rc;
+    assert_int_equal(tier_frame_new(&frame, tier_book_customer_count(book), a), TIER_OK);
+    rc = tier_model_score(m, book, frame);
+    if (rc)
+        fail_msg("score failed: %s", tier_frame_last_error(frame));
+    return frame;
+}
+
+static void assert_cuts(const tier_model *m, int dim, const double *want, size_t n)
+{
+    double got[9];
+    size_t j;
+    assert_int_equal(tier_rfm_cut_points(m, dim, got, n), TIER_OK);
+    for (j = 0; j < n; j++)
+        if (fabs(got[j] - want[j]) > 1e-9 * (1 + fabs(want[j])))
+            fail_msg("dim %d cut %lu: got %.17g, want %.17g", dim, (unsigned long)j + 1, got[j],
+                     want[j]);
+}
+
+/* Loads CDNOW_master.txt with a plain parser: whitespace-separated, one header line. */
+static tier_book *cdnow_book(const tier_allocator *a)
+{
+    size_t len, n = 0, cap = 80000, idlen = 0, pos = 0;
+    char *text = tst_read_file(tst_data_path("CDNOW_master.txt"), &len);
+    char *ids = test_malloc(cap * 8);
+    size_t *off = test_malloc((cap + 1) * sizeof *off);
+    int32_t *days = test_malloc(cap * sizeof *days);
+    double *amounts = test_malloc(cap * sizeof *amounts);
+    tier_book *book = NULL;
+    char *line = strchr(text, '\n') + 1; /* skip the header */
+    (void)pos;
+    off[0] = 0;
+    while (*line) {
+        char id[32], date[16];
+        int cds, y, mo, d;
+        double amount;
+        char *next = strchr(line, '\n');
+        if (sscanf(line, "%31s %15s %d %lf", id, date, &cds, &amount) == 4) {
+            assert_true(n < cap);
+            assert_int_equal(sscanf(date, "%4d%2d%2d", &y, &mo, &d), 3);
+            assert_int_equal(tier_date_from_ymd(&days[n], y, mo, d), TIER_OK);
+            memcpy(ids + idlen, id, strlen(id));
+            idlen += strlen(id);
+            off[n + 1] = idlen;
+            amounts[n] = amount;
+            n++;
+        }
+        if (!next)
+            break;
+        line = next + 1;
+    }
+    assert_int_equal(n, 69659);
+    assert_int_equal(tier_book_new(&book, a), TIER_OK);
+    assert_int_equal(tier_book_add_txns(book, n, ids, off, days, amounts, NULL), TIER_OK);
+    test_free(text);
+    test_free(ids);
+    test_free(off);
+    test_free(days);
+    test_free(amounts);
+    return book;
+}
+
+/* ---- small books by hand ----------------------------------------------------------------- */
+
+static void test_rfm_scores_a_small_book_as_computed_by_hand(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = small_book(&a);
+    tier_model *m = NULL;
+    tier_frame *f;
+    const double *r, *fr, *mo, *ten, *rs, *fs, *ms;
+    size_t A, B, C, D, E;
+    /* n = 4 purchasers, k = 5: h = 3j/5 = 0.6, 1.2, 1.8, 2.4.
+     * R sorted 1 11 41 71: 1+0.6*10 = 7, 11+0.2*30 = 17, 11+0.8*30 = 35, 41+0.4*30 = 53
+     * F sorted 1 1 2 4:    1, 1+0.2 = 1.2, 1.8, 2+0.4*2 = 2.8
+     * M sorted 4 5 60 60:  4+0.6 = 4.6, 5+0.2*55 = 16, 5+0.8*55 = 49, 60 */
+    static const double rc[] = {7, 17, 35, 53}, fc[] = {1, 1.2, 1.8, 2.8}, mc[] = {4.6, 16, 49, 60};
+    (void)s;
+    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_string_equal(tier_model_name(m), "rfm");
+    assert_string_equal(tier_model_kind(m), "rfm");
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    assert_cuts(m, TIER_RFM_R, rc, 4);
+    assert_cuts(m, TIER_RFM_F, fc, 4);
+    assert_cuts(m, TIER_RFM_M, mc, 4);
+    f = score(m, book, &a);
+    assert_int_equal(tier_frame_column_count(f), 9);
+    r = column(f, "rfm.r");
+    fr = column(f, "rfm.f");
+    mo = column(f, "rfm.m");
+    ten = column(f, "rfm.tenure");
+    rs = column(f, "rfm.r_score");
+    fs = column(f, "rfm.f_score");
+    ms = column(f, "rfm.m_score");
+    A = customer(book, "A");
+    B = customer(book, "B");
+    C = customer(book, "C");
+    D = customer(book, "D");
+    E = customer(book, "E");
+    /* A: r 11 -> one cut (7) below -> 5-1 = 4; f 2 -> cuts 1,1.2,1.8 below -> 4; m 60 -> 4. */
+    assert_true(r[A] == 11 && fr[A] == 2 && mo[A] == 60 && ten[A] == 61);
+    assert_true(rs[A] == 4 && fs[A] == 4 && ms[A] == 4);
+    assert_true(r[B] == 41 && fr[B] == 1 && mo[B] == 5 && ten[B] == 41);
+    assert_true(rs[B] == 2 && fs[B] == 1 && ms[B] == 2);
+    assert_true(r[C] == 1 && fr[C] == 4 && mo[C] == 4 && ten[C] == 51);
+    assert_true(rs[C] == 5 && fs[C] == 5 && ms[C] == 1);
+    /* E: equal M to A (60 each) -> equal m_score; the refund nets into M. */
+    assert_true(r[E] == 71 && fr[E] == 1 && mo[E] == 60 && ten[E] == 71);
+    assert_true(rs[E] == 1 && fs[E] == 1 && ms[E] == 4);
+    /* D: refunds only. */
+    assert_true(isnan(r[D]) && isnan(fr[D]) && isnan(ten[D]));
+    assert_true(isnan(rs[D]) && isnan(fs[D]) && isnan(ms[D]));
+    assert_true(mo[D] == -7);
+    assert_string_equal(label(f, "rfm.segment", A), "loyal_customers");
+    assert_string_equal(label(f, "rfm.segment", B), "hibernating");
+    assert_string_equal(label(f, "rfm.segment", C), "champions");
+    assert_string_equal(label(f, "rfm.segment", D), "(none)");
+    assert_string_equal(label(f, "rfm.segment", E), "hibernating");
+    assert_string_equal(label(f, "rfm.value_class", A), "important_value");
+    assert_string_equal(label(f, "rfm.value_class", B), "general_retain");
+    assert_string_equal(label(f, "rfm.value_class", C), "general_value");
+    assert_string_equal(label(f, "rfm.value_class", D), "(none)");
+    assert_string_equal(label(f, "rfm.value_class", E), "important_retain");
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_rfm_counts_rows_and_averages_per_purchase_day_when_asked(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = small_book(&a);
+    tier_model *m = NULL;
+    tier_frame *f;
+    double v;
+    /* F rows: A 3, B 1, C 4, E 1 -> sorted 1 1 3 4: 1, 1+0.2*2, 1+0.8*2, 3+0.4*1.
+     * M mean: A 60/2 = 30, B 5, C 1, E 60 -> sorted 1 5 30 60: 1+0.6*4, 5+0.2*25, 5+0.8*25,
+     * 30+0.4*30. */
+    static const double fc[] = {1, 1.4, 2.6, 3.4}, mc[] = {3.4, 10, 25, 42};
+    (void)s;
+    assert_int_equal(tier_rfm_new(&m, "x", &a), TIER_OK);
+    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_FREQUENCY, TIER_RFM_FREQ_ROWS), TIER_OK);
+    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_MONETARY, TIER_RFM_MONEY_MEAN), TIER_OK);
+    assert_int_equal(tier_rfm_get_option(m, TIER_RFM_OPT_FREQUENCY, &v), TIER_OK);
+    assert_true(v == TIER_RFM_FREQ_ROWS);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    assert_cuts(m, TIER_RFM_F, fc, 4);
+    assert_cuts(m, TIER_RFM_M, mc, 4);
+    f = score(m, book, &a);
+    assert_true(column(f, "x.f")[customer(book, "A")] == 3);
+    assert_true(column(f, "x.m")[customer(book, "A")] == 30);
+    assert_true(column(f, "x.m")[customer(book, "C")] == 1);
+    /* Without purchases M stays the net amount. */
+    assert_true(column(f, "x.m")[customer(book, "D")] == -7);
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_rfm_window_counts_only_recent_transactions(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = small_book(&a);
+    tier_model *m = NULL;
+    tier_frame *f;
+    size_t A, B, C, E;
+    (void)s;
+    /* Window 30 before day 161: days 131..160. A: day 150 (30); C: 140, 160; E: refund only. */
+    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_WINDOW, 30), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    f = score(m, book, &a);
+    A = customer(book, "A");
+    B = customer(book, "B");
+    C = customer(book, "C");
+    E = customer(book, "E");
+    assert_true(column(f, "rfm.r")[A] == 11 && column(f, "rfm.f")[A] == 1);
+    assert_true(column(f, "rfm.m")[A] == 30 && column(f, "rfm.tenure")[A] == 11);
+    assert_true(column(f, "rfm.r")[C] == 1 && column(f, "rfm.f")[C] == 2);
+    assert_true(column(f, "rfm.m")[C] == 2 && column(f, "rfm.tenure")[C] == 21);
+    assert_true(isnan(column(f, "rfm.r")[B]) && column(f, "rfm.m")[B] == 0);
+    assert_true(isnan(column(f, "rfm.r_score")[E]) && column(f, "rfm.m")[E] == -40);
+    tier_frame_free(f);
+
+    /* An explicit as-of day: day 131 sees only days < 131 (and the window is 30 days). */
+    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_AS_OF, 131), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    f = score(m, book, &a);
+    assert_true(column(f, "rfm.r")[B] == 11 && column(f, "rfm.r")[C] == 1);
+    assert_true(column(f, "rfm.f")[C] == 2 && isnan(column(f, "rfm.r")[A]));
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_rfm_one_customer_gets_best_recency_and_lowest_f_and_m(void **s)
+{
+    static const txn rows[] = {{"solo", 10, 5}, {"solo", 12, 7}};
+    tier_allocator a = tst_allocator();
+    tier_book *book = NULL;
+    tier_model *m = NULL;
+    tier_frame *f;
+    static const double rc[] = {1, 1, 1, 1}, fc[] = {2, 2, 2, 2}, mc[] = {12, 12, 12, 12};
+    (void)s;
+    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
+    assert_int_equal(add_rows(book, rows, 2), TIER_OK);
+    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    /* Every cut equals the one value; no cut lies strictly below it. */
+    assert_cuts(m, TIER_RFM_R, rc, 4);
+    assert_cuts(m, TIER_RFM_F, fc, 4);
+    assert_cuts(m, TIER_RFM_M, mc, 4);
+    f = score(m, book, &a);
+    assert_true(column(f, "rfm.r_score")[0] == 5);
+    assert_true(column(f, "rfm.f_score")[0] == 1);
+    assert_true(column(f, "rfm.m_score")[0] == 1);
+    assert_string_equal(label(f, "rfm.segment", 0), "new_customers");
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_rfm_fit_fails_clearly_when_nobody_has_purchased(void **s)
+{
+    static const txn rows[] = {{"r1", 10, -5}};
+    tier_allocator a = tst_allocator();
+    tier_book *book = NULL;
+    tier_model *m = NULL;
+    tier_frame *f = NULL;
+    (void)s;
+    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
+    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_ESTATE);
+    assert_non_null(strstr(tier_model_last_error(m), "no customer has a purchase"));
+    assert_int_equal(add_rows(book, rows, 1), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_ESTATE);
+    assert_int_equal(tier_model_is_fitted(m), 0);
+    assert_int_equal(tier_frame_new(&f, 1, &a), TIER_OK);
+    assert_int_equal(tier_model_score(m, book, f), TIER_ESTATE);
+    assert_int_equal(tier_frame_column_count(f), 0);
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_rfm_score_reports_a_window_the_book_cannot_answer(void **s)
+{
+    static const txn rows[] = {{"a", 10, 5}, {"b", 20, 7}, {"a", 30, 1}};
+    tier_allocator a = tst_allocator();
+    tier_book *book = NULL;
+    tier_model *m = NULL;
+    tier_frame *f = NULL;
+    (void)s;
+    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
+    assert_int_equal(tier_book_set_option(book, TIER_BOOK_OPT_KEEP_TRANSACTIONS, 0), TIER_OK);
+    assert_int_equal(add_rows(book, rows, 3), TIER_OK);
+    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_AS_OF, 25), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 2, &a), TIER_OK);
+    assert_int_equal(tier_model_score(m, book, f), TIER_ESTATE);
+    assert_non_null(strstr(tier_frame_last_error(f), "transactions are not kept"));
+    assert_int_equal(tier_frame_column_count(f), 0);
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+/* ---- quantiles against a plain sort ------------------------------------------------------- */
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* Type-7 quantile by sorting, written independently of the library. */
+static double q7(const double *sorted, size_t n, int j, int k)
+{
+    double h = (double)(n - 1) * j / k;
+    size_t lo = (size_t)floor(h);
+    double hi = lo + 1 < n ? sorted[lo + 1] : sorted[lo];
+    return sorted[lo] + (h - (double)lo) * (hi - sorted[lo]);
+}
+
+static void test_rfm_cut_points_equal_sorted_type7_quantiles_on_random_books(void **s)
+{
+    tier_allocator a = tst_allocator();
+    uint32_t seed = 12345;
+    int round;
+    (void)s;
+    for (round = 0; round < 12; round++) {
+        size_t n = round < 6 ? 7 + (size_t)round * 37 : 2000 + (size_t)round * 100, i, len = 0;
+        int k = 2 + round % 9, j, dim;
+        /* Wide day spreads force the selection path for R; narrow ones the counting path. */
+        int spread = round % 2 ? 40000 : 300;
+        char *ids = test_malloc(n * 12);
+        size_t *off = test_malloc((n + 1) * sizeof *off);
+        int32_t *days = test_malloc(n * sizeof *days);
+        double *amounts = test_malloc(n * sizeof *amounts), *vals[3], cuts[9];
+        tier_book *book = NULL;
+        tier_model *m = NULL;
+        tier_frame *f;
+        off[0] = 0;
+        for (i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            len += (size_t)sprintf(ids + len, "c%lu", (unsigned long)((seed >> 8) % (n / 3 + 1)));
+            off[i + 1] = len;
+            days[i] = (int32_t)((seed >> 4) % (uint32_t)spread);
+            /* Heavy ties in amounts: only 7 distinct values. */
+            amounts[i] = (double)((seed >> 12) % 7) * 2.5;
+        }
+        assert_int_equal(tier_book_new(&book, &a), TIER_OK);
+        assert_int_equal(tier_book_add_txns(book, n, ids, off, days, amounts, NULL), TIER_OK);
+        assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+        assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_BINS, k), TIER_OK);
+        assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+        f = score(m, book, &a);
+        vals[0] = test_malloc(tier_book_customer_count(book) * sizeof(double));
+        vals[1] = test_malloc(tier_book_customer_count(book) * sizeof(double));
+        vals[2] = test_malloc(tier_book_customer_count(book) * sizeof(double));
+        for (dim = 0; dim < 3; dim++) {
+            static const char *const names[] = {"rfm.r", "rfm.f", "rfm.m"};
+            const double *v = column(f, names[dim]);
+            size_t nv = 0;
+            for (i = 0; i < tier_book_customer_count(book); i++)
+                if (!isnan(v[i]))
+                    vals[dim][nv++] = v[i];
+            qsort(vals[dim], nv, sizeof(double), cmp_double);
+            assert_int_equal(tier_rfm_cut_points(m, dim, cuts, (size_t)k - 1), TIER_OK);
+            for (j = 1; j < k; j++)
+                if (fabs(cuts[j - 1] - q7(vals[dim], nv, j, k)) > 1e-9 * (1 + fabs(cuts[j - 1])))
+                    fail_msg("round %d dim %d cut %d: %.17g vs %.17g", round, dim, j, cuts[j - 1],
+                             q7(vals[dim], nv, j, k));
+        }
+        test_free(vals[0]);
+        test_free(vals[1]);
+        test_free(vals[2]);
+        tier_frame_free(f);
+        tier_model_free(m);
+        tier_book_free(book);
+        test_free(ids);
+        test_free(off);
+        test_free(days);
+        test_free(amounts);
+    }
+}
+
+/* ---- CDNOW -------------------------------------------------------------------------------- */
+
+/* Reference cut points, computed independently of libtier with exact fractions:
+ *   python3 -c 'import datetime as T; from fractions import Fraction as Q
+ *   L=[l.split() for l in open("examples/data/CDNOW_master.txt")][1:]; last={}; days={}; net={}
+ *   for c,d,n,a in L:
+ *     x=(T.date(int(d[:4]),int(d[4:6]),int(d[6:]))-T.date(1970,1,1)).days
+ *     net[c]=net.get(c,0)+Q(a); days.setdefault(c,set()).add(x); last[c]=max(last.get(c,x),x)
+ *   D=max(last.values())+1
+ *   def q7(v,k): v=sorted(v); n=len(v); return [v[(n-1)*j//k]+Q((n-1)*j%k,k)*
+ *     (v[min((n-1)*j//k+1,n-1)]-v[(n-1)*j//k]) for j in range(1,k)]
+ *   print([float(x) for x in q7([D-last[c] for c in last],5)],
+ *         [float(x) for x in q7([len(days[c]) for c in days],5)],
+ *         [float(x) for x in q7(net.values(),5)])'
+ * gives R [142, 433, 486, 513], F [1, 1, 2, 4], M [15.36, 31.35, 59.924, 133.95] with
+ * D = 1998-07-01; 23,570 customers, all with a purchase (no refunds in CDNOW), 12,054 with F = 1. */
+static void test_rfm_cdnow_cut_points_match_an_independent_computation(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = cdnow_book(&a);
+    tier_model *m = NULL;
+    tier_frame *f;
+    const double *fv, *fs, *mv, *ms, *rv, *rs;
+    double score_of_f[1000], score_of_r[600], mcut[4];
+    size_t i, n, f1 = 0;
+    static const double rc[] = {142, 433, 486, 513}, fc[] = {1, 1, 2, 4},
+                        mc[] = {15.36, 31.35, 59.924, 133.95};
+    char day[16];
+    (void)s;
+    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    assert_cuts(m, TIER_RFM_R, rc, 4);
+    assert_cuts(m, TIER_RFM_F, fc, 4);
+    assert_cuts(m, TIER_RFM_M, mc, 4);
+    assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_M, mcut, 4), TIER_OK);
+    f = score(m, book, &a);
+    n = tier_book_customer_count(book);
+    assert_int_equal(n, 23570);
+    fv = column(f, "rfm.f");
+    fs = column(f, "rfm.f_score");
+    rv = column(f, "rfm.r");
+    rs = column(f, "rfm.r_score");
+    mv = column(f, "rfm.m");
+    ms = column(f, "rfm.m_score");
+    for (i = 0; i < 1000; i++)
+        score_of_f[i] = -1;
+    for (i = 0; i < 600; i++)
+        score_of_r[i] = -1;
+    /* Equal values get equal scores (F is heavily tied: half the customers bought on one day). */
+    for (i = 0; i < n; i++) {
+        size_t fi = (size_t)fv[i], ri = (size_t)rv[i];
+        f1 += fv[i] == 1;
+        assert_true(fi < 1000 && ri < 600);
+        if (score_of_f[fi] < 0)
+            score_of_f[fi] = fs[i];
+        assert_true(score_of_f[fi] == fs[i]);
+        if (score_of_r[ri] < 0)
+            score_of_r[ri] = rs[i];
+        assert_true(score_of_r[ri] == rs[i]);
+        /* M scores follow the cut rule exactly. */
+        assert_true(ms[i] == 1 + (mv[i] > mcut[0]) + (mv[i] > mcut[1]) + (mv[i] > mcut[2]) +
+                                 (mv[i] > mcut[3]));
+    }
+    assert_int_equal(f1, 12054);
+    /* F cuts 1,1,2,4: f=1 -> 1, f=2 -> 3 (two cuts below), f=3 -> 4, f=4 -> 4, f=5 -> 5. */
+    assert_true(score_of_f[1] == 1 && score_of_f[2] == 3 && score_of_f[3] == 4);
+    assert_true(score_of_f[4] == 4 && score_of_f[5] == 5);
+    /* R: r <= 142 -> 5, r = 143 -> 4, r = 513 -> 2, r = 514 -> 1 (when present). */
+    assert_true(score_of_r[1] == 5 && score_of_r[142] == 5 && score_of_r[143] == 4);
+    assert_true(score_of_r[513] == 2 && score_of_r[514] == 1);
+    {
+        tier_text *t = NULL;
+        assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+        assert_int_equal(tier_rfm_save_text(m, t), TIER_OK);
+        assert_int_equal(tier_date_format_iso(day, sizeof day, 10408), TIER_OK);
+        assert_string_equal(day, "1998-07-01");
+        assert_non_null(strstr(tier_text_data(t), "fitted_as_of 1998-07-01\n"));
+        assert_non_null(strstr(tier_text_data(t), "\nr 142 433 486 513\nf 1 1 2 4\n"));
+        tier_text_free(t);
+    }
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static int same_frames(const tier_frame *x, const tier_frame *y)
+{
+    size_t c, i;
+    if (tier_frame_column_count(x) != tier_frame_column_count(y) ||
+        tier_frame_rows(x) != tier_frame_rows(y))
+        return 0;
+    for (c = 0; c < tier_frame_column_count(x); c++) {
+        if (strcmp(tier_frame_column_name(x, c), tier_frame_column_name(y, c)) != 0)
+            return 0;
+        if (tier_frame_column_type(x, c) == TIER_VALUE_NUMBER) {
+            const double *p = tier_frame_numbers(x, c), *q = tier_frame_numbers(y, c);
+            for (i = 0; i < tier_frame_rows(x); i++)
+                if (!(p[i] == q[i] || (isnan(p[i]) && isnan(q[i]))))
+                    return 0;
+        } else {
+            const int32_t *p = tier_frame_labels(x, c), *q = tier_frame_labels(y, c);
+            for (i = 0; i < tier_frame_rows(x); i++)
+                if (p[i] != q[i])
+                    return 0;
+        }
+    }
+    return 1;
+}
+
+static void test_rfm_save_then_load_scores_identically_and_round_trips_the_text(void **s)
+{
+    static const txn newer[] = {{"00001", 10400, 20}, {"new1", 10300, 500}, {"new2", 10407, 1}};
+    tier_allocator a = tst_allocator();
+    tier_book *book = cdnow_book(&a), *other = NULL;
+    tier_model *m = NULL, *loaded = NULL;
+    tier_text *t1 = NULL, *t2 = NULL;
+    tier_frame *f1, *f2;
+    double before[4], after[4];
+    (void)s;
+    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_MONETARY, TIER_RFM_MONEY_MEAN), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    assert_int_equal(tier_text_new(&t1, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&t2, &a), TIER_OK);
+    assert_int_equal(tier_rfm_save_text(m, t1), TIER_OK);
+    {
+        static const char head[] = "libtier-rfm 1\nbins 5\nfrequency days\nmonetary mean\n"
+                                   "window 0\nas_of auto\nfitted_as_of 1998-07-01\nr ";
+        assert_int_equal(strncmp(tier_text_data(t1), head, sizeof head - 1), 0);
+    }
+
+    assert_int_equal(tier_rfm_new(&loaded, NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_load_text(loaded, tier_text_data(t1), tier_text_length(t1)), TIER_OK);
+    assert_int_equal(tier_rfm_save_text(loaded, t2), TIER_OK);
+    assert_string_equal(tier_text_data(t1), tier_text_data(t2));
+    /* A loaded model keeps its cut points through a fit on other data. */
+    assert_int_equal(tier_rfm_cut_points(loaded, TIER_RFM_M, before, 4), TIER_OK);
+    assert_int_equal(tier_book_new(&other, &a), TIER_OK);
+    assert_int_equal(add_rows(other, newer, 3), TIER_OK);
+    assert_int_equal(tier_model_fit(loaded, other, NULL), TIER_OK);
+    assert_int_equal(tier_rfm_cut_points(loaded, TIER_RFM_M, after, 4), TIER_OK);
+    assert_memory_equal(before, after, sizeof before);
+
+    f1 = score(m, book, &a);
+    f2 = score(loaded, book, &a);
+    assert_true(same_frames(f1, f2));
+    tier_frame_free(f1);
+    tier_frame_free(f2);
+    /* New customers are scored against the loaded cuts: new1 m=500 > 133.95 -> 5; r=108 -> 5. */
+    f1 = score(m, other, &a);
+    f2 = score(loaded, other, &a);
+    assert_true(same_frames(f1, f2));
+    assert_true(column(f2, "rfm.m_score")[customer(other, "new1")] == 5);
+    assert_true(column(f2, "rfm.r")[customer(other, "new1")] == 108);
+    assert_true(column(f2, "rfm.r_score")[customer(other, "new1")] == 5);
+    tier_frame_free(f1);
+    tier_frame_free(f2);
+    tier_text_free(t1);
+    tier_text_free(t2);
+    tier_model_free(m);
+    tier_model_free(loaded);
+    tier_book_free(book);
+    tier_book_free(other);
+}
+
+static void expect_load_error(tier_model *m, const char *text, int status)
+{
+    double before[4], after[4];
+    assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_R, before, 4), TIER_OK);
+    assert_int_equal(tier_rfm_load_text(m, text, strlen(text)), status);
+    /* The model is unchanged. */
+    assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_R, after, 4), TIER_OK);
+    assert_memory_equal(before, after, sizeof before);
+}
+
+static void test_rfm_load_rejects_bad_versions_lines_and_cut_points(void **s)
+{
+    static const char good[] = "# saved by hand\nlibtier-rfm 1\nbins 5\nfrequency rows\nmonetary sum\n"
+                               "window 365\nas_of 1998-07-01\nfitted_as_of none\n"
+                               "r 30 90 180 365\nf 1 2 3 5\nm 10 20.5 40 1e3\n";
+    tier_allocator a = tst_allocator();
+    tier_model *m = NULL;
+    double v, cuts[4];
+    int32_t d;
+    (void)s;
+    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_R, cuts, 4), TIER_ESTATE);
+    assert_int_equal(tier_rfm_load_text(m, good, strlen(good)), TIER_OK);
+    assert_int_equal(tier_rfm_get_option(m, TIER_RFM_OPT_WINDOW, &v), TIER_OK);
+    assert_true(v == 365);
+    assert_int_equal(tier_rfm_get_option(m, TIER_RFM_OPT_AS_OF, &v), TIER_OK);
+    assert_int_equal(tier_date_from_ymd(&d, 1998, 7, 1), TIER_OK);
+    assert_true(v == d);
+    assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_M, cuts, 4), TIER_OK);
+    assert_true(cuts[1] == 20.5 && cuts[3] == 1000);
+
+    expect_load_error(m, "libtier-rfm 2\nbins 5\n", TIER_EVERSION);
+    expect_load_error(m, "libtier-segmap 1\n", TIER_EPARSE);
+    expect_load_error(m, "", TIER_EPARSE);
+    expect_load_error(m, "libtier-rfm 1\nbins 5\n", TIER_EPARSE); /* missing lines */
+    expect_load_error(m, "libtier-rfm 1\nbins 5\nfrequency days\nmonetary sum\nwindow 0\n"
+                         "as_of auto\nfitted_as_of none\nr 4 3 2 1\nf 1 2 3 4\nm 1 2 3 4\n",
+                      TIER_EPARSE); /* descending */
+    expect_load_error(m, "libtier-rfm 1\nbins 5\nfrequency days\nmonetary sum\nwindow 0\n"
+                         "as_of auto\nfitted_as_of none\nr 1 2 3\nf 1 2 3 4\nm 1 2 3 4\n",
+                      TIER_EPARSE); /* too few */
+    expect_load_error(m, "libtier-rfm 1\nbins 5\nfrequency days\nmonetary sum\nwindow 0\n"
+                         "as_of auto\nfitted_as_of none\nr 1 2 3 nan\nf 1 2 3 4\nm 1 2 3 4\n",
+                      TIER_EPARSE);
+    expect_load_error(m, "libtier-rfm 1\nbins 5\nfrequency weekly\n", TIER_EPARSE);
+    expect_load_error(m, "libtier-rfm 1\nbins 11\n", TIER_EPARSE);
+    expect_load_error(m, "libtier-rfm 1\ncolour blue\n", TIER_EPARSE);
+    expect_load_error(m, "libtier-rfm 1\nbins 5\nbins 5\n", TIER_EPARSE);
+    expect_load_error(m, "libtier-rfm 1\nas_of 1998-02-30\n", TIER_EPARSE);
+    assert_int_equal(tier_rfm_load_text(NULL, good, strlen(good)), TIER_EINVAL);
+    tier_model_free(m);
+}
+
+static void test_rfm_hand_set_cut_points_score_without_fitting(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = small_book(&a);
+    tier_model *m = NULL;
+    tier_frame *f;
+    static const double r[] = {30, 90, 180, 365}, fr[] = {1, 2, 3, 5}, mo[] = {10, 20, 40, 80};
+    static const double bad[] = {1, 3, 2, 4}, inf[] = {1, 2, 3, INFINITY};
+    (void)s;
+    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_R, r, 3), TIER_ERANGE);
+    assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_R, bad, 4), TIER_EINVAL);
+    assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_R, inf, 4), TIER_EINVAL);
+    assert_int_equal(tier_rfm_set_cut_points(m, 3, r, 4), TIER_EINVAL);
+    assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_R, r, 4), TIER_OK);
+    assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_F, fr, 4), TIER_OK);
+    assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_M, mo, 4), TIER_OK);
+    /* A fit keeps hand-set cuts (see docs/rfm.md). */
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    assert_cuts(m, TIER_RFM_R, r, 4);
+    f = score(m, book, &a);
+    /* C: r 1 -> 5; f 4 -> cuts 1,2,3 below -> 4; m 4 -> 1. A: r 11 -> 5, f 2 -> 2, m 60 -> 4. */
+    assert_true(column(f, "rfm.r_score")[customer(book, "C")] == 5);
+    assert_true(column(f, "rfm.f_score")[customer(book, "C")] == 4);
+    assert_true(column(f, "rfm.m_score")[customer(book, "C")] == 1);
+    assert_true(column(f, "rfm.f_score")[customer(book, "A")] == 2);
+    assert_true(column(f, "rfm.m_score")[customer(book, "A")] == 4);
+    assert_string_equal(label(f, "rfm.segment", customer(book, "A")), "potential_loyalists");
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_rfm_rejects_bad_options(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_model *m = NULL, *p = NULL;
+    double v;
+    (void)s;
+    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_BINS, 1), TIER_ERANGE);
+    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_BINS, 11), TIER_ERANGE);
+    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_BINS, 4.5), TIER_ERANGE);
+    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_BINS, NAN), TIER_ERANGE);
+    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_WINDOW, -1), TIER_ERANGE);
+    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_WINDOW, INFINITY), TIER_ERANGE);
+    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_FREQUENCY, 2), TIER_ERANGE);
+    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_MONETARY, -1), TIER_ERANGE);
+    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_AS_OF, 1e9), TIER_ERANGE);
+    assert_int_equal(tier_rfm_set_option(m, 99, 1), TIER_EINVAL);
+    assert_int_equal(tier_rfm_get_option(m, 99, &v), TIER_EINVAL);
+    assert_int_equal(tier_rfm_get_option(m, TIER_RFM_OPT_BINS, &v), TIER_OK);
+    assert_true(v == 5);
+    assert_int_equal(tier_rfm_get_option(m, TIER_RFM_OPT_AS_OF, &v), TIER_OK);
+    assert_true(isnan(v));
+    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_AS_OF, 100), TIER_OK);
+    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_AS_OF, NAN), TIER_OK);
+    assert_int_equal(tier_rfm_get_option(m, TIER_RFM_OPT_AS_OF, &v), TIER_OK);
+    assert_true(isnan(v));
+    /* Not an RFM model. */
+    assert_int_equal(tier_pareto_new(&p, NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_set_option(p, TIER_RFM_OPT_BINS, 5), TIER_EINVAL);
+    assert_int_equal(tier_rfm_get_option(p, TIER_RFM_OPT_BINS, &v), TIER_EINVAL);
+    assert_int_equal(tier_rfm_set_option(NULL, TIER_RFM_OPT_BINS, 5), TIER_EINVAL);
+    tier_model_free(p);
+    p = m;
+    assert_int_equal(tier_rfm_new(&m, "bad name!", &a), TIER_EINVAL);
+    assert_null(m);
+    tier_model_free(p);
+}
+
+static void test_rfm_changing_bins_forgets_the_cut_points(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = small_book(&a);
+    tier_model *m = NULL;
+    tier_text *t = NULL;
+    double cuts[4];
+    (void)s;
+    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_rfm_save_text(m, t), TIER_ESTATE);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_F, cuts, 3), TIER_ERANGE);
+    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_BINS, 5), TIER_OK); /* unchanged */
+    assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_F, cuts, 4), TIER_OK);
+    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_BINS, 4), TIER_OK);
+    assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_F, cuts, 3), TIER_ESTATE);
+    assert_int_equal(tier_rfm_save_text(m, t), TIER_ESTATE);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_F, cuts, 3), TIER_OK);
+    tier_text_free(t);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_rfm_rescales_builtin_maps_for_other_bin_counts(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = small_book(&a);
+    tier_model *m = NULL;
+    tier_frame *f;
+    /* bins 3: score s maps to ceil(5 s / 3): 1 -> 2, 2 -> 4, 3 -> 5. */
+    static const double r[] = {5, 20}, fr[] = {1, 3}, mo[] = {4.5, 50};
+    (void)s;
+    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_BINS, 3), TIER_OK);
+    assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_R, r, 2), TIER_OK);
+    assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_F, fr, 2), TIER_OK);
+    assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_M, mo, 2), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    f = score(m, book, &a);
+    /* C: r 1 -> 3 (->5), f 4 -> 3 (->5): champions; m 4 -> 1 (->2): general_value. */
+    assert_true(column(f, "rfm.r_score")[customer(book, "C")] == 3);
+    assert_string_equal(label(f, "rfm.segment", customer(book, "C")), "champions");
+    assert_string_equal(label(f, "rfm.value_class", customer(book, "C")), "general_value");
+    /* A: r 11 -> 2 (->4), f 2 -> 2 (->4): loyal_customers; m 60 -> 3 (->5). */
+    assert_string_equal(label(f, "rfm.segment", customer(book, "A")), "loyal_customers");
+    assert_string_equal(label(f, "rfm.value_class", customer(book, "A")), "important_value");
+    /* B: r 41 -> 1 (->2), f 1 -> 1 (->2): hibernating. */
+    assert_string_equal(label(f, "rfm.segment", customer(book, "B")), "hibernating");
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_rfm_uses_a_user_segment_map_on_its_own_scores(void **s)
+{
+    static const char text[] = "libtier-segmap 1\ntop: r=3 f=3\nrest:\n";
+    tier_allocator a = tst_allocator();
+    tier_book *book = small_book(&a);
+    tier_model *m = NULL;
+    tier_segmap *map = NULL;
+    tier_frame *f;
+    static const double r[] = {5, 20}, fr[] = {1, 3}, mo[] = {4.5, 50};
+    (void)s;
+    assert_int_equal(tier_segmap_parse(&map, text, strlen(text), &a, NULL), TIER_OK);
+    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_set_segmap(m, 0, map), TIER_OK);
+    assert_int_equal(tier_rfm_set_segmap(m, 2, map), TIER_EINVAL);
+    tier_segmap_free(map); /* the model keeps its own copy */
+    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_BINS, 3), TIER_OK);
+    assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_R, r, 2), TIER_OK);
+    assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_F, fr, 2), TIER_OK);
+    assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_M, mo, 2), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    f = score(m, book, &a);
+    assert_string_equal(label(f, "rfm.segment", customer(book, "C")), "top");
+    assert_string_equal(label(f, "rfm.segment", customer(book, "A")), "rest");
+    assert_string_equal(label(f, "rfm.segment", customer(book, "D")), "(none)");
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_rfm_explains_scores_with_their_cut_points(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = small_book(&a);
+    tier_model *m = NULL;
+    tier_text *t = NULL;
+    tier_frame *f;
+    (void)s;
+    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    f = score(m, book, &a);
+    assert_int_equal(tier_model_explain(m, book, f, customer(book, "C"), t), TIER_OK);
+    assert_string_equal(tier_text_data(t),
+                        "r=1 days -> r_score 5 (cuts 7,17,35,53: at or below 7); "
+                        "f=4 -> f_score 5 (cuts 1,1.2,1.8,2.8: above 2.8); "
+                        "m=4 -> m_score 1 (cuts 4.6,16,49,60: at or below 4.6); tenure 51 days; "
+                        "segment champions; value_class general_value");
+    tier_text_clear(t);
+    assert_int_equal(tier_model_explain(m, book, f, customer(book, "A"), t), TIER_OK);
+    assert_non_null(strstr(tier_text_data(t), "f=2 -> f_score 4 (cuts 1,1.2,1.8,2.8: above 1.8, at or below 2.8)"));
+    tier_text_clear(t);
+    assert_int_equal(tier_model_explain(m, book, f, customer(book, "D"), t), TIER_OK);
+    assert_non_null(strstr(tier_text_data(t), "no purchase in the window"));
+    assert_non_null(strstr(tier_text_data(t), "m=-7"));
+    tier_frame_free(f);
+    /* A frame the model did not score into. */
+    assert_int_equal(tier_frame_new(&f, tier_book_customer_count(book), &a), TIER_OK);
+    assert_int_equal(tier_model_explain(m, book, f, 0, t), TIER_ENOTFOUND);
+    tier_frame_free(f);
+    tier_text_free(t);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+/* ---- out of memory ------------------------------------------------------------------------ */
+
+static int oom_rfm(const tier_allocator *alloc, void *ud)
+{
+    const tier_book *book = ud;
+    tier_model *m = NULL, *loaded = NULL;
+    tier_frame *f = NULL;
+    tier_text *t = NULL;
+    int rc;
+    rc = tier_rfm_new(&m, "r", alloc);
+    if (rc == TIER_OK)
+        rc = tier_model_fit(m, book, NULL);
+    if (rc == TIER_OK)
+        rc = tier_frame_new(&f, tier_book_customer_count(book), alloc);
+    if (rc == TIER_OK) {
+        rc = tier_model_score(m, book, f);
+        /* All or nothing: a failed score adds no column. */
+        assert_int_equal(tier_frame_column_count(f), rc == TIER_OK ? 9 : 0);
+    }
+    if (rc == TIER_OK)
+        rc = tier_text_new(&t, alloc);
+    if (rc == TIER_OK)
+        rc = tier_rfm_save_text(m, t);
+    if (rc == TIER_OK)
+        rc = tier_rfm_new(&loaded, "r", alloc);
+    if (rc == TIER_OK)
+        rc = tier_rfm_load_text(loaded, tier_text_data(t), tier_text_length(t));
+    tier_model_free(loaded);
+    tier_text_free(t);
+    tier_frame_free(f);
+    tier_model_free(m);
+    return rc;
+}
+
+static void test_rfm_survives_every_failed_allocation(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = small_book(&a);
+    (void)s;
+    assert_true(tst_oom_walk(oom_rfm, book) > 5);
+    /* A windowed fit takes the other path through the book's figures. */
+    tier_book_free(book);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rfm_scores_a_small_book_as_computed_by_hand),
+        cmocka_unit_test(test_rfm_counts_rows_and_averages_per_purchase_day_when_asked),
+        cmocka_unit_test(test_rfm_window_counts_only_recent_transactions),
+        cmocka_unit_test(test_rfm_one_customer_gets_best_recency_and_lowest_f_and_m),
+        cmocka_unit_test(test_rfm_fit_fails_clearly_when_nobody_has_purchased),
+        cmocka_unit_test(test_rfm_score_reports_a_window_the_book_cannot_answer),
+        cmocka_unit_test(test_rfm_cut_points_equal_sorted_type7_quantiles_on_random_books),
+        cmocka_unit_test(test_rfm_cdnow_cut_points_match_an_independent_computation),
+        cmocka_unit_test(test_rfm_save_then_load_scores_identically_and_round_trips_the_text),
+        cmocka_unit_test(test_rfm_load_rejects_bad_versions_lines_and_cut_points),
+        cmocka_unit_test(test_rfm_hand_set_cut_points_score_without_fitting),
+        cmocka_unit_test(test_rfm_rejects_bad_options),
+        cmocka_unit_test(test_rfm_changing_bins_forgets_the_cut_points),
+        cmocka_unit_test(test_rfm_rescales_builtin_maps_for_other_bin_counts),
+        cmocka_unit_test(test_rfm_uses_a_user_segment_map_on_its_own_scores),
+        cmocka_unit_test(test_rfm_explains_scores_with_their_cut_points),
+        cmocka_unit_test(test_rfm_survives_every_failed_allocation),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
