@@ -35,10 +35,6 @@ int cli_reader_check(const cli_reader *r);
  * failure and returns CLI_FAIL; *rows gets the number of data rows read. */
 int cli_load_book(const cli_reader *r, int keep_txns, tier_book **out, uint64_t *rows);
 
-/* The allocator for every handle the CLI makes (huge-page friendly where available; NULL =
- * malloc). */
-const tier_allocator *cli_allocator(void);
-
 /* Prints "tier: <message>" on stderr. */
 void cli_error(const char *fmt, ...);
 

@@ -240,7 +240,7 @@ int cli_load_book(const cli_reader *r, int keep_txns, tier_book **out, uint64_t 
     } else if (!r->no_header) {
         n = split_names(line, delim, names);
     }
-    if (tier_csv_new(&csv, cli_allocator()) != TIER_OK || tier_book_new(&book, cli_allocator()) != TIER_OK) {
+    if (tier_csv_new(&csv, NULL) != TIER_OK || tier_book_new(&book, NULL) != TIER_OK) {
         cli_error("out of memory");
         goto fail;
     }

@@ -65,16 +65,16 @@ static int run_models(const run_opts *o, const tier_book *book, const tier_polic
     tier_result *result = NULL;
     int rc;
     *out = NULL;
-    rc = tier_rfm_new(&models[0], "rfm", cli_allocator());
+    rc = tier_rfm_new(&models[0], "rfm", NULL);
     if (!rc)
-        rc = tier_pareto_new(&models[1], "pareto", cli_allocator());
+        rc = tier_pareto_new(&models[1], "pareto", NULL);
     if (!rc && o->reader.has_as_of) {
         rc = tier_rfm_set_option(models[0], TIER_RFM_OPT_AS_OF, o->reader.as_of);
         if (!rc)
             rc = tier_pareto_set_option(models[1], TIER_PARETO_OPT_AS_OF, o->reader.as_of);
     }
     if (!rc)
-        rc = tier_result_new(&result, cli_allocator());
+        rc = tier_result_new(&result, NULL);
     if (rc) {
         cli_error("cannot set up the models: %s", tier_strerror(rc));
     } else {
@@ -127,7 +127,7 @@ int cli_run(int argc, char **argv)
 
     if (parse(&o, argc, argv) != 0)
         return CLI_USAGE;
-    rc = tier_policy_new_builtin(&policy, o.policy, cli_allocator());
+    rc = tier_policy_new_builtin(&policy, o.policy, NULL);
     if (rc) {
         cli_error("unknown policy \"%s\" (built in: b2b-sabc)", o.policy ? o.policy : "");
         return CLI_USAGE;
