@@ -943,6 +943,36 @@ static int cmp_i32(const void *x, const void *y)
     return (a > c) - (a < c);
 }
 
+const tier__figures *tier__book_running(const tier_book *b)
+{
+    return b->fig;
+}
+
+int tier__book_figures_view(const tier_book *b, int32_t from_day, int32_t to_day,
+                            const tier__figures **view, tier__figures **owned, char *why)
+{
+    int covers_all = b->min_day == NO_DAY || (from_day <= b->min_day && to_day > b->max_day);
+    tier__figures *f;
+    int rc;
+    *owned = NULL;
+    if (covers_all && !b->unordered) {
+        *view = b->fig;
+        return TIER_OK;
+    }
+    f = tier__malloc(&b->alloc, (b->ncust ? b->ncust : 1) * sizeof *f);
+    if (!f) {
+        tier__errorf(why, "out of memory for the figures of %zu customers", b->ncust);
+        return TIER_ENOMEM;
+    }
+    rc = tier__book_figures(b, from_day, to_day, f, why);
+    if (rc) {
+        tier__free(&b->alloc, f);
+        return rc;
+    }
+    *view = *owned = f;
+    return TIER_OK;
+}
+
 int tier__book_figures(const tier_book *b, int32_t from_day, int32_t to_day, tier__figures *out,
                        char *why)
 {

@@ -52,6 +52,16 @@ const tier_allocator *tier__book_allocator(const tier_book *book);
 int tier__book_figures(const tier_book *book, int32_t from_day, int32_t to_day,
                        tier__figures *out, char *why);
 
+/* The same without a copy when the running figures are exact for the range: *view points at the
+ * book's own figures (valid until the book changes) and *owned is NULL; otherwise *owned is a new
+ * array (free it with the book's allocator) and *view == *owned. */
+int tier__book_figures_view(const tier_book *book, int32_t from_day, int32_t to_day,
+                            const tier__figures **view, tier__figures **owned, char *why);
+
+/* The running figures of every customer. Net amount, net margin, purchases and refunds are always
+ * exact; first/last purchase and purchase-days only while no row came out of date order. */
+const tier__figures *tier__book_running(const tier_book *book);
+
 /* Attributes, for all-or-nothing record adds: reserve (may allocate, may create the attribute;
  * type 1 number, 2 text) then put (cannot fail). tier__book_attr_type: 0 unknown, 1, 2. */
 int tier__book_reserve_attr(tier_book *book, const char *name, int type, size_t index);

@@ -296,21 +296,20 @@ static int collect_values(pareto_state *st, const tier_book *book, const tier_fr
         char why[TIER__ERR_SIZE];
         int32_t from, to;
         int have_day, rc;
-        tier__figures *fig = tier__malloc(&st->alloc, (pv->n ? pv->n : 1) * sizeof *fig);
+        const tier__figures *fig;
+        tier__figures *owned = NULL;
         pv->exact = 1;
         pv->ival = tier__malloc(&st->alloc, (pv->n ? pv->n : 1) * sizeof *pv->ival);
         pv->has = tier__malloc(&st->alloc, pv->n ? pv->n : 1);
-        if (!fig || !pv->ival || !pv->has) {
-            tier__free(&st->alloc, fig);
+        if (!pv->ival || !pv->has) {
             tier__errorf(err, "out of memory reading the criterion of %lu customers",
                          (unsigned long)pv->n);
             return TIER_ENOMEM;
         }
         resolve_days(st, book, &from, &to, &have_day);
         why[0] = '\0';
-        rc = tier__book_figures(book, from, to, fig, why);
+        rc = tier__book_figures_view(book, from, to, &fig, &owned, why);
         if (rc) {
-            tier__free(&st->alloc, fig);
             tier__errorf(err, "cannot compute the %s criterion: %s", criterion_name(st),
                          why[0] ? why : tier_strerror(rc));
             return rc;
@@ -324,7 +323,7 @@ static int collect_values(pareto_state *st, const tier_book *book, const tier_fr
                 pv->has[i] = fig[i].has_margin != 0;
             }
         }
-        tier__free(&st->alloc, fig);
+        tier__free(tier__book_allocator(book), owned);
         return TIER_OK;
     }
 }
@@ -358,7 +357,7 @@ static int pareto_score(void *state, const tier_book *book, tier_frame *frame)
     pareto_values pv;
     uint64_t *key = NULL, *key2 = NULL;
     uint32_t *idx = NULL, *idx2 = NULL;
-    double *out[OUT_CLASS], *cum_share = NULL, dtotal = 0;
+    double *out[OUT_CLASS], dtotal = 0;
     int32_t *cls;
     uint64_t total = 0, cum = 0;
     int64_t itotal = 0;
@@ -388,8 +387,7 @@ static int pareto_score(void *state, const tier_book *book, tier_frame *frame)
     key2 = tier__malloc(&st->alloc, (np ? np : 1) * sizeof *key2);
     idx = tier__malloc(&st->alloc, (np ? np : 1) * sizeof *idx);
     idx2 = tier__malloc(&st->alloc, (np ? np : 1) * sizeof *idx2);
-    cum_share = tier__malloc(&st->alloc, (np ? np : 1) * sizeof *cum_share);
-    if (!key || !key2 || !idx || !idx2 || !cum_share) {
+    if (!key || !key2 || !idx || !idx2) {
         tier__errorf(err, "out of memory ordering %lu customers", (unsigned long)np);
         rc = TIER_ENOMEM;
         goto done;
@@ -407,12 +405,21 @@ static int pareto_score(void *state, const tier_book *book, tier_frame *frame)
     }
     total = (uint64_t)itotal;
     order_customers(book, key, idx, key2, idx2, np);
+    tier__free(&st->alloc, key2);
+    key2 = NULL;
+    /* The outputs are added now so that cumulative shares go straight into their column. */
+    for (i = 0; i < OUT_CLASS && rc == TIER_OK; i++)
+        rc = tier_frame_add_numbers(frame, output_names[i], &out[i]);
+    if (rc == TIER_OK)
+        rc = tier_frame_add_labels(frame, output_names[OUT_CLASS], class_labels, 3, &cls);
+    if (rc)
+        goto done;
     /* Class boundaries: the first positions whose cumulative sum reaches each threshold. */
     end_a = end_b = np;
     if (pv.exact) {
         for (i = 0; i < np; i++) {
             cum += (uint64_t)pv.ival[idx[i]];
-            cum_share[i] = (double)cum / (double)total;
+            out[OUT_CUM_SHARE][idx[i]] = (double)cum / (double)total;
             if (end_a == np && reaches(cum, total, st->ta6))
                 end_a = i;
             if (end_b == np && reaches(cum, total, st->tb6))
@@ -429,19 +436,13 @@ static int pareto_score(void *state, const tier_book *book, tier_frame *frame)
         }
         for (i = 0; i < np; i++) {
             dcum += pv.dval[idx[i]];
-            cum_share[i] = dcum / dtotal;
+            out[OUT_CUM_SHARE][idx[i]] = dcum / dtotal;
             if (end_a == np && dcum * PARETO_MILLION >= (double)st->ta6 * dtotal)
                 end_a = i;
             if (end_b == np && dcum * PARETO_MILLION >= (double)st->tb6 * dtotal)
                 end_b = i;
         }
     }
-    for (i = 0; i < OUT_CLASS && rc == TIER_OK; i++)
-        rc = tier_frame_add_numbers(frame, output_names[i], &out[i]);
-    if (rc == TIER_OK)
-        rc = tier_frame_add_labels(frame, output_names[OUT_CLASS], class_labels, 3, &cls);
-    if (rc)
-        goto done;
     for (i = 0; i < n; i++) {
         int present = pv.exact ? pv.has[i] : !isnan(pv.dval[i]);
         double v = pv.exact ? tier__fixed_to_double(pv.ival[i]) : pv.dval[i];
@@ -452,22 +453,20 @@ static int pareto_score(void *state, const tier_book *book, tier_frame *frame)
             out[OUT_VALUE][i] = v;
             out[OUT_SHARE][i] =
                 !any ? NAN : pv.exact ? (double)pv.ival[i] / (double)total : v / dtotal;
-            /* Every positive customer comes before this one: the cumulative share is complete. */
-            out[OUT_CUM_SHARE][i] = any ? 1.0 : NAN;
+            /* Every positive customer comes before a non-positive one: its cumulative share is
+             * complete. Positive customers already hold theirs. */
+            if (!positive(&pv, i))
+                out[OUT_CUM_SHARE][i] = any ? 1.0 : NAN;
         }
         cls[i] = CLASS_C;
     }
-    for (i = 0; i < np; i++) {
-        uint32_t c = idx[i];
-        out[OUT_CUM_SHARE][c] = cum_share[i];
-        cls[c] = i <= end_a ? CLASS_A : i <= end_b ? CLASS_B : CLASS_C;
-    }
+    for (i = 0; i < np; i++)
+        cls[idx[i]] = i <= end_a ? CLASS_A : i <= end_b ? CLASS_B : CLASS_C;
 done:
     tier__free(&st->alloc, key);
     tier__free(&st->alloc, key2);
     tier__free(&st->alloc, idx);
     tier__free(&st->alloc, idx2);
-    tier__free(&st->alloc, cum_share);
     free_values(st, &pv);
 fail:
     return rc;

@@ -69,7 +69,6 @@ typedef struct staged {
     int32_t *rule_code;
     size_t *tier_customers;
     int64_t *tier_net;
-    tier__figures *figures;
 } staged;
 
 static void staged_free(const tier_allocator *a, staged *s)
@@ -81,7 +80,6 @@ static void staged_free(const tier_allocator *a, staged *s)
     tier__free(a, s->rule_code);
     tier__free(a, s->tier_customers);
     tier__free(a, s->tier_net);
-    tier__free(a, s->figures);
 }
 
 static int check_models(tier_result *res, tier_model *const *models, size_t count)
@@ -155,42 +153,25 @@ static int reason_labels(const tier_allocator *a, const tier_policy *policy, sta
     return TIER_OK;
 }
 
-/* Net amount of every customer over all of the book's transactions, exactly, summed per tier. */
+/* Net amount of every customer over all of the book's transactions, exactly, summed per tier.
+ * The book's running net amounts are exact whatever order the rows came in. */
 static int summarize(tier_result *res, const tier_book *book, size_t n, size_t ntiers, staged *s)
 {
     const tier_allocator *a = &res->alloc;
-    char why[TIER__ERR_SIZE];
+    const tier__figures *fig = tier__book_running(book);
     size_t i;
-    int rc;
     s->tier_customers = tier__calloc(a, ntiers, sizeof *s->tier_customers);
     s->tier_net = tier__calloc(a, ntiers, sizeof *s->tier_net);
-    s->figures = tier__calloc(a, n, sizeof *s->figures);
-    if (!s->tier_customers || !s->tier_net || !s->figures) {
+    if (!s->tier_customers || !s->tier_net) {
         tier__errorf(res->err, "out of memory summarizing tiers");
         return TIER_ENOMEM;
     }
-    why[0] = '\0';
-    rc = tier__book_figures(book, INT32_MIN, INT32_MAX, s->figures, why);
-    if (rc == TIER_ENOMEM) {
-        tier__errorf(res->err, "out of memory summarizing tiers");
-        return rc;
-    }
     for (i = 0; i < n; i++) {
         int32_t t = s->tiers[i];
-        int64_t net;
         if (t < 0)
             continue;
         s->tier_customers[t]++;
-        if (rc == TIER_OK) {
-            net = s->figures[i].net;
-        } else {
-            /* The running total is exact too; it comes back as a double of a 4-decimal amount. */
-            double d = 0.0;
-            (void)tier_book_customer_stat(book, i, TIER_BOOK_STAT_NET_AMOUNT, &d);
-            d *= TIER__FIXED_SCALE;
-            net = (int64_t)(d < 0 ? d - 0.5 : d + 0.5);
-        }
-        if (tier__add_i64(s->tier_net[t], net, &s->tier_net[t])) {
+        if (tier__add_i64(s->tier_net[t], fig[i].net, &s->tier_net[t])) {
             tier__errorf(res->err, "net revenue of tier %d overflows", (int)t);
             return TIER_ERANGE;
         }

@@ -160,32 +160,24 @@ static void resolve_days(const rfm_state *st, const tier_book *book, int32_t *fr
     *from = st->window > 0 ? (int32_t)((int64_t)*to - st->window) : INT32_MIN;
 }
 
-/* Per-customer figures over the model's window, in a new array (free with the state's allocator). */
-static int load_figures(rfm_state *st, const tier_book *book, tier__figures **out, int32_t *as_of,
-                        int *have_day, char *err)
+/* Per-customer figures over the model's window: the book's own when they are exact for it,
+ * else a new array in *owned (free it with the book's allocator). */
+static int load_figures(rfm_state *st, const tier_book *book, const tier__figures **out,
+                        tier__figures **owned, int32_t *as_of, int *have_day, char *err)
 {
     char why[TIER__ERR_SIZE];
     int32_t from, to;
-    size_t n = tier_book_customer_count(book);
-    tier__figures *fig;
     int rc;
     resolve_days(st, book, &from, &to, have_day);
-    fig = tier__malloc(&st->alloc, (n ? n : 1) * sizeof *fig);
-    if (!fig) {
-        tier__errorf(err, "out of memory for the figures of %lu customers", (unsigned long)n);
-        return TIER_ENOMEM;
-    }
     why[0] = '\0';
-    rc = tier__book_figures(book, from, to, fig, why);
+    rc = tier__book_figures_view(book, from, to, out, owned, why);
     if (rc) {
-        tier__free(&st->alloc, fig);
         if (rc == TIER_ESTATE)
             tier__errorf(err, "cannot compute R, F and M for this window: %s", why);
         else
             tier__errorf(err, "computing customer figures: %s", why[0] ? why : tier_strerror(rc));
         return rc;
     }
-    *out = fig;
     *as_of = to;
     return TIER_OK;
 }
@@ -426,7 +418,8 @@ static int rfm_output_info(void *state, size_t i, const char **name, int *type)
 static int rfm_fit(void *state, const tier_book *book, const tier_frame *inputs)
 {
     rfm_state *st = state;
-    tier__figures *fig = NULL;
+    const tier__figures *fig = NULL;
+    tier__figures *owned = NULL;
     double *vals = NULL, cuts[RFM_DIMS][RFM_MAX_CUTS];
     uint32_t *ints = NULL, maxv;
     size_t n, np = 0, i, k;
@@ -443,7 +436,7 @@ static int rfm_fit(void *state, const tier_book *book, const tier_frame *inputs)
         tier__errorf(st->err, "no book to fit on");
         return TIER_EINVAL;
     }
-    rc = load_figures(st, book, &fig, &as_of, &have_day, st->err);
+    rc = load_figures(st, book, &fig, &owned, &as_of, &have_day, st->err);
     if (rc)
         return rc;
     n = tier_book_customer_count(book);
@@ -456,7 +449,7 @@ static int rfm_fit(void *state, const tier_book *book, const tier_frame *inputs)
         tier__errorf(st->err,
                      "cannot fit RFM cut points: no customer has a purchase in the window before %s",
                      have_day ? day : "the as-of day (the book has no transactions)");
-        tier__free(&st->alloc, fig);
+        tier__free(tier__book_allocator(book), owned);
         return TIER_ESTATE;
     }
     vals = tier__malloc(&st->alloc, np * sizeof *vals);
@@ -496,7 +489,7 @@ static int rfm_fit(void *state, const tier_book *book, const tier_frame *inputs)
 done:
     tier__free(&st->alloc, vals);
     tier__free(&st->alloc, ints);
-    tier__free(&st->alloc, fig);
+    tier__free(tier__book_allocator(book), owned);
     if (rc) {
         tier__errorf(st->err, "out of memory fitting RFM cut points over %lu customers",
                      (unsigned long)np);
@@ -546,7 +539,8 @@ static int add_label_column(rfm_state *st, tier_frame *frame, const char *name,
 static int rfm_score(void *state, const tier_book *book, tier_frame *frame)
 {
     rfm_state *st = state;
-    tier__figures *fig = NULL;
+    const tier__figures *fig = NULL;
+    tier__figures *owned = NULL;
     double *col[OUT_SEGMENT];
     int32_t *seg = NULL, *vc = NULL, as_of;
     int16_t table[2][11 * 11 * 11];
@@ -563,7 +557,7 @@ static int rfm_score(void *state, const tier_book *book, tier_frame *frame)
     n = tier_book_customer_count(book);
     if (tier_frame_rows(frame) != n)
         return TIER_EINVAL;
-    rc = load_figures(st, book, &fig, &as_of, &have_day, tier__frame_error(frame));
+    rc = load_figures(st, book, &fig, &owned, &as_of, &have_day, tier__frame_error(frame));
     if (rc)
         return rc;
     for (i = 0; i < OUT_SEGMENT && rc == TIER_OK; i++)
@@ -573,7 +567,7 @@ static int rfm_score(void *state, const tier_book *book, tier_frame *frame)
     if (rc == TIER_OK)
         rc = add_label_column(st, frame, output_names[OUT_VALUE_CLASS], st->maps[1], &vc);
     if (rc) {
-        tier__free(&st->alloc, fig);
+        tier__free(tier__book_allocator(book), owned);
         return rc;
     }
     build_table(st, st->maps[0], table[0]);
@@ -605,7 +599,7 @@ static int rfm_score(void *state, const tier_book *book, tier_frame *frame)
         seg[i] = table[0][cell];
         vc[i] = table[1][cell];
     }
-    tier__free(&st->alloc, fig);
+    tier__free(tier__book_allocator(book), owned);
     return TIER_OK;
 }
 
