@@ -833,6 +833,179 @@ int tier_book_add_txns(tier_book *b, size_t n, const char *id_data, const size_t
     return TIER_OK;
 }
 
+/* Combines the figures of one customer: `later` covers rows that came after those of `f`. Returns 1
+ * when the two overlap in time, so that purchase-days can no longer be known exactly. */
+static int combine(tier__figures *f, const tier__figures *later)
+{
+    int overlap = 0;
+    if (later->purchases) {
+        if (!f->purchases) {
+            f->first_day = later->first_day;
+            f->last_day = later->last_day;
+            f->purchase_days = later->purchase_days;
+        } else {
+            uint32_t days = f->purchase_days + later->purchase_days;
+            if (f->last_day == later->first_day)
+                days--; /* the day on the boundary was counted on both sides */
+            else if (f->last_day > later->first_day)
+                overlap = 1;
+            if (later->first_day < f->first_day)
+                f->first_day = later->first_day;
+            if (later->last_day > f->last_day)
+                f->last_day = later->last_day;
+            f->purchase_days = days;
+        }
+    }
+    f->purchases += later->purchases;
+    f->refunds += later->refunds;
+    f->has_margin |= later->has_margin;
+    return overlap;
+}
+
+/* Copies src's attribute values for its customers (at dst indices map[]): reserve everything, then
+ * put, so that nothing can fail half way. Runs inside dst's stage, before the commit. */
+static int merge_attributes(tier_book *dst, const tier_book *src, const uint32_t *map,
+                            char ***texts_out)
+{
+    size_t a, i, ntext = 0, k = 0;
+    char **texts = NULL;
+    int rc;
+    *texts_out = NULL;
+    for (a = 0; a < src->nattr; a++) {
+        const attribute *at = &src->attrs[a];
+        int t = tier__book_attr_type(dst, at->name);
+        if (!at->type)
+            continue;
+        if (t && t != at->type) {
+            tier__errorf(dst->err, "attribute \"%s\" holds %s in one book and %s in the other",
+                         at->name, t == 1 ? "numbers" : "text", at->type == 1 ? "numbers" : "text");
+            return TIER_EINVAL;
+        }
+        for (i = 0; i < at->len && i < src->ncust; i++) {
+            int set = at->type == 1 ? !isnan(at->num[i]) : at->text[i] != NULL;
+            if (!set)
+                continue;
+            if ((rc = tier__book_reserve_attr(dst, at->name, at->type, map[i])) != 0)
+                return rc;
+            ntext += at->type == 2;
+        }
+    }
+    if (ntext) {
+        texts = tier__calloc(&dst->alloc, ntext, sizeof *texts);
+        if (!texts)
+            return TIER_ENOMEM;
+        for (a = 0; a < src->nattr; a++) {
+            const attribute *at = &src->attrs[a];
+            if (at->type != 2)
+                continue;
+            for (i = 0; i < at->len && i < src->ncust; i++) {
+                if (!at->text[i])
+                    continue;
+                if (!(texts[k++] = tier__strdup(&dst->alloc, at->text[i]))) {
+                    while (k-- > 0)
+                        tier__free(&dst->alloc, texts[k]);
+                    tier__free(&dst->alloc, texts);
+                    return TIER_ENOMEM;
+                }
+            }
+        }
+    }
+    *texts_out = texts;
+    return TIER_OK;
+}
+
+int tier_book_merge(tier_book *dst, const tier_book *src)
+{
+    uint32_t *map = NULL;
+    char **texts = NULL;
+    size_t i, t, k = 0;
+    int rc = TIER_OK;
+    if (!dst || !src || dst == src)
+        return TIER_EINVAL;
+    dst->err[0] = '\0';
+    if (dst->keep_txns && !src->keep_txns && src->ncust) {
+        tier__errorf(dst->err, "the book to merge did not keep its transactions");
+        return TIER_EINVAL;
+    }
+    map = tier__malloc(&dst->alloc, (src->ncust ? src->ncust : 1) * sizeof *map);
+    if (!map) {
+        tier__errorf(dst->err, "out of memory merging books");
+        return TIER_ENOMEM;
+    }
+    tier__book_begin(dst);
+    for (i = 0; i < src->ncust && rc == TIER_OK; i++) {
+        int created;
+        tier__figures f;
+        const tier__figures *later = &src->fig[i];
+        rc = intern(dst, id_ptr(src, i), id_len_of(src, i), &map[i], &created);
+        if (rc)
+            break;
+        if (!created && (rc = journal(dst, map[i])) != 0)
+            break;
+        f = dst->fig[map[i]];
+        if (tier__add_i64(f.net, later->net, &f.net) ||
+            tier__add_i64(f.margin, later->margin, &f.margin)) {
+            tier__errorf(dst->err, "the net amount of customer \"%s\" overflows", id_ptr(src, i));
+            rc = TIER_ERANGE;
+            break;
+        }
+        if (combine(&f, later) && !dst->unordered) {
+            dst->unordered = 1;
+            dst->unordered_cust = map[i];
+        }
+        dst->fig[map[i]] = f;
+    }
+    if (rc == TIER_OK && src->unordered && !dst->unordered) {
+        dst->unordered = 1;
+        dst->unordered_cust = map[src->unordered_cust];
+    }
+    for (t = 0; rc == TIER_OK && dst->keep_txns && t < src->ntx; t++) {
+        int has_margin = src->tx_margin && src->tx_margin[t] != NO_MARGIN;
+        if ((rc = grow_txns(dst, has_margin)) != 0)
+            break;
+        dst->tx_cust[dst->ntx] = map[src->tx_cust[t]];
+        dst->tx_day[dst->ntx] = src->tx_day[t];
+        dst->tx_amount[dst->ntx] = src->tx_amount[t];
+        if (dst->tx_margin)
+            dst->tx_margin[dst->ntx] = has_margin ? src->tx_margin[t] : NO_MARGIN;
+        dst->ntx++;
+    }
+    if (rc == TIER_OK)
+        rc = merge_attributes(dst, src, map, &texts);
+    if (rc) {
+        char why[TIER__ERR_SIZE];
+        if (rc == TIER_ENOMEM && !dst->err[0])
+            tier__errorf(dst->err, "out of memory merging books");
+        memcpy(why, dst->err, sizeof why);
+        tier__book_rollback(dst);
+        memcpy(dst->err, why, sizeof why);
+        tier__free(&dst->alloc, map);
+        return rc;
+    }
+    if (src->min_day != NO_DAY) {
+        if (dst->min_day == NO_DAY || src->min_day < dst->min_day)
+            dst->min_day = src->min_day;
+        if (dst->max_day == NO_DAY || src->max_day > dst->max_day)
+            dst->max_day = src->max_day;
+    }
+    dst->ignored_rows += src->ignored_rows;
+    tier__book_commit(dst);
+    /* Nothing below can fail: every attribute slot was reserved and every text copied. */
+    for (i = 0; i < src->nattr; i++) {
+        const attribute *at = &src->attrs[i];
+        size_t c;
+        for (c = 0; c < at->len && c < src->ncust; c++) {
+            if (at->type == 1 && !isnan(at->num[c]))
+                tier__book_put_number(dst, map[c], at->name, at->num[c]);
+            else if (at->type == 2 && at->text[c])
+                tier__book_put_text(dst, map[c], at->name, texts[k++]);
+        }
+    }
+    tier__free(&dst->alloc, texts);
+    tier__free(&dst->alloc, map);
+    return TIER_OK;
+}
+
 int tier_book_add_customer(tier_book *b, const char *id, size_t id_len, size_t *out_index)
 {
     uint32_t idx;

@@ -279,6 +279,129 @@ static void test_book_batched_rows_match_single_rows(void **state)
     tier_book_free(b2);
 }
 
+/* Rows of a date-ordered log for merge tests: customer k % 37 buys on day k / 3. */
+static void log_row(size_t k, char *id, size_t *len, int32_t *day, double *amount)
+{
+    *len = (size_t)snprintf(id, 16, "M%zu", (k * 17) % 37);
+    *day = (int32_t)(k / 3);
+    *amount = k % 11 == 0 ? -1.25 : (double)(k % 5) + 0.5;
+}
+
+static void load_rows(tier_book *b, size_t from, size_t to)
+{
+    size_t k, len;
+    char id[16];
+    int32_t day;
+    double amount;
+    for (k = from; k < to; k++) {
+        log_row(k, id, &len, &day, &amount);
+        assert_int_equal(tier_book_add_txn(b, id, len, day, amount, k % 2 ? 0.25 : NAN), TIER_OK);
+    }
+}
+
+static void test_book_merge_of_two_halves_equals_one_load(void **state)
+{
+    size_t split, i, t;
+    (void)state;
+    for (split = 0; split <= 300; split += 50) {
+        tier_book *whole = new_book(), *a = new_book(), *b = new_book();
+        load_rows(whole, 0, 300);
+        load_rows(a, 0, split);
+        load_rows(b, split, 300);
+        if (split < 300)
+            assert_int_equal(tier_book_set_number(b, 0, "score", 7.5), TIER_OK);
+        assert_int_equal(tier_book_merge(a, b), TIER_OK);
+        assert_int_equal(tier_book_customer_count(a), tier_book_customer_count(whole));
+        assert_int_equal(tier_book_txn_count(a), 300);
+        for (i = 0; i < tier_book_customer_count(whole); i++) {
+            int st;
+            assert_string_equal(tier_book_customer_id(a, i, NULL), tier_book_customer_id(whole, i, NULL));
+            for (st = TIER_BOOK_STAT_FIRST_PURCHASE; st <= TIER_BOOK_STAT_NET_MARGIN; st++) {
+                double x = stat(a, i, st), y = stat(whole, i, st);
+                assert_true((isnan(x) && isnan(y)) || x == y);
+            }
+        }
+        for (t = 0; t < 300; t++) {
+            size_t c1, c2;
+            int32_t d1, d2;
+            assert_int_equal(tier_book_txn(a, t, &c1, &d1, NULL, NULL), TIER_OK);
+            assert_int_equal(tier_book_txn(whole, t, &c2, &d2, NULL, NULL), TIER_OK);
+            assert_int_equal(c1, c2);
+            assert_int_equal(d1, d2);
+        }
+        if (split < 300) {
+            size_t idx;
+            double v;
+            assert_int_equal(tier_book_find(a, tier_book_customer_id(b, 0, NULL),
+                                            strlen(tier_book_customer_id(b, 0, NULL)), &idx), TIER_OK);
+            assert_int_equal(tier_book_get_number(a, idx, "score", &v), TIER_OK);
+            assert_true(v == 7.5);
+        }
+        tier_book_free(whole);
+        tier_book_free(a);
+        tier_book_free(b);
+    }
+}
+
+static void test_book_merge_refuses_what_it_cannot_join(void **state)
+{
+    tier_book *a = new_book(), *b = new_book();
+    (void)state;
+    assert_int_equal(tier_book_merge(a, a), TIER_EINVAL);
+    assert_int_equal(tier_book_set_option(b, TIER_BOOK_OPT_KEEP_TRANSACTIONS, 0), TIER_OK);
+    load_rows(b, 0, 10);
+    assert_int_equal(tier_book_merge(a, b), TIER_EINVAL);
+    assert_int_equal(tier_book_customer_count(a), 0);
+    assert_int_equal(tier_book_set_text(b, 0, "score", "high"), TIER_OK);
+    tier_book_free(a);
+    a = new_book();
+    assert_int_equal(tier_book_set_option(a, TIER_BOOK_OPT_KEEP_TRANSACTIONS, 0), TIER_OK);
+    load_rows(a, 0, 5);
+    assert_int_equal(tier_book_set_number(a, 0, "score", 1), TIER_OK);
+    assert_int_equal(tier_book_merge(a, b), TIER_EINVAL); /* number vs text */
+    assert_non_null(strstr(tier_book_last_error(a), "score"));
+    assert_true(stat(a, 1, TIER_BOOK_STAT_PURCHASES) == 1);
+    assert_true(stat(a, 0, TIER_BOOK_STAT_REFUNDS) == 1);
+    tier_book_free(a);
+    tier_book_free(b);
+}
+
+static int merge_books(const tier_allocator *al, void *ud)
+{
+    tier_book *a = NULL, *b = NULL;
+    int rc;
+    size_t k, len;
+    char id[16];
+    int32_t day;
+    double amount;
+    (void)ud;
+    if ((rc = tier_book_new(&a, al)) != 0 || (rc = tier_book_new(&b, al)) != 0)
+        goto done;
+    for (k = 0; k < 60; k++) {
+        log_row(k, id, &len, &day, &amount);
+        if ((rc = tier_book_add_txn(k < 30 ? a : b, id, len, day, amount, NAN)) != 0)
+            goto done;
+    }
+    if ((rc = tier_book_set_text(b, 1, "region", "north")) != 0)
+        goto done;
+    rc = tier_book_merge(a, b);
+    if (rc) {
+        assert_int_equal(tier_book_txn_count(a), 30);
+    } else {
+        assert_int_equal(tier_book_txn_count(a), 60);
+    }
+done:
+    tier_book_free(a);
+    tier_book_free(b);
+    return rc;
+}
+
+static void test_book_merge_fails_cleanly_at_every_allocation(void **state)
+{
+    (void)state;
+    assert_true(tst_oom_walk(merge_books, NULL) > 5);
+}
+
 static void test_book_enforces_its_limits(void **state)
 {
     tier_book *b = new_book();
@@ -452,6 +575,9 @@ int main(void)
         cmocka_unit_test(test_book_rejects_bad_rows_and_stays_unchanged),
         cmocka_unit_test(test_book_bulk_add_matches_row_by_row_add),
         cmocka_unit_test(test_book_batched_rows_match_single_rows),
+        cmocka_unit_test(test_book_merge_of_two_halves_equals_one_load),
+        cmocka_unit_test(test_book_merge_refuses_what_it_cannot_join),
+        cmocka_unit_test(test_book_merge_fails_cleanly_at_every_allocation),
         cmocka_unit_test(test_book_enforces_its_limits),
         cmocka_unit_test(test_book_stores_typed_attributes),
         cmocka_unit_test(test_record_round_trips_through_the_book),

@@ -113,6 +113,18 @@ TIER_API int tier_book_add_txns(tier_book *book, size_t n, const char *id_data,
                                 const double *amounts, const double *margins);
 
 /**
+ * Appends everything `src` holds to `dst`, as if src's rows had been added to dst after its own:
+ * customers new to dst are added in src's order, transactions are appended, per-customer figures
+ * are combined and attributes are copied (src's value wins). This joins books loaded in parallel
+ * from consecutive parts of one log into exactly the book a single load would give. `src` is not
+ * changed. All or nothing.
+ * @return TIER_OK, TIER_EINVAL (same book, or dst keeps transactions and src does not),
+ *         TIER_ERANGE (a limit or an overflowing total) or TIER_ENOMEM.
+ * @since 0.1.0
+ */
+TIER_API int tier_book_merge(tier_book *dst, const tier_book *src);
+
+/**
  * Adds a customer without transactions, or finds it.
  * @param[out] out_index the customer's index (may be NULL).
  * @return TIER_OK, TIER_EINVAL, TIER_ERANGE or TIER_ENOMEM.

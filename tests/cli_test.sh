@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# End-to-end checks of the `tier` command: exit codes, messages, formats, atomic output and that
+# the two-thread load gives byte-identical output. Usage: cli_test.sh TIER_BINARY SOURCE_DIR
+set -u
+tier=$1
+data=$2/examples/data
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+pass=0
+fail=0
+
+check() { # name, then a command that must succeed
+    local name=$1
+    shift
+    if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $name"; fi
+}
+
+expect_exit() { # expected-code, command...
+    local want=$1
+    shift
+    "$@" >"$work/out" 2>"$work/err"
+    [ $? -eq "$want" ]
+}
+
+# The main job on both CDNOW files.
+check "master runs" expect_exit 0 "$tier" run --input "$data/CDNOW_master.txt" --out "$work/m.csv"
+check "master has one row per customer" test "$(($(wc -l <"$work/m.csv") - 1))" -eq 23570
+check "master header" test "$(head -1 "$work/m.csv")" = \
+    "customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,value_class,pareto_class,reason"
+check "summary names the customers" grep -q "tier: 23570 customers, 69659 transactions, as of 1998-07-01" "$work/err"
+check "sample runs headerless" expect_exit 0 "$tier" run --input "$data/CDNOW_sample.txt" \
+    --no-header --columns customer_id,sample,date,cds,amount --format json --out "$work/s.json"
+check "json is an array" test "$(head -c 1 "$work/s.json")" = "["
+check "stdout equals --out" bash -c "'$tier' run --input '$data/CDNOW_master.txt' --quiet | cmp - '$work/m.csv'"
+
+# Two-thread load (forced on a small file) gives the same bytes as one thread.
+check "parallel load is identical" bash -c "TIER_SPLIT_MIN_BYTES=0 '$tier' run --input '$data/CDNOW_master.txt' --quiet | cmp - '$work/m.csv'"
+
+# An as-of date drops later rows and moves recency.
+check "as-of runs" expect_exit 0 "$tier" run --input "$data/CDNOW_master.txt" --as-of 1998-01-01 --out "$work/a.csv"
+check "as-of summary" grep -q "as of 1998-01-01" "$work/err"
+
+# Usage errors exit 2, bad input exits 1 with one line naming the line and column.
+check "no input is a usage error" expect_exit 2 "$tier" run
+check "unknown option" expect_exit 2 "$tier" run --input x --bogus
+check "no-header needs columns" expect_exit 2 "$tier" run --input x --no-header
+check "bad as-of" expect_exit 2 "$tier" run --input x --as-of 1998-02-30
+check "unknown policy" expect_exit 2 "$tier" run --input "$data/CDNOW_master.txt" --policy nope
+check "unknown command" expect_exit 2 "$tier" frobnicate
+printf 'customer_id,date,amount\nA,2024-01-01,5\nB,2024-02-30,7\n' >"$work/bad.csv"
+check "bad date exits 1" expect_exit 1 "$tier" run --input "$work/bad.csv"
+check "bad date message" grep -q 'line 3, column 2 (date): no such date: "2024-02-30"' "$work/err"
+check "bad input is one line" test "$(wc -l <"$work/err")" -eq 1
+check "missing file exits 1" expect_exit 1 "$tier" run --input "$work/none.csv"
+# A failed run leaves an existing output file untouched.
+echo keep >"$work/keep.csv"
+check "failed run exits 1" expect_exit 1 "$tier" run --input "$work/bad.csv" --out "$work/keep.csv"
+check "output untouched" test "$(cat "$work/keep.csv")" = keep
+check "no temp files left" test "$(ls "$work" | grep -c tmp)" -eq 0
+# Rows out of date order are read again with transactions kept and counted exactly.
+printf 'customer_id,date,amount\nA,2024-03-01,5\nA,2024-01-01,5\nA,2024-03-01,1\n' >"$work/unsorted.csv"
+check "unsorted runs" expect_exit 0 "$tier" run --input "$work/unsorted.csv"
+check "unsorted counts purchase-days" grep -q '^A,S,1,2,11.00,61,' "$work/out"
+check "version" expect_exit 0 "$tier" version
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
