@@ -937,23 +937,24 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
         int created;
         tier__figures f;
         const tier__figures *later = &src->fig[i];
+        /* Look a few customers ahead so that their table slots are on the way. */
+        if (i % BATCH == 0 && dst->nslots) {
+            size_t j, end = i + BATCH < src->ncust ? i + BATCH : src->ncust;
+            for (j = i; j < end; j++)
+                PREFETCH(&dst->slots[(size_t)hash_id(id_ptr(src, j), id_len_of(src, j)) &
+                                     (dst->nslots - 1)]);
+        }
         rc = intern(dst, id_ptr(src, i), id_len_of(src, i), &map[i], &created);
         if (rc)
             break;
-        if (!created && (rc = journal(dst, map[i])) != 0)
-            break;
+        /* Only checked here; the figures change after the last step that can fail, so that a
+         * failure needs no record of the old ones. */
         f = dst->fig[map[i]];
         if (tier__add_i64(f.net, later->net, &f.net) ||
             tier__add_i64(f.margin, later->margin, &f.margin)) {
             tier__errorf(dst->err, "the net amount of customer \"%s\" overflows", id_ptr(src, i));
             rc = TIER_ERANGE;
-            break;
         }
-        if (combine(&f, later) && !dst->unordered) {
-            dst->unordered = 1;
-            dst->unordered_cust = map[i];
-        }
-        dst->fig[map[i]] = f;
     }
     if (rc == TIER_OK && src->unordered && !dst->unordered) {
         dst->unordered = 1;
@@ -990,6 +991,15 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
     }
     dst->ignored_rows += src->ignored_rows;
     tier__book_commit(dst);
+    for (i = 0; i < src->ncust; i++) {
+        tier__figures *f = &dst->fig[map[i]];
+        f->net += src->fig[i].net;
+        f->margin += src->fig[i].margin;
+        if (combine(f, &src->fig[i]) && !dst->unordered) {
+            dst->unordered = 1;
+            dst->unordered_cust = map[i];
+        }
+    }
     /* Nothing below can fail: every attribute slot was reserved and every text copied. */
     for (i = 0; i < src->nattr; i++) {
         const attribute *at = &src->attrs[i];
