@@ -67,6 +67,14 @@ const char *tier_frame_last_error(const tier_frame *f)
     return f ? f->err : "";
 }
 
+int tier_frame_set_error(tier_frame *f, const char *text)
+{
+    if (!f || !text)
+        return TIER_EINVAL;
+    tier__errorf(f->err, "%s", text);
+    return TIER_OK;
+}
+
 char *tier__frame_error(tier_frame *f)
 {
     return f->err;

@@ -71,8 +71,8 @@ int tier_model_new(tier_model **out, const tier_model_vtable *vtable, void *stat
     *out = m;
     return TIER_OK;
 fail:
-    if (vtable && vtable->version >= 1 && vtable->version <= TIER_MODEL_VTABLE_VERSION &&
-        vtable->destroy)
+    /* Members are only appended, so destroy sits where version 1 put it in any newer vtable. */
+    if (vtable && vtable->version >= 1 && vtable->destroy)
         vtable->destroy(state);
     return rc;
 }

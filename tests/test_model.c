@@ -111,9 +111,10 @@ static void test_model_rejects_newer_vtables_and_still_destroys_the_state(void *
     vt.version = TIER_MODEL_VTABLE_VERSION + 1;
     assert_int_equal(tier_model_new(&m, &vt, &p, "probe", &a), TIER_EVERSION);
     assert_null(m);
+    assert_int_equal(p.destroyed, 1);
     vt = probe_vtable();
     assert_int_equal(tier_model_new(&m, &vt, &p, "bad name!", &a), TIER_EINVAL);
-    assert_int_equal(p.destroyed, 1);
+    assert_int_equal(p.destroyed, 2);
     vt.version = 0;
     assert_int_equal(tier_model_new(&m, &vt, &p, "probe", &a), TIER_EVERSION);
 }

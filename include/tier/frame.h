@@ -41,6 +41,14 @@ TIER_API void tier_frame_free(tier_frame *frame);
 /** Text of the last failure on this frame ("" when none); borrowed, never NULL. @since 0.1.0 */
 TIER_API const char *tier_frame_last_error(const tier_frame *frame);
 
+/**
+ * Sets the frame's error text (copied, truncated to 511 bytes): for a model's score callback to
+ * explain the status it is about to return, since it must not change its own state.
+ * @return TIER_OK or TIER_EINVAL.
+ * @since 0.1.0
+ */
+TIER_API int tier_frame_set_error(tier_frame *frame, const char *text);
+
 /** Number of rows (customers). @since 0.1.0 */
 TIER_API size_t tier_frame_rows(const tier_frame *frame);
 

@@ -57,11 +57,13 @@ typedef struct tier_model tier_model;
  * Wraps a vtable and its state into a model named `name` (the prefix of its frame columns:
  * letters, digits and '_', not empty).
  * @param[out] out the model, owned by the caller; NULL on failure.
- * @param vtable copied; must have version <= TIER_MODEL_VTABLE_VERSION and a `score` callback.
+ * @param vtable copied; must have 1 <= version <= TIER_MODEL_VTABLE_VERSION and the `output_count`,
+ *        `output_info` and `score` callbacks.
  * @param state handed to every callback; ownership passes to the model even on failure.
  * @param alloc the allocator (NULL for malloc); copied.
- * @return TIER_OK, TIER_EVERSION (newer vtable), TIER_EINVAL or TIER_ENOMEM. On failure
- *         `vtable->destroy(state)` has been called.
+ * @return TIER_OK, TIER_EVERSION (version 0 or newer than this library), TIER_EINVAL or
+ *         TIER_ENOMEM. On failure `vtable->destroy(state)` has been called (unless the version is
+ *         0, which has no defined layout).
  * @since 0.1.0
  */
 TIER_API TIER_WARN_UNUSED_RESULT int tier_model_new(tier_model **out, const tier_model_vtable *vtable,

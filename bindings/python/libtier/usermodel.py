@@ -1,0 +1,560 @@
+# SPDX-License-Identifier: MIT
+"""Models written in Python, plugged into libtier through the public model vtable.
+
+Subclass :class:`Model`, declare ``outputs`` and write ``score`` (and, when needed, ``fit`` and
+``explain``)::
+
+    class Engagement(libtier.Model):
+        outputs = [("score", "number"), ("band", ["low", "high"])]
+
+        def fit(self, book, inputs):                 # optional; inputs: earlier models' columns
+            self.cap = max(inputs["rfm.f"])
+
+        def score(self, book, frame):                # frame: the columns scored so far
+            f = frame["rfm.f"]
+            s = [min(x, self.cap) / self.cap * 100 for x in f]
+            return {"score": s, "band": ["high" if x >= 50 else "low" for x in s]}
+
+        def explain(self, book, frame, customer):    # optional
+            return "score %.0f" % frame["engagement.score"][customer]
+
+    result = libtier.run(book, [libtier.RFM(), libtier.Pareto(), Engagement()], policy)
+
+How it maps onto C (docs/writing-a-model.md): the first time the model is used, a
+``tier_model_vtable`` of version TIER_MODEL_VTABLE_VERSION is filled with ctypes callbacks and
+handed to ``tier_model_new`` together with a state pointer that is the key of this model's entry
+in a registry (the C side never holds a Python object). The callbacks are module-level CFUNCTYPE
+objects, so they outlive every C model; each model also keeps its vtable and the output names it
+hands to C. ``destroy`` removes the registry entry, exactly once, when the model is closed or
+collected. An exception raised by any of the methods above is caught inside the callback, its
+text is kept for ``last_error``, TIER_EUSER goes back to C (or the status of a TierError raised by
+a nested libtier call), and the exception itself is raised again, with its type and traceback,
+once the C call (``libtier.run``, ``run_fit``, ...) returns.
+"""
+
+import array
+import ctypes
+import itertools
+import math
+import numbers
+import re
+import weakref
+from ctypes import byref, c_char_p, c_void_p
+
+from . import _ffi
+from ._ffi import F
+from .book import Book
+from .frame import Frame
+
+try:
+    import numpy as np
+except ImportError:
+    np = None
+
+__all__ = ["Model"]
+
+# The C state pointer of every live Python model -> its _Binding. An entry is added right before
+# tier_model_new() and removed by the destroy callback.
+_registry = {}
+_keys = itertools.count(1)  # 0 would arrive in the callbacks as None
+
+_MODEL_NAME = re.compile(r"[A-Za-z0-9_]{1,64}\Z")
+_OUTPUT_NAME = re.compile(r"[A-Za-z0-9_.\-]+\Z")
+
+_INT32_ARRAY = "i" if array.array("i").itemsize == 4 else "l"
+
+
+def _default_name(cls):
+    name = re.sub(r"[^A-Za-z0-9_]", "_", cls.__name__).lower()[:64]
+    return name or "model"
+
+
+def _normalize_outputs(model_name, outputs):
+    """[(name, None | [labels])] from the declared ``outputs``; ValueError/TypeError when bad."""
+    if isinstance(outputs, (str, bytes)) or not hasattr(outputs, "__iter__"):
+        raise TypeError("model %r: outputs must be a list of (name, 'number' or [labels]) pairs"
+                        % model_name)
+    out, seen = [], set()
+    for item in outputs:
+        try:
+            name, kind = item
+        except (TypeError, ValueError):
+            raise TypeError("model %r: each output must be a (name, 'number' or [labels]) pair, "
+                            "not %r" % (model_name, item)) from None
+        if not isinstance(name, str) or not _OUTPUT_NAME.match(name):
+            raise ValueError("model %r: output name %r must be letters, digits, '_', '.' or '-'"
+                             % (model_name, name))
+        if name in seen:
+            raise ValueError("model %r: output %r is declared twice" % (model_name, name))
+        seen.add(name)
+        if isinstance(kind, str):
+            if kind != "number":
+                raise ValueError("model %r: output %r must be 'number' or a list of labels, not %r"
+                                 % (model_name, name, kind))
+            out.append((name, None))
+            continue
+        labels = list(kind)
+        if not labels or not all(isinstance(x, str) and x for x in labels):
+            raise ValueError("model %r: label output %r needs a non-empty list of non-empty "
+                             "label strings" % (model_name, name))
+        if len(set(labels)) != len(labels):
+            raise ValueError("model %r: label output %r repeats a label" % (model_name, name))
+        out.append((name, labels))
+    if not out:
+        raise ValueError("model %r declares no outputs" % model_name)
+    return out
+
+
+class _BookView(Book):
+    """The book a callback is handed: the library's const book, readable only for the call."""
+
+    def __init__(self, ptr):  # noqa: D107 - never adopts: the library owns the book
+        self._ptr = ptr
+
+
+def _read_only(name):
+    def refuse(self, *args, **kwargs):
+        raise TypeError("the book handed to a model callback is read-only (%s)" % name)
+    refuse.__name__ = name
+    return refuse
+
+
+for _name in ("set_option", "add_txn", "add_txns", "add_customer", "add_dataframe", "set_number",
+              "set_text", "read_csv", "read_csv_text"):
+    setattr(_BookView, _name, _read_only(_name))
+
+
+class _Binding:
+    """What the C side's state pointer stands for: one Python model's link to its C model."""
+
+    def __init__(self, model, name, outputs):
+        self.key = next(_keys)
+        self.model = weakref.ref(model)  # the model owns the C model, never the other way round
+        self.name = name
+        self.outputs = outputs
+        self.index = {n: i for i, (n, _) in enumerate(outputs)}
+        # Bytes the library borrows (output names) or copies (labels), alive with the binding.
+        self.c_names = [ctypes.create_string_buffer(n.encode("utf-8")) for n, _ in outputs]
+        self.c_labels = [None if labels is None else
+                         (c_char_p * len(labels))(*[x.encode("utf-8") for x in labels])
+                         for _, labels in outputs]
+        self.err = ctypes.create_string_buffer(512)
+        self.destroy_calls = 0
+        cls = type(model)
+        self.vtable = _ffi.ModelVtable(
+            version=_ffi.MODEL_VTABLE_VERSION,
+            kind=_ffi.encode(getattr(model, "kind", None) or "python", "kind"),
+            output_count=_output_count_c,
+            output_info=_output_info_c,
+            # No fit/explain of its own: NULL, so the library treats the model as fitted from
+            # the start and gives its standard "no explanation" text.
+            fit=_fit_c if cls.fit is not Model.fit else _ffi.model_fit_cb(),
+            score=_score_c,
+            explain=_explain_c if cls.explain is not Model.explain else _ffi.model_explain_cb(),
+            destroy=_destroy_c,
+            last_error=_last_error_c)
+        self.thunks = (_output_count_c, _output_info_c, _fit_c, _score_c, _explain_c, _destroy_c,
+                       _last_error_c)
+
+    def set_error(self, text):
+        raw = text.encode("utf-8", "replace")[:len(self.err) - 1]
+        self.err.value = raw
+
+    # --- turning score()'s values into column contents ----------------------------------------
+
+    def check_values(self, values, rows):
+        """{output: values} validated against the declaration: [(name, labels, data)]."""
+        if not hasattr(values, "keys") or not hasattr(values, "__getitem__"):
+            raise TypeError("model %r: score() must return a dict of output name -> values, "
+                            "not %s" % (self.name, type(values).__name__))
+        keys = list(values.keys())
+        declared = [n for n, _ in self.outputs]
+        extra = [k for k in keys if k not in self.index]
+        missing = [n for n in declared if n not in keys]
+        if extra:
+            raise ValueError("model %r: score() returned %s, not declared in outputs (declared: %s)"
+                             % (self.name, ", ".join(repr(k) for k in extra), ", ".join(declared)))
+        if missing:
+            raise ValueError("model %r: score() returned no values for declared output %s"
+                             % (self.name, ", ".join(repr(k) for k in missing)))
+        out = []
+        for name, labels in self.outputs:
+            what = "model %r output %r" % (self.name, name)
+            if labels is None:
+                data = _numbers(values[name], rows, what)
+            else:
+                data = _codes(values[name], labels, rows, what)
+            out.append((name, labels, data))
+        return out
+
+
+def _length_error(what, got, rows):
+    return ValueError("%s has %d values but the book has %d customers (one value per customer, "
+                      "in book order)" % (what, got, rows))
+
+
+def _as_sequence(values, what):
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError("%s must be a sequence with one value per customer, not %s"
+                        % (what, type(values).__name__))
+    return values if hasattr(values, "__len__") and hasattr(values, "__getitem__") \
+        else list(values)
+
+
+def _number(v, what):
+    if v is None:
+        return math.nan
+    if isinstance(v, (str, bytes)):
+        raise ValueError("%s must hold numbers (or None for missing), not text %r" % (what, v))
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        raise ValueError("%s must hold numbers (or None for missing), not %r" % (what, v)) from None
+
+
+def _numbers(values, rows, what):
+    """A float64 array (NumPy) or array('d') of length `rows`."""
+    values = _as_sequence(values, what)
+    if np is not None:
+        arr = np.asarray(values)
+        if arr.ndim != 1:
+            raise ValueError("%s must be one-dimensional, not of shape %s" % (what, arr.shape))
+        if arr.shape[0] != rows:
+            raise _length_error(what, arr.shape[0], rows)
+        if arr.dtype.kind in "biuf":
+            return arr.astype(np.float64, copy=False)
+        if arr.dtype.kind == "O":
+            return np.fromiter((_number(v, what) for v in arr), dtype=np.float64, count=rows)
+        raise ValueError("%s must hold numbers (or None for missing), not %s values"
+                         % (what, arr.dtype))
+    if len(values) != rows:
+        raise _length_error(what, len(values), rows)
+    return array.array("d", [_number(v, what) for v in values])
+
+
+def _code(v, mapping, nlabels, what):
+    if v is None:
+        return -1
+    if isinstance(v, str):
+        try:
+            return mapping[v]
+        except KeyError:
+            raise ValueError("%s: %r is not one of its labels (%s)"
+                             % (what, v, ", ".join(mapping))) from None
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise ValueError("%s must hold label strings, integer codes or None, not %r" % (what, v))
+    if isinstance(v, float) or not isinstance(v, numbers.Integral):
+        f = float(v)
+        if math.isnan(f):
+            return -1
+        if not f.is_integer():
+            raise ValueError("%s: code %r is not an integer" % (what, v))
+        v = int(f)
+    v = int(v)
+    if v < -1 or v >= nlabels:
+        raise ValueError("%s: code %d is outside -1..%d" % (what, v, nlabels - 1))
+    return v
+
+
+def _codes(values, labels, rows, what):
+    """An int32 array (NumPy) or array of length `rows`: label codes, -1 = missing."""
+    mapping = {x: i for i, x in enumerate(labels)}
+    values = _as_sequence(values, what)
+    if np is not None:
+        arr = np.asarray(values)
+        if arr.ndim != 1:
+            raise ValueError("%s must be one-dimensional, not of shape %s" % (what, arr.shape))
+        if arr.shape[0] != rows:
+            raise _length_error(what, arr.shape[0], rows)
+        if arr.dtype.kind in "iu":
+            bad = (arr < -1) | (arr >= len(labels))
+            if bad.any():
+                raise ValueError("%s: code %d is outside -1..%d"
+                                 % (what, arr[bad][0], len(labels) - 1))
+            return arr.astype(np.int32)
+        return np.fromiter((_code(v, mapping, len(labels), what) for v in arr.tolist()),
+                           dtype=np.int32, count=rows)
+    if len(values) != rows:
+        raise _length_error(what, len(values), rows)
+    return array.array(_INT32_ARRAY, [_code(v, mapping, len(labels), what) for v in values])
+
+
+def _fill(ptr, data, rows, ctype):
+    """Copies `data` (NumPy array or array.array) into the column storage at `ptr`."""
+    if rows == 0:
+        return
+    if np is not None and isinstance(data, np.ndarray):
+        np.ctypeslib.as_array(ptr, shape=(rows,))[:] = data
+    else:
+        ctypes.memmove(ptr, data.buffer_info()[0], rows * ctypes.sizeof(ctype))
+
+
+# --- the callbacks (one set for every Python model; `state` picks the model) ------------------
+
+def _lookup(state):
+    binding = _registry.get(state)
+    model = binding.model() if binding is not None else None
+    if model is None:
+        raise RuntimeError("libtier called a Python model that no longer exists")
+    return binding, model
+
+
+def _failed(binding, exc):
+    """Keeps `exc` for re-raising after the C call and picks the status C sees."""
+    _ffi.park_exception(exc)
+    if binding is not None:
+        binding.set_error("%s: %s" % (type(exc).__name__, exc))
+    code = getattr(exc, "code", None)
+    if isinstance(exc, _ffi.TierError) and isinstance(code, int) and code < 0:
+        return code  # a nested libtier call failed: C sees its status
+    return _ffi.EUSER
+
+
+def _output_count(state):
+    binding = _registry.get(state)
+    return len(binding.outputs) if binding is not None else 0
+
+
+def _output_info(state, i, name_out, type_out):
+    binding = _registry.get(state)
+    if binding is None or i >= len(binding.outputs):
+        return _ffi.ERANGE
+    name_out[0] = ctypes.addressof(binding.c_names[i])
+    type_out[0] = _ffi.VALUE_NUMBER if binding.outputs[i][1] is None else _ffi.VALUE_LABEL
+    return _ffi.OK
+
+
+def _fit(state, book_ptr, inputs_ptr):
+    binding = None
+    try:
+        binding, model = _lookup(state)
+        book, inputs = _BookView(book_ptr), Frame(_borrowed=inputs_ptr)
+        try:
+            model.fit(book, inputs)
+        finally:
+            book.close()
+            inputs.close()
+        binding.set_error("")
+        return _ffi.OK
+    except BaseException as exc:  # re-raised after the C call returns
+        return _failed(binding, exc)
+
+
+def _score(state, book_ptr, frame_ptr):
+    binding = None
+    try:
+        binding, model = _lookup(state)
+        rows = F.tier_frame_rows(frame_ptr)
+        book, frame = _BookView(book_ptr), Frame(_borrowed=frame_ptr)
+        try:
+            values = model.score(book, frame)
+        finally:
+            book.close()
+            frame.close()
+        columns = binding.check_values(values, rows)  # all checks before the first column
+        for k, (name, labels, data) in enumerate(columns):
+            cname = binding.c_names[k]
+            if labels is None:
+                out = _ffi.double_p()
+                F.tier_frame_add_numbers(frame_ptr, cname, byref(out))
+                _fill(out, data, rows, ctypes.c_double)
+            else:
+                codes = _ffi.int32_p()
+                F.tier_frame_add_labels(frame_ptr, cname, binding.c_labels[k], len(labels),
+                                        byref(codes))
+                _fill(codes, data, rows, ctypes.c_int32)
+        return _ffi.OK
+    except BaseException as exc:  # re-raised after the C call returns; C drops the columns
+        return _failed(binding, exc)
+
+
+def _explain(state, book_ptr, frame_ptr, customer, text_ptr):
+    binding = None
+    try:
+        binding, model = _lookup(state)
+        book, frame = _BookView(book_ptr), Frame(_borrowed=frame_ptr)
+        try:
+            text = model.explain(book, frame, customer)
+        finally:
+            book.close()
+            frame.close()
+        if not isinstance(text, str):
+            raise TypeError("model %r: explain() must return str, not %s"
+                            % (binding.name, type(text).__name__))
+        raw = text.encode("utf-8")
+        F.tier_text_append(text_ptr, raw, len(raw))
+        return _ffi.OK
+    except BaseException as exc:  # re-raised after the C call returns
+        return _failed(binding, exc)
+
+
+def _destroy(state):
+    binding = _registry.pop(state, None)
+    if binding is not None:
+        binding.destroy_calls += 1
+
+
+def _last_error(state):
+    binding = _registry.get(state)
+    return ctypes.addressof(binding.err) if binding is not None else None
+
+
+_output_count_c = _ffi.model_output_count_cb(_output_count)
+_output_info_c = _ffi.model_output_info_cb(_output_info)
+_fit_c = _ffi.model_fit_cb(_fit)
+_score_c = _ffi.model_score_cb(_score)
+_explain_c = _ffi.model_explain_cb(_explain)
+_destroy_c = _ffi.model_destroy_cb(_destroy)
+_last_error_c = _ffi.model_last_error_cb(_last_error)
+
+
+def _free(ptr, binding):
+    # `binding` rides along so that everything the C model points into lives until it is gone.
+    F.tier_model_free(ptr)
+
+
+class Model:
+    """Base class of models written in Python.
+
+    Class attributes (or instance attributes set before first use):
+
+    ``outputs``
+        ``[(name, "number"), (name, [label, ...]), ...]`` in the order the columns are added;
+        a label output declares all its labels.
+    ``name``
+        the model's name, the prefix of its columns ("<name>.<output>"): letters, digits and
+        '_'; default: the class name in lower case. ``Model(name=...)`` sets it per instance.
+    ``kind``
+        the kind reported by tier_model_kind() (default "python").
+
+    Methods to write:
+
+    ``fit(self, book, inputs)``
+        optional; `inputs` is a :class:`Frame` of the columns of the models run before this one.
+        A model without fit() counts as fitted from the start.
+    ``score(self, book, frame)``
+        required; returns ``{output name: values}`` with one value per customer in book order:
+        numbers (None or NaN = missing) for number outputs, label strings or integer codes
+        (None or -1 = missing) for label outputs; lists, tuples, NumPy arrays or pandas Series.
+        `frame` holds the columns scored so far. Must not change what score() reads (one
+        fitted model may score several frames).
+    ``explain(self, book, frame, customer)``
+        optional; returns the explanation text of customer index `customer`.
+
+    The `book` and frames handed to these methods are read-only views valid during the call.
+    The C model is made on first use (``libtier.run`` or the ``run_*`` methods) and freed by
+    ``close()``, ``with`` or garbage collection; a Result keeps the models it ran with alive.
+    """
+
+    outputs = ()
+    name = None
+    kind = None
+
+    def __init__(self, name=None):
+        if name is not None:
+            self.name = name
+
+    # --- what subclasses write ---------------------------------------------------------------
+
+    def fit(self, book, inputs):
+        """Learns from the book and earlier models' columns (optional)."""
+
+    def score(self, book, frame):
+        """Returns {output name: one value per customer}."""
+        raise NotImplementedError("%s must define score(book, frame)" % type(self).__name__)
+
+    def explain(self, book, frame, customer):
+        """Returns the explanation of one customer's outputs as text (optional)."""
+        raise NotImplementedError
+
+    # --- the C side --------------------------------------------------------------------------
+
+    @property
+    def model_name(self):
+        """The name in use (the prefix of the model's columns)."""
+        binding = self.__dict__.get("_tier_binding")
+        if binding is not None:
+            return binding.name
+        return self.name if self.name is not None else _default_name(type(self))
+
+    def column(self, output):
+        """The full column name of one of this model's outputs: "<name>.<output>"."""
+        return "%s.%s" % (self.model_name, output)
+
+    def _tier_open(self):
+        name = self.model_name
+        if not isinstance(name, str) or not _MODEL_NAME.match(name):
+            raise ValueError("model name %r must be 1 to 64 letters, digits or '_'" % (name,))
+        outputs = _normalize_outputs(name, self.outputs)
+        binding = _Binding(self, name, outputs)
+        ptr = _ffi.model_p()
+        _registry[binding.key] = binding
+        try:
+            # On failure the library has already called destroy (removing the entry).
+            F.tier_model_new(byref(ptr), byref(binding.vtable), c_void_p(binding.key),
+                             name.encode("utf-8"), None)
+        finally:
+            if not ptr:
+                _registry.pop(binding.key, None)
+        self.__dict__["_tier_ptr"] = ptr
+        self.__dict__["_tier_binding"] = binding
+        self.__dict__["_tier_finalizer"] = weakref.finalize(self, _free, ptr, binding)
+
+    @property
+    def _p(self):
+        """The C model (made on first use); ValueError once closed."""
+        d = self.__dict__
+        if d.get("_tier_closed"):
+            raise ValueError("%s is closed" % type(self).__name__)
+        if d.get("_tier_ptr") is None:
+            self._tier_open()
+        return d["_tier_ptr"]
+
+    @property
+    def closed(self):
+        return bool(self.__dict__.get("_tier_closed"))
+
+    def close(self):
+        """Frees the C model now (its destroy callback runs once); safe to call twice."""
+        fin = self.__dict__.get("_tier_finalizer")
+        if fin is not None:
+            fin()
+        self.__dict__["_tier_ptr"] = None
+        self.__dict__["_tier_closed"] = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def fitted(self):
+        return bool(F.tier_model_is_fitted(self._p))
+
+    def run_fit(self, book, inputs=None):
+        """Fits through the library (tier_model_fit, which calls fit()); returns self."""
+        F.tier_model_fit(self._p, book._p, inputs._p if inputs is not None else None)
+        return self
+
+    def run_score(self, book, frame=None):
+        """Scores through the library (tier_model_score) into `frame` (a new Frame when None)
+        and returns the frame; the model must be fitted."""
+        if frame is None:
+            frame = Frame(book.customer_count())
+        F.tier_model_score(self._p, book._p, frame._p)
+        return frame
+
+    def run_explain(self, book, frame, customer):
+        """The explanation through the library (tier_model_explain); `customer` is an index
+        or an id."""
+        if isinstance(customer, (str, bytes)):
+            customer = book._index(customer)
+        with _ffi.Text() as text:
+            F.tier_model_explain(self._p, book._p, frame._p, int(customer), text.ptr)
+            return text.value()
+
+    def __repr__(self):
+        state = "closed" if self.closed else (
+            "open" if self.__dict__.get("_tier_ptr") is not None else "not yet made")
+        return "<%s %r (Python model, %s)>" % (type(self).__name__, self.model_name, state)
