@@ -65,7 +65,7 @@ struct tier_book {
 
     /* Staging (tier__book_begin .. commit/rollback). */
     int staging;
-    size_t mark_cust, mark_tx, mark_ids;
+    size_t mark_cust, mark_tx, mark_ids, mark_attr;
     int32_t mark_min_day, mark_max_day;
     uint64_t mark_ignored;
     int mark_unordered;
@@ -500,6 +500,7 @@ void tier__book_begin(tier_book *b)
     b->mark_cust = b->ncust;
     b->mark_tx = b->ntx;
     b->mark_ids = b->ids_len;
+    b->mark_attr = b->nattr;
     b->mark_min_day = b->min_day;
     b->mark_max_day = b->max_day;
     b->mark_ignored = b->ignored_rows;
@@ -525,6 +526,13 @@ void tier__book_rollback(tier_book *b)
         b->fig[b->journal[i].index] = b->journal[i].before;
     for (i = b->ncust; i-- > b->mark_cust;)
         slot_remove(b, i);
+    /* Attribute names created in the stage hold no value yet: forget them. */
+    while (b->nattr > b->mark_attr) {
+        attribute *at = &b->attrs[--b->nattr];
+        tier__free(&b->alloc, at->num);
+        tier__free(&b->alloc, at->text);
+        tier__free(&b->alloc, at->name);
+    }
     b->ncust = b->mark_cust;
     b->ntx = b->mark_tx;
     b->ids_len = b->mark_ids;

@@ -1438,3 +1438,31 @@ int tier_csv_read_file(tier_csv *csv, tier_book *book, const char *path)
     tier__free(&csv->alloc, buf);
     return finish(&st, rc);
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * For the attribute loader (csv_attributes.c), which parses with the same dialect. */
+
+void tier__csv_dialect_get(const tier_csv *csv, tier__csv_dialect *out)
+{
+    out->alloc = &csv->alloc;
+    out->io = &csv->io;
+    out->delimiter = csv->delimiter;
+    out->has_header = csv->has_header;
+    out->names = csv->names;
+    out->names_count = csv->names_count;
+    out->id_column = csv->role_name[ROLE_ID] ? csv->role_name[ROLE_ID]
+                                             : default_role_name[ROLE_ID];
+    out->max_fields = csv->max_fields;
+    out->max_length = csv->max_length;
+    out->max_rows = csv->max_rows;
+    out->progress = csv->progress;
+    out->progress_ud = csv->progress_ud;
+}
+
+void tier__csv_set_outcome(tier_csv *csv, int status, uint64_t rows, uint64_t line,
+                           uint64_t column, const char *text)
+{
+    set_error(csv, line, column, text ? text : "");
+    if (status == TIER_OK)
+        csv->rows_read = rows;
+}

@@ -488,6 +488,14 @@ static void test_record_round_trips_through_the_book(void **state)
     assert_int_equal(tier_book_add_record(b, r, NULL), TIER_EINVAL);
     assert_int_equal(tier_book_customer_count(b), 1);
     assert_int_equal(tier_book_txn_count(b), 2);
+    /* A failure after an attribute name was reserved forgets the name too. */
+    tier_record_clear(r);
+    assert_int_equal(tier_record_set_id(r, "K-1", 3), TIER_OK);
+    assert_int_equal(tier_record_set_number(r, "fresh", 1), TIER_OK);
+    assert_int_equal(tier_record_set_number(r, "another", 2), TIER_OK);
+    assert_int_equal(tier_book_set_option(b, TIER_BOOK_LIMIT_ATTRIBUTES, 3), TIER_OK);
+    assert_int_equal(tier_book_add_record(b, r, NULL), TIER_ERANGE);
+    assert_int_equal(tier_book_set_text(b, 0, "fresh", "now text"), TIER_OK);
     assert_int_equal(tier_record_add_txn(r, TIER_DAY_MIN - 1, 1, NAN), TIER_ERANGE);
     assert_int_equal(tier_record_add_txn(r, 0, NAN, NAN), TIER_EINVAL);
     assert_int_equal(tier_book_get_record(b, 5, back), TIER_ERANGE);
