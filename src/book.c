@@ -1362,6 +1362,16 @@ void tier__book_put_number(tier_book *b, size_t index, const char *name, double 
     find_attr(b, name)->num[index] = value;
 }
 
+void tier__book_copy_numbers(const tier_book *b, const char *name, double *out)
+{
+    const attribute *at = find_attr(b, name);
+    size_t i, have = (at && at->type == 1) ? (at->len < b->ncust ? at->len : b->ncust) : 0;
+    if (have)
+        memcpy(out, at->num, have * sizeof *out);
+    for (i = have; i < b->ncust; i++)
+        out[i] = NAN;
+}
+
 size_t tier__book_attr_count(const tier_book *b)
 {
     return b->nattr;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "book_internal.h"
 #include "policy_internal.h"
 
 /* Longest tier, rule, column or label text accepted, in bytes. */
@@ -551,14 +552,10 @@ static size_t place_part(const int32_t *restrict mask, size_t m, int32_t *restri
 static int attr_numbers(const tier_book *book, const char *name, size_t n, const tier_allocator *a,
                         double **out)
 {
-    size_t i;
     double *v = tier__calloc(a, n, sizeof *v);
     if (!v)
         return TIER_ENOMEM;
-    for (i = 0; i < n; i++) {
-        double d;
-        v[i] = tier_book_get_number(book, i, name, &d) == TIER_OK ? d : NAN;
-    }
+    tier__book_copy_numbers(book, name, v);
     *out = v;
     return TIER_OK;
 }

@@ -197,10 +197,7 @@ static int read_column(const sc_state *st, const tier_book *book, const tier_fra
             tier__errorf(err, "out of memory reading attribute \"%s\"", attr);
             return TIER_ENOMEM;
         }
-        for (i = 0; i < n; i++) {
-            double d;
-            buf[i] = tier_book_get_number(book, i, attr, &d) == TIER_OK ? d : NAN;
-        }
+        tier__book_copy_numbers(book, attr, buf);
         *owned = buf;
         *out = buf;
         return TIER_OK;
