@@ -1737,12 +1737,6 @@ int tier_needs_new(tier_model **out, const char *name, const tier_allocator *all
     return tier_model_new(out, &needs_vtable, st, name ? name : "needs", alloc);
 }
 
-const char *tier_needs_last_error(const tier_model *model)
-{
-    const needs_state *st = needs_of(model);
-    return st ? st->err : "";
-}
-
 int tier_needs_set_option(tier_model *model, int option, double value)
 {
     needs_state *st = needs_of(model);

@@ -713,7 +713,7 @@ static void test_needs_load_rejects_bad_text_and_keeps_the_model(void **s)
     (void)s;
     for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(tier_needs_load_text(m, bad[i], strlen(bad[i])), TIER_EPARSE);
-        assert_true(tier_needs_last_error(m)[0] != '\0');
+        assert_true(tier_model_last_error(m)[0] != '\0');
         assert_false(tier_model_is_fitted(m));
         assert_string_equal(tier_needs_feature_name(m, 0), "attr.f0");
     }
@@ -754,7 +754,7 @@ static void test_needs_checks_options_and_features(void **s)
     assert_int_equal(tier_needs_fit_stat(m, TIER_NEEDS_STAT_K, &v), TIER_ESTATE);
     assert_int_equal(tier_needs_set_segment_name(m, 0, "x"), TIER_ESTATE);
     assert_int_equal(tier_needs_set_option(NULL, TIER_NEEDS_OPT_K, 1), TIER_EINVAL);
-    assert_string_equal(tier_needs_last_error(NULL), "");
+    assert_string_equal(tier_model_last_error(NULL), "");
     /* a text attribute is not a feature */
     assert_int_equal(tier_book_set_text(b, 0, "industry", "retail"), TIER_OK);
     tier_model_free(m);

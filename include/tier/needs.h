@@ -25,8 +25,8 @@
  * one) and margin (number: distance to the second minus distance to the nearest; NaN with one
  * segment). Labels are the segment names: "need_1" .. "need_k" unless renamed.
  *
- * Errors of the tier_needs_* calls are described by tier_needs_last_error(); errors of fit and
- * score by tier_model_last_error() and tier_frame_last_error().
+ * Errors of the tier_needs_* calls and of fitting are described by tier_model_last_error(),
+ * errors of scoring by tier_frame_last_error().
  * @{
  */
 #ifndef TIER_NEEDS_H
@@ -91,13 +91,6 @@ typedef enum tier_needs_stat {
  */
 TIER_API TIER_WARN_UNUSED_RESULT int tier_needs_new(tier_model **out, const char *name,
                                                     const tier_allocator *alloc);
-
-/**
- * Text of the last failure of a tier_needs_* call on this model ("" when none); borrowed from
- * the model, never NULL.
- * @since 0.1.0
- */
-TIER_API const char *tier_needs_last_error(const tier_model *model);
 
 /**
  * Sets an option (see ::tier_needs_option). Options other than STANDARDIZE apply at the next fit.
