@@ -1372,14 +1372,17 @@ void tier__book_copy_numbers(const tier_book *b, const char *name, double *out)
         out[i] = NAN;
 }
 
-size_t tier__book_attr_count(const tier_book *b)
+size_t tier_book_attribute_count(const tier_book *b)
 {
-    return b->nattr;
+    return b ? b->nattr : 0;
 }
 
-const char *tier__book_attr_name(const tier_book *b, size_t i, int *type)
+const char *tier_book_attribute_name(const tier_book *b, size_t i, int *type)
 {
-    *type = b->attrs[i].type;
+    if (!b || i >= b->nattr)
+        return NULL;
+    if (type)
+        *type = b->attrs[i].type;
     return b->attrs[i].name;
 }
 

@@ -68,11 +68,9 @@ int tier__book_reserve_attr(tier_book *book, const char *name, int type, size_t 
 void tier__book_put_number(tier_book *book, size_t index, const char *name, double value);
 void tier__book_put_text(tier_book *book, size_t index, const char *name, char *owned);
 int tier__book_attr_type(const tier_book *book, const char *name);
-size_t tier__book_attr_count(const tier_book *book);
 /* The numeric attribute `name` of every customer into out[0..customers), NaN where unset (all NaN
  * when there is no such numeric attribute). One lookup, not one per customer. */
 void tier__book_copy_numbers(const tier_book *book, const char *name, double *out);
-const char *tier__book_attr_name(const tier_book *book, size_t i, int *type);
 
 /* Bytewise comparison of the ids of customers a and b (memcmp, shorter first on a tie). */
 int tier__book_compare_ids(const tier_book *book, size_t a, size_t b);

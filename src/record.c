@@ -340,9 +340,9 @@ int tier_book_get_record(const tier_book *book, size_t index, tier_record *r)
             return rc;
         }
     }
-    for (t = 0; t < tier__book_attr_count(book); t++) {
+    for (t = 0; t < tier_book_attribute_count(book); t++) {
         int type;
-        const char *name = tier__book_attr_name(book, t, &type), *text;
+        const char *name = tier_book_attribute_name(book, t, &type), *text;
         double num;
         if (type == 1 && tier_book_get_number(book, index, name, &num) == TIER_OK)
             rc = tier_record_set_number(r, name, num);

@@ -62,6 +62,16 @@ check "no temp files left" test "$(ls "$work" | grep -c tmp)" -eq 0
 printf 'customer_id,date,amount\nA,2024-03-01,5\nA,2024-01-01,5\nA,2024-03-01,1\n' >"$work/unsorted.csv"
 check "unsorted runs" expect_exit 0 "$tier" run --input "$work/unsorted.csv"
 check "unsorted counts purchase-days" grep -q '^A,S,1,2,11.00,61,' "$work/out"
+# Account attributes bring in lifecycle, scorecard and needs.
+check "b2b runs" expect_exit 0 "$tier" run --input "$data/b2b_invoices.csv" --accounts "$data/b2b_accounts.csv" --out "$work/b.csv"
+check "b2b columns" test "$(head -1 "$work/b.csv")" = \
+    "customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,value_class,pareto_class,stage,onboarding,value_score,grade,need_segment,reason"
+check "b2b has every account" test "$(($(wc -l <"$work/b.csv") - 1))" -eq 2000
+check "b2b grades A to E" test "$(cut -d, -f16 "$work/b.csv" | sort -u | grep -c '^[A-E]$')" -eq 5
+check "models can be chosen" expect_exit 0 "$tier" run --input "$data/b2b_invoices.csv" --models rfm,pareto,lifecycle --out "$work/l.csv"
+check "lifecycle column" grep -q "stage" "$work/l.csv"
+check "unknown model" expect_exit 2 "$tier" run --input "$data/b2b_invoices.csv" --models rfm,bogus
+check "needs without accounts" expect_exit 1 "$tier" run --input "$data/b2b_invoices.csv" --models rfm,pareto,needs
 check "version" expect_exit 0 "$tier" version
 
 echo "$pass passed, $fail failed"

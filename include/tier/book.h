@@ -202,6 +202,16 @@ TIER_API int tier_book_get_number(const tier_book *book, size_t index, const cha
 TIER_API int tier_book_get_text(const tier_book *book, size_t index, const char *name,
                                 const char **out);
 
+/** Number of distinct attribute names in the book. @since 0.1.0 */
+TIER_API size_t tier_book_attribute_count(const tier_book *book);
+
+/**
+ * Name of attribute `i` (0 .. tier_book_attribute_count()-1), borrowed from the book (valid until
+ * it changes); `*type` (may be NULL) gets 1 for numbers, 2 for text. NULL when out of range.
+ * @since 0.1.0
+ */
+TIER_API const char *tier_book_attribute_name(const tier_book *book, size_t i, int *type);
+
 TIER_END_DECL
 
 /** @} */

@@ -41,6 +41,25 @@ void cli_error(const char *fmt, ...);
 /* Formats a day as YYYY-MM-DD into buf (11 bytes). */
 void cli_format_day(char *buf, int32_t day);
 
+/* The models of one run and the output columns they add. */
+#define CLI_MAX_MODELS 8
+typedef struct cli_models {
+    tier_model *models[CLI_MAX_MODELS];
+    size_t n;
+    char columns[1024];
+} cli_models;
+
+/* Checks the names of a --models list; prints the reason and returns -1 when one is unknown. */
+int cli_models_check(const char *list);
+
+/* Builds the models named in `list` (comma-separated) for `book`; prints the reason and returns
+ * -1 on failure. */
+int cli_models_build(cli_models *out, const char *list, const tier_book *book, const cli_reader *r);
+void cli_models_free(cli_models *m);
+
+/* Loads account attributes from `path` into `book` (id column `id`, or a usual name). */
+int cli_load_accounts(const char *path, const char *id, tier_book *book);
+
 int cli_run(int argc, char **argv);
 
 #endif

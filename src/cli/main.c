@@ -17,7 +17,13 @@ static void usage(FILE *to)
           "tier run --input FILE [--id COL --date COL --amount COL --margin COL]\n"
           "         [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n"
           "         [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME]\n"
-          "         [--out FILE] [--format csv|json] [--quiet]\n",
+          "         [--out FILE] [--format csv|json] [--quiet]\n"
+          "         [--accounts FILE [--account-id COL]] [--models LIST]\n"
+          "\n"
+          "  --models     comma-separated, in order: rfm, pareto, lifecycle, scorecard, needs\n"
+          "               (default rfm,pareto; with --accounts all five)\n"
+          "  --accounts   account attributes, one row per account (scorecard factors, module_* and\n"
+          "               goal_* needs features, implementation_progress, active_users_share)\n",
           to);
 }
 

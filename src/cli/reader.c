@@ -507,3 +507,31 @@ fail:
     tier_book_free(book);
     return CLI_FAIL;
 }
+
+int cli_load_accounts(const char *path, const char *id, tier_book *book)
+{
+    static const char *const id_names[] = {"account_id", "customer_id", "customer", "id", NULL};
+    static char line[SNIFF_BYTES];
+    char *names[MAX_NAMES];
+    size_t n;
+    int delim, rc;
+    tier_csv *csv = NULL;
+    if (first_line(path, line, sizeof line) != 0) {
+        cli_error("%s: cannot open: %s", path, strerror(errno));
+        return CLI_FAIL;
+    }
+    delim = sniff_delimiter(line);
+    n = split_names(line, delim, names);
+    rc = tier_csv_new(&csv, NULL);
+    if (!rc)
+        rc = tier_csv_set_delimiter(csv, delim);
+    if (!rc)
+        rc = tier_csv_set_column(csv, TIER_CSV_ID, pick_column(id, id_names, names, n));
+    if (!rc)
+        rc = tier_csv_read_attributes_file(csv, book, path);
+    if (rc)
+        cli_error("%s: %s", path, csv && tier_csv_last_error(csv)[0] ? tier_csv_last_error(csv)
+                                                                     : tier_strerror(rc));
+    tier_csv_free(csv);
+    return rc ? CLI_FAIL : CLI_OK;
+}

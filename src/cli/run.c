@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* `tier run`: read a transaction log, score RFM and Pareto classes, apply a tier policy, write one
- * row per customer and a summary on stderr. */
+/* `tier run`: read a transaction log (and account attributes), score the models, apply a tier
+ * policy, write one row per customer and a summary on stderr. */
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +10,8 @@ typedef struct run_opts {
     cli_reader reader;
     const char *policy;
     const char *out;
+    const char *accounts, *account_id;
+    const char *models;
     int format;
 } run_opts;
 
@@ -31,11 +33,19 @@ static int parse(run_opts *o, int argc, char **argv)
         if (took)
             continue;
         if ((strcmp(argv[i], "--policy") == 0 || strcmp(argv[i], "--out") == 0 ||
-             strcmp(argv[i], "--format") == 0) && i + 1 >= argc) {
+             strcmp(argv[i], "--format") == 0 || strcmp(argv[i], "--accounts") == 0 ||
+             strcmp(argv[i], "--account-id") == 0 || strcmp(argv[i], "--models") == 0) &&
+            i + 1 >= argc) {
             cli_error("%s needs a value", argv[i]);
             return -1;
         }
-        if (strcmp(argv[i], "--policy") == 0) {
+        if (strcmp(argv[i], "--accounts") == 0) {
+            o->accounts = argv[++i];
+        } else if (strcmp(argv[i], "--account-id") == 0) {
+            o->account_id = argv[++i];
+        } else if (strcmp(argv[i], "--models") == 0) {
+            o->models = argv[++i];
+        } else if (strcmp(argv[i], "--policy") == 0) {
             o->policy = argv[++i];
         } else if (strcmp(argv[i], "--out") == 0) {
             o->out = argv[++i];
@@ -54,31 +64,29 @@ static int parse(run_opts *o, int argc, char **argv)
             return -1;
         }
     }
+    if (!o->models)
+        o->models = o->accounts ? "rfm,pareto,lifecycle,scorecard,needs" : "rfm,pareto";
+    if (cli_models_check(o->models) != 0)
+        return -1;
     return cli_reader_check(&o->reader);
 }
 
-/* Builds the models with the as-of day and runs them with the policy. */
+/* Builds the models and runs them with the policy; *columns gets the output columns. */
 static int run_models(const run_opts *o, const tier_book *book, const tier_policy *policy,
-                      int may_retry, tier_result **out)
+                      int may_retry, tier_result **out, char *columns)
 {
-    tier_model *models[2] = {NULL, NULL};
+    cli_models models;
     tier_result *result = NULL;
     int rc;
     *out = NULL;
-    rc = tier_rfm_new(&models[0], "rfm", NULL);
-    if (!rc)
-        rc = tier_pareto_new(&models[1], "pareto", NULL);
-    if (!rc && o->reader.has_as_of) {
-        rc = tier_rfm_set_option(models[0], TIER_RFM_OPT_AS_OF, o->reader.as_of);
-        if (!rc)
-            rc = tier_pareto_set_option(models[1], TIER_PARETO_OPT_AS_OF, o->reader.as_of);
-    }
-    if (!rc)
-        rc = tier_result_new(&result, NULL);
+    if (cli_models_build(&models, o->models, book, &o->reader) != 0)
+        return TIER_EINVAL;
+    strcpy(columns, models.columns);
+    rc = tier_result_new(&result, NULL);
     if (rc) {
-        cli_error("cannot set up the models: %s", tier_strerror(rc));
+        cli_error("out of memory");
     } else {
-        rc = tier_result_run(result, book, models, 2, policy);
+        rc = tier_result_run(result, book, models.models, models.n, policy);
         if (rc == TIER_OK) {
             *out = result;
             result = NULL;
@@ -87,9 +95,21 @@ static int run_models(const run_opts *o, const tier_book *book, const tier_polic
         }
     }
     tier_result_free(result);
-    tier_model_free(models[0]);
-    tier_model_free(models[1]);
+    cli_models_free(&models);
     return rc;
+}
+
+/* The transactions, then the account attributes. */
+static int load(const run_opts *o, int keep_txns, tier_book **book, uint64_t *rows)
+{
+    if (cli_load_book(&o->reader, keep_txns, book, rows) != CLI_OK)
+        return CLI_FAIL;
+    if (o->accounts && cli_load_accounts(o->accounts, o->account_id, *book) != CLI_OK) {
+        tier_book_free(*book);
+        *book = NULL;
+        return CLI_FAIL;
+    }
+    return CLI_OK;
 }
 
 static void print_summary(const run_opts *o, const tier_book *book, const tier_result *result,
@@ -124,6 +144,7 @@ int cli_run(int argc, char **argv)
     tier_result *result = NULL;
     uint64_t rows = 0;
     int rc, status = CLI_FAIL;
+    char columns[1024];
 
     if (parse(&o, argc, argv) != 0)
         return CLI_USAGE;
@@ -133,22 +154,22 @@ int cli_run(int argc, char **argv)
         return CLI_USAGE;
     }
     /* Per-customer figures suffice for sorted logs; keep transactions only when they do not. */
-    if (cli_load_book(&o.reader, 0, &book, &rows) != CLI_OK)
+    if (load(&o, 0, &book, &rows) != CLI_OK)
         goto done;
-    rc = run_models(&o, book, policy, 1, &result);
+    rc = run_models(&o, book, policy, 1, &result, columns);
     if (rc == TIER_ESTATE) {
         tier_book_free(book);
         book = NULL;
-        if (cli_load_book(&o.reader, 1, &book, &rows) != CLI_OK)
+        if (load(&o, 1, &book, &rows) != CLI_OK)
             goto done;
-        rc = run_models(&o, book, policy, 0, &result);
+        rc = run_models(&o, book, policy, 0, &result, columns);
     }
     if (rc)
         goto done;
     if (o.out)
-        rc = tier_result_save(result, book, NULL, o.format, o.out, NULL);
+        rc = tier_result_save(result, book, columns, o.format, o.out, NULL);
     else
-        rc = tier_result_write(result, book, NULL, o.format, write_stdout, NULL);
+        rc = tier_result_write(result, book, columns, o.format, write_stdout, NULL);
     if (rc) {
         cli_error("cannot write %s: %s", o.out ? o.out : "the output",
                   tier_result_last_error(result));
