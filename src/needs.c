@@ -875,9 +875,17 @@ done:
 /* ---- reading needs vectors --------------------------------------------------------------- */
 
 typedef struct needs_src {
-    const double *col; /* frame column */
-    const char *attr;  /* book attribute name */
-} needs_src;           /* both NULL: missing for every customer */
+    const double *col; /* frame column, or the copy of a book attribute in `owned` */
+    double *owned;
+} needs_src;           /* col NULL: missing for every customer */
+
+static void free_sources(const tier_allocator *a, needs_src *src, size_t p)
+{
+    size_t f;
+    for (f = 0; src && f < p; f++)
+        tier__free(a, src[f].owned);
+    tier__free(a, src);
+}
 
 static int resolve_sources(const needs_state *st, const tier_book *book, const tier_frame *frame,
                            needs_src *src, char *err)
@@ -886,15 +894,24 @@ static int resolve_sources(const needs_state *st, const tier_book *book, const t
     for (f = 0; f < st->nfeat; f++) {
         const char *name = st->feat[f];
         src[f].col = NULL;
-        src[f].attr = NULL;
+        src[f].owned = NULL;
         if (strncmp(name, ATTR_PREFIX, ATTR_PREFIX_LEN) == 0) {
             int type = tier__book_attr_type(book, name + ATTR_PREFIX_LEN);
             if (type == 2) {
                 tier__errorf(err, "feature \"%s\": the attribute holds text, not numbers", name);
                 return TIER_EINVAL;
             }
-            if (type == 1)
-                src[f].attr = name + ATTR_PREFIX_LEN;
+            if (type == 1) {
+                /* One copy of the column: reading attributes one by one looks the name up. */
+                size_t n = tier_book_customer_count(book);
+                src[f].owned = tier__malloc(&st->alloc, (n ? n : 1) * sizeof(double));
+                if (!src[f].owned) {
+                    tier__errorf(err, "out of memory reading feature \"%s\"", name);
+                    return TIER_ENOMEM;
+                }
+                tier__book_copy_numbers(book, name + ATTR_PREFIX_LEN, src[f].owned);
+                src[f].col = src[f].owned;
+            }
             continue;
         }
         if (!frame || tier_frame_find(frame, name, &col) != TIER_OK) {
@@ -915,11 +932,8 @@ static int resolve_sources(const needs_state *st, const tier_book *book, const t
 /* Feature value of customer i; NaN when unset, NaN or infinite. */
 static double src_value(const needs_src *s, const tier_book *book, size_t i)
 {
-    double v = NAN;
-    if (s->col)
-        v = s->col[i];
-    else if (s->attr && tier_book_get_number(book, i, s->attr, &v) != TIER_OK)
-        return NAN;
+    double v = s->col ? s->col[i] : NAN;
+    (void)book;
     return isfinite(v) ? v : NAN;
 }
 
@@ -1295,7 +1309,7 @@ static int needs_fit_cb(void *state, const tier_book *book, const tier_frame *in
     else
         rc = fit_kmeans(st, &nf, x, nc, err);
 done:
-    tier__free(a, src);
+    free_sources(a, src, p);
     tier__free(a, x);
     if (rc) {
         fit_free(a, &nf);
@@ -1410,7 +1424,7 @@ static int needs_score(void *state, const tier_book *book, tier_frame *frame)
         }
     }
 done:
-    tier__free(a, src);
+    free_sources(a, src, p);
     tier__free(a, raw);
     tier__free(a, z);
     tier__free(a, d2);
@@ -1528,7 +1542,7 @@ static int needs_explain(void *state, const tier_book *book, const tier_frame *f
         }
     }
 done:
-    tier__free(a, src);
+    free_sources(a, src, p);
     tier__free(a, raw);
     tier__free(a, d2);
     tier__free(a, gain);
