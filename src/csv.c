@@ -25,7 +25,7 @@
 #define CSV_LIMIT_LENGTH_MAX ((uint64_t)1 << 30)
 #define CSV_LIMIT_ROWS_DEFAULT ((uint64_t)1 << 40)
 /* Bytes of a field quoted in an error message. */
-#define CSV_QUOTE_MAX 40
+#define CSV_QUOTE_MAX TIER__QUOTE_MAX
 /* Consecutive EINTR results tolerated from a custom read hook. */
 #define CSV_EINTR_RETRIES 100
 
@@ -453,41 +453,6 @@ static int fail(csv_state *st, int status, uint64_t line, uint64_t col, const ch
     return status;
 }
 
-/* Writes s[0..n) as a double-quoted string for a message: at most CSV_QUOTE_MAX bytes, control
- * bytes, quotes and backslashes escaped, bytes >= 0x80 kept only when they form valid UTF-8. */
-static const char *quote(char *dst, size_t cap, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t i, o = 0, keep = n > CSV_QUOTE_MAX ? CSV_QUOTE_MAX : n;
-    int raw8;
-    /* Do not cut a UTF-8 sequence in half. */
-    for (i = 0; i < 3 && keep < n && keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80; i++)
-        keep--;
-    raw8 = tier__utf8_valid(s, keep);
-    dst[o++] = '"';
-    for (i = 0; i < keep && o + 8 < cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
-            dst[o++] = '\\';
-            dst[o++] = (char)c;
-        } else if (c < 0x20 || c == 0x7F || (c >= 0x80 && !raw8)) {
-            dst[o++] = '\\';
-            dst[o++] = 'x';
-            dst[o++] = hex[c >> 4];
-            dst[o++] = hex[c & 15];
-        } else {
-            dst[o++] = (char)c;
-        }
-    }
-    dst[o++] = '"';
-    if (i < n) {
-        dst[o++] = '.';
-        dst[o++] = '.';
-        dst[o++] = '.';
-    }
-    dst[o] = '\0';
-    return dst;
-}
 
 static void state_free(csv_state *st)
 {
@@ -772,13 +737,13 @@ static int amount_value(csv_state *st, int role, int64_t *out)
         return fail(st, TIER_EPARSE, f->line, col, "empty %s", role_label[role]);
     case AMT_DECIMALS:
         return fail(st, TIER_ERANGE, f->line, col, "more than 4 decimal places: %s",
-                    quote(q, sizeof q, f->p, f->len));
+                    tier__quote_text(q, sizeof q, f->p, f->len));
     case AMT_RANGE:
         return fail(st, TIER_ERANGE, f->line, col, "out of range (more than 1e12): %s",
-                    quote(q, sizeof q, f->p, f->len));
+                    tier__quote_text(q, sizeof q, f->p, f->len));
     default:
         return fail(st, TIER_EPARSE, f->line, col, "not a number: %s",
-                    quote(q, sizeof q, f->p, f->len));
+                    tier__quote_text(q, sizeof q, f->p, f->len));
     }
 }
 
@@ -808,13 +773,13 @@ static int date_value(csv_state *st, int32_t *out)
                 (f->p[3] - '0');
         return fail(st, TIER_ERANGE, f->line, st->role_col[ROLE_DATE] + 1, "%s: %s",
                     y < 1900 || y > 9999 ? "date outside 1900-01-01..9999-12-31" : "no such date",
-                    quote(q, sizeof q, f->p, f->len));
+                    tier__quote_text(q, sizeof q, f->p, f->len));
     }
     return fail(st, TIER_EPARSE, f->line, st->role_col[ROLE_DATE] + 1, "%s: %s",
                 st->date_format == TIER_DATE_ISO        ? "not a date (want YYYY-MM-DD)"
                 : st->date_format == TIER_DATE_YYYYMMDD ? "not a date (want YYYYMMDD)"
                                                         : "not a date (want YYYY-MM-DD or YYYYMMDD)",
-                quote(q, sizeof q, f->p, f->len));
+                tier__quote_text(q, sizeof q, f->p, f->len));
 }
 
 static int ascii_only(const char *s, size_t n)
@@ -844,7 +809,7 @@ static int emit_row(csv_state *st)
         return fail(st, TIER_EPARSE, id->line, id_col, "empty customer id");
     if (TIER__UNLIKELY(!ascii_only(id->p, id->len)) && !tier__utf8_valid(id->p, id->len))
         return fail(st, TIER_EPARSE, id->line, id_col, "invalid UTF-8: %s",
-                    quote(q, sizeof q, id->p, id->len));
+                    tier__quote_text(q, sizeof q, id->p, id->len));
     rc = date_value(st, &day);
     if (rc)
         return rc;

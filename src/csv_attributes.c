@@ -21,7 +21,7 @@
 /* First read size; the buffer doubles from there. */
 #define AT_CHUNK ((size_t)64 << 10)
 /* Bytes of a value quoted in an error message. */
-#define AT_QUOTE_MAX 40
+#define AT_QUOTE_MAX TIER__QUOTE_MAX
 #define AT_EINTR_RETRIES 100
 
 enum { TYPE_NONE = 0, TYPE_NUMBER = 1, TYPE_TEXT = 2 };
@@ -96,40 +96,6 @@ static int fail(at_load *L, int status, uint64_t line, uint64_t col, const char 
     return status;
 }
 
-/* Writes s[0..n) double-quoted for a message: at most AT_QUOTE_MAX bytes, control bytes and
- * bytes of invalid UTF-8 escaped. */
-static const char *quote(char *dst, size_t cap, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t i, o = 0, keep = n > AT_QUOTE_MAX ? AT_QUOTE_MAX : n;
-    int raw8;
-    for (i = 0; i < 3 && keep < n && keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80; i++)
-        keep--;
-    raw8 = tier__utf8_valid(s, keep);
-    dst[o++] = '"';
-    for (i = 0; i < keep && o + 8 < cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
-            dst[o++] = '\\';
-            dst[o++] = (char)c;
-        } else if (c < 0x20 || c == 0x7F || (c >= 0x80 && !raw8)) {
-            dst[o++] = '\\';
-            dst[o++] = 'x';
-            dst[o++] = hex[c >> 4];
-            dst[o++] = hex[c & 15];
-        } else {
-            dst[o++] = (char)c;
-        }
-    }
-    dst[o++] = '"';
-    if (i < n) {
-        dst[o++] = '.';
-        dst[o++] = '.';
-        dst[o++] = '.';
-    }
-    dst[o] = '\0';
-    return dst;
-}
 
 static int is_blank(unsigned char c)
 {
@@ -485,7 +451,7 @@ static int prepare_columns(at_load *L, size_t first_row, const size_t *cust, at_
                 if (book_type == TYPE_NUMBER)
                     return fail(L, TIER_EINVAL, f->line, c + 1,
                                 "not a number: %s (the book holds numbers for this attribute)",
-                                quote(qbuf, sizeof qbuf, L->data + f->off, f->len));
+                                tier__quote_text(qbuf, sizeof qbuf, L->data + f->off, f->len));
                 numeric = 0;
             }
         }
@@ -512,7 +478,7 @@ static int prepare_columns(at_load *L, size_t first_row, const size_t *cust, at_
                     return fail(L, rc, 0, 0, "out of memory");
                 if (rc)
                     return fail(L, rc, f->line, c + 1, "number out of range: %s",
-                                quote(qbuf, sizeof qbuf, L->data + f->off, f->len));
+                                tier__quote_text(qbuf, sizeof qbuf, L->data + f->off, f->len));
             } else {
                 char *s = copy_value(L, f, L->ba);
                 size_t n;
@@ -526,7 +492,7 @@ static int prepare_columns(at_load *L, size_t first_row, const size_t *cust, at_
                                 (long long)text_limit);
                 if (!tier__utf8_valid(s, n))
                     return fail(L, TIER_EPARSE, f->line, c + 1, "text is not valid UTF-8: %s",
-                                quote(qbuf, sizeof qbuf, s, n));
+                                tier__quote_text(qbuf, sizeof qbuf, s, n));
             }
         }
     }

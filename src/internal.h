@@ -47,6 +47,12 @@ void tier__errorf(char *buf, const char *fmt, ...) TIER__PRINTF(2, 3);
 /* 1 when s[0..len) is valid UTF-8 without NUL bytes, else 0. */
 int tier__utf8_valid(const char *s, size_t len);
 
+/* Writes s[0..n) double-quoted into dst (cap bytes, at least TIER__QUOTE_MAX * 4 + 16) for an
+ * error message: at most TIER__QUOTE_MAX bytes then "...", control bytes, quotes and backslashes
+ * escaped, bytes >= 0x80 kept only when they form valid UTF-8. Returns dst. */
+#define TIER__QUOTE_MAX 40
+const char *tier__quote_text(char *dst, size_t cap, const char *s, size_t n);
+
 /* double -> fixed point; TIER_EINVAL for NaN/inf, TIER_ERANGE beyond TIER__AMOUNT_MAX. */
 int tier__fixed_from_double(double value, int64_t *out);
 double tier__fixed_to_double(int64_t value);

@@ -180,3 +180,37 @@ int tier__add_i64(int64_t a, int64_t b, int64_t *out)
     *out = a + b;
     return TIER_OK;
 }
+
+const char *tier__quote_text(char *dst, size_t cap, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i, o = 0, keep = n > TIER__QUOTE_MAX ? TIER__QUOTE_MAX : n;
+    int raw8;
+    /* Do not cut a UTF-8 sequence in half. */
+    for (i = 0; i < 3 && keep < n && keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80; i++)
+        keep--;
+    raw8 = tier__utf8_valid(s, keep);
+    dst[o++] = '"';
+    for (i = 0; i < keep && o + 8 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            dst[o++] = '\\';
+            dst[o++] = (char)c;
+        } else if (c < 0x20 || c == 0x7F || (c >= 0x80 && !raw8)) {
+            dst[o++] = '\\';
+            dst[o++] = 'x';
+            dst[o++] = hex[c >> 4];
+            dst[o++] = hex[c & 15];
+        } else {
+            dst[o++] = (char)c;
+        }
+    }
+    dst[o++] = '"';
+    if (i < n) {
+        dst[o++] = '.';
+        dst[o++] = '.';
+        dst[o++] = '.';
+    }
+    dst[o] = '\0';
+    return dst;
+}
