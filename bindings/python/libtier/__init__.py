@@ -10,6 +10,11 @@ Quick start::
     print(result.summary())
     result.write("tiers.csv")
 
+The other built-in models are libtier.Scorecard (value scorecard, grades A-E), libtier.CLV
+(BG/NBD or Pareto/NBD with Gamma-Gamma), libtier.Needs (needs segments) and libtier.Lifecycle
+(lifecycle stages); every model's outputs are columns of the Result (result.to_dataframe() with
+pandas).
+
 Models written in Python subclass libtier.Model (see libtier.usermodel) and run next to the
 built-ins: libtier.run(book, [libtier.RFM(), libtier.Pareto(), MyModel()], policy).
 
@@ -19,17 +24,21 @@ The shared library is found through LIBTIER_PATH (a file), then the system loade
 
 from ._ffi import TierError, version, version_number
 from .book import Book, CsvReader
+from .clv import CLV
 from .dates import format_day, from_day, to_day
 from .frame import Frame
+from .lifecycle import Lifecycle
 from .models import Pareto, RFM, SegmentMap
+from .needs import Needs
 from .policy import Policy
 from .result import DEFAULT_COLUMNS, Result, run
+from .scorecard import Scorecard
 from .usermodel import Model  # the base of models written in Python
 
 __all__ = [
-    "Book", "CsvReader", "DEFAULT_COLUMNS", "Frame", "Model", "Pareto", "Policy", "RFM", "Result",
-    "SegmentMap", "TierError", "format_day", "from_day", "run", "to_day", "version",
-    "version_number",
+    "Book", "CLV", "CsvReader", "DEFAULT_COLUMNS", "Frame", "Lifecycle", "Model", "Needs",
+    "Pareto", "Policy", "RFM", "Result", "Scorecard", "SegmentMap", "TierError", "format_day",
+    "from_day", "run", "to_day", "version", "version_number",
 ]
 
 __version__ = version()

@@ -77,6 +77,53 @@ PARETO_OPT_THRESHOLD_A, PARETO_OPT_THRESHOLD_B, PARETO_OPT_AS_OF, PARETO_OPT_WIN
 
 OPS = {"<": 1, "<=": 2, "==": 3, "!=": 4, ">=": 5, ">": 6}
 
+ATTR_NUMBER, ATTR_TEXT = 1, 2  # tier_book_attribute_name() types
+
+# scorecard.h
+SCORECARD_NORMS = {"percentile": 1, "minmax": 2, "bands": 3, "boolean": 4}
+SCORECARD_DIRECTIONS = {"higher": 1, "lower": 2}
+SCORECARD_MISSING = {"reweight": 1, "impute": 2, "zero": 3}
+SCORECARD_GROUPS = {"explicit": 1, "potential": 2, "growth": 3}
+
+# needs.h
+NEEDS_MAX_SEGMENTS, NEEDS_MAX_FEATURES, NEEDS_MAX_NAME = 256, 1024, 256
+NEEDS_OPTIONS = {
+    "k": 1, "k_min": 2, "k_max": 3, "seed": 4, "n_init": 5, "max_iter": 6, "standardize": 7,
+    "sample": 8, "init_sample": 9,
+}
+NEEDS_STATS = {
+    "k": 1, "iterations": 2, "converged": 3, "inertia": 4, "silhouette": 5, "fitted": 6,
+    "excluded": 7, "used_features": 8,
+}
+
+# clv.h
+CLV_MAX_PARAMS = 4
+CLV_PURCHASE_MODELS = {"bgnbd": 1, "pnbd": 2}
+CLV_PARAM_NAMES = {1: ("r", "alpha", "a", "b"), 2: ("r", "alpha", "s", "beta")}
+CLV_SPEND_PARAM_NAMES = ("p", "q", "gamma")
+CLV_PURCHASE, CLV_SPEND = 1, 2
+CLV_SUBMODELS = {"purchase": CLV_PURCHASE, "spend": CLV_SPEND}
+CLV_OPTIONS = {
+    "purchase_model": 1, "time_unit": 2, "calibration_end": 3, "horizon": 4, "discount_rate": 5,
+    "discount_period": 6, "margin": 7, "as_of": 8, "require_convergence": 9,
+}
+CLV_STATS = {
+    "log_likelihood": 1, "iterations": 2, "converged": 3, "customers": 4,
+    "excluded_zero_spend": 5, "gradient": 6, "evaluations": 7, "distinct_rows": 8,
+    "no_purchase": 9, "calibration_end": 10,
+}
+
+# lifecycle.h
+LIFECYCLE_OPTIONS = {
+    "as_of": 1, "recent_window": 2, "previous_window": 3, "trend_epsilon": 4, "churn_days": 5,
+    "churn_p_alive": 6, "dormant_days": 7, "new_days": 8, "growth_trend": 9,
+    "decline_trend": 10, "decline_p_alive": 11, "rollout_progress": 12,
+    "stable_progress": 13, "stable_users": 14,
+}
+LIFECYCLE_ATTRIBUTES = {"progress": 1, "users": 2}
+LIFECYCLE_STAGES = ("new", "growing", "mature", "declining", "dormant", "churned")
+LIFECYCLE_ONBOARDING = ("handover", "internal_rollout", "stable_use", "none")
+
 OUTPUT_CSV, OUTPUT_JSON = 1, 2
 OUTPUT_FORMATS = {"csv": OUTPUT_CSV, "json": OUTPUT_JSON}
 
@@ -392,6 +439,9 @@ declare("tier_book_set_number", c_int, [book_p, c_size_t, c_char_p, c_double], h
 declare("tier_book_set_text", c_int, [book_p, c_size_t, c_char_p, c_char_p], handle=0)
 declare("tier_book_get_number", c_int, [book_p, c_size_t, c_char_p, double_p], check=False)
 declare("tier_book_get_text", c_int, [book_p, c_size_t, c_char_p, P(c_char_p)], check=False)
+declare("tier_book_attribute_count", c_size_t, [book_p], check=False)
+declare("tier_book_attribute_name", c_char_p, [book_p, c_size_t, int_p], check=False)
+declare("tier_book_merge", c_int, [book_p, book_p], handle=0)
 
 # record.h
 declare("tier_record_new", c_int, [P(record_p), c_void_p])
@@ -425,10 +475,13 @@ declare("tier_csv_set_io", c_int, [csv_p, P(Io)], handle=0)
 declare("tier_csv_read_file", c_int, [csv_p, book_p, c_char_p], handle=0)
 declare("tier_csv_read_buffer", c_int, [csv_p, book_p, c_char_p, c_size_t], handle=0)
 declare("tier_csv_rows_read", c_uint64, [csv_p], check=False)
+declare("tier_csv_read_attributes_file", c_int, [csv_p, book_p, c_char_p], handle=0)
+declare("tier_csv_read_attributes_buffer", c_int, [csv_p, book_p, c_char_p, c_size_t], handle=0)
 
 # frame.h
 declare("tier_frame_new", c_int, [P(frame_p), c_size_t, c_void_p])
 declare("tier_frame_free", None, [frame_p], check=False)
+declare("tier_frame_set_error", c_int, [frame_p, c_char_p])
 declare("tier_frame_rows", c_size_t, [frame_p], check=False)
 declare("tier_frame_column_count", c_size_t, [frame_p], check=False)
 declare("tier_frame_column_name", c_char_p, [frame_p, c_size_t], check=False)
@@ -481,6 +534,59 @@ declare("tier_pareto_set_criterion", c_int, [model_p, c_char_p], handle=0)
 declare("tier_pareto_set_option", c_int, [model_p, c_int, c_double], handle=0)
 declare("tier_pareto_summary", c_int,
         [frame_p, c_char_p, c_int, size_p, double_p, double_p, double_p], handle=0)
+
+# scorecard.h
+declare("tier_scorecard_new", c_int, [P(model_p), c_char_p, c_void_p])
+declare("tier_scorecard_new_b2b", c_int, [P(model_p), c_char_p, c_void_p])
+declare("tier_scorecard_add_factor", c_int,
+        [model_p, c_char_p, c_char_p, c_double, c_int, c_int, c_int, c_int, size_p], handle=0)
+declare("tier_scorecard_set_caps", c_int, [model_p, c_size_t, c_double, c_double], handle=0)
+declare("tier_scorecard_set_bands", c_int, [model_p, c_size_t, double_p, c_size_t, double_p],
+        handle=0)
+declare("tier_scorecard_set_impute", c_int, [model_p, c_size_t, c_double], handle=0)
+declare("tier_scorecard_add_penalty", c_int,
+        [model_p, c_char_p, c_char_p, c_int, c_double, c_double], handle=0)
+declare("tier_scorecard_add_veto", c_int,
+        [model_p, c_char_p, c_char_p, c_int, c_double, c_char_p], handle=0)
+declare("tier_scorecard_set_grade_bands", c_int, [model_p, double_p], handle=0)
+declare("tier_scorecard_factor_count", c_size_t, [model_p], check=False)
+declare("tier_scorecard_factor_name", c_char_p, [model_p, c_size_t], check=False)
+
+# needs.h
+declare("tier_needs_new", c_int, [P(model_p), c_char_p, c_void_p])
+declare("tier_needs_set_option", c_int, [model_p, c_int, c_double], handle=0)
+declare("tier_needs_get_option", c_int, [model_p, c_int, double_p], handle=0)
+declare("tier_needs_add_feature", c_int, [model_p, c_char_p], handle=0)
+declare("tier_needs_feature_count", c_size_t, [model_p], check=False)
+declare("tier_needs_feature_name", c_char_p, [model_p, c_size_t], check=False)
+declare("tier_needs_add_profile", c_int, [model_p, c_char_p, double_p, c_size_t], handle=0)
+declare("tier_needs_clear_profiles", None, [model_p], check=False)
+declare("tier_needs_segment_count", c_size_t, [model_p], check=False)
+declare("tier_needs_segment_name", c_char_p, [model_p, c_size_t], check=False)
+declare("tier_needs_set_segment_name", c_int, [model_p, c_size_t, c_char_p], handle=0)
+declare("tier_needs_centroid", c_int, [model_p, c_size_t, double_p, c_size_t], handle=0)
+declare("tier_needs_set_previous_centroids", c_int,
+        [model_p, P(c_char_p), double_p, c_size_t, c_size_t], handle=0)
+declare("tier_needs_fit_stat", c_int, [model_p, c_int, double_p], handle=0)
+declare("tier_needs_save_text", c_int, [model_p, text_p], handle=0)
+declare("tier_needs_load_text", c_int, [model_p, c_char_p, c_size_t], handle=0)
+
+# clv.h
+declare("tier_clv_new", c_int, [P(model_p), c_char_p, c_void_p])
+declare("tier_clv_set_option", c_int, [model_p, c_int, c_double], handle=0)
+declare("tier_clv_get_option", c_int, [model_p, c_int, double_p], handle=0)
+declare("tier_clv_params", c_int, [model_p, c_int, double_p, c_size_t], handle=0)
+declare("tier_clv_standard_errors", c_int, [model_p, c_int, double_p, c_size_t], handle=0)
+declare("tier_clv_fit_stat", c_int, [model_p, c_int, c_int, double_p], handle=0)
+declare("tier_clv_save_text", c_int, [model_p, text_p], handle=0)
+declare("tier_clv_load_text", c_int, [model_p, c_char_p, c_size_t], handle=0)
+
+# lifecycle.h
+declare("tier_lifecycle_new", c_int, [P(model_p), c_char_p, c_void_p])
+declare("tier_lifecycle_set_option", c_int, [model_p, c_int, c_double], handle=0)
+declare("tier_lifecycle_get_option", c_int, [model_p, c_int, double_p], handle=0)
+declare("tier_lifecycle_set_p_alive_column", c_int, [model_p, c_char_p], handle=0)
+declare("tier_lifecycle_set_attribute", c_int, [model_p, c_int, c_char_p], handle=0)
 
 # policy.h
 declare("tier_policy_new", c_int, [P(policy_p), c_void_p])

@@ -3,8 +3,9 @@
 
 import ctypes
 import math
+import numbers
 import os
-from ctypes import byref, c_char_p, c_double, c_int32, c_int64, c_size_t
+from ctypes import byref, c_char_p, c_double, c_int, c_int32, c_int64, c_size_t
 
 from . import _columns, _ffi
 from ._ffi import F
@@ -28,6 +29,58 @@ _DATE_FORMATS = {"iso": _ffi.DATE_ISO, "yyyymmdd": _ffi.DATE_YYYYMMDD, "auto": _
 
 def _margin(value):
     return math.nan if value is None else float(value)
+
+
+_ATTRIBUTE_TYPES = {_ffi.ATTR_NUMBER: "number", _ffi.ATTR_TEXT: "text"}
+
+
+def _missing(value):
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return value != value
+    name = type(value).__name__
+    if name in ("NAType", "NaTType"):
+        return True
+    if name.startswith("float"):  # numpy floating scalars
+        return value != value
+    return False
+
+
+def _is_number(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, (str, bytes))
+
+
+def _infer_type(values):
+    present = [v for v in values if not _missing(v)]
+    return "number" if present and all(_is_number(v) for v in present) else "text"
+
+
+def _to_float(value):
+    if isinstance(value, (str, bytes)):
+        raise ValueError("not a number: %r" % (value,))
+    return float(value)
+
+
+def _to_text(value):
+    if isinstance(value, (str, bytes)):
+        return value
+    return str(value)
+
+
+def _iso(value):
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return text[:-9] if text.endswith("T00:00:00") else text
+
+
+def _id_text(value, row):
+    if _missing(value):
+        raise _ffi.error(_ffi.EINVAL, "row %d: missing customer id" % row)
+    if isinstance(value, (str, bytes)):
+        return value
+    if isinstance(value, float) or type(value).__name__.startswith("float"):
+        raise TypeError("customer ids must be text or integers, not floats (row %d)" % row)
+    return str(value)
 
 
 class Book(Handle):
@@ -227,6 +280,99 @@ class Book(Handle):
             raise _ffi.error(rc, _ffi.decode(F.tier_book_last_error(self._p)))
         return out.value.decode("utf-8")
 
+    def attributes(self):
+        """{name: "number" or "text"} of every attribute the book holds, in order of creation."""
+        p = self._p
+        out = {}
+        kind = c_int()
+        for i in range(F.tier_book_attribute_count(p)):
+            raw = F.tier_book_attribute_name(p, i, byref(kind))
+            if raw is not None:
+                out[raw.decode("utf-8")] = _ATTRIBUTE_TYPES.get(kind.value, kind.value)
+        return out
+
+    def attribute_count(self):
+        return F.tier_book_attribute_count(self._p)
+
+    def set_attributes(self, ids, columns, types=None):
+        """Sets attributes of many customers in one all-or-nothing step.
+
+        `ids` gives one customer id per row (customers not yet in the book are added, in row
+        order); `columns` maps attribute names to one value per row. A column is numeric when
+        ``types`` says "number" or, without a type, when every value present is a number
+        (bool, int or float); otherwise its values are stored as text (``str(value)``). Missing
+        values (None, NaN, pandas NA/NaT) set nothing. A later row of the same id wins.
+        Returns the number of rows.
+
+        The values are first set on a scratch book with tier_book_set_number/set_text, which
+        is then merged into this one (tier_book_merge), so a failure leaves the book unchanged.
+        """
+        ids = [_id_text(v, row) for row, v in enumerate(ids)]
+        types = dict(types or {})
+        prepared = []
+        for name, values in columns.items():
+            values = list(values)
+            if len(values) != len(ids):
+                raise ValueError("column %r has %d values for %d ids" % (name, len(values),
+                                                                         len(ids)))
+            kind = types.get(name) or _infer_type(values)
+            if kind not in ("number", "text"):
+                raise ValueError("type of %r must be 'number' or 'text', not %r" % (name, kind))
+            prepared.append((name, _ffi.encode(name, "attribute name"), kind, values))
+        with Book() as scratch:
+            index = [scratch.add_customer(cid) for cid in ids]
+            p = scratch._p
+            for name, raw_name, kind, values in prepared:
+                for row, value in enumerate(values):
+                    if _missing(value):
+                        continue
+                    try:
+                        if kind == "number":
+                            F.tier_book_set_number(p, index[row], raw_name, _to_float(value))
+                        else:
+                            F.tier_book_set_text(p, index[row], raw_name,
+                                                 _ffi.encode(_to_text(value), "value"))
+                    except (_ffi.TierError, TypeError, ValueError) as exc:
+                        detail = exc.message if isinstance(exc, _ffi.TierError) else str(exc)
+                        text = "row %d (%s), column %r: %s" % (row, ids[row], name, detail)
+                        if isinstance(exc, _ffi.TierError):
+                            raise _ffi.error(exc.code, text) from None
+                        raise type(exc)(text) from None
+            self.merge(scratch)
+        return len(ids)
+
+    def set_attributes_from_dataframe(self, df, id="customer_id"):
+        """Sets attributes from a pandas DataFrame with one row per customer: column `id` (None:
+        the DataFrame's index) names the customer, every other column becomes an attribute.
+        Numeric columns (bool, int, float) become numbers, all others text; datetime columns are
+        stored as ISO text ("2025-05-19", with the time only when it is not midnight). Missing
+        values set nothing. All or nothing (see set_attributes()); returns the number of rows."""
+        if id is None:
+            ids = list(df.index)
+        else:
+            if id not in df.columns:
+                raise KeyError("the DataFrame has no column %r" % (id,))
+            ids = df[id].tolist()
+        columns, types = {}, {}
+        for name in df.columns:
+            if id is not None and name == id:
+                continue
+            series = df[name]
+            kind = getattr(series.dtype, "kind", "O")
+            values = series.tolist()
+            if kind == "M":
+                values = [None if _missing(v) else _iso(v) for v in values]
+            columns[str(name)] = values
+            types[str(name)] = "number" if kind in "biuf" else "text"
+        return self.set_attributes(ids, columns, types)
+
+    def merge(self, other):
+        """Appends everything `other` holds (customers, transactions, figures, attributes; its
+        values win) as if its rows had been added after this book's own. All or nothing;
+        `other` is not changed."""
+        F.tier_book_merge(self._p, other._p)
+        return self
+
     # --- CSV -------------------------------------------------------------------------------
 
     def read_csv(self, path, delimiter=",", header=True, column_names=None, id="customer_id",
@@ -246,6 +392,54 @@ class Book(Handle):
         """Like read_csv() but from text or bytes in memory."""
         with CsvReader(**options) as reader:
             return reader.read_buffer(self, data)
+
+    def read_attributes_csv(self, path, id=None, delimiter=",", header=True, column_names=None,
+                            limits=None, progress=None):
+        """Loads customer attributes from a CSV file with one row per customer (all or nothing);
+        returns the number of data rows.
+
+        Column `id` names the customer (None: the first of account_id, customer_id, customer, id
+        in the header, as ``tier run --accounts`` does); every other column becomes an attribute,
+        numeric when all its values are numbers, else text. `delimiter` as for read_csv(), plus
+        "auto" (sniffed from the first line like the CLI). Customers new to the book are added.
+        """
+        line = None
+        if id is None or delimiter == "auto":
+            from .cli import first_line
+            line = first_line(path)
+        with self._attribute_reader(line, id, delimiter, header, column_names, limits,
+                                    progress) as reader:
+            return reader.read_attributes_file(self, path)
+
+    def read_attributes_csv_text(self, data, id=None, delimiter=",", header=True,
+                                 column_names=None, limits=None):
+        """Like read_attributes_csv() but from text or bytes in memory."""
+        raw = _ffi.encode(data, "CSV data")
+        line = None
+        if id is None or delimiter == "auto":
+            from .cli import first_line_of
+            line = first_line_of(raw)
+        with self._attribute_reader(line, id, delimiter, header, column_names, limits,
+                                    None) as reader:
+            return reader.read_attributes_buffer(self, raw)
+
+    @staticmethod
+    def _attribute_reader(line, id, delimiter, header, column_names, limits, progress):
+        from .cli import choose_account_id, sniff_delimiter, split_names
+        if delimiter == "auto":
+            delimiter = sniff_delimiter(line)
+        if id is None:
+            if column_names is not None:
+                names = column_names if not isinstance(column_names, (str, bytes)) else \
+                    _ffi.decode(_ffi.encode(column_names)).split(",")
+                names = [n.strip() for n in names]
+            elif header:
+                names = split_names(line, _delimiter(delimiter))
+            else:
+                names = []
+            id = choose_account_id(None, names)
+        return CsvReader(delimiter=delimiter, header=header, column_names=column_names, id=id,
+                         limits=limits, progress=progress)
 
 
 def _delimiter(value):
@@ -323,6 +517,16 @@ class CsvReader(Handle):
     def read_buffer(self, book, data):
         raw = _ffi.encode(data, "CSV data")
         F.tier_csv_read_buffer(self._p, book._p, raw, len(raw))
+        return self.rows_read()
+
+    def read_attributes_file(self, book, path):
+        """Loads an attribute CSV file into `book` (tier_csv_read_attributes_file)."""
+        F.tier_csv_read_attributes_file(self._p, book._p, os.fsencode(path))
+        return self.rows_read()
+
+    def read_attributes_buffer(self, book, data):
+        raw = _ffi.encode(data, "CSV data")
+        F.tier_csv_read_attributes_buffer(self._p, book._p, raw, len(raw))
         return self.rows_read()
 
     def rows_read(self):

@@ -14,11 +14,15 @@ from . import _ffi
 from ._ffi import TierError, version
 from .book import Book, CsvReader
 from .dates import format_day
+from .lifecycle import Lifecycle
 from .models import Pareto, RFM
+from .needs import Needs
 from .policy import Policy
 from .result import Result
+from .scorecard import Scorecard
 
-__all__ = ["main", "parse_run_args", "detect_delimiter", "split_names", "choose_column"]
+__all__ = ["main", "parse_run_args", "detect_delimiter", "split_names", "choose_column",
+           "choose_account_id", "check_models", "MODEL_COLUMNS"]
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -29,6 +33,25 @@ FALLBACKS = {
     "date": ("date", "order_date", "invoice_date", "day"),
     "amount": ("amount", "dollar_value", "revenue", "value", "total", "sales"),
 }
+
+# The id column of an accounts file when --account-id is absent: the first of these present.
+ACCOUNT_ID_NAMES = ("account_id", "customer_id", "customer", "id")
+
+# The models of --models, in the C CLI's order, and the output columns each one adds.
+MODEL_COLUMNS = (
+    ("rfm", "r=rfm.r,f=rfm.f,m=rfm.m:2,tenure=rfm.tenure,r_score=rfm.r_score,"
+            "f_score=rfm.f_score,m_score=rfm.m_score,segment=rfm.segment,"
+            "value_class=rfm.value_class"),
+    ("pareto", "pareto_class=pareto.class"),
+    ("lifecycle", "stage=lifecycle.stage,onboarding=lifecycle.onboarding"),
+    ("scorecard", "value_score=scorecard.score:1,grade=scorecard.grade"),
+    ("needs", "need_segment=needs.segment"),
+)
+_MODEL_COLUMNS = dict(MODEL_COLUMNS)
+DEFAULT_MODELS = "rfm,pareto"
+ACCOUNT_MODELS = "rfm,pareto,lifecycle,scorecard,needs"
+_MAX_MODELS = 8
+_MAX_MODEL_LIST = 256
 
 _BOM = b"\xef\xbb\xbf"
 _PEEK = 64 * 1024
@@ -51,13 +74,20 @@ tier run --input FILE [--id COL --date COL --amount COL --margin COL]
          [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]
          [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME]
          [--out FILE] [--format csv|json] [--quiet]
+         [--accounts FILE [--account-id COL]] [--models LIST]
+
+  --models     comma-separated, in order: rfm, pareto, lifecycle, scorecard, needs
+               (default rfm,pareto; with --accounts all five)
+  --accounts   account attributes, one row per account (scorecard factors, module_* and
+               goal_* needs features, implementation_progress, active_users_share)
 """
 
 _VALUE_FLAGS = {
     "--input": "input", "--id": "id", "--date": "date", "--amount": "amount",
     "--margin": "margin", "--delimiter": "delimiter", "--date-format": "date_format",
     "--columns": "columns", "--policy": "policy", "--out": "out", "--format": "format",
-    "--as-of": "as_of",
+    "--as-of": "as_of", "--accounts": "accounts", "--account-id": "account_id",
+    "--models": "models",
 }
 
 
@@ -100,6 +130,9 @@ def parse_run_args(argv):
         else:
             raise UsageError('run: unknown option "%s" (see tier help)' % arg)
         i += 1
+    if args.models is None:
+        args.models = ACCOUNT_MODELS if args.accounts is not None else DEFAULT_MODELS
+    check_models(args.models)
     if args.input is None:
         raise UsageError("--input FILE is required")
     if args.no_header and args.columns is None:
@@ -114,6 +147,17 @@ def parse_run_args(argv):
     return args
 
 
+def check_models(names):
+    """Raises UsageError naming the first unknown model of a --models list (empty names between
+    commas are unknown too; one trailing comma is allowed)."""
+    rest = names
+    while rest:
+        name, _, rest = rest.partition(",")
+        if name not in _MODEL_COLUMNS:
+            raise UsageError('--models: unknown model "%s" (rfm, pareto, lifecycle, scorecard, '
+                             'needs)' % name)
+
+
 def _parse_day(text):
     raw = os.fsencode(text)
     out = c_int32()
@@ -124,8 +168,17 @@ def _parse_day(text):
 def first_line(path):
     """The first line of the file as bytes: at most 64 KiB, without a UTF-8 BOM, cut at the
     first LF, CR or NUL."""
-    with open(path, "rb") as fh:
-        head = fh.read(_PEEK - 1)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_PEEK - 1)
+    except IsADirectoryError:
+        head = b""  # C's fopen() opens a directory and reads nothing; the reader says why
+    return first_line_of(head)
+
+
+def first_line_of(head):
+    """first_line() of bytes in memory."""
+    head = head[:_PEEK - 1]
     if head.startswith(_BOM):
         head = head[len(_BOM):]
     for stop in (b"\n", b"\r", b"\0"):
@@ -174,8 +227,19 @@ def choose_column(role, given, names):
     return FALLBACKS[role][0]
 
 
+def choose_account_id(given, names):
+    """The id column of an accounts file: --account-id, else the first of ACCOUNT_ID_NAMES in
+    `names`, else "account_id"."""
+    if given is not None:
+        return given
+    for name in ACCOUNT_ID_NAMES:
+        if name in names:
+            return name
+    return ACCOUNT_ID_NAMES[0]
+
+
 class CliFailure(Exception):
-    """A failure already worded for "tier: <message>" (exit 1)."""
+    """A failure already worded for "tier: <message>" (exit 1); no message: nothing printed."""
 
 
 def _delimiter_of(args, line):
@@ -263,22 +327,119 @@ def _size(path):
         return 0
 
 
-def _run_models(args, book, policy):
-    rfm, pareto = RFM("rfm"), Pareto("pareto")
+def load_accounts(path, id, book):
+    """Loads account attributes into `book` as the C CLI does: the delimiter sniffed from the
+    first line, the id column from --account-id or the first of ACCOUNT_ID_NAMES present."""
     try:
-        if args.as_of_day is not None:
-            rfm.set_option(_ffi.RFM_OPT_AS_OF, args.as_of_day)
-            pareto.set_option(_ffi.PARETO_OPT_AS_OF, args.as_of_day)
+        line = first_line(path)
+    except OSError as exc:
+        raise CliFailure("%s: cannot open: %s" % (path, exc.strerror or exc)) from None
+    delimiter = sniff_delimiter(line)
+    names = split_names(line, delimiter)
+    try:
+        with CsvReader(delimiter=delimiter, id=choose_account_id(id, names)) as reader:
+            reader.read_attributes_file(book, path)
+    except TierError as exc:
+        raise CliFailure("%s: %s" % (path, exc.message)) from None
+
+
+def _need_features(book):
+    """"attr.NAME" of the numeric attributes named module_* or goal_*, in attribute order."""
+    return ["attr." + name for name, kind in book.attributes().items()
+            if kind == "number" and name.startswith(("module_", "goal_"))
+            and len(name.encode("utf-8")) + 6 <= 300]
+
+
+def _make_model(name, book, as_of_day):
+    try:
+        if name == "rfm":
+            model = RFM("rfm")
+            if as_of_day is not None:
+                _set_or_close(model, lambda: model.set_option(_ffi.RFM_OPT_AS_OF, as_of_day))
+        elif name == "pareto":
+            model = Pareto("pareto")
+            if as_of_day is not None:
+                _set_or_close(model,
+                              lambda: model.set_option(_ffi.PARETO_OPT_AS_OF, as_of_day))
+        elif name == "lifecycle":
+            model = Lifecycle("lifecycle")
+            if as_of_day is not None:
+                _set_or_close(model, lambda: model.set_option("as_of", as_of_day))
+        elif name == "scorecard":
+            model = Scorecard.b2b("scorecard")
+        else:
+            model = Needs("needs")
+            features = _need_features(book)
+            try:
+                for column in features:
+                    model.add_feature(column)
+            except TierError:
+                model.close()
+                raise CliFailure(None) from None  # the C CLI says nothing here
+            if not features:
+                model.close()
+                raise CliFailure("needs: the book has no numeric module_* or goal_* attributes "
+                                 "(give --accounts)")
+        return model
+    except TierError as exc:
+        raise CliFailure('cannot set up model "%s": %s' % (name, exc.message)) from None
+
+
+def _set_or_close(model, setter):
+    try:
+        setter()
+    except BaseException:
+        model.close()
+        raise
+
+
+def build_models(names, book, as_of_day):
+    """The models of a --models list and the output columns they add: (models, columns)."""
+    if len(os.fsencode(names)) >= _MAX_MODEL_LIST:
+        raise CliFailure("--models: list too long")
+    models, columns = [], "customer_id,tier"
+    try:
+        for name in (n for n in names.split(",") if n):
+            if name not in _MODEL_COLUMNS:
+                raise CliFailure('--models: unknown model "%s" (rfm, pareto, lifecycle, '
+                                 'scorecard, needs)' % name)
+            if len(models) == _MAX_MODELS:
+                raise CliFailure(None)
+            models.append(_make_model(name, book, as_of_day))
+            columns += "," + _MODEL_COLUMNS[name]
+    except BaseException:
+        for model in models:
+            model.close()
+        raise
+    return models, columns + ",reason"
+
+
+def _run_models(args, book, policy):
+    """Builds the models, runs them with the policy; returns (result, output columns)."""
+    models, columns = build_models(args.models, book, args.as_of_day)
+    try:
         result = Result()
         try:
-            result.run(book, [rfm, pareto], policy)
+            result.run(book, models, policy)
         except BaseException:
             result.close()
             raise
-        return result
+        return result, columns
     finally:
-        rfm.close()
-        pareto.close()
+        for model in models:
+            model.close()
+
+
+def _load(args, keep, stderr):
+    """The transactions, then the account attributes."""
+    book, rows = load_book(args, keep, stderr)
+    if args.accounts is not None:
+        try:
+            load_accounts(args.accounts, args.account_id, book)
+        except BaseException:
+            book.close()
+            raise
+    return book, rows
 
 
 def summary_text(book, result, rows, as_of_day):
@@ -315,25 +476,26 @@ def run_command(args, stdout, stderr):
         raise UsageError('unknown policy "%s" (built in: b2b-sabc)' % (args.policy or ""))
     book = result = None
     try:
-        book, rows = load_book(args, False, stderr)
+        book, rows = _load(args, False, stderr)
         try:
-            result = _run_models(args, book, policy)
+            result, columns = _run_models(args, book, policy)
         except TierError as exc:
             if exc.code != _ffi.ESTATE:
                 raise CliFailure(exc.message) from None
             # Purchase-days need the transactions when rows came out of date order: reload
             # keeping them and run again.
             book.close()
-            book, rows = load_book(args, True, stderr)
+            book = None
+            book, rows = _load(args, True, stderr)
             try:
-                result = _run_models(args, book, policy)
+                result, columns = _run_models(args, book, policy)
             except TierError as exc2:
                 raise CliFailure(exc2.message) from None
         try:
             if args.out:
-                result.write(args.out, None, args.format)
+                result.write(args.out, columns, args.format)
             else:
-                result.write_to(stdout, None, args.format)
+                result.write_to(stdout, columns, args.format)
         except TierError as exc:
             raise CliFailure("cannot write %s: %s" % (args.out or "the output", exc.message)) \
                 from None
@@ -369,7 +531,8 @@ def main(argv=None, stdout=None, stderr=None):
             stderr.write("tier: %s\n" % exc)
             return EXIT_USAGE
         except CliFailure as exc:
-            stderr.write("tier: %s\n" % exc)
+            if exc.args and exc.args[0] is not None:
+                stderr.write("tier: %s\n" % exc)
             return EXIT_FAIL
     if cmd in ("version", "--version"):
         text = "tier %s (libtier %s)\n" % (version(), version())

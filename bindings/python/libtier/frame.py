@@ -45,6 +45,15 @@ class Frame(Handle):
     def rows(self):
         return F.tier_frame_rows(self._p)
 
+    def last_error(self):
+        """The text of the last failure on this frame ("" when none)."""
+        return _ffi.decode(F.tier_frame_last_error(self._p))
+
+    def set_error(self, text):
+        """Sets the frame's error text (tier_frame_set_error): what a model's score step reports
+        as the reason of its failure."""
+        F.tier_frame_set_error(self._p, _ffi.encode(text, "error text"))
+
     def __len__(self):
         return self.rows()
 
@@ -113,3 +122,10 @@ class Frame(Handle):
 
     def to_dict(self):
         return {name: self.column(name) for name in self.columns()}
+
+    def to_dataframe(self, index=None):
+        """A pandas DataFrame of every column (labels as str, missing as None; numbers as
+        float64, missing as NaN); `index` (e.g. the book's customer ids) labels the rows."""
+        import pandas as pd
+        data = {name: self.column(name) for name in self.columns()}
+        return pd.DataFrame(data, index=index, columns=list(data))

@@ -27,9 +27,10 @@ in a registry (the C side never holds a Python object). The callbacks are module
 objects, so they outlive every C model; each model also keeps its vtable and the output names it
 hands to C. ``destroy`` removes the registry entry, exactly once, when the model is closed or
 collected. An exception raised by any of the methods above is caught inside the callback, its
-text is kept for ``last_error``, TIER_EUSER goes back to C (or the status of a TierError raised by
-a nested libtier call), and the exception itself is raised again, with its type and traceback,
-once the C call (``libtier.run``, ``run_fit``, ...) returns.
+text is kept for ``last_error`` (a failed score puts it on the frame instead, with
+tier_frame_set_error, since scoring must not change the model), TIER_EUSER goes back to C (or
+the status of a TierError raised by a nested libtier call), and the exception itself is raised
+again, with its type and traceback, once the C call (``libtier.run``, ``run_fit``, ...) returns.
 """
 
 import array
@@ -299,11 +300,18 @@ def _lookup(state):
     return binding, model
 
 
-def _failed(binding, exc):
-    """Keeps `exc` for re-raising after the C call and picks the status C sees."""
+def _failed(binding, exc, frame_ptr=None):
+    """Keeps `exc` for re-raising after the C call and picks the status C sees. A failed score
+    puts its text on the frame (score must not change the model's state), others on the model."""
+    text = "%s: %s" % (type(exc).__name__, exc)
+    if frame_ptr is not None:
+        try:  # before parking: a checked call would take the parked exception
+            F.tier_frame_set_error(frame_ptr, text.encode("utf-8", "replace"))
+        except _ffi.TierError:
+            pass
+    elif binding is not None:
+        binding.set_error(text)
     _ffi.park_exception(exc)
-    if binding is not None:
-        binding.set_error("%s: %s" % (type(exc).__name__, exc))
     code = getattr(exc, "code", None)
     if isinstance(exc, _ffi.TierError) and isinstance(code, int) and code < 0:
         return code  # a nested libtier call failed: C sees its status
@@ -365,7 +373,7 @@ def _score(state, book_ptr, frame_ptr):
                 _fill(codes, data, rows, ctypes.c_int32)
         return _ffi.OK
     except BaseException as exc:  # re-raised after the C call returns; C drops the columns
-        return _failed(binding, exc)
+        return _failed(binding, exc, frame_ptr)
 
 
 def _explain(state, book_ptr, frame_ptr, customer, text_ptr):

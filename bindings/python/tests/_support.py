@@ -44,3 +44,25 @@ def read_cdnow(name, has_sample_column):
                 cid, day, _cds, amount = parts
             rows.append((cid, day, float(amount)))
     return rows
+
+
+def b2b_book(accounts=True):
+    """A book of examples/data/b2b_invoices.csv (+ the account attributes)."""
+    import libtier
+    book = libtier.Book()
+    try:
+        book.read_csv(data("b2b_invoices.csv"), margin="margin")
+        if accounts:
+            book.read_attributes_csv(data("b2b_accounts.csv"))
+    except BaseException:
+        book.close()
+        raise
+    return book
+
+
+def read_accounts():
+    """The accounts file parsed with the csv module: (header, [row dicts])."""
+    import csv
+    with open(data("b2b_accounts.csv"), newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        return reader.fieldnames, list(reader)

@@ -18,6 +18,14 @@ TIER_CLI = os.environ.get("TIER_CLI")
 PKG_DIR = os.path.abspath(os.path.join(_support.HERE, ".."))
 
 MASTER = ["--input", _support.data("CDNOW_master.txt")]
+B2B = ["--input", _support.data("b2b_invoices.csv")]
+ACCOUNTS = ["--accounts", _support.data("b2b_accounts.csv")]
+B2B_HEADER = ("customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,value_class,"
+              "pareto_class,stage,onboarding,value_score,grade,need_segment,reason")
+UNKNOWN_MODEL = ('tier: --models: unknown model "%s" (rfm, pareto, lifecycle, scorecard, '
+                 'needs)\n')
+NO_NEEDS = ("tier: needs: the book has no numeric module_* or goal_* attributes "
+            "(give --accounts)\n")
 SAMPLE = ["--input", _support.data("CDNOW_sample.txt"), "--no-header",
           "--columns", "customer_id,sample,date,cds,amount"]
 
@@ -127,6 +135,68 @@ class FlagTest(unittest.TestCase):
         self.assertTrue(lines[1].startswith("a,S,1,2,9.00,60,"), lines[1])
 
 
+class ModelsFlagTest(unittest.TestCase):
+    def test_model_lists_are_checked_before_anything_is_read(self):
+        for names in ("rfm,bogus", ",rfm", "rfm,,pareto", "RFM", "clv"):
+            code, out, err = run_main("run", "--models", names)
+            bad = names.split(",")[1] if names.startswith("rfm,") else names.split(",")[0]
+            self.assertEqual((code, out, err), (2, b"", UNKNOWN_MODEL % bad), names)
+        for names in ("rfm", "rfm,", "needs,lifecycle", ""):
+            cli.check_models(names)  # no UsageError
+
+    def test_default_models_depend_on_accounts(self):
+        args = cli.parse_run_args(B2B)
+        self.assertEqual(args.models, "rfm,pareto")
+        args = cli.parse_run_args(B2B + ACCOUNTS + ["--account-id", "account_id"])
+        self.assertEqual(args.models, "rfm,pareto,lifecycle,scorecard,needs")
+        self.assertEqual(args.account_id, "account_id")
+        args = cli.parse_run_args(B2B + ACCOUNTS + ["--models", "pareto"])
+        self.assertEqual(args.models, "pareto")
+
+    def test_account_id_column_falls_back_to_usual_names(self):
+        self.assertEqual(cli.choose_account_id(None, ["name", "customer", "id"]), "customer")
+        self.assertEqual(cli.choose_account_id(None, ["id", "account_id"]), "account_id")
+        self.assertEqual(cli.choose_account_id("name", ["account_id"]), "name")
+        self.assertEqual(cli.choose_account_id(None, []), "account_id")
+
+    def test_the_default_models_write_the_default_columns(self):
+        with libtier.Book() as book:
+            models, columns = cli.build_models("rfm,pareto", book, None)
+            for m in models:
+                m.close()
+        self.assertEqual(columns, libtier.DEFAULT_COLUMNS)
+
+    def test_accounts_add_lifecycle_scorecard_and_needs_columns(self):
+        code, out, err = run_main("run", *B2B, *ACCOUNTS)
+        self.assertEqual(code, 0, err)
+        lines = out.decode().splitlines()
+        self.assertEqual(lines[0], B2B_HEADER)
+        self.assertEqual(len(lines), 2001)
+        grades = {line.split(",")[15] for line in lines[1:]}
+        self.assertEqual(grades, set("ABCDE"))
+        self.assertTrue(err.startswith("tier: 2000 customers, 54384 transactions, as of "
+                                       "2025-07-01\n"))
+
+    def test_chosen_models_keep_their_order(self):
+        code, out, err = run_main("run", *B2B, *ACCOUNTS, "--models",
+                                  "needs,pareto,rfm,lifecycle", "--quiet")
+        self.assertEqual((code, err), (0, ""))
+        self.assertEqual(out.decode().splitlines()[0],
+                         "customer_id,tier,need_segment,pareto_class,r,f,m,tenure,r_score,"
+                         "f_score,m_score,segment,value_class,stage,onboarding,reason")
+
+    def test_model_failures_exit_1_with_one_line(self):
+        code, out, err = run_main("run", *B2B, "--models", "rfm,pareto,needs")
+        self.assertEqual((code, out, err), (1, b"", NO_NEEDS))
+        code, out, err = run_main("run", *B2B, *ACCOUNTS, "--account-id", "nope")
+        self.assertEqual(code, 1)
+        self.assertEqual(err, 'tier: %s: line 1: no column named "nope" for the customer id\n'
+                         % _support.data("b2b_accounts.csv"))
+        code, out, err = run_main("run", *B2B, "--accounts", "/nonexistent/a.csv")
+        self.assertEqual(code, 1)
+        self.assertTrue(err.startswith("tier: /nonexistent/a.csv: cannot open: "), err)
+
+
 def _env_without_preload():
     env = dict(os.environ)
     env.pop("LD_PRELOAD", None)  # a sanitizer preload must not reach helper programs
@@ -193,6 +263,30 @@ class TwinTest(unittest.TestCase):
                          "k3;1997-02-02;0\nk2;1997-01-01;1\n")
             self.assert_twins(["--input", path], to_file=False)
             self.assert_twins(["--input", path, "--format", "json"])
+
+    def test_b2b_with_accounts_csv_and_json_are_byte_identical(self):
+        for fmt in ("csv", "json"):
+            with self.subTest(format=fmt):
+                self.assert_twins(B2B + ACCOUNTS + ["--format", fmt])
+
+    def test_b2b_chosen_models_are_byte_identical(self):
+        self.assert_twins(B2B + ["--models", "rfm,pareto,lifecycle"])
+        self.assert_twins(B2B + ["--models", "rfm,pareto,lifecycle", "--format", "json"],
+                          to_file=False)
+        self.assert_twins(B2B + ACCOUNTS + ["--models", "needs,rfm,scorecard,pareto",
+                                            "--as-of", "2025-01-01"])
+
+    def test_b2b_failures_agree(self):
+        self.assert_twins(B2B + ["--models", "rfm,bogus"], want_code=2)
+        self.assert_twins(B2B + ["--models", ",rfm"], want_code=2)
+        self.assert_twins(["--models", "rfm,bogus"], want_code=2)
+        self.assert_twins(B2B + ["--models", "rfm,pareto,needs"], want_code=1)
+        self.assert_twins(B2B + ["--models", "rfm,pareto,scorecard"], want_code=1)
+        self.assert_twins(B2B + ["--models", ""], want_code=1)
+        self.assert_twins(B2B + ["--accounts"], to_file=False, want_code=2)
+        self.assert_twins(B2B + ["--accounts", "/nonexistent/a.csv"], want_code=1)
+        self.assert_twins(B2B + ACCOUNTS + ["--account-id", "nope"], want_code=1)
+        self.assert_twins(B2B + ACCOUNTS + ["--account-id", "name"], want_code=1)
 
     def test_failures_agree(self):
         self.assert_twins(["--input", "/nonexistent/x.csv"], want_code=1)

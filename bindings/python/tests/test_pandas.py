@@ -94,5 +94,86 @@ class DataFrameTest(unittest.TestCase):
                                           for k, v in result.summary().items() if v["customers"]})
 
 
+@unittest.skipUnless(_support.HAVE_PANDAS, "pandas is not installed")
+class ModelFrameTest(unittest.TestCase):
+    """Attributes from a DataFrame, and every model's outputs back as DataFrame columns."""
+
+    def setUp(self):
+        import pandas as pd
+        self.pd = pd
+        self.accounts = pd.read_csv(_support.data("b2b_accounts.csv"))
+
+    def test_attributes_from_a_dataframe_equal_those_from_the_csv_reader(self):
+        with libtier.Book() as a, libtier.Book() as b:
+            n = a.set_attributes_from_dataframe(self.accounts, id="account_id")
+            self.assertEqual(n, 2000)
+            b.read_attributes_csv(_support.data("b2b_accounts.csv"))
+            self.assertEqual(a.customer_ids(), b.customer_ids())
+            self.assertEqual(a.attributes(), b.attributes())
+            for name, kind in b.attributes().items():
+                for k in range(0, 2000, 37):
+                    if kind == "number":
+                        self.assertEqual(a.get_number(k, name), b.get_number(k, name), name)
+                    else:
+                        self.assertEqual(a.get_text(k, name), b.get_text(k, name), name)
+
+    def test_dataframe_types_index_ids_and_dates(self):
+        pd = self.pd
+        df = pd.DataFrame({"employees": [10, 20], "active": [True, False],
+                           "since": pd.to_datetime(["2024-01-05", "2024-02-01 10:30"]),
+                           "region": ["North", None]},
+                          index=pd.Index(["x", "y"], name="account"))
+        with libtier.Book() as book:
+            book.set_attributes_from_dataframe(df, id=None)
+            self.assertEqual(book.customer_ids(), ["x", "y"])
+            self.assertEqual(book.attributes(), {"employees": "number", "active": "number",
+                                                 "since": "text", "region": "text"})
+            self.assertEqual(book.get_number("y", "active"), 0)
+            self.assertEqual(book.get_text("x", "since"), "2024-01-05")
+            self.assertEqual(book.get_text("y", "since"), "2024-02-01T10:30:00")
+            self.assertIsNone(book.get_text("y", "region"))
+            with self.assertRaises(KeyError):
+                book.set_attributes_from_dataframe(df, id="nope")
+
+    def test_every_models_outputs_come_back_as_columns(self):
+        with _support.b2b_book() as book:
+            features = ["attr." + n for n, t in book.attributes().items()
+                        if t == "number" and n.startswith(("module_", "goal_"))]
+            models = [libtier.RFM(), libtier.Pareto(), libtier.Lifecycle(),
+                      libtier.Scorecard.b2b(), libtier.Needs(features=features)]
+            with libtier.run(book, models) as result:
+                df = result.to_dataframe()
+                self.assertEqual(len(df), 2000)
+                self.assertEqual(df["customer_id"].tolist(), book.customer_ids())
+                for name in result.columns:
+                    self.assertIn(name, df.columns)
+                for label in ("rfm.segment", "pareto.class", "lifecycle.stage",
+                              "lifecycle.onboarding", "scorecard.grade", "needs.segment",
+                              "needs.second"):
+                    values = df[label].tolist()
+                    self.assertEqual(values, result.column(label), label)
+                    # Label texts, None where missing (accounts never invoiced have no
+                    # RFM segment), never the integer codes.
+                    self.assertTrue(all(v is None or isinstance(v, str) for v in values), label)
+                    self.assertTrue(any(isinstance(v, str) for v in values), label)
+                for number in ("scorecard.score", "lifecycle.trend", "needs.distance"):
+                    self.assertEqual(df[number].dtype.kind, "f", number)
+                # The grades in the frame are the ones the writer prints.
+                lines = result.to_string(columns="customer_id,grade=scorecard.grade")
+                printed = [line.split(",")[1] for line in lines.splitlines()[1:]]
+                self.assertEqual(df["scorecard.grade"].tolist(), printed)
+                with models[2].score(book) as frame:
+                    part = frame.to_dataframe(index=book.customer_ids())
+                    self.assertEqual(list(part.columns),
+                                     ["lifecycle.stage", "lifecycle.onboarding",
+                                      "lifecycle.trend", "lifecycle.inactive_days",
+                                      "lifecycle.tenure_days"])
+                    self.assertEqual(part["lifecycle.stage"].tolist(),
+                                     df["lifecycle.stage"].tolist())
+                    self.assertEqual(part.index[0], book.customer_id(0))
+            for m in models:
+                m.close()
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,0 +1,200 @@
+# SPDX-License-Identifier: MIT
+"""The built-in CLV model: BG/NBD or Pareto/NBD purchases with Gamma-Gamma spend (clv.h,
+docs/clv.md)."""
+
+import math
+from ctypes import byref, c_double
+
+from . import _ffi
+from ._ffi import F
+from .dates import from_day, to_day
+from .models import Model
+
+__all__ = ["CLV"]
+
+_UNITS = {"day": 1, "days": 1, "week": 7, "weeks": 7}
+_DAY_OPTIONS = ("calibration_end", "as_of")
+
+
+def _option(key):
+    if isinstance(key, str):
+        try:
+            return _ffi.CLV_OPTIONS[key]
+        except KeyError:
+            raise ValueError("unknown clv option %r (one of %s)"
+                             % (key, ", ".join(_ffi.CLV_OPTIONS))) from None
+    return int(key)
+
+
+def _submodel(which):
+    if isinstance(which, str):
+        try:
+            return _ffi.CLV_SUBMODELS[which]
+        except KeyError:
+            raise ValueError("which must be 'purchase' or 'spend', not %r" % (which,)) from None
+    return int(which)
+
+
+class CLV(Model):
+    """Customer lifetime value: a purchase model (BG/NBD or Pareto/NBD) and the Gamma-Gamma
+    spend model, fitted by maximum likelihood on the calibration period.
+
+    ``CLV(name="clv", purchase_model="bgnbd", time_unit="week", calibration_end=None,
+    as_of=None, horizon=None, discount_rate=None, discount_period=None, margin=None,
+    require_convergence=None)``: purchase_model "bgnbd" or "pnbd"; time_unit "day", "week" or
+    a number of days; calibration_end and as_of are dates (defaults: the day before the as-of
+    day, and the day after the book's last transaction); the others are numbers (None keeps
+    the library default). Outputs (numbers): x, t_x, T, p_alive, expected_purchases,
+    expected_spend, clv.
+    """
+
+    options = tuple(_ffi.CLV_OPTIONS)
+    stats = tuple(_ffi.CLV_STATS)
+
+    def __init__(self, name="clv", purchase_model="bgnbd", time_unit="week",
+                 calibration_end=None, as_of=None, horizon=None, discount_rate=None,
+                 discount_period=None, margin=None, require_convergence=None):
+        ptr = _ffi.model_p()
+        F.tier_clv_new(byref(ptr), _ffi.encode(name, "name") if name is not None else None,
+                       None)
+        self._adopt(ptr)
+        try:
+            self.purchase_model = purchase_model
+            self.time_unit = time_unit
+            if as_of is not None:
+                self.as_of = as_of
+            if calibration_end is not None:
+                self.calibration_end = calibration_end
+            for key, value in (("horizon", horizon), ("discount_rate", discount_rate),
+                               ("discount_period", discount_period), ("margin", margin),
+                               ("require_convergence", require_convergence)):
+                if value is not None:
+                    self.set_option(key, float(value))
+        except BaseException:
+            self.close()
+            raise
+
+    # --- options --------------------------------------------------------------------------
+
+    def set_option(self, key, value):
+        """Sets an option by name or tier_clv_option key (days as day numbers here; the
+        calibration_end and as_of properties take dates)."""
+        F.tier_clv_set_option(self._p, _option(key), float(value))
+        return self
+
+    def get_option(self, key):
+        out = c_double()
+        F.tier_clv_get_option(self._p, _option(key), byref(out))
+        return out.value
+
+    def get_options(self):
+        """Every option as a dict: purchase_model as its name, days as dates (None: unset)."""
+        out = {}
+        for key in _ffi.CLV_OPTIONS:
+            if key == "purchase_model":
+                out[key] = self.purchase_model
+            elif key in _DAY_OPTIONS:
+                out[key] = getattr(self, key)
+            else:
+                out[key] = self.get_option(key)
+        return out
+
+    @property
+    def purchase_model(self):
+        code = int(self.get_option("purchase_model"))
+        for name, value in _ffi.CLV_PURCHASE_MODELS.items():
+            if value == code:
+                return name
+        return code
+
+    @purchase_model.setter
+    def purchase_model(self, value):
+        key = {"pareto_nbd": "pnbd", "pareto/nbd": "pnbd", "bg/nbd": "bgnbd"}.get(value, value)
+        code = _ffi.CLV_PURCHASE_MODELS.get(key, key)
+        if not isinstance(code, int):
+            raise ValueError("purchase_model must be 'bgnbd' or 'pnbd', not %r" % (value,))
+        self.set_option("purchase_model", code)
+
+    @property
+    def time_unit(self):
+        """Days per time unit (7 = weeks)."""
+        return int(self.get_option("time_unit"))
+
+    @time_unit.setter
+    def time_unit(self, value):
+        days = _UNITS.get(value, value)
+        if isinstance(days, str):
+            raise ValueError("time_unit must be 'day', 'week' or a number of days, not %r"
+                             % (value,))
+        self.set_option("time_unit", days)
+
+    def _day(self, key):
+        v = self.get_option(key)
+        return None if math.isnan(v) else from_day(int(v))
+
+    @property
+    def calibration_end(self):
+        """The last day of the calibration period (inclusive), or None for the default."""
+        return self._day("calibration_end")
+
+    @calibration_end.setter
+    def calibration_end(self, value):
+        self.set_option("calibration_end", math.nan if value is None else to_day(value))
+
+    @property
+    def as_of(self):
+        return self._day("as_of")
+
+    @as_of.setter
+    def as_of(self, value):
+        self.set_option("as_of", math.nan if value is None else to_day(value))
+
+    # --- fit ------------------------------------------------------------------------------
+
+    def _names(self, which):
+        if which == _ffi.CLV_SPEND:
+            return _ffi.CLV_SPEND_PARAM_NAMES
+        code = int(self.get_option("purchase_model"))
+        return _ffi.CLV_PARAM_NAMES.get(code, ("p1", "p2", "p3", "p4"))
+
+    def params(self, which="purchase"):
+        """The fitted parameters of "purchase" ({r, alpha, a, b} or {r, alpha, s, beta}) or
+        "spend" ({p, q, gamma}) as a dict."""
+        which = _submodel(which)
+        buf = (c_double * _ffi.CLV_MAX_PARAMS)()
+        F.tier_clv_params(self._p, which, buf, _ffi.CLV_MAX_PARAMS)
+        return dict(zip(self._names(which), buf))
+
+    def standard_errors(self, which="purchase"):
+        """Standard errors of params(which), same keys; TierError TIER_ENOTFOUND when the
+        library has none (information matrix not positive definite, or a loaded state)."""
+        which = _submodel(which)
+        buf = (c_double * _ffi.CLV_MAX_PARAMS)()
+        F.tier_clv_standard_errors(self._p, which, buf, _ffi.CLV_MAX_PARAMS)
+        return dict(zip(self._names(which), buf))
+
+    def fit_stat(self, which, stat):
+        """A figure of the fit of "purchase" or "spend": log_likelihood, iterations, converged,
+        customers, excluded_zero_spend, gradient, evaluations, distinct_rows, no_purchase,
+        calibration_end (NaN when unknown)."""
+        key = _ffi.CLV_STATS.get(stat, stat)
+        if isinstance(key, str):
+            raise ValueError("unknown clv statistic %r" % (stat,))
+        out = c_double()
+        F.tier_clv_fit_stat(self._p, _submodel(which), key, byref(out))
+        return out.value
+
+    def fit_stats(self, which="purchase"):
+        return {name: self.fit_stat(which, name) for name in _ffi.CLV_STATS}
+
+    def save_text(self):
+        """The fitted state as "libtier-clv 1" text."""
+        with _ffi.Text() as text:
+            F.tier_clv_save_text(self._p, text.ptr)
+            return text.value()
+
+    def load_text(self, text):
+        """Restores a state written by save_text(); the model is fitted afterwards."""
+        raw = _ffi.encode(text, "state")
+        F.tier_clv_load_text(self._p, raw, len(raw))
+        return self

@@ -1,0 +1,182 @@
+# SPDX-License-Identifier: MIT
+"""The built-in needs segmentation model (needs.h, docs/needs.md)."""
+
+from ctypes import byref, c_char_p, c_double
+
+from . import _ffi
+from ._ffi import F
+from .models import Model
+
+__all__ = ["Needs"]
+
+
+def _option(key):
+    if isinstance(key, str):
+        try:
+            return _ffi.NEEDS_OPTIONS[key]
+        except KeyError:
+            raise ValueError("unknown needs option %r (one of %s)"
+                             % (key, ", ".join(_ffi.NEEDS_OPTIONS))) from None
+    return int(key)
+
+
+class Needs(Model):
+    """Needs-based segments: k-means++ from a fixed seed (k given, or chosen by the silhouette),
+    or the nearest of named need profiles.
+
+    ``Needs(name="needs", features=(), **options)`` with options k (0 = choose by silhouette),
+    k_min, k_max, seed, n_init, max_iter, standardize, sample, init_sample (see
+    ``Needs.options``). A feature is "attr.NAME" (a numeric book attribute) or a number column
+    of an earlier model ("rfm.f"). Outputs: ``segment`` and ``second`` (labels: segment names),
+    ``distance`` and ``margin`` (numbers).
+    """
+
+    options = tuple(_ffi.NEEDS_OPTIONS)
+    stats = tuple(_ffi.NEEDS_STATS)
+
+    def __init__(self, name="needs", features=(), **options):
+        ptr = _ffi.model_p()
+        F.tier_needs_new(byref(ptr), _ffi.encode(name, "name") if name is not None else None,
+                         None)
+        self._adopt(ptr)
+        try:
+            for column in features:
+                self.add_feature(column)
+            # k_max before k_min, so that raising both never crosses them on the way.
+            for key in sorted(options, key=lambda k: k != "k_max"):
+                self.set_option(key, options[key])
+        except BaseException:
+            self.close()
+            raise
+
+    # --- options --------------------------------------------------------------------------
+
+    def set_option(self, key, value):
+        """Sets an option by name ("k", "seed", ...) or tier_needs_option key."""
+        F.tier_needs_set_option(self._p, _option(key), float(value))
+        return self
+
+    def get_option(self, key):
+        out = c_double()
+        F.tier_needs_get_option(self._p, _option(key), byref(out))
+        return out.value
+
+    def get_options(self):
+        """Every option as a dict (numbers as int where the option is an integer)."""
+        return {name: int(self.get_option(name)) for name in _ffi.NEEDS_OPTIONS}
+
+    # --- features and profiles ------------------------------------------------------------
+
+    def add_feature(self, column):
+        """Appends a feature (forgets the fit)."""
+        F.tier_needs_add_feature(self._p, _ffi.encode(column, "feature"))
+        return self
+
+    def features(self):
+        p = self._p
+        return [F.tier_needs_feature_name(p, i).decode("utf-8")
+                for i in range(F.tier_needs_feature_count(p))]
+
+    def _values(self, values):
+        values = [float(v) for v in values]
+        n = F.tier_needs_feature_count(self._p)
+        return (c_double * max(len(values), 1))(*values), len(values), n
+
+    def add_profile(self, name, values):
+        """Adds a need profile: a named centre in raw feature units, one value per feature.
+        With profiles the model does not cluster."""
+        buf, n, _ = self._values(values)
+        F.tier_needs_add_profile(self._p, _ffi.encode(name, "profile name"), buf, n)
+        return self
+
+    def clear_profiles(self):
+        """Removes every profile (the model clusters again) and forgets the fit."""
+        F.tier_needs_clear_profiles(self._p)
+        return self
+
+    # --- segments -------------------------------------------------------------------------
+
+    def segments(self):
+        """Segment names of the fitted model, in segment (label code) order; [] before a fit."""
+        p = self._p
+        return [F.tier_needs_segment_name(p, i).decode("utf-8")
+                for i in range(F.tier_needs_segment_count(p))]
+
+    def segment_count(self):
+        return F.tier_needs_segment_count(self._p)
+
+    def _segment(self, seg):
+        if isinstance(seg, (str, bytes)):
+            name = _ffi.decode(_ffi.encode(seg))
+            try:
+                return self.segments().index(name)
+            except ValueError:
+                raise KeyError(seg) from None
+        return int(seg)
+
+    def set_segment_name(self, seg, name):
+        """Renames a segment (by index or name); the name survives refits."""
+        F.tier_needs_set_segment_name(self._p, self._segment(seg), _ffi.encode(name, "name"))
+        return self
+
+    def centroid(self, seg):
+        """The centre of a segment in raw feature units, one float per feature."""
+        n = F.tier_needs_feature_count(self._p)
+        buf = (c_double * max(n, 1))()
+        F.tier_needs_centroid(self._p, self._segment(seg), buf, n)
+        return list(buf[:n])
+
+    def centroids(self):
+        """{segment name: centre in raw units}, in segment order."""
+        return {name: self.centroid(i) for i, name in enumerate(self.segments())}
+
+    def set_previous_centroids(self, centroids, names=None):
+        """Centres of an earlier segmentation for the next fit to match its labels to.
+
+        `centroids` is a list of rows (one value per feature) or a {name: row} dict; `names`
+        (with a list) names the rows, default "need_1" ...
+        """
+        if hasattr(centroids, "items"):
+            if names is not None:
+                raise TypeError("names are the dict's keys; do not give both")
+            names = list(centroids.keys())
+            centroids = list(centroids.values())
+        rows = [[float(v) for v in row] for row in centroids]
+        k = len(rows)
+        n = len(rows[0]) if rows else 0
+        if any(len(r) != n for r in rows):
+            raise ValueError("every centre needs the same number of values")
+        flat = (c_double * max(k * n, 1))(*[v for r in rows for v in r])
+        c_names = None
+        if names is not None:
+            names = list(names)
+            if len(names) != k:
+                raise ValueError("%d centres but %d names" % (k, len(names)))
+            c_names = (c_char_p * k)(*[_ffi.encode(x, "name") for x in names])
+        F.tier_needs_set_previous_centroids(self._p, c_names, flat, k, n)
+        return self
+
+    # --- fit figures and state ------------------------------------------------------------
+
+    def fit_stat(self, name):
+        """A figure of the last fit: k, iterations, converged, inertia, silhouette, fitted,
+        excluded, used_features (NaN when unknown)."""
+        key = _ffi.NEEDS_STATS.get(name, name)
+        out = c_double()
+        F.tier_needs_fit_stat(self._p, key, byref(out))
+        return out.value
+
+    def fit_stats(self):
+        return {name: self.fit_stat(name) for name in _ffi.NEEDS_STATS}
+
+    def save_text(self):
+        """The fitted state as "libtier-needs 1" text."""
+        with _ffi.Text() as text:
+            F.tier_needs_save_text(self._p, text.ptr)
+            return text.value()
+
+    def load_text(self, text):
+        """Restores a state written by save_text(); the model is fitted afterwards."""
+        raw = _ffi.encode(text, "state")
+        F.tier_needs_load_text(self._p, raw, len(raw))
+        return self

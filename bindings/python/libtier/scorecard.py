@@ -1,0 +1,171 @@
+# SPDX-License-Identifier: MIT
+"""The built-in value scorecard (scorecard.h, docs/scorecard.md)."""
+
+import math
+from ctypes import byref, c_double, c_size_t
+
+from . import _ffi
+from ._ffi import F
+from .models import Model
+
+__all__ = ["Scorecard"]
+
+GRADES = ("A", "B", "C", "D", "E")
+
+
+def _key(table, value, what):
+    """The ABI value of a named choice (an int passes through)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    try:
+        return table[value]
+    except (KeyError, TypeError):
+        raise ValueError("%s must be one of %s, not %r" % (what, ", ".join(table), value)) \
+            from None
+
+
+def _op(op):
+    code = _ffi.OPS.get(op)
+    if code is None:
+        raise ValueError("unknown operator %r (use %s)" % (op, ", ".join(_ffi.OPS)))
+    return code
+
+
+def _cap(value):
+    return math.nan if value is None else float(value)
+
+
+class Scorecard(Model):
+    """A value scorecard: factors whose weights sum to 100, penalties, vetoes, grades A-E.
+
+    ``Scorecard(name="scorecard", grade_bands=None)`` makes an empty card;
+    ``Scorecard.b2b(name="scorecard")`` the built-in B2B default of docs/scorecard.md.
+    Outputs: ``score``, ``explicit``, ``potential``, ``growth``, ``capped`` (numbers) and
+    ``grade`` (label A..E).
+
+    Choices are given by name: group "explicit" / "potential" / "growth"; normalisation
+    "percentile" / "minmax" / "bands" / "boolean"; direction "higher" / "lower" (is better);
+    missing "reweight" (drop and re-weight) / "impute" / "zero".
+    """
+
+    groups = tuple(_ffi.SCORECARD_GROUPS)
+    normalisations = tuple(_ffi.SCORECARD_NORMS)
+    directions = tuple(_ffi.SCORECARD_DIRECTIONS)
+    missing_policies = tuple(_ffi.SCORECARD_MISSING)
+
+    def __init__(self, name="scorecard", grade_bands=None, _builtin=None):
+        ptr = _ffi.model_p()
+        raw = _ffi.encode(name, "name") if name is not None else None
+        if _builtin == "b2b":
+            F.tier_scorecard_new_b2b(byref(ptr), raw, None)
+        else:
+            F.tier_scorecard_new(byref(ptr), raw, None)
+        self._adopt(ptr)
+        try:
+            if grade_bands is not None:
+                self.set_grade_bands(grade_bands)
+        except BaseException:
+            self.close()
+            raise
+
+    @classmethod
+    def b2b(cls, name="scorecard", grade_bands=None):
+        """The built-in B2B default card (tier_scorecard_new_b2b): it reads the attributes of
+        examples/data/b2b_accounts.csv and the column "rfm.m" (run an RFM model named "rfm"
+        first)."""
+        return cls(name, grade_bands, _builtin="b2b")
+
+    # --- factors --------------------------------------------------------------------------
+
+    def add_factor(self, name, column, weight, group="explicit", normalisation="percentile",
+                   direction="higher", missing="reweight", caps=None, bands=None, impute=None):
+        """Appends a factor and returns its index.
+
+        `column` is "attr.NAME" (a numeric book attribute) or a number column of an earlier
+        model ("rfm.m"). Optional settings in the same call: ``caps=(lo, hi)`` for a min-max
+        factor (None for a fitted cap), ``bands=(edges, fractions)`` for a bands factor and
+        ``impute=value`` for an impute factor. These are applied after the factor is added: if
+        one fails, the factor stays (without that setting) and the TierError says why.
+        """
+        out = c_size_t()
+        F.tier_scorecard_add_factor(
+            self._p, _ffi.encode(name, "factor name"), _ffi.encode(column, "column"),
+            float(weight), _key(_ffi.SCORECARD_GROUPS, group, "group"),
+            _key(_ffi.SCORECARD_NORMS, normalisation, "normalisation"),
+            _key(_ffi.SCORECARD_DIRECTIONS, direction, "direction"),
+            _key(_ffi.SCORECARD_MISSING, missing, "missing"), byref(out))
+        index = out.value
+        if caps is not None:
+            self.set_caps(index, *caps)
+        if bands is not None:
+            self.set_bands(index, *bands)
+        if impute is not None:
+            self.set_impute(index, impute)
+        return index
+
+    def factors(self):
+        """The factor names, in order."""
+        p = self._p
+        return [F.tier_scorecard_factor_name(p, i).decode("utf-8")
+                for i in range(F.tier_scorecard_factor_count(p))]
+
+    def factor_count(self):
+        return F.tier_scorecard_factor_count(self._p)
+
+    def _factor(self, factor):
+        if isinstance(factor, (str, bytes)):
+            name = _ffi.decode(_ffi.encode(factor))
+            try:
+                return self.factors().index(name)
+            except ValueError:
+                raise KeyError(factor) from None
+        return int(factor)
+
+    def set_caps(self, factor, lo=None, hi=None):
+        """Caps of a min-max factor (by index or name); None = the fitted minimum / maximum."""
+        F.tier_scorecard_set_caps(self._p, self._factor(factor), _cap(lo), _cap(hi))
+        return self
+
+    def set_bands(self, factor, edges, fractions):
+        """Bands of a bands factor: n ascending edges and n+1 fractions in [0, 1]; value x earns
+        fractions[number of edges <= x] of the weight."""
+        edges = [float(e) for e in edges]
+        fractions = [float(f) for f in fractions]
+        if len(fractions) != len(edges) + 1:
+            raise ValueError("%d edges need %d fractions, not %d"
+                             % (len(edges), len(edges) + 1, len(fractions)))
+        e = (c_double * max(len(edges), 1))(*edges)
+        f = (c_double * len(fractions))(*fractions)
+        F.tier_scorecard_set_bands(self._p, self._factor(factor), e, len(edges), f)
+        return self
+
+    def set_impute(self, factor, value=None):
+        """The stand-in value of an impute factor; None = the fitted median."""
+        F.tier_scorecard_set_impute(self._p, self._factor(factor), _cap(value))
+        return self
+
+    # --- negative factors and grades -------------------------------------------------------
+
+    def add_penalty(self, name, column, op, threshold, points):
+        """When ``column op threshold`` holds, adds `points` (in [-100, 0)) to the score."""
+        F.tier_scorecard_add_penalty(self._p, _ffi.encode(name, "penalty name"),
+                                     _ffi.encode(column, "column"), _op(op), float(threshold),
+                                     float(points))
+        return self
+
+    def add_veto(self, name, column, op, threshold, max_grade):
+        """When ``column op threshold`` holds, the grade is at most `max_grade` ("A".."E")."""
+        F.tier_scorecard_add_veto(self._p, _ffi.encode(name, "veto name"),
+                                  _ffi.encode(column, "column"), _op(op), float(threshold),
+                                  _ffi.encode(max_grade, "grade"))
+        return self
+
+    def set_grade_bands(self, lower):
+        """The lowest score of grades A, B, C and D (four non-increasing numbers in [0, 100]);
+        lower scores are E. The default is (80, 65, 50, 35)."""
+        lower = [float(x) for x in lower]
+        if len(lower) != 4:
+            raise ValueError("grade bands are 4 numbers (lowest score of A, B, C, D), not %d"
+                             % len(lower))
+        F.tier_scorecard_set_grade_bands(self._p, (c_double * 4)(*lower))
+        return self
