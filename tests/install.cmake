@@ -1,0 +1,117 @@
+# SPDX-License-Identifier: MIT
+# Packaging test: `cmake --install` this build into a fresh prefix, build examples/ standalone
+# against the installed package (find_package(libtier) and pkg-config), and run both quick starts
+# on the CDNOW log. This file has two roles:
+#  - included by tests/CMakeLists.txt, it registers the ctest test;
+#  - run by that test with `cmake -P`, it does the work.
+
+if(NOT CMAKE_SCRIPT_MODE_FILE)
+  add_test(NAME install_then_examples_build_against_package
+    COMMAND "${CMAKE_COMMAND}"
+      "-DTIER_BUILD_DIR=${PROJECT_BINARY_DIR}"
+      "-DTIER_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
+      "-DTIER_WORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/install-test"
+      "-DTIER_C_COMPILER=${CMAKE_C_COMPILER}"
+      "-DTIER_SANITIZE=${TIER_SANITIZE}"
+      "-DTIER_COVERAGE=${TIER_COVERAGE}"
+      -P "${CMAKE_CURRENT_LIST_FILE}")
+  set_tests_properties(install_then_examples_build_against_package PROPERTIES
+    LABELS "install" TIMEOUT 900 RUN_SERIAL TRUE)
+  return()
+endif()
+
+# ---- script mode ----
+function(step what)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${what} failed (${rc}):\n${ARGN}\n${out}")
+  endif()
+  message(STATUS "ok: ${what}")
+  set(step_output "${out}" PARENT_SCOPE)
+endfunction()
+
+set(prefix "${TIER_WORK_DIR}/prefix")
+set(examples_build "${TIER_WORK_DIR}/examples")
+file(REMOVE_RECURSE "${TIER_WORK_DIR}")
+file(MAKE_DIRECTORY "${TIER_WORK_DIR}")
+
+step("install into ${prefix}" "${CMAKE_COMMAND}" --install "${TIER_BUILD_DIR}" --prefix "${prefix}")
+
+# What a packager expects to find.
+file(GLOB libdirs LIST_DIRECTORIES true "${prefix}/lib*")
+foreach(dir IN LISTS libdirs)
+  if(EXISTS "${dir}/cmake/libtier/libtierConfig.cmake")
+    set(libdir "${dir}")
+  endif()
+endforeach()
+if(NOT libdir)
+  message(FATAL_ERROR "no lib*/cmake/libtier/libtierConfig.cmake under ${prefix}")
+endif()
+foreach(f include/tier.h include/tier/common.h bin/tier)
+  if(NOT EXISTS "${prefix}/${f}")
+    message(FATAL_ERROR "installed tree lacks ${f}")
+  endif()
+endforeach()
+foreach(f libtierConfigVersion.cmake libtierTargets.cmake)
+  if(NOT EXISTS "${libdir}/cmake/libtier/${f}")
+    message(FATAL_ERROR "installed tree lacks cmake/libtier/${f}")
+  endif()
+endforeach()
+file(GLOB sonames "${libdir}/libtier.so.*")
+if(NOT EXISTS "${libdir}/libtier.so" OR NOT EXISTS "${libdir}/libtier.a" OR NOT sonames)
+  message(FATAL_ERROR "installed tree lacks libtier.so, libtier.so.MAJOR or libtier.a in ${libdir}")
+endif()
+if(NOT EXISTS "${libdir}/pkgconfig/libtier.pc")
+  message(FATAL_ERROR "installed tree lacks pkgconfig/libtier.pc")
+endif()
+
+# Build the examples as a user project would. libtier.pc names the prefix it was configured for,
+# not the one given to `cmake --install --prefix`, so pkg-config is told to derive the prefix from
+# where the .pc file lies (--define-prefix).
+set(extra_flags "")
+if(TIER_SANITIZE)
+  # The instrumented libtier.so needs the sanitizer runtime in the executable.
+  set(extra_flags "-fsanitize=address,undefined")
+endif()
+if(TIER_COVERAGE)
+  set(extra_flags "${extra_flags} --coverage")
+endif()
+set(ENV{PKG_CONFIG_PATH} "${libdir}/pkgconfig")
+step("configure examples/ against the installed package"
+  "${CMAKE_COMMAND}" -S "${TIER_SOURCE_DIR}/examples" -B "${examples_build}"
+    "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_C_COMPILER=${TIER_C_COMPILER}"
+    "-DCMAKE_C_FLAGS=${extra_flags}" "-DCMAKE_EXE_LINKER_FLAGS=${extra_flags}"
+    "-DPKG_CONFIG_ARGN=--define-prefix")
+step("build examples/" "${CMAKE_COMMAND}" --build "${examples_build}")
+
+# The find_package build must have used the installed library, not the build tree's.
+file(STRINGS "${examples_build}/CMakeCache.txt" found_dir REGEX "^libtier_DIR:")
+if(NOT found_dir MATCHES "${prefix}")
+  message(FATAL_ERROR "find_package(libtier) did not pick the installed package: ${found_dir}")
+endif()
+
+# Both quick starts print S, A, B, C whose counts add up to the 23,570 CDNOW customers, and agree.
+set(ENV{LD_LIBRARY_PATH} "${libdir}")
+set(outputs "")
+foreach(exe quickstart quickstart_pkgconfig)
+  step("run ${exe}" "${examples_build}/${exe}" "${TIER_SOURCE_DIR}/examples/data/CDNOW_master.txt")
+  message("${step_output}")
+  string(REGEX MATCHALL "([A-Z]+) +([0-9]+) customers" lines "${step_output}")
+  set(tiers "")
+  set(total 0)
+  foreach(line IN LISTS lines)
+    string(REGEX MATCH "^([A-Z]+) +([0-9]+)" _ "${line}")
+    string(APPEND tiers "${CMAKE_MATCH_1}")
+    math(EXPR total "${total} + ${CMAKE_MATCH_2}")
+  endforeach()
+  if(NOT tiers STREQUAL "SABC" OR NOT total EQUAL 23570)
+    message(FATAL_ERROR "${exe}: want tiers SABC with 23570 customers, got '${tiers}' with ${total}")
+  endif()
+  list(APPEND outputs "${step_output}")
+endforeach()
+list(GET outputs 0 first)
+list(GET outputs 1 second)
+if(NOT first STREQUAL second)
+  message(FATAL_ERROR "the find_package and pkg-config builds printed different results")
+endif()
+message(STATUS "install test passed: package at ${prefix}, both example builds tiered 23570 customers")
