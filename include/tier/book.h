@@ -89,6 +89,8 @@ TIER_API int tier_book_get_option(const tier_book *book, int option, int64_t *ou
 
 /**
  * Adds one transaction, creating the customer on first sight. Inputs are copied.
+ * @param book the book.
+ * @param id_len length of `id` in bytes.
  * @param id the customer id, `id_len` bytes (need not be NUL-terminated); valid UTF-8, not empty.
  * @param day the day number (see date.h).
  * @param amount the amount; negative for a refund. Must be finite, |amount| <= 1e12.
@@ -126,6 +128,9 @@ TIER_API int tier_book_merge(tier_book *dst, const tier_book *src);
 
 /**
  * Adds a customer without transactions, or finds it.
+ * @param book the book.
+ * @param id the customer id (need not be NUL-terminated).
+ * @param id_len length of `id` in bytes.
  * @param[out] out_index the customer's index (may be NULL).
  * @return TIER_OK, TIER_EINVAL, TIER_ERANGE or TIER_ENOMEM.
  * @since 0.1.0
@@ -135,6 +140,9 @@ TIER_API int tier_book_add_customer(tier_book *book, const char *id, size_t id_l
 
 /**
  * Finds a customer by id.
+ * @param book the book.
+ * @param id the customer id (need not be NUL-terminated).
+ * @param id_len length of `id` in bytes.
  * @param[out] out_index the index; untouched when not found.
  * @return TIER_OK or TIER_ENOTFOUND.
  * @since 0.1.0

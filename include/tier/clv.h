@@ -1,12 +1,185 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file clv.h
- * @brief The built-in clv model (being written).
+ * @brief The built-in clv model: BG/NBD or Pareto/NBD purchases, Gamma-Gamma spend, P(alive),
+ *        expected purchases and spend, discounted customer lifetime value.
+ * @defgroup clv CLV model
+ *
+ * The model needs a book that keeps its transactions (TIER_BOOK_OPT_KEEP_TRANSACTIONS, the
+ * default). Each customer's purchases are reduced to **purchase days**: a day with at least one
+ * purchase row (amount >= 0, $0 included) is one transaction whose value is the net sum of every
+ * row of that day (refunds of that day netted in). Refund rows on a day without a purchase are
+ * not transactions and are ignored. Only days up to and including the **calibration end** count
+ * (default: the as-of day minus 1, the as-of day defaulting to the day after the book's last
+ * transaction). Per customer, in the time unit (days or weeks):
+ * - x = repeat transactions (purchase days after the first one),
+ * - t_x = time from the first to the last purchase day,
+ * - T = time from the first purchase day to the calibration end,
+ * - m = mean value of the repeat transactions (Gamma-Gamma input).
+ *
+ * Fitting maximises the likelihood of the purchase model (BG/NBD by default, or Pareto/NBD) over
+ * every customer with a purchase day up to the calibration end, and of the Gamma-Gamma spend model
+ * over the customers with x > 0 and m > 0. Customers with x > 0 and m <= 0 (their repeat days were
+ * worth $0 net) cannot enter the Gamma-Gamma likelihood (log 0): they are excluded from that fit
+ * and counted (TIER_CLV_STAT_EXCLUDED_ZERO_SPEND); they are still scored.
+ *
+ * Outputs (numbers): x, t_x, T, p_alive, expected_purchases (over the horizon H), expected_spend
+ * (Gamma-Gamma expected value of one transaction, before the margin) and clv = margin x
+ * expected_spend x sum over discount periods k = 1..K of (E(min(k D, H)) - E((k-1) D)) /
+ * (1 + rate)^k, where E(t) is the expected number of purchases in the next t time units, D the
+ * discount period in time units and K = ceil(H / D) (the last period may be partial; each period
+ * is discounted at its end; see docs/clv.md). Every output is NaN for
+ * a customer without a purchase day up to the calibration end; expected_spend and clv are also NaN
+ * for customers with x = 0 when the fitted q <= 1 (the population mean spend does not exist).
+ *
+ * Scoring summarises the scored book with the calibration end option, or when it is unset with the
+ * scored book's as-of day minus 1, so a model fitted on a calibration period can score the whole
+ * history. Errors of the tier_clv_* calls and of fitting are described by tier_model_last_error(),
+ * errors of scoring by tier_frame_last_error(). docs/clv.md states every formula.
+ * @{
  */
 #ifndef TIER_CLV_H
 #define TIER_CLV_H
 
 #include "common.h"
 #include "model.h"
+#include "text.h"
 
+TIER_BEGIN_DECL
+
+/** Most parameters of any of the clv sub-models. @since 0.1.0 */
+#define TIER_CLV_MAX_PARAMS 4
+
+/** Purchase models (value of TIER_CLV_OPT_PURCHASE_MODEL). Values are ABI. @since 0.1.0 */
+typedef enum tier_clv_purchase_model {
+    TIER_CLV_BGNBD = 1,     /**< BG/NBD (default); parameters r, alpha, a, b */
+    TIER_CLV_PARETO_NBD = 2 /**< Pareto/NBD; parameters r, alpha, s, beta */
+} tier_clv_purchase_model;
+
+/** The two sub-models of a clv model (the `which` argument of the getters). Values are ABI. @since
+ * 0.1.0 */
+typedef enum tier_clv_submodel {
+    TIER_CLV_PURCHASE =
+        1, /**< the purchase model (4 parameters, order as in ::tier_clv_purchase_model) */
+    TIER_CLV_SPEND = 2 /**< the Gamma-Gamma spend model (3 parameters: p, q, gamma) */
+} tier_clv_submodel;
+
+/** Options of the clv model (tier_clv_set_option()). Values are ABI. @since 0.1.0 */
+typedef enum tier_clv_option {
+    /** ::tier_clv_purchase_model (default TIER_CLV_BGNBD). Changing it forgets the fit. */
+    TIER_CLV_OPT_PURCHASE_MODEL = 1,
+    /** Days per time unit, an integer 1..366: 1 = days, 7 = weeks (default). Changing it forgets
+     * the fit (the parameters are per time unit). */
+    TIER_CLV_OPT_TIME_UNIT = 2,
+    /** Last day (day number, inclusive) of the calibration period; NaN (default) = as-of day - 1.
+     */
+    TIER_CLV_OPT_CALIBRATION_END = 3,
+    /** Horizon of expected_purchases and clv, in time units: an integer 1..10000 (default 52). */
+    TIER_CLV_OPT_HORIZON = 4,
+    /** Discount rate per discount period, [0, 10] (default 0.01). */
+    TIER_CLV_OPT_DISCOUNT_RATE = 5,
+    /** Length of the discount period in days, [1, 36525] (default 30.4375, a month). The horizon
+     * may span at most 10000 discount periods. */
+    TIER_CLV_OPT_DISCOUNT_PERIOD = 6,
+    /** Margin: the fraction of spend that is value, [0, 1] (default 1). */
+    TIER_CLV_OPT_MARGIN = 7,
+    /** As-of day number: only transactions dated before it count; NaN (default) = the day after
+     * the book's last transaction. When both are set, the calibration end must be before it. */
+    TIER_CLV_OPT_AS_OF = 8,
+    /** 1: a fit whose optimiser did not converge fails with TIER_ECONVERGE (model unchanged);
+     * 0 (default): it succeeds with the best point found and TIER_CLV_STAT_CONVERGED = 0. */
+    TIER_CLV_OPT_REQUIRE_CONVERGENCE = 9
+} tier_clv_option;
+
+/** Figures of the fit (tier_clv_fit_stat()). Values are ABI. @since 0.1.0 */
+typedef enum tier_clv_stat {
+    TIER_CLV_STAT_LOG_LIKELIHOOD = 1, /**< log-likelihood at the fitted parameters */
+    TIER_CLV_STAT_ITERATIONS = 2,     /**< optimiser iterations of the winning start */
+    TIER_CLV_STAT_CONVERGED = 3,      /**< 1 when the gradient test passed, else 0 */
+    TIER_CLV_STAT_CUSTOMERS = 4,      /**< customers the sub-model was fitted on */
+    TIER_CLV_STAT_EXCLUDED_ZERO_SPEND =
+        5, /**< spend model: customers with x > 0 and m <= 0 left out (0 for purchase) */
+    TIER_CLV_STAT_GRADIENT = 6, /**< largest |d(LL/n)/d log-parameter| at the fitted parameters */
+    TIER_CLV_STAT_EVALUATIONS = 7,   /**< likelihood evaluations over all starts */
+    TIER_CLV_STAT_DISTINCT_ROWS = 8, /**< distinct (x, t_x, T) or (x, m) rows after merging */
+    TIER_CLV_STAT_NO_PURCHASE =
+        9, /**< customers of the fitted book without a purchase day up to the calibration end */
+    TIER_CLV_STAT_CALIBRATION_END = 10 /**< the calibration end used by the fit (day number) */
+} tier_clv_stat;
+
+/**
+ * Creates a clv model named `name` (NULL for "clv") with the default options.
+ * @param[out] out the model, owned by the caller (free with tier_model_free()); NULL on failure.
+ * @param name the model name (copied); letters, digits and '_'.
+ * @param alloc the allocator (NULL for malloc); copied.
+ * @return TIER_OK, TIER_EINVAL or TIER_ENOMEM.
+ * @since 0.1.0
+ */
+TIER_API TIER_WARN_UNUSED_RESULT int tier_clv_new(tier_model **out, const char *name,
+                                                  const tier_allocator *alloc);
+
+/**
+ * Sets an option (see ::tier_clv_option). Nothing is retained from `value`.
+ * @return TIER_OK, TIER_EINVAL (not a clv model, unknown key) or TIER_ERANGE (out of bounds; the
+ *         model's last error says why).
+ * @since 0.1.0
+ */
+TIER_API int tier_clv_set_option(tier_model *model, int option, double value);
+
+/**
+ * Reads an option into `*out` (NaN for an unset day). The caller owns `*out`.
+ * @return TIER_OK or TIER_EINVAL.
+ * @since 0.1.0
+ */
+TIER_API int tier_clv_get_option(const tier_model *model, int option, double *out);
+
+/**
+ * Copies the fitted parameters of sub-model `which` (see ::tier_clv_submodel) into `out`, which
+ * has room for `n` values (4 for TIER_CLV_PURCHASE, 3 for TIER_CLV_SPEND; extra room is left
+ * untouched). The caller owns `out`.
+ * @return TIER_OK, TIER_EINVAL (not a clv model, bad `which`, NULL out), TIER_ERANGE (`n` too
+ *         small) or TIER_ESTATE (not fitted).
+ * @since 0.1.0
+ */
+TIER_API int tier_clv_params(const tier_model *model, int which, double *out, size_t n);
+
+/**
+ * Copies the standard errors of sub-model `which` (from the observed information at the optimum,
+ * same order as tier_clv_params()) into `out` (room for `n` values, owned by the caller).
+ * @return TIER_OK, TIER_EINVAL, TIER_ERANGE (`n` too small), TIER_ESTATE (not fitted) or
+ *         TIER_ENOTFOUND (not available: the information matrix was not positive definite, or the
+ *         state was loaded without them).
+ * @since 0.1.0
+ */
+TIER_API int tier_clv_standard_errors(const tier_model *model, int which, double *out, size_t n);
+
+/**
+ * Reads a figure of the fit of sub-model `which` (see ::tier_clv_stat) into `*out` (owned by the
+ * caller); NaN when unknown.
+ * @return TIER_OK, TIER_EINVAL or TIER_ESTATE (not fitted).
+ * @since 0.1.0
+ */
+TIER_API int tier_clv_fit_stat(const tier_model *model, int which, int stat, double *out);
+
+/**
+ * Writes the options, fitted parameters, standard errors and fit figures as text in the
+ * "libtier-clv 1" format of docs/clv.md (numbers with %.17g), replacing the contents of `out`
+ * (owned by the caller).
+ * @return TIER_OK, TIER_EINVAL, TIER_ESTATE (not fitted) or TIER_ENOMEM.
+ * @since 0.1.0
+ */
+TIER_API int tier_clv_save_text(const tier_model *model, tier_text *out);
+
+/**
+ * Restores a state written by tier_clv_save_text() (`text`, `len` bytes, is read, not kept); the
+ * model is fitted afterwards and scores exactly as the saved one. Unchanged on failure.
+ * @return TIER_OK, TIER_EPARSE (the last error names the line), TIER_EVERSION, TIER_EINVAL or
+ *         TIER_ENOMEM.
+ * @since 0.1.0
+ */
+TIER_API int tier_clv_load_text(tier_model *model, const char *text, size_t len);
+
+TIER_END_DECL
+
+/** @} */
 #endif

@@ -29,6 +29,9 @@ typedef enum tier_date_format {
 
 /**
  * Converts a calendar date to a day number.
+ * @param year year, 1900..9999.
+ * @param month month, 1..12.
+ * @param day day of the month, 1..31.
  * @param[out] out the day number; untouched on failure.
  * @return TIER_OK, or TIER_ERANGE for a date that does not exist (Feb 30) or lies outside
  *         1900-01-01 .. 9999-12-31.
@@ -45,6 +48,9 @@ TIER_API int tier_date_to_ymd(int32_t day, int *year, int *month, int *mday);
 
 /**
  * Parses `len` bytes of date text (no surrounding spaces) in the given format.
+ * @param text the date text.
+ * @param len length of `text` in bytes.
+ * @param format a ::tier_date_format.
  * @param[out] out the day number; untouched on failure.
  * @return TIER_OK, TIER_EPARSE for malformed text, TIER_ERANGE for a non-existent or out-of-range date.
  * @since 0.1.0

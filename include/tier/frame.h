@@ -27,6 +27,7 @@ typedef enum tier_value_type {
 
 /**
  * Creates an empty frame for `rows` customers.
+ * @param rows number of rows (the book's customer count).
  * @param[out] out the frame, owned by the caller; NULL on failure.
  * @param alloc the allocator (NULL for malloc); copied.
  * @return TIER_OK or TIER_ENOMEM.
@@ -83,6 +84,8 @@ TIER_API const char *tier_frame_label_text(const tier_frame *frame, size_t col, 
 /**
  * Adds a number column (all NaN) and hands out its storage to fill. While a model scores, the
  * model's name and a dot are put before `name`.
+ * @param frame the frame.
+ * @param name the column name (letters, digits, '_', '.', '-').
  * @param[out] out_values the column's `rows` doubles, borrowed from the frame.
  * @return TIER_OK, TIER_EINVAL (bad or duplicate name) or TIER_ENOMEM.
  * @since 0.1.0
@@ -91,6 +94,10 @@ TIER_API int tier_frame_add_numbers(tier_frame *frame, const char *name, double 
 
 /**
  * Adds a label column (all -1) with the given label texts (copied) and hands out its codes.
+ * @param frame the frame.
+ * @param name the column name.
+ * @param labels `label_count` label texts (copied).
+ * @param label_count number of labels.
  * @param[out] out_codes the column's `rows` codes, borrowed from the frame.
  * @return TIER_OK, TIER_EINVAL (bad or duplicate name, NULL label) or TIER_ENOMEM.
  * @since 0.1.0

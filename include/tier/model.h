@@ -56,6 +56,7 @@ typedef struct tier_model tier_model;
 /**
  * Wraps a vtable and its state into a model named `name` (the prefix of its frame columns:
  * letters, digits and '_', not empty).
+ * @param name the model name, the prefix of its columns.
  * @param[out] out the model, owned by the caller; NULL on failure.
  * @param vtable copied; must have 1 <= version <= TIER_MODEL_VTABLE_VERSION and the `output_count`,
  *        `output_info` and `score` callbacks.

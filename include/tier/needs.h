@@ -84,6 +84,7 @@ typedef enum tier_needs_stat {
 
 /**
  * Creates a needs model named `name` (NULL for "needs") without features.
+ * @param name the model name (NULL for "needs").
  * @param[out] out the model, owned by the caller (free with tier_model_free()); NULL on failure.
  * @param alloc the allocator (NULL for malloc); copied.
  * @return TIER_OK, TIER_EINVAL or TIER_ENOMEM.

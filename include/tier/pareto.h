@@ -33,6 +33,8 @@ typedef enum tier_pareto_option {
 
 /**
  * Creates a Pareto model named `name` (NULL for "pareto") with the criterion "revenue".
+ * @param name the model name (NULL for "pareto").
+ * @param alloc the allocator (NULL for malloc); copied.
  * @param[out] out the model, owned by the caller; NULL on failure.
  * @return TIER_OK, TIER_EINVAL or TIER_ENOMEM.
  * @since 0.1.0

@@ -35,6 +35,7 @@ typedef enum tier_op {
 
 /**
  * Creates an empty policy.
+ * @param alloc the allocator (NULL for malloc); copied.
  * @param[out] out the policy, owned by the caller; NULL on failure.
  * @return TIER_OK or TIER_ENOMEM.
  * @since 0.1.0
@@ -45,6 +46,7 @@ TIER_API TIER_WARN_UNUSED_RESULT int tier_policy_new(tier_policy **out, const ti
  * Creates the built-in default B2B policy "b2b-sabc" (docs/policy.md): S = Pareto class A;
  * A = Pareto class B with r_score >= 3 and f_score >= 3; B = the rest of Pareto class B;
  * C = everyone else. It reads the columns of models named "rfm" and "pareto".
+ * @param alloc the allocator (NULL for malloc); copied.
  * @param[out] out the policy, owned by the caller; NULL on failure.
  * @param name "b2b-sabc" (or NULL for it).
  * @return TIER_OK, TIER_ENOTFOUND (unknown name) or TIER_ENOMEM.
@@ -61,6 +63,8 @@ TIER_API const char *tier_policy_last_error(const tier_policy *policy);
 
 /**
  * Appends a tier named `name` (copied; unique, not empty) after the existing ones.
+ * @param policy the policy.
+ * @param name the tier name.
  * @param[out] out_tier its index (may be NULL).
  * @return TIER_OK, TIER_EINVAL (empty or duplicate name) or TIER_ENOMEM.
  * @since 0.1.0
@@ -69,6 +73,9 @@ TIER_API int tier_policy_add_tier(tier_policy *policy, const char *name, size_t 
 
 /**
  * Appends a rule to tier `tier`; `name` (copied) is the reason reported for customers it places.
+ * @param policy the policy.
+ * @param tier index of the tier.
+ * @param name the rule name.
  * @param[out] out_rule the rule's index in the policy (may be NULL).
  * @return TIER_OK, TIER_ERANGE (tier), TIER_EINVAL or TIER_ENOMEM.
  * @since 0.1.0

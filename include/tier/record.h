@@ -88,6 +88,8 @@ TIER_API int tier_record_get_text(const tier_record *rec, const char *name, cons
 /**
  * Adds the record to the book: creates or finds the customer, appends its transactions and sets
  * its attributes, all or nothing. The record is not changed.
+ * @param book the book.
+ * @param rec the record (only read).
  * @param[out] out_index the customer's index (may be NULL).
  * @return TIER_OK, TIER_EINVAL (no id, bad value), TIER_ERANGE (a limit) or TIER_ENOMEM; the
  *         book's last error tells which field.

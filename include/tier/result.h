@@ -25,6 +25,7 @@ typedef struct tier_result tier_result;
 
 /**
  * Creates an empty result.
+ * @param alloc the allocator (NULL for malloc); copied.
  * @param[out] out the result, owned by the caller; NULL on failure.
  * @return TIER_OK or TIER_ENOMEM.
  * @since 0.1.0
@@ -41,6 +42,10 @@ TIER_API const char *tier_result_last_error(const tier_result *result);
  * Runs the pipeline: each model in order is fitted (unless already fitted) on `book` with the
  * columns of the models before it, then scores into the result's frame; then `policy` assigns a
  * tier to every customer. Replaces the previous contents only on success (all or nothing).
+ * @param result the result to fill.
+ * @param book the customers.
+ * @param model_count number of models.
+ * @param policy the tier policy.
  * @param models `model_count` models; their names must be distinct.
  * @return TIER_OK or the first failure's status (the last error names the model or rule).
  * @since 0.1.0

@@ -54,6 +54,8 @@ typedef enum tier_rfm_dim {
 
 /**
  * Creates an RFM model named `name` (NULL for "rfm").
+ * @param name the model name (NULL for "rfm").
+ * @param alloc the allocator (NULL for malloc); copied.
  * @param[out] out the model, owned by the caller; NULL on failure.
  * @return TIER_OK, TIER_EINVAL or TIER_ENOMEM.
  * @since 0.1.0

@@ -70,6 +70,7 @@ typedef enum tier_scorecard_group {
 
 /**
  * Creates an empty scorecard named `name` (NULL for "scorecard") with the default grade bands.
+ * @param name the model name (NULL for "scorecard").
  * @param[out] out the model, owned by the caller; NULL on failure.
  * @param alloc the allocator (NULL for malloc); copied.
  * @return TIER_OK, TIER_EINVAL (bad name) or TIER_ENOMEM.
@@ -83,6 +84,8 @@ TIER_API TIER_WARN_UNUSED_RESULT int tier_scorecard_new(tier_model **out, const 
  * and veto) named `name` (NULL for "scorecard"). It reads the attributes contract_arr,
  * gross_margin, employees, modules_used, growth_rate, years_cooperation, referrals, defaults,
  * support_tickets and arrears_days and the column "rfm.m".
+ * @param name the model name (NULL for "scorecard").
+ * @param alloc the allocator (NULL for malloc); copied.
  * @param[out] out the model, owned by the caller; NULL on failure.
  * @return TIER_OK, TIER_EINVAL or TIER_ENOMEM.
  * @since 0.1.0
@@ -92,6 +95,7 @@ TIER_API TIER_WARN_UNUSED_RESULT int tier_scorecard_new_b2b(tier_model **out, co
 
 /**
  * Appends a factor. Forgets the fit.
+ * @param model a scorecard model.
  * @param factor the factor's name (copied; unique, 1..64 bytes of printable ASCII).
  * @param column the source (copied): "attr.NAME" for a numeric book attribute, otherwise the full
  *        name of a number column of the frame ("rfm.m"); at most 200 bytes.
@@ -141,6 +145,11 @@ TIER_API int tier_scorecard_set_impute(tier_model *model, size_t factor, double 
  * Appends a penalty: when `column op threshold` holds for a customer, `points` (in [-100, 0))
  * are added to the score, which is then clamped at 0. A missing value makes the condition false.
  * Name and column are copied (same rules as for factors).
+ * @param model a scorecard model.
+ * @param name the penalty name, shown in explanations.
+ * @param column the frame column or "attr.NAME" compared.
+ * @param threshold the value compared with.
+ * @param points the (negative) points added when the condition holds, in [-100, 0).
  * @param op a ::tier_op from policy.h.
  * @return TIER_OK, TIER_EINVAL, TIER_ERANGE (more than 64 penalties) or TIER_ENOMEM.
  * @since 0.1.0
@@ -152,6 +161,11 @@ TIER_API int tier_scorecard_add_penalty(tier_model *model, const char *name, con
  * Appends a veto: when `column op threshold` holds for a customer, the grade is at most
  * `max_grade` ("A".."E"; copied). A missing value makes the condition false. Name and column are
  * copied (same rules as for factors).
+ * @param model a scorecard model.
+ * @param name the veto name, shown in explanations.
+ * @param column the frame column or "attr.NAME" compared.
+ * @param threshold the value compared with.
+ * @param max_grade the best grade a customer can get when the condition holds ("A".."E").
  * @param op a ::tier_op from policy.h.
  * @return TIER_OK, TIER_EINVAL, TIER_ERANGE (more than 64 vetoes) or TIER_ENOMEM.
  * @since 0.1.0

@@ -30,6 +30,8 @@ typedef enum tier_segmap_builtin {
 
 /**
  * Creates a built-in map.
+ * @param which a ::tier_segmap_builtin.
+ * @param alloc the allocator (NULL for malloc); copied.
  * @param[out] out the map, owned by the caller; NULL on failure.
  * @return TIER_OK, TIER_EINVAL (unknown id) or TIER_ENOMEM.
  * @since 0.1.0
@@ -40,6 +42,10 @@ TIER_API TIER_WARN_UNUSED_RESULT int tier_segmap_new_builtin(tier_segmap **out, 
 /**
  * Parses a map from text (docs/segment-maps.md). On TIER_EPARSE, `error` (may be NULL) receives
  * "line N: reason".
+ * @param text the map text.
+ * @param len length of `text` in bytes.
+ * @param alloc the allocator (NULL for malloc); copied.
+ * @param error receives the parse error text (may be NULL).
  * @param[out] out the map, owned by the caller; NULL on failure.
  * @return TIER_OK, TIER_EPARSE, TIER_ERANGE (too many segments) or TIER_ENOMEM.
  * @since 0.1.0
