@@ -61,5 +61,7 @@ void cli_models_free(cli_models *m);
 int cli_load_accounts(const char *path, const char *id, tier_book *book);
 
 int cli_run(int argc, char **argv);
+int cli_fit_clv(int argc, char **argv);
+int cli_clv(int argc, char **argv);
 
 #endif

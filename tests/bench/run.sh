@@ -351,6 +351,12 @@ bench_w1_size() {
 #   add_row "<workload/size>" "<tool>" "<median s>" "<peak MiB>" "<ratio>" "<check>"
 # for every measured line.  Never add rows with numbers that were not measured.
 bench_extra() {
+  # W3 (CLV fit on CDNOW_master.txt) has its own script; its rows join the table.
+  if [[ -x $TIER_BIN ]]; then
+    local w a b c d e
+    while IFS='|' read -r w a b c d e; do add_row "$w" "$a" "$b" "$c" "$d" "$e"; done \
+      < <(TIER_BIN=$TIER_BIN bash "$HERE/w3.sh" --runs "$RUNS" --fields)
+  fi
   if [[ ! -x $TIER_BIN ]]; then
     say "W2/W3: skipped ($TIER_BIN not found)"
     return 0

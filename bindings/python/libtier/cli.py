@@ -13,6 +13,7 @@ from ctypes import byref, c_int32
 from . import _ffi
 from ._ffi import TierError, version
 from .book import Book, CsvReader
+from .clv import CLV
 from .dates import format_day
 from .lifecycle import Lifecycle
 from .models import Pareto, RFM
@@ -43,6 +44,7 @@ MODEL_COLUMNS = (
             "f_score=rfm.f_score,m_score=rfm.m_score,segment=rfm.segment,"
             "value_class=rfm.value_class"),
     ("pareto", "pareto_class=pareto.class"),
+    ("clv", "p_alive=clv.p_alive:4,expected_purchases=clv.expected_purchases:4,clv=clv.clv:2"),
     ("lifecycle", "stage=lifecycle.stage,onboarding=lifecycle.onboarding"),
     ("scorecard", "value_score=scorecard.score:1,grade=scorecard.grade"),
     ("needs", "need_segment=needs.segment"),
@@ -150,12 +152,15 @@ def parse_run_args(argv):
 def check_models(names):
     """Raises UsageError naming the first unknown model of a --models list (empty names between
     commas are unknown too; one trailing comma is allowed)."""
-    rest = names
+    rest, seen = names, set()
     while rest:
         name, _, rest = rest.partition(",")
         if name not in _MODEL_COLUMNS:
-            raise UsageError('--models: unknown model "%s" (rfm, pareto, lifecycle, scorecard, '
-                             'needs)' % name)
+            raise UsageError('--models: unknown model "%s" (rfm, pareto, clv, lifecycle, '
+                             'scorecard, needs)' % name)
+        if name in seen:
+            raise UsageError('--models: "%s" is listed twice' % name)
+        seen.add(name)
 
 
 def _parse_day(text):
@@ -361,6 +366,10 @@ def _make_model(name, book, as_of_day):
             if as_of_day is not None:
                 _set_or_close(model,
                               lambda: model.set_option(_ffi.PARETO_OPT_AS_OF, as_of_day))
+        elif name == "clv":
+            model = CLV("clv")
+            if as_of_day is not None:
+                _set_or_close(model, lambda: model.set_option("as_of", as_of_day))
         elif name == "lifecycle":
             model = Lifecycle("lifecycle")
             if as_of_day is not None:
@@ -373,9 +382,10 @@ def _make_model(name, book, as_of_day):
             try:
                 for column in features:
                     model.add_feature(column)
-            except TierError:
+            except TierError as exc:
                 model.close()
-                raise CliFailure(None) from None  # the C CLI says nothing here
+                raise CliFailure('needs: cannot use attribute "%s": %s'
+                                 % (column[len("attr."):], exc.message)) from None
             if not features:
                 model.close()
                 raise CliFailure("needs: the book has no numeric module_* or goal_* attributes "
@@ -401,7 +411,7 @@ def build_models(names, book, as_of_day):
     try:
         for name in (n for n in names.split(",") if n):
             if name not in _MODEL_COLUMNS:
-                raise CliFailure('--models: unknown model "%s" (rfm, pareto, lifecycle, '
+                raise CliFailure('--models: unknown model "%s" (rfm, pareto, clv, lifecycle, '
                                  'scorecard, needs)' % name)
             if len(models) == _MAX_MODELS:
                 raise CliFailure(None)

@@ -22,7 +22,7 @@ B2B = ["--input", _support.data("b2b_invoices.csv")]
 ACCOUNTS = ["--accounts", _support.data("b2b_accounts.csv")]
 B2B_HEADER = ("customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,value_class,"
               "pareto_class,stage,onboarding,value_score,grade,need_segment,reason")
-UNKNOWN_MODEL = ('tier: --models: unknown model "%s" (rfm, pareto, lifecycle, scorecard, '
+UNKNOWN_MODEL = ('tier: --models: unknown model "%s" (rfm, pareto, clv, lifecycle, scorecard, '
                  'needs)\n')
 NO_NEEDS = ("tier: needs: the book has no numeric module_* or goal_* attributes "
             "(give --accounts)\n")
@@ -137,12 +137,14 @@ class FlagTest(unittest.TestCase):
 
 class ModelsFlagTest(unittest.TestCase):
     def test_model_lists_are_checked_before_anything_is_read(self):
-        for names in ("rfm,bogus", ",rfm", "rfm,,pareto", "RFM", "clv"):
+        for names in ("rfm,bogus", ",rfm", "rfm,,pareto", "RFM", "ltv"):
             code, out, err = run_main("run", "--models", names)
             bad = names.split(",")[1] if names.startswith("rfm,") else names.split(",")[0]
             self.assertEqual((code, out, err), (2, b"", UNKNOWN_MODEL % bad), names)
-        for names in ("rfm", "rfm,", "needs,lifecycle", ""):
+        for names in ("rfm", "rfm,", "needs,lifecycle", "clv,lifecycle", ""):
             cli.check_models(names)  # no UsageError
+        code, out, err = run_main("run", "--models", "rfm,pareto,rfm")
+        self.assertEqual((code, out, err), (2, b"", 'tier: --models: "rfm" is listed twice\n'))
 
     def test_default_models_depend_on_accounts(self):
         args = cli.parse_run_args(B2B)

@@ -1,0 +1,836 @@
+/* SPDX-License-Identifier: MIT */
+/* The clv model through the public API: the published CDNOW figures (Fader, Hardie & Lee 2005;
+ * ../shared/data/cdnow/README.md) from books loaded by the library's CSV reader, purchase-day
+ * grouping by hand, the time-unit scaling law, hard books (one customer, one-time buyers, empty,
+ * without kept transactions), options, save/load, explanations and out of memory. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "support.h"
+
+/* Calibration end of the papers: 1997-09-30. */
+static int32_t cal_end(void)
+{
+    int32_t d = 0;
+    assert_int_equal(tier_date_from_ymd(&d, 1997, 9, 30), TIER_OK);
+    return d;
+}
+
+/* CDNOW_sample.txt (no header: customer_id sample_id date cds amount) or CDNOW_master.txt. */
+static tier_book *load_cdnow(const tier_allocator *a, int master)
+{
+    tier_book *book = NULL;
+    tier_csv *csv = NULL;
+    assert_int_equal(tier_book_new(&book, a), TIER_OK);
+    assert_int_equal(tier_csv_new(&csv, a), TIER_OK);
+    assert_int_equal(tier_csv_set_delimiter(csv, TIER_CSV_WHITESPACE), TIER_OK);
+    if (master) {
+        assert_int_equal(tier_csv_set_column(csv, TIER_CSV_AMOUNT, "dollar_value"), TIER_OK);
+    } else {
+        assert_int_equal(tier_csv_set_header(csv, 0), TIER_OK);
+        assert_int_equal(tier_csv_set_column_names(csv, "customer_id,sample,date,cds,amount"),
+                         TIER_OK);
+    }
+    assert_int_equal(
+        tier_csv_read_file(csv, book,
+                           tst_data_path(master ? "CDNOW_master.txt" : "CDNOW_sample.txt")),
+        TIER_OK);
+    tier_csv_free(csv);
+    assert_int_equal(tier_book_customer_count(book), master ? 23570 : 2357);
+    return book;
+}
+
+static tier_model *clv_model(const tier_allocator *a, int kind)
+{
+    tier_model *m = NULL;
+    assert_int_equal(tier_clv_new(&m, NULL, a), TIER_OK);
+    assert_string_equal(tier_model_kind(m), "clv");
+    assert_string_equal(tier_model_name(m), "clv");
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_PURCHASE_MODEL, kind), TIER_OK);
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_CALIBRATION_END, cal_end()), TIER_OK);
+    return m;
+}
+
+/* Equal when rounded to 3 significant digits (half a unit of the third digit). */
+static void assert_3_digits(double got, double published)
+{
+    double unit = pow(10.0, floor(log10(fabs(published))) - 2.0);
+    if (!(fabs(got - published) <= 0.5 * unit + 1e-12)) {
+        print_error("got %.6g, published %.4g\n", got, published);
+        fail();
+    }
+}
+
+static double stat(const tier_model *m, int which, int s)
+{
+    double v = NAN;
+    assert_int_equal(tier_clv_fit_stat(m, which, s, &v), TIER_OK);
+    return v;
+}
+
+static const double *column(const tier_frame *f, const char *name)
+{
+    size_t col = 0;
+    assert_int_equal(tier_frame_find(f, name, &col), TIER_OK);
+    assert_non_null(tier_frame_numbers(f, col));
+    return tier_frame_numbers(f, col);
+}
+
+static tier_frame *score(const tier_model *m, const tier_book *book, const tier_allocator *a)
+{
+    tier_frame *f = NULL;
+    assert_int_equal(tier_frame_new(&f, tier_book_customer_count(book), a), TIER_OK);
+    if (tier_model_score(m, book, f) != TIER_OK) {
+        print_error("%s\n", tier_frame_last_error(f));
+        fail();
+    }
+    assert_int_equal(tier_frame_column_count(f), 7);
+    return f;
+}
+
+/* ---- the published figures ------------------------------------------------------------------ */
+
+static void test_clv_reproduces_the_published_bgnbd_and_gamma_gamma_fits(void **s)
+{
+    static const double bg[4] = {0.243, 4.414, 0.793, 2.426}, gg[3] = {6.25, 3.74, 15.44};
+    tier_allocator a = tst_allocator();
+    tier_book *book = load_cdnow(&a, 0);
+    tier_model *m = clv_model(&a, TIER_CLV_BGNBD);
+    double p[4], se[4];
+    size_t i;
+    (void)s;
+    assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, p, 4), TIER_ESTATE);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, p, 4), TIER_OK);
+    for (i = 0; i < 4; i++)
+        assert_3_digits(p[i], bg[i]);
+    assert_true(fabs(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_LOG_LIKELIHOOD) - -9582.4) <= 0.1);
+    assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CONVERGED) == 1.0);
+    assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_ITERATIONS) > 0.0);
+    assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CUSTOMERS) == 2357.0);
+    assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_NO_PURCHASE) == 0.0);
+    assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CALIBRATION_END) == cal_end());
+    assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_GRADIENT) <= 1e-7);
+    assert_int_equal(tier_clv_standard_errors(m, TIER_CLV_PURCHASE, se, 4), TIER_OK);
+    for (i = 0; i < 4; i++)
+        assert_true(se[i] > 0.0 && se[i] < p[i]);
+
+    assert_int_equal(tier_clv_params(m, TIER_CLV_SPEND, p, 3), TIER_OK);
+    for (i = 0; i < 3; i++)
+        assert_3_digits(p[i], gg[i]);
+    assert_true(stat(m, TIER_CLV_SPEND, TIER_CLV_STAT_CUSTOMERS) == 946.0);
+    assert_true(stat(m, TIER_CLV_SPEND, TIER_CLV_STAT_EXCLUDED_ZERO_SPEND) == 0.0);
+    assert_true(stat(m, TIER_CLV_SPEND, TIER_CLV_STAT_CONVERGED) == 1.0);
+    assert_int_equal(tier_clv_params(m, TIER_CLV_SPEND, p, 2), TIER_ERANGE);
+    assert_int_equal(tier_clv_params(m, 3, p, 4), TIER_EINVAL);
+    assert_int_equal(tier_clv_fit_stat(m, TIER_CLV_SPEND, 99, p), TIER_EINVAL);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_clv_reproduces_the_published_pareto_nbd_fit(void **s)
+{
+    static const double pn[4] = {0.553, 10.578, 0.606, 11.669};
+    tier_allocator a = tst_allocator();
+    tier_book *book = load_cdnow(&a, 0);
+    tier_model *m = clv_model(&a, TIER_CLV_PARETO_NBD);
+    double p[4];
+    size_t i;
+    (void)s;
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, p, 4), TIER_OK);
+    for (i = 0; i < 4; i++)
+        assert_3_digits(p[i], pn[i]);
+    assert_true(fabs(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_LOG_LIKELIHOOD) - -9595.0) <= 0.1);
+    assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CONVERGED) == 1.0);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+/* The published conditional expected spends of the first 10 customers (35.17, the population
+ * mean, for those without repeat purchases), and
+ * the BG/NBD example x = 2, t_x = 30.43, T = 38.86 (the sample's first customer): 1.226
+ * purchases in the next 39 weeks. */
+static void test_clv_scores_the_published_expected_spends_and_purchases(void **s)
+{
+    static const double spend[10] = {24.65, 18.91, 35.17, 35.17, 35.17,
+                                     71.46, 18.91, 35.17, 27.28, 35.17};
+    tier_allocator a = tst_allocator();
+    tier_book *book = load_cdnow(&a, 0);
+    tier_model *m = clv_model(&a, TIER_CLV_BGNBD);
+    tier_frame *f;
+    const double *x, *tx, *T, *e, *sp, *pa, *clv;
+    size_t i;
+    (void)s;
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_HORIZON, 39), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    f = score(m, book, &a);
+    x = column(f, "clv.x");
+    tx = column(f, "clv.t_x");
+    T = column(f, "clv.T");
+    e = column(f, "clv.expected_purchases");
+    sp = column(f, "clv.expected_spend");
+    pa = column(f, "clv.p_alive");
+    clv = column(f, "clv.clv");
+    /* 1997-01-01, 01-18, 08-02: x = 2, t_x = 213 days, T = 272 days. */
+    assert_true(x[0] == 2.0 && tx[0] == 213.0 / 7.0 && T[0] == 272.0 / 7.0);
+    assert_true(fabs(e[0] - 1.226) <= 0.0005);
+    for (i = 0; i < 10; i++) {
+        if (!(fabs(sp[i] - spend[i]) <= 0.005)) {
+            print_error("customer %lu: expected spend %.4f, published %.2f\n", (unsigned long)i,
+                        sp[i], spend[i]);
+            fail();
+        }
+    }
+    for (i = 0; i < tier_frame_rows(f); i++) {
+        assert_true(pa[i] > 0.0 && pa[i] <= 1.0);
+        assert_true(isfinite(e[i]) && e[i] > 0.0 && isfinite(clv[i]) && clv[i] > 0.0);
+        assert_true(x[i] > 0.0 || pa[i] == 1.0); /* BG/NBD: no repeat, no chance to drop out */
+    }
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+/* On the master log one repeat customer's repeat days are all worth $0.00: excluded from the
+ * Gamma-Gamma fit and counted, yet scored with a finite value. */
+static void test_clv_excludes_and_counts_zero_spend_repeat_customers_on_the_master_log(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = load_cdnow(&a, 1);
+    tier_model *m = clv_model(&a, TIER_CLV_BGNBD);
+    tier_frame *f;
+    const double *sp, *clv;
+    size_t i;
+    (void)s;
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    assert_true(stat(m, TIER_CLV_SPEND, TIER_CLV_STAT_EXCLUDED_ZERO_SPEND) == 1.0);
+    assert_true(stat(m, TIER_CLV_SPEND, TIER_CLV_STAT_CUSTOMERS) == 9450.0);
+    assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CUSTOMERS) == 23570.0);
+    assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_EXCLUDED_ZERO_SPEND) == 0.0);
+    assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CONVERGED) == 1.0);
+    f = score(m, book, &a);
+    sp = column(f, "clv.expected_spend");
+    clv = column(f, "clv.clv");
+    for (i = 0; i < tier_frame_rows(f); i++)
+        assert_true(isfinite(sp[i]) && sp[i] > 0.0 && isfinite(clv[i]) && clv[i] >= 0.0);
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+/* The models are in continuous time: fitting in days instead of weeks multiplies alpha by 7,
+ * keeps r, a, b and lowers the log-likelihood by ln 7 per repeat purchase (each purchase time's
+ * density is 7 times thinner). */
+static void test_clv_parameters_follow_the_time_unit(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = load_cdnow(&a, 0);
+    tier_model *w = clv_model(&a, TIER_CLV_BGNBD), *d = clv_model(&a, TIER_CLV_BGNBD);
+    tier_frame *f;
+    const double *x;
+    double pw[4], pd[4], sx = 0.0;
+    size_t i;
+    (void)s;
+    assert_int_equal(tier_clv_set_option(d, TIER_CLV_OPT_TIME_UNIT, 1), TIER_OK);
+    assert_int_equal(tier_model_fit(w, book, NULL), TIER_OK);
+    assert_int_equal(tier_model_fit(d, book, NULL), TIER_OK);
+    assert_int_equal(tier_clv_params(w, TIER_CLV_PURCHASE, pw, 4), TIER_OK);
+    assert_int_equal(tier_clv_params(d, TIER_CLV_PURCHASE, pd, 4), TIER_OK);
+    assert_true(fabs(pd[0] / pw[0] - 1.0) < 1e-5);
+    assert_true(fabs(pd[1] / (7.0 * pw[1]) - 1.0) < 1e-5);
+    assert_true(fabs(pd[2] / pw[2] - 1.0) < 1e-5);
+    assert_true(fabs(pd[3] / pw[3] - 1.0) < 1e-5);
+    f = score(w, book, &a);
+    x = column(f, "clv.x");
+    for (i = 0; i < tier_frame_rows(f); i++)
+        sx += x[i];
+    assert_true(fabs(stat(d, TIER_CLV_PURCHASE, TIER_CLV_STAT_LOG_LIKELIHOOD) -
+                     (stat(w, TIER_CLV_PURCHASE, TIER_CLV_STAT_LOG_LIKELIHOOD) - sx * log(7.0))) <
+                1e-4);
+    tier_frame_free(f);
+    tier_model_free(w);
+    tier_model_free(d);
+    tier_book_free(book);
+}
+
+/* ---- purchase days by hand ------------------------------------------------------------------ */
+
+typedef struct txn {
+    const char *id;
+    int32_t day;
+    double amount;
+} txn;
+
+static tier_book *book_of(const tier_allocator *a, const txn *rows, size_t n)
+{
+    tier_book *book = NULL;
+    size_t i;
+    assert_int_equal(tier_book_new(&book, a), TIER_OK);
+    for (i = 0; i < n; i++)
+        assert_int_equal(tier_book_add_txn(book, rows[i].id, strlen(rows[i].id), rows[i].day,
+                                           rows[i].amount, NAN),
+                         TIER_OK);
+    return book;
+}
+
+/* A small real book: the first 300 rows of CDNOW_sample.txt (111 customers; the first one
+ * bought on 1997-01-01, 01-18, 08-02 and 12-12). Extra rows are added after them. */
+#define SMALL_CUSTOMERS 111
+static tier_book *small_book(const tier_allocator *a, const txn *extra, size_t n_extra)
+{
+    tier_book *book = NULL;
+    tier_csv *csv = NULL;
+    size_t len = 0, lines = 0, cut = 0, i;
+    char *data = tst_read_file(tst_data_path("CDNOW_sample.txt"), &len);
+    assert_non_null(data);
+    while (cut < len && lines < 300)
+        if (data[cut++] == '\n')
+            lines++;
+    assert_int_equal(tier_book_new(&book, a), TIER_OK);
+    assert_int_equal(tier_csv_new(&csv, a), TIER_OK);
+    assert_int_equal(tier_csv_set_delimiter(csv, TIER_CSV_WHITESPACE), TIER_OK);
+    assert_int_equal(tier_csv_set_header(csv, 0), TIER_OK);
+    assert_int_equal(tier_csv_set_column_names(csv, "customer_id,sample,date,cds,amount"), TIER_OK);
+    assert_int_equal(tier_csv_read_buffer(csv, book, data, cut), TIER_OK);
+    tier_csv_free(csv);
+    test_free(data);
+    assert_int_equal(tier_book_customer_count(book), SMALL_CUSTOMERS);
+    for (i = 0; i < n_extra; i++)
+        assert_int_equal(tier_book_add_txn(book, extra[i].id, strlen(extra[i].id), extra[i].day,
+                                           extra[i].amount, NAN),
+                         TIER_OK);
+    return book;
+}
+
+static int32_t ymd(int y, int mo, int d)
+{
+    int32_t day = 0;
+    assert_int_equal(tier_date_from_ymd(&day, y, mo, d), TIER_OK);
+    return day;
+}
+
+/* Several rows on one day are one transaction (amounts summed, refunds netted); a day with only
+ * refunds is not a purchase; rows may come out of date order; a customer whose first purchase is
+ * after the calibration end gets NaN. Checked through x, t_x, T (days) and the Gamma-Gamma
+ * expected spend p (gamma + x m) / (p x + q - 1) with m computed by hand. */
+static void test_clv_groups_purchases_by_day_by_hand(void **s)
+{
+    /* days after 1997-01-01 (day 9862) */
+    static const txn extra[] = {{"z", 9862 + 100, 5},  {"z", 9862 + 60, 10},
+                                {"z", 9862 + 60, 4},   {"z", 9862 + 60, -2}, /* day 60: 12 */
+                                {"z", 9862 + 80, -30}, /* refund only: no purchase day */
+                                {"z", 9862 + 70, 0},   {"z", 9862 + 90, 20},
+                                {"z", 9862 + 90, -25},                        /* day 90: -5 */
+                                {"y", 9862 + 150, 9},                         /* after the end */
+                                {"x", 9862 + 20, 10},  {"x", 9862 + 20, 11}}; /* one day: x = 0 */
+    tier_allocator a = tst_allocator();
+    tier_book *book;
+    tier_model *m;
+    tier_frame *f;
+    const double *x, *tx, *T, *sp, *pa, *clv;
+    double g[3], mz;
+    size_t z, y, xx;
+    (void)s;
+    assert_int_equal(ymd(1997, 1, 1), 9862);
+    book = small_book(&a, extra, sizeof extra / sizeof extra[0]);
+    assert_int_equal(tier_clv_new(&m, "v", &a), TIER_OK);
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_TIME_UNIT, 1), TIER_OK);
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_CALIBRATION_END, 9862 + 120), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_NO_PURCHASE) == 1.0);      /* y */
+    assert_true(stat(m, TIER_CLV_SPEND, TIER_CLV_STAT_EXCLUDED_ZERO_SPEND) == 1.0); /* z */
+    assert_int_equal(tier_book_find(book, "z", 1, &z), TIER_OK);
+    assert_int_equal(tier_book_find(book, "y", 1, &y), TIER_OK);
+    assert_int_equal(tier_book_find(book, "x", 1, &xx), TIER_OK);
+    f = score(m, book, &a);
+    x = column(f, "v.x");
+    tx = column(f, "v.t_x");
+    T = column(f, "v.T");
+    sp = column(f, "v.expected_spend");
+    pa = column(f, "v.p_alive");
+    clv = column(f, "v.clv");
+    /* z: purchase days 60 (12), 70 (0), 90 (-5), 100 (5): x = 3, t_x = 40, T = 60 */
+    assert_true(x[z] == 3.0 && tx[z] == 40.0 && T[z] == 60.0);
+    assert_int_equal(tier_clv_params(m, TIER_CLV_SPEND, g, 3), TIER_OK);
+    mz = (0.0 - 5.0 + 5.0) / 3.0; /* mean of the repeat days */
+    assert_true(fabs(sp[z] - g[0] * (g[2] + 3.0 * mz) / (g[0] * 3.0 + g[1] - 1.0)) < 1e-9);
+    assert_true(isnan(x[y]) && isnan(tx[y]) && isnan(T[y]) && isnan(pa[y]) && isnan(sp[y]) &&
+                isnan(clv[y]));
+    assert_true(x[xx] == 0.0 && tx[xx] == 0.0 && T[xx] == 100.0);
+    assert_true(fabs(sp[xx] - g[0] * g[2] / (g[1] - 1.0)) < 1e-9); /* population mean */
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+/* No discount and margin 0.5: clv = 0.5 x spend x expected purchases; a discount lowers it. */
+static void test_clv_values_expected_purchases_at_margin_and_discount(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = small_book(&a, NULL, 0);
+    tier_model *m;
+    tier_frame *f, *g;
+    const double *e, *sp, *clv, *clv2;
+    size_t i;
+    (void)s;
+    assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_DISCOUNT_RATE, 0), TIER_OK);
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_MARGIN, 0.5), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    f = score(m, book, &a);
+    e = column(f, "clv.expected_purchases");
+    sp = column(f, "clv.expected_spend");
+    clv = column(f, "clv.clv");
+    for (i = 0; i < tier_frame_rows(f); i++)
+        assert_true(fabs(clv[i] - 0.5 * sp[i] * e[i]) <= 1e-12 * (1.0 + clv[i]));
+    /* scoring options do not forget the fit */
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_DISCOUNT_RATE, 0.05), TIER_OK);
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_HORIZON, 52), TIER_OK);
+    g = score(m, book, &a);
+    clv2 = column(g, "clv.clv");
+    for (i = 0; i < tier_frame_rows(f); i++)
+        assert_true(clv2[i] < clv[i] && clv2[i] > 0.5 * clv[i]);
+    tier_frame_free(f);
+    tier_frame_free(g);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+/* A model fitted on a calibration period scores the whole history when the end is unset. */
+static void test_clv_scores_a_later_period_with_the_calibration_fit(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = small_book(&a, NULL, 0);
+    tier_model *m;
+    tier_frame *f;
+    const double *x, *T;
+    int32_t end = ymd(1997, 3, 31), first, last, day, *first_day;
+    size_t t, c, late = 0;
+    double amount;
+    (void)s;
+    /* customers whose first purchase is after the end, counted from the rows */
+    first_day = test_malloc(SMALL_CUSTOMERS * sizeof *first_day);
+    for (c = 0; c < SMALL_CUSTOMERS; c++)
+        first_day[c] = INT32_MAX;
+    for (t = 0; t < tier_book_txn_count(book); t++) {
+        assert_int_equal(tier_book_txn(book, t, &c, &day, &amount, NULL), TIER_OK);
+        if (amount >= 0 && day < first_day[c])
+            first_day[c] = day;
+    }
+    for (c = 0; c < SMALL_CUSTOMERS; c++)
+        late += first_day[c] > end;
+    test_free(first_day);
+    assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_CALIBRATION_END, end), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CALIBRATION_END) == end);
+    assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_NO_PURCHASE) == (double)late);
+    assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CUSTOMERS) ==
+                (double)(SMALL_CUSTOMERS - late));
+    f = score(m, book, &a);
+    assert_true(column(f, "clv.x")[0] == 1.0); /* 01-18 only; 08-02 is later */
+    tier_frame_free(f);
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_CALIBRATION_END, NAN), TIER_OK);
+    assert_true(tier_model_is_fitted(m));
+    f = score(m, book, &a);
+    x = column(f, "clv.x");
+    T = column(f, "clv.T");
+    /* the end is now the book's last day; the first customer bought on 1997-01-01, 01-18,
+     * 08-02 and 1997-12-12 */
+    assert_int_equal(tier_book_day_range(book, &first, &last), TIER_OK);
+    assert_true(x[0] == 3.0 && T[0] == (double)(last - ymd(1997, 1, 1)) / 7.0);
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+/* ---- hard books ----------------------------------------------------------------------------- */
+
+static void test_clv_fits_a_single_customer_and_reports_convergence(void **s)
+{
+    static const txn rows[] = {{"a", 100, 10}, {"a", 110, 20}, {"a", 130, 30}, {"a", 200, 5}};
+    tier_allocator a = tst_allocator();
+    tier_book *book = book_of(&a, rows, 4);
+    tier_model *m;
+    tier_frame *f;
+    double conv[2], p[4], q[4];
+    size_t k;
+    int rc;
+    (void)s;
+    assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    conv[0] = stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CONVERGED);
+    conv[1] = stat(m, TIER_CLV_SPEND, TIER_CLV_STAT_CONVERGED);
+    assert_true((conv[0] == 0.0 || conv[0] == 1.0) && (conv[1] == 0.0 || conv[1] == 1.0));
+    f = score(m, book, &a);
+    for (k = 0; k < 7; k++)
+        assert_true(isfinite(tier_frame_numbers(f, k)[0]));
+    assert_true(tier_frame_numbers(f, 0)[0] == 3.0);
+    tier_frame_free(f);
+    /* Required convergence: a fit that did not converge fails and leaves the model as it was. */
+    assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, p, 4), TIER_OK);
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_REQUIRE_CONVERGENCE, 1), TIER_OK);
+    rc = tier_model_fit(m, book, NULL);
+    assert_int_equal(rc, conv[0] == 1.0 && conv[1] == 1.0 ? TIER_OK : TIER_ECONVERGE);
+    if (rc)
+        assert_non_null(strstr(tier_model_last_error(m), "convergence"));
+    assert_true(tier_model_is_fitted(m));
+    assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, q, 4), TIER_OK);
+    assert_memory_equal(p, q, sizeof p);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_clv_refuses_a_book_of_one_time_buyers(void **s)
+{
+    static const txn rows[] = {{"a", 1, 10}, {"b", 5, 20}, {"c", 9, 30}, {"c", 9, 1}};
+    tier_allocator a = tst_allocator();
+    tier_book *book = book_of(&a, rows, 4);
+    tier_model *m;
+    tier_frame *f;
+    (void)s;
+    assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_EINVAL);
+    assert_non_null(strstr(tier_model_last_error(m), "no repeat transactions"));
+    assert_false(tier_model_is_fitted(m));
+    assert_int_equal(tier_frame_new(&f, 3, &a), TIER_OK);
+    assert_int_equal(tier_model_score(m, book, f), TIER_ESTATE);
+    assert_int_equal(tier_frame_column_count(f), 0);
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_clv_refuses_to_fit_an_empty_book_but_scores_one(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *empty = NULL, *book = small_book(&a, NULL, 0);
+    tier_model *m;
+    tier_frame *f;
+    (void)s;
+    assert_int_equal(tier_book_new(&empty, &a), TIER_OK);
+    assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_model_fit(m, empty, NULL), TIER_EINVAL);
+    assert_non_null(strstr(tier_model_last_error(m), "no transactions"));
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_CALIBRATION_END, 10), TIER_OK);
+    assert_int_equal(tier_model_fit(m, empty, NULL), TIER_EINVAL);
+    assert_non_null(strstr(tier_model_last_error(m), "no customer has a purchase"));
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_CALIBRATION_END, NAN), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    f = score(m, empty, &a);
+    assert_int_equal(tier_frame_rows(f), 0);
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(empty);
+    tier_book_free(book);
+}
+
+static void test_clv_needs_the_books_transactions(void **s)
+{
+    tier_allocator a = tst_allocator();
+    static const txn rows[] = {{"a", 1, 10}, {"a", 5, 20}, {"b", 9, 30}};
+    tier_book *book = NULL, *kept = small_book(&a, NULL, 0);
+    tier_model *m;
+    tier_frame *f;
+    size_t i;
+    (void)s;
+    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
+    assert_int_equal(tier_book_set_option(book, TIER_BOOK_OPT_KEEP_TRANSACTIONS, 0), TIER_OK);
+    for (i = 0; i < 3; i++)
+        assert_int_equal(tier_book_add_txn(book, rows[i].id, 1, rows[i].day, rows[i].amount, NAN),
+                         TIER_OK);
+    assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_ESTATE);
+    assert_non_null(strstr(tier_model_last_error(m), "TIER_BOOK_OPT_KEEP_TRANSACTIONS"));
+    assert_int_equal(tier_model_fit(m, kept, NULL), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, tier_book_customer_count(book), &a), TIER_OK);
+    assert_int_equal(tier_model_score(m, book, f), TIER_ESTATE);
+    assert_non_null(strstr(tier_frame_last_error(f), "transactions"));
+    assert_int_equal(tier_frame_column_count(f), 0);
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+    tier_book_free(kept);
+}
+
+/* ---- options -------------------------------------------------------------------------------- */
+
+static void test_clv_checks_its_options(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = small_book(&a, NULL, 0);
+    tier_model *m, *other = NULL;
+    int32_t d = ymd(1997, 6, 1);
+    double v;
+    (void)s;
+    assert_int_equal(tier_clv_new(&m, "c2", &a), TIER_OK);
+    assert_int_equal(tier_clv_get_option(m, TIER_CLV_OPT_PURCHASE_MODEL, &v), TIER_OK);
+    assert_true(v == TIER_CLV_BGNBD);
+    assert_int_equal(tier_clv_get_option(m, TIER_CLV_OPT_TIME_UNIT, &v), TIER_OK);
+    assert_true(v == 7.0);
+    assert_int_equal(tier_clv_get_option(m, TIER_CLV_OPT_HORIZON, &v), TIER_OK);
+    assert_true(v == 52.0);
+    assert_int_equal(tier_clv_get_option(m, TIER_CLV_OPT_DISCOUNT_RATE, &v), TIER_OK);
+    assert_true(v == 0.01);
+    assert_int_equal(tier_clv_get_option(m, TIER_CLV_OPT_CALIBRATION_END, &v), TIER_OK);
+    assert_true(isnan(v));
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_PURCHASE_MODEL, 3), TIER_ERANGE);
+    assert_non_null(strstr(tier_model_last_error(m), "purchase_model"));
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_TIME_UNIT, 0), TIER_ERANGE);
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_TIME_UNIT, 1.5), TIER_ERANGE);
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_HORIZON, 0), TIER_ERANGE);
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_HORIZON, NAN), TIER_ERANGE);
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_DISCOUNT_RATE, -0.1), TIER_ERANGE);
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_DISCOUNT_PERIOD, 0.5), TIER_ERANGE);
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_MARGIN, 1.5), TIER_ERANGE);
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_AS_OF, INFINITY), TIER_ERANGE);
+    assert_int_equal(tier_clv_set_option(m, 0, 1), TIER_EINVAL);
+    assert_int_equal(tier_clv_set_option(m, 99, 1), TIER_EINVAL);
+    assert_int_equal(tier_clv_get_option(m, 99, &v), TIER_EINVAL);
+    assert_int_equal(tier_clv_set_option(NULL, TIER_CLV_OPT_HORIZON, 1), TIER_EINVAL);
+    assert_int_equal(tier_lifecycle_new(&other, NULL, &a), TIER_OK);
+    assert_int_equal(tier_clv_set_option(other, TIER_CLV_OPT_HORIZON, 1), TIER_EINVAL);
+    assert_int_equal(tier_clv_params(other, TIER_CLV_PURCHASE, &v, 1), TIER_EINVAL);
+    tier_model_free(other);
+
+    /* calibration end must be before the as-of day */
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_AS_OF, d), TIER_OK);
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_CALIBRATION_END, d), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_EINVAL);
+    assert_non_null(strstr(tier_model_last_error(m), "before the as-of day"));
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_CALIBRATION_END, NAN), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CALIBRATION_END) == d - 1);
+    /* too many discount periods */
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_DISCOUNT_PERIOD, 1), TIER_OK);
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_HORIZON, 10000), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_ERANGE);
+    assert_true(tier_model_is_fitted(m)); /* the earlier fit stays */
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_HORIZON, 52), TIER_OK);
+    /* a new purchase model or time unit forgets the fit; the same value does not */
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_PURCHASE_MODEL, TIER_CLV_BGNBD), TIER_OK);
+    assert_true(tier_model_is_fitted(m));
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_TIME_UNIT, 1), TIER_OK);
+    assert_false(tier_model_is_fitted(m));
+    assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, &v, 4), TIER_ESTATE);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+/* ---- save and load -------------------------------------------------------------------------- */
+
+static void test_clv_saves_and_loads_a_fit_that_scores_identically(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = load_cdnow(&a, 0);
+    tier_model *m = clv_model(&a, TIER_CLV_PARETO_NBD), *n = NULL;
+    tier_text *t1 = NULL, *t2 = NULL;
+    tier_frame *f, *g;
+    double se[4];
+    size_t k;
+    (void)s;
+    assert_int_equal(tier_text_new(&t1, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&t2, &a), TIER_OK);
+    assert_int_equal(tier_clv_save_text(m, t1), TIER_ESTATE);
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_MARGIN, 0.3), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    assert_int_equal(tier_clv_save_text(m, t1), TIER_OK);
+    assert_memory_equal(tier_text_data(t1), "libtier-clv 1\n", 14);
+
+    assert_int_equal(tier_clv_new(&n, "clv", &a), TIER_OK);
+    assert_int_equal(tier_clv_load_text(n, tier_text_data(t1), tier_text_length(t1)), TIER_OK);
+    assert_true(tier_model_is_fitted(n));
+    assert_int_equal(tier_clv_save_text(n, t2), TIER_OK);
+    assert_int_equal(tier_text_length(t1), tier_text_length(t2));
+    assert_memory_equal(tier_text_data(t1), tier_text_data(t2), tier_text_length(t1));
+    assert_int_equal(tier_clv_standard_errors(n, TIER_CLV_SPEND, se, 4), TIER_OK);
+    assert_true(stat(n, TIER_CLV_PURCHASE, TIER_CLV_STAT_LOG_LIKELIHOOD) ==
+                stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_LOG_LIKELIHOOD));
+
+    f = score(m, book, &a);
+    g = score(n, book, &a);
+    for (k = 0; k < 7; k++)
+        assert_memory_equal(tier_frame_numbers(f, k), tier_frame_numbers(g, k),
+                            tier_frame_rows(f) * sizeof(double));
+    tier_frame_free(f);
+    tier_frame_free(g);
+    tier_model_free(n);
+    tier_text_free(t1);
+    tier_text_free(t2);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_clv_load_rejects_bad_text_and_keeps_the_model(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = small_book(&a, NULL, 0);
+    tier_model *m;
+    tier_text *t = NULL;
+    char buf[4096], *p;
+    size_t len;
+    double before[4], after[4];
+    (void)s;
+    assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_clv_load_text(m, "", 0), TIER_EPARSE);
+    assert_false(tier_model_is_fitted(m));
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, before, 4), TIER_OK);
+    assert_int_equal(tier_clv_save_text(m, t), TIER_OK);
+    len = tier_text_length(t);
+    assert_true(len < sizeof buf);
+    memcpy(buf, tier_text_data(t), len);
+
+    assert_int_equal(tier_clv_load_text(m, "libtier-clv 2\n", 14), TIER_EVERSION);
+    assert_int_equal(tier_clv_load_text(m, "libtier-needs 1\n", 16), TIER_EPARSE);
+    assert_int_equal(tier_clv_load_text(m, buf, len - 4), TIER_EPARSE); /* no "end" */
+    assert_non_null(strstr(tier_model_last_error(m), "line"));
+    p = strstr(buf, "purchase_params ");
+    assert_non_null(p);
+    p[16] = '-'; /* a negative parameter */
+    assert_int_equal(tier_clv_load_text(m, buf, len), TIER_EPARSE);
+    p[16] = 'x';
+    assert_int_equal(tier_clv_load_text(m, buf, len), TIER_EPARSE);
+    assert_non_null(strstr(tier_model_last_error(m), "not a number"));
+    assert_int_equal(tier_clv_load_text(m, NULL, 5), TIER_EINVAL);
+    assert_true(tier_model_is_fitted(m));
+    assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, after, 4), TIER_OK);
+    assert_memory_equal(before, after, sizeof before);
+    tier_text_free(t);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+/* ---- explanations --------------------------------------------------------------------------- */
+
+static void test_clv_explains_its_inputs_and_formulas(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = load_cdnow(&a, 0);
+    tier_model *m = clv_model(&a, TIER_CLV_BGNBD);
+    tier_frame *f;
+    tier_text *t = NULL;
+    const char *txt;
+    (void)s;
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_HORIZON, 39), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    f = score(m, book, &a);
+    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_model_explain(m, book, f, 0, t), TIER_OK);
+    txt = tier_text_data(t);
+    assert_non_null(strstr(txt, "up to 1997-09-30 in weeks"));
+    assert_non_null(strstr(txt, "x = 2 repeat purchase days, t_x = 30.43, T = 38.86"));
+    assert_non_null(strstr(txt, "BG/NBD (r 0.2426, alpha 4.414, a 0.7929, b 2.426)"));
+    assert_non_null(strstr(txt, "expected purchases in the next 39 weeks = 1.22"));
+    assert_non_null(strstr(txt, "p (gamma + x m) / (p x + q - 1) = 24.65"));
+    assert_non_null(strstr(txt, "P(alive) = 0."));
+    tier_text_clear(t);
+    assert_int_equal(tier_model_explain(m, book, f, 2357, t), TIER_ERANGE);
+    tier_frame_free(f);
+    tier_text_free(t);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+static void test_clv_explains_a_customer_without_purchases(void **s)
+{
+    static const txn late[] = {{"late", 10000, 10}}; /* 1997-05-18 */
+    tier_allocator a = tst_allocator();
+    tier_book *book;
+    tier_model *m;
+    tier_frame *f;
+    tier_text *t = NULL;
+    (void)s;
+    book = small_book(&a, late, 1);
+    assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_CALIBRATION_END, ymd(1997, 3, 2)),
+                     TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    f = score(m, book, &a);
+    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_model_explain(m, book, f, SMALL_CUSTOMERS, t), TIER_OK);
+    assert_non_null(strstr(tier_text_data(t), "no purchase up to the calibration end 1997-03-02"));
+    tier_frame_free(f);
+    tier_text_free(t);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+/* ---- out of memory -------------------------------------------------------------------------- */
+
+static int oom_clv(const tier_allocator *alloc, void *ud)
+{
+    const tier_book *book = ud;
+    tier_model *m = NULL, *n = NULL;
+    tier_frame *f = NULL;
+    tier_text *t = NULL;
+    int rc = tier_clv_new(&m, "c", alloc);
+    if (rc == TIER_OK)
+        rc = tier_clv_set_option(m, TIER_CLV_OPT_TIME_UNIT, 1);
+    if (rc == TIER_OK) {
+        rc = tier_model_fit(m, book, NULL);
+        assert_int_equal(tier_model_is_fitted(m), rc == TIER_OK);
+    }
+    if (rc == TIER_OK)
+        rc = tier_frame_new(&f, tier_book_customer_count(book), alloc);
+    if (rc == TIER_OK) {
+        rc = tier_model_score(m, book, f);
+        assert_int_equal(tier_frame_column_count(f), rc == TIER_OK ? 7 : 0);
+    }
+    if (rc == TIER_OK)
+        rc = tier_text_new(&t, alloc);
+    if (rc == TIER_OK) {
+        rc = tier_model_explain(m, book, f, 0, t);
+        if (rc == TIER_OK)
+            assert_non_null(strstr(tier_text_data(t), "x = 3 repeat purchase days"));
+    }
+    if (rc == TIER_OK)
+        rc = tier_clv_save_text(m, t);
+    if (rc == TIER_OK)
+        rc = tier_clv_new(&n, "c", alloc);
+    if (rc == TIER_OK)
+        rc = tier_clv_load_text(n, tier_text_data(t), tier_text_length(t));
+    tier_text_free(t);
+    tier_frame_free(f);
+    tier_model_free(n);
+    tier_model_free(m);
+    return rc;
+}
+
+static void test_clv_survives_every_failed_allocation(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = small_book(&a, NULL, 0);
+    (void)s;
+    assert_true(tst_oom_walk(oom_clv, book) > 10);
+    tier_book_free(book);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_clv_reproduces_the_published_bgnbd_and_gamma_gamma_fits),
+        cmocka_unit_test(test_clv_reproduces_the_published_pareto_nbd_fit),
+        cmocka_unit_test(test_clv_scores_the_published_expected_spends_and_purchases),
+        cmocka_unit_test(
+            test_clv_excludes_and_counts_zero_spend_repeat_customers_on_the_master_log),
+        cmocka_unit_test(test_clv_parameters_follow_the_time_unit),
+        cmocka_unit_test(test_clv_groups_purchases_by_day_by_hand),
+        cmocka_unit_test(test_clv_values_expected_purchases_at_margin_and_discount),
+        cmocka_unit_test(test_clv_scores_a_later_period_with_the_calibration_fit),
+        cmocka_unit_test(test_clv_fits_a_single_customer_and_reports_convergence),
+        cmocka_unit_test(test_clv_refuses_a_book_of_one_time_buyers),
+        cmocka_unit_test(test_clv_refuses_to_fit_an_empty_book_but_scores_one),
+        cmocka_unit_test(test_clv_needs_the_books_transactions),
+        cmocka_unit_test(test_clv_checks_its_options),
+        cmocka_unit_test(test_clv_saves_and_loads_a_fit_that_scores_identically),
+        cmocka_unit_test(test_clv_load_rejects_bad_text_and_keeps_the_model),
+        cmocka_unit_test(test_clv_explains_its_inputs_and_formulas),
+        cmocka_unit_test(test_clv_explains_a_customer_without_purchases),
+        cmocka_unit_test(test_clv_survives_every_failed_allocation),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
