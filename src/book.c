@@ -787,7 +787,7 @@ int tier_book_add_txn(tier_book *b, const char *id, size_t id_len, int32_t day, 
 int tier_book_add_txns(tier_book *b, size_t n, const char *id_data, const size_t *id_offsets,
                        const int32_t *days, const double *amounts, const double *margins)
 {
-    size_t i;
+    size_t i, base;
     int rc = TIER_OK;
     char why[TIER__ERR_SIZE];
     if (!b)
@@ -805,30 +805,42 @@ int tier_book_add_txns(tier_book *b, size_t n, const char *id_data, const size_t
         return TIER_ERANGE;
     }
     tier__book_begin(b);
-    for (i = 0; i < n; i++) {
-        int64_t a, m = 0;
-        int has_margin = margins && !isnan(margins[i]);
-        if (id_offsets[i + 1] < id_offsets[i]) {
-            tier__errorf(b->err, "row %zu: id offsets decrease", i);
-            rc = TIER_EINVAL;
-            break;
+    /* Rows are converted a batch at a time and handed to the batched path. */
+    for (base = 0; base < n && rc == TIER_OK; base += BATCH * 8) {
+        tier__row rows[BATCH * 8];
+        size_t m = n - base < BATCH * 8 ? n - base : BATCH * 8, failed = 0;
+        for (i = 0; i < m; i++) {
+            size_t r = base + i;
+            tier__row *row = &rows[i];
+            row->has_margin = margins && !isnan(margins[r]);
+            row->margin = 0;
+            if (id_offsets[r + 1] < id_offsets[r]) {
+                tier__errorf(b->err, "row %zu: id offsets decrease", r);
+                rc = TIER_EINVAL;
+                break;
+            }
+            if ((rc = tier__fixed_from_double(amounts[r], &row->amount)) != 0) {
+                tier__errorf(b->err, "row %zu: amount is %s", r,
+                             rc == TIER_EINVAL ? "not finite" : "beyond +-1e12");
+                break;
+            }
+            if (row->has_margin && (rc = tier__fixed_from_double(margins[r], &row->margin)) != 0) {
+                tier__errorf(b->err, "row %zu: margin is %s", r,
+                             rc == TIER_EINVAL ? "not finite" : "beyond +-1e12");
+                break;
+            }
+            row->id = id_data + id_offsets[r];
+            row->id_len = id_offsets[r + 1] - id_offsets[r];
+            row->day = days[r];
         }
-        if ((rc = tier__fixed_from_double(amounts[i], &a)) != 0) {
-            tier__errorf(b->err, "row %zu: amount is %s", i,
-                         rc == TIER_EINVAL ? "not finite" : "beyond +-1e12");
-            break;
-        }
-        if (has_margin && (rc = tier__fixed_from_double(margins[i], &m)) != 0) {
-            tier__errorf(b->err, "row %zu: margin is %s", i,
-                         rc == TIER_EINVAL ? "not finite" : "beyond +-1e12");
-            break;
-        }
-        rc = tier__book_add_fixed(b, id_data + id_offsets[i], id_offsets[i + 1] - id_offsets[i],
-                                  days[i], a, m, has_margin);
-        if (rc) {
-            memcpy(why, b->err, sizeof why);
-            tier__errorf(b->err, "row %zu: %s", i, why);
-            break;
+        /* Rows before a bad one still go in first, so that an earlier row's error wins. */
+        if (i > 0) {
+            int rc2 = tier__book_add_rows(b, rows, i, &failed);
+            if (rc2) {
+                memcpy(why, b->err, sizeof why);
+                tier__errorf(b->err, "row %zu: %s", base + failed, why);
+                rc = rc2;
+            }
         }
     }
     if (rc) {

@@ -356,16 +356,27 @@ bench_extra() {
     local w a b c d e
     while IFS='|' read -r w a b c d e; do add_row "$w" "$a" "$b" "$c" "$d" "$e"; done \
       < <(TIER_BIN=$TIER_BIN bash "$HERE/w3.sh" --runs "$RUNS" --fields)
+  else
+    say "W3 CLV: skipped ($TIER_BIN not found)"
   fi
-  if [[ ! -x $TIER_BIN ]]; then
-    say "W2/W3: skipped ($TIER_BIN not found)"
+  # W2 (the in-memory API) and the W3 scorecard/needs rows come from inmem.c, built from the
+  # library sources directly. W2 uses the largest W1 file of this run.
+  local inmem=$BENCH_DATA/inmem label secs mib last=
+  if ! "$CC" -O2 -std=c99 -D_POSIX_C_SOURCE=200809L -I"$ROOT/include" -I"$ROOT/src" \
+      "$ROOT"/src/*.c "$HERE/inmem.c" -lm -o "$inmem"; then
+    say "W2/W3 in-memory: skipped (inmem.c did not build)"
+    STATUS=1
     return 0
   fi
-  if ! "$TIER_BIN" bench --help >/dev/null 2>&1; then
-    say "W2/W3: skipped ('$TIER_BIN bench' not available yet)"
-    return 0
+  for s in "${size_list[@]}"; do [[ -n $s ]] && last=$s; done
+  if [[ -n $last ]]; then
+    say "W2 in-memory on w1_${last,,}"
+    while IFS='|' read -r label secs mib; do add_row "$label" "libtier C API" "$secs" "$mib" "n/a" ""; done \
+      < <("$inmem" w2 "$BENCH_DATA/w1_${last,,}_s${BENCH_SEED}.csv" "$RUNS") || STATUS=1
   fi
-  say "W2/W3: '$TIER_BIN bench' exists, but no harness rows are defined yet (see bench_extra in run.sh)"
+  say "W3 scorecard and needs on 1M customers"
+  while IFS='|' read -r label secs mib; do add_row "$label" "libtier C API" "$secs" "$mib" "n/a" ""; done \
+    < <("$inmem" models 1000000 "$RUNS") || STATUS=1
   return 0
 }
 

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/* In-memory benchmarks through the C API (PERFORMANCE.md W2 and the model part of W3).
+ *
+ *   inmem w2 FILE RUNS       the W1 log handed over as arrays (ids, days, amounts), then RFM +
+ *                            Pareto + the default policy; the CSV is parsed before timing starts
+ *   inmem models N RUNS      scorecard (the B2B default) and needs (16 features, k = 8) fitted
+ *                            and scored on N customers with synthetic attributes
+ *
+ * Prints one line per measurement: "label|median seconds|peak MiB". */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "tier.h"
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static double peak_mib(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)u.ru_maxrss / 1024.0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void die(const char *what, const char *why)
+{
+    fprintf(stderr, "inmem: %s: %s\n", what, why);
+    exit(1);
+}
+
+/* ---- W2 ----------------------------------------------------------------------------------- */
+
+typedef struct columns {
+    char *ids;
+    size_t *offsets;
+    int32_t *days;
+    double *amounts;
+    size_t n;
+} columns;
+
+static void read_log(const char *path, columns *c)
+{
+    FILE *f = fopen(path, "rb");
+    char line[256];
+    size_t cap = 1 << 20, idcap = 8 << 20, idlen = 0;
+    if (!f)
+        die(path, "cannot open");
+    c->n = 0;
+    c->ids = malloc(idcap);
+    c->offsets = malloc((cap + 1) * sizeof *c->offsets);
+    c->days = malloc(cap * sizeof *c->days);
+    c->amounts = malloc(cap * sizeof *c->amounts);
+    if (!fgets(line, sizeof line, f))
+        die(path, "empty");
+    c->offsets[0] = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *d = strchr(line, ','), *a = d ? strchr(d + 1, ',') : NULL;
+        size_t l;
+        if (!a)
+            die(path, "not a W1 log");
+        if (c->n == cap) {
+            cap *= 2;
+            c->offsets = realloc(c->offsets, (cap + 1) * sizeof *c->offsets);
+            c->days = realloc(c->days, cap * sizeof *c->days);
+            c->amounts = realloc(c->amounts, cap * sizeof *c->amounts);
+        }
+        l = (size_t)(d - line);
+        if (idlen + l > idcap) {
+            idcap *= 2;
+            c->ids = realloc(c->ids, idcap);
+        }
+        memcpy(c->ids + idlen, line, l);
+        idlen += l;
+        c->offsets[c->n + 1] = idlen;
+        if (tier_date_parse(&c->days[c->n], d + 1, (size_t)(a - d - 1), TIER_DATE_ISO) != TIER_OK)
+            die(path, "bad date");
+        c->amounts[c->n] = strtod(a + 1, NULL);
+        c->n++;
+    }
+    fclose(f);
+}
+
+static void bench_w2(const char *path, int runs)
+{
+    columns c;
+    double *t_load = malloc((size_t)runs * sizeof(double)), *t_run = malloc((size_t)runs * sizeof(double));
+    double *t_all = malloc((size_t)runs * sizeof(double));
+    int k;
+    read_log(path, &c);
+    for (k = 0; k < runs; k++) {
+        tier_book *book = NULL;
+        tier_model *models[2] = {NULL, NULL};
+        tier_policy *policy = NULL;
+        tier_result *result = NULL;
+        double t0 = now(), t1, t2;
+        if (tier_book_new(&book, NULL) || tier_book_set_option(book, TIER_BOOK_OPT_KEEP_TRANSACTIONS, 0) ||
+            tier_book_add_txns(book, c.n, c.ids, c.offsets, c.days, c.amounts, NULL))
+            die("add_txns", tier_book_last_error(book));
+        t1 = now();
+        if (tier_rfm_new(&models[0], NULL, NULL) || tier_pareto_new(&models[1], NULL, NULL) ||
+            tier_policy_new_builtin(&policy, NULL, NULL) || tier_result_new(&result, NULL))
+            die("setup", "out of memory");
+        if (tier_result_run(result, book, models, 2, policy))
+            die("run", tier_result_last_error(result));
+        t2 = now();
+        t_load[k] = t1 - t0;
+        t_run[k] = t2 - t1;
+        t_all[k] = t2 - t0;
+        tier_result_free(result);
+        tier_policy_free(policy);
+        tier_model_free(models[0]);
+        tier_model_free(models[1]);
+        tier_book_free(book);
+    }
+    printf("W2 in-memory, %zu tx: add_txns|%.3f|%.0f\n", c.n, median(t_load, runs), peak_mib());
+    printf("W2 in-memory, %zu tx: RFM + Pareto + policy|%.3f|%.0f\n", c.n, median(t_run, runs),
+           peak_mib());
+    printf("W2 in-memory, %zu tx: total|%.3f|%.0f\n", c.n, median(t_all, runs), peak_mib());
+}
+
+/* ---- models ------------------------------------------------------------------------------- */
+
+static uint64_t next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static double uniform(uint64_t *s)
+{
+    return (double)(next(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static void bench_models(size_t n, int runs)
+{
+    static const char *const b2b[] = {"contract_arr", "gross_margin", "years_cooperation",
+                                      "modules_used", "referrals", "payment_score", "growth_rate",
+                                      "employees", "arrears_days", "defaults", "support_tickets"};
+    tier_book *book = NULL;
+    tier_frame *frame = NULL;
+    tier_model *rfm = NULL;
+    double *t_sc = malloc((size_t)runs * sizeof(double)), *t_fit = malloc((size_t)runs * sizeof(double));
+    double *t_score = malloc((size_t)runs * sizeof(double));
+    uint64_t seed = 42;
+    char id[32], name[32];
+    size_t i, a;
+    int k;
+    if (tier_book_new(&book, NULL))
+        die("book", "out of memory");
+    for (i = 0; i < n; i++) {
+        int len = snprintf(id, sizeof id, "A%07zu", i);
+        int cluster = (int)(next(&seed) % 8);
+        if (tier_book_add_txn(book, id, (size_t)len, 19000 + (int32_t)(next(&seed) % 700),
+                              10 + 1000 * uniform(&seed), NAN))
+            die("book", tier_book_last_error(book));
+        for (a = 0; a < sizeof b2b / sizeof b2b[0]; a++)
+            tier_book_set_number(book, i, b2b[a], floor(100 * uniform(&seed)));
+        for (a = 0; a < 16; a++) {
+            snprintf(name, sizeof name, "need_%02zu", a);
+            tier_book_set_number(book, i, name, (a % 8 == (size_t)cluster ? 3.0 : 0.0) + uniform(&seed));
+        }
+    }
+    if (tier_rfm_new(&rfm, NULL, NULL) || tier_model_fit(rfm, book, NULL) ||
+        tier_frame_new(&frame, n, NULL) || tier_model_score(rfm, book, frame))
+        die("rfm", "failed");
+    for (k = 0; k < runs; k++) {
+        tier_model *sc = NULL, *needs = NULL;
+        tier_frame *f1 = NULL, *f2 = NULL;
+        double t0, t1, t2, t3;
+        t0 = now();
+        if (tier_scorecard_new_b2b(&sc, NULL, NULL) || tier_model_fit(sc, book, frame))
+            die("scorecard fit", sc ? tier_model_last_error(sc) : "setup");
+        if (tier_frame_new(&f1, n, NULL) || tier_model_score(rfm, book, f1) || tier_model_score(sc, book, f1))
+            die("scorecard score", tier_frame_last_error(f1));
+        t1 = now();
+        if (tier_needs_new(&needs, NULL, NULL))
+            die("needs", "setup");
+        for (a = 0; a < 16; a++) {
+            char col[40];
+            snprintf(col, sizeof col, "attr.need_%02zu", a);
+            tier_needs_add_feature(needs, col);
+        }
+        tier_needs_set_option(needs, TIER_NEEDS_OPT_K, 8);
+        if (tier_model_fit(needs, book, NULL))
+            die("needs fit", tier_model_last_error(needs));
+        t2 = now();
+        if (tier_frame_new(&f2, n, NULL) || tier_model_score(needs, book, f2))
+            die("needs score", tier_frame_last_error(f2));
+        t3 = now();
+        t_sc[k] = t1 - t0;
+        t_fit[k] = t2 - t1;
+        t_score[k] = t3 - t2;
+        tier_frame_free(f1);
+        tier_frame_free(f2);
+        tier_model_free(sc);
+        tier_model_free(needs);
+    }
+    printf("W3 scorecard (B2B default), %zu customers: fit + score|%.3f|%.0f\n", n, median(t_sc, runs), peak_mib());
+    printf("W3 needs k-means++, %zu customers x 16 features, k = 8: fit|%.3f|%.0f\n", n, median(t_fit, runs), peak_mib());
+    printf("W3 needs, %zu customers: score|%.3f|%.0f\n", n, median(t_score, runs), peak_mib());
+    tier_frame_free(frame);
+    tier_model_free(rfm);
+    tier_book_free(book);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && strcmp(argv[1], "w2") == 0) {
+        bench_w2(argv[2], atoi(argv[3]) > 0 ? atoi(argv[3]) : 1);
+        return 0;
+    }
+    if (argc == 4 && strcmp(argv[1], "models") == 0) {
+        bench_models((size_t)strtoull(argv[2], NULL, 10), atoi(argv[3]) > 0 ? atoi(argv[3]) : 1);
+        return 0;
+    }
+    fprintf(stderr, "usage: inmem w2 FILE RUNS | inmem models N RUNS\n");
+    return 2;
+}
