@@ -74,6 +74,9 @@ typedef struct clv_entry {
     int64_t amount; /* fixed point */
 } clv_entry;
 
+static int summarise_split(const tier_allocator *a, const tier_book *book, int32_t end,
+                           int32_t hold_end, int has_end, double unit, size_t only,
+                           clv_summary *out, double *hold, char *err);
 static size_t clv_output_count(void *state);
 static int clv_output_info(void *state, size_t i, const char **name, int *type);
 static int clv_fit_cb(void *state, const tier_book *book, const tier_frame *inputs);
@@ -162,11 +165,20 @@ static void summary_free(const tier_allocator *a, clv_summary *s)
 }
 
 /* Summarises every customer (only == CLV_ALL) or customer `only` (one slot) over the kept
- * transactions dated <= end. A purchase day is a day with a row of amount >= 0; its value is the
+ * transactions dated <= end (summarise_split: <= hold_end, days after `end` only counted). A purchase day is a day with a row of amount >= 0; its value is the
  * net sum of that day's rows. Refund-only days are not purchases. Returns TIER_OK, TIER_ESTATE
  * (transactions not kept), TIER_ERANGE (a day's sum overflows) or TIER_ENOMEM. */
 static int summarise(const tier_allocator *a, const tier_book *book, int32_t end, int has_end,
                      double unit, size_t only, clv_summary *out, char *err)
+{
+    return summarise_split(a, book, end, end, has_end, unit, only, out, NULL, err);
+}
+
+/* summarise() that also counts each customer's purchase days in (end, hold_end] into
+ * hold[customer] (when hold != NULL; one slot per customer). */
+static int summarise_split(const tier_allocator *a, const tier_book *book, int32_t end,
+                           int32_t hold_end, int has_end, double unit, size_t only,
+                           clv_summary *out, double *hold, char *err)
 {
     size_t n = only == CLV_ALL ? tier_book_customer_count(book) : 1;
     size_t ntx = tier_book_txn_count(book), t, c, total, maxseg = 0;
@@ -198,7 +210,7 @@ static int summarise(const tier_allocator *a, const tier_book *book, int32_t end
         size_t cust;
         int32_t day;
         (void)tier_book_txn(book, t, &cust, &day, NULL, NULL);
-        if (day > end || (only != CLV_ALL && cust != only))
+        if (day > hold_end || (only != CLV_ALL && cust != only))
             continue;
         start[only == CLV_ALL ? cust + 1 : 1]++;
     }
@@ -219,7 +231,7 @@ static int summarise(const tier_allocator *a, const tier_book *book, int32_t end
         double amount;
         int64_t fx = 0;
         (void)tier_book_txn(book, t, &cust, &day, &amount, NULL);
-        if (day > end || (only != CLV_ALL && cust != only))
+        if (day > hold_end || (only != CLV_ALL && cust != only))
             continue;
         if (only != CLV_ALL)
             cust = 0;
@@ -259,8 +271,8 @@ static int summarise(const tier_allocator *a, const tier_book *book, int32_t end
             amounts[k] = tier__fixed_to_double(net);
             k++;
         }
-        if (k &&
-            tier__clv_summarise(&out->obs[c], NULL, days, amounts, k, end, end, unit) == TIER_OK)
+        if (k && tier__clv_summarise(&out->obs[c], hold ? &hold[c] : NULL, days, amounts, k, end,
+                                     hold_end, unit) == TIER_OK)
             out->has[c] = 1;
     }
     goto done;
@@ -733,6 +745,96 @@ int tier_clv_fit_stat(const tier_model *model, int which, int stat, double *out)
         return TIER_EINVAL;
     }
     return TIER_OK;
+}
+
+/* ---- calibration / holdout validation ------------------------------------------------------- */
+
+int tier_clv_holdout(const tier_model *model, const tier_book *book, int32_t holdout_end,
+                     tier_frame *frame, double *out_stats, size_t n_stats)
+{
+    clv_state *st = clv_of(model);
+    clv_summary s = {NULL, NULL, 0};
+    double *hold = NULL, *col_act = NULL, *col_pred = NULL, stats[TIER_CLV_HOLDOUT_COUNT];
+    double cal, span, cohort = 0.0, actual = 0.0, predicted = 0.0, abs_err = 0.0;
+    size_t i, n, mark = 0;
+    int rc;
+    if (!st || !book || (n_stats && !out_stats))
+        return TIER_EINVAL;
+    if (!st->fitted || !tier_model_is_fitted(model)) {
+        tier__errorf(st->err, "the clv model is not fitted");
+        return TIER_ESTATE;
+    }
+    n = tier_book_customer_count(book);
+    if (frame && tier_frame_rows(frame) != n) {
+        tier__errorf(st->err, "the frame has %lu rows but the book %lu customers",
+                     (unsigned long)tier_frame_rows(frame), (unsigned long)n);
+        return TIER_EINVAL;
+    }
+    /* The calibration end option, else the end the model was fitted with. */
+    cal = st->opt[TIER_CLV_OPT_CALIBRATION_END];
+    if (isnan(cal))
+        cal = st->fit.calibration_end;
+    if (!((double)holdout_end > cal)) {
+        tier__errorf(st->err, "the holdout end (day %ld) must be after the calibration end (day %.0f)",
+                     (long)holdout_end, cal);
+        return TIER_EINVAL;
+    }
+    span = ((double)holdout_end - cal) / st->fit.unit;
+    hold = tier__calloc(&st->alloc, n ? n : 1, sizeof *hold);
+    if (!hold) {
+        tier__errorf(st->err, "out of memory for the holdout counts of %lu customers",
+                     (unsigned long)n);
+        return TIER_ENOMEM;
+    }
+    rc = summarise_split(&st->alloc, book, (int32_t)cal, holdout_end, 1, st->fit.unit, CLV_ALL, &s,
+                         hold, st->err);
+    if (rc)
+        goto done;
+    if (frame) {
+        mark = tier__frame_begin(frame, tier_model_name(model));
+        rc = tier_frame_add_numbers(frame, "holdout_purchases", &col_act);
+        if (rc == TIER_OK)
+            rc = tier_frame_add_numbers(frame, "predicted_purchases", &col_pred);
+        if (rc)
+            tier__errorf(st->err, "cannot add the holdout columns: %s",
+                         tier_frame_last_error(frame));
+    }
+    for (i = 0; i < s.n && rc == TIER_OK; i++) {
+        double e;
+        if (!s.has[i])
+            continue; /* not in the calibration cohort: NaN */
+        rc = tier__clv_expected(&e, math_kind(st->fit.kind), st->fit.sub[0].param, span,
+                                s.obs[i].x, s.obs[i].t_x, s.obs[i].T);
+        if (rc) {
+            tier__errorf(st->err, "no prediction for x = %g, t_x = %g, T = %g: %s", s.obs[i].x,
+                         s.obs[i].t_x, s.obs[i].T, tier_strerror(rc));
+            break;
+        }
+        cohort += 1.0;
+        actual += hold[i];
+        predicted += e;
+        abs_err += fabs(hold[i] - e);
+        if (frame) {
+            col_act[i] = hold[i];
+            col_pred[i] = e;
+        }
+    }
+    if (frame)
+        tier__frame_end(frame, mark, rc == TIER_OK);
+    if (rc == TIER_OK) {
+        stats[TIER_CLV_HOLDOUT_CUSTOMERS - 1] = cohort;
+        stats[TIER_CLV_HOLDOUT_ACTUAL - 1] = actual;
+        stats[TIER_CLV_HOLDOUT_PREDICTED - 1] = predicted;
+        stats[TIER_CLV_HOLDOUT_MAE - 1] = cohort > 0.0 ? abs_err / cohort : NAN;
+        stats[TIER_CLV_HOLDOUT_SPAN - 1] = span;
+        stats[TIER_CLV_HOLDOUT_CALIBRATION_END - 1] = cal;
+        for (i = 0; i < n_stats && i < TIER_CLV_HOLDOUT_COUNT; i++)
+            out_stats[i] = stats[i];
+    }
+done:
+    tier__free(&st->alloc, hold);
+    summary_free(&st->alloc, &s);
+    return rc;
 }
 
 /* ---- save and load -------------------------------------------------------------------------- */

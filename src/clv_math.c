@@ -14,11 +14,15 @@
  * that a fit wandering where z -> 1 stays cheap. */
 #define CLV_SERIES_MAX 100000
 #define CLV_LL_SERIES_MAX 20000
+/* Terms the BG/NBD expectation's series may use before the quadrature over the dropout
+ * probability takes over (degenerate fits with a, b of 1e6 and more need ~a z terms). */
+#define CLV_EXPECT_SERIES_MAX 4000
+/* Nodes per side of the quadratures that back up the series. */
+#define CLV_QUAD_MAX 20000
 /* Log-parameters are kept in [-CLV_THETA_MAX, CLV_THETA_MAX] (about 1e-13 .. 1e13). */
 #define CLV_THETA_MAX 30.0
 /* Step of the central differences in log-parameter space. */
 #define CLV_FD_STEP 1e-5
-#define CLV_HESS_STEP 1e-4
 
 static const double clv_half_log_2pi = 0.91893853320467274178;
 
@@ -93,24 +97,30 @@ static double series_ratio_bound(double a, double b, double c, double n, double 
 
 /* sum_{n>=first} of the 2F1(a,b;c;z) terms, starting from term `t` (the term of index `first`),
  * with a rigorous geometric bound on the tail as the stopping rule. */
-static int hyp_tail_sum(double *out, double a, double b, double c, double z, double t, int first)
+static int hyp_tail_sum(double *out, double *out_abs, double a, double b, double c, double z,
+                        double t, int first, int max_terms)
 {
-    double sum = t, az = fabs(z);
+    double sum = t, az = fabs(z), asum = fabs(t);
     int n;
-    for (n = first; n < CLV_SERIES_MAX; n++) {
+    for (n = first; n < max_terms; n++) {
         double dn = (double)n, num = (a + dn) * (b + dn), bound;
         if (t == 0.0 || num == 0.0) { /* polynomial: the series ended */
             *out = sum;
+            if (out_abs)
+                *out_abs = asum;
             return TIER_OK;
         }
         t *= num / ((c + dn) * (dn + 1.0)) * z;
         sum += t;
+        asum += fabs(t);
         if (!isfinite(sum))
             return TIER_ERANGE;
         if (a + dn > 0.0 && b + dn > 0.0 && c + dn > 0.0) {
             bound = series_ratio_bound(a, b, c, dn + 1.0, az);
             if (bound < 1.0 && fabs(t) * bound <= 1e-17 * (1.0 - bound) * fabs(sum)) {
                 *out = sum;
+                if (out_abs) /* sum of |terms|: how much the sum cancelled */
+                    *out_abs = asum;
                 return TIER_OK;
             }
         }
@@ -129,12 +139,12 @@ int tier__clv_hyp2f1(double *out, double a, double b, double c, double z)
     if (z < 0.0) {
         /* Pfaff: 2F1(a,b;c;z) = (1-z)^-a 2F1(a, c-b; c; z/(z-1)), argument in (0, 1). */
         double w = z / (z - 1.0);
-        rc = hyp_tail_sum(&s, a, c - b, c, w, 1.0, 0);
+        rc = hyp_tail_sum(&s, NULL, a, c - b, c, w, 1.0, 0, CLV_SERIES_MAX);
         if (rc != TIER_OK)
             return rc;
         s *= exp(-a * log1p(-z));
     } else {
-        rc = hyp_tail_sum(&s, a, b, c, z, 1.0, 0);
+        rc = hyp_tail_sum(&s, NULL, a, b, c, z, 1.0, 0, CLV_SERIES_MAX);
         if (rc != TIER_OK)
             return rc;
     }
@@ -142,23 +152,6 @@ int tier__clv_hyp2f1(double *out, double a, double b, double c, double z)
         return TIER_ERANGE;
     *out = s;
     return TIER_OK;
-}
-
-/* ln 2F1(1, b; c; z) for 0 <= z < 1 and 0 < b < c: positive terms whose ratios (b+n)/(c+n) z
- * stay below z, so the tail after a term t is at most t z / (1 - z). */
-static int log_hyp_1bc(double *out, double b, double c, double z)
-{
-    double sum = 1.0, t = 1.0;
-    int n;
-    for (n = 0; n < CLV_LL_SERIES_MAX; n++) {
-        t *= (b + n) / (c + n) * z;
-        sum += t;
-        if (t * z <= 1e-17 * (1.0 - z) * sum) {
-            *out = log(sum);
-            return TIER_OK;
-        }
-    }
-    return TIER_ECONVERGE;
 }
 
 /* log(exp(u) + exp(v)) */
@@ -181,6 +174,126 @@ static double one_minus_exp_over(double h, double L)
     if (fabs(hl) < 1e-5)
         return -L * (1.0 + hl / 2.0 + hl * hl / 6.0);
     return -expm1(hl) / h;
+}
+
+/* ---- quadratures behind the series --------------------------------------------------------- */
+
+/* g(p) = (1 - (1 + p u)^-k) / p: a BG/NBD customer who is alive and has dropout probability p,
+ * purchase rate integrated out, buys g(p) times in the next t = u (alpha+T) time units. Continuous
+ * at p = 0 (value k u) and decreasing in p. */
+static double bg_g(double p, double k, double u)
+{
+    if (!(p > 0.0))
+        return k * u;
+    return -expm1(-k * log1p(p * u)) / p;
+}
+
+/* ln((1 - p0) + p0 e^d) without overflow or cancellation. */
+static double logit_shift(double p0, double d)
+{
+    if (d > 30.0)
+        return d + log(p0 + (1.0 - p0) * exp(-d));
+    return log1p(p0 * expm1(d));
+}
+
+/* E[g(p)] for p ~ Beta(a, bp), by the trapezoidal rule in y = logit(p) around the mode
+ * y0 = ln(a/bp) (the rule converges geometrically for this analytic, log-concave density; the
+ * step is a third of the density's width, so a Beta with a, b of 1e13 is as cheap as one with
+ * a, b of 1). The density relative to the mode is exp(a d - (a+bp) ln((1-p0) + p0 e^d)),
+ * d = y - y0, p0 = a/(a+bp); the sum is normalised by the same rule, so no Beta function is
+ * needed. Far out, once p (left) or 1 - p (right) is below 1e-17 of every scale, the density is
+ * exactly geometric from node to node and g is constant, so the rest of the infinite sum is added
+ * in closed form; elsewhere the sum stops when log-concavity bounds what is left below 1e-17. */
+static int beta_mean_g(double *out, double a, double bp, double k, double u)
+{
+    const double p0 = a / (a + bp), lp0 = log(a) - log(a + bp), lq0 = log(bp) - log(a + bp);
+    const double sig = sqrt(1.0 / a + 1.0 / bp), h = sig / 3.0 < 0.25 ? sig / 3.0 : 0.25;
+    const double g_left = k * u, g_right = bg_g(1.0, k, u);
+    double num = bg_g(p0, k, u), den = 1.0;
+    int side;
+    if (!isfinite(p0) || !isfinite(num) || !(p0 > 0.0))
+        return TIER_ERANGE;
+    for (side = -1; side <= 1; side += 2) {
+        double prev_f = 1.0;
+        int j;
+        for (j = 1;; j++) {
+            double d = side * j * h, L = logit_shift(p0, d), lf = a * d - (a + bp) * L;
+            double f = exp(lf), lp = lp0 + d - L, p = exp(lp), g = bg_g(p, k, u), r, tail;
+            if (j > CLV_QUAD_MAX || !isfinite(lf))
+                return TIER_ECONVERGE;
+            num += f * g;
+            den += f;
+            if (side < 0 && (a + bp + (k + 1.0) * u) * p <= 1e-17) {
+                const double om = -expm1(-a * h); /* density ~ e^{a y}, g = g(0) from here */
+                if (!(om > 0.0))
+                    return TIER_ERANGE;
+                num += g_left * f * (1.0 - om) / om;
+                den += f * (1.0 - om) / om;
+                break;
+            }
+            if (side > 0 && (a + bp + k + 2.0) * exp(lq0 - L) <= 1e-17) {
+                /* 1 - p below 1e-17 of every scale: density ~ e^{-bp y}, g = g(1) */
+                const double om = -expm1(-bp * h);
+                if (!(om > 0.0))
+                    return TIER_ERANGE;
+                num += g_right * f * (1.0 - om) / om;
+                den += f * (1.0 - om) / om;
+                break;
+            }
+            r = f / prev_f; /* ratios of a log-concave density shrink away from the mode */
+            prev_f = f;
+            if (r < 1.0) {
+                tail = f * r / (1.0 - r);
+                if (tail <= 1e-17 * den && tail * (side < 0 ? g_left : g) <= 1e-17 * num)
+                    break;
+            }
+        }
+    }
+    *out = num / den;
+    return isfinite(*out) ? TIER_OK : TIER_ERANGE;
+}
+
+/* ln of s * J, J = integral over [t_x, T] of (alpha+u)^-(r+x) (beta+u)^-(s+1) du (the second
+ * term of the Pareto/NBD bracket), by tanh-sinh quadrature in log space: used where the 2F1
+ * series converge too slowly (z near 1: alpha and beta of very different sizes). The integrand
+ * decreases in u, so it is scaled by its value at t_x (the ratio taken with log1p of u - t_x,
+ * which keeps 1e6 (s+1) ln(beta+u) from costing digits); nodes are placed by their distance to
+ * the nearer end so that a peak of width 1e-17 at t_x is still resolved. Halves the step until two
+ * levels agree to 1e-13. */
+static int pnbd_tail_integral(double *out, double rx, double al, double s, double be, double t_x,
+                              double T)
+{
+    const double half = 0.5 * (T - t_x), tmax = 6.0, hpi = 1.5707963267948966;
+    const double psi0 = -rx * log(al + t_x) - (s + 1.0) * log(be + t_x);
+    double prev = 0.0, sum = 0.0, h = 0.5;
+    int level;
+    if (!(half > 0.0))
+        return TIER_ERANGE;
+    for (level = 0; level <= 9; level++, h *= 0.5) {
+        double part = 0.0;
+        int j, jmax = (int)(tmax / h);
+        for (j = -jmax; j <= jmax; j++) {
+            double t = j * h, v, lw, delta, o, e2;
+            if (level > 0 && (j % 2) == 0)
+                continue; /* nodes of the previous level are already summed */
+            v = hpi * sinh(fabs(t));
+            e2 = exp(-2.0 * v);
+            delta = half * 2.0 * e2 / (1.0 + e2); /* distance to the nearer end */
+            o = t <= 0.0 ? delta : (T - t_x) - delta; /* u - t_x, exact near t_x */
+            /* weight half (pi/2) cosh t / cosh^2 v, with cosh v = e^v (1 + e^-2v) / 2 */
+            lw = log(half * hpi * cosh(t) * 4.0) - 2.0 * v - 2.0 * log1p(e2);
+            part += exp(lw - rx * log1p(o / (al + t_x)) - (s + 1.0) * log1p(o / (be + t_x)));
+        }
+        sum = level == 0 ? part * h : 0.5 * sum + part * h;
+        if (!isfinite(sum))
+            return TIER_ERANGE;
+        if (level >= 3 && fabs(sum - prev) <= 1e-13 * sum) {
+            *out = log(s) + psi0 + log(sum);
+            return isfinite(*out) ? TIER_OK : TIER_ERANGE;
+        }
+        prev = sum;
+    }
+    return TIER_ERANGE;
 }
 
 /* ---- validation ---------------------------------------------------------------------------- */
@@ -294,73 +407,233 @@ static int bgnbd_ll(double *out, double *grad, const double *p, const tier__clv_
 
 /* ---- Pareto/NBD ---------------------------------------------------------------------------- */
 
-/* ln of the bracket of the Pareto/NBD likelihood,
- *   L' = (a+T)^-(r+x) (b+T)^-s + s/(r+s+x) * A0,
- * and ln of its first term (the "alive at T" part): P(alive) = exp(*out_first - *out). A0 is
- * F(t_x) - F(T) with F(t) = 2F1(r+s+x, .; r+s+x+1; z(t)) / (max(a,b)+t)^(r+s+x); Euler's
- * transformation turns each 2F1 into 2F1(1, b'; r+s+x+1; z) with positive, shrinking terms. */
-static int pnbd_bracket(double *out, double *out_first, const double *p, double x, double t_x,
-                        double T)
+/* ln S for S = 2F1(1, b; c; z), 0 <= z < 1, 0 < b < c, and (d != NULL) d[0] = d ln S/db,
+ * d[1] = d ln S/dc, d[2] = d ln S/dz. The terms t_n = prod_{j<n} (b+j)/(c+j) z^n are positive
+ * and their ratios stay below z, so the tail after t_N is at most t_N q, q = z/(1-z). The
+ * derivatives are summed term by term: d t_n/db = t_n D_b(n), D_b(n) = sum_{j<n} 1/(b+j) (and
+ * -D_c for c), d t_n/dz = n t_n / z; since D(m) <= D(N) + (m-N)/(b+N) for m > N, their tails are
+ * bounded by t_N (D q + q/((b+N)(1-z))) and t_N (N q + q/(1-z)). */
+static int log_hyp_1bc(double *out, double *d, double b, double c, double z)
 {
-    const double r = p[0], al = p[1], s = p[2], be = p[3];
-    const double A = r + s + x, rx = r + x;
-    double first, lFx, lFT, lSx, lST, d;
+    double q, q2, sum = 1.0, t = 1.0, sb = 0.0, sc = 0.0, sn = 0.0, Db = 0.0, Dc = 0.0;
+    int n;
+    if (!(z < 1.0)) /* z rounded to 1: alpha and beta too far apart for the series */
+        return TIER_ECONVERGE;
+    q = z / (1.0 - z);
+    q2 = q / (1.0 - z);
+    for (n = 0; n < CLV_LL_SERIES_MAX; n++) {
+        const double N = (double)(n + 1), ic = 1.0 / (c + n);
+        t *= (b + n) * ic * z; /* t_N */
+        sum += t;
+        if (d) {
+            Db += 1.0 / (b + n);
+            Dc += ic;
+            sb += t * Db;
+            sc += t * Dc;
+            sn += t * N;
+        }
+        if (t * q > 1e-17 * sum)
+            continue;
+        if (!d) {
+            *out = log(sum);
+            return TIER_OK;
+        }
+        if (t * (N * q + q2) <= 1e-16 * sn && t * (Db * q + q2 / (b + N)) <= 1e-16 * sb &&
+            t * (Dc * q + q2 / (c + N)) <= 1e-16 * sc) {
+            *out = log(sum);
+            d[0] = sb / sum;
+            d[1] = -sc / sum;
+            d[2] = z > 0.0 ? sn / (z * sum) : b / c;
+            return TIER_OK;
+        }
+    }
+    return TIER_ECONVERGE;
+}
+
+/* ln F(t) of the Pareto/NBD bracket (below) and (d4 != NULL) its gradient with respect to the
+ * natural parameters r, alpha, s, beta. With A = r+s+x, Euler's transformation gives
+ *   alpha >= beta: F = (alpha+t)^-(r+x) (beta+t)^-s 2F1(1, r+x; A+1; (alpha-beta)/(alpha+t)),
+ *   alpha <  beta: F = (alpha+t)^(1-r-x) (beta+t)^-(s+1) 2F1(1, s+1; A+1; (beta-alpha)/(beta+t)),
+ * and the chain rule through b, c = A+1 and z gives the gradient. */
+static int pnbd_log_f(double *out, double *d4, const double *p, double x, double t)
+{
+    const double r = p[0], al = p[1], s = p[2], be = p[3], rx = r + x, A = r + s + x;
+    const double la = log(al + t), lb = log(be + t);
+    double lS, dS[3];
     int rc;
+    if (al >= be) {
+        rc = log_hyp_1bc(&lS, d4 ? dS : NULL, rx, A + 1.0, (al - be) / (al + t));
+        if (rc != TIER_OK)
+            return rc;
+        *out = -rx * la - s * lb + lS;
+        if (d4) {
+            d4[0] = -la + dS[0] + dS[1];
+            d4[1] = -rx / (al + t) + dS[2] * (be + t) / ((al + t) * (al + t));
+            d4[2] = -lb + dS[1];
+            d4[3] = -s / (be + t) - dS[2] / (al + t);
+        }
+    } else {
+        rc = log_hyp_1bc(&lS, d4 ? dS : NULL, s + 1.0, A + 1.0, (be - al) / (be + t));
+        if (rc != TIER_OK)
+            return rc;
+        *out = (1.0 - rx) * la - (s + 1.0) * lb + lS;
+        if (d4) {
+            d4[0] = -la + dS[1];
+            d4[1] = (1.0 - rx) / (al + t) - dS[2] / (be + t);
+            d4[2] = -lb + dS[0] + dS[1];
+            d4[3] = -(s + 1.0) / (be + t) + dS[2] * (al + t) / ((be + t) * (be + t));
+        }
+    }
+    return TIER_OK;
+}
+
+/* ln F(t) depends on x and t only, and a fit's rows (sorted by x) repeat the same few t_x and
+ * T values for every x: a small direct-mapped cache, emptied when x changes (gen), saves most
+ * series. Lives on the likelihood's stack. */
+#define PNBD_CACHE_SIZE 256
+typedef struct pnbd_cache {
+    double key[PNBD_CACHE_SIZE];
+    double val[PNBD_CACHE_SIZE][5]; /* ln F and its gradient */
+    unsigned gen[PNBD_CACHE_SIZE];
+    unsigned now; /* entries of another generation are empty */
+} pnbd_cache;
+
+static int pnbd_log_f_cached(pnbd_cache *c, double *out, double *d4, const double *p, double x,
+                             double t)
+{
+    uint64_t bits;
+    size_t h;
+    int rc;
+    if (!c)
+        return pnbd_log_f(out, d4, p, x, t);
+    memcpy(&bits, &t, sizeof bits);
+    h = (size_t)(((bits ^ (bits >> 29)) * UINT64_C(0x9E3779B97F4A7C15)) >> 56) %
+        PNBD_CACHE_SIZE;
+    if (c->gen[h] == c->now && c->key[h] == t) {
+        *out = c->val[h][0];
+        if (d4)
+            memcpy(d4, c->val[h] + 1, 4 * sizeof *d4);
+        return TIER_OK;
+    }
+    rc = pnbd_log_f(out, d4, p, x, t);
+    if (rc == TIER_OK) {
+        c->gen[h] = c->now;
+        c->key[h] = t;
+        c->val[h][0] = *out;
+        if (d4)
+            memcpy(c->val[h] + 1, d4, 4 * sizeof *d4);
+    }
+    return rc;
+}
+
+/* ln of the bracket of the Pareto/NBD likelihood,
+ *   L' = (a+T)^-(r+x) (b+T)^-s + s/(r+s+x) * A0,   A0 = F(t_x) - F(T),
+ * ln of its first term (the "alive at T" part; P(alive) = exp(*out_first - *out)) and
+ * (grad != NULL) the gradient of ln L' with respect to r, alpha, s, beta:
+ *   d ln L' = w1 d first + w2 [d ln(s/A) + (dlnF(t_x) - e^D dlnF(T)) / (1 - e^D)],
+ * D = ln F(T) - ln F(t_x) <= 0, w1 + w2 = 1 the shares of the two terms. F is computed in log
+ * space; A0 as F(t_x) (1 - e^D) with expm1. When a series does not converge (z near 1) the
+ * value is TIER_ERANGE, unless allow_quad: predictions then integrate the second term directly
+ * (pnbd_tail_integral); the likelihood does not, so a fit never wanders into the slow region. */
+static int pnbd_bracket(double *out, double *out_first, double *grad, const double *p, double x,
+                        double t_x, double T, int allow_quad, pnbd_cache *cache)
+{
+    const double al = p[1], s = p[2], be = p[3];
+    const double A = p[0] + s + x, rx = p[0] + x;
+    double first, lFx, lFT, dx[4], dT[4], dfirst[4], D, lG;
+    int rc, i;
 
     if (x == 0.0)
         t_x = 0.0;
     first = -rx * log(al + T) - s * log(be + T);
-    if (al >= be) {
-        rc = log_hyp_1bc(&lSx, rx, A + 1.0, (al - be) / (al + t_x));
-        if (rc == TIER_OK)
-            rc = log_hyp_1bc(&lST, rx, A + 1.0, (al - be) / (al + T));
-        if (rc != TIER_OK)
-            return TIER_ERANGE;
-        lFx = -rx * log(al + t_x) - s * log(be + t_x) + lSx;
-        lFT = first + lST;
-    } else {
-        rc = log_hyp_1bc(&lSx, s + 1.0, A + 1.0, (be - al) / (be + t_x));
-        if (rc == TIER_OK)
-            rc = log_hyp_1bc(&lST, s + 1.0, A + 1.0, (be - al) / (be + T));
-        if (rc != TIER_OK)
-            return TIER_ERANGE;
-        lFx = (1.0 - rx) * log(al + t_x) - (s + 1.0) * log(be + t_x) + lSx;
-        lFT = (1.0 - rx) * log(al + T) - (s + 1.0) * log(be + T) + lST;
-    }
-    d = lFT - lFx; /* <= 0: F decreases in t; rounding may give d >= 0 when t_x is T */
-    if (d < 0.0)
-        *out = log_add(first, log(s / A) + lFx + log(-expm1(d)));
-    else
-        *out = first;
     *out_first = first;
+    rc = pnbd_log_f_cached(cache, &lFx, grad ? dx : NULL, p, x, t_x);
+    if (rc == TIER_OK)
+        rc = pnbd_log_f_cached(cache, &lFT, grad ? dT : NULL, p, x, T);
+    if (rc != TIER_OK) {
+        if (!allow_quad || grad)
+            return TIER_ERANGE;
+        if (!(T > t_x)) {
+            *out = first;
+            return TIER_OK;
+        }
+        if (pnbd_tail_integral(&lG, rx, al, s, be, t_x, T) != TIER_OK)
+            return TIER_ERANGE;
+        *out = log_add(first, lG);
+        return isfinite(*out) ? TIER_OK : TIER_ERANGE;
+    }
+    if (grad) {
+        dfirst[0] = -log(al + T);
+        dfirst[1] = -rx / (al + T);
+        dfirst[2] = -log(be + T);
+        dfirst[3] = -s / (be + T);
+        memcpy(grad, dfirst, sizeof dfirst);
+    }
+    D = lFT - lFx; /* <= 0: F decreases in t; rounding may give D >= 0 when t_x is T */
+    if (!(D < 0.0)) {
+        *out = first;
+        return isfinite(*out) ? TIER_OK : TIER_ERANGE;
+    }
+    lG = log(s / A) + lFx + log(-expm1(D));
+    *out = log_add(first, lG);
     if (!isfinite(*out))
         return TIER_ERANGE;
+    if (grad) {
+        const double w1 = exp(first - *out), w2 = exp(lG - *out), eD = exp(D), om = -expm1(D);
+        const double dsa[4] = {-1.0 / A, 0.0, 1.0 / s - 1.0 / A, 0.0};
+        for (i = 0; i < 4; i++)
+            grad[i] = w1 * dfirst[i] + w2 * (dsa[i] + (dx[i] - eD * dT[i]) / om);
+    }
     return TIER_OK;
 }
 
-static int pnbd_ll_value(double *out, const double *p, const tier__clv_obs *obs, size_t n)
+/* Pareto/NBD log-likelihood and (grad != NULL) its analytic gradient with respect to the
+ * log-parameters. Per row: ln Gamma(r+x) - ln Gamma(r) + r ln alpha + s ln beta + ln L'. */
+static int pnbd_ll(double *out, double *grad, const double *p, const tier__clv_obs *obs, size_t n)
 {
     const double r = p[0], al = p[1], s = p[2], be = p[3];
-    const double base = -tier__clv_lgamma(r) + r * log(al) + s * log(be);
-    double ll = 0.0, prev_x = -1.0, lgx = 0.0;
+    const double lal = log(al), lbe = log(be);
+    const double base = -tier__clv_lgamma(r) + r * lal + s * lbe;
+    const double dg_r = grad ? tier__clv_digamma(r) : 0.0;
+    double ll = 0.0, prev_x = -1.0, lgx = 0.0, dgx = 0.0, g[4] = {0.0, 0.0, 0.0, 0.0};
+    pnbd_cache cache;
     size_t i;
+    memset(cache.gen, 0, sizeof cache.gen);
+    cache.now = 0;
     for (i = 0; i < n; i++) {
-        double br, first;
+        double br, first, gb[4];
         int rc;
         if (obs[i].w == 0.0)
             continue;
         if (obs[i].x != prev_x) {
             prev_x = obs[i].x;
+            cache.now++;
             lgx = tier__clv_lgamma(r + prev_x);
+            if (grad)
+                dgx = tier__clv_digamma(r + prev_x);
         }
-        rc = pnbd_bracket(&br, &first, p, obs[i].x, obs[i].t_x, obs[i].T);
+        rc = pnbd_bracket(&br, &first, grad ? gb : NULL, p, obs[i].x, obs[i].t_x, obs[i].T, 0,
+                          &cache);
         if (rc != TIER_OK)
             return rc;
         ll += obs[i].w * (lgx + base + br);
+        if (grad) {
+            g[0] += obs[i].w * (dgx - dg_r + lal + gb[0]);
+            g[1] += obs[i].w * (r / al + gb[1]);
+            g[2] += obs[i].w * (lbe + gb[2]);
+            g[3] += obs[i].w * (s / be + gb[3]);
+        }
     }
     if (!isfinite(ll))
         return TIER_ERANGE;
     *out = ll;
+    if (grad) {
+        for (i = 0; i < 4; i++) {
+            grad[i] = g[i] * p[i];
+            if (!isfinite(grad[i]))
+                return TIER_ERANGE;
+        }
+    }
     return TIER_OK;
 }
 
@@ -422,30 +695,8 @@ static int loglik_rows(double *out, double *grad, int kind, const double *param,
         return bgnbd_ll(out, grad, param, obs, n);
     case TIER__CLV_GAMMA_GAMMA:
         return gg_ll(out, grad, param, obs, n);
-    case TIER__CLV_PARETO_NBD: {
-        double ll;
-        int rc = pnbd_ll_value(&ll, param, obs, n), i;
-        if (rc != TIER_OK)
-            return rc;
-        if (grad) {
-            /* Central differences in log-parameter space (step CLV_FD_STEP). */
-            for (i = 0; i < 4; i++) {
-                double pp[4], lp, lm;
-                memcpy(pp, param, sizeof pp);
-                pp[i] = param[i] * exp(CLV_FD_STEP);
-                rc = pnbd_ll_value(&lp, pp, obs, n);
-                if (rc != TIER_OK)
-                    return rc;
-                pp[i] = param[i] * exp(-CLV_FD_STEP);
-                rc = pnbd_ll_value(&lm, pp, obs, n);
-                if (rc != TIER_OK)
-                    return rc;
-                grad[i] = (lp - lm) / (2.0 * CLV_FD_STEP);
-            }
-        }
-        *out = ll;
-        return TIER_OK;
-    }
+    case TIER__CLV_PARETO_NBD:
+        return pnbd_ll(out, grad, param, obs, n);
     default:
         return TIER_EINVAL;
     }
@@ -634,75 +885,37 @@ static void bfgs(const clv_problem *pb, clv_run *run, const tier__clv_options *o
 }
 
 /* Hessian of the total LL with respect to the natural parameters at exp(theta): central
- * differences of the analytic gradient, or second differences of LL for Pareto/NBD. */
+ * differences of the analytic log-parameter gradient. */
 static int hessian_natural(const clv_problem *pb, const double *theta,
                            double H[TIER__CLV_MAX_PARAMS][TIER__CLV_MAX_PARAMS])
 {
     const size_t n = pb->np;
     double p[TIER__CLV_MAX_PARAMS], g0[TIER__CLV_MAX_PARAMS], ll0,
         ht[TIER__CLV_MAX_PARAMS][TIER__CLV_MAX_PARAMS];
-    double pp[TIER__CLV_MAX_PARAMS];
+    double pp[TIER__CLV_MAX_PARAMS], gp[TIER__CLV_MAX_PARAMS], gm[TIER__CLV_MAX_PARAMS], llp;
     size_t i, j;
     int rc;
     for (i = 0; i < n; i++)
         p[i] = exp(theta[i]);
-    if (pb->kind != TIER__CLV_PARETO_NBD) {
-        double gp[TIER__CLV_MAX_PARAMS], gm[TIER__CLV_MAX_PARAMS], llp;
-        rc = loglik_rows(&ll0, g0, pb->kind, p, pb->rows, pb->n);
+    rc = loglik_rows(&ll0, g0, pb->kind, p, pb->rows, pb->n);
+    if (rc != TIER_OK)
+        return rc;
+    for (i = 0; i < n; i++) {
+        memcpy(pp, p, sizeof pp);
+        pp[i] = p[i] * exp(CLV_FD_STEP);
+        rc = loglik_rows(&llp, gp, pb->kind, pp, pb->rows, pb->n);
         if (rc != TIER_OK)
             return rc;
-        for (i = 0; i < n; i++) {
-            memcpy(pp, p, sizeof pp);
-            pp[i] = p[i] * exp(CLV_FD_STEP);
-            rc = loglik_rows(&llp, gp, pb->kind, pp, pb->rows, pb->n);
-            if (rc != TIER_OK)
-                return rc;
-            pp[i] = p[i] * exp(-CLV_FD_STEP);
-            rc = loglik_rows(&llp, gm, pb->kind, pp, pb->rows, pb->n);
-            if (rc != TIER_OK)
-                return rc;
-            for (j = 0; j < n; j++)
-                ht[i][j] = (gp[j] - gm[j]) / (2.0 * CLV_FD_STEP);
-        }
-        for (i = 0; i < n; i++)
-            for (j = 0; j < i; j++)
-                ht[i][j] = ht[j][i] = 0.5 * (ht[i][j] + ht[j][i]);
-    } else {
-        const double h = CLV_HESS_STEP;
-        double fpp, fpm, fmp, fmm, fp, fm;
-        rc = pnbd_ll_value(&ll0, p, pb->rows, pb->n);
+        pp[i] = p[i] * exp(-CLV_FD_STEP);
+        rc = loglik_rows(&llp, gm, pb->kind, pp, pb->rows, pb->n);
         if (rc != TIER_OK)
             return rc;
-        for (i = 0; i < n; i++) {
-            memcpy(pp, p, sizeof pp);
-            pp[i] = p[i] * exp(h);
-            rc = pnbd_ll_value(&fp, pp, pb->rows, pb->n);
-            pp[i] = p[i] * exp(-h);
-            if (rc == TIER_OK)
-                rc = pnbd_ll_value(&fm, pp, pb->rows, pb->n);
-            if (rc != TIER_OK)
-                return rc;
-            ht[i][i] = (fp - 2.0 * ll0 + fm) / (h * h);
-            g0[i] = (fp - fm) / (2.0 * h);
-            for (j = 0; j < i; j++) {
-                double sgn[4][2] = {{1, 1}, {1, -1}, {-1, 1}, {-1, -1}}, v[4];
-                int k;
-                for (k = 0; k < 4; k++) {
-                    memcpy(pp, p, sizeof pp);
-                    pp[i] = p[i] * exp(sgn[k][0] * h);
-                    pp[j] = p[j] * exp(sgn[k][1] * h);
-                    rc = pnbd_ll_value(&v[k], pp, pb->rows, pb->n);
-                    if (rc != TIER_OK)
-                        return rc;
-                }
-                fpp = v[0];
-                fpm = v[1];
-                fmp = v[2];
-                fmm = v[3];
-                ht[i][j] = ht[j][i] = (fpp - fpm - fmp + fmm) / (4.0 * h * h);
-            }
-        }
+        for (j = 0; j < n; j++)
+            ht[i][j] = (gp[j] - gm[j]) / (2.0 * CLV_FD_STEP);
     }
+    for (i = 0; i < n; i++)
+        for (j = 0; j < i; j++)
+            ht[i][j] = ht[j][i] = 0.5 * (ht[i][j] + ht[j][i]);
     /* d2LL/dth_i dth_j = p_i p_j d2LL/dp_i dp_j + [i = j] p_i dLL/dp_i */
     for (i = 0; i < n; i++)
         for (j = 0; j < n; j++)
@@ -982,7 +1195,7 @@ int tier__clv_p_alive(double *out, int kind, const double *param, double x, doub
         lr = log(a / (b + x - 1.0)) + (r + x) * (log(al + T) - log(al + t_x));
     } else {
         double br, first;
-        int rc = pnbd_bracket(&br, &first, param, x, t_x, T);
+        int rc = pnbd_bracket(&br, &first, NULL, param, x, t_x, T, 1, NULL);
         if (rc != TIER_OK)
             return rc;
         if (!(first < br)) {
@@ -1017,23 +1230,40 @@ int tier__clv_expected(double *out, int kind, const double *param, double t, dou
          * E = [C (1 - (1-z)^(a-1))/(a-1) - (1-z)^(a-1) S] * P(alive)-ratio. */
         const double r = param[0], al = param[1], a = param[2], b = param[3];
         const double A = a + b - 1.0 - r, C = a + b + x - 1.0;
-        const double z = t / (al + T + t), L = log((al + T) / (al + T + t));
-        double S, lr, denom, e;
+        const double z = t / (al + T + t), L = -log1p(t / (al + T));
+        double S, S_abs = 0.0, lr, denom, e;
         /* S = sum_{n>=1} (A)_n (a)_{n-1} / ((C+1)_{n-1} n!) z^n: a 2F1-type series whose
          * ratios are (A+n)(a+n-1)/((C+n)(n+1)) z, starting at A z. */
-        rc = hyp_tail_sum(&S, A, a - 1.0, C, z, A * z, 1);
-        if (rc != TIER_OK)
-            return TIER_ERANGE;
-        e = C * one_minus_exp_over(a - 1.0, L) - exp((a - 1.0) * L) * S;
-        denom = 1.0;
-        if (x > 0.0) {
-            lr = log(a / (b + x - 1.0)) + (r + x) * (log(al + T) - log(al + t_x));
-            denom = lr > 700.0 ? HUGE_VAL : 1.0 + exp(lr);
+        rc = hyp_tail_sum(&S, &S_abs, A, a - 1.0, C, z, A * z, 1, CLV_EXPECT_SERIES_MAX);
+        if (rc == TIER_OK) {
+            const double t1 = C * one_minus_exp_over(a - 1.0, L), f2 = exp((a - 1.0) * L);
+            e = t1 - f2 * S;
+            /* The terms may cancel (b + x huge with a small; r far above a + b makes the
+             * series alternate): more than 4 digits lost sends the customer to the
+             * quadrature below. */
+            if (!(fabs(t1) + f2 * S_abs <= 1e4 * fabs(e)))
+                rc = TIER_ECONVERGE;
         }
-        *out = e / denom;
+        if (rc == TIER_OK) {
+            denom = 1.0;
+            if (x > 0.0) {
+                lr = log(a / (b + x - 1.0)) + (r + x) * (log(al + T) - log(al + t_x));
+                denom = lr > 700.0 ? HUGE_VAL : 1.0 + exp(lr);
+            }
+            *out = e / denom;
+        } else {
+            /* The series needs about a z terms: with a large (degenerate fits reach 1e6 and
+             * more), or when it cancels, integrate over the dropout probability instead. An alive customer's
+             * p ~ Beta(a, b+x) and rate ~ Gamma(r+x, alpha+T), so
+             * E = P(alive) E[(1 - (1 + p t/(alpha+T))^-(r+x)) / p]. */
+            rc = beta_mean_g(&e, a, b + x, r + x, t / (al + T));
+            if (rc != TIER_OK)
+                return TIER_ERANGE;
+            *out = pa * e;
+        }
     } else {
         const double r = param[0], al = param[1], s = param[2], be = param[3];
-        const double L = log((be + T) / (be + T + t));
+        const double L = -log1p(t / (be + T));
         *out = (r + x) * (be + T) / (al + T) * one_minus_exp_over(s - 1.0, L) * pa;
     }
     if (!isfinite(*out))

@@ -72,8 +72,7 @@ double tier__clv_digamma(double x);
 int tier__clv_hyp2f1(double *out, double a, double b, double c, double z);
 
 /* Log-likelihood at natural parameters `param` over n rows, and (when grad != NULL) its gradient
- * with respect to the log-parameters (analytic for BG/NBD and Gamma-Gamma, central differences
- * for Pareto/NBD). Rows of weight 0 are skipped; Gamma-Gamma skips rows with x <= 0 or m <= 0.
+ * with respect to the log-parameters (analytic for all three models). Rows of weight 0 are skipped; Gamma-Gamma skips rows with x <= 0 or m <= 0.
  * TIER_EINVAL for a bad kind, parameter or row; TIER_ERANGE when the value is not finite or a
  * series does not converge. Needs no memory; faster when rows are sorted by x. */
 int tier__clv_loglik(double *out, double *grad, int kind, const double *param,
@@ -90,7 +89,9 @@ int tier__clv_fit(tier__clv_fit_result *out, int kind, const tier__clv_obs *obs,
 /* Probability that a customer with (x, t_x, T) is still alive at T (BG/NBD or Pareto/NBD). */
 int tier__clv_p_alive(double *out, int kind, const double *param, double x, double t_x, double T);
 
-/* Conditional expected number of transactions in (T, T + t] (BG/NBD or Pareto/NBD). */
+/* Conditional expected number of transactions in (T, T + t] (BG/NBD or Pareto/NBD). Finite for
+ * any positive finite parameters, including the degenerate BG/NBD fits with a, b of 1e6..1e13
+ * (a quadrature over the dropout probability backs up the series; docs/clv.md). */
 int tier__clv_expected(double *out, int kind, const double *param, double t, double x, double t_x,
                        double T);
 

@@ -5,6 +5,7 @@
  * without kept transactions), options, save/load, explanations and out of memory. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "support.h"
@@ -759,6 +760,126 @@ static void test_clv_explains_a_customer_without_purchases(void **s)
     tier_book_free(book);
 }
 
+/* ---- calibration / holdout validation ------------------------------------------------------- */
+
+/* BG/NBD expected purchases in the next t (FHL 2005, eq. 10) with its Gauss series summed term
+ * by term: independent of the library's transformed series. */
+static double bgnbd_expected_ref(const double *p, double t, double x, double t_x, double T)
+{
+    const double r = p[0], al = p[1], a = p[2], b = p[3], c = a + b + x - 1.0;
+    const double z = t / (al + T + t);
+    double term = 1.0, sum = 1.0, num, den;
+    int n;
+    for (n = 0; n < 100000; n++) {
+        term *= (r + x + n) * (b + x + n) / ((c + n) * (n + 1.0)) * z;
+        sum += term;
+        if (fabs(term) < 1e-17 * sum)
+            break;
+    }
+    num = c / (a - 1.0) * (1.0 - pow((al + T) / (al + T + t), r + x) * sum);
+    den = 1.0 + (x > 0.0 ? a / (b + x - 1.0) * pow((al + T) / (al + t_x), r + x) : 0.0);
+    return num / den;
+}
+
+static int cmp_i64(const void *pa, const void *pb)
+{
+    int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+    return (a > b) - (a < b);
+}
+
+/* Calibration 1997-01-01..09-30, holdout to 1998-06-30 (39 weeks) on the papers' 1/10 sample:
+ * the actual holdout purchase days are counted here from the book's rows, the predictions are
+ * recomputed with the plain FHL formula, both with the fitted and with the published
+ * parameters. */
+static void test_clv_holdout_compares_actual_and_predicted_purchases_on_cdnow(void **s)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = load_cdnow(&a, 0);
+    tier_model *m = clv_model(&a, TIER_CLV_BGNBD), *unfitted = clv_model(&a, TIER_CLV_BGNBD);
+    tier_frame *f = NULL, *sc, *small = NULL;
+    const double published[4] = {0.243, 4.414, 0.793, 2.426};
+    const int32_t cal = cal_end(), hold_end = ymd(1998, 6, 30);
+    const size_t n = tier_book_customer_count(book), ntx = tier_book_txn_count(book);
+    double st[TIER_CLV_HOLDOUT_COUNT], p[4], want_fit = 0.0, want_pub = 0.0, total = 0.0;
+    double mae = 0.0, *count = test_calloc(n, sizeof *count);
+    const double *x, *tx, *T, *act, *pred;
+    int64_t *keys = test_malloc(ntx * sizeof *keys);
+    size_t i, k = 0;
+    (void)s;
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, p, 4), TIER_OK);
+    sc = score(m, book, &a);
+    x = column(sc, "clv.x");
+    tx = column(sc, "clv.t_x");
+    T = column(sc, "clv.T");
+    assert_int_equal(tier_frame_new(&f, n, &a), TIER_OK);
+    assert_int_equal(tier_clv_holdout(m, book, hold_end, f, st, TIER_CLV_HOLDOUT_COUNT), TIER_OK);
+    assert_int_equal(tier_frame_column_count(f), 2);
+    act = column(f, "clv.holdout_purchases");
+    pred = column(f, "clv.predicted_purchases");
+
+    /* purchase days in (cal, hold_end], one per customer and day */
+    for (i = 0; i < ntx; i++) {
+        size_t cust;
+        int32_t day;
+        double amount;
+        assert_int_equal(tier_book_txn(book, i, &cust, &day, &amount, NULL), TIER_OK);
+        if (day > cal && day <= hold_end && amount >= 0.0)
+            keys[k++] = ((int64_t)cust << 32) | (int64_t)(uint32_t)day;
+    }
+    qsort(keys, k, sizeof *keys, cmp_i64);
+    for (i = 0; i < k; i++)
+        if (i == 0 || keys[i] != keys[i - 1])
+            count[(size_t)(keys[i] >> 32)] += 1.0;
+
+    for (i = 0; i < n; i++) {
+        double e = bgnbd_expected_ref(p, 39.0, x[i], tx[i], T[i]);
+        assert_true(act[i] == count[i]);
+        assert_true(fabs(pred[i] - e) <= 1e-9 * e);
+        want_fit += e;
+        want_pub += bgnbd_expected_ref(published, 39.0, x[i], tx[i], T[i]);
+        total += count[i];
+        mae += fabs(count[i] - e);
+    }
+    assert_true(st[TIER_CLV_HOLDOUT_CUSTOMERS - 1] == 2357.0);
+    assert_true(st[TIER_CLV_HOLDOUT_SPAN - 1] == 39.0); /* 273 days */
+    assert_true(st[TIER_CLV_HOLDOUT_CALIBRATION_END - 1] == (double)cal);
+    assert_true(st[TIER_CLV_HOLDOUT_ACTUAL - 1] == total);
+    assert_true(total > 1000.0);
+    assert_true(fabs(st[TIER_CLV_HOLDOUT_PREDICTED - 1] - want_fit) <= 1e-9 * want_fit);
+    /* the fitted parameters agree with the published ones to 3 digits, the totals to 0.5% */
+    assert_true(fabs(st[TIER_CLV_HOLDOUT_PREDICTED - 1] - want_pub) <= 5e-3 * want_pub);
+    assert_true(fabs(st[TIER_CLV_HOLDOUT_MAE - 1] - mae / 2357.0) <= 1e-9 * mae);
+    print_message("CDNOW sample holdout (39 weeks): actual %.0f, BG/NBD predicted %.2f (published "
+                  "parameters %.2f), MAE %.4f\n",
+                  total, st[TIER_CLV_HOLDOUT_PREDICTED - 1], want_pub,
+                  st[TIER_CLV_HOLDOUT_MAE - 1]);
+
+    /* refusals leave the frame as it was */
+    assert_int_equal(tier_clv_holdout(m, book, cal, f, st, 6), TIER_EINVAL);
+    assert_non_null(strstr(tier_model_last_error(m), "must be after the calibration end"));
+    assert_int_equal(tier_clv_holdout(m, book, hold_end, f, NULL, 0), TIER_EINVAL); /* again */
+    assert_int_equal(tier_frame_column_count(f), 2);
+    assert_int_equal(tier_clv_holdout(unfitted, book, hold_end, NULL, st, 6), TIER_ESTATE);
+    assert_int_equal(tier_frame_new(&small, 3, &a), TIER_OK);
+    assert_int_equal(tier_clv_holdout(m, book, hold_end, small, NULL, 0), TIER_EINVAL);
+    assert_int_equal(tier_frame_column_count(small), 0);
+    assert_int_equal(tier_clv_holdout(m, book, hold_end, NULL, NULL, 3), TIER_EINVAL);
+    /* summary only, fewer figures */
+    p[2] = -1.0;
+    assert_int_equal(tier_clv_holdout(m, book, hold_end, NULL, p, 2), TIER_OK);
+    assert_true(p[0] == 2357.0 && p[1] == total && p[2] == -1.0);
+
+    test_free(keys);
+    test_free(count);
+    tier_frame_free(small);
+    tier_frame_free(sc);
+    tier_frame_free(f);
+    tier_model_free(unfitted);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
 /* ---- out of memory -------------------------------------------------------------------------- */
 
 static int oom_clv(const tier_allocator *alloc, void *ud)
@@ -779,6 +900,14 @@ static int oom_clv(const tier_allocator *alloc, void *ud)
     if (rc == TIER_OK) {
         rc = tier_model_score(m, book, f);
         assert_int_equal(tier_frame_column_count(f), rc == TIER_OK ? 7 : 0);
+    }
+    if (rc == TIER_OK) {
+        double end = 0.0, st[TIER_CLV_HOLDOUT_COUNT];
+        assert_int_equal(tier_clv_fit_stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CALIBRATION_END,
+                                           &end),
+                         TIER_OK);
+        rc = tier_clv_holdout(m, book, (int32_t)end + 28, f, st, TIER_CLV_HOLDOUT_COUNT);
+        assert_int_equal(tier_frame_column_count(f), rc == TIER_OK ? 9 : 7);
     }
     if (rc == TIER_OK)
         rc = tier_text_new(&t, alloc);
@@ -830,6 +959,7 @@ int main(void)
         cmocka_unit_test(test_clv_load_rejects_bad_text_and_keeps_the_model),
         cmocka_unit_test(test_clv_explains_its_inputs_and_formulas),
         cmocka_unit_test(test_clv_explains_a_customer_without_purchases),
+        cmocka_unit_test(test_clv_holdout_compares_actual_and_predicted_purchases_on_cdnow),
         cmocka_unit_test(test_clv_survives_every_failed_allocation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

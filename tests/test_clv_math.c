@@ -669,6 +669,214 @@ static void test_hard_inputs_stay_finite(void **state)
     }
 }
 
+/* ---- degenerate fits and extreme parameters -------------------------------------------------- */
+
+/* FHL (2005) eq. 10 with its Gauss series 2F1(r+x, b+x; a+b+x-1; z) summed term by term: cheap
+ * when a and b are large (ratios near (b/(a+b)) z), so it checks the library's quadrature. */
+static double bgnbd_expected_ref(const double *p, double t, double x, double t_x, double T)
+{
+    const double r = p[0], al = p[1], a = p[2], b = p[3], c = a + b + x - 1.0;
+    const double z = t / (al + T + t);
+    double term = 1.0, sum = 1.0, num, den;
+    int n;
+    for (n = 0; n < 100000; n++) {
+        term *= (r + x + n) * (b + x + n) / ((c + n) * (n + 1.0)) * z;
+        sum += term;
+        if (fabs(term) < 1e-18 * sum)
+            break;
+    }
+    num = c / (a - 1.0) * (1.0 - pow((al + T) / (al + T + t), r + x) * sum);
+    den = 1.0 + (x > 0.0 ? a / (b + x - 1.0) * pow((al + T) / (al + t_x), r + x) : 0.0);
+    return num / den;
+}
+
+/* When a, b -> infinity with a/(a+b) -> p the dropout probability is p for everyone:
+ * E = P(alive) (1 - ((alpha+T)/(alpha+T+p t))^(r+x)) / p, P(alive) = 1/(1 + p/(1-p) ((alpha+T)/(alpha+t_x))^(r+x)). */
+static double bgnbd_expected_limit(const double *pr, double t, double x, double t_x, double T)
+{
+    const double r = pr[0], al = pr[1], p = pr[2] / (pr[2] + pr[3]);
+    double pa = 1.0 / (1.0 + (x > 0.0 ? p / (1.0 - p) * pow((al + T) / (al + t_x), r + x) : 0.0));
+    return pa * (1.0 - pow((al + T) / (al + T + p * t), r + x)) / p;
+}
+
+/* Four customers on which the BG/NBD fit converges to a, b of about 1e6 - 1e7 (found by a
+ * search over random tiny books); before the quadrature fallback every expectation failed with
+ * TIER_ERANGE (the 2F1 series needs about a z terms). */
+static void test_degenerate_bgnbd_fit_on_a_tiny_book_still_predicts(void **state)
+{
+    const tier__clv_obs rows[4] = {
+        {0, 0, 29, 0, 1}, {0, 0, 18, 0, 1}, {1, 17.739, 27, 0, 1}, {5, 12.912, 24, 0, 1}};
+    tier_allocator a = prepared(NULL);
+    tier__clv_fit_result f;
+    size_t i;
+    int rc;
+    (void)state;
+    rc = tier__clv_fit(&f, TIER__CLV_BGNBD, rows, 4, NULL, &a, NULL);
+    assert_true(rc == TIER_OK || rc == TIER_ECONVERGE);
+    assert_true(f.param[2] > 1e5 && f.param[3] > 1e5); /* the degenerate regime */
+    for (i = 0; i < 4; i++) {
+        double e, v, t;
+        for (t = 1.0; t <= 104.0; t *= 4.0) {
+            assert_int_equal(tier__clv_expected(&e, TIER__CLV_BGNBD, f.param, t, rows[i].x,
+                                                rows[i].t_x, rows[i].T),
+                             TIER_OK);
+            assert_rel(e, bgnbd_expected_ref(f.param, t, rows[i].x, rows[i].t_x, rows[i].T),
+                       1e-9);
+            assert_rel(e, bgnbd_expected_limit(f.param, t, rows[i].x, rows[i].t_x, rows[i].T),
+                       1e-4);
+        }
+        assert_int_equal(tier__clv_discounted_value(&v, TIER__CLV_BGNBD, f.param,
+                                                    (const double[]){6.25, 3.74, 15.44},
+                                                    rows[i].x, rows[i].t_x, rows[i].T, 20.0,
+                                                    4.0, 13, 0.01),
+                         TIER_OK);
+        assert_true(isfinite(v) && v > 0.0);
+    }
+}
+
+static void test_bgnbd_expectation_with_huge_a_and_b_matches_the_series_and_the_limit(void **state)
+{
+    const double ps[][4] = {{0.243, 4.414, 2e4, 6e4},    {0.5, 2.0, 3e8, 1e8},
+                            {1.5, 10.0, 1e12, 4e12},     {0.243, 4.414, 7e12, 1e13},
+                            {0.01, 0.5, 1e6, 1e9}};
+    const tier__clv_obs rows[] = {
+        {0, 0, 38.86, 0, 1}, {2, 30.43, 38.86, 0, 1}, {7, 3.0, 30.0, 0, 1}, {40, 50, 52, 0, 1}};
+    size_t k, i;
+    (void)state;
+    for (k = 0; k < sizeof ps / sizeof ps[0]; k++) {
+        for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+            const tier__clv_obs *o = &rows[i];
+            double e;
+            assert_int_equal(
+                tier__clv_expected(&e, TIER__CLV_BGNBD, ps[k], 39.0, o->x, o->t_x, o->T),
+                TIER_OK);
+            assert_rel(e, bgnbd_expected_ref(ps[k], 39.0, o->x, o->t_x, o->T), 1e-10);
+            if (ps[k][2] >= 1e12) /* within O(1/(a+b)) of the point-mass limit */
+                assert_rel(e, bgnbd_expected_limit(ps[k], 39.0, o->x, o->t_x, o->T), 1e-9);
+        }
+    }
+}
+
+/* Every prediction on a grid of parameters from 1e-6 to 1e12 (7^4 points per model) and hard
+ * rows: a finite value within its bounds (0 <= P(alive) <= 1, 0 <= E(t) <= (r+x) t/(alpha+T),
+ * the most an always-alive customer buys), never TIER_ERANGE. */
+static void test_predictions_stay_finite_on_a_grid_of_extreme_parameters(void **state)
+{
+    const double v[] = {1e-6, 1e-3, 1.0, 1e3, 1e6, 1e9, 1e12};
+    const tier__clv_obs rows[] = {{0, 0, 38, 0, 1},        {0, 0, 0, 0, 1},
+                                  {2, 30.43, 38.86, 0, 1}, {1, 0, 38, 0, 1},
+                                  {5000, 1e-3, 38, 0, 1},  {100000, 50, 50, 0, 1},
+                                  {3, 1e-9, 1e-9, 0, 1},   {20, 5, 600, 0, 1}};
+    const double gg[3] = {6.25, 3.74, 15.44}, ms[] = {0.0, 1e-6, 35.0, 1e9}, xs[] = {0, 1, 1e5};
+    const size_t nv = sizeof v / sizeof v[0];
+    size_t i0, i1, i2, i3, r, kind, mi, xi;
+    (void)state;
+    for (kind = 1; kind <= 2; kind++)
+        for (i0 = 0; i0 < nv; i0++)
+            for (i1 = 0; i1 < nv; i1++)
+                for (i2 = 0; i2 < nv; i2++)
+                    for (i3 = 0; i3 < nv; i3++) {
+                        const double p[4] = {v[i0], v[i1], v[i2], v[i3]};
+                        for (r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+                            const tier__clv_obs *o = &rows[r];
+                            double pa, e, cv, most = (p[0] + o->x) * 39.0 / (p[1] + o->T);
+                            int rc = tier__clv_p_alive(&pa, (int)kind, p, o->x, o->t_x, o->T);
+                            if (rc != TIER_OK || !(pa >= 0.0 && pa <= 1.0))
+                                fail_msg("P(alive) kind %d p %g %g %g %g row %lu: rc %d", (int)kind,
+                                         p[0], p[1], p[2], p[3], (unsigned long)r, rc);
+                            rc = tier__clv_expected(&e, (int)kind, p, 39.0, o->x, o->t_x, o->T);
+                            if (rc != TIER_OK || !(e >= 0.0 && e <= most * (1.0 + 1e-9)))
+                                fail_msg("E kind %d p %g %g %g %g row %lu: rc %d e %g", (int)kind,
+                                         p[0], p[1], p[2], p[3], (unsigned long)r, rc, e);
+                            rc = tier__clv_discounted_value(&cv, (int)kind, p, gg, o->x, o->t_x,
+                                                            o->T, 20.0, 13.0, 3, 0.01);
+                            if (rc != TIER_OK || !(isfinite(cv) && cv >= 0.0))
+                                fail_msg("CLV kind %d p %g %g %g %g row %lu: rc %d", (int)kind,
+                                         p[0], p[1], p[2], p[3], (unsigned long)r, rc);
+                        }
+                    }
+    /* Gamma-Gamma: finite, or TIER_ERANGE exactly when the posterior mean does not exist */
+    for (i0 = 0; i0 < nv; i0++)
+        for (i1 = 0; i1 < nv; i1++)
+            for (i2 = 0; i2 < nv; i2++)
+                for (xi = 0; xi < 3; xi++)
+                    for (mi = 0; mi < 4; mi++) {
+                        const double p[3] = {v[i0], v[i1], v[i2]};
+                        double e;
+                        int rc = tier__clv_expected_spend(&e, p, xs[xi], ms[mi]);
+                        if (p[0] * xs[xi] + p[1] - 1.0 > 0.0)
+                            assert_true(rc == TIER_OK && isfinite(e) && e >= 0.0);
+                        else
+                            assert_int_equal(rc, TIER_ERANGE);
+                    }
+}
+
+/* alpha much smaller than beta and t_x near 0 put the Pareto/NBD series at z = 0.9998, where
+ * it does not converge in its budget: P(alive) then integrates the bracket's second term
+ * directly (tanh-sinh). Checked against the Simpson reference above. */
+static void test_pareto_p_alive_where_the_series_is_slow_matches_direct_integration(void **state)
+{
+    const double ps[][4] = {{0.5, 1e-3, 0.5, 10.0}, {2.0, 200.0, 0.3, 1e-3}};
+    const tier__clv_obs rows[] = {{2, 1e-3, 38, 0, 1}, {0, 0, 38, 0, 1}, {1, 0.01, 5, 0, 1}};
+    size_t k, i;
+    (void)state;
+    for (k = 0; k < 2; k++) {
+        const double r = ps[k][0], al = ps[k][1], s = ps[k][2], be = ps[k][3];
+        for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+            const tier__clv_obs *o = &rows[i];
+            double pa, ll, first = pow(al + o->T, -(r + o->x)) * pow(be + o->T, -s);
+            assert_int_equal(
+                tier__clv_p_alive(&pa, TIER__CLV_PARETO_NBD, ps[k], o->x, o->t_x, o->T), TIER_OK);
+            assert_rel(pa, first / (first + pnbd_integral(r, al, s, be, o->x, o->t_x, o->T)),
+                       1e-7);
+            /* the likelihood reports the slow series instead (a fit must not go there) */
+            assert_int_equal(tier__clv_loglik(&ll, NULL, TIER__CLV_PARETO_NBD, ps[k], o, 1),
+                             TIER_ERANGE);
+        }
+    }
+}
+
+/* The Pareto/NBD gradient is analytic (term-by-term derivatives of the 2F1 series through its
+ * parameters and argument): checked against Richardson-extrapolated central differences at 60
+ * parameter points spread log-uniformly over both branches alpha >= beta and alpha < beta. */
+static void test_pareto_analytic_gradient_matches_central_differences_on_many_points(void **state)
+{
+    const tier__clv_obs rows[] = {{0, 0, 38.0, 0, 3},       {1, 2.0, 30.0, 0, 1},
+                                  {7, 29.0, 31.0, 0, 2},    {2, 30.43, 38.86, 0, 1},
+                                  {40, 50.0, 52.0, 0, 1},   {1, 0.5, 0.5, 0, 1},
+                                  {3, 0.0, 20.0, 0, 1},     {12, 11.9, 12.0, 0, 1}};
+    const size_t n = sizeof rows / sizeof rows[0];
+    unsigned long seed = 12345;
+    int k;
+    size_t i;
+    (void)state;
+    for (k = 0; k < 60; k++) {
+        double p[4], g[4], ll;
+        for (i = 0; i < 4; i++) {
+            double lo = i % 2 ? log(0.5) : log(0.05), hi = i % 2 ? log(50.0) : log(5.0);
+            seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+            p[i] = exp(lo + (hi - lo) * (double)((seed >> 33) % 100000) / 100000.0);
+        }
+        assert_int_equal(tier__clv_loglik(&ll, g, TIER__CLV_PARETO_NBD, p, rows, n), TIER_OK);
+        for (i = 0; i < 4; i++) {
+            double q[4], d[2], fp, fm;
+            int j;
+            for (j = 0; j < 2; j++) {
+                const double h = j ? 5e-4 : 1e-3;
+                memcpy(q, p, sizeof q);
+                q[i] = p[i] * exp(h);
+                assert_int_equal(tier__clv_loglik(&fp, NULL, TIER__CLV_PARETO_NBD, q, rows, n),
+                                 TIER_OK);
+                q[i] = p[i] * exp(-h);
+                assert_int_equal(tier__clv_loglik(&fm, NULL, TIER__CLV_PARETO_NBD, q, rows, n),
+                                 TIER_OK);
+                d[j] = (fp - fm) / (2.0 * h);
+            }
+            assert_abs(g[i], (4.0 * d[1] - d[0]) / 3.0, 1e-8 * (1.0 + fabs(ll)));
+        }
+    }
+}
+
 static void test_fit_on_hard_rows_returns_finite_results(void **state)
 {
     tier__clv_obs rows[40];
@@ -893,6 +1101,12 @@ int main(void)
         cmocka_unit_test(test_discounted_value_sums_discounted_period_increments),
         cmocka_unit_test(test_expected_spend_falls_back_to_the_population_mean),
         cmocka_unit_test(test_hard_inputs_stay_finite),
+        cmocka_unit_test(test_degenerate_bgnbd_fit_on_a_tiny_book_still_predicts),
+        cmocka_unit_test(
+            test_bgnbd_expectation_with_huge_a_and_b_matches_the_series_and_the_limit),
+        cmocka_unit_test(test_predictions_stay_finite_on_a_grid_of_extreme_parameters),
+        cmocka_unit_test(test_pareto_p_alive_where_the_series_is_slow_matches_direct_integration),
+        cmocka_unit_test(test_pareto_analytic_gradient_matches_central_differences_on_many_points),
         cmocka_unit_test(test_fit_on_hard_rows_returns_finite_results),
         cmocka_unit_test(test_fit_rejects_data_without_repeat_purchases),
         cmocka_unit_test(test_fit_rejects_invalid_rows_and_options),

@@ -179,6 +179,40 @@ TIER_API int tier_clv_save_text(const tier_model *model, tier_text *out);
  */
 TIER_API int tier_clv_load_text(tier_model *model, const char *text, size_t len);
 
+/** Figures of a holdout validation: index `k - 1` of tier_clv_holdout()'s `out_stats`. Values
+ * are ABI. @since 0.1.0 */
+typedef enum tier_clv_holdout_stat {
+    TIER_CLV_HOLDOUT_CUSTOMERS = 1, /**< customers with a purchase day up to the calibration end */
+    TIER_CLV_HOLDOUT_ACTUAL = 2,    /**< their purchase days in (calibration end, holdout end] */
+    TIER_CLV_HOLDOUT_PREDICTED = 3, /**< their expected purchases over the same span */
+    TIER_CLV_HOLDOUT_MAE = 4,       /**< mean |actual - expected| per customer (NaN for none) */
+    TIER_CLV_HOLDOUT_SPAN = 5,      /**< length of the holdout span in time units */
+    TIER_CLV_HOLDOUT_CALIBRATION_END = 6, /**< the calibration end used (day number) */
+    TIER_CLV_HOLDOUT_COUNT = 6            /**< number of figures (grows when figures are added) */
+} tier_clv_holdout_stat;
+
+/**
+ * Validates a fitted clv model on a holdout period. The calibration end is the
+ * TIER_CLV_OPT_CALIBRATION_END option, or when unset the end the model was fitted with; the
+ * holdout is the span (calibration end, `holdout_end`] (days, inclusive). For every customer of
+ * `book` with a purchase day up to the calibration end, the actual holdout purchases are the
+ * purchase days in the span (same purchase-day rule as fitting) and the predicted purchases the
+ * model's conditional expectation E over the span's length, from the customer's calibration
+ * summary (x, t_x, T).
+ * When `frame` is not NULL (rows = the book's customers) two number columns are added,
+ * `<model name>.holdout_purchases` and `<model name>.predicted_purchases`, NaN for customers
+ * outside the calibration cohort. When `n_stats` > 0, the first min(n_stats,
+ * TIER_CLV_HOLDOUT_COUNT) figures of ::tier_clv_holdout_stat are written to `out_stats`.
+ * Nothing is retained from the arguments; the columns belong to the frame and `out_stats` to
+ * the caller. All or nothing: on failure the frame is unchanged; the model's last error says why.
+ * @return TIER_OK, TIER_EINVAL (not a clv model, NULL book, frame size, a holdout end not after
+ *         the calibration end, duplicate columns), TIER_ESTATE (not fitted, or the book keeps no
+ *         transactions), TIER_ERANGE (a prediction does not exist) or TIER_ENOMEM.
+ * @since 0.1.0
+ */
+TIER_API int tier_clv_holdout(const tier_model *model, const tier_book *book, int32_t holdout_end,
+                              tier_frame *frame, double *out_stats, size_t n_stats);
+
 TIER_END_DECL
 
 /** @} */
