@@ -113,6 +113,8 @@ CLV_STATS = {
     "no_purchase": 9, "calibration_end": 10,
 }
 
+CLV_HOLDOUT_STATS = ("customers", "actual", "predicted", "mae", "span", "calibration_end")
+
 # lifecycle.h
 LIFECYCLE_OPTIONS = {
     "as_of": 1, "recent_window": 2, "previous_window": 3, "trend_epsilon": 4, "churn_days": 5,
@@ -580,6 +582,8 @@ declare("tier_clv_standard_errors", c_int, [model_p, c_int, double_p, c_size_t],
 declare("tier_clv_fit_stat", c_int, [model_p, c_int, c_int, double_p], handle=0)
 declare("tier_clv_save_text", c_int, [model_p, text_p], handle=0)
 declare("tier_clv_load_text", c_int, [model_p, c_char_p, c_size_t], handle=0)
+declare("tier_clv_holdout", c_int, [model_p, book_p, c_int32, frame_p, double_p, c_size_t],
+        handle=0)
 
 # lifecycle.h
 declare("tier_lifecycle_new", c_int, [P(model_p), c_char_p, c_void_p])

@@ -187,6 +187,21 @@ class CLV(Model):
     def fit_stats(self, which="purchase"):
         return {name: self.fit_stat(which, name) for name in _ffi.CLV_STATS}
 
+    def holdout(self, book, holdout_end, frame=None):
+        """Validates the fitted model on the holdout span (calibration end, holdout_end] of
+        `book`: a dict of customers, actual and predicted purchases (totals), mae (mean absolute
+        error per customer), span (time units) and calibration_end (a date). With a Frame of the
+        book's size, its columns <name>.holdout_purchases and <name>.predicted_purchases are
+        added too."""
+        n = len(_ffi.CLV_HOLDOUT_STATS)
+        out = (c_double * n)()
+        F.tier_clv_holdout(self._p, book._p, to_day(holdout_end),
+                           frame._p if frame is not None else None, out, n)
+        stats = dict(zip(_ffi.CLV_HOLDOUT_STATS, list(out)))
+        stats["customers"] = int(stats["customers"])
+        stats["calibration_end"] = from_day(int(stats["calibration_end"]))
+        return stats
+
     def save_text(self):
         """The fitted state as "libtier-clv 1" text."""
         with _ffi.Text() as text:

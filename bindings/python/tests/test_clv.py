@@ -3,6 +3,7 @@
 ../shared/data/cdnow/README.md) on the 1/10 sample, calibration 1997-01-01 .. 1997-09-30 in
 weeks."""
 
+import datetime
 import math
 import unittest
 
@@ -68,6 +69,23 @@ class CdnowTest(unittest.TestCase):
         se = self.bgnbd.standard_errors("purchase")
         self.assertEqual(list(se), list(p))
         self.assertTrue(all(0 < v < p[k] for k, v in se.items()))
+
+    def test_holdout_compares_actual_and_predicted_purchases(self):
+        # 1997-10-01 .. 1998-06-30: the 39-week holdout of the papers. The actual count (1,882
+        # purchase days) and the prediction (1,653.4) are those of tests/test_clv.c.
+        frame = libtier.Frame(self.book.customer_count())
+        try:
+            stats = self.bgnbd.holdout(self.book, datetime.date(1998, 6, 30), frame)
+            self.assertEqual(stats["customers"], 2357)
+            self.assertEqual(stats["actual"], 1882)
+            self.assertAlmostEqual(stats["predicted"], 1653.41, delta=0.01)
+            self.assertAlmostEqual(stats["span"], 39.0, places=6)
+            self.assertEqual(stats["calibration_end"], datetime.date(1997, 9, 30))
+            self.assertEqual(len(frame.columns()), 2)
+        finally:
+            frame.close()
+        with self.assertRaises(libtier.TierError):
+            self.bgnbd.holdout(self.book, datetime.date(1997, 9, 1))
 
     def test_gamma_gamma_reproduces_the_published_parameters(self):
         p = self.bgnbd.params("spend")
