@@ -483,10 +483,26 @@ const char *tier_book_customer_id(const tier_book *b, size_t index, size_t *out_
     return id_ptr(b, index);
 }
 
+/* The first 8 bytes as a big-endian number: comparing two of them orders like memcmp. */
+static uint64_t prefix_be(const char *p, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    uint64_t v = 0;
+    size_t i;
+    for (i = 0; i < 8; i++)
+        v = (v << 8) | (i < len ? u[i] : 0);
+    return v;
+}
+
 int tier__book_compare_ids(const tier_book *b, size_t x, size_t y)
 {
     size_t lx = id_len_of(b, x), ly = id_len_of(b, y);
-    int c = memcmp(id_ptr(b, x), id_ptr(b, y), lx < ly ? lx : ly);
+    uint64_t px = prefix_be(id_ptr(b, x), lx), py = prefix_be(id_ptr(b, y), ly);
+    int c;
+    /* Ids never hold NUL bytes, so zero padding cannot tie two different short ids. */
+    if (px != py)
+        return px < py ? -1 : 1;
+    c = memcmp(id_ptr(b, x), id_ptr(b, y), lx < ly ? lx : ly);
     if (c)
         return c;
     return lx < ly ? -1 : lx > ly;
