@@ -53,7 +53,6 @@ typedef struct clv_fit {
 } clv_fit;
 
 typedef struct clv_state {
-    const void *tag; /* &clv_vtable: proves a state is ours */
     tier_allocator alloc;
     double opt[CLV_OPT_COUNT];
     int fitted;
@@ -98,17 +97,7 @@ static const tier_model_vtable clv_vtable = {TIER_MODEL_VTABLE_VERSION,
 
 static clv_state *clv_of(const tier_model *model)
 {
-    const char *kind;
-    clv_state *st;
-    if (!model)
-        return NULL;
-    kind = tier_model_kind(model);
-    if (!kind || strcmp(kind, "clv") != 0)
-        return NULL;
-    st = tier_model_state(model);
-    if (!st || st->tag != (const void *)&clv_vtable)
-        return NULL;
-    return st;
+    return tier__model_state_if(model, &clv_vtable);
 }
 
 static int math_kind(int kind)
@@ -600,7 +589,6 @@ int tier_clv_new(tier_model **out, const char *name, const tier_allocator *alloc
     st = tier__calloc(&a, 1, sizeof *st);
     if (!st)
         return TIER_ENOMEM;
-    st->tag = &clv_vtable;
     st->alloc = a;
     for (k = 1; k < CLV_OPT_COUNT; k++)
         st->opt[k] = opt_rules[k].def;

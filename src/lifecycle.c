@@ -9,6 +9,7 @@
 
 #include "book_internal.h"
 #include "frame_internal.h"
+#include "model_internal.h"
 
 #define LC_MAX_DAYS 36500.0
 #define LC_OPT_COUNT 15 /* options are 1..14; slot 0 unused */
@@ -61,7 +62,6 @@ enum {
 };
 
 typedef struct lc_state {
-    const void *tag; /* &lc_vtable: proves a state is ours */
     tier_allocator alloc;
     char *name;        /* model name, to find its columns when explaining */
     double opt[LC_OPT_COUNT];
@@ -97,17 +97,7 @@ static const tier_model_vtable lc_vtable = {TIER_MODEL_VTABLE_VERSION,
 
 static lc_state *lc_of(const tier_model *model)
 {
-    const char *kind;
-    lc_state *st;
-    if (!model)
-        return NULL;
-    kind = tier_model_kind(model);
-    if (!kind || strcmp(kind, "lifecycle") != 0)
-        return NULL;
-    st = tier_model_state(model);
-    if (!st || st->tag != (const void *)&lc_vtable)
-        return NULL;
-    return st;
+    return tier__model_state_if(model, &lc_vtable);
 }
 
 /* ---- rules -------------------------------------------------------------------------------- */
@@ -546,7 +536,6 @@ int tier_lifecycle_new(tier_model **out, const char *name, const tier_allocator 
     st = tier__calloc(&a, 1, sizeof *st);
     if (!st)
         return TIER_ENOMEM;
-    st->tag = &lc_vtable;
     st->alloc = a;
     for (k = 1; k < LC_OPT_COUNT; k++)
         st->opt[k] = opt_rules[k].def;

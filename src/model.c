@@ -9,6 +9,7 @@ struct tier_model {
     tier_allocator alloc;
     char err[TIER__ERR_SIZE];
     tier_model_vtable vt;
+    const tier_model_vtable *origin; /* the caller's vtable: identifies built-in models */
     void *state;
     char *name;
     char *kind;
@@ -57,6 +58,7 @@ int tier_model_new(tier_model **out, const tier_model_vtable *vtable, void *stat
     m->alloc = a;
     /* Version 1 is the whole struct; later versions append members we would copy by size. */
     m->vt = *vtable;
+    m->origin = vtable;
     m->state = state;
     m->name = tier__strdup(&a, name);
     m->kind = tier__strdup(&a, vtable->kind ? vtable->kind : "custom");
@@ -236,6 +238,11 @@ int tier_model_explain(const tier_model *m, const tier_book *book, const tier_fr
     if (!m->vt.explain)
         return tier_text_append(out, "(this model gives no explanation)", 33);
     return m->vt.explain(m->state, book, frame, customer, out);
+}
+
+void *tier__model_state_if(const tier_model *m, const tier_model_vtable *vtable)
+{
+    return (m && m->origin == vtable) ? m->state : NULL;
 }
 
 void tier__model_set_fitted(tier_model *m, int fitted)

@@ -54,7 +54,6 @@ typedef struct needs_fit {
 } needs_fit;
 
 typedef struct needs_state {
-    const void *tag; /* &needs_vtable: proves a state is ours */
     tier_allocator alloc;
     char err[TIER__ERR_SIZE];
     int k, k_min, k_max, n_init, max_iter, standardize, sample, init_sample;
@@ -91,17 +90,7 @@ static const tier_model_vtable needs_vtable = {TIER_MODEL_VTABLE_VERSION,
 
 static needs_state *needs_of(const tier_model *model)
 {
-    const char *kind;
-    needs_state *st;
-    if (!model)
-        return NULL;
-    kind = tier_model_kind(model);
-    if (!kind || strcmp(kind, "needs") != 0)
-        return NULL;
-    st = tier_model_state(model);
-    if (!st || st->tag != (const void *)&needs_vtable)
-        return NULL;
-    return st;
+    return tier__model_state_if(model, &needs_vtable);
 }
 
 /* ---- small helpers ----------------------------------------------------------------------- */
@@ -1737,7 +1726,6 @@ int tier_needs_new(tier_model **out, const char *name, const tier_allocator *all
     st = tier__calloc(&a, 1, sizeof *st);
     if (!st)
         return TIER_ENOMEM;
-    st->tag = &needs_vtable;
     st->alloc = a;
     st->k = 0;
     st->k_min = 2;

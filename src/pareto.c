@@ -9,6 +9,7 @@
 
 #include "book_internal.h"
 #include "frame_internal.h"
+#include "model_internal.h"
 
 #define PARETO_NO_DAY INT32_MIN
 #define PARETO_MILLION 1000000
@@ -22,7 +23,6 @@ static const char *const output_names[OUT_COUNT] = {"value", "share", "cum_share
 static const char *const class_labels[3] = {"A", "B", "C"};
 
 typedef struct pareto_state {
-    const void *tag; /* &pareto_vtable: proves a state is ours */
     tier_allocator alloc;
     char *name; /* model name, to find the model's columns when explaining */
     double ta, tb;
@@ -56,17 +56,7 @@ static const tier_model_vtable pareto_vtable = {TIER_MODEL_VTABLE_VERSION,
 
 static pareto_state *pareto_of(const tier_model *model)
 {
-    const char *kind;
-    pareto_state *st;
-    if (!model)
-        return NULL;
-    kind = tier_model_kind(model);
-    if (!kind || strcmp(kind, "pareto") != 0)
-        return NULL;
-    st = tier_model_state(model);
-    if (!st || st->tag != (const void *)&pareto_vtable)
-        return NULL;
-    return st;
+    return tier__model_state_if(model, &pareto_vtable);
 }
 
 /* ---- exact arithmetic -------------------------------------------------------------------- */
@@ -570,7 +560,6 @@ int tier_pareto_new(tier_model **out, const char *name, const tier_allocator *al
     st = tier__calloc(&a, 1, sizeof *st);
     if (!st)
         return TIER_ENOMEM;
-    st->tag = &pareto_vtable;
     st->alloc = a;
     st->ta = 0.80;
     st->tb = 0.95;

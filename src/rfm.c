@@ -40,7 +40,6 @@ static const char *const output_names[OUT_COUNT] = {"r",       "f",       "m",  
                                                     "f_score", "m_score", "segment", "value_class"};
 
 typedef struct rfm_state {
-    const void *tag; /* &rfm_vtable: proves a state is ours */
     tier_allocator alloc;
     char *name; /* model name, to find the model's columns when explaining */
     int bins, freq, money;
@@ -79,17 +78,7 @@ static const tier_model_vtable rfm_vtable = {TIER_MODEL_VTABLE_VERSION,
 
 static rfm_state *rfm_of(const tier_model *model)
 {
-    const char *kind;
-    rfm_state *st;
-    if (!model)
-        return NULL;
-    kind = tier_model_kind(model);
-    if (!kind || strcmp(kind, "rfm") != 0)
-        return NULL;
-    st = tier_model_state(model);
-    if (!st || st->tag != (const void *)&rfm_vtable)
-        return NULL;
-    return st;
+    return tier__model_state_if(model, &rfm_vtable);
 }
 
 static int all_cuts(const rfm_state *st)
@@ -754,7 +743,6 @@ int tier_rfm_new(tier_model **out, const char *name, const tier_allocator *alloc
     st = tier__calloc(&a, 1, sizeof *st);
     if (!st)
         return TIER_ENOMEM;
-    st->tag = &rfm_vtable;
     st->alloc = a;
     st->bins = 5;
     st->freq = TIER_RFM_FREQ_DAYS;

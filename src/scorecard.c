@@ -57,7 +57,6 @@ typedef struct sc_cond {
 } sc_cond;
 
 typedef struct sc_state {
-    const void *tag; /* &sc_vtable: proves a state is ours */
     tier_allocator alloc;
     char err[TIER__ERR_SIZE];
     char *name;
@@ -105,17 +104,7 @@ static const tier_model_vtable sc_vtable = {TIER_MODEL_VTABLE_VERSION,
 
 static sc_state *sc_of(const tier_model *model)
 {
-    const char *kind;
-    sc_state *st;
-    if (!model)
-        return NULL;
-    kind = tier_model_kind(model);
-    if (!kind || strcmp(kind, "scorecard") != 0)
-        return NULL;
-    st = tier_model_state(model);
-    if (!st || st->tag != (const void *)&sc_vtable)
-        return NULL;
-    return st;
+    return tier__model_state_if(model, &sc_vtable);
 }
 
 /* ---- sources ----------------------------------------------------------------------------- */
@@ -1124,7 +1113,6 @@ int tier_scorecard_new(tier_model **out, const char *name, const tier_allocator 
     st = tier__calloc(&a, 1, sizeof *st);
     if (!st)
         return TIER_ENOMEM;
-    st->tag = &sc_vtable;
     st->alloc = a;
     st->lower[0] = 80;
     st->lower[1] = 65;
