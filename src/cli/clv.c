@@ -184,9 +184,9 @@ static void json_number(double v)
 static void json_values(const char *key, const char *const *names, const double *v, size_t n)
 {
     size_t i;
-    printf("\"%s\":{", key);
+    fprintf(stdout, "\"%s\":{", key);
     for (i = 0; i < n; i++) {
-        printf("%s\"%s\":", i ? "," : "", names[i]);
+        fprintf(stdout, "%s\"%s\":", i ? "," : "", names[i]);
         json_number(v[i]);
     }
     putchar('}');
@@ -209,7 +209,7 @@ static void json_submodel(const tier_model *m, int which, const char *const *nam
     (void)tier_clv_fit_stat(m, which, TIER_CLV_STAT_ITERATIONS, &v);
     json_number(v);
     (void)tier_clv_fit_stat(m, which, TIER_CLV_STAT_CONVERGED, &v);
-    printf(",\"converged\":%s,\"gradient_norm\":", v == 1.0 ? "true" : "false");
+    fprintf(stdout, ",\"converged\":%s,\"gradient_norm\":", v == 1.0 ? "true" : "false");
     (void)tier_clv_fit_stat(m, which, TIER_CLV_STAT_GRADIENT, &v);
     json_number(v);
     fputs(",\"distinct_rows\":", stdout);
@@ -229,12 +229,12 @@ static void print_fit_json(const clv_opts *o, const tier_model *m)
     (void)tier_clv_fit_stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_NO_PURCHASE, &none);
     (void)tier_clv_fit_stat(m, TIER_CLV_SPEND, TIER_CLV_STAT_CUSTOMERS, &spend_customers);
     (void)tier_clv_fit_stat(m, TIER_CLV_SPEND, TIER_CLV_STAT_EXCLUDED_ZERO_SPEND, &excluded);
-    printf("{\"model\":\"%s\",\"time_unit\":\"%s\",\"calibration_end\":\"%s\",\"customers\":",
+    fprintf(stdout, "{\"model\":\"%s\",\"time_unit\":\"%s\",\"calibration_end\":\"%s\",\"customers\":",
            o->kind == TIER_CLV_PARETO_NBD ? "pnbd" : "bgnbd", o->unit == 1 ? "day" : "week", day);
     json_number(customers);
     fputs(",\"customers_without_purchase\":", stdout);
     json_number(none);
-    printf(",\"purchase_model\":{\"name\":\"%s\",",
+    fprintf(stdout, ",\"purchase_model\":{\"name\":\"%s\",",
            o->kind == TIER_CLV_PARETO_NBD ? "Pareto/NBD" : "BG/NBD");
     json_submodel(m, TIER_CLV_PURCHASE, o->kind == TIER_CLV_PARETO_NBD ? pn : bg, 4);
     fputs("},\"spend_model\":{\"name\":\"Gamma-Gamma\",", stdout);

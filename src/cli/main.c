@@ -60,7 +60,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "clv") == 0)
         return cli_clv(argc - 1, argv + 1);
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-        printf("tier %s (libtier %s)\n", TIER_VERSION_STRING, tier_version_string());
+        fprintf(stdout, "tier %s (libtier %s)\n", TIER_VERSION_STRING, tier_version_string());
         return CLI_OK;
     }
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
