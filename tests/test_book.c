@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "support.h"
-#include "book_internal.h"
+#include "core/book_internal.h"
 
 static tier_book *new_book(void)
 {

@@ -7,8 +7,8 @@
 
 #include "support.h"
 
-#include "clv_math.h"
-#include "internal.h"
+#include "models/clv/clv_math.h"
+#include "util/internal.h"
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 

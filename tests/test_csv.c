@@ -9,7 +9,7 @@
 
 #include "support.h"
 
-#include "csv_internal.h"
+#include "io/csv_internal.h"
 
 /* ---------------------------------------------------------------------------------------------
  * Helpers */

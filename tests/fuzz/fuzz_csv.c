@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "tier.h"
-#include "csv_internal.h"
+#include "io/csv_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* The book's internal interface: the staged fast path used by the CSV reader and the exact
+ * per-customer figures used by the models. */
+#ifndef TIER_BOOK_INTERNAL_H
+#define TIER_BOOK_INTERNAL_H
+
+#include "util/internal.h"
+
+/* Per-customer figures over a set of transactions. Days are INT32_MIN when there was no purchase. */
+typedef struct tier__figures {
+    int32_t first_day;     /* first purchase (amount >= 0) */
+    int32_t last_day;      /* last purchase */
+    uint32_t purchase_days; /* distinct days with a purchase */
+    uint32_t purchases;    /* purchase rows */
+    uint32_t refunds;      /* refund rows (amount < 0) */
+    uint32_t has_margin;   /* 1 when any row carried a margin */
+    int64_t net;           /* sum of amounts, fixed point */
+    int64_t margin;        /* sum of margins, fixed point */
+} tier__figures;
+
+/* Staged loading: begin, add rows, then commit or roll back. Between begin and commit the book
+ * may only be changed through tier__book_add_fixed. A rollback restores the book exactly and
+ * never allocates. */
+void tier__book_begin(tier_book *book);
+/* Adds one row (amount/margin fixed point); only between begin and commit/rollback. Returns TIER_OK or TIER_EINVAL (id), TIER_ERANGE
+ * (limits, day, overflow), TIER_ENOMEM; the book's error text says why (without row numbers). */
+int tier__book_add_fixed(tier_book *book, const char *id, size_t id_len, int32_t day,
+                         int64_t amount, int64_t margin, int has_margin);
+/* One row for tier__book_add_rows. */
+typedef struct tier__row {
+    const char *id;
+    size_t id_len;
+    int32_t day;
+    int has_margin;
+    int64_t amount;
+    int64_t margin;
+} tier__row;
+/* Adds n rows (the fast path: same rules as tier__book_add_fixed, with the memory accesses of a
+ * batch overlapped). On failure *failed_at is the failing row; rows before it were added (the
+ * caller rolls the stage back). */
+int tier__book_add_rows(tier_book *book, const tier__row *rows, size_t n, size_t *failed_at);
+void tier__book_commit(tier_book *book);
+void tier__book_rollback(tier_book *book);
+
+/* The allocator the book was made with. */
+const tier_allocator *tier__book_allocator(const tier_book *book);
+
+/* Figures of every customer over the transactions dated in [from_day, to_day) into out[0..n).
+ * Uses the running figures when the range covers all of them, otherwise the kept transactions.
+ * Returns TIER_OK, TIER_ESTATE (transactions not kept, or purchase-days unknown because a
+ * customer's rows came out of date order; `why` gets the reason) or TIER_ENOMEM. */
+int tier__book_figures(const tier_book *book, int32_t from_day, int32_t to_day,
+                       tier__figures *out, char *why);
+
+/* The same without a copy when the running figures are exact for the range: *view points at the
+ * book's own figures (valid until the book changes) and *owned is NULL; otherwise *owned is a new
+ * array (free it with the book's allocator) and *view == *owned. */
+int tier__book_figures_view(const tier_book *book, int32_t from_day, int32_t to_day,
+                            const tier__figures **view, tier__figures **owned, char *why);
+
+/* The running figures of every customer. Net amount, net margin, purchases and refunds are always
+ * exact; first/last purchase and purchase-days only while no row came out of date order. */
+const tier__figures *tier__book_running(const tier_book *book);
+
+/* Attributes, for all-or-nothing record adds: reserve (may allocate, may create the attribute;
+ * type 1 number, 2 text) then put (cannot fail). tier__book_attr_type: 0 unknown, 1, 2. */
+int tier__book_reserve_attr(tier_book *book, const char *name, int type, size_t index);
+void tier__book_put_number(tier_book *book, size_t index, const char *name, double value);
+void tier__book_put_text(tier_book *book, size_t index, const char *name, char *owned);
+int tier__book_attr_type(const tier_book *book, const char *name);
+/* The numeric attribute `name` of every customer into out[0..customers), NaN where unset (all NaN
+ * when there is no such numeric attribute). One lookup, not one per customer. */
+void tier__book_copy_numbers(const tier_book *book, const char *name, double *out);
+
+/* Bytewise comparison of the ids of customers a and b (memcmp, shorter first on a tie). */
+int tier__book_compare_ids(const tier_book *book, size_t a, size_t b);
+
+#endif

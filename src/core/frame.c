@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: MIT */
+/* A table of named per-customer columns of numbers or labels. */
+#include <math.h>
+#include <string.h>
+
+#include "core/frame_internal.h"
+
+typedef struct column {
+    char *name;
+    int type;
+    double *num;
+    int32_t *codes;
+    char **labels;
+    size_t nlabels;
+} column;
+
+struct tier_frame {
+    tier_allocator alloc;
+    char err[TIER__ERR_SIZE];
+    size_t rows;
+    column *cols;
+    size_t ncols, cap;
+    const char *prefix; /* set while a model scores */
+};
+
+int tier_frame_new(tier_frame **out, size_t rows, const tier_allocator *alloc)
+{
+    tier_allocator a;
+    tier_frame *f;
+    if (!out)
+        return TIER_EINVAL;
+    *out = NULL;
+    tier__alloc_init(&a, alloc);
+    f = tier__calloc(&a, 1, sizeof *f);
+    if (!f)
+        return TIER_ENOMEM;
+    f->alloc = a;
+    f->rows = rows;
+    *out = f;
+    return TIER_OK;
+}
+
+static void column_free(tier_frame *f, column *c)
+{
+    size_t i;
+    for (i = 0; i < c->nlabels; i++)
+        tier__free(&f->alloc, c->labels[i]);
+    tier__free(&f->alloc, c->labels);
+    tier__free(&f->alloc, c->num);
+    tier__free(&f->alloc, c->codes);
+    tier__free(&f->alloc, c->name);
+}
+
+void tier_frame_free(tier_frame *f)
+{
+    size_t i;
+    if (!f)
+        return;
+    for (i = 0; i < f->ncols; i++)
+        column_free(f, &f->cols[i]);
+    tier__free(&f->alloc, f->cols);
+    tier__free(&f->alloc, f);
+}
+
+const char *tier_frame_last_error(const tier_frame *f)
+{
+    return f ? f->err : "";
+}
+
+int tier_frame_set_error(tier_frame *f, const char *text)
+{
+    if (!f || !text)
+        return TIER_EINVAL;
+    tier__errorf(f->err, "%s", text);
+    return TIER_OK;
+}
+
+char *tier__frame_error(tier_frame *f)
+{
+    return f->err;
+}
+
+size_t tier_frame_rows(const tier_frame *f)
+{
+    return f ? f->rows : 0;
+}
+
+size_t tier_frame_column_count(const tier_frame *f)
+{
+    return f ? f->ncols : 0;
+}
+
+const char *tier_frame_column_name(const tier_frame *f, size_t col)
+{
+    return (f && col < f->ncols) ? f->cols[col].name : NULL;
+}
+
+int tier_frame_column_type(const tier_frame *f, size_t col)
+{
+    return (f && col < f->ncols) ? f->cols[col].type : 0;
+}
+
+int tier_frame_find(const tier_frame *f, const char *name, size_t *out_col)
+{
+    size_t i;
+    if (!f || !name)
+        return TIER_ENOTFOUND;
+    for (i = 0; i < f->ncols; i++) {
+        if (strcmp(f->cols[i].name, name) == 0) {
+            if (out_col)
+                *out_col = i;
+            return TIER_OK;
+        }
+    }
+    return TIER_ENOTFOUND;
+}
+
+const double *tier_frame_numbers(const tier_frame *f, size_t col)
+{
+    return (f && col < f->ncols) ? f->cols[col].num : NULL;
+}
+
+const int32_t *tier_frame_labels(const tier_frame *f, size_t col)
+{
+    return (f && col < f->ncols) ? f->cols[col].codes : NULL;
+}
+
+size_t tier_frame_label_count(const tier_frame *f, size_t col)
+{
+    return (f && col < f->ncols) ? f->cols[col].nlabels : 0;
+}
+
+const char *tier_frame_label_text(const tier_frame *f, size_t col, int32_t code)
+{
+    if (!f || col >= f->ncols || code < 0 || (size_t)code >= f->cols[col].nlabels)
+        return NULL;
+    return f->cols[col].labels[code];
+}
+
+static int valid_name(const char *name)
+{
+    size_t i, n;
+    if (!name || !(n = strlen(name)))
+        return 0;
+    for (i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Appends an empty column with the full (prefixed) name; the caller fills its storage. */
+static int add_column(tier_frame *f, const char *name, int type, column **out)
+{
+    size_t plen, nlen;
+    char *full;
+    void *p;
+    if (!valid_name(name)) {
+        tier__errorf(f->err, "invalid column name \"%s\" (letters, digits, '_', '.', '-')",
+                     name ? name : "(null)");
+        return TIER_EINVAL;
+    }
+    plen = f->prefix ? strlen(f->prefix) + 1 : 0;
+    nlen = strlen(name);
+    full = tier__malloc(&f->alloc, plen + nlen + 1);
+    if (!full)
+        goto nomem;
+    if (plen) {
+        memcpy(full, f->prefix, plen - 1);
+        full[plen - 1] = '.';
+    }
+    memcpy(full + plen, name, nlen + 1);
+    if (tier_frame_find(f, full, NULL) == TIER_OK) {
+        tier__errorf(f->err, "duplicate column \"%s\"", full);
+        tier__free(&f->alloc, full);
+        return TIER_EINVAL;
+    }
+    p = f->cols;
+    if (tier__grow(&f->alloc, &p, &f->cap, f->ncols + 1, sizeof(column))) {
+        tier__free(&f->alloc, full);
+        goto nomem;
+    }
+    f->cols = p;
+    memset(&f->cols[f->ncols], 0, sizeof(column));
+    f->cols[f->ncols].name = full;
+    f->cols[f->ncols].type = type;
+    *out = &f->cols[f->ncols];
+    return TIER_OK;
+nomem:
+    tier__errorf(f->err, "out of memory adding column \"%s\"", name);
+    return TIER_ENOMEM;
+}
+
+int tier_frame_add_numbers(tier_frame *f, const char *name, double **out_values)
+{
+    column *c;
+    size_t i;
+    int rc;
+    if (!f || !out_values)
+        return TIER_EINVAL;
+    if ((rc = add_column(f, name, TIER_VALUE_NUMBER, &c)) != 0)
+        return rc;
+    c->num = tier__malloc(&f->alloc, (f->rows ? f->rows : 1) * sizeof(double));
+    if (!c->num) {
+        tier__free(&f->alloc, c->name);
+        tier__errorf(f->err, "out of memory adding column \"%s\"", name);
+        return TIER_ENOMEM;
+    }
+    for (i = 0; i < f->rows; i++)
+        c->num[i] = NAN;
+    f->ncols++;
+    *out_values = c->num;
+    return TIER_OK;
+}
+
+int tier_frame_add_labels(tier_frame *f, const char *name, const char *const *labels,
+                          size_t label_count, int32_t **out_codes)
+{
+    column *c;
+    size_t i;
+    int rc;
+    if (!f || !out_codes || (label_count && !labels) || label_count > INT32_MAX)
+        return TIER_EINVAL;
+    for (i = 0; i < label_count; i++) {
+        if (!labels[i] || !tier__utf8_valid(labels[i], strlen(labels[i]))) {
+            tier__errorf(f->err, "label %zu of column \"%s\" is NULL or not UTF-8", i, name ? name : "");
+            return TIER_EINVAL;
+        }
+    }
+    if ((rc = add_column(f, name, TIER_VALUE_LABEL, &c)) != 0)
+        return rc;
+    c->codes = tier__malloc(&f->alloc, (f->rows ? f->rows : 1) * sizeof(int32_t));
+    c->labels = tier__calloc(&f->alloc, label_count ? label_count : 1, sizeof(char *));
+    if (!c->codes || !c->labels)
+        goto nomem;
+    for (i = 0; i < label_count; i++) {
+        if (!(c->labels[i] = tier__strdup(&f->alloc, labels[i])))
+            goto nomem;
+        c->nlabels++;
+    }
+    for (i = 0; i < f->rows; i++)
+        c->codes[i] = -1;
+    f->ncols++;
+    *out_codes = c->codes;
+    return TIER_OK;
+nomem:
+    column_free(f, c);
+    tier__errorf(f->err, "out of memory adding column \"%s\"", name);
+    return TIER_ENOMEM;
+}
+
+size_t tier__frame_begin(tier_frame *f, const char *prefix)
+{
+    f->prefix = prefix;
+    f->err[0] = '\0';
+    return f->ncols;
+}
+
+void tier__frame_end(tier_frame *f, size_t mark, int ok)
+{
+    f->prefix = NULL;
+    if (!ok) {
+        while (f->ncols > mark)
+            column_free(f, &f->cols[--f->ncols]);
+    }
+}

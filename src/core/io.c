@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/* The default I/O table: plain POSIX file descriptors. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/internal.h"
+
+/* One read or write never asks for more than this (read() beyond SSIZE_MAX is unspecified). */
+#define IO_CHUNK_MAX ((size_t)1 << 30)
+
+/* Handles carry fd + 1 so that a valid handle is never NULL. */
+static int handle_fd(void *file)
+{
+    return (int)((intptr_t)file - 1);
+}
+
+static int io_open(void *ud, const char *path, int mode, void **out)
+{
+    int fd, flags;
+    (void)ud;
+    if (!path || !out)
+        return -EINVAL;
+    if (mode == TIER_IO_READ)
+        flags = O_RDONLY | O_CLOEXEC;
+    else if (mode == TIER_IO_WRITE)
+        flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+    else
+        return -EINVAL;
+    do {
+        fd = open(path, flags, 0666);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        return errno ? -errno : -EIO;
+    *out = (void *)((intptr_t)fd + 1);
+    return 0;
+}
+
+static int64_t io_read(void *ud, void *file, void *buf, size_t size)
+{
+    ssize_t n;
+    (void)ud;
+    if (size > IO_CHUNK_MAX)
+        size = IO_CHUNK_MAX;
+    do {
+        n = read(handle_fd(file), buf, size);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return errno ? -errno : -EIO;
+    return (int64_t)n;
+}
+
+static int64_t io_write(void *ud, void *file, const void *buf, size_t size)
+{
+    ssize_t n;
+    (void)ud;
+    if (size > IO_CHUNK_MAX)
+        size = IO_CHUNK_MAX;
+    do {
+        n = write(handle_fd(file), buf, size);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return errno ? -errno : -EIO;
+    return (int64_t)n;
+}
+
+static int io_sync(void *ud, void *file)
+{
+    int rc;
+    (void)ud;
+    do {
+        rc = fsync(handle_fd(file));
+    } while (rc < 0 && errno == EINTR);
+    return rc < 0 ? (errno ? -errno : -EIO) : 0;
+}
+
+static int io_close(void *ud, void *file)
+{
+    (void)ud;
+    /* Not retried on EINTR: the descriptor is released either way on Linux, and a retry could
+     * close a descriptor another thread has just been given. */
+    if (close(handle_fd(file)) < 0 && errno != EINTR)
+        return errno ? -errno : -EIO;
+    return 0;
+}
+
+static int io_rename(void *ud, const char *from, const char *to)
+{
+    (void)ud;
+    if (!from || !to)
+        return -EINVAL;
+    return rename(from, to) < 0 ? (errno ? -errno : -EIO) : 0;
+}
+
+static int io_remove(void *ud, const char *path)
+{
+    (void)ud;
+    if (!path)
+        return -EINVAL;
+    return unlink(path) < 0 ? (errno ? -errno : -EIO) : 0;
+}
+
+static int64_t io_size(void *ud, void *file)
+{
+    struct stat st;
+    (void)ud;
+    if (fstat(handle_fd(file), &st) < 0)
+        return errno ? -errno : -EIO;
+    /* Pipes and devices have no meaningful size. */
+    if (!S_ISREG(st.st_mode))
+        return 0;
+    return (int64_t)st.st_size;
+}
+
+static const tier_io default_io = {TIER_IO_VERSION, io_open,  io_read,   io_write, io_sync,
+                                   io_close,        io_rename, io_remove, io_size,  NULL};
+
+const tier_io *tier_io_default(void)
+{
+    return &default_io;
+}

@@ -1,0 +1,1433 @@
+/* SPDX-License-Identifier: MIT */
+/* The CSV reader: streams a transaction log through the I/O layer in large blocks and feeds the
+ * rows to a book through its staged fast path, all or nothing.
+ *
+ * Records are parsed where they lie in the block (no per-field copies). A fast path handles the
+ * common unquoted line with a word-at-a-time scan for delimiter, quote and control bytes; any
+ * line it is unsure about (quotes, CR, NUL, odd field counts, the end of the data) is parsed
+ * again by the general byte-wise path, which is the only place errors are produced. A record cut
+ * by the end of a block is parsed again once the next block is in. Accept/reject rules are in
+ * docs/csv.md. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/book_internal.h"
+#include "io/csv_internal.h"
+#include "util/internal.h"
+
+#define CSV_BLOCK_DEFAULT ((size_t)4 << 20)
+#define CSV_LIMIT_FIELDS_DEFAULT 1024
+#define CSV_LIMIT_FIELDS_MAX ((uint64_t)1 << 20)
+#define CSV_LIMIT_LENGTH_DEFAULT 65536
+#define CSV_LIMIT_LENGTH_MAX ((uint64_t)1 << 30)
+#define CSV_LIMIT_ROWS_DEFAULT ((uint64_t)1 << 40)
+/* Bytes of a field quoted in an error message. */
+#define CSV_QUOTE_MAX TIER__QUOTE_MAX
+/* Consecutive EINTR results tolerated from a custom read hook. */
+#define CSV_EINTR_RETRIES 100
+
+#define ROLE_ID TIER_CSV_ID
+#define ROLE_DATE TIER_CSV_DATE
+#define ROLE_AMOUNT TIER_CSV_AMOUNT
+#define ROLE_MARGIN TIER_CSV_MARGIN
+#define ROLE_COUNT 5 /* roles are 1..4; slot 0 means "no role" */
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+
+struct tier_csv {
+    tier_allocator alloc;
+    tier_io io;
+    int delimiter;
+    int has_header;
+    int date_format;
+    char *role_name[ROLE_COUNT]; /* NULL: the default name (or no margin column) */
+    char *names;                 /* column names for the file, NUL-separated, or NULL */
+    size_t names_size;           /* bytes in `names` */
+    size_t names_count;
+    uint64_t max_fields;
+    uint64_t max_length;
+    uint64_t max_rows;
+    tier_progress_cb progress;
+    void *progress_ud;
+    size_t block_size;
+    uint64_t err_line;
+    uint64_t err_column;
+    uint64_t rows_read;
+    char err[TIER__ERR_SIZE];
+};
+
+static const char *const default_role_name[ROLE_COUNT] = {NULL, "customer_id", "date", "amount",
+                                                          NULL};
+static const char *const role_label[ROLE_COUNT] = {"", "customer id", "date", "amount",
+                                                   "margin"};
+
+/* ---------------------------------------------------------------------------------------------
+ * Reader object */
+
+int tier_csv_new(tier_csv **out, const tier_allocator *alloc)
+{
+    tier_allocator a;
+    tier_csv *csv;
+    if (!out)
+        return TIER_EINVAL;
+    *out = NULL;
+    tier__alloc_init(&a, alloc);
+    csv = tier__calloc(&a, 1, sizeof *csv);
+    if (!csv)
+        return TIER_ENOMEM;
+    csv->alloc = a;
+    csv->io = *tier_io_default();
+    csv->delimiter = ',';
+    csv->has_header = 1;
+    csv->date_format = TIER_DATE_AUTO;
+    csv->max_fields = CSV_LIMIT_FIELDS_DEFAULT;
+    csv->max_length = CSV_LIMIT_LENGTH_DEFAULT;
+    csv->max_rows = CSV_LIMIT_ROWS_DEFAULT;
+    csv->block_size = CSV_BLOCK_DEFAULT;
+    *out = csv;
+    return TIER_OK;
+}
+
+void tier_csv_free(tier_csv *csv)
+{
+    int r;
+    if (!csv)
+        return;
+    for (r = 0; r < ROLE_COUNT; r++)
+        tier__free(&csv->alloc, csv->role_name[r]);
+    tier__free(&csv->alloc, csv->names);
+    tier__free(&csv->alloc, csv);
+}
+
+const char *tier_csv_last_error(const tier_csv *csv)
+{
+    return csv ? csv->err : "";
+}
+
+uint64_t tier_csv_error_line(const tier_csv *csv)
+{
+    return csv ? csv->err_line : 0;
+}
+
+uint64_t tier_csv_error_column(const tier_csv *csv)
+{
+    return csv ? csv->err_column : 0;
+}
+
+uint64_t tier_csv_rows_read(const tier_csv *csv)
+{
+    return csv ? csv->rows_read : 0;
+}
+
+static void set_error(tier_csv *csv, uint64_t line, uint64_t column, const char *text)
+{
+    tier__errorf(csv->err, "%s", text);
+    csv->err_line = line;
+    csv->err_column = column;
+}
+
+static void clear_error(tier_csv *csv)
+{
+    set_error(csv, 0, 0, "");
+}
+
+int tier_csv_set_delimiter(tier_csv *csv, int delimiter)
+{
+    if (!csv)
+        return TIER_EINVAL;
+    if (delimiter != TIER_CSV_WHITESPACE &&
+        (delimiter <= 0 || delimiter > 255 || delimiter == '"' || delimiter == '\r' ||
+         delimiter == '\n')) {
+        tier__errorf(csv->err, "bad delimiter %d: use a byte other than '\"', CR, LF and NUL",
+                     delimiter);
+        return TIER_EINVAL;
+    }
+    csv->delimiter = delimiter;
+    clear_error(csv);
+    return TIER_OK;
+}
+
+int tier_csv_set_header(tier_csv *csv, int has_header)
+{
+    if (!csv)
+        return TIER_EINVAL;
+    csv->has_header = has_header != 0;
+    clear_error(csv);
+    return TIER_OK;
+}
+
+static int is_blank(unsigned char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static uint64_t load8(const char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
+}
+
+/* Trims spaces and tabs around s[0..*len). */
+static const char *trim(const char *s, size_t *len)
+{
+    size_t n = *len;
+    while (n && is_blank((unsigned char)*s)) {
+        s++;
+        n--;
+    }
+    while (n && is_blank((unsigned char)s[n - 1]))
+        n--;
+    *len = n;
+    return s;
+}
+
+int tier_csv_set_column_names(tier_csv *csv, const char *names)
+{
+    char *copy;
+    size_t count = 0, size = 0, total;
+    const char *s;
+    if (!csv)
+        return TIER_EINVAL;
+    if (!names) {
+        tier__free(&csv->alloc, csv->names);
+        csv->names = NULL;
+        csv->names_size = csv->names_count = 0;
+        clear_error(csv);
+        return TIER_OK;
+    }
+    total = strlen(names);
+    copy = tier__malloc(&csv->alloc, total + 1);
+    if (!copy) {
+        tier__errorf(csv->err, "out of memory");
+        return TIER_ENOMEM;
+    }
+    /* Split at commas into trimmed, NUL-separated names, rejecting empty and repeated ones. */
+    s = names;
+    for (;;) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma ? (size_t)(comma - s) : strlen(s);
+        const char *name = trim(s, &len);
+        const char *prev = copy;
+        size_t k;
+        if (len == 0) {
+            tier__errorf(csv->err, "column name %zu is empty", count + 1);
+            tier__free(&csv->alloc, copy);
+            return TIER_EINVAL;
+        }
+        for (k = 0; k < count; k++) {
+            size_t plen = strlen(prev);
+            if (plen == len && memcmp(prev, name, len) == 0) {
+                tier__errorf(csv->err, "column name \"%.*s\" given twice", (int)(len > 64 ? 64 : len),
+                             name);
+                tier__free(&csv->alloc, copy);
+                return TIER_EINVAL;
+            }
+            prev += plen + 1;
+        }
+        memcpy(copy + size, name, len);
+        copy[size + len] = '\0';
+        size += len + 1;
+        count++;
+        if (!comma)
+            break;
+        s = comma + 1;
+    }
+    tier__free(&csv->alloc, csv->names);
+    csv->names = copy;
+    csv->names_size = size;
+    csv->names_count = count;
+    clear_error(csv);
+    return TIER_OK;
+}
+
+int tier_csv_set_column(tier_csv *csv, int role, const char *name)
+{
+    char *copy = NULL;
+    if (!csv)
+        return TIER_EINVAL;
+    if (role < ROLE_ID || role > ROLE_MARGIN) {
+        tier__errorf(csv->err, "unknown column role %d", role);
+        return TIER_EINVAL;
+    }
+    if (name) {
+        size_t len = strlen(name);
+        const char *t = trim(name, &len);
+        if (len == 0) {
+            tier__errorf(csv->err, "empty column name for the %s", role_label[role]);
+            return TIER_EINVAL;
+        }
+        copy = tier__strndup(&csv->alloc, t, len);
+        if (!copy) {
+            tier__errorf(csv->err, "out of memory");
+            return TIER_ENOMEM;
+        }
+    } else if (role != ROLE_MARGIN) {
+        tier__errorf(csv->err, "the %s column is required", role_label[role]);
+        return TIER_EINVAL;
+    }
+    tier__free(&csv->alloc, csv->role_name[role]);
+    csv->role_name[role] = copy;
+    clear_error(csv);
+    return TIER_OK;
+}
+
+int tier_csv_set_date_format(tier_csv *csv, int format)
+{
+    if (!csv)
+        return TIER_EINVAL;
+    if (format != TIER_DATE_ISO && format != TIER_DATE_YYYYMMDD && format != TIER_DATE_AUTO) {
+        tier__errorf(csv->err, "unknown date format %d", format);
+        return TIER_EINVAL;
+    }
+    csv->date_format = format;
+    clear_error(csv);
+    return TIER_OK;
+}
+
+int tier_csv_set_limit(tier_csv *csv, int limit, uint64_t value)
+{
+    uint64_t max;
+    if (!csv)
+        return TIER_EINVAL;
+    switch (limit) {
+    case TIER_CSV_LIMIT_FIELDS:
+        max = CSV_LIMIT_FIELDS_MAX;
+        break;
+    case TIER_CSV_LIMIT_FIELD_LENGTH:
+        max = CSV_LIMIT_LENGTH_MAX;
+        break;
+    case TIER_CSV_LIMIT_ROWS:
+        max = UINT64_MAX;
+        break;
+    default:
+        tier__errorf(csv->err, "unknown limit %d", limit);
+        return TIER_EINVAL;
+    }
+    if (value < 1 || value > max) {
+        tier__errorf(csv->err, "limit %d must be 1..%llu", limit, (unsigned long long)max);
+        return TIER_ERANGE;
+    }
+    if (limit == TIER_CSV_LIMIT_FIELDS)
+        csv->max_fields = value;
+    else if (limit == TIER_CSV_LIMIT_FIELD_LENGTH)
+        csv->max_length = value;
+    else
+        csv->max_rows = value;
+    clear_error(csv);
+    return TIER_OK;
+}
+
+int tier_csv_set_progress(tier_csv *csv, tier_progress_cb cb, void *ud)
+{
+    if (!csv)
+        return TIER_EINVAL;
+    csv->progress = cb;
+    csv->progress_ud = cb ? ud : NULL;
+    return TIER_OK;
+}
+
+int tier_csv_set_io(tier_csv *csv, const tier_io *io)
+{
+    if (!csv)
+        return TIER_EINVAL;
+    if (!io) {
+        csv->io = *tier_io_default();
+        return TIER_OK;
+    }
+    if (io->version > TIER_IO_VERSION) {
+        tier__errorf(csv->err, "I/O table version %u is newer than this library's (%d)",
+                     io->version, TIER_IO_VERSION);
+        return TIER_EVERSION;
+    }
+    if (io->version < 1 || !io->open || !io->read || !io->close) {
+        tier__errorf(csv->err, "I/O table needs version >= 1 and open, read and close hooks");
+        return TIER_EINVAL;
+    }
+    csv->io = *io;
+    return TIER_OK;
+}
+
+int tier__csv_set_block_size(tier_csv *csv, size_t size)
+{
+    if (!csv || size < 1)
+        return TIER_EINVAL;
+    csv->block_size = size;
+    return TIER_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Load state */
+
+typedef struct csv_field {
+    const char *p;
+    size_t len;
+    uint64_t line;
+} csv_field;
+
+#define CSV_PENDING 256
+
+typedef struct csv_state {
+    tier_csv *csv;
+    tier_book *book;
+    int ws;             /* whitespace-delimited */
+    unsigned char delim; /* the delimiter byte when !ws */
+    int collecting;     /* the next record is the header line */
+    int fast;           /* the fast path may be tried */
+    int at_start;       /* nothing consumed yet (byte-order mark check) */
+    uint64_t max_fields;
+    uint64_t max_length;
+    uint64_t line;      /* line of the record being parsed */
+    uint64_t end_line;  /* line on which the last parsed record ended */
+    uint64_t rows;
+    /* Columns: names (NUL-separated, offsets in name_off) and the role of each. */
+    size_t ncols;
+    unsigned char *col_role;
+    size_t role_col[ROLE_COUNT]; /* 0-based column per role; SIZE_MAX when none */
+    char *names;
+    size_t names_len, names_cap;
+    size_t *name_off;
+    size_t name_count, name_off_cap;
+    int names_ready;
+    /* The current row, by role. Unescaped quoted values live in scratch. */
+    csv_field f[ROLE_COUNT];
+    char *scratch[ROLE_COUNT];
+    size_t scratch_cap[ROLE_COUNT];
+    /* Last date text and its day: logs are mostly in date order. */
+    char last_date[12];
+    size_t last_date_len;
+    int32_t last_day;
+    int date_format;
+    /* Rows parsed but not yet handed to the book: they go in batches (see tier__book_add_rows)
+     * and point into the current block, so they are flushed before the block changes. */
+    tier__row pend[CSV_PENDING];
+    uint64_t pend_line[CSV_PENDING];
+    size_t npend;
+} csv_state;
+
+enum { REC_ROW = 1, REC_EMPTY = 2, REC_MORE = 3, REC_SLOW = 4 };
+
+static int flush_rows(csv_state *st);
+
+static const char *column_name(const csv_state *st, uint64_t col)
+{
+    if (!st->names_ready || col < 1 || col > st->name_count)
+        return NULL;
+    return st->names + st->name_off[col - 1];
+}
+
+/* Sets the reader's error: "line L, column C (name): reason". Returns status. */
+static int fail(csv_state *st, int status, uint64_t line, uint64_t col, const char *fmt, ...)
+    TIER__PRINTF(5, 6);
+
+static int fail(csv_state *st, int status, uint64_t line, uint64_t col, const char *fmt, ...)
+{
+    char reason[TIER__ERR_SIZE];
+    const char *name = column_name(st, col);
+    va_list ap;
+    /* Rows before this one come first: one of them may be refused by the book. */
+    if (st->npend) {
+        int rc = flush_rows(st);
+        if (rc)
+            return rc;
+    }
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    if (line && col && name)
+        tier__errorf(st->csv->err, "line %llu, column %llu (%s): %s", (unsigned long long)line,
+                     (unsigned long long)col, name, reason);
+    else if (line && col)
+        tier__errorf(st->csv->err, "line %llu, column %llu: %s", (unsigned long long)line,
+                     (unsigned long long)col, reason);
+    else if (line)
+        tier__errorf(st->csv->err, "line %llu: %s", (unsigned long long)line, reason);
+    else
+        tier__errorf(st->csv->err, "%s", reason);
+    st->csv->err_line = line;
+    st->csv->err_column = col;
+    return status;
+}
+
+
+static void state_free(csv_state *st)
+{
+    const tier_allocator *a = &st->csv->alloc;
+    int r;
+    tier__free(a, st->col_role);
+    tier__free(a, st->names);
+    tier__free(a, st->name_off);
+    for (r = 0; r < ROLE_COUNT; r++)
+        tier__free(a, st->scratch[r]);
+}
+
+/* Appends a column name (trimmed; "" unescaped when has_dq). */
+static int add_name(csv_state *st, const char *s, size_t len, int has_dq)
+{
+    const tier_allocator *a = &st->csv->alloc;
+    size_t i, o;
+    s = trim(s, &len);
+    if (tier__grow(a, (void **)&st->names, &st->names_cap, st->names_len + len + 1, 1) ||
+        tier__grow(a, (void **)&st->name_off, &st->name_off_cap, st->name_count + 1,
+                   sizeof *st->name_off))
+        return fail(st, TIER_ENOMEM, 0, 0, "out of memory");
+    st->name_off[st->name_count++] = st->names_len;
+    o = st->names_len;
+    for (i = 0; i < len; i++) {
+        st->names[o++] = s[i];
+        if (has_dq && s[i] == '"')
+            i++;
+    }
+    st->names[o++] = '\0';
+    st->names_len = o;
+    return TIER_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Columns */
+
+typedef struct name_ref {
+    const char *s;
+    size_t col;
+} name_ref;
+
+static int compare_names(const void *a, const void *b)
+{
+    const name_ref *x = a, *y = b;
+    int c = strcmp(x->s, y->s);
+    if (c)
+        return c;
+    return x->col < y->col ? -1 : x->col > y->col;
+}
+
+/* Lists the column names for an error message. */
+static void list_names(const csv_state *st, char *dst, size_t cap)
+{
+    size_t i, o = 0;
+    dst[0] = '\0';
+    for (i = 0; i < st->name_count && o + 8 < cap; i++) {
+        int n = snprintf(dst + o, cap - o, "%s\"%s\"", i ? ", " : "", st->names + st->name_off[i]);
+        if (n < 0 || (size_t)n >= cap - o) {
+            snprintf(dst + o, cap - o, ", ...");
+            break;
+        }
+        o += (size_t)n;
+    }
+}
+
+/* Once the names are known (header line or tier_csv_set_column_names), maps roles to columns. */
+static int setup_columns(csv_state *st, uint64_t header_line)
+{
+    tier_csv *csv = st->csv;
+    const tier_allocator *a = &csv->alloc;
+    name_ref *refs;
+    size_t i, r, dup = SIZE_MAX;
+    st->names_ready = 1;
+    st->ncols = st->name_count;
+    /* Repeated names (other than empty ones) make column selection ambiguous. */
+    refs = tier__calloc(a, st->ncols ? st->ncols : 1, sizeof *refs);
+    if (!refs)
+        return fail(st, TIER_ENOMEM, 0, 0, "out of memory");
+    for (i = 0; i < st->ncols; i++) {
+        refs[i].s = st->names + st->name_off[i];
+        refs[i].col = i;
+    }
+    qsort(refs, st->ncols, sizeof *refs, compare_names);
+    for (i = 1; i < st->ncols; i++)
+        if (refs[i].s[0] && strcmp(refs[i].s, refs[i - 1].s) == 0 && refs[i].col < dup)
+            dup = refs[i].col;
+    tier__free(a, refs);
+    if (dup != SIZE_MAX)
+        return fail(st, TIER_EPARSE, header_line, dup + 1, "column name appears twice");
+    st->col_role = tier__calloc(a, st->ncols ? st->ncols : 1, 1);
+    if (!st->col_role)
+        return fail(st, TIER_ENOMEM, 0, 0, "out of memory");
+    for (r = ROLE_ID; r <= ROLE_MARGIN; r++) {
+        const char *want = csv->role_name[r] ? csv->role_name[r] : default_role_name[r];
+        st->role_col[r] = SIZE_MAX;
+        if (!want)
+            continue;
+        for (i = 0; i < st->ncols; i++)
+            if (strcmp(st->names + st->name_off[i], want) == 0)
+                break;
+        if (i == st->ncols) {
+            char list[300];
+            list_names(st, list, sizeof list);
+            st->names_ready = 0; /* the message has no column to name */
+            return fail(st, TIER_EINVAL, header_line, 0, "no column named \"%s\" for the %s (columns: %s)",
+                        want, role_label[r], list);
+        }
+        if (st->col_role[i])
+            return fail(st, TIER_EINVAL, header_line, i + 1, "column chosen for both the %s and the %s",
+                        role_label[st->col_role[i]], role_label[r]);
+        st->col_role[i] = (unsigned char)r;
+        st->role_col[r] = i;
+    }
+    st->collecting = 0;
+    st->fast = !st->ws;
+    return TIER_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Values */
+
+enum { AMT_OK = 0, AMT_SYNTAX, AMT_EMPTY, AMT_DECIMALS, AMT_RANGE };
+
+/* Parses a decimal number (optional sign, digits with an optional point, optional exponent)
+ * into fixed point with four decimals, exactly: no binary floating point is involved. */
+static int parse_fixed(const char *s, size_t n, int64_t *out)
+{
+    static const int64_t pow10[17] = {1LL,
+                                      10LL,
+                                      100LL,
+                                      1000LL,
+                                      10000LL,
+                                      100000LL,
+                                      1000000LL,
+                                      10000000LL,
+                                      100000000LL,
+                                      1000000000LL,
+                                      10000000000LL,
+                                      100000000000LL,
+                                      1000000000000LL,
+                                      10000000000000LL,
+                                      100000000000000LL,
+                                      1000000000000000LL,
+                                      10000000000000000LL};
+    const int64_t limit = 10000000000000000LL; /* 1e12 in fixed point */
+    size_t i = 0;
+    int neg = 0, any = 0, sig = 0, lost = 0;
+    uint64_t mant = 0;
+    int64_t exp10 = 0, k;
+    if (n == 0)
+        return AMT_EMPTY;
+    if (s[0] == '+' || s[0] == '-') {
+        neg = s[0] == '-';
+        i++;
+    }
+    /* Up to 19 significant digits are kept in mant; the value is mant * 10^exp10. */
+    for (; i < n; i++) {
+        unsigned d = (unsigned char)s[i] - (unsigned)'0';
+        if (d > 9)
+            break;
+        any = 1;
+        if (sig < 19) {
+            mant = mant * 10 + d;
+            sig += mant != 0;
+        } else {
+            exp10++;
+            lost |= d != 0;
+        }
+    }
+    if (i < n && s[i] == '.') {
+        for (i++; i < n; i++) {
+            unsigned d = (unsigned char)s[i] - (unsigned)'0';
+            if (d > 9)
+                break;
+            any = 1;
+            if (sig < 19) {
+                mant = mant * 10 + d;
+                sig += mant != 0;
+                exp10--;
+            } else {
+                lost |= d != 0;
+            }
+        }
+    }
+    if (!any)
+        return AMT_SYNTAX;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        int eneg = 0, edigits = 0;
+        int64_t e = 0;
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-')) {
+            eneg = s[i] == '-';
+            i++;
+        }
+        for (; i < n; i++) {
+            unsigned d = (unsigned char)s[i] - (unsigned)'0';
+            if (d > 9)
+                break;
+            edigits = 1;
+            if (e < 1000000)
+                e = e * 10 + d;
+        }
+        if (!edigits)
+            return AMT_SYNTAX;
+        exp10 += eneg ? -e : e;
+    }
+    if (i != n)
+        return AMT_SYNTAX;
+    if (mant == 0) {
+        *out = 0; /* -0 is 0 */
+        return AMT_OK;
+    }
+    /* Digits in front of the decimal point: more than 13 is beyond 1e12. */
+    if (sig + exp10 > 13)
+        return AMT_RANGE;
+    if (lost)
+        return AMT_DECIMALS; /* a non-zero digit past the 19 kept ones, all below 1e-5 */
+    while (mant % 10 == 0) {
+        mant /= 10;
+        exp10++;
+    }
+    k = exp10 + 4;
+    if (k < 0)
+        return AMT_DECIMALS;
+    if (k > 16 || mant > (uint64_t)(limit / pow10[k]))
+        return AMT_RANGE;
+    mant *= (uint64_t)pow10[k];
+    *out = neg ? -(int64_t)mant : (int64_t)mant;
+    return AMT_OK;
+}
+
+/* The common amount: optional '-', at most 12 integer digits, optional '.' with at most 4
+ * digits. Returns 0 when the text has another form (parse_fixed then decides). */
+static int quick_fixed(const char *s, size_t n, int64_t *out)
+{
+    static const int64_t scale[5] = {10000, 1000, 100, 10, 1};
+    size_t i = 0, int_end, frac;
+    int64_t v = 0;
+    int neg = n > 0 && s[0] == '-';
+    i = (size_t)neg;
+    if (n - i > 17)
+        return 0;
+    for (; i < n; i++) {
+        unsigned d = (unsigned char)s[i] - (unsigned)'0';
+        if (d > 9)
+            break;
+        v = v * 10 + d;
+    }
+    int_end = i;
+    if (int_end == (size_t)neg || int_end - (size_t)neg > 12)
+        return 0;
+    if (i < n) {
+        if (s[i] != '.')
+            return 0;
+        for (i++; i < n; i++) {
+            unsigned d = (unsigned char)s[i] - (unsigned)'0';
+            if (d > 9)
+                return 0;
+            v = v * 10 + d;
+        }
+    }
+    frac = i - int_end - (i > int_end);
+    if (frac > 4)
+        return 0;
+    v *= scale[frac];
+    *out = neg ? -v : v;
+    return 1;
+}
+
+static int amount_value(csv_state *st, int role, int64_t *out)
+{
+    const csv_field *f = &st->f[role];
+    uint64_t col = st->role_col[role] + 1;
+    char q[CSV_QUOTE_MAX * 4 + 16];
+    if (TIER__LIKELY(quick_fixed(f->p, f->len, out)))
+        return TIER_OK;
+    switch (parse_fixed(f->p, f->len, out)) {
+    case AMT_OK:
+        return TIER_OK;
+    case AMT_EMPTY:
+        return fail(st, TIER_EPARSE, f->line, col, "empty %s", role_label[role]);
+    case AMT_DECIMALS:
+        return fail(st, TIER_ERANGE, f->line, col, "more than 4 decimal places: %s",
+                    tier__quote_text(q, sizeof q, f->p, f->len));
+    case AMT_RANGE:
+        return fail(st, TIER_ERANGE, f->line, col, "out of range (more than 1e12): %s",
+                    tier__quote_text(q, sizeof q, f->p, f->len));
+    default:
+        return fail(st, TIER_EPARSE, f->line, col, "not a number: %s",
+                    tier__quote_text(q, sizeof q, f->p, f->len));
+    }
+}
+
+static int date_value(csv_state *st, int32_t *out)
+{
+    const csv_field *f = &st->f[ROLE_DATE];
+    char q[CSV_QUOTE_MAX * 4 + 16];
+    int rc;
+    /* Logs come in date order: most dates repeat the previous row's (8 or 10 bytes). */
+    if (f->len == st->last_date_len && f->len >= 8 && load8(f->p) == load8(st->last_date) &&
+        (f->len == 8 || (f->p[8] == st->last_date[8] && f->p[9] == st->last_date[9]))) {
+        *out = st->last_day;
+        return TIER_OK;
+    }
+    rc = tier_date_parse(out, f->p, f->len, st->date_format);
+    if (rc == TIER_OK) {
+        if (f->len == 8 || f->len == 10) {
+            memcpy(st->last_date, f->p, f->len);
+            st->last_date_len = f->len;
+            st->last_day = *out;
+        }
+        return TIER_OK;
+    }
+    if (rc == TIER_ERANGE) {
+        /* Both formats start with the year. */
+        int y = (f->p[0] - '0') * 1000 + (f->p[1] - '0') * 100 + (f->p[2] - '0') * 10 +
+                (f->p[3] - '0');
+        return fail(st, TIER_ERANGE, f->line, st->role_col[ROLE_DATE] + 1, "%s: %s",
+                    y < 1900 || y > 9999 ? "date outside 1900-01-01..9999-12-31" : "no such date",
+                    tier__quote_text(q, sizeof q, f->p, f->len));
+    }
+    return fail(st, TIER_EPARSE, f->line, st->role_col[ROLE_DATE] + 1, "%s: %s",
+                st->date_format == TIER_DATE_ISO        ? "not a date (want YYYY-MM-DD)"
+                : st->date_format == TIER_DATE_YYYYMMDD ? "not a date (want YYYYMMDD)"
+                                                        : "not a date (want YYYY-MM-DD or YYYYMMDD)",
+                tier__quote_text(q, sizeof q, f->p, f->len));
+}
+
+static int ascii_only(const char *s, size_t n)
+{
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        acc |= load8(s + i);
+    for (; i < n; i++)
+        acc |= (unsigned char)s[i];
+    return (acc & HIGHS) == 0;
+}
+
+/* Converts the current row and hands it to the book. */
+static int emit_row(csv_state *st)
+{
+    const csv_field *id = &st->f[ROLE_ID];
+    uint64_t id_col = st->role_col[ROLE_ID] + 1;
+    char q[CSV_QUOTE_MAX * 4 + 16];
+    int32_t day;
+    int64_t amount, margin = 0;
+    int has_margin = 0, rc;
+    if (TIER__UNLIKELY(st->rows >= st->csv->max_rows))
+        return fail(st, TIER_ERANGE, st->line, 0, "more than %llu data rows (the row limit)",
+                    (unsigned long long)st->csv->max_rows);
+    if (TIER__UNLIKELY(id->len == 0))
+        return fail(st, TIER_EPARSE, id->line, id_col, "empty customer id");
+    if (TIER__UNLIKELY(!ascii_only(id->p, id->len)) && !tier__utf8_valid(id->p, id->len))
+        return fail(st, TIER_EPARSE, id->line, id_col, "invalid UTF-8: %s",
+                    tier__quote_text(q, sizeof q, id->p, id->len));
+    rc = date_value(st, &day);
+    if (rc)
+        return rc;
+    rc = amount_value(st, ROLE_AMOUNT, &amount);
+    if (rc)
+        return rc;
+    if (st->role_col[ROLE_MARGIN] != SIZE_MAX && st->f[ROLE_MARGIN].len) {
+        rc = amount_value(st, ROLE_MARGIN, &margin);
+        if (rc)
+            return rc;
+        has_margin = 1;
+    }
+    {
+        tier__row *r = &st->pend[st->npend];
+        r->id = id->p;
+        r->id_len = id->len;
+        r->day = day;
+        r->amount = amount;
+        r->margin = margin;
+        r->has_margin = has_margin;
+        st->pend_line[st->npend++] = id->line;
+    }
+    st->rows++;
+    /* An unescaped quoted id lives in scratch space that the next row reuses. */
+    if (st->npend == CSV_PENDING || id->p == st->scratch[ROLE_ID])
+        return flush_rows(st);
+    return TIER_OK;
+}
+
+/* Hands the pending rows to the book; a refused row is reported with its line. */
+static int flush_rows(csv_state *st)
+{
+    size_t failed = 0, n = st->npend;
+    int rc;
+    st->npend = 0;
+    if (!n)
+        return TIER_OK;
+    rc = tier__book_add_rows(st->book, st->pend, n, &failed);
+    if (TIER__UNLIKELY(rc)) {
+        const char *why = tier_book_last_error(st->book);
+        if (rc == TIER_ENOMEM || !why[0])
+            why = rc == TIER_ENOMEM ? "out of memory" : tier_strerror(rc);
+        return fail(st, rc, st->pend_line[failed], st->role_col[ROLE_ID] + 1, "%s", why);
+    }
+    return TIER_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Records */
+
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define CSV_WORDS 1
+#endif
+
+/* Stores field [fs, s) of the fast path, trimmed, when its column has a role. */
+static inline void fast_field(csv_state *st, size_t col, const char *fs, const char *s)
+{
+    unsigned r = st->col_role[col];
+    if (r) {
+        csv_field *f = &st->f[r];
+        size_t n = (size_t)(s - fs);
+        if (n && (is_blank((unsigned char)fs[0]) || is_blank((unsigned char)fs[n - 1])))
+            fs = trim(fs, &n);
+        f->p = fs;
+        f->len = n;
+        f->line = st->line;
+    }
+}
+
+/* The common line: unquoted fields, the expected count, LF or CRLF line end. Returns REC_ROW, or
+ * REC_SLOW for anything else (the general parser then decides, and reports errors). */
+static int fast_record(csv_state *st, const char *p, const char *end, const char **next)
+{
+    const unsigned char delim = st->delim;
+    const size_t ncols = st->ncols;
+    const size_t max_len = st->max_length > SIZE_MAX ? SIZE_MAX : (size_t)st->max_length;
+    const char *fs = p;
+    size_t col = 0;
+#ifdef CSV_WORDS
+    /* Eight bytes at a time: flag control bytes (< 0x20), the delimiter and quotes with the
+     * carry tricks (x - 0x20..) & ~x and (t - 0x01..) & ~t for t = x ^ byte. Borrows can flag a
+     * byte just above a real hit, so each flagged byte is looked at before it is acted on. */
+    const uint64_t dmask = ONES * delim, qmask = ONES * (unsigned char)'"';
+    const char *w = p;
+    while (end - w >= 8) {
+        uint64_t x = load8(w), t, m;
+        m = (x - ONES * 0x20) & ~x;
+        t = x ^ dmask;
+        m |= (t - ONES) & ~t;
+        t = x ^ qmask;
+        m |= (t - ONES) & ~t;
+        m &= HIGHS;
+        while (m) {
+            const char *s = w + (__builtin_ctzll(m) >> 3);
+            unsigned char c = (unsigned char)*s;
+            m &= m - 1;
+            if (c == delim) {
+                if (col + 1 >= ncols || (size_t)(s - fs) > max_len)
+                    return REC_SLOW;
+                fast_field(st, col++, fs, s);
+                fs = s + 1;
+            } else if (c == '\n' || (c == '\r' && end - s > 1 && s[1] == '\n')) {
+                if (col + 1 != ncols || (size_t)(s - fs) > max_len)
+                    return REC_SLOW;
+                fast_field(st, col, fs, s);
+                *next = s + 1 + (c == '\r');
+                return REC_ROW;
+            } else if (c == '"' || c == '\0' || c == '\r') {
+                return REC_SLOW;
+            }
+            /* else: another control byte (a tab) or a false flag: ordinary data */
+        }
+        w += 8;
+    }
+    return REC_SLOW; /* the end of the data: the general parser handles the rest */
+#else
+    for (; p < end; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c != delim && c != '"')
+            continue;
+        if (c == delim) {
+            if (col + 1 >= ncols || (size_t)(p - fs) > max_len)
+                return REC_SLOW;
+            fast_field(st, col++, fs, p);
+            fs = p + 1;
+        } else if (c == '\n' || (c == '\r' && end - p > 1 && p[1] == '\n')) {
+            if (col + 1 != ncols || (size_t)(p - fs) > max_len)
+                return REC_SLOW;
+            fast_field(st, col, fs, p);
+            *next = p + 1 + (c == '\r');
+            return REC_ROW;
+        } else if (c == '"' || c == '\0' || c == '\r') {
+            return REC_SLOW;
+        }
+    }
+    return REC_SLOW;
+#endif
+}
+
+/* Hands one parsed field to the header or to the row. */
+static int deliver(csv_state *st, size_t col, const char *vs, size_t len, uint64_t line, int has_dq)
+{
+    unsigned r;
+    csv_field *f;
+    if (st->collecting)
+        return add_name(st, vs, len, has_dq);
+    if (col >= st->ncols || !(r = st->col_role[col]))
+        return TIER_OK;
+    f = &st->f[r];
+    f->line = line;
+    if (!has_dq) {
+        f->p = vs;
+        f->len = len;
+        return TIER_OK;
+    } else {
+        size_t i, o = 0;
+        if (tier__grow(&st->csv->alloc, (void **)&st->scratch[r], &st->scratch_cap[r], len + 1, 1))
+            return fail(st, TIER_ENOMEM, 0, 0, "out of memory");
+        for (i = 0; i < len; i++) {
+            st->scratch[r][o++] = vs[i];
+            if (vs[i] == '"')
+                i++; /* "" stands for " */
+        }
+        f->p = st->scratch[r];
+        f->len = o;
+    }
+    return TIER_OK;
+}
+
+/* The general record parser (quotes, CR, blanks, whitespace delimiters, errors). */
+static int slow_record(csv_state *st, const char *p, const char *end, int eof, const char **next,
+                       size_t *out_fields)
+{
+    const unsigned char *q = (const unsigned char *)p, *e = (const unsigned char *)end;
+    const int ws = st->ws;
+    const unsigned char delim = st->delim;
+    uint64_t line = st->line;
+    size_t col = 0;
+    int first_empty = 0;
+    if (st->collecting) {
+        st->names_len = 0;
+        st->name_count = 0;
+    }
+    if (ws) {
+        while (q < e && is_blank(*q))
+            q++;
+        if ((uint64_t)(q - (const unsigned char *)p) > st->max_length)
+            return fail(st, TIER_ERANGE, line, 1, "run of blanks longer than %llu bytes",
+                        (unsigned long long)st->max_length);
+    }
+    for (;;) {
+        const unsigned char *fs = q, *vs, *ve;
+        uint64_t fline = line;
+        int has_dq = 0, quoted = 0, rc;
+        unsigned char c;
+        if (col >= st->max_fields)
+            return fail(st, TIER_ERANGE, line, col + 1, "more than %llu fields (the field limit)",
+                        (unsigned long long)st->max_fields);
+        if (!ws)
+            while (q < e && is_blank(*q) && *q != delim)
+                q++;
+        if (q < e && *q == '"') {
+            quoted = 1;
+            vs = ++q;
+            for (;;) {
+                if (q == e) {
+                    if ((uint64_t)(q - fs) > st->max_length)
+                        break;
+                    if (!eof)
+                        return REC_MORE;
+                    return fail(st, TIER_EPARSE, fline, col + 1,
+                                "unterminated quoted field (the quote opened on line %llu)",
+                                (unsigned long long)fline);
+                }
+                c = *q;
+                if (c == '"') {
+                    if (e - q == 1 && !eof)
+                        return REC_MORE;
+                    if (e - q > 1 && q[1] == '"') {
+                        has_dq = 1;
+                        q += 2;
+                        continue;
+                    }
+                    break;
+                }
+                if (c == '\n')
+                    line++;
+                else if (c == '\0')
+                    return fail(st, TIER_EPARSE, line, col + 1, "NUL byte in a field");
+                q++;
+            }
+            ve = q;
+            if (q < e)
+                q++; /* the closing quote */
+            if (!ws)
+                while (q < e && is_blank(*q) && *q != delim)
+                    q++;
+        } else {
+            vs = q;
+            while (q < e) {
+                c = *q;
+                if ((!ws && c == delim) || c == '\n' || c == '\r' || (ws && is_blank(c)))
+                    break;
+                if (c == '"')
+                    return fail(st, TIER_EPARSE, line, col + 1,
+                                "quote inside an unquoted field (quote the whole field and double "
+                                "the quote)");
+                if (c == '\0')
+                    return fail(st, TIER_EPARSE, line, col + 1, "NUL byte in a field");
+                q++;
+            }
+            ve = q;
+            if (!ws)
+                while (ve > vs && is_blank(ve[-1]) && ve[-1] != delim)
+                    ve--;
+        }
+        if ((uint64_t)(q - fs) > st->max_length)
+            return fail(st, TIER_ERANGE, fline, col + 1, "field longer than %llu bytes",
+                        (unsigned long long)st->max_length);
+        if (q == e && !eof)
+            return REC_MORE;
+        rc = deliver(st, col, (const char *)vs, (size_t)(ve - vs), fline, has_dq);
+        if (rc)
+            return rc;
+        if (col == 0)
+            first_empty = !quoted && ve == vs;
+        col++;
+        if (q == e) {
+            *next = end;
+            break;
+        }
+        c = *q;
+        if (ws) {
+            const unsigned char *bs = q;
+            while (q < e && is_blank(*q))
+                q++;
+            if ((uint64_t)(q - bs) > st->max_length)
+                return fail(st, TIER_ERANGE, line, col, "run of blanks longer than %llu bytes",
+                            (unsigned long long)st->max_length);
+            if (q == e) {
+                if (!eof)
+                    return REC_MORE;
+                *next = end;
+                break;
+            }
+            c = *q;
+            if (q > bs && c != '\n' && c != '\r')
+                continue;
+        } else if (c == delim) {
+            q++;
+            continue;
+        }
+        if (c == '\n') {
+            *next = (const char *)q + 1;
+            break;
+        }
+        if (c == '\r') {
+            if (e - q == 1 && !eof)
+                return REC_MORE;
+            if (e - q > 1 && q[1] == '\n') {
+                *next = (const char *)q + 2;
+                break;
+            }
+            return fail(st, TIER_EPARSE, line, col,
+                        "carriage return not followed by a line feed");
+        }
+        return fail(st, TIER_EPARSE, line, col, "unexpected text after a closing quote");
+    }
+    *out_fields = col;
+    st->end_line = line;
+    return (col == 1 && first_empty) ? REC_EMPTY : REC_ROW;
+}
+
+/* Takes the names given with tier_csv_set_column_names(). */
+static int add_names_from_csv(csv_state *st)
+{
+    const char *s = st->csv->names;
+    size_t i;
+    for (i = 0; i < st->csv->names_count; i++) {
+        size_t len = strlen(s);
+        int rc = add_name(st, s, len, 0);
+        if (rc)
+            return rc;
+        s += len + 1;
+    }
+    return TIER_OK;
+}
+
+/* Parses the complete records in data[0..len); *used gets the bytes consumed. */
+static int process(csv_state *st, const char *data, size_t len, int eof, size_t *used)
+{
+    const char *p = data, *end = data + len;
+    *used = 0;
+    if (st->at_start) {
+        static const char bom[3] = {'\xEF', '\xBB', '\xBF'};
+        if (len < 3 && !eof && memcmp(data, bom, len) == 0)
+            return TIER_OK;
+        if (len >= 3 && memcmp(data, bom, 3) == 0)
+            p += 3;
+        st->at_start = 0;
+    }
+    while (p < end) {
+        const char *next = NULL;
+        size_t nf = 0;
+        int rc;
+        if (st->fast) {
+            rc = fast_record(st, p, end, &next);
+            if (rc == REC_ROW) {
+                rc = emit_row(st);
+                if (rc)
+                    return rc;
+                st->line++;
+                p = next;
+                continue;
+            }
+        }
+        rc = slow_record(st, p, end, eof, &next, &nf);
+        if (rc < 0)
+            return rc;
+        if (rc == REC_MORE)
+            break;
+        if (rc == REC_ROW) {
+            if (st->collecting) {
+                if (st->csv->names) {
+                    /* Names given by the caller replace the header's. */
+                    st->names_len = st->name_count = 0;
+                    rc = add_names_from_csv(st);
+                    if (rc)
+                        return rc;
+                }
+                rc = setup_columns(st, st->line);
+            } else if (nf != st->ncols) {
+                rc = fail(st, TIER_EPARSE, st->line, 0, "expected %zu fields, found %zu", st->ncols,
+                          nf);
+            } else {
+                rc = emit_row(st);
+            }
+            if (rc)
+                return rc;
+        }
+        st->line = st->end_line + 1;
+        p = next;
+    }
+    *used = (size_t)(p - data);
+    return flush_rows(st);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Loading */
+
+static int state_init(csv_state *st, tier_csv *csv, tier_book *book)
+{
+    int r, rc;
+    memset(st, 0, sizeof *st);
+    st->csv = csv;
+    st->book = book;
+    st->ws = csv->delimiter == TIER_CSV_WHITESPACE;
+    st->delim = st->ws ? 0 : (unsigned char)csv->delimiter;
+    st->max_fields = csv->max_fields;
+    st->max_length = csv->max_length;
+    st->line = 1;
+    st->at_start = 1;
+    st->date_format = csv->date_format;
+    for (r = 0; r < ROLE_COUNT; r++)
+        st->role_col[r] = SIZE_MAX;
+    if (csv->has_header) {
+        st->collecting = 1;
+        return TIER_OK;
+    }
+    if (!csv->names)
+        return fail(st, TIER_EINVAL, 0, 0,
+                    "a file without a header line needs column names "
+                    "(tier_csv_set_column_names)");
+    rc = add_names_from_csv(st);
+    return rc ? rc : setup_columns(st, 0);
+}
+
+static int finish(csv_state *st, int rc)
+{
+    if (rc == TIER_OK) {
+        tier__book_commit(st->book);
+        st->csv->rows_read = st->rows;
+        clear_error(st->csv);
+    } else {
+        tier__book_rollback(st->book);
+    }
+    state_free(st);
+    return rc;
+}
+
+static int check_args(tier_csv *csv, tier_book *book, const void *src)
+{
+    if (!csv)
+        return TIER_EINVAL;
+    if (!book || !src) {
+        set_error(csv, 0, 0, !book ? "no book given" : "no input given");
+        return TIER_EINVAL;
+    }
+    return TIER_OK;
+}
+
+static int user_abort(csv_state *st, uint64_t done, uint64_t total)
+{
+    tier_csv *csv = st->csv;
+    if (csv->progress && csv->progress(csv->progress_ud, done, total))
+        return fail(st, TIER_EUSER, 0, 0, "stopped by the progress callback after %llu bytes",
+                    (unsigned long long)done);
+    return TIER_OK;
+}
+
+int tier_csv_read_buffer(tier_csv *csv, tier_book *book, const char *data, size_t len)
+{
+    csv_state st;
+    size_t pos = 0, wend = 0;
+    int rc = check_args(csv, book, data || !len ? "" : NULL);
+    if (rc)
+        return rc;
+    if (!data)
+        data = "";
+    tier__book_begin(book);
+    rc = state_init(&st, csv, book);
+    /* Walk the buffer in blocks too, so that progress is reported as for files. */
+    while (rc == TIER_OK) {
+        size_t used;
+        wend = len - wend > csv->block_size ? wend + csv->block_size : len;
+        rc = process(&st, data + pos, wend - pos, wend == len, &used);
+        if (rc)
+            break;
+        pos += used;
+        rc = user_abort(&st, wend, len);
+        if (wend == len)
+            break;
+    }
+    return finish(&st, rc);
+}
+
+static const char *errno_text(int64_t neg)
+{
+    switch (-neg) {
+    case ENOENT:
+        return "no such file or directory";
+    case EACCES:
+        return "permission denied";
+    case EISDIR:
+        return "is a directory";
+    case ENOTDIR:
+        return "not a directory";
+    case EIO:
+        return "input/output error";
+    case EINTR:
+        return "interrupted";
+    case ENOMEM:
+        return "out of memory";
+    case EMFILE:
+    case ENFILE:
+        return "too many open files";
+    case ENAMETOOLONG:
+        return "file name too long";
+    case EINVAL:
+        return "invalid argument";
+    default:
+        return "I/O error";
+    }
+}
+
+/* Fills buf[*len..cap) from the file until it is full or the file ends. */
+static int fill(csv_state *st, void *file, char *buf, size_t cap, size_t *len, uint64_t *done,
+                int *eof)
+{
+    const tier_io *io = &st->csv->io;
+    int retries = 0;
+    while (!*eof && *len < cap) {
+        int64_t n = io->read(io->ud, file, buf + *len, cap - *len);
+        if (n == -EINTR && retries++ < CSV_EINTR_RETRIES)
+            continue;
+        if (n < 0)
+            return fail(st, TIER_EIO, 0, 0, "read error after %llu bytes: %s (errno %lld)",
+                        (unsigned long long)*done, errno_text(n), (long long)-n);
+        if ((uint64_t)n > cap - *len)
+            return fail(st, TIER_EIO, 0, 0, "the read hook returned more bytes than asked for");
+        if (n == 0)
+            *eof = 1;
+        *len += (size_t)n;
+        *done += (uint64_t)n;
+        retries = 0;
+    }
+    return TIER_OK;
+}
+
+int tier_csv_read_file(tier_csv *csv, tier_book *book, const char *path)
+{
+    csv_state st;
+    const tier_io *io;
+    void *file = NULL;
+    char *buf = NULL;
+    size_t cap, len = 0;
+    uint64_t done = 0, total = 0;
+    int eof = 0, orc;
+    int rc = check_args(csv, book, path);
+    if (rc)
+        return rc;
+    io = &csv->io;
+    tier__book_begin(book);
+    rc = state_init(&st, csv, book);
+    if (rc)
+        return finish(&st, rc);
+    orc = io->open(io->ud, path, TIER_IO_READ, &file);
+    if (orc < 0)
+        return finish(&st, fail(&st, TIER_EIO, 0, 0, "cannot open %s: %s (errno %d)", path,
+                                errno_text(orc), -orc));
+    if (io->size) {
+        int64_t size = io->size(io->ud, file);
+        total = size > 0 ? (uint64_t)size : 0;
+    }
+    cap = csv->block_size;
+    buf = tier__malloc(&csv->alloc, cap);
+    if (!buf)
+        rc = fail(&st, TIER_ENOMEM, 0, 0, "out of memory");
+    while (rc == TIER_OK) {
+        size_t used;
+        rc = fill(&st, file, buf, cap, &len, &done, &eof);
+        if (rc)
+            break;
+        rc = user_abort(&st, done, total);
+        if (rc)
+            break;
+        rc = process(&st, buf, len, eof, &used);
+        if (rc || eof)
+            break;
+        memmove(buf, buf + used, len - used);
+        len -= used;
+        if (len == cap) {
+            /* One record fills the block: grow (records are bounded by the field limits). */
+            char *nbuf;
+            if (cap > SIZE_MAX / 2) {
+                rc = fail(&st, TIER_ERANGE, st.line, 0, "record too long");
+                break;
+            }
+            nbuf = tier__realloc(&csv->alloc, buf, cap * 2);
+            if (!nbuf) {
+                rc = fail(&st, TIER_ENOMEM, 0, 0, "out of memory");
+                break;
+            }
+            buf = nbuf;
+            cap *= 2;
+        }
+    }
+    /* The data are in; a failing close of a file opened for reading loses nothing. */
+    (void)io->close(io->ud, file);
+    tier__free(&csv->alloc, buf);
+    return finish(&st, rc);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * For the attribute loader (csv_attributes.c), which parses with the same dialect. */
+
+void tier__csv_dialect_get(const tier_csv *csv, tier__csv_dialect *out)
+{
+    out->alloc = &csv->alloc;
+    out->io = &csv->io;
+    out->delimiter = csv->delimiter;
+    out->has_header = csv->has_header;
+    out->names = csv->names;
+    out->names_count = csv->names_count;
+    out->id_column = csv->role_name[ROLE_ID] ? csv->role_name[ROLE_ID]
+                                             : default_role_name[ROLE_ID];
+    out->max_fields = csv->max_fields;
+    out->max_length = csv->max_length;
+    out->max_rows = csv->max_rows;
+    out->progress = csv->progress;
+    out->progress_ud = csv->progress_ud;
+}
+
+void tier__csv_set_outcome(tier_csv *csv, int status, uint64_t rows, uint64_t line,
+                           uint64_t column, const char *text)
+{
+    set_error(csv, line, column, text ? text : "");
+    if (status == TIER_OK)
+        csv->rows_read = rows;
+}

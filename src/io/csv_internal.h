@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* Test hook of the CSV reader: a small block size sends records across block boundaries. */
+#ifndef TIER_CSV_INTERNAL_H
+#define TIER_CSV_INTERNAL_H
+
+#include "util/internal.h"
+
+/* Sets the read block size in bytes (1 .. 64 MiB). Returns TIER_OK or TIER_ERANGE. */
+int tier__csv_set_block_size(tier_csv *csv, size_t size);
+
+/* The reader's dialect and limits, for loaders that parse on their own (csv_attributes.c).
+ * Every pointer is borrowed from the reader and valid until it is changed or freed. */
+typedef struct tier__csv_dialect {
+    const tier_allocator *alloc;
+    const tier_io *io;
+    int delimiter;          /* a byte, or TIER_CSV_WHITESPACE */
+    int has_header;
+    const char *names;      /* names from tier_csv_set_column_names(), NUL-separated, or NULL */
+    size_t names_count;
+    const char *id_column;  /* name of the TIER_CSV_ID column (the default when not set) */
+    uint64_t max_fields;
+    uint64_t max_length;
+    uint64_t max_rows;
+    tier_progress_cb progress;
+    void *progress_ud;
+} tier__csv_dialect;
+
+void tier__csv_dialect_get(const tier_csv *csv, tier__csv_dialect *out);
+
+/* Records the outcome of such a load: on success (status 0) the rows read and no error; on
+ * failure the text with its 1-based line and column (0 = none); rows read stay as they were. */
+void tier__csv_set_outcome(tier_csv *csv, int status, uint64_t rows, uint64_t line,
+                           uint64_t column, const char *text);
+
+#endif

@@ -1,0 +1,633 @@
+/* SPDX-License-Identifier: MIT */
+/* The built-in lifecycle model, made through the public model vtable: stages from tenure,
+ * inactivity, the spend trend between two windows and (when present) P(alive), plus onboarding
+ * progress from two attributes. One classify function serves scoring and explaining, so an
+ * explanation always names the rule that produced the stage. docs/lifecycle.md has the rules. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/book_internal.h"
+#include "core/frame_internal.h"
+#include "core/model_internal.h"
+
+#define LC_MAX_DAYS 36500.0
+#define LC_OPT_COUNT 15 /* options are 1..14; slot 0 unused */
+#define LC_NO_DAY INT32_MIN
+
+enum { OUT_STAGE, OUT_ONBOARDING, OUT_TREND, OUT_INACTIVE, OUT_TENURE, OUT_COUNT };
+
+static const char *const output_names[OUT_COUNT] = {"stage", "onboarding", "trend",
+                                                    "inactive_days", "tenure_days"};
+static const char *const stage_labels[6] = {"new",       "growing", "mature",
+                                            "declining", "dormant", "churned"};
+static const char *const onboarding_labels[4] = {"handover", "internal_rollout", "stable_use",
+                                                 "none"};
+
+/* Bounds per option: [lo, hi], whole days or not, and the name used in messages. */
+typedef struct opt_rule {
+    double lo, hi, def;
+    int whole;
+    const char *name;
+} opt_rule;
+
+static const opt_rule opt_rules[LC_OPT_COUNT] = {
+    {0, 0, 0, 0, ""},
+    {TIER_DAY_MIN, TIER_DAY_MAX, NAN, 1, "as_of"},
+    {1, LC_MAX_DAYS, 180, 1, "recent_window"},
+    {1, LC_MAX_DAYS, 180, 1, "previous_window"},
+    {0, 1e12, 1, 0, "trend_epsilon"}, /* lower bound exclusive */
+    {0, LC_MAX_DAYS, 365, 1, "churn_days"},
+    {0, 1, 0.1, 0, "churn_p_alive"},
+    {0, LC_MAX_DAYS, 180, 1, "dormant_days"},
+    {0, LC_MAX_DAYS, 90, 1, "new_days"},
+    {-1e6, 1e6, 0.2, 0, "growth_trend"},
+    {-1e6, 1e6, -0.2, 0, "decline_trend"},
+    {0, 1, 0.5, 0, "decline_p_alive"},
+    {0, 1, 0.5, 0, "rollout_progress"},
+    {0, 1, 0.9, 0, "stable_progress"},
+    {0, 1, 0.6, 0, "stable_users"}};
+
+/* Why a stage was chosen, in the order the rules are tried. */
+enum {
+    RULE_NO_PURCHASE,
+    RULE_CHURN_INACTIVE,
+    RULE_CHURN_P_ALIVE,
+    RULE_DORMANT,
+    RULE_NEW,
+    RULE_DECLINE_TREND,
+    RULE_DECLINE_P_ALIVE,
+    RULE_GROWING,
+    RULE_MATURE
+};
+
+typedef struct lc_state {
+    tier_allocator alloc;
+    char *name;        /* model name, to find its columns when explaining */
+    double opt[LC_OPT_COUNT];
+    char *p_alive_col; /* NULL: P(alive) not used */
+    char *attr[2];     /* progress, users */
+    char err[TIER__ERR_SIZE];
+} lc_state;
+
+/* What the rules look at for one customer. */
+typedef struct lc_inputs {
+    int has_purchase;
+    double tenure, inactive, trend, p_alive;
+} lc_inputs;
+
+static size_t lc_output_count(void *state);
+static int lc_output_info(void *state, size_t i, const char **name, int *type);
+static int lc_fit(void *state, const tier_book *book, const tier_frame *inputs);
+static int lc_score(void *state, const tier_book *book, tier_frame *frame);
+static int lc_explain(void *state, const tier_book *book, const tier_frame *frame,
+                      size_t customer, tier_text *out);
+static void lc_destroy(void *state);
+static const char *lc_last_error(void *state);
+
+static const tier_model_vtable lc_vtable = {TIER_MODEL_VTABLE_VERSION,
+                                            "lifecycle",
+                                            lc_output_count,
+                                            lc_output_info,
+                                            lc_fit,
+                                            lc_score,
+                                            lc_explain,
+                                            lc_destroy,
+                                            lc_last_error};
+
+static lc_state *lc_of(const tier_model *model)
+{
+    return tier__model_state_if(model, &lc_vtable);
+}
+
+/* ---- rules -------------------------------------------------------------------------------- */
+
+static int classify(const double *opt, const lc_inputs *in, int *rule)
+{
+    int r;
+    if (!in->has_purchase)
+        r = RULE_NO_PURCHASE;
+    else if (in->inactive > opt[TIER_LIFECYCLE_OPT_CHURN_DAYS])
+        r = RULE_CHURN_INACTIVE;
+    else if (in->p_alive < opt[TIER_LIFECYCLE_OPT_CHURN_P_ALIVE])
+        r = RULE_CHURN_P_ALIVE;
+    else if (in->inactive > opt[TIER_LIFECYCLE_OPT_DORMANT_DAYS])
+        r = RULE_DORMANT;
+    else if (in->tenure < opt[TIER_LIFECYCLE_OPT_NEW_DAYS])
+        r = RULE_NEW;
+    else if (in->trend < opt[TIER_LIFECYCLE_OPT_DECLINE_TREND])
+        r = RULE_DECLINE_TREND;
+    else if (in->p_alive < opt[TIER_LIFECYCLE_OPT_DECLINE_P_ALIVE])
+        r = RULE_DECLINE_P_ALIVE; /* the early warning wins over a growing trend */
+    else if (in->trend > opt[TIER_LIFECYCLE_OPT_GROWTH_TREND])
+        r = RULE_GROWING;
+    else
+        r = RULE_MATURE;
+    if (rule)
+        *rule = r;
+    switch (r) {
+    case RULE_NO_PURCHASE:
+    case RULE_NEW:
+        return TIER_LIFECYCLE_NEW;
+    case RULE_CHURN_INACTIVE:
+    case RULE_CHURN_P_ALIVE:
+        return TIER_LIFECYCLE_CHURNED;
+    case RULE_DORMANT:
+        return TIER_LIFECYCLE_DORMANT;
+    case RULE_DECLINE_TREND:
+    case RULE_DECLINE_P_ALIVE:
+        return TIER_LIFECYCLE_DECLINING;
+    case RULE_GROWING:
+        return TIER_LIFECYCLE_GROWING;
+    default:
+        return TIER_LIFECYCLE_MATURE;
+    }
+}
+
+/* NaN comparisons are false: a missing active-user share never makes use stable. */
+static int onboarding_of(const double *opt, double progress, double users)
+{
+    if (isnan(progress))
+        return TIER_LIFECYCLE_ONBOARDING_NONE;
+    if (progress < opt[TIER_LIFECYCLE_OPT_ROLLOUT_PROGRESS])
+        return TIER_LIFECYCLE_HANDOVER;
+    if (progress >= opt[TIER_LIFECYCLE_OPT_STABLE_PROGRESS] &&
+        users >= opt[TIER_LIFECYCLE_OPT_STABLE_USERS])
+        return TIER_LIFECYCLE_STABLE_USE;
+    return TIER_LIFECYCLE_INTERNAL_ROLLOUT;
+}
+
+static double attribute(const tier_book *book, size_t i, const char *name)
+{
+    double v;
+    return tier_book_get_number(book, i, name, &v) == TIER_OK ? v : NAN;
+}
+
+static int check_options(const lc_state *st, char *err)
+{
+    const double *o = st->opt;
+    if (o[TIER_LIFECYCLE_OPT_DORMANT_DAYS] > o[TIER_LIFECYCLE_OPT_CHURN_DAYS]) {
+        tier__errorf(err, "dormant_days (%g) must not exceed churn_days (%g)",
+                     o[TIER_LIFECYCLE_OPT_DORMANT_DAYS], o[TIER_LIFECYCLE_OPT_CHURN_DAYS]);
+        return TIER_EINVAL;
+    }
+    if (!(o[TIER_LIFECYCLE_OPT_DECLINE_TREND] < o[TIER_LIFECYCLE_OPT_GROWTH_TREND])) {
+        tier__errorf(err, "decline_trend (%g) must be below growth_trend (%g)",
+                     o[TIER_LIFECYCLE_OPT_DECLINE_TREND], o[TIER_LIFECYCLE_OPT_GROWTH_TREND]);
+        return TIER_EINVAL;
+    }
+    if (o[TIER_LIFECYCLE_OPT_CHURN_P_ALIVE] > o[TIER_LIFECYCLE_OPT_DECLINE_P_ALIVE]) {
+        tier__errorf(err, "churn_p_alive (%g) must not exceed decline_p_alive (%g)",
+                     o[TIER_LIFECYCLE_OPT_CHURN_P_ALIVE], o[TIER_LIFECYCLE_OPT_DECLINE_P_ALIVE]);
+        return TIER_EINVAL;
+    }
+    if (o[TIER_LIFECYCLE_OPT_ROLLOUT_PROGRESS] > o[TIER_LIFECYCLE_OPT_STABLE_PROGRESS]) {
+        tier__errorf(err, "rollout_progress (%g) must not exceed stable_progress (%g)",
+                     o[TIER_LIFECYCLE_OPT_ROLLOUT_PROGRESS], o[TIER_LIFECYCLE_OPT_STABLE_PROGRESS]);
+        return TIER_EINVAL;
+    }
+    return TIER_OK;
+}
+
+/* The as-of day; 0 when there is none (no as-of option and no transaction). */
+static int as_of_day(const lc_state *st, const tier_book *book, int32_t *out)
+{
+    int32_t first, last;
+    if (!isnan(st->opt[TIER_LIFECYCLE_OPT_AS_OF])) {
+        *out = (int32_t)st->opt[TIER_LIFECYCLE_OPT_AS_OF];
+        return 1;
+    }
+    if (tier_book_day_range(book, &first, &last) != TIER_OK)
+        return 0;
+    *out = last + 1; /* last <= TIER_DAY_MAX, so no overflow */
+    return 1;
+}
+
+static int32_t day_minus(int32_t day, double days)
+{
+    double d = (double)day - days;
+    return d < (double)INT32_MIN ? INT32_MIN : (int32_t)d;
+}
+
+/* The P(alive) column of the frame: NULL when unused or absent; TIER_EINVAL for a label column. */
+static int p_alive_values(const lc_state *st, const tier_frame *frame, const double **out,
+                          char *err)
+{
+    size_t col;
+    *out = NULL;
+    if (!st->p_alive_col || tier_frame_find(frame, st->p_alive_col, &col) != TIER_OK)
+        return TIER_OK;
+    *out = tier_frame_numbers(frame, col);
+    if (!*out) {
+        tier__errorf(err, "P(alive) column \"%s\" is not a number column", st->p_alive_col);
+        return TIER_EINVAL;
+    }
+    return TIER_OK;
+}
+
+/* ---- vtable ------------------------------------------------------------------------------- */
+
+static size_t lc_output_count(void *state)
+{
+    (void)state;
+    return OUT_COUNT;
+}
+
+static int lc_output_info(void *state, size_t i, const char **name, int *type)
+{
+    (void)state;
+    if (i >= OUT_COUNT)
+        return TIER_ERANGE;
+    if (name)
+        *name = output_names[i];
+    if (type)
+        *type = i <= OUT_ONBOARDING ? TIER_VALUE_LABEL : TIER_VALUE_NUMBER;
+    return TIER_OK;
+}
+
+static int lc_fit(void *state, const tier_book *book, const tier_frame *inputs)
+{
+    lc_state *st = state;
+    const double *p;
+    int rc;
+    (void)book;
+    /* Nothing to learn: the thresholds are options. */
+    if ((rc = check_options(st, st->err)) != TIER_OK)
+        return rc;
+    if (inputs && (rc = p_alive_values(st, inputs, &p, st->err)) != TIER_OK)
+        return rc;
+    st->err[0] = '\0';
+    return TIER_OK;
+}
+
+static int lc_score(void *state, const tier_book *book, tier_frame *frame)
+{
+    const lc_state *st = state;
+    const double *o = st->opt, *p_alive;
+    char *err = tier__frame_error(frame), why[TIER__ERR_SIZE];
+    double *out[OUT_COUNT];
+    int32_t *stage, *onboarding, d = 0, from, prev_from;
+    tier__figures *fig = NULL;
+    int64_t *recent = NULL;
+    size_t n = tier_book_customer_count(book), i;
+    int rc, have_day;
+
+    /* Scoring never writes the state (several threads may score at once): failures are
+     * described in the frame's error text. */
+    if ((rc = check_options(st, err)) != TIER_OK)
+        return rc;
+    if ((rc = p_alive_values(st, frame, &p_alive, err)) != TIER_OK)
+        return rc;
+    have_day = as_of_day(st, book, &d);
+    fig = tier__malloc(&st->alloc, (n ? n : 1) * sizeof *fig);
+    recent = tier__malloc(&st->alloc, (n ? n : 1) * sizeof *recent);
+    if (!fig || !recent) {
+        tier__errorf(err, "out of memory for the figures of %lu customers", (unsigned long)n);
+        rc = TIER_ENOMEM;
+        goto done;
+    }
+    rc = tier_frame_add_labels(frame, output_names[OUT_STAGE], stage_labels, 6, &stage);
+    if (rc == TIER_OK)
+        rc = tier_frame_add_labels(frame, output_names[OUT_ONBOARDING], onboarding_labels, 4,
+                                   &onboarding);
+    for (i = OUT_TREND; i < OUT_COUNT && rc == TIER_OK; i++)
+        rc = tier_frame_add_numbers(frame, output_names[i], &out[i]);
+    if (rc)
+        goto done; /* the frame's error says why; model.c drops the columns added */
+
+    if (have_day) {
+        /* Three passes over the book: all history before D, the recent and the previous
+         * window. Partial windows need the kept transactions (TIER_ESTATE otherwise). */
+        from = day_minus(d, o[TIER_LIFECYCLE_OPT_RECENT_WINDOW]);
+        prev_from = day_minus(from, o[TIER_LIFECYCLE_OPT_PREVIOUS_WINDOW]);
+        why[0] = '\0';
+        rc = tier__book_figures(book, INT32_MIN, d, fig, why);
+        for (i = 0; rc == TIER_OK && i < n; i++) {
+            if (fig[i].first_day == LC_NO_DAY)
+                continue;
+            out[OUT_TENURE][i] = (double)d - (double)fig[i].first_day;
+            out[OUT_INACTIVE][i] = (double)d - (double)fig[i].last_day;
+        }
+        if (rc == TIER_OK)
+            rc = tier__book_figures(book, from, d, fig, why);
+        for (i = 0; rc == TIER_OK && i < n; i++)
+            recent[i] = fig[i].net;
+        if (rc == TIER_OK)
+            rc = tier__book_figures(book, prev_from, from, fig, why);
+        if (rc) {
+            tier__errorf(err, "cannot compute the lifecycle windows: %s",
+                         why[0] ? why : tier_strerror(rc));
+            goto done;
+        }
+        for (i = 0; i < n; i++) {
+            double prev = tier__fixed_to_double(fig[i].net), eps = o[TIER_LIFECYCLE_OPT_TREND_EPSILON];
+            double diff;
+            int64_t d64;
+            if (isnan(out[OUT_TENURE][i]))
+                continue;
+            /* recent - previous exactly in fixed point (so 120 vs 100 gives exactly 0.2), in
+             * doubles only if that would overflow. */
+            if (fig[i].net != INT64_MIN && tier__add_i64(recent[i], -fig[i].net, &d64) == TIER_OK)
+                diff = tier__fixed_to_double(d64);
+            else
+                diff = tier__fixed_to_double(recent[i]) - prev;
+            out[OUT_TREND][i] = diff / (prev > eps ? prev : eps);
+        }
+    }
+    for (i = 0; i < n; i++) {
+        lc_inputs in;
+        in.has_purchase = !isnan(out[OUT_TENURE][i]);
+        in.tenure = out[OUT_TENURE][i];
+        in.inactive = out[OUT_INACTIVE][i];
+        in.trend = out[OUT_TREND][i];
+        in.p_alive = p_alive ? p_alive[i] : NAN;
+        stage[i] = classify(o, &in, NULL);
+        onboarding[i] = onboarding_of(o, attribute(book, i, st->attr[0]),
+                                      attribute(book, i, st->attr[1]));
+    }
+done:
+    tier__free(&st->alloc, fig);
+    tier__free(&st->alloc, recent);
+    return rc;
+}
+
+/* ---- explain ------------------------------------------------------------------------------ */
+
+static int find_column(const lc_state *st, const tier_frame *frame, const char *out, size_t *col)
+{
+    char full[256];
+    int n = snprintf(full, sizeof full, "%s.%s", st->name, out);
+    if (n < 0 || (size_t)n >= sizeof full)
+        return TIER_ENOTFOUND;
+    return tier_frame_find(frame, full, col);
+}
+
+/* Appends printf-style text to `out` (through a bounded buffer). */
+static int append(tier_text *out, char *buf, size_t cap, int n)
+{
+    if (n < 0)
+        return TIER_ERROR;
+    if ((size_t)n >= cap)
+        n = (int)cap - 1;
+    return tier_text_append(out, buf, (size_t)n);
+}
+
+static int lc_explain(void *state, const tier_book *book, const tier_frame *frame,
+                      size_t customer, tier_text *out)
+{
+    const lc_state *st = state;
+    const double *o = st->opt, *num[OUT_COUNT], *p_alive = NULL;
+    const int32_t *codes;
+    char buf[1024], day[16], pa[48], err[TIER__ERR_SIZE];
+    const char *label;
+    size_t col[OUT_COUNT], i;
+    lc_inputs in;
+    int32_t d = 0;
+    int rule, stage, n, rc;
+    double progress, users;
+
+    if (!frame || !out)
+        return TIER_EINVAL;
+    for (i = 0; i < OUT_COUNT; i++) {
+        if (find_column(st, frame, output_names[i], &col[i]) != TIER_OK)
+            return TIER_ENOTFOUND; /* the model was not scored into this frame */
+        num[i] = tier_frame_numbers(frame, col[i]);
+    }
+    if (customer >= tier_frame_rows(frame))
+        return TIER_ERANGE;
+    if (p_alive_values(st, frame, &p_alive, err) != TIER_OK)
+        p_alive = NULL;
+    in.tenure = num[OUT_TENURE] ? num[OUT_TENURE][customer] : NAN;
+    in.inactive = num[OUT_INACTIVE] ? num[OUT_INACTIVE][customer] : NAN;
+    in.trend = num[OUT_TREND] ? num[OUT_TREND][customer] : NAN;
+    in.p_alive = p_alive ? p_alive[customer] : NAN;
+    in.has_purchase = !isnan(in.tenure);
+    stage = classify(o, &in, &rule);
+    if (!as_of_day(st, book, &d) || tier_date_format_iso(day, sizeof day, d) != TIER_OK)
+        snprintf(day, sizeof day, "(no as-of day)");
+    if (isnan(in.p_alive))
+        snprintf(pa, sizeof pa, "P(alive) not used");
+    else
+        snprintf(pa, sizeof pa, "P(alive) %.3f", in.p_alive);
+
+    codes = tier_frame_labels(frame, col[OUT_STAGE]);
+    label = codes ? tier_frame_label_text(frame, col[OUT_STAGE], codes[customer]) : NULL;
+    n = snprintf(buf, sizeof buf, "stage %s as of %s: ", label ? label : "?", day);
+    if ((rc = append(out, buf, sizeof buf, n)) != TIER_OK)
+        return rc;
+    switch (rule) {
+    case RULE_NO_PURCHASE:
+        n = snprintf(buf, sizeof buf, "no purchase before the as-of day (rule 1: new)");
+        break;
+    case RULE_CHURN_INACTIVE:
+        n = snprintf(buf, sizeof buf, "inactive %.0f days > churn_days %.0f (rule 2: churned)",
+                     in.inactive, o[TIER_LIFECYCLE_OPT_CHURN_DAYS]);
+        break;
+    case RULE_CHURN_P_ALIVE:
+        n = snprintf(buf, sizeof buf, "P(alive) %.3f < churn_p_alive %g (rule 2: churned)",
+                     in.p_alive, o[TIER_LIFECYCLE_OPT_CHURN_P_ALIVE]);
+        break;
+    case RULE_DORMANT:
+        n = snprintf(buf, sizeof buf, "inactive %.0f days > dormant_days %.0f (rule 3: dormant)",
+                     in.inactive, o[TIER_LIFECYCLE_OPT_DORMANT_DAYS]);
+        break;
+    case RULE_NEW:
+        n = snprintf(buf, sizeof buf, "first purchase %.0f days ago < new_days %.0f (rule 4: new)",
+                     in.tenure, o[TIER_LIFECYCLE_OPT_NEW_DAYS]);
+        break;
+    case RULE_DECLINE_TREND:
+        n = snprintf(buf, sizeof buf, "spend trend %+.3f < decline_trend %g (rule 5: declining)",
+                     in.trend, o[TIER_LIFECYCLE_OPT_DECLINE_TREND]);
+        break;
+    case RULE_DECLINE_P_ALIVE:
+        n = snprintf(buf, sizeof buf, "P(alive) %.3f < decline_p_alive %g (rule 5: declining)",
+                     in.p_alive, o[TIER_LIFECYCLE_OPT_DECLINE_P_ALIVE]);
+        break;
+    case RULE_GROWING:
+        n = snprintf(buf, sizeof buf, "spend trend %+.3f > growth_trend %g (rule 6: growing)",
+                     in.trend, o[TIER_LIFECYCLE_OPT_GROWTH_TREND]);
+        break;
+    default:
+        n = snprintf(buf, sizeof buf,
+                     "no other rule holds: spend trend %+.3f within [%g, %g] (rule 7: mature)",
+                     in.trend, o[TIER_LIFECYCLE_OPT_DECLINE_TREND],
+                     o[TIER_LIFECYCLE_OPT_GROWTH_TREND]);
+        break;
+    }
+    if ((rc = append(out, buf, sizeof buf, n)) != TIER_OK)
+        return rc;
+    if (in.has_purchase)
+        n = snprintf(buf, sizeof buf,
+                     "; tenure %.0f days, inactive %.0f days, spend trend %+.3f (last %.0f days "
+                     "vs the %.0f before), %s",
+                     in.tenure, in.inactive, in.trend, o[TIER_LIFECYCLE_OPT_RECENT_WINDOW],
+                     o[TIER_LIFECYCLE_OPT_PREVIOUS_WINDOW], pa);
+    else
+        n = snprintf(buf, sizeof buf, "; %s", pa);
+    if ((rc = append(out, buf, sizeof buf, n)) != TIER_OK)
+        return rc;
+    if (label && strcmp(label, stage_labels[stage]) != 0) {
+        n = snprintf(buf, sizeof buf, " (the options changed since scoring: now %s)",
+                     stage_labels[stage]);
+        if ((rc = append(out, buf, sizeof buf, n)) != TIER_OK)
+            return rc;
+    }
+
+    progress = attribute(book, customer, st->attr[0]);
+    users = attribute(book, customer, st->attr[1]);
+    switch (onboarding_of(o, progress, users)) {
+    case TIER_LIFECYCLE_ONBOARDING_NONE:
+        n = snprintf(buf, sizeof buf, ". Onboarding none: no numeric \"%.100s\"", st->attr[0]);
+        break;
+    case TIER_LIFECYCLE_HANDOVER:
+        n = snprintf(buf, sizeof buf, ". Onboarding handover: %.100s %g < rollout_progress %g",
+                     st->attr[0], progress, o[TIER_LIFECYCLE_OPT_ROLLOUT_PROGRESS]);
+        break;
+    case TIER_LIFECYCLE_STABLE_USE:
+        n = snprintf(buf, sizeof buf,
+                     ". Onboarding stable_use: %.100s %g >= %g and %.100s %g >= %g", st->attr[0],
+                     progress, o[TIER_LIFECYCLE_OPT_STABLE_PROGRESS], st->attr[1], users,
+                     o[TIER_LIFECYCLE_OPT_STABLE_USERS]);
+        break;
+    default:
+        n = snprintf(buf, sizeof buf,
+                     ". Onboarding internal_rollout: %.100s %g >= %g but not (>= %g with %.100s "
+                     "%g >= %g)",
+                     st->attr[0], progress, o[TIER_LIFECYCLE_OPT_ROLLOUT_PROGRESS],
+                     o[TIER_LIFECYCLE_OPT_STABLE_PROGRESS], st->attr[1], users,
+                     o[TIER_LIFECYCLE_OPT_STABLE_USERS]);
+        break;
+    }
+    return append(out, buf, sizeof buf, n);
+}
+
+static void lc_destroy(void *state)
+{
+    lc_state *st = state;
+    tier_allocator a;
+    if (!st)
+        return;
+    a = st->alloc;
+    tier__free(&a, st->name);
+    tier__free(&a, st->p_alive_col);
+    tier__free(&a, st->attr[0]);
+    tier__free(&a, st->attr[1]);
+    tier__free(&a, st);
+}
+
+static const char *lc_last_error(void *state)
+{
+    return ((lc_state *)state)->err;
+}
+
+/* ---- public API --------------------------------------------------------------------------- */
+
+int tier_lifecycle_new(tier_model **out, const char *name, const tier_allocator *alloc)
+{
+    tier_allocator a;
+    lc_state *st;
+    int k;
+    if (!out)
+        return TIER_EINVAL;
+    *out = NULL;
+    if (!name)
+        name = "lifecycle";
+    tier__alloc_init(&a, alloc);
+    st = tier__calloc(&a, 1, sizeof *st);
+    if (!st)
+        return TIER_ENOMEM;
+    st->alloc = a;
+    for (k = 1; k < LC_OPT_COUNT; k++)
+        st->opt[k] = opt_rules[k].def;
+    st->name = tier__strdup(&a, name);
+    st->p_alive_col = tier__strdup(&a, "clv.p_alive");
+    st->attr[0] = tier__strdup(&a, "implementation_progress");
+    st->attr[1] = tier__strdup(&a, "active_users_share");
+    if (!st->name || !st->p_alive_col || !st->attr[0] || !st->attr[1]) {
+        lc_destroy(st);
+        return TIER_ENOMEM;
+    }
+    return tier_model_new(out, &lc_vtable, st, name, alloc);
+}
+
+int tier_lifecycle_set_option(tier_model *model, int option, double value)
+{
+    lc_state *st = lc_of(model);
+    const opt_rule *r;
+    if (!st)
+        return TIER_EINVAL;
+    if (option < 1 || option >= LC_OPT_COUNT) {
+        tier__errorf(st->err, "unknown lifecycle option %d", option);
+        return TIER_EINVAL;
+    }
+    r = &opt_rules[option];
+    if (option == TIER_LIFECYCLE_OPT_AS_OF && isnan(value)) {
+        st->opt[option] = NAN;
+        st->err[0] = '\0';
+        return TIER_OK;
+    }
+    if (!(value >= r->lo && value <= r->hi) || (r->whole && value != floor(value)) ||
+        (option == TIER_LIFECYCLE_OPT_TREND_EPSILON && !(value > 0))) {
+        tier__errorf(st->err, "%s %g is out of range: need %s%s%g, %g]%s", r->name, value,
+                     r->whole ? "a whole number in " : "",
+                     option == TIER_LIFECYCLE_OPT_TREND_EPSILON ? "(" : "[", r->lo, r->hi,
+                     option == TIER_LIFECYCLE_OPT_AS_OF ? " or NaN" : "");
+        return TIER_ERANGE;
+    }
+    st->opt[option] = value;
+    st->err[0] = '\0';
+    return TIER_OK;
+}
+
+int tier_lifecycle_get_option(const tier_model *model, int option, double *out)
+{
+    lc_state *st = lc_of(model);
+    if (!st || !out || option < 1 || option >= LC_OPT_COUNT)
+        return TIER_EINVAL;
+    *out = st->opt[option];
+    return TIER_OK;
+}
+
+static int replace_name(lc_state *st, char **slot, const char *name, const char *what)
+{
+    char *copy = NULL;
+    if (name) {
+        if (!name[0]) {
+            tier__errorf(st->err, "empty %s name", what);
+            return TIER_EINVAL;
+        }
+        copy = tier__strdup(&st->alloc, name);
+        if (!copy) {
+            tier__errorf(st->err, "out of memory setting the %s name", what);
+            return TIER_ENOMEM;
+        }
+    }
+    tier__free(&st->alloc, *slot);
+    *slot = copy;
+    st->err[0] = '\0';
+    return TIER_OK;
+}
+
+int tier_lifecycle_set_p_alive_column(tier_model *model, const char *column)
+{
+    lc_state *st = lc_of(model);
+    if (!st)
+        return TIER_EINVAL;
+    return replace_name(st, &st->p_alive_col, column, "P(alive) column");
+}
+
+int tier_lifecycle_set_attribute(tier_model *model, int which, const char *name)
+{
+    lc_state *st = lc_of(model);
+    if (!st)
+        return TIER_EINVAL;
+    if (which != TIER_LIFECYCLE_ATTR_PROGRESS && which != TIER_LIFECYCLE_ATTR_USERS) {
+        tier__errorf(st->err, "unknown lifecycle attribute %d", which);
+        return TIER_EINVAL;
+    }
+    if (!name) {
+        tier__errorf(st->err, "no attribute name given");
+        return TIER_EINVAL;
+    }
+    return replace_name(st, &st->attr[which - 1], name, "attribute");
+}

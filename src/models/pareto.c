@@ -1,0 +1,717 @@
+/* SPDX-License-Identifier: MIT */
+/* The built-in Pareto/ABC model, made through the public model vtable. Book criteria are exact:
+ * int64 fixed-point values, a radix sort with id tie-breaks, and cumulative comparisons done in
+ * 96-bit integer arithmetic against thresholds held in millionths. docs/pareto.md has the rules. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/book_internal.h"
+#include "core/frame_internal.h"
+#include "core/model_internal.h"
+
+#define PARETO_NO_DAY INT32_MIN
+#define PARETO_MILLION 1000000
+#define PARETO_MAX_WINDOW ((double)TIER_DAY_MAX - (double)TIER_DAY_MIN + 1.0)
+
+enum { CRIT_REVENUE = 0, CRIT_MARGIN = 1, CRIT_COLUMN = 2 };
+enum { OUT_VALUE, OUT_SHARE, OUT_CUM_SHARE, OUT_CLASS, OUT_COUNT };
+enum { CLASS_A = 0, CLASS_B = 1, CLASS_C = 2 };
+
+static const char *const output_names[OUT_COUNT] = {"value", "share", "cum_share", "class"};
+static const char *const class_labels[3] = {"A", "B", "C"};
+
+typedef struct pareto_state {
+    tier_allocator alloc;
+    char *name; /* model name, to find the model's columns when explaining */
+    double ta, tb;
+    uint32_t ta6, tb6; /* thresholds in millionths: the exact values compared */
+    int has_as_of;
+    int32_t as_of;
+    int32_t window;
+    int criterion;
+    char *column; /* CRIT_COLUMN: full column name */
+    char err[TIER__ERR_SIZE];
+} pareto_state;
+
+static size_t pareto_output_count(void *state);
+static int pareto_output_info(void *state, size_t i, const char **name, int *type);
+static int pareto_fit(void *state, const tier_book *book, const tier_frame *inputs);
+static int pareto_score(void *state, const tier_book *book, tier_frame *frame);
+static int pareto_explain(void *state, const tier_book *book, const tier_frame *frame,
+                          size_t customer, tier_text *out);
+static void pareto_destroy(void *state);
+static const char *pareto_last_error(void *state);
+
+static const tier_model_vtable pareto_vtable = {TIER_MODEL_VTABLE_VERSION,
+                                                "pareto",
+                                                pareto_output_count,
+                                                pareto_output_info,
+                                                pareto_fit,
+                                                pareto_score,
+                                                pareto_explain,
+                                                pareto_destroy,
+                                                pareto_last_error};
+
+static pareto_state *pareto_of(const tier_model *model)
+{
+    return tier__model_state_if(model, &pareto_vtable);
+}
+
+/* ---- exact arithmetic -------------------------------------------------------------------- */
+
+/* a * b as a 128-bit (hi, lo) pair, for a < 2^64 and b < 2^32, without a 128-bit type. */
+static void mul_64_32(uint64_t a, uint32_t b, uint64_t *hi, uint64_t *lo)
+{
+    uint64_t p0 = (a & 0xffffffffu) * b;
+    uint64_t p1 = (a >> 32) * b;
+    uint64_t l = p0 + (p1 << 32);
+    *hi = (p1 >> 32) + (l < p0);
+    *lo = l;
+}
+
+/* 1 when cum * 10^6 >= t6 * total (all non-negative). */
+static int reaches(uint64_t cum, uint64_t total, uint32_t t6)
+{
+    uint64_t ah, al, bh, bl;
+    mul_64_32(cum, PARETO_MILLION, &ah, &al);
+    mul_64_32(total, t6, &bh, &bl);
+    return ah > bh || (ah == bh && al >= bl);
+}
+
+/* ---- sorting ----------------------------------------------------------------------------- */
+
+/* Stable LSD radix sort of (key, idx) pairs by key ascending; passes whose byte is the same for
+ * every key are skipped. k2/x2 are scratch of the same size; the result ends in k/x. */
+static void radix_sort(uint64_t *k, uint32_t *x, uint64_t *k2, uint32_t *x2, size_t n)
+{
+    size_t hist[8][256], i;
+    uint64_t *sk = k, *dk = k2, *tk;
+    uint32_t *sx = x, *dx = x2, *tx;
+    int pass;
+    if (n < 2)
+        return;
+    memset(hist, 0, sizeof hist);
+    for (i = 0; i < n; i++) {
+        uint64_t key = k[i];
+        for (pass = 0; pass < 8; pass++)
+            hist[pass][(key >> (8 * pass)) & 0xff]++;
+    }
+    for (pass = 0; pass < 8; pass++) {
+        size_t sum = 0, b, *h = hist[pass];
+        int shift = 8 * pass;
+        if (h[(sk[0] >> shift) & 0xff] == n)
+            continue;
+        for (b = 0; b < 256; b++) {
+            size_t c = h[b];
+            h[b] = sum;
+            sum += c;
+        }
+        for (i = 0; i < n; i++) {
+            size_t dst = h[(sk[i] >> shift) & 0xff]++;
+            dk[dst] = sk[i];
+            dx[dst] = sx[i];
+        }
+        tk = sk;
+        sk = dk;
+        dk = tk;
+        tx = sx;
+        sx = dx;
+        dx = tx;
+    }
+    if (sk != k) {
+        memcpy(k, sk, n * sizeof *k);
+        memcpy(x, sx, n * sizeof *x);
+    }
+}
+
+/* Sorts customer indices by id (bytewise ascending): insertion sort for short runs, bottom-up
+ * merge sort otherwise, using `tmp` (n entries). */
+static void sort_by_id(const tier_book *book, uint32_t *a, uint32_t *tmp, size_t n)
+{
+    size_t width, i, j;
+    if (n < 16) {
+        for (i = 1; i < n; i++) {
+            uint32_t v = a[i];
+            for (j = i; j > 0 && tier__book_compare_ids(book, a[j - 1], v) > 0; j--)
+                a[j] = a[j - 1];
+            a[j] = v;
+        }
+        return;
+    }
+    for (width = 1; width < n; width *= 2) {
+        for (i = 0; i < n; i += 2 * width) {
+            size_t mid = i + width < n ? i + width : n, end = i + 2 * width < n ? i + 2 * width : n;
+            size_t l = i, r = mid, o = i;
+            while (l < mid && r < end)
+                tmp[o++] = tier__book_compare_ids(book, a[r], a[l]) < 0 ? a[r++] : a[l++];
+            while (l < mid)
+                tmp[o++] = a[l++];
+            while (r < end)
+                tmp[o++] = a[r++];
+        }
+        memcpy(a, tmp, n * sizeof *a);
+    }
+}
+
+/* Orders the positive customers: key ascending (= value descending), equal keys by id. */
+static void order_customers(const tier_book *book, uint64_t *key, uint32_t *idx, uint64_t *key2,
+                            uint32_t *idx2, size_t n)
+{
+    size_t i, run;
+    radix_sort(key, idx, key2, idx2, n);
+    for (i = 0; i < n; i = run) {
+        for (run = i + 1; run < n && key[run] == key[i]; run++)
+            ;
+        if (run - i > 1)
+            sort_by_id(book, idx + i, idx2, run - i);
+    }
+}
+
+/* ---- figures ----------------------------------------------------------------------------- */
+
+static void resolve_days(const pareto_state *st, const tier_book *book, int32_t *from, int32_t *to,
+                         int *have_day)
+{
+    int32_t first, last;
+    *have_day = 1;
+    if (st->has_as_of) {
+        *to = st->as_of;
+    } else if (tier_book_day_range(book, &first, &last) == TIER_OK) {
+        *to = last + 1;
+    } else {
+        *have_day = 0;
+        *from = INT32_MIN;
+        *to = INT32_MAX;
+        return;
+    }
+    *from = st->window > 0 ? (int32_t)((int64_t)*to - st->window) : INT32_MIN;
+}
+
+static const char *criterion_name(const pareto_state *st)
+{
+    return st->criterion == CRIT_REVENUE ? "revenue" : st->criterion == CRIT_MARGIN ? "margin"
+                                                                                   : st->column;
+}
+
+/* ---- vtable ------------------------------------------------------------------------------ */
+
+static size_t pareto_output_count(void *state)
+{
+    (void)state;
+    return OUT_COUNT;
+}
+
+static int pareto_output_info(void *state, size_t i, const char **name, int *type)
+{
+    (void)state;
+    if (i >= OUT_COUNT)
+        return TIER_ERANGE;
+    if (name)
+        *name = output_names[i];
+    if (type)
+        *type = i == OUT_CLASS ? TIER_VALUE_LABEL : TIER_VALUE_NUMBER;
+    return TIER_OK;
+}
+
+static int check_options(const pareto_state *st, char *err)
+{
+    if (st->ta6 < 1 || st->ta6 > PARETO_MILLION || st->tb6 < st->ta6 || st->tb6 > PARETO_MILLION) {
+        tier__errorf(err, "Pareto thresholds out of order: need 0 < threshold_a (%g) <= "
+                          "threshold_b (%g) <= 1", st->ta, st->tb);
+        return TIER_EINVAL;
+    }
+    if (st->criterion == CRIT_COLUMN && (!st->column || !st->column[0])) {
+        tier__errorf(err, "no criterion column");
+        return TIER_EINVAL;
+    }
+    return TIER_OK;
+}
+
+static int pareto_fit(void *state, const tier_book *book, const tier_frame *inputs)
+{
+    pareto_state *st = state;
+    size_t col;
+    int rc;
+    (void)book;
+    /* Nothing to learn: the thresholds are options. Check them and, when the input columns are
+     * already there, the criterion column's type. */
+    if ((rc = check_options(st, st->err)) != TIER_OK)
+        return rc;
+    if (st->criterion == CRIT_COLUMN && inputs && tier_frame_find(inputs, st->column, &col) == TIER_OK &&
+        tier_frame_column_type(inputs, col) != TIER_VALUE_NUMBER) {
+        tier__errorf(st->err, "criterion column \"%s\" is not a number column", st->column);
+        return TIER_EINVAL;
+    }
+    st->err[0] = '\0';
+    return TIER_OK;
+}
+
+/* What scoring works on: per customer a value (exact or double) and whether it is present. */
+typedef struct pareto_values {
+    size_t n;
+    int exact;           /* 1: ival (fixed point), 0: dval */
+    int64_t *ival;       /* exact values */
+    const double *dval;  /* column values (borrowed from the frame) */
+    unsigned char *has;  /* exact criteria: 1 when present */
+} pareto_values;
+
+static int collect_values(pareto_state *st, const tier_book *book, const tier_frame *frame,
+                          pareto_values *pv, char *err)
+{
+    size_t i, col;
+    memset(pv, 0, sizeof *pv);
+    pv->n = tier_book_customer_count(book);
+    if (st->criterion == CRIT_COLUMN) {
+        if (tier_frame_find(frame, st->column, &col) != TIER_OK) {
+            tier__errorf(err, "criterion column \"%s\" is not in the frame (score the model that "
+                              "makes it first)", st->column);
+            return TIER_ENOTFOUND;
+        }
+        pv->dval = tier_frame_numbers(frame, col);
+        if (!pv->dval) {
+            tier__errorf(err, "criterion column \"%s\" is not a number column", st->column);
+            return TIER_EINVAL;
+        }
+        for (i = 0; i < pv->n; i++) {
+            if (isinf(pv->dval[i])) {
+                tier__errorf(err, "criterion column \"%s\" is infinite for customer %lu", st->column,
+                             (unsigned long)i);
+                return TIER_EINVAL;
+            }
+        }
+        return TIER_OK;
+    } else {
+        char why[TIER__ERR_SIZE];
+        int32_t from, to;
+        int have_day, rc;
+        const tier__figures *fig;
+        tier__figures *owned = NULL;
+        pv->exact = 1;
+        pv->ival = tier__malloc(&st->alloc, (pv->n ? pv->n : 1) * sizeof *pv->ival);
+        pv->has = tier__malloc(&st->alloc, pv->n ? pv->n : 1);
+        if (!pv->ival || !pv->has) {
+            tier__errorf(err, "out of memory reading the criterion of %lu customers",
+                         (unsigned long)pv->n);
+            return TIER_ENOMEM;
+        }
+        resolve_days(st, book, &from, &to, &have_day);
+        why[0] = '\0';
+        rc = tier__book_figures_view(book, from, to, &fig, &owned, why);
+        if (rc) {
+            tier__errorf(err, "cannot compute the %s criterion: %s", criterion_name(st),
+                         why[0] ? why : tier_strerror(rc));
+            return rc;
+        }
+        for (i = 0; i < pv->n; i++) {
+            if (st->criterion == CRIT_REVENUE) {
+                pv->ival[i] = fig[i].net;
+                pv->has[i] = 1;
+            } else {
+                pv->ival[i] = fig[i].has_margin ? fig[i].margin : 0;
+                pv->has[i] = fig[i].has_margin != 0;
+            }
+        }
+        tier__free(tier__book_allocator(book), owned);
+        return TIER_OK;
+    }
+}
+
+static void free_values(pareto_state *st, pareto_values *pv)
+{
+    tier__free(&st->alloc, pv->ival);
+    tier__free(&st->alloc, pv->has);
+}
+
+static int positive(const pareto_values *pv, size_t i)
+{
+    return pv->exact ? pv->has[i] && pv->ival[i] > 0 : pv->dval[i] > 0;
+}
+
+/* Sort key: ascending key = descending value. Positive doubles order like their bit patterns. */
+static uint64_t sort_key(const pareto_values *pv, size_t i)
+{
+    uint64_t bits;
+    double d;
+    if (pv->exact)
+        return ~(uint64_t)pv->ival[i];
+    d = pv->dval[i];
+    memcpy(&bits, &d, sizeof bits);
+    return ~bits;
+}
+
+static int pareto_score(void *state, const tier_book *book, tier_frame *frame)
+{
+    pareto_state *st = state;
+    pareto_values pv;
+    uint64_t *key = NULL, *key2 = NULL;
+    uint32_t *idx = NULL, *idx2 = NULL;
+    double *out[OUT_CLASS], dtotal = 0;
+    int32_t *cls;
+    uint64_t total = 0, cum = 0;
+    int64_t itotal = 0;
+    size_t n, np = 0, i, end_a, end_b;
+    char *err = tier__frame_error(frame);
+    int rc;
+
+    /* Scoring never writes the state (several threads may score at once): failures are
+     * described in the frame's error text, which model.c reports. */
+    if ((rc = check_options(st, err)) != TIER_OK)
+        goto fail;
+    n = tier_book_customer_count(book);
+    if (tier_frame_rows(frame) != n)
+        return TIER_EINVAL;
+    if (n > UINT32_MAX) {
+        tier__errorf(err, "too many customers for the Pareto model");
+        rc = TIER_ERANGE;
+        goto fail;
+    }
+    if ((rc = collect_values(st, book, frame, &pv, err)) != TIER_OK) {
+        free_values(st, &pv);
+        goto fail;
+    }
+    for (i = 0; i < n; i++)
+        np += positive(&pv, i);
+    key = tier__malloc(&st->alloc, (np ? np : 1) * sizeof *key);
+    key2 = tier__malloc(&st->alloc, (np ? np : 1) * sizeof *key2);
+    idx = tier__malloc(&st->alloc, (np ? np : 1) * sizeof *idx);
+    idx2 = tier__malloc(&st->alloc, (np ? np : 1) * sizeof *idx2);
+    if (!key || !key2 || !idx || !idx2) {
+        tier__errorf(err, "out of memory ordering %lu customers", (unsigned long)np);
+        rc = TIER_ENOMEM;
+        goto done;
+    }
+    for (i = 0, np = 0; i < n; i++) {
+        if (!positive(&pv, i))
+            continue;
+        key[np] = sort_key(&pv, i);
+        idx[np++] = (uint32_t)i;
+        if (pv.exact && tier__add_i64(itotal, pv.ival[i], &itotal) != TIER_OK) {
+            tier__errorf(err, "the %s total exceeds the fixed-point range", criterion_name(st));
+            rc = TIER_ERANGE;
+            goto done;
+        }
+    }
+    total = (uint64_t)itotal;
+    order_customers(book, key, idx, key2, idx2, np);
+    tier__free(&st->alloc, key2);
+    key2 = NULL;
+    /* The outputs are added now so that cumulative shares go straight into their column. */
+    for (i = 0; i < OUT_CLASS && rc == TIER_OK; i++)
+        rc = tier_frame_add_numbers(frame, output_names[i], &out[i]);
+    if (rc == TIER_OK)
+        rc = tier_frame_add_labels(frame, output_names[OUT_CLASS], class_labels, 3, &cls);
+    if (rc)
+        goto done;
+    /* Class boundaries: the first positions whose cumulative sum reaches each threshold. */
+    end_a = end_b = np;
+    if (pv.exact) {
+        for (i = 0; i < np; i++) {
+            cum += (uint64_t)pv.ival[idx[i]];
+            out[OUT_CUM_SHARE][idx[i]] = (double)cum / (double)total;
+            if (end_a == np && reaches(cum, total, st->ta6))
+                end_a = i;
+            if (end_b == np && reaches(cum, total, st->tb6))
+                end_b = i;
+        }
+    } else {
+        double dcum = 0;
+        for (i = 0; i < np; i++)
+            dtotal += pv.dval[idx[i]];
+        if (!(dtotal * PARETO_MILLION < INFINITY)) {
+            tier__errorf(err, "the total of criterion column \"%s\" is too large", st->column);
+            rc = TIER_ERANGE;
+            goto done;
+        }
+        for (i = 0; i < np; i++) {
+            dcum += pv.dval[idx[i]];
+            out[OUT_CUM_SHARE][idx[i]] = dcum / dtotal;
+            if (end_a == np && dcum * PARETO_MILLION >= (double)st->ta6 * dtotal)
+                end_a = i;
+            if (end_b == np && dcum * PARETO_MILLION >= (double)st->tb6 * dtotal)
+                end_b = i;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        int present = pv.exact ? pv.has[i] : !isnan(pv.dval[i]);
+        double v = pv.exact ? tier__fixed_to_double(pv.ival[i]) : pv.dval[i];
+        int any = pv.exact ? total > 0 : dtotal > 0;
+        if (!present) {
+            out[OUT_VALUE][i] = out[OUT_SHARE][i] = out[OUT_CUM_SHARE][i] = NAN;
+        } else {
+            out[OUT_VALUE][i] = v;
+            out[OUT_SHARE][i] =
+                !any ? NAN : pv.exact ? (double)pv.ival[i] / (double)total : v / dtotal;
+            /* Every positive customer comes before a non-positive one: its cumulative share is
+             * complete. Positive customers already hold theirs. */
+            if (!positive(&pv, i))
+                out[OUT_CUM_SHARE][i] = any ? 1.0 : NAN;
+        }
+        cls[i] = CLASS_C;
+    }
+    for (i = 0; i < np; i++)
+        cls[idx[i]] = i <= end_a ? CLASS_A : i <= end_b ? CLASS_B : CLASS_C;
+done:
+    tier__free(&st->alloc, key);
+    tier__free(&st->alloc, key2);
+    tier__free(&st->alloc, idx);
+    tier__free(&st->alloc, idx2);
+    free_values(st, &pv);
+fail:
+    return rc;
+}
+
+/* ---- explain ----------------------------------------------------------------------------- */
+
+static const double *model_numbers(const pareto_state *st, const tier_frame *frame, const char *out)
+{
+    char full[256];
+    size_t col;
+    snprintf(full, sizeof full, "%s.%s", st->name, out);
+    if (tier_frame_find(frame, full, &col) != TIER_OK)
+        return NULL;
+    return tier_frame_numbers(frame, col);
+}
+
+static int pareto_explain(void *state, const tier_book *book, const tier_frame *frame,
+                          size_t customer, tier_text *out)
+{
+    pareto_state *st = state;
+    const double *value, *share, *cum;
+    const int32_t *codes = NULL;
+    const char *label = NULL;
+    char buf[768], full[256], day[16], scope[96];
+    size_t col;
+    int n, have_day;
+    int32_t from, to;
+
+    if (!frame || !out)
+        return TIER_EINVAL;
+    value = model_numbers(st, frame, "value");
+    share = model_numbers(st, frame, "share");
+    cum = model_numbers(st, frame, "cum_share");
+    snprintf(full, sizeof full, "%s.class", st->name);
+    if (tier_frame_find(frame, full, &col) == TIER_OK)
+        codes = tier_frame_labels(frame, col);
+    if (!value || !share || !cum || !codes)
+        return TIER_ENOTFOUND; /* the model was not scored into this frame */
+    if (customer >= tier_frame_rows(frame))
+        return TIER_ERANGE;
+    label = tier_frame_label_text(frame, col, codes[customer]);
+    scope[0] = '\0';
+    if (st->criterion != CRIT_COLUMN) {
+        resolve_days(st, book, &from, &to, &have_day);
+        if (!have_day || tier_date_format_iso(day, sizeof day, to) != TIER_OK)
+            snprintf(day, sizeof day, "the as-of day");
+        if (st->window > 0)
+            snprintf(scope, sizeof scope, " over the %ld days before %s", (long)st->window, day);
+        else
+            snprintf(scope, sizeof scope, " before %s", day);
+    }
+    if (isnan(value[customer]))
+        n = snprintf(buf, sizeof buf, "%s%s: none recorded -> class %s", criterion_name(st), scope,
+                     label ? label : "C");
+    else if (!(value[customer] > 0))
+        n = snprintf(buf, sizeof buf, "%s%s=%.17g: not positive -> class %s", criterion_name(st),
+                     scope, value[customer], label ? label : "C");
+    else
+        n = snprintf(buf, sizeof buf,
+                     "%s%s=%.17g: share %.4f%% of the positive total, cumulative share %.4f%% -> "
+                     "class %s (A closes at the first customer reaching %.4f%%, B at %.4f%%)",
+                     criterion_name(st), scope, value[customer], 100.0 * share[customer],
+                     100.0 * cum[customer], label ? label : "?", st->ta6 / 1e4, st->tb6 / 1e4);
+    if (n < 0)
+        return TIER_ERROR;
+    if ((size_t)n >= sizeof buf)
+        n = (int)sizeof buf - 1;
+    return tier_text_append(out, buf, (size_t)n);
+}
+
+static void pareto_destroy(void *state)
+{
+    pareto_state *st = state;
+    tier_allocator a;
+    if (!st)
+        return;
+    a = st->alloc;
+    tier__free(&a, st->column);
+    tier__free(&a, st->name);
+    tier__free(&a, st);
+}
+
+static const char *pareto_last_error(void *state)
+{
+    return ((pareto_state *)state)->err;
+}
+
+/* ---- public API -------------------------------------------------------------------------- */
+
+int tier_pareto_new(tier_model **out, const char *name, const tier_allocator *alloc)
+{
+    tier_allocator a;
+    pareto_state *st;
+    if (!out)
+        return TIER_EINVAL;
+    *out = NULL;
+    if (!name)
+        name = "pareto";
+    tier__alloc_init(&a, alloc);
+    st = tier__calloc(&a, 1, sizeof *st);
+    if (!st)
+        return TIER_ENOMEM;
+    st->alloc = a;
+    st->ta = 0.80;
+    st->tb = 0.95;
+    st->ta6 = 800000;
+    st->tb6 = 950000;
+    st->criterion = CRIT_REVENUE;
+    st->name = tier__strdup(&a, name);
+    if (!st->name) {
+        pareto_destroy(st);
+        return TIER_ENOMEM;
+    }
+    return tier_model_new(out, &pareto_vtable, st, name, alloc);
+}
+
+int tier_pareto_set_criterion(tier_model *model, const char *criterion)
+{
+    pareto_state *st = pareto_of(model);
+    char *copy = NULL;
+    int crit;
+    if (!st || !criterion || !criterion[0])
+        return TIER_EINVAL;
+    if (strcmp(criterion, "revenue") == 0) {
+        crit = CRIT_REVENUE;
+    } else if (strcmp(criterion, "margin") == 0) {
+        crit = CRIT_MARGIN;
+    } else {
+        crit = CRIT_COLUMN;
+        copy = tier__strdup(&st->alloc, criterion);
+        if (!copy) {
+            tier__errorf(st->err, "out of memory setting the criterion");
+            return TIER_ENOMEM;
+        }
+    }
+    tier__free(&st->alloc, st->column);
+    st->column = copy;
+    st->criterion = crit;
+    st->err[0] = '\0';
+    return TIER_OK;
+}
+
+/* A threshold in millionths, or 0 when the value is not in (0, 1]. */
+static uint32_t millionths(double v)
+{
+    double r;
+    if (!(v > 0 && v <= 1))
+        return 0;
+    r = floor(v * PARETO_MILLION + 0.5);
+    return (uint32_t)r;
+}
+
+int tier_pareto_set_option(tier_model *model, int option, double value)
+{
+    pareto_state *st = pareto_of(model);
+    uint32_t t;
+    if (!st)
+        return TIER_EINVAL;
+    switch (option) {
+    case TIER_PARETO_OPT_THRESHOLD_A:
+        t = millionths(value);
+        if (t == 0 || t > st->tb6) {
+            tier__errorf(st->err, "threshold_a %g must lie in (0, threshold_b = %g] and be at "
+                                  "least 0.000001", value, st->tb);
+            return TIER_ERANGE;
+        }
+        st->ta = value;
+        st->ta6 = t;
+        break;
+    case TIER_PARETO_OPT_THRESHOLD_B:
+        t = millionths(value);
+        if (t == 0 || t < st->ta6) {
+            tier__errorf(st->err, "threshold_b %g must lie in [threshold_a = %g, 1]", value, st->ta);
+            return TIER_ERANGE;
+        }
+        st->tb = value;
+        st->tb6 = t;
+        break;
+    case TIER_PARETO_OPT_AS_OF:
+        if (isnan(value)) {
+            st->has_as_of = 0;
+            st->as_of = 0;
+            break;
+        }
+        if (!(value >= TIER_DAY_MIN && value <= TIER_DAY_MAX) || value != floor(value)) {
+            tier__errorf(st->err, "as-of day %g is not a day number in range", value);
+            return TIER_ERANGE;
+        }
+        st->has_as_of = 1;
+        st->as_of = (int32_t)value;
+        break;
+    case TIER_PARETO_OPT_WINDOW:
+        if (!(value >= 0 && value <= PARETO_MAX_WINDOW) || value != floor(value)) {
+            tier__errorf(st->err, "window %g is not a whole number of days in range", value);
+            return TIER_ERANGE;
+        }
+        st->window = (int32_t)value;
+        break;
+    default:
+        tier__errorf(st->err, "unknown Pareto option %d", option);
+        return TIER_EINVAL;
+    }
+    st->err[0] = '\0';
+    return TIER_OK;
+}
+
+int tier_pareto_summary(const tier_frame *frame, const char *name, int cls, size_t *customers,
+                        double *value, double *customer_share, double *value_share)
+{
+    char full[256];
+    size_t vcol, ccol, rows, i, count = 0;
+    const double *v;
+    const int32_t *codes;
+    int32_t code = -1, j;
+    double sum = 0, total = 0;
+
+    if (!frame || cls < CLASS_A || cls > CLASS_C)
+        return TIER_EINVAL;
+    if (!name)
+        name = "pareto";
+    if (strlen(name) > 200)
+        return TIER_EINVAL;
+    snprintf(full, sizeof full, "%s.value", name);
+    if (tier_frame_find(frame, full, &vcol) != TIER_OK)
+        return TIER_ENOTFOUND;
+    snprintf(full, sizeof full, "%s.class", name);
+    if (tier_frame_find(frame, full, &ccol) != TIER_OK)
+        return TIER_ENOTFOUND;
+    v = tier_frame_numbers(frame, vcol);
+    codes = tier_frame_labels(frame, ccol);
+    if (!v || !codes)
+        return TIER_EINVAL;
+    for (j = 0; (size_t)j < tier_frame_label_count(frame, ccol); j++) {
+        const char *t = tier_frame_label_text(frame, ccol, j);
+        if (t && strcmp(t, class_labels[cls]) == 0)
+            code = j;
+    }
+    rows = tier_frame_rows(frame);
+    for (i = 0; i < rows; i++) {
+        if (v[i] > 0)
+            total += v[i];
+        if (code < 0 || codes[i] != code)
+            continue;
+        count++;
+        if (!isnan(v[i]))
+            sum += v[i];
+    }
+    if (customers)
+        *customers = count;
+    if (value)
+        *value = sum;
+    if (customer_share)
+        *customer_share = rows ? (double)count / (double)rows : 0.0;
+    if (value_share)
+        *value_share = total > 0 ? sum / total : 0.0;
+    return TIER_OK;
+}

@@ -1,0 +1,731 @@
+/* SPDX-License-Identifier: MIT */
+/* Writing a result as CSV or JSON: the column list is parsed once, label texts are encoded once,
+ * numbers are formatted by hand where possible, and bytes reach the callback in large chunks. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/result_internal.h"
+
+/* Defined in result.c. */
+
+/* Output buffer handed to the callback when full (between 64 and 256 KiB). */
+#define WRITER_BUF_SIZE (128u * 1024u)
+/* Room reserved in the buffer before a number is formatted in place. */
+#define NUMBER_ROOM 64
+/* Integral doubles below 2^53 print as integers; fixed decimals are exact below it. */
+#define EXACT_LIMIT 9007199254740992.0
+/* Temporary names tried beside the target: "<path>.tmp", "<path>.tmp-1", ... */
+#define TEMP_TRIES 1000
+
+enum { SRC_ID = 1, SRC_NUMBER, SRC_LABEL };
+
+typedef struct wcol {
+    int src;
+    int decimals; /* -1: shortest form */
+    const double *num;
+    const int32_t *codes;
+    size_t nlabels;
+    size_t *label_off; /* pool offsets: [0] missing, [code + 1] label code; nlabels + 2 entries */
+    size_t key_off, key_len; /* JSON: `{"name":` or `,"name":` in the pool */
+} wcol;
+
+typedef struct writer {
+    const tier_allocator *alloc;
+    char *err;
+    int format;
+    const tier_book *book;
+    size_t rows;
+    wcol *cols;
+    size_t ncols;
+    char *pool; /* pre-encoded header, keys and labels */
+    size_t pool_len, pool_cap;
+    size_t header_len; /* CSV: header line at pool[0] */
+    char *buf;
+    size_t len, cap;
+    tier_write_cb cb;
+    void *ud;
+    int stopped;  /* the callback returned non-zero */
+    int pool_oom; /* pool growth failed */
+} writer;
+
+static const double pow10d[10] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+static const uint64_t pow10u[10] = {1u,      10u,      100u,      1000u,      10000u,
+                                    100000u, 1000000u, 10000000u, 100000000u, 1000000000u};
+static const char hex[] = "0123456789abcdef";
+
+/* ---- output buffer -------------------------------------------------------------------------- */
+
+static void flush(writer *w)
+{
+    if (w->len && !w->stopped && w->cb(w->ud, w->buf, w->len) != 0)
+        w->stopped = 1;
+    w->len = 0;
+}
+
+static void put(writer *w, const char *s, size_t n)
+{
+    if (n > w->cap - w->len) {
+        flush(w);
+        if (n > w->cap) {
+            /* Larger than the whole buffer: hand it over as it is. */
+            if (!w->stopped && w->cb(w->ud, s, n) != 0)
+                w->stopped = 1;
+            return;
+        }
+    }
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+}
+
+static void putc_(writer *w, char c)
+{
+    if (w->len == w->cap)
+        flush(w);
+    w->buf[w->len++] = c;
+}
+
+/* ---- encoders (into any byte sink) --------------------------------------------------------- */
+
+typedef void (*sink_fn)(void *ctx, const char *s, size_t n);
+
+static int csv_needs_quotes(const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == ',' || c == '"' || c == '\n' || c == '\r')
+            return 1;
+    }
+    return 0;
+}
+
+static void csv_field(sink_fn put_fn, void *ctx, const char *s, size_t n)
+{
+    size_t i, start = 0;
+    if (!csv_needs_quotes(s, n)) {
+        put_fn(ctx, s, n);
+        return;
+    }
+    put_fn(ctx, "\"", 1);
+    for (i = 0; i < n; i++) {
+        if (s[i] == '"') {
+            /* A quote is doubled: emit up to and including it, then one more. */
+            put_fn(ctx, s + start, i + 1 - start);
+            put_fn(ctx, "\"", 1);
+            start = i + 1;
+        }
+    }
+    put_fn(ctx, s + start, n - start);
+    put_fn(ctx, "\"", 1);
+}
+
+static void json_string(sink_fn put_fn, void *ctx, const char *s, size_t n)
+{
+    size_t i, start = 0;
+    put_fn(ctx, "\"", 1);
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[6];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        put_fn(ctx, s + start, i - start);
+        start = i + 1;
+        if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            put_fn(ctx, esc, 2);
+        } else {
+            esc[0] = '\\';
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            put_fn(ctx, esc, 6);
+        }
+    }
+    put_fn(ctx, s + start, n - start);
+    put_fn(ctx, "\"", 1);
+}
+
+static void sink_out(void *ctx, const char *s, size_t n)
+{
+    put((writer *)ctx, s, n);
+}
+
+static void sink_pool(void *ctx, const char *s, size_t n)
+{
+    writer *w = ctx;
+    if (w->pool_oom)
+        return;
+    if (n > SIZE_MAX - w->pool_len ||
+        tier__grow(w->alloc, (void **)&w->pool, &w->pool_cap, w->pool_len + n, 1)) {
+        w->pool_oom = 1;
+        return;
+    }
+    memcpy(w->pool + w->pool_len, s, n);
+    w->pool_len += n;
+}
+
+/* ---- numbers -------------------------------------------------------------------------------- */
+
+/* Decimal digits of v at dst; returns the count. */
+static size_t fmt_u64(char *dst, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0, i;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (i = 0; i < n; i++)
+        dst[i] = tmp[n - 1 - i];
+    return n;
+}
+
+/* printf output uses the host's locale decimal point; put '.' back and drop exponent zeros
+ * ("1e-07" -> "1e-7") so the text is the same everywhere. */
+static size_t tidy_number(char *dst, const char *src)
+{
+    size_t n = 0;
+    while (*src) {
+        char c = *src;
+        if ((c >= '0' && c <= '9') || c == '-' || c == '+') {
+            dst[n++] = c;
+            src++;
+        } else if (c == 'e' || c == 'E') {
+            dst[n++] = 'e';
+            src++;
+            if (*src == '-' || *src == '+')
+                dst[n++] = *src++;
+            while (src[0] == '0' && src[1] >= '0' && src[1] <= '9')
+                src++;
+        } else {
+            dst[n++] = '.';
+            while (*src && !((*src >= '0' && *src <= '9') || *src == 'e' || *src == 'E'))
+                src++;
+        }
+    }
+    return n;
+}
+
+/* Shortest %g precision that reads back as the same double. */
+static size_t fmt_shortest(char *dst, double v)
+{
+    char tmp[48];
+    int prec;
+    for (prec = 15; prec < 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+        if (strtod(tmp, NULL) == v)
+            break;
+    }
+    if (prec == 17)
+        snprintf(tmp, sizeof tmp, "%.17g", v);
+    return tidy_number(dst, tmp);
+}
+
+/* Formats a finite v; dst has at least NUMBER_ROOM bytes. Returns the length, or 0 when the
+ * value needs the slow path (a fixed-decimal value too large for exact integer rounding). */
+static size_t fmt_finite(char *dst, double v, int decimals)
+{
+    size_t n = 0;
+    if (decimals < 0) {
+        double a = fabs(v);
+        if (a < EXACT_LIMIT && (double)(int64_t)v == v) {
+            if (v < 0 && (int64_t)v != 0)
+                dst[n++] = '-';
+            return n + fmt_u64(dst + n, (uint64_t)(int64_t)a);
+        }
+        return fmt_shortest(dst, v);
+    } else {
+        double scaled = fabs(v) * pow10d[decimals];
+        uint64_t r, ip, fp;
+        int k;
+        if (!(scaled < EXACT_LIMIT))
+            return 0;
+        /* Half away from zero; the fractional part of a value below 2^53 is exact. */
+        r = (uint64_t)scaled;
+        if (scaled - (double)r >= 0.5)
+            r++;
+        if (v < 0 && r != 0)
+            dst[n++] = '-';
+        ip = r / pow10u[decimals];
+        fp = r % pow10u[decimals];
+        n += fmt_u64(dst + n, ip);
+        if (decimals > 0) {
+            dst[n++] = '.';
+            for (k = decimals - 1; k >= 0; k--) {
+                dst[n + (size_t)k] = (char)('0' + fp % 10);
+                fp /= 10;
+            }
+            n += (size_t)decimals;
+        }
+        return n;
+    }
+}
+
+static void put_number(writer *w, double v, int decimals)
+{
+    size_t n;
+    if (v != v) {
+        if (w->format == TIER_OUTPUT_JSON)
+            put(w, "null", 4);
+        return;
+    }
+    if (isinf(v)) {
+        /* JSON has no infinity; CSV readers (strtod, pandas) take "inf". */
+        if (w->format == TIER_OUTPUT_JSON)
+            put(w, "null", 4);
+        else
+            put(w, v < 0 ? "-inf" : "inf", v < 0 ? 4 : 3);
+        return;
+    }
+    if (w->cap - w->len < NUMBER_ROOM)
+        flush(w);
+    n = fmt_finite(w->buf + w->len, v, decimals);
+    if (n == 0) {
+        char tmp[400], out[400];
+        snprintf(tmp, sizeof tmp, "%.*f", decimals, v);
+        n = tidy_number(out, tmp);
+        put(w, out, n);
+        return;
+    }
+    w->len += n;
+}
+
+/* ---- column list ---------------------------------------------------------------------------- */
+
+static const char *trim(const char *s, const char *e, const char **out_end)
+{
+    while (s < e && (*s == ' ' || *s == '\t'))
+        s++;
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+    *out_end = e;
+    return s;
+}
+
+static void writer_free(writer *w)
+{
+    size_t j;
+    if (w->cols)
+        for (j = 0; j < w->ncols; j++)
+            tier__free(w->alloc, w->cols[j].label_off);
+    tier__free(w->alloc, w->cols);
+    tier__free(w->alloc, w->pool);
+    tier__free(w->alloc, w->buf);
+}
+
+/* Resolves one item `header=source[:decimals]` or `source[:decimals]`. */
+static int parse_item(writer *w, const tier_frame *frame, const char *s, const char *e, wcol *col,
+                      const char **hs, size_t *hlen)
+{
+    const char *eq = memchr(s, '=', (size_t)(e - s));
+    const char *src = eq ? eq + 1 : s, *src_end, *colon = NULL, *p;
+    char name[1024];
+    size_t c, slen;
+    col->decimals = -1;
+    if (eq) {
+        const char *he;
+        *hs = trim(s, eq, &he);
+        *hlen = (size_t)(he - *hs);
+    }
+    src = trim(src, e, &src_end);
+    for (p = src_end; p > src; p--)
+        if (p[-1] == ':') {
+            colon = p - 1;
+            break;
+        }
+    if (colon && colon + 1 < src_end) {
+        for (p = colon + 1; p < src_end && *p >= '0' && *p <= '9'; p++)
+            ;
+        if (p == src_end) {
+            if (src_end - colon != 2) {
+                tier__errorf(w->err, "decimals must be 0..9 in '%.*s'", (int)(e - s), s);
+                return TIER_EINVAL;
+            }
+            col->decimals = colon[1] - '0';
+            src = trim(src, colon, &src_end);
+        }
+    }
+    slen = (size_t)(src_end - src);
+    if (!eq) {
+        *hs = src;
+        *hlen = slen;
+    }
+    if (slen == 0 || *hlen == 0) {
+        tier__errorf(w->err, "empty %s in column item '%.*s'", slen ? "header" : "source",
+                     (int)(e - s), s);
+        return TIER_EINVAL;
+    }
+    if (slen >= sizeof name) {
+        tier__errorf(w->err, "column name too long: '%.64s...'", src);
+        return TIER_ENOTFOUND;
+    }
+    memcpy(name, src, slen);
+    name[slen] = '\0';
+    if (strcmp(name, "customer_id") == 0) {
+        col->src = SRC_ID;
+    } else if (tier_frame_find(frame, name, &c) == TIER_OK) {
+        col->num = tier_frame_numbers(frame, c);
+        col->codes = tier_frame_labels(frame, c);
+        col->src = col->num ? SRC_NUMBER : SRC_LABEL;
+        if (!col->num && !col->codes) {
+            tier__errorf(w->err, "column '%s' has an unknown type", name);
+            return TIER_EINVAL;
+        }
+        col->nlabels = col->codes ? tier_frame_label_count(frame, c) : 0;
+        if (col->codes) {
+            size_t l;
+            col->label_off = tier__calloc(w->alloc, col->nlabels + 2, sizeof *col->label_off);
+            if (!col->label_off)
+                return TIER_ENOMEM;
+            /* Encoded once here, copied per row later. */
+            col->label_off[0] = w->pool_len;
+            if (w->format == TIER_OUTPUT_JSON)
+                sink_pool(w, "null", 4);
+            for (l = 0; l < col->nlabels; l++) {
+                const char *t = tier_frame_label_text(frame, c, (int32_t)l);
+                col->label_off[l + 1] = w->pool_len;
+                if (!t)
+                    t = "";
+                if (w->format == TIER_OUTPUT_JSON)
+                    json_string(sink_pool, w, t, strlen(t));
+                else
+                    csv_field(sink_pool, w, t, strlen(t));
+            }
+            col->label_off[col->nlabels + 1] = w->pool_len;
+        }
+    } else {
+        tier__errorf(w->err,
+                     "unknown output column '%s' (not customer_id, tier, reason or a frame column)",
+                     name);
+        return TIER_ENOTFOUND;
+    }
+    if (col->decimals >= 0 && col->src != SRC_NUMBER) {
+        tier__errorf(w->err, "decimals given for '%s', which is not a number column", name);
+        return TIER_EINVAL;
+    }
+    return TIER_OK;
+}
+
+static int prepare(writer *w, const tier_result *result, const tier_book *book, const char *columns,
+                   int format)
+{
+    const tier_frame *frame = tier_result_frame(result);
+    const char *p, **heads = NULL;
+    size_t *hlens = NULL, nitems = 1, j, k;
+    int rc = TIER_OK, need_id = 0;
+
+    memset(w, 0, sizeof w[0]);
+    w->err = tier__result_errbuf(result);
+    w->alloc = tier__result_allocator(result);
+    if (format != TIER_OUTPUT_CSV && format != TIER_OUTPUT_JSON) {
+        tier__errorf(w->err, "unknown output format %d", format);
+        return TIER_EINVAL;
+    }
+    if (!frame) {
+        tier__errorf(w->err, "nothing to write: the result has not been run");
+        return TIER_ESTATE;
+    }
+    if (!columns)
+        columns = TIER_RESULT_DEFAULT_COLUMNS;
+    if (!tier__utf8_valid(columns, strlen(columns))) {
+        tier__errorf(w->err, "the column list is not valid UTF-8");
+        return TIER_EINVAL;
+    }
+    for (p = columns; *p; p++)
+        nitems += *p == ',';
+    w->format = format;
+    w->book = book;
+    w->rows = tier_frame_rows(frame);
+    w->cols = tier__calloc(w->alloc, nitems, sizeof *w->cols);
+    heads = tier__calloc(w->alloc, nitems, sizeof *heads);
+    hlens = tier__calloc(w->alloc, nitems, sizeof *hlens);
+    if (!w->cols || !heads || !hlens) {
+        rc = TIER_ENOMEM;
+        goto done;
+    }
+    for (p = columns, j = 0; j < nitems; j++) {
+        const char *e = strchr(p, ',');
+        if (!e)
+            e = p + strlen(p);
+        w->ncols = j + 1;
+        rc = parse_item(w, frame, p, e, &w->cols[j], &heads[j], &hlens[j]);
+        if (rc)
+            goto done;
+        if (w->cols[j].src == SRC_ID)
+            need_id = 1;
+        for (k = 0; k < j; k++) {
+            if (hlens[k] == hlens[j] && memcmp(heads[k], heads[j], hlens[j]) == 0) {
+                tier__errorf(w->err, "output column '%.*s' appears twice", (int)hlens[j], heads[j]);
+                rc = TIER_EINVAL;
+                goto done;
+            }
+        }
+        p = *e ? e + 1 : e;
+    }
+    if (need_id && (!book || tier_book_customer_count(book) != w->rows)) {
+        tier__errorf(w->err,
+                     book ? "the book has %zu customers but the result has %zu"
+                          : "customer_id needs the book (%zu/%zu)",
+                     book ? tier_book_customer_count(book) : (size_t)0, w->rows);
+        rc = TIER_EINVAL;
+        goto done;
+    }
+    /* CSV header line, or the JSON key of each column with the brace or comma before it. */
+    if (format == TIER_OUTPUT_CSV) {
+        size_t start = w->pool_len;
+        for (j = 0; j < w->ncols; j++) {
+            if (j)
+                sink_pool(w, ",", 1);
+            csv_field(sink_pool, w, heads[j], hlens[j]);
+        }
+        sink_pool(w, "\n", 1);
+        w->cols[0].key_off = start;
+        w->header_len = w->pool_len - start;
+    } else {
+        for (j = 0; j < w->ncols; j++) {
+            w->cols[j].key_off = w->pool_len;
+            sink_pool(w, j ? "," : "{", 1);
+            json_string(sink_pool, w, heads[j], hlens[j]);
+            sink_pool(w, ":", 1);
+            w->cols[j].key_len = w->pool_len - w->cols[j].key_off;
+        }
+    }
+    w->buf = tier__malloc(w->alloc, WRITER_BUF_SIZE);
+    w->cap = WRITER_BUF_SIZE;
+    if (w->pool_oom || !w->buf)
+        rc = TIER_ENOMEM;
+done:
+    if (rc == TIER_ENOMEM)
+        tier__errorf(w->err, "out of memory preparing the output");
+    tier__free(w->alloc, (void *)heads);
+    tier__free(w->alloc, hlens);
+    return rc;
+}
+
+static int write_rows(writer *w, tier_write_cb cb, void *ud)
+{
+    const int json = w->format == TIER_OUTPUT_JSON;
+    size_t i, j;
+    w->cb = cb;
+    w->ud = ud;
+    w->len = 0;
+    w->stopped = 0;
+    if (json)
+        put(w, "[\n", 2);
+    else
+        put(w, w->pool + w->cols[0].key_off, w->header_len);
+    for (i = 0; i < w->rows && !w->stopped; i++) {
+        if (json && i)
+            put(w, ",\n", 2);
+        for (j = 0; j < w->ncols; j++) {
+            const wcol *col = &w->cols[j];
+            if (json)
+                put(w, w->pool + col->key_off, col->key_len);
+            else if (j)
+                putc_(w, ',');
+            if (col->src == SRC_NUMBER) {
+                put_number(w, col->num[i], col->decimals);
+            } else if (col->src == SRC_LABEL) {
+                int32_t code = col->codes[i];
+                size_t at = code >= 0 && (size_t)code < col->nlabels ? (size_t)code + 1 : 0;
+                put(w, w->pool + col->label_off[at], col->label_off[at + 1] - col->label_off[at]);
+            } else {
+                size_t len = 0;
+                const char *id = tier_book_customer_id(w->book, i, &len);
+                if (!id)
+                    id = "";
+                if (json)
+                    json_string(sink_out, w, id, len);
+                else
+                    csv_field(sink_out, w, id, len);
+            }
+        }
+        putc_(w, json ? '}' : '\n');
+    }
+    if (json)
+        put(w, w->rows ? "\n]\n" : "]\n", w->rows ? 3 : 2);
+    flush(w);
+    if (w->stopped) {
+        tier__errorf(w->err, "the output callback stopped the write");
+        return TIER_EUSER;
+    }
+    return TIER_OK;
+}
+
+int tier_result_write(const tier_result *result, const tier_book *book, const char *columns,
+                      int format, tier_write_cb cb, void *ud)
+{
+    writer w;
+    int rc;
+    if (!result)
+        return TIER_EINVAL;
+    if (!cb) {
+        tier__errorf(tier__result_errbuf(result), "the output callback is NULL");
+        return TIER_EINVAL;
+    }
+    rc = prepare(&w, result, book, columns, format);
+    if (!rc)
+        rc = write_rows(&w, cb, ud);
+    writer_free(&w);
+    return rc;
+}
+
+/* ---- atomic save ---------------------------------------------------------------------------- */
+
+typedef struct save_ctx {
+    const tier_io *io;
+    void *file;
+    int io_rc; /* negative errno of the failed write */
+} save_ctx;
+
+static int save_cb(void *ud, const char *data, size_t len)
+{
+    save_ctx *s = ud;
+    while (len) {
+        int64_t n = s->io->write(s->io->ud, s->file, data, len);
+        if (n <= 0) {
+            /* A write that makes no progress counts as an I/O error rather than looping. */
+            s->io_rc = n < 0 ? (int)n : -EIO;
+            return 1;
+        }
+        if ((uint64_t)n > len)
+            n = (int64_t)len;
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static const char *errno_text(int rc)
+{
+    return strerror(rc < 0 ? -rc : rc);
+}
+
+/* Syncs the directory holding `path` so the rename itself is durable; best effort, since a
+ * custom I/O layer need not open directories. */
+static void sync_dir(const tier_io *io, const tier_allocator *a, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    void *f;
+    if (!slash)
+        dir = tier__strdup(a, ".");
+    else
+        dir = tier__strndup(a, path, slash == path ? 1 : (size_t)(slash - path));
+    if (!dir)
+        return;
+    if (io->open(io->ud, dir, TIER_IO_READ, &f) == 0) {
+        (void)io->sync(io->ud, f);
+        (void)io->close(io->ud, f);
+    }
+    tier__free(a, dir);
+}
+
+int tier_result_save(const tier_result *result, const tier_book *book, const char *columns,
+                     int format, const char *path, const tier_io *io)
+{
+    writer w;
+    save_ctx ctx;
+    char *tmp = NULL, *err;
+    const char *step = NULL;
+    size_t plen;
+    unsigned k;
+    int rc, io_rc = 0;
+    if (!result)
+        return TIER_EINVAL;
+    err = tier__result_errbuf(result);
+    if (!path || !*path) {
+        tier__errorf(err, "the output path is empty");
+        return TIER_EINVAL;
+    }
+    if (!io)
+        io = tier_io_default();
+    if (io->version < 1 || !io->open || !io->write || !io->sync || !io->close || !io->rename ||
+        !io->remove) {
+        tier__errorf(err, "the I/O layer lacks a hook that saving needs");
+        return TIER_EINVAL;
+    }
+    rc = prepare(&w, result, book, columns, format);
+    if (rc) {
+        writer_free(&w);
+        return rc;
+    }
+    plen = strlen(path);
+    tmp = plen < SIZE_MAX - 16 ? tier__malloc(w.alloc, plen + 16) : NULL;
+    if (!tmp) {
+        writer_free(&w);
+        tier__errorf(err, "out of memory preparing the output");
+        return TIER_ENOMEM;
+    }
+    /* A free name beside the target (same file system, so the rename is atomic); a name in use
+     * may belong to a save running at the same time. */
+    memset(&ctx, 0, sizeof ctx);
+    ctx.io = io;
+    for (k = 0; k < TEMP_TRIES; k++) {
+        void *probe;
+        memcpy(tmp, path, plen);
+        memcpy(tmp + plen, ".tmp", 5);
+        if (k)
+            snprintf(tmp + plen + 4, 12, "-%u", k);
+        if (io->open(io->ud, tmp, TIER_IO_READ, &probe) != 0)
+            break;
+        (void)io->close(io->ud, probe);
+    }
+    if (k == TEMP_TRIES) {
+        tier__errorf(err,
+                     "save '%s': no free temporary name beside it ('%s.tmp' to '%s.tmp-%u' exist)",
+                     path, path, path, TEMP_TRIES - 1);
+        rc = TIER_EIO;
+        goto out;
+    }
+    io_rc = io->open(io->ud, tmp, TIER_IO_WRITE, &ctx.file);
+    if (io_rc) {
+        tier__errorf(err, "save '%s': cannot create '%s': %s", path, tmp, errno_text(io_rc));
+        rc = TIER_EIO;
+        goto out;
+    }
+    rc = write_rows(&w, save_cb, &ctx);
+    if (rc == TIER_EUSER && ctx.io_rc) {
+        step = "write";
+        io_rc = ctx.io_rc;
+    } else if (rc) {
+        goto cleanup; /* keeps the writer's error text */
+    } else if ((io_rc = io->sync(io->ud, ctx.file)) != 0) {
+        step = "sync";
+    }
+    if (step) {
+        (void)io->close(io->ud, ctx.file);
+        goto io_fail;
+    }
+    io_rc = io->close(io->ud, ctx.file);
+    if (io_rc) {
+        step = "close";
+        goto io_fail;
+    }
+    io_rc = io->rename(io->ud, tmp, path);
+    if (io_rc) {
+        step = "rename";
+        goto io_fail;
+    }
+    sync_dir(io, w.alloc, path);
+    rc = TIER_OK;
+    goto out;
+cleanup:
+    (void)io->close(io->ud, ctx.file);
+    (void)io->remove(io->ud, tmp);
+    goto out;
+io_fail:
+    (void)io->remove(io->ud, tmp);
+    tier__errorf(err, "save '%s': %s of '%s' failed: %s", path, step, tmp, errno_text(io_rc));
+    rc = TIER_EIO;
+out:
+    tier__free(w.alloc, tmp);
+    writer_free(&w);
+    return rc;
+}
