@@ -14,3 +14,19 @@ if(TIER_LINT_PYTHON)
 else()
   message(WARNING "python3 not found: the layer check (lint) is not registered")
 endif()
+
+# What the README and docs cite must be in the repository: the team's private design notes on
+# performance, reliability and the product live on as docs/performance.md, docs/reliability.md and
+# docs/method.md, and nothing may cite the notes' own (upper-case) file names. The names are split
+# in the pattern below so that this file does not match itself.
+add_test(NAME lint_no_citation_of_notes_outside_the_repository
+  COMMAND bash -c [[cd "$0" || exit 2
+    hits=$(grep -rnE --exclude-dir=.git --exclude-dir='build*' \
+      '(PERF''ORMANCE|RELI''ABILITY|PRO''DUCT)\.md' . )
+    if [ -n "$hits" ]; then
+      printf '%s\n' "$hits"
+      echo "cite docs/performance.md, docs/reliability.md or docs/method.md instead"
+      exit 1
+    fi]] "${PROJECT_SOURCE_DIR}")
+set_tests_properties(lint_no_citation_of_notes_outside_the_repository PROPERTIES
+  LABELS "lint" TIMEOUT 60)

@@ -24,7 +24,7 @@ set(_tier_py_env
   "PYTHONDONTWRITEBYTECODE=1")
 if(TIER_SANITIZE)
   # ctypes loads an ASan-built library only when the runtime is preloaded into the interpreter
-  # (docs: RELIABILITY.md); the interpreter's own allocations are not ours to leak-check.
+  # (docs/reliability.md); the interpreter's own allocations are not ours to leak-check.
   execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=libclang_rt.asan-x86_64.so
     OUTPUT_VARIABLE _tier_asan_rt OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
   if(NOT EXISTS "${_tier_asan_rt}")

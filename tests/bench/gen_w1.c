@@ -1,6 +1,6 @@
 /*
  * gen_w1.c - deterministic generator for benchmark workload W1
- * (see docs/PERFORMANCE.md and tests/bench/README.md).
+ * (see docs/performance.md and tests/bench/README.md).
  *
  *   gen_w1 --transactions N --customers K --seed S --out FILE
  *

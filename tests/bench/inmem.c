@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* In-memory benchmarks through the C API (PERFORMANCE.md W2 and the model part of W3).
+/* In-memory benchmarks through the C API (docs/performance.md: W2 and the model part of W3).
  *
  *   inmem w2 FILE RUNS       the W1 log handed over as arrays (ids, days, amounts), then RFM +
  *                            Pareto + the default policy; the CSV is parsed before timing starts

@@ -344,7 +344,7 @@ bench_w1_size() {
 
 # ------------------------------------------------------------------ W2 / W3 hooks
 # PLACEHOLDER for workloads W2 (in-memory API) and W3 (model fitting), see
-# docs/PERFORMANCE.md.  They need the library's own benchmark entry point,
+# docs/performance.md.  They need the library's own benchmark entry point,
 # expected to be `$TIER_BIN bench ...`; until it exists this prints a message
 # and adds nothing.  When it exists, run it here (warm-up + $RUNS runs through
 # run_once-style timing, or parse its own report) and call

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# w3.sh - workload W3 (model fitting, docs/PERFORMANCE.md): `tier fit clv` on CDNOW_master.txt
+# w3.sh - workload W3 (model fitting, docs/performance.md): `tier fit clv` on CDNOW_master.txt
 # (69,659 transactions, 23,570 customers, calibration end 1997-09-30), BG/NBD + Gamma-Gamma and
 # Pareto/NBD + Gamma-Gamma. Whole-process wall time (CSV load included), median of N runs after
 # one warm-up; peak RSS from /usr/bin/time when present.
