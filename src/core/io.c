@@ -1,5 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The default I/O table: plain POSIX file descriptors. */
+
+/* open/O_CLOEXEC, read, write, fsync, rename, close: POSIX.1-2008, not C99. The library defines
+ * _POSIX_C_SOURCE only in the files that use POSIX, before any include. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

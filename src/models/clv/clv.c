@@ -5,6 +5,13 @@
  * clv_math.c (BG/NBD or Pareto/NBD, Gamma-Gamma). Scoring and explaining share one prediction
  * function, so an explanation always shows the numbers that were scored. docs/clv.md has the
  * formulas and conventions. */
+
+/* strtok_r (reading the saved state) is POSIX.1-2008, not C99. The library defines
+ * _POSIX_C_SOURCE only in the files that use POSIX, before any include. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
