@@ -450,6 +450,41 @@ static void test_book_stores_typed_attributes(void **state)
     tier_book_free(b);
 }
 
+static void test_book_reports_attribute_types_by_their_named_values(void **state)
+{
+    tier_book *b = new_book();
+    tier_record *r = NULL;
+    tier_allocator a = tst_allocator();
+    size_t i;
+    int type = 0;
+    (void)state;
+    /* The values are ABI: bindings hard-code them. */
+    assert_int_equal(TIER_ATTR_NUMBER, 1);
+    assert_int_equal(TIER_ATTR_TEXT, 2);
+    assert_int_equal(tier_book_add_customer(b, "acme", 4, &i), TIER_OK);
+    assert_int_equal(tier_book_set_number(b, i, "employees", 250), TIER_OK);
+    assert_int_equal(tier_book_set_text(b, i, "industry", "retail"), TIER_OK);
+    assert_int_equal(tier_book_attribute_count(b), 2);
+    assert_string_equal(tier_book_attribute_name(b, 0, &type), "employees");
+    assert_int_equal(type, TIER_ATTR_NUMBER);
+    assert_string_equal(tier_book_attribute_name(b, 1, &type), "industry");
+    assert_int_equal(type, TIER_ATTR_TEXT);
+    assert_null(tier_book_attribute_name(b, 2, &type));
+    assert_non_null(tier_book_attribute_name(b, 0, NULL));
+    /* Internal readers and a record added through the book see the same types. */
+    assert_int_equal(tier__book_attr_type(b, "employees"), TIER_ATTR_NUMBER);
+    assert_int_equal(tier__book_attr_type(b, "industry"), TIER_ATTR_TEXT);
+    assert_int_equal(tier__book_attr_type(b, "absent"), 0);
+    assert_int_equal(tier_record_new(&r, &a), TIER_OK);
+    assert_int_equal(tier_record_set_id(r, "beta", 4), TIER_OK);
+    assert_int_equal(tier_record_set_text(r, "region", "north"), TIER_OK);
+    assert_int_equal(tier_book_add_record(b, r, NULL), TIER_OK);
+    assert_string_equal(tier_book_attribute_name(b, 2, &type), "region");
+    assert_int_equal(type, TIER_ATTR_TEXT);
+    tier_record_free(r);
+    tier_book_free(b);
+}
+
 static void test_record_round_trips_through_the_book(void **state)
 {
     tier_allocator a = tst_allocator();
@@ -588,6 +623,7 @@ int main(void)
         cmocka_unit_test(test_book_merge_fails_cleanly_at_every_allocation),
         cmocka_unit_test(test_book_enforces_its_limits),
         cmocka_unit_test(test_book_stores_typed_attributes),
+        cmocka_unit_test(test_book_reports_attribute_types_by_their_named_values),
         cmocka_unit_test(test_record_round_trips_through_the_book),
         cmocka_unit_test(test_book_fails_cleanly_at_every_allocation),
         cmocka_unit_test(test_status_names_and_version_are_stable),

@@ -58,6 +58,16 @@ typedef enum tier_book_stat {
 } tier_book_stat;
 
 /**
+ * The type of a book attribute, reported by tier_book_attribute_name(). Each attribute name has
+ * one type, fixed by the first value stored under it. Values are ABI.
+ * @since 0.2.0
+ */
+typedef enum tier_attr_type {
+    TIER_ATTR_NUMBER = 1, /**< numbers (double; NaN = unset), read with tier_book_get_number() */
+    TIER_ATTR_TEXT = 2    /**< UTF-8 text, read with tier_book_get_text() */
+} tier_attr_type;
+
+/**
  * Creates an empty book.
  * @param[out] out the new book, owned by the caller (free with tier_book_free()); NULL on failure.
  * @param alloc the allocator for everything the book holds; NULL for malloc. Copied.
@@ -215,7 +225,8 @@ TIER_API size_t tier_book_attribute_count(const tier_book *book);
 
 /**
  * Name of attribute `i` (0 .. tier_book_attribute_count()-1), borrowed from the book (valid until
- * it changes); `*type` (may be NULL) gets 1 for numbers, 2 for text. NULL when out of range.
+ * it changes); `*type` (may be NULL) gets its ::tier_attr_type, TIER_ATTR_NUMBER or
+ * TIER_ATTR_TEXT. NULL when out of range.
  * @since 0.1.0
  */
 TIER_API const char *tier_book_attribute_name(const tier_book *book, size_t i, int *type);

@@ -21,7 +21,7 @@ typedef struct slot {
 
 typedef struct attribute {
     char *name;
-    int type;       /* 0 none yet, 1 number, 2 text */
+    int type;       /* 0 none yet, else a tier_attr_type */
     size_t len;     /* customers covered; beyond that the value is unset */
     double *num;    /* NaN = unset */
     char **text;    /* NULL = unset */
@@ -914,16 +914,17 @@ static int merge_attributes(tier_book *dst, const tier_book *src, const uint32_t
             continue;
         if (t && t != at->type) {
             tier__errorf(dst->err, "attribute \"%s\" holds %s in one book and %s in the other",
-                         at->name, t == 1 ? "numbers" : "text", at->type == 1 ? "numbers" : "text");
+                         at->name, t == TIER_ATTR_NUMBER ? "numbers" : "text",
+                         at->type == TIER_ATTR_NUMBER ? "numbers" : "text");
             return TIER_EINVAL;
         }
         for (i = 0; i < at->len && i < src->ncust; i++) {
-            int set = at->type == 1 ? !isnan(at->num[i]) : at->text[i] != NULL;
+            int set = at->type == TIER_ATTR_NUMBER ? !isnan(at->num[i]) : at->text[i] != NULL;
             if (!set)
                 continue;
             if ((rc = tier__book_reserve_attr(dst, at->name, at->type, map[i])) != 0)
                 return rc;
-            ntext += at->type == 2;
+            ntext += at->type == TIER_ATTR_TEXT;
         }
     }
     if (ntext) {
@@ -932,7 +933,7 @@ static int merge_attributes(tier_book *dst, const tier_book *src, const uint32_t
             return TIER_ENOMEM;
         for (a = 0; a < src->nattr; a++) {
             const attribute *at = &src->attrs[a];
-            if (at->type != 2)
+            if (at->type != TIER_ATTR_TEXT)
                 continue;
             for (i = 0; i < at->len && i < src->ncust; i++) {
                 if (!at->text[i])
@@ -1041,9 +1042,9 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
         const attribute *at = &src->attrs[i];
         size_t c;
         for (c = 0; c < at->len && c < src->ncust; c++) {
-            if (at->type == 1 && !isnan(at->num[c]))
+            if (at->type == TIER_ATTR_NUMBER && !isnan(at->num[c]))
                 tier__book_put_number(dst, map[c], at->name, at->num[c]);
-            else if (at->type == 2 && at->text[c])
+            else if (at->type == TIER_ATTR_TEXT && at->text[c])
                 tier__book_put_text(dst, map[c], at->name, texts[k++]);
         }
     }
@@ -1315,7 +1316,8 @@ static int attr_slot(tier_book *b, const char *name, int type, size_t index, att
     at = find_attr(b, name);
     if (at && at->type && at->type != type) {
         tier__errorf(b->err, "attribute \"%s\" holds %s, not %s", name,
-                     at->type == 1 ? "numbers" : "text", type == 1 ? "numbers" : "text");
+                     at->type == TIER_ATTR_NUMBER ? "numbers" : "text",
+                     type == TIER_ATTR_NUMBER ? "numbers" : "text");
         return TIER_EINVAL;
     }
     if (!at) {
@@ -1337,7 +1339,7 @@ static int attr_slot(tier_book *b, const char *name, int type, size_t index, att
     at->type = type;
     if (index >= at->len) {
         size_t nlen2 = b->cap_cust > index ? b->cap_cust : index + 1, k;
-        if (type == 1) {
+        if (type == TIER_ATTR_NUMBER) {
             double *p = tier__realloc(&b->alloc, at->num, nlen2 * sizeof *p);
             if (!p)
                 goto nomem;
@@ -1372,7 +1374,7 @@ int tier_book_set_number(tier_book *b, size_t index, const char *name, double va
         tier__errorf(b->err, "attribute \"%s\" value is infinite", name ? name : "");
         return TIER_EINVAL;
     }
-    if ((rc = attr_slot(b, name, 1, index, &at)) != 0)
+    if ((rc = attr_slot(b, name, TIER_ATTR_NUMBER, index, &at)) != 0)
         return rc;
     at->num[index] = value;
     return TIER_OK;
@@ -1393,7 +1395,9 @@ void tier__book_put_number(tier_book *b, size_t index, const char *name, double 
 void tier__book_copy_numbers(const tier_book *b, const char *name, double *out)
 {
     const attribute *at = find_attr(b, name);
-    size_t i, have = (at && at->type == 1) ? (at->len < b->ncust ? at->len : b->ncust) : 0;
+    size_t i, have = 0;
+    if (at && at->type == TIER_ATTR_NUMBER)
+        have = at->len < b->ncust ? at->len : b->ncust;
     if (have)
         memcpy(out, at->num, have * sizeof *out);
     for (i = have; i < b->ncust; i++)
@@ -1445,7 +1449,7 @@ int tier_book_set_text(tier_book *b, size_t index, const char *name, const char 
             return TIER_ENOMEM;
         }
     }
-    if ((rc = attr_slot(b, name, 2, index, &at)) != 0) {
+    if ((rc = attr_slot(b, name, TIER_ATTR_TEXT, index, &at)) != 0) {
         tier__free(&b->alloc, copy);
         return rc;
     }
@@ -1462,7 +1466,7 @@ int tier_book_get_number(const tier_book *b, size_t index, const char *name, dou
     if (index >= b->ncust)
         return TIER_ERANGE;
     at = find_attr(b, name);
-    if (!at || at->type != 1 || index >= at->len || isnan(at->num[index]))
+    if (!at || at->type != TIER_ATTR_NUMBER || index >= at->len || isnan(at->num[index]))
         return TIER_ENOTFOUND;
     *out = at->num[index];
     return TIER_OK;
@@ -1476,7 +1480,7 @@ int tier_book_get_text(const tier_book *b, size_t index, const char *name, const
     if (index >= b->ncust)
         return TIER_ERANGE;
     at = find_attr(b, name);
-    if (!at || at->type != 2 || index >= at->len || !at->text[index])
+    if (!at || at->type != TIER_ATTR_TEXT || index >= at->len || !at->text[index])
         return TIER_ENOTFOUND;
     *out = at->text[index];
     return TIER_OK;

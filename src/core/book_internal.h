@@ -63,7 +63,8 @@ int tier__book_figures_view(const tier_book *book, int32_t from_day, int32_t to_
 const tier__figures *tier__book_running(const tier_book *book);
 
 /* Attributes, for all-or-nothing record adds: reserve (may allocate, may create the attribute;
- * type 1 number, 2 text) then put (cannot fail). tier__book_attr_type: 0 unknown, 1, 2. */
+ * type a tier_attr_type) then put (cannot fail). tier__book_attr_type: 0 unknown, else the
+ * attribute's tier_attr_type. */
 int tier__book_reserve_attr(tier_book *book, const char *name, int type, size_t index);
 void tier__book_put_number(tier_book *book, size_t index, const char *name, double value);
 void tier__book_put_text(tier_book *book, size_t index, const char *name, char *owned);

@@ -7,7 +7,7 @@
 
 typedef struct rec_attr {
     char *name;
-    int type; /* 1 number, 2 text */
+    int type; /* a tier_attr_type */
     double num;
     char *text;
 } rec_attr;
@@ -175,12 +175,13 @@ static int set_attr(tier_record *r, const char *name, int type, double num, cons
         return TIER_EINVAL;
     r->err[0] = '\0';
     if (!name || !*name || !tier__utf8_valid(name, strlen(name)) ||
-        (text && !tier__utf8_valid(text, strlen(text))) || (type == 1 && isinf(num))) {
+        (text && !tier__utf8_valid(text, strlen(text))) ||
+        (type == TIER_ATTR_NUMBER && isinf(num))) {
         tier__errorf(r->err, "attribute name or value is empty, not UTF-8 or infinite");
         return TIER_EINVAL;
     }
     at = find_attr(r, name);
-    if ((type == 1 && isnan(num)) || (type == 2 && !text)) {
+    if ((type == TIER_ATTR_NUMBER && isnan(num)) || (type == TIER_ATTR_TEXT && !text)) {
         if (at)
             drop_attr(r, at);
         return TIER_OK;
@@ -209,12 +210,12 @@ static int set_attr(tier_record *r, const char *name, int type, double num, cons
 
 int tier_record_set_number(tier_record *r, const char *name, double value)
 {
-    return set_attr(r, name, 1, value, NULL);
+    return set_attr(r, name, TIER_ATTR_NUMBER, value, NULL);
 }
 
 int tier_record_set_text(tier_record *r, const char *name, const char *value)
 {
-    return set_attr(r, name, 2, 0, value);
+    return set_attr(r, name, TIER_ATTR_TEXT, 0, value);
 }
 
 int tier_record_get_number(const tier_record *r, const char *name, double *out)
@@ -223,7 +224,7 @@ int tier_record_get_number(const tier_record *r, const char *name, double *out)
     if (!r || !name || !out)
         return TIER_EINVAL;
     at = find_attr(r, name);
-    if (!at || at->type != 1)
+    if (!at || at->type != TIER_ATTR_NUMBER)
         return TIER_ENOTFOUND;
     *out = at->num;
     return TIER_OK;
@@ -235,7 +236,7 @@ int tier_record_get_text(const tier_record *r, const char *name, const char **ou
     if (!r || !name || !out)
         return TIER_EINVAL;
     at = find_attr(r, name);
-    if (!at || at->type != 2)
+    if (!at || at->type != TIER_ATTR_TEXT)
         return TIER_ENOTFOUND;
     *out = at->text;
     return TIER_OK;
@@ -271,7 +272,8 @@ int tier_book_add_record(tier_book *book, const tier_record *r, size_t *out_inde
         if (!copies)
             return TIER_ENOMEM;
         for (i = 0; i < r->nattrs; i++)
-            if (r->attrs[i].type == 2 && !(copies[i] = tier__strdup(a, r->attrs[i].text))) {
+            if (r->attrs[i].type == TIER_ATTR_TEXT &&
+                !(copies[i] = tier__strdup(a, r->attrs[i].text))) {
                 rc = TIER_ENOMEM;
                 goto done;
             }
@@ -299,7 +301,7 @@ int tier_book_add_record(tier_book *book, const tier_record *r, size_t *out_inde
     }
     tier__book_commit(book);
     for (i = 0; i < r->nattrs; i++) {
-        if (r->attrs[i].type == 1) {
+        if (r->attrs[i].type == TIER_ATTR_NUMBER) {
             tier__book_put_number(book, index, r->attrs[i].name, r->attrs[i].num);
         } else {
             tier__book_put_text(book, index, r->attrs[i].name, copies[i]);
@@ -344,9 +346,9 @@ int tier_book_get_record(const tier_book *book, size_t index, tier_record *r)
         int type;
         const char *name = tier_book_attribute_name(book, t, &type), *text;
         double num;
-        if (type == 1 && tier_book_get_number(book, index, name, &num) == TIER_OK)
+        if (type == TIER_ATTR_NUMBER && tier_book_get_number(book, index, name, &num) == TIER_OK)
             rc = tier_record_set_number(r, name, num);
-        else if (type == 2 && tier_book_get_text(book, index, name, &text) == TIER_OK)
+        else if (type == TIER_ATTR_TEXT && tier_book_get_text(book, index, name, &text) == TIER_OK)
             rc = tier_record_set_text(r, name, text);
         if (rc) {
             tier_record_clear(r);

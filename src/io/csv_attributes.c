@@ -24,7 +24,8 @@
 #define AT_QUOTE_MAX TIER__QUOTE_MAX
 #define AT_EINTR_RETRIES 100
 
-enum { TYPE_NONE = 0, TYPE_NUMBER = 1, TYPE_TEXT = 2 };
+/* A column's type: TYPE_NONE, or the tier_attr_type its values become. */
+enum { TYPE_NONE = 0 };
 
 typedef struct at_field {
     size_t off, len; /* the value in the data, without quotes or surrounding blanks */
@@ -448,7 +449,7 @@ static int prepare_columns(at_load *L, size_t first_row, const size_t *cust, at_
                 continue;
             any = 1;
             if (f->dq || !is_decimal(L->data + f->off, f->len)) {
-                if (book_type == TYPE_NUMBER)
+                if (book_type == TIER_ATTR_NUMBER)
                     return fail(L, TIER_EINVAL, f->line, c + 1,
                                 "not a number: %s (the book holds numbers for this attribute)",
                                 tier__quote_text(qbuf, sizeof qbuf, L->data + f->off, f->len));
@@ -457,8 +458,8 @@ static int prepare_columns(at_load *L, size_t first_row, const size_t *cust, at_
         }
         if (!any)
             continue; /* nothing to set: the attribute is not created */
-        col->type = numeric && book_type != TYPE_TEXT ? TYPE_NUMBER : TYPE_TEXT;
-        if (col->type == TYPE_NUMBER)
+        col->type = numeric && book_type != TIER_ATTR_TEXT ? TIER_ATTR_NUMBER : TIER_ATTR_TEXT;
+        if (col->type == TIER_ATTR_NUMBER)
             col->num = tier__malloc(L->a, L->nrec * sizeof *col->num);
         else
             col->text = tier__calloc(L->a, L->nrec, sizeof *col->text);
@@ -472,7 +473,7 @@ static int prepare_columns(at_load *L, size_t first_row, const size_t *cust, at_
                 continue;
             if (cust[r] > col->max_index)
                 col->max_index = cust[r];
-            if (col->type == TYPE_NUMBER) {
+            if (col->type == TIER_ATTR_NUMBER) {
                 rc = to_double(L, L->data + f->off, f->len, &col->num[r]);
                 if (rc == TIER_ENOMEM)
                     return fail(L, rc, 0, 0, "out of memory");
@@ -595,9 +596,9 @@ static int load(at_load *L)
     staged = 0;
     for (c = 0; c < L->ncols; c++) {
         for (r = first_row; cols[c].type && r < L->nrec; r++) {
-            if (cols[c].type == TYPE_NUMBER && cols[c].num[r] == cols[c].num[r])
+            if (cols[c].type == TIER_ATTR_NUMBER && cols[c].num[r] == cols[c].num[r])
                 tier__book_put_number(L->book, cust[r], L->names[c], cols[c].num[r]);
-            else if (cols[c].type == TYPE_TEXT && cols[c].text[r]) {
+            else if (cols[c].type == TIER_ATTR_TEXT && cols[c].text[r]) {
                 tier__book_put_text(L->book, cust[r], L->names[c], cols[c].text[r]);
                 cols[c].text[r] = NULL;
             }

@@ -133,7 +133,7 @@ static int check_source(const tier_book *book, const tier_frame *frame, const ch
                          what, who, attr);
             return TIER_ENOTFOUND;
         }
-        if (type != 1) {
+        if (type != TIER_ATTR_NUMBER) {
             tier__errorf(err, "%s \"%s\": attribute \"%s\" holds text, not numbers", what, who,
                          attr);
             return TIER_EINVAL;

@@ -77,7 +77,7 @@ PARETO_OPT_THRESHOLD_A, PARETO_OPT_THRESHOLD_B, PARETO_OPT_AS_OF, PARETO_OPT_WIN
 
 OPS = {"<": 1, "<=": 2, "==": 3, "!=": 4, ">=": 5, ">": 6}
 
-ATTR_NUMBER, ATTR_TEXT = 1, 2  # tier_book_attribute_name() types
+ATTR_NUMBER, ATTR_TEXT = 1, 2  # tier_attr_type of book.h (tier_book_attribute_name())
 
 # scorecard.h
 SCORECARD_NORMS = {"percentile": 1, "minmax": 2, "bands": 3, "boolean": 4}

@@ -886,11 +886,11 @@ static int resolve_sources(const needs_state *st, const tier_book *book, const t
         src[f].owned = NULL;
         if (strncmp(name, ATTR_PREFIX, ATTR_PREFIX_LEN) == 0) {
             int type = tier__book_attr_type(book, name + ATTR_PREFIX_LEN);
-            if (type == 2) {
+            if (type == TIER_ATTR_TEXT) {
                 tier__errorf(err, "feature \"%s\": the attribute holds text, not numbers", name);
                 return TIER_EINVAL;
             }
-            if (type == 1) {
+            if (type == TIER_ATTR_NUMBER) {
                 /* One copy of the column: reading attributes one by one looks the name up. */
                 size_t n = tier_book_customer_count(book);
                 src[f].owned = tier__malloc(&st->alloc, (n ? n : 1) * sizeof(double));
