@@ -361,9 +361,11 @@ bench_extra() {
   fi
   # W2 (the in-memory API) and the W3 scorecard/needs rows come from inmem.c, built from the
   # library sources directly. W2 uses the largest W1 file of this run.
-  local inmem=$BENCH_DATA/inmem label secs mib last=
+  local inmem=$BENCH_DATA/inmem label secs mib last= lib_sources
+  # The library: every .c below src/ except the CLI (src/cli/), as CMakeLists.txt collects it.
+  mapfile -t lib_sources < <(find "$ROOT/src" -name '*.c' ! -path "$ROOT/src/cli/*" | sort)
   if ! "$CC" -O2 -std=c99 -D_POSIX_C_SOURCE=200809L -I"$ROOT/include" -I"$ROOT/src" \
-      "$ROOT"/src/*.c "$HERE/inmem.c" -lm -o "$inmem"; then
+      "${lib_sources[@]}" "$HERE/inmem.c" -lm -o "$inmem"; then
     say "W2/W3 in-memory: skipped (inmem.c did not build)"
     STATUS=1
     return 0
