@@ -9,6 +9,7 @@
  * by the end of a block is parsed again once the next block is in. Accept/reject rules are in
  * docs/csv.md. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@
 
 #include "core/book_internal.h"
 #include "io/csv_internal.h"
+#include "util/buf.h"
+#include "util/errtext.h"
 #include "util/internal.h"
 
 #define CSV_BLOCK_DEFAULT ((size_t)4 << 20)
@@ -388,8 +391,7 @@ typedef struct csv_state {
     size_t ncols;
     unsigned char *col_role;
     size_t role_col[ROLE_COUNT]; /* 0-based column per role; SIZE_MAX when none */
-    char *names;
-    size_t names_len, names_cap;
+    tier__buf names;
     size_t *name_off;
     size_t name_count, name_off_cap;
     int names_ready;
@@ -417,7 +419,7 @@ static const char *column_name(const csv_state *st, uint64_t col)
 {
     if (!st->names_ready || col < 1 || col > st->name_count)
         return NULL;
-    return st->names + st->name_off[col - 1];
+    return tier__buf_data(&st->names) + st->name_off[col - 1];
 }
 
 /* Sets the reader's error: "line L, column C (name): reason". Returns status. */
@@ -459,7 +461,7 @@ static void state_free(csv_state *st)
     const tier_allocator *a = &st->csv->alloc;
     int r;
     tier__free(a, st->col_role);
-    tier__free(a, st->names);
+    tier__buf_free(&st->names);
     tier__free(a, st->name_off);
     for (r = 0; r < ROLE_COUNT; r++)
         tier__free(a, st->scratch[r]);
@@ -468,22 +470,21 @@ static void state_free(csv_state *st)
 /* Appends a column name (trimmed; "" unescaped when has_dq). */
 static int add_name(csv_state *st, const char *s, size_t len, int has_dq)
 {
-    const tier_allocator *a = &st->csv->alloc;
-    size_t i, o;
+    size_t i, o = 0, off = tier__buf_len(&st->names);
+    char *d;
     s = trim(s, &len);
-    if (tier__grow(a, (void **)&st->names, &st->names_cap, st->names_len + len + 1, 1) ||
-        tier__grow(a, (void **)&st->name_off, &st->name_off_cap, st->name_count + 1,
-                   sizeof *st->name_off))
+    if (tier__grow(&st->csv->alloc, (void **)&st->name_off, &st->name_off_cap, st->name_count + 1,
+                   sizeof *st->name_off) ||
+        len == SIZE_MAX || !(d = tier__buf_extend(&st->names, len + 1)))
         return fail(st, TIER_ENOMEM, 0, 0, "out of memory");
-    st->name_off[st->name_count++] = st->names_len;
-    o = st->names_len;
     for (i = 0; i < len; i++) {
-        st->names[o++] = s[i];
+        d[o++] = s[i];
         if (has_dq && s[i] == '"')
             i++;
     }
-    st->names[o++] = '\0';
-    st->names_len = o;
+    d[o++] = '\0';
+    tier__buf_truncate(&st->names, off + o); /* unescaping may have shortened it */
+    st->name_off[st->name_count++] = off;
     return TIER_OK;
 }
 
@@ -510,7 +511,7 @@ static void list_names(const csv_state *st, char *dst, size_t cap)
     size_t i, o = 0;
     dst[0] = '\0';
     for (i = 0; i < st->name_count && o + 8 < cap; i++) {
-        int n = snprintf(dst + o, cap - o, "%s\"%s\"", i ? ", " : "", st->names + st->name_off[i]);
+        int n = snprintf(dst + o, cap - o, "%s\"%s\"", i ? ", " : "", tier__buf_data(&st->names) + st->name_off[i]);
         if (n < 0 || (size_t)n >= cap - o) {
             snprintf(dst + o, cap - o, ", ...");
             break;
@@ -533,7 +534,7 @@ static int setup_columns(csv_state *st, uint64_t header_line)
     if (!refs)
         return fail(st, TIER_ENOMEM, 0, 0, "out of memory");
     for (i = 0; i < st->ncols; i++) {
-        refs[i].s = st->names + st->name_off[i];
+        refs[i].s = tier__buf_data(&st->names) + st->name_off[i];
         refs[i].col = i;
     }
     qsort(refs, st->ncols, sizeof *refs, compare_names);
@@ -552,7 +553,7 @@ static int setup_columns(csv_state *st, uint64_t header_line)
         if (!want)
             continue;
         for (i = 0; i < st->ncols; i++)
-            if (strcmp(st->names + st->name_off[i], want) == 0)
+            if (strcmp(tier__buf_data(&st->names) + st->name_off[i], want) == 0)
                 break;
         if (i == st->ncols) {
             char list[300];
@@ -991,7 +992,7 @@ static int slow_record(csv_state *st, const char *p, const char *end, int eof, c
     size_t col = 0;
     int first_empty = 0;
     if (st->collecting) {
-        st->names_len = 0;
+        tier__buf_reset(&st->names);
         st->name_count = 0;
     }
     if (ws) {
@@ -1176,7 +1177,8 @@ static int process(csv_state *st, const char *data, size_t len, int eof, size_t 
             if (st->collecting) {
                 if (st->csv->names) {
                     /* Names given by the caller replace the header's. */
-                    st->names_len = st->name_count = 0;
+                    tier__buf_reset(&st->names);
+                    st->name_count = 0;
                     rc = add_names_from_csv(st);
                     if (rc)
                         return rc;
@@ -1206,6 +1208,7 @@ static int state_init(csv_state *st, tier_csv *csv, tier_book *book)
     int r, rc;
     memset(st, 0, sizeof *st);
     st->csv = csv;
+    tier__buf_init(&st->names, &csv->alloc);
     st->book = book;
     st->ws = csv->delimiter == TIER_CSV_WHITESPACE;
     st->delim = st->ws ? 0 : (unsigned char)csv->delimiter;
@@ -1287,40 +1290,12 @@ int tier_csv_read_buffer(tier_csv *csv, tier_book *book, const char *data, size_
     return finish(&st, rc);
 }
 
-static const char *errno_text(int64_t neg)
-{
-    switch (-neg) {
-    case ENOENT:
-        return "no such file or directory";
-    case EACCES:
-        return "permission denied";
-    case EISDIR:
-        return "is a directory";
-    case ENOTDIR:
-        return "not a directory";
-    case EIO:
-        return "input/output error";
-    case EINTR:
-        return "interrupted";
-    case ENOMEM:
-        return "out of memory";
-    case EMFILE:
-    case ENFILE:
-        return "too many open files";
-    case ENAMETOOLONG:
-        return "file name too long";
-    case EINVAL:
-        return "invalid argument";
-    default:
-        return "I/O error";
-    }
-}
-
 /* Fills buf[*len..cap) from the file until it is full or the file ends. */
 static int fill(csv_state *st, void *file, char *buf, size_t cap, size_t *len, uint64_t *done,
                 int *eof)
 {
     const tier_io *io = &st->csv->io;
+    char etext[TIER__ERRTEXT_SIZE];
     int retries = 0;
     while (!*eof && *len < cap) {
         int64_t n = io->read(io->ud, file, buf + *len, cap - *len);
@@ -1328,7 +1303,7 @@ static int fill(csv_state *st, void *file, char *buf, size_t cap, size_t *len, u
             continue;
         if (n < 0)
             return fail(st, TIER_EIO, 0, 0, "read error after %llu bytes: %s (errno %lld)",
-                        (unsigned long long)*done, errno_text(n), (long long)-n);
+                        (unsigned long long)*done, tier__errtext_lower(etext, n < INT_MIN ? INT_MIN : (int)n), (long long)-n);
         if ((uint64_t)n > cap - *len)
             return fail(st, TIER_EIO, 0, 0, "the read hook returned more bytes than asked for");
         if (n == 0)
@@ -1348,6 +1323,7 @@ int tier_csv_read_file(tier_csv *csv, tier_book *book, const char *path)
     char *buf = NULL;
     size_t cap, len = 0;
     uint64_t done = 0, total = 0;
+    char etext[TIER__ERRTEXT_SIZE];
     int eof = 0, orc;
     int rc = check_args(csv, book, path);
     if (rc)
@@ -1360,7 +1336,7 @@ int tier_csv_read_file(tier_csv *csv, tier_book *book, const char *path)
     orc = io->open(io->ud, path, TIER_IO_READ, &file);
     if (orc < 0)
         return finish(&st, fail(&st, TIER_EIO, 0, 0, "cannot open %s: %s (errno %d)", path,
-                                errno_text(orc), -orc));
+                                tier__errtext_lower(etext, orc), -orc));
     if (io->size) {
         int64_t size = io->size(io->ud, file);
         total = size > 0 ? (uint64_t)size : 0;

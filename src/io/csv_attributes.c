@@ -7,7 +7,7 @@
  * (which cannot fail). The dialect (delimiter, header, names, limits, I/O layer) is the reader's,
  * read through tier__csv_dialect_get(); the accept rules follow docs/csv.md. */
 #include <errno.h>
-#include <locale.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,7 +16,9 @@
 
 #include "core/book_internal.h"
 #include "io/csv_internal.h"
+#include "util/errtext.h"
 #include "util/internal.h"
+#include "util/numtext.h"
 
 /* First read size; the buffer doubles from there. */
 #define AT_CHUNK ((size_t)64 << 10)
@@ -272,64 +274,6 @@ static char *copy_value(const at_load *L, const at_field *f, const tier_allocato
     return s;
 }
 
-/* 1 when s[0..n) is a decimal number: optional sign, digits with an optional point (at least
- * one digit), optional exponent. No inf, nan or hexadecimal. */
-static int is_decimal(const char *s, size_t n)
-{
-    size_t i = 0, digits = 0;
-    if (i < n && (s[i] == '+' || s[i] == '-'))
-        i++;
-    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-        digits++;
-    if (i < n && s[i] == '.')
-        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-            digits++;
-    if (!digits)
-        return 0;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        size_t ed = 0;
-        i++;
-        if (i < n && (s[i] == '+' || s[i] == '-'))
-            i++;
-        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-            ed++;
-        if (!ed)
-            return 0;
-    }
-    return i == n;
-}
-
-/* strtod on a decimal written with '.', whatever the locale. Returns TIER_OK, TIER_ERANGE
- * (beyond the double range) or TIER_ENOMEM. */
-static int to_double(at_load *L, const char *s, size_t n, double *out)
-{
-    const char *dp = localeconv()->decimal_point;
-    size_t dpl = dp && dp[0] ? strlen(dp) : 1, i, o = 0;
-    char small[128], *buf = small;
-    double v;
-    if (n + dpl + 1 > sizeof small) {
-        buf = tier__malloc(L->a, n + dpl + 1);
-        if (!buf)
-            return TIER_ENOMEM;
-    }
-    for (i = 0; i < n; i++) {
-        if (s[i] == '.' && dp && dp[0]) {
-            memcpy(buf + o, dp, dpl);
-            o += dpl;
-        } else {
-            buf[o++] = s[i];
-        }
-    }
-    buf[o] = '\0';
-    v = strtod(buf, NULL);
-    if (buf != small)
-        tier__free(L->a, buf);
-    if (v > 1.79769313486231570e308 || v < -1.79769313486231570e308)
-        return TIER_ERANGE;
-    *out = v;
-    return TIER_OK;
-}
-
 /* ---- loading ------------------------------------------------------------------------------ */
 
 static size_t rec_fields(const at_load *L, size_t r)
@@ -435,6 +379,7 @@ static int prepare_columns(at_load *L, size_t first_row, const size_t *cust, at_
 {
     size_t c, r;
     char qbuf[AT_QUOTE_MAX * 4 + 16];
+    double v;
     int rc;
     for (c = 0; c < L->ncols; c++) {
         at_column *col = &cols[c];
@@ -447,7 +392,7 @@ static int prepare_columns(at_load *L, size_t first_row, const size_t *cust, at_
             if (f->len == 0)
                 continue;
             any = 1;
-            if (f->dq || !is_decimal(L->data + f->off, f->len)) {
+            if (f->dq || tier__num_parse(L->data + f->off, f->len, &v, 0) == TIER_EPARSE) {
                 if (book_type == TYPE_NUMBER)
                     return fail(L, TIER_EINVAL, f->line, c + 1,
                                 "not a number: %s (the book holds numbers for this attribute)",
@@ -473,9 +418,7 @@ static int prepare_columns(at_load *L, size_t first_row, const size_t *cust, at_
             if (cust[r] > col->max_index)
                 col->max_index = cust[r];
             if (col->type == TYPE_NUMBER) {
-                rc = to_double(L, L->data + f->off, f->len, &col->num[r]);
-                if (rc == TIER_ENOMEM)
-                    return fail(L, rc, 0, 0, "out of memory");
+                rc = tier__num_parse(L->data + f->off, f->len, &col->num[r], 0);
                 if (rc)
                     return fail(L, rc, f->line, c + 1, "number out of range: %s",
                                 tier__quote_text(qbuf, sizeof qbuf, L->data + f->off, f->len));
@@ -678,22 +621,6 @@ int tier_csv_read_attributes_buffer(tier_csv *csv, tier_book *book, const char *
     return finish(&L, rc);
 }
 
-static const char *errno_text(int64_t neg)
-{
-    switch (-neg) {
-    case ENOENT:
-        return "no such file or directory";
-    case EACCES:
-        return "permission denied";
-    case EISDIR:
-        return "is a directory";
-    case EIO:
-        return "input/output error";
-    default:
-        return "I/O error";
-    }
-}
-
 int tier_csv_read_attributes_file(tier_csv *csv, tier_book *book, const char *path)
 {
     at_load L;
@@ -702,6 +629,7 @@ int tier_csv_read_attributes_file(tier_csv *csv, tier_book *book, const char *pa
     char *buf = NULL;
     size_t cap = 0, len = 0;
     uint64_t total = 0;
+    char etext[TIER__ERRTEXT_SIZE];
     int rc = check_args(csv, book, path), orc, retries = 0;
     if (rc)
         return rc;
@@ -710,7 +638,7 @@ int tier_csv_read_attributes_file(tier_csv *csv, tier_book *book, const char *pa
     orc = io->open(io->ud, path, TIER_IO_READ, &file);
     if (orc < 0)
         return finish(&L, fail(&L, TIER_EIO, 0, 0, "cannot open %s: %s (errno %d)", path,
-                               errno_text(orc), -orc));
+                               tier__errtext_lower(etext, orc), -orc));
     if (io->size) {
         int64_t size = io->size(io->ud, file);
         total = size > 0 ? (uint64_t)size : 0;
@@ -737,7 +665,8 @@ int tier_csv_read_attributes_file(tier_csv *csv, tier_book *book, const char *pa
             continue;
         if (n < 0) {
             rc = fail(&L, TIER_EIO, 0, 0, "read error after %llu bytes: %s (errno %lld)",
-                      (unsigned long long)len, errno_text(n), (long long)-n);
+                      (unsigned long long)len,
+                      tier__errtext_lower(etext, n < INT_MIN ? INT_MIN : (int)n), (long long)-n);
             break;
         }
         if ((uint64_t)n > cap - len) {
