@@ -134,19 +134,20 @@ static int fit_model(const clv_opts *o, const tier_book *book, tier_model **out)
     double conv[2] = {1, 1};
     int rc = tier_clv_new(&m, "clv", NULL);
     if (!rc)
-        rc = tier_clv_set_option(m, TIER_CLV_OPT_PURCHASE_MODEL, o->kind);
+        rc = tier_model_set_text(m, "purchase_model",
+                                 o->kind == TIER_CLV_PARETO_NBD ? "pareto_nbd" : "bgnbd");
     if (!rc)
-        rc = tier_clv_set_option(m, TIER_CLV_OPT_TIME_UNIT, o->unit);
+        rc = tier_model_set_number(m, "time_unit", o->unit);
     if (!rc)
-        rc = tier_clv_set_option(m, TIER_CLV_OPT_CALIBRATION_END, o->cal_end);
+        rc = tier_model_set_number(m, "calibration_end", o->cal_end);
     if (!rc && o->reader.has_as_of)
-        rc = tier_clv_set_option(m, TIER_CLV_OPT_AS_OF, o->reader.as_of);
+        rc = tier_model_set_number(m, "as_of", o->reader.as_of);
     if (!rc && !isnan(o->horizon))
-        rc = tier_clv_set_option(m, TIER_CLV_OPT_HORIZON, o->horizon);
+        rc = tier_model_set_number(m, "horizon", o->horizon);
     if (!rc && !isnan(o->discount))
-        rc = tier_clv_set_option(m, TIER_CLV_OPT_DISCOUNT_RATE, o->discount);
+        rc = tier_model_set_number(m, "discount_rate", o->discount);
     if (!rc && !isnan(o->margin))
-        rc = tier_clv_set_option(m, TIER_CLV_OPT_MARGIN, o->margin);
+        rc = tier_model_set_number(m, "margin", o->margin);
     if (!rc)
         rc = tier_model_fit(m, book, NULL);
     if (rc) {

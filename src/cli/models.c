@@ -57,20 +57,20 @@ static int make_model(const char *name, const cli_reader *r, const tier_book *bo
     if (strcmp(name, "rfm") == 0) {
         rc = tier_rfm_new(out, "rfm", NULL);
         if (!rc && r->has_as_of)
-            rc = tier_rfm_set_option(*out, TIER_RFM_OPT_AS_OF, r->as_of);
+            rc = tier_model_set_number(*out, "as_of", r->as_of);
     } else if (strcmp(name, "pareto") == 0) {
         rc = tier_pareto_new(out, "pareto", NULL);
         if (!rc && r->has_as_of)
-            rc = tier_pareto_set_option(*out, TIER_PARETO_OPT_AS_OF, r->as_of);
+            rc = tier_model_set_number(*out, "as_of", r->as_of);
     } else if (strcmp(name, "clv") == 0) {
         /* Defaults: BG/NBD in weeks, calibration up to the as-of day - 1, 52-week horizon. */
         rc = tier_clv_new(out, "clv", NULL);
         if (!rc && r->has_as_of)
-            rc = tier_clv_set_option(*out, TIER_CLV_OPT_AS_OF, r->as_of);
+            rc = tier_model_set_number(*out, "as_of", r->as_of);
     } else if (strcmp(name, "lifecycle") == 0) {
         rc = tier_lifecycle_new(out, "lifecycle", NULL);
         if (!rc && r->has_as_of)
-            rc = tier_lifecycle_set_option(*out, TIER_LIFECYCLE_OPT_AS_OF, r->as_of);
+            rc = tier_model_set_number(*out, "as_of", r->as_of);
     } else if (strcmp(name, "scorecard") == 0) {
         rc = tier_scorecard_new_b2b(out, "scorecard", NULL);
     } else if (strcmp(name, "needs") == 0) {
