@@ -180,9 +180,12 @@ static int check_column(tier_policy *p, const char *column)
     return TIER_OK;
 }
 
-/* The checks both kinds of condition start with: the rule exists, the column name is usable. */
+/* The checks both kinds of condition start with: a policy, the rule exists, the column name is
+ * usable. */
 static int check_rule_column(tier_policy *p, size_t rule, const char *column)
 {
+    if (!p)
+        return TIER_EINVAL;
     if (rule >= p->nrules) {
         tier__errorf(p->err, "no rule %zu (the policy has %zu)", rule, p->nrules);
         return TIER_ERANGE;
@@ -222,10 +225,7 @@ nomem:
 int tier_policy_where_number(tier_policy *policy, size_t rule, const char *column, int op,
                              double value)
 {
-    int rc;
-    if (!policy)
-        return TIER_EINVAL;
-    rc = check_rule_column(policy, rule, column);
+    int rc = check_rule_column(policy, rule, column);
     if (rc)
         return rc;
     if (op < TIER_OP_LT || op > TIER_OP_GT) {
@@ -243,10 +243,7 @@ int tier_policy_where_number(tier_policy *policy, size_t rule, const char *colum
 int tier_policy_where_label(tier_policy *policy, size_t rule, const char *column, int op,
                             const char *text)
 {
-    int rc;
-    if (!policy)
-        return TIER_EINVAL;
-    rc = check_rule_column(policy, rule, column);
+    int rc = check_rule_column(policy, rule, column);
     if (rc)
         return rc;
     if (op != TIER_OP_EQ && op != TIER_OP_NE) {
