@@ -32,18 +32,10 @@ struct tier_record {
 
 int tier_record_new(tier_record **out, const tier_allocator *alloc)
 {
-    tier_allocator a;
-    tier_record *r;
     if (!out)
         return TIER_EINVAL;
-    *out = NULL;
-    tier__alloc_init(&a, alloc);
-    r = tier__calloc(&a, 1, sizeof *r);
-    if (!r)
-        return TIER_ENOMEM;
-    r->alloc = a;
-    *out = r;
-    return TIER_OK;
+    *out = TIER__HANDLE_NEW(tier_record, alloc);
+    return *out ? TIER_OK : TIER_ENOMEM;
 }
 
 void tier_record_clear(tier_record *r)
@@ -175,8 +167,7 @@ static int set_attr(tier_record *r, const char *name, int type, double num, cons
         return TIER_EINVAL;
     r->err[0] = '\0';
     if (!name || !*name || !tier__utf8_valid(name, strlen(name)) ||
-        (text && !tier__utf8_valid(text, strlen(text))) ||
-        (type == TIER_ATTR_NUMBER && isinf(num))) {
+        (text && !tier__utf8_valid(text, strlen(text))) || (type == TIER_ATTR_NUMBER && isinf(num))) {
         tier__errorf(r->err, "attribute name or value is empty, not UTF-8 or infinite");
         return TIER_EINVAL;
     }
@@ -210,36 +201,40 @@ static int set_attr(tier_record *r, const char *name, int type, double num, cons
 
 int tier_record_set_number(tier_record *r, const char *name, double value)
 {
-    return set_attr(r, name, TIER_ATTR_NUMBER, value, NULL);
+    return set_attr(r, name, 1, value, NULL);
 }
 
 int tier_record_set_text(tier_record *r, const char *name, const char *value)
 {
-    return set_attr(r, name, TIER_ATTR_TEXT, 0, value);
+    return set_attr(r, name, 2, 0, value);
+}
+
+/* The checks of the getters: *at is attribute `name` holding a value of `type`. */
+static int getter_attr(const tier_record *r, const char *name, int type, const void *out,
+                       const rec_attr **at)
+{
+    if (!r || !name || !out)
+        return TIER_EINVAL;
+    *at = find_attr(r, name);
+    return *at && (*at)->type == type ? TIER_OK : TIER_ENOTFOUND;
 }
 
 int tier_record_get_number(const tier_record *r, const char *name, double *out)
 {
-    const rec_attr *at;
-    if (!r || !name || !out)
-        return TIER_EINVAL;
-    at = find_attr(r, name);
-    if (!at || at->type != TIER_ATTR_NUMBER)
-        return TIER_ENOTFOUND;
-    *out = at->num;
-    return TIER_OK;
+    const rec_attr *at = NULL;
+    int rc = getter_attr(r, name, 1, out, &at);
+    if (rc == TIER_OK)
+        *out = at->num;
+    return rc;
 }
 
 int tier_record_get_text(const tier_record *r, const char *name, const char **out)
 {
-    const rec_attr *at;
-    if (!r || !name || !out)
-        return TIER_EINVAL;
-    at = find_attr(r, name);
-    if (!at || at->type != TIER_ATTR_TEXT)
-        return TIER_ENOTFOUND;
-    *out = at->text;
-    return TIER_OK;
+    const rec_attr *at = NULL;
+    int rc = getter_attr(r, name, 2, out, &at);
+    if (rc == TIER_OK)
+        *out = at->text;
+    return rc;
 }
 
 int tier_book_add_record(tier_book *book, const tier_record *r, size_t *out_index)
@@ -262,7 +257,7 @@ int tier_book_add_record(tier_book *book, const tier_record *r, size_t *out_inde
         int t = tier__book_attr_type(book, r->attrs[i].name);
         if (t && t != r->attrs[i].type) {
             tier__errorf(err, "attribute \"%s\": the book holds %s", r->attrs[i].name,
-                         t == 1 ? "numbers" : "text");
+                         t == TIER_ATTR_NUMBER ? "numbers" : "text");
             return TIER_EINVAL;
         }
     }
@@ -272,8 +267,7 @@ int tier_book_add_record(tier_book *book, const tier_record *r, size_t *out_inde
         if (!copies)
             return TIER_ENOMEM;
         for (i = 0; i < r->nattrs; i++)
-            if (r->attrs[i].type == TIER_ATTR_TEXT &&
-                !(copies[i] = tier__strdup(a, r->attrs[i].text))) {
+            if (r->attrs[i].type == TIER_ATTR_TEXT && !(copies[i] = tier__strdup(a, r->attrs[i].text))) {
                 rc = TIER_ENOMEM;
                 goto done;
             }
