@@ -201,7 +201,7 @@ static int getter_attr(const tier_book *b, size_t index, const char *name, int t
 int tier_book_get_number(const tier_book *b, size_t index, const char *name, double *out)
 {
     const attribute *at = NULL;
-    int rc = getter_attr(b, index, name, 1, out, &at);
+    int rc = getter_attr(b, index, name, TIER_ATTR_NUMBER, out, &at);
     if (rc)
         return rc;
     if (isnan(at->num[index]))
@@ -213,7 +213,7 @@ int tier_book_get_number(const tier_book *b, size_t index, const char *name, dou
 int tier_book_get_text(const tier_book *b, size_t index, const char *name, const char **out)
 {
     const attribute *at = NULL;
-    int rc = getter_attr(b, index, name, 2, out, &at);
+    int rc = getter_attr(b, index, name, TIER_ATTR_TEXT, out, &at);
     if (rc)
         return rc;
     if (!at->text[index])

@@ -201,12 +201,12 @@ static int set_attr(tier_record *r, const char *name, int type, double num, cons
 
 int tier_record_set_number(tier_record *r, const char *name, double value)
 {
-    return set_attr(r, name, 1, value, NULL);
+    return set_attr(r, name, TIER_ATTR_NUMBER, value, NULL);
 }
 
 int tier_record_set_text(tier_record *r, const char *name, const char *value)
 {
-    return set_attr(r, name, 2, 0, value);
+    return set_attr(r, name, TIER_ATTR_TEXT, 0, value);
 }
 
 /* The checks of the getters: *at is attribute `name` holding a value of `type`. */
@@ -222,7 +222,7 @@ static int getter_attr(const tier_record *r, const char *name, int type, const v
 int tier_record_get_number(const tier_record *r, const char *name, double *out)
 {
     const rec_attr *at = NULL;
-    int rc = getter_attr(r, name, 1, out, &at);
+    int rc = getter_attr(r, name, TIER_ATTR_NUMBER, out, &at);
     if (rc == TIER_OK)
         *out = at->num;
     return rc;
@@ -231,7 +231,7 @@ int tier_record_get_number(const tier_record *r, const char *name, double *out)
 int tier_record_get_text(const tier_record *r, const char *name, const char **out)
 {
     const rec_attr *at = NULL;
-    int rc = getter_attr(r, name, 2, out, &at);
+    int rc = getter_attr(r, name, TIER_ATTR_TEXT, out, &at);
     if (rc == TIER_OK)
         *out = at->text;
     return rc;
