@@ -1705,6 +1705,15 @@ static double number_at(tier_state_reader *r, size_t i)
     return v;
 }
 
+/* The load's status for a builder's status `rc`: its message at the current line, or out of
+ * memory passed through. */
+static int refused(tier_state_reader *r, const sc_state *tmp, int rc)
+{
+    if (rc == TIER_OK || rc == TIER_ENOMEM)
+        return rc;
+    return tier_state_read_fail(r, tmp->err);
+}
+
 /* "factor NAME COLUMN WEIGHT GROUP NORMALISATION DIRECTION MISSING" into tmp. */
 static int load_factor(sc_state *tmp, tier_state_reader *r)
 {
@@ -1722,9 +1731,8 @@ static int load_factor(sc_state *tmp, tier_state_reader *r)
     if (gi < 0 || ni < 0 || di < 0 || mii < 0)
         return tier_state_read_fail(r, "unknown group, normalisation, direction or missing-value "
                                        "policy");
-    if (sc_add_factor(tmp, name, column, number_at(r, 2), gi + 1, ni + 1, di + 1, mii + 1, NULL))
-        return tier_state_read_fail(r, tmp->err);
-    return TIER_OK;
+    return refused(r, tmp, sc_add_factor(tmp, name, column, number_at(r, 2), gi + 1, ni + 1,
+                                         di + 1, mii + 1, NULL));
 }
 
 /* "penalty NAME COLUMN OP THRESHOLD POINTS" or "veto NAME COLUMN OP THRESHOLD GRADE". */
@@ -1744,7 +1752,7 @@ static int load_cond(sc_state *tmp, tier_state_reader *r, int veto)
         return tier_state_read_fail(r, "unknown operator (<, <=, ==, !=, >=, >)");
     rc = veto ? sc_add_veto(tmp, name, column, o + 1, number_at(r, 3), grade)
               : sc_add_penalty(tmp, name, column, o + 1, number_at(r, 3), number_at(r, 4));
-    return rc ? tier_state_read_fail(r, tmp->err) : TIER_OK;
+    return refused(r, tmp, rc);
 }
 
 /* The fitted reference of a percentile factor: strictly ascending finite values and the counts
@@ -1799,12 +1807,12 @@ static int load_factor_part(sc_state *tmp, tier_state_reader *r, const char *par
     if (strcmp(part, "caps") == 0) {
         if (tier_state_read_numbers(r, v, 2) != TIER_OK)
             return TIER_ECORRUPT;
-        return sc_set_caps(tmp, last, v[0], v[1]) ? tier_state_read_fail(r, tmp->err) : TIER_OK;
+        return refused(r, tmp, sc_set_caps(tmp, last, v[0], v[1]));
     }
     if (strcmp(part, "impute") == 0) {
         if (tier_state_read_numbers(r, v, 1) != TIER_OK)
             return TIER_ECORRUPT;
-        return sc_set_impute(tmp, last, v[0]) ? tier_state_read_fail(r, tmp->err) : TIER_OK;
+        return refused(r, tmp, sc_set_impute(tmp, last, v[0]));
     }
     if (strcmp(part, "bands") == 0) {
         if (*nedges || n == 0 || n > SC_MAX_BANDS) {
@@ -1822,7 +1830,7 @@ static int load_factor_part(sc_state *tmp, tier_state_reader *r, const char *par
             return TIER_ECORRUPT;
         n = *nedges;
         *nedges = 0;
-        return sc_set_bands(tmp, last, edges, n, fr) ? tier_state_read_fail(r, tmp->err) : TIER_OK;
+        return refused(r, tmp, sc_set_bands(tmp, last, edges, n, fr));
     }
     if (strcmp(part, "stats") == 0) {
         if (f->has_stats)

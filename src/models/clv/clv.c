@@ -1047,7 +1047,7 @@ static int clv_load(void *state, tier_state_reader *r)
             break;
         if (rc == 1) {
             if ((rc = config_set(opt, o->name, &val, why)) != TIER_OK) {
-                rc = tier__opt_refuse(r, o->name, why);
+                rc = tier__opt_refuse(r, o->name, why, rc);
                 break;
             }
             continue;

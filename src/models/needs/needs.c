@@ -2353,12 +2353,12 @@ static int needs_load(void *state, tier_state_reader *r)
                 if (L.p || L.feat || L.seen || L.k) {
                     rc = tier_state_read_fail(r, "the features come before the fit");
                 } else if ((rc = copy_features(st, &val, &L.feat, why)) != TIER_OK) {
-                    rc = rc == TIER_ENOMEM ? rc : tier__opt_refuse(r, o->name, why);
+                    rc = tier__opt_refuse(r, o->name, why, rc);
                 } else {
                     L.p = tier_value_list_count(&val);
                 }
-            } else if (opts_set(&L.o, o->name, &val, why) != TIER_OK) {
-                rc = tier__opt_refuse(r, o->name, why);
+            } else if ((rc = opts_set(&L.o, o->name, &val, why)) != TIER_OK) {
+                rc = tier__opt_refuse(r, o->name, why, rc);
             }
             if (rc)
                 break;

@@ -893,8 +893,8 @@ static int rfm_load(void *state, tier_state_reader *r)
             break;
         if (rc == 1) {
             char why[TIER__ERR_SIZE];
-            if (config_set(&c, o->name, &val, why) != TIER_OK) {
-                rc = tier__opt_refuse(r, o->name, why);
+            if ((rc = config_set(&c, o->name, &val, why)) != TIER_OK) {
+                rc = tier__opt_refuse(r, o->name, why, rc);
                 break;
             }
             continue;
