@@ -90,7 +90,6 @@ int tier_model_new(tier_model **out, const tier_model_vtable *vtable, void *stat
                    const char *name, const tier_allocator *alloc)
 {
     tier_model_vtable vt;
-    tier_allocator a;
     tier_model *m;
     int rc;
     if (out)
@@ -110,19 +109,18 @@ int tier_model_new(tier_model **out, const tier_model_vtable *vtable, void *stat
         rc = TIER_EINVAL;
         goto fail;
     }
-    tier__alloc_init(&a, alloc);
-    m = tier__calloc(&a, 1, sizeof *m);
+    m = TIER__HANDLE_NEW(tier_model, alloc);
     if (!m) {
         rc = TIER_ENOMEM;
         goto fail;
     }
-    m->alloc = a;
     m->vt = vt;
     m->origin = vtable;
     m->state = state;
-    m->name = tier__strdup(&a, name);
-    m->kind = tier__strdup(&a, vtable->kind ? vtable->kind : "custom");
+    m->name = tier__strdup(&m->alloc, name);
+    m->kind = tier__strdup(&m->alloc, vtable->kind ? vtable->kind : "custom");
     if (!m->name || !m->kind) {
+        tier_allocator a = m->alloc;
         tier__free(&a, m->name);
         tier__free(&a, m->kind);
         tier__free(&a, m);
