@@ -314,6 +314,13 @@ int tier_model_explain(const tier_model *m, const tier_book *book, const tier_fr
     return m->vt.explain(m->state, book, frame, customer, out);
 }
 
+/* The model's error buffer; a failed call on a const model still says why (the buffer is not
+ * part of the model's observable state). */
+static char *errbuf(const tier_model *m)
+{
+    return ((tier_model *)m)->err;
+}
+
 void *tier__model_state_if(const tier_model *m, const tier_model_vtable *vtable)
 {
     return (m && m->origin == vtable) ? m->state : NULL;
@@ -325,13 +332,6 @@ void tier__model_set_fitted(tier_model *m, int fitted)
 }
 
 /* ---- options (vtable version 2) -------------------------------------------------------- */
-
-/* The model's error buffer; a failed call on a const model still says why (the buffer is not
- * part of the model's observable state). */
-static char *errbuf(const tier_model *m)
-{
-    return ((tier_model *)m)->err;
-}
 
 size_t tier_model_option_count(const tier_model *m)
 {
