@@ -3,6 +3,7 @@
  * an outputs table, options by name and type (all or nothing, messages naming the option),
  * saving and loading through the one state text format (round trip, damaged and cut-off text,
  * another kind), the registry of kinds, and the writer/reader calls themselves. */
+#include <locale.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -814,6 +815,56 @@ static void test_values_hold_one_type_at_a_time(void **state)
     tier_value_free(NULL);
 }
 
+/* ---- locale ---------------------------------------------------------------------------------- */
+
+static const char *const comma_locales[] = {"de_DE.UTF-8", "de_DE.utf8", "de_DE", "fr_FR.UTF-8",
+                                            "fr_FR.utf8", "fr_FR", "nl_NL.UTF-8", "ru_RU.UTF-8"};
+
+static void test_state_text_and_option_text_ignore_a_comma_decimal_locale(void **state)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book;
+    tier_model *m, *n = NULL;
+    tier_model_vtable vt = user_vtable();
+    tier_text *t = NULL, *t2 = NULL;
+    user_state u, w;
+    size_t i;
+    int found = 0;
+    (void)state;
+    for (i = 0; i < sizeof comma_locales / sizeof comma_locales[0] && !found; i++)
+        found = setlocale(LC_NUMERIC, comma_locales[i]) &&
+                strcmp(localeconv()->decimal_point, ",") == 0;
+    if (!found) {
+        setlocale(LC_NUMERIC, "C");
+        skip(); /* no comma-decimal locale installed (tests/model.cmake builds one) */
+        return;
+    }
+    book = small_book(&a);
+    m = fitted_user(&u, &a, book);
+    assert_int_equal(tier_model_set_option(m, "scale", "0.25"), TIER_OK);
+    assert_true(u.scale == 0.25);
+    assert_int_equal(tier_model_set_option(m, "scale", "0,25"), TIER_EINVAL);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK); /* scale forgets the fit */
+    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&t2, &a), TIER_OK);
+    assert_int_equal(tier_model_get_option(m, "scale", t), TIER_OK);
+    assert_string_equal(tier_text_data(t), "0.25");
+    assert_int_equal(tier_model_save(m, t), TIER_OK);
+    assert_non_null(strstr(tier_text_data(t), "\nscale 0.25\n"));
+    user_init(&w);
+    assert_int_equal(tier_model_new(&n, &vt, &w, "u", &a), TIER_OK);
+    assert_int_equal(tier_model_load(n, tier_text_data(t), tier_text_length(t)), TIER_OK);
+    assert_true(w.scale == 0.25 && w.mean == 6);
+    assert_int_equal(tier_model_save(n, t2), TIER_OK);
+    assert_string_equal(tier_text_data(t), tier_text_data(t2));
+    setlocale(LC_NUMERIC, "C");
+    tier_text_free(t);
+    tier_text_free(t2);
+    tier_model_free(n);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -828,6 +879,7 @@ int main(void)
         cmocka_unit_test(test_kinds_are_made_by_name_from_the_builtins_and_a_registry),
         cmocka_unit_test(test_the_registry_fails_cleanly_at_every_allocation),
         cmocka_unit_test(test_values_hold_one_type_at_a_time),
+        cmocka_unit_test(test_state_text_and_option_text_ignore_a_comma_decimal_locale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
