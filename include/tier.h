@@ -30,5 +30,6 @@
 #include "tier/lifecycle.h"
 #include "tier/policy.h"
 #include "tier/result.h"
+#include "tier/pipeline.h"
 
 #endif
