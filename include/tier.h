@@ -21,6 +21,7 @@
 #include "tier/csv.h"
 #include "tier/frame.h"
 #include "tier/model.h"
+#include "tier/registry.h"
 #include "tier/segmap.h"
 #include "tier/rfm.h"
 #include "tier/pareto.h"

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* A model instance: a private copy of a user or built-in vtable, its state and its name. */
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/frame_internal.h"
 #include "core/model_internal.h"
+#include "util/state.h"
 
 struct tier_model {
     tier_allocator alloc;
@@ -29,24 +33,80 @@ static int valid_model_name(const char *name)
     return 1;
 }
 
+/* Bytes of a vtable of `version`: members are only appended, so a version-1 caller's struct
+ * ends where version 2's first member starts. */
+static size_t vtable_size(unsigned int version)
+{
+    return version == 1 ? offsetof(tier_model_vtable, outputs) : sizeof(tier_model_vtable);
+}
+
+static int valid_option_name(const char *name)
+{
+    size_t i, n;
+    if (!name || !(n = strlen(name)) || n > 64)
+        return 0;
+    for (i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+/* The copied vtable describes a usable model. */
+static int valid_vtable(const tier_model_vtable *vt)
+{
+    size_t i, j;
+    if (!vt->score)
+        return 0;
+    if (!vt->output_count != !vt->output_info)
+        return 0;
+    if (!vt->output_count) {
+        if (vt->version < 2 || (vt->n_outputs && !vt->outputs))
+            return 0;
+        for (i = 0; i < vt->n_outputs; i++)
+            if (!vt->outputs[i].name || (vt->outputs[i].type != TIER_VALUE_NUMBER &&
+                                         vt->outputs[i].type != TIER_VALUE_LABEL))
+                return 0;
+    }
+    if (vt->n_options) {
+        if (!vt->options || !vt->set_option || !vt->get_option)
+            return 0;
+        for (i = 0; i < vt->n_options; i++) {
+            const tier_model_option *o = &vt->options[i];
+            if (!valid_option_name(o->name) || o->type < TIER_OPTION_NUMBER ||
+                o->type > TIER_OPTION_LIST)
+                return 0;
+            for (j = 0; j < i; j++)
+                if (strcmp(vt->options[j].name, o->name) == 0)
+                    return 0;
+        }
+    }
+    return 1;
+}
+
 int tier_model_new(tier_model **out, const tier_model_vtable *vtable, void *state,
                    const char *name, const tier_allocator *alloc)
 {
+    tier_model_vtable vt;
     tier_allocator a;
     tier_model *m;
     int rc;
-    if (!out) {
-        rc = TIER_EINVAL;
-        goto fail;
-    }
-    *out = NULL;
-    if (!vtable || !vtable->score || !vtable->output_count || !vtable->output_info ||
-        !valid_model_name(name)) {
-        rc = vtable && vtable->version > TIER_MODEL_VTABLE_VERSION ? TIER_EVERSION : TIER_EINVAL;
-        goto fail;
-    }
-    if (vtable->version == 0 || vtable->version > TIER_MODEL_VTABLE_VERSION) {
+    if (out)
+        *out = NULL;
+    if (!vtable)
+        return TIER_EINVAL;
+    if (vtable->version == 0)
+        return TIER_EVERSION; /* no defined layout: not even destroy can be found */
+    if (vtable->version > TIER_MODEL_VTABLE_VERSION) {
         rc = TIER_EVERSION;
+        goto fail;
+    }
+    /* Copy exactly the bytes the declared version has; later members stay NULL/0. */
+    memset(&vt, 0, sizeof vt);
+    memcpy(&vt, vtable, vtable_size(vtable->version));
+    if (!out || !valid_vtable(&vt) || !valid_model_name(name)) {
+        rc = TIER_EINVAL;
         goto fail;
     }
     tier__alloc_init(&a, alloc);
@@ -56,8 +116,7 @@ int tier_model_new(tier_model **out, const tier_model_vtable *vtable, void *stat
         goto fail;
     }
     m->alloc = a;
-    /* Version 1 is the whole struct; later versions append members we would copy by size. */
-    m->vt = *vtable;
+    m->vt = vt;
     m->origin = vtable;
     m->state = state;
     m->name = tier__strdup(&a, name);
@@ -74,7 +133,7 @@ int tier_model_new(tier_model **out, const tier_model_vtable *vtable, void *stat
     return TIER_OK;
 fail:
     /* Members are only appended, so destroy sits where version 1 put it in any newer vtable. */
-    if (vtable && vtable->version >= 1 && vtable->destroy)
+    if (vtable->destroy)
         vtable->destroy(state);
     return rc;
 }
@@ -162,10 +221,26 @@ int tier_model_fit(tier_model *m, const tier_book *book, const tier_frame *input
     return TIER_OK;
 }
 
+static size_t output_count(const tier_model *m)
+{
+    return m->vt.output_count ? m->vt.output_count(m->state) : m->vt.n_outputs;
+}
+
+static int output_info(const tier_model *m, size_t i, const char **name, int *type)
+{
+    if (m->vt.output_info)
+        return m->vt.output_info(m->state, i, name, type);
+    if (i >= m->vt.n_outputs)
+        return TIER_ERANGE;
+    *name = m->vt.outputs[i].name;
+    *type = (int)m->vt.outputs[i].type;
+    return TIER_OK;
+}
+
 /* Checks that the columns added since `mark` are exactly the declared outputs. */
 static int check_outputs(const tier_model *m, tier_frame *frame, size_t mark)
 {
-    size_t n = m->vt.output_count(m->state), i, col;
+    size_t n = output_count(m), i, col;
     char full[256];
     if (tier_frame_column_count(frame) - mark != n) {
         tier__errorf(tier__frame_error(frame), "model \"%s\" declared %zu outputs but added %zu",
@@ -175,7 +250,7 @@ static int check_outputs(const tier_model *m, tier_frame *frame, size_t mark)
     for (i = 0; i < n; i++) {
         const char *name = NULL;
         int type = 0;
-        if (m->vt.output_info(m->state, i, &name, &type) || !name) {
+        if (output_info(m, i, &name, &type) || !name) {
             tier__errorf(tier__frame_error(frame), "model \"%s\": output %zu has no name", m->name, i);
             return TIER_EINVAL;
         }
@@ -248,4 +323,412 @@ void *tier__model_state_if(const tier_model *m, const tier_model_vtable *vtable)
 void tier__model_set_fitted(tier_model *m, int fitted)
 {
     m->fitted = fitted;
+}
+
+/* ---- options (vtable version 2) -------------------------------------------------------- */
+
+/* The model's error buffer; a failed call on a const model still says why (the buffer is not
+ * part of the model's observable state). */
+static char *errbuf(const tier_model *m)
+{
+    return ((tier_model *)m)->err;
+}
+
+size_t tier_model_option_count(const tier_model *m)
+{
+    return m ? m->vt.n_options : 0;
+}
+
+int tier_model_option_info(const tier_model *m, size_t i, const char **name, int *type,
+                           const char **doc)
+{
+    if (!m)
+        return TIER_EINVAL;
+    if (i >= m->vt.n_options)
+        return TIER_ERANGE;
+    if (name)
+        *name = m->vt.options[i].name;
+    if (type)
+        *type = (int)m->vt.options[i].type;
+    if (doc)
+        *doc = m->vt.options[i].doc ? m->vt.options[i].doc : "";
+    return TIER_OK;
+}
+
+static const char *type_name(int type)
+{
+    return type == TIER_OPTION_NUMBER ? "a number" : type == TIER_OPTION_TEXT ? "a text" : "a list";
+}
+
+/* The declared option `name`, or NULL with the error (naming the valid options) set. */
+static const tier_model_option *find_option(const tier_model *m, const char *name)
+{
+    char *err = errbuf(m), q[TIER__QUOTE_MAX * 4 + 16];
+    size_t i, len;
+    for (i = 0; name && i < m->vt.n_options; i++)
+        if (strcmp(m->vt.options[i].name, name) == 0)
+            return &m->vt.options[i];
+    if (!m->vt.n_options) {
+        tier__errorf(err, "model \"%s\" (%s) has no options, so none named %s", m->name, m->kind,
+                     tier__quote_text(q, sizeof q, name ? name : "", name ? strlen(name) : 0));
+        return NULL;
+    }
+    tier__errorf(err, "model \"%s\" (%s) has no option %s; its options are ", m->name, m->kind,
+                 tier__quote_text(q, sizeof q, name ? name : "", name ? strlen(name) : 0));
+    len = strlen(err);
+    for (i = 0; i < m->vt.n_options && len + 4 < TIER__ERR_SIZE; i++) {
+        int n = snprintf(err + len, TIER__ERR_SIZE - len, "%s%s", i ? ", " : "",
+                         m->vt.options[i].name);
+        if (n < 0 || (size_t)n >= TIER__ERR_SIZE - len) {
+            strcpy(err + TIER__ERR_SIZE - 4, "...");
+            break;
+        }
+        len += (size_t)n;
+    }
+    return NULL;
+}
+
+/* Hands a value of the declared type to the model; all or nothing (the callback's promise). */
+static int apply_option(tier_model *m, const tier_model_option *o, const tier_value *v)
+{
+    int rc = m->vt.set_option(m->state, o->name, v);
+    if (rc) {
+        tier__errorf(m->err, "model \"%s\": option \"%s\": %s", m->name, o->name,
+                     callback_error(m, rc));
+        return rc;
+    }
+    if ((o->flags & TIER_OPTION_FORGETS_FIT) && m->vt.fit)
+        m->fitted = 0;
+    m->err[0] = '\0';
+    return TIER_OK;
+}
+
+static const tier_model_option *option_of_type(tier_model *m, const char *name, int type)
+{
+    const tier_model_option *o;
+    if (!m)
+        return NULL;
+    m->err[0] = '\0';
+    o = find_option(m, name);
+    if (o && o->type != type) {
+        tier__errorf(m->err, "model \"%s\": option \"%s\" is %s, not %s", m->name, o->name,
+                     type_name(o->type), type_name(type));
+        return NULL;
+    }
+    return o;
+}
+
+/* Status for a failed lookup: no such option, or one of another type. */
+static int lookup_status(const tier_model *m, const char *name)
+{
+    size_t i;
+    for (i = 0; name && i < m->vt.n_options; i++)
+        if (strcmp(m->vt.options[i].name, name) == 0)
+            return TIER_EINVAL;
+    return TIER_ENOTFOUND;
+}
+
+int tier_model_set_number(tier_model *m, const char *name, double v)
+{
+    const tier_model_option *o = option_of_type(m, name, TIER_OPTION_NUMBER);
+    tier_value val;
+    int rc;
+    if (!o)
+        return m ? lookup_status(m, name) : TIER_EINVAL;
+    tier__value_init(&val, &m->alloc);
+    tier_value_set_number(&val, v);
+    rc = apply_option(m, o, &val);
+    tier__value_clear(&val);
+    return rc;
+}
+
+int tier_model_set_text(tier_model *m, const char *name, const char *text)
+{
+    const tier_model_option *o = option_of_type(m, name, TIER_OPTION_TEXT);
+    tier_value val;
+    int rc;
+    if (!o)
+        return m ? lookup_status(m, name) : TIER_EINVAL;
+    tier__value_init(&val, &m->alloc);
+    rc = tier_value_set_text(&val, text);
+    if (rc) {
+        tier__errorf(m->err, "model \"%s\": option \"%s\": %s", m->name, o->name,
+                     rc == TIER_ENOMEM ? "out of memory" : "the text is missing or not UTF-8");
+        return rc;
+    }
+    rc = apply_option(m, o, &val);
+    tier__value_clear(&val);
+    return rc;
+}
+
+int tier_model_set_list(tier_model *m, const char *name, const char *const *items, size_t n)
+{
+    const tier_model_option *o = option_of_type(m, name, TIER_OPTION_LIST);
+    tier_value val;
+    int rc;
+    if (!o)
+        return m ? lookup_status(m, name) : TIER_EINVAL;
+    tier__value_init(&val, &m->alloc);
+    rc = tier_value_set_list(&val, items, n);
+    if (rc) {
+        tier__errorf(m->err, "model \"%s\": option \"%s\": %s", m->name, o->name,
+                     rc == TIER_ENOMEM ? "out of memory" : "an item is missing or not UTF-8");
+        return rc;
+    }
+    rc = apply_option(m, o, &val);
+    tier__value_clear(&val);
+    return rc;
+}
+
+int tier_model_set_option(tier_model *m, const char *name, const char *text)
+{
+    const tier_model_option *o;
+    tier_value val;
+    int rc = TIER_OK;
+    if (!m)
+        return TIER_EINVAL;
+    m->err[0] = '\0';
+    o = find_option(m, name);
+    if (!o)
+        return TIER_ENOTFOUND;
+    if (!text) {
+        tier__errorf(m->err, "model \"%s\": option \"%s\": no value", m->name, o->name);
+        return TIER_EINVAL;
+    }
+    tier__value_init(&val, &m->alloc);
+    if (o->type == TIER_OPTION_NUMBER) {
+        double v;
+        char q[TIER__QUOTE_MAX * 4 + 16];
+        if (!tier__state_parse_number(text, strlen(text), &v)) {
+            tier__errorf(m->err, "model \"%s\": option \"%s\": %s is not a number", m->name,
+                         o->name, tier__quote_text(q, sizeof q, text, strlen(text)));
+            return TIER_EINVAL;
+        }
+        tier_value_set_number(&val, v);
+    } else if (o->type == TIER_OPTION_TEXT) {
+        rc = tier_value_set_text(&val, text);
+    } else {
+        /* Comma-separated items; "" is the empty list. */
+        size_t n = 0, i, cap = 1;
+        const char *p;
+        char *copy, **items;
+        for (p = text; *p; p++)
+            cap += *p == ',';
+        copy = tier__strdup(&m->alloc, text);
+        items = tier__calloc(&m->alloc, cap, sizeof *items);
+        if (!copy || !items) {
+            rc = TIER_ENOMEM;
+        } else if (*text) {
+            items[n++] = copy;
+            for (i = 0; copy[i]; i++)
+                if (copy[i] == ',') {
+                    copy[i] = '\0';
+                    items[n++] = copy + i + 1;
+                }
+        }
+        if (!rc)
+            rc = tier_value_set_list(&val, (const char *const *)items, n);
+        tier__free(&m->alloc, items);
+        tier__free(&m->alloc, copy);
+    }
+    if (rc) {
+        tier__errorf(m->err, "model \"%s\": option \"%s\": %s", m->name, o->name,
+                     rc == TIER_ENOMEM ? "out of memory" : "the text is not UTF-8");
+        tier__value_clear(&val);
+        return rc;
+    }
+    rc = apply_option(m, o, &val);
+    tier__value_clear(&val);
+    return rc;
+}
+
+/* Asks the model for option `name` into `val`; checks the type it gave. */
+static int fetch_option(const tier_model *m, const tier_model_option *o, tier_value *val)
+{
+    int rc = m->vt.get_option(m->state, o->name, val);
+    if (rc) {
+        tier__errorf(errbuf(m), "model \"%s\": option \"%s\": %s", m->name, o->name,
+                     callback_error(m, rc));
+        return rc;
+    }
+    if (val->type != o->type) {
+        tier__errorf(errbuf(m), "model \"%s\": option \"%s\": get_option gave no value of its type",
+                     m->name, o->name);
+        return TIER_EINVAL;
+    }
+    return TIER_OK;
+}
+
+int tier_model_get_value(const tier_model *m, const char *name, tier_value *out)
+{
+    const tier_model_option *o;
+    tier_value val;
+    int rc;
+    if (!m || !out)
+        return TIER_EINVAL;
+    errbuf(m)[0] = '\0';
+    if (!(o = find_option(m, name)))
+        return TIER_ENOTFOUND;
+    tier__value_init(&val, &m->alloc);
+    rc = fetch_option(m, o, &val);
+    if (!rc) {
+        if (val.type == TIER_OPTION_NUMBER)
+            rc = tier_value_set_number(out, val.number);
+        else if (val.type == TIER_OPTION_TEXT)
+            rc = tier_value_set_text(out, val.text);
+        else
+            rc = tier_value_set_list(out, (const char *const *)val.items, val.n_items);
+    }
+    tier__value_clear(&val);
+    return rc;
+}
+
+int tier_model_get_number(const tier_model *m, const char *name, double *out)
+{
+    const tier_model_option *o;
+    tier_value val;
+    int rc;
+    if (!m || !out)
+        return TIER_EINVAL;
+    o = option_of_type((tier_model *)m, name, TIER_OPTION_NUMBER);
+    if (!o)
+        return lookup_status(m, name);
+    tier__value_init(&val, &m->alloc);
+    rc = fetch_option(m, o, &val);
+    if (!rc)
+        *out = val.number;
+    tier__value_clear(&val);
+    return rc;
+}
+
+/* Replaces the contents of `out` with data[0..len), leaving it as it was on failure. */
+static int replace_text(const tier_allocator *a, tier_text *out, const char *data, size_t len)
+{
+    size_t old_len = tier_text_length(out);
+    char *old = tier__strndup(a, tier_text_data(out), old_len);
+    int rc;
+    if (!old)
+        return TIER_ENOMEM;
+    tier_text_clear(out);
+    rc = tier_text_append(out, data, len);
+    if (rc) /* the buffer already held old_len bytes: appending them again needs no memory */
+        (void)tier_text_append(out, old, old_len);
+    tier__free(a, old);
+    return rc;
+}
+
+int tier_model_get_option(const tier_model *m, const char *name, tier_text *out)
+{
+    const tier_model_option *o;
+    tier_value val;
+    int rc;
+    if (!m || !out)
+        return TIER_EINVAL;
+    errbuf(m)[0] = '\0';
+    if (!(o = find_option(m, name)))
+        return TIER_ENOTFOUND;
+    tier__value_init(&val, &m->alloc);
+    rc = fetch_option(m, o, &val);
+    if (!rc) {
+        char num[40];
+        if (val.type == TIER_OPTION_NUMBER) {
+            size_t n = tier__state_format_number(num, val.number);
+            rc = replace_text(&m->alloc, out, num, n);
+        } else if (val.type == TIER_OPTION_TEXT) {
+            rc = replace_text(&m->alloc, out, val.text, strlen(val.text));
+        } else {
+            tier_text *t = NULL;
+            size_t i;
+            rc = tier_text_new(&t, &m->alloc);
+            for (i = 0; !rc && i < val.n_items; i++) {
+                if (i)
+                    rc = tier_text_append(t, ",", 1);
+                if (!rc)
+                    rc = tier_text_append(t, val.items[i], strlen(val.items[i]));
+            }
+            if (!rc)
+                rc = replace_text(&m->alloc, out, tier_text_data(t), tier_text_length(t));
+            tier_text_free(t);
+        }
+        if (rc)
+            tier__errorf(errbuf(m), "model \"%s\": option \"%s\": out of memory", m->name, o->name);
+    }
+    tier__value_clear(&val);
+    return rc;
+}
+
+/* ---- save and load (vtable version 2) -------------------------------------------------- */
+
+int tier_model_save(const tier_model *m, tier_text *out)
+{
+    tier_state_writer w;
+    int rc;
+    if (!m || !out)
+        return TIER_EINVAL;
+    errbuf(m)[0] = '\0';
+    if (!m->vt.save) {
+        tier__errorf(errbuf(m), "model \"%s\" (%s) cannot be saved (its vtable has no save)",
+                     m->name, m->kind);
+        return TIER_EINVAL;
+    }
+    if (!m->fitted) {
+        tier__errorf(errbuf(m), "model \"%s\" is not fitted: nothing to save", m->name);
+        return TIER_ESTATE;
+    }
+    tier__state_writer_init(&w, &m->alloc);
+    rc = tier__state_write_header(&w, m->kind, m->name);
+    if (!rc) {
+        rc = m->vt.save(m->state, &w);
+        if (!rc)
+            rc = w.status;
+        if (rc) {
+            const char *why = rc == TIER_EINVAL && w.status == TIER_EINVAL
+                                  ? "a record key or text is malformed"
+                                  : callback_error(m, rc);
+            tier__errorf(errbuf(m), "model \"%s\" (%s): save failed: %s", m->name, m->kind, why);
+        }
+    } else {
+        tier__errorf(errbuf(m), "model \"%s\": out of memory", m->name);
+    }
+    if (!rc)
+        rc = tier__state_writer_finish(&w);
+    if (!rc)
+        rc = replace_text(&m->alloc, out, w.data, w.len);
+    if (rc == TIER_ENOMEM && !errbuf(m)[0])
+        tier__errorf(errbuf(m), "model \"%s\": out of memory", m->name);
+    tier__state_writer_free(&w);
+    return rc;
+}
+
+int tier_model_load(tier_model *m, const char *data, size_t len)
+{
+    tier_state_reader r;
+    int rc;
+    if (!m || (!data && len))
+        return TIER_EINVAL;
+    m->err[0] = '\0';
+    if (!m->vt.load) {
+        tier__errorf(m->err, "model \"%s\" (%s) cannot be loaded (its vtable has no load)", m->name,
+                     m->kind);
+        return TIER_EINVAL;
+    }
+    rc = tier__state_reader_open(&r, &m->alloc, data, len, m->kind);
+    if (!rc) {
+        rc = m->vt.load(m->state, &r);
+        if (!rc)
+            rc = tier__state_reader_check_end(&r); /* a record the callback did not read */
+        else if (r.status == TIER_OK && rc != TIER_ENOMEM) {
+            /* The callback refused without saying where: name the record it stopped at. */
+            tier__errorf(r.err, "line %lu: %s", (unsigned long)r.line, callback_error(m, rc));
+        }
+    }
+    if (rc) {
+        /* A load callback must have left its state as it was (vtable contract). */
+        tier__errorf(m->err, "model \"%s\" (%s): load failed: %s", m->name, m->kind,
+                     r.err[0] ? r.err : callback_error(m, rc));
+    } else {
+        m->fitted = 1;
+    }
+    tier__state_reader_close(&r);
+    return rc;
 }

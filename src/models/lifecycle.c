@@ -93,7 +93,8 @@ static const tier_model_vtable lc_vtable = {TIER_MODEL_VTABLE_VERSION,
                                             lc_score,
                                             lc_explain,
                                             lc_destroy,
-                                            lc_last_error};
+                                            lc_last_error,
+                                            NULL, 0, NULL, 0, NULL, NULL, NULL, NULL};
 
 static lc_state *lc_of(const tier_model *model)
 {

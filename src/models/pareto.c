@@ -52,7 +52,8 @@ static const tier_model_vtable pareto_vtable = {TIER_MODEL_VTABLE_VERSION,
                                                 pareto_score,
                                                 pareto_explain,
                                                 pareto_destroy,
-                                                pareto_last_error};
+                                                pareto_last_error,
+                                                NULL, 0, NULL, 0, NULL, NULL, NULL, NULL};
 
 static pareto_state *pareto_of(const tier_model *model)
 {

@@ -100,7 +100,8 @@ static const tier_model_vtable sc_vtable = {TIER_MODEL_VTABLE_VERSION,
                                             sc_score,
                                             sc_explain,
                                             sc_destroy,
-                                            sc_last_error};
+                                            sc_last_error,
+                                            NULL, 0, NULL, 0, NULL, NULL, NULL, NULL};
 
 static sc_state *sc_of(const tier_model *model)
 {

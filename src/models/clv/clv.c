@@ -93,7 +93,8 @@ static const tier_model_vtable clv_vtable = {TIER_MODEL_VTABLE_VERSION,
                                              clv_score,
                                              clv_explain,
                                              clv_destroy,
-                                             clv_last_error};
+                                             clv_last_error,
+                                             NULL, 0, NULL, 0, NULL, NULL, NULL, NULL};
 
 static clv_state *clv_of(const tier_model *model)
 {

@@ -86,7 +86,8 @@ static const tier_model_vtable needs_vtable = {TIER_MODEL_VTABLE_VERSION,
                                                needs_score,
                                                needs_explain,
                                                needs_destroy,
-                                               needs_last_error_cb};
+                                               needs_last_error_cb,
+                                               NULL, 0, NULL, 0, NULL, NULL, NULL, NULL};
 
 static needs_state *needs_of(const tier_model *model)
 {

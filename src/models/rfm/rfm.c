@@ -72,7 +72,8 @@ static const tier_model_vtable rfm_vtable = {TIER_MODEL_VTABLE_VERSION,
                                              rfm_score,
                                              rfm_explain,
                                              rfm_destroy,
-                                             rfm_last_error};
+                                             rfm_last_error,
+                                             NULL, 0, NULL, 0, NULL, NULL, NULL, NULL};
 
 /* ---- small helpers ----------------------------------------------------------------------- */
 

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* Numbers as text, the same on every host: the library's one double formatter and one parser.
+ * Neither depends on LC_NUMERIC: the decimal point is always '.', and the parser never reads the
+ * locale. Internal; never installed. */
+#ifndef TIER_UTIL_NUMTEXT_H
+#define TIER_UTIL_NUMTEXT_H
+
+#include <stddef.h>
+
+/* Bytes a formatted number may need, NUL included ("-2.2250738585072014e-308" is 24). */
+#define TIER__NUM_SIZE 32
+
+/* Formatter flags. */
+/* Write the exponent without leading zeros: "1e-7", "1.5e+20" instead of printf's "1e-07". */
+#define TIER__NUM_SHORT_EXP 1u
+
+/* Parser flags. */
+/* Also accept the formatter's "nan", "inf" and "-inf" (exactly those spellings). */
+#define TIER__NUM_NONFINITE 1u
+
+/* Writes v to dst (TIER__NUM_SIZE bytes) in the shortest of printf's %.15g, %.16g and %.17g forms
+ * that reads back as exactly v, with '.' as the decimal point whatever the locale, NUL-terminated;
+ * returns the length. NaN is written "nan" (never "-nan"), infinities "inf" and "-inf", negative
+ * zero "-0". Callers whose output format has no spelling for NaN or infinity (JSON, empty CSV
+ * cells) test isfinite() first. */
+size_t tier__num_format(char *dst, double v, unsigned flags);
+
+/* Parses exactly s[0..len) as a decimal number, correctly rounded, whatever the locale:
+ *     [+-] ( digits [ '.' [digits] ] | '.' digits ) [ ('e'|'E') [+-] digits ]
+ * No blanks, no hex, no "infinity"; any length. Returns TIER_OK with *out set; TIER_EPARSE when
+ * the text does not follow the grammar (empty included); TIER_ERANGE when its magnitude is beyond
+ * the largest double (a value too small for a double rounds to zero and is accepted). With
+ * TIER__NUM_NONFINITE, "nan", "inf" and "-inf" are accepted too. *out is untouched on failure. */
+int tier__num_parse(const char *s, size_t len, double *out, unsigned flags);
+
+#endif

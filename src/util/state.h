@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* The model state text format (docs/model-state-format.md): the one writer and the one reader
+ * every model's save and load go through. The public tier_state_* calls of tier/model.h act on
+ * these structs; the model object (src/core/model.c) opens and closes them. */
+#ifndef TIER_UTIL_STATE_H
+#define TIER_UTIL_STATE_H
+
+#include "util/internal.h"
+
+/* Format version written by this library and the newest it reads. */
+#define TIER__STATE_VERSION 1
+/* First key of every state text. */
+#define TIER__STATE_MAGIC "tier-model-state"
+/* Longest record key in bytes. */
+#define TIER__STATE_KEY_MAX 64
+
+struct tier_state_writer {
+    tier_allocator alloc;
+    char *data;
+    size_t len, cap;
+    int status;    /* first failure, latched */
+    int in_record; /* a key was written on the current line */
+};
+
+typedef struct tier__state_value {
+    int type;       /* TIER_OPTION_NUMBER or TIER_OPTION_TEXT */
+    double number;  /* for numbers */
+    size_t text;    /* for texts: offset into the reader's scratch */
+} tier__state_value;
+
+struct tier_state_reader {
+    tier_allocator alloc;
+    const char *data;
+    size_t len, pos;
+    size_t line;     /* line of the current record (0 before the first) */
+    size_t next_line; /* line number of the text at `pos` */
+    int status;      /* first failure, latched */
+    int at_end;      /* the "end" record was read */
+    char key[TIER__STATE_KEY_MAX + 1];
+    tier__state_value *values;
+    size_t n_values, cap_values;
+    char *scratch; /* decoded texts, NUL-separated */
+    size_t scratch_len, scratch_cap;
+    char err[TIER__ERR_SIZE];
+};
+
+/* Starts an empty writer on `alloc`. */
+void tier__state_writer_init(tier_state_writer *w, const tier_allocator *alloc);
+/* Releases the writer's memory. */
+void tier__state_writer_free(tier_state_writer *w);
+/* Writes the header records (magic and version, kind, name). */
+int tier__state_write_header(tier_state_writer *w, const char *kind, const char *name);
+/* Ends the last record and writes the "end" record; returns the latched status. On success the
+ * text is w->data[0..w->len). */
+int tier__state_writer_finish(tier_state_writer *w);
+
+/* Opens a reader on data[0..len) (borrowed for the reader's life) and reads the header. `kind`
+ * is the kind the text must name. TIER_OK, TIER_ECORRUPT, TIER_EVERSION or TIER_ENOMEM with
+ * r->err set; the reader must be closed either way. */
+int tier__state_reader_open(tier_state_reader *r, const tier_allocator *alloc, const char *data,
+                            size_t len, const char *kind);
+/* After a successful load: checks that every record was read, up to and including "end".
+ * TIER_OK or TIER_ECORRUPT with r->err set. */
+int tier__state_reader_check_end(tier_state_reader *r);
+/* Releases the reader's memory. */
+void tier__state_reader_close(tier_state_reader *r);
+
+/* Strict parse of s[0..n) as a whole number: C syntax in any locale, "nan", "inf", "-inf".
+ * 1 and *out set, or 0. */
+int tier__state_parse_number(const char *s, size_t n, double *out);
+
+/* Appends the shortest text that reads back as exactly `v` ("nan", "inf", "-inf" included) to
+ * buf (at least 32 bytes), locale-independent; returns its length. */
+size_t tier__state_format_number(char *buf, double v);
+
+#endif
