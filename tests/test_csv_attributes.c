@@ -138,13 +138,23 @@ static void test_csv_attributes_reports_line_column_and_reason(void **state)
         {"customer_id,x\na,1\nb,2\na,3\n", TIER_EPARSE, 4, 1,
          "line 4, column 1 (customer_id): customer appears twice (first on line 2)"},
         {"id,x\na,1\n", TIER_EINVAL, 1, 0,
-         "line 1: no column named \"customer_id\" for the customer id"},
+         "line 1: no column named \"customer_id\" for the customer id (columns: \"id\", \"x\")"},
         {"customer_id,x,x\na,1,2\n", TIER_EPARSE, 1, 3, "line 1, column 3 (x): column name appears twice"},
         {"customer_id,,y\na,1,2\n", TIER_EPARSE, 1, 2, NULL},
         {"customer_id,x\na,1e999\n", TIER_ERANGE, 2, 2,
          "line 2, column 2 (x): number out of range: \"1e999\""},
         {"customer_id,x\na,\xff\n", TIER_EPARSE, 2, 2,
-         "line 2, column 2 (x): text is not valid UTF-8: \"\\xff\""},
+         "line 2, column 2 (x): invalid UTF-8: \"\\xff\""},
+        /* The same failures give the same texts as in the transaction reader. */
+        {"customer_id,x\nC\xff" "1,2\n", TIER_EPARSE, 2, 1,
+         "line 2, column 1 (customer_id): invalid UTF-8: \"C\\xff1\""},
+        {"customer_id,x\na,1\nb,2\r", TIER_EPARSE, 3, 2,
+         "line 3, column 2 (x): carriage return not followed by a line feed"},
+        {"customer_id,x\na,\"1\"x\n", TIER_EPARSE, 2, 2,
+         "line 2, column 2 (x): unexpected text after a closing quote"},
+        {"customer_id,x\na,b\"c\n", TIER_EPARSE, 2, 2,
+         "line 2, column 2 (x): quote inside an unquoted field (quote the whole field and double "
+         "the quote)"},
         {"customer_id,x\na,ab\"c\n", TIER_EPARSE, 2, 2, NULL},
         {"customer_id,x\na,\"l1\nl2\"\nb,\"\n", TIER_EPARSE, 4, 2, NULL},
         {"customer_id,x\na,1\rb,2\n", TIER_EPARSE, 2, 2,
@@ -239,6 +249,10 @@ static void test_csv_attributes_follow_the_reader_dialect(void **state)
     assert_int_equal(tier_csv_set_limit(fx->csv, TIER_CSV_LIMIT_FIELD_LENGTH, 4), TIER_OK);
     assert_int_equal(load(fx, "h h\na6 12345\n"), TIER_ERANGE);
     assert_non_null(strstr(tier_csv_last_error(fx->csv), "longer than 4 bytes"));
+    /* Runs of blanks count against the field length limit, as for transaction files. */
+    assert_int_equal(load(fx, "h h\na6      1\n"), TIER_ERANGE);
+    assert_string_equal(tier_csv_last_error(fx->csv),
+                        "line 2, column 1 (account): run of blanks longer than 4 bytes");
     assert_int_equal(tier_book_find(fx->book, "a6", 2, NULL), TIER_ENOTFOUND);
     /* An empty input sets nothing. */
     assert_int_equal(load(fx, ""), TIER_OK);
@@ -385,6 +399,25 @@ static int oom_attributes(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
+/* One failure, one text: both readers describe a file that cannot be opened alike (the attribute
+ * reader said "I/O error" for every errno but four before). */
+static void test_csv_attributes_report_open_failures_as_the_transaction_reader_does(void **state)
+{
+    static const char *const paths[] = {"/nonexistent/f.csv", "/dev/null/f.csv", "/"};
+    fixture fxs, *fx = fx_open(&fxs);
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        char want[512];
+        int rc = tier_csv_read_file(fx->csv, fx->book, paths[i]);
+        snprintf(want, sizeof want, "%s", tier_csv_last_error(fx->csv));
+        assert_int_equal(tier_csv_read_attributes_file(fx->csv, fx->book, paths[i]), rc);
+        assert_string_equal(tier_csv_last_error(fx->csv), want);
+    }
+    assert_non_null(strstr(tier_csv_last_error(fx->csv), "is a directory (errno"));
+    fx_close(fx);
+}
+
 static void test_csv_attributes_survive_every_failed_allocation(void **state)
 {
     (void)state;
@@ -435,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_csv_attributes_follow_the_reader_dialect),
         cmocka_unit_test(test_csv_attributes_respect_the_book_limits),
         cmocka_unit_test(test_csv_attributes_read_files_through_the_io_layer),
+        cmocka_unit_test(test_csv_attributes_report_open_failures_as_the_transaction_reader_does),
         cmocka_unit_test(test_csv_attributes_survive_every_failed_allocation),
         cmocka_unit_test(test_csv_attributes_load_the_b2b_accounts),
     };

@@ -418,21 +418,25 @@ static const char *const comma_locales[] = {"de_DE.UTF-8", "de_DE.utf8", "de_DE"
                                             "fr_FR.utf8", "fr_FR", "nl_NL.UTF-8", "ru_RU.UTF-8",
                                             "es_ES.UTF-8", "it_IT.UTF-8", "pt_BR.UTF-8"};
 
+/* Sets LC_NUMERIC to a locale whose decimal point is a comma; 0 when none is installed. */
+static int use_comma_locale(void)
+{
+    size_t i;
+    for (i = 0; i < sizeof comma_locales / sizeof comma_locales[0]; i++) {
+        if (setlocale(LC_NUMERIC, comma_locales[i]) &&
+            strcmp(localeconv()->decimal_point, ",") == 0)
+            return 1;
+        setlocale(LC_NUMERIC, "C");
+    }
+    return 0;
+}
+
 static void test_num_ignores_a_comma_decimal_locale(void **s)
 {
     char b[TIER__NUM_SIZE];
-    const char *got = NULL;
     double v = 0;
-    size_t i;
     (void)s;
-    for (i = 0; i < sizeof comma_locales / sizeof comma_locales[0] && !got; i++) {
-        got = setlocale(LC_NUMERIC, comma_locales[i]);
-        if (got && strcmp(localeconv()->decimal_point, ",") != 0) {
-            setlocale(LC_NUMERIC, "C");
-            got = NULL;
-        }
-    }
-    if (!got) {
+    if (!use_comma_locale()) {
         print_message("no comma-decimal locale installed (run with LOCPATH, see tests/util.cmake); "
                       "skipped\n");
         skip();
@@ -451,6 +455,31 @@ static void test_num_ignores_a_comma_decimal_locale(void **s)
     assert_int_equal(parse("0.1", &v), TIER_OK);
     assert_true(v == 0.1);
     assert_int_equal(parse("2,5", &v), TIER_EPARSE);
+    setlocale(LC_NUMERIC, "C");
+}
+
+/* The adopters follow: a policy description writes its numbers with '.' too (it used printf's
+ * locale-dependent form before). */
+static void test_policy_description_keeps_a_point_under_a_comma_locale(void **s)
+{
+    tier_policy *p = NULL;
+    tier_text *text = NULL;
+    size_t t, r;
+    (void)s;
+    if (!use_comma_locale()) {
+        skip();
+        return;
+    }
+    assert_int_equal(tier_policy_new(&p, &g_alloc), TIER_OK);
+    assert_int_equal(tier_text_new(&text, &g_alloc), TIER_OK);
+    assert_int_equal(tier_policy_add_tier(p, "gold", &t), TIER_OK);
+    assert_int_equal(tier_policy_add_rule(p, t, "big", &r), TIER_OK);
+    assert_int_equal(tier_policy_where_number(p, r, "m.x", TIER_OP_GE, 1.5), TIER_OK);
+    assert_int_equal(tier_policy_where_number(p, r, "m.y", TIER_OP_LT, 2.5e-7), TIER_OK);
+    assert_int_equal(tier_policy_describe(p, text), TIER_OK);
+    assert_non_null(strstr(tier_text_data(text), "m.x >= 1.5 and m.y < 2.5e-07\n"));
+    tier_text_free(text);
+    tier_policy_free(p);
     setlocale(LC_NUMERIC, "C");
 }
 
@@ -514,6 +543,7 @@ int main(void)
         cmocka_unit_test(test_num_parse_rounds_long_inputs_exactly),
         cmocka_unit_test(test_num_format_and_parse_round_trip_random_doubles),
         cmocka_unit_test(test_num_ignores_a_comma_decimal_locale),
+        cmocka_unit_test(test_policy_description_keeps_a_point_under_a_comma_locale),
         cmocka_unit_test(test_errtext_gives_the_cli_texts_for_either_sign),
         cmocka_unit_test(test_errtext_matches_the_c_library_texts),
     };

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* A growable NUL-terminated text buffer for explanations and reports. */
-#include <string.h>
-
-#include "util/internal.h"
+/* tier_text: the public growable NUL-terminated text, a handle around the library's one text
+ * buffer (util/buf.h) that keeps the public all-or-nothing promise: a failed append leaves the
+ * text as it was, and the next call works again. */
+#include "util/buf.h"
 
 struct tier_text {
     tier_allocator alloc;
-    char *data;
-    size_t len, cap;
+    tier__buf buf; /* on `alloc` */
 };
 
 int tier_text_new(tier_text **out, const tier_allocator *alloc)
@@ -22,6 +21,7 @@ int tier_text_new(tier_text **out, const tier_allocator *alloc)
     if (!t)
         return TIER_ENOMEM;
     t->alloc = a;
+    tier__buf_init(&t->buf, &t->alloc);
     *out = t;
     return TIER_OK;
 }
@@ -30,45 +30,31 @@ void tier_text_free(tier_text *t)
 {
     if (!t)
         return;
-    tier__free(&t->alloc, t->data);
+    tier__buf_free(&t->buf);
     tier__free(&t->alloc, t);
 }
 
 int tier_text_append(tier_text *t, const char *s, size_t len)
 {
-    void *p;
-    int rc;
     if (!t || (!s && len))
         return TIER_EINVAL;
-    if (len > SIZE_MAX - t->len - 1)
-        return TIER_ERANGE;
-    p = t->data;
-    rc = tier__grow(&t->alloc, &p, &t->cap, t->len + len + 1, 1);
-    if (rc)
-        return rc;
-    t->data = p;
-    if (len)
-        memcpy(t->data + t->len, s, len);
-    t->len += len;
-    t->data[t->len] = '\0';
+    if (tier__buf_append(&t->buf, s, len))
+        return tier__buf_clear_status(&t->buf); /* the text is as it was */
     return TIER_OK;
 }
 
 void tier_text_clear(tier_text *t)
 {
-    if (!t)
-        return;
-    t->len = 0;
-    if (t->data)
-        t->data[0] = '\0';
+    if (t)
+        tier__buf_reset(&t->buf);
 }
 
 const char *tier_text_data(const tier_text *t)
 {
-    return (t && t->data) ? t->data : "";
+    return t ? tier__buf_data(&t->buf) : "";
 }
 
 size_t tier_text_length(const tier_text *t)
 {
-    return t ? t->len : 0;
+    return t ? tier__buf_len(&t->buf) : 0;
 }

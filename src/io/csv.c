@@ -2,13 +2,12 @@
 /* The CSV reader: streams a transaction log through the I/O layer in large blocks and feeds the
  * rows to a book through its staged fast path, all or nothing.
  *
- * Records are parsed where they lie in the block (no per-field copies). A fast path handles the
- * common unquoted line with a word-at-a-time scan for delimiter, quote and control bytes; any
- * line it is unsure about (quotes, CR, NUL, odd field counts, the end of the data) is parsed
- * again by the general byte-wise path, which is the only place errors are produced. A record cut
- * by the end of a block is parsed again once the next block is in. Accept/reject rules are in
- * docs/csv.md. */
+ * The library's CSV lexer (util/csv_lex.h) splits each block into records where they lie (no
+ * per-field copies, a word-at-a-time fast path for the common line); a record cut by the end of a
+ * block is lexed again once the next block is in. This file maps the header to column roles and
+ * converts the role fields of each row. Accept/reject rules are in docs/csv.md. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,9 @@
 
 #include "core/book_internal.h"
 #include "io/csv_internal.h"
+#include "util/buf.h"
+#include "util/csv_lex.h"
+#include "util/errtext.h"
 #include "util/internal.h"
 
 #define CSV_BLOCK_DEFAULT ((size_t)4 << 20)
@@ -34,7 +36,6 @@
 #define ROLE_AMOUNT TIER_CSV_AMOUNT
 #define ROLE_MARGIN TIER_CSV_MARGIN
 #define ROLE_COUNT 5 /* roles are 1..4; slot 0 means "no role" */
-#define ONES UINT64_C(0x0101010101010101)
 #define HIGHS UINT64_C(0x8080808080808080)
 
 
@@ -363,38 +364,25 @@ int tier__csv_set_block_size(tier_csv *csv, size_t size)
 /* ---------------------------------------------------------------------------------------------
  * Load state */
 
-typedef struct csv_field {
-    const char *p;
-    size_t len;
-    uint64_t line;
-} csv_field;
-
 #define CSV_PENDING 256
 
 typedef struct csv_state {
     tier_csv *csv;
     tier_book *book;
-    int ws;             /* whitespace-delimited */
-    unsigned char delim; /* the delimiter byte when !ws */
+    tier__csv_lex lx;   /* fields of the current record; its line is lx.line */
     int collecting;     /* the next record is the header line */
-    int fast;           /* the fast path may be tried */
-    int at_start;       /* nothing consumed yet (byte-order mark check) */
-    uint64_t max_fields;
-    uint64_t max_length;
-    uint64_t line;      /* line of the record being parsed */
-    uint64_t end_line;  /* line on which the last parsed record ended */
     uint64_t rows;
     /* Columns: names (NUL-separated, offsets in name_off) and the role of each. */
     size_t ncols;
     unsigned char *col_role;
     size_t role_col[ROLE_COUNT]; /* 0-based column per role; SIZE_MAX when none */
-    char *names;
-    size_t names_len, names_cap;
+    tier__buf names;
     size_t *name_off;
     size_t name_count, name_off_cap;
     int names_ready;
     /* The current row, by role. Unescaped quoted values live in scratch. */
-    csv_field f[ROLE_COUNT];
+    const tier__csv_field *f[ROLE_COUNT];
+    tier__csv_field unq[ROLE_COUNT]; /* unescaped copies of quoted fields with "" pairs */
     char *scratch[ROLE_COUNT];
     size_t scratch_cap[ROLE_COUNT];
     /* Last date text and its day: logs are mostly in date order. */
@@ -409,15 +397,13 @@ typedef struct csv_state {
     size_t npend;
 } csv_state;
 
-enum { REC_ROW = 1, REC_EMPTY = 2, REC_MORE = 3, REC_SLOW = 4 };
-
 static int flush_rows(csv_state *st);
 
 static const char *column_name(const csv_state *st, uint64_t col)
 {
     if (!st->names_ready || col < 1 || col > st->name_count)
         return NULL;
-    return st->names + st->name_off[col - 1];
+    return tier__buf_data(&st->names) + st->name_off[col - 1];
 }
 
 /* Sets the reader's error: "line L, column C (name): reason". Returns status. */
@@ -459,7 +445,8 @@ static void state_free(csv_state *st)
     const tier_allocator *a = &st->csv->alloc;
     int r;
     tier__free(a, st->col_role);
-    tier__free(a, st->names);
+    tier__buf_free(&st->names);
+    tier__csv_lex_free(&st->lx);
     tier__free(a, st->name_off);
     for (r = 0; r < ROLE_COUNT; r++)
         tier__free(a, st->scratch[r]);
@@ -468,22 +455,21 @@ static void state_free(csv_state *st)
 /* Appends a column name (trimmed; "" unescaped when has_dq). */
 static int add_name(csv_state *st, const char *s, size_t len, int has_dq)
 {
-    const tier_allocator *a = &st->csv->alloc;
-    size_t i, o;
+    size_t i, o = 0, off = tier__buf_len(&st->names);
+    char *d;
     s = trim(s, &len);
-    if (tier__grow(a, (void **)&st->names, &st->names_cap, st->names_len + len + 1, 1) ||
-        tier__grow(a, (void **)&st->name_off, &st->name_off_cap, st->name_count + 1,
-                   sizeof *st->name_off))
+    if (tier__grow(&st->csv->alloc, (void **)&st->name_off, &st->name_off_cap, st->name_count + 1,
+                   sizeof *st->name_off) ||
+        len == SIZE_MAX || !(d = tier__buf_extend(&st->names, len + 1)))
         return fail(st, TIER_ENOMEM, 0, 0, "out of memory");
-    st->name_off[st->name_count++] = st->names_len;
-    o = st->names_len;
     for (i = 0; i < len; i++) {
-        st->names[o++] = s[i];
+        d[o++] = s[i];
         if (has_dq && s[i] == '"')
             i++;
     }
-    st->names[o++] = '\0';
-    st->names_len = o;
+    d[o++] = '\0';
+    tier__buf_truncate(&st->names, off + o); /* unescaping may have shortened it */
+    st->name_off[st->name_count++] = off;
     return TIER_OK;
 }
 
@@ -504,19 +490,22 @@ static int compare_names(const void *a, const void *b)
     return x->col < y->col ? -1 : x->col > y->col;
 }
 
-/* Lists the column names for an error message. */
-static void list_names(const csv_state *st, char *dst, size_t cap)
+int tier__csv_list_add(char *dst, size_t cap, size_t *used, const char *name)
 {
-    size_t i, o = 0;
-    dst[0] = '\0';
-    for (i = 0; i < st->name_count && o + 8 < cap; i++) {
-        int n = snprintf(dst + o, cap - o, "%s\"%s\"", i ? ", " : "", st->names + st->name_off[i]);
-        if (n < 0 || (size_t)n >= cap - o) {
-            snprintf(dst + o, cap - o, ", ...");
-            break;
-        }
-        o += (size_t)n;
+    size_t o = *used;
+    int k;
+    if (o == 0)
+        dst[0] = '\0';
+    if (o + 8 >= cap)
+        return 0;
+    k = snprintf(dst + o, cap - o, "%s\"%s\"", o ? ", " : "", name);
+    if (k < 0 || (size_t)k >= cap - o) {
+        snprintf(dst + o, cap - o, ", ...");
+        *used = cap;
+        return 0;
     }
+    *used = o + (size_t)k;
+    return 1;
 }
 
 /* Once the names are known (header line or tier_csv_set_column_names), maps roles to columns. */
@@ -533,7 +522,7 @@ static int setup_columns(csv_state *st, uint64_t header_line)
     if (!refs)
         return fail(st, TIER_ENOMEM, 0, 0, "out of memory");
     for (i = 0; i < st->ncols; i++) {
-        refs[i].s = st->names + st->name_off[i];
+        refs[i].s = tier__buf_data(&st->names) + st->name_off[i];
         refs[i].col = i;
     }
     qsort(refs, st->ncols, sizeof *refs, compare_names);
@@ -552,11 +541,15 @@ static int setup_columns(csv_state *st, uint64_t header_line)
         if (!want)
             continue;
         for (i = 0; i < st->ncols; i++)
-            if (strcmp(st->names + st->name_off[i], want) == 0)
+            if (strcmp(tier__buf_data(&st->names) + st->name_off[i], want) == 0)
                 break;
         if (i == st->ncols) {
-            char list[300];
-            list_names(st, list, sizeof list);
+            char list[300] = "";
+            size_t used = 0, k;
+            for (k = 0; k < st->name_count; k++)
+                if (!tier__csv_list_add(list, sizeof list, &used,
+                                        tier__buf_data(&st->names) + st->name_off[k]))
+                    break;
             st->names_ready = 0; /* the message has no column to name */
             return fail(st, TIER_EINVAL, header_line, 0, "no column named \"%s\" for the %s (columns: %s)",
                         want, role_label[r], list);
@@ -568,7 +561,6 @@ static int setup_columns(csv_state *st, uint64_t header_line)
         st->role_col[r] = i;
     }
     st->collecting = 0;
-    st->fast = !st->ws;
     return TIER_OK;
 }
 
@@ -725,7 +717,7 @@ static int quick_fixed(const char *s, size_t n, int64_t *out)
 
 static int amount_value(csv_state *st, int role, int64_t *out)
 {
-    const csv_field *f = &st->f[role];
+    const tier__csv_field *f = st->f[role];
     uint64_t col = st->role_col[role] + 1;
     char q[CSV_QUOTE_MAX * 4 + 16];
     if (TIER__LIKELY(quick_fixed(f->p, f->len, out)))
@@ -749,7 +741,7 @@ static int amount_value(csv_state *st, int role, int64_t *out)
 
 static int date_value(csv_state *st, int32_t *out)
 {
-    const csv_field *f = &st->f[ROLE_DATE];
+    const tier__csv_field *f = st->f[ROLE_DATE];
     char q[CSV_QUOTE_MAX * 4 + 16];
     int rc;
     /* Logs come in date order: most dates repeat the previous row's (8 or 10 bytes). */
@@ -796,14 +788,14 @@ static int ascii_only(const char *s, size_t n)
 /* Converts the current row and hands it to the book. */
 static int emit_row(csv_state *st)
 {
-    const csv_field *id = &st->f[ROLE_ID];
+    const tier__csv_field *id = st->f[ROLE_ID];
     uint64_t id_col = st->role_col[ROLE_ID] + 1;
     char q[CSV_QUOTE_MAX * 4 + 16];
     int32_t day;
     int64_t amount, margin = 0;
     int has_margin = 0, rc;
     if (TIER__UNLIKELY(st->rows >= st->csv->max_rows))
-        return fail(st, TIER_ERANGE, st->line, 0, "more than %llu data rows (the row limit)",
+        return fail(st, TIER_ERANGE, st->lx.line, 0, "more than %llu data rows (the row limit)",
                     (unsigned long long)st->csv->max_rows);
     if (TIER__UNLIKELY(id->len == 0))
         return fail(st, TIER_EPARSE, id->line, id_col, "empty customer id");
@@ -816,7 +808,7 @@ static int emit_row(csv_state *st)
     rc = amount_value(st, ROLE_AMOUNT, &amount);
     if (rc)
         return rc;
-    if (st->role_col[ROLE_MARGIN] != SIZE_MAX && st->f[ROLE_MARGIN].len) {
+    if (st->role_col[ROLE_MARGIN] != SIZE_MAX && st->f[ROLE_MARGIN]->len) {
         rc = amount_value(st, ROLE_MARGIN, &margin);
         if (rc)
             return rc;
@@ -861,267 +853,34 @@ static int flush_rows(csv_state *st)
  * Records */
 
 
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define CSV_WORDS 1
-#endif
-
-/* Stores field [fs, s) of the fast path, trimmed, when its column has a role. */
-static inline void fast_field(csv_state *st, size_t col, const char *fs, const char *s)
+/* Points the roles at the current record's fields; a quoted field with "" pairs is unescaped
+ * into scratch space first. */
+static int take_fields(csv_state *st)
 {
-    unsigned r = st->col_role[col];
-    if (r) {
-        csv_field *f = &st->f[r];
-        size_t n = (size_t)(s - fs);
-        if (n && (is_blank((unsigned char)fs[0]) || is_blank((unsigned char)fs[n - 1])))
-            fs = trim(fs, &n);
-        f->p = fs;
-        f->len = n;
-        f->line = st->line;
-    }
-}
-
-/* The common line: unquoted fields, the expected count, LF or CRLF line end. Returns REC_ROW, or
- * REC_SLOW for anything else (the general parser then decides, and reports errors). */
-static int fast_record(csv_state *st, const char *p, const char *end, const char **next)
-{
-    const unsigned char delim = st->delim;
-    const size_t ncols = st->ncols;
-    const size_t max_len = st->max_length > SIZE_MAX ? SIZE_MAX : (size_t)st->max_length;
-    const char *fs = p;
-    size_t col = 0;
-#ifdef CSV_WORDS
-    /* Eight bytes at a time: flag control bytes (< 0x20), the delimiter and quotes with the
-     * carry tricks (x - 0x20..) & ~x and (t - 0x01..) & ~t for t = x ^ byte. Borrows can flag a
-     * byte just above a real hit, so each flagged byte is looked at before it is acted on. */
-    const uint64_t dmask = ONES * delim, qmask = ONES * (unsigned char)'"';
-    const char *w = p;
-    while (end - w >= 8) {
-        uint64_t x = load8(w), t, m;
-        m = (x - ONES * 0x20) & ~x;
-        t = x ^ dmask;
-        m |= (t - ONES) & ~t;
-        t = x ^ qmask;
-        m |= (t - ONES) & ~t;
-        m &= HIGHS;
-        while (m) {
-            const char *s = w + (__builtin_ctzll(m) >> 3);
-            unsigned char c = (unsigned char)*s;
-            m &= m - 1;
-            if (c == delim) {
-                if (col + 1 >= ncols || (size_t)(s - fs) > max_len)
-                    return REC_SLOW;
-                fast_field(st, col++, fs, s);
-                fs = s + 1;
-            } else if (c == '\n' || (c == '\r' && end - s > 1 && s[1] == '\n')) {
-                if (col + 1 != ncols || (size_t)(s - fs) > max_len)
-                    return REC_SLOW;
-                fast_field(st, col, fs, s);
-                *next = s + 1 + (c == '\r');
-                return REC_ROW;
-            } else if (c == '"' || c == '\0' || c == '\r') {
-                return REC_SLOW;
-            }
-            /* else: another control byte (a tab) or a false flag: ordinary data */
-        }
-        w += 8;
-    }
-    return REC_SLOW; /* the end of the data: the general parser handles the rest */
-#else
-    for (; p < end; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c >= 0x20 && c != delim && c != '"')
+    const tier__csv_field *field = st->lx.field;
+    int r;
+    st->f[ROLE_ID] = &field[st->role_col[ROLE_ID]];
+    st->f[ROLE_DATE] = &field[st->role_col[ROLE_DATE]];
+    st->f[ROLE_AMOUNT] = &field[st->role_col[ROLE_AMOUNT]];
+    if (st->role_col[ROLE_MARGIN] != SIZE_MAX)
+        st->f[ROLE_MARGIN] = &field[st->role_col[ROLE_MARGIN]];
+    if (TIER__LIKELY(!st->lx.dq_any))
+        return TIER_OK;
+    for (r = ROLE_ID; r <= ROLE_MARGIN; r++) {
+        const tier__csv_field *lf = st->f[r];
+        tier__csv_field *u = &st->unq[r];
+        if (st->role_col[r] == SIZE_MAX || !lf->dq)
             continue;
-        if (c == delim) {
-            if (col + 1 >= ncols || (size_t)(p - fs) > max_len)
-                return REC_SLOW;
-            fast_field(st, col++, fs, p);
-            fs = p + 1;
-        } else if (c == '\n' || (c == '\r' && end - p > 1 && p[1] == '\n')) {
-            if (col + 1 != ncols || (size_t)(p - fs) > max_len)
-                return REC_SLOW;
-            fast_field(st, col, fs, p);
-            *next = p + 1 + (c == '\r');
-            return REC_ROW;
-        } else if (c == '"' || c == '\0' || c == '\r') {
-            return REC_SLOW;
-        }
-    }
-    return REC_SLOW;
-#endif
-}
-
-/* Hands one parsed field to the header or to the row. */
-static int deliver(csv_state *st, size_t col, const char *vs, size_t len, uint64_t line, int has_dq)
-{
-    unsigned r;
-    csv_field *f;
-    if (st->collecting)
-        return add_name(st, vs, len, has_dq);
-    if (col >= st->ncols || !(r = st->col_role[col]))
-        return TIER_OK;
-    f = &st->f[r];
-    f->line = line;
-    if (!has_dq) {
-        f->p = vs;
-        f->len = len;
-        return TIER_OK;
-    } else {
-        size_t i, o = 0;
-        if (tier__grow(&st->csv->alloc, (void **)&st->scratch[r], &st->scratch_cap[r], len + 1, 1))
+        if (tier__grow(&st->csv->alloc, (void **)&st->scratch[r], &st->scratch_cap[r],
+                       lf->len + 1, 1))
             return fail(st, TIER_ENOMEM, 0, 0, "out of memory");
-        for (i = 0; i < len; i++) {
-            st->scratch[r][o++] = vs[i];
-            if (vs[i] == '"')
-                i++; /* "" stands for " */
-        }
-        f->p = st->scratch[r];
-        f->len = o;
+        *u = *lf;
+        u->len = tier__csv_unescape(st->scratch[r], lf);
+        u->p = st->scratch[r];
+        u->dq = 0;
+        st->f[r] = u;
     }
     return TIER_OK;
-}
-
-/* The general record parser (quotes, CR, blanks, whitespace delimiters, errors). */
-static int slow_record(csv_state *st, const char *p, const char *end, int eof, const char **next,
-                       size_t *out_fields)
-{
-    const unsigned char *q = (const unsigned char *)p, *e = (const unsigned char *)end;
-    const int ws = st->ws;
-    const unsigned char delim = st->delim;
-    uint64_t line = st->line;
-    size_t col = 0;
-    int first_empty = 0;
-    if (st->collecting) {
-        st->names_len = 0;
-        st->name_count = 0;
-    }
-    if (ws) {
-        while (q < e && is_blank(*q))
-            q++;
-        if ((uint64_t)(q - (const unsigned char *)p) > st->max_length)
-            return fail(st, TIER_ERANGE, line, 1, "run of blanks longer than %llu bytes",
-                        (unsigned long long)st->max_length);
-    }
-    for (;;) {
-        const unsigned char *fs = q, *vs, *ve;
-        uint64_t fline = line;
-        int has_dq = 0, quoted = 0, rc;
-        unsigned char c;
-        if (col >= st->max_fields)
-            return fail(st, TIER_ERANGE, line, col + 1, "more than %llu fields (the field limit)",
-                        (unsigned long long)st->max_fields);
-        if (!ws)
-            while (q < e && is_blank(*q) && *q != delim)
-                q++;
-        if (q < e && *q == '"') {
-            quoted = 1;
-            vs = ++q;
-            for (;;) {
-                if (q == e) {
-                    if ((uint64_t)(q - fs) > st->max_length)
-                        break;
-                    if (!eof)
-                        return REC_MORE;
-                    return fail(st, TIER_EPARSE, fline, col + 1,
-                                "unterminated quoted field (the quote opened on line %llu)",
-                                (unsigned long long)fline);
-                }
-                c = *q;
-                if (c == '"') {
-                    if (e - q == 1 && !eof)
-                        return REC_MORE;
-                    if (e - q > 1 && q[1] == '"') {
-                        has_dq = 1;
-                        q += 2;
-                        continue;
-                    }
-                    break;
-                }
-                if (c == '\n')
-                    line++;
-                else if (c == '\0')
-                    return fail(st, TIER_EPARSE, line, col + 1, "NUL byte in a field");
-                q++;
-            }
-            ve = q;
-            if (q < e)
-                q++; /* the closing quote */
-            if (!ws)
-                while (q < e && is_blank(*q) && *q != delim)
-                    q++;
-        } else {
-            vs = q;
-            while (q < e) {
-                c = *q;
-                if ((!ws && c == delim) || c == '\n' || c == '\r' || (ws && is_blank(c)))
-                    break;
-                if (c == '"')
-                    return fail(st, TIER_EPARSE, line, col + 1,
-                                "quote inside an unquoted field (quote the whole field and double "
-                                "the quote)");
-                if (c == '\0')
-                    return fail(st, TIER_EPARSE, line, col + 1, "NUL byte in a field");
-                q++;
-            }
-            ve = q;
-            if (!ws)
-                while (ve > vs && is_blank(ve[-1]) && ve[-1] != delim)
-                    ve--;
-        }
-        if ((uint64_t)(q - fs) > st->max_length)
-            return fail(st, TIER_ERANGE, fline, col + 1, "field longer than %llu bytes",
-                        (unsigned long long)st->max_length);
-        if (q == e && !eof)
-            return REC_MORE;
-        rc = deliver(st, col, (const char *)vs, (size_t)(ve - vs), fline, has_dq);
-        if (rc)
-            return rc;
-        if (col == 0)
-            first_empty = !quoted && ve == vs;
-        col++;
-        if (q == e) {
-            *next = end;
-            break;
-        }
-        c = *q;
-        if (ws) {
-            const unsigned char *bs = q;
-            while (q < e && is_blank(*q))
-                q++;
-            if ((uint64_t)(q - bs) > st->max_length)
-                return fail(st, TIER_ERANGE, line, col, "run of blanks longer than %llu bytes",
-                            (unsigned long long)st->max_length);
-            if (q == e) {
-                if (!eof)
-                    return REC_MORE;
-                *next = end;
-                break;
-            }
-            c = *q;
-            if (q > bs && c != '\n' && c != '\r')
-                continue;
-        } else if (c == delim) {
-            q++;
-            continue;
-        }
-        if (c == '\n') {
-            *next = (const char *)q + 1;
-            break;
-        }
-        if (c == '\r') {
-            if (e - q == 1 && !eof)
-                return REC_MORE;
-            if (e - q > 1 && q[1] == '\n') {
-                *next = (const char *)q + 2;
-                break;
-            }
-            return fail(st, TIER_EPARSE, line, col,
-                        "carriage return not followed by a line feed");
-        }
-        return fail(st, TIER_EPARSE, line, col, "unexpected text after a closing quote");
-    }
-    *out_fields = col;
-    st->end_line = line;
-    return (col == 1 && first_empty) ? REC_EMPTY : REC_ROW;
 }
 
 /* Takes the names given with tier_csv_set_column_names(). */
@@ -1139,62 +898,50 @@ static int add_names_from_csv(csv_state *st)
     return TIER_OK;
 }
 
-/* Parses the complete records in data[0..len); *used gets the bytes consumed. */
+/* The header line: names from it, or from the caller (which replace it), then the roles. */
+static int header_record(csv_state *st)
+{
+    size_t i;
+    int rc;
+    tier__buf_reset(&st->names);
+    st->name_count = 0;
+    if (st->csv->names) {
+        rc = add_names_from_csv(st);
+    } else {
+        for (i = 0, rc = TIER_OK; i < st->lx.nfields && rc == TIER_OK; i++)
+            rc = add_name(st, st->lx.field[i].p, st->lx.field[i].len, st->lx.field[i].dq);
+    }
+    return rc ? rc : setup_columns(st, st->lx.line);
+}
+
+/* Lexes and loads the complete records in data[0..len); *used gets the bytes consumed. */
 static int process(csv_state *st, const char *data, size_t len, int eof, size_t *used)
 {
-    const char *p = data, *end = data + len;
+    size_t pos = 0;
     *used = 0;
-    if (st->at_start) {
-        static const char bom[3] = {'\xEF', '\xBB', '\xBF'};
-        if (len < 3 && !eof && memcmp(data, bom, len) == 0)
-            return TIER_OK;
-        if (len >= 3 && memcmp(data, bom, 3) == 0)
-            p += 3;
-        st->at_start = 0;
-    }
-    while (p < end) {
-        const char *next = NULL;
-        size_t nf = 0;
-        int rc;
-        if (st->fast) {
-            rc = fast_record(st, p, end, &next);
-            if (rc == REC_ROW) {
+    for (;;) {
+        size_t n;
+        int rc = tier__csv_lex_next(&st->lx, data + pos, len - pos, eof, &n);
+        if (TIER__LIKELY(rc == TIER__CSV_RECORD)) {
+            pos += n;
+            if (TIER__UNLIKELY(st->collecting))
+                rc = header_record(st);
+            else if (TIER__UNLIKELY(st->lx.nfields != st->ncols))
+                rc = fail(st, TIER_EPARSE, st->lx.line, 0, "expected %zu fields, found %zu",
+                          st->ncols, st->lx.nfields);
+            else if ((rc = take_fields(st)) == TIER_OK)
                 rc = emit_row(st);
-                if (rc)
-                    return rc;
-                st->line++;
-                p = next;
-                continue;
-            }
-        }
-        rc = slow_record(st, p, end, eof, &next, &nf);
-        if (rc < 0)
-            return rc;
-        if (rc == REC_MORE)
-            break;
-        if (rc == REC_ROW) {
-            if (st->collecting) {
-                if (st->csv->names) {
-                    /* Names given by the caller replace the header's. */
-                    st->names_len = st->name_count = 0;
-                    rc = add_names_from_csv(st);
-                    if (rc)
-                        return rc;
-                }
-                rc = setup_columns(st, st->line);
-            } else if (nf != st->ncols) {
-                rc = fail(st, TIER_EPARSE, st->line, 0, "expected %zu fields, found %zu", st->ncols,
-                          nf);
-            } else {
-                rc = emit_row(st);
-            }
             if (rc)
                 return rc;
+            continue;
         }
-        st->line = st->end_line + 1;
-        p = next;
+        if (rc < 0)
+            return fail(st, rc, st->lx.err_line, st->lx.err_col, "%s", st->lx.err);
+        pos += n;
+        if (rc != TIER__CSV_BLANK)
+            break; /* more input needed, or the end */
     }
-    *used = (size_t)(p - data);
+    *used = pos;
     return flush_rows(st);
 }
 
@@ -1206,13 +953,9 @@ static int state_init(csv_state *st, tier_csv *csv, tier_book *book)
     int r, rc;
     memset(st, 0, sizeof *st);
     st->csv = csv;
+    tier__buf_init(&st->names, &csv->alloc);
     st->book = book;
-    st->ws = csv->delimiter == TIER_CSV_WHITESPACE;
-    st->delim = st->ws ? 0 : (unsigned char)csv->delimiter;
-    st->max_fields = csv->max_fields;
-    st->max_length = csv->max_length;
-    st->line = 1;
-    st->at_start = 1;
+    tier__csv_lex_init(&st->lx, &csv->alloc, csv->delimiter, csv->max_fields, csv->max_length);
     st->date_format = csv->date_format;
     for (r = 0; r < ROLE_COUNT; r++)
         st->role_col[r] = SIZE_MAX;
@@ -1287,40 +1030,12 @@ int tier_csv_read_buffer(tier_csv *csv, tier_book *book, const char *data, size_
     return finish(&st, rc);
 }
 
-static const char *errno_text(int64_t neg)
-{
-    switch (-neg) {
-    case ENOENT:
-        return "no such file or directory";
-    case EACCES:
-        return "permission denied";
-    case EISDIR:
-        return "is a directory";
-    case ENOTDIR:
-        return "not a directory";
-    case EIO:
-        return "input/output error";
-    case EINTR:
-        return "interrupted";
-    case ENOMEM:
-        return "out of memory";
-    case EMFILE:
-    case ENFILE:
-        return "too many open files";
-    case ENAMETOOLONG:
-        return "file name too long";
-    case EINVAL:
-        return "invalid argument";
-    default:
-        return "I/O error";
-    }
-}
-
 /* Fills buf[*len..cap) from the file until it is full or the file ends. */
 static int fill(csv_state *st, void *file, char *buf, size_t cap, size_t *len, uint64_t *done,
                 int *eof)
 {
     const tier_io *io = &st->csv->io;
+    char etext[TIER__ERRTEXT_SIZE];
     int retries = 0;
     while (!*eof && *len < cap) {
         int64_t n = io->read(io->ud, file, buf + *len, cap - *len);
@@ -1328,7 +1043,7 @@ static int fill(csv_state *st, void *file, char *buf, size_t cap, size_t *len, u
             continue;
         if (n < 0)
             return fail(st, TIER_EIO, 0, 0, "read error after %llu bytes: %s (errno %lld)",
-                        (unsigned long long)*done, errno_text(n), (long long)-n);
+                        (unsigned long long)*done, tier__errtext_lower(etext, n < INT_MIN ? INT_MIN : (int)n), (long long)-n);
         if ((uint64_t)n > cap - *len)
             return fail(st, TIER_EIO, 0, 0, "the read hook returned more bytes than asked for");
         if (n == 0)
@@ -1348,6 +1063,7 @@ int tier_csv_read_file(tier_csv *csv, tier_book *book, const char *path)
     char *buf = NULL;
     size_t cap, len = 0;
     uint64_t done = 0, total = 0;
+    char etext[TIER__ERRTEXT_SIZE];
     int eof = 0, orc;
     int rc = check_args(csv, book, path);
     if (rc)
@@ -1360,7 +1076,7 @@ int tier_csv_read_file(tier_csv *csv, tier_book *book, const char *path)
     orc = io->open(io->ud, path, TIER_IO_READ, &file);
     if (orc < 0)
         return finish(&st, fail(&st, TIER_EIO, 0, 0, "cannot open %s: %s (errno %d)", path,
-                                errno_text(orc), -orc));
+                                tier__errtext_lower(etext, orc), -orc));
     if (io->size) {
         int64_t size = io->size(io->ud, file);
         total = size > 0 ? (uint64_t)size : 0;
@@ -1386,7 +1102,7 @@ int tier_csv_read_file(tier_csv *csv, tier_book *book, const char *path)
             /* One record fills the block: grow (records are bounded by the field limits). */
             char *nbuf;
             if (cap > SIZE_MAX / 2) {
-                rc = fail(&st, TIER_ERANGE, st.line, 0, "record too long");
+                rc = fail(&st, TIER_ERANGE, st.lx.next_line, 0, "record too long");
                 break;
             }
             nbuf = tier__realloc(&csv->alloc, buf, cap * 2);

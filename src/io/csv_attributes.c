@@ -7,7 +7,7 @@
  * (which cannot fail). The dialect (delimiter, header, names, limits, I/O layer) is the reader's,
  * read through tier__csv_dialect_get(); the accept rules follow docs/csv.md. */
 #include <errno.h>
-#include <locale.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,7 +16,10 @@
 
 #include "core/book_internal.h"
 #include "io/csv_internal.h"
+#include "util/csv_lex.h"
+#include "util/errtext.h"
 #include "util/internal.h"
+#include "util/numtext.h"
 
 /* First read size; the buffer doubles from there. */
 #define AT_CHUNK ((size_t)64 << 10)
@@ -97,11 +100,6 @@ static int fail(at_load *L, int status, uint64_t line, uint64_t col, const char 
 }
 
 
-static int is_blank(unsigned char c)
-{
-    return c == ' ' || c == '\t';
-}
-
 /* ---- splitting ---------------------------------------------------------------------------- */
 
 static int add_field(at_load *L, size_t off, size_t len, uint64_t line, int quoted, int dq)
@@ -127,130 +125,39 @@ static int add_record(at_load *L, size_t first)
     return TIER_OK;
 }
 
-/* Splits the whole text into records of fields (RFC 4180 with the reader's dialect). Empty
- * lines are dropped. */
+/* Splits the whole text into records of fields with the library's CSV lexer (the reader's
+ * dialect). Empty lines are dropped. */
 static int split(at_load *L)
 {
-    const unsigned char *base = (const unsigned char *)L->data;
-    const unsigned char *q = base, *e = base + L->len;
-    const int ws = L->d.delimiter == TIER_CSV_WHITESPACE;
-    const unsigned char delim = ws ? 0 : (unsigned char)L->d.delimiter;
-    uint64_t line = 1;
+    tier__csv_lex lx;
+    size_t pos = 0, used, i;
     int rc;
-    if (L->len >= 3 && memcmp(q, "\xEF\xBB\xBF", 3) == 0)
-        q += 3;
-    while (q < e) {
-        size_t first = L->nf, col = 0;
-        int first_empty = 0;
-        if (ws)
-            while (q < e && is_blank(*q))
-                q++;
-        for (;;) {
-            const unsigned char *fs = q, *vs, *ve;
-            uint64_t fline = line;
-            int quoted = 0, dq = 0;
-            unsigned char c;
-            if (col >= L->d.max_fields)
-                return fail(L, TIER_ERANGE, line, col + 1,
-                            "more than %llu fields (the field limit)",
-                            (unsigned long long)L->d.max_fields);
-            if (!ws)
-                while (q < e && is_blank(*q) && *q != delim)
-                    q++;
-            if (q < e && *q == '"') {
-                quoted = 1;
-                vs = ++q;
-                for (;;) {
-                    if (q == e)
-                        return fail(L, TIER_EPARSE, fline, col + 1,
-                                    "unterminated quoted field (the quote opened on line %llu)",
-                                    (unsigned long long)fline);
-                    c = *q;
-                    if (c == '"') {
-                        if (e - q > 1 && q[1] == '"') {
-                            dq = 1;
-                            q += 2;
-                            continue;
-                        }
-                        break;
-                    }
-                    if (c == '\n')
-                        line++;
-                    else if (c == '\0')
-                        return fail(L, TIER_EPARSE, line, col + 1, "NUL byte in a field");
-                    q++;
-                }
-                ve = q++;
-                if (!ws)
-                    while (q < e && is_blank(*q) && *q != delim)
-                        q++;
-            } else {
-                vs = q;
-                while (q < e) {
-                    c = *q;
-                    if ((!ws && c == delim) || c == '\n' || c == '\r' || (ws && is_blank(c)))
-                        break;
-                    if (c == '"')
-                        return fail(L, TIER_EPARSE, line, col + 1,
-                                    "quote inside an unquoted field (quote the whole field and "
-                                    "double the quote)");
-                    if (c == '\0')
-                        return fail(L, TIER_EPARSE, line, col + 1, "NUL byte in a field");
-                    q++;
-                }
-                ve = q;
-                if (!ws)
-                    while (ve > vs && is_blank(ve[-1]))
-                        ve--;
-            }
-            if ((uint64_t)(q - fs) > L->d.max_length)
-                return fail(L, TIER_ERANGE, fline, col + 1, "field longer than %llu bytes",
-                            (unsigned long long)L->d.max_length);
-            if ((rc = add_field(L, (size_t)(vs - base), (size_t)(ve - vs), fline, quoted, dq)))
-                return rc;
-            if (col == 0)
-                first_empty = !quoted && ve == vs;
-            col++;
-            if (q == e)
-                break;
-            c = *q;
-            if (ws) {
-                const unsigned char *bs = q;
-                while (q < e && is_blank(*q))
-                    q++;
-                if (q == e)
-                    break;
-                c = *q;
-                if (q > bs && c != '\n' && c != '\r')
-                    continue;
-            } else if (c == delim) {
-                q++;
-                continue;
-            }
-            if (c == '\n') {
-                q++;
-                break;
-            }
-            if (c == '\r') {
-                if (e - q > 1 && q[1] == '\n') {
-                    q += 2;
-                    break;
-                }
-                return fail(L, TIER_EPARSE, line, col, "carriage return not followed by a line feed");
-            }
-            return fail(L, TIER_EPARSE, line, col, "unexpected text after a closing quote");
+    tier__csv_lex_init(&lx, L->a, L->d.delimiter, L->d.max_fields, L->d.max_length);
+    for (;;) {
+        size_t first = L->nf;
+        rc = tier__csv_lex_next(&lx, L->data + pos, L->len - pos, 1, &used);
+        if (rc < 0) {
+            rc = fail(L, rc, lx.err_line, lx.err_col, "%s", lx.err);
+            break;
         }
-        line++;
-        if (col == 1 && first_empty) {
-            L->nf = first; /* an empty line */
+        if (rc == TIER__CSV_END) {
+            rc = TIER_OK;
+            break;
+        }
+        pos += used;
+        if (rc == TIER__CSV_BLANK)
             continue;
+        for (i = 0, rc = TIER_OK; i < lx.nfields && rc == TIER_OK; i++) {
+            const tier__csv_field *f = &lx.field[i];
+            rc = add_field(L, (size_t)(f->p - L->data), f->len, f->line, f->quoted, f->dq);
         }
-        if ((rc = add_record(L, first)))
-            return rc;
+        if (rc || (rc = add_record(L, first)) != TIER_OK)
+            break;
     }
-    if (L->rec)
+    tier__csv_lex_free(&lx);
+    if (rc == TIER_OK && L->rec)
         L->rec[L->nrec] = L->nf;
-    return TIER_OK;
+    return rc;
 }
 
 /* ---- values ------------------------------------------------------------------------------- */
@@ -270,64 +177,6 @@ static char *copy_value(const at_load *L, const at_field *f, const tier_allocato
     }
     s[o] = '\0';
     return s;
-}
-
-/* 1 when s[0..n) is a decimal number: optional sign, digits with an optional point (at least
- * one digit), optional exponent. No inf, nan or hexadecimal. */
-static int is_decimal(const char *s, size_t n)
-{
-    size_t i = 0, digits = 0;
-    if (i < n && (s[i] == '+' || s[i] == '-'))
-        i++;
-    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-        digits++;
-    if (i < n && s[i] == '.')
-        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-            digits++;
-    if (!digits)
-        return 0;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        size_t ed = 0;
-        i++;
-        if (i < n && (s[i] == '+' || s[i] == '-'))
-            i++;
-        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-            ed++;
-        if (!ed)
-            return 0;
-    }
-    return i == n;
-}
-
-/* strtod on a decimal written with '.', whatever the locale. Returns TIER_OK, TIER_ERANGE
- * (beyond the double range) or TIER_ENOMEM. */
-static int to_double(at_load *L, const char *s, size_t n, double *out)
-{
-    const char *dp = localeconv()->decimal_point;
-    size_t dpl = dp && dp[0] ? strlen(dp) : 1, i, o = 0;
-    char small[128], *buf = small;
-    double v;
-    if (n + dpl + 1 > sizeof small) {
-        buf = tier__malloc(L->a, n + dpl + 1);
-        if (!buf)
-            return TIER_ENOMEM;
-    }
-    for (i = 0; i < n; i++) {
-        if (s[i] == '.' && dp && dp[0]) {
-            memcpy(buf + o, dp, dpl);
-            o += dpl;
-        } else {
-            buf[o++] = s[i];
-        }
-    }
-    buf[o] = '\0';
-    v = strtod(buf, NULL);
-    if (buf != small)
-        tier__free(L->a, buf);
-    if (v > 1.79769313486231570e308 || v < -1.79769313486231570e308)
-        return TIER_ERANGE;
-    *out = v;
-    return TIER_OK;
 }
 
 /* ---- loading ------------------------------------------------------------------------------ */
@@ -387,9 +236,15 @@ static int setup_names(at_load *L, size_t *first_row)
         if (strcmp(L->names[i], L->d.id_column) == 0)
             L->id_col = i;
     }
-    if (L->id_col == SIZE_MAX)
-        return fail(L, TIER_EINVAL, hline, 0, "no column named \"%s\" for the customer id",
-                    L->d.id_column);
+    if (L->id_col == SIZE_MAX) {
+        char list[300] = "";
+        size_t used = 0;
+        for (i = 0; i < L->ncols; i++)
+            if (!tier__csv_list_add(list, sizeof list, &used, L->names[i]))
+                break;
+        return fail(L, TIER_EINVAL, hline, 0, "no column named \"%s\" for the customer id (columns: %s)",
+                    L->d.id_column, list);
+    }
     return TIER_OK;
 }
 
@@ -435,6 +290,7 @@ static int prepare_columns(at_load *L, size_t first_row, const size_t *cust, at_
 {
     size_t c, r;
     char qbuf[AT_QUOTE_MAX * 4 + 16];
+    double v;
     int rc;
     for (c = 0; c < L->ncols; c++) {
         at_column *col = &cols[c];
@@ -447,7 +303,7 @@ static int prepare_columns(at_load *L, size_t first_row, const size_t *cust, at_
             if (f->len == 0)
                 continue;
             any = 1;
-            if (f->dq || !is_decimal(L->data + f->off, f->len)) {
+            if (f->dq || tier__num_parse(L->data + f->off, f->len, &v, 0) == TIER_EPARSE) {
                 if (book_type == TYPE_NUMBER)
                     return fail(L, TIER_EINVAL, f->line, c + 1,
                                 "not a number: %s (the book holds numbers for this attribute)",
@@ -473,9 +329,7 @@ static int prepare_columns(at_load *L, size_t first_row, const size_t *cust, at_
             if (cust[r] > col->max_index)
                 col->max_index = cust[r];
             if (col->type == TYPE_NUMBER) {
-                rc = to_double(L, L->data + f->off, f->len, &col->num[r]);
-                if (rc == TIER_ENOMEM)
-                    return fail(L, rc, 0, 0, "out of memory");
+                rc = tier__num_parse(L->data + f->off, f->len, &col->num[r], 0);
                 if (rc)
                     return fail(L, rc, f->line, c + 1, "number out of range: %s",
                                 tier__quote_text(qbuf, sizeof qbuf, L->data + f->off, f->len));
@@ -491,7 +345,7 @@ static int prepare_columns(at_load *L, size_t first_row, const size_t *cust, at_
                                 "text longer than %lld bytes (the book's text limit)",
                                 (long long)text_limit);
                 if (!tier__utf8_valid(s, n))
-                    return fail(L, TIER_EPARSE, f->line, c + 1, "text is not valid UTF-8: %s",
+                    return fail(L, TIER_EPARSE, f->line, c + 1, "invalid UTF-8: %s",
                                 tier__quote_text(qbuf, sizeof qbuf, s, n));
             }
         }
@@ -553,6 +407,13 @@ static int load(at_load *L)
             }
             id = unq;
             idlen = strlen(unq);
+        }
+        if (!tier__utf8_valid(id, idlen)) {
+            char qbuf[AT_QUOTE_MAX * 4 + 16];
+            rc = fail(L, TIER_EPARSE, f->line, L->id_col + 1, "invalid UTF-8: %s",
+                      tier__quote_text(qbuf, sizeof qbuf, id, idlen));
+            tier__free(L->a, unq);
+            goto done;
         }
         if (tier_book_find(L->book, id, idlen, &cust[r]) != TIER_OK) {
             rc = tier_book_add_customer(L->book, id, idlen, &cust[r]);
@@ -678,22 +539,6 @@ int tier_csv_read_attributes_buffer(tier_csv *csv, tier_book *book, const char *
     return finish(&L, rc);
 }
 
-static const char *errno_text(int64_t neg)
-{
-    switch (-neg) {
-    case ENOENT:
-        return "no such file or directory";
-    case EACCES:
-        return "permission denied";
-    case EISDIR:
-        return "is a directory";
-    case EIO:
-        return "input/output error";
-    default:
-        return "I/O error";
-    }
-}
-
 int tier_csv_read_attributes_file(tier_csv *csv, tier_book *book, const char *path)
 {
     at_load L;
@@ -702,6 +547,7 @@ int tier_csv_read_attributes_file(tier_csv *csv, tier_book *book, const char *pa
     char *buf = NULL;
     size_t cap = 0, len = 0;
     uint64_t total = 0;
+    char etext[TIER__ERRTEXT_SIZE];
     int rc = check_args(csv, book, path), orc, retries = 0;
     if (rc)
         return rc;
@@ -710,7 +556,7 @@ int tier_csv_read_attributes_file(tier_csv *csv, tier_book *book, const char *pa
     orc = io->open(io->ud, path, TIER_IO_READ, &file);
     if (orc < 0)
         return finish(&L, fail(&L, TIER_EIO, 0, 0, "cannot open %s: %s (errno %d)", path,
-                               errno_text(orc), -orc));
+                               tier__errtext_lower(etext, orc), -orc));
     if (io->size) {
         int64_t size = io->size(io->ud, file);
         total = size > 0 ? (uint64_t)size : 0;
@@ -737,7 +583,8 @@ int tier_csv_read_attributes_file(tier_csv *csv, tier_book *book, const char *pa
             continue;
         if (n < 0) {
             rc = fail(&L, TIER_EIO, 0, 0, "read error after %llu bytes: %s (errno %lld)",
-                      (unsigned long long)len, errno_text(n), (long long)-n);
+                      (unsigned long long)len,
+                      tier__errtext_lower(etext, n < INT_MIN ? INT_MIN : (int)n), (long long)-n);
             break;
         }
         if ((uint64_t)n > cap - len) {

@@ -27,6 +27,11 @@ typedef struct tier__csv_dialect {
 
 void tier__csv_dialect_get(const tier_csv *csv, tier__csv_dialect *out);
 
+/* Builds the list of column names of an error message, "a", "b", "c", in dst (cap bytes): call
+ * with *used = 0 first, then once per name in order. Returns 0 once dst is full (", ..." ends
+ * the list then) and further names would be dropped. */
+int tier__csv_list_add(char *dst, size_t cap, size_t *used, const char *name);
+
 /* Records the outcome of such a load: on success (status 0) the rows read and no error; on
  * failure the text with its 1-based line and column (0 = none); rows read stay as they were. */
 void tier__csv_set_outcome(tier_csv *csv, int status, uint64_t rows, uint64_t line,

@@ -8,6 +8,7 @@
 
 #include "core/book_internal.h"
 #include "policy/policy_internal.h"
+#include "util/buf.h"
 
 /* Longest tier, rule, column or label text accepted, in bytes. */
 #define POLICY_NAME_MAX 4096
@@ -321,123 +322,73 @@ int tier_policy_new_builtin(tier_policy **out, const char *name, const tier_allo
 
 /* ---- description ---------------------------------------------------------------------------- */
 
-typedef struct sbuf {
-    const tier_allocator *alloc;
-    char *data;
-    size_t len, cap;
-    int failed;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t len)
-{
-    if (b->failed)
-        return;
-    if (len >= SIZE_MAX - b->len ||
-        tier__grow(b->alloc, (void **)&b->data, &b->cap, b->len + len + 1, 1)) {
-        b->failed = 1;
-        return;
-    }
-    memcpy(b->data + b->len, s, len);
-    b->len += len;
-}
-
-static void sb_str(sbuf *b, const char *s)
-{
-    sb_put(b, s, strlen(s));
-}
-
 /* A quoted string with '"' and '\' escaped, so names with quotes stay readable and unambiguous. */
-static void sb_quoted(sbuf *b, const char *s)
+static void put_quoted(tier__buf *b, const char *s)
 {
-    sb_put(b, "\"", 1);
+    tier__buf_putc(b, '"');
     while (*s) {
         size_t n = strcspn(s, "\"\\");
-        sb_put(b, s, n);
+        tier__buf_append(b, s, n);
         s += n;
         if (*s) {
-            sb_put(b, "\\", 1);
-            sb_put(b, s, 1);
+            tier__buf_putc(b, '\\');
+            tier__buf_putc(b, *s);
             s++;
         }
     }
-    sb_put(b, "\"", 1);
-}
-
-/* Shortest %g form that reads back as the same double. */
-static void sb_number(sbuf *b, double v)
-{
-    char tmp[40];
-    int prec;
-    for (prec = 15; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
-        if (strtod(tmp, NULL) == v)
-            break;
-    }
-    sb_str(b, tmp);
-}
-
-static void sb_size(sbuf *b, size_t v)
-{
-    char tmp[32];
-    snprintf(tmp, sizeof tmp, "%zu", v);
-    sb_str(b, tmp);
+    tier__buf_putc(b, '"');
 }
 
 int tier_policy_describe(const tier_policy *policy, tier_text *out)
 {
-    sbuf b;
+    tier__buf b;
     size_t t, r, c;
     int rc;
     if (!policy || !out)
         return TIER_EINVAL;
-    memset(&b, 0, sizeof b);
-    b.alloc = &policy->alloc;
-    sb_str(&b, "policy: ");
-    sb_size(&b, policy->ntiers);
-    sb_str(&b, policy->ntiers == 1 ? " tier, " : " tiers, ");
-    sb_size(&b, policy->nrules);
-    sb_str(&b, policy->nrules == 1 ? " rule" : " rules");
-    sb_str(&b, "; tiers are tried in order and the first rule that holds decides\n");
+    tier__buf_init(&b, &policy->alloc);
+    tier__buf_printf(&b, "policy: %zu %s, %zu %s", policy->ntiers,
+                     policy->ntiers == 1 ? "tier" : "tiers", policy->nrules,
+                     policy->nrules == 1 ? "rule" : "rules");
+    tier__buf_puts(&b, "; tiers are tried in order and the first rule that holds decides\n");
     for (t = 0; t < policy->ntiers; t++) {
         int any = 0;
-        sb_str(&b, "tier ");
-        sb_quoted(&b, policy->tiers[t]);
-        sb_str(&b, "\n");
+        tier__buf_puts(&b, "tier ");
+        put_quoted(&b, policy->tiers[t]);
+        tier__buf_puts(&b, "\n");
         for (r = 0; r < policy->nrules; r++) {
             const prule *rule = &policy->rules[r];
             if (rule->tier != t)
                 continue;
             any = 1;
-            sb_str(&b, "  rule ");
-            sb_quoted(&b, rule->name);
-            sb_str(&b, ": ");
+            tier__buf_puts(&b, "  rule ");
+            put_quoted(&b, rule->name);
+            tier__buf_puts(&b, ": ");
             if (rule->ncond == 0)
-                sb_str(&b, "always");
+                tier__buf_puts(&b, "always");
             for (c = 0; c < rule->ncond; c++) {
                 const pcond *cond = &rule->conds[c];
                 if (c)
-                    sb_str(&b, " and ");
-                sb_str(&b, cond->column);
-                sb_str(&b, " ");
-                sb_str(&b, op_text[cond->op]);
-                sb_str(&b, " ");
+                    tier__buf_puts(&b, " and ");
+                tier__buf_puts(&b, cond->column);
+                tier__buf_puts(&b, " ");
+                tier__buf_puts(&b, op_text[cond->op]);
+                tier__buf_puts(&b, " ");
                 if (cond->text)
-                    sb_quoted(&b, cond->text);
+                    put_quoted(&b, cond->text);
                 else
-                    sb_number(&b, cond->number);
+                    tier__buf_number(&b, cond->number, 0);
             }
-            sb_str(&b, "\n");
+            tier__buf_puts(&b, "\n");
         }
         if (!any)
-            sb_str(&b, "  (no rules: no customer gets this tier)\n");
+            tier__buf_puts(&b, "  (no rules: no customer gets this tier)\n");
     }
-    if (b.failed) {
-        tier__free(b.alloc, b.data);
-        return TIER_ENOMEM;
-    }
+    rc = tier__buf_status(&b);
     /* One append keeps `out` unchanged when memory runs out. */
-    rc = tier_text_append(out, b.data, b.len);
-    tier__free(b.alloc, b.data);
+    if (rc == TIER_OK)
+        rc = tier_text_append(out, tier__buf_data(&b), tier__buf_len(&b));
+    tier__buf_free(&b);
     return rc;
 }
 

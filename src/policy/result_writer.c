@@ -8,13 +8,16 @@
 #include <string.h>
 
 #include "policy/result_internal.h"
+#include "util/buf.h"
+#include "util/errtext.h"
+#include "util/numtext.h"
 
 /* Defined in result.c. */
 
 /* Output buffer handed to the callback when full (between 64 and 256 KiB). */
 #define WRITER_BUF_SIZE (128u * 1024u)
 /* Room reserved in the buffer before a number is formatted in place. */
-#define NUMBER_ROOM 64
+#define NUMBER_ROOM 64 /* at least TIER__NUM_SIZE */
 /* Integral doubles below 2^53 print as integers; fixed decimals are exact below it. */
 #define EXACT_LIMIT 9007199254740992.0
 /* Temporary names tried beside the target: "<path>.tmp", "<path>.tmp-1", ... */
@@ -40,15 +43,13 @@ typedef struct writer {
     size_t rows;
     wcol *cols;
     size_t ncols;
-    char *pool; /* pre-encoded header, keys and labels */
-    size_t pool_len, pool_cap;
+    tier__buf pool; /* pre-encoded header, keys and labels */
     size_t header_len; /* CSV: header line at pool[0] */
     char *buf;
     size_t len, cap;
     tier_write_cb cb;
     void *ud;
     int stopped;  /* the callback returned non-zero */
-    int pool_oom; /* pool growth failed */
 } writer;
 
 static const double pow10d[10] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
@@ -158,16 +159,7 @@ static void sink_out(void *ctx, const char *s, size_t n)
 
 static void sink_pool(void *ctx, const char *s, size_t n)
 {
-    writer *w = ctx;
-    if (w->pool_oom)
-        return;
-    if (n > SIZE_MAX - w->pool_len ||
-        tier__grow(w->alloc, (void **)&w->pool, &w->pool_cap, w->pool_len + n, 1)) {
-        w->pool_oom = 1;
-        return;
-    }
-    memcpy(w->pool + w->pool_len, s, n);
-    w->pool_len += n;
+    tier__buf_append(&((writer *)ctx)->pool, s, n);
 }
 
 /* ---- numbers -------------------------------------------------------------------------------- */
@@ -186,47 +178,6 @@ static size_t fmt_u64(char *dst, uint64_t v)
     return n;
 }
 
-/* printf output uses the host's locale decimal point; put '.' back and drop exponent zeros
- * ("1e-07" -> "1e-7") so the text is the same everywhere. */
-static size_t tidy_number(char *dst, const char *src)
-{
-    size_t n = 0;
-    while (*src) {
-        char c = *src;
-        if ((c >= '0' && c <= '9') || c == '-' || c == '+') {
-            dst[n++] = c;
-            src++;
-        } else if (c == 'e' || c == 'E') {
-            dst[n++] = 'e';
-            src++;
-            if (*src == '-' || *src == '+')
-                dst[n++] = *src++;
-            while (src[0] == '0' && src[1] >= '0' && src[1] <= '9')
-                src++;
-        } else {
-            dst[n++] = '.';
-            while (*src && !((*src >= '0' && *src <= '9') || *src == 'e' || *src == 'E'))
-                src++;
-        }
-    }
-    return n;
-}
-
-/* Shortest %g precision that reads back as the same double. */
-static size_t fmt_shortest(char *dst, double v)
-{
-    char tmp[48];
-    int prec;
-    for (prec = 15; prec < 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
-        if (strtod(tmp, NULL) == v)
-            break;
-    }
-    if (prec == 17)
-        snprintf(tmp, sizeof tmp, "%.17g", v);
-    return tidy_number(dst, tmp);
-}
-
 /* Formats a finite v; dst has at least NUMBER_ROOM bytes. Returns the length, or 0 when the
  * value needs the slow path (a fixed-decimal value too large for exact integer rounding). */
 static size_t fmt_finite(char *dst, double v, int decimals)
@@ -239,7 +190,7 @@ static size_t fmt_finite(char *dst, double v, int decimals)
                 dst[n++] = '-';
             return n + fmt_u64(dst + n, (uint64_t)(int64_t)a);
         }
-        return fmt_shortest(dst, v);
+        return tier__num_format(dst, v, TIER__NUM_SHORT_EXP);
     } else {
         double scaled = fabs(v) * pow10d[decimals];
         uint64_t r, ip, fp;
@@ -287,9 +238,8 @@ static void put_number(writer *w, double v, int decimals)
         flush(w);
     n = fmt_finite(w->buf + w->len, v, decimals);
     if (n == 0) {
-        char tmp[400], out[400];
-        snprintf(tmp, sizeof tmp, "%.*f", decimals, v);
-        n = tidy_number(out, tmp);
+        char out[TIER__NUM_FIXED_SIZE];
+        n = tier__num_format_fixed(out, sizeof out, v, decimals);
         put(w, out, n);
         return;
     }
@@ -315,7 +265,7 @@ static void writer_free(writer *w)
         for (j = 0; j < w->ncols; j++)
             tier__free(w->alloc, w->cols[j].label_off);
     tier__free(w->alloc, w->cols);
-    tier__free(w->alloc, w->pool);
+    tier__buf_free(&w->pool);
     tier__free(w->alloc, w->buf);
 }
 
@@ -384,12 +334,12 @@ static int parse_item(writer *w, const tier_frame *frame, const char *s, const c
             if (!col->label_off)
                 return TIER_ENOMEM;
             /* Encoded once here, copied per row later. */
-            col->label_off[0] = w->pool_len;
+            col->label_off[0] = tier__buf_len(&w->pool);
             if (w->format == TIER_OUTPUT_JSON)
                 sink_pool(w, "null", 4);
             for (l = 0; l < col->nlabels; l++) {
                 const char *t = tier_frame_label_text(frame, c, (int32_t)l);
-                col->label_off[l + 1] = w->pool_len;
+                col->label_off[l + 1] = tier__buf_len(&w->pool);
                 if (!t)
                     t = "";
                 if (w->format == TIER_OUTPUT_JSON)
@@ -397,7 +347,7 @@ static int parse_item(writer *w, const tier_frame *frame, const char *s, const c
                 else
                     csv_field(sink_pool, w, t, strlen(t));
             }
-            col->label_off[col->nlabels + 1] = w->pool_len;
+            col->label_off[col->nlabels + 1] = tier__buf_len(&w->pool);
         }
     } else {
         tier__errorf(w->err,
@@ -423,6 +373,7 @@ static int prepare(writer *w, const tier_result *result, const tier_book *book, 
     memset(w, 0, sizeof w[0]);
     w->err = tier__result_errbuf(result);
     w->alloc = tier__result_allocator(result);
+    tier__buf_init(&w->pool, w->alloc);
     if (format != TIER_OUTPUT_CSV && format != TIER_OUTPUT_JSON) {
         tier__errorf(w->err, "unknown output format %d", format);
         return TIER_EINVAL;
@@ -478,7 +429,7 @@ static int prepare(writer *w, const tier_result *result, const tier_book *book, 
     }
     /* CSV header line, or the JSON key of each column with the brace or comma before it. */
     if (format == TIER_OUTPUT_CSV) {
-        size_t start = w->pool_len;
+        size_t start = tier__buf_len(&w->pool);
         for (j = 0; j < w->ncols; j++) {
             if (j)
                 sink_pool(w, ",", 1);
@@ -486,19 +437,19 @@ static int prepare(writer *w, const tier_result *result, const tier_book *book, 
         }
         sink_pool(w, "\n", 1);
         w->cols[0].key_off = start;
-        w->header_len = w->pool_len - start;
+        w->header_len = tier__buf_len(&w->pool) - start;
     } else {
         for (j = 0; j < w->ncols; j++) {
-            w->cols[j].key_off = w->pool_len;
+            w->cols[j].key_off = tier__buf_len(&w->pool);
             sink_pool(w, j ? "," : "{", 1);
             json_string(sink_pool, w, heads[j], hlens[j]);
             sink_pool(w, ":", 1);
-            w->cols[j].key_len = w->pool_len - w->cols[j].key_off;
+            w->cols[j].key_len = tier__buf_len(&w->pool) - w->cols[j].key_off;
         }
     }
     w->buf = tier__malloc(w->alloc, WRITER_BUF_SIZE);
     w->cap = WRITER_BUF_SIZE;
-    if (w->pool_oom || !w->buf)
+    if (tier__buf_status(&w->pool) || !w->buf)
         rc = TIER_ENOMEM;
 done:
     if (rc == TIER_ENOMEM)
@@ -519,14 +470,14 @@ static int write_rows(writer *w, tier_write_cb cb, void *ud)
     if (json)
         put(w, "[\n", 2);
     else
-        put(w, w->pool + w->cols[0].key_off, w->header_len);
+        put(w, tier__buf_data(&w->pool) + w->cols[0].key_off, w->header_len);
     for (i = 0; i < w->rows && !w->stopped; i++) {
         if (json && i)
             put(w, ",\n", 2);
         for (j = 0; j < w->ncols; j++) {
             const wcol *col = &w->cols[j];
             if (json)
-                put(w, w->pool + col->key_off, col->key_len);
+                put(w, tier__buf_data(&w->pool) + col->key_off, col->key_len);
             else if (j)
                 putc_(w, ',');
             if (col->src == SRC_NUMBER) {
@@ -534,7 +485,7 @@ static int write_rows(writer *w, tier_write_cb cb, void *ud)
             } else if (col->src == SRC_LABEL) {
                 int32_t code = col->codes[i];
                 size_t at = code >= 0 && (size_t)code < col->nlabels ? (size_t)code + 1 : 0;
-                put(w, w->pool + col->label_off[at], col->label_off[at + 1] - col->label_off[at]);
+                put(w, tier__buf_data(&w->pool) + col->label_off[at], col->label_off[at + 1] - col->label_off[at]);
             } else {
                 size_t len = 0;
                 const char *id = tier_book_customer_id(w->book, i, &len);
@@ -600,11 +551,6 @@ static int save_cb(void *ud, const char *data, size_t len)
         len -= (size_t)n;
     }
     return 0;
-}
-
-static const char *errno_text(int rc)
-{
-    return strerror(rc < 0 ? -rc : rc);
 }
 
 /* Syncs the directory holding `path` so the rename itself is durable; best effort, since a
@@ -686,7 +632,7 @@ int tier_result_save(const tier_result *result, const tier_book *book, const cha
     }
     io_rc = io->open(io->ud, tmp, TIER_IO_WRITE, &ctx.file);
     if (io_rc) {
-        tier__errorf(err, "save '%s': cannot create '%s': %s", path, tmp, errno_text(io_rc));
+        tier__errorf(err, "save '%s': cannot create '%s': %s", path, tmp, tier__errtext(io_rc));
         rc = TIER_EIO;
         goto out;
     }
@@ -722,7 +668,7 @@ cleanup:
     goto out;
 io_fail:
     (void)io->remove(io->ud, tmp);
-    tier__errorf(err, "save '%s': %s of '%s' failed: %s", path, step, tmp, errno_text(io_rc));
+    tier__errorf(err, "save '%s': %s of '%s' failed: %s", path, step, tmp, tier__errtext(io_rc));
     rc = TIER_EIO;
 out:
     tier__free(w.alloc, tmp);

@@ -131,6 +131,17 @@ int tier__buf_printf(tier__buf *b, const char *fmt, ...)
     return rc;
 }
 
+char *tier__buf_extend(tier__buf *b, size_t n)
+{
+    char *p;
+    if (tier__buf_reserve(b, n))
+        return NULL;
+    p = b->data + b->len;
+    b->len += n;
+    b->data[b->len] = '\0';
+    return p;
+}
+
 int tier__buf_number(tier__buf *b, double v, unsigned flags)
 {
     char tmp[TIER__NUM_SIZE];

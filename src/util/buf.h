@@ -57,6 +57,9 @@ int tier__buf_puts(tier__buf *b, const char *s);
 int tier__buf_putc(tier__buf *b, char c);
 int tier__buf_printf(tier__buf *b, const char *fmt, ...) TIER__PRINTF(2, 3);
 int tier__buf_vprintf(tier__buf *b, const char *fmt, va_list ap);
+/* Adds `n` bytes to the text and returns where they start, for the caller to fill in (the text
+ * is NUL-terminated after them); NULL once the status is latched. */
+char *tier__buf_extend(tier__buf *b, size_t n);
 /* Appends v as tier__num_format(v, flags) writes it (util/numtext.h): shortest round trip, '.'. */
 int tier__buf_number(tier__buf *b, double v, unsigned flags);
 

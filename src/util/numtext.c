@@ -59,6 +59,19 @@ size_t tier__num_format(char *dst, double v, unsigned flags)
     return tidy(dst, tmp, flags);
 }
 
+size_t tier__num_format_fixed(char *dst, size_t cap, double v, int decimals)
+{
+    char tmp[400];
+    int n;
+    if (!isfinite(v) || decimals < 0 || decimals > 20)
+        return 0;
+    n = snprintf(tmp, sizeof tmp, "%.*f", decimals, v);
+    /* tidy() writes at most as many bytes as printf did (a multi-byte point shrinks to one). */
+    if (n < 0 || (size_t)n >= sizeof tmp || (size_t)n >= cap)
+        return 0;
+    return tidy(dst, tmp, 0);
+}
+
 /* Significant digits kept: a decimal halfway point between two doubles has at most 767 of them,
  * so 768 digits plus a sticky digit for anything dropped round exactly as the full text does. */
 #define KEEP_DIGITS 768

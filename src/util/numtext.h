@@ -25,6 +25,14 @@
  * cells) test isfinite() first. */
 size_t tier__num_format(char *dst, double v, unsigned flags);
 
+/* Bytes that hold any finite double in tier__num_format_fixed with 20 decimals, NUL included. */
+#define TIER__NUM_FIXED_SIZE 336
+
+/* Writes v with exactly `decimals` (0..20) digits after the point, rounding the binary value as
+ * printf's %.*f does, with '.' whatever the locale, into dst (cap bytes, NUL-terminated); returns
+ * the length, or 0 when v is not finite, decimals is out of range or dst is too small. */
+size_t tier__num_format_fixed(char *dst, size_t cap, double v, int decimals);
+
 /* Parses exactly s[0..len) as a decimal number, correctly rounded, whatever the locale:
  *     [+-] ( digits [ '.' [digits] ] | '.' digits ) [ ('e'|'E') [+-] digits ]
  * No blanks, no hex, no "infinity"; any length. Returns TIER_OK with *out set; TIER_EPARSE when

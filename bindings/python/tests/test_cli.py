@@ -192,8 +192,12 @@ class ModelsFlagTest(unittest.TestCase):
         self.assertEqual((code, out, err), (1, b"", NO_NEEDS))
         code, out, err = run_main("run", *B2B, *ACCOUNTS, "--account-id", "nope")
         self.assertEqual(code, 1)
-        self.assertEqual(err, 'tier: %s: line 1: no column named "nope" for the customer id\n'
-                         % _support.data("b2b_accounts.csv"))
+        # The attribute reader words it as the transaction reader does: with the columns.
+        self.assertTrue(err.startswith('tier: %s: line 1: no column named "nope" for the customer '
+                                       'id (columns: "account_id", "name", '
+                                       % _support.data("b2b_accounts.csv")), err)
+        self.assertTrue(err.endswith('")\n'), err)
+        self.assertEqual(err.count("\n"), 1)
         code, out, err = run_main("run", *B2B, "--accounts", "/nonexistent/a.csv")
         self.assertEqual(code, 1)
         self.assertTrue(err.startswith("tier: /nonexistent/a.csv: cannot open: "), err)
