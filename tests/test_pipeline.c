@@ -345,10 +345,29 @@ static void test_sniff_finds_delimiter_names_and_synonyms(void **state)
         tier__free(&a, joined);
     }
     tier__names_free(&n);
+    /* The CSV reader's rules: quotes with "" inside, blanks around fields. */
+    assert_int_equal(tier__sniff_names(&n, &a, "\"a,b\" ;  \"say \"\"hi\"\"\";x", 23, ';'), TIER_OK);
+    assert_int_equal(n.n, 3);
+    assert_string_equal(n.v[0], "a,b");
+    assert_string_equal(n.v[1], "say \"hi\"");
+    assert_string_equal(n.v[2], "x");
+    assert_null(tier__names_join(&n)); /* names with ',' or '"' cannot be passed on */
+    tier__names_free(&n);
+    assert_int_equal(tier__sniff_names(&n, &a, "a,,b", 4, ','), TIER_OK);
+    assert_int_equal(n.n, 3);
+    assert_null(tier__names_join(&n)); /* nor an empty one */
+    tier__names_free(&n);
+    /* A blank line, a malformed one or a delimiter the reader refuses: no names. */
     assert_int_equal(tier__sniff_names(&n, &a, "", 0, ','), TIER_OK);
-    assert_int_equal(n.n, 1);
-    assert_null(tier__names_join(&n)); /* an empty name cannot be passed on */
+    assert_int_equal(n.n, 0);
+    assert_null(tier__names_join(&n));
     assert_string_equal(tier__sniff_column(TIER__SNIFF_DATE, NULL, &n), "date");
+    tier__names_free(&n);
+    assert_int_equal(tier__sniff_names(&n, &a, "a,b\"c", 5, ','), TIER_OK);
+    assert_int_equal(n.n, 0);
+    tier__names_free(&n);
+    assert_int_equal(tier__sniff_names(&n, &a, "a\"b", 3, '"'), TIER_OK);
+    assert_int_equal(n.n, 0);
     tier__names_free(&n);
 }
 

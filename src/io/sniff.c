@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Delimiter, header names and column synonyms from the first line of a CSV file. */
+/* Delimiter, header names and column synonyms from the first line of a CSV file; the names are
+ * split by the library's one CSV lexer (util/csv_lex.h). */
 #include <errno.h>
 #include <string.h>
 
 #include "io/sniff.h"
+#include "util/csv_lex.h"
 
 static const char *const id_names[] = {"customer_id", "customer", "customerid", "id", "account_id",
                                        NULL};
@@ -55,59 +57,51 @@ int tier__sniff_delimiter(const char *line, size_t len)
     return TIER_CSV_WHITESPACE;
 }
 
-static int is_blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
 int tier__sniff_names(tier__names *out, const tier_allocator *a, const char *line, size_t len,
                       int delim)
 {
-    size_t starts[TIER__SNIFF_MAX_NAMES], ends[TIER__SNIFF_MAX_NAMES];
-    size_t n = 0, p = 0, k, off = 0;
+    tier__csv_lex lx;
+    size_t used, k, n = 0, off = 0, room = 1;
     char *text;
     const char **v;
-    for (;;) {
-        size_t s, e;
-        if (delim == TIER_CSV_WHITESPACE)
-            while (p < len && is_blank(line[p]))
-                p++;
-        if (p == len && (delim == TIER_CSV_WHITESPACE || n > 0))
-            break;
-        s = p;
-        if (delim == TIER_CSV_WHITESPACE)
-            while (p < len && !is_blank(line[p]))
-                p++;
-        else
-            while (p < len && line[p] != (char)delim)
-                p++;
-        e = p;
-        while (s < e && (is_blank(line[s]) || line[s] == '"'))
-            s++;
-        while (e > s && (is_blank(line[e - 1]) || line[e - 1] == '"'))
-            e--;
-        if (n < TIER__SNIFF_MAX_NAMES) {
-            starts[n] = s;
-            ends[n++] = e;
-        }
-        if (p == len)
-            break;
-        p++;
+    int rc = TIER_OK;
+    memset(out, 0, sizeof *out);
+    out->alloc = a;
+    /* A delimiter the reader refuses gives no names (the reader says why later). */
+    if (delim != TIER_CSV_WHITESPACE &&
+        (delim <= 0 || delim > 255 || delim == '"' || delim == '\r' || delim == '\n'))
+        return TIER_OK;
+    tier__csv_lex_init(&lx, a, delim, (uint64_t)len + 1, (uint64_t)len + 1);
+    rc = tier__csv_lex_next(&lx, line, len, 1, &used);
+    if (rc == TIER__CSV_RECORD) {
+        n = lx.nfields;
+        /* Nothing after a last delimiter is no name. */
+        if (n > 1 && lx.field[n - 1].len == 0 && !lx.field[n - 1].quoted)
+            n--;
+        if (n > TIER__SNIFF_MAX_NAMES)
+            n = TIER__SNIFF_MAX_NAMES;
     }
-    text = tier__malloc(a, len + n + 1);
+    if (rc == TIER_ENOMEM) {
+        tier__csv_lex_free(&lx);
+        return TIER_ENOMEM;
+    }
+    for (k = 0; k < n; k++)
+        room += lx.field[k].len + 1;
+    text = tier__malloc(a, room);
     v = tier__calloc(a, n + 1, sizeof *v);
     if (!text || !v) {
         tier__free(a, text);
         tier__free(a, (void *)v);
+        tier__csv_lex_free(&lx);
         return TIER_ENOMEM;
     }
     for (k = 0; k < n; k++) {
-        memcpy(text + off, line + starts[k], ends[k] - starts[k]);
         v[k] = text + off;
-        off += ends[k] - starts[k];
+        off += tier__csv_unescape(text + off, &lx.field[k]);
         text[off++] = '\0';
     }
-    out->alloc = a;
+    text[off] = '\0';
+    tier__csv_lex_free(&lx);
     out->text = text;
     out->v = v;
     out->n = n;

@@ -44,9 +44,11 @@ size_t tier__sniff_first_line(const char *head, size_t len, const char **line);
  * else TIER_CSV_WHITESPACE. */
 int tier__sniff_delimiter(const char *line, size_t len);
 
-/* Splits line[0..len) at `delim` (TIER_CSV_WHITESPACE: runs of blanks) into names trimmed of
- * blanks and double quotes, at most TIER__SNIFF_MAX_NAMES. Nothing after a last delimiter is no
- * name. Returns TIER_OK or TIER_ENOMEM (out untouched). Free with tier__names_free(). */
+/* Splits line[0..len) into fields as the CSV reader does with delimiter `delim` (a byte, or
+ * TIER_CSV_WHITESPACE for runs of blanks): blanks around a field dropped, quotes removed, "" read
+ * as '"'. At most TIER__SNIFF_MAX_NAMES; nothing after a last delimiter is no name; a line the
+ * reader would reject, a blank line or a delimiter it refuses give none. Returns TIER_OK or
+ * TIER_ENOMEM. Free with tier__names_free() either way. */
 int tier__sniff_names(tier__names *out, const tier_allocator *a, const char *line, size_t len,
                       int delim);
 void tier__names_free(tier__names *names);

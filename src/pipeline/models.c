@@ -77,18 +77,19 @@ int tier__pipeline_model_is(const tier_model *m, const char *kind)
     return strcmp(tier_model_kind(m), kind) == 0;
 }
 
-int tier__pipeline_kind_columns(const tier_pipeline *p, const tier__model_spec *s, tier_text *dst)
+int tier__pipeline_kind_columns(const tier__model_spec *s, tier__buf *dst)
 {
     const kind_info *k = find_kind(s->kind);
     const char *c;
-    int rc = TIER_OK;
-    (void)p;
     if (!k)
         return TIER_ENOTFOUND;
-    for (c = k->columns; *c && !rc; c++)
-        rc = *c == '@' ? tier_text_append(dst, s->name, strlen(s->name))
-                       : tier_text_append(dst, c, 1);
-    return rc;
+    for (c = k->columns; *c; c++) {
+        if (*c == '@')
+            tier__buf_puts(dst, s->name);
+        else
+            tier__buf_putc(dst, *c);
+    }
+    return TIER_OK;
 }
 
 /* ---- making a model -----------------------------------------------------------------------

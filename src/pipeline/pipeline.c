@@ -431,31 +431,24 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
     }
 }
 
-static int put(tier_text *out, const char *s)
-{
-    return tier_text_append(out, s, strlen(s));
-}
-
 /* The kinds of the list the next run uses. */
-static int put_models(const tier_pipeline *p, tier_text *out)
+static void put_models(const tier_pipeline *p, tier__buf *out)
 {
     static const char *const plain[] = {"rfm", "pareto", NULL};
     static const char *const accounts[] = {"rfm", "pareto", "lifecycle", "scorecard", "needs",
                                            NULL};
     size_t i;
-    int rc = TIER_OK;
     if (!p->models_set) {
         const char *const *v = p->accounts ? accounts : plain;
-        for (i = 0; v[i] && !rc; i++)
-            rc = tier__pipeline_appendf(out, "%s%s", i ? "," : "", v[i]);
-        return rc;
+        for (i = 0; v[i]; i++)
+            tier__buf_printf(out, "%s%s", i ? "," : "", v[i]);
+        return;
     }
-    for (i = 0; i < p->n_models && !rc; i++)
-        rc = tier__pipeline_appendf(out, "%s%s", i ? "," : "", p->models[i].kind);
-    return rc;
+    for (i = 0; i < p->n_models; i++)
+        tier__buf_printf(out, "%s%s", i ? "," : "", p->models[i].kind);
 }
 
-static int get_into(const tier_pipeline *p, int k, tier_text *out)
+static void get_into(const tier_pipeline *p, int k, tier__buf *out)
 {
     static const char *const date_names[] = {"iso", "yyyymmdd", "auto"};
     const char *s = NULL;
@@ -492,7 +485,7 @@ static int get_into(const tier_pipeline *p, int k, tier_text *out)
         if (p->has_as_of && tier_date_format_iso(day, sizeof day, p->as_of) == TIER_OK)
             s = day;
         break;
-    case K_MODELS: return put_models(p, out);
+    case K_MODELS: put_models(p, out); break;
     case K_POLICY: s = p->policy_name ? p->policy_name : default_policy; break;
     case K_PRODUCE:
         s = p->produce == TIER__PRODUCE_FIT ? "fit" : p->produce == TIER__PRODUCE_SCORES ? "scores"
@@ -500,16 +493,18 @@ static int get_into(const tier_pipeline *p, int k, tier_text *out)
         break;
     case K_FORMAT: s = p->format == TIER_OUTPUT_JSON ? "json" : "csv"; break;
     case K_SPLIT_MIN_BYTES:
-        return tier__pipeline_appendf(out, "%llu", (unsigned long long)p->split_min_bytes);
+        tier__buf_printf(out, "%llu", (unsigned long long)p->split_min_bytes);
+        break;
     case K_KEY_STYLE: s = p->key_style == TIER__KEYS_FLAG ? "flag" : "name"; break;
     default: break;
     }
-    return s ? put(out, s) : TIER_OK;
+    if (s)
+        tier__buf_puts(out, s);
 }
 
 int tier_pipeline_get(const tier_pipeline *p, const char *key, tier_text *out)
 {
-    tier_text *tmp = NULL;
+    tier__buf b;
     int k, rc;
     if (!p || !key || !out)
         return TIER_EINVAL;
@@ -517,14 +512,14 @@ int tier_pipeline_get(const tier_pipeline *p, const char *key, tier_text *out)
     if (k < 0)
         return TIER_ENOTFOUND;
     /* Built aside so that `out` is unchanged on failure. */
-    rc = tier_text_new(&tmp, &p->alloc);
-    if (!rc)
-        rc = get_into(p, k, tmp);
+    tier__buf_init(&b, &p->alloc);
+    get_into(p, k, &b);
+    rc = tier__buf_status(&b);
     if (!rc) {
         tier_text_clear(out);
-        rc = tier_text_append(out, tier_text_data(tmp), tier_text_length(tmp));
+        rc = tier_text_append(out, tier__buf_data(&b), tier__buf_len(&b));
     }
-    tier_text_free(tmp);
+    tier__buf_free(&b);
     return rc;
 }
 

@@ -5,6 +5,7 @@
 #ifndef TIER_PIPELINE_INTERNAL_H
 #define TIER_PIPELINE_INTERNAL_H
 
+#include "util/buf.h"
 #include "util/internal.h"
 
 /* Error text: a path plus a reader's message (which may quote a path again). */
@@ -111,9 +112,9 @@ int tier__pipeline_kind_known(const tier_pipeline *p, const char *kind);
 void tier__pipeline_kind_list(const tier_pipeline *p, char *dst, size_t cap);
 /* 1 when a model of `kind` needs the book's transactions. */
 int tier__pipeline_kind_needs_txns(const char *kind);
-/* Appends a kind's default output columns for a `tiers` run (with its name as prefix) to dst;
- * returns TIER_OK or TIER_ENOMEM. */
-int tier__pipeline_kind_columns(const tier_pipeline *p, const tier__model_spec *s, tier_text *dst);
+/* Appends a kind's output columns for a `tiers` run (with the model's name as prefix) to dst;
+ * returns 0, or TIER_ENOTFOUND for a kind that has no such list. */
+int tier__pipeline_kind_columns(const tier__model_spec *s, tier__buf *dst);
 /* Makes the model of `spec` for `book` (book may be NULL to check options only) with the
  * pipeline's defaults and the spec's options; sets the error on failure. */
 int tier__pipeline_make_model(tier_pipeline *p, const tier__model_spec *spec, const tier_book *book,
@@ -127,15 +128,9 @@ int tier__pipeline_kind_has_report(const char *kind);
 int tier__pipeline_model_is(const tier_model *m, const char *kind);
 
 /* ---- report.c ---- */
-/* Appends the fit report of model m (one JSON document and '\n') to out. */
-int tier__pipeline_fit_report(const tier_model *m, tier_text *out);
+/* Appends the fit report of model m (one JSON document and '\n'); returns the buffer's status. */
+int tier__pipeline_fit_report(const tier_model *m, tier__buf *out);
 /* Adds the warnings about fitted model m to the run. */
 int tier__pipeline_fit_warnings(const tier_allocator *a, const tier_model *m, tier__run *r);
-/* Appends v with `decimals` decimals (printf's %.Nf rounding) and '.' whatever the locale. */
-int tier__pipeline_append_fixed(tier_text *out, double v, int decimals);
-/* Appends v in the shortest form that reads back exactly ("null" when not finite). */
-int tier__pipeline_append_number(tier_text *out, double v);
-/* Appends text made by a printf format (without floating-point conversions). */
-int tier__pipeline_appendf(tier_text *out, const char *fmt, ...) TIER__PRINTF(2, 3);
 
 #endif

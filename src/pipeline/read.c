@@ -8,6 +8,7 @@
 
 #include "io/sniff.h"
 #include "pipeline/pipeline_internal.h"
+#include "util/errtext.h"
 
 /* The reader's settings for one part of the input. */
 typedef struct setup {
@@ -16,12 +17,6 @@ typedef struct setup {
     const char *names; /* column names for the reader, or NULL */
     const char *id, *date, *amount;
 } setup;
-
-/* Text of an errno value for a message ("No such file or directory"). */
-static const char *errno_text(int err)
-{
-    return strerror(err < 0 ? -err : err);
-}
 
 static int configure(const tier_pipeline *p, const setup *s, tier_csv *csv, tier_book *book,
                      int keep_txns)
@@ -354,7 +349,7 @@ static int sniff(tier_pipeline *p, const char *path, int delim, int header, cons
     if (rc) {
         tier__free(&p->alloc, head);
         return tier__pipeline_fail(p, rc == -ENOMEM ? TIER_ENOMEM : TIER_EIO,
-                                   "%s: cannot open: %s", path, errno_text(rc));
+                                   "%s: cannot open: %s", path, tier__errtext(rc));
     }
     n = tier__sniff_first_line(head, len, &line);
     *out_delim = delim ? delim : tier__sniff_delimiter(line, n);

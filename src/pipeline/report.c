@@ -1,168 +1,104 @@
 /* SPDX-License-Identifier: MIT */
 /* What a run reports besides its rows: the summary, the fit report of a clv model (JSON) and the
- * warnings about fits; the number text they need, the same whatever the host's locale. */
+ * warnings about fits. Numbers are written the same whatever the host's locale (util/numtext). */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "pipeline/pipeline_internal.h"
+#include "util/numtext.h"
 
-int tier__pipeline_appendf(tier_text *out, const char *fmt, ...)
+static void put_number(tier__buf *b, double v)
 {
-    char buf[1024];
-    va_list ap;
-    int n;
-    va_start(ap, fmt);
-    n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return TIER_EINVAL;
-    return tier_text_append(out, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+    if (isfinite(v))
+        tier__buf_number(b, v, 0);
+    else
+        tier__buf_puts(b, "null");
 }
 
-/* printf output with the host's decimal point (whatever its length) written as '.'. */
-static int append_tidy(tier_text *out, const char *s)
+/* printf's %.Nf rounding, '.' whatever the locale. */
+static void put_fixed(tier__buf *b, double v, int decimals)
 {
-    char buf[400];
-    size_t n = 0;
-    while (*s && n < sizeof buf - 1) {
-        if ((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') || *s == '-' || *s == '+') {
-            buf[n++] = *s++;
-        } else {
-            buf[n++] = '.';
-            while (*s && !((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z')))
-                s++;
-        }
-    }
-    return tier_text_append(out, buf, n);
-}
-
-int tier__pipeline_append_fixed(tier_text *out, double v, int decimals)
-{
-    char buf[400];
-    snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return append_tidy(out, buf);
-}
-
-int tier__pipeline_append_number(tier_text *out, double v)
-{
-    char buf[64];
-    int prec;
-    if (!isfinite(v))
-        return tier_text_append(out, "null", 4);
-    /* printf and strtod agree on the locale's decimal point; append_tidy writes '.'. */
-    for (prec = 15; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    return append_tidy(out, buf);
+    char tmp[TIER__NUM_FIXED_SIZE];
+    size_t n = tier__num_format_fixed(tmp, sizeof tmp, v, decimals);
+    tier__buf_append(b, n ? tmp : "nan", n ? n : 3);
 }
 
 /* ---- the clv fit report -------------------------------------------------------------------- */
 
-static int day_text(char *buf, size_t size, double day)
+static void day_text(char *buf, size_t size, double day)
 {
-    if (!(day == day) || tier_date_format_iso(buf, size, (int32_t)day) != TIER_OK) {
+    if (!(day == day) || tier_date_format_iso(buf, size, (int32_t)day) != TIER_OK)
         snprintf(buf, size, "?");
-        return -1;
-    }
-    return 0;
 }
 
 /* "key":{"name":value,...} for the parameters or standard errors of one sub-model. */
-static int json_values(tier_text *out, const char *key, const char *const *names, const double *v,
-                       size_t n)
+static void json_values(tier__buf *b, const char *key, const char *const *names, const double *v,
+                        size_t n)
 {
     size_t i;
-    int rc = tier__pipeline_appendf(out, "\"%s\":{", key);
-    for (i = 0; i < n && !rc; i++) {
-        rc = tier__pipeline_appendf(out, "%s\"%s\":", i ? "," : "", names[i]);
-        if (!rc)
-            rc = tier__pipeline_append_number(out, v[i]);
+    tier__buf_printf(b, "\"%s\":{", key);
+    for (i = 0; i < n; i++) {
+        tier__buf_printf(b, "%s\"%s\":", i ? "," : "", names[i]);
+        put_number(b, v[i]);
     }
-    return rc ? rc : tier_text_append(out, "}", 1);
+    tier__buf_putc(b, '}');
 }
 
-static int json_stat(tier_text *out, const tier_model *m, int which, const char *key, int stat)
+static void json_stat(tier__buf *b, const tier_model *m, int which, const char *key, int stat)
 {
     double v = NAN;
-    int rc;
     (void)tier_clv_fit_stat(m, which, stat, &v);
-    rc = tier__pipeline_appendf(out, ",\"%s\":", key);
-    return rc ? rc : tier__pipeline_append_number(out, v);
+    tier__buf_printf(b, ",\"%s\":", key);
+    put_number(b, v);
 }
 
-static int json_submodel(tier_text *out, const tier_model *m, int which, const char *const *names,
-                         size_t n)
+static void json_submodel(tier__buf *b, const tier_model *m, int which, const char *const *names,
+                          size_t n)
 {
     double p[TIER_CLV_MAX_PARAMS], se[TIER_CLV_MAX_PARAMS], conv = 0;
-    int rc;
     memset(p, 0, sizeof p);
     (void)tier_clv_params(m, which, p, TIER_CLV_MAX_PARAMS);
-    rc = json_values(out, "params", names, p, n);
-    if (!rc)
-        rc = tier_text_append(out, ",", 1);
-    if (!rc) {
-        if (tier_clv_standard_errors(m, which, se, TIER_CLV_MAX_PARAMS) == TIER_OK)
-            rc = json_values(out, "standard_errors", names, se, n);
-        else
-            rc = tier__pipeline_appendf(out, "\"standard_errors\":null");
-    }
-    if (!rc)
-        rc = json_stat(out, m, which, "log_likelihood", TIER_CLV_STAT_LOG_LIKELIHOOD);
-    if (!rc)
-        rc = json_stat(out, m, which, "iterations", TIER_CLV_STAT_ITERATIONS);
+    json_values(b, "params", names, p, n);
+    tier__buf_putc(b, ',');
+    if (tier_clv_standard_errors(m, which, se, TIER_CLV_MAX_PARAMS) == TIER_OK)
+        json_values(b, "standard_errors", names, se, n);
+    else
+        tier__buf_puts(b, "\"standard_errors\":null");
+    json_stat(b, m, which, "log_likelihood", TIER_CLV_STAT_LOG_LIKELIHOOD);
+    json_stat(b, m, which, "iterations", TIER_CLV_STAT_ITERATIONS);
     (void)tier_clv_fit_stat(m, which, TIER_CLV_STAT_CONVERGED, &conv);
-    if (!rc)
-        rc = tier__pipeline_appendf(out, ",\"converged\":%s", conv == 1.0 ? "true" : "false");
-    if (!rc)
-        rc = json_stat(out, m, which, "gradient_norm", TIER_CLV_STAT_GRADIENT);
-    if (!rc)
-        rc = json_stat(out, m, which, "distinct_rows", TIER_CLV_STAT_DISTINCT_ROWS);
-    return rc;
+    tier__buf_printf(b, ",\"converged\":%s", conv == 1.0 ? "true" : "false");
+    json_stat(b, m, which, "gradient_norm", TIER_CLV_STAT_GRADIENT);
+    json_stat(b, m, which, "distinct_rows", TIER_CLV_STAT_DISTINCT_ROWS);
 }
 
-int tier__pipeline_fit_report(const tier_model *m, tier_text *out)
+int tier__pipeline_fit_report(const tier_model *m, tier__buf *b)
 {
     static const char *const bg[4] = {"r", "alpha", "a", "b"};
     static const char *const pn[4] = {"r", "alpha", "s", "beta"};
     static const char *const gg[3] = {"p", "q", "gamma"};
     double kind = TIER_CLV_BGNBD, unit = 7, cal = NAN;
     char day[16];
-    int pnbd, rc;
+    int pnbd;
     (void)tier_clv_get_option(m, TIER_CLV_OPT_PURCHASE_MODEL, &kind);
     (void)tier_clv_get_option(m, TIER_CLV_OPT_TIME_UNIT, &unit);
     (void)tier_clv_fit_stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CALIBRATION_END, &cal);
     pnbd = kind == TIER_CLV_PARETO_NBD;
     day_text(day, sizeof day, cal);
-    rc = tier__pipeline_appendf(out, "{\"model\":\"%s\",\"time_unit\":\"%s\",\"calibration_end\":\"%s\"",
-                                pnbd ? "pnbd" : "bgnbd", unit == 1 ? "day" : "week", day);
-    if (!rc)
-        rc = json_stat(out, m, TIER_CLV_PURCHASE, "customers", TIER_CLV_STAT_CUSTOMERS);
-    if (!rc)
-        rc = json_stat(out, m, TIER_CLV_PURCHASE, "customers_without_purchase",
-                       TIER_CLV_STAT_NO_PURCHASE);
-    if (!rc)
-        rc = tier__pipeline_appendf(out, ",\"purchase_model\":{\"name\":\"%s\",",
-                                    pnbd ? "Pareto/NBD" : "BG/NBD");
-    if (!rc)
-        rc = json_submodel(out, m, TIER_CLV_PURCHASE, pnbd ? pn : bg, 4);
-    if (!rc)
-        rc = tier__pipeline_appendf(out, "},\"spend_model\":{\"name\":\"Gamma-Gamma\",");
-    if (!rc)
-        rc = json_submodel(out, m, TIER_CLV_SPEND, gg, 3);
-    if (!rc)
-        rc = json_stat(out, m, TIER_CLV_SPEND, "customers", TIER_CLV_STAT_CUSTOMERS);
-    if (!rc)
-        rc = json_stat(out, m, TIER_CLV_SPEND, "excluded_zero_spend",
-                       TIER_CLV_STAT_EXCLUDED_ZERO_SPEND);
-    if (!rc)
-        rc = tier__pipeline_appendf(out, ",\"excluded_reason\":\"mean repeat spend is 0 (log 0 in "
-                                         "the Gamma-Gamma likelihood)\"}}\n");
-    return rc;
+    tier__buf_printf(b, "{\"model\":\"%s\",\"time_unit\":\"%s\",\"calibration_end\":\"%s\"",
+                     pnbd ? "pnbd" : "bgnbd", unit == 1 ? "day" : "week", day);
+    json_stat(b, m, TIER_CLV_PURCHASE, "customers", TIER_CLV_STAT_CUSTOMERS);
+    json_stat(b, m, TIER_CLV_PURCHASE, "customers_without_purchase", TIER_CLV_STAT_NO_PURCHASE);
+    tier__buf_printf(b, ",\"purchase_model\":{\"name\":\"%s\",", pnbd ? "Pareto/NBD" : "BG/NBD");
+    json_submodel(b, m, TIER_CLV_PURCHASE, pnbd ? pn : bg, 4);
+    tier__buf_puts(b, "},\"spend_model\":{\"name\":\"Gamma-Gamma\",");
+    json_submodel(b, m, TIER_CLV_SPEND, gg, 3);
+    json_stat(b, m, TIER_CLV_SPEND, "customers", TIER_CLV_STAT_CUSTOMERS);
+    json_stat(b, m, TIER_CLV_SPEND, "excluded_zero_spend", TIER_CLV_STAT_EXCLUDED_ZERO_SPEND);
+    tier__buf_puts(b, ",\"excluded_reason\":\"mean repeat spend is 0 (log 0 in the Gamma-Gamma "
+                      "likelihood)\"}}\n");
+    return tier__buf_status(b);
 }
 
 int tier__pipeline_fit_warnings(const tier_allocator *a, const tier_model *m, tier__run *r)
@@ -183,49 +119,40 @@ int tier__pipeline_fit_warnings(const tier_allocator *a, const tier_model *m, ti
 
 /* ---- the summary --------------------------------------------------------------------------- */
 
-static int summary_tiers(const tier__run *r, tier_text *out)
+static void summary_tiers(const tier__run *r, tier__buf *b)
 {
     const tier_result *res = r->result;
     size_t t, n = tier_book_customer_count(r->book), count;
     double revenue, total = 0;
     int32_t first, last, as_of;
     char day[16];
-    int rc;
     as_of = r->has_as_of ? r->as_of
             : tier_book_day_range(r->book, &first, &last) == TIER_OK ? last + 1 : 0;
     day_text(day, sizeof day, as_of);
-    rc = tier__pipeline_appendf(out, "%zu customers, %llu transactions, as of %s\n", n,
-                                (unsigned long long)r->rows, day);
+    tier__buf_printf(b, "%zu customers, %llu transactions, as of %s\n", n,
+                     (unsigned long long)r->rows, day);
     for (t = 0; t < tier_result_tier_count(res); t++)
         if (tier_result_summary(res, t, NULL, &revenue) == TIER_OK)
             total += revenue;
-    for (t = 0; t < tier_result_tier_count(res) && !rc; t++) {
+    for (t = 0; t < tier_result_tier_count(res); t++) {
         if (tier_result_summary(res, t, &count, &revenue) != TIER_OK)
             continue;
-        rc = tier__pipeline_appendf(out, "  %s: %zu customers (", tier_result_tier_name(res, t),
-                                    count);
-        if (!rc)
-            rc = tier__pipeline_append_fixed(out, n ? 100.0 * count / n : 0.0, 1);
-        if (!rc)
-            rc = tier__pipeline_appendf(out, "%%), revenue ");
-        if (!rc)
-            rc = tier__pipeline_append_fixed(out, revenue, 2);
-        if (!rc)
-            rc = tier__pipeline_appendf(out, " (");
-        if (!rc)
-            rc = tier__pipeline_append_fixed(out, total != 0 ? 100.0 * revenue / total : 0.0, 1);
-        if (!rc)
-            rc = tier__pipeline_appendf(out, "%%)\n");
+        tier__buf_printf(b, "  %s: %zu customers (", tier_result_tier_name(res, t), count);
+        put_fixed(b, n ? 100.0 * count / n : 0.0, 1);
+        tier__buf_puts(b, "%), revenue ");
+        put_fixed(b, revenue, 2);
+        tier__buf_puts(b, " (");
+        put_fixed(b, total != 0 ? 100.0 * revenue / total : 0.0, 1);
+        tier__buf_puts(b, "%)\n");
     }
-    return rc;
 }
 
-/* "2357 customers (946 with a purchase up to 1997-09-30), 6919 transactions" */
-static int summary_scores(const tier__run *r, tier_text *out)
+/* "2357 customers (2357 with a purchase up to 1997-09-30), 6919 transactions" */
+static void summary_scores(const tier__run *r, tier__buf *b)
 {
     size_t i;
-    int rc = tier__pipeline_appendf(out, "%zu customers", tier_book_customer_count(r->book));
-    for (i = 0; i < r->n_models && !rc; i++) {
+    tier__buf_printf(b, "%zu customers", tier_book_customer_count(r->book));
+    for (i = 0; i < r->n_models; i++) {
         double customers = 0, cal = NAN;
         char day[16];
         if (!tier__pipeline_model_is(r->models[i], "clv"))
@@ -235,19 +162,16 @@ static int summary_scores(const tier__run *r, tier_text *out)
         (void)tier_clv_fit_stat(r->models[i], TIER_CLV_PURCHASE, TIER_CLV_STAT_CALIBRATION_END,
                                 &cal);
         day_text(day, sizeof day, cal);
-        rc = tier__pipeline_appendf(out, " (");
-        if (!rc)
-            rc = tier__pipeline_append_fixed(out, customers, 0);
-        if (!rc)
-            rc = tier__pipeline_appendf(out, " with a purchase up to %s)", day);
+        tier__buf_puts(b, " (");
+        put_fixed(b, customers, 0);
+        tier__buf_printf(b, " with a purchase up to %s)", day);
     }
-    return rc ? rc
-              : tier__pipeline_appendf(out, ", %llu transactions\n", (unsigned long long)r->rows);
+    tier__buf_printf(b, ", %llu transactions\n", (unsigned long long)r->rows);
 }
 
 int tier_pipeline_summary(const tier_pipeline *p, tier_text *out)
 {
-    tier_text *tmp = NULL;
+    tier__buf b;
     int rc;
     if (!p || !out)
         return TIER_EINVAL;
@@ -255,12 +179,14 @@ int tier_pipeline_summary(const tier_pipeline *p, tier_text *out)
         return TIER_ESTATE;
     if (p->last.produce == TIER__PRODUCE_FIT)
         return TIER_OK;
-    rc = tier_text_new(&tmp, &p->alloc);
+    tier__buf_init(&b, &p->alloc);
+    if (p->last.produce == TIER__PRODUCE_TIERS)
+        summary_tiers(&p->last, &b);
+    else
+        summary_scores(&p->last, &b);
+    rc = tier__buf_status(&b);
     if (!rc)
-        rc = p->last.produce == TIER__PRODUCE_TIERS ? summary_tiers(&p->last, tmp)
-                                                    : summary_scores(&p->last, tmp);
-    if (!rc)
-        rc = tier_text_append(out, tier_text_data(tmp), tier_text_length(tmp));
-    tier_text_free(tmp);
+        rc = tier_text_append(out, tier__buf_data(&b), tier__buf_len(&b));
+    tier__buf_free(&b);
     return rc;
 }

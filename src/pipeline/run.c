@@ -119,40 +119,36 @@ static int run_models(tier_pipeline *p, tier__run *r, const tier_policy *policy,
     return TIER_OK;
 }
 
-/* The output columns: the setting, else for `tiers` the kinds' columns between customer_id,tier
- * and reason, for `scores` every model output (under its own name). */
-static int default_columns(tier_pipeline *p, const tier__model_spec *specs, size_t n,
-                           const tier__run *r, tier_text *out)
+/* The output columns when the setting gives none: for `tiers` the kinds' columns between
+ * customer_id,tier and reason, for `scores` every model output (under its own name). */
+static void default_columns(tier_pipeline *p, const tier__model_spec *specs, size_t n,
+                            const tier__run *r, tier__buf *out)
 {
     const tier_frame *f = tier_result_frame(r->result);
     size_t i, c;
-    int rc;
     if (p->produce == TIER__PRODUCE_TIERS) {
-        rc = tier_text_append(out, "customer_id,tier", 16);
-        for (i = 0; i < n && !rc; i++) {
-            rc = tier_text_append(out, ",", 1);
-            if (!rc)
-                rc = tier__pipeline_kind_columns(p, &specs[i], out);
-            if (rc == TIER_ENOTFOUND) {
-                /* A kind without a column list: all of its outputs. */
-                size_t plen = strlen(specs[i].name), k = 0;
-                rc = TIER_OK;
-                for (c = 0; c < tier_frame_column_count(f) && !rc; c++) {
-                    const char *name = tier_frame_column_name(f, c);
-                    if (strncmp(name, specs[i].name, plen) == 0 && name[plen] == '.')
-                        rc = tier__pipeline_appendf(out, "%s%s", k++ ? "," : "", name);
-                }
+        tier__buf_puts(out, "customer_id,tier");
+        for (i = 0; i < n; i++) {
+            size_t plen = strlen(specs[i].name), k = 0;
+            tier__buf_putc(out, ',');
+            if (tier__pipeline_kind_columns(&specs[i], out) == TIER_OK)
+                continue;
+            /* A kind without a column list: all of its outputs. */
+            for (c = 0; c < tier_frame_column_count(f); c++) {
+                const char *name = tier_frame_column_name(f, c);
+                if (strncmp(name, specs[i].name, plen) == 0 && name[plen] == '.')
+                    tier__buf_printf(out, "%s%s", k++ ? "," : "", name);
             }
         }
-        return rc ? rc : tier_text_append(out, ",reason", 7);
+        tier__buf_puts(out, ",reason");
+        return;
     }
-    rc = tier_text_append(out, "customer_id", 11);
-    for (c = 0; c < tier_frame_column_count(f) && !rc; c++) {
+    tier__buf_puts(out, "customer_id");
+    for (c = 0; c < tier_frame_column_count(f); c++) {
         const char *name = tier_frame_column_name(f, c), *dot = strchr(name, '.');
         if (dot)
-            rc = tier__pipeline_appendf(out, ",%s=%s", dot + 1, name);
+            tier__buf_printf(out, ",%s=%s", dot + 1, name);
     }
-    return rc;
 }
 
 typedef struct write_sink {
@@ -177,59 +173,57 @@ static int sink_write(void *ud, const char *data, size_t len)
 
 static int write_rows(tier_pipeline *p, const tier__model_spec *specs, size_t n, tier__run *r)
 {
-    tier_text *cols = NULL;
     const char *columns = p->output_columns;
     write_sink sink;
+    tier__buf cols;
     int rc;
     if (!p->out && !p->write_cb)
         return TIER_OK;
+    tier__buf_init(&cols, &p->alloc);
     if (!columns) {
-        rc = tier_text_new(&cols, &p->alloc);
-        if (!rc)
-            rc = default_columns(p, specs, n, r, cols);
-        if (rc) {
-            tier_text_free(cols);
-            return tier__pipeline_fail(p, rc, "out of memory");
+        default_columns(p, specs, n, r, &cols);
+        if (tier__buf_status(&cols)) {
+            tier__buf_free(&cols);
+            return tier__pipeline_fail(p, TIER_ENOMEM, "out of memory");
         }
-        columns = tier_text_data(cols);
+        columns = tier__buf_data(&cols);
     }
     if (p->out) {
         rc = tier_result_save(r->result, r->book, columns, p->format, p->out, &p->io);
+        if (rc)
+            tier__pipeline_fail(p, rc, "cannot write %s: %s", p->out,
+                                tier_result_last_error(r->result));
     } else {
         memset(&sink, 0, sizeof sink);
         sink.p = p;
         rc = tier_result_write(r->result, r->book, columns, p->format, sink_write, &sink);
-        if (sink.stopped) {
-            tier_text_free(cols);
-            return tier__pipeline_fail(p, TIER_EUSER, "stopped by the progress callback");
-        }
+        if (sink.stopped)
+            rc = tier__pipeline_fail(p, TIER_EUSER, "stopped by the progress callback");
+        else if (rc)
+            tier__pipeline_fail(p, rc, "cannot write the output: %s",
+                                tier_result_last_error(r->result));
     }
-    if (rc)
-        tier__pipeline_fail(p, rc, "cannot write %s: %s", p->out ? p->out : "the output",
-                            tier_result_last_error(r->result));
-    tier_text_free(cols);
+    tier__buf_free(&cols);
     return rc;
 }
 
 static int write_reports(tier_pipeline *p, tier__run *r)
 {
-    tier_text *t = NULL;
+    tier__buf b;
     size_t i;
-    int rc;
+    int rc = TIER_OK;
     if (!p->write_cb)
         return TIER_OK;
-    rc = tier_text_new(&t, &p->alloc);
+    tier__buf_init(&b, &p->alloc);
     for (i = 0; i < r->n_models && !rc; i++)
-        rc = tier__pipeline_fit_report(r->models[i], t);
-    if (rc) {
-        tier_text_free(t);
-        return tier__pipeline_fail(p, rc, "out of memory");
-    }
-    if (p->write_cb(p->write_ud, tier_text_data(t), tier_text_length(t)) != 0)
+        rc = tier__pipeline_fit_report(r->models[i], &b);
+    if (rc)
+        rc = tier__pipeline_fail(p, rc, "out of memory");
+    else if (p->write_cb(p->write_ud, tier__buf_data(&b), tier__buf_len(&b)) != 0)
         rc = tier__pipeline_fail(p, TIER_EUSER, "cannot write the output");
     else
-        rc = tier__pipeline_report(p, TIER_PIPELINE_STAGE_WRITE, tier_text_length(t), 0);
-    tier_text_free(t);
+        rc = tier__pipeline_report(p, TIER_PIPELINE_STAGE_WRITE, tier__buf_len(&b), 0);
+    tier__buf_free(&b);
     return rc;
 }
 
