@@ -48,8 +48,8 @@ static tier_model *clv_model(const tier_allocator *a, int kind)
     assert_int_equal(tier_clv_new(&m, NULL, a), TIER_OK);
     assert_string_equal(tier_model_kind(m), "clv");
     assert_string_equal(tier_model_name(m), "clv");
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_PURCHASE_MODEL, kind), TIER_OK);
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_CALIBRATION_END, cal_end()), TIER_OK);
+    assert_int_equal(tier_model_set_text(m, "purchase_model", kind == TIER_CLV_PARETO_NBD ? "pareto_nbd" : "bgnbd"), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "calibration_end", cal_end()), TIER_OK);
     return m;
 }
 
@@ -164,7 +164,7 @@ static void test_clv_scores_the_published_expected_spends_and_purchases(void **s
     const double *x, *tx, *T, *e, *sp, *pa, *clv;
     size_t i;
     (void)s;
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_HORIZON, 39), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "horizon", 39), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     f = score(m, book, &a);
     x = column(f, "clv.x");
@@ -234,7 +234,7 @@ static void test_clv_parameters_follow_the_time_unit(void **s)
     double pw[4], pd[4], sx = 0.0;
     size_t i;
     (void)s;
-    assert_int_equal(tier_clv_set_option(d, TIER_CLV_OPT_TIME_UNIT, 1), TIER_OK);
+    assert_int_equal(tier_model_set_number(d, "time_unit", 1), TIER_OK);
     assert_int_equal(tier_model_fit(w, book, NULL), TIER_OK);
     assert_int_equal(tier_model_fit(d, book, NULL), TIER_OK);
     assert_int_equal(tier_clv_params(w, TIER_CLV_PURCHASE, pw, 4), TIER_OK);
@@ -337,8 +337,8 @@ static void test_clv_groups_purchases_by_day_by_hand(void **s)
     assert_int_equal(ymd(1997, 1, 1), 9862);
     book = small_book(&a, extra, sizeof extra / sizeof extra[0]);
     assert_int_equal(tier_clv_new(&m, "v", &a), TIER_OK);
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_TIME_UNIT, 1), TIER_OK);
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_CALIBRATION_END, 9862 + 120), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "time_unit", 1), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "calibration_end", 9862 + 120), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_NO_PURCHASE) == 1.0);      /* y */
     assert_true(stat(m, TIER_CLV_SPEND, TIER_CLV_STAT_EXCLUDED_ZERO_SPEND) == 1.0); /* z */
@@ -377,8 +377,8 @@ static void test_clv_values_expected_purchases_at_margin_and_discount(void **s)
     size_t i;
     (void)s;
     assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_DISCOUNT_RATE, 0), TIER_OK);
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_MARGIN, 0.5), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "discount_rate", 0), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "margin", 0.5), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     f = score(m, book, &a);
     e = column(f, "clv.expected_purchases");
@@ -387,8 +387,8 @@ static void test_clv_values_expected_purchases_at_margin_and_discount(void **s)
     for (i = 0; i < tier_frame_rows(f); i++)
         assert_true(fabs(clv[i] - 0.5 * sp[i] * e[i]) <= 1e-12 * (1.0 + clv[i]));
     /* scoring options do not forget the fit */
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_DISCOUNT_RATE, 0.05), TIER_OK);
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_HORIZON, 52), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "discount_rate", 0.05), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "horizon", 52), TIER_OK);
     g = score(m, book, &a);
     clv2 = column(g, "clv.clv");
     for (i = 0; i < tier_frame_rows(f); i++)
@@ -424,7 +424,7 @@ static void test_clv_scores_a_later_period_with_the_calibration_fit(void **s)
         late += first_day[c] > end;
     test_free(first_day);
     assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_CALIBRATION_END, end), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "calibration_end", end), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CALIBRATION_END) == end);
     assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_NO_PURCHASE) == (double)late);
@@ -433,7 +433,7 @@ static void test_clv_scores_a_later_period_with_the_calibration_fit(void **s)
     f = score(m, book, &a);
     assert_true(column(f, "clv.x")[0] == 1.0); /* 01-18 only; 08-02 is later */
     tier_frame_free(f);
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_CALIBRATION_END, NAN), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "calibration_end", NAN), TIER_OK);
     assert_true(tier_model_is_fitted(m));
     f = score(m, book, &a);
     x = column(f, "clv.x");
@@ -472,7 +472,7 @@ static void test_clv_fits_a_single_customer_and_reports_convergence(void **s)
     tier_frame_free(f);
     /* Required convergence: a fit that did not converge fails and leaves the model as it was. */
     assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, p, 4), TIER_OK);
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_REQUIRE_CONVERGENCE, 1), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "require_convergence", 1), TIER_OK);
     rc = tier_model_fit(m, book, NULL);
     assert_int_equal(rc, conv[0] == 1.0 && conv[1] == 1.0 ? TIER_OK : TIER_ECONVERGE);
     if (rc)
@@ -515,10 +515,10 @@ static void test_clv_refuses_to_fit_an_empty_book_but_scores_one(void **s)
     assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
     assert_int_equal(tier_model_fit(m, empty, NULL), TIER_EINVAL);
     assert_non_null(strstr(tier_model_last_error(m), "no transactions"));
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_CALIBRATION_END, 10), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "calibration_end", 10), TIER_OK);
     assert_int_equal(tier_model_fit(m, empty, NULL), TIER_EINVAL);
     assert_non_null(strstr(tier_model_last_error(m), "no customer has a purchase"));
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_CALIBRATION_END, NAN), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "calibration_end", NAN), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     f = score(m, empty, &a);
     assert_int_equal(tier_frame_rows(f), 0);
@@ -567,53 +567,60 @@ static void test_clv_checks_its_options(void **s)
     double v;
     (void)s;
     assert_int_equal(tier_clv_new(&m, "c2", &a), TIER_OK);
-    assert_int_equal(tier_clv_get_option(m, TIER_CLV_OPT_PURCHASE_MODEL, &v), TIER_OK);
-    assert_true(v == TIER_CLV_BGNBD);
-    assert_int_equal(tier_clv_get_option(m, TIER_CLV_OPT_TIME_UNIT, &v), TIER_OK);
+    {
+        tier_text *t = NULL;
+        assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+        assert_int_equal(tier_model_get_option(m, "purchase_model", t), TIER_OK);
+        assert_string_equal(tier_text_data(t), "bgnbd");
+        assert_int_equal(tier_model_get_option(m, "discount_period", t), TIER_OK);
+        assert_string_equal(tier_text_data(t), "30.4375");
+        tier_text_free(t);
+    }
+    assert_int_equal(tier_model_get_number(m, "time_unit", &v), TIER_OK);
     assert_true(v == 7.0);
-    assert_int_equal(tier_clv_get_option(m, TIER_CLV_OPT_HORIZON, &v), TIER_OK);
+    assert_int_equal(tier_model_get_number(m, "horizon", &v), TIER_OK);
     assert_true(v == 52.0);
-    assert_int_equal(tier_clv_get_option(m, TIER_CLV_OPT_DISCOUNT_RATE, &v), TIER_OK);
+    assert_int_equal(tier_model_get_number(m, "discount_rate", &v), TIER_OK);
     assert_true(v == 0.01);
-    assert_int_equal(tier_clv_get_option(m, TIER_CLV_OPT_CALIBRATION_END, &v), TIER_OK);
+    assert_int_equal(tier_model_get_number(m, "calibration_end", &v), TIER_OK);
     assert_true(isnan(v));
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_PURCHASE_MODEL, 3), TIER_ERANGE);
+    assert_int_equal(tier_model_set_text(m, "purchase_model", "pnbd"), TIER_EINVAL);
     assert_non_null(strstr(tier_model_last_error(m), "purchase_model"));
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_TIME_UNIT, 0), TIER_ERANGE);
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_TIME_UNIT, 1.5), TIER_ERANGE);
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_HORIZON, 0), TIER_ERANGE);
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_HORIZON, NAN), TIER_ERANGE);
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_DISCOUNT_RATE, -0.1), TIER_ERANGE);
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_DISCOUNT_PERIOD, 0.5), TIER_ERANGE);
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_MARGIN, 1.5), TIER_ERANGE);
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_AS_OF, INFINITY), TIER_ERANGE);
-    assert_int_equal(tier_clv_set_option(m, 0, 1), TIER_EINVAL);
-    assert_int_equal(tier_clv_set_option(m, 99, 1), TIER_EINVAL);
-    assert_int_equal(tier_clv_get_option(m, 99, &v), TIER_EINVAL);
-    assert_int_equal(tier_clv_set_option(NULL, TIER_CLV_OPT_HORIZON, 1), TIER_EINVAL);
+    assert_int_equal(tier_model_set_number(m, "time_unit", 0), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "time_unit", 1.5), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "horizon", 0), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "horizon", NAN), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "discount_rate", -0.1), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "discount_period", 0.5), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "margin", 1.5), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "as_of", INFINITY), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "purchase_model", 1), TIER_EINVAL); /* a text */
+    assert_int_equal(tier_model_set_number(m, "horizons", 1), TIER_ENOTFOUND);
+    assert_int_equal(tier_model_get_number(m, "horizons", &v), TIER_ENOTFOUND);
+    assert_int_equal(tier_model_set_number(NULL, "horizon", 1), TIER_EINVAL);
     assert_int_equal(tier_lifecycle_new(&other, NULL, &a), TIER_OK);
-    assert_int_equal(tier_clv_set_option(other, TIER_CLV_OPT_HORIZON, 1), TIER_EINVAL);
+    assert_int_equal(tier_model_set_number(other, "horizon", 1), TIER_ENOTFOUND);
     assert_int_equal(tier_clv_params(other, TIER_CLV_PURCHASE, &v, 1), TIER_EINVAL);
     tier_model_free(other);
 
     /* calibration end must be before the as-of day */
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_AS_OF, d), TIER_OK);
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_CALIBRATION_END, d), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "as_of", d), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "calibration_end", d), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_EINVAL);
     assert_non_null(strstr(tier_model_last_error(m), "before the as-of day"));
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_CALIBRATION_END, NAN), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "calibration_end", NAN), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CALIBRATION_END) == d - 1);
     /* too many discount periods */
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_DISCOUNT_PERIOD, 1), TIER_OK);
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_HORIZON, 10000), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "discount_period", 1), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "horizon", 10000), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_ERANGE);
     assert_true(tier_model_is_fitted(m)); /* the earlier fit stays */
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_HORIZON, 52), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "horizon", 52), TIER_OK);
     /* a new purchase model or time unit forgets the fit; the same value does not */
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_PURCHASE_MODEL, TIER_CLV_BGNBD), TIER_OK);
+    assert_int_equal(tier_model_set_text(m, "purchase_model", "bgnbd"), TIER_OK);
     assert_true(tier_model_is_fitted(m));
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_TIME_UNIT, 1), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "time_unit", 1), TIER_OK);
     assert_false(tier_model_is_fitted(m));
     assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, &v, 4), TIER_ESTATE);
     tier_model_free(m);
@@ -634,16 +641,16 @@ static void test_clv_saves_and_loads_a_fit_that_scores_identically(void **s)
     (void)s;
     assert_int_equal(tier_text_new(&t1, &a), TIER_OK);
     assert_int_equal(tier_text_new(&t2, &a), TIER_OK);
-    assert_int_equal(tier_clv_save_text(m, t1), TIER_ESTATE);
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_MARGIN, 0.3), TIER_OK);
+    assert_int_equal(tier_model_save(m, t1), TIER_ESTATE);
+    assert_int_equal(tier_model_set_number(m, "margin", 0.3), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    assert_int_equal(tier_clv_save_text(m, t1), TIER_OK);
-    assert_memory_equal(tier_text_data(t1), "libtier-clv 1\n", 14);
+    assert_int_equal(tier_model_save(m, t1), TIER_OK);
+    assert_memory_equal(tier_text_data(t1), "tier-model-state 1\nkind \"clv\"\n", 29);
 
     assert_int_equal(tier_clv_new(&n, "clv", &a), TIER_OK);
-    assert_int_equal(tier_clv_load_text(n, tier_text_data(t1), tier_text_length(t1)), TIER_OK);
+    assert_int_equal(tier_model_load(n, tier_text_data(t1), tier_text_length(t1)), TIER_OK);
     assert_true(tier_model_is_fitted(n));
-    assert_int_equal(tier_clv_save_text(n, t2), TIER_OK);
+    assert_int_equal(tier_model_save(n, t2), TIER_OK);
     assert_int_equal(tier_text_length(t1), tier_text_length(t2));
     assert_memory_equal(tier_text_data(t1), tier_text_data(t2), tier_text_length(t1));
     assert_int_equal(tier_clv_standard_errors(n, TIER_CLV_SPEND, se, 4), TIER_OK);
@@ -676,27 +683,27 @@ static void test_clv_load_rejects_bad_text_and_keeps_the_model(void **s)
     (void)s;
     assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
     assert_int_equal(tier_text_new(&t, &a), TIER_OK);
-    assert_int_equal(tier_clv_load_text(m, "", 0), TIER_EPARSE);
+    assert_int_equal(tier_model_load(m, "", 0), TIER_ECORRUPT);
     assert_false(tier_model_is_fitted(m));
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, before, 4), TIER_OK);
-    assert_int_equal(tier_clv_save_text(m, t), TIER_OK);
+    assert_int_equal(tier_model_save(m, t), TIER_OK);
     len = tier_text_length(t);
     assert_true(len < sizeof buf);
     memcpy(buf, tier_text_data(t), len);
 
-    assert_int_equal(tier_clv_load_text(m, "libtier-clv 2\n", 14), TIER_EVERSION);
-    assert_int_equal(tier_clv_load_text(m, "libtier-needs 1\n", 16), TIER_EPARSE);
-    assert_int_equal(tier_clv_load_text(m, buf, len - 4), TIER_EPARSE); /* no "end" */
+    assert_int_equal(tier_model_load(m, "tier-model-state 2\n", 19), TIER_EVERSION);
+    assert_int_equal(tier_model_load(m, "libtier-needs 1\n", 16), TIER_ECORRUPT);
+    assert_int_equal(tier_model_load(m, buf, len - 4), TIER_ECORRUPT); /* no "end" */
     assert_non_null(strstr(tier_model_last_error(m), "line"));
-    p = strstr(buf, "purchase_params ");
+    p = strstr(buf, "purchase.params ");
     assert_non_null(p);
     p[16] = '-'; /* a negative parameter */
-    assert_int_equal(tier_clv_load_text(m, buf, len), TIER_EPARSE);
+    assert_int_equal(tier_model_load(m, buf, len), TIER_ECORRUPT);
     p[16] = 'x';
-    assert_int_equal(tier_clv_load_text(m, buf, len), TIER_EPARSE);
-    assert_non_null(strstr(tier_model_last_error(m), "not a number"));
-    assert_int_equal(tier_clv_load_text(m, NULL, 5), TIER_EINVAL);
+    assert_int_equal(tier_model_load(m, buf, len), TIER_ECORRUPT);
+    assert_non_null(strstr(tier_model_last_error(m), "neither a number nor a quoted text"));
+    assert_int_equal(tier_model_load(m, NULL, 5), TIER_EINVAL);
     assert_true(tier_model_is_fitted(m));
     assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, after, 4), TIER_OK);
     assert_memory_equal(before, after, sizeof before);
@@ -716,7 +723,7 @@ static void test_clv_explains_its_inputs_and_formulas(void **s)
     tier_text *t = NULL;
     const char *txt;
     (void)s;
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_HORIZON, 39), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "horizon", 39), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     f = score(m, book, &a);
     assert_int_equal(tier_text_new(&t, &a), TIER_OK);
@@ -747,7 +754,7 @@ static void test_clv_explains_a_customer_without_purchases(void **s)
     (void)s;
     book = small_book(&a, late, 1);
     assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
-    assert_int_equal(tier_clv_set_option(m, TIER_CLV_OPT_CALIBRATION_END, ymd(1997, 3, 2)),
+    assert_int_equal(tier_model_set_number(m, "calibration_end", ymd(1997, 3, 2)),
                      TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     f = score(m, book, &a);
@@ -890,7 +897,7 @@ static int oom_clv(const tier_allocator *alloc, void *ud)
     tier_text *t = NULL;
     int rc = tier_clv_new(&m, "c", alloc);
     if (rc == TIER_OK)
-        rc = tier_clv_set_option(m, TIER_CLV_OPT_TIME_UNIT, 1);
+        rc = tier_model_set_number(m, "time_unit", 1);
     if (rc == TIER_OK) {
         rc = tier_model_fit(m, book, NULL);
         assert_int_equal(tier_model_is_fitted(m), rc == TIER_OK);
@@ -917,11 +924,11 @@ static int oom_clv(const tier_allocator *alloc, void *ud)
             assert_non_null(strstr(tier_text_data(t), "x = 3 repeat purchase days"));
     }
     if (rc == TIER_OK)
-        rc = tier_clv_save_text(m, t);
+        rc = tier_model_save(m, t);
     if (rc == TIER_OK)
         rc = tier_clv_new(&n, "c", alloc);
     if (rc == TIER_OK)
-        rc = tier_clv_load_text(n, tier_text_data(t), tier_text_length(t));
+        rc = tier_model_load(n, tier_text_data(t), tier_text_length(t));
     tier_text_free(t);
     tier_frame_free(f);
     tier_model_free(n);

@@ -44,7 +44,7 @@ static tier_model *lifecycle(const tier_allocator *a, double as_of)
     tier_model *m = NULL;
     assert_int_equal(tier_lifecycle_new(&m, NULL, a), TIER_OK);
     assert_string_equal(tier_model_kind(m), "lifecycle");
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_AS_OF, as_of), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "as_of", as_of), TIER_OK);
     return m;
 }
 
@@ -208,10 +208,10 @@ static void test_lifecycle_moves_thresholds_and_windows_by_option(void **s)
     assert_string_equal(STAGE(f, book, "y"), "growing");
     assert_string_equal(STAGE(f, book, "z"), "dormant");
     tier_frame_free(f);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_RECENT_WINDOW, 100), TIER_OK);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_PREVIOUS_WINDOW, 300),
+    assert_int_equal(tier_model_set_number(m, "recent_window", 100), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "previous_window", 300),
                      TIER_OK);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_DORMANT_DAYS, 300), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "dormant_days", 300), TIER_OK);
     f = score(m, book, NULL, &a);
     assert_string_equal(STAGE(f, book, "x"), "mature");
     assert_string_equal(STAGE(f, book, "y"), "mature");
@@ -221,10 +221,10 @@ static void test_lifecycle_moves_thresholds_and_windows_by_option(void **s)
     assert_string_equal(STAGE(f, book, "z"), "declining");
     tier_frame_free(f);
     /* A large epsilon damps the trend of y under the default windows: 200 / 1000 = 0.2. */
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_RECENT_WINDOW, 180), TIER_OK);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_PREVIOUS_WINDOW, 180),
+    assert_int_equal(tier_model_set_number(m, "recent_window", 180), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "previous_window", 180),
                      TIER_OK);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_TREND_EPSILON, 1000), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "trend_epsilon", 1000), TIER_OK);
     f = score(m, book, NULL, &a);
     assert_true(value(f, book, "lifecycle.trend", "y") == 0.2);
     assert_string_equal(STAGE(f, book, "y"), "mature");
@@ -243,7 +243,7 @@ static void test_lifecycle_defaults_the_as_of_day_to_the_day_after_the_last_tran
     double v;
     (void)s;
     assert_int_equal(tier_lifecycle_new(&m, "lc", &a), TIER_OK);
-    assert_int_equal(tier_lifecycle_get_option(m, TIER_LIFECYCLE_OPT_AS_OF, &v), TIER_OK);
+    assert_int_equal(tier_model_get_number(m, "as_of", &v), TIER_OK);
     assert_true(isnan(v));
     f = score(m, book, NULL, &a);
     /* D = 41: a bought 31 days ago, b yesterday. */
@@ -299,11 +299,11 @@ static void test_lifecycle_uses_p_alive_from_a_clv_column(void **s)
 
     /* Another column name; without P(alive) up is growing and p05 mature. */
     f = frame_with(book, "bg.alive", p_alive, &a);
-    assert_int_equal(tier_lifecycle_set_p_alive_column(m, "bg.alive"), TIER_OK);
+    assert_int_equal(tier_model_set_text(m, "p_alive_column", "bg.alive"), TIER_OK);
     f = score(m, book, f, &a);
     assert_string_equal(STAGE(f, book, "p05"), "churned");
     tier_frame_free(f);
-    assert_int_equal(tier_lifecycle_set_p_alive_column(m, NULL), TIER_OK);
+    assert_int_equal(tier_model_set_text(m, "p_alive_column", ""), TIER_OK);
     f = frame_with(book, "bg.alive", p_alive, &a);
     f = score(m, book, f, &a);
     assert_string_equal(STAGE(f, book, "p05"), "mature");
@@ -311,7 +311,7 @@ static void test_lifecycle_uses_p_alive_from_a_clv_column(void **s)
     tier_frame_free(f);
 
     /* A label column where P(alive) should be is an error; the frame gains no column. */
-    assert_int_equal(tier_lifecycle_set_p_alive_column(m, "clv.p_alive"), TIER_OK);
+    assert_int_equal(tier_model_set_text(m, "p_alive_column", "clv.p_alive"), TIER_OK);
     assert_int_equal(tier_frame_new(&f, tier_book_customer_count(book), &a), TIER_OK);
     {
         static const char *const lab[1] = {"x"};
@@ -373,10 +373,10 @@ static void test_lifecycle_grades_onboarding_from_progress_and_usage(void **s)
     tier_frame_free(f);
 
     /* Thresholds and attribute names are options; a text attribute counts as missing. */
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_STABLE_PROGRESS, 0.85),
+    assert_int_equal(tier_model_set_number(m, "stable_progress", 0.85),
                      TIER_OK);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_STABLE_USERS, 0.5), TIER_OK);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_ROLLOUT_PROGRESS, 0.2),
+    assert_int_equal(tier_model_set_number(m, "stable_users", 0.5), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "rollout_progress", 0.2),
                      TIER_OK);
     f = score(m, book, NULL, &a);
     assert_string_equal(ONBOARDING(f, book, "h"), "internal_rollout");
@@ -387,14 +387,14 @@ static void test_lifecycle_grades_onboarding_from_progress_and_usage(void **s)
     assert_int_equal(tier_book_set_text(book, index_of(book, "r89"), "impl", NULL), TIER_EINVAL);
     assert_int_equal(tier_book_set_text(book, index_of(book, "r89"), "impl_text", "0.95"),
                      TIER_OK);
-    assert_int_equal(tier_lifecycle_set_attribute(m, TIER_LIFECYCLE_ATTR_PROGRESS, "impl"),
+    assert_int_equal(tier_model_set_text(m, "progress_attribute", "impl"),
                      TIER_OK);
-    assert_int_equal(tier_lifecycle_set_attribute(m, TIER_LIFECYCLE_ATTR_USERS, "users"), TIER_OK);
+    assert_int_equal(tier_model_set_text(m, "users_attribute", "users"), TIER_OK);
     f = score(m, book, NULL, &a);
     assert_string_equal(ONBOARDING(f, book, "h"), "internal_rollout"); /* no "users" */
     assert_string_equal(ONBOARDING(f, book, "s90"), "none");
     tier_frame_free(f);
-    assert_int_equal(tier_lifecycle_set_attribute(m, TIER_LIFECYCLE_ATTR_PROGRESS, "impl_text"),
+    assert_int_equal(tier_model_set_text(m, "progress_attribute", "impl_text"),
                      TIER_OK);
     f = score(m, book, NULL, &a);
     assert_string_equal(ONBOARDING(f, book, "r89"), "none");
@@ -490,65 +490,65 @@ static void test_lifecycle_rejects_bad_options(void **s)
     double v;
     (void)s;
     assert_int_equal(tier_lifecycle_new(&m, NULL, &a), TIER_OK);
-    assert_int_equal(tier_lifecycle_set_option(m, 0, 1), TIER_EINVAL);
-    assert_int_equal(tier_lifecycle_set_option(m, 15, 1), TIER_EINVAL);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_RECENT_WINDOW, 0),
+    assert_int_equal(tier_model_set_number(m, "", 1), TIER_ENOTFOUND);
+    assert_int_equal(tier_model_set_number(m, "churn", 1), TIER_ENOTFOUND);
+    assert_int_equal(tier_model_set_number(m, "recent_window", 0),
                      TIER_ERANGE);
     assert_non_null(strstr(tier_model_last_error(m), "recent_window"));
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_RECENT_WINDOW, 10.5),
+    assert_int_equal(tier_model_set_number(m, "recent_window", 10.5),
                      TIER_ERANGE);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_PREVIOUS_WINDOW, 36501),
+    assert_int_equal(tier_model_set_number(m, "previous_window", 36501),
                      TIER_ERANGE);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_TREND_EPSILON, 0),
+    assert_int_equal(tier_model_set_number(m, "trend_epsilon", 0),
                      TIER_ERANGE);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_CHURN_P_ALIVE, 1.5),
+    assert_int_equal(tier_model_set_number(m, "churn_p_alive", 1.5),
                      TIER_ERANGE);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_GROWTH_TREND, NAN),
+    assert_int_equal(tier_model_set_number(m, "growth_trend", NAN),
                      TIER_ERANGE);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_DECLINE_TREND, INFINITY),
+    assert_int_equal(tier_model_set_number(m, "decline_trend", INFINITY),
                      TIER_ERANGE);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_AS_OF, 1e9), TIER_ERANGE);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_AS_OF, 12.5), TIER_ERANGE);
-    assert_int_equal(tier_lifecycle_get_option(m, TIER_LIFECYCLE_OPT_RECENT_WINDOW, &v), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "as_of", 1e9), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "as_of", 12.5), TIER_ERANGE);
+    assert_int_equal(tier_model_get_number(m, "recent_window", &v), TIER_OK);
     assert_true(v == 180);
-    assert_int_equal(tier_lifecycle_get_option(m, TIER_LIFECYCLE_OPT_DECLINE_TREND, &v), TIER_OK);
+    assert_int_equal(tier_model_get_number(m, "decline_trend", &v), TIER_OK);
     assert_true(v == -0.2);
-    assert_int_equal(tier_lifecycle_get_option(m, 99, &v), TIER_EINVAL);
-    assert_int_equal(tier_lifecycle_set_attribute(m, 3, "x"), TIER_EINVAL);
-    assert_int_equal(tier_lifecycle_set_attribute(m, TIER_LIFECYCLE_ATTR_USERS, ""), TIER_EINVAL);
-    assert_int_equal(tier_lifecycle_set_attribute(m, TIER_LIFECYCLE_ATTR_USERS, NULL), TIER_EINVAL);
-    assert_int_equal(tier_lifecycle_set_p_alive_column(m, ""), TIER_EINVAL);
+    assert_int_equal(tier_model_get_number(m, "users_attribute", &v), TIER_EINVAL); /* a text */
+    assert_int_equal(tier_model_set_text(m, "other_attribute", "x"), TIER_ENOTFOUND);
+    assert_int_equal(tier_model_set_text(m, "users_attribute", ""), TIER_EINVAL);
+    assert_int_equal(tier_model_set_text(m, "users_attribute", NULL), TIER_EINVAL);
+    assert_int_equal(tier_model_set_text(m, "p_alive_column", NULL), TIER_EINVAL);
     /* Thresholds out of order are caught when fitting and scoring. */
     assert_int_equal(tier_book_new(&book, &a), TIER_OK);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_DORMANT_DAYS, 400), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "dormant_days", 400), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_EINVAL);
     assert_non_null(strstr(tier_model_last_error(m), "dormant_days"));
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_DORMANT_DAYS, 180), TIER_OK);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_DECLINE_TREND, 0.2), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "dormant_days", 180), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "decline_trend", 0.2), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_EINVAL);
     assert_non_null(strstr(tier_model_last_error(m), "decline_trend"));
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_DECLINE_TREND, -0.2), TIER_OK);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_CHURN_P_ALIVE, 0.6), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "decline_trend", -0.2), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "churn_p_alive", 0.6), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_EINVAL);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_CHURN_P_ALIVE, 0.1), TIER_OK);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_ROLLOUT_PROGRESS, 0.95),
+    assert_int_equal(tier_model_set_number(m, "churn_p_alive", 0.1), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "rollout_progress", 0.95),
                      TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_EINVAL);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_ROLLOUT_PROGRESS, 0.5),
+    assert_int_equal(tier_model_set_number(m, "rollout_progress", 0.5),
                      TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     /* Scoring checks too (options may change after the fit). */
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_GROWTH_TREND, -0.5), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "growth_trend", -0.5), TIER_OK);
     assert_int_equal(tier_frame_new(&f, 0, &a), TIER_OK);
     assert_int_equal(tier_model_score(m, book, f), TIER_EINVAL);
     assert_non_null(strstr(tier_frame_last_error(f), "growth_trend"));
     tier_frame_free(f);
     /* Another kind of model is refused. */
     assert_int_equal(tier_pareto_new(&p, NULL, &a), TIER_OK);
-    assert_int_equal(tier_lifecycle_set_option(p, TIER_LIFECYCLE_OPT_NEW_DAYS, 10), TIER_EINVAL);
-    assert_int_equal(tier_lifecycle_get_option(p, TIER_LIFECYCLE_OPT_NEW_DAYS, &v), TIER_EINVAL);
-    assert_int_equal(tier_lifecycle_set_p_alive_column(p, "x"), TIER_EINVAL);
-    assert_int_equal(tier_lifecycle_set_option(NULL, TIER_LIFECYCLE_OPT_NEW_DAYS, 10), TIER_EINVAL);
+    assert_int_equal(tier_model_set_number(p, "new_days", 10), TIER_ENOTFOUND);
+    assert_int_equal(tier_model_get_number(p, "new_days", &v), TIER_ENOTFOUND);
+    assert_int_equal(tier_model_set_text(p, "p_alive_column", "x"), TIER_ENOTFOUND);
+    assert_int_equal(tier_model_set_number(NULL, "new_days", 10), TIER_EINVAL);
     assert_int_equal(tier_lifecycle_new(NULL, NULL, &a), TIER_EINVAL);
     tier_model_free(p);
     tier_model_free(m);
@@ -606,7 +606,7 @@ static void test_lifecycle_explains_the_rule_that_fired(void **s)
 
     /* The options changed since scoring: the explanation says so. */
     tier_text_clear(t);
-    assert_int_equal(tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_CHURN_DAYS, 500), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "churn_days", 500), TIER_OK);
     assert_int_equal(tier_model_explain(m, book, f, index_of(book, "gone"), t), TIER_OK);
     assert_non_null(strstr(tier_text_data(t), "options changed since scoring: now dormant"));
     tier_text_free(t);
@@ -688,11 +688,11 @@ static int oom_lifecycle(const tier_allocator *alloc, void *ud)
     tier_text *t = NULL;
     int rc = tier_lifecycle_new(&m, "lc", alloc);
     if (rc == TIER_OK)
-        rc = tier_lifecycle_set_p_alive_column(m, "x.p");
+        rc = tier_model_set_text(m, "p_alive_column", "x.p");
     if (rc == TIER_OK)
-        rc = tier_lifecycle_set_attribute(m, TIER_LIFECYCLE_ATTR_PROGRESS, "progress");
+        rc = tier_model_set_text(m, "progress_attribute", "progress");
     if (rc == TIER_OK)
-        rc = tier_lifecycle_set_option(m, TIER_LIFECYCLE_OPT_AS_OF, 1000);
+        rc = tier_model_set_number(m, "as_of", 1000);
     if (rc == TIER_OK)
         rc = tier_model_fit(m, book, NULL);
     if (rc == TIER_OK)

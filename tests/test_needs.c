@@ -42,7 +42,7 @@ static tier_model *needs_model(size_t p, int k)
         snprintf(name, sizeof name, "attr.f%lu", (unsigned long)f);
         assert_int_equal(tier_needs_add_feature(m, name), TIER_OK);
     }
-    assert_int_equal(tier_needs_set_option(m, TIER_NEEDS_OPT_K, k), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "k", k), TIER_OK);
     return m;
 }
 
@@ -92,7 +92,7 @@ static char *saved(const tier_model *m)
     tier_text *t = NULL;
     char *copy;
     assert_int_equal(tier_text_new(&t, &a), TIER_OK);
-    assert_int_equal(tier_needs_save_text(m, t), TIER_OK);
+    assert_int_equal(tier_model_save(m, t), TIER_OK);
     copy = test_malloc(tier_text_length(t) + 1);
     memcpy(copy, tier_text_data(t), tier_text_length(t) + 1);
     tier_text_free(t);
@@ -168,7 +168,7 @@ static void test_needs_gives_second_segment_and_margin_by_hand(void **s)
     const int32_t *seg, *second;
     const double *dist, *margin;
     (void)s;
-    assert_int_equal(tier_needs_set_option(m, TIER_NEEDS_OPT_STANDARDIZE, 0), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "standardize", 0), TIER_OK);
     assert_int_equal(tier_needs_add_profile(m, "low", &low, 1), TIER_OK);
     assert_int_equal(tier_needs_add_profile(m, "high", &high, 1), TIER_OK);
     assert_true(tier_model_is_fitted(m)); /* profiles in raw units need no fit */
@@ -329,7 +329,7 @@ static void test_needs_puts_all_equal_vectors_in_the_first_segment(void **s)
     }
     tier_frame_free(fr);
     /* Without standardisation the equal vectors still cluster: all on one centre. */
-    assert_int_equal(tier_needs_set_option(m, TIER_NEEDS_OPT_STANDARDIZE, 0), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "standardize", 0), TIER_OK);
     fit_ok(m, b);
     fr = scored(m, b);
     seg = labels_of(fr, "needs.segment");
@@ -357,7 +357,7 @@ static void test_needs_handles_one_customer(void **s)
     assert_true(isnan(numbers_of(fr, "needs.margin")[0]));
     tier_frame_free(fr);
     /* the silhouette needs k_min + 1 = 3 customers */
-    assert_int_equal(tier_needs_set_option(m, TIER_NEEDS_OPT_K, 0), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "k", 0), TIER_OK);
     assert_int_equal(tier_model_fit(m, b, NULL), TIER_ERANGE);
     assert_non_null(strstr(tier_model_last_error(m), "silhouette"));
     /* the failed fit left the previous one in place */
@@ -501,7 +501,7 @@ static void test_needs_silhouette_picks_three_clusters(void **s)
         tier_model *m3 = needs_model(3, 3);
         char *t1, *t2;
         fit_ok(m3, b);
-        assert_int_equal(tier_needs_set_option(m3, TIER_NEEDS_OPT_K, 0), TIER_OK);
+        assert_int_equal(tier_model_set_number(m3, "k", 0), TIER_OK);
         t1 = saved(m);
         t2 = saved(m3);
         assert_string_equal(t1, t2);
@@ -520,8 +520,8 @@ static void test_needs_silhouette_uses_a_sample_when_asked(void **s)
     tier_book *b = book_of(v, 600, 3, NULL);
     tier_model *m = needs_model(3, 0);
     (void)s;
-    assert_int_equal(tier_needs_set_option(m, TIER_NEEDS_OPT_SAMPLE, 90), TIER_OK);
-    assert_int_equal(tier_needs_set_option(m, TIER_NEEDS_OPT_INIT_SAMPLE, 200), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "sample", 90), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "init_sample", 200), TIER_OK);
     fit_ok(m, b);
     assert_int_equal(stat_of(m, TIER_NEEDS_STAT_K), 3);
     assert_int_equal(stat_of(m, TIER_NEEDS_STAT_FITTED), 600);
@@ -600,7 +600,7 @@ static void test_needs_matches_given_previous_centres_and_names_new_clusters(voi
         assert_true(fabs(c[0] - 0.5) < 1e-9 && fabs(c[1] - 0.5) < 1e-9);
     }
     /* refit with k = 2: the two nearest previous segments keep their names and places */
-    assert_int_equal(tier_needs_set_option(m, TIER_NEEDS_OPT_K, 2), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "k", 2), TIER_OK);
     fit_ok(m, b);
     assert_int_equal(tier_needs_segment_count(m), 2);
     assert_true(strcmp(tier_needs_segment_name(m, 0), "goals") == 0 ||
@@ -660,12 +660,12 @@ static void test_needs_save_load_round_trip_is_exact(void **s)
     tier_frame *f1, *f2;
     char *t1, *t2;
     (void)s;
-    assert_int_equal(tier_needs_save_text(m, NULL), TIER_EINVAL);
+    assert_int_equal(tier_model_save(m, NULL), TIER_EINVAL);
     fit_ok(m, b);
     assert_int_equal(tier_needs_set_segment_name(m, 2, "with space"), TIER_OK);
     t1 = saved(m);
-    assert_memory_equal(t1, "libtier-needs 1\n", 16);
-    assert_int_equal(tier_needs_load_text(m2, t1, strlen(t1)), TIER_OK);
+    assert_memory_equal(t1, "tier-model-state 1\nkind \"needs\"\n", 31);
+    assert_int_equal(tier_model_load(m2, t1, strlen(t1)), TIER_OK);
     assert_true(tier_model_is_fitted(m2));
     assert_int_equal(tier_needs_feature_count(m2), 3);
     assert_string_equal(tier_needs_segment_name(m2, 2), "with space");
@@ -689,36 +689,42 @@ static void test_needs_save_load_round_trip_is_exact(void **s)
 
 static void test_needs_load_rejects_bad_text_and_keeps_the_model(void **s)
 {
+#define H "tier-model-state 1\nkind \"needs\"\nname \"needs\"\n"
+#define O "k 3\nk_min 2\nk_max 8\nseed 1\nn_init 4\nmax_iter 100\nstandardize 1\nsample 5000\n" \
+          "init_sample 65536\n"
     static const char *const bad[] = {
         "",
         "libtier-rfm 1\n",
-        "libtier-needs 1\nk 3\n",
-        "libtier-needs 1\nk 3\nk_min 2\nk_max 8\nseed 1\nn_init 4\nmax_iter 100\nstandardize 1\n"
-        "sample 5000\ninit_sample 65536\nsource kmeans\nfeatures 1\nfeature 0 0 1 attr.a\n"
-        "segments 1\nsegment 0 s\n",
-        "libtier-needs 1\nk 3\nk_min 2\nk_max 8\nseed 1\nn_init 4\nmax_iter 100\nstandardize 1\n"
-        "sample 5000\ninit_sample 65536\nsource kmeans\nfeatures 1\nfeature 0 1 1 attr.a\n"
-        "segments 2\nsegment 0 s\nsegment 1 s\n",
-        "libtier-needs 1\nk 3\nk_min 2\nk_max 8\nseed 1\nn_init 4\nmax_iter 100\nstandardize 1\n"
-        "sample 5000\ninit_sample 65536\nsource kmeans\nfeatures 1\nfeature 0 1 1 attr.a\n"
-        "segments 1\nsegment nan s\n",
+        H "k 3\nend\n",
+        H "features \"attr.a\"\n" O "source \"kmeans\"\nmean 0\nscale 0\nused 1\n"
+          "segment \"s\" 0\nend\n", /* scale 0 */
+        H "features \"attr.a\"\n" O "source \"kmeans\"\nmean 0\nscale 1\nused 1\n"
+          "segment \"s\" 0\nsegment \"s\" 1\nend\n", /* a name twice */
+        H "features \"attr.a\"\n" O "source \"kmeans\"\nmean 0\nscale 1\nused 1\n"
+          "segment \"s\" nan\nend\n",
+        H "features \"attr.a\"\n" O "source \"kmeans\"\nmean 0\nscale 1\nused 1\n"
+          "segment \"s\" 0\n", /* cut off */
+        H "features \"attr.a\"\n" O "k_min 9\nsource \"kmeans\"\nmean 0\nscale 1\nused 1\n"
+          "segment \"s\" 0\nend\n", /* k_min > k_max */
+        H "features \"attr.a\" \"attr.b\"\n" O "source \"kmeans\"\nmean 0\nscale 1\nused 1\n"
+          "segment \"s\" 0\nend\n", /* one mean for two features */
     };
-    static const char good[] =
-        "libtier-needs 1\nk 3\nk_min 2\nk_max 8\nseed 1\nn_init 4\nmax_iter 100\nstandardize 1\n"
-        "sample 5000\ninit_sample 65536\nsource kmeans\nfeatures 1\nfeature 2 0.5 1 attr.a\n"
-        "segments 2\nsegment -1 low\nsegment 1 high\n";
+    static const char good[] = H "features \"attr.a\"\n" O "source \"kmeans\"\nmean 2\nscale 0.5\n"
+                                 "used 1\nsegment \"low\" -1\nsegment \"high\" 1\nend\n";
+#undef H
+#undef O
     tier_model *m = needs_model(1, 2);
     size_t i;
     double c;
     (void)s;
     for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        assert_int_equal(tier_needs_load_text(m, bad[i], strlen(bad[i])), TIER_EPARSE);
+        assert_int_equal(tier_model_load(m, bad[i], strlen(bad[i])), TIER_ECORRUPT);
         assert_true(tier_model_last_error(m)[0] != '\0');
         assert_false(tier_model_is_fitted(m));
         assert_string_equal(tier_needs_feature_name(m, 0), "attr.f0");
     }
-    assert_int_equal(tier_needs_load_text(m, "libtier-needs 2\n", 16), TIER_EVERSION);
-    assert_int_equal(tier_needs_load_text(m, good, strlen(good)), TIER_OK);
+    assert_int_equal(tier_model_load(m, "tier-model-state 2\n", 19), TIER_EVERSION);
+    assert_int_equal(tier_model_load(m, good, strlen(good)), TIER_OK);
     assert_string_equal(tier_needs_feature_name(m, 0), "attr.a");
     assert_int_equal(tier_needs_centroid(m, 1, &c, 1), TIER_OK);
     assert_true(c == 2.5); /* 2 + 1 * 0.5 */
@@ -734,14 +740,14 @@ static void test_needs_checks_options_and_features(void **s)
     double v;
     (void)s;
     assert_int_equal(tier_model_fit(m, b, NULL), TIER_EINVAL); /* no features */
-    assert_int_equal(tier_needs_set_option(m, TIER_NEEDS_OPT_K, 257), TIER_ERANGE);
-    assert_int_equal(tier_needs_set_option(m, TIER_NEEDS_OPT_K, 2.5), TIER_ERANGE);
-    assert_int_equal(tier_needs_set_option(m, TIER_NEEDS_OPT_K_MIN, 9), TIER_EINVAL);
-    assert_int_equal(tier_needs_set_option(m, TIER_NEEDS_OPT_N_INIT, 0), TIER_ERANGE);
-    assert_int_equal(tier_needs_set_option(m, TIER_NEEDS_OPT_INIT_SAMPLE, 50), TIER_ERANGE);
-    assert_int_equal(tier_needs_set_option(m, TIER_NEEDS_OPT_SEED, NAN), TIER_ERANGE);
-    assert_int_equal(tier_needs_set_option(m, 99, 1), TIER_EINVAL);
-    assert_int_equal(tier_needs_get_option(m, TIER_NEEDS_OPT_N_INIT, &v), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "k", 257), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "k", 2.5), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "k_min", 9), TIER_EINVAL);
+    assert_int_equal(tier_model_set_number(m, "n_init", 0), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "init_sample", 50), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "seed", NAN), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "kk", 1), TIER_ENOTFOUND);
+    assert_int_equal(tier_model_get_number(m, "n_init", &v), TIER_OK);
     assert_true(v == 4);
     assert_int_equal(tier_needs_add_feature(m, ""), TIER_EINVAL);
     assert_int_equal(tier_needs_add_feature(m, " lead"), TIER_EINVAL);
@@ -753,7 +759,7 @@ static void test_needs_checks_options_and_features(void **s)
     assert_int_equal(tier_model_fit(m, b, NULL), TIER_ENOTFOUND); /* no such column */
     assert_int_equal(tier_needs_fit_stat(m, TIER_NEEDS_STAT_K, &v), TIER_ESTATE);
     assert_int_equal(tier_needs_set_segment_name(m, 0, "x"), TIER_ESTATE);
-    assert_int_equal(tier_needs_set_option(NULL, TIER_NEEDS_OPT_K, 1), TIER_EINVAL);
+    assert_int_equal(tier_model_set_number(NULL, "k", 1), TIER_EINVAL);
     assert_string_equal(tier_model_last_error(NULL), "");
     /* a text attribute is not a feature */
     assert_int_equal(tier_book_set_text(b, 0, "industry", "retail"), TIER_OK);
@@ -854,12 +860,12 @@ static int oom_needs(const tier_allocator *alloc, void *ud)
     if ((rc = tier_needs_add_feature(m, "attr.f0")) || (rc = tier_needs_add_feature(m, "attr.f1")))
         goto done;
     /* automatic k: restarts, silhouette, then a refit matched to given previous centres */
-    assert_int_equal(tier_needs_set_option(m, TIER_NEEDS_OPT_K_MAX, 4), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "k_max", 4), TIER_OK);
     if ((rc = tier_model_fit(m, b, NULL)) != TIER_OK)
         goto done;
     if ((rc = tier_needs_set_previous_centroids(m, NULL, prev, 2, 2)) != TIER_OK)
         goto done;
-    assert_int_equal(tier_needs_set_option(m, TIER_NEEDS_OPT_K, 3), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "k", 3), TIER_OK);
     if ((rc = tier_model_fit(m, b, NULL)) != TIER_OK)
         goto done;
     if ((rc = tier_frame_new(&fr, tier_book_customer_count(b), alloc)) != TIER_OK)
@@ -870,11 +876,11 @@ static int oom_needs(const tier_allocator *alloc, void *ud)
         goto done;
     if ((rc = tier_model_explain(m, b, fr, 0, t)) != TIER_OK)
         goto done;
-    if ((rc = tier_needs_save_text(m, t)) != TIER_OK)
+    if ((rc = tier_model_save(m, t)) != TIER_OK)
         goto done;
     if ((rc = tier_needs_new(&m2, "copy", alloc)) != TIER_OK)
         goto done;
-    if ((rc = tier_needs_load_text(m2, tier_text_data(t), tier_text_length(t))) != TIER_OK) {
+    if ((rc = tier_model_load(m2, tier_text_data(t), tier_text_length(t))) != TIER_OK) {
         assert_false(tier_model_is_fitted(m2));
         goto done;
     }

@@ -233,7 +233,7 @@ static void test_pareto_margin_criterion_leaves_customers_without_margin_in_c(vo
     char got[8];
     (void)s;
     assert_int_equal(tier_pareto_new(&m, "gm", &a), TIER_OK);
-    assert_int_equal(tier_pareto_set_criterion(m, "margin"), TIER_OK);
+    assert_int_equal(tier_model_set_text(m, "criterion", "margin"), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     f = score(m, book, &a);
     classes(f, "gm", got);
@@ -255,7 +255,7 @@ static void test_pareto_reads_a_column_criterion_from_the_scored_frame(void **s)
     char got[8];
     (void)s;
     assert_int_equal(tier_pareto_new(&m, "by_clv", &a), TIER_OK);
-    assert_int_equal(tier_pareto_set_criterion(m, "clv.clv"), TIER_OK);
+    assert_int_equal(tier_model_set_text(m, "criterion", "clv.clv"), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_int_equal(tier_frame_new(&f, 3, &a), TIER_OK);
     /* Missing column: a clear error and no column added. */
@@ -294,15 +294,15 @@ static void test_pareto_window_and_as_of_limit_the_revenue(void **s)
     char got[8];
     (void)s;
     assert_int_equal(tier_pareto_new(&m, NULL, &a), TIER_OK);
-    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_WINDOW, 10), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "window", 10), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     f = score(m, book, &a);
     classes(f, "pareto", got);
     assert_string_equal(got, "CAA");
     tier_frame_free(f);
     /* As-of 96, no window: a 50, c 20 -> a 71% , c 100%: A = a, c; b (day 100) not counted. */
-    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_WINDOW, 0), TIER_OK);
-    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_AS_OF, 96), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "window", 0), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "as_of", 96), TIER_OK);
     f = score(m, book, &a);
     classes(f, "pareto", got);
     assert_string_equal(got, "ACA");
@@ -342,30 +342,30 @@ static void test_pareto_rejects_bad_options(void **s)
     tier_model *m = NULL, *r = NULL;
     (void)s;
     assert_int_equal(tier_pareto_new(&m, NULL, &a), TIER_OK);
-    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_A, 0), TIER_ERANGE);
-    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_A, -0.5), TIER_ERANGE);
-    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_A, NAN), TIER_ERANGE);
-    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_A, 1.5), TIER_ERANGE);
-    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_A, 1e-9), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "threshold_a", 0), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "threshold_a", -0.5), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "threshold_a", NAN), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "threshold_a", 1.5), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "threshold_a", 1e-9), TIER_ERANGE);
     /* Out of order with the default B = 0.95. */
-    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_A, 0.96), TIER_ERANGE);
-    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_B, 0.7), TIER_ERANGE);
-    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_B, INFINITY), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "threshold_a", 0.96), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "threshold_b", 0.7), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "threshold_b", INFINITY), TIER_ERANGE);
     /* In order: raise B first, then A; A == B is allowed. */
-    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_B, 0.99), TIER_OK);
-    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_A, 0.99), TIER_OK);
-    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_B, 1), TIER_OK);
-    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_WINDOW, -1), TIER_ERANGE);
-    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_WINDOW, 1.5), TIER_ERANGE);
-    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_AS_OF, 1e12), TIER_ERANGE);
-    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_AS_OF, NAN), TIER_OK);
-    assert_int_equal(tier_pareto_set_option(m, 42, 1), TIER_EINVAL);
-    assert_int_equal(tier_pareto_set_criterion(m, NULL), TIER_EINVAL);
-    assert_int_equal(tier_pareto_set_criterion(m, ""), TIER_EINVAL);
-    assert_int_equal(tier_pareto_set_criterion(m, "revenue"), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "threshold_b", 0.99), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "threshold_a", 0.99), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "threshold_b", 1), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "window", -1), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "window", 1.5), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "as_of", 1e12), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "as_of", NAN), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "threshold_c", 1), TIER_ENOTFOUND);
+    assert_int_equal(tier_model_set_text(m, "criterion", NULL), TIER_EINVAL);
+    assert_int_equal(tier_model_set_text(m, "criterion", ""), TIER_EINVAL);
+    assert_int_equal(tier_model_set_text(m, "criterion", "revenue"), TIER_OK);
     assert_int_equal(tier_rfm_new(&r, NULL, &a), TIER_OK);
-    assert_int_equal(tier_pareto_set_option(r, TIER_PARETO_OPT_THRESHOLD_A, 0.5), TIER_EINVAL);
-    assert_int_equal(tier_pareto_set_criterion(r, "margin"), TIER_EINVAL);
+    assert_int_equal(tier_model_set_number(r, "threshold_a", 0.5), TIER_ENOTFOUND);
+    assert_int_equal(tier_model_set_text(r, "criterion", "margin"), TIER_ENOTFOUND);
     assert_int_equal(tier_pareto_summary(NULL, NULL, 0, NULL, NULL, NULL, NULL), TIER_EINVAL);
     tier_model_free(r);
     tier_model_free(m);
@@ -381,8 +381,8 @@ static void test_pareto_thresholds_equal_make_b_empty(void **s)
     char got[8];
     (void)s;
     assert_int_equal(tier_pareto_new(&m, NULL, &a), TIER_OK);
-    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_A, 0.9), TIER_OK);
-    assert_int_equal(tier_pareto_set_option(m, TIER_PARETO_OPT_THRESHOLD_B, 0.9), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "threshold_a", 0.9), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "threshold_b", 0.9), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     f = score(m, book, &a);
     classes(f, "pareto", got);
@@ -449,9 +449,9 @@ static int oom_pareto(const tier_allocator *alloc, void *ud)
     tier_frame *f = NULL;
     int rc = tier_pareto_new(&m, "p", alloc);
     if (rc == TIER_OK)
-        rc = tier_pareto_set_criterion(m, "margin");
+        rc = tier_model_set_text(m, "criterion", "margin");
     if (rc == TIER_OK)
-        rc = tier_pareto_set_criterion(m, "revenue");
+        rc = tier_model_set_text(m, "criterion", "revenue");
     if (rc == TIER_OK)
         rc = tier_model_fit(m, book, NULL);
     if (rc == TIER_OK)

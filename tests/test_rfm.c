@@ -222,17 +222,23 @@ static void test_rfm_counts_rows_and_averages_per_purchase_day_when_asked(void *
     tier_book *book = small_book(&a);
     tier_model *m = NULL;
     tier_frame *f;
-    double v;
     /* F rows: A 3, B 1, C 4, E 1 -> sorted 1 1 3 4: 1, 1+0.2*2, 1+0.8*2, 3+0.4*1.
      * M mean: A 60/2 = 30, B 5, C 1, E 60 -> sorted 1 5 30 60: 1+0.6*4, 5+0.2*25, 5+0.8*25,
      * 30+0.4*30. */
     static const double fc[] = {1, 1.4, 2.6, 3.4}, mc[] = {3.4, 10, 25, 42};
     (void)s;
     assert_int_equal(tier_rfm_new(&m, "x", &a), TIER_OK);
-    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_FREQUENCY, TIER_RFM_FREQ_ROWS), TIER_OK);
-    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_MONETARY, TIER_RFM_MONEY_MEAN), TIER_OK);
-    assert_int_equal(tier_rfm_get_option(m, TIER_RFM_OPT_FREQUENCY, &v), TIER_OK);
-    assert_true(v == TIER_RFM_FREQ_ROWS);
+    assert_int_equal(tier_model_set_text(m, "frequency", "rows"), TIER_OK);
+    assert_int_equal(tier_model_set_text(m, "monetary", "mean"), TIER_OK);
+    {
+        tier_text *t = NULL;
+        assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+        assert_int_equal(tier_model_get_option(m, "frequency", t), TIER_OK);
+        assert_string_equal(tier_text_data(t), "rows");
+        assert_int_equal(tier_model_get_option(m, "monetary", t), TIER_OK);
+        assert_string_equal(tier_text_data(t), "mean");
+        tier_text_free(t);
+    }
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_cuts(m, TIER_RFM_F, fc, 4);
     assert_cuts(m, TIER_RFM_M, mc, 4);
@@ -257,7 +263,7 @@ static void test_rfm_window_counts_only_recent_transactions(void **s)
     (void)s;
     /* Window 30 before day 161: days 131..160. A: day 150 (30); C: 140, 160; E: refund only. */
     assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
-    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_WINDOW, 30), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "window", 30), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     f = score(m, book, &a);
     A = customer(book, "A");
@@ -273,7 +279,7 @@ static void test_rfm_window_counts_only_recent_transactions(void **s)
     tier_frame_free(f);
 
     /* An explicit as-of day: day 131 sees only days < 131 (and the window is 30 days). */
-    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_AS_OF, 131), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "as_of", 131), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     f = score(m, book, &a);
     assert_true(column(f, "rfm.r")[B] == 11 && column(f, "rfm.r")[C] == 1);
@@ -346,7 +352,7 @@ static void test_rfm_score_reports_a_window_the_book_cannot_answer(void **s)
     assert_int_equal(add_rows(book, rows, 3), TIER_OK);
     assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_AS_OF, 25), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "as_of", 25), TIER_OK);
     assert_int_equal(tier_frame_new(&f, 2, &a), TIER_OK);
     assert_int_equal(tier_model_score(m, book, f), TIER_ESTATE);
     assert_non_null(strstr(tier_frame_last_error(f), "transactions are not kept"));
@@ -403,7 +409,7 @@ static void test_rfm_cut_points_equal_sorted_type7_quantiles_on_random_books(voi
         assert_int_equal(tier_book_new(&book, &a), TIER_OK);
         assert_int_equal(tier_book_add_txns(book, n, ids, off, days, amounts, NULL), TIER_OK);
         assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
-        assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_BINS, k), TIER_OK);
+        assert_int_equal(tier_model_set_number(m, "bins", k), TIER_OK);
         assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
         f = score(m, book, &a);
         vals[0] = test_malloc(tier_book_customer_count(book) * sizeof(double));
@@ -509,11 +515,11 @@ static void test_rfm_cdnow_cut_points_match_an_independent_computation(void **s)
     {
         tier_text *t = NULL;
         assert_int_equal(tier_text_new(&t, &a), TIER_OK);
-        assert_int_equal(tier_rfm_save_text(m, t), TIER_OK);
+        assert_int_equal(tier_model_save(m, t), TIER_OK);
         assert_int_equal(tier_date_format_iso(day, sizeof day, 10408), TIER_OK);
         assert_string_equal(day, "1998-07-01");
-        assert_non_null(strstr(tier_text_data(t), "fitted_as_of 1998-07-01\n"));
-        assert_non_null(strstr(tier_text_data(t), "\nr 142 433 486 513\nf 1 1 2 4\n"));
+        assert_non_null(strstr(tier_text_data(t), "\nfitted_as_of 10408\n"));
+        assert_non_null(strstr(tier_text_data(t), "\ncuts.r 142 433 486 513\ncuts.f 1 1 2 4\n"));
         tier_text_free(t);
     }
     tier_frame_free(f);
@@ -556,20 +562,21 @@ static void test_rfm_save_then_load_scores_identically_and_round_trips_the_text(
     double before[4], after[4];
     (void)s;
     assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
-    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_MONETARY, TIER_RFM_MONEY_MEAN), TIER_OK);
+    assert_int_equal(tier_model_set_text(m, "monetary", "mean"), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_int_equal(tier_text_new(&t1, &a), TIER_OK);
     assert_int_equal(tier_text_new(&t2, &a), TIER_OK);
-    assert_int_equal(tier_rfm_save_text(m, t1), TIER_OK);
+    assert_int_equal(tier_model_save(m, t1), TIER_OK);
     {
-        static const char head[] = "libtier-rfm 1\nbins 5\nfrequency days\nmonetary mean\n"
-                                   "window 0\nas_of auto\nfitted_as_of 1998-07-01\nr ";
+        static const char head[] = "tier-model-state 1\nkind \"rfm\"\nname \"rfm\"\nbins 5\n"
+                                   "as_of nan\nwindow 0\nfrequency \"days\"\nmonetary \"mean\"\n"
+                                   "fitted_as_of 10408\ncuts.r ";
         assert_int_equal(strncmp(tier_text_data(t1), head, sizeof head - 1), 0);
     }
 
     assert_int_equal(tier_rfm_new(&loaded, NULL, &a), TIER_OK);
-    assert_int_equal(tier_rfm_load_text(loaded, tier_text_data(t1), tier_text_length(t1)), TIER_OK);
-    assert_int_equal(tier_rfm_save_text(loaded, t2), TIER_OK);
+    assert_int_equal(tier_model_load(loaded, tier_text_data(t1), tier_text_length(t1)), TIER_OK);
+    assert_int_equal(tier_model_save(loaded, t2), TIER_OK);
     assert_string_equal(tier_text_data(t1), tier_text_data(t2));
     /* A loaded model keeps its cut points through a fit on other data. */
     assert_int_equal(tier_rfm_cut_points(loaded, TIER_RFM_M, before, 4), TIER_OK);
@@ -605,7 +612,7 @@ static void expect_load_error(tier_model *m, const char *text, int status)
 {
     double before[4], after[4];
     assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_R, before, 4), TIER_OK);
-    assert_int_equal(tier_rfm_load_text(m, text, strlen(text)), status);
+    assert_int_equal(tier_model_load(m, text, strlen(text)), status);
     /* The model is unchanged. */
     assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_R, after, 4), TIER_OK);
     assert_memory_equal(before, after, sizeof before);
@@ -613,45 +620,55 @@ static void expect_load_error(tier_model *m, const char *text, int status)
 
 static void test_rfm_load_rejects_bad_versions_lines_and_cut_points(void **s)
 {
-    static const char good[] = "# saved by hand\nlibtier-rfm 1\nbins 5\nfrequency rows\nmonetary sum\n"
-                               "window 365\nas_of 1998-07-01\nfitted_as_of none\n"
-                               "r 30 90 180 365\nf 1 2 3 5\nm 10 20.5 40 1e3\n";
+#define HEAD "tier-model-state 1\nkind \"rfm\"\nname \"rfm\"\n"
+#define OPTS "bins 5\nas_of nan\nwindow 0\nfrequency \"days\"\nmonetary \"sum\"\nfitted_as_of nan\n"
+    static const char good[] = "# saved by hand\n" HEAD "bins 5\nfrequency \"rows\"\n"
+                               "monetary \"sum\"\nwindow 365\nas_of 10408\nfitted_as_of nan\n"
+                               "cuts.r 30 90 180 365\ncuts.f 1 2 3 5\ncuts.m 10 20.5 40 1e3\nend\n";
     tier_allocator a = tst_allocator();
     tier_model *m = NULL;
     double v, cuts[4];
-    int32_t d;
     (void)s;
     assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
     assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_R, cuts, 4), TIER_ESTATE);
-    assert_int_equal(tier_rfm_load_text(m, good, strlen(good)), TIER_OK);
-    assert_int_equal(tier_rfm_get_option(m, TIER_RFM_OPT_WINDOW, &v), TIER_OK);
+    assert_int_equal(tier_model_load(m, good, strlen(good)), TIER_OK);
+    assert_true(tier_model_is_fitted(m));
+    assert_int_equal(tier_model_get_number(m, "window", &v), TIER_OK);
     assert_true(v == 365);
-    assert_int_equal(tier_rfm_get_option(m, TIER_RFM_OPT_AS_OF, &v), TIER_OK);
-    assert_int_equal(tier_date_from_ymd(&d, 1998, 7, 1), TIER_OK);
-    assert_true(v == d);
+    assert_int_equal(tier_model_get_number(m, "as_of", &v), TIER_OK);
+    assert_true(v == 10408);
     assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_M, cuts, 4), TIER_OK);
     assert_true(cuts[1] == 20.5 && cuts[3] == 1000);
 
-    expect_load_error(m, "libtier-rfm 2\nbins 5\n", TIER_EVERSION);
-    expect_load_error(m, "libtier-segmap 1\n", TIER_EPARSE);
-    expect_load_error(m, "", TIER_EPARSE);
-    expect_load_error(m, "libtier-rfm 1\nbins 5\n", TIER_EPARSE); /* missing lines */
-    expect_load_error(m, "libtier-rfm 1\nbins 5\nfrequency days\nmonetary sum\nwindow 0\n"
-                         "as_of auto\nfitted_as_of none\nr 4 3 2 1\nf 1 2 3 4\nm 1 2 3 4\n",
-                      TIER_EPARSE); /* descending */
-    expect_load_error(m, "libtier-rfm 1\nbins 5\nfrequency days\nmonetary sum\nwindow 0\n"
-                         "as_of auto\nfitted_as_of none\nr 1 2 3\nf 1 2 3 4\nm 1 2 3 4\n",
-                      TIER_EPARSE); /* too few */
-    expect_load_error(m, "libtier-rfm 1\nbins 5\nfrequency days\nmonetary sum\nwindow 0\n"
-                         "as_of auto\nfitted_as_of none\nr 1 2 3 nan\nf 1 2 3 4\nm 1 2 3 4\n",
-                      TIER_EPARSE);
-    expect_load_error(m, "libtier-rfm 1\nbins 5\nfrequency weekly\n", TIER_EPARSE);
-    expect_load_error(m, "libtier-rfm 1\nbins 11\n", TIER_EPARSE);
-    expect_load_error(m, "libtier-rfm 1\ncolour blue\n", TIER_EPARSE);
-    expect_load_error(m, "libtier-rfm 1\nbins 5\nbins 5\n", TIER_EPARSE);
-    expect_load_error(m, "libtier-rfm 1\nas_of 1998-02-30\n", TIER_EPARSE);
-    assert_int_equal(tier_rfm_load_text(NULL, good, strlen(good)), TIER_EINVAL);
+    expect_load_error(m, "tier-model-state 2\nkind \"rfm\"\n", TIER_EVERSION);
+    expect_load_error(m, "libtier-segmap 1\n", TIER_ECORRUPT);
+    expect_load_error(m, "", TIER_ECORRUPT);
+    expect_load_error(m, "tier-model-state 1\nkind \"clv\"\nname \"rfm\"\nend\n", TIER_ECORRUPT);
+    expect_load_error(m, HEAD "bins 5\nend\n", TIER_ECORRUPT); /* missing records */
+    expect_load_error(m, HEAD OPTS "cuts.r 4 3 2 1\ncuts.f 1 2 3 4\ncuts.m 1 2 3 4\nend\n",
+                      TIER_ECORRUPT); /* descending */
+    assert_string_equal(tier_model_last_error(m),
+                        "model \"rfm\" (rfm): load failed: line 10: cut points are not ascending (3 "
+                        "after 4)");
+    expect_load_error(m, HEAD OPTS "cuts.r 1 2 3\ncuts.f 1 2 3 4\ncuts.m 1 2 3 4\nend\n",
+                      TIER_ECORRUPT); /* too few */
+    expect_load_error(m, HEAD OPTS "cuts.r 1 2 3 nan\ncuts.f 1 2 3 4\ncuts.m 1 2 3 4\nend\n",
+                      TIER_ECORRUPT);
+    expect_load_error(m, HEAD OPTS "cuts.r 1 2 3 4\ncuts.f 1 2 3 4\ncuts.m 1 2 3 4\n",
+                      TIER_ECORRUPT); /* cut off before "end" */
+    expect_load_error(m, HEAD "bins 5\nfrequency \"weekly\"\nend\n", TIER_ECORRUPT);
+    assert_string_equal(tier_model_last_error(m),
+                        "model \"rfm\" (rfm): load failed: line 5: option \"frequency\" must be "
+                        "\"days\" or \"rows\", not \"weekly\"");
+    expect_load_error(m, HEAD "bins 11\nend\n", TIER_ECORRUPT);
+    expect_load_error(m, HEAD "colour \"blue\"\nend\n", TIER_ECORRUPT);
+    expect_load_error(m, HEAD OPTS "cuts.r 1 2 3 4\ncuts.r 1 2 3 4\nend\n", TIER_ECORRUPT);
+    expect_load_error(m, HEAD "bins five\nend\n", TIER_ECORRUPT);
+    expect_load_error(m, HEAD "bins \"5\"\nend\n", TIER_ECORRUPT);
+    assert_int_equal(tier_model_load(NULL, good, strlen(good)), TIER_EINVAL);
     tier_model_free(m);
+#undef HEAD
+#undef OPTS
 }
 
 static void test_rfm_hand_set_cut_points_score_without_fitting(void **s)
@@ -694,30 +711,39 @@ static void test_rfm_rejects_bad_options(void **s)
     double v;
     (void)s;
     assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
-    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_BINS, 1), TIER_ERANGE);
-    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_BINS, 11), TIER_ERANGE);
-    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_BINS, 4.5), TIER_ERANGE);
-    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_BINS, NAN), TIER_ERANGE);
-    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_WINDOW, -1), TIER_ERANGE);
-    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_WINDOW, INFINITY), TIER_ERANGE);
-    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_FREQUENCY, 2), TIER_ERANGE);
-    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_MONETARY, -1), TIER_ERANGE);
-    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_AS_OF, 1e9), TIER_ERANGE);
-    assert_int_equal(tier_rfm_set_option(m, 99, 1), TIER_EINVAL);
-    assert_int_equal(tier_rfm_get_option(m, 99, &v), TIER_EINVAL);
-    assert_int_equal(tier_rfm_get_option(m, TIER_RFM_OPT_BINS, &v), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "bins", 1), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "bins", 11), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "bins", 4.5), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "bins", NAN), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "window", -1), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "window", INFINITY), TIER_ERANGE);
+    assert_int_equal(tier_model_set_text(m, "frequency", "weekly"), TIER_EINVAL);
+    assert_string_equal(tier_model_last_error(m),
+                        "model \"rfm\": option \"frequency\": must be \"days\" or \"rows\", not \"weekly\"");
+    assert_int_equal(tier_model_set_number(m, "monetary", 1), TIER_EINVAL); /* a text option */
+    assert_int_equal(tier_model_set_option(m, "bins", "5x"), TIER_EINVAL);
+    assert_int_equal(tier_model_set_option(m, "bins", "11"), TIER_ERANGE);
+    assert_string_equal(tier_model_last_error(m),
+                        "model \"rfm\": option \"bins\": must be an integer from 2 to 10, not 11");
+    assert_int_equal(tier_model_set_number(m, "as_of", 1e9), TIER_ERANGE);
+    assert_int_equal(tier_model_set_number(m, "colour", 1), TIER_ENOTFOUND);
+    assert_string_equal(tier_model_last_error(m),
+                        "model \"rfm\" (rfm) has no option \"colour\"; its options are bins, as_of, "
+                        "window, frequency, monetary");
+    assert_int_equal(tier_model_get_number(m, "colour", &v), TIER_ENOTFOUND);
+    assert_int_equal(tier_model_get_number(m, "bins", &v), TIER_OK);
     assert_true(v == 5);
-    assert_int_equal(tier_rfm_get_option(m, TIER_RFM_OPT_AS_OF, &v), TIER_OK);
+    assert_int_equal(tier_model_get_number(m, "as_of", &v), TIER_OK);
     assert_true(isnan(v));
-    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_AS_OF, 100), TIER_OK);
-    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_AS_OF, NAN), TIER_OK);
-    assert_int_equal(tier_rfm_get_option(m, TIER_RFM_OPT_AS_OF, &v), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "as_of", 100), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "as_of", NAN), TIER_OK);
+    assert_int_equal(tier_model_get_number(m, "as_of", &v), TIER_OK);
     assert_true(isnan(v));
     /* Not an RFM model. */
     assert_int_equal(tier_pareto_new(&p, NULL, &a), TIER_OK);
-    assert_int_equal(tier_rfm_set_option(p, TIER_RFM_OPT_BINS, 5), TIER_EINVAL);
-    assert_int_equal(tier_rfm_get_option(p, TIER_RFM_OPT_BINS, &v), TIER_EINVAL);
-    assert_int_equal(tier_rfm_set_option(NULL, TIER_RFM_OPT_BINS, 5), TIER_EINVAL);
+    assert_int_equal(tier_model_set_number(p, "bins", 5), TIER_ENOTFOUND);
+    assert_int_equal(tier_model_get_number(p, "bins", &v), TIER_ENOTFOUND);
+    assert_int_equal(tier_model_set_number(NULL, "bins", 5), TIER_EINVAL);
     tier_model_free(p);
     p = m;
     assert_int_equal(tier_rfm_new(&m, "bad name!", &a), TIER_EINVAL);
@@ -735,14 +761,14 @@ static void test_rfm_changing_bins_forgets_the_cut_points(void **s)
     (void)s;
     assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
     assert_int_equal(tier_text_new(&t, &a), TIER_OK);
-    assert_int_equal(tier_rfm_save_text(m, t), TIER_ESTATE);
+    assert_int_equal(tier_model_save(m, t), TIER_ESTATE);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_F, cuts, 3), TIER_ERANGE);
-    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_BINS, 5), TIER_OK); /* unchanged */
+    assert_int_equal(tier_model_set_number(m, "bins", 5), TIER_OK); /* unchanged */
     assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_F, cuts, 4), TIER_OK);
-    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_BINS, 4), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "bins", 4), TIER_OK);
     assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_F, cuts, 3), TIER_ESTATE);
-    assert_int_equal(tier_rfm_save_text(m, t), TIER_ESTATE);
+    assert_int_equal(tier_model_save(m, t), TIER_ESTATE);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_F, cuts, 3), TIER_OK);
     tier_text_free(t);
@@ -760,7 +786,7 @@ static void test_rfm_rescales_builtin_maps_for_other_bin_counts(void **s)
     static const double r[] = {5, 20}, fr[] = {1, 3}, mo[] = {4.5, 50};
     (void)s;
     assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
-    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_BINS, 3), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "bins", 3), TIER_OK);
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_R, r, 2), TIER_OK);
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_F, fr, 2), TIER_OK);
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_M, mo, 2), TIER_OK);
@@ -795,7 +821,7 @@ static void test_rfm_uses_a_user_segment_map_on_its_own_scores(void **s)
     assert_int_equal(tier_rfm_set_segmap(m, 0, map), TIER_OK);
     assert_int_equal(tier_rfm_set_segmap(m, 2, map), TIER_EINVAL);
     tier_segmap_free(map); /* the model keeps its own copy */
-    assert_int_equal(tier_rfm_set_option(m, TIER_RFM_OPT_BINS, 3), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "bins", 3), TIER_OK);
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_R, r, 2), TIER_OK);
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_F, fr, 2), TIER_OK);
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_M, mo, 2), TIER_OK);
@@ -866,11 +892,11 @@ static int oom_rfm(const tier_allocator *alloc, void *ud)
     if (rc == TIER_OK)
         rc = tier_text_new(&t, alloc);
     if (rc == TIER_OK)
-        rc = tier_rfm_save_text(m, t);
+        rc = tier_model_save(m, t);
     if (rc == TIER_OK)
         rc = tier_rfm_new(&loaded, "r", alloc);
     if (rc == TIER_OK)
-        rc = tier_rfm_load_text(loaded, tier_text_data(t), tier_text_length(t));
+        rc = tier_model_load(loaded, tier_text_data(t), tier_text_length(t));
     tier_model_free(loaded);
     tier_text_free(t);
     tier_frame_free(f);

@@ -36,6 +36,15 @@
  * scored book's as-of day minus 1, so a model fitted on a calibration period can score the whole
  * history. Errors of the tier_clv_* calls and of fitting are described by tier_model_last_error(),
  * errors of scoring by tier_frame_last_error(). docs/clv.md states every formula.
+ *
+ * Options (tier_model_set_option(), docs/clv.md): `purchase_model` (text "bgnbd" or
+ * "pareto_nbd"), `time_unit` (days per unit, 1..366, default 7), `calibration_end` (day number,
+ * nan = the as-of day - 1), `horizon` (time units, 1..10000, default 52), `discount_rate`
+ * ([0, 10], default 0.01), `discount_period` (days, [1, 36525], default 30.4375), `margin`
+ * ([0, 1], default 1), `as_of` (day number, nan = the day after the book's last transaction) and
+ * `require_convergence` (0 or 1). Changing purchase_model or time_unit forgets the fit. The fitted
+ * parameters, standard errors and fit figures save and load with tier_model_save() and
+ * tier_model_load().
  * @{
  */
 #ifndef TIER_CLV_H
@@ -50,7 +59,8 @@ TIER_BEGIN_DECL
 /** Most parameters of any of the clv sub-models. @since 0.1.0 */
 #define TIER_CLV_MAX_PARAMS 4
 
-/** Purchase models (value of TIER_CLV_OPT_PURCHASE_MODEL). Values are ABI. @since 0.1.0 */
+/** Purchase models (the `purchase_model` option: "bgnbd" or "pareto_nbd"), naming the order of
+ * the parameters tier_clv_params() gives. Values are ABI. @since 0.1.0 */
 typedef enum tier_clv_purchase_model {
     TIER_CLV_BGNBD = 1,     /**< BG/NBD (default); parameters r, alpha, a, b */
     TIER_CLV_PARETO_NBD = 2 /**< Pareto/NBD; parameters r, alpha, s, beta */
@@ -63,33 +73,6 @@ typedef enum tier_clv_submodel {
         1, /**< the purchase model (4 parameters, order as in ::tier_clv_purchase_model) */
     TIER_CLV_SPEND = 2 /**< the Gamma-Gamma spend model (3 parameters: p, q, gamma) */
 } tier_clv_submodel;
-
-/** Options of the clv model (tier_clv_set_option()). Values are ABI. @since 0.1.0 */
-typedef enum tier_clv_option {
-    /** ::tier_clv_purchase_model (default TIER_CLV_BGNBD). Changing it forgets the fit. */
-    TIER_CLV_OPT_PURCHASE_MODEL = 1,
-    /** Days per time unit, an integer 1..366: 1 = days, 7 = weeks (default). Changing it forgets
-     * the fit (the parameters are per time unit). */
-    TIER_CLV_OPT_TIME_UNIT = 2,
-    /** Last day (day number, inclusive) of the calibration period; NaN (default) = as-of day - 1.
-     */
-    TIER_CLV_OPT_CALIBRATION_END = 3,
-    /** Horizon of expected_purchases and clv, in time units: an integer 1..10000 (default 52). */
-    TIER_CLV_OPT_HORIZON = 4,
-    /** Discount rate per discount period, [0, 10] (default 0.01). */
-    TIER_CLV_OPT_DISCOUNT_RATE = 5,
-    /** Length of the discount period in days, [1, 36525] (default 30.4375, a month). The horizon
-     * may span at most 10000 discount periods. */
-    TIER_CLV_OPT_DISCOUNT_PERIOD = 6,
-    /** Margin: the fraction of spend that is value, [0, 1] (default 1). */
-    TIER_CLV_OPT_MARGIN = 7,
-    /** As-of day number: only transactions dated before it count; NaN (default) = the day after
-     * the book's last transaction. When both are set, the calibration end must be before it. */
-    TIER_CLV_OPT_AS_OF = 8,
-    /** 1: a fit whose optimiser did not converge fails with TIER_ECONVERGE (model unchanged);
-     * 0 (default): it succeeds with the best point found and TIER_CLV_STAT_CONVERGED = 0. */
-    TIER_CLV_OPT_REQUIRE_CONVERGENCE = 9
-} tier_clv_option;
 
 /** Figures of the fit (tier_clv_fit_stat()). Values are ABI. @since 0.1.0 */
 typedef enum tier_clv_stat {
@@ -119,21 +102,6 @@ TIER_API TIER_WARN_UNUSED_RESULT int tier_clv_new(tier_model **out, const char *
                                                   const tier_allocator *alloc);
 
 /**
- * Sets an option (see ::tier_clv_option). Nothing is retained from `value`.
- * @return TIER_OK, TIER_EINVAL (not a clv model, unknown key) or TIER_ERANGE (out of bounds; the
- *         model's last error says why).
- * @since 0.1.0
- */
-TIER_API int tier_clv_set_option(tier_model *model, int option, double value);
-
-/**
- * Reads an option into `*out` (NaN for an unset day). The caller owns `*out`.
- * @return TIER_OK or TIER_EINVAL.
- * @since 0.1.0
- */
-TIER_API int tier_clv_get_option(const tier_model *model, int option, double *out);
-
-/**
  * Copies the fitted parameters of sub-model `which` (see ::tier_clv_submodel) into `out`, which
  * has room for `n` values (4 for TIER_CLV_PURCHASE, 3 for TIER_CLV_SPEND; extra room is left
  * untouched). The caller owns `out`.
@@ -161,24 +129,6 @@ TIER_API int tier_clv_standard_errors(const tier_model *model, int which, double
  */
 TIER_API int tier_clv_fit_stat(const tier_model *model, int which, int stat, double *out);
 
-/**
- * Writes the options, fitted parameters, standard errors and fit figures as text in the
- * "libtier-clv 1" format of docs/clv.md (numbers with %.17g), replacing the contents of `out`
- * (owned by the caller).
- * @return TIER_OK, TIER_EINVAL, TIER_ESTATE (not fitted) or TIER_ENOMEM.
- * @since 0.1.0
- */
-TIER_API int tier_clv_save_text(const tier_model *model, tier_text *out);
-
-/**
- * Restores a state written by tier_clv_save_text() (`text`, `len` bytes, is read, not kept); the
- * model is fitted afterwards and scores exactly as the saved one. Unchanged on failure.
- * @return TIER_OK, TIER_EPARSE (the last error names the line), TIER_EVERSION, TIER_EINVAL or
- *         TIER_ENOMEM.
- * @since 0.1.0
- */
-TIER_API int tier_clv_load_text(tier_model *model, const char *text, size_t len);
-
 /** Figures of a holdout validation: index `k - 1` of tier_clv_holdout()'s `out_stats`. Values
  * are ABI. @since 0.1.0 */
 typedef enum tier_clv_holdout_stat {
@@ -193,7 +143,7 @@ typedef enum tier_clv_holdout_stat {
 
 /**
  * Validates a fitted clv model on a holdout period. The calibration end is the
- * TIER_CLV_OPT_CALIBRATION_END option, or when unset the end the model was fitted with; the
+ * calibration_end option, or when unset the end the model was fitted with; the
  * holdout is the span (calibration end, `holdout_end`] (days, inclusive). For every customer of
  * `book` with a purchase day up to the calibration end, the actual holdout purchases are the
  * purchase days in the span (same purchase-day rule as fitting) and the predicted purchases the

@@ -31,6 +31,13 @@
  *
  * Outputs: stage and onboarding (labels), trend, inactive_days and tenure_days (numbers; NaN for
  * a customer without a purchase before D). docs/lifecycle.md states every rule in full.
+ *
+ * Options (tier_model_set_option(); docs/lifecycle.md lists ranges and defaults): the numbers
+ * as_of (nan = the day after the book's last transaction), recent_window, previous_window,
+ * trend_epsilon, churn_days, churn_p_alive, dormant_days, new_days, growth_trend, decline_trend,
+ * decline_p_alive, rollout_progress, stable_progress, stable_users; the texts p_alive_column
+ * ("" = P(alive) not used), progress_attribute and users_attribute. The model learns nothing from
+ * the book: its saved state (tier_model_save()) is its options.
  * @{
  */
 #ifndef TIER_LIFECYCLE_H
@@ -40,44 +47,6 @@
 #include "model.h"
 
 TIER_BEGIN_DECL
-
-/** Options of the lifecycle model (tier_lifecycle_set_option()). Values are ABI. @since 0.1.0 */
-typedef enum tier_lifecycle_option {
-    /** As-of day number; NaN (default) = the day after the book's last transaction. */
-    TIER_LIFECYCLE_OPT_AS_OF = 1,
-    /** Length in days of the recent spend window, 1..36500 (default 180). */
-    TIER_LIFECYCLE_OPT_RECENT_WINDOW = 2,
-    /** Length in days of the window before it, 1..36500 (default 180). */
-    TIER_LIFECYCLE_OPT_PREVIOUS_WINDOW = 3,
-    /** Smallest denominator of the trend, in currency units, (0, 1e12] (default 1). */
-    TIER_LIFECYCLE_OPT_TREND_EPSILON = 4,
-    /** Churned when inactive for more than this many days, 0..36500 (default 365). */
-    TIER_LIFECYCLE_OPT_CHURN_DAYS = 5,
-    /** Churned when P(alive) is below this, [0, 1] (default 0.1). */
-    TIER_LIFECYCLE_OPT_CHURN_P_ALIVE = 6,
-    /** Dormant when inactive for more than this many days, 0..36500, <= churn days (default 180). */
-    TIER_LIFECYCLE_OPT_DORMANT_DAYS = 7,
-    /** New while the first purchase is fewer than this many days ago, 0..36500 (default 90). */
-    TIER_LIFECYCLE_OPT_NEW_DAYS = 8,
-    /** Growing when the trend is above this, [-1e6, 1e6] (default 0.2). */
-    TIER_LIFECYCLE_OPT_GROWTH_TREND = 9,
-    /** Declining when the trend is below this, [-1e6, 1e6], < growth trend (default -0.2). */
-    TIER_LIFECYCLE_OPT_DECLINE_TREND = 10,
-    /** Declining when P(alive) is below this, [0, 1], >= churn P(alive) (default 0.5). */
-    TIER_LIFECYCLE_OPT_DECLINE_P_ALIVE = 11,
-    /** Onboarding: handover while implementation progress is below this, [0, 1] (default 0.5). */
-    TIER_LIFECYCLE_OPT_ROLLOUT_PROGRESS = 12,
-    /** Onboarding: stable use needs at least this progress, [0, 1], >= rollout (default 0.9). */
-    TIER_LIFECYCLE_OPT_STABLE_PROGRESS = 13,
-    /** Onboarding: stable use needs at least this share of active users, [0, 1] (default 0.6). */
-    TIER_LIFECYCLE_OPT_STABLE_USERS = 14
-} tier_lifecycle_option;
-
-/** Attributes read for onboarding progress (tier_lifecycle_set_attribute()). Values are ABI. @since 0.1.0 */
-typedef enum tier_lifecycle_attribute {
-    TIER_LIFECYCLE_ATTR_PROGRESS = 1, /**< implementation progress (default "implementation_progress") */
-    TIER_LIFECYCLE_ATTR_USERS = 2     /**< share of active users (default "active_users_share") */
-} tier_lifecycle_attribute;
 
 /** Stage label codes of the `stage` output, in label order. Values are ABI. @since 0.1.0 */
 typedef enum tier_lifecycle_stage {
@@ -108,41 +77,6 @@ typedef enum tier_lifecycle_onboarding {
  */
 TIER_API TIER_WARN_UNUSED_RESULT int tier_lifecycle_new(tier_model **out, const char *name,
                                                         const tier_allocator *alloc);
-
-/**
- * Sets an option (see ::tier_lifecycle_option). Bounds are checked here; the order between
- * thresholds (dormant <= churn days, decline < growth trend, churn <= decline P(alive), rollout
- * <= stable progress) is checked when fitting and scoring. Nothing is retained from `value`.
- * @return TIER_OK, TIER_EINVAL (not a lifecycle model, unknown key) or TIER_ERANGE (out of
- *         bounds; the model's last error says why).
- * @since 0.1.0
- */
-TIER_API int tier_lifecycle_set_option(tier_model *model, int option, double value);
-
-/**
- * Reads an option into `*out` (NaN for an unset as-of day). The caller owns `*out`.
- * @return TIER_OK or TIER_EINVAL.
- * @since 0.1.0
- */
-TIER_API int tier_lifecycle_get_option(const tier_model *model, int option, double *out);
-
-/**
- * Names the frame column holding P(alive) (default "clv.p_alive"); NULL stops using P(alive).
- * The name is copied. When scoring, an absent column means P(alive) is not used; a label column
- * is an error.
- * @return TIER_OK, TIER_EINVAL (not a lifecycle model, empty name) or TIER_ENOMEM.
- * @since 0.1.0
- */
-TIER_API int tier_lifecycle_set_p_alive_column(tier_model *model, const char *column);
-
-/**
- * Names the numeric book attribute read for implementation progress or active users (see
- * ::tier_lifecycle_attribute). The name is copied.
- * @return TIER_OK, TIER_EINVAL (not a lifecycle model, unknown key, NULL or empty name) or
- *         TIER_ENOMEM.
- * @since 0.1.0
- */
-TIER_API int tier_lifecycle_set_attribute(tier_model *model, int which, const char *name);
 
 TIER_END_DECL
 

@@ -37,7 +37,8 @@ typedef enum tier_option_type {
 
 /** Flags of a ::tier_model_option. Values are ABI. @since 0.2.0 */
 typedef enum tier_option_flag {
-    /** Setting the option (successfully) forgets the fit: the model must be fitted again. */
+    /** Setting the option to another value than it has forgets the fit: the model must be
+     * fitted (or loaded) again before it scores. */
     TIER_OPTION_FORGETS_FIT = 1
 } tier_option_flag;
 
@@ -135,6 +136,11 @@ typedef struct tier_model_vtable {
      * fitted state with them, all or nothing: on failure the state must be unchanged. Report a
      * bad record with tier_state_reader_fail(). Optional: without it the model cannot be loaded. */
     int (*load)(void *state, tier_state_reader *reader);
+    /** Whether the state is fitted, asked after every successful `set_option` of a model that
+     * has `fit`: for a model whose options can both forget a fit and make one (e.g. given
+     * centres that need no data). Optional: without it an option flagged
+     * TIER_OPTION_FORGETS_FIT unfits the model when its value changes. */
+    int (*is_fitted)(void *state);
 } tier_model_vtable;
 
 /**
@@ -248,7 +254,7 @@ TIER_API int tier_model_option_info(const tier_model *model, size_t i, const cha
  * Sets an option from text, parsed by its declared type: a number (C syntax, any locale; "nan"
  * where the option allows it), a text as is, or a list as comma-separated items ("" is the empty
  * list). All or nothing: on failure the model is unchanged and its last error names the option
- * (and, for an unknown name, lists the valid ones). Setting an option flagged
+ * (and, for an unknown name, lists the valid ones). Changing an option flagged
  * TIER_OPTION_FORGETS_FIT makes a fitted model unfitted.
  * @param model the model.
  * @param name the option name.

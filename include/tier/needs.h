@@ -7,7 +7,7 @@
  * A customer's needs vector is a list of numeric features, each a book attribute
  * ("attr.module_crm") or a number column of an earlier model ("rfm.f"). Features are standardised
  * (z = (value - mean) / sd with the mean and population standard deviation fitted on the book)
- * unless TIER_NEEDS_OPT_STANDARDIZE is 0; a feature whose fitted sd is 0 is dropped from the
+ * unless the `standardize` option is 0; a feature whose fitted sd is 0 is dropped from the
  * distances of a clustering. Missing values (unset attributes, NaN or infinite column values):
  * such customers are left out of the fit; scoring places them with the features they have (the
  * squared distance over the present features is scaled by used / present features), and a
@@ -27,6 +27,13 @@
  *
  * Errors of the tier_needs_* calls and of fitting are described by tier_model_last_error(),
  * errors of scoring by tier_frame_last_error().
+ *
+ * Options (tier_model_set_option(), docs/needs.md): `features` (list: the needs vector, the same
+ * as adding each with tier_needs_add_feature()), and the numbers `k` (0 = chosen by the
+ * silhouette), `k_min`, `k_max`, `seed`, `n_init`, `max_iter`, `standardize` (1 or 0), `sample`
+ * and `init_sample`. Changing the features or standardize forgets the fit (with standardize 0,
+ * given profiles are a fit at once). The options, features, standardisation, centres or profiles
+ * and segment names save and load with tier_model_save() and tier_model_load().
  * @{
  */
 #ifndef TIER_NEEDS_H
@@ -44,31 +51,6 @@ TIER_BEGIN_DECL
 #define TIER_NEEDS_MAX_FEATURES 1024
 /** Longest feature or segment name in bytes. @since 0.1.0 */
 #define TIER_NEEDS_MAX_NAME 256
-
-/** Options of the needs model (tier_needs_set_option()). Values are ABI. @since 0.1.0 */
-typedef enum tier_needs_option {
-    /** Number of clusters, 1..TIER_NEEDS_MAX_SEGMENTS; 0 (default) chooses k by the silhouette
-     * in [K_MIN, K_MAX]. */
-    TIER_NEEDS_OPT_K = 1,
-    /** Smallest k the silhouette may choose, 2..TIER_NEEDS_MAX_SEGMENTS (default 2). */
-    TIER_NEEDS_OPT_K_MIN = 2,
-    /** Largest k the silhouette may choose, 2..TIER_NEEDS_MAX_SEGMENTS (default 8). */
-    TIER_NEEDS_OPT_K_MAX = 3,
-    /** Seed of the generator, an integer 0..2^53 (default 20240601). */
-    TIER_NEEDS_OPT_SEED = 4,
-    /** Restarts of k-means, 1..100 (default 4); the one with the lowest inertia is kept. */
-    TIER_NEEDS_OPT_N_INIT = 5,
-    /** Most Lloyd iterations per run, 1..100000 (default 100). */
-    TIER_NEEDS_OPT_MAX_ITER = 6,
-    /** 1 (default): standardise features; 0: use raw values. Changing it forgets the fit. */
-    TIER_NEEDS_OPT_STANDARDIZE = 7,
-    /** Customers in the silhouette sample, 2..100000 (default 5000). */
-    TIER_NEEDS_OPT_SAMPLE = 8,
-    /** With more complete customers than this, restarts (and the choice of k) run on a
-     * deterministic sample of this size and the winner is refined by Lloyd on all customers;
-     * 0 = always use all customers. 0 or 100..100000000 (default 65536). */
-    TIER_NEEDS_OPT_INIT_SAMPLE = 9
-} tier_needs_option;
 
 /** Figures of the last fit (tier_needs_fit_stat()). Values are ABI. @since 0.1.0 */
 typedef enum tier_needs_stat {
@@ -94,20 +76,11 @@ TIER_API TIER_WARN_UNUSED_RESULT int tier_needs_new(tier_model **out, const char
                                                     const tier_allocator *alloc);
 
 /**
- * Sets an option (see ::tier_needs_option). Options other than STANDARDIZE apply at the next fit.
- * @return TIER_OK, TIER_EINVAL (not a needs model, unknown key, K_MIN > K_MAX) or TIER_ERANGE.
- * @since 0.1.0
- */
-TIER_API int tier_needs_set_option(tier_model *model, int option, double value);
-
-/** Reads an option into `*out`. @return TIER_OK or TIER_EINVAL. @since 0.1.0 */
-TIER_API int tier_needs_get_option(const tier_model *model, int option, double *out);
-
-/**
  * Appends a feature: "attr.NAME" for the book's numeric attribute NAME, any other name for a
  * number column of the frame the model is fitted and scored with. The name is copied; it must be
  * valid UTF-8 without control characters, not start or end with a blank, at most
- * TIER_NEEDS_MAX_NAME bytes and not already a feature. Adding a feature forgets the fit.
+ * TIER_NEEDS_MAX_NAME bytes and not already a feature. Adding a feature forgets the fit. The
+ * `features` option sets the whole list at once.
  * @return TIER_OK, TIER_EINVAL, TIER_ERANGE (too many), TIER_ESTATE (profiles already given) or
  *         TIER_ENOMEM.
  * @since 0.1.0
@@ -173,29 +146,11 @@ TIER_API int tier_needs_set_previous_centroids(tier_model *model, const char *co
 
 /**
  * Reads a figure of the last fit (see ::tier_needs_stat) into `*out`; NaN when unknown (e.g.
- * after tier_needs_load_text()).
+ * after tier_model_load()).
  * @return TIER_OK, TIER_EINVAL or TIER_ESTATE (not fitted).
  * @since 0.1.0
  */
 TIER_API int tier_needs_fit_stat(const tier_model *model, int stat, double *out);
-
-/**
- * Writes the options, features, standardisation and segments as text in the "libtier-needs 1"
- * format of docs/needs.md (numbers with %.17g), replacing the contents of `out` (owned by the
- * caller).
- * @return TIER_OK, TIER_ESTATE (not fitted), TIER_EINVAL or TIER_ENOMEM.
- * @since 0.1.0
- */
-TIER_API int tier_needs_save_text(const tier_model *model, tier_text *out);
-
-/**
- * Restores a state written by tier_needs_save_text() (`text` is read, not kept); the model is
- * fitted afterwards and unchanged on failure.
- * @return TIER_OK, TIER_EPARSE (the last error names the line), TIER_EVERSION, TIER_EINVAL or
- *         TIER_ENOMEM.
- * @since 0.1.0
- */
-TIER_API int tier_needs_load_text(tier_model *model, const char *text, size_t len);
 
 TIER_END_DECL
 

@@ -12,6 +12,12 @@
  *
  * Outputs: value (the criterion), share (the customer's share of S), cum_share and class (label
  * A/B/C).
+ *
+ * Options (tier_model_set_option(), docs/pareto.md): `criterion` (text: "revenue" (default),
+ * "margin", or the full name of a number column of the input frame such as "clv.clv"),
+ * `threshold_a` and `threshold_b` (numbers, 0 < a <= b <= 1), `as_of` (number: day number; nan =
+ * the day after the book's last transaction) and `window` (number: days; 0 = all history). The
+ * model learns nothing from the book: its saved state (tier_model_save()) is its options.
  * @{
  */
 #ifndef TIER_PARETO_H
@@ -23,14 +29,6 @@
 
 TIER_BEGIN_DECL
 
-/** Options of the Pareto model (tier_pareto_set_option()). Values are ABI. @since 0.1.0 */
-typedef enum tier_pareto_option {
-    TIER_PARETO_OPT_THRESHOLD_A = 1, /**< cumulative share that closes class A, (0,1] (default 0.80) */
-    TIER_PARETO_OPT_THRESHOLD_B = 2, /**< cumulative share that closes class B, [A,1] (default 0.95) */
-    TIER_PARETO_OPT_AS_OF = 3,       /**< as-of day for book criteria; default: day after the last transaction */
-    TIER_PARETO_OPT_WINDOW = 4       /**< window in days for book criteria; 0 = all history (default) */
-} tier_pareto_option;
-
 /**
  * Creates a Pareto model named `name` (NULL for "pareto") with the criterion "revenue".
  * @param name the model name (NULL for "pareto").
@@ -41,17 +39,6 @@ typedef enum tier_pareto_option {
  */
 TIER_API TIER_WARN_UNUSED_RESULT int tier_pareto_new(tier_model **out, const char *name,
                                                      const tier_allocator *alloc);
-
-/**
- * Chooses the criterion: "revenue" (net amount before the as-of day), "margin" (net margin), or
- * the full name of a number column of the input frame (e.g. "clv.clv"). Forgets a fit.
- * @return TIER_OK, TIER_EINVAL or TIER_ENOMEM.
- * @since 0.1.0
- */
-TIER_API int tier_pareto_set_criterion(tier_model *model, const char *criterion);
-
-/** Sets an option (see ::tier_pareto_option). @return TIER_OK, TIER_EINVAL or TIER_ERANGE. @since 0.1.0 */
-TIER_API int tier_pareto_set_option(tier_model *model, int option, double value);
 
 /**
  * Summary of class 0 (A), 1 (B) or 2 (C) from the columns a Pareto model named `name` wrote into

@@ -64,6 +64,7 @@
 #include "io.h"
 #include "model.h"
 #include "policy.h"
+#include "registry.h"
 #include "result.h"
 #include "text.h"
 
@@ -164,8 +165,8 @@ TIER_API int tier_pipeline_get(const tier_pipeline *pipeline, const char *key, t
 /**
  * Appends a model to the list the next run fits (the first call replaces the default list).
  * @param pipeline the pipeline.
- * @param kind the model kind: "rfm", "pareto", "clv", "lifecycle", "scorecard", "needs" or a kind
- *        of the registry (tier_pipeline_set_registry()).
+ * @param kind the model kind: "rfm", "pareto", "clv", "lifecycle", "scorecard" (the B2B default
+ *        scorecard), "needs" or a kind of the registry (tier_pipeline_set_registry()).
  * @param name the model name, the prefix of its output columns (NULL for the kind); unique in the
  *        list.
  * @return TIER_OK, TIER_ENOTFOUND (unknown kind), TIER_EINVAL (bad or repeated name) or
@@ -175,9 +176,11 @@ TIER_API int tier_pipeline_get(const tier_pipeline *pipeline, const char *key, t
 TIER_API int tier_pipeline_add_model(tier_pipeline *pipeline, const char *kind, const char *name);
 
 /**
- * Sets an option of a model of the list, by the option's name and a text value (parsed by the
- * option's type). The value is checked at once on a scratch model of the same kind and applied to
- * the model each run makes, after the pipeline's own defaults (such as `as_of`).
+ * Sets an option of a model of the list, by the option's name and a text value, parsed as
+ * tier_model_set_option() does; a number option also takes an ISO date (YYYY-MM-DD) as its day
+ * number. The value is checked at once on a scratch model of the same kind and applied to the
+ * model each run makes, after the pipeline's own defaults (`as_of`; for a needs model, the
+ * numeric account attributes named module_* and goal_* as its features).
  * @param pipeline the pipeline.
  * @param model the model's name in the list.
  * @param option the option's name.
@@ -188,6 +191,18 @@ TIER_API int tier_pipeline_add_model(tier_pipeline *pipeline, const char *kind, 
  */
 TIER_API int tier_pipeline_set_model_option(tier_pipeline *pipeline, const char *model,
                                             const char *option, const char *text);
+
+/**
+ * Lets the model list use the kinds of a registry besides the built-ins (NULL: the built-ins
+ * only). The registry is borrowed: it must stay alive until it is replaced or the pipeline is
+ * freed. The pipeline's own "scorecard" kind is the B2B default scorecard
+ * (tier_scorecard_new_b2b()).
+ * @param pipeline the pipeline.
+ * @param registry the registry, or NULL.
+ * @return TIER_OK or TIER_EINVAL.
+ * @since 0.2.0
+ */
+TIER_API int tier_pipeline_set_registry(tier_pipeline *pipeline, const tier_registry *registry);
 
 /**
  * Uses the host's policy instead of the `policy` setting's built-in one (NULL goes back to the

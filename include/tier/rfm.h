@@ -15,6 +15,13 @@
  * Outputs: r, f, m, tenure (days since the first purchase), r_score, f_score, m_score (numbers;
  * NaN for a customer without purchases), segment (the R x F map, default TIER_SEGMAP_RF10) and
  * value_class (the R x F x M map, default TIER_SEGMAP_RFM8) as labels.
+ *
+ * Options (tier_model_set_option(), docs/rfm.md): `bins` (number, 2..10, default 5), `as_of`
+ * (number: day number; nan = the day after the book's last transaction), `window` (number: days
+ * before the as-of day that count; 0 = all history), `frequency` (text: "days" or "rows"),
+ * `monetary` (text: "sum" or "mean"). Changing bins, window, frequency or monetary forgets the
+ * fit. The fitted state (options, the as-of day of the fit, cut points) saves and loads with
+ * tier_model_save() and tier_model_load(); a loaded model keeps its cut points when fitted again.
  * @{
  */
 #ifndef TIER_RFM_H
@@ -23,27 +30,8 @@
 #include "common.h"
 #include "model.h"
 #include "segmap.h"
-#include "io.h"
 
 TIER_BEGIN_DECL
-
-/** Options of the RFM model (tier_rfm_set_option()). Values are ABI. @since 0.1.0 */
-typedef enum tier_rfm_option {
-    TIER_RFM_OPT_BINS = 1,      /**< scores per dimension, 2..10 (default 5) */
-    TIER_RFM_OPT_AS_OF = 2,     /**< as-of day number; default: day after the book's last transaction */
-    TIER_RFM_OPT_WINDOW = 3,    /**< window in days before the as-of day; 0 = all history (default) */
-    TIER_RFM_OPT_FREQUENCY = 4, /**< TIER_RFM_FREQ_DAYS (default) or TIER_RFM_FREQ_ROWS */
-    TIER_RFM_OPT_MONETARY = 5   /**< TIER_RFM_MONEY_SUM (default) or TIER_RFM_MONEY_MEAN */
-} tier_rfm_option;
-
-/** F counts distinct purchase days. @since 0.1.0 */
-#define TIER_RFM_FREQ_DAYS 0
-/** F counts purchase rows. @since 0.1.0 */
-#define TIER_RFM_FREQ_ROWS 1
-/** M is the net amount. @since 0.1.0 */
-#define TIER_RFM_MONEY_SUM 0
-/** M is the net amount per purchase-day. @since 0.1.0 */
-#define TIER_RFM_MONEY_MEAN 1
 
 /** Dimensions for cut points. @since 0.1.0 */
 typedef enum tier_rfm_dim {
@@ -62,17 +50,6 @@ typedef enum tier_rfm_dim {
  */
 TIER_API TIER_WARN_UNUSED_RESULT int tier_rfm_new(tier_model **out, const char *name,
                                                   const tier_allocator *alloc);
-
-/**
- * Sets an option (see ::tier_rfm_option). Changing bins, window, frequency or monetary mode
- * forgets fitted cut points.
- * @return TIER_OK, TIER_EINVAL (not an RFM model, unknown key) or TIER_ERANGE.
- * @since 0.1.0
- */
-TIER_API int tier_rfm_set_option(tier_model *model, int option, double value);
-
-/** Reads an option. @return TIER_OK or TIER_EINVAL. @since 0.1.0 */
-TIER_API int tier_rfm_get_option(const tier_model *model, int option, double *out);
 
 /**
  * Replaces the segment map (`which` = 0 for segment, 1 for value_class); the map is copied.
@@ -95,21 +72,6 @@ TIER_API int tier_rfm_cut_points(const tier_model *model, int dim, double *out, 
  * @since 0.1.0
  */
 TIER_API int tier_rfm_set_cut_points(tier_model *model, int dim, const double *cuts, size_t n);
-
-/**
- * Writes the fitted state (bins, modes, window, as-of day, cut points) as text in the format of
- * docs/rfm.md, replacing the contents of `out`.
- * @return TIER_OK, TIER_ESTATE (not fitted), TIER_EINVAL or TIER_ENOMEM.
- * @since 0.1.0
- */
-TIER_API int tier_rfm_save_text(const tier_model *model, tier_text *out);
-
-/**
- * Restores a state written by tier_rfm_save_text(); the model is unchanged on failure.
- * @return TIER_OK, TIER_EPARSE (last error says the line), TIER_EVERSION or TIER_EINVAL.
- * @since 0.1.0
- */
-TIER_API int tier_rfm_load_text(tier_model *model, const char *text, size_t len);
 
 TIER_END_DECL
 

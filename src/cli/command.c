@@ -19,36 +19,44 @@ typedef struct cli_flag {
     const char *flag;
     int kind;
     const char *target;
+    /* For an option whose values the command spells its own way: pairs of (flag value, option
+     * value), and the values for the message when none matches. */
+    const char *values[5];
+    const char *expect;
 } cli_flag;
 
+#define SETTING(flag) {flag, F_SETTING, NULL, {NULL}, NULL}
+#define OPTION(flag, option) {flag, F_OPTION, option, {NULL}, NULL}
+#define END {NULL, 0, NULL, {NULL}, NULL}
+
 static const cli_flag reader_flags[] = {
-    {"--input", F_SETTING, NULL},   {"--id", F_SETTING, NULL},
-    {"--date", F_SETTING, NULL},    {"--amount", F_SETTING, NULL},
-    {"--margin", F_SETTING, NULL},  {"--delimiter", F_SETTING, NULL},
-    {"--date-format", F_SETTING, NULL}, {"--columns", F_SETTING, NULL},
-    {"--as-of", F_SETTING, NULL},   {"--no-header", F_NO_HEADER, NULL},
-    {"--quiet", F_QUIET, NULL},     {"-q", F_QUIET, NULL},
-    {NULL, 0, NULL}};
+    SETTING("--input"),       SETTING("--id"),      SETTING("--date"),
+    SETTING("--amount"),      SETTING("--margin"),  SETTING("--delimiter"),
+    SETTING("--date-format"), SETTING("--columns"), SETTING("--as-of"),
+    {"--no-header", F_NO_HEADER, NULL, {NULL}, NULL},
+    {"--quiet", F_QUIET, NULL, {NULL}, NULL},
+    {"-q", F_QUIET, NULL, {NULL}, NULL},
+    END};
 
 static const cli_flag run_flags[] = {
-    {"--policy", F_SETTING, NULL},   {"--out", F_SETTING, NULL},
-    {"--format", F_SETTING, NULL},   {"--accounts", F_SETTING, NULL},
-    {"--account-id", F_SETTING, NULL}, {"--models", F_SETTING, NULL},
-    {NULL, 0, NULL}};
+    SETTING("--policy"),   SETTING("--out"),        SETTING("--format"),
+    SETTING("--accounts"), SETTING("--account-id"), SETTING("--models"),
+    END};
 
 static const cli_flag fit_flags[] = {
-    {"--calibration-end", F_OPTION, "calibration_end"},
-    {"--model", F_OPTION, "purchase_model"},
-    {"--time-unit", F_OPTION, "time_unit"},
-    {NULL, 0, NULL}};
+    OPTION("--calibration-end", "calibration_end"),
+    {"--model", F_OPTION, "purchase_model", {"bgnbd", "bgnbd", "pnbd", "pareto_nbd", NULL},
+     "bgnbd or pnbd"},
+    {"--time-unit", F_OPTION, "time_unit", {"day", "1", "week", "7", NULL}, "day or week"},
+    END};
 
 static const cli_flag clv_flags[] = {
-    {"--horizon", F_OPTION, "horizon"},
-    {"--out", F_SETTING, NULL},
-    {"--format", F_SETTING, NULL},
-    {"--discount-rate", F_OPTION, "discount_rate"},
-    {"--profit-margin", F_OPTION, "margin"},
-    {NULL, 0, NULL}};
+    OPTION("--horizon", "horizon"),
+    SETTING("--out"),
+    SETTING("--format"),
+    OPTION("--discount-rate", "discount_rate"),
+    OPTION("--profit-margin", "margin"),
+    END};
 
 typedef struct command {
     const char *name;    /* as in messages and usage */
@@ -131,7 +139,18 @@ static int parse(const command *c, tier_pipeline *p, int argc, char **argv, int 
             cli_error("%s needs a value", arg);
             return CLI_USAGE;
         } else if (f->kind == F_OPTION) {
-            rc = tier_pipeline_set_model_option(p, "clv", f->target, argv[++i]);
+            const char *v = argv[++i];
+            if (f->values[0]) {
+                size_t k;
+                for (k = 0; f->values[k] && strcmp(f->values[k], argv[i]) != 0; k += 2)
+                    ;
+                if (!f->values[k]) {
+                    cli_error("%s must be %s, not \"%s\"", arg, f->expect, argv[i]);
+                    return CLI_USAGE;
+                }
+                v = f->values[k + 1];
+            }
+            rc = tier_pipeline_set_model_option(p, "clv", f->target, v);
             for (r = 0; r < 2; r++)
                 if (c->required[r] && strcmp(c->required[r], f->target) == 0)
                     given[r] = 1;

@@ -7,6 +7,7 @@
 
 #include "core/frame_internal.h"
 #include "core/model_internal.h"
+#include "util/numtext.h"
 #include "util/state.h"
 
 struct tier_model {
@@ -388,17 +389,48 @@ static const tier_model_option *find_option(const tier_model *m, const char *nam
     return NULL;
 }
 
-/* Hands a value of the declared type to the model; all or nothing (the callback's promise). */
+static int fetch_option(const tier_model *m, const tier_model_option *o, tier_value *val);
+
+/* 1 when two values of one option are equal. */
+static int same_value(const tier_value *a, const tier_value *b)
+{
+    size_t i;
+    if (a->type != b->type)
+        return 0;
+    if (a->type == TIER_OPTION_NUMBER)
+        return a->number == b->number || (isnan(a->number) && isnan(b->number));
+    if (a->type == TIER_OPTION_TEXT)
+        return strcmp(a->text, b->text) == 0;
+    if (a->n_items != b->n_items)
+        return 0;
+    for (i = 0; i < a->n_items; i++)
+        if (strcmp(a->items[i], b->items[i]) != 0)
+            return 0;
+    return 1;
+}
+
+/* Hands a value of the declared type to the model; all or nothing (the callback's promise). An
+ * option flagged TIER_OPTION_FORGETS_FIT set to another value than it had unfits the model. */
 static int apply_option(tier_model *m, const tier_model_option *o, const tier_value *v)
 {
-    int rc = m->vt.set_option(m->state, o->name, v);
+    tier_value old;
+    int rc, known = 0;
+    int check = (o->flags & TIER_OPTION_FORGETS_FIT) && m->vt.fit && m->fitted && !m->vt.is_fitted;
+    tier__value_init(&old, &m->alloc);
+    if (check)
+        known = fetch_option(m, o, &old) == TIER_OK;
+    rc = m->vt.set_option(m->state, o->name, v);
     if (rc) {
         tier__errorf(m->err, "model \"%s\": option \"%s\": %s", m->name, o->name,
                      callback_error(m, rc));
+        tier__value_clear(&old);
         return rc;
     }
-    if ((o->flags & TIER_OPTION_FORGETS_FIT) && m->vt.fit)
+    if (m->vt.is_fitted && m->vt.fit)
+        m->fitted = m->vt.is_fitted(m->state) != 0;
+    else if (check && (!known || !same_value(&old, v)))
         m->fitted = 0;
+    tier__value_clear(&old);
     m->err[0] = '\0';
     return TIER_OK;
 }
@@ -630,7 +662,7 @@ int tier_model_get_option(const tier_model *m, const char *name, tier_text *out)
     tier__value_init(&val, &m->alloc);
     rc = fetch_option(m, o, &val);
     if (!rc) {
-        char num[40];
+        char num[TIER__NUM_SIZE];
         if (val.type == TIER_OPTION_NUMBER) {
             size_t n = tier__state_format_number(num, val.number);
             rc = replace_text(&m->alloc, out, num, n);
@@ -693,7 +725,7 @@ int tier_model_save(const tier_model *m, tier_text *out)
     if (!rc)
         rc = tier__state_writer_finish(&w);
     if (!rc)
-        rc = replace_text(&m->alloc, out, w.data, w.len);
+        rc = replace_text(&m->alloc, out, tier__buf_data(&w.buf), tier__buf_len(&w.buf));
     if (rc == TIER_ENOMEM && !errbuf(m)[0])
         tier__errorf(errbuf(m), "model \"%s\": out of memory", m->name);
     tier__state_writer_free(&w);

@@ -10,15 +10,32 @@
 #include "core/book_internal.h"
 #include "core/frame_internal.h"
 #include "core/model_internal.h"
+#include "models/options.h"
 
 #define LC_MAX_DAYS 36500.0
-#define LC_OPT_COUNT 15 /* options are 1..14; slot 0 unused */
+#define LC_OPT_COUNT 15 /* number options are 1..14; slot 0 unused */
+
+/* The number options, indexes of lc_state.opt. */
+enum {
+    LC_OPT_AS_OF = 1,
+    LC_OPT_RECENT_WINDOW,
+    LC_OPT_PREVIOUS_WINDOW,
+    LC_OPT_TREND_EPSILON,
+    LC_OPT_CHURN_DAYS,
+    LC_OPT_CHURN_P_ALIVE,
+    LC_OPT_DORMANT_DAYS,
+    LC_OPT_NEW_DAYS,
+    LC_OPT_GROWTH_TREND,
+    LC_OPT_DECLINE_TREND,
+    LC_OPT_DECLINE_P_ALIVE,
+    LC_OPT_ROLLOUT_PROGRESS,
+    LC_OPT_STABLE_PROGRESS,
+    LC_OPT_STABLE_USERS
+};
 #define LC_NO_DAY INT32_MIN
 
 enum { OUT_STAGE, OUT_ONBOARDING, OUT_TREND, OUT_INACTIVE, OUT_TENURE, OUT_COUNT };
 
-static const char *const output_names[OUT_COUNT] = {"stage", "onboarding", "trend",
-                                                    "inactive_days", "tenure_days"};
 static const char *const stage_labels[6] = {"new",       "growing", "mature",
                                             "declining", "dormant", "churned"};
 static const char *const onboarding_labels[4] = {"handover", "internal_rollout", "stable_use",
@@ -76,30 +93,79 @@ typedef struct lc_inputs {
     double tenure, inactive, trend, p_alive;
 } lc_inputs;
 
-static size_t lc_output_count(void *state);
-static int lc_output_info(void *state, size_t i, const char **name, int *type);
 static int lc_fit(void *state, const tier_book *book, const tier_frame *inputs);
 static int lc_score(void *state, const tier_book *book, tier_frame *frame);
 static int lc_explain(void *state, const tier_book *book, const tier_frame *frame,
                       size_t customer, tier_text *out);
 static void lc_destroy(void *state);
 static const char *lc_last_error(void *state);
+static int lc_set_option(void *state, const char *name, const tier_value *value);
+static int lc_get_option(void *state, const char *name, tier_value *out);
+static int lc_save(void *state, tier_state_writer *w);
+static int lc_load(void *state, tier_state_reader *r);
 
-static const tier_model_vtable lc_vtable = {TIER_MODEL_VTABLE_VERSION,
-                                            "lifecycle",
-                                            lc_output_count,
-                                            lc_output_info,
-                                            lc_fit,
-                                            lc_score,
-                                            lc_explain,
-                                            lc_destroy,
-                                            lc_last_error,
-                                            NULL, 0, NULL, 0, NULL, NULL, NULL, NULL};
+static const tier_model_output lc_outputs[OUT_COUNT] = {{"stage", TIER_VALUE_LABEL},
+                                                        {"onboarding", TIER_VALUE_LABEL},
+                                                        {"trend", TIER_VALUE_NUMBER},
+                                                        {"inactive_days", TIER_VALUE_NUMBER},
+                                                        {"tenure_days", TIER_VALUE_NUMBER}};
 
-static lc_state *lc_of(const tier_model *model)
-{
-    return tier__model_state_if(model, &lc_vtable);
-}
+/* The number options in the order of opt_rules (entry k - 1 is option k), then the texts. */
+static const tier_model_option lc_options[] = {
+    {"as_of", TIER_OPTION_NUMBER,
+     "as-of day number; nan (default): the day after the book's last transaction", 0},
+    {"recent_window", TIER_OPTION_NUMBER, "days of the recent spend window, 1..36500 (default 180)",
+     0},
+    {"previous_window", TIER_OPTION_NUMBER,
+     "days of the window before it, 1..36500 (default 180)", 0},
+    {"trend_epsilon", TIER_OPTION_NUMBER,
+     "smallest denominator of the trend in currency units, (0, 1e12] (default 1)", 0},
+    {"churn_days", TIER_OPTION_NUMBER,
+     "churned when inactive for more days than this, 0..36500 (default 365)", 0},
+    {"churn_p_alive", TIER_OPTION_NUMBER, "churned when P(alive) is below this, [0, 1] (default 0.1)",
+     0},
+    {"dormant_days", TIER_OPTION_NUMBER,
+     "dormant when inactive for more days than this, 0..churn_days (default 180)", 0},
+    {"new_days", TIER_OPTION_NUMBER,
+     "new while the first purchase is fewer days ago than this, 0..36500 (default 90)", 0},
+    {"growth_trend", TIER_OPTION_NUMBER, "growing when the trend is above this (default 0.2)", 0},
+    {"decline_trend", TIER_OPTION_NUMBER,
+     "declining when the trend is below this, below growth_trend (default -0.2)", 0},
+    {"decline_p_alive", TIER_OPTION_NUMBER,
+     "declining when P(alive) is below this, [churn_p_alive, 1] (default 0.5)", 0},
+    {"rollout_progress", TIER_OPTION_NUMBER,
+     "onboarding: handover while progress is below this, [0, 1] (default 0.5)", 0},
+    {"stable_progress", TIER_OPTION_NUMBER,
+     "onboarding: stable use needs at least this progress, [rollout_progress, 1] (default 0.9)", 0},
+    {"stable_users", TIER_OPTION_NUMBER,
+     "onboarding: stable use needs at least this share of active users, [0, 1] (default 0.6)", 0},
+    {"p_alive_column", TIER_OPTION_TEXT,
+     "input column read for P(alive) when present (default \"clv.p_alive\"; \"\": not used)", 0},
+    {"progress_attribute", TIER_OPTION_TEXT,
+     "number attribute of implementation progress (default \"implementation_progress\")", 0},
+    {"users_attribute", TIER_OPTION_TEXT,
+     "number attribute of the share of active users (default \"active_users_share\")", 0},
+};
+
+#define N_OPTIONS (sizeof lc_options / sizeof lc_options[0])
+
+static const tier_model_vtable lc_vtable = {
+    .version = TIER_MODEL_VTABLE_VERSION,
+    .kind = "lifecycle",
+    .fit = lc_fit,
+    .score = lc_score,
+    .explain = lc_explain,
+    .destroy = lc_destroy,
+    .last_error = lc_last_error,
+    .outputs = lc_outputs,
+    .n_outputs = OUT_COUNT,
+    .options = lc_options,
+    .n_options = N_OPTIONS,
+    .set_option = lc_set_option,
+    .get_option = lc_get_option,
+    .save = lc_save,
+    .load = lc_load,
+};
 
 /* ---- rules -------------------------------------------------------------------------------- */
 
@@ -108,19 +174,19 @@ static int classify(const double *opt, const lc_inputs *in, int *rule)
     int r;
     if (!in->has_purchase)
         r = RULE_NO_PURCHASE;
-    else if (in->inactive > opt[TIER_LIFECYCLE_OPT_CHURN_DAYS])
+    else if (in->inactive > opt[LC_OPT_CHURN_DAYS])
         r = RULE_CHURN_INACTIVE;
-    else if (in->p_alive < opt[TIER_LIFECYCLE_OPT_CHURN_P_ALIVE])
+    else if (in->p_alive < opt[LC_OPT_CHURN_P_ALIVE])
         r = RULE_CHURN_P_ALIVE;
-    else if (in->inactive > opt[TIER_LIFECYCLE_OPT_DORMANT_DAYS])
+    else if (in->inactive > opt[LC_OPT_DORMANT_DAYS])
         r = RULE_DORMANT;
-    else if (in->tenure < opt[TIER_LIFECYCLE_OPT_NEW_DAYS])
+    else if (in->tenure < opt[LC_OPT_NEW_DAYS])
         r = RULE_NEW;
-    else if (in->trend < opt[TIER_LIFECYCLE_OPT_DECLINE_TREND])
+    else if (in->trend < opt[LC_OPT_DECLINE_TREND])
         r = RULE_DECLINE_TREND;
-    else if (in->p_alive < opt[TIER_LIFECYCLE_OPT_DECLINE_P_ALIVE])
+    else if (in->p_alive < opt[LC_OPT_DECLINE_P_ALIVE])
         r = RULE_DECLINE_P_ALIVE; /* the early warning wins over a growing trend */
-    else if (in->trend > opt[TIER_LIFECYCLE_OPT_GROWTH_TREND])
+    else if (in->trend > opt[LC_OPT_GROWTH_TREND])
         r = RULE_GROWING;
     else
         r = RULE_MATURE;
@@ -150,10 +216,10 @@ static int onboarding_of(const double *opt, double progress, double users)
 {
     if (isnan(progress))
         return TIER_LIFECYCLE_ONBOARDING_NONE;
-    if (progress < opt[TIER_LIFECYCLE_OPT_ROLLOUT_PROGRESS])
+    if (progress < opt[LC_OPT_ROLLOUT_PROGRESS])
         return TIER_LIFECYCLE_HANDOVER;
-    if (progress >= opt[TIER_LIFECYCLE_OPT_STABLE_PROGRESS] &&
-        users >= opt[TIER_LIFECYCLE_OPT_STABLE_USERS])
+    if (progress >= opt[LC_OPT_STABLE_PROGRESS] &&
+        users >= opt[LC_OPT_STABLE_USERS])
         return TIER_LIFECYCLE_STABLE_USE;
     return TIER_LIFECYCLE_INTERNAL_ROLLOUT;
 }
@@ -164,27 +230,26 @@ static double attribute(const tier_book *book, size_t i, const char *name)
     return tier_book_get_number(book, i, name, &v) == TIER_OK ? v : NAN;
 }
 
-static int check_options(const lc_state *st, char *err)
+static int check_options(const double *o, char *err)
 {
-    const double *o = st->opt;
-    if (o[TIER_LIFECYCLE_OPT_DORMANT_DAYS] > o[TIER_LIFECYCLE_OPT_CHURN_DAYS]) {
+    if (o[LC_OPT_DORMANT_DAYS] > o[LC_OPT_CHURN_DAYS]) {
         tier__errorf(err, "dormant_days (%g) must not exceed churn_days (%g)",
-                     o[TIER_LIFECYCLE_OPT_DORMANT_DAYS], o[TIER_LIFECYCLE_OPT_CHURN_DAYS]);
+                     o[LC_OPT_DORMANT_DAYS], o[LC_OPT_CHURN_DAYS]);
         return TIER_EINVAL;
     }
-    if (!(o[TIER_LIFECYCLE_OPT_DECLINE_TREND] < o[TIER_LIFECYCLE_OPT_GROWTH_TREND])) {
+    if (!(o[LC_OPT_DECLINE_TREND] < o[LC_OPT_GROWTH_TREND])) {
         tier__errorf(err, "decline_trend (%g) must be below growth_trend (%g)",
-                     o[TIER_LIFECYCLE_OPT_DECLINE_TREND], o[TIER_LIFECYCLE_OPT_GROWTH_TREND]);
+                     o[LC_OPT_DECLINE_TREND], o[LC_OPT_GROWTH_TREND]);
         return TIER_EINVAL;
     }
-    if (o[TIER_LIFECYCLE_OPT_CHURN_P_ALIVE] > o[TIER_LIFECYCLE_OPT_DECLINE_P_ALIVE]) {
+    if (o[LC_OPT_CHURN_P_ALIVE] > o[LC_OPT_DECLINE_P_ALIVE]) {
         tier__errorf(err, "churn_p_alive (%g) must not exceed decline_p_alive (%g)",
-                     o[TIER_LIFECYCLE_OPT_CHURN_P_ALIVE], o[TIER_LIFECYCLE_OPT_DECLINE_P_ALIVE]);
+                     o[LC_OPT_CHURN_P_ALIVE], o[LC_OPT_DECLINE_P_ALIVE]);
         return TIER_EINVAL;
     }
-    if (o[TIER_LIFECYCLE_OPT_ROLLOUT_PROGRESS] > o[TIER_LIFECYCLE_OPT_STABLE_PROGRESS]) {
+    if (o[LC_OPT_ROLLOUT_PROGRESS] > o[LC_OPT_STABLE_PROGRESS]) {
         tier__errorf(err, "rollout_progress (%g) must not exceed stable_progress (%g)",
-                     o[TIER_LIFECYCLE_OPT_ROLLOUT_PROGRESS], o[TIER_LIFECYCLE_OPT_STABLE_PROGRESS]);
+                     o[LC_OPT_ROLLOUT_PROGRESS], o[LC_OPT_STABLE_PROGRESS]);
         return TIER_EINVAL;
     }
     return TIER_OK;
@@ -194,8 +259,8 @@ static int check_options(const lc_state *st, char *err)
 static int as_of_day(const lc_state *st, const tier_book *book, int32_t *out)
 {
     int32_t first, last;
-    if (!isnan(st->opt[TIER_LIFECYCLE_OPT_AS_OF])) {
-        *out = (int32_t)st->opt[TIER_LIFECYCLE_OPT_AS_OF];
+    if (!isnan(st->opt[LC_OPT_AS_OF])) {
+        *out = (int32_t)st->opt[LC_OPT_AS_OF];
         return 1;
     }
     if (tier_book_day_range(book, &first, &last) != TIER_OK)
@@ -228,24 +293,6 @@ static int p_alive_values(const lc_state *st, const tier_frame *frame, const dou
 
 /* ---- vtable ------------------------------------------------------------------------------- */
 
-static size_t lc_output_count(void *state)
-{
-    (void)state;
-    return OUT_COUNT;
-}
-
-static int lc_output_info(void *state, size_t i, const char **name, int *type)
-{
-    (void)state;
-    if (i >= OUT_COUNT)
-        return TIER_ERANGE;
-    if (name)
-        *name = output_names[i];
-    if (type)
-        *type = i <= OUT_ONBOARDING ? TIER_VALUE_LABEL : TIER_VALUE_NUMBER;
-    return TIER_OK;
-}
-
 static int lc_fit(void *state, const tier_book *book, const tier_frame *inputs)
 {
     lc_state *st = state;
@@ -253,7 +300,7 @@ static int lc_fit(void *state, const tier_book *book, const tier_frame *inputs)
     int rc;
     (void)book;
     /* Nothing to learn: the thresholds are options. */
-    if ((rc = check_options(st, st->err)) != TIER_OK)
+    if ((rc = check_options(st->opt, st->err)) != TIER_OK)
         return rc;
     if (inputs && (rc = p_alive_values(st, inputs, &p, st->err)) != TIER_OK)
         return rc;
@@ -275,7 +322,7 @@ static int lc_score(void *state, const tier_book *book, tier_frame *frame)
 
     /* Scoring never writes the state (several threads may score at once): failures are
      * described in the frame's error text. */
-    if ((rc = check_options(st, err)) != TIER_OK)
+    if ((rc = check_options(st->opt, err)) != TIER_OK)
         return rc;
     if ((rc = p_alive_values(st, frame, &p_alive, err)) != TIER_OK)
         return rc;
@@ -287,20 +334,20 @@ static int lc_score(void *state, const tier_book *book, tier_frame *frame)
         rc = TIER_ENOMEM;
         goto done;
     }
-    rc = tier_frame_add_labels(frame, output_names[OUT_STAGE], stage_labels, 6, &stage);
+    rc = tier_frame_add_labels(frame, lc_outputs[OUT_STAGE].name, stage_labels, 6, &stage);
     if (rc == TIER_OK)
-        rc = tier_frame_add_labels(frame, output_names[OUT_ONBOARDING], onboarding_labels, 4,
+        rc = tier_frame_add_labels(frame, lc_outputs[OUT_ONBOARDING].name, onboarding_labels, 4,
                                    &onboarding);
     for (i = OUT_TREND; i < OUT_COUNT && rc == TIER_OK; i++)
-        rc = tier_frame_add_numbers(frame, output_names[i], &out[i]);
+        rc = tier_frame_add_numbers(frame, lc_outputs[i].name, &out[i]);
     if (rc)
         goto done; /* the frame's error says why; model.c drops the columns added */
 
     if (have_day) {
         /* Three passes over the book: all history before D, the recent and the previous
          * window. Partial windows need the kept transactions (TIER_ESTATE otherwise). */
-        from = day_minus(d, o[TIER_LIFECYCLE_OPT_RECENT_WINDOW]);
-        prev_from = day_minus(from, o[TIER_LIFECYCLE_OPT_PREVIOUS_WINDOW]);
+        from = day_minus(d, o[LC_OPT_RECENT_WINDOW]);
+        prev_from = day_minus(from, o[LC_OPT_PREVIOUS_WINDOW]);
         why[0] = '\0';
         rc = tier__book_figures(book, INT32_MIN, d, fig, why);
         for (i = 0; rc == TIER_OK && i < n; i++) {
@@ -321,7 +368,7 @@ static int lc_score(void *state, const tier_book *book, tier_frame *frame)
             goto done;
         }
         for (i = 0; i < n; i++) {
-            double prev = tier__fixed_to_double(fig[i].net), eps = o[TIER_LIFECYCLE_OPT_TREND_EPSILON];
+            double prev = tier__fixed_to_double(fig[i].net), eps = o[LC_OPT_TREND_EPSILON];
             double diff;
             int64_t d64;
             if (isnan(out[OUT_TENURE][i]))
@@ -390,7 +437,7 @@ static int lc_explain(void *state, const tier_book *book, const tier_frame *fram
     if (!frame || !out)
         return TIER_EINVAL;
     for (i = 0; i < OUT_COUNT; i++) {
-        if (find_column(st, frame, output_names[i], &col[i]) != TIER_OK)
+        if (find_column(st, frame, lc_outputs[i].name, &col[i]) != TIER_OK)
             return TIER_ENOTFOUND; /* the model was not scored into this frame */
         num[i] = tier_frame_numbers(frame, col[i]);
     }
@@ -422,37 +469,37 @@ static int lc_explain(void *state, const tier_book *book, const tier_frame *fram
         break;
     case RULE_CHURN_INACTIVE:
         n = snprintf(buf, sizeof buf, "inactive %.0f days > churn_days %.0f (rule 2: churned)",
-                     in.inactive, o[TIER_LIFECYCLE_OPT_CHURN_DAYS]);
+                     in.inactive, o[LC_OPT_CHURN_DAYS]);
         break;
     case RULE_CHURN_P_ALIVE:
         n = snprintf(buf, sizeof buf, "P(alive) %.3f < churn_p_alive %g (rule 2: churned)",
-                     in.p_alive, o[TIER_LIFECYCLE_OPT_CHURN_P_ALIVE]);
+                     in.p_alive, o[LC_OPT_CHURN_P_ALIVE]);
         break;
     case RULE_DORMANT:
         n = snprintf(buf, sizeof buf, "inactive %.0f days > dormant_days %.0f (rule 3: dormant)",
-                     in.inactive, o[TIER_LIFECYCLE_OPT_DORMANT_DAYS]);
+                     in.inactive, o[LC_OPT_DORMANT_DAYS]);
         break;
     case RULE_NEW:
         n = snprintf(buf, sizeof buf, "first purchase %.0f days ago < new_days %.0f (rule 4: new)",
-                     in.tenure, o[TIER_LIFECYCLE_OPT_NEW_DAYS]);
+                     in.tenure, o[LC_OPT_NEW_DAYS]);
         break;
     case RULE_DECLINE_TREND:
         n = snprintf(buf, sizeof buf, "spend trend %+.3f < decline_trend %g (rule 5: declining)",
-                     in.trend, o[TIER_LIFECYCLE_OPT_DECLINE_TREND]);
+                     in.trend, o[LC_OPT_DECLINE_TREND]);
         break;
     case RULE_DECLINE_P_ALIVE:
         n = snprintf(buf, sizeof buf, "P(alive) %.3f < decline_p_alive %g (rule 5: declining)",
-                     in.p_alive, o[TIER_LIFECYCLE_OPT_DECLINE_P_ALIVE]);
+                     in.p_alive, o[LC_OPT_DECLINE_P_ALIVE]);
         break;
     case RULE_GROWING:
         n = snprintf(buf, sizeof buf, "spend trend %+.3f > growth_trend %g (rule 6: growing)",
-                     in.trend, o[TIER_LIFECYCLE_OPT_GROWTH_TREND]);
+                     in.trend, o[LC_OPT_GROWTH_TREND]);
         break;
     default:
         n = snprintf(buf, sizeof buf,
                      "no other rule holds: spend trend %+.3f within [%g, %g] (rule 7: mature)",
-                     in.trend, o[TIER_LIFECYCLE_OPT_DECLINE_TREND],
-                     o[TIER_LIFECYCLE_OPT_GROWTH_TREND]);
+                     in.trend, o[LC_OPT_DECLINE_TREND],
+                     o[LC_OPT_GROWTH_TREND]);
         break;
     }
     if ((rc = append(out, buf, sizeof buf, n)) != TIER_OK)
@@ -461,8 +508,8 @@ static int lc_explain(void *state, const tier_book *book, const tier_frame *fram
         n = snprintf(buf, sizeof buf,
                      "; tenure %.0f days, inactive %.0f days, spend trend %+.3f (last %.0f days "
                      "vs the %.0f before), %s",
-                     in.tenure, in.inactive, in.trend, o[TIER_LIFECYCLE_OPT_RECENT_WINDOW],
-                     o[TIER_LIFECYCLE_OPT_PREVIOUS_WINDOW], pa);
+                     in.tenure, in.inactive, in.trend, o[LC_OPT_RECENT_WINDOW],
+                     o[LC_OPT_PREVIOUS_WINDOW], pa);
     else
         n = snprintf(buf, sizeof buf, "; %s", pa);
     if ((rc = append(out, buf, sizeof buf, n)) != TIER_OK)
@@ -482,21 +529,21 @@ static int lc_explain(void *state, const tier_book *book, const tier_frame *fram
         break;
     case TIER_LIFECYCLE_HANDOVER:
         n = snprintf(buf, sizeof buf, ". Onboarding handover: %.100s %g < rollout_progress %g",
-                     st->attr[0], progress, o[TIER_LIFECYCLE_OPT_ROLLOUT_PROGRESS]);
+                     st->attr[0], progress, o[LC_OPT_ROLLOUT_PROGRESS]);
         break;
     case TIER_LIFECYCLE_STABLE_USE:
         n = snprintf(buf, sizeof buf,
                      ". Onboarding stable_use: %.100s %g >= %g and %.100s %g >= %g", st->attr[0],
-                     progress, o[TIER_LIFECYCLE_OPT_STABLE_PROGRESS], st->attr[1], users,
-                     o[TIER_LIFECYCLE_OPT_STABLE_USERS]);
+                     progress, o[LC_OPT_STABLE_PROGRESS], st->attr[1], users,
+                     o[LC_OPT_STABLE_USERS]);
         break;
     default:
         n = snprintf(buf, sizeof buf,
                      ". Onboarding internal_rollout: %.100s %g >= %g but not (>= %g with %.100s "
                      "%g >= %g)",
-                     st->attr[0], progress, o[TIER_LIFECYCLE_OPT_ROLLOUT_PROGRESS],
-                     o[TIER_LIFECYCLE_OPT_STABLE_PROGRESS], st->attr[1], users,
-                     o[TIER_LIFECYCLE_OPT_STABLE_USERS]);
+                     st->attr[0], progress, o[LC_OPT_ROLLOUT_PROGRESS],
+                     o[LC_OPT_STABLE_PROGRESS], st->attr[1], users,
+                     o[LC_OPT_STABLE_USERS]);
         break;
     }
     return append(out, buf, sizeof buf, n);
@@ -551,84 +598,166 @@ int tier_lifecycle_new(tier_model **out, const char *name, const tier_allocator 
     return tier_model_new(out, &lc_vtable, st, name, alloc);
 }
 
-int tier_lifecycle_set_option(tier_model *model, int option, double value)
+/* ---- options and saved state (docs/lifecycle.md, docs/model-state-format.md) --------------- */
+
+/* What the options set: the numbers and the three names (owned by whoever holds it). */
+typedef struct lc_config {
+    double opt[LC_OPT_COUNT];
+    char *text[3]; /* p_alive column (NULL: unused), progress and users attributes */
+} lc_config;
+
+static char **text_slot(lc_state *st, int k)
 {
-    lc_state *st = lc_of(model);
-    const opt_rule *r;
-    if (!st)
-        return TIER_EINVAL;
-    if (option < 1 || option >= LC_OPT_COUNT) {
-        tier__errorf(st->err, "unknown lifecycle option %d", option);
-        return TIER_EINVAL;
-    }
-    r = &opt_rules[option];
-    if (option == TIER_LIFECYCLE_OPT_AS_OF && isnan(value)) {
-        st->opt[option] = NAN;
-        st->err[0] = '\0';
-        return TIER_OK;
-    }
-    if (!(value >= r->lo && value <= r->hi) || (r->whole && value != floor(value)) ||
-        (option == TIER_LIFECYCLE_OPT_TREND_EPSILON && !(value > 0))) {
-        tier__errorf(st->err, "%s %g is out of range: need %s%s%g, %g]%s", r->name, value,
-                     r->whole ? "a whole number in " : "",
-                     option == TIER_LIFECYCLE_OPT_TREND_EPSILON ? "(" : "[", r->lo, r->hi,
-                     option == TIER_LIFECYCLE_OPT_AS_OF ? " or NaN" : "");
-        return TIER_ERANGE;
-    }
-    st->opt[option] = value;
-    st->err[0] = '\0';
-    return TIER_OK;
+    return k == 0 ? &st->p_alive_col : &st->attr[k - 1];
 }
 
-int tier_lifecycle_get_option(const tier_model *model, int option, double *out)
+/* Index of a text option (0..2) from its position in lc_options. */
+static int text_index(const char *name)
 {
-    lc_state *st = lc_of(model);
-    if (!st || !out || option < 1 || option >= LC_OPT_COUNT)
-        return TIER_EINVAL;
-    *out = st->opt[option];
-    return TIER_OK;
+    size_t i;
+    for (i = LC_OPT_COUNT - 1; i < N_OPTIONS; i++)
+        if (strcmp(lc_options[i].name, name) == 0)
+            return (int)(i - (LC_OPT_COUNT - 1));
+    return -1;
 }
 
-static int replace_name(lc_state *st, char **slot, const char *name, const char *what)
+/* Checks a value for option `name` alone. A number goes into c->opt; a text is copied into
+ * *copy (NULL for an empty p_alive column). */
+static int check_value(lc_state *st, const char *name, const tier_value *v, double *opt,
+                       char **copy, char *err)
 {
-    char *copy = NULL;
-    if (name) {
-        if (!name[0]) {
-            tier__errorf(st->err, "empty %s name", what);
+    int k = text_index(name);
+    *copy = NULL;
+    if (k >= 0) {
+        const char *t = tier_value_text(v);
+        if (!t[0]) {
+            if (k == 0)
+                return TIER_OK;
+            tier__errorf(err, "must name an attribute, not be empty");
             return TIER_EINVAL;
         }
-        copy = tier__strdup(&st->alloc, name);
-        if (!copy) {
-            tier__errorf(st->err, "out of memory setting the %s name", what);
+        *copy = tier__strdup(&st->alloc, t);
+        if (!*copy) {
+            tier__errorf(err, "out of memory");
             return TIER_ENOMEM;
         }
+        return TIER_OK;
+    } else {
+        const opt_rule *r;
+        double x = tier_value_number(v);
+        for (k = 1; k < LC_OPT_COUNT && strcmp(opt_rules[k].name, name) != 0; k++)
+            ;
+        r = &opt_rules[k];
+        if (k == LC_OPT_AS_OF && isnan(x)) {
+            opt[k] = NAN;
+            return TIER_OK;
+        }
+        if (!(x >= r->lo && x <= r->hi) || (r->whole && x != floor(x)) ||
+            (k == LC_OPT_TREND_EPSILON && !(x > 0))) {
+            tier__errorf(err, "%g is out of range: need %s%s%g, %g]%s", x,
+                         r->whole ? "a whole number in " : "", k == LC_OPT_TREND_EPSILON ? "(" : "[",
+                         r->lo, r->hi, k == LC_OPT_AS_OF ? " or nan" : "");
+            return TIER_ERANGE;
+        }
+        opt[k] = x;
+        return TIER_OK;
     }
-    tier__free(&st->alloc, *slot);
-    *slot = copy;
+}
+
+static int lc_set_option(void *state, const char *name, const tier_value *value)
+{
+    lc_state *st = state;
+    double opt[LC_OPT_COUNT];
+    char *copy;
+    int k = text_index(name), rc;
+    memcpy(opt, st->opt, sizeof opt);
+    rc = check_value(st, name, value, opt, &copy, st->err);
+    if (rc)
+        return rc;
+    if (k >= 0) {
+        char **slot = text_slot(st, k);
+        tier__free(&st->alloc, *slot);
+        *slot = copy;
+    } else {
+        memcpy(st->opt, opt, sizeof opt);
+    }
     st->err[0] = '\0';
     return TIER_OK;
 }
 
-int tier_lifecycle_set_p_alive_column(tier_model *model, const char *column)
+static int lc_get_option(void *state, const char *name, tier_value *out)
 {
-    lc_state *st = lc_of(model);
-    if (!st)
-        return TIER_EINVAL;
-    return replace_name(st, &st->p_alive_col, column, "P(alive) column");
+    lc_state *st = state;
+    int k = text_index(name);
+    if (k >= 0) {
+        const char *t = *text_slot(st, k);
+        return tier_value_set_text(out, t ? t : "");
+    }
+    for (k = 1; k < LC_OPT_COUNT && strcmp(opt_rules[k].name, name) != 0; k++)
+        ;
+    return tier_value_set_number(out, st->opt[k]);
 }
 
-int tier_lifecycle_set_attribute(tier_model *model, int which, const char *name)
+/* Nothing is learnt from the book: the state is the options. */
+static int lc_save(void *state, tier_state_writer *w)
 {
-    lc_state *st = lc_of(model);
-    if (!st)
-        return TIER_EINVAL;
-    if (which != TIER_LIFECYCLE_ATTR_PROGRESS && which != TIER_LIFECYCLE_ATTR_USERS) {
-        tier__errorf(st->err, "unknown lifecycle attribute %d", which);
-        return TIER_EINVAL;
+    lc_state *st = state;
+    return tier__opt_save(w, lc_options, N_OPTIONS, st, lc_get_option, &st->alloc);
+}
+
+static const char *const text_defaults[3] = {"clv.p_alive", "implementation_progress",
+                                             "active_users_share"};
+
+static int lc_load(void *state, tier_state_reader *r)
+{
+    lc_state *st = state;
+    lc_config c;
+    const char *key;
+    char why[TIER__ERR_SIZE];
+    tier_value val;
+    int rc = TIER_OK, k;
+    for (k = 1; k < LC_OPT_COUNT; k++)
+        c.opt[k] = opt_rules[k].def;
+    c.opt[0] = 0;
+    for (k = 0; k < 3; k++)
+        if (!(c.text[k] = tier__strdup(&st->alloc, text_defaults[k])))
+            rc = TIER_ENOMEM;
+    tier__value_init(&val, &st->alloc);
+    while (!rc && (rc = tier_state_read_next(r, &key)) == 1) {
+        const tier_model_option *o = NULL;
+        char *copy;
+        rc = tier__opt_read(r, key, lc_options, N_OPTIONS, &val, &o);
+        if (rc < 0)
+            break;
+        if (rc == 0) {
+            snprintf(why, sizeof why, "unknown record \"%s\"", key);
+            rc = tier_state_read_fail(r, why);
+            break;
+        }
+        if ((rc = check_value(st, o->name, &val, c.opt, &copy, why)) != TIER_OK) {
+            rc = tier__opt_refuse(r, o->name, why);
+            break;
+        }
+        if ((k = text_index(o->name)) >= 0) {
+            tier__free(&st->alloc, c.text[k]);
+            c.text[k] = copy;
+        }
+        rc = TIER_OK;
     }
-    if (!name) {
-        tier__errorf(st->err, "no attribute name given");
-        return TIER_EINVAL;
+    tier__value_clear(&val);
+    if (rc == 0 && check_options(c.opt, why) != TIER_OK)
+        rc = tier_state_read_fail(r, why);
+    if (rc < 0) {
+        for (k = 0; k < 3; k++)
+            tier__free(&st->alloc, c.text[k]);
+        return rc;
     }
-    return replace_name(st, &st->attr[which - 1], name, "attribute");
+    memcpy(st->opt, c.opt, sizeof c.opt);
+    for (k = 0; k < 3; k++) {
+        char **slot = text_slot(st, k);
+        tier__free(&st->alloc, *slot);
+        *slot = c.text[k];
+    }
+    st->err[0] = '\0';
+    return TIER_OK;
 }

@@ -10,6 +10,7 @@
 #include "core/book_internal.h"
 #include "core/frame_internal.h"
 #include "core/model_internal.h"
+#include "models/options.h"
 
 #define PARETO_NO_DAY INT32_MIN
 #define PARETO_MILLION 1000000
@@ -19,12 +20,10 @@ enum { CRIT_REVENUE = 0, CRIT_MARGIN = 1, CRIT_COLUMN = 2 };
 enum { OUT_VALUE, OUT_SHARE, OUT_CUM_SHARE, OUT_CLASS, OUT_COUNT };
 enum { CLASS_A = 0, CLASS_B = 1, CLASS_C = 2 };
 
-static const char *const output_names[OUT_COUNT] = {"value", "share", "cum_share", "class"};
 static const char *const class_labels[3] = {"A", "B", "C"};
 
-typedef struct pareto_state {
-    tier_allocator alloc;
-    char *name; /* model name, to find the model's columns when explaining */
+/* The options (docs/pareto.md); `column` is owned by whoever holds the configuration. */
+typedef struct pareto_config {
     double ta, tb;
     uint32_t ta6, tb6; /* thresholds in millionths: the exact values compared */
     int has_as_of;
@@ -32,33 +31,67 @@ typedef struct pareto_state {
     int32_t window;
     int criterion;
     char *column; /* CRIT_COLUMN: full column name */
+} pareto_config;
+
+static const pareto_config pareto_defaults = {0.80, 0.95, 800000, 950000, 0, 0, 0, CRIT_REVENUE, NULL};
+
+typedef struct pareto_state {
+    tier_allocator alloc;
+    char *name; /* model name, to find the model's columns when explaining */
+    pareto_config c;
     char err[TIER__ERR_SIZE];
 } pareto_state;
 
-static size_t pareto_output_count(void *state);
-static int pareto_output_info(void *state, size_t i, const char **name, int *type);
 static int pareto_fit(void *state, const tier_book *book, const tier_frame *inputs);
 static int pareto_score(void *state, const tier_book *book, tier_frame *frame);
 static int pareto_explain(void *state, const tier_book *book, const tier_frame *frame,
                           size_t customer, tier_text *out);
 static void pareto_destroy(void *state);
 static const char *pareto_last_error(void *state);
+static int pareto_set_option(void *state, const char *name, const tier_value *value);
+static int pareto_get_option(void *state, const char *name, tier_value *out);
+static int pareto_save(void *state, tier_state_writer *w);
+static int pareto_load(void *state, tier_state_reader *r);
 
-static const tier_model_vtable pareto_vtable = {TIER_MODEL_VTABLE_VERSION,
-                                                "pareto",
-                                                pareto_output_count,
-                                                pareto_output_info,
-                                                pareto_fit,
-                                                pareto_score,
-                                                pareto_explain,
-                                                pareto_destroy,
-                                                pareto_last_error,
-                                                NULL, 0, NULL, 0, NULL, NULL, NULL, NULL};
+static const tier_model_output pareto_outputs[OUT_COUNT] = {{"value", TIER_VALUE_NUMBER},
+                                                            {"share", TIER_VALUE_NUMBER},
+                                                            {"cum_share", TIER_VALUE_NUMBER},
+                                                            {"class", TIER_VALUE_LABEL}};
 
-static pareto_state *pareto_of(const tier_model *model)
-{
-    return tier__model_state_if(model, &pareto_vtable);
-}
+static const tier_model_option pareto_options[] = {
+    {"criterion", TIER_OPTION_TEXT,
+     "\"revenue\" (default), \"margin\", or the full name of a number column of the input frame "
+     "(e.g. \"clv.clv\")",
+     0},
+    {"threshold_a", TIER_OPTION_NUMBER,
+     "cumulative share that closes class A, in (0, threshold_b] (default 0.8)", 0},
+    {"threshold_b", TIER_OPTION_NUMBER,
+     "cumulative share that closes class B, in [threshold_a, 1] (default 0.95)", 0},
+    {"as_of", TIER_OPTION_NUMBER,
+     "as-of day number for book criteria; nan (default): the day after the last transaction", 0},
+    {"window", TIER_OPTION_NUMBER, "days before the as-of day for book criteria; 0 (default): all",
+     0},
+};
+
+#define N_OPTIONS (sizeof pareto_options / sizeof pareto_options[0])
+
+static const tier_model_vtable pareto_vtable = {
+    .version = TIER_MODEL_VTABLE_VERSION,
+    .kind = "pareto",
+    .fit = pareto_fit,
+    .score = pareto_score,
+    .explain = pareto_explain,
+    .destroy = pareto_destroy,
+    .last_error = pareto_last_error,
+    .outputs = pareto_outputs,
+    .n_outputs = OUT_COUNT,
+    .options = pareto_options,
+    .n_options = N_OPTIONS,
+    .set_option = pareto_set_option,
+    .get_option = pareto_get_option,
+    .save = pareto_save,
+    .load = pareto_load,
+};
 
 /* ---- exact arithmetic -------------------------------------------------------------------- */
 
@@ -177,8 +210,8 @@ static void resolve_days(const pareto_state *st, const tier_book *book, int32_t 
 {
     int32_t first, last;
     *have_day = 1;
-    if (st->has_as_of) {
-        *to = st->as_of;
+    if (st->c.has_as_of) {
+        *to = st->c.as_of;
     } else if (tier_book_day_range(book, &first, &last) == TIER_OK) {
         *to = last + 1;
     } else {
@@ -187,43 +220,25 @@ static void resolve_days(const pareto_state *st, const tier_book *book, int32_t 
         *to = INT32_MAX;
         return;
     }
-    *from = st->window > 0 ? (int32_t)((int64_t)*to - st->window) : INT32_MIN;
+    *from = st->c.window > 0 ? (int32_t)((int64_t)*to - st->c.window) : INT32_MIN;
 }
 
-static const char *criterion_name(const pareto_state *st)
+static const char *criterion_name(const pareto_config *c)
 {
-    return st->criterion == CRIT_REVENUE ? "revenue" : st->criterion == CRIT_MARGIN ? "margin"
-                                                                                   : st->column;
+    return c->criterion == CRIT_REVENUE ? "revenue" : c->criterion == CRIT_MARGIN ? "margin"
+                                                                                 : c->column;
 }
 
 /* ---- vtable ------------------------------------------------------------------------------ */
 
-static size_t pareto_output_count(void *state)
+static int check_options(const pareto_config *c, char *err)
 {
-    (void)state;
-    return OUT_COUNT;
-}
-
-static int pareto_output_info(void *state, size_t i, const char **name, int *type)
-{
-    (void)state;
-    if (i >= OUT_COUNT)
-        return TIER_ERANGE;
-    if (name)
-        *name = output_names[i];
-    if (type)
-        *type = i == OUT_CLASS ? TIER_VALUE_LABEL : TIER_VALUE_NUMBER;
-    return TIER_OK;
-}
-
-static int check_options(const pareto_state *st, char *err)
-{
-    if (st->ta6 < 1 || st->ta6 > PARETO_MILLION || st->tb6 < st->ta6 || st->tb6 > PARETO_MILLION) {
+    if (c->ta6 < 1 || c->ta6 > PARETO_MILLION || c->tb6 < c->ta6 || c->tb6 > PARETO_MILLION) {
         tier__errorf(err, "Pareto thresholds out of order: need 0 < threshold_a (%g) <= "
-                          "threshold_b (%g) <= 1", st->ta, st->tb);
+                          "threshold_b (%g) <= 1", c->ta, c->tb);
         return TIER_EINVAL;
     }
-    if (st->criterion == CRIT_COLUMN && (!st->column || !st->column[0])) {
+    if (c->criterion == CRIT_COLUMN && (!c->column || !c->column[0])) {
         tier__errorf(err, "no criterion column");
         return TIER_EINVAL;
     }
@@ -238,11 +253,11 @@ static int pareto_fit(void *state, const tier_book *book, const tier_frame *inpu
     (void)book;
     /* Nothing to learn: the thresholds are options. Check them and, when the input columns are
      * already there, the criterion column's type. */
-    if ((rc = check_options(st, st->err)) != TIER_OK)
+    if ((rc = check_options(&st->c, st->err)) != TIER_OK)
         return rc;
-    if (st->criterion == CRIT_COLUMN && inputs && tier_frame_find(inputs, st->column, &col) == TIER_OK &&
+    if (st->c.criterion == CRIT_COLUMN && inputs && tier_frame_find(inputs, st->c.column, &col) == TIER_OK &&
         tier_frame_column_type(inputs, col) != TIER_VALUE_NUMBER) {
-        tier__errorf(st->err, "criterion column \"%s\" is not a number column", st->column);
+        tier__errorf(st->err, "criterion column \"%s\" is not a number column", st->c.column);
         return TIER_EINVAL;
     }
     st->err[0] = '\0';
@@ -264,20 +279,20 @@ static int collect_values(pareto_state *st, const tier_book *book, const tier_fr
     size_t i, col;
     memset(pv, 0, sizeof *pv);
     pv->n = tier_book_customer_count(book);
-    if (st->criterion == CRIT_COLUMN) {
-        if (tier_frame_find(frame, st->column, &col) != TIER_OK) {
+    if (st->c.criterion == CRIT_COLUMN) {
+        if (tier_frame_find(frame, st->c.column, &col) != TIER_OK) {
             tier__errorf(err, "criterion column \"%s\" is not in the frame (score the model that "
-                              "makes it first)", st->column);
+                              "makes it first)", st->c.column);
             return TIER_ENOTFOUND;
         }
         pv->dval = tier_frame_numbers(frame, col);
         if (!pv->dval) {
-            tier__errorf(err, "criterion column \"%s\" is not a number column", st->column);
+            tier__errorf(err, "criterion column \"%s\" is not a number column", st->c.column);
             return TIER_EINVAL;
         }
         for (i = 0; i < pv->n; i++) {
             if (isinf(pv->dval[i])) {
-                tier__errorf(err, "criterion column \"%s\" is infinite for customer %lu", st->column,
+                tier__errorf(err, "criterion column \"%s\" is infinite for customer %lu", st->c.column,
                              (unsigned long)i);
                 return TIER_EINVAL;
             }
@@ -301,12 +316,12 @@ static int collect_values(pareto_state *st, const tier_book *book, const tier_fr
         why[0] = '\0';
         rc = tier__book_figures_view(book, from, to, &fig, &owned, why);
         if (rc) {
-            tier__errorf(err, "cannot compute the %s criterion: %s", criterion_name(st),
+            tier__errorf(err, "cannot compute the %s criterion: %s", criterion_name(&st->c),
                          why[0] ? why : tier_strerror(rc));
             return rc;
         }
         for (i = 0; i < pv->n; i++) {
-            if (st->criterion == CRIT_REVENUE) {
+            if (st->c.criterion == CRIT_REVENUE) {
                 pv->ival[i] = fig[i].net;
                 pv->has[i] = 1;
             } else {
@@ -358,7 +373,7 @@ static int pareto_score(void *state, const tier_book *book, tier_frame *frame)
 
     /* Scoring never writes the state (several threads may score at once): failures are
      * described in the frame's error text, which model.c reports. */
-    if ((rc = check_options(st, err)) != TIER_OK)
+    if ((rc = check_options(&st->c, err)) != TIER_OK)
         goto fail;
     n = tier_book_customer_count(book);
     if (tier_frame_rows(frame) != n)
@@ -389,7 +404,7 @@ static int pareto_score(void *state, const tier_book *book, tier_frame *frame)
         key[np] = sort_key(&pv, i);
         idx[np++] = (uint32_t)i;
         if (pv.exact && tier__add_i64(itotal, pv.ival[i], &itotal) != TIER_OK) {
-            tier__errorf(err, "the %s total exceeds the fixed-point range", criterion_name(st));
+            tier__errorf(err, "the %s total exceeds the fixed-point range", criterion_name(&st->c));
             rc = TIER_ERANGE;
             goto done;
         }
@@ -400,9 +415,9 @@ static int pareto_score(void *state, const tier_book *book, tier_frame *frame)
     key2 = NULL;
     /* The outputs are added now so that cumulative shares go straight into their column. */
     for (i = 0; i < OUT_CLASS && rc == TIER_OK; i++)
-        rc = tier_frame_add_numbers(frame, output_names[i], &out[i]);
+        rc = tier_frame_add_numbers(frame, pareto_outputs[i].name, &out[i]);
     if (rc == TIER_OK)
-        rc = tier_frame_add_labels(frame, output_names[OUT_CLASS], class_labels, 3, &cls);
+        rc = tier_frame_add_labels(frame, pareto_outputs[OUT_CLASS].name, class_labels, 3, &cls);
     if (rc)
         goto done;
     /* Class boundaries: the first positions whose cumulative sum reaches each threshold. */
@@ -411,9 +426,9 @@ static int pareto_score(void *state, const tier_book *book, tier_frame *frame)
         for (i = 0; i < np; i++) {
             cum += (uint64_t)pv.ival[idx[i]];
             out[OUT_CUM_SHARE][idx[i]] = (double)cum / (double)total;
-            if (end_a == np && reaches(cum, total, st->ta6))
+            if (end_a == np && reaches(cum, total, st->c.ta6))
                 end_a = i;
-            if (end_b == np && reaches(cum, total, st->tb6))
+            if (end_b == np && reaches(cum, total, st->c.tb6))
                 end_b = i;
         }
     } else {
@@ -421,16 +436,16 @@ static int pareto_score(void *state, const tier_book *book, tier_frame *frame)
         for (i = 0; i < np; i++)
             dtotal += pv.dval[idx[i]];
         if (!(dtotal * PARETO_MILLION < INFINITY)) {
-            tier__errorf(err, "the total of criterion column \"%s\" is too large", st->column);
+            tier__errorf(err, "the total of criterion column \"%s\" is too large", st->c.column);
             rc = TIER_ERANGE;
             goto done;
         }
         for (i = 0; i < np; i++) {
             dcum += pv.dval[idx[i]];
             out[OUT_CUM_SHARE][idx[i]] = dcum / dtotal;
-            if (end_a == np && dcum * PARETO_MILLION >= (double)st->ta6 * dtotal)
+            if (end_a == np && dcum * PARETO_MILLION >= (double)st->c.ta6 * dtotal)
                 end_a = i;
-            if (end_b == np && dcum * PARETO_MILLION >= (double)st->tb6 * dtotal)
+            if (end_b == np && dcum * PARETO_MILLION >= (double)st->c.tb6 * dtotal)
                 end_b = i;
         }
     }
@@ -501,27 +516,27 @@ static int pareto_explain(void *state, const tier_book *book, const tier_frame *
         return TIER_ERANGE;
     label = tier_frame_label_text(frame, col, codes[customer]);
     scope[0] = '\0';
-    if (st->criterion != CRIT_COLUMN) {
+    if (st->c.criterion != CRIT_COLUMN) {
         resolve_days(st, book, &from, &to, &have_day);
         if (!have_day || tier_date_format_iso(day, sizeof day, to) != TIER_OK)
             snprintf(day, sizeof day, "the as-of day");
-        if (st->window > 0)
-            snprintf(scope, sizeof scope, " over the %ld days before %s", (long)st->window, day);
+        if (st->c.window > 0)
+            snprintf(scope, sizeof scope, " over the %ld days before %s", (long)st->c.window, day);
         else
             snprintf(scope, sizeof scope, " before %s", day);
     }
     if (isnan(value[customer]))
-        n = snprintf(buf, sizeof buf, "%s%s: none recorded -> class %s", criterion_name(st), scope,
+        n = snprintf(buf, sizeof buf, "%s%s: none recorded -> class %s", criterion_name(&st->c), scope,
                      label ? label : "C");
     else if (!(value[customer] > 0))
-        n = snprintf(buf, sizeof buf, "%s%s=%.17g: not positive -> class %s", criterion_name(st),
+        n = snprintf(buf, sizeof buf, "%s%s=%.17g: not positive -> class %s", criterion_name(&st->c),
                      scope, value[customer], label ? label : "C");
     else
         n = snprintf(buf, sizeof buf,
                      "%s%s=%.17g: share %.4f%% of the positive total, cumulative share %.4f%% -> "
                      "class %s (A closes at the first customer reaching %.4f%%, B at %.4f%%)",
-                     criterion_name(st), scope, value[customer], 100.0 * share[customer],
-                     100.0 * cum[customer], label ? label : "?", st->ta6 / 1e4, st->tb6 / 1e4);
+                     criterion_name(&st->c), scope, value[customer], 100.0 * share[customer],
+                     100.0 * cum[customer], label ? label : "?", st->c.ta6 / 1e4, st->c.tb6 / 1e4);
     if (n < 0)
         return TIER_ERROR;
     if ((size_t)n >= sizeof buf)
@@ -536,7 +551,7 @@ static void pareto_destroy(void *state)
     if (!st)
         return;
     a = st->alloc;
-    tier__free(&a, st->column);
+    tier__free(&a, st->c.column);
     tier__free(&a, st->name);
     tier__free(&a, st);
 }
@@ -562,107 +577,13 @@ int tier_pareto_new(tier_model **out, const char *name, const tier_allocator *al
     if (!st)
         return TIER_ENOMEM;
     st->alloc = a;
-    st->ta = 0.80;
-    st->tb = 0.95;
-    st->ta6 = 800000;
-    st->tb6 = 950000;
-    st->criterion = CRIT_REVENUE;
+    st->c = pareto_defaults;
     st->name = tier__strdup(&a, name);
     if (!st->name) {
         pareto_destroy(st);
         return TIER_ENOMEM;
     }
     return tier_model_new(out, &pareto_vtable, st, name, alloc);
-}
-
-int tier_pareto_set_criterion(tier_model *model, const char *criterion)
-{
-    pareto_state *st = pareto_of(model);
-    char *copy = NULL;
-    int crit;
-    if (!st || !criterion || !criterion[0])
-        return TIER_EINVAL;
-    if (strcmp(criterion, "revenue") == 0) {
-        crit = CRIT_REVENUE;
-    } else if (strcmp(criterion, "margin") == 0) {
-        crit = CRIT_MARGIN;
-    } else {
-        crit = CRIT_COLUMN;
-        copy = tier__strdup(&st->alloc, criterion);
-        if (!copy) {
-            tier__errorf(st->err, "out of memory setting the criterion");
-            return TIER_ENOMEM;
-        }
-    }
-    tier__free(&st->alloc, st->column);
-    st->column = copy;
-    st->criterion = crit;
-    st->err[0] = '\0';
-    return TIER_OK;
-}
-
-/* A threshold in millionths, or 0 when the value is not in (0, 1]. */
-static uint32_t millionths(double v)
-{
-    double r;
-    if (!(v > 0 && v <= 1))
-        return 0;
-    r = floor(v * PARETO_MILLION + 0.5);
-    return (uint32_t)r;
-}
-
-int tier_pareto_set_option(tier_model *model, int option, double value)
-{
-    pareto_state *st = pareto_of(model);
-    uint32_t t;
-    if (!st)
-        return TIER_EINVAL;
-    switch (option) {
-    case TIER_PARETO_OPT_THRESHOLD_A:
-        t = millionths(value);
-        if (t == 0 || t > st->tb6) {
-            tier__errorf(st->err, "threshold_a %g must lie in (0, threshold_b = %g] and be at "
-                                  "least 0.000001", value, st->tb);
-            return TIER_ERANGE;
-        }
-        st->ta = value;
-        st->ta6 = t;
-        break;
-    case TIER_PARETO_OPT_THRESHOLD_B:
-        t = millionths(value);
-        if (t == 0 || t < st->ta6) {
-            tier__errorf(st->err, "threshold_b %g must lie in [threshold_a = %g, 1]", value, st->ta);
-            return TIER_ERANGE;
-        }
-        st->tb = value;
-        st->tb6 = t;
-        break;
-    case TIER_PARETO_OPT_AS_OF:
-        if (isnan(value)) {
-            st->has_as_of = 0;
-            st->as_of = 0;
-            break;
-        }
-        if (!(value >= TIER_DAY_MIN && value <= TIER_DAY_MAX) || value != floor(value)) {
-            tier__errorf(st->err, "as-of day %g is not a day number in range", value);
-            return TIER_ERANGE;
-        }
-        st->has_as_of = 1;
-        st->as_of = (int32_t)value;
-        break;
-    case TIER_PARETO_OPT_WINDOW:
-        if (!(value >= 0 && value <= PARETO_MAX_WINDOW) || value != floor(value)) {
-            tier__errorf(st->err, "window %g is not a whole number of days in range", value);
-            return TIER_ERANGE;
-        }
-        st->window = (int32_t)value;
-        break;
-    default:
-        tier__errorf(st->err, "unknown Pareto option %d", option);
-        return TIER_EINVAL;
-    }
-    st->err[0] = '\0';
-    return TIER_OK;
 }
 
 int tier_pareto_summary(const tier_frame *frame, const char *name, int cls, size_t *customers,
@@ -714,5 +635,152 @@ int tier_pareto_summary(const tier_frame *frame, const char *name, int cls, size
         *customer_share = rows ? (double)count / (double)rows : 0.0;
     if (value_share)
         *value_share = total > 0 ? sum / total : 0.0;
+    return TIER_OK;
+}
+
+/* ---- options and saved state (docs/pareto.md, docs/model-state-format.md) ------------------ */
+
+/* A threshold in millionths, or 0 when the value is not in (0, 1]. */
+static uint32_t millionths(double v)
+{
+    double r;
+    if (!(v > 0 && v <= 1))
+        return 0;
+    r = floor(v * PARETO_MILLION + 0.5);
+    return (uint32_t)r;
+}
+
+/* Applies option `name` to `c` (a copy: a new criterion column is allocated into it, the old one
+ * left to the caller). Checks the value alone; check_options() checks the thresholds' order. */
+static int config_set(pareto_state *st, pareto_config *c, const char *name, const tier_value *v,
+                      char *err)
+{
+    int32_t x;
+    int rc;
+    if (strcmp(name, "criterion") == 0) {
+        const char *t = tier_value_text(v);
+        if (!t[0]) {
+            tier__errorf(err, "must be \"revenue\", \"margin\" or a column name, not empty");
+            return TIER_EINVAL;
+        }
+        c->column = NULL;
+        if (strcmp(t, "revenue") == 0) {
+            c->criterion = CRIT_REVENUE;
+        } else if (strcmp(t, "margin") == 0) {
+            c->criterion = CRIT_MARGIN;
+        } else {
+            c->criterion = CRIT_COLUMN;
+            c->column = tier__strdup(&st->alloc, t);
+            if (!c->column) {
+                tier__errorf(err, "out of memory");
+                return TIER_ENOMEM;
+            }
+        }
+    } else if (strcmp(name, "threshold_a") == 0 || strcmp(name, "threshold_b") == 0) {
+        double t = tier_value_number(v);
+        uint32_t t6 = millionths(t);
+        if (t6 == 0) {
+            tier__errorf(err, "must be a number in (0, 1] of at least 0.000001, not %g", t);
+            return TIER_ERANGE;
+        }
+        if (name[10] == 'a') {
+            c->ta = t;
+            c->ta6 = t6;
+        } else {
+            c->tb = t;
+            c->tb6 = t6;
+        }
+    } else if (strcmp(name, "as_of") == 0) {
+        if ((rc = tier__opt_int(v, TIER_DAY_MIN, TIER_DAY_MAX, 1, &x, err)) != TIER_OK)
+            return rc;
+        c->has_as_of = !isnan(tier_value_number(v));
+        c->as_of = c->has_as_of ? x : 0;
+    } else {
+        if ((rc = tier__opt_int(v, 0, PARETO_MAX_WINDOW, 0, &x, err)) != TIER_OK)
+            return rc;
+        c->window = x;
+    }
+    return TIER_OK;
+}
+
+static int pareto_set_option(void *state, const char *name, const tier_value *value)
+{
+    pareto_state *st = state;
+    pareto_config c = st->c;
+    int rc = config_set(st, &c, name, value, st->err);
+    if (rc)
+        return rc;
+    if (c.ta6 > c.tb6) {
+        tier__errorf(st->err, "threshold_a (%g) must not exceed threshold_b (%g)", c.ta, c.tb);
+        if (c.column != st->c.column)
+            tier__free(&st->alloc, c.column);
+        return TIER_ERANGE;
+    }
+    if (c.column != st->c.column)
+        tier__free(&st->alloc, st->c.column);
+    st->c = c;
+    st->err[0] = '\0';
+    return TIER_OK;
+}
+
+static int pareto_get_option(void *state, const char *name, tier_value *out)
+{
+    const pareto_state *st = state;
+    if (strcmp(name, "criterion") == 0)
+        return tier_value_set_text(out, criterion_name(&st->c));
+    if (strcmp(name, "threshold_a") == 0)
+        return tier_value_set_number(out, st->c.ta);
+    if (strcmp(name, "threshold_b") == 0)
+        return tier_value_set_number(out, st->c.tb);
+    if (strcmp(name, "as_of") == 0)
+        return tier_value_set_number(out, st->c.has_as_of ? (double)st->c.as_of : NAN);
+    return tier_value_set_number(out, st->c.window);
+}
+
+/* Nothing is learnt from the book: the state is the options. */
+static int pareto_save(void *state, tier_state_writer *w)
+{
+    pareto_state *st = state;
+    return tier__opt_save(w, pareto_options, N_OPTIONS, st, pareto_get_option, &st->alloc);
+}
+
+static int pareto_load(void *state, tier_state_reader *r)
+{
+    pareto_state *st = state;
+    pareto_config c = pareto_defaults;
+    const char *key;
+    char why[TIER__ERR_SIZE];
+    tier_value val;
+    int rc;
+    tier__value_init(&val, &st->alloc);
+    while ((rc = tier_state_read_next(r, &key)) == 1) {
+        const tier_model_option *o = NULL;
+        char *old = c.column;
+        rc = tier__opt_read(r, key, pareto_options, N_OPTIONS, &val, &o);
+        if (rc < 0)
+            break;
+        if (rc == 0) {
+            snprintf(why, sizeof why, "unknown record \"%s\"", key);
+            rc = tier_state_read_fail(r, why);
+            break;
+        }
+        if ((rc = config_set(st, &c, o->name, &val, why)) != TIER_OK) {
+            c.column = old;
+            rc = tier__opt_refuse(r, o->name, why);
+            break;
+        }
+        if (c.column != old)
+            tier__free(&st->alloc, old);
+    }
+    tier__value_clear(&val);
+    if (rc == 0 && check_options(&c, why) != TIER_OK)
+        rc = tier_state_read_fail(r, why);
+    if (rc < 0) {
+        tier__free(&st->alloc, c.column);
+        return rc;
+    }
+    tier__free(&st->alloc, st->c.column);
+    st->c = c;
+    st->err[0] = '\0';
     return TIER_OK;
 }

@@ -10,6 +10,7 @@
 #include "core/book_internal.h"
 #include "core/frame_internal.h"
 #include "core/model_internal.h"
+#include "models/options.h"
 
 #define SC_MAX_FACTORS 256
 #define SC_MAX_CONDS 64
@@ -23,11 +24,10 @@
 enum { OUT_SCORE, OUT_EXPLICIT, OUT_POTENTIAL, OUT_GROWTH, OUT_GRADE, OUT_CAPPED, OUT_COUNT };
 enum { HOW_VALUE, HOW_DROPPED, HOW_IMPUTED, HOW_ZERO };
 
-static const char *const output_names[OUT_COUNT] = {"score",  "explicit", "potential",
-                                                    "growth", "grade",    "capped"};
 static const char *const grade_labels[5] = {"A", "B", "C", "D", "E"};
 static const char *const group_names[3] = {"explicit", "potential", "growth"};
 static const char *const op_names[7] = {"?", "<", "<=", "==", "!=", ">=", ">"};
+static const double default_lower[4] = {80, 65, 50, 35};
 
 typedef struct sc_factor {
     char *name;
@@ -83,25 +83,47 @@ typedef struct sc_out {
     int grade, base_grade, capped; /* grade -1 when the score is NaN */
 } sc_out;
 
-static size_t sc_output_count(void *state);
-static int sc_output_info(void *state, size_t i, const char **name, int *type);
 static int sc_fit(void *state, const tier_book *book, const tier_frame *inputs);
 static int sc_score(void *state, const tier_book *book, tier_frame *frame);
 static int sc_explain(void *state, const tier_book *book, const tier_frame *frame, size_t customer,
                       tier_text *out);
 static void sc_destroy(void *state);
 static const char *sc_last_error(void *state);
+static int sc_set_option(void *state, const char *name, const tier_value *value);
+static int sc_get_option(void *state, const char *name, tier_value *out);
+static int sc_save(void *state, tier_state_writer *w);
+static int sc_load(void *state, tier_state_reader *r);
 
-static const tier_model_vtable sc_vtable = {TIER_MODEL_VTABLE_VERSION,
-                                            "scorecard",
-                                            sc_output_count,
-                                            sc_output_info,
-                                            sc_fit,
-                                            sc_score,
-                                            sc_explain,
-                                            sc_destroy,
-                                            sc_last_error,
-                                            NULL, 0, NULL, 0, NULL, NULL, NULL, NULL};
+static const tier_model_output sc_outputs[OUT_COUNT] = {
+    {"score", TIER_VALUE_NUMBER},  {"explicit", TIER_VALUE_NUMBER}, {"potential", TIER_VALUE_NUMBER},
+    {"growth", TIER_VALUE_NUMBER}, {"grade", TIER_VALUE_LABEL},     {"capped", TIER_VALUE_NUMBER}};
+
+static const tier_model_option sc_options[] = {
+    {"grade_a", TIER_OPTION_NUMBER, "lowest score of grade A, [grade_b, 100] (default 80)", 0},
+    {"grade_b", TIER_OPTION_NUMBER, "lowest score of grade B, [grade_c, grade_a] (default 65)", 0},
+    {"grade_c", TIER_OPTION_NUMBER, "lowest score of grade C, [grade_d, grade_b] (default 50)", 0},
+    {"grade_d", TIER_OPTION_NUMBER, "lowest score of grade D, [0, grade_c] (default 35)", 0},
+};
+
+#define N_OPTIONS (sizeof sc_options / sizeof sc_options[0])
+
+static const tier_model_vtable sc_vtable = {
+    .version = TIER_MODEL_VTABLE_VERSION,
+    .kind = "scorecard",
+    .fit = sc_fit,
+    .score = sc_score,
+    .explain = sc_explain,
+    .destroy = sc_destroy,
+    .last_error = sc_last_error,
+    .outputs = sc_outputs,
+    .n_outputs = OUT_COUNT,
+    .options = sc_options,
+    .n_options = N_OPTIONS,
+    .set_option = sc_set_option,
+    .get_option = sc_get_option,
+    .save = sc_save,
+    .load = sc_load,
+};
 
 static sc_state *sc_of(const tier_model *model)
 {
@@ -664,25 +686,6 @@ static void stats_error(const sc_state *st, size_t bad, char *err)
 
 /* ---- vtable ------------------------------------------------------------------------------ */
 
-static size_t sc_output_count(void *state)
-{
-    (void)state;
-    return OUT_COUNT;
-}
-
-static int sc_output_info(void *state, size_t i, const char **name, int *type)
-{
-    (void)state;
-    if (i >= OUT_COUNT)
-        return TIER_ERANGE;
-    if (name)
-        *name = output_names[i];
-    if (type)
-        *type = i == OUT_GRADE ? TIER_VALUE_LABEL : TIER_VALUE_NUMBER;
-    return TIER_OK;
-}
-
-/* Every source column of the scorecard, read for all customers. */
 typedef struct sc_columns {
     const double **v; /* nfactors + npens + nvetoes */
     double **owned;
@@ -788,9 +791,9 @@ static int sc_score(void *state, const tier_book *book, tier_frame *frame)
         goto done;
     for (i = 0; i < OUT_COUNT && rc == TIER_OK; i++) {
         if (i == OUT_GRADE)
-            rc = tier_frame_add_labels(frame, output_names[i], grade_labels, 5, &grade);
+            rc = tier_frame_add_labels(frame, sc_outputs[i].name, grade_labels, 5, &grade);
         else
-            rc = tier_frame_add_numbers(frame, output_names[i], &out[i]);
+            rc = tier_frame_add_numbers(frame, sc_outputs[i].name, &out[i]);
     }
     if (rc)
         goto done;
@@ -1073,23 +1076,32 @@ static void free_cond(const tier_allocator *a, sc_cond *c)
     tier__free(a, c->column);
 }
 
+/* Frees the factors, penalties and vetoes (the configuration), leaving none. */
+static void sc_clear(sc_state *st)
+{
+    size_t i;
+    for (i = 0; i < st->nfactors; i++)
+        free_factor(&st->alloc, &st->factors[i]);
+    for (i = 0; i < st->npens; i++)
+        free_cond(&st->alloc, &st->pens[i]);
+    for (i = 0; i < st->nvetoes; i++)
+        free_cond(&st->alloc, &st->vetoes[i]);
+    tier__free(&st->alloc, st->factors);
+    tier__free(&st->alloc, st->pens);
+    tier__free(&st->alloc, st->vetoes);
+    st->factors = NULL;
+    st->pens = st->vetoes = NULL;
+    st->nfactors = st->cap_factors = st->npens = st->cap_pens = st->nvetoes = st->cap_vetoes = 0;
+}
+
 static void sc_destroy(void *state)
 {
     sc_state *st = state;
     tier_allocator a;
-    size_t i;
     if (!st)
         return;
     a = st->alloc;
-    for (i = 0; i < st->nfactors; i++)
-        free_factor(&a, &st->factors[i]);
-    for (i = 0; i < st->npens; i++)
-        free_cond(&a, &st->pens[i]);
-    for (i = 0; i < st->nvetoes; i++)
-        free_cond(&a, &st->vetoes[i]);
-    tier__free(&a, st->factors);
-    tier__free(&a, st->pens);
-    tier__free(&a, st->vetoes);
+    sc_clear(st);
     tier__free(&a, st->name);
     tier__free(&a, st);
 }
@@ -1115,10 +1127,7 @@ int tier_scorecard_new(tier_model **out, const char *name, const tier_allocator 
     if (!st)
         return TIER_ENOMEM;
     st->alloc = a;
-    st->lower[0] = 80;
-    st->lower[1] = 65;
-    st->lower[2] = 50;
-    st->lower[3] = 35;
+    memcpy(st->lower, default_lower, sizeof st->lower);
     st->name = tier__strdup(&a, name);
     if (!st->name) {
         sc_destroy(st);
@@ -1148,16 +1157,13 @@ static int valid_column(const char *column)
     return !attr || attr[0] != '\0';
 }
 
-int tier_scorecard_add_factor(tier_model *model, const char *factor, const char *column,
-                              double weight, int group, int normalisation, int direction,
-                              int missing, size_t *out_index)
+static int sc_add_factor(sc_state *st, const char *factor, const char *column, double weight,
+                         int group, int normalisation, int direction, int missing,
+                         size_t *out_index)
 {
-    sc_state *st = sc_of(model);
     sc_factor f;
     size_t i;
     void *p;
-    if (!st)
-        return TIER_EINVAL;
     if (!valid_text(factor, SC_MAX_NAME)) {
         tier__errorf(st->err, "factor name must be 1..%d printable ASCII bytes without spaces",
                      SC_MAX_NAME);
@@ -1218,16 +1224,28 @@ int tier_scorecard_add_factor(tier_model *model, const char *factor, const char 
     if (out_index)
         *out_index = st->nfactors;
     st->nfactors++;
-    /* The new factor has no fitted statistics. */
-    tier__model_set_fitted(model, 0);
     st->err[0] = '\0';
     return TIER_OK;
 }
 
-/* The factor `factor` of a scorecard, or NULL with the status in *rc. */
-static sc_factor *factor_of(tier_model *model, size_t factor, int norm, const char *what, int *rc)
+int tier_scorecard_add_factor(tier_model *model, const char *factor, const char *column,
+                              double weight, int group, int normalisation, int direction,
+                              int missing, size_t *out_index)
 {
     sc_state *st = sc_of(model);
+    int rc;
+    if (!st)
+        return TIER_EINVAL;
+    rc = sc_add_factor(st, factor, column, weight, group, normalisation, direction, missing,
+                       out_index);
+    if (rc == TIER_OK)
+        tier__model_set_fitted(model, 0); /* the new factor has no fitted statistics */
+    return rc;
+}
+
+/* The factor `factor` of a scorecard, or NULL with the status in *rc. */
+static sc_factor *factor_of(sc_state *st, size_t factor, int norm, const char *what, int *rc)
+{
     sc_factor *f;
     if (!st) {
         *rc = TIER_EINVAL;
@@ -1248,11 +1266,10 @@ static sc_factor *factor_of(tier_model *model, size_t factor, int norm, const ch
     return f;
 }
 
-int tier_scorecard_set_caps(tier_model *model, size_t factor, double lo, double hi)
+static int sc_set_caps(sc_state *st, size_t factor, double lo, double hi)
 {
     int rc = TIER_OK;
-    sc_factor *f = factor_of(model, factor, TIER_SCORECARD_NORM_MINMAX, "min-max", &rc);
-    sc_state *st = sc_of(model);
+    sc_factor *f = factor_of(st, factor, TIER_SCORECARD_NORM_MINMAX, "min-max", &rc);
     if (!f)
         return rc;
     if (isinf(lo) || isinf(hi) || lo > hi) {
@@ -1268,12 +1285,17 @@ int tier_scorecard_set_caps(tier_model *model, size_t factor, double lo, double 
     return TIER_OK;
 }
 
-int tier_scorecard_set_bands(tier_model *model, size_t factor, const double *edges, size_t n,
+int tier_scorecard_set_caps(tier_model *model, size_t factor, double lo, double hi)
+{
+    sc_state *st = sc_of(model);
+    return st ? sc_set_caps(st, factor, lo, hi) : TIER_EINVAL;
+}
+
+static int sc_set_bands(sc_state *st, size_t factor, const double *edges, size_t n,
                              const double *fractions)
 {
     int rc = TIER_OK;
-    sc_factor *f = factor_of(model, factor, TIER_SCORECARD_NORM_BANDS, "bands", &rc);
-    sc_state *st = sc_of(model);
+    sc_factor *f = factor_of(st, factor, TIER_SCORECARD_NORM_BANDS, "bands", &rc);
     double *e, *fr;
     size_t i;
     if (!f)
@@ -1320,11 +1342,17 @@ int tier_scorecard_set_bands(tier_model *model, size_t factor, const double *edg
     return TIER_OK;
 }
 
-int tier_scorecard_set_impute(tier_model *model, size_t factor, double value)
+int tier_scorecard_set_bands(tier_model *model, size_t factor, const double *edges, size_t n,
+                             const double *fractions)
+{
+    sc_state *st = sc_of(model);
+    return st ? sc_set_bands(st, factor, edges, n, fractions) : TIER_EINVAL;
+}
+
+static int sc_set_impute(sc_state *st, size_t factor, double value)
 {
     int rc = TIER_OK;
-    sc_factor *f = factor_of(model, factor, 0, NULL, &rc);
-    sc_state *st = sc_of(model);
+    sc_factor *f = factor_of(st, factor, 0, NULL, &rc);
     if (!f)
         return rc;
     if (f->missing != TIER_SCORECARD_MISSING_IMPUTE || isinf(value)) {
@@ -1338,15 +1366,18 @@ int tier_scorecard_set_impute(tier_model *model, size_t factor, double value)
     return TIER_OK;
 }
 
-static int add_cond(tier_model *model, const char *what, const char *name, const char *column,
-                    int op, double threshold, double points, int grade)
+int tier_scorecard_set_impute(tier_model *model, size_t factor, double value)
 {
     sc_state *st = sc_of(model);
+    return st ? sc_set_impute(st, factor, value) : TIER_EINVAL;
+}
+
+static int add_cond(sc_state *st, const char *what, const char *name, const char *column, int op,
+                    double threshold, double points, int grade)
+{
     sc_cond c, **list;
     size_t *count, *cap, i;
     void *p;
-    if (!st)
-        return TIER_EINVAL;
     list = grade < 0 ? &st->pens : &st->vetoes;
     count = grade < 0 ? &st->npens : &st->nvetoes;
     cap = grade < 0 ? &st->cap_pens : &st->cap_vetoes;
@@ -1390,54 +1421,70 @@ static int add_cond(tier_model *model, const char *what, const char *name, const
     return TIER_OK;
 }
 
-int tier_scorecard_add_penalty(tier_model *model, const char *name, const char *column, int op,
-                               double threshold, double points)
+static int sc_add_penalty(sc_state *st, const char *name, const char *column, int op,
+                          double threshold, double points)
 {
-    sc_state *st = sc_of(model);
-    if (!st)
-        return TIER_EINVAL;
     if (!(points >= -100 && points < 0)) {
         tier__errorf(st->err, "penalty \"%s\": points %g must be in [-100, 0)", name ? name : "",
                      points);
         return TIER_EINVAL;
     }
-    return add_cond(model, "penalty", name, column, op, threshold, points, -1);
+    return add_cond(st, "penalty", name, column, op, threshold, points, -1);
 }
 
-int tier_scorecard_add_veto(tier_model *model, const char *name, const char *column, int op,
-                            double threshold, const char *max_grade)
+int tier_scorecard_add_penalty(tier_model *model, const char *name, const char *column, int op,
+                               double threshold, double points)
 {
     sc_state *st = sc_of(model);
+    return st ? sc_add_penalty(st, name, column, op, threshold, points) : TIER_EINVAL;
+}
+
+static int sc_add_veto(sc_state *st, const char *name, const char *column, int op,
+                       double threshold, const char *max_grade)
+{
     int g;
-    if (!st)
-        return TIER_EINVAL;
     if (!max_grade || max_grade[0] < 'A' || max_grade[0] > 'E' || max_grade[1] != '\0') {
         tier__errorf(st->err, "veto \"%s\": the grade cap must be one of A, B, C, D, E",
                      name ? name : "");
         return TIER_EINVAL;
     }
     g = max_grade[0] - 'A';
-    return add_cond(model, "veto", name, column, op, threshold, 0, g);
+    return add_cond(st, "veto", name, column, op, threshold, 0, g);
+}
+
+int tier_scorecard_add_veto(tier_model *model, const char *name, const char *column, int op,
+                            double threshold, const char *max_grade)
+{
+    sc_state *st = sc_of(model);
+    return st ? sc_add_veto(st, name, column, op, threshold, max_grade) : TIER_EINVAL;
+}
+
+/* Non-increasing lower bounds in [0, 100] for A, B, C, D. */
+static int check_grade_bands(const double lower[4], char *err)
+{
+    int i;
+    for (i = 0; i < 4; i++)
+        if (!(lower[i] >= 0 && lower[i] <= 100) || (i > 0 && lower[i] > lower[i - 1])) {
+            tier__errorf(err,
+                         "grade bands must be non-increasing lower bounds in [0, 100] "
+                         "for A, B, C, D (band %d is %g)",
+                         i, lower[i]);
+            return TIER_EINVAL;
+        }
+    return TIER_OK;
 }
 
 int tier_scorecard_set_grade_bands(tier_model *model, const double lower[4])
 {
     sc_state *st = sc_of(model);
-    int i;
     if (!st)
         return TIER_EINVAL;
     if (!lower) {
         tier__errorf(st->err, "no grade bands");
         return TIER_EINVAL;
     }
-    for (i = 0; i < 4; i++)
-        if (!(lower[i] >= 0 && lower[i] <= 100) || (i > 0 && lower[i] > lower[i - 1])) {
-            tier__errorf(st->err,
-                         "grade bands must be non-increasing lower bounds in [0, 100] "
-                         "for A, B, C, D (band %d is %g)",
-                         i, lower[i]);
-            return TIER_EINVAL;
-        }
+    if (check_grade_bands(lower, st->err) != TIER_OK)
+        return TIER_EINVAL;
     memcpy(st->lower, lower, sizeof st->lower);
     st->err[0] = '\0';
     return TIER_OK;
@@ -1540,5 +1587,336 @@ int tier_scorecard_new_b2b(tier_model **out, const char *name, const tier_alloca
         return rc;
     }
     *out = m;
+    return TIER_OK;
+}
+
+/* ---- options and saved state (docs/scorecard.md, docs/model-state-format.md) --------------- */
+
+static int sc_set_option(void *state, const char *name, const tier_value *value)
+{
+    sc_state *st = state;
+    double lower[4];
+    int g = name[6] - 'a';
+    memcpy(lower, st->lower, sizeof lower);
+    lower[g] = tier_value_number(value);
+    if (check_grade_bands(lower, st->err) != TIER_OK)
+        return TIER_ERANGE;
+    memcpy(st->lower, lower, sizeof lower);
+    st->err[0] = '\0';
+    return TIER_OK;
+}
+
+static int sc_get_option(void *state, const char *name, tier_value *out)
+{
+    const sc_state *st = state;
+    return tier_value_set_number(out, st->lower[name[6] - 'a']);
+}
+
+static const char *const norm_names[4] = {"percentile", "minmax", "bands", "boolean"};
+static const char *const dir_names[2] = {"higher", "lower"};
+static const char *const missing_names[3] = {"reweight", "impute", "zero"};
+
+static int sc_save(void *state, tier_state_writer *w)
+{
+    sc_state *st = state;
+    size_t i, j;
+    int rc = tier__opt_save(w, sc_options, N_OPTIONS, st, sc_get_option, &st->alloc);
+    for (i = 0; i < st->nfactors && !rc; i++) {
+        const sc_factor *f = &st->factors[i];
+        tier_state_write_key(w, "factor");
+        tier_state_write_text(w, f->name);
+        tier_state_write_text(w, f->column);
+        tier_state_write_number(w, f->weight);
+        tier_state_write_text(w, group_names[f->group - 1]);
+        tier_state_write_text(w, norm_names[f->norm - 1]);
+        tier_state_write_text(w, dir_names[f->dir - 1]);
+        tier_state_write_text(w, missing_names[f->missing - 1]);
+        if (f->norm == TIER_SCORECARD_NORM_MINMAX) {
+            tier_state_write_key(w, "factor.caps");
+            tier_state_write_number(w, f->cap_lo);
+            tier_state_write_number(w, f->cap_hi);
+        }
+        if (f->nbands) {
+            tier_state_write_key(w, "factor.bands");
+            tier_state_write_numbers(w, f->edges, f->nbands);
+            tier_state_write_key(w, "factor.fractions");
+            tier_state_write_numbers(w, f->fractions, f->nbands + 1);
+        }
+        if (f->missing == TIER_SCORECARD_MISSING_IMPUTE) {
+            tier_state_write_key(w, "factor.impute");
+            tier_state_write_number(w, f->impute);
+        }
+        if (f->has_stats) {
+            tier_state_write_key(w, "factor.stats");
+            tier_state_write_number(w, f->fmin);
+            tier_state_write_number(w, f->fmax);
+            tier_state_write_number(w, f->fmedian);
+        }
+        if (f->uniq) {
+            tier_state_write_key(w, "factor.reference");
+            tier_state_write_numbers(w, f->uniq, f->nuniq);
+            tier_state_write_key(w, "factor.below");
+            for (j = 0; j <= f->nuniq; j++)
+                tier_state_write_number(w, (double)f->below[j]);
+        }
+    }
+    for (i = 0; i < st->npens + st->nvetoes; i++) {
+        const sc_cond *c = i < st->npens ? &st->pens[i] : &st->vetoes[i - st->npens];
+        char grade[2] = {0, 0};
+        tier_state_write_key(w, i < st->npens ? "penalty" : "veto");
+        tier_state_write_text(w, c->name);
+        tier_state_write_text(w, c->column);
+        tier_state_write_text(w, op_names[c->op]);
+        tier_state_write_number(w, c->threshold);
+        if (i < st->npens) {
+            rc = tier_state_write_number(w, c->points);
+        } else {
+            grade[0] = (char)('A' + c->grade);
+            rc = tier_state_write_text(w, grade);
+        }
+    }
+    return rc;
+}
+
+/* Index of `t` among names[0..n), or -1. */
+static int index_of(const char *t, const char *const *names, int n)
+{
+    int i;
+    for (i = 0; i < n; i++)
+        if (strcmp(t, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* Reads value i of the current record as a text (NULL when it is not one). */
+static const char *text_at(tier_state_reader *r, size_t i)
+{
+    const char *t = NULL;
+    if (tier_state_read_type(r, i) != TIER_OPTION_TEXT || tier_state_read_text(r, i, &t))
+        return NULL;
+    return t;
+}
+
+static double number_at(tier_state_reader *r, size_t i)
+{
+    double v = NAN;
+    if (tier_state_read_type(r, i) == TIER_OPTION_NUMBER)
+        (void)tier_state_read_number(r, i, &v);
+    return v;
+}
+
+/* "factor NAME COLUMN WEIGHT GROUP NORMALISATION DIRECTION MISSING" into tmp. */
+static int load_factor(sc_state *tmp, tier_state_reader *r)
+{
+    const char *name = text_at(r, 0), *column = text_at(r, 1), *g = text_at(r, 3);
+    const char *nm = text_at(r, 4), *d = text_at(r, 5), *mi = text_at(r, 6);
+    int gi, ni, di, mii;
+    if (tier_state_read_count(r) != 7 || !name || !column || !g || !nm || !d || !mi ||
+        tier_state_read_type(r, 2) != TIER_OPTION_NUMBER)
+        return tier_state_read_fail(r, "a factor is: name column weight group normalisation "
+                                       "direction missing");
+    gi = index_of(g, group_names, 3);
+    ni = index_of(nm, norm_names, 4);
+    di = index_of(d, dir_names, 2);
+    mii = index_of(mi, missing_names, 3);
+    if (gi < 0 || ni < 0 || di < 0 || mii < 0)
+        return tier_state_read_fail(r, "unknown group, normalisation, direction or missing-value "
+                                       "policy");
+    if (sc_add_factor(tmp, name, column, number_at(r, 2), gi + 1, ni + 1, di + 1, mii + 1, NULL))
+        return tier_state_read_fail(r, tmp->err);
+    return TIER_OK;
+}
+
+/* "penalty NAME COLUMN OP THRESHOLD POINTS" or "veto NAME COLUMN OP THRESHOLD GRADE". */
+static int load_cond(sc_state *tmp, tier_state_reader *r, int veto)
+{
+    const char *name = text_at(r, 0), *column = text_at(r, 1), *op = text_at(r, 2);
+    const char *grade = veto ? text_at(r, 4) : NULL;
+    int o, rc;
+    if (tier_state_read_count(r) != 5 || !name || !column || !op ||
+        tier_state_read_type(r, 3) != TIER_OPTION_NUMBER || (veto && !grade) ||
+        (!veto && tier_state_read_type(r, 4) != TIER_OPTION_NUMBER))
+        return tier_state_read_fail(r, veto ? "a veto is: name column operator threshold grade"
+                                            : "a penalty is: name column operator threshold "
+                                              "points");
+    o = index_of(op, op_names + 1, 6);
+    if (o < 0)
+        return tier_state_read_fail(r, "unknown operator (<, <=, ==, !=, >=, >)");
+    rc = veto ? sc_add_veto(tmp, name, column, o + 1, number_at(r, 3), grade)
+              : sc_add_penalty(tmp, name, column, o + 1, number_at(r, 3), number_at(r, 4));
+    return rc ? tier_state_read_fail(r, tmp->err) : TIER_OK;
+}
+
+/* The fitted reference of a percentile factor: strictly ascending finite values and the counts
+ * below each (below[0] = 0, strictly increasing, n + 1 of them). */
+static int load_reference(sc_state *tmp, sc_factor *f, tier_state_reader *r, int below)
+{
+    size_t n = tier_state_read_count(r), i;
+    double v;
+    if (f->norm != TIER_SCORECARD_NORM_PERCENTILE || !f->has_stats)
+        return tier_state_read_fail(r, "a reference belongs to a fitted percentile factor");
+    if (!below) {
+        if (f->uniq || n == 0)
+            return tier_state_read_fail(r, "the reference is given twice or empty");
+        if (!(f->uniq = tier__malloc(&tmp->alloc, n * sizeof *f->uniq)))
+            return TIER_ENOMEM;
+        f->nuniq = n;
+        if (tier_state_read_numbers(r, f->uniq, n) != TIER_OK)
+            return TIER_ECORRUPT;
+        for (i = 0; i < n; i++)
+            if (!isfinite(f->uniq[i]) || (i && !(f->uniq[i] > f->uniq[i - 1])))
+                return tier_state_read_fail(r, "reference values must be finite and strictly "
+                                               "ascending");
+        return TIER_OK;
+    }
+    if (!f->uniq || f->below || n != f->nuniq + 1)
+        return tier_state_read_fail(r, "the counts must follow the reference, one more than its "
+                                       "values");
+    if (!(f->below = tier__malloc(&tmp->alloc, n * sizeof *f->below)))
+        return TIER_ENOMEM;
+    for (i = 0; i < n; i++) {
+        if (tier_state_read_number(r, i, &v) != TIER_OK)
+            return TIER_ECORRUPT;
+        if (!(v >= 0 && v <= 1e15 && v == floor(v)) || (i == 0 && v != 0) ||
+            (i && !(v > (double)f->below[i - 1])))
+            return tier_state_read_fail(r, "counts must be whole, start at 0 and increase");
+        f->below[i] = (size_t)v;
+    }
+    f->nref = f->below[n - 1];
+    return TIER_OK;
+}
+
+/* A "factor.*" record for the last factor read. */
+static int load_factor_part(sc_state *tmp, tier_state_reader *r, const char *part,
+                            double *edges, size_t *nedges)
+{
+    sc_factor *f = tmp->nfactors ? &tmp->factors[tmp->nfactors - 1] : NULL;
+    size_t n = tier_state_read_count(r), last = tmp->nfactors - 1;
+    double v[3];
+    char msg[80];
+    if (!f)
+        return tier_state_read_fail(r, "a factor detail before any factor");
+    if (strcmp(part, "caps") == 0) {
+        if (tier_state_read_numbers(r, v, 2) != TIER_OK)
+            return TIER_ECORRUPT;
+        return sc_set_caps(tmp, last, v[0], v[1]) ? tier_state_read_fail(r, tmp->err) : TIER_OK;
+    }
+    if (strcmp(part, "impute") == 0) {
+        if (tier_state_read_numbers(r, v, 1) != TIER_OK)
+            return TIER_ECORRUPT;
+        return sc_set_impute(tmp, last, v[0]) ? tier_state_read_fail(r, tmp->err) : TIER_OK;
+    }
+    if (strcmp(part, "bands") == 0) {
+        if (*nedges || n == 0 || n > SC_MAX_BANDS) {
+            snprintf(msg, sizeof msg, "1 to %d band edges, once per factor", SC_MAX_BANDS);
+            return tier_state_read_fail(r, msg);
+        }
+        *nedges = n;
+        return tier_state_read_numbers(r, edges, n);
+    }
+    if (strcmp(part, "fractions") == 0) {
+        double fr[SC_MAX_BANDS + 1];
+        if (!*nedges || n != *nedges + 1)
+            return tier_state_read_fail(r, "the fractions follow the bands, one more than edges");
+        if (tier_state_read_numbers(r, fr, n) != TIER_OK)
+            return TIER_ECORRUPT;
+        n = *nedges;
+        *nedges = 0;
+        return sc_set_bands(tmp, last, edges, n, fr) ? tier_state_read_fail(r, tmp->err) : TIER_OK;
+    }
+    if (strcmp(part, "stats") == 0) {
+        if (f->has_stats)
+            return tier_state_read_fail(r, "the stats are given twice");
+        if (tier_state_read_numbers(r, v, 3) != TIER_OK)
+            return TIER_ECORRUPT;
+        if (!isfinite(v[0]) || !isfinite(v[1]) || !isfinite(v[2]) || !(v[0] <= v[2]) ||
+            !(v[2] <= v[1]))
+            return tier_state_read_fail(r, "stats are a finite minimum <= median <= maximum");
+        f->has_stats = 1;
+        f->fmin = v[0];
+        f->fmax = v[1];
+        f->fmedian = v[2];
+        return TIER_OK;
+    }
+    if (strcmp(part, "reference") == 0 || strcmp(part, "below") == 0)
+        return load_reference(tmp, f, r, part[0] == 'b');
+    snprintf(msg, sizeof msg, "unknown record \"factor.%.40s\"", part);
+    return tier_state_read_fail(r, msg);
+}
+
+static int sc_load(void *state, tier_state_reader *r)
+{
+    sc_state *st = state, tmp;
+    double edges[SC_MAX_BANDS];
+    size_t nedges = 0, i;
+    const char *key;
+    char why[TIER__ERR_SIZE];
+    tier_value val;
+    int rc;
+
+    memset(&tmp, 0, sizeof tmp);
+    tmp.alloc = st->alloc;
+    memcpy(tmp.lower, default_lower, sizeof tmp.lower);
+    tier__value_init(&val, &st->alloc);
+    while ((rc = tier_state_read_next(r, &key)) == 1) {
+        const tier_model_option *o = NULL;
+        rc = tier__opt_read(r, key, sc_options, N_OPTIONS, &val, &o);
+        if (rc < 0)
+            break;
+        if (rc == 1) {
+            rc = TIER_OK;
+            tmp.lower[o->name[6] - 'a'] = tier_value_number(&val);
+            continue;
+        }
+        if (nedges && strcmp(key, "factor.fractions") != 0) {
+            rc = tier_state_read_fail(r, "band edges without fractions");
+            break;
+        }
+        if (strcmp(key, "factor") == 0)
+            rc = load_factor(&tmp, r);
+        else if (strncmp(key, "factor.", 7) == 0)
+            rc = load_factor_part(&tmp, r, key + 7, edges, &nedges);
+        else if (strcmp(key, "penalty") == 0 || strcmp(key, "veto") == 0)
+            rc = load_cond(&tmp, r, key[0] == 'v');
+        else {
+            snprintf(why, sizeof why, "unknown record \"%s\"", key);
+            rc = tier_state_read_fail(r, why);
+        }
+        if (rc < 0)
+            break;
+    }
+    tier__value_clear(&val);
+    if (rc == 0 && nedges)
+        rc = tier_state_read_fail(r, "band edges without fractions");
+    if (rc == 0 && check_grade_bands(tmp.lower, why) != TIER_OK)
+        rc = tier_state_read_fail(r, why);
+    for (i = 0; rc == 0 && i < tmp.nfactors; i++) {
+        const sc_factor *f = &tmp.factors[i];
+        if (f->norm == TIER_SCORECARD_NORM_PERCENTILE && f->has_stats && !f->below) {
+            snprintf(why, sizeof why, "factor \"%s\" has stats but no reference and counts",
+                     f->name);
+            rc = tier_state_read_fail(r, why);
+        }
+    }
+    if (rc == 0 && check_config(&tmp, why) != TIER_OK)
+        rc = tier_state_read_fail(r, why);
+    if (rc) {
+        if (rc == TIER_ENOMEM)
+            tier__errorf(st->err, "out of memory loading a scorecard");
+        sc_clear(&tmp);
+        return rc;
+    }
+    sc_clear(st);
+    st->factors = tmp.factors;
+    st->nfactors = tmp.nfactors;
+    st->cap_factors = tmp.cap_factors;
+    st->pens = tmp.pens;
+    st->npens = tmp.npens;
+    st->cap_pens = tmp.cap_pens;
+    st->vetoes = tmp.vetoes;
+    st->nvetoes = tmp.nvetoes;
+    st->cap_vetoes = tmp.cap_vetoes;
+    memcpy(st->lower, tmp.lower, sizeof st->lower);
+    st->err[0] = '\0';
     return TIER_OK;
 }

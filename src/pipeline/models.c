@@ -2,9 +2,7 @@
 /* The pipeline's models: the kinds it knows, the columns each kind adds to a `tiers` output, and
  * making a model of a kind with the pipeline's defaults (as_of; needs features from the account
  * attributes) and the options of the list. */
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "pipeline/pipeline_internal.h"
@@ -33,9 +31,6 @@ static const kind_info kinds[] = {
 
 #define KIND_COUNT (sizeof kinds / sizeof kinds[0])
 
-const char *const tier__pipeline_kinds[] = {"rfm", "pareto", "clv", "lifecycle", "scorecard",
-                                            "needs", NULL};
-
 static const kind_info *find_kind(const char *kind)
 {
     size_t k;
@@ -45,19 +40,32 @@ static const kind_info *find_kind(const char *kind)
     return NULL;
 }
 
+/* 1 when the registry adds `kind` (a built-in of the registry is not an addition). */
+static int registry_has(const tier_pipeline *p, const char *kind)
+{
+    size_t i, n = p->registry ? tier_registry_kind_count(p->registry) : 0;
+    for (i = 0; i < n; i++)
+        if (strcmp(tier_registry_kind(p->registry, i), kind) == 0)
+            return 1;
+    return 0;
+}
+
 int tier__pipeline_kind_known(const tier_pipeline *p, const char *kind)
 {
-    (void)p;
-    return find_kind(kind) != NULL;
+    return find_kind(kind) != NULL || registry_has(p, kind);
 }
 
 void tier__pipeline_kind_list(const tier_pipeline *p, char *dst, size_t cap)
 {
-    size_t k, n = 0;
-    (void)p;
+    size_t k, n = 0, count = p->registry ? tier_registry_kind_count(p->registry) : 0;
     dst[0] = '\0';
     for (k = 0; k < KIND_COUNT && n < cap; k++)
         n += (size_t)snprintf(dst + n, cap - n, "%s%s", k ? ", " : "", kinds[k].kind);
+    for (k = 0; k < count && n < cap; k++) {
+        const char *kind = tier_registry_kind(p->registry, k);
+        if (!find_kind(kind))
+            n += (size_t)snprintf(dst + n, cap - n, ", %s", kind);
+    }
 }
 
 int tier__pipeline_kind_needs_txns(const char *kind)
@@ -92,116 +100,47 @@ int tier__pipeline_kind_columns(const tier__model_spec *s, tier__buf *dst)
     return TIER_OK;
 }
 
-/* ---- making a model -----------------------------------------------------------------------
- * The built-ins' own constructors and option setters, behind make_kind() and set_option(), until
- * the generic calls (tier_model_new_kind(), tier_model_set_option()) take their place. */
+/* ---- making a model ----------------------------------------------------------------------- */
 
-static int make_kind(const char *kind, const char *name, const tier_allocator *a, tier_model **out)
+/* A model of `kind`. The pipeline's "scorecard" is the B2B default scorecard (the factors,
+ * penalties and vetoes of docs/scorecard.md that `tier run --accounts` has always used); every
+ * other kind is made by name, the registry's kinds included. */
+static int make_kind(const tier_pipeline *p, const char *kind, const char *name, tier_model **out)
 {
-    if (strcmp(kind, "rfm") == 0)
-        return tier_rfm_new(out, name, a);
-    if (strcmp(kind, "pareto") == 0)
-        return tier_pareto_new(out, name, a);
-    if (strcmp(kind, "clv") == 0)
-        return tier_clv_new(out, name, a);
-    if (strcmp(kind, "lifecycle") == 0)
-        return tier_lifecycle_new(out, name, a);
     if (strcmp(kind, "scorecard") == 0)
-        return tier_scorecard_new_b2b(out, name, a);
-    if (strcmp(kind, "needs") == 0)
-        return tier_needs_new(out, name, a);
-    return TIER_ENOTFOUND;
+        return tier_scorecard_new_b2b(out, name, &p->alloc);
+    return tier_model_new_kind(out, p->registry, kind, name, &p->alloc);
 }
 
-typedef struct option_info {
-    const char *kind, *name;
-    int id;
-    int type; /* 'd' date, 'n' number, or 'c' choice of `choices` (values 1, 2, ...) */
-    const char *choices[3];
-} option_info;
-
-static const option_info options[] = {
-    {"rfm", "as_of", TIER_RFM_OPT_AS_OF, 'd', {NULL}},
-    {"rfm", "bins", TIER_RFM_OPT_BINS, 'n', {NULL}},
-    {"rfm", "window", TIER_RFM_OPT_WINDOW, 'n', {NULL}},
-    {"pareto", "as_of", TIER_PARETO_OPT_AS_OF, 'd', {NULL}},
-    {"pareto", "threshold_a", TIER_PARETO_OPT_THRESHOLD_A, 'n', {NULL}},
-    {"pareto", "threshold_b", TIER_PARETO_OPT_THRESHOLD_B, 'n', {NULL}},
-    {"pareto", "window", TIER_PARETO_OPT_WINDOW, 'n', {NULL}},
-    {"clv", "as_of", TIER_CLV_OPT_AS_OF, 'd', {NULL}},
-    {"clv", "purchase_model", TIER_CLV_OPT_PURCHASE_MODEL, 'c', {"bgnbd", "pnbd", NULL}},
-    {"clv", "time_unit", TIER_CLV_OPT_TIME_UNIT, 'u', {NULL}},
-    {"clv", "calibration_end", TIER_CLV_OPT_CALIBRATION_END, 'd', {NULL}},
-    {"clv", "horizon", TIER_CLV_OPT_HORIZON, 'n', {NULL}},
-    {"clv", "discount_rate", TIER_CLV_OPT_DISCOUNT_RATE, 'n', {NULL}},
-    {"clv", "discount_period", TIER_CLV_OPT_DISCOUNT_PERIOD, 'n', {NULL}},
-    {"clv", "margin", TIER_CLV_OPT_MARGIN, 'n', {NULL}},
-    {"lifecycle", "as_of", TIER_LIFECYCLE_OPT_AS_OF, 'd', {NULL}},
-};
-
-#define OPTION_COUNT (sizeof options / sizeof options[0])
-
-static const option_info *find_option(const char *kind, const char *name)
+/* The type of option `name` of m, or 0 when it has none of that name. */
+static int option_type(const tier_model *m, const char *name)
 {
     size_t i;
-    for (i = 0; i < OPTION_COUNT; i++)
-        if (strcmp(options[i].kind, kind) == 0 && strcmp(options[i].name, name) == 0)
-            return &options[i];
-    return NULL;
-}
-
-static int set_number(tier_model *m, const option_info *o, double v)
-{
-    if (strcmp(o->kind, "rfm") == 0)
-        return tier_rfm_set_option(m, o->id, v);
-    if (strcmp(o->kind, "pareto") == 0)
-        return tier_pareto_set_option(m, o->id, v);
-    if (strcmp(o->kind, "clv") == 0)
-        return tier_clv_set_option(m, o->id, v);
-    return tier_lifecycle_set_option(m, o->id, v);
-}
-
-/* Sets option `name` of model m (of `kind`) from text; sets the pipeline's error on failure. */
-static int set_option(tier_pipeline *p, tier_model *m, const char *kind, const char *name,
-                      const char *text)
-{
-    const option_info *o = find_option(kind, name);
-    double v = 0;
-    int rc;
-    if (!o)
-        return tier__pipeline_fail(p, TIER_ENOTFOUND, "model \"%s\" (%s): no option \"%s\"",
-                                   tier_model_name(m), kind, name);
-    if (o->type == 'd') {
-        int32_t day;
-        if (tier_date_parse(&day, text, strlen(text), TIER_DATE_AUTO) != TIER_OK)
-            return tier__pipeline_fail(p, TIER_EINVAL,
-                                       "model \"%s\": %s: \"%s\" is not a date (YYYY-MM-DD)",
-                                       tier_model_name(m), name, text);
-        v = day;
-    } else if (o->type == 'c' || o->type == 'u') {
-        const char *const *c = o->type == 'u' ? NULL : o->choices;
-        if (o->type == 'u' && (strcmp(text, "day") == 0 || strcmp(text, "week") == 0))
-            v = text[0] == 'd' ? 1 : 7;
-        else {
-            size_t i;
-            for (i = 0; c && c[i] && strcmp(c[i], text) != 0; i++)
-                ;
-            if (!c || !c[i])
-                return tier__pipeline_fail(p, TIER_EINVAL, "model \"%s\": %s must be %s, not \"%s\"",
-                                           tier_model_name(m), name,
-                                           o->type == 'u' ? "day or week" : "bgnbd or pnbd", text);
-            v = (double)(i + 1);
-        }
-    } else {
-        char *end;
-        v = strtod(text, &end);
-        if (end == text || *end)
-            return tier__pipeline_fail(p, TIER_EINVAL, "model \"%s\": %s: \"%s\" is not a number",
-                                       tier_model_name(m), name, text);
+    for (i = 0; i < tier_model_option_count(m); i++) {
+        const char *n = NULL;
+        int type = 0;
+        if (tier_model_option_info(m, i, &n, &type, NULL) == TIER_OK && strcmp(n, name) == 0)
+            return type;
     }
-    rc = set_number(m, o, v);
+    return 0;
+}
+
+/* Sets option `name` of m from text; a number option also takes an ISO date (YYYY-MM-DD), as its
+ * day number. Sets the pipeline's error (the model's own words) on failure. */
+static int set_option(tier_pipeline *p, tier_model *m, const char *name, const char *text)
+{
+    int number = option_type(m, name) == TIER_OPTION_NUMBER;
+    int32_t day;
+    int rc;
+    if (number && tier_date_parse(&day, text, strlen(text), TIER_DATE_ISO) == TIER_OK)
+        rc = tier_model_set_number(m, name, day);
+    else
+        rc = tier_model_set_option(m, name, text);
+    if (rc && number && text[0] && strchr(text + 1, '-') && rc != TIER_ENOMEM)
+        return tier__pipeline_fail(p, rc, "model \"%s\": option \"%s\": \"%s\" is not a date "
+                                   "(YYYY-MM-DD)", tier_model_name(m), name, text);
     if (rc)
-        return tier__pipeline_fail(p, rc, "model \"%s\": %s: %s", tier_model_name(m), name,
+        return tier__pipeline_fail(p, rc, "%s",
                                    tier_model_last_error(m)[0] ? tier_model_last_error(m)
                                                                : tier_strerror(rc));
     return TIER_OK;
@@ -211,11 +150,11 @@ int tier__pipeline_check_option(tier_pipeline *p, const char *kind, const char *
                                 const char *text)
 {
     tier_model *m = NULL;
-    int rc = make_kind(kind, NULL, &p->alloc, &m);
+    int rc = make_kind(p, kind, NULL, &m);
     if (rc)
         return tier__pipeline_fail(p, rc, "cannot check option \"%s\": %s", name,
                                    tier_strerror(rc));
-    rc = set_option(p, m, kind, name, text);
+    rc = set_option(p, m, name, text);
     tier_model_free(m);
     return rc;
 }
@@ -238,7 +177,8 @@ static int add_need_features(tier_pipeline *p, tier_model *m, const tier_book *b
     for (i = 0; i < tier_book_attribute_count(book); i++) {
         int type = 0;
         const char *name = tier_book_attribute_name(book, i, &type);
-        if (type != 1 || (strncmp(name, "module_", 7) != 0 && strncmp(name, "goal_", 5) != 0) ||
+        if (type != 1 /* number */ ||
+            (strncmp(name, "module_", 7) != 0 && strncmp(name, "goal_", 5) != 0) ||
             strlen(name) + 6 > sizeof column)
             continue;
         snprintf(column, sizeof column, "attr.%s", name);
@@ -259,7 +199,7 @@ int tier__pipeline_make_model(tier_pipeline *p, const tier__model_spec *spec, co
 {
     tier_model *m = NULL;
     size_t i;
-    int rc = make_kind(spec->kind, spec->name, &p->alloc, &m);
+    int rc = make_kind(p, spec->kind, spec->name, &m);
     *out = NULL;
     if (rc) {
         tier__pipeline_fail(p, rc, "cannot set up model \"%s\": %s", spec->name,
@@ -267,21 +207,16 @@ int tier__pipeline_make_model(tier_pipeline *p, const tier__model_spec *spec, co
         tier_model_free(m);
         return rc;
     }
-    if (p->has_as_of && find_option(spec->kind, "as_of") && !spec_sets(spec, "as_of")) {
-        char day[16];
-        rc = tier_date_format_iso(day, sizeof day, p->as_of);
-        if (!rc)
-            rc = set_option(p, m, spec->kind, "as_of", day);
-    }
+    /* The pipeline's as-of day, unless the model's own option says otherwise. */
+    if (p->has_as_of && option_type(m, "as_of") == TIER_OPTION_NUMBER && !spec_sets(spec, "as_of"))
+        rc = tier_model_set_number(m, "as_of", p->as_of);
+    if (rc)
+        tier__pipeline_fail(p, rc, "cannot set up model \"%s\": %s", spec->name,
+                            tier_model_last_error(m));
     for (i = 0; !rc && i < spec->n_opts; i++)
-        rc = set_option(p, m, spec->kind, spec->opts[i].name, spec->opts[i].text);
-    if (rc) {
-        char why[TIER__PIPELINE_ERR_SIZE];
-        memcpy(why, p->err, sizeof why);
-        tier__pipeline_fail(p, rc, "cannot set up model \"%s\": %s", spec->name, why);
-    } else if (book && strcmp(spec->kind, "needs") == 0) {
+        rc = set_option(p, m, spec->opts[i].name, spec->opts[i].text);
+    if (!rc && book && tier__pipeline_model_is(m, "needs") && !spec_sets(spec, "features"))
         rc = add_need_features(p, m, book);
-    }
     if (rc) {
         tier_model_free(m);
         return rc;

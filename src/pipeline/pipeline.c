@@ -594,6 +594,14 @@ int tier_pipeline_set_model_option(tier_pipeline *p, const char *model, const ch
     return TIER_OK;
 }
 
+int tier_pipeline_set_registry(tier_pipeline *p, const tier_registry *registry)
+{
+    if (!p)
+        return TIER_EINVAL;
+    p->registry = registry;
+    return TIER_OK;
+}
+
 int tier_pipeline_set_policy_ref(tier_pipeline *p, const tier_policy *policy)
 {
     if (!p)

@@ -63,6 +63,7 @@ struct tier_pipeline {
     int models_set; /* 0: the default list applies */
     char *policy_name;
     const tier_policy *policy_ref;
+    const tier_registry *registry; /* borrowed; NULL: the built-in kinds */
     int produce;
 
     /* output */
@@ -104,8 +105,6 @@ int tier__run_warn(const tier_allocator *a, tier__run *r, const char *text);
 int tier__pipeline_read(tier_pipeline *p, int keep_txns, tier_book **out, uint64_t *rows);
 
 /* ---- models.c ---- */
-/* The built-in kinds in the order messages list them. */
-extern const char *const tier__pipeline_kinds[];
 /* 1 when `kind` is known. */
 int tier__pipeline_kind_known(const tier_pipeline *p, const char *kind);
 /* Appends the known kinds as ", "-separated text to dst (cap bytes). */

@@ -78,13 +78,19 @@ int tier__pipeline_fit_report(const tier_model *m, tier__buf *b)
     static const char *const bg[4] = {"r", "alpha", "a", "b"};
     static const char *const pn[4] = {"r", "alpha", "s", "beta"};
     static const char *const gg[3] = {"p", "q", "gamma"};
-    double kind = TIER_CLV_BGNBD, unit = 7, cal = NAN;
+    double unit = 7, cal = NAN;
+    tier_text *kind = NULL;
     char day[16];
-    int pnbd;
-    (void)tier_clv_get_option(m, TIER_CLV_OPT_PURCHASE_MODEL, &kind);
-    (void)tier_clv_get_option(m, TIER_CLV_OPT_TIME_UNIT, &unit);
+    int pnbd, rc;
+    if (tier_text_new(&kind, b->alloc) != TIER_OK)
+        return TIER_ENOMEM;
+    rc = tier_model_get_option(m, "purchase_model", kind);
+    pnbd = rc == TIER_OK && strcmp(tier_text_data(kind), "pareto_nbd") == 0;
+    tier_text_free(kind);
+    if (rc == TIER_ENOMEM)
+        return rc;
+    (void)tier_model_get_number(m, "time_unit", &unit);
     (void)tier_clv_fit_stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CALIBRATION_END, &cal);
-    pnbd = kind == TIER_CLV_PARETO_NBD;
     day_text(day, sizeof day, cal);
     tier__buf_printf(b, "{\"model\":\"%s\",\"time_unit\":\"%s\",\"calibration_end\":\"%s\"",
                      pnbd ? "pnbd" : "bgnbd", unit == 1 ? "day" : "week", day);

@@ -11,88 +11,22 @@
  * One record per line: a key, then values separated by a space; a number is written in the
  * shortest form that reads back exactly, a text is double-quoted with \\ \" \n \r \t and \xHH
  * escapes. docs/model-state-format.md is the specification. */
-#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/numtext.h"
 #include "util/state.h"
-
-/* ---- numbers (locale-independent) ---------------------------------------------------------- */
-
-/* Replaces the locale's decimal point in buf with '.'. */
-static void c_decimal_point(char *buf)
-{
-    const char *dp = localeconv()->decimal_point;
-    char *p;
-    size_t n;
-    if (!dp || (dp[0] == '.' && dp[1] == '\0') || !(n = strlen(dp)))
-        return;
-    p = strstr(buf, dp);
-    if (!p)
-        return;
-    *p = '.';
-    memmove(p + 1, p + n, strlen(p + n) + 1);
-}
 
 size_t tier__state_format_number(char *buf, double v)
 {
-    int prec;
-    if (isnan(v)) {
-        strcpy(buf, "nan");
-        return 3;
-    }
-    if (isinf(v)) {
-        strcpy(buf, v < 0 ? "-inf" : "inf");
-        return strlen(buf);
-    }
-    if (v == 0) {
-        strcpy(buf, signbit(v) ? "-0" : "0");
-        return strlen(buf);
-    }
-    for (prec = 1; prec <= 17; prec++) {
-        snprintf(buf, 32, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    c_decimal_point(buf);
-    return strlen(buf);
+    return tier__num_format(buf, v, TIER__NUM_SHORT_EXP);
 }
 
 int tier__state_parse_number(const char *s, size_t n, double *out)
 {
-    char buf[128], *end;
-    const char *dp = localeconv()->decimal_point;
-    size_t i, dpn = dp ? strlen(dp) : 0, j = 0;
-    if (n == 3 && memcmp(s, "nan", 3) == 0) {
-        *out = NAN;
-        return 1;
-    }
-    if (n == 3 && memcmp(s, "inf", 3) == 0) {
-        *out = HUGE_VAL;
-        return 1;
-    }
-    if (n == 4 && memcmp(s, "-inf", 4) == 0) {
-        *out = -HUGE_VAL;
-        return 1;
-    }
-    if (n == 0 || n > 60)
-        return 0;
-    for (i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'))
-            return 0;
-        if (c == '.' && dpn && !(dp[0] == '.' && dpn == 1)) {
-            memcpy(buf + j, dp, dpn);
-            j += dpn;
-        } else {
-            buf[j++] = c;
-        }
-    }
-    buf[j] = '\0';
-    *out = strtod(buf, &end);
-    return end == buf + j && isfinite(*out);
+    return tier__num_parse(s, n, out, TIER__NUM_NONFINITE) == TIER_OK;
 }
 
 /* ---- writer ---------------------------------------------------------------------------- */
@@ -101,29 +35,19 @@ void tier__state_writer_init(tier_state_writer *w, const tier_allocator *alloc)
 {
     memset(w, 0, sizeof *w);
     tier__alloc_init(&w->alloc, alloc);
+    tier__buf_init(&w->buf, &w->alloc);
 }
 
 void tier__state_writer_free(tier_state_writer *w)
 {
-    tier__free(&w->alloc, w->data);
-    w->data = NULL;
-    w->len = w->cap = 0;
+    tier__buf_free(&w->buf);
 }
 
 static int put(tier_state_writer *w, const char *s, size_t n)
 {
-    void *p = w->data;
-    int rc;
     if (w->status)
         return w->status;
-    rc = tier__grow(&w->alloc, &p, &w->cap, w->len + n + 1, 1);
-    if (rc)
-        return w->status = rc;
-    w->data = p;
-    memcpy(w->data + w->len, s, n);
-    w->len += n;
-    w->data[w->len] = '\0';
-    return TIER_OK;
+    return w->status = tier__buf_append(&w->buf, s, n);
 }
 
 static int valid_key(const char *key)
@@ -158,7 +82,7 @@ int tier_state_write_key(tier_state_writer *w, const char *key)
 
 int tier_state_write_number(tier_state_writer *w, double v)
 {
-    char buf[40];
+    char buf[TIER__NUM_SIZE + 1];
     size_t n;
     if (!w)
         return TIER_EINVAL;
@@ -167,7 +91,7 @@ int tier_state_write_number(tier_state_writer *w, double v)
     if (!w->in_record)
         return w->status = TIER_EINVAL;
     buf[0] = ' ';
-    n = tier__state_format_number(buf + 1, v);
+    n = tier__num_format(buf + 1, v, TIER__NUM_SHORT_EXP);
     return put(w, buf, n + 1);
 }
 

@@ -5,6 +5,7 @@
 #ifndef TIER_UTIL_STATE_H
 #define TIER_UTIL_STATE_H
 
+#include "util/buf.h"
 #include "util/internal.h"
 
 /* Format version written by this library and the newest it reads. */
@@ -16,8 +17,7 @@
 
 struct tier_state_writer {
     tier_allocator alloc;
-    char *data;
-    size_t len, cap;
+    tier__buf buf; /* the text (on `alloc`) */
     int status;    /* first failure, latched */
     int in_record; /* a key was written on the current line */
 };
@@ -51,7 +51,7 @@ void tier__state_writer_free(tier_state_writer *w);
 /* Writes the header records (magic and version, kind, name). */
 int tier__state_write_header(tier_state_writer *w, const char *kind, const char *name);
 /* Ends the last record and writes the "end" record; returns the latched status. On success the
- * text is w->data[0..w->len). */
+ * text is in w->buf. */
 int tier__state_writer_finish(tier_state_writer *w);
 
 /* Opens a reader on data[0..len) (borrowed for the reader's life) and reads the header. `kind`
@@ -69,8 +69,9 @@ void tier__state_reader_close(tier_state_reader *r);
  * 1 and *out set, or 0. */
 int tier__state_parse_number(const char *s, size_t n, double *out);
 
-/* Appends the shortest text that reads back as exactly `v` ("nan", "inf", "-inf" included) to
- * buf (at least 32 bytes), locale-independent; returns its length. */
+/* Writes the state format's text of `v` (tier__num_format with short exponents: the shortest
+ * text that reads back exactly, '.', "nan", "inf", "-inf") to buf (TIER__NUM_SIZE bytes);
+ * returns its length. The canonical text of number options too. */
 size_t tier__state_format_number(char *buf, double v);
 
 #endif

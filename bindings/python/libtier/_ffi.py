@@ -64,16 +64,16 @@ CSV_LIMIT_FIELDS, CSV_LIMIT_FIELD_LENGTH, CSV_LIMIT_ROWS = 1, 2, 3
 
 VALUE_NUMBER, VALUE_LABEL = 1, 2
 
-MODEL_VTABLE_VERSION = 1
+MODEL_VTABLE_VERSION = 2
+
+# model.h: option types and flags
+OPTION_NUMBER, OPTION_TEXT, OPTION_LIST = 1, 2, 3
+OPTION_TYPES = {"number": OPTION_NUMBER, "text": OPTION_TEXT, "list": OPTION_LIST}
+OPTION_FORGETS_FIT = 1
 
 SEGMAP_RF10, SEGMAP_RFM8 = 1, 2
 
-RFM_OPT_BINS, RFM_OPT_AS_OF, RFM_OPT_WINDOW, RFM_OPT_FREQUENCY, RFM_OPT_MONETARY = 1, 2, 3, 4, 5
-RFM_FREQ_DAYS, RFM_FREQ_ROWS = 0, 1
-RFM_MONEY_SUM, RFM_MONEY_MEAN = 0, 1
 RFM_R, RFM_F, RFM_M = 0, 1, 2
-
-PARETO_OPT_THRESHOLD_A, PARETO_OPT_THRESHOLD_B, PARETO_OPT_AS_OF, PARETO_OPT_WINDOW = 1, 2, 3, 4
 
 OPS = {"<": 1, "<=": 2, "==": 3, "!=": 4, ">=": 5, ">": 6}
 
@@ -87,10 +87,6 @@ SCORECARD_GROUPS = {"explicit": 1, "potential": 2, "growth": 3}
 
 # needs.h
 NEEDS_MAX_SEGMENTS, NEEDS_MAX_FEATURES, NEEDS_MAX_NAME = 256, 1024, 256
-NEEDS_OPTIONS = {
-    "k": 1, "k_min": 2, "k_max": 3, "seed": 4, "n_init": 5, "max_iter": 6, "standardize": 7,
-    "sample": 8, "init_sample": 9,
-}
 NEEDS_STATS = {
     "k": 1, "iterations": 2, "converged": 3, "inertia": 4, "silhouette": 5, "fitted": 6,
     "excluded": 7, "used_features": 8,
@@ -103,10 +99,6 @@ CLV_PARAM_NAMES = {1: ("r", "alpha", "a", "b"), 2: ("r", "alpha", "s", "beta")}
 CLV_SPEND_PARAM_NAMES = ("p", "q", "gamma")
 CLV_PURCHASE, CLV_SPEND = 1, 2
 CLV_SUBMODELS = {"purchase": CLV_PURCHASE, "spend": CLV_SPEND}
-CLV_OPTIONS = {
-    "purchase_model": 1, "time_unit": 2, "calibration_end": 3, "horizon": 4, "discount_rate": 5,
-    "discount_period": 6, "margin": 7, "as_of": 8, "require_convergence": 9,
-}
 CLV_STATS = {
     "log_likelihood": 1, "iterations": 2, "converged": 3, "customers": 4,
     "excluded_zero_spend": 5, "gradient": 6, "evaluations": 7, "distinct_rows": 8,
@@ -116,13 +108,6 @@ CLV_STATS = {
 CLV_HOLDOUT_STATS = ("customers", "actual", "predicted", "mae", "span", "calibration_end")
 
 # lifecycle.h
-LIFECYCLE_OPTIONS = {
-    "as_of": 1, "recent_window": 2, "previous_window": 3, "trend_epsilon": 4, "churn_days": 5,
-    "churn_p_alive": 6, "dormant_days": 7, "new_days": 8, "growth_trend": 9,
-    "decline_trend": 10, "decline_p_alive": 11, "rollout_progress": 12,
-    "stable_progress": 13, "stable_users": 14,
-}
-LIFECYCLE_ATTRIBUTES = {"progress": 1, "users": 2}
 LIFECYCLE_STAGES = ("new", "growing", "mature", "declining", "dormant", "churned")
 LIFECYCLE_ONBOARDING = ("handover", "internal_rollout", "stable_use", "none")
 
@@ -165,6 +150,10 @@ text_p = _opaque("tier_text")
 frame_p = _opaque("tier_frame")
 model_p = _opaque("tier_model")
 segmap_p = _opaque("tier_segmap")
+value_p = _opaque("tier_value")
+writer_p = _opaque("tier_state_writer")
+reader_p = _opaque("tier_state_reader")
+registry_p = _opaque("tier_registry")
 policy_p = _opaque("tier_policy")
 result_p = _opaque("tier_result")
 
@@ -206,10 +195,27 @@ model_score_cb = CFUNCTYPE(c_int, c_void_p, book_p, frame_p)
 model_explain_cb = CFUNCTYPE(c_int, c_void_p, book_p, frame_p, c_size_t, text_p)
 model_destroy_cb = CFUNCTYPE(None, c_void_p)
 model_last_error_cb = CFUNCTYPE(c_void_p, c_void_p)
+# Version 2: options, saved state.
+model_set_option_cb = CFUNCTYPE(c_int, c_void_p, c_char_p, value_p)
+model_get_option_cb = CFUNCTYPE(c_int, c_void_p, c_char_p, value_p)
+model_save_cb = CFUNCTYPE(c_int, c_void_p, writer_p)
+model_load_cb = CFUNCTYPE(c_int, c_void_p, reader_p)
+model_is_fitted_cb = CFUNCTYPE(c_int, c_void_p)
+model_factory_cb = CFUNCTYPE(c_int, POINTER(model_p), c_char_p, c_void_p, c_void_p)
+
+
+class ModelOutput(Structure):
+    """struct tier_model_output (model.h)."""
+    _fields_ = [("name", c_char_p), ("type", c_int32)]
+
+
+class ModelOption(Structure):
+    """struct tier_model_option (model.h)."""
+    _fields_ = [("name", c_char_p), ("type", c_int32), ("doc", c_char_p), ("flags", c_int32)]
 
 
 class ModelVtable(Structure):
-    """struct tier_model_vtable (model.h), members in the header's order.
+    """struct tier_model_vtable (model.h), version 2, members in the header's order.
 
     Declared for Python-implemented models; ``output_info`` writes a ``const char *`` through
     its third argument, which is declared ``POINTER(c_void_p)`` (same size and meaning).
@@ -224,6 +230,16 @@ class ModelVtable(Structure):
         ("explain", model_explain_cb),
         ("destroy", model_destroy_cb),
         ("last_error", model_last_error_cb),
+        # version 2
+        ("outputs", POINTER(ModelOutput)),
+        ("n_outputs", c_size_t),
+        ("options", POINTER(ModelOption)),
+        ("n_options", c_size_t),
+        ("set_option", model_set_option_cb),
+        ("get_option", model_get_option_cb),
+        ("save", model_save_cb),
+        ("load", model_load_cb),
+        ("is_fitted", model_is_fitted_cb),
     ]
 
 
@@ -351,6 +367,7 @@ _LAST_ERROR = {
     model_p: "tier_model_last_error",
     policy_p: "tier_policy_last_error",
     result_p: "tier_result_last_error",
+    registry_p: "tier_registry_last_error",
 }
 
 
@@ -508,6 +525,50 @@ declare("tier_model_fit", c_int, [model_p, book_p, frame_p], handle=0)
 # A failed score leaves its reason on the frame (model.h).
 declare("tier_model_score", c_int, [model_p, book_p, frame_p], handle=2)
 declare("tier_model_explain", c_int, [model_p, book_p, frame_p, c_size_t, text_p], handle=0)
+declare("tier_model_new_kind", c_int, [P(model_p), registry_p, c_char_p, c_char_p, c_void_p])
+declare("tier_model_option_count", c_size_t, [model_p], check=False)
+declare("tier_model_option_info", c_int, [model_p, c_size_t, P(c_char_p), int_p, P(c_char_p)],
+        handle=0)
+declare("tier_model_set_option", c_int, [model_p, c_char_p, c_char_p], handle=0)
+declare("tier_model_set_number", c_int, [model_p, c_char_p, c_double], handle=0)
+declare("tier_model_set_text", c_int, [model_p, c_char_p, c_char_p], handle=0)
+declare("tier_model_set_list", c_int, [model_p, c_char_p, P(c_char_p), c_size_t], handle=0)
+declare("tier_model_get_option", c_int, [model_p, c_char_p, text_p], handle=0)
+declare("tier_model_get_number", c_int, [model_p, c_char_p, double_p], handle=0)
+declare("tier_model_get_value", c_int, [model_p, c_char_p, value_p], handle=0)
+declare("tier_model_save", c_int, [model_p, text_p], handle=0)
+declare("tier_model_load", c_int, [model_p, c_char_p, c_size_t], handle=0)
+# Option values; the setters are called inside callbacks, so they report by status only.
+declare("tier_value_new", c_int, [P(value_p), c_void_p])
+declare("tier_value_free", None, [value_p], check=False)
+declare("tier_value_get_type", c_int, [value_p], check=False)
+declare("tier_value_number", c_double, [value_p], check=False)
+declare("tier_value_text", c_char_p, [value_p], check=False)
+declare("tier_value_list_count", c_size_t, [value_p], check=False)
+declare("tier_value_list_item", c_char_p, [value_p, c_size_t], check=False)
+declare("tier_value_set_number", c_int, [value_p, c_double], check=False)
+declare("tier_value_set_text", c_int, [value_p, c_char_p], check=False)
+declare("tier_value_set_list", c_int, [value_p, P(c_char_p), c_size_t], check=False)
+# The state writer and reader (used inside save/load callbacks: statuses checked by hand).
+declare("tier_state_write_key", c_int, [writer_p, c_char_p], check=False)
+declare("tier_state_write_number", c_int, [writer_p, c_double], check=False)
+declare("tier_state_write_numbers", c_int, [writer_p, double_p, c_size_t], check=False)
+declare("tier_state_write_text", c_int, [writer_p, c_char_p], check=False)
+declare("tier_state_read_next", c_int, [reader_p, P(c_char_p)], check=False)
+declare("tier_state_read_count", c_size_t, [reader_p], check=False)
+declare("tier_state_read_type", c_int, [reader_p, c_size_t], check=False)
+declare("tier_state_read_number", c_int, [reader_p, c_size_t, double_p], check=False)
+declare("tier_state_read_numbers", c_int, [reader_p, double_p, c_size_t], check=False)
+declare("tier_state_read_text", c_int, [reader_p, c_size_t, P(c_char_p)], check=False)
+declare("tier_state_read_fail", c_int, [reader_p, c_char_p], check=False)
+declare("tier_state_read_line", c_size_t, [reader_p], check=False)
+
+# registry.h
+declare("tier_registry_new", c_int, [P(registry_p), c_void_p])
+declare("tier_registry_free", None, [registry_p], check=False)
+declare("tier_registry_add", c_int, [registry_p, c_char_p, model_factory_cb, c_void_p], handle=0)
+declare("tier_registry_kind_count", c_size_t, [registry_p], check=False)
+declare("tier_registry_kind", c_char_p, [registry_p, c_size_t], check=False)
 
 # segmap.h
 declare("tier_segmap_new_builtin", c_int, [P(segmap_p), c_int, c_void_p])
@@ -522,18 +583,12 @@ declare("tier_segmap_lookup", c_int, [segmap_p, c_int, c_int, c_int], check=Fals
 
 # rfm.h
 declare("tier_rfm_new", c_int, [P(model_p), c_char_p, c_void_p])
-declare("tier_rfm_set_option", c_int, [model_p, c_int, c_double], handle=0)
-declare("tier_rfm_get_option", c_int, [model_p, c_int, double_p], handle=0)
 declare("tier_rfm_set_segmap", c_int, [model_p, c_int, segmap_p], handle=0)
 declare("tier_rfm_cut_points", c_int, [model_p, c_int, double_p, c_size_t], handle=0)
 declare("tier_rfm_set_cut_points", c_int, [model_p, c_int, double_p, c_size_t], handle=0)
-declare("tier_rfm_save_text", c_int, [model_p, text_p], handle=0)
-declare("tier_rfm_load_text", c_int, [model_p, c_char_p, c_size_t], handle=0)
 
 # pareto.h
 declare("tier_pareto_new", c_int, [P(model_p), c_char_p, c_void_p])
-declare("tier_pareto_set_criterion", c_int, [model_p, c_char_p], handle=0)
-declare("tier_pareto_set_option", c_int, [model_p, c_int, c_double], handle=0)
 declare("tier_pareto_summary", c_int,
         [frame_p, c_char_p, c_int, size_p, double_p, double_p, double_p], handle=0)
 
@@ -556,8 +611,6 @@ declare("tier_scorecard_factor_name", c_char_p, [model_p, c_size_t], check=False
 
 # needs.h
 declare("tier_needs_new", c_int, [P(model_p), c_char_p, c_void_p])
-declare("tier_needs_set_option", c_int, [model_p, c_int, c_double], handle=0)
-declare("tier_needs_get_option", c_int, [model_p, c_int, double_p], handle=0)
 declare("tier_needs_add_feature", c_int, [model_p, c_char_p], handle=0)
 declare("tier_needs_feature_count", c_size_t, [model_p], check=False)
 declare("tier_needs_feature_name", c_char_p, [model_p, c_size_t], check=False)
@@ -570,27 +623,17 @@ declare("tier_needs_centroid", c_int, [model_p, c_size_t, double_p, c_size_t], h
 declare("tier_needs_set_previous_centroids", c_int,
         [model_p, P(c_char_p), double_p, c_size_t, c_size_t], handle=0)
 declare("tier_needs_fit_stat", c_int, [model_p, c_int, double_p], handle=0)
-declare("tier_needs_save_text", c_int, [model_p, text_p], handle=0)
-declare("tier_needs_load_text", c_int, [model_p, c_char_p, c_size_t], handle=0)
 
 # clv.h
 declare("tier_clv_new", c_int, [P(model_p), c_char_p, c_void_p])
-declare("tier_clv_set_option", c_int, [model_p, c_int, c_double], handle=0)
-declare("tier_clv_get_option", c_int, [model_p, c_int, double_p], handle=0)
 declare("tier_clv_params", c_int, [model_p, c_int, double_p, c_size_t], handle=0)
 declare("tier_clv_standard_errors", c_int, [model_p, c_int, double_p, c_size_t], handle=0)
 declare("tier_clv_fit_stat", c_int, [model_p, c_int, c_int, double_p], handle=0)
-declare("tier_clv_save_text", c_int, [model_p, text_p], handle=0)
-declare("tier_clv_load_text", c_int, [model_p, c_char_p, c_size_t], handle=0)
 declare("tier_clv_holdout", c_int, [model_p, book_p, c_int32, frame_p, double_p, c_size_t],
         handle=0)
 
 # lifecycle.h
 declare("tier_lifecycle_new", c_int, [P(model_p), c_char_p, c_void_p])
-declare("tier_lifecycle_set_option", c_int, [model_p, c_int, c_double], handle=0)
-declare("tier_lifecycle_get_option", c_int, [model_p, c_int, double_p], handle=0)
-declare("tier_lifecycle_set_p_alive_column", c_int, [model_p, c_char_p], handle=0)
-declare("tier_lifecycle_set_attribute", c_int, [model_p, c_int, c_char_p], handle=0)
 
 # policy.h
 declare("tier_policy_new", c_int, [P(policy_p), c_void_p])

@@ -360,12 +360,12 @@ def _make_model(name, book, as_of_day):
         if name == "rfm":
             model = RFM("rfm")
             if as_of_day is not None:
-                _set_or_close(model, lambda: model.set_option(_ffi.RFM_OPT_AS_OF, as_of_day))
+                _set_or_close(model, lambda: model.set_option("as_of", as_of_day))
         elif name == "pareto":
             model = Pareto("pareto")
             if as_of_day is not None:
                 _set_or_close(model,
-                              lambda: model.set_option(_ffi.PARETO_OPT_AS_OF, as_of_day))
+                              lambda: model.set_option("as_of", as_of_day))
         elif name == "clv":
             model = CLV("clv")
             if as_of_day is not None:

@@ -16,16 +16,6 @@ _UNITS = {"day": 1, "days": 1, "week": 7, "weeks": 7}
 _DAY_OPTIONS = ("calibration_end", "as_of")
 
 
-def _option(key):
-    if isinstance(key, str):
-        try:
-            return _ffi.CLV_OPTIONS[key]
-        except KeyError:
-            raise ValueError("unknown clv option %r (one of %s)"
-                             % (key, ", ".join(_ffi.CLV_OPTIONS))) from None
-    return int(key)
-
-
 def _submodel(which):
     if isinstance(which, str):
         try:
@@ -48,7 +38,6 @@ class CLV(Model):
     expected_spend, clv.
     """
 
-    options = tuple(_ffi.CLV_OPTIONS)
     stats = tuple(_ffi.CLV_STATS)
 
     def __init__(self, name="clv", purchase_model="bgnbd", time_unit="week",
@@ -74,46 +63,31 @@ class CLV(Model):
             self.close()
             raise
 
-    # --- options --------------------------------------------------------------------------
-
-    def set_option(self, key, value):
-        """Sets an option by name or tier_clv_option key (days as day numbers here; the
-        calibration_end and as_of properties take dates)."""
-        F.tier_clv_set_option(self._p, _option(key), float(value))
-        return self
-
-    def get_option(self, key):
-        out = c_double()
-        F.tier_clv_get_option(self._p, _option(key), byref(out))
-        return out.value
+    # --- options (set_option/get_option by name come from Model) ---------------------------
 
     def get_options(self):
-        """Every option as a dict: purchase_model as its name, days as dates (None: unset)."""
-        out = {}
-        for key in _ffi.CLV_OPTIONS:
-            if key == "purchase_model":
-                out[key] = self.purchase_model
-            elif key in _DAY_OPTIONS:
-                out[key] = getattr(self, key)
-            else:
-                out[key] = self.get_option(key)
+        """Every option as a dict: purchase_model as "bgnbd" or "pnbd", days as dates (None:
+        unset)."""
+        out = Model.get_options(self)
+        out["purchase_model"] = self.purchase_model
+        for key in _DAY_OPTIONS:
+            out[key] = getattr(self, key)
         return out
 
     @property
     def purchase_model(self):
-        code = int(self.get_option("purchase_model"))
-        for name, value in _ffi.CLV_PURCHASE_MODELS.items():
-            if value == code:
-                return name
-        return code
+        """ "bgnbd" or "pnbd"."""
+        name = self.get_option("purchase_model")
+        return "pnbd" if name == "pareto_nbd" else name
 
     @purchase_model.setter
     def purchase_model(self, value):
-        key = {"pareto_nbd": "pnbd", "pareto/nbd": "pnbd", "bg/nbd": "bgnbd"}.get(value, value)
-        code = _ffi.CLV_PURCHASE_MODELS.get(key, key)
-        if not isinstance(code, int):
+        key = {"pnbd": "pareto_nbd", "pareto/nbd": "pareto_nbd", "bg/nbd": "bgnbd",
+               _ffi.CLV_PURCHASE_MODELS["bgnbd"]: "bgnbd",
+               _ffi.CLV_PURCHASE_MODELS["pnbd"]: "pareto_nbd"}.get(value, value)
+        if key not in ("bgnbd", "pareto_nbd"):
             raise ValueError("purchase_model must be 'bgnbd' or 'pnbd', not %r" % (value,))
-        self.set_option("purchase_model", code)
+        self.set_option("purchase_model", key)
 
     @property
     def time_unit(self):
@@ -154,7 +128,7 @@ class CLV(Model):
     def _names(self, which):
         if which == _ffi.CLV_SPEND:
             return _ffi.CLV_SPEND_PARAM_NAMES
-        code = int(self.get_option("purchase_model"))
+        code = _ffi.CLV_PURCHASE_MODELS[self.purchase_model]
         return _ffi.CLV_PARAM_NAMES.get(code, ("p1", "p2", "p3", "p4"))
 
     def params(self, which="purchase"):
@@ -202,14 +176,5 @@ class CLV(Model):
         stats["calibration_end"] = from_day(int(stats["calibration_end"]))
         return stats
 
-    def save_text(self):
-        """The fitted state as "libtier-clv 1" text."""
-        with _ffi.Text() as text:
-            F.tier_clv_save_text(self._p, text.ptr)
-            return text.value()
 
-    def load_text(self, text):
-        """Restores a state written by save_text(); the model is fitted afterwards."""
-        raw = _ffi.encode(text, "state")
-        F.tier_clv_load_text(self._p, raw, len(raw))
-        return self
+Model._kinds["clv"] = CLV

@@ -2,7 +2,7 @@
 """The built-in lifecycle model (lifecycle.h, docs/lifecycle.md)."""
 
 import math
-from ctypes import byref, c_double
+from ctypes import byref
 
 from . import _ffi
 from ._ffi import F
@@ -14,16 +14,6 @@ __all__ = ["Lifecycle"]
 _DEFAULT_P_ALIVE = "clv.p_alive"
 
 
-def _option(key):
-    if isinstance(key, str):
-        try:
-            return _ffi.LIFECYCLE_OPTIONS[key]
-        except KeyError:
-            raise ValueError("unknown lifecycle option %r (one of %s)"
-                             % (key, ", ".join(_ffi.LIFECYCLE_OPTIONS))) from None
-    return int(key)
-
-
 class Lifecycle(Model):
     """Lifecycle stages (new, growing, mature, declining, dormant, churned) and onboarding
     progress (handover, internal_rollout, stable_use, none).
@@ -31,12 +21,14 @@ class Lifecycle(Model):
     ``Lifecycle(name="lifecycle", as_of=None, p_alive_column="clv.p_alive",
     progress_attribute=None, users_attribute=None, **options)``; `as_of` is a date (default:
     the day after the book's last transaction), `p_alive_column` None stops using P(alive), and
-    the options are the thresholds of ``Lifecycle.options`` (recent_window, churn_days, ...).
+    the options are the thresholds of ``Lifecycle.thresholds`` (recent_window, churn_days, ...).
     Outputs: ``stage`` and ``onboarding`` (labels), ``trend``, ``inactive_days`` and
     ``tenure_days`` (numbers).
     """
 
-    options = tuple(k for k in _ffi.LIFECYCLE_OPTIONS if k != "as_of")
+    thresholds = ("recent_window", "previous_window", "trend_epsilon", "churn_days",
+                  "churn_p_alive", "dormant_days", "new_days", "growth_trend", "decline_trend",
+                  "decline_p_alive", "rollout_progress", "stable_progress", "stable_users")
     stages = _ffi.LIFECYCLE_STAGES
     onboarding_stages = _ffi.LIFECYCLE_ONBOARDING
 
@@ -63,20 +55,9 @@ class Lifecycle(Model):
             self.close()
             raise
 
-    def set_option(self, key, value):
-        """Sets an option by name ("churn_days", ...) or tier_lifecycle_option key; "as_of"
-        takes a day number here (use the as_of property for dates)."""
-        F.tier_lifecycle_set_option(self._p, _option(key), float(value))
-        return self
-
-    def get_option(self, key):
-        out = c_double()
-        F.tier_lifecycle_get_option(self._p, _option(key), byref(out))
-        return out.value
-
     def get_options(self):
-        """The thresholds as a dict (without as_of)."""
-        return {name: self.get_option(name) for name in self.options}
+        """The thresholds as a dict (without as_of and the names)."""
+        return {name: self.get_option(name) for name in self.thresholds}
 
     @property
     def as_of(self):
@@ -90,13 +71,14 @@ class Lifecycle(Model):
 
     def set_p_alive_column(self, column):
         """The number column holding P(alive) (default "clv.p_alive"); None stops using it."""
-        F.tier_lifecycle_set_p_alive_column(
-            self._p, None if column is None else _ffi.encode(column, "column"))
-        return self
+        return self.set_option("p_alive_column", "" if column is None else column)
 
     def set_attribute(self, which, name):
         """The numeric attribute read for onboarding: which = "progress" (default
         "implementation_progress") or "users" (default "active_users_share")."""
-        key = _ffi.LIFECYCLE_ATTRIBUTES.get(which, which)
-        F.tier_lifecycle_set_attribute(self._p, key, _ffi.encode(name, "attribute"))
-        return self
+        if which not in ("progress", "users"):
+            raise ValueError("which must be 'progress' or 'users', not %r" % (which,))
+        return self.set_option(which + "_attribute", name)
+
+
+Model._kinds["lifecycle"] = Lifecycle

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
-"""Models (the built-in RFM and Pareto/ABC) and segment maps."""
+"""Models (the base of the built-ins, RFM and Pareto/ABC) and segment maps."""
 
-from ctypes import byref, c_double, c_size_t
+import math
+from ctypes import POINTER, byref, c_char_p, c_double, c_int, c_size_t
 
 from . import _ffi
 from ._ffi import F
@@ -12,10 +13,120 @@ from .frame import Frame
 __all__ = ["Model", "RFM", "Pareto", "SegmentMap"]
 
 
+_TYPE_NAMES = {_ffi.OPTION_NUMBER: "number", _ffi.OPTION_TEXT: "text", _ffi.OPTION_LIST: "list"}
+
+
+def _list_value(ptr):
+    """The items of a tier_value list as str."""
+    return [F.tier_value_list_item(ptr, i).decode("utf-8")
+            for i in range(F.tier_value_list_count(ptr))]
+
+
 class Model(Handle):
-    """A model handle (tier_model). Built-ins are made by RFM() and Pareto()."""
+    """A model handle (tier_model). Built-ins are made by RFM(), Pareto(), ... or by kind name
+    with Model.new("rfm"); every model's options are set and read by name, and its fitted state
+    saves to text and loads back (docs/model-state-format.md)."""
 
     _free = staticmethod(F.tier_model_free)
+    _kinds = {}  # kind name -> built-in wrapper class, filled by the modules defining them
+
+    @classmethod
+    def new(cls, kind, name=None, **options):
+        """A model of a built-in kind made by name (tier_model_new_kind): "rfm", "pareto",
+        "scorecard", "clv", "needs" or "lifecycle", with `options` set by name."""
+        ptr = _ffi.model_p()
+        F.tier_model_new_kind(byref(ptr), None, _ffi.encode(kind, "kind"),
+                              _ffi.encode(name, "name") if name is not None else None, None)
+        wrapper = Model._kinds.get(kind, Model)
+        model = wrapper.__new__(wrapper)
+        model._adopt(ptr)
+        try:
+            for key, value in options.items():
+                model.set_option(key, value)
+        except BaseException:
+            model.close()
+            raise
+        return model
+
+    # --- options (tier_model_set_option and friends) ---------------------------------------
+
+    def options(self):
+        """{name: (type, doc)} of the model's options, in declaration order; type is "number",
+        "text" or "list"."""
+        out = {}
+        for i in range(F.tier_model_option_count(self._p)):
+            name, kind, doc = c_char_p(), c_int(), c_char_p()
+            F.tier_model_option_info(self._p, i, byref(name), byref(kind), byref(doc))
+            out[name.value.decode("utf-8")] = (_TYPE_NAMES.get(kind.value, "?"),
+                                               (doc.value or b"").decode("utf-8"))
+        return out
+
+    def _option_type(self, name):
+        for i in range(F.tier_model_option_count(self._p)):
+            cname, kind = c_char_p(), c_int()
+            F.tier_model_option_info(self._p, i, byref(cname), byref(kind), None)
+            if cname.value.decode("utf-8") == name:
+                return kind.value
+        return None
+
+    def set_option(self, name, value):
+        """Sets option `name`: a number, a str (a text, or a number/list written as text) or a
+        list of str, by the option's declared type. All or nothing; TierError (TIER_ENOTFOUND
+        for an unknown name, the message listing the valid ones) on refusal."""
+        raw = _ffi.encode(name, "option name")
+        kind = self._option_type(name)
+        if isinstance(value, str) or kind is None:
+            F.tier_model_set_option(self._p, raw, _ffi.encode(str(value), "value"))
+        elif kind == _ffi.OPTION_NUMBER:
+            F.tier_model_set_number(self._p, raw, float(value))
+        elif kind == _ffi.OPTION_TEXT:
+            F.tier_model_set_text(self._p, raw, _ffi.encode(value, "value"))
+        else:
+            items = [_ffi.encode(x, "list item") for x in value]
+            F.tier_model_set_list(self._p, raw, (c_char_p * max(len(items), 1))(*items),
+                                  len(items))
+        return self
+
+    def get_option(self, name):
+        """Option `name`'s value: float, str or list of str."""
+        raw = _ffi.encode(name, "option name")
+        ptr = _ffi.value_p()
+        F.tier_value_new(byref(ptr), None)
+        try:
+            F.tier_model_get_value(self._p, raw, ptr)
+            kind = F.tier_value_get_type(ptr)
+            if kind == _ffi.OPTION_NUMBER:
+                return F.tier_value_number(ptr)
+            if kind == _ffi.OPTION_TEXT:
+                return F.tier_value_text(ptr).decode("utf-8")
+            return _list_value(ptr)
+        finally:
+            F.tier_value_free(ptr)
+
+    def get_options(self):
+        """Every option as {name: value}."""
+        return {name: self.get_option(name) for name in self.options()}
+
+    def option_text(self, name):
+        """Option `name` as its canonical text (tier_model_get_option)."""
+        with _ffi.Text() as text:
+            F.tier_model_get_option(self._p, _ffi.encode(name, "option name"), text.ptr)
+            return text.value()
+
+    # --- saved state (tier_model_save / tier_model_load) ------------------------------------
+
+    def save(self):
+        """The options and fitted state as text (docs/model-state-format.md)."""
+        with _ffi.Text() as text:
+            F.tier_model_save(self._p, text.ptr)
+            return text.value()
+
+    def load(self, text):
+        """Restores a state written by save() from a model of the same kind; the model is
+        fitted afterwards. All or nothing: TierError (TIER_ECORRUPT with the line) on bad text."""
+        raw = _ffi.encode(text, "state")
+        F.tier_model_load(self._p, raw, len(raw))
+        return self
 
     @property
     def name(self):
@@ -59,6 +170,14 @@ def _day_or_none(value):
     return None if value is None else to_day(value)
 
 
+def _day_option(model, name):
+    """A day-number option as a date, None when unset (nan)."""
+    v = model.get_option(name)
+    if math.isnan(v) or v < _ffi.DAY_MIN or v > _ffi.DAY_MAX:
+        return None
+    return from_day(int(v))
+
+
 _DIMS = {"r": _ffi.RFM_R, "f": _ffi.RFM_F, "m": _ffi.RFM_M}
 
 
@@ -76,53 +195,40 @@ class RFM(Model):
         F.tier_rfm_new(byref(ptr), _ffi.encode(name, "name") if name is not None else None, None)
         self._adopt(ptr)
         try:
-            if bins != 5:
-                self.set_option(_ffi.RFM_OPT_BINS, bins)
-            if as_of is not None:
-                self.set_option(_ffi.RFM_OPT_AS_OF, to_day(as_of))
-            if window:
-                self.set_option(_ffi.RFM_OPT_WINDOW, window)
-            freq = {"days": _ffi.RFM_FREQ_DAYS, "rows": _ffi.RFM_FREQ_ROWS}.get(frequency)
-            money = {"sum": _ffi.RFM_MONEY_SUM, "mean": _ffi.RFM_MONEY_MEAN}.get(monetary)
-            if freq is None:
+            if frequency not in ("days", "rows"):
                 raise ValueError("frequency must be 'days' or 'rows', not %r" % (frequency,))
-            if money is None:
+            if monetary not in ("sum", "mean"):
                 raise ValueError("monetary must be 'sum' or 'mean', not %r" % (monetary,))
-            if freq != _ffi.RFM_FREQ_DAYS:
-                self.set_option(_ffi.RFM_OPT_FREQUENCY, freq)
-            if money != _ffi.RFM_MONEY_SUM:
-                self.set_option(_ffi.RFM_OPT_MONETARY, money)
+            if bins != 5:
+                self.set_option("bins", bins)
+            if as_of is not None:
+                self.set_option("as_of", to_day(as_of))
+            if window:
+                self.set_option("window", window)
+            if frequency != "days":
+                self.set_option("frequency", frequency)
+            if monetary != "sum":
+                self.set_option("monetary", monetary)
         except BaseException:
             self.close()
             raise
 
-    def set_option(self, key, value):
-        F.tier_rfm_set_option(self._p, key, float(value))
-
-    def get_option(self, key):
-        out = c_double()
-        F.tier_rfm_get_option(self._p, key, byref(out))
-        return out.value
-
     @property
     def bins(self):
-        return int(self.get_option(_ffi.RFM_OPT_BINS))
+        return int(self.get_option("bins"))
 
     @property
     def as_of(self):
-        """The as-of date set (or fitted), or None when it is still the default."""
-        v = self.get_option(_ffi.RFM_OPT_AS_OF)
-        if v != v or v < _ffi.DAY_MIN or v > _ffi.DAY_MAX:
-            return None
-        return from_day(int(v))
+        """The as-of date set, or None when it is still the default."""
+        return _day_option(self, "as_of")
 
     @as_of.setter
     def as_of(self, value):
-        self.set_option(_ffi.RFM_OPT_AS_OF, to_day(value))
+        self.set_option("as_of", math.nan if value is None else to_day(value))
 
     @property
     def window(self):
-        return int(self.get_option(_ffi.RFM_OPT_WINDOW))
+        return int(self.get_option("window"))
 
     def set_segmap(self, which, segmap):
         """Replaces the segment map: which = "segment" (0) or "value_class" (1)."""
@@ -141,17 +247,6 @@ class RFM(Model):
         buf = (c_double * len(cuts))(*cuts)
         F.tier_rfm_set_cut_points(self._p, _DIMS.get(dim, dim), buf, len(cuts))
 
-    def save_text(self):
-        """The fitted state as text (docs/rfm.md)."""
-        with _ffi.Text() as text:
-            F.tier_rfm_save_text(self._p, text.ptr)
-            return text.value()
-
-    def load_text(self, text):
-        raw = _ffi.encode(text, "state")
-        F.tier_rfm_load_text(self._p, raw, len(raw))
-        return self
-
 
 class Pareto(Model):
     """The built-in Pareto/ABC model.
@@ -168,23 +263,18 @@ class Pareto(Model):
         self._adopt(ptr)
         try:
             if criterion != "revenue":
-                F.tier_pareto_set_criterion(self._p, _ffi.encode(criterion, "criterion"))
+                self.set_option("criterion", criterion)
             # B first when it grows, so that A <= B holds after every single call.
-            b_first = threshold_b >= 0.8
-            pairs = [(_ffi.PARETO_OPT_THRESHOLD_A, threshold_a),
-                     (_ffi.PARETO_OPT_THRESHOLD_B, threshold_b)]
-            for key, value in (reversed(pairs) if b_first else pairs):
-                F.tier_pareto_set_option(self._p, key, float(value))
+            pairs = [("threshold_a", threshold_a), ("threshold_b", threshold_b)]
+            for key, value in (reversed(pairs) if threshold_b >= 0.8 else pairs):
+                self.set_option(key, float(value))
             if as_of is not None:
-                F.tier_pareto_set_option(self._p, _ffi.PARETO_OPT_AS_OF, float(to_day(as_of)))
+                self.set_option("as_of", to_day(as_of))
             if window:
-                F.tier_pareto_set_option(self._p, _ffi.PARETO_OPT_WINDOW, float(window))
+                self.set_option("window", window)
         except BaseException:
             self.close()
             raise
-
-    def set_option(self, key, value):
-        F.tier_pareto_set_option(self._p, key, float(value))
 
     @staticmethod
     def summary(frame, name="pareto"):
@@ -201,6 +291,8 @@ class Pareto(Model):
                           "customer_share": cshare.value, "value_share": vshare.value}
         return out
 
+
+Model._kinds.update({"rfm": RFM, "pareto": Pareto})
 
 _BUILTIN_MAPS = {"rf10": _ffi.SEGMAP_RF10, "rfm8": _ffi.SEGMAP_RFM8}
 

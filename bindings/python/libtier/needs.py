@@ -10,16 +10,6 @@ from .models import Model
 __all__ = ["Needs"]
 
 
-def _option(key):
-    if isinstance(key, str):
-        try:
-            return _ffi.NEEDS_OPTIONS[key]
-        except KeyError:
-            raise ValueError("unknown needs option %r (one of %s)"
-                             % (key, ", ".join(_ffi.NEEDS_OPTIONS))) from None
-    return int(key)
-
-
 class Needs(Model):
     """Needs-based segments: k-means++ from a fixed seed (k given, or chosen by the silhouette),
     or the nearest of named need profiles.
@@ -31,7 +21,8 @@ class Needs(Model):
     ``distance`` and ``margin`` (numbers).
     """
 
-    options = tuple(_ffi.NEEDS_OPTIONS)
+    numbers = ("k", "k_min", "k_max", "seed", "n_init", "max_iter", "standardize", "sample",
+               "init_sample")
     stats = tuple(_ffi.NEEDS_STATS)
 
     def __init__(self, name="needs", features=(), **options):
@@ -49,21 +40,11 @@ class Needs(Model):
             self.close()
             raise
 
-    # --- options --------------------------------------------------------------------------
-
-    def set_option(self, key, value):
-        """Sets an option by name ("k", "seed", ...) or tier_needs_option key."""
-        F.tier_needs_set_option(self._p, _option(key), float(value))
-        return self
-
-    def get_option(self, key):
-        out = c_double()
-        F.tier_needs_get_option(self._p, _option(key), byref(out))
-        return out.value
+    # --- options (set_option/get_option by name come from Model) ---------------------------
 
     def get_options(self):
-        """Every option as a dict (numbers as int where the option is an integer)."""
-        return {name: int(self.get_option(name)) for name in _ffi.NEEDS_OPTIONS}
+        """The number options as a dict of int (the features are features())."""
+        return {name: int(self.get_option(name)) for name in self.numbers}
 
     # --- features and profiles ------------------------------------------------------------
 
@@ -169,14 +150,5 @@ class Needs(Model):
     def fit_stats(self):
         return {name: self.fit_stat(name) for name in _ffi.NEEDS_STATS}
 
-    def save_text(self):
-        """The fitted state as "libtier-needs 1" text."""
-        with _ffi.Text() as text:
-            F.tier_needs_save_text(self._p, text.ptr)
-            return text.value()
 
-    def load_text(self, text):
-        """Restores a state written by save_text(); the model is fitted afterwards."""
-        raw = _ffi.encode(text, "state")
-        F.tier_needs_load_text(self._p, raw, len(raw))
-        return self
+Model._kinds["needs"] = Needs

@@ -169,3 +169,4 @@ class Scorecard(Model):
                              % len(lower))
         F.tier_scorecard_set_grade_bands(self._p, (c_double * 4)(*lower))
         return self
+Model._kinds["scorecard"] = Scorecard

@@ -244,7 +244,10 @@ class ErrorMappingTest(unittest.TestCase):
     def test_vtable_structure_matches_model_h(self):
         names = [f[0] for f in _ffi.ModelVtable._fields_]
         self.assertEqual(names, ["version", "kind", "output_count", "output_info", "fit",
-                                 "score", "explain", "destroy", "last_error"])
+                                 "score", "explain", "destroy", "last_error",
+                                 "outputs", "n_outputs", "options", "n_options", "set_option",
+                                 "get_option", "save", "load", "is_fitted"])
+        self.assertEqual(_ffi.MODEL_VTABLE_VERSION, 2)
 
 
 if __name__ == "__main__":

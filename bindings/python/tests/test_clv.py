@@ -139,17 +139,18 @@ class CdnowTest(unittest.TestCase):
             self.bgnbd.set_option("horizon", 52)
 
     def test_saved_state_scores_the_same(self):
-        text = self.bgnbd.save_text()
-        self.assertTrue(text.startswith("libtier-clv 1"))
-        with libtier.CLV().load_text(text) as other:
+        text = self.bgnbd.save()
+        self.assertTrue(text.startswith('tier-model-state 1\nkind "clv"\n'))
+        with libtier.CLV().load(text) as other:
             self.assertTrue(other.fitted)
             self.assertEqual(other.params(), self.bgnbd.params())
-            self.assertEqual(other.save_text(), text)
+            self.assertEqual(other.save(), text)
             with self.bgnbd.score(self.book) as a, other.score(self.book) as b:
                 self.assertEqual(list(a.column("clv.clv")), list(b.column("clv.clv")))
         with self.assertRaises(libtier.TierError) as cm:
-            libtier.CLV().load_text("libtier-clv 1\nnonsense\n")
-        self.assertEqual(cm.exception.name, "TIER_EPARSE")
+            libtier.CLV().load('tier-model-state 1\nkind "clv"\nname "clv"\nnonsense\nend\n')
+        self.assertEqual(cm.exception.name, "TIER_ECORRUPT")
+        self.assertIn("line 4", cm.exception.message)
 
     def test_p_alive_feeds_the_lifecycle_model(self):
         policy = libtier.Policy()
@@ -183,8 +184,10 @@ class ClvOptionTest(unittest.TestCase):
             self.assertEqual(cm.exception.name, "TIER_ERANGE")
             with self.assertRaises(ValueError):
                 model.purchase_model = "weibull"
-            with self.assertRaises(ValueError):
+            with self.assertRaises(libtier.TierError) as cm:
                 model.set_option("speed", 1)
+            self.assertEqual(cm.exception.name, "TIER_ENOTFOUND")
+            self.assertIn("horizon", cm.exception.message)  # the valid names are listed
             with self.assertRaises(libtier.TierError) as cm:
                 model.params()
             self.assertEqual(cm.exception.name, "TIER_ESTATE")

@@ -150,8 +150,9 @@ class LifecycleTest(unittest.TestCase):
         with self.assertRaises(libtier.TierError) as cm:
             libtier.Lifecycle(churn_p_alive=2)
         self.assertEqual(cm.exception.name, "TIER_ERANGE")
-        with self.assertRaises(ValueError):
+        with self.assertRaises(libtier.TierError) as cm:
             libtier.Lifecycle(sleepy_days=3)
+        self.assertEqual(cm.exception.name, "TIER_ENOTFOUND")
         # Bounds hold per option; their order is checked when fitting.
         with libtier.Lifecycle(dormant_days=300, churn_days=200) as bad:
             with self.assertRaises(libtier.TierError):

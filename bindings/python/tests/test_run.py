@@ -249,9 +249,9 @@ class ModelTest(unittest.TestCase):
             rfm.fit(book)
             self.assertTrue(rfm.fitted)
             self.assertEqual(len(rfm.cut_points("m")), 3)
-            text = rfm.save_text()
-            self.assertIn("bins 4", text)
-            other = libtier.RFM().load_text(text)
+            text = rfm.save()
+            self.assertIn("\nbins 4\n", text)
+            other = libtier.RFM().load(text)
             self.addCleanup(other.close)
             for dim in "rfm":
                 self.assertEqual(other.cut_points(dim), rfm.cut_points(dim))

@@ -5,7 +5,6 @@
  * clv_math.c (BG/NBD or Pareto/NBD, Gamma-Gamma). Scoring and explaining share one prediction
  * function, so an explanation always shows the numbers that were scored. docs/clv.md has the
  * formulas and conventions. */
-#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,15 +13,28 @@
 #include "models/clv/clv_math.h"
 #include "core/frame_internal.h"
 #include "core/model_internal.h"
+#include "models/options.h"
 
 #define CLV_OPT_COUNT 10 /* options are 1..9; slot 0 unused */
+
+/* The options, indexes of clv_state.opt (purchase_model holds TIER_CLV_BGNBD or
+ * TIER_CLV_PARETO_NBD, shown as the texts "bgnbd" and "pareto_nbd"). */
+enum {
+    CLV_OPT_PURCHASE_MODEL = 1,
+    CLV_OPT_TIME_UNIT,
+    CLV_OPT_CALIBRATION_END,
+    CLV_OPT_HORIZON,
+    CLV_OPT_DISCOUNT_RATE,
+    CLV_OPT_DISCOUNT_PERIOD,
+    CLV_OPT_MARGIN,
+    CLV_OPT_AS_OF,
+    CLV_OPT_REQUIRE_CONVERGENCE
+};
 #define CLV_ALL ((size_t)-1)
 #define CLV_MAX_LINE 1024
 
 enum { OUT_X, OUT_TX, OUT_T, OUT_P_ALIVE, OUT_EXPECTED, OUT_SPEND, OUT_CLV, OUT_COUNT };
 
-static const char *const output_names[OUT_COUNT] = {
-    "x", "t_x", "T", "p_alive", "expected_purchases", "expected_spend", "clv"};
 
 /* Bounds per option: [lo, hi], whole numbers or not, NaN allowed, and the name used in messages
  * and in the saved text. */
@@ -76,25 +88,63 @@ typedef struct clv_entry {
 static int summarise_split(const tier_allocator *a, const tier_book *book, int32_t end,
                            int32_t hold_end, int has_end, double unit, size_t only,
                            clv_summary *out, double *hold, char *err);
-static size_t clv_output_count(void *state);
-static int clv_output_info(void *state, size_t i, const char **name, int *type);
 static int clv_fit_cb(void *state, const tier_book *book, const tier_frame *inputs);
 static int clv_score(void *state, const tier_book *book, tier_frame *frame);
 static int clv_explain(void *state, const tier_book *book, const tier_frame *frame, size_t customer,
                        tier_text *out);
 static void clv_destroy(void *state);
 static const char *clv_last_error(void *state);
+static int clv_set_option(void *state, const char *name, const tier_value *value);
+static int clv_get_option(void *state, const char *name, tier_value *out);
+static int clv_save(void *state, tier_state_writer *w);
+static int clv_load(void *state, tier_state_reader *r);
 
-static const tier_model_vtable clv_vtable = {TIER_MODEL_VTABLE_VERSION,
-                                             "clv",
-                                             clv_output_count,
-                                             clv_output_info,
-                                             clv_fit_cb,
-                                             clv_score,
-                                             clv_explain,
-                                             clv_destroy,
-                                             clv_last_error,
-                                             NULL, 0, NULL, 0, NULL, NULL, NULL, NULL};
+static const tier_model_output clv_outputs[OUT_COUNT] = {
+    {"x", TIER_VALUE_NUMBER},       {"t_x", TIER_VALUE_NUMBER},
+    {"T", TIER_VALUE_NUMBER},       {"p_alive", TIER_VALUE_NUMBER},
+    {"expected_purchases", TIER_VALUE_NUMBER}, {"expected_spend", TIER_VALUE_NUMBER},
+    {"clv", TIER_VALUE_NUMBER}};
+
+/* In the order of opt_rules: entry k - 1 is option k. */
+static const tier_model_option clv_options[] = {
+    {"purchase_model", TIER_OPTION_TEXT, "\"bgnbd\" (default) or \"pareto_nbd\"",
+     TIER_OPTION_FORGETS_FIT},
+    {"time_unit", TIER_OPTION_NUMBER,
+     "days per time unit, an integer 1..366: 1 = days, 7 = weeks (default)", TIER_OPTION_FORGETS_FIT},
+    {"calibration_end", TIER_OPTION_NUMBER,
+     "last day number of the calibration period; nan (default): the as-of day - 1", 0},
+    {"horizon", TIER_OPTION_NUMBER,
+     "horizon of expected_purchases and clv in time units, an integer 1..10000 (default 52)", 0},
+    {"discount_rate", TIER_OPTION_NUMBER, "discount rate per discount period, [0, 10] (default 0.01)",
+     0},
+    {"discount_period", TIER_OPTION_NUMBER,
+     "days per discount period, [1, 36525] (default 30.4375, a month)", 0},
+    {"margin", TIER_OPTION_NUMBER, "the fraction of spend that is value, [0, 1] (default 1)", 0},
+    {"as_of", TIER_OPTION_NUMBER,
+     "as-of day number; nan (default): the day after the book's last transaction", 0},
+    {"require_convergence", TIER_OPTION_NUMBER,
+     "1: a fit that did not converge fails; 0 (default): it keeps the best point found", 0},
+};
+
+#define N_OPTIONS (sizeof clv_options / sizeof clv_options[0])
+
+static const tier_model_vtable clv_vtable = {
+    .version = TIER_MODEL_VTABLE_VERSION,
+    .kind = "clv",
+    .fit = clv_fit_cb,
+    .score = clv_score,
+    .explain = clv_explain,
+    .destroy = clv_destroy,
+    .last_error = clv_last_error,
+    .outputs = clv_outputs,
+    .n_outputs = OUT_COUNT,
+    .options = clv_options,
+    .n_options = N_OPTIONS,
+    .set_option = clv_set_option,
+    .get_option = clv_get_option,
+    .save = clv_save,
+    .load = clv_load,
+};
 
 static clv_state *clv_of(const tier_model *model)
 {
@@ -114,7 +164,7 @@ static int math_kind(int kind)
 static int resolve_end(const double *opt, const tier_book *book, int32_t *out, int *has_end,
                        char *err)
 {
-    double cal = opt[TIER_CLV_OPT_CALIBRATION_END], as_of = opt[TIER_CLV_OPT_AS_OF];
+    double cal = opt[CLV_OPT_CALIBRATION_END], as_of = opt[CLV_OPT_AS_OF];
     int32_t first, last;
     *has_end = 1;
     if (!isnan(cal)) {
@@ -315,8 +365,8 @@ static int predict(const clv_state *st, const tier__clv_obs *o, double *v, char 
     const double *opt = st->opt;
     int kind = math_kind(f->kind), rc;
     double m = o->m > 0.0 ? o->m : 0.0; /* a negative mean (refunds) is valued as 0 */
-    double spend, total = 0.0, h = opt[TIER_CLV_OPT_HORIZON];
-    double d = opt[TIER_CLV_OPT_DISCOUNT_PERIOD] / f->unit;
+    double spend, total = 0.0, h = opt[CLV_OPT_HORIZON];
+    double d = opt[CLV_OPT_DISCOUNT_PERIOD] / f->unit;
     v[OUT_X] = o->x;
     v[OUT_TX] = o->t_x;
     v[OUT_T] = o->T;
@@ -324,7 +374,7 @@ static int predict(const clv_state *st, const tier__clv_obs *o, double *v, char 
     rc = tier__clv_p_alive(&v[OUT_P_ALIVE], kind, f->sub[0].param, o->x, o->t_x, o->T);
     if (rc == TIER_OK)
         rc = discounted_purchases(&total, &v[OUT_EXPECTED], kind, f->sub[0].param, o, h, d,
-                                  opt[TIER_CLV_OPT_DISCOUNT_RATE]);
+                                  opt[CLV_OPT_DISCOUNT_RATE]);
     if (rc != TIER_OK) {
         tier__errorf(err, "no prediction for x = %g, t_x = %g, T = %g: %s", o->x, o->t_x, o->T,
                      rc == TIER_ERANGE ? "a series did not converge" : tier_strerror(rc));
@@ -338,44 +388,26 @@ static int predict(const clv_state *st, const tier__clv_obs *o, double *v, char 
         return rc;
     }
     v[OUT_SPEND] = spend;
-    v[OUT_CLV] = opt[TIER_CLV_OPT_MARGIN] * spend * total;
+    v[OUT_CLV] = opt[CLV_OPT_MARGIN] * spend * total;
     return TIER_OK;
 }
 
 /* TIER_ERANGE when the horizon spans too many discount periods. */
 static int check_periods(const double *opt, double unit, char *err)
 {
-    double periods = opt[TIER_CLV_OPT_HORIZON] * unit / opt[TIER_CLV_OPT_DISCOUNT_PERIOD];
+    double periods = opt[CLV_OPT_HORIZON] * unit / opt[CLV_OPT_DISCOUNT_PERIOD];
     if (periods > CLV_MAX_PERIODS) {
         tier__errorf(err,
                      "the horizon (%g x %g days) spans %.0f discount periods of %g days; "
                      "at most %.0f",
-                     opt[TIER_CLV_OPT_HORIZON], unit, ceil(periods),
-                     opt[TIER_CLV_OPT_DISCOUNT_PERIOD], CLV_MAX_PERIODS);
+                     opt[CLV_OPT_HORIZON], unit, ceil(periods),
+                     opt[CLV_OPT_DISCOUNT_PERIOD], CLV_MAX_PERIODS);
         return TIER_ERANGE;
     }
     return TIER_OK;
 }
 
 /* ---- vtable --------------------------------------------------------------------------------- */
-
-static size_t clv_output_count(void *state)
-{
-    (void)state;
-    return OUT_COUNT;
-}
-
-static int clv_output_info(void *state, size_t i, const char **name, int *type)
-{
-    (void)state;
-    if (i >= OUT_COUNT)
-        return TIER_ERANGE;
-    if (name)
-        *name = output_names[i];
-    if (type)
-        *type = TIER_VALUE_NUMBER;
-    return TIER_OK;
-}
 
 static int clv_fit_cb(void *state, const tier_book *book, const tier_frame *inputs)
 {
@@ -390,8 +422,8 @@ static int clv_fit_cb(void *state, const tier_book *book, const tier_frame *inpu
     (void)inputs;
 
     memset(&f, 0, sizeof f);
-    f.kind = (int)st->opt[TIER_CLV_OPT_PURCHASE_MODEL];
-    f.unit = st->opt[TIER_CLV_OPT_TIME_UNIT];
+    f.kind = (int)st->opt[CLV_OPT_PURCHASE_MODEL];
+    f.unit = st->opt[CLV_OPT_TIME_UNIT];
     if ((rc = resolve_end(st->opt, book, &end, &has_end, st->err)) != TIER_OK ||
         (rc = check_periods(st->opt, f.unit, st->err)) != TIER_OK)
         return rc;
@@ -428,7 +460,7 @@ static int clv_fit_cb(void *state, const tier_book *book, const tier_frame *inpu
         rc = tier__clv_fit(&f.sub[sub], mk, rows, m, NULL, &st->alloc, why);
         /* A finite best point without convergence is kept (and reported) unless required. */
         if (rc == TIER_ECONVERGE && f.sub[sub].param[0] > 0.0 &&
-            !st->opt[TIER_CLV_OPT_REQUIRE_CONVERGENCE])
+            !st->opt[CLV_OPT_REQUIRE_CONVERGENCE])
             rc = TIER_OK;
         if (rc) {
             const char *what = sub == 0 ? (f.kind == TIER_CLV_PARETO_NBD ? "Pareto/NBD" : "BG/NBD")
@@ -469,7 +501,7 @@ static int clv_score(void *state, const tier_book *book, tier_frame *frame)
     if (rc)
         return rc;
     for (k = 0; k < OUT_COUNT && rc == TIER_OK; k++)
-        rc = tier_frame_add_numbers(frame, output_names[k], &out[k]);
+        rc = tier_frame_add_numbers(frame, clv_outputs[k].name, &out[k]);
     for (i = 0; i < s.n && rc == TIER_OK; i++) {
         double v[OUT_COUNT];
         if (!s.has[i])
@@ -540,7 +572,7 @@ static int clv_explain(void *state, const tier_book *book, const tier_frame *fra
                  f->kind == TIER_CLV_PARETO_NBD ? "Pareto/NBD" : "BG/NBD", p[0], p[1],
                  f->kind == TIER_CLV_PARETO_NBD ? "s" : "a", p[2],
                  f->kind == TIER_CLV_PARETO_NBD ? "beta" : "b", p[3], v[OUT_P_ALIVE],
-                 o[TIER_CLV_OPT_HORIZON], unit, v[OUT_EXPECTED]);
+                 o[CLV_OPT_HORIZON], unit, v[OUT_EXPECTED]);
     if ((rc = append(out, buf, sizeof buf, n)) != TIER_OK)
         return rc;
     if (isnan(v[OUT_SPEND]))
@@ -554,8 +586,8 @@ static int clv_explain(void *state, const tier_book *book, const tier_frame *fra
                      "p (gamma + x m) / (p x + q - 1) = %.2f. clv = margin %g x spend x the "
                      "expected purchases of each %g-day period, discounted at %g per period at "
                      "its end = %.2f.",
-                     g[0], g[1], g[2], v[OUT_SPEND], o[TIER_CLV_OPT_MARGIN],
-                     o[TIER_CLV_OPT_DISCOUNT_PERIOD], o[TIER_CLV_OPT_DISCOUNT_RATE], v[OUT_CLV]);
+                     g[0], g[1], g[2], v[OUT_SPEND], o[CLV_OPT_MARGIN],
+                     o[CLV_OPT_DISCOUNT_PERIOD], o[CLV_OPT_DISCOUNT_RATE], v[OUT_CLV]);
     return append(out, buf, sizeof buf, n);
 }
 
@@ -607,38 +639,6 @@ static int check_option(char *err, int option, double value)
                      r->nan_ok ? " or NaN" : "");
         return TIER_ERANGE;
     }
-    return TIER_OK;
-}
-
-int tier_clv_set_option(tier_model *model, int option, double value)
-{
-    clv_state *st = clv_of(model);
-    int rc;
-    if (!st)
-        return TIER_EINVAL;
-    if (option < 1 || option >= CLV_OPT_COUNT) {
-        tier__errorf(st->err, "unknown clv option %d", option);
-        return TIER_EINVAL;
-    }
-    if ((rc = check_option(st->err, option, value)) != TIER_OK)
-        return rc;
-    /* The parameters belong to one purchase model and one time unit. */
-    if ((option == TIER_CLV_OPT_PURCHASE_MODEL || option == TIER_CLV_OPT_TIME_UNIT) &&
-        st->opt[option] != value) {
-        st->fitted = 0;
-        tier__model_set_fitted(model, 0);
-    }
-    st->opt[option] = value;
-    st->err[0] = '\0';
-    return TIER_OK;
-}
-
-int tier_clv_get_option(const tier_model *model, int option, double *out)
-{
-    clv_state *st = clv_of(model);
-    if (!st || !out || option < 1 || option >= CLV_OPT_COUNT)
-        return TIER_EINVAL;
-    *out = st->opt[option];
     return TIER_OK;
 }
 
@@ -760,7 +760,7 @@ int tier_clv_holdout(const tier_model *model, const tier_book *book, int32_t hol
         return TIER_EINVAL;
     }
     /* The calibration end option, else the end the model was fitted with. */
-    cal = st->opt[TIER_CLV_OPT_CALIBRATION_END];
+    cal = st->opt[CLV_OPT_CALIBRATION_END];
     if (isnan(cal))
         cal = st->fit.calibration_end;
     if (!((double)holdout_end > cal)) {
@@ -826,182 +826,82 @@ done:
     return rc;
 }
 
-/* ---- save and load -------------------------------------------------------------------------- */
+/* ---- options and saved state (docs/clv.md, docs/model-state-format.md) --------------------- */
 
-/* Appends a number in the saved form: %.17g with '.' whatever the locale, "nan" for NaN
- * (printf's spelling of NaN varies). */
-static int put_num(tier_text *out, double v)
+static const char *const kind_names[2] = {"bgnbd", "pareto_nbd"};
+
+/* Index (1..9) of option `name`. */
+static int option_index(const char *name)
 {
-    char buf[40], *q;
-    int n = isnan(v) ? snprintf(buf, sizeof buf, " nan") : snprintf(buf, sizeof buf, " %.17g", v);
-    for (q = buf + 1; !isnan(v) && *q; q++)
-        if (!((*q >= '0' && *q <= '9') || *q == '-' || *q == '+' || *q == 'e' || *q == 'E'))
-            *q = '.'; /* a locale's decimal comma */
-    return append(out, buf, sizeof buf, n);
+    int k;
+    for (k = 1; k < CLV_OPT_COUNT && strcmp(opt_rules[k].name, name) != 0; k++)
+        ;
+    return k;
 }
 
-/* strtod on a token written with '.', whatever the locale; 1 when it is a finite number or
- * "nan". */
-static int parse_num(const char *tok, double *out)
+/* Checks option `name`'s value and stores it into opt[]; TIER_OK or a status with `err`. */
+static int config_set(double *opt, const char *name, const tier_value *v, char *err)
 {
-    char buf[64], *end;
-    const char *dp = localeconv()->decimal_point;
-    size_t i, len = strlen(tok);
-    if (strcmp(tok, "nan") == 0) {
-        *out = NAN;
-        return 1;
+    int k = option_index(name), choice, rc;
+    if (k == CLV_OPT_PURCHASE_MODEL) {
+        if ((rc = tier__opt_choice(v, kind_names, 2, &choice, err)) != TIER_OK)
+            return rc;
+        opt[k] = choice == 1 ? TIER_CLV_PARETO_NBD : TIER_CLV_BGNBD;
+        return TIER_OK;
     }
-    if (len == 0 || len >= sizeof buf)
-        return 0;
-    for (i = 0; i <= len; i++) {
-        char ch = tok[i];
-        if (ch && !((ch >= '0' && ch <= '9') || ch == '-' || ch == '+' || ch == 'e' || ch == 'E' ||
-                    ch == '.'))
-            return 0;
-        buf[i] = (ch == '.' && dp && dp[0] && !dp[1]) ? dp[0] : ch;
-    }
-    *out = strtod(buf, &end);
-    return end == buf + len && isfinite(*out);
+    if ((rc = check_option(err, k, tier_value_number(v))) != TIER_OK)
+        return rc;
+    opt[k] = tier_value_number(v);
+    return TIER_OK;
 }
 
-static int put_line(tier_text *out, const char *key, const double *v, size_t n)
+static int clv_set_option(void *state, const char *name, const tier_value *value)
 {
-    size_t i;
-    int rc = tier_text_append(out, key, strlen(key));
-    for (i = 0; i < n && rc == TIER_OK; i++)
-        rc = put_num(out, v[i]);
-    return rc ? rc : tier_text_append(out, "\n", 1);
+    clv_state *st = state;
+    double opt[CLV_OPT_COUNT];
+    int rc;
+    memcpy(opt, st->opt, sizeof opt);
+    if ((rc = config_set(opt, name, value, st->err)) != TIER_OK)
+        return rc;
+    /* The parameters belong to one purchase model and one time unit. */
+    if (opt[CLV_OPT_PURCHASE_MODEL] != st->opt[CLV_OPT_PURCHASE_MODEL] ||
+        opt[CLV_OPT_TIME_UNIT] != st->opt[CLV_OPT_TIME_UNIT])
+        st->fitted = 0;
+    memcpy(st->opt, opt, sizeof opt);
+    st->err[0] = '\0';
+    return TIER_OK;
+}
+
+static int clv_get_option(void *state, const char *name, tier_value *out)
+{
+    const clv_state *st = state;
+    int k = option_index(name);
+    if (k == CLV_OPT_PURCHASE_MODEL)
+        return tier_value_set_text(
+            out, kind_names[st->opt[k] == TIER_CLV_PARETO_NBD ? 1 : 0]);
+    return tier_value_set_number(out, st->opt[k]);
 }
 
 static const char *const sub_names[2] = {"purchase", "spend"};
 
-int tier_clv_save_text(const tier_model *model, tier_text *out)
-{
-    clv_state *st = clv_of(model);
-    char key[64];
-    int rc, k, sub;
-    if (!st || !out)
-        return TIER_EINVAL;
-    if (!st->fitted || !tier_model_is_fitted(model)) {
-        tier__errorf(st->err, "the clv model is not fitted");
-        return TIER_ESTATE;
-    }
-    tier_text_clear(out);
-    rc = tier_text_append(out, "libtier-clv 1\n", 14);
-    for (k = 1; k < CLV_OPT_COUNT && rc == TIER_OK; k++)
-        rc = put_line(out, opt_rules[k].name, &st->opt[k], 1);
-    if (rc == TIER_OK) {
-        double v[2];
-        v[0] = (double)st->fit.kind;
-        v[1] = st->fit.unit;
-        rc = put_line(out, "fit", v, 2);
-    }
-    if (rc == TIER_OK) {
-        double v[2];
-        v[0] = st->fit.calibration_end;
-        v[1] = st->fit.no_purchase;
-        rc = put_line(out, "book", v, 2);
-    }
-    for (sub = 0; sub < 2 && rc == TIER_OK; sub++) {
-        const tier__clv_fit_result *r = &st->fit.sub[sub];
-        double v[9];
-        snprintf(key, sizeof key, "%s_params", sub_names[sub]);
-        rc = put_line(out, key, r->param, r->n_params);
-        if (rc == TIER_OK) {
-            snprintf(key, sizeof key, "%s_se", sub_names[sub]);
-            v[0] = (double)r->se_ok;
-            memcpy(v + 1, r->se, r->n_params * sizeof *v);
-            rc = put_line(out, key, v, r->n_params + 1);
-        }
-        if (rc == TIER_OK) {
-            snprintf(key, sizeof key, "%s_stats", sub_names[sub]);
-            v[0] = r->loglik;
-            v[1] = (double)r->iterations;
-            v[2] = (double)r->converged;
-            v[3] = r->n_used;
-            v[4] = r->n_excluded;
-            v[5] = r->grad_norm;
-            v[6] = (double)r->evaluations;
-            v[7] = (double)r->n_distinct;
-            v[8] = (double)r->starts;
-            rc = put_line(out, key, v, 9);
-        }
-    }
-    if (rc == TIER_OK)
-        rc = tier_text_append(out, "end\n", 4);
-    if (rc) {
-        tier_text_clear(out);
-        tier__errorf(st->err, "out of memory saving the clv model");
-    }
-    return rc;
-}
+/* The figures of one fitted sub-model, by record key suffix. */
+enum { STAT_LOGLIK, STAT_ITERATIONS, STAT_CONVERGED, STAT_CUSTOMERS, STAT_EXCLUDED,
+       STAT_GRADIENT, STAT_EVALUATIONS, STAT_DISTINCT, STAT_STARTS, STAT_COUNT };
+static const char *const stat_keys[STAT_COUNT] = {"loglik",   "iterations",  "converged",
+                                                  "customers", "excluded",   "gradient",
+                                                  "evaluations", "distinct_rows", "starts"};
 
-/* A line reader over the loaded text: the key and up to 10 numbers. */
-typedef struct line_in {
-    const char *p, *end;
-    size_t lineno;
-    char key[64];
-    double v[10];
-    size_t n;
-} line_in;
-
-/* Reads the next line into `in`; TIER_EPARSE (message in err) on a malformed line or the end. */
-static int next_line(line_in *in, char *err)
+static void stats_of(const tier__clv_fit_result *r, double *v)
 {
-    char line[CLV_MAX_LINE], *tok, *save = NULL;
-    size_t len;
-    const char *nl;
-    if (in->p >= in->end) {
-        tier__errorf(err, "line %lu: unexpected end of the clv text",
-                     (unsigned long)in->lineno + 1);
-        return TIER_EPARSE;
-    }
-    nl = memchr(in->p, '\n', (size_t)(in->end - in->p));
-    len = nl ? (size_t)(nl - in->p) : (size_t)(in->end - in->p);
-    in->lineno++;
-    if (len >= sizeof line || memchr(in->p, '\0', len)) {
-        tier__errorf(err, "line %lu: too long or not text", (unsigned long)in->lineno);
-        return TIER_EPARSE;
-    }
-    memcpy(line, in->p, len);
-    line[len] = '\0';
-    if (len && line[len - 1] == '\r')
-        line[len - 1] = '\0';
-    in->p += len + (nl ? 1 : 0);
-    in->n = 0;
-    tok = strtok_r(line, " \t", &save);
-    if (!tok || strlen(tok) >= sizeof in->key) {
-        tier__errorf(err, "line %lu: expected a key", (unsigned long)in->lineno);
-        return TIER_EPARSE;
-    }
-    strcpy(in->key, tok);
-    while ((tok = strtok_r(NULL, " \t", &save)) != NULL) {
-        if (in->n == sizeof in->v / sizeof in->v[0]) {
-            tier__errorf(err, "line %lu: too many values", (unsigned long)in->lineno);
-            return TIER_EPARSE;
-        }
-        if (!parse_num(tok, &in->v[in->n])) {
-            tier__errorf(err, "line %lu: \"%.40s\" is not a number", (unsigned long)in->lineno,
-                         tok);
-            return TIER_EPARSE;
-        }
-        in->n++;
-    }
-    return TIER_OK;
-}
-
-/* Reads a line that must have key `key` and `n` values. */
-static int expect(line_in *in, const char *key, size_t n, char *err)
-{
-    int rc = next_line(in, err);
-    if (rc)
-        return rc;
-    if (strcmp(in->key, key) != 0 || in->n != n) {
-        tier__errorf(err, "line %lu: expected \"%s\" with %lu value%s", (unsigned long)in->lineno,
-                     key, (unsigned long)n, n == 1 ? "" : "s");
-        return TIER_EPARSE;
-    }
-    return TIER_OK;
+    v[STAT_LOGLIK] = r->loglik;
+    v[STAT_ITERATIONS] = r->iterations < 0 ? NAN : (double)r->iterations;
+    v[STAT_CONVERGED] = (double)r->converged;
+    v[STAT_CUSTOMERS] = r->n_used;
+    v[STAT_EXCLUDED] = r->n_excluded;
+    v[STAT_GRADIENT] = r->grad_norm;
+    v[STAT_EVALUATIONS] = r->evaluations < 0 ? NAN : (double)r->evaluations;
+    v[STAT_DISTINCT] = (double)r->n_distinct;
+    v[STAT_STARTS] = (double)r->starts;
 }
 
 static int whole_in(double v, double lo, double hi)
@@ -1009,114 +909,208 @@ static int whole_in(double v, double lo, double hi)
     return v >= lo && v <= hi && v == floor(v);
 }
 
-int tier_clv_load_text(tier_model *model, const char *text, size_t len)
+/* Stores stat `k` into r; 0 when the value is not acceptable. */
+static int set_stat(tier__clv_fit_result *r, int k, double v)
 {
-    clv_state *st = clv_of(model);
+    switch (k) {
+    case STAT_LOGLIK:
+        r->loglik = v;
+        return !isinf(v);
+    case STAT_ITERATIONS:
+        r->iterations = isnan(v) ? -1 : (int)v;
+        return isnan(v) || whole_in(v, 0, 1e9);
+    case STAT_CONVERGED:
+        r->converged = v == 1.0;
+        return v == 0.0 || v == 1.0;
+    case STAT_CUSTOMERS:
+        r->n_used = v;
+        return v >= 0 && isfinite(v);
+    case STAT_EXCLUDED:
+        r->n_excluded = v;
+        return v >= 0 && isfinite(v);
+    case STAT_GRADIENT:
+        r->grad_norm = v;
+        return !(v < 0);
+    case STAT_EVALUATIONS:
+        r->evaluations = isnan(v) ? -1 : (int)v;
+        return isnan(v) || whole_in(v, 0, 1e9);
+    case STAT_DISTINCT:
+        r->n_distinct = whole_in(v, 0, 1e15) ? (size_t)v : 0;
+        return whole_in(v, 0, 1e15);
+    default:
+        r->starts = whole_in(v, 0, 1e9) ? (int)v : 0;
+        return whole_in(v, 0, 1e9);
+    }
+}
+
+static int clv_save(void *state, tier_state_writer *w)
+{
+    clv_state *st = state;
+    char key[48];
+    int rc, sub, k;
+    if (!st->fitted)
+        return TIER_ESTATE;
+    rc = tier__opt_save(w, clv_options, N_OPTIONS, st, clv_get_option, &st->alloc);
+    if (rc)
+        return rc;
+    tier_state_write_key(w, "fit.calibration_end");
+    tier_state_write_number(w, st->fit.calibration_end);
+    tier_state_write_key(w, "fit.no_purchase");
+    tier_state_write_number(w, st->fit.no_purchase);
+    for (sub = 0; sub < 2; sub++) {
+        const tier__clv_fit_result *r = &st->fit.sub[sub];
+        double v[STAT_COUNT];
+        snprintf(key, sizeof key, "%s.params", sub_names[sub]);
+        tier_state_write_key(w, key);
+        tier_state_write_numbers(w, r->param, r->n_params);
+        if (r->se_ok) {
+            snprintf(key, sizeof key, "%s.se", sub_names[sub]);
+            tier_state_write_key(w, key);
+            tier_state_write_numbers(w, r->se, r->n_params);
+        }
+        stats_of(r, v);
+        for (k = 0; k < STAT_COUNT; k++) {
+            snprintf(key, sizeof key, "%s.%s", sub_names[sub], stat_keys[k]);
+            tier_state_write_key(w, key);
+            rc = tier_state_write_number(w, v[k]);
+        }
+    }
+    return rc;
+}
+
+/* Reads one "purchase.*" or "spend.*" record into f.sub[sub]; *seen marks what was read. */
+static int load_sub(tier_state_reader *r, tier__clv_fit_result *res, const char *what,
+                    unsigned *seen)
+{
+    char msg[160];
+    double v[TIER__CLV_MAX_PARAMS], x;
+    size_t i, n = tier_state_read_count(r);
+    int k, bit;
+    if (strcmp(what, "params") == 0 || strcmp(what, "se") == 0) {
+        int se = what[0] == 's';
+        bit = se ? 1 : 0;
+        if (n != res->n_params) {
+            snprintf(msg, sizeof msg, "%lu %s for a sub-model of %lu parameters",
+                     (unsigned long)n, se ? "standard errors" : "parameters",
+                     (unsigned long)res->n_params);
+            return tier_state_read_fail(r, msg);
+        }
+        if (tier_state_read_numbers(r, v, n) != TIER_OK)
+            return TIER_ECORRUPT;
+        for (i = 0; i < n; i++)
+            if (!isfinite(v[i]) || !(v[i] > 0.0))
+                return tier_state_read_fail(r, se ? "standard errors must be positive finite "
+                                                    "numbers"
+                                                  : "parameters must be positive finite numbers");
+        memcpy(se ? res->se : res->param, v, n * sizeof *v);
+        if (se)
+            res->se_ok = 1;
+    } else {
+        for (k = 0; k < STAT_COUNT && strcmp(what, stat_keys[k]) != 0; k++)
+            ;
+        if (k == STAT_COUNT)
+            return 0;
+        bit = 2 + k;
+        if (tier_state_read_numbers(r, &x, 1) != TIER_OK)
+            return TIER_ECORRUPT;
+        if (!set_stat(res, k, x)) {
+            snprintf(msg, sizeof msg, "bad value for %s", stat_keys[k]);
+            return tier_state_read_fail(r, msg);
+        }
+    }
+    if (*seen & (1u << bit))
+        return tier_state_read_fail(r, "record given twice");
+    *seen |= 1u << bit;
+    return 1;
+}
+
+static int clv_load(void *state, tier_state_reader *r)
+{
+    clv_state *st = state;
     double opt[CLV_OPT_COUNT];
     clv_fit f;
-    line_in in;
-    char err[TIER__ERR_SIZE];
+    unsigned seen[2] = {0, 0}, book_seen = 0;
+    const char *key;
+    char why[TIER__ERR_SIZE];
+    tier_value val;
     int rc, k, sub;
-    size_t i;
-    if (!st || (!text && len))
-        return TIER_EINVAL;
-    memset(&in, 0, sizeof in);
-    memset(&f, 0, sizeof f);
-    in.p = text;
-    in.end = text + len;
-    err[0] = '\0';
-    if ((rc = next_line(&in, err)) != TIER_OK)
-        goto fail;
-    if (strcmp(in.key, "libtier-clv") != 0 || in.n != 1 || !(in.v[0] >= 1) ||
-        in.v[0] != floor(in.v[0])) {
-        tier__errorf(err, "line 1: not a \"libtier-clv 1\" text");
-        rc = TIER_EPARSE;
-        goto fail;
-    }
-    if (in.v[0] > 1) {
-        tier__errorf(err, "line 1: libtier-clv version %g is newer than this library (1)", in.v[0]);
-        rc = TIER_EVERSION;
-        goto fail;
-    }
+
     opt[0] = 0;
-    for (k = 1; k < CLV_OPT_COUNT; k++) {
-        if ((rc = expect(&in, opt_rules[k].name, 1, err)) != TIER_OK)
-            goto fail;
-        if (check_option(err, k, in.v[0]) != TIER_OK) {
-            char why[TIER__ERR_SIZE];
-            memcpy(why, err, sizeof why);
-            tier__errorf(err, "line %lu: %s", (unsigned long)in.lineno, why);
-            rc = TIER_EPARSE;
-            goto fail;
-        }
-        opt[k] = in.v[0];
-    }
-    if ((rc = expect(&in, "fit", 2, err)) != TIER_OK)
-        goto fail;
-    if (!whole_in(in.v[0], 1, 2) || !whole_in(in.v[1], 1, 366)) {
-        tier__errorf(err, "line %lu: bad purchase model or time unit", (unsigned long)in.lineno);
-        rc = TIER_EPARSE;
-        goto fail;
-    }
-    f.kind = (int)in.v[0];
-    f.unit = in.v[1];
-    if ((rc = expect(&in, "book", 2, err)) != TIER_OK)
-        goto fail;
-    f.calibration_end = in.v[0];
-    f.no_purchase = in.v[1];
-    for (sub = 0; sub < 2; sub++) {
-        tier__clv_fit_result *r = &f.sub[sub];
-        char key[64];
-        r->kind = sub == 0 ? math_kind(f.kind) : TIER__CLV_GAMMA_GAMMA;
-        r->n_params = tier__clv_param_count(r->kind);
-        snprintf(key, sizeof key, "%s_params", sub_names[sub]);
-        if ((rc = expect(&in, key, r->n_params, err)) != TIER_OK)
-            goto fail;
-        for (i = 0; i < r->n_params; i++) {
-            if (!isfinite(in.v[i]) || !(in.v[i] > 0.0)) {
-                tier__errorf(err, "line %lu: parameters must be positive finite numbers",
-                             (unsigned long)in.lineno);
-                rc = TIER_EPARSE;
-                goto fail;
+    for (k = 1; k < CLV_OPT_COUNT; k++)
+        opt[k] = opt_rules[k].def;
+    memset(&f, 0, sizeof f);
+    tier__value_init(&val, &st->alloc);
+    while ((rc = tier_state_read_next(r, &key)) == 1) {
+        const tier_model_option *o = NULL;
+        rc = tier__opt_read(r, key, clv_options, N_OPTIONS, &val, &o);
+        if (rc < 0)
+            break;
+        if (rc == 1) {
+            if ((rc = config_set(opt, o->name, &val, why)) != TIER_OK) {
+                rc = tier__opt_refuse(r, o->name, why);
+                break;
             }
-            r->param[i] = in.v[i];
+            continue;
         }
-        snprintf(key, sizeof key, "%s_se", sub_names[sub]);
-        if ((rc = expect(&in, key, r->n_params + 1, err)) != TIER_OK)
-            goto fail;
-        r->se_ok = in.v[0] == 1.0;
-        for (i = 0; i < r->n_params; i++) {
-            r->se[i] = r->se_ok ? in.v[i + 1] : 0.0;
-            if (r->se_ok && !(isfinite(r->se[i]) && r->se[i] > 0.0))
-                r->se_ok = 0;
+        /* The sub-models' shapes follow the purchase model (an option record before them). */
+        f.sub[0].kind = math_kind((int)opt[CLV_OPT_PURCHASE_MODEL]);
+        f.sub[1].kind = TIER__CLV_GAMMA_GAMMA;
+        for (sub = 0; sub < 2; sub++)
+            f.sub[sub].n_params = tier__clv_param_count(f.sub[sub].kind);
+        rc = 0;
+        if (strcmp(key, "fit.calibration_end") == 0 || strcmp(key, "fit.no_purchase") == 0) {
+            int end = key[4] == 'c';
+            double x;
+            if ((rc = tier_state_read_numbers(r, &x, 1)) != TIER_OK)
+                break;
+            if (end ? !whole_in(x, TIER_DAY_MIN, TIER_DAY_MAX) : !(x >= 0 && isfinite(x))) {
+                rc = tier_state_read_fail(r, end ? "not a day number" : "not a customer count");
+                break;
+            }
+            if (book_seen & (1u << end)) {
+                rc = tier_state_read_fail(r, "record given twice");
+                break;
+            }
+            book_seen |= 1u << end;
+            if (end)
+                f.calibration_end = x;
+            else
+                f.no_purchase = x;
+            continue;
         }
-        if (!r->se_ok)
-            memset(r->se, 0, sizeof r->se);
-        snprintf(key, sizeof key, "%s_stats", sub_names[sub]);
-        if ((rc = expect(&in, key, 9, err)) != TIER_OK)
-            goto fail;
-        r->loglik = in.v[0];
-        r->iterations = whole_in(in.v[1], 0, 1e9) ? (int)in.v[1] : -1;
-        r->converged = in.v[2] == 1.0;
-        r->n_used = in.v[3];
-        r->n_excluded = in.v[4];
-        r->grad_norm = in.v[5];
-        r->evaluations = whole_in(in.v[6], 0, 1e9) ? (int)in.v[6] : -1;
-        r->n_distinct = whole_in(in.v[7], 0, 1e15) ? (size_t)in.v[7] : 0;
-        r->starts = whole_in(in.v[8], 0, 1e9) ? (int)in.v[8] : 0;
+        for (sub = 0; sub < 2; sub++) {
+            size_t n = strlen(sub_names[sub]);
+            if (strncmp(key, sub_names[sub], n) == 0 && key[n] == '.') {
+                rc = load_sub(r, &f.sub[sub], key + n + 1, &seen[sub]);
+                break;
+            }
+        }
+        if (rc < 0)
+            break;
+        if (rc == 0) {
+            snprintf(why, sizeof why, "unknown record \"%s\"", key);
+            rc = tier_state_read_fail(r, why);
+            break;
+        }
     }
-    if ((rc = expect(&in, "end", 0, err)) != TIER_OK)
-        goto fail;
+    tier__value_clear(&val);
+    if (rc < 0)
+        return rc;
+    /* Everything but the standard errors (bit 1) must be there. */
+    for (sub = 0; sub < 2; sub++)
+        if ((seen[sub] | 2u) != (1u << (2 + STAT_COUNT)) - 1u) {
+            snprintf(why, sizeof why, "the %s sub-model is incomplete", sub_names[sub]);
+            return tier_state_read_fail(r, why);
+        }
+    if (book_seen != 3)
+        return tier_state_read_fail(r, "no fit.calibration_end or fit.no_purchase record");
+    if (f.sub[0].kind != math_kind((int)opt[CLV_OPT_PURCHASE_MODEL]))
+        return tier_state_read_fail(r, "the purchase model changed after its parameters");
+    f.kind = (int)opt[CLV_OPT_PURCHASE_MODEL];
+    f.unit = opt[CLV_OPT_TIME_UNIT];
     memcpy(st->opt, opt, sizeof opt);
-    /* The options name the fitted kind and unit, as a fit would have left them. */
-    st->opt[TIER_CLV_OPT_PURCHASE_MODEL] = f.kind;
-    st->opt[TIER_CLV_OPT_TIME_UNIT] = f.unit;
     st->fit = f;
     st->fitted = 1;
-    tier__model_set_fitted(model, 1);
     st->err[0] = '\0';
     return TIER_OK;
-fail:
-    memcpy(st->err, err, sizeof err);
-    return rc;
 }

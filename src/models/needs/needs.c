@@ -10,7 +10,6 @@
 #endif
 
 #include <float.h>
-#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 #include "core/book_internal.h"
 #include "core/frame_internal.h"
 #include "core/model_internal.h"
+#include "models/options.h"
 
 #define ATTR_PREFIX "attr."
 #define ATTR_PREFIX_LEN 5
@@ -39,7 +39,6 @@ enum { SRC_NONE = 0, SRC_KMEANS = 1, SRC_PROFILES = 2 };
 enum { OUT_SEGMENT, OUT_DISTANCE, OUT_SECOND, OUT_MARGIN, OUT_COUNT };
 enum { STREAM_RESTART = 1, STREAM_INIT_SAMPLE = 2, STREAM_SIL_SAMPLE = 3 };
 
-static const char *const output_names[OUT_COUNT] = {"segment", "distance", "second", "margin"};
 
 /* A fitted segmentation. Centres are kept in standardised units (what distances use), so a
  * saved state reloads bit for bit; dropped features hold 0. */
@@ -53,11 +52,18 @@ typedef struct needs_fit {
     double iterations, converged, inertia, silhouette, fitted, excluded;
 } needs_fit;
 
+/* The number options (docs/needs.md). */
+typedef struct needs_opts {
+    int k, k_min, k_max, n_init, max_iter, standardize, sample, init_sample;
+    double seed;
+} needs_opts;
+
+static const needs_opts needs_defaults = {0, 2, 8, 4, 100, 1, 5000, 65536, DEFAULT_SEED};
+
 typedef struct needs_state {
     tier_allocator alloc;
     char err[TIER__ERR_SIZE];
-    int k, k_min, k_max, n_init, max_iter, standardize, sample, init_sample;
-    double seed;
+    needs_opts o;
     size_t nfeat;
     char **feat;
     size_t nprof;
@@ -69,25 +75,64 @@ typedef struct needs_state {
     needs_fit fit;
 } needs_state;
 
-static size_t needs_output_count(void *state);
-static int needs_output_info(void *state, size_t i, const char **name, int *type);
 static int needs_fit_cb(void *state, const tier_book *book, const tier_frame *inputs);
 static int needs_score(void *state, const tier_book *book, tier_frame *frame);
 static int needs_explain(void *state, const tier_book *book, const tier_frame *frame,
                          size_t customer, tier_text *out);
 static void needs_destroy(void *state);
 static const char *needs_last_error_cb(void *state);
+static int needs_set_option(void *state, const char *name, const tier_value *value);
+static int needs_get_option(void *state, const char *name, tier_value *out);
+static int needs_save(void *state, tier_state_writer *w);
+static int needs_load(void *state, tier_state_reader *r);
+static int needs_is_fitted(void *state);
 
-static const tier_model_vtable needs_vtable = {TIER_MODEL_VTABLE_VERSION,
-                                               "needs",
-                                               needs_output_count,
-                                               needs_output_info,
-                                               needs_fit_cb,
-                                               needs_score,
-                                               needs_explain,
-                                               needs_destroy,
-                                               needs_last_error_cb,
-                                               NULL, 0, NULL, 0, NULL, NULL, NULL, NULL};
+static const tier_model_output needs_outputs[OUT_COUNT] = {{"segment", TIER_VALUE_LABEL},
+                                                           {"distance", TIER_VALUE_NUMBER},
+                                                           {"second", TIER_VALUE_LABEL},
+                                                           {"margin", TIER_VALUE_NUMBER}};
+
+static const tier_model_option needs_options[] = {
+    {"features", TIER_OPTION_LIST,
+     "the needs vector: input columns (\"rfm.m\") or attributes (\"attr.name\"), in order",
+     TIER_OPTION_FORGETS_FIT},
+    {"k", TIER_OPTION_NUMBER,
+     "number of clusters, 1..256; 0 (default): chosen by the silhouette in [k_min, k_max]", 0},
+    {"k_min", TIER_OPTION_NUMBER, "smallest k the silhouette may choose, 2..256 (default 2)", 0},
+    {"k_max", TIER_OPTION_NUMBER, "largest k the silhouette may choose, 2..256 (default 8)", 0},
+    {"seed", TIER_OPTION_NUMBER, "seed of the generator, an integer 0..2^53 (default 20240601)", 0},
+    {"n_init", TIER_OPTION_NUMBER, "k-means restarts, 1..100 (default 4)", 0},
+    {"max_iter", TIER_OPTION_NUMBER, "most Lloyd iterations per run, 1..100000 (default 100)", 0},
+    {"standardize", TIER_OPTION_NUMBER, "1 (default): standardise features; 0: raw values",
+     TIER_OPTION_FORGETS_FIT},
+    {"sample", TIER_OPTION_NUMBER, "customers in the silhouette sample, 2..100000 (default 5000)",
+     0},
+    {"init_sample", TIER_OPTION_NUMBER,
+     "restarts run on a sample of this many customers when there are more; 0 = all customers; "
+     "0 or 100..100000000 (default 65536)",
+     0},
+};
+
+#define N_OPTIONS (sizeof needs_options / sizeof needs_options[0])
+
+static const tier_model_vtable needs_vtable = {
+    .version = TIER_MODEL_VTABLE_VERSION,
+    .kind = "needs",
+    .fit = needs_fit_cb,
+    .score = needs_score,
+    .explain = needs_explain,
+    .destroy = needs_destroy,
+    .last_error = needs_last_error_cb,
+    .outputs = needs_outputs,
+    .n_outputs = OUT_COUNT,
+    .options = needs_options,
+    .n_options = N_OPTIONS,
+    .set_option = needs_set_option,
+    .get_option = needs_get_option,
+    .save = needs_save,
+    .load = needs_load,
+    .is_fitted = needs_is_fitted,
+};
 
 static needs_state *needs_of(const tier_model *model)
 {
@@ -566,13 +611,13 @@ static double best_of_restarts(km_ws *w, const double *x, size_t n, size_t k, co
 {
     double best = INFINITY;
     int r;
-    for (r = 0; r < st->n_init; r++) {
+    for (r = 0; r < st->o.n_init; r++) {
         needs_rng rng;
         int it, conv;
         double inertia;
-        rng_init(&rng, st->seed, STREAM_RESTART, (uint64_t)k, (uint64_t)r);
+        rng_init(&rng, st->o.seed, STREAM_RESTART, (uint64_t)k, (uint64_t)r);
         seed_centres(x, n, w->p, k, &rng, w->c, w->ub);
-        inertia = lloyd(w, x, n, k, st->max_iter, &it, &conv);
+        inertia = lloyd(w, x, n, k, st->o.max_iter, &it, &conv);
         if (r == 0 || inertia < best) {
             best = inertia;
             memcpy(w->best_c, w->c, k * w->p * sizeof *w->c);
@@ -974,7 +1019,7 @@ static int fit_standardisation(const needs_state *st, needs_fit *nf, const doubl
         nf->scale[f] = 1;
         nf->used[f] = 1;
     }
-    if (!st->standardize) {
+    if (!st->o.standardize) {
         nf->pu = p;
         return TIER_OK;
     }
@@ -1118,19 +1163,19 @@ static int fit_kmeans(needs_state *st, needs_fit *nf, double *z, size_t nc, char
     double *zs = NULL, *zsil = NULL, *sil = NULL, *c = NULL, inertia = 0;
     int32_t *sil_lab = NULL;
     km_ws w;
-    int rc = TIER_OK, it = 0, conv = 1, automatic = st->k == 0;
+    int rc = TIER_OK, it = 0, conv = 1, automatic = st->o.k == 0;
 
     memset(&w, 0, sizeof w);
     if (!automatic) {
-        klo = khi = (size_t)st->k;
+        klo = khi = (size_t)st->o.k;
         if (klo > nc) {
             tier__errorf(err, "k = %zu but only %zu customers have a complete needs vector", klo,
                          nc);
             return TIER_ERANGE;
         }
     } else {
-        klo = (size_t)st->k_min;
-        khi = nc ? ((size_t)st->k_max < nc - 1 ? (size_t)st->k_max : nc - 1) : 0;
+        klo = (size_t)st->o.k_min;
+        khi = nc ? ((size_t)st->o.k_max < nc - 1 ? (size_t)st->o.k_max : nc - 1) : 0;
         if (khi < klo) {
             tier__errorf(err,
                          "choosing k by the silhouette needs at least k_min + 1 = %zu customers "
@@ -1158,16 +1203,16 @@ static int fit_kmeans(needs_state *st, needs_fit *nf, double *z, size_t nc, char
     }
     /* Restarts run on a deterministic sample of a large book, then the winner is refined. */
     ns_init = nc;
-    if (st->init_sample > 0 && nc > (size_t)st->init_sample && nc > khi) {
+    if (st->o.init_sample > 0 && nc > (size_t)st->o.init_sample && nc > khi) {
         needs_rng rng;
-        ns_init = (size_t)st->init_sample > khi ? (size_t)st->init_sample : khi;
+        ns_init = (size_t)st->o.init_sample > khi ? (size_t)st->o.init_sample : khi;
         rows = tier__calloc(a, ns_init, sizeof *rows);
         zs = tier__calloc(a, ns_init * pu, sizeof *zs);
         if (!rows || !zs) {
             rc = TIER_ENOMEM;
             goto done;
         }
-        rng_init(&rng, st->seed, STREAM_INIT_SAMPLE, 0, 0);
+        rng_init(&rng, st->o.seed, STREAM_INIT_SAMPLE, 0, 0);
         choose_rows(&rng, nc, ns_init, rows);
         for (i = 0; i < ns_init; i++)
             memcpy(zs + i * pu, z + rows[i] * pu, pu * sizeof *zs);
@@ -1178,7 +1223,7 @@ static int fit_kmeans(needs_state *st, needs_fit *nf, double *z, size_t nc, char
     if (automatic) {
         needs_rng rng;
         const double *base = zs ? zs : z;
-        ns_sil = (size_t)st->sample < ns_init ? (size_t)st->sample : ns_init;
+        ns_sil = (size_t)st->o.sample < ns_init ? (size_t)st->o.sample : ns_init;
         sil_rows = tier__calloc(a, ns_sil, sizeof *sil_rows);
         zsil = tier__calloc(a, ns_sil * pu, sizeof *zsil);
         sil_lab = tier__calloc(a, ns_sil * nk, sizeof *sil_lab);
@@ -1187,7 +1232,7 @@ static int fit_kmeans(needs_state *st, needs_fit *nf, double *z, size_t nc, char
             rc = TIER_ENOMEM;
             goto done;
         }
-        rng_init(&rng, st->seed, STREAM_SIL_SAMPLE, 0, 0);
+        rng_init(&rng, st->o.seed, STREAM_SIL_SAMPLE, 0, 0);
         choose_rows(&rng, ns_init, ns_sil, sil_rows);
         for (i = 0; i < ns_sil; i++)
             memcpy(zsil + i * pu, base + sil_rows[i] * pu, pu * sizeof *zsil);
@@ -1211,7 +1256,7 @@ static int fit_kmeans(needs_state *st, needs_fit *nf, double *z, size_t nc, char
         inertia = best_of_restarts(&w, zs ? zs : z, ns_init, kstar, st, &it, &conv);
     if (zs) {
         memcpy(w.c, w.best_c, kstar * pu * sizeof *w.c);
-        inertia = lloyd(&w, z, nc, kstar, st->max_iter, &it, &conv);
+        inertia = lloyd(&w, z, nc, kstar, st->o.max_iter, &it, &conv);
         memcpy(w.best_c, w.c, kstar * pu * sizeof *w.c);
         for (i = 0; i < nc; i++)
             cnt[w.lab[i]]++;
@@ -1271,7 +1316,7 @@ static int needs_fit_cb(void *state, const tier_book *book, const tier_frame *in
         tier__errorf(st->err, "too many customers for the needs model");
         return TIER_ERANGE;
     }
-    kcap = st->nprof ? st->nprof : st->k ? (size_t)st->k : (size_t)st->k_max;
+    kcap = st->nprof ? st->nprof : st->o.k ? (size_t)st->o.k : (size_t)st->o.k_max;
     src = tier__calloc(a, p, sizeof *src);
     x = tier__malloc(a, (n ? n : 1) * p * sizeof *x);
     if (!src || !x || fit_alloc(a, &nf, kcap, p) != TIER_OK) {
@@ -1321,24 +1366,6 @@ done:
 
 /* ---- vtable: outputs, score, explain ----------------------------------------------------- */
 
-static size_t needs_output_count(void *state)
-{
-    (void)state;
-    return OUT_COUNT;
-}
-
-static int needs_output_info(void *state, size_t i, const char **name, int *type)
-{
-    (void)state;
-    if (i >= OUT_COUNT)
-        return TIER_ERANGE;
-    if (name)
-        *name = output_names[i];
-    if (type)
-        *type = (i == OUT_SEGMENT || i == OUT_SECOND) ? TIER_VALUE_LABEL : TIER_VALUE_NUMBER;
-    return TIER_OK;
-}
-
 static int needs_score(void *state, const tier_book *book, tier_frame *frame)
 {
     const needs_state *st = state;
@@ -1369,10 +1396,10 @@ static int needs_score(void *state, const tier_book *book, tier_frame *frame)
     }
     if ((rc = resolve_sources(st, book, frame, src, err)) != TIER_OK)
         goto done;
-    if ((rc = tier_frame_add_labels(frame, output_names[OUT_SEGMENT], labels, k, &seg)) ||
-        (rc = tier_frame_add_numbers(frame, output_names[OUT_DISTANCE], &dist)) ||
-        (rc = tier_frame_add_labels(frame, output_names[OUT_SECOND], labels, k, &second)) ||
-        (rc = tier_frame_add_numbers(frame, output_names[OUT_MARGIN], &margin)))
+    if ((rc = tier_frame_add_labels(frame, needs_outputs[OUT_SEGMENT].name, labels, k, &seg)) ||
+        (rc = tier_frame_add_numbers(frame, needs_outputs[OUT_DISTANCE].name, &dist)) ||
+        (rc = tier_frame_add_labels(frame, needs_outputs[OUT_SECOND].name, labels, k, &second)) ||
+        (rc = tier_frame_add_numbers(frame, needs_outputs[OUT_MARGIN].name, &margin)))
         goto done;
     /* Used features and the centres over them, transposed for dist_all. */
     for (f = 0, u = 0; f < p; f++) {
@@ -1561,125 +1588,6 @@ static const char *needs_last_error_cb(void *state)
     return ((needs_state *)state)->err;
 }
 
-/* ---- options ----------------------------------------------------------------------------- */
-
-/* Checks `value` for option `option` against its bounds; the integer value in *out. */
-static int check_option(const needs_state *st, int option, double value, double *out, char *err)
-{
-    double lo, hi;
-    switch (option) {
-    case TIER_NEEDS_OPT_K:
-        lo = 0;
-        hi = TIER_NEEDS_MAX_SEGMENTS;
-        break;
-    case TIER_NEEDS_OPT_K_MIN:
-    case TIER_NEEDS_OPT_K_MAX:
-        lo = 2;
-        hi = TIER_NEEDS_MAX_SEGMENTS;
-        break;
-    case TIER_NEEDS_OPT_SEED:
-        lo = 0;
-        hi = MAX_SEED;
-        break;
-    case TIER_NEEDS_OPT_N_INIT:
-        lo = 1;
-        hi = 100;
-        break;
-    case TIER_NEEDS_OPT_MAX_ITER:
-        lo = 1;
-        hi = 100000;
-        break;
-    case TIER_NEEDS_OPT_STANDARDIZE:
-        lo = 0;
-        hi = 1;
-        break;
-    case TIER_NEEDS_OPT_SAMPLE:
-        lo = 2;
-        hi = MAX_SAMPLE;
-        break;
-    case TIER_NEEDS_OPT_INIT_SAMPLE:
-        lo = 0;
-        hi = MAX_INIT_SAMPLE;
-        break;
-    default:
-        tier__errorf(err, "unknown needs option %d", option);
-        return TIER_EINVAL;
-    }
-    if (!(value >= lo && value <= hi) || value != floor(value) ||
-        (option == TIER_NEEDS_OPT_INIT_SAMPLE && value > 0 && value < 100)) {
-        tier__errorf(err, "needs option %d: %g is not a whole number in [%.17g, %.17g]%s", option,
-                     value, lo, hi,
-                     option == TIER_NEEDS_OPT_INIT_SAMPLE ? " (0 or at least 100)" : "");
-        return TIER_ERANGE;
-    }
-    if ((option == TIER_NEEDS_OPT_K_MIN && value > st->k_max) ||
-        (option == TIER_NEEDS_OPT_K_MAX && value < st->k_min)) {
-        tier__errorf(err, "k_min (%d) must not exceed k_max (%d)",
-                     option == TIER_NEEDS_OPT_K_MIN ? (int)value : st->k_min,
-                     option == TIER_NEEDS_OPT_K_MAX ? (int)value : st->k_max);
-        return TIER_EINVAL;
-    }
-    *out = value;
-    return TIER_OK;
-}
-
-static void store_option(needs_state *st, int option, double v)
-{
-    switch (option) {
-    case TIER_NEEDS_OPT_K:
-        st->k = (int)v;
-        break;
-    case TIER_NEEDS_OPT_K_MIN:
-        st->k_min = (int)v;
-        break;
-    case TIER_NEEDS_OPT_K_MAX:
-        st->k_max = (int)v;
-        break;
-    case TIER_NEEDS_OPT_SEED:
-        st->seed = v;
-        break;
-    case TIER_NEEDS_OPT_N_INIT:
-        st->n_init = (int)v;
-        break;
-    case TIER_NEEDS_OPT_MAX_ITER:
-        st->max_iter = (int)v;
-        break;
-    case TIER_NEEDS_OPT_STANDARDIZE:
-        st->standardize = (int)v;
-        break;
-    case TIER_NEEDS_OPT_SAMPLE:
-        st->sample = (int)v;
-        break;
-    default:
-        st->init_sample = (int)v;
-        break;
-    }
-}
-
-static double read_option(const needs_state *st, int option)
-{
-    switch (option) {
-    case TIER_NEEDS_OPT_K:
-        return st->k;
-    case TIER_NEEDS_OPT_K_MIN:
-        return st->k_min;
-    case TIER_NEEDS_OPT_K_MAX:
-        return st->k_max;
-    case TIER_NEEDS_OPT_SEED:
-        return st->seed;
-    case TIER_NEEDS_OPT_N_INIT:
-        return st->n_init;
-    case TIER_NEEDS_OPT_MAX_ITER:
-        return st->max_iter;
-    case TIER_NEEDS_OPT_STANDARDIZE:
-        return st->standardize;
-    case TIER_NEEDS_OPT_SAMPLE:
-        return st->sample;
-    default:
-        return st->init_sample;
-    }
-}
-
 /* A fit made straight from the profiles in raw units (standardisation off). */
 static int adopt_profiles(const tier_allocator *a, needs_fit *nf, char *const *names,
                           const double *values, size_t nprof, size_t p)
@@ -1728,54 +1636,8 @@ int tier_needs_new(tier_model **out, const char *name, const tier_allocator *all
     if (!st)
         return TIER_ENOMEM;
     st->alloc = a;
-    st->k = 0;
-    st->k_min = 2;
-    st->k_max = 8;
-    st->seed = DEFAULT_SEED;
-    st->n_init = 4;
-    st->max_iter = 100;
-    st->standardize = 1;
-    st->sample = 5000;
-    st->init_sample = 65536;
+    st->o = needs_defaults;
     return tier_model_new(out, &needs_vtable, st, name ? name : "needs", alloc);
-}
-
-int tier_needs_set_option(tier_model *model, int option, double value)
-{
-    needs_state *st = needs_of(model);
-    needs_fit nf;
-    double v;
-    int rc;
-    if (!st)
-        return TIER_EINVAL;
-    if ((rc = check_option(st, option, value, &v, st->err)) != TIER_OK)
-        return rc;
-    if (option == TIER_NEEDS_OPT_STANDARDIZE && (int)v != st->standardize) {
-        memset(&nf, 0, sizeof nf);
-        if (st->nprof && v == 0 &&
-            adopt_profiles(&st->alloc, &nf, st->prof_names, st->prof_values, st->nprof,
-                           st->nfeat) != TIER_OK) {
-            tier__errorf(st->err, "out of memory setting an option");
-            return TIER_ENOMEM;
-        }
-        forget_fit(model, st);
-        if (nf.source) {
-            st->fit = nf;
-            tier__model_set_fitted(model, 1);
-        }
-    }
-    store_option(st, option, v);
-    st->err[0] = '\0';
-    return TIER_OK;
-}
-
-int tier_needs_get_option(const tier_model *model, int option, double *out)
-{
-    const needs_state *st = needs_of(model);
-    if (!st || !out || option < TIER_NEEDS_OPT_K || option > TIER_NEEDS_OPT_INIT_SAMPLE)
-        return TIER_EINVAL;
-    *out = read_option(st, option);
-    return TIER_OK;
 }
 
 int tier_needs_add_feature(tier_model *model, const char *column)
@@ -1928,7 +1790,7 @@ int tier_needs_add_profile(tier_model *model, const char *name, const double *va
     names[st->nprof] = one[0];
     memcpy(vals + st->nprof * p, row, p * sizeof *vals);
     memset(&nf, 0, sizeof nf);
-    if (!st->standardize && adopt_profiles(&st->alloc, &nf, names, vals, k, p) != TIER_OK)
+    if (!st->o.standardize && adopt_profiles(&st->alloc, &nf, names, vals, k, p) != TIER_OK)
         goto nomem;
     tier__free(&st->alloc, one);
     tier__free(&st->alloc, row);
@@ -2096,144 +1958,263 @@ int tier_needs_fit_stat(const tier_model *model, int stat, double *out)
     return TIER_OK;
 }
 
-/* ---- text state -------------------------------------------------------------------------- */
+/* ---- options and saved state (docs/needs.md, docs/model-state-format.md) ------------------- */
 
-static const char *const option_keys[] = {
-    "k", "k_min", "k_max", "seed", "n_init", "max_iter", "standardize", "sample", "init_sample"};
-#define OPTION_KEYS 9
-
-/* %.17g with '.' as the decimal point whatever the locale. */
-static void format_number(char *buf, size_t size, double v)
+/* Bounds of a number option. */
+static int number_bounds(const char *name, double *lo, double *hi)
 {
-    char *p;
-    snprintf(buf, size, "%.17g", v);
-    for (p = buf; *p; p++)
-        if (!((*p >= '0' && *p <= '9') || *p == '-' || *p == '+' || *p == 'e' || *p == 'E'))
-            *p = '.';
+    static const struct {
+        const char *name;
+        double lo, hi;
+    } b[] = {{"k", 0, TIER_NEEDS_MAX_SEGMENTS},
+             {"k_min", 2, TIER_NEEDS_MAX_SEGMENTS},
+             {"k_max", 2, TIER_NEEDS_MAX_SEGMENTS},
+             {"seed", 0, MAX_SEED},
+             {"n_init", 1, 100},
+             {"max_iter", 1, 100000},
+             {"standardize", 0, 1},
+             {"sample", 2, MAX_SAMPLE},
+             {"init_sample", 0, MAX_INIT_SAMPLE}};
+    size_t i;
+    for (i = 0; i < sizeof b / sizeof b[0]; i++)
+        if (strcmp(b[i].name, name) == 0) {
+            *lo = b[i].lo;
+            *hi = b[i].hi;
+            return 1;
+        }
+    return 0;
 }
 
-/* strtod on `len` bytes written with '.', whatever the locale; 1 when all of it is a finite
- * number. */
-static int parse_number(const char *s, size_t len, double *out)
+/* Checks a number option alone and stores it into *o. */
+static int opts_set(needs_opts *o, const char *name, const tier_value *v, char *err)
 {
-    char buf[64], *end, *q;
-    const char *dp = localeconv()->decimal_point;
-    double v;
-    size_t i;
-    if (len == 0 || len >= sizeof buf)
-        return 0;
-    for (i = 0; i < len; i++) {
-        char ch = s[i];
-        if (!((ch >= '0' && ch <= '9') || ch == '-' || ch == '+' || ch == 'e' || ch == 'E' ||
-              ch == '.'))
-            return 0;
-        buf[i] = ch;
+    double lo = 0, hi = 0, x = tier_value_number(v);
+    int32_t n;
+    int rc;
+    number_bounds(name, &lo, &hi);
+    if (strcmp(name, "seed") == 0) {
+        if (!(x >= lo && x <= hi) || x != floor(x)) {
+            tier__errorf(err, "must be an integer from 0 to 2^53, not %g", x);
+            return TIER_ERANGE;
+        }
+        o->seed = x;
+        return TIER_OK;
     }
-    buf[len] = '\0';
-    if (dp && dp[0] && !dp[1] && dp[0] != '.')
-        for (q = buf; *q; q++)
-            if (*q == '.')
-                *q = dp[0];
-    v = strtod(buf, &end);
-    if (end != buf + len || !isfinite(v))
+    if ((rc = tier__opt_int(v, lo, hi, 0, &n, err)) != TIER_OK)
+        return rc;
+    if (strcmp(name, "init_sample") == 0 && n > 0 && n < 100) {
+        tier__errorf(err, "must be 0 or at least 100, not %d", (int)n);
+        return TIER_ERANGE;
+    }
+    if (strcmp(name, "k") == 0)
+        o->k = n;
+    else if (strcmp(name, "k_min") == 0)
+        o->k_min = n;
+    else if (strcmp(name, "k_max") == 0)
+        o->k_max = n;
+    else if (strcmp(name, "n_init") == 0)
+        o->n_init = n;
+    else if (strcmp(name, "max_iter") == 0)
+        o->max_iter = n;
+    else if (strcmp(name, "standardize") == 0)
+        o->standardize = n;
+    else if (strcmp(name, "sample") == 0)
+        o->sample = n;
+    else
+        o->init_sample = n;
+    return TIER_OK;
+}
+
+static double opts_get(const needs_opts *o, const char *name)
+{
+    if (strcmp(name, "k") == 0)
+        return o->k;
+    if (strcmp(name, "k_min") == 0)
+        return o->k_min;
+    if (strcmp(name, "k_max") == 0)
+        return o->k_max;
+    if (strcmp(name, "seed") == 0)
+        return o->seed;
+    if (strcmp(name, "n_init") == 0)
+        return o->n_init;
+    if (strcmp(name, "max_iter") == 0)
+        return o->max_iter;
+    if (strcmp(name, "standardize") == 0)
+        return o->standardize;
+    if (strcmp(name, "sample") == 0)
+        return o->sample;
+    return o->init_sample;
+}
+
+static int opts_check(const needs_opts *o, char *err)
+{
+    if (o->k_min > o->k_max) {
+        tier__errorf(err, "k_min (%d) must not exceed k_max (%d)", o->k_min, o->k_max);
+        return TIER_EINVAL;
+    }
+    return TIER_OK;
+}
+
+/* Checks a feature list and copies it into *out (n names). */
+static int copy_features(needs_state *st, const tier_value *v, char ***out, char *err)
+{
+    size_t n = tier_value_list_count(v), i;
+    char **names;
+    *out = NULL;
+    if (n > TIER_NEEDS_MAX_FEATURES) {
+        tier__errorf(err, "more than %d features", TIER_NEEDS_MAX_FEATURES);
+        return TIER_ERANGE;
+    }
+    for (i = 0; i < n; i++) {
+        const char *c = tier_value_list_item(v, i);
+        if (!valid_name(c) || (strncmp(c, ATTR_PREFIX, ATTR_PREFIX_LEN) == 0 && !c[ATTR_PREFIX_LEN])) {
+            tier__errorf(err, "feature %lu: a feature name must be 1..%d bytes of UTF-8 without "
+                              "control characters or blanks at either end",
+                         (unsigned long)i + 1, TIER_NEEDS_MAX_NAME);
+            return TIER_EINVAL;
+        }
+        if (i && name_in(v->items, i, c, (size_t)-1)) {
+            tier__errorf(err, "feature \"%s\" is given twice", c);
+            return TIER_EINVAL;
+        }
+    }
+    if (!n)
+        return TIER_OK;
+    names = tier__calloc(&st->alloc, n, sizeof *names);
+    for (i = 0; names && i < n; i++)
+        if (!(names[i] = tier__strdup(&st->alloc, tier_value_list_item(v, i)))) {
+            free_names(&st->alloc, names, n);
+            names = NULL;
+        }
+    if (!names) {
+        tier__errorf(err, "out of memory copying the features");
+        return TIER_ENOMEM;
+    }
+    *out = names;
+    return TIER_OK;
+}
+
+/* 1 when the list equals the model's features. */
+static int same_features(const needs_state *st, const tier_value *v)
+{
+    size_t i;
+    if (tier_value_list_count(v) != st->nfeat)
         return 0;
-    *out = v;
+    for (i = 0; i < st->nfeat; i++)
+        if (strcmp(st->feat[i], tier_value_list_item(v, i)) != 0)
+            return 0;
     return 1;
 }
 
-typedef struct outbuf {
-    const tier_allocator *a;
-    char *s;
-    size_t len, cap;
+static void forget_previous(needs_state *st)
+{
+    free_names(&st->alloc, st->prev_names, st->prev_k);
+    tier__free(&st->alloc, st->prev_raw);
+    st->prev_names = NULL;
+    st->prev_raw = NULL;
+    st->prev_k = 0;
+}
+
+static int needs_set_option(void *state, const char *name, const tier_value *value)
+{
+    needs_state *st = state;
+    needs_opts o = st->o;
+    needs_fit nf;
     int rc;
-} outbuf;
-
-static void emit(outbuf *o, const char *s)
-{
-    size_t n = strlen(s);
-    void *p = o->s;
-    if (o->rc)
-        return;
-    if ((o->rc = tier__grow(o->a, &p, &o->cap, o->len + n + 1, 1)) != TIER_OK)
-        return;
-    o->s = p;
-    memcpy(o->s + o->len, s, n + 1);
-    o->len += n;
+    if (strcmp(name, "features") == 0) {
+        char **names;
+        if (same_features(st, value)) {
+            st->err[0] = '\0';
+            return TIER_OK;
+        }
+        if (st->nprof) {
+            tier__errorf(st->err, "clear the profiles before changing the features");
+            return TIER_ESTATE;
+        }
+        if ((rc = copy_features(st, value, &names, st->err)) != TIER_OK)
+            return rc;
+        free_names(&st->alloc, st->feat, st->nfeat);
+        st->feat = names;
+        st->nfeat = tier_value_list_count(value);
+        /* The old fit and previous centres have other features. */
+        fit_free(&st->alloc, &st->fit);
+        forget_previous(st);
+        st->err[0] = '\0';
+        return TIER_OK;
+    }
+    if ((rc = opts_set(&o, name, value, st->err)) != TIER_OK)
+        return rc;
+    if ((rc = opts_check(&o, st->err)) != TIER_OK)
+        return rc;
+    if (o.standardize != st->o.standardize) {
+        /* Profiles in raw units need no fit; standardised ones need the book's means. */
+        memset(&nf, 0, sizeof nf);
+        if (st->nprof && !o.standardize &&
+            adopt_profiles(&st->alloc, &nf, st->prof_names, st->prof_values, st->nprof,
+                           st->nfeat) != TIER_OK) {
+            tier__errorf(st->err, "out of memory setting an option");
+            return TIER_ENOMEM;
+        }
+        fit_free(&st->alloc, &st->fit);
+        st->fit = nf;
+    }
+    st->o = o;
+    st->err[0] = '\0';
+    return TIER_OK;
 }
 
-static void emit_number(outbuf *o, double v)
+static int needs_get_option(void *state, const char *name, tier_value *out)
 {
-    char num[48];
-    format_number(num, sizeof num, v);
-    emit(o, num);
+    const needs_state *st = state;
+    if (strcmp(name, "features") == 0)
+        return tier_value_set_list(out, (const char *const *)st->feat, st->nfeat);
+    return tier_value_set_number(out, opts_get(&st->o, name));
 }
 
-int tier_needs_save_text(const tier_model *model, tier_text *out)
+static int needs_is_fitted(void *state)
 {
-    const needs_state *st = needs_of(model);
-    const needs_fit *fit;
-    outbuf o;
+    return ((const needs_state *)state)->fit.source != SRC_NONE;
+}
+
+static int needs_save(void *state, tier_state_writer *w)
+{
+    needs_state *st = state;
+    const needs_fit *fit = &st->fit;
     size_t f, j;
-    int i;
-    if (!st || !out)
-        return TIER_EINVAL;
-    fit = &st->fit;
+    int rc;
     if (!fit->source || fit->p != st->nfeat)
         return TIER_ESTATE;
-    memset(&o, 0, sizeof o);
-    o.a = &st->alloc;
-    emit(&o, "libtier-needs 1\n");
-    for (i = 0; i < OPTION_KEYS; i++) {
-        emit(&o, option_keys[i]);
-        emit(&o, " ");
-        emit_number(&o, read_option(st, TIER_NEEDS_OPT_K + i));
-        emit(&o, "\n");
-    }
-    emit(&o, fit->source == SRC_PROFILES ? "source profiles\n" : "source kmeans\n");
-    emit(&o, "features ");
-    emit_number(&o, (double)fit->p);
-    emit(&o, "\n");
-    for (f = 0; f < fit->p; f++) {
-        emit(&o, "feature ");
-        emit_number(&o, fit->mean[f]);
-        emit(&o, " ");
-        emit_number(&o, fit->scale[f]);
-        emit(&o, fit->used[f] ? " 1 " : " 0 ");
-        emit(&o, st->feat[f]);
-        emit(&o, "\n");
-    }
-    emit(&o, "segments ");
-    emit_number(&o, (double)fit->k);
-    emit(&o, "\n");
+    rc = tier__opt_save(w, needs_options, N_OPTIONS, st, needs_get_option, &st->alloc);
+    if (rc)
+        return rc;
+    tier_state_write_key(w, "source");
+    tier_state_write_text(w, fit->source == SRC_PROFILES ? "profiles" : "kmeans");
+    tier_state_write_key(w, "mean");
+    tier_state_write_numbers(w, fit->mean, fit->p);
+    tier_state_write_key(w, "scale");
+    tier_state_write_numbers(w, fit->scale, fit->p);
+    tier_state_write_key(w, "used");
+    for (f = 0; f < fit->p; f++)
+        tier_state_write_number(w, fit->used[f]);
     for (j = 0; j < fit->k; j++) {
-        emit(&o, "segment");
-        for (f = 0; f < fit->p; f++) {
-            emit(&o, " ");
-            /* profiles are kept in the units they were given; clusters in standardised units */
-            emit_number(&o, fit->source == SRC_PROFILES ? st->prof_values[j * fit->p + f]
-                                                        : fit->centre[j * fit->p + f]);
-        }
-        emit(&o, " ");
-        emit(&o, fit->names[j]);
-        emit(&o, "\n");
+        /* profiles are kept in the units they were given; clusters in standardised units */
+        tier_state_write_key(w, "segment");
+        tier_state_write_text(w, fit->names[j]);
+        rc = tier_state_write_numbers(w, fit->source == SRC_PROFILES ? st->prof_values + j * fit->p
+                                                                     : fit->centre + j * fit->p,
+                                      fit->p);
     }
-    if (o.rc == TIER_OK) {
-        tier_text_clear(out);
-        o.rc = tier_text_append(out, o.s, o.len);
-    }
-    tier__free(o.a, o.s);
-    return o.rc;
+    return rc;
 }
 
-/* What a text state sets, applied only once all of it has been read. */
+/* What a saved state sets, applied only once all of it has been read. */
 typedef struct needs_loaded {
-    double opt[OPTION_KEYS];
-    unsigned seen;
+    needs_opts o;
     int source;
-    size_t p, k, nf, ns;
+    size_t p, k;
     char **feat, **names;
-    double *mean, *scale, *values;
-    unsigned char *used;
+    double *mean, *scale, *values, *used;
+    unsigned seen; /* bits: source, mean, scale, used */
 } needs_loaded;
 
 static void loaded_free(const tier_allocator *a, needs_loaded *L)
@@ -2246,175 +2227,62 @@ static void loaded_free(const tier_allocator *a, needs_loaded *L)
     tier__free(a, L->values);
 }
 
-/* Next word of line[*pos..len); 0 at the end. */
-static int next_word(const char *line, size_t len, size_t *pos, const char **w, size_t *wl)
+/* Reads a record of p numbers into a new array *out (bit `bit` of L->seen). */
+static int load_vector(needs_state *st, tier_state_reader *r, needs_loaded *L, double **out,
+                       unsigned bit)
 {
-    size_t i = *pos, start;
-    while (i < len && line[i] == ' ')
-        i++;
-    if (i >= len)
-        return 0;
-    start = i;
-    while (i < len && line[i] != ' ')
-        i++;
-    *w = line + start;
-    *wl = i - start;
-    *pos = i;
-    return 1;
+    char msg[96];
+    if (L->seen & bit)
+        return tier_state_read_fail(r, "record given twice");
+    if (tier_state_read_count(r) != L->p) {
+        snprintf(msg, sizeof msg, "%lu values for %lu features",
+                 (unsigned long)tier_state_read_count(r), (unsigned long)L->p);
+        return tier_state_read_fail(r, msg);
+    }
+    if (!(*out = tier__calloc(&st->alloc, L->p ? L->p : 1, sizeof **out)))
+        return TIER_ENOMEM;
+    L->seen |= bit;
+    return tier_state_read_numbers(r, *out, L->p);
 }
 
-static int word_is(const char *w, size_t wl, const char *s)
+static int load_segment(needs_state *st, tier_state_reader *r, needs_loaded *L)
 {
-    return strlen(s) == wl && memcmp(w, s, wl) == 0;
+    const char *name;
+    double *row;
+    size_t f;
+    char msg[96];
+    void *p;
+    if (tier_state_read_count(r) != L->p + 1 || tier_state_read_text(r, 0, &name) != TIER_OK) {
+        snprintf(msg, sizeof msg, "a segment is a name and %lu numbers", (unsigned long)L->p);
+        return tier_state_read_fail(r, msg);
+    }
+    if (L->k == TIER_NEEDS_MAX_SEGMENTS)
+        return tier_state_read_fail(r, "more than 256 segments");
+    if (!valid_name(name) || name_in(L->names, L->k, name, (size_t)-1))
+        return tier_state_read_fail(r, "a segment name is empty, too long, has control "
+                                       "characters or is given twice");
+    p = L->names;
+    if (!(p = tier__realloc(&st->alloc, p, (L->k + 1) * sizeof *L->names)))
+        return TIER_ENOMEM;
+    L->names = p;
+    L->names[L->k] = NULL;
+    p = L->values;
+    if (!(p = tier__realloc(&st->alloc, p, (L->k + 1) * (L->p ? L->p : 1) * sizeof *L->values)))
+        return TIER_ENOMEM;
+    L->values = p;
+    row = L->values + L->k * L->p;
+    for (f = 0; f < L->p; f++)
+        if (tier_state_read_number(r, f + 1, &row[f]) != TIER_OK)
+            return TIER_ECORRUPT;
+        else if (!(fabs(row[f]) <= MAX_Z))
+            return tier_state_read_fail(r, "a segment value is not a finite number in range");
+    if (!(L->names[L->k] = tier__strdup(&st->alloc, name)))
+        return TIER_ENOMEM;
+    L->k++;
+    return TIER_OK;
 }
 
-/* The rest of the line (blanks trimmed) as a new name, or NULL (rc says why). */
-static char *rest_name(const tier_allocator *a, const char *line, size_t len, size_t pos, int *rc)
-{
-    char *name;
-    while (pos < len && line[pos] == ' ')
-        pos++;
-    while (len > pos && line[len - 1] == ' ')
-        len--;
-    if (len == pos || len - pos > TIER_NEEDS_MAX_NAME) {
-        *rc = TIER_EPARSE;
-        return NULL;
-    }
-    if (!(name = tier__strndup(a, line + pos, len - pos))) {
-        *rc = TIER_ENOMEM;
-        return NULL;
-    }
-    if (!valid_name(name)) {
-        tier__free(a, name);
-        *rc = TIER_EPARSE;
-        return NULL;
-    }
-    return name;
-}
-
-static int load_count(const char *line, size_t len, size_t pos, size_t lo, size_t hi, size_t *out)
-{
-    const char *w;
-    size_t wl;
-    double v;
-    if (!next_word(line, len, &pos, &w, &wl) || !parse_number(w, wl, &v) || v != floor(v) ||
-        v < (double)lo || v > (double)hi || next_word(line, len, &pos, &w, &wl))
-        return 0;
-    *out = (size_t)v;
-    return 1;
-}
-
-/* One line of a state after the magic line. */
-static int load_line(const needs_state *st, needs_loaded *L, const char *line, size_t len,
-                     char *err, unsigned long ln)
-{
-    const tier_allocator *a = &st->alloc;
-    const char *w = line;
-    size_t wl = 0, pos = 0, i;
-    double v;
-    int rc = TIER_EPARSE;
-    next_word(line, len, &pos, &w, &wl);
-    for (i = 0; i < OPTION_KEYS; i++) {
-        if (word_is(w, wl, option_keys[i])) {
-            needs_state check = *st;
-            if (L->seen & (1u << i) || L->p) {
-                tier__errorf(err, "line %lu: '%s' given twice or after the features", ln,
-                             option_keys[i]);
-                return TIER_EPARSE;
-            }
-            /* k_min/k_max are checked together once both are read */
-            check.k_min = 2;
-            check.k_max = TIER_NEEDS_MAX_SEGMENTS;
-            if (!next_word(line, len, &pos, &w, &wl) || !parse_number(w, wl, &v) ||
-                next_word(line, len, &pos, &w, &wl) ||
-                check_option(&check, TIER_NEEDS_OPT_K + (int)i, v, &L->opt[i], err) != TIER_OK) {
-                tier__errorf(err, "line %lu: bad value for '%s'", ln, option_keys[i]);
-                return TIER_EPARSE;
-            }
-            L->seen |= 1u << i;
-            return TIER_OK;
-        }
-    }
-    if (word_is(w, wl, "source")) {
-        if (L->source || !next_word(line, len, &pos, &w, &wl))
-            goto bad;
-        L->source = word_is(w, wl, "kmeans")     ? SRC_KMEANS
-                    : word_is(w, wl, "profiles") ? SRC_PROFILES
-                                                 : 0;
-        if (!L->source || next_word(line, len, &pos, &w, &wl))
-            goto bad;
-        return TIER_OK;
-    }
-    if (word_is(w, wl, "features")) {
-        if (L->p || !load_count(line, len, pos, 1, TIER_NEEDS_MAX_FEATURES, &L->p))
-            goto bad;
-        L->feat = tier__calloc(a, L->p, sizeof *L->feat);
-        L->mean = tier__calloc(a, L->p, sizeof *L->mean);
-        L->scale = tier__calloc(a, L->p, sizeof *L->scale);
-        L->used = tier__calloc(a, L->p, 1);
-        if (!L->feat || !L->mean || !L->scale || !L->used)
-            return TIER_ENOMEM;
-        return TIER_OK;
-    }
-    if (word_is(w, wl, "feature")) {
-        double u;
-        if (!L->p || L->nf == L->p || L->k)
-            goto bad;
-        if (!next_word(line, len, &pos, &w, &wl) || !parse_number(w, wl, &L->mean[L->nf]) ||
-            !next_word(line, len, &pos, &w, &wl) || !parse_number(w, wl, &L->scale[L->nf]) ||
-            !(L->scale[L->nf] > 0) || !next_word(line, len, &pos, &w, &wl) ||
-            !parse_number(w, wl, &u) || (u != 0 && u != 1))
-            goto bad;
-        L->used[L->nf] = (unsigned char)u;
-        if (!(L->feat[L->nf] = rest_name(a, line, len, pos, &rc)))
-            goto bad;
-        if (name_in(L->feat, L->nf, L->feat[L->nf], (size_t)-1)) {
-            tier__errorf(err, "line %lu: feature \"%s\" given twice", ln, L->feat[L->nf]);
-            L->nf++;
-            return TIER_EPARSE;
-        }
-        L->nf++;
-        return TIER_OK;
-    }
-    if (word_is(w, wl, "segments")) {
-        if (!L->p || L->nf != L->p || L->k ||
-            !load_count(line, len, pos, 1, TIER_NEEDS_MAX_SEGMENTS, &L->k))
-            goto bad;
-        L->names = tier__calloc(a, L->k, sizeof *L->names);
-        L->values = tier__calloc(a, L->k * L->p, sizeof *L->values);
-        if (!L->names || !L->values)
-            return TIER_ENOMEM;
-        return TIER_OK;
-    }
-    if (word_is(w, wl, "segment")) {
-        size_t f;
-        if (!L->k || L->ns == L->k)
-            goto bad;
-        for (f = 0; f < L->p; f++)
-            if (!next_word(line, len, &pos, &w, &wl) ||
-                !parse_number(w, wl, &L->values[L->ns * L->p + f]) ||
-                !(fabs(L->values[L->ns * L->p + f]) <= MAX_Z))
-                goto bad;
-        if (!(L->names[L->ns] = rest_name(a, line, len, pos, &rc)))
-            goto bad;
-        if (name_in(L->names, L->ns, L->names[L->ns], (size_t)-1)) {
-            tier__errorf(err, "line %lu: segment \"%s\" given twice", ln, L->names[L->ns]);
-            L->ns++;
-            return TIER_EPARSE;
-        }
-        L->ns++;
-        return TIER_OK;
-    }
-    tier__errorf(err, "line %lu: unknown key '%.*s'", ln, (int)(wl > 40 ? 40 : wl), w);
-    return TIER_EPARSE;
-bad:
-    if (rc == TIER_ENOMEM)
-        return rc;
-    tier__errorf(err, "line %lu: malformed '%.*s' line", ln, (int)(wl > 40 ? 40 : wl), w);
-    return TIER_EPARSE;
-}
-
-/* Builds the fit a loaded state describes (nf) and the profiles it carries. */
+/* Builds the fit a loaded state describes (nf). */
 static int loaded_fit(const needs_state *st, needs_loaded *L, needs_fit *nf, char *err)
 {
     const tier_allocator *a = &st->alloc;
@@ -2423,13 +2291,20 @@ static int loaded_fit(const needs_state *st, needs_loaded *L, needs_fit *nf, cha
         return TIER_ENOMEM;
     memcpy(nf->mean, L->mean, p * sizeof *L->mean);
     memcpy(nf->scale, L->scale, p * sizeof *L->scale);
-    memcpy(nf->used, L->used, p);
     for (f = 0; f < p; f++) {
+        if (!isfinite(L->mean[f]) || !(L->scale[f] > 0) || !isfinite(L->scale[f]) ||
+            (L->used[f] != 0 && L->used[f] != 1)) {
+            tier__errorf(err, "feature \"%s\": the mean must be finite, the scale positive and "
+                              "used 0 or 1",
+                         L->feat[f]);
+            return TIER_ECORRUPT;
+        }
+        nf->used[f] = (unsigned char)L->used[f];
         nf->pu += nf->used[f];
         if (L->source == SRC_PROFILES && !nf->used[f]) {
             tier__errorf(err, "a profile state must use every feature (\"%s\" is dropped)",
                          L->feat[f]);
-            return TIER_EPARSE;
+            return TIER_ECORRUPT;
         }
     }
     for (j = 0; j < L->k; j++) {
@@ -2440,7 +2315,7 @@ static int loaded_fit(const needs_state *st, needs_loaded *L, needs_fit *nf, cha
             if (!(fabs(v) <= MAX_Z)) {
                 tier__errorf(err, "segment \"%s\": feature \"%s\" is too far out", L->names[j],
                              L->feat[f]);
-                return TIER_EPARSE;
+                return TIER_ECORRUPT;
             }
             nf->centre[j * p + f] = v;
         }
@@ -2453,91 +2328,89 @@ static int loaded_fit(const needs_state *st, needs_loaded *L, needs_fit *nf, cha
     return TIER_OK;
 }
 
-int tier_needs_load_text(tier_model *model, const char *text, size_t len)
+static int needs_load(void *state, tier_state_reader *r)
 {
-    needs_state *st = needs_of(model);
+    needs_state *st = state;
     needs_loaded L;
     needs_fit nf;
-    size_t pos = 0, i;
-    unsigned long ln = 0;
-    int have_magic = 0, rc = TIER_OK;
-    char err[TIER__ERR_SIZE];
+    const char *key;
+    char why[TIER__ERR_SIZE];
+    tier_value val;
+    int rc;
 
-    if (!st || (!text && len))
-        return TIER_EINVAL;
     memset(&L, 0, sizeof L);
     memset(&nf, 0, sizeof nf);
-    err[0] = '\0';
-    while (pos < len && rc == TIER_OK) {
-        const char *nl = memchr(text + pos, '\n', len - pos), *w;
-        size_t start = pos, end = nl ? (size_t)(nl - text) : len, k, wp = 0, wl;
-        pos = nl ? end + 1 : len;
-        ln++;
-        if (end > start && text[end - 1] == '\r')
-            end--;
-        for (k = start; k < end; k++)
-            if ((unsigned char)text[k] < 0x20 || text[k] == 0x7f)
-                break;
-        if (k < end) {
-            tier__errorf(err, "line %lu: control character in the text", ln);
-            rc = TIER_EPARSE;
+    L.o = needs_defaults;
+    tier__value_init(&val, &st->alloc);
+    while ((rc = tier_state_read_next(r, &key)) == 1) {
+        const tier_model_option *o = NULL;
+        rc = tier__opt_read(r, key, needs_options, N_OPTIONS, &val, &o);
+        if (rc < 0)
             break;
-        }
-        if (!next_word(text + start, end - start, &wp, &w, &wl) || w[0] == '#')
-            continue;
-        if (!have_magic) {
-            double v;
-            size_t p2 = wp;
-            have_magic = 1;
-            if (!word_is(w, wl, "libtier-needs") ||
-                !next_word(text + start, end - start, &p2, &w, &wl) || !parse_number(w, wl, &v) ||
-                v != floor(v) || v < 1 || next_word(text + start, end - start, &p2, &w, &wl)) {
-                tier__errorf(err, "line %lu: not a needs state (expected 'libtier-needs 1')", ln);
-                rc = TIER_EPARSE;
-            } else if (v != 1) {
-                tier__errorf(err,
-                             "line %lu: needs state version %.0f is newer than this "
-                             "library's version 1",
-                             ln, v);
-                rc = TIER_EVERSION;
+        if (rc == 1) {
+            rc = TIER_OK;
+            if (strcmp(o->name, "features") == 0) {
+                if (L.p || L.feat || L.seen || L.k) {
+                    rc = tier_state_read_fail(r, "the features come before the fit");
+                } else if ((rc = copy_features(st, &val, &L.feat, why)) != TIER_OK) {
+                    rc = rc == TIER_ENOMEM ? rc : tier__opt_refuse(r, o->name, why);
+                } else {
+                    L.p = tier_value_list_count(&val);
+                }
+            } else if (opts_set(&L.o, o->name, &val, why) != TIER_OK) {
+                rc = tier__opt_refuse(r, o->name, why);
             }
+            if (rc)
+                break;
             continue;
         }
-        rc = load_line(st, &L, text + start, end - start, err, ln);
+        if (strcmp(key, "source") == 0) {
+            const char *t;
+            if ((L.seen & 1u) || tier_state_read_count(r) != 1 ||
+                tier_state_read_text(r, 0, &t) != TIER_OK ||
+                (strcmp(t, "kmeans") != 0 && strcmp(t, "profiles") != 0)) {
+                rc = tier_state_read_fail(r, "source is \"kmeans\" or \"profiles\", given once");
+                break;
+            }
+            L.source = t[0] == 'k' ? SRC_KMEANS : SRC_PROFILES;
+            L.seen |= 1u;
+        } else if (strcmp(key, "mean") == 0) {
+            rc = load_vector(st, r, &L, &L.mean, 2u);
+        } else if (strcmp(key, "scale") == 0) {
+            rc = load_vector(st, r, &L, &L.scale, 4u);
+        } else if (strcmp(key, "used") == 0) {
+            rc = load_vector(st, r, &L, &L.used, 8u);
+        } else if (strcmp(key, "segment") == 0) {
+            rc = load_segment(st, r, &L);
+        } else {
+            snprintf(why, sizeof why, "unknown record \"%s\"", key);
+            rc = tier_state_read_fail(r, why);
+        }
+        if (rc < 0)
+            break;
     }
-    if (rc == TIER_OK && !have_magic) {
-        tier__errorf(err, "line 1: empty text (expected 'libtier-needs 1')");
-        rc = TIER_EPARSE;
-    }
-    if (rc == TIER_OK) {
-        for (i = 0; i < OPTION_KEYS && (L.seen & (1u << i)); i++)
-            ;
-        if (i < OPTION_KEYS)
-            tier__errorf(err, "line %lu: missing '%s' line", ln + 1, option_keys[i]);
-        else if (!L.source)
-            tier__errorf(err, "line %lu: missing 'source' line", ln + 1);
-        else if (!L.p || L.nf != L.p)
-            tier__errorf(err, "line %lu: missing 'features' or 'feature' lines", ln + 1);
-        else if (!L.k || L.ns != L.k)
-            tier__errorf(err, "line %lu: missing 'segments' or 'segment' lines", ln + 1);
-        else if (L.opt[1] > L.opt[2])
-            tier__errorf(err, "k_min (%.0f) exceeds k_max (%.0f)", L.opt[1], L.opt[2]);
-        else
-            rc = loaded_fit(st, &L, &nf, err);
-        if (rc == TIER_OK && err[0])
-            rc = TIER_EPARSE;
+    tier__value_clear(&val);
+    if (rc == 0) {
+        if (!L.p)
+            rc = tier_state_read_fail(r, "no features");
+        else if (L.seen != 15u)
+            rc = tier_state_read_fail(r, "missing source, mean, scale or used record");
+        else if (!L.k)
+            rc = tier_state_read_fail(r, "no segment");
+        else if (opts_check(&L.o, why) != TIER_OK)
+            rc = tier_state_read_fail(r, why);
+        else if ((rc = loaded_fit(st, &L, &nf, why)) == TIER_ECORRUPT)
+            rc = tier_state_read_fail(r, why);
     }
     if (rc) {
-        if (rc == TIER_ENOMEM)
-            tier__errorf(err, "out of memory loading a needs state");
         fit_free(&st->alloc, &nf);
         loaded_free(&st->alloc, &L);
-        memcpy(st->err, err, sizeof err);
+        if (rc == TIER_ENOMEM)
+            tier__errorf(st->err, "out of memory loading a needs state");
         return rc;
     }
     /* Commit: options, features, profiles, fit. */
-    for (i = 0; i < OPTION_KEYS; i++)
-        store_option(st, TIER_NEEDS_OPT_K + (int)i, L.opt[i]);
+    st->o = L.o;
     free_names(&st->alloc, st->feat, st->nfeat);
     st->feat = L.feat;
     st->nfeat = L.p;
@@ -2554,15 +2427,10 @@ int tier_needs_load_text(tier_model *model, const char *text, size_t len)
         L.names = NULL;
         L.values = NULL;
     }
-    free_names(&st->alloc, st->prev_names, st->prev_k);
-    tier__free(&st->alloc, st->prev_raw);
-    st->prev_names = NULL;
-    st->prev_raw = NULL;
-    st->prev_k = 0;
+    forget_previous(st);
     fit_free(&st->alloc, &st->fit);
     st->fit = nf;
     loaded_free(&st->alloc, &L);
-    tier__model_set_fitted(model, 1);
     st->err[0] = '\0';
     return TIER_OK;
 }

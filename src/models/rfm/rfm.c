@@ -3,9 +3,7 @@
  * found by counting (R, F: small integers) or by selection (M), never by sorting per quantile;
  * scores count the cuts strictly below a value, so equal values always get equal scores.
  * docs/rfm.md states every rule and the saved text format. */
-#include <locale.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +11,10 @@
 #include "core/book_internal.h"
 #include "core/frame_internal.h"
 #include "core/model_internal.h"
+#include "models/options.h"
 #include "models/rfm/segmap_internal.h"
+#include "util/buf.h"
+#include "util/numtext.h"
 
 
 #define RFM_DIMS 3
@@ -36,16 +37,41 @@ enum {
     OUT_COUNT
 };
 
-static const char *const output_names[OUT_COUNT] = {"r",       "f",       "m",       "tenure",     "r_score",
-                                                    "f_score", "m_score", "segment", "value_class"};
 
-typedef struct rfm_state {
-    tier_allocator alloc;
-    char *name; /* model name, to find the model's columns when explaining */
+/* The options (docs/rfm.md). */
+enum { RFM_FREQ_DAYS = 0, RFM_FREQ_ROWS = 1 };
+enum { RFM_MONEY_SUM = 0, RFM_MONEY_MEAN = 1 };
+
+typedef struct rfm_config {
     int bins, freq, money;
     int has_as_of;
     int32_t as_of;
     int32_t window;
+} rfm_config;
+
+static const rfm_config rfm_defaults = {5, RFM_FREQ_DAYS, RFM_MONEY_SUM, 0, 0, 0};
+
+static const char *const freq_names[] = {"days", "rows"};
+static const char *const money_names[] = {"sum", "mean"};
+
+static const tier_model_option rfm_options[] = {
+    {"bins", TIER_OPTION_NUMBER, "scores per dimension, an integer from 2 to 10 (default 5)",
+     TIER_OPTION_FORGETS_FIT},
+    {"as_of", TIER_OPTION_NUMBER,
+     "as-of day number; nan (default): the day after the book's last transaction", 0},
+    {"window", TIER_OPTION_NUMBER, "days before the as-of day that count; 0 (default): all history",
+     TIER_OPTION_FORGETS_FIT},
+    {"frequency", TIER_OPTION_TEXT,
+     "\"days\" (default): F counts purchase days; \"rows\": purchase rows", TIER_OPTION_FORGETS_FIT},
+    {"monetary", TIER_OPTION_TEXT,
+     "\"sum\" (default): M is the net amount; \"mean\": the net amount per purchase day",
+     TIER_OPTION_FORGETS_FIT},
+};
+
+typedef struct rfm_state {
+    tier_allocator alloc;
+    char *name; /* model name, to find the model's columns when explaining */
+    rfm_config c;
     unsigned cuts_set; /* bit d set once dimension d has cut points */
     double cuts[RFM_DIMS][RFM_MAX_CUTS];
     int pinned;      /* cut points loaded or set by hand: a fit keeps them */
@@ -55,25 +81,39 @@ typedef struct rfm_state {
     char err[TIER__ERR_SIZE];
 } rfm_state;
 
-static size_t rfm_output_count(void *state);
-static int rfm_output_info(void *state, size_t i, const char **name, int *type);
 static int rfm_fit(void *state, const tier_book *book, const tier_frame *inputs);
 static int rfm_score(void *state, const tier_book *book, tier_frame *frame);
 static int rfm_explain(void *state, const tier_book *book, const tier_frame *frame, size_t customer,
                        tier_text *out);
 static void rfm_destroy(void *state);
 static const char *rfm_last_error(void *state);
+static int rfm_set_option(void *state, const char *name, const tier_value *value);
+static int rfm_get_option(void *state, const char *name, tier_value *out);
+static int rfm_save(void *state, tier_state_writer *w);
+static int rfm_load(void *state, tier_state_reader *r);
 
-static const tier_model_vtable rfm_vtable = {TIER_MODEL_VTABLE_VERSION,
-                                             "rfm",
-                                             rfm_output_count,
-                                             rfm_output_info,
-                                             rfm_fit,
-                                             rfm_score,
-                                             rfm_explain,
-                                             rfm_destroy,
-                                             rfm_last_error,
-                                             NULL, 0, NULL, 0, NULL, NULL, NULL, NULL};
+static const tier_model_output rfm_outputs[OUT_COUNT] = {
+    {"r", TIER_VALUE_NUMBER},       {"f", TIER_VALUE_NUMBER},       {"m", TIER_VALUE_NUMBER},
+    {"tenure", TIER_VALUE_NUMBER},  {"r_score", TIER_VALUE_NUMBER}, {"f_score", TIER_VALUE_NUMBER},
+    {"m_score", TIER_VALUE_NUMBER}, {"segment", TIER_VALUE_LABEL},  {"value_class", TIER_VALUE_LABEL}};
+
+static const tier_model_vtable rfm_vtable = {
+    .version = TIER_MODEL_VTABLE_VERSION,
+    .kind = "rfm",
+    .fit = rfm_fit,
+    .score = rfm_score,
+    .explain = rfm_explain,
+    .destroy = rfm_destroy,
+    .last_error = rfm_last_error,
+    .outputs = rfm_outputs,
+    .n_outputs = OUT_COUNT,
+    .options = rfm_options,
+    .n_options = sizeof rfm_options / sizeof rfm_options[0],
+    .set_option = rfm_set_option,
+    .get_option = rfm_get_option,
+    .save = rfm_save,
+    .load = rfm_load,
+};
 
 /* ---- small helpers ----------------------------------------------------------------------- */
 
@@ -87,49 +127,6 @@ static int all_cuts(const rfm_state *st)
     return st->cuts_set == (1u << RFM_DIMS) - 1;
 }
 
-/* Formats a double so that strtod reads it back exactly, with '.' whatever the locale. */
-static void format_number(char *buf, size_t size, double v)
-{
-    int prec;
-    char *p;
-    for (prec = 15; prec <= 17; prec++) {
-        snprintf(buf, size, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    for (p = buf; *p; p++)
-        if (!((*p >= '0' && *p <= '9') || *p == '-' || *p == '+' || *p == 'e' || *p == 'E'))
-            *p = '.';
-}
-
-/* strtod on `len` bytes written with '.', whatever the locale. Returns 0 unless all of it is a
- * finite number. */
-static int parse_number(const char *s, size_t len, double *out)
-{
-    char buf[64], *end, *p;
-    const char *dp = localeconv()->decimal_point;
-    double v;
-    size_t i;
-    if (len == 0 || len >= sizeof buf)
-        return 0;
-    for (i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == 'e' || c == 'E' || c == '.'))
-            return 0;
-        buf[i] = c;
-    }
-    buf[len] = '\0';
-    if (dp && dp[0] && !dp[1] && dp[0] != '.')
-        for (p = buf; *p; p++)
-            if (*p == '.')
-                *p = dp[0];
-    v = strtod(buf, &end);
-    if (end != buf + len || !isfinite(v))
-        return 0;
-    *out = v;
-    return 1;
-}
-
 /* The as-of day and the first day of the window for `book`. *have_day is 0 when the book has no
  * transaction and no as-of day is set (then every customer is without purchases). */
 static void resolve_days(const rfm_state *st, const tier_book *book, int32_t *from, int32_t *to,
@@ -137,8 +134,8 @@ static void resolve_days(const rfm_state *st, const tier_book *book, int32_t *fr
 {
     int32_t first, last;
     *have_day = 1;
-    if (st->has_as_of) {
-        *to = st->as_of;
+    if (st->c.has_as_of) {
+        *to = st->c.as_of;
     } else if (tier_book_day_range(book, &first, &last) == TIER_OK) {
         *to = last + 1;
     } else {
@@ -147,7 +144,7 @@ static void resolve_days(const rfm_state *st, const tier_book *book, int32_t *fr
         *to = INT32_MAX;
         return;
     }
-    *from = st->window > 0 ? (int32_t)((int64_t)*to - st->window) : INT32_MIN;
+    *from = st->c.window > 0 ? (int32_t)((int64_t)*to - st->c.window) : INT32_MIN;
 }
 
 /* Per-customer figures over the model's window: the book's own when they are exact for it,
@@ -179,7 +176,7 @@ static int has_purchase(const tier__figures *f)
 
 static double value_f(const rfm_state *st, const tier__figures *f)
 {
-    return st->freq == TIER_RFM_FREQ_ROWS ? (double)f->purchases : (double)f->purchase_days;
+    return st->c.freq == RFM_FREQ_ROWS ? (double)f->purchases : (double)f->purchase_days;
 }
 
 /* M of a customer: the net amount, or the net amount per purchase-day; the net amount for a
@@ -187,7 +184,7 @@ static double value_f(const rfm_state *st, const tier__figures *f)
 static double value_m(const rfm_state *st, const tier__figures *f)
 {
     double net = tier__fixed_to_double(f->net);
-    if (st->money == TIER_RFM_MONEY_MEAN && has_purchase(f) && f->purchase_days > 0)
+    if (st->c.money == RFM_MONEY_MEAN && has_purchase(f) && f->purchase_days > 0)
         return net / (double)f->purchase_days;
     return net;
 }
@@ -365,7 +362,7 @@ static int fit_cuts(rfm_state *st, size_t n, double *vals, const uint32_t *ints,
     size_t ranks[2 * RFM_MAX_CUTS], nr, lim;
     double got[2 * RFM_MAX_CUTS];
     int depth = 2;
-    nr = needed_ranks(n, st->bins, ranks);
+    nr = needed_ranks(n, st->c.bins, ranks);
     /* Counting beats selection while the value range is not much wider than the data. */
     if (ints && (size_t)maxv <= 4 * n + 1024) {
         size_t *count = tier__malloc(&st->alloc, ((size_t)maxv + 1) * sizeof *count);
@@ -381,29 +378,11 @@ static int fit_cuts(rfm_state *st, size_t n, double *vals, const uint32_t *ints,
         for (i = 0; i < nr; i++)
             got[i] = vals[ranks[i]];
     }
-    cuts_from_ranks(n, st->bins, ranks, got, nr, cuts);
+    cuts_from_ranks(n, st->c.bins, ranks, got, nr, cuts);
     return TIER_OK;
 }
 
 /* ---- vtable ------------------------------------------------------------------------------ */
-
-static size_t rfm_output_count(void *state)
-{
-    (void)state;
-    return OUT_COUNT;
-}
-
-static int rfm_output_info(void *state, size_t i, const char **name, int *type)
-{
-    (void)state;
-    if (i >= OUT_COUNT)
-        return TIER_ERANGE;
-    if (name)
-        *name = output_names[i];
-    if (type)
-        *type = i >= OUT_SEGMENT ? TIER_VALUE_LABEL : TIER_VALUE_NUMBER;
-    return TIER_OK;
-}
 
 static int rfm_fit(void *state, const tier_book *book, const tier_frame *inputs)
 {
@@ -466,7 +445,7 @@ static int rfm_fit(void *state, const tier_book *book, const tier_frame *inputs)
                     ints[k] = (uint32_t)r;
             } else if (d == TIER_RFM_F) {
                 v = value_f(st, f);
-                ints[k] = st->freq == TIER_RFM_FREQ_ROWS ? f->purchases : f->purchase_days;
+                ints[k] = st->c.freq == RFM_FREQ_ROWS ? f->purchases : f->purchase_days;
             } else {
                 v = value_m(st, f);
             }
@@ -496,7 +475,7 @@ done:
 /* Builds the segment lookup table of one map: table[(r*11 + f)*11 + m] for scores 1..bins. */
 static void build_table(const rfm_state *st, const tier_segmap *map, int16_t *table)
 {
-    int r, f, m, k = st->bins, grid = tier__segmap_grid(map);
+    int r, f, m, k = st->c.bins, grid = tier__segmap_grid(map);
     for (r = 1; r <= k; r++)
         for (f = 1; f <= k; f++)
             for (m = 1; m <= k; m++) {
@@ -535,7 +514,7 @@ static int rfm_score(void *state, const tier_book *book, tier_frame *frame)
     int32_t *seg = NULL, *vc = NULL, as_of;
     int16_t table[2][11 * 11 * 11];
     size_t n, i;
-    int have_day, rc, k = st->bins, nc = st->bins - 1;
+    int have_day, rc, k = st->c.bins, nc = st->c.bins - 1;
 
     /* Scoring never writes the state (several threads may score at once): failures are
      * described in the frame's error text, which model.c reports. */
@@ -551,11 +530,11 @@ static int rfm_score(void *state, const tier_book *book, tier_frame *frame)
     if (rc)
         return rc;
     for (i = 0; i < OUT_SEGMENT && rc == TIER_OK; i++)
-        rc = tier_frame_add_numbers(frame, output_names[i], &col[i]);
+        rc = tier_frame_add_numbers(frame, rfm_outputs[i].name, &col[i]);
     if (rc == TIER_OK)
-        rc = add_label_column(st, frame, output_names[OUT_SEGMENT], st->maps[0], &seg);
+        rc = add_label_column(st, frame, rfm_outputs[OUT_SEGMENT].name, st->maps[0], &seg);
     if (rc == TIER_OK)
-        rc = add_label_column(st, frame, output_names[OUT_VALUE_CLASS], st->maps[1], &vc);
+        rc = add_label_column(st, frame, rfm_outputs[OUT_VALUE_CLASS].name, st->maps[1], &vc);
     if (rc) {
         tier__free(tier__book_allocator(book), owned);
         return rc;
@@ -595,54 +574,31 @@ static int rfm_score(void *state, const tier_book *book, tier_frame *frame)
 
 /* ---- explain ----------------------------------------------------------------------------- */
 
-typedef struct text_buf {
-    char data[2048];
-    size_t len;
-} text_buf;
-
-static void tb_printf(text_buf *t, const char *fmt, ...) TIER__PRINTF(2, 3);
-
-static void tb_printf(text_buf *t, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    if (t->len >= sizeof t->data - 1)
-        return;
-    va_start(ap, fmt);
-    n = vsnprintf(t->data + t->len, sizeof t->data - t->len, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    t->len += (size_t)n;
-    if (t->len > sizeof t->data - 1)
-        t->len = sizeof t->data - 1;
-}
-
 /* "(cuts 30,90,180,365: at or below 30)" for a value with `below` cuts strictly below it. */
-static void explain_cuts(text_buf *t, const double *cuts, int nc, int below)
+static void explain_cuts(tier__buf *t, const double *cuts, int nc, int below)
 {
-    char num[40];
+    char num[TIER__NUM_SIZE];
     int j;
     if (below < 0)
         below = 0;
     if (below > nc)
         below = nc;
-    tb_printf(t, " (cuts ");
+    tier__buf_printf(t, " (cuts ");
     for (j = 0; j < nc; j++) {
-        format_number(num, sizeof num, cuts[j]);
-        tb_printf(t, "%s%s", j ? "," : "", num);
+        tier__num_format(num, cuts[j], 0);
+        tier__buf_printf(t, "%s%s", j ? "," : "", num);
     }
     if (below == 0) {
-        format_number(num, sizeof num, cuts[0]);
-        tb_printf(t, ": at or below %s)", num);
+        tier__num_format(num, cuts[0], 0);
+        tier__buf_printf(t, ": at or below %s)", num);
     } else if (below == nc) {
-        format_number(num, sizeof num, cuts[nc - 1]);
-        tb_printf(t, ": above %s)", num);
+        tier__num_format(num, cuts[nc - 1], 0);
+        tier__buf_printf(t, ": above %s)", num);
     } else {
-        char hi[40];
-        format_number(num, sizeof num, cuts[below - 1]);
-        format_number(hi, sizeof hi, cuts[below]);
-        tb_printf(t, ": above %s, at or below %s)", num, hi);
+        char hi[TIER__NUM_SIZE];
+        tier__num_format(num, cuts[below - 1], 0);
+        tier__num_format(hi, cuts[below], 0);
+        tier__buf_printf(t, ": above %s, at or below %s)", num, hi);
     }
 }
 
@@ -662,40 +618,39 @@ static int rfm_explain(void *state, const tier_book *book, const tier_frame *fra
     rfm_state *st = state;
     const double *v[OUT_SEGMENT];
     size_t col, i;
-    text_buf t;
-    char num[40];
-    int nc = st->bins - 1, k;
+    tier__buf t;
+    char num[TIER__NUM_SIZE];
+    int nc = st->c.bins - 1, k, rc;
     (void)book;
 
     if (!frame || !out)
         return TIER_EINVAL;
     for (i = 0; i < OUT_SEGMENT; i++) {
-        v[i] = find_column(st, frame, output_names[i], &col);
+        v[i] = find_column(st, frame, rfm_outputs[i].name, &col);
         if (!v[i])
             return TIER_ENOTFOUND; /* the model was not scored into this frame */
     }
     if (customer >= tier_frame_rows(frame))
         return TIER_ERANGE;
-    t.len = 0;
-    t.data[0] = '\0';
+    tier__buf_init(&t, &st->alloc);
     if (isnan(v[OUT_R][customer])) {
-        format_number(num, sizeof num, v[OUT_M][customer]);
-        tb_printf(&t, "no purchase in the window: r, f and scores undefined; m=%s (net amount, "
+        tier__num_format(num, v[OUT_M][customer], 0);
+        tier__buf_printf(&t, "no purchase in the window: r, f and scores undefined; m=%s (net amount, "
                       "refunds only or nothing); segment none; value_class none", num);
     } else {
         const char *labels[2] = {"segment", "value_class"};
         int j;
         k = (int)v[OUT_R_SCORE][customer];
-        tb_printf(&t, "r=%.0f days -> r_score %d", v[OUT_R][customer], k);
-        explain_cuts(&t, st->cuts[TIER_RFM_R], nc, st->bins - k);
+        tier__buf_printf(&t, "r=%.0f days -> r_score %d", v[OUT_R][customer], k);
+        explain_cuts(&t, st->cuts[TIER_RFM_R], nc, st->c.bins - k);
         k = (int)v[OUT_F_SCORE][customer];
-        tb_printf(&t, "; f=%.0f -> f_score %d", v[OUT_F][customer], k);
+        tier__buf_printf(&t, "; f=%.0f -> f_score %d", v[OUT_F][customer], k);
         explain_cuts(&t, st->cuts[TIER_RFM_F], nc, k - 1);
         k = (int)v[OUT_M_SCORE][customer];
-        format_number(num, sizeof num, v[OUT_M][customer]);
-        tb_printf(&t, "; m=%s -> m_score %d", num, k);
+        tier__num_format(num, v[OUT_M][customer], 0);
+        tier__buf_printf(&t, "; m=%s -> m_score %d", num, k);
         explain_cuts(&t, st->cuts[TIER_RFM_M], nc, k - 1);
-        tb_printf(&t, "; tenure %.0f days", v[OUT_TENURE][customer]);
+        tier__buf_printf(&t, "; tenure %.0f days", v[OUT_TENURE][customer]);
         for (j = 0; j < 2; j++) {
             char full[256];
             const int32_t *codes;
@@ -704,10 +659,14 @@ static int rfm_explain(void *state, const tier_book *book, const tier_frame *fra
             if (tier_frame_find(frame, full, &col) == TIER_OK &&
                 (codes = tier_frame_labels(frame, col)) != NULL)
                 label = tier_frame_label_text(frame, col, codes[customer]);
-            tb_printf(&t, "; %s %s", labels[j], label ? label : "none");
+            tier__buf_printf(&t, "; %s %s", labels[j], label ? label : "none");
         }
     }
-    return tier_text_append(out, t.data, t.len);
+    rc = tier__buf_status(&t);
+    if (!rc)
+        rc = tier_text_append(out, tier__buf_data(&t), tier__buf_len(&t));
+    tier__buf_free(&t);
+    return rc;
 }
 
 static void rfm_destroy(void *state)
@@ -745,9 +704,7 @@ int tier_rfm_new(tier_model **out, const char *name, const tier_allocator *alloc
     if (!st)
         return TIER_ENOMEM;
     st->alloc = a;
-    st->bins = 5;
-    st->freq = TIER_RFM_FREQ_DAYS;
-    st->money = TIER_RFM_MONEY_SUM;
+    st->c = rfm_defaults;
     st->name = tier__strdup(&a, name);
     if (!st->name || tier_segmap_new_builtin(&st->maps[0], TIER_SEGMAP_RF10, &a) != TIER_OK ||
         tier_segmap_new_builtin(&st->maps[1], TIER_SEGMAP_RFM8, &a) != TIER_OK) {
@@ -756,93 +713,6 @@ int tier_rfm_new(tier_model **out, const char *name, const tier_allocator *alloc
     }
     rc = tier_model_new(out, &rfm_vtable, st, name, alloc);
     return rc;
-}
-
-/* Checks an option value and returns it as an integer; TIER_ERANGE when it is not one in range. */
-static int int_option(double value, double lo, double hi, int32_t *out)
-{
-    if (!(value >= lo && value <= hi) || value != floor(value))
-        return TIER_ERANGE;
-    *out = (int32_t)value;
-    return TIER_OK;
-}
-
-int tier_rfm_set_option(tier_model *model, int option, double value)
-{
-    rfm_state *st = rfm_of(model);
-    int32_t v;
-    int forget = 0;
-    if (!st)
-        return TIER_EINVAL;
-    switch (option) {
-    case TIER_RFM_OPT_BINS:
-        if (int_option(value, 2, RFM_MAX_BINS, &v))
-            goto range;
-        forget = v != st->bins;
-        st->bins = v;
-        break;
-    case TIER_RFM_OPT_AS_OF:
-        if (isnan(value)) {
-            st->has_as_of = 0;
-            st->as_of = 0;
-            break;
-        }
-        if (int_option(value, TIER_DAY_MIN, TIER_DAY_MAX, &v))
-            goto range;
-        st->has_as_of = 1;
-        st->as_of = v;
-        break;
-    case TIER_RFM_OPT_WINDOW:
-        if (int_option(value, 0, RFM_MAX_WINDOW, &v))
-            goto range;
-        forget = v != st->window;
-        st->window = v;
-        break;
-    case TIER_RFM_OPT_FREQUENCY:
-        if (int_option(value, TIER_RFM_FREQ_DAYS, TIER_RFM_FREQ_ROWS, &v))
-            goto range;
-        forget = v != st->freq;
-        st->freq = v;
-        break;
-    case TIER_RFM_OPT_MONETARY:
-        if (int_option(value, TIER_RFM_MONEY_SUM, TIER_RFM_MONEY_MEAN, &v))
-            goto range;
-        forget = v != st->money;
-        st->money = v;
-        break;
-    default:
-        tier__errorf(st->err, "unknown RFM option %d", option);
-        return TIER_EINVAL;
-    }
-    if (forget) {
-        st->cuts_set = 0;
-        st->has_fit_day = 0;
-        st->pinned = 0;
-        tier__model_set_fitted(model, 0);
-    }
-    st->err[0] = '\0';
-    return TIER_OK;
-range:
-    tier__errorf(st->err, "RFM option %d: value %g is out of range", option, value);
-    return TIER_ERANGE;
-}
-
-int tier_rfm_get_option(const tier_model *model, int option, double *out)
-{
-    const rfm_state *st = rfm_of(model);
-    double v;
-    if (!st || !out)
-        return TIER_EINVAL;
-    switch (option) {
-    case TIER_RFM_OPT_BINS: v = st->bins; break;
-    case TIER_RFM_OPT_AS_OF: v = st->has_as_of ? (double)st->as_of : NAN; break;
-    case TIER_RFM_OPT_WINDOW: v = st->window; break;
-    case TIER_RFM_OPT_FREQUENCY: v = st->freq; break;
-    case TIER_RFM_OPT_MONETARY: v = st->money; break;
-    default: return TIER_EINVAL;
-    }
-    *out = v;
-    return TIER_OK;
 }
 
 int tier_rfm_set_segmap(tier_model *model, int which, const tier_segmap *map)
@@ -870,7 +740,7 @@ int tier_rfm_cut_points(const tier_model *model, int dim, double *out, size_t n)
         return TIER_EINVAL;
     if (!(st->cuts_set & (1u << dim)))
         return TIER_ESTATE;
-    if (n != (size_t)st->bins - 1)
+    if (n != (size_t)st->c.bins - 1)
         return TIER_ERANGE;
     memcpy(out, st->cuts[dim], n * sizeof *out);
     return TIER_OK;
@@ -900,9 +770,9 @@ int tier_rfm_set_cut_points(tier_model *model, int dim, const double *cuts, size
     int rc;
     if (!st || !cuts || dim < 0 || dim >= RFM_DIMS)
         return TIER_EINVAL;
-    if (n != (size_t)st->bins - 1) {
+    if (n != (size_t)st->c.bins - 1) {
         tier__errorf(st->err, "%lu cut points given, the model has %d bins and needs %d",
-                     (unsigned long)n, st->bins, st->bins - 1);
+                     (unsigned long)n, st->c.bins, st->c.bins - 1);
         return TIER_ERANGE;
     }
     if ((rc = check_cuts(cuts, n, st->err, "")) != TIER_OK)
@@ -917,265 +787,168 @@ int tier_rfm_set_cut_points(tier_model *model, int dim, const double *cuts, size
     return TIER_OK;
 }
 
-/* ---- text state -------------------------------------------------------------------------- */
+/* ---- options and saved state (docs/rfm.md, docs/model-state-format.md) --------------------- */
 
-static const char dim_key[RFM_DIMS][2] = {"r", "f", "m"};
-
-int tier_rfm_save_text(const tier_model *model, tier_text *out)
+/* Applies option `name` to a configuration; TIER_OK or a status with `err` saying why. */
+static int config_set(rfm_config *c, const char *name, const tier_value *v, char *err)
 {
-    rfm_state *st = rfm_of(model);
-    char buf[2048], num[40], day[16];
-    size_t len = 0;
-    int d, j, n;
+    int32_t x;
+    int k, rc;
+    if (strcmp(name, "bins") == 0) {
+        if ((rc = tier__opt_int(v, 2, RFM_MAX_BINS, 0, &x, err)) != TIER_OK)
+            return rc;
+        c->bins = x;
+    } else if (strcmp(name, "as_of") == 0) {
+        if ((rc = tier__opt_int(v, TIER_DAY_MIN, TIER_DAY_MAX, 1, &x, err)) != TIER_OK)
+            return rc;
+        c->has_as_of = !isnan(tier_value_number(v));
+        c->as_of = c->has_as_of ? x : 0;
+    } else if (strcmp(name, "window") == 0) {
+        if ((rc = tier__opt_int(v, 0, RFM_MAX_WINDOW, 0, &x, err)) != TIER_OK)
+            return rc;
+        c->window = x;
+    } else if (strcmp(name, "frequency") == 0) {
+        if ((rc = tier__opt_choice(v, freq_names, 2, &k, err)) != TIER_OK)
+            return rc;
+        c->freq = k;
+    } else {
+        if ((rc = tier__opt_choice(v, money_names, 2, &k, err)) != TIER_OK)
+            return rc;
+        c->money = k;
+    }
+    return TIER_OK;
+}
 
-    if (!st || !out)
-        return TIER_EINVAL;
+static int rfm_set_option(void *state, const char *name, const tier_value *value)
+{
+    rfm_state *st = state;
+    rfm_config c = st->c;
+    int rc = config_set(&c, name, value, st->err);
+    if (rc)
+        return rc;
+    if (c.bins != st->c.bins || c.window != st->c.window || c.freq != st->c.freq ||
+        c.money != st->c.money) {
+        /* The cut points depend on these: forget them (even loaded ones). */
+        st->cuts_set = 0;
+        st->has_fit_day = 0;
+        st->pinned = 0;
+    }
+    st->c = c;
+    st->err[0] = '\0';
+    return TIER_OK;
+}
+
+static int rfm_get_option(void *state, const char *name, tier_value *out)
+{
+    const rfm_state *st = state;
+    if (strcmp(name, "bins") == 0)
+        return tier_value_set_number(out, st->c.bins);
+    if (strcmp(name, "as_of") == 0)
+        return tier_value_set_number(out, st->c.has_as_of ? (double)st->c.as_of : NAN);
+    if (strcmp(name, "window") == 0)
+        return tier_value_set_number(out, st->c.window);
+    if (strcmp(name, "frequency") == 0)
+        return tier_value_set_text(out, freq_names[st->c.freq]);
+    return tier_value_set_text(out, money_names[st->c.money]);
+}
+
+static const char cut_keys[RFM_DIMS][7] = {"cuts.r", "cuts.f", "cuts.m"};
+
+static int rfm_save(void *state, tier_state_writer *w)
+{
+    rfm_state *st = state;
+    int d, rc;
     if (!all_cuts(st))
         return TIER_ESTATE;
-    n = snprintf(buf, sizeof buf, "libtier-rfm 1\nbins %d\nfrequency %s\nmonetary %s\nwindow %ld\n",
-                 st->bins, st->freq == TIER_RFM_FREQ_ROWS ? "rows" : "days",
-                 st->money == TIER_RFM_MONEY_MEAN ? "mean" : "sum", (long)st->window);
-    len = (size_t)n;
-    if (!st->has_as_of || tier_date_format_iso(day, sizeof day, st->as_of) != TIER_OK)
-        snprintf(day, sizeof day, "%s", st->has_as_of ? "?" : "auto");
-    len += (size_t)snprintf(buf + len, sizeof buf - len, "as_of %s\n", day);
-    if (!st->has_fit_day || tier_date_format_iso(day, sizeof day, st->fit_day) != TIER_OK)
-        snprintf(day, sizeof day, "none");
-    len += (size_t)snprintf(buf + len, sizeof buf - len, "fitted_as_of %s\n", day);
-    for (d = 0; d < RFM_DIMS; d++) {
-        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s", dim_key[d]);
-        for (j = 0; j < st->bins - 1; j++) {
-            format_number(num, sizeof num, st->cuts[d][j]);
-            len += (size_t)snprintf(buf + len, sizeof buf - len, " %s", num);
-        }
-        len += (size_t)snprintf(buf + len, sizeof buf - len, "\n");
-    }
-    tier_text_clear(out);
-    return tier_text_append(out, buf, len);
-}
-
-/* Splits s[0..len) at blanks into at most `max` words; returns the count, or max+1 if more. */
-static size_t split_words(const char *s, size_t len, const char **w, size_t *wl, size_t max)
-{
-    size_t i = 0, n = 0;
-    for (;;) {
-        size_t start;
-        while (i < len && (s[i] == ' ' || s[i] == '\t'))
-            i++;
-        if (i >= len)
-            return n;
-        if (n == max)
-            return max + 1;
-        start = i;
-        while (i < len && s[i] != ' ' && s[i] != '\t')
-            i++;
-        w[n] = s + start;
-        wl[n] = i - start;
-        n++;
-    }
-}
-
-static int word_is(const char *w, size_t wl, const char *s)
-{
-    return strlen(s) == wl && memcmp(w, s, wl) == 0;
-}
-
-/* Everything a text state sets, applied only once the whole text has been read. */
-typedef struct rfm_loaded {
-    unsigned seen;
-    int bins, freq, money, has_as_of, has_fit_day;
-    int32_t window, as_of, fit_day;
-    double cuts[RFM_DIMS][RFM_MAX_CUTS];
-    size_t ncuts[RFM_DIMS], cut_line[RFM_DIMS];
-} rfm_loaded;
-
-enum { SEEN_BINS = 1, SEEN_FREQ = 2, SEEN_MONEY = 4, SEEN_WINDOW = 8, SEEN_AS_OF = 16,
-       SEEN_FIT = 32, SEEN_R = 64, SEEN_F = 128, SEEN_M = 256, SEEN_ALL = 511 };
-
-static int parse_day(const char *w, size_t wl, int32_t *out)
-{
-    return tier_date_parse(out, w, wl, TIER_DATE_ISO) == TIER_OK;
-}
-
-static int load_line(rfm_loaded *L, const char **w, const size_t *wl, size_t nw, size_t line,
-                     char *err)
-{
-    static const char *const keys[] = {"bins", "frequency", "monetary", "window", "as_of",
-                                       "fitted_as_of", "r", "f", "m"};
-    size_t key, j;
-    double v;
-    for (key = 0; key < sizeof keys / sizeof keys[0]; key++)
-        if (word_is(w[0], wl[0], keys[key]))
-            break;
-    if (key == sizeof keys / sizeof keys[0]) {
-        tier__errorf(err, "line %lu: unknown key '%.*s'", (unsigned long)line,
-                     (int)(wl[0] > 40 ? 40 : wl[0]), w[0]);
-        return TIER_EPARSE;
-    }
-    if (L->seen & (1u << key)) {
-        tier__errorf(err, "line %lu: '%s' given twice", (unsigned long)line, keys[key]);
-        return TIER_EPARSE;
-    }
-    L->seen |= 1u << key;
-    if (key < 6 && nw != 2) {
-        tier__errorf(err, "line %lu: '%s' takes one value", (unsigned long)line, keys[key]);
-        return TIER_EPARSE;
-    }
-    switch (key) {
-    case 0:
-        if (!parse_number(w[1], wl[1], &v) || v != floor(v) || v < 2 || v > RFM_MAX_BINS)
-            goto bad;
-        L->bins = (int)v;
-        return TIER_OK;
-    case 1:
-        if (word_is(w[1], wl[1], "days"))
-            L->freq = TIER_RFM_FREQ_DAYS;
-        else if (word_is(w[1], wl[1], "rows"))
-            L->freq = TIER_RFM_FREQ_ROWS;
-        else
-            goto bad;
-        return TIER_OK;
-    case 2:
-        if (word_is(w[1], wl[1], "sum"))
-            L->money = TIER_RFM_MONEY_SUM;
-        else if (word_is(w[1], wl[1], "mean"))
-            L->money = TIER_RFM_MONEY_MEAN;
-        else
-            goto bad;
-        return TIER_OK;
-    case 3:
-        if (!parse_number(w[1], wl[1], &v) || v != floor(v) || v < 0 || v > RFM_MAX_WINDOW)
-            goto bad;
-        L->window = (int32_t)v;
-        return TIER_OK;
-    case 4:
-        L->has_as_of = !word_is(w[1], wl[1], "auto");
-        if (L->has_as_of && !parse_day(w[1], wl[1], &L->as_of))
-            goto bad;
-        return TIER_OK;
-    case 5:
-        L->has_fit_day = !word_is(w[1], wl[1], "none");
-        if (L->has_fit_day && !parse_day(w[1], wl[1], &L->fit_day))
-            goto bad;
-        return TIER_OK;
-    default:
-        key -= 6;
-        L->ncuts[key] = nw - 1;
-        L->cut_line[key] = line;
-        if (nw - 1 > RFM_MAX_CUTS) {
-            tier__errorf(err, "line %lu: more than %d cut points", (unsigned long)line, RFM_MAX_CUTS);
-            return TIER_EPARSE;
-        }
-        for (j = 1; j < nw; j++) {
-            if (!parse_number(w[j], wl[j], &L->cuts[key][j - 1])) {
-                tier__errorf(err, "line %lu: cut point '%.*s' is not a finite number",
-                             (unsigned long)line, (int)(wl[j] > 40 ? 40 : wl[j]), w[j]);
-                return TIER_EPARSE;
-            }
-        }
-        return TIER_OK;
-    }
-bad:
-    tier__errorf(err, "line %lu: bad value '%.*s' for '%s'", (unsigned long)line,
-                 (int)(wl[1] > 40 ? 40 : wl[1]), w[1], keys[key]);
-    return TIER_EPARSE;
-}
-
-int tier_rfm_load_text(tier_model *model, const char *text, size_t len)
-{
-    rfm_state *st = rfm_of(model);
-    rfm_loaded L;
-    size_t pos = 0, line = 0;
-    int have_magic = 0, rc = TIER_OK, d;
-    char err[TIER__ERR_SIZE];
-
-    if (!st || (!text && len))
-        return TIER_EINVAL;
-    memset(&L, 0, sizeof L);
-    err[0] = '\0';
-    while (pos < len && rc == TIER_OK) {
-        const char *w[RFM_MAX_CUTS + 2];
-        size_t wl[RFM_MAX_CUTS + 2], nw, start = pos, end, k;
-        const char *nl = memchr(text + pos, '\n', len - pos);
-        end = nl ? (size_t)(nl - text) : len;
-        pos = nl ? end + 1 : len;
-        line++;
-        if (end > start && text[end - 1] == '\r')
-            end--;
-        for (k = start; k < end; k++)
-            if (text[k] == '\0' || text[k] == '\r')
-                break;
-        if (k < end) {
-            tier__errorf(err, "line %lu: control character in the text", (unsigned long)line);
-            rc = TIER_EPARSE;
-            break;
-        }
-        nw = split_words(text + start, end - start, w, wl, RFM_MAX_CUTS + 2);
-        if (nw == 0 || w[0][0] == '#')
-            continue;
-        if (!have_magic) {
-            double v;
-            if (!word_is(w[0], wl[0], "libtier-rfm") || nw != 2 || !parse_number(w[1], wl[1], &v) ||
-                v != floor(v) || v < 1) {
-                tier__errorf(err, "line %lu: not an RFM state (expected 'libtier-rfm 1')",
-                             (unsigned long)line);
-                rc = TIER_EPARSE;
-            } else if (v != 1) {
-                tier__errorf(err, "line %lu: RFM state version %.0f is newer than this library's "
-                                  "version 1", (unsigned long)line, v);
-                rc = TIER_EVERSION;
-            }
-            have_magic = 1;
-            continue;
-        }
-        if (nw > RFM_MAX_CUTS + 1) {
-            tier__errorf(err, "line %lu: too many values", (unsigned long)line);
-            rc = TIER_EPARSE;
-            break;
-        }
-        rc = load_line(&L, w, wl, nw, line, err);
-    }
-    if (rc == TIER_OK && !have_magic) {
-        tier__errorf(err, "line 1: empty text (expected 'libtier-rfm 1')");
-        rc = TIER_EPARSE;
-    }
-    if (rc == TIER_OK && L.seen != SEEN_ALL) {
-        static const char *const names[] = {"bins", "frequency", "monetary", "window", "as_of",
-                                            "fitted_as_of", "r", "f", "m"};
-        size_t key;
-        for (key = 0; key < 9; key++)
-            if (!(L.seen & (1u << key)))
-                break;
-        tier__errorf(err, "line %lu: missing '%s' line", (unsigned long)line + 1, names[key]);
-        rc = TIER_EPARSE;
-    }
-    for (d = 0; d < RFM_DIMS && rc == TIER_OK; d++) {
-        char where[48];
-        snprintf(where, sizeof where, "line %lu: ", (unsigned long)L.cut_line[d]);
-        if (L.ncuts[d] != (size_t)L.bins - 1) {
-            tier__errorf(err, "line %lu: %lu cut points for %d bins (need %d)",
-                         (unsigned long)L.cut_line[d], (unsigned long)L.ncuts[d], L.bins, L.bins - 1);
-            rc = TIER_EPARSE;
-        } else if (check_cuts(L.cuts[d], L.ncuts[d], err, where) != TIER_OK) {
-            rc = TIER_EPARSE;
-        }
-    }
-    if (rc) {
-        memcpy(st->err, err, sizeof err);
+    rc = tier__opt_save(w, rfm_options, sizeof rfm_options / sizeof rfm_options[0], st,
+                        rfm_get_option, &st->alloc);
+    if (rc)
         return rc;
+    tier_state_write_key(w, "fitted_as_of");
+    tier_state_write_number(w, st->has_fit_day ? (double)st->fit_day : NAN);
+    for (d = 0; d < RFM_DIMS; d++) {
+        tier_state_write_key(w, cut_keys[d]);
+        rc = tier_state_write_numbers(w, st->cuts[d], (size_t)st->c.bins - 1);
     }
-    st->bins = L.bins;
-    st->freq = L.freq;
-    st->money = L.money;
-    st->window = L.window;
-    st->has_as_of = L.has_as_of;
-    st->as_of = L.has_as_of ? L.as_of : 0;
-    st->has_fit_day = L.has_fit_day;
-    st->fit_day = L.has_fit_day ? L.fit_day : 0;
-    memcpy(st->cuts, L.cuts, sizeof L.cuts);
+    return rc;
+}
+
+static int rfm_load(void *state, tier_state_reader *r)
+{
+    rfm_state *st = state;
+    rfm_config c = rfm_defaults;
+    double cuts[RFM_DIMS][RFM_MAX_CUTS], fit_day = NAN;
+    unsigned seen = 0;
+    const char *key;
+    char msg[TIER__ERR_SIZE];
+    tier_value val;
+    int rc, d;
+
+    tier__value_init(&val, &st->alloc);
+    while ((rc = tier_state_read_next(r, &key)) == 1) {
+        const tier_model_option *o = NULL;
+        rc = tier__opt_read(r, key, rfm_options, sizeof rfm_options / sizeof rfm_options[0], &val,
+                            &o);
+        if (rc < 0)
+            break;
+        if (rc == 1) {
+            char why[TIER__ERR_SIZE];
+            if (config_set(&c, o->name, &val, why) != TIER_OK) {
+                rc = tier__opt_refuse(r, o->name, why);
+                break;
+            }
+            continue;
+        }
+        if (strcmp(key, "fitted_as_of") == 0) {
+            if ((rc = tier_state_read_numbers(r, &fit_day, 1)) != TIER_OK)
+                break;
+            if (!isnan(fit_day) &&
+                !(fit_day >= TIER_DAY_MIN && fit_day <= TIER_DAY_MAX && fit_day == floor(fit_day))) {
+                rc = tier_state_read_fail(r, "fitted_as_of is not a day number or nan");
+                break;
+            }
+            continue;
+        }
+        for (d = 0; d < RFM_DIMS && strcmp(key, cut_keys[d]) != 0; d++)
+            ;
+        if (d == RFM_DIMS) {
+            snprintf(msg, sizeof msg, "unknown record \"%s\"", key);
+            rc = tier_state_read_fail(r, msg);
+            break;
+        }
+        if (seen & (1u << d)) {
+            snprintf(msg, sizeof msg, "record \"%s\" given twice", key);
+            rc = tier_state_read_fail(r, msg);
+            break;
+        }
+        if (tier_state_read_count(r) != (size_t)c.bins - 1) {
+            snprintf(msg, sizeof msg, "%lu cut points for %d bins (need %d)",
+                     (unsigned long)tier_state_read_count(r), c.bins, c.bins - 1);
+            rc = tier_state_read_fail(r, msg);
+            break;
+        }
+        if ((rc = tier_state_read_numbers(r, cuts[d], (size_t)c.bins - 1)) != TIER_OK)
+            break;
+        if (check_cuts(cuts[d], (size_t)c.bins - 1, msg, "") != TIER_OK) {
+            rc = tier_state_read_fail(r, msg);
+            break;
+        }
+        seen |= 1u << d;
+    }
+    tier__value_clear(&val);
+    if (rc < 0)
+        return rc;
+    for (d = 0; d < RFM_DIMS; d++)
+        if (!(seen & (1u << d))) {
+            snprintf(msg, sizeof msg, "no \"%s\" record", cut_keys[d]);
+            return tier_state_read_fail(r, msg);
+        }
+    st->c = c;
+    memcpy(st->cuts, cuts, sizeof cuts);
     st->cuts_set = (1u << RFM_DIMS) - 1;
+    st->has_fit_day = !isnan(fit_day);
+    st->fit_day = st->has_fit_day ? (int32_t)fit_day : 0;
     st->pinned = 1;
-    tier__model_set_fitted(model, 1);
     st->err[0] = '\0';
     return TIER_OK;
 }

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* What the built-in models share for options and saved state: checking an option value against
+ * its range with one wording of the message, and writing/reading option records of the state
+ * format (docs/model-state-format.md). */
+#ifndef TIER_MODELS_OPTIONS_H
+#define TIER_MODELS_OPTIONS_H
+
+#include "core/model_internal.h"
+
+/* A number option that must be an integer in [lo, hi]; with nan_ok, NaN (stored as nan_as) is
+ * accepted too. TIER_OK, or TIER_ERANGE with `err` (TIER__ERR_SIZE bytes) saying why. */
+int tier__opt_int(const tier_value *v, double lo, double hi, int nan_ok, int32_t *out, char *err);
+
+/* A number option in [lo, hi] (NaN accepted with nan_ok). TIER_OK or TIER_ERANGE with `err`. */
+int tier__opt_number(const tier_value *v, double lo, double hi, int nan_ok, double *out, char *err);
+
+/* A text option that must be one of names[0..n): *out = its index. TIER_OK or TIER_EINVAL with
+ * `err` listing the accepted texts. */
+int tier__opt_choice(const tier_value *v, const char *const *names, int n, int *out, char *err);
+
+/* Writes one record per option of the table, key = option name, with the value `get` gives:
+ * a number, a text, or a list's items as texts. Returns the writer's status or get's. */
+int tier__opt_save(tier_state_writer *w, const tier_model_option *opts, size_t n, void *state,
+                   int (*get)(void *state, const char *name, tier_value *out),
+                   const tier_allocator *alloc);
+
+/* When the current record's key names an option of the table: stores the record's values into
+ * `val` as that option's type, sets *opt and returns 1 (or TIER_ECORRUPT, the reader failed, when
+ * the values do not fit the type). Returns 0 when the key is no option. */
+int tier__opt_read(tier_state_reader *r, const char *key, const tier_model_option *opts, size_t n,
+                   tier_value *val, const tier_model_option **opt);
+
+/* Fails the load at the current record: "option \"name\" <why>". Returns TIER_ECORRUPT. */
+int tier__opt_refuse(tier_state_reader *r, const char *option, const char *why);
+
+#endif
