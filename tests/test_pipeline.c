@@ -371,6 +371,37 @@ static void test_sniff_finds_delimiter_names_and_synonyms(void **state)
     tier__names_free(&n);
 }
 
+static void test_pipeline_sniff_is_public_for_hosts_that_read_files_themselves(void **state)
+{
+    tier_allocator a = tst_allocator();
+    const char *column = NULL;
+    int delim = 0;
+    (void)state;
+    assert_int_equal(tier_pipeline_sniff("\xEF\xBB\xBFname;customer;id\r\nx;1;2\n", 28,
+                                         TIER_PIPELINE_ROLE_ACCOUNT_ID, &delim, &column, &a),
+                     TIER_OK);
+    assert_int_equal(delim, ';');
+    assert_string_equal(column, "customer");
+    delim = ',';
+    assert_int_equal(tier_pipeline_sniff("a,order_date,revenue", 20, TIER_PIPELINE_ROLE_DATE,
+                                         &delim, &column, &a),
+                     TIER_OK);
+    assert_int_equal(delim, ',');
+    assert_string_equal(column, "order_date");
+    delim = 0;
+    assert_int_equal(tier_pipeline_sniff("", 0, TIER_PIPELINE_ROLE_AMOUNT, &delim, &column, NULL),
+                     TIER_OK);
+    assert_int_equal(delim, TIER_CSV_WHITESPACE);
+    assert_string_equal(column, "amount");
+    delim = 0;
+    assert_int_equal(tier_pipeline_sniff("a|b", 3, TIER_PIPELINE_ROLE_NONE, &delim, NULL, NULL),
+                     TIER_OK);
+    assert_int_equal(delim, '|');
+    assert_int_equal(tier_pipeline_sniff("a", 1, 9, &delim, &column, NULL), TIER_EINVAL);
+    assert_int_equal(tier_pipeline_sniff("a", 1, TIER_PIPELINE_ROLE_ID, NULL, &column, NULL),
+                     TIER_EINVAL);
+}
+
 static void test_pipeline_reads_sniffed_dialects_alike(void **state)
 {
     static const char *const files[][2] = {
@@ -875,6 +906,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_model_list_is_checked_when_set),
         cmocka_unit_test(test_pipeline_check_catches_incomplete_jobs),
         cmocka_unit_test(test_sniff_finds_delimiter_names_and_synonyms),
+        cmocka_unit_test(test_pipeline_sniff_is_public_for_hosts_that_read_files_themselves),
         cmocka_unit_test(test_pipeline_reads_sniffed_dialects_alike),
         cmocka_unit_test(test_pipeline_reports_files_it_cannot_open_or_read),
         cmocka_unit_test(test_pipeline_failed_run_writes_nothing_and_keeps_the_last_result),

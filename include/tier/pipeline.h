@@ -70,6 +70,35 @@
 
 TIER_BEGIN_DECL
 
+/** Column roles for tier_pipeline_sniff(). Values are ABI. @since 0.2.0 */
+typedef enum tier_pipeline_role {
+    TIER_PIPELINE_ROLE_NONE = 0,      /**< no column wanted */
+    TIER_PIPELINE_ROLE_ID = 1,        /**< customer_id, customer, customerid, id, account_id */
+    TIER_PIPELINE_ROLE_DATE = 2,      /**< date, order_date, invoice_date, day */
+    TIER_PIPELINE_ROLE_AMOUNT = 3,    /**< amount, dollar_value, revenue, value, total, sales */
+    TIER_PIPELINE_ROLE_ACCOUNT_ID = 4 /**< account_id, customer_id, customer, id */
+} tier_pipeline_role;
+
+/**
+ * The sniffing a pipeline does on the first line of a file, for a host that reads a file itself
+ * (e.g. account attributes with tier_csv_read_attributes_file()).
+ * @param head the start of the file (at least its first line; a UTF-8 byte-order mark is
+ *        skipped); only read during the call.
+ * @param len its length in bytes.
+ * @param role a ::tier_pipeline_role.
+ * @param[in,out] delimiter 0 to sniff it (tab, ',', ';' or '|', the first of them present, else
+ *        TIER_CSV_WHITESPACE), which is then stored; otherwise the delimiter to split the line
+ *        with.
+ * @param[out] column with a role, the first of its usual names (the table of
+ *        ::tier_pipeline_role, in that order) that the line names, else its first usual name: a
+ *        static string. May be NULL when `role` is 0.
+ * @param alloc the allocator for the scratch space (NULL for malloc).
+ * @return TIER_OK, TIER_EINVAL (NULL arguments, unknown role) or TIER_ENOMEM.
+ * @since 0.2.0
+ */
+TIER_API int tier_pipeline_sniff(const char *head, size_t len, int role, int *delimiter,
+                                 const char **column, const tier_allocator *alloc);
+
 /** A configured pipeline and the results of its last successful run (opaque). @since 0.2.0 */
 typedef struct tier_pipeline tier_pipeline;
 

@@ -425,3 +425,29 @@ int tier__pipeline_read(tier_pipeline *p, int keep_txns, tier_book **out, uint64
     *out = book;
     return TIER_OK;
 }
+
+int tier_pipeline_sniff(const char *head, size_t len, int role, int *delimiter,
+                        const char **column, const tier_allocator *alloc)
+{
+    static const int roles[] = {0, TIER__SNIFF_ID, TIER__SNIFF_DATE, TIER__SNIFF_AMOUNT,
+                                TIER__SNIFF_ACCOUNT_ID};
+    tier_allocator a;
+    tier__names names;
+    const char *line;
+    size_t n;
+    int rc;
+    if ((!head && len) || !delimiter || role < 0 || role > TIER_PIPELINE_ROLE_ACCOUNT_ID ||
+        (role && !column))
+        return TIER_EINVAL;
+    tier__alloc_init(&a, alloc);
+    n = tier__sniff_first_line(head ? head : "", len, &line);
+    if (*delimiter == 0)
+        *delimiter = tier__sniff_delimiter(line, n);
+    if (!role)
+        return TIER_OK;
+    rc = tier__sniff_names(&names, &a, line, n, *delimiter);
+    if (!rc)
+        *column = tier__sniff_column(roles[role], NULL, &names);
+    tier__names_free(&names);
+    return rc;
+}
