@@ -88,12 +88,13 @@ check "clv help names its flags" bash -c "'$tier' clv --help | grep -q -- '--hor
 # (TIER_SPLIT_MIN_BYTES=0 splits any file): a 16 MB file reads "of 16 MB", never "of 8 MB".
 if command -v script >/dev/null 2>&1; then
     { cat "$data/CDNOW_master.txt"; for _ in 2 3 4 5 6 7 8 9; do tail -n +2 "$data/CDNOW_master.txt"; done; } >"$work/big.txt"
-    TIER_SPLIT_MIN_BYTES=0 script -qec "'$tier' run --input '$work/big.txt' --out '$work/big.csv'" /dev/null >"$work/tty" 2>&1
+    # stdin /dev/null: script(1) passes its stdin on to the terminal it makes.
+    TIER_SPLIT_MIN_BYTES=0 script -qec "'$tier' run --input '$work/big.txt' --out '$work/big.csv'" /dev/null </dev/null >"$work/tty" 2>&1
     check "progress line shows the whole file" grep -q 'reading 100% (16 of 16 MB)' "$work/tty"
     check "progress line never shows a half" test "$(grep -c 'of 8 MB' "$work/tty")" -eq 0
     check "progress line is cleared" grep -q "$(printf '\r\033\[K')" "$work/tty"
     check "split output equals one read" bash -c "'$tier' run --input '$work/big.txt' --quiet | cmp - '$work/big.csv'"
-    check "quiet has no progress line" bash -c "TIER_SPLIT_MIN_BYTES=0 script -qec \"'$tier' run --input '$work/big.txt' --quiet --out '$work/q.csv'\" /dev/null | grep -c reading | grep -qx 0"
+    check "quiet has no progress line" bash -c "TIER_SPLIT_MIN_BYTES=0 script -qec \"'$tier' run --input '$work/big.txt' --quiet --out '$work/q.csv'\" /dev/null </dev/null | grep -c reading | grep -qx 0"
 else
     echo "SKIPPED: progress line checks (no script(1) to give the command a terminal)"
 fi
