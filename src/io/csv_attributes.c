@@ -505,17 +505,6 @@ static int finish(at_load *L, int rc)
     return rc;
 }
 
-static int check_args(tier_csv *csv, tier_book *book, const void *src)
-{
-    if (!csv)
-        return TIER_EINVAL;
-    if (!book || !src) {
-        tier__csv_set_outcome(csv, TIER_EINVAL, 0, 0, 0, !book ? "no book given" : "no input given");
-        return TIER_EINVAL;
-    }
-    return TIER_OK;
-}
-
 static int progress(at_load *L, uint64_t done, uint64_t total)
 {
     if (L->d.progress && L->d.progress(L->d.progress_ud, done, total))
@@ -527,7 +516,7 @@ static int progress(at_load *L, uint64_t done, uint64_t total)
 int tier_csv_read_attributes_buffer(tier_csv *csv, tier_book *book, const char *data, size_t len)
 {
     at_load L;
-    int rc = check_args(csv, book, data || !len ? "" : NULL);
+    int rc = tier__csv_check_args(csv, book, data || !len ? "" : NULL);
     if (rc)
         return rc;
     begin(&L, csv, book);
@@ -548,7 +537,7 @@ int tier_csv_read_attributes_file(tier_csv *csv, tier_book *book, const char *pa
     size_t cap = 0, len = 0;
     uint64_t total = 0;
     char etext[TIER__ERRTEXT_SIZE];
-    int rc = check_args(csv, book, path), orc, retries = 0;
+    int rc = tier__csv_check_args(csv, book, path), orc, retries = 0;
     if (rc)
         return rc;
     begin(&L, csv, book);

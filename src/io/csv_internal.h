@@ -27,6 +27,10 @@ typedef struct tier__csv_dialect {
 
 void tier__csv_dialect_get(const tier_csv *csv, tier__csv_dialect *out);
 
+/* Checks a load's arguments: TIER_EINVAL without a reader, or (with the reason as the reader's
+ * error) without a book or input; TIER_OK otherwise. */
+int tier__csv_check_args(tier_csv *csv, tier_book *book, const void *src);
+
 /* Builds the list of column names of an error message, "a", "b", "c", in dst (cap bytes): call
  * with *used = 0 first, then once per name in order. Returns 0 once dst is full (", ..." ends
  * the list then) and further names would be dropped. */

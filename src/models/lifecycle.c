@@ -735,7 +735,7 @@ static int lc_load(void *state, tier_state_reader *r)
             break;
         }
         if ((rc = check_value(st, o->name, &val, c.opt, &copy, why)) != TIER_OK) {
-            rc = tier__opt_refuse(r, o->name, why);
+            rc = tier__opt_refuse(r, o->name, why, rc);
             break;
         }
         if ((k = text_index(o->name)) >= 0) {

@@ -766,7 +766,7 @@ static int pareto_load(void *state, tier_state_reader *r)
         }
         if ((rc = config_set(st, &c, o->name, &val, why)) != TIER_OK) {
             c.column = old;
-            rc = tier__opt_refuse(r, o->name, why);
+            rc = tier__opt_refuse(r, o->name, why, rc);
             break;
         }
         if (c.column != old)

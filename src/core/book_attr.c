@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/* The book's attribute columns: numeric and text values by name, one type per
+ * name, reserved then put for all-or-nothing loads. */
+#include <math.h>
+#include <string.h>
+
+#include "core/book_impl.h"
+
+/* ---- attributes ----------------------------------------------------------------------- */
+
+static int attr_slot(tier_book *b, const char *name, int type, size_t index, attribute **out);
+
+static attribute *find_attr(const tier_book *b, const char *name)
+{
+    size_t i;
+    for (i = 0; i < b->nattr; i++)
+        if (strcmp(b->attrs[i].name, name) == 0)
+            return &b->attrs[i];
+    return NULL;
+}
+
+/* Finds or creates attribute `name` of `type` with room for customer `index`. */
+int tier__book_reserve_attr(tier_book *b, const char *name, int type, size_t index)
+{
+    attribute *at;
+    return attr_slot(b, name, type, index, &at);
+}
+
+static int attr_slot(tier_book *b, const char *name, int type, size_t index, attribute **out)
+{
+    attribute *at;
+    size_t nlen;
+    if (!name || !(nlen = strlen(name)) || !tier__utf8_valid(name, nlen)) {
+        tier__errorf(b->err, "attribute name is empty or not UTF-8");
+        return TIER_EINVAL;
+    }
+    if ((int64_t)nlen > b->lim_text) {
+        tier__errorf(b->err, "attribute name longer than %lld bytes", (long long)b->lim_text);
+        return TIER_ERANGE;
+    }
+    if (index >= b->ncust) {
+        tier__errorf(b->err, "customer index %zu out of range (%zu customers)", index, b->ncust);
+        return TIER_ERANGE;
+    }
+    at = find_attr(b, name);
+    if (at && at->type && at->type != type) {
+        tier__errorf(b->err, "attribute \"%s\" holds %s, not %s", name,
+                     at->type == 1 ? "numbers" : "text", type == 1 ? "numbers" : "text");
+        return TIER_EINVAL;
+    }
+    if (!at) {
+        void *p = b->attrs;
+        char *copy;
+        if ((int64_t)b->nattr >= b->lim_attributes) {
+            tier__errorf(b->err, "more than %lld attributes", (long long)b->lim_attributes);
+            return TIER_ERANGE;
+        }
+        if (tier__grow(&b->alloc, &p, &b->cap_attr, b->nattr + 1, sizeof(attribute)))
+            goto nomem;
+        b->attrs = p;
+        if (!(copy = tier__strdup(&b->alloc, name)))
+            goto nomem;
+        at = &b->attrs[b->nattr++];
+        memset(at, 0, sizeof *at);
+        at->name = copy;
+    }
+    at->type = type;
+    if (index >= at->len) {
+        size_t nlen2 = b->cap_cust > index ? b->cap_cust : index + 1, k;
+        if (type == 1) {
+            double *p = tier__realloc(&b->alloc, at->num, nlen2 * sizeof *p);
+            if (!p)
+                goto nomem;
+            for (k = at->len; k < nlen2; k++)
+                p[k] = NAN;
+            at->num = p;
+        } else {
+            char **p = tier__realloc(&b->alloc, at->text, nlen2 * sizeof *p);
+            if (!p)
+                goto nomem;
+            for (k = at->len; k < nlen2; k++)
+                p[k] = NULL;
+            at->text = p;
+        }
+        at->len = nlen2;
+    }
+    *out = at;
+    return TIER_OK;
+nomem:
+    tier__errorf(b->err, "out of memory setting attribute \"%s\"", name);
+    return TIER_ENOMEM;
+}
+
+int tier_book_set_number(tier_book *b, size_t index, const char *name, double value)
+{
+    attribute *at;
+    int rc;
+    if (!b)
+        return TIER_EINVAL;
+    b->err[0] = '\0';
+    if (isinf(value)) {
+        tier__errorf(b->err, "attribute \"%s\" value is infinite", name ? name : "");
+        return TIER_EINVAL;
+    }
+    if ((rc = attr_slot(b, name, 1, index, &at)) != 0)
+        return rc;
+    at->num[index] = value;
+    return TIER_OK;
+}
+
+void tier__book_put_text(tier_book *b, size_t index, const char *name, char *owned)
+{
+    attribute *at = find_attr(b, name);
+    tier__free(&b->alloc, at->text[index]);
+    at->text[index] = owned;
+}
+
+void tier__book_put_number(tier_book *b, size_t index, const char *name, double value)
+{
+    find_attr(b, name)->num[index] = value;
+}
+
+void tier__book_copy_numbers(const tier_book *b, const char *name, double *out)
+{
+    const attribute *at = find_attr(b, name);
+    size_t i, have = (at && at->type == 1) ? (at->len < b->ncust ? at->len : b->ncust) : 0;
+    if (have)
+        memcpy(out, at->num, have * sizeof *out);
+    for (i = have; i < b->ncust; i++)
+        out[i] = NAN;
+}
+
+size_t tier_book_attribute_count(const tier_book *b)
+{
+    return b ? b->nattr : 0;
+}
+
+const char *tier_book_attribute_name(const tier_book *b, size_t i, int *type)
+{
+    if (!b || i >= b->nattr)
+        return NULL;
+    if (type)
+        *type = b->attrs[i].type;
+    return b->attrs[i].name;
+}
+
+int tier__book_attr_type(const tier_book *b, const char *name)
+{
+    const attribute *at = find_attr(b, name);
+    return at ? at->type : 0;
+}
+
+int tier_book_set_text(tier_book *b, size_t index, const char *name, const char *value)
+{
+    attribute *at;
+    char *copy = NULL;
+    size_t vlen;
+    int rc;
+    if (!b)
+        return TIER_EINVAL;
+    b->err[0] = '\0';
+    if (value) {
+        vlen = strlen(value);
+        if ((int64_t)vlen > b->lim_text) {
+            tier__errorf(b->err, "text of attribute \"%s\" longer than %lld bytes", name ? name : "",
+                         (long long)b->lim_text);
+            return TIER_ERANGE;
+        }
+        if (!tier__utf8_valid(value, vlen)) {
+            tier__errorf(b->err, "text of attribute \"%s\" is not valid UTF-8", name ? name : "");
+            return TIER_EINVAL;
+        }
+        if (!(copy = tier__strndup(&b->alloc, value, vlen))) {
+            tier__errorf(b->err, "out of memory setting attribute");
+            return TIER_ENOMEM;
+        }
+    }
+    if ((rc = attr_slot(b, name, 2, index, &at)) != 0) {
+        tier__free(&b->alloc, copy);
+        return rc;
+    }
+    tier__free(&b->alloc, at->text[index]);
+    at->text[index] = copy;
+    return TIER_OK;
+}
+
+int tier_book_get_number(const tier_book *b, size_t index, const char *name, double *out)
+{
+    const attribute *at;
+    if (!b || !name || !out)
+        return TIER_EINVAL;
+    if (index >= b->ncust)
+        return TIER_ERANGE;
+    at = find_attr(b, name);
+    if (!at || at->type != 1 || index >= at->len || isnan(at->num[index]))
+        return TIER_ENOTFOUND;
+    *out = at->num[index];
+    return TIER_OK;
+}
+
+int tier_book_get_text(const tier_book *b, size_t index, const char *name, const char **out)
+{
+    const attribute *at;
+    if (!b || !name || !out)
+        return TIER_EINVAL;
+    if (index >= b->ncust)
+        return TIER_ERANGE;
+    at = find_attr(b, name);
+    if (!at || at->type != 2 || index >= at->len || !at->text[index])
+        return TIER_ENOTFOUND;
+    *out = at->text[index];
+    return TIER_OK;
+}
+

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: MIT */
+/* The book's figures: day range, per-customer statistics, kept transactions and
+ * the exact figures over a window of days. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/book_impl.h"
+
+/* ---- reading figures --------------------------------------------------------------------- */
+
+int tier_book_day_range(const tier_book *b, int32_t *first, int32_t *last)
+{
+    if (!b || b->min_day == NO_DAY)
+        return TIER_ENOTFOUND;
+    if (first)
+        *first = b->min_day;
+    if (last)
+        *last = b->max_day;
+    return TIER_OK;
+}
+
+int tier_book_customer_stat(const tier_book *b, size_t index, int stat, double *out)
+{
+    const tier__figures *f;
+    if (!b || !out)
+        return TIER_EINVAL;
+    if (stat == TIER_BOOK_STAT_IGNORED_ROWS) {
+        *out = (double)b->ignored_rows;
+        return TIER_OK;
+    }
+    if (index >= b->ncust)
+        return TIER_ERANGE;
+    f = &b->fig[index];
+    switch (stat) {
+    case TIER_BOOK_STAT_FIRST_PURCHASE: *out = f->purchases ? f->first_day : NAN; break;
+    case TIER_BOOK_STAT_LAST_PURCHASE: *out = f->purchases ? f->last_day : NAN; break;
+    case TIER_BOOK_STAT_PURCHASE_DAYS: {
+        /* Exact even after out-of-order rows when transactions are kept. */
+        tier__figures one;
+        if (b->unordered && b->keep_txns) {
+            size_t t;
+            int32_t *d = NULL;
+            size_t nd = 0, cap = 0, i, j;
+            for (t = 0; t < b->ntx; t++) {
+                if (b->tx_cust[t] == index && b->tx_amount[t] >= 0) {
+                    void *p = d;
+                    if (tier__grow(&b->alloc, &p, &cap, nd + 1, sizeof *d)) {
+                        tier__free(&b->alloc, d);
+                        return TIER_ENOMEM;
+                    }
+                    d = p;
+                    d[nd++] = b->tx_day[t];
+                }
+            }
+            for (i = 1; i < nd; i++) { /* insertion sort: one customer's days */
+                int32_t v = d[i];
+                for (j = i; j > 0 && d[j - 1] > v; j--)
+                    d[j] = d[j - 1];
+                d[j] = v;
+            }
+            one.purchase_days = 0;
+            for (i = 0; i < nd; i++)
+                if (i == 0 || d[i] != d[i - 1])
+                    one.purchase_days++;
+            tier__free(&b->alloc, d);
+            *out = one.purchase_days;
+        } else {
+            *out = f->purchase_days;
+        }
+        break;
+    }
+    case TIER_BOOK_STAT_PURCHASES: *out = f->purchases; break;
+    case TIER_BOOK_STAT_REFUNDS: *out = f->refunds; break;
+    case TIER_BOOK_STAT_NET_AMOUNT: *out = tier__fixed_to_double(f->net); break;
+    case TIER_BOOK_STAT_NET_MARGIN: *out = f->has_margin ? tier__fixed_to_double(f->margin) : NAN; break;
+    default: return TIER_EINVAL;
+    }
+    return TIER_OK;
+}
+
+int tier_book_txn(const tier_book *b, size_t t, size_t *customer, int32_t *day, double *amount,
+                  double *margin)
+{
+    if (!b || t >= b->ntx)
+        return TIER_ERANGE;
+    if (customer)
+        *customer = b->tx_cust[t];
+    if (day)
+        *day = b->tx_day[t];
+    if (amount)
+        *amount = tier__fixed_to_double(b->tx_amount[t]);
+    if (margin)
+        *margin = (b->tx_margin && b->tx_margin[t] != NO_MARGIN)
+                      ? tier__fixed_to_double(b->tx_margin[t]) : NAN;
+    return TIER_OK;
+}
+
+static int cmp_i32(const void *x, const void *y)
+{
+    int32_t a = *(const int32_t *)x, c = *(const int32_t *)y;
+    return (a > c) - (a < c);
+}
+
+const tier__figures *tier__book_running(const tier_book *b)
+{
+    return b->fig;
+}
+
+int tier__book_figures_view(const tier_book *b, int32_t from_day, int32_t to_day,
+                            const tier__figures **view, tier__figures **owned, char *why)
+{
+    int covers_all = b->min_day == NO_DAY || (from_day <= b->min_day && to_day > b->max_day);
+    tier__figures *f;
+    int rc;
+    *owned = NULL;
+    if (covers_all && !b->unordered) {
+        *view = b->fig;
+        return TIER_OK;
+    }
+    f = tier__malloc(&b->alloc, (b->ncust ? b->ncust : 1) * sizeof *f);
+    if (!f) {
+        tier__errorf(why, "out of memory for the figures of %zu customers", b->ncust);
+        return TIER_ENOMEM;
+    }
+    rc = tier__book_figures(b, from_day, to_day, f, why);
+    if (rc) {
+        tier__free(&b->alloc, f);
+        return rc;
+    }
+    *view = *owned = f;
+    return TIER_OK;
+}
+
+int tier__book_figures(const tier_book *b, int32_t from_day, int32_t to_day, tier__figures *out,
+                       char *why)
+{
+    size_t i, t, *start = NULL;
+    uint32_t *order = NULL;
+    int32_t *days = NULL;
+    int covers_all = b->min_day == NO_DAY || (from_day <= b->min_day && to_day > b->max_day);
+    if (covers_all && !b->unordered) {
+        if (b->ncust)
+            memcpy(out, b->fig, b->ncust * sizeof *out);
+        return TIER_OK;
+    }
+    if (!b->keep_txns) {
+        if (!covers_all)
+            tier__errorf(why, "the window does not cover every transaction and transactions are "
+                              "not kept (keep them, or ignore rows from the as-of day on)");
+        else
+            tier__errorf(why, "customer \"%s\" has purchases out of date order and transactions "
+                              "are not kept, so purchase-days are unknown",
+                         tier__book_id_ptr(b, b->unordered_cust));
+        return TIER_ESTATE;
+    }
+    /* Group the kept transactions by customer (counting sort), then walk each customer's days. */
+    start = tier__calloc(&b->alloc, b->ncust + 1, sizeof *start);
+    order = tier__malloc(&b->alloc, (b->ntx ? b->ntx : 1) * sizeof *order);
+    days = tier__malloc(&b->alloc, (b->ntx ? b->ntx : 1) * sizeof *days);
+    if (!start || !order || !days) {
+        tier__free(&b->alloc, start);
+        tier__free(&b->alloc, order);
+        tier__free(&b->alloc, days);
+        tier__errorf(why, "out of memory grouping transactions");
+        return TIER_ENOMEM;
+    }
+    for (t = 0; t < b->ntx; t++)
+        start[b->tx_cust[t] + 1]++;
+    for (i = 0; i < b->ncust; i++)
+        start[i + 1] += start[i];
+    for (t = 0; t < b->ntx; t++)
+        order[start[b->tx_cust[t]]++] = (uint32_t)t;
+    for (i = b->ncust; i > 0; i--)
+        start[i] = start[i - 1];
+    start[0] = 0;
+    for (i = 0; i < b->ncust; i++) {
+        tier__figures f;
+        size_t k, nd = 0, sorted = 1;
+        memset(&f, 0, sizeof f);
+        f.first_day = f.last_day = NO_DAY;
+        for (k = start[i]; k < start[i + 1]; k++) {
+            size_t tt = order[k];
+            int32_t d = b->tx_day[tt];
+            int64_t a = b->tx_amount[tt];
+            if (d < from_day || d >= to_day)
+                continue;
+            f.net += a; /* cannot overflow: the running total over all rows did not */
+            if (b->tx_margin && b->tx_margin[tt] != NO_MARGIN) {
+                f.margin += b->tx_margin[tt];
+                f.has_margin = 1;
+            }
+            if (a < 0) {
+                f.refunds++;
+                continue;
+            }
+            f.purchases++;
+            if (nd && d < days[nd - 1])
+                sorted = 0;
+            days[nd++] = d;
+        }
+        if (nd) {
+            if (!sorted)
+                qsort(days, nd, sizeof *days, cmp_i32);
+            f.first_day = days[0];
+            f.last_day = days[nd - 1];
+            for (k = 0; k < nd; k++)
+                if (k == 0 || days[k] != days[k - 1])
+                    f.purchase_days++;
+        }
+        out[i] = f;
+    }
+    tier__free(&b->alloc, start);
+    tier__free(&b->alloc, order);
+    tier__free(&b->alloc, days);
+    return TIER_OK;
+}
+

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* The book's layout, shared by its files only (other code uses core/book_internal.h):
+ * book.c (ids, hash table, creation, options), book_stage.c (staged loading, rows, merging),
+ * book_figures.c (figures over a window) and book_attr.c (attribute columns). */
+#ifndef TIER_BOOK_IMPL_H
+#define TIER_BOOK_IMPL_H
+
+#include "core/book_internal.h"
+
+#define NO_CUSTOMER UINT32_MAX
+#define NO_DAY INT32_MIN
+#define NO_MARGIN INT64_MIN
+
+/* One hash slot: the first 8 id bytes inline so that short ids compare without a second miss. */
+typedef struct slot {
+    uint64_t key8;
+    uint32_t index; /* NO_CUSTOMER when empty */
+    uint32_t meta;  /* high 16 bits of the hash | id length (ids are at most 65535 bytes) */
+} slot;
+
+typedef struct attribute {
+    char *name;
+    int type;       /* 0 none yet, 1 number, 2 text */
+    size_t len;     /* customers covered; beyond that the value is unset */
+    double *num;    /* NaN = unset */
+    char **text;    /* NULL = unset */
+} attribute;
+
+typedef struct journal_entry {
+    uint32_t index;
+    tier__figures before;
+} journal_entry;
+
+struct tier_book {
+    tier_allocator alloc;
+    char err[TIER__ERR_SIZE];
+
+    int keep_txns;
+    int32_t ignore_from;
+    int64_t lim_id_len, lim_customers, lim_rows_per_call, lim_attributes, lim_text;
+
+    size_t ncust, cap_cust;
+    tier__figures *fig;
+    size_t *id_off; /* ncust+1 offsets into ids; each id is followed by a NUL */
+    char *ids;
+    size_t ids_len, ids_cap;
+
+    slot *slots;
+    size_t nslots; /* power of two, or 0 */
+
+    size_t ntx, cap_tx;
+    uint32_t *tx_cust;
+    int32_t *tx_day;
+    int64_t *tx_amount;
+    int64_t *tx_margin; /* NULL until the first margin; NO_MARGIN = unknown */
+
+    int32_t min_day, max_day; /* of stored transactions; NO_DAY when none */
+    uint64_t ignored_rows;
+    int unordered;            /* some customer's purchases arrived out of date order */
+    uint32_t unordered_cust;
+
+    size_t nattr, cap_attr;
+    attribute *attrs;
+
+    /* Staging (tier__book_begin .. commit/rollback). */
+    int staging;
+    size_t mark_cust, mark_tx, mark_ids, mark_attr;
+    int32_t mark_min_day, mark_max_day;
+    uint64_t mark_ignored;
+    int mark_unordered;
+    uint32_t mark_unordered_cust;
+    journal_entry *journal;
+    size_t njournal, cap_journal;
+    unsigned char *touched; /* bit per pre-existing customer journaled in this stage */
+    size_t touched_bytes;
+};
+
+/* Id of customer `index` (NUL-terminated inside the book) and its length. */
+static inline const char *tier__book_id_ptr(const tier_book *b, size_t index)
+{
+    return b->ids + b->id_off[index];
+}
+
+static inline size_t tier__book_id_len(const tier_book *b, size_t index)
+{
+    return b->id_off[index + 1] - b->id_off[index] - 1;
+}
+
+/* book.c: the id hash, and finding or creating a customer. tier__book_intern_hashed takes the
+ * id's hash h; `created` tells whether the customer is new; the book is unchanged on failure
+ * (its error text says why). */
+uint64_t tier__book_hash_id(const char *id, size_t len);
+int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t h, uint32_t *out,
+                             int *created);
+int tier__book_intern(tier_book *b, const char *id, size_t len, uint32_t *out, int *created);
+/* Takes customer `index` out of the hash table (a rollback forgets new customers). */
+void tier__book_slot_remove(tier_book *b, size_t index);
+
+#endif

@@ -1,0 +1,567 @@
+/* SPDX-License-Identifier: MIT */
+/* The book's staged loading (begin, rows, commit, rollback), single and batched
+ * transactions, merging books and adding customers. */
+#include <math.h>
+#include <string.h>
+
+#include "core/book_impl.h"
+
+/* ---- staged loading ------------------------------------------------------------------- */
+
+void tier__book_begin(tier_book *b)
+{
+    b->staging = 1;
+    b->mark_cust = b->ncust;
+    b->mark_tx = b->ntx;
+    b->mark_ids = b->ids_len;
+    b->mark_attr = b->nattr;
+    b->mark_min_day = b->min_day;
+    b->mark_max_day = b->max_day;
+    b->mark_ignored = b->ignored_rows;
+    b->mark_unordered = b->unordered;
+    b->mark_unordered_cust = b->unordered_cust;
+    b->njournal = 0;
+    if (b->touched)
+        memset(b->touched, 0, b->touched_bytes);
+    b->err[0] = '\0';
+}
+
+void tier__book_commit(tier_book *b)
+{
+    b->staging = 0;
+    b->njournal = 0;
+}
+
+void tier__book_rollback(tier_book *b)
+{
+    size_t i;
+    /* Restore figures of customers that existed before, newest entry last written first. */
+    for (i = b->njournal; i-- > 0;)
+        b->fig[b->journal[i].index] = b->journal[i].before;
+    for (i = b->ncust; i-- > b->mark_cust;)
+        tier__book_slot_remove(b, i);
+    /* Attribute names created in the stage hold no value yet: forget them. */
+    while (b->nattr > b->mark_attr) {
+        attribute *at = &b->attrs[--b->nattr];
+        tier__free(&b->alloc, at->num);
+        tier__free(&b->alloc, at->text);
+        tier__free(&b->alloc, at->name);
+    }
+    b->ncust = b->mark_cust;
+    b->ntx = b->mark_tx;
+    b->ids_len = b->mark_ids;
+    b->min_day = b->mark_min_day;
+    b->max_day = b->mark_max_day;
+    b->ignored_rows = b->mark_ignored;
+    b->unordered = b->mark_unordered;
+    b->unordered_cust = b->mark_unordered_cust;
+    b->njournal = 0;
+    b->staging = 0;
+}
+
+/* Saves the figures of a pre-existing customer once per stage, before its first change. */
+static int journal(tier_book *b, uint32_t index)
+{
+    void *p;
+    int rc;
+    if (!b->staging || index >= b->mark_cust)
+        return TIER_OK;
+    if (!b->touched || b->touched_bytes < (b->mark_cust + 7) / 8) {
+        size_t bytes = (b->mark_cust + 7) / 8;
+        unsigned char *t = tier__calloc(&b->alloc, bytes, 1);
+        if (!t)
+            return TIER_ENOMEM;
+        /* Carry over the marks of this stage. */
+        if (b->touched)
+            memcpy(t, b->touched, b->touched_bytes);
+        tier__free(&b->alloc, b->touched);
+        b->touched = t;
+        b->touched_bytes = bytes;
+    }
+    if (b->touched[index / 8] & (1u << (index % 8)))
+        return TIER_OK;
+    p = b->journal;
+    rc = tier__grow(&b->alloc, &p, &b->cap_journal, b->njournal + 1, sizeof(journal_entry));
+    if (rc)
+        return rc;
+    b->journal = p;
+    b->journal[b->njournal].index = index;
+    b->journal[b->njournal].before = b->fig[index];
+    b->njournal++;
+    b->touched[index / 8] |= (unsigned char)(1u << (index % 8));
+    return TIER_OK;
+}
+
+static int grow_txns(tier_book *b, int with_margin)
+{
+    size_t need = b->ntx + 1, c;
+    void *p;
+    int rc;
+    if (need > b->cap_tx) {
+        size_t ncap = b->cap_tx ? b->cap_tx * 2 : 4096;
+        c = b->cap_tx;
+        p = b->tx_cust;
+        if ((rc = tier__grow(&b->alloc, &p, &c, ncap, sizeof(uint32_t))) != 0)
+            return rc;
+        b->tx_cust = p;
+        c = b->cap_tx;
+        p = b->tx_day;
+        if ((rc = tier__grow(&b->alloc, &p, &c, ncap, sizeof(int32_t))) != 0)
+            return rc;
+        b->tx_day = p;
+        c = b->cap_tx;
+        p = b->tx_amount;
+        if ((rc = tier__grow(&b->alloc, &p, &c, ncap, sizeof(int64_t))) != 0)
+            return rc;
+        b->tx_amount = p;
+        if (b->tx_margin) {
+            c = b->cap_tx;
+            p = b->tx_margin;
+            if ((rc = tier__grow(&b->alloc, &p, &c, ncap, sizeof(int64_t))) != 0)
+                return rc;
+            b->tx_margin = p;
+        }
+        b->cap_tx = ncap;
+    }
+    if (with_margin && !b->tx_margin) {
+        size_t i;
+        int64_t *m = tier__malloc(&b->alloc, b->cap_tx * sizeof *m);
+        if (!m)
+            return TIER_ENOMEM;
+        for (i = 0; i < b->cap_tx; i++)
+            m[i] = NO_MARGIN;
+        b->tx_margin = m;
+    }
+    return TIER_OK;
+}
+
+static int check_row(tier_book *b, int32_t day, int64_t amount, int64_t margin, int has_margin)
+{
+    const int64_t max = (int64_t)(TIER__AMOUNT_MAX * TIER__FIXED_SCALE);
+    if (day < TIER_DAY_MIN || day > TIER_DAY_MAX) {
+        tier__errorf(b->err, "date outside 1900-01-01 .. 9999-12-31");
+        return TIER_ERANGE;
+    }
+    if (amount > max || amount < -max || (has_margin && (margin > max || margin < -max))) {
+        tier__errorf(b->err, "amount beyond +-1e12");
+        return TIER_ERANGE;
+    }
+    return TIER_OK;
+}
+
+/* Applies one row to an interned customer's figures (and the kept transactions). */
+static int apply_row(tier_book *b, uint32_t idx, int created, int32_t day, int64_t amount,
+                     int64_t margin, int has_margin)
+{
+    tier__figures f;
+    int rc;
+    if (day >= b->ignore_from) {
+        b->ignored_rows++;
+        return TIER_OK;
+    }
+    if (!created && (rc = journal(b, idx)) != 0)
+        goto fail;
+    if (b->keep_txns && (rc = grow_txns(b, has_margin)) != 0)
+        goto fail;
+    f = b->fig[idx];
+    if (tier__add_i64(f.net, amount, &f.net) ||
+        (has_margin && tier__add_i64(f.margin, margin, &f.margin))) {
+        tier__errorf(b->err, "the customer's net amount overflows");
+        return TIER_ERANGE;
+    }
+    if (has_margin)
+        f.has_margin = 1;
+    if (amount >= 0) {
+        if (f.purchases == 0) {
+            f.first_day = f.last_day = day;
+            f.purchase_days = 1;
+        } else if (day > f.last_day) {
+            f.last_day = day;
+            f.purchase_days++;
+        } else if (day < f.last_day) {
+            /* Out of order: the day may or may not have been seen; exact counts need the
+             * kept transactions (tier__book_figures recomputes them). */
+            if (day < f.first_day)
+                f.first_day = day;
+            f.purchase_days++;
+            if (!b->unordered) {
+                b->unordered = 1;
+                b->unordered_cust = idx;
+            }
+        }
+        f.purchases++;
+    } else {
+        f.refunds++;
+    }
+    b->fig[idx] = f;
+    if (b->min_day == NO_DAY || day < b->min_day)
+        b->min_day = day;
+    if (b->max_day == NO_DAY || day > b->max_day)
+        b->max_day = day;
+    if (b->keep_txns) {
+        b->tx_cust[b->ntx] = idx;
+        b->tx_day[b->ntx] = day;
+        b->tx_amount[b->ntx] = amount;
+        if (b->tx_margin)
+            b->tx_margin[b->ntx] = has_margin ? margin : NO_MARGIN;
+        b->ntx++;
+    }
+    return TIER_OK;
+fail:
+    /* The caller rolls back the stage, which also forgets a customer created here. */
+    tier__errorf(b->err, "out of memory adding a transaction");
+    return rc;
+}
+
+int tier__book_add_fixed(tier_book *b, const char *id, size_t id_len, int32_t day, int64_t amount,
+                         int64_t margin, int has_margin)
+{
+    uint32_t idx;
+    int created, rc;
+    if ((rc = check_row(b, day, amount, margin, has_margin)) != 0)
+        return rc;
+    if ((rc = tier__book_intern(b, id, id_len, &idx, &created)) != 0)
+        return rc;
+    return apply_row(b, idx, created, day, amount, margin, has_margin);
+}
+
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)0)
+#endif
+
+/* Rows go through in small batches so that the random accesses into the id table and the
+ * figures of a batch overlap in memory instead of waiting one after another. */
+#define BATCH 32
+
+int tier__book_add_rows(tier_book *b, const tier__row *rows, size_t n, size_t *failed_at)
+{
+    size_t base;
+    for (base = 0; base < n; base += BATCH) {
+        size_t m = n - base < BATCH ? n - base : BATCH, i;
+        uint64_t h[BATCH];
+        uint32_t idx[BATCH];
+        unsigned char created[BATCH];
+        for (i = 0; i < m; i++) {
+            const tier__row *r = &rows[base + i];
+            h[i] = tier__book_hash_id(r->id, r->id_len);
+            if (b->nslots)
+                PREFETCH(&b->slots[(size_t)h[i] & (b->nslots - 1)]);
+        }
+        for (i = 0; i < m; i++) {
+            const tier__row *r = &rows[base + i];
+            int c, rc = check_row(b, r->day, r->amount, r->margin, r->has_margin);
+            if (!rc)
+                rc = tier__book_intern_hashed(b, r->id, r->id_len, h[i], &idx[i], &c);
+            if (rc) {
+                *failed_at = base + i;
+                return rc;
+            }
+            created[i] = (unsigned char)c;
+            PREFETCH(&b->fig[idx[i]]);
+        }
+        for (i = 0; i < m; i++) {
+            const tier__row *r = &rows[base + i];
+            int rc = apply_row(b, idx[i], created[i], r->day, r->amount, r->margin, r->has_margin);
+            if (rc) {
+                *failed_at = base + i;
+                return rc;
+            }
+        }
+    }
+    return TIER_OK;
+}
+
+int tier_book_add_txn(tier_book *b, const char *id, size_t id_len, int32_t day, double amount,
+                      double margin)
+{
+    int64_t a, m = 0;
+    int rc, has_margin = !isnan(margin);
+    if (!b)
+        return TIER_EINVAL;
+    b->err[0] = '\0';
+    if ((rc = tier__fixed_from_double(amount, &a)) != 0) {
+        tier__errorf(b->err, "amount %g is %s", amount, rc == TIER_EINVAL ? "not finite" : "beyond +-1e12");
+        return rc;
+    }
+    if (has_margin && (rc = tier__fixed_from_double(margin, &m)) != 0) {
+        tier__errorf(b->err, "margin %g is %s", margin, rc == TIER_EINVAL ? "not finite" : "beyond +-1e12");
+        return rc;
+    }
+    tier__book_begin(b);
+    rc = tier__book_add_fixed(b, id, id_len, day, a, m, has_margin);
+    if (rc)
+        tier__book_rollback(b);
+    else
+        tier__book_commit(b);
+    return rc;
+}
+
+int tier_book_add_txns(tier_book *b, size_t n, const char *id_data, const size_t *id_offsets,
+                       const int32_t *days, const double *amounts, const double *margins)
+{
+    size_t i, base;
+    int rc = TIER_OK;
+    char why[TIER__ERR_SIZE];
+    if (!b)
+        return TIER_EINVAL;
+    b->err[0] = '\0';
+    if (n == 0)
+        return TIER_OK;
+    if (!id_data || !id_offsets || !days || !amounts) {
+        tier__errorf(b->err, "NULL column");
+        return TIER_EINVAL;
+    }
+    if ((int64_t)n > b->lim_rows_per_call) {
+        tier__errorf(b->err, "%zu rows in one call exceed the limit of %lld", n,
+                     (long long)b->lim_rows_per_call);
+        return TIER_ERANGE;
+    }
+    tier__book_begin(b);
+    /* Rows are converted a batch at a time and handed to the batched path. */
+    for (base = 0; base < n && rc == TIER_OK; base += BATCH * 8) {
+        tier__row rows[BATCH * 8];
+        size_t m = n - base < BATCH * 8 ? n - base : BATCH * 8, failed = 0;
+        for (i = 0; i < m; i++) {
+            size_t r = base + i;
+            tier__row *row = &rows[i];
+            row->has_margin = margins && !isnan(margins[r]);
+            row->margin = 0;
+            if (id_offsets[r + 1] < id_offsets[r]) {
+                tier__errorf(b->err, "row %zu: id offsets decrease", r);
+                rc = TIER_EINVAL;
+                break;
+            }
+            if ((rc = tier__fixed_from_double(amounts[r], &row->amount)) != 0) {
+                tier__errorf(b->err, "row %zu: amount is %s", r,
+                             rc == TIER_EINVAL ? "not finite" : "beyond +-1e12");
+                break;
+            }
+            if (row->has_margin && (rc = tier__fixed_from_double(margins[r], &row->margin)) != 0) {
+                tier__errorf(b->err, "row %zu: margin is %s", r,
+                             rc == TIER_EINVAL ? "not finite" : "beyond +-1e12");
+                break;
+            }
+            row->id = id_data + id_offsets[r];
+            row->id_len = id_offsets[r + 1] - id_offsets[r];
+            row->day = days[r];
+        }
+        /* Rows before a bad one still go in first, so that an earlier row's error wins. */
+        if (i > 0) {
+            int rc2 = tier__book_add_rows(b, rows, i, &failed);
+            if (rc2) {
+                memcpy(why, b->err, sizeof why);
+                tier__errorf(b->err, "row %zu: %s", base + failed, why);
+                rc = rc2;
+            }
+        }
+    }
+    if (rc) {
+        memcpy(why, b->err, sizeof why);
+        tier__book_rollback(b);
+        memcpy(b->err, why, sizeof why);
+        return rc;
+    }
+    tier__book_commit(b);
+    return TIER_OK;
+}
+
+/* Combines the figures of one customer: `later` covers rows that came after those of `f`. Returns 1
+ * when the two overlap in time, so that purchase-days can no longer be known exactly. */
+static int combine(tier__figures *f, const tier__figures *later)
+{
+    int overlap = 0;
+    if (later->purchases) {
+        if (!f->purchases) {
+            f->first_day = later->first_day;
+            f->last_day = later->last_day;
+            f->purchase_days = later->purchase_days;
+        } else {
+            uint32_t days = f->purchase_days + later->purchase_days;
+            if (f->last_day == later->first_day)
+                days--; /* the day on the boundary was counted on both sides */
+            else if (f->last_day > later->first_day)
+                overlap = 1;
+            if (later->first_day < f->first_day)
+                f->first_day = later->first_day;
+            if (later->last_day > f->last_day)
+                f->last_day = later->last_day;
+            f->purchase_days = days;
+        }
+    }
+    f->purchases += later->purchases;
+    f->refunds += later->refunds;
+    f->has_margin |= later->has_margin;
+    return overlap;
+}
+
+/* Copies src's attribute values for its customers (at dst indices map[]): reserve everything, then
+ * put, so that nothing can fail half way. Runs inside dst's stage, before the commit. */
+static int merge_attributes(tier_book *dst, const tier_book *src, const uint32_t *map,
+                            char ***texts_out)
+{
+    size_t a, i, ntext = 0, k = 0;
+    char **texts = NULL;
+    int rc;
+    *texts_out = NULL;
+    for (a = 0; a < src->nattr; a++) {
+        const attribute *at = &src->attrs[a];
+        int t = tier__book_attr_type(dst, at->name);
+        if (!at->type)
+            continue;
+        if (t && t != at->type) {
+            tier__errorf(dst->err, "attribute \"%s\" holds %s in one book and %s in the other",
+                         at->name, t == 1 ? "numbers" : "text", at->type == 1 ? "numbers" : "text");
+            return TIER_EINVAL;
+        }
+        for (i = 0; i < at->len && i < src->ncust; i++) {
+            int set = at->type == 1 ? !isnan(at->num[i]) : at->text[i] != NULL;
+            if (!set)
+                continue;
+            if ((rc = tier__book_reserve_attr(dst, at->name, at->type, map[i])) != 0)
+                return rc;
+            ntext += at->type == 2;
+        }
+    }
+    if (ntext) {
+        texts = tier__calloc(&dst->alloc, ntext, sizeof *texts);
+        if (!texts)
+            return TIER_ENOMEM;
+        for (a = 0; a < src->nattr; a++) {
+            const attribute *at = &src->attrs[a];
+            if (at->type != 2)
+                continue;
+            for (i = 0; i < at->len && i < src->ncust; i++) {
+                if (!at->text[i])
+                    continue;
+                if (!(texts[k++] = tier__strdup(&dst->alloc, at->text[i]))) {
+                    while (k-- > 0)
+                        tier__free(&dst->alloc, texts[k]);
+                    tier__free(&dst->alloc, texts);
+                    return TIER_ENOMEM;
+                }
+            }
+        }
+    }
+    *texts_out = texts;
+    return TIER_OK;
+}
+
+int tier_book_merge(tier_book *dst, const tier_book *src)
+{
+    uint32_t *map = NULL;
+    char **texts = NULL;
+    size_t i, t, k = 0;
+    int rc = TIER_OK;
+    if (!dst || !src || dst == src)
+        return TIER_EINVAL;
+    dst->err[0] = '\0';
+    if (dst->keep_txns && !src->keep_txns && src->ncust) {
+        tier__errorf(dst->err, "the book to merge did not keep its transactions");
+        return TIER_EINVAL;
+    }
+    map = tier__malloc(&dst->alloc, (src->ncust ? src->ncust : 1) * sizeof *map);
+    if (!map) {
+        tier__errorf(dst->err, "out of memory merging books");
+        return TIER_ENOMEM;
+    }
+    tier__book_begin(dst);
+    for (i = 0; i < src->ncust && rc == TIER_OK; i++) {
+        int created;
+        tier__figures f;
+        const tier__figures *later = &src->fig[i];
+        /* Look a few customers ahead so that their table slots are on the way. */
+        if (i % BATCH == 0 && dst->nslots) {
+            size_t j, end = i + BATCH < src->ncust ? i + BATCH : src->ncust;
+            for (j = i; j < end; j++)
+                PREFETCH(&dst->slots[(size_t)tier__book_hash_id(tier__book_id_ptr(src, j), tier__book_id_len(src, j)) &
+                                     (dst->nslots - 1)]);
+        }
+        rc = tier__book_intern(dst, tier__book_id_ptr(src, i), tier__book_id_len(src, i), &map[i], &created);
+        if (rc)
+            break;
+        /* Only checked here; the figures change after the last step that can fail, so that a
+         * failure needs no record of the old ones. */
+        f = dst->fig[map[i]];
+        if (tier__add_i64(f.net, later->net, &f.net) ||
+            tier__add_i64(f.margin, later->margin, &f.margin)) {
+            tier__errorf(dst->err, "the net amount of customer \"%s\" overflows", tier__book_id_ptr(src, i));
+            rc = TIER_ERANGE;
+        }
+    }
+    if (rc == TIER_OK && src->unordered && !dst->unordered) {
+        dst->unordered = 1;
+        dst->unordered_cust = map[src->unordered_cust];
+    }
+    for (t = 0; rc == TIER_OK && dst->keep_txns && t < src->ntx; t++) {
+        int has_margin = src->tx_margin && src->tx_margin[t] != NO_MARGIN;
+        if ((rc = grow_txns(dst, has_margin)) != 0)
+            break;
+        dst->tx_cust[dst->ntx] = map[src->tx_cust[t]];
+        dst->tx_day[dst->ntx] = src->tx_day[t];
+        dst->tx_amount[dst->ntx] = src->tx_amount[t];
+        if (dst->tx_margin)
+            dst->tx_margin[dst->ntx] = has_margin ? src->tx_margin[t] : NO_MARGIN;
+        dst->ntx++;
+    }
+    if (rc == TIER_OK)
+        rc = merge_attributes(dst, src, map, &texts);
+    if (rc) {
+        char why[TIER__ERR_SIZE];
+        if (rc == TIER_ENOMEM && !dst->err[0])
+            tier__errorf(dst->err, "out of memory merging books");
+        memcpy(why, dst->err, sizeof why);
+        tier__book_rollback(dst);
+        memcpy(dst->err, why, sizeof why);
+        tier__free(&dst->alloc, map);
+        return rc;
+    }
+    if (src->min_day != NO_DAY) {
+        if (dst->min_day == NO_DAY || src->min_day < dst->min_day)
+            dst->min_day = src->min_day;
+        if (dst->max_day == NO_DAY || src->max_day > dst->max_day)
+            dst->max_day = src->max_day;
+    }
+    dst->ignored_rows += src->ignored_rows;
+    tier__book_commit(dst);
+    for (i = 0; i < src->ncust; i++) {
+        tier__figures *f = &dst->fig[map[i]];
+        f->net += src->fig[i].net;
+        f->margin += src->fig[i].margin;
+        if (combine(f, &src->fig[i]) && !dst->unordered) {
+            dst->unordered = 1;
+            dst->unordered_cust = map[i];
+        }
+    }
+    /* Nothing below can fail: every attribute slot was reserved and every text copied. */
+    for (i = 0; i < src->nattr; i++) {
+        const attribute *at = &src->attrs[i];
+        size_t c;
+        for (c = 0; c < at->len && c < src->ncust; c++) {
+            if (at->type == 1 && !isnan(at->num[c]))
+                tier__book_put_number(dst, map[c], at->name, at->num[c]);
+            else if (at->type == 2 && at->text[c])
+                tier__book_put_text(dst, map[c], at->name, texts[k++]);
+        }
+    }
+    tier__free(&dst->alloc, texts);
+    tier__free(&dst->alloc, map);
+    return TIER_OK;
+}
+
+int tier_book_add_customer(tier_book *b, const char *id, size_t id_len, size_t *out_index)
+{
+    uint32_t idx;
+    int created, rc;
+    if (!b)
+        return TIER_EINVAL;
+    b->err[0] = '\0';
+    rc = tier__book_intern(b, id, id_len, &idx, &created);
+    if (rc)
+        return rc;
+    if (out_index)
+        *out_index = idx;
+    return TIER_OK;
+}
+
