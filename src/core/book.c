@@ -121,16 +121,13 @@ void tier__book_slot_remove(tier_book *b, size_t index)
 
 int tier_book_new(tier_book **out, const tier_allocator *alloc)
 {
-    tier_allocator a;
     tier_book *b;
     if (!out)
         return TIER_EINVAL;
     *out = NULL;
-    tier__alloc_init(&a, alloc);
-    b = tier__calloc(&a, 1, sizeof *b);
+    b = TIER__HANDLE_NEW(tier_book, alloc);
     if (!b)
         return TIER_ENOMEM;
-    b->alloc = a;
     b->keep_txns = 1;
     b->ignore_from = INT32_MAX;
     b->lim_id_len = 256;
@@ -140,9 +137,9 @@ int tier_book_new(tier_book **out, const tier_allocator *alloc)
     b->lim_text = 4096;
     b->min_day = NO_DAY;
     b->max_day = NO_DAY;
-    b->id_off = tier__malloc(&a, sizeof *b->id_off);
+    b->id_off = tier__malloc(&b->alloc, sizeof *b->id_off);
     if (!b->id_off) {
-        tier__free(&a, b);
+        tier__free(&b->alloc, b);
         return TIER_ENOMEM;
     }
     b->id_off[0] = 0;
@@ -197,27 +194,28 @@ int tier_book_set_option(tier_book *b, int option, int64_t value)
     b->err[0] = '\0';
     switch (option) {
     case TIER_BOOK_OPT_KEEP_TRANSACTIONS:
-        if (value != 0 && value != 1) {
+    case TIER_BOOK_OPT_IGNORE_FROM_DAY: {
+        /* Options that decide what the book holds: in range, and only while it is empty. */
+        const int keep = option == TIER_BOOK_OPT_KEEP_TRANSACTIONS;
+        const char *what = keep ? "keep-transactions" : "ignore-from";
+        if (keep && value != 0 && value != 1) {
             tier__errorf(b->err, "keep-transactions must be 0 or 1, not %lld", (long long)value);
             return TIER_ERANGE;
         }
-        if (b->ncust || b->ignored_rows) {
-            tier__errorf(b->err, "keep-transactions can only change while the book is empty");
-            return TIER_ESTATE;
-        }
-        b->keep_txns = (int)value;
-        return TIER_OK;
-    case TIER_BOOK_OPT_IGNORE_FROM_DAY:
-        if (value < INT32_MIN || value > INT32_MAX) {
+        if (!keep && (value < INT32_MIN || value > INT32_MAX)) {
             tier__errorf(b->err, "ignore-from day %lld is out of range", (long long)value);
             return TIER_ERANGE;
         }
         if (b->ncust || b->ignored_rows) {
-            tier__errorf(b->err, "ignore-from can only change while the book is empty");
+            tier__errorf(b->err, "%s can only change while the book is empty", what);
             return TIER_ESTATE;
         }
-        b->ignore_from = (int32_t)value;
+        if (keep)
+            b->keep_txns = (int)value;
+        else
+            b->ignore_from = (int32_t)value;
         return TIER_OK;
+    }
     case TIER_BOOK_LIMIT_ID_LENGTH: lim = &b->lim_id_len; hi = 65535; break;
     case TIER_BOOK_LIMIT_CUSTOMERS: lim = &b->lim_customers; hi = (int64_t)UINT32_MAX - 1; break;
     case TIER_BOOK_LIMIT_ROWS_PER_CALL: lim = &b->lim_rows_per_call; break;

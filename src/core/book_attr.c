@@ -184,15 +184,27 @@ int tier_book_set_text(tier_book *b, size_t index, const char *name, const char 
     return TIER_OK;
 }
 
-int tier_book_get_number(const tier_book *b, size_t index, const char *name, double *out)
+/* The checks of the getters: *at is attribute `name` of `type` covering customer `index`. */
+static int getter_attr(const tier_book *b, size_t index, const char *name, int type,
+                       const void *out, const attribute **at)
 {
-    const attribute *at;
     if (!b || !name || !out)
         return TIER_EINVAL;
     if (index >= b->ncust)
         return TIER_ERANGE;
-    at = find_attr(b, name);
-    if (!at || at->type != 1 || index >= at->len || isnan(at->num[index]))
+    *at = find_attr(b, name);
+    if (!*at || (*at)->type != type || index >= (*at)->len)
+        return TIER_ENOTFOUND;
+    return TIER_OK;
+}
+
+int tier_book_get_number(const tier_book *b, size_t index, const char *name, double *out)
+{
+    const attribute *at = NULL;
+    int rc = getter_attr(b, index, name, 1, out, &at);
+    if (rc)
+        return rc;
+    if (isnan(at->num[index]))
         return TIER_ENOTFOUND;
     *out = at->num[index];
     return TIER_OK;
@@ -200,13 +212,11 @@ int tier_book_get_number(const tier_book *b, size_t index, const char *name, dou
 
 int tier_book_get_text(const tier_book *b, size_t index, const char *name, const char **out)
 {
-    const attribute *at;
-    if (!b || !name || !out)
-        return TIER_EINVAL;
-    if (index >= b->ncust)
-        return TIER_ERANGE;
-    at = find_attr(b, name);
-    if (!at || at->type != 2 || index >= at->len || !at->text[index])
+    const attribute *at = NULL;
+    int rc = getter_attr(b, index, name, 2, out, &at);
+    if (rc)
+        return rc;
+    if (!at->text[index])
         return TIER_ENOTFOUND;
     *out = at->text[index];
     return TIER_OK;

@@ -25,16 +25,13 @@ struct tier_frame {
 
 int tier_frame_new(tier_frame **out, size_t rows, const tier_allocator *alloc)
 {
-    tier_allocator a;
     tier_frame *f;
     if (!out)
         return TIER_EINVAL;
     *out = NULL;
-    tier__alloc_init(&a, alloc);
-    f = tier__calloc(&a, 1, sizeof *f);
+    f = TIER__HANDLE_NEW(tier_frame, alloc);
     if (!f)
         return TIER_ENOMEM;
-    f->alloc = a;
     f->rows = rows;
     *out = f;
     return TIER_OK;

@@ -32,18 +32,10 @@ struct tier_record {
 
 int tier_record_new(tier_record **out, const tier_allocator *alloc)
 {
-    tier_allocator a;
-    tier_record *r;
     if (!out)
         return TIER_EINVAL;
-    *out = NULL;
-    tier__alloc_init(&a, alloc);
-    r = tier__calloc(&a, 1, sizeof *r);
-    if (!r)
-        return TIER_ENOMEM;
-    r->alloc = a;
-    *out = r;
-    return TIER_OK;
+    *out = TIER__HANDLE_NEW(tier_record, alloc);
+    return *out ? TIER_OK : TIER_ENOMEM;
 }
 
 void tier_record_clear(tier_record *r)
@@ -217,28 +209,32 @@ int tier_record_set_text(tier_record *r, const char *name, const char *value)
     return set_attr(r, name, 2, 0, value);
 }
 
-int tier_record_get_number(const tier_record *r, const char *name, double *out)
+/* The checks of the getters: *at is attribute `name` holding a value of `type`. */
+static int getter_attr(const tier_record *r, const char *name, int type, const void *out,
+                       const rec_attr **at)
 {
-    const rec_attr *at;
     if (!r || !name || !out)
         return TIER_EINVAL;
-    at = find_attr(r, name);
-    if (!at || at->type != 1)
-        return TIER_ENOTFOUND;
-    *out = at->num;
-    return TIER_OK;
+    *at = find_attr(r, name);
+    return *at && (*at)->type == type ? TIER_OK : TIER_ENOTFOUND;
+}
+
+int tier_record_get_number(const tier_record *r, const char *name, double *out)
+{
+    const rec_attr *at = NULL;
+    int rc = getter_attr(r, name, 1, out, &at);
+    if (rc == TIER_OK)
+        *out = at->num;
+    return rc;
 }
 
 int tier_record_get_text(const tier_record *r, const char *name, const char **out)
 {
-    const rec_attr *at;
-    if (!r || !name || !out)
-        return TIER_EINVAL;
-    at = find_attr(r, name);
-    if (!at || at->type != 2)
-        return TIER_ENOTFOUND;
-    *out = at->text;
-    return TIER_OK;
+    const rec_attr *at = NULL;
+    int rc = getter_attr(r, name, 2, out, &at);
+    if (rc == TIER_OK)
+        *out = at->text;
+    return rc;
 }
 
 int tier_book_add_record(tier_book *book, const tier_record *r, size_t *out_index)

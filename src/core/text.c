@@ -11,16 +11,13 @@ struct tier_text {
 
 int tier_text_new(tier_text **out, const tier_allocator *alloc)
 {
-    tier_allocator a;
     tier_text *t;
     if (!out)
         return TIER_EINVAL;
     *out = NULL;
-    tier__alloc_init(&a, alloc);
-    t = tier__calloc(&a, 1, sizeof *t);
+    t = TIER__HANDLE_NEW(tier_text, alloc);
     if (!t)
         return TIER_ENOMEM;
-    t->alloc = a;
     tier__buf_init(&t->buf, &t->alloc);
     *out = t;
     return TIER_OK;

@@ -2,10 +2,13 @@
 /* The CSV reader object: its settings (dialect, columns, date format, limits, progress, I/O
  * layer) and last error. Loading a transaction log is in csv_read.c, attribute files in
  * csv_attributes.c; both lex with util/csv_lex.h. Accept/reject rules are in docs/csv.md. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "io/csv_impl.h"
+#include "util/errtext.h"
 
 #define CSV_BLOCK_DEFAULT ((size_t)4 << 20)
 #define CSV_LIMIT_FIELDS_DEFAULT 1024
@@ -22,16 +25,13 @@ const char *const tier__csv_role_label[ROLE_COUNT] = {"", "customer id", "date",
 
 int tier_csv_new(tier_csv **out, const tier_allocator *alloc)
 {
-    tier_allocator a;
     tier_csv *csv;
     if (!out)
         return TIER_EINVAL;
     *out = NULL;
-    tier__alloc_init(&a, alloc);
-    csv = tier__calloc(&a, 1, sizeof *csv);
+    csv = TIER__HANDLE_NEW(tier_csv, alloc);
     if (!csv)
         return TIER_ENOMEM;
-    csv->alloc = a;
     csv->io = *tier_io_default();
     csv->delimiter = ',';
     csv->has_header = 1;
@@ -313,6 +313,75 @@ const char *tier__csv_role_name(const tier_csv *csv, int role)
     static const char *const default_name[ROLE_COUNT] = {NULL, "customer_id", "date", "amount",
                                                          NULL};
     return csv->role_name[role] ? csv->role_name[role] : default_name[role];
+}
+
+void tier__csv_error_text(char *dst, uint64_t line, uint64_t col, const char *name,
+                          const char *reason)
+{
+    if (line && col && name)
+        tier__errorf(dst, "line %llu, column %llu (%s): %s", (unsigned long long)line,
+                     (unsigned long long)col, name, reason);
+    else if (line && col)
+        tier__errorf(dst, "line %llu, column %llu: %s", (unsigned long long)line,
+                     (unsigned long long)col, reason);
+    else if (line)
+        tier__errorf(dst, "line %llu: %s", (unsigned long long)line, reason);
+    else
+        tier__errorf(dst, "%s", reason);
+}
+
+int tier__csv_file_open(tier__csv_file *f, const tier_io *io, const char *path, char *why)
+{
+    char etext[TIER__ERRTEXT_SIZE];
+    int rc;
+    memset(f, 0, sizeof *f);
+    f->io = io;
+    rc = io->open(io->ud, path, TIER_IO_READ, &f->file);
+    if (rc < 0) {
+        f->file = NULL;
+        tier__errorf(why, "cannot open %s: %s (errno %d)", path, tier__errtext_lower(etext, rc),
+                     -rc);
+        return TIER_EIO;
+    }
+    if (io->size) {
+        int64_t size = io->size(io->ud, f->file);
+        f->size = size > 0 ? (uint64_t)size : 0;
+    }
+    return TIER_OK;
+}
+
+int tier__csv_file_fill(tier__csv_file *f, char *buf, size_t cap, size_t *len, char *why)
+{
+    const tier_io *io = f->io;
+    char etext[TIER__ERRTEXT_SIZE];
+    int retries = 0;
+    while (!f->eof && *len < cap) {
+        int64_t n = io->read(io->ud, f->file, buf + *len, cap - *len);
+        if (n == -EINTR && retries++ < CSV_EINTR_RETRIES)
+            continue;
+        if (n < 0) {
+            tier__errorf(why, "read error after %llu bytes: %s (errno %lld)",
+                         (unsigned long long)f->done,
+                         tier__errtext_lower(etext, n < INT_MIN ? INT_MIN : (int)n), (long long)-n);
+            return TIER_EIO;
+        }
+        if ((uint64_t)n > cap - *len) {
+            tier__errorf(why, "the read hook returned more bytes than asked for");
+            return TIER_EIO;
+        }
+        f->eof = n == 0;
+        *len += (size_t)n;
+        f->done += (uint64_t)n;
+        retries = 0;
+    }
+    return TIER_OK;
+}
+
+void tier__csv_file_close(tier__csv_file *f)
+{
+    if (f->file)
+        (void)f->io->close(f->io->ud, f->file);
+    f->file = NULL;
 }
 
 int tier__csv_check_args(tier_csv *csv, tier_book *book, const void *src)

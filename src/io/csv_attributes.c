@@ -6,8 +6,6 @@
  * through the book's stage, attribute storage is reserved, and only then are the values put
  * (which cannot fail). The dialect (delimiter, header, names, limits, I/O layer) is the reader's,
  * read through tier__csv_dialect_get(); the accept rules follow docs/csv.md. */
-#include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,7 +15,6 @@
 #include "core/book_internal.h"
 #include "io/csv_internal.h"
 #include "util/csv_lex.h"
-#include "util/errtext.h"
 #include "util/internal.h"
 #include "util/numtext.h"
 
@@ -25,7 +22,6 @@
 #define AT_CHUNK ((size_t)64 << 10)
 /* Bytes of a value quoted in an error message. */
 #define AT_QUOTE_MAX TIER__QUOTE_MAX
-#define AT_EINTR_RETRIES 100
 
 enum { TYPE_NONE = 0, TYPE_NUMBER = 1, TYPE_TEXT = 2 };
 
@@ -84,16 +80,7 @@ static int fail(at_load *L, int status, uint64_t line, uint64_t col, const char 
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
-    if (line && col && name)
-        tier__errorf(L->msg, "line %llu, column %llu (%s): %s", (unsigned long long)line,
-                     (unsigned long long)col, name, reason);
-    else if (line && col)
-        tier__errorf(L->msg, "line %llu, column %llu: %s", (unsigned long long)line,
-                     (unsigned long long)col, reason);
-    else if (line)
-        tier__errorf(L->msg, "line %llu: %s", (unsigned long long)line, reason);
-    else
-        tier__errorf(L->msg, "%s", reason);
+    tier__csv_error_text(L->msg, line, col, name, reason);
     L->err_line = line;
     L->err_col = col;
     return status;
@@ -531,27 +518,16 @@ int tier_csv_read_attributes_buffer(tier_csv *csv, tier_book *book, const char *
 int tier_csv_read_attributes_file(tier_csv *csv, tier_book *book, const char *path)
 {
     at_load L;
-    const tier_io *io;
-    void *file = NULL;
-    char *buf = NULL;
+    tier__csv_file f;
+    char *buf = NULL, why[TIER__ERR_SIZE];
     size_t cap = 0, len = 0;
-    uint64_t total = 0;
-    char etext[TIER__ERRTEXT_SIZE];
-    int rc = tier__csv_check_args(csv, book, path), orc, retries = 0;
+    int rc = tier__csv_check_args(csv, book, path);
     if (rc)
         return rc;
     begin(&L, csv, book);
-    io = L.d.io;
-    orc = io->open(io->ud, path, TIER_IO_READ, &file);
-    if (orc < 0)
-        return finish(&L, fail(&L, TIER_EIO, 0, 0, "cannot open %s: %s (errno %d)", path,
-                               tier__errtext_lower(etext, orc), -orc));
-    if (io->size) {
-        int64_t size = io->size(io->ud, file);
-        total = size > 0 ? (uint64_t)size : 0;
-    }
+    if (tier__csv_file_open(&f, L.d.io, path, why))
+        return finish(&L, fail(&L, TIER_EIO, 0, 0, "%s", why));
     for (;;) {
-        int64_t n;
         if (len == cap) {
             size_t want = cap ? cap * 2 : AT_CHUNK;
             char *nb;
@@ -567,26 +543,14 @@ int tier_csv_read_attributes_file(tier_csv *csv, tier_book *book, const char *pa
             buf = nb;
             cap = want;
         }
-        n = io->read(io->ud, file, buf + len, cap - len);
-        if (n == -EINTR && retries++ < AT_EINTR_RETRIES)
-            continue;
-        if (n < 0) {
-            rc = fail(&L, TIER_EIO, 0, 0, "read error after %llu bytes: %s (errno %lld)",
-                      (unsigned long long)len,
-                      tier__errtext_lower(etext, n < INT_MIN ? INT_MIN : (int)n), (long long)-n);
+        if (tier__csv_file_fill(&f, buf, cap, &len, why)) {
+            rc = fail(&L, TIER_EIO, 0, 0, "%s", why);
             break;
         }
-        if ((uint64_t)n > cap - len) {
-            rc = fail(&L, TIER_EIO, 0, 0, "the read hook returned more bytes than asked for");
-            break;
-        }
-        retries = 0;
-        len += (size_t)n;
-        if ((rc = progress(&L, len, total)) != TIER_OK || n == 0)
+        if ((rc = progress(&L, f.done, f.size)) != TIER_OK || f.eof)
             break;
     }
-    /* The data are in; a failing close of a file opened for reading loses nothing. */
-    (void)io->close(io->ud, file);
+    tier__csv_file_close(&f);
     if (rc == TIER_OK) {
         L.data = buf ? buf : "";
         L.len = len;

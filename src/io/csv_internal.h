@@ -27,6 +27,28 @@ typedef struct tier__csv_dialect {
 
 void tier__csv_dialect_get(const tier_csv *csv, tier__csv_dialect *out);
 
+/* Writes a load's error text to dst (TIER__ERR_SIZE bytes): "line L, column C (name): reason",
+ * leaving out what is 0 or NULL. */
+void tier__csv_error_text(char *dst, uint64_t line, uint64_t col, const char *name,
+                          const char *reason);
+
+/* A file read through a reader's I/O layer, with the messages both loaders give. */
+typedef struct tier__csv_file {
+    const tier_io *io;
+    void *file;
+    uint64_t size; /* from the size hook; 0 without one */
+    uint64_t done; /* bytes read so far */
+    int eof;       /* the read hook said end of file */
+} tier__csv_file;
+/* Opens `path`; TIER_EIO with "cannot open PATH: reason (errno N)" in why (TIER__ERR_SIZE bytes). */
+int tier__csv_file_open(tier__csv_file *f, const tier_io *io, const char *path, char *why);
+/* Reads into buf[*len..cap) until it is full or the file ends (f->eof), retrying -EINTR a while;
+ * TIER_EIO with "read error after N bytes: reason (errno N)" or "the read hook returned more bytes
+ * than asked for" in why. */
+int tier__csv_file_fill(tier__csv_file *f, char *buf, size_t cap, size_t *len, char *why);
+/* Closes the file (its result is ignored: nothing is lost when a file read from fails to close). */
+void tier__csv_file_close(tier__csv_file *f);
+
 /* Checks a load's arguments: TIER_EINVAL without a reader, or (with the reason as the reader's
  * error) without a book or input; TIER_OK otherwise. */
 int tier__csv_check_args(tier_csv *csv, tier_book *book, const void *src);

@@ -6,8 +6,6 @@
  * per-field copies, a word-at-a-time fast path for the common line); a record cut by the end of a
  * block is lexed again once the next block is in. This file maps the header to column roles and
  * converts the role fields of each row. Accept/reject rules are in docs/csv.md. */
-#include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +15,6 @@
 #include "io/csv_impl.h"
 #include "util/buf.h"
 #include "util/csv_lex.h"
-#include "util/errtext.h"
 
 #define HIGHS UINT64_C(0x8080808080808080)
 
@@ -91,16 +88,7 @@ static int fail(csv_state *st, int status, uint64_t line, uint64_t col, const ch
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
-    if (line && col && name)
-        tier__errorf(st->csv->err, "line %llu, column %llu (%s): %s", (unsigned long long)line,
-                     (unsigned long long)col, name, reason);
-    else if (line && col)
-        tier__errorf(st->csv->err, "line %llu, column %llu: %s", (unsigned long long)line,
-                     (unsigned long long)col, reason);
-    else if (line)
-        tier__errorf(st->csv->err, "line %llu: %s", (unsigned long long)line, reason);
-    else
-        tier__errorf(st->csv->err, "%s", reason);
+    tier__csv_error_text(st->csv->err, line, col, name, reason);
     st->csv->err_line = line;
     st->csv->err_column = col;
     return status;
@@ -241,7 +229,7 @@ static int parse_fixed(const char *s, size_t n, int64_t *out)
                                       10000000000000000LL};
     const int64_t limit = 10000000000000000LL; /* 1e12 in fixed point */
     size_t i = 0;
-    int neg = 0, any = 0, sig = 0, lost = 0;
+    int neg = 0, any = 0, sig = 0, lost = 0, point = 0;
     uint64_t mant = 0;
     int64_t exp10 = 0, k;
     if (n == 0)
@@ -250,33 +238,25 @@ static int parse_fixed(const char *s, size_t n, int64_t *out)
         neg = s[0] == '-';
         i++;
     }
-    /* Up to 19 significant digits are kept in mant; the value is mant * 10^exp10. */
+    /* Up to 19 significant digits are kept in mant; the value is mant * 10^exp10. A digit kept
+     * after the point lowers exp10; a digit dropped before it raises it. */
     for (; i < n; i++) {
         unsigned d = (unsigned char)s[i] - (unsigned)'0';
-        if (d > 9)
+        if (d > 9) {
+            if (s[i] == '.' && !point) {
+                point = 1;
+                continue;
+            }
             break;
+        }
         any = 1;
         if (sig < 19) {
             mant = mant * 10 + d;
             sig += mant != 0;
+            exp10 -= point;
         } else {
-            exp10++;
+            exp10 += !point;
             lost |= d != 0;
-        }
-    }
-    if (i < n && s[i] == '.') {
-        for (i++; i < n; i++) {
-            unsigned d = (unsigned char)s[i] - (unsigned)'0';
-            if (d > 9)
-                break;
-            any = 1;
-            if (sig < 19) {
-                mant = mant * 10 + d;
-                sig += mant != 0;
-                exp10--;
-            } else {
-                lost |= d != 0;
-            }
         }
     }
     if (!any)
@@ -667,71 +647,36 @@ int tier_csv_read_buffer(tier_csv *csv, tier_book *book, const char *data, size_
     return finish(&st, rc);
 }
 
-/* Fills buf[*len..cap) from the file until it is full or the file ends. */
-static int fill(csv_state *st, void *file, char *buf, size_t cap, size_t *len, uint64_t *done,
-                int *eof)
-{
-    const tier_io *io = &st->csv->io;
-    char etext[TIER__ERRTEXT_SIZE];
-    int retries = 0;
-    while (!*eof && *len < cap) {
-        int64_t n = io->read(io->ud, file, buf + *len, cap - *len);
-        if (n == -EINTR && retries++ < CSV_EINTR_RETRIES)
-            continue;
-        if (n < 0)
-            return fail(st, TIER_EIO, 0, 0, "read error after %llu bytes: %s (errno %lld)",
-                        (unsigned long long)*done, tier__errtext_lower(etext, n < INT_MIN ? INT_MIN : (int)n), (long long)-n);
-        if ((uint64_t)n > cap - *len)
-            return fail(st, TIER_EIO, 0, 0, "the read hook returned more bytes than asked for");
-        if (n == 0)
-            *eof = 1;
-        *len += (size_t)n;
-        *done += (uint64_t)n;
-        retries = 0;
-    }
-    return TIER_OK;
-}
-
 int tier_csv_read_file(tier_csv *csv, tier_book *book, const char *path)
 {
     csv_state st;
-    const tier_io *io;
-    void *file = NULL;
-    char *buf = NULL;
+    tier__csv_file f;
+    char *buf = NULL, why[TIER__ERR_SIZE];
     size_t cap, len = 0;
-    uint64_t done = 0, total = 0;
-    char etext[TIER__ERRTEXT_SIZE];
-    int eof = 0, orc;
     int rc = tier__csv_check_args(csv, book, path);
     if (rc)
         return rc;
-    io = &csv->io;
     tier__book_begin(book);
     rc = state_init(&st, csv, book);
     if (rc)
         return finish(&st, rc);
-    orc = io->open(io->ud, path, TIER_IO_READ, &file);
-    if (orc < 0)
-        return finish(&st, fail(&st, TIER_EIO, 0, 0, "cannot open %s: %s (errno %d)", path,
-                                tier__errtext_lower(etext, orc), -orc));
-    if (io->size) {
-        int64_t size = io->size(io->ud, file);
-        total = size > 0 ? (uint64_t)size : 0;
-    }
+    if (tier__csv_file_open(&f, &csv->io, path, why))
+        return finish(&st, fail(&st, TIER_EIO, 0, 0, "%s", why));
     cap = csv->block_size;
     buf = tier__malloc(&csv->alloc, cap);
     if (!buf)
         rc = fail(&st, TIER_ENOMEM, 0, 0, "out of memory");
     while (rc == TIER_OK) {
         size_t used;
-        rc = fill(&st, file, buf, cap, &len, &done, &eof);
+        if (tier__csv_file_fill(&f, buf, cap, &len, why)) {
+            rc = fail(&st, TIER_EIO, 0, 0, "%s", why);
+            break;
+        }
+        rc = user_abort(&st, f.done, f.size);
         if (rc)
             break;
-        rc = user_abort(&st, done, total);
-        if (rc)
-            break;
-        rc = process(&st, buf, len, eof, &used);
-        if (rc || eof)
+        rc = process(&st, buf, len, f.eof, &used);
+        if (rc || f.eof)
             break;
         memmove(buf, buf + used, len - used);
         len -= used;
@@ -751,8 +696,7 @@ int tier_csv_read_file(tier_csv *csv, tier_book *book, const char *path)
             cap *= 2;
         }
     }
-    /* The data are in; a failing close of a file opened for reading loses nothing. */
-    (void)io->close(io->ud, file);
+    tier__csv_file_close(&f);
     tier__free(&csv->alloc, buf);
     return finish(&st, rc);
 }

@@ -43,18 +43,10 @@ static const char *const op_text[] = {"?", "<", "<=", "==", "!=", ">=", ">"};
 
 int tier_policy_new(tier_policy **out, const tier_allocator *alloc)
 {
-    tier_allocator a;
-    tier_policy *p;
     if (!out)
         return TIER_EINVAL;
-    *out = NULL;
-    tier__alloc_init(&a, alloc);
-    p = tier__calloc(&a, 1, sizeof *p);
-    if (!p)
-        return TIER_ENOMEM;
-    p->alloc = a;
-    *out = p;
-    return TIER_OK;
+    *out = TIER__HANDLE_NEW(tier_policy, alloc);
+    return *out ? TIER_OK : TIER_ENOMEM;
 }
 
 void tier_policy_free(tier_policy *policy)
@@ -107,6 +99,20 @@ static int check_text(tier_policy *p, const char *what, const char *s, int allow
     return TIER_OK;
 }
 
+/* Makes room for element n of *array and copies `what` `name` for it: the copy, or NULL with the
+ * error set when out of memory. Growing first leaves the policy as it was if the copy fails (a
+ * larger array is harmless). */
+static char *room_and_name(tier_policy *p, void **array, size_t *cap, size_t n, size_t elem,
+                           const char *what, const char *name)
+{
+    char *copy = NULL;
+    if (tier__grow(&p->alloc, array, cap, n + 1, elem) == TIER_OK)
+        copy = tier__strdup(&p->alloc, name);
+    if (!copy)
+        tier__errorf(p->err, "out of memory adding %s '%s'", what, name);
+    return copy;
+}
+
 int tier_policy_add_tier(tier_policy *policy, const char *name, size_t *out_tier)
 {
     size_t i;
@@ -123,22 +129,15 @@ int tier_policy_add_tier(tier_policy *policy, const char *name, size_t *out_tier
             return TIER_EINVAL;
         }
     }
-    /* Growing first leaves the policy as it was if the copy then fails. */
-    rc = tier__grow(&policy->alloc, (void **)&policy->tiers, &policy->tier_cap, policy->ntiers + 1,
-                    sizeof *policy->tiers);
-    if (rc)
-        goto nomem;
-    copy = tier__strdup(&policy->alloc, name);
+    copy = room_and_name(policy, (void **)&policy->tiers, &policy->tier_cap, policy->ntiers,
+                         sizeof *policy->tiers, "tier", name);
     if (!copy)
-        goto nomem;
+        return TIER_ENOMEM;
     policy->tiers[policy->ntiers] = copy;
     if (out_tier)
         *out_tier = policy->ntiers;
     policy->ntiers++;
     return TIER_OK;
-nomem:
-    tier__errorf(policy->err, "out of memory adding tier '%s'", name);
-    return TIER_ENOMEM;
 }
 
 int tier_policy_add_rule(tier_policy *policy, size_t tier, const char *name, size_t *out_rule)
@@ -155,13 +154,10 @@ int tier_policy_add_rule(tier_policy *policy, size_t tier, const char *name, siz
     rc = check_text(policy, "rule name", name, 0);
     if (rc)
         return rc;
-    rc = tier__grow(&policy->alloc, (void **)&policy->rules, &policy->rule_cap, policy->nrules + 1,
-                    sizeof *policy->rules);
-    if (rc)
-        goto nomem;
-    copy = tier__strdup(&policy->alloc, name);
+    copy = room_and_name(policy, (void **)&policy->rules, &policy->rule_cap, policy->nrules,
+                         sizeof *policy->rules, "rule", name);
     if (!copy)
-        goto nomem;
+        return TIER_ENOMEM;
     r = &policy->rules[policy->nrules];
     memset(r, 0, sizeof *r);
     r->name = copy;
@@ -170,9 +166,6 @@ int tier_policy_add_rule(tier_policy *policy, size_t tier, const char *name, siz
         *out_rule = policy->nrules;
     policy->nrules++;
     return TIER_OK;
-nomem:
-    tier__errorf(policy->err, "out of memory adding rule '%s'", name);
-    return TIER_ENOMEM;
 }
 
 static int check_column(tier_policy *p, const char *column)
@@ -185,6 +178,19 @@ static int check_column(tier_policy *p, const char *column)
         return TIER_EINVAL;
     }
     return TIER_OK;
+}
+
+/* The checks both kinds of condition start with: a policy, the rule exists, the column name is
+ * usable. */
+static int check_rule_column(tier_policy *p, size_t rule, const char *column)
+{
+    if (!p)
+        return TIER_EINVAL;
+    if (rule >= p->nrules) {
+        tier__errorf(p->err, "no rule %zu (the policy has %zu)", rule, p->nrules);
+        return TIER_ERANGE;
+    }
+    return check_column(p, column);
 }
 
 static int add_cond(tier_policy *p, size_t rule, const char *column, int op, double number,
@@ -219,14 +225,7 @@ nomem:
 int tier_policy_where_number(tier_policy *policy, size_t rule, const char *column, int op,
                              double value)
 {
-    int rc;
-    if (!policy)
-        return TIER_EINVAL;
-    if (rule >= policy->nrules) {
-        tier__errorf(policy->err, "no rule %zu (the policy has %zu)", rule, policy->nrules);
-        return TIER_ERANGE;
-    }
-    rc = check_column(policy, column);
+    int rc = check_rule_column(policy, rule, column);
     if (rc)
         return rc;
     if (op < TIER_OP_LT || op > TIER_OP_GT) {
@@ -244,14 +243,7 @@ int tier_policy_where_number(tier_policy *policy, size_t rule, const char *colum
 int tier_policy_where_label(tier_policy *policy, size_t rule, const char *column, int op,
                             const char *text)
 {
-    int rc;
-    if (!policy)
-        return TIER_EINVAL;
-    if (rule >= policy->nrules) {
-        tier__errorf(policy->err, "no rule %zu (the policy has %zu)", rule, policy->nrules);
-        return TIER_ERANGE;
-    }
-    rc = check_column(policy, column);
+    int rc = check_rule_column(policy, rule, column);
     if (rc)
         return rc;
     if (op != TIER_OP_EQ && op != TIER_OP_NE) {
@@ -594,16 +586,19 @@ int tier__policy_assign(const tier_policy *policy, const tier_book *book, const 
                     rc = TIER_ENOTFOUND;
                     goto done;
                 }
+                if (is_label)
+                    q->codes = tier_frame_labels(frame, c);
+                else
+                    q->num = tier_frame_numbers(frame, c);
+                if (is_label ? !q->codes : !q->num) {
+                    tier__errorf(err, "rule '%s' of tier '%s': column '%s' holds %s, not %s",
+                                 rule->name, policy->tiers[t], pc->column,
+                                 is_label ? "numbers" : "labels", is_label ? "labels" : "numbers");
+                    rc = TIER_EINVAL;
+                    goto done;
+                }
                 if (is_label) {
                     size_t nl = tier_frame_label_count(frame, c), l;
-                    q->codes = tier_frame_labels(frame, c);
-                    if (!q->codes) {
-                        tier__errorf(
-                            err, "rule '%s' of tier '%s': column '%s' holds numbers, not labels",
-                            rule->name, policy->tiers[t], pc->column);
-                        rc = TIER_EINVAL;
-                        goto done;
-                    }
                     q->match = -2;
                     for (l = 0; l < nl && l <= INT32_MAX; l++) {
                         const char *lt = tier_frame_label_text(frame, c, (int32_t)l);
@@ -611,15 +606,6 @@ int tier__policy_assign(const tier_policy *policy, const tier_book *book, const 
                             q->match = (int32_t)l;
                             break;
                         }
-                    }
-                } else {
-                    q->num = tier_frame_numbers(frame, c);
-                    if (!q->num) {
-                        tier__errorf(
-                            err, "rule '%s' of tier '%s': column '%s' holds labels, not numbers",
-                            rule->name, policy->tiers[t], pc->column);
-                        rc = TIER_EINVAL;
-                        goto done;
                     }
                 }
             }

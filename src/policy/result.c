@@ -21,18 +21,10 @@ struct tier_result {
 
 int tier_result_new(tier_result **out, const tier_allocator *alloc)
 {
-    tier_allocator a;
-    tier_result *r;
     if (!out)
         return TIER_EINVAL;
-    *out = NULL;
-    tier__alloc_init(&a, alloc);
-    r = tier__calloc(&a, 1, sizeof *r);
-    if (!r)
-        return TIER_ENOMEM;
-    r->alloc = a;
-    *out = r;
-    return TIER_OK;
+    *out = TIER__HANDLE_NEW(tier_result, alloc);
+    return *out ? TIER_OK : TIER_ENOMEM;
 }
 
 void tier_result_free(tier_result *result)

@@ -54,6 +54,17 @@ void tier__free(const tier_allocator *a, void *ptr)
         a->free(a->ud, ptr);
 }
 
+void *tier__handle_new(const tier_allocator *alloc, size_t size, size_t alloc_offset)
+{
+    tier_allocator a;
+    char *h;
+    tier__alloc_init(&a, alloc);
+    h = tier__calloc(&a, 1, size);
+    if (h)
+        memcpy(h + alloc_offset, &a, sizeof a);
+    return h;
+}
+
 void *tier__calloc(const tier_allocator *a, size_t n, size_t size)
 {
     void *p;

@@ -32,6 +32,13 @@ void tier__alloc_init(tier_allocator *dst, const tier_allocator *src);
 void *tier__malloc(const tier_allocator *a, size_t size);
 void *tier__realloc(const tier_allocator *a, void *ptr, size_t size);
 void tier__free(const tier_allocator *a, void *ptr);
+/* A new zeroed handle of `size` bytes, allocated through the allocator resolved from `alloc` (as
+ * tier__alloc_init does), which it stores in the handle at byte `alloc_offset`; NULL when out of
+ * memory. The handle owns its allocator: free it with tier__free(&handle->alloc, handle).
+ * TIER__HANDLE_NEW(type, alloc) does it for a handle type whose member `alloc` is the allocator. */
+void *tier__handle_new(const tier_allocator *alloc, size_t size, size_t alloc_offset);
+#define TIER__HANDLE_NEW(type, allocator)                                                       \
+    ((type *)tier__handle_new((allocator), sizeof(type), offsetof(type, alloc)))
 /* Zeroed allocation of n*size bytes; NULL on overflow or failure. */
 void *tier__calloc(const tier_allocator *a, size_t n, size_t size);
 /* Grows *ptr (elements of `elem` bytes) so it holds at least `need` elements, doubling.
