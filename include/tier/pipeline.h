@@ -192,7 +192,8 @@ TIER_API int tier_pipeline_set(tier_pipeline *pipeline, const char *key, const c
 TIER_API int tier_pipeline_get(const tier_pipeline *pipeline, const char *key, tier_text *out);
 
 /**
- * Appends a model to the list the next run fits (the first call replaces the default list).
+ * Appends a model to the list the next run fits (the first call replaces the default list);
+ * `kind` and `name` are copied.
  * @param pipeline the pipeline.
  * @param kind the model kind: "rfm", "pareto", "clv", "lifecycle", "scorecard" (the B2B default
  *        scorecard), "needs" or a kind of the registry (tier_pipeline_set_registry()).
@@ -205,7 +206,8 @@ TIER_API int tier_pipeline_get(const tier_pipeline *pipeline, const char *key, t
 TIER_API int tier_pipeline_add_model(tier_pipeline *pipeline, const char *kind, const char *name);
 
 /**
- * Sets an option of a model of the list, by the option's name and a text value, parsed as
+ * Sets an option of a model of the list (all three strings are copied), by the option's name and
+ * a text value, parsed as
  * tier_model_set_option() does; a number option also takes an ISO date (YYYY-MM-DD) as its day
  * number. The value is checked at once on a scratch model of the same kind and applied to the
  * model each run makes, after the pipeline's own defaults (`as_of`; for a needs model, the

@@ -432,7 +432,10 @@ class TwinTest(unittest.TestCase):
             self.assert_twins(["--input", path, "--calibration-end", "2024-03-01", "--horizon",
                                "5"], want_code=1, command="clv")
 
-    @unittest.skipUnless(os.path.exists("/usr/bin/script"), "no script(1) for a terminal")
+    @unittest.skipUnless(os.path.exists("/usr/bin/script") and subprocess.run(
+        ["/usr/bin/script", "-qec", "true", "/dev/null"], stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0,
+        "no working script(1) for a terminal")
     def test_progress_line_on_a_terminal_is_identical(self):
         with tempfile.TemporaryDirectory() as tmp:
             big = os.path.join(tmp, "big.txt")
