@@ -31,6 +31,9 @@ STAGES = {
     _ffi.PIPELINE_STAGE_WRITE: "write",
 }
 
+_ROLES = {"id": _ffi.PIPELINE_ROLE_ID, "date": _ffi.PIPELINE_ROLE_DATE,
+          "amount": _ffi.PIPELINE_ROLE_AMOUNT, "account_id": _ffi.PIPELINE_ROLE_ACCOUNT_ID}
+
 
 def _text(value):
     if isinstance(value, bytes):
@@ -48,7 +51,7 @@ def sniff(head, role=None, delimiter=None):
     raw = _text(head)
     delim = c_int(delimiter or 0)
     column = c_char_p()
-    code = _ffi.PIPELINE_ROLES[role] if role is not None else 0
+    code = _ROLES[role] if role is not None else 0
     F.tier_pipeline_sniff(raw, len(raw), code, byref(delim), byref(column), None)
     return delim.value, (column.value.decode("utf-8") if role is not None else None)
 
