@@ -772,6 +772,54 @@ static void test_pipeline_models_take_their_names_and_the_as_of_day(void **state
     tier_pipeline_free(p);
 }
 
+static int make_pareto(tier_model **out, const char *name, const tier_allocator *alloc, void *ud)
+{
+    (void)ud;
+    return tier_pareto_new(out, name, alloc);
+}
+
+static void test_pipeline_takes_kinds_from_a_registry_and_a_host_policy(void **state)
+{
+    static char text[1 << 14];
+    tier_allocator a = tst_allocator();
+    tier_registry *reg = NULL;
+    tier_policy *policy = NULL;
+    tier_pipeline *p = new_pipeline();
+    size_t t;
+    sink s;
+    (void)state;
+    assert_int_equal(tier_registry_new(&reg, &a), TIER_OK);
+    assert_int_equal(tier_registry_add(reg, "abc", make_pareto, NULL), TIER_OK);
+    set(p, "input", write_file("log.csv", small_log));
+    assert_int_equal(tier_pipeline_add_model(p, "abc", "mine"), TIER_ENOTFOUND);
+    assert_int_equal(tier_pipeline_set_registry(p, reg), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "models", "rfm,x"), TIER_EINVAL);
+    assert_string_equal(tier_pipeline_last_error(p),
+                        "models: unknown model \"x\" (rfm, pareto, clv, lifecycle, scorecard, "
+                        "needs, abc)");
+    set(p, "models", "rfm,pareto");
+    assert_int_equal(tier_pipeline_add_model(p, "abc", "mine"), TIER_OK);
+    /* A kind without a column list of its own writes all of its outputs. */
+    assert_int_equal(run_to(p, &s, text, sizeof text), TIER_OK);
+    assert_non_null(strstr(text, ",pareto_class,mine.value,mine.share,mine.cum_share,mine.class,"
+                                 "reason\n"));
+    /* The host's policy replaces the built-in one. */
+    assert_int_equal(tier_policy_new(&policy, &a), TIER_OK);
+    assert_int_equal(tier_policy_add_tier(policy, "everyone", &t), TIER_OK);
+    assert_int_equal(tier_policy_add_rule(policy, t, "always", NULL), TIER_OK);
+    assert_int_equal(tier_pipeline_set_policy_ref(p, policy), TIER_OK);
+    set(p, "output_columns", "customer_id,tier,reason");
+    assert_int_equal(run_to(p, &s, text, sizeof text), TIER_OK);
+    assert_string_equal(text, "customer_id,tier,reason\na,everyone,always\nb,everyone,always\n"
+                              "c,everyone,always\n");
+    assert_string_equal(summary(p), "3 customers, 5 transactions, as of 2024-02-11\n"
+                                    "  everyone: 3 customers (100.0%), revenue 124.50 (100.0%)\n");
+    assert_int_equal(tier_pipeline_set_policy_ref(p, NULL), TIER_OK);
+    tier_pipeline_free(p);
+    tier_policy_free(policy);
+    tier_registry_free(reg);
+}
+
 /* ---- out of memory -------------------------------------------------------------------------- */
 
 typedef struct pipeline_run {
@@ -916,6 +964,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_executor_split_falls_back_to_one_read_for_errors),
         cmocka_unit_test(test_pipeline_scores_and_fit_runs_produce_the_clv_outputs),
         cmocka_unit_test(test_pipeline_models_take_their_names_and_the_as_of_day),
+        cmocka_unit_test(test_pipeline_takes_kinds_from_a_registry_and_a_host_policy),
         cmocka_unit_test(test_pipeline_fails_cleanly_at_every_allocation),
     };
     return cmocka_run_group_tests(tests, make_scratch, remove_scratch);
