@@ -202,7 +202,7 @@ static void bench_models(size_t n, int runs)
             snprintf(col, sizeof col, "attr.need_%02zu", a);
             tier_needs_add_feature(needs, col);
         }
-        tier_needs_set_option(needs, TIER_NEEDS_OPT_K, 8);
+        tier_model_set_number(needs, "k", 8);
         if (tier_model_fit(needs, book, NULL))
             die("needs fit", tier_model_last_error(needs));
         t2 = now();

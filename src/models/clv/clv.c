@@ -399,7 +399,6 @@ static const char *clv_last_error(void *state)
 
 int tier_clv_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
-    tier_allocator a;
     clv_state *st;
     int k;
     if (!out)
@@ -407,11 +406,9 @@ int tier_clv_new(tier_model **out, const char *name, const tier_allocator *alloc
     *out = NULL;
     if (!name)
         name = "clv";
-    tier__alloc_init(&a, alloc);
-    st = tier__calloc(&a, 1, sizeof *st);
+    st = TIER__HANDLE_NEW(clv_state, alloc);
     if (!st)
         return TIER_ENOMEM;
-    st->alloc = a;
     for (k = 1; k < CLV_OPT_COUNT; k++)
         st->opt[k] = tier__clv_opt_rules[k].def;
     return tier_model_new(out, &clv_vtable, st, name, alloc);

@@ -388,16 +388,13 @@ static void forget_fit(tier_model *model, needs_state *st)
 
 int tier_needs_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
-    tier_allocator a;
     needs_state *st;
     if (!out)
         return TIER_EINVAL;
     *out = NULL;
-    tier__alloc_init(&a, alloc);
-    st = tier__calloc(&a, 1, sizeof *st);
+    st = TIER__HANDLE_NEW(needs_state, alloc);
     if (!st)
         return TIER_ENOMEM;
-    st->alloc = a;
     st->o = tier__needs_defaults;
     return tier_model_new(out, &needs_vtable, st, name ? name : "needs", alloc);
 }

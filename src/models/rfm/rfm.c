@@ -451,7 +451,6 @@ static const char *rfm_last_error(void *state)
 
 int tier_rfm_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
-    tier_allocator a;
     rfm_state *st;
     int rc;
     if (!out)
@@ -459,15 +458,13 @@ int tier_rfm_new(tier_model **out, const char *name, const tier_allocator *alloc
     *out = NULL;
     if (!name)
         name = "rfm";
-    tier__alloc_init(&a, alloc);
-    st = tier__calloc(&a, 1, sizeof *st);
+    st = TIER__HANDLE_NEW(rfm_state, alloc);
     if (!st)
         return TIER_ENOMEM;
-    st->alloc = a;
     st->c = rfm_defaults;
-    st->name = tier__strdup(&a, name);
-    if (!st->name || tier_segmap_new_builtin(&st->maps[0], TIER_SEGMAP_RF10, &a) != TIER_OK ||
-        tier_segmap_new_builtin(&st->maps[1], TIER_SEGMAP_RFM8, &a) != TIER_OK) {
+    st->name = tier__strdup(&st->alloc, name);
+    if (!st->name || tier_segmap_new_builtin(&st->maps[0], TIER_SEGMAP_RF10, &st->alloc) != TIER_OK ||
+        tier_segmap_new_builtin(&st->maps[1], TIER_SEGMAP_RFM8, &st->alloc) != TIER_OK) {
         rfm_destroy(st);
         return TIER_ENOMEM;
     }

@@ -63,20 +63,17 @@ const char *tier__sc_last_error(void *state)
 
 int tier_scorecard_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
-    tier_allocator a;
     sc_state *st;
     if (!out)
         return TIER_EINVAL;
     *out = NULL;
     if (!name)
         name = "scorecard";
-    tier__alloc_init(&a, alloc);
-    st = tier__calloc(&a, 1, sizeof *st);
+    st = TIER__HANDLE_NEW(sc_state, alloc);
     if (!st)
         return TIER_ENOMEM;
-    st->alloc = a;
     memcpy(st->lower, default_lower, sizeof st->lower);
-    st->name = tier__strdup(&a, name);
+    st->name = tier__strdup(&st->alloc, name);
     if (!st->name) {
         tier__sc_destroy(st);
         return TIER_ENOMEM;
