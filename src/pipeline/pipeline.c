@@ -123,16 +123,12 @@ static void specs_free(const tier_allocator *a, tier__model_spec *v, size_t n)
 
 int tier_pipeline_new(tier_pipeline **out, const tier_allocator *alloc)
 {
-    tier_allocator a;
     tier_pipeline *p;
     if (!out)
         return TIER_EINVAL;
-    *out = NULL;
-    tier__alloc_init(&a, alloc);
-    p = tier__calloc(&a, 1, sizeof *p);
+    *out = p = TIER__HANDLE_NEW(tier_pipeline, alloc);
     if (!p)
         return TIER_ENOMEM;
-    p->alloc = a;
     p->header = 1;
     p->date_format = TIER_DATE_AUTO;
     p->produce = TIER__PRODUCE_TIERS;
