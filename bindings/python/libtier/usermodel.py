@@ -74,6 +74,7 @@ from ._columns import INT32_TYPECODE
 from ._ffi import F
 from .book import Book
 from .frame import Frame
+from . import models
 from .models import ModelCalls, value_of
 
 try:
@@ -694,6 +695,13 @@ class Model(ModelCalls):
     def __init__(self, name=None):
         if name is not None:
             self.name = name
+
+    @staticmethod
+    def new(kind, name=None, **options):
+        """A built-in model made by kind name ("rfm", "pareto", "scorecard", "clv", "needs",
+        "lifecycle") with `options` set by name: libtier.models.Model.new, reachable here since
+        libtier.Model is this class."""
+        return models.Model.new(kind, name, **options)
 
     # --- what subclasses write ---------------------------------------------------------------
 

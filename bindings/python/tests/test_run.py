@@ -295,6 +295,22 @@ class ModelTest(unittest.TestCase):
         with self.assertRaises(libtier.TierError):
             libtier.Pareto(threshold_a=1.5)
 
+    def test_model_new_makes_every_built_in_kind_by_name(self):
+        classes = {"rfm": libtier.RFM, "pareto": libtier.Pareto, "scorecard": libtier.Scorecard,
+                   "clv": libtier.CLV, "needs": libtier.Needs, "lifecycle": libtier.Lifecycle}
+        for kind, cls in classes.items():
+            with libtier.Model.new(kind) as model:  # libtier.Model is the Python models' base
+                self.assertIsInstance(model, cls)
+                self.assertEqual((model.kind, model.name), (kind, kind))
+        with libtier.Model.new("rfm", "mine", bins=4, frequency="rows") as rfm:
+            self.assertEqual((rfm.name, rfm.bins, rfm.get_option("frequency")),
+                             ("mine", 4, "rows"))
+        with self.assertRaises(libtier.TierError) as cm:
+            libtier.Model.new("nosuchkind")
+        self.assertEqual(cm.exception.name, "TIER_ENOTFOUND")
+        with self.assertRaises(libtier.TierError):
+            libtier.Model.new("rfm", bins=11)
+
     def test_day_options_read_as_dates_and_none_unsets_them(self):
         for model in (libtier.RFM(as_of="1998-01-01"), libtier.Pareto(as_of="1998-01-01"),
                       libtier.Lifecycle(as_of="1998-01-01"), libtier.CLV(as_of="1998-01-01")):
