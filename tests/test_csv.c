@@ -784,80 +784,16 @@ static void test_csv_reads_records_across_every_block_boundary(void **s)
 }
 
 /* ---------------------------------------------------------------------------------------------
- * A memory-backed I/O layer: short reads, faults, open/close accounting */
+ * Files through a memory-backed I/O layer: short reads, faults, open/close accounting */
 
-typedef struct mem_io {
-    const char *data;
-    size_t len;
-    size_t pos;
-    size_t chunk;   /* most bytes per read */
-    int fail_read;  /* 1-based read call that fails with -EIO; 0 never */
-    int eintr_read; /* 1-based read call that returns -EINTR once; 0 never */
-    int reads;
-    int opens;
-    int closes;
-    int fail_open;
-    int has_size;
-} mem_io;
-
-static int mem_open(void *ud, const char *path, int mode, void **out)
+/* The boundary text as the read-only file "mem", read at most `chunk` bytes at a time. */
+static tier_io boundary_file(tst_memfs *fs, size_t chunk)
 {
-    mem_io *m = ud;
-    (void)path;
-    assert_int_equal(mode, TIER_IO_READ);
-    if (m->fail_open)
-        return -ENOENT;
-    m->opens++;
-    m->pos = 0;
-    *out = m;
-    return 0;
-}
-
-static int64_t mem_read(void *ud, void *file, void *buf, size_t size)
-{
-    mem_io *m = ud;
-    size_t n = m->len - m->pos;
-    assert_ptr_equal(file, m);
-    m->reads++;
-    if (m->reads == m->fail_read)
-        return -EIO;
-    if (m->reads == m->eintr_read)
-        return -EINTR;
-    if (n > size)
-        n = size;
-    if (n > m->chunk)
-        n = m->chunk;
-    memcpy(buf, m->data + m->pos, n);
-    m->pos += n;
-    return (int64_t)n;
-}
-
-static int mem_close(void *ud, void *file)
-{
-    mem_io *m = ud;
-    assert_ptr_equal(file, m);
-    m->closes++;
-    return 0;
-}
-
-static int64_t mem_size(void *ud, void *file)
-{
-    mem_io *m = ud;
-    (void)file;
-    return (int64_t)m->len;
-}
-
-static tier_io mem_table(mem_io *m)
-{
-    tier_io io;
-    memset(&io, 0, sizeof io);
-    io.version = TIER_IO_VERSION;
-    io.open = mem_open;
-    io.read = mem_read;
-    io.close = mem_close;
-    io.size = m->has_size ? mem_size : NULL;
-    io.ud = m;
-    return io;
+    memset(fs, 0, sizeof *fs);
+    fs->read_only = 1;
+    fs->read_chunk = chunk;
+    tst_memfs_put(fs, "mem", boundary_text, sizeof boundary_text - 1);
+    return tst_memfs_io(fs);
 }
 
 static void test_csv_reads_files_through_short_reads_and_tiny_blocks(void **s)
@@ -866,17 +802,12 @@ static void test_csv_reads_files_through_short_reads_and_tiny_blocks(void **s)
     (void)s;
     for (chunk = 1; chunk <= 7; chunk += 3) {
         for (block = 1; block <= 40; block += 13) {
-            mem_io m;
-            tier_io io;
+            tst_memfs m;
+            tier_io io = boundary_file(&m, chunk);
             tier_csv *csv = new_csv();
             tier_book *book = NULL;
             int rc;
-            memset(&m, 0, sizeof m);
-            m.data = boundary_text;
-            m.len = sizeof boundary_text - 1;
-            m.chunk = chunk;
             m.eintr_read = 2;
-            io = mem_table(&m);
             assert_int_equal(tier_csv_set_io(csv, &io), TIER_OK);
             assert_int_equal(tier__csv_set_block_size(csv, block), TIER_OK);
             assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
@@ -888,6 +819,7 @@ static void test_csv_reads_files_through_short_reads_and_tiny_blocks(void **s)
             assert_int_equal(m.closes, 1);
             tier_book_free(book);
             tier_csv_free(csv);
+            tst_memfs_clear(&m);
         }
     }
 }
@@ -897,16 +829,11 @@ static void test_csv_reports_a_failing_read_as_eio_and_closes_the_file(void **s)
     int fail_at;
     (void)s;
     for (fail_at = 1; fail_at <= 4; fail_at++) {
-        mem_io m;
-        tier_io io;
+        tst_memfs m;
+        tier_io io = boundary_file(&m, 16);
         tier_csv *csv = new_csv();
         tier_book *book = new_book_with_one_row();
-        memset(&m, 0, sizeof m);
-        m.data = boundary_text;
-        m.len = sizeof boundary_text - 1;
-        m.chunk = 16;
         m.fail_read = fail_at;
-        io = mem_table(&m);
         assert_int_equal(tier_csv_set_io(csv, &io), TIER_OK);
         assert_int_equal(tier__csv_set_block_size(csv, 32), TIER_OK);
         assert_int_equal(tier_csv_read_file(csv, book, "mem"), TIER_EIO);
@@ -917,6 +844,7 @@ static void test_csv_reports_a_failing_read_as_eio_and_closes_the_file(void **s)
         assert_int_equal(m.closes, 1);
         tier_book_free(book);
         tier_csv_free(csv);
+        tst_memfs_clear(&m);
     }
 }
 
@@ -924,22 +852,22 @@ static void test_csv_reports_a_file_that_cannot_be_opened(void **s)
 {
     tier_csv *csv = new_csv();
     tier_book *book = new_book_with_one_row();
-    mem_io m;
+    tst_memfs m;
     tier_io io;
     (void)s;
     assert_int_equal(tier_csv_read_file(csv, book, "/nonexistent/dir/file.csv"), TIER_EIO);
     assert_non_null(strstr(tier_csv_last_error(csv), "cannot open /nonexistent/dir/file.csv"));
     assert_non_null(strstr(tier_csv_last_error(csv), "no such file"));
     assert_book_unchanged(book);
-    memset(&m, 0, sizeof m);
-    m.fail_open = 1;
-    io = mem_table(&m);
+    io = boundary_file(&m, 16); /* no file "x" */
     assert_int_equal(tier_csv_set_io(csv, &io), TIER_OK);
     assert_int_equal(tier_csv_read_file(csv, book, "x"), TIER_EIO);
+    assert_int_equal(m.opens, 0);
     assert_int_equal(m.closes, 0);
     assert_book_unchanged(book);
     tier_book_free(book);
     tier_csv_free(csv);
+    tst_memfs_clear(&m);
 }
 
 typedef struct progress_log {
@@ -964,7 +892,7 @@ static void test_csv_reports_progress_and_stops_when_the_callback_says_so(void *
     tier_csv *csv = new_csv();
     tier_book *book = new_book_with_one_row();
     progress_log log;
-    mem_io m;
+    tst_memfs m;
     tier_io io;
     (void)s;
     /* Buffers: one call per block, the last with done == total. */
@@ -985,12 +913,9 @@ static void test_csv_reports_progress_and_stops_when_the_callback_says_so(void *
     assert_int_equal(log.calls, 3);
     assert_book_unchanged(book);
     /* Files: total comes from the size hook. */
-    memset(&m, 0, sizeof m);
-    m.data = boundary_text;
-    m.len = sizeof boundary_text - 1;
-    m.chunk = 1000;
+    io = boundary_file(&m, 1000);
     m.has_size = 1;
-    io = mem_table(&m);
+    io = tst_memfs_io(&m);
     assert_int_equal(tier_csv_set_io(csv, &io), TIER_OK);
     memset(&log, 0, sizeof log);
     log.stop_at = 2;
@@ -1000,7 +925,7 @@ static void test_csv_reports_progress_and_stops_when_the_callback_says_so(void *
     assert_book_unchanged(book);
     /* Without a size hook the total is 0. */
     m.has_size = 0;
-    io = mem_table(&m);
+    io = tst_memfs_io(&m);
     assert_int_equal(tier_csv_set_io(csv, &io), TIER_OK);
     memset(&log, 0, sizeof log);
     tier_book_free(book);
@@ -1013,6 +938,7 @@ static void test_csv_reports_progress_and_stops_when_the_callback_says_so(void *
     assert_int_equal(tier_csv_set_progress(csv, NULL, NULL), TIER_OK);
     tier_book_free(book);
     tier_csv_free(csv);
+    tst_memfs_clear(&m);
 }
 
 /* ---------------------------------------------------------------------------------------------

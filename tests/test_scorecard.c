@@ -32,46 +32,13 @@ static tier_book *book_of(const tier_allocator *a, const char *const *names, siz
     return book;
 }
 
-static tier_frame *score(const tier_model *m, const tier_book *book, const tier_allocator *a)
-{
-    tier_frame *frame = NULL;
-    int rc;
-    assert_int_equal(tier_frame_new(&frame, tier_book_customer_count(book), a), TIER_OK);
-    rc = tier_model_score(m, book, frame);
-    if (rc)
-        fail_msg("score failed: %s", tier_frame_last_error(frame));
-    return frame;
-}
-
-static const double *column(const tier_frame *frame, const char *name)
-{
-    size_t col;
-    if (tier_frame_find(frame, name, &col) != TIER_OK)
-        fail_msg("no column %s", name);
-    return tier_frame_numbers(frame, col);
-}
-
-/* The grades of all customers as a string in book order, '-' for none. */
-static void grades(const tier_frame *frame, const char *name, char *out)
-{
-    size_t col, i;
-    const int32_t *codes;
-    char full[64];
-    snprintf(full, sizeof full, "%s.grade", name);
-    assert_int_equal(tier_frame_find(frame, full, &col), TIER_OK);
-    codes = tier_frame_labels(frame, col);
-    for (i = 0; i < tier_frame_rows(frame); i++)
-        out[i] = codes[i] < 0 ? '-' : tier_frame_label_text(frame, col, codes[i])[0];
-    out[i] = '\0';
-}
-
 static void expect_scores(const tier_frame *f, const char *name, const double *want, size_t n)
 {
     char full[64];
     const double *s;
     size_t i;
     snprintf(full, sizeof full, "%s.score", name);
-    s = column(f, full);
+    s = tst_numbers(f, full);
     for (i = 0; i < n; i++) {
         if (isnan(want[i])) {
             if (!isnan(s[i]))
@@ -151,16 +118,16 @@ static void test_scorecard_scores_the_worked_example_by_hand(void **s)
     size_t i;
     (void)s;
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
+    f = tst_score(m, book, &a);
     assert_int_equal(tier_frame_column_count(f), 6);
     expect_scores(f, "value", want, 4);
     for (i = 0; i < 4; i++) {
-        assert_true(fabs(column(f, "value.explicit")[i] - explicit_[i]) < EPS);
-        assert_true(fabs(column(f, "value.potential")[i] - potential[i]) < EPS);
-        assert_true(fabs(column(f, "value.growth")[i] - growth[i]) < EPS);
-        assert_true(column(f, "value.capped")[i] == capped[i]);
+        assert_true(fabs(tst_numbers(f, "value.explicit")[i] - explicit_[i]) < EPS);
+        assert_true(fabs(tst_numbers(f, "value.potential")[i] - potential[i]) < EPS);
+        assert_true(fabs(tst_numbers(f, "value.growth")[i] - growth[i]) < EPS);
+        assert_true(tst_numbers(f, "value.capped")[i] == capped[i]);
     }
-    grades(f, "value", g);
+    tst_initials(f, "value.grade", g);
     assert_string_equal(g, "DECC");
     tier_frame_free(f);
     tier_model_free(m);
@@ -176,7 +143,7 @@ static void test_scorecard_explains_one_customer_exactly(void **s)
     tier_text *t = NULL;
     (void)s;
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
+    f = tst_score(m, book, &a);
     assert_int_equal(tier_text_new(&t, &a), TIER_OK);
     assert_int_equal(tier_model_explain(m, book, f, 3, t), TIER_OK);
     assert_string_equal(
@@ -252,7 +219,7 @@ static void expect_one(tier_model *m, const double *xs, size_t n, const double *
     }
     book = book_of(&a, x_name, 1, rows, n);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
+    f = tst_score(m, book, &a);
     expect_scores(f, "scorecard", want, n);
     tier_frame_free(f);
     tier_book_free(book);
@@ -414,17 +381,17 @@ static void test_scorecard_missing_policies_drop_impute_and_zero(void **s)
                                                    TIER_SCORECARD_MISSING_ZERO, NULL),
                          TIER_OK);
         assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-        f = score(m, book, &a);
+        f = tst_score(m, book, &a);
         expect_scores(f, "sc", want[policy], 3);
         if (policy == TIER_SCORECARD_MISSING_REWEIGHT) {
-            assert_true(fabs(column(f, "sc.growth")[0] - 100) < EPS);
-            assert_true(column(f, "sc.explicit")[0] == 0);
+            assert_true(fabs(tst_numbers(f, "sc.growth")[0] - 100) < EPS);
+            assert_true(tst_numbers(f, "sc.explicit")[0] == 0);
         }
         tier_frame_free(f);
         if (policy == TIER_SCORECARD_MISSING_IMPUTE) {
             static const double given[3] = {100, 0, 100};
             assert_int_equal(tier_scorecard_set_impute(m, 0, 20), TIER_OK);
-            f = score(m, book, &a); /* no refit needed */
+            f = tst_score(m, book, &a); /* no refit needed */
             expect_scores(f, "sc", given, 3);
             tier_frame_free(f);
             assert_int_equal(tier_scorecard_set_impute(m, 0, INFINITY), TIER_EINVAL);
@@ -450,12 +417,12 @@ static void test_scorecard_without_any_factor_value_has_no_score_or_grade(void *
     (void)s;
     assert_int_equal(tier_scorecard_add_veto(m, "v", "attr.v", TIER_OP_GT, 1, "D"), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
+    f = tst_score(m, book, &a);
     expect_scores(f, "scorecard", want, 2);
-    assert_true(isnan(column(f, "scorecard.explicit")[0]));
-    assert_true(column(f, "scorecard.capped")[0] == 0);
-    assert_true(column(f, "scorecard.capped")[1] == 1);
-    grades(f, "scorecard", g);
+    assert_true(isnan(tst_numbers(f, "scorecard.explicit")[0]));
+    assert_true(tst_numbers(f, "scorecard.capped")[0] == 0);
+    assert_true(tst_numbers(f, "scorecard.capped")[1] == 1);
+    tst_initials(f, "scorecard.grade", g);
     assert_string_equal(g, "-D");
     assert_int_equal(tier_text_new(&t, &a), TIER_OK);
     assert_int_equal(tier_model_explain(m, book, f, 0, t), TIER_OK);
@@ -491,7 +458,7 @@ static void test_scorecard_penalties_add_up_and_clamp_at_zero(void **s)
     assert_int_equal(tier_scorecard_add_penalty(m, "r", "attr.q", TIER_OP_LT, NAN, -5),
                      TIER_EINVAL);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
+    f = tst_score(m, book, &a);
     expect_scores(f, "scorecard", want, 3);
     tier_frame_free(f);
     tier_model_free(m);
@@ -524,12 +491,12 @@ static void test_scorecard_vetoes_cap_the_grade_but_never_raise_it(void **s)
                      TIER_EINVAL);
     assert_int_equal(tier_scorecard_add_veto(m, "bad", "attr.", TIER_OP_EQ, 1, "C"), TIER_EINVAL);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
-    grades(f, "scorecard", g);
+    f = tst_score(m, book, &a);
+    tst_initials(f, "scorecard.grade", g);
     /* a: A capped to C; b: 90 is not > 90; c: the worst cap (D) wins; d: E stays E; e: missing */
     assert_string_equal(g, "CADEA");
     for (i = 0; i < 5; i++)
-        assert_true(column(f, "scorecard.capped")[i] == capped[i]);
+        assert_true(tst_numbers(f, "scorecard.capped")[i] == capped[i]);
     tier_frame_free(f);
     tier_model_free(m);
     tier_book_free(book);
@@ -557,13 +524,13 @@ static void test_scorecard_grade_bands_are_configurable_and_inclusive(void **s)
     }
     book = book_of(&a, x_name, 1, rows, 11);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
-    grades(f, "scorecard", g);
+    f = tst_score(m, book, &a);
+    tst_initials(f, "scorecard.grade", g);
     assert_string_equal(g, "EEDDCCBBAAA");
     tier_frame_free(f);
     assert_int_equal(tier_scorecard_set_grade_bands(m, bands), TIER_OK);
-    f = score(m, book, &a);
-    grades(f, "scorecard", g);
+    f = tst_score(m, book, &a);
+    tst_initials(f, "scorecard.grade", g);
     assert_string_equal(g, "EDDDDDDBBAA"); /* C is empty: B and C share 70 */
     tier_frame_free(f);
     assert_int_equal(tier_scorecard_set_grade_bands(m, bad), TIER_EINVAL);
@@ -754,7 +721,7 @@ static void test_scorecard_rejects_infinite_and_treats_nan_as_missing(void **s)
     /* The same through an attribute: NaN is missing. */
     m = one_factor(&a, TIER_SCORECARD_NORM_PERCENTILE, 1, TIER_SCORECARD_MISSING_ZERO);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
+    f = tst_score(m, book, &a);
     expect_scores(f, "scorecard", want, 3);
     tier_frame_free(f);
     tier_model_free(m);
@@ -833,7 +800,7 @@ static void test_scorecard_scores_new_customers_against_the_fit(void **s)
     static const double want[5] = {0, 37.5, 50, 100, 50};
     (void)s;
     assert_int_equal(tier_model_fit(m, fit_book, NULL), TIER_OK);
-    f = score(m, new_book, &a);
+    f = tst_score(m, new_book, &a);
     expect_scores(f, "scorecard", want, 5);
     tier_frame_free(f);
     /* Adding a factor forgets the fit. */
@@ -921,13 +888,13 @@ static void test_scorecard_b2b_default_scores_two_accounts_by_hand(void **s)
     assert_int_equal(tier_model_fit(m, book, f), TIER_OK);
     assert_int_equal(tier_model_score(m, book, f), TIER_OK);
     expect_scores(f, "scorecard", want, 2);
-    assert_true(fabs(column(f, "scorecard.explicit")[0] - 36.25) < EPS);
-    assert_true(fabs(column(f, "scorecard.potential")[0] - 17.5) < EPS);
-    assert_true(fabs(column(f, "scorecard.growth")[0] - 25) < EPS);
-    assert_true(fabs(column(f, "scorecard.explicit")[1] - 13.75 * 100.0 / 85.0) < EPS);
-    assert_true(fabs(column(f, "scorecard.growth")[1] - 13.0 * 100.0 / 85.0) < EPS);
-    assert_true(column(f, "scorecard.capped")[1] == 0);
-    grades(f, "scorecard", g);
+    assert_true(fabs(tst_numbers(f, "scorecard.explicit")[0] - 36.25) < EPS);
+    assert_true(fabs(tst_numbers(f, "scorecard.potential")[0] - 17.5) < EPS);
+    assert_true(fabs(tst_numbers(f, "scorecard.growth")[0] - 25) < EPS);
+    assert_true(fabs(tst_numbers(f, "scorecard.explicit")[1] - 13.75 * 100.0 / 85.0) < EPS);
+    assert_true(fabs(tst_numbers(f, "scorecard.growth")[1] - 13.0 * 100.0 / 85.0) < EPS);
+    assert_true(tst_numbers(f, "scorecard.capped")[1] == 0);
+    tst_initials(f, "scorecard.grade", g);
     assert_string_equal(g, "BE");
     tier_frame_free(f);
     tier_model_free(m);
@@ -967,13 +934,10 @@ static int oom_scorecard(const tier_allocator *alloc, void *ud)
     }
     if (rc == TIER_OK)
         rc = tier_model_fit(m, book, NULL);
-    if (rc == TIER_OK)
-        rc = tier_frame_new(&f, tier_book_customer_count(book), alloc);
     if (rc == TIER_OK) {
-        rc = tier_model_score(m, book, f);
-        assert_int_equal(tier_frame_column_count(f), rc == TIER_OK ? 6 : 0);
+        rc = tst_oom_score(m, book, alloc, 6, &f);
         if (rc == TIER_OK)
-            assert_true(fabs(column(f, "value.score")[3] - 93.75) < EPS);
+            assert_true(fabs(tst_numbers(f, "value.score")[3] - 93.75) < EPS);
     }
     if (rc == TIER_OK)
         rc = tier_text_new(&t, alloc);
@@ -987,14 +951,12 @@ static int oom_scorecard(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static void test_scorecard_survives_every_failed_allocation(void **s)
+static tier_book *example_book(const tier_allocator *a)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, ex_names, 6, ex_rows, 4);
-    (void)s;
-    assert_true(tst_oom_walk(oom_scorecard, book) > 15);
-    tier_book_free(book);
+    return book_of(a, ex_names, 6, ex_rows, 4);
 }
+
+static const tst_oom_case oom = {oom_scorecard, example_book, 15};
 
 int main(void)
 {
@@ -1021,7 +983,7 @@ int main(void)
         cmocka_unit_test(test_scorecard_scores_new_customers_against_the_fit),
         cmocka_unit_test(test_scorecard_reads_other_models_outputs_from_the_frame),
         cmocka_unit_test(test_scorecard_b2b_default_scores_two_accounts_by_hand),
-        cmocka_unit_test(test_scorecard_survives_every_failed_allocation),
+        TST_CASE("test_scorecard_survives_every_failed_allocation", tst_oom_test, &oom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
