@@ -53,9 +53,11 @@ tier_allocator tst_failing_allocator(tst_failing *state)
     return a;
 }
 
+const tier_allocator tst_cmocka_allocator = {tst_alloc, tst_realloc, tst_free, NULL};
+
 tier_allocator tst_allocator(void)
 {
-    return tst_failing_allocator(NULL);
+    return tst_cmocka_allocator;
 }
 
 long tst_oom_walk(tst_oom_fn fn, void *ud)
@@ -338,10 +340,8 @@ char *tst_saved(const tier_model *m, const tier_allocator *a)
 
 tst_column tst_number_column(const char *name, const double *num)
 {
-    tst_column c;
-    memset(&c, 0, sizeof c);
+    tst_column c = {NULL, TIER_VALUE_NUMBER, NULL, NULL, 0, NULL};
     c.name = name;
-    c.type = TIER_VALUE_NUMBER;
     c.num = num;
     return c;
 }
@@ -349,10 +349,8 @@ tst_column tst_number_column(const char *name, const double *num)
 tst_column tst_label_column(const char *name, const char *const *labels, size_t nlabels,
                             const int32_t *codes)
 {
-    tst_column c;
-    memset(&c, 0, sizeof c);
+    tst_column c = {NULL, TIER_VALUE_LABEL, NULL, NULL, 0, NULL};
     c.name = name;
-    c.type = TIER_VALUE_LABEL;
     c.labels = labels;
     c.nlabels = nlabels;
     c.codes = codes;

@@ -34,6 +34,10 @@
 /* An allocator backed by cmocka's test_malloc/test_realloc/test_free. */
 tier_allocator tst_allocator(void);
 
+/* The same allocator as a constant, for a file's helpers: TST_ALLOC is a `const tier_allocator *`. */
+extern const tier_allocator tst_cmocka_allocator;
+#define TST_ALLOC (&tst_cmocka_allocator)
+
 /* A fail-the-Nth-allocation allocator (also backed by cmocka). */
 typedef struct tst_failing {
     long fail_at;    /* 1-based allocation that fails; 0 = never */

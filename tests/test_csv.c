@@ -14,12 +14,11 @@
 /* ---------------------------------------------------------------------------------------------
  * Helpers */
 
-static tier_allocator g_alloc;
 
 static tier_csv *new_csv(void)
 {
     tier_csv *csv = NULL;
-    assert_int_equal(tier_csv_new(&csv, &g_alloc), TIER_OK);
+    assert_int_equal(tier_csv_new(&csv, TST_ALLOC), TIER_OK);
     assert_non_null(csv);
     return csv;
 }
@@ -29,7 +28,7 @@ static tier_book *new_book_with_one_row(void)
 {
     tier_book *book = NULL;
     int32_t day;
-    assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_date_from_ymd(&day, 2020, 1, 1), TIER_OK);
     assert_int_equal(tier_book_add_txn(book, "P1", 2, day, 5.0, NAN), TIER_OK);
     return book;
@@ -405,7 +404,7 @@ static tier_book *read_ok(tier_csv *csv, const char *text, size_t len, size_t ro
 {
     tier_book *book = NULL;
     int rc;
-    assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
     rc = read_text(csv, book, text, len);
     if (rc != TIER_OK)
         fail_msg("read failed: %s: %s", tier_status_name(rc), tier_csv_last_error(csv));
@@ -810,7 +809,7 @@ static void test_csv_reads_files_through_short_reads_and_tiny_blocks(void **s)
             m.eintr_read = 2;
             assert_int_equal(tier_csv_set_io(csv, &io), TIER_OK);
             assert_int_equal(tier__csv_set_block_size(csv, block), TIER_OK);
-            assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
+            assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
             rc = tier_csv_read_file(csv, book, "mem");
             if (rc)
                 fail_msg("%s", tier_csv_last_error(csv));
@@ -929,7 +928,7 @@ static void test_csv_reports_progress_and_stops_when_the_callback_says_so(void *
     assert_int_equal(tier_csv_set_io(csv, &io), TIER_OK);
     memset(&log, 0, sizeof log);
     tier_book_free(book);
-    assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_csv_read_file(csv, book, "mem"), TIER_OK);
     assert_int_equal(log.total, 0);
     assert_int_equal(log.last_done, sizeof boundary_text - 1);
@@ -960,7 +959,7 @@ static void test_csv_reads_the_cdnow_master_file(void **s)
     (void)s;
     assert_int_equal(tier_csv_set_delimiter(csv, TIER_CSV_WHITESPACE), TIER_OK);
     assert_int_equal(tier_csv_set_column(csv, TIER_CSV_AMOUNT, "dollar_value"), TIER_OK);
-    assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
     rc = tier_csv_read_file(csv, book, tst_data_path("CDNOW_master.txt"));
     if (rc)
         fail_msg("%s", tier_csv_last_error(csv));
@@ -982,7 +981,7 @@ static void test_csv_reads_the_headerless_cdnow_sample_file(void **s)
     int rc;
     (void)s;
     setup_cdnow_sample(csv);
-    assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
     rc = tier_csv_read_file(csv, book, tst_data_path("CDNOW_sample.txt"));
     if (rc)
         fail_msg("%s", tier_csv_last_error(csv));
@@ -1005,7 +1004,7 @@ static void test_csv_reads_the_cdnow_sample_the_same_from_a_buffer(void **s)
     (void)s;
     setup_cdnow_sample(csv);
     assert_int_equal(tier__csv_set_block_size(csv, 4093), TIER_OK);
-    assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_csv_read_buffer(csv, book, text, len), TIER_OK);
     assert_int_equal(tier_book_customer_count(book), 2357);
     assert_int_equal(total_cents(book), 24409194LL);
@@ -1046,13 +1045,7 @@ static int oom_read_sample(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static void test_csv_survives_every_allocation_failure_reading_cdnow_sample(void **s)
-{
-    long points;
-    (void)s;
-    points = tst_oom_walk(oom_read_sample, NULL);
-    assert_true(points > 5);
-}
+static const tst_oom_case oom = {oom_read_sample, NULL, 5};
 
 /* ---------------------------------------------------------------------------------------------
  * The default POSIX I/O table */
@@ -1093,13 +1086,6 @@ static void test_io_default_writes_syncs_renames_reads_and_removes_a_file(void *
     assert_int_equal(io->close(io->ud, file), 0);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    g_alloc = tst_allocator();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1129,8 +1115,8 @@ int main(void)
         cmocka_unit_test(test_csv_reads_the_cdnow_master_file),
         cmocka_unit_test(test_csv_reads_the_headerless_cdnow_sample_file),
         cmocka_unit_test(test_csv_reads_the_cdnow_sample_the_same_from_a_buffer),
-        cmocka_unit_test(test_csv_survives_every_allocation_failure_reading_cdnow_sample),
+        TST_CASE("test_csv_survives_every_allocation_failure_reading_cdnow_sample", tst_oom_test, &oom),
         cmocka_unit_test(test_io_default_writes_syncs_renames_reads_and_removes_a_file),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -388,11 +388,7 @@ static void test_csv_attributes_report_open_failures_as_the_transaction_reader_d
     fx_close(fx);
 }
 
-static void test_csv_attributes_survive_every_failed_allocation(void **state)
-{
-    (void)state;
-    assert_true(tst_oom_walk(oom_attributes, NULL) > 8);
-}
+static const tst_oom_case oom = {oom_attributes, NULL, 8};
 
 static void test_csv_attributes_load_the_b2b_accounts(void **state)
 {
@@ -439,7 +435,7 @@ int main(void)
         cmocka_unit_test(test_csv_attributes_respect_the_book_limits),
         cmocka_unit_test(test_csv_attributes_read_files_through_the_io_layer),
         cmocka_unit_test(test_csv_attributes_report_open_failures_as_the_transaction_reader_does),
-        cmocka_unit_test(test_csv_attributes_survive_every_failed_allocation),
+        TST_CASE("test_csv_attributes_survive_every_failed_allocation", tst_oom_test, &oom),
         cmocka_unit_test(test_csv_attributes_load_the_b2b_accounts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

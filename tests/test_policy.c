@@ -610,11 +610,7 @@ static int build_and_describe(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static void test_policy_survives_every_allocation_failure(void **state)
-{
-    (void)state;
-    assert_true(tst_oom_walk(build_and_describe, NULL) > 10);
-}
+static const tst_oom_case oom = {build_and_describe, NULL, 10};
 
 int main(void)
 {
@@ -636,7 +632,7 @@ int main(void)
         cmocka_unit_test(test_policy_builtin_places_customers_by_pareto_class_and_scores),
         cmocka_unit_test(test_policy_describe_lists_tiers_rules_and_conditions),
         cmocka_unit_test(test_policy_describe_of_builtin_states_every_rule),
-        cmocka_unit_test(test_policy_survives_every_allocation_failure),
+        TST_CASE("test_policy_survives_every_allocation_failure", tst_oom_test, &oom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -710,11 +710,7 @@ out:
     return rc;
 }
 
-static void test_result_survives_every_allocation_failure(void **state)
-{
-    (void)state;
-    assert_true(tst_oom_walk(oom_pipeline, NULL) > 20);
-}
+static const tst_oom_case oom = {oom_pipeline, NULL, 20};
 
 /* ---- end to end with the built-in models ---------------------------------------------------- */
 
@@ -848,7 +844,7 @@ int main(void)
         cmocka_unit_test(test_result_save_leaves_a_temporary_name_in_use_alone),
         cmocka_unit_test(test_result_save_failure_keeps_the_old_file_and_no_temporary),
         cmocka_unit_test(test_result_save_with_the_default_io_writes_a_real_file),
-        cmocka_unit_test(test_result_survives_every_allocation_failure),
+        TST_CASE("test_result_survives_every_allocation_failure", tst_oom_test, &oom),
         cmocka_unit_test(test_result_default_policy_on_cdnow_sample_end_to_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
