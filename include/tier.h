@@ -31,5 +31,6 @@
 #include "tier/lifecycle.h"
 #include "tier/policy.h"
 #include "tier/result.h"
+#include "tier/pipeline.h"
 
 #endif

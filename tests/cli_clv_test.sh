@@ -103,6 +103,11 @@ check "half the clv" python3 -c 'import csv, sys
 a = list(csv.DictReader(open(sys.argv[1])))
 b = list(csv.DictReader(open(sys.argv[2])))
 sys.exit(0 if all(abs(float(y["clv"]) - 0.5 * float(x["clv"])) <= 1e-9 * float(x["clv"]) for x, y in zip(a, b)) else 1)' "$work/s.csv" "$work/half.csv"
+check "bad time unit message" bash -c "'$tier' fit clv ${sample[*]} --calibration-end 1997-09-30 --time-unit month 2>&1 | grep -qx 'tier: --time-unit must be day or week, not \"month\"'"
+check "bad purchase model message" bash -c "'$tier' fit clv ${sample[*]} --calibration-end 1997-09-30 --model gamma 2>&1 | grep -qx 'tier: --model must be bgnbd or pnbd, not \"gamma\"'"
+check "bad calibration end message" bash -c "'$tier' clv ${sample[*]} --calibration-end 1997-02-30 --horizon 5 2>&1 | grep -q '\"1997-02-30\" is not a date (YYYY-MM-DD)'"
+check "fit clv has no --out" expect_exit 2 "$tier" fit clv "${sample[@]}" --calibration-end 1997-09-30 --out "$work/x.json"
+check "clv in two halves is identical" bash -c "TIER_SPLIT_MIN_BYTES=0 '$tier' clv ${master[*]} --calibration-end 1997-09-30 --horizon 52 --quiet | cmp - '$work/m.csv'"
 check "missing flag value" expect_exit 2 "$tier" clv "${sample[@]}" --calibration-end
 check "unknown models entry" expect_exit 2 "$tier" run "${master[@]}" --models rfm,clvx
 check "missing file exits 1" expect_exit 1 "$tier" fit clv --input "$work/none.csv" --calibration-end 1997-09-30

@@ -74,5 +74,30 @@ check "unknown model" expect_exit 2 "$tier" run --input "$data/b2b_invoices.csv"
 check "needs without accounts" expect_exit 1 "$tier" run --input "$data/b2b_invoices.csv" --models rfm,pareto,needs
 check "version" expect_exit 0 "$tier" version
 
+# Every command prints its usage on --help and exits 0.
+for cmd in "" "run" "fit clv" "clv" "fit" "version"; do
+    # shellcheck disable=SC2086
+    check "help of '$cmd'" expect_exit 0 "$tier" $cmd --help
+    check "help of '$cmd' is usage on stdout" grep -q '^usage: tier' "$work/out"
+done
+check "help after other flags" expect_exit 0 "$tier" run --input x --help
+check "run help names its flags" grep -q -- '--accounts FILE' "$work/out"
+check "clv help names its flags" bash -c "'$tier' clv --help | grep -q -- '--horizon N'"
+
+# The progress line on a terminal counts the whole file, also when it is read as two halves
+# (TIER_SPLIT_MIN_BYTES=0 splits any file): a 16 MB file reads "of 16 MB", never "of 8 MB".
+if command -v script >/dev/null 2>&1 && script -qec true /dev/null </dev/null >/dev/null 2>&1; then
+    { cat "$data/CDNOW_master.txt"; for _ in 2 3 4 5 6 7 8 9; do tail -n +2 "$data/CDNOW_master.txt"; done; } >"$work/big.txt"
+    # stdin /dev/null: script(1) passes its stdin on to the terminal it makes.
+    TIER_SPLIT_MIN_BYTES=0 script -qec "'$tier' run --input '$work/big.txt' --out '$work/big.csv'" /dev/null </dev/null >"$work/tty" 2>&1
+    check "progress line shows the whole file" grep -q 'reading 100% (16 of 16 MB)' "$work/tty"
+    check "progress line never shows a half" test "$(grep -c 'of 8 MB' "$work/tty")" -eq 0
+    check "progress line is cleared" grep -q "$(printf '\r\033\[K')" "$work/tty"
+    check "split output equals one read" bash -c "'$tier' run --input '$work/big.txt' --quiet | cmp - '$work/big.csv'"
+    check "quiet has no progress line" bash -c "TIER_SPLIT_MIN_BYTES=0 script -qec \"'$tier' run --input '$work/big.txt' --quiet --out '$work/q.csv'\" /dev/null </dev/null | grep -c reading | grep -qx 0"
+else
+    echo "SKIPPED: progress line checks (no working script(1) to give the command a terminal)"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -9,6 +9,11 @@
  * through this same vtable. The library copies the vtable at tier_model_new() and calls
  * `destroy(state)` exactly once: when the model is freed, or at once if tier_model_new() fails.
  * A callback returns TIER_OK or a negative ::tier_status; TIER_EUSER is passed through unchanged.
+ *
+ * Version 2 of the vtable adds, for every model alike: options by name with a type, set and read
+ * through tier_model_set_option() and friends; the fitted state saved and loaded in one text
+ * format (docs/model-state-format.md) through tier_model_save() and tier_model_load(); and models
+ * made by kind name (tier_model_new_kind(), registry.h). docs/writing-a-model.md is the guide.
  * @{
  */
 #ifndef TIER_MODEL_H

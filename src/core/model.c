@@ -90,7 +90,6 @@ int tier_model_new(tier_model **out, const tier_model_vtable *vtable, void *stat
                    const char *name, const tier_allocator *alloc)
 {
     tier_model_vtable vt;
-    tier_allocator a;
     tier_model *m;
     int rc;
     if (out)
@@ -110,19 +109,18 @@ int tier_model_new(tier_model **out, const tier_model_vtable *vtable, void *stat
         rc = TIER_EINVAL;
         goto fail;
     }
-    tier__alloc_init(&a, alloc);
-    m = tier__calloc(&a, 1, sizeof *m);
+    m = TIER__HANDLE_NEW(tier_model, alloc);
     if (!m) {
         rc = TIER_ENOMEM;
         goto fail;
     }
-    m->alloc = a;
     m->vt = vt;
     m->origin = vtable;
     m->state = state;
-    m->name = tier__strdup(&a, name);
-    m->kind = tier__strdup(&a, vtable->kind ? vtable->kind : "custom");
+    m->name = tier__strdup(&m->alloc, name);
+    m->kind = tier__strdup(&m->alloc, vtable->kind ? vtable->kind : "custom");
     if (!m->name || !m->kind) {
+        tier_allocator a = m->alloc;
         tier__free(&a, m->name);
         tier__free(&a, m->kind);
         tier__free(&a, m);
@@ -316,6 +314,13 @@ int tier_model_explain(const tier_model *m, const tier_book *book, const tier_fr
     return m->vt.explain(m->state, book, frame, customer, out);
 }
 
+/* The model's error buffer; a failed call on a const model still says why (the buffer is not
+ * part of the model's observable state). */
+static char *errbuf(const tier_model *m)
+{
+    return ((tier_model *)m)->err;
+}
+
 void *tier__model_state_if(const tier_model *m, const tier_model_vtable *vtable)
 {
     return (m && m->origin == vtable) ? m->state : NULL;
@@ -327,13 +332,6 @@ void tier__model_set_fitted(tier_model *m, int fitted)
 }
 
 /* ---- options (vtable version 2) -------------------------------------------------------- */
-
-/* The model's error buffer; a failed call on a const model still says why (the buffer is not
- * part of the model's observable state). */
-static char *errbuf(const tier_model *m)
-{
-    return ((tier_model *)m)->err;
-}
 
 size_t tier_model_option_count(const tier_model *m)
 {

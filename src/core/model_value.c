@@ -28,16 +28,14 @@ void tier__value_clear(tier_value *v)
 
 int tier_value_new(tier_value **out, const tier_allocator *alloc)
 {
-    tier_allocator a;
     tier_value *v;
     if (!out)
         return TIER_EINVAL;
     *out = NULL;
-    tier__alloc_init(&a, alloc);
-    v = tier__malloc(&a, sizeof *v);
+    v = TIER__HANDLE_NEW(tier_value, alloc);
     if (!v)
         return TIER_ENOMEM;
-    tier__value_init(v, &a);
+    v->number = NAN;
     *out = v;
     return TIER_OK;
 }

@@ -572,7 +572,6 @@ static const char *lc_last_error(void *state)
 
 int tier_lifecycle_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
-    tier_allocator a;
     lc_state *st;
     int k;
     if (!out)
@@ -580,17 +579,15 @@ int tier_lifecycle_new(tier_model **out, const char *name, const tier_allocator 
     *out = NULL;
     if (!name)
         name = "lifecycle";
-    tier__alloc_init(&a, alloc);
-    st = tier__calloc(&a, 1, sizeof *st);
+    st = TIER__HANDLE_NEW(lc_state, alloc);
     if (!st)
         return TIER_ENOMEM;
-    st->alloc = a;
     for (k = 1; k < LC_OPT_COUNT; k++)
         st->opt[k] = opt_rules[k].def;
-    st->name = tier__strdup(&a, name);
-    st->p_alive_col = tier__strdup(&a, "clv.p_alive");
-    st->attr[0] = tier__strdup(&a, "implementation_progress");
-    st->attr[1] = tier__strdup(&a, "active_users_share");
+    st->name = tier__strdup(&st->alloc, name);
+    st->p_alive_col = tier__strdup(&st->alloc, "clv.p_alive");
+    st->attr[0] = tier__strdup(&st->alloc, "implementation_progress");
+    st->attr[1] = tier__strdup(&st->alloc, "active_users_share");
     if (!st->name || !st->p_alive_col || !st->attr[0] || !st->attr[1]) {
         lc_destroy(st);
         return TIER_ENOMEM;
@@ -735,7 +732,7 @@ static int lc_load(void *state, tier_state_reader *r)
             break;
         }
         if ((rc = check_value(st, o->name, &val, c.opt, &copy, why)) != TIER_OK) {
-            rc = tier__opt_refuse(r, o->name, why);
+            rc = tier__opt_refuse(r, o->name, why, rc);
             break;
         }
         if ((k = text_index(o->name)) >= 0) {

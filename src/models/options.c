@@ -143,9 +143,11 @@ bad:
     return tier_state_read_fail(r, msg);
 }
 
-int tier__opt_refuse(tier_state_reader *r, const char *option, const char *why)
+int tier__opt_refuse(tier_state_reader *r, const char *option, const char *why, int rc)
 {
     char msg[TIER__ERR_SIZE + 80];
+    if (rc == TIER_ENOMEM)
+        return rc;
     snprintf(msg, sizeof msg, "option \"%.64s\" %s", option, why);
     return tier_state_read_fail(r, msg);
 }

@@ -30,7 +30,8 @@ int tier__opt_save(tier_state_writer *w, const tier_model_option *opts, size_t n
 int tier__opt_read(tier_state_reader *r, const char *key, const tier_model_option *opts, size_t n,
                    tier_value *val, const tier_model_option **opt);
 
-/* Fails the load at the current record: "option \"name\" <why>". Returns TIER_ECORRUPT. */
-int tier__opt_refuse(tier_state_reader *r, const char *option, const char *why);
+/* Fails the load at the current record, "option \"name\" <why>", for the status `rc` a check
+ * returned: TIER_ECORRUPT, or TIER_ENOMEM passed through (out of memory is no damage). */
+int tier__opt_refuse(tier_state_reader *r, const char *option, const char *why, int rc);
 
 #endif

@@ -565,20 +565,17 @@ static const char *pareto_last_error(void *state)
 
 int tier_pareto_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
-    tier_allocator a;
     pareto_state *st;
     if (!out)
         return TIER_EINVAL;
     *out = NULL;
     if (!name)
         name = "pareto";
-    tier__alloc_init(&a, alloc);
-    st = tier__calloc(&a, 1, sizeof *st);
+    st = TIER__HANDLE_NEW(pareto_state, alloc);
     if (!st)
         return TIER_ENOMEM;
-    st->alloc = a;
     st->c = pareto_defaults;
-    st->name = tier__strdup(&a, name);
+    st->name = tier__strdup(&st->alloc, name);
     if (!st->name) {
         pareto_destroy(st);
         return TIER_ENOMEM;
@@ -766,7 +763,7 @@ static int pareto_load(void *state, tier_state_reader *r)
         }
         if ((rc = config_set(st, &c, o->name, &val, why)) != TIER_OK) {
             c.column = old;
-            rc = tier__opt_refuse(r, o->name, why);
+            rc = tier__opt_refuse(r, o->name, why, rc);
             break;
         }
         if (c.column != old)

@@ -31,16 +31,13 @@ static const struct {
 
 int tier_registry_new(tier_registry **out, const tier_allocator *alloc)
 {
-    tier_allocator a;
     tier_registry *reg;
     if (!out)
         return TIER_EINVAL;
     *out = NULL;
-    tier__alloc_init(&a, alloc);
-    reg = tier__calloc(&a, 1, sizeof *reg);
+    reg = TIER__HANDLE_NEW(tier_registry, alloc);
     if (!reg)
         return TIER_ENOMEM;
-    reg->alloc = a;
     *out = reg;
     return TIER_OK;
 }

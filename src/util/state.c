@@ -245,7 +245,7 @@ static int read_text(tier_state_reader *r, const char *s, size_t n, size_t *i, s
         if ((rc = scratch_put(r, c)) != TIER_OK)
             return fail(r, rc, line, "out of memory%s", NULL);
     }
-    if (!tier__utf8_valid(r->scratch + start, r->scratch_len - start))
+    if (r->scratch_len > start && !tier__utf8_valid(r->scratch + start, r->scratch_len - start))
         return fail(r, TIER_ECORRUPT, line, "a text is not valid UTF-8%s", NULL);
     if ((rc = scratch_put(r, '\0')) != TIER_OK)
         return fail(r, rc, line, "out of memory%s", NULL);

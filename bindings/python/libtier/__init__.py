@@ -15,6 +15,10 @@ The other built-in models are libtier.Scorecard (value scorecard, grades A-E), l
 (lifecycle stages); every model's outputs are columns of the Result (result.to_dataframe() with
 pandas).
 
+libtier.Pipeline is the whole job of the ``tier`` command in one object (read, fit, score, tier,
+write), configured by key and value: Pipeline(input="orders.csv", out="tiers.csv").run();
+``python3 -m libtier`` is the ``tier`` command over it.
+
 Models written in Python subclass libtier.Model (see libtier.usermodel) and run next to the
 built-ins: libtier.run(book, [libtier.RFM(), libtier.Pareto(), MyModel()], policy).
 
@@ -30,6 +34,7 @@ from .frame import Frame
 from .lifecycle import Lifecycle
 from .models import Pareto, RFM, SegmentMap
 from .needs import Needs
+from .pipeline import Pipeline
 from .policy import Policy
 from .result import DEFAULT_COLUMNS, Result, run
 from .scorecard import Scorecard
@@ -37,7 +42,7 @@ from .usermodel import Model  # the base of models written in Python
 
 __all__ = [
     "Book", "CLV", "CsvReader", "DEFAULT_COLUMNS", "Frame", "Lifecycle", "Model", "Needs",
-    "Pareto", "Policy", "RFM", "Result", "Scorecard", "SegmentMap", "TierError", "format_day",
+    "Pareto", "Pipeline", "Policy", "RFM", "Result", "Scorecard", "SegmentMap", "TierError", "format_day",
     "from_day", "run", "to_day", "version", "version_number",
 ]
 

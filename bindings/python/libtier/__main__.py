@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""``python3 -m libtier run ...`` (see libtier.cli)."""
+"""``python3 -m libtier run|fit clv|clv|version|help ...``: the ``tier`` command (libtier.cli)."""
 
 import sys
 

@@ -111,6 +111,12 @@ CLV_HOLDOUT_STATS = ("customers", "actual", "predicted", "mae", "span", "calibra
 LIFECYCLE_STAGES = ("new", "growing", "mature", "declining", "dormant", "churned")
 LIFECYCLE_ONBOARDING = ("handover", "internal_rollout", "stable_use", "none")
 
+# pipeline.h
+PIPELINE_STAGE_READ, PIPELINE_STAGE_ACCOUNTS, PIPELINE_STAGE_MODELS, PIPELINE_STAGE_WRITE = (
+    1, 2, 3, 4)
+EXECUTOR_VERSION = 1
+PIPELINE_ROLE_ID, PIPELINE_ROLE_DATE, PIPELINE_ROLE_AMOUNT, PIPELINE_ROLE_ACCOUNT_ID = 1, 2, 3, 4
+
 OUTPUT_CSV, OUTPUT_JSON = 1, 2
 OUTPUT_FORMATS = {"csv": OUTPUT_CSV, "json": OUTPUT_JSON}
 
@@ -156,6 +162,7 @@ reader_p = _opaque("tier_state_reader")
 registry_p = _opaque("tier_registry")
 policy_p = _opaque("tier_policy")
 result_p = _opaque("tier_result")
+pipeline_p = _opaque("tier_pipeline")
 
 
 # --- public structures, members in header order -----------------------------------------------
@@ -245,6 +252,22 @@ class ModelVtable(Structure):
 
 progress_cb = CFUNCTYPE(c_int, c_void_p, c_uint64, c_uint64)
 write_cb = CFUNCTYPE(c_int, c_void_p, POINTER(ctypes.c_char), c_size_t)
+
+# pipeline.h
+pipeline_progress_cb = CFUNCTYPE(c_int, c_void_p, c_int, c_uint64, c_uint64)
+task_cb = CFUNCTYPE(None, c_void_p)
+executor_start_cb = CFUNCTYPE(c_int, c_void_p, task_cb, c_void_p, POINTER(c_void_p))
+executor_wait_cb = CFUNCTYPE(None, c_void_p, c_void_p)
+
+
+class Executor(Structure):
+    """struct tier_executor (pipeline.h)."""
+    _fields_ = [
+        ("version", c_uint),
+        ("start", executor_start_cb),
+        ("wait", executor_wait_cb),
+        ("ud", c_void_p),
+    ]
 
 
 # --- finding and loading the library ---------------------------------------------------------
@@ -368,6 +391,7 @@ _LAST_ERROR = {
     policy_p: "tier_policy_last_error",
     result_p: "tier_result_last_error",
     registry_p: "tier_registry_last_error",
+    pipeline_p: "tier_pipeline_last_error",
 }
 
 
@@ -569,6 +593,34 @@ declare("tier_registry_free", None, [registry_p], check=False)
 declare("tier_registry_add", c_int, [registry_p, c_char_p, model_factory_cb, c_void_p], handle=0)
 declare("tier_registry_kind_count", c_size_t, [registry_p], check=False)
 declare("tier_registry_kind", c_char_p, [registry_p, c_size_t], check=False)
+
+# pipeline.h
+declare("tier_pipeline_sniff", c_int,
+        [c_char_p, c_size_t, c_int, int_p, P(c_char_p), c_void_p])
+declare("tier_pipeline_new", c_int, [P(pipeline_p), c_void_p])
+declare("tier_pipeline_free", None, [pipeline_p], check=False)
+declare("tier_pipeline_set", c_int, [pipeline_p, c_char_p, c_char_p], handle=0)
+declare("tier_pipeline_get", c_int, [pipeline_p, c_char_p, text_p], handle=0)
+declare("tier_pipeline_add_model", c_int, [pipeline_p, c_char_p, c_char_p], handle=0)
+declare("tier_pipeline_set_model_option", c_int, [pipeline_p, c_char_p, c_char_p, c_char_p],
+        handle=0)
+declare("tier_pipeline_set_registry", c_int, [pipeline_p, registry_p], handle=0)
+declare("tier_pipeline_set_policy_ref", c_int, [pipeline_p, policy_p], handle=0)
+declare("tier_pipeline_set_progress", c_int, [pipeline_p, pipeline_progress_cb, c_void_p],
+        handle=0)
+declare("tier_pipeline_set_executor", c_int, [pipeline_p, P(Executor)], handle=0)
+declare("tier_pipeline_set_io", c_int, [pipeline_p, P(Io)], handle=0)
+declare("tier_pipeline_set_output", c_int, [pipeline_p, write_cb, c_void_p], handle=0)
+declare("tier_pipeline_check", c_int, [pipeline_p], handle=0)
+declare("tier_pipeline_run", c_int, [pipeline_p], handle=0)
+declare("tier_pipeline_book", book_p, [pipeline_p], check=False)
+declare("tier_pipeline_model_count", c_size_t, [pipeline_p], check=False)
+declare("tier_pipeline_model", model_p, [pipeline_p, c_size_t], check=False)
+declare("tier_pipeline_result", result_p, [pipeline_p], check=False)
+declare("tier_pipeline_rows_read", c_uint64, [pipeline_p], check=False)
+declare("tier_pipeline_summary", c_int, [pipeline_p, text_p], handle=0)
+declare("tier_pipeline_warning_count", c_size_t, [pipeline_p], check=False)
+declare("tier_pipeline_warning", c_char_p, [pipeline_p, c_size_t], check=False)
 
 # segmap.h
 declare("tier_segmap_new_builtin", c_int, [P(segmap_p), c_int, c_void_p])

@@ -403,11 +403,15 @@ class Book(Handle):
         numeric when all its values are numbers, else text. `delimiter` as for read_csv(), plus
         "auto" (sniffed from the first line like the CLI). Customers new to the book are added.
         """
-        line = None
+        head = None
         if id is None or delimiter == "auto":
-            from .cli import first_line
-            line = first_line(path)
-        with self._attribute_reader(line, id, delimiter, header, column_names, limits,
+            from .pipeline import SNIFF_BYTES
+            try:
+                with open(path, "rb") as fh:
+                    head = fh.read(SNIFF_BYTES)
+            except IsADirectoryError:
+                head = b""  # the reader says why
+        with self._attribute_reader(head, id, delimiter, header, column_names, limits,
                                     progress) as reader:
             return reader.read_attributes_file(self, path)
 
@@ -415,29 +419,25 @@ class Book(Handle):
                                  column_names=None, limits=None):
         """Like read_attributes_csv() but from text or bytes in memory."""
         raw = _ffi.encode(data, "CSV data")
-        line = None
-        if id is None or delimiter == "auto":
-            from .cli import first_line_of
-            line = first_line_of(raw)
-        with self._attribute_reader(line, id, delimiter, header, column_names, limits,
+        with self._attribute_reader(raw, id, delimiter, header, column_names, limits,
                                     None) as reader:
             return reader.read_attributes_buffer(self, raw)
 
     @staticmethod
-    def _attribute_reader(line, id, delimiter, header, column_names, limits, progress):
-        from .cli import choose_account_id, sniff_delimiter, split_names
+    def _attribute_reader(head, id, delimiter, header, column_names, limits, progress):
+        # The delimiter and the id column as the pipeline sniffs them (tier_pipeline_sniff).
+        from .pipeline import sniff
         if delimiter == "auto":
-            delimiter = sniff_delimiter(line)
+            delimiter, _ = sniff(head)
         if id is None:
             if column_names is not None:
-                names = column_names if not isinstance(column_names, (str, bytes)) else \
-                    _ffi.decode(_ffi.encode(column_names)).split(",")
-                names = [n.strip() for n in names]
+                names = column_names if isinstance(column_names, (str, bytes)) else \
+                    ",".join(column_names)
+                _, id = sniff(names, "account_id", delimiter=ord(","))
             elif header:
-                names = split_names(line, _delimiter(delimiter))
+                _, id = sniff(head, "account_id", delimiter=_delimiter(delimiter))
             else:
-                names = []
-            id = choose_account_id(None, names)
+                id = "account_id"
         return CsvReader(delimiter=delimiter, header=header, column_names=column_names, id=id,
                          limits=limits, progress=progress)
 

@@ -20,6 +20,32 @@ Subclass :class:`Model`, declare ``outputs`` and write ``score`` (and, when need
 
     result = libtier.run(book, [libtier.RFM(), libtier.Pareto(), Engagement()], policy)
 
+Options and saved state (vtable version 2): declare ``options`` as ``[(name, "number" | "text" |
+"list"[, doc[, forgets_fit]]), ...]``; an option's value is the attribute of the same name (a
+class attribute is its default). ``set_option``/``get_option`` go through the library
+(tier_model_set_option, ...), which calls back ``check_option(name, value)`` (return the value to
+keep, or raise to refuse) and then sets the attribute. ``save()`` writes the options and what
+``save_state()`` returns (``[(key, value or [values]), ...]`` of numbers and str) in the state
+format of docs/model-state-format.md; ``load(text)`` sets the options and hands the other records
+to ``load_state(records)`` (``[(key, [values])]``), all or nothing. A model with ``fit()`` can be
+saved only when it defines ``save_state`` and ``load_state``::
+
+    class Capped(libtier.Model):
+        outputs = [("score", "number")]
+        options = [("cap", "number", "highest score"), ("tags", "list")]
+        cap = 100.0
+        tags = []
+
+        def fit(self, book, inputs):
+            self.top = max(inputs["rfm.m"])
+
+        def save_state(self):
+            return [("top", self.top)]
+
+        def load_state(self, records):
+            (key, values), = records
+            self.top = float(values[0])
+
 How it maps onto C (docs/writing-a-model.md): the first time the model is used, a
 ``tier_model_vtable`` of version TIER_MODEL_VTABLE_VERSION is filled with ctypes callbacks and
 handed to ``tier_model_new`` together with a state pointer that is the key of this model's entry
@@ -60,6 +86,8 @@ _registry = {}
 _keys = itertools.count(1)  # 0 would arrive in the callbacks as None
 
 _MODEL_NAME = re.compile(r"[A-Za-z0-9_]{1,64}\Z")
+_OPTION_NAME = re.compile(r"[a-z0-9_]{1,64}\Z")
+_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,63}\Z")
 _OUTPUT_NAME = re.compile(r"[A-Za-z0-9_.\-]+\Z")
 
 _INT32_ARRAY = "i" if array.array("i").itemsize == 4 else "l"
@@ -106,6 +134,54 @@ def _normalize_outputs(model_name, outputs):
     return out
 
 
+def _normalize_options(model_name, options):
+    """[(name, type code, doc, flags)] from the declared ``options``."""
+    if isinstance(options, (str, bytes)) or not hasattr(options, "__iter__"):
+        raise TypeError("model %r: options must be a list of (name, 'number' | 'text' | 'list'"
+                        "[, doc[, forgets_fit]]) tuples" % model_name)
+    out, seen = [], set()
+    for item in options:
+        if isinstance(item, (str, bytes)) or not hasattr(item, "__len__") or \
+                not 2 <= len(item) <= 4:
+            raise TypeError("model %r: each option must be (name, type[, doc[, forgets_fit]]), "
+                            "not %r" % (model_name, item))
+        name, kind = item[0], item[1]
+        doc = item[2] if len(item) > 2 else ""
+        forgets = bool(item[3]) if len(item) > 3 else False
+        if not isinstance(name, str) or not _OPTION_NAME.match(name):
+            raise ValueError("model %r: option name %r must be 1 to 64 lower-case letters, digits "
+                             "or '_'" % (model_name, name))
+        if name in seen:
+            raise ValueError("model %r: option %r is declared twice" % (model_name, name))
+        seen.add(name)
+        if kind not in _ffi.OPTION_TYPES:
+            raise ValueError("model %r: option %r must be of type 'number', 'text' or 'list', "
+                             "not %r" % (model_name, name, kind))
+        if not isinstance(doc, str):
+            raise TypeError("model %r: the doc of option %r must be str" % (model_name, name))
+        out.append((name, _ffi.OPTION_TYPES[kind], doc,
+                    _ffi.OPTION_FORGETS_FIT if forgets else 0))
+    return out
+
+
+def _option_value(kind, value, what):
+    """`value` as the Python type of an option of `kind` (float, str or list of str)."""
+    if kind == _ffi.OPTION_NUMBER:
+        if isinstance(value, (str, bytes)) or isinstance(value, bool):
+            raise TypeError("%s must be a number, not %r" % (what, value))
+        return float(value)
+    if kind == _ffi.OPTION_TEXT:
+        if not isinstance(value, str):
+            raise TypeError("%s must be str, not %s" % (what, type(value).__name__))
+        return value
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise TypeError("%s must be a list of str, not %s" % (what, type(value).__name__))
+    items = list(value)
+    if not all(isinstance(x, str) for x in items):
+        raise TypeError("%s must be a list of str" % what)
+    return items
+
+
 class _BookView(Book):
     """The book a callback is handed: the library's const book, readable only for the call."""
 
@@ -128,7 +204,7 @@ for _name in ("set_option", "add_txn", "add_txns", "add_customer", "add_datafram
 class _Binding:
     """What the C side's state pointer stands for: one Python model's link to its C model."""
 
-    def __init__(self, model, name, outputs):
+    def __init__(self, model, name, outputs, options):
         self.key = next(_keys)
         self.model = weakref.ref(model)  # the model owns the C model, never the other way round
         self.name = name
@@ -142,20 +218,53 @@ class _Binding:
         self.err = ctypes.create_string_buffer(512)
         self.destroy_calls = 0
         cls = type(model)
+        # Version 2: the outputs and options as tables the library borrows for the model's life.
+        # The names are this binding's own buffers (written by address, so ctypes makes no
+        # temporary copies the tables would point into).
+        self.c_outputs = (_ffi.ModelOutput * max(len(outputs), 1))()
+        for i, (_, labels) in enumerate(outputs):
+            base = ctypes.addressof(self.c_outputs[i])
+            c_void_p.from_address(base + _ffi.ModelOutput.name.offset).value = \
+                ctypes.addressof(self.c_names[i])
+            self.c_outputs[i].type = _ffi.VALUE_NUMBER if labels is None else _ffi.VALUE_LABEL
+        self.options = options
+        self.option_types = {n: k for n, k, _, _ in options}
+        self.c_option_names = [ctypes.create_string_buffer(n.encode("utf-8"))
+                               for n, _, _, _ in options]
+        self.c_option_docs = [ctypes.create_string_buffer(d.encode("utf-8"))
+                              for _, _, d, _ in options]
+        self.c_options = (_ffi.ModelOption * max(len(options), 1))()
+        for i, (_, kind, _, flags) in enumerate(options):
+            opt = self.c_options[i]
+            opt.type = kind
+            opt.flags = flags
+            base = ctypes.addressof(opt)
+            c_void_p.from_address(base + _ffi.ModelOption.name.offset).value = \
+                ctypes.addressof(self.c_option_names[i])
+            c_void_p.from_address(base + _ffi.ModelOption.doc.offset).value = \
+                ctypes.addressof(self.c_option_docs[i])
+        saves = cls.save_state is not Model.save_state and cls.load_state is not Model.load_state
+        saves = saves or cls.fit is Model.fit  # nothing fitted: the options are the state
         self.vtable = _ffi.ModelVtable(
             version=_ffi.MODEL_VTABLE_VERSION,
             kind=_ffi.encode(getattr(model, "kind", None) or "python", "kind"),
-            output_count=_output_count_c,
-            output_info=_output_info_c,
             # No fit/explain of its own: NULL, so the library treats the model as fitted from
             # the start and gives its standard "no explanation" text.
             fit=_fit_c if cls.fit is not Model.fit else _ffi.model_fit_cb(),
             score=_score_c,
             explain=_explain_c if cls.explain is not Model.explain else _ffi.model_explain_cb(),
             destroy=_destroy_c,
-            last_error=_last_error_c)
-        self.thunks = (_output_count_c, _output_info_c, _fit_c, _score_c, _explain_c, _destroy_c,
-                       _last_error_c)
+            last_error=_last_error_c,
+            outputs=self.c_outputs,
+            n_outputs=len(outputs),
+            options=self.c_options if options else None,
+            n_options=len(options),
+            set_option=_set_option_c if options else _ffi.model_set_option_cb(),
+            get_option=_get_option_c if options else _ffi.model_get_option_cb(),
+            save=_save_c if saves else _ffi.model_save_cb(),
+            load=_load_c if saves else _ffi.model_load_cb())
+        self.thunks = (_fit_c, _score_c, _explain_c, _destroy_c, _last_error_c, _set_option_c,
+                       _get_option_c, _save_c, _load_c)
 
     def set_error(self, text):
         raw = text.encode("utf-8", "replace")[:len(self.err) - 1]
@@ -318,20 +427,6 @@ def _failed(binding, exc, frame_ptr=None):
     return _ffi.EUSER
 
 
-def _output_count(state):
-    binding = _registry.get(state)
-    return len(binding.outputs) if binding is not None else 0
-
-
-def _output_info(state, i, name_out, type_out):
-    binding = _registry.get(state)
-    if binding is None or i >= len(binding.outputs):
-        return _ffi.ERANGE
-    name_out[0] = ctypes.addressof(binding.c_names[i])
-    type_out[0] = _ffi.VALUE_NUMBER if binding.outputs[i][1] is None else _ffi.VALUE_LABEL
-    return _ffi.OK
-
-
 def _fit(state, book_ptr, inputs_ptr):
     binding = None
     try:
@@ -407,13 +502,170 @@ def _last_error(state):
     return ctypes.addressof(binding.err) if binding is not None else None
 
 
-_output_count_c = _ffi.model_output_count_cb(_output_count)
-_output_info_c = _ffi.model_output_info_cb(_output_info)
 _fit_c = _ffi.model_fit_cb(_fit)
 _score_c = _ffi.model_score_cb(_score)
 _explain_c = _ffi.model_explain_cb(_explain)
 _destroy_c = _ffi.model_destroy_cb(_destroy)
 _last_error_c = _ffi.model_last_error_cb(_last_error)
+
+
+# --- version 2: options and saved state ---------------------------------------------------
+
+def _value_of(ptr, kind):
+    """A tier_value as float, str or list of str."""
+    if kind == _ffi.OPTION_NUMBER:
+        return F.tier_value_number(ptr)
+    if kind == _ffi.OPTION_TEXT:
+        return F.tier_value_text(ptr).decode("utf-8")
+    return [F.tier_value_list_item(ptr, i).decode("utf-8")
+            for i in range(F.tier_value_list_count(ptr))]
+
+
+def _store(ptr, kind, value):
+    """Stores a Python option value into a tier_value; the status."""
+    if kind == _ffi.OPTION_NUMBER:
+        return F.tier_value_set_number(ptr, float(value))
+    if kind == _ffi.OPTION_TEXT:
+        return F.tier_value_set_text(ptr, value.encode("utf-8"))
+    items = [x.encode("utf-8") for x in value]
+    return F.tier_value_set_list(ptr, (c_char_p * max(len(items), 1))(*items), len(items))
+
+
+def _set_option(state, name, value_ptr):
+    binding = None
+    try:
+        binding, model = _lookup(state)
+        key = name.decode("utf-8")
+        value = _value_of(value_ptr, binding.option_types[key])
+        value = model.check_option(key, value)
+        setattr(model, key, _option_value(binding.option_types[key], value,
+                                          "model %r option %r" % (binding.name, key)))
+        binding.set_error("")
+        return _ffi.OK
+    except BaseException as exc:  # re-raised after the C call returns
+        return _failed(binding, exc)
+
+
+def _get_option(state, name, out_ptr):
+    binding = None
+    try:
+        binding, model = _lookup(state)
+        key = name.decode("utf-8")
+        kind = binding.option_types[key]
+        value = _option_value(kind, getattr(model, key), "model %r option %r" % (binding.name, key))
+        return _store(out_ptr, kind, value)
+    except BaseException as exc:
+        return _failed(binding, exc)
+
+
+def _write(writer, key, values, what):
+    if not isinstance(key, str) or not _KEY.match(key):
+        raise ValueError("%s: record key %r must be a letter then up to 63 letters, digits, '_', "
+                         "'.' or '-'" % (what, key))
+    rc = F.tier_state_write_key(writer, key.encode("utf-8"))
+    for v in values:
+        if rc:
+            break
+        if isinstance(v, str):
+            rc = F.tier_state_write_text(writer, v.encode("utf-8"))
+        elif isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise TypeError("%s: record %r holds %r, not a number or str" % (what, key, v))
+        else:
+            rc = F.tier_state_write_number(writer, float(v))
+    return rc
+
+
+def _save(state, writer):
+    binding = None
+    try:
+        binding, model = _lookup(state)
+        what = "model %r" % binding.name
+        for name, kind, _, _ in binding.options:
+            value = _option_value(kind, getattr(model, name), "%s option %r" % (what, name))
+            rc = _write(writer, name, value if kind == _ffi.OPTION_LIST else [value], what)
+            if rc:
+                return rc
+        for record in model.save_state() or ():
+            try:
+                key, values = record
+            except (TypeError, ValueError):
+                raise TypeError("%s: save_state() must return (key, values) pairs, not %r"
+                                % (what, record)) from None
+            if key in binding.option_types:
+                raise ValueError("%s: save_state() record %r is an option's name" % (what, key))
+            if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+                values = [values]
+            rc = _write(writer, key, list(values), what)
+            if rc:
+                return rc
+        return _ffi.OK
+    except BaseException as exc:
+        return _failed(binding, exc)
+
+
+def _fail_record(reader, text):
+    return F.tier_state_read_fail(reader, text.encode("utf-8"))
+
+
+def _load(state, reader):
+    binding = None
+    try:
+        binding, model = _lookup(state)
+        options, records = {}, []
+        key = c_char_p()
+        while True:
+            rc = F.tier_state_read_next(reader, byref(key))
+            if rc <= 0:
+                break
+            name = key.value.decode("utf-8")
+            values = []
+            for i in range(F.tier_state_read_count(reader)):
+                if F.tier_state_read_type(reader, i) == _ffi.OPTION_NUMBER:
+                    num = ctypes.c_double()
+                    F.tier_state_read_number(reader, i, byref(num))
+                    values.append(num.value)
+                else:
+                    text = c_char_p()
+                    F.tier_state_read_text(reader, i, byref(text))
+                    values.append(text.value.decode("utf-8"))
+            kind = binding.option_types.get(name)
+            if kind is None:
+                records.append((name, values))
+                continue
+            if name in options:
+                return _fail_record(reader, "option %r given twice" % name)
+            if kind == _ffi.OPTION_NUMBER and (len(values) != 1 or isinstance(values[0], str)):
+                return _fail_record(reader, "option %r needs one number" % name)
+            if kind == _ffi.OPTION_TEXT and (len(values) != 1 or not isinstance(values[0], str)):
+                return _fail_record(reader, "option %r needs one quoted text" % name)
+            if kind == _ffi.OPTION_LIST and not all(isinstance(v, str) for v in values):
+                return _fail_record(reader, "option %r needs quoted texts" % name)
+            options[name] = values if kind == _ffi.OPTION_LIST else values[0]
+        if rc < 0:
+            return rc
+        # All or nothing: check every option, then hand the rest over; undo on failure.
+        kept = {name: getattr(model, name) for name in options}
+        checked = {name: _option_value(binding.option_types[name], model.check_option(name, v),
+                                       "model %r option %r" % (binding.name, name))
+                   for name, v in options.items()}
+        try:
+            for name, value in checked.items():
+                setattr(model, name, value)
+            model.load_state(records)
+        except BaseException:
+            for name, value in kept.items():
+                setattr(model, name, value)
+            raise
+        binding.set_error("")
+        return _ffi.OK
+    except BaseException as exc:
+        return _failed(binding, exc)
+
+
+_set_option_c = _ffi.model_set_option_cb(_set_option)
+_get_option_c = _ffi.model_get_option_cb(_get_option)
+_save_c = _ffi.model_save_cb(_save)
+_load_c = _ffi.model_load_cb(_load)
 
 
 def _free(ptr, binding):
@@ -455,6 +707,7 @@ class Model:
     """
 
     outputs = ()
+    options = ()
     name = None
     kind = None
 
@@ -475,6 +728,23 @@ class Model:
         """Returns the explanation of one customer's outputs as text (optional)."""
         raise NotImplementedError
 
+    def check_option(self, name, value):
+        """Checks a new value of option `name` (float, str or list of str) and returns the value
+        to keep; raise (ValueError, ...) to refuse it. The default keeps it as is."""
+        return value
+
+    def save_state(self):
+        """What fit() learnt, as [(key, value or [values]), ...] of numbers and str (keys: a
+        letter, then letters, digits, '_', '.', '-'). Needed, with load_state(), to save a model
+        that has fit()."""
+        return []
+
+    def load_state(self, records):
+        """Restores what save_state() returned, given as [(key, [values])]; must change nothing
+        when it raises. The default accepts no record."""
+        if records:
+            raise ValueError("unexpected record %r" % (records[0][0],))
+
     # --- the C side --------------------------------------------------------------------------
 
     @property
@@ -494,7 +764,11 @@ class Model:
         if not isinstance(name, str) or not _MODEL_NAME.match(name):
             raise ValueError("model name %r must be 1 to 64 letters, digits or '_'" % (name,))
         outputs = _normalize_outputs(name, self.outputs)
-        binding = _Binding(self, name, outputs)
+        options = _normalize_options(name, self.options)
+        for opt, kind, _, _ in options:
+            _option_value(kind, getattr(self, opt, None),
+                          "model %r option %r (its default)" % (name, opt))
+        binding = _Binding(self, name, outputs, options)
         ptr = _ffi.model_p()
         _registry[binding.key] = binding
         try:
@@ -561,6 +835,53 @@ class Model:
         with _ffi.Text() as text:
             F.tier_model_explain(self._p, book._p, frame._p, int(customer), text.ptr)
             return text.value()
+
+    # --- options and saved state through the library ---------------------------------------
+
+    def set_option(self, name, value):
+        """Sets an option through the library (tier_model_set_*): check_option() is called back,
+        and an option declared forgets_fit unfits the model when its value changes. A str is
+        parsed by the option's type (tier_model_set_option)."""
+        binding = self._binding()
+        kind = binding.option_types.get(name)
+        raw = _ffi.encode(name, "option name")
+        if kind is None or (isinstance(value, str) and kind != _ffi.OPTION_TEXT):
+            F.tier_model_set_option(self._p, raw, _ffi.encode(str(value), "value"))
+        elif kind == _ffi.OPTION_NUMBER:
+            F.tier_model_set_number(self._p, raw, float(value))
+        elif kind == _ffi.OPTION_TEXT:
+            F.tier_model_set_text(self._p, raw, _ffi.encode(value, "value"))
+        else:
+            items = [_ffi.encode(x, "list item") for x in value]
+            F.tier_model_set_list(self._p, raw, (c_char_p * max(len(items), 1))(*items),
+                                  len(items))
+        return self
+
+    def get_option(self, name):
+        """An option's value read through the library (float, str or list of str)."""
+        ptr = _ffi.value_p()
+        F.tier_value_new(byref(ptr), None)
+        try:
+            F.tier_model_get_value(self._p, _ffi.encode(name, "option name"), ptr)
+            return _value_of(ptr, F.tier_value_get_type(ptr))
+        finally:
+            F.tier_value_free(ptr)
+
+    def save(self):
+        """The options and save_state() as text (tier_model_save, docs/model-state-format.md)."""
+        with _ffi.Text() as text:
+            F.tier_model_save(self._p, text.ptr)
+            return text.value()
+
+    def load(self, text):
+        """Restores a save() of a model of the same kind (tier_model_load); fitted afterwards."""
+        raw = _ffi.encode(text, "state")
+        F.tier_model_load(self._p, raw, len(raw))
+        return self
+
+    def _binding(self):
+        self._p  # noqa: B018 - makes the C model on first use
+        return self.__dict__["_tier_binding"]
 
     def __repr__(self):
         state = "closed" if self.closed else (

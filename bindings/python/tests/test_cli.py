@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: MIT
-"""`python3 -m libtier run`: flag handling, and byte-identical output against the C `tier run`
-when TIER_CLI names the built C tool."""
+"""`python3 -m libtier`: the ``tier`` command over the pipeline (libtier.Pipeline). Flag handling
+and exit codes here; and, when TIER_CLI names the built C tool, byte-identical output, identical
+messages and identical exit codes against it for every command."""
 
 import io
+import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -12,7 +15,8 @@ import unittest
 import _support
 
 import libtier
-from libtier import _ffi, cli
+from libtier import Pipeline, TierError, cli
+from libtier.pipeline import sniff
 
 TIER_CLI = os.environ.get("TIER_CLI")
 PKG_DIR = os.path.abspath(os.path.join(_support.HERE, ".."))
@@ -28,6 +32,7 @@ NO_NEEDS = ("tier: needs: the book has no numeric module_* or goal_* attributes 
             "(give --accounts)\n")
 SAMPLE = ["--input", _support.data("CDNOW_sample.txt"), "--no-header",
           "--columns", "customer_id,sample,date,cds,amount"]
+CAL = ["--calibration-end", "1997-09-30"]
 
 
 def run_main(*argv):
@@ -36,36 +41,7 @@ def run_main(*argv):
     return code, out.getvalue(), err.getvalue()
 
 
-class FlagTest(unittest.TestCase):
-    def test_delimiter_sniffing_follows_the_first_line(self):
-        self.assertEqual(cli.sniff_delimiter(b"a\tb,c"), ord("\t"))
-        self.assertEqual(cli.sniff_delimiter(b"a;b,c"), ord(","))
-        self.assertEqual(cli.sniff_delimiter(b"a;b|c"), ord(";"))
-        self.assertEqual(cli.sniff_delimiter(b"a|b c"), ord("|"))
-        self.assertEqual(cli.sniff_delimiter(b" a  b"), _ffi.CSV_WHITESPACE)
-
-    def test_first_line_skips_bom_and_stops_at_line_end(self):
-        with tempfile.NamedTemporaryFile("wb", suffix=".csv", delete=False) as fh:
-            fh.write(b"\xef\xbb\xbfid;day;total\r\nx;1997-01-01;1\r\n")
-        self.addCleanup(os.unlink, fh.name)
-        self.assertEqual(cli.first_line(fh.name), b"id;day;total")
-        self.assertEqual(cli.detect_delimiter(fh.name), ord(";"))
-
-    def test_header_names_are_trimmed_of_blanks_and_quotes(self):
-        self.assertEqual(cli.split_names(b" customer_id  date number_of_cds  dollar_value",
-                                         _ffi.CSV_WHITESPACE),
-                         ["customer_id", "date", "number_of_cds", "dollar_value"])
-        self.assertEqual(cli.split_names(b' "id" , order_date,revenue,', ord(",")),
-                         ["id", "order_date", "revenue"])
-
-    def test_columns_fall_back_to_known_names_unless_given(self):
-        names = ["account_id", "id", "invoice_date", "sales", "value"]
-        self.assertEqual(cli.choose_column("id", None, names), "id")
-        self.assertEqual(cli.choose_column("date", None, names), "invoice_date")
-        self.assertEqual(cli.choose_column("amount", None, names), "value")
-        self.assertEqual(cli.choose_column("amount", "sales", names), "sales")
-        self.assertEqual(cli.choose_column("date", None, []), "date")
-
+class CommandTest(unittest.TestCase):
     def test_usage_errors_exit_2(self):
         for argv in ([], ["frobnicate"], ["run"], ["run", "--input"],
                      ["run", "--input", "x", "--bogus"], ["run", "--input", "x", "--no-header"],
@@ -73,17 +49,51 @@ class FlagTest(unittest.TestCase):
                      ["run", "--input", "x", "--format", "xml"],
                      ["run", "--input", "x", "--delimiter", "ab"],
                      ["run", "--input", "x", "--date-format", "us"],
-                     ["run", "--input", _support.data("CDNOW_master.txt"), "--policy", "zz"]):
+                     ["run", "--input", _support.data("CDNOW_master.txt"), "--policy", "zz"],
+                     ["fit"], ["fit", "rfm"], ["fit", "clv", "--input", "x"],
+                     ["clv", "--input", "x"] + CAL,
+                     ["clv", "--input", "x", "--horizon", "0"] + CAL,
+                     ["fit", "clv", "--input", "x", "--model", "gamma"] + CAL,
+                     ["fit", "clv", "--input", "x", "--out", "y"] + CAL):
             code, out, err = run_main(*argv)
             self.assertEqual(code, 2, argv)
             self.assertEqual(out, b"")
             self.assertTrue(err.startswith(("tier: ", "usage: ")), err)
 
+    def test_usage_messages_name_the_flags(self):
+        for argv, message in (
+                (["run"], "--input FILE is required"),
+                (["run", "--input", "x", "--no-header"],
+                 "--no-header needs --columns a,b,c to name the columns"),
+                (["run", "--input", "x", "--as-of", "x"],
+                 '--as-of: "x" is not a date (YYYY-MM-DD)'),
+                (["run", "--input", "x", "--format", "xml"],
+                 '--format must be csv or json, not "xml"'),
+                (["run", "--input", "x", "--bogus"], 'run: unknown option "--bogus" (see tier help)'),
+                (["run", "--input"], "--input needs a value"),
+                (["clv", "--input", "x", "--horizon", "5"], "clv needs --calibration-end DATE"),
+                (["clv", "--input", "x"] + CAL, "clv needs --horizon N (in time units)"),
+                (["fit", "clv", "--input", "x", "--time-unit", "month"] + CAL,
+                 '--time-unit must be day or week, not "month"'),
+                (["fit", "clv", "--input", "x", "--horizon", "5"] + CAL,
+                 'fit clv: unknown option "--horizon" (see tier help)')):
+            code, out, err = run_main(*argv)
+            self.assertEqual((code, err), (2, "tier: %s\n" % message), argv)
+
+    def test_every_command_prints_its_usage_on_help(self):
+        for argv in (["--help"], ["help"], ["run", "--help"], ["run", "--input", "x", "-h"],
+                     ["fit", "--help"], ["fit", "clv", "--help"], ["clv", "--help"],
+                     ["version", "--help"]):
+            code, out, err = run_main(*argv)
+            self.assertEqual((code, err), (0, ""), argv)
+            self.assertTrue(out.startswith(b"usage: tier"), argv)
+        self.assertIn(b"--accounts FILE", run_main("run", "--help")[1])
+        self.assertIn(b"--horizon N", run_main("clv", "--help")[1])
+
     def test_bad_input_exits_1_with_one_line(self):
         code, out, err = run_main("run", "--input", "/nonexistent/x.csv")
         self.assertEqual(code, 1)
-        self.assertEqual(err.count("\n"), 1)
-        self.assertTrue(err.startswith("tier: /nonexistent/x.csv: cannot open: "))
+        self.assertEqual(err, "tier: /nonexistent/x.csv: cannot open: No such file or directory\n")
         with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as fh:
             fh.write("customer_id,date,amount\na,1997-01-01,1\nb,1997-01-02,oops\n")
         self.addCleanup(os.unlink, fh.name)
@@ -109,7 +119,6 @@ class FlagTest(unittest.TestCase):
         code, out, err = run_main("run", *SAMPLE, "--as-of", "1997-04-01", "--format", "json")
         self.assertEqual(code, 0)
         self.assertIn("as of 1997-04-01", err)
-        import json
         rows = json.loads(out)
         with libtier.Book() as book:
             book.read_csv(_support.data("CDNOW_sample.txt"), delimiter="ws", header=False,
@@ -134,6 +143,24 @@ class FlagTest(unittest.TestCase):
         # a: purchase-days 1997-01-01 and 1997-03-01 (F = 2), M = 9, R = 1 (as of 03-02).
         self.assertTrue(lines[1].startswith("a,S,1,2,9.00,60,"), lines[1])
 
+    def test_clv_commands_write_the_fit_report_and_the_customers(self):
+        code, out, err = run_main("fit", "clv", *SAMPLE, *CAL)
+        self.assertEqual((code, err), (0, ""))
+        report = json.loads(out)
+        self.assertEqual((report["model"], report["time_unit"], report["customers"]),
+                         ("bgnbd", "week", 2357))
+        code, out, err = run_main("fit", "clv", *SAMPLE, *CAL, "--model", "pnbd",
+                                  "--time-unit", "day")
+        report = json.loads(out)
+        self.assertEqual((report["model"], report["time_unit"]), ("pnbd", "day"))
+        self.assertIn("beta", report["purchase_model"]["params"])
+        code, out, err = run_main("clv", *SAMPLE, *CAL, "--horizon", "39")
+        self.assertEqual(code, 0, err)
+        self.assertTrue(out.startswith(b"customer_id,x,t_x,T,p_alive,expected_purchases,"
+                                       b"expected_spend,clv\n"))
+        self.assertEqual(err, "tier: 2357 customers (2357 with a purchase up to 1997-09-30), "
+                              "6919 transactions\n")
+
 
 class ModelsFlagTest(unittest.TestCase):
     def test_model_lists_are_checked_before_anything_is_read(self):
@@ -142,31 +169,17 @@ class ModelsFlagTest(unittest.TestCase):
             bad = names.split(",")[1] if names.startswith("rfm,") else names.split(",")[0]
             self.assertEqual((code, out, err), (2, b"", UNKNOWN_MODEL % bad), names)
         for names in ("rfm", "rfm,", "needs,lifecycle", "clv,lifecycle", ""):
-            cli.check_models(names)  # no UsageError
+            Pipeline().set("models", names)  # no TierError
         code, out, err = run_main("run", "--models", "rfm,pareto,rfm")
         self.assertEqual((code, out, err), (2, b"", 'tier: --models: "rfm" is listed twice\n'))
 
     def test_default_models_depend_on_accounts(self):
-        args = cli.parse_run_args(B2B)
-        self.assertEqual(args.models, "rfm,pareto")
-        args = cli.parse_run_args(B2B + ACCOUNTS + ["--account-id", "account_id"])
-        self.assertEqual(args.models, "rfm,pareto,lifecycle,scorecard,needs")
-        self.assertEqual(args.account_id, "account_id")
-        args = cli.parse_run_args(B2B + ACCOUNTS + ["--models", "pareto"])
-        self.assertEqual(args.models, "pareto")
-
-    def test_account_id_column_falls_back_to_usual_names(self):
-        self.assertEqual(cli.choose_account_id(None, ["name", "customer", "id"]), "customer")
-        self.assertEqual(cli.choose_account_id(None, ["id", "account_id"]), "account_id")
-        self.assertEqual(cli.choose_account_id("name", ["account_id"]), "name")
-        self.assertEqual(cli.choose_account_id(None, []), "account_id")
-
-    def test_the_default_models_write_the_default_columns(self):
-        with libtier.Book() as book:
-            models, columns = cli.build_models("rfm,pareto", book, None)
-            for m in models:
-                m.close()
-        self.assertEqual(columns, libtier.DEFAULT_COLUMNS)
+        with Pipeline(input="x.csv") as p:
+            self.assertEqual(p.get("models"), "rfm,pareto")
+            p.set("accounts", "a.csv")
+            self.assertEqual(p.get("models"), "rfm,pareto,lifecycle,scorecard,needs")
+            p.set("models", "pareto")
+            self.assertEqual(p.get("models"), "pareto")
 
     def test_accounts_add_lifecycle_scorecard_and_needs_columns(self):
         code, out, err = run_main("run", *B2B, *ACCOUNTS)
@@ -192,15 +205,98 @@ class ModelsFlagTest(unittest.TestCase):
         self.assertEqual((code, out, err), (1, b"", NO_NEEDS))
         code, out, err = run_main("run", *B2B, *ACCOUNTS, "--account-id", "nope")
         self.assertEqual(code, 1)
-        # The attribute reader words it as the transaction reader does: with the columns.
         self.assertTrue(err.startswith('tier: %s: line 1: no column named "nope" for the customer '
-                                       'id (columns: "account_id", "name", '
-                                       % _support.data("b2b_accounts.csv")), err)
-        self.assertTrue(err.endswith('")\n'), err)
+                                       'id' % _support.data("b2b_accounts.csv")), err)
         self.assertEqual(err.count("\n"), 1)
         code, out, err = run_main("run", *B2B, "--accounts", "/nonexistent/a.csv")
         self.assertEqual(code, 1)
         self.assertTrue(err.startswith("tier: /nonexistent/a.csv: cannot open: "), err)
+
+
+class PipelineTest(unittest.TestCase):
+    """The Pipeline class the command is built on."""
+
+    def test_a_pipeline_runs_into_a_callback_and_keeps_its_results(self):
+        chunks, stages = [], []
+        with Pipeline(input=_support.data("b2b_invoices.csv"), format="json") as p:
+            p.set_output(chunks.append)
+            p.set_progress(lambda stage, done, total: stages.append(stage))
+            p.run()
+            self.assertEqual(p.rows_read(), 54384)
+            self.assertEqual(p.customer_count(), 1992)
+            self.assertEqual(p.model_names(), ["rfm", "pareto"])
+            self.assertTrue(p.summary().startswith("1992 customers, 54384 transactions"))
+            self.assertEqual(p.warnings(), [])
+        rows = json.loads(b"".join(chunks))
+        self.assertEqual(len(rows), 1992)
+        self.assertEqual(stages[0], "read")
+        self.assertEqual(stages[-1], "write")
+
+    def test_errors_carry_the_library_message_and_callbacks_may_stop_the_run(self):
+        with Pipeline() as p:
+            with self.assertRaises(TierError) as cm:
+                p.set("as_of", "1997-02-30")
+            self.assertEqual(cm.exception.message, 'as_of: "1997-02-30" is not a date (YYYY-MM-DD)')
+            with self.assertRaises(TierError) as cm:
+                p.set("nope", "1")
+            self.assertEqual(cm.exception.name, "TIER_ENOTFOUND")
+            with self.assertRaises(TierError) as cm:
+                p.run()
+            self.assertEqual(cm.exception.message, "input is required")
+            p.set("input", _support.data("CDNOW_master.txt"))
+            out = []
+            p.set_output(out.append)
+
+            class Stop(Exception):
+                pass
+
+            def stop(stage, done, total):
+                if stage == "models":
+                    raise Stop()
+            p.set_progress(stop)
+            with self.assertRaises(Stop):
+                p.run()
+            self.assertEqual(out, [])
+            p.set_progress(lambda *a: True)
+            with self.assertRaises(TierError) as cm:
+                p.run()
+            self.assertEqual(cm.exception.name, "TIER_EUSER")
+            p.set_progress(None)
+            p.run()
+            self.assertTrue(out)
+
+    def test_threads_read_a_file_in_two_halves_with_the_same_output(self):
+        outs = []
+        for threads in (False, True):
+            chunks = []
+            with Pipeline(input=_support.data("CDNOW_master.txt"), split_min_bytes=0) as p:
+                if threads:
+                    p.use_threads()
+                p.set_output(chunks.append)
+                p.run()
+            outs.append(b"".join(chunks))
+        self.assertEqual(outs[0], outs[1])
+
+    def test_models_and_options_by_name(self):
+        chunks = []
+        with Pipeline(input=_support.data("CDNOW_sample.txt"), header="no",
+                      columns="customer_id,sample,date,cds,amount", produce="scores") as p:
+            p.add_model("clv")
+            p.set_model_option("clv", "calibration_end", "1997-09-30")
+            p.set_model_option("clv", "horizon", 39)
+            with self.assertRaises(TierError):
+                p.set_model_option("clv", "horizon", 0)
+            p.set_output(chunks.append)
+            p.run()
+        self.assertTrue(b"".join(chunks).startswith(b"customer_id,x,t_x,T,"))
+
+    def test_sniff_gives_the_delimiter_and_the_usual_column(self):
+        self.assertEqual(sniff(b"\xef\xbb\xbfid;day;total\r\nx;1;2\n", "amount"), (ord(";"), "total"))
+        self.assertEqual(sniff(b"a\tb,c"), (ord("\t"), None))
+        self.assertEqual(sniff(b" customer_id  date dollar_value", "amount"),
+                         (libtier._ffi.CSV_WHITESPACE, "dollar_value"))
+        self.assertEqual(sniff(b"name,customer,id", "account_id"), (ord(","), "customer"))
+        self.assertEqual(sniff(b"a|b", "date"), (ord("|"), "date"))
 
 
 def _env_without_preload():
@@ -217,14 +313,16 @@ def _python_env():
 
 @unittest.skipUnless(TIER_CLI and os.path.exists(TIER_CLI), "TIER_CLI is not set")
 class TwinTest(unittest.TestCase):
-    """The Python CLI writes exactly the bytes the C CLI writes."""
+    """python -m libtier writes exactly the bytes the C command writes, says exactly the same on
+    stderr and exits with the same status."""
 
-    def run_both(self, args, to_file):
+    def run_both(self, args, to_file, env_extra=None):
         with tempfile.TemporaryDirectory() as tmp:
             results = []
             for who, cmd, env in (("c", [TIER_CLI], _env_without_preload()),
                                   ("py", [sys.executable, "-m", "libtier"], _python_env())):
-                full = cmd + ["run"] + args
+                env.update(env_extra or {})
+                full = cmd + args
                 out_path = os.path.join(tmp, who + ".out")
                 if to_file:
                     full += ["--out", out_path]
@@ -234,16 +332,18 @@ class TwinTest(unittest.TestCase):
                 if to_file and proc.returncode == 0:
                     with open(out_path, "rb") as fh:
                         data = fh.read()
-                results.append((proc.returncode, data, proc.stderr))
+                results.append((proc.returncode, data, proc.stderr.replace(
+                    out_path.encode(), b"OUT")))
             return results
 
-    def assert_twins(self, args, to_file=True, want_code=0):
-        (c_code, c_out, c_err), (p_code, p_out, p_err) = self.run_both(args, to_file)
+    def assert_twins(self, args, to_file=True, want_code=0, command="run", env_extra=None):
+        argv = command.split() + args
+        (c_code, c_out, c_err), (p_code, p_out, p_err) = self.run_both(argv, to_file, env_extra)
         self.assertEqual(c_code, want_code, c_err)
         self.assertEqual(p_code, c_code, p_err)
         self.assertEqual(p_out, c_out)
         self.assertEqual(p_err.decode(), c_err.decode())
-        if want_code == 0:
+        if want_code == 0 and "--help" not in args:
             self.assertTrue(c_out)
 
     def test_master_csv_and_json_are_byte_identical(self):
@@ -259,6 +359,9 @@ class TwinTest(unittest.TestCase):
     def test_standard_output_is_byte_identical(self):
         self.assert_twins(SAMPLE + ["--format", "json"], to_file=False)
         self.assert_twins(MASTER + ["--as-of", "1998-01-01"], to_file=False)
+
+    def test_two_halves_are_byte_identical(self):
+        self.assert_twins(MASTER, to_file=False, env_extra={"TIER_SPLIT_MIN_BYTES": "0"})
 
     def test_fallback_columns_and_sniffed_delimiters_agree(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -281,6 +384,24 @@ class TwinTest(unittest.TestCase):
                           to_file=False)
         self.assert_twins(B2B + ACCOUNTS + ["--models", "needs,rfm,scorecard,pareto",
                                             "--as-of", "2025-01-01"])
+        self.assert_twins(B2B + ACCOUNTS + ["--models", "rfm,pareto,clv,lifecycle,scorecard,needs"])
+
+    def test_clv_commands_are_byte_identical(self):
+        self.assert_twins(SAMPLE + CAL, to_file=False, command="fit clv")
+        self.assert_twins(SAMPLE + CAL + ["--model", "pnbd", "--time-unit", "day"],
+                          to_file=False, command="fit clv")
+        self.assert_twins(SAMPLE + CAL + ["--horizon", "39"], command="clv")
+        self.assert_twins(SAMPLE + CAL + ["--horizon", "52", "--format", "json",
+                                          "--profit-margin", "0.5", "--discount-rate", "0.02"],
+                          to_file=False, command="clv")
+
+    def test_help_is_identical(self):
+        for command in ("run", "fit clv", "clv", "fit", "version", "help"):
+            with self.subTest(command=command):
+                self.assert_twins(["--help"] if command != "help" else [], to_file=False,
+                                  command=command)
+        self.assert_twins([], to_file=False, want_code=2, command="frobnicate")
+        self.assert_twins([], to_file=False, want_code=2, command="fit")
 
     def test_b2b_failures_agree(self):
         self.assert_twins(B2B + ["--models", "rfm,bogus"], want_code=2)
@@ -300,6 +421,52 @@ class TwinTest(unittest.TestCase):
         self.assert_twins(MASTER + ["--amount", "nope"], want_code=1)
         self.assert_twins(MASTER + ["--policy", "nope"], want_code=2)
         self.assert_twins(MASTER + ["--frobnicate"], want_code=2)
+        self.assert_twins([], want_code=2)
+        self.assert_twins(MASTER + ["--as-of", "1998-02-30"], want_code=2)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "keep.csv")
+            with open(path, "w") as fh:
+                fh.write("customer_id,date,amount\nA,2024-01-01,5\nB,2024-01-02,7\n")
+            self.assert_twins(["--input", path] + ["--calibration-end", "2024-03-01"],
+                              to_file=False, want_code=1, command="fit clv")
+            self.assert_twins(["--input", path, "--calibration-end", "2024-03-01", "--horizon",
+                               "5"], want_code=1, command="clv")
+
+    @unittest.skipUnless(os.path.exists("/usr/bin/script") and subprocess.run(
+        ["/usr/bin/script", "-qec", "true", "/dev/null"], stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0,
+        "no working script(1) for a terminal")
+    def test_progress_line_on_a_terminal_is_identical(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            big = os.path.join(tmp, "big.txt")
+            with open(_support.data("CDNOW_master.txt"), "rb") as fh:
+                header = fh.readline()
+                body = fh.read()
+            with open(big, "wb") as fh:
+                fh.write(header + body * 9)  # 16 MB: large enough for the progress line
+            seen = []
+            for cmd, env in (([TIER_CLI], _env_without_preload()),
+                             ([sys.executable, "-m", "libtier"], _python_env())):
+                env["TIER_SPLIT_MIN_BYTES"] = "0"
+                line = " ".join(shlex.quote(a) for a in
+                                cmd + ["run", "--input", big, "--out", os.path.join(tmp, "o")])
+                # stdin /dev/null: script(1) would pass our stdin on to the terminal it makes.
+                proc = subprocess.run(["/usr/bin/script", "-qec", line, "/dev/null"], env=env,
+                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, timeout=300)
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                seen.append(proc.stdout)
+            self.assertIn(b"reading 100% (16 of 16 MB)", seen[0])
+            self.assertEqual(seen[1], seen[0])
+
+    def test_clv_usage_failures_agree(self):
+        for args in (CAL, ["--horizon", "5"], CAL + ["--horizon", "0"],
+                     CAL + ["--horizon", "5", "--profit-margin", "2"],
+                     CAL + ["--model", "gamma"], CAL + ["--time-unit", "month"],
+                     ["--calibration-end", "1997-02-30", "--horizon", "5"],
+                     CAL + ["--horizon"]):
+            with self.subTest(args=args):
+                self.assert_twins(SAMPLE + args, to_file=False, want_code=2, command="clv")
 
 
 if __name__ == "__main__":

@@ -388,5 +388,162 @@ class UserModelTest(unittest.TestCase):
         self.assertFalse(keys & set(usermodel._registry))
 
 
+class Scaled(libtier.Model):
+    """value = scale * mean net amount; options of every type; what fit() learns saves."""
+
+    outputs = [("value", "number")]
+    options = [("scale", "number", "multiplier in (0, 100]", True), ("label", "text"),
+               ("tags", "list", "up to three tags")]
+    scale = 1.0
+    label = "plain"
+    tags = ()
+
+    def __init__(self, name=None):
+        super().__init__(name)
+        self.mean = None
+
+    def check_option(self, name, value):
+        if name == "scale" and not 0 < value <= 100:
+            raise ValueError("scale must be in (0, 100], not %r" % value)
+        if name == "tags" and len(value) > 3:
+            raise ValueError("at most three tags")
+        return value
+
+    def fit(self, book, inputs):
+        ids = book.customer_ids()
+        total = sum(book.stat(i, "net_amount") for i in ids)
+        self.mean = total / len(ids)
+
+    def score(self, book, frame):
+        return {"value": [self.mean * self.scale] * book.customer_count()}
+
+    def save_state(self):
+        return [("mean", self.mean), ("note", ["kept", 1])]
+
+    def load_state(self, records):
+        got = dict(records)
+        if set(got) != {"mean", "note"}:
+            raise ValueError("records %s" % sorted(got))
+        self.mean = got["mean"][0]
+
+
+class Banded(libtier.Model):
+    """No fit(): its options are its whole state."""
+
+    outputs = [("band", ["low", "high"])]
+    options = [("cut", "number")]
+    cut = 10.0
+
+    def score(self, book, frame):
+        return {"band": ["high" if book.stat(i, "net_amount") >= self.cut else "low"
+                         for i in book.customer_ids()]}
+
+
+class PythonModelOptionsTest(unittest.TestCase):
+    def setUp(self):
+        self.book = libtier.Book()
+        self.book.add_txn("x", "2024-01-01", 4)
+        self.book.add_txn("y", "2024-01-02", 8)
+        self.addCleanup(self.book.close)
+
+    def test_options_are_declared_set_and_read_through_the_library(self):
+        with Scaled("s") as m:
+            self.assertEqual(m.get_option("scale"), 1.0)
+            m.set_option("scale", 2.5)
+            self.assertEqual(m.scale, 2.5)
+            m.set_option("scale", "0.5")  # text is parsed by the declared type
+            self.assertEqual(m.get_option("scale"), 0.5)
+            m.set_option("label", "caf\u00e9")
+            self.assertEqual(m.get_option("label"), "caf\u00e9")
+            m.set_option("tags", ["a,b", "c"])
+            self.assertEqual(m.get_option("tags"), ["a,b", "c"])
+            m.set_option("tags", "x,y")
+            self.assertEqual(m.tags, ["x", "y"])
+            with self.assertRaises(ValueError):  # refused by check_option: nothing changes
+                m.set_option("scale", 500)
+            self.assertEqual(m.scale, 0.5)
+            with self.assertRaises(libtier.TierError) as cm:
+                m.set_option("colour", 1)
+            self.assertEqual(cm.exception.name, "TIER_ENOTFOUND")
+            self.assertIn("scale, label, tags", cm.exception.message)
+            with self.assertRaises(libtier.TierError) as cm:
+                m.set_option("scale", "big")
+            self.assertEqual(cm.exception.name, "TIER_EINVAL")
+
+    def test_an_option_flagged_forgets_fit_unfits_when_it_changes(self):
+        with Scaled() as m:
+            m.run_fit(self.book)
+            self.assertTrue(m.fitted)
+            m.set_option("scale", 1)
+            self.assertTrue(m.fitted)
+            m.set_option("label", "other")
+            self.assertTrue(m.fitted)
+            m.set_option("scale", 3)
+            self.assertFalse(m.fitted)
+
+    def test_saved_state_loads_into_a_new_model_that_scores_the_same(self):
+        with Scaled("s") as m, Scaled("s") as n:
+            m.set_option("scale", 0.25).set_option("tags", ['q"uote', "new\nline"])
+            m.run_fit(self.book)
+            text = m.save()
+            self.assertTrue(text.startswith('tier-model-state 1\nkind "python"\nname "s"\n'))
+            self.assertIn('tags "q\\"uote" "new\\nline"\n', text)
+            self.assertIn("\nmean 6\nnote \"kept\" 1\nend\n", text)
+            self.assertFalse(n.fitted)
+            n.load(text)
+            self.assertTrue(n.fitted)
+            self.assertEqual((n.scale, n.mean, n.tags), (0.25, 6.0, ['q"uote', "new\nline"]))
+            self.assertEqual(n.save(), text)
+            with m.run_score(self.book) as a, n.run_score(self.book) as b:
+                self.assertEqual(list(a.column("s.value")), list(b.column("s.value")))
+
+    def test_bad_state_is_refused_and_changes_nothing(self):
+        with Scaled("s") as m, Scaled("s") as n:
+            m.run_fit(self.book)
+            text = m.save()
+            n.set_option("scale", 7)
+            for bad, name in ((text[:-10], "TIER_ECORRUPT"),
+                              (text.replace("scale 1", 'scale "1"'), "TIER_ECORRUPT"),
+                              (text.replace('kind "python"', 'kind "rfm"'), "TIER_ECORRUPT"),
+                              (text.replace("tier-model-state 1", "tier-model-state 9"),
+                               "TIER_EVERSION")):
+                with self.assertRaises(libtier.TierError) as cm:
+                    n.load(bad)
+                self.assertEqual(cm.exception.name, name)
+                self.assertIn("line", cm.exception.message)
+                self.assertEqual((n.scale, n.mean, n.fitted), (7, None, False))
+            with self.assertRaises(ValueError):  # load_state refuses: the options stay too
+                n.load(text.replace("note", "other"))
+            self.assertEqual((n.scale, n.fitted), (7, False))
+            with self.assertRaises(ValueError):  # check_option refuses a loaded value
+                n.load(text.replace("scale 1", "scale 500"))
+            self.assertEqual(n.scale, 7)
+
+    def test_a_model_without_fit_saves_its_options_and_one_with_fit_needs_save_state(self):
+        with Banded("b") as m, Banded("b") as n:
+            m.set_option("cut", 5)
+            n.load(m.save())
+            self.assertEqual(n.cut, 5)
+            with n.run_score(self.book) as f:
+                self.assertEqual(f.column("b.band"), ["low", "high"])
+        with Loyalty() as plain:
+            with self.assertRaises(libtier.TierError) as cm:
+                plain.save()
+            self.assertEqual(cm.exception.name, "TIER_EINVAL")
+
+    def test_bad_option_declarations_are_refused(self):
+        class NoType(Banded):
+            options = [("cut", "float")]
+
+        class BadDefault(Banded):
+            options = [("cut", "number")]
+            cut = "ten"
+
+        for cls in (NoType, BadDefault):
+            with cls() as m:
+                with self.assertRaises((ValueError, TypeError)):
+                    m.get_option("cut")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,0 +1,229 @@
+# SPDX-License-Identifier: MIT
+"""The library's pipeline (include/tier/pipeline.h): read, fit, score, tier and write in one
+object configured by key and value, the same object the ``tier`` command drives.
+
+Example::
+
+    from libtier import Pipeline
+    with Pipeline(input="orders.csv", out="tiers.csv") as p:
+        p.run()
+        print(p.summary(), end="")
+"""
+
+import os
+import threading
+from ctypes import byref, c_char_p, c_int, string_at
+
+from . import _ffi
+from ._ffi import F
+from ._handle import Handle
+
+__all__ = ["Pipeline", "STAGES", "sniff", "SNIFF_BYTES"]
+
+#: How much of a file the pipeline reads to sniff its first line.
+SNIFF_BYTES = 65535
+
+#: Stage names by the values a progress callback receives.
+STAGES = {
+    _ffi.PIPELINE_STAGE_READ: "read",
+    _ffi.PIPELINE_STAGE_ACCOUNTS: "accounts",
+    _ffi.PIPELINE_STAGE_MODELS: "models",
+    _ffi.PIPELINE_STAGE_WRITE: "write",
+}
+
+_ROLES = {"id": _ffi.PIPELINE_ROLE_ID, "date": _ffi.PIPELINE_ROLE_DATE,
+          "amount": _ffi.PIPELINE_ROLE_AMOUNT, "account_id": _ffi.PIPELINE_ROLE_ACCOUNT_ID}
+
+
+def _text(value):
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, os.PathLike):
+        return os.fsencode(value)
+    return str(value).encode("utf-8", "surrogateescape")
+
+
+def sniff(head, role=None, delimiter=None):
+    """The pipeline's sniffing of a first line (tier_pipeline_sniff): returns (delimiter, column)
+    for the start of a file `head` (bytes): the delimiter given, else the one the line uses (an
+    int: a byte or CSV_WHITESPACE), and the column of `role` ("id", "date", "amount",
+    "account_id") by its usual names (None without a role)."""
+    raw = _text(head)
+    delim = c_int(delimiter or 0)
+    column = c_char_p()
+    code = _ROLES[role] if role is not None else 0
+    F.tier_pipeline_sniff(raw, len(raw), code, byref(delim), byref(column), None)
+    return delim.value, (column.value.decode("utf-8") if role is not None else None)
+
+
+class _Threads:
+    """An executor that runs each task on a thread of its own. The task is C code called through
+    ctypes, which releases the GIL for the call: the parts of an input are read at once."""
+
+    def __init__(self):
+        self._jobs = {}
+        self._next = 1
+        self.struct = _ffi.Executor(_ffi.EXECUTOR_VERSION, _ffi.executor_start_cb(self._start),
+                                    _ffi.executor_wait_cb(self._wait), None)
+
+    def _start(self, ud, task, arg, out):
+        try:
+            thread = threading.Thread(target=task, args=(arg,), daemon=True)
+            thread.start()
+        except Exception:  # cannot start: the pipeline runs the task itself
+            return 1
+        job, self._next = self._next, self._next + 1
+        self._jobs[job] = thread
+        out[0] = job
+        return 0
+
+    def _wait(self, ud, job):
+        self._jobs.pop(job).join()
+
+
+class Pipeline(Handle):
+    """A configured job and the results of its last successful run.
+
+    Settings are the keys of tier_pipeline_set() ("input", "delimiter", "models", "produce",
+    "out", "format", ...), given as keyword arguments or with ``set()``; values are text (None
+    restores the default). A bad value raises TierError with the library's message.
+    """
+
+    _free = staticmethod(F.tier_pipeline_free)
+
+    def __init__(self, **settings):
+        ptr = _ffi.pipeline_p()
+        F.tier_pipeline_new(byref(ptr), None)
+        self._adopt(ptr)
+        # ctypes callbacks and borrowed objects the C side holds: kept alive here.
+        self._progress = self._output = self._executor = None
+        self._policy = self._registry = None
+        for key, value in settings.items():
+            self.set(key, value)
+
+    # -- settings ------------------------------------------------------------------------------
+
+    def set(self, key, value):
+        """Changes one setting; ``None`` restores its default."""
+        F.tier_pipeline_set(self._p, _text(key), None if value is None else _text(value))
+        return self
+
+    def get(self, key):
+        """The setting's value as text (the default in effect when unset)."""
+        with _ffi.Text() as t:
+            F.tier_pipeline_get(self._p, _text(key), t.ptr)
+            return t.value()
+
+    def add_model(self, kind, name=None):
+        """Appends a model of `kind` named `name` (default: the kind) to the list to run."""
+        F.tier_pipeline_add_model(self._p, _text(kind), None if name is None else _text(name))
+        return self
+
+    def set_model_option(self, model, option, value):
+        """Sets an option of the model named `model` from text (a number option also takes an
+        ISO date)."""
+        F.tier_pipeline_set_model_option(self._p, _text(model), _text(option), _text(value))
+        return self
+
+    def set_policy(self, policy):
+        """Runs with a Policy object instead of the built-in one the "policy" setting names
+        (None: back to the setting)."""
+        F.tier_pipeline_set_policy_ref(self._p, policy._p if policy is not None else None)
+        self._policy = policy
+        return self
+
+    def set_registry(self, registry):
+        """Lets the model list use the kinds of a registry (an object with a ``_p`` pointer to a
+        tier_registry; None: the built-ins only)."""
+        F.tier_pipeline_set_registry(self._p, registry._p if registry is not None else None)
+        self._registry = registry
+        return self
+
+    def set_progress(self, callback):
+        """Calls ``callback(stage, done, total)`` as the run advances (stage is "read",
+        "accounts", "models" or "write"); a true return value stops the run. An exception in
+        the callback stops it too and is raised by ``run()``."""
+        if callback is None:
+            F.tier_pipeline_set_progress(self._p, _ffi.pipeline_progress_cb(), None)
+            self._progress = None
+            return self
+
+        def trampoline(ud, stage, done, total):
+            try:
+                return 1 if callback(STAGES.get(stage, stage), done, total) else 0
+            except BaseException as exc:  # re-raised after the C call returns
+                _ffi.park_exception(exc)
+                return 1
+
+        self._progress = _ffi.pipeline_progress_cb(trampoline)
+        F.tier_pipeline_set_progress(self._p, self._progress, None)
+        return self
+
+    def set_output(self, sink):
+        """Sends the output to ``sink`` when no "out" file is set: a callable taking bytes, or a
+        binary file object. A sink that raises OSError stops the run with "cannot write the
+        output"; any other exception stops it and is raised by ``run()``."""
+        if sink is None:
+            F.tier_pipeline_set_output(self._p, _ffi.write_cb(), None)
+            self._output = None
+            return self
+        write = sink if callable(sink) else sink.write
+
+        def trampoline(ud, data, length):
+            try:
+                write(string_at(data, length))
+                return 0
+            except OSError:
+                return 1
+            except BaseException as exc:
+                _ffi.park_exception(exc)
+                return 1
+
+        self._output = _ffi.write_cb(trampoline)
+        F.tier_pipeline_set_output(self._p, self._output, None)
+        return self
+
+    def use_threads(self, on=True):
+        """Reads a large input as two halves at once on two threads (the output is the same)."""
+        self._executor = _Threads() if on else None
+        F.tier_pipeline_set_executor(self._p, byref(self._executor.struct) if on else None)
+        return self
+
+    # -- running -------------------------------------------------------------------------------
+
+    def check(self):
+        """Raises TierError when the settings do not make a complete job."""
+        F.tier_pipeline_check(self._p)
+
+    def run(self):
+        """Reads, fits, scores, tiers and writes; raises TierError (nothing is written then)."""
+        F.tier_pipeline_run(self._p)
+        return self
+
+    @property
+    def last_error(self):
+        return _ffi.decode(F.tier_pipeline_last_error(self._p)) or ""
+
+    # -- results of the last successful run ------------------------------------------------------
+
+    def rows_read(self):
+        return F.tier_pipeline_rows_read(self._p)
+
+    def summary(self):
+        """The summary as the ``tier`` command prints it after "tier: " ("" for a fit run)."""
+        with _ffi.Text() as t:
+            F.tier_pipeline_summary(self._p, t.ptr)
+            return t.value()
+
+    def warnings(self):
+        return [_ffi.decode(F.tier_pipeline_warning(self._p, i))
+                for i in range(F.tier_pipeline_warning_count(self._p))]
+
+    def model_names(self):
+        return [_ffi.decode(F.tier_model_name(F.tier_pipeline_model(self._p, i)))
+                for i in range(F.tier_pipeline_model_count(self._p))]
+
+    def customer_count(self):
+        book = F.tier_pipeline_book(self._p)
+        return F.tier_book_customer_count(book) if book else 0
+

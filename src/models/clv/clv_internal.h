@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/* What the clv model's glue files share (clv.c: the vtable, predictions and calls; clv_days.c:
+ * purchase days per customer; clv_state.c: options and saved state). The numerics are behind
+ * clv_math.h. */
+#ifndef TIER_MODELS_CLV_INTERNAL_H
+#define TIER_MODELS_CLV_INTERNAL_H
+
+#include "core/model_internal.h"
+#include "models/clv/clv_math.h"
+
+#define CLV_OPT_COUNT 10 /* options are 1..9; slot 0 unused */
+
+/* The options, indexes of clv_state.opt (purchase_model holds TIER_CLV_BGNBD or
+ * TIER_CLV_PARETO_NBD, shown as the texts "bgnbd" and "pareto_nbd"). */
+enum {
+    CLV_OPT_PURCHASE_MODEL = 1,
+    CLV_OPT_TIME_UNIT,
+    CLV_OPT_CALIBRATION_END,
+    CLV_OPT_HORIZON,
+    CLV_OPT_DISCOUNT_RATE,
+    CLV_OPT_DISCOUNT_PERIOD,
+    CLV_OPT_MARGIN,
+    CLV_OPT_AS_OF,
+    CLV_OPT_REQUIRE_CONVERGENCE
+};
+#define CLV_ALL ((size_t)-1)
+
+enum { OUT_X, OUT_TX, OUT_T, OUT_P_ALIVE, OUT_EXPECTED, OUT_SPEND, OUT_CLV, OUT_COUNT };
+
+
+/* Bounds per option: [lo, hi], whole numbers or not, NaN allowed, and the name used in messages
+ * and in the saved text. */
+typedef struct opt_rule {
+    double lo, hi, def;
+    int whole, nan_ok;
+    const char *name;
+} opt_rule;
+
+
+/* What a fit learnt; loaded state has the same shape. */
+typedef struct clv_fit {
+    int kind;                            /* TIER_CLV_BGNBD or TIER_CLV_PARETO_NBD */
+    double unit;                         /* days per time unit the parameters are in */
+    tier__clv_fit_result sub[2];         /* [0] purchase, [1] Gamma-Gamma */
+    double no_purchase, calibration_end; /* figures of the fitted book */
+} clv_fit;
+
+typedef struct clv_state {
+    tier_allocator alloc;
+    double opt[CLV_OPT_COUNT];
+    int fitted;
+    clv_fit fit;
+    char err[TIER__ERR_SIZE];
+} clv_state;
+
+/* One customer's summary and whether it exists (a purchase day up to the end). */
+typedef struct clv_summary {
+    tier__clv_obs *obs; /* one per customer (or one for a single customer) */
+    unsigned char *has;
+    size_t n;
+} clv_summary;
+
+/* One kept transaction up to the end, grouped by customer. */
+typedef struct clv_entry {
+    int32_t day;
+    int64_t amount; /* fixed point */
+} clv_entry;
+
+/* The option rules and the options table (clv.c). */
+extern const opt_rule tier__clv_opt_rules[CLV_OPT_COUNT];
+#define CLV_N_OPTIONS 9
+extern const tier_model_option tier__clv_option_table[CLV_N_OPTIONS];
+
+/* clv.c */
+int tier__clv_math_kind(int kind);
+int tier__clv_check_option(char *err, int option, double value);
+
+/* clv_days.c */
+void tier__clv_summary_free(const tier_allocator *a, clv_summary *s);
+int tier__clv_summarise_book(const tier_allocator *a, const tier_book *book, int32_t end, int has_end,
+                     double unit, size_t only, clv_summary *out, char *err);
+int tier__clv_summarise_split(const tier_allocator *a, const tier_book *book, int32_t end,
+                           int32_t hold_end, int has_end, double unit, size_t only,
+                           clv_summary *out, double *hold, char *err);
+
+/* clv_state.c */
+int tier__clv_set_option(void *state, const char *name, const tier_value *value);
+int tier__clv_get_option(void *state, const char *name, tier_value *out);
+int tier__clv_save(void *state, tier_state_writer *w);
+int tier__clv_load(void *state, tier_state_reader *r);
+
+#endif

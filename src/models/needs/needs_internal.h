@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/* What the needs model's files share: the state, the fit, the k-means workspace and the functions
+ * one file calls in another (needs.c glue and public calls, kmeans.c, silhouette.c, match.c,
+ * fit.c, state.c). Every decision is made with basic IEEE-754 operations and sqrt in a fixed
+ * order (no libm transcendentals, no threads, the library's own generator), so fits are identical
+ * on every run and platform. docs/needs.md states the rules. */
+#ifndef TIER_MODELS_NEEDS_INTERNAL_H
+#define TIER_MODELS_NEEDS_INTERNAL_H
+
+#if defined(__clang__)
+/* A fused multiply-add would round differently on machines that have one. */
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+#include "core/model_internal.h"
+#include "util/rng.h"
+
+#define ATTR_PREFIX "attr."
+#define ATTR_PREFIX_LEN 5
+#define DEFAULT_SEED 20240601.0
+#define MAX_SEED 9007199254740992.0 /* 2^53: every integer up to it is exact in a double */
+#define MAX_SAMPLE 100000
+#define MAX_INIT_SAMPLE 100000000
+/* Standardised values beyond this are refused, so that squared distances stay finite. */
+#define MAX_Z 1e100
+/* A point keeps its centre without a full search only when its bounds clear by this factor:
+ * rounding in the bounds can then never hide a tie or a closer centre. */
+#define BOUND_SLACK (1.0 + 1e-9)
+/* Silhouette accumulators per group of candidate k (doubles). */
+#define SIL_BUDGET ((size_t)1 << 22)
+
+enum { SRC_NONE = 0, SRC_KMEANS = 1, SRC_PROFILES = 2 };
+enum { OUT_SEGMENT, OUT_DISTANCE, OUT_SECOND, OUT_MARGIN, OUT_COUNT };
+enum { STREAM_RESTART = 1, STREAM_INIT_SAMPLE = 2, STREAM_SIL_SAMPLE = 3 };
+
+
+/* A fitted segmentation. Centres are kept in standardised units (what distances use), so a
+ * saved state reloads bit for bit; dropped features hold 0. */
+typedef struct needs_fit {
+    int source;      /* SRC_* */
+    size_t p, k, pu; /* features, segments, features used in distances */
+    double *mean, *scale;
+    unsigned char *used;
+    double *centre; /* k x p */
+    char **names;   /* k */
+    double iterations, converged, inertia, silhouette, fitted, excluded;
+} needs_fit;
+
+/* The number options (docs/needs.md). */
+typedef struct needs_opts {
+    int k, k_min, k_max, n_init, max_iter, standardize, sample, init_sample;
+    double seed;
+} needs_opts;
+
+
+typedef struct needs_state {
+    tier_allocator alloc;
+    char err[TIER__ERR_SIZE];
+    needs_opts o;
+    size_t nfeat;
+    char **feat;
+    size_t nprof;
+    char **prof_names;
+    double *prof_values; /* nprof x nfeat, raw units */
+    size_t prev_k;       /* centres to match at the next fit (0 = use the current fit) */
+    char **prev_names;
+    double *prev_raw; /* prev_k x nfeat */
+    needs_fit fit;
+} needs_state;
+
+typedef struct km_ws {
+    size_t n, p, kmax;
+    int32_t *lab;
+    double *ub, *lb; /* Hamerly bounds: distance to own centre (upper), to any other (lower) */
+    double *c, *cold, *ct, *sum, *acc, *delta, *half;
+    size_t *cnt;
+    double *best_c;
+    int32_t *best_lab; /* labels of the best restart on the rows it ran on */
+} km_ws;
+typedef struct needs_src {
+    const double *col; /* frame column, or the copy of a book attribute in `owned` */
+    double *owned;
+} needs_src;           /* col NULL: missing for every customer */
+
+/* Squared distance, summed in feature order: every distance in this file is this sum. */
+static inline double tier__needs_sqdist(const double *a, const double *b, size_t p)
+{
+    double s = 0;
+    size_t f;
+    for (f = 0; f < p; f++) {
+        double d = a[f] - b[f];
+        s += d * d;
+    }
+    return s;
+}
+
+/* The default options (state.c). */
+extern const needs_opts tier__needs_defaults;
+
+/* The options table of the vtable (needs.c). */
+#define NEEDS_N_OPTIONS 10
+extern const tier_model_option tier__needs_options[NEEDS_N_OPTIONS];
+
+/* needs.c: helpers. */
+void tier__needs_free_names(const tier_allocator *a, char **names, size_t n);
+void tier__needs_fit_free(const tier_allocator *a, needs_fit *f);
+/* Allocates the arrays of a fit for k segments of p features (names zeroed). */
+int tier__needs_fit_alloc(const tier_allocator *a, needs_fit *f, size_t k, size_t p);
+/* A feature or segment name: UTF-8, no control characters, no blank at either end. */
+int tier__needs_valid_name(const char *s);
+int tier__needs_name_in(char *const *names, size_t n, const char *name, size_t skip);
+/* Raw value of feature f of a centre. */
+double tier__needs_raw_centre(const needs_fit *fit, size_t seg, size_t f);
+/* A fit made straight from the profiles in raw units (standardisation off). */
+int tier__needs_adopt_profiles(const tier_allocator *a, needs_fit *nf, char *const *names,
+                               const double *values, size_t nprof, size_t p);
+
+/* kmeans.c: distances and k-means. */
+void tier__needs_dist_all(const double *restrict x, const double *restrict ct, size_t p, size_t k,
+                          double *restrict acc);
+size_t tier__needs_nearest(const double *d2, size_t k, double *best, double *second);
+void tier__needs_ws_free(const tier_allocator *a, km_ws *w);
+int tier__needs_ws_alloc(const tier_allocator *a, km_ws *w, size_t n, size_t best_n, size_t p,
+                         size_t kmax);
+double tier__needs_lloyd(km_ws *w, const double *x, size_t n, size_t k, int max_iter,
+                         int *out_iter, int *out_conv);
+double tier__needs_best_of_restarts(km_ws *w, const double *x, size_t n, size_t k,
+                                    const needs_state *st, int *out_iter, int *out_conv);
+
+/* silhouette.c: mean silhouette of each candidate k. */
+int tier__needs_silhouettes(const tier_allocator *a, const double *z, size_t ns, size_t p,
+                            const int32_t *lab, size_t klo, size_t nk, double *out);
+
+/* match.c: orders and names new centres after the previous ones. */
+int tier__needs_order_and_name(needs_state *st, needs_fit *nf, const double *c, const size_t *cnt,
+                               size_t k);
+
+/* fit.c: needs vectors and the fit callback. */
+void tier__needs_free_sources(const tier_allocator *a, needs_src *src, size_t p);
+int tier__needs_resolve_sources(const needs_state *st, const tier_book *book,
+                                const tier_frame *frame, needs_src *src, char *err);
+double tier__needs_src_value(const needs_src *s, const tier_book *book, size_t i);
+size_t tier__needs_row_distances(const needs_fit *fit, const double *raw, double *d2);
+int tier__needs_fit(void *state, const tier_book *book, const tier_frame *inputs);
+
+/* state.c: the option and state callbacks. */
+int tier__needs_set_option(void *state, const char *name, const tier_value *value);
+int tier__needs_get_option(void *state, const char *name, tier_value *out);
+int tier__needs_is_fitted(void *state);
+int tier__needs_save(void *state, tier_state_writer *w);
+int tier__needs_load(void *state, tier_state_reader *r);
+
+#endif

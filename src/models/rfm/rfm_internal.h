@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* What the RFM model's files share (rfm.c: the vtable, fit, score, explain and calls;
+ * quantiles.c: the cut points; rfm_state.c: options and saved state). */
+#ifndef TIER_MODELS_RFM_INTERNAL_H
+#define TIER_MODELS_RFM_INTERNAL_H
+
+#include "core/model_internal.h"
+
+#define RFM_DIMS 3
+#define RFM_MAX_BINS 10
+#define RFM_MAX_CUTS (RFM_MAX_BINS - 1)
+#define RFM_NO_DAY INT32_MIN
+/* Longest window: the whole supported calendar. */
+#define RFM_MAX_WINDOW ((double)TIER_DAY_MAX - (double)TIER_DAY_MIN + 1.0)
+
+enum {
+    OUT_R,
+    OUT_F,
+    OUT_M,
+    OUT_TENURE,
+    OUT_R_SCORE,
+    OUT_F_SCORE,
+    OUT_M_SCORE,
+    OUT_SEGMENT,
+    OUT_VALUE_CLASS,
+    OUT_COUNT
+};
+
+/* The options (docs/rfm.md). */
+enum { RFM_FREQ_DAYS = 0, RFM_FREQ_ROWS = 1 };
+enum { RFM_MONEY_SUM = 0, RFM_MONEY_MEAN = 1 };
+
+typedef struct rfm_config {
+    int bins, freq, money;
+    int has_as_of;
+    int32_t as_of;
+    int32_t window;
+} rfm_config;
+
+static const rfm_config rfm_defaults = {5, RFM_FREQ_DAYS, RFM_MONEY_SUM, 0, 0, 0};
+
+static const char *const freq_names[] = {"days", "rows"};
+static const char *const money_names[] = {"sum", "mean"};
+
+typedef struct rfm_state {
+    tier_allocator alloc;
+    char *name; /* model name, to find the model's columns when explaining */
+    rfm_config c;
+    unsigned cuts_set; /* bit d set once dimension d has cut points */
+    double cuts[RFM_DIMS][RFM_MAX_CUTS];
+    int pinned;      /* cut points loaded or set by hand: a fit keeps them */
+    int has_fit_day; /* 1 when the cuts came from a fit on a book */
+    int32_t fit_day;
+    tier_segmap *maps[2];
+    char err[TIER__ERR_SIZE];
+} rfm_state;
+
+/* The options table (rfm.c). */
+#define RFM_N_OPTIONS 5
+extern const tier_model_option tier__rfm_option_table[RFM_N_OPTIONS];
+
+/* rfm.c */
+int tier__rfm_all_cuts(const rfm_state *st);
+int tier__rfm_check_cuts(const double *cuts, size_t n, char *err, const char *where);
+
+/* quantiles.c */
+int tier__rfm_fit_cuts(rfm_state *st, size_t n, double *vals, const uint32_t *ints, uint32_t maxv,
+                    double *cuts);
+
+/* rfm_state.c */
+int tier__rfm_set_option(void *state, const char *name, const tier_value *value);
+int tier__rfm_get_option(void *state, const char *name, tier_value *out);
+int tier__rfm_save(void *state, tier_state_writer *w);
+int tier__rfm_load(void *state, tier_state_reader *r);
+
+#endif

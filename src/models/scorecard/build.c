@@ -1,0 +1,536 @@
+/* SPDX-License-Identifier: MIT */
+/* Scorecard: lifetime, the public builders (factors, caps, bands, penalties, vetoes, grade bands)
+ * and the B2B default card. */
+#include <math.h>
+#include <string.h>
+
+#include "models/scorecard/scorecard_internal.h"
+
+/* ---- lifetime ---------------------------------------------------------------------------- */
+
+static void free_factor(const tier_allocator *a, sc_factor *f)
+{
+    tier__free(a, f->name);
+    tier__free(a, f->column);
+    tier__free(a, f->edges);
+    tier__free(a, f->fractions);
+    tier__free(a, f->uniq);
+    tier__free(a, f->below);
+}
+
+static void free_cond(const tier_allocator *a, sc_cond *c)
+{
+    tier__free(a, c->name);
+    tier__free(a, c->column);
+}
+
+/* Frees the factors, penalties and vetoes (the configuration), leaving none. */
+void tier__sc_clear(sc_state *st)
+{
+    size_t i;
+    for (i = 0; i < st->nfactors; i++)
+        free_factor(&st->alloc, &st->factors[i]);
+    for (i = 0; i < st->npens; i++)
+        free_cond(&st->alloc, &st->pens[i]);
+    for (i = 0; i < st->nvetoes; i++)
+        free_cond(&st->alloc, &st->vetoes[i]);
+    tier__free(&st->alloc, st->factors);
+    tier__free(&st->alloc, st->pens);
+    tier__free(&st->alloc, st->vetoes);
+    st->factors = NULL;
+    st->pens = st->vetoes = NULL;
+    st->nfactors = st->cap_factors = st->npens = st->cap_pens = st->nvetoes = st->cap_vetoes = 0;
+}
+
+void tier__sc_destroy(void *state)
+{
+    sc_state *st = state;
+    tier_allocator a;
+    if (!st)
+        return;
+    a = st->alloc;
+    tier__sc_clear(st);
+    tier__free(&a, st->name);
+    tier__free(&a, st);
+}
+
+const char *tier__sc_last_error(void *state)
+{
+    return ((sc_state *)state)->err;
+}
+
+/* ---- public API -------------------------------------------------------------------------- */
+
+int tier_scorecard_new(tier_model **out, const char *name, const tier_allocator *alloc)
+{
+    sc_state *st;
+    if (!out)
+        return TIER_EINVAL;
+    *out = NULL;
+    if (!name)
+        name = "scorecard";
+    st = TIER__HANDLE_NEW(sc_state, alloc);
+    if (!st)
+        return TIER_ENOMEM;
+    memcpy(st->lower, default_lower, sizeof st->lower);
+    st->name = tier__strdup(&st->alloc, name);
+    if (!st->name) {
+        tier__sc_destroy(st);
+        return TIER_ENOMEM;
+    }
+    return tier_model_new(out, &tier__sc_vtable, st, name, alloc);
+}
+
+/* 1 when `s` is 1..max bytes of printable ASCII. */
+static int valid_text(const char *s, size_t max)
+{
+    size_t i, n;
+    if (!s || !(n = strlen(s)) || n > max)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (s[i] < 0x21 || s[i] > 0x7e)
+            return 0;
+    return 1;
+}
+
+static int valid_column(const char *column)
+{
+    const char *attr;
+    if (!valid_text(column, SC_MAX_COLUMN))
+        return 0;
+    attr = tier__sc_attr_name(column);
+    return !attr || attr[0] != '\0';
+}
+
+int tier__sc_add_factor(sc_state *st, const char *factor, const char *column, double weight,
+                         int group, int normalisation, int direction, int missing,
+                         size_t *out_index)
+{
+    sc_factor f;
+    size_t i;
+    void *p;
+    if (!valid_text(factor, SC_MAX_NAME)) {
+        tier__errorf(st->err, "factor name must be 1..%d printable ASCII bytes without spaces",
+                     SC_MAX_NAME);
+        return TIER_EINVAL;
+    }
+    if (!valid_column(column)) {
+        tier__errorf(st->err,
+                     "factor \"%s\": column must be \"attr.NAME\" or a frame column name "
+                     "(1..%d printable ASCII bytes without spaces)",
+                     factor, SC_MAX_COLUMN);
+        return TIER_EINVAL;
+    }
+    if (!(weight > 0 && weight <= 100)) {
+        tier__errorf(st->err,
+                     "factor \"%s\": weight %g is not in (0, 100] (penalties are "
+                     "separate: tier_scorecard_add_penalty)",
+                     factor, weight);
+        return TIER_EINVAL;
+    }
+    if (group < TIER_SCORECARD_EXPLICIT || group > TIER_SCORECARD_GROWTH ||
+        normalisation < TIER_SCORECARD_NORM_PERCENTILE ||
+        normalisation > TIER_SCORECARD_NORM_BOOLEAN ||
+        direction < TIER_SCORECARD_HIGHER_IS_BETTER || direction > TIER_SCORECARD_LOWER_IS_BETTER ||
+        missing < TIER_SCORECARD_MISSING_REWEIGHT || missing > TIER_SCORECARD_MISSING_ZERO) {
+        tier__errorf(st->err,
+                     "factor \"%s\": unknown group (%d), normalisation (%d), direction "
+                     "(%d) or missing-value policy (%d)",
+                     factor, group, normalisation, direction, missing);
+        return TIER_EINVAL;
+    }
+    for (i = 0; i < st->nfactors; i++)
+        if (strcmp(st->factors[i].name, factor) == 0) {
+            tier__errorf(st->err, "factor \"%s\" already exists", factor);
+            return TIER_EINVAL;
+        }
+    if (st->nfactors >= SC_MAX_FACTORS) {
+        tier__errorf(st->err, "more than %d factors", SC_MAX_FACTORS);
+        return TIER_ERANGE;
+    }
+    memset(&f, 0, sizeof f);
+    f.weight = weight;
+    f.group = group;
+    f.norm = normalisation;
+    f.dir = direction;
+    f.missing = missing;
+    f.cap_lo = f.cap_hi = f.impute = NAN;
+    f.name = tier__strdup(&st->alloc, factor);
+    f.column = tier__strdup(&st->alloc, column);
+    p = st->factors;
+    if (!f.name || !f.column ||
+        tier__grow(&st->alloc, &p, &st->cap_factors, st->nfactors + 1, sizeof f) != TIER_OK) {
+        free_factor(&st->alloc, &f);
+        tier__errorf(st->err, "out of memory adding factor \"%s\"", factor);
+        return TIER_ENOMEM;
+    }
+    st->factors = p;
+    st->factors[st->nfactors] = f;
+    if (out_index)
+        *out_index = st->nfactors;
+    st->nfactors++;
+    st->err[0] = '\0';
+    return TIER_OK;
+}
+
+int tier_scorecard_add_factor(tier_model *model, const char *factor, const char *column,
+                              double weight, int group, int normalisation, int direction,
+                              int missing, size_t *out_index)
+{
+    sc_state *st = tier__sc_of(model);
+    int rc;
+    if (!st)
+        return TIER_EINVAL;
+    rc = tier__sc_add_factor(st, factor, column, weight, group, normalisation, direction, missing,
+                       out_index);
+    if (rc == TIER_OK)
+        tier__model_set_fitted(model, 0); /* the new factor has no fitted statistics */
+    return rc;
+}
+
+/* The factor `factor` of a scorecard, or NULL with the status in *rc. */
+static sc_factor *factor_of(sc_state *st, size_t factor, int norm, const char *what, int *rc)
+{
+    sc_factor *f;
+    if (!st) {
+        *rc = TIER_EINVAL;
+        return NULL;
+    }
+    if (factor >= st->nfactors) {
+        tier__errorf(st->err, "factor index %lu out of range (%lu factors)", (unsigned long)factor,
+                     (unsigned long)st->nfactors);
+        *rc = TIER_ERANGE;
+        return NULL;
+    }
+    f = &st->factors[factor];
+    if (norm && f->norm != norm) {
+        tier__errorf(st->err, "factor \"%s\" does not use %s", f->name, what);
+        *rc = TIER_EINVAL;
+        return NULL;
+    }
+    return f;
+}
+
+int tier__sc_set_caps(sc_state *st, size_t factor, double lo, double hi)
+{
+    int rc = TIER_OK;
+    sc_factor *f = factor_of(st, factor, TIER_SCORECARD_NORM_MINMAX, "min-max", &rc);
+    if (!f)
+        return rc;
+    if (isinf(lo) || isinf(hi) || lo > hi) {
+        tier__errorf(st->err,
+                     "factor \"%s\": caps [%g, %g] must be finite with lo <= hi (NaN = "
+                     "fitted)",
+                     f->name, lo, hi);
+        return TIER_EINVAL;
+    }
+    f->cap_lo = lo;
+    f->cap_hi = hi;
+    st->err[0] = '\0';
+    return TIER_OK;
+}
+
+int tier_scorecard_set_caps(tier_model *model, size_t factor, double lo, double hi)
+{
+    sc_state *st = tier__sc_of(model);
+    return st ? tier__sc_set_caps(st, factor, lo, hi) : TIER_EINVAL;
+}
+
+int tier__sc_set_bands(sc_state *st, size_t factor, const double *edges, size_t n,
+                             const double *fractions)
+{
+    int rc = TIER_OK;
+    sc_factor *f = factor_of(st, factor, TIER_SCORECARD_NORM_BANDS, "bands", &rc);
+    double *e, *fr;
+    size_t i;
+    if (!f)
+        return rc;
+    if (n == 0 || n > SC_MAX_BANDS) {
+        tier__errorf(st->err, "factor \"%s\": %lu band edges (need 1..%d)", f->name,
+                     (unsigned long)n, SC_MAX_BANDS);
+        return TIER_ERANGE;
+    }
+    if (!edges || !fractions) {
+        tier__errorf(st->err, "factor \"%s\": no edges or fractions", f->name);
+        return TIER_EINVAL;
+    }
+    for (i = 0; i < n; i++)
+        if (!isfinite(edges[i]) || (i > 0 && !(edges[i] > edges[i - 1]))) {
+            tier__errorf(st->err,
+                         "factor \"%s\": band edges must be finite and strictly "
+                         "ascending (edge %lu)",
+                         f->name, (unsigned long)i);
+            return TIER_EINVAL;
+        }
+    for (i = 0; i <= n; i++)
+        if (!(fractions[i] >= 0 && fractions[i] <= 1)) {
+            tier__errorf(st->err, "factor \"%s\": band fraction %lu (%g) is not in [0, 1]", f->name,
+                         (unsigned long)i, fractions[i]);
+            return TIER_EINVAL;
+        }
+    e = tier__malloc(&st->alloc, n * sizeof *e);
+    fr = tier__malloc(&st->alloc, (n + 1) * sizeof *fr);
+    if (!e || !fr) {
+        tier__free(&st->alloc, e);
+        tier__free(&st->alloc, fr);
+        tier__errorf(st->err, "out of memory setting bands");
+        return TIER_ENOMEM;
+    }
+    memcpy(e, edges, n * sizeof *e);
+    memcpy(fr, fractions, (n + 1) * sizeof *fr);
+    tier__free(&st->alloc, f->edges);
+    tier__free(&st->alloc, f->fractions);
+    f->edges = e;
+    f->fractions = fr;
+    f->nbands = n;
+    st->err[0] = '\0';
+    return TIER_OK;
+}
+
+int tier_scorecard_set_bands(tier_model *model, size_t factor, const double *edges, size_t n,
+                             const double *fractions)
+{
+    sc_state *st = tier__sc_of(model);
+    return st ? tier__sc_set_bands(st, factor, edges, n, fractions) : TIER_EINVAL;
+}
+
+int tier__sc_set_impute(sc_state *st, size_t factor, double value)
+{
+    int rc = TIER_OK;
+    sc_factor *f = factor_of(st, factor, 0, NULL, &rc);
+    if (!f)
+        return rc;
+    if (f->missing != TIER_SCORECARD_MISSING_IMPUTE || isinf(value)) {
+        tier__errorf(st->err, "factor \"%s\": %s", f->name,
+                     isinf(value) ? "the imputed value must be finite (NaN = fitted median)"
+                                  : "its missing-value policy is not impute");
+        return TIER_EINVAL;
+    }
+    f->impute = value;
+    st->err[0] = '\0';
+    return TIER_OK;
+}
+
+int tier_scorecard_set_impute(tier_model *model, size_t factor, double value)
+{
+    sc_state *st = tier__sc_of(model);
+    return st ? tier__sc_set_impute(st, factor, value) : TIER_EINVAL;
+}
+
+static int add_cond(sc_state *st, const char *what, const char *name, const char *column, int op,
+                    double threshold, double points, int grade)
+{
+    sc_cond c, **list;
+    size_t *count, *cap, i;
+    void *p;
+    list = grade < 0 ? &st->pens : &st->vetoes;
+    count = grade < 0 ? &st->npens : &st->nvetoes;
+    cap = grade < 0 ? &st->cap_pens : &st->cap_vetoes;
+    if (!valid_text(name, SC_MAX_NAME) || !valid_column(column)) {
+        tier__errorf(st->err,
+                     "%s: name (1..%d bytes) or column (\"attr.NAME\" or a frame column) "
+                     "is not valid",
+                     what, SC_MAX_NAME);
+        return TIER_EINVAL;
+    }
+    if (op < TIER_OP_LT || op > TIER_OP_GT || !isfinite(threshold)) {
+        tier__errorf(st->err, "%s \"%s\": unknown operator %d or threshold %g not finite", what,
+                     name, op, threshold);
+        return TIER_EINVAL;
+    }
+    for (i = 0; i < *count; i++)
+        if (strcmp((*list)[i].name, name) == 0) {
+            tier__errorf(st->err, "%s \"%s\" already exists", what, name);
+            return TIER_EINVAL;
+        }
+    if (*count >= SC_MAX_CONDS) {
+        tier__errorf(st->err, "more than %d %s rules", SC_MAX_CONDS, what);
+        return TIER_ERANGE;
+    }
+    memset(&c, 0, sizeof c);
+    c.op = op;
+    c.threshold = threshold;
+    c.points = points;
+    c.grade = grade;
+    c.name = tier__strdup(&st->alloc, name);
+    c.column = tier__strdup(&st->alloc, column);
+    p = *list;
+    if (!c.name || !c.column || tier__grow(&st->alloc, &p, cap, *count + 1, sizeof c) != TIER_OK) {
+        free_cond(&st->alloc, &c);
+        tier__errorf(st->err, "out of memory adding %s \"%s\"", what, name);
+        return TIER_ENOMEM;
+    }
+    *list = p;
+    (*list)[(*count)++] = c;
+    st->err[0] = '\0';
+    return TIER_OK;
+}
+
+int tier__sc_add_penalty(sc_state *st, const char *name, const char *column, int op,
+                          double threshold, double points)
+{
+    if (!(points >= -100 && points < 0)) {
+        tier__errorf(st->err, "penalty \"%s\": points %g must be in [-100, 0)", name ? name : "",
+                     points);
+        return TIER_EINVAL;
+    }
+    return add_cond(st, "penalty", name, column, op, threshold, points, -1);
+}
+
+int tier_scorecard_add_penalty(tier_model *model, const char *name, const char *column, int op,
+                               double threshold, double points)
+{
+    sc_state *st = tier__sc_of(model);
+    return st ? tier__sc_add_penalty(st, name, column, op, threshold, points) : TIER_EINVAL;
+}
+
+int tier__sc_add_veto(sc_state *st, const char *name, const char *column, int op,
+                       double threshold, const char *max_grade)
+{
+    int g;
+    if (!max_grade || max_grade[0] < 'A' || max_grade[0] > 'E' || max_grade[1] != '\0') {
+        tier__errorf(st->err, "veto \"%s\": the grade cap must be one of A, B, C, D, E",
+                     name ? name : "");
+        return TIER_EINVAL;
+    }
+    g = max_grade[0] - 'A';
+    return add_cond(st, "veto", name, column, op, threshold, 0, g);
+}
+
+int tier_scorecard_add_veto(tier_model *model, const char *name, const char *column, int op,
+                            double threshold, const char *max_grade)
+{
+    sc_state *st = tier__sc_of(model);
+    return st ? tier__sc_add_veto(st, name, column, op, threshold, max_grade) : TIER_EINVAL;
+}
+
+/* Non-increasing lower bounds in [0, 100] for A, B, C, D. */
+int tier__sc_check_grade_bands(const double lower[4], char *err)
+{
+    int i;
+    for (i = 0; i < 4; i++)
+        if (!(lower[i] >= 0 && lower[i] <= 100) || (i > 0 && lower[i] > lower[i - 1])) {
+            tier__errorf(err,
+                         "grade bands must be non-increasing lower bounds in [0, 100] "
+                         "for A, B, C, D (band %d is %g)",
+                         i, lower[i]);
+            return TIER_EINVAL;
+        }
+    return TIER_OK;
+}
+
+int tier_scorecard_set_grade_bands(tier_model *model, const double lower[4])
+{
+    sc_state *st = tier__sc_of(model);
+    if (!st)
+        return TIER_EINVAL;
+    if (!lower) {
+        tier__errorf(st->err, "no grade bands");
+        return TIER_EINVAL;
+    }
+    if (tier__sc_check_grade_bands(lower, st->err) != TIER_OK)
+        return TIER_EINVAL;
+    memcpy(st->lower, lower, sizeof st->lower);
+    st->err[0] = '\0';
+    return TIER_OK;
+}
+
+size_t tier_scorecard_factor_count(const tier_model *model)
+{
+    const sc_state *st = tier__sc_of(model);
+    return st ? st->nfactors : 0;
+}
+
+const char *tier_scorecard_factor_name(const tier_model *model, size_t factor)
+{
+    const sc_state *st = tier__sc_of(model);
+    return st && factor < st->nfactors ? st->factors[factor].name : NULL;
+}
+
+/* ---- the B2B default --------------------------------------------------------------------- */
+
+int tier_scorecard_new_b2b(tier_model **out, const char *name, const tier_allocator *alloc)
+{
+    static const double growth_edges[3] = {0.0, 0.10, 0.25};
+    static const double growth_fr[4] = {0.0, 0.4, 0.7, 1.0};
+    static const double referral_edges[2] = {1, 3};
+    static const double referral_fr[3] = {0.0, 0.6, 1.0};
+    enum {
+        PCT = TIER_SCORECARD_NORM_PERCENTILE,
+        MINMAX = TIER_SCORECARD_NORM_MINMAX,
+        BANDS = TIER_SCORECARD_NORM_BANDS
+    };
+    enum { UP = TIER_SCORECARD_HIGHER_IS_BETTER };
+    enum {
+        REWEIGHT = TIER_SCORECARD_MISSING_REWEIGHT,
+        IMPUTE = TIER_SCORECARD_MISSING_IMPUTE,
+        ZERO = TIER_SCORECARD_MISSING_ZERO
+    };
+    enum {
+        EXPL = TIER_SCORECARD_EXPLICIT,
+        POT = TIER_SCORECARD_POTENTIAL,
+        GROW = TIER_SCORECARD_GROWTH
+    };
+    tier_model *m = NULL;
+    size_t margin = 0, modules = 0, growth = 0, years = 0, referrals = 0;
+    int rc;
+    if (!out)
+        return TIER_EINVAL;
+    *out = NULL;
+    rc = tier_scorecard_new(&m, name, alloc);
+    if (rc)
+        return rc;
+    /* Explicit value 45: what the account pays now. */
+    if (!rc)
+        rc = tier_scorecard_add_factor(m, "contract_arr", "attr.contract_arr", 20, EXPL, PCT, UP,
+                                       ZERO, NULL);
+    if (!rc)
+        rc = tier_scorecard_add_factor(m, "gross_margin", "attr.gross_margin", 10, EXPL, MINMAX, UP,
+                                       IMPUTE, &margin);
+    if (!rc)
+        rc = tier_scorecard_add_factor(m, "spend", "rfm.m", 15, EXPL, PCT, UP, ZERO, NULL);
+    /* Potential value 25: what it could pay. */
+    if (!rc)
+        rc = tier_scorecard_add_factor(m, "employees", "attr.employees", 15, POT, PCT, UP, REWEIGHT,
+                                       NULL);
+    if (!rc)
+        rc = tier_scorecard_add_factor(m, "modules_used", "attr.modules_used", 10, POT, MINMAX, UP,
+                                       ZERO, &modules);
+    /* Growth value 30: how fast it grows and how close the relationship is. */
+    if (!rc)
+        rc = tier_scorecard_add_factor(m, "growth_rate", "attr.growth_rate", 15, GROW, BANDS, UP,
+                                       REWEIGHT, &growth);
+    if (!rc)
+        rc = tier_scorecard_add_factor(m, "years_cooperation", "attr.years_cooperation", 10, GROW,
+                                       MINMAX, UP, REWEIGHT, &years);
+    if (!rc)
+        rc = tier_scorecard_add_factor(m, "referrals", "attr.referrals", 5, GROW, BANDS, UP, ZERO,
+                                       &referrals);
+    if (!rc)
+        rc = tier_scorecard_set_caps(m, margin, 0.0, 0.5);
+    if (!rc)
+        rc = tier_scorecard_set_caps(m, modules, 0.0, NAN);
+    if (!rc)
+        rc = tier_scorecard_set_caps(m, years, 0.0, 10.0);
+    if (!rc)
+        rc = tier_scorecard_set_bands(m, growth, growth_edges, 3, growth_fr);
+    if (!rc)
+        rc = tier_scorecard_set_bands(m, referrals, referral_edges, 2, referral_fr);
+    /* Negative factors. */
+    if (!rc)
+        rc = tier_scorecard_add_penalty(m, "defaults", "attr.defaults", TIER_OP_GT, 0, -15);
+    if (!rc)
+        rc = tier_scorecard_add_penalty(m, "support_load", "attr.support_tickets", TIER_OP_GT, 24,
+                                        -5);
+    if (!rc)
+        rc = tier_scorecard_add_penalty(m, "poor_payment", "attr.payment_score", TIER_OP_LT, 50,
+                                        -10);
+    if (!rc)
+        rc = tier_scorecard_add_veto(m, "arrears", "attr.arrears_days", TIER_OP_GT, 90, "C");
+    if (rc) {
+        tier_model_free(m);
+        return rc;
+    }
+    *out = m;
+    return TIER_OK;
+}

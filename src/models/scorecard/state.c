@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: MIT */
+/* Scorecard: options by name and the saved state (docs/scorecard.md,
+ * docs/model-state-format.md). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "models/options.h"
+#include "models/scorecard/scorecard_internal.h"
+
+/* ---- options and saved state (docs/scorecard.md, docs/model-state-format.md) --------------- */
+
+int tier__sc_set_option(void *state, const char *name, const tier_value *value)
+{
+    sc_state *st = state;
+    double lower[4];
+    int g = name[6] - 'a';
+    memcpy(lower, st->lower, sizeof lower);
+    lower[g] = tier_value_number(value);
+    if (tier__sc_check_grade_bands(lower, st->err) != TIER_OK)
+        return TIER_ERANGE;
+    memcpy(st->lower, lower, sizeof lower);
+    st->err[0] = '\0';
+    return TIER_OK;
+}
+
+int tier__sc_get_option(void *state, const char *name, tier_value *out)
+{
+    const sc_state *st = state;
+    return tier_value_set_number(out, st->lower[name[6] - 'a']);
+}
+
+static const char *const norm_names[4] = {"percentile", "minmax", "bands", "boolean"};
+static const char *const dir_names[2] = {"higher", "lower"};
+static const char *const missing_names[3] = {"reweight", "impute", "zero"};
+
+int tier__sc_save(void *state, tier_state_writer *w)
+{
+    sc_state *st = state;
+    size_t i, j;
+    int rc = tier__opt_save(w, tier__sc_option_table, SC_N_OPTIONS, st, tier__sc_get_option, &st->alloc);
+    for (i = 0; i < st->nfactors && !rc; i++) {
+        const sc_factor *f = &st->factors[i];
+        tier_state_write_key(w, "factor");
+        tier_state_write_text(w, f->name);
+        tier_state_write_text(w, f->column);
+        tier_state_write_number(w, f->weight);
+        tier_state_write_text(w, group_names[f->group - 1]);
+        tier_state_write_text(w, norm_names[f->norm - 1]);
+        tier_state_write_text(w, dir_names[f->dir - 1]);
+        tier_state_write_text(w, missing_names[f->missing - 1]);
+        if (f->norm == TIER_SCORECARD_NORM_MINMAX) {
+            tier_state_write_key(w, "factor.caps");
+            tier_state_write_number(w, f->cap_lo);
+            tier_state_write_number(w, f->cap_hi);
+        }
+        if (f->nbands) {
+            tier_state_write_key(w, "factor.bands");
+            tier_state_write_numbers(w, f->edges, f->nbands);
+            tier_state_write_key(w, "factor.fractions");
+            tier_state_write_numbers(w, f->fractions, f->nbands + 1);
+        }
+        if (f->missing == TIER_SCORECARD_MISSING_IMPUTE) {
+            tier_state_write_key(w, "factor.impute");
+            tier_state_write_number(w, f->impute);
+        }
+        if (f->has_stats) {
+            tier_state_write_key(w, "factor.stats");
+            tier_state_write_number(w, f->fmin);
+            tier_state_write_number(w, f->fmax);
+            tier_state_write_number(w, f->fmedian);
+        }
+        if (f->uniq) {
+            tier_state_write_key(w, "factor.reference");
+            tier_state_write_numbers(w, f->uniq, f->nuniq);
+            tier_state_write_key(w, "factor.below");
+            for (j = 0; j <= f->nuniq; j++)
+                tier_state_write_number(w, (double)f->below[j]);
+        }
+    }
+    for (i = 0; i < st->npens + st->nvetoes; i++) {
+        const sc_cond *c = i < st->npens ? &st->pens[i] : &st->vetoes[i - st->npens];
+        char grade[2] = {0, 0};
+        tier_state_write_key(w, i < st->npens ? "penalty" : "veto");
+        tier_state_write_text(w, c->name);
+        tier_state_write_text(w, c->column);
+        tier_state_write_text(w, op_names[c->op]);
+        tier_state_write_number(w, c->threshold);
+        if (i < st->npens) {
+            rc = tier_state_write_number(w, c->points);
+        } else {
+            grade[0] = (char)('A' + c->grade);
+            rc = tier_state_write_text(w, grade);
+        }
+    }
+    return rc;
+}
+
+/* Index of `t` among names[0..n), or -1. */
+static int index_of(const char *t, const char *const *names, int n)
+{
+    int i;
+    for (i = 0; i < n; i++)
+        if (strcmp(t, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* Reads value i of the current record as a text (NULL when it is not one). */
+static const char *text_at(tier_state_reader *r, size_t i)
+{
+    const char *t = NULL;
+    if (tier_state_read_type(r, i) != TIER_OPTION_TEXT || tier_state_read_text(r, i, &t))
+        return NULL;
+    return t;
+}
+
+static double number_at(tier_state_reader *r, size_t i)
+{
+    double v = NAN;
+    if (tier_state_read_type(r, i) == TIER_OPTION_NUMBER)
+        (void)tier_state_read_number(r, i, &v);
+    return v;
+}
+
+/* The load's status for a builder's status `rc`: its message at the current line, or out of
+ * memory passed through. */
+static int refused(tier_state_reader *r, const sc_state *tmp, int rc)
+{
+    if (rc == TIER_OK || rc == TIER_ENOMEM)
+        return rc;
+    return tier_state_read_fail(r, tmp->err);
+}
+
+/* "factor NAME COLUMN WEIGHT GROUP NORMALISATION DIRECTION MISSING" into tmp. */
+static int load_factor(sc_state *tmp, tier_state_reader *r)
+{
+    const char *name = text_at(r, 0), *column = text_at(r, 1), *g = text_at(r, 3);
+    const char *nm = text_at(r, 4), *d = text_at(r, 5), *mi = text_at(r, 6);
+    int gi, ni, di, mii;
+    if (tier_state_read_count(r) != 7 || !name || !column || !g || !nm || !d || !mi ||
+        tier_state_read_type(r, 2) != TIER_OPTION_NUMBER)
+        return tier_state_read_fail(r, "a factor is: name column weight group normalisation "
+                                       "direction missing");
+    gi = index_of(g, group_names, 3);
+    ni = index_of(nm, norm_names, 4);
+    di = index_of(d, dir_names, 2);
+    mii = index_of(mi, missing_names, 3);
+    if (gi < 0 || ni < 0 || di < 0 || mii < 0)
+        return tier_state_read_fail(r, "unknown group, normalisation, direction or missing-value "
+                                       "policy");
+    return refused(r, tmp, tier__sc_add_factor(tmp, name, column, number_at(r, 2), gi + 1, ni + 1,
+                                         di + 1, mii + 1, NULL));
+}
+
+/* "penalty NAME COLUMN OP THRESHOLD POINTS" or "veto NAME COLUMN OP THRESHOLD GRADE". */
+static int load_cond(sc_state *tmp, tier_state_reader *r, int veto)
+{
+    const char *name = text_at(r, 0), *column = text_at(r, 1), *op = text_at(r, 2);
+    const char *grade = veto ? text_at(r, 4) : NULL;
+    int o, rc;
+    if (tier_state_read_count(r) != 5 || !name || !column || !op ||
+        tier_state_read_type(r, 3) != TIER_OPTION_NUMBER || (veto && !grade) ||
+        (!veto && tier_state_read_type(r, 4) != TIER_OPTION_NUMBER))
+        return tier_state_read_fail(r, veto ? "a veto is: name column operator threshold grade"
+                                            : "a penalty is: name column operator threshold "
+                                              "points");
+    o = index_of(op, op_names + 1, 6);
+    if (o < 0)
+        return tier_state_read_fail(r, "unknown operator (<, <=, ==, !=, >=, >)");
+    rc = veto ? tier__sc_add_veto(tmp, name, column, o + 1, number_at(r, 3), grade)
+              : tier__sc_add_penalty(tmp, name, column, o + 1, number_at(r, 3), number_at(r, 4));
+    return refused(r, tmp, rc);
+}
+
+/* The fitted reference of a percentile factor: strictly ascending finite values and the counts
+ * below each (below[0] = 0, strictly increasing, n + 1 of them). */
+static int load_reference(sc_state *tmp, sc_factor *f, tier_state_reader *r, int below)
+{
+    size_t n = tier_state_read_count(r), i;
+    double v;
+    if (f->norm != TIER_SCORECARD_NORM_PERCENTILE || !f->has_stats)
+        return tier_state_read_fail(r, "a reference belongs to a fitted percentile factor");
+    if (!below) {
+        if (f->uniq || n == 0)
+            return tier_state_read_fail(r, "the reference is given twice or empty");
+        if (!(f->uniq = tier__malloc(&tmp->alloc, n * sizeof *f->uniq)))
+            return TIER_ENOMEM;
+        f->nuniq = n;
+        if (tier_state_read_numbers(r, f->uniq, n) != TIER_OK)
+            return TIER_ECORRUPT;
+        for (i = 0; i < n; i++)
+            if (!isfinite(f->uniq[i]) || (i && !(f->uniq[i] > f->uniq[i - 1])))
+                return tier_state_read_fail(r, "reference values must be finite and strictly "
+                                               "ascending");
+        return TIER_OK;
+    }
+    if (!f->uniq || f->below || n != f->nuniq + 1)
+        return tier_state_read_fail(r, "the counts must follow the reference, one more than its "
+                                       "values");
+    if (!(f->below = tier__malloc(&tmp->alloc, n * sizeof *f->below)))
+        return TIER_ENOMEM;
+    for (i = 0; i < n; i++) {
+        if (tier_state_read_number(r, i, &v) != TIER_OK)
+            return TIER_ECORRUPT;
+        if (!(v >= 0 && v <= 1e15 && v == floor(v)) || (i == 0 && v != 0) ||
+            (i && !(v > (double)f->below[i - 1])))
+            return tier_state_read_fail(r, "counts must be whole, start at 0 and increase");
+        f->below[i] = (size_t)v;
+    }
+    f->nref = f->below[n - 1];
+    return TIER_OK;
+}
+
+/* A "factor.*" record for the last factor read. */
+static int load_factor_part(sc_state *tmp, tier_state_reader *r, const char *part,
+                            double *edges, size_t *nedges)
+{
+    sc_factor *f = tmp->nfactors ? &tmp->factors[tmp->nfactors - 1] : NULL;
+    size_t n = tier_state_read_count(r), last = tmp->nfactors - 1;
+    double v[3];
+    char msg[80];
+    if (!f)
+        return tier_state_read_fail(r, "a factor detail before any factor");
+    if (strcmp(part, "caps") == 0) {
+        if (tier_state_read_numbers(r, v, 2) != TIER_OK)
+            return TIER_ECORRUPT;
+        return refused(r, tmp, tier__sc_set_caps(tmp, last, v[0], v[1]));
+    }
+    if (strcmp(part, "impute") == 0) {
+        if (tier_state_read_numbers(r, v, 1) != TIER_OK)
+            return TIER_ECORRUPT;
+        return refused(r, tmp, tier__sc_set_impute(tmp, last, v[0]));
+    }
+    if (strcmp(part, "bands") == 0) {
+        if (*nedges || n == 0 || n > SC_MAX_BANDS) {
+            snprintf(msg, sizeof msg, "1 to %d band edges, once per factor", SC_MAX_BANDS);
+            return tier_state_read_fail(r, msg);
+        }
+        *nedges = n;
+        return tier_state_read_numbers(r, edges, n);
+    }
+    if (strcmp(part, "fractions") == 0) {
+        double fr[SC_MAX_BANDS + 1];
+        if (!*nedges || n != *nedges + 1)
+            return tier_state_read_fail(r, "the fractions follow the bands, one more than edges");
+        if (tier_state_read_numbers(r, fr, n) != TIER_OK)
+            return TIER_ECORRUPT;
+        n = *nedges;
+        *nedges = 0;
+        return refused(r, tmp, tier__sc_set_bands(tmp, last, edges, n, fr));
+    }
+    if (strcmp(part, "stats") == 0) {
+        if (f->has_stats)
+            return tier_state_read_fail(r, "the stats are given twice");
+        if (tier_state_read_numbers(r, v, 3) != TIER_OK)
+            return TIER_ECORRUPT;
+        if (!isfinite(v[0]) || !isfinite(v[1]) || !isfinite(v[2]) || !(v[0] <= v[2]) ||
+            !(v[2] <= v[1]))
+            return tier_state_read_fail(r, "stats are a finite minimum <= median <= maximum");
+        f->has_stats = 1;
+        f->fmin = v[0];
+        f->fmax = v[1];
+        f->fmedian = v[2];
+        return TIER_OK;
+    }
+    if (strcmp(part, "reference") == 0 || strcmp(part, "below") == 0)
+        return load_reference(tmp, f, r, part[0] == 'b');
+    snprintf(msg, sizeof msg, "unknown record \"factor.%.40s\"", part);
+    return tier_state_read_fail(r, msg);
+}
+
+int tier__sc_load(void *state, tier_state_reader *r)
+{
+    sc_state *st = state, tmp;
+    double edges[SC_MAX_BANDS];
+    size_t nedges = 0, i;
+    const char *key;
+    char why[TIER__ERR_SIZE];
+    tier_value val;
+    int rc;
+
+    memset(&tmp, 0, sizeof tmp);
+    tmp.alloc = st->alloc;
+    memcpy(tmp.lower, default_lower, sizeof tmp.lower);
+    tier__value_init(&val, &st->alloc);
+    while ((rc = tier_state_read_next(r, &key)) == 1) {
+        const tier_model_option *o = NULL;
+        rc = tier__opt_read(r, key, tier__sc_option_table, SC_N_OPTIONS, &val, &o);
+        if (rc < 0)
+            break;
+        if (rc == 1) {
+            rc = TIER_OK;
+            tmp.lower[o->name[6] - 'a'] = tier_value_number(&val);
+            continue;
+        }
+        if (nedges && strcmp(key, "factor.fractions") != 0) {
+            rc = tier_state_read_fail(r, "band edges without fractions");
+            break;
+        }
+        if (strcmp(key, "factor") == 0)
+            rc = load_factor(&tmp, r);
+        else if (strncmp(key, "factor.", 7) == 0)
+            rc = load_factor_part(&tmp, r, key + 7, edges, &nedges);
+        else if (strcmp(key, "penalty") == 0 || strcmp(key, "veto") == 0)
+            rc = load_cond(&tmp, r, key[0] == 'v');
+        else {
+            snprintf(why, sizeof why, "unknown record \"%s\"", key);
+            rc = tier_state_read_fail(r, why);
+        }
+        if (rc < 0)
+            break;
+    }
+    tier__value_clear(&val);
+    if (rc == 0 && nedges)
+        rc = tier_state_read_fail(r, "band edges without fractions");
+    if (rc == 0 && tier__sc_check_grade_bands(tmp.lower, why) != TIER_OK)
+        rc = tier_state_read_fail(r, why);
+    for (i = 0; rc == 0 && i < tmp.nfactors; i++) {
+        const sc_factor *f = &tmp.factors[i];
+        if (f->norm == TIER_SCORECARD_NORM_PERCENTILE && f->has_stats && !f->below) {
+            snprintf(why, sizeof why, "factor \"%s\" has stats but no reference and counts",
+                     f->name);
+            rc = tier_state_read_fail(r, why);
+        }
+    }
+    if (rc == 0 && tier__sc_check_config(&tmp, why) != TIER_OK)
+        rc = tier_state_read_fail(r, why);
+    if (rc) {
+        if (rc == TIER_ENOMEM)
+            tier__errorf(st->err, "out of memory loading a scorecard");
+        tier__sc_clear(&tmp);
+        return rc;
+    }
+    tier__sc_clear(st);
+    st->factors = tmp.factors;
+    st->nfactors = tmp.nfactors;
+    st->cap_factors = tmp.cap_factors;
+    st->pens = tmp.pens;
+    st->npens = tmp.npens;
+    st->cap_pens = tmp.cap_pens;
+    st->vetoes = tmp.vetoes;
+    st->nvetoes = tmp.nvetoes;
+    st->cap_vetoes = tmp.cap_vetoes;
+    memcpy(st->lower, tmp.lower, sizeof st->lower);
+    st->err[0] = '\0';
+    return TIER_OK;
+}

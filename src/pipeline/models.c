@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/* The pipeline's models: the kinds it knows, the columns each kind adds to a `tiers` output, and
+ * making a model of a kind with the pipeline's defaults (as_of; needs features from the account
+ * attributes) and the options of the list. */
+#include <stdio.h>
+#include <string.h>
+
+#include "pipeline/pipeline_internal.h"
+
+/* Per built-in kind: the output columns of a `tiers` run ('@' stands for the model name), whether
+ * it reads the book's transactions, and whether it writes a fit report. Models run in the order
+ * listed, so clv must come before lifecycle for lifecycle to read clv.p_alive. */
+typedef struct kind_info {
+    const char *kind;
+    const char *columns;
+    int needs_txns;
+    int has_report;
+} kind_info;
+
+static const kind_info kinds[] = {
+    {"rfm",
+     "r=@.r,f=@.f,m=@.m:2,tenure=@.tenure,r_score=@.r_score,f_score=@.f_score,m_score=@.m_score,"
+     "segment=@.segment,value_class=@.value_class",
+     0, 0},
+    {"pareto", "pareto_class=@.class", 0, 0},
+    {"clv", "p_alive=@.p_alive:4,expected_purchases=@.expected_purchases:4,clv=@.clv:2", 1, 1},
+    {"lifecycle", "stage=@.stage,onboarding=@.onboarding", 0, 0},
+    {"scorecard", "value_score=@.score:1,grade=@.grade", 0, 0},
+    {"needs", "need_segment=@.segment", 0, 0},
+};
+
+#define KIND_COUNT (sizeof kinds / sizeof kinds[0])
+
+static const kind_info *find_kind(const char *kind)
+{
+    size_t k;
+    for (k = 0; k < KIND_COUNT; k++)
+        if (strcmp(kinds[k].kind, kind) == 0)
+            return &kinds[k];
+    return NULL;
+}
+
+/* 1 when the registry adds `kind` (a built-in of the registry is not an addition). */
+static int registry_has(const tier_pipeline *p, const char *kind)
+{
+    size_t i, n = p->registry ? tier_registry_kind_count(p->registry) : 0;
+    for (i = 0; i < n; i++)
+        if (strcmp(tier_registry_kind(p->registry, i), kind) == 0)
+            return 1;
+    return 0;
+}
+
+int tier__pipeline_kind_known(const tier_pipeline *p, const char *kind)
+{
+    return find_kind(kind) != NULL || registry_has(p, kind);
+}
+
+void tier__pipeline_kind_list(const tier_pipeline *p, char *dst, size_t cap)
+{
+    size_t k, n = 0, count = p->registry ? tier_registry_kind_count(p->registry) : 0;
+    dst[0] = '\0';
+    for (k = 0; k < KIND_COUNT && n < cap; k++)
+        n += (size_t)snprintf(dst + n, cap - n, "%s%s", k ? ", " : "", kinds[k].kind);
+    for (k = 0; k < count && n < cap; k++) {
+        const char *kind = tier_registry_kind(p->registry, k);
+        if (!find_kind(kind))
+            n += (size_t)snprintf(dst + n, cap - n, ", %s", kind);
+    }
+}
+
+int tier__pipeline_kind_needs_txns(const char *kind)
+{
+    const kind_info *k = find_kind(kind);
+    return k && k->needs_txns;
+}
+
+int tier__pipeline_kind_has_report(const char *kind)
+{
+    const kind_info *k = find_kind(kind);
+    return k && k->has_report;
+}
+
+int tier__pipeline_model_is(const tier_model *m, const char *kind)
+{
+    return strcmp(tier_model_kind(m), kind) == 0;
+}
+
+int tier__pipeline_kind_columns(const tier__model_spec *s, tier__buf *dst)
+{
+    const kind_info *k = find_kind(s->kind);
+    const char *c;
+    if (!k)
+        return TIER_ENOTFOUND;
+    for (c = k->columns; *c; c++) {
+        if (*c == '@')
+            tier__buf_puts(dst, s->name);
+        else
+            tier__buf_putc(dst, *c);
+    }
+    return TIER_OK;
+}
+
+/* ---- making a model ----------------------------------------------------------------------- */
+
+/* A model of `kind`. The pipeline's "scorecard" is the B2B default scorecard (the factors,
+ * penalties and vetoes of docs/scorecard.md that `tier run --accounts` has always used); every
+ * other kind is made by name, the registry's kinds included. */
+static int make_kind(const tier_pipeline *p, const char *kind, const char *name, tier_model **out)
+{
+    if (strcmp(kind, "scorecard") == 0)
+        return tier_scorecard_new_b2b(out, name, &p->alloc);
+    return tier_model_new_kind(out, p->registry, kind, name, &p->alloc);
+}
+
+/* The type of option `name` of m, or 0 when it has none of that name. */
+static int option_type(const tier_model *m, const char *name)
+{
+    size_t i;
+    for (i = 0; i < tier_model_option_count(m); i++) {
+        const char *n = NULL;
+        int type = 0;
+        if (tier_model_option_info(m, i, &n, &type, NULL) == TIER_OK && strcmp(n, name) == 0)
+            return type;
+    }
+    return 0;
+}
+
+/* Sets option `name` of m from text; a number option also takes an ISO date (YYYY-MM-DD), as its
+ * day number. Sets the pipeline's error (the model's own words) on failure. */
+static int set_option(tier_pipeline *p, tier_model *m, const char *name, const char *text)
+{
+    int number = option_type(m, name) == TIER_OPTION_NUMBER;
+    int32_t day;
+    int rc;
+    if (number && tier_date_parse(&day, text, strlen(text), TIER_DATE_ISO) == TIER_OK)
+        rc = tier_model_set_number(m, name, day);
+    else
+        rc = tier_model_set_option(m, name, text);
+    if (rc && number && text[0] && strchr(text + 1, '-') && rc != TIER_ENOMEM)
+        return tier__pipeline_fail(p, rc, "model \"%s\": option \"%s\": \"%s\" is not a date "
+                                   "(YYYY-MM-DD)", tier_model_name(m), name, text);
+    if (rc)
+        return tier__pipeline_fail(p, rc, "%s",
+                                   tier_model_last_error(m)[0] ? tier_model_last_error(m)
+                                                               : tier_strerror(rc));
+    return TIER_OK;
+}
+
+int tier__pipeline_check_option(tier_pipeline *p, const char *kind, const char *name,
+                                const char *text)
+{
+    tier_model *m = NULL;
+    int rc = make_kind(p, kind, NULL, &m);
+    if (rc)
+        return tier__pipeline_fail(p, rc, "cannot check option \"%s\": %s", name,
+                                   tier_strerror(rc));
+    rc = set_option(p, m, name, text);
+    tier_model_free(m);
+    return rc;
+}
+
+/* 1 when the spec sets option `name` itself. */
+static int spec_sets(const tier__model_spec *s, const char *name)
+{
+    size_t i;
+    for (i = 0; i < s->n_opts; i++)
+        if (strcmp(s->opts[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Needs features: the numeric account attributes named module_* (usage) and goal_* (goals). */
+static int add_need_features(tier_pipeline *p, tier_model *m, const tier_book *book)
+{
+    size_t i, added = 0;
+    char column[300], buf[64];
+    for (i = 0; i < tier_book_attribute_count(book); i++) {
+        int type = 0;
+        const char *name = tier_book_attribute_name(book, i, &type);
+        if (type != 1 /* number */ ||
+            (strncmp(name, "module_", 7) != 0 && strncmp(name, "goal_", 5) != 0) ||
+            strlen(name) + 6 > sizeof column)
+            continue;
+        snprintf(column, sizeof column, "attr.%s", name);
+        if (tier_needs_add_feature(m, column) != TIER_OK)
+            return tier__pipeline_fail(p, TIER_EINVAL, "needs: cannot use attribute \"%s\": %s",
+                                       name, tier_model_last_error(m));
+        added++;
+    }
+    if (!added)
+        return tier__pipeline_fail(
+            p, TIER_EINVAL, "needs: the book has no numeric module_* or goal_* attributes (give %s)",
+            tier__pipeline_label(p, "accounts", buf));
+    return TIER_OK;
+}
+
+int tier__pipeline_make_model(tier_pipeline *p, const tier__model_spec *spec, const tier_book *book,
+                              tier_model **out)
+{
+    tier_model *m = NULL;
+    size_t i;
+    int rc = make_kind(p, spec->kind, spec->name, &m);
+    *out = NULL;
+    if (rc) {
+        tier__pipeline_fail(p, rc, "cannot set up model \"%s\": %s", spec->name,
+                            m ? tier_model_last_error(m) : tier_strerror(rc));
+        tier_model_free(m);
+        return rc;
+    }
+    /* The pipeline's as-of day, unless the model's own option says otherwise. */
+    if (p->has_as_of && option_type(m, "as_of") == TIER_OPTION_NUMBER && !spec_sets(spec, "as_of"))
+        rc = tier_model_set_number(m, "as_of", p->as_of);
+    if (rc)
+        tier__pipeline_fail(p, rc, "cannot set up model \"%s\": %s", spec->name,
+                            tier_model_last_error(m));
+    for (i = 0; !rc && i < spec->n_opts; i++)
+        rc = set_option(p, m, spec->opts[i].name, spec->opts[i].text);
+    if (!rc && book && tier__pipeline_model_is(m, "needs") && !spec_sets(spec, "features"))
+        rc = add_need_features(p, m, book);
+    if (rc) {
+        tier_model_free(m);
+        return rc;
+    }
+    *out = m;
+    return TIER_OK;
+}

@@ -1,0 +1,724 @@
+/* SPDX-License-Identifier: MIT */
+/* The pipeline handle: settings by key and value, the model list, host hooks, and the getters of
+ * the last successful run. The run itself is in run.c. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/pipeline_internal.h"
+
+/* The settings: name and, for the `flag` key style, the placeholder of its value. */
+typedef struct key_info {
+    const char *name;
+    const char *metavar;
+} key_info;
+
+enum {
+    K_INPUT, K_DELIMITER, K_HEADER, K_COLUMNS, K_ID, K_DATE, K_AMOUNT, K_MARGIN, K_DATE_FORMAT,
+    K_AS_OF, K_ACCOUNTS, K_ACCOUNT_ID, K_MODELS, K_POLICY, K_PRODUCE, K_OUT, K_FORMAT,
+    K_OUTPUT_COLUMNS, K_SPLIT_MIN_BYTES, K_KEY_STYLE, K_COUNT
+};
+
+static const key_info keys[K_COUNT] = {
+    {"input", "FILE"},      {"delimiter", "C"},       {"header", NULL},
+    {"columns", "a,b,c"},   {"id", "COL"},            {"date", "COL"},
+    {"amount", "COL"},      {"margin", "COL"},        {"date_format", "FORMAT"},
+    {"as_of", "YYYY-MM-DD"}, {"accounts", "FILE"},    {"account_id", "COL"},
+    {"models", "LIST"},     {"policy", "NAME"},       {"produce", "WHAT"},
+    {"out", "FILE"},        {"format", "FORMAT"},     {"output_columns", "LIST"},
+    {"split_min_bytes", "N"}, {"key_style", "STYLE"},
+};
+
+static const char *const default_policy = "b2b-sabc";
+
+int tier__pipeline_fail(tier_pipeline *p, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->err, sizeof p->err, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int tier__pipeline_report(tier_pipeline *p, int stage, uint64_t done, uint64_t total)
+{
+    if (p->progress && p->progress(p->progress_ud, stage, done, total) != 0)
+        return tier__pipeline_fail(p, TIER_EUSER, "stopped by the progress callback");
+    return TIER_OK;
+}
+
+const char *tier__pipeline_label(const tier_pipeline *p, const char *key, char *buf)
+{
+    size_t k, n;
+    if (p->key_style != TIER__KEYS_FLAG)
+        return key;
+    if (strcmp(key, "header") == 0)
+        return "--no-header";
+    n = (size_t)snprintf(buf, 64, "--%s", key);
+    for (k = 2; k < n && k < 63; k++)
+        if (buf[k] == '_')
+            buf[k] = '-';
+    return buf;
+}
+
+/* The label of key k, with its placeholder in the flag style when `metavar`. */
+static const char *label(const tier_pipeline *p, int k, int metavar, char *buf)
+{
+    const char *l = tier__pipeline_label(p, keys[k].name, buf);
+    if (metavar && l == buf && keys[k].metavar) {
+        size_t n = strlen(buf);
+        snprintf(buf + n, 64 - n, " %s", keys[k].metavar);
+    }
+    return l;
+}
+
+void tier__run_free(const tier_allocator *a, tier__run *r)
+{
+    size_t i;
+    tier_result_free(r->result);
+    for (i = 0; i < r->n_models; i++)
+        tier_model_free(r->models[i]);
+    tier__free(a, r->models);
+    for (i = 0; i < r->n_warnings; i++)
+        tier__free(a, r->warnings[i]);
+    tier__free(a, r->warnings);
+    tier_book_free(r->book);
+    memset(r, 0, sizeof *r);
+}
+
+int tier__run_warn(const tier_allocator *a, tier__run *r, const char *text)
+{
+    char **w = tier__realloc(a, r->warnings, (r->n_warnings + 1) * sizeof *w);
+    if (!w)
+        return TIER_ENOMEM;
+    r->warnings = w;
+    w[r->n_warnings] = tier__strdup(a, text);
+    if (!w[r->n_warnings])
+        return TIER_ENOMEM;
+    r->n_warnings++;
+    return TIER_OK;
+}
+
+static void spec_free(const tier_allocator *a, tier__model_spec *s)
+{
+    size_t i;
+    for (i = 0; i < s->n_opts; i++) {
+        tier__free(a, s->opts[i].name);
+        tier__free(a, s->opts[i].text);
+    }
+    tier__free(a, s->opts);
+    tier__free(a, s->kind);
+    tier__free(a, s->name);
+    memset(s, 0, sizeof *s);
+}
+
+static void specs_free(const tier_allocator *a, tier__model_spec *v, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        spec_free(a, &v[i]);
+    tier__free(a, v);
+}
+
+int tier_pipeline_new(tier_pipeline **out, const tier_allocator *alloc)
+{
+    tier_pipeline *p;
+    if (!out)
+        return TIER_EINVAL;
+    *out = p = TIER__HANDLE_NEW(tier_pipeline, alloc);
+    if (!p)
+        return TIER_ENOMEM;
+    p->header = 1;
+    p->date_format = TIER_DATE_AUTO;
+    p->produce = TIER__PRODUCE_TIERS;
+    p->format = TIER_OUTPUT_CSV;
+    p->io = *tier_io_default();
+    p->split_min_bytes = TIER__SPLIT_MIN_BYTES;
+    *out = p;
+    return TIER_OK;
+}
+
+void tier_pipeline_free(tier_pipeline *p)
+{
+    const tier_allocator *a;
+    char **strings[11];
+    size_t i;
+    if (!p)
+        return;
+    a = &p->alloc;
+    tier__run_free(a, &p->last);
+    specs_free(a, p->models, p->n_models);
+    strings[0] = &p->input;
+    strings[1] = &p->columns;
+    strings[2] = &p->id;
+    strings[3] = &p->date;
+    strings[4] = &p->amount;
+    strings[5] = &p->margin;
+    strings[6] = &p->accounts;
+    strings[7] = &p->account_id;
+    strings[8] = &p->policy_name;
+    strings[9] = &p->out;
+    strings[10] = &p->output_columns;
+    for (i = 0; i < sizeof strings / sizeof strings[0]; i++)
+        tier__free(a, *strings[i]);
+    tier__free(a, p);
+}
+
+const char *tier_pipeline_last_error(const tier_pipeline *p)
+{
+    return p ? p->err : "";
+}
+
+static int find_key(const char *key)
+{
+    int k;
+    for (k = 0; k < K_COUNT; k++)
+        if (strcmp(keys[k].name, key) == 0)
+            return k;
+    return -1;
+}
+
+/* Replaces *slot with a copy of value (NULL: none). */
+static int set_string(tier_pipeline *p, char **slot, const char *value)
+{
+    char *copy = NULL;
+    if (value && !(copy = tier__strdup(&p->alloc, value)))
+        return tier__pipeline_fail(p, TIER_ENOMEM, "out of memory");
+    tier__free(&p->alloc, *slot);
+    *slot = copy;
+    return TIER_OK;
+}
+
+/* Index of the model named `name` in the list, or n_models. */
+static size_t find_model(const tier_pipeline *p, const char *name)
+{
+    size_t i;
+    for (i = 0; i < p->n_models && strcmp(p->models[i].name, name) != 0; i++)
+        ;
+    return i;
+}
+
+/* A model name: letters, digits and '_', not empty (the prefix of its columns). */
+static int valid_name(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_'))
+            return 0;
+    return 1;
+}
+
+/* A model list: kinds separated by ',' (one trailing ',' allowed), each at most once. */
+static int set_models(tier_pipeline *p, const char *list, const char *lbl)
+{
+    tier__model_spec *v = NULL;
+    size_t n = 0, i;
+    const char *s = list;
+    while (*s) {
+        size_t len = strcspn(s, ",");
+        char *kind = tier__strndup(&p->alloc, s, len);
+        tier__model_spec *nv;
+        if (!kind)
+            goto nomem;
+        if (!tier__pipeline_kind_known(p, kind) || len == 0) {
+            char kinds[512];
+            tier__pipeline_kind_list(p, kinds, sizeof kinds);
+            tier__pipeline_fail(p, TIER_EINVAL, "%s: unknown model \"%s\" (%s)", lbl, kind,
+                                kinds);
+            tier__free(&p->alloc, kind);
+            specs_free(&p->alloc, v, n);
+            return TIER_EINVAL;
+        }
+        for (i = 0; i < n && strcmp(v[i].kind, kind) != 0; i++)
+            ;
+        if (i < n) {
+            tier__pipeline_fail(p, TIER_EINVAL, "%s: \"%s\" is listed twice", lbl, kind);
+            tier__free(&p->alloc, kind);
+            specs_free(&p->alloc, v, n);
+            return TIER_EINVAL;
+        }
+        nv = tier__realloc(&p->alloc, v, (n + 1) * sizeof *v);
+        if (!nv) {
+            tier__free(&p->alloc, kind);
+            goto nomem;
+        }
+        v = nv;
+        memset(&v[n], 0, sizeof v[n]);
+        v[n].kind = kind;
+        v[n].name = tier__strdup(&p->alloc, kind);
+        n++;
+        if (!v[n - 1].name)
+            goto nomem;
+        s += len;
+        if (*s == ',')
+            s++;
+    }
+    specs_free(&p->alloc, p->models, p->n_models);
+    p->models = v;
+    p->n_models = p->cap_models = n;
+    p->models_set = 1;
+    return TIER_OK;
+nomem:
+    specs_free(&p->alloc, v, n);
+    return tier__pipeline_fail(p, TIER_ENOMEM, "out of memory");
+}
+
+/* "yes"/"no" and their usual spellings; -1 for anything else. */
+static int parse_bool(const char *v)
+{
+    if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
+        return 1;
+    if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
+        return 0;
+    return -1;
+}
+
+static int set_choice(tier_pipeline *p, int k, const char *value, const char *const *names,
+                      const int *values, int dflt, int *slot, const char *expect)
+{
+    char buf[64];
+    size_t i;
+    if (!value) {
+        *slot = dflt;
+        return TIER_OK;
+    }
+    for (i = 0; names[i]; i++) {
+        if (strcmp(names[i], value) == 0) {
+            *slot = values[i];
+            return TIER_OK;
+        }
+    }
+    return tier__pipeline_fail(p, TIER_EINVAL, "%s must be %s, not \"%s\"", label(p, k, 0, buf),
+                               expect, value);
+}
+
+int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
+{
+    static const char *const date_names[] = {"auto", "iso", "yyyymmdd", NULL};
+    static const int date_values[] = {TIER_DATE_AUTO, TIER_DATE_ISO, TIER_DATE_YYYYMMDD};
+    static const char *const format_names[] = {"csv", "json", NULL};
+    static const int format_values[] = {TIER_OUTPUT_CSV, TIER_OUTPUT_JSON};
+    static const char *const produce_names[] = {"tiers", "scores", "fit", NULL};
+    static const int produce_values[] = {TIER__PRODUCE_TIERS, TIER__PRODUCE_SCORES,
+                                         TIER__PRODUCE_FIT};
+    static const char *const style_names[] = {"name", "flag", NULL};
+    static const int style_values[] = {TIER__KEYS_NAME, TIER__KEYS_FLAG};
+    char buf[64];
+    int k;
+    if (!p)
+        return TIER_EINVAL;
+    if (!key)
+        return tier__pipeline_fail(p, TIER_EINVAL, "the setting's name is NULL");
+    k = find_key(key);
+    if (k < 0)
+        return tier__pipeline_fail(p, TIER_ENOTFOUND, "unknown setting \"%s\"", key);
+    switch (k) {
+    case K_INPUT:
+        return set_string(p, &p->input, value);
+    case K_COLUMNS:
+        return set_string(p, &p->columns, value);
+    case K_ID:
+        return set_string(p, &p->id, value);
+    case K_DATE:
+        return set_string(p, &p->date, value);
+    case K_AMOUNT:
+        return set_string(p, &p->amount, value);
+    case K_MARGIN:
+        return set_string(p, &p->margin, value);
+    case K_ACCOUNTS:
+        return set_string(p, &p->accounts, value);
+    case K_ACCOUNT_ID:
+        return set_string(p, &p->account_id, value);
+    case K_OUT:
+        return set_string(p, &p->out, value);
+    case K_OUTPUT_COLUMNS:
+        return set_string(p, &p->output_columns, value && *value ? value : NULL);
+    case K_DELIMITER:
+        if (!value || strcmp(value, "auto") == 0)
+            p->delimiter = 0;
+        else if (strcmp(value, "ws") == 0)
+            p->delimiter = TIER_CSV_WHITESPACE;
+        else if (strcmp(value, "tab") == 0)
+            p->delimiter = '\t';
+        else if (strlen(value) == 1)
+            p->delimiter = (unsigned char)value[0];
+        else
+            return tier__pipeline_fail(p, TIER_EINVAL,
+                                       "%s must be one character, ws, tab or auto, not \"%s\"",
+                                       label(p, k, 0, buf), value);
+        return TIER_OK;
+    case K_HEADER: {
+        int b = value ? parse_bool(value) : 1;
+        if (b < 0)
+            return tier__pipeline_fail(p, TIER_EINVAL, "%s must be yes or no, not \"%s\"",
+                                       keys[k].name, value);
+        p->header = b;
+        return TIER_OK;
+    }
+    case K_DATE_FORMAT:
+        return set_choice(p, k, value, date_names, date_values, TIER_DATE_AUTO, &p->date_format,
+                          "iso, yyyymmdd or auto");
+    case K_AS_OF: {
+        int32_t day;
+        if (!value || !*value) {
+            p->has_as_of = 0;
+            return TIER_OK;
+        }
+        if (tier_date_parse(&day, value, strlen(value), TIER_DATE_AUTO) != TIER_OK)
+            return tier__pipeline_fail(p, TIER_EINVAL, "%s: \"%s\" is not a date (YYYY-MM-DD)",
+                                       label(p, k, 0, buf), value);
+        p->as_of = day;
+        p->has_as_of = 1;
+        return TIER_OK;
+    }
+    case K_MODELS:
+        if (!value) {
+            specs_free(&p->alloc, p->models, p->n_models);
+            p->models = NULL;
+            p->n_models = p->cap_models = 0;
+            p->models_set = 0;
+            return TIER_OK;
+        }
+        return set_models(p, value, label(p, k, 0, buf));
+    case K_POLICY: {
+        tier_policy *policy = NULL;
+        int rc;
+        if (!value)
+            return set_string(p, &p->policy_name, NULL);
+        rc = tier_policy_new_builtin(&policy, value, &p->alloc);
+        tier_policy_free(policy);
+        if (rc == TIER_ENOMEM)
+            return tier__pipeline_fail(p, rc, "out of memory");
+        if (rc)
+            return tier__pipeline_fail(p, TIER_EINVAL, "unknown policy \"%s\" (built in: %s)",
+                                       value, default_policy);
+        return set_string(p, &p->policy_name, value);
+    }
+    case K_PRODUCE:
+        return set_choice(p, k, value, produce_names, produce_values, TIER__PRODUCE_TIERS,
+                          &p->produce, "tiers, scores or fit");
+    case K_FORMAT:
+        return set_choice(p, k, value, format_names, format_values, TIER_OUTPUT_CSV, &p->format,
+                          "csv or json");
+    case K_SPLIT_MIN_BYTES: {
+        uint64_t n = 0;
+        const char *s = value;
+        if (!value) {
+            p->split_min_bytes = TIER__SPLIT_MIN_BYTES;
+            return TIER_OK;
+        }
+        for (; *s >= '0' && *s <= '9' && n <= (UINT64_MAX - 9) / 10; s++)
+            n = n * 10 + (uint64_t)(*s - '0');
+        if (s == value || *s)
+            return tier__pipeline_fail(p, TIER_EINVAL,
+                                       "%s must be a whole number of bytes, not \"%s\"",
+                                       label(p, k, 0, buf), value);
+        p->split_min_bytes = n;
+        return TIER_OK;
+    }
+    case K_KEY_STYLE:
+        return set_choice(p, k, value, style_names, style_values, TIER__KEYS_NAME, &p->key_style,
+                          "name or flag");
+    default:
+        return TIER_EINVAL;
+    }
+}
+
+/* The kinds of the list the next run uses. */
+static void put_models(const tier_pipeline *p, tier__buf *out)
+{
+    static const char *const plain[] = {"rfm", "pareto", NULL};
+    static const char *const accounts[] = {"rfm", "pareto", "lifecycle", "scorecard", "needs",
+                                           NULL};
+    size_t i;
+    if (!p->models_set) {
+        const char *const *v = p->accounts ? accounts : plain;
+        for (i = 0; v[i]; i++)
+            tier__buf_printf(out, "%s%s", i ? "," : "", v[i]);
+        return;
+    }
+    for (i = 0; i < p->n_models; i++)
+        tier__buf_printf(out, "%s%s", i ? "," : "", p->models[i].kind);
+}
+
+static void get_into(const tier_pipeline *p, int k, tier__buf *out)
+{
+    static const char *const date_names[] = {"iso", "yyyymmdd", "auto"};
+    const char *s = NULL;
+    char day[16];
+    switch (k) {
+    case K_INPUT: s = p->input; break;
+    case K_COLUMNS: s = p->columns; break;
+    case K_ID: s = p->id; break;
+    case K_DATE: s = p->date; break;
+    case K_AMOUNT: s = p->amount; break;
+    case K_MARGIN: s = p->margin; break;
+    case K_ACCOUNTS: s = p->accounts; break;
+    case K_ACCOUNT_ID: s = p->account_id; break;
+    case K_OUT: s = p->out; break;
+    case K_OUTPUT_COLUMNS: s = p->output_columns; break;
+    case K_DELIMITER:
+        if (p->delimiter == 0)
+            s = "auto";
+        else if (p->delimiter == TIER_CSV_WHITESPACE)
+            s = "ws";
+        else if (p->delimiter == '\t')
+            s = "tab";
+        else {
+            day[0] = (char)p->delimiter;
+            day[1] = '\0';
+            s = day;
+        }
+        break;
+    case K_HEADER: s = p->header ? "yes" : "no"; break;
+    case K_DATE_FORMAT:
+        s = p->date_format >= 0 && p->date_format <= 2 ? date_names[p->date_format] : "auto";
+        break;
+    case K_AS_OF:
+        if (p->has_as_of && tier_date_format_iso(day, sizeof day, p->as_of) == TIER_OK)
+            s = day;
+        break;
+    case K_MODELS: put_models(p, out); break;
+    case K_POLICY: s = p->policy_name ? p->policy_name : default_policy; break;
+    case K_PRODUCE:
+        s = p->produce == TIER__PRODUCE_FIT ? "fit" : p->produce == TIER__PRODUCE_SCORES ? "scores"
+                                                                                      : "tiers";
+        break;
+    case K_FORMAT: s = p->format == TIER_OUTPUT_JSON ? "json" : "csv"; break;
+    case K_SPLIT_MIN_BYTES:
+        tier__buf_printf(out, "%llu", (unsigned long long)p->split_min_bytes);
+        break;
+    case K_KEY_STYLE: s = p->key_style == TIER__KEYS_FLAG ? "flag" : "name"; break;
+    default: break;
+    }
+    if (s)
+        tier__buf_puts(out, s);
+}
+
+int tier_pipeline_get(const tier_pipeline *p, const char *key, tier_text *out)
+{
+    tier__buf b;
+    int k, rc;
+    if (!p || !key || !out)
+        return TIER_EINVAL;
+    k = find_key(key);
+    if (k < 0)
+        return TIER_ENOTFOUND;
+    /* Built aside so that `out` is unchanged on failure. */
+    tier__buf_init(&b, &p->alloc);
+    get_into(p, k, &b);
+    rc = tier__buf_status(&b);
+    if (!rc) {
+        tier_text_clear(out);
+        rc = tier_text_append(out, tier__buf_data(&b), tier__buf_len(&b));
+    }
+    tier__buf_free(&b);
+    return rc;
+}
+
+int tier_pipeline_add_model(tier_pipeline *p, const char *kind, const char *name)
+{
+    tier__model_spec s;
+    if (!p)
+        return TIER_EINVAL;
+    if (!kind)
+        return tier__pipeline_fail(p, TIER_EINVAL, "the model kind is NULL");
+    if (!name)
+        name = kind;
+    if (!tier__pipeline_kind_known(p, kind)) {
+        char kinds[512];
+        tier__pipeline_kind_list(p, kinds, sizeof kinds);
+        return tier__pipeline_fail(p, TIER_ENOTFOUND, "unknown model kind \"%s\" (%s)", kind,
+                                   kinds);
+    }
+    if (!valid_name(name))
+        return tier__pipeline_fail(p, TIER_EINVAL,
+                                   "model name \"%s\": use letters, digits and '_'", name);
+    if (p->models_set && find_model(p, name) < p->n_models)
+        return tier__pipeline_fail(p, TIER_EINVAL, "model name \"%s\" is taken", name);
+    if (!p->models_set) {
+        specs_free(&p->alloc, p->models, p->n_models);
+        p->models = NULL;
+        p->n_models = p->cap_models = 0;
+    }
+    if (tier__grow(&p->alloc, (void **)&p->models, &p->cap_models, p->n_models + 1,
+                   sizeof *p->models))
+        return tier__pipeline_fail(p, TIER_ENOMEM, "out of memory");
+    memset(&s, 0, sizeof s);
+    s.kind = tier__strdup(&p->alloc, kind);
+    s.name = tier__strdup(&p->alloc, name);
+    if (!s.kind || !s.name) {
+        spec_free(&p->alloc, &s);
+        return tier__pipeline_fail(p, TIER_ENOMEM, "out of memory");
+    }
+    p->models[p->n_models++] = s;
+    p->models_set = 1;
+    return TIER_OK;
+}
+
+int tier_pipeline_set_model_option(tier_pipeline *p, const char *model, const char *option,
+                                   const char *text)
+{
+    tier__model_spec *s;
+    tier__model_option o;
+    size_t i;
+    int rc;
+    if (!p)
+        return TIER_EINVAL;
+    if (!model || !option || !text)
+        return tier__pipeline_fail(p, TIER_EINVAL, "a model option needs a model, a name and a value");
+    i = find_model(p, model);
+    if (!p->models_set || i == p->n_models)
+        return tier__pipeline_fail(p, TIER_ENOTFOUND, "no model named \"%s\" in the list", model);
+    s = &p->models[i];
+    rc = tier__pipeline_check_option(p, s->kind, option, text);
+    if (rc)
+        return rc;
+    if (tier__grow(&p->alloc, (void **)&s->opts, &s->cap_opts, s->n_opts + 1, sizeof *s->opts))
+        return tier__pipeline_fail(p, TIER_ENOMEM, "out of memory");
+    o.name = tier__strdup(&p->alloc, option);
+    o.text = tier__strdup(&p->alloc, text);
+    if (!o.name || !o.text) {
+        tier__free(&p->alloc, o.name);
+        tier__free(&p->alloc, o.text);
+        return tier__pipeline_fail(p, TIER_ENOMEM, "out of memory");
+    }
+    s->opts[s->n_opts++] = o;
+    return TIER_OK;
+}
+
+int tier_pipeline_set_registry(tier_pipeline *p, const tier_registry *registry)
+{
+    if (!p)
+        return TIER_EINVAL;
+    p->registry = registry;
+    return TIER_OK;
+}
+
+int tier_pipeline_set_policy_ref(tier_pipeline *p, const tier_policy *policy)
+{
+    if (!p)
+        return TIER_EINVAL;
+    p->policy_ref = policy;
+    return TIER_OK;
+}
+
+int tier_pipeline_set_progress(tier_pipeline *p, tier_pipeline_progress_cb cb, void *ud)
+{
+    if (!p)
+        return TIER_EINVAL;
+    p->progress = cb;
+    p->progress_ud = cb ? ud : NULL;
+    return TIER_OK;
+}
+
+int tier_pipeline_set_executor(tier_pipeline *p, const tier_executor *ex)
+{
+    if (!p)
+        return TIER_EINVAL;
+    if (!ex) {
+        p->has_executor = 0;
+        return TIER_OK;
+    }
+    if (ex->version > TIER_EXECUTOR_VERSION)
+        return tier__pipeline_fail(p, TIER_EVERSION, "executor version %u is newer than %u",
+                                   ex->version, (unsigned)TIER_EXECUTOR_VERSION);
+    if (ex->version < 1 || !ex->start || !ex->wait)
+        return tier__pipeline_fail(p, TIER_EINVAL, "the executor needs version 1 and both hooks");
+    p->executor = *ex;
+    p->has_executor = 1;
+    return TIER_OK;
+}
+
+int tier_pipeline_set_io(tier_pipeline *p, const tier_io *io)
+{
+    if (!p)
+        return TIER_EINVAL;
+    if (!io) {
+        p->io = *tier_io_default();
+        return TIER_OK;
+    }
+    if (io->version > TIER_IO_VERSION)
+        return tier__pipeline_fail(p, TIER_EVERSION, "I/O layer version %u is newer than %u",
+                                   io->version, (unsigned)TIER_IO_VERSION);
+    if (io->version < 1 || !io->open || !io->read || !io->close)
+        return tier__pipeline_fail(p, TIER_EINVAL, "the I/O layer needs open, read and close");
+    p->io = *io;
+    return TIER_OK;
+}
+
+int tier_pipeline_set_output(tier_pipeline *p, tier_write_cb cb, void *ud)
+{
+    if (!p)
+        return TIER_EINVAL;
+    p->write_cb = cb;
+    p->write_ud = cb ? ud : NULL;
+    return TIER_OK;
+}
+
+int tier_pipeline_check(tier_pipeline *p)
+{
+    char b1[64], b2[64];
+    size_t i;
+    if (!p)
+        return TIER_EINVAL;
+    if (!p->input)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s is required", label(p, K_INPUT, 1, b1));
+    if (!p->header && !p->columns)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s needs %s to name the columns",
+                                   label(p, K_HEADER, 0, b1), label(p, K_COLUMNS, 1, b2));
+    if (p->produce == TIER__PRODUCE_FIT) {
+        if (p->out)
+            return tier__pipeline_fail(p, TIER_EINVAL,
+                                       "a fit report is written to the output callback, not to "
+                                       "%s",
+                                       label(p, K_OUT, 0, b1));
+        for (i = 0; p->models_set && i < p->n_models; i++)
+            if (!tier__pipeline_kind_has_report(p->models[i].kind))
+                return tier__pipeline_fail(p, TIER_EINVAL,
+                                           "model \"%s\": %s models have no fit report",
+                                           p->models[i].name, p->models[i].kind);
+        if (!p->models_set)
+            return tier__pipeline_fail(p, TIER_EINVAL,
+                                       "a fit report needs a list of models that have one (clv)");
+    }
+    return TIER_OK;
+}
+
+const tier_book *tier_pipeline_book(const tier_pipeline *p)
+{
+    return p && p->has_run ? p->last.book : NULL;
+}
+
+size_t tier_pipeline_model_count(const tier_pipeline *p)
+{
+    return p && p->has_run ? p->last.n_models : 0;
+}
+
+const tier_model *tier_pipeline_model(const tier_pipeline *p, size_t i)
+{
+    return p && p->has_run && i < p->last.n_models ? p->last.models[i] : NULL;
+}
+
+const tier_result *tier_pipeline_result(const tier_pipeline *p)
+{
+    return p && p->has_run ? p->last.result : NULL;
+}
+
+uint64_t tier_pipeline_rows_read(const tier_pipeline *p)
+{
+    return p && p->has_run ? p->last.rows : 0;
+}
+
+size_t tier_pipeline_warning_count(const tier_pipeline *p)
+{
+    return p && p->has_run ? p->last.n_warnings : 0;
+}
+
+const char *tier_pipeline_warning(const tier_pipeline *p, size_t i)
+{
+    return p && p->has_run && i < p->last.n_warnings ? p->last.warnings[i] : NULL;
+}

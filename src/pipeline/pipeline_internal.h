@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/* The pipeline object, shared by its files: pipeline.c (handle, settings, getters), read.c (input
+ * and accounts, split reads through the host's executor), models.c (model kinds and building),
+ * run.c (the run itself), report.c (summary, fit report, warnings, number text). */
+#ifndef TIER_PIPELINE_INTERNAL_H
+#define TIER_PIPELINE_INTERNAL_H
+
+#include "util/buf.h"
+#include "util/internal.h"
+
+/* Error text: a path plus a reader's message (which may quote a path again). */
+#define TIER__PIPELINE_ERR_SIZE 2048
+
+/* What a run produces (setting "produce"). */
+enum { TIER__PRODUCE_TIERS = 1, TIER__PRODUCE_SCORES = 2, TIER__PRODUCE_FIT = 3 };
+
+/* How messages spell a setting (setting "key_style"). */
+enum { TIER__KEYS_NAME = 0, TIER__KEYS_FLAG = 1 };
+
+/* Inputs at least this large are read in parts when there is an executor. */
+#define TIER__SPLIT_MIN_BYTES ((uint64_t)32 << 20)
+
+typedef struct tier__model_option {
+    char *name, *text;
+} tier__model_option;
+
+/* A model of the list: made afresh by each run from its kind, name and options. */
+typedef struct tier__model_spec {
+    char *kind, *name;
+    tier__model_option *opts;
+    size_t n_opts, cap_opts;
+} tier__model_spec;
+
+/* What one run builds; it replaces the pipeline's results only when the run succeeds. */
+typedef struct tier__run {
+    int produce;     /* the settings it ran with, for the summary */
+    int has_as_of;
+    int32_t as_of;
+    tier_book *book;
+    uint64_t rows;
+    tier_model **models;
+    size_t n_models;
+    tier_result *result;
+    char **warnings;
+    size_t n_warnings;
+} tier__run;
+
+struct tier_pipeline {
+    tier_allocator alloc;
+    char err[TIER__PIPELINE_ERR_SIZE];
+
+    /* reader settings (NULL: default) */
+    char *input, *columns, *id, *date, *amount, *margin, *accounts, *account_id;
+    int delimiter;   /* 0: sniffed; else a byte or TIER_CSV_WHITESPACE */
+    int header;      /* 1 (default) or 0 */
+    int date_format; /* ::tier_date_format */
+    int has_as_of;
+    int32_t as_of;
+
+    /* models, policy, what to produce */
+    tier__model_spec *models;
+    size_t n_models, cap_models;
+    int models_set; /* 0: the default list applies */
+    char *policy_name;
+    const tier_policy *policy_ref;
+    const tier_registry *registry; /* borrowed; NULL: the built-in kinds */
+    int produce;
+
+    /* output */
+    char *out, *output_columns;
+    int format;
+    tier_write_cb write_cb;
+    void *write_ud;
+
+    /* host hooks */
+    tier_io io;
+    tier_executor executor;
+    int has_executor;
+    uint64_t split_min_bytes;
+    tier_pipeline_progress_cb progress;
+    void *progress_ud;
+    int key_style;
+
+    /* results of the last successful run */
+    int has_run;
+    tier__run last;
+};
+
+/* ---- pipeline.c ---- */
+/* Formats the pipeline's error text; returns rc. */
+int tier__pipeline_fail(tier_pipeline *p, int rc, const char *fmt, ...) TIER__PRINTF(3, 4);
+/* Calls the progress callback; TIER_EUSER (error set) when it asks to stop. */
+int tier__pipeline_report(tier_pipeline *p, int stage, uint64_t done, uint64_t total);
+/* How messages name setting `key` (a canonical key name): "as_of", or "--as-of" in the `flag`
+ * key style. Static, `key`, or in buf (64 bytes). */
+const char *tier__pipeline_label(const tier_pipeline *p, const char *key, char *buf);
+/* Frees what a run built. */
+void tier__run_free(const tier_allocator *a, tier__run *r);
+/* Adds a warning to a run (copied); TIER_OK or TIER_ENOMEM. */
+int tier__run_warn(const tier_allocator *a, tier__run *r, const char *text);
+
+/* ---- read.c ---- */
+/* Reads the input into a new book (keep_txns: keep every transaction), then the accounts.
+ * Reports progress; on failure *out is NULL and the error is set. */
+int tier__pipeline_read(tier_pipeline *p, int keep_txns, tier_book **out, uint64_t *rows);
+
+/* ---- models.c ---- */
+/* 1 when `kind` is known. */
+int tier__pipeline_kind_known(const tier_pipeline *p, const char *kind);
+/* Appends the known kinds as ", "-separated text to dst (cap bytes). */
+void tier__pipeline_kind_list(const tier_pipeline *p, char *dst, size_t cap);
+/* 1 when a model of `kind` needs the book's transactions. */
+int tier__pipeline_kind_needs_txns(const char *kind);
+/* Appends a kind's output columns for a `tiers` run (with the model's name as prefix) to dst;
+ * returns 0, or TIER_ENOTFOUND for a kind that has no such list. */
+int tier__pipeline_kind_columns(const tier__model_spec *s, tier__buf *dst);
+/* Makes the model of `spec` for `book` (book may be NULL to check options only) with the
+ * pipeline's defaults and the spec's options; sets the error on failure. */
+int tier__pipeline_make_model(tier_pipeline *p, const tier__model_spec *spec, const tier_book *book,
+                              tier_model **out);
+/* Checks option `name` = `text` on a scratch model of `kind`; sets the error on failure. */
+int tier__pipeline_check_option(tier_pipeline *p, const char *kind, const char *name,
+                                const char *text);
+/* 1 when models of `kind` write a fit report. */
+int tier__pipeline_kind_has_report(const char *kind);
+/* Whether the model is of a kind (by the kind name of its vtable). */
+int tier__pipeline_model_is(const tier_model *m, const char *kind);
+
+/* ---- report.c ---- */
+/* Appends the fit report of model m (one JSON document and '\n'); returns the buffer's status. */
+int tier__pipeline_fit_report(const tier_model *m, tier__buf *out);
+/* Adds the warnings about fitted model m to the run. */
+int tier__pipeline_fit_warnings(const tier_allocator *a, const tier_model *m, tier__run *r);
+
+#endif

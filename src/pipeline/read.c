@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading a pipeline's input: the first line is sniffed for the delimiter and the column names,
+ * then the file is read into a book, in one piece or, with the host's executor, as two halves at
+ * once that are merged (tier_book_merge() gives exactly the book of one read). Then the account
+ * attributes. */
+#include <errno.h>
+#include <string.h>
+
+#include "io/sniff.h"
+#include "pipeline/pipeline_internal.h"
+#include "util/errtext.h"
+
+/* The reader's settings for one part of the input. */
+typedef struct setup {
+    int delim;
+    int header;        /* the part starts with the header line */
+    const char *names; /* column names for the reader, or NULL */
+    const char *id, *date, *amount;
+} setup;
+
+static int configure(const tier_pipeline *p, const setup *s, tier_csv *csv, tier_book *book,
+                     int keep_txns)
+{
+    int rc = tier_book_set_option(book, TIER_BOOK_OPT_KEEP_TRANSACTIONS, keep_txns);
+    if (!rc && p->has_as_of)
+        rc = tier_book_set_option(book, TIER_BOOK_OPT_IGNORE_FROM_DAY, p->as_of);
+    if (!rc)
+        rc = tier_csv_set_delimiter(csv, s->delim);
+    if (!rc)
+        rc = tier_csv_set_header(csv, s->header);
+    if (!rc && s->names)
+        rc = tier_csv_set_column_names(csv, s->names);
+    if (!rc)
+        rc = tier_csv_set_column(csv, TIER_CSV_ID, s->id);
+    if (!rc)
+        rc = tier_csv_set_column(csv, TIER_CSV_DATE, s->date);
+    if (!rc)
+        rc = tier_csv_set_column(csv, TIER_CSV_AMOUNT, s->amount);
+    if (!rc && p->margin)
+        rc = tier_csv_set_column(csv, TIER_CSV_MARGIN, p->margin);
+    if (!rc)
+        rc = tier_csv_set_date_format(csv, p->date_format);
+    return rc;
+}
+
+/* ---- progress ------------------------------------------------------------------------------ */
+
+typedef struct read_progress {
+    tier_pipeline *p;
+    int stage;
+    uint64_t whole; /* when reading the first part: the whole file's size, reported as total */
+} read_progress;
+
+static int on_progress(void *ud, uint64_t done, uint64_t total)
+{
+    read_progress *r = ud;
+    if (!r->p->progress)
+        return 0;
+    if (r->whole) {
+        /* The parts advance at about the same pace: the first part's share stands for all. */
+        double d = total ? (double)done / (double)total * (double)r->whole : 0;
+        done = d < (double)r->whole ? (uint64_t)d : r->whole;
+        total = r->whole;
+    }
+    return r->p->progress(r->p->progress_ud, r->stage, done, total);
+}
+
+/* ---- one part of a file -------------------------------------------------------------------
+ * The first part is the file up to the first line end at or after the middle; the second part is
+ * the rest. Each finds the line end itself, so neither needs to know it in advance; the second
+ * reads past the first half (the I/O layer has no seek) without parsing it. */
+
+typedef struct range_io {
+    const tier_io *base;
+    const tier_allocator *alloc;
+    uint64_t mid, size;
+    int second;
+} range_io;
+
+typedef struct range_file {
+    void *f;
+    uint64_t pos; /* bytes read from the file */
+    int state;    /* 0: before mid; 1: looking for the line end; 2: after it */
+} range_file;
+
+static int range_open(void *ud, const char *path, int mode, void **out)
+{
+    const range_io *r = ud;
+    range_file *f;
+    int rc;
+    if (mode != TIER_IO_READ)
+        return -EINVAL;
+    f = tier__calloc(r->alloc, 1, sizeof *f);
+    if (!f)
+        return -ENOMEM;
+    rc = r->base->open(r->base->ud, path, mode, &f->f);
+    if (rc) {
+        tier__free(r->alloc, f);
+        return rc;
+    }
+    *out = f;
+    return 0;
+}
+
+static int range_close(void *ud, void *file)
+{
+    const range_io *r = ud;
+    range_file *f = file;
+    int rc = r->base->close(r->base->ud, f->f);
+    tier__free(r->alloc, f);
+    return rc;
+}
+
+static int64_t range_size(void *ud, void *file)
+{
+    const range_io *r = ud;
+    (void)file;
+    return (int64_t)(r->second ? r->size - r->mid : r->mid);
+}
+
+static int64_t base_read(const range_io *r, range_file *f, void *buf, size_t size)
+{
+    int64_t n;
+    if (f->state == 0 && size > r->mid - f->pos)
+        size = (size_t)(r->mid - f->pos);
+    n = r->base->read(r->base->ud, f->f, buf, size);
+    if (n > 0) {
+        f->pos += (uint64_t)n;
+        if (f->state == 0 && f->pos >= r->mid)
+            f->state = 1;
+    }
+    return n;
+}
+
+static int64_t range_read(void *ud, void *file, void *buf, size_t size)
+{
+    const range_io *r = ud;
+    range_file *f = file;
+    char *b = buf, *nl;
+    int64_t n;
+    if (!size)
+        return 0;
+    if (f->state == 0 && f->pos >= r->mid)
+        f->state = 1;
+    if (!r->second) {
+        if (f->state == 2)
+            return 0;
+        n = base_read(r, f, buf, size);
+        if (n > 0 && f->state == 1 && f->pos - (uint64_t)n >= r->mid &&
+            (nl = memchr(b, '\n', (size_t)n)) != NULL) {
+            f->state = 2;
+            return nl - b + 1;
+        }
+        return n;
+    }
+    while (f->state != 2) {
+        int was = f->state;
+        n = base_read(r, f, buf, size);
+        if (n <= 0)
+            return n;
+        if (was == 1 && (nl = memchr(b, '\n', (size_t)n)) != NULL) {
+            size_t rest = (size_t)n - (size_t)(nl - b) - 1;
+            f->state = 2;
+            if (rest) {
+                memmove(b, nl + 1, rest);
+                return (int64_t)rest;
+            }
+        }
+    }
+    return r->base->read(r->base->ud, f->f, buf, size);
+}
+
+typedef struct part {
+    tier_pipeline *p;
+    setup s;
+    int keep_txns;
+    range_io range;
+    tier_io io;
+    read_progress progress;
+    int report; /* the part read on the calling thread reports progress */
+    tier_csv *csv;
+    tier_book *book;
+    uint64_t rows;
+    int rc;
+} part;
+
+static void read_part(void *arg)
+{
+    part *t = arg;
+    const tier_allocator *a = &t->p->alloc;
+    t->rc = tier_csv_new(&t->csv, a);
+    if (!t->rc)
+        t->rc = tier_book_new(&t->book, a);
+    if (!t->rc)
+        t->rc = configure(t->p, &t->s, t->csv, t->book, t->keep_txns);
+    if (!t->rc)
+        t->rc = tier_csv_set_io(t->csv, &t->io);
+    if (!t->rc && t->report)
+        t->rc = tier_csv_set_progress(t->csv, on_progress, &t->progress);
+    if (!t->rc)
+        t->rc = tier_csv_read_file(t->csv, t->book, t->p->input);
+    if (!t->rc)
+        t->rows = tier_csv_rows_read(t->csv);
+}
+
+static void part_free(part *t)
+{
+    tier_csv_free(t->csv);
+    tier_book_free(t->book);
+    t->csv = NULL;
+    t->book = NULL;
+}
+
+/* The input's size through the I/O layer, 0 when unknown. */
+static uint64_t input_size(const tier_pipeline *p)
+{
+    void *f;
+    int64_t size = 0;
+    if (!p->io.size || p->io.open(p->io.ud, p->input, TIER_IO_READ, &f) != 0)
+        return 0;
+    size = p->io.size(p->io.ud, f);
+    (void)p->io.close(p->io.ud, f);
+    return size > 0 ? (uint64_t)size : 0;
+}
+
+/* Reads the input as two parts through the executor. Returns 1 when done (*out set), 0 when
+ * the input is to be read in one piece instead (the parts could not be read, or an error is to
+ * be reported as one read reports it), or a negative status to fail with (the callback stopped). */
+static int read_split(tier_pipeline *p, const setup *s, const tier__names *names, int keep_txns,
+                      tier_book **out, uint64_t *rows)
+{
+    part parts[2];
+    uint64_t size;
+    char *joined;
+    void *job = NULL;
+    int started, k, ok, rc;
+    if (!p->has_executor)
+        return 0;
+    size = input_size(p);
+    if (size < 2 || size < p->split_min_bytes || !(joined = tier__names_join(names)))
+        return 0;
+    memset(parts, 0, sizeof parts);
+    for (k = 0; k < 2; k++) {
+        parts[k].p = p;
+        parts[k].s = *s;
+        parts[k].keep_txns = keep_txns;
+        parts[k].range.base = &p->io;
+        parts[k].range.alloc = &p->alloc;
+        parts[k].range.mid = size / 2;
+        parts[k].range.size = size;
+        parts[k].range.second = k;
+        parts[k].io = p->io;
+        parts[k].io.open = range_open;
+        parts[k].io.read = range_read;
+        parts[k].io.close = range_close;
+        parts[k].io.size = range_size;
+        parts[k].io.ud = &parts[k].range;
+    }
+    parts[0].report = 1;
+    parts[0].progress.p = p;
+    parts[0].progress.stage = TIER_PIPELINE_STAGE_READ;
+    parts[0].progress.whole = size;
+    parts[1].s.header = 0;
+    parts[1].s.names = joined;
+    started = p->executor.start(p->executor.ud, read_part, &parts[1], &job) == 0;
+    if (!started)
+        read_part(&parts[1]);
+    read_part(&parts[0]);
+    if (started)
+        p->executor.wait(p->executor.ud, job);
+    if (parts[0].rc == TIER_EUSER) {
+        rc = tier__pipeline_fail(p, TIER_EUSER, "%s: %s", p->input,
+                                 tier_csv_last_error(parts[0].csv));
+        ok = -1;
+    } else {
+        ok = parts[0].rc == TIER_OK && parts[1].rc == TIER_OK &&
+             tier_book_merge(parts[0].book, parts[1].book) == TIER_OK;
+        rc = ok ? tier__pipeline_report(p, TIER_PIPELINE_STAGE_READ, size, size) : TIER_OK;
+        if (rc)
+            ok = -1;
+    }
+    tier__free(&p->alloc, joined);
+    part_free(&parts[1]);
+    if (ok == 1) {
+        *out = parts[0].book;
+        *rows = parts[0].rows + parts[1].rows;
+        parts[0].book = NULL;
+    }
+    part_free(&parts[0]);
+    return ok < 0 ? rc : ok;
+}
+
+/* Reads the input in one piece. */
+static int read_whole(tier_pipeline *p, const setup *s, int keep_txns, tier_book **out,
+                      uint64_t *rows)
+{
+    tier_csv *csv = NULL;
+    tier_book *book = NULL;
+    read_progress progress;
+    int rc = tier_csv_new(&csv, &p->alloc);
+    if (!rc)
+        rc = tier_book_new(&book, &p->alloc);
+    if (rc) {
+        tier_csv_free(csv);
+        return tier__pipeline_fail(p, rc, "out of memory");
+    }
+    rc = configure(p, s, csv, book, keep_txns);
+    if (!rc)
+        rc = tier_csv_set_io(csv, &p->io);
+    if (rc) {
+        tier__pipeline_fail(p, rc, "%s",
+                            tier_csv_last_error(csv)[0] ? tier_csv_last_error(csv)
+                            : tier_book_last_error(book)[0] ? tier_book_last_error(book)
+                                                             : tier_strerror(rc));
+        goto fail;
+    }
+    progress.p = p;
+    progress.stage = TIER_PIPELINE_STAGE_READ;
+    progress.whole = 0;
+    if (p->progress)
+        (void)tier_csv_set_progress(csv, on_progress, &progress);
+    rc = tier_csv_read_file(csv, book, p->input);
+    if (rc) {
+        tier__pipeline_fail(p, rc, "%s: %s", p->input, tier_csv_last_error(csv));
+        goto fail;
+    }
+    *rows = tier_csv_rows_read(csv);
+    *out = book;
+    tier_csv_free(csv);
+    return TIER_OK;
+fail:
+    tier_csv_free(csv);
+    tier_book_free(book);
+    return rc;
+}
+
+/* The first line of `path` split into names at its sniffed delimiter (or `delim` when not 0). */
+static int sniff(tier_pipeline *p, const char *path, int delim, int header, const char *columns,
+                 int *out_delim, tier__names *names)
+{
+    char *head = tier__malloc(&p->alloc, TIER__SNIFF_BYTES);
+    const char *line;
+    size_t len = 0, n;
+    int rc;
+    memset(names, 0, sizeof *names);
+    if (!head)
+        return tier__pipeline_fail(p, TIER_ENOMEM, "out of memory");
+    rc = tier__sniff_head(&p->io, path, head, TIER__SNIFF_BYTES - 1, &len);
+    if (rc) {
+        tier__free(&p->alloc, head);
+        return tier__pipeline_fail(p, rc == -ENOMEM ? TIER_ENOMEM : TIER_EIO,
+                                   "%s: cannot open: %s", path, tier__errtext(rc));
+    }
+    n = tier__sniff_first_line(head, len, &line);
+    *out_delim = delim ? delim : tier__sniff_delimiter(line, n);
+    rc = TIER_OK;
+    if (columns)
+        rc = tier__sniff_names(names, &p->alloc, columns, strlen(columns), ',');
+    else if (header)
+        rc = tier__sniff_names(names, &p->alloc, line, n, *out_delim);
+    tier__free(&p->alloc, head);
+    return rc ? tier__pipeline_fail(p, rc, "out of memory") : TIER_OK;
+}
+
+static int read_accounts(tier_pipeline *p, tier_book *book)
+{
+    tier__names names;
+    tier_csv *csv = NULL;
+    read_progress progress;
+    int delim, rc = sniff(p, p->accounts, 0, 1, NULL, &delim, &names);
+    if (rc)
+        return rc;
+    progress.p = p;
+    progress.stage = TIER_PIPELINE_STAGE_ACCOUNTS;
+    progress.whole = 0;
+    rc = tier_csv_new(&csv, &p->alloc);
+    if (!rc)
+        rc = tier_csv_set_delimiter(csv, delim);
+    if (!rc)
+        rc = tier_csv_set_column(csv, TIER_CSV_ID,
+                                 tier__sniff_column(TIER__SNIFF_ACCOUNT_ID, p->account_id, &names));
+    if (!rc)
+        rc = tier_csv_set_io(csv, &p->io);
+    if (!rc && p->progress)
+        rc = tier_csv_set_progress(csv, on_progress, &progress);
+    if (!rc)
+        rc = tier_csv_read_attributes_file(csv, book, p->accounts);
+    if (rc)
+        tier__pipeline_fail(p, rc, "%s: %s", p->accounts,
+                            csv && tier_csv_last_error(csv)[0] ? tier_csv_last_error(csv)
+                                                               : tier_strerror(rc));
+    tier_csv_free(csv);
+    tier__names_free(&names);
+    return rc;
+}
+
+int tier__pipeline_read(tier_pipeline *p, int keep_txns, tier_book **out, uint64_t *rows)
+{
+    tier__names names;
+    setup s;
+    tier_book *book = NULL;
+    int rc;
+    *out = NULL;
+    *rows = 0;
+    rc = sniff(p, p->input, p->delimiter, p->header, p->columns, &s.delim, &names);
+    if (rc)
+        return rc;
+    s.header = p->header;
+    s.names = p->columns;
+    s.id = tier__sniff_column(TIER__SNIFF_ID, p->id, &names);
+    s.date = tier__sniff_column(TIER__SNIFF_DATE, p->date, &names);
+    s.amount = tier__sniff_column(TIER__SNIFF_AMOUNT, p->amount, &names);
+    rc = read_split(p, &s, &names, keep_txns, &book, rows);
+    if (rc == 0)
+        rc = read_whole(p, &s, keep_txns, &book, rows);
+    else if (rc == 1)
+        rc = TIER_OK;
+    tier__names_free(&names);
+    if (!rc && p->accounts)
+        rc = read_accounts(p, book);
+    if (rc) {
+        tier_book_free(book);
+        return rc;
+    }
+    *out = book;
+    return TIER_OK;
+}
+
+int tier_pipeline_sniff(const char *head, size_t len, int role, int *delimiter,
+                        const char **column, const tier_allocator *alloc)
+{
+    static const int roles[] = {0, TIER__SNIFF_ID, TIER__SNIFF_DATE, TIER__SNIFF_AMOUNT,
+                                TIER__SNIFF_ACCOUNT_ID};
+    tier_allocator a;
+    tier__names names;
+    const char *line;
+    size_t n;
+    int rc;
+    if ((!head && len) || !delimiter || role < 0 || role > TIER_PIPELINE_ROLE_ACCOUNT_ID ||
+        (role && !column))
+        return TIER_EINVAL;
+    tier__alloc_init(&a, alloc);
+    n = tier__sniff_first_line(head ? head : "", len, &line);
+    if (*delimiter == 0)
+        *delimiter = tier__sniff_delimiter(line, n);
+    if (!role)
+        return TIER_OK;
+    rc = tier__sniff_names(&names, &a, line, n, *delimiter);
+    if (!rc)
+        *column = tier__sniff_column(roles[role], NULL, &names);
+    tier__names_free(&names);
+    return rc;
+}

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/* What a run reports besides its rows: the summary, the fit report of a clv model (JSON) and the
+ * warnings about fits. Numbers are written the same whatever the host's locale (util/numtext). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pipeline/pipeline_internal.h"
+#include "util/numtext.h"
+
+static void put_number(tier__buf *b, double v)
+{
+    if (isfinite(v))
+        tier__buf_number(b, v, 0);
+    else
+        tier__buf_puts(b, "null");
+}
+
+/* printf's %.Nf rounding, '.' whatever the locale. */
+static void put_fixed(tier__buf *b, double v, int decimals)
+{
+    char tmp[TIER__NUM_FIXED_SIZE];
+    size_t n = tier__num_format_fixed(tmp, sizeof tmp, v, decimals);
+    tier__buf_append(b, n ? tmp : "nan", n ? n : 3);
+}
+
+/* ---- the clv fit report -------------------------------------------------------------------- */
+
+static void day_text(char *buf, size_t size, double day)
+{
+    if (!(day == day) || tier_date_format_iso(buf, size, (int32_t)day) != TIER_OK)
+        snprintf(buf, size, "?");
+}
+
+/* "key":{"name":value,...} for the parameters or standard errors of one sub-model. */
+static void json_values(tier__buf *b, const char *key, const char *const *names, const double *v,
+                        size_t n)
+{
+    size_t i;
+    tier__buf_printf(b, "\"%s\":{", key);
+    for (i = 0; i < n; i++) {
+        tier__buf_printf(b, "%s\"%s\":", i ? "," : "", names[i]);
+        put_number(b, v[i]);
+    }
+    tier__buf_putc(b, '}');
+}
+
+static void json_stat(tier__buf *b, const tier_model *m, int which, const char *key, int stat)
+{
+    double v = NAN;
+    (void)tier_clv_fit_stat(m, which, stat, &v);
+    tier__buf_printf(b, ",\"%s\":", key);
+    put_number(b, v);
+}
+
+static void json_submodel(tier__buf *b, const tier_model *m, int which, const char *const *names,
+                          size_t n)
+{
+    double p[TIER_CLV_MAX_PARAMS], se[TIER_CLV_MAX_PARAMS], conv = 0;
+    memset(p, 0, sizeof p);
+    (void)tier_clv_params(m, which, p, TIER_CLV_MAX_PARAMS);
+    json_values(b, "params", names, p, n);
+    tier__buf_putc(b, ',');
+    if (tier_clv_standard_errors(m, which, se, TIER_CLV_MAX_PARAMS) == TIER_OK)
+        json_values(b, "standard_errors", names, se, n);
+    else
+        tier__buf_puts(b, "\"standard_errors\":null");
+    json_stat(b, m, which, "log_likelihood", TIER_CLV_STAT_LOG_LIKELIHOOD);
+    json_stat(b, m, which, "iterations", TIER_CLV_STAT_ITERATIONS);
+    (void)tier_clv_fit_stat(m, which, TIER_CLV_STAT_CONVERGED, &conv);
+    tier__buf_printf(b, ",\"converged\":%s", conv == 1.0 ? "true" : "false");
+    json_stat(b, m, which, "gradient_norm", TIER_CLV_STAT_GRADIENT);
+    json_stat(b, m, which, "distinct_rows", TIER_CLV_STAT_DISTINCT_ROWS);
+}
+
+int tier__pipeline_fit_report(const tier_model *m, tier__buf *b)
+{
+    static const char *const bg[4] = {"r", "alpha", "a", "b"};
+    static const char *const pn[4] = {"r", "alpha", "s", "beta"};
+    static const char *const gg[3] = {"p", "q", "gamma"};
+    double unit = 7, cal = NAN;
+    tier_text *kind = NULL;
+    char day[16];
+    int pnbd, rc;
+    if (tier_text_new(&kind, b->alloc) != TIER_OK)
+        return TIER_ENOMEM;
+    rc = tier_model_get_option(m, "purchase_model", kind);
+    pnbd = rc == TIER_OK && strcmp(tier_text_data(kind), "pareto_nbd") == 0;
+    tier_text_free(kind);
+    if (rc == TIER_ENOMEM)
+        return rc;
+    (void)tier_model_get_number(m, "time_unit", &unit);
+    (void)tier_clv_fit_stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CALIBRATION_END, &cal);
+    day_text(day, sizeof day, cal);
+    tier__buf_printf(b, "{\"model\":\"%s\",\"time_unit\":\"%s\",\"calibration_end\":\"%s\"",
+                     pnbd ? "pnbd" : "bgnbd", unit == 1 ? "day" : "week", day);
+    json_stat(b, m, TIER_CLV_PURCHASE, "customers", TIER_CLV_STAT_CUSTOMERS);
+    json_stat(b, m, TIER_CLV_PURCHASE, "customers_without_purchase", TIER_CLV_STAT_NO_PURCHASE);
+    tier__buf_printf(b, ",\"purchase_model\":{\"name\":\"%s\",", pnbd ? "Pareto/NBD" : "BG/NBD");
+    json_submodel(b, m, TIER_CLV_PURCHASE, pnbd ? pn : bg, 4);
+    tier__buf_puts(b, "},\"spend_model\":{\"name\":\"Gamma-Gamma\",");
+    json_submodel(b, m, TIER_CLV_SPEND, gg, 3);
+    json_stat(b, m, TIER_CLV_SPEND, "customers", TIER_CLV_STAT_CUSTOMERS);
+    json_stat(b, m, TIER_CLV_SPEND, "excluded_zero_spend", TIER_CLV_STAT_EXCLUDED_ZERO_SPEND);
+    tier__buf_puts(b, ",\"excluded_reason\":\"mean repeat spend is 0 (log 0 in the Gamma-Gamma "
+                      "likelihood)\"}}\n");
+    return tier__buf_status(b);
+}
+
+int tier__pipeline_fit_warnings(const tier_allocator *a, const tier_model *m, tier__run *r)
+{
+    double conv[2] = {1, 1};
+    char text[200];
+    if (!tier__pipeline_model_is(m, "clv"))
+        return TIER_OK;
+    (void)tier_clv_fit_stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CONVERGED, &conv[0]);
+    (void)tier_clv_fit_stat(m, TIER_CLV_SPEND, TIER_CLV_STAT_CONVERGED, &conv[1]);
+    if (conv[0] && conv[1])
+        return TIER_OK;
+    snprintf(text, sizeof text,
+             "the %s fit did not converge; its parameters are the best point found",
+             !conv[0] ? "purchase model" : "Gamma-Gamma");
+    return tier__run_warn(a, r, text);
+}
+
+/* ---- the summary --------------------------------------------------------------------------- */
+
+static void summary_tiers(const tier__run *r, tier__buf *b)
+{
+    const tier_result *res = r->result;
+    size_t t, n = tier_book_customer_count(r->book), count;
+    double revenue, total = 0;
+    int32_t first, last, as_of;
+    char day[16];
+    as_of = r->has_as_of ? r->as_of
+            : tier_book_day_range(r->book, &first, &last) == TIER_OK ? last + 1 : 0;
+    day_text(day, sizeof day, as_of);
+    tier__buf_printf(b, "%zu customers, %llu transactions, as of %s\n", n,
+                     (unsigned long long)r->rows, day);
+    for (t = 0; t < tier_result_tier_count(res); t++)
+        if (tier_result_summary(res, t, NULL, &revenue) == TIER_OK)
+            total += revenue;
+    for (t = 0; t < tier_result_tier_count(res); t++) {
+        if (tier_result_summary(res, t, &count, &revenue) != TIER_OK)
+            continue;
+        tier__buf_printf(b, "  %s: %zu customers (", tier_result_tier_name(res, t), count);
+        put_fixed(b, n ? 100.0 * count / n : 0.0, 1);
+        tier__buf_puts(b, "%), revenue ");
+        put_fixed(b, revenue, 2);
+        tier__buf_puts(b, " (");
+        put_fixed(b, total != 0 ? 100.0 * revenue / total : 0.0, 1);
+        tier__buf_puts(b, "%)\n");
+    }
+}
+
+/* "2357 customers (2357 with a purchase up to 1997-09-30), 6919 transactions" */
+static void summary_scores(const tier__run *r, tier__buf *b)
+{
+    size_t i;
+    tier__buf_printf(b, "%zu customers", tier_book_customer_count(r->book));
+    for (i = 0; i < r->n_models; i++) {
+        double customers = 0, cal = NAN;
+        char day[16];
+        if (!tier__pipeline_model_is(r->models[i], "clv"))
+            continue;
+        (void)tier_clv_fit_stat(r->models[i], TIER_CLV_PURCHASE, TIER_CLV_STAT_CUSTOMERS,
+                                &customers);
+        (void)tier_clv_fit_stat(r->models[i], TIER_CLV_PURCHASE, TIER_CLV_STAT_CALIBRATION_END,
+                                &cal);
+        day_text(day, sizeof day, cal);
+        tier__buf_puts(b, " (");
+        put_fixed(b, customers, 0);
+        tier__buf_printf(b, " with a purchase up to %s)", day);
+    }
+    tier__buf_printf(b, ", %llu transactions\n", (unsigned long long)r->rows);
+}
+
+int tier_pipeline_summary(const tier_pipeline *p, tier_text *out)
+{
+    tier__buf b;
+    int rc;
+    if (!p || !out)
+        return TIER_EINVAL;
+    if (!p->has_run)
+        return TIER_ESTATE;
+    if (p->last.produce == TIER__PRODUCE_FIT)
+        return TIER_OK;
+    tier__buf_init(&b, &p->alloc);
+    if (p->last.produce == TIER__PRODUCE_TIERS)
+        summary_tiers(&p->last, &b);
+    else
+        summary_scores(&p->last, &b);
+    rc = tier__buf_status(&b);
+    if (!rc)
+        rc = tier_text_append(out, tier__buf_data(&b), tier__buf_len(&b));
+    tier__buf_free(&b);
+    return rc;
+}

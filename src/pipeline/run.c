@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/* tier_pipeline_run(): read, fit, score, tier, write; everything is staged in a tier__run that
+ * replaces the pipeline's results only when the whole run has succeeded. */
+#include <string.h>
+
+#include "pipeline/pipeline_internal.h"
+
+/* The default model lists, when the caller has not chosen one. */
+static tier__model_spec default_plain[] = {
+    {(char *)"rfm", (char *)"rfm", NULL, 0, 0},
+    {(char *)"pareto", (char *)"pareto", NULL, 0, 0},
+};
+static tier__model_spec default_accounts[] = {
+    {(char *)"rfm", (char *)"rfm", NULL, 0, 0},
+    {(char *)"pareto", (char *)"pareto", NULL, 0, 0},
+    {(char *)"lifecycle", (char *)"lifecycle", NULL, 0, 0},
+    {(char *)"scorecard", (char *)"scorecard", NULL, 0, 0},
+    {(char *)"needs", (char *)"needs", NULL, 0, 0},
+};
+
+static const tier__model_spec *model_list(const tier_pipeline *p, size_t *n)
+{
+    if (p->models_set) {
+        *n = p->n_models;
+        return p->models;
+    }
+    if (p->accounts) {
+        *n = sizeof default_accounts / sizeof default_accounts[0];
+        return default_accounts;
+    }
+    *n = sizeof default_plain / sizeof default_plain[0];
+    return default_plain;
+}
+
+/* One tier holding everyone: a `scores` run writes the models' columns only. */
+static int everyone_policy(const tier_allocator *a, tier_policy **out)
+{
+    size_t t;
+    int rc = tier_policy_new(out, a);
+    if (!rc)
+        rc = tier_policy_add_tier(*out, "all", &t);
+    if (!rc)
+        rc = tier_policy_add_rule(*out, t, "all", NULL);
+    return rc;
+}
+
+static int make_models(tier_pipeline *p, const tier__model_spec *specs, size_t n, tier__run *r)
+{
+    size_t i;
+    r->models = tier__calloc(&p->alloc, n ? n : 1, sizeof *r->models);
+    if (!r->models)
+        return tier__pipeline_fail(p, TIER_ENOMEM, "out of memory");
+    for (i = 0; i < n; i++) {
+        int rc = tier__pipeline_make_model(p, &specs[i], r->book, &r->models[i]);
+        if (rc)
+            return rc;
+        r->n_models++;
+    }
+    return TIER_OK;
+}
+
+/* Fits the models one by one (each on the columns of the ones before it), for `scores` and `fit`
+ * runs, which report a failed fit by the model's name. */
+static int fit_each(tier_pipeline *p, tier__run *r)
+{
+    tier_frame *inputs = NULL;
+    size_t i;
+    int rc = tier_frame_new(&inputs, tier_book_customer_count(r->book), &p->alloc);
+    if (rc)
+        return tier__pipeline_fail(p, rc, "out of memory");
+    for (i = 0; i < r->n_models && !rc; i++) {
+        tier_model *m = r->models[i];
+        rc = tier_model_fit(m, r->book, inputs);
+        if (rc) {
+            tier__pipeline_fail(p, rc, "%s: %s", tier_model_name(m), tier_model_last_error(m));
+            break;
+        }
+        rc = tier__pipeline_fit_warnings(&p->alloc, m, r);
+        if (rc) {
+            tier__pipeline_fail(p, rc, "out of memory");
+            break;
+        }
+        if (i + 1 < r->n_models) {
+            rc = tier_model_score(m, r->book, inputs);
+            if (rc)
+                tier__pipeline_fail(p, rc, "%s: %s", tier_model_name(m),
+                                    tier_frame_last_error(inputs));
+        }
+        if (!rc)
+            rc = tier__pipeline_report(p, TIER_PIPELINE_STAGE_MODELS, i + 1, r->n_models + 1);
+    }
+    tier_frame_free(inputs);
+    return rc;
+}
+
+/* Scores (and for `tiers`, fits) the models and applies the policy. */
+static int run_models(tier_pipeline *p, tier__run *r, const tier_policy *policy, int quiet_estate)
+{
+    int rc = tier_result_new(&r->result, &p->alloc);
+    if (rc)
+        return tier__pipeline_fail(p, rc, "out of memory");
+    rc = tier_result_run(r->result, r->book, r->models, r->n_models, policy);
+    if (rc == TIER_ESTATE && quiet_estate)
+        return rc;
+    if (rc) {
+        /* A scores run is about its model: name it, as for a failed fit. */
+        if (p->produce == TIER__PRODUCE_SCORES && r->n_models == 1)
+            return tier__pipeline_fail(p, rc, "%s: %s", tier_model_name(r->models[0]),
+                                       tier_result_last_error(r->result));
+        return tier__pipeline_fail(p, rc, "%s", tier_result_last_error(r->result));
+    }
+    if (p->produce == TIER__PRODUCE_TIERS) {
+        size_t i;
+        for (i = 0; i < r->n_models && !rc; i++)
+            rc = tier__pipeline_fit_warnings(&p->alloc, r->models[i], r);
+        if (rc)
+            return tier__pipeline_fail(p, rc, "out of memory");
+    }
+    return TIER_OK;
+}
+
+/* The output columns when the setting gives none: for `tiers` the kinds' columns between
+ * customer_id,tier and reason, for `scores` every model output (under its own name). */
+static void default_columns(tier_pipeline *p, const tier__model_spec *specs, size_t n,
+                            const tier__run *r, tier__buf *out)
+{
+    const tier_frame *f = tier_result_frame(r->result);
+    size_t i, c;
+    if (p->produce == TIER__PRODUCE_TIERS) {
+        tier__buf_puts(out, "customer_id,tier");
+        for (i = 0; i < n; i++) {
+            size_t plen = strlen(specs[i].name), k = 0;
+            tier__buf_putc(out, ',');
+            if (tier__pipeline_kind_columns(&specs[i], out) == TIER_OK)
+                continue;
+            /* A kind without a column list: all of its outputs. */
+            for (c = 0; c < tier_frame_column_count(f); c++) {
+                const char *name = tier_frame_column_name(f, c);
+                if (strncmp(name, specs[i].name, plen) == 0 && name[plen] == '.')
+                    tier__buf_printf(out, "%s%s", k++ ? "," : "", name);
+            }
+        }
+        tier__buf_puts(out, ",reason");
+        return;
+    }
+    tier__buf_puts(out, "customer_id");
+    for (c = 0; c < tier_frame_column_count(f); c++) {
+        const char *name = tier_frame_column_name(f, c), *dot = strchr(name, '.');
+        if (dot)
+            tier__buf_printf(out, ",%s=%s", dot + 1, name);
+    }
+}
+
+typedef struct write_sink {
+    tier_pipeline *p;
+    uint64_t bytes;
+    int stopped;
+} write_sink;
+
+static int sink_write(void *ud, const char *data, size_t len)
+{
+    write_sink *s = ud;
+    if (s->p->write_cb(s->p->write_ud, data, len) != 0)
+        return 1;
+    s->bytes += len;
+    if (s->p->progress &&
+        s->p->progress(s->p->progress_ud, TIER_PIPELINE_STAGE_WRITE, s->bytes, 0) != 0) {
+        s->stopped = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static int write_rows(tier_pipeline *p, const tier__model_spec *specs, size_t n, tier__run *r)
+{
+    const char *columns = p->output_columns;
+    write_sink sink;
+    tier__buf cols;
+    int rc;
+    if (!p->out && !p->write_cb)
+        return TIER_OK;
+    tier__buf_init(&cols, &p->alloc);
+    if (!columns) {
+        default_columns(p, specs, n, r, &cols);
+        if (tier__buf_status(&cols)) {
+            tier__buf_free(&cols);
+            return tier__pipeline_fail(p, TIER_ENOMEM, "out of memory");
+        }
+        columns = tier__buf_data(&cols);
+    }
+    if (p->out) {
+        rc = tier_result_save(r->result, r->book, columns, p->format, p->out, &p->io);
+        if (rc)
+            tier__pipeline_fail(p, rc, "cannot write %s: %s", p->out,
+                                tier_result_last_error(r->result));
+    } else {
+        memset(&sink, 0, sizeof sink);
+        sink.p = p;
+        rc = tier_result_write(r->result, r->book, columns, p->format, sink_write, &sink);
+        if (sink.stopped)
+            rc = tier__pipeline_fail(p, TIER_EUSER, "stopped by the progress callback");
+        else if (rc)
+            tier__pipeline_fail(p, rc, "cannot write the output: %s",
+                                tier_result_last_error(r->result));
+    }
+    tier__buf_free(&cols);
+    return rc;
+}
+
+static int write_reports(tier_pipeline *p, tier__run *r)
+{
+    tier__buf b;
+    size_t i;
+    int rc = TIER_OK;
+    if (!p->write_cb)
+        return TIER_OK;
+    tier__buf_init(&b, &p->alloc);
+    for (i = 0; i < r->n_models && !rc; i++)
+        rc = tier__pipeline_fit_report(r->models[i], &b);
+    if (rc)
+        rc = tier__pipeline_fail(p, rc, "out of memory");
+    else if (p->write_cb(p->write_ud, tier__buf_data(&b), tier__buf_len(&b)) != 0)
+        rc = tier__pipeline_fail(p, TIER_EUSER, "cannot write the output");
+    else
+        rc = tier__pipeline_report(p, TIER_PIPELINE_STAGE_WRITE, tier__buf_len(&b), 0);
+    tier__buf_free(&b);
+    return rc;
+}
+
+/* Reads, makes the models and runs them. keep_txns: keep every transaction; without, a model
+ * that needs them makes this return TIER_ESTATE quietly (the caller reads again, keeping them). */
+static int attempt(tier_pipeline *p, const tier__model_spec *specs, size_t n,
+                   const tier_policy *policy, int keep_txns, tier__run *r)
+{
+    int rc = tier__pipeline_read(p, keep_txns, &r->book, &r->rows);
+    if (!rc)
+        rc = make_models(p, specs, n, r);
+    if (!rc)
+        rc = tier__pipeline_report(p, TIER_PIPELINE_STAGE_MODELS, 0, p->produce == TIER__PRODUCE_TIERS ? 1 : n + 1);
+    if (rc)
+        return rc;
+    if (p->produce != TIER__PRODUCE_TIERS) {
+        rc = fit_each(p, r);
+        if (rc == TIER_ESTATE && !keep_txns)
+            return rc;
+        if (rc || p->produce == TIER__PRODUCE_FIT)
+            return rc;
+    }
+    rc = run_models(p, r, policy, !keep_txns);
+    if (!rc)
+        rc = p->produce == TIER__PRODUCE_TIERS ? tier__pipeline_report(p, TIER_PIPELINE_STAGE_MODELS, 1, 1)
+                                               : tier__pipeline_report(p, TIER_PIPELINE_STAGE_MODELS, n + 1, n + 1);
+    return rc;
+}
+
+int tier_pipeline_run(tier_pipeline *p)
+{
+    const tier__model_spec *specs;
+    tier_policy *owned = NULL;
+    const tier_policy *policy = p ? p->policy_ref : NULL;
+    tier__run r;
+    size_t n, i;
+    int rc, keep_txns = 0;
+    if (!p)
+        return TIER_EINVAL;
+    rc = tier_pipeline_check(p);
+    if (rc)
+        return rc;
+    p->err[0] = '\0';
+    specs = model_list(p, &n);
+    for (i = 0; i < n; i++)
+        keep_txns |= tier__pipeline_kind_needs_txns(specs[i].kind);
+    if (p->produce == TIER__PRODUCE_SCORES)
+        rc = everyone_policy(&p->alloc, &owned);
+    else if (!policy && p->produce == TIER__PRODUCE_TIERS)
+        rc = tier_policy_new_builtin(&owned, p->policy_name, &p->alloc);
+    if (rc) {
+        tier_policy_free(owned);
+        return tier__pipeline_fail(p, rc, rc == TIER_ENOMEM ? "out of memory" : "unknown policy");
+    }
+    if (owned)
+        policy = owned;
+    memset(&r, 0, sizeof r);
+    rc = attempt(p, specs, n, policy, keep_txns, &r);
+    if (rc == TIER_ESTATE && !keep_txns) {
+        /* A model needs the transactions (rows out of date order): read again keeping them. */
+        tier__run_free(&p->alloc, &r);
+        rc = attempt(p, specs, n, policy, 1, &r);
+    }
+    if (!rc)
+        rc = p->produce == TIER__PRODUCE_FIT ? write_reports(p, &r) : write_rows(p, specs, n, &r);
+    tier_policy_free(owned);
+    if (rc) {
+        tier__run_free(&p->alloc, &r);
+        return rc;
+    }
+    r.produce = p->produce;
+    r.has_as_of = p->has_as_of;
+    r.as_of = p->as_of;
+    tier__run_free(&p->alloc, &p->last);
+    p->last = r;
+    p->has_run = 1;
+    return TIER_OK;
+}
