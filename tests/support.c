@@ -114,6 +114,20 @@ int tst_oom_score(const tier_model *m, const tier_book *book, const tier_allocat
     return rc;
 }
 
+int tst_oom_save_load(const tier_model *m, tier_model *into, const tier_allocator *alloc)
+{
+    tier_text *t = NULL;
+    int rc = tier_text_new(&t, alloc);
+    if (rc == TIER_OK)
+        rc = tier_model_save(m, t);
+    if (rc == TIER_OK) {
+        rc = tier_model_load(into, tier_text_data(t), tier_text_length(t));
+        assert_int_equal(tier_model_is_fitted(into), rc == TIER_OK);
+    }
+    tier_text_free(t);
+    return rc;
+}
+
 /* ---- files of the source tree ------------------------------------------------------------ */
 
 char *tst_read_file(const char *path, size_t *len)
@@ -141,6 +155,55 @@ const char *tst_data_path(const char *name)
     static char path[4096];
     snprintf(path, sizeof path, "%s/examples/data/%s", TIER_SOURCE_DIR, name);
     return path;
+}
+
+int32_t tst_day(int y, int m, int d)
+{
+    int32_t day = 0;
+    if (tier_date_from_ymd(&day, y, m, d) != TIER_OK)
+        fail_msg("no such date %04d-%02d-%02d", y, m, d);
+    return day;
+}
+
+tier_book *tst_cdnow_book(const tier_allocator *a, int master)
+{
+    const char *name = master ? "CDNOW_master.txt" : "CDNOW_sample.txt";
+    tier_book *book = NULL;
+    tier_csv *csv = NULL;
+    assert_int_equal(tier_book_new(&book, a), TIER_OK);
+    assert_int_equal(tier_csv_new(&csv, a), TIER_OK);
+    assert_int_equal(tier_csv_set_delimiter(csv, TIER_CSV_WHITESPACE), TIER_OK);
+    if (master) {
+        assert_int_equal(tier_csv_set_column(csv, TIER_CSV_AMOUNT, "dollar_value"), TIER_OK);
+    } else {
+        assert_int_equal(tier_csv_set_header(csv, 0), TIER_OK);
+        assert_int_equal(tier_csv_set_column_names(csv, "customer_id,sample,date,cds,amount"),
+                         TIER_OK);
+    }
+    if (tier_csv_read_file(csv, book, tst_data_path(name)) != TIER_OK)
+        fail_msg("reading %s: %s", name, tier_csv_last_error(csv));
+    tier_csv_free(csv);
+    assert_int_equal(tier_book_customer_count(book), master ? 23570 : 2357);
+    return book;
+}
+
+/* ---- reference formulas ------------------------------------------------------------------ */
+
+double tst_bgnbd_expected(const double *p, double t, double x, double t_x, double T)
+{
+    const double r = p[0], al = p[1], a = p[2], b = p[3], c = a + b + x - 1.0;
+    const double z = t / (al + T + t);
+    double term = 1.0, sum = 1.0, num, den;
+    int n;
+    for (n = 0; n < 100000; n++) {
+        term *= (r + x + n) * (b + x + n) / ((c + n) * (n + 1.0)) * z;
+        sum += term;
+        if (fabs(term) < 1e-18 * sum)
+            break;
+    }
+    num = c / (a - 1.0) * (1.0 - pow((al + T) / (al + T + t), r + x) * sum);
+    den = 1.0 + (x > 0.0 ? a / (b + x - 1.0) * pow((al + T) / (al + t_x), r + x) : 0.0);
+    return num / den;
 }
 
 /* ---- books ------------------------------------------------------------------------------- */
@@ -198,6 +261,13 @@ size_t tst_customer(const tier_book *book, const char *id)
 
 /* ---- frames ------------------------------------------------------------------------------ */
 
+void tst_fit(tier_model *m, const tier_book *book, const tier_frame *inputs)
+{
+    int rc = tier_model_fit(m, book, inputs);
+    if (rc)
+        fail_msg("fit failed: %s: %s", tier_status_name(rc), tier_model_last_error(m));
+}
+
 void tst_score_into(const tier_model *m, const tier_book *book, tier_frame *frame)
 {
     int rc = tier_model_score(m, book, frame);
@@ -244,11 +314,17 @@ const double *tst_numbers(const tier_frame *f, const char *column)
     return v;
 }
 
+const int32_t *tst_codes(const tier_frame *f, const char *column)
+{
+    const int32_t *codes = tier_frame_labels(f, column_of(f, column, TIER_VALUE_LABEL));
+    assert_non_null(codes);
+    return codes;
+}
+
 const char *tst_label(const tier_frame *f, const char *column, size_t row)
 {
+    const int32_t *codes = tst_codes(f, column);
     size_t col = column_of(f, column, TIER_VALUE_LABEL);
-    const int32_t *codes = tier_frame_labels(f, col);
-    assert_non_null(codes);
     assert_true(row < tier_frame_rows(f));
     return codes[row] < 0 ? "(none)" : tier_frame_label_text(f, col, codes[row]);
 }
@@ -323,6 +399,13 @@ void tst_expect_set_numbers(tier_model *m, const tst_number_option *cases, size_
     }
 }
 
+char *tst_text_copy(const tier_text *t)
+{
+    char *copy = test_malloc(tier_text_length(t) + 1);
+    memcpy(copy, tier_text_data(t), tier_text_length(t) + 1);
+    return copy;
+}
+
 char *tst_saved(const tier_model *m, const tier_allocator *a)
 {
     tier_text *t = NULL;
@@ -332,8 +415,7 @@ char *tst_saved(const tier_model *m, const tier_allocator *a)
     rc = tier_model_save(m, t);
     if (rc != TIER_OK)
         fail_msg("save failed: %s: %s", tier_status_name(rc), tier_model_last_error(m));
-    copy = test_malloc(tier_text_length(t) + 1);
-    memcpy(copy, tier_text_data(t), tier_text_length(t) + 1);
+    copy = tst_text_copy(t);
     tier_text_free(t);
     return copy;
 }

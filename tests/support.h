@@ -55,9 +55,11 @@ tier_allocator tst_failing_allocator(tst_failing *state);
 typedef int (*tst_oom_fn)(const tier_allocator *alloc, void *ud);
 long tst_oom_walk(tst_oom_fn fn, void *ud);
 
-/* An out-of-memory walk as a cmocka test of its own, listed with TST_CASE(name, tst_oom_test,
- * &case): makes the book with `book` from tst_allocator() (no book when NULL), walks `fn` over it
- * (ud = the book) and fails unless more than `more_than` allocation points were found. */
+/* An out-of-memory walk as a cmocka test of its own: a case named like the test, e.g.
+ *   static const tst_oom_case test_x_survives_every_failed_allocation = {oom_x, x_book, 5};
+ * listed with TST_OOM_TEST(test_x_survives_every_failed_allocation). The test makes the book with
+ * `book` from tst_allocator() (no book when NULL), walks `fn` over it (ud = the book) and fails
+ * unless more than `more_than` allocation points were found. */
 typedef struct tst_oom_case {
     tst_oom_fn fn;
     tier_book *(*book)(const tier_allocator *a);
@@ -66,11 +68,18 @@ typedef struct tst_oom_case {
 
 void tst_oom_test(void **state);
 
+#define TST_OOM_TEST(name) TST_CASE(#name, tst_oom_test, &(name))
+
 /* For out-of-memory walks: scores `m` into a new frame made with `alloc` (*frame, NULL when it
  * could not be made; free it) and checks the all-or-nothing promise: a failed score adds no
  * column, a successful one `ncols`. Returns the status. */
 int tst_oom_score(const tier_model *m, const tier_book *book, const tier_allocator *alloc,
                   size_t ncols, tier_frame **frame);
+
+/* For out-of-memory walks: saves the (fitted) model `m` into a new text made with `alloc` and
+ * loads that text into `into` (a model of the same kind), checking that the load is all or
+ * nothing: `into` is fitted exactly when it succeeded. Returns the status. */
+int tst_oom_save_load(const tier_model *m, tier_model *into, const tier_allocator *alloc);
 
 /* ---- files of the source tree ------------------------------------------------------------ */
 
@@ -79,6 +88,22 @@ char *tst_read_file(const char *path, size_t *len);
 
 /* Path of a file under the source tree's examples/data (TIER_SOURCE_DIR is set by CMake). */
 const char *tst_data_path(const char *name);
+
+/* The day number of a calendar date (the date must be valid). */
+int32_t tst_day(int y, int m, int d);
+
+/* A book of the CDNOW log read by the library's CSV reader: CDNOW_master.txt (with its header;
+ * 23,570 customers) when `master` is non-zero, else the headerless 1/10 sample CDNOW_sample.txt
+ * (2,357 customers); the customer count is checked. */
+tier_book *tst_cdnow_book(const tier_allocator *a, int master);
+
+/* ---- reference formulas ------------------------------------------------------------------ */
+
+/* BG/NBD expected purchases in the next t (Fader, Hardie & Lee 2005, eq. 10) for parameters
+ * p = {r, alpha, a, b} and a customer's x, t_x, T, with the Gauss series 2F1(r+x, b+x; a+b+x-1;
+ * z) summed term by term: written independently of the library's transformed series and
+ * quadrature, to check them. */
+double tst_bgnbd_expected(const double *p, double t, double x, double t_x, double T);
 
 /* ---- books ------------------------------------------------------------------------------- */
 
@@ -112,6 +137,10 @@ size_t tst_customer(const tier_book *book, const char *id);
 
 /* ---- frames ------------------------------------------------------------------------------ */
 
+/* Fits the model on the book (with `inputs`, which may be NULL); a failed fit fails the test
+ * with the model's error text. */
+void tst_fit(tier_model *m, const tier_book *book, const tier_frame *inputs);
+
 /* Scores the (fitted) model on the book into a new frame of one row per customer, allocated
  * with `a`; a failed score fails the test with the frame's error text. */
 tier_frame *tst_score(const tier_model *m, const tier_book *book, const tier_allocator *a);
@@ -126,6 +155,10 @@ tier_frame *tst_frame_with(const tier_book *book, const char *column, const doub
 
 /* The values of number column `column` (fails the test when there is no such number column). */
 const double *tst_numbers(const tier_frame *f, const char *column);
+
+/* The label codes of label column `column` (-1 for none; fails the test when there is no such
+ * label column). */
+const int32_t *tst_codes(const tier_frame *f, const char *column);
 
 /* The label of `row` in label column `column`, or "(none)" for a row without a label (fails the
  * test when there is no such label column). */
@@ -176,6 +209,9 @@ void tst_expect_set_numbers(tier_model *m, const tst_number_option *cases, size_
 
 /* The saved state of the model as a test_malloc'ed string (free with test_free). */
 char *tst_saved(const tier_model *m, const tier_allocator *a);
+
+/* A test_malloc'ed copy of the text's contents (free with test_free). */
+char *tst_text_copy(const tier_text *t);
 
 /* One output column of a fixed model: numbers (`num`) or labels (`labels`, `codes`). */
 typedef struct tst_column {

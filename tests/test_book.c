@@ -396,7 +396,7 @@ done:
     return rc;
 }
 
-static const tst_oom_case oom_merge = {merge_books, NULL, 5};
+static const tst_oom_case test_book_merge_fails_cleanly_at_every_allocation = {merge_books, NULL, 5};
 
 static void test_book_enforces_its_limits(void **state)
 {
@@ -580,7 +580,7 @@ done:
     return rc;
 }
 
-static const tst_oom_case oom_build = {build_book, NULL, 5};
+static const tst_oom_case test_book_fails_cleanly_at_every_allocation = {build_book, NULL, 5};
 
 static void test_status_names_and_version_are_stable(void **state)
 {
@@ -612,12 +612,12 @@ int main(void)
         cmocka_unit_test(test_book_batched_rows_match_single_rows),
         cmocka_unit_test(test_book_merge_of_two_halves_equals_one_load),
         cmocka_unit_test(test_book_merge_refuses_what_it_cannot_join),
-        TST_CASE("test_book_merge_fails_cleanly_at_every_allocation", tst_oom_test, &oom_merge),
+        TST_OOM_TEST(test_book_merge_fails_cleanly_at_every_allocation),
         cmocka_unit_test(test_book_enforces_its_limits),
         cmocka_unit_test(test_book_stores_typed_attributes),
         cmocka_unit_test(test_book_reports_attribute_types_by_their_named_values),
         cmocka_unit_test(test_record_round_trips_through_the_book),
-        TST_CASE("test_book_fails_cleanly_at_every_allocation", tst_oom_test, &oom_build),
+        TST_OOM_TEST(test_book_fails_cleanly_at_every_allocation),
         cmocka_unit_test(test_status_names_and_version_are_stable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,13 +47,6 @@ static void assert_book_unchanged(const tier_book *book)
     assert_int_equal(last, 18262);
 }
 
-static int32_t ymd(int y, int m, int d)
-{
-    int32_t day = 0;
-    assert_int_equal(tier_date_from_ymd(&day, y, m, d), TIER_OK);
-    return day;
-}
-
 /* Checks transaction t: customer id, day and amount (exact: amounts with <= 4 decimals). */
 static void assert_txn(const tier_book *book, size_t t, const char *id, int32_t day, double amount)
 {
@@ -427,11 +420,11 @@ static void test_csv_reads_quoted_fields_with_doubled_quotes_delimiters_and_line
                         "  \"padded\"  ,2020-01-04 , 4 \n"
                         "\"\"\"\",2020-01-05,5\n"),
                    5);
-    assert_txn(book, 0, "a \"big\" one", ymd(2020, 1, 1), 1.5);
-    assert_txn(book, 1, "x,y", ymd(2020, 1, 2), 2);
-    assert_txn(book, 2, "line\nbreak\r\n", ymd(2020, 1, 3), 3);
-    assert_txn(book, 3, "padded", ymd(2020, 1, 4), 4);
-    assert_txn(book, 4, "\"", ymd(2020, 1, 5), 5);
+    assert_txn(book, 0, "a \"big\" one", tst_day(2020, 1, 1), 1.5);
+    assert_txn(book, 1, "x,y", tst_day(2020, 1, 2), 2);
+    assert_txn(book, 2, "line\nbreak\r\n", tst_day(2020, 1, 3), 3);
+    assert_txn(book, 3, "padded", tst_day(2020, 1, 4), 4);
+    assert_txn(book, 4, "\"", tst_day(2020, 1, 5), 5);
     tier_book_free(book);
     tier_csv_free(csv);
 }
@@ -444,8 +437,8 @@ static void test_csv_reads_crlf_line_ends_and_a_byte_order_mark(void **s)
     book = read_ok(csv, TEXT("\xEF\xBB\xBF" "customer_id,date,amount\r\nC1,2020-01-01,1\r\n"
                              "C2,2020-01-02,2\r\n"),
                    2);
-    assert_txn(book, 0, "C1", ymd(2020, 1, 1), 1);
-    assert_txn(book, 1, "C2", ymd(2020, 1, 2), 2);
+    assert_txn(book, 0, "C1", tst_day(2020, 1, 1), 1);
+    assert_txn(book, 1, "C2", tst_day(2020, 1, 2), 2);
     tier_book_free(book);
     tier_csv_free(csv);
 }
@@ -465,10 +458,10 @@ static void test_csv_reads_whitespace_delimited_lines_with_leading_blanks(void *
                         "\"0 3\" 19970102 2 \"20.76\"\n"
                         " 00004 19970101  2   29.33"),
                    4);
-    assert_txn(book, 0, "00001", ymd(1997, 1, 1), 11.77);
-    assert_txn(book, 1, "00002", ymd(1997, 1, 12), 12);
-    assert_txn(book, 2, "0 3", ymd(1997, 1, 2), 20.76);
-    assert_txn(book, 3, "00004", ymd(1997, 1, 1), 29.33);
+    assert_txn(book, 0, "00001", tst_day(1997, 1, 1), 11.77);
+    assert_txn(book, 1, "00002", tst_day(1997, 1, 12), 12);
+    assert_txn(book, 2, "0 3", tst_day(1997, 1, 2), 20.76);
+    assert_txn(book, 3, "00004", tst_day(1997, 1, 1), 29.33);
     tier_book_free(book);
     tier_csv_free(csv);
 }
@@ -482,8 +475,8 @@ static void test_csv_reads_a_headerless_file_with_given_names(void **s)
     assert_int_equal(tier_csv_set_column_names(csv, " customer_id , sample,date,cds,amount"),
                      TIER_OK);
     book = read_ok(csv, TEXT("C1,9,2020-01-01,1,1\nC2,9,20200102,1,2\n"), 2);
-    assert_txn(book, 0, "C1", ymd(2020, 1, 1), 1);
-    assert_txn(book, 1, "C2", ymd(2020, 1, 2), 2);
+    assert_txn(book, 0, "C1", tst_day(2020, 1, 1), 1);
+    assert_txn(book, 1, "C2", tst_day(2020, 1, 2), 2);
     tier_book_free(book);
     tier_csv_free(csv);
 }
@@ -498,12 +491,12 @@ static void test_csv_given_names_replace_the_header_line(void **s)
     assert_int_equal(tier_csv_set_column(csv, TIER_CSV_DATE, "a"), TIER_OK);
     assert_int_equal(tier_csv_set_column(csv, TIER_CSV_AMOUNT, "b"), TIER_OK);
     book = read_ok(csv, TEXT("x,y,z\n2020-01-01,7,C9\n"), 1);
-    assert_txn(book, 0, "C9", ymd(2020, 1, 1), 7);
+    assert_txn(book, 0, "C9", tst_day(2020, 1, 1), 7);
     tier_book_free(book);
     /* NULL forgets the names: the header's are used again. */
     assert_int_equal(tier_csv_set_column_names(csv, NULL), TIER_OK);
     book = read_ok(csv, TEXT("c,a,b\nC8,2020-01-02,8\n"), 1);
-    assert_txn(book, 0, "C8", ymd(2020, 1, 2), 8);
+    assert_txn(book, 0, "C8", tst_day(2020, 1, 2), 8);
     tier_book_free(book);
     tier_csv_free(csv);
 }
@@ -520,8 +513,8 @@ static void test_csv_selects_columns_by_name_in_any_order(void **s)
                         "hi,10.25,,2.5,2021-03-04,K1\n"
                         "\"a,b\",-3,,,2021-03-05,K2\n"),
                    2);
-    assert_txn(book, 0, "K1", ymd(2021, 3, 4), 10.25);
-    assert_txn(book, 1, "K2", ymd(2021, 3, 5), -3);
+    assert_txn(book, 0, "K1", tst_day(2021, 3, 4), 10.25);
+    assert_txn(book, 1, "K2", tst_day(2021, 3, 5), -3);
     assert_int_equal(tier_book_txn(book, 0, NULL, NULL, NULL, &margin), TIER_OK);
     assert_true(margin == 2.5);
     /* An empty margin field means "unknown". */
@@ -544,7 +537,7 @@ static void test_csv_reads_iso_and_yyyymmdd_dates(void **s)
                    4);
     assert_txn(book, 0, "C1", TIER_DAY_MIN, 1);
     assert_txn(book, 1, "C1", TIER_DAY_MAX, 1);
-    assert_txn(book, 2, "C1", ymd(2000, 2, 29), 1);
+    assert_txn(book, 2, "C1", tst_day(2000, 2, 29), 1);
     assert_txn(book, 3, "C1", 11017, 1);
     tier_book_free(book);
     assert_int_equal(tier_csv_set_date_format(csv, TIER_DATE_YYYYMMDD), TIER_OK);
@@ -563,9 +556,9 @@ static void test_csv_passes_refunds_and_zero_amounts_through(void **s)
     book = read_ok(csv, TEXT(H "C1,2020-01-01,10\nC1,2020-01-02,-4.5\nC1,2020-01-03,0\n"
                              "C1,2020-01-04,-0\nC1,2020-01-05,-0.00\n"),
                    5);
-    assert_txn(book, 1, "C1", ymd(2020, 1, 2), -4.5);
-    assert_txn(book, 2, "C1", ymd(2020, 1, 3), 0);
-    assert_txn(book, 3, "C1", ymd(2020, 1, 4), 0);
+    assert_txn(book, 1, "C1", tst_day(2020, 1, 2), -4.5);
+    assert_txn(book, 2, "C1", tst_day(2020, 1, 3), 0);
+    assert_txn(book, 3, "C1", tst_day(2020, 1, 4), 0);
     assert_int_equal(tier_book_txn(book, 3, NULL, NULL, &v, NULL), TIER_OK);
     assert_false(signbit(v));
     assert_int_equal(tier_book_customer_stat(book, 0, TIER_BOOK_STAT_NET_AMOUNT, &v), TIER_OK);
@@ -585,10 +578,10 @@ static void test_csv_accepts_a_last_line_without_line_end(void **s)
     tier_book *book;
     (void)s;
     book = read_ok(csv, TEXT(H "C1,2020-01-01,1\nC2,2020-01-01,2"), 2);
-    assert_txn(book, 1, "C2", ymd(2020, 1, 1), 2);
+    assert_txn(book, 1, "C2", tst_day(2020, 1, 1), 2);
     tier_book_free(book);
     book = read_ok(csv, TEXT(H "C1,2020-01-01,1\n\"C2\",2020-01-01,\"3\""), 2);
-    assert_txn(book, 1, "C2", ymd(2020, 1, 1), 3);
+    assert_txn(book, 1, "C2", tst_day(2020, 1, 1), 3);
     tier_book_free(book);
     tier_csv_free(csv);
 }
@@ -600,15 +593,15 @@ static void test_csv_reads_semicolon_and_tab_delimiters(void **s)
     (void)s;
     assert_int_equal(tier_csv_set_delimiter(csv, ';'), TIER_OK);
     book = read_ok(csv, TEXT("customer_id;date;amount\nC,1;2020-01-01;1.25\n"), 1);
-    assert_txn(book, 0, "C,1", ymd(2020, 1, 1), 1.25);
+    assert_txn(book, 0, "C,1", tst_day(2020, 1, 1), 1.25);
     tier_book_free(book);
     assert_int_equal(tier_csv_set_delimiter(csv, '\t'), TIER_OK);
     book = read_ok(csv, TEXT("customer_id\tdate\tamount\nC 1\t2020-01-01\t 2.5\n"
                              "C3\t2020-01-02\t3\n"),
                    2);
     /* Blanks inside a field are kept, around it they are not (a tab delimits here). */
-    assert_txn(book, 0, "C 1", ymd(2020, 1, 1), 2.5);
-    assert_txn(book, 1, "C3", ymd(2020, 1, 2), 3);
+    assert_txn(book, 0, "C 1", tst_day(2020, 1, 1), 2.5);
+    assert_txn(book, 1, "C3", tst_day(2020, 1, 2), 3);
     tier_book_free(book);
     tier_csv_free(csv);
 }
@@ -643,7 +636,7 @@ static void test_csv_reads_exact_four_decimal_and_exponent_amounts(void **s)
         tier_book *book;
         int n = snprintf(text, sizeof text, H "C1,2020-01-01,%s\n", ok[i].text);
         book = read_ok(csv, text, (size_t)n, 1);
-        assert_txn(book, 0, "C1", ymd(2020, 1, 1), ok[i].value);
+        assert_txn(book, 0, "C1", tst_day(2020, 1, 1), ok[i].value);
         tier_book_free(book);
     }
     tier_csv_free(csv);
@@ -759,12 +752,12 @@ static const char boundary_text[] =
 static void assert_boundary_book(const tier_book *book)
 {
     assert_int_equal(tier_book_txn_count(book), 6);
-    assert_txn(book, 0, "C1", ymd(2020, 1, 1), 1.25);
-    assert_txn(book, 1, "C \"2\"", ymd(2020, 1, 2), 2);
-    assert_txn(book, 2, "C3", ymd(2020, 1, 3), 300);
-    assert_txn(book, 3, "C,4", ymd(2020, 1, 4), -4.5);
-    assert_txn(book, 4, "C5", ymd(2020, 1, 5), 0);
-    assert_txn(book, 5, "C6", ymd(2020, 1, 6), 6.0006);
+    assert_txn(book, 0, "C1", tst_day(2020, 1, 1), 1.25);
+    assert_txn(book, 1, "C \"2\"", tst_day(2020, 1, 2), 2);
+    assert_txn(book, 2, "C3", tst_day(2020, 1, 3), 300);
+    assert_txn(book, 3, "C,4", tst_day(2020, 1, 4), -4.5);
+    assert_txn(book, 4, "C5", tst_day(2020, 1, 5), 0);
+    assert_txn(book, 5, "C6", tst_day(2020, 1, 6), 6.0006);
 }
 
 static void test_csv_reads_records_across_every_block_boundary(void **s)
@@ -969,7 +962,7 @@ static void test_csv_reads_the_cdnow_master_file(void **s)
     /* awk 'NR>1{c+=sprintf("%.0f",$4*100)} END{printf "%d\n", c}' examples/data/CDNOW_master.txt */
     assert_int_equal(total_cents(book), 250031563LL);
     assert_int_equal(tier_book_find(book, "00001", 5, &index), TIER_OK);
-    assert_txn(book, 0, "00001", ymd(1997, 1, 1), 11.77);
+    assert_txn(book, 0, "00001", tst_day(1997, 1, 1), 11.77);
     tier_book_free(book);
     tier_csv_free(csv);
 }
@@ -990,7 +983,7 @@ static void test_csv_reads_the_headerless_cdnow_sample_file(void **s)
     assert_int_equal(tier_book_customer_count(book), 2357);
     /* awk '{c+=sprintf("%.0f",$5*100)} END{printf "%d\n", c}' examples/data/CDNOW_sample.txt */
     assert_int_equal(total_cents(book), 24409194LL);
-    assert_txn(book, 0, "00004", ymd(1997, 1, 1), 29.33);
+    assert_txn(book, 0, "00004", tst_day(1997, 1, 1), 29.33);
     tier_book_free(book);
     tier_csv_free(csv);
 }
@@ -1045,7 +1038,7 @@ static int oom_read_sample(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case oom = {oom_read_sample, NULL, 5};
+static const tst_oom_case test_csv_survives_every_allocation_failure_reading_cdnow_sample = {oom_read_sample, NULL, 5};
 
 /* ---------------------------------------------------------------------------------------------
  * The default POSIX I/O table */
@@ -1115,7 +1108,7 @@ int main(void)
         cmocka_unit_test(test_csv_reads_the_cdnow_master_file),
         cmocka_unit_test(test_csv_reads_the_headerless_cdnow_sample_file),
         cmocka_unit_test(test_csv_reads_the_cdnow_sample_the_same_from_a_buffer),
-        TST_CASE("test_csv_survives_every_allocation_failure_reading_cdnow_sample", tst_oom_test, &oom),
+        TST_OOM_TEST(test_csv_survives_every_allocation_failure_reading_cdnow_sample),
         cmocka_unit_test(test_io_default_writes_syncs_renames_reads_and_removes_a_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

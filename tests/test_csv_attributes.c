@@ -388,7 +388,7 @@ static void test_csv_attributes_report_open_failures_as_the_transaction_reader_d
     fx_close(fx);
 }
 
-static const tst_oom_case oom = {oom_attributes, NULL, 8};
+static const tst_oom_case test_csv_attributes_survive_every_failed_allocation = {oom_attributes, NULL, 8};
 
 static void test_csv_attributes_load_the_b2b_accounts(void **state)
 {
@@ -435,7 +435,7 @@ int main(void)
         cmocka_unit_test(test_csv_attributes_respect_the_book_limits),
         cmocka_unit_test(test_csv_attributes_read_files_through_the_io_layer),
         cmocka_unit_test(test_csv_attributes_report_open_failures_as_the_transaction_reader_does),
-        TST_CASE("test_csv_attributes_survive_every_failed_allocation", tst_oom_test, &oom),
+        TST_OOM_TEST(test_csv_attributes_survive_every_failed_allocation),
         cmocka_unit_test(test_csv_attributes_load_the_b2b_accounts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -624,7 +624,7 @@ static tier_book *oom_book(const tier_allocator *a)
     return book;
 }
 
-static const tst_oom_case oom = {oom_lifecycle, oom_book, 5};
+static const tst_oom_case test_lifecycle_survives_every_failed_allocation = {oom_lifecycle, oom_book, 5};
 
 int main(void)
 {
@@ -640,7 +640,7 @@ int main(void)
         cmocka_unit_test(test_lifecycle_needs_kept_transactions_for_its_windows),
         cmocka_unit_test(test_lifecycle_rejects_bad_options),
         cmocka_unit_test(test_lifecycle_explains_the_rule_that_fired),
-        TST_CASE("test_lifecycle_survives_every_failed_allocation", tst_oom_test, &oom),
+        TST_OOM_TEST(test_lifecycle_survives_every_failed_allocation),
         cmocka_unit_test(test_lifecycle_stages_the_b2b_example_accounts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

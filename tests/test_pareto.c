@@ -360,21 +360,12 @@ static void test_pareto_thresholds_equal_make_b_empty(void **s)
 static void test_pareto_cdnow_classes_match_an_independent_computation(void **s)
 {
     tier_allocator a = tst_allocator();
-    tier_book *book = NULL;
-    tier_csv *csv = NULL;
+    tier_book *book = tst_cdnow_book(&a, 1);
     tier_model *m = NULL;
     tier_frame *f;
     size_t n;
     double value, cshare, vshare;
     (void)s;
-    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
-    assert_int_equal(tier_csv_new(&csv, &a), TIER_OK);
-    assert_int_equal(tier_csv_set_delimiter(csv, TIER_CSV_WHITESPACE), TIER_OK);
-    assert_int_equal(tier_csv_set_column(csv, TIER_CSV_AMOUNT, "dollar_value"), TIER_OK);
-    if (tier_csv_read_file(csv, book, tst_data_path("CDNOW_master.txt")) != TIER_OK)
-        fail_msg("reading CDNOW: %s", tier_csv_last_error(csv));
-    tier_csv_free(csv);
-    assert_int_equal(tier_book_customer_count(book), 23570);
     m = pareto(&a, book);
     f = tst_score(m, book, &a);
     assert_int_equal(tier_pareto_summary(f, NULL, 0, &n, &value, &cshare, &vshare), TIER_OK);
@@ -418,7 +409,7 @@ static tier_book *oom_book(const tier_allocator *a)
     return tst_book_with_margins(a, rows, TST_COUNT(rows));
 }
 
-static const tst_oom_case oom = {oom_pareto, oom_book, 5};
+static const tst_oom_case test_pareto_survives_every_failed_allocation = {oom_pareto, oom_book, 5};
 
 int main(void)
 {
@@ -438,7 +429,7 @@ int main(void)
         cmocka_unit_test(test_pareto_rejects_bad_options),
         cmocka_unit_test(test_pareto_thresholds_equal_make_b_empty),
         cmocka_unit_test(test_pareto_cdnow_classes_match_an_independent_computation),
-        TST_CASE("test_pareto_survives_every_failed_allocation", tst_oom_test, &oom),
+        TST_OOM_TEST(test_pareto_survives_every_failed_allocation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

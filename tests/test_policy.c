@@ -28,9 +28,8 @@ static tier_book *book_with(size_t n)
 
 static tier_policy *policy_new(void)
 {
-    tier_allocator a = tst_allocator();
     tier_policy *p = NULL;
-    assert_int_equal(tier_policy_new(&p, &a), TIER_OK);
+    assert_int_equal(tier_policy_new(&p, TST_ALLOC), TIER_OK);
     return p;
 }
 
@@ -610,7 +609,7 @@ static int build_and_describe(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case oom = {build_and_describe, NULL, 10};
+static const tst_oom_case test_policy_survives_every_allocation_failure = {build_and_describe, NULL, 10};
 
 int main(void)
 {
@@ -632,7 +631,7 @@ int main(void)
         cmocka_unit_test(test_policy_builtin_places_customers_by_pareto_class_and_scores),
         cmocka_unit_test(test_policy_describe_lists_tiers_rules_and_conditions),
         cmocka_unit_test(test_policy_describe_of_builtin_states_every_rule),
-        TST_CASE("test_policy_survives_every_allocation_failure", tst_oom_test, &oom),
+        TST_OOM_TEST(test_policy_survives_every_allocation_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -710,42 +710,14 @@ out:
     return rc;
 }
 
-static const tst_oom_case oom = {oom_pipeline, NULL, 20};
+static const tst_oom_case test_result_survives_every_allocation_failure = {oom_pipeline, NULL, 20};
 
 /* ---- end to end with the built-in models ---------------------------------------------------- */
-
-static tier_book *load_cdnow_sample(void)
-{
-    tier_allocator a = tst_allocator();
-    tier_book *book = NULL;
-    size_t len;
-    char *text = tst_read_file(tst_data_path("CDNOW_sample.txt"), &len);
-    char *line = text, *nl;
-    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
-    for (; *line; line = nl + 1) {
-        char id[32];
-        int sample, ymd, cds, year, month, day;
-        double dollars;
-        int32_t dnum;
-        nl = strchr(line, '\n');
-        if (!nl)
-            nl = line + strlen(line) - 1;
-        if (sscanf(line, "%31s %d %d %d %lf", id, &sample, &ymd, &cds, &dollars) != 5)
-            continue;
-        year = ymd / 10000;
-        month = ymd / 100 % 100;
-        day = ymd % 100;
-        assert_int_equal(tier_date_from_ymd(&dnum, year, month, day), TIER_OK);
-        assert_int_equal(tier_book_add_txn(book, id, strlen(id), dnum, dollars, NAN), TIER_OK);
-    }
-    test_free(text);
-    return book;
-}
 
 static void test_result_default_policy_on_cdnow_sample_end_to_end(void **state)
 {
     tier_allocator a = tst_allocator();
-    tier_book *book = load_cdnow_sample();
+    tier_book *book = tst_cdnow_book(&a, 0);
     tier_model *models[2] = {NULL, NULL};
     tier_policy *p = NULL;
     tier_result *res = NULL;
@@ -844,7 +816,7 @@ int main(void)
         cmocka_unit_test(test_result_save_leaves_a_temporary_name_in_use_alone),
         cmocka_unit_test(test_result_save_failure_keeps_the_old_file_and_no_temporary),
         cmocka_unit_test(test_result_save_with_the_default_io_writes_a_real_file),
-        TST_CASE("test_result_survives_every_allocation_failure", tst_oom_test, &oom),
+        TST_OOM_TEST(test_result_survives_every_allocation_failure),
         cmocka_unit_test(test_result_default_policy_on_cdnow_sample_end_to_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -813,7 +813,7 @@ static int oom_rfm(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case oom = {oom_rfm, small_book, 5};
+static const tst_oom_case test_rfm_survives_every_failed_allocation = {oom_rfm, small_book, 5};
 
 int main(void)
 {
@@ -834,7 +834,7 @@ int main(void)
         cmocka_unit_test(test_rfm_rescales_builtin_maps_for_other_bin_counts),
         cmocka_unit_test(test_rfm_uses_a_user_segment_map_on_its_own_scores),
         cmocka_unit_test(test_rfm_explains_scores_with_their_cut_points),
-        TST_CASE("test_rfm_survives_every_failed_allocation", tst_oom_test, &oom),
+        TST_OOM_TEST(test_rfm_survives_every_failed_allocation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

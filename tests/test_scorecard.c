@@ -956,7 +956,7 @@ static tier_book *example_book(const tier_allocator *a)
     return book_of(a, ex_names, 6, ex_rows, 4);
 }
 
-static const tst_oom_case oom = {oom_scorecard, example_book, 15};
+static const tst_oom_case test_scorecard_survives_every_failed_allocation = {oom_scorecard, example_book, 15};
 
 int main(void)
 {
@@ -983,7 +983,7 @@ int main(void)
         cmocka_unit_test(test_scorecard_scores_new_customers_against_the_fit),
         cmocka_unit_test(test_scorecard_reads_other_models_outputs_from_the_frame),
         cmocka_unit_test(test_scorecard_b2b_default_scores_two_accounts_by_hand),
-        TST_CASE("test_scorecard_survives_every_failed_allocation", tst_oom_test, &oom),
+        TST_OOM_TEST(test_scorecard_survives_every_failed_allocation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

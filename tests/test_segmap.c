@@ -287,7 +287,7 @@ static int oom_segmap(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case oom = {oom_segmap, NULL, 3};
+static const tst_oom_case test_segmap_survives_every_failed_allocation = {oom_segmap, NULL, 3};
 
 int main(void)
 {
@@ -301,7 +301,7 @@ int main(void)
         cmocka_unit_test(test_segmap_parse_reports_a_nul_byte),
         cmocka_unit_test(test_segmap_parse_limits_the_number_of_segments),
         cmocka_unit_test(test_segmap_builtin_rejects_an_unknown_id),
-        TST_CASE("test_segmap_survives_every_failed_allocation", tst_oom_test, &oom),
+        TST_OOM_TEST(test_segmap_survives_every_failed_allocation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

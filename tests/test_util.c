@@ -215,7 +215,7 @@ static int buf_build(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case oom = {buf_build, NULL, 3};
+static const tst_oom_case test_buf_survives_out_of_memory_at_every_allocation = {buf_build, NULL, 3};
 
 /* ---- numbers ---------------------------------------------------------------------------------- */
 
@@ -429,7 +429,7 @@ static void test_num_ignores_a_comma_decimal_locale(void **s)
     double v = 0;
     (void)s;
     if (!use_comma_locale()) {
-        print_message("no comma-decimal locale installed (run with LOCPATH, see tests/util.cmake); "
+        print_message("no comma-decimal locale installed (run with LOCPATH, see tests/locale.cmake); "
                       "skipped\n");
         skip();
         return;
@@ -525,7 +525,7 @@ int main(void)
         cmocka_unit_test(test_buf_take_hands_over_the_text_and_leaves_the_buffer_empty),
         cmocka_unit_test(test_buf_latches_the_first_failure_and_keeps_its_contents),
         cmocka_unit_test(test_buf_reports_a_size_overflow_as_erange),
-        TST_CASE("test_buf_survives_out_of_memory_at_every_allocation", tst_oom_test, &oom),
+        TST_OOM_TEST(test_buf_survives_out_of_memory_at_every_allocation),
         cmocka_unit_test(test_num_format_writes_the_shortest_text_that_reads_back),
         cmocka_unit_test(test_num_format_spells_nan_and_infinities_one_way),
         cmocka_unit_test(test_num_parse_reads_the_decimal_grammar_exactly),
