@@ -29,6 +29,15 @@
  * case's own name: a table-driven test keeps one named cmocka test per case. */
 #define TST_CASE(name, fn, data) {name, fn, NULL, NULL, (void *)(data)}
 
+/* A test file's main(): runs the tests listed as arguments (cmocka_unit_test(...), TST_CASE(...),
+ * TST_OOM_TEST(...)) as one cmocka group and returns its status. */
+#define TST_MAIN(...)                                                                              \
+    int main(void)                                                                                 \
+    {                                                                                              \
+        const struct CMUnitTest tests[] = {__VA_ARGS__};                                           \
+        return cmocka_run_group_tests(tests, NULL, NULL);                                          \
+    }
+
 /* ---- allocators -------------------------------------------------------------------------- */
 
 /* An allocator backed by cmocka's test_malloc/test_realloc/test_free. */
@@ -172,25 +181,23 @@ void tst_initials(const tier_frame *f, const char *column, char *out);
  * (NaN equal to NaN), naming the first difference. */
 void tst_assert_same_frames(const tier_frame *x, const tier_frame *y);
 
-/* One expected label of one customer. */
+/* Expected values of named customers, checked by tst_expect_labels and tst_expect_numbers: a
+ * label, or a number (NaN: the value must be NaN, i.e. missing). */
 typedef struct tst_label_want {
     const char *id;
     const char *label;
 } tst_label_want;
 
-/* Checks label column `column` of the customers named in `want`; a mismatch fails the test
- * naming the customer, the column, the label found and the one wanted. */
-void tst_expect_labels(const tier_frame *f, const tier_book *book, const char *column,
-                       const tst_label_want *want, size_t n);
-
-/* One expected number of one customer (NaN: the value must be NaN, i.e. missing). */
 typedef struct tst_number_want {
     const char *id;
     double value;
 } tst_number_want;
 
-/* Checks number column `column` of the customers named in `want`, exactly (NaN equal to NaN); a
- * mismatch fails the test naming the customer, the column, the value found and the one wanted. */
+/* Check label column `column`, and number column `column` exactly (NaN equal to NaN), of the
+ * customers named in `want`; a mismatch fails the test naming the customer, the column, the value
+ * found and the one wanted. */
+void tst_expect_labels(const tier_frame *f, const tier_book *book, const char *column,
+                       const tst_label_want *want, size_t n);
 void tst_expect_numbers(const tier_frame *f, const tier_book *book, const char *column,
                         const tst_number_want *want, size_t n);
 

@@ -851,29 +851,22 @@ static tier_book *oom_book(const tier_allocator *a)
 
 static const tst_oom_case test_clv_survives_every_failed_allocation = {oom_clv, oom_book, 10};
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_clv_reproduces_the_published_bgnbd_and_gamma_gamma_fits),
-        cmocka_unit_test(test_clv_reproduces_the_published_pareto_nbd_fit),
-        cmocka_unit_test(test_clv_scores_the_published_expected_spends_and_purchases),
-        cmocka_unit_test(
-            test_clv_excludes_and_counts_zero_spend_repeat_customers_on_the_master_log),
-        cmocka_unit_test(test_clv_parameters_follow_the_time_unit),
-        cmocka_unit_test(test_clv_groups_purchases_by_day_by_hand),
-        cmocka_unit_test(test_clv_values_expected_purchases_at_margin_and_discount),
-        cmocka_unit_test(test_clv_scores_a_later_period_with_the_calibration_fit),
-        cmocka_unit_test(test_clv_fits_a_single_customer_and_reports_convergence),
-        cmocka_unit_test(test_clv_refuses_a_book_of_one_time_buyers),
-        cmocka_unit_test(test_clv_refuses_to_fit_an_empty_book_but_scores_one),
-        cmocka_unit_test(test_clv_needs_the_books_transactions),
-        cmocka_unit_test(test_clv_checks_its_options),
-        cmocka_unit_test(test_clv_saves_and_loads_a_fit_that_scores_identically),
-        cmocka_unit_test(test_clv_load_rejects_bad_text_and_keeps_the_model),
-        cmocka_unit_test(test_clv_explains_its_inputs_and_formulas),
-        cmocka_unit_test(test_clv_explains_a_customer_without_purchases),
-        cmocka_unit_test(test_clv_holdout_compares_actual_and_predicted_purchases_on_cdnow),
-        TST_OOM_TEST(test_clv_survives_every_failed_allocation),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_clv_reproduces_the_published_bgnbd_and_gamma_gamma_fits),
+         cmocka_unit_test(test_clv_reproduces_the_published_pareto_nbd_fit),
+         cmocka_unit_test(test_clv_scores_the_published_expected_spends_and_purchases),
+         cmocka_unit_test(test_clv_excludes_and_counts_zero_spend_repeat_customers_on_the_master_log),
+         cmocka_unit_test(test_clv_parameters_follow_the_time_unit),
+         cmocka_unit_test(test_clv_groups_purchases_by_day_by_hand),
+         cmocka_unit_test(test_clv_values_expected_purchases_at_margin_and_discount),
+         cmocka_unit_test(test_clv_scores_a_later_period_with_the_calibration_fit),
+         cmocka_unit_test(test_clv_fits_a_single_customer_and_reports_convergence),
+         cmocka_unit_test(test_clv_refuses_a_book_of_one_time_buyers),
+         cmocka_unit_test(test_clv_refuses_to_fit_an_empty_book_but_scores_one),
+         cmocka_unit_test(test_clv_needs_the_books_transactions),
+         cmocka_unit_test(test_clv_checks_its_options),
+         cmocka_unit_test(test_clv_saves_and_loads_a_fit_that_scores_identically),
+         cmocka_unit_test(test_clv_load_rejects_bad_text_and_keeps_the_model),
+         cmocka_unit_test(test_clv_explains_its_inputs_and_formulas),
+         cmocka_unit_test(test_clv_explains_a_customer_without_purchases),
+         cmocka_unit_test(test_clv_holdout_compares_actual_and_predicted_purchases_on_cdnow),
+         TST_OOM_TEST(test_clv_survives_every_failed_allocation))

@@ -424,19 +424,13 @@ static void test_csv_attributes_load_the_b2b_accounts(void **state)
     fx_close(fx);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_csv_attributes_infers_number_and_text_columns),
-        cmocka_unit_test(test_csv_attributes_keeps_existing_customers_and_attribute_types),
-        cmocka_unit_test(test_csv_attributes_reports_line_column_and_reason),
-        cmocka_unit_test(test_csv_attributes_leave_the_book_unchanged_on_failure),
-        cmocka_unit_test(test_csv_attributes_follow_the_reader_dialect),
-        cmocka_unit_test(test_csv_attributes_respect_the_book_limits),
-        cmocka_unit_test(test_csv_attributes_read_files_through_the_io_layer),
-        cmocka_unit_test(test_csv_attributes_report_open_failures_as_the_transaction_reader_does),
-        TST_OOM_TEST(test_csv_attributes_survive_every_failed_allocation),
-        cmocka_unit_test(test_csv_attributes_load_the_b2b_accounts),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_csv_attributes_infers_number_and_text_columns),
+         cmocka_unit_test(test_csv_attributes_keeps_existing_customers_and_attribute_types),
+         cmocka_unit_test(test_csv_attributes_reports_line_column_and_reason),
+         cmocka_unit_test(test_csv_attributes_leave_the_book_unchanged_on_failure),
+         cmocka_unit_test(test_csv_attributes_follow_the_reader_dialect),
+         cmocka_unit_test(test_csv_attributes_respect_the_book_limits),
+         cmocka_unit_test(test_csv_attributes_read_files_through_the_io_layer),
+         cmocka_unit_test(test_csv_attributes_report_open_failures_as_the_transaction_reader_does),
+         TST_OOM_TEST(test_csv_attributes_survive_every_failed_allocation),
+         cmocka_unit_test(test_csv_attributes_load_the_b2b_accounts))

@@ -295,17 +295,11 @@ static void test_csv_lex_reports_out_of_memory_for_its_field_array(void **s)
     tier__csv_lex_free(&lx);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_csv_lex_splits_records_into_fields_with_their_lines),
-        cmocka_unit_test(test_csv_lex_reads_rfc4180_quoting),
-        cmocka_unit_test(test_csv_lex_takes_any_one_byte_delimiter_or_runs_of_blanks),
-        cmocka_unit_test(test_csv_lex_reports_each_error_with_line_column_and_reason),
-        cmocka_unit_test(test_csv_lex_gives_the_same_result_at_every_block_size),
-        cmocka_unit_test(test_csv_lex_asks_for_more_without_consuming_a_cut_record),
-        cmocka_unit_test(test_csv_lex_unescapes_doubled_quotes),
-        cmocka_unit_test(test_csv_lex_reports_out_of_memory_for_its_field_array),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_csv_lex_splits_records_into_fields_with_their_lines),
+         cmocka_unit_test(test_csv_lex_reads_rfc4180_quoting),
+         cmocka_unit_test(test_csv_lex_takes_any_one_byte_delimiter_or_runs_of_blanks),
+         cmocka_unit_test(test_csv_lex_reports_each_error_with_line_column_and_reason),
+         cmocka_unit_test(test_csv_lex_gives_the_same_result_at_every_block_size),
+         cmocka_unit_test(test_csv_lex_asks_for_more_without_consuming_a_cut_record),
+         cmocka_unit_test(test_csv_lex_unescapes_doubled_quotes),
+         cmocka_unit_test(test_csv_lex_reports_out_of_memory_for_its_field_array))

@@ -587,17 +587,11 @@ done:
 
 static const tst_oom_case test_a_run_with_the_custom_model_fails_cleanly_at_every_allocation = {run_with_custom_model, NULL, 20};
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_custom_model_runs_next_to_rfm_and_pareto),
-        cmocka_unit_test(test_policy_tiers_on_the_custom_models_columns),
-        cmocka_unit_test(test_user_abort_in_fit_is_returned_unchanged),
-        cmocka_unit_test(test_user_abort_in_score_is_returned_unchanged),
-        cmocka_unit_test(test_destroy_runs_once_also_when_creation_fails),
-        cmocka_unit_test(test_vtable_and_kind_are_copied_at_creation),
-        cmocka_unit_test(test_outputs_not_as_declared_are_refused),
-        TST_OOM_TEST(test_a_run_with_the_custom_model_fails_cleanly_at_every_allocation),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_custom_model_runs_next_to_rfm_and_pareto),
+         cmocka_unit_test(test_policy_tiers_on_the_custom_models_columns),
+         cmocka_unit_test(test_user_abort_in_fit_is_returned_unchanged),
+         cmocka_unit_test(test_user_abort_in_score_is_returned_unchanged),
+         cmocka_unit_test(test_destroy_runs_once_also_when_creation_fails),
+         cmocka_unit_test(test_vtable_and_kind_are_copied_at_creation),
+         cmocka_unit_test(test_outputs_not_as_declared_are_refused),
+         TST_OOM_TEST(test_a_run_with_the_custom_model_fails_cleanly_at_every_allocation))

@@ -626,22 +626,16 @@ static tier_book *oom_book(const tier_allocator *a)
 
 static const tst_oom_case test_lifecycle_survives_every_failed_allocation = {oom_lifecycle, oom_book, 5};
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lifecycle_assigns_every_stage_by_hand),
-        cmocka_unit_test(test_lifecycle_thresholds_are_strict_at_their_boundaries),
-        cmocka_unit_test(test_lifecycle_moves_thresholds_and_windows_by_option),
-        cmocka_unit_test(test_lifecycle_defaults_the_as_of_day_to_the_day_after_the_last_transaction),
-        cmocka_unit_test(test_lifecycle_uses_p_alive_from_a_clv_column),
-        cmocka_unit_test(test_lifecycle_grades_onboarding_from_progress_and_usage),
-        cmocka_unit_test(test_lifecycle_scores_empty_books),
-        cmocka_unit_test(test_lifecycle_nets_refunds_into_the_trend_but_not_into_inactivity),
-        cmocka_unit_test(test_lifecycle_needs_kept_transactions_for_its_windows),
-        cmocka_unit_test(test_lifecycle_rejects_bad_options),
-        cmocka_unit_test(test_lifecycle_explains_the_rule_that_fired),
-        TST_OOM_TEST(test_lifecycle_survives_every_failed_allocation),
-        cmocka_unit_test(test_lifecycle_stages_the_b2b_example_accounts),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_lifecycle_assigns_every_stage_by_hand),
+         cmocka_unit_test(test_lifecycle_thresholds_are_strict_at_their_boundaries),
+         cmocka_unit_test(test_lifecycle_moves_thresholds_and_windows_by_option),
+         cmocka_unit_test(test_lifecycle_defaults_the_as_of_day_to_the_day_after_the_last_transaction),
+         cmocka_unit_test(test_lifecycle_uses_p_alive_from_a_clv_column),
+         cmocka_unit_test(test_lifecycle_grades_onboarding_from_progress_and_usage),
+         cmocka_unit_test(test_lifecycle_scores_empty_books),
+         cmocka_unit_test(test_lifecycle_nets_refunds_into_the_trend_but_not_into_inactivity),
+         cmocka_unit_test(test_lifecycle_needs_kept_transactions_for_its_windows),
+         cmocka_unit_test(test_lifecycle_rejects_bad_options),
+         cmocka_unit_test(test_lifecycle_explains_the_rule_that_fired),
+         TST_OOM_TEST(test_lifecycle_survives_every_failed_allocation),
+         cmocka_unit_test(test_lifecycle_stages_the_b2b_example_accounts))

@@ -283,16 +283,10 @@ static void test_text_grows_and_clears(void **state)
     tier_text_free(t);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_model_rejects_newer_vtables_and_still_destroys_the_state),
-        cmocka_unit_test(test_model_calls_destroy_exactly_once),
-        cmocka_unit_test(test_model_fits_scores_and_prefixes_its_columns),
-        cmocka_unit_test(test_model_passes_user_abort_through_and_leaves_the_frame_unchanged),
-        cmocka_unit_test(test_frame_rejects_bad_and_duplicate_names),
-        TST_OOM_TEST(test_model_fails_cleanly_at_every_allocation),
-        cmocka_unit_test(test_text_grows_and_clears),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_model_rejects_newer_vtables_and_still_destroys_the_state),
+         cmocka_unit_test(test_model_calls_destroy_exactly_once),
+         cmocka_unit_test(test_model_fits_scores_and_prefixes_its_columns),
+         cmocka_unit_test(test_model_passes_user_abort_through_and_leaves_the_frame_unchanged),
+         cmocka_unit_test(test_frame_rejects_bad_and_duplicate_names),
+         TST_OOM_TEST(test_model_fails_cleanly_at_every_allocation),
+         cmocka_unit_test(test_text_grows_and_clears))

@@ -837,21 +837,15 @@ static void test_state_text_and_option_text_ignore_a_comma_decimal_locale(void *
     tier_book_free(book);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_a_version_1_vtable_of_its_own_size_keeps_working),
-        cmocka_unit_test(test_vtables_that_cannot_work_are_refused),
-        cmocka_unit_test(test_options_are_set_and_read_by_name_and_type),
-        cmocka_unit_test(test_an_option_that_forgets_the_fit_does_so_only_when_it_changes),
-        cmocka_unit_test(test_save_writes_the_documented_text_and_load_reads_it_back),
-        cmocka_unit_test(test_foreign_damaged_and_cut_off_text_is_refused_with_its_line),
-        cmocka_unit_test(test_a_save_that_writes_a_bad_record_fails_and_keeps_the_text),
-        TST_OOM_TEST(test_options_save_and_load_fail_cleanly_at_every_allocation),
-        cmocka_unit_test(test_kinds_are_made_by_name_from_the_builtins_and_a_registry),
-        TST_OOM_TEST(test_the_registry_fails_cleanly_at_every_allocation),
-        cmocka_unit_test(test_values_hold_one_type_at_a_time),
-        cmocka_unit_test(test_state_text_and_option_text_ignore_a_comma_decimal_locale),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_a_version_1_vtable_of_its_own_size_keeps_working),
+         cmocka_unit_test(test_vtables_that_cannot_work_are_refused),
+         cmocka_unit_test(test_options_are_set_and_read_by_name_and_type),
+         cmocka_unit_test(test_an_option_that_forgets_the_fit_does_so_only_when_it_changes),
+         cmocka_unit_test(test_save_writes_the_documented_text_and_load_reads_it_back),
+         cmocka_unit_test(test_foreign_damaged_and_cut_off_text_is_refused_with_its_line),
+         cmocka_unit_test(test_a_save_that_writes_a_bad_record_fails_and_keeps_the_text),
+         TST_OOM_TEST(test_options_save_and_load_fail_cleanly_at_every_allocation),
+         cmocka_unit_test(test_kinds_are_made_by_name_from_the_builtins_and_a_registry),
+         TST_OOM_TEST(test_the_registry_fails_cleanly_at_every_allocation),
+         cmocka_unit_test(test_values_hold_one_type_at_a_time),
+         cmocka_unit_test(test_state_text_and_option_text_ignore_a_comma_decimal_locale))

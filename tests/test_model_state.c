@@ -311,15 +311,9 @@ static void test_loads_of_clv_and_scorecard_fail_cleanly_at_every_allocation(voi
     tier_book_free(book);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_option_takes_back_its_own_canonical_text),
-        cmocka_unit_test(test_every_kind_saves_and_loads_its_fit_exactly),
-        cmocka_unit_test(test_cut_and_damaged_states_never_crash_and_change_nothing),
-        cmocka_unit_test(test_given_profiles_in_raw_units_are_a_fit_that_saves),
-        TST_OOM_TEST(test_saving_and_loading_fail_cleanly_at_every_allocation),
-        cmocka_unit_test(test_loads_of_clv_and_scorecard_fail_cleanly_at_every_allocation),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_every_option_takes_back_its_own_canonical_text),
+         cmocka_unit_test(test_every_kind_saves_and_loads_its_fit_exactly),
+         cmocka_unit_test(test_cut_and_damaged_states_never_crash_and_change_nothing),
+         cmocka_unit_test(test_given_profiles_in_raw_units_are_a_fit_that_saves),
+         TST_OOM_TEST(test_saving_and_loading_fail_cleanly_at_every_allocation),
+         cmocka_unit_test(test_loads_of_clv_and_scorecard_fail_cleanly_at_every_allocation))

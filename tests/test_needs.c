@@ -822,30 +822,24 @@ static tier_book *groups_book(const tier_allocator *a)
 
 static const tst_oom_case test_needs_survives_every_failed_allocation = {oom_needs, groups_book, 20};
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_needs_separates_three_obvious_clusters),
-        cmocka_unit_test(test_needs_gives_second_segment_and_margin_by_hand),
-        cmocka_unit_test(test_needs_fits_bit_identically_twice),
-        cmocka_unit_test(test_needs_finds_the_same_centres_whatever_the_insertion_order),
-        cmocka_unit_test(test_needs_rejects_k_larger_than_the_customer_count),
-        cmocka_unit_test(test_needs_with_k_equal_to_the_customer_count_puts_each_alone),
-        cmocka_unit_test(test_needs_puts_all_equal_vectors_in_the_first_segment),
-        cmocka_unit_test(test_needs_handles_one_customer),
-        cmocka_unit_test(test_needs_on_an_empty_book),
-        cmocka_unit_test(test_needs_treats_nan_and_inf_as_missing),
-        cmocka_unit_test(test_needs_silhouette_picks_three_clusters),
-        cmocka_unit_test(test_needs_silhouette_uses_a_sample_when_asked),
-        cmocka_unit_test(test_needs_keeps_segment_names_across_a_refit),
-        cmocka_unit_test(test_needs_matches_given_previous_centres_and_names_new_clusters),
-        cmocka_unit_test(test_needs_assigns_customers_to_the_nearest_profile),
-        cmocka_unit_test(test_needs_save_load_round_trip_is_exact),
-        cmocka_unit_test(test_needs_load_rejects_bad_text_and_keeps_the_model),
-        cmocka_unit_test(test_needs_checks_options_and_features),
-        cmocka_unit_test(test_needs_explains_the_pull_of_features),
-        cmocka_unit_test(test_needs_segment_and_grade_combine_in_a_policy),
-        TST_OOM_TEST(test_needs_survives_every_failed_allocation),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_needs_separates_three_obvious_clusters),
+         cmocka_unit_test(test_needs_gives_second_segment_and_margin_by_hand),
+         cmocka_unit_test(test_needs_fits_bit_identically_twice),
+         cmocka_unit_test(test_needs_finds_the_same_centres_whatever_the_insertion_order),
+         cmocka_unit_test(test_needs_rejects_k_larger_than_the_customer_count),
+         cmocka_unit_test(test_needs_with_k_equal_to_the_customer_count_puts_each_alone),
+         cmocka_unit_test(test_needs_puts_all_equal_vectors_in_the_first_segment),
+         cmocka_unit_test(test_needs_handles_one_customer),
+         cmocka_unit_test(test_needs_on_an_empty_book),
+         cmocka_unit_test(test_needs_treats_nan_and_inf_as_missing),
+         cmocka_unit_test(test_needs_silhouette_picks_three_clusters),
+         cmocka_unit_test(test_needs_silhouette_uses_a_sample_when_asked),
+         cmocka_unit_test(test_needs_keeps_segment_names_across_a_refit),
+         cmocka_unit_test(test_needs_matches_given_previous_centres_and_names_new_clusters),
+         cmocka_unit_test(test_needs_assigns_customers_to_the_nearest_profile),
+         cmocka_unit_test(test_needs_save_load_round_trip_is_exact),
+         cmocka_unit_test(test_needs_load_rejects_bad_text_and_keeps_the_model),
+         cmocka_unit_test(test_needs_checks_options_and_features),
+         cmocka_unit_test(test_needs_explains_the_pull_of_features),
+         cmocka_unit_test(test_needs_segment_and_grade_combine_in_a_policy),
+         TST_OOM_TEST(test_needs_survives_every_failed_allocation))

@@ -411,25 +411,19 @@ static tier_book *oom_book(const tier_allocator *a)
 
 static const tst_oom_case test_pareto_survives_every_failed_allocation = {oom_pareto, oom_book, 5};
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pareto_closes_a_on_the_customer_that_reaches_exactly_80_percent),
-        cmocka_unit_test(test_pareto_classes_a_small_book_by_hand),
-        cmocka_unit_test(test_pareto_breaks_ties_at_a_cut_by_id),
-        cmocka_unit_test(test_pareto_splits_all_equal_values_by_id),
-        cmocka_unit_test(test_pareto_puts_a_single_customer_in_a),
-        cmocka_unit_test(test_pareto_scores_an_empty_book),
-        cmocka_unit_test(test_pareto_puts_refunds_only_and_idle_customers_in_c),
-        cmocka_unit_test(test_pareto_without_positive_values_puts_everyone_in_c),
-        cmocka_unit_test(test_pareto_margin_criterion_leaves_customers_without_margin_in_c),
-        cmocka_unit_test(test_pareto_reads_a_column_criterion_from_the_scored_frame),
-        cmocka_unit_test(test_pareto_window_and_as_of_limit_the_revenue),
-        cmocka_unit_test(test_pareto_explains_the_class),
-        cmocka_unit_test(test_pareto_rejects_bad_options),
-        cmocka_unit_test(test_pareto_thresholds_equal_make_b_empty),
-        cmocka_unit_test(test_pareto_cdnow_classes_match_an_independent_computation),
-        TST_OOM_TEST(test_pareto_survives_every_failed_allocation),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_pareto_closes_a_on_the_customer_that_reaches_exactly_80_percent),
+         cmocka_unit_test(test_pareto_classes_a_small_book_by_hand),
+         cmocka_unit_test(test_pareto_breaks_ties_at_a_cut_by_id),
+         cmocka_unit_test(test_pareto_splits_all_equal_values_by_id),
+         cmocka_unit_test(test_pareto_puts_a_single_customer_in_a),
+         cmocka_unit_test(test_pareto_scores_an_empty_book),
+         cmocka_unit_test(test_pareto_puts_refunds_only_and_idle_customers_in_c),
+         cmocka_unit_test(test_pareto_without_positive_values_puts_everyone_in_c),
+         cmocka_unit_test(test_pareto_margin_criterion_leaves_customers_without_margin_in_c),
+         cmocka_unit_test(test_pareto_reads_a_column_criterion_from_the_scored_frame),
+         cmocka_unit_test(test_pareto_window_and_as_of_limit_the_revenue),
+         cmocka_unit_test(test_pareto_explains_the_class),
+         cmocka_unit_test(test_pareto_rejects_bad_options),
+         cmocka_unit_test(test_pareto_thresholds_equal_make_b_empty),
+         cmocka_unit_test(test_pareto_cdnow_classes_match_an_independent_computation),
+         TST_OOM_TEST(test_pareto_survives_every_failed_allocation))

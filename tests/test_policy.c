@@ -611,27 +611,21 @@ static int build_and_describe(const tier_allocator *alloc, void *ud)
 
 static const tst_oom_case test_policy_survives_every_allocation_failure = {build_and_describe, NULL, 10};
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_policy_first_matching_tier_wins),
-        cmocka_unit_test(test_policy_rules_of_a_tier_are_alternatives),
-        cmocka_unit_test(test_policy_conditions_of_a_rule_must_all_hold),
-        cmocka_unit_test(test_policy_number_operators_compare_exactly),
-        cmocka_unit_test(test_policy_missing_values_fail_every_comparison),
-        cmocka_unit_test(test_policy_compares_labels_with_eq_and_ne),
-        cmocka_unit_test(test_policy_reads_numeric_and_text_attributes),
-        cmocka_unit_test(test_policy_rule_without_conditions_always_holds),
-        cmocka_unit_test(test_policy_rules_may_share_a_name_and_report_it_as_the_reason),
-        cmocka_unit_test(test_policy_unknown_column_fails_the_run_naming_rule_and_column),
-        cmocka_unit_test(test_policy_column_of_the_wrong_type_is_rejected),
-        cmocka_unit_test(test_policy_rejects_bad_arguments_and_stays_unchanged),
-        cmocka_unit_test(test_policy_run_rejects_a_policy_without_tiers),
-        cmocka_unit_test(test_policy_builtin_is_the_documented_sabc_policy),
-        cmocka_unit_test(test_policy_builtin_places_customers_by_pareto_class_and_scores),
-        cmocka_unit_test(test_policy_describe_lists_tiers_rules_and_conditions),
-        cmocka_unit_test(test_policy_describe_of_builtin_states_every_rule),
-        TST_OOM_TEST(test_policy_survives_every_allocation_failure),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_policy_first_matching_tier_wins),
+         cmocka_unit_test(test_policy_rules_of_a_tier_are_alternatives),
+         cmocka_unit_test(test_policy_conditions_of_a_rule_must_all_hold),
+         cmocka_unit_test(test_policy_number_operators_compare_exactly),
+         cmocka_unit_test(test_policy_missing_values_fail_every_comparison),
+         cmocka_unit_test(test_policy_compares_labels_with_eq_and_ne),
+         cmocka_unit_test(test_policy_reads_numeric_and_text_attributes),
+         cmocka_unit_test(test_policy_rule_without_conditions_always_holds),
+         cmocka_unit_test(test_policy_rules_may_share_a_name_and_report_it_as_the_reason),
+         cmocka_unit_test(test_policy_unknown_column_fails_the_run_naming_rule_and_column),
+         cmocka_unit_test(test_policy_column_of_the_wrong_type_is_rejected),
+         cmocka_unit_test(test_policy_rejects_bad_arguments_and_stays_unchanged),
+         cmocka_unit_test(test_policy_run_rejects_a_policy_without_tiers),
+         cmocka_unit_test(test_policy_builtin_is_the_documented_sabc_policy),
+         cmocka_unit_test(test_policy_builtin_places_customers_by_pareto_class_and_scores),
+         cmocka_unit_test(test_policy_describe_lists_tiers_rules_and_conditions),
+         cmocka_unit_test(test_policy_describe_of_builtin_states_every_rule),
+         TST_OOM_TEST(test_policy_survives_every_allocation_failure))

@@ -798,26 +798,20 @@ static void test_result_default_policy_on_cdnow_sample_end_to_end(void **state)
     tier_book_free(book);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_result_fits_unfitted_models_on_earlier_columns_then_scores),
-        cmocka_unit_test(test_result_summary_counts_customers_and_exact_net_revenue),
-        cmocka_unit_test(test_result_summary_is_exact_without_kept_transactions_out_of_order),
-        cmocka_unit_test(test_result_failed_run_names_the_model_and_keeps_the_previous_result),
-        cmocka_unit_test(test_result_writes_exact_csv),
-        cmocka_unit_test(test_result_writes_exact_json),
-        cmocka_unit_test(test_result_write_formats_decimals_half_away_from_zero),
-        cmocka_unit_test(test_result_write_rejects_bad_column_lists),
-        cmocka_unit_test(test_result_write_stops_when_the_callback_says_so),
-        cmocka_unit_test(test_result_write_hands_large_output_over_in_chunks),
-        cmocka_unit_test(test_result_write_of_no_customers_is_header_only),
-        cmocka_unit_test(test_result_save_replaces_the_file_through_the_io_layer),
-        cmocka_unit_test(test_result_save_leaves_a_temporary_name_in_use_alone),
-        cmocka_unit_test(test_result_save_failure_keeps_the_old_file_and_no_temporary),
-        cmocka_unit_test(test_result_save_with_the_default_io_writes_a_real_file),
-        TST_OOM_TEST(test_result_survives_every_allocation_failure),
-        cmocka_unit_test(test_result_default_policy_on_cdnow_sample_end_to_end),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_result_fits_unfitted_models_on_earlier_columns_then_scores),
+         cmocka_unit_test(test_result_summary_counts_customers_and_exact_net_revenue),
+         cmocka_unit_test(test_result_summary_is_exact_without_kept_transactions_out_of_order),
+         cmocka_unit_test(test_result_failed_run_names_the_model_and_keeps_the_previous_result),
+         cmocka_unit_test(test_result_writes_exact_csv),
+         cmocka_unit_test(test_result_writes_exact_json),
+         cmocka_unit_test(test_result_write_formats_decimals_half_away_from_zero),
+         cmocka_unit_test(test_result_write_rejects_bad_column_lists),
+         cmocka_unit_test(test_result_write_stops_when_the_callback_says_so),
+         cmocka_unit_test(test_result_write_hands_large_output_over_in_chunks),
+         cmocka_unit_test(test_result_write_of_no_customers_is_header_only),
+         cmocka_unit_test(test_result_save_replaces_the_file_through_the_io_layer),
+         cmocka_unit_test(test_result_save_leaves_a_temporary_name_in_use_alone),
+         cmocka_unit_test(test_result_save_failure_keeps_the_old_file_and_no_temporary),
+         cmocka_unit_test(test_result_save_with_the_default_io_writes_a_real_file),
+         TST_OOM_TEST(test_result_survives_every_allocation_failure),
+         cmocka_unit_test(test_result_default_policy_on_cdnow_sample_end_to_end))

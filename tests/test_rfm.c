@@ -815,26 +815,20 @@ static int oom_rfm(const tier_allocator *alloc, void *ud)
 
 static const tst_oom_case test_rfm_survives_every_failed_allocation = {oom_rfm, small_book, 5};
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rfm_scores_a_small_book_as_computed_by_hand),
-        cmocka_unit_test(test_rfm_counts_rows_and_averages_per_purchase_day_when_asked),
-        cmocka_unit_test(test_rfm_window_counts_only_recent_transactions),
-        cmocka_unit_test(test_rfm_one_customer_gets_best_recency_and_lowest_f_and_m),
-        cmocka_unit_test(test_rfm_fit_fails_clearly_when_nobody_has_purchased),
-        cmocka_unit_test(test_rfm_score_reports_a_window_the_book_cannot_answer),
-        cmocka_unit_test(test_rfm_cut_points_equal_sorted_type7_quantiles_on_random_books),
-        cmocka_unit_test(test_rfm_cdnow_cut_points_match_an_independent_computation),
-        cmocka_unit_test(test_rfm_save_then_load_scores_identically_and_round_trips_the_text),
-        cmocka_unit_test(test_rfm_load_rejects_bad_versions_lines_and_cut_points),
-        cmocka_unit_test(test_rfm_hand_set_cut_points_score_without_fitting),
-        cmocka_unit_test(test_rfm_rejects_bad_options),
-        cmocka_unit_test(test_rfm_changing_bins_forgets_the_cut_points),
-        cmocka_unit_test(test_rfm_rescales_builtin_maps_for_other_bin_counts),
-        cmocka_unit_test(test_rfm_uses_a_user_segment_map_on_its_own_scores),
-        cmocka_unit_test(test_rfm_explains_scores_with_their_cut_points),
-        TST_OOM_TEST(test_rfm_survives_every_failed_allocation),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_rfm_scores_a_small_book_as_computed_by_hand),
+         cmocka_unit_test(test_rfm_counts_rows_and_averages_per_purchase_day_when_asked),
+         cmocka_unit_test(test_rfm_window_counts_only_recent_transactions),
+         cmocka_unit_test(test_rfm_one_customer_gets_best_recency_and_lowest_f_and_m),
+         cmocka_unit_test(test_rfm_fit_fails_clearly_when_nobody_has_purchased),
+         cmocka_unit_test(test_rfm_score_reports_a_window_the_book_cannot_answer),
+         cmocka_unit_test(test_rfm_cut_points_equal_sorted_type7_quantiles_on_random_books),
+         cmocka_unit_test(test_rfm_cdnow_cut_points_match_an_independent_computation),
+         cmocka_unit_test(test_rfm_save_then_load_scores_identically_and_round_trips_the_text),
+         cmocka_unit_test(test_rfm_load_rejects_bad_versions_lines_and_cut_points),
+         cmocka_unit_test(test_rfm_hand_set_cut_points_score_without_fitting),
+         cmocka_unit_test(test_rfm_rejects_bad_options),
+         cmocka_unit_test(test_rfm_changing_bins_forgets_the_cut_points),
+         cmocka_unit_test(test_rfm_rescales_builtin_maps_for_other_bin_counts),
+         cmocka_unit_test(test_rfm_uses_a_user_segment_map_on_its_own_scores),
+         cmocka_unit_test(test_rfm_explains_scores_with_their_cut_points),
+         TST_OOM_TEST(test_rfm_survives_every_failed_allocation))

@@ -225,61 +225,56 @@ static void expect_one(tier_model *m, const double *xs, size_t n, const double *
     tier_book_free(book);
 }
 
-static void test_scorecard_percentile_gives_ties_the_mid_rank(void **s)
-{
-    tier_allocator a = tst_allocator();
-    tier_model *m = one_factor(&a, TIER_SCORECARD_NORM_PERCENTILE, TIER_SCORECARD_HIGHER_IS_BETTER,
-                               TIER_SCORECARD_MISSING_ZERO);
-    /* below + equal/2 over 5: 10 -> 0.5/5, 20 -> (1 + 1.5)/5, 30 -> (4 + 0.5)/5 */
-    static const double xs[5] = {20, 10, 20, 30, 20}, want[5] = {50, 10, 50, 90, 50};
-    (void)s;
-    expect_one(m, xs, 5, want);
-    tier_model_free(m);
-}
+/* One-factor models (missing values: zero) fitted on the same values, each with its scores. */
+typedef struct one_factor_case {
+    double xs[6];
+    size_t n;
+    struct {
+        int norm, dir;
+        double want[6];
+    } models[3];
+    size_t nmodels;
+} one_factor_case;
 
-static void test_scorecard_percentile_lower_is_better_reverses_the_rank(void **s)
-{
-    tier_allocator a = tst_allocator();
-    tier_model *m = one_factor(&a, TIER_SCORECARD_NORM_PERCENTILE, TIER_SCORECARD_LOWER_IS_BETTER,
-                               TIER_SCORECARD_MISSING_ZERO);
-    static const double xs[4] = {1, 2, 3, 4}, want[4] = {87.5, 62.5, 37.5, 12.5};
-    (void)s;
-    expect_one(m, xs, 4, want);
-    tier_model_free(m);
-}
+#define PCT TIER_SCORECARD_NORM_PERCENTILE
+#define HIGH TIER_SCORECARD_HIGHER_IS_BETTER
+#define LOW TIER_SCORECARD_LOWER_IS_BETTER
 
-static void test_scorecard_all_equal_values_get_half_points(void **s)
-{
-    tier_allocator a = tst_allocator();
-    tier_model *p = one_factor(&a, TIER_SCORECARD_NORM_PERCENTILE, TIER_SCORECARD_HIGHER_IS_BETTER,
-                               TIER_SCORECARD_MISSING_ZERO);
-    tier_model *mm = one_factor(&a, TIER_SCORECARD_NORM_MINMAX, TIER_SCORECARD_HIGHER_IS_BETTER,
-                                TIER_SCORECARD_MISSING_ZERO);
-    tier_model *low = one_factor(&a, TIER_SCORECARD_NORM_MINMAX, TIER_SCORECARD_LOWER_IS_BETTER,
-                                 TIER_SCORECARD_MISSING_ZERO);
-    static const double xs[3] = {7, 7, 7}, want[3] = {50, 50, 50};
-    (void)s;
-    expect_one(p, xs, 3, want);
-    expect_one(mm, xs, 3, want);
-    expect_one(low, xs, 3, want);
-    tier_model_free(p);
-    tier_model_free(mm);
-    tier_model_free(low);
-}
+/* below + equal/2 over 5: 10 -> 0.5/5, 20 -> (1 + 1.5)/5, 30 -> (4 + 0.5)/5 */
+static const one_factor_case percentile_ties = {
+    {20, 10, 20, 30, 20}, 5, {{PCT, HIGH, {50, 10, 50, 90, 50}}}, 1};
+static const one_factor_case percentile_lower = {
+    {1, 2, 3, 4}, 4, {{PCT, LOW, {87.5, 62.5, 37.5, 12.5}}}, 1};
+static const one_factor_case all_equal = {{7, 7, 7},
+                                          3,
+                                          {{PCT, HIGH, {50, 50, 50}},
+                                           {TIER_SCORECARD_NORM_MINMAX, HIGH, {50, 50, 50}},
+                                           {TIER_SCORECARD_NORM_MINMAX, LOW, {50, 50, 50}}},
+                                          3};
+static const one_factor_case single_customer = {
+    {42}, 1, {{PCT, HIGH, {50}}, {TIER_SCORECARD_NORM_BOOLEAN, HIGH, {100}}}, 2};
+static const one_factor_case boolean_nonzero = {{0, 1, -2, 0.5},
+                                                4,
+                                                {{TIER_SCORECARD_NORM_BOOLEAN, HIGH, {0, 100, 100, 100}},
+                                                 {TIER_SCORECARD_NORM_BOOLEAN, LOW, {100, 0, 0, 0}}},
+                                                2};
 
-static void test_scorecard_scores_a_single_customer(void **s)
+#undef PCT
+#undef HIGH
+#undef LOW
+
+/* Runs a one_factor_case (the cmocka state). */
+static void test_one_factor_case(void **state)
 {
+    const one_factor_case *c = *state;
     tier_allocator a = tst_allocator();
-    tier_model *p = one_factor(&a, TIER_SCORECARD_NORM_PERCENTILE, TIER_SCORECARD_HIGHER_IS_BETTER,
-                               TIER_SCORECARD_MISSING_ZERO);
-    tier_model *b = one_factor(&a, TIER_SCORECARD_NORM_BOOLEAN, TIER_SCORECARD_HIGHER_IS_BETTER,
-                               TIER_SCORECARD_MISSING_ZERO);
-    static const double xs[1] = {42}, half[1] = {50}, full[1] = {100};
-    (void)s;
-    expect_one(p, xs, 1, half);
-    expect_one(b, xs, 1, full);
-    tier_model_free(p);
-    tier_model_free(b);
+    size_t i;
+    for (i = 0; i < c->nmodels; i++) {
+        tier_model *m = one_factor(&a, c->models[i].norm, c->models[i].dir,
+                                   TIER_SCORECARD_MISSING_ZERO);
+        expect_one(m, c->xs, c->n, c->models[i].want);
+        tier_model_free(m);
+    }
 }
 
 static void test_scorecard_minmax_clamps_at_given_and_fitted_caps(void **s)
@@ -332,22 +327,6 @@ static void test_scorecard_bands_put_an_edge_in_the_upper_band(void **s)
     assert_int_equal(tier_scorecard_set_bands(m, 0, edges, 2, bad_fr), TIER_EINVAL);
     assert_int_equal(tier_scorecard_set_bands(m, 0, edges, 0, fr), TIER_ERANGE);
     assert_int_equal(tier_scorecard_set_caps(m, 0, 0, 1), TIER_EINVAL); /* not min-max */
-    tier_model_free(m);
-    tier_model_free(l);
-}
-
-static void test_scorecard_boolean_counts_any_nonzero_value(void **s)
-{
-    tier_allocator a = tst_allocator();
-    tier_model *m = one_factor(&a, TIER_SCORECARD_NORM_BOOLEAN, TIER_SCORECARD_HIGHER_IS_BETTER,
-                               TIER_SCORECARD_MISSING_ZERO);
-    tier_model *l = one_factor(&a, TIER_SCORECARD_NORM_BOOLEAN, TIER_SCORECARD_LOWER_IS_BETTER,
-                               TIER_SCORECARD_MISSING_ZERO);
-    static const double xs[4] = {0, 1, -2, 0.5}, want[4] = {0, 100, 100, 100},
-                        low[4] = {100, 0, 0, 0};
-    (void)s;
-    expect_one(m, xs, 4, want);
-    expect_one(l, xs, 4, low);
     tier_model_free(m);
     tier_model_free(l);
 }
@@ -958,32 +937,26 @@ static tier_book *example_book(const tier_allocator *a)
 
 static const tst_oom_case test_scorecard_survives_every_failed_allocation = {oom_scorecard, example_book, 15};
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scorecard_scores_the_worked_example_by_hand),
-        cmocka_unit_test(test_scorecard_explains_one_customer_exactly),
-        cmocka_unit_test(test_scorecard_percentile_gives_ties_the_mid_rank),
-        cmocka_unit_test(test_scorecard_percentile_lower_is_better_reverses_the_rank),
-        cmocka_unit_test(test_scorecard_all_equal_values_get_half_points),
-        cmocka_unit_test(test_scorecard_scores_a_single_customer),
-        cmocka_unit_test(test_scorecard_minmax_clamps_at_given_and_fitted_caps),
-        cmocka_unit_test(test_scorecard_bands_put_an_edge_in_the_upper_band),
-        cmocka_unit_test(test_scorecard_boolean_counts_any_nonzero_value),
-        cmocka_unit_test(test_scorecard_missing_policies_drop_impute_and_zero),
-        cmocka_unit_test(test_scorecard_without_any_factor_value_has_no_score_or_grade),
-        cmocka_unit_test(test_scorecard_penalties_add_up_and_clamp_at_zero),
-        cmocka_unit_test(test_scorecard_vetoes_cap_the_grade_but_never_raise_it),
-        cmocka_unit_test(test_scorecard_grade_bands_are_configurable_and_inclusive),
-        cmocka_unit_test(test_scorecard_rejects_weights_that_do_not_sum_to_100),
-        cmocka_unit_test(test_scorecard_rejects_bad_factor_arguments),
-        cmocka_unit_test(test_scorecard_names_the_factor_and_column_that_is_missing),
-        cmocka_unit_test(test_scorecard_rejects_infinite_and_treats_nan_as_missing),
-        cmocka_unit_test(test_scorecard_fits_and_scores_an_empty_book),
-        cmocka_unit_test(test_scorecard_scores_new_customers_against_the_fit),
-        cmocka_unit_test(test_scorecard_reads_other_models_outputs_from_the_frame),
-        cmocka_unit_test(test_scorecard_b2b_default_scores_two_accounts_by_hand),
-        TST_OOM_TEST(test_scorecard_survives_every_failed_allocation),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_scorecard_scores_the_worked_example_by_hand),
+         cmocka_unit_test(test_scorecard_explains_one_customer_exactly),
+         TST_CASE("test_scorecard_percentile_gives_ties_the_mid_rank", test_one_factor_case, &percentile_ties),
+         TST_CASE("test_scorecard_percentile_lower_is_better_reverses_the_rank", test_one_factor_case, &percentile_lower),
+         TST_CASE("test_scorecard_all_equal_values_get_half_points", test_one_factor_case, &all_equal),
+         TST_CASE("test_scorecard_scores_a_single_customer", test_one_factor_case, &single_customer),
+         cmocka_unit_test(test_scorecard_minmax_clamps_at_given_and_fitted_caps),
+         cmocka_unit_test(test_scorecard_bands_put_an_edge_in_the_upper_band),
+         TST_CASE("test_scorecard_boolean_counts_any_nonzero_value", test_one_factor_case, &boolean_nonzero),
+         cmocka_unit_test(test_scorecard_missing_policies_drop_impute_and_zero),
+         cmocka_unit_test(test_scorecard_without_any_factor_value_has_no_score_or_grade),
+         cmocka_unit_test(test_scorecard_penalties_add_up_and_clamp_at_zero),
+         cmocka_unit_test(test_scorecard_vetoes_cap_the_grade_but_never_raise_it),
+         cmocka_unit_test(test_scorecard_grade_bands_are_configurable_and_inclusive),
+         cmocka_unit_test(test_scorecard_rejects_weights_that_do_not_sum_to_100),
+         cmocka_unit_test(test_scorecard_rejects_bad_factor_arguments),
+         cmocka_unit_test(test_scorecard_names_the_factor_and_column_that_is_missing),
+         cmocka_unit_test(test_scorecard_rejects_infinite_and_treats_nan_as_missing),
+         cmocka_unit_test(test_scorecard_fits_and_scores_an_empty_book),
+         cmocka_unit_test(test_scorecard_scores_new_customers_against_the_fit),
+         cmocka_unit_test(test_scorecard_reads_other_models_outputs_from_the_frame),
+         cmocka_unit_test(test_scorecard_b2b_default_scores_two_accounts_by_hand),
+         TST_OOM_TEST(test_scorecard_survives_every_failed_allocation))

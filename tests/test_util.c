@@ -515,29 +515,23 @@ static void test_errtext_matches_the_c_library_texts(void **s)
 #endif
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rng_gives_the_same_numbers_as_the_needs_model_did),
-        cmocka_unit_test(test_rng_streams_differ_by_purpose_and_index),
-        cmocka_unit_test(test_rng_draws_stay_in_range_and_choose_is_sorted_and_distinct),
-        cmocka_unit_test(test_buf_appends_bytes_strings_chars_and_printf),
-        cmocka_unit_test(test_buf_take_hands_over_the_text_and_leaves_the_buffer_empty),
-        cmocka_unit_test(test_buf_latches_the_first_failure_and_keeps_its_contents),
-        cmocka_unit_test(test_buf_reports_a_size_overflow_as_erange),
-        TST_OOM_TEST(test_buf_survives_out_of_memory_at_every_allocation),
-        cmocka_unit_test(test_num_format_writes_the_shortest_text_that_reads_back),
-        cmocka_unit_test(test_num_format_spells_nan_and_infinities_one_way),
-        cmocka_unit_test(test_num_parse_reads_the_decimal_grammar_exactly),
-        cmocka_unit_test(test_num_parse_rejects_what_is_not_a_plain_decimal),
-        cmocka_unit_test(test_num_parse_reports_overflow_and_accepts_underflow_as_zero),
-        cmocka_unit_test(test_num_parse_accepts_nan_and_inf_only_when_asked),
-        cmocka_unit_test(test_num_parse_rounds_long_inputs_exactly),
-        cmocka_unit_test(test_num_format_and_parse_round_trip_random_doubles),
-        cmocka_unit_test(test_num_ignores_a_comma_decimal_locale),
-        cmocka_unit_test(test_policy_description_keeps_a_point_under_a_comma_locale),
-        cmocka_unit_test(test_errtext_gives_the_cli_texts_for_either_sign),
-        cmocka_unit_test(test_errtext_matches_the_c_library_texts),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_rng_gives_the_same_numbers_as_the_needs_model_did),
+         cmocka_unit_test(test_rng_streams_differ_by_purpose_and_index),
+         cmocka_unit_test(test_rng_draws_stay_in_range_and_choose_is_sorted_and_distinct),
+         cmocka_unit_test(test_buf_appends_bytes_strings_chars_and_printf),
+         cmocka_unit_test(test_buf_take_hands_over_the_text_and_leaves_the_buffer_empty),
+         cmocka_unit_test(test_buf_latches_the_first_failure_and_keeps_its_contents),
+         cmocka_unit_test(test_buf_reports_a_size_overflow_as_erange),
+         TST_OOM_TEST(test_buf_survives_out_of_memory_at_every_allocation),
+         cmocka_unit_test(test_num_format_writes_the_shortest_text_that_reads_back),
+         cmocka_unit_test(test_num_format_spells_nan_and_infinities_one_way),
+         cmocka_unit_test(test_num_parse_reads_the_decimal_grammar_exactly),
+         cmocka_unit_test(test_num_parse_rejects_what_is_not_a_plain_decimal),
+         cmocka_unit_test(test_num_parse_reports_overflow_and_accepts_underflow_as_zero),
+         cmocka_unit_test(test_num_parse_accepts_nan_and_inf_only_when_asked),
+         cmocka_unit_test(test_num_parse_rounds_long_inputs_exactly),
+         cmocka_unit_test(test_num_format_and_parse_round_trip_random_doubles),
+         cmocka_unit_test(test_num_ignores_a_comma_decimal_locale),
+         cmocka_unit_test(test_policy_description_keeps_a_point_under_a_comma_locale),
+         cmocka_unit_test(test_errtext_gives_the_cli_texts_for_either_sign),
+         cmocka_unit_test(test_errtext_matches_the_c_library_texts))
