@@ -385,6 +385,14 @@ void tst_expect_numbers(const tier_frame *f, const tier_book *book, const char *
     }
 }
 
+void tst_expect_parts(const char *text, const char *const *parts, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (!strstr(text, parts[i]))
+            fail_msg("no \"%s\" in:\n%s", parts[i], text);
+}
+
 /* ---- models ------------------------------------------------------------------------------ */
 
 void tst_expect_set_numbers(tier_model *m, const tst_number_option *cases, size_t n)

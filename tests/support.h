@@ -201,6 +201,10 @@ void tst_expect_labels(const tier_frame *f, const tier_book *book, const char *c
 void tst_expect_numbers(const tier_frame *f, const tier_book *book, const char *column,
                         const tst_number_want *want, size_t n);
 
+/* Fails the test unless `text` contains every one of the `n` parts, naming the first missing part
+ * and showing the text. */
+void tst_expect_parts(const char *text, const char *const *parts, size_t n);
+
 /* ---- models ------------------------------------------------------------------------------ */
 
 /* One number option set and the status it must give. */
