@@ -122,12 +122,10 @@ void tier__book_slot_remove(tier_book *b, size_t index)
 int tier_book_new(tier_book **out, const tier_allocator *alloc)
 {
     tier_book *b;
-    if (!out)
-        return TIER_EINVAL;
-    *out = NULL;
-    b = TIER__HANDLE_NEW(tier_book, alloc);
-    if (!b)
-        return TIER_ENOMEM;
+    int rc = TIER__HANDLE_CREATE(out, tier_book, alloc);
+    if (rc)
+        return rc;
+    b = *out;
     b->keep_txns = 1;
     b->ignore_from = INT32_MAX;
     b->lim_id_len = 256;
@@ -140,10 +138,10 @@ int tier_book_new(tier_book **out, const tier_allocator *alloc)
     b->id_off = tier__malloc(&b->alloc, sizeof *b->id_off);
     if (!b->id_off) {
         tier__free(&b->alloc, b);
+        *out = NULL;
         return TIER_ENOMEM;
     }
     b->id_off[0] = 0;
-    *out = b;
     return TIER_OK;
 }
 

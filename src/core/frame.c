@@ -25,16 +25,10 @@ struct tier_frame {
 
 int tier_frame_new(tier_frame **out, size_t rows, const tier_allocator *alloc)
 {
-    tier_frame *f;
-    if (!out)
-        return TIER_EINVAL;
-    *out = NULL;
-    f = TIER__HANDLE_NEW(tier_frame, alloc);
-    if (!f)
-        return TIER_ENOMEM;
-    f->rows = rows;
-    *out = f;
-    return TIER_OK;
+    int rc = TIER__HANDLE_CREATE(out, tier_frame, alloc);
+    if (rc == TIER_OK)
+        (*out)->rows = rows;
+    return rc;
 }
 
 static void column_free(tier_frame *f, column *c)

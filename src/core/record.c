@@ -32,10 +32,7 @@ struct tier_record {
 
 int tier_record_new(tier_record **out, const tier_allocator *alloc)
 {
-    if (!out)
-        return TIER_EINVAL;
-    *out = TIER__HANDLE_NEW(tier_record, alloc);
-    return *out ? TIER_OK : TIER_ENOMEM;
+    return TIER__HANDLE_CREATE(out, tier_record, alloc);
 }
 
 void tier_record_clear(tier_record *r)

@@ -11,16 +11,10 @@ struct tier_text {
 
 int tier_text_new(tier_text **out, const tier_allocator *alloc)
 {
-    tier_text *t;
-    if (!out)
-        return TIER_EINVAL;
-    *out = NULL;
-    t = TIER__HANDLE_NEW(tier_text, alloc);
-    if (!t)
-        return TIER_ENOMEM;
-    tier__buf_init(&t->buf, &t->alloc);
-    *out = t;
-    return TIER_OK;
+    int rc = TIER__HANDLE_CREATE(out, tier_text, alloc);
+    if (rc == TIER_OK)
+        tier__buf_init(&(*out)->buf, &(*out)->alloc);
+    return rc;
 }
 
 void tier_text_free(tier_text *t)

@@ -26,12 +26,10 @@ const char *const tier__csv_role_label[ROLE_COUNT] = {"", "customer id", "date",
 int tier_csv_new(tier_csv **out, const tier_allocator *alloc)
 {
     tier_csv *csv;
-    if (!out)
-        return TIER_EINVAL;
-    *out = NULL;
-    csv = TIER__HANDLE_NEW(tier_csv, alloc);
-    if (!csv)
-        return TIER_ENOMEM;
+    int rc = TIER__HANDLE_CREATE(out, tier_csv, alloc);
+    if (rc)
+        return rc;
+    csv = *out;
     csv->io = *tier_io_default();
     csv->delimiter = ',';
     csv->has_header = 1;
@@ -40,7 +38,6 @@ int tier_csv_new(tier_csv **out, const tier_allocator *alloc)
     csv->max_length = CSV_LIMIT_LENGTH_DEFAULT;
     csv->max_rows = CSV_LIMIT_ROWS_DEFAULT;
     csv->block_size = CSV_BLOCK_DEFAULT;
-    *out = csv;
     return TIER_OK;
 }
 

@@ -124,18 +124,16 @@ static void specs_free(const tier_allocator *a, tier__model_spec *v, size_t n)
 int tier_pipeline_new(tier_pipeline **out, const tier_allocator *alloc)
 {
     tier_pipeline *p;
-    if (!out)
-        return TIER_EINVAL;
-    *out = p = TIER__HANDLE_NEW(tier_pipeline, alloc);
-    if (!p)
-        return TIER_ENOMEM;
+    int rc = TIER__HANDLE_CREATE(out, tier_pipeline, alloc);
+    if (rc)
+        return rc;
+    p = *out;
     p->header = 1;
     p->date_format = TIER_DATE_AUTO;
     p->produce = TIER__PRODUCE_TIERS;
     p->format = TIER_OUTPUT_CSV;
     p->io = *tier_io_default();
     p->split_min_bytes = TIER__SPLIT_MIN_BYTES;
-    *out = p;
     return TIER_OK;
 }
 
