@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/io_internal.h"
 #include "io/csv_impl.h"
 #include "util/errtext.h"
 
@@ -275,23 +276,17 @@ int tier_csv_set_progress(tier_csv *csv, tier_progress_cb cb, void *ud)
 
 int tier_csv_set_io(tier_csv *csv, const tier_io *io)
 {
+    int rc;
     if (!csv)
         return TIER_EINVAL;
     if (!io) {
         csv->io = *tier_io_default();
         return TIER_OK;
     }
-    if (io->version > TIER_IO_VERSION) {
-        tier__errorf(csv->err, "I/O table version %u is newer than this library's (%d)",
-                     io->version, TIER_IO_VERSION);
-        return TIER_EVERSION;
-    }
-    if (io->version < 1 || !io->open || !io->read || !io->close) {
-        tier__errorf(csv->err, "I/O table needs version >= 1 and open, read and close hooks");
-        return TIER_EINVAL;
-    }
-    csv->io = *io;
-    return TIER_OK;
+    rc = tier__io_check(io, TIER__IO_NEEDS_READ, csv->err);
+    if (rc == TIER_OK)
+        csv->io = *io;
+    return rc;
 }
 
 int tier__csv_set_block_size(tier_csv *csv, size_t size)

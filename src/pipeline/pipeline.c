@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/io_internal.h"
 #include "pipeline/pipeline_internal.h"
 
 /* The settings: name and, for the `flag` key style, the placeholder of its value. */
@@ -633,17 +634,17 @@ int tier_pipeline_set_executor(tier_pipeline *p, const tier_executor *ex)
 
 int tier_pipeline_set_io(tier_pipeline *p, const tier_io *io)
 {
+    char why[TIER__ERR_SIZE];
+    int rc;
     if (!p)
         return TIER_EINVAL;
     if (!io) {
         p->io = *tier_io_default();
         return TIER_OK;
     }
-    if (io->version > TIER_IO_VERSION)
-        return tier__pipeline_fail(p, TIER_EVERSION, "I/O layer version %u is newer than %u",
-                                   io->version, (unsigned)TIER_IO_VERSION);
-    if (io->version < 1 || !io->open || !io->read || !io->close)
-        return tier__pipeline_fail(p, TIER_EINVAL, "the I/O layer needs open, read and close");
+    rc = tier__io_check(io, TIER__IO_NEEDS_READ, why);
+    if (rc)
+        return tier__pipeline_fail(p, rc, "%s", why);
     p->io = *io;
     return TIER_OK;
 }
