@@ -9,10 +9,12 @@
 #include "core/io_internal.h"
 #include "pipeline/pipeline_internal.h"
 
-/* The settings: name and, for the `flag` key style, the placeholder of its value. */
+/* The settings: name, for the `flag` key style the placeholder of its value, and for a setting
+ * kept as text the offset of its `char *` in the pipeline (0 for the others). */
 typedef struct key_info {
     const char *name;
     const char *metavar;
+    size_t text;
 } key_info;
 
 enum {
@@ -21,15 +23,41 @@ enum {
     K_OUTPUT_COLUMNS, K_SPLIT_MIN_BYTES, K_KEY_STYLE, K_COUNT
 };
 
+#define TEXT(member) offsetof(tier_pipeline, member)
+
 static const key_info keys[K_COUNT] = {
-    {"input", "FILE"},      {"delimiter", "C"},       {"header", NULL},
-    {"columns", "a,b,c"},   {"id", "COL"},            {"date", "COL"},
-    {"amount", "COL"},      {"margin", "COL"},        {"date_format", "FORMAT"},
-    {"as_of", "YYYY-MM-DD"}, {"accounts", "FILE"},    {"account_id", "COL"},
-    {"models", "LIST"},     {"policy", "NAME"},       {"produce", "WHAT"},
-    {"out", "FILE"},        {"format", "FORMAT"},     {"output_columns", "LIST"},
-    {"split_min_bytes", "N"}, {"key_style", "STYLE"},
+    {"input", "FILE", TEXT(input)},
+    {"delimiter", "C", 0},
+    {"header", NULL, 0},
+    {"columns", "a,b,c", TEXT(columns)},
+    {"id", "COL", TEXT(id)},
+    {"date", "COL", TEXT(date)},
+    {"amount", "COL", TEXT(amount)},
+    {"margin", "COL", TEXT(margin)},
+    {"date_format", "FORMAT", 0},
+    {"as_of", "YYYY-MM-DD", 0},
+    {"accounts", "FILE", TEXT(accounts)},
+    {"account_id", "COL", TEXT(account_id)},
+    {"models", "LIST", 0},
+    {"policy", "NAME", TEXT(policy_name)},
+    {"produce", "WHAT", 0},
+    {"out", "FILE", TEXT(out)},
+    {"format", "FORMAT", 0},
+    {"output_columns", "LIST", TEXT(output_columns)},
+    {"split_min_bytes", "N", 0},
+    {"key_style", "STYLE", 0},
 };
+
+/* The text setting of key k (keys[k].text is not 0). */
+static char **text_slot(tier_pipeline *p, int k)
+{
+    return (char **)(void *)((char *)p + keys[k].text);
+}
+
+static const char *text_value(const tier_pipeline *p, int k)
+{
+    return *(char *const *)(const void *)((const char *)p + keys[k].text);
+}
 
 static const char *const default_policy = "b2b-sabc";
 
@@ -141,26 +169,15 @@ int tier_pipeline_new(tier_pipeline **out, const tier_allocator *alloc)
 void tier_pipeline_free(tier_pipeline *p)
 {
     const tier_allocator *a;
-    char **strings[11];
-    size_t i;
+    int k;
     if (!p)
         return;
     a = &p->alloc;
     tier__run_free(a, &p->last);
     specs_free(a, p->models, p->n_models);
-    strings[0] = &p->input;
-    strings[1] = &p->columns;
-    strings[2] = &p->id;
-    strings[3] = &p->date;
-    strings[4] = &p->amount;
-    strings[5] = &p->margin;
-    strings[6] = &p->accounts;
-    strings[7] = &p->account_id;
-    strings[8] = &p->policy_name;
-    strings[9] = &p->out;
-    strings[10] = &p->output_columns;
-    for (i = 0; i < sizeof strings / sizeof strings[0]; i++)
-        tier__free(a, *strings[i]);
+    for (k = 0; k < K_COUNT; k++)
+        if (keys[k].text)
+            tier__free(a, *text_slot(p, k));
     tier__free(a, p);
 }
 
@@ -315,26 +332,8 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
     if (k < 0)
         return tier__pipeline_fail(p, TIER_ENOTFOUND, "unknown setting \"%s\"", key);
     switch (k) {
-    case K_INPUT:
-        return set_string(p, &p->input, value);
-    case K_COLUMNS:
-        return set_string(p, &p->columns, value);
-    case K_ID:
-        return set_string(p, &p->id, value);
-    case K_DATE:
-        return set_string(p, &p->date, value);
-    case K_AMOUNT:
-        return set_string(p, &p->amount, value);
-    case K_MARGIN:
-        return set_string(p, &p->margin, value);
-    case K_ACCOUNTS:
-        return set_string(p, &p->accounts, value);
-    case K_ACCOUNT_ID:
-        return set_string(p, &p->account_id, value);
-    case K_OUT:
-        return set_string(p, &p->out, value);
     case K_OUTPUT_COLUMNS:
-        return set_string(p, &p->output_columns, value && *value ? value : NULL);
+        return set_string(p, text_slot(p, k), value && *value ? value : NULL);
     case K_DELIMITER:
         if (!value || strcmp(value, "auto") == 0)
             p->delimiter = 0;
@@ -386,7 +385,7 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
         tier_policy *policy = NULL;
         int rc;
         if (!value)
-            return set_string(p, &p->policy_name, NULL);
+            return set_string(p, text_slot(p, k), NULL);
         rc = tier_policy_new_builtin(&policy, value, &p->alloc);
         tier_policy_free(policy);
         if (rc == TIER_ENOMEM)
@@ -394,7 +393,7 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
         if (rc)
             return tier__pipeline_fail(p, TIER_EINVAL, "unknown policy \"%s\" (built in: %s)",
                                        value, default_policy);
-        return set_string(p, &p->policy_name, value);
+        return set_string(p, text_slot(p, k), value);
     }
     case K_PRODUCE:
         return set_choice(p, k, value, produce_names, produce_values, TIER__PRODUCE_TIERS,
@@ -421,8 +420,8 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
     case K_KEY_STYLE:
         return set_choice(p, k, value, style_names, style_values, TIER__KEYS_NAME, &p->key_style,
                           "name or flag");
-    default:
-        return TIER_EINVAL;
+    default: /* the other settings kept as text */
+        return keys[k].text ? set_string(p, text_slot(p, k), value) : TIER_EINVAL;
     }
 }
 
@@ -449,16 +448,6 @@ static void get_into(const tier_pipeline *p, int k, tier__buf *out)
     const char *s = NULL;
     char day[16];
     switch (k) {
-    case K_INPUT: s = p->input; break;
-    case K_COLUMNS: s = p->columns; break;
-    case K_ID: s = p->id; break;
-    case K_DATE: s = p->date; break;
-    case K_AMOUNT: s = p->amount; break;
-    case K_MARGIN: s = p->margin; break;
-    case K_ACCOUNTS: s = p->accounts; break;
-    case K_ACCOUNT_ID: s = p->account_id; break;
-    case K_OUT: s = p->out; break;
-    case K_OUTPUT_COLUMNS: s = p->output_columns; break;
     case K_DELIMITER:
         if (p->delimiter == 0)
             s = "auto";
@@ -491,7 +480,7 @@ static void get_into(const tier_pipeline *p, int k, tier__buf *out)
         tier__buf_printf(out, "%llu", (unsigned long long)p->split_min_bytes);
         break;
     case K_KEY_STYLE: s = p->key_style == TIER__KEYS_FLAG ? "flag" : "name"; break;
-    default: break;
+    default: s = keys[k].text ? text_value(p, k) : NULL; break; /* the other text settings */
     }
     if (s)
         tier__buf_puts(out, s);
