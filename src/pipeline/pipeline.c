@@ -215,18 +215,6 @@ static size_t find_model(const tier_pipeline *p, const char *name)
     return i;
 }
 
-/* A model name: letters, digits and '_', not empty (the prefix of its columns). */
-static int valid_name(const char *s)
-{
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '_'))
-            return 0;
-    return 1;
-}
-
 /* A model list: kinds separated by ',' (one trailing ',' allowed), each at most once. */
 static int set_models(tier_pipeline *p, const char *list, const char *lbl)
 {
@@ -522,7 +510,8 @@ int tier_pipeline_add_model(tier_pipeline *p, const char *kind, const char *name
         return tier__pipeline_fail(p, TIER_ENOTFOUND, "unknown model kind \"%s\" (%s)", kind,
                                    kinds);
     }
-    if (!valid_name(name))
+    /* Letters, digits and '_', not empty: the prefix of its columns. */
+    if (!tier__name_valid(name, 0, TIER__NAME_UPPER))
         return tier__pipeline_fail(p, TIER_EINVAL,
                                    "model name \"%s\": use letters, digits and '_'", name);
     if (p->models_set && find_model(p, name) < p->n_models)

@@ -60,6 +60,15 @@ void tier__errorf(char *buf, const char *fmt, ...) TIER__PRINTF(2, 3);
 /* 1 when s[0..len) is valid UTF-8 without NUL bytes, else 0. */
 int tier__utf8_valid(const char *s, size_t len);
 
+/* Names (of columns, models, kinds, options, state keys): 1 when `s` is not NULL, has 1..max
+ * bytes (max 0: no limit), all of them ASCII lower-case letters, digits or '_', or what `flags`
+ * adds: TIER__NAME_UPPER (upper-case letters), TIER__NAME_DOT_DASH ('.' and '-'),
+ * TIER__NAME_LETTER_FIRST (the first byte must be a letter). Else 0. */
+#define TIER__NAME_UPPER 1u
+#define TIER__NAME_DOT_DASH 2u
+#define TIER__NAME_LETTER_FIRST 4u
+int tier__name_valid(const char *s, size_t max, unsigned flags);
+
 /* Writes s[0..n) double-quoted into dst (cap bytes, at least TIER__QUOTE_MAX * 4 + 16) for an
  * error message: at most TIER__QUOTE_MAX bytes then "...", control bytes, quotes and backslashes
  * escaped, bytes >= 0x80 kept only when they form valid UTF-8. Returns dst. */

@@ -52,18 +52,8 @@ static int put(tier_state_writer *w, const char *s, size_t n)
 
 static int valid_key(const char *key)
 {
-    size_t i, n;
-    if (!key || !(n = strlen(key)) || n > TIER__STATE_KEY_MAX)
-        return 0;
-    if (!((key[0] >= 'a' && key[0] <= 'z') || (key[0] >= 'A' && key[0] <= 'Z')))
-        return 0;
-    for (i = 1; i < n; i++) {
-        char c = key[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == '-'))
-            return 0;
-    }
-    return 1;
+    return tier__name_valid(key, TIER__STATE_KEY_MAX,
+                            TIER__NAME_UPPER | TIER__NAME_DOT_DASH | TIER__NAME_LETTER_FIRST);
 }
 
 int tier_state_write_key(tier_state_writer *w, const char *key)
