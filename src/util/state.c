@@ -327,6 +327,21 @@ static int next_line(tier_state_reader *r)
     return 0;
 }
 
+/* Reads the next record, which must be `key "text"` (a header record): 1, or a negative status
+ * with the error set. */
+static int next_text_record(tier_state_reader *r, const char *key)
+{
+    char msg[80];
+    int rc = next_line(r);
+    if (rc < 0)
+        return rc;
+    if (rc == 1 && strcmp(r->key, key) == 0 && r->n_values == 1 &&
+        r->values[0].type == TIER_OPTION_TEXT)
+        return 1;
+    snprintf(msg, sizeof msg, "expected the %s record (%s \"...\")", key, key);
+    return fail(r, TIER_ECORRUPT, rc ? r->line : r->next_line, "%s", msg);
+}
+
 int tier__state_reader_open(tier_state_reader *r, const tier_allocator *alloc, const char *data,
                             size_t len, const char *kind)
 {
@@ -351,13 +366,9 @@ int tier__state_reader_open(tier_state_reader *r, const tier_allocator *alloc, c
                  r->values[0].number, TIER__STATE_VERSION);
         return fail(r, TIER_EVERSION, r->line, "%s", msg);
     }
-    rc = next_line(r);
+    rc = next_text_record(r, "kind");
     if (rc < 0)
         return rc;
-    if (rc == 0 || strcmp(r->key, "kind") != 0 || r->n_values != 1 ||
-        r->values[0].type != TIER_OPTION_TEXT)
-        return fail(r, TIER_ECORRUPT, rc ? r->line : r->next_line,
-                    "expected the kind record (kind \"...\")%s", NULL);
     text = r->scratch + r->values[0].text;
     if (strcmp(text, kind) != 0) {
         char msg[TIER__ERR_SIZE], q1[TIER__QUOTE_MAX * 4 + 16], q2[TIER__QUOTE_MAX * 4 + 16];
@@ -366,13 +377,9 @@ int tier__state_reader_open(tier_state_reader *r, const tier_allocator *alloc, c
                  tier__quote_text(q2, sizeof q2, kind, strlen(kind)));
         return fail(r, TIER_ECORRUPT, r->line, "%s", msg);
     }
-    rc = next_line(r);
+    rc = next_text_record(r, "name");
     if (rc < 0)
         return rc;
-    if (rc == 0 || strcmp(r->key, "name") != 0 || r->n_values != 1 ||
-        r->values[0].type != TIER_OPTION_TEXT)
-        return fail(r, TIER_ECORRUPT, rc ? r->line : r->next_line,
-                    "expected the name record (name \"...\")%s", NULL);
     /* Check the syntax of every record, and that the text ends with "end", before the model
      * reads any: a damaged or cut-off text fails here, before a load callback sees a record. */
     {
