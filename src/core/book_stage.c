@@ -258,6 +258,12 @@ int tier__book_add_rows(tier_book *b, const tier__row *rows, size_t n, size_t *f
     return TIER_OK;
 }
 
+/* Why tier__fixed_from_double refused a value. */
+static const char *fixed_why(int rc)
+{
+    return rc == TIER_EINVAL ? "not finite" : "beyond +-1e12";
+}
+
 int tier_book_add_txn(tier_book *b, const char *id, size_t id_len, int32_t day, double amount,
                       double margin)
 {
@@ -267,11 +273,11 @@ int tier_book_add_txn(tier_book *b, const char *id, size_t id_len, int32_t day, 
         return TIER_EINVAL;
     b->err[0] = '\0';
     if ((rc = tier__fixed_from_double(amount, &a)) != 0) {
-        tier__errorf(b->err, "amount %g is %s", amount, rc == TIER_EINVAL ? "not finite" : "beyond +-1e12");
+        tier__errorf(b->err, "amount %g is %s", amount, fixed_why(rc));
         return rc;
     }
     if (has_margin && (rc = tier__fixed_from_double(margin, &m)) != 0) {
-        tier__errorf(b->err, "margin %g is %s", margin, rc == TIER_EINVAL ? "not finite" : "beyond +-1e12");
+        tier__errorf(b->err, "margin %g is %s", margin, fixed_why(rc));
         return rc;
     }
     tier__book_begin(b);
@@ -319,13 +325,11 @@ int tier_book_add_txns(tier_book *b, size_t n, const char *id_data, const size_t
                 break;
             }
             if ((rc = tier__fixed_from_double(amounts[r], &row->amount)) != 0) {
-                tier__errorf(b->err, "row %zu: amount is %s", r,
-                             rc == TIER_EINVAL ? "not finite" : "beyond +-1e12");
+                tier__errorf(b->err, "row %zu: amount is %s", r, fixed_why(rc));
                 break;
             }
             if (row->has_margin && (rc = tier__fixed_from_double(margins[r], &row->margin)) != 0) {
-                tier__errorf(b->err, "row %zu: margin is %s", r,
-                             rc == TIER_EINVAL ? "not finite" : "beyond +-1e12");
+                tier__errorf(b->err, "row %zu: margin is %s", r, fixed_why(rc));
                 break;
             }
             row->id = id_data + id_offsets[r];
@@ -343,9 +347,7 @@ int tier_book_add_txns(tier_book *b, size_t n, const char *id_data, const size_t
         }
     }
     if (rc) {
-        memcpy(why, b->err, sizeof why);
         tier__book_rollback(b);
-        memcpy(b->err, why, sizeof why);
         return rc;
     }
     tier__book_commit(b);
@@ -493,12 +495,9 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
     if (rc == TIER_OK)
         rc = merge_attributes(dst, src, map, &texts);
     if (rc) {
-        char why[TIER__ERR_SIZE];
         if (rc == TIER_ENOMEM && !dst->err[0])
             tier__errorf(dst->err, "out of memory merging books");
-        memcpy(why, dst->err, sizeof why);
         tier__book_rollback(dst);
-        memcpy(dst->err, why, sizeof why);
         tier__free(&dst->alloc, map);
         return rc;
     }
