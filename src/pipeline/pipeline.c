@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/io_internal.h"
+#include "core/text_internal.h"
 #include "pipeline/pipeline_internal.h"
 
 /* The settings: name, for the `flag` key style the placeholder of its value, and for a setting
@@ -487,10 +488,8 @@ int tier_pipeline_get(const tier_pipeline *p, const char *key, tier_text *out)
     tier__buf_init(&b, &p->alloc);
     get_into(p, k, &b);
     rc = tier__buf_status(&b);
-    if (!rc) {
-        tier_text_clear(out);
-        rc = tier_text_append(out, tier__buf_data(&b), tier__buf_len(&b));
-    }
+    if (!rc)
+        rc = tier__text_replace(out, tier__buf_data(&b), tier__buf_len(&b));
     tier__buf_free(&b);
     return rc;
 }
