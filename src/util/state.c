@@ -468,9 +468,15 @@ int tier_state_read_type(const tier_state_reader *r, size_t i)
     return (r && !r->status && i < r->n_values) ? r->values[i].type : 0;
 }
 
-static int bad_value(tier_state_reader *r, size_t i, const char *what)
+/* TIER_OK when value i of the record is of `type`; else the reader's latched failure, or
+ * TIER_ECORRUPT with the error saying that the value is missing or not `what`. */
+static int check_value(tier_state_reader *r, size_t i, int type, const char *what)
 {
     char msg[TIER__ERR_SIZE];
+    if (r->status)
+        return r->status;
+    if (i < r->n_values && r->values[i].type == type)
+        return TIER_OK;
     if (i >= r->n_values)
         snprintf(msg, sizeof msg, "record \"%s\" has %lu value%s, not %lu or more", r->key,
                  (unsigned long)r->n_values, r->n_values == 1 ? "" : "s", (unsigned long)i + 1);
@@ -482,14 +488,13 @@ static int bad_value(tier_state_reader *r, size_t i, const char *what)
 
 int tier_state_read_number(tier_state_reader *r, size_t i, double *out)
 {
+    int rc;
     if (!r || !out)
         return TIER_EINVAL;
-    if (r->status)
-        return r->status;
-    if (i >= r->n_values || r->values[i].type != TIER_OPTION_NUMBER)
-        return bad_value(r, i, "a number");
-    *out = r->values[i].number;
-    return TIER_OK;
+    rc = check_value(r, i, TIER_OPTION_NUMBER, "a number");
+    if (rc == TIER_OK)
+        *out = r->values[i].number;
+    return rc;
 }
 
 int tier_state_read_numbers(tier_state_reader *r, double *out, size_t n)
@@ -513,14 +518,13 @@ int tier_state_read_numbers(tier_state_reader *r, double *out, size_t n)
 
 int tier_state_read_text(tier_state_reader *r, size_t i, const char **out)
 {
+    int rc;
     if (!r || !out)
         return TIER_EINVAL;
-    if (r->status)
-        return r->status;
-    if (i >= r->n_values || r->values[i].type != TIER_OPTION_TEXT)
-        return bad_value(r, i, "a text");
-    *out = r->scratch + r->values[i].text;
-    return TIER_OK;
+    rc = check_value(r, i, TIER_OPTION_TEXT, "a text");
+    if (rc == TIER_OK)
+        *out = r->scratch + r->values[i].text;
+    return rc;
 }
 
 int tier_state_read_fail(tier_state_reader *r, const char *message)
