@@ -116,6 +116,7 @@ PIPELINE_STAGE_READ, PIPELINE_STAGE_ACCOUNTS, PIPELINE_STAGE_MODELS, PIPELINE_ST
     1, 2, 3, 4)
 EXECUTOR_VERSION = 1
 PIPELINE_ROLE_ID, PIPELINE_ROLE_DATE, PIPELINE_ROLE_AMOUNT, PIPELINE_ROLE_ACCOUNT_ID = 1, 2, 3, 4
+PIPELINE_COMMAND_HELP, PIPELINE_COMMAND_QUIET = 1, 2
 
 OUTPUT_CSV, OUTPUT_JSON = 1, 2
 OUTPUT_FORMATS = {"csv": OUTPUT_CSV, "json": OUTPUT_JSON}
@@ -608,6 +609,9 @@ declare("tier_pipeline_set_executor", c_int, [pipeline_p, P(Executor)], handle=0
 declare("tier_pipeline_set_io", c_int, [pipeline_p, P(Io)], handle=0)
 declare("tier_pipeline_set_output", c_int, [pipeline_p, write_cb, c_void_p], handle=0)
 declare("tier_pipeline_check", c_int, [pipeline_p], handle=0)
+declare("tier_pipeline_set_command", c_int,
+        [pipeline_p, c_char_p, c_size_t, P(c_char_p), P(c_uint)], handle=0)
+declare("tier_pipeline_usage", c_int, [c_char_p, text_p])
 declare("tier_pipeline_run", c_int, [pipeline_p], handle=0)
 declare("tier_pipeline_book", book_p, [pipeline_p], check=False)
 declare("tier_pipeline_model_count", c_size_t, [pipeline_p], check=False)

@@ -12,13 +12,13 @@ Example::
 
 import os
 import threading
-from ctypes import byref, c_char_p, c_int, string_at
+from ctypes import byref, c_char_p, c_int, c_uint, string_at
 
 from . import _ffi
 from ._ffi import F
 from ._handle import Handle
 
-__all__ = ["Pipeline", "STAGES", "sniff", "SNIFF_BYTES"]
+__all__ = ["Pipeline", "STAGES", "sniff", "SNIFF_BYTES", "usage"]
 
 #: How much of a file the pipeline reads to sniff its first line.
 SNIFF_BYTES = 65535
@@ -54,6 +54,19 @@ def sniff(head, role=None, delimiter=None):
     code = _ROLES[role] if role is not None else 0
     F.tier_pipeline_sniff(raw, len(raw), code, byref(delim), byref(column), None)
     return delim.value, (column.value.decode("utf-8") if role is not None else None)
+
+
+def usage(command=None):
+    """The ``tier`` command's usage text (tier_pipeline_usage): of one command ("run", "fit clv",
+    "clv", "version") as ``--help`` prints it, or of all of them (None) as ``tier help`` does.
+    An unknown command raises TierError (TIER_ENOTFOUND)."""
+    with _ffi.Text() as t:
+        F.tier_pipeline_usage(None if command is None else _text(command), t.ptr)
+        return t.value()
+
+
+#: What set_command() found besides settings, by the bits of tier_pipeline_set_command().
+COMMAND_FLAGS = {"help": _ffi.PIPELINE_COMMAND_HELP, "quiet": _ffi.PIPELINE_COMMAND_QUIET}
 
 
 class _Threads:
@@ -113,6 +126,19 @@ class Pipeline(Handle):
         with _ffi.Text() as t:
             F.tier_pipeline_get(self._p, _text(key), t.ptr)
             return t.value()
+
+    def set_command(self, command, argv=()):
+        """Configures this fresh pipeline as the ``tier`` command `command` ("run", "fit clv",
+        "clv") does with the arguments `argv` that follow the command's words
+        (tier_pipeline_set_command): the same flags, value spellings, required options and
+        messages. Returns a frozenset of what was found besides settings: "help" (``--help`` or
+        ``-h``: show usage(command) and run nothing) and "quiet" (``--quiet`` or ``-q``). A usage
+        error raises TierError (TIER_EINVAL, the message as ``tier`` prints it after "tier: ")."""
+        args = [_text(a) for a in argv]
+        raw = (c_char_p * max(len(args), 1))(*args)
+        bits = c_uint(0)
+        F.tier_pipeline_set_command(self._p, _text(command), len(args), raw, byref(bits))
+        return frozenset(name for name, bit in COMMAND_FLAGS.items() if bits.value & bit)
 
     def add_model(self, kind, name=None):
         """Appends a model of `kind` named `name` (default: the kind) to the list to run."""

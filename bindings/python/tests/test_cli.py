@@ -16,7 +16,7 @@ import _support
 
 import libtier
 from libtier import Pipeline, TierError, cli
-from libtier.pipeline import sniff
+from libtier.pipeline import sniff, usage
 
 TIER_CLI = os.environ.get("TIER_CLI")
 PKG_DIR = os.path.abspath(os.path.join(_support.HERE, ".."))
@@ -289,6 +289,45 @@ class PipelineTest(unittest.TestCase):
             p.set_output(chunks.append)
             p.run()
         self.assertTrue(b"".join(chunks).startswith(b"customer_id,x,t_x,T,"))
+
+    def test_set_command_applies_the_flags_of_the_tier_command(self):
+        with Pipeline() as p:
+            flags = p.set_command("clv", SAMPLE + CAL + ["--horizon", "39", "--model", "pnbd",
+                                                         "-q", "--format", "json"])
+            self.assertEqual(flags, frozenset({"quiet"}))
+            self.assertEqual((p.get("produce"), p.get("format"), p.get("header"), p.get("models")),
+                             ("scores", "json", "no", "clv"))
+        with Pipeline() as p:
+            # --help stops reading: what follows it is not looked at.
+            self.assertEqual(p.set_command("run", ["--input", "x", "--help", "--bogus"]),
+                             frozenset({"help"}))
+        with Pipeline() as p:
+            self.assertEqual(p.set_command("run", ["--input", "x"]), frozenset())
+            self.assertEqual(p.get("produce"), "tiers")
+        for command, argv, message in (
+                ("fit clv", ["--input", "x"], "fit clv needs --calibration-end DATE"),
+                ("fit clv", ["--input", "x", "--model", "xyz"] + CAL,
+                 '--model must be bgnbd or pnbd, not "xyz"'),
+                ("run", ["--input"], "--input needs a value")):
+            with Pipeline() as p:
+                with self.assertRaises(TierError) as cm:
+                    p.set_command(command, argv)
+                self.assertEqual((cm.exception.name, cm.exception.message),
+                                 ("TIER_EINVAL", message))
+        with Pipeline() as p:
+            with self.assertRaises(TierError) as cm:
+                p.set_command("frobnicate", [])
+            self.assertEqual(cm.exception.name, "TIER_ENOTFOUND")
+
+    def test_usage_is_the_library_text(self):
+        self.assertTrue(usage("run").startswith("usage: tier run --input FILE"))
+        self.assertIn("--horizon N", usage("clv"))
+        self.assertEqual(usage("version"), "usage: tier version\n")
+        self.assertTrue(usage().startswith("usage: tier <command> [options]\n"))
+        self.assertIs(cli.usage, usage)
+        with self.assertRaises(TierError) as cm:
+            usage("frobnicate")
+        self.assertEqual(cm.exception.name, "TIER_ENOTFOUND")
 
     def test_sniff_gives_the_delimiter_and_the_usual_column(self):
         self.assertEqual(sniff(b"\xef\xbb\xbfid;day;total\r\nx;1;2\n", "amount"), (ord(";"), "total"))
