@@ -318,7 +318,8 @@ typedef enum tier_pipeline_command_flag {
  * `--time-unit day|week`, `--horizon`, `--discount-rate` and `--profit-margin` (`margin`). The
  * call also sets `key_style` to `flag` and `produce` (`tiers` for `run`, `fit` for `fit clv`,
  * `scores` for `clv`) and adds the model `clv` for `fit clv` and `clv`; after the last argument
- * it checks the options the command requires, then tier_pipeline_check(). The host's part stays
+ * it checks the options the command requires, then tier_pipeline_check(). All or nothing: a
+ * failed call changes no setting. The host's part stays
  * with the front end: the output (tier_pipeline_set_output()), threads, a progress line,
  * printing and the exit status.
  * @param pipeline a pipeline fresh from tier_pipeline_new() (host hooks may be set already).

@@ -246,12 +246,53 @@ static int apply_flag(tier_pipeline *p, const cmd_flag *f, size_t argc, const ch
     return tier_pipeline_set_model_option(p, "clv", f->target, v);
 }
 
+/* Applies the command's settings and arguments to `p`; returns the status and sets *found. */
+static int apply_command(tier_pipeline *p, const command *c, size_t argc,
+                         const char *const *argv, unsigned int *found)
+{
+    size_t i, r;
+    int given[2] = {0, 0}, rc;
+    rc = tier_pipeline_set(p, "key_style", "flag");
+    if (!rc)
+        rc = tier_pipeline_set(p, "produce", c->produce);
+    if (!rc && strcmp(c->produce, "tiers") != 0)
+        rc = tier_pipeline_add_model(p, "clv", "clv");
+    for (i = 0; !rc && i < argc; i++) {
+        const char *arg = argv[i];
+        const cmd_flag *f;
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            *found |= TIER_PIPELINE_COMMAND_HELP;
+            return TIER_OK;
+        }
+        f = find_flag(c, arg);
+        if (!f) {
+            rc = tier__pipeline_fail(p, TIER_EINVAL, "%s: unknown option \"%s\" (see tier help)",
+                                     c->name, arg);
+        } else if (f->kind == F_QUIET) {
+            *found |= TIER_PIPELINE_COMMAND_QUIET;
+        } else {
+            rc = apply_flag(p, f, argc, argv, &i);
+            for (r = 0; !rc && f->kind == F_OPTION && r < 2; r++)
+                if (c->required[r] && strcmp(c->required[r], f->target) == 0)
+                    given[r] = 1;
+        }
+    }
+    if (rc)
+        return usage_error(rc);
+    for (r = 0; r < 2; r++)
+        if (c->required[r] && !given[r])
+            return tier__pipeline_fail(p, TIER_EINVAL, "%s", c->missing[r]);
+    rc = tier_pipeline_check(p);
+    return rc ? usage_error(rc) : TIER_OK;
+}
+
 int tier_pipeline_set_command(tier_pipeline *p, const char *name, size_t argc,
                               const char *const *argv, unsigned int *flags)
 {
     const command *c = NULL;
-    size_t i, r;
-    int given[2] = {0, 0}, rc;
+    tier_pipeline *work = NULL;
+    size_t i;
+    int rc;
     unsigned int found = 0;
     if (flags)
         *flags = 0;
@@ -265,40 +306,18 @@ int tier_pipeline_set_command(tier_pipeline *p, const char *name, size_t argc,
                                    name ? name : "");
     if (argc && !argv)
         return tier__pipeline_fail(p, TIER_EINVAL, "the arguments are NULL");
-    rc = tier_pipeline_set(p, "key_style", "flag");
-    if (!rc)
-        rc = tier_pipeline_set(p, "produce", c->produce);
-    if (!rc && strcmp(c->produce, "tiers") != 0)
-        rc = tier_pipeline_add_model(p, "clv", "clv");
-    for (i = 0; !rc && i < argc; i++) {
-        const char *arg = argv[i];
-        const cmd_flag *f;
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            found |= TIER_PIPELINE_COMMAND_HELP;
-            break;
-        }
-        f = find_flag(c, arg);
-        if (!f) {
-            rc = tier__pipeline_fail(p, TIER_EINVAL, "%s: unknown option \"%s\" (see tier help)",
-                                     c->name, arg);
-        } else if (f->kind == F_QUIET) {
-            found |= TIER_PIPELINE_COMMAND_QUIET;
-        } else {
-            rc = apply_flag(p, f, argc, argv, &i);
-            for (r = 0; !rc && f->kind == F_OPTION && r < 2; r++)
-                if (c->required[r] && strcmp(c->required[r], f->target) == 0)
-                    given[r] = 1;
-        }
+    /* All or nothing: the arguments go to a copy of the settings, which replaces them only when
+     * every one was accepted. */
+    if (tier__pipeline_copy(&work, p) != TIER_OK)
+        return tier__pipeline_fail(p, TIER_ENOMEM, "out of memory");
+    rc = apply_command(work, c, argc, argv, &found);
+    if (rc) {
+        memcpy(p->err, work->err, sizeof p->err);
+        tier_pipeline_free(work);
+        return rc;
     }
-    if (rc)
-        return usage_error(rc);
+    tier__pipeline_take_settings(p, work);
     if (flags)
         *flags = found;
-    if (found & TIER_PIPELINE_COMMAND_HELP)
-        return TIER_OK;
-    for (r = 0; r < 2; r++)
-        if (c->required[r] && !given[r])
-            return tier__pipeline_fail(p, TIER_EINVAL, "%s", c->missing[r]);
-    rc = tier_pipeline_check(p);
-    return rc ? usage_error(rc) : TIER_OK;
+    return TIER_OK;
 }

@@ -182,6 +182,68 @@ void tier_pipeline_free(tier_pipeline *p)
     tier__free(a, p);
 }
 
+int tier__pipeline_copy(tier_pipeline **out, const tier_pipeline *p)
+{
+    const tier_allocator *a = &p->alloc;
+    tier_pipeline *c = TIER__HANDLE_NEW(tier_pipeline, a);
+    size_t i, j;
+    int k;
+    *out = NULL;
+    if (!c)
+        return TIER_ENOMEM;
+    /* The settings and the (borrowed) host hooks; no error text, no results. Then what the
+     * settings own is copied, so that freeing `c` frees exactly its own copies. */
+    *c = *p;
+    c->err[0] = '\0';
+    c->has_run = 0;
+    memset(&c->last, 0, sizeof c->last);
+    for (k = 0; k < K_COUNT; k++)
+        if (keys[k].text)
+            *text_slot(c, k) = NULL;
+    c->models = NULL;
+    c->n_models = c->cap_models = 0;
+    for (k = 0; k < K_COUNT; k++)
+        if (keys[k].text && text_value(p, k) &&
+            !(*text_slot(c, k) = tier__strdup(a, text_value(p, k))))
+            goto nomem;
+    if (p->n_models && !(c->models = tier__calloc(a, p->n_models, sizeof *c->models)))
+        goto nomem;
+    c->n_models = c->cap_models = p->n_models; /* zeroed specs free as empty ones */
+    for (i = 0; i < p->n_models; i++) {
+        const tier__model_spec *from = &p->models[i];
+        tier__model_spec *to = &c->models[i];
+        if (!(to->kind = tier__strdup(a, from->kind)) || !(to->name = tier__strdup(a, from->name)))
+            goto nomem;
+        if (from->n_opts && !(to->opts = tier__calloc(a, from->n_opts, sizeof *to->opts)))
+            goto nomem;
+        to->n_opts = to->cap_opts = from->n_opts;
+        for (j = 0; j < from->n_opts; j++)
+            if (!(to->opts[j].name = tier__strdup(a, from->opts[j].name)) ||
+                !(to->opts[j].text = tier__strdup(a, from->opts[j].text)))
+                goto nomem;
+    }
+    *out = c;
+    return TIER_OK;
+nomem:
+    tier_pipeline_free(c);
+    return TIER_ENOMEM;
+}
+
+void tier__pipeline_take_settings(tier_pipeline *p, tier_pipeline *from)
+{
+    tier_pipeline old = *p;
+    /* `from` was made by tier__pipeline_copy(p) and changed only by settings: its hooks are
+     * p's. p keeps its error text and results; `from` leaves with p's old settings. */
+    *p = *from;
+    memcpy(p->err, old.err, sizeof p->err);
+    p->has_run = old.has_run;
+    p->last = old.last;
+    old.has_run = 0;
+    memset(&old.last, 0, sizeof old.last);
+    *from = old;
+    tier_pipeline_free(from);
+}
+
 const char *tier_pipeline_last_error(const tier_pipeline *p)
 {
     return p ? p->err : "";

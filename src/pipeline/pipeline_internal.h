@@ -89,6 +89,12 @@ struct tier_pipeline {
 /* ---- pipeline.c ---- */
 /* Formats the pipeline's error text; returns rc. */
 int tier__pipeline_fail(tier_pipeline *p, int rc, const char *fmt, ...) TIER__PRINTF(3, 4);
+/* A new pipeline (p's allocator) with copies of p's settings and p's host hooks, without its
+ * error text and results: TIER_OK or TIER_ENOMEM (*out NULL). */
+int tier__pipeline_copy(tier_pipeline **out, const tier_pipeline *p);
+/* Gives p the settings of `from` (a copy of p whose settings were then changed) and frees
+ * `from` with p's old settings; p keeps its error text and results. Cannot fail. */
+void tier__pipeline_take_settings(tier_pipeline *p, tier_pipeline *from);
 /* Calls the progress callback; TIER_EUSER (error set) when it asks to stop. */
 int tier__pipeline_report(tier_pipeline *p, int stage, uint64_t done, uint64_t total);
 /* How messages name setting `key` (a canonical key name): "as_of", or "--as-of" in the `flag`
