@@ -1,0 +1,604 @@
+/* SPDX-License-Identifier: MIT */
+/* The `tier` command's arguments and usage in the library (tier_pipeline_set_command,
+ * tier_pipeline_usage): every flag of run, fit clv and clv becomes its setting or clv option, the
+ * command's own value spellings, --help and --quiet, every usage error with its exact message,
+ * all or nothing, the usage texts as `tier <command> --help` prints them, and out of memory
+ * (including tier_pipeline_get, which must leave the caller's text alone then). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+#define SAMPLE_COLUMNS "customer_id,sample,date,cds,amount"
+
+static tier_pipeline *new_pipeline(void)
+{
+    tier_pipeline *p = NULL;
+    assert_int_equal(tier_pipeline_new(&p, TST_ALLOC), TIER_OK);
+    return p;
+}
+
+/* Runs the command; a failure fails the test with the pipeline's message. Returns the flags. */
+static unsigned int command_ok(tier_pipeline *p, const char *command, const char *const *argv,
+                               size_t argc)
+{
+    unsigned int flags = 12345;
+    int rc = tier_pipeline_set_command(p, command, argc, argv, &flags);
+    if (rc)
+        fail_msg("%s: status %s: %s", command, tier_status_name(rc), tier_pipeline_last_error(p));
+    return flags;
+}
+
+/* The pipeline's text value of a setting, in a static buffer. */
+static const char *get(const tier_pipeline *p, const char *key)
+{
+    static char value[512];
+    tier_text *t = NULL;
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    if (tier_pipeline_get(p, key, t) != TIER_OK)
+        fail_msg("get %s: %s", key, tier_pipeline_last_error(p));
+    assert_true(tier_text_length(t) < sizeof value);
+    memcpy(value, tier_text_data(t), tier_text_length(t) + 1);
+    tier_text_free(t);
+    return value;
+}
+
+/* Option `name` of the run's model `i`, as text, in a static buffer. */
+static const char *model_option(const tier_pipeline *p, size_t i, const char *name)
+{
+    static char value[128];
+    tier_text *t = NULL;
+    const tier_model *m = tier_pipeline_model(p, i);
+    assert_non_null(m);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    if (tier_model_get_option(m, name, t) != TIER_OK)
+        fail_msg("option %s: %s", name, tier_model_last_error(m));
+    assert_true(tier_text_length(t) < sizeof value);
+    memcpy(value, tier_text_data(t), tier_text_length(t) + 1);
+    tier_text_free(t);
+    return value;
+}
+
+static void run_ok(tier_pipeline *p)
+{
+    int rc = tier_pipeline_run(p);
+    if (rc)
+        fail_msg("run: status %s: %s", tier_status_name(rc), tier_pipeline_last_error(p));
+}
+
+/* ---- settings -------------------------------------------------------------------------------- */
+
+static void test_run_command_turns_every_flag_into_its_setting(void **state)
+{
+    static const char *const argv[] = {
+        "--input", "orders.csv", "--id", "cid", "--date", "day", "--amount", "paid",
+        "--margin", "gm", "--delimiter", "tab", "--date-format", "yyyymmdd", "--no-header",
+        "--columns", "cid,day,paid,gm", "--as-of", "1997-05-06", "--policy", "b2b-sabc",
+        "--out", "tiers.json", "--format", "json", "--accounts", "acc.csv", "--account-id",
+        "acct", "--models", "pareto,rfm"};
+    static const struct {
+        const char *key, *want;
+    } want[] = {
+        {"input", "orders.csv"}, {"id", "cid"}, {"date", "day"}, {"amount", "paid"},
+        {"margin", "gm"}, {"delimiter", "tab"}, {"date_format", "yyyymmdd"}, {"header", "no"},
+        {"columns", "cid,day,paid,gm"}, {"as_of", "1997-05-06"}, {"policy", "b2b-sabc"},
+        {"out", "tiers.json"}, {"format", "json"}, {"accounts", "acc.csv"},
+        {"account_id", "acct"}, {"models", "pareto,rfm"},
+        /* what the command itself sets */
+        {"produce", "tiers"}, {"key_style", "flag"},
+    };
+    tier_pipeline *p = new_pipeline();
+    size_t i;
+    (void)state;
+    assert_int_equal(command_ok(p, "run", argv, TST_COUNT(argv)), 0);
+    for (i = 0; i < TST_COUNT(want); i++)
+        if (strcmp(get(p, want[i].key), want[i].want) != 0)
+            fail_msg("%s: \"%s\", want \"%s\"", want[i].key, get(p, want[i].key), want[i].want);
+    tier_pipeline_free(p);
+}
+
+static void test_fit_clv_command_sets_the_clv_options_in_its_own_spellings(void **state)
+{
+    const char *argv[] = {"--input", NULL, "--no-header", "--columns", SAMPLE_COLUMNS,
+                          "--calibration-end", "1997-09-30", "--model", "pnbd",
+                          "--time-unit", "day"};
+    tier_pipeline *p = new_pipeline();
+    (void)state;
+    argv[1] = tst_data_path("CDNOW_sample.txt");
+    assert_int_equal(command_ok(p, "fit clv", argv, TST_COUNT(argv)), 0);
+    assert_string_equal(get(p, "produce"), "fit");
+    assert_string_equal(get(p, "models"), "clv");
+    assert_string_equal(get(p, "key_style"), "flag");
+    assert_string_equal(get(p, "header"), "no");
+    /* The options reach the model the run makes: pnbd is the option's pareto_nbd, day is 1. */
+    run_ok(p);
+    assert_int_equal(tier_pipeline_model_count(p), 1);
+    assert_string_equal(model_option(p, 0, "purchase_model"), "pareto_nbd");
+    assert_string_equal(model_option(p, 0, "time_unit"), "1");
+    assert_int_equal(atoi(model_option(p, 0, "calibration_end")), tst_day(1997, 9, 30));
+    tier_pipeline_free(p);
+}
+
+static void test_clv_command_sets_horizon_discount_rate_and_profit_margin(void **state)
+{
+    const char *argv[] = {"--input", NULL, "--no-header", "--columns", SAMPLE_COLUMNS,
+                          "--calibration-end", "1997-09-30", "--horizon", "39",
+                          "--model", "bgnbd", "--time-unit", "week", "--discount-rate", "0.02",
+                          "--profit-margin", "0.5", "--format", "json"};
+    tier_pipeline *p = new_pipeline();
+    (void)state;
+    argv[1] = tst_data_path("CDNOW_sample.txt");
+    assert_int_equal(command_ok(p, "clv", argv, TST_COUNT(argv)), 0);
+    assert_string_equal(get(p, "produce"), "scores");
+    assert_string_equal(get(p, "models"), "clv");
+    assert_string_equal(get(p, "format"), "json");
+    run_ok(p);
+    assert_string_equal(model_option(p, 0, "purchase_model"), "bgnbd");
+    assert_string_equal(model_option(p, 0, "time_unit"), "7");
+    assert_string_equal(model_option(p, 0, "horizon"), "39");
+    assert_string_equal(model_option(p, 0, "discount_rate"), "0.02");
+    assert_string_equal(model_option(p, 0, "margin"), "0.5");
+    tier_pipeline_free(p);
+}
+
+/* ---- --help and --quiet ---------------------------------------------------------------------- */
+
+static void test_help_flag_stops_reading_and_skips_the_required_options(void **state)
+{
+    static const struct {
+        const char *command;
+        const char *argv[4];
+        size_t argc;
+        unsigned int flags;
+    } cases[] = {
+        {"run", {"--help"}, 1, TIER_PIPELINE_COMMAND_HELP},
+        {"run", {"--input", "x", "-h", "--bogus"}, 4, TIER_PIPELINE_COMMAND_HELP},
+        {"run", {"-q", "--help", "--input"}, 3,
+         TIER_PIPELINE_COMMAND_HELP | TIER_PIPELINE_COMMAND_QUIET},
+        {"fit clv", {"--help"}, 1, TIER_PIPELINE_COMMAND_HELP},
+        {"clv", {"--input", "x", "-h"}, 3, TIER_PIPELINE_COMMAND_HELP},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < TST_COUNT(cases); i++) {
+        tier_pipeline *p = new_pipeline();
+        assert_int_equal(command_ok(p, cases[i].command, cases[i].argv, cases[i].argc),
+                         cases[i].flags);
+        tier_pipeline_free(p);
+    }
+}
+
+static void test_quiet_flag_is_reported_and_changes_no_setting(void **state)
+{
+    static const char *const loud[] = {"--input", "x"};
+    static const char *const quiet[] = {"--input", "x", "--quiet"};
+    static const char *const q[] = {"-q", "--input", "x"};
+    tier_pipeline *p = new_pipeline();
+    (void)state;
+    assert_int_equal(command_ok(p, "run", loud, TST_COUNT(loud)), 0);
+    tier_pipeline_free(p);
+    p = new_pipeline();
+    assert_int_equal(command_ok(p, "run", quiet, TST_COUNT(quiet)), TIER_PIPELINE_COMMAND_QUIET);
+    assert_string_equal(get(p, "input"), "x");
+    tier_pipeline_free(p);
+    p = new_pipeline();
+    assert_int_equal(command_ok(p, "run", q, TST_COUNT(q)), TIER_PIPELINE_COMMAND_QUIET);
+    assert_string_equal(get(p, "input"), "x");
+    tier_pipeline_free(p);
+}
+
+/* ---- usage errors ---------------------------------------------------------------------------- */
+
+typedef struct usage_case {
+    const char *command;
+    const char *argv[12];
+    int status;
+    const char *message;
+} usage_case;
+
+#define CAL "--calibration-end", "1997-09-30"
+
+static const usage_case unknown_commands[] = {
+    {"frobnicate", {NULL}, TIER_ENOTFOUND, "unknown command \"frobnicate\""},
+    {"fit", {"--input", "x", CAL}, TIER_ENOTFOUND, "unknown command \"fit\""},
+    {"version", {NULL}, TIER_ENOTFOUND, "unknown command \"version\""},
+    {NULL, {"--input", "x"}, TIER_ENOTFOUND, "unknown command \"\""},
+};
+
+static const usage_case unknown_flags[] = {
+    {"run", {"--input", "x", "--bogus"}, TIER_EINVAL,
+     "run: unknown option \"--bogus\" (see tier help)"},
+    {"run", {"--input", "x", "--model", "pnbd"}, TIER_EINVAL,
+     "run: unknown option \"--model\" (see tier help)"},
+    {"fit clv", {"--input", "x", CAL, "--horizon", "5"}, TIER_EINVAL,
+     "fit clv: unknown option \"--horizon\" (see tier help)"},
+    {"fit clv", {"--input", "x", CAL, "--out", "y"}, TIER_EINVAL,
+     "fit clv: unknown option \"--out\" (see tier help)"},
+    {"clv", {"--input", "x", CAL, "--models", "rfm"}, TIER_EINVAL,
+     "clv: unknown option \"--models\" (see tier help)"},
+    {"clv", {"input", "x"}, TIER_EINVAL, "clv: unknown option \"input\" (see tier help)"},
+};
+
+static const usage_case missing_values[] = {
+    {"run", {"--input"}, TIER_EINVAL, "--input needs a value"},
+    {"run", {"--input", "x", "--format"}, TIER_EINVAL, "--format needs a value"},
+    {"fit clv", {"--input", "x", CAL, "--model"}, TIER_EINVAL, "--model needs a value"},
+    {"clv", {"--input", "x", CAL, "--horizon"}, TIER_EINVAL, "--horizon needs a value"},
+};
+
+static const usage_case bad_spellings[] = {
+    {"fit clv", {"--input", "x", CAL, "--model", "xyz"}, TIER_EINVAL,
+     "--model must be bgnbd or pnbd, not \"xyz\""},
+    /* the option's own spelling is not the command's */
+    {"fit clv", {"--input", "x", CAL, "--model", "pareto_nbd"}, TIER_EINVAL,
+     "--model must be bgnbd or pnbd, not \"pareto_nbd\""},
+    {"fit clv", {"--input", "x", CAL, "--time-unit", "month"}, TIER_EINVAL,
+     "--time-unit must be day or week, not \"month\""},
+    {"clv", {"--input", "x", CAL, "--horizon", "5", "--time-unit", "7"}, TIER_EINVAL,
+     "--time-unit must be day or week, not \"7\""},
+    {"run", {"--input", "x", "--format", "xml"}, TIER_EINVAL,
+     "--format must be csv or json, not \"xml\""},
+    {"run", {"--input", "x", "--as-of", "1997-02-30"}, TIER_EINVAL,
+     "--as-of: \"1997-02-30\" is not a date (YYYY-MM-DD)"},
+};
+
+static const usage_case missing_required[] = {
+    {"fit clv", {"--input", "x"}, TIER_EINVAL, "fit clv needs --calibration-end DATE"},
+    {"fit clv", {"--input", "x", "--model", "pnbd"}, TIER_EINVAL,
+     "fit clv needs --calibration-end DATE"},
+    {"clv", {"--input", "x", CAL}, TIER_EINVAL, "clv needs --horizon N (in time units)"},
+    {"clv", {"--input", "x", "--horizon", "5"}, TIER_EINVAL, "clv needs --calibration-end DATE"},
+    {"run", {"--format", "json"}, TIER_EINVAL, "--input FILE is required"},
+    {"run", {"--input", "x", "--no-header"}, TIER_EINVAL,
+     "--no-header needs --columns a,b,c to name the columns"},
+    {"clv", {CAL, "--horizon", "5"}, TIER_EINVAL, "--input FILE is required"},
+};
+
+/* Each case must fail with its status and exact message, clearing the caller's flags. */
+static void expect_usage_errors(const usage_case *cases, size_t n)
+{
+    size_t i, argc;
+    for (i = 0; i < n; i++) {
+        tier_pipeline *p = new_pipeline();
+        unsigned int flags = 12345;
+        int rc;
+        for (argc = 0; argc < TST_COUNT(cases[i].argv) && cases[i].argv[argc]; argc++)
+            ;
+        rc = tier_pipeline_set_command(p, cases[i].command, argc, cases[i].argv, &flags);
+        if (rc != cases[i].status || strcmp(tier_pipeline_last_error(p), cases[i].message) != 0)
+            fail_msg("case %zu (%s): status %s \"%s\", want %s \"%s\"", i,
+                     cases[i].command ? cases[i].command : "NULL", tier_status_name(rc),
+                     tier_pipeline_last_error(p), tier_status_name(cases[i].status),
+                     cases[i].message);
+        assert_int_equal(flags, 0);
+        tier_pipeline_free(p);
+    }
+}
+
+static void test_unknown_command_is_not_found(void **state)
+{
+    (void)state;
+    expect_usage_errors(unknown_commands, TST_COUNT(unknown_commands));
+}
+
+static void test_unknown_flag_names_the_command_and_the_flag(void **state)
+{
+    (void)state;
+    expect_usage_errors(unknown_flags, TST_COUNT(unknown_flags));
+}
+
+static void test_flag_without_its_value_is_a_usage_error(void **state)
+{
+    (void)state;
+    expect_usage_errors(missing_values, TST_COUNT(missing_values));
+}
+
+static void test_model_and_time_unit_take_only_the_command_spellings(void **state)
+{
+    (void)state;
+    expect_usage_errors(bad_spellings, TST_COUNT(bad_spellings));
+}
+
+static void test_missing_required_options_are_named(void **state)
+{
+    (void)state;
+    expect_usage_errors(missing_required, TST_COUNT(missing_required));
+}
+
+static void test_null_arguments_are_rejected(void **state)
+{
+    tier_pipeline *p = new_pipeline();
+    unsigned int flags = 7;
+    (void)state;
+    assert_int_equal(tier_pipeline_set_command(NULL, "run", 0, NULL, &flags), TIER_EINVAL);
+    assert_int_equal(flags, 0);
+    assert_int_equal(tier_pipeline_set_command(p, "run", 2, NULL, NULL), TIER_EINVAL);
+    assert_string_equal(tier_pipeline_last_error(p), "the arguments are NULL");
+    tier_pipeline_free(p);
+}
+
+/* ---- all or nothing -------------------------------------------------------------------------- */
+
+static void test_failed_command_leaves_the_earlier_settings_as_they_were(void **state)
+{
+    static const char *const run_bad[] = {"--input", "new.csv", "--format", "csv", "--models",
+                                          "pareto", "--as-of", "1998-01-01", "--no-header",
+                                          "--columns", "a,b,c", "--bogus"};
+    static const char *const fit_bad[] = {"--input", "new.csv", CAL, "--model", "xyz"};
+    static const char *const fit_good[] = {"--input", "new.csv", CAL, "--model", "pnbd"};
+    static const struct {
+        const char *key, *want;
+    } before[] = {
+        {"input", "old.csv"}, {"format", "json"}, {"models", "rfm"}, {"as_of", ""},
+        {"header", "yes"}, {"columns", ""}, {"produce", "tiers"}, {"key_style", "name"},
+    };
+    tier_pipeline *p = new_pipeline();
+    unsigned int flags = 0;
+    size_t i;
+    (void)state;
+    assert_int_equal(tier_pipeline_set(p, "input", "old.csv"), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "format", "json"), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "models", "rfm"), TIER_OK);
+    assert_int_equal(tier_pipeline_set_command(p, "run", TST_COUNT(run_bad), run_bad, &flags),
+                     TIER_EINVAL);
+    assert_string_equal(tier_pipeline_last_error(p),
+                        "run: unknown option \"--bogus\" (see tier help)");
+    for (i = 0; i < TST_COUNT(before); i++)
+        if (strcmp(get(p, before[i].key), before[i].want) != 0)
+            fail_msg("after a failed run command, %s is \"%s\", want \"%s\"", before[i].key,
+                     get(p, before[i].key), before[i].want);
+    /* A failed fit clv adds no clv model: the same call with a good spelling then succeeds. */
+    tier_pipeline_free(p);
+    p = new_pipeline();
+    assert_int_equal(tier_pipeline_set_command(p, "fit clv", TST_COUNT(fit_bad), fit_bad, &flags),
+                     TIER_EINVAL);
+    assert_string_equal(get(p, "models"), "rfm,pareto");
+    assert_string_equal(get(p, "produce"), "tiers");
+    assert_string_equal(get(p, "input"), "");
+    assert_int_equal(command_ok(p, "fit clv", fit_good, TST_COUNT(fit_good)), 0);
+    assert_string_equal(get(p, "models"), "clv");
+    assert_string_equal(get(p, "input"), "new.csv");
+    tier_pipeline_free(p);
+}
+
+/* ---- usage texts ----------------------------------------------------------------------------- */
+
+/* What `tier <command> --help` prints (and `tier help` for all), as in 0.1. */
+static const char run_help[] =
+    "usage: tier run --input FILE [--id COL --date COL --amount COL --margin COL]\n"
+    "                [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n"
+    "                [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME]\n"
+    "                [--out FILE] [--format csv|json] [--quiet]\n"
+    "                [--accounts FILE [--account-id COL]] [--models LIST]\n"
+    "\n"
+    "  --models     comma-separated, in order: rfm, pareto, clv, lifecycle, scorecard, needs\n"
+    "               (default rfm,pareto; with --accounts all but clv); clv must come\n"
+    "               before lifecycle for lifecycle to use clv.p_alive\n"
+    "  --accounts   account attributes, one row per account (scorecard factors, module_* and\n"
+    "               goal_* needs features, implementation_progress, active_users_share)\n";
+
+static const char fit_clv_help[] =
+    "usage: tier fit clv <reader flags> --calibration-end YYYY-MM-DD [--model bgnbd|pnbd]\n"
+    "                [--time-unit day|week]\n"
+    "\n"
+    "  reader flags: --input FILE [--id COL --date COL --amount COL --margin COL]\n"
+    "                [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n"
+    "                [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--quiet]\n";
+
+static const char clv_help[] =
+    "usage: tier clv <reader flags> --calibration-end YYYY-MM-DD --horizon N [--model "
+    "bgnbd|pnbd]\n"
+    "                [--time-unit day|week] [--discount-rate R] [--profit-margin F]\n"
+    "                [--out FILE] [--format csv|json]\n"
+    "\n"
+    "  --horizon    in time units (weeks by default); --discount-rate per month (default\n"
+    "               0.01); the customers' columns are customer_id,x,t_x,T,p_alive,\n"
+    "               expected_purchases,expected_spend,clv\n"
+    "\n"
+    "  reader flags: --input FILE [--id COL --date COL --amount COL --margin COL]\n"
+    "                [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n"
+    "                [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--quiet]\n";
+
+static const char all_help[] =
+    "usage: tier <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run       tier every customer of a transaction log (RFM + Pareto + a policy)\n"
+    "  fit clv   fit the CLV models (BG/NBD or Pareto/NBD, Gamma-Gamma); JSON on stdout\n"
+    "  clv       per-customer P(alive), expected purchases and spend, discounted CLV\n"
+    "  version   print the library version\n"
+    "  help      print this text\n"
+    "\n"
+    "tier run --input FILE [--id COL --date COL --amount COL --margin COL]\n"
+    "         [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n"
+    "         [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME]\n"
+    "         [--out FILE] [--format csv|json] [--quiet]\n"
+    "         [--accounts FILE [--account-id COL]] [--models LIST]\n"
+    "\n"
+    "  --models     comma-separated, in order: rfm, pareto, clv, lifecycle, scorecard, needs\n"
+    "               (default rfm,pareto; with --accounts all but clv); clv must come\n"
+    "               before lifecycle for lifecycle to use clv.p_alive\n"
+    "  --accounts   account attributes, one row per account (scorecard factors, module_* and\n"
+    "               goal_* needs features, implementation_progress, active_users_share)\n"
+    "\n"
+    "tier fit clv <reader flags> --calibration-end YYYY-MM-DD [--model bgnbd|pnbd]\n"
+    "         [--time-unit day|week]\n"
+    "tier clv <reader flags> --calibration-end YYYY-MM-DD --horizon N [--model bgnbd|pnbd]\n"
+    "         [--time-unit day|week] [--discount-rate R] [--profit-margin F]\n"
+    "         [--out FILE] [--format csv|json]\n"
+    "\n"
+    "  --horizon    in time units (weeks by default); --discount-rate per month (default\n"
+    "               0.01); the customers' columns are customer_id,x,t_x,T,p_alive,\n"
+    "               expected_purchases,expected_spend,clv\n";
+
+static void test_usage_of_each_command_is_what_tier_help_prints(void **state)
+{
+    static const struct {
+        const char *command, *text;
+    } cases[] = {
+        {"run", run_help},
+        {"fit clv", fit_clv_help},
+        {"clv", clv_help},
+        {"version", "usage: tier version\n"},
+        {NULL, all_help},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < TST_COUNT(cases); i++) {
+        tier_text *t = NULL;
+        assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+        /* The text is appended to what `out` holds. */
+        assert_int_equal(tier_text_append(t, ">", 1), TIER_OK);
+        assert_int_equal(tier_pipeline_usage(cases[i].command, t), TIER_OK);
+        assert_int_equal(tier_text_length(t), strlen(cases[i].text) + 1);
+        assert_string_equal(tier_text_data(t) + 1, cases[i].text);
+        tier_text_free(t);
+    }
+}
+
+static void test_usage_of_an_unknown_command_is_not_found_and_appends_nothing(void **state)
+{
+    tier_text *t = NULL;
+    (void)state;
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_append(t, "kept", 4), TIER_OK);
+    assert_int_equal(tier_pipeline_usage("fit", t), TIER_ENOTFOUND);
+    assert_int_equal(tier_pipeline_usage("help", t), TIER_ENOTFOUND);
+    assert_string_equal(tier_text_data(t), "kept");
+    assert_int_equal(tier_pipeline_usage("run", NULL), TIER_EINVAL);
+    tier_text_free(t);
+}
+
+static void test_usage_out_of_memory_leaves_the_text_as_it_was(void **state)
+{
+    tst_failing f;
+    tier_allocator a;
+    tier_text *t = NULL;
+    (void)state;
+    memset(&f, 0, sizeof f);
+    a = tst_failing_allocator(&f);
+    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_text_append(t, "kept", 4), TIER_OK);
+    f.fail_at = f.calls + 1;
+    f.persistent = 1;
+    assert_int_equal(tier_pipeline_usage(NULL, t), TIER_ENOMEM);
+    assert_string_equal(tier_text_data(t), "kept");
+    tier_text_free(t);
+}
+
+/* ---- out of memory --------------------------------------------------------------------------- */
+
+/* A value longer than any buffer a text or a pipeline starts with. */
+static const char *long_value(void)
+{
+    static char v[301];
+    memset(v, 'v', sizeof v - 1);
+    v[sizeof v - 1] = '\0';
+    return v;
+}
+
+static void test_get_leaves_the_callers_text_unchanged_when_out_of_memory(void **state)
+{
+    tst_failing pf, tf;
+    tier_allocator pa, ta;
+    tier_pipeline *p = NULL;
+    tier_text *t = NULL;
+    (void)state;
+    memset(&pf, 0, sizeof pf);
+    memset(&tf, 0, sizeof tf);
+    pa = tst_failing_allocator(&pf);
+    ta = tst_failing_allocator(&tf);
+    assert_int_equal(tier_pipeline_new(&p, &pa), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "input", long_value()), TIER_OK);
+    assert_int_equal(tier_text_new(&t, &ta), TIER_OK);
+    assert_int_equal(tier_text_append(t, "kept", 4), TIER_OK);
+
+    /* The text's allocator fails: there is no room for the value. */
+    tf.fail_at = tf.calls + 1;
+    tf.persistent = 1;
+    assert_int_equal(tier_pipeline_get(p, "input", t), TIER_ENOMEM);
+    assert_true(tf.failures > 0);
+    assert_string_equal(tier_text_data(t), "kept");
+    tf.fail_at = 0;
+
+    /* The pipeline's allocator fails: the value cannot be built. */
+    pf.fail_at = pf.calls + 1;
+    pf.persistent = 1;
+    assert_int_equal(tier_pipeline_get(p, "input", t), TIER_ENOMEM);
+    assert_true(pf.failures > 0);
+    assert_string_equal(tier_text_data(t), "kept");
+    pf.fail_at = 0;
+
+    assert_int_equal(tier_pipeline_get(p, "input", t), TIER_OK);
+    assert_string_equal(tier_text_data(t), long_value());
+    tier_text_free(t);
+    tier_pipeline_free(p);
+}
+
+/* Every flag kind of clv (settings, options, spellings, --no-header), on a pipeline that already
+ * has settings of its own; a failed call must leave them as they were. */
+static int oom_set_command(const tier_allocator *alloc, void *ud)
+{
+    static const char *const argv[] = {"--input", "orders.csv", "--no-header", "--columns",
+                                       SAMPLE_COLUMNS, CAL, "--horizon", "39", "--model",
+                                       "pnbd", "--time-unit", "day", "--profit-margin", "0.5",
+                                       "--format", "json", "-q"};
+    tst_failing *f = alloc->ud; /* tst_oom_walk's failing allocator */
+    tier_pipeline *p = NULL;
+    unsigned int flags = 0;
+    int rc;
+    (void)ud;
+    rc = tier_pipeline_new(&p, alloc);
+    if (rc == TIER_OK)
+        rc = tier_pipeline_set(p, "input", long_value());
+    if (rc == TIER_OK)
+        rc = tier_pipeline_set(p, "models", "rfm");
+    if (rc == TIER_OK) {
+        rc = tier_pipeline_set_command(p, "clv", TST_COUNT(argv), argv, &flags);
+        f->fail_at = 0; /* reading the settings back must not fail */
+        if (rc == TIER_OK) {
+            assert_int_equal(flags, TIER_PIPELINE_COMMAND_QUIET);
+            assert_string_equal(get(p, "input"), "orders.csv");
+            assert_string_equal(get(p, "models"), "rfm,clv"); /* clv appended to the list set */
+            assert_string_equal(get(p, "produce"), "scores");
+        } else {
+            assert_int_equal(flags, 0);
+            assert_string_equal(get(p, "input"), long_value());
+            assert_string_equal(get(p, "models"), "rfm");
+            assert_string_equal(get(p, "produce"), "tiers");
+            assert_string_equal(get(p, "format"), "csv");
+            assert_string_equal(get(p, "key_style"), "name");
+        }
+    }
+    tier_pipeline_free(p);
+    return rc;
+}
+
+static void test_set_command_survives_every_failed_allocation(void **state)
+{
+    long points;
+    (void)state;
+    points = tst_oom_walk(oom_set_command, NULL);
+    /* the copy of the settings, the clv model and its options, the scratch models that check
+     * them, the strings set (47 when written) */
+    if (points <= 30)
+        fail_msg("%ld allocation points, want more than 30", points);
+}
+
+TST_MAIN(cmocka_unit_test(test_run_command_turns_every_flag_into_its_setting),
+         cmocka_unit_test(test_fit_clv_command_sets_the_clv_options_in_its_own_spellings),
+         cmocka_unit_test(test_clv_command_sets_horizon_discount_rate_and_profit_margin),
+         cmocka_unit_test(test_help_flag_stops_reading_and_skips_the_required_options),
+         cmocka_unit_test(test_quiet_flag_is_reported_and_changes_no_setting),
+         cmocka_unit_test(test_unknown_command_is_not_found),
+         cmocka_unit_test(test_unknown_flag_names_the_command_and_the_flag),
+         cmocka_unit_test(test_flag_without_its_value_is_a_usage_error),
+         cmocka_unit_test(test_model_and_time_unit_take_only_the_command_spellings),
+         cmocka_unit_test(test_missing_required_options_are_named),
+         cmocka_unit_test(test_null_arguments_are_rejected),
+         cmocka_unit_test(test_failed_command_leaves_the_earlier_settings_as_they_were),
+         cmocka_unit_test(test_usage_of_each_command_is_what_tier_help_prints),
+         cmocka_unit_test(test_usage_of_an_unknown_command_is_not_found_and_appends_nothing),
+         cmocka_unit_test(test_usage_out_of_memory_leaves_the_text_as_it_was),
+         cmocka_unit_test(test_get_leaves_the_callers_text_unchanged_when_out_of_memory),
+         cmocka_unit_test(test_set_command_survives_every_failed_allocation))
