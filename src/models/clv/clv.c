@@ -11,6 +11,7 @@
 
 #include "core/frame_internal.h"
 #include "models/clv/clv_internal.h"
+#include "models/model_common.h"
 
 const opt_rule tier__clv_opt_rules[CLV_OPT_COUNT] = {
     {0, 0, 0, 0, 0, ""},
@@ -95,7 +96,7 @@ static int resolve_end(const double *opt, const tier_book *book, int32_t *out, i
                        char *err)
 {
     double cal = opt[CLV_OPT_CALIBRATION_END], as_of = opt[CLV_OPT_AS_OF];
-    int32_t first, last;
+    int32_t day;
     *has_end = 1;
     if (!isnan(cal)) {
         if (!isnan(as_of) && !(cal < as_of)) {
@@ -106,15 +107,11 @@ static int resolve_end(const double *opt, const tier_book *book, int32_t *out, i
         *out = (int32_t)cal;
         return TIER_OK;
     }
-    if (!isnan(as_of)) {
-        *out = (int32_t)as_of - 1;
-        return TIER_OK;
-    }
-    if (tier_book_day_range(book, &first, &last) != TIER_OK) {
+    if (!tier__model_as_of(book, as_of, &day)) {
         *has_end = 0;
         return TIER_OK;
     }
-    *out = last; /* as-of = last + 1, calibration end = as-of - 1 */
+    *out = day - 1;
     return TIER_OK;
 }
 
@@ -304,16 +301,6 @@ static int clv_score(void *state, const tier_book *book, tier_frame *frame)
     return rc; /* on failure model.c drops the columns added */
 }
 
-/* Appends printf-style text to `out` (through a bounded buffer). */
-static int append(tier_text *out, char *buf, size_t cap, int n)
-{
-    if (n < 0)
-        return TIER_ERROR;
-    if ((size_t)n >= cap)
-        n = (int)cap - 1;
-    return tier_text_append(out, buf, (size_t)n);
-}
-
 static int clv_explain(void *state, const tier_book *book, const tier_frame *frame, size_t customer,
                        tier_text *out)
 {
@@ -342,7 +329,7 @@ static int clv_explain(void *state, const tier_book *book, const tier_frame *fra
                      "clv: no purchase up to the calibration end %s, so no prediction (every "
                      "output is NaN)",
                      has_end ? day : "(empty book)");
-        return append(out, buf, sizeof buf, n);
+        return tier__model_append(out, buf, sizeof buf, n);
     }
     rc = predict(st, &s.obs[0], v, err);
     if (rc == TIER_OK) {
@@ -350,7 +337,7 @@ static int clv_explain(void *state, const tier_book *book, const tier_frame *fra
                      "clv up to %s in %s (%g days): x = %g repeat purchase days, t_x = %.4g, "
                      "T = %.4g, mean repeat value m = %.2f. ",
                      day, unit, f->unit, s.obs[0].x, s.obs[0].t_x, s.obs[0].T, s.obs[0].m);
-        rc = append(out, buf, sizeof buf, n);
+        rc = tier__model_append(out, buf, sizeof buf, n);
     }
     tier__clv_summary_free(&st->alloc, &s);
     if (rc)
@@ -362,7 +349,7 @@ static int clv_explain(void *state, const tier_book *book, const tier_frame *fra
                  f->kind == TIER_CLV_PARETO_NBD ? "s" : "a", p[2],
                  f->kind == TIER_CLV_PARETO_NBD ? "beta" : "b", p[3], v[OUT_P_ALIVE],
                  o[CLV_OPT_HORIZON], unit, v[OUT_EXPECTED]);
-    if ((rc = append(out, buf, sizeof buf, n)) != TIER_OK)
+    if ((rc = tier__model_append(out, buf, sizeof buf, n)) != TIER_OK)
         return rc;
     if (isnan(v[OUT_SPEND]))
         n = snprintf(buf, sizeof buf,
@@ -377,7 +364,7 @@ static int clv_explain(void *state, const tier_book *book, const tier_frame *fra
                      "its end = %.2f.",
                      g[0], g[1], g[2], v[OUT_SPEND], o[CLV_OPT_MARGIN],
                      o[CLV_OPT_DISCOUNT_PERIOD], o[CLV_OPT_DISCOUNT_RATE], v[OUT_CLV]);
-    return append(out, buf, sizeof buf, n);
+    return tier__model_append(out, buf, sizeof buf, n);
 }
 
 static void clv_destroy(void *state)

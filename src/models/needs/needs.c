@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/frame_internal.h"
+#include "models/model_common.h"
 #include "models/needs/needs_internal.h"
 #include "util/buf.h"
 
@@ -121,6 +122,13 @@ int tier__needs_valid_name(const char *s)
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
             return 0;
     return tier__utf8_valid(s, n);
+}
+
+/* A feature: a valid name that, when it starts with "attr.", names an attribute after it. */
+int tier__needs_valid_feature(const char *column)
+{
+    return tier__needs_valid_name(column) &&
+           !(strncmp(column, ATTR_PREFIX, ATTR_PREFIX_LEN) == 0 && !column[ATTR_PREFIX_LEN]);
 }
 
 int tier__needs_name_in(char *const *names, size_t n, const char *name, size_t skip)
@@ -316,11 +324,7 @@ static int needs_explain(void *state, const tier_book *book, const tier_frame *f
         }
     }
 done:
-    if (!rc)
-        rc = tier__buf_status(&b);
-    if (!rc)
-        rc = tier_text_append(out, tier__buf_data(&b), tier__buf_len(&b));
-    tier__buf_free(&b);
+    rc = tier__model_explained(out, &b, rc);
     tier__needs_free_sources(a, src, p);
     tier__free(a, raw);
     tier__free(a, d2);
@@ -339,8 +343,7 @@ static void needs_destroy(void *state)
     tier__needs_free_names(&a, st->feat, st->nfeat);
     tier__needs_free_names(&a, st->prof_names, st->nprof);
     tier__free(&a, st->prof_values);
-    tier__needs_free_names(&a, st->prev_names, st->prev_k);
-    tier__free(&a, st->prev_raw);
+    tier__needs_forget_previous(st);
     tier__needs_fit_free(&a, &st->fit);
     tier__free(&a, st);
 }
@@ -377,6 +380,16 @@ int tier__needs_adopt_profiles(const tier_allocator *a, needs_fit *nf, char *con
     return TIER_OK;
 }
 
+/* Forgets the previous centres (set for the next fit's matching). */
+void tier__needs_forget_previous(needs_state *st)
+{
+    tier__needs_free_names(&st->alloc, st->prev_names, st->prev_k);
+    tier__free(&st->alloc, st->prev_raw);
+    st->prev_names = NULL;
+    st->prev_raw = NULL;
+    st->prev_k = 0;
+}
+
 /* Forgets the fit and marks the model unfitted. */
 static void forget_fit(tier_model *model, needs_state *st)
 {
@@ -405,8 +418,7 @@ int tier_needs_add_feature(tier_model *model, const char *column)
     char **grown, *copy;
     if (!st)
         return TIER_EINVAL;
-    if (!tier__needs_valid_name(column) ||
-        (strncmp(column, ATTR_PREFIX, ATTR_PREFIX_LEN) == 0 && !column[ATTR_PREFIX_LEN])) {
+    if (!tier__needs_valid_feature(column)) {
         tier__errorf(st->err,
                      "a feature name must be 1..%d bytes of UTF-8 without control "
                      "characters or blanks at either end",
@@ -435,11 +447,7 @@ int tier_needs_add_feature(tier_model *model, const char *column)
     st->feat = grown;
     /* The old fit and previous centres have one feature fewer. */
     forget_fit(model, st);
-    tier__needs_free_names(&st->alloc, st->prev_names, st->prev_k);
-    tier__free(&st->alloc, st->prev_raw);
-    st->prev_names = NULL;
-    st->prev_raw = NULL;
-    st->prev_k = 0;
+    tier__needs_forget_previous(st);
     st->err[0] = '\0';
     return TIER_OK;
 nomem:
@@ -670,8 +678,7 @@ int tier_needs_set_previous_centroids(tier_model *model, const char *const *name
     }
     if ((rc = copy_named_rows(st, names, values, k, n, &nm, &v, "previous centre")) != TIER_OK)
         return rc;
-    tier__needs_free_names(&st->alloc, st->prev_names, st->prev_k);
-    tier__free(&st->alloc, st->prev_raw);
+    tier__needs_forget_previous(st);
     st->prev_names = nm;
     st->prev_raw = v;
     st->prev_k = k;

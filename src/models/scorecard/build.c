@@ -42,6 +42,24 @@ void tier__sc_clear(sc_state *st)
     st->nfactors = st->cap_factors = st->npens = st->cap_pens = st->nvetoes = st->cap_vetoes = 0;
 }
 
+void tier__sc_take_card(sc_state *st, sc_state *from)
+{
+    tier__sc_clear(st);
+    st->factors = from->factors;
+    st->nfactors = from->nfactors;
+    st->cap_factors = from->cap_factors;
+    st->pens = from->pens;
+    st->npens = from->npens;
+    st->cap_pens = from->cap_pens;
+    st->vetoes = from->vetoes;
+    st->nvetoes = from->nvetoes;
+    st->cap_vetoes = from->cap_vetoes;
+    from->factors = NULL;
+    from->pens = from->vetoes = NULL;
+    from->nfactors = from->cap_factors = from->npens = from->cap_pens = 0;
+    from->nvetoes = from->cap_vetoes = 0;
+}
+
 void tier__sc_destroy(void *state)
 {
     sc_state *st = state;

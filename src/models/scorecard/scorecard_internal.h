@@ -99,6 +99,9 @@ int tier__sc_explain(void *state, const tier_book *book, const tier_frame *frame
 
 /* build.c */
 void tier__sc_clear(sc_state *st);
+/* Replaces the card (factors, penalties, vetoes) of `st` with that of `from`, which is left
+ * empty; the grade bands stay. */
+void tier__sc_take_card(sc_state *st, sc_state *from);
 void tier__sc_destroy(void *state);
 const char *tier__sc_last_error(void *state);
 int tier__sc_add_factor(sc_state *st, const char *factor, const char *column, double weight,
