@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Scorecard: lifetime, the public builders (factors, caps, bands, penalties, vetoes, grade bands)
- * and the B2B default card. */
+ * and the B2B default card (the "b2b" preset of preset.c). */
 #include <math.h>
 #include <string.h>
 
@@ -469,82 +469,14 @@ const char *tier_scorecard_factor_name(const tier_model *model, size_t factor)
 
 int tier_scorecard_new_b2b(tier_model **out, const char *name, const tier_allocator *alloc)
 {
-    static const double growth_edges[3] = {0.0, 0.10, 0.25};
-    static const double growth_fr[4] = {0.0, 0.4, 0.7, 1.0};
-    static const double referral_edges[2] = {1, 3};
-    static const double referral_fr[3] = {0.0, 0.6, 1.0};
-    enum {
-        PCT = TIER_SCORECARD_NORM_PERCENTILE,
-        MINMAX = TIER_SCORECARD_NORM_MINMAX,
-        BANDS = TIER_SCORECARD_NORM_BANDS
-    };
-    enum { UP = TIER_SCORECARD_HIGHER_IS_BETTER };
-    enum {
-        REWEIGHT = TIER_SCORECARD_MISSING_REWEIGHT,
-        IMPUTE = TIER_SCORECARD_MISSING_IMPUTE,
-        ZERO = TIER_SCORECARD_MISSING_ZERO
-    };
-    enum {
-        EXPL = TIER_SCORECARD_EXPLICIT,
-        POT = TIER_SCORECARD_POTENTIAL,
-        GROW = TIER_SCORECARD_GROWTH
-    };
     tier_model *m = NULL;
-    size_t margin = 0, modules = 0, growth = 0, years = 0, referrals = 0;
     int rc;
     if (!out)
         return TIER_EINVAL;
     *out = NULL;
     rc = tier_scorecard_new(&m, name, alloc);
-    if (rc)
-        return rc;
-    /* Explicit value 45: what the account pays now. */
     if (!rc)
-        rc = tier_scorecard_add_factor(m, "contract_arr", "attr.contract_arr", 20, EXPL, PCT, UP,
-                                       ZERO, NULL);
-    if (!rc)
-        rc = tier_scorecard_add_factor(m, "gross_margin", "attr.gross_margin", 10, EXPL, MINMAX, UP,
-                                       IMPUTE, &margin);
-    if (!rc)
-        rc = tier_scorecard_add_factor(m, "spend", "rfm.m", 15, EXPL, PCT, UP, ZERO, NULL);
-    /* Potential value 25: what it could pay. */
-    if (!rc)
-        rc = tier_scorecard_add_factor(m, "employees", "attr.employees", 15, POT, PCT, UP, REWEIGHT,
-                                       NULL);
-    if (!rc)
-        rc = tier_scorecard_add_factor(m, "modules_used", "attr.modules_used", 10, POT, MINMAX, UP,
-                                       ZERO, &modules);
-    /* Growth value 30: how fast it grows and how close the relationship is. */
-    if (!rc)
-        rc = tier_scorecard_add_factor(m, "growth_rate", "attr.growth_rate", 15, GROW, BANDS, UP,
-                                       REWEIGHT, &growth);
-    if (!rc)
-        rc = tier_scorecard_add_factor(m, "years_cooperation", "attr.years_cooperation", 10, GROW,
-                                       MINMAX, UP, REWEIGHT, &years);
-    if (!rc)
-        rc = tier_scorecard_add_factor(m, "referrals", "attr.referrals", 5, GROW, BANDS, UP, ZERO,
-                                       &referrals);
-    if (!rc)
-        rc = tier_scorecard_set_caps(m, margin, 0.0, 0.5);
-    if (!rc)
-        rc = tier_scorecard_set_caps(m, modules, 0.0, NAN);
-    if (!rc)
-        rc = tier_scorecard_set_caps(m, years, 0.0, 10.0);
-    if (!rc)
-        rc = tier_scorecard_set_bands(m, growth, growth_edges, 3, growth_fr);
-    if (!rc)
-        rc = tier_scorecard_set_bands(m, referrals, referral_edges, 2, referral_fr);
-    /* Negative factors. */
-    if (!rc)
-        rc = tier_scorecard_add_penalty(m, "defaults", "attr.defaults", TIER_OP_GT, 0, -15);
-    if (!rc)
-        rc = tier_scorecard_add_penalty(m, "support_load", "attr.support_tickets", TIER_OP_GT, 24,
-                                        -5);
-    if (!rc)
-        rc = tier_scorecard_add_penalty(m, "poor_payment", "attr.payment_score", TIER_OP_LT, 50,
-                                        -10);
-    if (!rc)
-        rc = tier_scorecard_add_veto(m, "arrears", "attr.arrears_days", TIER_OP_GT, 90, "C");
+        rc = tier_model_set_text(m, "preset", "b2b");
     if (rc) {
         tier_model_free(m);
         return rc;

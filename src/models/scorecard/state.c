@@ -10,11 +10,35 @@
 
 /* ---- options and saved state (docs/scorecard.md, docs/model-state-format.md) --------------- */
 
+/* Replaces the card with preset `preset` (unless the model already started from it). */
+static int set_preset(sc_state *st, const tier_value *value)
+{
+    sc_state tmp;
+    int k, rc = tier__opt_choice(value, tier__sc_preset_names, SC_PRESET_COUNT, &k, st->err);
+    if (rc)
+        return rc;
+    if (k != st->preset) {
+        memset(&tmp, 0, sizeof tmp);
+        tmp.alloc = st->alloc;
+        if ((rc = tier__sc_fill_preset(&tmp, k)) != TIER_OK) {
+            tier__errorf(st->err, "%s", rc == TIER_ENOMEM ? "out of memory filling the card" : tmp.err);
+            tier__sc_clear(&tmp);
+            return rc;
+        }
+        tier__sc_take_card(st, &tmp);
+        st->preset = k;
+    }
+    st->err[0] = '\0';
+    return TIER_OK;
+}
+
 int tier__sc_set_option(void *state, const char *name, const tier_value *value)
 {
     sc_state *st = state;
     double lower[4];
     int g = name[6] - 'a';
+    if (strcmp(name, "preset") == 0)
+        return set_preset(st, value);
     memcpy(lower, st->lower, sizeof lower);
     lower[g] = tier_value_number(value);
     if (tier__sc_check_grade_bands(lower, st->err) != TIER_OK)
@@ -27,6 +51,8 @@ int tier__sc_set_option(void *state, const char *name, const tier_value *value)
 int tier__sc_get_option(void *state, const char *name, tier_value *out)
 {
     const sc_state *st = state;
+    if (strcmp(name, "preset") == 0)
+        return tier_value_set_text(out, tier__sc_preset_names[st->preset]);
     return tier_value_set_number(out, st->lower[name[6] - 'a']);
 }
 
@@ -271,8 +297,12 @@ typedef struct sc_loading {
 
 static int load_option(void *ctx, const char *name, const tier_value *v, char *why)
 {
-    (void)why; /* the grade bands are checked together at the end */
-    ((sc_loading *)ctx)->tmp.lower[name[6] - 'a'] = tier_value_number(v);
+    sc_state *tmp = &((sc_loading *)ctx)->tmp;
+    /* The preset only names the card: its factors, penalties and vetoes are records of their
+     * own. The grade bands are checked together at the end. */
+    if (strcmp(name, "preset") == 0)
+        return tier__opt_choice(v, tier__sc_preset_names, SC_PRESET_COUNT, &tmp->preset, why);
+    tmp->lower[name[6] - 'a'] = tier_value_number(v);
     return TIER_OK;
 }
 
@@ -330,6 +360,7 @@ int tier__sc_load(void *state, tier_state_reader *r)
     }
     tier__sc_take_card(st, tmp);
     memcpy(st->lower, tmp->lower, sizeof st->lower);
+    st->preset = tmp->preset;
     st->err[0] = '\0';
     return TIER_OK;
 }
