@@ -181,7 +181,14 @@ TIER_API TIER_WARN_UNUSED_RESULT int tier_model_new(tier_model **out, const tier
 /** Frees a model, calling its destroy callback; NULL is a no-op. @since 0.1.0 */
 TIER_API void tier_model_free(tier_model *model);
 
-/** Text of the last failure on this model ("" when none); borrowed, never NULL. @since 0.1.0 */
+/**
+ * Text of the last failure on this model ("" when none): whichever call failed last, a call of
+ * this header or a built-in model's own (tier_rfm_set_cut_points(), tier_scorecard_add_factor(),
+ * ...), its text replaces any earlier one. A user model's own functions can only leave text in
+ * their state (the `last_error` callback), which shows when the library's own text is empty.
+ * Borrowed, never NULL.
+ * @since 0.1.0
+ */
 TIER_API const char *tier_model_last_error(const tier_model *model);
 
 /** The model's name (borrowed). @since 0.1.0 */

@@ -153,7 +153,8 @@ const char *tier_model_last_error(const tier_model *m)
     const char *e;
     if (!m)
         return "";
-    /* Model-specific calls (options, loading) leave their text in the state. */
+    /* Every failing call of this API leaves its text in m->err; a user model's own functions
+     * (outside it) can only leave theirs in the state, shown while m->err is empty. */
     e = m->vt.last_error ? m->vt.last_error(m->state) : NULL;
     return (e && *e && !m->err[0]) ? e : m->err;
 }
@@ -323,7 +324,23 @@ static char *errbuf(const tier_model *m)
 
 void *tier__model_state_if(const tier_model *m, const tier_model_vtable *vtable)
 {
+    if (m && m->origin != vtable)
+        tier__errorf(errbuf(m), "model \"%s\" is of kind \"%s\", not \"%s\"", m->name, m->kind,
+                     vtable->kind);
     return (m && m->origin == vtable) ? m->state : NULL;
+}
+
+int tier__model_end(const tier_model *m, int rc, char *why)
+{
+    if (rc == TIER_OK || !m)
+        return rc;
+    if (why && why[0]) {
+        tier__errorf(errbuf(m), "%s", why);
+        why[0] = '\0';
+    } else {
+        tier__errorf(errbuf(m), "model \"%s\": %s", m->name, tier_strerror(rc));
+    }
+    return rc;
 }
 
 void tier__model_set_fitted(tier_model *m, int fitted)

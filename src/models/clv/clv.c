@@ -415,11 +415,12 @@ int tier__clv_check_option(char *err, int option, double value)
     return TIER_OK;
 }
 
-/* The fitted sub-model `which`, or NULL with the reason in *rc. */
-static const tier__clv_fit_result *sub_of(const tier_model *model, int which, int *rc)
+/* The fitted sub-model `which`, or NULL with the reason in *rc and st->err. */
+static const tier__clv_fit_result *sub_of(const tier_model *model, clv_state *st, int which,
+                                          int *rc)
 {
-    clv_state *st = clv_of(model);
-    if (!st || (which != TIER_CLV_PURCHASE && which != TIER_CLV_SPEND)) {
+    if (which != TIER_CLV_PURCHASE && which != TIER_CLV_SPEND) {
+        tier__errorf(st->err, "sub-model %d is not TIER_CLV_PURCHASE or TIER_CLV_SPEND", which);
         *rc = TIER_EINVAL;
         return NULL;
     }
@@ -431,22 +432,25 @@ static const tier__clv_fit_result *sub_of(const tier_model *model, int which, in
     return &st->fit.sub[which - 1];
 }
 
-static int copy_values(const tier_model *model, int which, double *out, size_t n, int se)
+static int copy_values(const tier_model *model, clv_state *st, int which, double *out, size_t n,
+                       int se)
 {
     const tier__clv_fit_result *r;
     int rc = TIER_OK;
-    if (!out)
+    if (!out) {
+        tier__errorf(st->err, "no array for the values");
         return TIER_EINVAL;
-    if (!(r = sub_of(model, which, &rc)))
+    }
+    if (!(r = sub_of(model, st, which, &rc)))
         return rc;
     if (n < r->n_params) {
-        tier__errorf(clv_of(model)->err, "room for %lu values, the model has %lu", (unsigned long)n,
+        tier__errorf(st->err, "room for %lu values, the model has %lu", (unsigned long)n,
                      (unsigned long)r->n_params);
         return TIER_ERANGE;
     }
     if (se && !r->se_ok) {
-        tier__errorf(clv_of(model)->err, "standard errors are not available (the information "
-                                         "matrix was not positive definite, or none were loaded)");
+        tier__errorf(st->err, "standard errors are not available (the information matrix was "
+                              "not positive definite, or none were loaded)");
         return TIER_ENOTFOUND;
     }
     memcpy(out, se ? r->se : r->param, r->n_params * sizeof *out);
@@ -455,22 +459,27 @@ static int copy_values(const tier_model *model, int which, double *out, size_t n
 
 int tier_clv_params(const tier_model *model, int which, double *out, size_t n)
 {
-    return copy_values(model, which, out, n, 0);
+    clv_state *st = clv_of(model);
+    return st ? tier__model_end(model, copy_values(model, st, which, out, n, 0), st->err)
+              : TIER_EINVAL;
 }
 
 int tier_clv_standard_errors(const tier_model *model, int which, double *out, size_t n)
 {
-    return copy_values(model, which, out, n, 1);
+    clv_state *st = clv_of(model);
+    return st ? tier__model_end(model, copy_values(model, st, which, out, n, 1), st->err)
+              : TIER_EINVAL;
 }
 
-int tier_clv_fit_stat(const tier_model *model, int which, int stat, double *out)
+static int fit_stat(const tier_model *model, clv_state *st, int which, int stat, double *out)
 {
     const tier__clv_fit_result *r;
-    const clv_state *st = clv_of(model);
     int rc = TIER_OK;
-    if (!out)
+    if (!out) {
+        tier__errorf(st->err, "no place for the value");
         return TIER_EINVAL;
-    if (!(r = sub_of(model, which, &rc)))
+    }
+    if (!(r = sub_of(model, st, which, &rc)))
         return rc;
     switch (stat) {
     case TIER_CLV_STAT_LOG_LIKELIHOOD:
@@ -504,24 +513,33 @@ int tier_clv_fit_stat(const tier_model *model, int which, int stat, double *out)
         *out = st->fit.calibration_end;
         break;
     default:
+        tier__errorf(st->err, "unknown statistic %d", stat);
         return TIER_EINVAL;
     }
     return TIER_OK;
 }
 
-/* ---- calibration / holdout validation ------------------------------------------------------- */
-
-int tier_clv_holdout(const tier_model *model, const tier_book *book, int32_t holdout_end,
-                     tier_frame *frame, double *out_stats, size_t n_stats)
+int tier_clv_fit_stat(const tier_model *model, int which, int stat, double *out)
 {
     clv_state *st = clv_of(model);
+    return st ? tier__model_end(model, fit_stat(model, st, which, stat, out), st->err)
+              : TIER_EINVAL;
+}
+
+/* ---- calibration / holdout validation ------------------------------------------------------- */
+
+static int holdout(const tier_model *model, clv_state *st, const tier_book *book,
+                   int32_t holdout_end, tier_frame *frame, double *out_stats, size_t n_stats)
+{
     clv_summary s = {NULL, NULL, 0};
     double *hold = NULL, *col_act = NULL, *col_pred = NULL, stats[TIER_CLV_HOLDOUT_COUNT];
     double cal, span, cohort = 0.0, actual = 0.0, predicted = 0.0, abs_err = 0.0;
     size_t i, n, mark = 0;
     int rc;
-    if (!st || !book || (n_stats && !out_stats))
+    if (!book || (n_stats && !out_stats)) {
+        tier__errorf(st->err, "no book, or no array for the statistics");
         return TIER_EINVAL;
+    }
     if (!st->fitted || !tier_model_is_fitted(model)) {
         tier__errorf(st->err, "the clv model is not fitted");
         return TIER_ESTATE;
@@ -597,4 +615,14 @@ done:
     tier__free(&st->alloc, hold);
     tier__clv_summary_free(&st->alloc, &s);
     return rc;
+}
+
+int tier_clv_holdout(const tier_model *model, const tier_book *book, int32_t holdout_end,
+                     tier_frame *frame, double *out_stats, size_t n_stats)
+{
+    clv_state *st = clv_of(model);
+    return st ? tier__model_end(model, holdout(model, st, book, holdout_end, frame, out_stats,
+                                               n_stats),
+                                st->err)
+              : TIER_EINVAL;
 }

@@ -438,13 +438,25 @@ int tier_rfm_new(tier_model **out, const char *name, const tier_allocator *alloc
     return rc;
 }
 
-int tier_rfm_set_segmap(tier_model *model, int which, const tier_segmap *map)
+/* The dimension's checks shared by the cut-point calls. */
+static int check_dim(rfm_state *st, int dim)
 {
-    rfm_state *st = rfm_of(model);
+    if (dim < 0 || dim >= RFM_DIMS) {
+        tier__errorf(st->err, "dimension %d is not TIER_RFM_R, TIER_RFM_F or TIER_RFM_M", dim);
+        return TIER_EINVAL;
+    }
+    return TIER_OK;
+}
+
+static int set_segmap(rfm_state *st, int which, const tier_segmap *map)
+{
     tier_segmap *copy;
     int rc;
-    if (!st || !map || (which != 0 && which != 1))
+    if (!map || (which != 0 && which != 1)) {
+        tier__errorf(st->err, "%s", !map ? "no segment map"
+                                         : "which map: 0 (segment) or 1 (value class)");
         return TIER_EINVAL;
+    }
     rc = tier__segmap_copy(&copy, map, &st->alloc);
     if (rc) {
         tier__errorf(st->err, "out of memory copying a segment map");
@@ -456,17 +468,38 @@ int tier_rfm_set_segmap(tier_model *model, int which, const tier_segmap *map)
     return TIER_OK;
 }
 
-int tier_rfm_cut_points(const tier_model *model, int dim, double *out, size_t n)
+int tier_rfm_set_segmap(tier_model *model, int which, const tier_segmap *map)
 {
-    const rfm_state *st = rfm_of(model);
-    if (!st || !out || dim < 0 || dim >= RFM_DIMS)
+    rfm_state *st = rfm_of(model);
+    return st ? tier__model_end(model, set_segmap(st, which, map), st->err) : TIER_EINVAL;
+}
+
+static int cut_points(rfm_state *st, int dim, double *out, size_t n)
+{
+    int rc;
+    if ((rc = check_dim(st, dim)) != TIER_OK)
+        return rc;
+    if (!out) {
+        tier__errorf(st->err, "no array for the cut points");
         return TIER_EINVAL;
-    if (!(st->cuts_set & (1u << dim)))
+    }
+    if (!(st->cuts_set & (1u << dim))) {
+        tier__errorf(st->err, "no cut points yet (fit the model, load them or set them)");
         return TIER_ESTATE;
-    if (n != (size_t)st->c.bins - 1)
+    }
+    if (n != (size_t)st->c.bins - 1) {
+        tier__errorf(st->err, "room for %lu cut points, the model has %d", (unsigned long)n,
+                     st->c.bins - 1);
         return TIER_ERANGE;
+    }
     memcpy(out, st->cuts[dim], n * sizeof *out);
     return TIER_OK;
+}
+
+int tier_rfm_cut_points(const tier_model *model, int dim, double *out, size_t n)
+{
+    rfm_state *st = rfm_of(model);
+    return st ? tier__model_end(model, cut_points(st, dim, out, n), st->err) : TIER_EINVAL;
 }
 
 /* Checks bins-1 finite, non-decreasing cut points; 0 or an explanation in err. */
@@ -487,12 +520,15 @@ int tier__rfm_check_cuts(const double *cuts, size_t n, char *err, const char *wh
     return TIER_OK;
 }
 
-int tier_rfm_set_cut_points(tier_model *model, int dim, const double *cuts, size_t n)
+static int set_cut_points(tier_model *model, rfm_state *st, int dim, const double *cuts, size_t n)
 {
-    rfm_state *st = rfm_of(model);
     int rc;
-    if (!st || !cuts || dim < 0 || dim >= RFM_DIMS)
+    if ((rc = check_dim(st, dim)) != TIER_OK)
+        return rc;
+    if (!cuts) {
+        tier__errorf(st->err, "no cut points");
         return TIER_EINVAL;
+    }
     if (n != (size_t)st->c.bins - 1) {
         tier__errorf(st->err, "%lu cut points given, the model has %d bins and needs %d",
                      (unsigned long)n, st->c.bins, st->c.bins - 1);
@@ -508,4 +544,11 @@ int tier_rfm_set_cut_points(tier_model *model, int dim, const double *cuts, size
         tier__model_set_fitted(model, 1);
     st->err[0] = '\0';
     return TIER_OK;
+}
+
+int tier_rfm_set_cut_points(tier_model *model, int dim, const double *cuts, size_t n)
+{
+    rfm_state *st = rfm_of(model);
+    return st ? tier__model_end(model, set_cut_points(model, st, dim, cuts, n), st->err)
+              : TIER_EINVAL;
 }

@@ -203,7 +203,7 @@ int tier_scorecard_add_factor(tier_model *model, const char *factor, const char 
                        out_index);
     if (rc == TIER_OK)
         tier__model_set_fitted(model, 0); /* the new factor has no fitted statistics */
-    return rc;
+    return tier__model_end(model, rc, st->err);
 }
 
 /* The factor `factor` of a scorecard, or NULL with the status in *rc. */
@@ -251,7 +251,7 @@ int tier__sc_set_caps(sc_state *st, size_t factor, double lo, double hi)
 int tier_scorecard_set_caps(tier_model *model, size_t factor, double lo, double hi)
 {
     sc_state *st = tier__sc_of(model);
-    return st ? tier__sc_set_caps(st, factor, lo, hi) : TIER_EINVAL;
+    return st ? tier__model_end(model, tier__sc_set_caps(st, factor, lo, hi), st->err) : TIER_EINVAL;
 }
 
 int tier__sc_set_bands(sc_state *st, size_t factor, const double *edges, size_t n,
@@ -309,7 +309,8 @@ int tier_scorecard_set_bands(tier_model *model, size_t factor, const double *edg
                              const double *fractions)
 {
     sc_state *st = tier__sc_of(model);
-    return st ? tier__sc_set_bands(st, factor, edges, n, fractions) : TIER_EINVAL;
+    return st ? tier__model_end(model, tier__sc_set_bands(st, factor, edges, n, fractions), st->err)
+              : TIER_EINVAL;
 }
 
 int tier__sc_set_impute(sc_state *st, size_t factor, double value)
@@ -332,7 +333,8 @@ int tier__sc_set_impute(sc_state *st, size_t factor, double value)
 int tier_scorecard_set_impute(tier_model *model, size_t factor, double value)
 {
     sc_state *st = tier__sc_of(model);
-    return st ? tier__sc_set_impute(st, factor, value) : TIER_EINVAL;
+    return st ? tier__model_end(model, tier__sc_set_impute(st, factor, value), st->err)
+              : TIER_EINVAL;
 }
 
 static int add_cond(sc_state *st, const char *what, const char *name, const char *column, int op,
@@ -399,7 +401,9 @@ int tier_scorecard_add_penalty(tier_model *model, const char *name, const char *
                                double threshold, double points)
 {
     sc_state *st = tier__sc_of(model);
-    return st ? tier__sc_add_penalty(st, name, column, op, threshold, points) : TIER_EINVAL;
+    return st ? tier__model_end(model, tier__sc_add_penalty(st, name, column, op, threshold, points),
+                                st->err)
+              : TIER_EINVAL;
 }
 
 int tier__sc_add_veto(sc_state *st, const char *name, const char *column, int op,
@@ -419,7 +423,10 @@ int tier_scorecard_add_veto(tier_model *model, const char *name, const char *col
                             double threshold, const char *max_grade)
 {
     sc_state *st = tier__sc_of(model);
-    return st ? tier__sc_add_veto(st, name, column, op, threshold, max_grade) : TIER_EINVAL;
+    return st ? tier__model_end(model,
+                                tier__sc_add_veto(st, name, column, op, threshold, max_grade),
+                                st->err)
+              : TIER_EINVAL;
 }
 
 /* Non-increasing lower bounds in [0, 100] for A, B, C, D. */
@@ -437,11 +444,8 @@ int tier__sc_check_grade_bands(const double lower[4], char *err)
     return TIER_OK;
 }
 
-int tier_scorecard_set_grade_bands(tier_model *model, const double lower[4])
+static int set_grade_bands(sc_state *st, const double lower[4])
 {
-    sc_state *st = tier__sc_of(model);
-    if (!st)
-        return TIER_EINVAL;
     if (!lower) {
         tier__errorf(st->err, "no grade bands");
         return TIER_EINVAL;
@@ -451,6 +455,12 @@ int tier_scorecard_set_grade_bands(tier_model *model, const double lower[4])
     memcpy(st->lower, lower, sizeof st->lower);
     st->err[0] = '\0';
     return TIER_OK;
+}
+
+int tier_scorecard_set_grade_bands(tier_model *model, const double lower[4])
+{
+    sc_state *st = tier__sc_of(model);
+    return st ? tier__model_end(model, set_grade_bands(st, lower), st->err) : TIER_EINVAL;
 }
 
 size_t tier_scorecard_factor_count(const tier_model *model)
