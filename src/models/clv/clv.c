@@ -415,10 +415,16 @@ int tier__clv_check_option(char *err, int option, double value)
     return TIER_OK;
 }
 
-/* The fitted sub-model `which`, or NULL with the reason in *rc and st->err. */
+/* The fitted sub-model `which` for a call that writes into `out`, or NULL with the reason in *rc
+ * and st->err. */
 static const tier__clv_fit_result *sub_of(const tier_model *model, clv_state *st, int which,
-                                          int *rc)
+                                          const double *out, int *rc)
 {
+    if (!out) {
+        tier__errorf(st->err, "no place for the values");
+        *rc = TIER_EINVAL;
+        return NULL;
+    }
     if (which != TIER_CLV_PURCHASE && which != TIER_CLV_SPEND) {
         tier__errorf(st->err, "sub-model %d is not TIER_CLV_PURCHASE or TIER_CLV_SPEND", which);
         *rc = TIER_EINVAL;
@@ -437,11 +443,7 @@ static int copy_values(const tier_model *model, clv_state *st, int which, double
 {
     const tier__clv_fit_result *r;
     int rc = TIER_OK;
-    if (!out) {
-        tier__errorf(st->err, "no array for the values");
-        return TIER_EINVAL;
-    }
-    if (!(r = sub_of(model, st, which, &rc)))
+    if (!(r = sub_of(model, st, which, out, &rc)))
         return rc;
     if (n < r->n_params) {
         tier__errorf(st->err, "room for %lu values, the model has %lu", (unsigned long)n,
@@ -475,11 +477,7 @@ static int fit_stat(const tier_model *model, clv_state *st, int which, int stat,
 {
     const tier__clv_fit_result *r;
     int rc = TIER_OK;
-    if (!out) {
-        tier__errorf(st->err, "no place for the value");
-        return TIER_EINVAL;
-    }
-    if (!(r = sub_of(model, st, which, &rc)))
+    if (!(r = sub_of(model, st, which, out, &rc)))
         return rc;
     switch (stat) {
     case TIER_CLV_STAT_LOG_LIKELIHOOD:

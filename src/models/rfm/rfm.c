@@ -438,11 +438,15 @@ int tier_rfm_new(tier_model **out, const char *name, const tier_allocator *alloc
     return rc;
 }
 
-/* The dimension's checks shared by the cut-point calls. */
-static int check_dim(rfm_state *st, int dim)
+/* The arguments every cut-point call checks: the dimension and the array. */
+static int check_dim(rfm_state *st, int dim, const double *cuts)
 {
     if (dim < 0 || dim >= RFM_DIMS) {
         tier__errorf(st->err, "dimension %d is not TIER_RFM_R, TIER_RFM_F or TIER_RFM_M", dim);
+        return TIER_EINVAL;
+    }
+    if (!cuts) {
+        tier__errorf(st->err, "no array of cut points");
         return TIER_EINVAL;
     }
     return TIER_OK;
@@ -477,12 +481,8 @@ int tier_rfm_set_segmap(tier_model *model, int which, const tier_segmap *map)
 static int cut_points(rfm_state *st, int dim, double *out, size_t n)
 {
     int rc;
-    if ((rc = check_dim(st, dim)) != TIER_OK)
+    if ((rc = check_dim(st, dim, out)) != TIER_OK)
         return rc;
-    if (!out) {
-        tier__errorf(st->err, "no array for the cut points");
-        return TIER_EINVAL;
-    }
     if (!(st->cuts_set & (1u << dim))) {
         tier__errorf(st->err, "no cut points yet (fit the model, load them or set them)");
         return TIER_ESTATE;
@@ -523,12 +523,8 @@ int tier__rfm_check_cuts(const double *cuts, size_t n, char *err, const char *wh
 static int set_cut_points(tier_model *model, rfm_state *st, int dim, const double *cuts, size_t n)
 {
     int rc;
-    if ((rc = check_dim(st, dim)) != TIER_OK)
+    if ((rc = check_dim(st, dim, cuts)) != TIER_OK)
         return rc;
-    if (!cuts) {
-        tier__errorf(st->err, "no cut points");
-        return TIER_EINVAL;
-    }
     if (n != (size_t)st->c.bins - 1) {
         tier__errorf(st->err, "%lu cut points given, the model has %d bins and needs %d",
                      (unsigned long)n, st->c.bins, st->c.bins - 1);
