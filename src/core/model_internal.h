@@ -16,6 +16,9 @@ struct tier_value {
     size_t n_items;
 };
 
+/* 1 when `name` is 1 to 64 letters, digits or '_': a model name (its columns' prefix) or a kind. */
+int tier__model_valid_name(const char *name);
+
 void tier__value_init(tier_value *value, const tier_allocator *alloc);
 void tier__value_clear(tier_value *value);
 
