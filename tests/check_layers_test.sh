@@ -5,23 +5,22 @@
 # fail, naming the file, the line and the include).
 #   check_layers_test.sh PYTHON SOURCE_DIR
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PYTHON=$1
 CHECK=$2/.ci/check-layers.py
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/check-layers-test.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-failures=0
 
-fail()
+# held WHAT: counts a check that held.
+held()
 {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
+    pass=$((pass + 1))
+    echo "ok: $*"
 }
 
 # new_tree NAME: a tree with a public header, util, core and models (no io/, policy/, pipeline/).
 new_tree()
 {
-    local t=$WORK/$1
+    local t=$work/$1
     mkdir -p "$t/include/tier" "$t/src/util" "$t/src/core" "$t/src/models/rfm" "$t/src/cli"
     printf '/* public */\n' >"$t/include/tier.h"
     printf '#include "tier.h"\n' >"$t/src/util/internal.h"
@@ -40,9 +39,9 @@ expect_pass()
     local out rc=0
     out=$("$PYTHON" "$CHECK" --root "$2" 2>&1) || rc=$?
     if [ "$rc" -ne 0 ]; then
-        fail "$1: want exit 0, got $rc:"$'\n'"$out"
+        failed "$1: want exit 0, got $rc:"$'\n'"$out"
     else
-        echo "ok: $1"
+        held "$1"
     fi
     LAST_OUT=$out
 }
@@ -54,16 +53,16 @@ expect_fail()
     shift 2
     out=$("$PYTHON" "$CHECK" --root "$tree" 2>&1) || rc=$?
     if [ "$rc" -ne 1 ]; then
-        fail "$name: want exit 1, got $rc:"$'\n'"$out"
+        failed "$name: want exit 1, got $rc:"$'\n'"$out"
         return
     fi
     for s in "$@"; do
         if ! grep -qF -- "$s" <<<"$out"; then
-            fail "$name: output lacks \"$s\":"$'\n'"$out"
+            failed "$name: output lacks \"$s\":"$'\n'"$out"
             return
         fi
     done
-    echo "ok: $name"
+    held "$name"
 }
 
 # 1. Includes of the own layer, lower layers and public headers pass; missing layers are fine.
@@ -129,13 +128,9 @@ t=$(new_tree long)
     >"$t/src/core/long.c"
 expect_pass "a file over 1,000 lines passes" "$t"
 if grep -qF 'warning: src/core/long.c: 1002 lines' <<<"$LAST_OUT"; then
-    echo "ok: ... with a warning naming it"
+    held "... with a warning naming it"
 else
-    fail "no warning for the 1002-line file:"$'\n'"$LAST_OUT"
+    failed "no warning for the 1002-line file:"$'\n'"$LAST_OUT"
 fi
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures check(s) failed"
-    exit 1
-fi
-echo "all checks of check-layers.py passed"
+finish "check-layers.py"

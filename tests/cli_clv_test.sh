@@ -4,27 +4,11 @@
 # files: JSON keys and the published figures (parsed with python3), CSV columns, exit codes.
 # Usage: cli_clv_test.sh TIER_BINARY SOURCE_DIR
 set -u
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 tier=$1
 data=$2/examples/data
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-pass=0
-fail=0
 sample=(--input "$data/CDNOW_sample.txt" --no-header --columns customer_id,sample,date,cds,amount)
 master=(--input "$data/CDNOW_master.txt")
-
-check() { # name, then a command that must succeed
-    local name=$1
-    shift
-    if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $name"; fi
-}
-
-expect_exit() { # expected-code, command...
-    local want=$1
-    shift
-    "$@" >"$work/out" 2>"$work/err"
-    [ $? -eq "$want" ]
-}
 
 # json FILE PYTHON-EXPRESSION: the expression (over the parsed document `d`) must be true.
 json() {
@@ -122,5 +106,4 @@ echo keep >"$work/keep.csv"
 check "failed clv exits 1" expect_exit 1 "$tier" clv --input "$work/once.csv" --calibration-end 2024-03-01 --horizon 5 --out "$work/keep.csv"
 check "output untouched" test "$(cat "$work/keep.csv")" = keep
 
-echo "cli_clv: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli_clv

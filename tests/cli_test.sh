@@ -3,25 +3,9 @@
 # End-to-end checks of the `tier` command: exit codes, messages, formats, atomic output and that
 # the two-thread load gives byte-identical output. Usage: cli_test.sh TIER_BINARY SOURCE_DIR
 set -u
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 tier=$1
 data=$2/examples/data
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-pass=0
-fail=0
-
-check() { # name, then a command that must succeed
-    local name=$1
-    shift
-    if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $name"; fi
-}
-
-expect_exit() { # expected-code, command...
-    local want=$1
-    shift
-    "$@" >"$work/out" 2>"$work/err"
-    [ $? -eq "$want" ]
-}
 
 # The main job on both CDNOW files.
 check "master runs" expect_exit 0 "$tier" run --input "$data/CDNOW_master.txt" --out "$work/m.csv"
@@ -99,5 +83,4 @@ else
     echo "SKIPPED: progress line checks (no working script(1) to give the command a terminal)"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -6,12 +6,11 @@
 #   bash tests/golden_test.sh build/tier . --record
 # Usage: golden_test.sh TIER_BINARY SOURCE_DIR [--record]
 set -u
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 tier=$1
 src=$(cd "$2" && pwd)
 data=$src/examples/data
 expected=$src/tests/golden/outputs.sha256
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 S="--no-header --columns customer_id,sample,date,cds,amount"
 B2B="--input $data/b2b_invoices.csv --accounts $data/b2b_accounts.csv"

@@ -1,19 +1,38 @@
 /* SPDX-License-Identifier: MIT */
+/* The shared test helpers of support.h: allocators, source files, books, frames and models.
+ * The sink and the in-memory I/O layer are in support_io.c. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "support.h"
 
+/* ---- allocators -------------------------------------------------------------------------- */
+
+static int tst_should_fail(tst_failing *f)
+{
+    if (!f)
+        return 0;
+    f->calls++;
+    if (f->fail_at > 0 && (f->calls == f->fail_at || (f->persistent && f->calls > f->fail_at))) {
+        f->failures++;
+        return 1;
+    }
+    return 0;
+}
+
 static void *tst_alloc(void *ud, size_t size)
 {
-    (void)ud;
+    if (tst_should_fail((tst_failing *)ud))
+        return NULL;
     return test_malloc(size);
 }
 
 static void *tst_realloc(void *ud, void *ptr, size_t size)
 {
-    (void)ud;
+    if (tst_should_fail((tst_failing *)ud))
+        return NULL;
     return test_realloc(ptr, size);
 }
 
@@ -24,48 +43,21 @@ static void tst_free(void *ud, void *ptr)
         test_free(ptr);
 }
 
-tier_allocator tst_allocator(void)
+tier_allocator tst_failing_allocator(tst_failing *state)
 {
     tier_allocator a;
     a.alloc = tst_alloc;
     a.realloc = tst_realloc;
     a.free = tst_free;
-    a.ud = NULL;
-    return a;
-}
-
-static int tst_should_fail(tst_failing *f)
-{
-    f->calls++;
-    if (f->fail_at > 0 && (f->calls == f->fail_at || (f->persistent && f->calls > f->fail_at))) {
-        f->failures++;
-        return 1;
-    }
-    return 0;
-}
-
-static void *fail_alloc(void *ud, size_t size)
-{
-    if (tst_should_fail((tst_failing *)ud))
-        return NULL;
-    return test_malloc(size);
-}
-
-static void *fail_realloc(void *ud, void *ptr, size_t size)
-{
-    if (tst_should_fail((tst_failing *)ud))
-        return NULL;
-    return test_realloc(ptr, size);
-}
-
-tier_allocator tst_failing_allocator(tst_failing *state)
-{
-    tier_allocator a;
-    a.alloc = fail_alloc;
-    a.realloc = fail_realloc;
-    a.free = tst_free;
     a.ud = state;
     return a;
+}
+
+const tier_allocator tst_cmocka_allocator = {tst_alloc, tst_realloc, tst_free, NULL};
+
+tier_allocator tst_allocator(void)
+{
+    return tst_cmocka_allocator;
 }
 
 long tst_oom_walk(tst_oom_fn fn, void *ud)
@@ -99,6 +91,45 @@ long tst_oom_walk(tst_oom_fn fn, void *ud)
     return points;
 }
 
+void tst_oom_test(void **state)
+{
+    const tst_oom_case *c = *state;
+    tier_allocator a = tst_allocator();
+    tier_book *book = c->book ? c->book(&a) : NULL;
+    long points = tst_oom_walk(c->fn, book);
+    if (points <= c->more_than)
+        fail_msg("%ld allocation points, want more than %ld", points, c->more_than);
+    tier_book_free(book);
+}
+
+int tst_oom_score(const tier_model *m, const tier_book *book, const tier_allocator *alloc,
+                  size_t ncols, tier_frame **frame)
+{
+    int rc = tier_frame_new(frame, tier_book_customer_count(book), alloc);
+    if (rc == TIER_OK) {
+        rc = tier_model_score(m, book, *frame);
+        /* All or nothing: a failed score adds no column. */
+        assert_int_equal(tier_frame_column_count(*frame), rc == TIER_OK ? ncols : 0);
+    }
+    return rc;
+}
+
+int tst_oom_save_load(const tier_model *m, tier_model *into, const tier_allocator *alloc)
+{
+    tier_text *t = NULL;
+    int rc = tier_text_new(&t, alloc);
+    if (rc == TIER_OK)
+        rc = tier_model_save(m, t);
+    if (rc == TIER_OK) {
+        rc = tier_model_load(into, tier_text_data(t), tier_text_length(t));
+        assert_int_equal(tier_model_is_fitted(into), rc == TIER_OK);
+    }
+    tier_text_free(t);
+    return rc;
+}
+
+/* ---- files of the source tree ------------------------------------------------------------ */
+
 char *tst_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -124,4 +155,383 @@ const char *tst_data_path(const char *name)
     static char path[4096];
     snprintf(path, sizeof path, "%s/examples/data/%s", TIER_SOURCE_DIR, name);
     return path;
+}
+
+int32_t tst_day(int y, int m, int d)
+{
+    int32_t day = 0;
+    if (tier_date_from_ymd(&day, y, m, d) != TIER_OK)
+        fail_msg("no such date %04d-%02d-%02d", y, m, d);
+    return day;
+}
+
+tier_book *tst_cdnow_book(const tier_allocator *a, int master)
+{
+    const char *name = master ? "CDNOW_master.txt" : "CDNOW_sample.txt";
+    tier_book *book = NULL;
+    tier_csv *csv = NULL;
+    assert_int_equal(tier_book_new(&book, a), TIER_OK);
+    assert_int_equal(tier_csv_new(&csv, a), TIER_OK);
+    assert_int_equal(tier_csv_set_delimiter(csv, TIER_CSV_WHITESPACE), TIER_OK);
+    if (master) {
+        assert_int_equal(tier_csv_set_column(csv, TIER_CSV_AMOUNT, "dollar_value"), TIER_OK);
+    } else {
+        assert_int_equal(tier_csv_set_header(csv, 0), TIER_OK);
+        assert_int_equal(tier_csv_set_column_names(csv, "customer_id,sample,date,cds,amount"),
+                         TIER_OK);
+    }
+    if (tier_csv_read_file(csv, book, tst_data_path(name)) != TIER_OK)
+        fail_msg("reading %s: %s", name, tier_csv_last_error(csv));
+    tier_csv_free(csv);
+    assert_int_equal(tier_book_customer_count(book), master ? 23570 : 2357);
+    return book;
+}
+
+/* ---- reference formulas ------------------------------------------------------------------ */
+
+double tst_bgnbd_expected(const double *p, double t, double x, double t_x, double T)
+{
+    const double r = p[0], al = p[1], a = p[2], b = p[3], c = a + b + x - 1.0;
+    const double z = t / (al + T + t);
+    double term = 1.0, sum = 1.0, num, den;
+    int n;
+    for (n = 0; n < 100000; n++) {
+        term *= (r + x + n) * (b + x + n) / ((c + n) * (n + 1.0)) * z;
+        sum += term;
+        if (fabs(term) < 1e-18 * sum)
+            break;
+    }
+    num = c / (a - 1.0) * (1.0 - pow((al + T) / (al + T + t), r + x) * sum);
+    den = 1.0 + (x > 0.0 ? a / (b + x - 1.0) * pow((al + T) / (al + t_x), r + x) : 0.0);
+    return num / den;
+}
+
+/* ---- books ------------------------------------------------------------------------------- */
+
+int tst_add_txns(tier_book *book, const tst_txn *rows, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        int rc = tier_book_add_txn(book, rows[i].id, strlen(rows[i].id), rows[i].day,
+                                   rows[i].amount, NAN);
+        if (rc != TIER_OK)
+            return rc;
+    }
+    return TIER_OK;
+}
+
+static tier_book *new_book(const tier_allocator *a)
+{
+    tier_book *book = NULL;
+    assert_int_equal(tier_book_new(&book, a), TIER_OK);
+    return book;
+}
+
+static void added(const tier_book *book, int rc)
+{
+    if (rc != TIER_OK)
+        fail_msg("adding the test rows failed: %s: %s", tier_status_name(rc),
+                 tier_book_last_error(book));
+}
+
+tier_book *tst_book_of(const tier_allocator *a, const tst_txn *rows, size_t n)
+{
+    tier_book *book = new_book(a);
+    added(book, tst_add_txns(book, rows, n));
+    return book;
+}
+
+tier_book *tst_book_with_margins(const tier_allocator *a, const tst_txn_margin *rows, size_t n)
+{
+    tier_book *book = new_book(a);
+    size_t i;
+    for (i = 0; i < n; i++)
+        added(book, tier_book_add_txn(book, rows[i].id, strlen(rows[i].id), rows[i].day,
+                                      rows[i].amount, rows[i].margin));
+    return book;
+}
+
+size_t tst_customer(const tier_book *book, const char *id)
+{
+    size_t i = 0;
+    if (tier_book_find(book, id, strlen(id), &i) != TIER_OK)
+        fail_msg("no customer %s", id);
+    return i;
+}
+
+/* ---- frames ------------------------------------------------------------------------------ */
+
+void tst_fit(tier_model *m, const tier_book *book, const tier_frame *inputs)
+{
+    int rc = tier_model_fit(m, book, inputs);
+    if (rc)
+        fail_msg("fit failed: %s: %s", tier_status_name(rc), tier_model_last_error(m));
+}
+
+void tst_score_into(const tier_model *m, const tier_book *book, tier_frame *frame)
+{
+    int rc = tier_model_score(m, book, frame);
+    if (rc)
+        fail_msg("score failed: %s: %s", tier_status_name(rc), tier_frame_last_error(frame));
+}
+
+tier_frame *tst_score(const tier_model *m, const tier_book *book, const tier_allocator *a)
+{
+    tier_frame *frame = NULL;
+    assert_int_equal(tier_frame_new(&frame, tier_book_customer_count(book), a), TIER_OK);
+    tst_score_into(m, book, frame);
+    return frame;
+}
+
+tier_frame *tst_frame_with(const tier_book *book, const char *column, const double *v,
+                           const tier_allocator *a)
+{
+    tier_frame *f = NULL;
+    double *col;
+    size_t i, n = tier_book_customer_count(book);
+    assert_int_equal(tier_frame_new(&f, n, a), TIER_OK);
+    assert_int_equal(tier_frame_add_numbers(f, column, &col), TIER_OK);
+    for (i = 0; i < n; i++)
+        col[i] = v[i];
+    return f;
+}
+
+static size_t column_of(const tier_frame *f, const char *column, int type)
+{
+    size_t col = 0;
+    if (tier_frame_find(f, column, &col) != TIER_OK)
+        fail_msg("no column %s", column);
+    if (tier_frame_column_type(f, col) != type)
+        fail_msg("column %s is not a %s column", column,
+                 type == TIER_VALUE_NUMBER ? "number" : "label");
+    return col;
+}
+
+const double *tst_numbers(const tier_frame *f, const char *column)
+{
+    const double *v = tier_frame_numbers(f, column_of(f, column, TIER_VALUE_NUMBER));
+    assert_non_null(v);
+    return v;
+}
+
+const int32_t *tst_codes(const tier_frame *f, const char *column)
+{
+    const int32_t *codes = tier_frame_labels(f, column_of(f, column, TIER_VALUE_LABEL));
+    assert_non_null(codes);
+    return codes;
+}
+
+const char *tst_label(const tier_frame *f, const char *column, size_t row)
+{
+    const int32_t *codes = tst_codes(f, column);
+    size_t col = column_of(f, column, TIER_VALUE_LABEL);
+    assert_true(row < tier_frame_rows(f));
+    return codes[row] < 0 ? "(none)" : tier_frame_label_text(f, col, codes[row]);
+}
+
+void tst_initials(const tier_frame *f, const char *column, char *out)
+{
+    size_t i;
+    for (i = 0; i < tier_frame_rows(f); i++) {
+        const char *label = tst_label(f, column, i);
+        out[i] = strcmp(label, "(none)") == 0 ? '-' : label[0];
+    }
+    out[i] = '\0';
+}
+
+void tst_assert_same_frames(const tier_frame *x, const tier_frame *y)
+{
+    size_t c, i, rows = tier_frame_rows(x);
+    assert_int_equal(tier_frame_column_count(x), tier_frame_column_count(y));
+    assert_int_equal(rows, tier_frame_rows(y));
+    for (c = 0; c < tier_frame_column_count(x); c++) {
+        const char *name = tier_frame_column_name(x, c);
+        assert_string_equal(name, tier_frame_column_name(y, c));
+        assert_int_equal(tier_frame_column_type(x, c), tier_frame_column_type(y, c));
+        for (i = 0; i < rows; i++) {
+            if (tier_frame_column_type(x, c) == TIER_VALUE_NUMBER) {
+                double p = tier_frame_numbers(x, c)[i], q = tier_frame_numbers(y, c)[i];
+                if (!(p == q || (isnan(p) && isnan(q))))
+                    fail_msg("%s row %lu: %.17g vs %.17g", name, (unsigned long)i, p, q);
+            } else if (tier_frame_labels(x, c)[i] != tier_frame_labels(y, c)[i]) {
+                fail_msg("%s row %lu: label %d vs %d", name, (unsigned long)i,
+                         (int)tier_frame_labels(x, c)[i], (int)tier_frame_labels(y, c)[i]);
+            }
+        }
+    }
+}
+
+void tst_expect_labels(const tier_frame *f, const tier_book *book, const char *column,
+                       const tst_label_want *want, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        const char *got = tst_label(f, column, tst_customer(book, want[i].id));
+        if (strcmp(got, want[i].label) != 0)
+            fail_msg("%s of customer %s: got %s, want %s", column, want[i].id, got,
+                     want[i].label);
+    }
+}
+
+void tst_expect_numbers(const tier_frame *f, const tier_book *book, const char *column,
+                        const tst_number_want *want, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        double got = tst_numbers(f, column)[tst_customer(book, want[i].id)];
+        if (!(got == want[i].value || (isnan(got) && isnan(want[i].value))))
+            fail_msg("%s of customer %s: got %.17g, want %.17g", column, want[i].id, got,
+                     want[i].value);
+    }
+}
+
+void tst_expect_parts(const char *text, const char *const *parts, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (!strstr(text, parts[i]))
+            fail_msg("no \"%s\" in:\n%s", parts[i], text);
+}
+
+/* ---- models ------------------------------------------------------------------------------ */
+
+void tst_expect_set_numbers(tier_model *m, const tst_number_option *cases, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        int rc = tier_model_set_number(m, cases[i].name, cases[i].value);
+        if (rc != cases[i].status)
+            fail_msg("option %s = %.17g: got %s, want %s (%s)", cases[i].name, cases[i].value,
+                     tier_status_name(rc), tier_status_name(cases[i].status),
+                     tier_model_last_error(m));
+    }
+}
+
+char *tst_text_copy(const tier_text *t)
+{
+    char *copy = test_malloc(tier_text_length(t) + 1);
+    memcpy(copy, tier_text_data(t), tier_text_length(t) + 1);
+    return copy;
+}
+
+char *tst_saved(const tier_model *m, const tier_allocator *a)
+{
+    tier_text *t = NULL;
+    char *copy;
+    int rc;
+    assert_int_equal(tier_text_new(&t, a), TIER_OK);
+    rc = tier_model_save(m, t);
+    if (rc != TIER_OK)
+        fail_msg("save failed: %s: %s", tier_status_name(rc), tier_model_last_error(m));
+    copy = tst_text_copy(t);
+    tier_text_free(t);
+    return copy;
+}
+
+tst_column tst_number_column(const char *name, const double *num)
+{
+    tst_column c = {NULL, TIER_VALUE_NUMBER, NULL, NULL, 0, NULL};
+    c.name = name;
+    c.num = num;
+    return c;
+}
+
+tst_column tst_label_column(const char *name, const char *const *labels, size_t nlabels,
+                            const int32_t *codes)
+{
+    tst_column c = {NULL, TIER_VALUE_LABEL, NULL, NULL, 0, NULL};
+    c.name = name;
+    c.labels = labels;
+    c.nlabels = nlabels;
+    c.codes = codes;
+    return c;
+}
+
+void tst_fixed_init(tst_fixed *state, const tst_column *outs, size_t nout)
+{
+    memset(state, 0, sizeof *state);
+    state->outs = outs;
+    state->nout = nout;
+}
+
+static size_t fixed_output_count(void *state)
+{
+    return ((tst_fixed *)state)->nout;
+}
+
+static int fixed_output_info(void *state, size_t i, const char **name, int *type)
+{
+    tst_fixed *s = state;
+    *name = s->outs[i].name;
+    *type = s->outs[i].type;
+    return TIER_OK;
+}
+
+static int fixed_fit(void *state, const tier_book *book, const tier_frame *inputs)
+{
+    tst_fixed *s = state;
+    size_t col;
+    (void)book;
+    s->fits++;
+    if (s->need)
+        s->need_seen = tier_frame_find(inputs, s->need, &col) == TIER_OK;
+    return s->fit_rc;
+}
+
+static int fixed_score(void *state, const tier_book *book, tier_frame *frame)
+{
+    tst_fixed *s = state;
+    size_t n = tier_book_customer_count(book), k, i;
+    if (s->score_rc)
+        return s->score_rc;
+    for (k = 0; k < s->nout; k++) {
+        const tst_column *o = &s->outs[k];
+        int rc;
+        if (o->type == TIER_VALUE_NUMBER) {
+            double *v;
+            if ((rc = tier_frame_add_numbers(frame, o->name, &v)) != 0)
+                return rc;
+            for (i = 0; i < n; i++)
+                v[i] = o->num[i];
+        } else {
+            int32_t *c;
+            if ((rc = tier_frame_add_labels(frame, o->name, o->labels, o->nlabels, &c)) != 0)
+                return rc;
+            for (i = 0; i < n; i++)
+                c[i] = o->codes[i];
+        }
+    }
+    return TIER_OK;
+}
+
+static const char *fixed_last_error(void *state)
+{
+    tst_fixed *s = state;
+    return s->why ? s->why : "";
+}
+
+tier_model *tst_fixed_model(const char *name, tst_fixed *state, int with_fit,
+                            const tier_allocator *a)
+{
+    tier_model_vtable vt;
+    tier_model *m = NULL;
+    memset(&vt, 0, sizeof vt);
+    vt.version = TIER_MODEL_VTABLE_VERSION;
+    vt.kind = "fixed";
+    vt.output_count = fixed_output_count;
+    vt.output_info = fixed_output_info;
+    vt.fit = with_fit ? fixed_fit : NULL;
+    vt.score = fixed_score;
+    vt.last_error = fixed_last_error;
+    if (tier_model_new(&m, &vt, state, name, a) != TIER_OK)
+        return NULL;
+    return m;
+}
+
+tier_model *tst_fixed_model_ok(const char *name, tst_fixed *state, int with_fit)
+{
+    tier_allocator a = tst_allocator();
+    tier_model *m = tst_fixed_model(name, state, with_fit, &a);
+    assert_non_null(m);
+    return m;
 }

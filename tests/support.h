@@ -1,6 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* Test allocators: every allocation goes through cmocka (so leaks fail the test), and a wrapper
- * fails the Nth allocation, once or from then on, to walk every out-of-memory path. */
+/* What the cmocka tests share, so that no test file keeps its own copy:
+ *  - allocators: every allocation goes through cmocka (so leaks fail the test), and a wrapper
+ *    fails the Nth allocation, once or from then on, to walk every out-of-memory path;
+ *  - books from tables of rows, customer lookups, scoring into a new frame, frame columns and
+ *    table-driven expectations on them;
+ *  - a user model whose outputs are given by the test;
+ *  - an output sink and an in-memory, fault-injecting I/O layer;
+ *  - files of the source tree.
+ * Every helper checks what it does with cmocka assertions: a helper that cannot do its part fails
+ * the test that called it, naming what went wrong. Nothing here makes a check weaker than the
+ * code it replaced: the expectations stay in the test files. */
 #ifndef TIER_TEST_SUPPORT_H
 #define TIER_TEST_SUPPORT_H
 
@@ -13,8 +22,30 @@
 
 #include "tier.h"
 
+/* Number of elements of an array. */
+#define TST_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A cmocka test entry that runs `fn` with `data` (one case of a table) as its state, under the
+ * case's own name: a table-driven test keeps one named cmocka test per case. */
+#define TST_CASE(name, fn, data) {name, fn, NULL, NULL, (void *)(data)}
+
+/* A test file's main(): runs the tests listed as arguments (cmocka_unit_test(...), TST_CASE(...),
+ * TST_OOM_TEST(...)) as one cmocka group and returns its status. */
+#define TST_MAIN(...)                                                                              \
+    int main(void)                                                                                 \
+    {                                                                                              \
+        const struct CMUnitTest tests[] = {__VA_ARGS__};                                           \
+        return cmocka_run_group_tests(tests, NULL, NULL);                                          \
+    }
+
+/* ---- allocators -------------------------------------------------------------------------- */
+
 /* An allocator backed by cmocka's test_malloc/test_realloc/test_free. */
 tier_allocator tst_allocator(void);
+
+/* The same allocator as a constant, for a file's helpers: TST_ALLOC is a `const tier_allocator *`. */
+extern const tier_allocator tst_cmocka_allocator;
+#define TST_ALLOC (&tst_cmocka_allocator)
 
 /* A fail-the-Nth-allocation allocator (also backed by cmocka). */
 typedef struct tst_failing {
@@ -24,6 +55,7 @@ typedef struct tst_failing {
     long failures;   /* allocations refused so far */
 } tst_failing;
 
+/* The allocator of `state`; a NULL state never fails (that is tst_allocator()). */
 tier_allocator tst_failing_allocator(tst_failing *state);
 
 /* Runs fn(alloc, ud) with the Nth allocation failing, for N = 1, 2, ... (once and persistent),
@@ -32,10 +64,261 @@ tier_allocator tst_failing_allocator(tst_failing *state);
 typedef int (*tst_oom_fn)(const tier_allocator *alloc, void *ud);
 long tst_oom_walk(tst_oom_fn fn, void *ud);
 
+/* An out-of-memory walk as a cmocka test of its own: a case named like the test, e.g.
+ *   static const tst_oom_case test_x_survives_every_failed_allocation = {oom_x, x_book, 5};
+ * listed with TST_OOM_TEST(test_x_survives_every_failed_allocation). The test makes the book with
+ * `book` from tst_allocator() (no book when NULL), walks `fn` over it (ud = the book) and fails
+ * unless more than `more_than` allocation points were found. */
+typedef struct tst_oom_case {
+    tst_oom_fn fn;
+    tier_book *(*book)(const tier_allocator *a);
+    long more_than;
+} tst_oom_case;
+
+void tst_oom_test(void **state);
+
+#define TST_OOM_TEST(name) TST_CASE(#name, tst_oom_test, &(name))
+
+/* For out-of-memory walks: scores `m` into a new frame made with `alloc` (*frame, NULL when it
+ * could not be made; free it) and checks the all-or-nothing promise: a failed score adds no
+ * column, a successful one `ncols`. Returns the status. */
+int tst_oom_score(const tier_model *m, const tier_book *book, const tier_allocator *alloc,
+                  size_t ncols, tier_frame **frame);
+
+/* For out-of-memory walks: saves the (fitted) model `m` into a new text made with `alloc` and
+ * loads that text into `into` (a model of the same kind), checking that the load is all or
+ * nothing: `into` is fitted exactly when it succeeded. Returns the status. */
+int tst_oom_save_load(const tier_model *m, tier_model *into, const tier_allocator *alloc);
+
+/* ---- files of the source tree ------------------------------------------------------------ */
+
 /* Reads a whole file into a test_malloc'ed NUL-terminated buffer (free with test_free). */
 char *tst_read_file(const char *path, size_t *len);
 
 /* Path of a file under the source tree's examples/data (TIER_SOURCE_DIR is set by CMake). */
 const char *tst_data_path(const char *name);
+
+/* The day number of a calendar date (the date must be valid). */
+int32_t tst_day(int y, int m, int d);
+
+/* A book of the CDNOW log read by the library's CSV reader: CDNOW_master.txt (with its header;
+ * 23,570 customers) when `master` is non-zero, else the headerless 1/10 sample CDNOW_sample.txt
+ * (2,357 customers); the customer count is checked. */
+tier_book *tst_cdnow_book(const tier_allocator *a, int master);
+
+/* ---- reference formulas ------------------------------------------------------------------ */
+
+/* BG/NBD expected purchases in the next t (Fader, Hardie & Lee 2005, eq. 10) for parameters
+ * p = {r, alpha, a, b} and a customer's x, t_x, T, with the Gauss series 2F1(r+x, b+x; a+b+x-1;
+ * z) summed term by term: written independently of the library's transformed series and
+ * quadrature, to check them. */
+double tst_bgnbd_expected(const double *p, double t, double x, double t_x, double T);
+
+/* ---- books ------------------------------------------------------------------------------- */
+
+/* One transaction of a test book (its margin unknown). */
+typedef struct tst_txn {
+    const char *id;
+    int32_t day;
+    double amount;
+} tst_txn;
+
+/* One transaction with its margin (NaN for none). */
+typedef struct tst_txn_margin {
+    const char *id;
+    int32_t day;
+    double amount;
+    double margin;
+} tst_txn_margin;
+
+/* Adds the rows one by one with unknown (NaN) margins; returns the first failing status, or
+ * TIER_OK. For books made with options of their own (tier_book_set_option before any row). */
+int tst_add_txns(tier_book *book, const tst_txn *rows, size_t n);
+
+/* A new book of the rows (unknown margins), allocated with `a`; every add must succeed. */
+tier_book *tst_book_of(const tier_allocator *a, const tst_txn *rows, size_t n);
+
+/* The same with each row's margin. */
+tier_book *tst_book_with_margins(const tier_allocator *a, const tst_txn_margin *rows, size_t n);
+
+/* The index of customer `id` (fails the test when the book has no such customer). */
+size_t tst_customer(const tier_book *book, const char *id);
+
+/* ---- frames ------------------------------------------------------------------------------ */
+
+/* Fits the model on the book (with `inputs`, which may be NULL); a failed fit fails the test
+ * with the model's error text. */
+void tst_fit(tier_model *m, const tier_book *book, const tier_frame *inputs);
+
+/* Scores the (fitted) model on the book into a new frame of one row per customer, allocated
+ * with `a`; a failed score fails the test with the frame's error text. */
+tier_frame *tst_score(const tier_model *m, const tier_book *book, const tier_allocator *a);
+
+/* Scores the (fitted) model on the book into `frame`; a failed score fails the test with the
+ * frame's error text. */
+void tst_score_into(const tier_model *m, const tier_book *book, tier_frame *frame);
+
+/* A new frame of one row per customer holding one number column `column` with values `v`. */
+tier_frame *tst_frame_with(const tier_book *book, const char *column, const double *v,
+                           const tier_allocator *a);
+
+/* The values of number column `column` (fails the test when there is no such number column). */
+const double *tst_numbers(const tier_frame *f, const char *column);
+
+/* The label codes of label column `column` (-1 for none; fails the test when there is no such
+ * label column). */
+const int32_t *tst_codes(const tier_frame *f, const char *column);
+
+/* The label of `row` in label column `column`, or "(none)" for a row without a label (fails the
+ * test when there is no such label column). */
+const char *tst_label(const tier_frame *f, const char *column, size_t row);
+
+/* The first letter of every row's label in label column `column`, '-' for none, as a string in
+ * row order (e.g. "AABC"); `out` holds at least rows + 1 bytes. */
+void tst_initials(const tier_frame *f, const char *column, char *out);
+
+/* Fails the test unless both frames have the same columns (names, types) and the same values
+ * (NaN equal to NaN), naming the first difference. */
+void tst_assert_same_frames(const tier_frame *x, const tier_frame *y);
+
+/* Expected values of named customers, checked by tst_expect_labels and tst_expect_numbers: a
+ * label, or a number (NaN: the value must be NaN, i.e. missing). */
+typedef struct tst_label_want {
+    const char *id;
+    const char *label;
+} tst_label_want;
+
+typedef struct tst_number_want {
+    const char *id;
+    double value;
+} tst_number_want;
+
+/* Check label column `column`, and number column `column` exactly (NaN equal to NaN), of the
+ * customers named in `want`; a mismatch fails the test naming the customer, the column, the value
+ * found and the one wanted. */
+void tst_expect_labels(const tier_frame *f, const tier_book *book, const char *column,
+                       const tst_label_want *want, size_t n);
+void tst_expect_numbers(const tier_frame *f, const tier_book *book, const char *column,
+                        const tst_number_want *want, size_t n);
+
+/* Fails the test unless `text` contains every one of the `n` parts, naming the first missing part
+ * and showing the text. */
+void tst_expect_parts(const char *text, const char *const *parts, size_t n);
+
+/* ---- models ------------------------------------------------------------------------------ */
+
+/* One number option set and the status it must give. */
+typedef struct tst_number_option {
+    const char *name;
+    double value;
+    int status;
+} tst_number_option;
+
+/* Sets each option with tier_model_set_number; a status other than the wanted one fails the test
+ * naming the option and the value. */
+void tst_expect_set_numbers(tier_model *m, const tst_number_option *cases, size_t n);
+
+/* The saved state of the model as a test_malloc'ed string (free with test_free). */
+char *tst_saved(const tier_model *m, const tier_allocator *a);
+
+/* A test_malloc'ed copy of the text's contents (free with test_free). */
+char *tst_text_copy(const tier_text *t);
+
+/* One output column of a fixed model: numbers (`num`) or labels (`labels`, `codes`). */
+typedef struct tst_column {
+    const char *name;
+    int type;                  /* TIER_VALUE_NUMBER or TIER_VALUE_LABEL */
+    const double *num;         /* one value per customer (numbers) */
+    const char *const *labels; /* the label texts (labels) */
+    size_t nlabels;
+    const int32_t *codes;      /* one code per customer, -1 for none (labels) */
+} tst_column;
+
+/* The state of a user model whose outputs are given by the test. Zero it, then set `outs`. */
+typedef struct tst_fixed {
+    const tst_column *outs;
+    size_t nout;
+    int fits;             /* fit calls seen */
+    const char *need;     /* column the fit expects among its inputs (or NULL) */
+    int need_seen;        /* 1 when it was there */
+    int fit_rc, score_rc; /* statuses to fail with */
+    const char *why;      /* last_error text */
+} tst_fixed;
+
+/* A number column of a fixed model. */
+tst_column tst_number_column(const char *name, const double *num);
+
+/* A label column of a fixed model. */
+tst_column tst_label_column(const char *name, const char *const *labels, size_t nlabels,
+                            const int32_t *codes);
+
+/* Zeroes `state` and gives it its outputs. */
+void tst_fixed_init(tst_fixed *state, const tst_column *outs, size_t nout);
+
+/* A model of kind "fixed" named `name` over `state` (borrowed: it must outlive the model), with a
+ * fit callback when `with_fit` is non-zero. Returns NULL when tier_model_new fails (for
+ * out-of-memory walks); with tst_allocator() use tst_fixed_model_ok(). */
+tier_model *tst_fixed_model(const char *name, tst_fixed *state, int with_fit,
+                            const tier_allocator *a);
+
+/* The same with tst_allocator(); creating it must succeed. */
+tier_model *tst_fixed_model_ok(const char *name, tst_fixed *state, int with_fit);
+
+/* ---- output and I/O ---------------------------------------------------------------------- */
+
+/* An output callback target: collects what is written as one NUL-terminated string. */
+typedef struct tst_sink {
+    char *data; /* test_malloc'ed; NULL until something is written */
+    size_t len, cap;
+    int calls;        /* callback calls seen */
+    size_t max_chunk; /* largest chunk handed over */
+    int stop_at;      /* return non-zero on this call (1-based); 0 = never */
+} tst_sink;
+
+/* The callback (tier_result_write and alike), `ud` being a zeroed tst_sink. */
+int tst_sink_write(void *ud, const char *data, size_t len);
+
+/* Frees the collected text and zeroes the sink. */
+void tst_sink_reset(tst_sink *s);
+
+/* An in-memory file system behind a tier_io table, with short reads and writes and faults on
+ * demand. Zero it, put files, then pass tst_memfs_io(&fs); release it with tst_memfs_clear(). */
+#define TST_MEMFS_FILES 8
+
+typedef struct tst_memfile {
+    char name[256];
+    char *data; /* test_malloc'ed, NUL-terminated */
+    size_t len;
+    size_t pos; /* read position, reset by each open */
+    int used;
+} tst_memfile;
+
+typedef struct tst_memfs {
+    tst_memfile files[TST_MEMFS_FILES];
+    size_t read_chunk;  /* most bytes per read call; 0 = no limit */
+    size_t write_chunk; /* most bytes per write call; 0 = no limit */
+    int read_only;      /* 1: an open for writing fails the test */
+    int fail_read;      /* 1-based read call that fails with -EIO; 0 = never */
+    int eintr_read;     /* 1-based read call that returns -EINTR; 0 = never */
+    int fail_open_write, fail_write, fail_sync, fail_close, fail_rename; /* 1: every such call fails */
+    int has_size;       /* 1: the table has the size hook */
+    int reads, opens, closes; /* calls seen */
+    char written_name[256];   /* last file opened for writing */
+} tst_memfs;
+
+/* The I/O table over `fs` (read when made: set has_size before). */
+tier_io tst_memfs_io(tst_memfs *fs);
+
+/* Creates or replaces file `name` with `len` bytes of `data`. */
+tst_memfile *tst_memfs_put(tst_memfs *fs, const char *name, const char *data, size_t len);
+
+/* The file called `name`, or NULL. */
+tst_memfile *tst_memfs_find(tst_memfs *fs, const char *name);
+
+/* Number of files. */
+int tst_memfs_count(const tst_memfs *fs);
+
+/* Frees every file and zeroes `fs`. */
+void tst_memfs_clear(tst_memfs *fs);
 
 #endif

@@ -396,11 +396,7 @@ done:
     return rc;
 }
 
-static void test_book_merge_fails_cleanly_at_every_allocation(void **state)
-{
-    (void)state;
-    assert_true(tst_oom_walk(merge_books, NULL) > 5);
-}
+static const tst_oom_case test_book_merge_fails_cleanly_at_every_allocation = {merge_books, NULL, 5};
 
 static void test_book_enforces_its_limits(void **state)
 {
@@ -584,11 +580,7 @@ done:
     return rc;
 }
 
-static void test_book_fails_cleanly_at_every_allocation(void **state)
-{
-    (void)state;
-    assert_true(tst_oom_walk(build_book, NULL) > 5);
-}
+static const tst_oom_case test_book_fails_cleanly_at_every_allocation = {build_book, NULL, 5};
 
 static void test_status_names_and_version_are_stable(void **state)
 {
@@ -604,29 +596,23 @@ static void test_status_names_and_version_are_stable(void **state)
     tier_record_free(NULL);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_book_interns_ids_in_order_of_first_appearance),
-        cmocka_unit_test(test_book_keeps_long_and_unicode_ids_apart),
-        cmocka_unit_test(test_book_survives_many_customers_and_rehashing),
-        cmocka_unit_test(test_book_nets_refunds_without_counting_them_as_purchases),
-        cmocka_unit_test(test_book_sums_amounts_exactly_to_the_cent),
-        cmocka_unit_test(test_book_counts_purchase_days_exactly_when_rows_come_out_of_order),
-        cmocka_unit_test(test_book_without_transactions_refuses_what_it_cannot_know),
-        cmocka_unit_test(test_book_ignores_rows_from_the_ignore_day_on),
-        cmocka_unit_test(test_book_rejects_bad_rows_and_stays_unchanged),
-        cmocka_unit_test(test_book_bulk_add_matches_row_by_row_add),
-        cmocka_unit_test(test_book_batched_rows_match_single_rows),
-        cmocka_unit_test(test_book_merge_of_two_halves_equals_one_load),
-        cmocka_unit_test(test_book_merge_refuses_what_it_cannot_join),
-        cmocka_unit_test(test_book_merge_fails_cleanly_at_every_allocation),
-        cmocka_unit_test(test_book_enforces_its_limits),
-        cmocka_unit_test(test_book_stores_typed_attributes),
-        cmocka_unit_test(test_book_reports_attribute_types_by_their_named_values),
-        cmocka_unit_test(test_record_round_trips_through_the_book),
-        cmocka_unit_test(test_book_fails_cleanly_at_every_allocation),
-        cmocka_unit_test(test_status_names_and_version_are_stable),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_book_interns_ids_in_order_of_first_appearance),
+         cmocka_unit_test(test_book_keeps_long_and_unicode_ids_apart),
+         cmocka_unit_test(test_book_survives_many_customers_and_rehashing),
+         cmocka_unit_test(test_book_nets_refunds_without_counting_them_as_purchases),
+         cmocka_unit_test(test_book_sums_amounts_exactly_to_the_cent),
+         cmocka_unit_test(test_book_counts_purchase_days_exactly_when_rows_come_out_of_order),
+         cmocka_unit_test(test_book_without_transactions_refuses_what_it_cannot_know),
+         cmocka_unit_test(test_book_ignores_rows_from_the_ignore_day_on),
+         cmocka_unit_test(test_book_rejects_bad_rows_and_stays_unchanged),
+         cmocka_unit_test(test_book_bulk_add_matches_row_by_row_add),
+         cmocka_unit_test(test_book_batched_rows_match_single_rows),
+         cmocka_unit_test(test_book_merge_of_two_halves_equals_one_load),
+         cmocka_unit_test(test_book_merge_refuses_what_it_cannot_join),
+         TST_OOM_TEST(test_book_merge_fails_cleanly_at_every_allocation),
+         cmocka_unit_test(test_book_enforces_its_limits),
+         cmocka_unit_test(test_book_stores_typed_attributes),
+         cmocka_unit_test(test_book_reports_attribute_types_by_their_named_values),
+         cmocka_unit_test(test_record_round_trips_through_the_book),
+         TST_OOM_TEST(test_book_fails_cleanly_at_every_allocation),
+         cmocka_unit_test(test_status_names_and_version_are_stable))

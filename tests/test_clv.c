@@ -13,33 +13,7 @@
 /* Calibration end of the papers: 1997-09-30. */
 static int32_t cal_end(void)
 {
-    int32_t d = 0;
-    assert_int_equal(tier_date_from_ymd(&d, 1997, 9, 30), TIER_OK);
-    return d;
-}
-
-/* CDNOW_sample.txt (no header: customer_id sample_id date cds amount) or CDNOW_master.txt. */
-static tier_book *load_cdnow(const tier_allocator *a, int master)
-{
-    tier_book *book = NULL;
-    tier_csv *csv = NULL;
-    assert_int_equal(tier_book_new(&book, a), TIER_OK);
-    assert_int_equal(tier_csv_new(&csv, a), TIER_OK);
-    assert_int_equal(tier_csv_set_delimiter(csv, TIER_CSV_WHITESPACE), TIER_OK);
-    if (master) {
-        assert_int_equal(tier_csv_set_column(csv, TIER_CSV_AMOUNT, "dollar_value"), TIER_OK);
-    } else {
-        assert_int_equal(tier_csv_set_header(csv, 0), TIER_OK);
-        assert_int_equal(tier_csv_set_column_names(csv, "customer_id,sample,date,cds,amount"),
-                         TIER_OK);
-    }
-    assert_int_equal(
-        tier_csv_read_file(csv, book,
-                           tst_data_path(master ? "CDNOW_master.txt" : "CDNOW_sample.txt")),
-        TIER_OK);
-    tier_csv_free(csv);
-    assert_int_equal(tier_book_customer_count(book), master ? 23570 : 2357);
-    return book;
+    return tst_day(1997, 9, 30);
 }
 
 static tier_model *clv_model(const tier_allocator *a, int kind)
@@ -70,22 +44,10 @@ static double stat(const tier_model *m, int which, int s)
     return v;
 }
 
-static const double *column(const tier_frame *f, const char *name)
-{
-    size_t col = 0;
-    assert_int_equal(tier_frame_find(f, name, &col), TIER_OK);
-    assert_non_null(tier_frame_numbers(f, col));
-    return tier_frame_numbers(f, col);
-}
-
+/* Scores into a new frame, which then holds the seven clv columns. */
 static tier_frame *score(const tier_model *m, const tier_book *book, const tier_allocator *a)
 {
-    tier_frame *f = NULL;
-    assert_int_equal(tier_frame_new(&f, tier_book_customer_count(book), a), TIER_OK);
-    if (tier_model_score(m, book, f) != TIER_OK) {
-        print_error("%s\n", tier_frame_last_error(f));
-        fail();
-    }
+    tier_frame *f = tst_score(m, book, a);
     assert_int_equal(tier_frame_column_count(f), 7);
     return f;
 }
@@ -96,7 +58,7 @@ static void test_clv_reproduces_the_published_bgnbd_and_gamma_gamma_fits(void **
 {
     static const double bg[4] = {0.243, 4.414, 0.793, 2.426}, gg[3] = {6.25, 3.74, 15.44};
     tier_allocator a = tst_allocator();
-    tier_book *book = load_cdnow(&a, 0);
+    tier_book *book = tst_cdnow_book(&a, 0);
     tier_model *m = clv_model(&a, TIER_CLV_BGNBD);
     double p[4], se[4];
     size_t i;
@@ -134,7 +96,7 @@ static void test_clv_reproduces_the_published_pareto_nbd_fit(void **s)
 {
     static const double pn[4] = {0.553, 10.578, 0.606, 11.669};
     tier_allocator a = tst_allocator();
-    tier_book *book = load_cdnow(&a, 0);
+    tier_book *book = tst_cdnow_book(&a, 0);
     tier_model *m = clv_model(&a, TIER_CLV_PARETO_NBD);
     double p[4];
     size_t i;
@@ -158,7 +120,7 @@ static void test_clv_scores_the_published_expected_spends_and_purchases(void **s
     static const double spend[10] = {24.65, 18.91, 35.17, 35.17, 35.17,
                                      71.46, 18.91, 35.17, 27.28, 35.17};
     tier_allocator a = tst_allocator();
-    tier_book *book = load_cdnow(&a, 0);
+    tier_book *book = tst_cdnow_book(&a, 0);
     tier_model *m = clv_model(&a, TIER_CLV_BGNBD);
     tier_frame *f;
     const double *x, *tx, *T, *e, *sp, *pa, *clv;
@@ -167,13 +129,13 @@ static void test_clv_scores_the_published_expected_spends_and_purchases(void **s
     assert_int_equal(tier_model_set_number(m, "horizon", 39), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     f = score(m, book, &a);
-    x = column(f, "clv.x");
-    tx = column(f, "clv.t_x");
-    T = column(f, "clv.T");
-    e = column(f, "clv.expected_purchases");
-    sp = column(f, "clv.expected_spend");
-    pa = column(f, "clv.p_alive");
-    clv = column(f, "clv.clv");
+    x = tst_numbers(f, "clv.x");
+    tx = tst_numbers(f, "clv.t_x");
+    T = tst_numbers(f, "clv.T");
+    e = tst_numbers(f, "clv.expected_purchases");
+    sp = tst_numbers(f, "clv.expected_spend");
+    pa = tst_numbers(f, "clv.p_alive");
+    clv = tst_numbers(f, "clv.clv");
     /* 1997-01-01, 01-18, 08-02: x = 2, t_x = 213 days, T = 272 days. */
     assert_true(x[0] == 2.0 && tx[0] == 213.0 / 7.0 && T[0] == 272.0 / 7.0);
     assert_true(fabs(e[0] - 1.226) <= 0.0005);
@@ -199,7 +161,7 @@ static void test_clv_scores_the_published_expected_spends_and_purchases(void **s
 static void test_clv_excludes_and_counts_zero_spend_repeat_customers_on_the_master_log(void **s)
 {
     tier_allocator a = tst_allocator();
-    tier_book *book = load_cdnow(&a, 1);
+    tier_book *book = tst_cdnow_book(&a, 1);
     tier_model *m = clv_model(&a, TIER_CLV_BGNBD);
     tier_frame *f;
     const double *sp, *clv;
@@ -212,8 +174,8 @@ static void test_clv_excludes_and_counts_zero_spend_repeat_customers_on_the_mast
     assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_EXCLUDED_ZERO_SPEND) == 0.0);
     assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CONVERGED) == 1.0);
     f = score(m, book, &a);
-    sp = column(f, "clv.expected_spend");
-    clv = column(f, "clv.clv");
+    sp = tst_numbers(f, "clv.expected_spend");
+    clv = tst_numbers(f, "clv.clv");
     for (i = 0; i < tier_frame_rows(f); i++)
         assert_true(isfinite(sp[i]) && sp[i] > 0.0 && isfinite(clv[i]) && clv[i] >= 0.0);
     tier_frame_free(f);
@@ -227,7 +189,7 @@ static void test_clv_excludes_and_counts_zero_spend_repeat_customers_on_the_mast
 static void test_clv_parameters_follow_the_time_unit(void **s)
 {
     tier_allocator a = tst_allocator();
-    tier_book *book = load_cdnow(&a, 0);
+    tier_book *book = tst_cdnow_book(&a, 0);
     tier_model *w = clv_model(&a, TIER_CLV_BGNBD), *d = clv_model(&a, TIER_CLV_BGNBD);
     tier_frame *f;
     const double *x;
@@ -244,7 +206,7 @@ static void test_clv_parameters_follow_the_time_unit(void **s)
     assert_true(fabs(pd[2] / pw[2] - 1.0) < 1e-5);
     assert_true(fabs(pd[3] / pw[3] - 1.0) < 1e-5);
     f = score(w, book, &a);
-    x = column(f, "clv.x");
+    x = tst_numbers(f, "clv.x");
     for (i = 0; i < tier_frame_rows(f); i++)
         sx += x[i];
     assert_true(fabs(stat(d, TIER_CLV_PURCHASE, TIER_CLV_STAT_LOG_LIKELIHOOD) -
@@ -258,32 +220,14 @@ static void test_clv_parameters_follow_the_time_unit(void **s)
 
 /* ---- purchase days by hand ------------------------------------------------------------------ */
 
-typedef struct txn {
-    const char *id;
-    int32_t day;
-    double amount;
-} txn;
-
-static tier_book *book_of(const tier_allocator *a, const txn *rows, size_t n)
-{
-    tier_book *book = NULL;
-    size_t i;
-    assert_int_equal(tier_book_new(&book, a), TIER_OK);
-    for (i = 0; i < n; i++)
-        assert_int_equal(tier_book_add_txn(book, rows[i].id, strlen(rows[i].id), rows[i].day,
-                                           rows[i].amount, NAN),
-                         TIER_OK);
-    return book;
-}
-
 /* A small real book: the first 300 rows of CDNOW_sample.txt (111 customers; the first one
  * bought on 1997-01-01, 01-18, 08-02 and 12-12). Extra rows are added after them. */
 #define SMALL_CUSTOMERS 111
-static tier_book *small_book(const tier_allocator *a, const txn *extra, size_t n_extra)
+static tier_book *small_book(const tier_allocator *a, const tst_txn *extra, size_t n_extra)
 {
     tier_book *book = NULL;
     tier_csv *csv = NULL;
-    size_t len = 0, lines = 0, cut = 0, i;
+    size_t len = 0, lines = 0, cut = 0;
     char *data = tst_read_file(tst_data_path("CDNOW_sample.txt"), &len);
     assert_non_null(data);
     while (cut < len && lines < 300)
@@ -298,18 +242,8 @@ static tier_book *small_book(const tier_allocator *a, const txn *extra, size_t n
     tier_csv_free(csv);
     test_free(data);
     assert_int_equal(tier_book_customer_count(book), SMALL_CUSTOMERS);
-    for (i = 0; i < n_extra; i++)
-        assert_int_equal(tier_book_add_txn(book, extra[i].id, strlen(extra[i].id), extra[i].day,
-                                           extra[i].amount, NAN),
-                         TIER_OK);
+    assert_int_equal(tst_add_txns(book, extra, n_extra), TIER_OK);
     return book;
-}
-
-static int32_t ymd(int y, int mo, int d)
-{
-    int32_t day = 0;
-    assert_int_equal(tier_date_from_ymd(&day, y, mo, d), TIER_OK);
-    return day;
 }
 
 /* Several rows on one day are one transaction (amounts summed, refunds netted); a day with only
@@ -319,7 +253,7 @@ static int32_t ymd(int y, int mo, int d)
 static void test_clv_groups_purchases_by_day_by_hand(void **s)
 {
     /* days after 1997-01-01 (day 9862) */
-    static const txn extra[] = {{"z", 9862 + 100, 5},  {"z", 9862 + 60, 10},
+    static const tst_txn extra[] = {{"z", 9862 + 100, 5},  {"z", 9862 + 60, 10},
                                 {"z", 9862 + 60, 4},   {"z", 9862 + 60, -2}, /* day 60: 12 */
                                 {"z", 9862 + 80, -30}, /* refund only: no purchase day */
                                 {"z", 9862 + 70, 0},   {"z", 9862 + 90, 20},
@@ -334,7 +268,7 @@ static void test_clv_groups_purchases_by_day_by_hand(void **s)
     double g[3], mz;
     size_t z, y, xx;
     (void)s;
-    assert_int_equal(ymd(1997, 1, 1), 9862);
+    assert_int_equal(tst_day(1997, 1, 1), 9862);
     book = small_book(&a, extra, sizeof extra / sizeof extra[0]);
     assert_int_equal(tier_clv_new(&m, "v", &a), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "time_unit", 1), TIER_OK);
@@ -346,12 +280,12 @@ static void test_clv_groups_purchases_by_day_by_hand(void **s)
     assert_int_equal(tier_book_find(book, "y", 1, &y), TIER_OK);
     assert_int_equal(tier_book_find(book, "x", 1, &xx), TIER_OK);
     f = score(m, book, &a);
-    x = column(f, "v.x");
-    tx = column(f, "v.t_x");
-    T = column(f, "v.T");
-    sp = column(f, "v.expected_spend");
-    pa = column(f, "v.p_alive");
-    clv = column(f, "v.clv");
+    x = tst_numbers(f, "v.x");
+    tx = tst_numbers(f, "v.t_x");
+    T = tst_numbers(f, "v.T");
+    sp = tst_numbers(f, "v.expected_spend");
+    pa = tst_numbers(f, "v.p_alive");
+    clv = tst_numbers(f, "v.clv");
     /* z: purchase days 60 (12), 70 (0), 90 (-5), 100 (5): x = 3, t_x = 40, T = 60 */
     assert_true(x[z] == 3.0 && tx[z] == 40.0 && T[z] == 60.0);
     assert_int_equal(tier_clv_params(m, TIER_CLV_SPEND, g, 3), TIER_OK);
@@ -381,16 +315,16 @@ static void test_clv_values_expected_purchases_at_margin_and_discount(void **s)
     assert_int_equal(tier_model_set_number(m, "margin", 0.5), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     f = score(m, book, &a);
-    e = column(f, "clv.expected_purchases");
-    sp = column(f, "clv.expected_spend");
-    clv = column(f, "clv.clv");
+    e = tst_numbers(f, "clv.expected_purchases");
+    sp = tst_numbers(f, "clv.expected_spend");
+    clv = tst_numbers(f, "clv.clv");
     for (i = 0; i < tier_frame_rows(f); i++)
         assert_true(fabs(clv[i] - 0.5 * sp[i] * e[i]) <= 1e-12 * (1.0 + clv[i]));
     /* scoring options do not forget the fit */
     assert_int_equal(tier_model_set_number(m, "discount_rate", 0.05), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "horizon", 52), TIER_OK);
     g = score(m, book, &a);
-    clv2 = column(g, "clv.clv");
+    clv2 = tst_numbers(g, "clv.clv");
     for (i = 0; i < tier_frame_rows(f); i++)
         assert_true(clv2[i] < clv[i] && clv2[i] > 0.5 * clv[i]);
     tier_frame_free(f);
@@ -407,7 +341,7 @@ static void test_clv_scores_a_later_period_with_the_calibration_fit(void **s)
     tier_model *m;
     tier_frame *f;
     const double *x, *T;
-    int32_t end = ymd(1997, 3, 31), first, last, day, *first_day;
+    int32_t end = tst_day(1997, 3, 31), first, last, day, *first_day;
     size_t t, c, late = 0;
     double amount;
     (void)s;
@@ -431,17 +365,17 @@ static void test_clv_scores_a_later_period_with_the_calibration_fit(void **s)
     assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CUSTOMERS) ==
                 (double)(SMALL_CUSTOMERS - late));
     f = score(m, book, &a);
-    assert_true(column(f, "clv.x")[0] == 1.0); /* 01-18 only; 08-02 is later */
+    assert_true(tst_numbers(f, "clv.x")[0] == 1.0); /* 01-18 only; 08-02 is later */
     tier_frame_free(f);
     assert_int_equal(tier_model_set_number(m, "calibration_end", NAN), TIER_OK);
     assert_true(tier_model_is_fitted(m));
     f = score(m, book, &a);
-    x = column(f, "clv.x");
-    T = column(f, "clv.T");
+    x = tst_numbers(f, "clv.x");
+    T = tst_numbers(f, "clv.T");
     /* the end is now the book's last day; the first customer bought on 1997-01-01, 01-18,
      * 08-02 and 1997-12-12 */
     assert_int_equal(tier_book_day_range(book, &first, &last), TIER_OK);
-    assert_true(x[0] == 3.0 && T[0] == (double)(last - ymd(1997, 1, 1)) / 7.0);
+    assert_true(x[0] == 3.0 && T[0] == (double)(last - tst_day(1997, 1, 1)) / 7.0);
     tier_frame_free(f);
     tier_model_free(m);
     tier_book_free(book);
@@ -451,9 +385,9 @@ static void test_clv_scores_a_later_period_with_the_calibration_fit(void **s)
 
 static void test_clv_fits_a_single_customer_and_reports_convergence(void **s)
 {
-    static const txn rows[] = {{"a", 100, 10}, {"a", 110, 20}, {"a", 130, 30}, {"a", 200, 5}};
+    static const tst_txn rows[] = {{"a", 100, 10}, {"a", 110, 20}, {"a", 130, 30}, {"a", 200, 5}};
     tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, rows, 4);
+    tier_book *book = tst_book_of(&a, rows, 4);
     tier_model *m;
     tier_frame *f;
     double conv[2], p[4], q[4];
@@ -486,9 +420,9 @@ static void test_clv_fits_a_single_customer_and_reports_convergence(void **s)
 
 static void test_clv_refuses_a_book_of_one_time_buyers(void **s)
 {
-    static const txn rows[] = {{"a", 1, 10}, {"b", 5, 20}, {"c", 9, 30}, {"c", 9, 1}};
+    static const tst_txn rows[] = {{"a", 1, 10}, {"b", 5, 20}, {"c", 9, 30}, {"c", 9, 1}};
     tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, rows, 4);
+    tier_book *book = tst_book_of(&a, rows, 4);
     tier_model *m;
     tier_frame *f;
     (void)s;
@@ -531,17 +465,14 @@ static void test_clv_refuses_to_fit_an_empty_book_but_scores_one(void **s)
 static void test_clv_needs_the_books_transactions(void **s)
 {
     tier_allocator a = tst_allocator();
-    static const txn rows[] = {{"a", 1, 10}, {"a", 5, 20}, {"b", 9, 30}};
+    static const tst_txn rows[] = {{"a", 1, 10}, {"a", 5, 20}, {"b", 9, 30}};
     tier_book *book = NULL, *kept = small_book(&a, NULL, 0);
     tier_model *m;
     tier_frame *f;
-    size_t i;
     (void)s;
     assert_int_equal(tier_book_new(&book, &a), TIER_OK);
     assert_int_equal(tier_book_set_option(book, TIER_BOOK_OPT_KEEP_TRANSACTIONS, 0), TIER_OK);
-    for (i = 0; i < 3; i++)
-        assert_int_equal(tier_book_add_txn(book, rows[i].id, 1, rows[i].day, rows[i].amount, NAN),
-                         TIER_OK);
+    assert_int_equal(tst_add_txns(book, rows, TST_COUNT(rows)), TIER_OK);
     assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_ESTATE);
     assert_non_null(strstr(tier_model_last_error(m), "TIER_BOOK_OPT_KEEP_TRANSACTIONS"));
@@ -563,7 +494,7 @@ static void test_clv_checks_its_options(void **s)
     tier_allocator a = tst_allocator();
     tier_book *book = small_book(&a, NULL, 0);
     tier_model *m, *other = NULL;
-    int32_t d = ymd(1997, 6, 1);
+    int32_t d = tst_day(1997, 6, 1);
     double v;
     (void)s;
     assert_int_equal(tier_clv_new(&m, "c2", &a), TIER_OK);
@@ -632,7 +563,7 @@ static void test_clv_checks_its_options(void **s)
 static void test_clv_saves_and_loads_a_fit_that_scores_identically(void **s)
 {
     tier_allocator a = tst_allocator();
-    tier_book *book = load_cdnow(&a, 0);
+    tier_book *book = tst_cdnow_book(&a, 0);
     tier_model *m = clv_model(&a, TIER_CLV_PARETO_NBD), *n = NULL;
     tier_text *t1 = NULL, *t2 = NULL;
     tier_frame *f, *g;
@@ -717,24 +648,22 @@ static void test_clv_load_rejects_bad_text_and_keeps_the_model(void **s)
 static void test_clv_explains_its_inputs_and_formulas(void **s)
 {
     tier_allocator a = tst_allocator();
-    tier_book *book = load_cdnow(&a, 0);
+    tier_book *book = tst_cdnow_book(&a, 0);
     tier_model *m = clv_model(&a, TIER_CLV_BGNBD);
     tier_frame *f;
     tier_text *t = NULL;
-    const char *txt;
+    static const char *const parts[] = {
+        "up to 1997-09-30 in weeks", "x = 2 repeat purchase days, t_x = 30.43, T = 38.86",
+        "BG/NBD (r 0.2426, alpha 4.414, a 0.7929, b 2.426)",
+        "expected purchases in the next 39 weeks = 1.22", "p (gamma + x m) / (p x + q - 1) = 24.65",
+        "P(alive) = 0."};
     (void)s;
     assert_int_equal(tier_model_set_number(m, "horizon", 39), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     f = score(m, book, &a);
     assert_int_equal(tier_text_new(&t, &a), TIER_OK);
     assert_int_equal(tier_model_explain(m, book, f, 0, t), TIER_OK);
-    txt = tier_text_data(t);
-    assert_non_null(strstr(txt, "up to 1997-09-30 in weeks"));
-    assert_non_null(strstr(txt, "x = 2 repeat purchase days, t_x = 30.43, T = 38.86"));
-    assert_non_null(strstr(txt, "BG/NBD (r 0.2426, alpha 4.414, a 0.7929, b 2.426)"));
-    assert_non_null(strstr(txt, "expected purchases in the next 39 weeks = 1.22"));
-    assert_non_null(strstr(txt, "p (gamma + x m) / (p x + q - 1) = 24.65"));
-    assert_non_null(strstr(txt, "P(alive) = 0."));
+    tst_expect_parts(tier_text_data(t), parts, TST_COUNT(parts));
     tier_text_clear(t);
     assert_int_equal(tier_model_explain(m, book, f, 2357, t), TIER_ERANGE);
     tier_frame_free(f);
@@ -745,7 +674,7 @@ static void test_clv_explains_its_inputs_and_formulas(void **s)
 
 static void test_clv_explains_a_customer_without_purchases(void **s)
 {
-    static const txn late[] = {{"late", 10000, 10}}; /* 1997-05-18 */
+    static const tst_txn late[] = {{"late", 10000, 10}}; /* 1997-05-18 */
     tier_allocator a = tst_allocator();
     tier_book *book;
     tier_model *m;
@@ -754,7 +683,7 @@ static void test_clv_explains_a_customer_without_purchases(void **s)
     (void)s;
     book = small_book(&a, late, 1);
     assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "calibration_end", ymd(1997, 3, 2)),
+    assert_int_equal(tier_model_set_number(m, "calibration_end", tst_day(1997, 3, 2)),
                      TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     f = score(m, book, &a);
@@ -769,25 +698,6 @@ static void test_clv_explains_a_customer_without_purchases(void **s)
 
 /* ---- calibration / holdout validation ------------------------------------------------------- */
 
-/* BG/NBD expected purchases in the next t (FHL 2005, eq. 10) with its Gauss series summed term
- * by term: independent of the library's transformed series. */
-static double bgnbd_expected_ref(const double *p, double t, double x, double t_x, double T)
-{
-    const double r = p[0], al = p[1], a = p[2], b = p[3], c = a + b + x - 1.0;
-    const double z = t / (al + T + t);
-    double term = 1.0, sum = 1.0, num, den;
-    int n;
-    for (n = 0; n < 100000; n++) {
-        term *= (r + x + n) * (b + x + n) / ((c + n) * (n + 1.0)) * z;
-        sum += term;
-        if (fabs(term) < 1e-17 * sum)
-            break;
-    }
-    num = c / (a - 1.0) * (1.0 - pow((al + T) / (al + T + t), r + x) * sum);
-    den = 1.0 + (x > 0.0 ? a / (b + x - 1.0) * pow((al + T) / (al + t_x), r + x) : 0.0);
-    return num / den;
-}
-
 static int cmp_i64(const void *pa, const void *pb)
 {
     int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
@@ -801,11 +711,11 @@ static int cmp_i64(const void *pa, const void *pb)
 static void test_clv_holdout_compares_actual_and_predicted_purchases_on_cdnow(void **s)
 {
     tier_allocator a = tst_allocator();
-    tier_book *book = load_cdnow(&a, 0);
+    tier_book *book = tst_cdnow_book(&a, 0);
     tier_model *m = clv_model(&a, TIER_CLV_BGNBD), *unfitted = clv_model(&a, TIER_CLV_BGNBD);
     tier_frame *f = NULL, *sc, *small = NULL;
     const double published[4] = {0.243, 4.414, 0.793, 2.426};
-    const int32_t cal = cal_end(), hold_end = ymd(1998, 6, 30);
+    const int32_t cal = cal_end(), hold_end = tst_day(1998, 6, 30);
     const size_t n = tier_book_customer_count(book), ntx = tier_book_txn_count(book);
     double st[TIER_CLV_HOLDOUT_COUNT], p[4], want_fit = 0.0, want_pub = 0.0, total = 0.0;
     double mae = 0.0, *count = test_calloc(n, sizeof *count);
@@ -816,14 +726,14 @@ static void test_clv_holdout_compares_actual_and_predicted_purchases_on_cdnow(vo
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, p, 4), TIER_OK);
     sc = score(m, book, &a);
-    x = column(sc, "clv.x");
-    tx = column(sc, "clv.t_x");
-    T = column(sc, "clv.T");
+    x = tst_numbers(sc, "clv.x");
+    tx = tst_numbers(sc, "clv.t_x");
+    T = tst_numbers(sc, "clv.T");
     assert_int_equal(tier_frame_new(&f, n, &a), TIER_OK);
     assert_int_equal(tier_clv_holdout(m, book, hold_end, f, st, TIER_CLV_HOLDOUT_COUNT), TIER_OK);
     assert_int_equal(tier_frame_column_count(f), 2);
-    act = column(f, "clv.holdout_purchases");
-    pred = column(f, "clv.predicted_purchases");
+    act = tst_numbers(f, "clv.holdout_purchases");
+    pred = tst_numbers(f, "clv.predicted_purchases");
 
     /* purchase days in (cal, hold_end], one per customer and day */
     for (i = 0; i < ntx; i++) {
@@ -840,11 +750,11 @@ static void test_clv_holdout_compares_actual_and_predicted_purchases_on_cdnow(vo
             count[(size_t)(keys[i] >> 32)] += 1.0;
 
     for (i = 0; i < n; i++) {
-        double e = bgnbd_expected_ref(p, 39.0, x[i], tx[i], T[i]);
+        double e = tst_bgnbd_expected(p, 39.0, x[i], tx[i], T[i]);
         assert_true(act[i] == count[i]);
         assert_true(fabs(pred[i] - e) <= 1e-9 * e);
         want_fit += e;
-        want_pub += bgnbd_expected_ref(published, 39.0, x[i], tx[i], T[i]);
+        want_pub += tst_bgnbd_expected(published, 39.0, x[i], tx[i], T[i]);
         total += count[i];
         mae += fabs(count[i] - e);
     }
@@ -903,11 +813,7 @@ static int oom_clv(const tier_allocator *alloc, void *ud)
         assert_int_equal(tier_model_is_fitted(m), rc == TIER_OK);
     }
     if (rc == TIER_OK)
-        rc = tier_frame_new(&f, tier_book_customer_count(book), alloc);
-    if (rc == TIER_OK) {
-        rc = tier_model_score(m, book, f);
-        assert_int_equal(tier_frame_column_count(f), rc == TIER_OK ? 7 : 0);
-    }
+        rc = tst_oom_score(m, book, alloc, 7, &f);
     if (rc == TIER_OK) {
         double end = 0.0, st[TIER_CLV_HOLDOUT_COUNT];
         assert_int_equal(tier_clv_fit_stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CALIBRATION_END,
@@ -936,38 +842,29 @@ static int oom_clv(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static void test_clv_survives_every_failed_allocation(void **s)
+static tier_book *oom_book(const tier_allocator *a)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = small_book(&a, NULL, 0);
-    (void)s;
-    assert_true(tst_oom_walk(oom_clv, book) > 10);
-    tier_book_free(book);
+    return small_book(a, NULL, 0);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_clv_reproduces_the_published_bgnbd_and_gamma_gamma_fits),
-        cmocka_unit_test(test_clv_reproduces_the_published_pareto_nbd_fit),
-        cmocka_unit_test(test_clv_scores_the_published_expected_spends_and_purchases),
-        cmocka_unit_test(
-            test_clv_excludes_and_counts_zero_spend_repeat_customers_on_the_master_log),
-        cmocka_unit_test(test_clv_parameters_follow_the_time_unit),
-        cmocka_unit_test(test_clv_groups_purchases_by_day_by_hand),
-        cmocka_unit_test(test_clv_values_expected_purchases_at_margin_and_discount),
-        cmocka_unit_test(test_clv_scores_a_later_period_with_the_calibration_fit),
-        cmocka_unit_test(test_clv_fits_a_single_customer_and_reports_convergence),
-        cmocka_unit_test(test_clv_refuses_a_book_of_one_time_buyers),
-        cmocka_unit_test(test_clv_refuses_to_fit_an_empty_book_but_scores_one),
-        cmocka_unit_test(test_clv_needs_the_books_transactions),
-        cmocka_unit_test(test_clv_checks_its_options),
-        cmocka_unit_test(test_clv_saves_and_loads_a_fit_that_scores_identically),
-        cmocka_unit_test(test_clv_load_rejects_bad_text_and_keeps_the_model),
-        cmocka_unit_test(test_clv_explains_its_inputs_and_formulas),
-        cmocka_unit_test(test_clv_explains_a_customer_without_purchases),
-        cmocka_unit_test(test_clv_holdout_compares_actual_and_predicted_purchases_on_cdnow),
-        cmocka_unit_test(test_clv_survives_every_failed_allocation),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const tst_oom_case test_clv_survives_every_failed_allocation = {oom_clv, oom_book, 10};
+
+TST_MAIN(cmocka_unit_test(test_clv_reproduces_the_published_bgnbd_and_gamma_gamma_fits),
+         cmocka_unit_test(test_clv_reproduces_the_published_pareto_nbd_fit),
+         cmocka_unit_test(test_clv_scores_the_published_expected_spends_and_purchases),
+         cmocka_unit_test(test_clv_excludes_and_counts_zero_spend_repeat_customers_on_the_master_log),
+         cmocka_unit_test(test_clv_parameters_follow_the_time_unit),
+         cmocka_unit_test(test_clv_groups_purchases_by_day_by_hand),
+         cmocka_unit_test(test_clv_values_expected_purchases_at_margin_and_discount),
+         cmocka_unit_test(test_clv_scores_a_later_period_with_the_calibration_fit),
+         cmocka_unit_test(test_clv_fits_a_single_customer_and_reports_convergence),
+         cmocka_unit_test(test_clv_refuses_a_book_of_one_time_buyers),
+         cmocka_unit_test(test_clv_refuses_to_fit_an_empty_book_but_scores_one),
+         cmocka_unit_test(test_clv_needs_the_books_transactions),
+         cmocka_unit_test(test_clv_checks_its_options),
+         cmocka_unit_test(test_clv_saves_and_loads_a_fit_that_scores_identically),
+         cmocka_unit_test(test_clv_load_rejects_bad_text_and_keeps_the_model),
+         cmocka_unit_test(test_clv_explains_its_inputs_and_formulas),
+         cmocka_unit_test(test_clv_explains_a_customer_without_purchases),
+         cmocka_unit_test(test_clv_holdout_compares_actual_and_predicted_purchases_on_cdnow),
+         TST_OOM_TEST(test_clv_survives_every_failed_allocation))

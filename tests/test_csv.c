@@ -14,12 +14,11 @@
 /* ---------------------------------------------------------------------------------------------
  * Helpers */
 
-static tier_allocator g_alloc;
 
 static tier_csv *new_csv(void)
 {
     tier_csv *csv = NULL;
-    assert_int_equal(tier_csv_new(&csv, &g_alloc), TIER_OK);
+    assert_int_equal(tier_csv_new(&csv, TST_ALLOC), TIER_OK);
     assert_non_null(csv);
     return csv;
 }
@@ -29,7 +28,7 @@ static tier_book *new_book_with_one_row(void)
 {
     tier_book *book = NULL;
     int32_t day;
-    assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_date_from_ymd(&day, 2020, 1, 1), TIER_OK);
     assert_int_equal(tier_book_add_txn(book, "P1", 2, day, 5.0, NAN), TIER_OK);
     return book;
@@ -46,13 +45,6 @@ static void assert_book_unchanged(const tier_book *book)
     assert_int_equal(tier_book_day_range(book, &first, &last), TIER_OK);
     assert_int_equal(first, 18262);
     assert_int_equal(last, 18262);
-}
-
-static int32_t ymd(int y, int m, int d)
-{
-    int32_t day = 0;
-    assert_int_equal(tier_date_from_ymd(&day, y, m, d), TIER_OK);
-    return day;
 }
 
 /* Checks transaction t: customer id, day and amount (exact: amounts with <= 4 decimals). */
@@ -405,7 +397,7 @@ static tier_book *read_ok(tier_csv *csv, const char *text, size_t len, size_t ro
 {
     tier_book *book = NULL;
     int rc;
-    assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
     rc = read_text(csv, book, text, len);
     if (rc != TIER_OK)
         fail_msg("read failed: %s: %s", tier_status_name(rc), tier_csv_last_error(csv));
@@ -428,11 +420,11 @@ static void test_csv_reads_quoted_fields_with_doubled_quotes_delimiters_and_line
                         "  \"padded\"  ,2020-01-04 , 4 \n"
                         "\"\"\"\",2020-01-05,5\n"),
                    5);
-    assert_txn(book, 0, "a \"big\" one", ymd(2020, 1, 1), 1.5);
-    assert_txn(book, 1, "x,y", ymd(2020, 1, 2), 2);
-    assert_txn(book, 2, "line\nbreak\r\n", ymd(2020, 1, 3), 3);
-    assert_txn(book, 3, "padded", ymd(2020, 1, 4), 4);
-    assert_txn(book, 4, "\"", ymd(2020, 1, 5), 5);
+    assert_txn(book, 0, "a \"big\" one", tst_day(2020, 1, 1), 1.5);
+    assert_txn(book, 1, "x,y", tst_day(2020, 1, 2), 2);
+    assert_txn(book, 2, "line\nbreak\r\n", tst_day(2020, 1, 3), 3);
+    assert_txn(book, 3, "padded", tst_day(2020, 1, 4), 4);
+    assert_txn(book, 4, "\"", tst_day(2020, 1, 5), 5);
     tier_book_free(book);
     tier_csv_free(csv);
 }
@@ -445,8 +437,8 @@ static void test_csv_reads_crlf_line_ends_and_a_byte_order_mark(void **s)
     book = read_ok(csv, TEXT("\xEF\xBB\xBF" "customer_id,date,amount\r\nC1,2020-01-01,1\r\n"
                              "C2,2020-01-02,2\r\n"),
                    2);
-    assert_txn(book, 0, "C1", ymd(2020, 1, 1), 1);
-    assert_txn(book, 1, "C2", ymd(2020, 1, 2), 2);
+    assert_txn(book, 0, "C1", tst_day(2020, 1, 1), 1);
+    assert_txn(book, 1, "C2", tst_day(2020, 1, 2), 2);
     tier_book_free(book);
     tier_csv_free(csv);
 }
@@ -466,10 +458,10 @@ static void test_csv_reads_whitespace_delimited_lines_with_leading_blanks(void *
                         "\"0 3\" 19970102 2 \"20.76\"\n"
                         " 00004 19970101  2   29.33"),
                    4);
-    assert_txn(book, 0, "00001", ymd(1997, 1, 1), 11.77);
-    assert_txn(book, 1, "00002", ymd(1997, 1, 12), 12);
-    assert_txn(book, 2, "0 3", ymd(1997, 1, 2), 20.76);
-    assert_txn(book, 3, "00004", ymd(1997, 1, 1), 29.33);
+    assert_txn(book, 0, "00001", tst_day(1997, 1, 1), 11.77);
+    assert_txn(book, 1, "00002", tst_day(1997, 1, 12), 12);
+    assert_txn(book, 2, "0 3", tst_day(1997, 1, 2), 20.76);
+    assert_txn(book, 3, "00004", tst_day(1997, 1, 1), 29.33);
     tier_book_free(book);
     tier_csv_free(csv);
 }
@@ -483,8 +475,8 @@ static void test_csv_reads_a_headerless_file_with_given_names(void **s)
     assert_int_equal(tier_csv_set_column_names(csv, " customer_id , sample,date,cds,amount"),
                      TIER_OK);
     book = read_ok(csv, TEXT("C1,9,2020-01-01,1,1\nC2,9,20200102,1,2\n"), 2);
-    assert_txn(book, 0, "C1", ymd(2020, 1, 1), 1);
-    assert_txn(book, 1, "C2", ymd(2020, 1, 2), 2);
+    assert_txn(book, 0, "C1", tst_day(2020, 1, 1), 1);
+    assert_txn(book, 1, "C2", tst_day(2020, 1, 2), 2);
     tier_book_free(book);
     tier_csv_free(csv);
 }
@@ -499,12 +491,12 @@ static void test_csv_given_names_replace_the_header_line(void **s)
     assert_int_equal(tier_csv_set_column(csv, TIER_CSV_DATE, "a"), TIER_OK);
     assert_int_equal(tier_csv_set_column(csv, TIER_CSV_AMOUNT, "b"), TIER_OK);
     book = read_ok(csv, TEXT("x,y,z\n2020-01-01,7,C9\n"), 1);
-    assert_txn(book, 0, "C9", ymd(2020, 1, 1), 7);
+    assert_txn(book, 0, "C9", tst_day(2020, 1, 1), 7);
     tier_book_free(book);
     /* NULL forgets the names: the header's are used again. */
     assert_int_equal(tier_csv_set_column_names(csv, NULL), TIER_OK);
     book = read_ok(csv, TEXT("c,a,b\nC8,2020-01-02,8\n"), 1);
-    assert_txn(book, 0, "C8", ymd(2020, 1, 2), 8);
+    assert_txn(book, 0, "C8", tst_day(2020, 1, 2), 8);
     tier_book_free(book);
     tier_csv_free(csv);
 }
@@ -521,8 +513,8 @@ static void test_csv_selects_columns_by_name_in_any_order(void **s)
                         "hi,10.25,,2.5,2021-03-04,K1\n"
                         "\"a,b\",-3,,,2021-03-05,K2\n"),
                    2);
-    assert_txn(book, 0, "K1", ymd(2021, 3, 4), 10.25);
-    assert_txn(book, 1, "K2", ymd(2021, 3, 5), -3);
+    assert_txn(book, 0, "K1", tst_day(2021, 3, 4), 10.25);
+    assert_txn(book, 1, "K2", tst_day(2021, 3, 5), -3);
     assert_int_equal(tier_book_txn(book, 0, NULL, NULL, NULL, &margin), TIER_OK);
     assert_true(margin == 2.5);
     /* An empty margin field means "unknown". */
@@ -545,7 +537,7 @@ static void test_csv_reads_iso_and_yyyymmdd_dates(void **s)
                    4);
     assert_txn(book, 0, "C1", TIER_DAY_MIN, 1);
     assert_txn(book, 1, "C1", TIER_DAY_MAX, 1);
-    assert_txn(book, 2, "C1", ymd(2000, 2, 29), 1);
+    assert_txn(book, 2, "C1", tst_day(2000, 2, 29), 1);
     assert_txn(book, 3, "C1", 11017, 1);
     tier_book_free(book);
     assert_int_equal(tier_csv_set_date_format(csv, TIER_DATE_YYYYMMDD), TIER_OK);
@@ -564,9 +556,9 @@ static void test_csv_passes_refunds_and_zero_amounts_through(void **s)
     book = read_ok(csv, TEXT(H "C1,2020-01-01,10\nC1,2020-01-02,-4.5\nC1,2020-01-03,0\n"
                              "C1,2020-01-04,-0\nC1,2020-01-05,-0.00\n"),
                    5);
-    assert_txn(book, 1, "C1", ymd(2020, 1, 2), -4.5);
-    assert_txn(book, 2, "C1", ymd(2020, 1, 3), 0);
-    assert_txn(book, 3, "C1", ymd(2020, 1, 4), 0);
+    assert_txn(book, 1, "C1", tst_day(2020, 1, 2), -4.5);
+    assert_txn(book, 2, "C1", tst_day(2020, 1, 3), 0);
+    assert_txn(book, 3, "C1", tst_day(2020, 1, 4), 0);
     assert_int_equal(tier_book_txn(book, 3, NULL, NULL, &v, NULL), TIER_OK);
     assert_false(signbit(v));
     assert_int_equal(tier_book_customer_stat(book, 0, TIER_BOOK_STAT_NET_AMOUNT, &v), TIER_OK);
@@ -586,10 +578,10 @@ static void test_csv_accepts_a_last_line_without_line_end(void **s)
     tier_book *book;
     (void)s;
     book = read_ok(csv, TEXT(H "C1,2020-01-01,1\nC2,2020-01-01,2"), 2);
-    assert_txn(book, 1, "C2", ymd(2020, 1, 1), 2);
+    assert_txn(book, 1, "C2", tst_day(2020, 1, 1), 2);
     tier_book_free(book);
     book = read_ok(csv, TEXT(H "C1,2020-01-01,1\n\"C2\",2020-01-01,\"3\""), 2);
-    assert_txn(book, 1, "C2", ymd(2020, 1, 1), 3);
+    assert_txn(book, 1, "C2", tst_day(2020, 1, 1), 3);
     tier_book_free(book);
     tier_csv_free(csv);
 }
@@ -601,15 +593,15 @@ static void test_csv_reads_semicolon_and_tab_delimiters(void **s)
     (void)s;
     assert_int_equal(tier_csv_set_delimiter(csv, ';'), TIER_OK);
     book = read_ok(csv, TEXT("customer_id;date;amount\nC,1;2020-01-01;1.25\n"), 1);
-    assert_txn(book, 0, "C,1", ymd(2020, 1, 1), 1.25);
+    assert_txn(book, 0, "C,1", tst_day(2020, 1, 1), 1.25);
     tier_book_free(book);
     assert_int_equal(tier_csv_set_delimiter(csv, '\t'), TIER_OK);
     book = read_ok(csv, TEXT("customer_id\tdate\tamount\nC 1\t2020-01-01\t 2.5\n"
                              "C3\t2020-01-02\t3\n"),
                    2);
     /* Blanks inside a field are kept, around it they are not (a tab delimits here). */
-    assert_txn(book, 0, "C 1", ymd(2020, 1, 1), 2.5);
-    assert_txn(book, 1, "C3", ymd(2020, 1, 2), 3);
+    assert_txn(book, 0, "C 1", tst_day(2020, 1, 1), 2.5);
+    assert_txn(book, 1, "C3", tst_day(2020, 1, 2), 3);
     tier_book_free(book);
     tier_csv_free(csv);
 }
@@ -644,7 +636,7 @@ static void test_csv_reads_exact_four_decimal_and_exponent_amounts(void **s)
         tier_book *book;
         int n = snprintf(text, sizeof text, H "C1,2020-01-01,%s\n", ok[i].text);
         book = read_ok(csv, text, (size_t)n, 1);
-        assert_txn(book, 0, "C1", ymd(2020, 1, 1), ok[i].value);
+        assert_txn(book, 0, "C1", tst_day(2020, 1, 1), ok[i].value);
         tier_book_free(book);
     }
     tier_csv_free(csv);
@@ -760,12 +752,12 @@ static const char boundary_text[] =
 static void assert_boundary_book(const tier_book *book)
 {
     assert_int_equal(tier_book_txn_count(book), 6);
-    assert_txn(book, 0, "C1", ymd(2020, 1, 1), 1.25);
-    assert_txn(book, 1, "C \"2\"", ymd(2020, 1, 2), 2);
-    assert_txn(book, 2, "C3", ymd(2020, 1, 3), 300);
-    assert_txn(book, 3, "C,4", ymd(2020, 1, 4), -4.5);
-    assert_txn(book, 4, "C5", ymd(2020, 1, 5), 0);
-    assert_txn(book, 5, "C6", ymd(2020, 1, 6), 6.0006);
+    assert_txn(book, 0, "C1", tst_day(2020, 1, 1), 1.25);
+    assert_txn(book, 1, "C \"2\"", tst_day(2020, 1, 2), 2);
+    assert_txn(book, 2, "C3", tst_day(2020, 1, 3), 300);
+    assert_txn(book, 3, "C,4", tst_day(2020, 1, 4), -4.5);
+    assert_txn(book, 4, "C5", tst_day(2020, 1, 5), 0);
+    assert_txn(book, 5, "C6", tst_day(2020, 1, 6), 6.0006);
 }
 
 static void test_csv_reads_records_across_every_block_boundary(void **s)
@@ -784,80 +776,16 @@ static void test_csv_reads_records_across_every_block_boundary(void **s)
 }
 
 /* ---------------------------------------------------------------------------------------------
- * A memory-backed I/O layer: short reads, faults, open/close accounting */
+ * Files through a memory-backed I/O layer: short reads, faults, open/close accounting */
 
-typedef struct mem_io {
-    const char *data;
-    size_t len;
-    size_t pos;
-    size_t chunk;   /* most bytes per read */
-    int fail_read;  /* 1-based read call that fails with -EIO; 0 never */
-    int eintr_read; /* 1-based read call that returns -EINTR once; 0 never */
-    int reads;
-    int opens;
-    int closes;
-    int fail_open;
-    int has_size;
-} mem_io;
-
-static int mem_open(void *ud, const char *path, int mode, void **out)
+/* The boundary text as the read-only file "mem", read at most `chunk` bytes at a time. */
+static tier_io boundary_file(tst_memfs *fs, size_t chunk)
 {
-    mem_io *m = ud;
-    (void)path;
-    assert_int_equal(mode, TIER_IO_READ);
-    if (m->fail_open)
-        return -ENOENT;
-    m->opens++;
-    m->pos = 0;
-    *out = m;
-    return 0;
-}
-
-static int64_t mem_read(void *ud, void *file, void *buf, size_t size)
-{
-    mem_io *m = ud;
-    size_t n = m->len - m->pos;
-    assert_ptr_equal(file, m);
-    m->reads++;
-    if (m->reads == m->fail_read)
-        return -EIO;
-    if (m->reads == m->eintr_read)
-        return -EINTR;
-    if (n > size)
-        n = size;
-    if (n > m->chunk)
-        n = m->chunk;
-    memcpy(buf, m->data + m->pos, n);
-    m->pos += n;
-    return (int64_t)n;
-}
-
-static int mem_close(void *ud, void *file)
-{
-    mem_io *m = ud;
-    assert_ptr_equal(file, m);
-    m->closes++;
-    return 0;
-}
-
-static int64_t mem_size(void *ud, void *file)
-{
-    mem_io *m = ud;
-    (void)file;
-    return (int64_t)m->len;
-}
-
-static tier_io mem_table(mem_io *m)
-{
-    tier_io io;
-    memset(&io, 0, sizeof io);
-    io.version = TIER_IO_VERSION;
-    io.open = mem_open;
-    io.read = mem_read;
-    io.close = mem_close;
-    io.size = m->has_size ? mem_size : NULL;
-    io.ud = m;
-    return io;
+    memset(fs, 0, sizeof *fs);
+    fs->read_only = 1;
+    fs->read_chunk = chunk;
+    tst_memfs_put(fs, "mem", boundary_text, sizeof boundary_text - 1);
+    return tst_memfs_io(fs);
 }
 
 static void test_csv_reads_files_through_short_reads_and_tiny_blocks(void **s)
@@ -866,20 +794,15 @@ static void test_csv_reads_files_through_short_reads_and_tiny_blocks(void **s)
     (void)s;
     for (chunk = 1; chunk <= 7; chunk += 3) {
         for (block = 1; block <= 40; block += 13) {
-            mem_io m;
-            tier_io io;
+            tst_memfs m;
+            tier_io io = boundary_file(&m, chunk);
             tier_csv *csv = new_csv();
             tier_book *book = NULL;
             int rc;
-            memset(&m, 0, sizeof m);
-            m.data = boundary_text;
-            m.len = sizeof boundary_text - 1;
-            m.chunk = chunk;
             m.eintr_read = 2;
-            io = mem_table(&m);
             assert_int_equal(tier_csv_set_io(csv, &io), TIER_OK);
             assert_int_equal(tier__csv_set_block_size(csv, block), TIER_OK);
-            assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
+            assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
             rc = tier_csv_read_file(csv, book, "mem");
             if (rc)
                 fail_msg("%s", tier_csv_last_error(csv));
@@ -888,6 +811,7 @@ static void test_csv_reads_files_through_short_reads_and_tiny_blocks(void **s)
             assert_int_equal(m.closes, 1);
             tier_book_free(book);
             tier_csv_free(csv);
+            tst_memfs_clear(&m);
         }
     }
 }
@@ -897,16 +821,11 @@ static void test_csv_reports_a_failing_read_as_eio_and_closes_the_file(void **s)
     int fail_at;
     (void)s;
     for (fail_at = 1; fail_at <= 4; fail_at++) {
-        mem_io m;
-        tier_io io;
+        tst_memfs m;
+        tier_io io = boundary_file(&m, 16);
         tier_csv *csv = new_csv();
         tier_book *book = new_book_with_one_row();
-        memset(&m, 0, sizeof m);
-        m.data = boundary_text;
-        m.len = sizeof boundary_text - 1;
-        m.chunk = 16;
         m.fail_read = fail_at;
-        io = mem_table(&m);
         assert_int_equal(tier_csv_set_io(csv, &io), TIER_OK);
         assert_int_equal(tier__csv_set_block_size(csv, 32), TIER_OK);
         assert_int_equal(tier_csv_read_file(csv, book, "mem"), TIER_EIO);
@@ -917,6 +836,7 @@ static void test_csv_reports_a_failing_read_as_eio_and_closes_the_file(void **s)
         assert_int_equal(m.closes, 1);
         tier_book_free(book);
         tier_csv_free(csv);
+        tst_memfs_clear(&m);
     }
 }
 
@@ -924,22 +844,22 @@ static void test_csv_reports_a_file_that_cannot_be_opened(void **s)
 {
     tier_csv *csv = new_csv();
     tier_book *book = new_book_with_one_row();
-    mem_io m;
+    tst_memfs m;
     tier_io io;
     (void)s;
     assert_int_equal(tier_csv_read_file(csv, book, "/nonexistent/dir/file.csv"), TIER_EIO);
     assert_non_null(strstr(tier_csv_last_error(csv), "cannot open /nonexistent/dir/file.csv"));
     assert_non_null(strstr(tier_csv_last_error(csv), "no such file"));
     assert_book_unchanged(book);
-    memset(&m, 0, sizeof m);
-    m.fail_open = 1;
-    io = mem_table(&m);
+    io = boundary_file(&m, 16); /* no file "x" */
     assert_int_equal(tier_csv_set_io(csv, &io), TIER_OK);
     assert_int_equal(tier_csv_read_file(csv, book, "x"), TIER_EIO);
+    assert_int_equal(m.opens, 0);
     assert_int_equal(m.closes, 0);
     assert_book_unchanged(book);
     tier_book_free(book);
     tier_csv_free(csv);
+    tst_memfs_clear(&m);
 }
 
 typedef struct progress_log {
@@ -964,7 +884,7 @@ static void test_csv_reports_progress_and_stops_when_the_callback_says_so(void *
     tier_csv *csv = new_csv();
     tier_book *book = new_book_with_one_row();
     progress_log log;
-    mem_io m;
+    tst_memfs m;
     tier_io io;
     (void)s;
     /* Buffers: one call per block, the last with done == total. */
@@ -985,12 +905,9 @@ static void test_csv_reports_progress_and_stops_when_the_callback_says_so(void *
     assert_int_equal(log.calls, 3);
     assert_book_unchanged(book);
     /* Files: total comes from the size hook. */
-    memset(&m, 0, sizeof m);
-    m.data = boundary_text;
-    m.len = sizeof boundary_text - 1;
-    m.chunk = 1000;
+    io = boundary_file(&m, 1000);
     m.has_size = 1;
-    io = mem_table(&m);
+    io = tst_memfs_io(&m);
     assert_int_equal(tier_csv_set_io(csv, &io), TIER_OK);
     memset(&log, 0, sizeof log);
     log.stop_at = 2;
@@ -1000,11 +917,11 @@ static void test_csv_reports_progress_and_stops_when_the_callback_says_so(void *
     assert_book_unchanged(book);
     /* Without a size hook the total is 0. */
     m.has_size = 0;
-    io = mem_table(&m);
+    io = tst_memfs_io(&m);
     assert_int_equal(tier_csv_set_io(csv, &io), TIER_OK);
     memset(&log, 0, sizeof log);
     tier_book_free(book);
-    assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_csv_read_file(csv, book, "mem"), TIER_OK);
     assert_int_equal(log.total, 0);
     assert_int_equal(log.last_done, sizeof boundary_text - 1);
@@ -1013,6 +930,7 @@ static void test_csv_reports_progress_and_stops_when_the_callback_says_so(void *
     assert_int_equal(tier_csv_set_progress(csv, NULL, NULL), TIER_OK);
     tier_book_free(book);
     tier_csv_free(csv);
+    tst_memfs_clear(&m);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -1034,7 +952,7 @@ static void test_csv_reads_the_cdnow_master_file(void **s)
     (void)s;
     assert_int_equal(tier_csv_set_delimiter(csv, TIER_CSV_WHITESPACE), TIER_OK);
     assert_int_equal(tier_csv_set_column(csv, TIER_CSV_AMOUNT, "dollar_value"), TIER_OK);
-    assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
     rc = tier_csv_read_file(csv, book, tst_data_path("CDNOW_master.txt"));
     if (rc)
         fail_msg("%s", tier_csv_last_error(csv));
@@ -1044,7 +962,7 @@ static void test_csv_reads_the_cdnow_master_file(void **s)
     /* awk 'NR>1{c+=sprintf("%.0f",$4*100)} END{printf "%d\n", c}' examples/data/CDNOW_master.txt */
     assert_int_equal(total_cents(book), 250031563LL);
     assert_int_equal(tier_book_find(book, "00001", 5, &index), TIER_OK);
-    assert_txn(book, 0, "00001", ymd(1997, 1, 1), 11.77);
+    assert_txn(book, 0, "00001", tst_day(1997, 1, 1), 11.77);
     tier_book_free(book);
     tier_csv_free(csv);
 }
@@ -1056,7 +974,7 @@ static void test_csv_reads_the_headerless_cdnow_sample_file(void **s)
     int rc;
     (void)s;
     setup_cdnow_sample(csv);
-    assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
     rc = tier_csv_read_file(csv, book, tst_data_path("CDNOW_sample.txt"));
     if (rc)
         fail_msg("%s", tier_csv_last_error(csv));
@@ -1065,7 +983,7 @@ static void test_csv_reads_the_headerless_cdnow_sample_file(void **s)
     assert_int_equal(tier_book_customer_count(book), 2357);
     /* awk '{c+=sprintf("%.0f",$5*100)} END{printf "%d\n", c}' examples/data/CDNOW_sample.txt */
     assert_int_equal(total_cents(book), 24409194LL);
-    assert_txn(book, 0, "00004", ymd(1997, 1, 1), 29.33);
+    assert_txn(book, 0, "00004", tst_day(1997, 1, 1), 29.33);
     tier_book_free(book);
     tier_csv_free(csv);
 }
@@ -1079,7 +997,7 @@ static void test_csv_reads_the_cdnow_sample_the_same_from_a_buffer(void **s)
     (void)s;
     setup_cdnow_sample(csv);
     assert_int_equal(tier__csv_set_block_size(csv, 4093), TIER_OK);
-    assert_int_equal(tier_book_new(&book, &g_alloc), TIER_OK);
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_csv_read_buffer(csv, book, text, len), TIER_OK);
     assert_int_equal(tier_book_customer_count(book), 2357);
     assert_int_equal(total_cents(book), 24409194LL);
@@ -1120,13 +1038,7 @@ static int oom_read_sample(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static void test_csv_survives_every_allocation_failure_reading_cdnow_sample(void **s)
-{
-    long points;
-    (void)s;
-    points = tst_oom_walk(oom_read_sample, NULL);
-    assert_true(points > 5);
-}
+static const tst_oom_case test_csv_survives_every_allocation_failure_reading_cdnow_sample = {oom_read_sample, NULL, 5};
 
 /* ---------------------------------------------------------------------------------------------
  * The default POSIX I/O table */
@@ -1167,44 +1079,31 @@ static void test_io_default_writes_syncs_renames_reads_and_removes_a_file(void *
     assert_int_equal(io->close(io->ud, file), 0);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    g_alloc = tst_allocator();
-    return 0;
-}
-
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_csv_rejects_every_bad_input_in_the_table),
-        cmocka_unit_test(test_csv_reports_the_same_error_at_every_block_size),
-        cmocka_unit_test(test_csv_keeps_the_last_successful_row_count_after_a_failure),
-        cmocka_unit_test(test_csv_reads_quoted_fields_with_doubled_quotes_delimiters_and_line_breaks),
-        cmocka_unit_test(test_csv_reads_crlf_line_ends_and_a_byte_order_mark),
-        cmocka_unit_test(test_csv_reads_whitespace_delimited_lines_with_leading_blanks),
-        cmocka_unit_test(test_csv_reads_a_headerless_file_with_given_names),
-        cmocka_unit_test(test_csv_given_names_replace_the_header_line),
-        cmocka_unit_test(test_csv_selects_columns_by_name_in_any_order),
-        cmocka_unit_test(test_csv_reads_iso_and_yyyymmdd_dates),
-        cmocka_unit_test(test_csv_passes_refunds_and_zero_amounts_through),
-        cmocka_unit_test(test_csv_accepts_a_last_line_without_line_end),
-        cmocka_unit_test(test_csv_reads_semicolon_and_tab_delimiters),
-        cmocka_unit_test(test_csv_reads_exact_four_decimal_and_exponent_amounts),
-        cmocka_unit_test(test_csv_accepts_an_empty_file_and_a_header_only_file),
-        cmocka_unit_test(test_csv_skips_empty_and_blank_lines),
-        cmocka_unit_test(test_csv_rejects_bad_settings),
-        cmocka_unit_test(test_csv_rejects_one_column_chosen_for_two_roles),
-        cmocka_unit_test(test_csv_reads_records_across_every_block_boundary),
-        cmocka_unit_test(test_csv_reads_files_through_short_reads_and_tiny_blocks),
-        cmocka_unit_test(test_csv_reports_a_failing_read_as_eio_and_closes_the_file),
-        cmocka_unit_test(test_csv_reports_a_file_that_cannot_be_opened),
-        cmocka_unit_test(test_csv_reports_progress_and_stops_when_the_callback_says_so),
-        cmocka_unit_test(test_csv_reads_the_cdnow_master_file),
-        cmocka_unit_test(test_csv_reads_the_headerless_cdnow_sample_file),
-        cmocka_unit_test(test_csv_reads_the_cdnow_sample_the_same_from_a_buffer),
-        cmocka_unit_test(test_csv_survives_every_allocation_failure_reading_cdnow_sample),
-        cmocka_unit_test(test_io_default_writes_syncs_renames_reads_and_removes_a_file),
-    };
-    return cmocka_run_group_tests(tests, setup, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_csv_rejects_every_bad_input_in_the_table),
+         cmocka_unit_test(test_csv_reports_the_same_error_at_every_block_size),
+         cmocka_unit_test(test_csv_keeps_the_last_successful_row_count_after_a_failure),
+         cmocka_unit_test(test_csv_reads_quoted_fields_with_doubled_quotes_delimiters_and_line_breaks),
+         cmocka_unit_test(test_csv_reads_crlf_line_ends_and_a_byte_order_mark),
+         cmocka_unit_test(test_csv_reads_whitespace_delimited_lines_with_leading_blanks),
+         cmocka_unit_test(test_csv_reads_a_headerless_file_with_given_names),
+         cmocka_unit_test(test_csv_given_names_replace_the_header_line),
+         cmocka_unit_test(test_csv_selects_columns_by_name_in_any_order),
+         cmocka_unit_test(test_csv_reads_iso_and_yyyymmdd_dates),
+         cmocka_unit_test(test_csv_passes_refunds_and_zero_amounts_through),
+         cmocka_unit_test(test_csv_accepts_a_last_line_without_line_end),
+         cmocka_unit_test(test_csv_reads_semicolon_and_tab_delimiters),
+         cmocka_unit_test(test_csv_reads_exact_four_decimal_and_exponent_amounts),
+         cmocka_unit_test(test_csv_accepts_an_empty_file_and_a_header_only_file),
+         cmocka_unit_test(test_csv_skips_empty_and_blank_lines),
+         cmocka_unit_test(test_csv_rejects_bad_settings),
+         cmocka_unit_test(test_csv_rejects_one_column_chosen_for_two_roles),
+         cmocka_unit_test(test_csv_reads_records_across_every_block_boundary),
+         cmocka_unit_test(test_csv_reads_files_through_short_reads_and_tiny_blocks),
+         cmocka_unit_test(test_csv_reports_a_failing_read_as_eio_and_closes_the_file),
+         cmocka_unit_test(test_csv_reports_a_file_that_cannot_be_opened),
+         cmocka_unit_test(test_csv_reports_progress_and_stops_when_the_callback_says_so),
+         cmocka_unit_test(test_csv_reads_the_cdnow_master_file),
+         cmocka_unit_test(test_csv_reads_the_headerless_cdnow_sample_file),
+         cmocka_unit_test(test_csv_reads_the_cdnow_sample_the_same_from_a_buffer),
+         TST_OOM_TEST(test_csv_survives_every_allocation_failure_reading_cdnow_sample),
+         cmocka_unit_test(test_io_default_writes_syncs_renames_reads_and_removes_a_file))

@@ -37,25 +37,17 @@ static int load(fixture *fx, const char *text)
     return tier_csv_read_attributes_buffer(fx->csv, fx->book, text, strlen(text));
 }
 
-static size_t idx(const tier_book *book, const char *id)
-{
-    size_t i = 0;
-    if (tier_book_find(book, id, strlen(id), &i) != TIER_OK)
-        fail_msg("no customer %s", id);
-    return i;
-}
-
 static double num(const tier_book *book, const char *id, const char *name)
 {
     double v = NAN;
-    int rc = tier_book_get_number(book, idx(book, id), name, &v);
+    int rc = tier_book_get_number(book, tst_customer(book, id), name, &v);
     return rc == TIER_OK ? v : -12345.0;
 }
 
 static const char *text(const tier_book *book, const char *id, const char *name)
 {
     const char *v = NULL;
-    int rc = tier_book_get_text(book, idx(book, id), name, &v);
+    int rc = tier_book_get_text(book, tst_customer(book, id), name, &v);
     return rc == TIER_OK ? v : "(unset)";
 }
 
@@ -71,8 +63,8 @@ static void test_csv_attributes_infers_number_and_text_columns(void **state)
     assert_int_equal(tier_csv_rows_read(fx->csv), 3);
     assert_string_equal(tier_csv_last_error(fx->csv), "");
     assert_int_equal(tier_book_customer_count(fx->book), 3);
-    assert_int_equal(idx(fx->book, "a"), 0);
-    assert_int_equal(idx(fx->book, "c"), 2);
+    assert_int_equal(tst_customer(fx->book, "a"), 0);
+    assert_int_equal(tst_customer(fx->book, "c"), 2);
     /* employees: every value numeric; c's empty cell stays unset. */
     assert_true(num(fx->book, "a", "employees") == 12);
     assert_true(num(fx->book, "b", "employees") == 7);
@@ -102,9 +94,9 @@ static void test_csv_attributes_keeps_existing_customers_and_attribute_types(voi
     assert_int_equal(tier_book_set_number(fx->book, 0, "kept", 3), TIER_OK);
     /* code is text in the book: 123 is stored as text. An empty cell leaves kept alone. */
     assert_int_equal(load(fx, "customer_id,code,score,kept\nb,123,5,\nnew,456,,\n"), TIER_OK);
-    b = idx(fx->book, "b");
+    b = tst_customer(fx->book, "b");
     assert_int_equal(b, 0);
-    assert_int_equal(idx(fx->book, "new"), 1);
+    assert_int_equal(tst_customer(fx->book, "new"), 1);
     assert_string_equal(text(fx->book, "b", "code"), "123");
     assert_string_equal(text(fx->book, "new", "code"), "456");
     assert_true(num(fx->book, "b", "score") == 5);
@@ -206,7 +198,7 @@ static void test_csv_attributes_leave_the_book_unchanged_on_failure(void **state
     /* The next call succeeds and sees a clean book. */
     assert_int_equal(load(fx, "customer_id,x,label\nb,3,q\na,9,p\n"), TIER_OK);
     assert_int_equal(tier_book_customer_count(fx->book), 2);
-    assert_int_equal(idx(fx->book, "b"), 1);
+    assert_int_equal(tst_customer(fx->book, "b"), 1);
     assert_true(num(fx->book, "a", "x") == 9);
     assert_string_equal(text(fx->book, "b", "label"), "q");
     assert_int_equal(tier_csv_error_line(fx->csv), 0);
@@ -280,31 +272,6 @@ static void test_csv_attributes_respect_the_book_limits(void **state)
     fx_close(fx);
 }
 
-/* An I/O layer that fails the second read with EIO. */
-typedef struct flaky {
-    int reads;
-} flaky;
-
-static int64_t flaky_read(void *ud, void *file, void *buf, size_t size)
-{
-    flaky *f = ud;
-    if (++f->reads == 2)
-        return -EIO;
-    return tier_io_default()->read(tier_io_default()->ud, file, buf, size > 8 ? 8 : size);
-}
-
-static int flaky_open(void *ud, const char *path, int mode, void **out)
-{
-    (void)ud;
-    return tier_io_default()->open(tier_io_default()->ud, path, mode, out);
-}
-
-static int flaky_close(void *ud, void *file)
-{
-    (void)ud;
-    return tier_io_default()->close(tier_io_default()->ud, file);
-}
-
 static int stop_at_once(void *ud, uint64_t done, uint64_t total)
 {
     (void)total;
@@ -318,8 +285,8 @@ static void test_csv_attributes_read_files_through_the_io_layer(void **state)
     char path[] = "/tmp/tier_attr_XXXXXX";
     const char *body = "customer_id,x\na,1\nb,2\n";
     int fd = mkstemp(path);
+    tst_memfs fs;
     tier_io io;
-    flaky fl = {0};
     uint64_t seen = 0;
     (void)state;
     assert_true(fd >= 0);
@@ -330,16 +297,19 @@ static void test_csv_attributes_read_files_through_the_io_layer(void **state)
     assert_int_equal(tier_csv_read_attributes_file(fx->csv, fx->book, "/nonexistent/f.csv"),
                      TIER_EIO);
     assert_non_null(strstr(tier_csv_last_error(fx->csv), "no such file"));
-    memset(&io, 0, sizeof io);
-    io.version = TIER_IO_VERSION;
-    io.open = flaky_open;
-    io.read = flaky_read;
-    io.close = flaky_close;
-    io.ud = &fl;
+    /* An I/O layer that reads 8 bytes at a time and fails the second read with EIO. */
+    memset(&fs, 0, sizeof fs);
+    fs.read_only = 1;
+    fs.read_chunk = 8;
+    fs.fail_read = 2;
+    tst_memfs_put(&fs, path, body, strlen(body));
+    io = tst_memfs_io(&fs);
     assert_int_equal(tier_csv_set_io(fx->csv, &io), TIER_OK);
     assert_int_equal(tier_csv_read_attributes_file(fx->csv, fx->book, path), TIER_EIO);
     assert_non_null(strstr(tier_csv_last_error(fx->csv), "read error after 8 bytes"));
+    assert_int_equal(fs.closes, 1);
     assert_int_equal(tier_csv_set_io(fx->csv, NULL), TIER_OK);
+    tst_memfs_clear(&fs);
     assert_int_equal(tier_csv_set_progress(fx->csv, stop_at_once, &seen), TIER_OK);
     assert_int_equal(tier_csv_read_attributes_file(fx->csv, fx->book, path), TIER_EUSER);
     assert_true(seen > 0);
@@ -418,11 +388,7 @@ static void test_csv_attributes_report_open_failures_as_the_transaction_reader_d
     fx_close(fx);
 }
 
-static void test_csv_attributes_survive_every_failed_allocation(void **state)
-{
-    (void)state;
-    assert_true(tst_oom_walk(oom_attributes, NULL) > 8);
-}
+static const tst_oom_case test_csv_attributes_survive_every_failed_allocation = {oom_attributes, NULL, 8};
 
 static void test_csv_attributes_load_the_b2b_accounts(void **state)
 {
@@ -436,7 +402,7 @@ static void test_csv_attributes_load_the_b2b_accounts(void **state)
         fail_msg("%s", tier_csv_last_error(fx->csv));
     assert_int_equal(tier_book_customer_count(fx->book), 2000);
     assert_int_equal(tier_csv_rows_read(fx->csv), 2000);
-    assert_int_equal(idx(fx->book, "ACC00001"), 0);
+    assert_int_equal(tst_customer(fx->book, "ACC00001"), 0);
     /* Values of the first row of the committed file (examples/gen_b2b.c, seed 20250701). */
     assert_string_equal(text(fx->book, "ACC00001", "name"), "Prairie Goods Co");
     assert_string_equal(text(fx->book, "ACC00001", "scope"), "regional");
@@ -458,19 +424,13 @@ static void test_csv_attributes_load_the_b2b_accounts(void **state)
     fx_close(fx);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_csv_attributes_infers_number_and_text_columns),
-        cmocka_unit_test(test_csv_attributes_keeps_existing_customers_and_attribute_types),
-        cmocka_unit_test(test_csv_attributes_reports_line_column_and_reason),
-        cmocka_unit_test(test_csv_attributes_leave_the_book_unchanged_on_failure),
-        cmocka_unit_test(test_csv_attributes_follow_the_reader_dialect),
-        cmocka_unit_test(test_csv_attributes_respect_the_book_limits),
-        cmocka_unit_test(test_csv_attributes_read_files_through_the_io_layer),
-        cmocka_unit_test(test_csv_attributes_report_open_failures_as_the_transaction_reader_does),
-        cmocka_unit_test(test_csv_attributes_survive_every_failed_allocation),
-        cmocka_unit_test(test_csv_attributes_load_the_b2b_accounts),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_csv_attributes_infers_number_and_text_columns),
+         cmocka_unit_test(test_csv_attributes_keeps_existing_customers_and_attribute_types),
+         cmocka_unit_test(test_csv_attributes_reports_line_column_and_reason),
+         cmocka_unit_test(test_csv_attributes_leave_the_book_unchanged_on_failure),
+         cmocka_unit_test(test_csv_attributes_follow_the_reader_dialect),
+         cmocka_unit_test(test_csv_attributes_respect_the_book_limits),
+         cmocka_unit_test(test_csv_attributes_read_files_through_the_io_layer),
+         cmocka_unit_test(test_csv_attributes_report_open_failures_as_the_transaction_reader_does),
+         TST_OOM_TEST(test_csv_attributes_survive_every_failed_allocation),
+         cmocka_unit_test(test_csv_attributes_load_the_b2b_accounts))

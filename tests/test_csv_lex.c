@@ -13,7 +13,6 @@
 #include "util/csv_lex.h"
 #include "util/rng.h"
 
-static tier_allocator g_alloc;
 
 /* Appends a readable account of one lexer result to out: "2:[a|"b""c|]" per record (line, then
  * fields; a quoted field in quotes, unescaped), "-" for a blank line, "E<status>@L:C <reason>"
@@ -61,7 +60,7 @@ static void lex_blocks(const char *in, size_t n, size_t block, const dialect *d,
     size_t have = 0, fed = 0, pos = 0;
     int eof = 0;
     assert_non_null(buf);
-    tier__csv_lex_init(&lx, &g_alloc, d->delim, d->max_fields, d->max_length);
+    tier__csv_lex_init(&lx, TST_ALLOC, d->delim, d->max_fields, d->max_length);
     if (block == 0)
         block = n ? n : 1;
     for (;;) {
@@ -105,8 +104,8 @@ static char *lex_all_blocks(const char *in, size_t n, const dialect *d)
     tier__buf whole, part;
     size_t block;
     char *text;
-    tier__buf_init(&whole, &g_alloc);
-    tier__buf_init(&part, &g_alloc);
+    tier__buf_init(&whole, TST_ALLOC);
+    tier__buf_init(&part, TST_ALLOC);
     lex_blocks(in, n, 0, d, &whole);
     for (block = 1; block <= 64; block++) {
         tier__buf_reset(&part);
@@ -127,7 +126,7 @@ static void expect(const char *in, size_t n, const dialect *d, const char *want)
     char *got = lex_all_blocks(in, n, d);
     if (strcmp(got, want) != 0)
         fail_msg("input %.*s\n got: %s\nwant: %s", (int)n, in, got, want);
-    tier__free(&g_alloc, got);
+    tier__free(TST_ALLOC, got);
 }
 
 #define TEXT(s) s, sizeof(s) - 1
@@ -235,7 +234,7 @@ static void test_csv_lex_gives_the_same_result_at_every_block_size(void **s)
             in[k] = i & 1 ? any[tier__rng_below(&r, sizeof any)]
                           : plain[tier__rng_below(&r, sizeof plain - 1)];
         got = lex_all_blocks(in, n, &dialects[(i >> 1) % 4]);
-        tier__free(&g_alloc, got);
+        tier__free(TST_ALLOC, got);
     }
 }
 
@@ -244,7 +243,7 @@ static void test_csv_lex_asks_for_more_without_consuming_a_cut_record(void **s)
     tier__csv_lex lx;
     size_t used = 99;
     (void)s;
-    tier__csv_lex_init(&lx, &g_alloc, ',', 1024, 65536);
+    tier__csv_lex_init(&lx, TST_ALLOC, ',', 1024, 65536);
     /* A possible byte-order mark, a field, a quote, a CR: each may go on in the next block. */
     assert_int_equal(tier__csv_lex_next(&lx, "\xEF\xBB", 2, 0, &used), TIER__CSV_MORE);
     assert_int_equal(used, 0);
@@ -296,18 +295,11 @@ static void test_csv_lex_reports_out_of_memory_for_its_field_array(void **s)
     tier__csv_lex_free(&lx);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_csv_lex_splits_records_into_fields_with_their_lines),
-        cmocka_unit_test(test_csv_lex_reads_rfc4180_quoting),
-        cmocka_unit_test(test_csv_lex_takes_any_one_byte_delimiter_or_runs_of_blanks),
-        cmocka_unit_test(test_csv_lex_reports_each_error_with_line_column_and_reason),
-        cmocka_unit_test(test_csv_lex_gives_the_same_result_at_every_block_size),
-        cmocka_unit_test(test_csv_lex_asks_for_more_without_consuming_a_cut_record),
-        cmocka_unit_test(test_csv_lex_unescapes_doubled_quotes),
-        cmocka_unit_test(test_csv_lex_reports_out_of_memory_for_its_field_array),
-    };
-    g_alloc = tst_allocator();
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_csv_lex_splits_records_into_fields_with_their_lines),
+         cmocka_unit_test(test_csv_lex_reads_rfc4180_quoting),
+         cmocka_unit_test(test_csv_lex_takes_any_one_byte_delimiter_or_runs_of_blanks),
+         cmocka_unit_test(test_csv_lex_reports_each_error_with_line_column_and_reason),
+         cmocka_unit_test(test_csv_lex_gives_the_same_result_at_every_block_size),
+         cmocka_unit_test(test_csv_lex_asks_for_more_without_consuming_a_cut_record),
+         cmocka_unit_test(test_csv_lex_unescapes_doubled_quotes),
+         cmocka_unit_test(test_csv_lex_reports_out_of_memory_for_its_field_array))

@@ -246,30 +246,57 @@ static void assert_tiers(const tier_result *res, const char *const *want)
 
 static const char *const want_tiers[] = {"key", "rest", "engaged", "rest"};
 
-static void test_custom_model_runs_next_to_rfm_and_pareto(void **state)
-{
-    tier_allocator a = tst_allocator();
-    tier_book *b = book_for_test();
-    tier_policy *pol = NULL;
-    tier_result *res = NULL;
-    tier_text *t = NULL;
+/* What most tests start from: the trio over the small book, run once with a policy. */
+typedef struct run {
+    tier_allocator a;
+    tier_book *book;
+    tier_policy *pol;
+    tier_result *res;
     loyalty st;
     trio models;
+} run;
+
+/* Makes the run's objects (the loyalty model not fitted yet) and runs them once, successfully,
+ * with the built-in policy, or with the loyalty policy when `loyalty_tiers` is non-zero. */
+static void run_start(run *r, int loyalty_tiers)
+{
+    r->a = tst_allocator();
+    r->book = book_for_test();
+    r->pol = NULL;
+    r->res = NULL;
+    memset(&r->st, 0, sizeof r->st);
+    assert_int_equal(trio_new(&r->models, &r->st, &r->a), TIER_OK);
+    assert_false(tier_model_is_fitted(r->models.m[2]));
+    if (loyalty_tiers)
+        assert_int_equal(loyalty_policy(&r->pol, &r->a), TIER_OK);
+    else
+        assert_int_equal(tier_policy_new_builtin(&r->pol, NULL, &r->a), TIER_OK);
+    assert_int_equal(tier_result_new(&r->res, &r->a), TIER_OK);
+    assert_int_equal(tier_result_run(r->res, r->book, r->models.m, 3, r->pol), TIER_OK);
+}
+
+static void run_end(run *r)
+{
+    tier_result_free(r->res);
+    tier_policy_free(r->pol);
+    trio_free(&r->models);
+    tier_book_free(r->book);
+}
+
+static void test_custom_model_runs_next_to_rfm_and_pareto(void **state)
+{
+    tier_text *t = NULL;
+    run r;
     const tier_frame *f;
     const double *points;
     const int32_t *band;
     size_t col;
     (void)state;
-    memset(&st, 0, sizeof st);
-    assert_int_equal(trio_new(&models, &st, &a), TIER_OK);
-    assert_string_equal(tier_model_kind(models.m[2]), "loyalty");
-    assert_false(tier_model_is_fitted(models.m[2]));
-    assert_int_equal(tier_policy_new_builtin(&pol, NULL, &a), TIER_OK);
-    assert_int_equal(tier_result_new(&res, &a), TIER_OK);
-    assert_int_equal(tier_result_run(res, b, models.m, 3, pol), TIER_OK);
-    assert_int_equal(st.fits, 1);
-    assert_true(st.max_f == 3.0); /* fitted on rfm.f, an earlier model's column */
-    f = tier_result_frame(res);
+    run_start(&r, 0);
+    assert_string_equal(tier_model_kind(r.models.m[2]), "loyalty");
+    assert_int_equal(r.st.fits, 1);
+    assert_true(r.st.max_f == 3.0); /* fitted on rfm.f, an earlier model's column */
+    f = tier_result_frame(r.res);
     assert_int_equal(tier_frame_find(f, "loyalty.points", &col), TIER_OK);
     assert_int_equal(tier_frame_column_type(f, col), TIER_VALUE_NUMBER);
     points = tier_frame_numbers(f, col);
@@ -283,39 +310,24 @@ static void test_custom_model_runs_next_to_rfm_and_pareto(void **state)
     assert_string_equal(tier_frame_label_text(f, col, 1), "high");
     /* The built-ins ran too: the default policy placed a (pareto A) in S. */
     assert_int_equal(tier_frame_find(f, "rfm.r_score", &col), TIER_OK);
-    assert_string_equal(tier_result_tier_name(res, (size_t)tier_result_tier(res, 0)), "S");
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
-    assert_int_equal(tier_model_explain(models.m[2], b, f, 0, t), TIER_OK);
+    assert_string_equal(tier_result_tier_name(r.res, (size_t)tier_result_tier(r.res, 0)), "S");
+    assert_int_equal(tier_text_new(&t, &r.a), TIER_OK);
+    assert_int_equal(tier_model_explain(r.models.m[2], r.book, f, 0, t), TIER_OK);
     assert_string_equal(tier_text_data(t), "25 points (best f 3)");
     tier_text_free(t);
-    tier_result_free(res);
-    tier_policy_free(pol);
-    trio_free(&models);
-    assert_int_equal(st.destroyed, 1);
-    tier_book_free(b);
+    run_end(&r);
+    assert_int_equal(r.st.destroyed, 1);
 }
 
 static void test_policy_tiers_on_the_custom_models_columns(void **state)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *b = book_for_test();
-    tier_policy *pol = NULL;
-    tier_result *res = NULL;
-    loyalty st;
-    trio models;
+    run r;
     (void)state;
-    memset(&st, 0, sizeof st);
-    assert_int_equal(trio_new(&models, &st, &a), TIER_OK);
-    assert_int_equal(loyalty_policy(&pol, &a), TIER_OK);
-    assert_int_equal(tier_result_new(&res, &a), TIER_OK);
-    assert_int_equal(tier_result_run(res, b, models.m, 3, pol), TIER_OK);
-    assert_tiers(res, want_tiers);
-    assert_string_equal(tier_result_reason(res, 0), "key_loyal");
-    assert_string_equal(tier_result_reason(res, 2), "band_high");
-    tier_result_free(res);
-    tier_policy_free(pol);
-    trio_free(&models);
-    tier_book_free(b);
+    run_start(&r, 1);
+    assert_tiers(r.res, want_tiers);
+    assert_string_equal(tier_result_reason(r.res, 0), "key_loyal");
+    assert_string_equal(tier_result_reason(r.res, 2), "band_high");
+    run_end(&r);
 }
 
 /* Runs once successfully, then checks a failing run left everything as it was. */
@@ -389,49 +401,38 @@ static void test_user_abort_in_fit_is_returned_unchanged(void **state)
 
 static void test_user_abort_in_score_is_returned_unchanged(void **state)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *b = book_for_test();
-    tier_policy *pol = NULL;
-    tier_result *res = NULL;
     tier_frame *f = NULL;
     tier_text *t = NULL;
-    loyalty st;
-    trio models;
+    run r;
     before snap;
     size_t cols;
     (void)state;
-    memset(&st, 0, sizeof st);
-    assert_int_equal(trio_new(&models, &st, &a), TIER_OK);
-    assert_int_equal(loyalty_policy(&pol, &a), TIER_OK);
-    assert_int_equal(tier_result_new(&res, &a), TIER_OK);
-    assert_int_equal(tier_result_run(res, b, models.m, 3, pol), TIER_OK);
-    snap = result_snapshot(res);
+    run_start(&r, 1);
+    snap = result_snapshot(r.res);
 
     /* Direct scoring: the column the callback added before aborting is taken away again. */
-    assert_int_equal(tier_frame_new(&f, 4, &a), TIER_OK);
-    assert_int_equal(tier_model_score(models.m[0], b, f), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 4, &r.a), TIER_OK);
+    assert_int_equal(tier_model_score(r.models.m[0], r.book, f), TIER_OK);
     cols = tier_frame_column_count(f);
-    st.score_rc = TIER_EUSER;
-    assert_int_equal(tier_model_score(models.m[2], b, f), TIER_EUSER);
+    r.st.score_rc = TIER_EUSER;
+    assert_int_equal(tier_model_score(r.models.m[2], r.book, f), TIER_EUSER);
     assert_int_equal(tier_frame_column_count(f), cols);
     assert_int_equal(tier_frame_find(f, "loyalty.points", NULL), TIER_ENOTFOUND);
     assert_non_null(strstr(tier_frame_last_error(f), "loyalty"));
 
-    assert_int_equal(tier_result_run(res, b, models.m, 3, pol), TIER_EUSER);
-    assert_result_unchanged(res, snap);
+    assert_int_equal(tier_result_run(r.res, r.book, r.models.m, 3, r.pol), TIER_EUSER);
+    assert_result_unchanged(r.res, snap);
 
     /* Explain passes it through too. */
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
-    assert_int_equal(tier_model_explain(models.m[2], b, tier_result_frame(res), 0, t), TIER_EUSER);
-    st.score_rc = 0;
-    assert_int_equal(tier_model_score(models.m[2], b, f), TIER_OK);
+    assert_int_equal(tier_text_new(&t, &r.a), TIER_OK);
+    assert_int_equal(tier_model_explain(r.models.m[2], r.book, tier_result_frame(r.res), 0, t),
+                     TIER_EUSER);
+    r.st.score_rc = 0;
+    assert_int_equal(tier_model_score(r.models.m[2], r.book, f), TIER_OK);
     assert_int_equal(tier_frame_column_count(f), cols + 2);
     tier_text_free(t);
     tier_frame_free(f);
-    tier_result_free(res);
-    tier_policy_free(pol);
-    trio_free(&models);
-    tier_book_free(b);
+    run_end(&r);
 }
 
 static void test_destroy_runs_once_also_when_creation_fails(void **state)
@@ -517,45 +518,33 @@ static void test_vtable_and_kind_are_copied_at_creation(void **state)
 
 static void test_outputs_not_as_declared_are_refused(void **state)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *b = book_for_test();
-    tier_policy *pol = NULL;
-    tier_result *res = NULL;
     tier_frame *f = NULL;
-    loyalty st;
-    trio models;
+    run r;
     before snap;
     size_t cols;
     int shape;
     (void)state;
-    memset(&st, 0, sizeof st);
-    assert_int_equal(trio_new(&models, &st, &a), TIER_OK);
-    assert_int_equal(loyalty_policy(&pol, &a), TIER_OK);
-    assert_int_equal(tier_result_new(&res, &a), TIER_OK);
-    assert_int_equal(tier_result_run(res, b, models.m, 3, pol), TIER_OK);
-    snap = result_snapshot(res);
-    assert_int_equal(tier_frame_new(&f, 4, &a), TIER_OK);
-    assert_int_equal(tier_model_score(models.m[0], b, f), TIER_OK);
+    run_start(&r, 1);
+    snap = result_snapshot(r.res);
+    assert_int_equal(tier_frame_new(&f, 4, &r.a), TIER_OK);
+    assert_int_equal(tier_model_score(r.models.m[0], r.book, f), TIER_OK);
     cols = tier_frame_column_count(f);
     for (shape = SHAPE_MISSING; shape <= SHAPE_EXTRA; shape++) {
-        st.shape = shape;
-        assert_int_equal(tier_model_score(models.m[2], b, f), TIER_EINVAL);
+        r.st.shape = shape;
+        assert_int_equal(tier_model_score(r.models.m[2], r.book, f), TIER_EINVAL);
         assert_int_equal(tier_frame_column_count(f), cols);
         assert_non_null(strstr(tier_frame_last_error(f), "loyalty"));
-        assert_int_equal(tier_result_run(res, b, models.m, 3, pol), TIER_EINVAL);
-        assert_result_unchanged(res, snap);
+        assert_int_equal(tier_result_run(r.res, r.book, r.models.m, 3, r.pol), TIER_EINVAL);
+        assert_result_unchanged(r.res, snap);
     }
-    st.shape = SHAPE_MISSING;
-    assert_int_equal(tier_model_score(models.m[2], b, f), TIER_EINVAL);
+    r.st.shape = SHAPE_MISSING;
+    assert_int_equal(tier_model_score(r.models.m[2], r.book, f), TIER_EINVAL);
     assert_non_null(strstr(tier_frame_last_error(f), "declared 2 outputs but added 1"));
-    st.shape = SHAPE_WRONG_TYPE;
-    assert_int_equal(tier_model_score(models.m[2], b, f), TIER_EINVAL);
+    r.st.shape = SHAPE_WRONG_TYPE;
+    assert_int_equal(tier_model_score(r.models.m[2], r.book, f), TIER_EINVAL);
     assert_non_null(strstr(tier_frame_last_error(f), "\"band\" missing or of another type"));
     tier_frame_free(f);
-    tier_result_free(res);
-    tier_policy_free(pol);
-    trio_free(&models);
-    tier_book_free(b);
+    run_end(&r);
 }
 
 /* One whole run with the custom model under a failing allocator. */
@@ -596,23 +585,13 @@ done:
     return rc;
 }
 
-static void test_a_run_with_the_custom_model_fails_cleanly_at_every_allocation(void **state)
-{
-    (void)state;
-    assert_true(tst_oom_walk(run_with_custom_model, NULL) > 20);
-}
+static const tst_oom_case test_a_run_with_the_custom_model_fails_cleanly_at_every_allocation = {run_with_custom_model, NULL, 20};
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_custom_model_runs_next_to_rfm_and_pareto),
-        cmocka_unit_test(test_policy_tiers_on_the_custom_models_columns),
-        cmocka_unit_test(test_user_abort_in_fit_is_returned_unchanged),
-        cmocka_unit_test(test_user_abort_in_score_is_returned_unchanged),
-        cmocka_unit_test(test_destroy_runs_once_also_when_creation_fails),
-        cmocka_unit_test(test_vtable_and_kind_are_copied_at_creation),
-        cmocka_unit_test(test_outputs_not_as_declared_are_refused),
-        cmocka_unit_test(test_a_run_with_the_custom_model_fails_cleanly_at_every_allocation),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_custom_model_runs_next_to_rfm_and_pareto),
+         cmocka_unit_test(test_policy_tiers_on_the_custom_models_columns),
+         cmocka_unit_test(test_user_abort_in_fit_is_returned_unchanged),
+         cmocka_unit_test(test_user_abort_in_score_is_returned_unchanged),
+         cmocka_unit_test(test_destroy_runs_once_also_when_creation_fails),
+         cmocka_unit_test(test_vtable_and_kind_are_copied_at_creation),
+         cmocka_unit_test(test_outputs_not_as_declared_are_refused),
+         TST_OOM_TEST(test_a_run_with_the_custom_model_fails_cleanly_at_every_allocation))

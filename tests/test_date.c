@@ -208,17 +208,11 @@ static void test_date_formats_iso_text(void **state)
     }
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_date_gives_known_day_numbers),
-        cmocka_unit_test(test_date_knows_1900_is_not_a_leap_year_and_2000_is),
-        cmocka_unit_test(test_date_rejects_dates_that_do_not_exist_or_are_out_of_range),
-        cmocka_unit_test(test_date_round_trips_every_day_of_the_supported_range),
-        cmocka_unit_test(test_date_agrees_with_a_day_counting_reference),
-        cmocka_unit_test(test_date_parses_iso_and_yyyymmdd_text),
-        cmocka_unit_test(test_date_parse_tells_malformed_text_from_impossible_dates),
-        cmocka_unit_test(test_date_formats_iso_text),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_date_gives_known_day_numbers),
+         cmocka_unit_test(test_date_knows_1900_is_not_a_leap_year_and_2000_is),
+         cmocka_unit_test(test_date_rejects_dates_that_do_not_exist_or_are_out_of_range),
+         cmocka_unit_test(test_date_round_trips_every_day_of_the_supported_range),
+         cmocka_unit_test(test_date_agrees_with_a_day_counting_reference),
+         cmocka_unit_test(test_date_parses_iso_and_yyyymmdd_text),
+         cmocka_unit_test(test_date_parse_tells_malformed_text_from_impossible_dates),
+         cmocka_unit_test(test_date_formats_iso_text))

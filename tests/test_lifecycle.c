@@ -21,24 +21,6 @@
 #define B2B_STABLE 930
 #define B2B_NONE 164
 
-typedef struct txn {
-    const char *id;
-    int32_t day;
-    double amount;
-} txn;
-
-static tier_book *book_of(const tier_allocator *a, const txn *rows, size_t n)
-{
-    tier_book *book = NULL;
-    size_t i;
-    assert_int_equal(tier_book_new(&book, a), TIER_OK);
-    for (i = 0; i < n; i++)
-        assert_int_equal(tier_book_add_txn(book, rows[i].id, strlen(rows[i].id), rows[i].day,
-                                           rows[i].amount, NAN),
-                         TIER_OK);
-    return book;
-}
-
 static tier_model *lifecycle(const tier_allocator *a, double as_of)
 {
     tier_model *m = NULL;
@@ -48,60 +30,25 @@ static tier_model *lifecycle(const tier_allocator *a, double as_of)
     return m;
 }
 
-/* Scores into `frame` (a new one when NULL) and returns it. */
+/* Fits (with the columns of `frame` as inputs), scores into `frame` (a new one when NULL) and
+ * returns it. */
 static tier_frame *score(tier_model *m, const tier_book *book, tier_frame *frame,
                          const tier_allocator *a)
 {
-    int rc;
     if (!frame)
         assert_int_equal(tier_frame_new(&frame, tier_book_customer_count(book), a), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, frame), TIER_OK);
-    rc = tier_model_score(m, book, frame);
-    if (rc)
-        fail_msg("score failed: %s", tier_frame_last_error(frame));
+    tst_score_into(m, book, frame);
     return frame;
-}
-
-static const double *numbers(const tier_frame *f, const char *name)
-{
-    size_t col;
-    if (tier_frame_find(f, name, &col) != TIER_OK)
-        fail_msg("no column %s", name);
-    return tier_frame_numbers(f, col);
-}
-
-/* The label of customer `id` in label column `name`. */
-static const char *label(const tier_frame *f, const tier_book *book, const char *name,
-                         const char *id)
-{
-    size_t col, i;
-    const int32_t *codes;
-    if (tier_frame_find(f, name, &col) != TIER_OK)
-        fail_msg("no column %s", name);
-    if (tier_book_find(book, id, strlen(id), &i) != TIER_OK)
-        fail_msg("no customer %s", id);
-    codes = tier_frame_labels(f, col);
-    assert_non_null(codes);
-    return codes[i] < 0 ? "(missing)" : tier_frame_label_text(f, col, codes[i]);
 }
 
 static double value(const tier_frame *f, const tier_book *book, const char *name, const char *id)
 {
-    size_t i;
-    if (tier_book_find(book, id, strlen(id), &i) != TIER_OK)
-        fail_msg("no customer %s", id);
-    return numbers(f, name)[i];
+    return tst_numbers(f, name)[tst_customer(book, id)];
 }
 
-static size_t index_of(const tier_book *book, const char *id)
-{
-    size_t i = 0;
-    assert_int_equal(tier_book_find(book, id, strlen(id), &i), TIER_OK);
-    return i;
-}
-
-#define STAGE(f, b, id) label(f, b, "lifecycle.stage", id)
-#define ONBOARDING(f, b, id) label(f, b, "lifecycle.onboarding", id)
+#define STAGE(f, b, id) tst_label(f, "lifecycle.stage", tst_customer(b, id))
+#define ONBOARDING(f, b, id) tst_label(f, "lifecycle.onboarding", tst_customer(b, id))
 
 static void test_lifecycle_assigns_every_stage_by_hand(void **s)
 {
@@ -113,39 +60,31 @@ static void test_lifecycle_assigns_every_stage_by_hand(void **s)
      * sleeper: last purchase 700 -> inactive 300 > 180: dormant.
      * gone: last purchase 600 -> inactive 400 > 365: churned.
      * prospect: no transaction -> new (nothing bought yet). */
-    static const txn rows[] = {{"newbie", 950, 10},  {"grower", 700, 100}, {"grower", 900, 150},
+    static const tst_txn rows[] = {{"newbie", 950, 10},  {"grower", 700, 100}, {"grower", 900, 150},
                                {"steady", 700, 100}, {"steady", 900, 100}, {"shrink", 700, 100},
                                {"shrink", 900, 50},  {"sleeper", 500, 80}, {"sleeper", 700, 80},
                                {"gone", 100, 300},   {"gone", 600, 300}};
+    static const tst_label_want stages[] = {
+        {"newbie", "new"},      {"grower", "growing"}, {"steady", "mature"}, {"shrink", "declining"},
+        {"sleeper", "dormant"}, {"gone", "churned"},   {"prospect", "new"}};
+    static const tst_number_want tenure[] = {{"newbie", 50}, {"gone", 900}, {"prospect", NAN}};
+    static const tst_number_want inactive[] = {{"newbie", 50}, {"gone", 400}, {"prospect", NAN}};
+    /* gone: nothing in either window -> (0 - 0) / max(0, 1) = 0.
+     * newbie: recent 10, previous 0 -> 10 / epsilon 1 = 10. */
+    static const tst_number_want trend[] = {{"grower", 0.5}, {"steady", 0.0}, {"shrink", -0.5},
+                                            {"gone", 0.0},   {"newbie", 10.0}, {"prospect", NAN}};
     tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, rows, sizeof rows / sizeof rows[0]);
+    tier_book *book = tst_book_of(&a, rows, TST_COUNT(rows));
     tier_model *m = lifecycle(&a, 1000);
     tier_frame *f;
     (void)s;
     assert_int_equal(tier_book_add_customer(book, "prospect", 8, NULL), TIER_OK);
     f = score(m, book, NULL, &a);
     assert_int_equal(tier_frame_column_count(f), 5);
-    assert_string_equal(STAGE(f, book, "newbie"), "new");
-    assert_string_equal(STAGE(f, book, "grower"), "growing");
-    assert_string_equal(STAGE(f, book, "steady"), "mature");
-    assert_string_equal(STAGE(f, book, "shrink"), "declining");
-    assert_string_equal(STAGE(f, book, "sleeper"), "dormant");
-    assert_string_equal(STAGE(f, book, "gone"), "churned");
-    assert_string_equal(STAGE(f, book, "prospect"), "new");
-    assert_true(value(f, book, "lifecycle.tenure_days", "newbie") == 50);
-    assert_true(value(f, book, "lifecycle.inactive_days", "newbie") == 50);
-    assert_true(value(f, book, "lifecycle.tenure_days", "gone") == 900);
-    assert_true(value(f, book, "lifecycle.inactive_days", "gone") == 400);
-    assert_true(value(f, book, "lifecycle.trend", "grower") == 0.5);
-    assert_true(value(f, book, "lifecycle.trend", "steady") == 0.0);
-    assert_true(value(f, book, "lifecycle.trend", "shrink") == -0.5);
-    /* gone: nothing in either window -> (0 - 0) / max(0, 1) = 0. */
-    assert_true(value(f, book, "lifecycle.trend", "gone") == 0.0);
-    /* newbie: recent 10, previous 0 -> 10 / epsilon 1 = 10. */
-    assert_true(value(f, book, "lifecycle.trend", "newbie") == 10.0);
-    assert_true(isnan(value(f, book, "lifecycle.trend", "prospect")));
-    assert_true(isnan(value(f, book, "lifecycle.tenure_days", "prospect")));
-    assert_true(isnan(value(f, book, "lifecycle.inactive_days", "prospect")));
+    tst_expect_labels(f, book, "lifecycle.stage", stages, TST_COUNT(stages));
+    tst_expect_numbers(f, book, "lifecycle.tenure_days", tenure, TST_COUNT(tenure));
+    tst_expect_numbers(f, book, "lifecycle.inactive_days", inactive, TST_COUNT(inactive));
+    tst_expect_numbers(f, book, "lifecycle.trend", trend, TST_COUNT(trend));
     tier_frame_free(f);
     tier_model_free(m);
     tier_book_free(book);
@@ -161,29 +100,24 @@ static void test_lifecycle_thresholds_are_strict_at_their_boundaries(void **s)
      * t89: first purchase 911: new.
      * up20: 100 then 120 -> trend exactly +0.2, not > 0.2: mature; up21: 121 -> growing.
      * dn20: 100 then 80 -> trend exactly -0.2, not < -0.2: mature; dn21: 79 -> declining. */
-    static const txn rows[] = {
+    static const tst_txn rows[] = {
         {"c365", 300, 5},  {"c365", 635, 5},  {"c366", 300, 5},  {"c366", 634, 5},
         {"d180", 700, 100}, {"d180", 820, 100}, {"d181", 700, 100}, {"d181", 819, 100},
         {"t90", 910, 5},   {"t89", 911, 5},   {"up20", 700, 100}, {"up20", 900, 120},
         {"up21", 700, 100}, {"up21", 900, 121}, {"dn20", 700, 100}, {"dn20", 900, 80},
         {"dn21", 700, 100}, {"dn21", 900, 79}};
+    static const tst_label_want stages[] = {
+        {"c365", "dormant"}, {"c366", "churned"}, {"d180", "mature"}, {"d181", "dormant"},
+        {"t90", "growing"},  {"t89", "new"},      {"up20", "mature"}, {"up21", "growing"},
+        {"dn20", "mature"},  {"dn21", "declining"}};
+    static const tst_number_want trend[] = {{"up20", 0.2}, {"dn20", -0.2}};
     tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, rows, sizeof rows / sizeof rows[0]);
+    tier_book *book = tst_book_of(&a, rows, TST_COUNT(rows));
     tier_model *m = lifecycle(&a, 1000);
     tier_frame *f = score(m, book, NULL, &a);
     (void)s;
-    assert_string_equal(STAGE(f, book, "c365"), "dormant");
-    assert_string_equal(STAGE(f, book, "c366"), "churned");
-    assert_string_equal(STAGE(f, book, "d180"), "mature");
-    assert_string_equal(STAGE(f, book, "d181"), "dormant");
-    assert_string_equal(STAGE(f, book, "t90"), "growing");
-    assert_string_equal(STAGE(f, book, "t89"), "new");
-    assert_true(value(f, book, "lifecycle.trend", "up20") == 0.2);
-    assert_string_equal(STAGE(f, book, "up20"), "mature");
-    assert_string_equal(STAGE(f, book, "up21"), "growing");
-    assert_true(value(f, book, "lifecycle.trend", "dn20") == -0.2);
-    assert_string_equal(STAGE(f, book, "dn20"), "mature");
-    assert_string_equal(STAGE(f, book, "dn21"), "declining");
+    tst_expect_labels(f, book, "lifecycle.stage", stages, TST_COUNT(stages));
+    tst_expect_numbers(f, book, "lifecycle.trend", trend, TST_COUNT(trend));
     tier_frame_free(f);
     tier_model_free(m);
     tier_book_free(book);
@@ -198,10 +132,10 @@ static void test_lifecycle_moves_thresholds_and_windows_by_option(void **s)
      * 200 vs 0 -> trend 200: growing.
      * z: last purchase 700 -> inactive 300: dormant by default, mature once dormant_days is
      * 300 (300 is not > 300). */
-    static const txn rows[] = {{"x", 700, 100}, {"x", 950, 100}, {"y", 850, 100},
+    static const tst_txn rows[] = {{"x", 700, 100}, {"x", 950, 100}, {"y", 850, 100},
                                {"y", 950, 100}, {"z", 500, 100}, {"z", 700, 100}};
     tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, rows, 6);
+    tier_book *book = tst_book_of(&a, rows, 6);
     tier_model *m = lifecycle(&a, 1000);
     tier_frame *f = score(m, book, NULL, &a);
     (void)s;
@@ -235,9 +169,9 @@ static void test_lifecycle_moves_thresholds_and_windows_by_option(void **s)
 
 static void test_lifecycle_defaults_the_as_of_day_to_the_day_after_the_last_transaction(void **s)
 {
-    static const txn rows[] = {{"a", 10, 5}, {"b", 40, 5}};
+    static const tst_txn rows[] = {{"a", 10, 5}, {"b", 40, 5}};
     tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, rows, 2);
+    tier_book *book = tst_book_of(&a, rows, 2);
     tier_model *m = NULL;
     tier_frame *f;
     double v;
@@ -247,26 +181,12 @@ static void test_lifecycle_defaults_the_as_of_day_to_the_day_after_the_last_tran
     assert_true(isnan(v));
     f = score(m, book, NULL, &a);
     /* D = 41: a bought 31 days ago, b yesterday. */
-    assert_true(numbers(f, "lc.inactive_days")[0] == 31);
-    assert_true(numbers(f, "lc.inactive_days")[1] == 1);
-    assert_true(numbers(f, "lc.tenure_days")[1] == 1);
+    assert_true(tst_numbers(f, "lc.inactive_days")[0] == 31);
+    assert_true(tst_numbers(f, "lc.inactive_days")[1] == 1);
+    assert_true(tst_numbers(f, "lc.tenure_days")[1] == 1);
     tier_frame_free(f);
     tier_model_free(m);
     tier_book_free(book);
-}
-
-/* Adds a number column named `name` with the given values to a fresh frame for `book`. */
-static tier_frame *frame_with(const tier_book *book, const char *name, const double *v,
-                              const tier_allocator *a)
-{
-    tier_frame *f = NULL;
-    double *col;
-    size_t i;
-    assert_int_equal(tier_frame_new(&f, tier_book_customer_count(book), a), TIER_OK);
-    assert_int_equal(tier_frame_add_numbers(f, name, &col), TIER_OK);
-    for (i = 0; i < tier_book_customer_count(book); i++)
-        col[i] = v[i];
-    return f;
 }
 
 static void test_lifecycle_uses_p_alive_from_a_clv_column(void **s)
@@ -275,36 +195,33 @@ static void test_lifecycle_uses_p_alive_from_a_clv_column(void **s)
      * grows (+0.5). P(alive): p05 0.05 < 0.1: churned; p10 exactly 0.1: not churned, but < 0.5:
      * declining; p30 0.3: declining; p50 exactly 0.5: mature; p90: mature; pnan: mature;
      * up with 0.3: declining (the early warning wins over the growing trend). */
-    static const txn rows[] = {
+    static const tst_txn rows[] = {
         {"p05", 700, 100}, {"p05", 900, 100}, {"p10", 700, 100}, {"p10", 900, 100},
         {"p30", 700, 100}, {"p30", 900, 100}, {"p50", 700, 100}, {"p50", 900, 100},
         {"p90", 700, 100}, {"p90", 900, 100}, {"pnan", 700, 100}, {"pnan", 900, 100},
         {"up", 700, 100},  {"up", 900, 150}};
     static const double p_alive[7] = {0.05, 0.1, 0.3, 0.5, 0.9, NAN, 0.3};
+    static const tst_label_want stages[] = {
+        {"p05", "churned"}, {"p10", "declining"}, {"p30", "declining"}, {"p50", "mature"},
+        {"p90", "mature"},  {"pnan", "mature"},   {"up", "declining"}};
     tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, rows, sizeof rows / sizeof rows[0]);
+    tier_book *book = tst_book_of(&a, rows, TST_COUNT(rows));
     tier_model *m = lifecycle(&a, 1000);
-    tier_frame *f = frame_with(book, "clv.p_alive", p_alive, &a);
+    tier_frame *f = tst_frame_with(book, "clv.p_alive", p_alive, &a);
     int32_t *codes;
     (void)s;
     f = score(m, book, f, &a);
-    assert_string_equal(STAGE(f, book, "p05"), "churned");
-    assert_string_equal(STAGE(f, book, "p10"), "declining");
-    assert_string_equal(STAGE(f, book, "p30"), "declining");
-    assert_string_equal(STAGE(f, book, "p50"), "mature");
-    assert_string_equal(STAGE(f, book, "p90"), "mature");
-    assert_string_equal(STAGE(f, book, "pnan"), "mature");
-    assert_string_equal(STAGE(f, book, "up"), "declining");
+    tst_expect_labels(f, book, "lifecycle.stage", stages, TST_COUNT(stages));
     tier_frame_free(f);
 
     /* Another column name; without P(alive) up is growing and p05 mature. */
-    f = frame_with(book, "bg.alive", p_alive, &a);
+    f = tst_frame_with(book, "bg.alive", p_alive, &a);
     assert_int_equal(tier_model_set_text(m, "p_alive_column", "bg.alive"), TIER_OK);
     f = score(m, book, f, &a);
     assert_string_equal(STAGE(f, book, "p05"), "churned");
     tier_frame_free(f);
     assert_int_equal(tier_model_set_text(m, "p_alive_column", ""), TIER_OK);
-    f = frame_with(book, "bg.alive", p_alive, &a);
+    f = tst_frame_with(book, "bg.alive", p_alive, &a);
     f = score(m, book, f, &a);
     assert_string_equal(STAGE(f, book, "p05"), "mature");
     assert_string_equal(STAGE(f, book, "up"), "growing");
@@ -329,7 +246,7 @@ static void test_lifecycle_uses_p_alive_from_a_clv_column(void **s)
 
 static void set_progress(tier_book *book, const char *id, double progress, double users)
 {
-    size_t i = index_of(book, id);
+    size_t i = tst_customer(book, id);
     if (!isnan(progress))
         assert_int_equal(tier_book_set_number(book, i, "implementation_progress", progress),
                          TIER_OK);
@@ -345,6 +262,10 @@ static void test_lifecycle_grades_onboarding_from_progress_and_usage(void **s)
      * record -> internal_rollout; usersonly: usage without progress -> none. */
     static const char *const ids[] = {"none", "h", "r50", "r89", "s90", "r59", "nousers",
                                       "usersonly"};
+    static const tst_label_want onboarding[] = {
+        {"none", "none"},          {"h", "handover"},         {"r50", "internal_rollout"},
+        {"r89", "internal_rollout"}, {"s90", "stable_use"},   {"r59", "internal_rollout"},
+        {"nousers", "internal_rollout"}, {"usersonly", "none"}};
     tier_allocator a = tst_allocator();
     tier_book *book = NULL;
     tier_model *m = lifecycle(&a, 1000);
@@ -352,7 +273,7 @@ static void test_lifecycle_grades_onboarding_from_progress_and_usage(void **s)
     size_t i;
     (void)s;
     assert_int_equal(tier_book_new(&book, &a), TIER_OK);
-    for (i = 0; i < sizeof ids / sizeof ids[0]; i++)
+    for (i = 0; i < TST_COUNT(ids); i++)
         assert_int_equal(tier_book_add_txn(book, ids[i], strlen(ids[i]), 900, 10, NAN), TIER_OK);
     set_progress(book, "h", 0.3, 0.9);
     set_progress(book, "r50", 0.5, NAN);
@@ -362,14 +283,7 @@ static void test_lifecycle_grades_onboarding_from_progress_and_usage(void **s)
     set_progress(book, "nousers", 1.0, NAN);
     set_progress(book, "usersonly", NAN, 0.9);
     f = score(m, book, NULL, &a);
-    assert_string_equal(ONBOARDING(f, book, "none"), "none");
-    assert_string_equal(ONBOARDING(f, book, "h"), "handover");
-    assert_string_equal(ONBOARDING(f, book, "r50"), "internal_rollout");
-    assert_string_equal(ONBOARDING(f, book, "r89"), "internal_rollout");
-    assert_string_equal(ONBOARDING(f, book, "s90"), "stable_use");
-    assert_string_equal(ONBOARDING(f, book, "r59"), "internal_rollout");
-    assert_string_equal(ONBOARDING(f, book, "nousers"), "internal_rollout");
-    assert_string_equal(ONBOARDING(f, book, "usersonly"), "none");
+    tst_expect_labels(f, book, "lifecycle.onboarding", onboarding, TST_COUNT(onboarding));
     tier_frame_free(f);
 
     /* Thresholds and attribute names are options; a text attribute counts as missing. */
@@ -383,9 +297,9 @@ static void test_lifecycle_grades_onboarding_from_progress_and_usage(void **s)
     assert_string_equal(ONBOARDING(f, book, "r89"), "stable_use");
     assert_string_equal(ONBOARDING(f, book, "r59"), "stable_use");
     tier_frame_free(f);
-    assert_int_equal(tier_book_set_number(book, index_of(book, "h"), "impl", 0.95), TIER_OK);
-    assert_int_equal(tier_book_set_text(book, index_of(book, "r89"), "impl", NULL), TIER_EINVAL);
-    assert_int_equal(tier_book_set_text(book, index_of(book, "r89"), "impl_text", "0.95"),
+    assert_int_equal(tier_book_set_number(book, tst_customer(book, "h"), "impl", 0.95), TIER_OK);
+    assert_int_equal(tier_book_set_text(book, tst_customer(book, "r89"), "impl", NULL), TIER_EINVAL);
+    assert_int_equal(tier_book_set_text(book, tst_customer(book, "r89"), "impl_text", "0.95"),
                      TIER_OK);
     assert_int_equal(tier_model_set_text(m, "progress_attribute", "impl"),
                      TIER_OK);
@@ -438,11 +352,11 @@ static void test_lifecycle_nets_refunds_into_the_trend_but_not_into_inactivity(v
      * only: a refund alone is no purchase: new, NaN figures.
      * later: purchases after the as-of day do not count: gone has bought on 1200 but as of 1000
      * its last purchase is 600: churned. */
-    static const txn rows[] = {{"r", 700, 100},  {"r", 900, 100},   {"r", 990, -50},
+    static const tst_txn rows[] = {{"r", 700, 100},  {"r", 900, 100},   {"r", 990, -50},
                                {"only", 950, -20}, {"gone", 100, 50}, {"gone", 600, 50},
                                {"gone", 1200, 50}};
     tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, rows, sizeof rows / sizeof rows[0]);
+    tier_book *book = tst_book_of(&a, rows, TST_COUNT(rows));
     tier_model *m = lifecycle(&a, 1000);
     tier_frame *f = score(m, book, NULL, &a);
     (void)s;
@@ -483,6 +397,12 @@ static void test_lifecycle_needs_kept_transactions_for_its_windows(void **s)
 
 static void test_lifecycle_rejects_bad_options(void **s)
 {
+    static const tst_number_option unknown[] = {{"", 1, TIER_ENOTFOUND}, {"churn", 1, TIER_ENOTFOUND}};
+    static const tst_number_option out_of_range[] = {
+        {"recent_window", 10.5, TIER_ERANGE}, {"previous_window", 36501, TIER_ERANGE},
+        {"trend_epsilon", 0, TIER_ERANGE},    {"churn_p_alive", 1.5, TIER_ERANGE},
+        {"growth_trend", NAN, TIER_ERANGE},   {"decline_trend", INFINITY, TIER_ERANGE},
+        {"as_of", 1e9, TIER_ERANGE},          {"as_of", 12.5, TIER_ERANGE}};
     tier_allocator a = tst_allocator();
     tier_model *m = NULL, *p = NULL;
     tier_book *book = NULL;
@@ -490,25 +410,10 @@ static void test_lifecycle_rejects_bad_options(void **s)
     double v;
     (void)s;
     assert_int_equal(tier_lifecycle_new(&m, NULL, &a), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "", 1), TIER_ENOTFOUND);
-    assert_int_equal(tier_model_set_number(m, "churn", 1), TIER_ENOTFOUND);
-    assert_int_equal(tier_model_set_number(m, "recent_window", 0),
-                     TIER_ERANGE);
+    tst_expect_set_numbers(m, unknown, TST_COUNT(unknown));
+    assert_int_equal(tier_model_set_number(m, "recent_window", 0), TIER_ERANGE);
     assert_non_null(strstr(tier_model_last_error(m), "recent_window"));
-    assert_int_equal(tier_model_set_number(m, "recent_window", 10.5),
-                     TIER_ERANGE);
-    assert_int_equal(tier_model_set_number(m, "previous_window", 36501),
-                     TIER_ERANGE);
-    assert_int_equal(tier_model_set_number(m, "trend_epsilon", 0),
-                     TIER_ERANGE);
-    assert_int_equal(tier_model_set_number(m, "churn_p_alive", 1.5),
-                     TIER_ERANGE);
-    assert_int_equal(tier_model_set_number(m, "growth_trend", NAN),
-                     TIER_ERANGE);
-    assert_int_equal(tier_model_set_number(m, "decline_trend", INFINITY),
-                     TIER_ERANGE);
-    assert_int_equal(tier_model_set_number(m, "as_of", 1e9), TIER_ERANGE);
-    assert_int_equal(tier_model_set_number(m, "as_of", 12.5), TIER_ERANGE);
+    tst_expect_set_numbers(m, out_of_range, TST_COUNT(out_of_range));
     assert_int_equal(tier_model_get_number(m, "recent_window", &v), TIER_OK);
     assert_true(v == 180);
     assert_int_equal(tier_model_get_number(m, "decline_trend", &v), TIER_OK);
@@ -557,57 +462,52 @@ static void test_lifecycle_rejects_bad_options(void **s)
 
 static void test_lifecycle_explains_the_rule_that_fired(void **s)
 {
-    static const txn rows[] = {{"gone", 100, 300}, {"gone", 600, 300}, {"grower", 700, 100},
+    static const tst_txn rows[] = {{"gone", 100, 300}, {"gone", 600, 300}, {"grower", 700, 100},
                                {"grower", 900, 150}, {"steady", 700, 100}, {"steady", 900, 100}};
     static const double p_alive[4] = {NAN, 0.8, 0.3, NAN};
     tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, rows, sizeof rows / sizeof rows[0]);
+    tier_book *book = tst_book_of(&a, rows, TST_COUNT(rows));
     tier_model *m = lifecycle(&a, 1000);
     tier_frame *f;
     tier_text *t = NULL;
-    const char *x;
+    static const char *const gone[] = {
+        "stage churned as of 1972-09-27", "inactive 400 days > churn_days 365 (rule 2: churned)",
+        "tenure 900 days", "P(alive) not used", "Onboarding none"};
+    static const char *const grower[] = {
+        "stage growing", "spend trend +0.500 > growth_trend 0.2 (rule 6: growing)",
+        "P(alive) 0.800",
+        "Onboarding stable_use: implementation_progress 1 >= 0.9 and active_users_share 0.75 >= 0.6"};
     (void)s;
     assert_int_equal(tier_book_add_customer(book, "prospect", 8, NULL), TIER_OK);
-    assert_int_equal(tier_book_set_number(book, index_of(book, "grower"),
+    assert_int_equal(tier_book_set_number(book, tst_customer(book, "grower"),
                                           "implementation_progress", 1.0),
                      TIER_OK);
-    assert_int_equal(tier_book_set_number(book, index_of(book, "grower"), "active_users_share",
+    assert_int_equal(tier_book_set_number(book, tst_customer(book, "grower"), "active_users_share",
                                           0.75),
                      TIER_OK);
-    f = frame_with(book, "clv.p_alive", p_alive, &a);
+    f = tst_frame_with(book, "clv.p_alive", p_alive, &a);
     f = score(m, book, f, &a);
     assert_int_equal(tier_text_new(&t, &a), TIER_OK);
 
-    assert_int_equal(tier_model_explain(m, book, f, index_of(book, "gone"), t), TIER_OK);
-    x = tier_text_data(t);
-    assert_non_null(strstr(x, "stage churned as of 1972-09-27"));
-    assert_non_null(strstr(x, "inactive 400 days > churn_days 365 (rule 2: churned)"));
-    assert_non_null(strstr(x, "tenure 900 days"));
-    assert_non_null(strstr(x, "P(alive) not used"));
-    assert_non_null(strstr(x, "Onboarding none"));
+    assert_int_equal(tier_model_explain(m, book, f, tst_customer(book, "gone"), t), TIER_OK);
+    tst_expect_parts(tier_text_data(t), gone, TST_COUNT(gone));
 
     tier_text_clear(t);
-    assert_int_equal(tier_model_explain(m, book, f, index_of(book, "grower"), t), TIER_OK);
-    x = tier_text_data(t);
-    assert_non_null(strstr(x, "stage growing"));
-    assert_non_null(strstr(x, "spend trend +0.500 > growth_trend 0.2 (rule 6: growing)"));
-    assert_non_null(strstr(x, "P(alive) 0.800"));
-    assert_non_null(strstr(x, "Onboarding stable_use: implementation_progress 1 >= 0.9 and "
-                              "active_users_share 0.75 >= 0.6"));
+    assert_int_equal(tier_model_explain(m, book, f, tst_customer(book, "grower"), t), TIER_OK);
+    tst_expect_parts(tier_text_data(t), grower, TST_COUNT(grower));
 
     tier_text_clear(t);
-    assert_int_equal(tier_model_explain(m, book, f, index_of(book, "steady"), t), TIER_OK);
-    x = tier_text_data(t);
-    assert_non_null(strstr(x, "P(alive) 0.300 < decline_p_alive 0.5 (rule 5: declining)"));
+    assert_int_equal(tier_model_explain(m, book, f, tst_customer(book, "steady"), t), TIER_OK);
+    assert_non_null(strstr(tier_text_data(t), "P(alive) 0.300 < decline_p_alive 0.5 (rule 5: declining)"));
 
     tier_text_clear(t);
-    assert_int_equal(tier_model_explain(m, book, f, index_of(book, "prospect"), t), TIER_OK);
+    assert_int_equal(tier_model_explain(m, book, f, tst_customer(book, "prospect"), t), TIER_OK);
     assert_non_null(strstr(tier_text_data(t), "no purchase before the as-of day (rule 1: new)"));
 
     /* The options changed since scoring: the explanation says so. */
     tier_text_clear(t);
     assert_int_equal(tier_model_set_number(m, "churn_days", 500), TIER_OK);
-    assert_int_equal(tier_model_explain(m, book, f, index_of(book, "gone"), t), TIER_OK);
+    assert_int_equal(tier_model_explain(m, book, f, tst_customer(book, "gone"), t), TIER_OK);
     assert_non_null(strstr(tier_text_data(t), "options changed since scoring: now dormant"));
     tier_text_free(t);
     tier_frame_free(f);
@@ -696,11 +596,7 @@ static int oom_lifecycle(const tier_allocator *alloc, void *ud)
     if (rc == TIER_OK)
         rc = tier_model_fit(m, book, NULL);
     if (rc == TIER_OK)
-        rc = tier_frame_new(&f, tier_book_customer_count(book), alloc);
-    if (rc == TIER_OK) {
-        rc = tier_model_score(m, book, f);
-        assert_int_equal(tier_frame_column_count(f), rc == TIER_OK ? 5 : 0);
-    }
+        rc = tst_oom_score(m, book, alloc, 5, &f);
     if (rc == TIER_OK)
         rc = tier_text_new(&t, alloc);
     if (rc == TIER_OK) {
@@ -714,34 +610,27 @@ static int oom_lifecycle(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static void test_lifecycle_survives_every_failed_allocation(void **s)
+static tier_book *oom_book(const tier_allocator *a)
 {
-    static const txn rows[] = {{"a", 700, 100}, {"b", 700, 100}, {"b", 900, 10},
-                               {"a", 900, 200}, {"c", 950, 5}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, rows, 5);
-    (void)s;
+    static const tst_txn rows[] = {{"a", 700, 100}, {"b", 700, 100}, {"b", 900, 10},
+                                   {"a", 900, 200}, {"c", 950, 5}};
+    tier_book *book = tst_book_of(a, rows, TST_COUNT(rows));
     assert_int_equal(tier_book_set_number(book, 0, "progress", 0.7), TIER_OK);
-    assert_true(tst_oom_walk(oom_lifecycle, book) > 5);
-    tier_book_free(book);
+    return book;
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lifecycle_assigns_every_stage_by_hand),
-        cmocka_unit_test(test_lifecycle_thresholds_are_strict_at_their_boundaries),
-        cmocka_unit_test(test_lifecycle_moves_thresholds_and_windows_by_option),
-        cmocka_unit_test(test_lifecycle_defaults_the_as_of_day_to_the_day_after_the_last_transaction),
-        cmocka_unit_test(test_lifecycle_uses_p_alive_from_a_clv_column),
-        cmocka_unit_test(test_lifecycle_grades_onboarding_from_progress_and_usage),
-        cmocka_unit_test(test_lifecycle_scores_empty_books),
-        cmocka_unit_test(test_lifecycle_nets_refunds_into_the_trend_but_not_into_inactivity),
-        cmocka_unit_test(test_lifecycle_needs_kept_transactions_for_its_windows),
-        cmocka_unit_test(test_lifecycle_rejects_bad_options),
-        cmocka_unit_test(test_lifecycle_explains_the_rule_that_fired),
-        cmocka_unit_test(test_lifecycle_survives_every_failed_allocation),
-        cmocka_unit_test(test_lifecycle_stages_the_b2b_example_accounts),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const tst_oom_case test_lifecycle_survives_every_failed_allocation = {oom_lifecycle, oom_book, 5};
+
+TST_MAIN(cmocka_unit_test(test_lifecycle_assigns_every_stage_by_hand),
+         cmocka_unit_test(test_lifecycle_thresholds_are_strict_at_their_boundaries),
+         cmocka_unit_test(test_lifecycle_moves_thresholds_and_windows_by_option),
+         cmocka_unit_test(test_lifecycle_defaults_the_as_of_day_to_the_day_after_the_last_transaction),
+         cmocka_unit_test(test_lifecycle_uses_p_alive_from_a_clv_column),
+         cmocka_unit_test(test_lifecycle_grades_onboarding_from_progress_and_usage),
+         cmocka_unit_test(test_lifecycle_scores_empty_books),
+         cmocka_unit_test(test_lifecycle_nets_refunds_into_the_trend_but_not_into_inactivity),
+         cmocka_unit_test(test_lifecycle_needs_kept_transactions_for_its_windows),
+         cmocka_unit_test(test_lifecycle_rejects_bad_options),
+         cmocka_unit_test(test_lifecycle_explains_the_rule_that_fired),
+         TST_OOM_TEST(test_lifecycle_survives_every_failed_allocation),
+         cmocka_unit_test(test_lifecycle_stages_the_b2b_example_accounts))

@@ -92,12 +92,8 @@ static tier_model_vtable probe_vtable(void)
 
 static tier_book *two_customers(void)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *b = NULL;
-    assert_int_equal(tier_book_new(&b, &a), TIER_OK);
-    assert_int_equal(tier_book_add_txn(b, "x", 1, 1, 1, NAN), TIER_OK);
-    assert_int_equal(tier_book_add_txn(b, "y", 1, 1, 1, NAN), TIER_OK);
-    return b;
+    static const tst_txn rows[] = {{"x", 1, 1}, {"y", 1, 1}};
+    return tst_book_of(TST_ALLOC, rows, TST_COUNT(rows));
 }
 
 static void test_model_rejects_newer_vtables_and_still_destroys_the_state(void **state)
@@ -266,11 +262,7 @@ done:
     return rc;
 }
 
-static void test_model_fails_cleanly_at_every_allocation(void **state)
-{
-    (void)state;
-    assert_true(tst_oom_walk(model_lifecycle, NULL) > 5);
-}
+static const tst_oom_case test_model_fails_cleanly_at_every_allocation = {model_lifecycle, NULL, 5};
 
 static void test_text_grows_and_clears(void **state)
 {
@@ -349,17 +341,11 @@ static void test_model_last_error_is_always_the_latest_failure(void **state)
     tier_model_free(m);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_model_rejects_newer_vtables_and_still_destroys_the_state),
-        cmocka_unit_test(test_model_calls_destroy_exactly_once),
-        cmocka_unit_test(test_model_fits_scores_and_prefixes_its_columns),
-        cmocka_unit_test(test_model_passes_user_abort_through_and_leaves_the_frame_unchanged),
-        cmocka_unit_test(test_frame_rejects_bad_and_duplicate_names),
-        cmocka_unit_test(test_model_fails_cleanly_at_every_allocation),
-        cmocka_unit_test(test_model_last_error_is_always_the_latest_failure),
-        cmocka_unit_test(test_text_grows_and_clears),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_model_rejects_newer_vtables_and_still_destroys_the_state),
+         cmocka_unit_test(test_model_calls_destroy_exactly_once),
+         cmocka_unit_test(test_model_fits_scores_and_prefixes_its_columns),
+         cmocka_unit_test(test_model_passes_user_abort_through_and_leaves_the_frame_unchanged),
+         cmocka_unit_test(test_frame_rejects_bad_and_duplicate_names),
+         TST_OOM_TEST(test_model_fails_cleanly_at_every_allocation),
+         cmocka_unit_test(test_model_last_error_is_always_the_latest_failure),
+         cmocka_unit_test(test_text_grows_and_clears))

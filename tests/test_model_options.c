@@ -209,18 +209,8 @@ static void user_init(user_state *u)
 
 static tier_book *small_book(const tier_allocator *a)
 {
-    tier_book *b = NULL;
-    assert_int_equal(tier_book_new(&b, a), TIER_OK);
-    assert_int_equal(tier_book_add_txn(b, "x", 1, 10, 4, NAN), TIER_OK);
-    assert_int_equal(tier_book_add_txn(b, "y", 1, 20, 8, NAN), TIER_OK);
-    return b;
-}
-
-static char *text_copy(const tier_text *t)
-{
-    char *s = test_malloc(tier_text_length(t) + 1);
-    memcpy(s, tier_text_data(t), tier_text_length(t) + 1);
-    return s;
+    static const tst_txn rows[] = {{"x", 10, 4}, {"y", 20, 8}};
+    return tst_book_of(a, rows, TST_COUNT(rows));
 }
 
 /* ---- version 1 ------------------------------------------------------------------------------ */
@@ -567,7 +557,7 @@ static void test_foreign_damaged_and_cut_off_text_is_refused_with_its_line(void 
     m = fitted_user(&u, &a, book);
     assert_int_equal(tier_text_new(&t, &a), TIER_OK);
     assert_int_equal(tier_model_save(m, t), TIER_OK);
-    saved = text_copy(t);
+    saved = tst_text_copy(t);
     len = strlen(saved);
 
     expect_refused(m, &u, "", TIER_ECORRUPT,
@@ -653,7 +643,6 @@ static int oom_save_load(const tier_allocator *alloc, void *ud)
     const tier_book *book = ud;
     tier_model_vtable vt = user_vtable();
     tier_model *m = NULL, *n = NULL;
-    tier_text *t = NULL;
     user_state u, w;
     int rc;
     user_init(&u);
@@ -664,29 +653,15 @@ static int oom_save_load(const tier_allocator *alloc, void *ud)
     if (!rc)
         rc = tier_model_fit(m, book, NULL);
     if (!rc)
-        rc = tier_text_new(&t, alloc);
-    if (!rc)
-        rc = tier_model_save(m, t);
-    if (!rc)
         rc = tier_model_new(&n, &vt, &w, "u", alloc);
-    if (!rc) {
-        rc = tier_model_load(n, tier_text_data(t), tier_text_length(t));
-        assert_int_equal(tier_model_is_fitted(n), rc == TIER_OK);
-    }
-    tier_text_free(t);
+    if (!rc)
+        rc = tst_oom_save_load(m, n, alloc);
     tier_model_free(n);
     tier_model_free(m);
     return rc;
 }
 
-static void test_options_save_and_load_fail_cleanly_at_every_allocation(void **state)
-{
-    tier_allocator a = tst_allocator();
-    tier_book *book = small_book(&a);
-    (void)state;
-    assert_true(tst_oom_walk(oom_save_load, book) > 5);
-    tier_book_free(book);
-}
+static const tst_oom_case test_options_save_and_load_fail_cleanly_at_every_allocation = {oom_save_load, small_book, 5};
 
 /* ---- the registry --------------------------------------------------------------------------- */
 
@@ -764,11 +739,13 @@ static int oom_registry(const tier_allocator *alloc, void *ud)
 {
     tier_registry *reg = NULL;
     tier_model *m = NULL;
+    user_state u;
     int rc = tier_registry_new(&reg, alloc);
+    (void)ud;
     if (!rc)
-        rc = tier_registry_add(reg, "user", user_factory, ud);
+        rc = tier_registry_add(reg, "user", user_factory, &u);
     if (!rc)
-        rc = tier_registry_add(reg, "other", user_factory, ud);
+        rc = tier_registry_add(reg, "other", user_factory, &u);
     if (!rc)
         rc = tier_model_new_kind(&m, reg, "other", NULL, alloc);
     if (!rc)
@@ -778,12 +755,7 @@ static int oom_registry(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static void test_the_registry_fails_cleanly_at_every_allocation(void **state)
-{
-    user_state u;
-    (void)state;
-    assert_true(tst_oom_walk(oom_registry, &u) > 3);
-}
+static const tst_oom_case test_the_registry_fails_cleanly_at_every_allocation = {oom_registry, NULL, 3};
 
 /* ---- values --------------------------------------------------------------------------------- */
 
@@ -836,7 +808,7 @@ static void test_state_text_and_option_text_ignore_a_comma_decimal_locale(void *
                 strcmp(localeconv()->decimal_point, ",") == 0;
     if (!found) {
         setlocale(LC_NUMERIC, "C");
-        skip(); /* no comma-decimal locale installed (tests/model.cmake builds one) */
+        skip(); /* no comma-decimal locale installed (tests/locale.cmake builds one) */
         return;
     }
     book = small_book(&a);
@@ -865,21 +837,15 @@ static void test_state_text_and_option_text_ignore_a_comma_decimal_locale(void *
     tier_book_free(book);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_a_version_1_vtable_of_its_own_size_keeps_working),
-        cmocka_unit_test(test_vtables_that_cannot_work_are_refused),
-        cmocka_unit_test(test_options_are_set_and_read_by_name_and_type),
-        cmocka_unit_test(test_an_option_that_forgets_the_fit_does_so_only_when_it_changes),
-        cmocka_unit_test(test_save_writes_the_documented_text_and_load_reads_it_back),
-        cmocka_unit_test(test_foreign_damaged_and_cut_off_text_is_refused_with_its_line),
-        cmocka_unit_test(test_a_save_that_writes_a_bad_record_fails_and_keeps_the_text),
-        cmocka_unit_test(test_options_save_and_load_fail_cleanly_at_every_allocation),
-        cmocka_unit_test(test_kinds_are_made_by_name_from_the_builtins_and_a_registry),
-        cmocka_unit_test(test_the_registry_fails_cleanly_at_every_allocation),
-        cmocka_unit_test(test_values_hold_one_type_at_a_time),
-        cmocka_unit_test(test_state_text_and_option_text_ignore_a_comma_decimal_locale),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_a_version_1_vtable_of_its_own_size_keeps_working),
+         cmocka_unit_test(test_vtables_that_cannot_work_are_refused),
+         cmocka_unit_test(test_options_are_set_and_read_by_name_and_type),
+         cmocka_unit_test(test_an_option_that_forgets_the_fit_does_so_only_when_it_changes),
+         cmocka_unit_test(test_save_writes_the_documented_text_and_load_reads_it_back),
+         cmocka_unit_test(test_foreign_damaged_and_cut_off_text_is_refused_with_its_line),
+         cmocka_unit_test(test_a_save_that_writes_a_bad_record_fails_and_keeps_the_text),
+         TST_OOM_TEST(test_options_save_and_load_fail_cleanly_at_every_allocation),
+         cmocka_unit_test(test_kinds_are_made_by_name_from_the_builtins_and_a_registry),
+         TST_OOM_TEST(test_the_registry_fails_cleanly_at_every_allocation),
+         cmocka_unit_test(test_values_hold_one_type_at_a_time),
+         cmocka_unit_test(test_state_text_and_option_text_ignore_a_comma_decimal_locale))

@@ -84,43 +84,6 @@ static tier_model *make_model(const char *kind, const tier_allocator *a)
     return m;
 }
 
-static char *saved(const tier_model *m, const tier_allocator *a)
-{
-    tier_text *t = NULL;
-    char *copy;
-    assert_int_equal(tier_text_new(&t, a), TIER_OK);
-    assert_int_equal(tier_model_save(m, t), TIER_OK);
-    copy = test_malloc(tier_text_length(t) + 1);
-    memcpy(copy, tier_text_data(t), tier_text_length(t) + 1);
-    tier_text_free(t);
-    return copy;
-}
-
-static void assert_same_frames(const tier_frame *x, const tier_frame *y)
-{
-    size_t c, i, rows = tier_frame_rows(x);
-    assert_int_equal(tier_frame_column_count(x), tier_frame_column_count(y));
-    for (c = 0; c < tier_frame_column_count(x); c++) {
-        assert_string_equal(tier_frame_column_name(x, c), tier_frame_column_name(y, c));
-        if (tier_frame_column_type(x, c) == TIER_VALUE_NUMBER) {
-            const double *p = tier_frame_numbers(x, c), *q = tier_frame_numbers(y, c);
-            for (i = 0; i < rows; i++)
-                assert_true(p[i] == q[i] || (isnan(p[i]) && isnan(q[i])));
-        } else {
-            assert_memory_equal(tier_frame_labels(x, c), tier_frame_labels(y, c),
-                                rows * sizeof(int32_t));
-        }
-    }
-}
-
-static tier_frame *scored(const tier_model *m, const tier_book *b, const tier_allocator *a)
-{
-    tier_frame *f = NULL;
-    assert_int_equal(tier_frame_new(&f, tier_book_customer_count(b), a), TIER_OK);
-    assert_int_equal(tier_model_score(m, b, f), TIER_OK);
-    return f;
-}
-
 static void test_every_option_takes_back_its_own_canonical_text(void **state)
 {
     tier_allocator a = tst_allocator();
@@ -162,16 +125,16 @@ static void test_every_kind_saves_and_loads_its_fit_exactly(void **state)
         assert_int_equal(tier_model_save(m, t), TIER_ESTATE); /* not fitted yet */
         tier_text_free(t);
         assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-        s1 = saved(m, &a);
+        s1 = tst_saved(m, &a);
         assert_int_equal(tier_model_new_kind(&n, NULL, kinds[k], NULL, &a), TIER_OK);
         assert_false(tier_model_is_fitted(n));
         assert_int_equal(tier_model_load(n, s1, strlen(s1)), TIER_OK);
         assert_true(tier_model_is_fitted(n));
-        s2 = saved(n, &a);
+        s2 = tst_saved(n, &a);
         assert_string_equal(s1, s2);
-        f = scored(m, book, &a);
-        g = scored(n, book, &a);
-        assert_same_frames(f, g);
+        f = tst_score(m, book, &a);
+        g = tst_score(n, book, &a);
+        tst_assert_same_frames(f, g);
         tier_frame_free(f);
         tier_frame_free(g);
         /* Another kind's state is refused. */
@@ -226,8 +189,8 @@ static void test_scorecard_preset_makes_the_b2b_card_by_kind_and_option(void **s
     /* The same factors, caps, bands, penalties and veto: both save the same text once fitted. */
     assert_int_equal(tier_model_fit(b2b, book, f), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, f), TIER_OK);
-    s1 = saved(b2b, &a);
-    s2 = saved(m, &a);
+    s1 = tst_saved(b2b, &a);
+    s2 = tst_saved(m, &a);
     assert_string_equal(s1, s2);
     assert_non_null(strstr(s1, "\npreset \"b2b\"\n"));
     assert_non_null(strstr(s1, "\nfactor.caps 0 0.5\n"));
@@ -270,7 +233,7 @@ static void test_cut_and_damaged_states_never_crash_and_change_nothing(void **st
         char *s, *copy, *after;
         size_t len;
         assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-        s = saved(m, &a);
+        s = tst_saved(m, &a);
         len = strlen(s);
         copy = test_malloc(len + 1);
         assert_int_equal(tier_model_new_kind(&fresh, NULL, kinds[k], NULL, &a), TIER_OK);
@@ -279,7 +242,7 @@ static void test_cut_and_damaged_states_never_crash_and_change_nothing(void **st
             assert_int_not_equal(tier_model_load(fresh, s, i), TIER_OK);
             assert_false(tier_model_is_fitted(fresh));
         }
-        after = saved(m, &a);
+        after = tst_saved(m, &a);
         assert_string_equal(s, after);
         test_free(after);
         for (i = 0; i < len; i += 1 + i / 64) {
@@ -289,7 +252,7 @@ static void test_cut_and_damaged_states_never_crash_and_change_nothing(void **st
                     continue;
                 copy[i] = junk[j];
                 if (tier_model_load(m, copy, len) != TIER_OK) {
-                    after = saved(m, &a);
+                    after = tst_saved(m, &a);
                     assert_string_equal(s, after);
                     test_free(after);
                 } else {
@@ -319,16 +282,16 @@ static void test_given_profiles_in_raw_units_are_a_fit_that_saves(void **state)
     assert_false(tier_model_is_fitted(m)); /* standardised: the fit computes means and sds */
     assert_int_equal(tier_model_set_number(m, "standardize", 0), TIER_OK);
     assert_true(tier_model_is_fitted(m)); /* raw profiles need no fit */
-    s1 = saved(m, &a);
+    s1 = tst_saved(m, &a);
     assert_non_null(strstr(s1, "\nsource \"profiles\"\n"));
     assert_non_null(strstr(s1, "\nsegment \"high\" 10 1\n"));
     assert_int_equal(tier_model_new_kind(&n, NULL, "needs", NULL, &a), TIER_OK);
     assert_int_equal(tier_model_load(n, s1, strlen(s1)), TIER_OK);
-    s2 = saved(n, &a);
+    s2 = tst_saved(n, &a);
     assert_string_equal(s1, s2);
-    f = scored(m, book, &a);
-    g = scored(n, book, &a);
-    assert_same_frames(f, g);
+    f = tst_score(m, book, &a);
+    g = tst_score(n, book, &a);
+    tst_assert_same_frames(f, g);
     /* Standardising again forgets the fit; changing the features needs the profiles gone. */
     assert_int_equal(tier_model_set_number(n, "standardize", 1), TIER_OK);
     assert_false(tier_model_is_fitted(n));
@@ -349,7 +312,6 @@ static int oom_kinds(const tier_allocator *alloc, void *ud)
     int rc = TIER_OK;
     for (k = 0; k < N_KINDS && !rc; k++) {
         tier_model *m = NULL, *n = NULL;
-        tier_text *t = NULL;
         if (strcmp(kinds[k], "clv") == 0 || strcmp(kinds[k], "scorecard") == 0)
             continue; /* long fits (clv) or many builder calls; their loads are walked below */
         rc = tier_model_new_kind(&m, NULL, kinds[k], NULL, alloc);
@@ -360,30 +322,16 @@ static int oom_kinds(const tier_allocator *alloc, void *ud)
         if (!rc)
             rc = tier_model_fit(m, book, NULL);
         if (!rc)
-            rc = tier_text_new(&t, alloc);
-        if (!rc)
-            rc = tier_model_save(m, t);
-        if (!rc)
             rc = tier_model_new_kind(&n, NULL, kinds[k], NULL, alloc);
-        if (!rc) {
-            rc = tier_model_load(n, tier_text_data(t), tier_text_length(t));
-            assert_int_equal(tier_model_is_fitted(n), rc == TIER_OK);
-        }
-        tier_text_free(t);
+        if (!rc)
+            rc = tst_oom_save_load(m, n, alloc);
         tier_model_free(n);
         tier_model_free(m);
     }
     return rc;
 }
 
-static void test_saving_and_loading_fail_cleanly_at_every_allocation(void **state)
-{
-    tier_allocator a = tst_allocator();
-    tier_book *book = make_book(&a);
-    (void)state;
-    assert_true(tst_oom_walk(oom_kinds, book) > 20);
-    tier_book_free(book);
-}
+static const tst_oom_case test_saving_and_loading_fail_cleanly_at_every_allocation = {oom_kinds, make_book, 20};
 
 typedef struct load_case {
     const char *kind;
@@ -417,7 +365,7 @@ static void test_loads_of_clv_and_scorecard_fail_cleanly_at_every_allocation(voi
             continue;
         m = make_model(kinds[k], &a);
         assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-        s = saved(m, &a);
+        s = tst_saved(m, &a);
         c.kind = kinds[k];
         c.text = s;
         assert_true(tst_oom_walk(oom_load, &c) > 3);
@@ -427,16 +375,10 @@ static void test_loads_of_clv_and_scorecard_fail_cleanly_at_every_allocation(voi
     tier_book_free(book);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_option_takes_back_its_own_canonical_text),
-        cmocka_unit_test(test_every_kind_saves_and_loads_its_fit_exactly),
-        cmocka_unit_test(test_scorecard_preset_makes_the_b2b_card_by_kind_and_option),
-        cmocka_unit_test(test_cut_and_damaged_states_never_crash_and_change_nothing),
-        cmocka_unit_test(test_given_profiles_in_raw_units_are_a_fit_that_saves),
-        cmocka_unit_test(test_saving_and_loading_fail_cleanly_at_every_allocation),
-        cmocka_unit_test(test_loads_of_clv_and_scorecard_fail_cleanly_at_every_allocation),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_every_option_takes_back_its_own_canonical_text),
+         cmocka_unit_test(test_every_kind_saves_and_loads_its_fit_exactly),
+         cmocka_unit_test(test_scorecard_preset_makes_the_b2b_card_by_kind_and_option),
+         cmocka_unit_test(test_cut_and_damaged_states_never_crash_and_change_nothing),
+         cmocka_unit_test(test_given_profiles_in_raw_units_are_a_fit_that_saves),
+         TST_OOM_TEST(test_saving_and_loading_fail_cleanly_at_every_allocation),
+         cmocka_unit_test(test_loads_of_clv_and_scorecard_fail_cleanly_at_every_allocation))

@@ -46,57 +46,11 @@ static tier_model *needs_model(size_t p, int k)
     return m;
 }
 
-static tier_frame *scored(const tier_model *m, const tier_book *b)
-{
-    tier_allocator a = tst_allocator();
-    tier_frame *fr = NULL;
-    assert_int_equal(tier_frame_new(&fr, tier_book_customer_count(b), &a), TIER_OK);
-    if (tier_model_score(m, b, fr) != TIER_OK)
-        fail_msg("score failed: %s", tier_frame_last_error(fr));
-    return fr;
-}
-
-static const int32_t *labels_of(const tier_frame *fr, const char *name)
-{
-    size_t col;
-    assert_int_equal(tier_frame_find(fr, name, &col), TIER_OK);
-    assert_non_null(tier_frame_labels(fr, col));
-    return tier_frame_labels(fr, col);
-}
-
-static const double *numbers_of(const tier_frame *fr, const char *name)
-{
-    size_t col;
-    assert_int_equal(tier_frame_find(fr, name, &col), TIER_OK);
-    assert_non_null(tier_frame_numbers(fr, col));
-    return tier_frame_numbers(fr, col);
-}
-
-static void fit_ok(tier_model *m, const tier_book *b)
-{
-    int rc = tier_model_fit(m, b, NULL);
-    if (rc != TIER_OK)
-        fail_msg("fit failed (%d): %s", rc, tier_model_last_error(m));
-}
-
 static double stat_of(const tier_model *m, int stat)
 {
     double v = -1;
     assert_int_equal(tier_needs_fit_stat(m, stat, &v), TIER_OK);
     return v;
-}
-
-static char *saved(const tier_model *m)
-{
-    tier_allocator a = tst_allocator();
-    tier_text *t = NULL;
-    char *copy;
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
-    assert_int_equal(tier_model_save(m, t), TIER_OK);
-    copy = test_malloc(tier_text_length(t) + 1);
-    memcpy(copy, tier_text_data(t), tier_text_length(t) + 1);
-    tier_text_free(t);
-    return copy;
 }
 
 /* Three groups of 4, 3 and 2 customers around (0,0), (10,0) and (0,10), by hand; raw units. */
@@ -120,7 +74,7 @@ static void test_needs_separates_three_obvious_clusters(void **s)
     double c[2];
     size_t i, g;
     (void)s;
-    fit_ok(m, b);
+    tst_fit(m, b, NULL);
     assert_int_equal(tier_needs_segment_count(m), 3);
     /* named by size: the group of 4 is need_1, of 3 need_2, of 2 need_3 */
     for (g = 0; g < 3; g++) {
@@ -131,9 +85,9 @@ static void test_needs_separates_three_obvious_clusters(void **s)
         assert_true(fabs(c[0] - group_mean[g][0]) < 1e-9);
         assert_true(fabs(c[1] - group_mean[g][1]) < 1e-9);
     }
-    fr = scored(m, b);
-    seg = labels_of(fr, "needs.segment");
-    dist = numbers_of(fr, "needs.distance");
+    fr = tst_score(m, b, TST_ALLOC);
+    seg = tst_codes(fr, "needs.segment");
+    dist = tst_numbers(fr, "needs.distance");
     for (i = 0; i < 9; i++)
         assert_int_equal(seg[i], group_of[i]);
     /* customer 0 at (0,0), centre (0.5,0.5): in standardised units sqrt((0.5/sd0)^2+(0.5/sd1)^2) */
@@ -172,11 +126,11 @@ static void test_needs_gives_second_segment_and_margin_by_hand(void **s)
     assert_int_equal(tier_needs_add_profile(m, "low", &low, 1), TIER_OK);
     assert_int_equal(tier_needs_add_profile(m, "high", &high, 1), TIER_OK);
     assert_true(tier_model_is_fitted(m)); /* profiles in raw units need no fit */
-    fr = scored(m, b);
-    seg = labels_of(fr, "needs.segment");
-    second = labels_of(fr, "needs.second");
-    dist = numbers_of(fr, "needs.distance");
-    margin = numbers_of(fr, "needs.margin");
+    fr = tst_score(m, b, TST_ALLOC);
+    seg = tst_codes(fr, "needs.segment");
+    second = tst_codes(fr, "needs.second");
+    dist = tst_numbers(fr, "needs.distance");
+    margin = tst_numbers(fr, "needs.margin");
     assert_int_equal(seg[0], 0);
     assert_int_equal(second[0], 1);
     assert_true(dist[0] == 3 && margin[0] == 4);
@@ -215,14 +169,14 @@ static void test_needs_fits_bit_identically_twice(void **s)
     tier_frame *f1, *f2;
     char *t1, *t2;
     (void)s;
-    fit_ok(m1, b);
-    fit_ok(m2, b);
-    t1 = saved(m1);
-    t2 = saved(m2);
+    tst_fit(m1, b, NULL);
+    tst_fit(m2, b, NULL);
+    t1 = tst_saved(m1, TST_ALLOC);
+    t2 = tst_saved(m2, TST_ALLOC);
     assert_string_equal(t1, t2);
-    f1 = scored(m1, b);
-    f2 = scored(m2, b);
-    assert_memory_equal(numbers_of(f1, "needs.distance"), numbers_of(f2, "needs.distance"),
+    f1 = tst_score(m1, b, TST_ALLOC);
+    f2 = tst_score(m2, b, TST_ALLOC);
+    assert_memory_equal(tst_numbers(f1, "needs.distance"), tst_numbers(f2, "needs.distance"),
                         300 * sizeof(double));
     assert_true(stat_of(m1, TIER_NEEDS_STAT_INERTIA) == stat_of(m2, TIER_NEEDS_STAT_INERTIA));
     test_free(t1);
@@ -246,8 +200,8 @@ static void test_needs_finds_the_same_centres_whatever_the_insertion_order(void 
     (void)s;
     b1 = book_of(v, 90, 3, NULL);
     b2 = book_of(v, 90, 3, order);
-    fit_ok(m1, b1);
-    fit_ok(m2, b2);
+    tst_fit(m1, b1, NULL);
+    tst_fit(m2, b2, NULL);
     /* Same centres up to label matching and rounding (sums run in another order). */
     for (i = 0; i < 3; i++) {
         double c1[3], c2[3], best = INFINITY;
@@ -290,10 +244,10 @@ static void test_needs_with_k_equal_to_the_customer_count_puts_each_alone(void *
     const double *dist;
     size_t i, j;
     (void)s;
-    fit_ok(m, b);
-    fr = scored(m, b);
-    seg = labels_of(fr, "needs.segment");
-    dist = numbers_of(fr, "needs.distance");
+    tst_fit(m, b, NULL);
+    fr = tst_score(m, b, TST_ALLOC);
+    seg = tst_codes(fr, "needs.segment");
+    dist = tst_numbers(fr, "needs.distance");
     for (i = 0; i < 9; i++) {
         assert_true(dist[i] == 0);
         for (j = 0; j < i; j++)
@@ -316,13 +270,13 @@ static void test_needs_puts_all_equal_vectors_in_the_first_segment(void **s)
     double c[2];
     size_t i;
     (void)s;
-    fit_ok(m, b);
+    tst_fit(m, b, NULL);
     assert_int_equal(stat_of(m, TIER_NEEDS_STAT_USED_FEATURES), 0); /* sd 0: dropped */
     assert_int_equal(tier_needs_centroid(m, 1, c, 2), TIER_OK);
     assert_true(c[0] == 2 && c[1] == 5);
-    fr = scored(m, b);
-    seg = labels_of(fr, "needs.segment");
-    dist = numbers_of(fr, "needs.distance");
+    fr = tst_score(m, b, TST_ALLOC);
+    seg = tst_codes(fr, "needs.segment");
+    dist = tst_numbers(fr, "needs.distance");
     for (i = 0; i < 4; i++) {
         assert_int_equal(seg[i], 0);
         assert_true(dist[i] == 0);
@@ -330,9 +284,9 @@ static void test_needs_puts_all_equal_vectors_in_the_first_segment(void **s)
     tier_frame_free(fr);
     /* Without standardisation the equal vectors still cluster: all on one centre. */
     assert_int_equal(tier_model_set_number(m, "standardize", 0), TIER_OK);
-    fit_ok(m, b);
-    fr = scored(m, b);
-    seg = labels_of(fr, "needs.segment");
+    tst_fit(m, b, NULL);
+    fr = tst_score(m, b, TST_ALLOC);
+    seg = tst_codes(fr, "needs.segment");
     for (i = 0; i < 4; i++)
         assert_int_equal(seg[i], 0);
     tier_frame_free(fr);
@@ -348,13 +302,13 @@ static void test_needs_handles_one_customer(void **s)
     tier_frame *fr;
     double c[2];
     (void)s;
-    fit_ok(m, b);
+    tst_fit(m, b, NULL);
     assert_int_equal(tier_needs_centroid(m, 0, c, 2), TIER_OK);
     assert_true(c[0] == 3 && c[1] == 4);
-    fr = scored(m, b);
-    assert_int_equal(labels_of(fr, "needs.segment")[0], 0);
-    assert_int_equal(labels_of(fr, "needs.second")[0], -1);
-    assert_true(isnan(numbers_of(fr, "needs.margin")[0]));
+    fr = tst_score(m, b, TST_ALLOC);
+    assert_int_equal(tst_codes(fr, "needs.segment")[0], 0);
+    assert_int_equal(tst_codes(fr, "needs.second")[0], -1);
+    assert_true(isnan(tst_numbers(fr, "needs.margin")[0]));
     tier_frame_free(fr);
     /* the silhouette needs k_min + 1 = 3 customers */
     assert_int_equal(tier_model_set_number(m, "k", 0), TIER_OK);
@@ -378,65 +332,24 @@ static void test_needs_on_an_empty_book(void **s)
     assert_int_equal(tier_model_fit(m, b, NULL), TIER_ERANGE);
     /* profiles need no customers */
     assert_int_equal(tier_needs_add_profile(m, "p", prof, 2), TIER_OK);
-    fit_ok(m, b);
-    fr = scored(m, b);
+    tst_fit(m, b, NULL);
+    fr = tst_score(m, b, TST_ALLOC);
     assert_int_equal(tier_frame_column_count(fr), 4);
     tier_frame_free(fr);
     tier_model_free(m);
     tier_book_free(b);
 }
 
-/* A test model whose number column "x" holds given values (NaN and inf included). */
-typedef struct probe {
-    const double *x;
-    const char *const *grade; /* per customer "A".."E", for the policy test */
-} probe;
-
-static size_t probe_count(void *st)
-{
-    (void)st;
-    return 2;
-}
-
-static int probe_info(void *st, size_t i, const char **name, int *type)
-{
-    (void)st;
-    *name = i == 0 ? "x" : "grade";
-    *type = i == 0 ? TIER_VALUE_NUMBER : TIER_VALUE_LABEL;
-    return TIER_OK;
-}
-
-static int probe_score(void *st, const tier_book *book, tier_frame *frame)
+/* A model "scorecard" with the number column "x" and the label column "grade" (codes of A..E);
+ * `state` and `outs` (2) must outlive it. */
+static tier_model *probe_model(tst_fixed *state, tst_column *outs, const double *x,
+                               const int32_t *grade)
 {
     static const char *const grades[] = {"A", "B", "C", "D", "E"};
-    const probe *p = st;
-    double *x;
-    int32_t *g;
-    size_t i;
-    int rc;
-    if ((rc = tier_frame_add_numbers(frame, "x", &x)) != 0 ||
-        (rc = tier_frame_add_labels(frame, "grade", grades, 5, &g)) != 0)
-        return rc;
-    for (i = 0; i < tier_book_customer_count(book); i++) {
-        x[i] = p->x ? p->x[i] : 0;
-        g[i] = p->grade ? (int32_t)(p->grade[i][0] - 'A') : 0;
-    }
-    return TIER_OK;
-}
-
-static tier_model *probe_model(probe *p)
-{
-    tier_allocator a = tst_allocator();
-    tier_model_vtable vt;
-    tier_model *m = NULL;
-    memset(&vt, 0, sizeof vt);
-    vt.version = TIER_MODEL_VTABLE_VERSION;
-    vt.kind = "probe";
-    vt.output_count = probe_count;
-    vt.output_info = probe_info;
-    vt.score = probe_score;
-    assert_int_equal(tier_model_new(&m, &vt, p, "scorecard", &a), TIER_OK);
-    return m;
+    outs[0] = tst_number_column("x", x);
+    outs[1] = tst_label_column("grade", grades, 5, grade);
+    tst_fixed_init(state, outs, 2);
+    return tst_fixed_model_ok("scorecard", state, 0);
 }
 
 static void test_needs_treats_nan_and_inf_as_missing(void **s)
@@ -445,9 +358,11 @@ static void test_needs_treats_nan_and_inf_as_missing(void **s)
     static const double f0[] = {0, 1, 0, 10, 11, 10, NAN, 0, NAN};
     static const double x[] = {0, 0, 1, 10, 10, 11, 10, INFINITY, NAN};
     tier_allocator a = tst_allocator();
+    static const int32_t grade[9] = {0};
     tier_book *b = book_of(f0, 9, 1, NULL);
-    probe p = {x, NULL};
-    tier_model *pm = probe_model(&p), *m = needs_model(1, 2);
+    tst_fixed p;
+    tst_column outs[2];
+    tier_model *pm = probe_model(&p, outs, x, grade), *m = needs_model(1, 2);
     tier_frame *fr = NULL;
     const int32_t *seg;
     const double *dist;
@@ -462,8 +377,8 @@ static void test_needs_treats_nan_and_inf_as_missing(void **s)
     assert_int_equal(stat_of(m, TIER_NEEDS_STAT_FITTED), 6);
     assert_int_equal(stat_of(m, TIER_NEEDS_STAT_EXCLUDED), 3);
     assert_int_equal(tier_model_score(m, b, fr), TIER_OK);
-    seg = labels_of(fr, "needs.segment");
-    dist = numbers_of(fr, "needs.distance");
+    seg = tst_codes(fr, "needs.segment");
+    dist = tst_numbers(fr, "needs.distance");
     assert_int_equal(seg[0], seg[1]);
     assert_int_not_equal(seg[0], seg[3]);
     /* customer 6 has only x = 10: placed with the high group on that feature alone */
@@ -493,17 +408,17 @@ static void test_needs_silhouette_picks_three_clusters(void **s)
     tier_book *b = book_of(v, 150, 3, NULL);
     tier_model *m = needs_model(3, 0);
     (void)s;
-    fit_ok(m, b);
+    tst_fit(m, b, NULL);
     assert_int_equal(stat_of(m, TIER_NEEDS_STAT_K), 3);
     assert_true(stat_of(m, TIER_NEEDS_STAT_SILHOUETTE) > 0.7);
     /* the choice equals the fixed-k fit (same streams) */
     {
         tier_model *m3 = needs_model(3, 3);
         char *t1, *t2;
-        fit_ok(m3, b);
+        tst_fit(m3, b, NULL);
         assert_int_equal(tier_model_set_number(m3, "k", 0), TIER_OK);
-        t1 = saved(m);
-        t2 = saved(m3);
+        t1 = tst_saved(m, TST_ALLOC);
+        t2 = tst_saved(m3, TST_ALLOC);
         assert_string_equal(t1, t2);
         test_free(t1);
         test_free(t2);
@@ -522,7 +437,7 @@ static void test_needs_silhouette_uses_a_sample_when_asked(void **s)
     (void)s;
     assert_int_equal(tier_model_set_number(m, "sample", 90), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "init_sample", 200), TIER_OK);
-    fit_ok(m, b);
+    tst_fit(m, b, NULL);
     assert_int_equal(stat_of(m, TIER_NEEDS_STAT_K), 3);
     assert_int_equal(stat_of(m, TIER_NEEDS_STAT_FITTED), 600);
     tier_model_free(m);
@@ -541,9 +456,9 @@ static void test_needs_keeps_segment_names_across_a_refit(void **s)
     const int32_t *s1, *s2;
     size_t keep[120], nkeep = 0, i;
     (void)s;
-    fit_ok(m, b1);
-    f1 = scored(m, b1);
-    s1 = labels_of(f1, "needs.segment");
+    tst_fit(m, b1, NULL);
+    f1 = tst_score(m, b1, TST_ALLOC);
+    s1 = tst_codes(f1, "needs.segment");
     assert_int_equal(tier_needs_set_segment_name(m, (size_t)s1[1], "growth"), TIER_OK);
     assert_int_equal(tier_needs_set_segment_name(m, (size_t)s1[2], "growth"), TIER_EINVAL);
     /* Perturbed data where blob 0 lost half its customers: a fresh fit would order the
@@ -554,9 +469,9 @@ static void test_needs_keeps_segment_names_across_a_refit(void **s)
         if (!(i % 3 == 0 && i < 60))
             keep[nkeep++] = i;
     b2 = book_of(w, nkeep, 3, keep);
-    fit_ok(m, b2);
-    f2 = scored(m, b2);
-    s2 = labels_of(f2, "needs.segment");
+    tst_fit(m, b2, NULL);
+    f2 = tst_score(m, b2, TST_ALLOC);
+    s2 = tst_codes(f2, "needs.segment");
     for (i = 0; i < nkeep; i++)
         assert_int_equal(s2[i], s1[keep[i]]);
     assert_string_equal(tier_needs_segment_name(m, (size_t)s1[1]), "growth");
@@ -564,9 +479,9 @@ static void test_needs_keeps_segment_names_across_a_refit(void **s)
         /* the same data fitted fresh does order the segments differently */
         tier_model *fresh = needs_model(3, 3);
         tier_frame *f3;
-        fit_ok(fresh, b2);
-        f3 = scored(fresh, b2);
-        assert_int_not_equal(labels_of(f3, "needs.segment")[0], s2[0]);
+        tst_fit(fresh, b2, NULL);
+        f3 = tst_score(fresh, b2, TST_ALLOC);
+        assert_int_not_equal(tst_codes(f3, "needs.segment")[0], s2[0]);
         tier_frame_free(f3);
         tier_model_free(fresh);
     }
@@ -588,7 +503,7 @@ static void test_needs_matches_given_previous_centres_and_names_new_clusters(voi
     (void)s;
     assert_int_equal(tier_needs_set_previous_centroids(m, names, prev, 2, 2), TIER_OK);
     assert_int_equal(tier_needs_set_previous_centroids(m, names, prev, 2, 3), TIER_ERANGE);
-    fit_ok(m, b);
+    tst_fit(m, b, NULL);
     assert_string_equal(tier_needs_segment_name(m, 0), "goals");
     assert_string_equal(tier_needs_segment_name(m, 1), "modules");
     assert_string_equal(tier_needs_segment_name(m, 2), "need_1");
@@ -601,7 +516,7 @@ static void test_needs_matches_given_previous_centres_and_names_new_clusters(voi
     }
     /* refit with k = 2: the two nearest previous segments keep their names and places */
     assert_int_equal(tier_model_set_number(m, "k", 2), TIER_OK);
-    fit_ok(m, b);
+    tst_fit(m, b, NULL);
     assert_int_equal(tier_needs_segment_count(m), 2);
     assert_true(strcmp(tier_needs_segment_name(m, 0), "goals") == 0 ||
                 strcmp(tier_needs_segment_name(m, 0), "modules") == 0 ||
@@ -628,13 +543,13 @@ static void test_needs_assigns_customers_to_the_nearest_profile(void **s)
     assert_int_equal(tier_needs_add_profile(m, "x", growth, 1), TIER_ERANGE);
     assert_int_equal(tier_needs_add_feature(m, "attr.f9"), TIER_ESTATE);
     assert_false(tier_model_is_fitted(m)); /* standardised: the fit computes means and sds */
-    fit_ok(m, b);
+    tst_fit(m, b, NULL);
     assert_int_equal(tier_needs_segment_count(m), 2);
     assert_string_equal(tier_needs_segment_name(m, 1), "growth_seekers");
     assert_int_equal(tier_needs_centroid(m, 1, c, 2), TIER_OK);
     assert_true(c[0] == 0 && c[1] == 10);
-    fr = scored(m, b);
-    seg = labels_of(fr, "needs.segment");
+    fr = tst_score(m, b, TST_ALLOC);
+    seg = tst_codes(fr, "needs.segment");
     /* groups A and B are nearer (1,0) than (0,10) in standardised units; group C is at (0,10) */
     assert_int_equal(seg[0], 0);
     assert_int_equal(seg[4], 0);
@@ -642,7 +557,7 @@ static void test_needs_assigns_customers_to_the_nearest_profile(void **s)
     assert_int_equal(seg[8], 1);
     assert_int_equal(tier_needs_set_segment_name(m, 1, "growth"), TIER_OK);
     tier_frame_free(fr);
-    fit_ok(m, b); /* a refit keeps the renamed profile */
+    tst_fit(m, b, NULL); /* a refit keeps the renamed profile */
     assert_string_equal(tier_needs_segment_name(m, 1), "growth");
     tier_needs_clear_profiles(m);
     assert_false(tier_model_is_fitted(m));
@@ -661,21 +576,21 @@ static void test_needs_save_load_round_trip_is_exact(void **s)
     char *t1, *t2;
     (void)s;
     assert_int_equal(tier_model_save(m, NULL), TIER_EINVAL);
-    fit_ok(m, b);
+    tst_fit(m, b, NULL);
     assert_int_equal(tier_needs_set_segment_name(m, 2, "with space"), TIER_OK);
-    t1 = saved(m);
+    t1 = tst_saved(m, TST_ALLOC);
     assert_memory_equal(t1, "tier-model-state 1\nkind \"needs\"\n", 31);
     assert_int_equal(tier_model_load(m2, t1, strlen(t1)), TIER_OK);
     assert_true(tier_model_is_fitted(m2));
     assert_int_equal(tier_needs_feature_count(m2), 3);
     assert_string_equal(tier_needs_segment_name(m2, 2), "with space");
-    t2 = saved(m2);
+    t2 = tst_saved(m2, TST_ALLOC);
     assert_string_equal(t1, t2);
-    f1 = scored(m, b);
-    f2 = scored(m2, b);
-    assert_memory_equal(numbers_of(f1, "needs.distance"), numbers_of(f2, "needs.distance"),
+    f1 = tst_score(m, b, TST_ALLOC);
+    f2 = tst_score(m2, b, TST_ALLOC);
+    assert_memory_equal(tst_numbers(f1, "needs.distance"), tst_numbers(f2, "needs.distance"),
                         90 * sizeof(double));
-    assert_memory_equal(labels_of(f1, "needs.segment"), labels_of(f2, "needs.segment"),
+    assert_memory_equal(tst_codes(f1, "needs.segment"), tst_codes(f2, "needs.segment"),
                         90 * sizeof(int32_t));
     test_free(t2);
     tier_frame_free(f1);
@@ -781,8 +696,8 @@ static void test_needs_explains_the_pull_of_features(void **s)
     tier_text *t = NULL;
     const char *e;
     (void)s;
-    fit_ok(m, b);
-    fr = scored(m, b);
+    tst_fit(m, b, NULL);
+    fr = tst_score(m, b, TST_ALLOC);
     assert_int_equal(tier_text_new(&t, &a), TIER_OK);
     assert_int_equal(tier_model_explain(m, b, fr, 7, t), TIER_OK);
     e = tier_text_data(t);
@@ -800,10 +715,13 @@ static void test_needs_explains_the_pull_of_features(void **s)
 
 static void test_needs_segment_and_grade_combine_in_a_policy(void **s)
 {
-    static const char *const grade[] = {"A", "C", "A", "B", "A", "E", "A", "A", "D"};
+    /* grades A, C, A, B, A, E, A, A, D */
+    static const int32_t grade[] = {0, 2, 0, 1, 0, 4, 0, 0, 3};
+    static const double x[9] = {0};
     tier_allocator a = tst_allocator();
     tier_book *b = book_of(three_groups, 9, 2, NULL);
-    probe p = {NULL, grade};
+    tst_fixed p;
+    tst_column outs[2];
     tier_model *models[2];
     tier_policy *pol = NULL;
     tier_result *res = NULL;
@@ -813,7 +731,7 @@ static void test_needs_segment_and_grade_combine_in_a_policy(void **s)
         "key_modules",      "other",      "key_modules", "other", "key_integrations", "other",
         "key_integrations", "key_growth", "other"};
     (void)s;
-    models[0] = probe_model(&p);
+    models[0] = probe_model(&p, outs, x, grade);
     models[1] = needs_model(2, 3);
     assert_int_equal(tier_policy_new(&pol, &a), TIER_OK);
     assert_int_equal(tier_policy_add_tier(pol, "key_modules", &t), TIER_OK);
@@ -895,38 +813,33 @@ done:
     return rc;
 }
 
-static void test_needs_survives_every_failed_allocation(void **s)
+/* The three groups (book_of allocates with tst_allocator() itself). */
+static tier_book *groups_book(const tier_allocator *a)
 {
-    tier_book *b = book_of(three_groups, 9, 2, NULL);
-    (void)s;
-    assert_true(tst_oom_walk(oom_needs, b) > 20);
-    tier_book_free(b);
+    (void)a;
+    return book_of(three_groups, 9, 2, NULL);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_needs_separates_three_obvious_clusters),
-        cmocka_unit_test(test_needs_gives_second_segment_and_margin_by_hand),
-        cmocka_unit_test(test_needs_fits_bit_identically_twice),
-        cmocka_unit_test(test_needs_finds_the_same_centres_whatever_the_insertion_order),
-        cmocka_unit_test(test_needs_rejects_k_larger_than_the_customer_count),
-        cmocka_unit_test(test_needs_with_k_equal_to_the_customer_count_puts_each_alone),
-        cmocka_unit_test(test_needs_puts_all_equal_vectors_in_the_first_segment),
-        cmocka_unit_test(test_needs_handles_one_customer),
-        cmocka_unit_test(test_needs_on_an_empty_book),
-        cmocka_unit_test(test_needs_treats_nan_and_inf_as_missing),
-        cmocka_unit_test(test_needs_silhouette_picks_three_clusters),
-        cmocka_unit_test(test_needs_silhouette_uses_a_sample_when_asked),
-        cmocka_unit_test(test_needs_keeps_segment_names_across_a_refit),
-        cmocka_unit_test(test_needs_matches_given_previous_centres_and_names_new_clusters),
-        cmocka_unit_test(test_needs_assigns_customers_to_the_nearest_profile),
-        cmocka_unit_test(test_needs_save_load_round_trip_is_exact),
-        cmocka_unit_test(test_needs_load_rejects_bad_text_and_keeps_the_model),
-        cmocka_unit_test(test_needs_checks_options_and_features),
-        cmocka_unit_test(test_needs_explains_the_pull_of_features),
-        cmocka_unit_test(test_needs_segment_and_grade_combine_in_a_policy),
-        cmocka_unit_test(test_needs_survives_every_failed_allocation),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const tst_oom_case test_needs_survives_every_failed_allocation = {oom_needs, groups_book, 20};
+
+TST_MAIN(cmocka_unit_test(test_needs_separates_three_obvious_clusters),
+         cmocka_unit_test(test_needs_gives_second_segment_and_margin_by_hand),
+         cmocka_unit_test(test_needs_fits_bit_identically_twice),
+         cmocka_unit_test(test_needs_finds_the_same_centres_whatever_the_insertion_order),
+         cmocka_unit_test(test_needs_rejects_k_larger_than_the_customer_count),
+         cmocka_unit_test(test_needs_with_k_equal_to_the_customer_count_puts_each_alone),
+         cmocka_unit_test(test_needs_puts_all_equal_vectors_in_the_first_segment),
+         cmocka_unit_test(test_needs_handles_one_customer),
+         cmocka_unit_test(test_needs_on_an_empty_book),
+         cmocka_unit_test(test_needs_treats_nan_and_inf_as_missing),
+         cmocka_unit_test(test_needs_silhouette_picks_three_clusters),
+         cmocka_unit_test(test_needs_silhouette_uses_a_sample_when_asked),
+         cmocka_unit_test(test_needs_keeps_segment_names_across_a_refit),
+         cmocka_unit_test(test_needs_matches_given_previous_centres_and_names_new_clusters),
+         cmocka_unit_test(test_needs_assigns_customers_to_the_nearest_profile),
+         cmocka_unit_test(test_needs_save_load_round_trip_is_exact),
+         cmocka_unit_test(test_needs_load_rejects_bad_text_and_keeps_the_model),
+         cmocka_unit_test(test_needs_checks_options_and_features),
+         cmocka_unit_test(test_needs_explains_the_pull_of_features),
+         cmocka_unit_test(test_needs_segment_and_grade_combine_in_a_policy),
+         TST_OOM_TEST(test_needs_survives_every_failed_allocation))

@@ -8,36 +8,6 @@
 
 #include "support.h"
 
-typedef struct txn {
-    const char *id;
-    int32_t day;
-    double amount;
-    double margin;
-} txn;
-
-static tier_book *book_of(const tier_allocator *a, const txn *rows, size_t n)
-{
-    tier_book *book = NULL;
-    size_t i;
-    assert_int_equal(tier_book_new(&book, a), TIER_OK);
-    for (i = 0; i < n; i++)
-        assert_int_equal(tier_book_add_txn(book, rows[i].id, strlen(rows[i].id), rows[i].day,
-                                           rows[i].amount, rows[i].margin),
-                         TIER_OK);
-    return book;
-}
-
-static tier_frame *score(const tier_model *m, const tier_book *book, const tier_allocator *a)
-{
-    tier_frame *frame = NULL;
-    int rc;
-    assert_int_equal(tier_frame_new(&frame, tier_book_customer_count(book), a), TIER_OK);
-    rc = tier_model_score(m, book, frame);
-    if (rc)
-        fail_msg("score failed: %s", tier_frame_last_error(frame));
-    return frame;
-}
-
 static tier_model *pareto(const tier_allocator *a, const tier_book *book)
 {
     tier_model *m = NULL;
@@ -47,36 +17,14 @@ static tier_model *pareto(const tier_allocator *a, const tier_book *book)
     return m;
 }
 
-static const double *column(const tier_frame *frame, const char *name)
-{
-    size_t col;
-    if (tier_frame_find(frame, name, &col) != TIER_OK)
-        fail_msg("no column %s", name);
-    return tier_frame_numbers(frame, col);
-}
-
-/* The classes of all customers as a string in book order, e.g. "AABC". */
-static void classes(const tier_frame *frame, const char *name, char *out)
-{
-    size_t col, i;
-    const int32_t *codes;
-    char full[64];
-    snprintf(full, sizeof full, "%s.class", name);
-    assert_int_equal(tier_frame_find(frame, full, &col), TIER_OK);
-    codes = tier_frame_labels(frame, col);
-    for (i = 0; i < tier_frame_rows(frame); i++)
-        out[i] = codes[i] < 0 ? '-' : tier_frame_label_text(frame, col, codes[i])[0];
-    out[i] = '\0';
-}
-
-static void expect_classes(const txn *rows, size_t n, const char *want)
+static void expect_classes(const tst_txn *rows, size_t n, const char *want)
 {
     tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, rows, n);
+    tier_book *book = tst_book_of(&a, rows, n);
     tier_model *m = pareto(&a, book);
-    tier_frame *f = score(m, book, &a);
+    tier_frame *f = tst_score(m, book, &a);
     char got[64];
-    classes(f, "pareto", got);
+    tst_initials(f, "pareto.class", got);
     assert_string_equal(got, want);
     tier_frame_free(f);
     tier_model_free(m);
@@ -87,8 +35,8 @@ static void test_pareto_closes_a_on_the_customer_that_reaches_exactly_80_percent
 {
     /* 0.7 + 0.1 is 0.7999999999999999 in binary floating point: only exact arithmetic puts the
      * second customer in A. S = 1.0; cum 0.7, 0.8 (= 80%: A closes), 0.9, 1.0 (>= 95%: B). */
-    static const txn rows[] = {{"a", 1, 0.7, NAN}, {"b", 1, 0.1, NAN}, {"c", 1, 0.1, NAN},
-                               {"d", 1, 0.1, NAN}};
+    static const tst_txn rows[] = {{"a", 1, 0.7}, {"b", 1, 0.1}, {"c", 1, 0.1},
+                               {"d", 1, 0.1}};
     (void)s;
     expect_classes(rows, 4, "AABB");
 }
@@ -98,20 +46,20 @@ static void test_pareto_classes_a_small_book_by_hand(void **s)
     /* Values: w 50, x 30, y 10, z 5, v 5, zero 0, ref -3 (a refund only). S = 100 (positives).
      * Descending, ties by id: w 50 (50%), x 30 (80%: A closes), y 10 (90%), v 5 (95%: B closes),
      * z 5 -> C; zero, ref -> C. */
-    static const txn rows[] = {{"w", 1, 50, NAN},  {"x", 2, 30, NAN},   {"y", 3, 10, NAN},
-                               {"z", 4, 5, NAN},   {"v", 5, 5, NAN},    {"zero", 6, 0, NAN},
-                               {"ref", 7, -3, NAN}};
+    static const tst_txn rows[] = {{"w", 1, 50},  {"x", 2, 30},   {"y", 3, 10},
+                               {"z", 4, 5},   {"v", 5, 5},    {"zero", 6, 0},
+                               {"ref", 7, -3}};
     tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, rows, 7);
+    tier_book *book = tst_book_of(&a, rows, 7);
     tier_model *m = pareto(&a, book);
-    tier_frame *f = score(m, book, &a);
-    const double *v = column(f, "pareto.value"), *sh = column(f, "pareto.share"),
-                 *cum = column(f, "pareto.cum_share");
+    tier_frame *f = tst_score(m, book, &a);
+    const double *v = tst_numbers(f, "pareto.value"), *sh = tst_numbers(f, "pareto.share"),
+                 *cum = tst_numbers(f, "pareto.cum_share");
     char got[16];
     size_t n;
     double value, cshare, vshare;
     (void)s;
-    classes(f, "pareto", got);
+    tst_initials(f, "pareto.class", got);
     assert_string_equal(got, "AABCBCC");
     assert_true(v[0] == 50 && v[6] == -3 && v[5] == 0);
     assert_true(fabs(sh[0] - 0.5) < 1e-15 && fabs(sh[6] + 0.03) < 1e-15);
@@ -137,8 +85,8 @@ static void test_pareto_breaks_ties_at_a_cut_by_id(void **s)
 {
     /* S = 100: big 40, then the 20s in id order a, b, c (not book order c, a, b):
      * big 40%, a 60%, b 80% (A closes), c 100% (B closes). */
-    static const txn rows[] = {{"c", 1, 20, NAN}, {"big", 1, 40, NAN}, {"b", 1, 20, NAN},
-                               {"a", 1, 20, NAN}};
+    static const tst_txn rows[] = {{"c", 1, 20}, {"big", 1, 40}, {"b", 1, 20},
+                               {"a", 1, 20}};
     (void)s;
     expect_classes(rows, 4, "BAAA");
 }
@@ -146,7 +94,7 @@ static void test_pareto_breaks_ties_at_a_cut_by_id(void **s)
 static void test_pareto_splits_all_equal_values_by_id(void **s)
 {
     /* Ten customers of 10 each: c0..c7 reach 80% (A), c8 90%, c9 100% (B). Book order reversed. */
-    txn rows[10];
+    tst_txn rows[10];
     static const char *const ids[10] = {"c9", "c8", "c7", "c6", "c5", "c4", "c3", "c2", "c1", "c0"};
     size_t i;
     (void)s;
@@ -154,14 +102,13 @@ static void test_pareto_splits_all_equal_values_by_id(void **s)
         rows[i].id = ids[i];
         rows[i].day = 5;
         rows[i].amount = 10;
-        rows[i].margin = NAN;
     }
     expect_classes(rows, 10, "BBAAAAAAAA");
 }
 
 static void test_pareto_puts_a_single_customer_in_a(void **s)
 {
-    static const txn rows[] = {{"only", 1, 12.5, NAN}};
+    static const tst_txn rows[] = {{"only", 1, 12.5}};
     (void)s;
     expect_classes(rows, 1, "A");
 }
@@ -169,9 +116,9 @@ static void test_pareto_puts_a_single_customer_in_a(void **s)
 static void test_pareto_scores_an_empty_book(void **s)
 {
     tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, NULL, 0);
+    tier_book *book = tst_book_of(&a, NULL, 0);
     tier_model *m = pareto(&a, book);
-    tier_frame *f = score(m, book, &a);
+    tier_frame *f = tst_score(m, book, &a);
     size_t n = 9;
     double v = 9, cs = 9, vs = 9;
     (void)s;
@@ -185,20 +132,20 @@ static void test_pareto_scores_an_empty_book(void **s)
 
 static void test_pareto_puts_refunds_only_and_idle_customers_in_c(void **s)
 {
-    static const txn rows[] = {{"refund", 1, -5, NAN}, {"buyer", 2, 5, NAN}};
+    static const tst_txn rows[] = {{"refund", 1, -5}, {"buyer", 2, 5}};
     tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, rows, 2);
+    tier_book *book = tst_book_of(&a, rows, 2);
     tier_model *m = NULL;
     tier_frame *f;
     char got[8];
     (void)s;
     assert_int_equal(tier_book_add_customer(book, "idle", 4, NULL), TIER_OK);
     m = pareto(&a, book);
-    f = score(m, book, &a);
-    classes(f, "pareto", got);
+    f = tst_score(m, book, &a);
+    tst_initials(f, "pareto.class", got);
     assert_string_equal(got, "CAC");
-    assert_true(column(f, "pareto.value")[0] == -5 && column(f, "pareto.value")[2] == 0);
-    assert_true(column(f, "pareto.share")[0] == -1);
+    assert_true(tst_numbers(f, "pareto.value")[0] == -5 && tst_numbers(f, "pareto.value")[2] == 0);
+    assert_true(tst_numbers(f, "pareto.share")[0] == -1);
     tier_frame_free(f);
     tier_model_free(m);
     tier_book_free(book);
@@ -206,16 +153,16 @@ static void test_pareto_puts_refunds_only_and_idle_customers_in_c(void **s)
 
 static void test_pareto_without_positive_values_puts_everyone_in_c(void **s)
 {
-    static const txn rows[] = {{"a", 1, -5, NAN}, {"b", 2, 0, NAN}};
+    static const tst_txn rows[] = {{"a", 1, -5}, {"b", 2, 0}};
     tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, rows, 2);
+    tier_book *book = tst_book_of(&a, rows, 2);
     tier_model *m = pareto(&a, book);
-    tier_frame *f = score(m, book, &a);
+    tier_frame *f = tst_score(m, book, &a);
     char got[8];
     (void)s;
-    classes(f, "pareto", got);
+    tst_initials(f, "pareto.class", got);
     assert_string_equal(got, "CC");
-    assert_true(isnan(column(f, "pareto.share")[0]) && isnan(column(f, "pareto.cum_share")[1]));
+    assert_true(isnan(tst_numbers(f, "pareto.share")[0]) && isnan(tst_numbers(f, "pareto.cum_share")[1]));
     tier_frame_free(f);
     tier_model_free(m);
     tier_book_free(book);
@@ -224,10 +171,10 @@ static void test_pareto_without_positive_values_puts_everyone_in_c(void **s)
 static void test_pareto_margin_criterion_leaves_customers_without_margin_in_c(void **s)
 {
     /* Margins: a 10, b 70 (two rows), c none, d 20. S = 100: b 70%, d 90% (A), a 100% (B). */
-    static const txn rows[] = {{"a", 1, 100, 10}, {"b", 1, 100, 30}, {"c", 1, 500, NAN},
+    static const tst_txn_margin rows[] = {{"a", 1, 100, 10}, {"b", 1, 100, 30}, {"c", 1, 500, NAN},
                                {"b", 2, 50, 40},  {"d", 3, 10, 20}};
     tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, rows, 5);
+    tier_book *book = tst_book_with_margins(&a, rows, 5);
     tier_model *m = NULL;
     tier_frame *f;
     char got[8];
@@ -235,10 +182,10 @@ static void test_pareto_margin_criterion_leaves_customers_without_margin_in_c(vo
     assert_int_equal(tier_pareto_new(&m, "gm", &a), TIER_OK);
     assert_int_equal(tier_model_set_text(m, "criterion", "margin"), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
-    classes(f, "gm", got);
+    f = tst_score(m, book, &a);
+    tst_initials(f, "gm.class", got);
     assert_string_equal(got, "BACA");
-    assert_true(isnan(column(f, "gm.value")[2]) && column(f, "gm.value")[1] == 70);
+    assert_true(isnan(tst_numbers(f, "gm.value")[2]) && tst_numbers(f, "gm.value")[1] == 70);
     tier_frame_free(f);
     tier_model_free(m);
     tier_book_free(book);
@@ -246,9 +193,9 @@ static void test_pareto_margin_criterion_leaves_customers_without_margin_in_c(vo
 
 static void test_pareto_reads_a_column_criterion_from_the_scored_frame(void **s)
 {
-    static const txn rows[] = {{"a", 1, 1, NAN}, {"b", 1, 1, NAN}, {"c", 1, 1, NAN}};
+    static const tst_txn rows[] = {{"a", 1, 1}, {"b", 1, 1}, {"c", 1, 1}};
     tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, rows, 3);
+    tier_book *book = tst_book_of(&a, rows, 3);
     tier_model *m = NULL;
     tier_frame *f = NULL;
     double *v;
@@ -268,7 +215,7 @@ static void test_pareto_reads_a_column_criterion_from_the_scored_frame(void **s)
     v[1] = NAN;
     v[2] = 90;
     assert_int_equal(tier_model_score(m, book, f), TIER_OK);
-    classes(f, "by_clv", got);
+    tst_initials(f, "by_clv.class", got);
     assert_string_equal(got, "BCA");
     tier_frame_free(f);
     /* An infinite value is an error. */
@@ -286,9 +233,9 @@ static void test_pareto_window_and_as_of_limit_the_revenue(void **s)
 {
     /* Days: a 50 on day 10, b 30 on day 100, c 20 on day 95. As-of 101 (default), window 10:
      * days 91..100 -> b 30, c 20: S 50, b 60%, c 100% (A closes at c); a 0 -> C. */
-    static const txn rows[] = {{"a", 10, 50, NAN}, {"b", 100, 30, NAN}, {"c", 95, 20, NAN}};
+    static const tst_txn rows[] = {{"a", 10, 50}, {"b", 100, 30}, {"c", 95, 20}};
     tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, rows, 3);
+    tier_book *book = tst_book_of(&a, rows, 3);
     tier_model *m = NULL;
     tier_frame *f;
     char got[8];
@@ -296,17 +243,17 @@ static void test_pareto_window_and_as_of_limit_the_revenue(void **s)
     assert_int_equal(tier_pareto_new(&m, NULL, &a), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "window", 10), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
-    classes(f, "pareto", got);
+    f = tst_score(m, book, &a);
+    tst_initials(f, "pareto.class", got);
     assert_string_equal(got, "CAA");
     tier_frame_free(f);
     /* As-of 96, no window: a 50, c 20 -> a 71% , c 100%: A = a, c; b (day 100) not counted. */
     assert_int_equal(tier_model_set_number(m, "window", 0), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "as_of", 96), TIER_OK);
-    f = score(m, book, &a);
-    classes(f, "pareto", got);
+    f = tst_score(m, book, &a);
+    tst_initials(f, "pareto.class", got);
     assert_string_equal(got, "ACA");
-    assert_true(column(f, "pareto.value")[1] == 0);
+    assert_true(tst_numbers(f, "pareto.value")[1] == 0);
     tier_frame_free(f);
     tier_model_free(m);
     tier_book_free(book);
@@ -314,11 +261,11 @@ static void test_pareto_window_and_as_of_limit_the_revenue(void **s)
 
 static void test_pareto_explains_the_class(void **s)
 {
-    static const txn rows[] = {{"a", 1, 0.7, NAN}, {"b", 1, 0.1, NAN}, {"c", 1, -1, NAN}};
+    static const tst_txn rows[] = {{"a", 1, 0.7}, {"b", 1, 0.1}, {"c", 1, -1}};
     tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, rows, 3);
+    tier_book *book = tst_book_of(&a, rows, 3);
     tier_model *m = pareto(&a, book);
-    tier_frame *f = score(m, book, &a);
+    tier_frame *f = tst_score(m, book, &a);
     tier_text *t = NULL;
     (void)s;
     assert_int_equal(tier_text_new(&t, &a), TIER_OK);
@@ -338,28 +285,31 @@ static void test_pareto_explains_the_class(void **s)
 
 static void test_pareto_rejects_bad_options(void **s)
 {
+    /* In this order: the thresholds are checked against each other. */
+    static const tst_number_option options[] = {
+        {"threshold_a", 0, TIER_ERANGE},
+        {"threshold_a", -0.5, TIER_ERANGE},
+        {"threshold_a", NAN, TIER_ERANGE},
+        {"threshold_a", 1.5, TIER_ERANGE},
+        {"threshold_a", 1e-9, TIER_ERANGE},
+        /* Out of order with the default B = 0.95. */
+        {"threshold_a", 0.96, TIER_ERANGE},
+        {"threshold_b", 0.7, TIER_ERANGE},
+        {"threshold_b", INFINITY, TIER_ERANGE},
+        /* In order: raise B first, then A; A == B is allowed. */
+        {"threshold_b", 0.99, TIER_OK},
+        {"threshold_a", 0.99, TIER_OK},
+        {"threshold_b", 1, TIER_OK},
+        {"window", -1, TIER_ERANGE},
+        {"window", 1.5, TIER_ERANGE},
+        {"as_of", 1e12, TIER_ERANGE},
+        {"as_of", NAN, TIER_OK},
+        {"threshold_c", 1, TIER_ENOTFOUND}};
     tier_allocator a = tst_allocator();
     tier_model *m = NULL, *r = NULL;
     (void)s;
     assert_int_equal(tier_pareto_new(&m, NULL, &a), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "threshold_a", 0), TIER_ERANGE);
-    assert_int_equal(tier_model_set_number(m, "threshold_a", -0.5), TIER_ERANGE);
-    assert_int_equal(tier_model_set_number(m, "threshold_a", NAN), TIER_ERANGE);
-    assert_int_equal(tier_model_set_number(m, "threshold_a", 1.5), TIER_ERANGE);
-    assert_int_equal(tier_model_set_number(m, "threshold_a", 1e-9), TIER_ERANGE);
-    /* Out of order with the default B = 0.95. */
-    assert_int_equal(tier_model_set_number(m, "threshold_a", 0.96), TIER_ERANGE);
-    assert_int_equal(tier_model_set_number(m, "threshold_b", 0.7), TIER_ERANGE);
-    assert_int_equal(tier_model_set_number(m, "threshold_b", INFINITY), TIER_ERANGE);
-    /* In order: raise B first, then A; A == B is allowed. */
-    assert_int_equal(tier_model_set_number(m, "threshold_b", 0.99), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "threshold_a", 0.99), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "threshold_b", 1), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "window", -1), TIER_ERANGE);
-    assert_int_equal(tier_model_set_number(m, "window", 1.5), TIER_ERANGE);
-    assert_int_equal(tier_model_set_number(m, "as_of", 1e12), TIER_ERANGE);
-    assert_int_equal(tier_model_set_number(m, "as_of", NAN), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "threshold_c", 1), TIER_ENOTFOUND);
+    tst_expect_set_numbers(m, options, TST_COUNT(options));
     assert_int_equal(tier_model_set_text(m, "criterion", NULL), TIER_EINVAL);
     assert_int_equal(tier_model_set_text(m, "criterion", ""), TIER_EINVAL);
     assert_int_equal(tier_model_set_text(m, "criterion", "revenue"), TIER_OK);
@@ -373,9 +323,9 @@ static void test_pareto_rejects_bad_options(void **s)
 
 static void test_pareto_thresholds_equal_make_b_empty(void **s)
 {
-    static const txn rows[] = {{"a", 1, 60, NAN}, {"b", 1, 30, NAN}, {"c", 1, 10, NAN}};
+    static const tst_txn rows[] = {{"a", 1, 60}, {"b", 1, 30}, {"c", 1, 10}};
     tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, rows, 3);
+    tier_book *book = tst_book_of(&a, rows, 3);
     tier_model *m = NULL;
     tier_frame *f;
     char got[8];
@@ -384,8 +334,8 @@ static void test_pareto_thresholds_equal_make_b_empty(void **s)
     assert_int_equal(tier_model_set_number(m, "threshold_a", 0.9), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "threshold_b", 0.9), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
-    classes(f, "pareto", got);
+    f = tst_score(m, book, &a);
+    tst_initials(f, "pareto.class", got);
     assert_string_equal(got, "AAC");
     tier_frame_free(f);
     tier_model_free(m);
@@ -410,23 +360,14 @@ static void test_pareto_thresholds_equal_make_b_empty(void **s)
 static void test_pareto_cdnow_classes_match_an_independent_computation(void **s)
 {
     tier_allocator a = tst_allocator();
-    tier_book *book = NULL;
-    tier_csv *csv = NULL;
+    tier_book *book = tst_cdnow_book(&a, 1);
     tier_model *m = NULL;
     tier_frame *f;
     size_t n;
     double value, cshare, vshare;
     (void)s;
-    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
-    assert_int_equal(tier_csv_new(&csv, &a), TIER_OK);
-    assert_int_equal(tier_csv_set_delimiter(csv, TIER_CSV_WHITESPACE), TIER_OK);
-    assert_int_equal(tier_csv_set_column(csv, TIER_CSV_AMOUNT, "dollar_value"), TIER_OK);
-    if (tier_csv_read_file(csv, book, tst_data_path("CDNOW_master.txt")) != TIER_OK)
-        fail_msg("reading CDNOW: %s", tier_csv_last_error(csv));
-    tier_csv_free(csv);
-    assert_int_equal(tier_book_customer_count(book), 23570);
     m = pareto(&a, book);
-    f = score(m, book, &a);
+    f = tst_score(m, book, &a);
     assert_int_equal(tier_pareto_summary(f, NULL, 0, &n, &value, &cshare, &vshare), TIER_OK);
     assert_int_equal(n, 7695);
     assert_true(fabs(value - 2000265.06) < 1e-6);
@@ -455,45 +396,34 @@ static int oom_pareto(const tier_allocator *alloc, void *ud)
     if (rc == TIER_OK)
         rc = tier_model_fit(m, book, NULL);
     if (rc == TIER_OK)
-        rc = tier_frame_new(&f, tier_book_customer_count(book), alloc);
-    if (rc == TIER_OK) {
-        rc = tier_model_score(m, book, f);
-        assert_int_equal(tier_frame_column_count(f), rc == TIER_OK ? 4 : 0);
-    }
+        rc = tst_oom_score(m, book, alloc, 4, &f);
     tier_frame_free(f);
     tier_model_free(m);
     return rc;
 }
 
-static void test_pareto_survives_every_failed_allocation(void **s)
+static tier_book *oom_book(const tier_allocator *a)
 {
-    static const txn rows[] = {{"a", 1, 5, 1}, {"b", 1, 5, NAN}, {"c", 2, 7, 2}, {"a", 3, 1, NAN}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, rows, 4);
-    (void)s;
-    assert_true(tst_oom_walk(oom_pareto, book) > 5);
-    tier_book_free(book);
+    static const tst_txn_margin rows[] = {{"a", 1, 5, 1}, {"b", 1, 5, NAN}, {"c", 2, 7, 2},
+                                          {"a", 3, 1, NAN}};
+    return tst_book_with_margins(a, rows, TST_COUNT(rows));
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pareto_closes_a_on_the_customer_that_reaches_exactly_80_percent),
-        cmocka_unit_test(test_pareto_classes_a_small_book_by_hand),
-        cmocka_unit_test(test_pareto_breaks_ties_at_a_cut_by_id),
-        cmocka_unit_test(test_pareto_splits_all_equal_values_by_id),
-        cmocka_unit_test(test_pareto_puts_a_single_customer_in_a),
-        cmocka_unit_test(test_pareto_scores_an_empty_book),
-        cmocka_unit_test(test_pareto_puts_refunds_only_and_idle_customers_in_c),
-        cmocka_unit_test(test_pareto_without_positive_values_puts_everyone_in_c),
-        cmocka_unit_test(test_pareto_margin_criterion_leaves_customers_without_margin_in_c),
-        cmocka_unit_test(test_pareto_reads_a_column_criterion_from_the_scored_frame),
-        cmocka_unit_test(test_pareto_window_and_as_of_limit_the_revenue),
-        cmocka_unit_test(test_pareto_explains_the_class),
-        cmocka_unit_test(test_pareto_rejects_bad_options),
-        cmocka_unit_test(test_pareto_thresholds_equal_make_b_empty),
-        cmocka_unit_test(test_pareto_cdnow_classes_match_an_independent_computation),
-        cmocka_unit_test(test_pareto_survives_every_failed_allocation),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const tst_oom_case test_pareto_survives_every_failed_allocation = {oom_pareto, oom_book, 5};
+
+TST_MAIN(cmocka_unit_test(test_pareto_closes_a_on_the_customer_that_reaches_exactly_80_percent),
+         cmocka_unit_test(test_pareto_classes_a_small_book_by_hand),
+         cmocka_unit_test(test_pareto_breaks_ties_at_a_cut_by_id),
+         cmocka_unit_test(test_pareto_splits_all_equal_values_by_id),
+         cmocka_unit_test(test_pareto_puts_a_single_customer_in_a),
+         cmocka_unit_test(test_pareto_scores_an_empty_book),
+         cmocka_unit_test(test_pareto_puts_refunds_only_and_idle_customers_in_c),
+         cmocka_unit_test(test_pareto_without_positive_values_puts_everyone_in_c),
+         cmocka_unit_test(test_pareto_margin_criterion_leaves_customers_without_margin_in_c),
+         cmocka_unit_test(test_pareto_reads_a_column_criterion_from_the_scored_frame),
+         cmocka_unit_test(test_pareto_window_and_as_of_limit_the_revenue),
+         cmocka_unit_test(test_pareto_explains_the_class),
+         cmocka_unit_test(test_pareto_rejects_bad_options),
+         cmocka_unit_test(test_pareto_thresholds_equal_make_b_empty),
+         cmocka_unit_test(test_pareto_cdnow_classes_match_an_independent_computation),
+         TST_OOM_TEST(test_pareto_survives_every_failed_allocation))

@@ -100,9 +100,8 @@ static int files_in_scratch(void)
 
 static tier_pipeline *new_pipeline(void)
 {
-    tier_allocator a = tst_allocator();
     tier_pipeline *p = NULL;
-    assert_int_equal(tier_pipeline_new(&p, &a), TIER_OK);
+    assert_int_equal(tier_pipeline_new(&p, TST_ALLOC), TIER_OK);
     return p;
 }
 
@@ -227,35 +226,41 @@ static void test_pipeline_messages_can_name_settings_as_flags(void **state)
 
 static void test_pipeline_settings_read_back_and_reset(void **state)
 {
+    /* In this order: set `key` to `value` (NULL: back to its default; no key: nothing set), then
+     * read `read` back. */
+    static const struct {
+        const char *key, *value, *read, *want;
+    } steps[] = {
+        {NULL, NULL, "delimiter", "auto"},
+        {NULL, NULL, "header", "yes"},
+        {NULL, NULL, "policy", "b2b-sabc"},
+        {NULL, NULL, "produce", "tiers"},
+        {NULL, NULL, "format", "csv"},
+        {NULL, NULL, "split_min_bytes", "33554432"},
+        {NULL, NULL, "input", ""},
+        /* The default model list depends on whether there are account attributes. */
+        {NULL, NULL, "models", "rfm,pareto"},
+        {"accounts", "accounts.csv", "models", "rfm,pareto,lifecycle,scorecard,needs"},
+        {"models", "pareto", "models", "pareto"},
+        {"models", NULL, "models", "rfm,pareto,lifecycle,scorecard,needs"},
+        {"delimiter", "tab", "delimiter", "tab"},
+        {"delimiter", ";", "delimiter", ";"},
+        {"as_of", "1998-01-01", "as_of", "1998-01-01"},
+        {"as_of", NULL, "as_of", ""},
+        {"header", "false", "header", "no"},
+        {"header", NULL, "header", "yes"}};
     tier_pipeline *p = new_pipeline();
+    size_t i;
     (void)state;
-    assert_string_equal(get(p, "delimiter"), "auto");
-    assert_string_equal(get(p, "header"), "yes");
-    assert_string_equal(get(p, "policy"), "b2b-sabc");
-    assert_string_equal(get(p, "produce"), "tiers");
-    assert_string_equal(get(p, "format"), "csv");
-    assert_string_equal(get(p, "split_min_bytes"), "33554432");
-    assert_string_equal(get(p, "input"), "");
-    /* The default model list depends on whether there are account attributes. */
-    assert_string_equal(get(p, "models"), "rfm,pareto");
-    set(p, "accounts", "accounts.csv");
-    assert_string_equal(get(p, "models"), "rfm,pareto,lifecycle,scorecard,needs");
-    set(p, "models", "pareto");
-    assert_string_equal(get(p, "models"), "pareto");
-    set(p, "models", NULL);
-    assert_string_equal(get(p, "models"), "rfm,pareto,lifecycle,scorecard,needs");
-    set(p, "delimiter", "tab");
-    assert_string_equal(get(p, "delimiter"), "tab");
-    set(p, "delimiter", ";");
-    assert_string_equal(get(p, "delimiter"), ";");
-    set(p, "as_of", "1998-01-01");
-    assert_string_equal(get(p, "as_of"), "1998-01-01");
-    set(p, "as_of", NULL);
-    assert_string_equal(get(p, "as_of"), "");
-    set(p, "header", "false");
-    assert_string_equal(get(p, "header"), "no");
-    set(p, "header", NULL);
-    assert_string_equal(get(p, "header"), "yes");
+    for (i = 0; i < TST_COUNT(steps); i++) {
+        const char *got;
+        if (steps[i].key)
+            set(p, steps[i].key, steps[i].value);
+        got = get(p, steps[i].read);
+        if (strcmp(got, steps[i].want) != 0)
+            fail_msg("step %lu: %s is \"%s\", want \"%s\"", (unsigned long)i, steps[i].read, got,
+                     steps[i].want);
+    }
     tier_pipeline_free(p);
 }
 

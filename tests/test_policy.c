@@ -8,75 +8,7 @@
 
 #include "support.h"
 
-/* ---- a test model that outputs fixed columns ------------------------------------------------ */
-
-typedef struct tm_out {
-    const char *name;
-    int type;
-    const double *num;         /* TIER_VALUE_NUMBER */
-    const char *const *labels; /* TIER_VALUE_LABEL */
-    size_t nlabels;
-    const int32_t *codes;
-} tm_out;
-
-typedef struct tm_state {
-    const tm_out *outs;
-    size_t nout;
-} tm_state;
-
-static size_t tm_output_count(void *state)
-{
-    return ((tm_state *)state)->nout;
-}
-
-static int tm_output_info(void *state, size_t i, const char **name, int *type)
-{
-    tm_state *s = state;
-    *name = s->outs[i].name;
-    *type = s->outs[i].type;
-    return TIER_OK;
-}
-
-static int tm_score(void *state, const tier_book *book, tier_frame *frame)
-{
-    tm_state *s = state;
-    size_t n = tier_book_customer_count(book), k, i;
-    for (k = 0; k < s->nout; k++) {
-        const tm_out *o = &s->outs[k];
-        int rc;
-        if (o->type == TIER_VALUE_NUMBER) {
-            double *v;
-            rc = tier_frame_add_numbers(frame, o->name, &v);
-            if (rc)
-                return rc;
-            for (i = 0; i < n; i++)
-                v[i] = o->num[i];
-        } else {
-            int32_t *c;
-            rc = tier_frame_add_labels(frame, o->name, o->labels, o->nlabels, &c);
-            if (rc)
-                return rc;
-            for (i = 0; i < n; i++)
-                c[i] = o->codes[i];
-        }
-    }
-    return TIER_OK;
-}
-
-static tier_model *tm_new(const char *name, tm_state *state)
-{
-    tier_model_vtable vt;
-    tier_allocator a = tst_allocator();
-    tier_model *m = NULL;
-    memset(&vt, 0, sizeof vt);
-    vt.version = TIER_MODEL_VTABLE_VERSION;
-    vt.kind = "fixed";
-    vt.output_count = tm_output_count;
-    vt.output_info = tm_output_info;
-    vt.score = tm_score;
-    assert_int_equal(tier_model_new(&m, &vt, state, name, &a), TIER_OK);
-    return m;
-}
+/* ---- fixtures ------------------------------------------------------------------------------- */
 
 static tier_book *book_with(size_t n)
 {
@@ -96,9 +28,8 @@ static tier_book *book_with(size_t n)
 
 static tier_policy *policy_new(void)
 {
-    tier_allocator a = tst_allocator();
     tier_policy *p = NULL;
-    assert_int_equal(tier_policy_new(&p, &a), TIER_OK);
+    assert_int_equal(tier_policy_new(&p, TST_ALLOC), TIER_OK);
     return p;
 }
 
@@ -107,8 +38,8 @@ typedef struct fixture {
     tier_book *book;
     tier_model *model;
     tier_result *result;
-    tm_out outs[3];
-    tm_state state;
+    tst_column outs[3];
+    tst_fixed state;
 } fixture;
 
 static const char *const k_labels[] = {"red", "green", "blue"};
@@ -118,20 +49,11 @@ static void fixture_init(fixture *f, size_t n, const double *x, const double *y,
     tier_allocator a = tst_allocator();
     memset(f, 0, sizeof *f);
     f->book = book_with(n);
-    f->outs[0].name = "x";
-    f->outs[0].type = TIER_VALUE_NUMBER;
-    f->outs[0].num = x;
-    f->outs[1].name = "y";
-    f->outs[1].type = TIER_VALUE_NUMBER;
-    f->outs[1].num = y;
-    f->outs[2].name = "k";
-    f->outs[2].type = TIER_VALUE_LABEL;
-    f->outs[2].labels = k_labels;
-    f->outs[2].nlabels = 3;
-    f->outs[2].codes = k;
-    f->state.outs = f->outs;
-    f->state.nout = 3;
-    f->model = tm_new("t", &f->state);
+    f->outs[0] = tst_number_column("x", x);
+    f->outs[1] = tst_number_column("y", y);
+    f->outs[2] = tst_label_column("k", k_labels, 3, k);
+    tst_fixed_init(&f->state, f->outs, 3);
+    f->model = tst_fixed_model_ok("t", &f->state, 0);
     assert_int_equal(tier_result_new(&f->result, &a), TIER_OK);
 }
 
@@ -553,8 +475,8 @@ static void test_policy_builtin_places_customers_by_pareto_class_and_scores(void
     static const int32_t cls[] = {0, 1, 1, 1, 2, 1};
     static const double r[] = {1, 3, 2, 5, 5, NAN};
     static const double fs[] = {1, 3, 5, 2, 5, NAN};
-    tm_out pout[1], rout[2];
-    tm_state ps, rs;
+    tst_column pout[1], rout[2];
+    tst_fixed ps, rs;
     tier_model *models[2];
     tier_allocator a = tst_allocator();
     tier_book *book = book_with(6);
@@ -562,25 +484,13 @@ static void test_policy_builtin_places_customers_by_pareto_class_and_scores(void
     tier_policy *p = NULL;
     size_t count;
     (void)state;
-    memset(pout, 0, sizeof pout);
-    memset(rout, 0, sizeof rout);
-    pout[0].name = "class";
-    pout[0].type = TIER_VALUE_LABEL;
-    pout[0].labels = classes;
-    pout[0].nlabels = 3;
-    pout[0].codes = cls;
-    rout[0].name = "r_score";
-    rout[0].type = TIER_VALUE_NUMBER;
-    rout[0].num = r;
-    rout[1].name = "f_score";
-    rout[1].type = TIER_VALUE_NUMBER;
-    rout[1].num = fs;
-    ps.outs = pout;
-    ps.nout = 1;
-    rs.outs = rout;
-    rs.nout = 2;
-    models[0] = tm_new("rfm", &rs);
-    models[1] = tm_new("pareto", &ps);
+    pout[0] = tst_label_column("class", classes, 3, cls);
+    rout[0] = tst_number_column("r_score", r);
+    rout[1] = tst_number_column("f_score", fs);
+    tst_fixed_init(&ps, pout, 1);
+    tst_fixed_init(&rs, rout, 2);
+    models[0] = tst_fixed_model_ok("rfm", &rs, 0);
+    models[1] = tst_fixed_model_ok("pareto", &ps, 0);
     assert_int_equal(tier_policy_new_builtin(&p, NULL, &a), TIER_OK);
     assert_int_equal(tier_result_new(&res, &a), TIER_OK);
     assert_int_equal(tier_result_run(res, book, models, 2, p), TIER_OK);
@@ -699,33 +609,23 @@ static int build_and_describe(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static void test_policy_survives_every_allocation_failure(void **state)
-{
-    (void)state;
-    assert_true(tst_oom_walk(build_and_describe, NULL) > 10);
-}
+static const tst_oom_case test_policy_survives_every_allocation_failure = {build_and_describe, NULL, 10};
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_policy_first_matching_tier_wins),
-        cmocka_unit_test(test_policy_rules_of_a_tier_are_alternatives),
-        cmocka_unit_test(test_policy_conditions_of_a_rule_must_all_hold),
-        cmocka_unit_test(test_policy_number_operators_compare_exactly),
-        cmocka_unit_test(test_policy_missing_values_fail_every_comparison),
-        cmocka_unit_test(test_policy_compares_labels_with_eq_and_ne),
-        cmocka_unit_test(test_policy_reads_numeric_and_text_attributes),
-        cmocka_unit_test(test_policy_rule_without_conditions_always_holds),
-        cmocka_unit_test(test_policy_rules_may_share_a_name_and_report_it_as_the_reason),
-        cmocka_unit_test(test_policy_unknown_column_fails_the_run_naming_rule_and_column),
-        cmocka_unit_test(test_policy_column_of_the_wrong_type_is_rejected),
-        cmocka_unit_test(test_policy_rejects_bad_arguments_and_stays_unchanged),
-        cmocka_unit_test(test_policy_run_rejects_a_policy_without_tiers),
-        cmocka_unit_test(test_policy_builtin_is_the_documented_sabc_policy),
-        cmocka_unit_test(test_policy_builtin_places_customers_by_pareto_class_and_scores),
-        cmocka_unit_test(test_policy_describe_lists_tiers_rules_and_conditions),
-        cmocka_unit_test(test_policy_describe_of_builtin_states_every_rule),
-        cmocka_unit_test(test_policy_survives_every_allocation_failure),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_policy_first_matching_tier_wins),
+         cmocka_unit_test(test_policy_rules_of_a_tier_are_alternatives),
+         cmocka_unit_test(test_policy_conditions_of_a_rule_must_all_hold),
+         cmocka_unit_test(test_policy_number_operators_compare_exactly),
+         cmocka_unit_test(test_policy_missing_values_fail_every_comparison),
+         cmocka_unit_test(test_policy_compares_labels_with_eq_and_ne),
+         cmocka_unit_test(test_policy_reads_numeric_and_text_attributes),
+         cmocka_unit_test(test_policy_rule_without_conditions_always_holds),
+         cmocka_unit_test(test_policy_rules_may_share_a_name_and_report_it_as_the_reason),
+         cmocka_unit_test(test_policy_unknown_column_fails_the_run_naming_rule_and_column),
+         cmocka_unit_test(test_policy_column_of_the_wrong_type_is_rejected),
+         cmocka_unit_test(test_policy_rejects_bad_arguments_and_stays_unchanged),
+         cmocka_unit_test(test_policy_run_rejects_a_policy_without_tiers),
+         cmocka_unit_test(test_policy_builtin_is_the_documented_sabc_policy),
+         cmocka_unit_test(test_policy_builtin_places_customers_by_pareto_class_and_scores),
+         cmocka_unit_test(test_policy_describe_lists_tiers_rules_and_conditions),
+         cmocka_unit_test(test_policy_describe_of_builtin_states_every_rule),
+         TST_OOM_TEST(test_policy_survives_every_allocation_failure))

@@ -12,108 +12,7 @@
 
 #include "support.h"
 
-/* ---- a test model with given outputs -------------------------------------------------------- */
-
-typedef struct tm_out {
-    const char *name;
-    int type;
-    const double *num;
-    const char *const *labels;
-    size_t nlabels;
-    const int32_t *codes;
-} tm_out;
-
-typedef struct tm_state {
-    const tm_out *outs;
-    size_t nout;
-    int fits;             /* fit calls seen */
-    const char *need;     /* column the fit expects among its inputs (or NULL) */
-    int need_seen;        /* 1 when it was there */
-    int fit_rc, score_rc; /* statuses to fail with */
-    const char *why;      /* last_error text */
-} tm_state;
-
-static size_t tm_output_count(void *state)
-{
-    return ((tm_state *)state)->nout;
-}
-
-static int tm_output_info(void *state, size_t i, const char **name, int *type)
-{
-    tm_state *s = state;
-    *name = s->outs[i].name;
-    *type = s->outs[i].type;
-    return TIER_OK;
-}
-
-static int tm_fit(void *state, const tier_book *book, const tier_frame *inputs)
-{
-    tm_state *s = state;
-    size_t col;
-    (void)book;
-    s->fits++;
-    if (s->need)
-        s->need_seen = tier_frame_find(inputs, s->need, &col) == TIER_OK;
-    return s->fit_rc;
-}
-
-static int tm_score(void *state, const tier_book *book, tier_frame *frame)
-{
-    tm_state *s = state;
-    size_t n = tier_book_customer_count(book), k, i;
-    if (s->score_rc)
-        return s->score_rc;
-    for (k = 0; k < s->nout; k++) {
-        const tm_out *o = &s->outs[k];
-        int rc;
-        if (o->type == TIER_VALUE_NUMBER) {
-            double *v;
-            if ((rc = tier_frame_add_numbers(frame, o->name, &v)) != 0)
-                return rc;
-            for (i = 0; i < n; i++)
-                v[i] = o->num[i];
-        } else {
-            int32_t *c;
-            if ((rc = tier_frame_add_labels(frame, o->name, o->labels, o->nlabels, &c)) != 0)
-                return rc;
-            for (i = 0; i < n; i++)
-                c[i] = o->codes[i];
-        }
-    }
-    return TIER_OK;
-}
-
-static const char *tm_last_error(void *state)
-{
-    tm_state *s = state;
-    return s->why ? s->why : "";
-}
-
-static tier_model *tm_new_with(const char *name, tm_state *state, int with_fit,
-                               const tier_allocator *alloc)
-{
-    tier_model_vtable vt;
-    tier_model *m = NULL;
-    memset(&vt, 0, sizeof vt);
-    vt.version = TIER_MODEL_VTABLE_VERSION;
-    vt.kind = "fixed";
-    vt.output_count = tm_output_count;
-    vt.output_info = tm_output_info;
-    vt.fit = with_fit ? tm_fit : NULL;
-    vt.score = tm_score;
-    vt.last_error = tm_last_error;
-    if (tier_model_new(&m, &vt, state, name, alloc) != TIER_OK)
-        return NULL;
-    return m;
-}
-
-static tier_model *tm_new(const char *name, tm_state *state, int with_fit)
-{
-    tier_allocator a = tst_allocator();
-    tier_model *m = tm_new_with(name, state, with_fit, &a);
-    assert_non_null(m);
-    return m;
-}
+/* ---- fixtures ------------------------------------------------------------------------------- */
 
 static tier_policy *policy_threshold(const char *column, double at)
 {
@@ -129,9 +28,12 @@ static tier_policy *policy_threshold(const char *column, double at)
     return p;
 }
 
-static void add_txn(tier_book *b, const char *id, int32_t day, double amount)
+/* A fresh in-memory file system that takes at most 1000 bytes per write (the writer must loop). */
+static tier_io memfs_open(tst_memfs *fs)
 {
-    assert_int_equal(tier_book_add_txn(b, id, strlen(id), day, amount, NAN), TIER_OK);
+    memset(fs, 0, sizeof *fs);
+    fs->write_chunk = 1000;
+    return tst_memfs_io(fs);
 }
 
 /* ---- the run -------------------------------------------------------------------------------- */
@@ -140,10 +42,11 @@ static void test_result_fits_unfitted_models_on_earlier_columns_then_scores(void
 {
     static const double x[] = {1, 200};
     static const double y[] = {5, 6};
+    static const tst_txn rows[] = {{"k1", 100, 5}, {"k2", 101, 7}};
     tier_allocator a = tst_allocator();
-    tm_out ao = {"x", TIER_VALUE_NUMBER, x, NULL, 0, NULL};
-    tm_out bo = {"y", TIER_VALUE_NUMBER, y, NULL, 0, NULL};
-    tm_state as, bs;
+    tst_column ao = {"x", TIER_VALUE_NUMBER, x, NULL, 0, NULL};
+    tst_column bo = {"y", TIER_VALUE_NUMBER, y, NULL, 0, NULL};
+    tst_fixed as, bs;
     tier_model *models[2];
     tier_book *book = NULL;
     tier_result *res = NULL;
@@ -151,18 +54,12 @@ static void test_result_fits_unfitted_models_on_earlier_columns_then_scores(void
     const tier_frame *frame;
     size_t col;
     (void)state;
-    memset(&as, 0, sizeof as);
-    memset(&bs, 0, sizeof bs);
-    as.outs = &ao;
-    as.nout = 1;
-    bs.outs = &bo;
-    bs.nout = 1;
+    tst_fixed_init(&as, &ao, 1);
+    tst_fixed_init(&bs, &bo, 1);
     bs.need = "a.x";
-    models[0] = tm_new("a", &as, 0);
-    models[1] = tm_new("b", &bs, 1);
-    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
-    add_txn(book, "k1", 100, 5);
-    add_txn(book, "k2", 101, 7);
+    models[0] = tst_fixed_model_ok("a", &as, 0);
+    models[1] = tst_fixed_model_ok("b", &bs, 1);
+    book = tst_book_of(&a, rows, TST_COUNT(rows));
     assert_int_equal(tier_result_new(&res, &a), TIER_OK);
     assert_null(tier_result_frame(res));
     assert_int_equal(tier_result_run(res, book, models, 2, p), TIER_OK);
@@ -201,9 +98,12 @@ static void test_result_fits_unfitted_models_on_earlier_columns_then_scores(void
 static void test_result_summary_counts_customers_and_exact_net_revenue(void **state)
 {
     static const double x[] = {150, 100, 3, 0};
+    static const tst_txn rows[] = {{"c0", 10, 10.25}, {"c0", 11, 5.5},
+                                   {"c0", 12, -2.25}, /* a refund is netted */
+                                   {"c1", 10, 0.1},   {"c1", 12, 0.2}, {"c2", 12, -5}};
     tier_allocator a = tst_allocator();
-    tm_out o = {"x", TIER_VALUE_NUMBER, x, NULL, 0, NULL};
-    tm_state s;
+    tst_column o = {"x", TIER_VALUE_NUMBER, x, NULL, 0, NULL};
+    tst_fixed s;
     tier_model *m;
     tier_book *book = NULL;
     tier_result *res = NULL;
@@ -211,17 +111,9 @@ static void test_result_summary_counts_customers_and_exact_net_revenue(void **st
     size_t count;
     double rev;
     (void)state;
-    memset(&s, 0, sizeof s);
-    s.outs = &o;
-    s.nout = 1;
-    m = tm_new("t", &s, 0);
-    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
-    add_txn(book, "c0", 10, 10.25);
-    add_txn(book, "c0", 11, 5.5);
-    add_txn(book, "c0", 12, -2.25); /* a refund is netted */
-    add_txn(book, "c1", 10, 0.1);
-    add_txn(book, "c1", 12, 0.2);
-    add_txn(book, "c2", 12, -5);
+    tst_fixed_init(&s, &o, 1);
+    m = tst_fixed_model_ok("t", &s, 0);
+    book = tst_book_of(&a, rows, TST_COUNT(rows));
     assert_int_equal(tier_book_add_customer(book, "c3", 2, NULL), TIER_OK);
     assert_int_equal(tier_result_new(&res, &a), TIER_OK);
     assert_int_equal(tier_result_summary(res, 0, &count, &rev), TIER_ERANGE);
@@ -243,9 +135,11 @@ static void test_result_summary_counts_customers_and_exact_net_revenue(void **st
 static void test_result_summary_is_exact_without_kept_transactions_out_of_order(void **state)
 {
     static const double x[] = {150, 1};
+    /* c0 out of date order: the book cannot give purchase-days */
+    static const tst_txn rows[] = {{"c0", 20, 1.1}, {"c0", 10, 2.2}, {"c1", 10, 4}};
     tier_allocator a = tst_allocator();
-    tm_out o = {"x", TIER_VALUE_NUMBER, x, NULL, 0, NULL};
-    tm_state s;
+    tst_column o = {"x", TIER_VALUE_NUMBER, x, NULL, 0, NULL};
+    tst_fixed s;
     tier_model *m;
     tier_book *book = NULL;
     tier_result *res = NULL;
@@ -253,15 +147,11 @@ static void test_result_summary_is_exact_without_kept_transactions_out_of_order(
     size_t count;
     double rev;
     (void)state;
-    memset(&s, 0, sizeof s);
-    s.outs = &o;
-    s.nout = 1;
-    m = tm_new("t", &s, 0);
+    tst_fixed_init(&s, &o, 1);
+    m = tst_fixed_model_ok("t", &s, 0);
     assert_int_equal(tier_book_new(&book, &a), TIER_OK);
     assert_int_equal(tier_book_set_option(book, TIER_BOOK_OPT_KEEP_TRANSACTIONS, 0), TIER_OK);
-    add_txn(book, "c0", 20, 1.1);
-    add_txn(book, "c0", 10, 2.2); /* out of date order: the book cannot give purchase-days */
-    add_txn(book, "c1", 10, 4);
+    assert_int_equal(tst_add_txns(book, rows, TST_COUNT(rows)), TIER_OK);
     assert_int_equal(tier_result_new(&res, &a), TIER_OK);
     assert_int_equal(tier_result_run(res, book, &m, 1, p), TIER_OK);
     assert_int_equal(tier_result_summary(res, 0, &count, &rev), TIER_OK);
@@ -276,28 +166,23 @@ static void test_result_summary_is_exact_without_kept_transactions_out_of_order(
 static void test_result_failed_run_names_the_model_and_keeps_the_previous_result(void **state)
 {
     static const double x[] = {150, 1};
+    static const tst_txn rows[] = {{"c0", 10, 1}, {"c1", 10, 1}};
     tier_allocator a = tst_allocator();
-    tm_out o = {"x", TIER_VALUE_NUMBER, x, NULL, 0, NULL};
-    tm_state good, bad;
+    tst_column o = {"x", TIER_VALUE_NUMBER, x, NULL, 0, NULL};
+    tst_fixed good, bad;
     tier_model *models[2];
     tier_book *book = NULL;
     tier_result *res = NULL;
     tier_policy *p = policy_threshold("good.x", 100);
     const tier_frame *before;
     (void)state;
-    memset(&good, 0, sizeof good);
-    memset(&bad, 0, sizeof bad);
-    good.outs = &o;
-    good.nout = 1;
-    bad.outs = &o;
-    bad.nout = 1;
+    tst_fixed_init(&good, &o, 1);
+    tst_fixed_init(&bad, &o, 1);
     bad.fit_rc = TIER_ECONVERGE;
     bad.why = "did not converge after 100 steps";
-    models[0] = tm_new("good", &good, 0);
-    models[1] = tm_new("bad", &bad, 1);
-    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
-    add_txn(book, "c0", 10, 1);
-    add_txn(book, "c1", 10, 1);
+    models[0] = tst_fixed_model_ok("good", &good, 0);
+    models[1] = tst_fixed_model_ok("bad", &bad, 1);
+    book = tst_book_of(&a, rows, TST_COUNT(rows));
     assert_int_equal(tier_result_new(&res, &a), TIER_OK);
     assert_int_equal(tier_result_run(res, book, models, 1, p), TIER_OK);
     before = tier_result_frame(res);
@@ -336,47 +221,14 @@ static void test_result_failed_run_names_the_model_and_keeps_the_previous_result
 
 /* ---- the writer ----------------------------------------------------------------------------- */
 
-typedef struct sink {
-    char *data;
-    size_t len, cap;
-    int calls;
-    size_t max_chunk;
-    int stop_at; /* return non-zero on this call (1-based); 0 = never */
-} sink;
-
-static int sink_cb(void *ud, const char *data, size_t len)
-{
-    sink *s = ud;
-    s->calls++;
-    if (s->stop_at && s->calls == s->stop_at)
-        return 1;
-    if (len > s->max_chunk)
-        s->max_chunk = len;
-    if (s->len + len + 1 > s->cap) {
-        s->cap = (s->len + len + 1) * 2;
-        s->data = realloc(s->data, s->cap);
-        assert_non_null(s->data);
-    }
-    memcpy(s->data + s->len, data, len);
-    s->len += len;
-    s->data[s->len] = '\0';
-    return 0;
-}
-
-static void sink_reset(sink *s)
-{
-    free(s->data);
-    memset(s, 0, sizeof *s);
-}
-
 /* Seven customers whose ids and values exercise quoting, escaping and every number form. */
 typedef struct wfix {
     tier_book *book;
     tier_model *model;
     tier_policy *policy;
     tier_result *result;
-    tm_out outs[3];
-    tm_state state;
+    tst_column outs[3];
+    tst_fixed state;
 } wfix;
 
 static const char *const w_ids[] = {"C1",        "a,b",      "say \"hi\"", " sp ",
@@ -409,20 +261,11 @@ static void wfix_init(wfix *f)
     for (i = 0; i < 7; i++)
         assert_int_equal(tier_book_add_customer(f->book, w_ids[i], strlen(w_ids[i]), NULL),
                          TIER_OK);
-    f->outs[0].name = "n";
-    f->outs[0].type = TIER_VALUE_NUMBER;
-    f->outs[0].num = n;
-    f->outs[1].name = "d";
-    f->outs[1].type = TIER_VALUE_NUMBER;
-    f->outs[1].num = d;
-    f->outs[2].name = "k";
-    f->outs[2].type = TIER_VALUE_LABEL;
-    f->outs[2].labels = w_labels;
-    f->outs[2].nlabels = 3;
-    f->outs[2].codes = k;
-    f->state.outs = f->outs;
-    f->state.nout = 3;
-    f->model = tm_new("t", &f->state, 0);
+    f->outs[0] = tst_number_column("n", n);
+    f->outs[1] = tst_number_column("d", d);
+    f->outs[2] = tst_label_column("k", w_labels, 3, k);
+    tst_fixed_init(&f->state, f->outs, 3);
+    f->model = tst_fixed_model_ok("t", &f->state, 0);
     f->policy = policy_threshold("t.n", 100);
     assert_int_equal(tier_result_new(&f->result, &a), TIER_OK);
     assert_int_equal(tier_result_run(f->result, f->book, &f->model, 1, f->policy), TIER_OK);
@@ -468,41 +311,41 @@ static const char w_json[] =
 static void test_result_writes_exact_csv(void **state)
 {
     wfix f;
-    sink s;
+    tst_sink s;
     (void)state;
     memset(&s, 0, sizeof s);
     wfix_init(&f);
-    assert_int_equal(tier_result_write(f.result, f.book, W_COLUMNS, TIER_OUTPUT_CSV, sink_cb, &s),
+    assert_int_equal(tier_result_write(f.result, f.book, W_COLUMNS, TIER_OUTPUT_CSV, tst_sink_write, &s),
                      TIER_OK);
     assert_string_equal(s.data, w_csv);
     assert_int_equal(s.calls, 1); /* small output: one chunk */
-    sink_reset(&s);
+    tst_sink_reset(&s);
     wfix_free(&f);
 }
 
 static void test_result_writes_exact_json(void **state)
 {
     wfix f;
-    sink s;
+    tst_sink s;
     (void)state;
     memset(&s, 0, sizeof s);
     wfix_init(&f);
-    assert_int_equal(tier_result_write(f.result, f.book, W_COLUMNS, TIER_OUTPUT_JSON, sink_cb, &s),
+    assert_int_equal(tier_result_write(f.result, f.book, W_COLUMNS, TIER_OUTPUT_JSON, tst_sink_write, &s),
                      TIER_OK);
     assert_string_equal(s.data, w_json);
-    sink_reset(&s);
+    tst_sink_reset(&s);
     wfix_free(&f);
 }
 
 static void test_result_write_formats_decimals_half_away_from_zero(void **state)
 {
     wfix f;
-    sink s;
+    tst_sink s;
     (void)state;
     memset(&s, 0, sizeof s);
     wfix_init(&f);
     assert_int_equal(tier_result_write(f.result, f.book, "d0=t.d:0,d1=t.d:1,d4=t.d:4,n9=t.n:9",
-                                       TIER_OUTPUT_CSV, sink_cb, &s),
+                                       TIER_OUTPUT_CSV, tst_sink_write, &s),
                      TIER_OK);
     assert_string_equal(s.data, "d0,d1,d4,n9\n"
                                 "12,12.3,12.3450,3.000000000\n"
@@ -513,74 +356,74 @@ static void test_result_write_formats_decimals_half_away_from_zero(void **state)
                                 "100000000000000000000.0000,0.000000100\n"
                                 "-7,-7.1,-7.1250,123456789012.000000000\n"
                                 "0,0.1,0.1250,0.300000000\n");
-    sink_reset(&s);
+    tst_sink_reset(&s);
     wfix_free(&f);
 }
 
 static void test_result_write_rejects_bad_column_lists(void **state)
 {
     wfix f;
-    sink s;
+    tst_sink s;
     tier_result *empty = NULL;
     tier_allocator a = tst_allocator();
     (void)state;
     memset(&s, 0, sizeof s);
     wfix_init(&f);
     assert_int_equal(
-        tier_result_write(f.result, f.book, "customer_id,t.nope", TIER_OUTPUT_CSV, sink_cb, &s),
+        tier_result_write(f.result, f.book, "customer_id,t.nope", TIER_OUTPUT_CSV, tst_sink_write, &s),
         TIER_ENOTFOUND);
     assert_non_null(strstr(tier_result_last_error(f.result), "t.nope"));
     /* The default columns need the rfm and pareto models, which this run did not have. */
-    assert_int_equal(tier_result_write(f.result, f.book, NULL, TIER_OUTPUT_CSV, sink_cb, &s),
+    assert_int_equal(tier_result_write(f.result, f.book, NULL, TIER_OUTPUT_CSV, tst_sink_write, &s),
                      TIER_ENOTFOUND);
     assert_non_null(strstr(tier_result_last_error(f.result), "rfm.r"));
     assert_int_equal(
-        tier_result_write(f.result, f.book, "tier,,reason", TIER_OUTPUT_CSV, sink_cb, &s),
+        tier_result_write(f.result, f.book, "tier,,reason", TIER_OUTPUT_CSV, tst_sink_write, &s),
         TIER_EINVAL);
-    assert_int_equal(tier_result_write(f.result, f.book, "=tier", TIER_OUTPUT_CSV, sink_cb, &s),
+    assert_int_equal(tier_result_write(f.result, f.book, "=tier", TIER_OUTPUT_CSV, tst_sink_write, &s),
                      TIER_EINVAL);
-    assert_int_equal(tier_result_write(f.result, f.book, "tier,tier", TIER_OUTPUT_CSV, sink_cb, &s),
+    assert_int_equal(tier_result_write(f.result, f.book, "tier,tier", TIER_OUTPUT_CSV, tst_sink_write, &s),
                      TIER_EINVAL);
     assert_non_null(strstr(tier_result_last_error(f.result), "twice"));
-    assert_int_equal(tier_result_write(f.result, f.book, "t.k:2", TIER_OUTPUT_CSV, sink_cb, &s),
+    assert_int_equal(tier_result_write(f.result, f.book, "t.k:2", TIER_OUTPUT_CSV, tst_sink_write, &s),
                      TIER_EINVAL);
-    assert_int_equal(tier_result_write(f.result, f.book, "t.n:10", TIER_OUTPUT_CSV, sink_cb, &s),
+    assert_int_equal(tier_result_write(f.result, f.book, "t.n:10", TIER_OUTPUT_CSV, tst_sink_write, &s),
                      TIER_EINVAL);
-    assert_int_equal(tier_result_write(f.result, f.book, "x=\xff", TIER_OUTPUT_CSV, sink_cb, &s),
+    assert_int_equal(tier_result_write(f.result, f.book, "x=\xff", TIER_OUTPUT_CSV, tst_sink_write, &s),
                      TIER_EINVAL);
-    assert_int_equal(tier_result_write(f.result, f.book, "tier", 3, sink_cb, &s), TIER_EINVAL);
+    assert_int_equal(tier_result_write(f.result, f.book, "tier", 3, tst_sink_write, &s), TIER_EINVAL);
     assert_int_equal(tier_result_write(f.result, f.book, "tier", TIER_OUTPUT_CSV, NULL, &s),
                      TIER_EINVAL);
-    assert_int_equal(tier_result_write(f.result, NULL, "customer_id", TIER_OUTPUT_CSV, sink_cb, &s),
+    assert_int_equal(tier_result_write(f.result, NULL, "customer_id", TIER_OUTPUT_CSV, tst_sink_write, &s),
                      TIER_EINVAL);
     assert_int_equal(s.calls, 0);
     /* Without the book, columns that do not need it still write. */
-    assert_int_equal(tier_result_write(f.result, NULL, "tier", TIER_OUTPUT_CSV, sink_cb, &s),
+    assert_int_equal(tier_result_write(f.result, NULL, "tier", TIER_OUTPUT_CSV, tst_sink_write, &s),
                      TIER_OK);
     assert_string_equal(s.data, "tier\nC\nC\nC\nC\nC\nS\nC\n");
     assert_int_equal(tier_result_new(&empty, &a), TIER_OK);
-    assert_int_equal(tier_result_write(empty, f.book, "tier", TIER_OUTPUT_CSV, sink_cb, &s),
+    assert_int_equal(tier_result_write(empty, f.book, "tier", TIER_OUTPUT_CSV, tst_sink_write, &s),
                      TIER_ESTATE);
-    assert_int_equal(tier_result_write(NULL, f.book, "tier", TIER_OUTPUT_CSV, sink_cb, &s),
+    assert_int_equal(tier_result_write(NULL, f.book, "tier", TIER_OUTPUT_CSV, tst_sink_write, &s),
                      TIER_EINVAL);
     tier_result_free(empty);
-    sink_reset(&s);
+    tst_sink_reset(&s);
     wfix_free(&f);
 }
 
 static void test_result_write_stops_when_the_callback_says_so(void **state)
 {
     wfix f;
-    sink s;
+    tst_sink s;
     (void)state;
     memset(&s, 0, sizeof s);
     s.stop_at = 1;
     wfix_init(&f);
-    assert_int_equal(tier_result_write(f.result, f.book, W_COLUMNS, TIER_OUTPUT_JSON, sink_cb, &s),
+    assert_int_equal(tier_result_write(f.result, f.book, W_COLUMNS, TIER_OUTPUT_JSON, tst_sink_write, &s),
                      TIER_EUSER);
     assert_int_equal(s.calls, 1);
     assert_non_null(strstr(tier_result_last_error(f.result), "callback"));
-    sink_reset(&s);
+    tst_sink_reset(&s);
     wfix_free(&f);
 }
 
@@ -590,13 +433,13 @@ static void test_result_write_hands_large_output_over_in_chunks(void **state)
     enum { N = 30000 };
     tier_allocator a = tst_allocator();
     double *x = test_malloc(N * sizeof *x);
-    tm_out o = {"x", TIER_VALUE_NUMBER, NULL, NULL, 0, NULL};
-    tm_state ts;
+    tst_column o = {"x", TIER_VALUE_NUMBER, NULL, NULL, 0, NULL};
+    tst_fixed ts;
     tier_model *m;
     tier_book *book = NULL;
     tier_result *res = NULL;
     tier_policy *p = policy_threshold("t.x", 0.5);
-    sink s;
+    tst_sink s;
     size_t i, lines = 0;
     (void)state;
     assert_int_equal(tier_book_new(&book, &a), TIER_OK);
@@ -607,15 +450,13 @@ static void test_result_write_hands_large_output_over_in_chunks(void **state)
         x[i] = (double)(i % 2) + (double)i / 4.0;
     }
     o.num = x;
-    memset(&ts, 0, sizeof ts);
-    ts.outs = &o;
-    ts.nout = 1;
-    m = tm_new("t", &ts, 0);
+    tst_fixed_init(&ts, &o, 1);
+    m = tst_fixed_model_ok("t", &ts, 0);
     assert_int_equal(tier_result_new(&res, &a), TIER_OK);
     assert_int_equal(tier_result_run(res, book, &m, 1, p), TIER_OK);
     memset(&s, 0, sizeof s);
     assert_int_equal(tier_result_write(res, book, "customer_id,t.x,x3=t.x:3,tier,reason",
-                                       TIER_OUTPUT_CSV, sink_cb, &s),
+                                       TIER_OUTPUT_CSV, tst_sink_write, &s),
                      TIER_OK);
     assert_true(s.calls > 1);
     assert_true(s.max_chunk >= 64 * 1024 && s.max_chunk <= 256 * 1024);
@@ -624,12 +465,12 @@ static void test_result_write_hands_large_output_over_in_chunks(void **state)
     assert_int_equal(lines, N + 1);
     assert_non_null(strstr(s.data, "\nC0000003,1.75,1.750,S,big\n"));
     assert_non_null(strstr(s.data, "\nC0000000,0,0.000,C,rest\n"));
-    sink_reset(&s);
+    tst_sink_reset(&s);
     s.stop_at = 2;
-    assert_int_equal(tier_result_write(res, book, "customer_id,t.x", TIER_OUTPUT_JSON, sink_cb, &s),
+    assert_int_equal(tier_result_write(res, book, "customer_id,t.x", TIER_OUTPUT_JSON, tst_sink_write, &s),
                      TIER_EUSER);
     assert_int_equal(s.calls, 2);
-    sink_reset(&s);
+    tst_sink_reset(&s);
     tier_result_free(res);
     tier_policy_free(p);
     tier_model_free(m);
@@ -643,7 +484,7 @@ static void test_result_write_of_no_customers_is_header_only(void **state)
     tier_book *book = NULL;
     tier_result *res = NULL;
     tier_policy *p = NULL;
-    sink s;
+    tst_sink s;
     (void)state;
     memset(&s, 0, sizeof s);
     assert_int_equal(tier_book_new(&book, &a), TIER_OK);
@@ -652,14 +493,14 @@ static void test_result_write_of_no_customers_is_header_only(void **state)
     assert_int_equal(tier_result_new(&res, &a), TIER_OK);
     assert_int_equal(tier_result_run(res, book, NULL, 0, p), TIER_OK);
     assert_int_equal(tier_result_customer_count(res), 0);
-    assert_int_equal(tier_result_write(res, book, "customer_id,tier", TIER_OUTPUT_CSV, sink_cb, &s),
+    assert_int_equal(tier_result_write(res, book, "customer_id,tier", TIER_OUTPUT_CSV, tst_sink_write, &s),
                      TIER_OK);
     assert_string_equal(s.data, "customer_id,tier\n");
-    sink_reset(&s);
+    tst_sink_reset(&s);
     assert_int_equal(
-        tier_result_write(res, book, "customer_id,tier", TIER_OUTPUT_JSON, sink_cb, &s), TIER_OK);
+        tier_result_write(res, book, "customer_id,tier", TIER_OUTPUT_JSON, tst_sink_write, &s), TIER_OK);
     assert_string_equal(s.data, "[\n]\n");
-    sink_reset(&s);
+    tst_sink_reset(&s);
     tier_result_free(res);
     tier_policy_free(p);
     tier_book_free(book);
@@ -667,203 +508,45 @@ static void test_result_write_of_no_customers_is_header_only(void **state)
 
 /* ---- saving through an in-memory, fault-injecting I/O layer -------------------------------- */
 
-#define MEMFS_FILES 8
-
-typedef struct memfile {
-    char name[256];
-    char *data;
-    size_t len;
-    int used;
-} memfile;
-
-typedef struct memfs {
-    memfile files[MEMFS_FILES];
-    int open_handles;
-    int fail_open_write, fail_write, fail_sync, fail_close, fail_rename;
-    char written_name[256]; /* last file opened for writing */
-} memfs;
-
-static memfile *memfs_find(memfs *fs, const char *name)
-{
-    int i;
-    for (i = 0; i < MEMFS_FILES; i++)
-        if (fs->files[i].used && strcmp(fs->files[i].name, name) == 0)
-            return &fs->files[i];
-    return NULL;
-}
-
-static memfile *memfs_put(memfs *fs, const char *name, const char *data)
-{
-    memfile *f = memfs_find(fs, name);
-    int i;
-    for (i = 0; !f && i < MEMFS_FILES; i++)
-        if (!fs->files[i].used)
-            f = &fs->files[i];
-    assert_non_null(f);
-    if (f->data)
-        test_free(f->data);
-    f->used = 1;
-    snprintf(f->name, sizeof f->name, "%s", name);
-    f->len = strlen(data);
-    f->data = test_malloc(f->len + 1);
-    memcpy(f->data, data, f->len + 1);
-    return f;
-}
-
-static int memfs_count(const memfs *fs)
-{
-    int i, n = 0;
-    for (i = 0; i < MEMFS_FILES; i++)
-        n += fs->files[i].used;
-    return n;
-}
-
-static void memfs_clear(memfs *fs)
-{
-    int i;
-    for (i = 0; i < MEMFS_FILES; i++)
-        if (fs->files[i].data)
-            test_free(fs->files[i].data);
-    memset(fs, 0, sizeof *fs);
-}
-
-static int mio_open(void *ud, const char *path, int mode, void **out)
-{
-    memfs *fs = ud;
-    memfile *f = memfs_find(fs, path);
-    if (mode == TIER_IO_READ) {
-        if (!f)
-            return -ENOENT;
-    } else {
-        if (fs->fail_open_write)
-            return -EACCES;
-        f = memfs_put(fs, path, "");
-        snprintf(fs->written_name, sizeof fs->written_name, "%s", path);
-    }
-    fs->open_handles++;
-    *out = f;
-    return 0;
-}
-
-static int64_t mio_read(void *ud, void *file, void *buf, size_t size)
-{
-    (void)ud;
-    (void)file;
-    (void)buf;
-    (void)size;
-    return 0;
-}
-
-static int64_t mio_write(void *ud, void *file, const void *buf, size_t size)
-{
-    memfs *fs = ud;
-    memfile *f = file;
-    if (fs->fail_write)
-        return -ENOSPC;
-    if (size > 1000)
-        size = 1000; /* short writes: the writer must loop */
-    f->data = test_realloc(f->data, f->len + size + 1);
-    memcpy(f->data + f->len, buf, size);
-    f->len += size;
-    f->data[f->len] = '\0';
-    return (int64_t)size;
-}
-
-static int mio_sync(void *ud, void *file)
-{
-    (void)file;
-    return ((memfs *)ud)->fail_sync ? -EIO : 0;
-}
-
-static int mio_close(void *ud, void *file)
-{
-    memfs *fs = ud;
-    (void)file;
-    fs->open_handles--;
-    return fs->fail_close ? -EIO : 0;
-}
-
-static int mio_remove(void *ud, const char *path)
-{
-    memfile *f = memfs_find(ud, path);
-    if (!f)
-        return -ENOENT;
-    test_free(f->data);
-    memset(f, 0, sizeof *f);
-    return 0;
-}
-
-static int mio_rename(void *ud, const char *from, const char *to)
-{
-    memfs *fs = ud;
-    memfile *f = memfs_find(fs, from), *t = memfs_find(fs, to);
-    if (fs->fail_rename)
-        return -EXDEV;
-    if (!f)
-        return -ENOENT;
-    if (t && t != f)
-        mio_remove(fs, to);
-    snprintf(f->name, sizeof f->name, "%s", to);
-    return 0;
-}
-
-static tier_io memfs_io(memfs *fs)
-{
-    tier_io io;
-    memset(&io, 0, sizeof io);
-    io.version = TIER_IO_VERSION;
-    io.open = mio_open;
-    io.read = mio_read;
-    io.write = mio_write;
-    io.sync = mio_sync;
-    io.close = mio_close;
-    io.rename = mio_rename;
-    io.remove = mio_remove;
-    io.ud = fs;
-    return io;
-}
-
 static void test_result_save_replaces_the_file_through_the_io_layer(void **state)
 {
     wfix f;
-    memfs fs;
+    tst_memfs fs;
     tier_io io;
-    memfile *out;
+    tst_memfile *out;
     (void)state;
-    memset(&fs, 0, sizeof fs);
-    io = memfs_io(&fs);
+    io = memfs_open(&fs);
     wfix_init(&f);
-    memfs_put(&fs, "out.csv", "old\n");
+    tst_memfs_put(&fs, "out.csv", "old\n", 4);
     assert_int_equal(tier_result_save(f.result, f.book, W_COLUMNS, TIER_OUTPUT_CSV, "out.csv", &io),
                      TIER_OK);
     assert_string_equal(fs.written_name, "out.csv.tmp");
-    out = memfs_find(&fs, "out.csv");
+    out = tst_memfs_find(&fs, "out.csv");
     assert_non_null(out);
     assert_string_equal(out->data, w_csv);
-    assert_int_equal(memfs_count(&fs), 1);
-    assert_int_equal(fs.open_handles, 0);
-    memfs_clear(&fs);
+    assert_int_equal(tst_memfs_count(&fs), 1);
+    assert_int_equal(fs.opens, fs.closes);
+    tst_memfs_clear(&fs);
     wfix_free(&f);
 }
 
 static void test_result_save_leaves_a_temporary_name_in_use_alone(void **state)
 {
     wfix f;
-    memfs fs;
+    tst_memfs fs;
     tier_io io;
     (void)state;
-    memset(&fs, 0, sizeof fs);
-    io = memfs_io(&fs);
+    io = memfs_open(&fs);
     wfix_init(&f);
-    memfs_put(&fs, "out.json.tmp", "another save\n");
+    tst_memfs_put(&fs, "out.json.tmp", "another save\n", 13);
     assert_int_equal(
         tier_result_save(f.result, f.book, W_COLUMNS, TIER_OUTPUT_JSON, "out.json", &io), TIER_OK);
     assert_string_equal(fs.written_name, "out.json.tmp-1");
-    assert_string_equal(memfs_find(&fs, "out.json")->data, w_json);
-    assert_string_equal(memfs_find(&fs, "out.json.tmp")->data, "another save\n");
-    assert_int_equal(memfs_count(&fs), 2);
-    assert_int_equal(fs.open_handles, 0);
-    memfs_clear(&fs);
+    assert_string_equal(tst_memfs_find(&fs, "out.json")->data, w_json);
+    assert_string_equal(tst_memfs_find(&fs, "out.json.tmp")->data, "another save\n");
+    assert_int_equal(tst_memfs_count(&fs), 2);
+    assert_int_equal(fs.opens, fs.closes);
+    tst_memfs_clear(&fs);
     wfix_free(&f);
 }
 
@@ -875,11 +558,10 @@ static void test_result_save_failure_keeps_the_old_file_and_no_temporary(void **
     (void)state;
     wfix_init(&f);
     for (k = 0; k < 5; k++) {
-        memfs fs;
+        tst_memfs fs;
         tier_io io;
-        memset(&fs, 0, sizeof fs);
-        io = memfs_io(&fs);
-        memfs_put(&fs, "dir/out.csv", "old\n");
+        io = memfs_open(&fs);
+        tst_memfs_put(&fs, "dir/out.csv", "old\n", 4);
         fs.fail_open_write = k == 0;
         fs.fail_write = k == 1;
         fs.fail_sync = k == 2;
@@ -890,27 +572,26 @@ static void test_result_save_failure_keeps_the_old_file_and_no_temporary(void **
             TIER_EIO);
         assert_non_null(strstr(tier_result_last_error(f.result), steps[k]));
         assert_non_null(strstr(tier_result_last_error(f.result), "dir/out.csv"));
-        assert_string_equal(memfs_find(&fs, "dir/out.csv")->data, "old\n");
-        assert_int_equal(memfs_count(&fs), 1);
-        assert_int_equal(fs.open_handles, 0);
-        memfs_clear(&fs);
+        assert_string_equal(tst_memfs_find(&fs, "dir/out.csv")->data, "old\n");
+        assert_int_equal(tst_memfs_count(&fs), 1);
+        assert_int_equal(fs.opens, fs.closes);
+        tst_memfs_clear(&fs);
     }
     /* A bad column list fails before any file is touched. */
     {
-        memfs fs;
+        tst_memfs fs;
         tier_io io;
-        memset(&fs, 0, sizeof fs);
-        io = memfs_io(&fs);
+        io = memfs_open(&fs);
         assert_int_equal(
             tier_result_save(f.result, f.book, "nope", TIER_OUTPUT_CSV, "out.csv", &io),
             TIER_ENOTFOUND);
-        assert_int_equal(memfs_count(&fs), 0);
+        assert_int_equal(tst_memfs_count(&fs), 0);
         assert_int_equal(tier_result_save(f.result, f.book, "tier", TIER_OUTPUT_CSV, "", &io),
                          TIER_EINVAL);
         io.rename = NULL;
         assert_int_equal(tier_result_save(f.result, f.book, "tier", TIER_OUTPUT_CSV, "x", &io),
                          TIER_EINVAL);
-        memfs_clear(&fs);
+        tst_memfs_clear(&fs);
     }
     wfix_free(&f);
 }
@@ -920,7 +601,7 @@ static void test_result_save_with_the_default_io_writes_a_real_file(void **state
     char dir[] = "/tmp/tier-result-XXXXXX";
     char path[64];
     wfix f;
-    sink s;
+    tst_sink s;
     char *got;
     size_t len;
     DIR *d;
@@ -969,9 +650,9 @@ static int oom_pipeline(const tier_allocator *alloc, void *ud)
     static const double x[] = {150, 1, NAN};
     static const char *const labels[] = {"p", "q"};
     static const int32_t codes[] = {0, 1, -1};
-    tm_out outs[2] = {{"x", TIER_VALUE_NUMBER, x, NULL, 0, NULL},
+    tst_column outs[2] = {{"x", TIER_VALUE_NUMBER, x, NULL, 0, NULL},
                       {"k", TIER_VALUE_LABEL, NULL, labels, 2, codes}};
-    tm_state s;
+    tst_fixed s;
     tier_book *book = NULL;
     tier_model *m = NULL;
     tier_policy *p = NULL;
@@ -979,9 +660,7 @@ static int oom_pipeline(const tier_allocator *alloc, void *ud)
     size_t bytes = 0, t, r;
     int rc;
     (void)ud;
-    memset(&s, 0, sizeof s);
-    s.outs = outs;
-    s.nout = 2;
+    tst_fixed_init(&s, outs, 2);
     if ((rc = tier_book_new(&book, alloc)) != 0)
         return rc;
     if ((rc = tier_book_add_txn(book, "a", 1, 10, 5, NAN)) ||
@@ -989,7 +668,7 @@ static int oom_pipeline(const tier_allocator *alloc, void *ud)
         (rc = tier_book_add_txn(book, "c", 1, 12, 9, NAN)) ||
         (rc = tier_book_set_text(book, 1, "region", "north")))
         goto out;
-    m = tm_new_with("t", &s, 1, alloc);
+    m = tst_fixed_model("t", &s, 1, alloc);
     if (!m) {
         rc = TIER_ENOMEM;
         goto out;
@@ -1031,46 +710,14 @@ out:
     return rc;
 }
 
-static void test_result_survives_every_allocation_failure(void **state)
-{
-    (void)state;
-    assert_true(tst_oom_walk(oom_pipeline, NULL) > 20);
-}
+static const tst_oom_case test_result_survives_every_allocation_failure = {oom_pipeline, NULL, 20};
 
 /* ---- end to end with the built-in models ---------------------------------------------------- */
-
-static tier_book *load_cdnow_sample(void)
-{
-    tier_allocator a = tst_allocator();
-    tier_book *book = NULL;
-    size_t len;
-    char *text = tst_read_file(tst_data_path("CDNOW_sample.txt"), &len);
-    char *line = text, *nl;
-    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
-    for (; *line; line = nl + 1) {
-        char id[32];
-        int sample, ymd, cds, year, month, day;
-        double dollars;
-        int32_t dnum;
-        nl = strchr(line, '\n');
-        if (!nl)
-            nl = line + strlen(line) - 1;
-        if (sscanf(line, "%31s %d %d %d %lf", id, &sample, &ymd, &cds, &dollars) != 5)
-            continue;
-        year = ymd / 10000;
-        month = ymd / 100 % 100;
-        day = ymd % 100;
-        assert_int_equal(tier_date_from_ymd(&dnum, year, month, day), TIER_OK);
-        add_txn(book, id, dnum, dollars);
-    }
-    test_free(text);
-    return book;
-}
 
 static void test_result_default_policy_on_cdnow_sample_end_to_end(void **state)
 {
     tier_allocator a = tst_allocator();
-    tier_book *book = load_cdnow_sample();
+    tier_book *book = tst_cdnow_book(&a, 0);
     tier_model *models[2] = {NULL, NULL};
     tier_policy *p = NULL;
     tier_result *res = NULL;
@@ -1078,7 +725,7 @@ static void test_result_default_policy_on_cdnow_sample_end_to_end(void **state)
     size_t n = tier_book_customer_count(book), i, t, total = 0, col_class, col_r, col_f;
     size_t pareto_a = 0, s_count = 0;
     double revenue = 0, book_net = 0;
-    sink s;
+    tst_sink s;
     (void)state;
     assert_true(n > 2000);
     assert_int_equal(tier_rfm_new(&models[0], NULL, &a), TIER_OK);
@@ -1137,13 +784,13 @@ static void test_result_default_policy_on_cdnow_sample_end_to_end(void **state)
     assert_int_equal(total, pareto_a);
     /* The default columns all exist after the built-in models ran. */
     memset(&s, 0, sizeof s);
-    assert_int_equal(tier_result_write(res, book, NULL, TIER_OUTPUT_CSV, sink_cb, &s), TIER_OK);
+    assert_int_equal(tier_result_write(res, book, NULL, TIER_OUTPUT_CSV, tst_sink_write, &s), TIER_OK);
     {
         static const char head[] = "customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,"
                                    "value_class,pareto_class,reason\n";
         assert_memory_equal(s.data, head, sizeof head - 1);
     }
-    sink_reset(&s);
+    tst_sink_reset(&s);
     tier_result_free(res);
     tier_policy_free(p);
     tier_model_free(models[0]);
@@ -1151,26 +798,20 @@ static void test_result_default_policy_on_cdnow_sample_end_to_end(void **state)
     tier_book_free(book);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_result_fits_unfitted_models_on_earlier_columns_then_scores),
-        cmocka_unit_test(test_result_summary_counts_customers_and_exact_net_revenue),
-        cmocka_unit_test(test_result_summary_is_exact_without_kept_transactions_out_of_order),
-        cmocka_unit_test(test_result_failed_run_names_the_model_and_keeps_the_previous_result),
-        cmocka_unit_test(test_result_writes_exact_csv),
-        cmocka_unit_test(test_result_writes_exact_json),
-        cmocka_unit_test(test_result_write_formats_decimals_half_away_from_zero),
-        cmocka_unit_test(test_result_write_rejects_bad_column_lists),
-        cmocka_unit_test(test_result_write_stops_when_the_callback_says_so),
-        cmocka_unit_test(test_result_write_hands_large_output_over_in_chunks),
-        cmocka_unit_test(test_result_write_of_no_customers_is_header_only),
-        cmocka_unit_test(test_result_save_replaces_the_file_through_the_io_layer),
-        cmocka_unit_test(test_result_save_leaves_a_temporary_name_in_use_alone),
-        cmocka_unit_test(test_result_save_failure_keeps_the_old_file_and_no_temporary),
-        cmocka_unit_test(test_result_save_with_the_default_io_writes_a_real_file),
-        cmocka_unit_test(test_result_survives_every_allocation_failure),
-        cmocka_unit_test(test_result_default_policy_on_cdnow_sample_end_to_end),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_result_fits_unfitted_models_on_earlier_columns_then_scores),
+         cmocka_unit_test(test_result_summary_counts_customers_and_exact_net_revenue),
+         cmocka_unit_test(test_result_summary_is_exact_without_kept_transactions_out_of_order),
+         cmocka_unit_test(test_result_failed_run_names_the_model_and_keeps_the_previous_result),
+         cmocka_unit_test(test_result_writes_exact_csv),
+         cmocka_unit_test(test_result_writes_exact_json),
+         cmocka_unit_test(test_result_write_formats_decimals_half_away_from_zero),
+         cmocka_unit_test(test_result_write_rejects_bad_column_lists),
+         cmocka_unit_test(test_result_write_stops_when_the_callback_says_so),
+         cmocka_unit_test(test_result_write_hands_large_output_over_in_chunks),
+         cmocka_unit_test(test_result_write_of_no_customers_is_header_only),
+         cmocka_unit_test(test_result_save_replaces_the_file_through_the_io_layer),
+         cmocka_unit_test(test_result_save_leaves_a_temporary_name_in_use_alone),
+         cmocka_unit_test(test_result_save_failure_keeps_the_old_file_and_no_temporary),
+         cmocka_unit_test(test_result_save_with_the_default_io_writes_a_real_file),
+         TST_OOM_TEST(test_result_survives_every_allocation_failure),
+         cmocka_unit_test(test_result_default_policy_on_cdnow_sample_end_to_end))

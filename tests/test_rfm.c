@@ -11,38 +11,13 @@
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
-typedef struct txn {
-    const char *id;
-    int32_t day;
-    double amount;
-} txn;
-
-static int add_rows(tier_book *book, const txn *rows, size_t n)
-{
-    char ids[4096];
-    size_t off[256], i, len = 0;
-    int32_t days[256];
-    double amounts[256];
-    assert_true(n < 256);
-    off[0] = 0;
-    for (i = 0; i < n; i++) {
-        size_t l = strlen(rows[i].id);
-        memcpy(ids + len, rows[i].id, l);
-        len += l;
-        off[i + 1] = len;
-        days[i] = rows[i].day;
-        amounts[i] = rows[i].amount;
-    }
-    return tier_book_add_txns(book, n, ids, off, days, amounts, NULL);
-}
-
 /* The hand-worked book of docs/rfm.md: as-of day 161 (the day after the last transaction).
  *   A: days 100, 100, 150 (10 + 20 + 30)   R 11, F 2 days / 3 rows, M 60, tenure 61
  *   B: day 120 (5)                          R 41, F 1, M 5, tenure 41
  *   C: days 110, 130, 140, 160 (1 each)     R 1,  F 4, M 4, tenure 51
  *   D: day 125 (-7), a refund only           no purchase: NaN scores, m = -7
  *   E: day 90 (100), day 155 (-40)           R 71, F 1, M 60, tenure 71 */
-static const txn small_rows[] = {
+static const tst_txn small_rows[] = {
     {"A", 100, 10}, {"A", 100, 20}, {"B", 120, 5},  {"C", 110, 1}, {"C", 130, 1},
     {"D", 125, -7}, {"E", 90, 100}, {"C", 140, 1},  {"A", 150, 30}, {"E", 155, -40},
     {"C", 160, 1},
@@ -50,50 +25,7 @@ static const txn small_rows[] = {
 
 static tier_book *small_book(const tier_allocator *a)
 {
-    tier_book *book = NULL;
-    assert_int_equal(tier_book_new(&book, a), TIER_OK);
-    assert_int_equal(add_rows(book, small_rows, sizeof small_rows / sizeof small_rows[0]), TIER_OK);
-    return book;
-}
-
-static const double *column(const tier_frame *frame, const char *name)
-{
-    size_t col;
-    if (tier_frame_find(frame, name, &col) != TIER_OK)
-        fail_msg("no column %s", name);
-    assert_non_null(tier_frame_numbers(frame, col));
-    return tier_frame_numbers(frame, col);
-}
-
-static const char *label(const tier_frame *frame, const char *name, size_t row)
-{
-    size_t col;
-    const int32_t *codes;
-    if (tier_frame_find(frame, name, &col) != TIER_OK)
-        fail_msg("no column %s", name);
-    codes = tier_frame_labels(frame, col);
-    assert_non_null(codes);
-    if (codes[row] < 0)
-        return "(none)";
-    return tier_frame_label_text(frame, col, codes[row]);
-}
-
-static size_t customer(const tier_book *book, const char *id)
-{
-    size_t idx = 0;
-    assert_int_equal(tier_book_find(book, id, strlen(id), &idx), TIER_OK);
-    return idx;
-}
-
-static tier_frame *score(const tier_model *m, const tier_book *book, const tier_allocator *a)
-{
-    tier_frame *frame = NULL;
-    int rc;
-    assert_int_equal(tier_frame_new(&frame, tier_book_customer_count(book), a), TIER_OK);
-    rc = tier_model_score(m, book, frame);
-    if (rc)
-        fail_msg("score failed: %s", tier_frame_last_error(frame));
-    return frame;
+    return tst_book_of(a, small_rows, TST_COUNT(small_rows));
 }
 
 static void assert_cuts(const tier_model *m, int dim, const double *want, size_t n)
@@ -165,6 +97,12 @@ static void test_rfm_scores_a_small_book_as_computed_by_hand(void **s)
      * F sorted 1 1 2 4:    1, 1+0.2 = 1.2, 1.8, 2+0.4*2 = 2.8
      * M sorted 4 5 60 60:  4+0.6 = 4.6, 5+0.2*55 = 16, 5+0.8*55 = 49, 60 */
     static const double rc[] = {7, 17, 35, 53}, fc[] = {1, 1.2, 1.8, 2.8}, mc[] = {4.6, 16, 49, 60};
+    static const tst_label_want segments[] = {{"A", "loyal_customers"}, {"B", "hibernating"},
+                                              {"C", "champions"},        {"D", "(none)"},
+                                              {"E", "hibernating"}};
+    static const tst_label_want classes[] = {{"A", "important_value"}, {"B", "general_retain"},
+                                             {"C", "general_value"},   {"D", "(none)"},
+                                             {"E", "important_retain"}};
     (void)s;
     assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
     assert_string_equal(tier_model_name(m), "rfm");
@@ -173,20 +111,20 @@ static void test_rfm_scores_a_small_book_as_computed_by_hand(void **s)
     assert_cuts(m, TIER_RFM_R, rc, 4);
     assert_cuts(m, TIER_RFM_F, fc, 4);
     assert_cuts(m, TIER_RFM_M, mc, 4);
-    f = score(m, book, &a);
+    f = tst_score(m, book, &a);
     assert_int_equal(tier_frame_column_count(f), 9);
-    r = column(f, "rfm.r");
-    fr = column(f, "rfm.f");
-    mo = column(f, "rfm.m");
-    ten = column(f, "rfm.tenure");
-    rs = column(f, "rfm.r_score");
-    fs = column(f, "rfm.f_score");
-    ms = column(f, "rfm.m_score");
-    A = customer(book, "A");
-    B = customer(book, "B");
-    C = customer(book, "C");
-    D = customer(book, "D");
-    E = customer(book, "E");
+    r = tst_numbers(f, "rfm.r");
+    fr = tst_numbers(f, "rfm.f");
+    mo = tst_numbers(f, "rfm.m");
+    ten = tst_numbers(f, "rfm.tenure");
+    rs = tst_numbers(f, "rfm.r_score");
+    fs = tst_numbers(f, "rfm.f_score");
+    ms = tst_numbers(f, "rfm.m_score");
+    A = tst_customer(book, "A");
+    B = tst_customer(book, "B");
+    C = tst_customer(book, "C");
+    D = tst_customer(book, "D");
+    E = tst_customer(book, "E");
     /* A: r 11 -> one cut (7) below -> 5-1 = 4; f 2 -> cuts 1,1.2,1.8 below -> 4; m 60 -> 4. */
     assert_true(r[A] == 11 && fr[A] == 2 && mo[A] == 60 && ten[A] == 61);
     assert_true(rs[A] == 4 && fs[A] == 4 && ms[A] == 4);
@@ -201,16 +139,8 @@ static void test_rfm_scores_a_small_book_as_computed_by_hand(void **s)
     assert_true(isnan(r[D]) && isnan(fr[D]) && isnan(ten[D]));
     assert_true(isnan(rs[D]) && isnan(fs[D]) && isnan(ms[D]));
     assert_true(mo[D] == -7);
-    assert_string_equal(label(f, "rfm.segment", A), "loyal_customers");
-    assert_string_equal(label(f, "rfm.segment", B), "hibernating");
-    assert_string_equal(label(f, "rfm.segment", C), "champions");
-    assert_string_equal(label(f, "rfm.segment", D), "(none)");
-    assert_string_equal(label(f, "rfm.segment", E), "hibernating");
-    assert_string_equal(label(f, "rfm.value_class", A), "important_value");
-    assert_string_equal(label(f, "rfm.value_class", B), "general_retain");
-    assert_string_equal(label(f, "rfm.value_class", C), "general_value");
-    assert_string_equal(label(f, "rfm.value_class", D), "(none)");
-    assert_string_equal(label(f, "rfm.value_class", E), "important_retain");
+    tst_expect_labels(f, book, "rfm.segment", segments, TST_COUNT(segments));
+    tst_expect_labels(f, book, "rfm.value_class", classes, TST_COUNT(classes));
     tier_frame_free(f);
     tier_model_free(m);
     tier_book_free(book);
@@ -242,12 +172,12 @@ static void test_rfm_counts_rows_and_averages_per_purchase_day_when_asked(void *
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_cuts(m, TIER_RFM_F, fc, 4);
     assert_cuts(m, TIER_RFM_M, mc, 4);
-    f = score(m, book, &a);
-    assert_true(column(f, "x.f")[customer(book, "A")] == 3);
-    assert_true(column(f, "x.m")[customer(book, "A")] == 30);
-    assert_true(column(f, "x.m")[customer(book, "C")] == 1);
+    f = tst_score(m, book, &a);
+    assert_true(tst_numbers(f, "x.f")[tst_customer(book, "A")] == 3);
+    assert_true(tst_numbers(f, "x.m")[tst_customer(book, "A")] == 30);
+    assert_true(tst_numbers(f, "x.m")[tst_customer(book, "C")] == 1);
     /* Without purchases M stays the net amount. */
-    assert_true(column(f, "x.m")[customer(book, "D")] == -7);
+    assert_true(tst_numbers(f, "x.m")[tst_customer(book, "D")] == -7);
     tier_frame_free(f);
     tier_model_free(m);
     tier_book_free(book);
@@ -265,25 +195,25 @@ static void test_rfm_window_counts_only_recent_transactions(void **s)
     assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "window", 30), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
-    A = customer(book, "A");
-    B = customer(book, "B");
-    C = customer(book, "C");
-    E = customer(book, "E");
-    assert_true(column(f, "rfm.r")[A] == 11 && column(f, "rfm.f")[A] == 1);
-    assert_true(column(f, "rfm.m")[A] == 30 && column(f, "rfm.tenure")[A] == 11);
-    assert_true(column(f, "rfm.r")[C] == 1 && column(f, "rfm.f")[C] == 2);
-    assert_true(column(f, "rfm.m")[C] == 2 && column(f, "rfm.tenure")[C] == 21);
-    assert_true(isnan(column(f, "rfm.r")[B]) && column(f, "rfm.m")[B] == 0);
-    assert_true(isnan(column(f, "rfm.r_score")[E]) && column(f, "rfm.m")[E] == -40);
+    f = tst_score(m, book, &a);
+    A = tst_customer(book, "A");
+    B = tst_customer(book, "B");
+    C = tst_customer(book, "C");
+    E = tst_customer(book, "E");
+    assert_true(tst_numbers(f, "rfm.r")[A] == 11 && tst_numbers(f, "rfm.f")[A] == 1);
+    assert_true(tst_numbers(f, "rfm.m")[A] == 30 && tst_numbers(f, "rfm.tenure")[A] == 11);
+    assert_true(tst_numbers(f, "rfm.r")[C] == 1 && tst_numbers(f, "rfm.f")[C] == 2);
+    assert_true(tst_numbers(f, "rfm.m")[C] == 2 && tst_numbers(f, "rfm.tenure")[C] == 21);
+    assert_true(isnan(tst_numbers(f, "rfm.r")[B]) && tst_numbers(f, "rfm.m")[B] == 0);
+    assert_true(isnan(tst_numbers(f, "rfm.r_score")[E]) && tst_numbers(f, "rfm.m")[E] == -40);
     tier_frame_free(f);
 
     /* An explicit as-of day: day 131 sees only days < 131 (and the window is 30 days). */
     assert_int_equal(tier_model_set_number(m, "as_of", 131), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
-    assert_true(column(f, "rfm.r")[B] == 11 && column(f, "rfm.r")[C] == 1);
-    assert_true(column(f, "rfm.f")[C] == 2 && isnan(column(f, "rfm.r")[A]));
+    f = tst_score(m, book, &a);
+    assert_true(tst_numbers(f, "rfm.r")[B] == 11 && tst_numbers(f, "rfm.r")[C] == 1);
+    assert_true(tst_numbers(f, "rfm.f")[C] == 2 && isnan(tst_numbers(f, "rfm.r")[A]));
     tier_frame_free(f);
     tier_model_free(m);
     tier_book_free(book);
@@ -291,7 +221,7 @@ static void test_rfm_window_counts_only_recent_transactions(void **s)
 
 static void test_rfm_one_customer_gets_best_recency_and_lowest_f_and_m(void **s)
 {
-    static const txn rows[] = {{"solo", 10, 5}, {"solo", 12, 7}};
+    static const tst_txn rows[] = {{"solo", 10, 5}, {"solo", 12, 7}};
     tier_allocator a = tst_allocator();
     tier_book *book = NULL;
     tier_model *m = NULL;
@@ -299,18 +229,18 @@ static void test_rfm_one_customer_gets_best_recency_and_lowest_f_and_m(void **s)
     static const double rc[] = {1, 1, 1, 1}, fc[] = {2, 2, 2, 2}, mc[] = {12, 12, 12, 12};
     (void)s;
     assert_int_equal(tier_book_new(&book, &a), TIER_OK);
-    assert_int_equal(add_rows(book, rows, 2), TIER_OK);
+    assert_int_equal(tst_add_txns(book, rows, 2), TIER_OK);
     assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     /* Every cut equals the one value; no cut lies strictly below it. */
     assert_cuts(m, TIER_RFM_R, rc, 4);
     assert_cuts(m, TIER_RFM_F, fc, 4);
     assert_cuts(m, TIER_RFM_M, mc, 4);
-    f = score(m, book, &a);
-    assert_true(column(f, "rfm.r_score")[0] == 5);
-    assert_true(column(f, "rfm.f_score")[0] == 1);
-    assert_true(column(f, "rfm.m_score")[0] == 1);
-    assert_string_equal(label(f, "rfm.segment", 0), "new_customers");
+    f = tst_score(m, book, &a);
+    assert_true(tst_numbers(f, "rfm.r_score")[0] == 5);
+    assert_true(tst_numbers(f, "rfm.f_score")[0] == 1);
+    assert_true(tst_numbers(f, "rfm.m_score")[0] == 1);
+    assert_string_equal(tst_label(f, "rfm.segment", 0), "new_customers");
     tier_frame_free(f);
     tier_model_free(m);
     tier_book_free(book);
@@ -318,7 +248,7 @@ static void test_rfm_one_customer_gets_best_recency_and_lowest_f_and_m(void **s)
 
 static void test_rfm_fit_fails_clearly_when_nobody_has_purchased(void **s)
 {
-    static const txn rows[] = {{"r1", 10, -5}};
+    static const tst_txn rows[] = {{"r1", 10, -5}};
     tier_allocator a = tst_allocator();
     tier_book *book = NULL;
     tier_model *m = NULL;
@@ -328,7 +258,7 @@ static void test_rfm_fit_fails_clearly_when_nobody_has_purchased(void **s)
     assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_ESTATE);
     assert_non_null(strstr(tier_model_last_error(m), "no customer has a purchase"));
-    assert_int_equal(add_rows(book, rows, 1), TIER_OK);
+    assert_int_equal(tst_add_txns(book, rows, 1), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_ESTATE);
     assert_int_equal(tier_model_is_fitted(m), 0);
     assert_int_equal(tier_frame_new(&f, 1, &a), TIER_OK);
@@ -341,7 +271,7 @@ static void test_rfm_fit_fails_clearly_when_nobody_has_purchased(void **s)
 
 static void test_rfm_score_reports_a_window_the_book_cannot_answer(void **s)
 {
-    static const txn rows[] = {{"a", 10, 5}, {"b", 20, 7}, {"a", 30, 1}};
+    static const tst_txn rows[] = {{"a", 10, 5}, {"b", 20, 7}, {"a", 30, 1}};
     tier_allocator a = tst_allocator();
     tier_book *book = NULL;
     tier_model *m = NULL;
@@ -349,7 +279,7 @@ static void test_rfm_score_reports_a_window_the_book_cannot_answer(void **s)
     (void)s;
     assert_int_equal(tier_book_new(&book, &a), TIER_OK);
     assert_int_equal(tier_book_set_option(book, TIER_BOOK_OPT_KEEP_TRANSACTIONS, 0), TIER_OK);
-    assert_int_equal(add_rows(book, rows, 3), TIER_OK);
+    assert_int_equal(tst_add_txns(book, rows, 3), TIER_OK);
     assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "as_of", 25), TIER_OK);
@@ -411,13 +341,13 @@ static void test_rfm_cut_points_equal_sorted_type7_quantiles_on_random_books(voi
         assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
         assert_int_equal(tier_model_set_number(m, "bins", k), TIER_OK);
         assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-        f = score(m, book, &a);
+        f = tst_score(m, book, &a);
         vals[0] = test_malloc(tier_book_customer_count(book) * sizeof(double));
         vals[1] = test_malloc(tier_book_customer_count(book) * sizeof(double));
         vals[2] = test_malloc(tier_book_customer_count(book) * sizeof(double));
         for (dim = 0; dim < 3; dim++) {
             static const char *const names[] = {"rfm.r", "rfm.f", "rfm.m"};
-            const double *v = column(f, names[dim]);
+            const double *v = tst_numbers(f, names[dim]);
             size_t nv = 0;
             for (i = 0; i < tier_book_customer_count(book); i++)
                 if (!isnan(v[i]))
@@ -477,15 +407,15 @@ static void test_rfm_cdnow_cut_points_match_an_independent_computation(void **s)
     assert_cuts(m, TIER_RFM_F, fc, 4);
     assert_cuts(m, TIER_RFM_M, mc, 4);
     assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_M, mcut, 4), TIER_OK);
-    f = score(m, book, &a);
+    f = tst_score(m, book, &a);
     n = tier_book_customer_count(book);
     assert_int_equal(n, 23570);
-    fv = column(f, "rfm.f");
-    fs = column(f, "rfm.f_score");
-    rv = column(f, "rfm.r");
-    rs = column(f, "rfm.r_score");
-    mv = column(f, "rfm.m");
-    ms = column(f, "rfm.m_score");
+    fv = tst_numbers(f, "rfm.f");
+    fs = tst_numbers(f, "rfm.f_score");
+    rv = tst_numbers(f, "rfm.r");
+    rs = tst_numbers(f, "rfm.r_score");
+    mv = tst_numbers(f, "rfm.m");
+    ms = tst_numbers(f, "rfm.m_score");
     for (i = 0; i < 1000; i++)
         score_of_f[i] = -1;
     for (i = 0; i < 600; i++)
@@ -527,33 +457,9 @@ static void test_rfm_cdnow_cut_points_match_an_independent_computation(void **s)
     tier_book_free(book);
 }
 
-static int same_frames(const tier_frame *x, const tier_frame *y)
-{
-    size_t c, i;
-    if (tier_frame_column_count(x) != tier_frame_column_count(y) ||
-        tier_frame_rows(x) != tier_frame_rows(y))
-        return 0;
-    for (c = 0; c < tier_frame_column_count(x); c++) {
-        if (strcmp(tier_frame_column_name(x, c), tier_frame_column_name(y, c)) != 0)
-            return 0;
-        if (tier_frame_column_type(x, c) == TIER_VALUE_NUMBER) {
-            const double *p = tier_frame_numbers(x, c), *q = tier_frame_numbers(y, c);
-            for (i = 0; i < tier_frame_rows(x); i++)
-                if (!(p[i] == q[i] || (isnan(p[i]) && isnan(q[i]))))
-                    return 0;
-        } else {
-            const int32_t *p = tier_frame_labels(x, c), *q = tier_frame_labels(y, c);
-            for (i = 0; i < tier_frame_rows(x); i++)
-                if (p[i] != q[i])
-                    return 0;
-        }
-    }
-    return 1;
-}
-
 static void test_rfm_save_then_load_scores_identically_and_round_trips_the_text(void **s)
 {
-    static const txn newer[] = {{"00001", 10400, 20}, {"new1", 10300, 500}, {"new2", 10407, 1}};
+    static const tst_txn newer[] = {{"00001", 10400, 20}, {"new1", 10300, 500}, {"new2", 10407, 1}};
     tier_allocator a = tst_allocator();
     tier_book *book = cdnow_book(&a), *other = NULL;
     tier_model *m = NULL, *loaded = NULL;
@@ -581,23 +487,23 @@ static void test_rfm_save_then_load_scores_identically_and_round_trips_the_text(
     /* A loaded model keeps its cut points through a fit on other data. */
     assert_int_equal(tier_rfm_cut_points(loaded, TIER_RFM_M, before, 4), TIER_OK);
     assert_int_equal(tier_book_new(&other, &a), TIER_OK);
-    assert_int_equal(add_rows(other, newer, 3), TIER_OK);
+    assert_int_equal(tst_add_txns(other, newer, 3), TIER_OK);
     assert_int_equal(tier_model_fit(loaded, other, NULL), TIER_OK);
     assert_int_equal(tier_rfm_cut_points(loaded, TIER_RFM_M, after, 4), TIER_OK);
     assert_memory_equal(before, after, sizeof before);
 
-    f1 = score(m, book, &a);
-    f2 = score(loaded, book, &a);
-    assert_true(same_frames(f1, f2));
+    f1 = tst_score(m, book, &a);
+    f2 = tst_score(loaded, book, &a);
+    tst_assert_same_frames(f1, f2);
     tier_frame_free(f1);
     tier_frame_free(f2);
     /* New customers are scored against the loaded cuts: new1 m=500 > 133.95 -> 5; r=108 -> 5. */
-    f1 = score(m, other, &a);
-    f2 = score(loaded, other, &a);
-    assert_true(same_frames(f1, f2));
-    assert_true(column(f2, "rfm.m_score")[customer(other, "new1")] == 5);
-    assert_true(column(f2, "rfm.r")[customer(other, "new1")] == 108);
-    assert_true(column(f2, "rfm.r_score")[customer(other, "new1")] == 5);
+    f1 = tst_score(m, other, &a);
+    f2 = tst_score(loaded, other, &a);
+    tst_assert_same_frames(f1, f2);
+    assert_true(tst_numbers(f2, "rfm.m_score")[tst_customer(other, "new1")] == 5);
+    assert_true(tst_numbers(f2, "rfm.r")[tst_customer(other, "new1")] == 108);
+    assert_true(tst_numbers(f2, "rfm.r_score")[tst_customer(other, "new1")] == 5);
     tier_frame_free(f1);
     tier_frame_free(f2);
     tier_text_free(t1);
@@ -608,26 +514,47 @@ static void test_rfm_save_then_load_scores_identically_and_round_trips_the_text(
     tier_book_free(other);
 }
 
-static void expect_load_error(tier_model *m, const char *text, int status)
-{
-    double before[4], after[4];
-    assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_R, before, 4), TIER_OK);
-    assert_int_equal(tier_model_load(m, text, strlen(text)), status);
-    /* The model is unchanged. */
-    assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_R, after, 4), TIER_OK);
-    assert_memory_equal(before, after, sizeof before);
-}
+/* Saved texts the loader refuses; `error`, when given, is the model's whole error text. */
+typedef struct bad_state {
+    const char *text;
+    int status;
+    const char *error;
+} bad_state;
+
+#define HEAD "tier-model-state 1\nkind \"rfm\"\nname \"rfm\"\n"
+#define OPTS "bins 5\nas_of nan\nwindow 0\nfrequency \"days\"\nmonetary \"sum\"\nfitted_as_of nan\n"
+static const bad_state bad_states[] = {
+    {"tier-model-state 2\nkind \"rfm\"\n", TIER_EVERSION, NULL},
+    {"libtier-segmap 1\n", TIER_ECORRUPT, NULL},
+    {"", TIER_ECORRUPT, NULL},
+    {"tier-model-state 1\nkind \"clv\"\nname \"rfm\"\nend\n", TIER_ECORRUPT, NULL},
+    {HEAD "bins 5\nend\n", TIER_ECORRUPT, NULL}, /* missing records */
+    {HEAD OPTS "cuts.r 4 3 2 1\ncuts.f 1 2 3 4\ncuts.m 1 2 3 4\nend\n", TIER_ECORRUPT,
+     "model \"rfm\" (rfm): load failed: line 10: cut points are not ascending (3 after 4)"},
+    {HEAD OPTS "cuts.r 1 2 3\ncuts.f 1 2 3 4\ncuts.m 1 2 3 4\nend\n", TIER_ECORRUPT,
+     NULL}, /* too few */
+    {HEAD OPTS "cuts.r 1 2 3 nan\ncuts.f 1 2 3 4\ncuts.m 1 2 3 4\nend\n", TIER_ECORRUPT, NULL},
+    {HEAD OPTS "cuts.r 1 2 3 4\ncuts.f 1 2 3 4\ncuts.m 1 2 3 4\n", TIER_ECORRUPT,
+     NULL}, /* cut off before "end" */
+    {HEAD "bins 5\nfrequency \"weekly\"\nend\n", TIER_ECORRUPT,
+     "model \"rfm\" (rfm): load failed: line 5: option \"frequency\" must be \"days\" or "
+     "\"rows\", not \"weekly\""},
+    {HEAD "bins 11\nend\n", TIER_ECORRUPT, NULL},
+    {HEAD "colour \"blue\"\nend\n", TIER_ECORRUPT, NULL},
+    {HEAD OPTS "cuts.r 1 2 3 4\ncuts.r 1 2 3 4\nend\n", TIER_ECORRUPT, NULL},
+    {HEAD "bins five\nend\n", TIER_ECORRUPT, NULL},
+    {HEAD "bins \"5\"\nend\n", TIER_ECORRUPT, NULL},
+};
 
 static void test_rfm_load_rejects_bad_versions_lines_and_cut_points(void **s)
 {
-#define HEAD "tier-model-state 1\nkind \"rfm\"\nname \"rfm\"\n"
-#define OPTS "bins 5\nas_of nan\nwindow 0\nfrequency \"days\"\nmonetary \"sum\"\nfitted_as_of nan\n"
     static const char good[] = "# saved by hand\n" HEAD "bins 5\nfrequency \"rows\"\n"
                                "monetary \"sum\"\nwindow 365\nas_of 10408\nfitted_as_of nan\n"
                                "cuts.r 30 90 180 365\ncuts.f 1 2 3 5\ncuts.m 10 20.5 40 1e3\nend\n";
     tier_allocator a = tst_allocator();
     tier_model *m = NULL;
     double v, cuts[4];
+    size_t i;
     (void)s;
     assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
     assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_R, cuts, 4), TIER_ESTATE);
@@ -640,36 +567,25 @@ static void test_rfm_load_rejects_bad_versions_lines_and_cut_points(void **s)
     assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_M, cuts, 4), TIER_OK);
     assert_true(cuts[1] == 20.5 && cuts[3] == 1000);
 
-    expect_load_error(m, "tier-model-state 2\nkind \"rfm\"\n", TIER_EVERSION);
-    expect_load_error(m, "libtier-segmap 1\n", TIER_ECORRUPT);
-    expect_load_error(m, "", TIER_ECORRUPT);
-    expect_load_error(m, "tier-model-state 1\nkind \"clv\"\nname \"rfm\"\nend\n", TIER_ECORRUPT);
-    expect_load_error(m, HEAD "bins 5\nend\n", TIER_ECORRUPT); /* missing records */
-    expect_load_error(m, HEAD OPTS "cuts.r 4 3 2 1\ncuts.f 1 2 3 4\ncuts.m 1 2 3 4\nend\n",
-                      TIER_ECORRUPT); /* descending */
-    assert_string_equal(tier_model_last_error(m),
-                        "model \"rfm\" (rfm): load failed: line 10: cut points are not ascending (3 "
-                        "after 4)");
-    expect_load_error(m, HEAD OPTS "cuts.r 1 2 3\ncuts.f 1 2 3 4\ncuts.m 1 2 3 4\nend\n",
-                      TIER_ECORRUPT); /* too few */
-    expect_load_error(m, HEAD OPTS "cuts.r 1 2 3 nan\ncuts.f 1 2 3 4\ncuts.m 1 2 3 4\nend\n",
-                      TIER_ECORRUPT);
-    expect_load_error(m, HEAD OPTS "cuts.r 1 2 3 4\ncuts.f 1 2 3 4\ncuts.m 1 2 3 4\n",
-                      TIER_ECORRUPT); /* cut off before "end" */
-    expect_load_error(m, HEAD "bins 5\nfrequency \"weekly\"\nend\n", TIER_ECORRUPT);
-    assert_string_equal(tier_model_last_error(m),
-                        "model \"rfm\" (rfm): load failed: line 5: option \"frequency\" must be "
-                        "\"days\" or \"rows\", not \"weekly\"");
-    expect_load_error(m, HEAD "bins 11\nend\n", TIER_ECORRUPT);
-    expect_load_error(m, HEAD "colour \"blue\"\nend\n", TIER_ECORRUPT);
-    expect_load_error(m, HEAD OPTS "cuts.r 1 2 3 4\ncuts.r 1 2 3 4\nend\n", TIER_ECORRUPT);
-    expect_load_error(m, HEAD "bins five\nend\n", TIER_ECORRUPT);
-    expect_load_error(m, HEAD "bins \"5\"\nend\n", TIER_ECORRUPT);
+    for (i = 0; i < TST_COUNT(bad_states); i++) {
+        const bad_state *c = &bad_states[i];
+        double before[4], after[4];
+        int rc;
+        assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_R, before, 4), TIER_OK);
+        rc = tier_model_load(m, c->text, strlen(c->text));
+        if (rc != c->status || (c->error && strcmp(tier_model_last_error(m), c->error) != 0))
+            fail_msg("bad state %lu: got %s \"%s\", want %s \"%s\"", (unsigned long)i,
+                     tier_status_name(rc), tier_model_last_error(m), tier_status_name(c->status),
+                     c->error ? c->error : "(any text)");
+        /* The model is unchanged. */
+        assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_R, after, 4), TIER_OK);
+        assert_memory_equal(before, after, sizeof before);
+    }
     assert_int_equal(tier_model_load(NULL, good, strlen(good)), TIER_EINVAL);
     tier_model_free(m);
+}
 #undef HEAD
 #undef OPTS
-}
 
 static void test_rfm_hand_set_cut_points_score_without_fitting(void **s)
 {
@@ -691,14 +607,14 @@ static void test_rfm_hand_set_cut_points_score_without_fitting(void **s)
     /* A fit keeps hand-set cuts (see docs/rfm.md). */
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_cuts(m, TIER_RFM_R, r, 4);
-    f = score(m, book, &a);
+    f = tst_score(m, book, &a);
     /* C: r 1 -> 5; f 4 -> cuts 1,2,3 below -> 4; m 4 -> 1. A: r 11 -> 5, f 2 -> 2, m 60 -> 4. */
-    assert_true(column(f, "rfm.r_score")[customer(book, "C")] == 5);
-    assert_true(column(f, "rfm.f_score")[customer(book, "C")] == 4);
-    assert_true(column(f, "rfm.m_score")[customer(book, "C")] == 1);
-    assert_true(column(f, "rfm.f_score")[customer(book, "A")] == 2);
-    assert_true(column(f, "rfm.m_score")[customer(book, "A")] == 4);
-    assert_string_equal(label(f, "rfm.segment", customer(book, "A")), "potential_loyalists");
+    assert_true(tst_numbers(f, "rfm.r_score")[tst_customer(book, "C")] == 5);
+    assert_true(tst_numbers(f, "rfm.f_score")[tst_customer(book, "C")] == 4);
+    assert_true(tst_numbers(f, "rfm.m_score")[tst_customer(book, "C")] == 1);
+    assert_true(tst_numbers(f, "rfm.f_score")[tst_customer(book, "A")] == 2);
+    assert_true(tst_numbers(f, "rfm.m_score")[tst_customer(book, "A")] == 4);
+    assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "A")), "potential_loyalists");
     tier_frame_free(f);
     tier_model_free(m);
     tier_book_free(book);
@@ -706,17 +622,15 @@ static void test_rfm_hand_set_cut_points_score_without_fitting(void **s)
 
 static void test_rfm_rejects_bad_options(void **s)
 {
+    static const tst_number_option out_of_range[] = {
+        {"bins", 1, TIER_ERANGE},      {"bins", 11, TIER_ERANGE},      {"bins", 4.5, TIER_ERANGE},
+        {"bins", NAN, TIER_ERANGE},    {"window", -1, TIER_ERANGE},    {"window", INFINITY, TIER_ERANGE}};
     tier_allocator a = tst_allocator();
     tier_model *m = NULL, *p = NULL;
     double v;
     (void)s;
     assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "bins", 1), TIER_ERANGE);
-    assert_int_equal(tier_model_set_number(m, "bins", 11), TIER_ERANGE);
-    assert_int_equal(tier_model_set_number(m, "bins", 4.5), TIER_ERANGE);
-    assert_int_equal(tier_model_set_number(m, "bins", NAN), TIER_ERANGE);
-    assert_int_equal(tier_model_set_number(m, "window", -1), TIER_ERANGE);
-    assert_int_equal(tier_model_set_number(m, "window", INFINITY), TIER_ERANGE);
+    tst_expect_set_numbers(m, out_of_range, TST_COUNT(out_of_range));
     assert_int_equal(tier_model_set_text(m, "frequency", "weekly"), TIER_EINVAL);
     assert_string_equal(tier_model_last_error(m),
                         "model \"rfm\": option \"frequency\": must be \"days\" or \"rows\", not \"weekly\"");
@@ -791,16 +705,16 @@ static void test_rfm_rescales_builtin_maps_for_other_bin_counts(void **s)
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_F, fr, 2), TIER_OK);
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_M, mo, 2), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
+    f = tst_score(m, book, &a);
     /* C: r 1 -> 3 (->5), f 4 -> 3 (->5): champions; m 4 -> 1 (->2): general_value. */
-    assert_true(column(f, "rfm.r_score")[customer(book, "C")] == 3);
-    assert_string_equal(label(f, "rfm.segment", customer(book, "C")), "champions");
-    assert_string_equal(label(f, "rfm.value_class", customer(book, "C")), "general_value");
+    assert_true(tst_numbers(f, "rfm.r_score")[tst_customer(book, "C")] == 3);
+    assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "C")), "champions");
+    assert_string_equal(tst_label(f, "rfm.value_class", tst_customer(book, "C")), "general_value");
     /* A: r 11 -> 2 (->4), f 2 -> 2 (->4): loyal_customers; m 60 -> 3 (->5). */
-    assert_string_equal(label(f, "rfm.segment", customer(book, "A")), "loyal_customers");
-    assert_string_equal(label(f, "rfm.value_class", customer(book, "A")), "important_value");
+    assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "A")), "loyal_customers");
+    assert_string_equal(tst_label(f, "rfm.value_class", tst_customer(book, "A")), "important_value");
     /* B: r 41 -> 1 (->2), f 1 -> 1 (->2): hibernating. */
-    assert_string_equal(label(f, "rfm.segment", customer(book, "B")), "hibernating");
+    assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "B")), "hibernating");
     tier_frame_free(f);
     tier_model_free(m);
     tier_book_free(book);
@@ -826,10 +740,10 @@ static void test_rfm_uses_a_user_segment_map_on_its_own_scores(void **s)
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_F, fr, 2), TIER_OK);
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_M, mo, 2), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
-    assert_string_equal(label(f, "rfm.segment", customer(book, "C")), "top");
-    assert_string_equal(label(f, "rfm.segment", customer(book, "A")), "rest");
-    assert_string_equal(label(f, "rfm.segment", customer(book, "D")), "(none)");
+    f = tst_score(m, book, &a);
+    assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "C")), "top");
+    assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "A")), "rest");
+    assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "D")), "(none)");
     tier_frame_free(f);
     tier_model_free(m);
     tier_book_free(book);
@@ -846,18 +760,18 @@ static void test_rfm_explains_scores_with_their_cut_points(void **s)
     assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_int_equal(tier_text_new(&t, &a), TIER_OK);
-    f = score(m, book, &a);
-    assert_int_equal(tier_model_explain(m, book, f, customer(book, "C"), t), TIER_OK);
+    f = tst_score(m, book, &a);
+    assert_int_equal(tier_model_explain(m, book, f, tst_customer(book, "C"), t), TIER_OK);
     assert_string_equal(tier_text_data(t),
                         "r=1 days -> r_score 5 (cuts 7,17,35,53: at or below 7); "
                         "f=4 -> f_score 5 (cuts 1,1.2,1.8,2.8: above 2.8); "
                         "m=4 -> m_score 1 (cuts 4.6,16,49,60: at or below 4.6); tenure 51 days; "
                         "segment champions; value_class general_value");
     tier_text_clear(t);
-    assert_int_equal(tier_model_explain(m, book, f, customer(book, "A"), t), TIER_OK);
+    assert_int_equal(tier_model_explain(m, book, f, tst_customer(book, "A"), t), TIER_OK);
     assert_non_null(strstr(tier_text_data(t), "f=2 -> f_score 4 (cuts 1,1.2,1.8,2.8: above 1.8, at or below 2.8)"));
     tier_text_clear(t);
-    assert_int_equal(tier_model_explain(m, book, f, customer(book, "D"), t), TIER_OK);
+    assert_int_equal(tier_model_explain(m, book, f, tst_customer(book, "D"), t), TIER_OK);
     assert_non_null(strstr(tier_text_data(t), "no purchase in the window"));
     assert_non_null(strstr(tier_text_data(t), "m=-7"));
     tier_frame_free(f);
@@ -883,12 +797,7 @@ static int oom_rfm(const tier_allocator *alloc, void *ud)
     if (rc == TIER_OK)
         rc = tier_model_fit(m, book, NULL);
     if (rc == TIER_OK)
-        rc = tier_frame_new(&f, tier_book_customer_count(book), alloc);
-    if (rc == TIER_OK) {
-        rc = tier_model_score(m, book, f);
-        /* All or nothing: a failed score adds no column. */
-        assert_int_equal(tier_frame_column_count(f), rc == TIER_OK ? 9 : 0);
-    }
+        rc = tst_oom_score(m, book, alloc, 9, &f);
     if (rc == TIER_OK)
         rc = tier_text_new(&t, alloc);
     if (rc == TIER_OK)
@@ -904,36 +813,22 @@ static int oom_rfm(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static void test_rfm_survives_every_failed_allocation(void **s)
-{
-    tier_allocator a = tst_allocator();
-    tier_book *book = small_book(&a);
-    (void)s;
-    assert_true(tst_oom_walk(oom_rfm, book) > 5);
-    /* A windowed fit takes the other path through the book's figures. */
-    tier_book_free(book);
-}
+static const tst_oom_case test_rfm_survives_every_failed_allocation = {oom_rfm, small_book, 5};
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rfm_scores_a_small_book_as_computed_by_hand),
-        cmocka_unit_test(test_rfm_counts_rows_and_averages_per_purchase_day_when_asked),
-        cmocka_unit_test(test_rfm_window_counts_only_recent_transactions),
-        cmocka_unit_test(test_rfm_one_customer_gets_best_recency_and_lowest_f_and_m),
-        cmocka_unit_test(test_rfm_fit_fails_clearly_when_nobody_has_purchased),
-        cmocka_unit_test(test_rfm_score_reports_a_window_the_book_cannot_answer),
-        cmocka_unit_test(test_rfm_cut_points_equal_sorted_type7_quantiles_on_random_books),
-        cmocka_unit_test(test_rfm_cdnow_cut_points_match_an_independent_computation),
-        cmocka_unit_test(test_rfm_save_then_load_scores_identically_and_round_trips_the_text),
-        cmocka_unit_test(test_rfm_load_rejects_bad_versions_lines_and_cut_points),
-        cmocka_unit_test(test_rfm_hand_set_cut_points_score_without_fitting),
-        cmocka_unit_test(test_rfm_rejects_bad_options),
-        cmocka_unit_test(test_rfm_changing_bins_forgets_the_cut_points),
-        cmocka_unit_test(test_rfm_rescales_builtin_maps_for_other_bin_counts),
-        cmocka_unit_test(test_rfm_uses_a_user_segment_map_on_its_own_scores),
-        cmocka_unit_test(test_rfm_explains_scores_with_their_cut_points),
-        cmocka_unit_test(test_rfm_survives_every_failed_allocation),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_rfm_scores_a_small_book_as_computed_by_hand),
+         cmocka_unit_test(test_rfm_counts_rows_and_averages_per_purchase_day_when_asked),
+         cmocka_unit_test(test_rfm_window_counts_only_recent_transactions),
+         cmocka_unit_test(test_rfm_one_customer_gets_best_recency_and_lowest_f_and_m),
+         cmocka_unit_test(test_rfm_fit_fails_clearly_when_nobody_has_purchased),
+         cmocka_unit_test(test_rfm_score_reports_a_window_the_book_cannot_answer),
+         cmocka_unit_test(test_rfm_cut_points_equal_sorted_type7_quantiles_on_random_books),
+         cmocka_unit_test(test_rfm_cdnow_cut_points_match_an_independent_computation),
+         cmocka_unit_test(test_rfm_save_then_load_scores_identically_and_round_trips_the_text),
+         cmocka_unit_test(test_rfm_load_rejects_bad_versions_lines_and_cut_points),
+         cmocka_unit_test(test_rfm_hand_set_cut_points_score_without_fitting),
+         cmocka_unit_test(test_rfm_rejects_bad_options),
+         cmocka_unit_test(test_rfm_changing_bins_forgets_the_cut_points),
+         cmocka_unit_test(test_rfm_rescales_builtin_maps_for_other_bin_counts),
+         cmocka_unit_test(test_rfm_uses_a_user_segment_map_on_its_own_scores),
+         cmocka_unit_test(test_rfm_explains_scores_with_their_cut_points),
+         TST_OOM_TEST(test_rfm_survives_every_failed_allocation))

@@ -32,46 +32,13 @@ static tier_book *book_of(const tier_allocator *a, const char *const *names, siz
     return book;
 }
 
-static tier_frame *score(const tier_model *m, const tier_book *book, const tier_allocator *a)
-{
-    tier_frame *frame = NULL;
-    int rc;
-    assert_int_equal(tier_frame_new(&frame, tier_book_customer_count(book), a), TIER_OK);
-    rc = tier_model_score(m, book, frame);
-    if (rc)
-        fail_msg("score failed: %s", tier_frame_last_error(frame));
-    return frame;
-}
-
-static const double *column(const tier_frame *frame, const char *name)
-{
-    size_t col;
-    if (tier_frame_find(frame, name, &col) != TIER_OK)
-        fail_msg("no column %s", name);
-    return tier_frame_numbers(frame, col);
-}
-
-/* The grades of all customers as a string in book order, '-' for none. */
-static void grades(const tier_frame *frame, const char *name, char *out)
-{
-    size_t col, i;
-    const int32_t *codes;
-    char full[64];
-    snprintf(full, sizeof full, "%s.grade", name);
-    assert_int_equal(tier_frame_find(frame, full, &col), TIER_OK);
-    codes = tier_frame_labels(frame, col);
-    for (i = 0; i < tier_frame_rows(frame); i++)
-        out[i] = codes[i] < 0 ? '-' : tier_frame_label_text(frame, col, codes[i])[0];
-    out[i] = '\0';
-}
-
 static void expect_scores(const tier_frame *f, const char *name, const double *want, size_t n)
 {
     char full[64];
     const double *s;
     size_t i;
     snprintf(full, sizeof full, "%s.score", name);
-    s = column(f, full);
+    s = tst_numbers(f, full);
     for (i = 0; i < n; i++) {
         if (isnan(want[i])) {
             if (!isnan(s[i]))
@@ -151,16 +118,16 @@ static void test_scorecard_scores_the_worked_example_by_hand(void **s)
     size_t i;
     (void)s;
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
+    f = tst_score(m, book, &a);
     assert_int_equal(tier_frame_column_count(f), 6);
     expect_scores(f, "value", want, 4);
     for (i = 0; i < 4; i++) {
-        assert_true(fabs(column(f, "value.explicit")[i] - explicit_[i]) < EPS);
-        assert_true(fabs(column(f, "value.potential")[i] - potential[i]) < EPS);
-        assert_true(fabs(column(f, "value.growth")[i] - growth[i]) < EPS);
-        assert_true(column(f, "value.capped")[i] == capped[i]);
+        assert_true(fabs(tst_numbers(f, "value.explicit")[i] - explicit_[i]) < EPS);
+        assert_true(fabs(tst_numbers(f, "value.potential")[i] - potential[i]) < EPS);
+        assert_true(fabs(tst_numbers(f, "value.growth")[i] - growth[i]) < EPS);
+        assert_true(tst_numbers(f, "value.capped")[i] == capped[i]);
     }
-    grades(f, "value", g);
+    tst_initials(f, "value.grade", g);
     assert_string_equal(g, "DECC");
     tier_frame_free(f);
     tier_model_free(m);
@@ -176,7 +143,7 @@ static void test_scorecard_explains_one_customer_exactly(void **s)
     tier_text *t = NULL;
     (void)s;
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
+    f = tst_score(m, book, &a);
     assert_int_equal(tier_text_new(&t, &a), TIER_OK);
     assert_int_equal(tier_model_explain(m, book, f, 3, t), TIER_OK);
     assert_string_equal(
@@ -252,67 +219,62 @@ static void expect_one(tier_model *m, const double *xs, size_t n, const double *
     }
     book = book_of(&a, x_name, 1, rows, n);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
+    f = tst_score(m, book, &a);
     expect_scores(f, "scorecard", want, n);
     tier_frame_free(f);
     tier_book_free(book);
 }
 
-static void test_scorecard_percentile_gives_ties_the_mid_rank(void **s)
-{
-    tier_allocator a = tst_allocator();
-    tier_model *m = one_factor(&a, TIER_SCORECARD_NORM_PERCENTILE, TIER_SCORECARD_HIGHER_IS_BETTER,
-                               TIER_SCORECARD_MISSING_ZERO);
-    /* below + equal/2 over 5: 10 -> 0.5/5, 20 -> (1 + 1.5)/5, 30 -> (4 + 0.5)/5 */
-    static const double xs[5] = {20, 10, 20, 30, 20}, want[5] = {50, 10, 50, 90, 50};
-    (void)s;
-    expect_one(m, xs, 5, want);
-    tier_model_free(m);
-}
+/* One-factor models (missing values: zero) fitted on the same values, each with its scores. */
+typedef struct one_factor_case {
+    double xs[6];
+    size_t n;
+    struct {
+        int norm, dir;
+        double want[6];
+    } models[3];
+    size_t nmodels;
+} one_factor_case;
 
-static void test_scorecard_percentile_lower_is_better_reverses_the_rank(void **s)
-{
-    tier_allocator a = tst_allocator();
-    tier_model *m = one_factor(&a, TIER_SCORECARD_NORM_PERCENTILE, TIER_SCORECARD_LOWER_IS_BETTER,
-                               TIER_SCORECARD_MISSING_ZERO);
-    static const double xs[4] = {1, 2, 3, 4}, want[4] = {87.5, 62.5, 37.5, 12.5};
-    (void)s;
-    expect_one(m, xs, 4, want);
-    tier_model_free(m);
-}
+#define PCT TIER_SCORECARD_NORM_PERCENTILE
+#define HIGH TIER_SCORECARD_HIGHER_IS_BETTER
+#define LOW TIER_SCORECARD_LOWER_IS_BETTER
 
-static void test_scorecard_all_equal_values_get_half_points(void **s)
-{
-    tier_allocator a = tst_allocator();
-    tier_model *p = one_factor(&a, TIER_SCORECARD_NORM_PERCENTILE, TIER_SCORECARD_HIGHER_IS_BETTER,
-                               TIER_SCORECARD_MISSING_ZERO);
-    tier_model *mm = one_factor(&a, TIER_SCORECARD_NORM_MINMAX, TIER_SCORECARD_HIGHER_IS_BETTER,
-                                TIER_SCORECARD_MISSING_ZERO);
-    tier_model *low = one_factor(&a, TIER_SCORECARD_NORM_MINMAX, TIER_SCORECARD_LOWER_IS_BETTER,
-                                 TIER_SCORECARD_MISSING_ZERO);
-    static const double xs[3] = {7, 7, 7}, want[3] = {50, 50, 50};
-    (void)s;
-    expect_one(p, xs, 3, want);
-    expect_one(mm, xs, 3, want);
-    expect_one(low, xs, 3, want);
-    tier_model_free(p);
-    tier_model_free(mm);
-    tier_model_free(low);
-}
+/* below + equal/2 over 5: 10 -> 0.5/5, 20 -> (1 + 1.5)/5, 30 -> (4 + 0.5)/5 */
+static const one_factor_case percentile_ties = {
+    {20, 10, 20, 30, 20}, 5, {{PCT, HIGH, {50, 10, 50, 90, 50}}}, 1};
+static const one_factor_case percentile_lower = {
+    {1, 2, 3, 4}, 4, {{PCT, LOW, {87.5, 62.5, 37.5, 12.5}}}, 1};
+static const one_factor_case all_equal = {{7, 7, 7},
+                                          3,
+                                          {{PCT, HIGH, {50, 50, 50}},
+                                           {TIER_SCORECARD_NORM_MINMAX, HIGH, {50, 50, 50}},
+                                           {TIER_SCORECARD_NORM_MINMAX, LOW, {50, 50, 50}}},
+                                          3};
+static const one_factor_case single_customer = {
+    {42}, 1, {{PCT, HIGH, {50}}, {TIER_SCORECARD_NORM_BOOLEAN, HIGH, {100}}}, 2};
+static const one_factor_case boolean_nonzero = {{0, 1, -2, 0.5},
+                                                4,
+                                                {{TIER_SCORECARD_NORM_BOOLEAN, HIGH, {0, 100, 100, 100}},
+                                                 {TIER_SCORECARD_NORM_BOOLEAN, LOW, {100, 0, 0, 0}}},
+                                                2};
 
-static void test_scorecard_scores_a_single_customer(void **s)
+#undef PCT
+#undef HIGH
+#undef LOW
+
+/* Runs a one_factor_case (the cmocka state). */
+static void test_one_factor_case(void **state)
 {
+    const one_factor_case *c = *state;
     tier_allocator a = tst_allocator();
-    tier_model *p = one_factor(&a, TIER_SCORECARD_NORM_PERCENTILE, TIER_SCORECARD_HIGHER_IS_BETTER,
-                               TIER_SCORECARD_MISSING_ZERO);
-    tier_model *b = one_factor(&a, TIER_SCORECARD_NORM_BOOLEAN, TIER_SCORECARD_HIGHER_IS_BETTER,
-                               TIER_SCORECARD_MISSING_ZERO);
-    static const double xs[1] = {42}, half[1] = {50}, full[1] = {100};
-    (void)s;
-    expect_one(p, xs, 1, half);
-    expect_one(b, xs, 1, full);
-    tier_model_free(p);
-    tier_model_free(b);
+    size_t i;
+    for (i = 0; i < c->nmodels; i++) {
+        tier_model *m = one_factor(&a, c->models[i].norm, c->models[i].dir,
+                                   TIER_SCORECARD_MISSING_ZERO);
+        expect_one(m, c->xs, c->n, c->models[i].want);
+        tier_model_free(m);
+    }
 }
 
 static void test_scorecard_minmax_clamps_at_given_and_fitted_caps(void **s)
@@ -369,22 +331,6 @@ static void test_scorecard_bands_put_an_edge_in_the_upper_band(void **s)
     tier_model_free(l);
 }
 
-static void test_scorecard_boolean_counts_any_nonzero_value(void **s)
-{
-    tier_allocator a = tst_allocator();
-    tier_model *m = one_factor(&a, TIER_SCORECARD_NORM_BOOLEAN, TIER_SCORECARD_HIGHER_IS_BETTER,
-                               TIER_SCORECARD_MISSING_ZERO);
-    tier_model *l = one_factor(&a, TIER_SCORECARD_NORM_BOOLEAN, TIER_SCORECARD_LOWER_IS_BETTER,
-                               TIER_SCORECARD_MISSING_ZERO);
-    static const double xs[4] = {0, 1, -2, 0.5}, want[4] = {0, 100, 100, 100},
-                        low[4] = {100, 0, 0, 0};
-    (void)s;
-    expect_one(m, xs, 4, want);
-    expect_one(l, xs, 4, low);
-    tier_model_free(m);
-    tier_model_free(l);
-}
-
 /* ---- missing values ---------------------------------------------------------------------- */
 
 static void test_scorecard_missing_policies_drop_impute_and_zero(void **s)
@@ -414,17 +360,17 @@ static void test_scorecard_missing_policies_drop_impute_and_zero(void **s)
                                                    TIER_SCORECARD_MISSING_ZERO, NULL),
                          TIER_OK);
         assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-        f = score(m, book, &a);
+        f = tst_score(m, book, &a);
         expect_scores(f, "sc", want[policy], 3);
         if (policy == TIER_SCORECARD_MISSING_REWEIGHT) {
-            assert_true(fabs(column(f, "sc.growth")[0] - 100) < EPS);
-            assert_true(column(f, "sc.explicit")[0] == 0);
+            assert_true(fabs(tst_numbers(f, "sc.growth")[0] - 100) < EPS);
+            assert_true(tst_numbers(f, "sc.explicit")[0] == 0);
         }
         tier_frame_free(f);
         if (policy == TIER_SCORECARD_MISSING_IMPUTE) {
             static const double given[3] = {100, 0, 100};
             assert_int_equal(tier_scorecard_set_impute(m, 0, 20), TIER_OK);
-            f = score(m, book, &a); /* no refit needed */
+            f = tst_score(m, book, &a); /* no refit needed */
             expect_scores(f, "sc", given, 3);
             tier_frame_free(f);
             assert_int_equal(tier_scorecard_set_impute(m, 0, INFINITY), TIER_EINVAL);
@@ -450,12 +396,12 @@ static void test_scorecard_without_any_factor_value_has_no_score_or_grade(void *
     (void)s;
     assert_int_equal(tier_scorecard_add_veto(m, "v", "attr.v", TIER_OP_GT, 1, "D"), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
+    f = tst_score(m, book, &a);
     expect_scores(f, "scorecard", want, 2);
-    assert_true(isnan(column(f, "scorecard.explicit")[0]));
-    assert_true(column(f, "scorecard.capped")[0] == 0);
-    assert_true(column(f, "scorecard.capped")[1] == 1);
-    grades(f, "scorecard", g);
+    assert_true(isnan(tst_numbers(f, "scorecard.explicit")[0]));
+    assert_true(tst_numbers(f, "scorecard.capped")[0] == 0);
+    assert_true(tst_numbers(f, "scorecard.capped")[1] == 1);
+    tst_initials(f, "scorecard.grade", g);
     assert_string_equal(g, "-D");
     assert_int_equal(tier_text_new(&t, &a), TIER_OK);
     assert_int_equal(tier_model_explain(m, book, f, 0, t), TIER_OK);
@@ -491,7 +437,7 @@ static void test_scorecard_penalties_add_up_and_clamp_at_zero(void **s)
     assert_int_equal(tier_scorecard_add_penalty(m, "r", "attr.q", TIER_OP_LT, NAN, -5),
                      TIER_EINVAL);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
+    f = tst_score(m, book, &a);
     expect_scores(f, "scorecard", want, 3);
     tier_frame_free(f);
     tier_model_free(m);
@@ -524,12 +470,12 @@ static void test_scorecard_vetoes_cap_the_grade_but_never_raise_it(void **s)
                      TIER_EINVAL);
     assert_int_equal(tier_scorecard_add_veto(m, "bad", "attr.", TIER_OP_EQ, 1, "C"), TIER_EINVAL);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
-    grades(f, "scorecard", g);
+    f = tst_score(m, book, &a);
+    tst_initials(f, "scorecard.grade", g);
     /* a: A capped to C; b: 90 is not > 90; c: the worst cap (D) wins; d: E stays E; e: missing */
     assert_string_equal(g, "CADEA");
     for (i = 0; i < 5; i++)
-        assert_true(column(f, "scorecard.capped")[i] == capped[i]);
+        assert_true(tst_numbers(f, "scorecard.capped")[i] == capped[i]);
     tier_frame_free(f);
     tier_model_free(m);
     tier_book_free(book);
@@ -557,13 +503,13 @@ static void test_scorecard_grade_bands_are_configurable_and_inclusive(void **s)
     }
     book = book_of(&a, x_name, 1, rows, 11);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
-    grades(f, "scorecard", g);
+    f = tst_score(m, book, &a);
+    tst_initials(f, "scorecard.grade", g);
     assert_string_equal(g, "EEDDCCBBAAA");
     tier_frame_free(f);
     assert_int_equal(tier_scorecard_set_grade_bands(m, bands), TIER_OK);
-    f = score(m, book, &a);
-    grades(f, "scorecard", g);
+    f = tst_score(m, book, &a);
+    tst_initials(f, "scorecard.grade", g);
     assert_string_equal(g, "EDDDDDDBBAA"); /* C is empty: B and C share 70 */
     tier_frame_free(f);
     assert_int_equal(tier_scorecard_set_grade_bands(m, bad), TIER_EINVAL);
@@ -754,7 +700,7 @@ static void test_scorecard_rejects_infinite_and_treats_nan_as_missing(void **s)
     /* The same through an attribute: NaN is missing. */
     m = one_factor(&a, TIER_SCORECARD_NORM_PERCENTILE, 1, TIER_SCORECARD_MISSING_ZERO);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
+    f = tst_score(m, book, &a);
     expect_scores(f, "scorecard", want, 3);
     tier_frame_free(f);
     tier_model_free(m);
@@ -833,7 +779,7 @@ static void test_scorecard_scores_new_customers_against_the_fit(void **s)
     static const double want[5] = {0, 37.5, 50, 100, 50};
     (void)s;
     assert_int_equal(tier_model_fit(m, fit_book, NULL), TIER_OK);
-    f = score(m, new_book, &a);
+    f = tst_score(m, new_book, &a);
     expect_scores(f, "scorecard", want, 5);
     tier_frame_free(f);
     /* Adding a factor forgets the fit. */
@@ -921,13 +867,13 @@ static void test_scorecard_b2b_default_scores_two_accounts_by_hand(void **s)
     assert_int_equal(tier_model_fit(m, book, f), TIER_OK);
     assert_int_equal(tier_model_score(m, book, f), TIER_OK);
     expect_scores(f, "scorecard", want, 2);
-    assert_true(fabs(column(f, "scorecard.explicit")[0] - 36.25) < EPS);
-    assert_true(fabs(column(f, "scorecard.potential")[0] - 17.5) < EPS);
-    assert_true(fabs(column(f, "scorecard.growth")[0] - 25) < EPS);
-    assert_true(fabs(column(f, "scorecard.explicit")[1] - 13.75 * 100.0 / 85.0) < EPS);
-    assert_true(fabs(column(f, "scorecard.growth")[1] - 13.0 * 100.0 / 85.0) < EPS);
-    assert_true(column(f, "scorecard.capped")[1] == 0);
-    grades(f, "scorecard", g);
+    assert_true(fabs(tst_numbers(f, "scorecard.explicit")[0] - 36.25) < EPS);
+    assert_true(fabs(tst_numbers(f, "scorecard.potential")[0] - 17.5) < EPS);
+    assert_true(fabs(tst_numbers(f, "scorecard.growth")[0] - 25) < EPS);
+    assert_true(fabs(tst_numbers(f, "scorecard.explicit")[1] - 13.75 * 100.0 / 85.0) < EPS);
+    assert_true(fabs(tst_numbers(f, "scorecard.growth")[1] - 13.0 * 100.0 / 85.0) < EPS);
+    assert_true(tst_numbers(f, "scorecard.capped")[1] == 0);
+    tst_initials(f, "scorecard.grade", g);
     assert_string_equal(g, "BE");
     tier_frame_free(f);
     tier_model_free(m);
@@ -967,13 +913,10 @@ static int oom_scorecard(const tier_allocator *alloc, void *ud)
     }
     if (rc == TIER_OK)
         rc = tier_model_fit(m, book, NULL);
-    if (rc == TIER_OK)
-        rc = tier_frame_new(&f, tier_book_customer_count(book), alloc);
     if (rc == TIER_OK) {
-        rc = tier_model_score(m, book, f);
-        assert_int_equal(tier_frame_column_count(f), rc == TIER_OK ? 6 : 0);
+        rc = tst_oom_score(m, book, alloc, 6, &f);
         if (rc == TIER_OK)
-            assert_true(fabs(column(f, "value.score")[3] - 93.75) < EPS);
+            assert_true(fabs(tst_numbers(f, "value.score")[3] - 93.75) < EPS);
     }
     if (rc == TIER_OK)
         rc = tier_text_new(&t, alloc);
@@ -987,41 +930,33 @@ static int oom_scorecard(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static void test_scorecard_survives_every_failed_allocation(void **s)
+static tier_book *example_book(const tier_allocator *a)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, ex_names, 6, ex_rows, 4);
-    (void)s;
-    assert_true(tst_oom_walk(oom_scorecard, book) > 15);
-    tier_book_free(book);
+    return book_of(a, ex_names, 6, ex_rows, 4);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scorecard_scores_the_worked_example_by_hand),
-        cmocka_unit_test(test_scorecard_explains_one_customer_exactly),
-        cmocka_unit_test(test_scorecard_percentile_gives_ties_the_mid_rank),
-        cmocka_unit_test(test_scorecard_percentile_lower_is_better_reverses_the_rank),
-        cmocka_unit_test(test_scorecard_all_equal_values_get_half_points),
-        cmocka_unit_test(test_scorecard_scores_a_single_customer),
-        cmocka_unit_test(test_scorecard_minmax_clamps_at_given_and_fitted_caps),
-        cmocka_unit_test(test_scorecard_bands_put_an_edge_in_the_upper_band),
-        cmocka_unit_test(test_scorecard_boolean_counts_any_nonzero_value),
-        cmocka_unit_test(test_scorecard_missing_policies_drop_impute_and_zero),
-        cmocka_unit_test(test_scorecard_without_any_factor_value_has_no_score_or_grade),
-        cmocka_unit_test(test_scorecard_penalties_add_up_and_clamp_at_zero),
-        cmocka_unit_test(test_scorecard_vetoes_cap_the_grade_but_never_raise_it),
-        cmocka_unit_test(test_scorecard_grade_bands_are_configurable_and_inclusive),
-        cmocka_unit_test(test_scorecard_rejects_weights_that_do_not_sum_to_100),
-        cmocka_unit_test(test_scorecard_rejects_bad_factor_arguments),
-        cmocka_unit_test(test_scorecard_names_the_factor_and_column_that_is_missing),
-        cmocka_unit_test(test_scorecard_rejects_infinite_and_treats_nan_as_missing),
-        cmocka_unit_test(test_scorecard_fits_and_scores_an_empty_book),
-        cmocka_unit_test(test_scorecard_scores_new_customers_against_the_fit),
-        cmocka_unit_test(test_scorecard_reads_other_models_outputs_from_the_frame),
-        cmocka_unit_test(test_scorecard_b2b_default_scores_two_accounts_by_hand),
-        cmocka_unit_test(test_scorecard_survives_every_failed_allocation),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const tst_oom_case test_scorecard_survives_every_failed_allocation = {oom_scorecard, example_book, 15};
+
+TST_MAIN(cmocka_unit_test(test_scorecard_scores_the_worked_example_by_hand),
+         cmocka_unit_test(test_scorecard_explains_one_customer_exactly),
+         TST_CASE("test_scorecard_percentile_gives_ties_the_mid_rank", test_one_factor_case, &percentile_ties),
+         TST_CASE("test_scorecard_percentile_lower_is_better_reverses_the_rank", test_one_factor_case, &percentile_lower),
+         TST_CASE("test_scorecard_all_equal_values_get_half_points", test_one_factor_case, &all_equal),
+         TST_CASE("test_scorecard_scores_a_single_customer", test_one_factor_case, &single_customer),
+         cmocka_unit_test(test_scorecard_minmax_clamps_at_given_and_fitted_caps),
+         cmocka_unit_test(test_scorecard_bands_put_an_edge_in_the_upper_band),
+         TST_CASE("test_scorecard_boolean_counts_any_nonzero_value", test_one_factor_case, &boolean_nonzero),
+         cmocka_unit_test(test_scorecard_missing_policies_drop_impute_and_zero),
+         cmocka_unit_test(test_scorecard_without_any_factor_value_has_no_score_or_grade),
+         cmocka_unit_test(test_scorecard_penalties_add_up_and_clamp_at_zero),
+         cmocka_unit_test(test_scorecard_vetoes_cap_the_grade_but_never_raise_it),
+         cmocka_unit_test(test_scorecard_grade_bands_are_configurable_and_inclusive),
+         cmocka_unit_test(test_scorecard_rejects_weights_that_do_not_sum_to_100),
+         cmocka_unit_test(test_scorecard_rejects_bad_factor_arguments),
+         cmocka_unit_test(test_scorecard_names_the_factor_and_column_that_is_missing),
+         cmocka_unit_test(test_scorecard_rejects_infinite_and_treats_nan_as_missing),
+         cmocka_unit_test(test_scorecard_fits_and_scores_an_empty_book),
+         cmocka_unit_test(test_scorecard_scores_new_customers_against_the_fit),
+         cmocka_unit_test(test_scorecard_reads_other_models_outputs_from_the_frame),
+         cmocka_unit_test(test_scorecard_b2b_default_scores_two_accounts_by_hand),
+         TST_OOM_TEST(test_scorecard_survives_every_failed_allocation))

@@ -65,10 +65,17 @@ static void test_segmap_rf10_is_an_exact_partition_of_the_25_cells(void **s)
 
 static void test_segmap_rfm8_has_no_defects_and_high_means_three_or_more(void **s)
 {
+    static const struct {
+        int r, f, m;
+        const char *segment;
+    } cells[] = {{5, 5, 5, "important_value"}, {3, 2, 3, "important_develop"},
+                 {2, 3, 4, "important_keep"},  {1, 1, 3, "important_retain"},
+                 {3, 3, 2, "general_value"},   {4, 1, 1, "general_develop"},
+                 {2, 5, 2, "general_keep"},    {1, 2, 1, "general_retain"}};
     tier_allocator a = tst_allocator();
     tier_segmap *map = NULL;
     tier_text *report = NULL;
-    size_t over = 9, shadow = 9, unc = 9;
+    size_t over = 9, shadow = 9, unc = 9, i;
     (void)s;
     assert_int_equal(tier_segmap_new_builtin(&map, TIER_SEGMAP_RFM8, &a), TIER_OK);
     assert_int_equal(tier_text_new(&report, &a), TIER_OK);
@@ -78,22 +85,13 @@ static void test_segmap_rfm8_has_no_defects_and_high_means_three_or_more(void **
     assert_int_equal(shadow, 0);
     assert_int_equal(unc, 0);
     assert_non_null(strstr(tier_text_data(report), "checked 125 cells"));
-    assert_string_equal(tier_segmap_name(map, (size_t)tier_segmap_lookup(map, 5, 5, 5)),
-                        "important_value");
-    assert_string_equal(tier_segmap_name(map, (size_t)tier_segmap_lookup(map, 3, 2, 3)),
-                        "important_develop");
-    assert_string_equal(tier_segmap_name(map, (size_t)tier_segmap_lookup(map, 2, 3, 4)),
-                        "important_keep");
-    assert_string_equal(tier_segmap_name(map, (size_t)tier_segmap_lookup(map, 1, 1, 3)),
-                        "important_retain");
-    assert_string_equal(tier_segmap_name(map, (size_t)tier_segmap_lookup(map, 3, 3, 2)),
-                        "general_value");
-    assert_string_equal(tier_segmap_name(map, (size_t)tier_segmap_lookup(map, 4, 1, 1)),
-                        "general_develop");
-    assert_string_equal(tier_segmap_name(map, (size_t)tier_segmap_lookup(map, 2, 5, 2)),
-                        "general_keep");
-    assert_string_equal(tier_segmap_name(map, (size_t)tier_segmap_lookup(map, 1, 2, 1)),
-                        "general_retain");
+    for (i = 0; i < TST_COUNT(cells); i++) {
+        int got = tier_segmap_lookup(map, cells[i].r, cells[i].f, cells[i].m);
+        if (got < 0 || strcmp(tier_segmap_name(map, (size_t)got), cells[i].segment) != 0)
+            fail_msg("r=%d f=%d m=%d: got %s, want %s", cells[i].r, cells[i].f, cells[i].m,
+                     got < 0 ? "no segment" : tier_segmap_name(map, (size_t)got),
+                     cells[i].segment);
+    }
     /* M unscored: no class. */
     assert_int_equal(tier_segmap_lookup(map, 5, 5, 0), -1);
     tier_text_free(report);
@@ -120,7 +118,10 @@ static void test_segmap_check_finds_overlap_shadow_and_gaps_in_a_public_style_ma
     tier_segmap *map = parse_ok(text);
     tier_text *report = NULL;
     size_t over = 0, shadow = 0, unc = 0;
-    const char *rep;
+    static const char *const found[] = {
+        "overlapping r=1 f=5: at_risk, cant_lose", "overlapping r=5 f=5: champions, loyal",
+        "shadowed cant_lose", "uncovered r=3 f=1\n", "uncovered r=5 f=2\n",
+        "5 overlapping, 1 shadowed, 5 uncovered"};
     (void)s;
     assert_int_equal(tier_segmap_count(map), 6);
     assert_int_equal(tier_text_new(&report, &a), TIER_OK);
@@ -128,14 +129,8 @@ static void test_segmap_check_finds_overlap_shadow_and_gaps_in_a_public_style_ma
     assert_int_equal(over, 5);
     assert_int_equal(shadow, 1);
     assert_int_equal(unc, 5);
-    rep = tier_text_data(report);
-    assert_non_null(strstr(rep, "overlapping r=1 f=5: at_risk, cant_lose"));
-    assert_non_null(strstr(rep, "overlapping r=5 f=5: champions, loyal"));
-    assert_non_null(strstr(rep, "shadowed cant_lose"));
-    assert_non_null(strstr(rep, "uncovered r=3 f=1\n"));
-    assert_non_null(strstr(rep, "uncovered r=5 f=2\n"));
-    assert_null(strstr(rep, "uncovered r=5 f=1"));
-    assert_non_null(strstr(rep, "5 overlapping, 1 shadowed, 5 uncovered"));
+    tst_expect_parts(tier_text_data(report), found, TST_COUNT(found));
+    assert_null(strstr(tier_text_data(report), "uncovered r=5 f=1"));
     /* First match wins. */
     assert_int_equal(tier_segmap_lookup(map, 5, 5, 0), find_segment(map, "champions"));
     assert_int_equal(tier_segmap_lookup(map, 1, 5, 0), find_segment(map, "at_risk"));
@@ -175,44 +170,52 @@ static void test_segmap_parse_accepts_comments_crlf_and_open_dimensions(void **s
     tier_segmap_free(map);
 }
 
-static void expect_parse_error(const char *text, int status, const char *message)
-{
-    tier_allocator a = tst_allocator();
-    tier_segmap *map = (tier_segmap *)&a; /* must be reset to NULL */
-    tier_text *err = NULL;
-    assert_int_equal(tier_text_new(&err, &a), TIER_OK);
-    assert_int_equal(tier_segmap_parse(&map, text, strlen(text), &a, err), status);
-    assert_null(map);
-    if (!strstr(tier_text_data(err), message))
-        fail_msg("error \"%s\" lacks \"%s\"", tier_text_data(err), message);
-    tier_text_free(err);
-}
+/* Maps the parser refuses, with the status and a part of the message (which names the line). */
+static const struct {
+    const char *text;
+    int status;
+    const char *message;
+} malformed[] = {
+    {"", TIER_EPARSE, "line 1: empty map"},
+    {"# only a comment\n", TIER_EPARSE, "empty map"},
+    {"champions: r=5\n", TIER_EPARSE, "line 1: expected the header"},
+    {"libtier-segmap 2\n", TIER_EPARSE, "line 1: unsupported segment map version"},
+    {"libtier-segmap\n", TIER_EPARSE, "line 1:"},
+    {"libtier-segmap 1\nChampions: r=5\n", TIER_EPARSE, "line 2: segment name"},
+    {"libtier-segmap 1\nchamp-ions: r=5\n", TIER_EPARSE, "line 2: segment name"},
+    {"libtier-segmap 1\nchampions r=5\n", TIER_EPARSE, "line 2: expected ':'"},
+    {"libtier-segmap 1\nchampions\n", TIER_EPARSE, "line 2: expected ':'"},
+    {"libtier-segmap 1\n\na: r=4-2\n", TIER_EPARSE, "line 3: range runs backwards"},
+    {"libtier-segmap 1\na: r=11\n", TIER_EPARSE, "line 2: scores must lie in 1..10"},
+    {"libtier-segmap 1\na: r=0-3\n", TIER_EPARSE, "scores must lie in 1..10"},
+    {"libtier-segmap 1\na: r=1 r=2\n", TIER_EPARSE, "line 2: dimension given twice"},
+    {"libtier-segmap 1\na: x=1\n", TIER_EPARSE, "line 2: expected r=, f= or m="},
+    {"libtier-segmap 1\na: r=\n", TIER_EPARSE, "expected a score after '='"},
+    {"libtier-segmap 1\na: r=1-\n", TIER_EPARSE, "expected a score after '-'"},
+    {"libtier-segmap 1\na: r=1x\n", TIER_EPARSE, "unexpected text"},
+    {"libtier-segmap 1\na: r=1\na: f=2\n", TIER_EPARSE, "line 3: duplicate segment name"},
+    {"libtier-segmap 1\n"
+     "a234567890123456789012345678901234567890123456789012345678901234x: r=1\n",
+     TIER_EPARSE, "longer than 64"}};
 
 static void test_segmap_parse_rejects_malformed_maps_naming_the_line(void **s)
 {
+    tier_allocator a = tst_allocator();
+    tier_text *err = NULL;
+    size_t i;
     (void)s;
-    expect_parse_error("", TIER_EPARSE, "line 1: empty map");
-    expect_parse_error("# only a comment\n", TIER_EPARSE, "empty map");
-    expect_parse_error("champions: r=5\n", TIER_EPARSE, "line 1: expected the header");
-    expect_parse_error("libtier-segmap 2\n", TIER_EPARSE, "line 1: unsupported segment map version");
-    expect_parse_error("libtier-segmap\n", TIER_EPARSE, "line 1:");
-    expect_parse_error("libtier-segmap 1\nChampions: r=5\n", TIER_EPARSE, "line 2: segment name");
-    expect_parse_error("libtier-segmap 1\nchamp-ions: r=5\n", TIER_EPARSE, "line 2: segment name");
-    expect_parse_error("libtier-segmap 1\nchampions r=5\n", TIER_EPARSE, "line 2: expected ':'");
-    expect_parse_error("libtier-segmap 1\nchampions\n", TIER_EPARSE, "line 2: expected ':'");
-    expect_parse_error("libtier-segmap 1\n\na: r=4-2\n", TIER_EPARSE, "line 3: range runs backwards");
-    expect_parse_error("libtier-segmap 1\na: r=11\n", TIER_EPARSE, "line 2: scores must lie in 1..10");
-    expect_parse_error("libtier-segmap 1\na: r=0-3\n", TIER_EPARSE, "scores must lie in 1..10");
-    expect_parse_error("libtier-segmap 1\na: r=1 r=2\n", TIER_EPARSE, "line 2: dimension given twice");
-    expect_parse_error("libtier-segmap 1\na: x=1\n", TIER_EPARSE, "line 2: expected r=, f= or m=");
-    expect_parse_error("libtier-segmap 1\na: r=\n", TIER_EPARSE, "expected a score after '='");
-    expect_parse_error("libtier-segmap 1\na: r=1-\n", TIER_EPARSE, "expected a score after '-'");
-    expect_parse_error("libtier-segmap 1\na: r=1x\n", TIER_EPARSE, "unexpected text");
-    expect_parse_error("libtier-segmap 1\na: r=1\na: f=2\n", TIER_EPARSE,
-                       "line 3: duplicate segment name");
-    expect_parse_error("libtier-segmap 1\n"
-                       "a234567890123456789012345678901234567890123456789012345678901234x: r=1\n",
-                       TIER_EPARSE, "longer than 64");
+    assert_int_equal(tier_text_new(&err, &a), TIER_OK);
+    for (i = 0; i < TST_COUNT(malformed); i++) {
+        tier_segmap *map = (tier_segmap *)&a; /* must be reset to NULL */
+        int rc;
+        tier_text_clear(err);
+        rc = tier_segmap_parse(&map, malformed[i].text, strlen(malformed[i].text), &a, err);
+        if (rc != malformed[i].status || map || !strstr(tier_text_data(err), malformed[i].message))
+            fail_msg("map %lu: got %s \"%s\"%s, want %s and \"%s\"", (unsigned long)i,
+                     tier_status_name(rc), tier_text_data(err), map ? " and a map" : "",
+                     tier_status_name(malformed[i].status), malformed[i].message);
+    }
+    tier_text_free(err);
 }
 
 static void test_segmap_parse_reports_a_nul_byte(void **s)
@@ -281,25 +284,15 @@ static int oom_segmap(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static void test_segmap_survives_every_failed_allocation(void **s)
-{
-    (void)s;
-    assert_true(tst_oom_walk(oom_segmap, NULL) > 3);
-}
+static const tst_oom_case test_segmap_survives_every_failed_allocation = {oom_segmap, NULL, 3};
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_segmap_rf10_is_an_exact_partition_of_the_25_cells),
-        cmocka_unit_test(test_segmap_rfm8_has_no_defects_and_high_means_three_or_more),
-        cmocka_unit_test(test_segmap_check_finds_overlap_shadow_and_gaps_in_a_public_style_map),
-        cmocka_unit_test(test_segmap_check_uses_three_dimensions_when_a_segment_names_m),
-        cmocka_unit_test(test_segmap_parse_accepts_comments_crlf_and_open_dimensions),
-        cmocka_unit_test(test_segmap_parse_rejects_malformed_maps_naming_the_line),
-        cmocka_unit_test(test_segmap_parse_reports_a_nul_byte),
-        cmocka_unit_test(test_segmap_parse_limits_the_number_of_segments),
-        cmocka_unit_test(test_segmap_builtin_rejects_an_unknown_id),
-        cmocka_unit_test(test_segmap_survives_every_failed_allocation),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_segmap_rf10_is_an_exact_partition_of_the_25_cells),
+         cmocka_unit_test(test_segmap_rfm8_has_no_defects_and_high_means_three_or_more),
+         cmocka_unit_test(test_segmap_check_finds_overlap_shadow_and_gaps_in_a_public_style_map),
+         cmocka_unit_test(test_segmap_check_uses_three_dimensions_when_a_segment_names_m),
+         cmocka_unit_test(test_segmap_parse_accepts_comments_crlf_and_open_dimensions),
+         cmocka_unit_test(test_segmap_parse_rejects_malformed_maps_naming_the_line),
+         cmocka_unit_test(test_segmap_parse_reports_a_nul_byte),
+         cmocka_unit_test(test_segmap_parse_limits_the_number_of_segments),
+         cmocka_unit_test(test_segmap_builtin_rejects_an_unknown_id),
+         TST_OOM_TEST(test_segmap_survives_every_failed_allocation))

@@ -17,7 +17,6 @@
 #include "util/numtext.h"
 #include "util/rng.h"
 
-static tier_allocator g_alloc;
 
 /* ---- generator -------------------------------------------------------------------------------- */
 
@@ -97,7 +96,7 @@ static void test_buf_appends_bytes_strings_chars_and_printf(void **s)
     tier__buf b;
     char big[600];
     (void)s;
-    tier__buf_init(&b, &g_alloc);
+    tier__buf_init(&b, TST_ALLOC);
     assert_string_equal(tier__buf_data(&b), "");
     assert_int_equal(tier__buf_len(&b), 0);
     assert_int_equal(tier__buf_append(&b, "abcdef", 3), TIER_OK);
@@ -133,7 +132,7 @@ static void test_buf_take_hands_over_the_text_and_leaves_the_buffer_empty(void *
     size_t len = 99;
     char *p;
     (void)s;
-    tier__buf_init(&b, &g_alloc);
+    tier__buf_init(&b, TST_ALLOC);
     tier__buf_puts(&b, "hello");
     p = tier__buf_take(&b, &len);
     assert_non_null(p);
@@ -141,12 +140,12 @@ static void test_buf_take_hands_over_the_text_and_leaves_the_buffer_empty(void *
     assert_int_equal(len, 5);
     assert_string_equal(tier__buf_data(&b), "");
     assert_int_equal(tier__buf_len(&b), 0);
-    tier__free(&g_alloc, p);
+    tier__free(TST_ALLOC, p);
     /* An empty buffer hands over an empty string it allocated. */
     p = tier__buf_take(&b, NULL);
     assert_non_null(p);
     assert_string_equal(p, "");
-    tier__free(&g_alloc, p);
+    tier__free(TST_ALLOC, p);
     tier__buf_free(&b);
 }
 
@@ -186,7 +185,7 @@ static void test_buf_reports_a_size_overflow_as_erange(void **s)
 {
     tier__buf b;
     (void)s;
-    tier__buf_init(&b, &g_alloc);
+    tier__buf_init(&b, TST_ALLOC);
     tier__buf_puts(&b, "ab");
     assert_int_equal(tier__buf_append(&b, "x", SIZE_MAX - 1), TIER_ERANGE);
     assert_int_equal(tier__buf_status(&b), TIER_ERANGE);
@@ -216,11 +215,7 @@ static int buf_build(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static void test_buf_survives_out_of_memory_at_every_allocation(void **s)
-{
-    (void)s;
-    assert_true(tst_oom_walk(buf_build, NULL) > 3);
-}
+static const tst_oom_case test_buf_survives_out_of_memory_at_every_allocation = {buf_build, NULL, 3};
 
 /* ---- numbers ---------------------------------------------------------------------------------- */
 
@@ -273,36 +268,33 @@ static int parse(const char *text, double *out)
 
 static void test_num_parse_reads_the_decimal_grammar_exactly(void **s)
 {
+    /* Each text and its value; zeros keep their sign. */
+    static const struct {
+        const char *text;
+        double value;
+    } ok[] = {{"0", 0.0},
+              {"-0", -0.0},
+              {"-0.000", -0.0},
+              {"12.5", 12.5},
+              {"+3", 3},
+              {"7.", 7},
+              {".25", 0.25},
+              {"-.5e1", -5},
+              {"1E3", 1000},
+              {"25e-1", 2.5},
+              {"0.1", 0.1},
+              {"000123.4500", 123.45},
+              {"1e+0000000000000000000000002", 100},
+              {"4.9406564584124654e-324", 5e-324}};
     double v = 0;
+    size_t i;
     (void)s;
-    assert_int_equal(parse("0", &v), TIER_OK);
-    assert_true(v == 0 && !signbit(v));
-    assert_int_equal(parse("-0", &v), TIER_OK);
-    assert_true(v == 0 && signbit(v));
-    assert_int_equal(parse("-0.000", &v), TIER_OK);
-    assert_true(v == 0 && signbit(v));
-    assert_int_equal(parse("12.5", &v), TIER_OK);
-    assert_true(v == 12.5);
-    assert_int_equal(parse("+3", &v), TIER_OK);
-    assert_true(v == 3);
-    assert_int_equal(parse("7.", &v), TIER_OK);
-    assert_true(v == 7);
-    assert_int_equal(parse(".25", &v), TIER_OK);
-    assert_true(v == 0.25);
-    assert_int_equal(parse("-.5e1", &v), TIER_OK);
-    assert_true(v == -5);
-    assert_int_equal(parse("1E3", &v), TIER_OK);
-    assert_true(v == 1000);
-    assert_int_equal(parse("25e-1", &v), TIER_OK);
-    assert_true(v == 2.5);
-    assert_int_equal(parse("0.1", &v), TIER_OK);
-    assert_true(v == 0.1);
-    assert_int_equal(parse("000123.4500", &v), TIER_OK);
-    assert_true(v == 123.45);
-    assert_int_equal(parse("1e+0000000000000000000000002", &v), TIER_OK);
-    assert_true(v == 100);
-    assert_int_equal(parse("4.9406564584124654e-324", &v), TIER_OK);
-    assert_true(v == 5e-324);
+    for (i = 0; i < TST_COUNT(ok); i++) {
+        int rc = parse(ok[i].text, &v);
+        if (rc != TIER_OK || v != ok[i].value || !signbit(v) != !signbit(ok[i].value))
+            fail_msg("\"%s\": got %s %.17g, want %.17g", ok[i].text, tier_status_name(rc), v,
+                     ok[i].value);
+    }
     /* Only s[0..len) is read. */
     assert_int_equal(tier__num_parse("12x", 2, &v, 0), TIER_OK);
     assert_true(v == 12);
@@ -437,7 +429,7 @@ static void test_num_ignores_a_comma_decimal_locale(void **s)
     double v = 0;
     (void)s;
     if (!use_comma_locale()) {
-        print_message("no comma-decimal locale installed (run with LOCPATH, see tests/util.cmake); "
+        print_message("no comma-decimal locale installed (run with LOCPATH, see tests/locale.cmake); "
                       "skipped\n");
         skip();
         return;
@@ -470,8 +462,8 @@ static void test_policy_description_keeps_a_point_under_a_comma_locale(void **s)
         skip();
         return;
     }
-    assert_int_equal(tier_policy_new(&p, &g_alloc), TIER_OK);
-    assert_int_equal(tier_text_new(&text, &g_alloc), TIER_OK);
+    assert_int_equal(tier_policy_new(&p, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&text, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_policy_add_tier(p, "gold", &t), TIER_OK);
     assert_int_equal(tier_policy_add_rule(p, t, "big", &r), TIER_OK);
     assert_int_equal(tier_policy_where_number(p, r, "m.x", TIER_OP_GE, 1.5), TIER_OK);
@@ -523,30 +515,23 @@ static void test_errtext_matches_the_c_library_texts(void **s)
 #endif
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rng_gives_the_same_numbers_as_the_needs_model_did),
-        cmocka_unit_test(test_rng_streams_differ_by_purpose_and_index),
-        cmocka_unit_test(test_rng_draws_stay_in_range_and_choose_is_sorted_and_distinct),
-        cmocka_unit_test(test_buf_appends_bytes_strings_chars_and_printf),
-        cmocka_unit_test(test_buf_take_hands_over_the_text_and_leaves_the_buffer_empty),
-        cmocka_unit_test(test_buf_latches_the_first_failure_and_keeps_its_contents),
-        cmocka_unit_test(test_buf_reports_a_size_overflow_as_erange),
-        cmocka_unit_test(test_buf_survives_out_of_memory_at_every_allocation),
-        cmocka_unit_test(test_num_format_writes_the_shortest_text_that_reads_back),
-        cmocka_unit_test(test_num_format_spells_nan_and_infinities_one_way),
-        cmocka_unit_test(test_num_parse_reads_the_decimal_grammar_exactly),
-        cmocka_unit_test(test_num_parse_rejects_what_is_not_a_plain_decimal),
-        cmocka_unit_test(test_num_parse_reports_overflow_and_accepts_underflow_as_zero),
-        cmocka_unit_test(test_num_parse_accepts_nan_and_inf_only_when_asked),
-        cmocka_unit_test(test_num_parse_rounds_long_inputs_exactly),
-        cmocka_unit_test(test_num_format_and_parse_round_trip_random_doubles),
-        cmocka_unit_test(test_num_ignores_a_comma_decimal_locale),
-        cmocka_unit_test(test_policy_description_keeps_a_point_under_a_comma_locale),
-        cmocka_unit_test(test_errtext_gives_the_cli_texts_for_either_sign),
-        cmocka_unit_test(test_errtext_matches_the_c_library_texts),
-    };
-    g_alloc = tst_allocator();
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TST_MAIN(cmocka_unit_test(test_rng_gives_the_same_numbers_as_the_needs_model_did),
+         cmocka_unit_test(test_rng_streams_differ_by_purpose_and_index),
+         cmocka_unit_test(test_rng_draws_stay_in_range_and_choose_is_sorted_and_distinct),
+         cmocka_unit_test(test_buf_appends_bytes_strings_chars_and_printf),
+         cmocka_unit_test(test_buf_take_hands_over_the_text_and_leaves_the_buffer_empty),
+         cmocka_unit_test(test_buf_latches_the_first_failure_and_keeps_its_contents),
+         cmocka_unit_test(test_buf_reports_a_size_overflow_as_erange),
+         TST_OOM_TEST(test_buf_survives_out_of_memory_at_every_allocation),
+         cmocka_unit_test(test_num_format_writes_the_shortest_text_that_reads_back),
+         cmocka_unit_test(test_num_format_spells_nan_and_infinities_one_way),
+         cmocka_unit_test(test_num_parse_reads_the_decimal_grammar_exactly),
+         cmocka_unit_test(test_num_parse_rejects_what_is_not_a_plain_decimal),
+         cmocka_unit_test(test_num_parse_reports_overflow_and_accepts_underflow_as_zero),
+         cmocka_unit_test(test_num_parse_accepts_nan_and_inf_only_when_asked),
+         cmocka_unit_test(test_num_parse_rounds_long_inputs_exactly),
+         cmocka_unit_test(test_num_format_and_parse_round_trip_random_doubles),
+         cmocka_unit_test(test_num_ignores_a_comma_decimal_locale),
+         cmocka_unit_test(test_policy_description_keeps_a_point_under_a_comma_locale),
+         cmocka_unit_test(test_errtext_gives_the_cli_texts_for_either_sign),
+         cmocka_unit_test(test_errtext_matches_the_c_library_texts))

@@ -299,6 +299,53 @@ TIER_API int tier_pipeline_set_output(tier_pipeline *pipeline, tier_write_cb cb,
  */
 TIER_API int tier_pipeline_check(tier_pipeline *pipeline);
 
+/** What tier_pipeline_set_command() found besides settings (bits). Values are ABI. @since 0.2.0 */
+typedef enum tier_pipeline_command_flag {
+    /** `--help` or `-h`: show the command's usage (tier_pipeline_usage()) and run nothing; the
+     * arguments after it were not read. */
+    TIER_PIPELINE_COMMAND_HELP = 1,
+    /** `--quiet` or `-q`: show no progress line and no summary. */
+    TIER_PIPELINE_COMMAND_QUIET = 2
+} tier_pipeline_command_flag;
+
+/**
+ * Configures a new pipeline as the `tier` command `command` does with the arguments that follow
+ * the command's words, so that every front end (the `tier` program, `python3 -m libtier`, ...)
+ * takes the same flags and words the same errors. Each flag of the command's usage
+ * (tier_pipeline_usage()) becomes a setting: `--name VALUE` sets `name`, with '-' read as '_'
+ * (`--as-of` sets `as_of`; `--no-header` sets `header` to `no`), except the flags of `fit clv`
+ * and `clv` that are options of the model `clv`: `--calibration-end`, `--model bgnbd|pnbd`,
+ * `--time-unit day|week`, `--horizon`, `--discount-rate` and `--profit-margin` (`margin`). The
+ * call also sets `key_style` to `flag` and `produce` (`tiers` for `run`, `fit` for `fit clv`,
+ * `scores` for `clv`) and adds the model `clv` for `fit clv` and `clv`; after the last argument
+ * it checks the options the command requires, then tier_pipeline_check(). The host's part stays
+ * with the front end: the output (tier_pipeline_set_output()), threads, a progress line,
+ * printing and the exit status.
+ * @param pipeline a pipeline fresh from tier_pipeline_new() (host hooks may be set already).
+ * @param command "run", "fit clv" or "clv".
+ * @param argc the number of arguments.
+ * @param argv the arguments (borrowed for the call only); may be NULL when `argc` is 0.
+ * @param[out] flags set to the ::tier_pipeline_command_flag bits found (0 on failure); may be
+ *        NULL.
+ * @return TIER_OK, TIER_ENOTFOUND (unknown command), TIER_EINVAL (a usage error: an unknown flag,
+ *         a missing or bad value, a missing required option, incomplete settings; the last error
+ *         says which, as the `tier` command prints it after "tier: ") or TIER_ENOMEM.
+ * @since 0.2.0
+ */
+TIER_API int tier_pipeline_set_command(tier_pipeline *pipeline, const char *command, size_t argc,
+                                       const char *const *argv, unsigned int *flags);
+
+/**
+ * Appends the `tier` command's usage text to `out`: of one command ("run", "fit clv", "clv" or
+ * "version"), as printed for `--help`, or of all of them (NULL), as `tier help` prints it. Every
+ * line ends in '\n'. The text is static; nothing but `out` is allocated.
+ * @param command the command, or NULL.
+ * @param out the text buffer (the caller's); unchanged on failure.
+ * @return TIER_OK, TIER_EINVAL (`out` is NULL), TIER_ENOTFOUND (unknown command) or TIER_ENOMEM.
+ * @since 0.2.0
+ */
+TIER_API int tier_pipeline_usage(const char *command, tier_text *out);
+
 /**
  * Runs the job: check, read, fit, score, tier, write. All or nothing: on failure nothing is
  * written and the results of the previous run stay.

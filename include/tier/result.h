@@ -115,8 +115,10 @@ TIER_API int tier_result_write(const tier_result *result, const tier_book *book,
 /**
  * Writes the same output to the file `path` atomically: into a temporary file beside it, which is
  * synced and then renamed over `path`; on failure `path` is untouched and no temporary remains.
- * `io` may be NULL for the default POSIX layer.
- * @return as tier_result_write(), or TIER_EIO.
+ * `io` may be NULL for the default POSIX layer; it needs version >= 1 and the open, write, sync,
+ * close, rename and remove hooks.
+ * @return as tier_result_write(), TIER_EIO, or TIER_EVERSION (an I/O table newer than this
+ *         library; since 0.2.0, as tier_csv_set_io() has always done).
  * @since 0.1.0
  */
 TIER_API int tier_result_save(const tier_result *result, const tier_book *book, const char *columns,

@@ -77,7 +77,7 @@ static int rehash(tier_book *b, size_t nslots)
         return TIER_ENOMEM;
     for (i = 0; i < nslots; i++)
         ns[i].index = NO_CUSTOMER;
-    for (i = 0; i < b->ncust; i++) {
+    for (i = 0; i < b->live.ncust; i++) {
         const char *id = tier__book_id_ptr(b, i);
         size_t len = tier__book_id_len(b, i);
         uint64_t h = tier__book_hash_id(id, len);
@@ -122,12 +122,10 @@ void tier__book_slot_remove(tier_book *b, size_t index)
 int tier_book_new(tier_book **out, const tier_allocator *alloc)
 {
     tier_book *b;
-    if (!out)
-        return TIER_EINVAL;
-    *out = NULL;
-    b = TIER__HANDLE_NEW(tier_book, alloc);
-    if (!b)
-        return TIER_ENOMEM;
+    int rc = TIER__HANDLE_CREATE(out, tier_book, alloc);
+    if (rc)
+        return rc;
+    b = *out;
     b->keep_txns = 1;
     b->ignore_from = INT32_MAX;
     b->lim_id_len = 256;
@@ -135,15 +133,15 @@ int tier_book_new(tier_book **out, const tier_allocator *alloc)
     b->lim_rows_per_call = 100000000;
     b->lim_attributes = 1024;
     b->lim_text = 4096;
-    b->min_day = NO_DAY;
-    b->max_day = NO_DAY;
+    b->live.min_day = NO_DAY;
+    b->live.max_day = NO_DAY;
     b->id_off = tier__malloc(&b->alloc, sizeof *b->id_off);
     if (!b->id_off) {
         tier__free(&b->alloc, b);
+        *out = NULL;
         return TIER_ENOMEM;
     }
     b->id_off[0] = 0;
-    *out = b;
     return TIER_OK;
 }
 
@@ -152,7 +150,7 @@ void tier_book_free(tier_book *b)
     size_t i, k;
     if (!b)
         return;
-    for (i = 0; i < b->nattr; i++) {
+    for (i = 0; i < b->live.nattr; i++) {
         attribute *at = &b->attrs[i];
         if (at->text)
             for (k = 0; k < at->len; k++)
@@ -206,7 +204,7 @@ int tier_book_set_option(tier_book *b, int option, int64_t value)
             tier__errorf(b->err, "ignore-from day %lld is out of range", (long long)value);
             return TIER_ERANGE;
         }
-        if (b->ncust || b->ignored_rows) {
+        if (b->live.ncust || b->live.ignored_rows) {
             tier__errorf(b->err, "%s can only change while the book is empty", what);
             return TIER_ESTATE;
         }
@@ -321,20 +319,20 @@ int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t 
     rc = check_id(b, id, len);
     if (rc)
         return rc;
-    if ((int64_t)b->ncust >= b->lim_customers) {
+    if ((int64_t)b->live.ncust >= b->lim_customers) {
         tier__errorf(b->err, "more than %lld customers (the limit)", (long long)b->lim_customers);
         return TIER_ERANGE;
     }
     /* Keep the table at most half full. */
-    if ((b->ncust + 1) * 2 > b->nslots) {
+    if ((b->live.ncust + 1) * 2 > b->nslots) {
         rc = rehash(b, b->nslots ? b->nslots * 2 : 1024);
         if (rc)
             goto nomem;
     }
-    rc = grow_customers(b, b->ncust + 1);
+    rc = grow_customers(b, b->live.ncust + 1);
     if (rc)
         goto nomem;
-    need = b->ids_len + len + 1;
+    need = b->live.ids_len + len + 1;
     if (need > b->ids_cap) {
         void *p = b->ids;
         rc = tier__grow(&b->alloc, &p, &b->ids_cap, need, 1);
@@ -342,21 +340,21 @@ int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t 
             goto nomem;
         b->ids = p;
     }
-    memcpy(b->ids + b->ids_len, id, len);
-    b->ids[b->ids_len + len] = '\0';
-    b->ids_len = need;
-    b->id_off[b->ncust + 1] = need;
-    b->fig[b->ncust].first_day = NO_DAY;
-    b->fig[b->ncust].last_day = NO_DAY;
-    b->fig[b->ncust].purchase_days = 0;
-    b->fig[b->ncust].purchases = 0;
-    b->fig[b->ncust].refunds = 0;
-    b->fig[b->ncust].has_margin = 0;
-    b->fig[b->ncust].net = 0;
-    b->fig[b->ncust].margin = 0;
+    memcpy(b->ids + b->live.ids_len, id, len);
+    b->ids[b->live.ids_len + len] = '\0';
+    b->live.ids_len = need;
+    b->id_off[b->live.ncust + 1] = need;
+    b->fig[b->live.ncust].first_day = NO_DAY;
+    b->fig[b->live.ncust].last_day = NO_DAY;
+    b->fig[b->live.ncust].purchase_days = 0;
+    b->fig[b->live.ncust].purchases = 0;
+    b->fig[b->live.ncust].refunds = 0;
+    b->fig[b->live.ncust].has_margin = 0;
+    b->fig[b->live.ncust].net = 0;
+    b->fig[b->live.ncust].margin = 0;
     pos = probe(b, id, len, h, &found);
-    slot_set(&b->slots[pos], id, len, h, (uint32_t)b->ncust);
-    *out = (uint32_t)b->ncust++;
+    slot_set(&b->slots[pos], id, len, h, (uint32_t)b->live.ncust);
+    *out = (uint32_t)b->live.ncust++;
     *created = 1;
     return TIER_OK;
 nomem:
@@ -385,17 +383,17 @@ int tier_book_find(const tier_book *b, const char *id, size_t len, size_t *out_i
 
 size_t tier_book_customer_count(const tier_book *b)
 {
-    return b ? b->ncust : 0;
+    return b ? b->live.ncust : 0;
 }
 
 size_t tier_book_txn_count(const tier_book *b)
 {
-    return b ? b->ntx : 0;
+    return b ? b->live.ntx : 0;
 }
 
 const char *tier_book_customer_id(const tier_book *b, size_t index, size_t *out_len)
 {
-    if (!b || index >= b->ncust)
+    if (!b || index >= b->live.ncust)
         return NULL;
     if (out_len)
         *out_len = tier__book_id_len(b, index);

@@ -13,7 +13,7 @@ static int attr_slot(tier_book *b, const char *name, int type, size_t index, att
 static attribute *find_attr(const tier_book *b, const char *name)
 {
     size_t i;
-    for (i = 0; i < b->nattr; i++)
+    for (i = 0; i < b->live.nattr; i++)
         if (strcmp(b->attrs[i].name, name) == 0)
             return &b->attrs[i];
     return NULL;
@@ -38,8 +38,8 @@ static int attr_slot(tier_book *b, const char *name, int type, size_t index, att
         tier__errorf(b->err, "attribute name longer than %lld bytes", (long long)b->lim_text);
         return TIER_ERANGE;
     }
-    if (index >= b->ncust) {
-        tier__errorf(b->err, "customer index %zu out of range (%zu customers)", index, b->ncust);
+    if (index >= b->live.ncust) {
+        tier__errorf(b->err, "customer index %zu out of range (%zu customers)", index, b->live.ncust);
         return TIER_ERANGE;
     }
     at = find_attr(b, name);
@@ -51,16 +51,16 @@ static int attr_slot(tier_book *b, const char *name, int type, size_t index, att
     if (!at) {
         void *p = b->attrs;
         char *copy;
-        if ((int64_t)b->nattr >= b->lim_attributes) {
+        if ((int64_t)b->live.nattr >= b->lim_attributes) {
             tier__errorf(b->err, "more than %lld attributes", (long long)b->lim_attributes);
             return TIER_ERANGE;
         }
-        if (tier__grow(&b->alloc, &p, &b->cap_attr, b->nattr + 1, sizeof(attribute)))
+        if (tier__grow(&b->alloc, &p, &b->cap_attr, b->live.nattr + 1, sizeof(attribute)))
             goto nomem;
         b->attrs = p;
         if (!(copy = tier__strdup(&b->alloc, name)))
             goto nomem;
-        at = &b->attrs[b->nattr++];
+        at = &b->attrs[b->live.nattr++];
         memset(at, 0, sizeof *at);
         at->name = copy;
     }
@@ -123,21 +123,21 @@ void tier__book_put_number(tier_book *b, size_t index, const char *name, double 
 void tier__book_copy_numbers(const tier_book *b, const char *name, double *out)
 {
     const attribute *at = find_attr(b, name);
-    size_t i, have = (at && at->type == TIER_ATTR_NUMBER) ? (at->len < b->ncust ? at->len : b->ncust) : 0;
+    size_t i, have = (at && at->type == TIER_ATTR_NUMBER) ? (at->len < b->live.ncust ? at->len : b->live.ncust) : 0;
     if (have)
         memcpy(out, at->num, have * sizeof *out);
-    for (i = have; i < b->ncust; i++)
+    for (i = have; i < b->live.ncust; i++)
         out[i] = NAN;
 }
 
 size_t tier_book_attribute_count(const tier_book *b)
 {
-    return b ? b->nattr : 0;
+    return b ? b->live.nattr : 0;
 }
 
 const char *tier_book_attribute_name(const tier_book *b, size_t i, int *type)
 {
-    if (!b || i >= b->nattr)
+    if (!b || i >= b->live.nattr)
         return NULL;
     if (type)
         *type = b->attrs[i].type;
@@ -190,7 +190,7 @@ static int getter_attr(const tier_book *b, size_t index, const char *name, int t
 {
     if (!b || !name || !out)
         return TIER_EINVAL;
-    if (index >= b->ncust)
+    if (index >= b->live.ncust)
         return TIER_ERANGE;
     *at = find_attr(b, name);
     if (!*at || (*at)->type != type || index >= (*at)->len)

@@ -11,12 +11,12 @@
 
 int tier_book_day_range(const tier_book *b, int32_t *first, int32_t *last)
 {
-    if (!b || b->min_day == NO_DAY)
+    if (!b || b->live.min_day == NO_DAY)
         return TIER_ENOTFOUND;
     if (first)
-        *first = b->min_day;
+        *first = b->live.min_day;
     if (last)
-        *last = b->max_day;
+        *last = b->live.max_day;
     return TIER_OK;
 }
 
@@ -26,10 +26,10 @@ int tier_book_customer_stat(const tier_book *b, size_t index, int stat, double *
     if (!b || !out)
         return TIER_EINVAL;
     if (stat == TIER_BOOK_STAT_IGNORED_ROWS) {
-        *out = (double)b->ignored_rows;
+        *out = (double)b->live.ignored_rows;
         return TIER_OK;
     }
-    if (index >= b->ncust)
+    if (index >= b->live.ncust)
         return TIER_ERANGE;
     f = &b->fig[index];
     switch (stat) {
@@ -38,11 +38,11 @@ int tier_book_customer_stat(const tier_book *b, size_t index, int stat, double *
     case TIER_BOOK_STAT_PURCHASE_DAYS: {
         /* Exact even after out-of-order rows when transactions are kept. */
         tier__figures one;
-        if (b->unordered && b->keep_txns) {
+        if (b->live.unordered && b->keep_txns) {
             size_t t;
             int32_t *d = NULL;
             size_t nd = 0, cap = 0, i, j;
-            for (t = 0; t < b->ntx; t++) {
+            for (t = 0; t < b->live.ntx; t++) {
                 if (b->tx_cust[t] == index && b->tx_amount[t] >= 0) {
                     void *p = d;
                     if (tier__grow(&b->alloc, &p, &cap, nd + 1, sizeof *d)) {
@@ -82,7 +82,7 @@ int tier_book_customer_stat(const tier_book *b, size_t index, int stat, double *
 int tier_book_txn(const tier_book *b, size_t t, size_t *customer, int32_t *day, double *amount,
                   double *margin)
 {
-    if (!b || t >= b->ntx)
+    if (!b || t >= b->live.ntx)
         return TIER_ERANGE;
     if (customer)
         *customer = b->tx_cust[t];
@@ -110,17 +110,17 @@ const tier__figures *tier__book_running(const tier_book *b)
 int tier__book_figures_view(const tier_book *b, int32_t from_day, int32_t to_day,
                             const tier__figures **view, tier__figures **owned, char *why)
 {
-    int covers_all = b->min_day == NO_DAY || (from_day <= b->min_day && to_day > b->max_day);
+    int covers_all = b->live.min_day == NO_DAY || (from_day <= b->live.min_day && to_day > b->live.max_day);
     tier__figures *f;
     int rc;
     *owned = NULL;
-    if (covers_all && !b->unordered) {
+    if (covers_all && !b->live.unordered) {
         *view = b->fig;
         return TIER_OK;
     }
-    f = tier__malloc(&b->alloc, (b->ncust ? b->ncust : 1) * sizeof *f);
+    f = tier__malloc(&b->alloc, (b->live.ncust ? b->live.ncust : 1) * sizeof *f);
     if (!f) {
-        tier__errorf(why, "out of memory for the figures of %zu customers", b->ncust);
+        tier__errorf(why, "out of memory for the figures of %zu customers", b->live.ncust);
         return TIER_ENOMEM;
     }
     rc = tier__book_figures(b, from_day, to_day, f, why);
@@ -138,10 +138,10 @@ int tier__book_figures(const tier_book *b, int32_t from_day, int32_t to_day, tie
     size_t i, t, *start = NULL;
     uint32_t *order = NULL;
     int32_t *days = NULL;
-    int covers_all = b->min_day == NO_DAY || (from_day <= b->min_day && to_day > b->max_day);
-    if (covers_all && !b->unordered) {
-        if (b->ncust)
-            memcpy(out, b->fig, b->ncust * sizeof *out);
+    int covers_all = b->live.min_day == NO_DAY || (from_day <= b->live.min_day && to_day > b->live.max_day);
+    if (covers_all && !b->live.unordered) {
+        if (b->live.ncust)
+            memcpy(out, b->fig, b->live.ncust * sizeof *out);
         return TIER_OK;
     }
     if (!b->keep_txns) {
@@ -151,13 +151,13 @@ int tier__book_figures(const tier_book *b, int32_t from_day, int32_t to_day, tie
         else
             tier__errorf(why, "customer \"%s\" has purchases out of date order and transactions "
                               "are not kept, so purchase-days are unknown",
-                         tier__book_id_ptr(b, b->unordered_cust));
+                         tier__book_id_ptr(b, b->live.unordered_cust));
         return TIER_ESTATE;
     }
     /* Group the kept transactions by customer (counting sort), then walk each customer's days. */
-    start = tier__calloc(&b->alloc, b->ncust + 1, sizeof *start);
-    order = tier__malloc(&b->alloc, (b->ntx ? b->ntx : 1) * sizeof *order);
-    days = tier__malloc(&b->alloc, (b->ntx ? b->ntx : 1) * sizeof *days);
+    start = tier__calloc(&b->alloc, b->live.ncust + 1, sizeof *start);
+    order = tier__malloc(&b->alloc, (b->live.ntx ? b->live.ntx : 1) * sizeof *order);
+    days = tier__malloc(&b->alloc, (b->live.ntx ? b->live.ntx : 1) * sizeof *days);
     if (!start || !order || !days) {
         tier__free(&b->alloc, start);
         tier__free(&b->alloc, order);
@@ -165,16 +165,16 @@ int tier__book_figures(const tier_book *b, int32_t from_day, int32_t to_day, tie
         tier__errorf(why, "out of memory grouping transactions");
         return TIER_ENOMEM;
     }
-    for (t = 0; t < b->ntx; t++)
+    for (t = 0; t < b->live.ntx; t++)
         start[b->tx_cust[t] + 1]++;
-    for (i = 0; i < b->ncust; i++)
+    for (i = 0; i < b->live.ncust; i++)
         start[i + 1] += start[i];
-    for (t = 0; t < b->ntx; t++)
+    for (t = 0; t < b->live.ntx; t++)
         order[start[b->tx_cust[t]]++] = (uint32_t)t;
-    for (i = b->ncust; i > 0; i--)
+    for (i = b->live.ncust; i > 0; i--)
         start[i] = start[i - 1];
     start[0] = 0;
-    for (i = 0; i < b->ncust; i++) {
+    for (i = 0; i < b->live.ncust; i++) {
         tier__figures f;
         size_t k, nd = 0, sorted = 1;
         memset(&f, 0, sizeof f);

@@ -26,6 +26,19 @@ typedef struct attribute {
     char **text;    /* NULL = unset */
 } attribute;
 
+/* The part of a book that a stage can move: tier__book_begin saves it, tier__book_rollback puts
+ * it back (one list, so that the two cannot drift). */
+typedef struct book_extent {
+    size_t ncust;   /* customers */
+    size_t ntx;     /* kept transactions */
+    size_t ids_len; /* bytes of ids */
+    size_t nattr;   /* attribute columns */
+    int32_t min_day, max_day; /* of stored transactions; NO_DAY when none */
+    uint64_t ignored_rows;
+    int unordered; /* some customer's purchases arrived out of date order */
+    uint32_t unordered_cust;
+} book_extent;
+
 typedef struct journal_entry {
     uint32_t index;
     tier__figures before;
@@ -39,36 +52,29 @@ struct tier_book {
     int32_t ignore_from;
     int64_t lim_id_len, lim_customers, lim_rows_per_call, lim_attributes, lim_text;
 
-    size_t ncust, cap_cust;
+    book_extent live; /* the book as it is now */
+
+    size_t cap_cust;
     tier__figures *fig;
     size_t *id_off; /* ncust+1 offsets into ids; each id is followed by a NUL */
     char *ids;
-    size_t ids_len, ids_cap;
+    size_t ids_cap;
 
     slot *slots;
     size_t nslots; /* power of two, or 0 */
 
-    size_t ntx, cap_tx;
+    size_t cap_tx;
     uint32_t *tx_cust;
     int32_t *tx_day;
     int64_t *tx_amount;
     int64_t *tx_margin; /* NULL until the first margin; NO_MARGIN = unknown */
 
-    int32_t min_day, max_day; /* of stored transactions; NO_DAY when none */
-    uint64_t ignored_rows;
-    int unordered;            /* some customer's purchases arrived out of date order */
-    uint32_t unordered_cust;
-
-    size_t nattr, cap_attr;
+    size_t cap_attr;
     attribute *attrs;
 
     /* Staging (tier__book_begin .. commit/rollback). */
     int staging;
-    size_t mark_cust, mark_tx, mark_ids, mark_attr;
-    int32_t mark_min_day, mark_max_day;
-    uint64_t mark_ignored;
-    int mark_unordered;
-    uint32_t mark_unordered_cust;
+    book_extent mark; /* the book as the stage found it */
     journal_entry *journal;
     size_t njournal, cap_journal;
     unsigned char *touched; /* bit per pre-existing customer journaled in this stage */

@@ -40,6 +40,7 @@ typedef struct tier__row {
  * caller rolls the stage back). */
 int tier__book_add_rows(tier_book *book, const tier__row *rows, size_t n, size_t *failed_at);
 void tier__book_commit(tier_book *book);
+/* Undoes everything since tier__book_begin; the book's error text stays as it is (the reason). */
 void tier__book_rollback(tier_book *book);
 
 /* The allocator the book was made with. */

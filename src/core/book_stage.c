@@ -11,15 +11,7 @@
 void tier__book_begin(tier_book *b)
 {
     b->staging = 1;
-    b->mark_cust = b->ncust;
-    b->mark_tx = b->ntx;
-    b->mark_ids = b->ids_len;
-    b->mark_attr = b->nattr;
-    b->mark_min_day = b->min_day;
-    b->mark_max_day = b->max_day;
-    b->mark_ignored = b->ignored_rows;
-    b->mark_unordered = b->unordered;
-    b->mark_unordered_cust = b->unordered_cust;
+    b->mark = b->live;
     b->njournal = 0;
     if (b->touched)
         memset(b->touched, 0, b->touched_bytes);
@@ -38,23 +30,16 @@ void tier__book_rollback(tier_book *b)
     /* Restore figures of customers that existed before, newest entry last written first. */
     for (i = b->njournal; i-- > 0;)
         b->fig[b->journal[i].index] = b->journal[i].before;
-    for (i = b->ncust; i-- > b->mark_cust;)
+    for (i = b->live.ncust; i-- > b->mark.ncust;)
         tier__book_slot_remove(b, i);
     /* Attribute names created in the stage hold no value yet: forget them. */
-    while (b->nattr > b->mark_attr) {
-        attribute *at = &b->attrs[--b->nattr];
+    while (b->live.nattr > b->mark.nattr) {
+        attribute *at = &b->attrs[--b->live.nattr];
         tier__free(&b->alloc, at->num);
         tier__free(&b->alloc, at->text);
         tier__free(&b->alloc, at->name);
     }
-    b->ncust = b->mark_cust;
-    b->ntx = b->mark_tx;
-    b->ids_len = b->mark_ids;
-    b->min_day = b->mark_min_day;
-    b->max_day = b->mark_max_day;
-    b->ignored_rows = b->mark_ignored;
-    b->unordered = b->mark_unordered;
-    b->unordered_cust = b->mark_unordered_cust;
+    b->live = b->mark;
     b->njournal = 0;
     b->staging = 0;
 }
@@ -64,10 +49,10 @@ static int journal(tier_book *b, uint32_t index)
 {
     void *p;
     int rc;
-    if (!b->staging || index >= b->mark_cust)
+    if (!b->staging || index >= b->mark.ncust)
         return TIER_OK;
-    if (!b->touched || b->touched_bytes < (b->mark_cust + 7) / 8) {
-        size_t bytes = (b->mark_cust + 7) / 8;
+    if (!b->touched || b->touched_bytes < (b->mark.ncust + 7) / 8) {
+        size_t bytes = (b->mark.ncust + 7) / 8;
         unsigned char *t = tier__calloc(&b->alloc, bytes, 1);
         if (!t)
             return TIER_ENOMEM;
@@ -94,7 +79,7 @@ static int journal(tier_book *b, uint32_t index)
 
 static int grow_txns(tier_book *b, int with_margin)
 {
-    size_t need = b->ntx + 1, c;
+    size_t need = b->live.ntx + 1, c;
     void *p;
     int rc;
     if (need > b->cap_tx) {
@@ -156,7 +141,7 @@ static int apply_row(tier_book *b, uint32_t idx, int created, int32_t day, int64
     tier__figures f;
     int rc;
     if (day >= b->ignore_from) {
-        b->ignored_rows++;
+        b->live.ignored_rows++;
         return TIER_OK;
     }
     if (!created && (rc = journal(b, idx)) != 0)
@@ -184,9 +169,9 @@ static int apply_row(tier_book *b, uint32_t idx, int created, int32_t day, int64
             if (day < f.first_day)
                 f.first_day = day;
             f.purchase_days++;
-            if (!b->unordered) {
-                b->unordered = 1;
-                b->unordered_cust = idx;
+            if (!b->live.unordered) {
+                b->live.unordered = 1;
+                b->live.unordered_cust = idx;
             }
         }
         f.purchases++;
@@ -194,17 +179,17 @@ static int apply_row(tier_book *b, uint32_t idx, int created, int32_t day, int64
         f.refunds++;
     }
     b->fig[idx] = f;
-    if (b->min_day == NO_DAY || day < b->min_day)
-        b->min_day = day;
-    if (b->max_day == NO_DAY || day > b->max_day)
-        b->max_day = day;
+    if (b->live.min_day == NO_DAY || day < b->live.min_day)
+        b->live.min_day = day;
+    if (b->live.max_day == NO_DAY || day > b->live.max_day)
+        b->live.max_day = day;
     if (b->keep_txns) {
-        b->tx_cust[b->ntx] = idx;
-        b->tx_day[b->ntx] = day;
-        b->tx_amount[b->ntx] = amount;
+        b->tx_cust[b->live.ntx] = idx;
+        b->tx_day[b->live.ntx] = day;
+        b->tx_amount[b->live.ntx] = amount;
         if (b->tx_margin)
-            b->tx_margin[b->ntx] = has_margin ? margin : NO_MARGIN;
-        b->ntx++;
+            b->tx_margin[b->live.ntx] = has_margin ? margin : NO_MARGIN;
+        b->live.ntx++;
     }
     return TIER_OK;
 fail:
@@ -273,6 +258,12 @@ int tier__book_add_rows(tier_book *b, const tier__row *rows, size_t n, size_t *f
     return TIER_OK;
 }
 
+/* Why tier__fixed_from_double refused a value. */
+static const char *fixed_why(int rc)
+{
+    return rc == TIER_EINVAL ? "not finite" : "beyond +-1e12";
+}
+
 int tier_book_add_txn(tier_book *b, const char *id, size_t id_len, int32_t day, double amount,
                       double margin)
 {
@@ -282,11 +273,11 @@ int tier_book_add_txn(tier_book *b, const char *id, size_t id_len, int32_t day, 
         return TIER_EINVAL;
     b->err[0] = '\0';
     if ((rc = tier__fixed_from_double(amount, &a)) != 0) {
-        tier__errorf(b->err, "amount %g is %s", amount, rc == TIER_EINVAL ? "not finite" : "beyond +-1e12");
+        tier__errorf(b->err, "amount %g is %s", amount, fixed_why(rc));
         return rc;
     }
     if (has_margin && (rc = tier__fixed_from_double(margin, &m)) != 0) {
-        tier__errorf(b->err, "margin %g is %s", margin, rc == TIER_EINVAL ? "not finite" : "beyond +-1e12");
+        tier__errorf(b->err, "margin %g is %s", margin, fixed_why(rc));
         return rc;
     }
     tier__book_begin(b);
@@ -334,13 +325,11 @@ int tier_book_add_txns(tier_book *b, size_t n, const char *id_data, const size_t
                 break;
             }
             if ((rc = tier__fixed_from_double(amounts[r], &row->amount)) != 0) {
-                tier__errorf(b->err, "row %zu: amount is %s", r,
-                             rc == TIER_EINVAL ? "not finite" : "beyond +-1e12");
+                tier__errorf(b->err, "row %zu: amount is %s", r, fixed_why(rc));
                 break;
             }
             if (row->has_margin && (rc = tier__fixed_from_double(margins[r], &row->margin)) != 0) {
-                tier__errorf(b->err, "row %zu: margin is %s", r,
-                             rc == TIER_EINVAL ? "not finite" : "beyond +-1e12");
+                tier__errorf(b->err, "row %zu: margin is %s", r, fixed_why(rc));
                 break;
             }
             row->id = id_data + id_offsets[r];
@@ -358,9 +347,7 @@ int tier_book_add_txns(tier_book *b, size_t n, const char *id_data, const size_t
         }
     }
     if (rc) {
-        memcpy(why, b->err, sizeof why);
         tier__book_rollback(b);
-        memcpy(b->err, why, sizeof why);
         return rc;
     }
     tier__book_commit(b);
@@ -405,7 +392,7 @@ static int merge_attributes(tier_book *dst, const tier_book *src, const uint32_t
     char **texts = NULL;
     int rc;
     *texts_out = NULL;
-    for (a = 0; a < src->nattr; a++) {
+    for (a = 0; a < src->live.nattr; a++) {
         const attribute *at = &src->attrs[a];
         int t = tier__book_attr_type(dst, at->name);
         if (!at->type)
@@ -415,7 +402,7 @@ static int merge_attributes(tier_book *dst, const tier_book *src, const uint32_t
                          at->name, t == TIER_ATTR_NUMBER ? "numbers" : "text", at->type == TIER_ATTR_NUMBER ? "numbers" : "text");
             return TIER_EINVAL;
         }
-        for (i = 0; i < at->len && i < src->ncust; i++) {
+        for (i = 0; i < at->len && i < src->live.ncust; i++) {
             int set = at->type == TIER_ATTR_NUMBER ? !isnan(at->num[i]) : at->text[i] != NULL;
             if (!set)
                 continue;
@@ -428,11 +415,11 @@ static int merge_attributes(tier_book *dst, const tier_book *src, const uint32_t
         texts = tier__calloc(&dst->alloc, ntext, sizeof *texts);
         if (!texts)
             return TIER_ENOMEM;
-        for (a = 0; a < src->nattr; a++) {
+        for (a = 0; a < src->live.nattr; a++) {
             const attribute *at = &src->attrs[a];
             if (at->type != TIER_ATTR_TEXT)
                 continue;
-            for (i = 0; i < at->len && i < src->ncust; i++) {
+            for (i = 0; i < at->len && i < src->live.ncust; i++) {
                 if (!at->text[i])
                     continue;
                 if (!(texts[k++] = tier__strdup(&dst->alloc, at->text[i]))) {
@@ -457,23 +444,23 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
     if (!dst || !src || dst == src)
         return TIER_EINVAL;
     dst->err[0] = '\0';
-    if (dst->keep_txns && !src->keep_txns && src->ncust) {
+    if (dst->keep_txns && !src->keep_txns && src->live.ncust) {
         tier__errorf(dst->err, "the book to merge did not keep its transactions");
         return TIER_EINVAL;
     }
-    map = tier__malloc(&dst->alloc, (src->ncust ? src->ncust : 1) * sizeof *map);
+    map = tier__malloc(&dst->alloc, (src->live.ncust ? src->live.ncust : 1) * sizeof *map);
     if (!map) {
         tier__errorf(dst->err, "out of memory merging books");
         return TIER_ENOMEM;
     }
     tier__book_begin(dst);
-    for (i = 0; i < src->ncust && rc == TIER_OK; i++) {
+    for (i = 0; i < src->live.ncust && rc == TIER_OK; i++) {
         int created;
         tier__figures f;
         const tier__figures *later = &src->fig[i];
         /* Look a few customers ahead so that their table slots are on the way. */
         if (i % BATCH == 0 && dst->nslots) {
-            size_t j, end = i + BATCH < src->ncust ? i + BATCH : src->ncust;
+            size_t j, end = i + BATCH < src->live.ncust ? i + BATCH : src->live.ncust;
             for (j = i; j < end; j++)
                 PREFETCH(&dst->slots[(size_t)tier__book_hash_id(tier__book_id_ptr(src, j), tier__book_id_len(src, j)) &
                                      (dst->nslots - 1)]);
@@ -490,55 +477,52 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
             rc = TIER_ERANGE;
         }
     }
-    if (rc == TIER_OK && src->unordered && !dst->unordered) {
-        dst->unordered = 1;
-        dst->unordered_cust = map[src->unordered_cust];
+    if (rc == TIER_OK && src->live.unordered && !dst->live.unordered) {
+        dst->live.unordered = 1;
+        dst->live.unordered_cust = map[src->live.unordered_cust];
     }
-    for (t = 0; rc == TIER_OK && dst->keep_txns && t < src->ntx; t++) {
+    for (t = 0; rc == TIER_OK && dst->keep_txns && t < src->live.ntx; t++) {
         int has_margin = src->tx_margin && src->tx_margin[t] != NO_MARGIN;
         if ((rc = grow_txns(dst, has_margin)) != 0)
             break;
-        dst->tx_cust[dst->ntx] = map[src->tx_cust[t]];
-        dst->tx_day[dst->ntx] = src->tx_day[t];
-        dst->tx_amount[dst->ntx] = src->tx_amount[t];
+        dst->tx_cust[dst->live.ntx] = map[src->tx_cust[t]];
+        dst->tx_day[dst->live.ntx] = src->tx_day[t];
+        dst->tx_amount[dst->live.ntx] = src->tx_amount[t];
         if (dst->tx_margin)
-            dst->tx_margin[dst->ntx] = has_margin ? src->tx_margin[t] : NO_MARGIN;
-        dst->ntx++;
+            dst->tx_margin[dst->live.ntx] = has_margin ? src->tx_margin[t] : NO_MARGIN;
+        dst->live.ntx++;
     }
     if (rc == TIER_OK)
         rc = merge_attributes(dst, src, map, &texts);
     if (rc) {
-        char why[TIER__ERR_SIZE];
         if (rc == TIER_ENOMEM && !dst->err[0])
             tier__errorf(dst->err, "out of memory merging books");
-        memcpy(why, dst->err, sizeof why);
         tier__book_rollback(dst);
-        memcpy(dst->err, why, sizeof why);
         tier__free(&dst->alloc, map);
         return rc;
     }
-    if (src->min_day != NO_DAY) {
-        if (dst->min_day == NO_DAY || src->min_day < dst->min_day)
-            dst->min_day = src->min_day;
-        if (dst->max_day == NO_DAY || src->max_day > dst->max_day)
-            dst->max_day = src->max_day;
+    if (src->live.min_day != NO_DAY) {
+        if (dst->live.min_day == NO_DAY || src->live.min_day < dst->live.min_day)
+            dst->live.min_day = src->live.min_day;
+        if (dst->live.max_day == NO_DAY || src->live.max_day > dst->live.max_day)
+            dst->live.max_day = src->live.max_day;
     }
-    dst->ignored_rows += src->ignored_rows;
+    dst->live.ignored_rows += src->live.ignored_rows;
     tier__book_commit(dst);
-    for (i = 0; i < src->ncust; i++) {
+    for (i = 0; i < src->live.ncust; i++) {
         tier__figures *f = &dst->fig[map[i]];
         f->net += src->fig[i].net;
         f->margin += src->fig[i].margin;
-        if (combine(f, &src->fig[i]) && !dst->unordered) {
-            dst->unordered = 1;
-            dst->unordered_cust = map[i];
+        if (combine(f, &src->fig[i]) && !dst->live.unordered) {
+            dst->live.unordered = 1;
+            dst->live.unordered_cust = map[i];
         }
     }
     /* Nothing below can fail: every attribute slot was reserved and every text copied. */
-    for (i = 0; i < src->nattr; i++) {
+    for (i = 0; i < src->live.nattr; i++) {
         const attribute *at = &src->attrs[i];
         size_t c;
-        for (c = 0; c < at->len && c < src->ncust; c++) {
+        for (c = 0; c < at->len && c < src->live.ncust; c++) {
             if (at->type == TIER_ATTR_NUMBER && !isnan(at->num[c]))
                 tier__book_put_number(dst, map[c], at->name, at->num[c]);
             else if (at->type == TIER_ATTR_TEXT && at->text[c])

@@ -25,16 +25,10 @@ struct tier_frame {
 
 int tier_frame_new(tier_frame **out, size_t rows, const tier_allocator *alloc)
 {
-    tier_frame *f;
-    if (!out)
-        return TIER_EINVAL;
-    *out = NULL;
-    f = TIER__HANDLE_NEW(tier_frame, alloc);
-    if (!f)
-        return TIER_ENOMEM;
-    f->rows = rows;
-    *out = f;
-    return TIER_OK;
+    int rc = TIER__HANDLE_CREATE(out, tier_frame, alloc);
+    if (rc == TIER_OK)
+        (*out)->rows = rows;
+    return rc;
 }
 
 static void column_free(tier_frame *f, column *c)
@@ -134,27 +128,13 @@ const char *tier_frame_label_text(const tier_frame *f, size_t col, int32_t code)
     return f->cols[col].labels[code];
 }
 
-static int valid_name(const char *name)
-{
-    size_t i, n;
-    if (!name || !(n = strlen(name)))
-        return 0;
-    for (i = 0; i < n; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == '-'))
-            return 0;
-    }
-    return 1;
-}
-
 /* Appends an empty column with the full (prefixed) name; the caller fills its storage. */
 static int add_column(tier_frame *f, const char *name, int type, column **out)
 {
     size_t plen, nlen;
     char *full;
     void *p;
-    if (!valid_name(name)) {
+    if (!tier__name_valid(name, 0, TIER__NAME_UPPER | TIER__NAME_DOT_DASH)) {
         tier__errorf(f->err, "invalid column name \"%s\" (letters, digits, '_', '.', '-')",
                      name ? name : "(null)");
         return TIER_EINVAL;

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util/internal.h"
+#include "core/io_internal.h"
 
 /* One read or write never asks for more than this (read() beyond SSIZE_MAX is unspecified). */
 #define IO_CHUNK_MAX ((size_t)1 << 30)
@@ -22,6 +22,12 @@
 static int handle_fd(void *file)
 {
     return (int)((intptr_t)file - 1);
+}
+
+/* The failure of the call that just failed as the table returns it: -errno (-EIO without one). */
+static int neg_errno(void)
+{
+    return errno ? -errno : -EIO;
 }
 
 static int io_open(void *ud, const char *path, int mode, void **out)
@@ -40,7 +46,7 @@ static int io_open(void *ud, const char *path, int mode, void **out)
         fd = open(path, flags, 0666);
     } while (fd < 0 && errno == EINTR);
     if (fd < 0)
-        return errno ? -errno : -EIO;
+        return neg_errno();
     *out = (void *)((intptr_t)fd + 1);
     return 0;
 }
@@ -49,28 +55,20 @@ static int64_t io_read(void *ud, void *file, void *buf, size_t size)
 {
     ssize_t n;
     (void)ud;
-    if (size > IO_CHUNK_MAX)
-        size = IO_CHUNK_MAX;
     do {
-        n = read(handle_fd(file), buf, size);
+        n = read(handle_fd(file), buf, size < IO_CHUNK_MAX ? size : IO_CHUNK_MAX);
     } while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return errno ? -errno : -EIO;
-    return (int64_t)n;
+    return n < 0 ? neg_errno() : (int64_t)n;
 }
 
 static int64_t io_write(void *ud, void *file, const void *buf, size_t size)
 {
     ssize_t n;
     (void)ud;
-    if (size > IO_CHUNK_MAX)
-        size = IO_CHUNK_MAX;
     do {
-        n = write(handle_fd(file), buf, size);
+        n = write(handle_fd(file), buf, size < IO_CHUNK_MAX ? size : IO_CHUNK_MAX);
     } while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return errno ? -errno : -EIO;
-    return (int64_t)n;
+    return n < 0 ? neg_errno() : (int64_t)n;
 }
 
 static int io_sync(void *ud, void *file)
@@ -80,7 +78,7 @@ static int io_sync(void *ud, void *file)
     do {
         rc = fsync(handle_fd(file));
     } while (rc < 0 && errno == EINTR);
-    return rc < 0 ? (errno ? -errno : -EIO) : 0;
+    return rc < 0 ? neg_errno() : 0;
 }
 
 static int io_close(void *ud, void *file)
@@ -89,7 +87,7 @@ static int io_close(void *ud, void *file)
     /* Not retried on EINTR: the descriptor is released either way on Linux, and a retry could
      * close a descriptor another thread has just been given. */
     if (close(handle_fd(file)) < 0 && errno != EINTR)
-        return errno ? -errno : -EIO;
+        return neg_errno();
     return 0;
 }
 
@@ -98,7 +96,7 @@ static int io_rename(void *ud, const char *from, const char *to)
     (void)ud;
     if (!from || !to)
         return -EINVAL;
-    return rename(from, to) < 0 ? (errno ? -errno : -EIO) : 0;
+    return rename(from, to) < 0 ? neg_errno() : 0;
 }
 
 static int io_remove(void *ud, const char *path)
@@ -106,7 +104,7 @@ static int io_remove(void *ud, const char *path)
     (void)ud;
     if (!path)
         return -EINVAL;
-    return unlink(path) < 0 ? (errno ? -errno : -EIO) : 0;
+    return unlink(path) < 0 ? neg_errno() : 0;
 }
 
 static int64_t io_size(void *ud, void *file)
@@ -114,7 +112,7 @@ static int64_t io_size(void *ud, void *file)
     struct stat st;
     (void)ud;
     if (fstat(handle_fd(file), &st) < 0)
-        return errno ? -errno : -EIO;
+        return neg_errno();
     /* Pipes and devices have no meaningful size. */
     if (!S_ISREG(st.st_mode))
         return 0;
@@ -127,4 +125,25 @@ static const tier_io default_io = {TIER_IO_VERSION, io_open,  io_read,   io_writ
 const tier_io *tier_io_default(void)
 {
     return &default_io;
+}
+
+int tier__io_check(const tier_io *io, unsigned needs, char *err)
+{
+    int ok = io->version >= 1;
+    if (io->version > TIER_IO_VERSION) {
+        tier__errorf(err, "I/O table version %u is newer than this library's (%d)", io->version,
+                     TIER_IO_VERSION);
+        return TIER_EVERSION;
+    }
+    if (needs & TIER__IO_NEEDS_READ)
+        ok = ok && io->open && io->read && io->close;
+    if (needs & TIER__IO_NEEDS_SAVE)
+        ok = ok && io->open && io->write && io->sync && io->close && io->rename && io->remove;
+    if (!ok) {
+        tier__errorf(err, "I/O table needs version >= 1 and %s hooks",
+                     (needs & TIER__IO_NEEDS_SAVE) ? "open, write, sync, close, rename and remove"
+                                                   : "open, read and close");
+        return TIER_EINVAL;
+    }
+    return TIER_OK;
 }

@@ -28,16 +28,10 @@ void tier__value_clear(tier_value *v)
 
 int tier_value_new(tier_value **out, const tier_allocator *alloc)
 {
-    tier_value *v;
-    if (!out)
-        return TIER_EINVAL;
-    *out = NULL;
-    v = TIER__HANDLE_NEW(tier_value, alloc);
-    if (!v)
-        return TIER_ENOMEM;
-    v->number = NAN;
-    *out = v;
-    return TIER_OK;
+    int rc = TIER__HANDLE_CREATE(out, tier_value, alloc);
+    if (rc == TIER_OK)
+        (*out)->number = NAN;
+    return rc;
 }
 
 void tier_value_free(tier_value *v)

@@ -32,10 +32,7 @@ struct tier_record {
 
 int tier_record_new(tier_record **out, const tier_allocator *alloc)
 {
-    if (!out)
-        return TIER_EINVAL;
-    *out = TIER__HANDLE_NEW(tier_record, alloc);
-    return *out ? TIER_OK : TIER_ENOMEM;
+    return TIER__HANDLE_CREATE(out, tier_record, alloc);
 }
 
 void tier_record_clear(tier_record *r)
@@ -287,10 +284,7 @@ int tier_book_add_record(tier_book *book, const tier_record *r, size_t *out_inde
     for (i = 0; i < r->nattrs && rc == TIER_OK; i++)
         rc = tier__book_reserve_attr(book, r->attrs[i].name, r->attrs[i].type, index);
     if (rc) {
-        char why[TIER__ERR_SIZE];
-        memcpy(why, err, sizeof why);
         tier__book_rollback(book);
-        memcpy(err, why, sizeof why);
         goto done;
     }
     tier__book_commit(book);

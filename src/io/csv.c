@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/io_internal.h"
 #include "io/csv_impl.h"
 #include "util/errtext.h"
 
@@ -26,12 +27,10 @@ const char *const tier__csv_role_label[ROLE_COUNT] = {"", "customer id", "date",
 int tier_csv_new(tier_csv **out, const tier_allocator *alloc)
 {
     tier_csv *csv;
-    if (!out)
-        return TIER_EINVAL;
-    *out = NULL;
-    csv = TIER__HANDLE_NEW(tier_csv, alloc);
-    if (!csv)
-        return TIER_ENOMEM;
+    int rc = TIER__HANDLE_CREATE(out, tier_csv, alloc);
+    if (rc)
+        return rc;
+    csv = *out;
     csv->io = *tier_io_default();
     csv->delimiter = ',';
     csv->has_header = 1;
@@ -40,7 +39,6 @@ int tier_csv_new(tier_csv **out, const tier_allocator *alloc)
     csv->max_length = CSV_LIMIT_LENGTH_DEFAULT;
     csv->max_rows = CSV_LIMIT_ROWS_DEFAULT;
     csv->block_size = CSV_BLOCK_DEFAULT;
-    *out = csv;
     return TIER_OK;
 }
 
@@ -278,23 +276,17 @@ int tier_csv_set_progress(tier_csv *csv, tier_progress_cb cb, void *ud)
 
 int tier_csv_set_io(tier_csv *csv, const tier_io *io)
 {
+    int rc;
     if (!csv)
         return TIER_EINVAL;
     if (!io) {
         csv->io = *tier_io_default();
         return TIER_OK;
     }
-    if (io->version > TIER_IO_VERSION) {
-        tier__errorf(csv->err, "I/O table version %u is newer than this library's (%d)",
-                     io->version, TIER_IO_VERSION);
-        return TIER_EVERSION;
-    }
-    if (io->version < 1 || !io->open || !io->read || !io->close) {
-        tier__errorf(csv->err, "I/O table needs version >= 1 and open, read and close hooks");
-        return TIER_EINVAL;
-    }
-    csv->io = *io;
-    return TIER_OK;
+    rc = tier__io_check(io, TIER__IO_NEEDS_READ, csv->err);
+    if (rc == TIER_OK)
+        csv->io = *io;
+    return rc;
 }
 
 int tier__csv_set_block_size(tier_csv *csv, size_t size)

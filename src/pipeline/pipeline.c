@@ -6,12 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/io_internal.h"
+#include "core/text_internal.h"
 #include "pipeline/pipeline_internal.h"
 
-/* The settings: name and, for the `flag` key style, the placeholder of its value. */
+/* The settings: name, for the `flag` key style the placeholder of its value, and for a setting
+ * kept as text the offset of its `char *` in the pipeline (0 for the others). */
 typedef struct key_info {
     const char *name;
     const char *metavar;
+    size_t text;
 } key_info;
 
 enum {
@@ -20,15 +24,41 @@ enum {
     K_OUTPUT_COLUMNS, K_SPLIT_MIN_BYTES, K_KEY_STYLE, K_COUNT
 };
 
+#define TEXT(member) offsetof(tier_pipeline, member)
+
 static const key_info keys[K_COUNT] = {
-    {"input", "FILE"},      {"delimiter", "C"},       {"header", NULL},
-    {"columns", "a,b,c"},   {"id", "COL"},            {"date", "COL"},
-    {"amount", "COL"},      {"margin", "COL"},        {"date_format", "FORMAT"},
-    {"as_of", "YYYY-MM-DD"}, {"accounts", "FILE"},    {"account_id", "COL"},
-    {"models", "LIST"},     {"policy", "NAME"},       {"produce", "WHAT"},
-    {"out", "FILE"},        {"format", "FORMAT"},     {"output_columns", "LIST"},
-    {"split_min_bytes", "N"}, {"key_style", "STYLE"},
+    {"input", "FILE", TEXT(input)},
+    {"delimiter", "C", 0},
+    {"header", NULL, 0},
+    {"columns", "a,b,c", TEXT(columns)},
+    {"id", "COL", TEXT(id)},
+    {"date", "COL", TEXT(date)},
+    {"amount", "COL", TEXT(amount)},
+    {"margin", "COL", TEXT(margin)},
+    {"date_format", "FORMAT", 0},
+    {"as_of", "YYYY-MM-DD", 0},
+    {"accounts", "FILE", TEXT(accounts)},
+    {"account_id", "COL", TEXT(account_id)},
+    {"models", "LIST", 0},
+    {"policy", "NAME", TEXT(policy_name)},
+    {"produce", "WHAT", 0},
+    {"out", "FILE", TEXT(out)},
+    {"format", "FORMAT", 0},
+    {"output_columns", "LIST", TEXT(output_columns)},
+    {"split_min_bytes", "N", 0},
+    {"key_style", "STYLE", 0},
 };
+
+/* The text setting of key k (keys[k].text is not 0). */
+static char **text_slot(tier_pipeline *p, int k)
+{
+    return (char **)(void *)((char *)p + keys[k].text);
+}
+
+static const char *text_value(const tier_pipeline *p, int k)
+{
+    return *(char *const *)(const void *)((const char *)p + keys[k].text);
+}
 
 static const char *const default_policy = "b2b-sabc";
 
@@ -124,44 +154,31 @@ static void specs_free(const tier_allocator *a, tier__model_spec *v, size_t n)
 int tier_pipeline_new(tier_pipeline **out, const tier_allocator *alloc)
 {
     tier_pipeline *p;
-    if (!out)
-        return TIER_EINVAL;
-    *out = p = TIER__HANDLE_NEW(tier_pipeline, alloc);
-    if (!p)
-        return TIER_ENOMEM;
+    int rc = TIER__HANDLE_CREATE(out, tier_pipeline, alloc);
+    if (rc)
+        return rc;
+    p = *out;
     p->header = 1;
     p->date_format = TIER_DATE_AUTO;
     p->produce = TIER__PRODUCE_TIERS;
     p->format = TIER_OUTPUT_CSV;
     p->io = *tier_io_default();
     p->split_min_bytes = TIER__SPLIT_MIN_BYTES;
-    *out = p;
     return TIER_OK;
 }
 
 void tier_pipeline_free(tier_pipeline *p)
 {
     const tier_allocator *a;
-    char **strings[11];
-    size_t i;
+    int k;
     if (!p)
         return;
     a = &p->alloc;
     tier__run_free(a, &p->last);
     specs_free(a, p->models, p->n_models);
-    strings[0] = &p->input;
-    strings[1] = &p->columns;
-    strings[2] = &p->id;
-    strings[3] = &p->date;
-    strings[4] = &p->amount;
-    strings[5] = &p->margin;
-    strings[6] = &p->accounts;
-    strings[7] = &p->account_id;
-    strings[8] = &p->policy_name;
-    strings[9] = &p->out;
-    strings[10] = &p->output_columns;
-    for (i = 0; i < sizeof strings / sizeof strings[0]; i++)
-        tier__free(a, *strings[i]);
+    for (k = 0; k < K_COUNT; k++)
+        if (keys[k].text)
+            tier__free(a, *text_slot(p, k));
     tier__free(a, p);
 }
 
@@ -197,18 +214,6 @@ static size_t find_model(const tier_pipeline *p, const char *name)
     for (i = 0; i < p->n_models && strcmp(p->models[i].name, name) != 0; i++)
         ;
     return i;
-}
-
-/* A model name: letters, digits and '_', not empty (the prefix of its columns). */
-static int valid_name(const char *s)
-{
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '_'))
-            return 0;
-    return 1;
 }
 
 /* A model list: kinds separated by ',' (one trailing ',' allowed), each at most once. */
@@ -316,26 +321,8 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
     if (k < 0)
         return tier__pipeline_fail(p, TIER_ENOTFOUND, "unknown setting \"%s\"", key);
     switch (k) {
-    case K_INPUT:
-        return set_string(p, &p->input, value);
-    case K_COLUMNS:
-        return set_string(p, &p->columns, value);
-    case K_ID:
-        return set_string(p, &p->id, value);
-    case K_DATE:
-        return set_string(p, &p->date, value);
-    case K_AMOUNT:
-        return set_string(p, &p->amount, value);
-    case K_MARGIN:
-        return set_string(p, &p->margin, value);
-    case K_ACCOUNTS:
-        return set_string(p, &p->accounts, value);
-    case K_ACCOUNT_ID:
-        return set_string(p, &p->account_id, value);
-    case K_OUT:
-        return set_string(p, &p->out, value);
     case K_OUTPUT_COLUMNS:
-        return set_string(p, &p->output_columns, value && *value ? value : NULL);
+        return set_string(p, text_slot(p, k), value && *value ? value : NULL);
     case K_DELIMITER:
         if (!value || strcmp(value, "auto") == 0)
             p->delimiter = 0;
@@ -387,7 +374,7 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
         tier_policy *policy = NULL;
         int rc;
         if (!value)
-            return set_string(p, &p->policy_name, NULL);
+            return set_string(p, text_slot(p, k), NULL);
         rc = tier_policy_new_builtin(&policy, value, &p->alloc);
         tier_policy_free(policy);
         if (rc == TIER_ENOMEM)
@@ -395,7 +382,7 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
         if (rc)
             return tier__pipeline_fail(p, TIER_EINVAL, "unknown policy \"%s\" (built in: %s)",
                                        value, default_policy);
-        return set_string(p, &p->policy_name, value);
+        return set_string(p, text_slot(p, k), value);
     }
     case K_PRODUCE:
         return set_choice(p, k, value, produce_names, produce_values, TIER__PRODUCE_TIERS,
@@ -422,8 +409,8 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
     case K_KEY_STYLE:
         return set_choice(p, k, value, style_names, style_values, TIER__KEYS_NAME, &p->key_style,
                           "name or flag");
-    default:
-        return TIER_EINVAL;
+    default: /* the other settings kept as text */
+        return keys[k].text ? set_string(p, text_slot(p, k), value) : TIER_EINVAL;
     }
 }
 
@@ -450,16 +437,6 @@ static void get_into(const tier_pipeline *p, int k, tier__buf *out)
     const char *s = NULL;
     char day[16];
     switch (k) {
-    case K_INPUT: s = p->input; break;
-    case K_COLUMNS: s = p->columns; break;
-    case K_ID: s = p->id; break;
-    case K_DATE: s = p->date; break;
-    case K_AMOUNT: s = p->amount; break;
-    case K_MARGIN: s = p->margin; break;
-    case K_ACCOUNTS: s = p->accounts; break;
-    case K_ACCOUNT_ID: s = p->account_id; break;
-    case K_OUT: s = p->out; break;
-    case K_OUTPUT_COLUMNS: s = p->output_columns; break;
     case K_DELIMITER:
         if (p->delimiter == 0)
             s = "auto";
@@ -492,7 +469,7 @@ static void get_into(const tier_pipeline *p, int k, tier__buf *out)
         tier__buf_printf(out, "%llu", (unsigned long long)p->split_min_bytes);
         break;
     case K_KEY_STYLE: s = p->key_style == TIER__KEYS_FLAG ? "flag" : "name"; break;
-    default: break;
+    default: s = keys[k].text ? text_value(p, k) : NULL; break; /* the other text settings */
     }
     if (s)
         tier__buf_puts(out, s);
@@ -511,10 +488,8 @@ int tier_pipeline_get(const tier_pipeline *p, const char *key, tier_text *out)
     tier__buf_init(&b, &p->alloc);
     get_into(p, k, &b);
     rc = tier__buf_status(&b);
-    if (!rc) {
-        tier_text_clear(out);
-        rc = tier_text_append(out, tier__buf_data(&b), tier__buf_len(&b));
-    }
+    if (!rc)
+        rc = tier__text_replace(out, tier__buf_data(&b), tier__buf_len(&b));
     tier__buf_free(&b);
     return rc;
 }
@@ -534,7 +509,8 @@ int tier_pipeline_add_model(tier_pipeline *p, const char *kind, const char *name
         return tier__pipeline_fail(p, TIER_ENOTFOUND, "unknown model kind \"%s\" (%s)", kind,
                                    kinds);
     }
-    if (!valid_name(name))
+    /* Letters, digits and '_', not empty: the prefix of its columns. */
+    if (!tier__name_valid(name, 0, TIER__NAME_UPPER))
         return tier__pipeline_fail(p, TIER_EINVAL,
                                    "model name \"%s\": use letters, digits and '_'", name);
     if (p->models_set && find_model(p, name) < p->n_models)
@@ -635,17 +611,17 @@ int tier_pipeline_set_executor(tier_pipeline *p, const tier_executor *ex)
 
 int tier_pipeline_set_io(tier_pipeline *p, const tier_io *io)
 {
+    char why[TIER__ERR_SIZE];
+    int rc;
     if (!p)
         return TIER_EINVAL;
     if (!io) {
         p->io = *tier_io_default();
         return TIER_OK;
     }
-    if (io->version > TIER_IO_VERSION)
-        return tier__pipeline_fail(p, TIER_EVERSION, "I/O layer version %u is newer than %u",
-                                   io->version, (unsigned)TIER_IO_VERSION);
-    if (io->version < 1 || !io->open || !io->read || !io->close)
-        return tier__pipeline_fail(p, TIER_EINVAL, "the I/O layer needs open, read and close");
+    rc = tier__io_check(io, TIER__IO_NEEDS_READ, why);
+    if (rc)
+        return tier__pipeline_fail(p, rc, "%s", why);
     p->io = *io;
     return TIER_OK;
 }

@@ -43,10 +43,7 @@ static const char *const op_text[] = {"?", "<", "<=", "==", "!=", ">=", ">"};
 
 int tier_policy_new(tier_policy **out, const tier_allocator *alloc)
 {
-    if (!out)
-        return TIER_EINVAL;
-    *out = TIER__HANDLE_NEW(tier_policy, alloc);
-    return *out ? TIER_OK : TIER_ENOMEM;
+    return TIER__HANDLE_CREATE(out, tier_policy, alloc);
 }
 
 void tier_policy_free(tier_policy *policy)

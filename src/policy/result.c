@@ -21,10 +21,7 @@ struct tier_result {
 
 int tier_result_new(tier_result **out, const tier_allocator *alloc)
 {
-    if (!out)
-        return TIER_EINVAL;
-    *out = TIER__HANDLE_NEW(tier_result, alloc);
-    return *out ? TIER_OK : TIER_ENOMEM;
+    return TIER__HANDLE_CREATE(out, tier_result, alloc);
 }
 
 void tier_result_free(tier_result *result)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/io_internal.h"
 #include "policy/result_internal.h"
 #include "util/buf.h"
 #include "util/errtext.h"
@@ -592,11 +593,9 @@ int tier_result_save(const tier_result *result, const tier_book *book, const cha
     }
     if (!io)
         io = tier_io_default();
-    if (io->version < 1 || !io->open || !io->write || !io->sync || !io->close || !io->rename ||
-        !io->remove) {
-        tier__errorf(err, "the I/O layer lacks a hook that saving needs");
-        return TIER_EINVAL;
-    }
+    rc = tier__io_check(io, TIER__IO_NEEDS_SAVE, err);
+    if (rc)
+        return rc;
     rc = prepare(&w, result, book, columns, format);
     if (rc) {
         writer_free(&w);

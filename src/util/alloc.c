@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Allocation, error text, UTF-8 and fixed-point helpers used by every object. */
+/* Allocation, error text, UTF-8, name and fixed-point helpers used by every object. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -162,6 +162,26 @@ int tier__utf8_valid(const char *s, size_t len)
             (cp >= 0xD800 && cp <= 0xDFFF))
             return 0;
         i += n + 1;
+    }
+    return 1;
+}
+
+int tier__name_valid(const char *s, size_t max, unsigned flags)
+{
+    size_t i;
+    if (!s || !*s)
+        return 0;
+    for (i = 0; s[i]; i++) {
+        char c = s[i];
+        int letter =
+            (c >= 'a' && c <= 'z') || ((flags & TIER__NAME_UPPER) && c >= 'A' && c <= 'Z');
+        if (max && i >= max)
+            return 0;
+        if (i == 0 && (flags & TIER__NAME_LETTER_FIRST) && !letter)
+            return 0;
+        if (!letter && !(c >= '0' && c <= '9') && c != '_' &&
+            !((flags & TIER__NAME_DOT_DASH) && (c == '.' || c == '-')))
+            return 0;
     }
     return 1;
 }

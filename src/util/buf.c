@@ -18,10 +18,7 @@ void tier__buf_init(tier__buf *b, const tier_allocator *alloc)
 void tier__buf_free(tier__buf *b)
 {
     tier__free(b->alloc, b->data);
-    b->data = NULL;
-    b->len = 0;
-    b->cap = 0;
-    b->status = TIER_OK;
+    tier__buf_init(b, b->alloc);
 }
 
 void tier__buf_reset(tier__buf *b)

@@ -39,6 +39,12 @@ void tier__free(const tier_allocator *a, void *ptr);
 void *tier__handle_new(const tier_allocator *alloc, size_t size, size_t alloc_offset);
 #define TIER__HANDLE_NEW(type, allocator)                                                       \
     ((type *)tier__handle_new((allocator), sizeof(type), offsetof(type, alloc)))
+/* The start of every `int tier_x_new(tier_x **out, ..., const tier_allocator *alloc)`: evaluates
+ * to TIER_EINVAL when `out` is NULL, else stores a new zeroed handle in *out (TIER__HANDLE_NEW)
+ * and gives TIER_OK, or stores NULL and gives TIER_ENOMEM. `out` is evaluated more than once. */
+#define TIER__HANDLE_CREATE(out, type, allocator)                                               \
+    (!(out) ? TIER_EINVAL                                                                      \
+            : (*(out) = TIER__HANDLE_NEW(type, allocator)) != NULL ? TIER_OK : TIER_ENOMEM)
 /* Zeroed allocation of n*size bytes; NULL on overflow or failure. */
 void *tier__calloc(const tier_allocator *a, size_t n, size_t size);
 /* Grows *ptr (elements of `elem` bytes) so it holds at least `need` elements, doubling.
@@ -53,6 +59,15 @@ void tier__errorf(char *buf, const char *fmt, ...) TIER__PRINTF(2, 3);
 
 /* 1 when s[0..len) is valid UTF-8 without NUL bytes, else 0. */
 int tier__utf8_valid(const char *s, size_t len);
+
+/* Names (of columns, models, kinds, options, state keys): 1 when `s` is not NULL, has 1..max
+ * bytes (max 0: no limit), all of them ASCII lower-case letters, digits or '_', or what `flags`
+ * adds: TIER__NAME_UPPER (upper-case letters), TIER__NAME_DOT_DASH ('.' and '-'),
+ * TIER__NAME_LETTER_FIRST (the first byte must be a letter). Else 0. */
+#define TIER__NAME_UPPER 1u
+#define TIER__NAME_DOT_DASH 2u
+#define TIER__NAME_LETTER_FIRST 4u
+int tier__name_valid(const char *s, size_t max, unsigned flags);
 
 /* Writes s[0..n) double-quoted into dst (cap bytes, at least TIER__QUOTE_MAX * 4 + 16) for an
  * error message: at most TIER__QUOTE_MAX bytes then "...", control bytes, quotes and backslashes

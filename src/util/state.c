@@ -52,18 +52,8 @@ static int put(tier_state_writer *w, const char *s, size_t n)
 
 static int valid_key(const char *key)
 {
-    size_t i, n;
-    if (!key || !(n = strlen(key)) || n > TIER__STATE_KEY_MAX)
-        return 0;
-    if (!((key[0] >= 'a' && key[0] <= 'z') || (key[0] >= 'A' && key[0] <= 'Z')))
-        return 0;
-    for (i = 1; i < n; i++) {
-        char c = key[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == '-'))
-            return 0;
-    }
-    return 1;
+    return tier__name_valid(key, TIER__STATE_KEY_MAX,
+                            TIER__NAME_UPPER | TIER__NAME_DOT_DASH | TIER__NAME_LETTER_FIRST);
 }
 
 int tier_state_write_key(tier_state_writer *w, const char *key)
@@ -337,6 +327,21 @@ static int next_line(tier_state_reader *r)
     return 0;
 }
 
+/* Reads the next record, which must be `key "text"` (a header record): 1, or a negative status
+ * with the error set. */
+static int next_text_record(tier_state_reader *r, const char *key)
+{
+    char msg[80];
+    int rc = next_line(r);
+    if (rc < 0)
+        return rc;
+    if (rc == 1 && strcmp(r->key, key) == 0 && r->n_values == 1 &&
+        r->values[0].type == TIER_OPTION_TEXT)
+        return 1;
+    snprintf(msg, sizeof msg, "expected the %s record (%s \"...\")", key, key);
+    return fail(r, TIER_ECORRUPT, rc ? r->line : r->next_line, "%s", msg);
+}
+
 int tier__state_reader_open(tier_state_reader *r, const tier_allocator *alloc, const char *data,
                             size_t len, const char *kind)
 {
@@ -361,13 +366,9 @@ int tier__state_reader_open(tier_state_reader *r, const tier_allocator *alloc, c
                  r->values[0].number, TIER__STATE_VERSION);
         return fail(r, TIER_EVERSION, r->line, "%s", msg);
     }
-    rc = next_line(r);
+    rc = next_text_record(r, "kind");
     if (rc < 0)
         return rc;
-    if (rc == 0 || strcmp(r->key, "kind") != 0 || r->n_values != 1 ||
-        r->values[0].type != TIER_OPTION_TEXT)
-        return fail(r, TIER_ECORRUPT, rc ? r->line : r->next_line,
-                    "expected the kind record (kind \"...\")%s", NULL);
     text = r->scratch + r->values[0].text;
     if (strcmp(text, kind) != 0) {
         char msg[TIER__ERR_SIZE], q1[TIER__QUOTE_MAX * 4 + 16], q2[TIER__QUOTE_MAX * 4 + 16];
@@ -376,13 +377,9 @@ int tier__state_reader_open(tier_state_reader *r, const tier_allocator *alloc, c
                  tier__quote_text(q2, sizeof q2, kind, strlen(kind)));
         return fail(r, TIER_ECORRUPT, r->line, "%s", msg);
     }
-    rc = next_line(r);
+    rc = next_text_record(r, "name");
     if (rc < 0)
         return rc;
-    if (rc == 0 || strcmp(r->key, "name") != 0 || r->n_values != 1 ||
-        r->values[0].type != TIER_OPTION_TEXT)
-        return fail(r, TIER_ECORRUPT, rc ? r->line : r->next_line,
-                    "expected the name record (name \"...\")%s", NULL);
     /* Check the syntax of every record, and that the text ends with "end", before the model
      * reads any: a damaged or cut-off text fails here, before a load callback sees a record. */
     {
@@ -471,9 +468,15 @@ int tier_state_read_type(const tier_state_reader *r, size_t i)
     return (r && !r->status && i < r->n_values) ? r->values[i].type : 0;
 }
 
-static int bad_value(tier_state_reader *r, size_t i, const char *what)
+/* TIER_OK when value i of the record is of `type`; else the reader's latched failure, or
+ * TIER_ECORRUPT with the error saying that the value is missing or not `what`. */
+static int check_value(tier_state_reader *r, size_t i, int type, const char *what)
 {
     char msg[TIER__ERR_SIZE];
+    if (r->status)
+        return r->status;
+    if (i < r->n_values && r->values[i].type == type)
+        return TIER_OK;
     if (i >= r->n_values)
         snprintf(msg, sizeof msg, "record \"%s\" has %lu value%s, not %lu or more", r->key,
                  (unsigned long)r->n_values, r->n_values == 1 ? "" : "s", (unsigned long)i + 1);
@@ -485,14 +488,13 @@ static int bad_value(tier_state_reader *r, size_t i, const char *what)
 
 int tier_state_read_number(tier_state_reader *r, size_t i, double *out)
 {
+    int rc;
     if (!r || !out)
         return TIER_EINVAL;
-    if (r->status)
-        return r->status;
-    if (i >= r->n_values || r->values[i].type != TIER_OPTION_NUMBER)
-        return bad_value(r, i, "a number");
-    *out = r->values[i].number;
-    return TIER_OK;
+    rc = check_value(r, i, TIER_OPTION_NUMBER, "a number");
+    if (rc == TIER_OK)
+        *out = r->values[i].number;
+    return rc;
 }
 
 int tier_state_read_numbers(tier_state_reader *r, double *out, size_t n)
@@ -516,14 +518,13 @@ int tier_state_read_numbers(tier_state_reader *r, double *out, size_t n)
 
 int tier_state_read_text(tier_state_reader *r, size_t i, const char **out)
 {
+    int rc;
     if (!r || !out)
         return TIER_EINVAL;
-    if (r->status)
-        return r->status;
-    if (i >= r->n_values || r->values[i].type != TIER_OPTION_TEXT)
-        return bad_value(r, i, "a text");
-    *out = r->scratch + r->values[i].text;
-    return TIER_OK;
+    rc = check_value(r, i, TIER_OPTION_TEXT, "a text");
+    if (rc == TIER_OK)
+        *out = r->scratch + r->values[i].text;
+    return rc;
 }
 
 int tier_state_read_fail(tier_state_reader *r, const char *message)

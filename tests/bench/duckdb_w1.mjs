@@ -6,6 +6,7 @@
 // Writes customer_id,r,f,m,tenure,r_score,f_score,m_score,pareto_class
 // (one row per customer, any order).  M is summed as DECIMAL (exact to the
 // cent); the Pareto comparisons are done in integer cents.
+import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 
 const [input, output, threadsArg, asOfArg] = process.argv.slice(2);
@@ -20,6 +21,9 @@ if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) {
   process.exit(2);
 }
 const lit = (s) => `'${String(s).replace(/'/g, "''")}'`;
+// The scores shared with sqlite_w1.sh (comment lines dropped).
+const ranked = readFileSync(new URL('./w1_ranked.sql', import.meta.url), 'utf8')
+  .split('\n').filter((line) => !line.startsWith('--')).join('\n');
 
 const sql = `
 COPY (
@@ -28,7 +32,7 @@ COPY (
       header = true, delim = ',', quote = '"',
       columns = {'customer_id': 'VARCHAR', 'date': 'DATE', 'amount': 'DECIMAL(18,2)'})
   ),
-  agg AS (
+  totals AS (
     SELECT customer_id,
            DATE ${lit(asOf)} - max(date) AS r,
            count(*)                      AS f,
@@ -37,19 +41,10 @@ COPY (
     FROM tx
     GROUP BY customer_id
   ),
-  cents AS (
-    SELECT *, CAST(m * 100 AS BIGINT) AS mc FROM agg
+  agg AS (
+    SELECT *, CAST(m * 100 AS BIGINT) AS mc FROM totals
   ),
-  ranked AS (
-    SELECT *,
-      ntile(5) OVER (ORDER BY r DESC, customer_id) AS r_score,
-      ntile(5) OVER (ORDER BY f ASC, customer_id)  AS f_score,
-      ntile(5) OVER (ORDER BY mc ASC, customer_id) AS m_score,
-      sum(mc) OVER (ORDER BY mc DESC, customer_id
-                    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - mc AS cum_before,
-      sum(mc) OVER () AS total
-    FROM cents
-  )
+  ${ranked}
   SELECT customer_id, r, f, m, tenure, r_score, f_score, m_score,
          CASE WHEN cum_before * 100 < total * 80 THEN 'A'
               WHEN cum_before * 100 < total * 95 THEN 'B'

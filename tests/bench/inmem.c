@@ -36,10 +36,25 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double median(double *v, int n)
+/* The median of column j of the runs' three timings. */
+static double median(double (*t)[3], int runs, int j)
 {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    double *v = malloc((size_t)runs * sizeof *v), m;
+    int k;
+    for (k = 0; k < runs; k++)
+        v[k] = t[k][j];
+    qsort(v, (size_t)runs, sizeof *v, cmp_double);
+    m = runs % 2 ? v[runs / 2] : (v[runs / 2 - 1] + v[runs / 2]) / 2;
+    free(v);
+    return m;
+}
+
+/* One run's three timings. */
+static void timed(double *row, double a, double b, double c)
+{
+    row[0] = a;
+    row[1] = b;
+    row[2] = c;
 }
 
 static void die(const char *what, const char *why)
@@ -103,8 +118,7 @@ static void read_log(const char *path, columns *c)
 static void bench_w2(const char *path, int runs)
 {
     columns c;
-    double *t_load = malloc((size_t)runs * sizeof(double)), *t_run = malloc((size_t)runs * sizeof(double));
-    double *t_all = malloc((size_t)runs * sizeof(double));
+    double (*t)[3] = malloc((size_t)runs * sizeof *t); /* load, run, total */
     int k;
     read_log(path, &c);
     for (k = 0; k < runs; k++) {
@@ -123,19 +137,18 @@ static void bench_w2(const char *path, int runs)
         if (tier_result_run(result, book, models, 2, policy))
             die("run", tier_result_last_error(result));
         t2 = now();
-        t_load[k] = t1 - t0;
-        t_run[k] = t2 - t1;
-        t_all[k] = t2 - t0;
+        timed(t[k], t1 - t0, t2 - t1, t2 - t0);
         tier_result_free(result);
         tier_policy_free(policy);
         tier_model_free(models[0]);
         tier_model_free(models[1]);
         tier_book_free(book);
     }
-    printf("W2 in-memory, %zu tx: add_txns|%.3f|%.0f\n", c.n, median(t_load, runs), peak_mib());
-    printf("W2 in-memory, %zu tx: RFM + Pareto + policy|%.3f|%.0f\n", c.n, median(t_run, runs),
+    printf("W2 in-memory, %zu tx: add_txns|%.3f|%.0f\n", c.n, median(t, runs, 0), peak_mib());
+    printf("W2 in-memory, %zu tx: RFM + Pareto + policy|%.3f|%.0f\n", c.n, median(t, runs, 1),
            peak_mib());
-    printf("W2 in-memory, %zu tx: total|%.3f|%.0f\n", c.n, median(t_all, runs), peak_mib());
+    printf("W2 in-memory, %zu tx: total|%.3f|%.0f\n", c.n, median(t, runs, 2), peak_mib());
+    free(t);
 }
 
 /* ---- models ------------------------------------------------------------------------------- */
@@ -161,8 +174,7 @@ static void bench_models(size_t n, int runs)
     tier_book *book = NULL;
     tier_frame *frame = NULL;
     tier_model *rfm = NULL;
-    double *t_sc = malloc((size_t)runs * sizeof(double)), *t_fit = malloc((size_t)runs * sizeof(double));
-    double *t_score = malloc((size_t)runs * sizeof(double));
+    double (*t)[3] = malloc((size_t)runs * sizeof *t); /* scorecard, needs fit, needs score */
     uint64_t seed = 42;
     char id[32], name[32];
     size_t i, a;
@@ -209,17 +221,16 @@ static void bench_models(size_t n, int runs)
         if (tier_frame_new(&f2, n, NULL) || tier_model_score(needs, book, f2))
             die("needs score", tier_frame_last_error(f2));
         t3 = now();
-        t_sc[k] = t1 - t0;
-        t_fit[k] = t2 - t1;
-        t_score[k] = t3 - t2;
+        timed(t[k], t1 - t0, t2 - t1, t3 - t2);
         tier_frame_free(f1);
         tier_frame_free(f2);
         tier_model_free(sc);
         tier_model_free(needs);
     }
-    printf("W3 scorecard (B2B default), %zu customers: fit + score|%.3f|%.0f\n", n, median(t_sc, runs), peak_mib());
-    printf("W3 needs k-means++, %zu customers x 16 features, k = 8: fit|%.3f|%.0f\n", n, median(t_fit, runs), peak_mib());
-    printf("W3 needs, %zu customers: score|%.3f|%.0f\n", n, median(t_score, runs), peak_mib());
+    printf("W3 scorecard (B2B default), %zu customers: fit + score|%.3f|%.0f\n", n, median(t, runs, 0), peak_mib());
+    printf("W3 needs k-means++, %zu customers x 16 features, k = 8: fit|%.3f|%.0f\n", n, median(t, runs, 1), peak_mib());
+    printf("W3 needs, %zu customers: score|%.3f|%.0f\n", n, median(t, runs, 2), peak_mib());
+    free(t);
     tier_frame_free(frame);
     tier_model_free(rfm);
     tier_book_free(book);

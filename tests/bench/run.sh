@@ -255,6 +255,20 @@ add_row() { # size tool median_s peak_mib ratio check
 }
 
 declare -A CHECK=() FAILED=() FAILMSG=()
+PAIR=
+
+# compare_pair DIR A B: B's output against A's; sets PAIR to "= A" or
+# "MISMATCH vs A" (and STATUS to 1, showing the first differences).
+compare_pair() {
+  local dir=$1 a=$2 b=$3
+  say "  compare $a vs $b"
+  if "$PYTHON" "$HERE/compare.py" "$dir/$a.csv" "$dir/$b.csv" >"$dir/compare-$a-$b.txt" 2>&1; then
+    PAIR="= $a"
+  else
+    PAIR="MISMATCH vs $a"; STATUS=1
+    sed 's/^/    /' "$dir/compare-$a-$b.txt" | head -n 8 >&2
+  fi
+}
 
 # compare_outputs DIR TOOLS...: every output against the reference (libtier
 # if it ran, else the first peer), and every peer against the first peer.
@@ -270,21 +284,11 @@ compare_outputs() {
   CHECK[$ref]="reference"
   for t in "${tools[@]}"; do
     [[ $t == cat || -n ${FAILED[$t]:-} || $t == "$ref" ]] && continue
-    say "  compare $ref vs $t"
-    if "$PYTHON" "$HERE/compare.py" "$dir/$ref.csv" "$dir/$t.csv" >"$dir/compare-$ref-$t.txt" 2>&1; then
-      res="= $ref"
-    else
-      res="MISMATCH vs $ref"; STATUS=1
-      sed 's/^/    /' "$dir/compare-$ref-$t.txt" | head -n 8 >&2
-    fi
+    compare_pair "$dir" "$ref" "$t"
+    res=$PAIR
     if [[ $ref == libtier && $t != "$firstpeer" && -n $firstpeer ]]; then
-      say "  compare $firstpeer vs $t"
-      if "$PYTHON" "$HERE/compare.py" "$dir/$firstpeer.csv" "$dir/$t.csv" >"$dir/compare-$firstpeer-$t.txt" 2>&1; then
-        res="$res, = $firstpeer"
-      else
-        res="$res, MISMATCH vs $firstpeer"; STATUS=1
-        sed 's/^/    /' "$dir/compare-$firstpeer-$t.txt" | head -n 8 >&2
-      fi
+      compare_pair "$dir" "$firstpeer" "$t"
+      res="$res, $PAIR"
     fi
     CHECK[$t]=$res
   done

@@ -16,6 +16,8 @@ in=$1 out=$2 asof=${3:-2025-01-01}
 [[ -r $in ]] || { echo "cannot read $in" >&2; exit 1; }
 # dot-commands take the file name as a (double-quoted) argument
 [[ $in != *'"'* && $out != *'"'* ]] || { echo "file names must not contain '\"'" >&2; exit 2; }
+# the scores shared with duckdb_w1.mjs (comment lines dropped)
+ranked=$(grep -v '^--' "$(dirname "${BASH_SOURCE[0]}")/w1_ranked.sql")
 
 sqlite3 -bail :memory: <<SQL
 PRAGMA temp_store = MEMORY;
@@ -33,16 +35,7 @@ CREATE TABLE agg AS
 DROP TABLE tx;
 .headers on
 .output "$out"
-WITH ranked AS (
-  SELECT *,
-    ntile(5) OVER (ORDER BY r DESC, customer_id) AS r_score,
-    ntile(5) OVER (ORDER BY f ASC, customer_id)  AS f_score,
-    ntile(5) OVER (ORDER BY mc ASC, customer_id) AS m_score,
-    sum(mc) OVER (ORDER BY mc DESC, customer_id
-                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - mc AS cum_before,
-    sum(mc) OVER () AS total
-  FROM agg
-)
+WITH $ranked
 SELECT customer_id, r, f,
        printf('%d.%02d', mc / 100, mc % 100) AS m,
        tenure, r_score, f_score, m_score,

@@ -20,7 +20,9 @@ write), configured by key and value: Pipeline(input="orders.csv", out="tiers.csv
 ``python3 -m libtier`` is the ``tier`` command over it.
 
 Models written in Python subclass libtier.Model (see libtier.usermodel) and run next to the
-built-ins: libtier.run(book, [libtier.RFM(), libtier.Pareto(), MyModel()], policy).
+built-ins: libtier.run(book, [libtier.RFM(), libtier.Pareto(), MyModel()], policy). Every model,
+built-in or Python, sets and reads its options by name and saves/loads its state as text;
+libtier.Model.new("rfm", bins=4) makes a built-in by its kind name.
 
 The shared library is found through LIBTIER_PATH (a file), then the system loader
 (ctypes.util.find_library("tier")), then LIBTIER_BUILD_DIR/libtier.so.0.

@@ -27,7 +27,7 @@ def _typecode(size, candidates):
 
 
 _SIZE_T = _typecode(ctypes.sizeof(ctypes.c_size_t), "LQI")
-_INT32 = _typecode(4, "ilh")
+INT32_TYPECODE = _typecode(4, "ilh")
 
 
 class Packed:
@@ -55,6 +55,32 @@ class Packed:
 
 def _row_error(code, row, text):
     return _ffi.error(code, "row %d: %s" % (row, text))
+
+
+def missing(value):
+    """Whether one value stands for "missing": None, a NaN (float or NumPy), pandas NA or NaT."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return value != value
+    name = type(value).__name__
+    if name in ("NAType", "NaTType"):
+        return True
+    if name.startswith("float"):  # numpy floating scalars
+        return value != value
+    return False
+
+
+def id_text(value, row):
+    """A customer id given in row `row` as str or bytes (an integer as its digits); TierError
+    TIER_EINVAL when it is missing, TypeError when it is a float."""
+    if missing(value):
+        raise _row_error(_ffi.EINVAL, row, "missing customer id")
+    if isinstance(value, (str, bytes)):
+        return value
+    if isinstance(value, float) or type(value).__name__.startswith("float"):
+        raise TypeError("customer ids must be text or integers, not floats (row %d)" % row)
+    return str(value)
 
 
 # --- NumPy path --------------------------------------------------------------------------------
@@ -213,11 +239,8 @@ def py_ids(values):
     offsets = array.array(_SIZE_T, [0])
     total = 0
     for row, v in enumerate(values):
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            raise _row_error(_ffi.EINVAL, row, "missing customer id")
-        if isinstance(v, float):
-            raise TypeError("customer ids must be text or integers, not floats")
-        raw = v if isinstance(v, bytes) else str(v).encode("utf-8")
+        v = id_text(v, row)
+        raw = v if isinstance(v, bytes) else v.encode("utf-8")
         parts.append(raw)
         total += len(raw)
         offsets.append(total)
@@ -225,7 +248,7 @@ def py_ids(values):
 
 
 def py_days(values):
-    out = array.array(_INT32)
+    out = array.array(INT32_TYPECODE)
     for row, v in enumerate(values):
         if v is None:
             raise _row_error(_ffi.EINVAL, row, "missing date")
@@ -263,7 +286,7 @@ def pack(ids, dates, amounts, margins=None, days=None):
         id_data, id_offsets = py_ids(ids)
         n = len(id_offsets) - 1
         if days is not None:
-            day_arr = array.array(_INT32, (int(d) for d in days))
+            day_arr = array.array(INT32_TYPECODE, (int(d) for d in days))
         else:
             day_arr = py_days(dates)
         amt = py_doubles(amounts)

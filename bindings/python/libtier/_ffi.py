@@ -314,7 +314,7 @@ _tls = threading.local()
 
 
 def park_exception(exc):
-    """Keeps an exception raised inside a callback until the C call returns (see _check)."""
+    """Keeps an exception raised inside a callback until the C call returns (see _make_check)."""
     _tls.pending = exc
 
 
@@ -345,10 +345,6 @@ def error(code, message=None):
     return TierError(code, status_name(code), message)
 
 
-def _text(raw):
-    return raw.decode("utf-8", "replace") if raw else ""
-
-
 def _make_check(handle, last_error):
     """The errcheck for a status-returning function; `handle` is the argument index whose
     last error explains a failure, or a callable (args -> message), or None."""
@@ -364,7 +360,7 @@ def _make_check(handle, last_error):
         if callable(handle):
             message = handle(args)
         elif handle is not None and last_error is not None:
-            message = _text(last_error(args[handle]))
+            message = decode(last_error(args[handle]))
         raise error(result, message)
 
     return check
@@ -772,5 +768,57 @@ def encode(value, what="text"):
     raise TypeError("%s must be str or bytes, not %s" % (what, type(value).__name__))
 
 
+def encode_list(value, what="list"):
+    """A list of str, or one comma-separated text, as comma-separated UTF-8 bytes."""
+    if not isinstance(value, (str, bytes)):
+        value = ",".join(value)
+    return encode(value, what)
+
+
+def encode_name(name):
+    """A model's or object's name for C: UTF-8 bytes, or None (NULL: the library's default)."""
+    return None if name is None else encode(name, "name")
+
+
 def decode(raw):
     return raw.decode("utf-8", "replace") if raw is not None else None
+
+
+def operator(op):
+    """The tier_op of a comparison written "<", "<=", "==", "!=", ">=" or ">"."""
+    try:
+        return OPS[op]
+    except (KeyError, TypeError):
+        raise ValueError("unknown operator %r (use %s)" % (op, ", ".join(OPS))) from None
+
+
+def names(count, name, *args):
+    """The names behind a pair of calls ``count(*args)`` and ``name(*args, i)``, as str."""
+    return [decode(name(*args, i)) for i in range(count(*args))]
+
+
+def index_of(key, names_of):
+    """`key` as an index: a name (str or bytes) is looked up in the list ``names_of()`` (KeyError
+    when absent), anything else is taken as an int."""
+    if isinstance(key, (str, bytes)):
+        try:
+            return names_of().index(decode(encode(key)))
+        except ValueError:
+            raise KeyError(key) from None
+    return int(key)
+
+
+def callback(cb_type, fn):
+    """`fn` as a C callback of the CFUNCTYPE `cb_type`. An exception raised by `fn` is kept and
+    raised again once the C call returns (by the error check of the function that called back),
+    and C gets TIER_EUSER, which every callback type of the library reads as "stop". The caller
+    keeps the returned object alive for as long as C may call it."""
+
+    def trampoline(*args):
+        try:
+            return fn(*args)
+        except BaseException as exc:  # re-raised after the C call returns
+            park_exception(exc)
+            return EUSER
+
+    return cb_type(trampoline)

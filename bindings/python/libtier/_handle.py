@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: MIT
 """The base of every class that owns a libtier pointer."""
 
+import contextlib
 import weakref
 
 
 class Handle:
     """Owns one C pointer: ``close()`` frees it, as do ``with`` and garbage collection.
 
-    Subclasses set ``_free`` (the tier_*_free function) and call ``_adopt(ptr)``.
+    Subclasses set ``_free`` (the tier_*_free function), call ``_adopt(ptr)`` and configure the
+    new object inside ``with self._closed_on_error():``.
     """
 
     _free = None
@@ -17,6 +19,16 @@ class Handle:
     def _adopt(self, ptr):
         self._ptr = ptr
         self._finalizer = weakref.finalize(self, type(self)._free, ptr)
+
+    @contextlib.contextmanager
+    def _closed_on_error(self):
+        """Closes the object when the block raises: a constructor never leaves a half-configured
+        object behind."""
+        try:
+            yield self
+        except BaseException:
+            self.close()
+            raise
 
     @property
     def _p(self):

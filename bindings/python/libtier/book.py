@@ -34,25 +34,12 @@ def _margin(value):
 _ATTRIBUTE_TYPES = {_ffi.ATTR_NUMBER: "number", _ffi.ATTR_TEXT: "text"}
 
 
-def _missing(value):
-    if value is None:
-        return True
-    if isinstance(value, float):
-        return value != value
-    name = type(value).__name__
-    if name in ("NAType", "NaTType"):
-        return True
-    if name.startswith("float"):  # numpy floating scalars
-        return value != value
-    return False
-
-
 def _is_number(value):
     return isinstance(value, numbers.Real) and not isinstance(value, (str, bytes))
 
 
 def _infer_type(values):
-    present = [v for v in values if not _missing(v)]
+    present = [v for v in values if not _columns.missing(v)]
     return "number" if present and all(_is_number(v) for v in present) else "text"
 
 
@@ -73,16 +60,6 @@ def _iso(value):
     return text[:-9] if text.endswith("T00:00:00") else text
 
 
-def _id_text(value, row):
-    if _missing(value):
-        raise _ffi.error(_ffi.EINVAL, "row %d: missing customer id" % row)
-    if isinstance(value, (str, bytes)):
-        return value
-    if isinstance(value, float) or type(value).__name__.startswith("float"):
-        raise TypeError("customer ids must be text or integers, not floats (row %d)" % row)
-    return str(value)
-
-
 class Book(Handle):
     """A customer book: customers (interned ids, in order of first appearance) with their
     transactions and attributes.
@@ -97,10 +74,11 @@ class Book(Handle):
         ptr = _ffi.book_p()
         F.tier_book_new(byref(ptr), None)
         self._adopt(ptr)
-        if not keep_transactions:
-            self.set_option("keep_transactions", 0)
-        if ignore_from is not None:
-            self.set_option("ignore_from_day", to_day(ignore_from))
+        with self._closed_on_error():
+            if not keep_transactions:
+                self.set_option("keep_transactions", 0)
+            if ignore_from is not None:
+                self.set_option("ignore_from_day", to_day(ignore_from))
 
     # --- options ---------------------------------------------------------------------------
 
@@ -149,11 +127,8 @@ class Book(Handle):
                        **options):
         """A new book from a pandas DataFrame with one transaction per row (no per-row loop)."""
         book = cls(**options)
-        try:
+        with book._closed_on_error():
             book.add_dataframe(df, id=id, date=date, amount=amount, margin=margin)
-        except BaseException:
-            book.close()
-            raise
         return book
 
     def add_dataframe(self, df, id="customer_id", date="date", amount="amount", margin=None):
@@ -255,14 +230,20 @@ class Book(Handle):
         F.tier_book_set_number(self._p, self._index(customer), _ffi.encode(name, "name"),
                                math.nan if value is None else float(value))
 
-    def get_number(self, customer, name, default=None):
-        out = c_double()
-        rc = F.tier_book_get_number(self._p, self._index(customer), _ffi.encode(name, "name"),
-                                    byref(out))
+    def _get_attribute(self, getter, out, customer, name):
+        """Reads attribute `name` of a customer into `out`; False when it has none."""
+        rc = getter(self._p, self._index(customer), _ffi.encode(name, "name"), byref(out))
         if rc == _ffi.ENOTFOUND:
-            return default
+            return False
         if rc != 0:
             raise _ffi.error(rc, _ffi.decode(F.tier_book_last_error(self._p)))
+        return True
+
+    def get_number(self, customer, name, default=None):
+        """A numeric attribute, or `default` when the customer has none of that name."""
+        out = c_double()
+        if not self._get_attribute(F.tier_book_get_number, out, customer, name):
+            return default
         return out.value
 
     def set_text(self, customer, name, value):
@@ -271,13 +252,10 @@ class Book(Handle):
                              None if value is None else _ffi.encode(value, "value"))
 
     def get_text(self, customer, name, default=None):
+        """A text attribute, or `default` when the customer has none of that name."""
         out = c_char_p()
-        rc = F.tier_book_get_text(self._p, self._index(customer), _ffi.encode(name, "name"),
-                                  byref(out))
-        if rc == _ffi.ENOTFOUND:
+        if not self._get_attribute(F.tier_book_get_text, out, customer, name):
             return default
-        if rc != 0:
-            raise _ffi.error(rc, _ffi.decode(F.tier_book_last_error(self._p)))
         return out.value.decode("utf-8")
 
     def attributes(self):
@@ -307,7 +285,7 @@ class Book(Handle):
         The values are first set on a scratch book with tier_book_set_number/set_text, which
         is then merged into this one (tier_book_merge), so a failure leaves the book unchanged.
         """
-        ids = [_id_text(v, row) for row, v in enumerate(ids)]
+        ids = [_columns.id_text(v, row) for row, v in enumerate(ids)]
         types = dict(types or {})
         prepared = []
         for name, values in columns.items():
@@ -324,7 +302,7 @@ class Book(Handle):
             p = scratch._p
             for name, raw_name, kind, values in prepared:
                 for row, value in enumerate(values):
-                    if _missing(value):
+                    if _columns.missing(value):
                         continue
                     try:
                         if kind == "number":
@@ -361,7 +339,7 @@ class Book(Handle):
             kind = getattr(series.dtype, "kind", "O")
             values = series.tolist()
             if kind == "M":
-                values = [None if _missing(v) else _iso(v) for v in values]
+                values = [None if _columns.missing(v) else _iso(v) for v in values]
             columns[str(name)] = values
             types[str(name)] = "number" if kind in "biuf" else "text"
         return self.set_attributes(ids, columns, types)
@@ -431,9 +409,8 @@ class Book(Handle):
             delimiter, _ = sniff(head)
         if id is None:
             if column_names is not None:
-                names = column_names if isinstance(column_names, (str, bytes)) else \
-                    ",".join(column_names)
-                _, id = sniff(names, "account_id", delimiter=ord(","))
+                _, id = sniff(_ffi.encode_list(column_names, "column names"), "account_id",
+                              delimiter=ord(","))
             elif header:
                 _, id = sniff(head, "account_id", delimiter=_delimiter(delimiter))
             else:
@@ -468,13 +445,12 @@ class CsvReader(Handle):
         self._adopt(ptr)
         self._progress = None
         self._progress_c = None
-        try:
+        with self._closed_on_error():
             F.tier_csv_set_delimiter(self._p, _delimiter(delimiter))
             F.tier_csv_set_header(self._p, 1 if header else 0)
             if column_names is not None:
-                if not isinstance(column_names, (str, bytes)):
-                    column_names = ",".join(column_names)
-                F.tier_csv_set_column_names(self._p, _ffi.encode(column_names))
+                F.tier_csv_set_column_names(self._p,
+                                            _ffi.encode_list(column_names, "column names"))
             F.tier_csv_set_column(self._p, _ffi.CSV_ID, _ffi.encode(id))
             F.tier_csv_set_column(self._p, _ffi.CSV_DATE, _ffi.encode(date))
             F.tier_csv_set_column(self._p, _ffi.CSV_AMOUNT, _ffi.encode(amount))
@@ -487,9 +463,6 @@ class CsvReader(Handle):
                 F.tier_csv_set_limit(self._p, key, int(value))
             if progress is not None:
                 self.set_progress(progress)
-        except BaseException:
-            self.close()
-            raise
 
     def set_progress(self, fn):
         """Installs `fn(done, total)` (None removes it); an exception in it aborts the load and
@@ -499,14 +472,10 @@ class CsvReader(Handle):
             self._progress = self._progress_c = None
             return
 
-        def trampoline(ud, done, total):
-            try:
-                return 1 if fn(done, total) is False else 0
-            except BaseException as exc:  # re-raised after the C call returns
-                _ffi.park_exception(exc)
-                return _ffi.EUSER
+        def progress(ud, done, total):
+            return 1 if fn(done, total) is False else 0
 
-        c_fn = _ffi.progress_cb(trampoline)
+        c_fn = _ffi.callback(_ffi.progress_cb, progress)
         F.tier_csv_set_progress(self._p, c_fn, None)
         self._progress, self._progress_c = fn, c_fn  # the reader keeps the C thunk alive
 

@@ -8,6 +8,7 @@ models, the policy, the output, every error message) is the pipeline's, so the o
 byte-identical to the C command's.
 """
 
+import collections
 import os
 import sys
 
@@ -109,19 +110,15 @@ _CLV_FLAGS = {
 }
 
 
-class _Command:
-    def __init__(self, name, produce, flags, required=()):
-        self.name, self.produce, self.required = name, produce, required
-        self.flags = {}
-        for table in flags:
-            self.flags.update(table)
-
+# A command: its name (in messages and usage), the pipeline's `produce`, its flags, and the clv
+# options it needs with what it says when one is missing.
+_Command = collections.namedtuple("_Command", "name produce flags required")
 
 _COMMANDS = {
-    "run": _Command("run", "tiers", (_READER_FLAGS, _RUN_FLAGS)),
-    "fit clv": _Command("fit clv", "fit", (_READER_FLAGS, _FIT_FLAGS),
+    "run": _Command("run", "tiers", {**_READER_FLAGS, **_RUN_FLAGS}, ()),
+    "fit clv": _Command("fit clv", "fit", {**_READER_FLAGS, **_FIT_FLAGS},
                         (("calibration_end", "fit clv needs --calibration-end DATE"),)),
-    "clv": _Command("clv", "scores", (_READER_FLAGS, _FIT_FLAGS, _CLV_FLAGS),
+    "clv": _Command("clv", "scores", {**_READER_FLAGS, **_FIT_FLAGS, **_CLV_FLAGS},
                     (("calibration_end", "clv needs --calibration-end DATE"),
                      ("horizon", "clv needs --horizon N (in time units)"))),
 }
@@ -209,18 +206,27 @@ def _isatty(stream):
         return False
 
 
+def _print(stdout, text):
+    """Usage or version text on standard output (a binary stream)."""
+    stdout.write(text.encode("utf-8"))
+    stdout.flush()
+    return EXIT_OK
+
+
 def _run_command(command, argv, stdout, stderr):
     with Pipeline() as p:
-        p.set("key_style", "flag").set("produce", command.produce)
-        if command.produce != "tiers":
-            p.add_model("clv", "clv")
-        p.set_output(stdout.write)
+        try:
+            p.set("key_style", "flag").set("produce", command.produce)
+            if command.produce != "tiers":
+                p.add_model("clv", "clv")
+            p.set_output(stdout.write)
+        except TierError:
+            stderr.write("tier: %s\n" % p.last_error)
+            return EXIT_FAIL
         try:
             quiet, wants_help = _parse(command, p, argv)
             if wants_help:
-                stdout.write(usage(command.name).encode("utf-8"))
-                stdout.flush()
-                return EXIT_OK
+                return _print(stdout, usage(command.name))
             # The host's part, as src/cli/host.c: threads, the test knob, the progress line.
             if (os.cpu_count() or 1) >= 2:
                 p.use_threads()
@@ -273,24 +279,18 @@ def main(argv=None, stdout=None, stderr=None):
         if len(argv) >= 2 and argv[1] == "clv":
             return _run_command(_COMMANDS["fit clv"], argv[2:], stdout, stderr)
         if len(argv) >= 2 and argv[1] in ("--help", "-h"):
-            stdout.write(usage("fit clv").encode("utf-8"))
-            stdout.flush()
-            return EXIT_OK
+            return _print(stdout, usage("fit clv"))
         stderr.write('tier: fit: unknown or missing model "%s" (fit clv)\n'
                      % (argv[1] if len(argv) >= 2 else ""))
         return EXIT_USAGE
     if cmd == "clv":
         return _run_command(_COMMANDS["clv"], argv[1:], stdout, stderr)
     if cmd in ("version", "--version"):
-        text = (usage("version") if len(argv) >= 2 and argv[1] in ("--help", "-h")
-                else "tier %s (libtier %s)\n" % (version(), version()))
-        stdout.write(text.encode("utf-8"))
-        stdout.flush()
-        return EXIT_OK
+        if len(argv) >= 2 and argv[1] in ("--help", "-h"):
+            return _print(stdout, usage("version"))
+        return _print(stdout, "tier %s (libtier %s)\n" % (version(), version()))
     if cmd in ("help", "--help", "-h"):
-        stdout.write(usage().encode("utf-8"))
-        stdout.flush()
-        return EXIT_OK
+        return _print(stdout, usage())
     stderr.write('tier: unknown command "%s"\n' % cmd)
     stderr.write(usage())
     return EXIT_USAGE

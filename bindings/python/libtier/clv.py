@@ -2,13 +2,12 @@
 """The built-in CLV model: BG/NBD or Pareto/NBD purchases with Gamma-Gamma spend (clv.h,
 docs/clv.md)."""
 
-import math
 from ctypes import byref, c_double
 
 from . import _ffi
 from ._ffi import F
 from .dates import from_day, to_day
-from .models import Model
+from .models import Model, day_property
 
 __all__ = ["CLV"]
 
@@ -43,11 +42,8 @@ class CLV(Model):
     def __init__(self, name="clv", purchase_model="bgnbd", time_unit="week",
                  calibration_end=None, as_of=None, horizon=None, discount_rate=None,
                  discount_period=None, margin=None, require_convergence=None):
-        ptr = _ffi.model_p()
-        F.tier_clv_new(byref(ptr), _ffi.encode(name, "name") if name is not None else None,
-                       None)
-        self._adopt(ptr)
-        try:
+        self._make(F.tier_clv_new, name)
+        with self._closed_on_error():
             self.purchase_model = purchase_model
             self.time_unit = time_unit
             if as_of is not None:
@@ -59,9 +55,6 @@ class CLV(Model):
                                ("require_convergence", require_convergence)):
                 if value is not None:
                     self.set_option(key, float(value))
-        except BaseException:
-            self.close()
-            raise
 
     # --- options (set_option/get_option by name come from Model) ---------------------------
 
@@ -102,26 +95,10 @@ class CLV(Model):
                              % (value,))
         self.set_option("time_unit", days)
 
-    def _day(self, key):
-        v = self.get_option(key)
-        return None if math.isnan(v) else from_day(int(v))
-
-    @property
-    def calibration_end(self):
-        """The last day of the calibration period (inclusive), or None for the default."""
-        return self._day("calibration_end")
-
-    @calibration_end.setter
-    def calibration_end(self, value):
-        self.set_option("calibration_end", math.nan if value is None else to_day(value))
-
-    @property
-    def as_of(self):
-        return self._day("as_of")
-
-    @as_of.setter
-    def as_of(self, value):
-        self.set_option("as_of", math.nan if value is None else to_day(value))
+    calibration_end = day_property(
+        "calibration_end",
+        "The last day of the calibration period (inclusive), or None for the default.")
+    as_of = day_property("as_of", "The as-of date set, or None for the default.")
 
     # --- fit ------------------------------------------------------------------------------
 

@@ -59,9 +59,7 @@ class Frame(Handle):
 
     def columns(self):
         """Full column names in order ("rfm.r_score", ...)."""
-        p = self._p
-        return [F.tier_frame_column_name(p, i).decode("utf-8")
-                for i in range(F.tier_frame_column_count(p))]
+        return _ffi.names(F.tier_frame_column_count, F.tier_frame_column_name, self._p)
 
     def _col(self, name):
         if isinstance(name, int):
@@ -78,34 +76,31 @@ class Frame(Handle):
 
     def labels_of(self, name):
         """The label texts of a label column, indexed by code."""
-        p, col = self._p, self._col(name)
-        return [F.tier_frame_label_text(p, col, k).decode("utf-8")
-                for k in range(F.tier_frame_label_count(p, col))]
+        return _ffi.names(F.tier_frame_label_count, F.tier_frame_label_text, self._p,
+                          self._col(name))
 
-    def numbers(self, name):
-        p, col = self._p, self._col(name)
+    def _copy(self, name, storage, ctype, holds):
+        """A copy of a column's storage (``storage(frame, col)``, NULL when the column holds
+        `holds` instead): a NumPy array of `ctype`'s dtype, or a list without NumPy."""
+        p = self._p
         n = F.tier_frame_rows(p)
-        ptr = F.tier_frame_numbers(p, col)
+        ptr = storage(p, self._col(name))
         if not ptr:
-            raise TypeError("column %r holds labels, not numbers" % (name,))
+            raise TypeError("column %r holds %s, not %s"
+                            % (name, holds, "numbers" if holds == "labels" else "labels"))
         if np is not None:
             if n == 0:
-                return np.zeros(0, dtype=np.float64)
+                return np.zeros(0, dtype=np.dtype(ctype))
             return np.ctypeslib.as_array(ptr, shape=(n,)).copy()
-        return list(ctypes.cast(ptr, ctypes.POINTER(ctypes.c_double * n)).contents) if n else []
+        return list(ctypes.cast(ptr, ctypes.POINTER(ctype * n)).contents) if n else []
+
+    def numbers(self, name):
+        """The values of a number column as float64 (NaN = missing)."""
+        return self._copy(name, F.tier_frame_numbers, ctypes.c_double, "labels")
 
     def codes(self, name):
         """The raw int32 codes of a label column (-1 = missing)."""
-        p, col = self._p, self._col(name)
-        n = F.tier_frame_rows(p)
-        ptr = F.tier_frame_labels(p, col)
-        if not ptr:
-            raise TypeError("column %r holds numbers, not labels" % (name,))
-        if np is not None:
-            if n == 0:
-                return np.zeros(0, dtype=np.int32)
-            return np.ctypeslib.as_array(ptr, shape=(n,)).copy()
-        return list(ctypes.cast(ptr, ctypes.POINTER(ctypes.c_int32 * n)).contents) if n else []
+        return self._copy(name, F.tier_frame_labels, ctypes.c_int32, "numbers")
 
     def labels(self, name):
         texts = self.labels_of(name)

@@ -1,13 +1,9 @@
 # SPDX-License-Identifier: MIT
 """The built-in lifecycle model (lifecycle.h, docs/lifecycle.md)."""
 
-import math
-from ctypes import byref
-
 from . import _ffi
 from ._ffi import F
-from .dates import from_day, to_day
-from .models import Model
+from .models import Model, day_property
 
 __all__ = ["Lifecycle"]
 
@@ -34,11 +30,8 @@ class Lifecycle(Model):
 
     def __init__(self, name="lifecycle", as_of=None, p_alive_column=_DEFAULT_P_ALIVE,
                  progress_attribute=None, users_attribute=None, **options):
-        ptr = _ffi.model_p()
-        F.tier_lifecycle_new(byref(ptr),
-                             _ffi.encode(name, "name") if name is not None else None, None)
-        self._adopt(ptr)
-        try:
+        self._make(F.tier_lifecycle_new, name)
+        with self._closed_on_error():
             if as_of is not None:
                 self.as_of = as_of
             if p_alive_column != _DEFAULT_P_ALIVE:
@@ -51,23 +44,12 @@ class Lifecycle(Model):
                 if key == "as_of":
                     raise TypeError("give as_of as a date: Lifecycle(as_of=...)")
                 self.set_option(key, value)
-        except BaseException:
-            self.close()
-            raise
 
     def get_options(self):
         """The thresholds as a dict (without as_of and the names)."""
         return {name: self.get_option(name) for name in self.thresholds}
 
-    @property
-    def as_of(self):
-        """The as-of date set, or None for the default."""
-        v = self.get_option("as_of")
-        return None if math.isnan(v) else from_day(int(v))
-
-    @as_of.setter
-    def as_of(self, value):
-        self.set_option("as_of", math.nan if value is None else to_day(value))
+    as_of = day_property("as_of", "The as-of date set, or None for the default.")
 
     def set_p_alive_column(self, column):
         """The number column holding P(alive) (default "clv.p_alive"); None stops using it."""

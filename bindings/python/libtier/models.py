@@ -2,7 +2,7 @@
 """Models (the base of the built-ins, RFM and Pareto/ABC) and segment maps."""
 
 import math
-from ctypes import POINTER, byref, c_char_p, c_double, c_int, c_size_t
+from ctypes import byref, c_char_p, c_double, c_int, c_size_t
 
 from . import _ffi
 from ._ffi import F
@@ -16,65 +16,79 @@ __all__ = ["Model", "RFM", "Pareto", "SegmentMap"]
 _TYPE_NAMES = {_ffi.OPTION_NUMBER: "number", _ffi.OPTION_TEXT: "text", _ffi.OPTION_LIST: "list"}
 
 
-def _list_value(ptr):
-    """The items of a tier_value list as str."""
-    return [F.tier_value_list_item(ptr, i).decode("utf-8")
-            for i in range(F.tier_value_list_count(ptr))]
+def value_of(ptr, kind):
+    """A tier_value of option type `kind` as float, str or list of str."""
+    if kind == _ffi.OPTION_NUMBER:
+        return F.tier_value_number(ptr)
+    if kind == _ffi.OPTION_TEXT:
+        return _ffi.decode(F.tier_value_text(ptr))
+    return _ffi.names(F.tier_value_list_count, F.tier_value_list_item, ptr)
 
 
-class Model(Handle):
-    """A model handle (tier_model). Built-ins are made by RFM(), Pareto(), ... or by kind name
-    with Model.new("rfm"); every model's options are set and read by name, and its fitted state
-    saves to text and loads back (docs/model-state-format.md)."""
+def day_property(option, doc):
+    """A property over a day-number option: read as a date (None while unset, NaN), set from
+    anything libtier.to_day() takes (None unsets it)."""
 
-    _free = staticmethod(F.tier_model_free)
-    _kinds = {}  # kind name -> built-in wrapper class, filled by the modules defining them
+    def get(self):
+        v = self.get_option(option)
+        if math.isnan(v) or v < _ffi.DAY_MIN or v > _ffi.DAY_MAX:
+            return None
+        return from_day(int(v))
 
-    @classmethod
-    def new(cls, kind, name=None, **options):
-        """A model of a built-in kind made by name (tier_model_new_kind): "rfm", "pareto",
-        "scorecard", "clv", "needs" or "lifecycle", with `options` set by name."""
-        ptr = _ffi.model_p()
-        F.tier_model_new_kind(byref(ptr), None, _ffi.encode(kind, "kind"),
-                              _ffi.encode(name, "name") if name is not None else None, None)
-        wrapper = Model._kinds.get(kind, Model)
-        model = wrapper.__new__(wrapper)
-        model._adopt(ptr)
-        try:
-            for key, value in options.items():
-                model.set_option(key, value)
-        except BaseException:
-            model.close()
-            raise
-        return model
+    def set_(self, value):
+        self.set_option(option, math.nan if value is None else to_day(value))
+
+    return property(get, set_, doc=doc)
+
+
+class ModelCalls:
+    """The generic calls of model.h on ``self._p``, one copy for the wrappers of built-in models
+    (:class:`Model`) and for models written in Python (libtier.usermodel.Model). The first three
+    are bound under the names each class gives them (fit/score/explain on a built-in,
+    run_fit/run_score/run_explain on a Python model, whose fit/score/explain are its callbacks).
+    """
+
+    def _run_fit(self, book, inputs=None):
+        """Fits on a book through the library (tier_model_fit); `inputs` is a Frame of earlier
+        models' columns (optional). Returns self."""
+        F.tier_model_fit(self._p, book._p, inputs._p if inputs is not None else None)
+        return self
+
+    def _run_score(self, book, frame=None):
+        """Scores every customer into `frame` (a new Frame when None) through the library
+        (tier_model_score) and returns the frame; the model must be fitted."""
+        if frame is None:
+            frame = Frame(book.customer_count())
+        F.tier_model_score(self._p, book._p, frame._p)
+        return frame
+
+    def _run_explain(self, book, frame, customer):
+        """The model's explanation of one customer's outputs (tier_model_explain), as text;
+        `customer` is an index or an id."""
+        with _ffi.Text() as text:
+            F.tier_model_explain(self._p, book._p, frame._p, book._index(customer), text.ptr)
+            return text.value()
+
+    @property
+    def fitted(self):
+        return bool(F.tier_model_is_fitted(self._p))
 
     # --- options (tier_model_set_option and friends) ---------------------------------------
 
-    def options(self):
-        """{name: (type, doc)} of the model's options, in declaration order; type is "number",
-        "text" or "list"."""
-        out = {}
+    def _option_infos(self):
+        """Yields (name, type code, doc) of every option, in declaration order."""
         for i in range(F.tier_model_option_count(self._p)):
             name, kind, doc = c_char_p(), c_int(), c_char_p()
             F.tier_model_option_info(self._p, i, byref(name), byref(kind), byref(doc))
-            out[name.value.decode("utf-8")] = (_TYPE_NAMES.get(kind.value, "?"),
-                                               (doc.value or b"").decode("utf-8"))
-        return out
-
-    def _option_type(self, name):
-        for i in range(F.tier_model_option_count(self._p)):
-            cname, kind = c_char_p(), c_int()
-            F.tier_model_option_info(self._p, i, byref(cname), byref(kind), None)
-            if cname.value.decode("utf-8") == name:
-                return kind.value
-        return None
+            yield _ffi.decode(name.value), kind.value, _ffi.decode(doc.value) or ""
 
     def set_option(self, name, value):
-        """Sets option `name`: a number, a str (a text, or a number/list written as text) or a
-        list of str, by the option's declared type. All or nothing; TierError (TIER_ENOTFOUND
-        for an unknown name, the message listing the valid ones) on refusal."""
+        """Sets option `name` through the library: a str is parsed by the option's declared type
+        (tier_model_set_option), a number, text or list of str is set as such. All or nothing;
+        TierError (TIER_ENOTFOUND for an unknown name, the message listing the valid ones) on
+        refusal. Returns self."""
         raw = _ffi.encode(name, "option name")
-        kind = self._option_type(name)
+        kind = next((k for n, k, _ in self._option_infos() if n == name), None)
         if isinstance(value, str) or kind is None:
             F.tier_model_set_option(self._p, raw, _ffi.encode(str(value), "value"))
         elif kind == _ffi.OPTION_NUMBER:
@@ -88,24 +102,14 @@ class Model(Handle):
         return self
 
     def get_option(self, name):
-        """Option `name`'s value: float, str or list of str."""
-        raw = _ffi.encode(name, "option name")
+        """Option `name`'s value read through the library: float, str or list of str."""
         ptr = _ffi.value_p()
         F.tier_value_new(byref(ptr), None)
         try:
-            F.tier_model_get_value(self._p, raw, ptr)
-            kind = F.tier_value_get_type(ptr)
-            if kind == _ffi.OPTION_NUMBER:
-                return F.tier_value_number(ptr)
-            if kind == _ffi.OPTION_TEXT:
-                return F.tier_value_text(ptr).decode("utf-8")
-            return _list_value(ptr)
+            F.tier_model_get_value(self._p, _ffi.encode(name, "option name"), ptr)
+            return value_of(ptr, F.tier_value_get_type(ptr))
         finally:
             F.tier_value_free(ptr)
-
-    def get_options(self):
-        """Every option as {name: value}."""
-        return {name: self.get_option(name) for name in self.options()}
 
     def option_text(self, name):
         """Option `name` as its canonical text (tier_model_get_option)."""
@@ -116,66 +120,75 @@ class Model(Handle):
     # --- saved state (tier_model_save / tier_model_load) ------------------------------------
 
     def save(self):
-        """The options and fitted state as text (docs/model-state-format.md)."""
+        """The options and fitted state as text (tier_model_save, docs/model-state-format.md)."""
         with _ffi.Text() as text:
             F.tier_model_save(self._p, text.ptr)
             return text.value()
 
     def load(self, text):
-        """Restores a state written by save() from a model of the same kind; the model is
-        fitted afterwards. All or nothing: TierError (TIER_ECORRUPT with the line) on bad text."""
+        """Restores a state written by save() from a model of the same kind (tier_model_load);
+        the model is fitted afterwards. All or nothing: TierError (TIER_ECORRUPT with the line)
+        on bad text. Returns self."""
         raw = _ffi.encode(text, "state")
         F.tier_model_load(self._p, raw, len(raw))
         return self
 
+
+class Model(ModelCalls, Handle):
+    """A model handle (tier_model). Built-ins are made by RFM(), Pareto(), ... or by kind name
+    with Model.new("rfm"); every model's options are set and read by name, and its fitted state
+    saves to text and loads back (docs/model-state-format.md)."""
+
+    _free = staticmethod(F.tier_model_free)
+    _kinds = {}  # kind name -> built-in wrapper class, filled by the modules defining them
+
+    fit = ModelCalls._run_fit
+    score = ModelCalls._run_score
+    explain = ModelCalls._run_explain
+
+    @classmethod
+    def new(cls, kind, name=None, **options):
+        """A model of a built-in kind made by name (tier_model_new_kind): "rfm", "pareto",
+        "scorecard", "clv", "needs" or "lifecycle", with `options` set by name."""
+        ptr = _ffi.model_p()
+        F.tier_model_new_kind(byref(ptr), None, _ffi.encode(kind, "kind"), _ffi.encode_name(name),
+                              None)
+        wrapper = Model._kinds.get(kind, Model)
+        model = wrapper.__new__(wrapper)
+        model._adopt(ptr)
+        with model._closed_on_error():
+            for key, value in options.items():
+                model.set_option(key, value)
+        return model
+
+    def _make(self, constructor, name):
+        """Adopts the model ``constructor(&ptr, name, NULL)`` makes (a tier_<kind>_new)."""
+        ptr = _ffi.model_p()
+        constructor(byref(ptr), _ffi.encode_name(name), None)
+        self._adopt(ptr)
+
+    def options(self):
+        """{name: (type, doc)} of the model's options, in declaration order; type is "number",
+        "text" or "list"."""
+        return {name: (_TYPE_NAMES.get(kind, "?"), doc)
+                for name, kind, doc in self._option_infos()}
+
+    def get_options(self):
+        """Every option as {name: value}."""
+        return {name: self.get_option(name) for name in self.options()}
+
     @property
     def name(self):
-        return F.tier_model_name(self._p).decode("utf-8")
+        return _ffi.decode(F.tier_model_name(self._p))
 
     @property
     def kind(self):
-        return F.tier_model_kind(self._p).decode("utf-8")
-
-    @property
-    def fitted(self):
-        return bool(F.tier_model_is_fitted(self._p))
-
-    def fit(self, book, inputs=None):
-        """Fits on a book; `inputs` is a Frame of earlier models' columns (optional)."""
-        F.tier_model_fit(self._p, book._p, inputs._p if inputs is not None else None)
-        return self
-
-    def score(self, book, frame=None):
-        """Scores every customer into `frame` (a new Frame when None) and returns the frame."""
-        if frame is None:
-            frame = Frame(book.customer_count())
-        F.tier_model_score(self._p, book._p, frame._p)
-        return frame
-
-    def explain(self, book, frame, customer):
-        """The model's explanation of one customer's outputs, as text."""
-        if isinstance(customer, (str, bytes)):
-            customer = book._index(customer)
-        with _ffi.Text() as text:
-            F.tier_model_explain(self._p, book._p, frame._p, int(customer), text.ptr)
-            return text.value()
+        return _ffi.decode(F.tier_model_kind(self._p))
 
     def __repr__(self):
         if self.closed:
             return "<%s closed>" % type(self).__name__
         return "<%s %r kind=%r>" % (type(self).__name__, self.name, self.kind)
-
-
-def _day_or_none(value):
-    return None if value is None else to_day(value)
-
-
-def _day_option(model, name):
-    """A day-number option as a date, None when unset (nan)."""
-    v = model.get_option(name)
-    if math.isnan(v) or v < _ffi.DAY_MIN or v > _ffi.DAY_MAX:
-        return None
-    return from_day(int(v))
 
 
 _DIMS = {"r": _ffi.RFM_R, "f": _ffi.RFM_F, "m": _ffi.RFM_M}
@@ -191,10 +204,8 @@ class RFM(Model):
 
     def __init__(self, name="rfm", bins=5, as_of=None, window=0, frequency="days",
                  monetary="sum"):
-        ptr = _ffi.model_p()
-        F.tier_rfm_new(byref(ptr), _ffi.encode(name, "name") if name is not None else None, None)
-        self._adopt(ptr)
-        try:
+        self._make(F.tier_rfm_new, name)
+        with self._closed_on_error():
             if frequency not in ("days", "rows"):
                 raise ValueError("frequency must be 'days' or 'rows', not %r" % (frequency,))
             if monetary not in ("sum", "mean"):
@@ -202,29 +213,19 @@ class RFM(Model):
             if bins != 5:
                 self.set_option("bins", bins)
             if as_of is not None:
-                self.set_option("as_of", to_day(as_of))
+                self.as_of = as_of
             if window:
                 self.set_option("window", window)
             if frequency != "days":
                 self.set_option("frequency", frequency)
             if monetary != "sum":
                 self.set_option("monetary", monetary)
-        except BaseException:
-            self.close()
-            raise
 
     @property
     def bins(self):
         return int(self.get_option("bins"))
 
-    @property
-    def as_of(self):
-        """The as-of date set, or None when it is still the default."""
-        return _day_option(self, "as_of")
-
-    @as_of.setter
-    def as_of(self, value):
-        self.set_option("as_of", math.nan if value is None else to_day(value))
+    as_of = day_property("as_of", "The as-of date set, or None when it is still the default.")
 
     @property
     def window(self):
@@ -257,11 +258,8 @@ class Pareto(Model):
 
     def __init__(self, name="pareto", criterion="revenue", threshold_a=0.8, threshold_b=0.95,
                  as_of=None, window=0):
-        ptr = _ffi.model_p()
-        F.tier_pareto_new(byref(ptr), _ffi.encode(name, "name") if name is not None else None,
-                          None)
-        self._adopt(ptr)
-        try:
+        self._make(F.tier_pareto_new, name)
+        with self._closed_on_error():
             if criterion != "revenue":
                 self.set_option("criterion", criterion)
             # B first when it grows, so that A <= B holds after every single call.
@@ -269,12 +267,11 @@ class Pareto(Model):
             for key, value in (reversed(pairs) if threshold_b >= 0.8 else pairs):
                 self.set_option(key, float(value))
             if as_of is not None:
-                self.set_option("as_of", to_day(as_of))
+                self.as_of = as_of
             if window:
                 self.set_option("window", window)
-        except BaseException:
-            self.close()
-            raise
+
+    as_of = day_property("as_of", "The as-of date set, or None when it is still the default.")
 
     @staticmethod
     def summary(frame, name="pareto"):
@@ -324,13 +321,12 @@ class SegmentMap(Handle):
         return F.tier_segmap_count(self._p)
 
     def names(self):
-        p = self._p
-        return [F.tier_segmap_name(p, i).decode("utf-8") for i in range(F.tier_segmap_count(p))]
+        return _ffi.names(F.tier_segmap_count, F.tier_segmap_name, self._p)
 
     def lookup(self, r, f, m=0):
         """The segment name of a score triple, or None."""
         i = F.tier_segmap_lookup(self._p, int(r), int(f), int(m))
-        return None if i < 0 else F.tier_segmap_name(self._p, i).decode("utf-8")
+        return None if i < 0 else _ffi.decode(F.tier_segmap_name(self._p, i))
 
     def check(self, bins=5):
         """{"overlapping": n, "shadowed": n, "uncovered": n, "report": text} over the grid."""

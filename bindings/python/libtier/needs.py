@@ -26,19 +26,13 @@ class Needs(Model):
     stats = tuple(_ffi.NEEDS_STATS)
 
     def __init__(self, name="needs", features=(), **options):
-        ptr = _ffi.model_p()
-        F.tier_needs_new(byref(ptr), _ffi.encode(name, "name") if name is not None else None,
-                         None)
-        self._adopt(ptr)
-        try:
+        self._make(F.tier_needs_new, name)
+        with self._closed_on_error():
             for column in features:
                 self.add_feature(column)
             # k_max before k_min, so that raising both never crosses them on the way.
             for key in sorted(options, key=lambda k: k != "k_max"):
                 self.set_option(key, options[key])
-        except BaseException:
-            self.close()
-            raise
 
     # --- options (set_option/get_option by name come from Model) ---------------------------
 
@@ -54,20 +48,14 @@ class Needs(Model):
         return self
 
     def features(self):
-        p = self._p
-        return [F.tier_needs_feature_name(p, i).decode("utf-8")
-                for i in range(F.tier_needs_feature_count(p))]
-
-    def _values(self, values):
-        values = [float(v) for v in values]
-        n = F.tier_needs_feature_count(self._p)
-        return (c_double * max(len(values), 1))(*values), len(values), n
+        return _ffi.names(F.tier_needs_feature_count, F.tier_needs_feature_name, self._p)
 
     def add_profile(self, name, values):
         """Adds a need profile: a named centre in raw feature units, one value per feature.
         With profiles the model does not cluster."""
-        buf, n, _ = self._values(values)
-        F.tier_needs_add_profile(self._p, _ffi.encode(name, "profile name"), buf, n)
+        values = [float(v) for v in values]
+        F.tier_needs_add_profile(self._p, _ffi.encode(name, "profile name"),
+                                 (c_double * max(len(values), 1))(*values), len(values))
         return self
 
     def clear_profiles(self):
@@ -79,21 +67,13 @@ class Needs(Model):
 
     def segments(self):
         """Segment names of the fitted model, in segment (label code) order; [] before a fit."""
-        p = self._p
-        return [F.tier_needs_segment_name(p, i).decode("utf-8")
-                for i in range(F.tier_needs_segment_count(p))]
+        return _ffi.names(F.tier_needs_segment_count, F.tier_needs_segment_name, self._p)
 
     def segment_count(self):
         return F.tier_needs_segment_count(self._p)
 
     def _segment(self, seg):
-        if isinstance(seg, (str, bytes)):
-            name = _ffi.decode(_ffi.encode(seg))
-            try:
-                return self.segments().index(name)
-            except ValueError:
-                raise KeyError(seg) from None
-        return int(seg)
+        return _ffi.index_of(seg, self.segments)
 
     def set_segment_name(self, seg, name):
         """Renames a segment (by index or name); the name survives refits."""

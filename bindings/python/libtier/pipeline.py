@@ -148,14 +148,10 @@ class Pipeline(Handle):
             self._progress = None
             return self
 
-        def trampoline(ud, stage, done, total):
-            try:
-                return 1 if callback(STAGES.get(stage, stage), done, total) else 0
-            except BaseException as exc:  # re-raised after the C call returns
-                _ffi.park_exception(exc)
-                return 1
+        def progress(ud, stage, done, total):
+            return 1 if callback(STAGES.get(stage, stage), done, total) else 0
 
-        self._progress = _ffi.pipeline_progress_cb(trampoline)
+        self._progress = _ffi.callback(_ffi.pipeline_progress_cb, progress)
         F.tier_pipeline_set_progress(self._p, self._progress, None)
         return self
 
@@ -169,17 +165,14 @@ class Pipeline(Handle):
             return self
         write = sink if callable(sink) else sink.write
 
-        def trampoline(ud, data, length):
+        def output(ud, data, length):
             try:
                 write(string_at(data, length))
-                return 0
-            except OSError:
+            except OSError:  # the pipeline says "cannot write the output"
                 return 1
-            except BaseException as exc:
-                _ffi.park_exception(exc)
-                return 1
+            return 0
 
-        self._output = _ffi.write_cb(trampoline)
+        self._output = _ffi.callback(_ffi.write_cb, output)
         F.tier_pipeline_set_output(self._p, self._output, None)
         return self
 

@@ -32,7 +32,7 @@ class Policy(Handle):
     def default(cls, name="b2b-sabc"):
         """A built-in policy ("b2b-sabc": S/A/B/C over the rfm and pareto models)."""
         ptr = _ffi.policy_p()
-        F.tier_policy_new_builtin(byref(ptr), _ffi.encode(name, "name") if name else None, None)
+        F.tier_policy_new_builtin(byref(ptr), _ffi.encode_name(name or None), None)
         return cls(ptr)
 
     builtin = default
@@ -43,29 +43,18 @@ class Policy(Handle):
         F.tier_policy_add_tier(self._p, _ffi.encode(name, "tier name"), byref(out))
         return out.value
 
-    def _tier(self, tier):
-        if isinstance(tier, (str, bytes)):
-            name = _ffi.decode(_ffi.encode(tier))
-            try:
-                return self.tiers().index(name)
-            except ValueError:
-                raise KeyError(tier) from None
-        return int(tier)
-
     def add_rule(self, tier, name):
         """Appends a rule (its name is the reason reported) to a tier given by index or name;
         returns the rule's index."""
         out = c_size_t()
-        F.tier_policy_add_rule(self._p, self._tier(tier), _ffi.encode(name, "rule name"),
-                               byref(out))
+        F.tier_policy_add_rule(self._p, _ffi.index_of(tier, self.tiers),
+                               _ffi.encode(name, "rule name"), byref(out))
         return out.value
 
     def where(self, rule, column, op, value):
         """Adds ``column op value`` to a rule. A str value compares labels/text (== and != only),
         a number compares numbers. Returns the policy, so calls chain."""
-        code = _ffi.OPS.get(op)
-        if code is None:
-            raise ValueError("unknown operator %r (use %s)" % (op, ", ".join(_ffi.OPS)))
+        code = _ffi.operator(op)
         col = _ffi.encode(column, "column")
         if isinstance(value, (str, bytes)):
             F.tier_policy_where_label(self._p, int(rule), col, code, _ffi.encode(value))
@@ -77,14 +66,10 @@ class Policy(Handle):
         return self
 
     def tiers(self):
-        p = self._p
-        return [F.tier_policy_tier_name(p, i).decode("utf-8")
-                for i in range(F.tier_policy_tier_count(p))]
+        return _ffi.names(F.tier_policy_tier_count, F.tier_policy_tier_name, self._p)
 
     def rules(self):
-        p = self._p
-        return [F.tier_policy_rule_name(p, i).decode("utf-8")
-                for i in range(F.tier_policy_rule_count(p))]
+        return _ffi.names(F.tier_policy_rule_count, F.tier_policy_rule_name, self._p)
 
     def describe(self):
         """A readable description of the tiers, rules and conditions."""

@@ -30,22 +30,15 @@ def _format(fmt):
 
 
 def _columns_arg(columns):
-    if columns is None:
-        return None
-    if not isinstance(columns, (str, bytes)):
-        columns = ",".join(columns)
-    return _ffi.encode(columns, "columns")
+    return None if columns is None else _ffi.encode_list(columns, "columns")
 
 
 def run(book, models=None, policy=None):
     """Fits and scores `models` (default: RFM() and Pareto()) on `book`, applies `policy`
     (default: Policy.default()) and returns the Result."""
     result = Result()
-    try:
+    with result._closed_on_error():
         result.run(book, models, policy)
-    except BaseException:
-        result.close()
-        raise
     return result
 
 
@@ -103,15 +96,13 @@ class Result(Handle):
         return self.customer_count()
 
     def tier_names(self):
-        p = self._p
-        return [F.tier_result_tier_name(p, i).decode("utf-8")
-                for i in range(F.tier_result_tier_count(p))]
+        return _ffi.names(F.tier_result_tier_count, F.tier_result_tier_name, self._p)
 
     def tier(self, customer):
         """The tier name of one customer (index or id), None when no rule matched."""
         i = self._index(customer)
         t = F.tier_result_tier(self._p, i)
-        return None if t < 0 else F.tier_result_tier_name(self._p, t).decode("utf-8")
+        return None if t < 0 else _ffi.decode(F.tier_result_tier_name(self._p, t))
 
     def reason(self, customer):
         raw = F.tier_result_reason(self._p, self._index(customer))
@@ -158,21 +149,16 @@ class Result(Handle):
         return self.frame.column(name)
 
     def tier_summary(self, tier):
-        """(customers, revenue) of one tier, by index or name."""
-        if isinstance(tier, str):
-            tier = self.tier_names().index(tier)
+        """(customers, revenue) of one tier, by index or name (KeyError for an unknown name)."""
         n, rev = c_size_t(), c_double()
-        F.tier_result_summary(self._p, int(tier), byref(n), byref(rev))
+        F.tier_result_summary(self._p, _ffi.index_of(tier, self.tier_names), byref(n),
+                              byref(rev))
         return n.value, rev.value
 
     def summary(self):
         """{tier: {"customers", "revenue", "customer_share", "revenue_share"}} in tier order;
         shares are fractions of all customers and of the summed revenue of all tiers."""
-        rows = []
-        for t, name in enumerate(self.tier_names()):
-            n, rev = c_size_t(), c_double()
-            F.tier_result_summary(self._p, t, byref(n), byref(rev))
-            rows.append((name, n.value, rev.value))
+        rows = [(name,) + self.tier_summary(t) for t, name in enumerate(self.tier_names())]
         total_n = self.customer_count()
         total_rev = sum(r for _, _, r in rows)
         return {name: {"customers": n, "revenue": rev,
@@ -231,15 +217,11 @@ class Result(Handle):
             decoder = None
             sink = fileobj.write
 
-        def trampoline(ud, data, n):
-            try:
-                sink(ctypes.string_at(data, n))
-                return 0
-            except BaseException as exc:  # re-raised after the C call returns
-                _ffi.park_exception(exc)
-                return _ffi.EUSER
+        def write(ud, data, n):
+            sink(ctypes.string_at(data, n))
+            return 0
 
-        c_fn = _ffi.write_cb(trampoline)  # alive for the whole call
+        c_fn = _ffi.callback(_ffi.write_cb, write)  # alive for the whole call
         F.tier_result_write(self._p, book._p, _columns_arg(columns), _format(format), c_fn, None)
         if decoder is not None:
             tail = decoder.decode(b"", final=True)

@@ -24,13 +24,6 @@ def _key(table, value, what):
             from None
 
 
-def _op(op):
-    code = _ffi.OPS.get(op)
-    if code is None:
-        raise ValueError("unknown operator %r (use %s)" % (op, ", ".join(_ffi.OPS)))
-    return code
-
-
 def _cap(value):
     return math.nan if value is None else float(value)
 
@@ -54,19 +47,10 @@ class Scorecard(Model):
     missing_policies = tuple(_ffi.SCORECARD_MISSING)
 
     def __init__(self, name="scorecard", grade_bands=None, _builtin=None):
-        ptr = _ffi.model_p()
-        raw = _ffi.encode(name, "name") if name is not None else None
-        if _builtin == "b2b":
-            F.tier_scorecard_new_b2b(byref(ptr), raw, None)
-        else:
-            F.tier_scorecard_new(byref(ptr), raw, None)
-        self._adopt(ptr)
-        try:
+        self._make(F.tier_scorecard_new_b2b if _builtin == "b2b" else F.tier_scorecard_new, name)
+        with self._closed_on_error():
             if grade_bands is not None:
                 self.set_grade_bands(grade_bands)
-        except BaseException:
-            self.close()
-            raise
 
     @classmethod
     def b2b(cls, name="scorecard", grade_bands=None):
@@ -105,21 +89,13 @@ class Scorecard(Model):
 
     def factors(self):
         """The factor names, in order."""
-        p = self._p
-        return [F.tier_scorecard_factor_name(p, i).decode("utf-8")
-                for i in range(F.tier_scorecard_factor_count(p))]
+        return _ffi.names(F.tier_scorecard_factor_count, F.tier_scorecard_factor_name, self._p)
 
     def factor_count(self):
         return F.tier_scorecard_factor_count(self._p)
 
     def _factor(self, factor):
-        if isinstance(factor, (str, bytes)):
-            name = _ffi.decode(_ffi.encode(factor))
-            try:
-                return self.factors().index(name)
-            except ValueError:
-                raise KeyError(factor) from None
-        return int(factor)
+        return _ffi.index_of(factor, self.factors)
 
     def set_caps(self, factor, lo=None, hi=None):
         """Caps of a min-max factor (by index or name); None = the fitted minimum / maximum."""
@@ -149,15 +125,15 @@ class Scorecard(Model):
     def add_penalty(self, name, column, op, threshold, points):
         """When ``column op threshold`` holds, adds `points` (in [-100, 0)) to the score."""
         F.tier_scorecard_add_penalty(self._p, _ffi.encode(name, "penalty name"),
-                                     _ffi.encode(column, "column"), _op(op), float(threshold),
-                                     float(points))
+                                     _ffi.encode(column, "column"), _ffi.operator(op),
+                                     float(threshold), float(points))
         return self
 
     def add_veto(self, name, column, op, threshold, max_grade):
         """When ``column op threshold`` holds, the grade is at most `max_grade` ("A".."E")."""
         F.tier_scorecard_add_veto(self._p, _ffi.encode(name, "veto name"),
-                                  _ffi.encode(column, "column"), _op(op), float(threshold),
-                                  _ffi.encode(max_grade, "grade"))
+                                  _ffi.encode(column, "column"), _ffi.operator(op),
+                                  float(threshold), _ffi.encode(max_grade, "grade"))
         return self
 
     def set_grade_bands(self, lower):
@@ -169,4 +145,6 @@ class Scorecard(Model):
                              % len(lower))
         F.tier_scorecard_set_grade_bands(self._p, (c_double * 4)(*lower))
         return self
+
+
 Model._kinds["scorecard"] = Scorecard

@@ -60,6 +60,7 @@ again, with its type and traceback, once the C call (``libtier.run``, ``run_fit`
 """
 
 import array
+import contextlib
 import ctypes
 import itertools
 import math
@@ -69,9 +70,12 @@ import weakref
 from ctypes import byref, c_char_p, c_void_p
 
 from . import _ffi
+from ._columns import INT32_TYPECODE
 from ._ffi import F
 from .book import Book
 from .frame import Frame
+from . import models
+from .models import ModelCalls, value_of
 
 try:
     import numpy as np
@@ -89,8 +93,6 @@ _MODEL_NAME = re.compile(r"[A-Za-z0-9_]{1,64}\Z")
 _OPTION_NAME = re.compile(r"[a-z0-9_]{1,64}\Z")
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,63}\Z")
 _OUTPUT_NAME = re.compile(r"[A-Za-z0-9_.\-]+\Z")
-
-_INT32_ARRAY = "i" if array.array("i").itemsize == 4 else "l"
 
 
 def _default_name(cls):
@@ -270,6 +272,11 @@ class _Binding:
         raw = text.encode("utf-8", "replace")[:len(self.err) - 1]
         self.err.value = raw
 
+    def option_value(self, name, value):
+        """`value` as the Python type of option `name` (TypeError when it cannot be)."""
+        return _option_value(self.option_types[name], value,
+                             "model %r option %r" % (self.name, name))
+
     # --- turning score()'s values into column contents ----------------------------------------
 
     def check_values(self, values, rows):
@@ -298,17 +305,23 @@ class _Binding:
         return out
 
 
-def _length_error(what, got, rows):
-    return ValueError("%s has %d values but the book has %d customers (one value per customer, "
-                      "in book order)" % (what, got, rows))
-
-
-def _as_sequence(values, what):
+def _column(values, rows, what):
+    """`values` (one per customer) as a one-dimensional NumPy array when NumPy is there, else as
+    a sequence; TypeError/ValueError unless it has `rows` values."""
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise TypeError("%s must be a sequence with one value per customer, not %s"
                         % (what, type(values).__name__))
-    return values if hasattr(values, "__len__") and hasattr(values, "__getitem__") \
-        else list(values)
+    if not (hasattr(values, "__len__") and hasattr(values, "__getitem__")):
+        values = list(values)
+    if np is not None:
+        values = np.asarray(values)
+        if values.ndim != 1:
+            raise ValueError("%s must be one-dimensional, not of shape %s"
+                             % (what, values.shape))
+    if len(values) != rows:
+        raise ValueError("%s has %d values but the book has %d customers (one value per "
+                         "customer, in book order)" % (what, len(values), rows))
+    return values
 
 
 def _number(v, what):
@@ -324,22 +337,15 @@ def _number(v, what):
 
 def _numbers(values, rows, what):
     """A float64 array (NumPy) or array('d') of length `rows`."""
-    values = _as_sequence(values, what)
-    if np is not None:
-        arr = np.asarray(values)
-        if arr.ndim != 1:
-            raise ValueError("%s must be one-dimensional, not of shape %s" % (what, arr.shape))
-        if arr.shape[0] != rows:
-            raise _length_error(what, arr.shape[0], rows)
-        if arr.dtype.kind in "biuf":
-            return arr.astype(np.float64, copy=False)
-        if arr.dtype.kind == "O":
-            return np.fromiter((_number(v, what) for v in arr), dtype=np.float64, count=rows)
-        raise ValueError("%s must hold numbers (or None for missing), not %s values"
-                         % (what, arr.dtype))
-    if len(values) != rows:
-        raise _length_error(what, len(values), rows)
-    return array.array("d", [_number(v, what) for v in values])
+    values = _column(values, rows, what)
+    if np is None:
+        return array.array("d", [_number(v, what) for v in values])
+    if values.dtype.kind in "biuf":
+        return values.astype(np.float64, copy=False)
+    if values.dtype.kind == "O":
+        return np.fromiter((_number(v, what) for v in values), dtype=np.float64, count=rows)
+    raise ValueError("%s must hold numbers (or None for missing), not %s values"
+                     % (what, values.dtype))
 
 
 def _code(v, mapping, nlabels, what):
@@ -369,24 +375,18 @@ def _code(v, mapping, nlabels, what):
 def _codes(values, labels, rows, what):
     """An int32 array (NumPy) or array of length `rows`: label codes, -1 = missing."""
     mapping = {x: i for i, x in enumerate(labels)}
-    values = _as_sequence(values, what)
-    if np is not None:
-        arr = np.asarray(values)
-        if arr.ndim != 1:
-            raise ValueError("%s must be one-dimensional, not of shape %s" % (what, arr.shape))
-        if arr.shape[0] != rows:
-            raise _length_error(what, arr.shape[0], rows)
-        if arr.dtype.kind in "iu":
-            bad = (arr < -1) | (arr >= len(labels))
-            if bad.any():
-                raise ValueError("%s: code %d is outside -1..%d"
-                                 % (what, arr[bad][0], len(labels) - 1))
-            return arr.astype(np.int32)
-        return np.fromiter((_code(v, mapping, len(labels), what) for v in arr.tolist()),
-                           dtype=np.int32, count=rows)
-    if len(values) != rows:
-        raise _length_error(what, len(values), rows)
-    return array.array(_INT32_ARRAY, [_code(v, mapping, len(labels), what) for v in values])
+    values = _column(values, rows, what)
+    if np is None:
+        return array.array(INT32_TYPECODE,
+                           [_code(v, mapping, len(labels), what) for v in values])
+    if values.dtype.kind in "iu":
+        bad = (values < -1) | (values >= len(labels))
+        if bad.any():
+            raise ValueError("%s: code %d is outside -1..%d"
+                             % (what, values[bad][0], len(labels) - 1))
+        return values.astype(np.int32)
+    return np.fromiter((_code(v, mapping, len(labels), what) for v in values.tolist()),
+                       dtype=np.int32, count=rows)
 
 
 def _fill(ptr, data, rows, ctype):
@@ -427,68 +427,74 @@ def _failed(binding, exc, frame_ptr=None):
     return _ffi.EUSER
 
 
-def _fit(state, book_ptr, inputs_ptr):
-    binding = None
+def _model_callback(cb_type, error_on_frame=False):
+    """Makes ``fn(binding, model, *args)`` the C callback ``cb_type(state, *args)``: `state`
+    picks the model, and an exception becomes the status C sees (see _failed); with
+    `error_on_frame` its text goes on the frame of argument 2 (score's)."""
+
+    def wrap(fn):
+        def trampoline(state, *args):
+            binding = None
+            try:
+                binding, model = _lookup(state)
+                return fn(binding, model, *args)
+            except BaseException as exc:  # re-raised after the C call returns
+                return _failed(binding, exc, args[1] if error_on_frame else None)
+
+        return cb_type(trampoline)
+
+    return wrap
+
+
+@contextlib.contextmanager
+def _views(book_ptr, frame_ptr):
+    """The read-only book and frame a callback hands to the model, closed when it returns."""
+    book, frame = _BookView(book_ptr), Frame(_borrowed=frame_ptr)
     try:
-        binding, model = _lookup(state)
-        book, inputs = _BookView(book_ptr), Frame(_borrowed=inputs_ptr)
-        try:
-            model.fit(book, inputs)
-        finally:
-            book.close()
-            inputs.close()
-        binding.set_error("")
-        return _ffi.OK
-    except BaseException as exc:  # re-raised after the C call returns
-        return _failed(binding, exc)
+        yield book, frame
+    finally:
+        book.close()
+        frame.close()
 
 
-def _score(state, book_ptr, frame_ptr):
-    binding = None
-    try:
-        binding, model = _lookup(state)
-        rows = F.tier_frame_rows(frame_ptr)
-        book, frame = _BookView(book_ptr), Frame(_borrowed=frame_ptr)
-        try:
-            values = model.score(book, frame)
-        finally:
-            book.close()
-            frame.close()
-        columns = binding.check_values(values, rows)  # all checks before the first column
-        for k, (name, labels, data) in enumerate(columns):
-            cname = binding.c_names[k]
-            if labels is None:
-                out = _ffi.double_p()
-                F.tier_frame_add_numbers(frame_ptr, cname, byref(out))
-                _fill(out, data, rows, ctypes.c_double)
-            else:
-                codes = _ffi.int32_p()
-                F.tier_frame_add_labels(frame_ptr, cname, binding.c_labels[k], len(labels),
-                                        byref(codes))
-                _fill(codes, data, rows, ctypes.c_int32)
-        return _ffi.OK
-    except BaseException as exc:  # re-raised after the C call returns; C drops the columns
-        return _failed(binding, exc, frame_ptr)
+@_model_callback(_ffi.model_fit_cb)
+def _fit_c(binding, model, book_ptr, inputs_ptr):
+    with _views(book_ptr, inputs_ptr) as (book, inputs):
+        model.fit(book, inputs)
+    binding.set_error("")
+    return _ffi.OK
 
 
-def _explain(state, book_ptr, frame_ptr, customer, text_ptr):
-    binding = None
-    try:
-        binding, model = _lookup(state)
-        book, frame = _BookView(book_ptr), Frame(_borrowed=frame_ptr)
-        try:
-            text = model.explain(book, frame, customer)
-        finally:
-            book.close()
-            frame.close()
-        if not isinstance(text, str):
-            raise TypeError("model %r: explain() must return str, not %s"
-                            % (binding.name, type(text).__name__))
-        raw = text.encode("utf-8")
-        F.tier_text_append(text_ptr, raw, len(raw))
-        return _ffi.OK
-    except BaseException as exc:  # re-raised after the C call returns
-        return _failed(binding, exc)
+@_model_callback(_ffi.model_score_cb, error_on_frame=True)
+def _score_c(binding, model, book_ptr, frame_ptr):
+    rows = F.tier_frame_rows(frame_ptr)
+    with _views(book_ptr, frame_ptr) as (book, frame):
+        values = model.score(book, frame)
+    columns = binding.check_values(values, rows)  # all checks before the first column
+    for k, (_, labels, data) in enumerate(columns):  # on failure C drops the columns added
+        cname = binding.c_names[k]
+        if labels is None:
+            out = _ffi.double_p()
+            F.tier_frame_add_numbers(frame_ptr, cname, byref(out))
+            _fill(out, data, rows, ctypes.c_double)
+        else:
+            codes = _ffi.int32_p()
+            F.tier_frame_add_labels(frame_ptr, cname, binding.c_labels[k], len(labels),
+                                    byref(codes))
+            _fill(codes, data, rows, ctypes.c_int32)
+    return _ffi.OK
+
+
+@_model_callback(_ffi.model_explain_cb)
+def _explain_c(binding, model, book_ptr, frame_ptr, customer, text_ptr):
+    with _views(book_ptr, frame_ptr) as (book, frame):
+        text = model.explain(book, frame, customer)
+    if not isinstance(text, str):
+        raise TypeError("model %r: explain() must return str, not %s"
+                        % (binding.name, type(text).__name__))
+    raw = text.encode("utf-8")
+    F.tier_text_append(text_ptr, raw, len(raw))
+    return _ffi.OK
 
 
 def _destroy(state):
@@ -502,24 +508,11 @@ def _last_error(state):
     return ctypes.addressof(binding.err) if binding is not None else None
 
 
-_fit_c = _ffi.model_fit_cb(_fit)
-_score_c = _ffi.model_score_cb(_score)
-_explain_c = _ffi.model_explain_cb(_explain)
 _destroy_c = _ffi.model_destroy_cb(_destroy)
 _last_error_c = _ffi.model_last_error_cb(_last_error)
 
 
 # --- version 2: options and saved state ---------------------------------------------------
-
-def _value_of(ptr, kind):
-    """A tier_value as float, str or list of str."""
-    if kind == _ffi.OPTION_NUMBER:
-        return F.tier_value_number(ptr)
-    if kind == _ffi.OPTION_TEXT:
-        return F.tier_value_text(ptr).decode("utf-8")
-    return [F.tier_value_list_item(ptr, i).decode("utf-8")
-            for i in range(F.tier_value_list_count(ptr))]
-
 
 def _store(ptr, kind, value):
     """Stores a Python option value into a tier_value; the status."""
@@ -531,31 +524,20 @@ def _store(ptr, kind, value):
     return F.tier_value_set_list(ptr, (c_char_p * max(len(items), 1))(*items), len(items))
 
 
-def _set_option(state, name, value_ptr):
-    binding = None
-    try:
-        binding, model = _lookup(state)
-        key = name.decode("utf-8")
-        value = _value_of(value_ptr, binding.option_types[key])
-        value = model.check_option(key, value)
-        setattr(model, key, _option_value(binding.option_types[key], value,
-                                          "model %r option %r" % (binding.name, key)))
-        binding.set_error("")
-        return _ffi.OK
-    except BaseException as exc:  # re-raised after the C call returns
-        return _failed(binding, exc)
+@_model_callback(_ffi.model_set_option_cb)
+def _set_option_c(binding, model, name, value_ptr):
+    key = name.decode("utf-8")
+    value = model.check_option(key, value_of(value_ptr, binding.option_types[key]))
+    setattr(model, key, binding.option_value(key, value))
+    binding.set_error("")
+    return _ffi.OK
 
 
-def _get_option(state, name, out_ptr):
-    binding = None
-    try:
-        binding, model = _lookup(state)
-        key = name.decode("utf-8")
-        kind = binding.option_types[key]
-        value = _option_value(kind, getattr(model, key), "model %r option %r" % (binding.name, key))
-        return _store(out_ptr, kind, value)
-    except BaseException as exc:
-        return _failed(binding, exc)
+@_model_callback(_ffi.model_get_option_cb)
+def _get_option_c(binding, model, name, out_ptr):
+    key = name.decode("utf-8")
+    return _store(out_ptr, binding.option_types[key],
+                  binding.option_value(key, getattr(model, key)))
 
 
 def _write(writer, key, values, what):
@@ -575,97 +557,90 @@ def _write(writer, key, values, what):
     return rc
 
 
-def _save(state, writer):
-    binding = None
-    try:
-        binding, model = _lookup(state)
-        what = "model %r" % binding.name
-        for name, kind, _, _ in binding.options:
-            value = _option_value(kind, getattr(model, name), "%s option %r" % (what, name))
-            rc = _write(writer, name, value if kind == _ffi.OPTION_LIST else [value], what)
-            if rc:
-                return rc
-        for record in model.save_state() or ():
-            try:
-                key, values = record
-            except (TypeError, ValueError):
-                raise TypeError("%s: save_state() must return (key, values) pairs, not %r"
-                                % (what, record)) from None
-            if key in binding.option_types:
-                raise ValueError("%s: save_state() record %r is an option's name" % (what, key))
-            if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-                values = [values]
-            rc = _write(writer, key, list(values), what)
-            if rc:
-                return rc
-        return _ffi.OK
-    except BaseException as exc:
-        return _failed(binding, exc)
-
-
-def _fail_record(reader, text):
-    return F.tier_state_read_fail(reader, text.encode("utf-8"))
-
-
-def _load(state, reader):
-    binding = None
-    try:
-        binding, model = _lookup(state)
-        options, records = {}, []
-        key = c_char_p()
-        while True:
-            rc = F.tier_state_read_next(reader, byref(key))
-            if rc <= 0:
-                break
-            name = key.value.decode("utf-8")
-            values = []
-            for i in range(F.tier_state_read_count(reader)):
-                if F.tier_state_read_type(reader, i) == _ffi.OPTION_NUMBER:
-                    num = ctypes.c_double()
-                    F.tier_state_read_number(reader, i, byref(num))
-                    values.append(num.value)
-                else:
-                    text = c_char_p()
-                    F.tier_state_read_text(reader, i, byref(text))
-                    values.append(text.value.decode("utf-8"))
-            kind = binding.option_types.get(name)
-            if kind is None:
-                records.append((name, values))
-                continue
-            if name in options:
-                return _fail_record(reader, "option %r given twice" % name)
-            if kind == _ffi.OPTION_NUMBER and (len(values) != 1 or isinstance(values[0], str)):
-                return _fail_record(reader, "option %r needs one number" % name)
-            if kind == _ffi.OPTION_TEXT and (len(values) != 1 or not isinstance(values[0], str)):
-                return _fail_record(reader, "option %r needs one quoted text" % name)
-            if kind == _ffi.OPTION_LIST and not all(isinstance(v, str) for v in values):
-                return _fail_record(reader, "option %r needs quoted texts" % name)
-            options[name] = values if kind == _ffi.OPTION_LIST else values[0]
-        if rc < 0:
+@_model_callback(_ffi.model_save_cb)
+def _save_c(binding, model, writer):
+    what = "model %r" % binding.name
+    for name, kind, _, _ in binding.options:
+        value = binding.option_value(name, getattr(model, name))
+        rc = _write(writer, name, value if kind == _ffi.OPTION_LIST else [value], what)
+        if rc:
             return rc
-        # All or nothing: check every option, then hand the rest over; undo on failure.
-        kept = {name: getattr(model, name) for name in options}
-        checked = {name: _option_value(binding.option_types[name], model.check_option(name, v),
-                                       "model %r option %r" % (binding.name, name))
-                   for name, v in options.items()}
+    for record in model.save_state() or ():
         try:
-            for name, value in checked.items():
-                setattr(model, name, value)
-            model.load_state(records)
-        except BaseException:
-            for name, value in kept.items():
-                setattr(model, name, value)
-            raise
-        binding.set_error("")
-        return _ffi.OK
-    except BaseException as exc:
-        return _failed(binding, exc)
+            key, values = record
+        except (TypeError, ValueError):
+            raise TypeError("%s: save_state() must return (key, values) pairs, not %r"
+                            % (what, record)) from None
+        if key in binding.option_types:
+            raise ValueError("%s: save_state() record %r is an option's name" % (what, key))
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            values = [values]
+        rc = _write(writer, key, list(values), what)
+        if rc:
+            return rc
+    return _ffi.OK
 
 
-_set_option_c = _ffi.model_set_option_cb(_set_option)
-_get_option_c = _ffi.model_get_option_cb(_get_option)
-_save_c = _ffi.model_save_cb(_save)
-_load_c = _ffi.model_load_cb(_load)
+def _read_values(reader):
+    """The values of the record the reader is on: floats and str."""
+    values = []
+    for i in range(F.tier_state_read_count(reader)):
+        if F.tier_state_read_type(reader, i) == _ffi.OPTION_NUMBER:
+            num = ctypes.c_double()
+            F.tier_state_read_number(reader, i, byref(num))
+            values.append(num.value)
+        else:
+            text = c_char_p()
+            F.tier_state_read_text(reader, i, byref(text))
+            values.append(text.value.decode("utf-8"))
+    return values
+
+
+def _option_record_error(kind, values):
+    """What is wrong with the values of a saved option of type `kind`, or None."""
+    if kind == _ffi.OPTION_NUMBER and (len(values) != 1 or isinstance(values[0], str)):
+        return "needs one number"
+    if kind == _ffi.OPTION_TEXT and (len(values) != 1 or not isinstance(values[0], str)):
+        return "needs one quoted text"
+    if kind == _ffi.OPTION_LIST and not all(isinstance(v, str) for v in values):
+        return "needs quoted texts"
+    return None
+
+
+@_model_callback(_ffi.model_load_cb)
+def _load_c(binding, model, reader):
+    options, records = {}, []
+    key = c_char_p()
+    while True:
+        rc = F.tier_state_read_next(reader, byref(key))
+        if rc <= 0:
+            break
+        name = key.value.decode("utf-8")
+        values = _read_values(reader)
+        kind = binding.option_types.get(name)
+        if kind is None:
+            records.append((name, values))
+            continue
+        problem = "given twice" if name in options else _option_record_error(kind, values)
+        if problem:
+            return F.tier_state_read_fail(reader, ("option %r %s" % (name, problem)).encode())
+        options[name] = values if kind == _ffi.OPTION_LIST else values[0]
+    if rc < 0:
+        return rc
+    # All or nothing: check every option, then hand the rest over; undo on failure.
+    kept = {name: getattr(model, name) for name in options}
+    checked = {name: binding.option_value(name, model.check_option(name, v))
+               for name, v in options.items()}
+    try:
+        for name, value in checked.items():
+            setattr(model, name, value)
+        model.load_state(records)
+    except BaseException:
+        for name, value in kept.items():
+            setattr(model, name, value)
+        raise
+    binding.set_error("")
+    return _ffi.OK
 
 
 def _free(ptr, binding):
@@ -673,7 +648,7 @@ def _free(ptr, binding):
     F.tier_model_free(ptr)
 
 
-class Model:
+class Model(ModelCalls):
     """Base class of models written in Python.
 
     Class attributes (or instance attributes set before first use):
@@ -702,8 +677,14 @@ class Model:
         optional; returns the explanation text of customer index `customer`.
 
     The `book` and frames handed to these methods are read-only views valid during the call.
-    The C model is made on first use (``libtier.run`` or the ``run_*`` methods) and freed by
+    The C model is made on first use (``libtier.run`` or the calls below) and freed by
     ``close()``, ``with`` or garbage collection; a Result keeps the models it ran with alive.
+
+    Calls through the library, the same as a built-in model's (libtier.models.ModelCalls):
+    ``run_fit``, ``run_score`` and ``run_explain`` (a built-in's fit, score and explain),
+    ``set_option`` (which calls back check_option(); an option declared forgets_fit unfits the
+    model when its value changes), ``get_option``, ``option_text``, ``save``, ``load`` and
+    ``fitted``.
     """
 
     outputs = ()
@@ -714,6 +695,13 @@ class Model:
     def __init__(self, name=None):
         if name is not None:
             self.name = name
+
+    @staticmethod
+    def new(kind, name=None, **options):
+        """A built-in model made by kind name ("rfm", "pareto", "scorecard", "clv", "needs",
+        "lifecycle") with `options` set by name: libtier.models.Model.new, reachable here since
+        libtier.Model is this class."""
+        return models.Model.new(kind, name, **options)
 
     # --- what subclasses write ---------------------------------------------------------------
 
@@ -810,78 +798,9 @@ class Model:
     def __exit__(self, *exc):
         self.close()
 
-    @property
-    def fitted(self):
-        return bool(F.tier_model_is_fitted(self._p))
-
-    def run_fit(self, book, inputs=None):
-        """Fits through the library (tier_model_fit, which calls fit()); returns self."""
-        F.tier_model_fit(self._p, book._p, inputs._p if inputs is not None else None)
-        return self
-
-    def run_score(self, book, frame=None):
-        """Scores through the library (tier_model_score) into `frame` (a new Frame when None)
-        and returns the frame; the model must be fitted."""
-        if frame is None:
-            frame = Frame(book.customer_count())
-        F.tier_model_score(self._p, book._p, frame._p)
-        return frame
-
-    def run_explain(self, book, frame, customer):
-        """The explanation through the library (tier_model_explain); `customer` is an index
-        or an id."""
-        if isinstance(customer, (str, bytes)):
-            customer = book._index(customer)
-        with _ffi.Text() as text:
-            F.tier_model_explain(self._p, book._p, frame._p, int(customer), text.ptr)
-            return text.value()
-
-    # --- options and saved state through the library ---------------------------------------
-
-    def set_option(self, name, value):
-        """Sets an option through the library (tier_model_set_*): check_option() is called back,
-        and an option declared forgets_fit unfits the model when its value changes. A str is
-        parsed by the option's type (tier_model_set_option)."""
-        binding = self._binding()
-        kind = binding.option_types.get(name)
-        raw = _ffi.encode(name, "option name")
-        if kind is None or (isinstance(value, str) and kind != _ffi.OPTION_TEXT):
-            F.tier_model_set_option(self._p, raw, _ffi.encode(str(value), "value"))
-        elif kind == _ffi.OPTION_NUMBER:
-            F.tier_model_set_number(self._p, raw, float(value))
-        elif kind == _ffi.OPTION_TEXT:
-            F.tier_model_set_text(self._p, raw, _ffi.encode(value, "value"))
-        else:
-            items = [_ffi.encode(x, "list item") for x in value]
-            F.tier_model_set_list(self._p, raw, (c_char_p * max(len(items), 1))(*items),
-                                  len(items))
-        return self
-
-    def get_option(self, name):
-        """An option's value read through the library (float, str or list of str)."""
-        ptr = _ffi.value_p()
-        F.tier_value_new(byref(ptr), None)
-        try:
-            F.tier_model_get_value(self._p, _ffi.encode(name, "option name"), ptr)
-            return _value_of(ptr, F.tier_value_get_type(ptr))
-        finally:
-            F.tier_value_free(ptr)
-
-    def save(self):
-        """The options and save_state() as text (tier_model_save, docs/model-state-format.md)."""
-        with _ffi.Text() as text:
-            F.tier_model_save(self._p, text.ptr)
-            return text.value()
-
-    def load(self, text):
-        """Restores a save() of a model of the same kind (tier_model_load); fitted afterwards."""
-        raw = _ffi.encode(text, "state")
-        F.tier_model_load(self._p, raw, len(raw))
-        return self
-
-    def _binding(self):
-        self._p  # noqa: B018 - makes the C model on first use
-        return self.__dict__["_tier_binding"]
+    run_fit = ModelCalls._run_fit
+    run_score = ModelCalls._run_score
+    run_explain = ModelCalls._run_explain
 
     def __repr__(self):
         state = "closed" if self.closed else (

@@ -150,6 +150,15 @@ class SampleRunTest(unittest.TestCase):
         self.assertEqual({k: v["customers"] for k, v in s.items()},
                          {k: counts.get(k, 0) for k in s})
 
+    def test_tier_summary_takes_an_index_or_a_name_and_refuses_an_unknown_name(self):
+        s = self.result.summary()
+        for t, name in enumerate(self.result.tier_names()):
+            want = (s[name]["customers"], s[name]["revenue"])
+            self.assertEqual(self.result.tier_summary(t), want)
+            self.assertEqual(self.result.tier_summary(name), want)
+        with self.assertRaises(KeyError):  # as Policy.add_rule, Needs and Scorecard do
+            self.result.tier_summary("platinum")
+
     def test_rows_yield_one_dict_per_customer(self):
         rows = list(self.result.rows())
         self.assertEqual(len(rows), 2357)
@@ -285,6 +294,36 @@ class ModelTest(unittest.TestCase):
             libtier.RFM(frequency="hours")
         with self.assertRaises(libtier.TierError):
             libtier.Pareto(threshold_a=1.5)
+
+    def test_model_new_makes_every_built_in_kind_by_name(self):
+        classes = {"rfm": libtier.RFM, "pareto": libtier.Pareto, "scorecard": libtier.Scorecard,
+                   "clv": libtier.CLV, "needs": libtier.Needs, "lifecycle": libtier.Lifecycle}
+        for kind, cls in classes.items():
+            with libtier.Model.new(kind) as model:  # libtier.Model is the Python models' base
+                self.assertIsInstance(model, cls)
+                self.assertEqual((model.kind, model.name), (kind, kind))
+        with libtier.Model.new("rfm", "mine", bins=4, frequency="rows") as rfm:
+            self.assertEqual((rfm.name, rfm.bins, rfm.get_option("frequency")),
+                             ("mine", 4, "rows"))
+        with self.assertRaises(libtier.TierError) as cm:
+            libtier.Model.new("nosuchkind")
+        self.assertEqual(cm.exception.name, "TIER_ENOTFOUND")
+        with self.assertRaises(libtier.TierError):
+            libtier.Model.new("rfm", bins=11)
+
+    def test_day_options_read_as_dates_and_none_unsets_them(self):
+        for model in (libtier.RFM(as_of="1998-01-01"), libtier.Pareto(as_of="1998-01-01"),
+                      libtier.Lifecycle(as_of="1998-01-01"), libtier.CLV(as_of="1998-01-01")):
+            with model:
+                self.assertEqual(model.as_of, datetime.date(1998, 1, 1), model.kind)
+                model.as_of = datetime.date(1997, 3, 4)
+                self.assertEqual(model.get_option("as_of"), libtier.to_day("1997-03-04"))
+                model.as_of = None
+                self.assertIsNone(model.as_of, model.kind)
+        with libtier.CLV() as clv:
+            self.assertIsNone(clv.calibration_end)
+            clv.calibration_end = 19970930
+            self.assertEqual(clv.calibration_end, datetime.date(1997, 9, 30))
 
     def test_pareto_thresholds_change_the_classes(self):
         with load_sample() as book:

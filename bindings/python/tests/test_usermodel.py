@@ -470,6 +470,18 @@ class PythonModelOptionsTest(unittest.TestCase):
                 m.set_option("scale", "big")
             self.assertEqual(cm.exception.name, "TIER_EINVAL")
 
+    def test_the_generic_calls_are_those_of_a_built_in_model(self):
+        # One implementation (libtier.models.ModelCalls) serves both kinds of model.
+        with Scaled("s") as m, libtier.RFM() as rfm:
+            for name in ("set_option", "get_option", "option_text", "save", "load"):
+                self.assertIs(getattr(type(m), name), getattr(type(rfm), name), name)
+            self.assertIs(type(m).run_fit, type(rfm).fit)
+            self.assertIs(type(m).run_score, type(rfm).score)
+            self.assertIs(type(m).run_explain, type(rfm).explain)
+            m.set_option("tags", ["a", "b"])
+            self.assertEqual(m.option_text("tags"), "a,b")
+            self.assertEqual(m.option_text("scale"), "1")
+
     def test_an_option_flagged_forgets_fit_unfits_when_it_changes(self):
         with Scaled() as m:
             m.run_fit(self.book)

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* The one check of a host's I/O table (core/io.c), for every call that takes one. */
+#ifndef TIER_IO_INTERNAL_H
+#define TIER_IO_INTERNAL_H
+
+#include "util/internal.h"
+
+/* The hooks a use of an I/O table needs. */
+#define TIER__IO_NEEDS_READ 1u /* open, read, close */
+#define TIER__IO_NEEDS_SAVE 2u /* open, write, sync, close, rename, remove */
+
+/* Checks a host's I/O table for the uses in `needs` (TIER__IO_NEEDS_*): TIER_OK, TIER_EVERSION
+ * (a version newer than this library's) or TIER_EINVAL (version 0 or a needed hook missing), the
+ * reason written to err (TIER__ERR_SIZE bytes) on failure. */
+int tier__io_check(const tier_io *io, unsigned needs, char *err);
+
+#endif

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/* The `tier` command's arguments and usage, for every front end: each flag becomes a pipeline
+ * setting (the flag's name with '-' read as '_': --as-of sets as_of) or an option of the clv
+ * model, so that the `tier` program and `python3 -m libtier` accept the same flags and word the
+ * same errors. What stays with a front end is its host part: output, threads, progress, printing,
+ * exit status. */
+#include <string.h>
+
+#include "pipeline/pipeline_internal.h"
+
+/* ---- usage -------------------------------------------------------------------------------- */
+
+static const char overview[] =
+    "usage: tier <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run       tier every customer of a transaction log (RFM + Pareto + a policy)\n"
+    "  fit clv   fit the CLV models (BG/NBD or Pareto/NBD, Gamma-Gamma); JSON on stdout\n"
+    "  clv       per-customer P(alive), expected purchases and spend, discounted CLV\n"
+    "  version   print the library version\n"
+    "  help      print this text\n"
+    "\n";
+
+static const char run_usage[] =
+    "tier run --input FILE [--id COL --date COL --amount COL --margin COL]\n"
+    "         [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n"
+    "         [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME]\n"
+    "         [--out FILE] [--format csv|json] [--quiet]\n"
+    "         [--accounts FILE [--account-id COL]] [--models LIST]\n"
+    "\n"
+    "  --models     comma-separated, in order: rfm, pareto, clv, lifecycle, scorecard, needs\n"
+    "               (default rfm,pareto; with --accounts all but clv); clv must come\n"
+    "               before lifecycle for lifecycle to use clv.p_alive\n"
+    "  --accounts   account attributes, one row per account (scorecard factors, module_* and\n"
+    "               goal_* needs features, implementation_progress, active_users_share)\n";
+
+static const char fit_clv_usage[] =
+    "tier fit clv <reader flags> --calibration-end YYYY-MM-DD [--model bgnbd|pnbd]\n"
+    "         [--time-unit day|week]\n";
+
+static const char clv_usage[] =
+    "tier clv <reader flags> --calibration-end YYYY-MM-DD --horizon N [--model bgnbd|pnbd]\n"
+    "         [--time-unit day|week] [--discount-rate R] [--profit-margin F]\n"
+    "         [--out FILE] [--format csv|json]\n";
+
+static const char clv_notes[] =
+    "\n"
+    "  --horizon    in time units (weeks by default); --discount-rate per month (default\n"
+    "               0.01); the customers' columns are customer_id,x,t_x,T,p_alive,\n"
+    "               expected_purchases,expected_spend,clv\n";
+
+static const char reader_notes[] =
+    "\n"
+    "  reader flags: --input FILE [--id COL --date COL --amount COL --margin COL]\n"
+    "                [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n"
+    "                [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--quiet]\n";
+
+/* The usage texts are short and fixed: they are built in a buffer of this size on the stack. */
+#define USAGE_MAX 4096
+
+typedef struct usage_text {
+    char data[USAGE_MAX];
+    size_t len;
+    int full;
+} usage_text;
+
+static void put(usage_text *u, const char *s, size_t n)
+{
+    if (u->full || n > USAGE_MAX - u->len) {
+        u->full = 1;
+        return;
+    }
+    memcpy(u->data + u->len, s, n);
+    u->len += n;
+}
+
+static void puts_text(usage_text *u, const char *s)
+{
+    put(u, s, strlen(s));
+}
+
+/* A command's section after "usage: ", its continuation lines moved under it. */
+static void section(usage_text *u, const char *text)
+{
+    const char *line = text;
+    puts_text(u, "usage: ");
+    while (*line) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) + 1 : strlen(line);
+        if (line != text && strncmp(line, "         [", 10) == 0)
+            puts_text(u, "       ");
+        put(u, line, len);
+        line += len;
+    }
+}
+
+int tier_pipeline_usage(const char *command, tier_text *out)
+{
+    usage_text u;
+    if (!out)
+        return TIER_EINVAL;
+    u.len = 0;
+    u.full = 0;
+    if (!command) {
+        puts_text(&u, overview);
+        puts_text(&u, run_usage);
+        puts_text(&u, "\n");
+        puts_text(&u, fit_clv_usage);
+        puts_text(&u, clv_usage);
+        puts_text(&u, clv_notes);
+    } else if (strcmp(command, "run") == 0) {
+        section(&u, run_usage);
+    } else if (strcmp(command, "fit clv") == 0) {
+        section(&u, fit_clv_usage);
+        puts_text(&u, reader_notes);
+    } else if (strcmp(command, "clv") == 0) {
+        section(&u, clv_usage);
+        puts_text(&u, clv_notes);
+        puts_text(&u, reader_notes);
+    } else if (strcmp(command, "version") == 0) {
+        puts_text(&u, "usage: tier version\n");
+    } else {
+        return TIER_ENOTFOUND;
+    }
+    return u.full ? TIER_ERANGE : tier_text_append(out, u.data, u.len);
+}
+
+/* ---- arguments ---------------------------------------------------------------------------- */
+
+enum {
+    F_SETTING, /* --name VALUE: the pipeline setting "name" */
+    F_OPTION,  /* --flag VALUE: option `target` of the clv model */
+    F_NO_HEADER,
+    F_QUIET
+};
+
+typedef struct cmd_flag {
+    const char *flag;
+    int kind;
+    const char *target;
+    /* For an option whose values the command spells its own way: pairs of (flag value, option
+     * value), and the values for the message when none matches. */
+    const char *values[5];
+    const char *expect;
+} cmd_flag;
+
+#define SETTING(flag) {flag, F_SETTING, NULL, {NULL}, NULL}
+#define OPTION(flag, option) {flag, F_OPTION, option, {NULL}, NULL}
+#define END {NULL, 0, NULL, {NULL}, NULL}
+
+static const cmd_flag reader_flags[] = {
+    SETTING("--input"),       SETTING("--id"),      SETTING("--date"),
+    SETTING("--amount"),      SETTING("--margin"),  SETTING("--delimiter"),
+    SETTING("--date-format"), SETTING("--columns"), SETTING("--as-of"),
+    {"--no-header", F_NO_HEADER, NULL, {NULL}, NULL},
+    {"--quiet", F_QUIET, NULL, {NULL}, NULL},
+    {"-q", F_QUIET, NULL, {NULL}, NULL},
+    END};
+
+static const cmd_flag run_flags[] = {
+    SETTING("--policy"),   SETTING("--out"),        SETTING("--format"),
+    SETTING("--accounts"), SETTING("--account-id"), SETTING("--models"),
+    END};
+
+static const cmd_flag fit_flags[] = {
+    OPTION("--calibration-end", "calibration_end"),
+    {"--model", F_OPTION, "purchase_model", {"bgnbd", "bgnbd", "pnbd", "pareto_nbd", NULL},
+     "bgnbd or pnbd"},
+    {"--time-unit", F_OPTION, "time_unit", {"day", "1", "week", "7", NULL}, "day or week"},
+    END};
+
+static const cmd_flag clv_flags[] = {
+    OPTION("--horizon", "horizon"),
+    SETTING("--out"),
+    SETTING("--format"),
+    OPTION("--discount-rate", "discount_rate"),
+    OPTION("--profit-margin", "margin"),
+    END};
+
+typedef struct command {
+    const char *name;    /* as in messages and usage */
+    const char *produce; /* the pipeline's `produce` */
+    const cmd_flag *flags[3];
+    /* Options the command needs, and what it says when one is missing. */
+    const char *required[2];
+    const char *missing[2];
+} command;
+
+static const command commands[] = {
+    {"run", "tiers", {reader_flags, run_flags, NULL}, {NULL, NULL}, {NULL, NULL}},
+    {"fit clv", "fit", {reader_flags, fit_flags, NULL}, {"calibration_end", NULL},
+     {"fit clv needs --calibration-end DATE", NULL}},
+    {"clv", "scores", {reader_flags, fit_flags, clv_flags}, {"calibration_end", "horizon"},
+     {"clv needs --calibration-end DATE", "clv needs --horizon N (in time units)"}},
+};
+
+static const cmd_flag *find_flag(const command *c, const char *arg)
+{
+    size_t s, k;
+    for (s = 0; s < 3 && c->flags[s]; s++)
+        for (k = 0; c->flags[s][k].flag; k++)
+            if (strcmp(c->flags[s][k].flag, arg) == 0)
+                return &c->flags[s][k];
+    return NULL;
+}
+
+/* The setting a flag names: "--account-id" -> "account_id". */
+static void flag_key(const char *flag, char *key, size_t size)
+{
+    size_t i;
+    for (i = 0; flag[i + 2] && i + 1 < size; i++)
+        key[i] = flag[i + 2] == '-' ? '_' : flag[i + 2];
+    key[i] = '\0';
+}
+
+/* A usage error keeps its text; anything but running out of memory is TIER_EINVAL. */
+static int usage_error(int rc)
+{
+    return rc == TIER_ENOMEM ? rc : TIER_EINVAL;
+}
+
+/* Applies one flag (and its value, argv[*i + 1], which it consumes). */
+static int apply_flag(tier_pipeline *p, const cmd_flag *f, size_t argc, const char *const *argv,
+                      size_t *i)
+{
+    const char *arg = argv[*i], *v;
+    char key[64];
+    size_t k;
+    if (f->kind == F_NO_HEADER)
+        return tier_pipeline_set(p, "header", "no");
+    if (*i + 1 >= argc)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s needs a value", arg);
+    v = argv[++*i];
+    if (f->kind == F_SETTING) {
+        flag_key(arg, key, sizeof key);
+        return tier_pipeline_set(p, key, v);
+    }
+    if (f->values[0]) {
+        for (k = 0; f->values[k] && strcmp(f->values[k], v) != 0; k += 2)
+            ;
+        if (!f->values[k])
+            return tier__pipeline_fail(p, TIER_EINVAL, "%s must be %s, not \"%s\"", arg,
+                                       f->expect, v);
+        v = f->values[k + 1];
+    }
+    return tier_pipeline_set_model_option(p, "clv", f->target, v);
+}
+
+int tier_pipeline_set_command(tier_pipeline *p, const char *name, size_t argc,
+                              const char *const *argv, unsigned int *flags)
+{
+    const command *c = NULL;
+    size_t i, r;
+    int given[2] = {0, 0}, rc;
+    unsigned int found = 0;
+    if (flags)
+        *flags = 0;
+    if (!p)
+        return TIER_EINVAL;
+    for (i = 0; name && i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            c = &commands[i];
+    if (!c)
+        return tier__pipeline_fail(p, TIER_ENOTFOUND, "unknown command \"%s\"",
+                                   name ? name : "");
+    if (argc && !argv)
+        return tier__pipeline_fail(p, TIER_EINVAL, "the arguments are NULL");
+    rc = tier_pipeline_set(p, "key_style", "flag");
+    if (!rc)
+        rc = tier_pipeline_set(p, "produce", c->produce);
+    if (!rc && strcmp(c->produce, "tiers") != 0)
+        rc = tier_pipeline_add_model(p, "clv", "clv");
+    for (i = 0; !rc && i < argc; i++) {
+        const char *arg = argv[i];
+        const cmd_flag *f;
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            found |= TIER_PIPELINE_COMMAND_HELP;
+            break;
+        }
+        f = find_flag(c, arg);
+        if (!f) {
+            rc = tier__pipeline_fail(p, TIER_EINVAL, "%s: unknown option \"%s\" (see tier help)",
+                                     c->name, arg);
+        } else if (f->kind == F_QUIET) {
+            found |= TIER_PIPELINE_COMMAND_QUIET;
+        } else {
+            rc = apply_flag(p, f, argc, argv, &i);
+            for (r = 0; !rc && f->kind == F_OPTION && r < 2; r++)
+                if (c->required[r] && strcmp(c->required[r], f->target) == 0)
+                    given[r] = 1;
+        }
+    }
+    if (rc)
+        return usage_error(rc);
+    if (flags)
+        *flags = found;
+    if (found & TIER_PIPELINE_COMMAND_HELP)
+        return TIER_OK;
+    for (r = 0; r < 2; r++)
+        if (c->required[r] && !given[r])
+            return tier__pipeline_fail(p, TIER_EINVAL, "%s", c->missing[r]);
+    rc = tier_pipeline_check(p);
+    return rc ? usage_error(rc) : TIER_OK;
+}
