@@ -154,6 +154,70 @@ static void test_every_kind_saves_and_loads_its_fit_exactly(void **state)
     tier_book_free(book);
 }
 
+/* The scorecard kind's option "preset": "b2b" makes the card of tier_scorecard_new_b2b() by kind
+ * and option alone, the value it has already changes nothing, "none" empties the card, and a
+ * loaded card keeps the name of its preset. */
+static void test_scorecard_preset_makes_the_b2b_card_by_kind_and_option(void **state)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = NULL;
+    tier_model *b2b = NULL, *m = NULL, *n = NULL;
+    tier_frame *f = NULL;
+    tier_text *t = NULL;
+    double *spend;
+    char *s1, *s2;
+    size_t i;
+    (void)state;
+    /* An empty book needs no attribute; the card reads the column rfm.m. */
+    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 0, &a), TIER_OK);
+    assert_int_equal(tier_frame_add_numbers(f, "rfm.m", &spend), TIER_OK);
+    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_scorecard_new_b2b(&b2b, NULL, &a), TIER_OK);
+    assert_int_equal(tier_model_new_kind(&m, NULL, "scorecard", NULL, &a), TIER_OK);
+    assert_int_equal(tier_scorecard_factor_count(m), 0);
+    assert_int_equal(tier_model_get_option(m, "preset", t), TIER_OK);
+    assert_string_equal(tier_text_data(t), "none");
+    assert_int_equal(tier_model_set_option(m, "preset", "b2c"), TIER_EINVAL);
+    assert_string_equal(tier_model_last_error(m), "model \"scorecard\": option \"preset\": must "
+                                                  "be \"none\" or \"b2b\", not \"b2c\"");
+    assert_int_equal(tier_scorecard_factor_count(m), 0);
+    assert_int_equal(tier_model_set_option(m, "preset", "b2b"), TIER_OK);
+    assert_int_equal(tier_scorecard_factor_count(m), 8);
+    for (i = 0; i < 8; i++)
+        assert_string_equal(tier_scorecard_factor_name(m, i), tier_scorecard_factor_name(b2b, i));
+    /* The same factors, caps, bands, penalties and veto: both save the same text once fitted. */
+    assert_int_equal(tier_model_fit(b2b, book, f), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, f), TIER_OK);
+    s1 = tst_saved(b2b, &a);
+    s2 = tst_saved(m, &a);
+    assert_string_equal(s1, s2);
+    assert_non_null(strstr(s1, "\npreset \"b2b\"\n"));
+    assert_non_null(strstr(s1, "\nfactor.caps 0 0.5\n"));
+    assert_non_null(strstr(s1, "\nveto \"arrears\" \"attr.arrears_days\" \">\" 90 \"C\"\n"));
+    /* The preset it has: nothing changes and the fit stays; another one replaces the card. */
+    assert_int_equal(tier_model_set_option(m, "preset", "b2b"), TIER_OK);
+    assert_true(tier_model_is_fitted(m));
+    assert_int_equal(tier_scorecard_factor_count(m), 8);
+    assert_int_equal(tier_model_set_option(m, "preset", "none"), TIER_OK);
+    assert_false(tier_model_is_fitted(m));
+    assert_int_equal(tier_scorecard_factor_count(m), 0);
+    /* A loaded card: its preset's name, and the card from its own records. */
+    assert_int_equal(tier_model_new_kind(&n, NULL, "scorecard", NULL, &a), TIER_OK);
+    assert_int_equal(tier_model_load(n, s1, strlen(s1)), TIER_OK);
+    assert_int_equal(tier_scorecard_factor_count(n), 8);
+    assert_int_equal(tier_model_get_option(n, "preset", t), TIER_OK);
+    assert_string_equal(tier_text_data(t), "b2b");
+    test_free(s1);
+    test_free(s2);
+    tier_model_free(n);
+    tier_model_free(m);
+    tier_model_free(b2b);
+    tier_text_free(t);
+    tier_frame_free(f);
+    tier_book_free(book);
+}
+
 /* Loads every cut of the saved text and a damaged copy at every byte: each is refused (or, for
  * a damaged copy, read as some other valid state) without a crash, and a refusal leaves the
  * model saving exactly what it saved before. */
@@ -313,6 +377,7 @@ static void test_loads_of_clv_and_scorecard_fail_cleanly_at_every_allocation(voi
 
 TST_MAIN(cmocka_unit_test(test_every_option_takes_back_its_own_canonical_text),
          cmocka_unit_test(test_every_kind_saves_and_loads_its_fit_exactly),
+         cmocka_unit_test(test_scorecard_preset_makes_the_b2b_card_by_kind_and_option),
          cmocka_unit_test(test_cut_and_damaged_states_never_crash_and_change_nothing),
          cmocka_unit_test(test_given_profiles_in_raw_units_are_a_fit_that_saves),
          TST_OOM_TEST(test_saving_and_loading_fail_cleanly_at_every_allocation),

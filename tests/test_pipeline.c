@@ -777,6 +777,37 @@ static void test_pipeline_models_take_their_names_and_the_as_of_day(void **state
     tier_pipeline_free(p);
 }
 
+/* The pipeline's "scorecard" is the B2B default card by kind and option alone (preset "b2b"),
+ * unless the model list sets the preset itself. */
+static void test_pipeline_scorecard_is_the_b2b_card_by_kind_and_option(void **state)
+{
+    tier_allocator a = tst_allocator();
+    tier_pipeline *p = new_pipeline();
+    const tier_model *m;
+    tier_text *t = NULL;
+    sink s;
+    (void)state;
+    set(p, "input", tst_data_path("b2b_invoices.csv"));
+    set(p, "accounts", tst_data_path("b2b_accounts.csv"));
+    set(p, "produce", "scores");
+    assert_int_equal(tier_pipeline_add_model(p, "rfm", NULL), TIER_OK);
+    assert_int_equal(tier_pipeline_add_model(p, "scorecard", "value"), TIER_OK);
+    assert_int_equal(run_to(p, &s, NULL, 0), TIER_OK);
+    m = tier_pipeline_model(p, 1);
+    assert_string_equal(tier_model_kind(m), "scorecard");
+    assert_int_equal(tier_scorecard_factor_count(m), 8);
+    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_model_get_option(m, "preset", t), TIER_OK);
+    assert_string_equal(tier_text_data(t), "b2b");
+    /* The list's own preset wins: an empty card has no weights to fit. */
+    assert_int_equal(tier_pipeline_set_model_option(p, "value", "preset", "none"), TIER_OK);
+    assert_int_not_equal(run_to(p, &s, NULL, 0), TIER_OK);
+    assert_non_null(strstr(tier_pipeline_last_error(p), "model \"value\" (scorecard): fit failed"));
+    assert_int_equal(tier_pipeline_set_model_option(p, "value", "preset", "b2c"), TIER_EINVAL);
+    tier_text_free(t);
+    tier_pipeline_free(p);
+}
+
 static int make_pareto(tier_model **out, const char *name, const tier_allocator *alloc, void *ud)
 {
     (void)ud;
@@ -969,6 +1000,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_executor_split_falls_back_to_one_read_for_errors),
         cmocka_unit_test(test_pipeline_scores_and_fit_runs_produce_the_clv_outputs),
         cmocka_unit_test(test_pipeline_models_take_their_names_and_the_as_of_day),
+        cmocka_unit_test(test_pipeline_scorecard_is_the_b2b_card_by_kind_and_option),
         cmocka_unit_test(test_pipeline_takes_kinds_from_a_registry_and_a_host_policy),
         cmocka_unit_test(test_pipeline_fails_cleanly_at_every_allocation),
     };

@@ -181,7 +181,14 @@ TIER_API TIER_WARN_UNUSED_RESULT int tier_model_new(tier_model **out, const tier
 /** Frees a model, calling its destroy callback; NULL is a no-op. @since 0.1.0 */
 TIER_API void tier_model_free(tier_model *model);
 
-/** Text of the last failure on this model ("" when none); borrowed, never NULL. @since 0.1.0 */
+/**
+ * Text of the last failure on this model ("" when none): whichever call failed last, a call of
+ * this header or a built-in model's own (tier_rfm_set_cut_points(), tier_scorecard_add_factor(),
+ * ...), its text replaces any earlier one. A user model's own functions can only leave text in
+ * their state (the `last_error` callback), which shows when the library's own text is empty.
+ * Borrowed, never NULL.
+ * @since 0.1.0
+ */
 TIER_API const char *tier_model_last_error(const tier_model *model);
 
 /** The model's name (borrowed). @since 0.1.0 */
@@ -224,8 +231,9 @@ TIER_API int tier_model_explain(const tier_model *model, const tier_book *book, 
                                 size_t customer, tier_text *out);
 
 /**
- * Makes a model of a kind named by text: a built-in ("rfm", "pareto", "scorecard" (the plain
- * scorecard of tier_scorecard_new()), "clv", "needs", "lifecycle") or a kind added to `reg`.
+ * Makes a model of a kind named by text: a built-in ("rfm", "pareto", "scorecard" (the empty
+ * scorecard of tier_scorecard_new(); its option "preset" = "b2b" makes it the B2B default card),
+ * "clv", "needs", "lifecycle") or a kind added to `reg`.
  * @param[out] out the model, owned by the caller; NULL on failure.
  * @param reg the registry of user kinds (borrowed for the call); NULL for the built-ins only.
  * @param kind the kind name.

@@ -83,7 +83,9 @@ TIER_API TIER_WARN_UNUSED_RESULT int tier_scorecard_new(tier_model **out, const 
  * Creates the built-in "B2B default" scorecard (docs/scorecard.md lists its factors, penalties
  * and veto) named `name` (NULL for "scorecard"). It reads the attributes contract_arr,
  * gross_margin, employees, modules_used, growth_rate, years_cooperation, referrals, defaults,
- * support_tickets and arrears_days and the column "rfm.m".
+ * support_tickets and arrears_days and the column "rfm.m". The same as tier_scorecard_new()
+ * followed by setting the option "preset" to "b2b" (which any front end can do by kind and
+ * options alone).
  * @param name the model name (NULL for "scorecard").
  * @param alloc the allocator (NULL for malloc); copied.
  * @param[out] out the model, owned by the caller; NULL on failure.

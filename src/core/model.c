@@ -21,17 +21,25 @@ struct tier_model {
     int fitted;
 };
 
-static int valid_model_name(const char *name)
+/* 1 when `name` is 1 to 64 lower-case letters, digits or '_' (and upper-case letters with
+ * `upper`). */
+static int valid_word(const char *name, int upper)
 {
     size_t i, n;
     if (!name || !(n = strlen(name)) || n > 64)
         return 0;
     for (i = 0; i < n; i++) {
         char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+        if (!((c >= 'a' && c <= 'z') || (upper && c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_'))
             return 0;
     }
     return 1;
+}
+
+int tier__model_valid_name(const char *name)
+{
+    return valid_word(name, 1);
 }
 
 /* Bytes of a vtable of `version`: members are only appended, so a version-1 caller's struct
@@ -39,19 +47,6 @@ static int valid_model_name(const char *name)
 static size_t vtable_size(unsigned int version)
 {
     return version == 1 ? offsetof(tier_model_vtable, outputs) : sizeof(tier_model_vtable);
-}
-
-static int valid_option_name(const char *name)
-{
-    size_t i, n;
-    if (!name || !(n = strlen(name)) || n > 64)
-        return 0;
-    for (i = 0; i < n; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-            return 0;
-    }
-    return 1;
 }
 
 /* The copied vtable describes a usable model. */
@@ -75,7 +70,7 @@ static int valid_vtable(const tier_model_vtable *vt)
             return 0;
         for (i = 0; i < vt->n_options; i++) {
             const tier_model_option *o = &vt->options[i];
-            if (!valid_option_name(o->name) || o->type < TIER_OPTION_NUMBER ||
+            if (!valid_word(o->name, 0) || o->type < TIER_OPTION_NUMBER ||
                 o->type > TIER_OPTION_LIST)
                 return 0;
             for (j = 0; j < i; j++)
@@ -105,7 +100,7 @@ int tier_model_new(tier_model **out, const tier_model_vtable *vtable, void *stat
     /* Copy exactly the bytes the declared version has; later members stay NULL/0. */
     memset(&vt, 0, sizeof vt);
     memcpy(&vt, vtable, vtable_size(vtable->version));
-    if (!out || !valid_vtable(&vt) || !valid_model_name(name)) {
+    if (!out || !valid_vtable(&vt) || !tier__model_valid_name(name)) {
         rc = TIER_EINVAL;
         goto fail;
     }
@@ -153,7 +148,8 @@ const char *tier_model_last_error(const tier_model *m)
     const char *e;
     if (!m)
         return "";
-    /* Model-specific calls (options, loading) leave their text in the state. */
+    /* Every failing call of this API leaves its text in m->err; a user model's own functions
+     * (outside it) can only leave theirs in the state, shown while m->err is empty. */
     e = m->vt.last_error ? m->vt.last_error(m->state) : NULL;
     return (e && *e && !m->err[0]) ? e : m->err;
 }
@@ -323,7 +319,23 @@ static char *errbuf(const tier_model *m)
 
 void *tier__model_state_if(const tier_model *m, const tier_model_vtable *vtable)
 {
+    if (m && m->origin != vtable)
+        tier__errorf(errbuf(m), "model \"%s\" is of kind \"%s\", not \"%s\"", m->name, m->kind,
+                     vtable->kind);
     return (m && m->origin == vtable) ? m->state : NULL;
+}
+
+int tier__model_end(const tier_model *m, int rc, char *why)
+{
+    if (rc == TIER_OK || !m)
+        return rc;
+    if (why && why[0]) {
+        tier__errorf(errbuf(m), "%s", why);
+        why[0] = '\0';
+    } else {
+        tier__errorf(errbuf(m), "model \"%s\": %s", m->name, tier_strerror(rc));
+    }
+    return rc;
 }
 
 void tier__model_set_fitted(tier_model *m, int fitted)

@@ -10,6 +10,7 @@
 #include "core/book_internal.h"
 #include "core/frame_internal.h"
 #include "core/model_internal.h"
+#include "models/model_common.h"
 #include "models/options.h"
 
 #define LC_MAX_DAYS 36500.0
@@ -75,8 +76,40 @@ enum {
     RULE_DECLINE_TREND,
     RULE_DECLINE_P_ALIVE,
     RULE_GROWING,
-    RULE_MATURE
+    RULE_MATURE,
+    RULE_COUNT
 };
+
+/* The inputs a rule compares (members of lc_inputs). */
+enum { IN_NONE, IN_TENURE, IN_INACTIVE, IN_TREND, IN_P_ALIVE };
+
+/* One rule: the stage it gives and, for every rule between "no purchase" and "mature", the
+ * comparison "input > option" (above) or "input < option" that makes it hold, with the
+ * explanation's text of it (printf of the input and the option's value). */
+typedef struct lc_rule {
+    int stage;
+    int input, above, option;
+    const char *text;
+} lc_rule;
+
+static const lc_rule lc_rules[RULE_COUNT] = {
+    {TIER_LIFECYCLE_NEW, IN_NONE, 0, 0, NULL},
+    {TIER_LIFECYCLE_CHURNED, IN_INACTIVE, 1, LC_OPT_CHURN_DAYS,
+     "inactive %.0f days > churn_days %.0f (rule 2: churned)"},
+    {TIER_LIFECYCLE_CHURNED, IN_P_ALIVE, 0, LC_OPT_CHURN_P_ALIVE,
+     "P(alive) %.3f < churn_p_alive %g (rule 2: churned)"},
+    {TIER_LIFECYCLE_DORMANT, IN_INACTIVE, 1, LC_OPT_DORMANT_DAYS,
+     "inactive %.0f days > dormant_days %.0f (rule 3: dormant)"},
+    {TIER_LIFECYCLE_NEW, IN_TENURE, 0, LC_OPT_NEW_DAYS,
+     "first purchase %.0f days ago < new_days %.0f (rule 4: new)"},
+    {TIER_LIFECYCLE_DECLINING, IN_TREND, 0, LC_OPT_DECLINE_TREND,
+     "spend trend %+.3f < decline_trend %g (rule 5: declining)"},
+    /* the early warning wins over a growing trend */
+    {TIER_LIFECYCLE_DECLINING, IN_P_ALIVE, 0, LC_OPT_DECLINE_P_ALIVE,
+     "P(alive) %.3f < decline_p_alive %g (rule 5: declining)"},
+    {TIER_LIFECYCLE_GROWING, IN_TREND, 1, LC_OPT_GROWTH_TREND,
+     "spend trend %+.3f > growth_trend %g (rule 6: growing)"},
+    {TIER_LIFECYCLE_MATURE, IN_NONE, 0, 0, NULL}};
 
 typedef struct lc_state {
     tier_allocator alloc;
@@ -169,46 +202,36 @@ static const tier_model_vtable lc_vtable = {
 
 /* ---- rules -------------------------------------------------------------------------------- */
 
+static double rule_input(const lc_inputs *in, int input)
+{
+    switch (input) {
+    case IN_TENURE:
+        return in->tenure;
+    case IN_INACTIVE:
+        return in->inactive;
+    case IN_TREND:
+        return in->trend;
+    default:
+        return in->p_alive;
+    }
+}
+
+/* The stage of a customer and (rule != NULL) the rule that gave it: the first that holds. NaN
+ * compares false, so a missing P(alive) or trend never makes its rule hold. */
 static int classify(const double *opt, const lc_inputs *in, int *rule)
 {
-    int r;
-    if (!in->has_purchase)
-        r = RULE_NO_PURCHASE;
-    else if (in->inactive > opt[LC_OPT_CHURN_DAYS])
-        r = RULE_CHURN_INACTIVE;
-    else if (in->p_alive < opt[LC_OPT_CHURN_P_ALIVE])
-        r = RULE_CHURN_P_ALIVE;
-    else if (in->inactive > opt[LC_OPT_DORMANT_DAYS])
-        r = RULE_DORMANT;
-    else if (in->tenure < opt[LC_OPT_NEW_DAYS])
-        r = RULE_NEW;
-    else if (in->trend < opt[LC_OPT_DECLINE_TREND])
-        r = RULE_DECLINE_TREND;
-    else if (in->p_alive < opt[LC_OPT_DECLINE_P_ALIVE])
-        r = RULE_DECLINE_P_ALIVE; /* the early warning wins over a growing trend */
-    else if (in->trend > opt[LC_OPT_GROWTH_TREND])
-        r = RULE_GROWING;
-    else
-        r = RULE_MATURE;
+    int r = RULE_NO_PURCHASE;
+    if (in->has_purchase) {
+        for (r = RULE_NO_PURCHASE + 1; r < RULE_MATURE; r++) {
+            const lc_rule *k = &lc_rules[r];
+            double x = rule_input(in, k->input);
+            if (k->above ? x > opt[k->option] : x < opt[k->option])
+                break;
+        }
+    }
     if (rule)
         *rule = r;
-    switch (r) {
-    case RULE_NO_PURCHASE:
-    case RULE_NEW:
-        return TIER_LIFECYCLE_NEW;
-    case RULE_CHURN_INACTIVE:
-    case RULE_CHURN_P_ALIVE:
-        return TIER_LIFECYCLE_CHURNED;
-    case RULE_DORMANT:
-        return TIER_LIFECYCLE_DORMANT;
-    case RULE_DECLINE_TREND:
-    case RULE_DECLINE_P_ALIVE:
-        return TIER_LIFECYCLE_DECLINING;
-    case RULE_GROWING:
-        return TIER_LIFECYCLE_GROWING;
-    default:
-        return TIER_LIFECYCLE_MATURE;
-    }
+    return lc_rules[r].stage;
 }
 
 /* NaN comparisons are false: a missing active-user share never makes use stable. */
@@ -253,20 +276,6 @@ static int check_options(const double *o, char *err)
         return TIER_EINVAL;
     }
     return TIER_OK;
-}
-
-/* The as-of day; 0 when there is none (no as-of option and no transaction). */
-static int as_of_day(const lc_state *st, const tier_book *book, int32_t *out)
-{
-    int32_t first, last;
-    if (!isnan(st->opt[LC_OPT_AS_OF])) {
-        *out = (int32_t)st->opt[LC_OPT_AS_OF];
-        return 1;
-    }
-    if (tier_book_day_range(book, &first, &last) != TIER_OK)
-        return 0;
-    *out = last + 1; /* last <= TIER_DAY_MAX, so no overflow */
-    return 1;
 }
 
 static int32_t day_minus(int32_t day, double days)
@@ -326,7 +335,7 @@ static int lc_score(void *state, const tier_book *book, tier_frame *frame)
         return rc;
     if ((rc = p_alive_values(st, frame, &p_alive, err)) != TIER_OK)
         return rc;
-    have_day = as_of_day(st, book, &d);
+    have_day = tier__model_as_of(book, o[LC_OPT_AS_OF], &d);
     fig = tier__malloc(&st->alloc, (n ? n : 1) * sizeof *fig);
     recent = tier__malloc(&st->alloc, (n ? n : 1) * sizeof *recent);
     if (!fig || !recent) {
@@ -401,25 +410,6 @@ done:
 
 /* ---- explain ------------------------------------------------------------------------------ */
 
-static int find_column(const lc_state *st, const tier_frame *frame, const char *out, size_t *col)
-{
-    char full[256];
-    int n = snprintf(full, sizeof full, "%s.%s", st->name, out);
-    if (n < 0 || (size_t)n >= sizeof full)
-        return TIER_ENOTFOUND;
-    return tier_frame_find(frame, full, col);
-}
-
-/* Appends printf-style text to `out` (through a bounded buffer). */
-static int append(tier_text *out, char *buf, size_t cap, int n)
-{
-    if (n < 0)
-        return TIER_ERROR;
-    if ((size_t)n >= cap)
-        n = (int)cap - 1;
-    return tier_text_append(out, buf, (size_t)n);
-}
-
 static int lc_explain(void *state, const tier_book *book, const tier_frame *frame,
                       size_t customer, tier_text *out)
 {
@@ -437,7 +427,7 @@ static int lc_explain(void *state, const tier_book *book, const tier_frame *fram
     if (!frame || !out)
         return TIER_EINVAL;
     for (i = 0; i < OUT_COUNT; i++) {
-        if (find_column(st, frame, lc_outputs[i].name, &col[i]) != TIER_OK)
+        if (tier__model_column(frame, st->name, lc_outputs[i].name, &col[i]) != TIER_OK)
             return TIER_ENOTFOUND; /* the model was not scored into this frame */
         num[i] = tier_frame_numbers(frame, col[i]);
     }
@@ -451,7 +441,8 @@ static int lc_explain(void *state, const tier_book *book, const tier_frame *fram
     in.p_alive = p_alive ? p_alive[customer] : NAN;
     in.has_purchase = !isnan(in.tenure);
     stage = classify(o, &in, &rule);
-    if (!as_of_day(st, book, &d) || tier_date_format_iso(day, sizeof day, d) != TIER_OK)
+    if (!tier__model_as_of(book, o[LC_OPT_AS_OF], &d) ||
+        tier_date_format_iso(day, sizeof day, d) != TIER_OK)
         snprintf(day, sizeof day, "(no as-of day)");
     if (isnan(in.p_alive))
         snprintf(pa, sizeof pa, "P(alive) not used");
@@ -461,48 +452,18 @@ static int lc_explain(void *state, const tier_book *book, const tier_frame *fram
     codes = tier_frame_labels(frame, col[OUT_STAGE]);
     label = codes ? tier_frame_label_text(frame, col[OUT_STAGE], codes[customer]) : NULL;
     n = snprintf(buf, sizeof buf, "stage %s as of %s: ", label ? label : "?", day);
-    if ((rc = append(out, buf, sizeof buf, n)) != TIER_OK)
+    if ((rc = tier__model_append(out, buf, sizeof buf, n)) != TIER_OK)
         return rc;
-    switch (rule) {
-    case RULE_NO_PURCHASE:
+    if (rule == RULE_NO_PURCHASE)
         n = snprintf(buf, sizeof buf, "no purchase before the as-of day (rule 1: new)");
-        break;
-    case RULE_CHURN_INACTIVE:
-        n = snprintf(buf, sizeof buf, "inactive %.0f days > churn_days %.0f (rule 2: churned)",
-                     in.inactive, o[LC_OPT_CHURN_DAYS]);
-        break;
-    case RULE_CHURN_P_ALIVE:
-        n = snprintf(buf, sizeof buf, "P(alive) %.3f < churn_p_alive %g (rule 2: churned)",
-                     in.p_alive, o[LC_OPT_CHURN_P_ALIVE]);
-        break;
-    case RULE_DORMANT:
-        n = snprintf(buf, sizeof buf, "inactive %.0f days > dormant_days %.0f (rule 3: dormant)",
-                     in.inactive, o[LC_OPT_DORMANT_DAYS]);
-        break;
-    case RULE_NEW:
-        n = snprintf(buf, sizeof buf, "first purchase %.0f days ago < new_days %.0f (rule 4: new)",
-                     in.tenure, o[LC_OPT_NEW_DAYS]);
-        break;
-    case RULE_DECLINE_TREND:
-        n = snprintf(buf, sizeof buf, "spend trend %+.3f < decline_trend %g (rule 5: declining)",
-                     in.trend, o[LC_OPT_DECLINE_TREND]);
-        break;
-    case RULE_DECLINE_P_ALIVE:
-        n = snprintf(buf, sizeof buf, "P(alive) %.3f < decline_p_alive %g (rule 5: declining)",
-                     in.p_alive, o[LC_OPT_DECLINE_P_ALIVE]);
-        break;
-    case RULE_GROWING:
-        n = snprintf(buf, sizeof buf, "spend trend %+.3f > growth_trend %g (rule 6: growing)",
-                     in.trend, o[LC_OPT_GROWTH_TREND]);
-        break;
-    default:
+    else if (rule == RULE_MATURE)
         n = snprintf(buf, sizeof buf,
                      "no other rule holds: spend trend %+.3f within [%g, %g] (rule 7: mature)",
-                     in.trend, o[LC_OPT_DECLINE_TREND],
-                     o[LC_OPT_GROWTH_TREND]);
-        break;
-    }
-    if ((rc = append(out, buf, sizeof buf, n)) != TIER_OK)
+                     in.trend, o[LC_OPT_DECLINE_TREND], o[LC_OPT_GROWTH_TREND]);
+    else
+        n = snprintf(buf, sizeof buf, lc_rules[rule].text, rule_input(&in, lc_rules[rule].input),
+                     o[lc_rules[rule].option]);
+    if ((rc = tier__model_append(out, buf, sizeof buf, n)) != TIER_OK)
         return rc;
     if (in.has_purchase)
         n = snprintf(buf, sizeof buf,
@@ -512,12 +473,12 @@ static int lc_explain(void *state, const tier_book *book, const tier_frame *fram
                      o[LC_OPT_PREVIOUS_WINDOW], pa);
     else
         n = snprintf(buf, sizeof buf, "; %s", pa);
-    if ((rc = append(out, buf, sizeof buf, n)) != TIER_OK)
+    if ((rc = tier__model_append(out, buf, sizeof buf, n)) != TIER_OK)
         return rc;
     if (label && strcmp(label, stage_labels[stage]) != 0) {
         n = snprintf(buf, sizeof buf, " (the options changed since scoring: now %s)",
                      stage_labels[stage]);
-        if ((rc = append(out, buf, sizeof buf, n)) != TIER_OK)
+        if ((rc = tier__model_append(out, buf, sizeof buf, n)) != TIER_OK)
             return rc;
     }
 
@@ -546,7 +507,7 @@ static int lc_explain(void *state, const tier_book *book, const tier_frame *fram
                      o[LC_OPT_STABLE_USERS]);
         break;
     }
-    return append(out, buf, sizeof buf, n);
+    return tier__model_append(out, buf, sizeof buf, n);
 }
 
 static void lc_destroy(void *state)
@@ -570,6 +531,15 @@ static const char *lc_last_error(void *state)
 
 /* ---- public API --------------------------------------------------------------------------- */
 
+/* The text options' defaults: the p_alive column, the progress and the users attributes. */
+static const char *const text_defaults[3] = {"clv.p_alive", "implementation_progress",
+                                             "active_users_share"};
+
+static char **text_slot(lc_state *st, int k)
+{
+    return k == 0 ? &st->p_alive_col : &st->attr[k - 1];
+}
+
 int tier_lifecycle_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
     lc_state *st;
@@ -585,9 +555,8 @@ int tier_lifecycle_new(tier_model **out, const char *name, const tier_allocator 
     for (k = 1; k < LC_OPT_COUNT; k++)
         st->opt[k] = opt_rules[k].def;
     st->name = tier__strdup(&st->alloc, name);
-    st->p_alive_col = tier__strdup(&st->alloc, "clv.p_alive");
-    st->attr[0] = tier__strdup(&st->alloc, "implementation_progress");
-    st->attr[1] = tier__strdup(&st->alloc, "active_users_share");
+    for (k = 0; k < 3; k++)
+        *text_slot(st, k) = tier__strdup(&st->alloc, text_defaults[k]);
     if (!st->name || !st->p_alive_col || !st->attr[0] || !st->attr[1]) {
         lc_destroy(st);
         return TIER_ENOMEM;
@@ -602,11 +571,6 @@ typedef struct lc_config {
     double opt[LC_OPT_COUNT];
     char *text[3]; /* p_alive column (NULL: unused), progress and users attributes */
 } lc_config;
-
-static char **text_slot(lc_state *st, int k)
-{
-    return k == 0 ? &st->p_alive_col : &st->attr[k - 1];
-}
 
 /* Index of a text option (0..2) from its position in lc_options. */
 static int text_index(const char *name)
@@ -702,58 +666,51 @@ static int lc_save(void *state, tier_state_writer *w)
     return tier__opt_save(w, lc_options, N_OPTIONS, st, lc_get_option, &st->alloc);
 }
 
-static const char *const text_defaults[3] = {"clv.p_alive", "implementation_progress",
-                                             "active_users_share"};
+/* What a load has read so far; the model takes it only once every record is read. */
+typedef struct lc_loading {
+    lc_state *st;
+    lc_config c;
+} lc_loading;
+
+static int load_option(void *ctx, const char *name, const tier_value *v, char *why)
+{
+    lc_loading *L = ctx;
+    char *copy;
+    int k, rc = check_value(L->st, name, v, L->c.opt, &copy, why);
+    if (rc == TIER_OK && (k = text_index(name)) >= 0) {
+        tier__free(&L->st->alloc, L->c.text[k]);
+        L->c.text[k] = copy;
+    }
+    return rc;
+}
 
 static int lc_load(void *state, tier_state_reader *r)
 {
     lc_state *st = state;
-    lc_config c;
-    const char *key;
+    lc_loading L;
     char why[TIER__ERR_SIZE];
-    tier_value val;
     int rc = TIER_OK, k;
+    L.st = st;
     for (k = 1; k < LC_OPT_COUNT; k++)
-        c.opt[k] = opt_rules[k].def;
-    c.opt[0] = 0;
+        L.c.opt[k] = opt_rules[k].def;
+    L.c.opt[0] = 0;
     for (k = 0; k < 3; k++)
-        if (!(c.text[k] = tier__strdup(&st->alloc, text_defaults[k])))
+        if (!(L.c.text[k] = tier__strdup(&st->alloc, text_defaults[k])))
             rc = TIER_ENOMEM;
-    tier__value_init(&val, &st->alloc);
-    while (!rc && (rc = tier_state_read_next(r, &key)) == 1) {
-        const tier_model_option *o = NULL;
-        char *copy;
-        rc = tier__opt_read(r, key, lc_options, N_OPTIONS, &val, &o);
-        if (rc < 0)
-            break;
-        if (rc == 0) {
-            snprintf(why, sizeof why, "unknown record \"%s\"", key);
-            rc = tier_state_read_fail(r, why);
-            break;
-        }
-        if ((rc = check_value(st, o->name, &val, c.opt, &copy, why)) != TIER_OK) {
-            rc = tier__opt_refuse(r, o->name, why, rc);
-            break;
-        }
-        if ((k = text_index(o->name)) >= 0) {
-            tier__free(&st->alloc, c.text[k]);
-            c.text[k] = copy;
-        }
-        rc = TIER_OK;
-    }
-    tier__value_clear(&val);
-    if (rc == 0 && check_options(c.opt, why) != TIER_OK)
+    if (!rc)
+        rc = tier__opt_load(r, lc_options, N_OPTIONS, &st->alloc, load_option, NULL, &L);
+    if (rc == 0 && check_options(L.c.opt, why) != TIER_OK)
         rc = tier_state_read_fail(r, why);
     if (rc < 0) {
         for (k = 0; k < 3; k++)
-            tier__free(&st->alloc, c.text[k]);
+            tier__free(&st->alloc, L.c.text[k]);
         return rc;
     }
-    memcpy(st->opt, c.opt, sizeof c.opt);
+    memcpy(st->opt, L.c.opt, sizeof L.c.opt);
     for (k = 0; k < 3; k++) {
         char **slot = text_slot(st, k);
         tier__free(&st->alloc, *slot);
-        *slot = c.text[k];
+        *slot = L.c.text[k];
     }
     st->err[0] = '\0';
     return TIER_OK;

@@ -151,3 +151,41 @@ int tier__opt_refuse(tier_state_reader *r, const char *option, const char *why, 
     snprintf(msg, sizeof msg, "option \"%.64s\" %s", option, why);
     return tier_state_read_fail(r, msg);
 }
+
+int tier__opt_load(tier_state_reader *r, const tier_model_option *opts, size_t n,
+                   const tier_allocator *alloc, tier__opt_take_cb option, tier__record_cb record,
+                   void *ctx)
+{
+    const char *key;
+    char why[TIER__ERR_SIZE];
+    tier_value val;
+    int rc;
+    tier__value_init(&val, alloc);
+    while ((rc = tier_state_read_next(r, &key)) == 1) {
+        const tier_model_option *o = NULL;
+        rc = tier__opt_read(r, key, opts, n, &val, &o);
+        if (rc == 1) {
+            why[0] = '\0';
+            if ((rc = option(ctx, o->name, &val, why)) != TIER_OK)
+                rc = tier__opt_refuse(r, o->name, why, rc);
+        } else if (rc == 0) {
+            rc = record ? record(ctx, r, key) : 0;
+            if (rc == 0) {
+                snprintf(why, sizeof why, "unknown record \"%s\"", key);
+                rc = tier_state_read_fail(r, why);
+            } else if (rc > 0) {
+                rc = TIER_OK;
+            }
+        }
+        if (rc < 0)
+            break;
+    }
+    tier__value_clear(&val);
+    return rc;
+}
+
+int tier__opt_write_numbers(tier_state_writer *w, const char *key, const double *v, size_t n)
+{
+    tier_state_write_key(w, key);
+    return tier_state_write_numbers(w, v, n);
+}

@@ -34,4 +34,25 @@ int tier__opt_read(tier_state_reader *r, const char *key, const tier_model_optio
  * returned: TIER_ECORRUPT, or TIER_ENOMEM passed through (out of memory is no damage). */
 int tier__opt_refuse(tier_state_reader *r, const char *option, const char *why, int rc);
 
+/* A built-in's load takes an option record: checks `value` (of the option's declared type) and
+ * keeps it in the load's pending copy (`ctx`), leaving the model alone. TIER_OK, or a status with
+ * `why` (TIER__ERR_SIZE bytes) saying what is wrong with the value. */
+typedef int (*tier__opt_take_cb)(void *ctx, const char *name, const tier_value *value, char *why);
+
+/* A built-in's load takes a record that is no option: returns 1 when it read it, 0 when the key
+ * is unknown, or a negative status (after tier_state_read_fail() for damage). */
+typedef int (*tier__record_cb)(void *ctx, tier_state_reader *r, const char *key);
+
+/* The record loop of a built-in's load: every record whose key names an option of the table is
+ * read as that option's type (tier__opt_read) and handed to `option`, whose refusal fails the load
+ * at that record (tier__opt_refuse); every other record goes to `record` (NULL for none), and an
+ * unknown key fails the load ("unknown record \"key\""). Returns TIER_OK after the last record,
+ * or the first failure. The caller commits its pending copy only on TIER_OK. */
+int tier__opt_load(tier_state_reader *r, const tier_model_option *opts, size_t n,
+                   const tier_allocator *alloc, tier__opt_take_cb option, tier__record_cb record,
+                   void *ctx);
+
+/* Writes the record `key` with the numbers v[0..n). Returns the writer's status. */
+int tier__opt_write_numbers(tier_state_writer *w, const char *key, const double *v, size_t n);
+
 #endif

@@ -10,11 +10,11 @@
 #include "core/book_internal.h"
 #include "core/frame_internal.h"
 #include "core/model_internal.h"
+#include "models/model_common.h"
 #include "models/options.h"
 
 #define PARETO_NO_DAY INT32_MIN
 #define PARETO_MILLION 1000000
-#define PARETO_MAX_WINDOW ((double)TIER_DAY_MAX - (double)TIER_DAY_MIN + 1.0)
 
 enum { CRIT_REVENUE = 0, CRIT_MARGIN = 1, CRIT_COLUMN = 2 };
 enum { OUT_VALUE, OUT_SHARE, OUT_CUM_SHARE, OUT_CLASS, OUT_COUNT };
@@ -26,14 +26,13 @@ static const char *const class_labels[3] = {"A", "B", "C"};
 typedef struct pareto_config {
     double ta, tb;
     uint32_t ta6, tb6; /* thresholds in millionths: the exact values compared */
-    int has_as_of;
-    int32_t as_of;
-    int32_t window;
+    tier__window win;  /* as_of and window */
     int criterion;
     char *column; /* CRIT_COLUMN: full column name */
 } pareto_config;
 
-static const pareto_config pareto_defaults = {0.80, 0.95, 800000, 950000, 0, 0, 0, CRIT_REVENUE, NULL};
+static const pareto_config pareto_defaults = {0.80, 0.95, 800000, 950000, {0, 0, 0}, CRIT_REVENUE,
+                                              NULL};
 
 typedef struct pareto_state {
     tier_allocator alloc;
@@ -205,24 +204,6 @@ static void order_customers(const tier_book *book, uint64_t *key, uint32_t *idx,
 
 /* ---- figures ----------------------------------------------------------------------------- */
 
-static void resolve_days(const pareto_state *st, const tier_book *book, int32_t *from, int32_t *to,
-                         int *have_day)
-{
-    int32_t first, last;
-    *have_day = 1;
-    if (st->c.has_as_of) {
-        *to = st->c.as_of;
-    } else if (tier_book_day_range(book, &first, &last) == TIER_OK) {
-        *to = last + 1;
-    } else {
-        *have_day = 0;
-        *from = INT32_MIN;
-        *to = INT32_MAX;
-        return;
-    }
-    *from = st->c.window > 0 ? (int32_t)((int64_t)*to - st->c.window) : INT32_MIN;
-}
-
 static const char *criterion_name(const pareto_config *c)
 {
     return c->criterion == CRIT_REVENUE ? "revenue" : c->criterion == CRIT_MARGIN ? "margin"
@@ -301,7 +282,7 @@ static int collect_values(pareto_state *st, const tier_book *book, const tier_fr
     } else {
         char why[TIER__ERR_SIZE];
         int32_t from, to;
-        int have_day, rc;
+        int rc;
         const tier__figures *fig;
         tier__figures *owned = NULL;
         pv->exact = 1;
@@ -312,7 +293,7 @@ static int collect_values(pareto_state *st, const tier_book *book, const tier_fr
                          (unsigned long)pv->n);
             return TIER_ENOMEM;
         }
-        resolve_days(st, book, &from, &to, &have_day);
+        tier__window_days(&st->c.win, book, &from, &to);
         why[0] = '\0';
         rc = tier__book_figures_view(book, from, to, &fig, &owned, why);
         if (rc) {
@@ -480,12 +461,10 @@ fail:
 
 /* ---- explain ----------------------------------------------------------------------------- */
 
-static const double *model_numbers(const pareto_state *st, const tier_frame *frame, const char *out)
+static const double *model_numbers(const pareto_state *st, const tier_frame *frame, int out)
 {
-    char full[256];
     size_t col;
-    snprintf(full, sizeof full, "%s.%s", st->name, out);
-    if (tier_frame_find(frame, full, &col) != TIER_OK)
+    if (tier__model_column(frame, st->name, pareto_outputs[out].name, &col) != TIER_OK)
         return NULL;
     return tier_frame_numbers(frame, col);
 }
@@ -497,18 +476,17 @@ static int pareto_explain(void *state, const tier_book *book, const tier_frame *
     const double *value, *share, *cum;
     const int32_t *codes = NULL;
     const char *label = NULL;
-    char buf[768], full[256], day[16], scope[96];
+    char buf[768], day[16], scope[96];
     size_t col;
-    int n, have_day;
+    int n;
     int32_t from, to;
 
     if (!frame || !out)
         return TIER_EINVAL;
-    value = model_numbers(st, frame, "value");
-    share = model_numbers(st, frame, "share");
-    cum = model_numbers(st, frame, "cum_share");
-    snprintf(full, sizeof full, "%s.class", st->name);
-    if (tier_frame_find(frame, full, &col) == TIER_OK)
+    value = model_numbers(st, frame, OUT_VALUE);
+    share = model_numbers(st, frame, OUT_SHARE);
+    cum = model_numbers(st, frame, OUT_CUM_SHARE);
+    if (tier__model_column(frame, st->name, pareto_outputs[OUT_CLASS].name, &col) == TIER_OK)
         codes = tier_frame_labels(frame, col);
     if (!value || !share || !cum || !codes)
         return TIER_ENOTFOUND; /* the model was not scored into this frame */
@@ -517,11 +495,11 @@ static int pareto_explain(void *state, const tier_book *book, const tier_frame *
     label = tier_frame_label_text(frame, col, codes[customer]);
     scope[0] = '\0';
     if (st->c.criterion != CRIT_COLUMN) {
-        resolve_days(st, book, &from, &to, &have_day);
-        if (!have_day || tier_date_format_iso(day, sizeof day, to) != TIER_OK)
+        if (!tier__window_days(&st->c.win, book, &from, &to) ||
+            tier_date_format_iso(day, sizeof day, to) != TIER_OK)
             snprintf(day, sizeof day, "the as-of day");
-        if (st->c.window > 0)
-            snprintf(scope, sizeof scope, " over the %ld days before %s", (long)st->c.window, day);
+        if (st->c.win.days > 0)
+            snprintf(scope, sizeof scope, " over the %ld days before %s", (long)st->c.win.days, day);
         else
             snprintf(scope, sizeof scope, " before %s", day);
     }
@@ -537,11 +515,7 @@ static int pareto_explain(void *state, const tier_book *book, const tier_frame *
                      "class %s (A closes at the first customer reaching %.4f%%, B at %.4f%%)",
                      criterion_name(&st->c), scope, value[customer], 100.0 * share[customer],
                      100.0 * cum[customer], label ? label : "?", st->c.ta6 / 1e4, st->c.tb6 / 1e4);
-    if (n < 0)
-        return TIER_ERROR;
-    if ((size_t)n >= sizeof buf)
-        n = (int)sizeof buf - 1;
-    return tier_text_append(out, buf, (size_t)n);
+    return tier__model_append(out, buf, sizeof buf, n);
 }
 
 static void pareto_destroy(void *state)
@@ -586,7 +560,6 @@ int tier_pareto_new(tier_model **out, const char *name, const tier_allocator *al
 int tier_pareto_summary(const tier_frame *frame, const char *name, int cls, size_t *customers,
                         double *value, double *customer_share, double *value_share)
 {
-    char full[256];
     size_t vcol, ccol, rows, i, count = 0;
     const double *v;
     const int32_t *codes;
@@ -599,11 +572,8 @@ int tier_pareto_summary(const tier_frame *frame, const char *name, int cls, size
         name = "pareto";
     if (strlen(name) > 200)
         return TIER_EINVAL;
-    snprintf(full, sizeof full, "%s.value", name);
-    if (tier_frame_find(frame, full, &vcol) != TIER_OK)
-        return TIER_ENOTFOUND;
-    snprintf(full, sizeof full, "%s.class", name);
-    if (tier_frame_find(frame, full, &ccol) != TIER_OK)
+    if (tier__model_column(frame, name, pareto_outputs[OUT_VALUE].name, &vcol) != TIER_OK ||
+        tier__model_column(frame, name, pareto_outputs[OUT_CLASS].name, &ccol) != TIER_OK)
         return TIER_ENOTFOUND;
     v = tier_frame_numbers(frame, vcol);
     codes = tier_frame_labels(frame, ccol);
@@ -652,8 +622,6 @@ static uint32_t millionths(double v)
 static int config_set(pareto_state *st, pareto_config *c, const char *name, const tier_value *v,
                       char *err)
 {
-    int32_t x;
-    int rc;
     if (strcmp(name, "criterion") == 0) {
         const char *t = tier_value_text(v);
         if (!t[0]) {
@@ -687,15 +655,8 @@ static int config_set(pareto_state *st, pareto_config *c, const char *name, cons
             c->tb = t;
             c->tb6 = t6;
         }
-    } else if (strcmp(name, "as_of") == 0) {
-        if ((rc = tier__opt_int(v, TIER_DAY_MIN, TIER_DAY_MAX, 1, &x, err)) != TIER_OK)
-            return rc;
-        c->has_as_of = !isnan(tier_value_number(v));
-        c->as_of = c->has_as_of ? x : 0;
     } else {
-        if ((rc = tier__opt_int(v, 0, PARETO_MAX_WINDOW, 0, &x, err)) != TIER_OK)
-            return rc;
-        c->window = x;
+        return tier__window_set(&c->win, name, v, err);
     }
     return TIER_OK;
 }
@@ -729,9 +690,7 @@ static int pareto_get_option(void *state, const char *name, tier_value *out)
         return tier_value_set_number(out, st->c.ta);
     if (strcmp(name, "threshold_b") == 0)
         return tier_value_set_number(out, st->c.tb);
-    if (strcmp(name, "as_of") == 0)
-        return tier_value_set_number(out, st->c.has_as_of ? (double)st->c.as_of : NAN);
-    return tier_value_set_number(out, st->c.window);
+    return tier_value_set_number(out, tier__window_get(&st->c.win, name));
 }
 
 /* Nothing is learnt from the book: the state is the options. */
@@ -741,43 +700,43 @@ static int pareto_save(void *state, tier_state_writer *w)
     return tier__opt_save(w, pareto_options, N_OPTIONS, st, pareto_get_option, &st->alloc);
 }
 
+/* What a load has read so far; the model takes it only once every record is read. */
+typedef struct pareto_loading {
+    pareto_state *st;
+    pareto_config c;
+} pareto_loading;
+
+static int load_option(void *ctx, const char *name, const tier_value *v, char *why)
+{
+    pareto_loading *L = ctx;
+    char *old = L->c.column;
+    int rc = config_set(L->st, &L->c, name, v, why);
+    if (rc) {
+        L->c.column = old;
+        return rc;
+    }
+    if (L->c.column != old)
+        tier__free(&L->st->alloc, old);
+    return TIER_OK;
+}
+
 static int pareto_load(void *state, tier_state_reader *r)
 {
     pareto_state *st = state;
-    pareto_config c = pareto_defaults;
-    const char *key;
+    pareto_loading L;
     char why[TIER__ERR_SIZE];
-    tier_value val;
     int rc;
-    tier__value_init(&val, &st->alloc);
-    while ((rc = tier_state_read_next(r, &key)) == 1) {
-        const tier_model_option *o = NULL;
-        char *old = c.column;
-        rc = tier__opt_read(r, key, pareto_options, N_OPTIONS, &val, &o);
-        if (rc < 0)
-            break;
-        if (rc == 0) {
-            snprintf(why, sizeof why, "unknown record \"%s\"", key);
-            rc = tier_state_read_fail(r, why);
-            break;
-        }
-        if ((rc = config_set(st, &c, o->name, &val, why)) != TIER_OK) {
-            c.column = old;
-            rc = tier__opt_refuse(r, o->name, why, rc);
-            break;
-        }
-        if (c.column != old)
-            tier__free(&st->alloc, old);
-    }
-    tier__value_clear(&val);
-    if (rc == 0 && check_options(&c, why) != TIER_OK)
+    L.st = st;
+    L.c = pareto_defaults;
+    rc = tier__opt_load(r, pareto_options, N_OPTIONS, &st->alloc, load_option, NULL, &L);
+    if (rc == 0 && check_options(&L.c, why) != TIER_OK)
         rc = tier_state_read_fail(r, why);
     if (rc < 0) {
-        tier__free(&st->alloc, c.column);
+        tier__free(&st->alloc, L.c.column);
         return rc;
     }
     tier__free(&st->alloc, st->c.column);
-    st->c = c;
+    st->c = L.c;
     st->err[0] = '\0';
     return TIER_OK;
 }

@@ -2,7 +2,7 @@
 /* Model kinds by name: the built-ins, and the user's kinds added to a registry. */
 #include <string.h>
 
-#include "util/internal.h"
+#include "core/model_internal.h"
 
 typedef struct user_kind {
     char *name;
@@ -58,19 +58,6 @@ const char *tier_registry_last_error(const tier_registry *reg)
     return reg ? reg->err : "";
 }
 
-static int valid_kind(const char *kind)
-{
-    size_t i, n;
-    if (!kind || !(n = strlen(kind)) || n > 64)
-        return 0;
-    for (i = 0; i < n; i++) {
-        char c = kind[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
-            return 0;
-    }
-    return 1;
-}
-
 /* Index of `kind` among all kinds (built-ins first), or (size_t)-1. */
 static size_t find_kind(const tier_registry *reg, const char *kind)
 {
@@ -92,7 +79,7 @@ int tier_registry_add(tier_registry *reg, const char *kind, tier_model_factory_c
     if (!reg)
         return TIER_EINVAL;
     reg->err[0] = '\0';
-    if (!valid_kind(kind) || !factory) {
+    if (!tier__model_valid_name(kind) || !factory) {
         tier__errorf(reg->err, "%s", !factory ? "no factory for the kind"
                                               : "a kind name is 1 to 64 letters, digits and '_'");
         return TIER_EINVAL;

@@ -8,25 +8,29 @@
 #include "pipeline/pipeline_internal.h"
 
 /* Per built-in kind: the output columns of a `tiers` run ('@' stands for the model name), whether
- * it reads the book's transactions, and whether it writes a fit report. Models run in the order
- * listed, so clv must come before lifecycle for lifecycle to read clv.p_alive. */
+ * it reads the book's transactions, whether it writes a fit report, and the pipeline's default
+ * for one option (NULL for none) that the model list's own options override. Models run in the
+ * order listed, so clv must come before lifecycle for lifecycle to read clv.p_alive. */
 typedef struct kind_info {
     const char *kind;
     const char *columns;
     int needs_txns;
     int has_report;
+    const char *option, *option_text;
 } kind_info;
 
 static const kind_info kinds[] = {
     {"rfm",
      "r=@.r,f=@.f,m=@.m:2,tenure=@.tenure,r_score=@.r_score,f_score=@.f_score,m_score=@.m_score,"
      "segment=@.segment,value_class=@.value_class",
-     0, 0},
-    {"pareto", "pareto_class=@.class", 0, 0},
-    {"clv", "p_alive=@.p_alive:4,expected_purchases=@.expected_purchases:4,clv=@.clv:2", 1, 1},
-    {"lifecycle", "stage=@.stage,onboarding=@.onboarding", 0, 0},
-    {"scorecard", "value_score=@.score:1,grade=@.grade", 0, 0},
-    {"needs", "need_segment=@.segment", 0, 0},
+     0, 0, NULL, NULL},
+    {"pareto", "pareto_class=@.class", 0, 0, NULL, NULL},
+    {"clv", "p_alive=@.p_alive:4,expected_purchases=@.expected_purchases:4,clv=@.clv:2", 1, 1, NULL,
+     NULL},
+    {"lifecycle", "stage=@.stage,onboarding=@.onboarding", 0, 0, NULL, NULL},
+    /* The B2B default card (docs/scorecard.md) that `tier run --accounts` has always used. */
+    {"scorecard", "value_score=@.score:1,grade=@.grade", 0, 0, "preset", "b2b"},
+    {"needs", "need_segment=@.segment", 0, 0, NULL, NULL},
 };
 
 #define KIND_COUNT (sizeof kinds / sizeof kinds[0])
@@ -102,16 +106,6 @@ int tier__pipeline_kind_columns(const tier__model_spec *s, tier__buf *dst)
 
 /* ---- making a model ----------------------------------------------------------------------- */
 
-/* A model of `kind`. The pipeline's "scorecard" is the B2B default scorecard (the factors,
- * penalties and vetoes of docs/scorecard.md that `tier run --accounts` has always used); every
- * other kind is made by name, the registry's kinds included. */
-static int make_kind(const tier_pipeline *p, const char *kind, const char *name, tier_model **out)
-{
-    if (strcmp(kind, "scorecard") == 0)
-        return tier_scorecard_new_b2b(out, name, &p->alloc);
-    return tier_model_new_kind(out, p->registry, kind, name, &p->alloc);
-}
-
 /* The type of option `name` of m, or 0 when it has none of that name. */
 static int option_type(const tier_model *m, const char *name)
 {
@@ -150,7 +144,7 @@ int tier__pipeline_check_option(tier_pipeline *p, const char *kind, const char *
                                 const char *text)
 {
     tier_model *m = NULL;
-    int rc = make_kind(p, kind, NULL, &m);
+    int rc = tier_model_new_kind(&m, p->registry, kind, NULL, &p->alloc);
     if (rc)
         return tier__pipeline_fail(p, rc, "cannot check option \"%s\": %s", name,
                                    tier_strerror(rc));
@@ -197,9 +191,10 @@ static int add_need_features(tier_pipeline *p, tier_model *m, const tier_book *b
 int tier__pipeline_make_model(tier_pipeline *p, const tier__model_spec *spec, const tier_book *book,
                               tier_model **out)
 {
+    const kind_info *k = find_kind(spec->kind);
     tier_model *m = NULL;
     size_t i;
-    int rc = make_kind(p, spec->kind, spec->name, &m);
+    int rc = tier_model_new_kind(&m, p->registry, spec->kind, spec->name, &p->alloc);
     *out = NULL;
     if (rc) {
         tier__pipeline_fail(p, rc, "cannot set up model \"%s\": %s", spec->name,
@@ -213,6 +208,9 @@ int tier__pipeline_make_model(tier_pipeline *p, const tier__model_spec *spec, co
     if (rc)
         tier__pipeline_fail(p, rc, "cannot set up model \"%s\": %s", spec->name,
                             tier_model_last_error(m));
+    /* The kind's default option, unless the model list sets it. */
+    if (!rc && k && k->option && !spec_sets(spec, k->option))
+        rc = set_option(p, m, k->option, k->option_text);
     for (i = 0; !rc && i < spec->n_opts; i++)
         rc = set_option(p, m, spec->opts[i].name, spec->opts[i].text);
     if (!rc && book && tier__pipeline_model_is(m, "needs") && !spec_sets(spec, "features"))

@@ -11,6 +11,7 @@
 
 #include "core/frame_internal.h"
 #include "models/clv/clv_internal.h"
+#include "models/model_common.h"
 
 const opt_rule tier__clv_opt_rules[CLV_OPT_COUNT] = {
     {0, 0, 0, 0, 0, ""},
@@ -95,7 +96,7 @@ static int resolve_end(const double *opt, const tier_book *book, int32_t *out, i
                        char *err)
 {
     double cal = opt[CLV_OPT_CALIBRATION_END], as_of = opt[CLV_OPT_AS_OF];
-    int32_t first, last;
+    int32_t day;
     *has_end = 1;
     if (!isnan(cal)) {
         if (!isnan(as_of) && !(cal < as_of)) {
@@ -106,15 +107,11 @@ static int resolve_end(const double *opt, const tier_book *book, int32_t *out, i
         *out = (int32_t)cal;
         return TIER_OK;
     }
-    if (!isnan(as_of)) {
-        *out = (int32_t)as_of - 1;
-        return TIER_OK;
-    }
-    if (tier_book_day_range(book, &first, &last) != TIER_OK) {
+    if (!tier__model_as_of(book, as_of, &day)) {
         *has_end = 0;
         return TIER_OK;
     }
-    *out = last; /* as-of = last + 1, calibration end = as-of - 1 */
+    *out = day - 1;
     return TIER_OK;
 }
 
@@ -304,16 +301,6 @@ static int clv_score(void *state, const tier_book *book, tier_frame *frame)
     return rc; /* on failure model.c drops the columns added */
 }
 
-/* Appends printf-style text to `out` (through a bounded buffer). */
-static int append(tier_text *out, char *buf, size_t cap, int n)
-{
-    if (n < 0)
-        return TIER_ERROR;
-    if ((size_t)n >= cap)
-        n = (int)cap - 1;
-    return tier_text_append(out, buf, (size_t)n);
-}
-
 static int clv_explain(void *state, const tier_book *book, const tier_frame *frame, size_t customer,
                        tier_text *out)
 {
@@ -342,7 +329,7 @@ static int clv_explain(void *state, const tier_book *book, const tier_frame *fra
                      "clv: no purchase up to the calibration end %s, so no prediction (every "
                      "output is NaN)",
                      has_end ? day : "(empty book)");
-        return append(out, buf, sizeof buf, n);
+        return tier__model_append(out, buf, sizeof buf, n);
     }
     rc = predict(st, &s.obs[0], v, err);
     if (rc == TIER_OK) {
@@ -350,7 +337,7 @@ static int clv_explain(void *state, const tier_book *book, const tier_frame *fra
                      "clv up to %s in %s (%g days): x = %g repeat purchase days, t_x = %.4g, "
                      "T = %.4g, mean repeat value m = %.2f. ",
                      day, unit, f->unit, s.obs[0].x, s.obs[0].t_x, s.obs[0].T, s.obs[0].m);
-        rc = append(out, buf, sizeof buf, n);
+        rc = tier__model_append(out, buf, sizeof buf, n);
     }
     tier__clv_summary_free(&st->alloc, &s);
     if (rc)
@@ -362,7 +349,7 @@ static int clv_explain(void *state, const tier_book *book, const tier_frame *fra
                  f->kind == TIER_CLV_PARETO_NBD ? "s" : "a", p[2],
                  f->kind == TIER_CLV_PARETO_NBD ? "beta" : "b", p[3], v[OUT_P_ALIVE],
                  o[CLV_OPT_HORIZON], unit, v[OUT_EXPECTED]);
-    if ((rc = append(out, buf, sizeof buf, n)) != TIER_OK)
+    if ((rc = tier__model_append(out, buf, sizeof buf, n)) != TIER_OK)
         return rc;
     if (isnan(v[OUT_SPEND]))
         n = snprintf(buf, sizeof buf,
@@ -377,7 +364,7 @@ static int clv_explain(void *state, const tier_book *book, const tier_frame *fra
                      "its end = %.2f.",
                      g[0], g[1], g[2], v[OUT_SPEND], o[CLV_OPT_MARGIN],
                      o[CLV_OPT_DISCOUNT_PERIOD], o[CLV_OPT_DISCOUNT_RATE], v[OUT_CLV]);
-    return append(out, buf, sizeof buf, n);
+    return tier__model_append(out, buf, sizeof buf, n);
 }
 
 static void clv_destroy(void *state)
@@ -428,11 +415,18 @@ int tier__clv_check_option(char *err, int option, double value)
     return TIER_OK;
 }
 
-/* The fitted sub-model `which`, or NULL with the reason in *rc. */
-static const tier__clv_fit_result *sub_of(const tier_model *model, int which, int *rc)
+/* The fitted sub-model `which` for a call that writes into `out`, or NULL with the reason in *rc
+ * and st->err. */
+static const tier__clv_fit_result *sub_of(const tier_model *model, clv_state *st, int which,
+                                          const double *out, int *rc)
 {
-    clv_state *st = clv_of(model);
-    if (!st || (which != TIER_CLV_PURCHASE && which != TIER_CLV_SPEND)) {
+    if (!out) {
+        tier__errorf(st->err, "no place for the values");
+        *rc = TIER_EINVAL;
+        return NULL;
+    }
+    if (which != TIER_CLV_PURCHASE && which != TIER_CLV_SPEND) {
+        tier__errorf(st->err, "sub-model %d is not TIER_CLV_PURCHASE or TIER_CLV_SPEND", which);
         *rc = TIER_EINVAL;
         return NULL;
     }
@@ -444,22 +438,21 @@ static const tier__clv_fit_result *sub_of(const tier_model *model, int which, in
     return &st->fit.sub[which - 1];
 }
 
-static int copy_values(const tier_model *model, int which, double *out, size_t n, int se)
+static int copy_values(const tier_model *model, clv_state *st, int which, double *out, size_t n,
+                       int se)
 {
     const tier__clv_fit_result *r;
     int rc = TIER_OK;
-    if (!out)
-        return TIER_EINVAL;
-    if (!(r = sub_of(model, which, &rc)))
+    if (!(r = sub_of(model, st, which, out, &rc)))
         return rc;
     if (n < r->n_params) {
-        tier__errorf(clv_of(model)->err, "room for %lu values, the model has %lu", (unsigned long)n,
+        tier__errorf(st->err, "room for %lu values, the model has %lu", (unsigned long)n,
                      (unsigned long)r->n_params);
         return TIER_ERANGE;
     }
     if (se && !r->se_ok) {
-        tier__errorf(clv_of(model)->err, "standard errors are not available (the information "
-                                         "matrix was not positive definite, or none were loaded)");
+        tier__errorf(st->err, "standard errors are not available (the information matrix was "
+                              "not positive definite, or none were loaded)");
         return TIER_ENOTFOUND;
     }
     memcpy(out, se ? r->se : r->param, r->n_params * sizeof *out);
@@ -468,22 +461,23 @@ static int copy_values(const tier_model *model, int which, double *out, size_t n
 
 int tier_clv_params(const tier_model *model, int which, double *out, size_t n)
 {
-    return copy_values(model, which, out, n, 0);
+    clv_state *st = clv_of(model);
+    return st ? tier__model_end(model, copy_values(model, st, which, out, n, 0), st->err)
+              : TIER_EINVAL;
 }
 
 int tier_clv_standard_errors(const tier_model *model, int which, double *out, size_t n)
 {
-    return copy_values(model, which, out, n, 1);
+    clv_state *st = clv_of(model);
+    return st ? tier__model_end(model, copy_values(model, st, which, out, n, 1), st->err)
+              : TIER_EINVAL;
 }
 
-int tier_clv_fit_stat(const tier_model *model, int which, int stat, double *out)
+static int fit_stat(const tier_model *model, clv_state *st, int which, int stat, double *out)
 {
     const tier__clv_fit_result *r;
-    const clv_state *st = clv_of(model);
     int rc = TIER_OK;
-    if (!out)
-        return TIER_EINVAL;
-    if (!(r = sub_of(model, which, &rc)))
+    if (!(r = sub_of(model, st, which, out, &rc)))
         return rc;
     switch (stat) {
     case TIER_CLV_STAT_LOG_LIKELIHOOD:
@@ -517,24 +511,33 @@ int tier_clv_fit_stat(const tier_model *model, int which, int stat, double *out)
         *out = st->fit.calibration_end;
         break;
     default:
+        tier__errorf(st->err, "unknown statistic %d", stat);
         return TIER_EINVAL;
     }
     return TIER_OK;
 }
 
-/* ---- calibration / holdout validation ------------------------------------------------------- */
-
-int tier_clv_holdout(const tier_model *model, const tier_book *book, int32_t holdout_end,
-                     tier_frame *frame, double *out_stats, size_t n_stats)
+int tier_clv_fit_stat(const tier_model *model, int which, int stat, double *out)
 {
     clv_state *st = clv_of(model);
+    return st ? tier__model_end(model, fit_stat(model, st, which, stat, out), st->err)
+              : TIER_EINVAL;
+}
+
+/* ---- calibration / holdout validation ------------------------------------------------------- */
+
+static int holdout(const tier_model *model, clv_state *st, const tier_book *book,
+                   int32_t holdout_end, tier_frame *frame, double *out_stats, size_t n_stats)
+{
     clv_summary s = {NULL, NULL, 0};
     double *hold = NULL, *col_act = NULL, *col_pred = NULL, stats[TIER_CLV_HOLDOUT_COUNT];
     double cal, span, cohort = 0.0, actual = 0.0, predicted = 0.0, abs_err = 0.0;
     size_t i, n, mark = 0;
     int rc;
-    if (!st || !book || (n_stats && !out_stats))
+    if (!book || (n_stats && !out_stats)) {
+        tier__errorf(st->err, "no book, or no array for the statistics");
         return TIER_EINVAL;
+    }
     if (!st->fitted || !tier_model_is_fitted(model)) {
         tier__errorf(st->err, "the clv model is not fitted");
         return TIER_ESTATE;
@@ -610,4 +613,14 @@ done:
     tier__free(&st->alloc, hold);
     tier__clv_summary_free(&st->alloc, &s);
     return rc;
+}
+
+int tier_clv_holdout(const tier_model *model, const tier_book *book, int32_t holdout_end,
+                     tier_frame *frame, double *out_stats, size_t n_stats)
+{
+    clv_state *st = clv_of(model);
+    return st ? tier__model_end(model, holdout(model, st, book, holdout_end, frame, out_stats,
+                                               n_stats),
+                                st->err)
+              : TIER_EINVAL;
 }

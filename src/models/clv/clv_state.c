@@ -134,26 +134,21 @@ int tier__clv_save(void *state, tier_state_writer *w)
     rc = tier__opt_save(w, tier__clv_option_table, CLV_N_OPTIONS, st, tier__clv_get_option, &st->alloc);
     if (rc)
         return rc;
-    tier_state_write_key(w, "fit.calibration_end");
-    tier_state_write_number(w, st->fit.calibration_end);
-    tier_state_write_key(w, "fit.no_purchase");
-    tier_state_write_number(w, st->fit.no_purchase);
+    tier__opt_write_numbers(w, "fit.calibration_end", &st->fit.calibration_end, 1);
+    tier__opt_write_numbers(w, "fit.no_purchase", &st->fit.no_purchase, 1);
     for (sub = 0; sub < 2; sub++) {
         const tier__clv_fit_result *r = &st->fit.sub[sub];
         double v[STAT_COUNT];
         snprintf(key, sizeof key, "%s.params", sub_names[sub]);
-        tier_state_write_key(w, key);
-        tier_state_write_numbers(w, r->param, r->n_params);
+        tier__opt_write_numbers(w, key, r->param, r->n_params);
         if (r->se_ok) {
             snprintf(key, sizeof key, "%s.se", sub_names[sub]);
-            tier_state_write_key(w, key);
-            tier_state_write_numbers(w, r->se, r->n_params);
+            tier__opt_write_numbers(w, key, r->se, r->n_params);
         }
         stats_of(r, v);
         for (k = 0; k < STAT_COUNT; k++) {
             snprintf(key, sizeof key, "%s.%s", sub_names[sub], stat_keys[k]);
-            tier_state_write_key(w, key);
-            rc = tier_state_write_number(w, v[k]);
+            rc = tier__opt_write_numbers(w, key, &v[k], 1);
         }
     }
     return rc;
@@ -205,92 +200,81 @@ static int load_sub(tier_state_reader *r, tier__clv_fit_result *res, const char 
     return 1;
 }
 
+/* What a load has read so far; the model takes it only once every record is read. */
+typedef struct clv_loading {
+    double opt[CLV_OPT_COUNT];
+    clv_fit f;
+    unsigned seen[2];  /* per sub-model: bit 0 params, 1 se, 2 + k stat k */
+    unsigned book_seen; /* bit 0 fit.no_purchase, bit 1 fit.calibration_end */
+} clv_loading;
+
+static int load_option(void *ctx, const char *name, const tier_value *v, char *why)
+{
+    return config_set(((clv_loading *)ctx)->opt, name, v, why);
+}
+
+/* "fit.calibration_end", "fit.no_purchase", or a "purchase.*" or "spend.*" record. */
+static int load_record(void *ctx, tier_state_reader *r, const char *key)
+{
+    clv_loading *L = ctx;
+    int sub, rc;
+    /* The sub-models' shapes follow the purchase model (an option record before them). */
+    L->f.sub[0].kind = tier__clv_math_kind((int)L->opt[CLV_OPT_PURCHASE_MODEL]);
+    L->f.sub[1].kind = TIER__CLV_GAMMA_GAMMA;
+    for (sub = 0; sub < 2; sub++)
+        L->f.sub[sub].n_params = tier__clv_param_count(L->f.sub[sub].kind);
+    if (strcmp(key, "fit.calibration_end") == 0 || strcmp(key, "fit.no_purchase") == 0) {
+        int end = key[4] == 'c';
+        double x;
+        if ((rc = tier_state_read_numbers(r, &x, 1)) != TIER_OK)
+            return rc;
+        if (end ? !whole_in(x, TIER_DAY_MIN, TIER_DAY_MAX) : !(x >= 0 && isfinite(x)))
+            return tier_state_read_fail(r, end ? "not a day number" : "not a customer count");
+        if (L->book_seen & (1u << end))
+            return tier_state_read_fail(r, "record given twice");
+        L->book_seen |= 1u << end;
+        if (end)
+            L->f.calibration_end = x;
+        else
+            L->f.no_purchase = x;
+        return 1;
+    }
+    for (sub = 0; sub < 2; sub++) {
+        size_t n = strlen(sub_names[sub]);
+        if (strncmp(key, sub_names[sub], n) == 0 && key[n] == '.')
+            return load_sub(r, &L->f.sub[sub], key + n + 1, &L->seen[sub]);
+    }
+    return 0;
+}
+
 int tier__clv_load(void *state, tier_state_reader *r)
 {
     clv_state *st = state;
-    double opt[CLV_OPT_COUNT];
-    clv_fit f;
-    unsigned seen[2] = {0, 0}, book_seen = 0;
-    const char *key;
+    clv_loading L;
     char why[TIER__ERR_SIZE];
-    tier_value val;
     int rc, k, sub;
 
-    opt[0] = 0;
+    memset(&L, 0, sizeof L);
     for (k = 1; k < CLV_OPT_COUNT; k++)
-        opt[k] = tier__clv_opt_rules[k].def;
-    memset(&f, 0, sizeof f);
-    tier__value_init(&val, &st->alloc);
-    while ((rc = tier_state_read_next(r, &key)) == 1) {
-        const tier_model_option *o = NULL;
-        rc = tier__opt_read(r, key, tier__clv_option_table, CLV_N_OPTIONS, &val, &o);
-        if (rc < 0)
-            break;
-        if (rc == 1) {
-            if ((rc = config_set(opt, o->name, &val, why)) != TIER_OK) {
-                rc = tier__opt_refuse(r, o->name, why, rc);
-                break;
-            }
-            continue;
-        }
-        /* The sub-models' shapes follow the purchase model (an option record before them). */
-        f.sub[0].kind = tier__clv_math_kind((int)opt[CLV_OPT_PURCHASE_MODEL]);
-        f.sub[1].kind = TIER__CLV_GAMMA_GAMMA;
-        for (sub = 0; sub < 2; sub++)
-            f.sub[sub].n_params = tier__clv_param_count(f.sub[sub].kind);
-        rc = 0;
-        if (strcmp(key, "fit.calibration_end") == 0 || strcmp(key, "fit.no_purchase") == 0) {
-            int end = key[4] == 'c';
-            double x;
-            if ((rc = tier_state_read_numbers(r, &x, 1)) != TIER_OK)
-                break;
-            if (end ? !whole_in(x, TIER_DAY_MIN, TIER_DAY_MAX) : !(x >= 0 && isfinite(x))) {
-                rc = tier_state_read_fail(r, end ? "not a day number" : "not a customer count");
-                break;
-            }
-            if (book_seen & (1u << end)) {
-                rc = tier_state_read_fail(r, "record given twice");
-                break;
-            }
-            book_seen |= 1u << end;
-            if (end)
-                f.calibration_end = x;
-            else
-                f.no_purchase = x;
-            continue;
-        }
-        for (sub = 0; sub < 2; sub++) {
-            size_t n = strlen(sub_names[sub]);
-            if (strncmp(key, sub_names[sub], n) == 0 && key[n] == '.') {
-                rc = load_sub(r, &f.sub[sub], key + n + 1, &seen[sub]);
-                break;
-            }
-        }
-        if (rc < 0)
-            break;
-        if (rc == 0) {
-            snprintf(why, sizeof why, "unknown record \"%s\"", key);
-            rc = tier_state_read_fail(r, why);
-            break;
-        }
-    }
-    tier__value_clear(&val);
+        L.opt[k] = tier__clv_opt_rules[k].def;
+    rc = tier__opt_load(r, tier__clv_option_table, CLV_N_OPTIONS, &st->alloc, load_option,
+                        load_record, &L);
     if (rc < 0)
         return rc;
     /* Everything but the standard errors (bit 1) must be there. */
     for (sub = 0; sub < 2; sub++)
-        if ((seen[sub] | 2u) != (1u << (2 + STAT_COUNT)) - 1u) {
+        if ((L.seen[sub] | 2u) != (1u << (2 + STAT_COUNT)) - 1u) {
             snprintf(why, sizeof why, "the %s sub-model is incomplete", sub_names[sub]);
             return tier_state_read_fail(r, why);
         }
-    if (book_seen != 3)
+    if (L.book_seen != 3)
         return tier_state_read_fail(r, "no fit.calibration_end or fit.no_purchase record");
-    if (f.sub[0].kind != tier__clv_math_kind((int)opt[CLV_OPT_PURCHASE_MODEL]))
+    if (L.f.sub[0].kind != tier__clv_math_kind((int)L.opt[CLV_OPT_PURCHASE_MODEL]))
         return tier_state_read_fail(r, "the purchase model changed after its parameters");
-    f.kind = (int)opt[CLV_OPT_PURCHASE_MODEL];
-    f.unit = opt[CLV_OPT_TIME_UNIT];
-    memcpy(st->opt, opt, sizeof opt);
-    st->fit = f;
+    L.f.kind = (int)L.opt[CLV_OPT_PURCHASE_MODEL];
+    L.f.unit = L.opt[CLV_OPT_TIME_UNIT];
+    memcpy(st->opt, L.opt, sizeof L.opt);
+    st->fit = L.f;
     st->fitted = 1;
     st->err[0] = '\0';
     return TIER_OK;

@@ -61,6 +61,24 @@ int tier__clv_row_ok(int kind, const tier__clv_obs *o)
     return tier__clv_count_row_ok(o->x, o->t_x, o->T);
 }
 
+/* The result of a log-likelihood: `ll` into *out and, with grad, the gradient with respect to the
+ * log-parameters from the sums g[] of the derivatives by the parameters p[] (d/d ln p = p d/dp),
+ * n of them. TIER_ERANGE when the value or a derivative is not finite. */
+static int log_param_result(double *out, double *grad, double ll, const double *g, const double *p,
+                            size_t n)
+{
+    size_t i;
+    if (!isfinite(ll))
+        return TIER_ERANGE;
+    *out = ll;
+    for (i = 0; grad && i < n; i++) {
+        grad[i] = g[i] * p[i];
+        if (!isfinite(grad[i]))
+            return TIER_ERANGE;
+    }
+    return TIER_OK;
+}
+
 /* ---- BG/NBD -------------------------------------------------------------------------------- */
 
 static int bgnbd_ll(double *out, double *grad, const double *p, const tier__clv_obs *obs, size_t n)
@@ -123,18 +141,10 @@ static int bgnbd_ll(double *out, double *grad, const double *p, const tier__clv_
             gb += o->w * (d_ab + d_b - (x > 0.0 ? w2 / (b + x - 1.0) : 0.0));
         }
     }
-    if (!isfinite(ll))
-        return TIER_ERANGE;
-    *out = ll;
-    if (grad) {
-        grad[0] = gr * r;
-        grad[1] = gal * al;
-        grad[2] = ga * a;
-        grad[3] = gb * b;
-        if (!isfinite(grad[0]) || !isfinite(grad[1]) || !isfinite(grad[2]) || !isfinite(grad[3]))
-            return TIER_ERANGE;
+    {
+        const double g[4] = {gr, gal, ga, gb};
+        return log_param_result(out, grad, ll, g, p, 4);
     }
-    return TIER_OK;
 }
 
 /* ---- Pareto/NBD ---------------------------------------------------------------------------- */
@@ -346,17 +356,7 @@ static int pnbd_ll(double *out, double *grad, const double *p, const tier__clv_o
             g[3] += obs[i].w * (s / be + gb[3]);
         }
     }
-    if (!isfinite(ll))
-        return TIER_ERANGE;
-    *out = ll;
-    if (grad) {
-        for (i = 0; i < 4; i++) {
-            grad[i] = g[i] * p[i];
-            if (!isfinite(grad[i]))
-                return TIER_ERANGE;
-        }
-    }
-    return TIER_OK;
+    return log_param_result(out, grad, ll, g, p, 4);
 }
 
 /* ---- Gamma-Gamma --------------------------------------------------------------------------- */
@@ -393,17 +393,10 @@ static int gg_ll(double *out, double *grad, const double *pr, const tier__clv_ob
             gg += o->w * (q / g - (px + q) / (g + x * o->m));
         }
     }
-    if (!isfinite(ll))
-        return TIER_ERANGE;
-    *out = ll;
-    if (grad) {
-        grad[0] = gp * p;
-        grad[1] = gq * q;
-        grad[2] = gg * g;
-        if (!isfinite(grad[0]) || !isfinite(grad[1]) || !isfinite(grad[2]))
-            return TIER_ERANGE;
+    {
+        const double d[3] = {gp, gq, gg};
+        return log_param_result(out, grad, ll, d, pr, 3);
     }
-    return TIER_OK;
 }
 
 /* ---- likelihood dispatch ------------------------------------------------------------------- */

@@ -251,6 +251,19 @@ static int fit_profiles(needs_state *st, needs_fit *nf, const double *z, size_t 
     return TIER_OK;
 }
 
+/* Draws m of the n rows of z (pu values each) with generator stream `stream` of the seed: their
+ * indexes into rows[0..m), in increasing order, and their values into out (m x pu). */
+static void draw_sample(const needs_state *st, int stream, const double *z, size_t n, size_t m,
+                        size_t pu, size_t *rows, double *out)
+{
+    tier__rng rng;
+    size_t i;
+    tier__rng_init(&rng, (uint64_t)st->o.seed, stream, 0, 0);
+    tier__rng_choose(&rng, n, m, rows);
+    for (i = 0; i < m; i++)
+        memcpy(out + i * pu, z + rows[i] * pu, pu * sizeof *out);
+}
+
 static int fit_kmeans(needs_state *st, needs_fit *nf, double *z, size_t nc, char *err)
 {
     const tier_allocator *a = &st->alloc;
@@ -300,7 +313,6 @@ static int fit_kmeans(needs_state *st, needs_fit *nf, double *z, size_t nc, char
     /* Restarts run on a deterministic sample of a large book, then the winner is refined. */
     ns_init = nc;
     if (st->o.init_sample > 0 && nc > (size_t)st->o.init_sample && nc > khi) {
-        tier__rng rng;
         ns_init = (size_t)st->o.init_sample > khi ? (size_t)st->o.init_sample : khi;
         rows = tier__calloc(a, ns_init, sizeof *rows);
         zs = tier__calloc(a, ns_init * pu, sizeof *zs);
@@ -308,16 +320,12 @@ static int fit_kmeans(needs_state *st, needs_fit *nf, double *z, size_t nc, char
             rc = TIER_ENOMEM;
             goto done;
         }
-        tier__rng_init(&rng, (uint64_t)st->o.seed, STREAM_INIT_SAMPLE, 0, 0);
-        tier__rng_choose(&rng, nc, ns_init, rows);
-        for (i = 0; i < ns_init; i++)
-            memcpy(zs + i * pu, z + rows[i] * pu, pu * sizeof *zs);
+        draw_sample(st, STREAM_INIT_SAMPLE, z, nc, ns_init, pu, rows, zs);
     }
     if ((rc = tier__needs_ws_alloc(a, &w, nc, ns_init, pu, khi)) != TIER_OK)
         goto done;
     kstar = klo;
     if (automatic) {
-        tier__rng rng;
         const double *base = zs ? zs : z;
         ns_sil = (size_t)st->o.sample < ns_init ? (size_t)st->o.sample : ns_init;
         sil_rows = tier__calloc(a, ns_sil, sizeof *sil_rows);
@@ -328,10 +336,7 @@ static int fit_kmeans(needs_state *st, needs_fit *nf, double *z, size_t nc, char
             rc = TIER_ENOMEM;
             goto done;
         }
-        tier__rng_init(&rng, (uint64_t)st->o.seed, STREAM_SIL_SAMPLE, 0, 0);
-        tier__rng_choose(&rng, ns_init, ns_sil, sil_rows);
-        for (i = 0; i < ns_sil; i++)
-            memcpy(zsil + i * pu, base + sil_rows[i] * pu, pu * sizeof *zsil);
+        draw_sample(st, STREAM_SIL_SAMPLE, base, ns_init, ns_sil, pu, sil_rows, zsil);
         for (t = 0; t < nk; t++) {
             inertia = tier__needs_best_of_restarts(&w, base, ns_init, klo + t, st, &it, &conv);
             for (i = 0; i < ns_sil; i++)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/frame_internal.h"
+#include "models/model_common.h"
 #include "models/needs/needs_internal.h"
 #include "util/buf.h"
 
@@ -121,6 +122,13 @@ int tier__needs_valid_name(const char *s)
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
             return 0;
     return tier__utf8_valid(s, n);
+}
+
+/* A feature: a valid name that, when it starts with "attr.", names an attribute after it. */
+int tier__needs_valid_feature(const char *column)
+{
+    return tier__needs_valid_name(column) &&
+           !(strncmp(column, ATTR_PREFIX, ATTR_PREFIX_LEN) == 0 && !column[ATTR_PREFIX_LEN]);
 }
 
 int tier__needs_name_in(char *const *names, size_t n, const char *name, size_t skip)
@@ -316,11 +324,7 @@ static int needs_explain(void *state, const tier_book *book, const tier_frame *f
         }
     }
 done:
-    if (!rc)
-        rc = tier__buf_status(&b);
-    if (!rc)
-        rc = tier_text_append(out, tier__buf_data(&b), tier__buf_len(&b));
-    tier__buf_free(&b);
+    rc = tier__model_explained(out, &b, rc);
     tier__needs_free_sources(a, src, p);
     tier__free(a, raw);
     tier__free(a, d2);
@@ -339,8 +343,7 @@ static void needs_destroy(void *state)
     tier__needs_free_names(&a, st->feat, st->nfeat);
     tier__needs_free_names(&a, st->prof_names, st->nprof);
     tier__free(&a, st->prof_values);
-    tier__needs_free_names(&a, st->prev_names, st->prev_k);
-    tier__free(&a, st->prev_raw);
+    tier__needs_forget_previous(st);
     tier__needs_fit_free(&a, &st->fit);
     tier__free(&a, st);
 }
@@ -377,6 +380,16 @@ int tier__needs_adopt_profiles(const tier_allocator *a, needs_fit *nf, char *con
     return TIER_OK;
 }
 
+/* Forgets the previous centres (set for the next fit's matching). */
+void tier__needs_forget_previous(needs_state *st)
+{
+    tier__needs_free_names(&st->alloc, st->prev_names, st->prev_k);
+    tier__free(&st->alloc, st->prev_raw);
+    st->prev_names = NULL;
+    st->prev_raw = NULL;
+    st->prev_k = 0;
+}
+
 /* Forgets the fit and marks the model unfitted. */
 static void forget_fit(tier_model *model, needs_state *st)
 {
@@ -399,14 +412,10 @@ int tier_needs_new(tier_model **out, const char *name, const tier_allocator *all
     return tier_model_new(out, &needs_vtable, st, name ? name : "needs", alloc);
 }
 
-int tier_needs_add_feature(tier_model *model, const char *column)
+static int add_feature(tier_model *model, needs_state *st, const char *column)
 {
-    needs_state *st = needs_of(model);
     char **grown, *copy;
-    if (!st)
-        return TIER_EINVAL;
-    if (!tier__needs_valid_name(column) ||
-        (strncmp(column, ATTR_PREFIX, ATTR_PREFIX_LEN) == 0 && !column[ATTR_PREFIX_LEN])) {
+    if (!tier__needs_valid_feature(column)) {
         tier__errorf(st->err,
                      "a feature name must be 1..%d bytes of UTF-8 without control "
                      "characters or blanks at either end",
@@ -435,11 +444,7 @@ int tier_needs_add_feature(tier_model *model, const char *column)
     st->feat = grown;
     /* The old fit and previous centres have one feature fewer. */
     forget_fit(model, st);
-    tier__needs_free_names(&st->alloc, st->prev_names, st->prev_k);
-    tier__free(&st->alloc, st->prev_raw);
-    st->prev_names = NULL;
-    st->prev_raw = NULL;
-    st->prev_k = 0;
+    tier__needs_forget_previous(st);
     st->err[0] = '\0';
     return TIER_OK;
 nomem:
@@ -508,16 +513,18 @@ nomem:
     return TIER_ENOMEM;
 }
 
-int tier_needs_add_profile(tier_model *model, const char *name, const double *values, size_t n)
+static int add_profile(tier_model *model, needs_state *st, const char *name, const double *values,
+                       size_t n)
 {
-    needs_state *st = needs_of(model);
     char **names = NULL, **one = NULL;
     double *vals = NULL, *row = NULL;
     needs_fit nf;
     size_t p, k;
     int rc;
-    if (!st || !name || (!values && n))
+    if (!name || (!values && n)) {
+        tier__errorf(st->err, "no profile name or values");
         return TIER_EINVAL;
+    }
     p = st->nfeat;
     if (p == 0) {
         tier__errorf(st->err, "add the features before the profiles");
@@ -599,12 +606,9 @@ const char *tier_needs_segment_name(const tier_model *model, size_t seg)
     return st && st->fit.source && seg < st->fit.k ? st->fit.names[seg] : NULL;
 }
 
-int tier_needs_set_segment_name(tier_model *model, size_t seg, const char *name)
+static int set_segment_name(needs_state *st, size_t seg, const char *name)
 {
-    needs_state *st = needs_of(model);
     char *copy, *pcopy = NULL;
-    if (!st)
-        return TIER_EINVAL;
     if (!st->fit.source) {
         tier__errorf(st->err, "the needs model is not fitted: no segment to rename");
         return TIER_ESTATE;
@@ -638,31 +642,38 @@ int tier_needs_set_segment_name(tier_model *model, size_t seg, const char *name)
     return TIER_OK;
 }
 
-int tier_needs_centroid(const tier_model *model, size_t seg, double *out, size_t n)
+static int centroid(needs_state *st, size_t seg, double *out, size_t n)
 {
-    const needs_state *st = needs_of(model);
     size_t f;
-    if (!st || (!out && n))
+    if (!out && n) {
+        tier__errorf(st->err, "no array for the centre");
         return TIER_EINVAL;
-    if (!st->fit.source)
+    }
+    if (!st->fit.source) {
+        tier__errorf(st->err, "the needs model is not fitted: no centre");
         return TIER_ESTATE;
-    if (seg >= st->fit.k || n != st->fit.p)
+    }
+    if (seg >= st->fit.k || n != st->fit.p) {
+        tier__errorf(st->err, "segment %zu of %zu, room for %zu values of %zu", seg, st->fit.k, n,
+                     st->fit.p);
         return TIER_ERANGE;
+    }
     for (f = 0; f < n; f++)
         out[f] = st->fit.source == SRC_PROFILES && seg < st->nprof ? st->prof_values[seg * n + f]
                                                                    : tier__needs_raw_centre(&st->fit, seg, f);
     return TIER_OK;
 }
 
-int tier_needs_set_previous_centroids(tier_model *model, const char *const *names,
-                                      const double *values, size_t k, size_t n)
+static int set_previous_centroids(needs_state *st, const char *const *names, const double *values,
+                                  size_t k, size_t n)
 {
-    needs_state *st = needs_of(model);
     char **nm = NULL;
     double *v = NULL;
     int rc;
-    if (!st || !values)
+    if (!values) {
+        tier__errorf(st->err, "no previous centres");
         return TIER_EINVAL;
+    }
     if (k == 0 || k > TIER_NEEDS_MAX_SEGMENTS || n == 0 || n != st->nfeat) {
         tier__errorf(st->err, "previous centres: need 1..%d centres of %zu values",
                      TIER_NEEDS_MAX_SEGMENTS, st->nfeat);
@@ -670,8 +681,7 @@ int tier_needs_set_previous_centroids(tier_model *model, const char *const *name
     }
     if ((rc = copy_named_rows(st, names, values, k, n, &nm, &v, "previous centre")) != TIER_OK)
         return rc;
-    tier__needs_free_names(&st->alloc, st->prev_names, st->prev_k);
-    tier__free(&st->alloc, st->prev_raw);
+    tier__needs_forget_previous(st);
     st->prev_names = nm;
     st->prev_raw = v;
     st->prev_k = k;
@@ -679,15 +689,17 @@ int tier_needs_set_previous_centroids(tier_model *model, const char *const *name
     return TIER_OK;
 }
 
-int tier_needs_fit_stat(const tier_model *model, int stat, double *out)
+static int fit_stat(needs_state *st, int stat, double *out)
 {
-    const needs_state *st = needs_of(model);
-    const needs_fit *fit;
-    if (!st || !out || stat < TIER_NEEDS_STAT_K || stat > TIER_NEEDS_STAT_USED_FEATURES)
+    const needs_fit *fit = &st->fit;
+    if (!out || stat < TIER_NEEDS_STAT_K || stat > TIER_NEEDS_STAT_USED_FEATURES) {
+        tier__errorf(st->err, "%s", !out ? "no place for the value" : "unknown statistic");
         return TIER_EINVAL;
-    fit = &st->fit;
-    if (!fit->source)
+    }
+    if (!fit->source) {
+        tier__errorf(st->err, "the needs model is not fitted");
         return TIER_ESTATE;
+    }
     switch (stat) {
     case TIER_NEEDS_STAT_K:
         *out = (double)fit->k;
@@ -715,4 +727,45 @@ int tier_needs_fit_stat(const tier_model *model, int stat, double *out)
         break;
     }
     return TIER_OK;
+}
+
+/* ---- the public calls: each failure becomes the model's last error ------------------------ */
+
+int tier_needs_add_feature(tier_model *model, const char *column)
+{
+    needs_state *st = needs_of(model);
+    return st ? tier__model_end(model, add_feature(model, st, column), st->err) : TIER_EINVAL;
+}
+
+int tier_needs_add_profile(tier_model *model, const char *name, const double *values, size_t n)
+{
+    needs_state *st = needs_of(model);
+    return st ? tier__model_end(model, add_profile(model, st, name, values, n), st->err)
+              : TIER_EINVAL;
+}
+
+int tier_needs_set_segment_name(tier_model *model, size_t seg, const char *name)
+{
+    needs_state *st = needs_of(model);
+    return st ? tier__model_end(model, set_segment_name(st, seg, name), st->err) : TIER_EINVAL;
+}
+
+int tier_needs_centroid(const tier_model *model, size_t seg, double *out, size_t n)
+{
+    needs_state *st = needs_of(model);
+    return st ? tier__model_end(model, centroid(st, seg, out, n), st->err) : TIER_EINVAL;
+}
+
+int tier_needs_set_previous_centroids(tier_model *model, const char *const *names,
+                                      const double *values, size_t k, size_t n)
+{
+    needs_state *st = needs_of(model);
+    return st ? tier__model_end(model, set_previous_centroids(st, names, values, k, n), st->err)
+              : TIER_EINVAL;
+}
+
+int tier_needs_fit_stat(const tier_model *model, int stat, double *out)
+{
+    needs_state *st = needs_of(model);
+    return st ? tier__model_end(model, fit_stat(st, stat, out), st->err) : TIER_EINVAL;
 }

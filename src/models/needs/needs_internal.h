@@ -108,9 +108,13 @@ void tier__needs_fit_free(const tier_allocator *a, needs_fit *f);
 int tier__needs_fit_alloc(const tier_allocator *a, needs_fit *f, size_t k, size_t p);
 /* A feature or segment name: UTF-8, no control characters, no blank at either end. */
 int tier__needs_valid_name(const char *s);
+/* A feature: a valid name that, when it starts with "attr.", names an attribute after it. */
+int tier__needs_valid_feature(const char *column);
 int tier__needs_name_in(char *const *names, size_t n, const char *name, size_t skip);
 /* Raw value of feature f of a centre. */
 double tier__needs_raw_centre(const needs_fit *fit, size_t seg, size_t f);
+/* Forgets the previous centres (set for the next fit's matching). */
+void tier__needs_forget_previous(needs_state *st);
 /* A fit made straight from the profiles in raw units (standardisation off). */
 int tier__needs_adopt_profiles(const tier_allocator *a, needs_fit *nf, char *const *names,
                                const double *values, size_t nprof, size_t p);

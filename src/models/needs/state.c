@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Needs model: options by name and the saved state (docs/needs.md, docs/model-state-format.md). */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,90 +12,65 @@
 
 const needs_opts tier__needs_defaults = {0, 2, 8, 4, 100, 1, 5000, 65536, DEFAULT_SEED};
 
-/* Bounds of a number option. */
-static int number_bounds(const char *name, double *lo, double *hi)
+/* The number options: bounds and where needs_opts keeps them (an int member; SEED_SLOT for the
+ * double `seed`). */
+#define SEED_SLOT ((size_t)-1)
+static const struct number_option {
+    const char *name;
+    double lo, hi;
+    size_t slot;
+} number_options[] = {{"k", 0, TIER_NEEDS_MAX_SEGMENTS, offsetof(needs_opts, k)},
+                      {"k_min", 2, TIER_NEEDS_MAX_SEGMENTS, offsetof(needs_opts, k_min)},
+                      {"k_max", 2, TIER_NEEDS_MAX_SEGMENTS, offsetof(needs_opts, k_max)},
+                      {"seed", 0, MAX_SEED, SEED_SLOT},
+                      {"n_init", 1, 100, offsetof(needs_opts, n_init)},
+                      {"max_iter", 1, 100000, offsetof(needs_opts, max_iter)},
+                      {"standardize", 0, 1, offsetof(needs_opts, standardize)},
+                      {"sample", 2, MAX_SAMPLE, offsetof(needs_opts, sample)},
+                      {"init_sample", 0, MAX_INIT_SAMPLE, offsetof(needs_opts, init_sample)}};
+
+/* The number option `name`: the library passes declared names only, so any name not before it is
+ * the last entry. */
+static const struct number_option *number_option(const char *name)
 {
-    static const struct {
-        const char *name;
-        double lo, hi;
-    } b[] = {{"k", 0, TIER_NEEDS_MAX_SEGMENTS},
-             {"k_min", 2, TIER_NEEDS_MAX_SEGMENTS},
-             {"k_max", 2, TIER_NEEDS_MAX_SEGMENTS},
-             {"seed", 0, MAX_SEED},
-             {"n_init", 1, 100},
-             {"max_iter", 1, 100000},
-             {"standardize", 0, 1},
-             {"sample", 2, MAX_SAMPLE},
-             {"init_sample", 0, MAX_INIT_SAMPLE}};
     size_t i;
-    for (i = 0; i < sizeof b / sizeof b[0]; i++)
-        if (strcmp(b[i].name, name) == 0) {
-            *lo = b[i].lo;
-            *hi = b[i].hi;
-            return 1;
-        }
-    return 0;
+    for (i = 0; i < sizeof number_options / sizeof number_options[0] - 1; i++)
+        if (strcmp(number_options[i].name, name) == 0)
+            break;
+    return &number_options[i];
 }
 
 /* Checks a number option alone and stores it into *o. */
 static int opts_set(needs_opts *o, const char *name, const tier_value *v, char *err)
 {
-    double lo = 0, hi = 0, x = tier_value_number(v);
+    const struct number_option *no = number_option(name);
+    double x = tier_value_number(v);
     int32_t n;
     int rc;
-    number_bounds(name, &lo, &hi);
-    if (strcmp(name, "seed") == 0) {
-        if (!(x >= lo && x <= hi) || x != floor(x)) {
+    if (no->slot == SEED_SLOT) {
+        if (!(x >= no->lo && x <= no->hi) || x != floor(x)) {
             tier__errorf(err, "must be an integer from 0 to 2^53, not %g", x);
             return TIER_ERANGE;
         }
         o->seed = x;
         return TIER_OK;
     }
-    if ((rc = tier__opt_int(v, lo, hi, 0, &n, err)) != TIER_OK)
+    if ((rc = tier__opt_int(v, no->lo, no->hi, 0, &n, err)) != TIER_OK)
         return rc;
     if (strcmp(name, "init_sample") == 0 && n > 0 && n < 100) {
         tier__errorf(err, "must be 0 or at least 100, not %d", (int)n);
         return TIER_ERANGE;
     }
-    if (strcmp(name, "k") == 0)
-        o->k = n;
-    else if (strcmp(name, "k_min") == 0)
-        o->k_min = n;
-    else if (strcmp(name, "k_max") == 0)
-        o->k_max = n;
-    else if (strcmp(name, "n_init") == 0)
-        o->n_init = n;
-    else if (strcmp(name, "max_iter") == 0)
-        o->max_iter = n;
-    else if (strcmp(name, "standardize") == 0)
-        o->standardize = n;
-    else if (strcmp(name, "sample") == 0)
-        o->sample = n;
-    else
-        o->init_sample = n;
+    *(int *)(void *)((char *)o + no->slot) = n;
     return TIER_OK;
 }
 
 static double opts_get(const needs_opts *o, const char *name)
 {
-    if (strcmp(name, "k") == 0)
-        return o->k;
-    if (strcmp(name, "k_min") == 0)
-        return o->k_min;
-    if (strcmp(name, "k_max") == 0)
-        return o->k_max;
-    if (strcmp(name, "seed") == 0)
+    const struct number_option *no = number_option(name);
+    if (no->slot == SEED_SLOT)
         return o->seed;
-    if (strcmp(name, "n_init") == 0)
-        return o->n_init;
-    if (strcmp(name, "max_iter") == 0)
-        return o->max_iter;
-    if (strcmp(name, "standardize") == 0)
-        return o->standardize;
-    if (strcmp(name, "sample") == 0)
-        return o->sample;
-    return o->init_sample;
+    return *(const int *)(const void *)((const char *)o + no->slot);
 }
 
 static int opts_check(const needs_opts *o, char *err)
@@ -118,7 +94,7 @@ static int copy_features(needs_state *st, const tier_value *v, char ***out, char
     }
     for (i = 0; i < n; i++) {
         const char *c = tier_value_list_item(v, i);
-        if (!tier__needs_valid_name(c) || (strncmp(c, ATTR_PREFIX, ATTR_PREFIX_LEN) == 0 && !c[ATTR_PREFIX_LEN])) {
+        if (!tier__needs_valid_feature(c)) {
             tier__errorf(err, "feature %lu: a feature name must be 1..%d bytes of UTF-8 without "
                               "control characters or blanks at either end",
                          (unsigned long)i + 1, TIER_NEEDS_MAX_NAME);
@@ -157,15 +133,6 @@ static int same_features(const needs_state *st, const tier_value *v)
     return 1;
 }
 
-static void forget_previous(needs_state *st)
-{
-    tier__needs_free_names(&st->alloc, st->prev_names, st->prev_k);
-    tier__free(&st->alloc, st->prev_raw);
-    st->prev_names = NULL;
-    st->prev_raw = NULL;
-    st->prev_k = 0;
-}
-
 int tier__needs_set_option(void *state, const char *name, const tier_value *value)
 {
     needs_state *st = state;
@@ -189,7 +156,7 @@ int tier__needs_set_option(void *state, const char *name, const tier_value *valu
         st->nfeat = tier_value_list_count(value);
         /* The old fit and previous centres have other features. */
         tier__needs_fit_free(&st->alloc, &st->fit);
-        forget_previous(st);
+        tier__needs_forget_previous(st);
         st->err[0] = '\0';
         return TIER_OK;
     }
@@ -240,10 +207,8 @@ int tier__needs_save(void *state, tier_state_writer *w)
         return rc;
     tier_state_write_key(w, "source");
     tier_state_write_text(w, fit->source == SRC_PROFILES ? "profiles" : "kmeans");
-    tier_state_write_key(w, "mean");
-    tier_state_write_numbers(w, fit->mean, fit->p);
-    tier_state_write_key(w, "scale");
-    tier_state_write_numbers(w, fit->scale, fit->p);
+    tier__opt_write_numbers(w, "mean", fit->mean, fit->p);
+    tier__opt_write_numbers(w, "scale", fit->scale, fit->p);
     tier_state_write_key(w, "used");
     for (f = 0; f < fit->p; f++)
         tier_state_write_number(w, fit->used[f]);
@@ -379,109 +344,113 @@ static int loaded_fit(const needs_state *st, needs_loaded *L, needs_fit *nf, cha
     return TIER_OK;
 }
 
+/* What the load callbacks work on. */
+typedef struct needs_loading {
+    needs_state *st;
+    tier_state_reader *r;
+    needs_loaded L;
+} needs_loading;
+
+static int load_option(void *ctx, const char *name, const tier_value *v, char *why)
+{
+    needs_loading *ld = ctx;
+    needs_loaded *L = &ld->L;
+    int rc;
+    if (strcmp(name, "features") != 0)
+        return opts_set(&L->o, name, v, why);
+    if (L->p || L->feat || L->seen || L->k)
+        return tier_state_read_fail(ld->r, "the features come before the fit");
+    if ((rc = copy_features(ld->st, v, &L->feat, why)) == TIER_OK)
+        L->p = tier_value_list_count(v);
+    return rc;
+}
+
+/* "source", "mean", "scale", "used" or "segment". */
+static int load_record(void *ctx, tier_state_reader *r, const char *key)
+{
+    needs_loading *ld = ctx;
+    needs_loaded *L = &ld->L;
+    int rc;
+    if (strcmp(key, "source") == 0) {
+        const char *t;
+        if ((L->seen & 1u) || tier_state_read_count(r) != 1 ||
+            tier_state_read_text(r, 0, &t) != TIER_OK ||
+            (strcmp(t, "kmeans") != 0 && strcmp(t, "profiles") != 0))
+            return tier_state_read_fail(r, "source is \"kmeans\" or \"profiles\", given once");
+        L->source = t[0] == 'k' ? SRC_KMEANS : SRC_PROFILES;
+        L->seen |= 1u;
+        return 1;
+    }
+    if (strcmp(key, "mean") == 0)
+        rc = load_vector(ld->st, r, L, &L->mean, 2u);
+    else if (strcmp(key, "scale") == 0)
+        rc = load_vector(ld->st, r, L, &L->scale, 4u);
+    else if (strcmp(key, "used") == 0)
+        rc = load_vector(ld->st, r, L, &L->used, 8u);
+    else if (strcmp(key, "segment") == 0)
+        rc = load_segment(ld->st, r, L);
+    else
+        return 0;
+    return rc < 0 ? rc : 1;
+}
+
 int tier__needs_load(void *state, tier_state_reader *r)
 {
     needs_state *st = state;
-    needs_loaded L;
+    needs_loading ld;
+    needs_loaded *L = &ld.L;
     needs_fit nf;
-    const char *key;
     char why[TIER__ERR_SIZE];
-    tier_value val;
     int rc;
 
-    memset(&L, 0, sizeof L);
+    memset(&ld, 0, sizeof ld);
     memset(&nf, 0, sizeof nf);
-    L.o = tier__needs_defaults;
-    tier__value_init(&val, &st->alloc);
-    while ((rc = tier_state_read_next(r, &key)) == 1) {
-        const tier_model_option *o = NULL;
-        rc = tier__opt_read(r, key, tier__needs_options, NEEDS_N_OPTIONS, &val, &o);
-        if (rc < 0)
-            break;
-        if (rc == 1) {
-            rc = TIER_OK;
-            if (strcmp(o->name, "features") == 0) {
-                if (L.p || L.feat || L.seen || L.k) {
-                    rc = tier_state_read_fail(r, "the features come before the fit");
-                } else if ((rc = copy_features(st, &val, &L.feat, why)) != TIER_OK) {
-                    rc = tier__opt_refuse(r, o->name, why, rc);
-                } else {
-                    L.p = tier_value_list_count(&val);
-                }
-            } else if ((rc = opts_set(&L.o, o->name, &val, why)) != TIER_OK) {
-                rc = tier__opt_refuse(r, o->name, why, rc);
-            }
-            if (rc)
-                break;
-            continue;
-        }
-        if (strcmp(key, "source") == 0) {
-            const char *t;
-            if ((L.seen & 1u) || tier_state_read_count(r) != 1 ||
-                tier_state_read_text(r, 0, &t) != TIER_OK ||
-                (strcmp(t, "kmeans") != 0 && strcmp(t, "profiles") != 0)) {
-                rc = tier_state_read_fail(r, "source is \"kmeans\" or \"profiles\", given once");
-                break;
-            }
-            L.source = t[0] == 'k' ? SRC_KMEANS : SRC_PROFILES;
-            L.seen |= 1u;
-        } else if (strcmp(key, "mean") == 0) {
-            rc = load_vector(st, r, &L, &L.mean, 2u);
-        } else if (strcmp(key, "scale") == 0) {
-            rc = load_vector(st, r, &L, &L.scale, 4u);
-        } else if (strcmp(key, "used") == 0) {
-            rc = load_vector(st, r, &L, &L.used, 8u);
-        } else if (strcmp(key, "segment") == 0) {
-            rc = load_segment(st, r, &L);
-        } else {
-            snprintf(why, sizeof why, "unknown record \"%s\"", key);
-            rc = tier_state_read_fail(r, why);
-        }
-        if (rc < 0)
-            break;
-    }
-    tier__value_clear(&val);
+    ld.st = st;
+    ld.r = r;
+    ld.L.o = tier__needs_defaults;
+    rc = tier__opt_load(r, tier__needs_options, NEEDS_N_OPTIONS, &st->alloc, load_option,
+                        load_record, &ld);
     if (rc == 0) {
-        if (!L.p)
+        if (!L->p)
             rc = tier_state_read_fail(r, "no features");
-        else if (L.seen != 15u)
+        else if (L->seen != 15u)
             rc = tier_state_read_fail(r, "missing source, mean, scale or used record");
-        else if (!L.k)
+        else if (!L->k)
             rc = tier_state_read_fail(r, "no segment");
-        else if (opts_check(&L.o, why) != TIER_OK)
+        else if (opts_check(&L->o, why) != TIER_OK)
             rc = tier_state_read_fail(r, why);
-        else if ((rc = loaded_fit(st, &L, &nf, why)) == TIER_ECORRUPT)
+        else if ((rc = loaded_fit(st, L, &nf, why)) == TIER_ECORRUPT)
             rc = tier_state_read_fail(r, why);
     }
     if (rc) {
         tier__needs_fit_free(&st->alloc, &nf);
-        loaded_free(&st->alloc, &L);
+        loaded_free(&st->alloc, L);
         if (rc == TIER_ENOMEM)
             tier__errorf(st->err, "out of memory loading a needs state");
         return rc;
     }
     /* Commit: options, features, profiles, fit. */
-    st->o = L.o;
+    st->o = L->o;
     tier__needs_free_names(&st->alloc, st->feat, st->nfeat);
-    st->feat = L.feat;
-    st->nfeat = L.p;
-    L.feat = NULL;
+    st->feat = L->feat;
+    st->nfeat = L->p;
+    L->feat = NULL;
     tier__needs_free_names(&st->alloc, st->prof_names, st->nprof);
     tier__free(&st->alloc, st->prof_values);
     st->prof_names = NULL;
     st->prof_values = NULL;
     st->nprof = 0;
-    if (L.source == SRC_PROFILES) {
-        st->prof_names = L.names;
-        st->prof_values = L.values;
-        st->nprof = L.k;
-        L.names = NULL;
-        L.values = NULL;
+    if (L->source == SRC_PROFILES) {
+        st->prof_names = L->names;
+        st->prof_values = L->values;
+        st->nprof = L->k;
+        L->names = NULL;
+        L->values = NULL;
     }
-    forget_previous(st);
+    tier__needs_forget_previous(st);
     tier__needs_fit_free(&st->alloc, &st->fit);
     st->fit = nf;
-    loaded_free(&st->alloc, &L);
+    loaded_free(&st->alloc, L);
     st->err[0] = '\0';
     return TIER_OK;
 }

@@ -71,26 +71,6 @@ int tier__rfm_all_cuts(const rfm_state *st)
     return st->cuts_set == (1u << RFM_DIMS) - 1;
 }
 
-/* The as-of day and the first day of the window for `book`. *have_day is 0 when the book has no
- * transaction and no as-of day is set (then every customer is without purchases). */
-static void resolve_days(const rfm_state *st, const tier_book *book, int32_t *from, int32_t *to,
-                         int *have_day)
-{
-    int32_t first, last;
-    *have_day = 1;
-    if (st->c.has_as_of) {
-        *to = st->c.as_of;
-    } else if (tier_book_day_range(book, &first, &last) == TIER_OK) {
-        *to = last + 1;
-    } else {
-        *have_day = 0;
-        *from = INT32_MIN;
-        *to = INT32_MAX;
-        return;
-    }
-    *from = st->c.window > 0 ? (int32_t)((int64_t)*to - st->c.window) : INT32_MIN;
-}
-
 /* Per-customer figures over the model's window: the book's own when they are exact for it,
  * else a new array in *owned (free it with the book's allocator). */
 static int load_figures(rfm_state *st, const tier_book *book, const tier__figures **out,
@@ -99,7 +79,7 @@ static int load_figures(rfm_state *st, const tier_book *book, const tier__figure
     char why[TIER__ERR_SIZE];
     int32_t from, to;
     int rc;
-    resolve_days(st, book, &from, &to, have_day);
+    *have_day = tier__window_days(&st->c.win, book, &from, &to);
     why[0] = '\0';
     rc = tier__book_figures_view(book, from, to, out, owned, why);
     if (rc) {
@@ -362,16 +342,6 @@ static void explain_cuts(tier__buf *t, const double *cuts, int nc, int below)
     }
 }
 
-static const double *find_column(const rfm_state *st, const tier_frame *frame, const char *out,
-                                 size_t *col)
-{
-    char full[256];
-    snprintf(full, sizeof full, "%s.%s", st->name, out);
-    if (tier_frame_find(frame, full, col) != TIER_OK)
-        return NULL;
-    return tier_frame_numbers(frame, *col);
-}
-
 static int rfm_explain(void *state, const tier_book *book, const tier_frame *frame, size_t customer,
                        tier_text *out)
 {
@@ -380,13 +350,15 @@ static int rfm_explain(void *state, const tier_book *book, const tier_frame *fra
     size_t col, i;
     tier__buf t;
     char num[TIER__NUM_SIZE];
-    int nc = st->c.bins - 1, k, rc;
+    int nc = st->c.bins - 1, k;
     (void)book;
 
     if (!frame || !out)
         return TIER_EINVAL;
     for (i = 0; i < OUT_SEGMENT; i++) {
-        v[i] = find_column(st, frame, rfm_outputs[i].name, &col);
+        v[i] = tier__model_column(frame, st->name, rfm_outputs[i].name, &col) == TIER_OK
+                   ? tier_frame_numbers(frame, col)
+                   : NULL;
         if (!v[i])
             return TIER_ENOTFOUND; /* the model was not scored into this frame */
     }
@@ -398,7 +370,7 @@ static int rfm_explain(void *state, const tier_book *book, const tier_frame *fra
         tier__buf_printf(&t, "no purchase in the window: r, f and scores undefined; m=%s (net amount, "
                       "refunds only or nothing); segment none; value_class none", num);
     } else {
-        const char *labels[2] = {"segment", "value_class"};
+        static const int labels[2] = {OUT_SEGMENT, OUT_VALUE_CLASS};
         int j;
         k = (int)v[OUT_R_SCORE][customer];
         tier__buf_printf(&t, "r=%.0f days -> r_score %d", v[OUT_R][customer], k);
@@ -412,21 +384,15 @@ static int rfm_explain(void *state, const tier_book *book, const tier_frame *fra
         explain_cuts(&t, st->cuts[TIER_RFM_M], nc, k - 1);
         tier__buf_printf(&t, "; tenure %.0f days", v[OUT_TENURE][customer]);
         for (j = 0; j < 2; j++) {
-            char full[256];
+            const char *output = rfm_outputs[labels[j]].name, *label = NULL;
             const int32_t *codes;
-            const char *label = NULL;
-            snprintf(full, sizeof full, "%s.%s", st->name, labels[j]);
-            if (tier_frame_find(frame, full, &col) == TIER_OK &&
+            if (tier__model_column(frame, st->name, output, &col) == TIER_OK &&
                 (codes = tier_frame_labels(frame, col)) != NULL)
                 label = tier_frame_label_text(frame, col, codes[customer]);
-            tier__buf_printf(&t, "; %s %s", labels[j], label ? label : "none");
+            tier__buf_printf(&t, "; %s %s", output, label ? label : "none");
         }
     }
-    rc = tier__buf_status(&t);
-    if (!rc)
-        rc = tier_text_append(out, tier__buf_data(&t), tier__buf_len(&t));
-    tier__buf_free(&t);
-    return rc;
+    return tier__model_explained(out, &t, TIER_OK);
 }
 
 static void rfm_destroy(void *state)
@@ -472,13 +438,29 @@ int tier_rfm_new(tier_model **out, const char *name, const tier_allocator *alloc
     return rc;
 }
 
-int tier_rfm_set_segmap(tier_model *model, int which, const tier_segmap *map)
+/* The arguments every cut-point call checks: the dimension and the array. */
+static int check_dim(rfm_state *st, int dim, const double *cuts)
 {
-    rfm_state *st = rfm_of(model);
+    if (dim < 0 || dim >= RFM_DIMS) {
+        tier__errorf(st->err, "dimension %d is not TIER_RFM_R, TIER_RFM_F or TIER_RFM_M", dim);
+        return TIER_EINVAL;
+    }
+    if (!cuts) {
+        tier__errorf(st->err, "no array of cut points");
+        return TIER_EINVAL;
+    }
+    return TIER_OK;
+}
+
+static int set_segmap(rfm_state *st, int which, const tier_segmap *map)
+{
     tier_segmap *copy;
     int rc;
-    if (!st || !map || (which != 0 && which != 1))
+    if (!map || (which != 0 && which != 1)) {
+        tier__errorf(st->err, "%s", !map ? "no segment map"
+                                         : "which map: 0 (segment) or 1 (value class)");
         return TIER_EINVAL;
+    }
     rc = tier__segmap_copy(&copy, map, &st->alloc);
     if (rc) {
         tier__errorf(st->err, "out of memory copying a segment map");
@@ -490,17 +472,34 @@ int tier_rfm_set_segmap(tier_model *model, int which, const tier_segmap *map)
     return TIER_OK;
 }
 
-int tier_rfm_cut_points(const tier_model *model, int dim, double *out, size_t n)
+int tier_rfm_set_segmap(tier_model *model, int which, const tier_segmap *map)
 {
-    const rfm_state *st = rfm_of(model);
-    if (!st || !out || dim < 0 || dim >= RFM_DIMS)
-        return TIER_EINVAL;
-    if (!(st->cuts_set & (1u << dim)))
+    rfm_state *st = rfm_of(model);
+    return st ? tier__model_end(model, set_segmap(st, which, map), st->err) : TIER_EINVAL;
+}
+
+static int cut_points(rfm_state *st, int dim, double *out, size_t n)
+{
+    int rc;
+    if ((rc = check_dim(st, dim, out)) != TIER_OK)
+        return rc;
+    if (!(st->cuts_set & (1u << dim))) {
+        tier__errorf(st->err, "no cut points yet (fit the model, load them or set them)");
         return TIER_ESTATE;
-    if (n != (size_t)st->c.bins - 1)
+    }
+    if (n != (size_t)st->c.bins - 1) {
+        tier__errorf(st->err, "room for %lu cut points, the model has %d", (unsigned long)n,
+                     st->c.bins - 1);
         return TIER_ERANGE;
+    }
     memcpy(out, st->cuts[dim], n * sizeof *out);
     return TIER_OK;
+}
+
+int tier_rfm_cut_points(const tier_model *model, int dim, double *out, size_t n)
+{
+    rfm_state *st = rfm_of(model);
+    return st ? tier__model_end(model, cut_points(st, dim, out, n), st->err) : TIER_EINVAL;
 }
 
 /* Checks bins-1 finite, non-decreasing cut points; 0 or an explanation in err. */
@@ -521,12 +520,11 @@ int tier__rfm_check_cuts(const double *cuts, size_t n, char *err, const char *wh
     return TIER_OK;
 }
 
-int tier_rfm_set_cut_points(tier_model *model, int dim, const double *cuts, size_t n)
+static int set_cut_points(tier_model *model, rfm_state *st, int dim, const double *cuts, size_t n)
 {
-    rfm_state *st = rfm_of(model);
     int rc;
-    if (!st || !cuts || dim < 0 || dim >= RFM_DIMS)
-        return TIER_EINVAL;
+    if ((rc = check_dim(st, dim, cuts)) != TIER_OK)
+        return rc;
     if (n != (size_t)st->c.bins - 1) {
         tier__errorf(st->err, "%lu cut points given, the model has %d bins and needs %d",
                      (unsigned long)n, st->c.bins, st->c.bins - 1);
@@ -542,4 +540,11 @@ int tier_rfm_set_cut_points(tier_model *model, int dim, const double *cuts, size
         tier__model_set_fitted(model, 1);
     st->err[0] = '\0';
     return TIER_OK;
+}
+
+int tier_rfm_set_cut_points(tier_model *model, int dim, const double *cuts, size_t n)
+{
+    rfm_state *st = rfm_of(model);
+    return st ? tier__model_end(model, set_cut_points(model, st, dim, cuts, n), st->err)
+              : TIER_EINVAL;
 }

@@ -5,13 +5,12 @@
 #define TIER_MODELS_RFM_INTERNAL_H
 
 #include "core/model_internal.h"
+#include "models/model_common.h"
 
 #define RFM_DIMS 3
 #define RFM_MAX_BINS 10
 #define RFM_MAX_CUTS (RFM_MAX_BINS - 1)
 #define RFM_NO_DAY INT32_MIN
-/* Longest window: the whole supported calendar. */
-#define RFM_MAX_WINDOW ((double)TIER_DAY_MAX - (double)TIER_DAY_MIN + 1.0)
 
 enum {
     OUT_R,
@@ -32,12 +31,10 @@ enum { RFM_MONEY_SUM = 0, RFM_MONEY_MEAN = 1 };
 
 typedef struct rfm_config {
     int bins, freq, money;
-    int has_as_of;
-    int32_t as_of;
-    int32_t window;
+    tier__window win; /* as_of and window */
 } rfm_config;
 
-static const rfm_config rfm_defaults = {5, RFM_FREQ_DAYS, RFM_MONEY_SUM, 0, 0, 0};
+static const rfm_config rfm_defaults = {5, RFM_FREQ_DAYS, RFM_MONEY_SUM, {0, 0, 0}};
 
 static const char *const freq_names[] = {"days", "rows"};
 static const char *const money_names[] = {"sum", "mean"};

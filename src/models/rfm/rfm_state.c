@@ -18,15 +18,8 @@ static int config_set(rfm_config *c, const char *name, const tier_value *v, char
         if ((rc = tier__opt_int(v, 2, RFM_MAX_BINS, 0, &x, err)) != TIER_OK)
             return rc;
         c->bins = x;
-    } else if (strcmp(name, "as_of") == 0) {
-        if ((rc = tier__opt_int(v, TIER_DAY_MIN, TIER_DAY_MAX, 1, &x, err)) != TIER_OK)
-            return rc;
-        c->has_as_of = !isnan(tier_value_number(v));
-        c->as_of = c->has_as_of ? x : 0;
-    } else if (strcmp(name, "window") == 0) {
-        if ((rc = tier__opt_int(v, 0, RFM_MAX_WINDOW, 0, &x, err)) != TIER_OK)
-            return rc;
-        c->window = x;
+    } else if (strcmp(name, "as_of") == 0 || strcmp(name, "window") == 0) {
+        return tier__window_set(&c->win, name, v, err);
     } else if (strcmp(name, "frequency") == 0) {
         if ((rc = tier__opt_choice(v, freq_names, 2, &k, err)) != TIER_OK)
             return rc;
@@ -46,7 +39,7 @@ int tier__rfm_set_option(void *state, const char *name, const tier_value *value)
     int rc = config_set(&c, name, value, st->err);
     if (rc)
         return rc;
-    if (c.bins != st->c.bins || c.window != st->c.window || c.freq != st->c.freq ||
+    if (c.bins != st->c.bins || c.win.days != st->c.win.days || c.freq != st->c.freq ||
         c.money != st->c.money) {
         /* The cut points depend on these: forget them (even loaded ones). */
         st->cuts_set = 0;
@@ -63,10 +56,8 @@ int tier__rfm_get_option(void *state, const char *name, tier_value *out)
     const rfm_state *st = state;
     if (strcmp(name, "bins") == 0)
         return tier_value_set_number(out, st->c.bins);
-    if (strcmp(name, "as_of") == 0)
-        return tier_value_set_number(out, st->c.has_as_of ? (double)st->c.as_of : NAN);
-    if (strcmp(name, "window") == 0)
-        return tier_value_set_number(out, st->c.window);
+    if (strcmp(name, "as_of") == 0 || strcmp(name, "window") == 0)
+        return tier_value_set_number(out, tier__window_get(&st->c.win, name));
     if (strcmp(name, "frequency") == 0)
         return tier_value_set_text(out, freq_names[st->c.freq]);
     return tier_value_set_text(out, money_names[st->c.money]);
@@ -77,6 +68,7 @@ static const char cut_keys[RFM_DIMS][7] = {"cuts.r", "cuts.f", "cuts.m"};
 int tier__rfm_save(void *state, tier_state_writer *w)
 {
     rfm_state *st = state;
+    double day;
     int d, rc;
     if (!tier__rfm_all_cuts(st))
         return TIER_ESTATE;
@@ -84,90 +76,85 @@ int tier__rfm_save(void *state, tier_state_writer *w)
                         tier__rfm_get_option, &st->alloc);
     if (rc)
         return rc;
-    tier_state_write_key(w, "fitted_as_of");
-    tier_state_write_number(w, st->has_fit_day ? (double)st->fit_day : NAN);
-    for (d = 0; d < RFM_DIMS; d++) {
-        tier_state_write_key(w, cut_keys[d]);
-        rc = tier_state_write_numbers(w, st->cuts[d], (size_t)st->c.bins - 1);
-    }
+    day = st->has_fit_day ? (double)st->fit_day : NAN;
+    tier__opt_write_numbers(w, "fitted_as_of", &day, 1);
+    for (d = 0; d < RFM_DIMS; d++)
+        rc = tier__opt_write_numbers(w, cut_keys[d], st->cuts[d], (size_t)st->c.bins - 1);
     return rc;
+}
+
+/* What a load has read so far; the model takes it only once every record is read. */
+typedef struct rfm_loading {
+    rfm_config c;
+    double cuts[RFM_DIMS][RFM_MAX_CUTS], fit_day;
+    unsigned seen; /* bit d: the cut points of dimension d */
+} rfm_loading;
+
+static int load_option(void *ctx, const char *name, const tier_value *v, char *why)
+{
+    return config_set(&((rfm_loading *)ctx)->c, name, v, why);
+}
+
+/* "fitted_as_of DAY" or "cuts.r|f|m" with bins - 1 cut points. */
+static int load_record(void *ctx, tier_state_reader *r, const char *key)
+{
+    rfm_loading *L = ctx;
+    char msg[TIER__ERR_SIZE];
+    size_t nc = (size_t)L->c.bins - 1;
+    int d, rc;
+    if (strcmp(key, "fitted_as_of") == 0) {
+        if ((rc = tier_state_read_numbers(r, &L->fit_day, 1)) != TIER_OK)
+            return rc;
+        if (!isnan(L->fit_day) && !(L->fit_day >= TIER_DAY_MIN && L->fit_day <= TIER_DAY_MAX &&
+                                    L->fit_day == floor(L->fit_day)))
+            return tier_state_read_fail(r, "fitted_as_of is not a day number or nan");
+        return 1;
+    }
+    for (d = 0; d < RFM_DIMS && strcmp(key, cut_keys[d]) != 0; d++)
+        ;
+    if (d == RFM_DIMS)
+        return 0;
+    if (L->seen & (1u << d)) {
+        snprintf(msg, sizeof msg, "record \"%s\" given twice", key);
+        return tier_state_read_fail(r, msg);
+    }
+    if (tier_state_read_count(r) != nc) {
+        snprintf(msg, sizeof msg, "%lu cut points for %d bins (need %d)",
+                 (unsigned long)tier_state_read_count(r), L->c.bins, L->c.bins - 1);
+        return tier_state_read_fail(r, msg);
+    }
+    if ((rc = tier_state_read_numbers(r, L->cuts[d], nc)) != TIER_OK)
+        return rc;
+    if (tier__rfm_check_cuts(L->cuts[d], nc, msg, "") != TIER_OK)
+        return tier_state_read_fail(r, msg);
+    L->seen |= 1u << d;
+    return 1;
 }
 
 int tier__rfm_load(void *state, tier_state_reader *r)
 {
     rfm_state *st = state;
-    rfm_config c = rfm_defaults;
-    double cuts[RFM_DIMS][RFM_MAX_CUTS], fit_day = NAN;
-    unsigned seen = 0;
-    const char *key;
+    rfm_loading L;
     char msg[TIER__ERR_SIZE];
-    tier_value val;
     int rc, d;
 
-    tier__value_init(&val, &st->alloc);
-    while ((rc = tier_state_read_next(r, &key)) == 1) {
-        const tier_model_option *o = NULL;
-        rc = tier__opt_read(r, key, tier__rfm_option_table, RFM_N_OPTIONS, &val,
-                            &o);
-        if (rc < 0)
-            break;
-        if (rc == 1) {
-            char why[TIER__ERR_SIZE];
-            if ((rc = config_set(&c, o->name, &val, why)) != TIER_OK) {
-                rc = tier__opt_refuse(r, o->name, why, rc);
-                break;
-            }
-            continue;
-        }
-        if (strcmp(key, "fitted_as_of") == 0) {
-            if ((rc = tier_state_read_numbers(r, &fit_day, 1)) != TIER_OK)
-                break;
-            if (!isnan(fit_day) &&
-                !(fit_day >= TIER_DAY_MIN && fit_day <= TIER_DAY_MAX && fit_day == floor(fit_day))) {
-                rc = tier_state_read_fail(r, "fitted_as_of is not a day number or nan");
-                break;
-            }
-            continue;
-        }
-        for (d = 0; d < RFM_DIMS && strcmp(key, cut_keys[d]) != 0; d++)
-            ;
-        if (d == RFM_DIMS) {
-            snprintf(msg, sizeof msg, "unknown record \"%s\"", key);
-            rc = tier_state_read_fail(r, msg);
-            break;
-        }
-        if (seen & (1u << d)) {
-            snprintf(msg, sizeof msg, "record \"%s\" given twice", key);
-            rc = tier_state_read_fail(r, msg);
-            break;
-        }
-        if (tier_state_read_count(r) != (size_t)c.bins - 1) {
-            snprintf(msg, sizeof msg, "%lu cut points for %d bins (need %d)",
-                     (unsigned long)tier_state_read_count(r), c.bins, c.bins - 1);
-            rc = tier_state_read_fail(r, msg);
-            break;
-        }
-        if ((rc = tier_state_read_numbers(r, cuts[d], (size_t)c.bins - 1)) != TIER_OK)
-            break;
-        if (tier__rfm_check_cuts(cuts[d], (size_t)c.bins - 1, msg, "") != TIER_OK) {
-            rc = tier_state_read_fail(r, msg);
-            break;
-        }
-        seen |= 1u << d;
-    }
-    tier__value_clear(&val);
+    memset(&L, 0, sizeof L);
+    L.c = rfm_defaults;
+    L.fit_day = NAN;
+    rc = tier__opt_load(r, tier__rfm_option_table, RFM_N_OPTIONS, &st->alloc, load_option,
+                        load_record, &L);
     if (rc < 0)
         return rc;
     for (d = 0; d < RFM_DIMS; d++)
-        if (!(seen & (1u << d))) {
+        if (!(L.seen & (1u << d))) {
             snprintf(msg, sizeof msg, "no \"%s\" record", cut_keys[d]);
             return tier_state_read_fail(r, msg);
         }
-    st->c = c;
-    memcpy(st->cuts, cuts, sizeof cuts);
+    st->c = L.c;
+    memcpy(st->cuts, L.cuts, sizeof L.cuts);
     st->cuts_set = (1u << RFM_DIMS) - 1;
-    st->has_fit_day = !isnan(fit_day);
-    st->fit_day = st->has_fit_day ? (int32_t)fit_day : 0;
+    st->has_fit_day = !isnan(L.fit_day);
+    st->fit_day = st->has_fit_day ? (int32_t)L.fit_day : 0;
     st->pinned = 1;
     st->err[0] = '\0';
     return TIER_OK;

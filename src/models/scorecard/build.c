@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Scorecard: lifetime, the public builders (factors, caps, bands, penalties, vetoes, grade bands)
- * and the B2B default card. */
+ * and the B2B default card (the "b2b" preset of preset.c). */
 #include <math.h>
 #include <string.h>
 
@@ -40,6 +40,24 @@ void tier__sc_clear(sc_state *st)
     st->factors = NULL;
     st->pens = st->vetoes = NULL;
     st->nfactors = st->cap_factors = st->npens = st->cap_pens = st->nvetoes = st->cap_vetoes = 0;
+}
+
+void tier__sc_take_card(sc_state *st, sc_state *from)
+{
+    tier__sc_clear(st);
+    st->factors = from->factors;
+    st->nfactors = from->nfactors;
+    st->cap_factors = from->cap_factors;
+    st->pens = from->pens;
+    st->npens = from->npens;
+    st->cap_pens = from->cap_pens;
+    st->vetoes = from->vetoes;
+    st->nvetoes = from->nvetoes;
+    st->cap_vetoes = from->cap_vetoes;
+    from->factors = NULL;
+    from->pens = from->vetoes = NULL;
+    from->nfactors = from->cap_factors = from->npens = from->cap_pens = 0;
+    from->nvetoes = from->cap_vetoes = 0;
 }
 
 void tier__sc_destroy(void *state)
@@ -185,7 +203,7 @@ int tier_scorecard_add_factor(tier_model *model, const char *factor, const char 
                        out_index);
     if (rc == TIER_OK)
         tier__model_set_fitted(model, 0); /* the new factor has no fitted statistics */
-    return rc;
+    return tier__model_end(model, rc, st->err);
 }
 
 /* The factor `factor` of a scorecard, or NULL with the status in *rc. */
@@ -233,7 +251,7 @@ int tier__sc_set_caps(sc_state *st, size_t factor, double lo, double hi)
 int tier_scorecard_set_caps(tier_model *model, size_t factor, double lo, double hi)
 {
     sc_state *st = tier__sc_of(model);
-    return st ? tier__sc_set_caps(st, factor, lo, hi) : TIER_EINVAL;
+    return st ? tier__model_end(model, tier__sc_set_caps(st, factor, lo, hi), st->err) : TIER_EINVAL;
 }
 
 int tier__sc_set_bands(sc_state *st, size_t factor, const double *edges, size_t n,
@@ -291,7 +309,8 @@ int tier_scorecard_set_bands(tier_model *model, size_t factor, const double *edg
                              const double *fractions)
 {
     sc_state *st = tier__sc_of(model);
-    return st ? tier__sc_set_bands(st, factor, edges, n, fractions) : TIER_EINVAL;
+    return st ? tier__model_end(model, tier__sc_set_bands(st, factor, edges, n, fractions), st->err)
+              : TIER_EINVAL;
 }
 
 int tier__sc_set_impute(sc_state *st, size_t factor, double value)
@@ -314,7 +333,8 @@ int tier__sc_set_impute(sc_state *st, size_t factor, double value)
 int tier_scorecard_set_impute(tier_model *model, size_t factor, double value)
 {
     sc_state *st = tier__sc_of(model);
-    return st ? tier__sc_set_impute(st, factor, value) : TIER_EINVAL;
+    return st ? tier__model_end(model, tier__sc_set_impute(st, factor, value), st->err)
+              : TIER_EINVAL;
 }
 
 static int add_cond(sc_state *st, const char *what, const char *name, const char *column, int op,
@@ -381,7 +401,9 @@ int tier_scorecard_add_penalty(tier_model *model, const char *name, const char *
                                double threshold, double points)
 {
     sc_state *st = tier__sc_of(model);
-    return st ? tier__sc_add_penalty(st, name, column, op, threshold, points) : TIER_EINVAL;
+    return st ? tier__model_end(model, tier__sc_add_penalty(st, name, column, op, threshold, points),
+                                st->err)
+              : TIER_EINVAL;
 }
 
 int tier__sc_add_veto(sc_state *st, const char *name, const char *column, int op,
@@ -401,7 +423,10 @@ int tier_scorecard_add_veto(tier_model *model, const char *name, const char *col
                             double threshold, const char *max_grade)
 {
     sc_state *st = tier__sc_of(model);
-    return st ? tier__sc_add_veto(st, name, column, op, threshold, max_grade) : TIER_EINVAL;
+    return st ? tier__model_end(model,
+                                tier__sc_add_veto(st, name, column, op, threshold, max_grade),
+                                st->err)
+              : TIER_EINVAL;
 }
 
 /* Non-increasing lower bounds in [0, 100] for A, B, C, D. */
@@ -419,11 +444,8 @@ int tier__sc_check_grade_bands(const double lower[4], char *err)
     return TIER_OK;
 }
 
-int tier_scorecard_set_grade_bands(tier_model *model, const double lower[4])
+static int set_grade_bands(sc_state *st, const double lower[4])
 {
-    sc_state *st = tier__sc_of(model);
-    if (!st)
-        return TIER_EINVAL;
     if (!lower) {
         tier__errorf(st->err, "no grade bands");
         return TIER_EINVAL;
@@ -433,6 +455,12 @@ int tier_scorecard_set_grade_bands(tier_model *model, const double lower[4])
     memcpy(st->lower, lower, sizeof st->lower);
     st->err[0] = '\0';
     return TIER_OK;
+}
+
+int tier_scorecard_set_grade_bands(tier_model *model, const double lower[4])
+{
+    sc_state *st = tier__sc_of(model);
+    return st ? tier__model_end(model, set_grade_bands(st, lower), st->err) : TIER_EINVAL;
 }
 
 size_t tier_scorecard_factor_count(const tier_model *model)
@@ -451,82 +479,14 @@ const char *tier_scorecard_factor_name(const tier_model *model, size_t factor)
 
 int tier_scorecard_new_b2b(tier_model **out, const char *name, const tier_allocator *alloc)
 {
-    static const double growth_edges[3] = {0.0, 0.10, 0.25};
-    static const double growth_fr[4] = {0.0, 0.4, 0.7, 1.0};
-    static const double referral_edges[2] = {1, 3};
-    static const double referral_fr[3] = {0.0, 0.6, 1.0};
-    enum {
-        PCT = TIER_SCORECARD_NORM_PERCENTILE,
-        MINMAX = TIER_SCORECARD_NORM_MINMAX,
-        BANDS = TIER_SCORECARD_NORM_BANDS
-    };
-    enum { UP = TIER_SCORECARD_HIGHER_IS_BETTER };
-    enum {
-        REWEIGHT = TIER_SCORECARD_MISSING_REWEIGHT,
-        IMPUTE = TIER_SCORECARD_MISSING_IMPUTE,
-        ZERO = TIER_SCORECARD_MISSING_ZERO
-    };
-    enum {
-        EXPL = TIER_SCORECARD_EXPLICIT,
-        POT = TIER_SCORECARD_POTENTIAL,
-        GROW = TIER_SCORECARD_GROWTH
-    };
     tier_model *m = NULL;
-    size_t margin = 0, modules = 0, growth = 0, years = 0, referrals = 0;
     int rc;
     if (!out)
         return TIER_EINVAL;
     *out = NULL;
     rc = tier_scorecard_new(&m, name, alloc);
-    if (rc)
-        return rc;
-    /* Explicit value 45: what the account pays now. */
     if (!rc)
-        rc = tier_scorecard_add_factor(m, "contract_arr", "attr.contract_arr", 20, EXPL, PCT, UP,
-                                       ZERO, NULL);
-    if (!rc)
-        rc = tier_scorecard_add_factor(m, "gross_margin", "attr.gross_margin", 10, EXPL, MINMAX, UP,
-                                       IMPUTE, &margin);
-    if (!rc)
-        rc = tier_scorecard_add_factor(m, "spend", "rfm.m", 15, EXPL, PCT, UP, ZERO, NULL);
-    /* Potential value 25: what it could pay. */
-    if (!rc)
-        rc = tier_scorecard_add_factor(m, "employees", "attr.employees", 15, POT, PCT, UP, REWEIGHT,
-                                       NULL);
-    if (!rc)
-        rc = tier_scorecard_add_factor(m, "modules_used", "attr.modules_used", 10, POT, MINMAX, UP,
-                                       ZERO, &modules);
-    /* Growth value 30: how fast it grows and how close the relationship is. */
-    if (!rc)
-        rc = tier_scorecard_add_factor(m, "growth_rate", "attr.growth_rate", 15, GROW, BANDS, UP,
-                                       REWEIGHT, &growth);
-    if (!rc)
-        rc = tier_scorecard_add_factor(m, "years_cooperation", "attr.years_cooperation", 10, GROW,
-                                       MINMAX, UP, REWEIGHT, &years);
-    if (!rc)
-        rc = tier_scorecard_add_factor(m, "referrals", "attr.referrals", 5, GROW, BANDS, UP, ZERO,
-                                       &referrals);
-    if (!rc)
-        rc = tier_scorecard_set_caps(m, margin, 0.0, 0.5);
-    if (!rc)
-        rc = tier_scorecard_set_caps(m, modules, 0.0, NAN);
-    if (!rc)
-        rc = tier_scorecard_set_caps(m, years, 0.0, 10.0);
-    if (!rc)
-        rc = tier_scorecard_set_bands(m, growth, growth_edges, 3, growth_fr);
-    if (!rc)
-        rc = tier_scorecard_set_bands(m, referrals, referral_edges, 2, referral_fr);
-    /* Negative factors. */
-    if (!rc)
-        rc = tier_scorecard_add_penalty(m, "defaults", "attr.defaults", TIER_OP_GT, 0, -15);
-    if (!rc)
-        rc = tier_scorecard_add_penalty(m, "support_load", "attr.support_tickets", TIER_OP_GT, 24,
-                                        -5);
-    if (!rc)
-        rc = tier_scorecard_add_penalty(m, "poor_payment", "attr.payment_score", TIER_OP_LT, 50,
-                                        -10);
-    if (!rc)
-        rc = tier_scorecard_add_veto(m, "arrears", "attr.arrears_days", TIER_OP_GT, 90, "C");
+        rc = tier_model_set_text(m, "preset", "b2b");
     if (rc) {
         tier_model_free(m);
         return rc;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/model_common.h"
 #include "models/scorecard/scorecard_internal.h"
 #include "util/buf.h"
 
@@ -146,22 +147,21 @@ int tier__sc_explain(void *state, const tier_book *book, const tier_frame *frame
         tier__buf_puts(&buf, line);
     }
     if (!isnan(o.score)) {
-        for (i = 0; i < st->npens; i++) {
-            const sc_cond *p = &st->pens[i];
-            if (!tier__sc_holds(p->op, px[i], p->threshold))
+        /* The penalties, then the vetoes, that applied. */
+        for (i = 0; i < st->npens + st->nvetoes; i++) {
+            int veto = i >= st->npens;
+            const sc_cond *k = veto ? &st->vetoes[i - st->npens] : &st->pens[i];
+            double x = veto ? vx[i - st->npens] : px[i];
+            char effect[64];
+            if (!tier__sc_holds(k->op, x, k->threshold))
                 continue;
-            snprintf(line, sizeof line, "penalty %s: %s = %s %s %s -> %s points\n", p->name,
-                     p->column, num(a, sizeof a, px[i]), op_names[p->op],
-                     num(b, sizeof b, p->threshold), num(c, sizeof c, p->points));
-            tier__buf_puts(&buf, line);
-        }
-        for (i = 0; i < st->nvetoes; i++) {
-            const sc_cond *v = &st->vetoes[i];
-            if (!tier__sc_holds(v->op, vx[i], v->threshold))
-                continue;
-            snprintf(line, sizeof line, "veto %s: %s = %s %s %s -> grade at most %s\n", v->name,
-                     v->column, num(a, sizeof a, vx[i]), op_names[v->op],
-                     num(b, sizeof b, v->threshold), grade_labels[v->grade]);
+            if (veto)
+                snprintf(effect, sizeof effect, "grade at most %s", grade_labels[k->grade]);
+            else
+                snprintf(effect, sizeof effect, "%s points", num(c, sizeof c, k->points));
+            snprintf(line, sizeof line, "%s %s: %s = %s %s %s -> %s\n", veto ? "veto" : "penalty",
+                     k->name, k->column, num(a, sizeof a, x), op_names[k->op],
+                     num(b, sizeof b, k->threshold), effect);
             tier__buf_puts(&buf, line);
         }
         snprintf(line, sizeof line, "groups: explicit %s, potential %s, growth %s; factors %s",
@@ -188,9 +188,5 @@ int tier__sc_explain(void *state, const tier_book *book, const tier_frame *frame
             snprintf(line, sizeof line, "\n");
         tier__buf_puts(&buf, line);
     }
-    rc = tier__buf_status(&buf);
-    if (!rc)
-        rc = tier_text_append(out, tier__buf_data(&buf), tier__buf_len(&buf));
-    tier__buf_free(&buf);
-    return rc;
+    return tier__model_explained(out, &buf, TIER_OK);
 }

@@ -22,6 +22,10 @@ const tier_model_option tier__sc_option_table[SC_N_OPTIONS] = {
     {"grade_b", TIER_OPTION_NUMBER, "lowest score of grade B, [grade_c, grade_a] (default 65)", 0},
     {"grade_c", TIER_OPTION_NUMBER, "lowest score of grade C, [grade_d, grade_b] (default 50)", 0},
     {"grade_d", TIER_OPTION_NUMBER, "lowest score of grade D, [0, grade_c] (default 35)", 0},
+    {"preset", TIER_OPTION_TEXT,
+     "the card the model starts from: \"none\" (default: no factor) or \"b2b\" (the B2B default "
+     "card); another value replaces the factors, penalties and vetoes",
+     TIER_OPTION_FORGETS_FIT},
 };
 
 const tier_model_vtable tier__sc_vtable = {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* What the scorecard's files share (scorecard.c: the vtable, fit and score; explain.c; build.c:
- * lifetime, the public builders and the B2B default; state.c: options and saved state). */
+ * lifetime and the public builders; preset.c: the built-in cards; state.c: options and saved
+ * state). */
 #ifndef TIER_MODELS_SCORECARD_INTERNAL_H
 #define TIER_MODELS_SCORECARD_INTERNAL_H
 
@@ -17,6 +18,8 @@
 
 enum { OUT_SCORE, OUT_EXPLICIT, OUT_POTENTIAL, OUT_GROWTH, OUT_GRADE, OUT_CAPPED, OUT_COUNT };
 enum { HOW_VALUE, HOW_DROPPED, HOW_IMPUTED, HOW_ZERO };
+/* The built-in cards of the option "preset" (preset.c). */
+enum { SC_PRESET_NONE, SC_PRESET_B2B, SC_PRESET_COUNT };
 
 static const char *const grade_labels[5] = {"A", "B", "C", "D", "E"};
 static const char *const group_names[3] = {"explicit", "potential", "growth"};
@@ -59,6 +62,7 @@ typedef struct sc_state {
     sc_cond *pens, *vetoes;
     size_t npens, cap_pens, nvetoes, cap_vetoes;
     double lower[4];
+    int preset; /* SC_PRESET_*: the card the model started from (option "preset") */
 } sc_state;
 
 /* What one customer's score is made of. */
@@ -79,7 +83,7 @@ typedef struct sc_out {
 
 /* The vtable and its options table (scorecard.c). */
 extern const tier_model_vtable tier__sc_vtable;
-#define SC_N_OPTIONS 4
+#define SC_N_OPTIONS 5
 extern const tier_model_option tier__sc_option_table[SC_N_OPTIONS];
 
 /* scorecard.c */
@@ -99,6 +103,9 @@ int tier__sc_explain(void *state, const tier_book *book, const tier_frame *frame
 
 /* build.c */
 void tier__sc_clear(sc_state *st);
+/* Replaces the card (factors, penalties, vetoes) of `st` with that of `from`, which is left
+ * empty; the grade bands stay. */
+void tier__sc_take_card(sc_state *st, sc_state *from);
 void tier__sc_destroy(void *state);
 const char *tier__sc_last_error(void *state);
 int tier__sc_add_factor(sc_state *st, const char *factor, const char *column, double weight,
@@ -113,6 +120,11 @@ int tier__sc_add_penalty(sc_state *st, const char *name, const char *column, int
 int tier__sc_add_veto(sc_state *st, const char *name, const char *column, int op,
                        double threshold, const char *max_grade);
 int tier__sc_check_grade_bands(const double lower[4], char *err);
+
+/* preset.c */
+extern const char *const tier__sc_preset_names[SC_PRESET_COUNT];
+/* Adds the factors, penalties and vetoes of card `preset` to `tmp` (an empty scratch card). */
+int tier__sc_fill_preset(sc_state *tmp, int preset);
 
 /* state.c */
 int tier__sc_set_option(void *state, const char *name, const tier_value *value);

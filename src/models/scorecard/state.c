@@ -10,11 +10,35 @@
 
 /* ---- options and saved state (docs/scorecard.md, docs/model-state-format.md) --------------- */
 
+/* Replaces the card with preset `preset` (unless the model already started from it). */
+static int set_preset(sc_state *st, const tier_value *value)
+{
+    sc_state tmp;
+    int k, rc = tier__opt_choice(value, tier__sc_preset_names, SC_PRESET_COUNT, &k, st->err);
+    if (rc)
+        return rc;
+    if (k != st->preset) {
+        memset(&tmp, 0, sizeof tmp);
+        tmp.alloc = st->alloc;
+        if ((rc = tier__sc_fill_preset(&tmp, k)) != TIER_OK) {
+            tier__errorf(st->err, "%s", rc == TIER_ENOMEM ? "out of memory filling the card" : tmp.err);
+            tier__sc_clear(&tmp);
+            return rc;
+        }
+        tier__sc_take_card(st, &tmp);
+        st->preset = k;
+    }
+    st->err[0] = '\0';
+    return TIER_OK;
+}
+
 int tier__sc_set_option(void *state, const char *name, const tier_value *value)
 {
     sc_state *st = state;
     double lower[4];
     int g = name[6] - 'a';
+    if (strcmp(name, "preset") == 0)
+        return set_preset(st, value);
     memcpy(lower, st->lower, sizeof lower);
     lower[g] = tier_value_number(value);
     if (tier__sc_check_grade_bands(lower, st->err) != TIER_OK)
@@ -27,6 +51,8 @@ int tier__sc_set_option(void *state, const char *name, const tier_value *value)
 int tier__sc_get_option(void *state, const char *name, tier_value *out)
 {
     const sc_state *st = state;
+    if (strcmp(name, "preset") == 0)
+        return tier_value_set_text(out, tier__sc_preset_names[st->preset]);
     return tier_value_set_number(out, st->lower[name[6] - 'a']);
 }
 
@@ -50,29 +76,21 @@ int tier__sc_save(void *state, tier_state_writer *w)
         tier_state_write_text(w, dir_names[f->dir - 1]);
         tier_state_write_text(w, missing_names[f->missing - 1]);
         if (f->norm == TIER_SCORECARD_NORM_MINMAX) {
-            tier_state_write_key(w, "factor.caps");
-            tier_state_write_number(w, f->cap_lo);
-            tier_state_write_number(w, f->cap_hi);
+            const double caps[2] = {f->cap_lo, f->cap_hi};
+            tier__opt_write_numbers(w, "factor.caps", caps, 2);
         }
         if (f->nbands) {
-            tier_state_write_key(w, "factor.bands");
-            tier_state_write_numbers(w, f->edges, f->nbands);
-            tier_state_write_key(w, "factor.fractions");
-            tier_state_write_numbers(w, f->fractions, f->nbands + 1);
+            tier__opt_write_numbers(w, "factor.bands", f->edges, f->nbands);
+            tier__opt_write_numbers(w, "factor.fractions", f->fractions, f->nbands + 1);
         }
-        if (f->missing == TIER_SCORECARD_MISSING_IMPUTE) {
-            tier_state_write_key(w, "factor.impute");
-            tier_state_write_number(w, f->impute);
-        }
+        if (f->missing == TIER_SCORECARD_MISSING_IMPUTE)
+            tier__opt_write_numbers(w, "factor.impute", &f->impute, 1);
         if (f->has_stats) {
-            tier_state_write_key(w, "factor.stats");
-            tier_state_write_number(w, f->fmin);
-            tier_state_write_number(w, f->fmax);
-            tier_state_write_number(w, f->fmedian);
+            const double stats[3] = {f->fmin, f->fmax, f->fmedian};
+            tier__opt_write_numbers(w, "factor.stats", stats, 3);
         }
         if (f->uniq) {
-            tier_state_write_key(w, "factor.reference");
-            tier_state_write_numbers(w, f->uniq, f->nuniq);
+            tier__opt_write_numbers(w, "factor.reference", f->uniq, f->nuniq);
             tier_state_write_key(w, "factor.below");
             for (j = 0; j <= f->nuniq; j++)
                 tier_state_write_number(w, (double)f->below[j]);
@@ -270,79 +288,79 @@ static int load_factor_part(sc_state *tmp, tier_state_reader *r, const char *par
     return tier_state_read_fail(r, msg);
 }
 
+/* What a load has read so far: a scratch card, and band edges waiting for their fractions. */
+typedef struct sc_loading {
+    sc_state tmp;
+    double edges[SC_MAX_BANDS];
+    size_t nedges;
+} sc_loading;
+
+static int load_option(void *ctx, const char *name, const tier_value *v, char *why)
+{
+    sc_state *tmp = &((sc_loading *)ctx)->tmp;
+    /* The preset only names the card: its factors, penalties and vetoes are records of their
+     * own. The grade bands are checked together at the end. */
+    if (strcmp(name, "preset") == 0)
+        return tier__opt_choice(v, tier__sc_preset_names, SC_PRESET_COUNT, &tmp->preset, why);
+    tmp->lower[name[6] - 'a'] = tier_value_number(v);
+    return TIER_OK;
+}
+
+/* "factor", "factor.*", "penalty" or "veto". */
+static int load_record(void *ctx, tier_state_reader *r, const char *key)
+{
+    sc_loading *L = ctx;
+    int rc;
+    if (L->nedges && strcmp(key, "factor.fractions") != 0)
+        return tier_state_read_fail(r, "band edges without fractions");
+    if (strcmp(key, "factor") == 0)
+        rc = load_factor(&L->tmp, r);
+    else if (strncmp(key, "factor.", 7) == 0)
+        rc = load_factor_part(&L->tmp, r, key + 7, L->edges, &L->nedges);
+    else if (strcmp(key, "penalty") == 0 || strcmp(key, "veto") == 0)
+        rc = load_cond(&L->tmp, r, key[0] == 'v');
+    else
+        return 0;
+    return rc < 0 ? rc : 1;
+}
+
 int tier__sc_load(void *state, tier_state_reader *r)
 {
-    sc_state *st = state, tmp;
-    double edges[SC_MAX_BANDS];
-    size_t nedges = 0, i;
-    const char *key;
+    sc_state *st = state;
+    sc_loading L;
+    sc_state *tmp = &L.tmp;
     char why[TIER__ERR_SIZE];
-    tier_value val;
+    size_t i;
     int rc;
 
-    memset(&tmp, 0, sizeof tmp);
-    tmp.alloc = st->alloc;
-    memcpy(tmp.lower, default_lower, sizeof tmp.lower);
-    tier__value_init(&val, &st->alloc);
-    while ((rc = tier_state_read_next(r, &key)) == 1) {
-        const tier_model_option *o = NULL;
-        rc = tier__opt_read(r, key, tier__sc_option_table, SC_N_OPTIONS, &val, &o);
-        if (rc < 0)
-            break;
-        if (rc == 1) {
-            rc = TIER_OK;
-            tmp.lower[o->name[6] - 'a'] = tier_value_number(&val);
-            continue;
-        }
-        if (nedges && strcmp(key, "factor.fractions") != 0) {
-            rc = tier_state_read_fail(r, "band edges without fractions");
-            break;
-        }
-        if (strcmp(key, "factor") == 0)
-            rc = load_factor(&tmp, r);
-        else if (strncmp(key, "factor.", 7) == 0)
-            rc = load_factor_part(&tmp, r, key + 7, edges, &nedges);
-        else if (strcmp(key, "penalty") == 0 || strcmp(key, "veto") == 0)
-            rc = load_cond(&tmp, r, key[0] == 'v');
-        else {
-            snprintf(why, sizeof why, "unknown record \"%s\"", key);
-            rc = tier_state_read_fail(r, why);
-        }
-        if (rc < 0)
-            break;
-    }
-    tier__value_clear(&val);
-    if (rc == 0 && nedges)
+    memset(&L, 0, sizeof L);
+    tmp->alloc = st->alloc;
+    memcpy(tmp->lower, default_lower, sizeof tmp->lower);
+    rc = tier__opt_load(r, tier__sc_option_table, SC_N_OPTIONS, &st->alloc, load_option,
+                        load_record, &L);
+    if (rc == 0 && L.nedges)
         rc = tier_state_read_fail(r, "band edges without fractions");
-    if (rc == 0 && tier__sc_check_grade_bands(tmp.lower, why) != TIER_OK)
+    if (rc == 0 && tier__sc_check_grade_bands(tmp->lower, why) != TIER_OK)
         rc = tier_state_read_fail(r, why);
-    for (i = 0; rc == 0 && i < tmp.nfactors; i++) {
-        const sc_factor *f = &tmp.factors[i];
+    for (i = 0; rc == 0 && i < tmp->nfactors; i++) {
+        const sc_factor *f = &tmp->factors[i];
         if (f->norm == TIER_SCORECARD_NORM_PERCENTILE && f->has_stats && !f->below) {
             snprintf(why, sizeof why, "factor \"%s\" has stats but no reference and counts",
                      f->name);
             rc = tier_state_read_fail(r, why);
         }
     }
-    if (rc == 0 && tier__sc_check_config(&tmp, why) != TIER_OK)
+    if (rc == 0 && tier__sc_check_config(tmp, why) != TIER_OK)
         rc = tier_state_read_fail(r, why);
     if (rc) {
         if (rc == TIER_ENOMEM)
             tier__errorf(st->err, "out of memory loading a scorecard");
-        tier__sc_clear(&tmp);
+        tier__sc_clear(tmp);
         return rc;
     }
-    tier__sc_clear(st);
-    st->factors = tmp.factors;
-    st->nfactors = tmp.nfactors;
-    st->cap_factors = tmp.cap_factors;
-    st->pens = tmp.pens;
-    st->npens = tmp.npens;
-    st->cap_pens = tmp.cap_pens;
-    st->vetoes = tmp.vetoes;
-    st->nvetoes = tmp.nvetoes;
-    st->cap_vetoes = tmp.cap_vetoes;
-    memcpy(st->lower, tmp.lower, sizeof st->lower);
+    tier__sc_take_card(st, tmp);
+    memcpy(st->lower, tmp->lower, sizeof st->lower);
+    st->preset = tmp->preset;
     st->err[0] = '\0';
     return TIER_OK;
 }

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* What the built-in models share besides options (models/options.h): the as-of day and the window
+ * of history a model counts, finding a model's own output columns in a frame, and appending
+ * bounded printf text to an explanation. */
+#ifndef TIER_MODELS_MODEL_COMMON_H
+#define TIER_MODELS_MODEL_COMMON_H
+
+#include "core/model_internal.h"
+#include "util/buf.h"
+
+/* Longest window of history in days: the whole supported calendar. */
+#define TIER__WINDOW_MAX ((double)TIER_DAY_MAX - (double)TIER_DAY_MIN + 1.0)
+
+/* The as-of day: `as_of` (a day number, NaN for none), else the day after the book's last
+ * transaction. Returns 1 with *out set, or 0 when there is neither (no option, an empty book). */
+int tier__model_as_of(const tier_book *book, double as_of, int32_t *out);
+
+/* The options "as_of" (a day number, NaN: the day after the last transaction) and "window" (days
+ * before the as-of day that count, 0: all history) of the models that count book figures over a
+ * window (rfm, pareto). */
+typedef struct tier__window {
+    int has_as_of;
+    int32_t as_of;
+    int32_t days; /* the window; 0: all history */
+} tier__window;
+
+/* Sets option `name` ("as_of" or "window") of `w` from a number value after checking it (an
+ * integer day number or NaN; an integer from 0 to TIER__WINDOW_MAX). TIER_OK, or TIER_ERANGE with
+ * `err` (TIER__ERR_SIZE bytes) saying why. */
+int tier__window_set(tier__window *w, const char *name, const tier_value *v, char *err);
+
+/* The value of option `name` ("as_of": NaN when unset, or "window"). */
+double tier__window_get(const tier__window *w, const char *name);
+
+/* The days [*from, *to) that count in `book`: *to is the as-of day, *from the first day of the
+ * window (INT32_MIN for all history). Returns 1, or 0 when there is no as-of day (no option and
+ * an empty book; then every day counts: INT32_MIN to INT32_MAX). */
+int tier__window_days(const tier__window *w, const tier_book *book, int32_t *from, int32_t *to);
+
+/* Finds output `output` of the model named `model` (the column "model.output") in `frame`:
+ * TIER_OK with *col set, or TIER_ENOTFOUND. */
+int tier__model_column(const tier_frame *frame, const char *model, const char *output, size_t *col);
+
+/* Appends what snprintf() returned `n` for into `buf` (`cap` bytes) to `out`, cut to what the
+ * buffer held: TIER_OK, TIER_ERROR for an encoding error (n < 0) or tier_text_append()'s status. */
+int tier__model_append(tier_text *out, const char *buf, size_t cap, int n);
+
+/* Ends an explanation written into `b`: when rc is TIER_OK, appends the text to `out` (or returns
+ * the buffer's latched failure); frees `b` either way. Returns the status. */
+int tier__model_explained(tier_text *out, tier__buf *b, int rc);
+
+#endif
