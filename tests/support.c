@@ -535,3 +535,10 @@ tier_model *tst_fixed_model_ok(const char *name, tst_fixed *state, int with_fit)
     assert_non_null(m);
     return m;
 }
+
+void tst_release(tier_frame *f, tier_model *m, tier_book *book)
+{
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}

@@ -146,6 +146,10 @@ size_t tst_customer(const tier_book *book, const char *id);
 
 /* ---- frames ------------------------------------------------------------------------------ */
 
+/* Frees the frame, the model and the book of a test (any may be NULL): the end of most model
+ * tests. */
+void tst_release(tier_frame *f, tier_model *m, tier_book *book);
+
 /* Fits the model on the book (with `inputs`, which may be NULL); a failed fit fails the test
  * with the model's error text. */
 void tst_fit(tier_model *m, const tier_book *book, const tier_frame *inputs);

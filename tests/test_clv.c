@@ -151,9 +151,7 @@ static void test_clv_scores_the_published_expected_spends_and_purchases(void **s
         assert_true(isfinite(e[i]) && e[i] > 0.0 && isfinite(clv[i]) && clv[i] > 0.0);
         assert_true(x[i] > 0.0 || pa[i] == 1.0); /* BG/NBD: no repeat, no chance to drop out */
     }
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 /* On the master log one repeat customer's repeat days are all worth $0.00: excluded from the
@@ -178,9 +176,7 @@ static void test_clv_excludes_and_counts_zero_spend_repeat_customers_on_the_mast
     clv = tst_numbers(f, "clv.clv");
     for (i = 0; i < tier_frame_rows(f); i++)
         assert_true(isfinite(sp[i]) && sp[i] > 0.0 && isfinite(clv[i]) && clv[i] >= 0.0);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 /* The models are in continuous time: fitting in days instead of weeks multiplies alpha by 7,
@@ -295,9 +291,7 @@ static void test_clv_groups_purchases_by_day_by_hand(void **s)
                 isnan(clv[y]));
     assert_true(x[xx] == 0.0 && tx[xx] == 0.0 && T[xx] == 100.0);
     assert_true(fabs(sp[xx] - g[0] * g[2] / (g[1] - 1.0)) < 1e-9); /* population mean */
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 /* No discount and margin 0.5: clv = 0.5 x spend x expected purchases; a discount lowers it. */
@@ -328,9 +322,7 @@ static void test_clv_values_expected_purchases_at_margin_and_discount(void **s)
     for (i = 0; i < tier_frame_rows(f); i++)
         assert_true(clv2[i] < clv[i] && clv2[i] > 0.5 * clv[i]);
     tier_frame_free(f);
-    tier_frame_free(g);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(g, m, book);
 }
 
 /* A model fitted on a calibration period scores the whole history when the end is unset. */
@@ -376,9 +368,7 @@ static void test_clv_scores_a_later_period_with_the_calibration_fit(void **s)
      * 08-02 and 1997-12-12 */
     assert_int_equal(tier_book_day_range(book, &first, &last), TIER_OK);
     assert_true(x[0] == 3.0 && T[0] == (double)(last - tst_day(1997, 1, 1)) / 7.0);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 /* ---- hard books ----------------------------------------------------------------------------- */
@@ -433,9 +423,7 @@ static void test_clv_refuses_a_book_of_one_time_buyers(void **s)
     assert_int_equal(tier_frame_new(&f, 3, &a), TIER_OK);
     assert_int_equal(tier_model_score(m, book, f), TIER_ESTATE);
     assert_int_equal(tier_frame_column_count(f), 0);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_clv_refuses_to_fit_an_empty_book_but_scores_one(void **s)
@@ -456,9 +444,7 @@ static void test_clv_refuses_to_fit_an_empty_book_but_scores_one(void **s)
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     f = score(m, empty, &a);
     assert_int_equal(tier_frame_rows(f), 0);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(empty);
+    tst_release(f, m, empty);
     tier_book_free(book);
 }
 
@@ -481,9 +467,7 @@ static void test_clv_needs_the_books_transactions(void **s)
     assert_int_equal(tier_model_score(m, book, f), TIER_ESTATE);
     assert_non_null(strstr(tier_frame_last_error(f), "transactions"));
     assert_int_equal(tier_frame_column_count(f), 0);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
     tier_book_free(kept);
 }
 

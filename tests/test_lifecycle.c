@@ -85,9 +85,7 @@ static void test_lifecycle_assigns_every_stage_by_hand(void **s)
     tst_expect_numbers(f, book, "lifecycle.tenure_days", tenure, TST_COUNT(tenure));
     tst_expect_numbers(f, book, "lifecycle.inactive_days", inactive, TST_COUNT(inactive));
     tst_expect_numbers(f, book, "lifecycle.trend", trend, TST_COUNT(trend));
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_lifecycle_thresholds_are_strict_at_their_boundaries(void **s)
@@ -118,9 +116,7 @@ static void test_lifecycle_thresholds_are_strict_at_their_boundaries(void **s)
     (void)s;
     tst_expect_labels(f, book, "lifecycle.stage", stages, TST_COUNT(stages));
     tst_expect_numbers(f, book, "lifecycle.trend", trend, TST_COUNT(trend));
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_lifecycle_moves_thresholds_and_windows_by_option(void **s)
@@ -162,9 +158,7 @@ static void test_lifecycle_moves_thresholds_and_windows_by_option(void **s)
     f = score(m, book, NULL, &a);
     assert_true(value(f, book, "lifecycle.trend", "y") == 0.2);
     assert_string_equal(STAGE(f, book, "y"), "mature");
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_lifecycle_defaults_the_as_of_day_to_the_day_after_the_last_transaction(void **s)
@@ -184,9 +178,7 @@ static void test_lifecycle_defaults_the_as_of_day_to_the_day_after_the_last_tran
     assert_true(tst_numbers(f, "lc.inactive_days")[0] == 31);
     assert_true(tst_numbers(f, "lc.inactive_days")[1] == 1);
     assert_true(tst_numbers(f, "lc.tenure_days")[1] == 1);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_lifecycle_uses_p_alive_from_a_clv_column(void **s)
@@ -239,9 +231,7 @@ static void test_lifecycle_uses_p_alive_from_a_clv_column(void **s)
     assert_int_equal(tier_frame_column_count(f), 1);
     assert_int_equal(tier_model_fit(m, book, f), TIER_EINVAL);
     assert_non_null(strstr(tier_model_last_error(m), "clv.p_alive"));
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void set_progress(tier_book *book, const char *id, double progress, double users)
@@ -312,9 +302,7 @@ static void test_lifecycle_grades_onboarding_from_progress_and_usage(void **s)
                      TIER_OK);
     f = score(m, book, NULL, &a);
     assert_string_equal(ONBOARDING(f, book, "r89"), "none");
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_lifecycle_scores_empty_books(void **s)
@@ -340,9 +328,7 @@ static void test_lifecycle_scores_empty_books(void **s)
     assert_string_equal(ONBOARDING(f, book, "b"), "none");
     assert_true(isnan(value(f, book, "lifecycle.trend", "a")));
     assert_true(isnan(value(f, book, "lifecycle.inactive_days", "b")));
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_lifecycle_nets_refunds_into_the_trend_but_not_into_inactivity(void **s)
@@ -367,9 +353,7 @@ static void test_lifecycle_nets_refunds_into_the_trend_but_not_into_inactivity(v
     assert_true(isnan(value(f, book, "lifecycle.tenure_days", "only")));
     assert_string_equal(STAGE(f, book, "gone"), "churned");
     assert_true(value(f, book, "lifecycle.inactive_days", "gone") == 400);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_lifecycle_needs_kept_transactions_for_its_windows(void **s)
@@ -390,9 +374,7 @@ static void test_lifecycle_needs_kept_transactions_for_its_windows(void **s)
     assert_non_null(strstr(tier_frame_last_error(f), "lifecycle windows"));
     assert_non_null(strstr(tier_frame_last_error(f), "not kept"));
     assert_int_equal(tier_frame_column_count(f), 0);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_lifecycle_rejects_bad_options(void **s)
@@ -517,9 +499,7 @@ static void test_lifecycle_explains_the_rule_that_fired(void **s)
     assert_int_equal(tier_text_new(&t, &a), TIER_OK);
     assert_int_equal(tier_model_explain(m, book, f, 0, t), TIER_ENOTFOUND);
     tier_text_free(t);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 /* The stage and onboarding counts of the B2B example data (examples/data, made by

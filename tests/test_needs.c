@@ -106,9 +106,7 @@ static void test_needs_separates_three_obvious_clusters(void **s)
     }
     assert_int_equal(stat_of(m, TIER_NEEDS_STAT_CONVERGED), 1);
     assert_int_equal(stat_of(m, TIER_NEEDS_STAT_FITTED), 9);
-    tier_frame_free(fr);
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(fr, m, b);
 }
 
 static void test_needs_gives_second_segment_and_margin_by_hand(void **s)
@@ -140,9 +138,7 @@ static void test_needs_gives_second_segment_and_margin_by_hand(void **s)
     assert_int_equal(seg[2], 0);
     assert_int_equal(second[2], 1);
     assert_true(margin[2] == 0);
-    tier_frame_free(fr);
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(fr, m, b);
 }
 
 /* A deterministic 3-blob data set: n customers, 3 features, blobs far apart. */
@@ -254,9 +250,7 @@ static void test_needs_with_k_equal_to_the_customer_count_puts_each_alone(void *
             assert_int_not_equal(seg[i], seg[j]);
     }
     assert_true(stat_of(m, TIER_NEEDS_STAT_INERTIA) == 0);
-    tier_frame_free(fr);
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(fr, m, b);
 }
 
 static void test_needs_puts_all_equal_vectors_in_the_first_segment(void **s)
@@ -289,9 +283,7 @@ static void test_needs_puts_all_equal_vectors_in_the_first_segment(void **s)
     seg = tst_codes(fr, "needs.segment");
     for (i = 0; i < 4; i++)
         assert_int_equal(seg[i], 0);
-    tier_frame_free(fr);
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(fr, m, b);
 }
 
 static void test_needs_handles_one_customer(void **s)
@@ -335,9 +327,7 @@ static void test_needs_on_an_empty_book(void **s)
     tst_fit(m, b, NULL);
     fr = tst_score(m, b, TST_ALLOC);
     assert_int_equal(tier_frame_column_count(fr), 4);
-    tier_frame_free(fr);
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(fr, m, b);
 }
 
 /* A model "scorecard" with the number column "x" and the label column "grade" (codes of A..E);
@@ -486,9 +476,7 @@ static void test_needs_keeps_segment_names_across_a_refit(void **s)
         tier_model_free(fresh);
     }
     tier_frame_free(f1);
-    tier_frame_free(f2);
-    tier_model_free(m);
-    tier_book_free(b1);
+    tst_release(f2, m, b1);
     tier_book_free(b2);
     test_free(v);
     test_free(w);
@@ -706,9 +694,7 @@ static void test_needs_explains_the_pull_of_features(void **s)
     assert_non_null(strstr(e, "next: need_1"));
     assert_non_null(strstr(e, "pulls toward need_3 rather than need_1: attr.f1 (value 10;"));
     tier_text_free(t);
-    tier_frame_free(fr);
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(fr, m, b);
 }
 
 /* ---- value inside need segments ---------------------------------------------------------- */

@@ -26,9 +26,7 @@ static void expect_classes(const tst_txn *rows, size_t n, const char *want)
     char got[64];
     tst_initials(f, "pareto.class", got);
     assert_string_equal(got, want);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_pareto_closes_a_on_the_customer_that_reaches_exactly_80_percent(void **s)
@@ -76,9 +74,7 @@ static void test_pareto_classes_a_small_book_by_hand(void **s)
     assert_true(n == 3 && value == 2 && fabs(vshare - 0.02) < 1e-15);
     assert_int_equal(tier_pareto_summary(f, "pareto", 3, &n, NULL, NULL, NULL), TIER_EINVAL);
     assert_int_equal(tier_pareto_summary(f, "other", 0, &n, NULL, NULL, NULL), TIER_ENOTFOUND);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_pareto_breaks_ties_at_a_cut_by_id(void **s)
@@ -125,9 +121,7 @@ static void test_pareto_scores_an_empty_book(void **s)
     assert_int_equal(tier_frame_column_count(f), 4);
     assert_int_equal(tier_pareto_summary(f, NULL, 0, &n, &v, &cs, &vs), TIER_OK);
     assert_true(n == 0 && v == 0 && cs == 0 && vs == 0);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_pareto_puts_refunds_only_and_idle_customers_in_c(void **s)
@@ -146,9 +140,7 @@ static void test_pareto_puts_refunds_only_and_idle_customers_in_c(void **s)
     assert_string_equal(got, "CAC");
     assert_true(tst_numbers(f, "pareto.value")[0] == -5 && tst_numbers(f, "pareto.value")[2] == 0);
     assert_true(tst_numbers(f, "pareto.share")[0] == -1);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_pareto_without_positive_values_puts_everyone_in_c(void **s)
@@ -163,9 +155,7 @@ static void test_pareto_without_positive_values_puts_everyone_in_c(void **s)
     tst_initials(f, "pareto.class", got);
     assert_string_equal(got, "CC");
     assert_true(isnan(tst_numbers(f, "pareto.share")[0]) && isnan(tst_numbers(f, "pareto.cum_share")[1]));
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_pareto_margin_criterion_leaves_customers_without_margin_in_c(void **s)
@@ -186,9 +176,7 @@ static void test_pareto_margin_criterion_leaves_customers_without_margin_in_c(vo
     tst_initials(f, "gm.class", got);
     assert_string_equal(got, "BACA");
     assert_true(isnan(tst_numbers(f, "gm.value")[2]) && tst_numbers(f, "gm.value")[1] == 70);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_pareto_reads_a_column_criterion_from_the_scored_frame(void **s)
@@ -224,9 +212,7 @@ static void test_pareto_reads_a_column_criterion_from_the_scored_frame(void **s)
     v[0] = INFINITY;
     v[1] = v[2] = 1;
     assert_int_equal(tier_model_score(m, book, f), TIER_EINVAL);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_pareto_window_and_as_of_limit_the_revenue(void **s)
@@ -254,9 +240,7 @@ static void test_pareto_window_and_as_of_limit_the_revenue(void **s)
     tst_initials(f, "pareto.class", got);
     assert_string_equal(got, "ACA");
     assert_true(tst_numbers(f, "pareto.value")[1] == 0);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_pareto_explains_the_class(void **s)
@@ -278,9 +262,7 @@ static void test_pareto_explains_the_class(void **s)
     assert_int_equal(tier_model_explain(m, book, f, 2, t), TIER_OK);
     assert_non_null(strstr(tier_text_data(t), "not positive -> class C"));
     tier_text_free(t);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_pareto_rejects_bad_options(void **s)
@@ -337,9 +319,7 @@ static void test_pareto_thresholds_equal_make_b_empty(void **s)
     f = tst_score(m, book, &a);
     tst_initials(f, "pareto.class", got);
     assert_string_equal(got, "AAC");
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 /* CDNOW, revenue over all history. Reference computed independently with exact integer cents:
@@ -378,9 +358,7 @@ static void test_pareto_cdnow_classes_match_an_independent_computation(void **s)
     assert_true(fabs(value - 375037.10) < 1e-6);
     assert_int_equal(tier_pareto_summary(f, NULL, 2, &n, NULL, NULL, NULL), TIER_OK);
     assert_int_equal(n, 7831);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static int oom_pareto(const tier_allocator *alloc, void *ud)
