@@ -8,6 +8,8 @@
 
 #include "support.h"
 
+#include "util/internal.h"
+
 /* ---- allocators -------------------------------------------------------------------------- */
 
 static int tst_should_fail(tst_failing *f)
@@ -541,4 +543,11 @@ void tst_release(tier_frame *f, tier_model *m, tier_book *book)
     tier_frame_free(f);
     tier_model_free(m);
     tier_book_free(book);
+}
+
+tier_allocator tst_internal_allocator(const tier_allocator *src)
+{
+    tier_allocator a;
+    tier__alloc_init(&a, src);
+    return a;
 }

@@ -13,6 +13,7 @@
 #ifndef TIER_TEST_SUPPORT_H
 #define TIER_TEST_SUPPORT_H
 
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -89,6 +90,28 @@ int tst_oom_score(const tier_model *m, const tier_book *book, const tier_allocat
  * loads that text into `into` (a model of the same kind), checking that the load is all or
  * nothing: `into` is fitted exactly when it succeeded. Returns the status. */
 int tst_oom_save_load(const tier_model *m, tier_model *into, const tier_allocator *alloc);
+
+/* ---- numbers ----------------------------------------------------------------------------- */
+
+/* Fails the test unless `got` is within `tol` of `want` relative to |want| (tst_assert_rel) or
+ * absolutely (tst_assert_abs), naming the expression and both values. */
+#define tst_assert_rel(got, want, tol)                                                     \
+    do {                                                                                   \
+        double g_ = (got), w_ = (want);                                                    \
+        if (!(fabs(g_ - w_) <= (tol) * fabs(w_)))                                          \
+            fail_msg("%s = %.12g, want %.12g (rel tol %g)", #got, g_, w_, (double)(tol));  \
+    } while (0)
+
+#define tst_assert_abs(got, want, tol)                                                     \
+    do {                                                                                   \
+        double g_ = (got), w_ = (want);                                                    \
+        if (!(fabs(g_ - w_) <= (tol)))                                                     \
+            fail_msg("%s = %.12g, want %.12g (abs tol %g)", #got, g_, w_, (double)(tol));  \
+    } while (0)
+
+/* The library's internal allocator over `src` (tier__alloc_init; NULL: the default one), for tests
+ * of internal functions that take one. */
+tier_allocator tst_internal_allocator(const tier_allocator *src);
 
 /* ---- files of the source tree ------------------------------------------------------------ */
 
