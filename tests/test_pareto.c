@@ -17,27 +17,96 @@ static tier_model *pareto(const tier_allocator *a, const tier_book *book)
     return m;
 }
 
-static void expect_classes(const tst_txn *rows, size_t n, const char *want)
+/* A class case: a book of the rows (NaN: no margin) and, when `idle` is set, a customer without
+ * transactions after them; a Pareto model named `name` (NULL: the default) with the criterion
+ * `criterion` (NULL: the default); the class initials it must give in book order, and what else
+ * to check on the scored frame. */
+typedef struct class_case {
+    tst_txn_margin rows[10];
+    size_t n;
+    const char *idle;
+    const char *name;
+    const char *criterion;
+    const char *want;
+    void (*also)(const tier_frame *f);
+} class_case;
+
+static void test_classes(void **state)
 {
+    const class_case *c = *state;
     tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, n);
-    tier_model *m = pareto(&a, book);
-    tier_frame *f = tst_score(m, book, &a);
-    char got[64];
-    tst_initials(f, "pareto.class", got);
-    assert_string_equal(got, want);
+    tier_book *book = tst_book_with_margins(&a, c->rows, c->n);
+    tier_model *m = NULL;
+    tier_frame *f;
+    char got[16], column[32];
+    if (c->idle)
+        assert_int_equal(tier_book_add_customer(book, c->idle, strlen(c->idle), NULL), TIER_OK);
+    assert_int_equal(tier_pareto_new(&m, c->name, &a), TIER_OK);
+    assert_string_equal(tier_model_kind(m), "pareto");
+    if (c->criterion)
+        assert_int_equal(tier_model_set_text(m, "criterion", c->criterion), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    f = tst_score(m, book, &a);
+    snprintf(column, sizeof column, "%s.class", c->name ? c->name : "pareto");
+    tst_initials(f, column, got);
+    assert_string_equal(got, c->want);
+    if (c->also)
+        c->also(f);
     tst_release(f, m, book);
 }
 
-static void test_pareto_closes_a_on_the_customer_that_reaches_exactly_80_percent(void **s)
+/* 0.7 + 0.1 is 0.7999999999999999 in binary floating point: only exact arithmetic puts the
+ * second customer in A. S = 1.0; cum 0.7, 0.8 (= 80%: A closes), 0.9, 1.0 (>= 95%: B). */
+static const class_case closes_a_on_the_customer_that_reaches_exactly_80_percent = {
+    {{"a", 1, 0.7, NAN}, {"b", 1, 0.1, NAN}, {"c", 1, 0.1, NAN}, {"d", 1, 0.1, NAN}}, 4, NULL,
+    NULL, NULL, "AABB", NULL};
+
+/* S = 100: big 40, then the 20s in id order a, b, c (not book order c, a, b): big 40%, a 60%,
+ * b 80% (A closes), c 100% (B closes). */
+static const class_case breaks_ties_at_a_cut_by_id = {
+    {{"c", 1, 20, NAN}, {"big", 1, 40, NAN}, {"b", 1, 20, NAN}, {"a", 1, 20, NAN}}, 4, NULL, NULL,
+    NULL, "BAAA", NULL};
+
+/* Ten customers of 10 each: c0..c7 reach 80% (A), c8 90%, c9 100% (B). Book order reversed. */
+static const class_case splits_all_equal_values_by_id = {
+    {{"c9", 5, 10, NAN}, {"c8", 5, 10, NAN}, {"c7", 5, 10, NAN}, {"c6", 5, 10, NAN},
+     {"c5", 5, 10, NAN}, {"c4", 5, 10, NAN}, {"c3", 5, 10, NAN}, {"c2", 5, 10, NAN},
+     {"c1", 5, 10, NAN}, {"c0", 5, 10, NAN}},
+    10, NULL, NULL, NULL, "BBAAAAAAAA", NULL};
+
+static const class_case puts_a_single_customer_in_a = {
+    {{"only", 1, 12.5, NAN}}, 1, NULL, NULL, NULL, "A", NULL};
+
+static void refund_value_and_share(const tier_frame *f)
 {
-    /* 0.7 + 0.1 is 0.7999999999999999 in binary floating point: only exact arithmetic puts the
-     * second customer in A. S = 1.0; cum 0.7, 0.8 (= 80%: A closes), 0.9, 1.0 (>= 95%: B). */
-    static const tst_txn rows[] = {{"a", 1, 0.7}, {"b", 1, 0.1}, {"c", 1, 0.1},
-                               {"d", 1, 0.1}};
-    (void)s;
-    expect_classes(rows, 4, "AABB");
+    assert_true(tst_numbers(f, "pareto.value")[0] == -5 && tst_numbers(f, "pareto.value")[2] == 0);
+    assert_true(tst_numbers(f, "pareto.share")[0] == -1);
 }
+
+static const class_case puts_refunds_only_and_idle_customers_in_c = {
+    {{"refund", 1, -5, NAN}, {"buyer", 2, 5, NAN}}, 2, "idle", NULL, NULL, "CAC",
+    refund_value_and_share};
+
+static void no_shares(const tier_frame *f)
+{
+    assert_true(isnan(tst_numbers(f, "pareto.share")[0]) &&
+                isnan(tst_numbers(f, "pareto.cum_share")[1]));
+}
+
+static const class_case without_positive_values_puts_everyone_in_c = {
+    {{"a", 1, -5, NAN}, {"b", 2, 0, NAN}}, 2, NULL, NULL, NULL, "CC", no_shares};
+
+static void margin_values(const tier_frame *f)
+{
+    assert_true(isnan(tst_numbers(f, "gm.value")[2]) && tst_numbers(f, "gm.value")[1] == 70);
+}
+
+/* Margins: a 10, b 70 (two rows), c none, d 20. S = 100: b 70%, d 90% (A), a 100% (B). */
+static const class_case margin_criterion_leaves_customers_without_margin_in_c = {
+    {{"a", 1, 100, 10}, {"b", 1, 100, 30}, {"c", 1, 500, NAN}, {"b", 2, 50, 40}, {"d", 3, 10, 20}},
+    5, NULL, "gm", "margin", "BACA", margin_values};
+
+#define CLASSES(name) TST_CASE("test_pareto_" #name, test_classes, &name)
 
 static void test_pareto_classes_a_small_book_by_hand(void **s)
 {
@@ -77,38 +146,6 @@ static void test_pareto_classes_a_small_book_by_hand(void **s)
     tst_release(f, m, book);
 }
 
-static void test_pareto_breaks_ties_at_a_cut_by_id(void **s)
-{
-    /* S = 100: big 40, then the 20s in id order a, b, c (not book order c, a, b):
-     * big 40%, a 60%, b 80% (A closes), c 100% (B closes). */
-    static const tst_txn rows[] = {{"c", 1, 20}, {"big", 1, 40}, {"b", 1, 20},
-                               {"a", 1, 20}};
-    (void)s;
-    expect_classes(rows, 4, "BAAA");
-}
-
-static void test_pareto_splits_all_equal_values_by_id(void **s)
-{
-    /* Ten customers of 10 each: c0..c7 reach 80% (A), c8 90%, c9 100% (B). Book order reversed. */
-    tst_txn rows[10];
-    static const char *const ids[10] = {"c9", "c8", "c7", "c6", "c5", "c4", "c3", "c2", "c1", "c0"};
-    size_t i;
-    (void)s;
-    for (i = 0; i < 10; i++) {
-        rows[i].id = ids[i];
-        rows[i].day = 5;
-        rows[i].amount = 10;
-    }
-    expect_classes(rows, 10, "BBAAAAAAAA");
-}
-
-static void test_pareto_puts_a_single_customer_in_a(void **s)
-{
-    static const tst_txn rows[] = {{"only", 1, 12.5}};
-    (void)s;
-    expect_classes(rows, 1, "A");
-}
-
 static void test_pareto_scores_an_empty_book(void **s)
 {
     tier_allocator a = tst_allocator();
@@ -121,61 +158,6 @@ static void test_pareto_scores_an_empty_book(void **s)
     assert_int_equal(tier_frame_column_count(f), 4);
     assert_int_equal(tier_pareto_summary(f, NULL, 0, &n, &v, &cs, &vs), TIER_OK);
     assert_true(n == 0 && v == 0 && cs == 0 && vs == 0);
-    tst_release(f, m, book);
-}
-
-static void test_pareto_puts_refunds_only_and_idle_customers_in_c(void **s)
-{
-    static const tst_txn rows[] = {{"refund", 1, -5}, {"buyer", 2, 5}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, 2);
-    tier_model *m = NULL;
-    tier_frame *f;
-    char got[8];
-    (void)s;
-    assert_int_equal(tier_book_add_customer(book, "idle", 4, NULL), TIER_OK);
-    m = pareto(&a, book);
-    f = tst_score(m, book, &a);
-    tst_initials(f, "pareto.class", got);
-    assert_string_equal(got, "CAC");
-    assert_true(tst_numbers(f, "pareto.value")[0] == -5 && tst_numbers(f, "pareto.value")[2] == 0);
-    assert_true(tst_numbers(f, "pareto.share")[0] == -1);
-    tst_release(f, m, book);
-}
-
-static void test_pareto_without_positive_values_puts_everyone_in_c(void **s)
-{
-    static const tst_txn rows[] = {{"a", 1, -5}, {"b", 2, 0}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, 2);
-    tier_model *m = pareto(&a, book);
-    tier_frame *f = tst_score(m, book, &a);
-    char got[8];
-    (void)s;
-    tst_initials(f, "pareto.class", got);
-    assert_string_equal(got, "CC");
-    assert_true(isnan(tst_numbers(f, "pareto.share")[0]) && isnan(tst_numbers(f, "pareto.cum_share")[1]));
-    tst_release(f, m, book);
-}
-
-static void test_pareto_margin_criterion_leaves_customers_without_margin_in_c(void **s)
-{
-    /* Margins: a 10, b 70 (two rows), c none, d 20. S = 100: b 70%, d 90% (A), a 100% (B). */
-    static const tst_txn_margin rows[] = {{"a", 1, 100, 10}, {"b", 1, 100, 30}, {"c", 1, 500, NAN},
-                               {"b", 2, 50, 40},  {"d", 3, 10, 20}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_with_margins(&a, rows, 5);
-    tier_model *m = NULL;
-    tier_frame *f;
-    char got[8];
-    (void)s;
-    assert_int_equal(tier_pareto_new(&m, "gm", &a), TIER_OK);
-    assert_int_equal(tier_model_set_text(m, "criterion", "margin"), TIER_OK);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, &a);
-    tst_initials(f, "gm.class", got);
-    assert_string_equal(got, "BACA");
-    assert_true(isnan(tst_numbers(f, "gm.value")[2]) && tst_numbers(f, "gm.value")[1] == 70);
     tst_release(f, m, book);
 }
 
@@ -389,15 +371,15 @@ static tier_book *oom_book(const tier_allocator *a)
 
 static const tst_oom_case test_pareto_survives_every_failed_allocation = {oom_pareto, oom_book, 5};
 
-TST_MAIN(cmocka_unit_test(test_pareto_closes_a_on_the_customer_that_reaches_exactly_80_percent),
+TST_MAIN(CLASSES(closes_a_on_the_customer_that_reaches_exactly_80_percent),
          cmocka_unit_test(test_pareto_classes_a_small_book_by_hand),
-         cmocka_unit_test(test_pareto_breaks_ties_at_a_cut_by_id),
-         cmocka_unit_test(test_pareto_splits_all_equal_values_by_id),
-         cmocka_unit_test(test_pareto_puts_a_single_customer_in_a),
+         CLASSES(breaks_ties_at_a_cut_by_id),
+         CLASSES(splits_all_equal_values_by_id),
+         CLASSES(puts_a_single_customer_in_a),
          cmocka_unit_test(test_pareto_scores_an_empty_book),
-         cmocka_unit_test(test_pareto_puts_refunds_only_and_idle_customers_in_c),
-         cmocka_unit_test(test_pareto_without_positive_values_puts_everyone_in_c),
-         cmocka_unit_test(test_pareto_margin_criterion_leaves_customers_without_margin_in_c),
+         CLASSES(puts_refunds_only_and_idle_customers_in_c),
+         CLASSES(without_positive_values_puts_everyone_in_c),
+         CLASSES(margin_criterion_leaves_customers_without_margin_in_c),
          cmocka_unit_test(test_pareto_reads_a_column_criterion_from_the_scored_frame),
          cmocka_unit_test(test_pareto_window_and_as_of_limit_the_revenue),
          cmocka_unit_test(test_pareto_explains_the_class),
