@@ -36,6 +36,37 @@ static tier_io memfs_open(tst_memfs *fs)
     return tst_memfs_io(fs);
 }
 
+/* A run of one fixed model "t" whose number output x is given, under policy_threshold("t.x", at),
+ * over `book` (which it then owns): made by run1_init (not run yet), freed by run1_free. */
+typedef struct run1 {
+    tst_column out;
+    tst_fixed state;
+    tier_model *m;
+    tier_policy *p;
+    tier_result *res;
+    tier_book *book;
+} run1;
+
+static void run1_init(run1 *r, tier_book *book, const double *x, double at)
+{
+    tier_allocator a = tst_allocator();
+    memset(r, 0, sizeof *r);
+    r->out = tst_number_column("x", x);
+    tst_fixed_init(&r->state, &r->out, 1);
+    r->m = tst_fixed_model_ok("t", &r->state, 0);
+    r->p = policy_threshold("t.x", at);
+    r->book = book;
+    assert_int_equal(tier_result_new(&r->res, &a), TIER_OK);
+}
+
+static void run1_free(run1 *r)
+{
+    tier_result_free(r->res);
+    tier_policy_free(r->p);
+    tier_model_free(r->m);
+    tier_book_free(r->book);
+}
+
 /* ---- the run -------------------------------------------------------------------------------- */
 
 static void test_result_fits_unfitted_models_on_earlier_columns_then_scores(void **state)
@@ -102,34 +133,23 @@ static void test_result_summary_counts_customers_and_exact_net_revenue(void **st
                                    {"c0", 12, -2.25}, /* a refund is netted */
                                    {"c1", 10, 0.1},   {"c1", 12, 0.2}, {"c2", 12, -5}};
     tier_allocator a = tst_allocator();
-    tst_column o = {"x", TIER_VALUE_NUMBER, x, NULL, 0, NULL};
-    tst_fixed s;
-    tier_model *m;
-    tier_book *book = NULL;
-    tier_result *res = NULL;
-    tier_policy *p = policy_threshold("t.x", 100);
+    run1 r;
     size_t count;
     double rev;
     (void)state;
-    tst_fixed_init(&s, &o, 1);
-    m = tst_fixed_model_ok("t", &s, 0);
-    book = tst_book_of(&a, rows, TST_COUNT(rows));
-    assert_int_equal(tier_book_add_customer(book, "c3", 2, NULL), TIER_OK);
-    assert_int_equal(tier_result_new(&res, &a), TIER_OK);
-    assert_int_equal(tier_result_summary(res, 0, &count, &rev), TIER_ERANGE);
-    assert_int_equal(tier_result_run(res, book, &m, 1, p), TIER_OK);
-    assert_int_equal(tier_result_summary(res, 0, &count, &rev), TIER_OK);
+    run1_init(&r, tst_book_of(&a, rows, TST_COUNT(rows)), x, 100);
+    assert_int_equal(tier_book_add_customer(r.book, "c3", 2, NULL), TIER_OK);
+    assert_int_equal(tier_result_summary(r.res, 0, &count, &rev), TIER_ERANGE);
+    assert_int_equal(tier_result_run(r.res, r.book, &r.m, 1, r.p), TIER_OK);
+    assert_int_equal(tier_result_summary(r.res, 0, &count, &rev), TIER_OK);
     assert_int_equal(count, 2);
     assert_true(rev == 13.8); /* 13.5 + 0.3, summed in fixed point */
-    assert_int_equal(tier_result_summary(res, 1, &count, &rev), TIER_OK);
+    assert_int_equal(tier_result_summary(r.res, 1, &count, &rev), TIER_OK);
     assert_int_equal(count, 2);
     assert_true(rev == -5.0);
-    assert_int_equal(tier_result_summary(res, 1, NULL, NULL), TIER_OK);
-    assert_int_equal(tier_result_summary(res, 2, &count, &rev), TIER_ERANGE);
-    tier_result_free(res);
-    tier_policy_free(p);
-    tier_model_free(m);
-    tier_book_free(book);
+    assert_int_equal(tier_result_summary(r.res, 1, NULL, NULL), TIER_OK);
+    assert_int_equal(tier_result_summary(r.res, 2, &count, &rev), TIER_ERANGE);
+    run1_free(&r);
 }
 
 static void test_result_summary_is_exact_without_kept_transactions_out_of_order(void **state)
@@ -138,29 +158,20 @@ static void test_result_summary_is_exact_without_kept_transactions_out_of_order(
     /* c0 out of date order: the book cannot give purchase-days */
     static const tst_txn rows[] = {{"c0", 20, 1.1}, {"c0", 10, 2.2}, {"c1", 10, 4}};
     tier_allocator a = tst_allocator();
-    tst_column o = {"x", TIER_VALUE_NUMBER, x, NULL, 0, NULL};
-    tst_fixed s;
-    tier_model *m;
     tier_book *book = NULL;
-    tier_result *res = NULL;
-    tier_policy *p = policy_threshold("t.x", 100);
+    run1 r;
     size_t count;
     double rev;
     (void)state;
-    tst_fixed_init(&s, &o, 1);
-    m = tst_fixed_model_ok("t", &s, 0);
     assert_int_equal(tier_book_new(&book, &a), TIER_OK);
     assert_int_equal(tier_book_set_option(book, TIER_BOOK_OPT_KEEP_TRANSACTIONS, 0), TIER_OK);
     assert_int_equal(tst_add_txns(book, rows, TST_COUNT(rows)), TIER_OK);
-    assert_int_equal(tier_result_new(&res, &a), TIER_OK);
-    assert_int_equal(tier_result_run(res, book, &m, 1, p), TIER_OK);
-    assert_int_equal(tier_result_summary(res, 0, &count, &rev), TIER_OK);
+    run1_init(&r, book, x, 100);
+    assert_int_equal(tier_result_run(r.res, r.book, &r.m, 1, r.p), TIER_OK);
+    assert_int_equal(tier_result_summary(r.res, 0, &count, &rev), TIER_OK);
     assert_int_equal(count, 1);
     assert_true(rev == 3.3);
-    tier_result_free(res);
-    tier_policy_free(p);
-    tier_model_free(m);
-    tier_book_free(book);
+    run1_free(&r);
 }
 
 static void test_result_failed_run_names_the_model_and_keeps_the_previous_result(void **state)
@@ -433,12 +444,8 @@ static void test_result_write_hands_large_output_over_in_chunks(void **state)
     enum { N = 30000 };
     tier_allocator a = tst_allocator();
     double *x = test_malloc(N * sizeof *x);
-    tst_column o = {"x", TIER_VALUE_NUMBER, NULL, NULL, 0, NULL};
-    tst_fixed ts;
-    tier_model *m;
     tier_book *book = NULL;
-    tier_result *res = NULL;
-    tier_policy *p = policy_threshold("t.x", 0.5);
+    run1 r;
     tst_sink s;
     size_t i, lines = 0;
     (void)state;
@@ -449,13 +456,10 @@ static void test_result_write_hands_large_output_over_in_chunks(void **state)
         assert_int_equal(tier_book_add_customer(book, id, strlen(id), NULL), TIER_OK);
         x[i] = (double)(i % 2) + (double)i / 4.0;
     }
-    o.num = x;
-    tst_fixed_init(&ts, &o, 1);
-    m = tst_fixed_model_ok("t", &ts, 0);
-    assert_int_equal(tier_result_new(&res, &a), TIER_OK);
-    assert_int_equal(tier_result_run(res, book, &m, 1, p), TIER_OK);
+    run1_init(&r, book, x, 0.5);
+    assert_int_equal(tier_result_run(r.res, book, &r.m, 1, r.p), TIER_OK);
     memset(&s, 0, sizeof s);
-    assert_int_equal(tier_result_write(res, book, "customer_id,t.x,x3=t.x:3,tier,reason",
+    assert_int_equal(tier_result_write(r.res, book, "customer_id,t.x,x3=t.x:3,tier,reason",
                                        TIER_OUTPUT_CSV, tst_sink_write, &s),
                      TIER_OK);
     assert_true(s.calls > 1);
@@ -467,14 +471,11 @@ static void test_result_write_hands_large_output_over_in_chunks(void **state)
     assert_non_null(strstr(s.data, "\nC0000000,0,0.000,C,rest\n"));
     tst_sink_reset(&s);
     s.stop_at = 2;
-    assert_int_equal(tier_result_write(res, book, "customer_id,t.x", TIER_OUTPUT_JSON, tst_sink_write, &s),
+    assert_int_equal(tier_result_write(r.res, book, "customer_id,t.x", TIER_OUTPUT_JSON, tst_sink_write, &s),
                      TIER_EUSER);
     assert_int_equal(s.calls, 2);
     tst_sink_reset(&s);
-    tier_result_free(res);
-    tier_policy_free(p);
-    tier_model_free(m);
-    tier_book_free(book);
+    run1_free(&r);
     test_free(x);
 }
 
