@@ -319,57 +319,48 @@ static const char w_json[] =
     "\"k\":\"has,comma\",\"reason\":\"rest\"}\n"
     "]\n";
 
-static void test_result_writes_exact_csv(void **state)
+/* A write of the seven customers that must give exactly `want` (in `calls` callback calls when
+ * non-zero). */
+typedef struct write_case {
+    const char *columns;
+    int format;
+    const char *want;
+    int calls;
+} write_case;
+
+static void test_write(void **state)
 {
+    const write_case *c = *state;
     wfix f;
     tst_sink s;
-    (void)state;
     memset(&s, 0, sizeof s);
     wfix_init(&f);
-    assert_int_equal(tier_result_write(f.result, f.book, W_COLUMNS, TIER_OUTPUT_CSV, tst_sink_write, &s),
+    assert_int_equal(tier_result_write(f.result, f.book, c->columns, c->format, tst_sink_write, &s),
                      TIER_OK);
-    assert_string_equal(s.data, w_csv);
-    assert_int_equal(s.calls, 1); /* small output: one chunk */
+    assert_string_equal(s.data, c->want);
+    if (c->calls)
+        assert_int_equal(s.calls, c->calls);
     tst_sink_reset(&s);
     wfix_free(&f);
 }
 
-static void test_result_writes_exact_json(void **state)
-{
-    wfix f;
-    tst_sink s;
-    (void)state;
-    memset(&s, 0, sizeof s);
-    wfix_init(&f);
-    assert_int_equal(tier_result_write(f.result, f.book, W_COLUMNS, TIER_OUTPUT_JSON, tst_sink_write, &s),
-                     TIER_OK);
-    assert_string_equal(s.data, w_json);
-    tst_sink_reset(&s);
-    wfix_free(&f);
-}
+/* Small output: one chunk. */
+static const write_case writes_exact_csv = {W_COLUMNS, TIER_OUTPUT_CSV, w_csv, 1};
+static const write_case writes_exact_json = {W_COLUMNS, TIER_OUTPUT_JSON, w_json, 0};
+static const write_case write_formats_decimals_half_away_from_zero = {
+    "d0=t.d:0,d1=t.d:1,d4=t.d:4,n9=t.n:9", TIER_OUTPUT_CSV,
+    "d0,d1,d4,n9\n"
+    "12,12.3,12.3450,3.000000000\n"
+    "0,0.0,-0.0010,-2.000000000\n"
+    "3,2.5,2.5000,\n"
+    ",,,0.100000000\n"
+    "100000000000000000000,100000000000000000000.0,100000000000000000000.0000,0.000000100\n"
+    "-7,-7.1,-7.1250,123456789012.000000000\n"
+    "0,0.1,0.1250,0.300000000\n",
+    0};
 
-static void test_result_write_formats_decimals_half_away_from_zero(void **state)
-{
-    wfix f;
-    tst_sink s;
-    (void)state;
-    memset(&s, 0, sizeof s);
-    wfix_init(&f);
-    assert_int_equal(tier_result_write(f.result, f.book, "d0=t.d:0,d1=t.d:1,d4=t.d:4,n9=t.n:9",
-                                       TIER_OUTPUT_CSV, tst_sink_write, &s),
-                     TIER_OK);
-    assert_string_equal(s.data, "d0,d1,d4,n9\n"
-                                "12,12.3,12.3450,3.000000000\n"
-                                "0,0.0,-0.0010,-2.000000000\n"
-                                "3,2.5,2.5000,\n"
-                                ",,,0.100000000\n"
-                                "100000000000000000000,100000000000000000000.0,"
-                                "100000000000000000000.0000,0.000000100\n"
-                                "-7,-7.1,-7.1250,123456789012.000000000\n"
-                                "0,0.1,0.1250,0.300000000\n");
-    tst_sink_reset(&s);
-    wfix_free(&f);
-}
+#define WRITE(name) TST_CASE("test_result_" #name, test_write, &name)
+
 
 static void test_result_write_rejects_bad_column_lists(void **state)
 {
@@ -803,9 +794,9 @@ TST_MAIN(cmocka_unit_test(test_result_fits_unfitted_models_on_earlier_columns_th
          cmocka_unit_test(test_result_summary_counts_customers_and_exact_net_revenue),
          cmocka_unit_test(test_result_summary_is_exact_without_kept_transactions_out_of_order),
          cmocka_unit_test(test_result_failed_run_names_the_model_and_keeps_the_previous_result),
-         cmocka_unit_test(test_result_writes_exact_csv),
-         cmocka_unit_test(test_result_writes_exact_json),
-         cmocka_unit_test(test_result_write_formats_decimals_half_away_from_zero),
+         WRITE(writes_exact_csv),
+         WRITE(writes_exact_json),
+         WRITE(write_formats_decimals_half_away_from_zero),
          cmocka_unit_test(test_result_write_rejects_bad_column_lists),
          cmocka_unit_test(test_result_write_stops_when_the_callback_says_so),
          cmocka_unit_test(test_result_write_hands_large_output_over_in_chunks),
