@@ -551,3 +551,32 @@ tier_allocator tst_internal_allocator(const tier_allocator *src)
     tier__alloc_init(&a, src);
     return a;
 }
+
+int tst_oom_model_walk(const tier_allocator *alloc, const tier_book *book, const tst_model_walk *w)
+{
+    tier_model *m = NULL, *copy = NULL;
+    tier_frame *f = NULL;
+    tier_text *t = NULL;
+    int rc = w->make(&m, w->name, alloc);
+    if (rc == TIER_OK && w->setup)
+        rc = w->setup(m);
+    if (rc == TIER_OK) {
+        rc = tier_model_fit(m, book, NULL);
+        assert_int_equal(tier_model_is_fitted(m), rc == TIER_OK);
+    }
+    if (rc == TIER_OK)
+        rc = tst_oom_score(m, book, alloc, w->ncols, &f);
+    if (rc == TIER_OK && w->more) {
+        rc = tier_text_new(&t, alloc);
+        if (rc == TIER_OK)
+            rc = w->more(m, book, f, t);
+    }
+    if (rc == TIER_OK && w->reload)
+        rc = w->make(&copy, w->name, alloc);
+    if (rc == TIER_OK && w->reload)
+        rc = tst_oom_save_load(m, copy, alloc);
+    tier_text_free(t);
+    tier_model_free(copy);
+    tst_release(f, m, NULL);
+    return rc;
+}

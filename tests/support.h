@@ -86,6 +86,25 @@ void tst_oom_test(void **state);
 int tst_oom_score(const tier_model *m, const tier_book *book, const tier_allocator *alloc,
                   size_t ncols, tier_frame **frame);
 
+/* The out-of-memory walk of a built-in model kind, as a table: the kind's constructor and the
+ * model's name, its setup (options; may be NULL), the number of columns a score adds, further
+ * steps on the scored frame with a text (may be NULL), and whether the fitted model is saved and
+ * loaded into a second one. */
+typedef struct tst_model_walk {
+    int (*make)(tier_model **out, const char *name, const tier_allocator *a);
+    const char *name;
+    int (*setup)(tier_model *m);
+    size_t ncols;
+    int (*more)(tier_model *m, const tier_book *book, tier_frame *f, tier_text *t);
+    int reload;
+} tst_model_walk;
+
+/* For out-of-memory walks: makes the model of `w` with `alloc`, sets it up, fits it on `book`,
+ * scores it (tst_oom_score), makes a text and runs w->more, then when w->reload saves the model
+ * and loads it into a second one (tst_oom_save_load); frees everything. Returns the first failing
+ * status. */
+int tst_oom_model_walk(const tier_allocator *alloc, const tier_book *book, const tst_model_walk *w);
+
 /* For out-of-memory walks: saves the (fitted) model `m` into a new text made with `alloc` and
  * loads that text into `into` (a model of the same kind), checking that the load is all or
  * nothing: `into` is fitted exactly when it succeeded. Returns the status. */

@@ -783,47 +783,33 @@ static void test_clv_holdout_compares_actual_and_predicted_purchases_on_cdnow(vo
 
 /* ---- out of memory -------------------------------------------------------------------------- */
 
-static int oom_clv(const tier_allocator *alloc, void *ud)
+static int clv_walk_setup(tier_model *m)
 {
-    const tier_book *book = ud;
-    tier_model *m = NULL, *n = NULL;
-    tier_frame *f = NULL;
-    tier_text *t = NULL;
-    int rc = tier_clv_new(&m, "c", alloc);
-    if (rc == TIER_OK)
-        rc = tier_model_set_number(m, "time_unit", 1);
-    if (rc == TIER_OK) {
-        rc = tier_model_fit(m, book, NULL);
-        assert_int_equal(tier_model_is_fitted(m), rc == TIER_OK);
-    }
-    if (rc == TIER_OK)
-        rc = tst_oom_score(m, book, alloc, 7, &f);
-    if (rc == TIER_OK) {
-        double end = 0.0, st[TIER_CLV_HOLDOUT_COUNT];
-        assert_int_equal(tier_clv_fit_stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CALIBRATION_END,
-                                           &end),
-                         TIER_OK);
-        rc = tier_clv_holdout(m, book, (int32_t)end + 28, f, st, TIER_CLV_HOLDOUT_COUNT);
-        assert_int_equal(tier_frame_column_count(f), rc == TIER_OK ? 9 : 7);
-    }
-    if (rc == TIER_OK)
-        rc = tier_text_new(&t, alloc);
+    return tier_model_set_number(m, "time_unit", 1);
+}
+
+/* The holdout figures (two more columns, all or nothing) and an explanation. */
+static int clv_walk_more(tier_model *m, const tier_book *book, tier_frame *f, tier_text *t)
+{
+    double end = 0.0, st[TIER_CLV_HOLDOUT_COUNT];
+    int rc;
+    assert_int_equal(tier_clv_fit_stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CALIBRATION_END, &end),
+                     TIER_OK);
+    rc = tier_clv_holdout(m, book, (int32_t)end + 28, f, st, TIER_CLV_HOLDOUT_COUNT);
+    assert_int_equal(tier_frame_column_count(f), rc == TIER_OK ? 9 : 7);
     if (rc == TIER_OK) {
         rc = tier_model_explain(m, book, f, 0, t);
         if (rc == TIER_OK)
             assert_non_null(strstr(tier_text_data(t), "x = 3 repeat purchase days"));
     }
-    if (rc == TIER_OK)
-        rc = tier_model_save(m, t);
-    if (rc == TIER_OK)
-        rc = tier_clv_new(&n, "c", alloc);
-    if (rc == TIER_OK)
-        rc = tier_model_load(n, tier_text_data(t), tier_text_length(t));
-    tier_text_free(t);
-    tier_frame_free(f);
-    tier_model_free(n);
-    tier_model_free(m);
     return rc;
+}
+
+static const tst_model_walk clv_walk = {tier_clv_new, "c", clv_walk_setup, 7, clv_walk_more, 1};
+
+static int oom_clv(const tier_allocator *alloc, void *ud)
+{
+    return tst_oom_model_walk(alloc, ud, &clv_walk);
 }
 
 static tier_book *oom_book(const tier_allocator *a)

@@ -560,34 +560,30 @@ static void test_lifecycle_stages_the_b2b_example_accounts(void **s)
     tier_book_free(book);
 }
 
-static int oom_lifecycle(const tier_allocator *alloc, void *ud)
+static int lifecycle_walk_setup(tier_model *m)
 {
-    const tier_book *book = ud;
-    tier_model *m = NULL;
-    tier_frame *f = NULL;
-    tier_text *t = NULL;
-    int rc = tier_lifecycle_new(&m, "lc", alloc);
-    if (rc == TIER_OK)
-        rc = tier_model_set_text(m, "p_alive_column", "x.p");
+    int rc = tier_model_set_text(m, "p_alive_column", "x.p");
     if (rc == TIER_OK)
         rc = tier_model_set_text(m, "progress_attribute", "progress");
     if (rc == TIER_OK)
         rc = tier_model_set_number(m, "as_of", 1000);
-    if (rc == TIER_OK)
-        rc = tier_model_fit(m, book, NULL);
-    if (rc == TIER_OK)
-        rc = tst_oom_score(m, book, alloc, 5, &f);
-    if (rc == TIER_OK)
-        rc = tier_text_new(&t, alloc);
-    if (rc == TIER_OK) {
-        rc = tier_model_explain(m, book, f, 1, t);
-        if (rc == TIER_OK)
-            assert_non_null(strstr(tier_text_data(t), "rule 5: declining"));
-    }
-    tier_text_free(t);
-    tier_frame_free(f);
-    tier_model_free(m);
     return rc;
+}
+
+static int lifecycle_walk_more(tier_model *m, const tier_book *book, tier_frame *f, tier_text *t)
+{
+    int rc = tier_model_explain(m, book, f, 1, t);
+    if (rc == TIER_OK)
+        assert_non_null(strstr(tier_text_data(t), "rule 5: declining"));
+    return rc;
+}
+
+static const tst_model_walk lifecycle_walk = {tier_lifecycle_new, "lc", lifecycle_walk_setup, 5,
+                                              lifecycle_walk_more, 0};
+
+static int oom_lifecycle(const tier_allocator *alloc, void *ud)
+{
+    return tst_oom_model_walk(alloc, ud, &lifecycle_walk);
 }
 
 static tier_book *oom_book(const tier_allocator *a)

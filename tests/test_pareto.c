@@ -343,23 +343,20 @@ static void test_pareto_cdnow_classes_match_an_independent_computation(void **s)
     tst_release(f, m, book);
 }
 
-static int oom_pareto(const tier_allocator *alloc, void *ud)
+/* The margin criterion, then back to revenue. */
+static int pareto_walk_setup(tier_model *m)
 {
-    const tier_book *book = ud;
-    tier_model *m = NULL;
-    tier_frame *f = NULL;
-    int rc = tier_pareto_new(&m, "p", alloc);
-    if (rc == TIER_OK)
-        rc = tier_model_set_text(m, "criterion", "margin");
+    int rc = tier_model_set_text(m, "criterion", "margin");
     if (rc == TIER_OK)
         rc = tier_model_set_text(m, "criterion", "revenue");
-    if (rc == TIER_OK)
-        rc = tier_model_fit(m, book, NULL);
-    if (rc == TIER_OK)
-        rc = tst_oom_score(m, book, alloc, 4, &f);
-    tier_frame_free(f);
-    tier_model_free(m);
     return rc;
+}
+
+static const tst_model_walk pareto_walk = {tier_pareto_new, "p", pareto_walk_setup, 4, NULL, 0};
+
+static int oom_pareto(const tier_allocator *alloc, void *ud)
+{
+    return tst_oom_model_walk(alloc, ud, &pareto_walk);
 }
 
 static tier_book *oom_book(const tier_allocator *a)

@@ -764,23 +764,11 @@ static void test_rfm_explains_scores_with_their_cut_points(void **s)
 
 /* ---- out of memory ------------------------------------------------------------------------ */
 
+static const tst_model_walk rfm_walk = {tier_rfm_new, "r", NULL, 9, NULL, 1};
+
 static int oom_rfm(const tier_allocator *alloc, void *ud)
 {
-    const tier_book *book = ud;
-    tier_model *m = NULL, *loaded = NULL;
-    tier_frame *f = NULL;
-    int rc = tier_rfm_new(&m, "r", alloc);
-    if (rc == TIER_OK)
-        rc = tier_model_fit(m, book, NULL);
-    if (rc == TIER_OK)
-        rc = tst_oom_score(m, book, alloc, 9, &f);
-    if (rc == TIER_OK)
-        rc = tier_rfm_new(&loaded, "r", alloc);
-    if (rc == TIER_OK)
-        rc = tst_oom_save_load(m, loaded, alloc);
-    tier_model_free(loaded);
-    tst_release(f, m, NULL);
-    return rc;
+    return tst_oom_model_walk(alloc, ud, &rfm_walk);
 }
 
 static const tst_oom_case test_rfm_survives_every_failed_allocation = {oom_rfm, small_book, 5};
