@@ -157,28 +157,34 @@ static double *blobs(size_t n, double spread, uint64_t seed)
     return v;
 }
 
+/* The two fitted models save the same text and score `b` (n customers) to the same distances and
+ * segments. */
+static void expect_same_models(const tier_model *m1, const tier_model *m2, const tier_book *b,
+                               size_t n)
+{
+    char *t1 = tst_saved(m1, TST_ALLOC), *t2 = tst_saved(m2, TST_ALLOC);
+    tier_frame *f1 = tst_score(m1, b, TST_ALLOC), *f2 = tst_score(m2, b, TST_ALLOC);
+    assert_string_equal(t1, t2);
+    assert_memory_equal(tst_numbers(f1, "needs.distance"), tst_numbers(f2, "needs.distance"),
+                        n * sizeof(double));
+    assert_memory_equal(tst_codes(f1, "needs.segment"), tst_codes(f2, "needs.segment"),
+                        n * sizeof(int32_t));
+    tier_frame_free(f1);
+    tier_frame_free(f2);
+    test_free(t1);
+    test_free(t2);
+}
+
 static void test_needs_fits_bit_identically_twice(void **s)
 {
     double *v = blobs(300, 8, 7);
     tier_book *b = book_of(v, 300, 3, NULL);
     tier_model *m1 = needs_model(3, 4), *m2 = needs_model(3, 4);
-    tier_frame *f1, *f2;
-    char *t1, *t2;
     (void)s;
     tst_fit(m1, b, NULL);
     tst_fit(m2, b, NULL);
-    t1 = tst_saved(m1, TST_ALLOC);
-    t2 = tst_saved(m2, TST_ALLOC);
-    assert_string_equal(t1, t2);
-    f1 = tst_score(m1, b, TST_ALLOC);
-    f2 = tst_score(m2, b, TST_ALLOC);
-    assert_memory_equal(tst_numbers(f1, "needs.distance"), tst_numbers(f2, "needs.distance"),
-                        300 * sizeof(double));
+    expect_same_models(m1, m2, b, 300);
     assert_true(stat_of(m1, TIER_NEEDS_STAT_INERTIA) == stat_of(m2, TIER_NEEDS_STAT_INERTIA));
-    test_free(t1);
-    test_free(t2);
-    tier_frame_free(f1);
-    tier_frame_free(f2);
     tier_model_free(m1);
     tier_model_free(m2);
     tier_book_free(b);
@@ -404,14 +410,9 @@ static void test_needs_silhouette_picks_three_clusters(void **s)
     /* the choice equals the fixed-k fit (same streams) */
     {
         tier_model *m3 = needs_model(3, 3);
-        char *t1, *t2;
         tst_fit(m3, b, NULL);
         assert_int_equal(tier_model_set_number(m3, "k", 0), TIER_OK);
-        t1 = tst_saved(m, TST_ALLOC);
-        t2 = tst_saved(m3, TST_ALLOC);
-        assert_string_equal(t1, t2);
-        test_free(t1);
-        test_free(t2);
+        expect_same_models(m, m3, b, 150);
         tier_model_free(m3);
     }
     tier_model_free(m);
@@ -560,8 +561,7 @@ static void test_needs_save_load_round_trip_is_exact(void **s)
     double *v = blobs(90, 6, 9);
     tier_book *b = book_of(v, 90, 3, NULL);
     tier_model *m = needs_model(3, 3), *m2 = needs_model(1, 2);
-    tier_frame *f1, *f2;
-    char *t1, *t2;
+    char *t1;
     (void)s;
     assert_int_equal(tier_model_save(m, NULL), TIER_EINVAL);
     tst_fit(m, b, NULL);
@@ -572,17 +572,7 @@ static void test_needs_save_load_round_trip_is_exact(void **s)
     assert_true(tier_model_is_fitted(m2));
     assert_int_equal(tier_needs_feature_count(m2), 3);
     assert_string_equal(tier_needs_segment_name(m2, 2), "with space");
-    t2 = tst_saved(m2, TST_ALLOC);
-    assert_string_equal(t1, t2);
-    f1 = tst_score(m, b, TST_ALLOC);
-    f2 = tst_score(m2, b, TST_ALLOC);
-    assert_memory_equal(tst_numbers(f1, "needs.distance"), tst_numbers(f2, "needs.distance"),
-                        90 * sizeof(double));
-    assert_memory_equal(tst_codes(f1, "needs.segment"), tst_codes(f2, "needs.segment"),
-                        90 * sizeof(int32_t));
-    test_free(t2);
-    tier_frame_free(f1);
-    tier_frame_free(f2);
+    expect_same_models(m, m2, b, 90);
     tier_model_free(m);
     tier_model_free(m2);
     tier_book_free(b);

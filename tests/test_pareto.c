@@ -19,7 +19,7 @@ static tier_model *pareto(const tier_allocator *a, const tier_book *book)
 
 /* A class case: a book of the rows (NaN: no margin) and, when `idle` is set, a customer without
  * transactions after them; a Pareto model named `name` (NULL: the default) with the criterion
- * `criterion` (NULL: the default); the class initials it must give in book order, and what else
+ * `criterion` (NULL: the default) and number options; the class initials it must give in book order, and what else
  * to check on the scored frame. */
 typedef struct class_case {
     tst_txn_margin rows[10];
@@ -27,6 +27,7 @@ typedef struct class_case {
     const char *idle;
     const char *name;
     const char *criterion;
+    tst_number_option options[2]; /* set before the fit (a NULL name ends the list) */
     const char *want;
     void (*also)(const tier_frame *f);
 } class_case;
@@ -45,6 +46,7 @@ static void test_classes(void **state)
     assert_string_equal(tier_model_kind(m), "pareto");
     if (c->criterion)
         assert_int_equal(tier_model_set_text(m, "criterion", c->criterion), TIER_OK);
+    tst_expect_set_numbers(m, c->options, c->options[1].name ? 2 : c->options[0].name ? 1 : 0);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     f = tst_score(m, book, &a);
     snprintf(column, sizeof column, "%s.class", c->name ? c->name : "pareto");
@@ -59,23 +61,23 @@ static void test_classes(void **state)
  * second customer in A. S = 1.0; cum 0.7, 0.8 (= 80%: A closes), 0.9, 1.0 (>= 95%: B). */
 static const class_case closes_a_on_the_customer_that_reaches_exactly_80_percent = {
     {{"a", 1, 0.7, NAN}, {"b", 1, 0.1, NAN}, {"c", 1, 0.1, NAN}, {"d", 1, 0.1, NAN}}, 4, NULL,
-    NULL, NULL, "AABB", NULL};
+    NULL, NULL, {{NULL, 0, 0}}, "AABB", NULL};
 
 /* S = 100: big 40, then the 20s in id order a, b, c (not book order c, a, b): big 40%, a 60%,
  * b 80% (A closes), c 100% (B closes). */
 static const class_case breaks_ties_at_a_cut_by_id = {
     {{"c", 1, 20, NAN}, {"big", 1, 40, NAN}, {"b", 1, 20, NAN}, {"a", 1, 20, NAN}}, 4, NULL, NULL,
-    NULL, "BAAA", NULL};
+    NULL, {{NULL, 0, 0}}, "BAAA", NULL};
 
 /* Ten customers of 10 each: c0..c7 reach 80% (A), c8 90%, c9 100% (B). Book order reversed. */
 static const class_case splits_all_equal_values_by_id = {
     {{"c9", 5, 10, NAN}, {"c8", 5, 10, NAN}, {"c7", 5, 10, NAN}, {"c6", 5, 10, NAN},
      {"c5", 5, 10, NAN}, {"c4", 5, 10, NAN}, {"c3", 5, 10, NAN}, {"c2", 5, 10, NAN},
      {"c1", 5, 10, NAN}, {"c0", 5, 10, NAN}},
-    10, NULL, NULL, NULL, "BBAAAAAAAA", NULL};
+    10, NULL, NULL, NULL, {{NULL, 0, 0}}, "BBAAAAAAAA", NULL};
 
 static const class_case puts_a_single_customer_in_a = {
-    {{"only", 1, 12.5, NAN}}, 1, NULL, NULL, NULL, "A", NULL};
+    {{"only", 1, 12.5, NAN}}, 1, NULL, NULL, NULL, {{NULL, 0, 0}}, "A", NULL};
 
 static void refund_value_and_share(const tier_frame *f)
 {
@@ -84,7 +86,7 @@ static void refund_value_and_share(const tier_frame *f)
 }
 
 static const class_case puts_refunds_only_and_idle_customers_in_c = {
-    {{"refund", 1, -5, NAN}, {"buyer", 2, 5, NAN}}, 2, "idle", NULL, NULL, "CAC",
+    {{"refund", 1, -5, NAN}, {"buyer", 2, 5, NAN}}, 2, "idle", NULL, NULL, {{NULL, 0, 0}}, "CAC",
     refund_value_and_share};
 
 static void no_shares(const tier_frame *f)
@@ -94,7 +96,7 @@ static void no_shares(const tier_frame *f)
 }
 
 static const class_case without_positive_values_puts_everyone_in_c = {
-    {{"a", 1, -5, NAN}, {"b", 2, 0, NAN}}, 2, NULL, NULL, NULL, "CC", no_shares};
+    {{"a", 1, -5, NAN}, {"b", 2, 0, NAN}}, 2, NULL, NULL, NULL, {{NULL, 0, 0}}, "CC", no_shares};
 
 static void margin_values(const tier_frame *f)
 {
@@ -104,7 +106,11 @@ static void margin_values(const tier_frame *f)
 /* Margins: a 10, b 70 (two rows), c none, d 20. S = 100: b 70%, d 90% (A), a 100% (B). */
 static const class_case margin_criterion_leaves_customers_without_margin_in_c = {
     {{"a", 1, 100, 10}, {"b", 1, 100, 30}, {"c", 1, 500, NAN}, {"b", 2, 50, 40}, {"d", 3, 10, 20}},
-    5, NULL, "gm", "margin", "BACA", margin_values};
+    5, NULL, "gm", "margin", {{NULL, 0, 0}}, "BACA", margin_values};
+
+static const class_case thresholds_equal_make_b_empty = {
+    {{"a", 1, 60, NAN}, {"b", 1, 30, NAN}, {"c", 1, 10, NAN}}, 3, NULL, NULL, NULL,
+    {{"threshold_a", 0.9, TIER_OK}, {"threshold_b", 0.9, TIER_OK}}, "AAC", NULL};
 
 #define CLASSES(name) TST_CASE("test_pareto_" #name, test_classes, &name)
 
@@ -285,25 +291,6 @@ static void test_pareto_rejects_bad_options(void **s)
     tier_model_free(m);
 }
 
-static void test_pareto_thresholds_equal_make_b_empty(void **s)
-{
-    static const tst_txn rows[] = {{"a", 1, 60}, {"b", 1, 30}, {"c", 1, 10}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, 3);
-    tier_model *m = NULL;
-    tier_frame *f;
-    char got[8];
-    (void)s;
-    assert_int_equal(tier_pareto_new(&m, NULL, &a), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "threshold_a", 0.9), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "threshold_b", 0.9), TIER_OK);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, &a);
-    tst_initials(f, "pareto.class", got);
-    assert_string_equal(got, "AAC");
-    tst_release(f, m, book);
-}
-
 /* CDNOW, revenue over all history. Reference computed independently with exact integer cents:
  *   python3 -c 'net={}
  *   for c,d,n,a in [l.split() for l in open("examples/data/CDNOW_master.txt")][1:]:
@@ -381,6 +368,6 @@ TST_MAIN(CLASSES(closes_a_on_the_customer_that_reaches_exactly_80_percent),
          cmocka_unit_test(test_pareto_window_and_as_of_limit_the_revenue),
          cmocka_unit_test(test_pareto_explains_the_class),
          cmocka_unit_test(test_pareto_rejects_bad_options),
-         cmocka_unit_test(test_pareto_thresholds_equal_make_b_empty),
+         CLASSES(thresholds_equal_make_b_empty),
          cmocka_unit_test(test_pareto_cdnow_classes_match_an_independent_computation),
          TST_OOM_TEST(test_pareto_survives_every_failed_allocation))
