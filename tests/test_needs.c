@@ -159,6 +159,15 @@ static double *blobs(size_t n, double spread, uint64_t seed)
 
 /* The two fitted models save the same text and score `b` (n customers) to the same distances and
  * segments. */
+/* A book of n blob customers (blobs(n, spread, seed), three features). */
+static tier_book *blob_book(size_t n, double spread, uint64_t seed)
+{
+    double *v = blobs(n, spread, seed);
+    tier_book *b = book_of(v, n, 3, NULL);
+    test_free(v);
+    return b;
+}
+
 static void expect_same_models(const tier_model *m1, const tier_model *m2, const tier_book *b,
                                size_t n)
 {
@@ -177,8 +186,7 @@ static void expect_same_models(const tier_model *m1, const tier_model *m2, const
 
 static void test_needs_fits_bit_identically_twice(void **s)
 {
-    double *v = blobs(300, 8, 7);
-    tier_book *b = book_of(v, 300, 3, NULL);
+    tier_book *b = blob_book(300, 8, 7);
     tier_model *m1 = needs_model(3, 4), *m2 = needs_model(3, 4);
     (void)s;
     tst_fit(m1, b, NULL);
@@ -188,7 +196,6 @@ static void test_needs_fits_bit_identically_twice(void **s)
     tier_model_free(m1);
     tier_model_free(m2);
     tier_book_free(b);
-    test_free(v);
 }
 
 static void test_needs_finds_the_same_centres_whatever_the_insertion_order(void **s)
@@ -400,8 +407,7 @@ static void test_needs_treats_nan_and_inf_as_missing(void **s)
 
 static void test_needs_silhouette_picks_three_clusters(void **s)
 {
-    double *v = blobs(150, 6, 3);
-    tier_book *b = book_of(v, 150, 3, NULL);
+    tier_book *b = blob_book(150, 6, 3);
     tier_model *m = needs_model(3, 0);
     (void)s;
     tst_fit(m, b, NULL);
@@ -417,13 +423,11 @@ static void test_needs_silhouette_picks_three_clusters(void **s)
     }
     tier_model_free(m);
     tier_book_free(b);
-    test_free(v);
 }
 
 static void test_needs_silhouette_uses_a_sample_when_asked(void **s)
 {
-    double *v = blobs(600, 6, 5);
-    tier_book *b = book_of(v, 600, 3, NULL);
+    tier_book *b = blob_book(600, 6, 5);
     tier_model *m = needs_model(3, 0);
     (void)s;
     assert_int_equal(tier_model_set_number(m, "sample", 90), TIER_OK);
@@ -433,7 +437,6 @@ static void test_needs_silhouette_uses_a_sample_when_asked(void **s)
     assert_int_equal(stat_of(m, TIER_NEEDS_STAT_FITTED), 600);
     tier_model_free(m);
     tier_book_free(b);
-    test_free(v);
 }
 
 /* ---- label stability --------------------------------------------------------------------- */
@@ -558,8 +561,7 @@ static void test_needs_assigns_customers_to_the_nearest_profile(void **s)
 
 static void test_needs_save_load_round_trip_is_exact(void **s)
 {
-    double *v = blobs(90, 6, 9);
-    tier_book *b = book_of(v, 90, 3, NULL);
+    tier_book *b = blob_book(90, 6, 9);
     tier_model *m = needs_model(3, 3), *m2 = needs_model(1, 2);
     char *t1;
     (void)s;
@@ -576,7 +578,6 @@ static void test_needs_save_load_round_trip_is_exact(void **s)
     tier_model_free(m);
     tier_model_free(m2);
     tier_book_free(b);
-    test_free(v);
     test_free(t1);
 }
 
