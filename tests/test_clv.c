@@ -88,8 +88,7 @@ static void test_clv_reproduces_the_published_bgnbd_and_gamma_gamma_fits(void **
     assert_int_equal(tier_clv_params(m, TIER_CLV_SPEND, p, 2), TIER_ERANGE);
     assert_int_equal(tier_clv_params(m, 3, p, 4), TIER_EINVAL);
     assert_int_equal(tier_clv_fit_stat(m, TIER_CLV_SPEND, 99, p), TIER_EINVAL);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 static void test_clv_reproduces_the_published_pareto_nbd_fit(void **s)
@@ -107,8 +106,7 @@ static void test_clv_reproduces_the_published_pareto_nbd_fit(void **s)
         assert_3_digits(p[i], pn[i]);
     assert_true(fabs(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_LOG_LIKELIHOOD) - -9595.0) <= 0.1);
     assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CONVERGED) == 1.0);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 /* The published conditional expected spends of the first 10 customers (35.17, the population
@@ -210,8 +208,7 @@ static void test_clv_parameters_follow_the_time_unit(void **s)
                 1e-4);
     tier_frame_free(f);
     tier_model_free(w);
-    tier_model_free(d);
-    tier_book_free(book);
+    tst_release(NULL, d, book);
 }
 
 /* ---- purchase days by hand ------------------------------------------------------------------ */
@@ -404,8 +401,7 @@ static void test_clv_fits_a_single_customer_and_reports_convergence(void **s)
     assert_true(tier_model_is_fitted(m));
     assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, q, 4), TIER_OK);
     assert_memory_equal(p, q, sizeof p);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 static void test_clv_refuses_a_book_of_one_time_buyers(void **s)
@@ -538,8 +534,7 @@ static void test_clv_checks_its_options(void **s)
     assert_int_equal(tier_model_set_number(m, "time_unit", 1), TIER_OK);
     assert_false(tier_model_is_fitted(m));
     assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, &v, 4), TIER_ESTATE);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 /* ---- save and load -------------------------------------------------------------------------- */
@@ -582,8 +577,7 @@ static void test_clv_saves_and_loads_a_fit_that_scores_identically(void **s)
     tier_model_free(n);
     tier_text_free(t1);
     tier_text_free(t2);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 static void test_clv_load_rejects_bad_text_and_keeps_the_model(void **s)
@@ -623,8 +617,7 @@ static void test_clv_load_rejects_bad_text_and_keeps_the_model(void **s)
     assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, after, 4), TIER_OK);
     assert_memory_equal(before, after, sizeof before);
     tier_text_free(t);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 /* ---- explanations --------------------------------------------------------------------------- */
@@ -652,8 +645,7 @@ static void test_clv_explains_its_inputs_and_formulas(void **s)
     assert_int_equal(tier_model_explain(m, book, f, 2357, t), TIER_ERANGE);
     tier_frame_free(f);
     tier_text_free(t);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 static void test_clv_explains_a_customer_without_purchases(void **s)
@@ -676,8 +668,7 @@ static void test_clv_explains_a_customer_without_purchases(void **s)
     assert_non_null(strstr(tier_text_data(t), "no purchase up to the calibration end 1997-03-02"));
     tier_frame_free(f);
     tier_text_free(t);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 /* ---- calibration / holdout validation ------------------------------------------------------- */
@@ -777,8 +768,7 @@ static void test_clv_holdout_compares_actual_and_predicted_purchases_on_cdnow(vo
     tier_frame_free(sc);
     tier_frame_free(f);
     tier_model_free(unfitted);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 /* ---- out of memory -------------------------------------------------------------------------- */

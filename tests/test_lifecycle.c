@@ -438,8 +438,7 @@ static void test_lifecycle_rejects_bad_options(void **s)
     assert_int_equal(tier_model_set_number(NULL, "new_days", 10), TIER_EINVAL);
     assert_int_equal(tier_lifecycle_new(NULL, NULL, &a), TIER_EINVAL);
     tier_model_free(p);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 static void test_lifecycle_explains_the_rule_that_fired(void **s)

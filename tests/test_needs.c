@@ -194,8 +194,7 @@ static void test_needs_fits_bit_identically_twice(void **s)
     expect_same_models(m1, m2, b, 300);
     assert_true(stat_of(m1, TIER_NEEDS_STAT_INERTIA) == stat_of(m2, TIER_NEEDS_STAT_INERTIA));
     tier_model_free(m1);
-    tier_model_free(m2);
-    tier_book_free(b);
+    tst_release(NULL, m2, b);
 }
 
 static void test_needs_finds_the_same_centres_whatever_the_insertion_order(void **s)
@@ -240,8 +239,7 @@ static void test_needs_rejects_k_larger_than_the_customer_count(void **s)
     assert_int_equal(tier_model_fit(m, b, NULL), TIER_ERANGE);
     assert_non_null(strstr(tier_model_last_error(m), "k = 10"));
     assert_false(tier_model_is_fitted(m));
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(NULL, m, b);
 }
 
 static void test_needs_with_k_equal_to_the_customer_count_puts_each_alone(void **s)
@@ -321,8 +319,7 @@ static void test_needs_handles_one_customer(void **s)
     assert_non_null(strstr(tier_model_last_error(m), "silhouette"));
     /* the failed fit left the previous one in place */
     assert_int_equal(tier_needs_segment_count(m), 1);
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(NULL, m, b);
 }
 
 static void test_needs_on_an_empty_book(void **s)
@@ -401,8 +398,7 @@ static void test_needs_treats_nan_and_inf_as_missing(void **s)
     tier_text_free(t);
     tier_frame_free(fr);
     tier_model_free(m);
-    tier_model_free(pm);
-    tier_book_free(b);
+    tst_release(NULL, pm, b);
 }
 
 static void test_needs_silhouette_picks_three_clusters(void **s)
@@ -421,8 +417,7 @@ static void test_needs_silhouette_picks_three_clusters(void **s)
         expect_same_models(m, m3, b, 150);
         tier_model_free(m3);
     }
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(NULL, m, b);
 }
 
 static void test_needs_silhouette_uses_a_sample_when_asked(void **s)
@@ -435,8 +430,7 @@ static void test_needs_silhouette_uses_a_sample_when_asked(void **s)
     tst_fit(m, b, NULL);
     assert_int_equal(stat_of(m, TIER_NEEDS_STAT_K), 3);
     assert_int_equal(stat_of(m, TIER_NEEDS_STAT_FITTED), 600);
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(NULL, m, b);
 }
 
 /* ---- label stability --------------------------------------------------------------------- */
@@ -514,8 +508,7 @@ static void test_needs_matches_given_previous_centres_and_names_new_clusters(voi
                 strcmp(tier_needs_segment_name(m, 0), "modules") == 0 ||
                 strcmp(tier_needs_segment_name(m, 0), "need_1") == 0);
     assert_string_not_equal(tier_needs_segment_name(m, 0), tier_needs_segment_name(m, 1));
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(NULL, m, b);
 }
 
 /* ---- profiles ---------------------------------------------------------------------------- */
@@ -553,8 +546,7 @@ static void test_needs_assigns_customers_to_the_nearest_profile(void **s)
     assert_string_equal(tier_needs_segment_name(m, 1), "growth");
     tier_needs_clear_profiles(m);
     assert_false(tier_model_is_fitted(m));
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(NULL, m, b);
 }
 
 /* ---- text state -------------------------------------------------------------------------- */
@@ -662,8 +654,7 @@ static void test_needs_checks_options_and_features(void **s)
     assert_int_equal(tier_needs_add_feature(m, "attr.industry"), TIER_OK);
     assert_int_equal(tier_model_fit(m, b, NULL), TIER_EINVAL);
     assert_non_null(strstr(tier_model_last_error(m), "text"));
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(NULL, m, b);
 }
 
 static void test_needs_explains_the_pull_of_features(void **s)

@@ -668,8 +668,7 @@ static void test_rfm_changing_bins_forgets_the_cut_points(void **s)
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_F, cuts, 3), TIER_OK);
     tier_text_free(t);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 static void test_rfm_rescales_builtin_maps_for_other_bin_counts(void **s)
@@ -758,8 +757,7 @@ static void test_rfm_explains_scores_with_their_cut_points(void **s)
     assert_int_equal(tier_model_explain(m, book, f, 0, t), TIER_ENOTFOUND);
     tier_frame_free(f);
     tier_text_free(t);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 /* ---- out of memory ------------------------------------------------------------------------ */
