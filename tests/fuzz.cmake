@@ -8,7 +8,13 @@ target_link_libraries(fuzz_csv_replay PRIVATE tier_static)
 target_include_directories(fuzz_csv_replay PRIVATE "${PROJECT_SOURCE_DIR}/src")
 target_compile_options(fuzz_csv_replay PRIVATE ${TIER_WARNINGS})
 target_compile_definitions(fuzz_csv_replay PRIVATE _POSIX_C_SOURCE=200809L)
-add_test(NAME fuzz_csv_replay COMMAND fuzz_csv_replay "${TIER_FUZZ_DIR}/corpus/csv")
+# The replay also runs the input cases of the CSV tests (tests/data/csv/{valid,invalid}/<case>/
+# input.csv; as for every corpus file, the target reads their first byte as its option byte).
+file(GLOB TIER_CSV_CASE_INPUTS CONFIGURE_DEPENDS
+  "${CMAKE_CURRENT_SOURCE_DIR}/data/csv/valid/*/input.csv"
+  "${CMAKE_CURRENT_SOURCE_DIR}/data/csv/invalid/*/input.csv")
+add_test(NAME fuzz_csv_replay COMMAND fuzz_csv_replay "${TIER_FUZZ_DIR}/corpus/csv"
+  ${TIER_CSV_CASE_INPUTS})
 set_tests_properties(fuzz_csv_replay PROPERTIES LABELS "fuzz" TIMEOUT 600)
 
 if(TIER_FUZZ AND CMAKE_C_COMPILER_ID MATCHES "Clang")

@@ -8,6 +8,8 @@
 
 #include "support.h"
 
+#include "util/internal.h"
+
 /* ---- allocators -------------------------------------------------------------------------- */
 
 static int tst_should_fail(tst_failing *f)
@@ -534,4 +536,47 @@ tier_model *tst_fixed_model_ok(const char *name, tst_fixed *state, int with_fit)
     tier_model *m = tst_fixed_model(name, state, with_fit, &a);
     assert_non_null(m);
     return m;
+}
+
+void tst_release(tier_frame *f, tier_model *m, tier_book *book)
+{
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+tier_allocator tst_internal_allocator(const tier_allocator *src)
+{
+    tier_allocator a;
+    tier__alloc_init(&a, src);
+    return a;
+}
+
+int tst_oom_model_walk(const tier_allocator *alloc, const tier_book *book, const tst_model_walk *w)
+{
+    tier_model *m = NULL, *copy = NULL;
+    tier_frame *f = NULL;
+    tier_text *t = NULL;
+    int rc = w->make(&m, w->name, alloc);
+    if (rc == TIER_OK && w->setup)
+        rc = w->setup(m);
+    if (rc == TIER_OK) {
+        rc = tier_model_fit(m, book, NULL);
+        assert_int_equal(tier_model_is_fitted(m), rc == TIER_OK);
+    }
+    if (rc == TIER_OK)
+        rc = tst_oom_score(m, book, alloc, w->ncols, &f);
+    if (rc == TIER_OK && w->more) {
+        rc = tier_text_new(&t, alloc);
+        if (rc == TIER_OK)
+            rc = w->more(m, book, f, t);
+    }
+    if (rc == TIER_OK && w->reload)
+        rc = w->make(&copy, w->name, alloc);
+    if (rc == TIER_OK && w->reload)
+        rc = tst_oom_save_load(m, copy, alloc);
+    tier_text_free(t);
+    tier_model_free(copy);
+    tst_release(f, m, NULL);
+    return rc;
 }

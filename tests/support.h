@@ -13,6 +13,7 @@
 #ifndef TIER_TEST_SUPPORT_H
 #define TIER_TEST_SUPPORT_H
 
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -85,10 +86,51 @@ void tst_oom_test(void **state);
 int tst_oom_score(const tier_model *m, const tier_book *book, const tier_allocator *alloc,
                   size_t ncols, tier_frame **frame);
 
+/* The out-of-memory walk of a built-in model kind, as a table: the kind's constructor and the
+ * model's name, its setup (options; may be NULL), the number of columns a score adds, further
+ * steps on the scored frame with a text (may be NULL), and whether the fitted model is saved and
+ * loaded into a second one. */
+typedef struct tst_model_walk {
+    int (*make)(tier_model **out, const char *name, const tier_allocator *a);
+    const char *name;
+    int (*setup)(tier_model *m);
+    size_t ncols;
+    int (*more)(tier_model *m, const tier_book *book, tier_frame *f, tier_text *t);
+    int reload;
+} tst_model_walk;
+
+/* For out-of-memory walks: makes the model of `w` with `alloc`, sets it up, fits it on `book`,
+ * scores it (tst_oom_score), makes a text and runs w->more, then when w->reload saves the model
+ * and loads it into a second one (tst_oom_save_load); frees everything. Returns the first failing
+ * status. */
+int tst_oom_model_walk(const tier_allocator *alloc, const tier_book *book, const tst_model_walk *w);
+
 /* For out-of-memory walks: saves the (fitted) model `m` into a new text made with `alloc` and
  * loads that text into `into` (a model of the same kind), checking that the load is all or
  * nothing: `into` is fitted exactly when it succeeded. Returns the status. */
 int tst_oom_save_load(const tier_model *m, tier_model *into, const tier_allocator *alloc);
+
+/* ---- numbers ----------------------------------------------------------------------------- */
+
+/* Fails the test unless `got` is within `tol` of `want` relative to |want| (tst_assert_rel) or
+ * absolutely (tst_assert_abs), naming the expression and both values. */
+#define tst_assert_rel(got, want, tol)                                                     \
+    do {                                                                                   \
+        double g_ = (got), w_ = (want);                                                    \
+        if (!(fabs(g_ - w_) <= (tol) * fabs(w_)))                                          \
+            fail_msg("%s = %.12g, want %.12g (rel tol %g)", #got, g_, w_, (double)(tol));  \
+    } while (0)
+
+#define tst_assert_abs(got, want, tol)                                                     \
+    do {                                                                                   \
+        double g_ = (got), w_ = (want);                                                    \
+        if (!(fabs(g_ - w_) <= (tol)))                                                     \
+            fail_msg("%s = %.12g, want %.12g (abs tol %g)", #got, g_, w_, (double)(tol));  \
+    } while (0)
+
+/* The library's internal allocator over `src` (tier__alloc_init; NULL: the default one), for tests
+ * of internal functions that take one. */
+tier_allocator tst_internal_allocator(const tier_allocator *src);
 
 /* ---- files of the source tree ------------------------------------------------------------ */
 
@@ -145,6 +187,10 @@ tier_book *tst_book_with_margins(const tier_allocator *a, const tst_txn_margin *
 size_t tst_customer(const tier_book *book, const char *id);
 
 /* ---- frames ------------------------------------------------------------------------------ */
+
+/* Frees the frame, the model and the book of a test (any may be NULL): the end of most model
+ * tests. */
+void tst_release(tier_frame *f, tier_model *m, tier_book *book);
 
 /* Fits the model on the book (with `inputs`, which may be NULL); a failed fit fails the test
  * with the model's error text. */

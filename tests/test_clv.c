@@ -88,8 +88,7 @@ static void test_clv_reproduces_the_published_bgnbd_and_gamma_gamma_fits(void **
     assert_int_equal(tier_clv_params(m, TIER_CLV_SPEND, p, 2), TIER_ERANGE);
     assert_int_equal(tier_clv_params(m, 3, p, 4), TIER_EINVAL);
     assert_int_equal(tier_clv_fit_stat(m, TIER_CLV_SPEND, 99, p), TIER_EINVAL);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 static void test_clv_reproduces_the_published_pareto_nbd_fit(void **s)
@@ -107,8 +106,7 @@ static void test_clv_reproduces_the_published_pareto_nbd_fit(void **s)
         assert_3_digits(p[i], pn[i]);
     assert_true(fabs(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_LOG_LIKELIHOOD) - -9595.0) <= 0.1);
     assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CONVERGED) == 1.0);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 /* The published conditional expected spends of the first 10 customers (35.17, the population
@@ -151,9 +149,7 @@ static void test_clv_scores_the_published_expected_spends_and_purchases(void **s
         assert_true(isfinite(e[i]) && e[i] > 0.0 && isfinite(clv[i]) && clv[i] > 0.0);
         assert_true(x[i] > 0.0 || pa[i] == 1.0); /* BG/NBD: no repeat, no chance to drop out */
     }
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 /* On the master log one repeat customer's repeat days are all worth $0.00: excluded from the
@@ -178,9 +174,7 @@ static void test_clv_excludes_and_counts_zero_spend_repeat_customers_on_the_mast
     clv = tst_numbers(f, "clv.clv");
     for (i = 0; i < tier_frame_rows(f); i++)
         assert_true(isfinite(sp[i]) && sp[i] > 0.0 && isfinite(clv[i]) && clv[i] >= 0.0);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 /* The models are in continuous time: fitting in days instead of weeks multiplies alpha by 7,
@@ -214,8 +208,7 @@ static void test_clv_parameters_follow_the_time_unit(void **s)
                 1e-4);
     tier_frame_free(f);
     tier_model_free(w);
-    tier_model_free(d);
-    tier_book_free(book);
+    tst_release(NULL, d, book);
 }
 
 /* ---- purchase days by hand ------------------------------------------------------------------ */
@@ -295,9 +288,7 @@ static void test_clv_groups_purchases_by_day_by_hand(void **s)
                 isnan(clv[y]));
     assert_true(x[xx] == 0.0 && tx[xx] == 0.0 && T[xx] == 100.0);
     assert_true(fabs(sp[xx] - g[0] * g[2] / (g[1] - 1.0)) < 1e-9); /* population mean */
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 /* No discount and margin 0.5: clv = 0.5 x spend x expected purchases; a discount lowers it. */
@@ -328,9 +319,7 @@ static void test_clv_values_expected_purchases_at_margin_and_discount(void **s)
     for (i = 0; i < tier_frame_rows(f); i++)
         assert_true(clv2[i] < clv[i] && clv2[i] > 0.5 * clv[i]);
     tier_frame_free(f);
-    tier_frame_free(g);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(g, m, book);
 }
 
 /* A model fitted on a calibration period scores the whole history when the end is unset. */
@@ -376,9 +365,7 @@ static void test_clv_scores_a_later_period_with_the_calibration_fit(void **s)
      * 08-02 and 1997-12-12 */
     assert_int_equal(tier_book_day_range(book, &first, &last), TIER_OK);
     assert_true(x[0] == 3.0 && T[0] == (double)(last - tst_day(1997, 1, 1)) / 7.0);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 /* ---- hard books ----------------------------------------------------------------------------- */
@@ -414,8 +401,7 @@ static void test_clv_fits_a_single_customer_and_reports_convergence(void **s)
     assert_true(tier_model_is_fitted(m));
     assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, q, 4), TIER_OK);
     assert_memory_equal(p, q, sizeof p);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 static void test_clv_refuses_a_book_of_one_time_buyers(void **s)
@@ -433,9 +419,7 @@ static void test_clv_refuses_a_book_of_one_time_buyers(void **s)
     assert_int_equal(tier_frame_new(&f, 3, &a), TIER_OK);
     assert_int_equal(tier_model_score(m, book, f), TIER_ESTATE);
     assert_int_equal(tier_frame_column_count(f), 0);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_clv_refuses_to_fit_an_empty_book_but_scores_one(void **s)
@@ -456,9 +440,7 @@ static void test_clv_refuses_to_fit_an_empty_book_but_scores_one(void **s)
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     f = score(m, empty, &a);
     assert_int_equal(tier_frame_rows(f), 0);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(empty);
+    tst_release(f, m, empty);
     tier_book_free(book);
 }
 
@@ -481,9 +463,7 @@ static void test_clv_needs_the_books_transactions(void **s)
     assert_int_equal(tier_model_score(m, book, f), TIER_ESTATE);
     assert_non_null(strstr(tier_frame_last_error(f), "transactions"));
     assert_int_equal(tier_frame_column_count(f), 0);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
     tier_book_free(kept);
 }
 
@@ -554,8 +534,7 @@ static void test_clv_checks_its_options(void **s)
     assert_int_equal(tier_model_set_number(m, "time_unit", 1), TIER_OK);
     assert_false(tier_model_is_fitted(m));
     assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, &v, 4), TIER_ESTATE);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 /* ---- save and load -------------------------------------------------------------------------- */
@@ -598,8 +577,7 @@ static void test_clv_saves_and_loads_a_fit_that_scores_identically(void **s)
     tier_model_free(n);
     tier_text_free(t1);
     tier_text_free(t2);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 static void test_clv_load_rejects_bad_text_and_keeps_the_model(void **s)
@@ -639,8 +617,7 @@ static void test_clv_load_rejects_bad_text_and_keeps_the_model(void **s)
     assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, after, 4), TIER_OK);
     assert_memory_equal(before, after, sizeof before);
     tier_text_free(t);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 /* ---- explanations --------------------------------------------------------------------------- */
@@ -668,8 +645,7 @@ static void test_clv_explains_its_inputs_and_formulas(void **s)
     assert_int_equal(tier_model_explain(m, book, f, 2357, t), TIER_ERANGE);
     tier_frame_free(f);
     tier_text_free(t);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 static void test_clv_explains_a_customer_without_purchases(void **s)
@@ -692,8 +668,7 @@ static void test_clv_explains_a_customer_without_purchases(void **s)
     assert_non_null(strstr(tier_text_data(t), "no purchase up to the calibration end 1997-03-02"));
     tier_frame_free(f);
     tier_text_free(t);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 /* ---- calibration / holdout validation ------------------------------------------------------- */
@@ -793,53 +768,38 @@ static void test_clv_holdout_compares_actual_and_predicted_purchases_on_cdnow(vo
     tier_frame_free(sc);
     tier_frame_free(f);
     tier_model_free(unfitted);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 /* ---- out of memory -------------------------------------------------------------------------- */
 
-static int oom_clv(const tier_allocator *alloc, void *ud)
+static int clv_walk_setup(tier_model *m)
 {
-    const tier_book *book = ud;
-    tier_model *m = NULL, *n = NULL;
-    tier_frame *f = NULL;
-    tier_text *t = NULL;
-    int rc = tier_clv_new(&m, "c", alloc);
-    if (rc == TIER_OK)
-        rc = tier_model_set_number(m, "time_unit", 1);
-    if (rc == TIER_OK) {
-        rc = tier_model_fit(m, book, NULL);
-        assert_int_equal(tier_model_is_fitted(m), rc == TIER_OK);
-    }
-    if (rc == TIER_OK)
-        rc = tst_oom_score(m, book, alloc, 7, &f);
-    if (rc == TIER_OK) {
-        double end = 0.0, st[TIER_CLV_HOLDOUT_COUNT];
-        assert_int_equal(tier_clv_fit_stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CALIBRATION_END,
-                                           &end),
-                         TIER_OK);
-        rc = tier_clv_holdout(m, book, (int32_t)end + 28, f, st, TIER_CLV_HOLDOUT_COUNT);
-        assert_int_equal(tier_frame_column_count(f), rc == TIER_OK ? 9 : 7);
-    }
-    if (rc == TIER_OK)
-        rc = tier_text_new(&t, alloc);
+    return tier_model_set_number(m, "time_unit", 1);
+}
+
+/* The holdout figures (two more columns, all or nothing) and an explanation. */
+static int clv_walk_more(tier_model *m, const tier_book *book, tier_frame *f, tier_text *t)
+{
+    double end = 0.0, st[TIER_CLV_HOLDOUT_COUNT];
+    int rc;
+    assert_int_equal(tier_clv_fit_stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CALIBRATION_END, &end),
+                     TIER_OK);
+    rc = tier_clv_holdout(m, book, (int32_t)end + 28, f, st, TIER_CLV_HOLDOUT_COUNT);
+    assert_int_equal(tier_frame_column_count(f), rc == TIER_OK ? 9 : 7);
     if (rc == TIER_OK) {
         rc = tier_model_explain(m, book, f, 0, t);
         if (rc == TIER_OK)
             assert_non_null(strstr(tier_text_data(t), "x = 3 repeat purchase days"));
     }
-    if (rc == TIER_OK)
-        rc = tier_model_save(m, t);
-    if (rc == TIER_OK)
-        rc = tier_clv_new(&n, "c", alloc);
-    if (rc == TIER_OK)
-        rc = tier_model_load(n, tier_text_data(t), tier_text_length(t));
-    tier_text_free(t);
-    tier_frame_free(f);
-    tier_model_free(n);
-    tier_model_free(m);
     return rc;
+}
+
+static const tst_model_walk clv_walk = {tier_clv_new, "c", clv_walk_setup, 7, clv_walk_more, 1};
+
+static int oom_clv(const tier_allocator *alloc, void *ud)
+{
+    return tst_oom_model_walk(alloc, ud, &clv_walk);
 }
 
 static tier_book *oom_book(const tier_allocator *a)

@@ -85,9 +85,7 @@ static void test_lifecycle_assigns_every_stage_by_hand(void **s)
     tst_expect_numbers(f, book, "lifecycle.tenure_days", tenure, TST_COUNT(tenure));
     tst_expect_numbers(f, book, "lifecycle.inactive_days", inactive, TST_COUNT(inactive));
     tst_expect_numbers(f, book, "lifecycle.trend", trend, TST_COUNT(trend));
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_lifecycle_thresholds_are_strict_at_their_boundaries(void **s)
@@ -118,9 +116,7 @@ static void test_lifecycle_thresholds_are_strict_at_their_boundaries(void **s)
     (void)s;
     tst_expect_labels(f, book, "lifecycle.stage", stages, TST_COUNT(stages));
     tst_expect_numbers(f, book, "lifecycle.trend", trend, TST_COUNT(trend));
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_lifecycle_moves_thresholds_and_windows_by_option(void **s)
@@ -162,9 +158,7 @@ static void test_lifecycle_moves_thresholds_and_windows_by_option(void **s)
     f = score(m, book, NULL, &a);
     assert_true(value(f, book, "lifecycle.trend", "y") == 0.2);
     assert_string_equal(STAGE(f, book, "y"), "mature");
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_lifecycle_defaults_the_as_of_day_to_the_day_after_the_last_transaction(void **s)
@@ -184,9 +178,7 @@ static void test_lifecycle_defaults_the_as_of_day_to_the_day_after_the_last_tran
     assert_true(tst_numbers(f, "lc.inactive_days")[0] == 31);
     assert_true(tst_numbers(f, "lc.inactive_days")[1] == 1);
     assert_true(tst_numbers(f, "lc.tenure_days")[1] == 1);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_lifecycle_uses_p_alive_from_a_clv_column(void **s)
@@ -239,9 +231,7 @@ static void test_lifecycle_uses_p_alive_from_a_clv_column(void **s)
     assert_int_equal(tier_frame_column_count(f), 1);
     assert_int_equal(tier_model_fit(m, book, f), TIER_EINVAL);
     assert_non_null(strstr(tier_model_last_error(m), "clv.p_alive"));
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void set_progress(tier_book *book, const char *id, double progress, double users)
@@ -312,9 +302,7 @@ static void test_lifecycle_grades_onboarding_from_progress_and_usage(void **s)
                      TIER_OK);
     f = score(m, book, NULL, &a);
     assert_string_equal(ONBOARDING(f, book, "r89"), "none");
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_lifecycle_scores_empty_books(void **s)
@@ -340,9 +328,7 @@ static void test_lifecycle_scores_empty_books(void **s)
     assert_string_equal(ONBOARDING(f, book, "b"), "none");
     assert_true(isnan(value(f, book, "lifecycle.trend", "a")));
     assert_true(isnan(value(f, book, "lifecycle.inactive_days", "b")));
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_lifecycle_nets_refunds_into_the_trend_but_not_into_inactivity(void **s)
@@ -367,9 +353,7 @@ static void test_lifecycle_nets_refunds_into_the_trend_but_not_into_inactivity(v
     assert_true(isnan(value(f, book, "lifecycle.tenure_days", "only")));
     assert_string_equal(STAGE(f, book, "gone"), "churned");
     assert_true(value(f, book, "lifecycle.inactive_days", "gone") == 400);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_lifecycle_needs_kept_transactions_for_its_windows(void **s)
@@ -390,9 +374,7 @@ static void test_lifecycle_needs_kept_transactions_for_its_windows(void **s)
     assert_non_null(strstr(tier_frame_last_error(f), "lifecycle windows"));
     assert_non_null(strstr(tier_frame_last_error(f), "not kept"));
     assert_int_equal(tier_frame_column_count(f), 0);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_lifecycle_rejects_bad_options(void **s)
@@ -456,8 +438,7 @@ static void test_lifecycle_rejects_bad_options(void **s)
     assert_int_equal(tier_model_set_number(NULL, "new_days", 10), TIER_EINVAL);
     assert_int_equal(tier_lifecycle_new(NULL, NULL, &a), TIER_EINVAL);
     tier_model_free(p);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 static void test_lifecycle_explains_the_rule_that_fired(void **s)
@@ -517,9 +498,7 @@ static void test_lifecycle_explains_the_rule_that_fired(void **s)
     assert_int_equal(tier_text_new(&t, &a), TIER_OK);
     assert_int_equal(tier_model_explain(m, book, f, 0, t), TIER_ENOTFOUND);
     tier_text_free(t);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 /* The stage and onboarding counts of the B2B example data (examples/data, made by
@@ -580,34 +559,30 @@ static void test_lifecycle_stages_the_b2b_example_accounts(void **s)
     tier_book_free(book);
 }
 
-static int oom_lifecycle(const tier_allocator *alloc, void *ud)
+static int lifecycle_walk_setup(tier_model *m)
 {
-    const tier_book *book = ud;
-    tier_model *m = NULL;
-    tier_frame *f = NULL;
-    tier_text *t = NULL;
-    int rc = tier_lifecycle_new(&m, "lc", alloc);
-    if (rc == TIER_OK)
-        rc = tier_model_set_text(m, "p_alive_column", "x.p");
+    int rc = tier_model_set_text(m, "p_alive_column", "x.p");
     if (rc == TIER_OK)
         rc = tier_model_set_text(m, "progress_attribute", "progress");
     if (rc == TIER_OK)
         rc = tier_model_set_number(m, "as_of", 1000);
-    if (rc == TIER_OK)
-        rc = tier_model_fit(m, book, NULL);
-    if (rc == TIER_OK)
-        rc = tst_oom_score(m, book, alloc, 5, &f);
-    if (rc == TIER_OK)
-        rc = tier_text_new(&t, alloc);
-    if (rc == TIER_OK) {
-        rc = tier_model_explain(m, book, f, 1, t);
-        if (rc == TIER_OK)
-            assert_non_null(strstr(tier_text_data(t), "rule 5: declining"));
-    }
-    tier_text_free(t);
-    tier_frame_free(f);
-    tier_model_free(m);
     return rc;
+}
+
+static int lifecycle_walk_more(tier_model *m, const tier_book *book, tier_frame *f, tier_text *t)
+{
+    int rc = tier_model_explain(m, book, f, 1, t);
+    if (rc == TIER_OK)
+        assert_non_null(strstr(tier_text_data(t), "rule 5: declining"));
+    return rc;
+}
+
+static const tst_model_walk lifecycle_walk = {tier_lifecycle_new, "lc", lifecycle_walk_setup, 5,
+                                              lifecycle_walk_more, 0};
+
+static int oom_lifecycle(const tier_allocator *alloc, void *ud)
+{
+    return tst_oom_model_walk(alloc, ud, &lifecycle_walk);
 }
 
 static tier_book *oom_book(const tier_allocator *a)

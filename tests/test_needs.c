@@ -106,9 +106,7 @@ static void test_needs_separates_three_obvious_clusters(void **s)
     }
     assert_int_equal(stat_of(m, TIER_NEEDS_STAT_CONVERGED), 1);
     assert_int_equal(stat_of(m, TIER_NEEDS_STAT_FITTED), 9);
-    tier_frame_free(fr);
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(fr, m, b);
 }
 
 static void test_needs_gives_second_segment_and_margin_by_hand(void **s)
@@ -140,9 +138,7 @@ static void test_needs_gives_second_segment_and_margin_by_hand(void **s)
     assert_int_equal(seg[2], 0);
     assert_int_equal(second[2], 1);
     assert_true(margin[2] == 0);
-    tier_frame_free(fr);
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(fr, m, b);
 }
 
 /* A deterministic 3-blob data set: n customers, 3 features, blobs far apart. */
@@ -161,32 +157,44 @@ static double *blobs(size_t n, double spread, uint64_t seed)
     return v;
 }
 
+/* The two fitted models save the same text and score `b` (n customers) to the same distances and
+ * segments. */
+/* A book of n blob customers (blobs(n, spread, seed), three features). */
+static tier_book *blob_book(size_t n, double spread, uint64_t seed)
+{
+    double *v = blobs(n, spread, seed);
+    tier_book *b = book_of(v, n, 3, NULL);
+    test_free(v);
+    return b;
+}
+
+static void expect_same_models(const tier_model *m1, const tier_model *m2, const tier_book *b,
+                               size_t n)
+{
+    char *t1 = tst_saved(m1, TST_ALLOC), *t2 = tst_saved(m2, TST_ALLOC);
+    tier_frame *f1 = tst_score(m1, b, TST_ALLOC), *f2 = tst_score(m2, b, TST_ALLOC);
+    assert_string_equal(t1, t2);
+    assert_memory_equal(tst_numbers(f1, "needs.distance"), tst_numbers(f2, "needs.distance"),
+                        n * sizeof(double));
+    assert_memory_equal(tst_codes(f1, "needs.segment"), tst_codes(f2, "needs.segment"),
+                        n * sizeof(int32_t));
+    tier_frame_free(f1);
+    tier_frame_free(f2);
+    test_free(t1);
+    test_free(t2);
+}
+
 static void test_needs_fits_bit_identically_twice(void **s)
 {
-    double *v = blobs(300, 8, 7);
-    tier_book *b = book_of(v, 300, 3, NULL);
+    tier_book *b = blob_book(300, 8, 7);
     tier_model *m1 = needs_model(3, 4), *m2 = needs_model(3, 4);
-    tier_frame *f1, *f2;
-    char *t1, *t2;
     (void)s;
     tst_fit(m1, b, NULL);
     tst_fit(m2, b, NULL);
-    t1 = tst_saved(m1, TST_ALLOC);
-    t2 = tst_saved(m2, TST_ALLOC);
-    assert_string_equal(t1, t2);
-    f1 = tst_score(m1, b, TST_ALLOC);
-    f2 = tst_score(m2, b, TST_ALLOC);
-    assert_memory_equal(tst_numbers(f1, "needs.distance"), tst_numbers(f2, "needs.distance"),
-                        300 * sizeof(double));
+    expect_same_models(m1, m2, b, 300);
     assert_true(stat_of(m1, TIER_NEEDS_STAT_INERTIA) == stat_of(m2, TIER_NEEDS_STAT_INERTIA));
-    test_free(t1);
-    test_free(t2);
-    tier_frame_free(f1);
-    tier_frame_free(f2);
     tier_model_free(m1);
-    tier_model_free(m2);
-    tier_book_free(b);
-    test_free(v);
+    tst_release(NULL, m2, b);
 }
 
 static void test_needs_finds_the_same_centres_whatever_the_insertion_order(void **s)
@@ -231,8 +239,7 @@ static void test_needs_rejects_k_larger_than_the_customer_count(void **s)
     assert_int_equal(tier_model_fit(m, b, NULL), TIER_ERANGE);
     assert_non_null(strstr(tier_model_last_error(m), "k = 10"));
     assert_false(tier_model_is_fitted(m));
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(NULL, m, b);
 }
 
 static void test_needs_with_k_equal_to_the_customer_count_puts_each_alone(void **s)
@@ -254,9 +261,7 @@ static void test_needs_with_k_equal_to_the_customer_count_puts_each_alone(void *
             assert_int_not_equal(seg[i], seg[j]);
     }
     assert_true(stat_of(m, TIER_NEEDS_STAT_INERTIA) == 0);
-    tier_frame_free(fr);
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(fr, m, b);
 }
 
 static void test_needs_puts_all_equal_vectors_in_the_first_segment(void **s)
@@ -289,9 +294,7 @@ static void test_needs_puts_all_equal_vectors_in_the_first_segment(void **s)
     seg = tst_codes(fr, "needs.segment");
     for (i = 0; i < 4; i++)
         assert_int_equal(seg[i], 0);
-    tier_frame_free(fr);
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(fr, m, b);
 }
 
 static void test_needs_handles_one_customer(void **s)
@@ -316,8 +319,7 @@ static void test_needs_handles_one_customer(void **s)
     assert_non_null(strstr(tier_model_last_error(m), "silhouette"));
     /* the failed fit left the previous one in place */
     assert_int_equal(tier_needs_segment_count(m), 1);
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(NULL, m, b);
 }
 
 static void test_needs_on_an_empty_book(void **s)
@@ -335,9 +337,7 @@ static void test_needs_on_an_empty_book(void **s)
     tst_fit(m, b, NULL);
     fr = tst_score(m, b, TST_ALLOC);
     assert_int_equal(tier_frame_column_count(fr), 4);
-    tier_frame_free(fr);
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(fr, m, b);
 }
 
 /* A model "scorecard" with the number column "x" and the label column "grade" (codes of A..E);
@@ -398,14 +398,12 @@ static void test_needs_treats_nan_and_inf_as_missing(void **s)
     tier_text_free(t);
     tier_frame_free(fr);
     tier_model_free(m);
-    tier_model_free(pm);
-    tier_book_free(b);
+    tst_release(NULL, pm, b);
 }
 
 static void test_needs_silhouette_picks_three_clusters(void **s)
 {
-    double *v = blobs(150, 6, 3);
-    tier_book *b = book_of(v, 150, 3, NULL);
+    tier_book *b = blob_book(150, 6, 3);
     tier_model *m = needs_model(3, 0);
     (void)s;
     tst_fit(m, b, NULL);
@@ -414,25 +412,17 @@ static void test_needs_silhouette_picks_three_clusters(void **s)
     /* the choice equals the fixed-k fit (same streams) */
     {
         tier_model *m3 = needs_model(3, 3);
-        char *t1, *t2;
         tst_fit(m3, b, NULL);
         assert_int_equal(tier_model_set_number(m3, "k", 0), TIER_OK);
-        t1 = tst_saved(m, TST_ALLOC);
-        t2 = tst_saved(m3, TST_ALLOC);
-        assert_string_equal(t1, t2);
-        test_free(t1);
-        test_free(t2);
+        expect_same_models(m, m3, b, 150);
         tier_model_free(m3);
     }
-    tier_model_free(m);
-    tier_book_free(b);
-    test_free(v);
+    tst_release(NULL, m, b);
 }
 
 static void test_needs_silhouette_uses_a_sample_when_asked(void **s)
 {
-    double *v = blobs(600, 6, 5);
-    tier_book *b = book_of(v, 600, 3, NULL);
+    tier_book *b = blob_book(600, 6, 5);
     tier_model *m = needs_model(3, 0);
     (void)s;
     assert_int_equal(tier_model_set_number(m, "sample", 90), TIER_OK);
@@ -440,9 +430,7 @@ static void test_needs_silhouette_uses_a_sample_when_asked(void **s)
     tst_fit(m, b, NULL);
     assert_int_equal(stat_of(m, TIER_NEEDS_STAT_K), 3);
     assert_int_equal(stat_of(m, TIER_NEEDS_STAT_FITTED), 600);
-    tier_model_free(m);
-    tier_book_free(b);
-    test_free(v);
+    tst_release(NULL, m, b);
 }
 
 /* ---- label stability --------------------------------------------------------------------- */
@@ -486,9 +474,7 @@ static void test_needs_keeps_segment_names_across_a_refit(void **s)
         tier_model_free(fresh);
     }
     tier_frame_free(f1);
-    tier_frame_free(f2);
-    tier_model_free(m);
-    tier_book_free(b1);
+    tst_release(f2, m, b1);
     tier_book_free(b2);
     test_free(v);
     test_free(w);
@@ -522,8 +508,7 @@ static void test_needs_matches_given_previous_centres_and_names_new_clusters(voi
                 strcmp(tier_needs_segment_name(m, 0), "modules") == 0 ||
                 strcmp(tier_needs_segment_name(m, 0), "need_1") == 0);
     assert_string_not_equal(tier_needs_segment_name(m, 0), tier_needs_segment_name(m, 1));
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(NULL, m, b);
 }
 
 /* ---- profiles ---------------------------------------------------------------------------- */
@@ -561,19 +546,16 @@ static void test_needs_assigns_customers_to_the_nearest_profile(void **s)
     assert_string_equal(tier_needs_segment_name(m, 1), "growth");
     tier_needs_clear_profiles(m);
     assert_false(tier_model_is_fitted(m));
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(NULL, m, b);
 }
 
 /* ---- text state -------------------------------------------------------------------------- */
 
 static void test_needs_save_load_round_trip_is_exact(void **s)
 {
-    double *v = blobs(90, 6, 9);
-    tier_book *b = book_of(v, 90, 3, NULL);
+    tier_book *b = blob_book(90, 6, 9);
     tier_model *m = needs_model(3, 3), *m2 = needs_model(1, 2);
-    tier_frame *f1, *f2;
-    char *t1, *t2;
+    char *t1;
     (void)s;
     assert_int_equal(tier_model_save(m, NULL), TIER_EINVAL);
     tst_fit(m, b, NULL);
@@ -584,21 +566,10 @@ static void test_needs_save_load_round_trip_is_exact(void **s)
     assert_true(tier_model_is_fitted(m2));
     assert_int_equal(tier_needs_feature_count(m2), 3);
     assert_string_equal(tier_needs_segment_name(m2, 2), "with space");
-    t2 = tst_saved(m2, TST_ALLOC);
-    assert_string_equal(t1, t2);
-    f1 = tst_score(m, b, TST_ALLOC);
-    f2 = tst_score(m2, b, TST_ALLOC);
-    assert_memory_equal(tst_numbers(f1, "needs.distance"), tst_numbers(f2, "needs.distance"),
-                        90 * sizeof(double));
-    assert_memory_equal(tst_codes(f1, "needs.segment"), tst_codes(f2, "needs.segment"),
-                        90 * sizeof(int32_t));
-    test_free(t2);
-    tier_frame_free(f1);
-    tier_frame_free(f2);
+    expect_same_models(m, m2, b, 90);
     tier_model_free(m);
     tier_model_free(m2);
     tier_book_free(b);
-    test_free(v);
     test_free(t1);
 }
 
@@ -683,8 +654,7 @@ static void test_needs_checks_options_and_features(void **s)
     assert_int_equal(tier_needs_add_feature(m, "attr.industry"), TIER_OK);
     assert_int_equal(tier_model_fit(m, b, NULL), TIER_EINVAL);
     assert_non_null(strstr(tier_model_last_error(m), "text"));
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(NULL, m, b);
 }
 
 static void test_needs_explains_the_pull_of_features(void **s)
@@ -706,9 +676,7 @@ static void test_needs_explains_the_pull_of_features(void **s)
     assert_non_null(strstr(e, "next: need_1"));
     assert_non_null(strstr(e, "pulls toward need_3 rather than need_1: attr.f1 (value 10;"));
     tier_text_free(t);
-    tier_frame_free(fr);
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(fr, m, b);
 }
 
 /* ---- value inside need segments ---------------------------------------------------------- */

@@ -17,29 +17,102 @@ static tier_model *pareto(const tier_allocator *a, const tier_book *book)
     return m;
 }
 
-static void expect_classes(const tst_txn *rows, size_t n, const char *want)
+/* A class case: a book of the rows (NaN: no margin) and, when `idle` is set, a customer without
+ * transactions after them; a Pareto model named `name` (NULL: the default) with the criterion
+ * `criterion` (NULL: the default) and number options; the class initials it must give in book order, and what else
+ * to check on the scored frame. */
+typedef struct class_case {
+    tst_txn_margin rows[10];
+    size_t n;
+    const char *idle;
+    const char *name;
+    const char *criterion;
+    tst_number_option options[2]; /* set before the fit (a NULL name ends the list) */
+    const char *want;
+    void (*also)(const tier_frame *f);
+} class_case;
+
+static void test_classes(void **state)
 {
+    const class_case *c = *state;
     tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, n);
-    tier_model *m = pareto(&a, book);
-    tier_frame *f = tst_score(m, book, &a);
-    char got[64];
-    tst_initials(f, "pareto.class", got);
-    assert_string_equal(got, want);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tier_book *book = tst_book_with_margins(&a, c->rows, c->n);
+    tier_model *m = NULL;
+    tier_frame *f;
+    char got[16], column[32];
+    if (c->idle)
+        assert_int_equal(tier_book_add_customer(book, c->idle, strlen(c->idle), NULL), TIER_OK);
+    assert_int_equal(tier_pareto_new(&m, c->name, &a), TIER_OK);
+    assert_string_equal(tier_model_kind(m), "pareto");
+    if (c->criterion)
+        assert_int_equal(tier_model_set_text(m, "criterion", c->criterion), TIER_OK);
+    tst_expect_set_numbers(m, c->options, c->options[1].name ? 2 : c->options[0].name ? 1 : 0);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    f = tst_score(m, book, &a);
+    snprintf(column, sizeof column, "%s.class", c->name ? c->name : "pareto");
+    tst_initials(f, column, got);
+    assert_string_equal(got, c->want);
+    if (c->also)
+        c->also(f);
+    tst_release(f, m, book);
 }
 
-static void test_pareto_closes_a_on_the_customer_that_reaches_exactly_80_percent(void **s)
+/* 0.7 + 0.1 is 0.7999999999999999 in binary floating point: only exact arithmetic puts the
+ * second customer in A. S = 1.0; cum 0.7, 0.8 (= 80%: A closes), 0.9, 1.0 (>= 95%: B). */
+static const class_case closes_a_on_the_customer_that_reaches_exactly_80_percent = {
+    {{"a", 1, 0.7, NAN}, {"b", 1, 0.1, NAN}, {"c", 1, 0.1, NAN}, {"d", 1, 0.1, NAN}}, 4, NULL,
+    NULL, NULL, {{NULL, 0, 0}}, "AABB", NULL};
+
+/* S = 100: big 40, then the 20s in id order a, b, c (not book order c, a, b): big 40%, a 60%,
+ * b 80% (A closes), c 100% (B closes). */
+static const class_case breaks_ties_at_a_cut_by_id = {
+    {{"c", 1, 20, NAN}, {"big", 1, 40, NAN}, {"b", 1, 20, NAN}, {"a", 1, 20, NAN}}, 4, NULL, NULL,
+    NULL, {{NULL, 0, 0}}, "BAAA", NULL};
+
+/* Ten customers of 10 each: c0..c7 reach 80% (A), c8 90%, c9 100% (B). Book order reversed. */
+static const class_case splits_all_equal_values_by_id = {
+    {{"c9", 5, 10, NAN}, {"c8", 5, 10, NAN}, {"c7", 5, 10, NAN}, {"c6", 5, 10, NAN},
+     {"c5", 5, 10, NAN}, {"c4", 5, 10, NAN}, {"c3", 5, 10, NAN}, {"c2", 5, 10, NAN},
+     {"c1", 5, 10, NAN}, {"c0", 5, 10, NAN}},
+    10, NULL, NULL, NULL, {{NULL, 0, 0}}, "BBAAAAAAAA", NULL};
+
+static const class_case puts_a_single_customer_in_a = {
+    {{"only", 1, 12.5, NAN}}, 1, NULL, NULL, NULL, {{NULL, 0, 0}}, "A", NULL};
+
+static void refund_value_and_share(const tier_frame *f)
 {
-    /* 0.7 + 0.1 is 0.7999999999999999 in binary floating point: only exact arithmetic puts the
-     * second customer in A. S = 1.0; cum 0.7, 0.8 (= 80%: A closes), 0.9, 1.0 (>= 95%: B). */
-    static const tst_txn rows[] = {{"a", 1, 0.7}, {"b", 1, 0.1}, {"c", 1, 0.1},
-                               {"d", 1, 0.1}};
-    (void)s;
-    expect_classes(rows, 4, "AABB");
+    assert_true(tst_numbers(f, "pareto.value")[0] == -5 && tst_numbers(f, "pareto.value")[2] == 0);
+    assert_true(tst_numbers(f, "pareto.share")[0] == -1);
 }
+
+static const class_case puts_refunds_only_and_idle_customers_in_c = {
+    {{"refund", 1, -5, NAN}, {"buyer", 2, 5, NAN}}, 2, "idle", NULL, NULL, {{NULL, 0, 0}}, "CAC",
+    refund_value_and_share};
+
+static void no_shares(const tier_frame *f)
+{
+    assert_true(isnan(tst_numbers(f, "pareto.share")[0]) &&
+                isnan(tst_numbers(f, "pareto.cum_share")[1]));
+}
+
+static const class_case without_positive_values_puts_everyone_in_c = {
+    {{"a", 1, -5, NAN}, {"b", 2, 0, NAN}}, 2, NULL, NULL, NULL, {{NULL, 0, 0}}, "CC", no_shares};
+
+static void margin_values(const tier_frame *f)
+{
+    assert_true(isnan(tst_numbers(f, "gm.value")[2]) && tst_numbers(f, "gm.value")[1] == 70);
+}
+
+/* Margins: a 10, b 70 (two rows), c none, d 20. S = 100: b 70%, d 90% (A), a 100% (B). */
+static const class_case margin_criterion_leaves_customers_without_margin_in_c = {
+    {{"a", 1, 100, 10}, {"b", 1, 100, 30}, {"c", 1, 500, NAN}, {"b", 2, 50, 40}, {"d", 3, 10, 20}},
+    5, NULL, "gm", "margin", {{NULL, 0, 0}}, "BACA", margin_values};
+
+static const class_case thresholds_equal_make_b_empty = {
+    {{"a", 1, 60, NAN}, {"b", 1, 30, NAN}, {"c", 1, 10, NAN}}, 3, NULL, NULL, NULL,
+    {{"threshold_a", 0.9, TIER_OK}, {"threshold_b", 0.9, TIER_OK}}, "AAC", NULL};
+
+#define CLASSES(name) TST_CASE("test_pareto_" #name, test_classes, &name)
 
 static void test_pareto_classes_a_small_book_by_hand(void **s)
 {
@@ -76,41 +149,7 @@ static void test_pareto_classes_a_small_book_by_hand(void **s)
     assert_true(n == 3 && value == 2 && fabs(vshare - 0.02) < 1e-15);
     assert_int_equal(tier_pareto_summary(f, "pareto", 3, &n, NULL, NULL, NULL), TIER_EINVAL);
     assert_int_equal(tier_pareto_summary(f, "other", 0, &n, NULL, NULL, NULL), TIER_ENOTFOUND);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
-}
-
-static void test_pareto_breaks_ties_at_a_cut_by_id(void **s)
-{
-    /* S = 100: big 40, then the 20s in id order a, b, c (not book order c, a, b):
-     * big 40%, a 60%, b 80% (A closes), c 100% (B closes). */
-    static const tst_txn rows[] = {{"c", 1, 20}, {"big", 1, 40}, {"b", 1, 20},
-                               {"a", 1, 20}};
-    (void)s;
-    expect_classes(rows, 4, "BAAA");
-}
-
-static void test_pareto_splits_all_equal_values_by_id(void **s)
-{
-    /* Ten customers of 10 each: c0..c7 reach 80% (A), c8 90%, c9 100% (B). Book order reversed. */
-    tst_txn rows[10];
-    static const char *const ids[10] = {"c9", "c8", "c7", "c6", "c5", "c4", "c3", "c2", "c1", "c0"};
-    size_t i;
-    (void)s;
-    for (i = 0; i < 10; i++) {
-        rows[i].id = ids[i];
-        rows[i].day = 5;
-        rows[i].amount = 10;
-    }
-    expect_classes(rows, 10, "BBAAAAAAAA");
-}
-
-static void test_pareto_puts_a_single_customer_in_a(void **s)
-{
-    static const tst_txn rows[] = {{"only", 1, 12.5}};
-    (void)s;
-    expect_classes(rows, 1, "A");
+    tst_release(f, m, book);
 }
 
 static void test_pareto_scores_an_empty_book(void **s)
@@ -125,70 +164,7 @@ static void test_pareto_scores_an_empty_book(void **s)
     assert_int_equal(tier_frame_column_count(f), 4);
     assert_int_equal(tier_pareto_summary(f, NULL, 0, &n, &v, &cs, &vs), TIER_OK);
     assert_true(n == 0 && v == 0 && cs == 0 && vs == 0);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
-}
-
-static void test_pareto_puts_refunds_only_and_idle_customers_in_c(void **s)
-{
-    static const tst_txn rows[] = {{"refund", 1, -5}, {"buyer", 2, 5}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, 2);
-    tier_model *m = NULL;
-    tier_frame *f;
-    char got[8];
-    (void)s;
-    assert_int_equal(tier_book_add_customer(book, "idle", 4, NULL), TIER_OK);
-    m = pareto(&a, book);
-    f = tst_score(m, book, &a);
-    tst_initials(f, "pareto.class", got);
-    assert_string_equal(got, "CAC");
-    assert_true(tst_numbers(f, "pareto.value")[0] == -5 && tst_numbers(f, "pareto.value")[2] == 0);
-    assert_true(tst_numbers(f, "pareto.share")[0] == -1);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
-}
-
-static void test_pareto_without_positive_values_puts_everyone_in_c(void **s)
-{
-    static const tst_txn rows[] = {{"a", 1, -5}, {"b", 2, 0}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, 2);
-    tier_model *m = pareto(&a, book);
-    tier_frame *f = tst_score(m, book, &a);
-    char got[8];
-    (void)s;
-    tst_initials(f, "pareto.class", got);
-    assert_string_equal(got, "CC");
-    assert_true(isnan(tst_numbers(f, "pareto.share")[0]) && isnan(tst_numbers(f, "pareto.cum_share")[1]));
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
-}
-
-static void test_pareto_margin_criterion_leaves_customers_without_margin_in_c(void **s)
-{
-    /* Margins: a 10, b 70 (two rows), c none, d 20. S = 100: b 70%, d 90% (A), a 100% (B). */
-    static const tst_txn_margin rows[] = {{"a", 1, 100, 10}, {"b", 1, 100, 30}, {"c", 1, 500, NAN},
-                               {"b", 2, 50, 40},  {"d", 3, 10, 20}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_with_margins(&a, rows, 5);
-    tier_model *m = NULL;
-    tier_frame *f;
-    char got[8];
-    (void)s;
-    assert_int_equal(tier_pareto_new(&m, "gm", &a), TIER_OK);
-    assert_int_equal(tier_model_set_text(m, "criterion", "margin"), TIER_OK);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, &a);
-    tst_initials(f, "gm.class", got);
-    assert_string_equal(got, "BACA");
-    assert_true(isnan(tst_numbers(f, "gm.value")[2]) && tst_numbers(f, "gm.value")[1] == 70);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_pareto_reads_a_column_criterion_from_the_scored_frame(void **s)
@@ -224,9 +200,7 @@ static void test_pareto_reads_a_column_criterion_from_the_scored_frame(void **s)
     v[0] = INFINITY;
     v[1] = v[2] = 1;
     assert_int_equal(tier_model_score(m, book, f), TIER_EINVAL);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_pareto_window_and_as_of_limit_the_revenue(void **s)
@@ -254,9 +228,7 @@ static void test_pareto_window_and_as_of_limit_the_revenue(void **s)
     tst_initials(f, "pareto.class", got);
     assert_string_equal(got, "ACA");
     assert_true(tst_numbers(f, "pareto.value")[1] == 0);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_pareto_explains_the_class(void **s)
@@ -278,9 +250,7 @@ static void test_pareto_explains_the_class(void **s)
     assert_int_equal(tier_model_explain(m, book, f, 2, t), TIER_OK);
     assert_non_null(strstr(tier_text_data(t), "not positive -> class C"));
     tier_text_free(t);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_pareto_rejects_bad_options(void **s)
@@ -321,27 +291,6 @@ static void test_pareto_rejects_bad_options(void **s)
     tier_model_free(m);
 }
 
-static void test_pareto_thresholds_equal_make_b_empty(void **s)
-{
-    static const tst_txn rows[] = {{"a", 1, 60}, {"b", 1, 30}, {"c", 1, 10}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, 3);
-    tier_model *m = NULL;
-    tier_frame *f;
-    char got[8];
-    (void)s;
-    assert_int_equal(tier_pareto_new(&m, NULL, &a), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "threshold_a", 0.9), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "threshold_b", 0.9), TIER_OK);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, &a);
-    tst_initials(f, "pareto.class", got);
-    assert_string_equal(got, "AAC");
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
-}
-
 /* CDNOW, revenue over all history. Reference computed independently with exact integer cents:
  *   python3 -c 'net={}
  *   for c,d,n,a in [l.split() for l in open("examples/data/CDNOW_master.txt")][1:]:
@@ -378,28 +327,23 @@ static void test_pareto_cdnow_classes_match_an_independent_computation(void **s)
     assert_true(fabs(value - 375037.10) < 1e-6);
     assert_int_equal(tier_pareto_summary(f, NULL, 2, &n, NULL, NULL, NULL), TIER_OK);
     assert_int_equal(n, 7831);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
+
+/* The margin criterion, then back to revenue. */
+static int pareto_walk_setup(tier_model *m)
+{
+    int rc = tier_model_set_text(m, "criterion", "margin");
+    if (rc == TIER_OK)
+        rc = tier_model_set_text(m, "criterion", "revenue");
+    return rc;
+}
+
+static const tst_model_walk pareto_walk = {tier_pareto_new, "p", pareto_walk_setup, 4, NULL, 0};
 
 static int oom_pareto(const tier_allocator *alloc, void *ud)
 {
-    const tier_book *book = ud;
-    tier_model *m = NULL;
-    tier_frame *f = NULL;
-    int rc = tier_pareto_new(&m, "p", alloc);
-    if (rc == TIER_OK)
-        rc = tier_model_set_text(m, "criterion", "margin");
-    if (rc == TIER_OK)
-        rc = tier_model_set_text(m, "criterion", "revenue");
-    if (rc == TIER_OK)
-        rc = tier_model_fit(m, book, NULL);
-    if (rc == TIER_OK)
-        rc = tst_oom_score(m, book, alloc, 4, &f);
-    tier_frame_free(f);
-    tier_model_free(m);
-    return rc;
+    return tst_oom_model_walk(alloc, ud, &pareto_walk);
 }
 
 static tier_book *oom_book(const tier_allocator *a)
@@ -411,19 +355,19 @@ static tier_book *oom_book(const tier_allocator *a)
 
 static const tst_oom_case test_pareto_survives_every_failed_allocation = {oom_pareto, oom_book, 5};
 
-TST_MAIN(cmocka_unit_test(test_pareto_closes_a_on_the_customer_that_reaches_exactly_80_percent),
+TST_MAIN(CLASSES(closes_a_on_the_customer_that_reaches_exactly_80_percent),
          cmocka_unit_test(test_pareto_classes_a_small_book_by_hand),
-         cmocka_unit_test(test_pareto_breaks_ties_at_a_cut_by_id),
-         cmocka_unit_test(test_pareto_splits_all_equal_values_by_id),
-         cmocka_unit_test(test_pareto_puts_a_single_customer_in_a),
+         CLASSES(breaks_ties_at_a_cut_by_id),
+         CLASSES(splits_all_equal_values_by_id),
+         CLASSES(puts_a_single_customer_in_a),
          cmocka_unit_test(test_pareto_scores_an_empty_book),
-         cmocka_unit_test(test_pareto_puts_refunds_only_and_idle_customers_in_c),
-         cmocka_unit_test(test_pareto_without_positive_values_puts_everyone_in_c),
-         cmocka_unit_test(test_pareto_margin_criterion_leaves_customers_without_margin_in_c),
+         CLASSES(puts_refunds_only_and_idle_customers_in_c),
+         CLASSES(without_positive_values_puts_everyone_in_c),
+         CLASSES(margin_criterion_leaves_customers_without_margin_in_c),
          cmocka_unit_test(test_pareto_reads_a_column_criterion_from_the_scored_frame),
          cmocka_unit_test(test_pareto_window_and_as_of_limit_the_revenue),
          cmocka_unit_test(test_pareto_explains_the_class),
          cmocka_unit_test(test_pareto_rejects_bad_options),
-         cmocka_unit_test(test_pareto_thresholds_equal_make_b_empty),
+         CLASSES(thresholds_equal_make_b_empty),
          cmocka_unit_test(test_pareto_cdnow_classes_match_an_independent_computation),
          TST_OOM_TEST(test_pareto_survives_every_failed_allocation))

@@ -36,6 +36,37 @@ static tier_io memfs_open(tst_memfs *fs)
     return tst_memfs_io(fs);
 }
 
+/* A run of one fixed model "t" whose number output x is given, under policy_threshold("t.x", at),
+ * over `book` (which it then owns): made by run1_init (not run yet), freed by run1_free. */
+typedef struct run1 {
+    tst_column out;
+    tst_fixed state;
+    tier_model *m;
+    tier_policy *p;
+    tier_result *res;
+    tier_book *book;
+} run1;
+
+static void run1_init(run1 *r, tier_book *book, const double *x, double at)
+{
+    tier_allocator a = tst_allocator();
+    memset(r, 0, sizeof *r);
+    r->out = tst_number_column("x", x);
+    tst_fixed_init(&r->state, &r->out, 1);
+    r->m = tst_fixed_model_ok("t", &r->state, 0);
+    r->p = policy_threshold("t.x", at);
+    r->book = book;
+    assert_int_equal(tier_result_new(&r->res, &a), TIER_OK);
+}
+
+static void run1_free(run1 *r)
+{
+    tier_result_free(r->res);
+    tier_policy_free(r->p);
+    tier_model_free(r->m);
+    tier_book_free(r->book);
+}
+
 /* ---- the run -------------------------------------------------------------------------------- */
 
 static void test_result_fits_unfitted_models_on_earlier_columns_then_scores(void **state)
@@ -102,34 +133,23 @@ static void test_result_summary_counts_customers_and_exact_net_revenue(void **st
                                    {"c0", 12, -2.25}, /* a refund is netted */
                                    {"c1", 10, 0.1},   {"c1", 12, 0.2}, {"c2", 12, -5}};
     tier_allocator a = tst_allocator();
-    tst_column o = {"x", TIER_VALUE_NUMBER, x, NULL, 0, NULL};
-    tst_fixed s;
-    tier_model *m;
-    tier_book *book = NULL;
-    tier_result *res = NULL;
-    tier_policy *p = policy_threshold("t.x", 100);
+    run1 r;
     size_t count;
     double rev;
     (void)state;
-    tst_fixed_init(&s, &o, 1);
-    m = tst_fixed_model_ok("t", &s, 0);
-    book = tst_book_of(&a, rows, TST_COUNT(rows));
-    assert_int_equal(tier_book_add_customer(book, "c3", 2, NULL), TIER_OK);
-    assert_int_equal(tier_result_new(&res, &a), TIER_OK);
-    assert_int_equal(tier_result_summary(res, 0, &count, &rev), TIER_ERANGE);
-    assert_int_equal(tier_result_run(res, book, &m, 1, p), TIER_OK);
-    assert_int_equal(tier_result_summary(res, 0, &count, &rev), TIER_OK);
+    run1_init(&r, tst_book_of(&a, rows, TST_COUNT(rows)), x, 100);
+    assert_int_equal(tier_book_add_customer(r.book, "c3", 2, NULL), TIER_OK);
+    assert_int_equal(tier_result_summary(r.res, 0, &count, &rev), TIER_ERANGE);
+    assert_int_equal(tier_result_run(r.res, r.book, &r.m, 1, r.p), TIER_OK);
+    assert_int_equal(tier_result_summary(r.res, 0, &count, &rev), TIER_OK);
     assert_int_equal(count, 2);
     assert_true(rev == 13.8); /* 13.5 + 0.3, summed in fixed point */
-    assert_int_equal(tier_result_summary(res, 1, &count, &rev), TIER_OK);
+    assert_int_equal(tier_result_summary(r.res, 1, &count, &rev), TIER_OK);
     assert_int_equal(count, 2);
     assert_true(rev == -5.0);
-    assert_int_equal(tier_result_summary(res, 1, NULL, NULL), TIER_OK);
-    assert_int_equal(tier_result_summary(res, 2, &count, &rev), TIER_ERANGE);
-    tier_result_free(res);
-    tier_policy_free(p);
-    tier_model_free(m);
-    tier_book_free(book);
+    assert_int_equal(tier_result_summary(r.res, 1, NULL, NULL), TIER_OK);
+    assert_int_equal(tier_result_summary(r.res, 2, &count, &rev), TIER_ERANGE);
+    run1_free(&r);
 }
 
 static void test_result_summary_is_exact_without_kept_transactions_out_of_order(void **state)
@@ -138,29 +158,20 @@ static void test_result_summary_is_exact_without_kept_transactions_out_of_order(
     /* c0 out of date order: the book cannot give purchase-days */
     static const tst_txn rows[] = {{"c0", 20, 1.1}, {"c0", 10, 2.2}, {"c1", 10, 4}};
     tier_allocator a = tst_allocator();
-    tst_column o = {"x", TIER_VALUE_NUMBER, x, NULL, 0, NULL};
-    tst_fixed s;
-    tier_model *m;
     tier_book *book = NULL;
-    tier_result *res = NULL;
-    tier_policy *p = policy_threshold("t.x", 100);
+    run1 r;
     size_t count;
     double rev;
     (void)state;
-    tst_fixed_init(&s, &o, 1);
-    m = tst_fixed_model_ok("t", &s, 0);
     assert_int_equal(tier_book_new(&book, &a), TIER_OK);
     assert_int_equal(tier_book_set_option(book, TIER_BOOK_OPT_KEEP_TRANSACTIONS, 0), TIER_OK);
     assert_int_equal(tst_add_txns(book, rows, TST_COUNT(rows)), TIER_OK);
-    assert_int_equal(tier_result_new(&res, &a), TIER_OK);
-    assert_int_equal(tier_result_run(res, book, &m, 1, p), TIER_OK);
-    assert_int_equal(tier_result_summary(res, 0, &count, &rev), TIER_OK);
+    run1_init(&r, book, x, 100);
+    assert_int_equal(tier_result_run(r.res, r.book, &r.m, 1, r.p), TIER_OK);
+    assert_int_equal(tier_result_summary(r.res, 0, &count, &rev), TIER_OK);
     assert_int_equal(count, 1);
     assert_true(rev == 3.3);
-    tier_result_free(res);
-    tier_policy_free(p);
-    tier_model_free(m);
-    tier_book_free(book);
+    run1_free(&r);
 }
 
 static void test_result_failed_run_names_the_model_and_keeps_the_previous_result(void **state)
@@ -308,57 +319,48 @@ static const char w_json[] =
     "\"k\":\"has,comma\",\"reason\":\"rest\"}\n"
     "]\n";
 
-static void test_result_writes_exact_csv(void **state)
+/* A write of the seven customers that must give exactly `want` (in `calls` callback calls when
+ * non-zero). */
+typedef struct write_case {
+    const char *columns;
+    int format;
+    const char *want;
+    int calls;
+} write_case;
+
+static void test_write(void **state)
 {
+    const write_case *c = *state;
     wfix f;
     tst_sink s;
-    (void)state;
     memset(&s, 0, sizeof s);
     wfix_init(&f);
-    assert_int_equal(tier_result_write(f.result, f.book, W_COLUMNS, TIER_OUTPUT_CSV, tst_sink_write, &s),
+    assert_int_equal(tier_result_write(f.result, f.book, c->columns, c->format, tst_sink_write, &s),
                      TIER_OK);
-    assert_string_equal(s.data, w_csv);
-    assert_int_equal(s.calls, 1); /* small output: one chunk */
+    assert_string_equal(s.data, c->want);
+    if (c->calls)
+        assert_int_equal(s.calls, c->calls);
     tst_sink_reset(&s);
     wfix_free(&f);
 }
 
-static void test_result_writes_exact_json(void **state)
-{
-    wfix f;
-    tst_sink s;
-    (void)state;
-    memset(&s, 0, sizeof s);
-    wfix_init(&f);
-    assert_int_equal(tier_result_write(f.result, f.book, W_COLUMNS, TIER_OUTPUT_JSON, tst_sink_write, &s),
-                     TIER_OK);
-    assert_string_equal(s.data, w_json);
-    tst_sink_reset(&s);
-    wfix_free(&f);
-}
+/* Small output: one chunk. */
+static const write_case writes_exact_csv = {W_COLUMNS, TIER_OUTPUT_CSV, w_csv, 1};
+static const write_case writes_exact_json = {W_COLUMNS, TIER_OUTPUT_JSON, w_json, 0};
+static const write_case write_formats_decimals_half_away_from_zero = {
+    "d0=t.d:0,d1=t.d:1,d4=t.d:4,n9=t.n:9", TIER_OUTPUT_CSV,
+    "d0,d1,d4,n9\n"
+    "12,12.3,12.3450,3.000000000\n"
+    "0,0.0,-0.0010,-2.000000000\n"
+    "3,2.5,2.5000,\n"
+    ",,,0.100000000\n"
+    "100000000000000000000,100000000000000000000.0,100000000000000000000.0000,0.000000100\n"
+    "-7,-7.1,-7.1250,123456789012.000000000\n"
+    "0,0.1,0.1250,0.300000000\n",
+    0};
 
-static void test_result_write_formats_decimals_half_away_from_zero(void **state)
-{
-    wfix f;
-    tst_sink s;
-    (void)state;
-    memset(&s, 0, sizeof s);
-    wfix_init(&f);
-    assert_int_equal(tier_result_write(f.result, f.book, "d0=t.d:0,d1=t.d:1,d4=t.d:4,n9=t.n:9",
-                                       TIER_OUTPUT_CSV, tst_sink_write, &s),
-                     TIER_OK);
-    assert_string_equal(s.data, "d0,d1,d4,n9\n"
-                                "12,12.3,12.3450,3.000000000\n"
-                                "0,0.0,-0.0010,-2.000000000\n"
-                                "3,2.5,2.5000,\n"
-                                ",,,0.100000000\n"
-                                "100000000000000000000,100000000000000000000.0,"
-                                "100000000000000000000.0000,0.000000100\n"
-                                "-7,-7.1,-7.1250,123456789012.000000000\n"
-                                "0,0.1,0.1250,0.300000000\n");
-    tst_sink_reset(&s);
-    wfix_free(&f);
-}
+#define WRITE(name) TST_CASE("test_result_" #name, test_write, &name)
+
 
 static void test_result_write_rejects_bad_column_lists(void **state)
 {
@@ -433,12 +435,8 @@ static void test_result_write_hands_large_output_over_in_chunks(void **state)
     enum { N = 30000 };
     tier_allocator a = tst_allocator();
     double *x = test_malloc(N * sizeof *x);
-    tst_column o = {"x", TIER_VALUE_NUMBER, NULL, NULL, 0, NULL};
-    tst_fixed ts;
-    tier_model *m;
     tier_book *book = NULL;
-    tier_result *res = NULL;
-    tier_policy *p = policy_threshold("t.x", 0.5);
+    run1 r;
     tst_sink s;
     size_t i, lines = 0;
     (void)state;
@@ -449,13 +447,10 @@ static void test_result_write_hands_large_output_over_in_chunks(void **state)
         assert_int_equal(tier_book_add_customer(book, id, strlen(id), NULL), TIER_OK);
         x[i] = (double)(i % 2) + (double)i / 4.0;
     }
-    o.num = x;
-    tst_fixed_init(&ts, &o, 1);
-    m = tst_fixed_model_ok("t", &ts, 0);
-    assert_int_equal(tier_result_new(&res, &a), TIER_OK);
-    assert_int_equal(tier_result_run(res, book, &m, 1, p), TIER_OK);
+    run1_init(&r, book, x, 0.5);
+    assert_int_equal(tier_result_run(r.res, book, &r.m, 1, r.p), TIER_OK);
     memset(&s, 0, sizeof s);
-    assert_int_equal(tier_result_write(res, book, "customer_id,t.x,x3=t.x:3,tier,reason",
+    assert_int_equal(tier_result_write(r.res, book, "customer_id,t.x,x3=t.x:3,tier,reason",
                                        TIER_OUTPUT_CSV, tst_sink_write, &s),
                      TIER_OK);
     assert_true(s.calls > 1);
@@ -467,14 +462,11 @@ static void test_result_write_hands_large_output_over_in_chunks(void **state)
     assert_non_null(strstr(s.data, "\nC0000000,0,0.000,C,rest\n"));
     tst_sink_reset(&s);
     s.stop_at = 2;
-    assert_int_equal(tier_result_write(res, book, "customer_id,t.x", TIER_OUTPUT_JSON, tst_sink_write, &s),
+    assert_int_equal(tier_result_write(r.res, book, "customer_id,t.x", TIER_OUTPUT_JSON, tst_sink_write, &s),
                      TIER_EUSER);
     assert_int_equal(s.calls, 2);
     tst_sink_reset(&s);
-    tier_result_free(res);
-    tier_policy_free(p);
-    tier_model_free(m);
-    tier_book_free(book);
+    run1_free(&r);
     test_free(x);
 }
 
@@ -802,9 +794,9 @@ TST_MAIN(cmocka_unit_test(test_result_fits_unfitted_models_on_earlier_columns_th
          cmocka_unit_test(test_result_summary_counts_customers_and_exact_net_revenue),
          cmocka_unit_test(test_result_summary_is_exact_without_kept_transactions_out_of_order),
          cmocka_unit_test(test_result_failed_run_names_the_model_and_keeps_the_previous_result),
-         cmocka_unit_test(test_result_writes_exact_csv),
-         cmocka_unit_test(test_result_writes_exact_json),
-         cmocka_unit_test(test_result_write_formats_decimals_half_away_from_zero),
+         WRITE(writes_exact_csv),
+         WRITE(writes_exact_json),
+         WRITE(write_formats_decimals_half_away_from_zero),
          cmocka_unit_test(test_result_write_rejects_bad_column_lists),
          cmocka_unit_test(test_result_write_stops_when_the_callback_says_so),
          cmocka_unit_test(test_result_write_hands_large_output_over_in_chunks),

@@ -141,9 +141,7 @@ static void test_rfm_scores_a_small_book_as_computed_by_hand(void **s)
     assert_true(mo[D] == -7);
     tst_expect_labels(f, book, "rfm.segment", segments, TST_COUNT(segments));
     tst_expect_labels(f, book, "rfm.value_class", classes, TST_COUNT(classes));
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_rfm_counts_rows_and_averages_per_purchase_day_when_asked(void **s)
@@ -178,9 +176,7 @@ static void test_rfm_counts_rows_and_averages_per_purchase_day_when_asked(void *
     assert_true(tst_numbers(f, "x.m")[tst_customer(book, "C")] == 1);
     /* Without purchases M stays the net amount. */
     assert_true(tst_numbers(f, "x.m")[tst_customer(book, "D")] == -7);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_rfm_window_counts_only_recent_transactions(void **s)
@@ -214,9 +210,7 @@ static void test_rfm_window_counts_only_recent_transactions(void **s)
     f = tst_score(m, book, &a);
     assert_true(tst_numbers(f, "rfm.r")[B] == 11 && tst_numbers(f, "rfm.r")[C] == 1);
     assert_true(tst_numbers(f, "rfm.f")[C] == 2 && isnan(tst_numbers(f, "rfm.r")[A]));
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_rfm_one_customer_gets_best_recency_and_lowest_f_and_m(void **s)
@@ -241,9 +235,7 @@ static void test_rfm_one_customer_gets_best_recency_and_lowest_f_and_m(void **s)
     assert_true(tst_numbers(f, "rfm.f_score")[0] == 1);
     assert_true(tst_numbers(f, "rfm.m_score")[0] == 1);
     assert_string_equal(tst_label(f, "rfm.segment", 0), "new_customers");
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_rfm_fit_fails_clearly_when_nobody_has_purchased(void **s)
@@ -264,9 +256,7 @@ static void test_rfm_fit_fails_clearly_when_nobody_has_purchased(void **s)
     assert_int_equal(tier_frame_new(&f, 1, &a), TIER_OK);
     assert_int_equal(tier_model_score(m, book, f), TIER_ESTATE);
     assert_int_equal(tier_frame_column_count(f), 0);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_rfm_score_reports_a_window_the_book_cannot_answer(void **s)
@@ -287,9 +277,7 @@ static void test_rfm_score_reports_a_window_the_book_cannot_answer(void **s)
     assert_int_equal(tier_model_score(m, book, f), TIER_ESTATE);
     assert_non_null(strstr(tier_frame_last_error(f), "transactions are not kept"));
     assert_int_equal(tier_frame_column_count(f), 0);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 /* ---- quantiles against a plain sort ------------------------------------------------------- */
@@ -362,9 +350,7 @@ static void test_rfm_cut_points_equal_sorted_type7_quantiles_on_random_books(voi
         test_free(vals[0]);
         test_free(vals[1]);
         test_free(vals[2]);
-        tier_frame_free(f);
-        tier_model_free(m);
-        tier_book_free(book);
+        tst_release(f, m, book);
         test_free(ids);
         test_free(off);
         test_free(days);
@@ -452,9 +438,7 @@ static void test_rfm_cdnow_cut_points_match_an_independent_computation(void **s)
         assert_non_null(strstr(tier_text_data(t), "\ncuts.r 142 433 486 513\ncuts.f 1 1 2 4\n"));
         tier_text_free(t);
     }
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_rfm_save_then_load_scores_identically_and_round_trips_the_text(void **s)
@@ -615,9 +599,7 @@ static void test_rfm_hand_set_cut_points_score_without_fitting(void **s)
     assert_true(tst_numbers(f, "rfm.f_score")[tst_customer(book, "A")] == 2);
     assert_true(tst_numbers(f, "rfm.m_score")[tst_customer(book, "A")] == 4);
     assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "A")), "potential_loyalists");
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_rfm_rejects_bad_options(void **s)
@@ -686,8 +668,7 @@ static void test_rfm_changing_bins_forgets_the_cut_points(void **s)
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_F, cuts, 3), TIER_OK);
     tier_text_free(t);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 static void test_rfm_rescales_builtin_maps_for_other_bin_counts(void **s)
@@ -715,9 +696,7 @@ static void test_rfm_rescales_builtin_maps_for_other_bin_counts(void **s)
     assert_string_equal(tst_label(f, "rfm.value_class", tst_customer(book, "A")), "important_value");
     /* B: r 41 -> 1 (->2), f 1 -> 1 (->2): hibernating. */
     assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "B")), "hibernating");
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_rfm_uses_a_user_segment_map_on_its_own_scores(void **s)
@@ -744,9 +723,7 @@ static void test_rfm_uses_a_user_segment_map_on_its_own_scores(void **s)
     assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "C")), "top");
     assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "A")), "rest");
     assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "D")), "(none)");
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_rfm_explains_scores_with_their_cut_points(void **s)
@@ -780,37 +757,16 @@ static void test_rfm_explains_scores_with_their_cut_points(void **s)
     assert_int_equal(tier_model_explain(m, book, f, 0, t), TIER_ENOTFOUND);
     tier_frame_free(f);
     tier_text_free(t);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 /* ---- out of memory ------------------------------------------------------------------------ */
 
+static const tst_model_walk rfm_walk = {tier_rfm_new, "r", NULL, 9, NULL, 1};
+
 static int oom_rfm(const tier_allocator *alloc, void *ud)
 {
-    const tier_book *book = ud;
-    tier_model *m = NULL, *loaded = NULL;
-    tier_frame *f = NULL;
-    tier_text *t = NULL;
-    int rc;
-    rc = tier_rfm_new(&m, "r", alloc);
-    if (rc == TIER_OK)
-        rc = tier_model_fit(m, book, NULL);
-    if (rc == TIER_OK)
-        rc = tst_oom_score(m, book, alloc, 9, &f);
-    if (rc == TIER_OK)
-        rc = tier_text_new(&t, alloc);
-    if (rc == TIER_OK)
-        rc = tier_model_save(m, t);
-    if (rc == TIER_OK)
-        rc = tier_rfm_new(&loaded, "r", alloc);
-    if (rc == TIER_OK)
-        rc = tier_model_load(loaded, tier_text_data(t), tier_text_length(t));
-    tier_model_free(loaded);
-    tier_text_free(t);
-    tier_frame_free(f);
-    tier_model_free(m);
-    return rc;
+    return tst_oom_model_walk(alloc, ud, &rfm_walk);
 }
 
 static const tst_oom_case test_rfm_survives_every_failed_allocation = {oom_rfm, small_book, 5};
