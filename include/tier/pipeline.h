@@ -195,8 +195,8 @@ TIER_API int tier_pipeline_get(const tier_pipeline *pipeline, const char *key, t
  * Appends a model to the list the next run fits (the first call replaces the default list);
  * `kind` and `name` are copied.
  * @param pipeline the pipeline.
- * @param kind the model kind: "rfm", "pareto", "clv", "lifecycle", "scorecard" (the B2B default
- *        scorecard), "needs" or a kind of the registry (tier_pipeline_set_registry()).
+ * @param kind the model kind: "rfm", "pareto", "clv", "lifecycle", "scorecard" (given the option
+ *        `preset=b2b` unless the list sets `preset`), "needs" or a kind of the registry (tier_pipeline_set_registry()).
  * @param name the model name, the prefix of its output columns (NULL for the kind); unique in the
  *        list.
  * @return TIER_OK, TIER_ENOTFOUND (unknown kind), TIER_EINVAL (bad or repeated name) or
@@ -226,8 +226,8 @@ TIER_API int tier_pipeline_set_model_option(tier_pipeline *pipeline, const char 
 /**
  * Lets the model list use the kinds of a registry besides the built-ins (NULL: the built-ins
  * only). The registry is borrowed: it must stay alive until it is replaced or the pipeline is
- * freed. The pipeline's own "scorecard" kind is the B2B default scorecard
- * (tier_scorecard_new_b2b()).
+ * freed. A "scorecard" of the list gets the option `preset=b2b`
+ * (the card of tier_scorecard_new_b2b()) unless the list sets `preset` itself.
  * @param pipeline the pipeline.
  * @param registry the registry, or NULL.
  * @return TIER_OK or TIER_EINVAL.
