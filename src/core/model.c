@@ -7,6 +7,7 @@
 
 #include "core/frame_internal.h"
 #include "core/model_internal.h"
+#include "core/text_internal.h"
 #include "util/numtext.h"
 #include "util/state.h"
 
@@ -601,18 +602,29 @@ static int fetch_option(const tier_model *m, const tier_model_option *o, tier_va
     return TIER_OK;
 }
 
-int tier_model_get_value(const tier_model *m, const char *name, tier_value *out)
+/* The start of every option getter: finds option `name` (of `type`, or any type when 0) and
+ * fetches its value into `val`, which the caller clears whatever the status. */
+static int fetch_named(const tier_model *m, const char *name, int type, tier_value *val,
+                       const tier_model_option **opt)
 {
     const tier_model_option *o;
+    tier__value_init(val, &m->alloc);
+    errbuf(m)[0] = '\0';
+    o = type ? option_of_type((tier_model *)m, name, type) : find_option(m, name);
+    if (!o)
+        return type ? lookup_status(m, name) : TIER_ENOTFOUND;
+    *opt = o;
+    return fetch_option(m, o, val);
+}
+
+int tier_model_get_value(const tier_model *m, const char *name, tier_value *out)
+{
+    const tier_model_option *o = NULL;
     tier_value val;
     int rc;
     if (!m || !out)
         return TIER_EINVAL;
-    errbuf(m)[0] = '\0';
-    if (!(o = find_option(m, name)))
-        return TIER_ENOTFOUND;
-    tier__value_init(&val, &m->alloc);
-    rc = fetch_option(m, o, &val);
+    rc = fetch_named(m, name, 0, &val, &o);
     if (!rc) {
         if (val.type == TIER_OPTION_NUMBER)
             rc = tier_value_set_number(out, val.number);
@@ -627,74 +639,53 @@ int tier_model_get_value(const tier_model *m, const char *name, tier_value *out)
 
 int tier_model_get_number(const tier_model *m, const char *name, double *out)
 {
-    const tier_model_option *o;
+    const tier_model_option *o = NULL;
     tier_value val;
     int rc;
     if (!m || !out)
         return TIER_EINVAL;
-    o = option_of_type((tier_model *)m, name, TIER_OPTION_NUMBER);
-    if (!o)
-        return lookup_status(m, name);
-    tier__value_init(&val, &m->alloc);
-    rc = fetch_option(m, o, &val);
+    rc = fetch_named(m, name, TIER_OPTION_NUMBER, &val, &o);
     if (!rc)
         *out = val.number;
     tier__value_clear(&val);
     return rc;
 }
 
-/* Replaces the contents of `out` with data[0..len), leaving it as it was on failure. */
-static int replace_text(const tier_allocator *a, tier_text *out, const char *data, size_t len)
+/* The canonical text of a fetched value: the number's shortest form, the text, or the list's
+ * items joined by commas. */
+static int value_text(const tier_model *m, const tier_value *val, tier_text *out)
 {
-    size_t old_len = tier_text_length(out);
-    char *old = tier__strndup(a, tier_text_data(out), old_len);
+    char num[TIER__NUM_SIZE];
+    tier_text *t = NULL;
+    size_t i;
     int rc;
-    if (!old)
-        return TIER_ENOMEM;
-    tier_text_clear(out);
-    rc = tier_text_append(out, data, len);
-    if (rc) /* the buffer already held old_len bytes: appending them again needs no memory */
-        (void)tier_text_append(out, old, old_len);
-    tier__free(a, old);
+    if (val->type == TIER_OPTION_NUMBER)
+        return tier__text_replace(out, num, tier__state_format_number(num, val->number));
+    if (val->type == TIER_OPTION_TEXT)
+        return tier__text_replace(out, val->text, strlen(val->text));
+    rc = tier_text_new(&t, &m->alloc);
+    for (i = 0; !rc && i < val->n_items; i++) {
+        if (i)
+            rc = tier_text_append(t, ",", 1);
+        if (!rc)
+            rc = tier_text_append(t, val->items[i], strlen(val->items[i]));
+    }
+    if (!rc)
+        rc = tier__text_replace(out, tier_text_data(t), tier_text_length(t));
+    tier_text_free(t);
     return rc;
 }
 
 int tier_model_get_option(const tier_model *m, const char *name, tier_text *out)
 {
-    const tier_model_option *o;
+    const tier_model_option *o = NULL;
     tier_value val;
     int rc;
     if (!m || !out)
         return TIER_EINVAL;
-    errbuf(m)[0] = '\0';
-    if (!(o = find_option(m, name)))
-        return TIER_ENOTFOUND;
-    tier__value_init(&val, &m->alloc);
-    rc = fetch_option(m, o, &val);
-    if (!rc) {
-        char num[TIER__NUM_SIZE];
-        if (val.type == TIER_OPTION_NUMBER) {
-            size_t n = tier__state_format_number(num, val.number);
-            rc = replace_text(&m->alloc, out, num, n);
-        } else if (val.type == TIER_OPTION_TEXT) {
-            rc = replace_text(&m->alloc, out, val.text, strlen(val.text));
-        } else {
-            tier_text *t = NULL;
-            size_t i;
-            rc = tier_text_new(&t, &m->alloc);
-            for (i = 0; !rc && i < val.n_items; i++) {
-                if (i)
-                    rc = tier_text_append(t, ",", 1);
-                if (!rc)
-                    rc = tier_text_append(t, val.items[i], strlen(val.items[i]));
-            }
-            if (!rc)
-                rc = replace_text(&m->alloc, out, tier_text_data(t), tier_text_length(t));
-            tier_text_free(t);
-        }
-        if (rc)
-            tier__errorf(errbuf(m), "model \"%s\": option \"%s\": out of memory", m->name, o->name);
-    }
+    rc = fetch_named(m, name, 0, &val, &o);
+    if (!rc && (rc = value_text(m, &val, out)) != 0)
+        tier__errorf(errbuf(m), "model \"%s\": option \"%s\": out of memory", m->name, o->name);
     tier__value_clear(&val);
     return rc;
 }
@@ -735,7 +726,7 @@ int tier_model_save(const tier_model *m, tier_text *out)
     if (!rc)
         rc = tier__state_writer_finish(&w);
     if (!rc)
-        rc = replace_text(&m->alloc, out, tier__buf_data(&w.buf), tier__buf_len(&w.buf));
+        rc = tier__text_replace(out, tier__buf_data(&w.buf), tier__buf_len(&w.buf));
     if (rc == TIER_ENOMEM && !errbuf(m)[0])
         tier__errorf(errbuf(m), "model \"%s\": out of memory", m->name);
     tier__state_writer_free(&w);
