@@ -47,8 +47,12 @@ else
         -not -path '*/node_modules/*' 2>/dev/null | sort)
 fi
 
+# examples/quickstart.c is the README's 20-line quick start, kept compact on purpose and checked
+# verbatim against the README by the ctest readme_example_is_quickstart_c.
+EXCLUDE=" examples/quickstart.c "
 bad=()
 for f in "${files[@]}"; do
+    case "$EXCLUDE" in *" ${f#"$ROOT"/} "*) continue ;; esac
     if ! "$CF" --style=file --dry-run --Werror "$f" >/dev/null 2>&1; then
         bad+=("$f")
     fi
