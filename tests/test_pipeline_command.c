@@ -29,6 +29,16 @@ static unsigned int command_ok(tier_pipeline *p, const char *command, const char
     return flags;
 }
 
+/* Copies the text's contents into `value` (which must hold them), frees the text and returns
+ * `value`. */
+static const char *take_text(tier_text *t, char *value, size_t cap)
+{
+    assert_true(tier_text_length(t) < cap);
+    memcpy(value, tier_text_data(t), tier_text_length(t) + 1);
+    tier_text_free(t);
+    return value;
+}
+
 /* The pipeline's text value of a setting, in a static buffer. */
 static const char *get(const tier_pipeline *p, const char *key)
 {
@@ -37,10 +47,7 @@ static const char *get(const tier_pipeline *p, const char *key)
     assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     if (tier_pipeline_get(p, key, t) != TIER_OK)
         fail_msg("get %s: %s", key, tier_pipeline_last_error(p));
-    assert_true(tier_text_length(t) < sizeof value);
-    memcpy(value, tier_text_data(t), tier_text_length(t) + 1);
-    tier_text_free(t);
-    return value;
+    return take_text(t, value, sizeof value);
 }
 
 /* Option `name` of the run's model `i`, as text, in a static buffer. */
@@ -53,10 +60,7 @@ static const char *model_option(const tier_pipeline *p, size_t i, const char *na
     assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     if (tier_model_get_option(m, name, t) != TIER_OK)
         fail_msg("option %s: %s", name, tier_model_last_error(m));
-    assert_true(tier_text_length(t) < sizeof value);
-    memcpy(value, tier_text_data(t), tier_text_length(t) + 1);
-    tier_text_free(t);
-    return value;
+    return take_text(t, value, sizeof value);
 }
 
 static void run_ok(tier_pipeline *p)

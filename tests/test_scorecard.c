@@ -49,6 +49,16 @@ static void expect_scores(const tier_frame *f, const char *name, const double *w
     }
 }
 
+/* Adds factor `name` over `column` in `group` with `norm`, higher being better and a missing value
+ * counting as zero; returns the status of tier_scorecard_add_factor. */
+static int add_plain_factor(tier_model *m, const char *name, const char *column, double weight,
+                            int group, int norm)
+{
+    return tier_scorecard_add_factor(m, name, column, weight, group, norm,
+                                     TIER_SCORECARD_HIGHER_IS_BETTER, TIER_SCORECARD_MISSING_ZERO,
+                                     NULL);
+}
+
 /* Fits the model on the book (no inputs) and scores it into a new frame. */
 static tier_frame *fit_and_score(tier_model *m, const tier_book *book, const tier_allocator *a)
 {
@@ -361,10 +371,8 @@ static void test_scorecard_missing_policies_drop_impute_and_zero(void **s)
                                                    TIER_SCORECARD_NORM_MINMAX,
                                                    TIER_SCORECARD_HIGHER_IS_BETTER, policy, NULL),
                          TIER_OK);
-        assert_int_equal(tier_scorecard_add_factor(m, "y", "attr.y", 40, TIER_SCORECARD_GROWTH,
-                                                   TIER_SCORECARD_NORM_BOOLEAN,
-                                                   TIER_SCORECARD_HIGHER_IS_BETTER,
-                                                   TIER_SCORECARD_MISSING_ZERO, NULL),
+        assert_int_equal(add_plain_factor(m, "y", "attr.y", 40, TIER_SCORECARD_GROWTH,
+                                          TIER_SCORECARD_NORM_BOOLEAN),
                          TIER_OK);
         f = fit_and_score(m, book, &a);
         expect_scores(f, "sc", want[policy], 3);
@@ -523,29 +531,21 @@ static void test_scorecard_rejects_weights_that_do_not_sum_to_100(void **s)
     assert_int_equal(tier_scorecard_new(&m, "sc", &a), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_EINVAL); /* no factors */
     assert_non_null(strstr(tier_model_last_error(m), "no factors"));
-    assert_int_equal(tier_scorecard_add_factor(m, "arr", "attr.arr", 60, TIER_SCORECARD_EXPLICIT,
-                                               TIER_SCORECARD_NORM_PERCENTILE,
-                                               TIER_SCORECARD_HIGHER_IS_BETTER,
-                                               TIER_SCORECARD_MISSING_ZERO, NULL),
+    assert_int_equal(add_plain_factor(m, "arr", "attr.arr", 60, TIER_SCORECARD_EXPLICIT,
+                                      TIER_SCORECARD_NORM_PERCENTILE),
                      TIER_OK);
-    assert_int_equal(tier_scorecard_add_factor(m, "ref", "attr.referral", 30, TIER_SCORECARD_GROWTH,
-                                               TIER_SCORECARD_NORM_BOOLEAN,
-                                               TIER_SCORECARD_HIGHER_IS_BETTER,
-                                               TIER_SCORECARD_MISSING_ZERO, NULL),
+    assert_int_equal(add_plain_factor(m, "ref", "attr.referral", 30, TIER_SCORECARD_GROWTH,
+                                      TIER_SCORECARD_NORM_BOOLEAN),
                      TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_EINVAL);
     assert_non_null(strstr(tier_model_last_error(m), "weights sum to 90, not 100"));
     assert_int_equal(tier_model_is_fitted(m), 0);
     /* Penalties are separate: a factor weight must be positive. */
-    assert_int_equal(tier_scorecard_add_factor(m, "neg", "attr.defaults", -10,
-                                               TIER_SCORECARD_EXPLICIT, TIER_SCORECARD_NORM_BOOLEAN,
-                                               TIER_SCORECARD_HIGHER_IS_BETTER,
-                                               TIER_SCORECARD_MISSING_ZERO, NULL),
+    assert_int_equal(add_plain_factor(m, "neg", "attr.defaults", -10, TIER_SCORECARD_EXPLICIT,
+                                      TIER_SCORECARD_NORM_BOOLEAN),
                      TIER_EINVAL);
-    assert_int_equal(tier_scorecard_add_factor(m, "m", "attr.margin", 10, TIER_SCORECARD_EXPLICIT,
-                                               TIER_SCORECARD_NORM_MINMAX,
-                                               TIER_SCORECARD_HIGHER_IS_BETTER,
-                                               TIER_SCORECARD_MISSING_ZERO, NULL),
+    assert_int_equal(add_plain_factor(m, "m", "attr.margin", 10, TIER_SCORECARD_EXPLICIT,
+                                      TIER_SCORECARD_NORM_MINMAX),
                      TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_int_equal(tier_model_is_fitted(m), 1);
@@ -609,10 +609,8 @@ static void test_scorecard_names_the_factor_and_column_that_is_missing(void **s)
     (void)s;
     assert_int_equal(tier_book_set_text(book, 0, "industry", "retail"), TIER_OK);
     assert_int_equal(tier_scorecard_new(&m, "sc", &a), TIER_OK);
-    assert_int_equal(tier_scorecard_add_factor(m, "spend", "rfm.m", 100, TIER_SCORECARD_EXPLICIT,
-                                               TIER_SCORECARD_NORM_PERCENTILE,
-                                               TIER_SCORECARD_HIGHER_IS_BETTER,
-                                               TIER_SCORECARD_MISSING_ZERO, NULL),
+    assert_int_equal(add_plain_factor(m, "spend", "rfm.m", 100, TIER_SCORECARD_EXPLICIT,
+                                      TIER_SCORECARD_NORM_PERCENTILE),
                      TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_ENOTFOUND);
     assert_non_null(strstr(tier_model_last_error(m), "factor \"spend\": column \"rfm.m\" is not in "
@@ -668,10 +666,8 @@ static void test_scorecard_rejects_infinite_and_treats_nan_as_missing(void **s)
     assert_int_equal(tier_book_set_number(book, 0, "x", INFINITY), TIER_EINVAL);
     /* Frame columns can: the scorecard refuses them, naming the customer. */
     assert_int_equal(tier_scorecard_new(&m, "sc", &a), TIER_OK);
-    assert_int_equal(tier_scorecard_add_factor(m, "clv", "clv.clv", 100, TIER_SCORECARD_GROWTH,
-                                               TIER_SCORECARD_NORM_PERCENTILE,
-                                               TIER_SCORECARD_HIGHER_IS_BETTER,
-                                               TIER_SCORECARD_MISSING_ZERO, NULL),
+    assert_int_equal(add_plain_factor(m, "clv", "clv.clv", 100, TIER_SCORECARD_GROWTH,
+                                      TIER_SCORECARD_NORM_PERCENTILE),
                      TIER_OK);
     assert_int_equal(tier_frame_new(&in, 3, &a), TIER_OK);
     assert_int_equal(tier_frame_add_numbers(in, "clv.clv", &v), TIER_OK);
@@ -790,10 +786,8 @@ static void test_scorecard_reads_other_models_outputs_from_the_frame(void **s)
     static const double want[3] = {100, 50, 0};
     (void)s;
     assert_int_equal(tier_scorecard_new(&m, "sc", &a), TIER_OK);
-    assert_int_equal(tier_scorecard_add_factor(m, "share", "pareto.share", 100,
-                                               TIER_SCORECARD_EXPLICIT, TIER_SCORECARD_NORM_MINMAX,
-                                               TIER_SCORECARD_HIGHER_IS_BETTER,
-                                               TIER_SCORECARD_MISSING_ZERO, NULL),
+    assert_int_equal(add_plain_factor(m, "share", "pareto.share", 100, TIER_SCORECARD_EXPLICIT,
+                                      TIER_SCORECARD_NORM_MINMAX),
                      TIER_OK);
     assert_int_equal(tier_frame_new(&in, 3, &a), TIER_OK);
     assert_int_equal(tier_frame_add_numbers(in, "pareto.share", &v), TIER_OK);
