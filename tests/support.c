@@ -243,6 +243,16 @@ tier_book *tst_book_of(const tier_allocator *a, const tst_txn *rows, size_t n)
     return book;
 }
 
+tier_book *tst_book_without_txns(const tier_allocator *a, const tst_txn *rows, size_t n)
+{
+    tier_book *book = new_book(a);
+    int rc = tier_book_set_option(book, TIER_BOOK_OPT_KEEP_TRANSACTIONS, 0);
+    if (rc)
+        fail_msg("setting keep_transactions to 0 failed: %s", tier_status_name(rc));
+    added(book, tst_add_txns(book, rows, n));
+    return book;
+}
+
 tier_book *tst_book_with_margins(const tier_allocator *a, const tst_txn_margin *rows, size_t n)
 {
     tier_book *book = new_book(a);

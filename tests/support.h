@@ -180,6 +180,10 @@ int tst_add_txns(tier_book *book, const tst_txn *rows, size_t n);
 /* A new book of the rows (unknown margins), allocated with `a`; every add must succeed. */
 tier_book *tst_book_of(const tier_allocator *a, const tst_txn *rows, size_t n);
 
+/* The same for a book that keeps no transactions (TIER_BOOK_OPT_KEEP_TRANSACTIONS set to 0 before
+ * the rows are added). */
+tier_book *tst_book_without_txns(const tier_allocator *a, const tst_txn *rows, size_t n);
+
 /* The same with each row's margin. */
 tier_book *tst_book_with_margins(const tier_allocator *a, const tst_txn_margin *rows, size_t n);
 

@@ -163,9 +163,7 @@ static void test_result_summary_is_exact_without_kept_transactions_out_of_order(
     size_t count;
     double rev;
     (void)state;
-    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
-    assert_int_equal(tier_book_set_option(book, TIER_BOOK_OPT_KEEP_TRANSACTIONS, 0), TIER_OK);
-    assert_int_equal(tst_add_txns(book, rows, TST_COUNT(rows)), TIER_OK);
+    book = tst_book_without_txns(&a, rows, TST_COUNT(rows));
     run1_init(&r, book, x, 100);
     assert_int_equal(tier_result_run(r.res, r.book, &r.m, 1, r.p), TIER_OK);
     assert_int_equal(tier_result_summary(r.res, 0, &count, &rev), TIER_OK);
