@@ -274,6 +274,15 @@ char *tst_saved(const tier_model *m, const tier_allocator *a);
 /* A test_malloc'ed copy of the text's contents (free with test_free). */
 char *tst_text_copy(const tier_text *t);
 
+/* A user model's vtable of the current version, zeroed but for its kind and the four callbacks
+ * given (any may be NULL); the test sets the other callbacks it wants. */
+tier_model_vtable tst_vtable(const char *kind, size_t (*output_count)(void *state),
+                             int (*output_info)(void *state, size_t i, const char **name,
+                                                int *type),
+                             int (*fit)(void *state, const tier_book *book,
+                                        const tier_frame *inputs),
+                             int (*score)(void *state, const tier_book *book, tier_frame *frame));
+
 /* One output column of a fixed model: numbers (`num`) or labels (`labels`, `codes`). */
 typedef struct tst_column {
     const char *name;

@@ -136,14 +136,8 @@ static const char *loyalty_last_error(void *st)
 
 static tier_model_vtable loyalty_vtable(void)
 {
-    tier_model_vtable vt;
-    memset(&vt, 0, sizeof vt);
-    vt.version = TIER_MODEL_VTABLE_VERSION;
-    vt.kind = "loyalty";
-    vt.output_count = loyalty_count;
-    vt.output_info = loyalty_info;
-    vt.fit = loyalty_fit;
-    vt.score = loyalty_score;
+    tier_model_vtable vt =
+        tst_vtable("loyalty", loyalty_count, loyalty_info, loyalty_fit, loyalty_score);
     vt.explain = loyalty_explain;
     vt.destroy = loyalty_destroy;
     vt.last_error = loyalty_last_error;

@@ -77,14 +77,7 @@ static void probe_destroy(void *st)
 
 static tier_model_vtable probe_vtable(void)
 {
-    tier_model_vtable vt;
-    memset(&vt, 0, sizeof vt);
-    vt.version = TIER_MODEL_VTABLE_VERSION;
-    vt.kind = "probe";
-    vt.output_count = probe_count;
-    vt.output_info = probe_info;
-    vt.fit = probe_fit;
-    vt.score = probe_score;
+    tier_model_vtable vt = tst_vtable("probe", probe_count, probe_info, probe_fit, probe_score);
     vt.explain = probe_explain;
     vt.destroy = probe_destroy;
     return vt;
