@@ -63,6 +63,33 @@ static const char *model_option(const tier_pipeline *p, size_t i, const char *na
     return take_text(t, value, sizeof value);
 }
 
+/* A setting (or a model option) and the text it must read as. */
+typedef struct setting_want {
+    const char *key, *want;
+} setting_want;
+
+/* Fails the test unless every setting of `want` reads as wanted, naming `when` and the setting. */
+static void expect_settings(const tier_pipeline *p, const setting_want *want, size_t n,
+                            const char *when)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (strcmp(get(p, want[i].key), want[i].want) != 0)
+            fail_msg("%s: %s is \"%s\", want \"%s\"", when, want[i].key, get(p, want[i].key),
+                     want[i].want);
+}
+
+/* The same for the options of the run's model `i`. */
+static void expect_model_options(const tier_pipeline *p, size_t i, const setting_want *want,
+                                 size_t n)
+{
+    size_t k;
+    for (k = 0; k < n; k++)
+        if (strcmp(model_option(p, i, want[k].key), want[k].want) != 0)
+            fail_msg("model %zu: option %s is \"%s\", want \"%s\"", i, want[k].key,
+                     model_option(p, i, want[k].key), want[k].want);
+}
+
 static void run_ok(tier_pipeline *p)
 {
     int rc = tier_pipeline_run(p);
@@ -80,9 +107,7 @@ static void test_run_command_turns_every_flag_into_its_setting(void **state)
         "--columns", "cid,day,paid,gm", "--as-of", "1997-05-06", "--policy", "b2b-sabc",
         "--out", "tiers.json", "--format", "json", "--accounts", "acc.csv", "--account-id",
         "acct", "--models", "pareto,rfm"};
-    static const struct {
-        const char *key, *want;
-    } want[] = {
+    static const setting_want want[] = {
         {"input", "orders.csv"}, {"id", "cid"}, {"date", "day"}, {"amount", "paid"},
         {"margin", "gm"}, {"delimiter", "tab"}, {"date_format", "yyyymmdd"}, {"header", "no"},
         {"columns", "cid,day,paid,gm"}, {"as_of", "1997-05-06"}, {"policy", "b2b-sabc"},
@@ -92,12 +117,9 @@ static void test_run_command_turns_every_flag_into_its_setting(void **state)
         {"produce", "tiers"}, {"key_style", "flag"},
     };
     tier_pipeline *p = new_pipeline();
-    size_t i;
     (void)state;
     assert_int_equal(command_ok(p, "run", argv, TST_COUNT(argv)), 0);
-    for (i = 0; i < TST_COUNT(want); i++)
-        if (strcmp(get(p, want[i].key), want[i].want) != 0)
-            fail_msg("%s: \"%s\", want \"%s\"", want[i].key, get(p, want[i].key), want[i].want);
+    expect_settings(p, want, TST_COUNT(want), "after the run command");
     tier_pipeline_free(p);
 }
 
@@ -106,19 +128,18 @@ static void test_fit_clv_command_sets_the_clv_options_in_its_own_spellings(void 
     const char *argv[] = {"--input", NULL, "--no-header", "--columns", SAMPLE_COLUMNS,
                           "--calibration-end", "1997-09-30", "--model", "pnbd",
                           "--time-unit", "day"};
+    static const setting_want settings[] = {
+        {"produce", "fit"}, {"models", "clv"}, {"key_style", "flag"}, {"header", "no"}};
+    static const setting_want options[] = {{"purchase_model", "pareto_nbd"}, {"time_unit", "1"}};
     tier_pipeline *p = new_pipeline();
     (void)state;
     argv[1] = tst_data_path("CDNOW_sample.txt");
     assert_int_equal(command_ok(p, "fit clv", argv, TST_COUNT(argv)), 0);
-    assert_string_equal(get(p, "produce"), "fit");
-    assert_string_equal(get(p, "models"), "clv");
-    assert_string_equal(get(p, "key_style"), "flag");
-    assert_string_equal(get(p, "header"), "no");
+    expect_settings(p, settings, TST_COUNT(settings), "after fit clv");
     /* The options reach the model the run makes: pnbd is the option's pareto_nbd, day is 1. */
     run_ok(p);
     assert_int_equal(tier_pipeline_model_count(p), 1);
-    assert_string_equal(model_option(p, 0, "purchase_model"), "pareto_nbd");
-    assert_string_equal(model_option(p, 0, "time_unit"), "1");
+    expect_model_options(p, 0, options, TST_COUNT(options));
     assert_int_equal(atoi(model_option(p, 0, "calibration_end")), tst_day(1997, 9, 30));
     tier_pipeline_free(p);
 }
@@ -129,19 +150,18 @@ static void test_clv_command_sets_horizon_discount_rate_and_profit_margin(void *
                           "--calibration-end", "1997-09-30", "--horizon", "39",
                           "--model", "bgnbd", "--time-unit", "week", "--discount-rate", "0.02",
                           "--profit-margin", "0.5", "--format", "json"};
+    static const setting_want settings[] = {
+        {"produce", "scores"}, {"models", "clv"}, {"format", "json"}};
+    static const setting_want options[] = {{"purchase_model", "bgnbd"}, {"time_unit", "7"},
+                                           {"horizon", "39"}, {"discount_rate", "0.02"},
+                                           {"margin", "0.5"}};
     tier_pipeline *p = new_pipeline();
     (void)state;
     argv[1] = tst_data_path("CDNOW_sample.txt");
     assert_int_equal(command_ok(p, "clv", argv, TST_COUNT(argv)), 0);
-    assert_string_equal(get(p, "produce"), "scores");
-    assert_string_equal(get(p, "models"), "clv");
-    assert_string_equal(get(p, "format"), "json");
+    expect_settings(p, settings, TST_COUNT(settings), "after clv");
     run_ok(p);
-    assert_string_equal(model_option(p, 0, "purchase_model"), "bgnbd");
-    assert_string_equal(model_option(p, 0, "time_unit"), "7");
-    assert_string_equal(model_option(p, 0, "horizon"), "39");
-    assert_string_equal(model_option(p, 0, "discount_rate"), "0.02");
-    assert_string_equal(model_option(p, 0, "margin"), "0.5");
+    expect_model_options(p, 0, options, TST_COUNT(options));
     tier_pipeline_free(p);
 }
 
@@ -321,15 +341,12 @@ static void test_failed_command_leaves_the_earlier_settings_as_they_were(void **
                                           "--columns", "a,b,c", "--bogus"};
     static const char *const fit_bad[] = {"--input", "new.csv", CAL, "--model", "xyz"};
     static const char *const fit_good[] = {"--input", "new.csv", CAL, "--model", "pnbd"};
-    static const struct {
-        const char *key, *want;
-    } before[] = {
+    static const setting_want before[] = {
         {"input", "old.csv"}, {"format", "json"}, {"models", "rfm"}, {"as_of", ""},
         {"header", "yes"}, {"columns", ""}, {"produce", "tiers"}, {"key_style", "name"},
     };
     tier_pipeline *p = new_pipeline();
     unsigned int flags = 0;
-    size_t i;
     (void)state;
     assert_int_equal(tier_pipeline_set(p, "input", "old.csv"), TIER_OK);
     assert_int_equal(tier_pipeline_set(p, "format", "json"), TIER_OK);
@@ -338,10 +355,7 @@ static void test_failed_command_leaves_the_earlier_settings_as_they_were(void **
                      TIER_EINVAL);
     assert_string_equal(tier_pipeline_last_error(p),
                         "run: unknown option \"--bogus\" (see tier help)");
-    for (i = 0; i < TST_COUNT(before); i++)
-        if (strcmp(get(p, before[i].key), before[i].want) != 0)
-            fail_msg("after a failed run command, %s is \"%s\", want \"%s\"", before[i].key,
-                     get(p, before[i].key), before[i].want);
+    expect_settings(p, before, TST_COUNT(before), "after a failed run command");
     /* A failed fit clv adds no clv model: the same call with a good spelling then succeeds. */
     tier_pipeline_free(p);
     p = new_pipeline();
