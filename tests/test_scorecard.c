@@ -59,6 +59,17 @@ static int add_plain_factor(tier_model *m, const char *name, const char *column,
                                      NULL);
 }
 
+/* A scorecard "sc" of one factor `name` of weight 100 over frame column `column` (as
+ * add_plain_factor). */
+static tier_model *column_factor(const tier_allocator *a, const char *name, const char *column,
+                                 int group, int norm)
+{
+    tier_model *m = NULL;
+    assert_int_equal(tier_scorecard_new(&m, "sc", a), TIER_OK);
+    assert_int_equal(add_plain_factor(m, name, column, 100, group, norm), TIER_OK);
+    return m;
+}
+
 /* Fits the model on the book (no inputs) and scores it into a new frame. */
 static tier_frame *fit_and_score(tier_model *m, const tier_book *book, const tier_allocator *a)
 {
@@ -608,10 +619,8 @@ static void test_scorecard_names_the_factor_and_column_that_is_missing(void **s)
     tier_frame *f = NULL;
     (void)s;
     assert_int_equal(tier_book_set_text(book, 0, "industry", "retail"), TIER_OK);
-    assert_int_equal(tier_scorecard_new(&m, "sc", &a), TIER_OK);
-    assert_int_equal(add_plain_factor(m, "spend", "rfm.m", 100, TIER_SCORECARD_EXPLICIT,
-                                      TIER_SCORECARD_NORM_PERCENTILE),
-                     TIER_OK);
+    m = column_factor(&a, "spend", "rfm.m", TIER_SCORECARD_EXPLICIT,
+                      TIER_SCORECARD_NORM_PERCENTILE);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_ENOTFOUND);
     assert_non_null(strstr(tier_model_last_error(m), "factor \"spend\": column \"rfm.m\" is not in "
                                                      "the frame"));
@@ -665,10 +674,8 @@ static void test_scorecard_rejects_infinite_and_treats_nan_as_missing(void **s)
     /* Book attributes cannot be infinite: the book refuses them. */
     assert_int_equal(tier_book_set_number(book, 0, "x", INFINITY), TIER_EINVAL);
     /* Frame columns can: the scorecard refuses them, naming the customer. */
-    assert_int_equal(tier_scorecard_new(&m, "sc", &a), TIER_OK);
-    assert_int_equal(add_plain_factor(m, "clv", "clv.clv", 100, TIER_SCORECARD_GROWTH,
-                                      TIER_SCORECARD_NORM_PERCENTILE),
-                     TIER_OK);
+    m = column_factor(&a, "clv", "clv.clv", TIER_SCORECARD_GROWTH,
+                      TIER_SCORECARD_NORM_PERCENTILE);
     assert_int_equal(tier_frame_new(&in, 3, &a), TIER_OK);
     assert_int_equal(tier_frame_add_numbers(in, "clv.clv", &v), TIER_OK);
     v[0] = 1;
@@ -785,10 +792,8 @@ static void test_scorecard_reads_other_models_outputs_from_the_frame(void **s)
     double *v, *w;
     static const double want[3] = {100, 50, 0};
     (void)s;
-    assert_int_equal(tier_scorecard_new(&m, "sc", &a), TIER_OK);
-    assert_int_equal(add_plain_factor(m, "share", "pareto.share", 100, TIER_SCORECARD_EXPLICIT,
-                                      TIER_SCORECARD_NORM_MINMAX),
-                     TIER_OK);
+    m = column_factor(&a, "share", "pareto.share", TIER_SCORECARD_EXPLICIT,
+                      TIER_SCORECARD_NORM_MINMAX);
     assert_int_equal(tier_frame_new(&in, 3, &a), TIER_OK);
     assert_int_equal(tier_frame_add_numbers(in, "pareto.share", &v), TIER_OK);
     v[0] = 0.6;
