@@ -243,6 +243,16 @@ tier_book *tst_book_of(const tier_allocator *a, const tst_txn *rows, size_t n)
     return book;
 }
 
+tier_book *tst_book_without_txns(const tier_allocator *a, const tst_txn *rows, size_t n)
+{
+    tier_book *book = new_book(a);
+    int rc = tier_book_set_option(book, TIER_BOOK_OPT_KEEP_TRANSACTIONS, 0);
+    if (rc)
+        fail_msg("setting keep_transactions to 0 failed: %s", tier_status_name(rc));
+    added(book, tst_add_txns(book, rows, n));
+    return book;
+}
+
 tier_book *tst_book_with_margins(const tier_allocator *a, const tst_txn_margin *rows, size_t n)
 {
     tier_book *book = new_book(a);
@@ -449,6 +459,24 @@ tst_column tst_label_column(const char *name, const char *const *labels, size_t 
     return c;
 }
 
+tier_model_vtable tst_vtable(const char *kind, size_t (*output_count)(void *state),
+                             int (*output_info)(void *state, size_t i, const char **name,
+                                                int *type),
+                             int (*fit)(void *state, const tier_book *book,
+                                        const tier_frame *inputs),
+                             int (*score)(void *state, const tier_book *book, tier_frame *frame))
+{
+    tier_model_vtable vt;
+    memset(&vt, 0, sizeof vt);
+    vt.version = TIER_MODEL_VTABLE_VERSION;
+    vt.kind = kind;
+    vt.output_count = output_count;
+    vt.output_info = output_info;
+    vt.fit = fit;
+    vt.score = score;
+    return vt;
+}
+
 void tst_fixed_init(tst_fixed *state, const tst_column *outs, size_t nout)
 {
     memset(state, 0, sizeof *state);
@@ -515,15 +543,9 @@ static const char *fixed_last_error(void *state)
 tier_model *tst_fixed_model(const char *name, tst_fixed *state, int with_fit,
                             const tier_allocator *a)
 {
-    tier_model_vtable vt;
+    tier_model_vtable vt = tst_vtable("fixed", fixed_output_count, fixed_output_info,
+                                      with_fit ? fixed_fit : NULL, fixed_score);
     tier_model *m = NULL;
-    memset(&vt, 0, sizeof vt);
-    vt.version = TIER_MODEL_VTABLE_VERSION;
-    vt.kind = "fixed";
-    vt.output_count = fixed_output_count;
-    vt.output_info = fixed_output_info;
-    vt.fit = with_fit ? fixed_fit : NULL;
-    vt.score = fixed_score;
     vt.last_error = fixed_last_error;
     if (tier_model_new(&m, &vt, state, name, a) != TIER_OK)
         return NULL;

@@ -180,6 +180,10 @@ int tst_add_txns(tier_book *book, const tst_txn *rows, size_t n);
 /* A new book of the rows (unknown margins), allocated with `a`; every add must succeed. */
 tier_book *tst_book_of(const tier_allocator *a, const tst_txn *rows, size_t n);
 
+/* The same for a book that keeps no transactions (TIER_BOOK_OPT_KEEP_TRANSACTIONS set to 0 before
+ * the rows are added). */
+tier_book *tst_book_without_txns(const tier_allocator *a, const tst_txn *rows, size_t n);
+
 /* The same with each row's margin. */
 tier_book *tst_book_with_margins(const tier_allocator *a, const tst_txn_margin *rows, size_t n);
 
@@ -269,6 +273,15 @@ char *tst_saved(const tier_model *m, const tier_allocator *a);
 
 /* A test_malloc'ed copy of the text's contents (free with test_free). */
 char *tst_text_copy(const tier_text *t);
+
+/* A user model's vtable of the current version, zeroed but for its kind and the four callbacks
+ * given (any may be NULL); the test sets the other callbacks it wants. */
+tier_model_vtable tst_vtable(const char *kind, size_t (*output_count)(void *state),
+                             int (*output_info)(void *state, size_t i, const char **name,
+                                                int *type),
+                             int (*fit)(void *state, const tier_book *book,
+                                        const tier_frame *inputs),
+                             int (*score)(void *state, const tier_book *book, tier_frame *frame));
 
 /* One output column of a fixed model: numbers (`num`) or labels (`labels`, `codes`). */
 typedef struct tst_column {

@@ -452,9 +452,7 @@ static void test_clv_needs_the_books_transactions(void **s)
     tier_model *m;
     tier_frame *f;
     (void)s;
-    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
-    assert_int_equal(tier_book_set_option(book, TIER_BOOK_OPT_KEEP_TRANSACTIONS, 0), TIER_OK);
-    assert_int_equal(tst_add_txns(book, rows, TST_COUNT(rows)), TIER_OK);
+    book = tst_book_without_txns(&a, rows, TST_COUNT(rows));
     assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_ESTATE);
     assert_non_null(strstr(tier_model_last_error(m), "TIER_BOOK_OPT_KEEP_TRANSACTIONS"));

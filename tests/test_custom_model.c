@@ -136,14 +136,8 @@ static const char *loyalty_last_error(void *st)
 
 static tier_model_vtable loyalty_vtable(void)
 {
-    tier_model_vtable vt;
-    memset(&vt, 0, sizeof vt);
-    vt.version = TIER_MODEL_VTABLE_VERSION;
-    vt.kind = "loyalty";
-    vt.output_count = loyalty_count;
-    vt.output_info = loyalty_info;
-    vt.fit = loyalty_fit;
-    vt.score = loyalty_score;
+    tier_model_vtable vt =
+        tst_vtable("loyalty", loyalty_count, loyalty_info, loyalty_fit, loyalty_score);
     vt.explain = loyalty_explain;
     vt.destroy = loyalty_destroy;
     vt.last_error = loyalty_last_error;
@@ -283,6 +277,17 @@ static void run_end(run *r)
     tier_book_free(r->book);
 }
 
+/* A new frame of the run's book scored directly by the run's first model (rfm); *cols is its
+ * column count, for tests that then score the user model into it. */
+static tier_frame *scored_by_first_model(run *r, size_t *cols)
+{
+    tier_frame *f = NULL;
+    assert_int_equal(tier_frame_new(&f, 4, &r->a), TIER_OK); /* the book's four customers */
+    assert_int_equal(tier_model_score(r->models.m[0], r->book, f), TIER_OK);
+    *cols = tier_frame_column_count(f);
+    return f;
+}
+
 static void test_custom_model_runs_next_to_rfm_and_pareto(void **state)
 {
     tier_text *t = NULL;
@@ -411,9 +416,7 @@ static void test_user_abort_in_score_is_returned_unchanged(void **state)
     snap = result_snapshot(r.res);
 
     /* Direct scoring: the column the callback added before aborting is taken away again. */
-    assert_int_equal(tier_frame_new(&f, 4, &r.a), TIER_OK);
-    assert_int_equal(tier_model_score(r.models.m[0], r.book, f), TIER_OK);
-    cols = tier_frame_column_count(f);
+    f = scored_by_first_model(&r, &cols);
     r.st.score_rc = TIER_EUSER;
     assert_int_equal(tier_model_score(r.models.m[2], r.book, f), TIER_EUSER);
     assert_int_equal(tier_frame_column_count(f), cols);
@@ -526,9 +529,7 @@ static void test_outputs_not_as_declared_are_refused(void **state)
     (void)state;
     run_start(&r, 1);
     snap = result_snapshot(r.res);
-    assert_int_equal(tier_frame_new(&f, 4, &r.a), TIER_OK);
-    assert_int_equal(tier_model_score(r.models.m[0], r.book, f), TIER_OK);
-    cols = tier_frame_column_count(f);
+    f = scored_by_first_model(&r, &cols);
     for (shape = SHAPE_MISSING; shape <= SHAPE_EXTRA; shape++) {
         r.st.shape = shape;
         assert_int_equal(tier_model_score(r.models.m[2], r.book, f), TIER_EINVAL);

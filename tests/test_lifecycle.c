@@ -358,15 +358,13 @@ static void test_lifecycle_nets_refunds_into_the_trend_but_not_into_inactivity(v
 
 static void test_lifecycle_needs_kept_transactions_for_its_windows(void **s)
 {
+    static const tst_txn rows[] = {{"a", 100, 5}, {"a", 400, 5}};
     tier_allocator a = tst_allocator();
     tier_book *book = NULL;
     tier_model *m = NULL;
     tier_frame *f = NULL;
     (void)s;
-    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
-    assert_int_equal(tier_book_set_option(book, TIER_BOOK_OPT_KEEP_TRANSACTIONS, 0), TIER_OK);
-    assert_int_equal(tier_book_add_txn(book, "a", 1, 100, 5, NAN), TIER_OK);
-    assert_int_equal(tier_book_add_txn(book, "a", 1, 400, 5, NAN), TIER_OK);
+    book = tst_book_without_txns(&a, rows, TST_COUNT(rows));
     assert_int_equal(tier_lifecycle_new(&m, NULL, &a), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_int_equal(tier_frame_new(&f, 1, &a), TIER_OK);

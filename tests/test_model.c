@@ -77,17 +77,21 @@ static void probe_destroy(void *st)
 
 static tier_model_vtable probe_vtable(void)
 {
-    tier_model_vtable vt;
-    memset(&vt, 0, sizeof vt);
-    vt.version = TIER_MODEL_VTABLE_VERSION;
-    vt.kind = "probe";
-    vt.output_count = probe_count;
-    vt.output_info = probe_info;
-    vt.fit = probe_fit;
-    vt.score = probe_score;
+    tier_model_vtable vt = tst_vtable("probe", probe_count, probe_info, probe_fit, probe_score);
     vt.explain = probe_explain;
     vt.destroy = probe_destroy;
     return vt;
+}
+
+/* A probe model named "pr" over `p`, zeroed first (a state that fails nothing). */
+static tier_model *probe_model(probe_state *p)
+{
+    tier_allocator a = tst_allocator();
+    tier_model_vtable vt = probe_vtable();
+    tier_model *m = NULL;
+    memset(p, 0, sizeof *p);
+    assert_int_equal(tier_model_new(&m, &vt, p, "pr", &a), TIER_OK);
+    return m;
 }
 
 static tier_book *two_customers(void)
@@ -136,16 +140,13 @@ static void test_model_calls_destroy_exactly_once(void **state)
 static void test_model_fits_scores_and_prefixes_its_columns(void **state)
 {
     tier_allocator a = tst_allocator();
-    tier_model_vtable vt = probe_vtable();
     probe_state p;
-    tier_model *m = NULL;
+    tier_model *m = probe_model(&p);
     tier_book *b = two_customers();
     tier_frame *f = NULL;
     tier_text *t = NULL;
     size_t col;
     (void)state;
-    memset(&p, 0, sizeof p);
-    assert_int_equal(tier_model_new(&m, &vt, &p, "pr", &a), TIER_OK);
     assert_int_equal(tier_frame_new(&f, 2, &a), TIER_OK);
     assert_int_equal(tier_model_score(m, b, f), TIER_ESTATE);
     assert_non_null(strstr(tier_frame_last_error(f), "not fitted"));
@@ -168,23 +169,18 @@ static void test_model_fits_scores_and_prefixes_its_columns(void **state)
     assert_string_equal(tier_text_data(t), "because");
     assert_int_equal(tier_model_explain(m, b, f, 2, t), TIER_ERANGE);
     tier_text_free(t);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(f, m, b);
 }
 
 static void test_model_passes_user_abort_through_and_leaves_the_frame_unchanged(void **state)
 {
     tier_allocator a = tst_allocator();
-    tier_model_vtable vt = probe_vtable();
     probe_state p;
-    tier_model *m = NULL;
+    tier_model *m = probe_model(&p);
     tier_book *b = two_customers();
     tier_frame *f = NULL;
     (void)state;
-    memset(&p, 0, sizeof p);
     p.fail_fit = TIER_EUSER;
-    assert_int_equal(tier_model_new(&m, &vt, &p, "pr", &a), TIER_OK);
     assert_int_equal(tier_model_fit(m, b, NULL), TIER_EUSER);
     assert_false(tier_model_is_fitted(m));
     assert_non_null(strstr(tier_model_last_error(m), "fit failed"));
@@ -204,9 +200,7 @@ static void test_model_passes_user_abort_through_and_leaves_the_frame_unchanged(
     assert_int_equal(tier_frame_new(&f, 3, &a), TIER_OK);
     p.extra_output = 0;
     assert_int_equal(tier_model_score(m, b, f), TIER_EINVAL);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(b);
+    tst_release(f, m, b);
 }
 
 static void test_frame_rejects_bad_and_duplicate_names(void **state)

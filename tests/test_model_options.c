@@ -181,12 +181,7 @@ static int user_load(void *st, tier_state_reader *r)
 
 static tier_model_vtable user_vtable(void)
 {
-    tier_model_vtable vt;
-    memset(&vt, 0, sizeof vt);
-    vt.version = TIER_MODEL_VTABLE_VERSION;
-    vt.kind = "user";
-    vt.fit = user_fit;
-    vt.score = user_score;
+    tier_model_vtable vt = tst_vtable("user", NULL, NULL, user_fit, user_score);
     vt.destroy = user_destroy;
     vt.last_error = user_last_error;
     vt.outputs = user_outputs;

@@ -75,8 +75,8 @@ static void test_result_fits_unfitted_models_on_earlier_columns_then_scores(void
     static const double y[] = {5, 6};
     static const tst_txn rows[] = {{"k1", 100, 5}, {"k2", 101, 7}};
     tier_allocator a = tst_allocator();
-    tst_column ao = {"x", TIER_VALUE_NUMBER, x, NULL, 0, NULL};
-    tst_column bo = {"y", TIER_VALUE_NUMBER, y, NULL, 0, NULL};
+    tst_column ao = tst_number_column("x", x);
+    tst_column bo = tst_number_column("y", y);
     tst_fixed as, bs;
     tier_model *models[2];
     tier_book *book = NULL;
@@ -163,9 +163,7 @@ static void test_result_summary_is_exact_without_kept_transactions_out_of_order(
     size_t count;
     double rev;
     (void)state;
-    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
-    assert_int_equal(tier_book_set_option(book, TIER_BOOK_OPT_KEEP_TRANSACTIONS, 0), TIER_OK);
-    assert_int_equal(tst_add_txns(book, rows, TST_COUNT(rows)), TIER_OK);
+    book = tst_book_without_txns(&a, rows, TST_COUNT(rows));
     run1_init(&r, book, x, 100);
     assert_int_equal(tier_result_run(r.res, r.book, &r.m, 1, r.p), TIER_OK);
     assert_int_equal(tier_result_summary(r.res, 0, &count, &rev), TIER_OK);
@@ -179,7 +177,7 @@ static void test_result_failed_run_names_the_model_and_keeps_the_previous_result
     static const double x[] = {150, 1};
     static const tst_txn rows[] = {{"c0", 10, 1}, {"c1", 10, 1}};
     tier_allocator a = tst_allocator();
-    tst_column o = {"x", TIER_VALUE_NUMBER, x, NULL, 0, NULL};
+    tst_column o = tst_number_column("x", x);
     tst_fixed good, bad;
     tier_model *models[2];
     tier_book *book = NULL;
@@ -642,8 +640,7 @@ static int oom_pipeline(const tier_allocator *alloc, void *ud)
     static const double x[] = {150, 1, NAN};
     static const char *const labels[] = {"p", "q"};
     static const int32_t codes[] = {0, 1, -1};
-    tst_column outs[2] = {{"x", TIER_VALUE_NUMBER, x, NULL, 0, NULL},
-                      {"k", TIER_VALUE_LABEL, NULL, labels, 2, codes}};
+    tst_column outs[2];
     tst_fixed s;
     tier_book *book = NULL;
     tier_model *m = NULL;
@@ -652,6 +649,8 @@ static int oom_pipeline(const tier_allocator *alloc, void *ud)
     size_t bytes = 0, t, r;
     int rc;
     (void)ud;
+    outs[0] = tst_number_column("x", x);
+    outs[1] = tst_label_column("k", labels, 2, codes);
     tst_fixed_init(&s, outs, 2);
     if ((rc = tier_book_new(&book, alloc)) != 0)
         return rc;

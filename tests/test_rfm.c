@@ -267,9 +267,7 @@ static void test_rfm_score_reports_a_window_the_book_cannot_answer(void **s)
     tier_model *m = NULL;
     tier_frame *f = NULL;
     (void)s;
-    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
-    assert_int_equal(tier_book_set_option(book, TIER_BOOK_OPT_KEEP_TRANSACTIONS, 0), TIER_OK);
-    assert_int_equal(tst_add_txns(book, rows, 3), TIER_OK);
+    book = tst_book_without_txns(&a, rows, 3);
     assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "as_of", 25), TIER_OK);

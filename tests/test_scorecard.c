@@ -49,6 +49,44 @@ static void expect_scores(const tier_frame *f, const char *name, const double *w
     }
 }
 
+/* Adds factor `name` over `column` in `group` with `norm`, higher being better and a missing value
+ * counting as zero; returns the status of tier_scorecard_add_factor. */
+static int add_plain_factor(tier_model *m, const char *name, const char *column, double weight,
+                            int group, int norm)
+{
+    return tier_scorecard_add_factor(m, name, column, weight, group, norm,
+                                     TIER_SCORECARD_HIGHER_IS_BETTER, TIER_SCORECARD_MISSING_ZERO,
+                                     NULL);
+}
+
+/* A scorecard "sc" of one factor `name` of weight 100 over frame column `column` (as
+ * add_plain_factor). */
+static tier_model *column_factor(const tier_allocator *a, const char *name, const char *column,
+                                 int group, int norm)
+{
+    tier_model *m = NULL;
+    assert_int_equal(tier_scorecard_new(&m, "sc", a), TIER_OK);
+    assert_int_equal(add_plain_factor(m, name, column, 100, group, norm), TIER_OK);
+    return m;
+}
+
+/* Fits the model on the book (no inputs) and scores it into a new frame. */
+static tier_frame *fit_and_score(tier_model *m, const tier_book *book, const tier_allocator *a)
+{
+    tst_fit(m, book, NULL);
+    return tst_score(m, book, a);
+}
+
+/* Fits and scores the model, checks column `name`.score against `want` (expect_scores) and frees
+ * the frame. */
+static void expect_fitted_scores(tier_model *m, const tier_book *book, const tier_allocator *a,
+                                 const char *name, const double *want, size_t n)
+{
+    tier_frame *f = fit_and_score(m, book, a);
+    expect_scores(f, name, want, n);
+    tier_frame_free(f);
+}
+
 /* ---- the worked example (docs/scorecard.md) ---------------------------------------------- */
 
 static const char *const ex_names[6] = {"arr",      "margin",   "modules",
@@ -117,8 +155,7 @@ static void test_scorecard_scores_the_worked_example_by_hand(void **s)
                         growth[4] = {20, 0, 0, 25}, capped[4] = {0, 0, 0, 1};
     size_t i;
     (void)s;
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, &a);
+    f = fit_and_score(m, book, &a);
     assert_int_equal(tier_frame_column_count(f), 6);
     expect_scores(f, "value", want, 4);
     for (i = 0; i < 4; i++) {
@@ -129,9 +166,7 @@ static void test_scorecard_scores_the_worked_example_by_hand(void **s)
     }
     tst_initials(f, "value.grade", g);
     assert_string_equal(g, "DECC");
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_scorecard_explains_one_customer_exactly(void **s)
@@ -142,8 +177,7 @@ static void test_scorecard_explains_one_customer_exactly(void **s)
     tier_frame *f;
     tier_text *t = NULL;
     (void)s;
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, &a);
+    f = fit_and_score(m, book, &a);
     assert_int_equal(tier_text_new(&t, &a), TIER_OK);
     assert_int_equal(tier_model_explain(m, book, f, 3, t), TIER_OK);
     assert_string_equal(
@@ -183,9 +217,7 @@ static void test_scorecard_explains_one_customer_exactly(void **s)
     assert_non_null(strstr(tier_text_data(t), "factors 37, penalties -15 -> score 22\n"
                                               "grade band: E (score < 35)\n"));
     tier_text_free(t);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 /* ---- one factor at a time ---------------------------------------------------------------- */
@@ -210,7 +242,6 @@ static void expect_one(tier_model *m, const double *xs, size_t n, const double *
     cust rows[16];
     char ids[16][4];
     tier_book *book;
-    tier_frame *f;
     size_t i;
     for (i = 0; i < n; i++) {
         snprintf(ids[i], sizeof ids[i], "c%lu", (unsigned long)i);
@@ -218,10 +249,7 @@ static void expect_one(tier_model *m, const double *xs, size_t n, const double *
         rows[i].v[0] = xs[i];
     }
     book = book_of(&a, x_name, 1, rows, n);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, &a);
-    expect_scores(f, "scorecard", want, n);
-    tier_frame_free(f);
+    expect_fitted_scores(m, book, &a, "scorecard", want, n);
     tier_book_free(book);
 }
 
@@ -354,13 +382,10 @@ static void test_scorecard_missing_policies_drop_impute_and_zero(void **s)
                                                    TIER_SCORECARD_NORM_MINMAX,
                                                    TIER_SCORECARD_HIGHER_IS_BETTER, policy, NULL),
                          TIER_OK);
-        assert_int_equal(tier_scorecard_add_factor(m, "y", "attr.y", 40, TIER_SCORECARD_GROWTH,
-                                                   TIER_SCORECARD_NORM_BOOLEAN,
-                                                   TIER_SCORECARD_HIGHER_IS_BETTER,
-                                                   TIER_SCORECARD_MISSING_ZERO, NULL),
+        assert_int_equal(add_plain_factor(m, "y", "attr.y", 40, TIER_SCORECARD_GROWTH,
+                                          TIER_SCORECARD_NORM_BOOLEAN),
                          TIER_OK);
-        assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-        f = tst_score(m, book, &a);
+        f = fit_and_score(m, book, &a);
         expect_scores(f, "sc", want[policy], 3);
         if (policy == TIER_SCORECARD_MISSING_REWEIGHT) {
             assert_true(fabs(tst_numbers(f, "sc.growth")[0] - 100) < EPS);
@@ -395,8 +420,7 @@ static void test_scorecard_without_any_factor_value_has_no_score_or_grade(void *
     static const double want[2] = {NAN, 50};
     (void)s;
     assert_int_equal(tier_scorecard_add_veto(m, "v", "attr.v", TIER_OP_GT, 1, "D"), TIER_OK);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, &a);
+    f = fit_and_score(m, book, &a);
     expect_scores(f, "scorecard", want, 2);
     assert_true(isnan(tst_numbers(f, "scorecard.explicit")[0]));
     assert_true(tst_numbers(f, "scorecard.capped")[0] == 0);
@@ -410,9 +434,7 @@ static void test_scorecard_without_any_factor_value_has_no_score_or_grade(void *
                         "factor x [explicit, weight 100, if missing: drop and re-weight]: attr.x "
                         "missing -> dropped, 0 points\n");
     tier_text_free(t);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 /* ---- penalties, vetoes, grades ----------------------------------------------------------- */
@@ -425,7 +447,6 @@ static void test_scorecard_penalties_add_up_and_clamp_at_zero(void **s)
     tier_book *book = book_of(&a, names, 3, rows, 3);
     tier_model *m = one_factor(&a, TIER_SCORECARD_NORM_BOOLEAN, TIER_SCORECARD_HIGHER_IS_BETTER,
                                TIER_SCORECARD_MISSING_ZERO);
-    tier_frame *f;
     /* a: 100 - 15 - 10 = 75; b: 0 - 15 -> clamped 0; c: p missing (no penalty), q = 5 -> 90 */
     static const double want[3] = {75, 0, 90};
     (void)s;
@@ -436,12 +457,8 @@ static void test_scorecard_penalties_add_up_and_clamp_at_zero(void **s)
     assert_int_equal(tier_scorecard_add_penalty(m, "r", "attr.q", 9, 0, -5), TIER_EINVAL);
     assert_int_equal(tier_scorecard_add_penalty(m, "r", "attr.q", TIER_OP_LT, NAN, -5),
                      TIER_EINVAL);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, &a);
-    expect_scores(f, "scorecard", want, 3);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    expect_fitted_scores(m, book, &a, "scorecard", want, 3);
+    tst_release(NULL, m, book);
 }
 
 static void test_scorecard_vetoes_cap_the_grade_but_never_raise_it(void **s)
@@ -469,16 +486,13 @@ static void test_scorecard_vetoes_cap_the_grade_but_never_raise_it(void **s)
     assert_int_equal(tier_scorecard_add_veto(m, "bad", "attr.flag", TIER_OP_EQ, 1, "CC"),
                      TIER_EINVAL);
     assert_int_equal(tier_scorecard_add_veto(m, "bad", "attr.", TIER_OP_EQ, 1, "C"), TIER_EINVAL);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, &a);
+    f = fit_and_score(m, book, &a);
     tst_initials(f, "scorecard.grade", g);
     /* a: A capped to C; b: 90 is not > 90; c: the worst cap (D) wins; d: E stays E; e: missing */
     assert_string_equal(g, "CADEA");
     for (i = 0; i < 5; i++)
         assert_true(tst_numbers(f, "scorecard.capped")[i] == capped[i]);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_scorecard_grade_bands_are_configurable_and_inclusive(void **s)
@@ -502,8 +516,7 @@ static void test_scorecard_grade_bands_are_configurable_and_inclusive(void **s)
         rows[i].v[0] = xs[i];
     }
     book = book_of(&a, x_name, 1, rows, 11);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, &a);
+    f = fit_and_score(m, book, &a);
     tst_initials(f, "scorecard.grade", g);
     assert_string_equal(g, "EEDDCCBBAAA");
     tier_frame_free(f);
@@ -515,8 +528,7 @@ static void test_scorecard_grade_bands_are_configurable_and_inclusive(void **s)
     assert_int_equal(tier_scorecard_set_grade_bands(m, bad), TIER_EINVAL);
     assert_int_equal(tier_scorecard_set_grade_bands(m, neg), TIER_EINVAL);
     assert_int_equal(tier_scorecard_set_grade_bands(m, NULL), TIER_EINVAL);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 /* ---- configuration and bad input --------------------------------------------------------- */
@@ -530,34 +542,25 @@ static void test_scorecard_rejects_weights_that_do_not_sum_to_100(void **s)
     assert_int_equal(tier_scorecard_new(&m, "sc", &a), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_EINVAL); /* no factors */
     assert_non_null(strstr(tier_model_last_error(m), "no factors"));
-    assert_int_equal(tier_scorecard_add_factor(m, "arr", "attr.arr", 60, TIER_SCORECARD_EXPLICIT,
-                                               TIER_SCORECARD_NORM_PERCENTILE,
-                                               TIER_SCORECARD_HIGHER_IS_BETTER,
-                                               TIER_SCORECARD_MISSING_ZERO, NULL),
+    assert_int_equal(add_plain_factor(m, "arr", "attr.arr", 60, TIER_SCORECARD_EXPLICIT,
+                                      TIER_SCORECARD_NORM_PERCENTILE),
                      TIER_OK);
-    assert_int_equal(tier_scorecard_add_factor(m, "ref", "attr.referral", 30, TIER_SCORECARD_GROWTH,
-                                               TIER_SCORECARD_NORM_BOOLEAN,
-                                               TIER_SCORECARD_HIGHER_IS_BETTER,
-                                               TIER_SCORECARD_MISSING_ZERO, NULL),
+    assert_int_equal(add_plain_factor(m, "ref", "attr.referral", 30, TIER_SCORECARD_GROWTH,
+                                      TIER_SCORECARD_NORM_BOOLEAN),
                      TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_EINVAL);
     assert_non_null(strstr(tier_model_last_error(m), "weights sum to 90, not 100"));
     assert_int_equal(tier_model_is_fitted(m), 0);
     /* Penalties are separate: a factor weight must be positive. */
-    assert_int_equal(tier_scorecard_add_factor(m, "neg", "attr.defaults", -10,
-                                               TIER_SCORECARD_EXPLICIT, TIER_SCORECARD_NORM_BOOLEAN,
-                                               TIER_SCORECARD_HIGHER_IS_BETTER,
-                                               TIER_SCORECARD_MISSING_ZERO, NULL),
+    assert_int_equal(add_plain_factor(m, "neg", "attr.defaults", -10, TIER_SCORECARD_EXPLICIT,
+                                      TIER_SCORECARD_NORM_BOOLEAN),
                      TIER_EINVAL);
-    assert_int_equal(tier_scorecard_add_factor(m, "m", "attr.margin", 10, TIER_SCORECARD_EXPLICIT,
-                                               TIER_SCORECARD_NORM_MINMAX,
-                                               TIER_SCORECARD_HIGHER_IS_BETTER,
-                                               TIER_SCORECARD_MISSING_ZERO, NULL),
+    assert_int_equal(add_plain_factor(m, "m", "attr.margin", 10, TIER_SCORECARD_EXPLICIT,
+                                      TIER_SCORECARD_NORM_MINMAX),
                      TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_int_equal(tier_model_is_fitted(m), 1);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 static void test_scorecard_rejects_bad_factor_arguments(void **s)
@@ -616,12 +619,8 @@ static void test_scorecard_names_the_factor_and_column_that_is_missing(void **s)
     tier_frame *f = NULL;
     (void)s;
     assert_int_equal(tier_book_set_text(book, 0, "industry", "retail"), TIER_OK);
-    assert_int_equal(tier_scorecard_new(&m, "sc", &a), TIER_OK);
-    assert_int_equal(tier_scorecard_add_factor(m, "spend", "rfm.m", 100, TIER_SCORECARD_EXPLICIT,
-                                               TIER_SCORECARD_NORM_PERCENTILE,
-                                               TIER_SCORECARD_HIGHER_IS_BETTER,
-                                               TIER_SCORECARD_MISSING_ZERO, NULL),
-                     TIER_OK);
+    m = column_factor(&a, "spend", "rfm.m", TIER_SCORECARD_EXPLICIT,
+                      TIER_SCORECARD_NORM_PERCENTILE);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_ENOTFOUND);
     assert_non_null(strstr(tier_model_last_error(m), "factor \"spend\": column \"rfm.m\" is not in "
                                                      "the frame"));
@@ -659,9 +658,7 @@ static void test_scorecard_names_the_factor_and_column_that_is_missing(void **s)
     assert_int_equal(tier_model_score(m, book, f), TIER_ENOTFOUND);
     assert_non_null(strstr(tier_frame_last_error(f), "veto \"v\": column \"clv.p_alive\""));
     assert_int_equal(tier_frame_column_count(f), 0);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 static void test_scorecard_rejects_infinite_and_treats_nan_as_missing(void **s)
@@ -670,19 +667,15 @@ static void test_scorecard_rejects_infinite_and_treats_nan_as_missing(void **s)
     tier_allocator a = tst_allocator();
     tier_book *book = book_of(&a, x_name, 1, rows, 3);
     tier_model *m = NULL;
-    tier_frame *in = NULL, *f;
+    tier_frame *in = NULL;
     double *v;
     static const double want[3] = {25, 75, 0};
     (void)s;
     /* Book attributes cannot be infinite: the book refuses them. */
     assert_int_equal(tier_book_set_number(book, 0, "x", INFINITY), TIER_EINVAL);
     /* Frame columns can: the scorecard refuses them, naming the customer. */
-    assert_int_equal(tier_scorecard_new(&m, "sc", &a), TIER_OK);
-    assert_int_equal(tier_scorecard_add_factor(m, "clv", "clv.clv", 100, TIER_SCORECARD_GROWTH,
-                                               TIER_SCORECARD_NORM_PERCENTILE,
-                                               TIER_SCORECARD_HIGHER_IS_BETTER,
-                                               TIER_SCORECARD_MISSING_ZERO, NULL),
-                     TIER_OK);
+    m = column_factor(&a, "clv", "clv.clv", TIER_SCORECARD_GROWTH,
+                      TIER_SCORECARD_NORM_PERCENTILE);
     assert_int_equal(tier_frame_new(&in, 3, &a), TIER_OK);
     assert_int_equal(tier_frame_add_numbers(in, "clv.clv", &v), TIER_OK);
     v[0] = 1;
@@ -699,12 +692,8 @@ static void test_scorecard_rejects_infinite_and_treats_nan_as_missing(void **s)
     tier_model_free(m);
     /* The same through an attribute: NaN is missing. */
     m = one_factor(&a, TIER_SCORECARD_NORM_PERCENTILE, 1, TIER_SCORECARD_MISSING_ZERO);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, &a);
-    expect_scores(f, "scorecard", want, 3);
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    expect_fitted_scores(m, book, &a, "scorecard", want, 3);
+    tst_release(NULL, m, book);
 }
 
 static void test_scorecard_fits_and_scores_an_empty_book(void **s)
@@ -803,12 +792,8 @@ static void test_scorecard_reads_other_models_outputs_from_the_frame(void **s)
     double *v, *w;
     static const double want[3] = {100, 50, 0};
     (void)s;
-    assert_int_equal(tier_scorecard_new(&m, "sc", &a), TIER_OK);
-    assert_int_equal(tier_scorecard_add_factor(m, "share", "pareto.share", 100,
-                                               TIER_SCORECARD_EXPLICIT, TIER_SCORECARD_NORM_MINMAX,
-                                               TIER_SCORECARD_HIGHER_IS_BETTER,
-                                               TIER_SCORECARD_MISSING_ZERO, NULL),
-                     TIER_OK);
+    m = column_factor(&a, "share", "pareto.share", TIER_SCORECARD_EXPLICIT,
+                      TIER_SCORECARD_NORM_MINMAX);
     assert_int_equal(tier_frame_new(&in, 3, &a), TIER_OK);
     assert_int_equal(tier_frame_add_numbers(in, "pareto.share", &v), TIER_OK);
     v[0] = 0.6;
@@ -824,8 +809,7 @@ static void test_scorecard_reads_other_models_outputs_from_the_frame(void **s)
     expect_scores(out, "sc", want, 3);
     tier_frame_free(in);
     tier_frame_free(out);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(NULL, m, book);
 }
 
 /* ---- the B2B default --------------------------------------------------------------------- */
@@ -875,9 +859,7 @@ static void test_scorecard_b2b_default_scores_two_accounts_by_hand(void **s)
     assert_true(tst_numbers(f, "scorecard.capped")[1] == 0);
     tst_initials(f, "scorecard.grade", g);
     assert_string_equal(g, "BE");
-    tier_frame_free(f);
-    tier_model_free(m);
-    tier_book_free(book);
+    tst_release(f, m, book);
 }
 
 /* ---- out of memory ----------------------------------------------------------------------- */
