@@ -18,14 +18,14 @@
 static const char *const bands[] = {"low", "medium", "high"};
 
 typedef struct engagement {
-    char name[65];    /* the model's name, to find its own columns when explaining */
+    char name[65]; /* the model's name, to find its own columns when explaining */
     /* options */
     double quantile;  /* "cap_quantile": the share of buyers below the full-marks cap */
     double penalty;   /* "ticket_penalty": points off per open support ticket */
     char tickets[65]; /* "tickets_attribute": the book attribute that counts open tickets */
     /* fitted */
-    double f_cap;     /* purchase-days worth the full 100 points */
-    char err[200];    /* detail for last_error; never written by score or explain */
+    double f_cap;  /* purchase-days worth the full 100 points */
+    char err[200]; /* detail for last_error; never written by score or explain */
 } engagement;
 
 /* Version 2 declares the outputs and the options as static tables. */
@@ -36,8 +36,8 @@ static const tier_model_option eng_options[] = {
     {"cap_quantile", TIER_OPTION_NUMBER,
      "share of buyers at or below the purchase-days that earn full marks, (0, 1] (default 0.9)",
      TIER_OPTION_FORGETS_FIT}, /* the cap is fitted from it: a new value needs a new fit */
-    {"ticket_penalty", TIER_OPTION_NUMBER, "points off per open support ticket, [0, 100] (default 10)",
-     0},
+    {"ticket_penalty", TIER_OPTION_NUMBER,
+     "points off per open support ticket, [0, 100] (default 10)", 0},
     {"tickets_attribute", TIER_OPTION_TEXT,
      "number attribute counting open support tickets (default \"support_tickets\")", 0},
 };
@@ -89,8 +89,8 @@ static int eng_get_option(void *state, const char *name, tier_value *out)
     const engagement *st = state;
     if (strcmp(name, "tickets_attribute") == 0)
         return tier_value_set_text(out, st->tickets);
-    return tier_value_set_number(out, strcmp(name, "cap_quantile") == 0 ? st->quantile
-                                                                        : st->penalty);
+    return tier_value_set_number(out,
+                                 strcmp(name, "cap_quantile") == 0 ? st->quantile : st->penalty);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -377,8 +377,7 @@ static int save_and_reload(const tier_book *book, const tier_model *rfm, const t
         (rc = tier_frame_find(scored, "engagement.score", &a)) ||
         (rc = tier_frame_find(frame, "engagement.score", &b))) {
         fprintf(stderr, "custom_model: save and load: %s %s %s\n", tier_model_last_error(eng),
-                copy ? tier_model_last_error(copy) : "",
-                frame ? tier_frame_last_error(frame) : "");
+                copy ? tier_model_last_error(copy) : "", frame ? tier_frame_last_error(frame) : "");
         goto done;
     }
     for (i = 0; i < n; i++) {
@@ -444,9 +443,8 @@ int main(int argc, char **argv)
         (rc = engagement_new(&models[2], "engagement")) ||
         /* Options by name, as text (parsed by the declared type), through the library. */
         (rc = tier_model_set_option(models[2], "ticket_penalty", "15")) ||
-        (rc = print_options(models[2])) ||
-        (rc = tier_policy_new_builtin(&policy, NULL, NULL)) || (rc = tier_result_new(&res, NULL)) ||
-        (rc = tier_result_run(res, book, models, 3, policy)))
+        (rc = print_options(models[2])) || (rc = tier_policy_new_builtin(&policy, NULL, NULL)) ||
+        (rc = tier_result_new(&res, NULL)) || (rc = tier_result_run(res, book, models, 3, policy)))
         goto done;
 
     for (t = 0; t < tier_result_tier_count(res); t++) {

@@ -167,31 +167,26 @@ enum { NEED_SALES, NEED_OPERATIONS, NEED_COMPLIANCE, NEED_SUITE };
 static const char *const scope_name[] = {"national", "regional", "city"};
 
 static const char *const regions[5] = {"North", "South", "East", "West", "Central"};
-static const char *const cities[5][4] = {
-    {"Minneapolis", "Milwaukee", "Detroit", "Fargo"},
-    {"Atlanta", "Houston", "Miami", "Nashville"},
-    {"Boston", "Philadelphia", "Baltimore", "Hartford"},
-    {"Seattle", "Portland", "Sacramento", "San Diego"},
-    {"Chicago", "St. Louis", "Kansas City", "Omaha"}};
+static const char *const cities[5][4] = {{"Minneapolis", "Milwaukee", "Detroit", "Fargo"},
+                                         {"Atlanta", "Houston", "Miami", "Nashville"},
+                                         {"Boston", "Philadelphia", "Baltimore", "Hartford"},
+                                         {"Seattle", "Portland", "Sacramento", "San Diego"},
+                                         {"Chicago", "St. Louis", "Kansas City", "Omaha"}};
 
-static const char *const industries[10] = {"Retail",     "Manufacturing", "Logistics",
-                                           "Healthcare", "Hospitality",   "Construction",
-                                           "Software",   "Wholesale",     "Education",
-                                           "Finance"};
+static const char *const industries[10] = {
+    "Retail",       "Manufacturing", "Logistics", "Healthcare", "Hospitality",
+    "Construction", "Software",      "Wholesale", "Education",  "Finance"};
 /* Need profile most common per industry (the others appear too). */
-static const int industry_need[10] = {NEED_SALES,      NEED_OPERATIONS, NEED_OPERATIONS,
-                                      NEED_COMPLIANCE, NEED_SALES,      NEED_OPERATIONS,
-                                      NEED_SALES,      NEED_OPERATIONS, NEED_COMPLIANCE,
-                                      NEED_COMPLIANCE};
+static const int industry_need[10] = {
+    NEED_SALES,      NEED_OPERATIONS, NEED_OPERATIONS, NEED_COMPLIANCE, NEED_SALES,
+    NEED_OPERATIONS, NEED_SALES,      NEED_OPERATIONS, NEED_COMPLIANCE, NEED_COMPLIANCE};
 
-static const char *const name_first[16] = {"Blue", "Summit", "Granite", "Harbor", "Pioneer",
-                                           "Maple", "Silver", "Keystone", "Prairie", "Coastal",
-                                           "Northstar", "Redwood", "Lakeside", "Ironwood",
-                                           "Beacon", "Evergreen"};
-static const char *const name_second[16] = {"Supply", "Foods", "Works", "Health", "Logistics",
-                                            "Systems", "Partners", "Trading", "Builders",
-                                            "Markets", "Labs", "Services", "Goods", "Academy",
-                                            "Capital", "Hotels"};
+static const char *const name_first[16] = {
+    "Blue",    "Summit",  "Granite",   "Harbor",  "Pioneer",  "Maple",    "Silver", "Keystone",
+    "Prairie", "Coastal", "Northstar", "Redwood", "Lakeside", "Ironwood", "Beacon", "Evergreen"};
+static const char *const name_second[16] = {
+    "Supply",   "Foods",   "Works", "Health",   "Logistics", "Systems", "Partners", "Trading",
+    "Builders", "Markets", "Labs",  "Services", "Goods",     "Academy", "Capital",  "Hotels"};
 static const char *const name_suffix[4] = {"Inc", "LLC", "Co", "Group"};
 
 /* Usage probability of CRM, ERP, BI, HR and mean goal weights (growth, cost, compliance) per
@@ -208,12 +203,12 @@ typedef struct account {
     long parent; /* index of the parent account, -1 for none */
     long employees;
     double arr, margin, growth;
-    long start;     /* relationship start (may be before the data window) */
-    long first;     /* first invoice day; -1 when the account has none yet */
-    long last;      /* last invoice day (inclusive) */
+    long start; /* relationship start (may be before the data window) */
+    long first; /* first invoice day; -1 when the account has none yet */
+    long last;  /* last invoice day (inclusive) */
     long arrears, defaults, tickets, payment, referrals;
     int modules[4];
-    int goals[3]; /* hundredths, summing to 100 */
+    int goals[3];        /* hundredths, summing to 100 */
     int progress, users; /* hundredths */
     int has_growth;
     char name[64];
@@ -275,8 +270,8 @@ static void make_account(rng *r, account *a, long index, long d0, long d1)
     if (a->employees < 3)
         a->employees = 3;
     a->arr = base * my_exp(0.8 * (0.8 * z + 0.6 * normal(r)));
-    a->margin = clamp(0.36 + 0.07 * normal(r) - (a->scope == SCOPE_NATIONAL ? 0.06 : 0), 0.08,
-                      0.65);
+    a->margin =
+        clamp(0.36 + 0.07 * normal(r) - (a->scope == SCOPE_NATIONAL ? 0.06 : 0), 0.08, 0.65);
     {
         /* One draw per statement: argument evaluation order differs between compilers. */
         long w1 = irange(r, 0, 15), w2 = irange(r, 0, 15), w3 = irange(r, 0, 3);
@@ -348,15 +343,15 @@ static void make_account(rng *r, account *a, long index, long d0, long d1)
         static const double zero_p[6] = {0.85, 0.75, 0.72, 0.45, 0.35, 0.25};
         static const double mean[6] = {10, 15, 18, 40, 60, 75};
         int lc = a->lifecycle;
-        a->arrears = uniform(r) < zero_p[lc] ? 0 : round_ll(clamp(exponential(r, mean[lc]), 1, 365));
+        a->arrears =
+            uniform(r) < zero_p[lc] ? 0 : round_ll(clamp(exponential(r, mean[lc]), 1, 365));
         a->defaults = 0;
         if (a->arrears > 60 && uniform(r) < 0.4)
             a->defaults++;
         if (a->arrears > 120 && uniform(r) < 0.35)
             a->defaults++;
-        a->payment = round_ll(clamp(96 - 0.35 * (double)a->arrears - 15.0 * (double)a->defaults +
-                                        4 * normal(r),
-                                    0, 100));
+        a->payment = round_ll(clamp(
+            96 - 0.35 * (double)a->arrears - 15.0 * (double)a->defaults + 4 * normal(r), 0, 100));
     }
 
     /* Modules and goals from the need profile. */
@@ -389,12 +384,11 @@ static void make_account(rng *r, account *a, long index, long d0, long d1)
         double lam = 1.5 * my_exp(0.35 * my_log((double)a->employees)) * (0.6 + 0.2 * nmod);
         a->tickets = round_ll(clamp(lam * my_exp(0.4 * normal(r)), 0, 5000));
     }
-    a->referrals = round_ll(clamp(my_exp(0.8 * normal(r) +
-                                         (a->lifecycle == LC_MATURE || a->lifecycle == LC_GROWING
-                                              ? 0.5
-                                              : -0.3)) -
-                                      1.2,
-                                  0, 40));
+    a->referrals = round_ll(
+        clamp(my_exp(0.8 * normal(r) +
+                     (a->lifecycle == LC_MATURE || a->lifecycle == LC_GROWING ? 0.5 : -0.3)) -
+                  1.2,
+              0, 40));
 
     /* Implementation progress and the share of licensed users who are active. */
     if (a->lifecycle == LC_NEW) {
@@ -407,10 +401,9 @@ static void make_account(rng *r, account *a, long index, long d0, long d1)
         a->progress = a->users = -1;
     } else {
         static const double users_mean[6] = {0, 0.80, 0.78, 0.50, 0.18, 0.05};
-        a->progress = (int)round_ll(100 * clamp(uniform(r) < 0.85 ? 1.0 : between(r, 0.6, 1.0),
-                                                0, 1));
-        a->users = (int)round_ll(
-            100 * clamp(users_mean[a->lifecycle] + 0.1 * normal(r), 0, 1));
+        a->progress =
+            (int)round_ll(100 * clamp(uniform(r) < 0.85 ? 1.0 : between(r, 0.6, 1.0), 0, 1));
+        a->users = (int)round_ll(100 * clamp(users_mean[a->lifecycle] + 0.1 * normal(r), 0, 1));
     }
 }
 
@@ -538,8 +531,9 @@ static int write_accounts(const char *path, const account *acc, long n, long d1)
                 a->defaults, a->tickets, a->payment, a->referrals);
         if (a->has_growth)
             put_thousandths(f, round_ll(a->growth * 1000));
-        fprintf(f, ",%d,%d,%d,%d,%d,", a->modules[0] + a->modules[1] + a->modules[2] + a->modules[3],
-                a->modules[0], a->modules[1], a->modules[2], a->modules[3]);
+        fprintf(f, ",%d,%d,%d,%d,%d,",
+                a->modules[0] + a->modules[1] + a->modules[2] + a->modules[3], a->modules[0],
+                a->modules[1], a->modules[2], a->modules[3]);
         put_hundredths(f, a->goals[0]);
         fputc(',', f);
         put_hundredths(f, a->goals[1]);

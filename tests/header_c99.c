@@ -4,7 +4,8 @@
  * header of include/tier alone before this file), and declare the API with the documented types. */
 #include <tier.h>
 
-#if TIER_VERSION_NUMBER != TIER_VERSION_MAJOR * 10000 + TIER_VERSION_MINOR * 100 + TIER_VERSION_PATCH
+#if TIER_VERSION_NUMBER != \
+    TIER_VERSION_MAJOR * 10000 + TIER_VERSION_MINOR * 100 + TIER_VERSION_PATCH
 #error "TIER_VERSION_NUMBER disagrees with TIER_VERSION_MAJOR/MINOR/PATCH"
 #endif
 
@@ -15,8 +16,8 @@
 HEADER_CHECK(status_values, TIER_OK == 0 && TIER_ERROR == -1 && TIER_ENOMEM == -2 &&
                                 TIER_EINVAL == -3 && TIER_ERANGE == -4 && TIER_ENOTFOUND == -5 &&
                                 TIER_EVERSION == -6 && TIER_EUSER == -7 && TIER_EPARSE == -8 &&
-                                TIER_EIO == -9 && TIER_ECORRUPT == -10 &&
-                                TIER_ECONVERGE == -11 && TIER_ESTATE == -12);
+                                TIER_EIO == -9 && TIER_ECORRUPT == -10 && TIER_ECONVERGE == -11 &&
+                                TIER_ESTATE == -12);
 HEADER_CHECK(csv_roles, TIER_CSV_ID == 1 && TIER_CSV_DATE == 2 && TIER_CSV_AMOUNT == 3 &&
                             TIER_CSV_MARGIN == 4 && TIER_CSV_WHITESPACE == -1);
 HEADER_CHECK(output_formats, TIER_OUTPUT_CSV == 1 && TIER_OUTPUT_JSON == 2);

@@ -84,8 +84,8 @@ long tst_oom_walk(tst_oom_fn fn, void *ud)
                 break;
             }
             if (rc != TIER_OK && rc != TIER_ENOMEM)
-                fail_msg("allocation %ld%s failed: got status %d (%s), want TIER_ENOMEM or TIER_OK", n,
-                         persistent ? " (persistent)" : "", rc, tier_status_name(rc));
+                fail_msg("allocation %ld%s failed: got status %d (%s), want TIER_ENOMEM or TIER_OK",
+                         n, persistent ? " (persistent)" : "", rc, tier_status_name(rc));
             if (n > 10000000L)
                 fail_msg("out-of-memory walk does not end");
         }
@@ -380,8 +380,7 @@ void tst_expect_labels(const tier_frame *f, const tier_book *book, const char *c
     for (i = 0; i < n; i++) {
         const char *got = tst_label(f, column, tst_customer(book, want[i].id));
         if (strcmp(got, want[i].label) != 0)
-            fail_msg("%s of customer %s: got %s, want %s", column, want[i].id, got,
-                     want[i].label);
+            fail_msg("%s of customer %s: got %s, want %s", column, want[i].id, got, want[i].label);
     }
 }
 
@@ -459,12 +458,11 @@ tst_column tst_label_column(const char *name, const char *const *labels, size_t 
     return c;
 }
 
-tier_model_vtable tst_vtable(const char *kind, size_t (*output_count)(void *state),
-                             int (*output_info)(void *state, size_t i, const char **name,
-                                                int *type),
-                             int (*fit)(void *state, const tier_book *book,
-                                        const tier_frame *inputs),
-                             int (*score)(void *state, const tier_book *book, tier_frame *frame))
+tier_model_vtable
+tst_vtable(const char *kind, size_t (*output_count)(void *state),
+           int (*output_info)(void *state, size_t i, const char **name, int *type),
+           int (*fit)(void *state, const tier_book *book, const tier_frame *inputs),
+           int (*score)(void *state, const tier_book *book, tier_frame *frame))
 {
     tier_model_vtable vt;
     memset(&vt, 0, sizeof vt);

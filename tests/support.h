@@ -28,15 +28,18 @@
 
 /* A cmocka test entry that runs `fn` with `data` (one case of a table) as its state, under the
  * case's own name: a table-driven test keeps one named cmocka test per case. */
-#define TST_CASE(name, fn, data) {name, fn, NULL, NULL, (void *)(data)}
+#define TST_CASE(name, fn, data)             \
+    {                                        \
+        name, fn, NULL, NULL, (void *)(data) \
+    }
 
 /* A test file's main(): runs the tests listed as arguments (cmocka_unit_test(...), TST_CASE(...),
  * TST_OOM_TEST(...)) as one cmocka group and returns its status. */
-#define TST_MAIN(...)                                                                              \
-    int main(void)                                                                                 \
-    {                                                                                              \
-        const struct CMUnitTest tests[] = {__VA_ARGS__};                                           \
-        return cmocka_run_group_tests(tests, NULL, NULL);                                          \
+#define TST_MAIN(...)                                     \
+    int main(void)                                        \
+    {                                                     \
+        const struct CMUnitTest tests[] = {__VA_ARGS__};  \
+        return cmocka_run_group_tests(tests, NULL, NULL); \
     }
 
 /* ---- allocators -------------------------------------------------------------------------- */
@@ -44,16 +47,17 @@
 /* An allocator backed by cmocka's test_malloc/test_realloc/test_free. */
 tier_allocator tst_allocator(void);
 
-/* The same allocator as a constant, for a file's helpers: TST_ALLOC is a `const tier_allocator *`. */
+/* The same allocator as a constant, for a file's helpers: TST_ALLOC is a `const tier_allocator *`.
+ */
 extern const tier_allocator tst_cmocka_allocator;
 #define TST_ALLOC (&tst_cmocka_allocator)
 
 /* A fail-the-Nth-allocation allocator (also backed by cmocka). */
 typedef struct tst_failing {
-    long fail_at;    /* 1-based allocation that fails; 0 = never */
-    int persistent;  /* 1: every allocation after fail_at fails too */
-    long calls;      /* allocations attempted so far */
-    long failures;   /* allocations refused so far */
+    long fail_at;   /* 1-based allocation that fails; 0 = never */
+    int persistent; /* 1: every allocation after fail_at fails too */
+    long calls;     /* allocations attempted so far */
+    long failures;  /* allocations refused so far */
 } tst_failing;
 
 /* The allocator of `state`; a NULL state never fails (that is tst_allocator()). */
@@ -114,18 +118,18 @@ int tst_oom_save_load(const tier_model *m, tier_model *into, const tier_allocato
 
 /* Fails the test unless `got` is within `tol` of `want` relative to |want| (tst_assert_rel) or
  * absolutely (tst_assert_abs), naming the expression and both values. */
-#define tst_assert_rel(got, want, tol)                                                     \
-    do {                                                                                   \
-        double g_ = (got), w_ = (want);                                                    \
-        if (!(fabs(g_ - w_) <= (tol) * fabs(w_)))                                          \
-            fail_msg("%s = %.12g, want %.12g (rel tol %g)", #got, g_, w_, (double)(tol));  \
+#define tst_assert_rel(got, want, tol)                                                    \
+    do {                                                                                  \
+        double g_ = (got), w_ = (want);                                                   \
+        if (!(fabs(g_ - w_) <= (tol)*fabs(w_)))                                           \
+            fail_msg("%s = %.12g, want %.12g (rel tol %g)", #got, g_, w_, (double)(tol)); \
     } while (0)
 
-#define tst_assert_abs(got, want, tol)                                                     \
-    do {                                                                                   \
-        double g_ = (got), w_ = (want);                                                    \
-        if (!(fabs(g_ - w_) <= (tol)))                                                     \
-            fail_msg("%s = %.12g, want %.12g (abs tol %g)", #got, g_, w_, (double)(tol));  \
+#define tst_assert_abs(got, want, tol)                                                    \
+    do {                                                                                  \
+        double g_ = (got), w_ = (want);                                                   \
+        if (!(fabs(g_ - w_) <= (tol)))                                                    \
+            fail_msg("%s = %.12g, want %.12g (abs tol %g)", #got, g_, w_, (double)(tol)); \
     } while (0)
 
 /* The library's internal allocator over `src` (tier__alloc_init; NULL: the default one), for tests
@@ -276,12 +280,11 @@ char *tst_text_copy(const tier_text *t);
 
 /* A user model's vtable of the current version, zeroed but for its kind and the four callbacks
  * given (any may be NULL); the test sets the other callbacks it wants. */
-tier_model_vtable tst_vtable(const char *kind, size_t (*output_count)(void *state),
-                             int (*output_info)(void *state, size_t i, const char **name,
-                                                int *type),
-                             int (*fit)(void *state, const tier_book *book,
-                                        const tier_frame *inputs),
-                             int (*score)(void *state, const tier_book *book, tier_frame *frame));
+tier_model_vtable
+tst_vtable(const char *kind, size_t (*output_count)(void *state),
+           int (*output_info)(void *state, size_t i, const char **name, int *type),
+           int (*fit)(void *state, const tier_book *book, const tier_frame *inputs),
+           int (*score)(void *state, const tier_book *book, tier_frame *frame));
 
 /* One output column of a fixed model: numbers (`num`) or labels (`labels`, `codes`). */
 typedef struct tst_column {
@@ -290,7 +293,7 @@ typedef struct tst_column {
     const double *num;         /* one value per customer (numbers) */
     const char *const *labels; /* the label texts (labels) */
     size_t nlabels;
-    const int32_t *codes;      /* one code per customer, -1 for none (labels) */
+    const int32_t *codes; /* one code per customer, -1 for none (labels) */
 } tst_column;
 
 /* The state of a user model whose outputs are given by the test. Zero it, then set `outs`. */
@@ -359,8 +362,9 @@ typedef struct tst_memfs {
     int read_only;      /* 1: an open for writing fails the test */
     int fail_read;      /* 1-based read call that fails with -EIO; 0 = never */
     int eintr_read;     /* 1-based read call that returns -EINTR; 0 = never */
-    int fail_open_write, fail_write, fail_sync, fail_close, fail_rename; /* 1: every such call fails */
-    int has_size;       /* 1: the table has the size hook */
+    int fail_open_write, fail_write, fail_sync, fail_close,
+        fail_rename;          /* 1: every such call fails */
+    int has_size;             /* 1: the table has the size hook */
     int reads, opens, closes; /* calls seen */
     char written_name[256];   /* last file opened for writing */
 } tst_memfs;

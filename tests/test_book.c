@@ -45,8 +45,9 @@ static void test_book_interns_ids_in_order_of_first_appearance(void **state)
 static void test_book_keeps_long_and_unicode_ids_apart(void **state)
 {
     tier_book *b = new_book();
-    const char *ids[] = {"customer-0000000001", "customer-0000000002", "Müller GmbH", "株式会社",
-                         "customer-000000000", "c"};
+    const char *ids[] = {"customer-0000000001", "customer-0000000002",
+                         "Müller GmbH",         "株式会社",
+                         "customer-000000000",  "c"};
     size_t k, i;
     (void)state;
     for (k = 0; k < 6; k++)
@@ -66,7 +67,8 @@ static void test_book_survives_many_customers_and_rehashing(void **state)
     (void)state;
     for (k = 0; k < 50000; k++) {
         int n = snprintf(id, sizeof id, "C%07zu", k * 7919 % 100003);
-        assert_int_equal(tier_book_add_txn(b, id, (size_t)n, (int32_t)(k % 1000), 1.0, NAN), TIER_OK);
+        assert_int_equal(tier_book_add_txn(b, id, (size_t)n, (int32_t)(k % 1000), 1.0, NAN),
+                         TIER_OK);
     }
     assert_int_equal(tier_book_customer_count(b), 50000);
     for (k = 0; k < 50000; k += 997) {
@@ -82,15 +84,16 @@ static void test_book_nets_refunds_without_counting_them_as_purchases(void **sta
     tier_book *b = new_book();
     (void)state;
     assert_int_equal(tier_book_add_txn(b, "a", 1, 10, 100.25, NAN), TIER_OK);
-    assert_int_equal(tier_book_add_txn(b, "a", 1, 10, 20.00, NAN), TIER_OK);   /* same day */
-    assert_int_equal(tier_book_add_txn(b, "a", 1, 30, -40.10, NAN), TIER_OK);  /* refund, later */
-    assert_int_equal(tier_book_add_txn(b, "a", 1, 20, 0.0, NAN), TIER_OK);     /* $0 purchase */
+    assert_int_equal(tier_book_add_txn(b, "a", 1, 10, 20.00, NAN), TIER_OK);  /* same day */
+    assert_int_equal(tier_book_add_txn(b, "a", 1, 30, -40.10, NAN), TIER_OK); /* refund, later */
+    assert_int_equal(tier_book_add_txn(b, "a", 1, 20, 0.0, NAN), TIER_OK);    /* $0 purchase */
     assert_true(stat(b, 0, TIER_BOOK_STAT_NET_AMOUNT) == 80.15);
     assert_true(stat(b, 0, TIER_BOOK_STAT_PURCHASES) == 3);
     assert_true(stat(b, 0, TIER_BOOK_STAT_REFUNDS) == 1);
     assert_true(stat(b, 0, TIER_BOOK_STAT_PURCHASE_DAYS) == 2);
     assert_true(stat(b, 0, TIER_BOOK_STAT_FIRST_PURCHASE) == 10);
-    assert_true(stat(b, 0, TIER_BOOK_STAT_LAST_PURCHASE) == 20); /* the refund day is not a purchase */
+    assert_true(stat(b, 0, TIER_BOOK_STAT_LAST_PURCHASE) ==
+                20); /* the refund day is not a purchase */
     assert_true(isnan(stat(b, 0, TIER_BOOK_STAT_NET_MARGIN)));
     tier_book_free(b);
 }
@@ -170,7 +173,9 @@ static void test_book_ignores_rows_from_the_ignore_day_on(void **state)
 static void test_book_rejects_bad_rows_and_stays_unchanged(void **state)
 {
     tier_book *b = new_book();
-    const char ids[] = "aab" "bad\xff" "c";
+    const char ids[] = "aab"
+                       "bad\xff"
+                       "c";
     size_t offs[] = {0, 1, 2, 3, 7, 8};
     int32_t days[] = {1, 2, 3, 4, 5};
     double amounts[] = {1, 2, 3, 4, 5};
@@ -183,7 +188,8 @@ static void test_book_rejects_bad_rows_and_stays_unchanged(void **state)
     assert_int_equal(tier_book_customer_count(b), 1);
     assert_int_equal(tier_book_txn_count(b), 1);
     assert_true(stat(b, 0, TIER_BOOK_STAT_NET_AMOUNT) == 1.0);
-    assert_int_equal(tier_book_add_txns(b, 5, "aabcd", offs_ok, days, bad_amounts, NULL), TIER_EINVAL);
+    assert_int_equal(tier_book_add_txns(b, 5, "aabcd", offs_ok, days, bad_amounts, NULL),
+                     TIER_EINVAL);
     assert_non_null(strstr(tier_book_last_error(b), "row 2"));
     assert_true(stat(b, 0, TIER_BOOK_STAT_NET_AMOUNT) == 1.0);
     assert_true(stat(b, 0, TIER_BOOK_STAT_PURCHASES) == 1);
@@ -210,7 +216,8 @@ static void test_book_bulk_add_matches_row_by_row_add(void **state)
     (void)state;
     assert_int_equal(tier_book_add_txns(b1, 5, ids, offs, days, amounts, margins), TIER_OK);
     for (i = 0; i < 5; i++)
-        assert_int_equal(tier_book_add_txn(b2, ids + offs[i], 2, days[i], amounts[i], margins[i]), TIER_OK);
+        assert_int_equal(tier_book_add_txn(b2, ids + offs[i], 2, days[i], amounts[i], margins[i]),
+                         TIER_OK);
     assert_int_equal(tier_book_customer_count(b1), 3);
     for (i = 0; i < 3; i++) {
         int s;
@@ -255,7 +262,8 @@ static void test_book_batched_rows_match_single_rows(void **state)
     tier__book_begin(b2);
     for (i = 0; i < 300; i++)
         assert_int_equal(tier__book_add_fixed(b2, rows[i].id, rows[i].id_len, rows[i].day,
-                                              rows[i].amount, rows[i].margin, rows[i].has_margin), TIER_OK);
+                                              rows[i].amount, rows[i].margin, rows[i].has_margin),
+                         TIER_OK);
     tier__book_commit(b2);
     assert_int_equal(tier_book_customer_count(b1), 101);
     assert_int_equal(tier_book_customer_count(b2), 101);
@@ -315,7 +323,8 @@ static void test_book_merge_of_two_halves_equals_one_load(void **state)
         assert_int_equal(tier_book_txn_count(a), 300);
         for (i = 0; i < tier_book_customer_count(whole); i++) {
             int st;
-            assert_string_equal(tier_book_customer_id(a, i, NULL), tier_book_customer_id(whole, i, NULL));
+            assert_string_equal(tier_book_customer_id(a, i, NULL),
+                                tier_book_customer_id(whole, i, NULL));
             for (st = TIER_BOOK_STAT_FIRST_PURCHASE; st <= TIER_BOOK_STAT_NET_MARGIN; st++) {
                 double x = stat(a, i, st), y = stat(whole, i, st);
                 assert_true((isnan(x) && isnan(y)) || x == y);
@@ -333,7 +342,8 @@ static void test_book_merge_of_two_halves_equals_one_load(void **state)
             size_t idx;
             double v;
             assert_int_equal(tier_book_find(a, tier_book_customer_id(b, 0, NULL),
-                                            strlen(tier_book_customer_id(b, 0, NULL)), &idx), TIER_OK);
+                                            strlen(tier_book_customer_id(b, 0, NULL)), &idx),
+                             TIER_OK);
             assert_int_equal(tier_book_get_number(a, idx, "score", &v), TIER_OK);
             assert_true(v == 7.5);
         }
@@ -396,7 +406,8 @@ done:
     return rc;
 }
 
-static const tst_oom_case test_book_merge_fails_cleanly_at_every_allocation = {merge_books, NULL, 5};
+static const tst_oom_case test_book_merge_fails_cleanly_at_every_allocation = {merge_books, NULL,
+                                                                               5};
 
 static void test_book_enforces_its_limits(void **state)
 {
@@ -566,7 +577,8 @@ static int build_book(const tier_allocator *a, void *ud)
     }
     if ((rc = tier_record_new(&r, a)) != 0)
         goto done;
-    if ((rc = tier_record_set_id(r, "IDAa", 4)) != 0 || (rc = tier_record_add_txn(r, 9, 1, 1)) != 0 ||
+    if ((rc = tier_record_set_id(r, "IDAa", 4)) != 0 ||
+        (rc = tier_record_add_txn(r, 9, 1, 1)) != 0 ||
         (rc = tier_record_set_text(r, "tier", "gold")) != 0)
         goto done;
     rc = tier_book_add_record(b, r, NULL);

@@ -22,7 +22,9 @@ static tier_model *clv_model(const tier_allocator *a, int kind)
     assert_int_equal(tier_clv_new(&m, NULL, a), TIER_OK);
     assert_string_equal(tier_model_kind(m), "clv");
     assert_string_equal(tier_model_name(m), "clv");
-    assert_int_equal(tier_model_set_text(m, "purchase_model", kind == TIER_CLV_PARETO_NBD ? "pareto_nbd" : "bgnbd"), TIER_OK);
+    assert_int_equal(tier_model_set_text(m, "purchase_model",
+                                         kind == TIER_CLV_PARETO_NBD ? "pareto_nbd" : "bgnbd"),
+                     TIER_OK);
     assert_int_equal(tier_model_set_number(m, "calibration_end", cal_end()), TIER_OK);
     return m;
 }
@@ -246,13 +248,13 @@ static tier_book *small_book(const tier_allocator *a, const tst_txn *extra, size
 static void test_clv_groups_purchases_by_day_by_hand(void **s)
 {
     /* days after 1997-01-01 (day 9862) */
-    static const tst_txn extra[] = {{"z", 9862 + 100, 5},  {"z", 9862 + 60, 10},
-                                {"z", 9862 + 60, 4},   {"z", 9862 + 60, -2}, /* day 60: 12 */
-                                {"z", 9862 + 80, -30}, /* refund only: no purchase day */
-                                {"z", 9862 + 70, 0},   {"z", 9862 + 90, 20},
-                                {"z", 9862 + 90, -25},                        /* day 90: -5 */
-                                {"y", 9862 + 150, 9},                         /* after the end */
-                                {"x", 9862 + 20, 10},  {"x", 9862 + 20, 11}}; /* one day: x = 0 */
+    static const tst_txn extra[] = {
+        {"z", 9862 + 100, 5},  {"z", 9862 + 60, 10}, {"z", 9862 + 60, 4},
+        {"z", 9862 + 60, -2},  /* day 60: 12 */
+        {"z", 9862 + 80, -30}, /* refund only: no purchase day */
+        {"z", 9862 + 70, 0},   {"z", 9862 + 90, 20}, {"z", 9862 + 90, -25}, /* day 90: -5 */
+        {"y", 9862 + 150, 9},                                               /* after the end */
+        {"x", 9862 + 20, 10},  {"x", 9862 + 20, 11}};                       /* one day: x = 0 */
     tier_allocator a = tst_allocator();
     tier_book *book;
     tier_model *m;
@@ -627,11 +629,12 @@ static void test_clv_explains_its_inputs_and_formulas(void **s)
     tier_model *m = clv_model(&a, TIER_CLV_BGNBD);
     tier_frame *f;
     tier_text *t = NULL;
-    static const char *const parts[] = {
-        "up to 1997-09-30 in weeks", "x = 2 repeat purchase days, t_x = 30.43, T = 38.86",
-        "BG/NBD (r 0.2426, alpha 4.414, a 0.7929, b 2.426)",
-        "expected purchases in the next 39 weeks = 1.22", "p (gamma + x m) / (p x + q - 1) = 24.65",
-        "P(alive) = 0."};
+    static const char *const parts[] = {"up to 1997-09-30 in weeks",
+                                        "x = 2 repeat purchase days, t_x = 30.43, T = 38.86",
+                                        "BG/NBD (r 0.2426, alpha 4.414, a 0.7929, b 2.426)",
+                                        "expected purchases in the next 39 weeks = 1.22",
+                                        "p (gamma + x m) / (p x + q - 1) = 24.65",
+                                        "P(alive) = 0."};
     (void)s;
     assert_int_equal(tier_model_set_number(m, "horizon", 39), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
@@ -657,8 +660,7 @@ static void test_clv_explains_a_customer_without_purchases(void **s)
     (void)s;
     book = small_book(&a, late, 1);
     assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "calibration_end", tst_day(1997, 3, 2)),
-                     TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "calibration_end", tst_day(1997, 3, 2)), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     f = score(m, book, &a);
     assert_int_equal(tier_text_new(&t, &a), TIER_OK);
@@ -807,22 +809,23 @@ static tier_book *oom_book(const tier_allocator *a)
 
 static const tst_oom_case test_clv_survives_every_failed_allocation = {oom_clv, oom_book, 10};
 
-TST_MAIN(cmocka_unit_test(test_clv_reproduces_the_published_bgnbd_and_gamma_gamma_fits),
-         cmocka_unit_test(test_clv_reproduces_the_published_pareto_nbd_fit),
-         cmocka_unit_test(test_clv_scores_the_published_expected_spends_and_purchases),
-         cmocka_unit_test(test_clv_excludes_and_counts_zero_spend_repeat_customers_on_the_master_log),
-         cmocka_unit_test(test_clv_parameters_follow_the_time_unit),
-         cmocka_unit_test(test_clv_groups_purchases_by_day_by_hand),
-         cmocka_unit_test(test_clv_values_expected_purchases_at_margin_and_discount),
-         cmocka_unit_test(test_clv_scores_a_later_period_with_the_calibration_fit),
-         cmocka_unit_test(test_clv_fits_a_single_customer_and_reports_convergence),
-         cmocka_unit_test(test_clv_refuses_a_book_of_one_time_buyers),
-         cmocka_unit_test(test_clv_refuses_to_fit_an_empty_book_but_scores_one),
-         cmocka_unit_test(test_clv_needs_the_books_transactions),
-         cmocka_unit_test(test_clv_checks_its_options),
-         cmocka_unit_test(test_clv_saves_and_loads_a_fit_that_scores_identically),
-         cmocka_unit_test(test_clv_load_rejects_bad_text_and_keeps_the_model),
-         cmocka_unit_test(test_clv_explains_its_inputs_and_formulas),
-         cmocka_unit_test(test_clv_explains_a_customer_without_purchases),
-         cmocka_unit_test(test_clv_holdout_compares_actual_and_predicted_purchases_on_cdnow),
-         TST_OOM_TEST(test_clv_survives_every_failed_allocation))
+TST_MAIN(
+    cmocka_unit_test(test_clv_reproduces_the_published_bgnbd_and_gamma_gamma_fits),
+    cmocka_unit_test(test_clv_reproduces_the_published_pareto_nbd_fit),
+    cmocka_unit_test(test_clv_scores_the_published_expected_spends_and_purchases),
+    cmocka_unit_test(test_clv_excludes_and_counts_zero_spend_repeat_customers_on_the_master_log),
+    cmocka_unit_test(test_clv_parameters_follow_the_time_unit),
+    cmocka_unit_test(test_clv_groups_purchases_by_day_by_hand),
+    cmocka_unit_test(test_clv_values_expected_purchases_at_margin_and_discount),
+    cmocka_unit_test(test_clv_scores_a_later_period_with_the_calibration_fit),
+    cmocka_unit_test(test_clv_fits_a_single_customer_and_reports_convergence),
+    cmocka_unit_test(test_clv_refuses_a_book_of_one_time_buyers),
+    cmocka_unit_test(test_clv_refuses_to_fit_an_empty_book_but_scores_one),
+    cmocka_unit_test(test_clv_needs_the_books_transactions),
+    cmocka_unit_test(test_clv_checks_its_options),
+    cmocka_unit_test(test_clv_saves_and_loads_a_fit_that_scores_identically),
+    cmocka_unit_test(test_clv_load_rejects_bad_text_and_keeps_the_model),
+    cmocka_unit_test(test_clv_explains_its_inputs_and_formulas),
+    cmocka_unit_test(test_clv_explains_a_customer_without_purchases),
+    cmocka_unit_test(test_clv_holdout_compares_actual_and_predicted_purchases_on_cdnow),
+    TST_OOM_TEST(test_clv_survives_every_failed_allocation))

@@ -27,9 +27,9 @@ static void test_lgamma_and_digamma_match_known_values(void **state)
     tst_assert_rel(tier__clv_digamma(1.0), -euler, 1e-14);
     tst_assert_rel(tier__clv_digamma(0.5), -euler - 2.0 * log(2.0), 1e-14);
     tst_assert_rel(tier__clv_digamma(11.0),
-               -euler + 1 + 1 / 2. + 1 / 3. + 1 / 4. + 1 / 5. + 1 / 6. + 1 / 7. + 1 / 8. + 1 / 9. +
-                   1 / 10.,
-               1e-14);
+                   -euler + 1 + 1 / 2. + 1 / 3. + 1 / 4. + 1 / 5. + 1 / 6. + 1 / 7. + 1 / 8. +
+                       1 / 9. + 1 / 10.,
+                   1e-14);
 }
 
 static void test_hyp2f1_matches_closed_forms(void **state)
@@ -123,7 +123,8 @@ static void test_pareto_loglik_matches_direct_integration(void **state)
             tst_assert_rel(ll, want, 1e-9);
             assert_int_equal(
                 tier__clv_p_alive(&pa, TIER__CLV_PARETO_NBD, ps[k], o->x, o->t_x, o->T), TIER_OK);
-            tst_assert_rel(pa, first / (first + pnbd_integral(r, al, s, be, o->x, o->t_x, o->T)), 1e-8);
+            tst_assert_rel(pa, first / (first + pnbd_integral(r, al, s, be, o->x, o->t_x, o->T)),
+                           1e-8);
         }
     }
 }
@@ -351,7 +352,8 @@ static void test_hard_inputs_stay_finite(void **state)
  * quadrature. */
 
 /* When a, b -> infinity with a/(a+b) -> p the dropout probability is p for everyone:
- * E = P(alive) (1 - ((alpha+T)/(alpha+T+p t))^(r+x)) / p, P(alive) = 1/(1 + p/(1-p) ((alpha+T)/(alpha+t_x))^(r+x)). */
+ * E = P(alive) (1 - ((alpha+T)/(alpha+T+p t))^(r+x)) / p, P(alive) = 1/(1 + p/(1-p)
+ * ((alpha+T)/(alpha+t_x))^(r+x)). */
 static double bgnbd_expected_limit(const double *pr, double t, double x, double t_x, double T)
 {
     const double r = pr[0], al = pr[1], p = pr[2] / (pr[2] + pr[3]);
@@ -381,14 +383,13 @@ static void test_degenerate_bgnbd_fit_on_a_tiny_book_still_predicts(void **state
                                                 rows[i].t_x, rows[i].T),
                              TIER_OK);
             tst_assert_rel(e, tst_bgnbd_expected(f.param, t, rows[i].x, rows[i].t_x, rows[i].T),
-                       1e-9);
+                           1e-9);
             tst_assert_rel(e, bgnbd_expected_limit(f.param, t, rows[i].x, rows[i].t_x, rows[i].T),
-                       1e-4);
+                           1e-4);
         }
         assert_int_equal(tier__clv_discounted_value(&v, TIER__CLV_BGNBD, f.param,
-                                                    (const double[]){6.25, 3.74, 15.44},
-                                                    rows[i].x, rows[i].t_x, rows[i].T, 20.0,
-                                                    4.0, 13, 0.01),
+                                                    (const double[]){6.25, 3.74, 15.44}, rows[i].x,
+                                                    rows[i].t_x, rows[i].T, 20.0, 4.0, 13, 0.01),
                          TIER_OK);
         assert_true(isfinite(v) && v > 0.0);
     }
@@ -396,8 +397,10 @@ static void test_degenerate_bgnbd_fit_on_a_tiny_book_still_predicts(void **state
 
 static void test_bgnbd_expectation_with_huge_a_and_b_matches_the_series_and_the_limit(void **state)
 {
-    const double ps[][4] = {{0.243, 4.414, 2e4, 6e4},    {0.5, 2.0, 3e8, 1e8},
-                            {1.5, 10.0, 1e12, 4e12},     {0.243, 4.414, 7e12, 1e13},
+    const double ps[][4] = {{0.243, 4.414, 2e4, 6e4},
+                            {0.5, 2.0, 3e8, 1e8},
+                            {1.5, 10.0, 1e12, 4e12},
+                            {0.243, 4.414, 7e12, 1e13},
                             {0.01, 0.5, 1e6, 1e9}};
     const tier__clv_obs rows[] = {
         {0, 0, 38.86, 0, 1}, {2, 30.43, 38.86, 0, 1}, {7, 3.0, 30.0, 0, 1}, {40, 50, 52, 0, 1}};
@@ -408,8 +411,7 @@ static void test_bgnbd_expectation_with_huge_a_and_b_matches_the_series_and_the_
             const tier__clv_obs *o = &rows[i];
             double e;
             assert_int_equal(
-                tier__clv_expected(&e, TIER__CLV_BGNBD, ps[k], 39.0, o->x, o->t_x, o->T),
-                TIER_OK);
+                tier__clv_expected(&e, TIER__CLV_BGNBD, ps[k], 39.0, o->x, o->t_x, o->T), TIER_OK);
             tst_assert_rel(e, tst_bgnbd_expected(ps[k], 39.0, o->x, o->t_x, o->T), 1e-10);
             if (ps[k][2] >= 1e12) /* within O(1/(a+b)) of the point-mass limit */
                 tst_assert_rel(e, bgnbd_expected_limit(ps[k], 39.0, o->x, o->t_x, o->T), 1e-9);
@@ -488,7 +490,7 @@ static void test_pareto_p_alive_where_the_series_is_slow_matches_direct_integrat
             assert_int_equal(
                 tier__clv_p_alive(&pa, TIER__CLV_PARETO_NBD, ps[k], o->x, o->t_x, o->T), TIER_OK);
             tst_assert_rel(pa, first / (first + pnbd_integral(r, al, s, be, o->x, o->t_x, o->T)),
-                       1e-7);
+                           1e-7);
             /* the likelihood reports the slow series instead (a fit must not go there) */
             assert_int_equal(tier__clv_loglik(&ll, NULL, TIER__CLV_PARETO_NBD, ps[k], o, 1),
                              TIER_ERANGE);
@@ -501,10 +503,10 @@ static void test_pareto_p_alive_where_the_series_is_slow_matches_direct_integrat
  * parameter points spread log-uniformly over both branches alpha >= beta and alpha < beta. */
 static void test_pareto_analytic_gradient_matches_central_differences_on_many_points(void **state)
 {
-    const tier__clv_obs rows[] = {{0, 0, 38.0, 0, 3},       {1, 2.0, 30.0, 0, 1},
-                                  {7, 29.0, 31.0, 0, 2},    {2, 30.43, 38.86, 0, 1},
-                                  {40, 50.0, 52.0, 0, 1},   {1, 0.5, 0.5, 0, 1},
-                                  {3, 0.0, 20.0, 0, 1},     {12, 11.9, 12.0, 0, 1}};
+    const tier__clv_obs rows[] = {{0, 0, 38.0, 0, 3},     {1, 2.0, 30.0, 0, 1},
+                                  {7, 29.0, 31.0, 0, 2},  {2, 30.43, 38.86, 0, 1},
+                                  {40, 50.0, 52.0, 0, 1}, {1, 0.5, 0.5, 0, 1},
+                                  {3, 0.0, 20.0, 0, 1},   {12, 11.9, 12.0, 0, 1}};
     const size_t n = sizeof rows / sizeof rows[0];
     unsigned long seed = 12345;
     int k;
@@ -659,26 +661,26 @@ static void test_summarise_splits_calibration_and_holdout(void **state)
     }
 }
 
-
-TST_MAIN(cmocka_unit_test(test_lgamma_and_digamma_match_known_values),
-         cmocka_unit_test(test_hyp2f1_matches_closed_forms),
-         cmocka_unit_test(test_bgnbd_loglik_matches_the_papers_formula),
-         cmocka_unit_test(test_pareto_loglik_matches_direct_integration),
-         cmocka_unit_test(test_gamma_gamma_loglik_matches_the_density),
-         cmocka_unit_test(test_gradients_match_finite_differences),
-         cmocka_unit_test(test_bgnbd_expectation_of_a_new_customer_matches_the_unconditional_formula),
-         cmocka_unit_test(test_expectations_are_continuous_where_formulas_divide_by_zero),
-         cmocka_unit_test(test_short_horizon_expectation_is_alive_rate_times_horizon),
-         cmocka_unit_test(test_discounted_value_sums_discounted_period_increments),
-         cmocka_unit_test(test_expected_spend_falls_back_to_the_population_mean),
-         cmocka_unit_test(test_hard_inputs_stay_finite),
-         cmocka_unit_test(test_degenerate_bgnbd_fit_on_a_tiny_book_still_predicts),
-         cmocka_unit_test(test_bgnbd_expectation_with_huge_a_and_b_matches_the_series_and_the_limit),
-         cmocka_unit_test(test_predictions_stay_finite_on_a_grid_of_extreme_parameters),
-         cmocka_unit_test(test_pareto_p_alive_where_the_series_is_slow_matches_direct_integration),
-         cmocka_unit_test(test_pareto_analytic_gradient_matches_central_differences_on_many_points),
-         cmocka_unit_test(test_fit_on_hard_rows_returns_finite_results),
-         cmocka_unit_test(test_fit_rejects_data_without_repeat_purchases),
-         cmocka_unit_test(test_fit_rejects_invalid_rows_and_options),
-         cmocka_unit_test(test_fit_reports_out_of_memory),
-         cmocka_unit_test(test_summarise_splits_calibration_and_holdout))
+TST_MAIN(
+    cmocka_unit_test(test_lgamma_and_digamma_match_known_values),
+    cmocka_unit_test(test_hyp2f1_matches_closed_forms),
+    cmocka_unit_test(test_bgnbd_loglik_matches_the_papers_formula),
+    cmocka_unit_test(test_pareto_loglik_matches_direct_integration),
+    cmocka_unit_test(test_gamma_gamma_loglik_matches_the_density),
+    cmocka_unit_test(test_gradients_match_finite_differences),
+    cmocka_unit_test(test_bgnbd_expectation_of_a_new_customer_matches_the_unconditional_formula),
+    cmocka_unit_test(test_expectations_are_continuous_where_formulas_divide_by_zero),
+    cmocka_unit_test(test_short_horizon_expectation_is_alive_rate_times_horizon),
+    cmocka_unit_test(test_discounted_value_sums_discounted_period_increments),
+    cmocka_unit_test(test_expected_spend_falls_back_to_the_population_mean),
+    cmocka_unit_test(test_hard_inputs_stay_finite),
+    cmocka_unit_test(test_degenerate_bgnbd_fit_on_a_tiny_book_still_predicts),
+    cmocka_unit_test(test_bgnbd_expectation_with_huge_a_and_b_matches_the_series_and_the_limit),
+    cmocka_unit_test(test_predictions_stay_finite_on_a_grid_of_extreme_parameters),
+    cmocka_unit_test(test_pareto_p_alive_where_the_series_is_slow_matches_direct_integration),
+    cmocka_unit_test(test_pareto_analytic_gradient_matches_central_differences_on_many_points),
+    cmocka_unit_test(test_fit_on_hard_rows_returns_finite_results),
+    cmocka_unit_test(test_fit_rejects_data_without_repeat_purchases),
+    cmocka_unit_test(test_fit_rejects_invalid_rows_and_options),
+    cmocka_unit_test(test_fit_reports_out_of_memory),
+    cmocka_unit_test(test_summarise_splits_calibration_and_holdout))

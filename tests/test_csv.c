@@ -15,7 +15,6 @@
 /* ---------------------------------------------------------------------------------------------
  * Helpers */
 
-
 static tier_csv *new_csv(void)
 {
     tier_csv *csv = NULL;
@@ -73,7 +72,8 @@ static long long total_cents(const tier_book *book)
     long long cents = 0;
     for (i = 0; i < n; i++) {
         double net = 0;
-        assert_int_equal(tier_book_customer_stat(book, i, TIER_BOOK_STAT_NET_AMOUNT, &net), TIER_OK);
+        assert_int_equal(tier_book_customer_stat(book, i, TIER_BOOK_STAT_NET_AMOUNT, &net),
+                         TIER_OK);
         cents += llround(net * 100);
     }
     return cents;
@@ -123,9 +123,9 @@ static char *case_file(const char *kind, const char *name, const char *file, siz
 
 static void apply_options(tier_csv *csv, const char *options)
 {
-    static const char *const known[] = {"whitespace", "semicolon", "tab", "no-header",
-                                        "no-names", "iso", "yyyymmdd", "margin", "limits",
-                                        "amount-column", "column-names"};
+    static const char *const known[] = {"whitespace", "semicolon",     "tab",         "no-header",
+                                        "no-names",   "iso",           "yyyymmdd",    "margin",
+                                        "limits",     "amount-column", "column-names"};
     const char *p = options;
     while (p && *p) {
         size_t n = strcspn(p, " \n"), k;
@@ -142,25 +142,44 @@ static void apply_options(tier_csv *csv, const char *options)
             if (strlen(known[k]) == n && memcmp(known[k], p, n) == 0)
                 break;
         switch (k) {
-        case 0: assert_int_equal(tier_csv_set_delimiter(csv, TIER_CSV_WHITESPACE), TIER_OK); break;
-        case 1: assert_int_equal(tier_csv_set_delimiter(csv, ';'), TIER_OK); break;
-        case 2: assert_int_equal(tier_csv_set_delimiter(csv, '\t'), TIER_OK); break;
+        case 0:
+            assert_int_equal(tier_csv_set_delimiter(csv, TIER_CSV_WHITESPACE), TIER_OK);
+            break;
+        case 1:
+            assert_int_equal(tier_csv_set_delimiter(csv, ';'), TIER_OK);
+            break;
+        case 2:
+            assert_int_equal(tier_csv_set_delimiter(csv, '\t'), TIER_OK);
+            break;
         case 3:
             assert_int_equal(tier_csv_set_header(csv, 0), TIER_OK);
             assert_int_equal(tier_csv_set_column_names(csv, "customer_id,date,amount"), TIER_OK);
             break;
-        case 4: assert_int_equal(tier_csv_set_header(csv, 0), TIER_OK); break;
-        case 5: assert_int_equal(tier_csv_set_date_format(csv, TIER_DATE_ISO), TIER_OK); break;
-        case 6: assert_int_equal(tier_csv_set_date_format(csv, TIER_DATE_YYYYMMDD), TIER_OK); break;
-        case 7: assert_int_equal(tier_csv_set_column(csv, TIER_CSV_MARGIN, "margin"), TIER_OK); break;
+        case 4:
+            assert_int_equal(tier_csv_set_header(csv, 0), TIER_OK);
+            break;
+        case 5:
+            assert_int_equal(tier_csv_set_date_format(csv, TIER_DATE_ISO), TIER_OK);
+            break;
+        case 6:
+            assert_int_equal(tier_csv_set_date_format(csv, TIER_DATE_YYYYMMDD), TIER_OK);
+            break;
+        case 7:
+            assert_int_equal(tier_csv_set_column(csv, TIER_CSV_MARGIN, "margin"), TIER_OK);
+            break;
         case 8:
             assert_int_equal(tier_csv_set_limit(csv, TIER_CSV_LIMIT_FIELDS, 4), TIER_OK);
             assert_int_equal(tier_csv_set_limit(csv, TIER_CSV_LIMIT_FIELD_LENGTH, 16), TIER_OK);
             assert_int_equal(tier_csv_set_limit(csv, TIER_CSV_LIMIT_ROWS, 2), TIER_OK);
             break;
-        case 9: assert_int_equal(tier_csv_set_column(csv, TIER_CSV_AMOUNT, value), TIER_OK); break;
-        case 10: assert_int_equal(tier_csv_set_column_names(csv, value), TIER_OK); break;
-        default: fail_msg("unknown option \"%.*s\"", (int)n, p);
+        case 9:
+            assert_int_equal(tier_csv_set_column(csv, TIER_CSV_AMOUNT, value), TIER_OK);
+            break;
+        case 10:
+            assert_int_equal(tier_csv_set_column_names(csv, value), TIER_OK);
+            break;
+        default:
+            fail_msg("unknown option \"%.*s\"", (int)n, p);
         }
         p = next + (*next == '\n');
     }
@@ -208,8 +227,8 @@ static void expect_txns(const tier_book *book, char *expected, const char *name,
             if (len != idlen || memcmp(gid, id, len) != 0 || day != tst_day(y, m, d) ||
                 fabs(got - amount) > 1e-9 + 1e-15 * fabs(amount))
                 fail_msg("case \"%s\" (block %zu): transaction %zu is %.*s, day %ld, %.6f; want "
-                         "\"%s\" %04d-%02d-%02d, %.6f", name, block, t, (int)len, gid,
-                         (long)day, got, line, y, m, d, amount);
+                         "\"%s\" %04d-%02d-%02d, %.6f",
+                         name, block, t, (int)len, gid, (long)day, got, line, y, m, d, amount);
         }
         t++;
         line = end ? end + 1 : line + strlen(line);
@@ -400,8 +419,9 @@ static void test_csv_passes_refunds_and_zero_amounts_through(void **s)
     tier_book *book;
     double v = 0;
     (void)s;
-    book = read_ok(csv, TEXT(H "C1,2020-01-01,10\nC1,2020-01-02,-4.5\nC1,2020-01-03,0\n"
-                             "C1,2020-01-04,-0\nC1,2020-01-05,-0.00\n"),
+    book = read_ok(csv,
+                   TEXT(H "C1,2020-01-01,10\nC1,2020-01-02,-4.5\nC1,2020-01-03,0\n"
+                          "C1,2020-01-04,-0\nC1,2020-01-05,-0.00\n"),
                    5);
     assert_txn(book, 1, "C1", tst_day(2020, 1, 2), -4.5);
     assert_txn(book, 2, "C1", tst_day(2020, 1, 3), 0);
@@ -490,7 +510,8 @@ static void test_csv_rejects_bad_settings(void **s)
     assert_int_equal(tier_csv_set_date_format(csv, 3), TIER_EINVAL);
     assert_int_equal(tier_csv_set_limit(csv, 0, 5), TIER_EINVAL);
     assert_int_equal(tier_csv_set_limit(csv, TIER_CSV_LIMIT_FIELDS, 0), TIER_ERANGE);
-    assert_int_equal(tier_csv_set_limit(csv, TIER_CSV_LIMIT_FIELDS, (uint64_t)1 << 21), TIER_ERANGE);
+    assert_int_equal(tier_csv_set_limit(csv, TIER_CSV_LIMIT_FIELDS, (uint64_t)1 << 21),
+                     TIER_ERANGE);
     assert_int_equal(tier_csv_set_limit(csv, TIER_CSV_LIMIT_FIELD_LENGTH, (uint64_t)1 << 31),
                      TIER_ERANGE);
     assert_int_equal(tier_csv_set_limit(csv, TIER_CSV_LIMIT_ROWS, 0), TIER_ERANGE);
@@ -530,7 +551,8 @@ static void test_csv_rejects_one_column_chosen_for_two_roles(void **s)
  * Block boundaries */
 
 static const char boundary_text[] =
-    "\xEF\xBB\xBF" "customer_id,date,amount,note\r\n"
+    "\xEF\xBB\xBF"
+    "customer_id,date,amount,note\r\n"
     "C1,2020-01-01,1.25,plain\r\n"
     "\n"
     "\"C \"\"2\"\"\",2020-01-02,\"2\",\"multi\nline\r\nnote, with commas\"\n"
@@ -829,7 +851,8 @@ static int oom_read_sample(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case test_csv_survives_every_allocation_failure_reading_cdnow_sample = {oom_read_sample, NULL, 5};
+static const tst_oom_case test_csv_survives_every_allocation_failure_reading_cdnow_sample = {
+    oom_read_sample, NULL, 5};
 
 /* ---------------------------------------------------------------------------------------------
  * The default POSIX I/O table */

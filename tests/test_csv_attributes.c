@@ -126,20 +126,23 @@ static void test_csv_attributes_reports_line_column_and_reason(void **state)
         {"customer_id,x\na,\"abc\n", TIER_EPARSE, 2, 2,
          "line 2, column 2 (x): unterminated quoted field (the quote opened on line 2)"},
         {"customer_id,x\na,1,2\n", TIER_EPARSE, 2, 0, "line 2: expected 2 fields, found 3"},
-        {"customer_id,x\n,1\n", TIER_EPARSE, 2, 1, "line 2, column 1 (customer_id): empty customer id"},
+        {"customer_id,x\n,1\n", TIER_EPARSE, 2, 1,
+         "line 2, column 1 (customer_id): empty customer id"},
         {"customer_id,x\na,1\nb,2\na,3\n", TIER_EPARSE, 4, 1,
          "line 4, column 1 (customer_id): customer appears twice (first on line 2)"},
         {"id,x\na,1\n", TIER_EINVAL, 1, 0,
          "line 1: no column named \"customer_id\" for the customer id (columns: \"id\", \"x\")"},
-        {"customer_id,x,x\na,1,2\n", TIER_EPARSE, 1, 3, "line 1, column 3 (x): column name appears twice"},
+        {"customer_id,x,x\na,1,2\n", TIER_EPARSE, 1, 3,
+         "line 1, column 3 (x): column name appears twice"},
         {"customer_id,,y\na,1,2\n", TIER_EPARSE, 1, 2, NULL},
         {"customer_id,x\na,1e999\n", TIER_ERANGE, 2, 2,
          "line 2, column 2 (x): number out of range: \"1e999\""},
         {"customer_id,x\na,\xff\n", TIER_EPARSE, 2, 2,
          "line 2, column 2 (x): invalid UTF-8: \"\\xff\""},
         /* The same failures give the same texts as in the transaction reader. */
-        {"customer_id,x\nC\xff" "1,2\n", TIER_EPARSE, 2, 1,
-         "line 2, column 1 (customer_id): invalid UTF-8: \"C\\xff1\""},
+        {"customer_id,x\nC\xff"
+         "1,2\n",
+         TIER_EPARSE, 2, 1, "line 2, column 1 (customer_id): invalid UTF-8: \"C\\xff1\""},
         {"customer_id,x\na,1\nb,2\r", TIER_EPARSE, 3, 2,
          "line 3, column 2 (x): carriage return not followed by a line feed"},
         {"customer_id,x\na,\"1\"x\n", TIER_EPARSE, 2, 2,
@@ -172,9 +175,9 @@ static void test_csv_attributes_reports_line_column_and_reason(void **state)
         assert_true(tier_book_customer_count(fx->book) <= 1);
     }
     /* A NUL inside the data given with its length is refused. */
-    assert_int_equal(tier_csv_read_attributes_buffer(fx->csv, fx->book, "customer_id,x\nz,1\0\n",
-                                                     19),
-                     TIER_EPARSE);
+    assert_int_equal(
+        tier_csv_read_attributes_buffer(fx->csv, fx->book, "customer_id,x\nz,1\0\n", 19),
+        TIER_EPARSE);
     assert_string_equal(tier_csv_last_error(fx->csv), "line 2, column 2 (x): NUL byte in a field");
     fx_close(fx);
 }
@@ -212,7 +215,8 @@ static void test_csv_attributes_follow_the_reader_dialect(void **state)
     /* Semicolons, a byte-order mark, CRLF, blanks around fields, empty lines, another id name. */
     assert_int_equal(tier_csv_set_delimiter(fx->csv, ';'), TIER_OK);
     assert_int_equal(tier_csv_set_column(fx->csv, TIER_CSV_ID, "account"), TIER_OK);
-    assert_int_equal(load(fx, "\xEF\xBB\xBF" "account; arr ;city\r\n\r\n a1 ; 1.5 ; Ulm \r\n"
+    assert_int_equal(load(fx, "\xEF\xBB\xBF"
+                              "account; arr ;city\r\n\r\n a1 ; 1.5 ; Ulm \r\n"
                               "a2;2,5;\"B; C\"\r\n"),
                      TIER_OK);
     assert_string_equal(text(fx->book, "a1", "arr"), "1.5"); /* "2,5" is no number: text */
@@ -388,7 +392,8 @@ static void test_csv_attributes_report_open_failures_as_the_transaction_reader_d
     fx_close(fx);
 }
 
-static const tst_oom_case test_csv_attributes_survive_every_failed_allocation = {oom_attributes, NULL, 8};
+static const tst_oom_case test_csv_attributes_survive_every_failed_allocation = {oom_attributes,
+                                                                                 NULL, 8};
 
 static void test_csv_attributes_load_the_b2b_accounts(void **state)
 {

@@ -13,7 +13,6 @@
 #include "util/csv_lex.h"
 #include "util/rng.h"
 
-
 /* Appends a readable account of one lexer result to out: "2:[a|"b""c|]" per record (line, then
  * fields; a quoted field in quotes, unescaped), "-" for a blank line, "E<status>@L:C <reason>"
  * for an error. */
@@ -144,9 +143,15 @@ static void test_csv_lex_splits_records_into_fields_with_their_lines(void **s)
     /* The empty input, a lone byte-order mark, a byte-order mark before the first record. */
     expect(TEXT(""), &COMMA, "END");
     expect(TEXT("\xEF\xBB\xBF"), &COMMA, "END");
-    expect(TEXT("\xEF\xBB\xBF" "a,b\n"), &COMMA, "1:[a@1|b@1|]END");
+    expect(TEXT("\xEF\xBB\xBF"
+                "a,b\n"),
+           &COMMA, "1:[a@1|b@1|]END");
     /* A byte-order mark later on is data. */
-    expect(TEXT("a\n\xEF\xBB\xBF" "b\n"), &COMMA, "1:[a@1|]2:[\xEF\xBB\xBF" "b@2|]END");
+    expect(TEXT("a\n\xEF\xBB\xBF"
+                "b\n"),
+           &COMMA,
+           "1:[a@1|]2:[\xEF\xBB\xBF"
+           "b@2|]END");
 }
 
 static void test_csv_lex_reads_rfc4180_quoting(void **s)
@@ -187,12 +192,15 @@ typedef struct bad_lex {
 static void test_csv_lex_reports_each_error_with_line_column_and_reason(void **s)
 {
     static const bad_lex cases[] = {
-        {TEXT("a,b\n\"c,d\n"), {',', 1024, 65536},
+        {TEXT("a,b\n\"c,d\n"),
+         {',', 1024, 65536},
          "1:[a@1|b@1|]E-8@2:1 unterminated quoted field (the quote opened on line 2)"},
-        {TEXT("a,b\"c\n"), {',', 1024, 65536},
+        {TEXT("a,b\"c\n"),
+         {',', 1024, 65536},
          "E-8@1:2 quote inside an unquoted field (quote the whole field and double the quote)"},
         {TEXT("\"a\"x,b\n"), {',', 1024, 65536}, "E-8@1:1 unexpected text after a closing quote"},
-        {TEXT("a,b\rc\n"), {',', 1024, 65536},
+        {TEXT("a,b\rc\n"),
+         {',', 1024, 65536},
          "E-8@1:2 carriage return not followed by a line feed"},
         {TEXT("a,b\r"), {',', 1024, 65536}, "E-8@1:2 carriage return not followed by a line feed"},
         {TEXT("a\nb,c\0d\n"), {',', 1024, 65536}, "1:[a@1|]E-8@2:2 NUL byte in a field"},
@@ -200,10 +208,14 @@ static void test_csv_lex_reports_each_error_with_line_column_and_reason(void **s
         {TEXT("a,b,c\n"), {',', 2, 65536}, "E-4@1:3 more than 2 fields (the field limit)"},
         {TEXT("ab,abcde\n"), {',', 1024, 4}, "E-4@1:2 field longer than 4 bytes"},
         {TEXT("\"abcdefgh\"\n"), {',', 1024, 4}, "E-4@1:1 field longer than 4 bytes"},
-        {TEXT("      a\n"), {TIER_CSV_WHITESPACE, 1024, 4}, "E-4@1:1 run of blanks longer than 4 bytes"},
-        {TEXT("a      b\n"), {TIER_CSV_WHITESPACE, 1024, 4},
+        {TEXT("      a\n"),
+         {TIER_CSV_WHITESPACE, 1024, 4},
          "E-4@1:1 run of blanks longer than 4 bytes"},
-        {TEXT("\"a\"b c\n"), {TIER_CSV_WHITESPACE, 1024, 65536},
+        {TEXT("a      b\n"),
+         {TIER_CSV_WHITESPACE, 1024, 4},
+         "E-4@1:1 run of blanks longer than 4 bytes"},
+        {TEXT("\"a\"b c\n"),
+         {TIER_CSV_WHITESPACE, 1024, 65536},
          "E-8@1:1 unexpected text after a closing quote"},
     };
     size_t i;
@@ -217,11 +229,11 @@ static void test_csv_lex_reports_each_error_with_line_column_and_reason(void **s
 static void test_csv_lex_gives_the_same_result_at_every_block_size(void **s)
 {
     /* Every special byte; and mostly plain lines, which the fast path takes. */
-    static const char any[] = {'a', 'b', ',', ',', '"', '"', '\n', '\n', '\r', ' ', '\t',
-                               ';', '\0', '\xEF', '\xBB', '\xBF'};
+    static const char any[] = {'a',  'b', ',',  ',', '"',  '"',    '\n',   '\n',
+                               '\r', ' ', '\t', ';', '\0', '\xEF', '\xBB', '\xBF'};
     static const char plain[] = "aaaaaaaaaaaabbbbbbbbbbbb,,,,,,;;;\n\n\n  \t\r\"";
-    static const dialect dialects[] = {{',', 1024, 65536}, {TIER_CSV_WHITESPACE, 1024, 65536},
-                                       {';', 3, 6}, {'\t', 1024, 65536}};
+    static const dialect dialects[] = {
+        {',', 1024, 65536}, {TIER_CSV_WHITESPACE, 1024, 65536}, {';', 3, 6}, {'\t', 1024, 65536}};
     tier__rng r;
     char in[80];
     int i;
@@ -247,9 +259,20 @@ static void test_csv_lex_asks_for_more_without_consuming_a_cut_record(void **s)
     /* A possible byte-order mark, a field, a quote, a CR: each may go on in the next block. */
     assert_int_equal(tier__csv_lex_next(&lx, "\xEF\xBB", 2, 0, &used), TIER__CSV_MORE);
     assert_int_equal(used, 0);
-    assert_int_equal(tier__csv_lex_next(&lx, "\xEF\xBB\xBF" "ab", 5, 0, &used), TIER__CSV_MORE);
-    assert_int_equal(tier__csv_lex_next(&lx, "\xEF\xBB\xBF" "ab\r", 6, 0, &used), TIER__CSV_MORE);
-    assert_int_equal(tier__csv_lex_next(&lx, "\xEF\xBB\xBF" "ab\r\n\"x\"", 9, 0, &used),
+    assert_int_equal(tier__csv_lex_next(&lx,
+                                        "\xEF\xBB\xBF"
+                                        "ab",
+                                        5, 0, &used),
+                     TIER__CSV_MORE);
+    assert_int_equal(tier__csv_lex_next(&lx,
+                                        "\xEF\xBB\xBF"
+                                        "ab\r",
+                                        6, 0, &used),
+                     TIER__CSV_MORE);
+    assert_int_equal(tier__csv_lex_next(&lx,
+                                        "\xEF\xBB\xBF"
+                                        "ab\r\n\"x\"",
+                                        9, 0, &used),
                      TIER__CSV_RECORD);
     assert_int_equal(used, 7);
     assert_int_equal(lx.nfields, 1);

@@ -586,7 +586,8 @@ done:
     return rc;
 }
 
-static const tst_oom_case test_a_run_with_the_custom_model_fails_cleanly_at_every_allocation = {run_with_custom_model, NULL, 20};
+static const tst_oom_case test_a_run_with_the_custom_model_fails_cleanly_at_every_allocation = {
+    run_with_custom_model, NULL, 20};
 
 TST_MAIN(cmocka_unit_test(test_custom_model_runs_next_to_rfm_and_pareto),
          cmocka_unit_test(test_policy_tiers_on_the_custom_models_columns),

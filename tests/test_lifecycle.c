@@ -61,17 +61,18 @@ static void test_lifecycle_assigns_every_stage_by_hand(void **s)
      * gone: last purchase 600 -> inactive 400 > 365: churned.
      * prospect: no transaction -> new (nothing bought yet). */
     static const tst_txn rows[] = {{"newbie", 950, 10},  {"grower", 700, 100}, {"grower", 900, 150},
-                               {"steady", 700, 100}, {"steady", 900, 100}, {"shrink", 700, 100},
-                               {"shrink", 900, 50},  {"sleeper", 500, 80}, {"sleeper", 700, 80},
-                               {"gone", 100, 300},   {"gone", 600, 300}};
-    static const tst_label_want stages[] = {
-        {"newbie", "new"},      {"grower", "growing"}, {"steady", "mature"}, {"shrink", "declining"},
-        {"sleeper", "dormant"}, {"gone", "churned"},   {"prospect", "new"}};
+                                   {"steady", 700, 100}, {"steady", 900, 100}, {"shrink", 700, 100},
+                                   {"shrink", 900, 50},  {"sleeper", 500, 80}, {"sleeper", 700, 80},
+                                   {"gone", 100, 300},   {"gone", 600, 300}};
+    static const tst_label_want stages[] = {{"newbie", "new"},      {"grower", "growing"},
+                                            {"steady", "mature"},   {"shrink", "declining"},
+                                            {"sleeper", "dormant"}, {"gone", "churned"},
+                                            {"prospect", "new"}};
     static const tst_number_want tenure[] = {{"newbie", 50}, {"gone", 900}, {"prospect", NAN}};
     static const tst_number_want inactive[] = {{"newbie", 50}, {"gone", 400}, {"prospect", NAN}};
     /* gone: nothing in either window -> (0 - 0) / max(0, 1) = 0.
      * newbie: recent 10, previous 0 -> 10 / epsilon 1 = 10. */
-    static const tst_number_want trend[] = {{"grower", 0.5}, {"steady", 0.0}, {"shrink", -0.5},
+    static const tst_number_want trend[] = {{"grower", 0.5}, {"steady", 0.0},  {"shrink", -0.5},
                                             {"gone", 0.0},   {"newbie", 10.0}, {"prospect", NAN}};
     tier_allocator a = tst_allocator();
     tier_book *book = tst_book_of(&a, rows, TST_COUNT(rows));
@@ -98,15 +99,15 @@ static void test_lifecycle_thresholds_are_strict_at_their_boundaries(void **s)
      * t89: first purchase 911: new.
      * up20: 100 then 120 -> trend exactly +0.2, not > 0.2: mature; up21: 121 -> growing.
      * dn20: 100 then 80 -> trend exactly -0.2, not < -0.2: mature; dn21: 79 -> declining. */
-    static const tst_txn rows[] = {
-        {"c365", 300, 5},  {"c365", 635, 5},  {"c366", 300, 5},  {"c366", 634, 5},
-        {"d180", 700, 100}, {"d180", 820, 100}, {"d181", 700, 100}, {"d181", 819, 100},
-        {"t90", 910, 5},   {"t89", 911, 5},   {"up20", 700, 100}, {"up20", 900, 120},
-        {"up21", 700, 100}, {"up21", 900, 121}, {"dn20", 700, 100}, {"dn20", 900, 80},
-        {"dn21", 700, 100}, {"dn21", 900, 79}};
+    static const tst_txn rows[] = {{"c365", 300, 5},   {"c365", 635, 5},   {"c366", 300, 5},
+                                   {"c366", 634, 5},   {"d180", 700, 100}, {"d180", 820, 100},
+                                   {"d181", 700, 100}, {"d181", 819, 100}, {"t90", 910, 5},
+                                   {"t89", 911, 5},    {"up20", 700, 100}, {"up20", 900, 120},
+                                   {"up21", 700, 100}, {"up21", 900, 121}, {"dn20", 700, 100},
+                                   {"dn20", 900, 80},  {"dn21", 700, 100}, {"dn21", 900, 79}};
     static const tst_label_want stages[] = {
-        {"c365", "dormant"}, {"c366", "churned"}, {"d180", "mature"}, {"d181", "dormant"},
-        {"t90", "growing"},  {"t89", "new"},      {"up20", "mature"}, {"up21", "growing"},
+        {"c365", "dormant"}, {"c366", "churned"},  {"d180", "mature"}, {"d181", "dormant"},
+        {"t90", "growing"},  {"t89", "new"},       {"up20", "mature"}, {"up21", "growing"},
         {"dn20", "mature"},  {"dn21", "declining"}};
     static const tst_number_want trend[] = {{"up20", 0.2}, {"dn20", -0.2}};
     tier_allocator a = tst_allocator();
@@ -129,7 +130,7 @@ static void test_lifecycle_moves_thresholds_and_windows_by_option(void **s)
      * z: last purchase 700 -> inactive 300: dormant by default, mature once dormant_days is
      * 300 (300 is not > 300). */
     static const tst_txn rows[] = {{"x", 700, 100}, {"x", 950, 100}, {"y", 850, 100},
-                               {"y", 950, 100}, {"z", 500, 100}, {"z", 700, 100}};
+                                   {"y", 950, 100}, {"z", 500, 100}, {"z", 700, 100}};
     tier_allocator a = tst_allocator();
     tier_book *book = tst_book_of(&a, rows, 6);
     tier_model *m = lifecycle(&a, 1000);
@@ -139,8 +140,7 @@ static void test_lifecycle_moves_thresholds_and_windows_by_option(void **s)
     assert_string_equal(STAGE(f, book, "z"), "dormant");
     tier_frame_free(f);
     assert_int_equal(tier_model_set_number(m, "recent_window", 100), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "previous_window", 300),
-                     TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "previous_window", 300), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "dormant_days", 300), TIER_OK);
     f = score(m, book, NULL, &a);
     assert_string_equal(STAGE(f, book, "x"), "mature");
@@ -152,8 +152,7 @@ static void test_lifecycle_moves_thresholds_and_windows_by_option(void **s)
     tier_frame_free(f);
     /* A large epsilon damps the trend of y under the default windows: 200 / 1000 = 0.2. */
     assert_int_equal(tier_model_set_number(m, "recent_window", 180), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "previous_window", 180),
-                     TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "previous_window", 180), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "trend_epsilon", 1000), TIER_OK);
     f = score(m, book, NULL, &a);
     assert_true(value(f, book, "lifecycle.trend", "y") == 0.2);
@@ -187,11 +186,11 @@ static void test_lifecycle_uses_p_alive_from_a_clv_column(void **s)
      * grows (+0.5). P(alive): p05 0.05 < 0.1: churned; p10 exactly 0.1: not churned, but < 0.5:
      * declining; p30 0.3: declining; p50 exactly 0.5: mature; p90: mature; pnan: mature;
      * up with 0.3: declining (the early warning wins over the growing trend). */
-    static const tst_txn rows[] = {
-        {"p05", 700, 100}, {"p05", 900, 100}, {"p10", 700, 100}, {"p10", 900, 100},
-        {"p30", 700, 100}, {"p30", 900, 100}, {"p50", 700, 100}, {"p50", 900, 100},
-        {"p90", 700, 100}, {"p90", 900, 100}, {"pnan", 700, 100}, {"pnan", 900, 100},
-        {"up", 700, 100},  {"up", 900, 150}};
+    static const tst_txn rows[] = {{"p05", 700, 100}, {"p05", 900, 100},  {"p10", 700, 100},
+                                   {"p10", 900, 100}, {"p30", 700, 100},  {"p30", 900, 100},
+                                   {"p50", 700, 100}, {"p50", 900, 100},  {"p90", 700, 100},
+                                   {"p90", 900, 100}, {"pnan", 700, 100}, {"pnan", 900, 100},
+                                   {"up", 700, 100},  {"up", 900, 150}};
     static const double p_alive[7] = {0.05, 0.1, 0.3, 0.5, 0.9, NAN, 0.3};
     static const tst_label_want stages[] = {
         {"p05", "churned"}, {"p10", "declining"}, {"p30", "declining"}, {"p50", "mature"},
@@ -250,12 +249,16 @@ static void test_lifecycle_grades_onboarding_from_progress_and_usage(void **s)
      * r89: 0.89 with all users active -> internal_rollout (progress < 0.9); s90: exactly 0.9 and
      * 0.6 -> stable_use; r59: 1.0 but 0.59 users -> internal_rollout; nousers: 1.0, no usage on
      * record -> internal_rollout; usersonly: usage without progress -> none. */
-    static const char *const ids[] = {"none", "h", "r50", "r89", "s90", "r59", "nousers",
-                                      "usersonly"};
-    static const tst_label_want onboarding[] = {
-        {"none", "none"},          {"h", "handover"},         {"r50", "internal_rollout"},
-        {"r89", "internal_rollout"}, {"s90", "stable_use"},   {"r59", "internal_rollout"},
-        {"nousers", "internal_rollout"}, {"usersonly", "none"}};
+    static const char *const ids[] = {"none", "h",   "r50",     "r89",
+                                      "s90",  "r59", "nousers", "usersonly"};
+    static const tst_label_want onboarding[] = {{"none", "none"},
+                                                {"h", "handover"},
+                                                {"r50", "internal_rollout"},
+                                                {"r89", "internal_rollout"},
+                                                {"s90", "stable_use"},
+                                                {"r59", "internal_rollout"},
+                                                {"nousers", "internal_rollout"},
+                                                {"usersonly", "none"}};
     tier_allocator a = tst_allocator();
     tier_book *book = NULL;
     tier_model *m = lifecycle(&a, 1000);
@@ -277,29 +280,26 @@ static void test_lifecycle_grades_onboarding_from_progress_and_usage(void **s)
     tier_frame_free(f);
 
     /* Thresholds and attribute names are options; a text attribute counts as missing. */
-    assert_int_equal(tier_model_set_number(m, "stable_progress", 0.85),
-                     TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "stable_progress", 0.85), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "stable_users", 0.5), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "rollout_progress", 0.2),
-                     TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "rollout_progress", 0.2), TIER_OK);
     f = score(m, book, NULL, &a);
     assert_string_equal(ONBOARDING(f, book, "h"), "internal_rollout");
     assert_string_equal(ONBOARDING(f, book, "r89"), "stable_use");
     assert_string_equal(ONBOARDING(f, book, "r59"), "stable_use");
     tier_frame_free(f);
     assert_int_equal(tier_book_set_number(book, tst_customer(book, "h"), "impl", 0.95), TIER_OK);
-    assert_int_equal(tier_book_set_text(book, tst_customer(book, "r89"), "impl", NULL), TIER_EINVAL);
+    assert_int_equal(tier_book_set_text(book, tst_customer(book, "r89"), "impl", NULL),
+                     TIER_EINVAL);
     assert_int_equal(tier_book_set_text(book, tst_customer(book, "r89"), "impl_text", "0.95"),
                      TIER_OK);
-    assert_int_equal(tier_model_set_text(m, "progress_attribute", "impl"),
-                     TIER_OK);
+    assert_int_equal(tier_model_set_text(m, "progress_attribute", "impl"), TIER_OK);
     assert_int_equal(tier_model_set_text(m, "users_attribute", "users"), TIER_OK);
     f = score(m, book, NULL, &a);
     assert_string_equal(ONBOARDING(f, book, "h"), "internal_rollout"); /* no "users" */
     assert_string_equal(ONBOARDING(f, book, "s90"), "none");
     tier_frame_free(f);
-    assert_int_equal(tier_model_set_text(m, "progress_attribute", "impl_text"),
-                     TIER_OK);
+    assert_int_equal(tier_model_set_text(m, "progress_attribute", "impl_text"), TIER_OK);
     f = score(m, book, NULL, &a);
     assert_string_equal(ONBOARDING(f, book, "r89"), "none");
     tst_release(f, m, book);
@@ -338,9 +338,9 @@ static void test_lifecycle_nets_refunds_into_the_trend_but_not_into_inactivity(v
      * only: a refund alone is no purchase: new, NaN figures.
      * later: purchases after the as-of day do not count: gone has bought on 1200 but as of 1000
      * its last purchase is 600: churned. */
-    static const tst_txn rows[] = {{"r", 700, 100},  {"r", 900, 100},   {"r", 990, -50},
-                               {"only", 950, -20}, {"gone", 100, 50}, {"gone", 600, 50},
-                               {"gone", 1200, 50}};
+    static const tst_txn rows[] = {{"r", 700, 100},    {"r", 900, 100},   {"r", 990, -50},
+                                   {"only", 950, -20}, {"gone", 100, 50}, {"gone", 600, 50},
+                                   {"gone", 1200, 50}};
     tier_allocator a = tst_allocator();
     tier_book *book = tst_book_of(&a, rows, TST_COUNT(rows));
     tier_model *m = lifecycle(&a, 1000);
@@ -377,7 +377,8 @@ static void test_lifecycle_needs_kept_transactions_for_its_windows(void **s)
 
 static void test_lifecycle_rejects_bad_options(void **s)
 {
-    static const tst_number_option unknown[] = {{"", 1, TIER_ENOTFOUND}, {"churn", 1, TIER_ENOTFOUND}};
+    static const tst_number_option unknown[] = {{"", 1, TIER_ENOTFOUND},
+                                                {"churn", 1, TIER_ENOTFOUND}};
     static const tst_number_option out_of_range[] = {
         {"recent_window", 10.5, TIER_ERANGE}, {"previous_window", 36501, TIER_ERANGE},
         {"trend_epsilon", 0, TIER_ERANGE},    {"churn_p_alive", 1.5, TIER_ERANGE},
@@ -416,11 +417,9 @@ static void test_lifecycle_rejects_bad_options(void **s)
     assert_int_equal(tier_model_set_number(m, "churn_p_alive", 0.6), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_EINVAL);
     assert_int_equal(tier_model_set_number(m, "churn_p_alive", 0.1), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "rollout_progress", 0.95),
-                     TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "rollout_progress", 0.95), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_EINVAL);
-    assert_int_equal(tier_model_set_number(m, "rollout_progress", 0.5),
-                     TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "rollout_progress", 0.5), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     /* Scoring checks too (options may change after the fit). */
     assert_int_equal(tier_model_set_number(m, "growth_trend", -0.5), TIER_OK);
@@ -441,29 +440,31 @@ static void test_lifecycle_rejects_bad_options(void **s)
 
 static void test_lifecycle_explains_the_rule_that_fired(void **s)
 {
-    static const tst_txn rows[] = {{"gone", 100, 300}, {"gone", 600, 300}, {"grower", 700, 100},
-                               {"grower", 900, 150}, {"steady", 700, 100}, {"steady", 900, 100}};
+    static const tst_txn rows[] = {{"gone", 100, 300},   {"gone", 600, 300},
+                                   {"grower", 700, 100}, {"grower", 900, 150},
+                                   {"steady", 700, 100}, {"steady", 900, 100}};
     static const double p_alive[4] = {NAN, 0.8, 0.3, NAN};
     tier_allocator a = tst_allocator();
     tier_book *book = tst_book_of(&a, rows, TST_COUNT(rows));
     tier_model *m = lifecycle(&a, 1000);
     tier_frame *f;
     tier_text *t = NULL;
-    static const char *const gone[] = {
-        "stage churned as of 1972-09-27", "inactive 400 days > churn_days 365 (rule 2: churned)",
-        "tenure 900 days", "P(alive) not used", "Onboarding none"};
-    static const char *const grower[] = {
-        "stage growing", "spend trend +0.500 > growth_trend 0.2 (rule 6: growing)",
-        "P(alive) 0.800",
-        "Onboarding stable_use: implementation_progress 1 >= 0.9 and active_users_share 0.75 >= 0.6"};
+    static const char *const gone[] = {"stage churned as of 1972-09-27",
+                                       "inactive 400 days > churn_days 365 (rule 2: churned)",
+                                       "tenure 900 days", "P(alive) not used", "Onboarding none"};
+    static const char *const grower[] = {"stage growing",
+                                         "spend trend +0.500 > growth_trend 0.2 (rule 6: growing)",
+                                         "P(alive) 0.800",
+                                         "Onboarding stable_use: implementation_progress 1 >= 0.9 "
+                                         "and active_users_share 0.75 >= 0.6"};
     (void)s;
     assert_int_equal(tier_book_add_customer(book, "prospect", 8, NULL), TIER_OK);
-    assert_int_equal(tier_book_set_number(book, tst_customer(book, "grower"),
-                                          "implementation_progress", 1.0),
-                     TIER_OK);
-    assert_int_equal(tier_book_set_number(book, tst_customer(book, "grower"), "active_users_share",
-                                          0.75),
-                     TIER_OK);
+    assert_int_equal(
+        tier_book_set_number(book, tst_customer(book, "grower"), "implementation_progress", 1.0),
+        TIER_OK);
+    assert_int_equal(
+        tier_book_set_number(book, tst_customer(book, "grower"), "active_users_share", 0.75),
+        TIER_OK);
     f = tst_frame_with(book, "clv.p_alive", p_alive, &a);
     f = score(m, book, f, &a);
     assert_int_equal(tier_text_new(&t, &a), TIER_OK);
@@ -477,7 +478,8 @@ static void test_lifecycle_explains_the_rule_that_fired(void **s)
 
     tier_text_clear(t);
     assert_int_equal(tier_model_explain(m, book, f, tst_customer(book, "steady"), t), TIER_OK);
-    assert_non_null(strstr(tier_text_data(t), "P(alive) 0.300 < decline_p_alive 0.5 (rule 5: declining)"));
+    assert_non_null(
+        strstr(tier_text_data(t), "P(alive) 0.300 < decline_p_alive 0.5 (rule 5: declining)"));
 
     tier_text_clear(t);
     assert_int_equal(tier_model_explain(m, book, f, tst_customer(book, "prospect"), t), TIER_OK);
@@ -506,7 +508,7 @@ static void test_lifecycle_explains_the_rule_that_fired(void **s)
  * over the CSV files. */
 static void test_lifecycle_stages_the_b2b_example_accounts(void **s)
 {
-    static const long want_stage[6] = {B2B_NEW, B2B_GROWING, B2B_MATURE,
+    static const long want_stage[6] = {B2B_NEW,       B2B_GROWING, B2B_MATURE,
                                        B2B_DECLINING, B2B_DORMANT, B2B_CHURNED};
     static const long want_onboarding[4] = {B2B_HANDOVER, B2B_ROLLOUT, B2B_STABLE, B2B_NONE};
     tier_allocator a = tst_allocator();
@@ -575,7 +577,7 @@ static int lifecycle_walk_more(tier_model *m, const tier_book *book, tier_frame 
     return rc;
 }
 
-static const tst_model_walk lifecycle_walk = {tier_lifecycle_new, "lc", lifecycle_walk_setup, 5,
+static const tst_model_walk lifecycle_walk = {tier_lifecycle_new,  "lc", lifecycle_walk_setup, 5,
                                               lifecycle_walk_more, 0};
 
 static int oom_lifecycle(const tier_allocator *alloc, void *ud)
@@ -585,25 +587,27 @@ static int oom_lifecycle(const tier_allocator *alloc, void *ud)
 
 static tier_book *oom_book(const tier_allocator *a)
 {
-    static const tst_txn rows[] = {{"a", 700, 100}, {"b", 700, 100}, {"b", 900, 10},
-                                   {"a", 900, 200}, {"c", 950, 5}};
+    static const tst_txn rows[] = {
+        {"a", 700, 100}, {"b", 700, 100}, {"b", 900, 10}, {"a", 900, 200}, {"c", 950, 5}};
     tier_book *book = tst_book_of(a, rows, TST_COUNT(rows));
     assert_int_equal(tier_book_set_number(book, 0, "progress", 0.7), TIER_OK);
     return book;
 }
 
-static const tst_oom_case test_lifecycle_survives_every_failed_allocation = {oom_lifecycle, oom_book, 5};
+static const tst_oom_case test_lifecycle_survives_every_failed_allocation = {oom_lifecycle,
+                                                                             oom_book, 5};
 
-TST_MAIN(cmocka_unit_test(test_lifecycle_assigns_every_stage_by_hand),
-         cmocka_unit_test(test_lifecycle_thresholds_are_strict_at_their_boundaries),
-         cmocka_unit_test(test_lifecycle_moves_thresholds_and_windows_by_option),
-         cmocka_unit_test(test_lifecycle_defaults_the_as_of_day_to_the_day_after_the_last_transaction),
-         cmocka_unit_test(test_lifecycle_uses_p_alive_from_a_clv_column),
-         cmocka_unit_test(test_lifecycle_grades_onboarding_from_progress_and_usage),
-         cmocka_unit_test(test_lifecycle_scores_empty_books),
-         cmocka_unit_test(test_lifecycle_nets_refunds_into_the_trend_but_not_into_inactivity),
-         cmocka_unit_test(test_lifecycle_needs_kept_transactions_for_its_windows),
-         cmocka_unit_test(test_lifecycle_rejects_bad_options),
-         cmocka_unit_test(test_lifecycle_explains_the_rule_that_fired),
-         TST_OOM_TEST(test_lifecycle_survives_every_failed_allocation),
-         cmocka_unit_test(test_lifecycle_stages_the_b2b_example_accounts))
+TST_MAIN(
+    cmocka_unit_test(test_lifecycle_assigns_every_stage_by_hand),
+    cmocka_unit_test(test_lifecycle_thresholds_are_strict_at_their_boundaries),
+    cmocka_unit_test(test_lifecycle_moves_thresholds_and_windows_by_option),
+    cmocka_unit_test(test_lifecycle_defaults_the_as_of_day_to_the_day_after_the_last_transaction),
+    cmocka_unit_test(test_lifecycle_uses_p_alive_from_a_clv_column),
+    cmocka_unit_test(test_lifecycle_grades_onboarding_from_progress_and_usage),
+    cmocka_unit_test(test_lifecycle_scores_empty_books),
+    cmocka_unit_test(test_lifecycle_nets_refunds_into_the_trend_but_not_into_inactivity),
+    cmocka_unit_test(test_lifecycle_needs_kept_transactions_for_its_windows),
+    cmocka_unit_test(test_lifecycle_rejects_bad_options),
+    cmocka_unit_test(test_lifecycle_explains_the_rule_that_fired),
+    TST_OOM_TEST(test_lifecycle_survives_every_failed_allocation),
+    cmocka_unit_test(test_lifecycle_stages_the_b2b_example_accounts))

@@ -305,7 +305,8 @@ static void test_model_last_error_is_always_the_latest_failure(void **state)
     assert_string_equal(tier_model_last_error(m), "no grade bands");
     /* Another kind's own call on this model. */
     assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_R, v, 4), TIER_EINVAL);
-    assert_string_equal(tier_model_last_error(m), "model \"sc\" is of kind \"scorecard\", not \"rfm\"");
+    assert_string_equal(tier_model_last_error(m),
+                        "model \"sc\" is of kind \"scorecard\", not \"rfm\"");
     tier_model_free(m);
 
     assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);

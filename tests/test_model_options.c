@@ -14,11 +14,11 @@
 
 typedef struct user_state {
     int destroyed;
-    double scale;      /* option "scale", (0, 100] */
-    char label[32];    /* option "label", 1..31 bytes */
-    char tags[4][16];  /* option "tags", 0..4 items */
+    double scale;     /* option "scale", (0, 100] */
+    char label[32];   /* option "label", 1..31 bytes */
+    char tags[4][16]; /* option "tags", 0..4 items */
     size_t ntags;
-    double mean;       /* fitted: mean net amount */
+    double mean; /* fitted: mean net amount */
     int fits;
     char err[128];
 } user_state;
@@ -309,7 +309,8 @@ static void test_vtables_that_cannot_work_are_refused(void **state)
 {
     tier_allocator a = tst_allocator();
     tier_model_vtable vt;
-    tier_model_option dup[2] = {{"a", TIER_OPTION_NUMBER, NULL, 0}, {"a", TIER_OPTION_TEXT, NULL, 0}};
+    tier_model_option dup[2] = {{"a", TIER_OPTION_NUMBER, NULL, 0},
+                                {"a", TIER_OPTION_TEXT, NULL, 0}};
     tier_model_option badtype = {"b", 7, NULL, 0};
     user_state u;
     tier_model *m = NULL;
@@ -411,7 +412,8 @@ static void test_options_are_set_and_read_by_name_and_type(void **state)
                         "model \"u\": option \"scale\": \"two\" is not a number");
     assert_int_equal(tier_model_set_option(m, "scale", " 2"), TIER_EINVAL);
     assert_int_equal(tier_model_set_number(m, "scale", 500), TIER_ERANGE);
-    assert_string_equal(tier_model_last_error(m), "model \"u\": option \"scale\": must be in (0, 100]");
+    assert_string_equal(tier_model_last_error(m),
+                        "model \"u\": option \"scale\": must be in (0, 100]");
     assert_true(u.scale == 0.001);
     assert_int_equal(tier_model_set_option(m, "tags", "a,b,c,d,e"), TIER_ERANGE);
     assert_int_equal(u.ntags, 0);
@@ -656,7 +658,8 @@ static int oom_save_load(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case test_options_save_and_load_fail_cleanly_at_every_allocation = {oom_save_load, small_book, 5};
+static const tst_oom_case test_options_save_and_load_fail_cleanly_at_every_allocation = {
+    oom_save_load, small_book, 5};
 
 /* ---- the registry --------------------------------------------------------------------------- */
 
@@ -680,7 +683,8 @@ static int failing_factory(tier_model **out, const char *name, const tier_alloca
 
 static void test_kinds_are_made_by_name_from_the_builtins_and_a_registry(void **state)
 {
-    static const char *const builtins[] = {"rfm", "pareto", "scorecard", "clv", "needs", "lifecycle"};
+    static const char *const builtins[] = {"rfm", "pareto", "scorecard",
+                                           "clv", "needs",  "lifecycle"};
     tier_allocator a = tst_allocator();
     tier_registry *reg = NULL;
     tier_model *m = NULL;
@@ -750,7 +754,8 @@ static int oom_registry(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case test_the_registry_fails_cleanly_at_every_allocation = {oom_registry, NULL, 3};
+static const tst_oom_case test_the_registry_fails_cleanly_at_every_allocation = {oom_registry, NULL,
+                                                                                 3};
 
 /* ---- values --------------------------------------------------------------------------------- */
 
@@ -784,8 +789,9 @@ static void test_values_hold_one_type_at_a_time(void **state)
 
 /* ---- locale ---------------------------------------------------------------------------------- */
 
-static const char *const comma_locales[] = {"de_DE.UTF-8", "de_DE.utf8", "de_DE", "fr_FR.UTF-8",
-                                            "fr_FR.utf8", "fr_FR", "nl_NL.UTF-8", "ru_RU.UTF-8"};
+static const char *const comma_locales[] = {"de_DE.UTF-8", "de_DE.utf8", "de_DE",
+                                            "fr_FR.UTF-8", "fr_FR.utf8", "fr_FR",
+                                            "nl_NL.UTF-8", "ru_RU.UTF-8"};
 
 static void test_state_text_and_option_text_ignore_a_comma_decimal_locale(void **state)
 {

@@ -27,9 +27,9 @@ static tier_book *make_book(const tier_allocator *a)
             int32_t day;
             x = x * 1103515245u + 12345u;
             day = 9000 + (int32_t)((x >> 8) % 500);
-            assert_int_equal(tier_book_add_txn(b, id, strlen(id), day,
-                                               5 + (double)((x >> 4) % 200), NAN),
-                             TIER_OK);
+            assert_int_equal(
+                tier_book_add_txn(b, id, strlen(id), day, 5 + (double)((x >> 4) % 200), NAN),
+                TIER_OK);
         }
         assert_int_equal(tier_book_set_number(b, c, "x", (double)(c % 11)), TIER_OK);
         assert_int_equal(tier_book_set_number(b, c, "y", (double)((c * 7) % 13) / 13.0), TIER_OK);
@@ -61,9 +61,9 @@ static tier_model *make_model(const char *kind, const tier_allocator *a)
                                                    TIER_SCORECARD_HIGHER_IS_BETTER,
                                                    TIER_SCORECARD_MISSING_REWEIGHT, &f),
                          TIER_OK);
-        assert_int_equal(tier_scorecard_set_bands(m, f, (const double[]){2, 5},
-                                                  2, (const double[]){0, 0.5, 1}),
-                         TIER_OK);
+        assert_int_equal(
+            tier_scorecard_set_bands(m, f, (const double[]){2, 5}, 2, (const double[]){0, 0.5, 1}),
+            TIER_OK);
         assert_int_equal(tier_scorecard_add_penalty(m, "low_y", "attr.y", TIER_OP_LT, 0.1, -5),
                          TIER_OK);
         assert_int_equal(tier_scorecard_add_veto(m, "x_zero", "attr.x", TIER_OP_EQ, 0, "D"),
@@ -331,7 +331,8 @@ static int oom_kinds(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case test_saving_and_loading_fail_cleanly_at_every_allocation = {oom_kinds, make_book, 20};
+static const tst_oom_case test_saving_and_loading_fail_cleanly_at_every_allocation = {
+    oom_kinds, make_book, 20};
 
 typedef struct load_case {
     const char *kind;

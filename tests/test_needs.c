@@ -576,8 +576,9 @@ static void test_needs_save_load_round_trip_is_exact(void **s)
 static void test_needs_load_rejects_bad_text_and_keeps_the_model(void **s)
 {
 #define H "tier-model-state 1\nkind \"needs\"\nname \"needs\"\n"
-#define O "k 3\nk_min 2\nk_max 8\nseed 1\nn_init 4\nmax_iter 100\nstandardize 1\nsample 5000\n" \
-          "init_sample 65536\n"
+#define O                                                                                 \
+    "k 3\nk_min 2\nk_max 8\nseed 1\nn_init 4\nmax_iter 100\nstandardize 1\nsample 5000\n" \
+    "init_sample 65536\n"
     static const char *const bad[] = {
         "",
         "libtier-rfm 1\n",
@@ -788,7 +789,8 @@ static tier_book *groups_book(const tier_allocator *a)
     return book_of(three_groups, 9, 2, NULL);
 }
 
-static const tst_oom_case test_needs_survives_every_failed_allocation = {oom_needs, groups_book, 20};
+static const tst_oom_case test_needs_survives_every_failed_allocation = {oom_needs, groups_book,
+                                                                         20};
 
 TST_MAIN(cmocka_unit_test(test_needs_separates_three_obvious_clusters),
          cmocka_unit_test(test_needs_gives_second_segment_and_margin_by_hand),

@@ -19,7 +19,7 @@ typedef struct sink {
     unsigned long hash;
     char *text; /* the first bytes, NUL-terminated */
     size_t cap;
-    int fail;   /* return non-zero from the callback */
+    int fail; /* return non-zero from the callback */
 } sink;
 
 static int to_sink(void *ud, const char *data, size_t len)
@@ -230,25 +230,24 @@ static void test_pipeline_settings_read_back_and_reset(void **state)
      * read `read` back. */
     static const struct {
         const char *key, *value, *read, *want;
-    } steps[] = {
-        {NULL, NULL, "delimiter", "auto"},
-        {NULL, NULL, "header", "yes"},
-        {NULL, NULL, "policy", "b2b-sabc"},
-        {NULL, NULL, "produce", "tiers"},
-        {NULL, NULL, "format", "csv"},
-        {NULL, NULL, "split_min_bytes", "33554432"},
-        {NULL, NULL, "input", ""},
-        /* The default model list depends on whether there are account attributes. */
-        {NULL, NULL, "models", "rfm,pareto"},
-        {"accounts", "accounts.csv", "models", "rfm,pareto,lifecycle,scorecard,needs"},
-        {"models", "pareto", "models", "pareto"},
-        {"models", NULL, "models", "rfm,pareto,lifecycle,scorecard,needs"},
-        {"delimiter", "tab", "delimiter", "tab"},
-        {"delimiter", ";", "delimiter", ";"},
-        {"as_of", "1998-01-01", "as_of", "1998-01-01"},
-        {"as_of", NULL, "as_of", ""},
-        {"header", "false", "header", "no"},
-        {"header", NULL, "header", "yes"}};
+    } steps[] = {{NULL, NULL, "delimiter", "auto"},
+                 {NULL, NULL, "header", "yes"},
+                 {NULL, NULL, "policy", "b2b-sabc"},
+                 {NULL, NULL, "produce", "tiers"},
+                 {NULL, NULL, "format", "csv"},
+                 {NULL, NULL, "split_min_bytes", "33554432"},
+                 {NULL, NULL, "input", ""},
+                 /* The default model list depends on whether there are account attributes. */
+                 {NULL, NULL, "models", "rfm,pareto"},
+                 {"accounts", "accounts.csv", "models", "rfm,pareto,lifecycle,scorecard,needs"},
+                 {"models", "pareto", "models", "pareto"},
+                 {"models", NULL, "models", "rfm,pareto,lifecycle,scorecard,needs"},
+                 {"delimiter", "tab", "delimiter", "tab"},
+                 {"delimiter", ";", "delimiter", ";"},
+                 {"as_of", "1998-01-01", "as_of", "1998-01-01"},
+                 {"as_of", NULL, "as_of", ""},
+                 {"header", "false", "header", "no"},
+                 {"header", NULL, "header", "yes"}};
     tier_pipeline *p = new_pipeline();
     size_t i;
     (void)state;
@@ -297,7 +296,8 @@ static void test_pipeline_check_catches_incomplete_jobs(void **state)
     assert_int_equal(tier_pipeline_check(p), TIER_EINVAL);
     set(p, "models", "clv,rfm");
     assert_int_equal(tier_pipeline_check(p), TIER_EINVAL);
-    assert_string_equal(tier_pipeline_last_error(p), "model \"rfm\": rfm models have no fit report");
+    assert_string_equal(tier_pipeline_last_error(p),
+                        "model \"rfm\": rfm models have no fit report");
     set(p, "models", "clv");
     assert_int_equal(tier_pipeline_check(p), TIER_OK);
     set(p, "out", "fit.json");
@@ -329,8 +329,8 @@ static void test_sniff_finds_delimiter_names_and_synonyms(void **state)
     len = tier__sniff_first_line("\xEF\xBB\xBFid;day;total\r\nx;1;2\n", 26, &line);
     assert_int_equal(len, 12);
     assert_memory_equal(line, "id;day;total", 12);
-    assert_int_equal(tier__sniff_names(&n, &a, " customer_id  date number_of_cds  dollar_value",
-                                       46, TIER_CSV_WHITESPACE),
+    assert_int_equal(tier__sniff_names(&n, &a, " customer_id  date number_of_cds  dollar_value", 46,
+                                       TIER_CSV_WHITESPACE),
                      TIER_OK);
     assert_int_equal(n.n, 4);
     assert_string_equal(n.v[3], "dollar_value");
@@ -351,7 +351,8 @@ static void test_sniff_finds_delimiter_names_and_synonyms(void **state)
     }
     tier__names_free(&n);
     /* The CSV reader's rules: quotes with "" inside, blanks around fields. */
-    assert_int_equal(tier__sniff_names(&n, &a, "\"a,b\" ;  \"say \"\"hi\"\"\";x", 23, ';'), TIER_OK);
+    assert_int_equal(tier__sniff_names(&n, &a, "\"a,b\" ;  \"say \"\"hi\"\"\";x", 23, ';'),
+                     TIER_OK);
     assert_int_equal(n.n, 3);
     assert_string_equal(n.v[0], "a,b");
     assert_string_equal(n.v[1], "say \"hi\"");
@@ -411,7 +412,8 @@ static void test_pipeline_reads_sniffed_dialects_alike(void **state)
 {
     static const char *const files[][2] = {
         {"comma.csv", "customer_id,date,amount\na,2024-01-05,10\nb,2024-01-07,5\n"},
-        {"semi.csv", "\xEF\xBB\xBF" "account_id;invoice_date;revenue\r\na;2024-01-05;10\r\n"
+        {"semi.csv", "\xEF\xBB\xBF"
+                     "account_id;invoice_date;revenue\r\na;2024-01-05;10\r\n"
                      "b;2024-01-07;5\r\n"},
         {"tab.tsv", "id\tday\tsales\na\t2024-01-05\t10\nb\t2024-01-07\t5\n"},
         {"pipe.txt", "customer|order_date|value\na|2024-01-05|10\nb|2024-01-07|5\n"},
@@ -443,7 +445,8 @@ static void test_pipeline_reports_files_it_cannot_open_or_read(void **state)
     set(p, "input", scratch_path("none.csv"));
     assert_int_equal(run_to(p, &s, NULL, 0), TIER_EIO);
     assert_non_null(strstr(tier_pipeline_last_error(p), "none.csv: cannot open: "));
-    set(p, "input", write_file("bad.csv", "customer_id,date,amount\nA,2024-01-01,5\nB,2024-02-30,7\n"));
+    set(p, "input",
+        write_file("bad.csv", "customer_id,date,amount\nA,2024-01-01,5\nB,2024-02-30,7\n"));
     assert_int_not_equal(run_to(p, &s, NULL, 0), TIER_OK);
     assert_non_null(strstr(tier_pipeline_last_error(p),
                            "bad.csv: line 3, column 2 (date): no such date: \"2024-02-30\""));
@@ -532,8 +535,9 @@ static void test_pipeline_reads_again_keeping_transactions_when_a_model_needs_th
     sink s;
     (void)state;
     /* Rows out of date order: rfm counts purchase days from the transactions. */
-    set(p, "input", write_file("unsorted.csv", "customer_id,date,amount\nA,2024-03-01,5\n"
-                                               "A,2024-01-01,5\nA,2024-03-01,1\n"));
+    set(p, "input",
+        write_file("unsorted.csv", "customer_id,date,amount\nA,2024-03-01,5\n"
+                                   "A,2024-01-01,5\nA,2024-03-01,1\n"));
     assert_int_equal(run_to(p, &s, text, sizeof text), TIER_OK);
     assert_non_null(strstr(text, "\nA,S,1,2,11.00,61,"));
     assert_int_equal(tier_pipeline_rows_read(p), 3);
@@ -701,8 +705,9 @@ static void test_pipeline_executor_split_falls_back_to_one_read_for_errors(void 
     assert_int_equal(e.started, 1);
     assert_string_equal(text, expect);
     /* A bad row in the second half is reported as one read reports it. */
-    set(p, "input", write_file("bad.csv", "customer_id,date,amount\na,2024-01-01,1\n"
-                                          "a,2024-01-02,1\na,2024-01-03,1\nb,2024-13-01,1\n"));
+    set(p, "input",
+        write_file("bad.csv", "customer_id,date,amount\na,2024-01-01,1\n"
+                              "a,2024-01-02,1\na,2024-01-03,1\nb,2024-13-01,1\n"));
     assert_int_not_equal(run_to(p, &s, NULL, 0), TIER_OK);
     assert_non_null(strstr(tier_pipeline_last_error(p), "bad.csv: line 5, column 2 (date)"));
     assert_int_equal(e.started, 2);
@@ -732,15 +737,17 @@ static void test_pipeline_scores_and_fit_runs_produce_the_clv_outputs(void **sta
                                     "transactions\n");
     set(p, "produce", "fit");
     assert_int_equal(run_to(p, &s, text, sizeof text), TIER_OK);
-    assert_memory_equal(text, "{\"model\":\"bgnbd\",\"time_unit\":\"week\",\"calibration_end\":"
-                              "\"1997-09-30\",\"customers\":2357,",
+    assert_memory_equal(text,
+                        "{\"model\":\"bgnbd\",\"time_unit\":\"week\",\"calibration_end\":"
+                        "\"1997-09-30\",\"customers\":2357,",
                         83);
     assert_int_equal(text[s.bytes - 1], '\n');
     assert_null(tier_pipeline_result(p));
     assert_string_equal(summary(p), "");
     /* A failed fit names the model. */
-    set(p, "input", write_file("once.csv", "customer_id,date,amount\nA,2024-01-01,5\n"
-                                           "B,2024-01-02,7\n"));
+    set(p, "input",
+        write_file("once.csv", "customer_id,date,amount\nA,2024-01-01,5\n"
+                               "B,2024-01-02,7\n"));
     set(p, "header", NULL);
     set(p, "columns", NULL);
     assert_int_not_equal(run_to(p, &s, NULL, 0), TIER_OK);
@@ -887,8 +894,10 @@ static int by_hand(const tier_allocator *a, void *ud)
         assert_int_equal(tier_book_customer_count(book), 0); /* all or nothing */
         goto done;
     }
-    if ((rc = tier_rfm_new(&models[0], NULL, a)) != 0 || (rc = tier_pareto_new(&models[1], NULL, a)) != 0 ||
-        (rc = tier_policy_new_builtin(&policy, NULL, a)) != 0 || (rc = tier_result_new(&result, a)) != 0)
+    if ((rc = tier_rfm_new(&models[0], NULL, a)) != 0 ||
+        (rc = tier_pareto_new(&models[1], NULL, a)) != 0 ||
+        (rc = tier_policy_new_builtin(&policy, NULL, a)) != 0 ||
+        (rc = tier_result_new(&result, a)) != 0)
         goto done;
     rc = tier_result_run(result, book, models, 2, policy);
     if (rc) {

@@ -101,20 +101,57 @@ static void run_ok(tier_pipeline *p)
 
 static void test_run_command_turns_every_flag_into_its_setting(void **state)
 {
-    static const char *const argv[] = {
-        "--input", "orders.csv", "--id", "cid", "--date", "day", "--amount", "paid",
-        "--margin", "gm", "--delimiter", "tab", "--date-format", "yyyymmdd", "--no-header",
-        "--columns", "cid,day,paid,gm", "--as-of", "1997-05-06", "--policy", "b2b-sabc",
-        "--out", "tiers.json", "--format", "json", "--accounts", "acc.csv", "--account-id",
-        "acct", "--models", "pareto,rfm"};
+    static const char *const argv[] = {"--input",
+                                       "orders.csv",
+                                       "--id",
+                                       "cid",
+                                       "--date",
+                                       "day",
+                                       "--amount",
+                                       "paid",
+                                       "--margin",
+                                       "gm",
+                                       "--delimiter",
+                                       "tab",
+                                       "--date-format",
+                                       "yyyymmdd",
+                                       "--no-header",
+                                       "--columns",
+                                       "cid,day,paid,gm",
+                                       "--as-of",
+                                       "1997-05-06",
+                                       "--policy",
+                                       "b2b-sabc",
+                                       "--out",
+                                       "tiers.json",
+                                       "--format",
+                                       "json",
+                                       "--accounts",
+                                       "acc.csv",
+                                       "--account-id",
+                                       "acct",
+                                       "--models",
+                                       "pareto,rfm"};
     static const setting_want want[] = {
-        {"input", "orders.csv"}, {"id", "cid"}, {"date", "day"}, {"amount", "paid"},
-        {"margin", "gm"}, {"delimiter", "tab"}, {"date_format", "yyyymmdd"}, {"header", "no"},
-        {"columns", "cid,day,paid,gm"}, {"as_of", "1997-05-06"}, {"policy", "b2b-sabc"},
-        {"out", "tiers.json"}, {"format", "json"}, {"accounts", "acc.csv"},
-        {"account_id", "acct"}, {"models", "pareto,rfm"},
+        {"input", "orders.csv"},
+        {"id", "cid"},
+        {"date", "day"},
+        {"amount", "paid"},
+        {"margin", "gm"},
+        {"delimiter", "tab"},
+        {"date_format", "yyyymmdd"},
+        {"header", "no"},
+        {"columns", "cid,day,paid,gm"},
+        {"as_of", "1997-05-06"},
+        {"policy", "b2b-sabc"},
+        {"out", "tiers.json"},
+        {"format", "json"},
+        {"accounts", "acc.csv"},
+        {"account_id", "acct"},
+        {"models", "pareto,rfm"},
         /* what the command itself sets */
-        {"produce", "tiers"}, {"key_style", "flag"},
+        {"produce", "tiers"},
+        {"key_style", "flag"},
     };
     tier_pipeline *p = new_pipeline();
     (void)state;
@@ -125,9 +162,9 @@ static void test_run_command_turns_every_flag_into_its_setting(void **state)
 
 static void test_fit_clv_command_sets_the_clv_options_in_its_own_spellings(void **state)
 {
-    const char *argv[] = {"--input", NULL, "--no-header", "--columns", SAMPLE_COLUMNS,
-                          "--calibration-end", "1997-09-30", "--model", "pnbd",
-                          "--time-unit", "day"};
+    const char *argv[] = {
+        "--input",    NULL,      "--no-header", "--columns",   SAMPLE_COLUMNS, "--calibration-end",
+        "1997-09-30", "--model", "pnbd",        "--time-unit", "day"};
     static const setting_want settings[] = {
         {"produce", "fit"}, {"models", "clv"}, {"key_style", "flag"}, {"header", "no"}};
     static const setting_want options[] = {{"purchase_model", "pareto_nbd"}, {"time_unit", "1"}};
@@ -146,14 +183,22 @@ static void test_fit_clv_command_sets_the_clv_options_in_its_own_spellings(void 
 
 static void test_clv_command_sets_horizon_discount_rate_and_profit_margin(void **state)
 {
-    const char *argv[] = {"--input", NULL, "--no-header", "--columns", SAMPLE_COLUMNS,
-                          "--calibration-end", "1997-09-30", "--horizon", "39",
-                          "--model", "bgnbd", "--time-unit", "week", "--discount-rate", "0.02",
-                          "--profit-margin", "0.5", "--format", "json"};
+    const char *argv[] = {"--input",      NULL,
+                          "--no-header",  "--columns",
+                          SAMPLE_COLUMNS, "--calibration-end",
+                          "1997-09-30",   "--horizon",
+                          "39",           "--model",
+                          "bgnbd",        "--time-unit",
+                          "week",         "--discount-rate",
+                          "0.02",         "--profit-margin",
+                          "0.5",          "--format",
+                          "json"};
     static const setting_want settings[] = {
         {"produce", "scores"}, {"models", "clv"}, {"format", "json"}};
-    static const setting_want options[] = {{"purchase_model", "bgnbd"}, {"time_unit", "7"},
-                                           {"horizon", "39"}, {"discount_rate", "0.02"},
+    static const setting_want options[] = {{"purchase_model", "bgnbd"},
+                                           {"time_unit", "7"},
+                                           {"horizon", "39"},
+                                           {"discount_rate", "0.02"},
                                            {"margin", "0.5"}};
     tier_pipeline *p = new_pipeline();
     (void)state;
@@ -177,7 +222,9 @@ static void test_help_flag_stops_reading_and_skips_the_required_options(void **s
     } cases[] = {
         {"run", {"--help"}, 1, TIER_PIPELINE_COMMAND_HELP},
         {"run", {"--input", "x", "-h", "--bogus"}, 4, TIER_PIPELINE_COMMAND_HELP},
-        {"run", {"-q", "--help", "--input"}, 3,
+        {"run",
+         {"-q", "--help", "--input"},
+         3,
          TIER_PIPELINE_COMMAND_HELP | TIER_PIPELINE_COMMAND_QUIET},
         {"fit clv", {"--help"}, 1, TIER_PIPELINE_COMMAND_HELP},
         {"clv", {"--input", "x", "-h"}, 3, TIER_PIPELINE_COMMAND_HELP},
@@ -230,15 +277,25 @@ static const usage_case unknown_commands[] = {
 };
 
 static const usage_case unknown_flags[] = {
-    {"run", {"--input", "x", "--bogus"}, TIER_EINVAL,
+    {"run",
+     {"--input", "x", "--bogus"},
+     TIER_EINVAL,
      "run: unknown option \"--bogus\" (see tier help)"},
-    {"run", {"--input", "x", "--model", "pnbd"}, TIER_EINVAL,
+    {"run",
+     {"--input", "x", "--model", "pnbd"},
+     TIER_EINVAL,
      "run: unknown option \"--model\" (see tier help)"},
-    {"fit clv", {"--input", "x", CAL, "--horizon", "5"}, TIER_EINVAL,
+    {"fit clv",
+     {"--input", "x", CAL, "--horizon", "5"},
+     TIER_EINVAL,
      "fit clv: unknown option \"--horizon\" (see tier help)"},
-    {"fit clv", {"--input", "x", CAL, "--out", "y"}, TIER_EINVAL,
+    {"fit clv",
+     {"--input", "x", CAL, "--out", "y"},
+     TIER_EINVAL,
      "fit clv: unknown option \"--out\" (see tier help)"},
-    {"clv", {"--input", "x", CAL, "--models", "rfm"}, TIER_EINVAL,
+    {"clv",
+     {"--input", "x", CAL, "--models", "rfm"},
+     TIER_EINVAL,
      "clv: unknown option \"--models\" (see tier help)"},
     {"clv", {"input", "x"}, TIER_EINVAL, "clv: unknown option \"input\" (see tier help)"},
 };
@@ -251,29 +308,45 @@ static const usage_case missing_values[] = {
 };
 
 static const usage_case bad_spellings[] = {
-    {"fit clv", {"--input", "x", CAL, "--model", "xyz"}, TIER_EINVAL,
+    {"fit clv",
+     {"--input", "x", CAL, "--model", "xyz"},
+     TIER_EINVAL,
      "--model must be bgnbd or pnbd, not \"xyz\""},
     /* the option's own spelling is not the command's */
-    {"fit clv", {"--input", "x", CAL, "--model", "pareto_nbd"}, TIER_EINVAL,
+    {"fit clv",
+     {"--input", "x", CAL, "--model", "pareto_nbd"},
+     TIER_EINVAL,
      "--model must be bgnbd or pnbd, not \"pareto_nbd\""},
-    {"fit clv", {"--input", "x", CAL, "--time-unit", "month"}, TIER_EINVAL,
+    {"fit clv",
+     {"--input", "x", CAL, "--time-unit", "month"},
+     TIER_EINVAL,
      "--time-unit must be day or week, not \"month\""},
-    {"clv", {"--input", "x", CAL, "--horizon", "5", "--time-unit", "7"}, TIER_EINVAL,
+    {"clv",
+     {"--input", "x", CAL, "--horizon", "5", "--time-unit", "7"},
+     TIER_EINVAL,
      "--time-unit must be day or week, not \"7\""},
-    {"run", {"--input", "x", "--format", "xml"}, TIER_EINVAL,
+    {"run",
+     {"--input", "x", "--format", "xml"},
+     TIER_EINVAL,
      "--format must be csv or json, not \"xml\""},
-    {"run", {"--input", "x", "--as-of", "1997-02-30"}, TIER_EINVAL,
+    {"run",
+     {"--input", "x", "--as-of", "1997-02-30"},
+     TIER_EINVAL,
      "--as-of: \"1997-02-30\" is not a date (YYYY-MM-DD)"},
 };
 
 static const usage_case missing_required[] = {
     {"fit clv", {"--input", "x"}, TIER_EINVAL, "fit clv needs --calibration-end DATE"},
-    {"fit clv", {"--input", "x", "--model", "pnbd"}, TIER_EINVAL,
+    {"fit clv",
+     {"--input", "x", "--model", "pnbd"},
+     TIER_EINVAL,
      "fit clv needs --calibration-end DATE"},
     {"clv", {"--input", "x", CAL}, TIER_EINVAL, "clv needs --horizon N (in time units)"},
     {"clv", {"--input", "x", "--horizon", "5"}, TIER_EINVAL, "clv needs --calibration-end DATE"},
     {"run", {"--format", "json"}, TIER_EINVAL, "--input FILE is required"},
-    {"run", {"--input", "x", "--no-header"}, TIER_EINVAL,
+    {"run",
+     {"--input", "x", "--no-header"},
+     TIER_EINVAL,
      "--no-header needs --columns a,b,c to name the columns"},
     {"clv", {CAL, "--horizon", "5"}, TIER_EINVAL, "--input FILE is required"},
 };
@@ -284,8 +357,7 @@ typedef struct usage_group {
     size_t n;
 } usage_group;
 
-#define USAGE_GROUP(name, table)                                                                   \
-    static const usage_group name = {table, TST_COUNT(table)}
+#define USAGE_GROUP(name, table) static const usage_group name = {table, TST_COUNT(table)}
 
 USAGE_GROUP(test_unknown_command_is_not_found, unknown_commands);
 USAGE_GROUP(test_unknown_flag_names_the_command_and_the_flag, unknown_flags);
@@ -336,14 +408,14 @@ static void test_null_arguments_are_rejected(void **state)
 
 static void test_failed_command_leaves_the_earlier_settings_as_they_were(void **state)
 {
-    static const char *const run_bad[] = {"--input", "new.csv", "--format", "csv", "--models",
-                                          "pareto", "--as-of", "1998-01-01", "--no-header",
-                                          "--columns", "a,b,c", "--bogus"};
+    static const char *const run_bad[] = {"--input",     "new.csv",   "--format", "csv",
+                                          "--models",    "pareto",    "--as-of",  "1998-01-01",
+                                          "--no-header", "--columns", "a,b,c",    "--bogus"};
     static const char *const fit_bad[] = {"--input", "new.csv", CAL, "--model", "xyz"};
     static const char *const fit_good[] = {"--input", "new.csv", CAL, "--model", "pnbd"};
     static const setting_want before[] = {
-        {"input", "old.csv"}, {"format", "json"}, {"models", "rfm"}, {"as_of", ""},
-        {"header", "yes"}, {"columns", ""}, {"produce", "tiers"}, {"key_style", "name"},
+        {"input", "old.csv"}, {"format", "json"}, {"models", "rfm"},    {"as_of", ""},
+        {"header", "yes"},    {"columns", ""},    {"produce", "tiers"}, {"key_style", "name"},
     };
     tier_pipeline *p = new_pipeline();
     unsigned int flags = 0;
@@ -376,20 +448,20 @@ static void test_failed_command_leaves_the_earlier_settings_as_they_were(void **
  * the golden form 0.1 printed, on purpose independent of the library's own table in
  * src/pipeline/command.c (the test compares the two); the paragraphs that several texts share are
  * spelled once. */
-#define MODELS_NOTES                                                                               \
+#define MODELS_NOTES                                                                            \
     "  --models     comma-separated, in order: rfm, pareto, clv, lifecycle, scorecard, needs\n" \
-    "               (default rfm,pareto; with --accounts all but clv); clv must come\n" \
-    "               before lifecycle for lifecycle to use clv.p_alive\n" \
+    "               (default rfm,pareto; with --accounts all but clv); clv must come\n"         \
+    "               before lifecycle for lifecycle to use clv.p_alive\n"                        \
     "  --accounts   account attributes, one row per account (scorecard factors, module_* and\n" \
     "               goal_* needs features, implementation_progress, active_users_share)\n"
 
-#define HORIZON_NOTES                                                                              \
+#define HORIZON_NOTES                                                                       \
     "  --horizon    in time units (weeks by default); --discount-rate per month (default\n" \
-    "               0.01); the customers' columns are customer_id,x,t_x,T,p_alive,\n" \
+    "               0.01); the customers' columns are customer_id,x,t_x,T,p_alive,\n"       \
     "               expected_purchases,expected_spend,clv\n"
 
-#define READER_FLAGS                                                                               \
-    "  reader flags: --input FILE [--id COL --date COL --amount COL --margin COL]\n" \
+#define READER_FLAGS                                                                  \
+    "  reader flags: --input FILE [--id COL --date COL --amount COL --margin COL]\n"  \
     "                [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n" \
     "                [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--quiet]\n"
 
@@ -399,24 +471,19 @@ static const char run_help[] =
     "                [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME]\n"
     "                [--out FILE] [--format csv|json] [--quiet]\n"
     "                [--accounts FILE [--account-id COL]] [--models LIST]\n"
-    "\n"
-    MODELS_NOTES;
+    "\n" MODELS_NOTES;
 
 static const char fit_clv_help[] =
     "usage: tier fit clv <reader flags> --calibration-end YYYY-MM-DD [--model bgnbd|pnbd]\n"
     "                [--time-unit day|week]\n"
-    "\n"
-    READER_FLAGS;
+    "\n" READER_FLAGS;
 
 static const char clv_help[] =
     "usage: tier clv <reader flags> --calibration-end YYYY-MM-DD --horizon N [--model "
     "bgnbd|pnbd]\n"
     "                [--time-unit day|week] [--discount-rate R] [--profit-margin F]\n"
     "                [--out FILE] [--format csv|json]\n"
-    "\n"
-    HORIZON_NOTES
-    "\n"
-    READER_FLAGS;
+    "\n" HORIZON_NOTES "\n" READER_FLAGS;
 
 static const char all_help[] =
     "usage: tier <command> [options]\n"
@@ -433,26 +500,21 @@ static const char all_help[] =
     "         [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME]\n"
     "         [--out FILE] [--format csv|json] [--quiet]\n"
     "         [--accounts FILE [--account-id COL]] [--models LIST]\n"
-    "\n"
-    MODELS_NOTES
-    "\n"
+    "\n" MODELS_NOTES "\n"
     "tier fit clv <reader flags> --calibration-end YYYY-MM-DD [--model bgnbd|pnbd]\n"
     "         [--time-unit day|week]\n"
     "tier clv <reader flags> --calibration-end YYYY-MM-DD --horizon N [--model bgnbd|pnbd]\n"
     "         [--time-unit day|week] [--discount-rate R] [--profit-margin F]\n"
     "         [--out FILE] [--format csv|json]\n"
-    "\n"
-    HORIZON_NOTES;
+    "\n" HORIZON_NOTES;
 
 static void test_usage_of_each_command_is_what_tier_help_prints(void **state)
 {
     static const struct {
         const char *command, *text;
     } cases[] = {
-        {"run", run_help},
-        {"fit clv", fit_clv_help},
-        {"clv", clv_help},
-        {"version", "usage: tier version\n"},
+        {"run", run_help}, {"fit clv", fit_clv_help},
+        {"clv", clv_help}, {"version", "usage: tier version\n"},
         {NULL, all_help},
     };
     size_t i;
@@ -552,10 +614,23 @@ static void test_get_leaves_the_callers_text_unchanged_when_out_of_memory(void *
  * has settings of its own; a failed call must leave them as they were. */
 static int oom_set_command(const tier_allocator *alloc, void *ud)
 {
-    static const char *const argv[] = {"--input", "orders.csv", "--no-header", "--columns",
-                                       SAMPLE_COLUMNS, CAL, "--horizon", "39", "--model",
-                                       "pnbd", "--time-unit", "day", "--profit-margin", "0.5",
-                                       "--format", "json", "-q"};
+    static const char *const argv[] = {"--input",
+                                       "orders.csv",
+                                       "--no-header",
+                                       "--columns",
+                                       SAMPLE_COLUMNS,
+                                       CAL,
+                                       "--horizon",
+                                       "39",
+                                       "--model",
+                                       "pnbd",
+                                       "--time-unit",
+                                       "day",
+                                       "--profit-margin",
+                                       "0.5",
+                                       "--format",
+                                       "json",
+                                       "-q"};
     tst_failing *f = alloc->ud; /* tst_oom_walk's failing allocator */
     tier_pipeline *p = NULL;
     unsigned int flags = 0;

@@ -95,12 +95,30 @@ typedef struct step {
     size_t who;
 } step;
 
-#define TIER(name) {'T', name, 0, 0, NULL, 0}
-#define RULE(tier, name) {'R', name, 0, 0, NULL, tier}
-#define NUM(column, op, v) {'N', column, op, v, NULL, 0}
-#define LABEL(column, op, text) {'L', column, op, 0, text, 0}
-#define ATTR_NUM(who, name, v) {'n', name, 0, v, NULL, who}
-#define ATTR_TEXT(who, name, text) {'s', name, 0, 0, text, who}
+#define TIER(name)               \
+    {                            \
+        'T', name, 0, 0, NULL, 0 \
+    }
+#define RULE(tier, name)            \
+    {                               \
+        'R', name, 0, 0, NULL, tier \
+    }
+#define NUM(column, op, v)          \
+    {                               \
+        'N', column, op, v, NULL, 0 \
+    }
+#define LABEL(column, op, text)     \
+    {                               \
+        'L', column, op, 0, text, 0 \
+    }
+#define ATTR_NUM(who, name, v)     \
+    {                              \
+        'n', name, 0, v, NULL, who \
+    }
+#define ATTR_TEXT(who, name, text) \
+    {                              \
+        's', name, 0, 0, text, who \
+    }
 
 /* A placement case: customers with model outputs x, y (numbers) and k (labels: red, green,
  * blue), the policy's steps, and what the run must give: its status and, for a failed run, parts
@@ -136,10 +154,18 @@ static void run_placement(const placement *c)
             assert_int_equal(tier_policy_add_rule(p, s->who, s->name, &r), TIER_OK);
             assert_int_equal(r, rules++);
             break;
-        case 'N': assert_int_equal(tier_policy_where_number(p, r, s->name, s->op, s->num), TIER_OK); break;
-        case 'L': assert_int_equal(tier_policy_where_label(p, r, s->name, s->op, s->text), TIER_OK); break;
-        case 'n': assert_int_equal(tier_book_set_number(f.book, s->who, s->name, s->num), TIER_OK); break;
-        default: assert_int_equal(tier_book_set_text(f.book, s->who, s->name, s->text), TIER_OK); break;
+        case 'N':
+            assert_int_equal(tier_policy_where_number(p, r, s->name, s->op, s->num), TIER_OK);
+            break;
+        case 'L':
+            assert_int_equal(tier_policy_where_label(p, r, s->name, s->op, s->text), TIER_OK);
+            break;
+        case 'n':
+            assert_int_equal(tier_book_set_number(f.book, s->who, s->name, s->num), TIER_OK);
+            break;
+        default:
+            assert_int_equal(tier_book_set_text(f.book, s->who, s->name, s->text), TIER_OK);
+            break;
         }
     }
     assert_int_equal(fixture_run(&f, p), c->status);
@@ -173,87 +199,150 @@ static void one_reason_label(const fixture *f)
 
 /* The silver rule is added first and would hold for x = 12 too: tier order decides. */
 static const placement first_matching_tier_wins = {
-    4, {12, 7, 3, 10}, {0}, {0},
+    4,
+    {12, 7, 3, 10},
+    {0},
+    {0},
     {TIER("gold"), TIER("silver"), RULE(1, "x at least 5"), NUM("t.x", TIER_OP_GE, 5),
      RULE(0, "x at least 10"), NUM("t.x", TIER_OP_GE, 10)},
-    TIER_OK, {NULL},
+    TIER_OK,
+    {NULL},
     {{"gold", "x at least 10"}, {"silver", "x at least 5"}, {NULL, ""}, {"gold", "x at least 10"}},
     NULL};
 
 /* When both rules hold the first is the reason. */
 static const placement rules_of_a_tier_are_alternatives = {
-    4, {12, 1, 1, 20}, {0, 5, 1, 9}, {0},
+    4,
+    {12, 1, 1, 20},
+    {0, 5, 1, 9},
+    {0},
     {TIER("hot"), RULE(0, "big"), NUM("t.x", TIER_OP_GE, 10), RULE(0, "loyal"),
      NUM("t.y", TIER_OP_GE, 3)},
-    TIER_OK, {NULL}, {{"hot", "big"}, {"hot", "loyal"}, {NULL, ""}, {"hot", "big"}}, NULL};
+    TIER_OK,
+    {NULL},
+    {{"hot", "big"}, {"hot", "loyal"}, {NULL, ""}, {"hot", "big"}},
+    NULL};
 
 /* y = 2 is not < 2; x = 4 is not > 4. */
 static const placement conditions_of_a_rule_must_all_hold = {
-    4, {6, 6, 4, 5}, {1, 2, 1, 1.5}, {0},
+    4,
+    {6, 6, 4, 5},
+    {1, 2, 1, 1.5},
+    {0},
     {TIER("T"), RULE(0, "x>4 and y<2"), NUM("t.x", TIER_OP_GT, 4), NUM("t.y", TIER_OP_LT, 2)},
-    TIER_OK, {NULL}, {{"T", "x>4 and y<2"}, {NULL, ""}, {NULL, ""}, {"T", "x>4 and y<2"}}, NULL};
+    TIER_OK,
+    {NULL},
+    {{"T", "x>4 and y<2"}, {NULL, ""}, {NULL, ""}, {"T", "x>4 and y<2"}},
+    NULL};
 
 /* Customer 0: x is NaN and k has no label, so nothing holds (not even !=). Customer 1: 1 < 7
  * holds first. */
 static const placement missing_values_fail_every_comparison = {
-    2, {NAN, 1}, {0}, {-1, 0},
+    2,
+    {NAN, 1},
+    {0},
+    {-1, 0},
     {TIER("num"), RULE(0, "op1"), NUM("t.x", TIER_OP_LT, 7), RULE(0, "op2"),
      NUM("t.x", TIER_OP_LE, 7), RULE(0, "op3"), NUM("t.x", TIER_OP_EQ, 7), RULE(0, "op4"),
      NUM("t.x", TIER_OP_NE, 7), RULE(0, "op5"), NUM("t.x", TIER_OP_GE, 7), RULE(0, "op6"),
-     NUM("t.x", TIER_OP_GT, 7), TIER("label"), RULE(1, "k is red"),
-     LABEL("t.k", TIER_OP_EQ, "red"), RULE(1, "k is not red"), LABEL("t.k", TIER_OP_NE, "red")},
-    TIER_OK, {NULL}, {{NULL, ""}, {"num", "op1"}}, NULL};
+     NUM("t.x", TIER_OP_GT, 7), TIER("label"), RULE(1, "k is red"), LABEL("t.k", TIER_OP_EQ, "red"),
+     RULE(1, "k is not red"), LABEL("t.k", TIER_OP_NE, "red")},
+    TIER_OK,
+    {NULL},
+    {{NULL, ""}, {"num", "op1"}},
+    NULL};
 
 /* A text that is not among the labels equals nothing. */
 static const placement compares_labels_with_eq_and_ne = {
-    4, {0}, {0}, {0, 1, 2, -1},
+    4,
+    {0},
+    {0},
+    {0, 1, 2, -1},
     {TIER("R"), RULE(0, "red"), LABEL("t.k", TIER_OP_EQ, "red"), RULE(0, "purple"),
      LABEL("t.k", TIER_OP_EQ, "purple"), TIER("notblue"), RULE(1, "not blue"),
      LABEL("t.k", TIER_OP_NE, "blue"), TIER("notpurple"), RULE(2, "not purple"),
      LABEL("t.k", TIER_OP_NE, "purple")},
-    TIER_OK, {NULL},
-    {{"R", "red"}, {"notblue", "not blue"}, {"notpurple", "not purple"}, {NULL, ""}}, NULL};
+    TIER_OK,
+    {NULL},
+    {{"R", "red"}, {"notblue", "not blue"}, {"notpurple", "not purple"}, {NULL, ""}},
+    NULL};
 
 /* Customer 3 has neither attribute: unset attributes compare false, even with !=. */
 static const placement reads_numeric_and_text_attributes = {
-    4, {0}, {0}, {0},
+    4,
+    {0},
+    {0},
+    {0},
     {ATTR_NUM(0, "employees", 500), ATTR_NUM(1, "employees", 20),
      ATTR_TEXT(1, "industry", "retail"), ATTR_TEXT(2, "industry", "mining"), TIER("large"),
      RULE(0, "200+ employees"), NUM("attr.employees", TIER_OP_GE, 200), TIER("retail"),
      RULE(1, "industry retail"), LABEL("attr.industry", TIER_OP_EQ, "retail"), TIER("other"),
      RULE(2, "industry not retail"), LABEL("attr.industry", TIER_OP_NE, "retail"),
      RULE(2, "employees not 500"), NUM("attr.employees", TIER_OP_NE, 500)},
-    TIER_OK, {NULL},
-    {{"large", "200+ employees"}, {"retail", "industry retail"}, {"other", "industry not retail"},
+    TIER_OK,
+    {NULL},
+    {{"large", "200+ employees"},
+     {"retail", "industry retail"},
+     {"other", "industry not retail"},
      {NULL, ""}},
     NULL};
 
 /* A tier without rules is never used. */
 static const placement rule_without_conditions_always_holds = {
-    2, {1, NAN}, {0}, {0, -1},
+    2,
+    {1, NAN},
+    {0},
+    {0, -1},
     {TIER("first"), TIER("rest"), RULE(1, "everyone else")},
-    TIER_OK, {NULL}, {{"rest", "everyone else"}, {"rest", "everyone else"}}, NULL};
+    TIER_OK,
+    {NULL},
+    {{"rest", "everyone else"}, {"rest", "everyone else"}},
+    NULL};
 
 static const placement rules_may_share_a_name_and_report_it_as_the_reason = {
-    3, {20, 5, 1}, {0}, {0},
+    3,
+    {20, 5, 1},
+    {0},
+    {0},
     {TIER("hi"), RULE(0, "by size"), NUM("t.x", TIER_OP_GE, 10), TIER("mid"), RULE(1, "by size"),
      NUM("t.x", TIER_OP_GE, 3)},
-    TIER_OK, {NULL}, {{"hi", "by size"}, {"mid", "by size"}, {NULL, ""}}, one_reason_label};
+    TIER_OK,
+    {NULL},
+    {{"hi", "by size"}, {"mid", "by size"}, {NULL, ""}},
+    one_reason_label};
 
 static const placement unknown_column_fails_the_run_naming_rule_and_column = {
-    1, {1}, {0}, {0},
+    1,
+    {1},
+    {0},
+    {0},
     {TIER("T"), RULE(0, "needs rfm"), NUM("rfm.r_score", TIER_OP_GE, 3)},
-    TIER_ENOTFOUND, {"needs rfm", "rfm.r_score"}, {{NULL, NULL}}, NULL};
+    TIER_ENOTFOUND,
+    {"needs rfm", "rfm.r_score"},
+    {{NULL, NULL}},
+    NULL};
 
 static const placement label_condition_on_a_number_column_is_rejected = {
-    1, {1}, {0}, {0},
+    1,
+    {1},
+    {0},
+    {0},
     {TIER("T"), RULE(0, "x as text"), LABEL("t.x", TIER_OP_EQ, "1")},
-    TIER_EINVAL, {"t.x"}, {{NULL, NULL}}, NULL};
+    TIER_EINVAL,
+    {"t.x"},
+    {{NULL, NULL}},
+    NULL};
 
 static const placement number_condition_on_a_label_column_is_rejected = {
-    1, {1}, {0}, {0},
+    1,
+    {1},
+    {0},
+    {0},
     {TIER("T"), RULE(0, "k as number"), NUM("t.k", TIER_OP_EQ, 1)},
-    TIER_EINVAL, {"t.k"}, {{NULL, NULL}}, NULL};
+    TIER_EINVAL,
+    {"t.k"},
+    {{NULL, NULL}},
+    NULL};
 
 static const placement run_rejects_a_policy_without_tiers = {
     1, {1}, {0}, {0}, {{0, NULL, 0, 0, NULL, 0}}, TIER_EINVAL, {"no tiers"}, {{NULL, NULL}}, NULL};
@@ -270,8 +359,8 @@ static void test_policy_number_operators_compare_exactly(void **state)
     size_t o, i;
     (void)state;
     for (o = 0; o < 6; o++) {
-        placement c = {3, {2, 3, 4}, {0}, {0}, {TIER("T"), RULE(0, "r")}, TIER_OK, {NULL},
-                       {{NULL, NULL}}, NULL};
+        placement c = {3,      {2, 3, 4},      {0}, {0}, {TIER("T"), RULE(0, "r")}, TIER_OK,
+                       {NULL}, {{NULL, NULL}}, NULL};
         c.steps[2].kind = 'N';
         c.steps[2].name = "t.x";
         c.steps[2].op = ops[o];
@@ -499,14 +588,13 @@ static int build_and_describe(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case test_policy_survives_every_allocation_failure = {build_and_describe, NULL, 10};
+static const tst_oom_case test_policy_survives_every_allocation_failure = {build_and_describe, NULL,
+                                                                           10};
 
-TST_MAIN(PLACEMENT(first_matching_tier_wins),
-         PLACEMENT(rules_of_a_tier_are_alternatives),
+TST_MAIN(PLACEMENT(first_matching_tier_wins), PLACEMENT(rules_of_a_tier_are_alternatives),
          PLACEMENT(conditions_of_a_rule_must_all_hold),
          cmocka_unit_test(test_policy_number_operators_compare_exactly),
-         PLACEMENT(missing_values_fail_every_comparison),
-         PLACEMENT(compares_labels_with_eq_and_ne),
+         PLACEMENT(missing_values_fail_every_comparison), PLACEMENT(compares_labels_with_eq_and_ne),
          PLACEMENT(reads_numeric_and_text_attributes),
          PLACEMENT(rule_without_conditions_always_holds),
          PLACEMENT(rules_may_share_a_name_and_report_it_as_the_reason),

@@ -129,9 +129,9 @@ static void test_result_fits_unfitted_models_on_earlier_columns_then_scores(void
 static void test_result_summary_counts_customers_and_exact_net_revenue(void **state)
 {
     static const double x[] = {150, 100, 3, 0};
-    static const tst_txn rows[] = {{"c0", 10, 10.25}, {"c0", 11, 5.5},
-                                   {"c0", 12, -2.25}, /* a refund is netted */
-                                   {"c1", 10, 0.1},   {"c1", 12, 0.2}, {"c2", 12, -5}};
+    static const tst_txn rows[] = {
+        {"c0", 10, 10.25}, {"c0", 11, 5.5}, {"c0", 12, -2.25}, /* a refund is netted */
+        {"c1", 10, 0.1},   {"c1", 12, 0.2}, {"c2", 12, -5}};
     tier_allocator a = tst_allocator();
     run1 r;
     size_t count;
@@ -359,7 +359,6 @@ static const write_case write_formats_decimals_half_away_from_zero = {
 
 #define WRITE(name) TST_CASE("test_result_" #name, test_write, &name)
 
-
 static void test_result_write_rejects_bad_column_lists(void **state)
 {
     wfix f;
@@ -369,9 +368,9 @@ static void test_result_write_rejects_bad_column_lists(void **state)
     (void)state;
     memset(&s, 0, sizeof s);
     wfix_init(&f);
-    assert_int_equal(
-        tier_result_write(f.result, f.book, "customer_id,t.nope", TIER_OUTPUT_CSV, tst_sink_write, &s),
-        TIER_ENOTFOUND);
+    assert_int_equal(tier_result_write(f.result, f.book, "customer_id,t.nope", TIER_OUTPUT_CSV,
+                                       tst_sink_write, &s),
+                     TIER_ENOTFOUND);
     assert_non_null(strstr(tier_result_last_error(f.result), "t.nope"));
     /* The default columns need the rfm and pareto models, which this run did not have. */
     assert_int_equal(tier_result_write(f.result, f.book, NULL, TIER_OUTPUT_CSV, tst_sink_write, &s),
@@ -380,22 +379,29 @@ static void test_result_write_rejects_bad_column_lists(void **state)
     assert_int_equal(
         tier_result_write(f.result, f.book, "tier,,reason", TIER_OUTPUT_CSV, tst_sink_write, &s),
         TIER_EINVAL);
-    assert_int_equal(tier_result_write(f.result, f.book, "=tier", TIER_OUTPUT_CSV, tst_sink_write, &s),
-                     TIER_EINVAL);
-    assert_int_equal(tier_result_write(f.result, f.book, "tier,tier", TIER_OUTPUT_CSV, tst_sink_write, &s),
-                     TIER_EINVAL);
+    assert_int_equal(
+        tier_result_write(f.result, f.book, "=tier", TIER_OUTPUT_CSV, tst_sink_write, &s),
+        TIER_EINVAL);
+    assert_int_equal(
+        tier_result_write(f.result, f.book, "tier,tier", TIER_OUTPUT_CSV, tst_sink_write, &s),
+        TIER_EINVAL);
     assert_non_null(strstr(tier_result_last_error(f.result), "twice"));
-    assert_int_equal(tier_result_write(f.result, f.book, "t.k:2", TIER_OUTPUT_CSV, tst_sink_write, &s),
+    assert_int_equal(
+        tier_result_write(f.result, f.book, "t.k:2", TIER_OUTPUT_CSV, tst_sink_write, &s),
+        TIER_EINVAL);
+    assert_int_equal(
+        tier_result_write(f.result, f.book, "t.n:10", TIER_OUTPUT_CSV, tst_sink_write, &s),
+        TIER_EINVAL);
+    assert_int_equal(
+        tier_result_write(f.result, f.book, "x=\xff", TIER_OUTPUT_CSV, tst_sink_write, &s),
+        TIER_EINVAL);
+    assert_int_equal(tier_result_write(f.result, f.book, "tier", 3, tst_sink_write, &s),
                      TIER_EINVAL);
-    assert_int_equal(tier_result_write(f.result, f.book, "t.n:10", TIER_OUTPUT_CSV, tst_sink_write, &s),
-                     TIER_EINVAL);
-    assert_int_equal(tier_result_write(f.result, f.book, "x=\xff", TIER_OUTPUT_CSV, tst_sink_write, &s),
-                     TIER_EINVAL);
-    assert_int_equal(tier_result_write(f.result, f.book, "tier", 3, tst_sink_write, &s), TIER_EINVAL);
     assert_int_equal(tier_result_write(f.result, f.book, "tier", TIER_OUTPUT_CSV, NULL, &s),
                      TIER_EINVAL);
-    assert_int_equal(tier_result_write(f.result, NULL, "customer_id", TIER_OUTPUT_CSV, tst_sink_write, &s),
-                     TIER_EINVAL);
+    assert_int_equal(
+        tier_result_write(f.result, NULL, "customer_id", TIER_OUTPUT_CSV, tst_sink_write, &s),
+        TIER_EINVAL);
     assert_int_equal(s.calls, 0);
     /* Without the book, columns that do not need it still write. */
     assert_int_equal(tier_result_write(f.result, NULL, "tier", TIER_OUTPUT_CSV, tst_sink_write, &s),
@@ -419,8 +425,9 @@ static void test_result_write_stops_when_the_callback_says_so(void **state)
     memset(&s, 0, sizeof s);
     s.stop_at = 1;
     wfix_init(&f);
-    assert_int_equal(tier_result_write(f.result, f.book, W_COLUMNS, TIER_OUTPUT_JSON, tst_sink_write, &s),
-                     TIER_EUSER);
+    assert_int_equal(
+        tier_result_write(f.result, f.book, W_COLUMNS, TIER_OUTPUT_JSON, tst_sink_write, &s),
+        TIER_EUSER);
     assert_int_equal(s.calls, 1);
     assert_non_null(strstr(tier_result_last_error(f.result), "callback"));
     tst_sink_reset(&s);
@@ -460,8 +467,9 @@ static void test_result_write_hands_large_output_over_in_chunks(void **state)
     assert_non_null(strstr(s.data, "\nC0000000,0,0.000,C,rest\n"));
     tst_sink_reset(&s);
     s.stop_at = 2;
-    assert_int_equal(tier_result_write(r.res, book, "customer_id,t.x", TIER_OUTPUT_JSON, tst_sink_write, &s),
-                     TIER_EUSER);
+    assert_int_equal(
+        tier_result_write(r.res, book, "customer_id,t.x", TIER_OUTPUT_JSON, tst_sink_write, &s),
+        TIER_EUSER);
     assert_int_equal(s.calls, 2);
     tst_sink_reset(&s);
     run1_free(&r);
@@ -483,12 +491,14 @@ static void test_result_write_of_no_customers_is_header_only(void **state)
     assert_int_equal(tier_result_new(&res, &a), TIER_OK);
     assert_int_equal(tier_result_run(res, book, NULL, 0, p), TIER_OK);
     assert_int_equal(tier_result_customer_count(res), 0);
-    assert_int_equal(tier_result_write(res, book, "customer_id,tier", TIER_OUTPUT_CSV, tst_sink_write, &s),
-                     TIER_OK);
+    assert_int_equal(
+        tier_result_write(res, book, "customer_id,tier", TIER_OUTPUT_CSV, tst_sink_write, &s),
+        TIER_OK);
     assert_string_equal(s.data, "customer_id,tier\n");
     tst_sink_reset(&s);
     assert_int_equal(
-        tier_result_write(res, book, "customer_id,tier", TIER_OUTPUT_JSON, tst_sink_write, &s), TIER_OK);
+        tier_result_write(res, book, "customer_id,tier", TIER_OUTPUT_JSON, tst_sink_write, &s),
+        TIER_OK);
     assert_string_equal(s.data, "[\n]\n");
     tst_sink_reset(&s);
     tier_result_free(res);
@@ -775,7 +785,8 @@ static void test_result_default_policy_on_cdnow_sample_end_to_end(void **state)
     assert_int_equal(total, pareto_a);
     /* The default columns all exist after the built-in models ran. */
     memset(&s, 0, sizeof s);
-    assert_int_equal(tier_result_write(res, book, NULL, TIER_OUTPUT_CSV, tst_sink_write, &s), TIER_OK);
+    assert_int_equal(tier_result_write(res, book, NULL, TIER_OUTPUT_CSV, tst_sink_write, &s),
+                     TIER_OK);
     {
         static const char head[] = "customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,"
                                    "value_class,pareto_class,reason\n";
@@ -793,8 +804,7 @@ TST_MAIN(cmocka_unit_test(test_result_fits_unfitted_models_on_earlier_columns_th
          cmocka_unit_test(test_result_summary_counts_customers_and_exact_net_revenue),
          cmocka_unit_test(test_result_summary_is_exact_without_kept_transactions_out_of_order),
          cmocka_unit_test(test_result_failed_run_names_the_model_and_keeps_the_previous_result),
-         WRITE(writes_exact_csv),
-         WRITE(writes_exact_json),
+         WRITE(writes_exact_csv), WRITE(writes_exact_json),
          WRITE(write_formats_decimals_half_away_from_zero),
          cmocka_unit_test(test_result_write_rejects_bad_column_lists),
          cmocka_unit_test(test_result_write_stops_when_the_callback_says_so),

@@ -18,9 +18,8 @@
  *   D: day 125 (-7), a refund only           no purchase: NaN scores, m = -7
  *   E: day 90 (100), day 155 (-40)           R 71, F 1, M 60, tenure 71 */
 static const tst_txn small_rows[] = {
-    {"A", 100, 10}, {"A", 100, 20}, {"B", 120, 5},  {"C", 110, 1}, {"C", 130, 1},
-    {"D", 125, -7}, {"E", 90, 100}, {"C", 140, 1},  {"A", 150, 30}, {"E", 155, -40},
-    {"C", 160, 1},
+    {"A", 100, 10}, {"A", 100, 20}, {"B", 120, 5},  {"C", 110, 1},   {"C", 130, 1}, {"D", 125, -7},
+    {"E", 90, 100}, {"C", 140, 1},  {"A", 150, 30}, {"E", 155, -40}, {"C", 160, 1},
 };
 
 static tier_book *small_book(const tier_allocator *a)
@@ -97,11 +96,15 @@ static void test_rfm_scores_a_small_book_as_computed_by_hand(void **s)
      * F sorted 1 1 2 4:    1, 1+0.2 = 1.2, 1.8, 2+0.4*2 = 2.8
      * M sorted 4 5 60 60:  4+0.6 = 4.6, 5+0.2*55 = 16, 5+0.8*55 = 49, 60 */
     static const double rc[] = {7, 17, 35, 53}, fc[] = {1, 1.2, 1.8, 2.8}, mc[] = {4.6, 16, 49, 60};
-    static const tst_label_want segments[] = {{"A", "loyal_customers"}, {"B", "hibernating"},
-                                              {"C", "champions"},        {"D", "(none)"},
+    static const tst_label_want segments[] = {{"A", "loyal_customers"},
+                                              {"B", "hibernating"},
+                                              {"C", "champions"},
+                                              {"D", "(none)"},
                                               {"E", "hibernating"}};
-    static const tst_label_want classes[] = {{"A", "important_value"}, {"B", "general_retain"},
-                                             {"C", "general_value"},   {"D", "(none)"},
+    static const tst_label_want classes[] = {{"A", "important_value"},
+                                             {"B", "general_retain"},
+                                             {"C", "general_value"},
+                                             {"D", "(none)"},
                                              {"E", "important_retain"}};
     (void)s;
     assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
@@ -371,7 +374,8 @@ static void test_rfm_cut_points_equal_sorted_type7_quantiles_on_random_books(voi
  *         [float(x) for x in q7([len(days[c]) for c in days],5)],
  *         [float(x) for x in q7(net.values(),5)])'
  * gives R [142, 433, 486, 513], F [1, 1, 2, 4], M [15.36, 31.35, 59.924, 133.95] with
- * D = 1998-07-01; 23,570 customers, all with a purchase (no refunds in CDNOW), 12,054 with F = 1. */
+ * D = 1998-07-01; 23,570 customers, all with a purchase (no refunds in CDNOW), 12,054 with F = 1.
+ */
 static void test_rfm_cdnow_cut_points_match_an_independent_computation(void **s)
 {
     tier_allocator a = tst_allocator();
@@ -596,15 +600,16 @@ static void test_rfm_hand_set_cut_points_score_without_fitting(void **s)
     assert_true(tst_numbers(f, "rfm.m_score")[tst_customer(book, "C")] == 1);
     assert_true(tst_numbers(f, "rfm.f_score")[tst_customer(book, "A")] == 2);
     assert_true(tst_numbers(f, "rfm.m_score")[tst_customer(book, "A")] == 4);
-    assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "A")), "potential_loyalists");
+    assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "A")),
+                        "potential_loyalists");
     tst_release(f, m, book);
 }
 
 static void test_rfm_rejects_bad_options(void **s)
 {
     static const tst_number_option out_of_range[] = {
-        {"bins", 1, TIER_ERANGE},      {"bins", 11, TIER_ERANGE},      {"bins", 4.5, TIER_ERANGE},
-        {"bins", NAN, TIER_ERANGE},    {"window", -1, TIER_ERANGE},    {"window", INFINITY, TIER_ERANGE}};
+        {"bins", 1, TIER_ERANGE},   {"bins", 11, TIER_ERANGE},   {"bins", 4.5, TIER_ERANGE},
+        {"bins", NAN, TIER_ERANGE}, {"window", -1, TIER_ERANGE}, {"window", INFINITY, TIER_ERANGE}};
     tier_allocator a = tst_allocator();
     tier_model *m = NULL, *p = NULL;
     double v;
@@ -612,8 +617,9 @@ static void test_rfm_rejects_bad_options(void **s)
     assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
     tst_expect_set_numbers(m, out_of_range, TST_COUNT(out_of_range));
     assert_int_equal(tier_model_set_text(m, "frequency", "weekly"), TIER_EINVAL);
-    assert_string_equal(tier_model_last_error(m),
-                        "model \"rfm\": option \"frequency\": must be \"days\" or \"rows\", not \"weekly\"");
+    assert_string_equal(
+        tier_model_last_error(m),
+        "model \"rfm\": option \"frequency\": must be \"days\" or \"rows\", not \"weekly\"");
     assert_int_equal(tier_model_set_number(m, "monetary", 1), TIER_EINVAL); /* a text option */
     assert_int_equal(tier_model_set_option(m, "bins", "5x"), TIER_EINVAL);
     assert_int_equal(tier_model_set_option(m, "bins", "11"), TIER_ERANGE);
@@ -621,9 +627,10 @@ static void test_rfm_rejects_bad_options(void **s)
                         "model \"rfm\": option \"bins\": must be an integer from 2 to 10, not 11");
     assert_int_equal(tier_model_set_number(m, "as_of", 1e9), TIER_ERANGE);
     assert_int_equal(tier_model_set_number(m, "colour", 1), TIER_ENOTFOUND);
-    assert_string_equal(tier_model_last_error(m),
-                        "model \"rfm\" (rfm) has no option \"colour\"; its options are bins, as_of, "
-                        "window, frequency, monetary");
+    assert_string_equal(
+        tier_model_last_error(m),
+        "model \"rfm\" (rfm) has no option \"colour\"; its options are bins, as_of, "
+        "window, frequency, monetary");
     assert_int_equal(tier_model_get_number(m, "colour", &v), TIER_ENOTFOUND);
     assert_int_equal(tier_model_get_number(m, "bins", &v), TIER_OK);
     assert_true(v == 5);
@@ -691,7 +698,8 @@ static void test_rfm_rescales_builtin_maps_for_other_bin_counts(void **s)
     assert_string_equal(tst_label(f, "rfm.value_class", tst_customer(book, "C")), "general_value");
     /* A: r 11 -> 2 (->4), f 2 -> 2 (->4): loyal_customers; m 60 -> 3 (->5). */
     assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "A")), "loyal_customers");
-    assert_string_equal(tst_label(f, "rfm.value_class", tst_customer(book, "A")), "important_value");
+    assert_string_equal(tst_label(f, "rfm.value_class", tst_customer(book, "A")),
+                        "important_value");
     /* B: r 41 -> 1 (->2), f 1 -> 1 (->2): hibernating. */
     assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "B")), "hibernating");
     tst_release(f, m, book);
@@ -744,7 +752,8 @@ static void test_rfm_explains_scores_with_their_cut_points(void **s)
                         "segment champions; value_class general_value");
     tier_text_clear(t);
     assert_int_equal(tier_model_explain(m, book, f, tst_customer(book, "A"), t), TIER_OK);
-    assert_non_null(strstr(tier_text_data(t), "f=2 -> f_score 4 (cuts 1,1.2,1.8,2.8: above 1.8, at or below 2.8)"));
+    assert_non_null(strstr(tier_text_data(t),
+                           "f=2 -> f_score 4 (cuts 1,1.2,1.8,2.8: above 1.8, at or below 2.8)"));
     tier_text_clear(t);
     assert_int_equal(tier_model_explain(m, book, f, tst_customer(book, "D"), t), TIER_OK);
     assert_non_null(strstr(tier_text_data(t), "no purchase in the window"));

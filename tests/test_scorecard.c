@@ -281,11 +281,12 @@ static const one_factor_case all_equal = {{7, 7, 7},
                                           3};
 static const one_factor_case single_customer = {
     {42}, 1, {{PCT, HIGH, {50}}, {TIER_SCORECARD_NORM_BOOLEAN, HIGH, {100}}}, 2};
-static const one_factor_case boolean_nonzero = {{0, 1, -2, 0.5},
-                                                4,
-                                                {{TIER_SCORECARD_NORM_BOOLEAN, HIGH, {0, 100, 100, 100}},
-                                                 {TIER_SCORECARD_NORM_BOOLEAN, LOW, {100, 0, 0, 0}}},
-                                                2};
+static const one_factor_case boolean_nonzero = {
+    {0, 1, -2, 0.5},
+    4,
+    {{TIER_SCORECARD_NORM_BOOLEAN, HIGH, {0, 100, 100, 100}},
+     {TIER_SCORECARD_NORM_BOOLEAN, LOW, {100, 0, 0, 0}}},
+    2};
 
 #undef PCT
 #undef HIGH
@@ -298,8 +299,8 @@ static void test_one_factor_case(void **state)
     tier_allocator a = tst_allocator();
     size_t i;
     for (i = 0; i < c->nmodels; i++) {
-        tier_model *m = one_factor(&a, c->models[i].norm, c->models[i].dir,
-                                   TIER_SCORECARD_MISSING_ZERO);
+        tier_model *m =
+            one_factor(&a, c->models[i].norm, c->models[i].dir, TIER_SCORECARD_MISSING_ZERO);
         expect_one(m, c->xs, c->n, c->models[i].want);
         tier_model_free(m);
     }
@@ -674,8 +675,7 @@ static void test_scorecard_rejects_infinite_and_treats_nan_as_missing(void **s)
     /* Book attributes cannot be infinite: the book refuses them. */
     assert_int_equal(tier_book_set_number(book, 0, "x", INFINITY), TIER_EINVAL);
     /* Frame columns can: the scorecard refuses them, naming the customer. */
-    m = column_factor(&a, "clv", "clv.clv", TIER_SCORECARD_GROWTH,
-                      TIER_SCORECARD_NORM_PERCENTILE);
+    m = column_factor(&a, "clv", "clv.clv", TIER_SCORECARD_GROWTH, TIER_SCORECARD_NORM_PERCENTILE);
     assert_int_equal(tier_frame_new(&in, 3, &a), TIER_OK);
     assert_int_equal(tier_frame_add_numbers(in, "clv.clv", &v), TIER_OK);
     v[0] = 1;
@@ -917,17 +917,23 @@ static tier_book *example_book(const tier_allocator *a)
     return book_of(a, ex_names, 6, ex_rows, 4);
 }
 
-static const tst_oom_case test_scorecard_survives_every_failed_allocation = {oom_scorecard, example_book, 15};
+static const tst_oom_case test_scorecard_survives_every_failed_allocation = {oom_scorecard,
+                                                                             example_book, 15};
 
 TST_MAIN(cmocka_unit_test(test_scorecard_scores_the_worked_example_by_hand),
          cmocka_unit_test(test_scorecard_explains_one_customer_exactly),
-         TST_CASE("test_scorecard_percentile_gives_ties_the_mid_rank", test_one_factor_case, &percentile_ties),
-         TST_CASE("test_scorecard_percentile_lower_is_better_reverses_the_rank", test_one_factor_case, &percentile_lower),
-         TST_CASE("test_scorecard_all_equal_values_get_half_points", test_one_factor_case, &all_equal),
-         TST_CASE("test_scorecard_scores_a_single_customer", test_one_factor_case, &single_customer),
+         TST_CASE("test_scorecard_percentile_gives_ties_the_mid_rank", test_one_factor_case,
+                  &percentile_ties),
+         TST_CASE("test_scorecard_percentile_lower_is_better_reverses_the_rank",
+                  test_one_factor_case, &percentile_lower),
+         TST_CASE("test_scorecard_all_equal_values_get_half_points", test_one_factor_case,
+                  &all_equal),
+         TST_CASE("test_scorecard_scores_a_single_customer", test_one_factor_case,
+                  &single_customer),
          cmocka_unit_test(test_scorecard_minmax_clamps_at_given_and_fitted_caps),
          cmocka_unit_test(test_scorecard_bands_put_an_edge_in_the_upper_band),
-         TST_CASE("test_scorecard_boolean_counts_any_nonzero_value", test_one_factor_case, &boolean_nonzero),
+         TST_CASE("test_scorecard_boolean_counts_any_nonzero_value", test_one_factor_case,
+                  &boolean_nonzero),
          cmocka_unit_test(test_scorecard_missing_policies_drop_impute_and_zero),
          cmocka_unit_test(test_scorecard_without_any_factor_value_has_no_score_or_grade),
          cmocka_unit_test(test_scorecard_penalties_add_up_and_clamp_at_zero),

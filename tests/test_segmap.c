@@ -34,7 +34,8 @@ static void test_segmap_rf10_is_an_exact_partition_of_the_25_cells(void **s)
     static const char *const grid[5][5] = {
         {"hibernating", "hibernating", "at_risk", "at_risk", "cant_lose_them"},
         {"hibernating", "hibernating", "at_risk", "at_risk", "cant_lose_them"},
-        {"about_to_sleep", "about_to_sleep", "need_attention", "loyal_customers", "loyal_customers"},
+        {"about_to_sleep", "about_to_sleep", "need_attention", "loyal_customers",
+         "loyal_customers"},
         {"promising", "potential_loyalists", "potential_loyalists", "loyal_customers",
          "loyal_customers"},
         {"new_customers", "potential_loyalists", "potential_loyalists", "champions", "champions"},
@@ -89,8 +90,7 @@ static void test_segmap_rfm8_has_no_defects_and_high_means_three_or_more(void **
         int got = tier_segmap_lookup(map, cells[i].r, cells[i].f, cells[i].m);
         if (got < 0 || strcmp(tier_segmap_name(map, (size_t)got), cells[i].segment) != 0)
             fail_msg("r=%d f=%d m=%d: got %s, want %s", cells[i].r, cells[i].f, cells[i].m,
-                     got < 0 ? "no segment" : tier_segmap_name(map, (size_t)got),
-                     cells[i].segment);
+                     got < 0 ? "no segment" : tier_segmap_name(map, (size_t)got), cells[i].segment);
     }
     /* M unscored: no class. */
     assert_int_equal(tier_segmap_lookup(map, 5, 5, 0), -1);
@@ -118,10 +118,12 @@ static void test_segmap_check_finds_overlap_shadow_and_gaps_in_a_public_style_ma
     tier_segmap *map = parse_ok(text);
     tier_text *report = NULL;
     size_t over = 0, shadow = 0, unc = 0;
-    static const char *const found[] = {
-        "overlapping r=1 f=5: at_risk, cant_lose", "overlapping r=5 f=5: champions, loyal",
-        "shadowed cant_lose", "uncovered r=3 f=1\n", "uncovered r=5 f=2\n",
-        "5 overlapping, 1 shadowed, 5 uncovered"};
+    static const char *const found[] = {"overlapping r=1 f=5: at_risk, cant_lose",
+                                        "overlapping r=5 f=5: champions, loyal",
+                                        "shadowed cant_lose",
+                                        "uncovered r=3 f=1\n",
+                                        "uncovered r=5 f=2\n",
+                                        "5 overlapping, 1 shadowed, 5 uncovered"};
     (void)s;
     assert_int_equal(tier_segmap_count(map), 6);
     assert_int_equal(tier_text_new(&report, &a), TIER_OK);

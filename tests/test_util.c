@@ -17,8 +17,8 @@
 #include "util/numtext.h"
 #include "util/rng.h"
 
-
-/* ---- generator -------------------------------------------------------------------------------- */
+/* ---- generator --------------------------------------------------------------------------------
+ */
 
 /* Values printed by the generator as src/models/needs/needs.c implemented it before it moved
  * here (seed 20240601, the model's default, purpose 1, a = 3, b = 2). */
@@ -89,7 +89,8 @@ static void test_rng_draws_stay_in_range_and_choose_is_sorted_and_distinct(void 
         assert_int_equal(rows[i], i);
 }
 
-/* ---- text buffer ------------------------------------------------------------------------------ */
+/* ---- text buffer ------------------------------------------------------------------------------
+ */
 
 static void test_buf_appends_bytes_strings_chars_and_printf(void **s)
 {
@@ -215,9 +216,11 @@ static int buf_build(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case test_buf_survives_out_of_memory_at_every_allocation = {buf_build, NULL, 3};
+static const tst_oom_case test_buf_survives_out_of_memory_at_every_allocation = {buf_build, NULL,
+                                                                                 3};
 
-/* ---- numbers ---------------------------------------------------------------------------------- */
+/* ---- numbers ----------------------------------------------------------------------------------
+ */
 
 static const char *fmt(char *dst, double v, unsigned flags)
 {
@@ -302,9 +305,9 @@ static void test_num_parse_reads_the_decimal_grammar_exactly(void **s)
 
 static void test_num_parse_rejects_what_is_not_a_plain_decimal(void **s)
 {
-    static const char *const bad[] = {"", "-", "+", ".", "-.", "e5", ".e5", "1e", "1e+", "1e-",
-                                      " 1", "1 ", "1,5", "1.2.3", "0x10", "1e5.5", "--1", "+-1",
-                                      "inf", "-inf", "nan", "infinity", "1f", "١"};
+    static const char *const bad[] = {
+        "",    "-",     "+",    ".",     "-.",  "e5",  ".e5", "1e",   "1e+", "1e-",      " 1", "1 ",
+        "1,5", "1.2.3", "0x10", "1e5.5", "--1", "+-1", "inf", "-inf", "nan", "infinity", "1f", "١"};
     double v = 42;
     size_t i;
     (void)s;
@@ -406,9 +409,9 @@ static void test_num_format_and_parse_round_trip_random_doubles(void **s)
 }
 
 /* Candidates for a locale whose decimal point is a comma. */
-static const char *const comma_locales[] = {"de_DE.UTF-8", "de_DE.utf8", "de_DE", "fr_FR.UTF-8",
-                                            "fr_FR.utf8", "fr_FR", "nl_NL.UTF-8", "ru_RU.UTF-8",
-                                            "es_ES.UTF-8", "it_IT.UTF-8", "pt_BR.UTF-8"};
+static const char *const comma_locales[] = {
+    "de_DE.UTF-8", "de_DE.utf8",  "de_DE",       "fr_FR.UTF-8", "fr_FR.utf8", "fr_FR",
+    "nl_NL.UTF-8", "ru_RU.UTF-8", "es_ES.UTF-8", "it_IT.UTF-8", "pt_BR.UTF-8"};
 
 /* Sets LC_NUMERIC to a locale whose decimal point is a comma; 0 when none is installed. */
 static int use_comma_locale(void)
@@ -429,8 +432,9 @@ static void test_num_ignores_a_comma_decimal_locale(void **s)
     double v = 0;
     (void)s;
     if (!use_comma_locale()) {
-        print_message("no comma-decimal locale installed (run with LOCPATH, see tests/locale.cmake); "
-                      "skipped\n");
+        print_message(
+            "no comma-decimal locale installed (run with LOCPATH, see tests/locale.cmake); "
+            "skipped\n");
         skip();
         return;
     }
@@ -475,7 +479,8 @@ static void test_policy_description_keeps_a_point_under_a_comma_locale(void **s)
     setlocale(LC_NUMERIC, "C");
 }
 
-/* ---- errno text ------------------------------------------------------------------------------- */
+/* ---- errno text -------------------------------------------------------------------------------
+ */
 
 static void test_errtext_gives_the_cli_texts_for_either_sign(void **s)
 {
@@ -499,12 +504,12 @@ static void test_errtext_gives_the_cli_texts_for_either_sign(void **s)
 static void test_errtext_matches_the_c_library_texts(void **s)
 {
 #ifdef __GLIBC__
-    static const int codes[] = {EPERM,  ENOENT,  EINTR,  EIO,    ENXIO,  EBADF,     EAGAIN,
-                                ENOMEM, EACCES,  EFAULT, EBUSY,  EEXIST, EXDEV,     ENODEV,
-                                ENOTDIR, EISDIR, EINVAL, ENFILE, EMFILE, ETXTBSY,   EFBIG,
-                                ENOSPC, ESPIPE,  EROFS,  EMLINK, EPIPE,  ENAMETOOLONG, ENOLCK,
-                                ENOSYS, ENOTEMPTY, ELOOP, EOVERFLOW, ENOTSUP, ECANCELED,
-                                ETIMEDOUT, ESTALE, EDQUOT, EDOM, ERANGE, EILSEQ};
+    static const int codes[] = {
+        EPERM,   ENOENT,    EINTR,        EIO,     ENXIO,  EBADF,     EAGAIN,  ENOMEM,
+        EACCES,  EFAULT,    EBUSY,        EEXIST,  EXDEV,  ENODEV,    ENOTDIR, EISDIR,
+        EINVAL,  ENFILE,    EMFILE,       ETXTBSY, EFBIG,  ENOSPC,    ESPIPE,  EROFS,
+        EMLINK,  EPIPE,     ENAMETOOLONG, ENOLCK,  ENOSYS, ENOTEMPTY, ELOOP,   EOVERFLOW,
+        ENOTSUP, ECANCELED, ETIMEDOUT,    ESTALE,  EDQUOT, EDOM,      ERANGE,  EILSEQ};
     size_t i;
     (void)s;
     for (i = 0; i < sizeof codes / sizeof codes[0]; i++)

@@ -54,7 +54,7 @@ typedef enum tier_book_stat {
     TIER_BOOK_STAT_REFUNDS = 5,        /**< refund rows (amount < 0) */
     TIER_BOOK_STAT_NET_AMOUNT = 6,     /**< sum of all amounts, refunds netted */
     TIER_BOOK_STAT_NET_MARGIN = 7,     /**< sum of the margins given (NaN if none was given) */
-    TIER_BOOK_STAT_IGNORED_ROWS = 8    /**< book-wide: rows ignored by TIER_BOOK_OPT_IGNORE_FROM_DAY */
+    TIER_BOOK_STAT_IGNORED_ROWS = 8 /**< book-wide: rows ignored by TIER_BOOK_OPT_IGNORE_FROM_DAY */
 } tier_book_stat;
 
 /**
@@ -157,7 +157,8 @@ TIER_API int tier_book_add_customer(tier_book *book, const char *id, size_t id_l
  * @return TIER_OK or TIER_ENOTFOUND.
  * @since 0.1.0
  */
-TIER_API int tier_book_find(const tier_book *book, const char *id, size_t id_len, size_t *out_index);
+TIER_API int tier_book_find(const tier_book *book, const char *id, size_t id_len,
+                            size_t *out_index);
 
 /** Number of customers. @since 0.1.0 */
 TIER_API size_t tier_book_customer_count(const tier_book *book);
@@ -188,7 +189,8 @@ TIER_API int tier_book_customer_stat(const tier_book *book, size_t index, int st
 TIER_API int tier_book_txn(const tier_book *book, size_t t, size_t *customer, int32_t *day,
                            double *amount, double *margin);
 
-/** Earliest and latest transaction day in the book. @return TIER_OK or TIER_ENOTFOUND when empty. @since 0.1.0 */
+/** Earliest and latest transaction day in the book. @return TIER_OK or TIER_ENOTFOUND when empty.
+ * @since 0.1.0 */
 TIER_API int tier_book_day_range(const tier_book *book, int32_t *first, int32_t *last);
 
 /**
@@ -210,7 +212,8 @@ TIER_API int tier_book_set_text(tier_book *book, size_t index, const char *name,
  * Reads a numeric attribute. @return TIER_OK, TIER_ENOTFOUND (not set) or TIER_ERANGE.
  * @since 0.1.0
  */
-TIER_API int tier_book_get_number(const tier_book *book, size_t index, const char *name, double *out);
+TIER_API int tier_book_get_number(const tier_book *book, size_t index, const char *name,
+                                  double *out);
 
 /**
  * Reads a text attribute; `*out` is borrowed from the book (valid until it changes).

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file common.h
- * @brief Export macros, status codes, the allocator hook and version getters shared by every object.
+ * @brief Export macros, status codes, the allocator hook and version getters shared by every
+ * object.
  * @defgroup common Common definitions
  * @{
  */
@@ -55,19 +56,20 @@ TIER_BEGIN_DECL
  * @since 0.1.0
  */
 typedef enum tier_status {
-    TIER_OK = 0,            /**< Success. */
-    TIER_ERROR = -1,        /**< Generic failure (see the handle's last error). */
-    TIER_ENOMEM = -2,       /**< The allocator returned NULL. */
-    TIER_EINVAL = -3,       /**< An argument is invalid (NULL handle, bad option, malformed value). */
-    TIER_ERANGE = -4,       /**< A value or size is outside its allowed range or a configured limit. */
-    TIER_ENOTFOUND = -5,    /**< The named customer, attribute, column or tier does not exist. */
-    TIER_EVERSION = -6,     /**< A vtable or file is of a newer version than this library knows. */
-    TIER_EUSER = -7,        /**< A user callback aborted; never produced by the library itself. */
-    TIER_EPARSE = -8,       /**< Input text could not be parsed (line and column in the last error). */
-    TIER_EIO = -9,          /**< An I/O operation failed. */
-    TIER_ECORRUPT = -10,    /**< A file is damaged (bad magic, length or checksum). */
-    TIER_ECONVERGE = -11,   /**< An iterative fit did not converge. */
-    TIER_ESTATE = -12       /**< The call is not valid in the object's current state (e.g. score before fit). */
+    TIER_OK = 0,         /**< Success. */
+    TIER_ERROR = -1,     /**< Generic failure (see the handle's last error). */
+    TIER_ENOMEM = -2,    /**< The allocator returned NULL. */
+    TIER_EINVAL = -3,    /**< An argument is invalid (NULL handle, bad option, malformed value). */
+    TIER_ERANGE = -4,    /**< A value or size is outside its allowed range or a configured limit. */
+    TIER_ENOTFOUND = -5, /**< The named customer, attribute, column or tier does not exist. */
+    TIER_EVERSION = -6,  /**< A vtable or file is of a newer version than this library knows. */
+    TIER_EUSER = -7,     /**< A user callback aborted; never produced by the library itself. */
+    TIER_EPARSE = -8,    /**< Input text could not be parsed (line and column in the last error). */
+    TIER_EIO = -9,       /**< An I/O operation failed. */
+    TIER_ECORRUPT = -10, /**< A file is damaged (bad magic, length or checksum). */
+    TIER_ECONVERGE = -11, /**< An iterative fit did not converge. */
+    TIER_ESTATE =
+        -12 /**< The call is not valid in the object's current state (e.g. score before fit). */
 } tier_status;
 
 /**
@@ -77,10 +79,11 @@ typedef enum tier_status {
  * @since 0.1.0
  */
 typedef struct tier_allocator {
-    void *(*alloc)(void *ud, size_t size);              /**< Allocate `size` bytes or return NULL. */
-    void *(*realloc)(void *ud, void *ptr, size_t size); /**< Resize or return NULL (ptr untouched). */
-    void (*free)(void *ud, void *ptr);                  /**< Release (NULL is a no-op). */
-    void *ud;                                           /**< User pointer passed to the hooks. */
+    void *(*alloc)(void *ud, size_t size); /**< Allocate `size` bytes or return NULL. */
+    void *(*realloc)(void *ud, void *ptr,
+                     size_t size);     /**< Resize or return NULL (ptr untouched). */
+    void (*free)(void *ud, void *ptr); /**< Release (NULL is a no-op). */
+    void *ud;                          /**< User pointer passed to the hooks. */
 } tier_allocator;
 
 /**

@@ -25,7 +25,8 @@ TIER_BEGIN_DECL
 /** A configured CSV reader (opaque). @since 0.1.0 */
 typedef struct tier_csv tier_csv;
 
-/** Delimiter value meaning "one or more spaces or tabs" (leading blanks are ignored). @since 0.1.0 */
+/** Delimiter value meaning "one or more spaces or tabs" (leading blanks are ignored). @since 0.1.0
+ */
 #define TIER_CSV_WHITESPACE (-1)
 
 /** Column roles for tier_csv_set_column(). Values are ABI. @since 0.1.0 */
@@ -73,7 +74,8 @@ TIER_API const char *tier_csv_last_error(const tier_csv *csv);
 /** 1-based line of the last parse error, 0 when none. @since 0.1.0 */
 TIER_API uint64_t tier_csv_error_line(const tier_csv *csv);
 
-/** 1-based column (field number) of the last parse error, 0 when none or not field-specific. @since 0.1.0 */
+/** 1-based column (field number) of the last parse error, 0 when none or not field-specific. @since
+ * 0.1.0 */
 TIER_API uint64_t tier_csv_error_column(const tier_csv *csv);
 
 /**
@@ -83,7 +85,8 @@ TIER_API uint64_t tier_csv_error_column(const tier_csv *csv);
  */
 TIER_API int tier_csv_set_delimiter(tier_csv *csv, int delimiter);
 
-/** Says whether the first line is a header (1, default) or data (0). @return TIER_OK. @since 0.1.0 */
+/** Says whether the first line is a header (1, default) or data (0). @return TIER_OK. @since 0.1.0
+ */
 TIER_API int tier_csv_set_header(tier_csv *csv, int has_header);
 
 /**
@@ -105,13 +108,15 @@ TIER_API int tier_csv_set_column(tier_csv *csv, int role, const char *name);
 /** Sets the date format (see ::tier_date_format). @return TIER_OK or TIER_EINVAL. @since 0.1.0 */
 TIER_API int tier_csv_set_date_format(tier_csv *csv, int format);
 
-/** Sets a limit (see ::tier_csv_limit). @return TIER_OK, TIER_EINVAL or TIER_ERANGE. @since 0.1.0 */
+/** Sets a limit (see ::tier_csv_limit). @return TIER_OK, TIER_EINVAL or TIER_ERANGE. @since 0.1.0
+ */
 TIER_API int tier_csv_set_limit(tier_csv *csv, int limit, uint64_t value);
 
 /** Installs a progress callback (NULL removes it). @return TIER_OK. @since 0.1.0 */
 TIER_API int tier_csv_set_progress(tier_csv *csv, tier_progress_cb cb, void *ud);
 
-/** Replaces the I/O layer (NULL restores the default); the table is copied. @return TIER_OK or TIER_EVERSION. @since 0.1.0 */
+/** Replaces the I/O layer (NULL restores the default); the table is copied. @return TIER_OK or
+ * TIER_EVERSION. @since 0.1.0 */
 TIER_API int tier_csv_set_io(tier_csv *csv, const tier_io *io);
 
 /**

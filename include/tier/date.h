@@ -52,7 +52,8 @@ TIER_API int tier_date_to_ymd(int32_t day, int *year, int *month, int *mday);
  * @param len length of `text` in bytes.
  * @param format a ::tier_date_format.
  * @param[out] out the day number; untouched on failure.
- * @return TIER_OK, TIER_EPARSE for malformed text, TIER_ERANGE for a non-existent or out-of-range date.
+ * @return TIER_OK, TIER_EPARSE for malformed text, TIER_ERANGE for a non-existent or out-of-range
+ * date.
  * @since 0.1.0
  */
 TIER_API int tier_date_parse(int32_t *out, const char *text, size_t len, int format);

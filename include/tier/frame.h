@@ -69,10 +69,12 @@ TIER_API int tier_frame_column_type(const tier_frame *frame, size_t col);
  */
 TIER_API int tier_frame_find(const tier_frame *frame, const char *name, size_t *out_col);
 
-/** The values of a number column (borrowed, `rows` doubles), NULL if not a number column. @since 0.1.0 */
+/** The values of a number column (borrowed, `rows` doubles), NULL if not a number column. @since
+ * 0.1.0 */
 TIER_API const double *tier_frame_numbers(const tier_frame *frame, size_t col);
 
-/** The codes of a label column (borrowed, `rows` int32_t), NULL if not a label column. @since 0.1.0 */
+/** The codes of a label column (borrowed, `rows` int32_t), NULL if not a label column. @since 0.1.0
+ */
 TIER_API const int32_t *tier_frame_labels(const tier_frame *frame, size_t col);
 
 /** Number of distinct labels of a label column (0 otherwise). @since 0.1.0 */

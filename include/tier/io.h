@@ -30,7 +30,8 @@ TIER_BEGIN_DECL
  */
 typedef struct tier_io {
     unsigned int version; /**< TIER_IO_VERSION */
-    /** Opens `path` (TIER_IO_READ or TIER_IO_WRITE); sets `*out` and returns 0, or a negative errno. */
+    /** Opens `path` (TIER_IO_READ or TIER_IO_WRITE); sets `*out` and returns 0, or a negative
+     * errno. */
     int (*open)(void *ud, const char *path, int mode, void **out);
     /** Reads up to `size` bytes; returns the count (0 at end of file) or a negative errno. */
     int64_t (*read)(void *ud, void *file, void *buf, size_t size);

@@ -54,7 +54,7 @@ typedef enum tier_option_flag {
  */
 typedef struct tier_model_output {
     const char *name; /**< output name without the model-name prefix, e.g. "r_score" */
-    int32_t type;     /**< ::tier_value_type of the column (TIER_VALUE_NUMBER or TIER_VALUE_LABEL) */
+    int32_t type; /**< ::tier_value_type of the column (TIER_VALUE_NUMBER or TIER_VALUE_LABEL) */
 } tier_model_output;
 
 /**
@@ -174,9 +174,9 @@ typedef struct tier_model tier_model;
  *         or its version is 0, which has no defined layout).
  * @since 0.1.0
  */
-TIER_API TIER_WARN_UNUSED_RESULT int tier_model_new(tier_model **out, const tier_model_vtable *vtable,
-                                                    void *state, const char *name,
-                                                    const tier_allocator *alloc);
+TIER_API TIER_WARN_UNUSED_RESULT int tier_model_new(tier_model **out,
+                                                    const tier_model_vtable *vtable, void *state,
+                                                    const char *name, const tier_allocator *alloc);
 
 /** Frees a model, calling its destroy callback; NULL is a no-op. @since 0.1.0 */
 TIER_API void tier_model_free(tier_model *model);
@@ -227,8 +227,8 @@ TIER_API int tier_model_score(const tier_model *model, const tier_book *book, ti
  * @return TIER_OK, TIER_ESTATE, TIER_ERANGE (customer) or the callback's status.
  * @since 0.1.0
  */
-TIER_API int tier_model_explain(const tier_model *model, const tier_book *book, const tier_frame *frame,
-                                size_t customer, tier_text *out);
+TIER_API int tier_model_explain(const tier_model *model, const tier_book *book,
+                                const tier_frame *frame, size_t customer, tier_text *out);
 
 /**
  * Makes a model of a kind named by text: a built-in ("rfm", "pareto", "scorecard" (the empty
@@ -396,7 +396,8 @@ TIER_API const char *tier_value_text(const tier_value *value);
 /** Number of items of a list value (0 when it is not a list). @since 0.2.0 */
 TIER_API size_t tier_value_list_count(const tier_value *value);
 
-/** Item `i` of a list value (borrowed until the value changes), NULL when out of range. @since 0.2.0 */
+/** Item `i` of a list value (borrowed until the value changes), NULL when out of range. @since
+ * 0.2.0 */
 TIER_API const char *tier_value_list_item(const tier_value *value, size_t i);
 
 /**
@@ -528,7 +529,6 @@ TIER_API int tier_state_read_fail(tier_state_reader *reader, const char *message
 TIER_API size_t tier_state_read_line(const tier_state_reader *reader);
 
 TIER_END_DECL
-
 
 /** @} */
 #endif

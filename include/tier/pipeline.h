@@ -196,7 +196,8 @@ TIER_API int tier_pipeline_get(const tier_pipeline *pipeline, const char *key, t
  * `kind` and `name` are copied.
  * @param pipeline the pipeline.
  * @param kind the model kind: "rfm", "pareto", "clv", "lifecycle", "scorecard" (given the option
- *        `preset=b2b` unless the list sets `preset`), "needs" or a kind of the registry (tier_pipeline_set_registry()).
+ *        `preset=b2b` unless the list sets `preset`), "needs" or a kind of the registry
+ * (tier_pipeline_set_registry()).
  * @param name the model name, the prefix of its output columns (NULL for the kind); unique in the
  *        list.
  * @return TIER_OK, TIER_ENOTFOUND (unknown kind), TIER_EINVAL (bad or repeated name) or
@@ -389,7 +390,8 @@ TIER_API uint64_t tier_pipeline_rows_read(const tier_pipeline *pipeline);
  */
 TIER_API int tier_pipeline_summary(const tier_pipeline *pipeline, tier_text *out);
 
-/** Number of warnings of the last successful run (e.g. a fit that did not converge). @since 0.2.0 */
+/** Number of warnings of the last successful run (e.g. a fit that did not converge). @since 0.2.0
+ */
 TIER_API size_t tier_pipeline_warning_count(const tier_pipeline *pipeline);
 
 /** Warning `i` of the last successful run (borrowed; NULL when out of range). @since 0.2.0 */

@@ -40,7 +40,8 @@ typedef enum tier_op {
  * @return TIER_OK or TIER_ENOMEM.
  * @since 0.1.0
  */
-TIER_API TIER_WARN_UNUSED_RESULT int tier_policy_new(tier_policy **out, const tier_allocator *alloc);
+TIER_API TIER_WARN_UNUSED_RESULT int tier_policy_new(tier_policy **out,
+                                                     const tier_allocator *alloc);
 
 /**
  * Creates the built-in default B2B policy "b2b-sabc" (docs/policy.md): S = Pareto class A;

@@ -26,7 +26,8 @@ typedef struct tier_record tier_record;
  * @return TIER_OK or TIER_ENOMEM.
  * @since 0.1.0
  */
-TIER_API TIER_WARN_UNUSED_RESULT int tier_record_new(tier_record **out, const tier_allocator *alloc);
+TIER_API TIER_WARN_UNUSED_RESULT int tier_record_new(tier_record **out,
+                                                     const tier_allocator *alloc);
 
 /** Frees a record; NULL is a no-op. @since 0.1.0 */
 TIER_API void tier_record_free(tier_record *rec);

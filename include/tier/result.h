@@ -30,7 +30,8 @@ typedef struct tier_result tier_result;
  * @return TIER_OK or TIER_ENOMEM.
  * @since 0.1.0
  */
-TIER_API TIER_WARN_UNUSED_RESULT int tier_result_new(tier_result **out, const tier_allocator *alloc);
+TIER_API TIER_WARN_UNUSED_RESULT int tier_result_new(tier_result **out,
+                                                     const tier_allocator *alloc);
 
 /** Frees a result; NULL is a no-op. @since 0.1.0 */
 TIER_API void tier_result_free(tier_result *result);
@@ -68,7 +69,8 @@ TIER_API size_t tier_result_tier_count(const tier_result *result);
 /** Name of tier `tier` (borrowed), NULL when out of range. @since 0.1.0 */
 TIER_API const char *tier_result_tier_name(const tier_result *result, size_t tier);
 
-/** Reason (name of the rule that matched) for customer `i` (borrowed), "" when none. @since 0.1.0 */
+/** Reason (name of the rule that matched) for customer `i` (borrowed), "" when none. @since 0.1.0
+ */
 TIER_API const char *tier_result_reason(const tier_result *result, size_t i);
 
 /**
@@ -87,8 +89,8 @@ typedef enum tier_output_format {
 } tier_output_format;
 
 /** The default output columns (see tier_result_write()). @since 0.1.0 */
-#define TIER_RESULT_DEFAULT_COLUMNS                                                           \
-    "customer_id,tier,r=rfm.r,f=rfm.f,m=rfm.m:2,tenure=rfm.tenure,r_score=rfm.r_score,"      \
+#define TIER_RESULT_DEFAULT_COLUMNS                                                            \
+    "customer_id,tier,r=rfm.r,f=rfm.f,m=rfm.m:2,tenure=rfm.tenure,r_score=rfm.r_score,"        \
     "f_score=rfm.f_score,m_score=rfm.m_score,segment=rfm.segment,value_class=rfm.value_class," \
     "pareto_class=pareto.class,reason"
 

@@ -7,8 +7,8 @@
  * Definitions (docs/rfm.md states them in full): for an as-of day D, only transactions dated
  * before D count. R = D - day of the last purchase (days; lower is better); F = purchase-days
  * (or purchase rows); M = net amount (sum, or mean per purchase-day). Scores 1..k (k = bins,
- * default 5, 5 = best) come from k-1 cut points fitted on the book: cut j is the j/k quantile of the
- * values over customers with at least one purchase, by linear interpolation between order
+ * default 5, 5 = best) come from k-1 cut points fitted on the book: cut j is the j/k quantile of
+ * the values over customers with at least one purchase, by linear interpolation between order
  * statistics (Hyndman-Fan type 7). A value v gets 1 + the number of cuts strictly below v (for R,
  * k minus that number), so equal values always get equal scores.
  *

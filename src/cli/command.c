@@ -43,8 +43,8 @@ static int setup(tier_pipeline *p, const char *name, int argc, char **argv, int 
     unsigned int flags = 0;
     int rc = tier_pipeline_set_output(p, write_stdout, NULL);
     if (!rc)
-        rc = tier_pipeline_set_command(p, name, (size_t)(argc - 1),
-                                       (const char *const *)(argv + 1), &flags);
+        rc = tier_pipeline_set_command(p, name, (size_t)(argc - 1), (const char *const *)(argv + 1),
+                                       &flags);
     if (rc) {
         cli_error("%s", tier_pipeline_last_error(p));
         return rc == TIER_ENOMEM ? CLI_FAIL : CLI_USAGE;

@@ -107,7 +107,9 @@ void tier__book_slot_remove(tier_book *b, size_t index)
         j = (j + 1) & mask;
         if (b->slots[j].index == NO_CUSTOMER)
             break;
-        home = (size_t)tier__book_hash_id(tier__book_id_ptr(b, b->slots[j].index), tier__book_id_len(b, b->slots[j].index)) & mask;
+        home = (size_t)tier__book_hash_id(tier__book_id_ptr(b, b->slots[j].index),
+                                          tier__book_id_len(b, b->slots[j].index)) &
+               mask;
         /* Move j back to i unless its home lies cyclically in (i, j]. */
         if ((i <= j) ? (home <= i || home > j) : (home <= i && home > j)) {
             b->slots[i] = b->slots[j];
@@ -214,11 +216,25 @@ int tier_book_set_option(tier_book *b, int option, int64_t value)
             b->ignore_from = (int32_t)value;
         return TIER_OK;
     }
-    case TIER_BOOK_LIMIT_ID_LENGTH: lim = &b->lim_id_len; hi = 65535; break;
-    case TIER_BOOK_LIMIT_CUSTOMERS: lim = &b->lim_customers; hi = (int64_t)UINT32_MAX - 1; break;
-    case TIER_BOOK_LIMIT_ROWS_PER_CALL: lim = &b->lim_rows_per_call; break;
-    case TIER_BOOK_LIMIT_ATTRIBUTES: lim = &b->lim_attributes; hi = 1 << 20; break;
-    case TIER_BOOK_LIMIT_TEXT_LENGTH: lim = &b->lim_text; hi = 1 << 30; break;
+    case TIER_BOOK_LIMIT_ID_LENGTH:
+        lim = &b->lim_id_len;
+        hi = 65535;
+        break;
+    case TIER_BOOK_LIMIT_CUSTOMERS:
+        lim = &b->lim_customers;
+        hi = (int64_t)UINT32_MAX - 1;
+        break;
+    case TIER_BOOK_LIMIT_ROWS_PER_CALL:
+        lim = &b->lim_rows_per_call;
+        break;
+    case TIER_BOOK_LIMIT_ATTRIBUTES:
+        lim = &b->lim_attributes;
+        hi = 1 << 20;
+        break;
+    case TIER_BOOK_LIMIT_TEXT_LENGTH:
+        lim = &b->lim_text;
+        hi = 1 << 30;
+        break;
     default:
         tier__errorf(b->err, "unknown book option %d", option);
         return TIER_EINVAL;
@@ -237,14 +253,29 @@ int tier_book_get_option(const tier_book *b, int option, int64_t *out)
     if (!b || !out)
         return TIER_EINVAL;
     switch (option) {
-    case TIER_BOOK_OPT_KEEP_TRANSACTIONS: *out = b->keep_txns; break;
-    case TIER_BOOK_OPT_IGNORE_FROM_DAY: *out = b->ignore_from; break;
-    case TIER_BOOK_LIMIT_ID_LENGTH: *out = b->lim_id_len; break;
-    case TIER_BOOK_LIMIT_CUSTOMERS: *out = b->lim_customers; break;
-    case TIER_BOOK_LIMIT_ROWS_PER_CALL: *out = b->lim_rows_per_call; break;
-    case TIER_BOOK_LIMIT_ATTRIBUTES: *out = b->lim_attributes; break;
-    case TIER_BOOK_LIMIT_TEXT_LENGTH: *out = b->lim_text; break;
-    default: return TIER_EINVAL;
+    case TIER_BOOK_OPT_KEEP_TRANSACTIONS:
+        *out = b->keep_txns;
+        break;
+    case TIER_BOOK_OPT_IGNORE_FROM_DAY:
+        *out = b->ignore_from;
+        break;
+    case TIER_BOOK_LIMIT_ID_LENGTH:
+        *out = b->lim_id_len;
+        break;
+    case TIER_BOOK_LIMIT_CUSTOMERS:
+        *out = b->lim_customers;
+        break;
+    case TIER_BOOK_LIMIT_ROWS_PER_CALL:
+        *out = b->lim_rows_per_call;
+        break;
+    case TIER_BOOK_LIMIT_ATTRIBUTES:
+        *out = b->lim_attributes;
+        break;
+    case TIER_BOOK_LIMIT_TEXT_LENGTH:
+        *out = b->lim_text;
+        break;
+    default:
+        return TIER_EINVAL;
     }
     return TIER_OK;
 }
@@ -414,7 +445,8 @@ static uint64_t prefix_be(const char *p, size_t len)
 int tier__book_compare_ids(const tier_book *b, size_t x, size_t y)
 {
     size_t lx = tier__book_id_len(b, x), ly = tier__book_id_len(b, y);
-    uint64_t px = prefix_be(tier__book_id_ptr(b, x), lx), py = prefix_be(tier__book_id_ptr(b, y), ly);
+    uint64_t px = prefix_be(tier__book_id_ptr(b, x), lx),
+             py = prefix_be(tier__book_id_ptr(b, y), ly);
     int c;
     /* Ids never hold NUL bytes, so zero padding cannot tie two different short ids. */
     if (px != py)
@@ -424,4 +456,3 @@ int tier__book_compare_ids(const tier_book *b, size_t x, size_t y)
         return c;
     return lx < ly ? -1 : lx > ly;
 }
-

@@ -39,13 +39,15 @@ static int attr_slot(tier_book *b, const char *name, int type, size_t index, att
         return TIER_ERANGE;
     }
     if (index >= b->live.ncust) {
-        tier__errorf(b->err, "customer index %zu out of range (%zu customers)", index, b->live.ncust);
+        tier__errorf(b->err, "customer index %zu out of range (%zu customers)", index,
+                     b->live.ncust);
         return TIER_ERANGE;
     }
     at = find_attr(b, name);
     if (at && at->type && at->type != type) {
         tier__errorf(b->err, "attribute \"%s\" holds %s, not %s", name,
-                     at->type == TIER_ATTR_NUMBER ? "numbers" : "text", type == TIER_ATTR_NUMBER ? "numbers" : "text");
+                     at->type == TIER_ATTR_NUMBER ? "numbers" : "text",
+                     type == TIER_ATTR_NUMBER ? "numbers" : "text");
         return TIER_EINVAL;
     }
     if (!at) {
@@ -123,7 +125,9 @@ void tier__book_put_number(tier_book *b, size_t index, const char *name, double 
 void tier__book_copy_numbers(const tier_book *b, const char *name, double *out)
 {
     const attribute *at = find_attr(b, name);
-    size_t i, have = (at && at->type == TIER_ATTR_NUMBER) ? (at->len < b->live.ncust ? at->len : b->live.ncust) : 0;
+    size_t i, have = (at && at->type == TIER_ATTR_NUMBER)
+                         ? (at->len < b->live.ncust ? at->len : b->live.ncust)
+                         : 0;
     if (have)
         memcpy(out, at->num, have * sizeof *out);
     for (i = have; i < b->live.ncust; i++)
@@ -162,8 +166,8 @@ int tier_book_set_text(tier_book *b, size_t index, const char *name, const char 
     if (value) {
         vlen = strlen(value);
         if ((int64_t)vlen > b->lim_text) {
-            tier__errorf(b->err, "text of attribute \"%s\" longer than %lld bytes", name ? name : "",
-                         (long long)b->lim_text);
+            tier__errorf(b->err, "text of attribute \"%s\" longer than %lld bytes",
+                         name ? name : "", (long long)b->lim_text);
             return TIER_ERANGE;
         }
         if (!tier__utf8_valid(value, vlen)) {
@@ -221,4 +225,3 @@ int tier_book_get_text(const tier_book *b, size_t index, const char *name, const
     *out = at->text[index];
     return TIER_OK;
 }
-

@@ -33,8 +33,12 @@ int tier_book_customer_stat(const tier_book *b, size_t index, int stat, double *
         return TIER_ERANGE;
     f = &b->fig[index];
     switch (stat) {
-    case TIER_BOOK_STAT_FIRST_PURCHASE: *out = f->purchases ? f->first_day : NAN; break;
-    case TIER_BOOK_STAT_LAST_PURCHASE: *out = f->purchases ? f->last_day : NAN; break;
+    case TIER_BOOK_STAT_FIRST_PURCHASE:
+        *out = f->purchases ? f->first_day : NAN;
+        break;
+    case TIER_BOOK_STAT_LAST_PURCHASE:
+        *out = f->purchases ? f->last_day : NAN;
+        break;
     case TIER_BOOK_STAT_PURCHASE_DAYS: {
         /* Exact even after out-of-order rows when transactions are kept. */
         tier__figures one;
@@ -70,11 +74,20 @@ int tier_book_customer_stat(const tier_book *b, size_t index, int stat, double *
         }
         break;
     }
-    case TIER_BOOK_STAT_PURCHASES: *out = f->purchases; break;
-    case TIER_BOOK_STAT_REFUNDS: *out = f->refunds; break;
-    case TIER_BOOK_STAT_NET_AMOUNT: *out = tier__fixed_to_double(f->net); break;
-    case TIER_BOOK_STAT_NET_MARGIN: *out = f->has_margin ? tier__fixed_to_double(f->margin) : NAN; break;
-    default: return TIER_EINVAL;
+    case TIER_BOOK_STAT_PURCHASES:
+        *out = f->purchases;
+        break;
+    case TIER_BOOK_STAT_REFUNDS:
+        *out = f->refunds;
+        break;
+    case TIER_BOOK_STAT_NET_AMOUNT:
+        *out = tier__fixed_to_double(f->net);
+        break;
+    case TIER_BOOK_STAT_NET_MARGIN:
+        *out = f->has_margin ? tier__fixed_to_double(f->margin) : NAN;
+        break;
+    default:
+        return TIER_EINVAL;
     }
     return TIER_OK;
 }
@@ -92,7 +105,8 @@ int tier_book_txn(const tier_book *b, size_t t, size_t *customer, int32_t *day, 
         *amount = tier__fixed_to_double(b->tx_amount[t]);
     if (margin)
         *margin = (b->tx_margin && b->tx_margin[t] != NO_MARGIN)
-                      ? tier__fixed_to_double(b->tx_margin[t]) : NAN;
+                      ? tier__fixed_to_double(b->tx_margin[t])
+                      : NAN;
     return TIER_OK;
 }
 
@@ -110,7 +124,8 @@ const tier__figures *tier__book_running(const tier_book *b)
 int tier__book_figures_view(const tier_book *b, int32_t from_day, int32_t to_day,
                             const tier__figures **view, tier__figures **owned, char *why)
 {
-    int covers_all = b->live.min_day == NO_DAY || (from_day <= b->live.min_day && to_day > b->live.max_day);
+    int covers_all =
+        b->live.min_day == NO_DAY || (from_day <= b->live.min_day && to_day > b->live.max_day);
     tier__figures *f;
     int rc;
     *owned = NULL;
@@ -138,7 +153,8 @@ int tier__book_figures(const tier_book *b, int32_t from_day, int32_t to_day, tie
     size_t i, t, *start = NULL;
     uint32_t *order = NULL;
     int32_t *days = NULL;
-    int covers_all = b->live.min_day == NO_DAY || (from_day <= b->live.min_day && to_day > b->live.max_day);
+    int covers_all =
+        b->live.min_day == NO_DAY || (from_day <= b->live.min_day && to_day > b->live.max_day);
     if (covers_all && !b->live.unordered) {
         if (b->live.ncust)
             memcpy(out, b->fig, b->live.ncust * sizeof *out);
@@ -149,8 +165,9 @@ int tier__book_figures(const tier_book *b, int32_t from_day, int32_t to_day, tie
             tier__errorf(why, "the window does not cover every transaction and transactions are "
                               "not kept (keep them, or ignore rows from the as-of day on)");
         else
-            tier__errorf(why, "customer \"%s\" has purchases out of date order and transactions "
-                              "are not kept, so purchase-days are unknown",
+            tier__errorf(why,
+                         "customer \"%s\" has purchases out of date order and transactions "
+                         "are not kept, so purchase-days are unknown",
                          tier__book_id_ptr(b, b->live.unordered_cust));
         return TIER_ESTATE;
     }
@@ -215,4 +232,3 @@ int tier__book_figures(const tier_book *b, int32_t from_day, int32_t to_day, tie
     tier__free(&b->alloc, days);
     return TIER_OK;
 }
-

@@ -20,19 +20,19 @@ typedef struct slot {
 
 typedef struct attribute {
     char *name;
-    int type;       /* 0 none yet, else a tier_attr_type */
-    size_t len;     /* customers covered; beyond that the value is unset */
-    double *num;    /* NaN = unset */
-    char **text;    /* NULL = unset */
+    int type;    /* 0 none yet, else a tier_attr_type */
+    size_t len;  /* customers covered; beyond that the value is unset */
+    double *num; /* NaN = unset */
+    char **text; /* NULL = unset */
 } attribute;
 
 /* The part of a book that a stage can move: tier__book_begin saves it, tier__book_rollback puts
  * it back (one list, so that the two cannot drift). */
 typedef struct book_extent {
-    size_t ncust;   /* customers */
-    size_t ntx;     /* kept transactions */
-    size_t ids_len; /* bytes of ids */
-    size_t nattr;   /* attribute columns */
+    size_t ncust;             /* customers */
+    size_t ntx;               /* kept transactions */
+    size_t ids_len;           /* bytes of ids */
+    size_t nattr;             /* attribute columns */
     int32_t min_day, max_day; /* of stored transactions; NO_DAY when none */
     uint64_t ignored_rows;
     int unordered; /* some customer's purchases arrived out of date order */

@@ -6,24 +6,26 @@
 
 #include "util/internal.h"
 
-/* Per-customer figures over a set of transactions. Days are INT32_MIN when there was no purchase. */
+/* Per-customer figures over a set of transactions. Days are INT32_MIN when there was no purchase.
+ */
 typedef struct tier__figures {
-    int32_t first_day;     /* first purchase (amount >= 0) */
-    int32_t last_day;      /* last purchase */
+    int32_t first_day;      /* first purchase (amount >= 0) */
+    int32_t last_day;       /* last purchase */
     uint32_t purchase_days; /* distinct days with a purchase */
-    uint32_t purchases;    /* purchase rows */
-    uint32_t refunds;      /* refund rows (amount < 0) */
-    uint32_t has_margin;   /* 1 when any row carried a margin */
-    int64_t net;           /* sum of amounts, fixed point */
-    int64_t margin;        /* sum of margins, fixed point */
+    uint32_t purchases;     /* purchase rows */
+    uint32_t refunds;       /* refund rows (amount < 0) */
+    uint32_t has_margin;    /* 1 when any row carried a margin */
+    int64_t net;            /* sum of amounts, fixed point */
+    int64_t margin;         /* sum of margins, fixed point */
 } tier__figures;
 
 /* Staged loading: begin, add rows, then commit or roll back. Between begin and commit the book
  * may only be changed through tier__book_add_fixed. A rollback restores the book exactly and
  * never allocates. */
 void tier__book_begin(tier_book *book);
-/* Adds one row (amount/margin fixed point); only between begin and commit/rollback. Returns TIER_OK or TIER_EINVAL (id), TIER_ERANGE
- * (limits, day, overflow), TIER_ENOMEM; the book's error text says why (without row numbers). */
+/* Adds one row (amount/margin fixed point); only between begin and commit/rollback. Returns TIER_OK
+ * or TIER_EINVAL (id), TIER_ERANGE (limits, day, overflow), TIER_ENOMEM; the book's error text says
+ * why (without row numbers). */
 int tier__book_add_fixed(tier_book *book, const char *id, size_t id_len, int32_t day,
                          int64_t amount, int64_t margin, int has_margin);
 /* One row for tier__book_add_rows. */
@@ -50,8 +52,8 @@ const tier_allocator *tier__book_allocator(const tier_book *book);
  * Uses the running figures when the range covers all of them, otherwise the kept transactions.
  * Returns TIER_OK, TIER_ESTATE (transactions not kept, or purchase-days unknown because a
  * customer's rows came out of date order; `why` gets the reason) or TIER_ENOMEM. */
-int tier__book_figures(const tier_book *book, int32_t from_day, int32_t to_day,
-                       tier__figures *out, char *why);
+int tier__book_figures(const tier_book *book, int32_t from_day, int32_t to_day, tier__figures *out,
+                       char *why);
 
 /* The same without a copy when the running figures are exact for the range: *view points at the
  * book's own figures (valid until the book changes) and *owned is NULL; otherwise *owned is a new

@@ -399,7 +399,8 @@ static int merge_attributes(tier_book *dst, const tier_book *src, const uint32_t
             continue;
         if (t && t != at->type) {
             tier__errorf(dst->err, "attribute \"%s\" holds %s in one book and %s in the other",
-                         at->name, t == TIER_ATTR_NUMBER ? "numbers" : "text", at->type == TIER_ATTR_NUMBER ? "numbers" : "text");
+                         at->name, t == TIER_ATTR_NUMBER ? "numbers" : "text",
+                         at->type == TIER_ATTR_NUMBER ? "numbers" : "text");
             return TIER_EINVAL;
         }
         for (i = 0; i < at->len && i < src->live.ncust; i++) {
@@ -462,10 +463,12 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
         if (i % BATCH == 0 && dst->nslots) {
             size_t j, end = i + BATCH < src->live.ncust ? i + BATCH : src->live.ncust;
             for (j = i; j < end; j++)
-                PREFETCH(&dst->slots[(size_t)tier__book_hash_id(tier__book_id_ptr(src, j), tier__book_id_len(src, j)) &
+                PREFETCH(&dst->slots[(size_t)tier__book_hash_id(tier__book_id_ptr(src, j),
+                                                                tier__book_id_len(src, j)) &
                                      (dst->nslots - 1)]);
         }
-        rc = tier__book_intern(dst, tier__book_id_ptr(src, i), tier__book_id_len(src, i), &map[i], &created);
+        rc = tier__book_intern(dst, tier__book_id_ptr(src, i), tier__book_id_len(src, i), &map[i],
+                               &created);
         if (rc)
             break;
         /* Only checked here; the figures change after the last step that can fail, so that a
@@ -473,7 +476,8 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
         f = dst->fig[map[i]];
         if (tier__add_i64(f.net, later->net, &f.net) ||
             tier__add_i64(f.margin, later->margin, &f.margin)) {
-            tier__errorf(dst->err, "the net amount of customer \"%s\" overflows", tier__book_id_ptr(src, i));
+            tier__errorf(dst->err, "the net amount of customer \"%s\" overflows",
+                         tier__book_id_ptr(src, i));
             rc = TIER_ERANGE;
         }
     }
@@ -548,4 +552,3 @@ int tier_book_add_customer(tier_book *b, const char *id, size_t id_len, size_t *
         *out_index = idx;
     return TIER_OK;
 }
-

@@ -16,7 +16,7 @@ static int32_t days_from_civil(int32_t y, int32_t m, int32_t d)
 {
     /* January and February belong to the previous March-based year. */
     int32_t shift = (m <= 2);
-    int32_t yy = y - shift;       /* >= 1899 here, so / rounds toward zero = floor */
+    int32_t yy = y - shift;          /* >= 1899 here, so / rounds toward zero = floor */
     int32_t mm = m + 12 * shift - 3; /* March = 0 .. February = 11 */
     /* Day of the March-based year: the 153-day, 5-month pattern, rounded. */
     int32_t doy = (153 * mm + 2) / 5 + d - 1;

@@ -202,7 +202,8 @@ int tier_frame_add_labels(tier_frame *f, const char *name, const char *const *la
         return TIER_EINVAL;
     for (i = 0; i < label_count; i++) {
         if (!labels[i] || !tier__utf8_valid(labels[i], strlen(labels[i]))) {
-            tier__errorf(f->err, "label %zu of column \"%s\" is NULL or not UTF-8", i, name ? name : "");
+            tier__errorf(f->err, "label %zu of column \"%s\" is NULL or not UTF-8", i,
+                         name ? name : "");
             return TIER_EINVAL;
         }
     }

@@ -119,7 +119,7 @@ static int64_t io_size(void *ud, void *file)
     return (int64_t)st.st_size;
 }
 
-static const tier_io default_io = {TIER_IO_VERSION, io_open,  io_read,   io_write, io_sync,
+static const tier_io default_io = {TIER_IO_VERSION, io_open,   io_read,   io_write, io_sync,
                                    io_close,        io_rename, io_remove, io_size,  NULL};
 
 const tier_io *tier_io_default(void)

@@ -82,8 +82,8 @@ static int valid_vtable(const tier_model_vtable *vt)
     return 1;
 }
 
-int tier_model_new(tier_model **out, const tier_model_vtable *vtable, void *state,
-                   const char *name, const tier_allocator *alloc)
+int tier_model_new(tier_model **out, const tier_model_vtable *vtable, void *state, const char *name,
+                   const tier_allocator *alloc)
 {
     tier_model_vtable vt;
     tier_model *m;
@@ -247,7 +247,8 @@ static int check_outputs(const tier_model *m, tier_frame *frame, size_t mark)
         const char *name = NULL;
         int type = 0;
         if (output_info(m, i, &name, &type) || !name) {
-            tier__errorf(tier__frame_error(frame), "model \"%s\": output %zu has no name", m->name, i);
+            tier__errorf(tier__frame_error(frame), "model \"%s\": output %zu has no name", m->name,
+                         i);
             return TIER_EINVAL;
         }
         if (strlen(m->name) + strlen(name) + 2 > sizeof full) {
@@ -260,8 +261,8 @@ static int check_outputs(const tier_model *m, tier_frame *frame, size_t mark)
         if (tier_frame_find(frame, full, &col) || col < mark ||
             tier_frame_column_type(frame, col) != type) {
             tier__errorf(tier__frame_error(frame),
-                         "model \"%s\": declared output \"%s\" missing or of another type",
-                         m->name, name);
+                         "model \"%s\": declared output \"%s\" missing or of another type", m->name,
+                         name);
             return TIER_EINVAL;
         }
     }
@@ -389,8 +390,8 @@ static const tier_model_option *find_option(const tier_model *m, const char *nam
                  tier__quote_text(q, sizeof q, name ? name : "", name ? strlen(name) : 0));
     len = strlen(err);
     for (i = 0; i < m->vt.n_options && len + 4 < TIER__ERR_SIZE; i++) {
-        int n = snprintf(err + len, TIER__ERR_SIZE - len, "%s%s", i ? ", " : "",
-                         m->vt.options[i].name);
+        int n =
+            snprintf(err + len, TIER__ERR_SIZE - len, "%s%s", i ? ", " : "", m->vt.options[i].name);
         if (n < 0 || (size_t)n >= TIER__ERR_SIZE - len) {
             strcpy(err + TIER__ERR_SIZE - 4, "...");
             break;

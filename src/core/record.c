@@ -164,7 +164,8 @@ static int set_attr(tier_record *r, const char *name, int type, double num, cons
         return TIER_EINVAL;
     r->err[0] = '\0';
     if (!name || !*name || !tier__utf8_valid(name, strlen(name)) ||
-        (text && !tier__utf8_valid(text, strlen(text))) || (type == TIER_ATTR_NUMBER && isinf(num))) {
+        (text && !tier__utf8_valid(text, strlen(text))) ||
+        (type == TIER_ATTR_NUMBER && isinf(num))) {
         tier__errorf(r->err, "attribute name or value is empty, not UTF-8 or infinite");
         return TIER_EINVAL;
     }
@@ -264,7 +265,8 @@ int tier_book_add_record(tier_book *book, const tier_record *r, size_t *out_inde
         if (!copies)
             return TIER_ENOMEM;
         for (i = 0; i < r->nattrs; i++)
-            if (r->attrs[i].type == TIER_ATTR_TEXT && !(copies[i] = tier__strdup(a, r->attrs[i].text))) {
+            if (r->attrs[i].type == TIER_ATTR_TEXT &&
+                !(copies[i] = tier__strdup(a, r->attrs[i].text))) {
                 rc = TIER_ENOMEM;
                 goto done;
             }

@@ -165,8 +165,8 @@ int tier_csv_set_column_names(tier_csv *csv, const char *names)
         for (k = 0; k < count; k++) {
             size_t plen = strlen(prev);
             if (plen == len && memcmp(prev, name, len) == 0) {
-                tier__errorf(csv->err, "column name \"%.*s\" given twice", (int)(len > 64 ? 64 : len),
-                             name);
+                tier__errorf(csv->err, "column name \"%.*s\" given twice",
+                             (int)(len > 64 ? 64 : len), name);
                 tier__free(&csv->alloc, copy);
                 return TIER_EINVAL;
             }
@@ -405,7 +405,6 @@ int tier__csv_list_add(char *dst, size_t cap, size_t *used, const char *name)
     return 1;
 }
 
-
 void tier__csv_dialect_get(const tier_csv *csv, tier__csv_dialect *out)
 {
     out->alloc = &csv->alloc;
@@ -422,11 +421,10 @@ void tier__csv_dialect_get(const tier_csv *csv, tier__csv_dialect *out)
     out->progress_ud = csv->progress_ud;
 }
 
-void tier__csv_set_outcome(tier_csv *csv, int status, uint64_t rows, uint64_t line,
-                           uint64_t column, const char *text)
+void tier__csv_set_outcome(tier_csv *csv, int status, uint64_t rows, uint64_t line, uint64_t column,
+                           const char *text)
 {
     set_error(csv, line, column, text ? text : "");
     if (status == TIER_OK)
         csv->rows_read = rows;
 }
-

@@ -27,8 +27,8 @@
 enum { TYPE_NONE = 0 };
 
 typedef struct at_field {
-    size_t off, len; /* the value in the data, without quotes or surrounding blanks */
-    uint64_t line;   /* line where the field starts */
+    size_t off, len;          /* the value in the data, without quotes or surrounding blanks */
+    uint64_t line;            /* line where the field starts */
     unsigned char quoted, dq; /* quoted; contains "" pairs to unescape */
 } at_field;
 
@@ -36,7 +36,7 @@ typedef struct at_load {
     tier_csv *csv;
     tier_book *book;
     tier__csv_dialect d;
-    const tier_allocator *a; /* the reader's allocator: scratch memory */
+    const tier_allocator *a;  /* the reader's allocator: scratch memory */
     const tier_allocator *ba; /* the book's allocator: text values the book will own */
     const char *data;
     size_t len;
@@ -86,7 +86,6 @@ static int fail(at_load *L, int status, uint64_t line, uint64_t col, const char 
     L->err_col = col;
     return status;
 }
-
 
 /* ---- splitting ---------------------------------------------------------------------------- */
 
@@ -214,8 +213,9 @@ static int setup_names(at_load *L, size_t *first_row)
     for (i = 0; i < L->ncols; i++) {
         size_t n = strlen(L->names[i]);
         if (n == 0)
-            return fail(L, TIER_EPARSE, hline, i + 1, "empty column name (every column other than "
-                                                      "the id names an attribute)");
+            return fail(L, TIER_EPARSE, hline, i + 1,
+                        "empty column name (every column other than "
+                        "the id names an attribute)");
         if (!tier__utf8_valid(L->names[i], n))
             return fail(L, TIER_EPARSE, hline, i + 1, "column name is not valid UTF-8");
         for (j = 0; j < i; j++)
@@ -230,8 +230,9 @@ static int setup_names(at_load *L, size_t *first_row)
         for (i = 0; i < L->ncols; i++)
             if (!tier__csv_list_add(list, sizeof list, &used, L->names[i]))
                 break;
-        return fail(L, TIER_EINVAL, hline, 0, "no column named \"%s\" for the customer id (columns: %s)",
-                    L->d.id_column, list);
+        return fail(L, TIER_EINVAL, hline, 0,
+                    "no column named \"%s\" for the customer id (columns: %s)", L->d.id_column,
+                    list);
     }
     return TIER_OK;
 }

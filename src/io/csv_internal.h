@@ -13,11 +13,11 @@ int tier__csv_set_block_size(tier_csv *csv, size_t size);
 typedef struct tier__csv_dialect {
     const tier_allocator *alloc;
     const tier_io *io;
-    int delimiter;          /* a byte, or TIER_CSV_WHITESPACE */
+    int delimiter; /* a byte, or TIER_CSV_WHITESPACE */
     int has_header;
-    const char *names;      /* names from tier_csv_set_column_names(), NUL-separated, or NULL */
+    const char *names; /* names from tier_csv_set_column_names(), NUL-separated, or NULL */
     size_t names_count;
-    const char *id_column;  /* name of the TIER_CSV_ID column (the default when not set) */
+    const char *id_column; /* name of the TIER_CSV_ID column (the default when not set) */
     uint64_t max_fields;
     uint64_t max_length;
     uint64_t max_rows;
@@ -40,7 +40,8 @@ typedef struct tier__csv_file {
     uint64_t done; /* bytes read so far */
     int eof;       /* the read hook said end of file */
 } tier__csv_file;
-/* Opens `path`; TIER_EIO with "cannot open PATH: reason (errno N)" in why (TIER__ERR_SIZE bytes). */
+/* Opens `path`; TIER_EIO with "cannot open PATH: reason (errno N)" in why (TIER__ERR_SIZE bytes).
+ */
 int tier__csv_file_open(tier__csv_file *f, const tier_io *io, const char *path, char *why);
 /* Reads into buf[*len..cap) until it is full or the file ends (f->eof), retrying -EINTR a while;
  * TIER_EIO with "read error after N bytes: reason (errno N)" or "the read hook returned more bytes
@@ -60,7 +61,7 @@ int tier__csv_list_add(char *dst, size_t cap, size_t *used, const char *name);
 
 /* Records the outcome of such a load: on success (status 0) the rows read and no error; on
  * failure the text with its 1-based line and column (0 = none); rows read stay as they were. */
-void tier__csv_set_outcome(tier_csv *csv, int status, uint64_t rows, uint64_t line,
-                           uint64_t column, const char *text);
+void tier__csv_set_outcome(tier_csv *csv, int status, uint64_t rows, uint64_t line, uint64_t column,
+                           const char *text);
 
 #endif

@@ -33,8 +33,8 @@ static uint64_t load8(const char *p)
 typedef struct csv_state {
     tier_csv *csv;
     tier_book *book;
-    tier__csv_lex lx;   /* fields of the current record; its line is lx.line */
-    int collecting;     /* the next record is the header line */
+    tier__csv_lex lx; /* fields of the current record; its line is lx.line */
+    int collecting;   /* the next record is the header line */
     uint64_t rows;
     /* Columns: names (NUL-separated, offsets in name_off) and the role of each. */
     size_t ncols;
@@ -93,7 +93,6 @@ static int fail(csv_state *st, int status, uint64_t line, uint64_t col, const ch
     st->csv->err_column = col;
     return status;
 }
-
 
 static void state_free(csv_state *st)
 {
@@ -188,11 +187,13 @@ static int setup_columns(csv_state *st, uint64_t header_line)
                                         tier__buf_data(&st->names) + st->name_off[k]))
                     break;
             st->names_ready = 0; /* the message has no column to name */
-            return fail(st, TIER_EINVAL, header_line, 0, "no column named \"%s\" for the %s (columns: %s)",
-                        want, tier__csv_role_label[r], list);
+            return fail(st, TIER_EINVAL, header_line, 0,
+                        "no column named \"%s\" for the %s (columns: %s)", want,
+                        tier__csv_role_label[r], list);
         }
         if (st->col_role[i])
-            return fail(st, TIER_EINVAL, header_line, i + 1, "column chosen for both the %s and the %s",
+            return fail(st, TIER_EINVAL, header_line, i + 1,
+                        "column chosen for both the %s and the %s",
                         tier__csv_role_label[st->col_role[i]], tier__csv_role_label[r]);
         st->col_role[i] = (unsigned char)r;
         st->role_col[r] = i;
@@ -390,16 +391,17 @@ static int date_value(csv_state *st, int32_t *out)
     }
     if (rc == TIER_ERANGE) {
         /* Both formats start with the year. */
-        int y = (f->p[0] - '0') * 1000 + (f->p[1] - '0') * 100 + (f->p[2] - '0') * 10 +
-                (f->p[3] - '0');
+        int y =
+            (f->p[0] - '0') * 1000 + (f->p[1] - '0') * 100 + (f->p[2] - '0') * 10 + (f->p[3] - '0');
         return fail(st, TIER_ERANGE, f->line, st->role_col[ROLE_DATE] + 1, "%s: %s",
                     y < 1900 || y > 9999 ? "date outside 1900-01-01..9999-12-31" : "no such date",
                     tier__quote_text(q, sizeof q, f->p, f->len));
     }
     return fail(st, TIER_EPARSE, f->line, st->role_col[ROLE_DATE] + 1, "%s: %s",
-                st->date_format == TIER_DATE_ISO        ? "not a date (want YYYY-MM-DD)"
-                : st->date_format == TIER_DATE_YYYYMMDD ? "not a date (want YYYYMMDD)"
-                                                        : "not a date (want YYYY-MM-DD or YYYYMMDD)",
+                st->date_format == TIER_DATE_ISO ? "not a date (want YYYY-MM-DD)"
+                : st->date_format == TIER_DATE_YYYYMMDD
+                    ? "not a date (want YYYYMMDD)"
+                    : "not a date (want YYYY-MM-DD or YYYYMMDD)",
                 tier__quote_text(q, sizeof q, f->p, f->len));
 }
 
@@ -481,7 +483,6 @@ static int flush_rows(csv_state *st)
 /* ---------------------------------------------------------------------------------------------
  * Records */
 
-
 /* Points the roles at the current record's fields; a quoted field with "" pairs is unescaped
  * into scratch space first. */
 static int take_fields(csv_state *st)
@@ -500,8 +501,8 @@ static int take_fields(csv_state *st)
         tier__csv_field *u = &st->unq[r];
         if (st->role_col[r] == SIZE_MAX || !lf->dq)
             continue;
-        if (tier__grow(&st->csv->alloc, (void **)&st->scratch[r], &st->scratch_cap[r],
-                       lf->len + 1, 1))
+        if (tier__grow(&st->csv->alloc, (void **)&st->scratch[r], &st->scratch_cap[r], lf->len + 1,
+                       1))
             return fail(st, TIER_ENOMEM, 0, 0, "out of memory");
         *u = *lf;
         u->len = tier__csv_unescape(st->scratch[r], lf);
@@ -700,4 +701,3 @@ int tier_csv_read_file(tier_csv *csv, tier_book *book, const char *path)
     tier__free(&csv->alloc, buf);
     return finish(&st, rc);
 }
-

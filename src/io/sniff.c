@@ -7,13 +7,12 @@
 #include "io/sniff.h"
 #include "util/csv_lex.h"
 
-static const char *const id_names[] = {"customer_id", "customer", "customerid", "id", "account_id",
-                                       NULL};
+static const char *const id_names[] = {"customer_id", "customer",   "customerid",
+                                       "id",          "account_id", NULL};
 static const char *const date_names[] = {"date", "order_date", "invoice_date", "day", NULL};
-static const char *const amount_names[] = {"amount", "dollar_value", "revenue", "value", "total",
-                                           "sales", NULL};
-static const char *const account_id_names[] = {"account_id", "customer_id", "customer", "id",
-                                               NULL};
+static const char *const amount_names[] = {"amount", "dollar_value", "revenue", "value",
+                                           "total",  "sales",        NULL};
+static const char *const account_id_names[] = {"account_id", "customer_id", "customer", "id", NULL};
 
 int tier__sniff_head(const tier_io *io, const char *path, char *buf, size_t cap, size_t *len)
 {

@@ -113,7 +113,7 @@ static const lc_rule lc_rules[RULE_COUNT] = {
 
 typedef struct lc_state {
     tier_allocator alloc;
-    char *name;        /* model name, to find its columns when explaining */
+    char *name; /* model name, to find its columns when explaining */
     double opt[LC_OPT_COUNT];
     char *p_alive_col; /* NULL: P(alive) not used */
     char *attr[2];     /* progress, users */
@@ -128,8 +128,8 @@ typedef struct lc_inputs {
 
 static int lc_fit(void *state, const tier_book *book, const tier_frame *inputs);
 static int lc_score(void *state, const tier_book *book, tier_frame *frame);
-static int lc_explain(void *state, const tier_book *book, const tier_frame *frame,
-                      size_t customer, tier_text *out);
+static int lc_explain(void *state, const tier_book *book, const tier_frame *frame, size_t customer,
+                      tier_text *out);
 static void lc_destroy(void *state);
 static const char *lc_last_error(void *state);
 static int lc_set_option(void *state, const char *name, const tier_value *value);
@@ -149,14 +149,14 @@ static const tier_model_option lc_options[] = {
      "as-of day number; nan (default): the day after the book's last transaction", 0},
     {"recent_window", TIER_OPTION_NUMBER, "days of the recent spend window, 1..36500 (default 180)",
      0},
-    {"previous_window", TIER_OPTION_NUMBER,
-     "days of the window before it, 1..36500 (default 180)", 0},
+    {"previous_window", TIER_OPTION_NUMBER, "days of the window before it, 1..36500 (default 180)",
+     0},
     {"trend_epsilon", TIER_OPTION_NUMBER,
      "smallest denominator of the trend in currency units, (0, 1e12] (default 1)", 0},
     {"churn_days", TIER_OPTION_NUMBER,
      "churned when inactive for more days than this, 0..36500 (default 365)", 0},
-    {"churn_p_alive", TIER_OPTION_NUMBER, "churned when P(alive) is below this, [0, 1] (default 0.1)",
-     0},
+    {"churn_p_alive", TIER_OPTION_NUMBER,
+     "churned when P(alive) is below this, [0, 1] (default 0.1)", 0},
     {"dormant_days", TIER_OPTION_NUMBER,
      "dormant when inactive for more days than this, 0..churn_days (default 180)", 0},
     {"new_days", TIER_OPTION_NUMBER,
@@ -241,8 +241,7 @@ static int onboarding_of(const double *opt, double progress, double users)
         return TIER_LIFECYCLE_ONBOARDING_NONE;
     if (progress < opt[LC_OPT_ROLLOUT_PROGRESS])
         return TIER_LIFECYCLE_HANDOVER;
-    if (progress >= opt[LC_OPT_STABLE_PROGRESS] &&
-        users >= opt[LC_OPT_STABLE_USERS])
+    if (progress >= opt[LC_OPT_STABLE_PROGRESS] && users >= opt[LC_OPT_STABLE_USERS])
         return TIER_LIFECYCLE_STABLE_USE;
     return TIER_LIFECYCLE_INTERNAL_ROLLOUT;
 }
@@ -399,8 +398,8 @@ static int lc_score(void *state, const tier_book *book, tier_frame *frame)
         in.trend = out[OUT_TREND][i];
         in.p_alive = p_alive ? p_alive[i] : NAN;
         stage[i] = classify(o, &in, NULL);
-        onboarding[i] = onboarding_of(o, attribute(book, i, st->attr[0]),
-                                      attribute(book, i, st->attr[1]));
+        onboarding[i] =
+            onboarding_of(o, attribute(book, i, st->attr[0]), attribute(book, i, st->attr[1]));
     }
 done:
     tier__free(&st->alloc, fig);
@@ -410,8 +409,8 @@ done:
 
 /* ---- explain ------------------------------------------------------------------------------ */
 
-static int lc_explain(void *state, const tier_book *book, const tier_frame *frame,
-                      size_t customer, tier_text *out)
+static int lc_explain(void *state, const tier_book *book, const tier_frame *frame, size_t customer,
+                      tier_text *out)
 {
     const lc_state *st = state;
     const double *o = st->opt, *num[OUT_COUNT], *p_alive = NULL;
@@ -502,9 +501,8 @@ static int lc_explain(void *state, const tier_book *book, const tier_frame *fram
         n = snprintf(buf, sizeof buf,
                      ". Onboarding internal_rollout: %.100s %g >= %g but not (>= %g with %.100s "
                      "%g >= %g)",
-                     st->attr[0], progress, o[LC_OPT_ROLLOUT_PROGRESS],
-                     o[LC_OPT_STABLE_PROGRESS], st->attr[1], users,
-                     o[LC_OPT_STABLE_USERS]);
+                     st->attr[0], progress, o[LC_OPT_ROLLOUT_PROGRESS], o[LC_OPT_STABLE_PROGRESS],
+                     st->attr[1], users, o[LC_OPT_STABLE_USERS]);
         break;
     }
     return tier__model_append(out, buf, sizeof buf, n);
@@ -616,8 +614,9 @@ static int check_value(lc_state *st, const char *name, const tier_value *v, doub
         if (!(x >= r->lo && x <= r->hi) || (r->whole && x != floor(x)) ||
             (k == LC_OPT_TREND_EPSILON && !(x > 0))) {
             tier__errorf(err, "%g is out of range: need %s%s%g, %g]%s", x,
-                         r->whole ? "a whole number in " : "", k == LC_OPT_TREND_EPSILON ? "(" : "[",
-                         r->lo, r->hi, k == LC_OPT_AS_OF ? " or nan" : "");
+                         r->whole ? "a whole number in " : "",
+                         k == LC_OPT_TREND_EPSILON ? "(" : "[", r->lo, r->hi,
+                         k == LC_OPT_AS_OF ? " or nan" : "");
             return TIER_ERANGE;
         }
         opt[k] = x;

@@ -62,7 +62,10 @@ int tier__opt_choice(const tier_value *v, const char *const *names, int n, int *
     list[0] = '\0';
     for (i = 0; i < n && len + strlen(names[i]) + 8 < sizeof list; i++)
         len += (size_t)snprintf(list + len, sizeof list - len, "%s\"%s\"",
-                                i == 0 ? "" : i == n - 1 ? " or " : ", ", names[i]);
+                                i == 0       ? ""
+                                : i == n - 1 ? " or "
+                                             : ", ",
+                                names[i]);
     tier__errorf(err, "must be %s, not %s", list,
                  tier__quote_text(q, sizeof q, t ? t : "", t ? strlen(t) : 0));
     return TIER_EINVAL;

@@ -31,8 +31,8 @@ typedef struct pareto_config {
     char *column; /* CRIT_COLUMN: full column name */
 } pareto_config;
 
-static const pareto_config pareto_defaults = {0.80, 0.95, 800000, 950000, {0, 0, 0}, CRIT_REVENUE,
-                                              NULL};
+static const pareto_config pareto_defaults = {0.80,      0.95,         800000, 950000,
+                                              {0, 0, 0}, CRIT_REVENUE, NULL};
 
 typedef struct pareto_state {
     tier_allocator alloc;
@@ -206,8 +206,9 @@ static void order_customers(const tier_book *book, uint64_t *key, uint32_t *idx,
 
 static const char *criterion_name(const pareto_config *c)
 {
-    return c->criterion == CRIT_REVENUE ? "revenue" : c->criterion == CRIT_MARGIN ? "margin"
-                                                                                 : c->column;
+    return c->criterion == CRIT_REVENUE  ? "revenue"
+           : c->criterion == CRIT_MARGIN ? "margin"
+                                         : c->column;
 }
 
 /* ---- vtable ------------------------------------------------------------------------------ */
@@ -215,8 +216,10 @@ static const char *criterion_name(const pareto_config *c)
 static int check_options(const pareto_config *c, char *err)
 {
     if (c->ta6 < 1 || c->ta6 > PARETO_MILLION || c->tb6 < c->ta6 || c->tb6 > PARETO_MILLION) {
-        tier__errorf(err, "Pareto thresholds out of order: need 0 < threshold_a (%g) <= "
-                          "threshold_b (%g) <= 1", c->ta, c->tb);
+        tier__errorf(err,
+                     "Pareto thresholds out of order: need 0 < threshold_a (%g) <= "
+                     "threshold_b (%g) <= 1",
+                     c->ta, c->tb);
         return TIER_EINVAL;
     }
     if (c->criterion == CRIT_COLUMN && (!c->column || !c->column[0])) {
@@ -236,7 +239,8 @@ static int pareto_fit(void *state, const tier_book *book, const tier_frame *inpu
      * already there, the criterion column's type. */
     if ((rc = check_options(&st->c, st->err)) != TIER_OK)
         return rc;
-    if (st->c.criterion == CRIT_COLUMN && inputs && tier_frame_find(inputs, st->c.column, &col) == TIER_OK &&
+    if (st->c.criterion == CRIT_COLUMN && inputs &&
+        tier_frame_find(inputs, st->c.column, &col) == TIER_OK &&
         tier_frame_column_type(inputs, col) != TIER_VALUE_NUMBER) {
         tier__errorf(st->err, "criterion column \"%s\" is not a number column", st->c.column);
         return TIER_EINVAL;
@@ -248,10 +252,10 @@ static int pareto_fit(void *state, const tier_book *book, const tier_frame *inpu
 /* What scoring works on: per customer a value (exact or double) and whether it is present. */
 typedef struct pareto_values {
     size_t n;
-    int exact;           /* 1: ival (fixed point), 0: dval */
-    int64_t *ival;       /* exact values */
-    const double *dval;  /* column values (borrowed from the frame) */
-    unsigned char *has;  /* exact criteria: 1 when present */
+    int exact;          /* 1: ival (fixed point), 0: dval */
+    int64_t *ival;      /* exact values */
+    const double *dval; /* column values (borrowed from the frame) */
+    unsigned char *has; /* exact criteria: 1 when present */
 } pareto_values;
 
 static int collect_values(pareto_state *st, const tier_book *book, const tier_frame *frame,
@@ -262,8 +266,10 @@ static int collect_values(pareto_state *st, const tier_book *book, const tier_fr
     pv->n = tier_book_customer_count(book);
     if (st->c.criterion == CRIT_COLUMN) {
         if (tier_frame_find(frame, st->c.column, &col) != TIER_OK) {
-            tier__errorf(err, "criterion column \"%s\" is not in the frame (score the model that "
-                              "makes it first)", st->c.column);
+            tier__errorf(err,
+                         "criterion column \"%s\" is not in the frame (score the model that "
+                         "makes it first)",
+                         st->c.column);
             return TIER_ENOTFOUND;
         }
         pv->dval = tier_frame_numbers(frame, col);
@@ -273,8 +279,8 @@ static int collect_values(pareto_state *st, const tier_book *book, const tier_fr
         }
         for (i = 0; i < pv->n; i++) {
             if (isinf(pv->dval[i])) {
-                tier__errorf(err, "criterion column \"%s\" is infinite for customer %lu", st->c.column,
-                             (unsigned long)i);
+                tier__errorf(err, "criterion column \"%s\" is infinite for customer %lu",
+                             st->c.column, (unsigned long)i);
                 return TIER_EINVAL;
             }
         }
@@ -438,8 +444,9 @@ static int pareto_score(void *state, const tier_book *book, tier_frame *frame)
             out[OUT_VALUE][i] = out[OUT_SHARE][i] = out[OUT_CUM_SHARE][i] = NAN;
         } else {
             out[OUT_VALUE][i] = v;
-            out[OUT_SHARE][i] =
-                !any ? NAN : pv.exact ? (double)pv.ival[i] / (double)total : v / dtotal;
+            out[OUT_SHARE][i] = !any       ? NAN
+                                : pv.exact ? (double)pv.ival[i] / (double)total
+                                           : v / dtotal;
             /* Every positive customer comes before a non-positive one: its cumulative share is
              * complete. Positive customers already hold theirs. */
             if (!positive(&pv, i))
@@ -499,16 +506,17 @@ static int pareto_explain(void *state, const tier_book *book, const tier_frame *
             tier_date_format_iso(day, sizeof day, to) != TIER_OK)
             snprintf(day, sizeof day, "the as-of day");
         if (st->c.win.days > 0)
-            snprintf(scope, sizeof scope, " over the %ld days before %s", (long)st->c.win.days, day);
+            snprintf(scope, sizeof scope, " over the %ld days before %s", (long)st->c.win.days,
+                     day);
         else
             snprintf(scope, sizeof scope, " before %s", day);
     }
     if (isnan(value[customer]))
-        n = snprintf(buf, sizeof buf, "%s%s: none recorded -> class %s", criterion_name(&st->c), scope,
-                     label ? label : "C");
+        n = snprintf(buf, sizeof buf, "%s%s: none recorded -> class %s", criterion_name(&st->c),
+                     scope, label ? label : "C");
     else if (!(value[customer] > 0))
-        n = snprintf(buf, sizeof buf, "%s%s=%.17g: not positive -> class %s", criterion_name(&st->c),
-                     scope, value[customer], label ? label : "C");
+        n = snprintf(buf, sizeof buf, "%s%s=%.17g: not positive -> class %s",
+                     criterion_name(&st->c), scope, value[customer], label ? label : "C");
     else
         n = snprintf(buf, sizeof buf,
                      "%s%s=%.17g: share %.4f%% of the positive total, cumulative share %.4f%% -> "

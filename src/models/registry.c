@@ -23,8 +23,8 @@ static const struct {
     const char *kind;
     builtin_new make;
 } builtins[] = {
-    {"rfm", tier_rfm_new},       {"pareto", tier_pareto_new}, {"scorecard", tier_scorecard_new},
-    {"clv", tier_clv_new},       {"needs", tier_needs_new},   {"lifecycle", tier_lifecycle_new},
+    {"rfm", tier_rfm_new}, {"pareto", tier_pareto_new}, {"scorecard", tier_scorecard_new},
+    {"clv", tier_clv_new}, {"needs", tier_needs_new},   {"lifecycle", tier_lifecycle_new},
 };
 
 #define N_BUILTINS (sizeof builtins / sizeof builtins[0])
@@ -80,8 +80,9 @@ int tier_registry_add(tier_registry *reg, const char *kind, tier_model_factory_c
         return TIER_EINVAL;
     reg->err[0] = '\0';
     if (!tier__model_valid_name(kind) || !factory) {
-        tier__errorf(reg->err, "%s", !factory ? "no factory for the kind"
-                                              : "a kind name is 1 to 64 letters, digits and '_'");
+        tier__errorf(reg->err, "%s",
+                     !factory ? "no factory for the kind"
+                              : "a kind name is 1 to 64 letters, digits and '_'");
         return TIER_EINVAL;
     }
     if (find_kind(reg, kind) != (size_t)-1) {

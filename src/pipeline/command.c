@@ -144,38 +144,57 @@ typedef struct cmd_flag {
     const char *expect;
 } cmd_flag;
 
-#define SETTING(flag) {flag, F_SETTING, NULL, {NULL}, NULL}
-#define OPTION(flag, option) {flag, F_OPTION, option, {NULL}, NULL}
-#define END {NULL, 0, NULL, {NULL}, NULL}
+#define SETTING(flag)                       \
+    {                                       \
+        flag, F_SETTING, NULL, {NULL}, NULL \
+    }
+#define OPTION(flag, option)                 \
+    {                                        \
+        flag, F_OPTION, option, {NULL}, NULL \
+    }
+#define END                         \
+    {                               \
+        NULL, 0, NULL, {NULL}, NULL \
+    }
 
-static const cmd_flag reader_flags[] = {
-    SETTING("--input"),       SETTING("--id"),      SETTING("--date"),
-    SETTING("--amount"),      SETTING("--margin"),  SETTING("--delimiter"),
-    SETTING("--date-format"), SETTING("--columns"), SETTING("--as-of"),
-    {"--no-header", F_NO_HEADER, NULL, {NULL}, NULL},
-    {"--quiet", F_QUIET, NULL, {NULL}, NULL},
-    {"-q", F_QUIET, NULL, {NULL}, NULL},
-    END};
+static const cmd_flag reader_flags[] = {SETTING("--input"),
+                                        SETTING("--id"),
+                                        SETTING("--date"),
+                                        SETTING("--amount"),
+                                        SETTING("--margin"),
+                                        SETTING("--delimiter"),
+                                        SETTING("--date-format"),
+                                        SETTING("--columns"),
+                                        SETTING("--as-of"),
+                                        {"--no-header", F_NO_HEADER, NULL, {NULL}, NULL},
+                                        {"--quiet", F_QUIET, NULL, {NULL}, NULL},
+                                        {"-q", F_QUIET, NULL, {NULL}, NULL},
+                                        END};
 
-static const cmd_flag run_flags[] = {
-    SETTING("--policy"),   SETTING("--out"),        SETTING("--format"),
-    SETTING("--accounts"), SETTING("--account-id"), SETTING("--models"),
-    END};
+static const cmd_flag run_flags[] = {SETTING("--policy"),
+                                     SETTING("--out"),
+                                     SETTING("--format"),
+                                     SETTING("--accounts"),
+                                     SETTING("--account-id"),
+                                     SETTING("--models"),
+                                     END};
 
 static const cmd_flag fit_flags[] = {
     OPTION("--calibration-end", "calibration_end"),
-    {"--model", F_OPTION, "purchase_model", {"bgnbd", "bgnbd", "pnbd", "pareto_nbd", NULL},
+    {"--model",
+     F_OPTION,
+     "purchase_model",
+     {"bgnbd", "bgnbd", "pnbd", "pareto_nbd", NULL},
      "bgnbd or pnbd"},
     {"--time-unit", F_OPTION, "time_unit", {"day", "1", "week", "7", NULL}, "day or week"},
     END};
 
-static const cmd_flag clv_flags[] = {
-    OPTION("--horizon", "horizon"),
-    SETTING("--out"),
-    SETTING("--format"),
-    OPTION("--discount-rate", "discount_rate"),
-    OPTION("--profit-margin", "margin"),
-    END};
+static const cmd_flag clv_flags[] = {OPTION("--horizon", "horizon"),
+                                     SETTING("--out"),
+                                     SETTING("--format"),
+                                     OPTION("--discount-rate", "discount_rate"),
+                                     OPTION("--profit-margin", "margin"),
+                                     END};
 
 typedef struct command {
     const char *name;    /* as in messages and usage */
@@ -188,9 +207,15 @@ typedef struct command {
 
 static const command commands[] = {
     {"run", "tiers", {reader_flags, run_flags, NULL}, {NULL, NULL}, {NULL, NULL}},
-    {"fit clv", "fit", {reader_flags, fit_flags, NULL}, {"calibration_end", NULL},
+    {"fit clv",
+     "fit",
+     {reader_flags, fit_flags, NULL},
+     {"calibration_end", NULL},
      {"fit clv needs --calibration-end DATE", NULL}},
-    {"clv", "scores", {reader_flags, fit_flags, clv_flags}, {"calibration_end", "horizon"},
+    {"clv",
+     "scores",
+     {reader_flags, fit_flags, clv_flags},
+     {"calibration_end", "horizon"},
      {"clv needs --calibration-end DATE", "clv needs --horizon N (in time units)"}},
 };
 
@@ -239,16 +264,16 @@ static int apply_flag(tier_pipeline *p, const cmd_flag *f, size_t argc, const ch
         for (k = 0; f->values[k] && strcmp(f->values[k], v) != 0; k += 2)
             ;
         if (!f->values[k])
-            return tier__pipeline_fail(p, TIER_EINVAL, "%s must be %s, not \"%s\"", arg,
-                                       f->expect, v);
+            return tier__pipeline_fail(p, TIER_EINVAL, "%s must be %s, not \"%s\"", arg, f->expect,
+                                       v);
         v = f->values[k + 1];
     }
     return tier_pipeline_set_model_option(p, "clv", f->target, v);
 }
 
 /* Applies the command's settings and arguments to `p`; returns the status and sets *found. */
-static int apply_command(tier_pipeline *p, const command *c, size_t argc,
-                         const char *const *argv, unsigned int *found)
+static int apply_command(tier_pipeline *p, const command *c, size_t argc, const char *const *argv,
+                         unsigned int *found)
 {
     size_t i, r;
     int given[2] = {0, 0}, rc;
@@ -302,8 +327,7 @@ int tier_pipeline_set_command(tier_pipeline *p, const char *name, size_t argc,
         if (strcmp(commands[i].name, name) == 0)
             c = &commands[i];
     if (!c)
-        return tier__pipeline_fail(p, TIER_ENOTFOUND, "unknown command \"%s\"",
-                                   name ? name : "");
+        return tier__pipeline_fail(p, TIER_ENOTFOUND, "unknown command \"%s\"", name ? name : "");
     if (argc && !argv)
         return tier__pipeline_fail(p, TIER_EINVAL, "the arguments are NULL");
     /* All or nothing: the arguments go to a copy of the settings, which replaces them only when

@@ -131,8 +131,10 @@ static int set_option(tier_pipeline *p, tier_model *m, const char *name, const c
     else
         rc = tier_model_set_option(m, name, text);
     if (rc && number && text[0] && strchr(text + 1, '-') && rc != TIER_ENOMEM)
-        return tier__pipeline_fail(p, rc, "model \"%s\": option \"%s\": \"%s\" is not a date "
-                                   "(YYYY-MM-DD)", tier_model_name(m), name, text);
+        return tier__pipeline_fail(p, rc,
+                                   "model \"%s\": option \"%s\": \"%s\" is not a date "
+                                   "(YYYY-MM-DD)",
+                                   tier_model_name(m), name, text);
     if (rc)
         return tier__pipeline_fail(p, rc, "%s",
                                    tier_model_last_error(m)[0] ? tier_model_last_error(m)
@@ -183,7 +185,8 @@ static int add_need_features(tier_pipeline *p, tier_model *m, const tier_book *b
     }
     if (!added)
         return tier__pipeline_fail(
-            p, TIER_EINVAL, "needs: the book has no numeric module_* or goal_* attributes (give %s)",
+            p, TIER_EINVAL,
+            "needs: the book has no numeric module_* or goal_* attributes (give %s)",
             tier__pipeline_label(p, "accounts", buf));
     return TIER_OK;
 }

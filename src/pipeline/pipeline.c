@@ -19,9 +19,27 @@ typedef struct key_info {
 } key_info;
 
 enum {
-    K_INPUT, K_DELIMITER, K_HEADER, K_COLUMNS, K_ID, K_DATE, K_AMOUNT, K_MARGIN, K_DATE_FORMAT,
-    K_AS_OF, K_ACCOUNTS, K_ACCOUNT_ID, K_MODELS, K_POLICY, K_PRODUCE, K_OUT, K_FORMAT,
-    K_OUTPUT_COLUMNS, K_SPLIT_MIN_BYTES, K_KEY_STYLE, K_COUNT
+    K_INPUT,
+    K_DELIMITER,
+    K_HEADER,
+    K_COLUMNS,
+    K_ID,
+    K_DATE,
+    K_AMOUNT,
+    K_MARGIN,
+    K_DATE_FORMAT,
+    K_AS_OF,
+    K_ACCOUNTS,
+    K_ACCOUNT_ID,
+    K_MODELS,
+    K_POLICY,
+    K_PRODUCE,
+    K_OUT,
+    K_FORMAT,
+    K_OUTPUT_COLUMNS,
+    K_SPLIT_MIN_BYTES,
+    K_KEY_STYLE,
+    K_COUNT
 };
 
 #define TEXT(member) offsetof(tier_pipeline, member)
@@ -293,8 +311,7 @@ static int set_models(tier_pipeline *p, const char *list, const char *lbl)
         if (!tier__pipeline_kind_known(p, kind) || len == 0) {
             char kinds[512];
             tier__pipeline_kind_list(p, kinds, sizeof kinds);
-            tier__pipeline_fail(p, TIER_EINVAL, "%s: unknown model \"%s\" (%s)", lbl, kind,
-                                kinds);
+            tier__pipeline_fail(p, TIER_EINVAL, "%s: unknown model \"%s\" (%s)", lbl, kind, kinds);
             tier__free(&p->alloc, kind);
             specs_free(&p->alloc, v, n);
             return TIER_EINVAL;
@@ -480,8 +497,8 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
 static void put_models(const tier_pipeline *p, tier__buf *out)
 {
     static const char *const plain[] = {"rfm", "pareto", NULL};
-    static const char *const accounts[] = {"rfm", "pareto", "lifecycle", "scorecard", "needs",
-                                           NULL};
+    static const char *const accounts[] = {"rfm",       "pareto", "lifecycle",
+                                           "scorecard", "needs",  NULL};
     size_t i;
     if (!p->models_set) {
         const char *const *v = p->accounts ? accounts : plain;
@@ -512,7 +529,9 @@ static void get_into(const tier_pipeline *p, int k, tier__buf *out)
             s = day;
         }
         break;
-    case K_HEADER: s = p->header ? "yes" : "no"; break;
+    case K_HEADER:
+        s = p->header ? "yes" : "no";
+        break;
     case K_DATE_FORMAT:
         s = p->date_format >= 0 && p->date_format <= 2 ? date_names[p->date_format] : "auto";
         break;
@@ -520,18 +539,29 @@ static void get_into(const tier_pipeline *p, int k, tier__buf *out)
         if (p->has_as_of && tier_date_format_iso(day, sizeof day, p->as_of) == TIER_OK)
             s = day;
         break;
-    case K_MODELS: put_models(p, out); break;
-    case K_POLICY: s = p->policy_name ? p->policy_name : default_policy; break;
-    case K_PRODUCE:
-        s = p->produce == TIER__PRODUCE_FIT ? "fit" : p->produce == TIER__PRODUCE_SCORES ? "scores"
-                                                                                      : "tiers";
+    case K_MODELS:
+        put_models(p, out);
         break;
-    case K_FORMAT: s = p->format == TIER_OUTPUT_JSON ? "json" : "csv"; break;
+    case K_POLICY:
+        s = p->policy_name ? p->policy_name : default_policy;
+        break;
+    case K_PRODUCE:
+        s = p->produce == TIER__PRODUCE_FIT      ? "fit"
+            : p->produce == TIER__PRODUCE_SCORES ? "scores"
+                                                 : "tiers";
+        break;
+    case K_FORMAT:
+        s = p->format == TIER_OUTPUT_JSON ? "json" : "csv";
+        break;
     case K_SPLIT_MIN_BYTES:
         tier__buf_printf(out, "%llu", (unsigned long long)p->split_min_bytes);
         break;
-    case K_KEY_STYLE: s = p->key_style == TIER__KEYS_FLAG ? "flag" : "name"; break;
-    default: s = keys[k].text ? text_value(p, k) : NULL; break; /* the other text settings */
+    case K_KEY_STYLE:
+        s = p->key_style == TIER__KEYS_FLAG ? "flag" : "name";
+        break;
+    default:
+        s = keys[k].text ? text_value(p, k) : NULL;
+        break; /* the other text settings */
     }
     if (s)
         tier__buf_puts(out, s);
@@ -573,8 +603,8 @@ int tier_pipeline_add_model(tier_pipeline *p, const char *kind, const char *name
     }
     /* Letters, digits and '_', not empty: the prefix of its columns. */
     if (!tier__name_valid(name, 0, TIER__NAME_UPPER))
-        return tier__pipeline_fail(p, TIER_EINVAL,
-                                   "model name \"%s\": use letters, digits and '_'", name);
+        return tier__pipeline_fail(p, TIER_EINVAL, "model name \"%s\": use letters, digits and '_'",
+                                   name);
     if (p->models_set && find_model(p, name) < p->n_models)
         return tier__pipeline_fail(p, TIER_EINVAL, "model name \"%s\" is taken", name);
     if (!p->models_set) {
@@ -607,7 +637,8 @@ int tier_pipeline_set_model_option(tier_pipeline *p, const char *model, const ch
     if (!p)
         return TIER_EINVAL;
     if (!model || !option || !text)
-        return tier__pipeline_fail(p, TIER_EINVAL, "a model option needs a model, a name and a value");
+        return tier__pipeline_fail(p, TIER_EINVAL,
+                                   "a model option needs a model, a name and a value");
     i = find_model(p, model);
     if (!p->models_set || i == p->n_models)
         return tier__pipeline_fail(p, TIER_ENOTFOUND, "no model named \"%s\" in the list", model);

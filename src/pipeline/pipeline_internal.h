@@ -33,7 +33,7 @@ typedef struct tier__model_spec {
 
 /* What one run builds; it replaces the pipeline's results only when the run succeeds. */
 typedef struct tier__run {
-    int produce;     /* the settings it ran with, for the summary */
+    int produce; /* the settings it ran with, for the summary */
     int has_as_of;
     int32_t as_of;
     tier_book *book;

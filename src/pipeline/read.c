@@ -309,9 +309,9 @@ static int read_whole(tier_pipeline *p, const setup *s, int keep_txns, tier_book
         rc = tier_csv_set_io(csv, &p->io);
     if (rc) {
         tier__pipeline_fail(p, rc, "%s",
-                            tier_csv_last_error(csv)[0] ? tier_csv_last_error(csv)
+                            tier_csv_last_error(csv)[0]     ? tier_csv_last_error(csv)
                             : tier_book_last_error(book)[0] ? tier_book_last_error(book)
-                                                             : tier_strerror(rc));
+                                                            : tier_strerror(rc));
         goto fail;
     }
     progress.p = p;
@@ -348,8 +348,8 @@ static int sniff(tier_pipeline *p, const char *path, int delim, int header, cons
     rc = tier__sniff_head(&p->io, path, head, TIER__SNIFF_BYTES - 1, &len);
     if (rc) {
         tier__free(&p->alloc, head);
-        return tier__pipeline_fail(p, rc == -ENOMEM ? TIER_ENOMEM : TIER_EIO,
-                                   "%s: cannot open: %s", path, tier__errtext(rc));
+        return tier__pipeline_fail(p, rc == -ENOMEM ? TIER_ENOMEM : TIER_EIO, "%s: cannot open: %s",
+                                   path, tier__errtext(rc));
     }
     n = tier__sniff_first_line(head, len, &line);
     *out_delim = delim ? delim : tier__sniff_delimiter(line, n);
@@ -426,8 +426,8 @@ int tier__pipeline_read(tier_pipeline *p, int keep_txns, tier_book **out, uint64
     return TIER_OK;
 }
 
-int tier_pipeline_sniff(const char *head, size_t len, int role, int *delimiter,
-                        const char **column, const tier_allocator *alloc)
+int tier_pipeline_sniff(const char *head, size_t len, int role, int *delimiter, const char **column,
+                        const tier_allocator *alloc)
 {
     static const int roles[] = {0, TIER__SNIFF_ID, TIER__SNIFF_DATE, TIER__SNIFF_AMOUNT,
                                 TIER__SNIFF_ACCOUNT_ID};

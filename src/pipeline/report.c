@@ -132,8 +132,9 @@ static void summary_tiers(const tier__run *r, tier__buf *b)
     double revenue, total = 0;
     int32_t first, last, as_of;
     char day[16];
-    as_of = r->has_as_of ? r->as_of
-            : tier_book_day_range(r->book, &first, &last) == TIER_OK ? last + 1 : 0;
+    as_of = r->has_as_of                                             ? r->as_of
+            : tier_book_day_range(r->book, &first, &last) == TIER_OK ? last + 1
+                                                                     : 0;
     day_text(day, sizeof day, as_of);
     tier__buf_printf(b, "%zu customers, %llu transactions, as of %s\n", n,
                      (unsigned long long)r->rows, day);

@@ -236,7 +236,8 @@ static int attempt(tier_pipeline *p, const tier__model_spec *specs, size_t n,
     if (!rc)
         rc = make_models(p, specs, n, r);
     if (!rc)
-        rc = tier__pipeline_report(p, TIER_PIPELINE_STAGE_MODELS, 0, p->produce == TIER__PRODUCE_TIERS ? 1 : n + 1);
+        rc = tier__pipeline_report(p, TIER_PIPELINE_STAGE_MODELS, 0,
+                                   p->produce == TIER__PRODUCE_TIERS ? 1 : n + 1);
     if (rc)
         return rc;
     if (p->produce != TIER__PRODUCE_TIERS) {
@@ -248,8 +249,9 @@ static int attempt(tier_pipeline *p, const tier__model_spec *specs, size_t n,
     }
     rc = run_models(p, r, policy, !keep_txns);
     if (!rc)
-        rc = p->produce == TIER__PRODUCE_TIERS ? tier__pipeline_report(p, TIER_PIPELINE_STAGE_MODELS, 1, 1)
-                                               : tier__pipeline_report(p, TIER_PIPELINE_STAGE_MODELS, n + 1, n + 1);
+        rc = p->produce == TIER__PRODUCE_TIERS
+                 ? tier__pipeline_report(p, TIER_PIPELINE_STAGE_MODELS, 1, 1)
+                 : tier__pipeline_report(p, TIER_PIPELINE_STAGE_MODELS, n + 1, n + 1);
     return rc;
 }
 

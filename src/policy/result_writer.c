@@ -44,13 +44,13 @@ typedef struct writer {
     size_t rows;
     wcol *cols;
     size_t ncols;
-    tier__buf pool; /* pre-encoded header, keys and labels */
+    tier__buf pool;    /* pre-encoded header, keys and labels */
     size_t header_len; /* CSV: header line at pool[0] */
     char *buf;
     size_t len, cap;
     tier_write_cb cb;
     void *ud;
-    int stopped;  /* the callback returned non-zero */
+    int stopped; /* the callback returned non-zero */
 } writer;
 
 static const double pow10d[10] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
@@ -486,7 +486,8 @@ static int write_rows(writer *w, tier_write_cb cb, void *ud)
             } else if (col->src == SRC_LABEL) {
                 int32_t code = col->codes[i];
                 size_t at = code >= 0 && (size_t)code < col->nlabels ? (size_t)code + 1 : 0;
-                put(w, tier__buf_data(&w->pool) + col->label_off[at], col->label_off[at + 1] - col->label_off[at]);
+                put(w, tier__buf_data(&w->pool) + col->label_off[at],
+                    col->label_off[at + 1] - col->label_off[at]);
             } else {
                 size_t len = 0;
                 const char *id = tier_book_customer_id(w->book, i, &len);

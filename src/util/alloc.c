@@ -173,8 +173,7 @@ int tier__name_valid(const char *s, size_t max, unsigned flags)
         return 0;
     for (i = 0; s[i]; i++) {
         char c = s[i];
-        int letter =
-            (c >= 'a' && c <= 'z') || ((flags & TIER__NAME_UPPER) && c >= 'A' && c <= 'Z');
+        int letter = (c >= 'a' && c <= 'z') || ((flags & TIER__NAME_UPPER) && c >= 'A' && c <= 'Z');
         if (max && i >= max)
             return 0;
         if (i == 0 && (flags & TIER__NAME_LETTER_FIRST) && !letter)

@@ -244,8 +244,7 @@ static int slow_record(tier__csv_lex *lx, const char *p, const char *end, int eo
                 /* The limit is checked at every byte, not only where a block ends, so that
                  * where blocks end never changes which error is reported. */
                 if ((uint64_t)(q - fs) > lx->max_length)
-                    return lex_fail(lx, TIER_ERANGE, fline, col + 1,
-                                    "field longer than %llu bytes",
+                    return lex_fail(lx, TIER_ERANGE, fline, col + 1, "field longer than %llu bytes",
                                     (unsigned long long)lx->max_length);
                 if (q == e) {
                     if (!eof)
@@ -318,8 +317,7 @@ static int slow_record(tier__csv_lex *lx, const char *p, const char *end, int eo
             while (q < e && is_blank(*q))
                 q++;
             if ((uint64_t)(q - bs) > lx->max_length)
-                return lex_fail(lx, TIER_ERANGE, line, col,
-                                "run of blanks longer than %llu bytes",
+                return lex_fail(lx, TIER_ERANGE, line, col, "run of blanks longer than %llu bytes",
                                 (unsigned long long)lx->max_length);
             if (q == e) {
                 if (!eof)

@@ -37,14 +37,15 @@ void tier__free(const tier_allocator *a, void *ptr);
  * memory. The handle owns its allocator: free it with tier__free(&handle->alloc, handle).
  * TIER__HANDLE_NEW(type, alloc) does it for a handle type whose member `alloc` is the allocator. */
 void *tier__handle_new(const tier_allocator *alloc, size_t size, size_t alloc_offset);
-#define TIER__HANDLE_NEW(type, allocator)                                                       \
+#define TIER__HANDLE_NEW(type, allocator) \
     ((type *)tier__handle_new((allocator), sizeof(type), offsetof(type, alloc)))
 /* The start of every `int tier_x_new(tier_x **out, ..., const tier_allocator *alloc)`: evaluates
  * to TIER_EINVAL when `out` is NULL, else stores a new zeroed handle in *out (TIER__HANDLE_NEW)
  * and gives TIER_OK, or stores NULL and gives TIER_ENOMEM. `out` is evaluated more than once. */
-#define TIER__HANDLE_CREATE(out, type, allocator)                                               \
-    (!(out) ? TIER_EINVAL                                                                      \
-            : (*(out) = TIER__HANDLE_NEW(type, allocator)) != NULL ? TIER_OK : TIER_ENOMEM)
+#define TIER__HANDLE_CREATE(out, type, allocator)                         \
+    (!(out)                                                 ? TIER_EINVAL \
+     : (*(out) = TIER__HANDLE_NEW(type, allocator)) != NULL ? TIER_OK     \
+                                                            : TIER_ENOMEM)
 /* Zeroed allocation of n*size bytes; NULL on overflow or failure. */
 void *tier__calloc(const tier_allocator *a, size_t n, size_t size);
 /* Grows *ptr (elements of `elem` bytes) so it holds at least `need` elements, doubling.

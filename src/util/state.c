@@ -262,7 +262,8 @@ static int parse_line(tier_state_reader *r, const char *s, size_t n, size_t line
     r->key[i] = '\0';
     if (!valid_key(r->key)) {
         char q[TIER__QUOTE_MAX * 4 + 16];
-        return fail(r, TIER_ECORRUPT, line, "bad record key %s", tier__quote_text(q, sizeof q, s, i));
+        return fail(r, TIER_ECORRUPT, line, "bad record key %s",
+                    tier__quote_text(q, sizeof q, s, i));
     }
     for (;;) {
         while (i < n && (s[i] == ' ' || s[i] == '\t'))
@@ -422,8 +423,9 @@ int tier_state_read_next(tier_state_reader *r, const char **key)
             return fail(r, TIER_ECORRUPT, r->line, "the \"end\" record has values%s", NULL);
         r->at_end = 1;
         if ((rc = next_line(r)) != 0)
-            return rc < 0 ? rc
-                          : fail(r, TIER_ECORRUPT, r->line, "text after the \"end\" record%s", NULL);
+            return rc < 0
+                       ? rc
+                       : fail(r, TIER_ECORRUPT, r->line, "text after the \"end\" record%s", NULL);
         return 0;
     }
     if (key)

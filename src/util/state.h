@@ -23,19 +23,19 @@ struct tier_state_writer {
 };
 
 typedef struct tier__state_value {
-    int type;       /* TIER_OPTION_NUMBER or TIER_OPTION_TEXT */
-    double number;  /* for numbers */
-    size_t text;    /* for texts: offset into the reader's scratch */
+    int type;      /* TIER_OPTION_NUMBER or TIER_OPTION_TEXT */
+    double number; /* for numbers */
+    size_t text;   /* for texts: offset into the reader's scratch */
 } tier__state_value;
 
 struct tier_state_reader {
     tier_allocator alloc;
     const char *data;
     size_t len, pos;
-    size_t line;     /* line of the current record (0 before the first) */
+    size_t line;      /* line of the current record (0 before the first) */
     size_t next_line; /* line number of the text at `pos` */
-    int status;      /* first failure, latched */
-    int at_end;      /* the "end" record was read */
+    int status;       /* first failure, latched */
+    int at_end;       /* the "end" record was read */
     char key[TIER__STATE_KEY_MAX + 1];
     tier__state_value *values;
     size_t n_values, cap_values;

@@ -38,16 +38,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NDAYS 1096u                 /* 2022-01-01 .. 2024-12-31 */
-#define ID_SPACE 10000000u          /* 7 digits */
-#define WINDOW_ROWS (1u << 22)      /* rows buffered per output window (32 MiB) */
+#define NDAYS 1096u            /* 2022-01-01 .. 2024-12-31 */
+#define ID_SPACE 10000000u     /* 7 digits */
+#define WINDOW_ROWS (1u << 22) /* rows buffered per output window (32 MiB) */
 #define OUTBUF_SIZE (1u << 20)
 
 /* distribution parameters (fixed-point) */
-#define ACT_MEDIAN 4096u            /* activity weight median */
-#define ACT_SIGMA_Q8 443            /* lognormal sigma (ln) 1.2  -> 1.2/ln2 * 256 */
-#define TICKET_MEDIAN_CENTS 13000u  /* typical ticket median: 130.00 */
-#define TICKET_SIGMA_Q8 333         /* lognormal sigma (ln) 0.9  -> 0.9/ln2 * 256 */
+#define ACT_MEDIAN 4096u           /* activity weight median */
+#define ACT_SIGMA_Q8 443           /* lognormal sigma (ln) 1.2  -> 1.2/ln2 * 256 */
+#define TICKET_MEDIAN_CENTS 13000u /* typical ticket median: 130.00 */
+#define TICKET_SIGMA_Q8 333        /* lognormal sigma (ln) 0.9  -> 0.9/ln2 * 256 */
 #define MAX_CENTS 99999999u
 
 /* ---------------------------------------------------------------- PRNG */
@@ -92,20 +92,21 @@ static int64_t normal_q16(uint64_t *s)
 
 /* 2^(k/16) in Q30, k = 0..16 */
 static const uint64_t POW2_TAB[17] = {
-    1073741824u, 1121280436u, 1170923762u, 1222764986u, 1276901417u,
-    1333434672u, 1392470869u, 1454120821u, 1518500250u, 1585730000u,
-    1655936265u, 1729250827u, 1805811301u, 1885761398u, 1969251188u,
-    2056437387u, 2147483648u};
+    1073741824u, 1121280436u, 1170923762u, 1222764986u, 1276901417u, 1333434672u,
+    1392470869u, 1454120821u, 1518500250u, 1585730000u, 1655936265u, 1729250827u,
+    1805811301u, 1885761398u, 1969251188u, 2056437387u, 2147483648u};
 
 /* 2^(e/65536) in Q32, e clamped to [-16, 16] * 65536 */
 static uint64_t pow2_q32(int64_t e)
 {
     int64_t i, frac;
     uint64_t m;
-    if (e > 16 * 65536) e = 16 * 65536;
-    if (e < -16 * 65536) e = -16 * 65536;
+    if (e > 16 * 65536)
+        e = 16 * 65536;
+    if (e < -16 * 65536)
+        e = -16 * 65536;
     i = (e >= 0) ? e / 65536 : -((-e + 65535) / 65536); /* floor */
-    frac = e - i * 65536;                                /* 0..65535 */
+    frac = e - i * 65536;                               /* 0..65535 */
     m = POW2_TAB[frac >> 12] +
         (((POW2_TAB[(frac >> 12) + 1] - POW2_TAB[frac >> 12]) * (uint64_t)(frac & 4095)) >> 12);
     m <<= 2; /* Q32 */
@@ -125,7 +126,10 @@ static int ctz64(uint64_t b) /* b != 0 */
     return __builtin_ctzll(b);
 #else
     int n = 0;
-    while (!(b & 1)) { b >>= 1; n++; }
+    while (!(b & 1)) {
+        b >>= 1;
+        n++;
+    }
     return n;
 #endif
 }
@@ -141,9 +145,9 @@ typedef struct {
 /* per-customer generated state */
 typedef struct {
     uint64_t rng;
-    uint32_t ticket; /* cents */
-    uint32_t start;  /* first day of the active window */
-    uint32_t len;    /* window length in days (>= count) */
+    uint32_t ticket;                  /* cents */
+    uint32_t start;                   /* first day of the active window */
+    uint32_t len;                     /* window length in days (>= count) */
     uint64_t bits[(NDAYS + 63) / 64]; /* chosen days, relative to start */
 } cust_state;
 
@@ -154,11 +158,13 @@ static void cust_begin(const model *md, uint32_t ci, cust_state *cs)
     uint64_t t, u;
     cs->rng = stream_init(md->seed, 1, ci);
     t = lognormal(&cs->rng, TICKET_MEDIAN_CENTS, TICKET_SIGMA_Q8);
-    if (t < 50) t = 50;
-    if (t > 5000000) t = 5000000;
+    if (t < 50)
+        t = 50;
+    if (t > 5000000)
+        t = 5000000;
     cs->ticket = (uint32_t)t;
-    u = sm64_next(&cs->rng) >> 32;                      /* 32-bit uniform */
-    u = (u * u) >> 32;                                  /* skew to short windows */
+    u = sm64_next(&cs->rng) >> 32; /* 32-bit uniform */
+    u = (u * u) >> 32;             /* skew to short windows */
     cs->len = c + (uint32_t)(((uint64_t)(NDAYS - c) * u) >> 32);
     cs->start = bounded(&cs->rng, NDAYS - cs->len + 1);
 }
@@ -198,24 +204,33 @@ static uint32_t *make_counts(uint64_t seed, uint64_t ntx, uint32_t ncust)
     for (i = 0; i < ncust; i++) {
         uint64_t r = stream_init(seed, 2, i);
         uint64_t w = lognormal(&r, ACT_MEDIAN, ACT_SIGMA_Q8);
-        if (w < 1) w = 1;
+        if (w < 1)
+            w = 1;
         q[i] = w;
         W += w;
         count[i] = 1;
     }
     for (i = 0; i < ncust; i++) {
         q[i] *= ncust; /* compared against W */
-        if (q[i] < W) small[ns++] = i; else large[nl++] = i;
+        if (q[i] < W)
+            small[ns++] = i;
+        else
+            large[nl++] = i;
         alias[i] = i;
     }
     while (ns > 0 && nl > 0) {
         uint32_t s = small[--ns], l = large[--nl];
         alias[s] = l; /* q[s] stays as the acceptance threshold */
         q[l] -= W - q[s];
-        if (q[l] < W) small[ns++] = l; else large[nl++] = l;
+        if (q[l] < W)
+            small[ns++] = l;
+        else
+            large[nl++] = l;
     }
-    while (ns > 0) q[small[--ns]] = W;
-    while (nl > 0) q[large[--nl]] = W;
+    while (ns > 0)
+        q[small[--ns]] = W;
+    while (nl > 0)
+        q[large[--nl]] = W;
     free(small);
     free(large);
 
@@ -225,7 +240,8 @@ static uint32_t *make_counts(uint64_t seed, uint64_t ntx, uint32_t ncust)
         uint32_t b = bounded(&rng, ncust);
         uint64_t r = sm64_next(&rng) % W;
         uint32_t pick = (r < q[b]) ? b : alias[b];
-        if (count[pick] >= NDAYS) continue; /* at most one row per day */
+        if (count[pick] >= NDAYS)
+            continue; /* at most one row per day */
         count[pick]++;
         k++;
     }
@@ -283,10 +299,17 @@ static int parse_u64(const char *s, uint64_t *out)
     unsigned long long v;
     errno = 0;
     v = strtoull(s, &end, 10);
-    if (errno || end == s) return -1;
-    if (*end == 'k' || *end == 'K') { v *= 1000ULL; end++; }
-    else if (*end == 'm' || *end == 'M') { v *= 1000000ULL; end++; }
-    if (*end) return -1;
+    if (errno || end == s)
+        return -1;
+    if (*end == 'k' || *end == 'K') {
+        v *= 1000ULL;
+        end++;
+    } else if (*end == 'm' || *end == 'M') {
+        v *= 1000000ULL;
+        end++;
+    }
+    if (*end)
+        return -1;
     *out = v;
     return 0;
 }
@@ -317,16 +340,29 @@ int main(int argc, char **argv)
 
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (i + 1 >= argc) usage();
-        if (!strcmp(a, "--transactions")) { if (parse_u64(argv[++i], &ntx)) usage(); have_n = 1; }
-        else if (!strcmp(a, "--customers")) { if (parse_u64(argv[++i], &ncust64)) usage(); have_k = 1; }
-        else if (!strcmp(a, "--seed")) { if (parse_u64(argv[++i], &seed)) usage(); }
-        else if (!strcmp(a, "--out")) outpath = argv[++i];
-        else usage();
+        if (i + 1 >= argc)
+            usage();
+        if (!strcmp(a, "--transactions")) {
+            if (parse_u64(argv[++i], &ntx))
+                usage();
+            have_n = 1;
+        } else if (!strcmp(a, "--customers")) {
+            if (parse_u64(argv[++i], &ncust64))
+                usage();
+            have_k = 1;
+        } else if (!strcmp(a, "--seed")) {
+            if (parse_u64(argv[++i], &seed))
+                usage();
+        } else if (!strcmp(a, "--out"))
+            outpath = argv[++i];
+        else
+            usage();
     }
-    if (!have_n || !have_k || !outpath) usage();
+    if (!have_n || !have_k || !outpath)
+        usage();
     if (ncust64 < 1 || ncust64 >= ID_SPACE || ntx < ncust64 || ntx > ncust64 * NDAYS) {
-        fprintf(stderr, "gen_w1: need 1 <= customers <= %u and customers <= transactions <= customers*%u\n",
+        fprintf(stderr,
+                "gen_w1: need 1 <= customers <= %u and customers <= transactions <= customers*%u\n",
                 ID_SPACE - 1, NDAYS);
         return 2;
     }
@@ -336,8 +372,9 @@ int main(int argc, char **argv)
     /* customer index -> id: bijection x -> (a*x + b) mod 10^7, a coprime to 10 */
     {
         uint64_t r = stream_init(seed, 4, 0);
-        idmul = 1000003 + 2 * (sm64_next(&r) % 4000000);   /* odd */
-        while (idmul % 5 == 0) idmul += 2;
+        idmul = 1000003 + 2 * (sm64_next(&r) % 4000000); /* odd */
+        while (idmul % 5 == 0)
+            idmul += 2;
         idadd = sm64_next(&r) % ID_SPACE;
     }
 
@@ -368,8 +405,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "gen_w1: out of memory\n");
         return 1;
     }
-    if (!strcmp(outpath, "-")) o.f = stdout;
-    else o.f = fopen(outpath, "wb");
+    if (!strcmp(outpath, "-"))
+        o.f = stdout;
+    else
+        o.f = fopen(outpath, "wb");
     if (!o.f) {
         fprintf(stderr, "gen_w1: cannot open %s: %s\n", outpath, strerror(errno));
         return 1;
@@ -389,16 +428,23 @@ int main(int argc, char **argv)
         if (total > WINDOW_ROWS) { /* a single huge day */
             free(rows);
             rows = wrows = malloc((size_t)total * sizeof *rows);
-            if (!rows) { fprintf(stderr, "gen_w1: out of memory\n"); return 1; }
+            if (!rows) {
+                fprintf(stderr, "gen_w1: out of memory\n");
+                return 1;
+            }
         }
         {
             uint32_t acc = 0;
-            for (d = d0; d < d1; d++) { pos[d] = acc; acc += (uint32_t)daycount[d]; }
+            for (d = d0; d < d1; d++) {
+                pos[d] = acc;
+                acc += (uint32_t)daycount[d];
+            }
         }
         for (ci = 0; ci < ncust; ci++) {
             uint32_t w;
             cust_begin(&md, ci, &cs);
-            if (cs.start >= d1 || cs.start + cs.len <= d0) continue;
+            if (cs.start >= d1 || cs.start + cs.len <= d0)
+                continue;
             cust_days(&md, ci, &cs);
             for (w = 0; w < (cs.len + 63) / 64; w++) {
                 uint64_t b = cs.bits[w];
@@ -406,8 +452,10 @@ int main(int argc, char **argv)
                     int bit = ctz64(b);
                     uint32_t day = cs.start + w * 64 + (uint32_t)bit;
                     uint64_t cents = ((uint64_t)cs.ticket * (512 + bounded(&cs.rng, 1024))) >> 10;
-                    if (cents < 1) cents = 1;
-                    if (cents > MAX_CENTS) cents = MAX_CENTS;
+                    if (cents < 1)
+                        cents = 1;
+                    if (cents > MAX_CENTS)
+                        cents = MAX_CENTS;
                     if (day >= d0 && day < d1) {
                         row *r = &wrows[pos[day]++];
                         r->cust = ci;
@@ -436,16 +484,24 @@ int main(int argc, char **argv)
                     uint32_t c = dr[j].cents, units = c / 100, cc = c % 100;
                     char tmpd[12];
                     int nd = 0, q;
-                    if (o.len + 64 > OUTBUF_SIZE) out_flush(&o);
+                    if (o.len + 64 > OUTBUF_SIZE)
+                        out_flush(&o);
                     p = o.buf + o.len;
                     p[0] = 'C';
-                    for (q = 7; q >= 1; q--) { p[q] = (char)('0' + id % 10); id /= 10; }
+                    for (q = 7; q >= 1; q--) {
+                        p[q] = (char)('0' + id % 10);
+                        id /= 10;
+                    }
                     p[8] = ',';
                     memcpy(p + 9, DATES[d], 10);
                     p[19] = ',';
                     p += 20;
-                    do { tmpd[nd++] = (char)('0' + units % 10); units /= 10; } while (units);
-                    while (nd) *p++ = tmpd[--nd];
+                    do {
+                        tmpd[nd++] = (char)('0' + units % 10);
+                        units /= 10;
+                    } while (units);
+                    while (nd)
+                        *p++ = tmpd[--nd];
                     p[0] = '.';
                     p[1] = (char)('0' + cc / 10);
                     p[2] = (char)('0' + cc % 10);
@@ -464,8 +520,8 @@ int main(int argc, char **argv)
         return 1;
     }
     fprintf(stderr, "gen_w1: %llu transactions, %u customers, seed %llu, %llu bytes -> %s\n",
-            (unsigned long long)ntx, ncust, (unsigned long long)seed,
-            (unsigned long long)o.bytes, outpath);
+            (unsigned long long)ntx, ncust, (unsigned long long)seed, (unsigned long long)o.bytes,
+            outpath);
     free(rows);
     free(o.buf);
     free(count);

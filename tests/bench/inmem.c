@@ -118,7 +118,7 @@ static void read_log(const char *path, columns *c)
 static void bench_w2(const char *path, int runs)
 {
     columns c;
-    double (*t)[3] = malloc((size_t)runs * sizeof *t); /* load, run, total */
+    double(*t)[3] = malloc((size_t)runs * sizeof *t); /* load, run, total */
     int k;
     read_log(path, &c);
     for (k = 0; k < runs; k++) {
@@ -127,7 +127,8 @@ static void bench_w2(const char *path, int runs)
         tier_policy *policy = NULL;
         tier_result *result = NULL;
         double t0 = now(), t1, t2;
-        if (tier_book_new(&book, NULL) || tier_book_set_option(book, TIER_BOOK_OPT_KEEP_TRANSACTIONS, 0) ||
+        if (tier_book_new(&book, NULL) ||
+            tier_book_set_option(book, TIER_BOOK_OPT_KEEP_TRANSACTIONS, 0) ||
             tier_book_add_txns(book, c.n, c.ids, c.offsets, c.days, c.amounts, NULL))
             die("add_txns", tier_book_last_error(book));
         t1 = now();
@@ -168,13 +169,14 @@ static double uniform(uint64_t *s)
 
 static void bench_models(size_t n, int runs)
 {
-    static const char *const b2b[] = {"contract_arr", "gross_margin", "years_cooperation",
-                                      "modules_used", "referrals", "payment_score", "growth_rate",
-                                      "employees", "arrears_days", "defaults", "support_tickets"};
+    static const char *const b2b[] = {"contract_arr", "gross_margin",   "years_cooperation",
+                                      "modules_used", "referrals",      "payment_score",
+                                      "growth_rate",  "employees",      "arrears_days",
+                                      "defaults",     "support_tickets"};
     tier_book *book = NULL;
     tier_frame *frame = NULL;
     tier_model *rfm = NULL;
-    double (*t)[3] = malloc((size_t)runs * sizeof *t); /* scorecard, needs fit, needs score */
+    double(*t)[3] = malloc((size_t)runs * sizeof *t); /* scorecard, needs fit, needs score */
     uint64_t seed = 42;
     char id[32], name[32];
     size_t i, a;
@@ -191,7 +193,8 @@ static void bench_models(size_t n, int runs)
             tier_book_set_number(book, i, b2b[a], floor(100 * uniform(&seed)));
         for (a = 0; a < 16; a++) {
             snprintf(name, sizeof name, "need_%02zu", a);
-            tier_book_set_number(book, i, name, (a % 8 == (size_t)cluster ? 3.0 : 0.0) + uniform(&seed));
+            tier_book_set_number(book, i, name,
+                                 (a % 8 == (size_t)cluster ? 3.0 : 0.0) + uniform(&seed));
         }
     }
     if (tier_rfm_new(&rfm, NULL, NULL) || tier_model_fit(rfm, book, NULL) ||
@@ -204,7 +207,8 @@ static void bench_models(size_t n, int runs)
         t0 = now();
         if (tier_scorecard_new_b2b(&sc, NULL, NULL) || tier_model_fit(sc, book, frame))
             die("scorecard fit", sc ? tier_model_last_error(sc) : "setup");
-        if (tier_frame_new(&f1, n, NULL) || tier_model_score(rfm, book, f1) || tier_model_score(sc, book, f1))
+        if (tier_frame_new(&f1, n, NULL) || tier_model_score(rfm, book, f1) ||
+            tier_model_score(sc, book, f1))
             die("scorecard score", tier_frame_last_error(f1));
         t1 = now();
         if (tier_needs_new(&needs, NULL, NULL))
@@ -227,8 +231,10 @@ static void bench_models(size_t n, int runs)
         tier_model_free(sc);
         tier_model_free(needs);
     }
-    printf("W3 scorecard (B2B default), %zu customers: fit + score|%.3f|%.0f\n", n, median(t, runs, 0), peak_mib());
-    printf("W3 needs k-means++, %zu customers x 16 features, k = 8: fit|%.3f|%.0f\n", n, median(t, runs, 1), peak_mib());
+    printf("W3 scorecard (B2B default), %zu customers: fit + score|%.3f|%.0f\n", n,
+           median(t, runs, 0), peak_mib());
+    printf("W3 needs k-means++, %zu customers x 16 features, k = 8: fit|%.3f|%.0f\n", n,
+           median(t, runs, 1), peak_mib());
     printf("W3 needs, %zu customers: score|%.3f|%.0f\n", n, median(t, runs, 2), peak_mib());
     free(t);
     tier_frame_free(frame);

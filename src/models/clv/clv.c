@@ -32,24 +32,27 @@ static int clv_explain(void *state, const tier_book *book, const tier_frame *fra
 static void clv_destroy(void *state);
 static const char *clv_last_error(void *state);
 
-static const tier_model_output clv_outputs[OUT_COUNT] = {
-    {"x", TIER_VALUE_NUMBER},       {"t_x", TIER_VALUE_NUMBER},
-    {"T", TIER_VALUE_NUMBER},       {"p_alive", TIER_VALUE_NUMBER},
-    {"expected_purchases", TIER_VALUE_NUMBER}, {"expected_spend", TIER_VALUE_NUMBER},
-    {"clv", TIER_VALUE_NUMBER}};
+static const tier_model_output clv_outputs[OUT_COUNT] = {{"x", TIER_VALUE_NUMBER},
+                                                         {"t_x", TIER_VALUE_NUMBER},
+                                                         {"T", TIER_VALUE_NUMBER},
+                                                         {"p_alive", TIER_VALUE_NUMBER},
+                                                         {"expected_purchases", TIER_VALUE_NUMBER},
+                                                         {"expected_spend", TIER_VALUE_NUMBER},
+                                                         {"clv", TIER_VALUE_NUMBER}};
 
 /* In the order of tier__clv_opt_rules: entry k - 1 is option k. */
 const tier_model_option tier__clv_option_table[CLV_N_OPTIONS] = {
     {"purchase_model", TIER_OPTION_TEXT, "\"bgnbd\" (default) or \"pareto_nbd\"",
      TIER_OPTION_FORGETS_FIT},
     {"time_unit", TIER_OPTION_NUMBER,
-     "days per time unit, an integer 1..366: 1 = days, 7 = weeks (default)", TIER_OPTION_FORGETS_FIT},
+     "days per time unit, an integer 1..366: 1 = days, 7 = weeks (default)",
+     TIER_OPTION_FORGETS_FIT},
     {"calibration_end", TIER_OPTION_NUMBER,
      "last day number of the calibration period; nan (default): the as-of day - 1", 0},
     {"horizon", TIER_OPTION_NUMBER,
      "horizon of expected_purchases and clv in time units, an integer 1..10000 (default 52)", 0},
-    {"discount_rate", TIER_OPTION_NUMBER, "discount rate per discount period, [0, 10] (default 0.01)",
-     0},
+    {"discount_rate", TIER_OPTION_NUMBER,
+     "discount rate per discount period, [0, 10] (default 0.01)", 0},
     {"discount_period", TIER_OPTION_NUMBER,
      "days per discount period, [1, 36525] (default 30.4375, a month)", 0},
     {"margin", TIER_OPTION_NUMBER, "the fraction of spend that is value, [0, 1] (default 1)", 0},
@@ -186,8 +189,8 @@ static int check_periods(const double *opt, double unit, char *err)
         tier__errorf(err,
                      "the horizon (%g x %g days) spans %.0f discount periods of %g days; "
                      "at most %.0f",
-                     opt[CLV_OPT_HORIZON], unit, ceil(periods),
-                     opt[CLV_OPT_DISCOUNT_PERIOD], CLV_MAX_PERIODS);
+                     opt[CLV_OPT_HORIZON], unit, ceil(periods), opt[CLV_OPT_DISCOUNT_PERIOD],
+                     CLV_MAX_PERIODS);
         return TIER_ERANGE;
     }
     return TIER_OK;
@@ -362,8 +365,8 @@ static int clv_explain(void *state, const tier_book *book, const tier_frame *fra
                      "p (gamma + x m) / (p x + q - 1) = %.2f. clv = margin %g x spend x the "
                      "expected purchases of each %g-day period, discounted at %g per period at "
                      "its end = %.2f.",
-                     g[0], g[1], g[2], v[OUT_SPEND], o[CLV_OPT_MARGIN],
-                     o[CLV_OPT_DISCOUNT_PERIOD], o[CLV_OPT_DISCOUNT_RATE], v[OUT_CLV]);
+                     g[0], g[1], g[2], v[OUT_SPEND], o[CLV_OPT_MARGIN], o[CLV_OPT_DISCOUNT_PERIOD],
+                     o[CLV_OPT_DISCOUNT_RATE], v[OUT_CLV]);
     return tier__model_append(out, buf, sizeof buf, n);
 }
 
@@ -553,7 +556,8 @@ static int holdout(const tier_model *model, clv_state *st, const tier_book *book
     if (isnan(cal))
         cal = st->fit.calibration_end;
     if (!((double)holdout_end > cal)) {
-        tier__errorf(st->err, "the holdout end (day %ld) must be after the calibration end (day %.0f)",
+        tier__errorf(st->err,
+                     "the holdout end (day %ld) must be after the calibration end (day %.0f)",
                      (long)holdout_end, cal);
         return TIER_EINVAL;
     }
@@ -564,8 +568,8 @@ static int holdout(const tier_model *model, clv_state *st, const tier_book *book
                      (unsigned long)n);
         return TIER_ENOMEM;
     }
-    rc = tier__clv_summarise_split(&st->alloc, book, (int32_t)cal, holdout_end, 1, st->fit.unit, CLV_ALL, &s,
-                         hold, st->err);
+    rc = tier__clv_summarise_split(&st->alloc, book, (int32_t)cal, holdout_end, 1, st->fit.unit,
+                                   CLV_ALL, &s, hold, st->err);
     if (rc)
         goto done;
     if (frame) {
@@ -619,8 +623,8 @@ int tier_clv_holdout(const tier_model *model, const tier_book *book, int32_t hol
                      tier_frame *frame, double *out_stats, size_t n_stats)
 {
     clv_state *st = clv_of(model);
-    return st ? tier__model_end(model, holdout(model, st, book, holdout_end, frame, out_stats,
-                                               n_stats),
+    return st ? tier__model_end(model,
+                                holdout(model, st, book, holdout_end, frame, out_stats, n_stats),
                                 st->err)
               : TIER_EINVAL;
 }

@@ -22,11 +22,12 @@ void tier__clv_summary_free(const tier_allocator *a, clv_summary *s)
 }
 
 /* Summarises every customer (only == CLV_ALL) or customer `only` (one slot) over the kept
- * transactions dated <= end (tier__clv_summarise_split: <= hold_end, days after `end` only counted). A purchase day is a day with a row of amount >= 0; its value is the
- * net sum of that day's rows. Refund-only days are not purchases. Returns TIER_OK, TIER_ESTATE
- * (transactions not kept), TIER_ERANGE (a day's sum overflows) or TIER_ENOMEM. */
-int tier__clv_summarise_book(const tier_allocator *a, const tier_book *book, int32_t end, int has_end,
-                     double unit, size_t only, clv_summary *out, char *err)
+ * transactions dated <= end (tier__clv_summarise_split: <= hold_end, days after `end` only
+ * counted). A purchase day is a day with a row of amount >= 0; its value is the net sum of that
+ * day's rows. Refund-only days are not purchases. Returns TIER_OK, TIER_ESTATE (transactions not
+ * kept), TIER_ERANGE (a day's sum overflows) or TIER_ENOMEM. */
+int tier__clv_summarise_book(const tier_allocator *a, const tier_book *book, int32_t end,
+                             int has_end, double unit, size_t only, clv_summary *out, char *err)
 {
     return tier__clv_summarise_split(a, book, end, end, has_end, unit, only, out, NULL, err);
 }
@@ -34,8 +35,8 @@ int tier__clv_summarise_book(const tier_allocator *a, const tier_book *book, int
 /* tier__clv_summarise_book() that also counts each customer's purchase days in (end, hold_end] into
  * hold[customer] (when hold != NULL; one slot per customer). */
 int tier__clv_summarise_split(const tier_allocator *a, const tier_book *book, int32_t end,
-                           int32_t hold_end, int has_end, double unit, size_t only,
-                           clv_summary *out, double *hold, char *err)
+                              int32_t hold_end, int has_end, double unit, size_t only,
+                              clv_summary *out, double *hold, char *err)
 {
     size_t n = only == CLV_ALL ? tier_book_customer_count(book) : 1;
     size_t ntx = tier_book_txn_count(book), t, c, total, maxseg = 0;

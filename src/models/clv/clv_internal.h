@@ -27,7 +27,6 @@ enum {
 
 enum { OUT_X, OUT_TX, OUT_T, OUT_P_ALIVE, OUT_EXPECTED, OUT_SPEND, OUT_CLV, OUT_COUNT };
 
-
 /* Bounds per option: [lo, hi], whole numbers or not, NaN allowed, and the name used in messages
  * and in the saved text. */
 typedef struct opt_rule {
@@ -35,7 +34,6 @@ typedef struct opt_rule {
     int whole, nan_ok;
     const char *name;
 } opt_rule;
-
 
 /* What a fit learnt; loaded state has the same shape. */
 typedef struct clv_fit {
@@ -77,11 +75,11 @@ int tier__clv_check_option(char *err, int option, double value);
 
 /* clv_days.c */
 void tier__clv_summary_free(const tier_allocator *a, clv_summary *s);
-int tier__clv_summarise_book(const tier_allocator *a, const tier_book *book, int32_t end, int has_end,
-                     double unit, size_t only, clv_summary *out, char *err);
+int tier__clv_summarise_book(const tier_allocator *a, const tier_book *book, int32_t end,
+                             int has_end, double unit, size_t only, clv_summary *out, char *err);
 int tier__clv_summarise_split(const tier_allocator *a, const tier_book *book, int32_t end,
-                           int32_t hold_end, int has_end, double unit, size_t only,
-                           clv_summary *out, double *hold, char *err);
+                              int32_t hold_end, int has_end, double unit, size_t only,
+                              clv_summary *out, double *hold, char *err);
 
 /* clv_state.c */
 int tier__clv_set_option(void *state, const char *name, const tier_value *value);

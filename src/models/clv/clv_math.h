@@ -72,9 +72,10 @@ double tier__clv_digamma(double x);
 int tier__clv_hyp2f1(double *out, double a, double b, double c, double z);
 
 /* Log-likelihood at natural parameters `param` over n rows, and (when grad != NULL) its gradient
- * with respect to the log-parameters (analytic for all three models). Rows of weight 0 are skipped; Gamma-Gamma skips rows with x <= 0 or m <= 0.
- * TIER_EINVAL for a bad kind, parameter or row; TIER_ERANGE when the value is not finite or a
- * series does not converge. Needs no memory; faster when rows are sorted by x. */
+ * with respect to the log-parameters (analytic for all three models). Rows of weight 0 are skipped;
+ * Gamma-Gamma skips rows with x <= 0 or m <= 0. TIER_EINVAL for a bad kind, parameter or row;
+ * TIER_ERANGE when the value is not finite or a series does not converge. Needs no memory; faster
+ * when rows are sorted by x. */
 int tier__clv_loglik(double *out, double *grad, int kind, const double *param,
                      const tier__clv_obs *obs, size_t n);
 

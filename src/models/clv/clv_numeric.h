@@ -53,19 +53,19 @@ static inline double tier__clv_log_add(double u, double v)
 
 /* special.c */
 int tier__clv_hyp_tail_sum(double *out, double *out_abs, double a, double b, double c, double z,
-                        double t, int first, int max_terms);
+                           double t, int first, int max_terms);
 double tier__clv_one_minus_exp_over(double h, double L);
 int tier__clv_beta_mean_g(double *out, double a, double bp, double k, double u);
 int tier__clv_pnbd_tail_integral(double *out, double rx, double al, double s, double be, double t_x,
-                              double T);
+                                 double T);
 
 /* likelihood.c */
 int tier__clv_params_ok(int kind, const double *param);
 int tier__clv_count_row_ok(double x, double t_x, double T);
 int tier__clv_row_ok(int kind, const tier__clv_obs *o);
 int tier__clv_pnbd_bracket(double *out, double *out_first, double *grad, const double *p, double x,
-                        double t_x, double T, int allow_quad, pnbd_cache *cache);
+                           double t_x, double T, int allow_quad, pnbd_cache *cache);
 int tier__clv_loglik_rows(double *out, double *grad, int kind, const double *param,
-                       const tier__clv_obs *obs, size_t n);
+                          const tier__clv_obs *obs, size_t n);
 
 #endif

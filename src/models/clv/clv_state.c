@@ -58,18 +58,27 @@ int tier__clv_get_option(void *state, const char *name, tier_value *out)
     const clv_state *st = state;
     int k = option_index(name);
     if (k == CLV_OPT_PURCHASE_MODEL)
-        return tier_value_set_text(
-            out, kind_names[st->opt[k] == TIER_CLV_PARETO_NBD ? 1 : 0]);
+        return tier_value_set_text(out, kind_names[st->opt[k] == TIER_CLV_PARETO_NBD ? 1 : 0]);
     return tier_value_set_number(out, st->opt[k]);
 }
 
 static const char *const sub_names[2] = {"purchase", "spend"};
 
 /* The figures of one fitted sub-model, by record key suffix. */
-enum { STAT_LOGLIK, STAT_ITERATIONS, STAT_CONVERGED, STAT_CUSTOMERS, STAT_EXCLUDED,
-       STAT_GRADIENT, STAT_EVALUATIONS, STAT_DISTINCT, STAT_STARTS, STAT_COUNT };
-static const char *const stat_keys[STAT_COUNT] = {"loglik",   "iterations",  "converged",
-                                                  "customers", "excluded",   "gradient",
+enum {
+    STAT_LOGLIK,
+    STAT_ITERATIONS,
+    STAT_CONVERGED,
+    STAT_CUSTOMERS,
+    STAT_EXCLUDED,
+    STAT_GRADIENT,
+    STAT_EVALUATIONS,
+    STAT_DISTINCT,
+    STAT_STARTS,
+    STAT_COUNT
+};
+static const char *const stat_keys[STAT_COUNT] = {"loglik",      "iterations",    "converged",
+                                                  "customers",   "excluded",      "gradient",
                                                   "evaluations", "distinct_rows", "starts"};
 
 static void stats_of(const tier__clv_fit_result *r, double *v)
@@ -131,7 +140,8 @@ int tier__clv_save(void *state, tier_state_writer *w)
     int rc, sub, k;
     if (!st->fitted)
         return TIER_ESTATE;
-    rc = tier__opt_save(w, tier__clv_option_table, CLV_N_OPTIONS, st, tier__clv_get_option, &st->alloc);
+    rc = tier__opt_save(w, tier__clv_option_table, CLV_N_OPTIONS, st, tier__clv_get_option,
+                        &st->alloc);
     if (rc)
         return rc;
     tier__opt_write_numbers(w, "fit.calibration_end", &st->fit.calibration_end, 1);
@@ -166,9 +176,8 @@ static int load_sub(tier_state_reader *r, tier__clv_fit_result *res, const char 
         int se = what[0] == 's';
         bit = se ? 1 : 0;
         if (n != res->n_params) {
-            snprintf(msg, sizeof msg, "%lu %s for a sub-model of %lu parameters",
-                     (unsigned long)n, se ? "standard errors" : "parameters",
-                     (unsigned long)res->n_params);
+            snprintf(msg, sizeof msg, "%lu %s for a sub-model of %lu parameters", (unsigned long)n,
+                     se ? "standard errors" : "parameters", (unsigned long)res->n_params);
             return tier_state_read_fail(r, msg);
         }
         if (tier_state_read_numbers(r, v, n) != TIER_OK)
@@ -204,7 +213,7 @@ static int load_sub(tier_state_reader *r, tier__clv_fit_result *res, const char 
 typedef struct clv_loading {
     double opt[CLV_OPT_COUNT];
     clv_fit f;
-    unsigned seen[2];  /* per sub-model: bit 0 params, 1 se, 2 + k stat k */
+    unsigned seen[2];   /* per sub-model: bit 0 params, 1 se, 2 + k stat k */
     unsigned book_seen; /* bit 0 fit.no_purchase, bit 1 fit.calibration_end */
 } clv_loading;
 

@@ -229,7 +229,6 @@ static int pnbd_log_f(double *out, double *d4, const double *p, double x, double
     return TIER_OK;
 }
 
-
 static int pnbd_log_f_cached(pnbd_cache *c, double *out, double *d4, const double *p, double x,
                              double t)
 {
@@ -239,8 +238,7 @@ static int pnbd_log_f_cached(pnbd_cache *c, double *out, double *d4, const doubl
     if (!c)
         return pnbd_log_f(out, d4, p, x, t);
     memcpy(&bits, &t, sizeof bits);
-    h = (size_t)(((bits ^ (bits >> 29)) * UINT64_C(0x9E3779B97F4A7C15)) >> 56) %
-        PNBD_CACHE_SIZE;
+    h = (size_t)(((bits ^ (bits >> 29)) * UINT64_C(0x9E3779B97F4A7C15)) >> 56) % PNBD_CACHE_SIZE;
     if (c->gen[h] == c->now && c->key[h] == t) {
         *out = c->val[h][0];
         if (d4)
@@ -266,9 +264,10 @@ static int pnbd_log_f_cached(pnbd_cache *c, double *out, double *d4, const doubl
  * D = ln F(T) - ln F(t_x) <= 0, w1 + w2 = 1 the shares of the two terms. F is computed in log
  * space; A0 as F(t_x) (1 - e^D) with expm1. When a series does not converge (z near 1) the
  * value is TIER_ERANGE, unless allow_quad: predictions then integrate the second term directly
- * (tier__clv_pnbd_tail_integral); the likelihood does not, so a fit never wanders into the slow region. */
+ * (tier__clv_pnbd_tail_integral); the likelihood does not, so a fit never wanders into the slow
+ * region. */
 int tier__clv_pnbd_bracket(double *out, double *out_first, double *grad, const double *p, double x,
-                        double t_x, double T, int allow_quad, pnbd_cache *cache)
+                           double t_x, double T, int allow_quad, pnbd_cache *cache)
 {
     const double al = p[1], s = p[2], be = p[3];
     const double A = p[0] + s + x, rx = p[0] + x;
@@ -344,8 +343,8 @@ static int pnbd_ll(double *out, double *grad, const double *p, const tier__clv_o
             if (grad)
                 dgx = tier__clv_digamma(r + prev_x);
         }
-        rc = tier__clv_pnbd_bracket(&br, &first, grad ? gb : NULL, p, obs[i].x, obs[i].t_x, obs[i].T, 0,
-                          &cache);
+        rc = tier__clv_pnbd_bracket(&br, &first, grad ? gb : NULL, p, obs[i].x, obs[i].t_x,
+                                    obs[i].T, 0, &cache);
         if (rc != TIER_OK)
             return rc;
         ll += obs[i].w * (lgx + base + br);
@@ -403,7 +402,7 @@ static int gg_ll(double *out, double *grad, const double *pr, const tier__clv_ob
 
 /* Value and log-parameter gradient; rows already validated. */
 int tier__clv_loglik_rows(double *out, double *grad, int kind, const double *param,
-                       const tier__clv_obs *obs, size_t n)
+                          const tier__clv_obs *obs, size_t n)
 {
     switch (kind) {
     case TIER__CLV_BGNBD:

@@ -81,9 +81,9 @@ int tier__clv_expected(double *out, int kind, const double *param, double t, dou
             *out = e / denom;
         } else {
             /* The series needs about a z terms: with a large (degenerate fits reach 1e6 and
-             * more), or when it cancels, integrate over the dropout probability instead. An alive customer's
-             * p ~ Beta(a, b+x) and rate ~ Gamma(r+x, alpha+T), so
-             * E = P(alive) E[(1 - (1 + p t/(alpha+T))^-(r+x)) / p]. */
+             * more), or when it cancels, integrate over the dropout probability instead. An alive
+             * customer's p ~ Beta(a, b+x) and rate ~ Gamma(r+x, alpha+T), so E = P(alive) E[(1 - (1
+             * + p t/(alpha+T))^-(r+x)) / p]. */
             rc = tier__clv_beta_mean_g(&e, a, b + x, r + x, t / (al + T));
             if (rc != TIER_OK)
                 return TIER_ERANGE;

@@ -55,7 +55,7 @@ static double series_ratio_bound(double a, double b, double c, double n, double 
 /* sum_{n>=first} of the 2F1(a,b;c;z) terms, starting from term `t` (the term of index `first`),
  * with a rigorous geometric bound on the tail as the stopping rule. */
 int tier__clv_hyp_tail_sum(double *out, double *out_abs, double a, double b, double c, double z,
-                        double t, int first, int max_terms)
+                           double t, int first, int max_terms)
 {
     double sum = t, az = fabs(z), asum = fabs(t);
     int n;
@@ -205,7 +205,7 @@ int tier__clv_beta_mean_g(double *out, double a, double bp, double k, double u)
  * the nearer end so that a peak of width 1e-17 at t_x is still resolved. Halves the step until two
  * levels agree to 1e-13. */
 int tier__clv_pnbd_tail_integral(double *out, double rx, double al, double s, double be, double t_x,
-                              double T)
+                                 double T)
 {
     const double half = 0.5 * (T - t_x), tmax = 6.0, hpi = 1.5707963267948966;
     const double psi0 = -rx * log(al + t_x) - (s + 1.0) * log(be + t_x);
@@ -222,7 +222,7 @@ int tier__clv_pnbd_tail_integral(double *out, double rx, double al, double s, do
                 continue; /* nodes of the previous level are already summed */
             v = hpi * sinh(fabs(t));
             e2 = exp(-2.0 * v);
-            delta = half * 2.0 * e2 / (1.0 + e2); /* distance to the nearer end */
+            delta = half * 2.0 * e2 / (1.0 + e2);     /* distance to the nearer end */
             o = t <= 0.0 ? delta : (T - t_x) - delta; /* u - t_x, exact near t_x */
             /* weight half (pi/2) cosh t / cosh^2 v, with cosh v = e^v (1 + e^-2v) / 2 */
             lw = log(half * hpi * cosh(t) * 4.0) - 2.0 * v - 2.0 * log1p(e2);

@@ -9,7 +9,6 @@
 
 /* ---- reading needs vectors --------------------------------------------------------------- */
 
-
 void tier__needs_free_sources(const tier_allocator *a, needs_src *src, size_t p)
 {
     size_t f;
@@ -18,8 +17,8 @@ void tier__needs_free_sources(const tier_allocator *a, needs_src *src, size_t p)
     tier__free(a, src);
 }
 
-int tier__needs_resolve_sources(const needs_state *st, const tier_book *book, const tier_frame *frame,
-                           needs_src *src, char *err)
+int tier__needs_resolve_sources(const needs_state *st, const tier_book *book,
+                                const tier_frame *frame, needs_src *src, char *err)
 {
     size_t f, col;
     for (f = 0; f < st->nfeat; f++) {

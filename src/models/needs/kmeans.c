@@ -11,7 +11,7 @@
 /* Squared distances from x to all k centres given transposed (ct[f*k + c]); per centre the same
  * additions in the same order as tier__needs_sqdist, so the results are identical to it. */
 void tier__needs_dist_all(const double *restrict x, const double *restrict ct, size_t p, size_t k,
-                     double *restrict acc)
+                          double *restrict acc)
 {
     size_t f, c;
     for (c = 0; c < k; c++)
@@ -45,7 +45,6 @@ size_t tier__needs_nearest(const double *d2, size_t k, double *best, double *sec
 
 /* ---- k-means ----------------------------------------------------------------------------- */
 
-
 void tier__needs_ws_free(const tier_allocator *a, km_ws *w)
 {
     tier__free(a, w->lab);
@@ -65,7 +64,7 @@ void tier__needs_ws_free(const tier_allocator *a, km_ws *w)
 }
 
 int tier__needs_ws_alloc(const tier_allocator *a, km_ws *w, size_t n, size_t best_n, size_t p,
-                    size_t kmax)
+                         size_t kmax)
 {
     size_t kp = kmax * (p ? p : 1);
     memset(w, 0, sizeof *w);
@@ -221,7 +220,7 @@ static void fill_empty(km_ws *w, const double *x, size_t n, size_t k)
  * search); sums follow moved rows. The final centres are the exact means of the final clusters
  * (row order). Returns the inertia. */
 double tier__needs_lloyd(km_ws *w, const double *x, size_t n, size_t k, int max_iter, int *out_iter,
-                    int *out_conv)
+                         int *out_conv)
 {
     size_t i, j, f, p = w->p;
     int it = 0, conv = 0, moved = 0;
@@ -309,8 +308,8 @@ double tier__needs_lloyd(km_ws *w, const double *x, size_t n, size_t k, int max_
 
 /* n_init seeded restarts on x; the lowest inertia wins (ties: the earlier restart). The winner's
  * centres end in w->best_c and its labels in w->best_lab. */
-double tier__needs_best_of_restarts(km_ws *w, const double *x, size_t n, size_t k, const needs_state *st,
-                               int *out_iter, int *out_conv)
+double tier__needs_best_of_restarts(km_ws *w, const double *x, size_t n, size_t k,
+                                    const needs_state *st, int *out_iter, int *out_conv)
 {
     double best = INFINITY;
     int r;

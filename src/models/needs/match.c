@@ -92,7 +92,7 @@ static char *fresh_name(const tier_allocator *a, char *const *names, size_t k)
  * clusters matched to previous ones take their names and places, the rest follow and get fresh
  * names. Fills nf->centre and nf->names. */
 int tier__needs_order_and_name(needs_state *st, needs_fit *nf, const double *c, const size_t *cnt,
-                          size_t k)
+                               size_t k)
 {
     const tier_allocator *a = &st->alloc;
     size_t p = nf->p, pk = 0, i, j, f, placed = 0;
@@ -146,7 +146,8 @@ int tier__needs_order_and_name(needs_state *st, needs_fit *nf, const double *c, 
         }
         for (i = 0; i < pk; i++) {
             for (f = 0; f < p; f++) {
-                double raw = st->prev_k ? st->prev_raw[i * p + f] : tier__needs_raw_centre(&st->fit, i, f);
+                double raw =
+                    st->prev_k ? st->prev_raw[i * p + f] : tier__needs_raw_centre(&st->fit, i, f);
                 prev[i * p + f] = nf->used[f] ? (raw - nf->mean[f]) / nf->scale[f] : 0;
             }
         }

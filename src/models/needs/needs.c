@@ -268,7 +268,8 @@ static int needs_explain(void *state, const tier_book *book, const tier_frame *f
     }
     present = tier__needs_row_distances(fit, raw, d2);
     if (present == 0) {
-        tier__buf_printf(&b, "no usable needs value (%zu of %zu features missing): no segment", nmiss, p);
+        tier__buf_printf(&b, "no usable needs value (%zu of %zu features missing): no segment",
+                         nmiss, p);
         goto done;
     }
     /* Segments by distance (stable: lowest index first on ties). */
@@ -281,7 +282,7 @@ static int needs_explain(void *state, const tier_book *book, const tier_frame *f
     tier__buf_printf(&b, "segment %s at distance %.4g", fit->names[order[0]], sqrt(d2[order[0]]));
     for (j = 1; j < k && j < 4; j++)
         tier__buf_printf(&b, "%s%s %.4g", j == 1 ? " (next: " : ", ", fit->names[order[j]],
-            sqrt(d2[order[j]]));
+                         sqrt(d2[order[j]]));
     if (k > 1)
         tier__buf_printf(&b, ")");
     if (nmiss) {
@@ -290,7 +291,8 @@ static int needs_explain(void *state, const tier_book *book, const tier_frame *f
             if (isnan(raw[f]))
                 tier__buf_printf(&b, "%s %s", shown++ ? "," : "", st->feat[f]);
         if (fit->pu)
-            tier__buf_printf(&b, " (distance over %zu of %zu features, scaled up)", present, fit->pu);
+            tier__buf_printf(&b, " (distance over %zu of %zu features, scaled up)", present,
+                             fit->pu);
     }
     if (k > 1 && fit->pu) {
         /* How much each feature favours the nearest segment over the runner-up. */
@@ -315,11 +317,13 @@ static int needs_explain(void *state, const tier_book *book, const tier_frame *f
             order[i] = v;
         }
         if (m) {
-            tier__buf_printf(&b, "; pulls toward %s rather than %s:", fit->names[c1], fit->names[c2]);
+            tier__buf_printf(&b, "; pulls toward %s rather than %s:", fit->names[c1],
+                             fit->names[c2]);
             for (j = 0; j < m && j < 3; j++) {
                 f = order[j];
-                tier__buf_printf(&b, "%s %s (value %.6g; centre %.6g vs %.6g)", j ? "," : "", st->feat[f],
-                    raw[f], tier__needs_raw_centre(fit, c1, f), tier__needs_raw_centre(fit, c2, f));
+                tier__buf_printf(&b, "%s %s (value %.6g; centre %.6g vs %.6g)", j ? "," : "",
+                                 st->feat[f], raw[f], tier__needs_raw_centre(fit, c1, f),
+                                 tier__needs_raw_centre(fit, c2, f));
             }
         }
     }
@@ -355,7 +359,7 @@ static const char *needs_last_error_cb(void *state)
 
 /* A fit made straight from the profiles in raw units (standardisation off). */
 int tier__needs_adopt_profiles(const tier_allocator *a, needs_fit *nf, char *const *names,
-                          const double *values, size_t nprof, size_t p)
+                               const double *values, size_t nprof, size_t p)
 {
     size_t j, f;
     if (tier__needs_fit_alloc(a, nf, nprof, p) != TIER_OK)
@@ -538,7 +542,8 @@ static int add_profile(tier_model *model, needs_state *st, const char *name, con
         tier__errorf(st->err, "more than %d profiles", TIER_NEEDS_MAX_SEGMENTS);
         return TIER_ERANGE;
     }
-    if (tier__needs_valid_name(name) && tier__needs_name_in(st->prof_names, st->nprof, name, (size_t)-1)) {
+    if (tier__needs_valid_name(name) &&
+        tier__needs_name_in(st->prof_names, st->nprof, name, (size_t)-1)) {
         tier__errorf(st->err, "profile \"%s\" is already there", name);
         return TIER_EINVAL;
     }
@@ -556,7 +561,8 @@ static int add_profile(tier_model *model, needs_state *st, const char *name, con
     names[st->nprof] = one[0];
     memcpy(vals + st->nprof * p, row, p * sizeof *vals);
     memset(&nf, 0, sizeof nf);
-    if (!st->o.standardize && tier__needs_adopt_profiles(&st->alloc, &nf, names, vals, k, p) != TIER_OK)
+    if (!st->o.standardize &&
+        tier__needs_adopt_profiles(&st->alloc, &nf, names, vals, k, p) != TIER_OK)
         goto nomem;
     tier__free(&st->alloc, one);
     tier__free(&st->alloc, row);
@@ -659,8 +665,9 @@ static int centroid(needs_state *st, size_t seg, double *out, size_t n)
         return TIER_ERANGE;
     }
     for (f = 0; f < n; f++)
-        out[f] = st->fit.source == SRC_PROFILES && seg < st->nprof ? st->prof_values[seg * n + f]
-                                                                   : tier__needs_raw_centre(&st->fit, seg, f);
+        out[f] = st->fit.source == SRC_PROFILES && seg < st->nprof
+                     ? st->prof_values[seg * n + f]
+                     : tier__needs_raw_centre(&st->fit, seg, f);
     return TIER_OK;
 }
 

@@ -33,7 +33,6 @@ enum { SRC_NONE = 0, SRC_KMEANS = 1, SRC_PROFILES = 2 };
 enum { OUT_SEGMENT, OUT_DISTANCE, OUT_SECOND, OUT_MARGIN, OUT_COUNT };
 enum { STREAM_RESTART = 1, STREAM_INIT_SAMPLE = 2, STREAM_SIL_SAMPLE = 3 };
 
-
 /* A fitted segmentation. Centres are kept in standardised units (what distances use), so a
  * saved state reloads bit for bit; dropped features hold 0. */
 typedef struct needs_fit {
@@ -51,7 +50,6 @@ typedef struct needs_opts {
     int k, k_min, k_max, n_init, max_iter, standardize, sample, init_sample;
     double seed;
 } needs_opts;
-
 
 typedef struct needs_state {
     tier_allocator alloc;
@@ -80,7 +78,7 @@ typedef struct km_ws {
 typedef struct needs_src {
     const double *col; /* frame column, or the copy of a book attribute in `owned` */
     double *owned;
-} needs_src;           /* col NULL: missing for every customer */
+} needs_src; /* col NULL: missing for every customer */
 
 /* Squared distance, summed in feature order: every distance in this file is this sum. */
 static inline double tier__needs_sqdist(const double *a, const double *b, size_t p)
@@ -126,8 +124,8 @@ size_t tier__needs_nearest(const double *d2, size_t k, double *best, double *sec
 void tier__needs_ws_free(const tier_allocator *a, km_ws *w);
 int tier__needs_ws_alloc(const tier_allocator *a, km_ws *w, size_t n, size_t best_n, size_t p,
                          size_t kmax);
-double tier__needs_lloyd(km_ws *w, const double *x, size_t n, size_t k, int max_iter,
-                         int *out_iter, int *out_conv);
+double tier__needs_lloyd(km_ws *w, const double *x, size_t n, size_t k, int max_iter, int *out_iter,
+                         int *out_conv);
 double tier__needs_best_of_restarts(km_ws *w, const double *x, size_t n, size_t k,
                                     const needs_state *st, int *out_iter, int *out_conv);
 

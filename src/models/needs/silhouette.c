@@ -12,7 +12,7 @@
  * cluster or when no other cluster has rows. Pairwise distances are computed once per group of
  * candidates whose accumulators fit SIL_BUDGET. */
 int tier__needs_silhouettes(const tier_allocator *a, const double *z, size_t ns, size_t p,
-                       const int32_t *lab, size_t klo, size_t nk, double *out)
+                            const int32_t *lab, size_t klo, size_t nk, double *out)
 {
     size_t t0 = 0;
     while (t0 < nk) {

@@ -95,8 +95,9 @@ static int copy_features(needs_state *st, const tier_value *v, char ***out, char
     for (i = 0; i < n; i++) {
         const char *c = tier_value_list_item(v, i);
         if (!tier__needs_valid_feature(c)) {
-            tier__errorf(err, "feature %lu: a feature name must be 1..%d bytes of UTF-8 without "
-                              "control characters or blanks at either end",
+            tier__errorf(err,
+                         "feature %lu: a feature name must be 1..%d bytes of UTF-8 without "
+                         "control characters or blanks at either end",
                          (unsigned long)i + 1, TIER_NEEDS_MAX_NAME);
             return TIER_EINVAL;
         }
@@ -169,7 +170,7 @@ int tier__needs_set_option(void *state, const char *name, const tier_value *valu
         memset(&nf, 0, sizeof nf);
         if (st->nprof && !o.standardize &&
             tier__needs_adopt_profiles(&st->alloc, &nf, st->prof_names, st->prof_values, st->nprof,
-                           st->nfeat) != TIER_OK) {
+                                       st->nfeat) != TIER_OK) {
             tier__errorf(st->err, "out of memory setting an option");
             return TIER_ENOMEM;
         }
@@ -202,7 +203,8 @@ int tier__needs_save(void *state, tier_state_writer *w)
     int rc;
     if (!fit->source || fit->p != st->nfeat)
         return TIER_ESTATE;
-    rc = tier__opt_save(w, tier__needs_options, NEEDS_N_OPTIONS, st, tier__needs_get_option, &st->alloc);
+    rc = tier__opt_save(w, tier__needs_options, NEEDS_N_OPTIONS, st, tier__needs_get_option,
+                        &st->alloc);
     if (rc)
         return rc;
     tier_state_write_key(w, "source");
@@ -216,8 +218,9 @@ int tier__needs_save(void *state, tier_state_writer *w)
         /* profiles are kept in the units they were given; clusters in standardised units */
         tier_state_write_key(w, "segment");
         tier_state_write_text(w, fit->names[j]);
-        rc = tier_state_write_numbers(w, fit->source == SRC_PROFILES ? st->prof_values + j * fit->p
-                                                                     : fit->centre + j * fit->p,
+        rc = tier_state_write_numbers(w,
+                                      fit->source == SRC_PROFILES ? st->prof_values + j * fit->p
+                                                                  : fit->centre + j * fit->p,
                                       fit->p);
     }
     return rc;
@@ -310,8 +313,9 @@ static int loaded_fit(const needs_state *st, needs_loaded *L, needs_fit *nf, cha
     for (f = 0; f < p; f++) {
         if (!isfinite(L->mean[f]) || !(L->scale[f] > 0) || !isfinite(L->scale[f]) ||
             (L->used[f] != 0 && L->used[f] != 1)) {
-            tier__errorf(err, "feature \"%s\": the mean must be finite, the scale positive and "
-                              "used 0 or 1",
+            tier__errorf(err,
+                         "feature \"%s\": the mean must be finite, the scale positive and "
+                         "used 0 or 1",
                          L->feat[f]);
             return TIER_ECORRUPT;
         }

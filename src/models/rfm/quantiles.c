@@ -164,7 +164,7 @@ static void multi_select(double *a, size_t lo, size_t hi, const size_t *ranks, s
 /* Cut points of one dimension from its values over the customers with a purchase. `ints` holds
  * the same values as integers when they are small (else NULL); `work` is scratch. */
 int tier__rfm_fit_cuts(rfm_state *st, size_t n, double *vals, const uint32_t *ints, uint32_t maxv,
-                    double *cuts)
+                       double *cuts)
 {
     size_t ranks[2 * RFM_MAX_CUTS], nr, lim;
     double got[2 * RFM_MAX_CUTS];

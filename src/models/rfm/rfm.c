@@ -23,7 +23,8 @@ const tier_model_option tier__rfm_option_table[RFM_N_OPTIONS] = {
     {"window", TIER_OPTION_NUMBER, "days before the as-of day that count; 0 (default): all history",
      TIER_OPTION_FORGETS_FIT},
     {"frequency", TIER_OPTION_TEXT,
-     "\"days\" (default): F counts purchase days; \"rows\": purchase rows", TIER_OPTION_FORGETS_FIT},
+     "\"days\" (default): F counts purchase days; \"rows\": purchase rows",
+     TIER_OPTION_FORGETS_FIT},
     {"monetary", TIER_OPTION_TEXT,
      "\"sum\" (default): M is the net amount; \"mean\": the net amount per purchase day",
      TIER_OPTION_FORGETS_FIT},
@@ -37,9 +38,11 @@ static void rfm_destroy(void *state);
 static const char *rfm_last_error(void *state);
 
 static const tier_model_output rfm_outputs[OUT_COUNT] = {
-    {"r", TIER_VALUE_NUMBER},       {"f", TIER_VALUE_NUMBER},       {"m", TIER_VALUE_NUMBER},
-    {"tenure", TIER_VALUE_NUMBER},  {"r_score", TIER_VALUE_NUMBER}, {"f_score", TIER_VALUE_NUMBER},
-    {"m_score", TIER_VALUE_NUMBER}, {"segment", TIER_VALUE_LABEL},  {"value_class", TIER_VALUE_LABEL}};
+    {"r", TIER_VALUE_NUMBER},         {"f", TIER_VALUE_NUMBER},
+    {"m", TIER_VALUE_NUMBER},         {"tenure", TIER_VALUE_NUMBER},
+    {"r_score", TIER_VALUE_NUMBER},   {"f_score", TIER_VALUE_NUMBER},
+    {"m_score", TIER_VALUE_NUMBER},   {"segment", TIER_VALUE_LABEL},
+    {"value_class", TIER_VALUE_LABEL}};
 
 static const tier_model_vtable rfm_vtable = {
     .version = TIER_MODEL_VTABLE_VERSION,
@@ -155,9 +158,10 @@ static int rfm_fit(void *state, const tier_book *book, const tier_frame *inputs)
         char day[16] = "?";
         if (have_day)
             (void)tier_date_format_iso(day, sizeof day, as_of);
-        tier__errorf(st->err,
-                     "cannot fit RFM cut points: no customer has a purchase in the window before %s",
-                     have_day ? day : "the as-of day (the book has no transactions)");
+        tier__errorf(
+            st->err,
+            "cannot fit RFM cut points: no customer has a purchase in the window before %s",
+            have_day ? day : "the as-of day (the book has no transactions)");
         tier__free(tier__book_allocator(book), owned);
         return TIER_ESTATE;
     }
@@ -367,8 +371,10 @@ static int rfm_explain(void *state, const tier_book *book, const tier_frame *fra
     tier__buf_init(&t, &st->alloc);
     if (isnan(v[OUT_R][customer])) {
         tier__num_format(num, v[OUT_M][customer], 0);
-        tier__buf_printf(&t, "no purchase in the window: r, f and scores undefined; m=%s (net amount, "
-                      "refunds only or nothing); segment none; value_class none", num);
+        tier__buf_printf(&t,
+                         "no purchase in the window: r, f and scores undefined; m=%s (net amount, "
+                         "refunds only or nothing); segment none; value_class none",
+                         num);
     } else {
         static const int labels[2] = {OUT_SEGMENT, OUT_VALUE_CLASS};
         int j;
@@ -429,7 +435,8 @@ int tier_rfm_new(tier_model **out, const char *name, const tier_allocator *alloc
         return TIER_ENOMEM;
     st->c = rfm_defaults;
     st->name = tier__strdup(&st->alloc, name);
-    if (!st->name || tier_segmap_new_builtin(&st->maps[0], TIER_SEGMAP_RF10, &st->alloc) != TIER_OK ||
+    if (!st->name ||
+        tier_segmap_new_builtin(&st->maps[0], TIER_SEGMAP_RF10, &st->alloc) != TIER_OK ||
         tier_segmap_new_builtin(&st->maps[1], TIER_SEGMAP_RFM8, &st->alloc) != TIER_OK) {
         rfm_destroy(st);
         return TIER_ENOMEM;
@@ -457,8 +464,8 @@ static int set_segmap(rfm_state *st, int which, const tier_segmap *map)
     tier_segmap *copy;
     int rc;
     if (!map || (which != 0 && which != 1)) {
-        tier__errorf(st->err, "%s", !map ? "no segment map"
-                                         : "which map: 0 (segment) or 1 (value class)");
+        tier__errorf(st->err, "%s",
+                     !map ? "no segment map" : "which map: 0 (segment) or 1 (value class)");
         return TIER_EINVAL;
     }
     rc = tier__segmap_copy(&copy, map, &st->alloc);

@@ -62,7 +62,7 @@ int tier__rfm_check_cuts(const double *cuts, size_t n, char *err, const char *wh
 
 /* quantiles.c */
 int tier__rfm_fit_cuts(rfm_state *st, size_t n, double *vals, const uint32_t *ints, uint32_t maxv,
-                    double *cuts);
+                       double *cuts);
 
 /* rfm_state.c */
 int tier__rfm_set_option(void *state, const char *name, const tier_value *value);

@@ -72,8 +72,8 @@ int tier__rfm_save(void *state, tier_state_writer *w)
     int d, rc;
     if (!tier__rfm_all_cuts(st))
         return TIER_ESTATE;
-    rc = tier__opt_save(w, tier__rfm_option_table, RFM_N_OPTIONS, st,
-                        tier__rfm_get_option, &st->alloc);
+    rc = tier__opt_save(w, tier__rfm_option_table, RFM_N_OPTIONS, st, tier__rfm_get_option,
+                        &st->alloc);
     if (rc)
         return rc;
     day = st->has_fit_day ? (double)st->fit_day : NAN;

@@ -6,15 +6,14 @@
 
 #include "models/rfm/segmap_internal.h"
 
-
 #define SEGMAP_DIMS 3
 #define SEGMAP_MAX_SCORE 10
 #define SEGMAP_MAX_SEGMENTS 1024
 #define SEGMAP_MAX_NAME 64
 
 typedef struct segmap_segment {
-    size_t name;                 /* offset into names */
-    uint8_t lo[SEGMAP_DIMS];     /* 0 = dimension left open */
+    size_t name;             /* offset into names */
+    uint8_t lo[SEGMAP_DIMS]; /* 0 = dimension left open */
     uint8_t hi[SEGMAP_DIMS];
 } segmap_segment;
 
@@ -51,10 +50,10 @@ static const builtin_segment rf10[] = {
 
 /* The 8-class map: "high" is a score of 3..5 in every dimension (a high R score = recent). */
 static const builtin_segment rfm8[] = {
-    {"important_value", 3, 5, 3, 5, 3, 5},   {"important_develop", 3, 5, 1, 2, 3, 5},
-    {"important_keep", 1, 2, 3, 5, 3, 5},    {"important_retain", 1, 2, 1, 2, 3, 5},
-    {"general_value", 3, 5, 3, 5, 1, 2},     {"general_develop", 3, 5, 1, 2, 1, 2},
-    {"general_keep", 1, 2, 3, 5, 1, 2},      {"general_retain", 1, 2, 1, 2, 1, 2},
+    {"important_value", 3, 5, 3, 5, 3, 5}, {"important_develop", 3, 5, 1, 2, 3, 5},
+    {"important_keep", 1, 2, 3, 5, 3, 5},  {"important_retain", 1, 2, 1, 2, 3, 5},
+    {"general_value", 3, 5, 3, 5, 1, 2},   {"general_develop", 3, 5, 1, 2, 1, 2},
+    {"general_keep", 1, 2, 3, 5, 1, 2},    {"general_retain", 1, 2, 1, 2, 1, 2},
 };
 
 /* ---- building ---------------------------------------------------------------------------- */
@@ -207,7 +206,8 @@ static int read_score(const char *s, size_t len, size_t *i, int *out)
 }
 
 /* Parses one segment line (comment and blanks already trimmed). */
-static int parse_segment(segmap_builder *b, const char *s, size_t len, size_t line, tier_text *error)
+static int parse_segment(segmap_builder *b, const char *s, size_t len, size_t line,
+                         tier_text *error)
 {
     size_t i = 0, name_len, k;
     uint8_t lo[SEGMAP_DIMS] = {0, 0, 0}, hi[SEGMAP_DIMS] = {0, 0, 0};
@@ -248,10 +248,18 @@ static int parse_segment(segmap_builder *b, const char *s, size_t len, size_t li
         /* One range: <dim>=<a> or <dim>=<a>-<b>. */
         k = start;
         switch (s[k]) {
-        case 'r': d = 0; break;
-        case 'f': d = 1; break;
-        case 'm': d = 2; break;
-        default: d = -1; break;
+        case 'r':
+            d = 0;
+            break;
+        case 'f':
+            d = 1;
+            break;
+        case 'm':
+            d = 2;
+            break;
+        default:
+            d = -1;
+            break;
         }
         if (d < 0 || k + 1 >= i || s[k + 1] != '=') {
             parse_error(error, line, "expected r=, f= or m= with a score range, got", s + start,
@@ -352,16 +360,17 @@ int tier_segmap_parse(tier_segmap **out, const char *text, size_t len, const tie
             size_t ml = sizeof magic - 1, v = start + ml;
             if (end - start < ml || memcmp(text + start, magic, ml) != 0 || v >= end ||
                 !is_blank(text[v])) {
-                parse_error(error, line, "expected the header 'libtier-segmap 1', got", text + start,
-                            end - start);
+                parse_error(error, line, "expected the header 'libtier-segmap 1', got",
+                            text + start, end - start);
                 rc = TIER_EPARSE;
                 break;
             }
             while (v < end && is_blank(text[v]))
                 v++;
             if (end - v != 1 || text[v] != '1') {
-                parse_error(error, line, "unsupported segment map version (this library reads 1):",
-                            text + v, end - v);
+                parse_error(error, line,
+                            "unsupported segment map version (this library reads 1):", text + v,
+                            end - v);
                 rc = TIER_EPARSE;
                 break;
             }
@@ -494,8 +503,8 @@ static void report_cell(report_buf *r, const int *dims, size_t ndims, const int 
     size_t d;
     char buf[16];
     for (d = 0; d < ndims; d++) {
-        int n = snprintf(buf, sizeof buf, "%s%c=%d", d ? " " : "", dim_letter[dims[d]],
-                         score[dims[d]]);
+        int n =
+            snprintf(buf, sizeof buf, "%s%c=%d", d ? " " : "", dim_letter[dims[d]], score[dims[d]]);
         report_add(r, buf, (size_t)n);
     }
 }
@@ -574,11 +583,13 @@ int tier_segmap_check(const tier_segmap *map, int bins, size_t *overlapping, siz
         n_shadow++;
         report_str(&r, "shadowed ");
         report_str(&r, map->names + map->segs[i].name);
-        report_str(&r, ": every cell it claims is taken by earlier segments or lies outside the grid\n");
+        report_str(
+            &r, ": every cell it claims is taken by earlier segments or lies outside the grid\n");
     }
     tier__free(&map->alloc, reached);
     snprintf(buf, sizeof buf,
-             "checked %lu cells (%d scores per dimension): %lu overlapping, %lu shadowed, %lu uncovered\n",
+             "checked %lu cells (%d scores per dimension): %lu overlapping, %lu shadowed, %lu "
+             "uncovered\n",
              (unsigned long)cells, bins, (unsigned long)n_over, (unsigned long)n_shadow,
              (unsigned long)n_unc);
     report_str(&r, buf);

@@ -121,8 +121,7 @@ static int valid_column(const char *column)
 }
 
 int tier__sc_add_factor(sc_state *st, const char *factor, const char *column, double weight,
-                         int group, int normalisation, int direction, int missing,
-                         size_t *out_index)
+                        int group, int normalisation, int direction, int missing, size_t *out_index)
 {
     sc_factor f;
     size_t i;
@@ -200,7 +199,7 @@ int tier_scorecard_add_factor(tier_model *model, const char *factor, const char 
     if (!st)
         return TIER_EINVAL;
     rc = tier__sc_add_factor(st, factor, column, weight, group, normalisation, direction, missing,
-                       out_index);
+                             out_index);
     if (rc == TIER_OK)
         tier__model_set_fitted(model, 0); /* the new factor has no fitted statistics */
     return tier__model_end(model, rc, st->err);
@@ -251,11 +250,12 @@ int tier__sc_set_caps(sc_state *st, size_t factor, double lo, double hi)
 int tier_scorecard_set_caps(tier_model *model, size_t factor, double lo, double hi)
 {
     sc_state *st = tier__sc_of(model);
-    return st ? tier__model_end(model, tier__sc_set_caps(st, factor, lo, hi), st->err) : TIER_EINVAL;
+    return st ? tier__model_end(model, tier__sc_set_caps(st, factor, lo, hi), st->err)
+              : TIER_EINVAL;
 }
 
 int tier__sc_set_bands(sc_state *st, size_t factor, const double *edges, size_t n,
-                             const double *fractions)
+                       const double *fractions)
 {
     int rc = TIER_OK;
     sc_factor *f = factor_of(st, factor, TIER_SCORECARD_NORM_BANDS, "bands", &rc);
@@ -387,7 +387,7 @@ static int add_cond(sc_state *st, const char *what, const char *name, const char
 }
 
 int tier__sc_add_penalty(sc_state *st, const char *name, const char *column, int op,
-                          double threshold, double points)
+                         double threshold, double points)
 {
     if (!(points >= -100 && points < 0)) {
         tier__errorf(st->err, "penalty \"%s\": points %g must be in [-100, 0)", name ? name : "",
@@ -401,13 +401,13 @@ int tier_scorecard_add_penalty(tier_model *model, const char *name, const char *
                                double threshold, double points)
 {
     sc_state *st = tier__sc_of(model);
-    return st ? tier__model_end(model, tier__sc_add_penalty(st, name, column, op, threshold, points),
-                                st->err)
+    return st ? tier__model_end(
+                    model, tier__sc_add_penalty(st, name, column, op, threshold, points), st->err)
               : TIER_EINVAL;
 }
 
-int tier__sc_add_veto(sc_state *st, const char *name, const char *column, int op,
-                       double threshold, const char *max_grade)
+int tier__sc_add_veto(sc_state *st, const char *name, const char *column, int op, double threshold,
+                      const char *max_grade)
 {
     int g;
     if (!max_grade || max_grade[0] < 'A' || max_grade[0] > 'E' || max_grade[1] != '\0') {
@@ -423,9 +423,8 @@ int tier_scorecard_add_veto(tier_model *model, const char *name, const char *col
                             double threshold, const char *max_grade)
 {
     sc_state *st = tier__sc_of(model);
-    return st ? tier__model_end(model,
-                                tier__sc_add_veto(st, name, column, op, threshold, max_grade),
-                                st->err)
+    return st ? tier__model_end(
+                    model, tier__sc_add_veto(st, name, column, op, threshold, max_grade), st->err)
               : TIER_EINVAL;
 }
 

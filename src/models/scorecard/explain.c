@@ -72,7 +72,7 @@ static void describe_norm(const sc_factor *f, double x, char *buf, size_t size)
 }
 
 int tier__sc_explain(void *state, const tier_book *book, const tier_frame *frame, size_t customer,
-                      tier_text *out)
+                     tier_text *out)
 {
     const sc_state *st = state;
     size_t nf = st->nfactors, i, bad = 0;
@@ -90,15 +90,15 @@ int tier__sc_explain(void *state, const tier_book *book, const tier_frame *frame
         return rc;
     for (i = 0; i < nf; i++)
         if ((rc = tier__sc_read_one(book, frame, st->factors[i].column, customer, "factor",
-                           st->factors[i].name, &fx[i], err)) != TIER_OK)
+                                    st->factors[i].name, &fx[i], err)) != TIER_OK)
             return rc;
     for (i = 0; i < st->npens; i++)
-        if ((rc = tier__sc_read_one(book, frame, st->pens[i].column, customer, "penalty", st->pens[i].name,
-                           &px[i], err)) != TIER_OK)
+        if ((rc = tier__sc_read_one(book, frame, st->pens[i].column, customer, "penalty",
+                                    st->pens[i].name, &px[i], err)) != TIER_OK)
             return rc;
     for (i = 0; i < st->nvetoes; i++)
-        if ((rc = tier__sc_read_one(book, frame, st->vetoes[i].column, customer, "veto", st->vetoes[i].name,
-                           &vx[i], err)) != TIER_OK)
+        if ((rc = tier__sc_read_one(book, frame, st->vetoes[i].column, customer, "veto",
+                                    st->vetoes[i].name, &vx[i], err)) != TIER_OK)
             return rc;
     if ((rc = tier__sc_score_one(st, fx, px, vx, &o, lines, &bad)) != TIER_OK)
         return rc;

@@ -93,9 +93,9 @@ int tier__sc_fill_preset(sc_state *tmp, int preset)
     }
     for (i = 0; i < card->nconds && !rc; i++) {
         const preset_cond *c = &card->conds[i];
-        rc = c->grade ? tier__sc_add_veto(tmp, c->name, c->column, c->op, c->threshold, c->grade)
-                      : tier__sc_add_penalty(tmp, c->name, c->column, c->op, c->threshold,
-                                             c->points);
+        rc = c->grade
+                 ? tier__sc_add_veto(tmp, c->name, c->column, c->op, c->threshold, c->grade)
+                 : tier__sc_add_penalty(tmp, c->name, c->column, c->op, c->threshold, c->points);
     }
     return rc;
 }

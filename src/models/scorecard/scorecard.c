@@ -14,8 +14,9 @@ static int sc_fit(void *state, const tier_book *book, const tier_frame *inputs);
 static int sc_score(void *state, const tier_book *book, tier_frame *frame);
 
 static const tier_model_output sc_outputs[OUT_COUNT] = {
-    {"score", TIER_VALUE_NUMBER},  {"explicit", TIER_VALUE_NUMBER}, {"potential", TIER_VALUE_NUMBER},
-    {"growth", TIER_VALUE_NUMBER}, {"grade", TIER_VALUE_LABEL},     {"capped", TIER_VALUE_NUMBER}};
+    {"score", TIER_VALUE_NUMBER},     {"explicit", TIER_VALUE_NUMBER},
+    {"potential", TIER_VALUE_NUMBER}, {"growth", TIER_VALUE_NUMBER},
+    {"grade", TIER_VALUE_LABEL},      {"capped", TIER_VALUE_NUMBER}};
 
 const tier_model_option tier__sc_option_table[SC_N_OPTIONS] = {
     {"grade_a", TIER_OPTION_NUMBER, "lowest score of grade A, [grade_b, 100] (default 80)", 0},
@@ -59,8 +60,8 @@ const char *tier__sc_attr_name(const char *column)
     return strncmp(column, "attr.", 5) == 0 ? column + 5 : NULL;
 }
 
-/* Checks that a source exists in the book or frame and tier__sc_holds numbers. `what` and `who` name the
- * factor, penalty or veto in the error text. */
+/* Checks that a source exists in the book or frame and tier__sc_holds numbers. `what` and `who`
+ * name the factor, penalty or veto in the error text. */
 static int check_source(const tier_book *book, const tier_frame *frame, const char *column,
                         const char *what, const char *who, char *err)
 {
@@ -78,8 +79,8 @@ static int check_source(const tier_book *book, const tier_frame *frame, const ch
             return TIER_ENOTFOUND;
         }
         if (type != TIER_ATTR_NUMBER) {
-            tier__errorf(err, "%s \"%s\": attribute \"%s\" tier__sc_holds text, not numbers", what, who,
-                         attr);
+            tier__errorf(err, "%s \"%s\": attribute \"%s\" tier__sc_holds text, not numbers", what,
+                         who, attr);
             return TIER_EINVAL;
         }
         return TIER_OK;
@@ -146,7 +147,7 @@ static int read_column(const sc_state *st, const tier_book *book, const tier_fra
 
 /* One customer's value of a source (NaN when missing). */
 int tier__sc_read_one(const tier_book *book, const tier_frame *frame, const char *column, size_t i,
-                    const char *what, const char *who, double *out, char *err)
+                      const char *what, const char *who, double *out, char *err)
 {
     const char *attr = tier__sc_attr_name(column);
     size_t col;
@@ -558,7 +559,7 @@ static void finish(const sc_state *st, const sc_acc *acc, const double *px, cons
 /* Scores one customer (for explain) and describes each factor in `lines`. Returns TIER_OK or
  * TIER_ESTATE with *bad = the factor lacking statistics. */
 int tier__sc_score_one(const sc_state *st, const double *fx, const double *px, const double *vx,
-                     sc_out *o, sc_line *lines, size_t *bad)
+                       sc_out *o, sc_line *lines, size_t *bad)
 {
     sc_acc acc;
     size_t i;

@@ -90,16 +90,16 @@ extern const tier_model_option tier__sc_option_table[SC_N_OPTIONS];
 sc_state *tier__sc_of(const tier_model *model);
 const char *tier__sc_attr_name(const char *column);
 int tier__sc_read_one(const tier_book *book, const tier_frame *frame, const char *column, size_t i,
-                    const char *what, const char *who, double *out, char *err);
+                      const char *what, const char *who, double *out, char *err);
 int tier__sc_check_config(const sc_state *st, char *err);
 void tier__sc_minmax_limits(const sc_factor *f, double *lo, double *hi);
 int tier__sc_holds(int op, double v, double t);
 int tier__sc_score_one(const sc_state *st, const double *fx, const double *px, const double *vx,
-                     sc_out *o, sc_line *lines, size_t *bad);
+                       sc_out *o, sc_line *lines, size_t *bad);
 
 /* explain.c */
 int tier__sc_explain(void *state, const tier_book *book, const tier_frame *frame, size_t customer,
-                      tier_text *out);
+                     tier_text *out);
 
 /* build.c */
 void tier__sc_clear(sc_state *st);
@@ -109,16 +109,16 @@ void tier__sc_take_card(sc_state *st, sc_state *from);
 void tier__sc_destroy(void *state);
 const char *tier__sc_last_error(void *state);
 int tier__sc_add_factor(sc_state *st, const char *factor, const char *column, double weight,
-                         int group, int normalisation, int direction, int missing,
-                         size_t *out_index);
+                        int group, int normalisation, int direction, int missing,
+                        size_t *out_index);
 int tier__sc_set_caps(sc_state *st, size_t factor, double lo, double hi);
 int tier__sc_set_bands(sc_state *st, size_t factor, const double *edges, size_t n,
-                             const double *fractions);
+                       const double *fractions);
 int tier__sc_set_impute(sc_state *st, size_t factor, double value);
 int tier__sc_add_penalty(sc_state *st, const char *name, const char *column, int op,
-                          double threshold, double points);
-int tier__sc_add_veto(sc_state *st, const char *name, const char *column, int op,
-                       double threshold, const char *max_grade);
+                         double threshold, double points);
+int tier__sc_add_veto(sc_state *st, const char *name, const char *column, int op, double threshold,
+                      const char *max_grade);
 int tier__sc_check_grade_bands(const double lower[4], char *err);
 
 /* preset.c */

@@ -21,7 +21,8 @@ static int set_preset(sc_state *st, const tier_value *value)
         memset(&tmp, 0, sizeof tmp);
         tmp.alloc = st->alloc;
         if ((rc = tier__sc_fill_preset(&tmp, k)) != TIER_OK) {
-            tier__errorf(st->err, "%s", rc == TIER_ENOMEM ? "out of memory filling the card" : tmp.err);
+            tier__errorf(st->err, "%s",
+                         rc == TIER_ENOMEM ? "out of memory filling the card" : tmp.err);
             tier__sc_clear(&tmp);
             return rc;
         }
@@ -64,7 +65,8 @@ int tier__sc_save(void *state, tier_state_writer *w)
 {
     sc_state *st = state;
     size_t i, j;
-    int rc = tier__opt_save(w, tier__sc_option_table, SC_N_OPTIONS, st, tier__sc_get_option, &st->alloc);
+    int rc =
+        tier__opt_save(w, tier__sc_option_table, SC_N_OPTIONS, st, tier__sc_get_option, &st->alloc);
     for (i = 0; i < st->nfactors && !rc; i++) {
         const sc_factor *f = &st->factors[i];
         tier_state_write_key(w, "factor");
@@ -167,8 +169,9 @@ static int load_factor(sc_state *tmp, tier_state_reader *r)
     if (gi < 0 || ni < 0 || di < 0 || mii < 0)
         return tier_state_read_fail(r, "unknown group, normalisation, direction or missing-value "
                                        "policy");
-    return refused(r, tmp, tier__sc_add_factor(tmp, name, column, number_at(r, 2), gi + 1, ni + 1,
-                                         di + 1, mii + 1, NULL));
+    return refused(r, tmp,
+                   tier__sc_add_factor(tmp, name, column, number_at(r, 2), gi + 1, ni + 1, di + 1,
+                                       mii + 1, NULL));
 }
 
 /* "penalty NAME COLUMN OP THRESHOLD POINTS" or "veto NAME COLUMN OP THRESHOLD GRADE". */
@@ -231,8 +234,8 @@ static int load_reference(sc_state *tmp, sc_factor *f, tier_state_reader *r, int
 }
 
 /* A "factor.*" record for the last factor read. */
-static int load_factor_part(sc_state *tmp, tier_state_reader *r, const char *part,
-                            double *edges, size_t *nedges)
+static int load_factor_part(sc_state *tmp, tier_state_reader *r, const char *part, double *edges,
+                            size_t *nedges)
 {
     sc_factor *f = tmp->nfactors ? &tmp->factors[tmp->nfactors - 1] : NULL;
     size_t n = tier_state_read_count(r), last = tmp->nfactors - 1;
