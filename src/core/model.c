@@ -618,40 +618,6 @@ static int fetch_named(const tier_model *m, const char *name, int type, tier_val
     return fetch_option(m, o, val);
 }
 
-int tier_model_get_value(const tier_model *m, const char *name, tier_value *out)
-{
-    const tier_model_option *o = NULL;
-    tier_value val;
-    int rc;
-    if (!m || !out)
-        return TIER_EINVAL;
-    rc = fetch_named(m, name, 0, &val, &o);
-    if (!rc) {
-        if (val.type == TIER_OPTION_NUMBER)
-            rc = tier_value_set_number(out, val.number);
-        else if (val.type == TIER_OPTION_TEXT)
-            rc = tier_value_set_text(out, val.text);
-        else
-            rc = tier_value_set_list(out, (const char *const *)val.items, val.n_items);
-    }
-    tier__value_clear(&val);
-    return rc;
-}
-
-int tier_model_get_number(const tier_model *m, const char *name, double *out)
-{
-    const tier_model_option *o = NULL;
-    tier_value val;
-    int rc;
-    if (!m || !out)
-        return TIER_EINVAL;
-    rc = fetch_named(m, name, TIER_OPTION_NUMBER, &val, &o);
-    if (!rc)
-        *out = val.number;
-    tier__value_clear(&val);
-    return rc;
-}
-
 /* The canonical text of a fetched value: the number's shortest form, the text, or the list's
  * items joined by commas. */
 static int value_text(const tier_model *m, const tier_value *val, tier_text *out)
@@ -677,18 +643,49 @@ static int value_text(const tier_model *m, const tier_value *val, tier_text *out
     return rc;
 }
 
-int tier_model_get_option(const tier_model *m, const char *name, tier_text *out)
+/* What an option getter hands back. */
+enum { GET_VALUE, GET_NUMBER, GET_TEXT };
+
+/* The one body of the option getters: finds and fetches option `name` (a number for GET_NUMBER)
+ * and hands it to `out` as a tier_value, a double or a tier_text. */
+static int get_option_as(const tier_model *m, const char *name, int as, void *out)
 {
     const tier_model_option *o = NULL;
     tier_value val;
     int rc;
     if (!m || !out)
         return TIER_EINVAL;
-    rc = fetch_named(m, name, 0, &val, &o);
-    if (!rc && (rc = value_text(m, &val, out)) != 0)
-        tier__errorf(errbuf(m), "model \"%s\": option \"%s\": out of memory", m->name, o->name);
+    rc = fetch_named(m, name, as == GET_NUMBER ? TIER_OPTION_NUMBER : 0, &val, &o);
+    if (!rc && as == GET_NUMBER) {
+        *(double *)out = val.number;
+    } else if (!rc && as == GET_TEXT) {
+        if ((rc = value_text(m, &val, out)) != 0)
+            tier__errorf(errbuf(m), "model \"%s\": option \"%s\": out of memory", m->name, o->name);
+    } else if (!rc) {
+        if (val.type == TIER_OPTION_NUMBER)
+            rc = tier_value_set_number(out, val.number);
+        else if (val.type == TIER_OPTION_TEXT)
+            rc = tier_value_set_text(out, val.text);
+        else
+            rc = tier_value_set_list(out, (const char *const *)val.items, val.n_items);
+    }
     tier__value_clear(&val);
     return rc;
+}
+
+int tier_model_get_value(const tier_model *m, const char *name, tier_value *out)
+{
+    return get_option_as(m, name, GET_VALUE, out);
+}
+
+int tier_model_get_number(const tier_model *m, const char *name, double *out)
+{
+    return get_option_as(m, name, GET_NUMBER, out);
+}
+
+int tier_model_get_option(const tier_model *m, const char *name, tier_text *out)
+{
+    return get_option_as(m, name, GET_TEXT, out);
 }
 
 /* ---- save and load (vtable version 2) -------------------------------------------------- */
