@@ -455,8 +455,8 @@ static void test_lifecycle_explains_the_rule_that_fired(void **s)
     static const char *const grower[] = {"stage growing",
                                          "spend trend +0.500 > growth_trend 0.2 (rule 6: growing)",
                                          "P(alive) 0.800",
-                                         "Onboarding stable_use: implementation_progress 1 >= 0.9 "
-                                         "and active_users_share 0.75 >= 0.6"};
+                                         ("Onboarding stable_use: implementation_progress 1 >= 0.9 "
+                                          "and active_users_share 0.75 >= 0.6")};
     (void)s;
     assert_int_equal(tier_book_add_customer(book, "prospect", 8, NULL), TIER_OK);
     assert_int_equal(
