@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The clv model through the public API: the published CDNOW figures (Fader, Hardie & Lee 2005;
- * ../shared/data/cdnow/README.md) from books loaded by the library's CSV reader, purchase-day
- * grouping by hand, the time-unit scaling law, hard books (one customer, one-time buyers, empty,
- * without kept transactions), options, save/load, explanations and out of memory. */
+ * docs/clv.md, "Reproducing the published figures") from books loaded by the library's CSV reader,
+ * purchase-day grouping by hand, the time-unit scaling law, hard books (one customer, one-time
+ * buyers, empty, without kept transactions), options, save/load, explanations and out of memory. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

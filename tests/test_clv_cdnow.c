@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The clv numerical core on the CDNOW data: the published figures (Fader, Hardie & Lee 2005; see
- * /work/shared/data/cdnow/README.md) with standard errors from an independent route, the
- * calibration/holdout summaries against a direct count, and fits on the sample's summaries
- * (merged rows, starts and restarts). */
+/* The clv numerical core on the CDNOW data: the published figures (Fader, Hardie & Lee 2005; listed
+ * in docs/clv.md, "Reproducing the published figures") with standard errors from an independent
+ * route, the calibration/holdout summaries against a direct count, and fits on the sample's
+ * summaries (merged rows, starts and restarts). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

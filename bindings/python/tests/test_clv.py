@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """The CLV model through the binding: the published CDNOW figures (Fader, Hardie & Lee 2005;
-../shared/data/cdnow/README.md) on the 1/10 sample, calibration 1997-01-01 .. 1997-09-30 in
-weeks."""
+docs/clv.md, "Reproducing the published figures") on the 1/10 sample, calibration 1997-01-01
+.. 1997-09-30 in weeks."""
 
 import datetime
 import math
