@@ -676,6 +676,83 @@ static void test_pipeline_output_is_identical_with_an_executor(void **state)
     }
 }
 
+/* The default I/O table with every byte read counted. */
+typedef struct counting_io {
+    const tier_io *base;
+    uint64_t bytes;
+} counting_io;
+
+static int count_open(void *ud, const char *path, int mode, void **out)
+{
+    const counting_io *c = ud;
+    return c->base->open(c->base->ud, path, mode, out);
+}
+
+static int64_t count_read(void *ud, void *file, void *buf, size_t size)
+{
+    counting_io *c = ud;
+    int64_t n = c->base->read(c->base->ud, file, buf, size);
+    if (n > 0)
+        c->bytes += (uint64_t)n;
+    return n;
+}
+
+static int count_close(void *ud, void *file)
+{
+    const counting_io *c = ud;
+    return c->base->close(c->base->ud, file);
+}
+
+static int64_t count_size(void *ud, void *file)
+{
+    const counting_io *c = ud;
+    return c->base->size(c->base->ud, file);
+}
+
+static int count_seek(void *ud, void *file, uint64_t offset)
+{
+    const counting_io *c = ud;
+    return c->base->seek(c->base->ud, file, offset);
+}
+
+static void test_pipeline_split_read_jumps_to_the_second_half_when_the_io_can_seek(void **state)
+{
+    lazy_executor e;
+    tier_executor ex = {TIER_EXECUTOR_VERSION, lazy_start, lazy_wait, NULL};
+    counting_io c = {tier_io_default(), 0};
+    tier_io io = {TIER_IO_VERSION, count_open, count_read, NULL, NULL, count_close, NULL, NULL,
+                  count_size,      &c,         count_seek};
+    tier_pipeline *p = new_pipeline();
+    sink one, seeking, reading;
+    uint64_t size;
+    (void)state;
+    set(p, "input", tst_data_path("CDNOW_master.txt"));
+    assert_int_equal(tier_pipeline_set_io(p, &io), TIER_OK);
+    assert_int_equal(run_to(p, &one, NULL, 0), TIER_OK);
+    size = c.bytes; /* one read of the whole file */
+    assert_true(size > 1000000);
+    memset(&e, 0, sizeof e);
+    ex.ud = &e;
+    assert_int_equal(tier_pipeline_set_executor(p, &ex), TIER_OK);
+    set(p, "split_min_bytes", "0");
+    c.bytes = 0;
+    assert_int_equal(run_to(p, &seeking, NULL, 0), TIER_OK);
+    assert_int_equal(e.waited, 1);
+    assert_true(seeking.hash == one.hash);
+    /* Each half is read once: the second starts at the middle, not at byte 0, and the first
+     * reads only a little past the middle to find its last line end. */
+    assert_true(c.bytes >= size && c.bytes < size + 65536);
+    /* A version-1 table has no seek: the second half reads past the first, same output. */
+    io.version = 1;
+    io.seek = NULL;
+    assert_int_equal(tier_pipeline_set_io(p, &io), TIER_OK);
+    c.bytes = 0;
+    assert_int_equal(run_to(p, &reading, NULL, 0), TIER_OK);
+    assert_true(reading.hash == one.hash);
+    assert_true(c.bytes >= size + size / 3);
+    tier_pipeline_free(p);
+}
+
 static void test_pipeline_executor_split_falls_back_to_one_read_for_errors(void **state)
 {
     lazy_executor e;
@@ -1006,6 +1083,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_reads_again_keeping_transactions_when_a_model_needs_them),
         cmocka_unit_test(test_pipeline_reports_progress_by_stage),
         cmocka_unit_test(test_pipeline_output_is_identical_with_an_executor),
+        cmocka_unit_test(test_pipeline_split_read_jumps_to_the_second_half_when_the_io_can_seek),
         cmocka_unit_test(test_pipeline_executor_split_falls_back_to_one_read_for_errors),
         cmocka_unit_test(test_pipeline_scores_and_fit_runs_produce_the_clv_outputs),
         cmocka_unit_test(test_pipeline_models_take_their_names_and_the_as_of_day),

@@ -16,8 +16,8 @@
 
 TIER_BEGIN_DECL
 
-/** Current version of ::tier_io. @since 0.1.0 */
-#define TIER_IO_VERSION 1
+/** Current version of ::tier_io (2 added `seek`). @since 0.1.0 */
+#define TIER_IO_VERSION 2
 
 /** Open for reading. @since 0.1.0 */
 #define TIER_IO_READ 1
@@ -48,6 +48,10 @@ typedef struct tier_io {
     /** Size of the open file in bytes, or a negative errno (optional: may be NULL). */
     int64_t (*size)(void *ud, void *file);
     void *ud; /**< user pointer passed to every hook */
+    /** Version 2. Moves a file opened for reading to byte `offset` from its start; 0 or a
+     * negative errno (optional: may be NULL; a large input read in two parts then reads past
+     * the first part instead of jumping over it). @since 0.2.0 */
+    int (*seek)(void *ud, void *file, uint64_t offset);
 } tier_io;
 
 /**

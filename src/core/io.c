@@ -9,7 +9,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -119,12 +121,27 @@ static int64_t io_size(void *ud, void *file)
     return (int64_t)st.st_size;
 }
 
-static const tier_io default_io = {TIER_IO_VERSION, io_open,   io_read,   io_write, io_sync,
-                                   io_close,        io_rename, io_remove, io_size,  NULL};
+static int io_seek(void *ud, void *file, uint64_t offset)
+{
+    (void)ud;
+    if (offset > (uint64_t)INT64_MAX)
+        return -EINVAL;
+    return lseek(handle_fd(file), (off_t)offset, SEEK_SET) < 0 ? neg_errno() : 0;
+}
+
+static const tier_io default_io = {TIER_IO_VERSION, io_open,   io_read, io_write, io_sync, io_close,
+                                   io_rename,       io_remove, io_size, NULL,     io_seek};
 
 const tier_io *tier_io_default(void)
 {
     return &default_io;
+}
+
+void tier__io_copy(tier_io *dst, const tier_io *src)
+{
+    /* A version-1 table ends at `ud`: copy only what its version has, the rest stays NULL. */
+    memset(dst, 0, sizeof *dst);
+    memcpy(dst, src, src->version >= 2 ? sizeof *dst : offsetof(tier_io, seek));
 }
 
 int tier__io_check(const tier_io *io, unsigned needs, char *err)

@@ -14,4 +14,7 @@
  * reason written to err (TIER__ERR_SIZE bytes) on failure. */
 int tier__io_check(const tier_io *io, unsigned needs, char *err);
 
+/* Copies a checked table by the size its version declares (hooks it lacks become NULL). */
+void tier__io_copy(tier_io *dst, const tier_io *src);
+
 #endif

@@ -285,7 +285,7 @@ int tier_csv_set_io(tier_csv *csv, const tier_io *io)
     }
     rc = tier__io_check(io, TIER__IO_NEEDS_READ, csv->err);
     if (rc == TIER_OK)
-        csv->io = *io;
+        tier__io_copy(&csv->io, io);
     return rc;
 }
 

@@ -715,7 +715,7 @@ int tier_pipeline_set_io(tier_pipeline *p, const tier_io *io)
     rc = tier__io_check(io, TIER__IO_NEEDS_READ, why);
     if (rc)
         return tier__pipeline_fail(p, rc, "%s", why);
-    p->io = *io;
+    tier__io_copy(&p->io, io);
     return TIER_OK;
 }
 

@@ -68,7 +68,12 @@ static int on_progress(void *ud, uint64_t done, uint64_t total)
 /* ---- one part of a file -------------------------------------------------------------------
  * The first part is the file up to the first line end at or after the middle; the second part is
  * the rest. Each finds the line end itself, so neither needs to know it in advance; the second
- * reads past the first half (the I/O layer has no seek) without parsing it. */
+ * jumps to the middle with the I/O table's seek (or, without one, reads past the first half
+ * without parsing it). */
+
+/* How much the first part reads at a time past the middle while it looks for the line end (so
+ * it does not read a whole block of the second part). */
+#define RANGE_LINE_PROBE ((size_t)4096)
 
 typedef struct range_io {
     const tier_io *base;
@@ -94,6 +99,14 @@ static int range_open(void *ud, const char *path, int mode, void **out)
     if (!f)
         return -ENOMEM;
     rc = r->base->open(r->base->ud, path, mode, &f->f);
+    if (!rc && r->second && r->base->seek) {
+        if ((rc = r->base->seek(r->base->ud, f->f, r->mid)) == 0) {
+            f->pos = r->mid;
+            f->state = 1;
+        } else {
+            (void)r->base->close(r->base->ud, f->f);
+        }
+    }
     if (rc) {
         tier__free(r->alloc, f);
         return rc;
@@ -145,6 +158,8 @@ static int64_t range_read(void *ud, void *file, void *buf, size_t size)
     if (!r->second) {
         if (f->state == 2)
             return 0;
+        if (f->state == 1 && size > RANGE_LINE_PROBE) /* only the line end past the middle */
+            size = RANGE_LINE_PROBE;
         n = base_read(r, f, buf, size);
         if (n > 0 && f->state == 1 && f->pos - (uint64_t)n >= r->mid &&
             (nl = memchr(b, '\n', (size_t)n)) != NULL) {

@@ -191,6 +191,7 @@ class Io(Structure):
         ("remove", CFUNCTYPE(c_int, c_void_p, c_char_p)),
         ("size", CFUNCTYPE(c_int64, c_void_p, c_void_p)),
         ("ud", c_void_p),
+        ("seek", CFUNCTYPE(c_int, c_void_p, c_void_p, c_uint64)),  # version 2
     ]
 
 
