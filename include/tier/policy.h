@@ -17,6 +17,9 @@
 
 #include "common.h"
 #include "text.h"
+#include "io.h"
+#include "model.h"
+#include "registry.h"
 
 TIER_BEGIN_DECL
 
@@ -119,6 +122,112 @@ TIER_API const char *tier_policy_rule_name(const tier_policy *policy, size_t rul
  * @since 0.1.0
  */
 TIER_API int tier_policy_describe(const tier_policy *policy, tier_text *out);
+
+/* ---- Policy files (docs/policy-format.md) ---- */
+
+/**
+ * Replaces the whole policy with the one in `len` bytes of policy text (docs/policy-format.md).
+ * All or nothing: on failure the policy is unchanged and the last error reads
+ * "ORIGIN:LINE:COL: what is wrong, expected what".
+ * @param policy the policy.
+ * @param text the text (need not be NUL-terminated).
+ * @param len its length in bytes (at most 1 MiB).
+ * @param origin how messages name the text (a path; NULL: "<string>").
+ * @return TIER_OK, TIER_EPARSE (syntax, type, unknown or duplicate name), TIER_ERANGE (a limit),
+ *         TIER_EINVAL (NULL policy or text) or TIER_ENOMEM.
+ * @since 0.3.0
+ */
+TIER_API int tier_policy_load_string(tier_policy *policy, const char *text, size_t len,
+                                     const char *origin);
+
+/**
+ * Replaces the whole policy with the one in the file `path`, read through `io` (NULL: the
+ * default POSIX layer). All or nothing, as tier_policy_load_string(); messages name the path.
+ * @return as tier_policy_load_string(), or TIER_EIO (cannot open or read; the message names the
+ *         path and the system's reason).
+ * @since 0.3.0
+ */
+TIER_API int tier_policy_load_file(tier_policy *policy, const char *path, const tier_io *io);
+
+/** Number of built-in policies. @since 0.3.0 */
+TIER_API size_t tier_policy_builtin_count(void);
+
+/** Name of built-in policy `i` (static), NULL when out of range. @since 0.3.0 */
+TIER_API const char *tier_policy_builtin_name(size_t i);
+
+/** The policy text of the built-in policy `name` (static, NUL-terminated), NULL when unknown.
+ * @since 0.3.0 */
+TIER_API const char *tier_policy_builtin_text(const char *name);
+
+/** The policy's name ("" when it has none); borrowed. @since 0.3.0 */
+TIER_API const char *tier_policy_name(const tier_policy *policy);
+
+/** Number of models the policy declares. @since 0.3.0 */
+TIER_API size_t tier_policy_model_count(const tier_policy *policy);
+
+/**
+ * Model `i` the policy declares: its name, kind and options (borrowed; outputs may be NULL).
+ * @return TIER_OK or TIER_ERANGE.
+ * @since 0.3.0
+ */
+TIER_API int tier_policy_model(const tier_policy *policy, size_t i, const char **name,
+                               const char **kind, size_t *option_count);
+
+/**
+ * Option `j` of model `i`: its name (borrowed) and its value into `value` (number, text or list).
+ * @return TIER_OK, TIER_ERANGE or TIER_ENOMEM.
+ * @since 0.3.0
+ */
+TIER_API int tier_policy_model_option(const tier_policy *policy, size_t i, size_t j,
+                                      const char **name, tier_value *value);
+
+/** Number of declared entitlements. @since 0.3.0 */
+TIER_API size_t tier_policy_entitlement_count(const tier_policy *policy);
+
+/** Types of entitlements. Values are ABI (and match TIER_OPTION_NUMBER / TIER_OPTION_TEXT).
+ * @since 0.3.0 */
+typedef enum tier_entitlement_type {
+    TIER_ENTITLEMENT_NUMBER = 1, /**< a number; in a ::tier_value, a number */
+    TIER_ENTITLEMENT_TEXT = 2,   /**< a text; in a ::tier_value, a text */
+    TIER_ENTITLEMENT_BOOL = 3    /**< yes or no; in a ::tier_value, the number 1 or 0 */
+} tier_entitlement_type;
+
+/**
+ * Entitlement `k`: its name (borrowed) and its ::tier_entitlement_type into `type` (may be NULL).
+ * @return the name, NULL when out of range.
+ * @since 0.3.0
+ */
+TIER_API const char *tier_policy_entitlement_name(const tier_policy *policy, size_t k, int *type);
+
+/**
+ * The value of entitlement `key` for tier `tier` into `value`.
+ * @return TIER_OK, TIER_ENOTFOUND (no such entitlement, or the tier does not set it),
+ *         TIER_ERANGE (tier) or TIER_ENOMEM.
+ * @since 0.3.0
+ */
+TIER_API int tier_policy_entitlement(const tier_policy *policy, size_t tier, const char *key,
+                                     tier_value *value);
+
+/** Severity of a lint finding. Values are ABI. @since 0.3.0 */
+typedef enum tier_lint_severity {
+    TIER_LINT_ERROR = 1,  /**< the policy is wrong: it cannot run as meant */
+    TIER_LINT_WARNING = 2 /**< likely a mistake (a shadowed rule, an uncovered cell) */
+} tier_lint_severity;
+
+/**
+ * Checks the policy against the model kinds it names (the built-ins and those of `registry`,
+ * which may be NULL): unknown models, outputs, options and option values; type errors; tiers and
+ * rules that can never match; overlapping and uncovered cells of finite domains (every cell of
+ * RFM scores and labels); caps that cannot be met; scorecard weights that do not sum to 100;
+ * entitlement type errors. Appends one line per finding to `report`:
+ * "ORIGIN:LINE:COL: error|warning: text [check-name]".
+ * @param[out] errors number of errors found (may be NULL).
+ * @param[out] warnings number of warnings found (may be NULL).
+ * @return TIER_OK (whatever was found), TIER_EINVAL or TIER_ENOMEM.
+ * @since 0.3.0
+ */
+TIER_API int tier_policy_lint(const tier_policy *policy, const tier_registry *registry,
+                              tier_text *report, size_t *errors, size_t *warnings);
 
 TIER_END_DECL
 

@@ -126,6 +126,48 @@ TIER_API int tier_result_write(const tier_result *result, const tier_book *book,
 TIER_API int tier_result_save(const tier_result *result, const tier_book *book, const char *columns,
                               int format, const char *path, const tier_io *io);
 
+/**
+ * Sets the as-of day the next runs use for the policy's windows (docs/policy-format.md): a day
+ * number (tier_date_parse()), or NaN for the default, the day after the book's last transaction.
+ * @return TIER_OK, TIER_EINVAL (NULL) or TIER_ERANGE (not a whole day in range).
+ * @since 0.3.0
+ */
+TIER_API int tier_result_set_as_of(tier_result *result, double day);
+
+/** The flags raised for customer `i`, names joined by ';' (borrowed), "" when none or out of
+ * range. @since 0.3.0 */
+TIER_API const char *tier_result_flags(const tier_result *result, size_t i);
+
+/** The team customer `i` is routed to (borrowed), "" when not routed or out of range.
+ * @since 0.3.0 */
+TIER_API const char *tier_result_route(const tier_result *result, size_t i);
+
+/**
+ * The value of entitlement `key` for customer `i` (that of its tier) into `value`.
+ * @return TIER_OK, TIER_ENOTFOUND (no such entitlement, or none for this customer's tier),
+ *         TIER_ERANGE (i), TIER_ESTATE (no run yet) or TIER_ENOMEM.
+ * @since 0.3.0
+ */
+TIER_API int tier_result_entitlement(const tier_result *result, size_t i, const char *key,
+                                     tier_value *value);
+
+/** Formats of tier_result_explain(). Values are ABI. @since 0.3.0 */
+typedef enum tier_explain_format {
+    TIER_EXPLAIN_TEXT = 1, /**< lines for a person */
+    TIER_EXPLAIN_JSON = 2  /**< one JSON object */
+} tier_explain_format;
+
+/**
+ * Explains customer `i`'s tier: every model output, each model's own explanation (scorecard
+ * factors included), the windows and lets, each rule tried in order with its value and the one
+ * that matched, the cap that moved the customer, the flags, the entitlements and the route.
+ * `book` and `policy` must be those of the last run.
+ * @return TIER_OK, TIER_ERANGE (i), TIER_ESTATE (no run yet), TIER_EINVAL or TIER_ENOMEM.
+ * @since 0.3.0
+ */
+TIER_API int tier_result_explain(const tier_result *result, const tier_book *book,
+                                 const tier_policy *policy, size_t i, int format, tier_text *out);
+
 TIER_END_DECL
 
 /** @} */
