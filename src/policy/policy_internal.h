@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* What a run needs from a policy: one pass that assigns tiers over a frame. */
+/* The policy handle and what a run needs from it. */
 #ifndef TIER_POLICY_INTERNAL_H
 #define TIER_POLICY_INTERNAL_H
 
+#include "policy/ast.h"
 #include "util/internal.h"
 
-/* Tier and rule index (-1 = none) of every row of `frame`; `err` gets the reason on failure
- * (unknown column, wrong column type, out of memory). */
-int tier__policy_assign(const tier_policy *policy, const tier_book *book, const tier_frame *frame,
-                        const tier_allocator *alloc, int32_t *tiers, int32_t *rules, char *err);
+struct tier_policy {
+    tier_allocator alloc;
+    char err[TIER__ERR_SIZE];
+    char *origin; /* the file or "<string>" it was loaded from; NULL when built by calls */
+    tier__pol pol;
+};
 
 #endif
