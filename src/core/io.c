@@ -53,24 +53,29 @@ static int io_open(void *ud, const char *path, int mode, void **out)
     return 0;
 }
 
-static int64_t io_read(void *ud, void *file, void *buf, size_t size)
+/* One read() into `in` or, when `writing`, one write() from `from`, of at most IO_CHUNK_MAX bytes,
+ * retried on EINTR: the byte count or -errno. */
+static int64_t transfer(void *file, int writing, void *in, const void *from, size_t size)
 {
     ssize_t n;
-    (void)ud;
+    if (size > IO_CHUNK_MAX)
+        size = IO_CHUNK_MAX;
     do {
-        n = read(handle_fd(file), buf, size < IO_CHUNK_MAX ? size : IO_CHUNK_MAX);
+        n = writing ? write(handle_fd(file), from, size) : read(handle_fd(file), in, size);
     } while (n < 0 && errno == EINTR);
     return n < 0 ? neg_errno() : (int64_t)n;
 }
 
+static int64_t io_read(void *ud, void *file, void *buf, size_t size)
+{
+    (void)ud;
+    return transfer(file, 0, buf, NULL, size);
+}
+
 static int64_t io_write(void *ud, void *file, const void *buf, size_t size)
 {
-    ssize_t n;
     (void)ud;
-    do {
-        n = write(handle_fd(file), buf, size < IO_CHUNK_MAX ? size : IO_CHUNK_MAX);
-    } while (n < 0 && errno == EINTR);
-    return n < 0 ? neg_errno() : (int64_t)n;
+    return transfer(file, 1, NULL, buf, size);
 }
 
 static int io_sync(void *ud, void *file)
