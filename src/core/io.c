@@ -149,6 +149,19 @@ void tier__io_copy(tier_io *dst, const tier_io *src)
     memcpy(dst, src, src->version >= 2 ? sizeof *dst : offsetof(tier_io, seek));
 }
 
+int tier__io_set(tier_io *dst, const tier_io *io, unsigned needs, char *err)
+{
+    int rc;
+    if (!io) {
+        *dst = default_io;
+        return TIER_OK;
+    }
+    rc = tier__io_check(io, needs, err);
+    if (rc == TIER_OK)
+        tier__io_copy(dst, io);
+    return rc;
+}
+
 int tier__io_check(const tier_io *io, unsigned needs, char *err)
 {
     int ok = io->version >= 1;
