@@ -97,12 +97,14 @@ static int add_field(tier__csv_lex *lx, const unsigned char *vs, size_t len, uin
 
 /* ---- the fast path ------------------------------------------------------------------------- */
 
+#ifdef LEX_WORDS
 static uint64_t load8(const char *p)
 {
     uint64_t x;
     memcpy(&x, p, 8);
     return x;
 }
+#endif
 
 /* Stores field [fs, s) of the fast path, without surrounding blanks. */
 static inline void fast_field(tier__csv_field *f, const char *fs, const char *s, uint64_t line)
