@@ -540,26 +540,18 @@ static char **text_slot(lc_state *st, int k)
 
 int tier_lifecycle_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
-    lc_state *st;
-    int k;
-    if (!out)
-        return TIER_EINVAL;
-    *out = NULL;
-    if (!name)
-        name = "lifecycle";
-    st = TIER__HANDLE_NEW(lc_state, alloc);
+    int k, rc;
+    lc_state *st = tier__model_state_new(out, &name, "lifecycle", alloc, sizeof(lc_state),
+                                         offsetof(lc_state, alloc), &rc);
     if (!st)
-        return TIER_ENOMEM;
+        return rc;
     for (k = 1; k < LC_OPT_COUNT; k++)
         st->opt[k] = opt_rules[k].def;
     st->name = tier__strdup(&st->alloc, name);
     for (k = 0; k < 3; k++)
         *text_slot(st, k) = tier__strdup(&st->alloc, text_defaults[k]);
-    if (!st->name || !st->p_alive_col || !st->attr[0] || !st->attr[1]) {
-        lc_destroy(st);
-        return TIER_ENOMEM;
-    }
-    return tier_model_new(out, &lc_vtable, st, name, alloc);
+    return tier__model_finish(out, &lc_vtable, st, name, alloc,
+                              st->name && st->p_alive_col && st->attr[0] && st->attr[1]);
 }
 
 /* ---- options and saved state (docs/lifecycle.md, docs/model-state-format.md) --------------- */

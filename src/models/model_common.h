@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* What the built-in models share besides options (models/options.h): the as-of day and the window
+/* What the built-in models share besides options (models/options.h): the start and end of their
+ * constructors, the as-of day and the window
  * of history a model counts, finding a model's own output columns in a frame, and appending
  * bounded printf text to an explanation. */
 #ifndef TIER_MODELS_MODEL_COMMON_H
@@ -7,6 +8,19 @@
 
 #include "core/model_internal.h"
 #include "util/buf.h"
+
+/* The start of a built-in's constructor tier_<kind>_new(out, name, alloc): TIER_EINVAL in *rc
+ * when `out` is NULL; else sets *out to NULL and *name to `kind` when it is NULL, and returns the
+ * model's new zeroed state of `size` bytes whose member `alloc` (at offset `alloc_at`) holds the
+ * allocator (TIER__HANDLE_NEW()), or NULL with TIER_ENOMEM in *rc. */
+void *tier__model_state_new(tier_model **out, const char **name, const char *kind,
+                            const tier_allocator *alloc, size_t size, size_t alloc_at, int *rc);
+
+/* The end of a built-in's constructor: when `ok` (the state's own allocations succeeded), makes
+ * the model with tier_model_new() (which destroys the state when it fails); else destroys the
+ * state with the vtable's destroy and returns TIER_ENOMEM. */
+int tier__model_finish(tier_model **out, const tier_model_vtable *vtable, void *state,
+                       const char *name, const tier_allocator *alloc, int ok);
 
 /* Longest window of history in days: the whole supported calendar. */
 #define TIER__WINDOW_MAX ((double)TIER_DAY_MAX - (double)TIER_DAY_MIN + 1.0)

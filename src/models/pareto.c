@@ -547,22 +547,14 @@ static const char *pareto_last_error(void *state)
 
 int tier_pareto_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
-    pareto_state *st;
-    if (!out)
-        return TIER_EINVAL;
-    *out = NULL;
-    if (!name)
-        name = "pareto";
-    st = TIER__HANDLE_NEW(pareto_state, alloc);
+    int rc;
+    pareto_state *st = tier__model_state_new(out, &name, "pareto", alloc, sizeof(pareto_state),
+                                             offsetof(pareto_state, alloc), &rc);
     if (!st)
-        return TIER_ENOMEM;
+        return rc;
     st->c = pareto_defaults;
     st->name = tier__strdup(&st->alloc, name);
-    if (!st->name) {
-        pareto_destroy(st);
-        return TIER_ENOMEM;
-    }
-    return tier_model_new(out, &pareto_vtable, st, name, alloc);
+    return tier__model_finish(out, &pareto_vtable, st, name, alloc, st->name != NULL);
 }
 
 int tier_pareto_summary(const tier_frame *frame, const char *name, int cls, size_t *customers,

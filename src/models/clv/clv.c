@@ -389,16 +389,11 @@ static const char *clv_last_error(void *state)
 
 int tier_clv_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
-    clv_state *st;
-    int k;
-    if (!out)
-        return TIER_EINVAL;
-    *out = NULL;
-    if (!name)
-        name = "clv";
-    st = TIER__HANDLE_NEW(clv_state, alloc);
+    int k, rc;
+    clv_state *st = tier__model_state_new(out, &name, "clv", alloc, sizeof(clv_state),
+                                          offsetof(clv_state, alloc), &rc);
     if (!st)
-        return TIER_ENOMEM;
+        return rc;
     for (k = 1; k < CLV_OPT_COUNT; k++)
         st->opt[k] = tier__clv_opt_rules[k].def;
     return tier_model_new(out, &clv_vtable, st, name, alloc);

@@ -405,15 +405,13 @@ static void forget_fit(tier_model *model, needs_state *st)
 
 int tier_needs_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
-    needs_state *st;
-    if (!out)
-        return TIER_EINVAL;
-    *out = NULL;
-    st = TIER__HANDLE_NEW(needs_state, alloc);
+    int rc;
+    needs_state *st = tier__model_state_new(out, &name, "needs", alloc, sizeof(needs_state),
+                                            offsetof(needs_state, alloc), &rc);
     if (!st)
-        return TIER_ENOMEM;
+        return rc;
     st->o = tier__needs_defaults;
-    return tier_model_new(out, &needs_vtable, st, name ? name : "needs", alloc);
+    return tier_model_new(out, &needs_vtable, st, name, alloc);
 }
 
 static int add_feature(tier_model *model, needs_state *st, const char *column)

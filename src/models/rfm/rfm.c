@@ -423,26 +423,17 @@ static const char *rfm_last_error(void *state)
 
 int tier_rfm_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
-    rfm_state *st;
-    int rc;
-    if (!out)
-        return TIER_EINVAL;
-    *out = NULL;
-    if (!name)
-        name = "rfm";
-    st = TIER__HANDLE_NEW(rfm_state, alloc);
+    int rc, ok;
+    rfm_state *st = tier__model_state_new(out, &name, "rfm", alloc, sizeof(rfm_state),
+                                          offsetof(rfm_state, alloc), &rc);
     if (!st)
-        return TIER_ENOMEM;
+        return rc;
     st->c = rfm_defaults;
     st->name = tier__strdup(&st->alloc, name);
-    if (!st->name ||
-        tier_segmap_new_builtin(&st->maps[0], TIER_SEGMAP_RF10, &st->alloc) != TIER_OK ||
-        tier_segmap_new_builtin(&st->maps[1], TIER_SEGMAP_RFM8, &st->alloc) != TIER_OK) {
-        rfm_destroy(st);
-        return TIER_ENOMEM;
-    }
-    rc = tier_model_new(out, &rfm_vtable, st, name, alloc);
-    return rc;
+    ok = st->name &&
+         tier_segmap_new_builtin(&st->maps[0], TIER_SEGMAP_RF10, &st->alloc) == TIER_OK &&
+         tier_segmap_new_builtin(&st->maps[1], TIER_SEGMAP_RFM8, &st->alloc) == TIER_OK;
+    return tier__model_finish(out, &rfm_vtable, st, name, alloc, ok);
 }
 
 /* The arguments every cut-point call checks: the dimension and the array. */
