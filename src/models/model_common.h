@@ -22,6 +22,20 @@ void *tier__model_state_new(tier_model **out, const char **name, const char *kin
 int tier__model_finish(tier_model **out, const tier_model_vtable *vtable, void *state,
                        const char *name, const tier_allocator *alloc, int ok);
 
+/* The vtable of a built-in model, filled the same way for every built-in: its callbacks and
+ * tables are named P_fit, P_score, P_explain, P_destroy, P_last_error, P_outputs, P_options
+ * (arrays whose size is visible), P_set_option, P_get_option, P_save and P_load; `fitted` is its
+ * is_fitted callback or NULL. */
+#define TIER__BUILTIN_VTABLE(kind_name, P, fitted)                                              \
+    {                                                                                           \
+        .version = TIER_MODEL_VTABLE_VERSION, .kind = (kind_name), .fit = P##_fit,              \
+        .score = P##_score, .explain = P##_explain, .destroy = P##_destroy,                     \
+        .last_error = P##_last_error, .outputs = P##_outputs,                                   \
+        .n_outputs = sizeof P##_outputs / sizeof P##_outputs[0], .options = P##_options,        \
+        .n_options = sizeof P##_options / sizeof P##_options[0], .set_option = P##_set_option,  \
+        .get_option = P##_get_option, .save = P##_save, .load = P##_load, .is_fitted = (fitted) \
+    }
+
 /* Longest window of history in days: the whole supported calendar. */
 #define TIER__WINDOW_MAX ((double)TIER_DAY_MAX - (double)TIER_DAY_MIN + 1.0)
 
