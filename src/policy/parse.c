@@ -265,10 +265,9 @@ static int option_value(tier__pstate *ps, tier__pvalue *v)
         /* Exact growth: lists are short and this keeps no capacity in the tree. */
         if (tier__grow(ps->a, (void **)&v->items, &cap, v->n_items + 1, sizeof *v->items))
             return tier__pp_nomem(ps);
-        v->items[v->n_items] = NULL;
-        if ((rc = tier__pp_text_arg(ps, "a string", NULL, &v->items[v->n_items], 1)))
+        v->items[v->n_items++] = NULL; /* counted first: a failure below still frees it */
+        if ((rc = tier__pp_text_arg(ps, "a string", NULL, &v->items[v->n_items - 1], 1)))
             return rc;
-        v->n_items++;
         if (tier__tok_op(t, "]"))
             return tier__pp_next(ps);
         if ((rc = tier__pp_expect_op(ps, ",", NULL)))
