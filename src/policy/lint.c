@@ -393,14 +393,17 @@ static void check_models(tier__lint *l)
             if (tier_model_get_number(lm->m, "bins", &bins) == TIER_OK)
                 lm->bins = (int)bins;
         }
-        if (lm->builtin == TIER__LK_SCORECARD) {
+        {
+            /* A scorecard, built in or made by a registered kind's factory. */
             const sc_state *st = tier__sc_of(lm->m);
             char why[TIER__ERR_SIZE];
             if (st && tier__sc_check_config(st, why) != TIER_OK)
                 tier__lint_add(l, TIER__LINT_ERROR, pm->line, pm->col, "scorecard-weights",
-                               "scorecard %s cannot be fitted: %s (factor weights must sum to "
-                               "100: the policy can give them only through option 'preset')",
-                               pm->name, why);
+                               "scorecard %s cannot be fitted: %s%s", pm->name, why,
+                               lm->builtin == TIER__LK_SCORECARD
+                                   ? " (a policy gives a scorecard factors only through option "
+                                     "'preset')"
+                                   : "");
         }
     }
 }

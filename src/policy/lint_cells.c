@@ -364,6 +364,7 @@ typedef struct rinfo {
     size_t tier;
     int fin, var, reached;
     size_t matched, shadow_cell, shadow_by;
+    size_t same_as; /* a rule that is not finite: an earlier rule of the same condition, or -1 */
 } rinfo;
 
 /* Sets c->at to cell `cell`, the last dimension varying fastest. */
@@ -569,7 +570,7 @@ static void report(run *u, tier__buf *b)
         for (j = 0; j < tr->n_rules; j++, g++) {
             const rinfo *r = &u->r[g];
             int late = u->covered_all && g > u->last_first;
-            n_dead += (size_t)((r->fin && !r->reached) || late);
+            n_dead += (size_t)((r->fin && !r->reached) || late || r->same_as != (size_t)-1);
             n_late += (size_t)late;
         }
         if (tr->n_rules && n_dead == tr->n_rules && !l->overflow_in[t]) {
@@ -612,6 +613,13 @@ static void report(run *u, tier__buf *b)
                                "before it (rule \"%s\" of tier %s %s)",
                                rule_name(r), tr->name, rule_name(k), pol->tiers[k->tier].name,
                                k->var ? "completes the cover of every cell" : "always holds");
+            } else if (r->same_as != (size_t)-1) {
+                const rinfo *k = &u->r[r->same_as];
+                tier__lint_add(l, TIER__LINT_WARNING, r->rule->line, r->rule->col, "shadowed",
+                               "rule \"%s\" of tier %s is shadowed: rule \"%s\" of tier %s (%d:%d) "
+                               "has the same condition",
+                               rule_name(r), tr->name, rule_name(k), pol->tiers[k->tier].name,
+                               k->rule->line, k->rule->col);
             }
         }
     }
@@ -670,7 +678,13 @@ void tier__lint_cells(tier__lint *l)
             r->rule = &pol->tiers[t].rules[j];
             r->tier = t;
             r->shadow_cell = (size_t)-1;
+            r->same_as = (size_t)-1;
             r->fin = walk(&u.c, r->rule->when, pol->n_lets, 0);
+            for (i = 0; !r->fin && i < g; i++)
+                if (tier__lint_same(u.r[i].rule->when, r->rule->when)) {
+                    r->same_as = i;
+                    break;
+                }
             if (r->fin) {
                 u.c.var = 0;
                 walk(&u.c, r->rule->when, pol->n_lets, 1);
