@@ -25,12 +25,12 @@ typedef struct tier__route_in {
 } tier__route_in;
 
 typedef struct tier__route_out {
-    int32_t *team;      /* [rows->n] index into names, -1 = not routed */
+    int32_t *team;           /* [rows->n] index into names, -1 = not routed */
     unsigned char *overflow; /* [rows->n] 1 when routed but its team was full */
-    char **names;       /* team names after {region}/{city} substitution, distinct */
+    char **names;            /* team names after {region}/{city} substitution, distinct */
     size_t n_names;
-    char **report;      /* one line per team over capacity:
-                         * "team \"KA team North\": capacity 40 accounts, 52 routed, 12 over" */
+    char **report; /* one line per team over capacity:
+                    * "team \"KA team North\": capacity 40 accounts, 52 routed, 12 over" */
     size_t n_report;
 } tier__route_out;
 
