@@ -248,6 +248,35 @@ static void test_lint_counts_all_1000_cells_of_ten_bins(void **state)
     test_free(got);
 }
 
+/* More cells than lint enumerates (11^3 x 3 x 6 x 6 x 4 x 27 with missing values): a note, and
+ * constants are still checked. */
+static void test_lint_too_many_cells(void **state)
+{
+    static const char text[] =
+        "libtier-policy 1\n"
+        "model rfm = rfm (bins = 10)\n"
+        "model p = pareto\n"
+        "model card = scorecard (preset = \"b2b\")\n"
+        "model lc = lifecycle\n"
+        "window a = revenue over all\n"
+        "window b = margin over all\n"
+        "window c = purchases over all\n"
+        "tier S {\n"
+        "    rule \"all\" when rfm.r_score + rfm.f_score + rfm.m_score > 3 and p.class == \"A\" "
+        "and card.grade == \"A\" and lc.stage == \"new\" and lc.onboarding == \"none\" and "
+        "abc(a) == \"A\" and abc(b) == \"A\" and abc(c) == \"A\"\n"
+        "    rule \"off\" when false\n"
+        "}\n";
+    char *got;
+    (void)state;
+    got = lint_text(text, "p.policy", NULL, NULL);
+    expect_text(got, "p.policy:0:0: note: too many cells to enumerate (10 values read): only "
+                     "rules that read no score or label are checked [cells]\n"
+                     "p.policy:11:5: warning: rule \"off\" of tier S never holds: its condition "
+                     "is always false [never-matches]\n");
+    test_free(got);
+}
+
 /* ---- one policy per check ---------------------------------------------------------------- */
 
 typedef struct lint_case {
@@ -765,6 +794,46 @@ static void test_lint_entitlements_of_a_tree(void **state)
     tier_policy_free(p);
 }
 
+/* Expressions the parser refuses in files, made by changing a loaded tree: an unknown function,
+ * a call with the wrong number of arguments, `tier` in a rule, a model declared twice. */
+static void test_lint_expressions_of_a_tree(void **state)
+{
+    static const char text[] = "libtier-policy 1\n"
+                               "model rfm = rfm\n"
+                               "model p = pareto\n"
+                               "window rev = revenue over all\n"
+                               "tier S {\n"
+                               "    rule \"fn\" when abs(rev) > 1\n"
+                               "    rule \"args\" when abc(rev) == \"A\"\n"
+                               "    rule \"tier\" when rev > 2\n"
+                               "}\n";
+    tier_policy *p = load(text, "p.policy");
+    tier__ptier *t = &p->pol.tiers[0];
+    tier__pexpr *call = t->rules[0].when->args[0], *abc = t->rules[1].when->args[0];
+    tier__pexpr *ref = t->rules[2].when->args[0];
+    char *got;
+    (void)state;
+    tier__free(&p->alloc, call->text);
+    call->text = dup_text(p, "median");
+    abc->n_args = 0; /* abc() of nothing (its argument stays owned by the tree) */
+    tier__free(&p->alloc, ref->text);
+    ref->text = dup_text(p, "tier");
+    tier__free(&p->alloc, p->pol.models[1].name);
+    p->pol.models[1].name = dup_text(p, "rfm");
+    got = lint_policy(p, NULL, NULL, NULL);
+    abc->n_args = 1;
+    expect_text(got, "p.policy:3:7: error: a model named rfm is already declared at 2:7 "
+                     "[duplicate]\n"
+                     "p.policy:6:20: error: unknown function median(); the functions are abc, "
+                     "pct_rank, min, max, abs, coalesce [unknown-function]\n"
+                     "p.policy:7:22: error: abc() takes 1 or 3 arguments (x, a, b), got 0 "
+                     "[call]\n"
+                     "p.policy:8:22: error: 'tier' is known only in flags and routing, after the "
+                     "tiers are placed [unknown-ref]\n");
+    test_free(got);
+    tier_policy_free(p);
+}
+
 /* Caps the parser refuses, made by changing a loaded tree. */
 typedef struct cap_case {
     int kind;
@@ -972,9 +1041,11 @@ static void test_lint_survives_every_failed_allocation(void **state)
 
 TST_MAIN(cmocka_unit_test(test_lint_rfm11_blog_map), cmocka_unit_test(test_lint_rf10_map_is_clean),
          cmocka_unit_test(test_lint_defective_map),
-         cmocka_unit_test(test_lint_counts_all_1000_cells_of_ten_bins), LINT_CASES,
+         cmocka_unit_test(test_lint_counts_all_1000_cells_of_ten_bins),
+         cmocka_unit_test(test_lint_too_many_cells), LINT_CASES,
          cmocka_unit_test(test_lint_policy_built_by_calls),
          cmocka_unit_test(test_lint_entitlements_of_a_tree),
+         cmocka_unit_test(test_lint_expressions_of_a_tree),
          TST_CASE("cap_zero", run_cap_case, &cap_zero),
          TST_CASE("cap_over_all", run_cap_case, &cap_over_all),
          TST_CASE("cap_count_fraction", run_cap_case, &cap_count_fraction),

@@ -289,6 +289,8 @@ static cval eval(const cells *c, const tier__pexpr *e, size_t lets)
     case TIER__PX_BOOL:
         return boolean(e->num != 0);
     case TIER__PX_REF:
+        if (!e->text)
+            return unknown();
         if ((k = tier__lint_let(pol, e->text, lets)) >= 0)
             return eval(c, pol->lets[k].expr, (size_t)k);
         return ref_value(c, e);
@@ -361,6 +363,8 @@ static cval eval(const cells *c, const tier__pexpr *e, size_t lets)
         x = eval(c, e->args[0], lets);
         return x.t == UNKNOWN ? x : boolean((x.t == 0) == (e->op != TIER__POP_NOT));
     case TIER__PX_CALL:
+        if (!e->text)
+            return unknown();
         if (strcmp(e->text, "abc") == 0) {
             for (i = 0; i < c->n_dims; i++)
                 if (c->dims[i].kind == CD_ABC && tier__lint_same(c->dims[i].call, e))
