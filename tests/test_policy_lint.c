@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Policy lint (docs/policy-lint.md): the segment maps of tests/data/policy/maps give exactly the
  * report of their .expect file, and their overlapping and uncovered cells are recounted here by
- * an enumeration of our own; one small policy per check with its exact report; policies built by
- * calls; and lint under every allocation failure. */
+ * an enumeration of our own; one small policy per check with its exact report (the files of
+ * tests/data/policy/lint); policies built by calls or changed trees (what the parser refuses);
+ * and lint under every allocation failure. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "policy/policy_internal.h"
 
 #define MAPS_DIR TIER_SOURCE_DIR "/tests/data/policy/maps/"
+#define LINT_DIR TIER_SOURCE_DIR "/tests/data/policy/lint/"
 
 /* Lints `p` and returns the report (test_malloc'ed), checking that the counts returned are those
  * of the report's lines. */
@@ -144,15 +146,15 @@ static void expect_recount(const char *report, const recount *rc, const char *co
     }
 }
 
-/* Lints maps/NAME.policy (origin "NAME.policy") and compares with maps/NAME.expect. */
-static char *lint_map(const char *name)
+/* Lints DIR/NAME.policy (origin "NAME.policy") and compares with DIR/NAME.expect. */
+static char *lint_file(const char *dir, const char *name)
 {
     char path[4096], origin[256];
     char *text, *want, *got;
     size_t len;
-    snprintf(path, sizeof path, "%s%s.policy", MAPS_DIR, name);
+    snprintf(path, sizeof path, "%s%s.policy", dir, name);
     text = tst_read_file(path, &len);
-    snprintf(path, sizeof path, "%s%s.expect", MAPS_DIR, name);
+    snprintf(path, sizeof path, "%s%s.expect", dir, name);
     want = tst_read_file(path, &len);
     snprintf(origin, sizeof origin, "%s.policy", name);
     got = lint_text(text, origin, NULL, NULL);
@@ -174,7 +176,7 @@ static void test_lint_rfm11_blog_map(void **state)
                                 {6, 2, 3, 0, 4},  {7, 1, 2, 4, 10}, {8, 1, 1, 8, 10},
                                 {9, 1, 2, 2, 4},  {10, 1, 2, 0, 4}};
     recount rc;
-    char *got = lint_map("rfm11");
+    char *got = lint_file(MAPS_DIR, "rfm11");
     (void)state;
     enumerate_map(boxes, TST_COUNT(boxes), 1, &rc);
     /* What the recount says about the map, as documented in the .expect file. */
@@ -194,7 +196,7 @@ static void test_lint_rf10_map_is_clean(void **state)
                                 {4, 4, 4, 1, 1}, {5, 3, 3, 3, 3}, {6, 3, 3, 1, 2}, {7, 1, 2, 5, 5},
                                 {8, 1, 2, 3, 4}, {9, 1, 2, 1, 2}};
     recount rc;
-    char *got = lint_map("rf10");
+    char *got = lint_file(MAPS_DIR, "rf10");
     (void)state;
     enumerate_map(boxes, TST_COUNT(boxes), 0, &rc);
     expect_recount(got, &rc, tiers, TST_COUNT(tiers), 25);
@@ -209,7 +211,7 @@ static void test_lint_defective_map(void **state)
     static const box boxes[] = {{0, 4, 5, 4, 5}, {1, 4, 5, 1, 5}, {1, 5, 5, 5, 5}, {1, 9, 0, 0, 0},
                                 {2, 1, 2, 3, 5}, {3, 6, 6, 1, 5}, {4, 1, 1, 1, 2}};
     recount rc;
-    char *got = lint_map("defective");
+    char *got = lint_file(MAPS_DIR, "defective");
     (void)state;
     enumerate_map(boxes, TST_COUNT(boxes), 0, &rc);
     assert_int_equal(rc.uncovered, 7);
@@ -279,433 +281,27 @@ static void test_lint_too_many_cells(void **state)
 
 /* ---- one policy per check ---------------------------------------------------------------- */
 
-typedef struct lint_case {
-    const char *text; /* after "libtier-policy 1\n" */
-    const char *want; /* the exact report for origin p.policy */
-    size_t errors, warnings;
-} lint_case;
-
+/* tests/data/policy/lint/NAME.policy gives exactly the report of NAME.expect. */
 static void run_case(void **state)
 {
-    const lint_case *c = *state;
-    char text[4096], *got;
-    size_t ne, nw;
-    snprintf(text, sizeof text, "libtier-policy 1\n%s", c->text);
-    got = lint_text(text, "p.policy", &ne, &nw);
-    expect_text(got, c->want);
-    assert_int_equal(ne, c->errors);
-    assert_int_equal(nw, c->warnings);
+    char *got = lint_file(LINT_DIR, *state);
     test_free(got);
 }
 
-/* One small policy per check, with its exact report (docs/policy-lint.md). */
-static const lint_case case_clean_b2b_example = {
-    "model rfm = rfm\n"
-    "window revenue_12m = revenue over 12 months\n"
-    "window revenue_all = revenue over all\n"
-    "let engaged = rfm.r_score >= 3 and rfm.f_score >= 3\n"
-    "entitlement sla_hours number \"first response time, hours\"\n"
-    "entitlement coverage text \"account-manager coverage\"\n"
-    "tier S \"key accounts: full service\" {\n"
-    "    rule \"top revenue over the trailing 12 months\" when revenue_12m > 0 and "
-    "abc(revenue_12m) == \"A\"\n"
-    "    cap 15% by revenue_12m overflow A\n"
-    "    entitle sla_hours = 4\n"
-    "    entitle coverage = \"dedicated account manager\"\n"
-    "}\n"
-    "tier A {\n"
-    "    rule \"revenue band A/B, engaged\" when abc(revenue_12m) in [\"A\", \"B\"] and engaged\n"
-    "    entitle sla_hours = 8\n"
-    "}\n"
-    "tier B {\n"
-    "    rule \"revenue band A/B, low engagement\" when abc(revenue_12m) in [\"A\", \"B\"]\n"
-    "}\n"
-    "tier C {\n"
-    "    rule \"the rest\" when true\n"
-    "}\n"
-    "flag lapsed_key_account \"win back\" when abc(revenue_all) == \"A\" and not (revenue_12m > "
-    "0)\n",
-    "p.policy:18:1: warning: tier B overlaps the earlier tier A in 9 cells, which stay in A: "
-    "abc(revenue_12m)=B r=3 f=3, abc(revenue_12m)=B r=3 f=4, abc(revenue_12m)=B r=3 f=5, "
-    "abc(revenue_12m)=B r=4 f=3, ... [overlap]\n",
-    0, 1};
-
-static const lint_case case_model_kind = {
-    "model rfm = rmf\n"
-    "tier S {\n"
-    "    rule \"x\" when rfm.r_score > 3\n"
-    "}\n",
-    "p.policy:2:7: error: unknown model kind 'rmf' for model rfm; known kinds: rfm, pareto, "
-    "scorecard, clv, needs, lifecycle [model-kind]\n",
-    1, 0};
-
-static const lint_case case_model_option_unknown = {
-    "model rfm = rfm (binz = 4)\n"
-    "tier S {\n"
-    "    rule \"all\" when true\n"
-    "}\n",
-    "p.policy:2:18: error: model rfm (rfm) has no option 'binz' (did you mean bins?); its options: "
-    "bins, as_of, window, frequency, monetary [model-option]\n",
-    1, 0};
-
-static const lint_case case_model_option_refused = {
-    "model rfm = rfm (bins = 12)\n"
-    "tier S {\n"
-    "    rule \"all\" when true\n"
-    "}\n",
-    "p.policy:2:18: error: model rfm (rfm) refuses option 'bins': model \"rfm\": option \"bins\": "
-    "must be an integer from 2 to 10, not 12 [model-option-value]\n",
-    1, 0};
-
-static const lint_case case_model_option_type = {
-    "model rfm = rfm (frequency = 3, monetary = [\"sum\"])\n"
-    "tier S {\n"
-    "    rule \"all\" when true\n"
-    "}\n",
-    "p.policy:2:18: error: option 'frequency' of model rfm (rfm) takes a text, got a number "
-    "[model-option]\n"
-    "p.policy:2:33: error: option 'monetary' of model rfm (rfm) takes a text, got a list "
-    "[model-option]\n",
-    2, 0};
-
-static const lint_case case_scorecard_without_factors = {
-    "model card = scorecard\n"
-    "model good = scorecard (preset = \"b2b\")\n"
-    "tier S {\n"
-    "    rule \"A\" when card.grade == \"A\" or good.grade == \"A\"\n"
-    "}\n",
-    "p.policy:2:7: error: scorecard card cannot be fitted: the scorecard has no factors (a policy "
-    "gives a scorecard factors only through option 'preset') [scorecard-weights]\n"
-    "p.policy:4:1: warning: 16 of 25 cells match no rule, so those customers get no tier (cells of "
-    "card.grade x good.grade): card.grade=B good.grade=B, card.grade=B good.grade=C, card.grade=B "
-    "good.grade=D, card.grade=B good.grade=E, ... [uncovered]\n",
-    1, 1};
-
-static const lint_case case_unknown_output = {
-    "model rfm = rfm\n"
-    "tier S {\n"
-    "    rule \"typo\" when rfm.r_scor >= 4\n"
-    "}\n",
-    "p.policy:4:22: error: model rfm (rfm) has no output 'r_scor' (did you mean r_score?); its "
-    "outputs: r, f, m, tenure, r_score, f_score, m_score, segment, value_class [unknown-output]\n",
-    1, 0};
-
-static const lint_case case_unknown_label = {
-    "model p = pareto\n"
-    "tier S {\n"
-    "    rule \"D\" when p.class == \"D\" or p.class in [\"a\", \"B\"]\n"
-    "}\n",
-    "p.policy:3:1: warning: 2 of 3 cells match no rule, so those customers get no tier (cells of "
-    "p.class): p.class=A, p.class=C [uncovered]\n"
-    "p.policy:4:30: warning: p.class never has the label \"D\"; its labels: A, B, C "
-    "[unknown-label]\n"
-    "p.policy:4:49: warning: p.class never has the label \"a\"; its labels: A, B, C "
-    "[unknown-label]\n",
-    0, 3};
-
-static const lint_case case_type_text_against_number = {
-    "model rfm = rfm\n"
-    "model p = pareto\n"
-    "tier S {\n"
-    "    rule \"seg\" when rfm.segment == 3\n"
-    "    rule \"order\" when p.class > 2\n"
-    "    rule \"math\" when p.class + 1 > 2\n"
-    "}\n",
-    "p.policy:5:21: error: '==' compares text rfm.segment with number 3 [type]\n"
-    "p.policy:6:23: error: a comparison of order takes a number, got text p.class [type]\n"
-    "p.policy:7:22: error: arithmetic takes a number, got text p.class [type]\n",
-    3, 0};
-
-static const lint_case case_type_when_not_a_test = {
-    "model rfm = rfm\n"
-    "tier S {\n"
-    "    rule \"number\" when rfm.r_score\n"
-    "}\n",
-    "p.policy:4:24: error: a rule's 'when' takes a bool, got number rfm.r_score [type]\n", 1, 0};
-
-static const lint_case case_attribute_used_as_two_types = {
-    "tier S {\n"
-    "    rule \"big\" when attr.size > 100\n"
-    "    rule \"named\" when attr.size == \"big\"\n"
-    "}\n",
-    "p.policy:3:21: note: the policy reads 1 attribute, checked when it runs: attr.size (number) "
-    "[attributes]\n"
-    "p.policy:4:23: error: attr.size is used as a text here but as a number at 3:21 "
-    "[attribute-type]\n",
-    1, 0};
-
-static const lint_case case_attribute_misspelt = {
-    "tier S {\n"
-    "    rule \"it\" when attr.industry == \"it\"\n"
-    "    rule \"de\" when attr.industry == \"de\" and attr.region == \"north\"\n"
-    "    rule \"fr\" when attr.indsutry == \"fr\"\n"
-    "}\n",
-    "p.policy:3:20: note: the policy reads 3 attributes, checked when it runs: attr.industry "
-    "(text), attr.region (text), attr.indsutry (text) [attributes]\n"
-    "p.policy:5:20: warning: attr.indsutry (used 1 time) looks like a misspelling of attr.industry "
-    "(used 2 times, first at 3:20) [attribute-spelling]\n",
-    0, 1};
-
-static const lint_case case_unused_window_and_let = {
-    "window rev = revenue over all\n"
-    "window old = revenue over 24 months\n"
-    "let big = rev > 100\n"
-    "let small = rev < 10\n"
-    "tier S {\n"
-    "    rule \"big\" when big\n"
-    "}\n",
-    "p.policy:3:8: warning: window old is never used [unused]\n"
-    "p.policy:5:5: warning: let small is never used [unused]\n",
-    0, 2};
-
-static const lint_case case_unused_entitlement = {
-    "entitlement sla number\n"
-    "entitlement coverage text\n"
-    "tier S {\n"
-    "    rule \"all\" when true\n"
-    "    entitle sla = 4\n"
-    "}\n",
-    "p.policy:3:13: warning: entitlement coverage is declared but no tier sets it [unused]\n", 0,
-    1};
-
-static const lint_case case_empty_tier = {
-    "window rev = revenue over all\n"
-    "tier S {\n"
-    "    rule \"big\" when rev > 100\n"
-    "    cap 10 by rev overflow O\n"
-    "}\n"
-    "tier O {\n"
-    "}\n"
-    "tier E {\n"
-    "}\n"
-    "tier C {\n"
-    "    rule \"rest\" when rev > 0\n"
-    "}\n",
-    "p.policy:9:1: warning: tier E has no rules and no cap overflows into it: it never gets a "
-    "customer [empty-tier]\n",
-    0, 1};
-
-static const lint_case case_cap_criterion_text = {
-    "model p = pareto\n"
-    "tier S {\n"
-    "    rule \"a\" when p.class == \"A\"\n"
-    "    cap 10% by p.class overflow B\n"
-    "}\n"
-    "tier B {\n"
-    "    rule \"b\" when p.class != \"A\"\n"
-    "}\n",
-    "p.policy:5:16: error: the cap of tier S ranks by p.class, a text: a cap criterion must be a "
-    "number [cap]\n",
-    1, 0};
-
-static const lint_case case_cap_of_all = {
-    "window rev = revenue over all\n"
-    "tier S {\n"
-    "    rule \"a\" when rev > 100\n"
-    "    cap 100% by rev overflow B\n"
-    "}\n"
-    "tier B {\n"
-    "    rule \"b\" when rev > 0\n"
-    "}\n",
-    "p.policy:5:5: warning: the cap of tier S is 100%: it never sends anybody to B [cap]\n", 0, 1};
-
-static const lint_case case_never_matches = {
-    "model rfm = rfm\n"
-    "window rev = revenue over all\n"
-    "tier S {\n"
-    "    rule \"off\" when false\n"
-    "    rule \"six\" when rfm.r_score > 5\n"
-    "    rule \"both\" when rev > 10 and false\n"
-    "    rule \"ok\" when rev > 100\n"
-    "}\n",
-    "p.policy:5:5: warning: rule \"off\" of tier S never holds: its condition is always false "
-    "[never-matches]\n"
-    "p.policy:6:5: warning: rule \"six\" of tier S never holds for any value of the scores and "
-    "labels it reads [never-matches]\n"
-    "p.policy:7:5: warning: rule \"both\" of tier S never holds: its condition is always false "
-    "[never-matches]\n",
-    0, 3};
-
-static const lint_case case_catch_all_shadows_what_follows = {
-    "window rev = revenue over all\n"
-    "tier S {\n"
-    "    rule \"big\" when rev > 100\n"
-    "    rule \"all\" when true\n"
-    "    rule \"after\" when rev > 50\n"
-    "}\n"
-    "tier A {\n"
-    "    rule \"some\" when rev > 10\n"
-    "}\n",
-    "p.policy:6:5: warning: rule \"after\" of tier S is shadowed: every customer is placed before "
-    "it (rule \"all\" of tier S always holds) [shadowed]\n"
-    "p.policy:8:1: warning: tier A is never reached: every customer is placed before it (rule "
-    "\"all\" of tier S always holds) [unreachable-tier]\n",
-    0, 2};
-
-static const lint_case case_same_condition_twice = {
-    "window rev = revenue over all\n"
-    "tier S {\n"
-    "    rule \"big\" when rev > 100 and attr.region == \"north\"\n"
-    "}\n"
-    "tier A {\n"
-    "    rule \"big again\" when rev > 100 and attr.region == \"north\"\n"
-    "    rule \"some\" when rev > 10\n"
-    "}\n",
-    "p.policy:4:35: note: the policy reads 1 attribute, checked when it runs: attr.region (text) "
-    "[attributes]\n"
-    "p.policy:7:5: warning: rule \"big again\" of tier A is shadowed: rule \"big\" of tier S (4:5) "
-    "has the same condition [shadowed]\n",
-    0, 1};
-
-static const lint_case case_abc_classes_are_cells = {
-    "window rev = revenue over all\n"
-    "tier S {\n"
-    "    rule \"A\" when abc(rev) == \"A\"\n"
-    "}\n"
-    "tier C {\n"
-    "    rule \"C\" when abc(rev) == \"C\"\n"
-    "}\n",
-    "p.policy:6:1: warning: 1 of 3 cells match no rule, so those customers get no tier (cells of "
-    "abc()): abc(rev)=B [uncovered]\n",
-    0, 1};
-
-static const lint_case case_grades_missing_are_not_uncovered = {
-    "model card = scorecard (preset = \"b2b\")\n"
-    "model p = pareto\n"
-    "tier S {\n"
-    "    rule \"A and A\" when card.grade == \"A\" and p.class == \"A\"\n"
-    "    rule \"no grade\" when card.grade is missing\n"
-    "}\n"
-    "tier B {\n"
-    "    rule \"B\" when card.grade in [\"A\", \"B\", \"C\"]\n"
-    "}\n"
-    "tier C {\n"
-    "    rule \"rest\" when card.grade in [\"D\", \"E\"]\n"
-    "}\n",
-    "p.policy:8:1: warning: tier B overlaps the earlier tier S in 1 cell, which stay in S: "
-    "card.grade=A p.class=A [overlap]\n",
-    0, 1};
-
-static const lint_case case_segments_come_from_the_scores = {
-    "model rfm = rfm\n"
-    "tier S {\n"
-    "    rule \"champions, not recent\" when rfm.segment == \"champions\" and rfm.r_score < 5\n"
-    "    rule \"lost, class\" when rfm.segment == \"hibernating\" and rfm.value_class == "
-    "\"important_value\"\n"
-    "}\n"
-    "tier C {\n"
-    "    rule \"rest\" when true\n"
-    "}\n",
-    "p.policy:3:1: warning: tier S can never be assigned: none of its 2 rules can place a customer "
-    "[unreachable-tier]\n"
-    "p.policy:4:5: warning: rule \"champions, not recent\" of tier S never holds for any value of "
-    "the scores and labels it reads [never-matches]\n"
-    "p.policy:5:5: warning: rule \"lost, class\" of tier S never holds for any value of the scores "
-    "and labels it reads [never-matches]\n",
-    0, 3};
-
-static const lint_case case_segments_with_three_bins = {
-    "model rfm = rfm (bins = 3)\n"
-    "tier S {\n"
-    "    rule \"promising\" when rfm.segment == \"promising\"\n"
-    "}\n"
-    "tier C {\n"
-    "    rule \"champions\" when rfm.segment == \"champions\"\n"
-    "}\n",
-    "p.policy:3:1: warning: tier S can never be assigned: its only rule \"promising\" never holds "
-    "for any value of the scores and labels it reads [unreachable-tier]\n"
-    "p.policy:6:1: warning: 5 of 6 cells match no rule, so those customers get no tier (cells of "
-    "rfm.segment): rfm.segment=loyal_customers, rfm.segment=potential_loyalists, "
-    "rfm.segment=cant_lose_them, rfm.segment=at_risk, ... [uncovered]\n",
-    0, 2};
-
-static const lint_case case_scores_cover_every_cell = {
-    "model rfm = rfm\n"
-    "window rev = revenue over all\n"
-    "tier S {\n"
-    "    rule \"recent\" when rfm.r_score >= 3\n"
-    "}\n"
-    "tier A {\n"
-    "    rule \"old\" when rfm.r_score < 3\n"
-    "    rule \"none\" when rfm.r_score is missing\n"
-    "}\n"
-    "tier B {\n"
-    "    rule \"spend\" when rev > 0\n"
-    "}\n",
-    "p.policy:11:1: warning: tier B can never be assigned: its only rule \"spend\" is shadowed: "
-    "every cell it matches is taken by earlier rules (r=1 by rule \"old\" of tier A) "
-    "[unreachable-tier]\n",
-    0, 1};
-
-static const lint_case case_lifecycle_stages = {
-    "model lc = lifecycle\n"
-    "tier S {\n"
-    "    rule \"growing\" when lc.stage == \"growing\" or lc.stage == \"grown\"\n"
-    "}\n"
-    "tier C {\n"
-    "    rule \"others\" when lc.stage in [\"new\", \"mature\", \"declining\", \"dormant\"]\n"
-    "}\n",
-    "p.policy:4:62: warning: lc.stage never has the label \"grown\"; its labels: new, growing, "
-    "mature, declining, dormant, churned [unknown-label]\n"
-    "p.policy:6:1: warning: 1 of 6 cells match no rule, so those customers get no tier (cells of "
-    "lc.stage): lc.stage=churned [uncovered]\n",
-    0, 2};
-
-static const lint_case case_no_tiers = {
-    "window rev = revenue over all\n"
-    "flag big when rev > 100\n",
-    "p.policy:0:0: warning: the policy has no tiers: no customer gets one [empty-tier]\n", 0, 1};
-
-static const lint_case case_routing_and_hierarchy_read_attributes = {
-    "hierarchy parent = attr.parent_id\n"
-    "window rev = revenue over all\n"
-    "tier S {\n"
-    "    rule \"big\" when rev > 100 and attr.parent_id is missing\n"
-    "}\n"
-    "routing {\n"
-    "    accounts when tier == \"S\"\n"
-    "    region = attr.region\n"
-    "    city = attr.city\n"
-    "    team national \"KA\"\n"
-    "    team regional \"KA {region}\"\n"
-    "    team local \"sales {city}\"\n"
-    "}\n",
-    "p.policy:5:35: note: the policy reads 3 attributes, checked when it runs: attr.parent_id "
-    "(text), attr.region (text), attr.city (text) [attributes]\n",
-    0, 0};
-
-#define LINT_CASES                                                                                \
-    TST_CASE("clean_b2b_example", run_case, &case_clean_b2b_example),                             \
-        TST_CASE("model_kind", run_case, &case_model_kind),                                       \
-        TST_CASE("model_option_unknown", run_case, &case_model_option_unknown),                   \
-        TST_CASE("model_option_refused", run_case, &case_model_option_refused),                   \
-        TST_CASE("model_option_type", run_case, &case_model_option_type),                         \
-        TST_CASE("scorecard_without_factors", run_case, &case_scorecard_without_factors),         \
-        TST_CASE("unknown_output", run_case, &case_unknown_output),                               \
-        TST_CASE("unknown_label", run_case, &case_unknown_label),                                 \
-        TST_CASE("type_text_against_number", run_case, &case_type_text_against_number),           \
-        TST_CASE("type_when_not_a_test", run_case, &case_type_when_not_a_test),                   \
-        TST_CASE("attribute_used_as_two_types", run_case, &case_attribute_used_as_two_types),     \
-        TST_CASE("attribute_misspelt", run_case, &case_attribute_misspelt),                       \
-        TST_CASE("unused_window_and_let", run_case, &case_unused_window_and_let),                 \
-        TST_CASE("unused_entitlement", run_case, &case_unused_entitlement),                       \
-        TST_CASE("empty_tier", run_case, &case_empty_tier),                                       \
-        TST_CASE("cap_criterion_text", run_case, &case_cap_criterion_text),                       \
-        TST_CASE("cap_of_all", run_case, &case_cap_of_all),                                       \
-        TST_CASE("never_matches", run_case, &case_never_matches),                                 \
-        TST_CASE("catch_all_shadows_what_follows", run_case,                                      \
-                 &case_catch_all_shadows_what_follows),                                           \
-        TST_CASE("same_condition_twice", run_case, &case_same_condition_twice),                   \
-        TST_CASE("abc_classes_are_cells", run_case, &case_abc_classes_are_cells),                 \
-        TST_CASE("grades_missing_are_not_uncovered", run_case,                                    \
-                 &case_grades_missing_are_not_uncovered),                                         \
-        TST_CASE("segments_come_from_the_scores", run_case, &case_segments_come_from_the_scores), \
-        TST_CASE("segments_with_three_bins", run_case, &case_segments_with_three_bins),           \
-        TST_CASE("scores_cover_every_cell", run_case, &case_scores_cover_every_cell),             \
-        TST_CASE("lifecycle_stages", run_case, &case_lifecycle_stages),                           \
-        TST_CASE("no_tiers", run_case, &case_no_tiers),                                           \
-        TST_CASE("routing_and_hierarchy_read_attributes", run_case,                               \
-                 &case_routing_and_hierarchy_read_attributes)
+#define LINT_CASE(name) TST_CASE(#name, run_case, #name)
+#define LINT_CASES                                                                                 \
+    LINT_CASE(clean_b2b_example), LINT_CASE(model_kind), LINT_CASE(model_option_unknown),          \
+        LINT_CASE(model_option_refused), LINT_CASE(model_option_type),                             \
+        LINT_CASE(scorecard_without_factors), LINT_CASE(unknown_output), LINT_CASE(unknown_label), \
+        LINT_CASE(type_text_against_number), LINT_CASE(type_when_not_a_test),                      \
+        LINT_CASE(attribute_used_as_two_types), LINT_CASE(attribute_misspelt),                     \
+        LINT_CASE(unused_window_and_let), LINT_CASE(unused_entitlement), LINT_CASE(empty_tier),    \
+        LINT_CASE(cap_criterion_text), LINT_CASE(cap_of_all), LINT_CASE(never_matches),            \
+        LINT_CASE(catch_all_shadows_what_follows), LINT_CASE(same_condition_twice),                \
+        LINT_CASE(abc_classes_are_cells), LINT_CASE(grades_missing_are_not_uncovered),             \
+        LINT_CASE(segments_come_from_the_scores), LINT_CASE(segments_with_three_bins),             \
+        LINT_CASE(scores_cover_every_cell), LINT_CASE(lifecycle_stages), LINT_CASE(no_tiers),      \
+        LINT_CASE(routing_and_hierarchy_read_attributes)
 
 /* ---- by calls and by changing the tree ----------------------------------------------------- */
 
