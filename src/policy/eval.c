@@ -605,6 +605,16 @@ static int is(int type, int want)
     return type == want || type == TIER__PT_NONE;
 }
 
+/* How a message names an operand: "m.k (a text)" for a reference, else "a text". */
+static const char *operand(const tier__pexpr *e, int type, char *buf, size_t cap)
+{
+    if (e && e->kind == TIER__PX_REF && e->text)
+        snprintf(buf, cap, "%s (a %s)", e->text, tier__type_name(type));
+    else
+        snprintf(buf, cap, "a %s", tier__type_name(type));
+    return buf;
+}
+
 static const char *op_text(int op)
 {
     static const char *const t[] = {"?",  "or", "and", "not", "==", "!=", "<", "<=",
@@ -614,6 +624,7 @@ static const char *op_text(int op)
 
 int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type, char *err)
 {
+    char lb[TIER__POL_MAX_NAME * 2 + 32], rb[TIER__POL_MAX_NAME * 2 + 32];
     int lt = 0, rt = 0, rc;
     size_t i;
     if (!e)
@@ -639,11 +650,13 @@ int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type,
             return rc;
         if (e->op == TIER__POP_NOT) {
             if (!is(lt, TIER__PT_BOOL))
-                return tier__eval_fail(e, err, "'not' takes a bool, got a %s", tier__type_name(lt));
+                return tier__eval_fail(e, err, "'not' takes a bool, got %s",
+                                       operand(e->args[0], lt, lb, sizeof lb));
             *type = TIER__PT_BOOL;
         } else {
             if (!is(lt, TIER__PT_NUMBER))
-                return tier__eval_fail(e, err, "'-' takes a number, got a %s", tier__type_name(lt));
+                return tier__eval_fail(e, err, "'-' takes a number, got %s",
+                                       operand(e->args[0], lt, lb, sizeof lb));
             *type = TIER__PT_NUMBER;
         }
         return TIER_OK;
@@ -657,8 +670,9 @@ int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type,
         case TIER__POP_AND:
         case TIER__POP_OR:
             if (!is(lt, TIER__PT_BOOL) || !is(rt, TIER__PT_BOOL))
-                return tier__eval_fail(e, err, "'%s' takes bools, got a %s and a %s",
-                                       op_text(e->op), tier__type_name(lt), tier__type_name(rt));
+                return tier__eval_fail(e, err, "'%s' takes bools, got %s and %s", op_text(e->op),
+                                       operand(e->args[0], lt, lb, sizeof lb),
+                                       operand(e->args[1], rt, rb, sizeof rb));
             *type = TIER__PT_BOOL;
             return TIER_OK;
         case TIER__POP_EQ:
@@ -666,8 +680,9 @@ int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type,
             if (lt == TIER__PT_BOOL || rt == TIER__PT_BOOL ||
                 (lt && rt && lt != TIER__PT_NONE && rt != TIER__PT_NONE && lt != rt))
                 return tier__eval_fail(e, err,
-                                       "'%s' compares two numbers or two texts, got a %s and a %s",
-                                       op_text(e->op), tier__type_name(lt), tier__type_name(rt));
+                                       "'%s' compares two numbers or two texts, got %s and %s",
+                                       op_text(e->op), operand(e->args[0], lt, lb, sizeof lb),
+                                       operand(e->args[1], rt, rb, sizeof rb));
             *type = TIER__PT_BOOL;
             return TIER_OK;
         case TIER__POP_LT:
@@ -675,8 +690,9 @@ int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type,
         case TIER__POP_GT:
         case TIER__POP_GE:
             if (!is(lt, TIER__PT_NUMBER) || !is(rt, TIER__PT_NUMBER))
-                return tier__eval_fail(e, err, "'%s' compares numbers, got a %s and a %s",
-                                       op_text(e->op), tier__type_name(lt), tier__type_name(rt));
+                return tier__eval_fail(e, err, "'%s' compares numbers, got %s and %s",
+                                       op_text(e->op), operand(e->args[0], lt, lb, sizeof lb),
+                                       operand(e->args[1], rt, rb, sizeof rb));
             *type = TIER__PT_BOOL;
             return TIER_OK;
         case TIER__POP_ADD:
@@ -684,8 +700,9 @@ int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type,
         case TIER__POP_MUL:
         case TIER__POP_DIV:
             if (!is(lt, TIER__PT_NUMBER) || !is(rt, TIER__PT_NUMBER))
-                return tier__eval_fail(e, err, "'%s' takes numbers, got a %s and a %s",
-                                       op_text(e->op), tier__type_name(lt), tier__type_name(rt));
+                return tier__eval_fail(e, err, "'%s' takes numbers, got %s and %s", op_text(e->op),
+                                       operand(e->args[0], lt, lb, sizeof lb),
+                                       operand(e->args[1], rt, rb, sizeof rb));
             *type = TIER__PT_NUMBER;
             return TIER_OK;
         default:
