@@ -137,8 +137,8 @@ static void fx_frame(fx *f)
 
 static void fx_init(fx *f, const tier__pol *pol, double as_of)
 {
-    static const tst_txn rows[] = {{"c1", 0, 1}, {"c2", 0, 1}, {"c3", 0, 1}, {"c4", 0, 1},
-                                   {"c5", 0, 1}};
+    static const tst_txn rows[] = {
+        {"c1", 0, 1}, {"c2", 0, 1}, {"c3", 0, 1}, {"c4", 0, 1}, {"c5", 0, 1}};
     static const double size[] = {10, NAN, 30, 40, 50};
     static const char *const region[] = {"north", "south", "west", "north", NULL};
     static const char *const color[] = {"red", "red", "blue", "blue", NULL};
@@ -374,8 +374,7 @@ static void test_eval_min_max_abs_coalesce(void **state)
                  "north|south|west|north|?");
     expect_bools(&f,
                  bin(TIER__POP_EQ,
-                     many(TIER__PX_CALL, 0, "coalesce", 2, ref("attr.region"), txt("?")),
-                     txt("?")),
+                     many(TIER__PX_CALL, 0, "coalesce", 2, ref("attr.region"), txt("?")), txt("?")),
                  "00001");
     fx_free(&f);
 }
@@ -390,8 +389,7 @@ static void test_eval_abc_by_the_pareto_rule_and_thresholds(void **state)
      * C. */
     expect_texts(&f, many(TIER__PX_CALL, 0, "abc", 1, ref("m.v")), "A|A|A|B|C");
     /* .7/.9: c2 reaches .7 exactly (still A), c3 reaches .9 (B), c4 C */
-    expect_texts(&f, many(TIER__PX_CALL, 0, "abc", 3, ref("m.v"), num(0.7), num(0.9)),
-                 "A|A|B|C|C");
+    expect_texts(&f, many(TIER__PX_CALL, 0, "abc", 3, ref("m.v"), num(0.7), num(0.9)), "A|A|B|C|C");
     /* x = 3, NaN, 1, 5, 0 (total 9): 5 (.556) A, 3 (.889) A — reaches .8 — 1 (1.0) B; NaN and 0
      * are C */
     expect_texts(&f, many(TIER__PX_CALL, 0, "abc", 1, ref("m.x")), "A|C|B|A|C");
@@ -424,18 +422,18 @@ static void test_eval_abc_ties_go_by_customer_id_not_book_order(void **state)
     used = argused = 0;
     memset(&pol, 0, sizeof pol);
     assert_int_equal(tier__ectx_new(&ctx, TST_ALLOC, &pol, book, frame, NULL, NAN, err), TIER_OK);
-    assert_int_equal(tier__eval_text(ctx,
-                                     many(TIER__PX_CALL, 0, "abc", 3, ref("m.v"), num(0.3), num(0.9)),
-                                     codes, &texts, &nt, err),
-                     TIER_OK);
+    assert_int_equal(
+        tier__eval_text(ctx, many(TIER__PX_CALL, 0, "abc", 3, ref("m.v"), num(0.3), num(0.9)),
+                        codes, &texts, &nt, err),
+        TIER_OK);
     assert_string_equal(texts[codes[0]], "B"); /* b */
     assert_string_equal(texts[codes[1]], "A"); /* a */
     assert_string_equal(texts[codes[2]], "B"); /* c */
     /* .5/.9: a (1/3) A, b (2/3, reaches .5) A, c B */
-    assert_int_equal(tier__eval_text(ctx,
-                                     many(TIER__PX_CALL, 0, "abc", 3, ref("m.v"), num(0.5), num(0.9)),
-                                     codes, &texts, &nt, err),
-                     TIER_OK);
+    assert_int_equal(
+        tier__eval_text(ctx, many(TIER__PX_CALL, 0, "abc", 3, ref("m.v"), num(0.5), num(0.9)),
+                        codes, &texts, &nt, err),
+        TIER_OK);
     assert_string_equal(texts[codes[0]], "A");
     assert_string_equal(texts[codes[1]], "A");
     assert_string_equal(texts[codes[2]], "B");
@@ -468,9 +466,9 @@ static void test_eval_windows_over_days_months_and_all(void **state)
      * 2024-03-01. Customer p: 2024-02-28 100 (before both), 2024-02-29 50 (months only),
      * 2024-03-01 20 and 2024-03-01 5 (both windows, one purchase day), 2024-03-31 1000 (on the
      * as-of day: never counts), refund 2024-03-10 -3. Customer q: 2023-01-01 7 only. */
-    static const tst_txn_margin rows[] = {
-        {"p", 0, 100, 10}, {"p", 0, 50, NAN}, {"p", 0, 20, 2}, {"p", 0, 5, NAN},
-        {"p", 0, -3, NAN}, {"p", 0, 1000, NAN}, {"q", 0, 7, NAN}};
+    static const tst_txn_margin rows[] = {{"p", 0, 100, 10}, {"p", 0, 50, NAN}, {"p", 0, 20, 2},
+                                          {"p", 0, 5, NAN},  {"p", 0, -3, NAN}, {"p", 0, 1000, NAN},
+                                          {"q", 0, 7, NAN}};
     tst_txn_margin r[TST_COUNT(rows)];
     tier__pwindow win[6];
     tier__pol pol;
@@ -501,18 +499,18 @@ static void test_eval_windows_over_days_months_and_all(void **state)
     memset(&pol, 0, sizeof pol);
     pol.windows = win;
     pol.n_windows = 6;
-    assert_int_equal(tier__ectx_new(&ctx, TST_ALLOC, &pol, book, frame, NULL,
-                                    (double)tst_day(2024, 3, 31), err),
-                     TIER_OK);
+    assert_int_equal(
+        tier__ectx_new(&ctx, TST_ALLOC, &pol, book, frame, NULL, (double)tst_day(2024, 3, 31), err),
+        TIER_OK);
     {
         static const struct {
             const char *name;
             double p, q;
-        } want[] = {{"rev_30d", 22, 0},      /* 20 + 5 - 3 */
-                    {"rev_1m", 72, 0},       /* + 50 */
-                    {"rev_all", 172, 7},     /* + 100, not the 1000 of the as-of day */
-                    {"rows_1m", 3, 0},       /* purchases: 50, 20, 5 (the refund is no purchase) */
-                    {"days_1m", 2, 0},       /* 02-29 and 03-01 */
+        } want[] = {{"rev_30d", 22, 0},       /* 20 + 5 - 3 */
+                    {"rev_1m", 72, 0},        /* + 50 */
+                    {"rev_all", 172, 7},      /* + 100, not the 1000 of the as-of day */
+                    {"rows_1m", 3, 0},        /* purchases: 50, 20, 5 (the refund is no purchase) */
+                    {"days_1m", 2, 0},        /* 02-29 and 03-01 */
                     {"margin_all", 12, NAN}}; /* q has no margin: missing */
         for (i = 0; i < TST_COUNT(want); i++) {
             if (tier__eval_number(ctx, ref(want[i].name), v, err) != TIER_OK)
@@ -630,13 +628,13 @@ static void test_eval_errors_name_the_place_and_what_was_expected(void **state)
     assert_string_equal(f.err, "5:2: unknown output 'm.zz' (model m has: x, y, v, k)");
     assert_int_equal(tier__eval_number(f.ctx, ref("rfm.r"), v, f.err), TIER_ENOTFOUND);
     assert_string_equal(f.err, "no column 'rfm.r' (no model wrote it)");
-    assert_int_equal(tier__eval_number(f.ctx, at(ref("engaged"), 2, 9), v, f.err),
-                     TIER_ENOTFOUND);
+    assert_int_equal(tier__eval_number(f.ctx, at(ref("engaged"), 2, 9), v, f.err), TIER_ENOTFOUND);
     assert_non_null(strstr(f.err, "2:9: unknown name 'engaged'"));
     /* the wrong type for the whole */
     assert_int_equal(tier__eval_bool(f.ctx, at(ref("m.x"), 1, 1), b, f.err), TIER_EPARSE);
     assert_string_equal(f.err, "1:1: expected a bool expression, got a number");
-    assert_int_equal(tier__eval_type(f.ctx, at(many(TIER__PX_CALL, 0, "median", 1, ref("m.x")), 6, 4),
+    assert_int_equal(tier__eval_type(f.ctx,
+                                     at(many(TIER__PX_CALL, 0, "median", 1, ref("m.x")), 6, 4),
                                      &type, f.err),
                      TIER_EPARSE);
     assert_non_null(strstr(f.err, "6:4: unknown function 'median'"));
@@ -645,9 +643,9 @@ static void test_eval_errors_name_the_place_and_what_was_expected(void **state)
                         &type, f.err),
         TIER_EINVAL);
     assert_non_null(strstr(f.err, "abc thresholds out of order"));
-    assert_int_equal(tier__eval_type(f.ctx, bin(TIER__POP_AND, ref("m.x"), ref("m.y")), &type,
-                                     f.err),
-                     TIER_EINVAL);
+    assert_int_equal(
+        tier__eval_type(f.ctx, bin(TIER__POP_AND, ref("m.x"), ref("m.y")), &type, f.err),
+        TIER_EINVAL);
     assert_non_null(strstr(f.err, "'and' takes bools"));
     assert_int_equal(tier__eval_type(f.ctx,
                                      many(TIER__PX_CALL, 0, "coalesce", 2, ref("m.x"), ref("m.k")),
@@ -696,8 +694,8 @@ static int oom_eval(const tier_allocator *a, void *ud)
                              many(TIER__PX_CALL, 0, "coalesce", 2, ref("attr.region"), txt("?")),
                              codes, &texts, &nt, err);
     if (rc == TIER_OK)
-        rc = tier__eval_number(ctx, many(TIER__PX_CALL, 0, "pct_rank", 1, ref("s")),
-                               (double[3]){0}, err);
+        rc = tier__eval_number(ctx, many(TIER__PX_CALL, 0, "pct_rank", 1, ref("s")), (double[3]){0},
+                               err);
     tier__ectx_free(ctx);
     tier_frame_free(frame);
     return rc;

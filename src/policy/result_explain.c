@@ -249,8 +249,9 @@ static void caps(ex *x, const tier__pol *pol, const tier__trace *tr)
                 tier__buf_putc(x->b, ',');
             tier__buf_puts(x->b, "{\"tier\":");
             json_str(x->b, t->name);
-            tier__buf_printf(x->b, ",\"rank\":%zu,\"candidates\":%zu,\"limit\":%zu,\"value\":",
-                             c->rank, c->candidates, c->limit);
+            tier__buf_printf(x->b,
+                             ",\"rank\":%zu,\"candidates\":%zu,\"limit\":%zu,\"value\":", c->rank,
+                             c->candidates, c->limit);
             number(x, c->value);
             tier__buf_printf(x->b, ",\"kept\":%s,\"overflow\":", c->kept ? "true" : "false");
             json_str(x->b, t->cap.overflow ? t->cap.overflow : "");
@@ -307,16 +308,16 @@ static void flags_ents_route(ex *x, const tier_result *res, const tier__pol *pol
     close_section(x, 0);
     if (x->json) {
         key(x, "route");
-        text(x, pol->route.present && *tier_result_route(res, i) ? tier_result_route(res, i)
-                                                                 : NULL);
+        text(x,
+             pol->route.present && *tier_result_route(res, i) ? tier_result_route(res, i) : NULL);
     } else if (pol->route.present) {
         tier__buf_printf(x->b, "route: %s\n",
                          *tier_result_route(res, i) ? tier_result_route(res, i) : "(not routed)");
     }
 }
 
-int tier_result_explain(const tier_result *result, const tier_book *book,
-                        const tier_policy *policy, size_t i, int format, tier_text *out)
+int tier_result_explain(const tier_result *result, const tier_book *book, const tier_policy *policy,
+                        size_t i, int format, tier_text *out)
 {
     const tier_allocator *a;
     char *err;
