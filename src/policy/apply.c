@@ -97,10 +97,23 @@ int tier__cap_reason(const tier_allocator *a, const tier__ptier *t, char **out)
 
 /* ---- tiers and rules ------------------------------------------------------------------------ */
 
+/* Rows the mask selects that no earlier rule placed take this rule: an unplaced row holds -1, so
+ * adding t + 1 (and g + 1) under a mask places it without a branch. */
+static void place_rule(const unsigned char *restrict mask, int32_t *restrict tiers,
+                       int32_t *restrict rules, size_t n, int32_t t, int32_t g)
+{
+    size_t r;
+    for (r = 0; r < n; r++) {
+        int32_t take = -(int32_t)(mask[r] & (tiers[r] < 0));
+        tiers[r] += take & (t + 1);
+        rules[r] += take & (g + 1);
+    }
+}
+
 static int place(run *R)
 {
     const tier__pol *pol = R->pol;
-    size_t t, k, r, g = 0;
+    size_t t, k, g = 0;
     char what[TIER__ERR_SIZE];
     for (t = 0; t < pol->n_tiers; t++) {
         const tier__ptier *tier = &pol->tiers[t];
@@ -117,13 +130,7 @@ static int place(run *R)
             }
             if (R->trace)
                 R->trace->rule_value[g] = R->mask[R->trace->row];
-            for (r = 0; r < R->n; r++) {
-                int take = R->mask[r] & (R->row_tier[r] < 0);
-                if (take) {
-                    R->row_tier[r] = (int32_t)t;
-                    R->row_rule[r] = (int32_t)g;
-                }
-            }
+            place_rule(R->mask, R->row_tier, R->row_rule, R->n, (int32_t)t, (int32_t)g);
         }
     }
     R->rule_base[pol->n_tiers] = g;

@@ -92,17 +92,10 @@ int tier__ectx_new(tier__ectx **out, const tier_allocator *a, const tier__pol *p
     c->pol = pol;
     c->book = book;
     c->frame = frame;
-    if (rows) {
-        c->rows = rows;
-    } else {
-        if (tier__rowset_identity(a, frame ? tier_frame_rows(frame) : 0, &c->own_rows)) {
-            tier__free(a, c);
-            goto nomem;
-        }
-        c->rows = &c->own_rows;
-    }
+    /* Without rows, row r is customer r: nothing per row needs building. */
+    c->rows = rows;
     c->identity = !rows;
-    c->n = c->rows->n;
+    c->n = rows ? rows->n : frame ? tier_frame_rows(frame) : 0;
     c->win = tier__calloc(a, nw, sizeof *c->win);
     c->win_done = tier__calloc(a, nw, 1);
     c->let = tier__calloc(a, nl, sizeof *c->let);
@@ -148,8 +141,6 @@ void tier__ectx_free(tier__ectx *c)
     tier__free(c->a, c->let);
     tier__free(c->a, c->let_state);
     tier__free(c->a, c->let_type);
-    if (c->rows == &c->own_rows)
-        tier__rowset_free(c->a, &c->own_rows);
     tier__free(c->a, c);
 }
 
@@ -272,7 +263,7 @@ static int ref_type(tier__ectx *c, const tier__pexpr *e, int depth, int *type, c
                      name);
 }
 
-static struct eref *cached_ref(tier__ectx *c, const char *name)
+struct eref *tier__eval_cached(tier__ectx *c, const char *name)
 {
     size_t i;
     for (i = 0; i < c->n_refs; i++)
@@ -282,7 +273,7 @@ static struct eref *cached_ref(tier__ectx *c, const char *name)
 }
 
 /* Adds a cache entry holding v (taking its column); on failure v's column is freed. */
-static int cache_ref(tier__ectx *c, const char *name, tier__eval_val *v)
+int tier__eval_cache(tier__ectx *c, const char *name, tier__eval_val *v)
 {
     char *copy;
     if (tier__grow(c->a, (void **)&c->refs, &c->cap_refs, c->n_refs + 1, sizeof *c->refs) ||
@@ -563,7 +554,7 @@ static int ref_value(tier__ectx *c, const tier__pexpr *e, int hint, tier__eval_v
         return TIER_OK;
     }
     {
-        struct eref *ce = cached_ref(c, name);
+        struct eref *ce = tier__eval_cached(c, name);
         tier__eval_val nv;
         size_t col;
         if (ce) {
@@ -591,7 +582,7 @@ static int ref_value(tier__ectx *c, const tier__pexpr *e, int hint, tier__eval_v
             return tier__eval_nomem(e, err);
         if (rc)
             return rc;
-        if (cache_ref(c, name, &nv))
+        if (tier__eval_cache(c, name, &nv))
             return tier__eval_nomem(e, err);
         *v = c->refs[c->n_refs - 1].v;
         v->own = NULL;

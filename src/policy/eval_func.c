@@ -8,6 +8,7 @@
 #include "core/book_internal.h"
 #include "policy/eval_internal.h"
 #include "policy/order.h"
+#include "util/buf.h"
 
 /* ---- dictionaries --------------------------------------------------------------------------- */
 
@@ -333,7 +334,43 @@ done:
     return rc ? tier__eval_nomem(e, err) : TIER_OK;
 }
 
+static int call(tier__ectx *c, const tier__pexpr *e, tier__eval_val *out, char *err);
+
+/* abc and pct_rank order every row: each distinct call (by its canonical text) is computed once
+ * per context. Their arguments are numbers, which cannot depend on `tier`. */
 int tier__eval_call(tier__ectx *c, const tier__pexpr *e, tier__eval_val *out, char *err)
+{
+    int f = function_of(e->text), type, rc;
+    struct eref *hit;
+    tier__buf key;
+    rc = tier__eval_call_type(c, e, 0, &type, err);
+    if (rc)
+        return rc;
+    if (f != F_ABC && f != F_PCT_RANK)
+        return call(c, e, out, err);
+    tier__buf_init(&key, c->a);
+    tier__buf_puts(&key, "()");
+    tier__pexpr_describe(e, &key);
+    if (tier__buf_status(&key)) {
+        tier__buf_free(&key);
+        return tier__eval_nomem(e, err);
+    }
+    if ((hit = tier__eval_cached(c, tier__buf_data(&key))) == NULL) {
+        tier__eval_val v;
+        rc = call(c, e, &v, err);
+        if (rc == TIER_OK && tier__eval_cache(c, tier__buf_data(&key), &v))
+            rc = tier__eval_nomem(e, err);
+        hit = rc ? NULL : &c->refs[c->n_refs - 1];
+    }
+    tier__buf_free(&key);
+    if (!hit)
+        return rc;
+    *out = hit->v;
+    out->own = NULL;
+    return TIER_OK;
+}
+
+static int call(tier__ectx *c, const tier__pexpr *e, tier__eval_val *out, char *err)
 {
     int f = function_of(e->text), type, rc;
     tier__eval_val *args;

@@ -34,9 +34,8 @@ struct tier__ectx {
     const tier__pol *pol;
     const tier_book *book;
     const tier_frame *frame;
-    const tier__rowset *rows;
-    tier__rowset own_rows; /* when no rows were given */
-    int identity;          /* rows are the frame's rows, one to one */
+    const tier__rowset *rows; /* NULL: one row per frame row */
+    int identity;             /* rows are the frame's rows, one to one */
     size_t n;
     int32_t from_all, to; /* the as-of day (INT32_MAX when none) */
     int have_day;
@@ -74,6 +73,11 @@ int tier__eval_node(tier__ectx *c, const tier__pexpr *e, int hint, tier__eval_va
 int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type, char *err);
 /* Keeps an allocation until the context is freed (frees it and fails when out of memory). */
 int tier__ectx_keep(tier__ectx *c, void *p);
+
+/* Cached values by name (references; population functions by their canonical text): the entry,
+ * or NULL. tier__eval_cache takes v's column (freed on failure: TIER_ENOMEM). */
+struct eref *tier__eval_cached(tier__ectx *c, const char *name);
+int tier__eval_cache(tier__ectx *c, const char *name, tier__eval_val *v);
 
 /* Functions (eval_func.c). */
 int tier__eval_call_type(tier__ectx *c, const tier__pexpr *e, int depth, int *type, char *err);
