@@ -375,6 +375,7 @@ static int call(tier__ectx *c, const tier__pexpr *e, tier__eval_val *out, char *
     int f = function_of(e->text), type, rc;
     tier__eval_val *args;
     size_t i, r, n = c->n, nargs = f == F_ABC ? 1 : e->n_args;
+    memset(out, 0, sizeof *out);
     rc = tier__eval_call_type(c, e, 0, &type, err);
     if (rc)
         return rc;

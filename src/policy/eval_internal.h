@@ -79,6 +79,25 @@ int tier__ectx_keep(tier__ectx *c, void *p);
 struct eref *tier__eval_cached(tier__ectx *c, const char *name);
 int tier__eval_cache(tier__ectx *c, const char *name, tier__eval_val *v);
 
+/* Operators (eval_ops.c): whole columns, scalars where both sides are. TIER_OK or TIER_ENOMEM
+ * (compare_texts and in_list: the error set as tier__eval_nomem does). */
+void *tier__op_column(tier__ectx *c, size_t elem);
+int tier__op_spread(tier__ectx *c, tier__eval_val *v);
+int tier__op_arith(tier__ectx *c, int op, const tier__eval_val *l, const tier__eval_val *rt,
+                   tier__eval_val *out);
+int tier__op_compare_numbers(tier__ectx *c, int op, const tier__eval_val *l,
+                             const tier__eval_val *rt, tier__eval_val *out);
+int tier__op_compare_texts(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *l0,
+                           const tier__eval_val *r0, tier__eval_val *out, char *err);
+int tier__op_logic(tier__ectx *c, int op, const tier__eval_val *l, const tier__eval_val *rt,
+                   tier__eval_val *out);
+int tier__op_in_list(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *x,
+                     tier__eval_val *out, char *err);
+int tier__op_between(tier__ectx *c, const tier__eval_val *x, const tier__eval_val *lo,
+                     const tier__eval_val *hi, tier__eval_val *out);
+int tier__op_missing(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *x,
+                     tier__eval_val *out);
+
 /* Functions (eval_func.c). */
 int tier__eval_call_type(tier__ectx *c, const tier__pexpr *e, int depth, int *type, char *err);
 int tier__eval_call(tier__ectx *c, const tier__pexpr *e, tier__eval_val *out, char *err);
