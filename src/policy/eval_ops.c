@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: MIT */
+/* The operators of policy expressions over whole columns (eval_internal.h): arithmetic,
+ * comparisons of numbers and of texts (as codes), and/or, in, between and is missing. */
+#include <math.h>
+#include <string.h>
+
+#include "policy/eval_internal.h"
+
+/* ---- operators ------------------------------------------------------------------------------ */
+
+void *tier__op_column(tier__ectx *c, size_t elem)
+{
+    return tier__malloc(c->a, (c->n ? c->n : 1) * elem);
+}
+
+/* Makes a scalar a column (numbers, codes or bools). */
+int tier__op_spread(tier__ectx *c, tier__eval_val *v)
+{
+    size_t r;
+    if (!v->scalar)
+        return TIER_OK;
+    if (v->type == TIER__PT_TEXT) {
+        int32_t *o = tier__op_column(c, sizeof *o);
+        if (!o)
+            return TIER_ENOMEM;
+        for (r = 0; r < c->n; r++)
+            o[r] = v->sc;
+        v->codes = o;
+        v->own = o;
+    } else if (v->type == TIER__PT_BOOL) {
+        unsigned char *o = tier__op_column(c, 1);
+        if (!o)
+            return TIER_ENOMEM;
+        memset(o, v->s != 0, c->n);
+        v->b = o;
+        v->own = o;
+    } else {
+        double *o = tier__op_column(c, sizeof *o);
+        if (!o)
+            return TIER_ENOMEM;
+        for (r = 0; r < c->n; r++)
+            o[r] = v->s;
+        v->num = o;
+        v->own = o;
+    }
+    v->scalar = 0;
+    return TIER_OK;
+}
+
+#define NUM_LOOP(EXPR)                             \
+    do {                                           \
+        if (l->scalar) {                           \
+            const double a = l->s;                 \
+            for (r = 0; r < n; r++) {              \
+                const double b = rv[r];            \
+                o[r] = (EXPR);                     \
+            }                                      \
+        } else if (rs) {                           \
+            const double b = rsv;                  \
+            for (r = 0; r < n; r++) {              \
+                const double a = lv[r];            \
+                o[r] = (EXPR);                     \
+            }                                      \
+        } else {                                   \
+            for (r = 0; r < n; r++) {              \
+                const double a = lv[r], b = rv[r]; \
+                o[r] = (EXPR);                     \
+            }                                      \
+        }                                          \
+    } while (0)
+
+static double arith1(int op, double a, double b)
+{
+    switch (op) {
+    case TIER__POP_ADD:
+        return a + b;
+    case TIER__POP_SUB:
+        return a - b;
+    case TIER__POP_MUL:
+        return a * b;
+    default:
+        return b == 0 ? NAN : a / b;
+    }
+}
+
+static int cmp1(int op, double a, double b)
+{
+    switch (op) {
+    case TIER__POP_EQ:
+        return a == b;
+    case TIER__POP_NE:
+        return a == a && b == b && a != b;
+    case TIER__POP_LT:
+        return a < b;
+    case TIER__POP_LE:
+        return a <= b;
+    case TIER__POP_GT:
+        return a > b;
+    default:
+        return a >= b;
+    }
+}
+
+int tier__op_arith(tier__ectx *c, int op, const tier__eval_val *l, const tier__eval_val *rt,
+                   tier__eval_val *out)
+{
+    const double *lv = l->num, *rv = rt->num, rsv = rt->s;
+    const int rs = rt->scalar;
+    size_t r, n = c->n;
+    double *o;
+    if (l->scalar && rt->scalar) {
+        out->type = TIER__PT_NUMBER;
+        out->scalar = 1;
+        out->s = arith1(op, l->s, rt->s);
+        return TIER_OK;
+    }
+    if (!(o = tier__op_column(c, sizeof *o)))
+        return TIER_ENOMEM;
+    switch (op) {
+    case TIER__POP_ADD:
+        NUM_LOOP(a + b);
+        break;
+    case TIER__POP_SUB:
+        NUM_LOOP(a - b);
+        break;
+    case TIER__POP_MUL:
+        NUM_LOOP(a * b);
+        break;
+    default:
+        NUM_LOOP(b == 0 ? NAN : a / b);
+        break;
+    }
+    out->type = TIER__PT_NUMBER;
+    out->num = o;
+    out->own = o;
+    return TIER_OK;
+}
+
+/* Number comparisons: IEEE comparisons with NaN are false, and != tests both sides. */
+int tier__op_compare_numbers(tier__ectx *c, int op, const tier__eval_val *l,
+                             const tier__eval_val *rt, tier__eval_val *out)
+{
+    const double *lv = l->num, *rv = rt->num, rsv = rt->s;
+    const int rs = rt->scalar;
+    size_t r, n = c->n;
+    unsigned char *o;
+    out->type = TIER__PT_BOOL;
+    if (l->scalar && rt->scalar) {
+        out->scalar = 1;
+        out->s = cmp1(op, l->s, rt->s);
+        return TIER_OK;
+    }
+    if (!(o = tier__op_column(c, 1)))
+        return TIER_ENOMEM;
+    switch (op) {
+    case TIER__POP_EQ:
+        NUM_LOOP((unsigned char)(a == b));
+        break;
+    case TIER__POP_NE:
+        NUM_LOOP((unsigned char)((a == a) & (b == b) & (a != b)));
+        break;
+    case TIER__POP_LT:
+        NUM_LOOP((unsigned char)(a < b));
+        break;
+    case TIER__POP_LE:
+        NUM_LOOP((unsigned char)(a <= b));
+        break;
+    case TIER__POP_GT:
+        NUM_LOOP((unsigned char)(a > b));
+        break;
+    default:
+        NUM_LOOP((unsigned char)(a >= b));
+        break;
+    }
+    out->b = o;
+    out->own = o;
+    return TIER_OK;
+}
+
+/* The code in `d` (texts, n) of text code `code` of `from`, -2 when `d` lacks it. */
+static int32_t code_in(const char *const *texts, size_t n, const char *s)
+{
+    size_t i;
+    if (!s)
+        return -2;
+    for (i = 0; i < n; i++)
+        if (texts[i] && strcmp(texts[i], s) == 0)
+            return (int32_t)i;
+    return -2;
+}
+
+static const char *text_of(const tier__eval_val *v, int32_t code)
+{
+    return code >= 0 && (size_t)code < v->n_texts ? v->texts[code] : NULL;
+}
+
+/* Text == / !=: the right side's codes are mapped once into the left side's dictionary, so rows
+ * compare integers. A missing side (code < 0) makes both false. */
+int tier__op_compare_texts(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *l0,
+                           const tier__eval_val *r0, tier__eval_val *out, char *err)
+{
+    const tier__eval_val *l = l0, *rt = r0;
+    const int eq = e->op == TIER__POP_EQ;
+    unsigned char *o;
+    size_t r, n = c->n;
+    out->type = TIER__PT_BOOL;
+    if (l->scalar && !rt->scalar) { /* column on the left */
+        l = r0;
+        rt = l0;
+    }
+    if (l->scalar) {
+        const char *a = text_of(l, l->sc), *b = text_of(rt, rt->sc);
+        out->scalar = 1;
+        out->s = a && b && (strcmp(a, b) == 0) == eq;
+        return TIER_OK;
+    }
+    if (!(o = tier__op_column(c, 1)))
+        return tier__eval_nomem(e, err);
+    if (rt->scalar) {
+        const char *b = text_of(rt, rt->sc);
+        const int32_t want = code_in(l->texts, l->n_texts, b);
+        const int32_t *lc = l->codes;
+        if (!b) {
+            memset(o, 0, n);
+        } else if (eq) {
+            for (r = 0; r < n; r++)
+                o[r] = (unsigned char)((lc[r] >= 0) & (lc[r] == want));
+        } else {
+            for (r = 0; r < n; r++)
+                o[r] = (unsigned char)((lc[r] >= 0) & (lc[r] != want));
+        }
+    } else {
+        /* map[k]: the left code of right text k (-2: not among the left's texts). */
+        int32_t *map = tier__malloc(c->a, (rt->n_texts ? rt->n_texts : 1) * sizeof *map);
+        tier__tdict d;
+        const int32_t *lc = l->codes, *rc = rt->codes;
+        size_t k;
+        memset(&d, 0, sizeof d);
+        if (!map) {
+            tier__free(c->a, o);
+            return tier__eval_nomem(e, err);
+        }
+        for (k = 0; k < l->n_texts; k++) {
+            if (l->texts[k] && tier__tdict_add(c->a, &d, l->texts[k]) < 0) {
+                tier__tdict_free(c->a, &d);
+                tier__free(c->a, map);
+                tier__free(c->a, o);
+                return tier__eval_nomem(e, err);
+            }
+        }
+        /* The dictionary numbers left texts in order, skipping NULLs: map back through it. */
+        for (k = 0; k < rt->n_texts; k++) {
+            int32_t dc = rt->texts[k] ? tier__tdict_find(&d, rt->texts[k]) : -1;
+            map[k] = dc < 0 ? -2 : code_in(l->texts, l->n_texts, d.texts[dc]);
+        }
+        tier__tdict_free(c->a, &d);
+        for (r = 0; r < n; r++) {
+            int32_t a = lc[r], b = rc[r];
+            int both = a >= 0 && b >= 0 && (size_t)b < rt->n_texts;
+            o[r] = (unsigned char)(both && ((a == map[b]) == eq));
+        }
+        tier__free(c->a, map);
+    }
+    out->b = o;
+    out->own = o;
+    return TIER_OK;
+}
+
+int tier__op_logic(tier__ectx *c, int op, const tier__eval_val *l, const tier__eval_val *rt,
+                   tier__eval_val *out)
+{
+    size_t r, n = c->n;
+    unsigned char *o;
+    out->type = TIER__PT_BOOL;
+    if (l->scalar && rt->scalar) {
+        out->scalar = 1;
+        out->s = op == TIER__POP_AND ? (l->s != 0 && rt->s != 0) : (l->s != 0 || rt->s != 0);
+        return TIER_OK;
+    }
+    if (l->scalar || rt->scalar) {
+        const tier__eval_val *s = l->scalar ? l : rt, *col = l->scalar ? rt : l;
+        int sv = s->s != 0;
+        if ((op == TIER__POP_AND && !sv) || (op == TIER__POP_OR && sv)) {
+            out->scalar = 1;
+            out->s = sv;
+            return TIER_OK;
+        }
+        if (!(o = tier__op_column(c, 1)))
+            return TIER_ENOMEM;
+        memcpy(o, col->b, n);
+    } else {
+        const unsigned char *a = l->b, *b = rt->b;
+        if (!(o = tier__op_column(c, 1)))
+            return TIER_ENOMEM;
+        if (op == TIER__POP_AND)
+            for (r = 0; r < n; r++)
+                o[r] = a[r] & b[r];
+        else
+            for (r = 0; r < n; r++)
+                o[r] = a[r] | b[r];
+    }
+    out->b = o;
+    out->own = o;
+    return TIER_OK;
+}
+
+int tier__op_in_list(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *x,
+                     tier__eval_val *out, char *err)
+{
+    const int negate = e->op == TIER__POP_NOT;
+    size_t r, n = c->n, k;
+    unsigned char *o;
+    if (tier__op_spread((tier__ectx *)c, (tier__eval_val *)x))
+        return tier__eval_nomem(e, err);
+    if (!(o = tier__op_column(c, 1)))
+        return tier__eval_nomem(e, err);
+    if (x->type == TIER__PT_TEXT) {
+        /* A table over the dictionary: which codes are in the list. */
+        unsigned char *hit = tier__calloc(c->a, x->n_texts + 1, 1);
+        if (!hit) {
+            tier__free(c->a, o);
+            return tier__eval_nomem(e, err);
+        }
+        for (k = 1; k < e->n_args; k++) {
+            int32_t code = code_in(x->texts, x->n_texts, e->args[k]->text);
+            if (code >= 0)
+                hit[code] = 1;
+        }
+        for (r = 0; r < n; r++) {
+            int32_t code = x->codes[r];
+            int present = code >= 0 && (size_t)code < x->n_texts;
+            o[r] = (unsigned char)(present && (hit[present ? code : 0] != negate));
+        }
+        tier__free(c->a, hit);
+    } else {
+        const double *v = x->num;
+        for (r = 0; r < n; r++) {
+            int found = 0;
+            for (k = 1; k < e->n_args; k++)
+                found |= v[r] == e->args[k]->num;
+            o[r] = (unsigned char)(v[r] == v[r] && (found != negate));
+        }
+    }
+    out->type = TIER__PT_BOOL;
+    out->b = o;
+    out->own = o;
+    return TIER_OK;
+}
+
+int tier__op_between(tier__ectx *c, const tier__eval_val *x, const tier__eval_val *lo,
+                     const tier__eval_val *hi, tier__eval_val *out)
+{
+    size_t r, n = c->n;
+    unsigned char *o = tier__op_column(c, 1);
+    if (!o)
+        return TIER_ENOMEM;
+    for (r = 0; r < n; r++) {
+        double v = x->scalar ? x->s : x->num[r];
+        double a = lo->scalar ? lo->s : lo->num[r];
+        double b = hi->scalar ? hi->s : hi->num[r];
+        o[r] = (unsigned char)(v >= a && v <= b);
+    }
+    out->type = TIER__PT_BOOL;
+    out->b = o;
+    out->own = o;
+    return TIER_OK;
+}
+
+int tier__op_missing(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *x,
+                     tier__eval_val *out)
+{
+    const unsigned char want = e->op == TIER__POP_NOT ? 0 : 1;
+    size_t r, n = c->n;
+    unsigned char *o;
+    out->type = TIER__PT_BOOL;
+    if (x->scalar || x->type == TIER__PT_BOOL) {
+        int m = x->type == TIER__PT_TEXT ? x->sc < 0 : x->type == TIER__PT_NUMBER ? isnan(x->s) : 0;
+        if (!x->scalar)
+            m = 0; /* a bool is never missing */
+        out->scalar = 1;
+        out->s = m == want;
+        return TIER_OK;
+    }
+    if (!(o = tier__op_column(c, 1)))
+        return TIER_ENOMEM;
+    if (x->type == TIER__PT_TEXT)
+        for (r = 0; r < n; r++)
+            o[r] = (unsigned char)((x->codes[r] < 0) == want);
+    else
+        for (r = 0; r < n; r++)
+            o[r] = (unsigned char)((x->num[r] != x->num[r]) == want);
+    out->b = o;
+    out->own = o;
+    return TIER_OK;
+}
