@@ -25,17 +25,19 @@ run() {
     echo $? >"$name.rc"
     sed -i "s|$data/||g; s|$work/||g" "$name.err"
 }
-run master "$tier" run --input "$data/CDNOW_master.txt"
-run master_json "$tier" run --input "$data/CDNOW_master.txt" --format json --quiet
-run sample "$tier" run --input "$data/CDNOW_sample.txt" $S --quiet
-run b2b "$tier" run $B2B --quiet
-run b2b_all "$tier" run $B2B $ALL
-run b2b_all_json "$tier" run $B2B $ALL --format json --quiet
+# The 0.1 outputs: 0.3 changed the default policy, so these name the 0.1 scheme, pareto-sabc.
+P01="--policy pareto-sabc"
+run master "$tier" run --input "$data/CDNOW_master.txt" $P01
+run master_json "$tier" run --input "$data/CDNOW_master.txt" --format json --quiet $P01
+run sample "$tier" run --input "$data/CDNOW_sample.txt" $S --quiet $P01
+run b2b "$tier" run $B2B --quiet $P01
+run b2b_all "$tier" run $B2B $ALL $P01
+run b2b_all_json "$tier" run $B2B $ALL --format json --quiet $P01
 run fit_bgnbd "$tier" fit clv --input "$data/CDNOW_sample.txt" $S --calibration-end 1997-09-30
 run fit_pnbd "$tier" fit clv --input "$data/CDNOW_sample.txt" $S --calibration-end 1997-09-30 --model pnbd
 run fit_day "$tier" fit clv --input "$data/CDNOW_sample.txt" $S --calibration-end 1997-09-30 --time-unit day
 run clv "$tier" clv --input "$data/CDNOW_sample.txt" $S --calibration-end 1997-09-30 --horizon 52
-run err_policy_needs_pareto "$tier" run --input "$data/b2b_invoices.csv" --models rfm,scorecard,lifecycle
+run err_policy_needs_pareto "$tier" run --input "$data/b2b_invoices.csv" --models rfm,scorecard,lifecycle $P01
 run err_missing_file "$tier" run --input "$work/nonexistent.csv"
 run err_bad_date "$tier" run --input bad.csv
 
