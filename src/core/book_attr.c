@@ -134,6 +134,16 @@ void tier__book_copy_numbers(const tier_book *b, const char *name, double *out)
         out[i] = NAN;
 }
 
+size_t tier__book_texts(const tier_book *b, const char *name, const char *const **out)
+{
+    const attribute *at = find_attr(b, name);
+    *out = NULL;
+    if (!at || at->type != TIER_ATTR_TEXT || !at->text)
+        return 0;
+    *out = (const char *const *)at->text;
+    return at->len < b->live.ncust ? at->len : b->live.ncust;
+}
+
 size_t tier_book_attribute_count(const tier_book *b)
 {
     return b ? b->live.nattr : 0;

@@ -75,6 +75,10 @@ int tier__book_attr_type(const tier_book *book, const char *name);
 /* The numeric attribute `name` of every customer into out[0..customers), NaN where unset (all NaN
  * when there is no such numeric attribute). One lookup, not one per customer. */
 void tier__book_copy_numbers(const tier_book *book, const char *name, double *out);
+/* The values of the text attribute `name` (borrowed, valid until the book changes; NULL where
+ * unset): returns how many customers the array covers (those after it are unset), 0 with *out
+ * NULL when there is no such text attribute. */
+size_t tier__book_texts(const tier_book *book, const char *name, const char *const **out);
 
 /* Bytewise comparison of the ids of customers a and b (memcmp, shorter first on a tie). */
 int tier__book_compare_ids(const tier_book *book, size_t a, size_t b);

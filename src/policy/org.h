@@ -25,12 +25,12 @@ typedef struct tier__route_in {
 } tier__route_in;
 
 typedef struct tier__route_out {
-    int32_t *team;      /* [rows->n] index into names, -1 = not routed */
+    int32_t *team;           /* [rows->n] index into names, -1 = not routed */
     unsigned char *overflow; /* [rows->n] 1 when routed but its team was full */
-    char **names;       /* team names after {region}/{city} substitution, distinct */
+    char **names;            /* team names after {region}/{city} substitution, distinct */
     size_t n_names;
-    char **report;      /* one line per team over capacity:
-                         * "team \"KA team North\": capacity 40 accounts, 52 routed, 12 over" */
+    char **report; /* one line per team over capacity:
+                    * "team \"KA team North\": capacity 40 accounts, 52 routed, 12 over" */
     size_t n_report;
 } tier__route_out;
 
@@ -40,5 +40,23 @@ typedef struct tier__route_out {
 int tier__route_assign(const tier__route_in *in, const tier_allocator *a, tier__route_out *out,
                        char *err);
 void tier__route_free(const tier_allocator *a, tier__route_out *out);
+
+/* ---- org_attr.c: account attributes as text, for hierarchy.c and route.c ---- */
+typedef struct tier__org_attr {
+    const tier_book *book;
+    const char *ref;  /* the reference as written ("attr.parent_id") */
+    const char *name; /* the attribute's name (after "attr.") */
+    int type;         /* 0 (the book has no such attribute: every value is unset) or TIER_ATTR_* */
+    char num[32];     /* a numeric value written as text */
+} tier__org_attr;
+
+/* Prepares reading the attribute `ref` ("attr.NAME") of `book`. TIER_OK, or TIER_EINVAL when ref
+ * is not an attribute reference (err: "WHAT must be an account attribute (attr.NAME), got REF"). */
+int tier__org_attr_init(tier__org_attr *at, const tier_book *book, const char *ref,
+                        const char *what, char *err);
+/* The value of customer i as text: a text attribute as stored, a numeric one in its shortest
+ * round-trip form ("12345"); NULL when unset, empty or NaN. Borrowed: valid until the next call
+ * (numbers) or until the book changes (texts). *len (may be NULL) gets its length. */
+const char *tier__org_attr_text(tier__org_attr *at, size_t i, size_t *len);
 
 #endif

@@ -1,11 +1,44 @@
 /* SPDX-License-Identifier: MIT */
-/* One run: fit and score each model into a new frame, apply the policy, add the "tier" and
- * "reason" columns and the per-tier summary; the new state replaces the old only on success. */
+/* One run: fit and score each model into a new frame, apply the policy (policy/apply.h), add the
+ * "tier" and "reason" columns (and "flags", "route" when the policy has them), keep the
+ * entitlements, the models' states for explanations and the per-tier summary; the new state
+ * replaces the old only on success. */
+#include <math.h>
 #include <string.h>
 
 #include "core/book_internal.h"
+#include "policy/apply.h"
 #include "policy/policy_internal.h"
 #include "policy/result_internal.h"
+
+/* An entitlement's value for one tier. */
+typedef struct rent {
+    int set;
+    double num;
+    char *text;
+} rent;
+
+/* A model of the run, kept for explanations. */
+typedef struct rmodel {
+    char *name, *kind;
+    char *state; /* NULL when it could not be saved */
+    size_t state_len;
+} rmodel;
+
+/* What a run keeps beside the frame: built before the swap, freed as one. */
+typedef struct kept {
+    size_t ntiers;
+    size_t *tier_customers;
+    int64_t *tier_net; /* fixed point */
+    size_t n_ent;
+    char **ent_name;
+    int *ent_type;
+    rent *ent; /* [ntiers * n_ent] */
+    rmodel *models;
+    size_t n_models;
+    char **report;
+    size_t n_report;
+} kept;
 
 struct tier_result {
     tier_allocator alloc;
@@ -14,14 +47,47 @@ struct tier_result {
     size_t customers;
     size_t tier_col, reason_col;
     const int32_t *tier_codes, *reason_codes; /* borrowed from frame */
-    size_t ntiers;
-    size_t *tier_customers;
-    int64_t *tier_net; /* fixed point */
+    const int32_t *flag_codes, *route_codes;  /* NULL when the policy has none */
+    size_t flag_col, route_col;
+    double as_of;     /* for the next runs (NaN: default) */
+    double run_as_of; /* the one the last run used */
+    kept k;
 };
 
 int tier_result_new(tier_result **out, const tier_allocator *alloc)
 {
-    return TIER__HANDLE_CREATE(out, tier_result, alloc);
+    int rc = TIER__HANDLE_CREATE(out, tier_result, alloc);
+    if (rc == TIER_OK)
+        (*out)->as_of = (*out)->run_as_of = NAN;
+    return rc;
+}
+
+static void kept_free(const tier_allocator *a, kept *k)
+{
+    size_t i;
+    tier__free(a, k->tier_customers);
+    tier__free(a, k->tier_net);
+    if (k->ent)
+        for (i = 0; i < k->ntiers * k->n_ent; i++)
+            tier__free(a, k->ent[i].text);
+    if (k->ent_name)
+        for (i = 0; i < k->n_ent; i++)
+            tier__free(a, k->ent_name[i]);
+    if (k->models)
+        for (i = 0; i < k->n_models; i++) {
+            tier__free(a, k->models[i].name);
+            tier__free(a, k->models[i].kind);
+            tier__free(a, k->models[i].state);
+        }
+    if (k->report)
+        for (i = 0; i < k->n_report; i++)
+            tier__free(a, k->report[i]);
+    tier__free(a, k->report);
+    tier__free(a, k->models);
+    tier__free(a, k->ent);
+    tier__free(a, k->ent_name);
+    tier__free(a, k->ent_type);
+    memset(k, 0, sizeof *k);
 }
 
 void tier_result_free(tier_result *result)
@@ -29,8 +95,7 @@ void tier_result_free(tier_result *result)
     if (!result)
         return;
     tier_frame_free(result->frame);
-    tier__free(&result->alloc, result->tier_customers);
-    tier__free(&result->alloc, result->tier_net);
+    kept_free(&result->alloc, &result->k);
     tier__free(&result->alloc, result);
 }
 
@@ -48,27 +113,6 @@ char *tier__result_errbuf(const tier_result *result)
 const tier_allocator *tier__result_allocator(const tier_result *result)
 {
     return &result->alloc;
-}
-
-/* What a run builds before it is swapped in. */
-typedef struct staged {
-    tier_frame *frame;
-    int32_t *tiers, *rules;
-    const char **rule_labels;
-    int32_t *rule_code;
-    size_t *tier_customers;
-    int64_t *tier_net;
-} staged;
-
-static void staged_free(const tier_allocator *a, staged *s)
-{
-    tier_frame_free(s->frame);
-    tier__free(a, s->tiers);
-    tier__free(a, s->rules);
-    tier__free(a, (void *)s->rule_labels);
-    tier__free(a, s->rule_code);
-    tier__free(a, s->tier_customers);
-    tier__free(a, s->tier_net);
 }
 
 static int check_models(tier_result *res, tier_model *const *models, size_t count)
@@ -120,50 +164,124 @@ static int run_models(tier_result *res, const tier_book *book, tier_model *const
     return TIER_OK;
 }
 
-/* Rule names may repeat; the "reason" column gets each distinct name once. */
-static int reason_labels(const tier_allocator *a, const tier_policy *policy, staged *s,
-                         size_t *out_count)
+/* The models' names, kinds and saved states, so that explanations need no model later. A model
+ * that cannot be saved (a user kind without `save`) keeps no state. */
+static int keep_models(tier_result *res, tier_model *const *models, size_t count, kept *k)
 {
-    size_t nr = tier_policy_rule_count(policy), r, k, count = 0;
-    s->rule_labels = tier__calloc(a, nr + 1, sizeof *s->rule_labels);
-    s->rule_code = tier__calloc(a, nr + 1, sizeof *s->rule_code);
-    if (!s->rule_labels || !s->rule_code)
+    const tier_allocator *a = &res->alloc;
+    tier_text *t = NULL;
+    size_t m;
+    k->models = tier__calloc(a, count + 1, sizeof *k->models);
+    if (!k->models || tier_text_new(&t, a))
         return TIER_ENOMEM;
-    for (r = 0; r < nr; r++) {
-        const char *name = tier_policy_rule_name(policy, r);
-        for (k = 0; k < count; k++)
-            if (strcmp(s->rule_labels[k], name) == 0)
-                break;
-        if (k == count)
-            s->rule_labels[count++] = name;
-        s->rule_code[r] = (int32_t)k;
+    for (m = 0; m < count; m++) {
+        rmodel *km = &k->models[m];
+        int rc;
+        k->n_models = m + 1;
+        km->name = tier__strdup(a, tier_model_name(models[m]));
+        km->kind = tier__strdup(a, tier_model_kind(models[m]));
+        if (!km->name || !km->kind) {
+            tier_text_free(t);
+            return TIER_ENOMEM;
+        }
+        tier_text_clear(t);
+        rc = tier_model_save(models[m], t);
+        if (rc == TIER_ENOMEM) {
+            tier_text_free(t);
+            return rc;
+        }
+        if (rc == TIER_OK) {
+            km->state = tier__strndup(a, tier_text_data(t), tier_text_length(t));
+            km->state_len = tier_text_length(t);
+            if (!km->state) {
+                tier_text_free(t);
+                return TIER_ENOMEM;
+            }
+        }
     }
-    *out_count = count;
+    tier_text_free(t);
+    return TIER_OK;
+}
+
+/* The policy's entitlements: declarations and each tier's values, copied. */
+static int keep_entitlements(tier_result *res, const tier__pol *pol, kept *k)
+{
+    const tier_allocator *a = &res->alloc;
+    size_t d, t, e;
+    k->n_ent = pol->n_entdecls;
+    k->ent_name = tier__calloc(a, k->n_ent + 1, sizeof *k->ent_name);
+    k->ent_type = tier__calloc(a, k->n_ent + 1, sizeof *k->ent_type);
+    k->ent = tier__calloc(a, k->ntiers * k->n_ent + 1, sizeof *k->ent);
+    if (!k->ent_name || !k->ent_type || !k->ent)
+        return TIER_ENOMEM;
+    for (d = 0; d < k->n_ent; d++) {
+        if (!(k->ent_name[d] = tier__strdup(a, pol->entdecls[d].name)))
+            return TIER_ENOMEM;
+        k->ent_type[d] = pol->entdecls[d].type;
+    }
+    for (t = 0; t < pol->n_tiers; t++) {
+        for (e = 0; e < pol->tiers[t].n_ents; e++) {
+            const tier__pent *pe = &pol->tiers[t].ents[e];
+            rent *v;
+            for (d = 0; d < k->n_ent && strcmp(k->ent_name[d], pe->name) != 0; d++)
+                ;
+            if (d == k->n_ent)
+                continue; /* not declared: the parser refuses it */
+            v = &k->ent[t * k->n_ent + d];
+            v->set = 1;
+            v->num = pe->value.num;
+            if (pe->value.type == TIER__PT_TEXT) {
+                tier__free(a, v->text);
+                if (!(v->text = tier__strdup(a, pe->value.text ? pe->value.text : "")))
+                    return TIER_ENOMEM;
+            }
+        }
+    }
     return TIER_OK;
 }
 
 /* Net amount of every customer over all of the book's transactions, exactly, summed per tier.
  * The book's running net amounts are exact whatever order the rows came in. */
-static int summarize(tier_result *res, const tier_book *book, size_t n, size_t ntiers, staged *s)
+static int summarize(tier_result *res, const tier_book *book, const int32_t *tiers, size_t n,
+                     kept *k)
 {
     const tier_allocator *a = &res->alloc;
     const tier__figures *fig = tier__book_running(book);
     size_t i;
-    s->tier_customers = tier__calloc(a, ntiers, sizeof *s->tier_customers);
-    s->tier_net = tier__calloc(a, ntiers, sizeof *s->tier_net);
-    if (!s->tier_customers || !s->tier_net) {
+    k->tier_customers = tier__calloc(a, k->ntiers + 1, sizeof *k->tier_customers);
+    k->tier_net = tier__calloc(a, k->ntiers + 1, sizeof *k->tier_net);
+    if (!k->tier_customers || !k->tier_net) {
         tier__errorf(res->err, "out of memory summarizing tiers");
         return TIER_ENOMEM;
     }
     for (i = 0; i < n; i++) {
-        int32_t t = s->tiers[i];
+        int32_t t = tiers[i];
         if (t < 0)
             continue;
-        s->tier_customers[t]++;
-        if (tier__add_i64(s->tier_net[t], fig[i].net, &s->tier_net[t])) {
+        k->tier_customers[t]++;
+        if (tier__add_i64(k->tier_net[t], fig[i].net, &k->tier_net[t])) {
             tier__errorf(res->err, "net revenue of tier %d overflows", (int)t);
             return TIER_ERANGE;
         }
+    }
+    return TIER_OK;
+}
+
+/* Adds label column `name` of texts `labels` and codes `codes` (n) to the frame. */
+static int add_column(tier_result *res, tier_frame *frame, const char *name, char *const *labels,
+                      size_t nlabels, const int32_t *codes, size_t n, size_t *col)
+{
+    int32_t *dst;
+    int rc = tier_frame_add_labels(frame, name, (const char *const *)labels, nlabels, &dst);
+    if (rc) {
+        tier__errorf(res->err, "adding the %s column failed (%s): %s", name, tier_status_name(rc),
+                     tier_frame_last_error(frame));
+        return rc;
+    }
+    memcpy(dst, codes, n * sizeof *dst);
+    if (tier_frame_find(frame, name, col)) {
+        tier__errorf(res->err, "the frame lost its %s column", name);
+        return TIER_ERROR;
     }
     return TIER_OK;
 }
@@ -172,11 +290,13 @@ int tier_result_run(tier_result *result, const tier_book *book, tier_model *cons
                     size_t model_count, const tier_policy *policy)
 {
     const tier_allocator *a;
-    staged s;
-    size_t n, ntiers, nlabels, i, tcol, rcol;
-    const char **tier_names = NULL;
-    int32_t *tcodes, *rcodes;
-    int rc;
+    tier_frame *frame = NULL;
+    tier__applied ap;
+    tier__apply_in in;
+    kept k;
+    size_t n, ntiers, tcol = 0, rcol = 0, fcol = 0, ocol = 0, i;
+    char **tier_names = NULL;
+    int rc, with_flags;
     if (!result)
         return TIER_EINVAL;
     a = &result->alloc;
@@ -187,89 +307,91 @@ int tier_result_run(tier_result *result, const tier_book *book, tier_model *cons
     rc = check_models(result, models, model_count);
     if (rc)
         return rc;
-    ntiers = tier_policy_tier_count(policy);
+    ntiers = policy->pol.n_tiers;
     if (ntiers == 0) {
         tier__errorf(result->err, "the policy has no tiers");
         return TIER_EINVAL;
     }
-    if (ntiers > INT32_MAX || tier_policy_rule_count(policy) > INT32_MAX) {
+    if (ntiers > INT32_MAX) {
         tier__errorf(result->err, "the policy has too many tiers or rules");
         return TIER_ERANGE;
     }
-    memset(&s, 0, sizeof s);
+    memset(&ap, 0, sizeof ap);
+    memset(&k, 0, sizeof k);
+    k.ntiers = ntiers;
     n = tier_book_customer_count(book);
-    rc = tier_frame_new(&s.frame, n, a);
+    rc = tier_frame_new(&frame, n, a);
     if (rc) {
         tier__errorf(result->err, "out of memory creating the frame");
         goto fail;
     }
-    rc = run_models(result, book, models, model_count, s.frame);
+    rc = run_models(result, book, models, model_count, frame);
     if (rc)
         goto fail;
 
-    s.tiers = tier__calloc(a, n, sizeof *s.tiers);
-    s.rules = tier__calloc(a, n, sizeof *s.rules);
-    if (!s.tiers || !s.rules) {
-        tier__errorf(result->err, "out of memory applying the policy");
-        rc = TIER_ENOMEM;
-        goto fail;
-    }
-    rc = tier__policy_assign(policy, book, s.frame, a, s.tiers, s.rules, result->err);
+    in.pol = &policy->pol;
+    in.origin = policy->origin;
+    in.book = book;
+    in.frame = frame;
+    in.as_of = result->as_of;
+    rc = tier__policy_apply(&in, a, &ap, NULL, result->err);
     if (rc)
         goto fail;
 
-    /* The two result columns; added outside scoring, so their names carry no model prefix. */
+    /* The result's columns; added outside scoring, so their names carry no model prefix. */
     tier_names = tier__calloc(a, ntiers, sizeof *tier_names);
-    if (!tier_names || reason_labels(a, policy, &s, &nlabels)) {
+    if (!tier_names) {
         tier__errorf(result->err, "out of memory adding the tier columns");
         rc = TIER_ENOMEM;
         goto fail;
     }
     for (i = 0; i < ntiers; i++)
-        tier_names[i] = tier_policy_tier_name(policy, i);
-    rc = tier_frame_add_labels(s.frame, "tier", tier_names, ntiers, &tcodes);
-    if (!rc)
-        rc = tier_frame_add_labels(s.frame, "reason", s.rule_labels, nlabels, &rcodes);
-    if (rc) {
-        tier__errorf(result->err, "adding the tier columns failed (%s): %s", tier_status_name(rc),
-                     tier_frame_last_error(s.frame));
+        tier_names[i] = policy->pol.tiers[i].name;
+    with_flags = policy->pol.n_flags > 0 || ap.routes;
+    if ((rc = add_column(result, frame, "tier", tier_names, ntiers, ap.tier, n, &tcol)) ||
+        (rc = add_column(result, frame, "reason", ap.reasons, ap.n_reasons, ap.reason, n,
+                         &rcol)) ||
+        (with_flags && (rc = add_column(result, frame, "flags", ap.flag_sets, ap.n_flag_sets,
+                                        ap.flags, n, &fcol))) ||
+        (ap.routes &&
+         (rc = add_column(result, frame, "route", ap.teams, ap.n_teams, ap.route, n, &ocol))))
         goto fail;
-    }
-    memcpy(tcodes, s.tiers, n * sizeof *tcodes);
-    for (i = 0; i < n; i++)
-        rcodes[i] = s.rules[i] < 0 ? -1 : s.rule_code[s.rules[i]];
-    if (tier_frame_find(s.frame, "tier", &tcol) || tier_frame_find(s.frame, "reason", &rcol)) {
-        tier__errorf(result->err, "the frame lost its tier columns");
-        rc = TIER_ERROR;
-        goto fail;
-    }
 
-    rc = summarize(result, book, n, ntiers, &s);
-    if (rc)
+    if ((rc = summarize(result, book, ap.tier, n, &k)) != TIER_OK)
         goto fail;
+    if (keep_entitlements(result, &policy->pol, &k) || keep_models(result, models, model_count, &k)) {
+        tier__errorf(result->err, "out of memory keeping the run's entitlements and models");
+        rc = TIER_ENOMEM;
+        goto fail;
+    }
+    k.report = ap.report;
+    k.n_report = ap.n_report;
+    ap.report = NULL;
+    ap.n_report = 0;
 
     /* Commit: nothing below can fail. */
     tier_frame_free(result->frame);
-    tier__free(a, result->tier_customers);
-    tier__free(a, result->tier_net);
-    result->frame = s.frame;
+    kept_free(a, &result->k);
+    result->frame = frame;
     result->customers = n;
     result->tier_col = tcol;
     result->reason_col = rcol;
-    result->tier_codes = tier_frame_labels(s.frame, tcol);
-    result->reason_codes = tier_frame_labels(s.frame, rcol);
-    result->ntiers = ntiers;
-    result->tier_customers = s.tier_customers;
-    result->tier_net = s.tier_net;
-    s.frame = NULL;
-    s.tier_customers = NULL;
-    s.tier_net = NULL;
-    staged_free(a, &s);
+    result->tier_codes = tier_frame_labels(frame, tcol);
+    result->reason_codes = tier_frame_labels(frame, rcol);
+    result->flag_col = fcol;
+    result->flag_codes = with_flags ? tier_frame_labels(frame, fcol) : NULL;
+    result->route_col = ocol;
+    result->route_codes = ap.routes ? tier_frame_labels(frame, ocol) : NULL;
+    result->run_as_of = result->as_of;
+    result->k = k;
+    tier__applied_free(a, &ap);
     tier__free(a, (void *)tier_names);
     result->err[0] = '\0';
     return TIER_OK;
 fail:
-    staged_free(a, &s);
+    tier_frame_free(frame);
+    tier__applied_free(a, &ap);
+    kept_free(a, &k);
     tier__free(a, (void *)tier_names);
     return rc;
 }
@@ -293,37 +415,163 @@ int tier_result_tier(const tier_result *result, size_t i)
 
 size_t tier_result_tier_count(const tier_result *result)
 {
-    return result ? result->ntiers : 0;
+    return result ? result->k.ntiers : 0;
 }
 
 const char *tier_result_tier_name(const tier_result *result, size_t tier)
 {
-    if (!result || !result->frame || tier >= result->ntiers)
+    if (!result || !result->frame || tier >= result->k.ntiers)
         return NULL;
     return tier_frame_label_text(result->frame, result->tier_col, (int32_t)tier);
 }
 
-const char *tier_result_reason(const tier_result *result, size_t i)
+static const char *label_of(const tier_result *result, const int32_t *codes, size_t col, size_t i)
 {
     const char *s;
-    if (!result || !result->frame || i >= result->customers || result->reason_codes[i] < 0)
+    if (!result || !result->frame || !codes || i >= result->customers || codes[i] < 0)
         return "";
-    s = tier_frame_label_text(result->frame, result->reason_col, result->reason_codes[i]);
+    s = tier_frame_label_text(result->frame, col, codes[i]);
     return s ? s : "";
+}
+
+const char *tier_result_reason(const tier_result *result, size_t i)
+{
+    return result ? label_of(result, result->reason_codes, result->reason_col, i) : "";
+}
+
+const char *tier_result_flags(const tier_result *result, size_t i)
+{
+    return result ? label_of(result, result->flag_codes, result->flag_col, i) : "";
+}
+
+const char *tier_result_route(const tier_result *result, size_t i)
+{
+    return result ? label_of(result, result->route_codes, result->route_col, i) : "";
 }
 
 int tier_result_summary(const tier_result *result, size_t tier, size_t *customers, double *revenue)
 {
     if (!result)
         return TIER_EINVAL;
-    if (tier >= result->ntiers) {
+    if (tier >= result->k.ntiers) {
         tier__errorf(tier__result_errbuf(result), "no tier %zu (the result has %zu)", tier,
-                     result->ntiers);
+                     result->k.ntiers);
         return TIER_ERANGE;
     }
     if (customers)
-        *customers = result->tier_customers[tier];
+        *customers = result->k.tier_customers[tier];
     if (revenue)
-        *revenue = tier__fixed_to_double(result->tier_net[tier]);
+        *revenue = tier__fixed_to_double(result->k.tier_net[tier]);
     return TIER_OK;
+}
+
+int tier_result_set_as_of(tier_result *result, double day)
+{
+    if (!result)
+        return TIER_EINVAL;
+    if (!isnan(day) && !(day >= TIER_DAY_MIN && day <= TIER_DAY_MAX && day == floor(day))) {
+        tier__errorf(result->err, "as-of day %g is not a whole day from %d to %d", day,
+                     TIER_DAY_MIN, TIER_DAY_MAX);
+        return TIER_ERANGE;
+    }
+    result->as_of = day;
+    return TIER_OK;
+}
+
+/* ---- what the writer and explanations read ------------------------------------------------ */
+
+int tier__result_ent_find(const tier_result *result, const char *name, int *type)
+{
+    size_t d;
+    for (d = 0; d < result->k.n_ent; d++)
+        if (strcmp(result->k.ent_name[d], name) == 0) {
+            if (type)
+                *type = result->k.ent_type[d];
+            return (int)d;
+        }
+    return -1;
+}
+
+int tier__result_ent_value(const tier_result *result, int k, size_t tier, double *num,
+                           const char **text)
+{
+    const rent *v;
+    if (k < 0 || (size_t)k >= result->k.n_ent || tier >= result->k.ntiers)
+        return 0;
+    v = &result->k.ent[tier * result->k.n_ent + (size_t)k];
+    if (!v->set)
+        return 0;
+    *num = v->num;
+    *text = v->text;
+    return 1;
+}
+
+size_t tier__result_ent_count(const tier_result *result)
+{
+    return result->k.n_ent;
+}
+
+const char *tier__result_ent_name(const tier_result *result, size_t k)
+{
+    return k < result->k.n_ent ? result->k.ent_name[k] : NULL;
+}
+
+double tier__result_as_of(const tier_result *result)
+{
+    return result->run_as_of;
+}
+
+const char *tier__result_model(const tier_result *result, size_t m, const char **kind,
+                               const char **state, size_t *state_len)
+{
+    if (m >= result->k.n_models)
+        return NULL;
+    *kind = result->k.models[m].kind;
+    *state = result->k.models[m].state;
+    *state_len = result->k.models[m].state_len;
+    return result->k.models[m].name;
+}
+
+size_t tier__result_report_count(const tier_result *result)
+{
+    return result->k.n_report;
+}
+
+const char *tier__result_report(const tier_result *result, size_t i)
+{
+    return i < result->k.n_report ? result->k.report[i] : NULL;
+}
+
+int tier_result_entitlement(const tier_result *result, size_t i, const char *key,
+                            tier_value *value)
+{
+    char *err;
+    int k, type = 0, t;
+    double num = 0;
+    const char *text = NULL;
+    if (!result || !key || !value)
+        return TIER_EINVAL;
+    err = tier__result_errbuf(result);
+    if (!result->frame) {
+        tier__errorf(err, "no entitlements: the result has not been run");
+        return TIER_ESTATE;
+    }
+    if (i >= result->customers) {
+        tier__errorf(err, "no customer %zu (the result has %zu)", i, result->customers);
+        return TIER_ERANGE;
+    }
+    k = tier__result_ent_find(result, key, &type);
+    if (k < 0) {
+        tier__errorf(err, "no entitlement '%s' in the policy of the run", key);
+        return TIER_ENOTFOUND;
+    }
+    t = result->tier_codes[i];
+    if (t < 0 || !tier__result_ent_value(result, k, (size_t)t, &num, &text)) {
+        tier__errorf(err, "customer %zu has no value for entitlement '%s' (%s)", i, key,
+                     t < 0 ? "no tier" : "its tier does not set it");
+        return TIER_ENOTFOUND;
+    }
+    if (type == TIER__PT_TEXT)
+        return tier_value_set_text(value, text ? text : "");
+    return tier_value_set_number(value, num);
 }

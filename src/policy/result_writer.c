@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/io_internal.h"
+#include "policy/ast.h"
 #include "policy/result_internal.h"
 #include "util/buf.h"
 #include "util/errtext.h"
@@ -24,7 +25,7 @@
 /* Temporary names tried beside the target: "<path>.tmp", "<path>.tmp-1", ... */
 #define TEMP_TRIES 1000
 
-enum { SRC_ID = 1, SRC_NUMBER, SRC_LABEL };
+enum { SRC_ID = 1, SRC_NUMBER, SRC_LABEL, SRC_EMPTY };
 
 typedef struct wcol {
     int src;
@@ -270,9 +271,80 @@ static void writer_free(writer *w)
     tier__free(w->alloc, w->buf);
 }
 
+/* Pre-encodes the labels of a label column: label_off[0] is the missing value, label_off[l + 1]
+ * label l (text(l) gives it, NULL: missing). */
+static int encode_labels(writer *w, wcol *col, size_t nlabels,
+                         const char *(*text)(const void *ctx, size_t l, char *num, int *raw),
+                         const void *ctx)
+{
+    size_t l;
+    col->nlabels = nlabels;
+    col->label_off = tier__calloc(w->alloc, nlabels + 2, sizeof *col->label_off);
+    if (!col->label_off)
+        return TIER_ENOMEM;
+    /* Encoded once here, copied per row later. */
+    col->label_off[0] = tier__buf_len(&w->pool);
+    if (w->format == TIER_OUTPUT_JSON)
+        sink_pool(w, "null", 4);
+    for (l = 0; l < nlabels; l++) {
+        char num[TIER__NUM_SIZE];
+        int raw = 0;
+        const char *t = text(ctx, l, num, &raw);
+        col->label_off[l + 1] = tier__buf_len(&w->pool);
+        if (!t && w->format == TIER_OUTPUT_JSON)
+            sink_pool(w, "null", 4);
+        else if (!t)
+            continue;
+        else if (raw) /* numbers and bools as they are */
+            sink_pool(w, t, strlen(t));
+        else if (w->format == TIER_OUTPUT_JSON)
+            json_string(sink_pool, w, t, strlen(t));
+        else
+            csv_field(sink_pool, w, t, strlen(t));
+    }
+    col->label_off[nlabels + 1] = tier__buf_len(&w->pool);
+    return TIER_OK;
+}
+
+typedef struct frame_labels {
+    const tier_frame *frame;
+    size_t col;
+} frame_labels;
+
+static const char *frame_label(const void *ctx, size_t l, char *num, int *raw)
+{
+    const frame_labels *fl = ctx;
+    const char *t = tier_frame_label_text(fl->frame, fl->col, (int32_t)l);
+    (void)num;
+    (void)raw;
+    return t ? t : "";
+}
+
+typedef struct ent_labels {
+    const tier_result *result;
+    int k, type;
+} ent_labels;
+
+/* Entitlement k's value for tier l: numbers in the shortest form, bools as true/false. */
+static const char *ent_label(const void *ctx, size_t l, char *num, int *raw)
+{
+    const ent_labels *el = ctx;
+    double v;
+    const char *text;
+    if (!tier__result_ent_value(el->result, el->k, l, &v, &text))
+        return NULL;
+    if (el->type == TIER__PT_TEXT)
+        return text ? text : "";
+    *raw = 1;
+    if (el->type == TIER__PT_BOOL)
+        return v != 0 ? "true" : "false";
+    num[tier__num_format(num, v, TIER__NUM_SHORT_EXP)] = '\0';
+    return num;
+}
+
 /* Resolves one item `header=source[:decimals]` or `source[:decimals]`. */
-static int parse_item(writer *w, const tier_frame *frame, const char *s, const char *e, wcol *col,
-                      const char **hs, size_t *hlen)
+static int parse_item(writer *w, const tier_result *result, const tier_frame *frame, const char *s,
+                      const char *e, wcol *col, const char **hs, size_t *hlen)
 {
     const char *eq = memchr(s, '=', (size_t)(e - s));
     const char *src = eq ? eq + 1 : s, *src_end, *colon = NULL, *p;
@@ -321,6 +393,7 @@ static int parse_item(writer *w, const tier_frame *frame, const char *s, const c
     if (strcmp(name, "customer_id") == 0) {
         col->src = SRC_ID;
     } else if (tier_frame_find(frame, name, &c) == TIER_OK) {
+        frame_labels fl;
         col->num = tier_frame_numbers(frame, c);
         col->codes = tier_frame_labels(frame, c);
         col->src = col->num ? SRC_NUMBER : SRC_LABEL;
@@ -328,31 +401,28 @@ static int parse_item(writer *w, const tier_frame *frame, const char *s, const c
             tier__errorf(w->err, "column '%s' has an unknown type", name);
             return TIER_EINVAL;
         }
-        col->nlabels = col->codes ? tier_frame_label_count(frame, c) : 0;
-        if (col->codes) {
-            size_t l;
-            col->label_off = tier__calloc(w->alloc, col->nlabels + 2, sizeof *col->label_off);
-            if (!col->label_off)
-                return TIER_ENOMEM;
-            /* Encoded once here, copied per row later. */
-            col->label_off[0] = tier__buf_len(&w->pool);
-            if (w->format == TIER_OUTPUT_JSON)
-                sink_pool(w, "null", 4);
-            for (l = 0; l < col->nlabels; l++) {
-                const char *t = tier_frame_label_text(frame, c, (int32_t)l);
-                col->label_off[l + 1] = tier__buf_len(&w->pool);
-                if (!t)
-                    t = "";
-                if (w->format == TIER_OUTPUT_JSON)
-                    json_string(sink_pool, w, t, strlen(t));
-                else
-                    csv_field(sink_pool, w, t, strlen(t));
-            }
-            col->label_off[col->nlabels + 1] = tier__buf_len(&w->pool);
-        }
+        fl.frame = frame;
+        fl.col = c;
+        if (col->codes &&
+            encode_labels(w, col, tier_frame_label_count(frame, c), frame_label, &fl))
+            return TIER_ENOMEM;
+    } else if (strcmp(name, "flags") == 0 || strcmp(name, "route") == 0) {
+        col->src = SRC_EMPTY; /* a policy without flags or routing */
+    } else if (strncmp(name, "ent.", 4) == 0 && tier__result_ent_find(result, name + 4, NULL) >= 0) {
+        ent_labels el;
+        size_t tc;
+        el.result = result;
+        el.k = tier__result_ent_find(result, name + 4, &el.type);
+        if (tier_frame_find(frame, "tier", &tc) != TIER_OK)
+            return TIER_ENOMEM; /* cannot happen: every run adds it */
+        col->src = SRC_LABEL;
+        col->codes = tier_frame_labels(frame, tc);
+        if (encode_labels(w, col, tier_result_tier_count(result), ent_label, &el))
+            return TIER_ENOMEM;
     } else {
         tier__errorf(w->err,
-                     "unknown output column '%s' (not customer_id, tier, reason or a frame column)",
+                     "unknown output column '%s' (not customer_id, tier, reason, flags, route, "
+                     "ent.NAME of an entitlement or a frame column)",
                      name);
         return TIER_ENOTFOUND;
     }
@@ -406,7 +476,7 @@ static int prepare(writer *w, const tier_result *result, const tier_book *book, 
         if (!e)
             e = p + strlen(p);
         w->ncols = j + 1;
-        rc = parse_item(w, frame, p, e, &w->cols[j], &heads[j], &hlens[j]);
+        rc = parse_item(w, result, frame, p, e, &w->cols[j], &heads[j], &hlens[j]);
         if (rc)
             goto done;
         if (w->cols[j].src == SRC_ID)
@@ -483,6 +553,9 @@ static int write_rows(writer *w, tier_write_cb cb, void *ud)
                 putc_(w, ',');
             if (col->src == SRC_NUMBER) {
                 put_number(w, col->num[i], col->decimals);
+            } else if (col->src == SRC_EMPTY) {
+                if (json)
+                    put(w, "null", 4);
             } else if (col->src == SRC_LABEL) {
                 int32_t code = col->codes[i];
                 size_t at = code >= 0 && (size_t)code < col->nlabels ? (size_t)code + 1 : 0;

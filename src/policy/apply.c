@@ -1,0 +1,774 @@
+/* SPDX-License-Identifier: MIT */
+/* Applying a policy (policy/apply.h): rows, the first rule that holds, caps in tier order,
+ * flags, routing, then every customer gets its row's tier (or its group's, as a member). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/book_internal.h"
+#include "policy/apply.h"
+#include "policy/eval.h"
+#include "policy/order.h"
+#include "policy/org.h"
+
+typedef struct run {
+    const tier__apply_in *in;
+    const tier__pol *pol;
+    const tier_allocator *a;
+    char *err;
+    tier__rowset rows; /* with a hierarchy; else one row per customer */
+    int hier;
+    tier__ectx *ctx;
+    size_t n, customers;
+    int32_t *row_tier;
+    int32_t *row_rule; /* rule index (tier-major), or -2 - t: moved by the cap of tier t */
+    unsigned char *mask;
+    size_t *rule_base; /* [n_tiers + 1]: the first rule index of each tier */
+    char **tier_names;
+    uint64_t *row_flags; /* [n * words]: bit f for flag f (n_flags: route_overflow) */
+    size_t words;
+    tier__route_out rout;
+    int routed;
+    tier__trace *trace;
+} run;
+
+/* ---- messages ------------------------------------------------------------------------------- */
+
+/* Puts where the failure happened in front of err: the origin for a node of a policy file
+ * ("policy.txt:12:5: ..."), else `what` ("rule 'r' of tier 'T': ..."). Returns rc. */
+static int context(run *R, int rc, const tier__pexpr *e, const char *what)
+{
+    char msg[TIER__ERR_SIZE];
+    snprintf(msg, sizeof msg, "%s", R->err);
+    if (e && e->line > 0)
+        tier__errorf(R->err, "%s%s%s", R->in->origin ? R->in->origin : "",
+                     R->in->origin ? ":" : "", msg);
+    else
+        tier__errorf(R->err, "%s: %s", what, msg);
+    return rc;
+}
+
+static int nomem(run *R, const char *what)
+{
+    tier__errorf(R->err, "out of memory %s", what);
+    return TIER_ENOMEM;
+}
+
+/* Checks that `e` is a bool expression (a rule, a flag, the routing test). */
+static int want_bool(run *R, const tier__pexpr *e, const char *what)
+{
+    int type = 0, rc = tier__eval_type(R->ctx, e, &type, R->err);
+    if (rc)
+        return context(R, rc, e, what);
+    if (type != TIER__PT_BOOL && type != TIER__PT_NONE) {
+        if (e->line > 0)
+            tier__errorf(R->err, "%s%s%d:%d: %s must be a bool (a test), got a %s",
+                         R->in->origin ? R->in->origin : "", R->in->origin ? ":" : "", e->line,
+                         e->col, what, type == TIER__PT_NUMBER ? "number" : "text");
+        else
+            tier__errorf(R->err, "%s must be a bool (a test), got a %s", what,
+                         type == TIER__PT_NUMBER ? "number" : "text");
+        return e->line > 0 ? TIER_EPARSE : TIER_EINVAL;
+    }
+    rc = tier__eval_bool(R->ctx, e, R->mask, R->err);
+    return rc ? context(R, rc, e, what) : TIER_OK;
+}
+
+int tier__cap_reason(const tier_allocator *a, const tier__ptier *t, char **out)
+{
+    tier__buf b;
+    tier__buf_init(&b, a);
+    tier__buf_printf(&b, "over the cap of %s (", t->name);
+    if (t->cap.kind == TIER__PCAP_SHARE) {
+        tier__buf_number(&b, t->cap.amount * 100, 0);
+        tier__buf_putc(&b, '%');
+    } else {
+        tier__buf_number(&b, t->cap.amount, 0);
+    }
+    tier__buf_puts(&b, " by ");
+    if (t->cap.by)
+        tier__pexpr_describe(t->cap.by, &b);
+    if (t->cap.ascending)
+        tier__buf_puts(&b, " asc");
+    tier__buf_putc(&b, ')');
+    *out = tier__buf_take(&b, NULL);
+    return *out ? TIER_OK : TIER_ENOMEM;
+}
+
+/* ---- tiers and rules ------------------------------------------------------------------------ */
+
+static int place(run *R)
+{
+    const tier__pol *pol = R->pol;
+    size_t t, k, r, g = 0;
+    char what[TIER__ERR_SIZE];
+    for (t = 0; t < pol->n_tiers; t++) {
+        const tier__ptier *tier = &pol->tiers[t];
+        R->rule_base[t] = g;
+        for (k = 0; k < tier->n_rules; k++, g++) {
+            const tier__prule *rule = &tier->rules[k];
+            int rc;
+            snprintf(what, sizeof what, "rule '%s' of tier '%s'", rule->name, tier->name);
+            if (rule->when) {
+                if ((rc = want_bool(R, rule->when, what)) != TIER_OK)
+                    return rc;
+            } else {
+                memset(R->mask, 1, R->n);
+            }
+            if (R->trace)
+                R->trace->rule_value[g] = R->mask[R->trace->row];
+            for (r = 0; r < R->n; r++) {
+                int take = R->mask[r] & (R->row_tier[r] < 0);
+                if (take) {
+                    R->row_tier[r] = (int32_t)t;
+                    R->row_rule[r] = (int32_t)g;
+                }
+            }
+        }
+    }
+    R->rule_base[pol->n_tiers] = g;
+    if (R->trace) {
+        int32_t rr = R->row_rule[R->trace->row];
+        R->trace->matched_tier = R->row_tier[R->trace->row];
+        R->trace->matched_rule =
+            rr < 0 ? -1 : (int32_t)((size_t)rr - R->rule_base[R->row_tier[R->trace->row]]);
+    }
+    return TIER_OK;
+}
+
+static int find_tier(const tier__pol *pol, const char *name)
+{
+    size_t t;
+    for (t = 0; name && t < pol->n_tiers; t++)
+        if (strcmp(pol->tiers[t].name, name) == 0)
+            return (int)t;
+    return -1;
+}
+
+/* How many of `n` rows a cap keeps. A share is floored, tolerating the rounding of products such
+ * as 0.29 * 100. */
+static size_t cap_limit(const tier__pcap *cap, size_t n)
+{
+    double x;
+    if (cap->kind == TIER__PCAP_COUNT)
+        return cap->amount >= (double)n ? n : (size_t)cap->amount;
+    x = cap->amount * (double)n;
+    if (x >= (double)n)
+        return n;
+    return (size_t)floor(x + 1e-9 * (x > 1 ? x : 1));
+}
+
+/* Caps in tier order: each tier keeps its first `limit` candidates (its own matches and what
+ * overflowed into it) by the criterion, missing last, ties by lead id; the rest overflow. */
+static int caps(run *R)
+{
+    const tier__pol *pol = R->pol;
+    size_t t, r, nc, i;
+    double *crit = NULL;
+    uint64_t *key = NULL;
+    uint32_t *idx = NULL;
+    int rc = TIER_OK;
+    for (t = 0; t < pol->n_tiers; t++) {
+        const tier__ptier *tier = &pol->tiers[t];
+        int over;
+        size_t limit;
+        char what[TIER__ERR_SIZE];
+        if (tier->cap.kind == TIER__PCAP_NONE)
+            continue;
+        over = find_tier(pol, tier->cap.overflow);
+        if (over <= (int)t) {
+            tier__errorf(R->err, "%s%s%s%d:%d: the cap of tier '%s' overflows into '%s', which %s",
+                         R->in->origin ? R->in->origin : "", R->in->origin ? ":" : "", "",
+                         tier->cap.line, tier->cap.col, tier->name,
+                         tier->cap.overflow ? tier->cap.overflow : "",
+                         over < 0 ? "is not a tier" : "does not come after it");
+            rc = TIER_EINVAL;
+            goto done;
+        }
+        if (!tier->cap.by) {
+            tier__errorf(R->err, "the cap of tier '%s' has no criterion", tier->name);
+            rc = TIER_EINVAL;
+            goto done;
+        }
+        if (!crit) {
+            crit = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *crit);
+            key = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *key);
+            idx = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *idx);
+            if (!crit || !key || !idx) {
+                rc = nomem(R, "applying the caps");
+                goto done;
+            }
+        }
+        snprintf(what, sizeof what, "the cap of tier '%s'", tier->name);
+        rc = tier__eval_number(R->ctx, tier->cap.by, crit, R->err);
+        if (rc) {
+            rc = context(R, rc, tier->cap.by, what);
+            goto done;
+        }
+        for (r = 0, nc = 0; r < R->n; r++) {
+            if (R->row_tier[r] != (int32_t)t)
+                continue;
+            key[nc] = isnan(crit[r]) ? UINT64_MAX : tier__order_key(crit[r], !tier->cap.ascending);
+            idx[nc++] = (uint32_t)r;
+        }
+        limit = cap_limit(&tier->cap, R->n);
+        if (nc > limit || R->trace) {
+            if (tier__order_rows(R->a, R->in->book, R->hier ? R->rows.lead : NULL, key, idx, nc)) {
+                rc = nomem(R, "ordering a tier's candidates");
+                goto done;
+            }
+        }
+        for (i = 0; i < nc; i++) {
+            if (R->trace && idx[i] == R->trace->row) {
+                tier__trace_cap *tc = &R->trace->caps[R->trace->n_caps++];
+                tc->tier = (int32_t)t;
+                tc->rank = i + 1;
+                tc->candidates = nc;
+                tc->limit = limit;
+                tc->value = crit[idx[i]];
+                tc->kept = i < limit;
+            }
+            if (i >= limit) {
+                R->row_tier[idx[i]] = (int32_t)over;
+                R->row_rule[idx[i]] = -2 - (int32_t)t;
+            }
+        }
+    }
+done:
+    tier__free(R->a, crit);
+    tier__free(R->a, key);
+    tier__free(R->a, idx);
+    return rc;
+}
+
+/* ---- flags and routing ---------------------------------------------------------------------- */
+
+static int flags(run *R)
+{
+    const tier__pol *pol = R->pol;
+    size_t f, r;
+    char what[TIER__ERR_SIZE];
+    for (f = 0; f < pol->n_flags; f++) {
+        const tier__pflag *fl = &pol->flags[f];
+        int rc;
+        snprintf(what, sizeof what, "flag '%s'", fl->name);
+        if (!fl->when)
+            memset(R->mask, 1, R->n);
+        else if ((rc = want_bool(R, fl->when, what)) != TIER_OK)
+            return rc;
+        for (r = 0; r < R->n; r++)
+            if (R->mask[r])
+                R->row_flags[r * R->words + f / 64] |= (uint64_t)1 << (f % 64);
+        if (R->trace)
+            R->trace->flag_value[f] = R->mask[R->trace->row];
+    }
+    return TIER_OK;
+}
+
+static int route(run *R)
+{
+    const tier__proute *spec = &R->pol->route;
+    tier__route_in rin;
+    tier__rowset ident;
+    double *revenue = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *revenue);
+    size_t r, w;
+    int rc;
+    if (!revenue)
+        return nomem(R, "routing");
+    if (!spec->accounts) {
+        memset(R->mask, 0, R->n);
+    } else if ((rc = want_bool(R, spec->accounts, "the routing test")) != TIER_OK) {
+        tier__free(R->a, revenue);
+        return rc;
+    }
+    /* What capacities count: the routing's revenue expression, the first revenue window, or the
+     * net revenue over all the members' transactions. */
+    for (w = 0; w < R->pol->n_windows && R->pol->windows[w].measure != TIER__PW_REVENUE; w++)
+        ;
+    if (spec->revenue || w < R->pol->n_windows) {
+        tier__pexpr ref;
+        const tier__pexpr *e = spec->revenue;
+        if (!e) {
+            memset(&ref, 0, sizeof ref);
+            ref.kind = TIER__PX_REF;
+            ref.text = R->pol->windows[w].name;
+            e = &ref;
+        }
+        rc = tier__eval_number(R->ctx, e, revenue, R->err);
+        if (rc) {
+            tier__free(R->a, revenue);
+            return context(R, rc, e, "the routing revenue");
+        }
+    } else {
+        const tier__figures *fig = tier__book_running(R->in->book);
+        for (r = 0; r < R->n; r++) {
+            size_t m0 = R->hier ? R->rows.member_start[r] : r;
+            size_t m1 = R->hier ? R->rows.member_start[r + 1] : r + 1, m;
+            double s = 0;
+            for (m = m0; m < m1; m++)
+                s += tier__fixed_to_double(fig[R->hier ? R->rows.members[m] : m].net);
+            revenue[r] = s;
+        }
+    }
+    rin.spec = spec;
+    rin.book = R->in->book;
+    rin.rows = &R->rows;
+    rin.routed = R->mask;
+    rin.revenue = revenue;
+    if (!R->hier && tier__rowset_identity(R->a, R->n, &ident)) {
+        tier__free(R->a, revenue);
+        return nomem(R, "routing");
+    }
+    if (!R->hier)
+        rin.rows = &ident;
+    rc = tier__route_assign(&rin, R->a, &R->rout, R->err);
+    if (!R->hier)
+        tier__rowset_free(R->a, &ident);
+    tier__free(R->a, revenue);
+    if (rc)
+        return context(R, rc, NULL, "routing");
+    R->routed = 1;
+    for (r = 0; r < R->n; r++)
+        if (R->rout.overflow[r])
+            R->row_flags[r * R->words + R->pol->n_flags / 64] |= (uint64_t)1
+                                                                 << (R->pol->n_flags % 64);
+    if (R->trace)
+        R->trace->route_overflow = R->rout.overflow[R->trace->row];
+    return TIER_OK;
+}
+
+/* ---- back to customers ---------------------------------------------------------------------- */
+
+/* Interned owned texts. */
+typedef struct texts {
+    char **v;
+    size_t n, cap;
+} texts;
+
+static int32_t intern(const tier_allocator *a, texts *t, const char *s, size_t len)
+{
+    size_t i;
+    char *copy;
+    for (i = 0; i < t->n; i++)
+        if (strlen(t->v[i]) == len && memcmp(t->v[i], s, len) == 0)
+            return (int32_t)i;
+    if (tier__grow(a, (void **)&t->v, &t->cap, t->n + 1, sizeof *t->v) ||
+        !(copy = tier__strndup(a, s, len)))
+        return -1;
+    t->v[t->n] = copy;
+    return (int32_t)t->n++;
+}
+
+static void texts_free(const tier_allocator *a, char **v, size_t n)
+{
+    size_t i;
+    if (!v)
+        return;
+    for (i = 0; i < n; i++)
+        tier__free(a, v[i]);
+    tier__free(a, v);
+}
+
+/* The rows' flag sets as texts: equal sets share one text, found through a small hash. */
+static int flag_texts(run *R, int32_t *row_code, tier__applied *out)
+{
+    const size_t W = R->words, nf = R->pol->n_flags + (R->routed ? 1 : 0);
+    size_t nslots = 64, r, f, k;
+    uint32_t *slots = NULL;
+    size_t *first = NULL; /* set k: first row with it */
+    size_t nsets = 0, cap_sets = 0;
+    texts sets = {NULL, 0, 0};
+    tier__buf b;
+    int rc = TIER_ENOMEM;
+    tier__buf_init(&b, R->a);
+    slots = tier__calloc(R->a, nslots, sizeof *slots);
+    if (!slots)
+        goto done;
+    for (r = 0; r < R->n; r++) {
+        const uint64_t *bits = &R->row_flags[r * W];
+        uint64_t h = 1469598103934665603u;
+        size_t i;
+        int any = 0;
+        for (k = 0; k < W; k++) {
+            any |= bits[k] != 0;
+            h = (h ^ bits[k]) * 1099511628211u;
+        }
+        if (!any) {
+            row_code[r] = -1;
+            continue;
+        }
+        for (i = (size_t)(h ^ (h >> 29)) & (nslots - 1); slots[i];
+             i = (i + 1) & (nslots - 1)) {
+            if (memcmp(&R->row_flags[first[slots[i] - 1] * W], bits, W * sizeof *bits) == 0)
+                break;
+        }
+        if (slots[i]) {
+            row_code[r] = (int32_t)(slots[i] - 1);
+            continue;
+        }
+        if (tier__grow(R->a, (void **)&first, &cap_sets, nsets + 1, sizeof *first))
+            goto done;
+        first[nsets] = r;
+        slots[i] = (uint32_t)++nsets;
+        row_code[r] = (int32_t)(nsets - 1);
+        if (nsets * 2 > nslots) {
+            size_t ns = nslots * 2, s;
+            uint32_t *ns_slots = tier__calloc(R->a, ns, sizeof *ns_slots);
+            if (!ns_slots)
+                goto done;
+            for (s = 0; s < nsets; s++) {
+                const uint64_t *sb = &R->row_flags[first[s] * W];
+                uint64_t sh = 1469598103934665603u;
+                for (k = 0; k < W; k++)
+                    sh = (sh ^ sb[k]) * 1099511628211u;
+                for (i = (size_t)(sh ^ (sh >> 29)) & (ns - 1); ns_slots[i]; i = (i + 1) & (ns - 1))
+                    ;
+                ns_slots[i] = (uint32_t)s + 1;
+            }
+            tier__free(R->a, slots);
+            slots = ns_slots;
+            nslots = ns;
+        }
+    }
+    for (k = 0; k < nsets; k++) {
+        const uint64_t *bits = &R->row_flags[first[k] * W];
+        tier__buf_reset(&b);
+        for (f = 0; f < nf; f++) {
+            if (!(bits[f / 64] >> (f % 64) & 1))
+                continue;
+            if (tier__buf_len(&b))
+                tier__buf_putc(&b, ';');
+            tier__buf_puts(&b, f < R->pol->n_flags ? R->pol->flags[f].name : "route_overflow");
+        }
+        if (tier__buf_status(&b))
+            goto done;
+        if (tier__grow(R->a, (void **)&sets.v, &sets.cap, sets.n + 1, sizeof *sets.v) ||
+            !(sets.v[sets.n] = tier__strndup(R->a, tier__buf_data(&b), tier__buf_len(&b))))
+            goto done;
+        sets.n++;
+    }
+    out->flag_sets = sets.v;
+    out->n_flag_sets = sets.n;
+    sets.v = NULL;
+    rc = TIER_OK;
+done:
+    texts_free(R->a, sets.v, sets.n);
+    tier__free(R->a, slots);
+    tier__free(R->a, first);
+    tier__buf_free(&b);
+    return rc ? nomem(R, "collecting the flags") : TIER_OK;
+}
+
+/* Reasons: the distinct rule names (first), the caps' reasons, "member of TOP" per group. */
+static int to_customers(run *R, tier__applied *out)
+{
+    const tier__pol *pol = R->pol;
+    size_t nrules = R->rule_base[pol->n_tiers], t, k, i, r;
+    int32_t *rule_code = tier__calloc(R->a, nrules + 1, sizeof *rule_code);
+    int32_t *cap_code = tier__calloc(R->a, pol->n_tiers + 1, sizeof *cap_code);
+    int32_t *row_flag = tier__calloc(R->a, R->n + 1, sizeof *row_flag);
+    int32_t *member_code = NULL;
+    size_t *top = NULL;
+    texts rs = {NULL, 0, 0};
+    int rc = TIER_ENOMEM;
+    const size_t n = R->customers;
+    out->customers = n;
+    out->tier = tier__malloc(R->a, (n ? n : 1) * sizeof *out->tier);
+    out->reason = tier__malloc(R->a, (n ? n : 1) * sizeof *out->reason);
+    out->flags = tier__malloc(R->a, (n ? n : 1) * sizeof *out->flags);
+    if (!rule_code || !cap_code || !row_flag || !out->tier || !out->reason || !out->flags)
+        goto done;
+    for (t = 0, i = 0; t < pol->n_tiers; t++)
+        for (k = 0; k < pol->tiers[t].n_rules; k++, i++) {
+            const char *name = pol->tiers[t].rules[k].name;
+            if ((rule_code[i] = intern(R->a, &rs, name, strlen(name))) < 0)
+                goto done;
+        }
+    for (t = 0; t < pol->n_tiers; t++) {
+        char *reason;
+        cap_code[t] = -1;
+        if (pol->tiers[t].cap.kind == TIER__PCAP_NONE)
+            continue;
+        if (tier__cap_reason(R->a, &pol->tiers[t], &reason))
+            goto done;
+        cap_code[t] = intern(R->a, &rs, reason, strlen(reason));
+        tier__free(R->a, reason);
+        if (cap_code[t] < 0)
+            goto done;
+    }
+    if (R->hier && R->rows.member) {
+        /* The top parent of each row: its customer that is not a member. */
+        top = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *top);
+        member_code = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *member_code);
+        if (!top || !member_code)
+            goto done;
+        for (r = 0; r < R->n; r++) {
+            top[r] = R->rows.lead[r];
+            member_code[r] = -1;
+        }
+        for (i = 0; i < n; i++)
+            if (!R->rows.member[i])
+                top[R->rows.row_of[i]] = i;
+    }
+    if (flag_texts(R, row_flag, out))
+        goto done;
+    for (i = 0; i < n; i++) {
+        size_t row = R->hier ? R->rows.row_of[i] : i;
+        int32_t rr = R->row_rule[row];
+        out->tier[i] = R->row_tier[row];
+        out->flags[i] = row_flag[row];
+        if (member_code && R->rows.member[i] && out->tier[i] >= 0) {
+            if (member_code[row] < 0) {
+                size_t len;
+                const char *id = tier_book_customer_id(R->in->book, top[row], &len);
+                char *text = tier__malloc(R->a, len + 11);
+                if (!text)
+                    goto done;
+                memcpy(text, "member of ", 10);
+                memcpy(text + 10, id, len);
+                member_code[row] = intern(R->a, &rs, text, len + 10);
+                tier__free(R->a, text);
+                if (member_code[row] < 0)
+                    goto done;
+            }
+            out->reason[i] = member_code[row];
+        } else {
+            out->reason[i] = rr >= 0 ? rule_code[rr] : rr <= -2 ? cap_code[-2 - rr] : -1;
+        }
+    }
+    if (R->routed) {
+        out->routes = 1;
+        out->route = tier__malloc(R->a, (n ? n : 1) * sizeof *out->route);
+        if (!out->route)
+            goto done;
+        for (i = 0; i < n; i++)
+            out->route[i] = R->rout.team[R->hier ? R->rows.row_of[i] : i];
+        out->teams = R->rout.names;
+        out->n_teams = R->rout.n_names;
+        out->report = R->rout.report;
+        out->n_report = R->rout.n_report;
+        R->rout.names = R->rout.report = NULL;
+        R->rout.n_names = R->rout.n_report = 0;
+    }
+    out->reasons = rs.v;
+    out->n_reasons = rs.n;
+    rs.v = NULL;
+    rc = TIER_OK;
+done:
+    texts_free(R->a, rs.v, rs.n);
+    tier__free(R->a, rule_code);
+    tier__free(R->a, cap_code);
+    tier__free(R->a, row_flag);
+    tier__free(R->a, member_code);
+    tier__free(R->a, top);
+    return rc ? nomem(R, "placing the customers") : TIER_OK;
+}
+
+/* ---- trace ---------------------------------------------------------------------------------- */
+
+void tier__trace_free(const tier_allocator *a, tier__trace *t)
+{
+    size_t k = 0;
+    if (!t)
+        return;
+    if (t->let_text && t->let_type)
+        for (k = 0; t->let_type[k] != -1; k++)
+            tier__free(a, t->let_text[k]);
+    tier__free(a, t->rule_value);
+    tier__free(a, t->caps);
+    tier__free(a, t->window);
+    tier__free(a, t->let_type);
+    tier__free(a, t->let_num);
+    tier__free(a, t->let_text);
+    tier__free(a, t->flag_value);
+    {
+        size_t c = t->customer;
+        memset(t, 0, sizeof *t);
+        t->customer = c;
+    }
+}
+
+static int trace_begin(run *R, tier__trace *t)
+{
+    const tier__pol *pol = R->pol;
+    size_t nr = 0, k;
+    for (k = 0; k < pol->n_tiers; k++)
+        nr += pol->tiers[k].n_rules;
+    t->row = R->hier ? R->rows.row_of[t->customer] : t->customer;
+    t->lead = R->hier ? R->rows.lead[t->row] : t->customer;
+    t->member = R->hier && R->rows.member ? R->rows.member[t->customer] : 0;
+    t->rule_value = tier__calloc(R->a, nr + 1, 1);
+    t->n_rule_values = nr;
+    t->caps = tier__calloc(R->a, pol->n_tiers + 1, sizeof *t->caps);
+    t->window = tier__calloc(R->a, pol->n_windows + 1, sizeof *t->window);
+    t->let_type = tier__calloc(R->a, pol->n_lets + 1, sizeof *t->let_type);
+    t->let_num = tier__calloc(R->a, pol->n_lets + 1, sizeof *t->let_num);
+    t->let_text = tier__calloc(R->a, pol->n_lets + 1, sizeof *t->let_text);
+    t->flag_value = tier__calloc(R->a, pol->n_flags + 1, 1);
+    if (!t->rule_value || !t->caps || !t->window || !t->let_type || !t->let_num ||
+        !t->let_text || !t->flag_value)
+        return nomem(R, "explaining");
+    for (k = 0; k <= pol->n_lets; k++)
+        t->let_type[k] = -1; /* the end mark for tier__trace_free; set when evaluated */
+    return TIER_OK;
+}
+
+/* The windows and lets of the traced row (evaluated over every row: they are cached anyway). */
+static int trace_values(run *R, tier__trace *t)
+{
+    const tier__pol *pol = R->pol;
+    double *col = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *col);
+    int32_t *codes = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *codes);
+    size_t k;
+    int rc = TIER_OK;
+    if (!col || !codes) {
+        rc = nomem(R, "explaining");
+        goto done;
+    }
+    for (k = 0; k < pol->n_windows; k++) {
+        tier__pexpr ref;
+        memset(&ref, 0, sizeof ref);
+        ref.kind = TIER__PX_REF;
+        ref.text = pol->windows[k].name;
+        if ((rc = tier__eval_number(R->ctx, &ref, col, R->err)) != TIER_OK) {
+            rc = context(R, rc, NULL, "a window");
+            goto done;
+        }
+        t->window[k] = col[t->row];
+    }
+    for (k = 0; k < pol->n_lets; k++) {
+        const tier__pexpr *e = pol->lets[k].expr;
+        int type = 0;
+        char what[TIER__ERR_SIZE];
+        snprintf(what, sizeof what, "let '%s'", pol->lets[k].name);
+        rc = tier__eval_type(R->ctx, e, &type, R->err);
+        if (rc == TIER_OK && type == TIER__PT_TEXT) {
+            const char *const *tx;
+            size_t nt;
+            rc = tier__eval_text(R->ctx, e, codes, &tx, &nt, R->err);
+            if (rc == TIER_OK && codes[t->row] >= 0 && (size_t)codes[t->row] < nt &&
+                !(t->let_text[k] = tier__strdup(R->a, tx[codes[t->row]])))
+                rc = nomem(R, "explaining");
+        } else if (rc == TIER_OK && type == TIER__PT_BOOL) {
+            rc = tier__eval_bool(R->ctx, e, R->mask, R->err);
+            t->let_num[k] = R->mask[t->row];
+        } else if (rc == TIER_OK) {
+            rc = tier__eval_number(R->ctx, e, col, R->err);
+            t->let_num[k] = col[t->row];
+            type = TIER__PT_NUMBER;
+        }
+        t->let_type[k] = type;
+        if (rc) {
+            rc = rc == TIER_ENOMEM ? rc : context(R, rc, e, what);
+            goto done;
+        }
+    }
+done:
+    tier__free(R->a, col);
+    tier__free(R->a, codes);
+    return rc;
+}
+
+/* ---- the whole -------------------------------------------------------------------------------- */
+
+void tier__applied_free(const tier_allocator *a, tier__applied *out)
+{
+    tier__free(a, out->tier);
+    tier__free(a, out->reason);
+    tier__free(a, out->flags);
+    tier__free(a, out->route);
+    texts_free(a, out->reasons, out->n_reasons);
+    texts_free(a, out->flag_sets, out->n_flag_sets);
+    texts_free(a, out->teams, out->n_teams);
+    texts_free(a, out->report, out->n_report);
+    memset(out, 0, sizeof *out);
+}
+
+int tier__policy_apply(const tier__apply_in *in, const tier_allocator *a, tier__applied *out,
+                       tier__trace *trace, char *err)
+{
+    run R;
+    const tier__pol *pol = in->pol;
+    size_t t;
+    int rc;
+    memset(out, 0, sizeof *out);
+    memset(&R, 0, sizeof R);
+    R.in = in;
+    R.pol = pol;
+    R.a = a;
+    R.err = err;
+    R.customers = in->frame ? tier_frame_rows(in->frame) : 0;
+    if (!in->book || tier_book_customer_count(in->book) != R.customers) {
+        tier__errorf(err, "the policy needs the book of the frame's customers");
+        return TIER_EINVAL;
+    }
+    if (R.customers > UINT32_MAX - 1) {
+        tier__errorf(err, "too many customers for a policy (%zu)", R.customers);
+        return TIER_ERANGE;
+    }
+    if (trace && trace->customer >= R.customers) {
+        tier__errorf(err, "no customer %zu (the book has %zu)", trace->customer, R.customers);
+        return TIER_ERANGE;
+    }
+    if (pol->hier.present) {
+        rc = tier__hier_rows(&pol->hier, in->book, a, &R.rows, err);
+        if (rc)
+            return context(&R, rc, NULL, "hierarchy");
+        R.hier = 1;
+        R.n = R.rows.n;
+    } else {
+        R.n = R.customers;
+    }
+    rc = tier__ectx_new(&R.ctx, a, pol, in->book, in->frame, R.hier ? &R.rows : NULL, in->as_of,
+                        err);
+    if (rc)
+        goto fail;
+    R.words = (pol->n_flags + 1 + 63) / 64;
+    R.row_tier = tier__malloc(a, (R.n ? R.n : 1) * sizeof *R.row_tier);
+    R.row_rule = tier__malloc(a, (R.n ? R.n : 1) * sizeof *R.row_rule);
+    R.mask = tier__malloc(a, R.n ? R.n : 1);
+    R.rule_base = tier__calloc(a, pol->n_tiers + 1, sizeof *R.rule_base);
+    R.tier_names = tier__calloc(a, pol->n_tiers + 1, sizeof *R.tier_names);
+    R.row_flags = tier__calloc(a, (R.n ? R.n : 1) * R.words, sizeof *R.row_flags);
+    if (!R.row_tier || !R.row_rule || !R.mask || !R.rule_base || !R.tier_names || !R.row_flags) {
+        rc = nomem(&R, "applying the policy");
+        goto fail;
+    }
+    for (t = 0; t < R.n; t++)
+        R.row_tier[t] = R.row_rule[t] = -1;
+    for (t = 0; t < pol->n_tiers; t++)
+        R.tier_names[t] = pol->tiers[t].name;
+    if (trace) {
+        R.trace = trace;
+        if ((rc = trace_begin(&R, trace)) != TIER_OK)
+            goto fail;
+    }
+    if ((rc = place(&R)) != TIER_OK || (rc = caps(&R)) != TIER_OK)
+        goto fail;
+    tier__ectx_set_tiers(R.ctx, R.row_tier, R.tier_names, pol->n_tiers);
+    if ((rc = flags(&R)) != TIER_OK)
+        goto fail;
+    if (pol->route.present && (rc = route(&R)) != TIER_OK)
+        goto fail;
+    if (trace && (rc = trace_values(&R, trace)) != TIER_OK)
+        goto fail;
+    if ((rc = to_customers(&R, out)) != TIER_OK)
+        goto fail;
+    goto done;
+fail:
+    tier__applied_free(a, out);
+    if (trace)
+        tier__trace_free(a, trace);
+done:
+    tier__ectx_free(R.ctx);
+    tier__route_free(a, &R.rout);
+    if (R.hier)
+        tier__rowset_free(a, &R.rows);
+    tier__free(a, R.row_tier);
+    tier__free(a, R.row_rule);
+    tier__free(a, R.mask);
+    tier__free(a, R.rule_base);
+    tier__free(a, R.tier_names);
+    tier__free(a, R.row_flags);
+    return rc;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* Applying a policy to the scored customers of a run (docs/policy-format.md, "Tiers, rules and
+ * caps", "Flags", "Routing"): rows, first matching rule, caps, flags, routing, back to customers. */
+#ifndef TIER_POLICY_APPLY_H
+#define TIER_POLICY_APPLY_H
+
+#include "policy/ast.h"
+#include "policy/rows.h"
+
+typedef struct tier__apply_in {
+    const tier__pol *pol;
+    const char *origin; /* names the policy text in messages; NULL when built by calls */
+    const tier_book *book;
+    const tier_frame *frame; /* the model outputs, one row per customer */
+    double as_of;            /* a day, or NaN: the day after the book's last transaction */
+} tier__apply_in;
+
+/* What a run keeps per customer. Texts are owned (allocated with the allocator of the call). */
+typedef struct tier__applied {
+    size_t customers;
+    int32_t *tier;   /* [customers] tier index, -1 none */
+    int32_t *reason; /* [customers] index into reasons, -1 none */
+    char **reasons;  /* distinct: rule names (in tier and rule order), cap and member reasons */
+    size_t n_reasons;
+    int32_t *flags; /* [customers] index into flag_sets, -1 no flag */
+    char **flag_sets; /* distinct "name;name" texts */
+    size_t n_flag_sets;
+    int routes;      /* 1 when the policy routes */
+    int32_t *route;  /* [customers] index into teams, -1 not routed (NULL when !routes) */
+    char **teams;
+    size_t n_teams;
+    char **report; /* one line per team over its capacity */
+    size_t n_report;
+} tier__applied;
+
+/* What explain needs about one customer (filled when a trace is given). */
+typedef struct tier__trace_cap {
+    int32_t tier;      /* the tier whose cap saw the row */
+    size_t rank;       /* 1-based position among its candidates */
+    size_t candidates; /* candidates of the tier */
+    size_t limit;      /* how many stay */
+    double value;      /* the criterion (NaN: missing) */
+    int kept;          /* 1 stayed, 0 moved to the overflow tier */
+} tier__trace_cap;
+
+typedef struct tier__trace {
+    size_t customer; /* in: the customer to trace */
+    size_t row, lead;
+    int member;                /* 1 when the tier is its group's (reason "member of ...") */
+    unsigned char *rule_value; /* [sum of rules] value of each rule, tier by tier, for the row */
+    size_t n_rule_values;
+    int32_t matched_tier, matched_rule; /* the first rule that held (rule index in its tier) */
+    tier__trace_cap *caps;
+    size_t n_caps;
+    double *window; /* [n_windows] the row's figures */
+    int *let_type;  /* [n_lets] TIER__PT_* */
+    double *let_num; /* [n_lets] numbers and bools */
+    char **let_text; /* [n_lets] texts (NULL: missing) */
+    unsigned char *flag_value; /* [n_flags] */
+    int route_overflow;
+} tier__trace;
+
+/* Places every customer. TIER_OK, or the failure with err saying where ("ORIGIN:LINE:COL: ..."
+ * for a policy file, "rule 'R' of tier 'T': ..." for one built by calls): TIER_ENOTFOUND
+ * (unknown output or name), TIER_EPARSE / TIER_EINVAL (types), TIER_ESTATE (a window needs the
+ * transactions), TIER_EINVAL (hierarchy, routing), TIER_ERANGE, TIER_ENOMEM. On failure *out and
+ * *trace are empty. */
+int tier__policy_apply(const tier__apply_in *in, const tier_allocator *a, tier__applied *out,
+                       tier__trace *trace, char *err);
+void tier__applied_free(const tier_allocator *a, tier__applied *out);
+void tier__trace_free(const tier_allocator *a, tier__trace *t);
+
+/* "over the cap of S (15% by revenue_12m)" into *out (owned). TIER_OK or TIER_ENOMEM. */
+int tier__cap_reason(const tier_allocator *a, const tier__ptier *t, char **out);
+
+#endif

@@ -1,0 +1,1340 @@
+/* SPDX-License-Identifier: MIT */
+/* Column-wise evaluation of policy expressions (docs/policy-format.md, "Expressions"): each node
+ * gives a whole column (or one scalar for every row), model outputs are borrowed from the frame,
+ * texts are compared as codes, and windows, lets and attributes are computed once per context. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/book_internal.h"
+#include "models/model_common.h"
+#include "policy/eval_internal.h"
+
+/* ---- errors --------------------------------------------------------------------------------- */
+
+int tier__eval_fail(const tier__pexpr *e, char *err, const char *fmt, ...)
+{
+    char msg[TIER__ERR_SIZE];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (e && e->line > 0)
+        tier__errorf(err, "%d:%d: %s", e->line, e->col, msg);
+    else
+        tier__errorf(err, "%s", msg);
+    return e && e->line > 0 ? TIER_EPARSE : TIER_EINVAL;
+}
+
+int tier__eval_nomem(const tier__pexpr *e, char *err)
+{
+    if (e && e->line > 0)
+        tier__errorf(err, "%d:%d: out of memory evaluating the expression", e->line, e->col);
+    else
+        tier__errorf(err, "out of memory evaluating the policy");
+    return TIER_ENOMEM;
+}
+
+const char *tier__type_name(int type)
+{
+    return type == TIER__PT_NUMBER ? "number"
+           : type == TIER__PT_TEXT ? "text"
+           : type == TIER__PT_BOOL ? "bool"
+                                   : "unknown";
+}
+
+/* Unknown names give TIER_ENOTFOUND. */
+static int not_found(const tier__pexpr *e, char *err, const char *fmt, ...) TIER__PRINTF(3, 4);
+static int not_found(const tier__pexpr *e, char *err, const char *fmt, ...)
+{
+    char msg[TIER__ERR_SIZE];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (e && e->line > 0)
+        tier__errorf(err, "%d:%d: %s", e->line, e->col, msg);
+    else
+        tier__errorf(err, "%s", msg);
+    return TIER_ENOTFOUND;
+}
+
+/* ---- the context ---------------------------------------------------------------------------- */
+
+int tier__ectx_keep(tier__ectx *c, void *p)
+{
+    if (tier__grow(c->a, (void **)&c->keep, &c->cap_keep, c->n_keep + 1, sizeof *c->keep)) {
+        tier__free(c->a, p);
+        return TIER_ENOMEM;
+    }
+    c->keep[c->n_keep++] = p;
+    return TIER_OK;
+}
+
+void tier__eval_drop(tier__ectx *c, tier__eval_val *v)
+{
+    tier__free(c->a, v->own);
+    v->own = NULL;
+}
+
+int tier__ectx_new(tier__ectx **out, const tier_allocator *a, const tier__pol *pol,
+                   const tier_book *book, const tier_frame *frame, const tier__rowset *rows,
+                   double as_of, char *err)
+{
+    tier__ectx *c;
+    size_t nw = pol->n_windows ? pol->n_windows : 1, nl = pol->n_lets ? pol->n_lets : 1;
+    *out = NULL;
+    c = tier__calloc(a, 1, sizeof *c);
+    if (!c)
+        goto nomem;
+    c->a = a;
+    c->pol = pol;
+    c->book = book;
+    c->frame = frame;
+    if (rows) {
+        c->rows = rows;
+    } else {
+        if (tier__rowset_identity(a, frame ? tier_frame_rows(frame) : 0, &c->own_rows)) {
+            tier__free(a, c);
+            goto nomem;
+        }
+        c->rows = &c->own_rows;
+    }
+    c->identity = !rows;
+    c->n = c->rows->n;
+    c->win = tier__calloc(a, nw, sizeof *c->win);
+    c->win_done = tier__calloc(a, nw, 1);
+    c->let = tier__calloc(a, nl, sizeof *c->let);
+    c->let_state = tier__calloc(a, nl, 1);
+    c->let_type = tier__calloc(a, nl, sizeof *c->let_type);
+    if (!c->win || !c->win_done || !c->let || !c->let_state || !c->let_type) {
+        tier__ectx_free(c);
+        goto nomem;
+    }
+    c->to = INT32_MAX;
+    if (book)
+        c->have_day = tier__model_as_of(book, as_of, &c->to);
+    if (!c->have_day)
+        c->to = INT32_MAX;
+    *out = c;
+    return TIER_OK;
+nomem:
+    tier__errorf(err, "out of memory preparing the policy's evaluation");
+    return TIER_ENOMEM;
+}
+
+void tier__ectx_free(tier__ectx *c)
+{
+    size_t i;
+    if (!c)
+        return;
+    if (c->win)
+        for (i = 0; i < c->pol->n_windows; i++)
+            tier__free(c->a, c->win[i].own);
+    if (c->let)
+        for (i = 0; i < c->pol->n_lets; i++)
+            tier__free(c->a, c->let[i].own);
+    for (i = 0; i < c->n_refs; i++) {
+        tier__free(c->a, c->refs[i].name);
+        tier__free(c->a, c->refs[i].v.own);
+    }
+    for (i = 0; i < c->n_keep; i++)
+        tier__free(c->a, c->keep[i]);
+    tier__free(c->a, c->keep);
+    tier__free(c->a, c->refs);
+    tier__free(c->a, c->win);
+    tier__free(c->a, c->win_done);
+    tier__free(c->a, c->let);
+    tier__free(c->a, c->let_state);
+    tier__free(c->a, c->let_type);
+    if (c->rows == &c->own_rows)
+        tier__rowset_free(c->a, &c->own_rows);
+    tier__free(c->a, c);
+}
+
+size_t tier__ectx_rows(const tier__ectx *c)
+{
+    return c->n;
+}
+
+void tier__ectx_set_tiers(tier__ectx *c, const int32_t *tiers, char *const *names, size_t n_names)
+{
+    c->tiers = tiers;
+    c->tier_names = (const char *const *)names;
+    c->n_tier_names = n_names;
+    c->have_tiers = 1;
+}
+
+/* ---- references ----------------------------------------------------------------------------- */
+
+static int find_window(const tier__pol *pol, const char *name)
+{
+    size_t i;
+    for (i = 0; i < pol->n_windows; i++)
+        if (strcmp(pol->windows[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int find_let(const tier__pol *pol, const char *name)
+{
+    size_t i;
+    for (i = 0; i < pol->n_lets; i++)
+        if (strcmp(pol->lets[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* "unknown output 'rfm.x' (model rfm has: r, f, m)" or, when no column has the model's prefix,
+ * "no column 'rfm.x' (no model wrote it)". */
+static int unknown_output(tier__ectx *c, const tier__pexpr *e, char *err)
+{
+    const char *name = e->text, *dot = strchr(name, '.');
+    size_t plen = (size_t)(dot - name) + 1, i, nc = c->frame ? tier_frame_column_count(c->frame) : 0;
+    char list[TIER__ERR_SIZE];
+    size_t len = 0;
+    list[0] = '\0';
+    for (i = 0; i < nc; i++) {
+        const char *cn = tier_frame_column_name(c->frame, i);
+        int w;
+        if (!cn || strncmp(cn, name, plen) != 0)
+            continue;
+        w = snprintf(list + len, sizeof list - len, "%s%s", len ? ", " : "", cn + plen);
+        if (w < 0 || (size_t)w >= sizeof list - len) {
+            len = sizeof list - 1;
+            break;
+        }
+        len += (size_t)w;
+    }
+    if (len == 0)
+        return not_found(e, err, "no column '%s' (no model wrote it)", name);
+    return not_found(e, err, "unknown output '%s' (model %.*s has: %s)", name, (int)(plen - 1),
+                     name, list);
+}
+
+/* The type of a reference: model output, attribute, window, let or `tier`. */
+static int ref_type(tier__ectx *c, const tier__pexpr *e, int depth, int *type, char *err)
+{
+    const char *name = e->text;
+    int k;
+    size_t col;
+    if (!name || !*name)
+        return tier__eval_fail(e, err, "empty reference");
+    if (strchr(name, '.')) {
+        if (strncmp(name, "attr.", 5) == 0) {
+            int t;
+            if (!c->book)
+                return tier__eval_fail(e, err, "'%s' needs the book of accounts", name);
+            t = tier__book_attr_type(c->book, name + 5);
+            *type = t == TIER_ATTR_NUMBER ? TIER__PT_NUMBER
+                    : t == TIER_ATTR_TEXT ? TIER__PT_TEXT
+                                          : TIER__PT_NONE;
+            return TIER_OK;
+        }
+        if (!c->frame || tier_frame_find(c->frame, name, &col) != TIER_OK)
+            return unknown_output(c, e, err);
+        *type = tier_frame_column_type(c->frame, col) == TIER_VALUE_LABEL ? TIER__PT_TEXT
+                                                                           : TIER__PT_NUMBER;
+        return TIER_OK;
+    }
+    if (find_window(c->pol, name) >= 0) {
+        *type = TIER__PT_NUMBER;
+        return TIER_OK;
+    }
+    if ((k = find_let(c->pol, name)) >= 0) {
+        int rc;
+        if (c->let_type[k]) {
+            *type = c->let_type[k];
+            return TIER_OK;
+        }
+        if (c->let_state[k] == 1)
+            return tier__eval_fail(e, err, "let '%s' refers to itself", name);
+        c->let_state[k] = 1;
+        rc = tier__eval_typeof(c, c->pol->lets[k].expr, depth + 1, type, err);
+        c->let_state[k] = 0;
+        if (rc == TIER_OK)
+            c->let_type[k] = *type ? *type : -1;
+        if (*type == 0 || c->let_type[k] == -1)
+            *type = TIER__PT_NONE;
+        return rc;
+    }
+    if (strcmp(name, "tier") == 0) {
+        if (!c->have_tiers)
+            return tier__eval_fail(e, err,
+                                   "'tier' is known only once the tiers are placed (in flags and "
+                                   "routing)");
+        *type = TIER__PT_TEXT;
+        return TIER_OK;
+    }
+    return not_found(e, err, "unknown name '%s' (not a window, let, model output or attr.NAME)",
+                     name);
+}
+
+static struct eref *cached_ref(tier__ectx *c, const char *name)
+{
+    size_t i;
+    for (i = 0; i < c->n_refs; i++)
+        if (strcmp(c->refs[i].name, name) == 0)
+            return &c->refs[i];
+    return NULL;
+}
+
+/* Adds a cache entry holding v (taking its column); on failure v's column is freed. */
+static int cache_ref(tier__ectx *c, const char *name, tier__eval_val *v)
+{
+    char *copy;
+    if (tier__grow(c->a, (void **)&c->refs, &c->cap_refs, c->n_refs + 1, sizeof *c->refs) ||
+        !(copy = tier__strdup(c->a, name))) {
+        tier__eval_drop(c, v);
+        return TIER_ENOMEM;
+    }
+    c->refs[c->n_refs].name = copy;
+    c->refs[c->n_refs].v = *v;
+    c->n_refs++;
+    v->own = NULL; /* the cache owns it now */
+    return TIER_OK;
+}
+
+/* A frame column as the rows see it: borrowed with identity rows, else gathered from leads. */
+static int frame_ref(tier__ectx *c, size_t col, tier__eval_val *v)
+{
+    size_t r;
+    if (tier_frame_column_type(c->frame, col) == TIER_VALUE_LABEL) {
+        const int32_t *src = tier_frame_labels(c->frame, col);
+        size_t nl = tier_frame_label_count(c->frame, col), l;
+        const char **texts = tier__calloc(c->a, nl ? nl : 1, sizeof *texts);
+        if (!texts || tier__ectx_keep(c, (void *)texts))
+            return TIER_ENOMEM;
+        for (l = 0; l < nl; l++)
+            texts[l] = tier_frame_label_text(c->frame, col, (int32_t)l);
+        v->type = TIER__PT_TEXT;
+        v->texts = texts;
+        v->n_texts = nl;
+        if (c->identity) {
+            v->codes = src;
+            return TIER_OK;
+        }
+        {
+            int32_t *o = tier__malloc(c->a, (c->n ? c->n : 1) * sizeof *o);
+            if (!o)
+                return TIER_ENOMEM;
+            for (r = 0; r < c->n; r++)
+                o[r] = src[c->rows->lead[r]];
+            v->codes = o;
+            v->own = o;
+        }
+        return TIER_OK;
+    }
+    v->type = TIER__PT_NUMBER;
+    if (c->identity) {
+        v->num = tier_frame_numbers(c->frame, col);
+        return TIER_OK;
+    } else {
+        const double *src = tier_frame_numbers(c->frame, col);
+        double *o = tier__malloc(c->a, (c->n ? c->n : 1) * sizeof *o);
+        if (!o)
+            return TIER_ENOMEM;
+        for (r = 0; r < c->n; r++)
+            o[r] = src[c->rows->lead[r]];
+        v->num = o;
+        v->own = o;
+    }
+    return TIER_OK;
+}
+
+static size_t lead_of(const tier__ectx *c, size_t r)
+{
+    return c->identity ? r : c->rows->lead[r];
+}
+
+/* A text attribute as codes into the dictionary of its distinct values. */
+static int text_attr(tier__ectx *c, const char *name, tier__eval_val *v)
+{
+    const char *const *vals;
+    size_t have = tier__book_texts(c->book, name, &vals), r;
+    size_t ncust = tier_book_customer_count(c->book);
+    tier__tdict d;
+    int32_t *codes = tier__malloc(c->a, (c->n ? c->n : 1) * sizeof *codes);
+    memset(&d, 0, sizeof d);
+    if (!codes)
+        return TIER_ENOMEM;
+    for (r = 0; r < c->n; r++) {
+        size_t i = lead_of(c, r);
+        const char *s = i < have && i < ncust ? vals[i] : NULL;
+        codes[r] = s ? tier__tdict_add(c->a, &d, s) : -1;
+        if (s && codes[r] < 0) {
+            tier__tdict_free(c->a, &d);
+            tier__free(c->a, codes);
+            return TIER_ENOMEM;
+        }
+    }
+    tier__free(c->a, d.slots);
+    d.slots = NULL;
+    if (d.texts && tier__ectx_keep(c, (void *)d.texts)) {
+        tier__free(c->a, codes);
+        return TIER_ENOMEM;
+    }
+    v->type = TIER__PT_TEXT;
+    v->codes = codes;
+    v->own = codes;
+    v->texts = d.texts;
+    v->n_texts = d.n;
+    return TIER_OK;
+}
+
+static int number_attr(tier__ectx *c, const char *name, tier__eval_val *v)
+{
+    size_t ncust = tier_book_customer_count(c->book), r;
+    double *all = tier__malloc(c->a, (ncust ? ncust : 1) * sizeof *all);
+    if (!all)
+        return TIER_ENOMEM;
+    tier__book_copy_numbers(c->book, name, all);
+    if (!c->identity) {
+        double *o = tier__malloc(c->a, (c->n ? c->n : 1) * sizeof *o);
+        if (!o) {
+            tier__free(c->a, all);
+            return TIER_ENOMEM;
+        }
+        for (r = 0; r < c->n; r++)
+            o[r] = all[c->rows->lead[r]];
+        tier__free(c->a, all);
+        all = o;
+    }
+    v->type = TIER__PT_NUMBER;
+    v->num = all;
+    v->own = all;
+    return TIER_OK;
+}
+
+/* The first day of a window of `amount` calendar months before day `to`: the same day of the
+ * month, clamped to the month's end; INT32_MIN before the supported calendar. */
+static int32_t months_back(int32_t to, int amount)
+{
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, m, d, dim;
+    long total;
+    int32_t out;
+    if (tier_date_to_ymd(to, &y, &m, &d) != TIER_OK)
+        return INT32_MIN;
+    total = (long)y * 12 + (m - 1) - amount;
+    if (total < 1900L * 12)
+        return INT32_MIN;
+    y = (int)(total / 12);
+    m = (int)(total % 12) + 1;
+    dim = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+    if (d > dim)
+        d = dim;
+    if (tier_date_from_ymd(&out, y, m, d) != TIER_OK)
+        return INT32_MIN;
+    return out;
+}
+
+/* A window's figure per row: exact fixed-point sums over the row's members. */
+static int window_value(tier__ectx *c, const tier__pexpr *e, int k, tier__eval_val *v, char *err)
+{
+    const tier__pwindow *w = &c->pol->windows[k];
+    const tier__figures *fig = NULL;
+    tier__figures *owned = NULL;
+    char why[TIER__ERR_SIZE];
+    int32_t from = INT32_MIN, to = c->to, first, last;
+    double *o;
+    size_t r;
+    int rc, all;
+    if (!c->book)
+        return tier__eval_fail(e, err, "window '%s' needs the book", w->name);
+    if (c->have_day && w->unit == TIER__PW_DAYS)
+        from = (int32_t)((int64_t)to - w->amount < INT32_MIN ? INT32_MIN : (int64_t)to - w->amount);
+    else if (c->have_day && w->unit == TIER__PW_MONTHS)
+        from = months_back(to, w->amount);
+    /* Net amounts, margins and row counts of the running figures are exact whatever the order
+     * the rows came in; purchase-days and partial windows need the book's figures. */
+    all = tier_book_day_range(c->book, &first, &last) != TIER_OK || (from <= first && to > last);
+    if (all && w->measure != TIER__PW_PURCHASE_DAYS) {
+        fig = tier__book_running(c->book);
+    } else {
+        why[0] = '\0';
+        rc = tier__book_figures_view(c->book, from, to, &fig, &owned, why);
+        if (rc) {
+            char msg[TIER__ERR_SIZE];
+            snprintf(msg, sizeof msg, "window '%s': %s", w->name, why[0] ? why : tier_strerror(rc));
+            if (e && e->line > 0)
+                tier__errorf(err, "%d:%d: %s", e->line, e->col, msg);
+            else
+                tier__errorf(err, "%s", msg);
+            return rc; /* TIER_ESTATE stays TIER_ESTATE: the caller may read again keeping rows */
+        }
+    }
+    o = tier__malloc(c->a, (c->n ? c->n : 1) * sizeof *o);
+    if (!o) {
+        tier__free(tier__book_allocator(c->book), owned);
+        return tier__eval_nomem(e, err);
+    }
+    for (r = 0; r < c->n; r++) {
+        size_t m0 = c->identity ? r : c->rows->member_start[r];
+        size_t m1 = c->identity ? r + 1 : c->rows->member_start[r + 1], m;
+        int64_t sum = 0;
+        int any = 0, over = 0;
+        for (m = m0; m < m1; m++) {
+            const tier__figures *f = &fig[c->identity ? m : c->rows->members[m]];
+            int64_t x;
+            switch (w->measure) {
+            case TIER__PW_REVENUE:
+                x = f->net;
+                any = 1;
+                break;
+            case TIER__PW_MARGIN:
+                x = f->has_margin ? f->margin : 0;
+                any |= f->has_margin != 0;
+                break;
+            case TIER__PW_PURCHASES:
+                x = f->purchases;
+                any = 1;
+                break;
+            default:
+                x = f->purchase_days;
+                any = 1;
+                break;
+            }
+            over |= tier__add_i64(sum, x, &sum) != TIER_OK;
+        }
+        if (over) {
+            tier__free(c->a, o);
+            tier__free(tier__book_allocator(c->book), owned);
+            return tier__eval_fail(e, err, "window '%s' overflows for row %zu", w->name, r);
+        }
+        if (!any)
+            o[r] = NAN; /* no margin known */
+        else if (w->measure == TIER__PW_REVENUE || w->measure == TIER__PW_MARGIN)
+            o[r] = tier__fixed_to_double(sum);
+        else
+            o[r] = (double)sum;
+    }
+    tier__free(tier__book_allocator(c->book), owned);
+    v->type = TIER__PT_NUMBER;
+    v->num = o;
+    v->own = o;
+    return TIER_OK;
+}
+
+/* A reference's value, borrowed from a cache (v->own stays NULL). */
+static int ref_value(tier__ectx *c, const tier__pexpr *e, int hint, tier__eval_val *v, char *err)
+{
+    const char *name = e->text;
+    int k, type, rc;
+    memset(v, 0, sizeof *v);
+    rc = ref_type(c, e, 0, &type, err);
+    if (rc)
+        return rc;
+    if ((k = find_window(c->pol, name)) >= 0 && !strchr(name, '.')) {
+        if (!c->win_done[k]) {
+            rc = window_value(c, e, k, &c->win[k], err);
+            if (rc)
+                return rc;
+            c->win_done[k] = 1;
+        }
+        *v = c->win[k];
+        v->own = NULL;
+        return TIER_OK;
+    }
+    if (!strchr(name, '.') && (k = find_let(c->pol, name)) >= 0) {
+        if (c->let_state[k] != 2) {
+            tier__eval_val lv;
+            if (c->let_state[k] == 1)
+                return tier__eval_fail(e, err, "let '%s' refers to itself", name);
+            c->let_state[k] = 1;
+            rc = tier__eval_node(c, c->pol->lets[k].expr, hint, &lv, err);
+            c->let_state[k] = 0;
+            if (rc)
+                return rc;
+            c->let[k] = lv;
+            c->let_state[k] = 2;
+        }
+        *v = c->let[k];
+        v->own = NULL;
+        return TIER_OK;
+    }
+    if (!strchr(name, '.')) { /* tier */
+        v->type = TIER__PT_TEXT;
+        v->texts = c->tier_names;
+        v->n_texts = c->n_tier_names;
+        v->codes = c->tiers;
+        return TIER_OK;
+    }
+    {
+        struct eref *ce = cached_ref(c, name);
+        tier__eval_val nv;
+        size_t col;
+        if (ce) {
+            *v = ce->v;
+            v->own = NULL;
+            return TIER_OK;
+        }
+        memset(&nv, 0, sizeof nv);
+        if (type == TIER__PT_NONE) {
+            /* An attribute no customer has: missing, of whatever type is wanted. */
+            nv.type = hint == TIER__PT_TEXT || hint == TIER__PT_NUMBER ? hint : TIER__PT_NUMBER;
+            nv.scalar = 1;
+            nv.s = NAN;
+            nv.sc = -1;
+            *v = nv;
+            return TIER_OK;
+        }
+        if (strncmp(name, "attr.", 5) == 0)
+            rc = type == TIER__PT_TEXT ? text_attr(c, name + 5, &nv)
+                                       : number_attr(c, name + 5, &nv);
+        else
+            rc = tier_frame_find(c->frame, name, &col) == TIER_OK ? frame_ref(c, col, &nv)
+                                                                   : unknown_output(c, e, err);
+        if (rc == TIER_ENOMEM)
+            return tier__eval_nomem(e, err);
+        if (rc)
+            return rc;
+        if (cache_ref(c, name, &nv))
+            return tier__eval_nomem(e, err);
+        *v = c->refs[c->n_refs - 1].v;
+        v->own = NULL;
+        return TIER_OK;
+    }
+}
+
+/* ---- types ---------------------------------------------------------------------------------- */
+
+static int is(int type, int want)
+{
+    return type == want || type == TIER__PT_NONE;
+}
+
+static const char *op_text(int op)
+{
+    static const char *const t[] = {"?",  "or", "and", "not", "==", "!=", "<", "<=",
+                                    ">", ">=", "+",  "-",   "*",  "/",  "-"};
+    return op > 0 && op <= TIER__POP_NEG ? t[op] : "?";
+}
+
+int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type, char *err)
+{
+    int lt = 0, rt = 0, rc;
+    size_t i;
+    if (!e)
+        return tier__eval_fail(e, err, "missing expression");
+    if (depth > TIER__POL_MAX_DEPTH * 4)
+        return tier__eval_fail(e, err, "expression nested too deeply");
+    switch (e->kind) {
+    case TIER__PX_NUMBER:
+        *type = TIER__PT_NUMBER;
+        return TIER_OK;
+    case TIER__PX_TEXT:
+        *type = TIER__PT_TEXT;
+        return TIER_OK;
+    case TIER__PX_BOOL:
+        *type = TIER__PT_BOOL;
+        return TIER_OK;
+    case TIER__PX_REF:
+        return ref_type(c, e, depth, type, err);
+    case TIER__PX_UNARY:
+        if (e->n_args != 1)
+            return tier__eval_fail(e, err, "'%s' takes one operand", op_text(e->op));
+        if ((rc = tier__eval_typeof(c, e->args[0], depth + 1, &lt, err)) != 0)
+            return rc;
+        if (e->op == TIER__POP_NOT) {
+            if (!is(lt, TIER__PT_BOOL))
+                return tier__eval_fail(e, err, "'not' takes a bool, got a %s", tier__type_name(lt));
+            *type = TIER__PT_BOOL;
+        } else {
+            if (!is(lt, TIER__PT_NUMBER))
+                return tier__eval_fail(e, err, "'-' takes a number, got a %s", tier__type_name(lt));
+            *type = TIER__PT_NUMBER;
+        }
+        return TIER_OK;
+    case TIER__PX_BINARY:
+        if (e->n_args != 2)
+            return tier__eval_fail(e, err, "'%s' takes two operands", op_text(e->op));
+        if ((rc = tier__eval_typeof(c, e->args[0], depth + 1, &lt, err)) != 0 ||
+            (rc = tier__eval_typeof(c, e->args[1], depth + 1, &rt, err)) != 0)
+            return rc;
+        switch (e->op) {
+        case TIER__POP_AND:
+        case TIER__POP_OR:
+            if (!is(lt, TIER__PT_BOOL) || !is(rt, TIER__PT_BOOL))
+                return tier__eval_fail(e, err, "'%s' takes bools, got a %s and a %s",
+                                       op_text(e->op), tier__type_name(lt), tier__type_name(rt));
+            *type = TIER__PT_BOOL;
+            return TIER_OK;
+        case TIER__POP_EQ:
+        case TIER__POP_NE:
+            if (lt == TIER__PT_BOOL || rt == TIER__PT_BOOL ||
+                (lt && rt && lt != TIER__PT_NONE && rt != TIER__PT_NONE && lt != rt))
+                return tier__eval_fail(e, err,
+                                       "'%s' compares two numbers or two texts, got a %s and a %s",
+                                       op_text(e->op), tier__type_name(lt), tier__type_name(rt));
+            *type = TIER__PT_BOOL;
+            return TIER_OK;
+        case TIER__POP_LT:
+        case TIER__POP_LE:
+        case TIER__POP_GT:
+        case TIER__POP_GE:
+            if (!is(lt, TIER__PT_NUMBER) || !is(rt, TIER__PT_NUMBER))
+                return tier__eval_fail(e, err, "'%s' compares numbers, got a %s and a %s",
+                                       op_text(e->op), tier__type_name(lt), tier__type_name(rt));
+            *type = TIER__PT_BOOL;
+            return TIER_OK;
+        case TIER__POP_ADD:
+        case TIER__POP_SUB:
+        case TIER__POP_MUL:
+        case TIER__POP_DIV:
+            if (!is(lt, TIER__PT_NUMBER) || !is(rt, TIER__PT_NUMBER))
+                return tier__eval_fail(e, err, "'%s' takes numbers, got a %s and a %s",
+                                       op_text(e->op), tier__type_name(lt), tier__type_name(rt));
+            *type = TIER__PT_NUMBER;
+            return TIER_OK;
+        default:
+            return tier__eval_fail(e, err, "unknown operator %d", e->op);
+        }
+    case TIER__PX_IN:
+        if (e->n_args < 2)
+            return tier__eval_fail(e, err, "'in' needs a list of at least one value");
+        if ((rc = tier__eval_typeof(c, e->args[0], depth + 1, &lt, err)) != 0)
+            return rc;
+        if (lt == TIER__PT_BOOL)
+            return tier__eval_fail(e, err, "'in' takes a number or a text, got a bool");
+        for (i = 1; i < e->n_args; i++) {
+            const tier__pexpr *it = e->args[i];
+            int want = it->kind == TIER__PX_NUMBER ? TIER__PT_NUMBER
+                       : it->kind == TIER__PX_TEXT ? TIER__PT_TEXT
+                                                   : 0;
+            if (!want)
+                return tier__eval_fail(it, err, "a list of 'in' holds numbers or strings");
+            if (lt == TIER__PT_NONE)
+                lt = want;
+            if (want != lt)
+                return tier__eval_fail(it, err, "'in' compares a %s with a %s",
+                                       tier__type_name(lt), tier__type_name(want));
+        }
+        *type = TIER__PT_BOOL;
+        return TIER_OK;
+    case TIER__PX_BETWEEN:
+        if (e->n_args != 3)
+            return tier__eval_fail(e, err, "'between' takes three operands");
+        for (i = 0; i < 3; i++) {
+            if ((rc = tier__eval_typeof(c, e->args[i], depth + 1, &lt, err)) != 0)
+                return rc;
+            if (!is(lt, TIER__PT_NUMBER))
+                return tier__eval_fail(e->args[i], err, "'between' takes numbers, got a %s",
+                                       tier__type_name(lt));
+        }
+        *type = TIER__PT_BOOL;
+        return TIER_OK;
+    case TIER__PX_MISSING:
+        if (e->n_args != 1)
+            return tier__eval_fail(e, err, "'is missing' takes one operand");
+        if ((rc = tier__eval_typeof(c, e->args[0], depth + 1, &lt, err)) != 0)
+            return rc;
+        *type = TIER__PT_BOOL;
+        return TIER_OK;
+    case TIER__PX_CALL:
+        return tier__eval_call_type(c, e, depth, type, err);
+    default:
+        return tier__eval_fail(e, err, "unknown expression kind %d", e->kind);
+    }
+}
+
+/* ---- operators ------------------------------------------------------------------------------ */
+
+static void *column(tier__ectx *c, size_t elem)
+{
+    return tier__malloc(c->a, (c->n ? c->n : 1) * elem);
+}
+
+/* Makes a scalar a column (numbers, codes or bools). */
+static int spread(tier__ectx *c, tier__eval_val *v)
+{
+    size_t r;
+    if (!v->scalar)
+        return TIER_OK;
+    if (v->type == TIER__PT_TEXT) {
+        int32_t *o = column(c, sizeof *o);
+        if (!o)
+            return TIER_ENOMEM;
+        for (r = 0; r < c->n; r++)
+            o[r] = v->sc;
+        v->codes = o;
+        v->own = o;
+    } else if (v->type == TIER__PT_BOOL) {
+        unsigned char *o = column(c, 1);
+        if (!o)
+            return TIER_ENOMEM;
+        memset(o, v->s != 0, c->n);
+        v->b = o;
+        v->own = o;
+    } else {
+        double *o = column(c, sizeof *o);
+        if (!o)
+            return TIER_ENOMEM;
+        for (r = 0; r < c->n; r++)
+            o[r] = v->s;
+        v->num = o;
+        v->own = o;
+    }
+    v->scalar = 0;
+    return TIER_OK;
+}
+
+#define NUM_LOOP(EXPR)                                   \
+    do {                                                 \
+        if (l->scalar) {                                 \
+            const double a = l->s;                       \
+            for (r = 0; r < n; r++) {                    \
+                const double b = rv[r];                  \
+                o[r] = (EXPR);                           \
+            }                                            \
+        } else if (rs) {                                 \
+            const double b = rsv;                        \
+            for (r = 0; r < n; r++) {                    \
+                const double a = lv[r];                  \
+                o[r] = (EXPR);                           \
+            }                                            \
+        } else {                                         \
+            for (r = 0; r < n; r++) {                    \
+                const double a = lv[r], b = rv[r];       \
+                o[r] = (EXPR);                           \
+            }                                            \
+        }                                                \
+    } while (0)
+
+static double arith1(int op, double a, double b)
+{
+    switch (op) {
+    case TIER__POP_ADD:
+        return a + b;
+    case TIER__POP_SUB:
+        return a - b;
+    case TIER__POP_MUL:
+        return a * b;
+    default:
+        return b == 0 ? NAN : a / b;
+    }
+}
+
+static int cmp1(int op, double a, double b)
+{
+    switch (op) {
+    case TIER__POP_EQ:
+        return a == b;
+    case TIER__POP_NE:
+        return a == a && b == b && a != b;
+    case TIER__POP_LT:
+        return a < b;
+    case TIER__POP_LE:
+        return a <= b;
+    case TIER__POP_GT:
+        return a > b;
+    default:
+        return a >= b;
+    }
+}
+
+static int arith(tier__ectx *c, int op, const tier__eval_val *l, const tier__eval_val *rt,
+                 tier__eval_val *out)
+{
+    const double *lv = l->num, *rv = rt->num, rsv = rt->s;
+    const int rs = rt->scalar;
+    size_t r, n = c->n;
+    double *o;
+    if (l->scalar && rt->scalar) {
+        out->type = TIER__PT_NUMBER;
+        out->scalar = 1;
+        out->s = arith1(op, l->s, rt->s);
+        return TIER_OK;
+    }
+    if (!(o = column(c, sizeof *o)))
+        return TIER_ENOMEM;
+    switch (op) {
+    case TIER__POP_ADD:
+        NUM_LOOP(a + b);
+        break;
+    case TIER__POP_SUB:
+        NUM_LOOP(a - b);
+        break;
+    case TIER__POP_MUL:
+        NUM_LOOP(a * b);
+        break;
+    default:
+        NUM_LOOP(b == 0 ? NAN : a / b);
+        break;
+    }
+    out->type = TIER__PT_NUMBER;
+    out->num = o;
+    out->own = o;
+    return TIER_OK;
+}
+
+/* Number comparisons: IEEE comparisons with NaN are false, and != tests both sides. */
+static int compare_numbers(tier__ectx *c, int op, const tier__eval_val *l,
+                           const tier__eval_val *rt, tier__eval_val *out)
+{
+    const double *lv = l->num, *rv = rt->num, rsv = rt->s;
+    const int rs = rt->scalar;
+    size_t r, n = c->n;
+    unsigned char *o;
+    out->type = TIER__PT_BOOL;
+    if (l->scalar && rt->scalar) {
+        out->scalar = 1;
+        out->s = cmp1(op, l->s, rt->s);
+        return TIER_OK;
+    }
+    if (!(o = column(c, 1)))
+        return TIER_ENOMEM;
+    switch (op) {
+    case TIER__POP_EQ:
+        NUM_LOOP((unsigned char)(a == b));
+        break;
+    case TIER__POP_NE:
+        NUM_LOOP((unsigned char)((a == a) & (b == b) & (a != b)));
+        break;
+    case TIER__POP_LT:
+        NUM_LOOP((unsigned char)(a < b));
+        break;
+    case TIER__POP_LE:
+        NUM_LOOP((unsigned char)(a <= b));
+        break;
+    case TIER__POP_GT:
+        NUM_LOOP((unsigned char)(a > b));
+        break;
+    default:
+        NUM_LOOP((unsigned char)(a >= b));
+        break;
+    }
+    out->b = o;
+    out->own = o;
+    return TIER_OK;
+}
+
+/* The code in `d` (texts, n) of text code `code` of `from`, -2 when `d` lacks it. */
+static int32_t code_in(const char *const *texts, size_t n, const char *s)
+{
+    size_t i;
+    if (!s)
+        return -2;
+    for (i = 0; i < n; i++)
+        if (texts[i] && strcmp(texts[i], s) == 0)
+            return (int32_t)i;
+    return -2;
+}
+
+static const char *text_of(const tier__eval_val *v, int32_t code)
+{
+    return code >= 0 && (size_t)code < v->n_texts ? v->texts[code] : NULL;
+}
+
+/* Text == / !=: the right side's codes are mapped once into the left side's dictionary, so rows
+ * compare integers. A missing side (code < 0) makes both false. */
+static int compare_texts(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *l0,
+                         const tier__eval_val *r0, tier__eval_val *out, char *err)
+{
+    const tier__eval_val *l = l0, *rt = r0;
+    const int eq = e->op == TIER__POP_EQ;
+    unsigned char *o;
+    size_t r, n = c->n;
+    out->type = TIER__PT_BOOL;
+    if (l->scalar && !rt->scalar) { /* column on the left */
+        l = r0;
+        rt = l0;
+    }
+    if (l->scalar) {
+        const char *a = text_of(l, l->sc), *b = text_of(rt, rt->sc);
+        out->scalar = 1;
+        out->s = a && b && (strcmp(a, b) == 0) == eq;
+        return TIER_OK;
+    }
+    if (!(o = column(c, 1)))
+        return tier__eval_nomem(e, err);
+    if (rt->scalar) {
+        const char *b = text_of(rt, rt->sc);
+        const int32_t want = code_in(l->texts, l->n_texts, b);
+        const int32_t *lc = l->codes;
+        if (!b) {
+            memset(o, 0, n);
+        } else if (eq) {
+            for (r = 0; r < n; r++)
+                o[r] = (unsigned char)((lc[r] >= 0) & (lc[r] == want));
+        } else {
+            for (r = 0; r < n; r++)
+                o[r] = (unsigned char)((lc[r] >= 0) & (lc[r] != want));
+        }
+    } else {
+        /* map[k]: the left code of right text k (-2: not among the left's texts). */
+        int32_t *map = tier__malloc(c->a, (rt->n_texts ? rt->n_texts : 1) * sizeof *map);
+        tier__tdict d;
+        const int32_t *lc = l->codes, *rc = rt->codes;
+        size_t k;
+        memset(&d, 0, sizeof d);
+        if (!map) {
+            tier__free(c->a, o);
+            return tier__eval_nomem(e, err);
+        }
+        for (k = 0; k < l->n_texts; k++) {
+            if (l->texts[k] && tier__tdict_add(c->a, &d, l->texts[k]) < 0) {
+                tier__tdict_free(c->a, &d);
+                tier__free(c->a, map);
+                tier__free(c->a, o);
+                return tier__eval_nomem(e, err);
+            }
+        }
+        /* The dictionary numbers left texts in order, skipping NULLs: map back through it. */
+        for (k = 0; k < rt->n_texts; k++) {
+            int32_t dc = rt->texts[k] ? tier__tdict_find(&d, rt->texts[k]) : -1;
+            map[k] = dc < 0 ? -2 : code_in(l->texts, l->n_texts, d.texts[dc]);
+        }
+        tier__tdict_free(c->a, &d);
+        for (r = 0; r < n; r++) {
+            int32_t a = lc[r], b = rc[r];
+            int both = a >= 0 && b >= 0 && (size_t)b < rt->n_texts;
+            o[r] = (unsigned char)(both && ((a == map[b]) == eq));
+        }
+        tier__free(c->a, map);
+    }
+    out->b = o;
+    out->own = o;
+    return TIER_OK;
+}
+
+static int logic(tier__ectx *c, int op, const tier__eval_val *l, const tier__eval_val *rt,
+                 tier__eval_val *out)
+{
+    size_t r, n = c->n;
+    unsigned char *o;
+    out->type = TIER__PT_BOOL;
+    if (l->scalar && rt->scalar) {
+        out->scalar = 1;
+        out->s = op == TIER__POP_AND ? (l->s != 0 && rt->s != 0) : (l->s != 0 || rt->s != 0);
+        return TIER_OK;
+    }
+    if (l->scalar || rt->scalar) {
+        const tier__eval_val *s = l->scalar ? l : rt, *col = l->scalar ? rt : l;
+        int sv = s->s != 0;
+        if ((op == TIER__POP_AND && !sv) || (op == TIER__POP_OR && sv)) {
+            out->scalar = 1;
+            out->s = sv;
+            return TIER_OK;
+        }
+        if (!(o = column(c, 1)))
+            return TIER_ENOMEM;
+        memcpy(o, col->b, n);
+    } else {
+        const unsigned char *a = l->b, *b = rt->b;
+        if (!(o = column(c, 1)))
+            return TIER_ENOMEM;
+        if (op == TIER__POP_AND)
+            for (r = 0; r < n; r++)
+                o[r] = a[r] & b[r];
+        else
+            for (r = 0; r < n; r++)
+                o[r] = a[r] | b[r];
+    }
+    out->b = o;
+    out->own = o;
+    return TIER_OK;
+}
+
+static int in_list(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *x,
+                   tier__eval_val *out, char *err)
+{
+    const int negate = e->op == TIER__POP_NOT;
+    size_t r, n = c->n, k;
+    unsigned char *o;
+    if (spread((tier__ectx *)c, (tier__eval_val *)x))
+        return tier__eval_nomem(e, err);
+    if (!(o = column(c, 1)))
+        return tier__eval_nomem(e, err);
+    if (x->type == TIER__PT_TEXT) {
+        /* A table over the dictionary: which codes are in the list. */
+        unsigned char *hit = tier__calloc(c->a, x->n_texts + 1, 1);
+        if (!hit) {
+            tier__free(c->a, o);
+            return tier__eval_nomem(e, err);
+        }
+        for (k = 1; k < e->n_args; k++) {
+            int32_t code = code_in(x->texts, x->n_texts, e->args[k]->text);
+            if (code >= 0)
+                hit[code] = 1;
+        }
+        for (r = 0; r < n; r++) {
+            int32_t code = x->codes[r];
+            int present = code >= 0 && (size_t)code < x->n_texts;
+            o[r] = (unsigned char)(present && (hit[present ? code : 0] != negate));
+        }
+        tier__free(c->a, hit);
+    } else {
+        const double *v = x->num;
+        for (r = 0; r < n; r++) {
+            int found = 0;
+            for (k = 1; k < e->n_args; k++)
+                found |= v[r] == e->args[k]->num;
+            o[r] = (unsigned char)(v[r] == v[r] && (found != negate));
+        }
+    }
+    out->type = TIER__PT_BOOL;
+    out->b = o;
+    out->own = o;
+    return TIER_OK;
+}
+
+static int between(tier__ectx *c, const tier__eval_val *x, const tier__eval_val *lo,
+                   const tier__eval_val *hi, tier__eval_val *out)
+{
+    size_t r, n = c->n;
+    unsigned char *o = column(c, 1);
+    if (!o)
+        return TIER_ENOMEM;
+    for (r = 0; r < n; r++) {
+        double v = x->scalar ? x->s : x->num[r];
+        double a = lo->scalar ? lo->s : lo->num[r];
+        double b = hi->scalar ? hi->s : hi->num[r];
+        o[r] = (unsigned char)(v >= a && v <= b);
+    }
+    out->type = TIER__PT_BOOL;
+    out->b = o;
+    out->own = o;
+    return TIER_OK;
+}
+
+static int missing(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *x,
+                   tier__eval_val *out)
+{
+    const unsigned char want = e->op == TIER__POP_NOT ? 0 : 1;
+    size_t r, n = c->n;
+    unsigned char *o;
+    out->type = TIER__PT_BOOL;
+    if (x->scalar || x->type == TIER__PT_BOOL) {
+        int m = x->type == TIER__PT_TEXT     ? x->sc < 0
+                : x->type == TIER__PT_NUMBER ? isnan(x->s)
+                                             : 0;
+        if (!x->scalar)
+            m = 0; /* a bool is never missing */
+        out->scalar = 1;
+        out->s = m == want;
+        return TIER_OK;
+    }
+    if (!(o = column(c, 1)))
+        return TIER_ENOMEM;
+    if (x->type == TIER__PT_TEXT)
+        for (r = 0; r < n; r++)
+            o[r] = (unsigned char)((x->codes[r] < 0) == want);
+    else
+        for (r = 0; r < n; r++)
+            o[r] = (unsigned char)((x->num[r] != x->num[r]) == want);
+    out->b = o;
+    out->own = o;
+    return TIER_OK;
+}
+
+int tier__eval_node(tier__ectx *c, const tier__pexpr *e, int hint, tier__eval_val *out, char *err)
+{
+    tier__eval_val l, rt, h;
+    int type, lt = 0, rtype = 0, rc;
+    memset(out, 0, sizeof *out);
+    rc = tier__eval_typeof(c, e, 0, &type, err);
+    if (rc)
+        return rc;
+    switch (e->kind) {
+    case TIER__PX_NUMBER:
+    case TIER__PX_BOOL:
+        out->type = e->kind == TIER__PX_NUMBER ? TIER__PT_NUMBER : TIER__PT_BOOL;
+        out->scalar = 1;
+        out->s = e->num;
+        return TIER_OK;
+    case TIER__PX_TEXT:
+        out->type = TIER__PT_TEXT;
+        out->scalar = 1;
+        out->sc = 0;
+        out->texts = (const char *const *)&e->text;
+        out->n_texts = 1;
+        return TIER_OK;
+    case TIER__PX_REF:
+        return ref_value(c, e, hint, out, err);
+    case TIER__PX_CALL:
+        return tier__eval_call(c, e, out, err);
+    default:
+        break;
+    }
+    memset(&l, 0, sizeof l);
+    memset(&rt, 0, sizeof rt);
+    memset(&h, 0, sizeof h);
+    if (e->kind == TIER__PX_UNARY) {
+        size_t r;
+        rc = tier__eval_node(c, e->args[0], e->op == TIER__POP_NOT ? TIER__PT_BOOL : TIER__PT_NUMBER,
+                             &l, err);
+        if (rc)
+            return rc;
+        out->type = l.type == TIER__PT_BOOL || e->op == TIER__POP_NOT ? TIER__PT_BOOL
+                                                                       : TIER__PT_NUMBER;
+        if (l.scalar) {
+            out->scalar = 1;
+            out->s = e->op == TIER__POP_NOT ? !(l.s != 0) : -l.s;
+        } else if (e->op == TIER__POP_NOT) {
+            unsigned char *o = column(c, 1);
+            if (!o)
+                rc = TIER_ENOMEM;
+            else
+                for (r = 0; r < c->n; r++)
+                    o[r] = (unsigned char)!l.b[r];
+            out->b = o;
+            out->own = o;
+        } else {
+            double *o = column(c, sizeof *o);
+            if (!o)
+                rc = TIER_ENOMEM;
+            else
+                for (r = 0; r < c->n; r++)
+                    o[r] = -l.num[r];
+            out->num = o;
+            out->own = o;
+        }
+        tier__eval_drop(c, &l);
+        return rc ? tier__eval_nomem(e, err) : TIER_OK;
+    }
+    if (e->kind == TIER__PX_BINARY) {
+        if ((rc = tier__eval_typeof(c, e->args[0], 0, &lt, err)) != 0 ||
+            (rc = tier__eval_typeof(c, e->args[1], 0, &rtype, err)) != 0)
+            return rc;
+        if (lt == TIER__PT_NONE)
+            lt = rtype != TIER__PT_NONE ? rtype : TIER__PT_NUMBER;
+        if (rtype == TIER__PT_NONE)
+            rtype = lt;
+        if ((rc = tier__eval_node(c, e->args[0], lt, &l, err)) != 0)
+            return rc;
+        if ((rc = tier__eval_node(c, e->args[1], rtype, &rt, err)) != 0) {
+            tier__eval_drop(c, &l);
+            return rc;
+        }
+        switch (e->op) {
+        case TIER__POP_AND:
+        case TIER__POP_OR:
+            rc = logic(c, e->op, &l, &rt, out);
+            break;
+        case TIER__POP_ADD:
+        case TIER__POP_SUB:
+        case TIER__POP_MUL:
+        case TIER__POP_DIV:
+            rc = arith(c, e->op, &l, &rt, out);
+            break;
+        default:
+            if (l.type == TIER__PT_TEXT) {
+                rc = compare_texts(c, e, &l, &rt, out, err);
+                tier__eval_drop(c, &l);
+                tier__eval_drop(c, &rt);
+                return rc;
+            }
+            rc = compare_numbers(c, e->op, &l, &rt, out);
+            break;
+        }
+        tier__eval_drop(c, &l);
+        tier__eval_drop(c, &rt);
+        return rc ? tier__eval_nomem(e, err) : TIER_OK;
+    }
+    if (e->kind == TIER__PX_IN) {
+        int want = e->args[1]->kind == TIER__PX_TEXT ? TIER__PT_TEXT : TIER__PT_NUMBER;
+        if ((rc = tier__eval_node(c, e->args[0], want, &l, err)) != 0)
+            return rc;
+        rc = in_list(c, e, &l, out, err);
+        tier__eval_drop(c, &l);
+        return rc;
+    }
+    if (e->kind == TIER__PX_BETWEEN) {
+        if ((rc = tier__eval_node(c, e->args[0], TIER__PT_NUMBER, &l, err)) != 0)
+            return rc;
+        if ((rc = tier__eval_node(c, e->args[1], TIER__PT_NUMBER, &rt, err)) == 0 &&
+            (rc = tier__eval_node(c, e->args[2], TIER__PT_NUMBER, &h, err)) == 0 &&
+            between(c, &l, &rt, &h, out))
+            rc = tier__eval_nomem(e, err);
+        tier__eval_drop(c, &l);
+        tier__eval_drop(c, &rt);
+        tier__eval_drop(c, &h);
+        return rc;
+    }
+    /* TIER__PX_MISSING */
+    if ((rc = tier__eval_node(c, e->args[0], TIER__PT_NUMBER, &l, err)) != 0)
+        return rc;
+    rc = missing(c, e, &l, out) ? tier__eval_nomem(e, err) : TIER_OK;
+    tier__eval_drop(c, &l);
+    return rc;
+}
+
+/* ---- the calls of eval.h -------------------------------------------------------------------- */
+
+int tier__eval_type(tier__ectx *c, const tier__pexpr *e, int *type, char *err)
+{
+    int rc = tier__eval_typeof(c, e, 0, type, err);
+    return rc;
+}
+
+static int eval_as(tier__ectx *c, const tier__pexpr *e, int want, tier__eval_val *v, char *err)
+{
+    int type, rc = tier__eval_typeof(c, e, 0, &type, err);
+    if (rc)
+        return rc;
+    if (type != want && type != TIER__PT_NONE)
+        return tier__eval_fail(e, err, "expected a %s expression, got a %s",
+                               tier__type_name(want), tier__type_name(type));
+    rc = tier__eval_node(c, e, want, v, err);
+    if (rc == TIER_OK && v->type != want) {
+        /* An unknown attribute: missing of the wanted type (bool: false). */
+        tier__eval_drop(c, v);
+        memset(v, 0, sizeof *v);
+        v->type = want;
+        v->scalar = 1;
+        v->s = want == TIER__PT_BOOL ? 0 : NAN;
+        v->sc = -1;
+    }
+    return rc;
+}
+
+int tier__eval_bool(tier__ectx *c, const tier__pexpr *e, unsigned char *out, char *err)
+{
+    tier__eval_val v;
+    int rc = eval_as(c, e, TIER__PT_BOOL, &v, err);
+    if (rc)
+        return rc;
+    if (v.scalar)
+        memset(out, v.s != 0, c->n);
+    else
+        memcpy(out, v.b, c->n);
+    tier__eval_drop(c, &v);
+    return TIER_OK;
+}
+
+int tier__eval_number(tier__ectx *c, const tier__pexpr *e, double *out, char *err)
+{
+    tier__eval_val v;
+    size_t r;
+    int rc = eval_as(c, e, TIER__PT_NUMBER, &v, err);
+    if (rc)
+        return rc;
+    if (v.scalar)
+        for (r = 0; r < c->n; r++)
+            out[r] = v.s;
+    else
+        memcpy(out, v.num, c->n * sizeof *out);
+    tier__eval_drop(c, &v);
+    return TIER_OK;
+}
+
+int tier__eval_text(tier__ectx *c, const tier__pexpr *e, int32_t *out, const char *const **texts,
+                    size_t *n_texts, char *err)
+{
+    tier__eval_val v;
+    size_t r;
+    int rc = eval_as(c, e, TIER__PT_TEXT, &v, err);
+    if (rc)
+        return rc;
+    if (v.scalar)
+        for (r = 0; r < c->n; r++)
+            out[r] = v.sc;
+    else
+        memcpy(out, v.codes, c->n * sizeof *out);
+    *texts = v.texts;
+    *n_texts = v.n_texts;
+    tier__eval_drop(c, &v);
+    return TIER_OK;
+}

@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: MIT */
+/* The functions of policy expressions (docs/policy-format.md, "Functions"): the population
+ * functions abc and pct_rank, which order every row, and min, max, abs and coalesce; and the
+ * dictionaries of distinct texts the evaluator codes texts with. */
+#include <math.h>
+#include <string.h>
+
+#include "core/book_internal.h"
+#include "policy/eval_internal.h"
+#include "policy/order.h"
+
+/* ---- dictionaries --------------------------------------------------------------------------- */
+
+static uint32_t hash_text(const char *s)
+{
+    uint32_t h = 2166136261u;
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 16777619u;
+    return h;
+}
+
+void tier__tdict_free(const tier_allocator *a, tier__tdict *d)
+{
+    tier__free(a, (void *)d->texts);
+    tier__free(a, d->slots);
+    memset(d, 0, sizeof *d);
+}
+
+int32_t tier__tdict_find(const tier__tdict *d, const char *s)
+{
+    size_t mask, i;
+    if (!d->nslots)
+        return -1;
+    mask = d->nslots - 1;
+    for (i = hash_text(s) & mask; d->slots[i]; i = (i + 1) & mask)
+        if (strcmp(d->texts[d->slots[i] - 1], s) == 0)
+            return (int32_t)(d->slots[i] - 1);
+    return -1;
+}
+
+int32_t tier__tdict_add(const tier_allocator *a, tier__tdict *d, const char *s)
+{
+    size_t mask, i;
+    int32_t k = tier__tdict_find(d, s);
+    if (k >= 0)
+        return k;
+    if (d->n >= INT32_MAX - 1)
+        return -1;
+    if ((d->n + 1) * 2 > d->nslots) {
+        size_t ns = d->nslots ? d->nslots * 2 : 16, j;
+        uint32_t *slots = tier__calloc(a, ns, sizeof *slots);
+        if (!slots)
+            return -1;
+        for (j = 0; j < d->n; j++) {
+            for (i = hash_text(d->texts[j]) & (ns - 1); slots[i]; i = (i + 1) & (ns - 1))
+                ;
+            slots[i] = (uint32_t)j + 1;
+        }
+        tier__free(a, d->slots);
+        d->slots = slots;
+        d->nslots = ns;
+    }
+    if (tier__grow(a, (void **)&d->texts, &d->cap, d->n + 1, sizeof *d->texts))
+        return -1;
+    mask = d->nslots - 1;
+    for (i = hash_text(s) & mask; d->slots[i]; i = (i + 1) & mask)
+        ;
+    d->texts[d->n] = s;
+    d->slots[i] = (uint32_t)d->n + 1;
+    return (int32_t)d->n++;
+}
+
+/* ---- types ---------------------------------------------------------------------------------- */
+
+enum { F_ABC = 1, F_PCT_RANK, F_MIN, F_MAX, F_ABS, F_COALESCE };
+
+static int function_of(const char *name)
+{
+    static const char *const names[] = {"abc", "pct_rank", "min", "max", "abs", "coalesce"};
+    size_t i;
+    for (i = 0; name && i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(names[i], name) == 0)
+            return (int)i + 1;
+    return 0;
+}
+
+/* A constant number argument (a number, possibly negated): 1 with *out set, else 0. */
+static int constant(const tier__pexpr *e, double *out)
+{
+    if (e->kind == TIER__PX_NUMBER) {
+        *out = e->num;
+        return 1;
+    }
+    if (e->kind == TIER__PX_UNARY && e->op == TIER__POP_NEG && e->n_args == 1 &&
+        e->args[0]->kind == TIER__PX_NUMBER) {
+        *out = -e->args[0]->num;
+        return 1;
+    }
+    return 0;
+}
+
+int tier__eval_call_type(tier__ectx *c, const tier__pexpr *e, int depth, int *type, char *err)
+{
+    int f = function_of(e->text), t, first = 0, rc;
+    size_t i;
+    if (!f)
+        return tier__eval_fail(e, err,
+                               "unknown function '%s' (abc, pct_rank, min, max, abs, coalesce)",
+                               e->text ? e->text : "");
+    if (f == F_ABC && e->n_args != 1 && e->n_args != 3)
+        return tier__eval_fail(e, err, "abc takes 1 or 3 arguments (x, a, b), got %zu", e->n_args);
+    if ((f == F_PCT_RANK || f == F_ABS) && e->n_args != 1)
+        return tier__eval_fail(e, err, "%s takes 1 argument, got %zu", e->text, e->n_args);
+    if (e->n_args == 0)
+        return tier__eval_fail(e, err, "%s takes at least 1 argument", e->text);
+    for (i = 0; i < e->n_args; i++) {
+        if ((rc = tier__eval_typeof(c, e->args[i], depth + 1, &t, err)) != 0)
+            return rc;
+        if (f == F_COALESCE) {
+            if (t == TIER__PT_BOOL)
+                return tier__eval_fail(e->args[i], err, "coalesce takes numbers or texts, got a bool");
+            if (t == TIER__PT_NONE)
+                continue;
+            if (first && t != first)
+                return tier__eval_fail(e->args[i], err,
+                                       "coalesce takes arguments of one type, got a %s after a %s",
+                                       tier__type_name(t), tier__type_name(first));
+            first = t;
+        } else if (!(t == TIER__PT_NUMBER || t == TIER__PT_NONE)) {
+            return tier__eval_fail(e->args[i], err, "%s takes numbers, got a %s", e->text,
+                                   tier__type_name(t));
+        }
+    }
+    if (f == F_ABC && e->n_args == 3) {
+        double a, b;
+        if (!constant(e->args[1], &a) || !constant(e->args[2], &b))
+            return tier__eval_fail(e, err, "the thresholds of abc must be numbers such as 80%%");
+        if (!(a > 0 && a <= b && b <= 1))
+            return tier__eval_fail(e, err,
+                                   "abc thresholds out of order: need 0 < a (%g) <= b (%g) <= 1",
+                                   a, b);
+    }
+    *type = f == F_ABC ? TIER__PT_TEXT
+            : f == F_COALESCE ? (first ? first : TIER__PT_NONE)
+                              : TIER__PT_NUMBER;
+    return TIER_OK;
+}
+
+/* ---- abc ------------------------------------------------------------------------------------ */
+
+static const char *const abc_labels[] = {"A", "B", "C"};
+
+static void mul_64_32(uint64_t a, uint32_t b, uint64_t *hi, uint64_t *lo)
+{
+    uint64_t p0 = (a & 0xffffffffu) * b;
+    uint64_t p1 = (a >> 32) * b;
+    uint64_t l = p0 + (p1 << 32);
+    *hi = (p1 >> 32) + (l < p0);
+    *lo = l;
+}
+
+/* 1 when cum * 10^6 >= t6 * total. */
+static int reaches(uint64_t cum, uint64_t total, uint32_t t6)
+{
+    uint64_t ah, al, bh, bl;
+    mul_64_32(cum, 1000000u, &ah, &al);
+    mul_64_32(total, t6, &bh, &bl);
+    return ah > bh || (ah == bh && al >= bl);
+}
+
+/* Classes by the Pareto rule: rows with x > 0 by x descending (ties by lead id); A through the
+ * row whose cumulative share reaches a, B through the one that reaches b, C the rest. Sums are
+ * exact when every value is a fixed-point amount (windows of revenue), else in doubles. */
+static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cls)
+{
+    size_t n = c->n, np = 0, r, i, end_a, end_b;
+    uint64_t *key = tier__malloc(c->a, (n ? n : 1) * sizeof *key);
+    uint32_t *idx = tier__malloc(c->a, (n ? n : 1) * sizeof *idx);
+    int64_t *fx = tier__malloc(c->a, (n ? n : 1) * sizeof *fx);
+    uint32_t t6a = (uint32_t)floor(ta * 1e6 + 0.5), t6b = (uint32_t)floor(tb * 1e6 + 0.5);
+    int exact = 1, rc;
+    int64_t itotal = 0;
+    double dtotal = 0;
+    if (!key || !idx || !fx) {
+        rc = TIER_ENOMEM;
+        goto done;
+    }
+    for (r = 0; r < n; r++) {
+        cls[r] = 2;
+        if (!(x[r] > 0))
+            continue; /* missing, zero or negative: C */
+        if (exact && (tier__fixed_from_double(x[r], &fx[np]) != TIER_OK ||
+                      tier__fixed_to_double(fx[np]) != x[r] ||
+                      tier__add_i64(itotal, fx[np], &itotal) != TIER_OK))
+            exact = 0;
+        dtotal += x[r];
+        key[np] = tier__order_key(x[r], 1);
+        idx[np++] = (uint32_t)r;
+    }
+    rc = tier__order_rows(c->a, c->book, c->identity ? NULL : c->rows->lead, key, idx, np);
+    if (rc)
+        goto done;
+    end_a = end_b = np;
+    if (exact) {
+        uint64_t cum = 0;
+        for (i = 0; i < np; i++) {
+            int64_t v;
+            (void)tier__fixed_from_double(x[idx[i]], &v);
+            cum += (uint64_t)v;
+            if (end_a == np && reaches(cum, (uint64_t)itotal, t6a))
+                end_a = i;
+            if (end_b == np && reaches(cum, (uint64_t)itotal, t6b))
+                end_b = i;
+        }
+    } else {
+        double cum = 0;
+        for (i = 0; i < np; i++) {
+            cum += x[idx[i]];
+            if (end_a == np && cum * 1e6 >= (double)t6a * dtotal)
+                end_a = i;
+            if (end_b == np && cum * 1e6 >= (double)t6b * dtotal)
+                end_b = i;
+        }
+    }
+    for (i = 0; i < np; i++)
+        cls[idx[i]] = i <= end_a ? 0 : i <= end_b ? 1 : 2;
+done:
+    tier__free(c->a, key);
+    tier__free(c->a, idx);
+    tier__free(c->a, fx);
+    return rc;
+}
+
+/* pct_rank: (rows with a present x below + half the rows equal to it, itself included) / rows
+ * with a present x. */
+static int pct_rank(tier__ectx *c, const double *x, double *o)
+{
+    size_t n = c->n, np = 0, r, i, j;
+    uint64_t *key = tier__malloc(c->a, (n ? n : 1) * sizeof *key);
+    uint32_t *idx = tier__malloc(c->a, (n ? n : 1) * sizeof *idx);
+    int rc;
+    if (!key || !idx) {
+        rc = TIER_ENOMEM;
+        goto done;
+    }
+    for (r = 0; r < n; r++) {
+        o[r] = NAN;
+        if (x[r] != x[r])
+            continue;
+        key[np] = tier__order_key(x[r], 0);
+        idx[np++] = (uint32_t)r;
+    }
+    rc = tier__order_rows(c->a, NULL, NULL, key, idx, np);
+    if (rc)
+        goto done;
+    for (i = 0; i < np; i = j) {
+        double v;
+        for (j = i + 1; j < np && key[j] == key[i]; j++)
+            ;
+        v = ((double)i + 0.5 * (double)(j - i)) / (double)np;
+        for (r = i; r < j; r++)
+            o[idx[r]] = v;
+    }
+done:
+    tier__free(c->a, key);
+    tier__free(c->a, idx);
+    return rc;
+}
+
+/* ---- calls ---------------------------------------------------------------------------------- */
+
+static double num_at(const tier__eval_val *v, size_t r)
+{
+    return v->scalar ? v->s : v->num[r];
+}
+
+static int coalesce_texts(tier__ectx *c, const tier__pexpr *e, tier__eval_val *args,
+                          tier__eval_val *out, char *err)
+{
+    tier__tdict d;
+    int32_t **map = tier__calloc(c->a, e->n_args, sizeof *map), *o = NULL;
+    size_t i, k, r;
+    int rc = TIER_ENOMEM;
+    memset(&d, 0, sizeof d);
+    if (!map)
+        return tier__eval_nomem(e, err);
+    /* One dictionary for all arguments; map[i][k]: the code of argument i's text k in it. */
+    for (i = 0; i < e->n_args; i++) {
+        if (args[i].type != TIER__PT_TEXT)
+            continue;
+        map[i] = tier__malloc(c->a, (args[i].n_texts ? args[i].n_texts : 1) * sizeof **map);
+        if (!map[i])
+            goto done;
+        for (k = 0; k < args[i].n_texts; k++) {
+            map[i][k] = -1;
+            if (args[i].texts[k] && (map[i][k] = tier__tdict_add(c->a, &d, args[i].texts[k])) < 0)
+                goto done;
+        }
+    }
+    if (!(o = tier__malloc(c->a, (c->n ? c->n : 1) * sizeof *o)))
+        goto done;
+    for (r = 0; r < c->n; r++) {
+        o[r] = -1;
+        for (i = 0; i < e->n_args && o[r] < 0; i++) {
+            int32_t code;
+            if (args[i].type != TIER__PT_TEXT)
+                continue;
+            code = args[i].scalar ? args[i].sc : args[i].codes[r];
+            if (code >= 0 && (size_t)code < args[i].n_texts)
+                o[r] = map[i][code];
+        }
+    }
+    tier__free(c->a, d.slots);
+    d.slots = NULL;
+    if (d.texts && tier__ectx_keep(c, (void *)d.texts)) {
+        d.texts = NULL;
+        goto done;
+    }
+    out->type = TIER__PT_TEXT;
+    out->codes = o;
+    out->own = o;
+    out->texts = d.texts;
+    out->n_texts = d.n;
+    d.texts = NULL;
+    o = NULL;
+    rc = TIER_OK;
+done:
+    for (i = 0; i < e->n_args; i++)
+        tier__free(c->a, map[i]);
+    tier__free(c->a, map);
+    tier__free(c->a, o);
+    tier__tdict_free(c->a, &d);
+    return rc ? tier__eval_nomem(e, err) : TIER_OK;
+}
+
+int tier__eval_call(tier__ectx *c, const tier__pexpr *e, tier__eval_val *out, char *err)
+{
+    int f = function_of(e->text), type, rc;
+    tier__eval_val *args;
+    size_t i, r, n = c->n, nargs = f == F_ABC ? 1 : e->n_args;
+    rc = tier__eval_call_type(c, e, 0, &type, err);
+    if (rc)
+        return rc;
+    args = tier__calloc(c->a, nargs, sizeof *args);
+    if (!args)
+        return tier__eval_nomem(e, err);
+    for (i = 0; i < nargs; i++) {
+        rc = tier__eval_node(c, e->args[i], type == TIER__PT_TEXT && f == F_COALESCE ? type
+                                                                                      : TIER__PT_NUMBER,
+                             &args[i], err);
+        if (rc)
+            goto done;
+    }
+    if (f == F_COALESCE && type == TIER__PT_TEXT) {
+        rc = coalesce_texts(c, e, args, out, err);
+        goto done;
+    }
+    if (f == F_ABC) {
+        double ta = 0.8, tb = 0.95;
+        int32_t *cls = tier__malloc(c->a, (n ? n : 1) * sizeof *cls);
+        if (e->n_args == 3) {
+            (void)constant(e->args[1], &ta);
+            (void)constant(e->args[2], &tb);
+        }
+        if (!cls) {
+            rc = tier__eval_nomem(e, err);
+            goto done;
+        }
+        if (args[0].scalar) {
+            /* One value for every row: expand it so that ties order by id like any column. */
+            double *col = tier__malloc(c->a, (n ? n : 1) * sizeof *col);
+            if (!col) {
+                tier__free(c->a, cls);
+                rc = tier__eval_nomem(e, err);
+                goto done;
+            }
+            for (r = 0; r < n; r++)
+                col[r] = args[0].s;
+            args[0].num = col;
+            args[0].own = col;
+            args[0].scalar = 0;
+        }
+        if (abc(c, args[0].num, ta, tb, cls)) {
+            tier__free(c->a, cls);
+            rc = tier__eval_nomem(e, err);
+            goto done;
+        }
+        out->type = TIER__PT_TEXT;
+        out->codes = cls;
+        out->own = cls;
+        out->texts = abc_labels;
+        out->n_texts = 3;
+        goto done;
+    }
+    {
+        double *o = tier__malloc(c->a, (n ? n : 1) * sizeof *o);
+        if (!o) {
+            rc = tier__eval_nomem(e, err);
+            goto done;
+        }
+        out->type = TIER__PT_NUMBER;
+        out->num = o;
+        out->own = o;
+        switch (f) {
+        case F_PCT_RANK:
+            if (args[0].scalar) {
+                for (r = 0; r < n; r++)
+                    o[r] = args[0].s == args[0].s ? 0.5 : NAN;
+            } else if (pct_rank(c, args[0].num, o)) {
+                rc = tier__eval_nomem(e, err);
+            }
+            break;
+        case F_ABS:
+            for (r = 0; r < n; r++)
+                o[r] = fabs(num_at(&args[0], r));
+            break;
+        default: /* min, max, coalesce of numbers */
+            for (r = 0; r < n; r++) {
+                double best = NAN;
+                for (i = 0; i < nargs; i++) {
+                    double v = num_at(&args[i], r);
+                    if (v != v)
+                        continue;
+                    if (f == F_COALESCE) {
+                        best = v;
+                        break;
+                    }
+                    if (best != best || (f == F_MIN ? v < best : v > best))
+                        best = v;
+                }
+                o[r] = best;
+            }
+            break;
+        }
+        if (rc)
+            tier__eval_drop(c, out);
+    }
+done:
+    for (i = 0; i < nargs; i++)
+        tier__eval_drop(c, &args[i]);
+    tier__free(c->a, args);
+    return rc;
+}

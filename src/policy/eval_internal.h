@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/* What the evaluator's files share (eval.c: references, operators and caches; eval_func.c: the
+ * functions and the text dictionaries). */
+#ifndef TIER_POLICY_EVAL_INTERNAL_H
+#define TIER_POLICY_EVAL_INTERNAL_H
+
+#include "policy/eval.h"
+
+/* A value of every row: a column, or one value for every row (scalar). Texts are codes into a
+ * dictionary of distinct texts (borrowed from the frame, the book, the tree or the context). */
+typedef struct tier__eval_val {
+    int type;   /* TIER__PT_NUMBER, _TEXT, _BOOL; TIER__PT_NONE: an unknown attribute (missing) */
+    int scalar; /* 1: s (number, bool) or sc (text code) holds for every row */
+    double s;
+    int32_t sc;
+    const double *num;
+    const int32_t *codes;
+    const unsigned char *b;
+    const char *const *texts;
+    size_t n_texts;
+    void *own; /* the column when this value owns it (freed by tier__eval_drop) */
+} tier__eval_val;
+
+/* A set of distinct texts: codes by text (open addressing). */
+typedef struct tier__tdict {
+    const char **texts; /* code -> text (borrowed) */
+    size_t n, cap;
+    uint32_t *slots; /* code + 1, 0 = empty; nslots a power of two */
+    size_t nslots;
+} tier__tdict;
+
+struct tier__ectx {
+    const tier_allocator *a;
+    const tier__pol *pol;
+    const tier_book *book;
+    const tier_frame *frame;
+    const tier__rowset *rows;
+    tier__rowset own_rows; /* when no rows were given */
+    int identity;          /* rows are the frame's rows, one to one */
+    size_t n;
+    int32_t from_all, to; /* the as-of day (INT32_MAX when none) */
+    int have_day;
+    /* caches */
+    tier__eval_val *win;
+    unsigned char *win_done;
+    tier__eval_val *let;
+    unsigned char *let_state; /* 0 not yet, 1 being computed, 2 done */
+    int *let_type;            /* 0: not known yet */
+    struct eref {
+        char *name;
+        tier__eval_val v;
+    } *refs;
+    size_t n_refs, cap_refs;
+    void **keep; /* allocations that live as long as the context (dictionaries) */
+    size_t n_keep, cap_keep;
+    /* tiers, after tier__ectx_set_tiers */
+    const int32_t *tiers;
+    const char *const *tier_names;
+    size_t n_tier_names;
+    int have_tiers;
+};
+
+/* A type error (or another error tied to a node): "LINE:COL: ..." (no position for a tree built
+ * by calls); returns TIER_EPARSE, or TIER_EINVAL for a node built by calls (line 0). */
+int tier__eval_fail(const tier__pexpr *e, char *err, const char *fmt, ...) TIER__PRINTF(3, 4);
+/* The same for an out-of-memory failure: TIER_ENOMEM. */
+int tier__eval_nomem(const tier__pexpr *e, char *err);
+const char *tier__type_name(int type);
+
+void tier__eval_drop(tier__ectx *c, tier__eval_val *v);
+/* Evaluates `e`; `hint` is the type wanted where a value could be of any type (an unknown
+ * attribute). The caller drops the value. */
+int tier__eval_node(tier__ectx *c, const tier__pexpr *e, int hint, tier__eval_val *out, char *err);
+int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type, char *err);
+/* Keeps an allocation until the context is freed (frees it and fails when out of memory). */
+int tier__ectx_keep(tier__ectx *c, void *p);
+
+/* Functions (eval_func.c). */
+int tier__eval_call_type(tier__ectx *c, const tier__pexpr *e, int depth, int *type, char *err);
+int tier__eval_call(tier__ectx *c, const tier__pexpr *e, tier__eval_val *out, char *err);
+
+/* Dictionaries (eval_func.c). */
+void tier__tdict_free(const tier_allocator *a, tier__tdict *d);
+/* The code of `s`, adding it when new: >= 0, or -1 when out of memory. */
+int32_t tier__tdict_add(const tier_allocator *a, tier__tdict *d, const char *s);
+/* The code of `s`, or -1. */
+int32_t tier__tdict_find(const tier__tdict *d, const char *s);
+
+#endif

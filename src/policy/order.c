@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/* A stable LSD radix sort of (key, row) pairs, then runs of equal keys ordered by customer id. */
+#include <string.h>
+
+#include "core/book_internal.h"
+#include "policy/order.h"
+
+uint64_t tier__order_key(double v, int descending)
+{
+    uint64_t bits;
+    if (v == 0)
+        v = 0.0; /* -0 sorts with 0 */
+    memcpy(&bits, &v, sizeof bits);
+    /* Negative numbers: all bits flipped; positive: the sign bit set. Unsigned order is then the
+     * numeric order. */
+    bits = (bits >> 63) ? ~bits : bits | ((uint64_t)1 << 63);
+    return descending ? ~bits : bits;
+}
+
+static void radix(uint64_t *k, uint32_t *x, uint64_t *k2, uint32_t *x2, size_t n)
+{
+    size_t hist[8][256], i;
+    uint64_t *sk = k, *dk = k2, *tk;
+    uint32_t *sx = x, *dx = x2, *tx;
+    int pass;
+    memset(hist, 0, sizeof hist);
+    for (i = 0; i < n; i++)
+        for (pass = 0; pass < 8; pass++)
+            hist[pass][(k[i] >> (8 * pass)) & 0xff]++;
+    for (pass = 0; pass < 8; pass++) {
+        size_t sum = 0, b, *h = hist[pass];
+        int shift = 8 * pass;
+        if (h[(sk[0] >> shift) & 0xff] == n)
+            continue; /* every key has this byte */
+        for (b = 0; b < 256; b++) {
+            size_t c = h[b];
+            h[b] = sum;
+            sum += c;
+        }
+        for (i = 0; i < n; i++) {
+            size_t d = h[(sk[i] >> shift) & 0xff]++;
+            dk[d] = sk[i];
+            dx[d] = sx[i];
+        }
+        tk = sk, sk = dk, dk = tk;
+        tx = sx, sx = dx, dx = tx;
+    }
+    if (sk != k) {
+        memcpy(k, sk, n * sizeof *k);
+        memcpy(x, sx, n * sizeof *x);
+    }
+}
+
+static int before(const tier_book *book, const size_t *lead, uint32_t a, uint32_t b)
+{
+    int c;
+    if (!book)
+        return a < b;
+    c = tier__book_compare_ids(book, lead ? lead[a] : a, lead ? lead[b] : b);
+    return c < 0 || (c == 0 && a < b);
+}
+
+/* Merge sort of a run by id (tmp: n entries). */
+static void by_id(const tier_book *book, const size_t *lead, uint32_t *v, uint32_t *tmp, size_t n)
+{
+    size_t w, i, j;
+    if (n < 16) {
+        for (i = 1; i < n; i++) {
+            uint32_t x = v[i];
+            for (j = i; j > 0 && before(book, lead, x, v[j - 1]); j--)
+                v[j] = v[j - 1];
+            v[j] = x;
+        }
+        return;
+    }
+    for (w = 1; w < n; w *= 2) {
+        for (i = 0; i < n; i += 2 * w) {
+            size_t mid = i + w < n ? i + w : n, end = i + 2 * w < n ? i + 2 * w : n;
+            size_t l = i, r = mid, o = i;
+            while (l < mid && r < end)
+                tmp[o++] = before(book, lead, v[r], v[l]) ? v[r++] : v[l++];
+            while (l < mid)
+                tmp[o++] = v[l++];
+            while (r < end)
+                tmp[o++] = v[r++];
+        }
+        memcpy(v, tmp, n * sizeof *v);
+    }
+}
+
+int tier__order_rows(const tier_allocator *a, const tier_book *book, const size_t *lead,
+                     uint64_t *key, uint32_t *idx, size_t n)
+{
+    uint64_t *k2;
+    uint32_t *x2;
+    size_t i, run;
+    if (n < 2)
+        return TIER_OK;
+    k2 = tier__malloc(a, n * sizeof *k2);
+    x2 = tier__malloc(a, n * sizeof *x2);
+    if (!k2 || !x2) {
+        tier__free(a, k2);
+        tier__free(a, x2);
+        return TIER_ENOMEM;
+    }
+    radix(key, idx, k2, x2, n);
+    for (i = 0; i < n; i = run) {
+        for (run = i + 1; run < n && key[run] == key[i]; run++)
+            ;
+        if (run - i > 1)
+            by_id(book, lead, idx + i, x2, run - i);
+    }
+    tier__free(a, k2);
+    tier__free(a, x2);
+    return TIER_OK;
+}
