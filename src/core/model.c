@@ -233,6 +233,27 @@ static int output_info(const tier_model *m, size_t i, const char **name, int *ty
     return TIER_OK;
 }
 
+size_t tier__model_output_count(const tier_model *model)
+{
+    return model ? output_count(model) : 0;
+}
+
+int tier__model_output_info(const tier_model *model, size_t i, const char **name, int *type)
+{
+    const char *n = NULL;
+    int t = 0, rc;
+    if (!model || !name || !type)
+        return TIER_EINVAL;
+    if (i >= output_count(model))
+        return TIER_ERANGE;
+    rc = output_info(model, i, &n, &t);
+    if (rc == TIER_OK && !n)
+        rc = TIER_EINVAL;
+    *name = rc == TIER_OK ? n : NULL;
+    *type = rc == TIER_OK ? t : 0;
+    return rc;
+}
+
 /* Checks that the columns added since `mark` are exactly the declared outputs. */
 static int check_outputs(const tier_model *m, tier_frame *frame, size_t mark)
 {

@@ -40,4 +40,10 @@ int tier__model_end(const tier_model *model, int rc, char *why);
  * factors, cut points) that change what the fit depends on. */
 void tier__model_set_fitted(tier_model *model, int fitted);
 
+/* The outputs a model declares (its vtable's table or callbacks), as the score checks them: for
+ * lint, which asks a model made by kind without fitting it. Info gives TIER_OK, TIER_ERANGE
+ * (index), TIER_EINVAL (NULL argument, an output without a name) or the callback's status. */
+size_t tier__model_output_count(const tier_model *model);
+int tier__model_output_info(const tier_model *model, size_t i, const char **name, int *type);
+
 #endif
