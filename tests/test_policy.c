@@ -152,7 +152,9 @@ static void run_placement(const placement *c)
             break;
         case 'R':
             assert_int_equal(tier_policy_add_rule(p, s->who, s->name, &r), TIER_OK);
-            assert_int_equal(r, rules++);
+            /* Rules are numbered tier by tier: the index names the rule just added. */
+            assert_string_equal(tier_policy_rule_name(p, r), s->name);
+            assert_int_equal(tier_policy_rule_count(p), ++rules);
             break;
         case 'N':
             assert_int_equal(tier_policy_where_number(p, r, s->name, s->op, s->num), TIER_OK);
@@ -507,17 +509,22 @@ static void test_policy_describe_lists_tiers_rules_and_conditions(void **state)
     assert_int_equal(tier_policy_add_tier(p, "rest", &t), TIER_OK);
     assert_int_equal(tier_policy_add_rule(p, t, "else", &r), TIER_OK);
     assert_int_equal(tier_policy_describe(p, text), TIER_OK);
-    assert_string_equal(
-        tier_text_data(text),
-        "policy: 3 tiers, 2 rules; tiers are tried in order and the first rule that "
-        "holds decides\n"
-        "tier \"gold\"\n"
-        "  rule \"say \\\"big\\\"\": clv.value > 0.1 and attr.region != \"north\" "
-        "and rfm.f <= -2.5e-07\n"
-        "tier \"empty\"\n"
-        "  (no rules: no customer gets this tier)\n"
-        "tier \"rest\"\n"
-        "  rule \"else\": always\n");
+    /* The policy file format (docs/policy-format.md): a rule without conditions always holds
+     * and has no `when`; a tier name that is not a plain name is quoted. */
+    assert_string_equal(tier_text_data(text),
+                        "libtier-policy 1\n"
+                        "\n"
+                        "tier gold {\n"
+                        "    rule \"say \\\"big\\\"\" when clv.value > 0.1 and attr.region != "
+                        "\"north\" and rfm.f <= -2.5e-7\n"
+                        "}\n"
+                        "\n"
+                        "tier empty {\n"
+                        "}\n"
+                        "\n"
+                        "tier rest {\n"
+                        "    rule \"else\"\n"
+                        "}\n");
     tier_text_free(text);
     tier_policy_free(p);
 }
@@ -534,17 +541,24 @@ static void test_policy_describe_of_builtin_states_every_rule(void **state)
     assert_int_equal(tier_policy_describe(p, text), TIER_OK);
     assert_string_equal(
         tier_text_data(text),
-        "> policy: 4 tiers, 4 rules; tiers are tried in order and the first rule that holds "
-        "decides\n"
-        "tier \"S\"\n"
-        "  rule \"pareto class A (top revenue share)\": pareto.class == \"A\"\n"
-        "tier \"A\"\n"
-        "  rule \"pareto class B, engaged (r_score>=3, f_score>=3)\": pareto.class == \"B\" and "
-        "rfm.r_score >= 3 and rfm.f_score >= 3\n"
-        "tier \"B\"\n"
-        "  rule \"pareto class B, low engagement\": pareto.class == \"B\"\n"
-        "tier \"C\"\n"
-        "  rule \"rest (pareto class C or no purchases)\": always\n");
+        "> libtier-policy 1\n"
+        "\n"
+        "tier S {\n"
+        "    rule \"pareto class A (top revenue share)\" when pareto.class == \"A\"\n"
+        "}\n"
+        "\n"
+        "tier A {\n"
+        "    rule \"pareto class B, engaged (r_score>=3, f_score>=3)\" when "
+        "pareto.class == \"B\" and rfm.r_score >= 3 and rfm.f_score >= 3\n"
+        "}\n"
+        "\n"
+        "tier B {\n"
+        "    rule \"pareto class B, low engagement\" when pareto.class == \"B\"\n"
+        "}\n"
+        "\n"
+        "tier C {\n"
+        "    rule \"rest (pareto class C or no purchases)\"\n"
+        "}\n");
     tier_text_free(text);
     tier_policy_free(p);
 }

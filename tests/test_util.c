@@ -473,7 +473,7 @@ static void test_policy_description_keeps_a_point_under_a_comma_locale(void **s)
     assert_int_equal(tier_policy_where_number(p, r, "m.x", TIER_OP_GE, 1.5), TIER_OK);
     assert_int_equal(tier_policy_where_number(p, r, "m.y", TIER_OP_LT, 2.5e-7), TIER_OK);
     assert_int_equal(tier_policy_describe(p, text), TIER_OK);
-    assert_non_null(strstr(tier_text_data(text), "m.x >= 1.5 and m.y < 2.5e-07\n"));
+    assert_non_null(strstr(tier_text_data(text), "when m.x >= 1.5 and m.y < 2.5e-7\n"));
     tier_text_free(text);
     tier_policy_free(p);
     setlocale(LC_NUMERIC, "C");

@@ -28,10 +28,10 @@ typedef enum tier__px_kind {
     TIER__PX_REF,        /* text: a name as written ("rfm.r_score", "attr.industry", "engaged") */
     TIER__PX_UNARY,      /* op (NOT or NEG), args[0] */
     TIER__PX_BINARY,     /* op, args[0] op args[1] */
-    TIER__PX_IN,         /* args[0] in [args[1..n)] (literals); op: 0, or TIER__POP_NOT for not in */
-    TIER__PX_BETWEEN,    /* args[0] between args[1] and args[2] (inclusive both ends) */
-    TIER__PX_MISSING,    /* args[0] is missing; op TIER__POP_NOT: is not missing */
-    TIER__PX_CALL        /* text: function name; args[0..n) */
+    TIER__PX_IN,      /* args[0] in [args[1..n)] (literals); op: 0, or TIER__POP_NOT for not in */
+    TIER__PX_BETWEEN, /* args[0] between args[1] and args[2] (inclusive both ends) */
+    TIER__PX_MISSING, /* args[0] is missing; op TIER__POP_NOT: is not missing */
+    TIER__PX_CALL     /* text: function name; args[0..n) */
 } tier__px_kind;
 
 /* Operators (of UNARY and BINARY nodes). */
