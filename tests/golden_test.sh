@@ -25,12 +25,14 @@ run() {
     echo $? >"$name.rc"
     sed -i "s|$data/||g; s|$work/||g" "$name.err"
 }
-# The 0.1 outputs: 0.3 changed the default policy, so these name the 0.1 scheme, pareto-sabc.
+# The 0.1 outputs: 0.3 changed the default policy, so these name the 0.1 scheme, pareto-sabc
+# (and, with --accounts, the 0.1 default model list, as pareto-sabc declares rfm and pareto only).
 P01="--policy pareto-sabc"
+M01="--models rfm,pareto,lifecycle,scorecard,needs"
 run master "$tier" run --input "$data/CDNOW_master.txt" $P01
 run master_json "$tier" run --input "$data/CDNOW_master.txt" --format json --quiet $P01
 run sample "$tier" run --input "$data/CDNOW_sample.txt" $S --quiet $P01
-run b2b "$tier" run $B2B --quiet $P01
+run b2b "$tier" run $B2B --quiet $P01 $M01
 run b2b_all "$tier" run $B2B $ALL $P01
 run b2b_all_json "$tier" run $B2B $ALL --format json --quiet $P01
 run fit_bgnbd "$tier" fit clv --input "$data/CDNOW_sample.txt" $S --calibration-end 1997-09-30

@@ -208,6 +208,8 @@ int tier__pipeline_lint(tier_pipeline *p, tier__run *r)
     }
     tier__buf_init(&b, &p->alloc);
     tier__buf_append(&b, tier_text_data(report), tier_text_length(report));
+    if (tier_text_length(report) && tier_text_data(report)[tier_text_length(report) - 1] != '\n')
+        tier__buf_putc(&b, '\n'); /* one finding per line, the last one too */
     tier_text_free(report);
     rc = emit(p, &b);
     tier__buf_free(&b);
@@ -246,6 +248,9 @@ int tier__pipeline_list_policies(tier_pipeline *p)
             const char *name = tier_policy_builtin_name(i);
             tier_policy *policy = NULL;
             rc = tier_policy_new_builtin(&policy, name, &p->alloc);
+            if (rc && rc != TIER_ENOMEM)
+                tier__pipeline_fail(p, rc, "built-in policy %s does not load: %s", name,
+                                    tier_strerror(rc));
             if (!rc)
                 tier__buf_printf(&b, "%-*s  %s\n", (int)width, name,
                                  tier_policy_description(policy));
@@ -254,8 +259,7 @@ int tier__pipeline_list_policies(tier_pipeline *p)
     }
     if (rc) {
         tier__buf_free(&b);
-        return tier__pipeline_fail(p, rc, "%s",
-                                   rc == TIER_ENOMEM ? "out of memory" : tier_strerror(rc));
+        return rc == TIER_ENOMEM ? tier__pipeline_fail(p, rc, "out of memory") : rc;
     }
     rc = emit(p, &b);
     tier__buf_free(&b);
