@@ -379,7 +379,7 @@ static int apply_command(tier_pipeline *p, const command *c, size_t argc, const 
             return TIER_OK;
         }
         f = find_flag(c, arg);
-        if (!f && arg[0] != '-') {
+        if (!f && arg[0] != '-' && c->argument != ARG_NONE) {
             rc = apply_argument(p, c, arg, &argument);
         } else if (!f) {
             rc = tier__pipeline_fail(p, TIER_EINVAL, "%s: unknown option \"%s\" (see tier help)",
