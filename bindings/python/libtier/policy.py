@@ -151,11 +151,12 @@ class Policy(Handle):
     @property
     def entitlements(self):
         """The declared entitlements in order: {name: "number" | "text" | "bool"}."""
+        types = {code: name for name, code in _ffi.ENTITLEMENT_TYPES.items()}
         out = {}
         for k in range(F.tier_policy_entitlement_count(self._p)):
             kind = c_int()
             name = F.tier_policy_entitlement_name(self._p, k, byref(kind))
-            out[_ffi.decode(name)] = _ffi.ENTITLEMENT_TYPES.get(kind.value, kind.value)
+            out[_ffi.decode(name)] = types.get(kind.value, kind.value)
         return out
 
     def entitlement(self, tier, key):

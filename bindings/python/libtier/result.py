@@ -35,7 +35,8 @@ def _columns_arg(columns):
 
 def run(book, models=None, policy=None, as_of=None):
     """Fits and scores `models` (default: RFM() and Pareto()) on `book`, applies `policy`
-    (default: Policy.default(), i.e. b2b-sabc; a Policy, or a built-in name or policy file path)
+    (default: the built-in pareto-sabc, the S/A/B/C scheme over the default models' Pareto
+    classes; a Policy, or a built-in name or policy file path)
     and returns the Result. `as_of` (a date or day number) ends the policy's windows (default:
     the day after the book's last transaction)."""
     result = Result()
@@ -67,7 +68,9 @@ class Result(Handle):
             models = [RFM(), Pareto()]
         models = list(models)
         if policy is None:
-            policy = Policy.default()
+            # The scheme of the default models: S/A/B/C over their Pareto classes (the 0.1
+            # default). Policy.default() (b2b-sabc) needs a book that keeps its transactions.
+            policy = Policy.builtin("pareto-sabc")
         elif not isinstance(policy, Policy):
             name = os.fspath(policy)
             if isinstance(name, str) and name in Policy.builtins():
