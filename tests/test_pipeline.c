@@ -241,11 +241,16 @@ static void test_pipeline_settings_read_back_and_reset(void **state)
                  {NULL, NULL, "format", "csv"},
                  {NULL, NULL, "split_min_bytes", "33554432"},
                  {NULL, NULL, "input", ""},
-                 /* The default model list depends on whether there are account attributes. */
-                 {NULL, NULL, "models", "rfm,pareto"},
-                 {"accounts", "accounts.csv", "models", "rfm,pareto,lifecycle,scorecard,needs"},
+                 /* The default models are the default policy's, which depends on whether
+                  * there are account attributes (b2b-sabc, b2b-full); for a policy that
+                  * declares none, and for `scores`, the default list. */
+                 {NULL, NULL, "models", "rfm"},
+                 {"accounts", "accounts.csv", "models", "rfm,clv,lifecycle,scorecard,needs"},
+                 {"accounts", "accounts.csv", "policy", "b2b-full"},
                  {"models", "pareto", "models", "pareto"},
-                 {"models", NULL, "models", "rfm,pareto,lifecycle,scorecard,needs"},
+                 {"models", NULL, "models", "rfm,clv,lifecycle,scorecard,needs"},
+                 {"produce", "scores", "models", "rfm,pareto,lifecycle,scorecard,needs"},
+                 {"produce", NULL, "policy", "b2b-full"},
                  {"delimiter", "tab", "delimiter", "tab"},
                  {"delimiter", ";", "delimiter", ";"},
                  {"as_of", "1998-01-01", "as_of", "1998-01-01"},

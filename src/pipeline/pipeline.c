@@ -500,13 +500,38 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
     }
 }
 
-/* The kinds of the list the next run uses. */
+/* The kinds of the list the next run uses: the list set, else the models of the policy (the
+ * setting's, the host's or the default one), else the default list. */
 static void put_models(const tier_pipeline *p, tier__buf *out)
 {
     static const char *const plain[] = {"rfm", "pareto", NULL};
     static const char *const accounts[] = {"rfm",       "pareto", "lifecycle",
                                            "scorecard", "needs",  NULL};
-    size_t i;
+    size_t i, n = 0;
+    if (!p->models_set && (p->produce == TIER__PRODUCE_TIERS ||
+                           p->produce == TIER__PRODUCE_EXPLAIN)) {
+        tier_policy *loaded = NULL;
+        const tier_policy *policy = p->policy_ref ? p->policy_ref
+                                    : p->policy   ? p->policy->policy
+                                                  : NULL;
+        if (!policy && tier_policy_new_builtin(&loaded, tier__pipeline_default_policy(p),
+                                               &p->alloc) != TIER_OK) {
+            if (out->status == TIER_OK) /* out of memory: tier_pipeline_get() reports it */
+                out->status = TIER_ENOMEM;
+            return;
+        }
+        if (!policy)
+            policy = loaded;
+        n = tier_policy_model_count(policy);
+        for (i = 0; i < n; i++) {
+            const char *kind = NULL;
+            if (tier_policy_model(policy, i, NULL, &kind, NULL) == TIER_OK)
+                tier__buf_printf(out, "%s%s", i ? "," : "", kind);
+        }
+        tier_policy_free(loaded);
+        if (n)
+            return;
+    }
     if (!p->models_set) {
         const char *const *v = p->accounts ? accounts : plain;
         for (i = 0; v[i]; i++)
