@@ -296,7 +296,7 @@ static int lex_punct(tier__lex *lx, tier__tok *t)
             return TIER_OK;
         }
     }
-    if (!strchr(one, lx->s[lx->pos]))
+    if (lx->s[lx->pos] == '\0' || !strchr(one, lx->s[lx->pos]))
         return bad_char(lx);
     t->op[0] = lx->s[lx->pos];
     t->op[1] = '\0';

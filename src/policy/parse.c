@@ -265,10 +265,9 @@ static int option_value(tier__pstate *ps, tier__pvalue *v)
         /* Exact growth: lists are short and this keeps no capacity in the tree. */
         if (tier__grow(ps->a, (void **)&v->items, &cap, v->n_items + 1, sizeof *v->items))
             return tier__pp_nomem(ps);
-        v->items[v->n_items] = NULL;
-        if ((rc = tier__pp_text_arg(ps, "a string", NULL, &v->items[v->n_items], 1)))
+        v->items[v->n_items++] = NULL; /* counted first: a failure below still frees it */
+        if ((rc = tier__pp_text_arg(ps, "a string", NULL, &v->items[v->n_items - 1], 1)))
             return rc;
-        v->n_items++;
         if (tier__tok_op(t, "]"))
             return tier__pp_next(ps);
         if ((rc = tier__pp_expect_op(ps, ",", NULL)))
@@ -307,7 +306,9 @@ static int st_model(tier__pstate *ps)
     while (!tier__tok_op(t, ")")) {
         tier__poption *o;
         size_t j;
-        if (m->n_opts && (rc = tier__pp_expect_op(ps, ",", NULL)))
+        if (m->n_opts && !tier__tok_op(t, ","))
+            return tier__pp_expected(ps, "',' or ')' in the options", NULL);
+        if (m->n_opts && (rc = tier__pp_next(ps)))
             return rc;
         if (m->n_opts >= TIER__POL_MAX_LIST)
             return tier__pp_fail(ps, TIER_ERANGE, t->line, t->col,
@@ -544,7 +545,7 @@ int tier__pp_open_block(tier__pstate *ps, const char *after)
     int rc;
     if ((rc = tier__pp_expect_op(ps, "{", after)))
         return rc;
-    return tier__pp_end_of_line(ps, "'{'");
+    return tier__pp_end_of_line(ps, "{");
 }
 
 /* Reads to the next line of a block: TIER_OK with the current token the line's first, or 1 when
@@ -565,7 +566,7 @@ int tier__pp_block_line(tier__pstate *ps, const char *what, int line, int col, i
         *ended = 1;
         if ((rc = tier__pp_next(ps)))
             return rc;
-        return tier__pp_end_of_line(ps, "'}'");
+        return tier__pp_end_of_line(ps, "}");
     }
     return TIER_OK;
 }

@@ -314,7 +314,7 @@ static int call(tier__pstate *ps, tier__pexpr **out, int *ty)
                 rc = p_or(ps, &e, &t);
             if (!rc && (rc = kids_push(ps, &k, e)) == TIER_OK) {
                 if (f->arg != TIER__PT_NONE)
-                    rc = want_type(ps, e, t, f->arg, "an argument of this function");
+                    rc = want_type(ps, e, t, f->arg, f->name);
                 else if (t == TIER__PT_BOOL)
                     rc = tier__pp_fail(ps, TIER_EPARSE, e->line, e->col,
                                        "%.*s on a bool, expected numbers or texts", (int)name.n,
