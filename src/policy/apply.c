@@ -41,8 +41,8 @@ static int context(run *R, int rc, const tier__pexpr *e, const char *what)
     char msg[TIER__ERR_SIZE];
     snprintf(msg, sizeof msg, "%s", R->err);
     if (e && e->line > 0)
-        tier__errorf(R->err, "%s%s%s", R->in->origin ? R->in->origin : "",
-                     R->in->origin ? ":" : "", msg);
+        tier__errorf(R->err, "%s%s%s", R->in->origin ? R->in->origin : "", R->in->origin ? ":" : "",
+                     msg);
     else
         tier__errorf(R->err, "%s: %s", what, msg);
     return rc;
@@ -397,8 +397,7 @@ static int flag_texts(run *R, int32_t *row_code, tier__applied *out)
             row_code[r] = -1;
             continue;
         }
-        for (i = (size_t)(h ^ (h >> 29)) & (nslots - 1); slots[i];
-             i = (i + 1) & (nslots - 1)) {
+        for (i = (size_t)(h ^ (h >> 29)) & (nslots - 1); slots[i]; i = (i + 1) & (nslots - 1)) {
             if (memcmp(&R->row_flags[first[slots[i] - 1] * W], bits, W * sizeof *bits) == 0)
                 break;
         }
@@ -568,11 +567,11 @@ done:
 
 void tier__trace_free(const tier_allocator *a, tier__trace *t)
 {
-    size_t k = 0;
+    size_t k;
     if (!t)
         return;
-    if (t->let_text && t->let_type)
-        for (k = 0; t->let_type[k] != -1; k++)
+    if (t->let_text)
+        for (k = 0; k < t->n_lets; k++)
             tier__free(a, t->let_text[k]);
     tier__free(a, t->rule_value);
     tier__free(a, t->caps);
@@ -604,12 +603,11 @@ static int trace_begin(run *R, tier__trace *t)
     t->let_type = tier__calloc(R->a, pol->n_lets + 1, sizeof *t->let_type);
     t->let_num = tier__calloc(R->a, pol->n_lets + 1, sizeof *t->let_num);
     t->let_text = tier__calloc(R->a, pol->n_lets + 1, sizeof *t->let_text);
+    t->n_lets = pol->n_lets;
     t->flag_value = tier__calloc(R->a, pol->n_flags + 1, 1);
-    if (!t->rule_value || !t->caps || !t->window || !t->let_type || !t->let_num ||
-        !t->let_text || !t->flag_value)
+    if (!t->rule_value || !t->caps || !t->window || !t->let_type || !t->let_num || !t->let_text ||
+        !t->flag_value)
         return nomem(R, "explaining");
-    for (k = 0; k <= pol->n_lets; k++)
-        t->let_type[k] = -1; /* the end mark for tier__trace_free; set when evaluated */
     return TIER_OK;
 }
 
@@ -669,7 +667,8 @@ done:
     return rc;
 }
 
-/* ---- the whole -------------------------------------------------------------------------------- */
+/* ---- the whole --------------------------------------------------------------------------------
+ */
 
 void tier__applied_free(const tier_allocator *a, tier__applied *out)
 {

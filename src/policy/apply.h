@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Applying a policy to the scored customers of a run (docs/policy-format.md, "Tiers, rules and
- * caps", "Flags", "Routing"): rows, first matching rule, caps, flags, routing, back to customers. */
+ * caps", "Flags", "Routing"): rows, first matching rule, caps, flags, routing, back to customers.
+ */
 #ifndef TIER_POLICY_APPLY_H
 #define TIER_POLICY_APPLY_H
 
@@ -22,11 +23,11 @@ typedef struct tier__applied {
     int32_t *reason; /* [customers] index into reasons, -1 none */
     char **reasons;  /* distinct: rule names (in tier and rule order), cap and member reasons */
     size_t n_reasons;
-    int32_t *flags; /* [customers] index into flag_sets, -1 no flag */
+    int32_t *flags;   /* [customers] index into flag_sets, -1 no flag */
     char **flag_sets; /* distinct "name;name" texts */
     size_t n_flag_sets;
-    int routes;      /* 1 when the policy routes */
-    int32_t *route;  /* [customers] index into teams, -1 not routed (NULL when !routes) */
+    int routes;     /* 1 when the policy routes */
+    int32_t *route; /* [customers] index into teams, -1 not routed (NULL when !routes) */
     char **teams;
     size_t n_teams;
     char **report; /* one line per team over its capacity */
@@ -52,10 +53,11 @@ typedef struct tier__trace {
     int32_t matched_tier, matched_rule; /* the first rule that held (rule index in its tier) */
     tier__trace_cap *caps;
     size_t n_caps;
-    double *window; /* [n_windows] the row's figures */
-    int *let_type;  /* [n_lets] TIER__PT_* */
+    double *window;  /* [n_windows] the row's figures */
+    int *let_type;   /* [n_lets] TIER__PT_* */
     double *let_num; /* [n_lets] numbers and bools */
     char **let_text; /* [n_lets] texts (NULL: missing) */
+    size_t n_lets;
     unsigned char *flag_value; /* [n_flags] */
     int route_overflow;
 } tier__trace;

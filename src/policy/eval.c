@@ -191,7 +191,8 @@ static int find_let(const tier__pol *pol, const char *name)
 static int unknown_output(tier__ectx *c, const tier__pexpr *e, char *err)
 {
     const char *name = e->text, *dot = strchr(name, '.');
-    size_t plen = (size_t)(dot - name) + 1, i, nc = c->frame ? tier_frame_column_count(c->frame) : 0;
+    size_t plen = (size_t)(dot - name) + 1, i,
+           nc = c->frame ? tier_frame_column_count(c->frame) : 0;
     char list[TIER__ERR_SIZE];
     size_t len = 0;
     list[0] = '\0';
@@ -235,7 +236,7 @@ static int ref_type(tier__ectx *c, const tier__pexpr *e, int depth, int *type, c
         if (!c->frame || tier_frame_find(c->frame, name, &col) != TIER_OK)
             return unknown_output(c, e, err);
         *type = tier_frame_column_type(c->frame, col) == TIER_VALUE_LABEL ? TIER__PT_TEXT
-                                                                           : TIER__PT_NUMBER;
+                                                                          : TIER__PT_NUMBER;
         return TIER_OK;
     }
     if (find_window(c->pol, name) >= 0) {
@@ -581,11 +582,11 @@ static int ref_value(tier__ectx *c, const tier__pexpr *e, int hint, tier__eval_v
             return TIER_OK;
         }
         if (strncmp(name, "attr.", 5) == 0)
-            rc = type == TIER__PT_TEXT ? text_attr(c, name + 5, &nv)
-                                       : number_attr(c, name + 5, &nv);
+            rc =
+                type == TIER__PT_TEXT ? text_attr(c, name + 5, &nv) : number_attr(c, name + 5, &nv);
         else
             rc = tier_frame_find(c->frame, name, &col) == TIER_OK ? frame_ref(c, col, &nv)
-                                                                   : unknown_output(c, e, err);
+                                                                  : unknown_output(c, e, err);
         if (rc == TIER_ENOMEM)
             return tier__eval_nomem(e, err);
         if (rc)
@@ -605,15 +606,26 @@ static int is(int type, int want)
     return type == want || type == TIER__PT_NONE;
 }
 
+/* How a message names an operand: "m.k (a text)" for a reference, else "a text". */
+static const char *operand(const tier__pexpr *e, int type, char *buf, size_t cap)
+{
+    if (e && e->kind == TIER__PX_REF && e->text)
+        snprintf(buf, cap, "%s (a %s)", e->text, tier__type_name(type));
+    else
+        snprintf(buf, cap, "a %s", tier__type_name(type));
+    return buf;
+}
+
 static const char *op_text(int op)
 {
-    static const char *const t[] = {"?",  "or", "and", "not", "==", "!=", "<", "<=",
-                                    ">", ">=", "+",  "-",   "*",  "/",  "-"};
+    static const char *const t[] = {
+        "?", "or", "and", "not", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "-"};
     return op > 0 && op <= TIER__POP_NEG ? t[op] : "?";
 }
 
 int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type, char *err)
 {
+    char lb[TIER__POL_MAX_NAME * 2 + 32], rb[TIER__POL_MAX_NAME * 2 + 32];
     int lt = 0, rt = 0, rc;
     size_t i;
     if (!e)
@@ -639,11 +651,13 @@ int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type,
             return rc;
         if (e->op == TIER__POP_NOT) {
             if (!is(lt, TIER__PT_BOOL))
-                return tier__eval_fail(e, err, "'not' takes a bool, got a %s", tier__type_name(lt));
+                return tier__eval_fail(e, err, "'not' takes a bool, got %s",
+                                       operand(e->args[0], lt, lb, sizeof lb));
             *type = TIER__PT_BOOL;
         } else {
             if (!is(lt, TIER__PT_NUMBER))
-                return tier__eval_fail(e, err, "'-' takes a number, got a %s", tier__type_name(lt));
+                return tier__eval_fail(e, err, "'-' takes a number, got %s",
+                                       operand(e->args[0], lt, lb, sizeof lb));
             *type = TIER__PT_NUMBER;
         }
         return TIER_OK;
@@ -657,17 +671,18 @@ int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type,
         case TIER__POP_AND:
         case TIER__POP_OR:
             if (!is(lt, TIER__PT_BOOL) || !is(rt, TIER__PT_BOOL))
-                return tier__eval_fail(e, err, "'%s' takes bools, got a %s and a %s",
-                                       op_text(e->op), tier__type_name(lt), tier__type_name(rt));
+                return tier__eval_fail(e, err, "'%s' takes bools, got %s and %s", op_text(e->op),
+                                       operand(e->args[0], lt, lb, sizeof lb),
+                                       operand(e->args[1], rt, rb, sizeof rb));
             *type = TIER__PT_BOOL;
             return TIER_OK;
         case TIER__POP_EQ:
         case TIER__POP_NE:
             if (lt == TIER__PT_BOOL || rt == TIER__PT_BOOL ||
                 (lt && rt && lt != TIER__PT_NONE && rt != TIER__PT_NONE && lt != rt))
-                return tier__eval_fail(e, err,
-                                       "'%s' compares two numbers or two texts, got a %s and a %s",
-                                       op_text(e->op), tier__type_name(lt), tier__type_name(rt));
+                return tier__eval_fail(
+                    e, err, "'%s' compares two numbers or two texts, got %s and %s", op_text(e->op),
+                    operand(e->args[0], lt, lb, sizeof lb), operand(e->args[1], rt, rb, sizeof rb));
             *type = TIER__PT_BOOL;
             return TIER_OK;
         case TIER__POP_LT:
@@ -675,8 +690,9 @@ int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type,
         case TIER__POP_GT:
         case TIER__POP_GE:
             if (!is(lt, TIER__PT_NUMBER) || !is(rt, TIER__PT_NUMBER))
-                return tier__eval_fail(e, err, "'%s' compares numbers, got a %s and a %s",
-                                       op_text(e->op), tier__type_name(lt), tier__type_name(rt));
+                return tier__eval_fail(e, err, "'%s' compares numbers, got %s and %s",
+                                       op_text(e->op), operand(e->args[0], lt, lb, sizeof lb),
+                                       operand(e->args[1], rt, rb, sizeof rb));
             *type = TIER__PT_BOOL;
             return TIER_OK;
         case TIER__POP_ADD:
@@ -684,8 +700,9 @@ int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type,
         case TIER__POP_MUL:
         case TIER__POP_DIV:
             if (!is(lt, TIER__PT_NUMBER) || !is(rt, TIER__PT_NUMBER))
-                return tier__eval_fail(e, err, "'%s' takes numbers, got a %s and a %s",
-                                       op_text(e->op), tier__type_name(lt), tier__type_name(rt));
+                return tier__eval_fail(e, err, "'%s' takes numbers, got %s and %s", op_text(e->op),
+                                       operand(e->args[0], lt, lb, sizeof lb),
+                                       operand(e->args[1], rt, rb, sizeof rb));
             *type = TIER__PT_NUMBER;
             return TIER_OK;
         default:
@@ -708,8 +725,8 @@ int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type,
             if (lt == TIER__PT_NONE)
                 lt = want;
             if (want != lt)
-                return tier__eval_fail(it, err, "'in' compares a %s with a %s",
-                                       tier__type_name(lt), tier__type_name(want));
+                return tier__eval_fail(it, err, "'in' compares a %s with a %s", tier__type_name(lt),
+                                       tier__type_name(want));
         }
         *type = TIER__PT_BOOL;
         return TIER_OK;
@@ -780,26 +797,26 @@ static int spread(tier__ectx *c, tier__eval_val *v)
     return TIER_OK;
 }
 
-#define NUM_LOOP(EXPR)                                   \
-    do {                                                 \
-        if (l->scalar) {                                 \
-            const double a = l->s;                       \
-            for (r = 0; r < n; r++) {                    \
-                const double b = rv[r];                  \
-                o[r] = (EXPR);                           \
-            }                                            \
-        } else if (rs) {                                 \
-            const double b = rsv;                        \
-            for (r = 0; r < n; r++) {                    \
-                const double a = lv[r];                  \
-                o[r] = (EXPR);                           \
-            }                                            \
-        } else {                                         \
-            for (r = 0; r < n; r++) {                    \
-                const double a = lv[r], b = rv[r];       \
-                o[r] = (EXPR);                           \
-            }                                            \
-        }                                                \
+#define NUM_LOOP(EXPR)                             \
+    do {                                           \
+        if (l->scalar) {                           \
+            const double a = l->s;                 \
+            for (r = 0; r < n; r++) {              \
+                const double b = rv[r];            \
+                o[r] = (EXPR);                     \
+            }                                      \
+        } else if (rs) {                           \
+            const double b = rsv;                  \
+            for (r = 0; r < n; r++) {              \
+                const double a = lv[r];            \
+                o[r] = (EXPR);                     \
+            }                                      \
+        } else {                                   \
+            for (r = 0; r < n; r++) {              \
+                const double a = lv[r], b = rv[r]; \
+                o[r] = (EXPR);                     \
+            }                                      \
+        }                                          \
     } while (0)
 
 static double arith1(int op, double a, double b)
@@ -870,8 +887,8 @@ static int arith(tier__ectx *c, int op, const tier__eval_val *l, const tier__eva
 }
 
 /* Number comparisons: IEEE comparisons with NaN are false, and != tests both sides. */
-static int compare_numbers(tier__ectx *c, int op, const tier__eval_val *l,
-                           const tier__eval_val *rt, tier__eval_val *out)
+static int compare_numbers(tier__ectx *c, int op, const tier__eval_val *l, const tier__eval_val *rt,
+                           tier__eval_val *out)
 {
     const double *lv = l->num, *rv = rt->num, rsv = rt->s;
     const int rs = rt->scalar;
@@ -1107,9 +1124,7 @@ static int missing(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *x,
     unsigned char *o;
     out->type = TIER__PT_BOOL;
     if (x->scalar || x->type == TIER__PT_BOOL) {
-        int m = x->type == TIER__PT_TEXT     ? x->sc < 0
-                : x->type == TIER__PT_NUMBER ? isnan(x->s)
-                                             : 0;
+        int m = x->type == TIER__PT_TEXT ? x->sc < 0 : x->type == TIER__PT_NUMBER ? isnan(x->s) : 0;
         if (!x->scalar)
             m = 0; /* a bool is never missing */
         out->scalar = 1;
@@ -1163,12 +1178,12 @@ int tier__eval_node(tier__ectx *c, const tier__pexpr *e, int hint, tier__eval_va
     memset(&h, 0, sizeof h);
     if (e->kind == TIER__PX_UNARY) {
         size_t r;
-        rc = tier__eval_node(c, e->args[0], e->op == TIER__POP_NOT ? TIER__PT_BOOL : TIER__PT_NUMBER,
-                             &l, err);
+        rc = tier__eval_node(c, e->args[0],
+                             e->op == TIER__POP_NOT ? TIER__PT_BOOL : TIER__PT_NUMBER, &l, err);
         if (rc)
             return rc;
-        out->type = l.type == TIER__PT_BOOL || e->op == TIER__POP_NOT ? TIER__PT_BOOL
-                                                                       : TIER__PT_NUMBER;
+        out->type =
+            l.type == TIER__PT_BOOL || e->op == TIER__POP_NOT ? TIER__PT_BOOL : TIER__PT_NUMBER;
         if (l.scalar) {
             out->scalar = 1;
             out->s = e->op == TIER__POP_NOT ? !(l.s != 0) : -l.s;
@@ -1275,8 +1290,8 @@ static int eval_as(tier__ectx *c, const tier__pexpr *e, int want, tier__eval_val
     if (rc)
         return rc;
     if (type != want && type != TIER__PT_NONE)
-        return tier__eval_fail(e, err, "expected a %s expression, got a %s",
-                               tier__type_name(want), tier__type_name(type));
+        return tier__eval_fail(e, err, "expected a %s expression, got a %s", tier__type_name(want),
+                               tier__type_name(type));
     rc = tier__eval_node(c, e, want, v, err);
     if (rc == TIER_OK && v->type != want) {
         /* An unknown attribute: missing of the wanted type (bool: false). */

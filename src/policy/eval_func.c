@@ -118,7 +118,8 @@ int tier__eval_call_type(tier__ectx *c, const tier__pexpr *e, int depth, int *ty
             return rc;
         if (f == F_COALESCE) {
             if (t == TIER__PT_BOOL)
-                return tier__eval_fail(e->args[i], err, "coalesce takes numbers or texts, got a bool");
+                return tier__eval_fail(e->args[i], err,
+                                       "coalesce takes numbers or texts, got a bool");
             if (t == TIER__PT_NONE)
                 continue;
             if (first && t != first)
@@ -136,11 +137,10 @@ int tier__eval_call_type(tier__ectx *c, const tier__pexpr *e, int depth, int *ty
         if (!constant(e->args[1], &a) || !constant(e->args[2], &b))
             return tier__eval_fail(e, err, "the thresholds of abc must be numbers such as 80%%");
         if (!(a > 0 && a <= b && b <= 1))
-            return tier__eval_fail(e, err,
-                                   "abc thresholds out of order: need 0 < a (%g) <= b (%g) <= 1",
-                                   a, b);
+            return tier__eval_fail(
+                e, err, "abc thresholds out of order: need 0 < a (%g) <= b (%g) <= 1", a, b);
     }
-    *type = f == F_ABC ? TIER__PT_TEXT
+    *type = f == F_ABC        ? TIER__PT_TEXT
             : f == F_COALESCE ? (first ? first : TIER__PT_NONE)
                               : TIER__PT_NUMBER;
     return TIER_OK;
@@ -345,8 +345,8 @@ int tier__eval_call(tier__ectx *c, const tier__pexpr *e, tier__eval_val *out, ch
     if (!args)
         return tier__eval_nomem(e, err);
     for (i = 0; i < nargs; i++) {
-        rc = tier__eval_node(c, e->args[i], type == TIER__PT_TEXT && f == F_COALESCE ? type
-                                                                                      : TIER__PT_NUMBER,
+        rc = tier__eval_node(c, e->args[i],
+                             type == TIER__PT_TEXT && f == F_COALESCE ? type : TIER__PT_NUMBER,
                              &args[i], err);
         if (rc)
             goto done;

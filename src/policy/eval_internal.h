@@ -49,7 +49,7 @@ struct tier__ectx {
     struct eref {
         char *name;
         tier__eval_val v;
-    } *refs;
+    } * refs;
     size_t n_refs, cap_refs;
     void **keep; /* allocations that live as long as the context (dictionaries) */
     size_t n_keep, cap_keep;

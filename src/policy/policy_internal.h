@@ -13,11 +13,4 @@ struct tier_policy {
     tier__pol pol;
 };
 
-/* The 0.1 evaluation (policy/assign_legacy.c), until the policy engine replaces it: tier and rule
- * index (-1 = none; rules numbered as tier_policy_rule_name() does) of every row of `frame`, for
- * policies whose rules are `and`s of column-op-literal comparisons; TIER_EINVAL ("this policy
- * needs the policy engine") for any other policy. `err` gets the reason on failure. */
-int tier__policy_assign(const tier_policy *policy, const tier_book *book, const tier_frame *frame,
-                        const tier_allocator *alloc, int32_t *tiers, int32_t *rules, char *err);
-
 #endif

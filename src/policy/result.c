@@ -349,8 +349,7 @@ int tier_result_run(tier_result *result, const tier_book *book, tier_model *cons
         tier_names[i] = policy->pol.tiers[i].name;
     with_flags = policy->pol.n_flags > 0 || ap.routes;
     if ((rc = add_column(result, frame, "tier", tier_names, ntiers, ap.tier, n, &tcol)) ||
-        (rc = add_column(result, frame, "reason", ap.reasons, ap.n_reasons, ap.reason, n,
-                         &rcol)) ||
+        (rc = add_column(result, frame, "reason", ap.reasons, ap.n_reasons, ap.reason, n, &rcol)) ||
         (with_flags && (rc = add_column(result, frame, "flags", ap.flag_sets, ap.n_flag_sets,
                                         ap.flags, n, &fcol))) ||
         (ap.routes &&
@@ -359,7 +358,8 @@ int tier_result_run(tier_result *result, const tier_book *book, tier_model *cons
 
     if ((rc = summarize(result, book, ap.tier, n, &k)) != TIER_OK)
         goto fail;
-    if (keep_entitlements(result, &policy->pol, &k) || keep_models(result, models, model_count, &k)) {
+    if (keep_entitlements(result, &policy->pol, &k) ||
+        keep_models(result, models, model_count, &k)) {
         tier__errorf(result->err, "out of memory keeping the run's entitlements and models");
         rc = TIER_ENOMEM;
         goto fail;
@@ -542,8 +542,7 @@ const char *tier__result_report(const tier_result *result, size_t i)
     return i < result->k.n_report ? result->k.report[i] : NULL;
 }
 
-int tier_result_entitlement(const tier_result *result, size_t i, const char *key,
-                            tier_value *value)
+int tier_result_entitlement(const tier_result *result, size_t i, const char *key, tier_value *value)
 {
     char *err;
     int k, type = 0, t;

@@ -403,12 +403,12 @@ static int parse_item(writer *w, const tier_result *result, const tier_frame *fr
         }
         fl.frame = frame;
         fl.col = c;
-        if (col->codes &&
-            encode_labels(w, col, tier_frame_label_count(frame, c), frame_label, &fl))
+        if (col->codes && encode_labels(w, col, tier_frame_label_count(frame, c), frame_label, &fl))
             return TIER_ENOMEM;
     } else if (strcmp(name, "flags") == 0 || strcmp(name, "route") == 0) {
         col->src = SRC_EMPTY; /* a policy without flags or routing */
-    } else if (strncmp(name, "ent.", 4) == 0 && tier__result_ent_find(result, name + 4, NULL) >= 0) {
+    } else if (strncmp(name, "ent.", 4) == 0 &&
+               tier__result_ent_find(result, name + 4, NULL) >= 0) {
         ent_labels el;
         size_t tc;
         el.result = result;
