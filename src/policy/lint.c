@@ -42,6 +42,7 @@ void tier__lint_add(tier__lint *l, int sev, int line, int col, const char *check
     f->seq = l->n_finds;
     f->off = off;
     l->n_finds++;
+    l->n_errors += sev == TIER__LINT_ERROR;
 }
 
 static int by_position(const void *x, const void *y)
@@ -209,30 +210,31 @@ const char *tier__lint_type_name(int t)
     return t == TIER__PT_NUMBER ? "number" : t == TIER__PT_TEXT ? "text" : "bool";
 }
 
-/* Levenshtein distance of two short names, capped at 3 (names longer than 64 bytes: 3). */
+/* Edit distance of two short names (insertions, deletions, substitutions and swaps of two
+ * neighbours), capped at 3; names longer than 64 bytes: 3. */
 int tier__lint_distance(const char *x, const char *y)
 {
     size_t n = strlen(x), m = strlen(y), i, j;
-    int row[65], prev, cur;
+    int d[65][65];
     if (n > 64 || m > 64)
         return 3;
+    for (i = 0; i <= n; i++)
+        d[i][0] = (int)i;
     for (j = 0; j <= m; j++)
-        row[j] = (int)j;
-    for (i = 1; i <= n; i++) {
-        prev = row[0];
-        row[0] = (int)i;
+        d[0][j] = (int)j;
+    for (i = 1; i <= n; i++)
         for (j = 1; j <= m; j++) {
-            int best = prev + (x[i - 1] != y[j - 1]);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            cur = row[j];
-            row[j] = best;
-            prev = cur;
+            int best = d[i - 1][j - 1] + (x[i - 1] != y[j - 1]);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
         }
-    }
-    return row[m] > 3 ? 3 : row[m];
+    return d[n][m] > 3 ? 3 : d[n][m];
 }
 
 /* ---- models -----------------------------------------------------------------------------------
@@ -393,14 +395,17 @@ static void check_models(tier__lint *l)
             if (tier_model_get_number(lm->m, "bins", &bins) == TIER_OK)
                 lm->bins = (int)bins;
         }
-        if (lm->builtin == TIER__LK_SCORECARD) {
+        {
+            /* A scorecard, built in or made by a registered kind's factory. */
             const sc_state *st = tier__sc_of(lm->m);
             char why[TIER__ERR_SIZE];
             if (st && tier__sc_check_config(st, why) != TIER_OK)
                 tier__lint_add(l, TIER__LINT_ERROR, pm->line, pm->col, "scorecard-weights",
-                               "scorecard %s cannot be fitted: %s (factor weights must sum to "
-                               "100: the policy can give them only through option 'preset')",
-                               pm->name, why);
+                               "scorecard %s cannot be fitted: %s%s", pm->name, why,
+                               lm->builtin == TIER__LK_SCORECARD
+                                   ? " (a policy gives a scorecard factors only through option "
+                                     "'preset')"
+                                   : "");
         }
     }
 }
@@ -574,7 +579,7 @@ int tier_policy_lint(const tier_policy *policy, const tier_registry *registry, t
                      size_t *errors, size_t *warnings)
 {
     tier__lint l;
-    size_t i;
+    size_t i, n_rules = 0;
     int rc = TIER_OK;
     if (errors)
         *errors = 0;
@@ -589,7 +594,10 @@ int tier_policy_lint(const tier_policy *policy, const tier_registry *registry, t
     tier__buf_init(&l.texts, l.a);
     l.models = tier__calloc(l.a, l.pol->n_models + 1, sizeof *l.models);
     l.overflow_in = tier__calloc(l.a, l.pol->n_tiers + 1, sizeof *l.overflow_in);
-    if (!l.models || !l.overflow_in)
+    for (i = 0; i < l.pol->n_tiers; i++)
+        n_rules += l.pol->tiers[i].n_rules;
+    l.rule_bad = tier__calloc(l.a, n_rules + 1, 1);
+    if (!l.models || !l.overflow_in || !l.rule_bad)
         l.rc = TIER_ENOMEM;
     for (i = 0; i < 2 && !l.rc; i++) {
         size_t k;
@@ -608,6 +616,7 @@ int tier_policy_lint(const tier_policy *policy, const tier_registry *registry, t
     tier_segmap_free(l.maps[1]);
     tier__free(l.a, l.models);
     tier__free(l.a, l.overflow_in);
+    tier__free(l.a, l.rule_bad);
     tier__free(l.a, l.finds);
     tier__buf_free(&l.texts);
     return rc;

@@ -364,6 +364,7 @@ typedef struct rinfo {
     size_t tier;
     int fin, var, reached;
     size_t matched, shadow_cell, shadow_by;
+    size_t same_as; /* a rule that is not finite: an earlier rule of the same condition, or -1 */
 } rinfo;
 
 /* Sets c->at to cell `cell`, the last dimension varying fastest. */
@@ -551,6 +552,42 @@ static const char *rule_name(const rinfo *r)
     return r->rule->name ? r->rule->name : "";
 }
 
+/* Why rule `g` can never place a customer, into b ("" when it can); its check name. */
+static const char *why_dead(run *u, size_t g, tier__buf *b)
+{
+    const tier__pol *pol = u->c.l->pol;
+    const rinfo *r = &u->r[g], *k;
+    tier__buf_reset(b);
+    if (r->fin && !r->matched) {
+        tier__buf_puts(b, r->var ? "never holds for any value of the scores and labels it reads"
+                                 : "never holds: its condition is always false");
+        return "never-matches";
+    }
+    if (r->fin && !r->reached) {
+        k = &u->r[r->shadow_by];
+        tier__buf_puts(b, "is shadowed: every cell it matches is taken by earlier rules (");
+        put_cell(&u->c, b, r->shadow_cell);
+        tier__buf_printf(b, " by rule \"%s\" of tier %s)", rule_name(k), pol->tiers[k->tier].name);
+        return "shadowed";
+    }
+    if (u->covered_all && g > u->last_first) {
+        k = &u->r[u->last_first];
+        tier__buf_printf(b,
+                         "is shadowed: every customer is placed before it (rule \"%s\" of tier "
+                         "%s %s)",
+                         rule_name(k), pol->tiers[k->tier].name,
+                         k->var ? "completes the cover of every cell" : "always holds");
+        return "shadowed";
+    }
+    if (r->same_as != (size_t)-1) {
+        k = &u->r[r->same_as];
+        tier__buf_printf(b, "is shadowed: rule \"%s\" of tier %s (%d:%d) has the same condition",
+                         rule_name(k), pol->tiers[k->tier].name, k->rule->line, k->rule->col);
+        return "shadowed";
+    }
+    return NULL;
+}
+
 static void report(run *u, tier__buf *b)
 {
     tier__lint *l = u->c.l;
@@ -563,56 +600,42 @@ static void report(run *u, tier__buf *b)
     }
     for (j = 0; j < u->n_r; j++)
         all_fin &= (size_t)u->r[j].fin;
-    for (t = 0; t < pol->n_tiers; t++) {
+    for (t = 0; t < pol->n_tiers && !l->rc; t++) {
         const tier__ptier *tr = &pol->tiers[t];
         size_t start = g, n_dead = 0, n_late = 0;
+        const char *check;
         for (j = 0; j < tr->n_rules; j++, g++) {
-            const rinfo *r = &u->r[g];
-            int late = u->covered_all && g > u->last_first;
-            n_dead += (size_t)((r->fin && !r->reached) || late);
-            n_late += (size_t)late;
+            n_dead += (size_t)(why_dead(u, g, b) != NULL);
+            n_late += (size_t)(u->covered_all && g > u->last_first);
         }
-        if (tr->n_rules && n_dead == tr->n_rules && !l->overflow_in[t]) {
-            dead_tier[t] = 1;
-            if (n_late == n_dead)
-                tier__lint_add(l, TIER__LINT_WARNING, tr->line, tr->col, "unreachable-tier",
-                               "tier %s is never reached: every customer is placed before it "
-                               "(rule \"%s\" of tier %s %s)",
-                               tr->name, rule_name(&u->r[u->last_first]),
-                               pol->tiers[u->r[u->last_first].tier].name,
-                               u->r[u->last_first].var ? "completes the cover of every cell"
-                                                       : "always holds");
-            else
-                tier__lint_add(l, TIER__LINT_WARNING, tr->line, tr->col, "unreachable-tier",
-                               "tier %s can never be assigned: each of its rules is shadowed "
-                               "by earlier rules or never holds",
-                               tr->name);
+        dead_tier[t] = tr->n_rules && n_dead == tr->n_rules && !l->overflow_in[t];
+        if (dead_tier[t] && n_late == n_dead) {
+            const rinfo *k = &u->r[u->last_first];
+            tier__lint_add(l, TIER__LINT_WARNING, tr->line, tr->col, "unreachable-tier",
+                           "tier %s is never reached: every customer is placed before it (rule "
+                           "\"%s\" of tier %s %s)",
+                           tr->name, rule_name(k), pol->tiers[k->tier].name,
+                           k->var ? "completes the cover of every cell" : "always holds");
             continue;
         }
+        if (dead_tier[t] && tr->n_rules == 1) {
+            why_dead(u, start, b);
+            tier__lint_add(l, TIER__LINT_WARNING, tr->line, tr->col, "unreachable-tier",
+                           "tier %s can never be assigned: its only rule \"%s\" %s", tr->name,
+                           rule_name(&u->r[start]), tier__buf_data(b));
+            continue;
+        }
+        if (dead_tier[t])
+            tier__lint_add(l, TIER__LINT_WARNING, tr->line, tr->col, "unreachable-tier",
+                           "tier %s can never be assigned: none of its %zu rules can place a "
+                           "customer",
+                           tr->name, tr->n_rules);
         for (g = start, j = 0; j < tr->n_rules; j++, g++) {
             const rinfo *r = &u->r[g];
-            if (r->fin && !r->matched) {
-                tier__lint_add(l, TIER__LINT_WARNING, r->rule->line, r->rule->col, "never-matches",
-                               "rule \"%s\" of tier %s never holds%s", rule_name(r), tr->name,
-                               r->var ? " for any value of the scores and labels it reads"
-                                      : ": its condition is always false");
-            } else if (r->fin && !r->reached) {
-                tier__buf_reset(b);
-                put_cell(&u->c, b, r->shadow_cell);
-                tier__lint_add(l, TIER__LINT_WARNING, r->rule->line, r->rule->col, "shadowed",
-                               "rule \"%s\" of tier %s is shadowed: every cell it matches is "
-                               "taken by earlier rules (%s by rule \"%s\" of tier %s)",
-                               rule_name(r), tr->name, tier__buf_data(b),
-                               rule_name(&u->r[r->shadow_by]),
-                               pol->tiers[u->r[r->shadow_by].tier].name);
-            } else if (!r->fin && u->covered_all && g > u->last_first) {
-                const rinfo *k = &u->r[u->last_first];
-                tier__lint_add(l, TIER__LINT_WARNING, r->rule->line, r->rule->col, "shadowed",
-                               "rule \"%s\" of tier %s is shadowed: every customer is placed "
-                               "before it (rule \"%s\" of tier %s %s)",
-                               rule_name(r), tr->name, rule_name(k), pol->tiers[k->tier].name,
-                               k->var ? "completes the cover of every cell" : "always holds");
-            }
+            if ((check = why_dead(u, g, b)) != NULL)
+                tier__lint_add(l, TIER__LINT_WARNING, r->rule->line, r->rule->col, check,
+                               "rule \"%s\" of tier %s %s", rule_name(r), tr->name,
+                               tier__buf_data(b));
         }
     }
     if (u->n_pairs)
@@ -670,7 +693,13 @@ void tier__lint_cells(tier__lint *l)
             r->rule = &pol->tiers[t].rules[j];
             r->tier = t;
             r->shadow_cell = (size_t)-1;
-            r->fin = walk(&u.c, r->rule->when, pol->n_lets, 0);
+            r->same_as = (size_t)-1;
+            r->fin = !l->rule_bad[g] && walk(&u.c, r->rule->when, pol->n_lets, 0);
+            for (i = 0; !r->fin && i < g; i++)
+                if (tier__lint_same(u.r[i].rule->when, r->rule->when)) {
+                    r->same_as = i;
+                    break;
+                }
             if (r->fin) {
                 u.c.var = 0;
                 walk(&u.c, r->rule->when, pol->n_lets, 1);

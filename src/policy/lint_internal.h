@@ -45,7 +45,9 @@ typedef struct tier__lint {
     tier_segmap *maps[2]; /* the built-in maps of rfm.segment (RF10) and rfm.value_class (RFM8) */
     const char *map_labels[2][16]; /* their segment names (borrowed from the maps) */
     size_t n_map_labels[2];
-    size_t *overflow_in; /* [n_tiers] how many caps overflow into each tier */
+    size_t *overflow_in;     /* [n_tiers] how many caps overflow into each tier */
+    unsigned char *rule_bad; /* [rules, in policy order] 1: its condition has an error */
+    size_t n_errors;         /* errors found so far */
 } tier__lint;
 
 /* Adds one finding: "error: TEXT [check]" at line:col (TIER__LINT_*). Out of memory latches

@@ -341,13 +341,16 @@ static void text_attribute(walk *w, const char *ref, int line, int col, const ch
 static void check_expressions(walk *w)
 {
     const tier__pol *pol = w->l->pol;
-    size_t i, j;
+    size_t i, j, g = 0;
     for (i = 0; i < pol->n_lets; i++)
         w->let_type[i] = expr_type(w, pol->lets[i].expr, i);
     for (i = 0; i < pol->n_tiers; i++) {
         const tier__ptier *t = &pol->tiers[i];
-        for (j = 0; j < t->n_rules; j++)
+        for (j = 0; j < t->n_rules; j++, g++) {
+            size_t before = w->l->n_errors;
             condition(w, t->rules[j].when, pol->n_lets, "a rule's 'when'");
+            w->l->rule_bad[g] = w->l->n_errors > before;
+        }
         if (t->cap.kind != TIER__PCAP_NONE && t->cap.by) {
             int ct = expr_type(w, t->cap.by, pol->n_lets);
             char show[200];
