@@ -359,8 +359,9 @@ TIER_API int tier_pipeline_set_command(tier_pipeline *pipeline, const char *comm
 
 /**
  * Appends the `tier` command's usage text to `out`: of one command ("run", "fit clv", "clv",
- * "version", and since 0.3.0 "explain", "lint" and "policies"), as printed for `--help`, or of all of them (NULL), as `tier help` prints it. Every
- * line ends in '\n'. The text is static; nothing but `out` is allocated.
+ * "version", and since 0.3.0 "explain", "lint" and "policies"), as printed for `--help`, or of all
+ * of them (NULL), as `tier help` prints it. Every line ends in '\n'. The text is static; nothing
+ * but `out` is allocated.
  * @param command the command, or NULL.
  * @param out the text buffer (the caller's); unchanged on failure.
  * @return TIER_OK, TIER_EINVAL (`out` is NULL), TIER_ENOTFOUND (unknown command) or TIER_ENOMEM.

@@ -508,8 +508,8 @@ static void put_models(const tier_pipeline *p, tier__buf *out)
     static const char *const accounts[] = {"rfm",       "pareto", "lifecycle",
                                            "scorecard", "needs",  NULL};
     size_t i, n = 0;
-    if (!p->models_set && (p->produce == TIER__PRODUCE_TIERS ||
-                           p->produce == TIER__PRODUCE_EXPLAIN)) {
+    if (!p->models_set &&
+        (p->produce == TIER__PRODUCE_TIERS || p->produce == TIER__PRODUCE_EXPLAIN)) {
         tier_policy *loaded = NULL;
         const tier_policy *policy = p->policy_ref ? p->policy_ref
                                     : p->policy   ? p->policy->policy
