@@ -39,6 +39,15 @@ run fit_bgnbd "$tier" fit clv --input "$data/CDNOW_sample.txt" $S --calibration-
 run fit_pnbd "$tier" fit clv --input "$data/CDNOW_sample.txt" $S --calibration-end 1997-09-30 --model pnbd
 run fit_day "$tier" fit clv --input "$data/CDNOW_sample.txt" $S --calibration-end 1997-09-30 --time-unit day
 run clv "$tier" clv --input "$data/CDNOW_sample.txt" $S --calibration-end 1997-09-30 --horizon 52
+# The built-in policies of 0.3 (docs/policies.md) on both bundled data sets (recorded in 0.3).
+for pol in b2b-sabc key-important-general-maintain rfm-10 rfm-8; do
+    run "sample_$pol" "$tier" run --input "$data/CDNOW_sample.txt" $S --quiet --policy "$pol"
+done
+for pol in b2b-sabc b2b-full key-important-general-maintain grade-a-e rfm-10 rfm-8 pareto-sabc; do
+    run "b2b_$pol" "$tier" run $B2B --policy "$pol"
+done
+run b2b_default "$tier" run $B2B --quiet --format json
+run policies "$tier" policies
 run err_policy_needs_pareto "$tier" run --input "$data/b2b_invoices.csv" --models rfm,scorecard,lifecycle $P01
 run err_missing_file "$tier" run --input "$work/nonexistent.csv"
 run err_bad_date "$tier" run --input bad.csv
