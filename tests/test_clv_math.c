@@ -99,6 +99,23 @@ static double pnbd_integral(double r, double al, double s, double be, double x, 
     return s * sum * h / 3.0;
 }
 
+/* The Pareto/NBD likelihood's first term, (alpha + T)^-(r + x) (beta + T)^-s, at p for o. */
+static double pnbd_first(const double p[4], const tier__clv_obs *o)
+{
+    return pow(p[1] + o->T, -(p[0] + o->x)) * pow(p[3] + o->T, -p[2]);
+}
+
+/* P(alive) of the Pareto/NBD at p for o is the first term over the first term plus the directly
+ * integrated second term, within relative `tol`. */
+static void assert_pnbd_p_alive(const double p[4], const tier__clv_obs *o, double tol)
+{
+    const double first = pnbd_first(p, o);
+    double pa;
+    assert_int_equal(tier__clv_p_alive(&pa, TIER__CLV_PARETO_NBD, p, o->x, o->t_x, o->T), TIER_OK);
+    tst_assert_rel(pa, first / (first + pnbd_integral(p[0], p[1], p[2], p[3], o->x, o->t_x, o->T)),
+                   tol);
+}
+
 static void test_pareto_loglik_matches_direct_integration(void **state)
 {
     /* alpha < beta (the CDNOW case) and alpha > beta use different 2F1 arguments */
@@ -114,17 +131,14 @@ static void test_pareto_loglik_matches_direct_integration(void **state)
         const double r = ps[k][0], al = ps[k][1], s = ps[k][2], be = ps[k][3];
         for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
             const tier__clv_obs *o = &rows[i];
-            double ll, pa, want, first;
-            first = pow(al + o->T, -(r + o->x)) * pow(be + o->T, -s);
-            want = lgamma(r + o->x) - lgamma(r) + r * log(al) + s * log(be) +
-                   log(first + pnbd_integral(r, al, s, be, o->x, o->t_x, o->T));
+            double ll;
+            const double want =
+                lgamma(r + o->x) - lgamma(r) + r * log(al) + s * log(be) +
+                log(pnbd_first(ps[k], o) + pnbd_integral(r, al, s, be, o->x, o->t_x, o->T));
             assert_int_equal(tier__clv_loglik(&ll, NULL, TIER__CLV_PARETO_NBD, ps[k], o, 1),
                              TIER_OK);
             tst_assert_rel(ll, want, 1e-9);
-            assert_int_equal(
-                tier__clv_p_alive(&pa, TIER__CLV_PARETO_NBD, ps[k], o->x, o->t_x, o->T), TIER_OK);
-            tst_assert_rel(pa, first / (first + pnbd_integral(r, al, s, be, o->x, o->t_x, o->T)),
-                           1e-8);
+            assert_pnbd_p_alive(ps[k], o, 1e-8);
         }
     }
 }
@@ -481,21 +495,15 @@ static void test_pareto_p_alive_where_the_series_is_slow_matches_direct_integrat
     const double ps[][4] = {{0.5, 1e-3, 0.5, 10.0}, {2.0, 200.0, 0.3, 1e-3}};
     const tier__clv_obs rows[] = {{2, 1e-3, 38, 0, 1}, {0, 0, 38, 0, 1}, {1, 0.01, 5, 0, 1}};
     size_t k, i;
+    double ll;
     (void)state;
-    for (k = 0; k < 2; k++) {
-        const double r = ps[k][0], al = ps[k][1], s = ps[k][2], be = ps[k][3];
+    for (k = 0; k < 2; k++)
         for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-            const tier__clv_obs *o = &rows[i];
-            double pa, ll, first = pow(al + o->T, -(r + o->x)) * pow(be + o->T, -s);
-            assert_int_equal(
-                tier__clv_p_alive(&pa, TIER__CLV_PARETO_NBD, ps[k], o->x, o->t_x, o->T), TIER_OK);
-            tst_assert_rel(pa, first / (first + pnbd_integral(r, al, s, be, o->x, o->t_x, o->T)),
-                           1e-7);
+            assert_pnbd_p_alive(ps[k], &rows[i], 1e-7);
             /* the likelihood reports the slow series instead (a fit must not go there) */
-            assert_int_equal(tier__clv_loglik(&ll, NULL, TIER__CLV_PARETO_NBD, ps[k], o, 1),
+            assert_int_equal(tier__clv_loglik(&ll, NULL, TIER__CLV_PARETO_NBD, ps[k], &rows[i], 1),
                              TIER_ERANGE);
         }
-    }
 }
 
 /* The Pareto/NBD gradient is analytic (term-by-term derivatives of the 2F1 series through its

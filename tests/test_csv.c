@@ -601,6 +601,26 @@ static tier_io boundary_file(tst_memfs *fs, size_t chunk)
     return tst_memfs_io(fs);
 }
 
+/* A reader of the boundary file in `fs` (boundary_file()) with `block`-byte blocks. */
+static tier_csv *boundary_reader(tst_memfs *fs, size_t chunk, size_t block)
+{
+    tier_io io = boundary_file(fs, chunk);
+    tier_csv *csv = new_csv();
+    assert_int_equal(tier_csv_set_io(csv, &io), TIER_OK);
+    assert_int_equal(tier__csv_set_block_size(csv, block), TIER_OK);
+    return csv;
+}
+
+/* The read opened the file once and closed it; frees the reader, the book and the file. */
+static void boundary_reader_done(tst_memfs *fs, tier_csv *csv, tier_book *book)
+{
+    assert_int_equal(fs->opens, 1);
+    assert_int_equal(fs->closes, 1);
+    tier_book_free(book);
+    tier_csv_free(csv);
+    tst_memfs_clear(fs);
+}
+
 static void test_csv_reads_files_through_short_reads_and_tiny_blocks(void **s)
 {
     size_t chunk, block;
@@ -608,23 +628,16 @@ static void test_csv_reads_files_through_short_reads_and_tiny_blocks(void **s)
     for (chunk = 1; chunk <= 7; chunk += 3) {
         for (block = 1; block <= 40; block += 13) {
             tst_memfs m;
-            tier_io io = boundary_file(&m, chunk);
-            tier_csv *csv = new_csv();
+            tier_csv *csv = boundary_reader(&m, chunk, block);
             tier_book *book = NULL;
             int rc;
             m.eintr_read = 2;
-            assert_int_equal(tier_csv_set_io(csv, &io), TIER_OK);
-            assert_int_equal(tier__csv_set_block_size(csv, block), TIER_OK);
             assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
             rc = tier_csv_read_file(csv, book, "mem");
             if (rc)
                 fail_msg("%s", tier_csv_last_error(csv));
             assert_boundary_book(book);
-            assert_int_equal(m.opens, 1);
-            assert_int_equal(m.closes, 1);
-            tier_book_free(book);
-            tier_csv_free(csv);
-            tst_memfs_clear(&m);
+            boundary_reader_done(&m, csv, book);
         }
     }
 }
@@ -635,21 +648,14 @@ static void test_csv_reports_a_failing_read_as_eio_and_closes_the_file(void **s)
     (void)s;
     for (fail_at = 1; fail_at <= 4; fail_at++) {
         tst_memfs m;
-        tier_io io = boundary_file(&m, 16);
-        tier_csv *csv = new_csv();
+        tier_csv *csv = boundary_reader(&m, 16, 32);
         tier_book *book = new_book_with_one_row();
         m.fail_read = fail_at;
-        assert_int_equal(tier_csv_set_io(csv, &io), TIER_OK);
-        assert_int_equal(tier__csv_set_block_size(csv, 32), TIER_OK);
         assert_int_equal(tier_csv_read_file(csv, book, "mem"), TIER_EIO);
         assert_non_null(strstr(tier_csv_last_error(csv), "read error after"));
         assert_non_null(strstr(tier_csv_last_error(csv), "input/output error"));
         assert_book_unchanged(book);
-        assert_int_equal(m.opens, 1);
-        assert_int_equal(m.closes, 1);
-        tier_book_free(book);
-        tier_csv_free(csv);
-        tst_memfs_clear(&m);
+        boundary_reader_done(&m, csv, book);
     }
 }
 

@@ -53,24 +53,29 @@ static int io_open(void *ud, const char *path, int mode, void **out)
     return 0;
 }
 
-static int64_t io_read(void *ud, void *file, void *buf, size_t size)
+/* One read() into `in` or, when `writing`, one write() from `from`, of at most IO_CHUNK_MAX bytes,
+ * retried on EINTR: the byte count or -errno. */
+static int64_t transfer(void *file, int writing, void *in, const void *from, size_t size)
 {
     ssize_t n;
-    (void)ud;
+    if (size > IO_CHUNK_MAX)
+        size = IO_CHUNK_MAX;
     do {
-        n = read(handle_fd(file), buf, size < IO_CHUNK_MAX ? size : IO_CHUNK_MAX);
+        n = writing ? write(handle_fd(file), from, size) : read(handle_fd(file), in, size);
     } while (n < 0 && errno == EINTR);
     return n < 0 ? neg_errno() : (int64_t)n;
 }
 
+static int64_t io_read(void *ud, void *file, void *buf, size_t size)
+{
+    (void)ud;
+    return transfer(file, 0, buf, NULL, size);
+}
+
 static int64_t io_write(void *ud, void *file, const void *buf, size_t size)
 {
-    ssize_t n;
     (void)ud;
-    do {
-        n = write(handle_fd(file), buf, size < IO_CHUNK_MAX ? size : IO_CHUNK_MAX);
-    } while (n < 0 && errno == EINTR);
-    return n < 0 ? neg_errno() : (int64_t)n;
+    return transfer(file, 1, NULL, buf, size);
 }
 
 static int io_sync(void *ud, void *file)
@@ -142,6 +147,19 @@ void tier__io_copy(tier_io *dst, const tier_io *src)
     /* A version-1 table ends at `ud`: copy only what its version has, the rest stays NULL. */
     memset(dst, 0, sizeof *dst);
     memcpy(dst, src, src->version >= 2 ? sizeof *dst : offsetof(tier_io, seek));
+}
+
+int tier__io_set(tier_io *dst, const tier_io *io, unsigned needs, char *err)
+{
+    int rc;
+    if (!io) {
+        *dst = default_io;
+        return TIER_OK;
+    }
+    rc = tier__io_check(io, needs, err);
+    if (rc == TIER_OK)
+        tier__io_copy(dst, io);
+    return rc;
 }
 
 int tier__io_check(const tier_io *io, unsigned needs, char *err)

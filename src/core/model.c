@@ -507,42 +507,41 @@ int tier_model_set_number(tier_model *m, const char *name, double v)
     return rc;
 }
 
+/* Applies option `o` from `val` when making the value succeeded (`made` is TIER_OK); else fails
+ * with `made`, saying "out of memory" or `bad`. Clears `val` either way. */
+static int apply_made(tier_model *m, const tier_model_option *o, tier_value *val, int made,
+                      const char *bad)
+{
+    int rc = made;
+    if (rc)
+        tier__errorf(m->err, "model \"%s\": option \"%s\": %s", m->name, o->name,
+                     rc == TIER_ENOMEM ? "out of memory" : bad);
+    else
+        rc = apply_option(m, o, val);
+    tier__value_clear(val);
+    return rc;
+}
+
 int tier_model_set_text(tier_model *m, const char *name, const char *text)
 {
     const tier_model_option *o = option_of_type(m, name, TIER_OPTION_TEXT);
     tier_value val;
-    int rc;
     if (!o)
         return m ? lookup_status(m, name) : TIER_EINVAL;
     tier__value_init(&val, &m->alloc);
-    rc = tier_value_set_text(&val, text);
-    if (rc) {
-        tier__errorf(m->err, "model \"%s\": option \"%s\": %s", m->name, o->name,
-                     rc == TIER_ENOMEM ? "out of memory" : "the text is missing or not UTF-8");
-        return rc;
-    }
-    rc = apply_option(m, o, &val);
-    tier__value_clear(&val);
-    return rc;
+    return apply_made(m, o, &val, tier_value_set_text(&val, text),
+                      "the text is missing or not UTF-8");
 }
 
 int tier_model_set_list(tier_model *m, const char *name, const char *const *items, size_t n)
 {
     const tier_model_option *o = option_of_type(m, name, TIER_OPTION_LIST);
     tier_value val;
-    int rc;
     if (!o)
         return m ? lookup_status(m, name) : TIER_EINVAL;
     tier__value_init(&val, &m->alloc);
-    rc = tier_value_set_list(&val, items, n);
-    if (rc) {
-        tier__errorf(m->err, "model \"%s\": option \"%s\": %s", m->name, o->name,
-                     rc == TIER_ENOMEM ? "out of memory" : "an item is missing or not UTF-8");
-        return rc;
-    }
-    rc = apply_option(m, o, &val);
-    tier__value_clear(&val);
-    return rc;
+    return apply_made(m, o, &val, tier_value_set_list(&val, items, n),
+                      "an item is missing or not UTF-8");
 }
 
 int tier_model_set_option(tier_model *m, const char *name, const char *text)

@@ -276,17 +276,9 @@ int tier_csv_set_progress(tier_csv *csv, tier_progress_cb cb, void *ud)
 
 int tier_csv_set_io(tier_csv *csv, const tier_io *io)
 {
-    int rc;
     if (!csv)
         return TIER_EINVAL;
-    if (!io) {
-        csv->io = *tier_io_default();
-        return TIER_OK;
-    }
-    rc = tier__io_check(io, TIER__IO_NEEDS_READ, csv->err);
-    if (rc == TIER_OK)
-        tier__io_copy(&csv->io, io);
-    return rc;
+    return tier__io_set(&csv->io, io, TIER__IO_NEEDS_READ, csv->err);
 }
 
 int tier__csv_set_block_size(tier_csv *csv, size_t size)

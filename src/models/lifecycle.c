@@ -126,25 +126,25 @@ typedef struct lc_inputs {
     double tenure, inactive, trend, p_alive;
 } lc_inputs;
 
-static int lc_fit(void *state, const tier_book *book, const tier_frame *inputs);
-static int lc_score(void *state, const tier_book *book, tier_frame *frame);
-static int lc_explain(void *state, const tier_book *book, const tier_frame *frame, size_t customer,
-                      tier_text *out);
-static void lc_destroy(void *state);
-static const char *lc_last_error(void *state);
-static int lc_set_option(void *state, const char *name, const tier_value *value);
-static int lc_get_option(void *state, const char *name, tier_value *out);
-static int lc_save(void *state, tier_state_writer *w);
-static int lc_load(void *state, tier_state_reader *r);
+static int tier__lc_fit(void *state, const tier_book *book, const tier_frame *inputs);
+static int tier__lc_score(void *state, const tier_book *book, tier_frame *frame);
+static int tier__lc_explain(void *state, const tier_book *book, const tier_frame *frame,
+                            size_t customer, tier_text *out);
+static void tier__lc_destroy(void *state);
+static const char *tier__lc_last_error(void *state);
+static int tier__lc_set_option(void *state, const char *name, const tier_value *value);
+static int tier__lc_get_option(void *state, const char *name, tier_value *out);
+static int tier__lc_save(void *state, tier_state_writer *w);
+static int tier__lc_load(void *state, tier_state_reader *r);
 
-static const tier_model_output lc_outputs[OUT_COUNT] = {{"stage", TIER_VALUE_LABEL},
-                                                        {"onboarding", TIER_VALUE_LABEL},
-                                                        {"trend", TIER_VALUE_NUMBER},
-                                                        {"inactive_days", TIER_VALUE_NUMBER},
-                                                        {"tenure_days", TIER_VALUE_NUMBER}};
+static const tier_model_output tier__lc_outputs[OUT_COUNT] = {{"stage", TIER_VALUE_LABEL},
+                                                              {"onboarding", TIER_VALUE_LABEL},
+                                                              {"trend", TIER_VALUE_NUMBER},
+                                                              {"inactive_days", TIER_VALUE_NUMBER},
+                                                              {"tenure_days", TIER_VALUE_NUMBER}};
 
 /* The number options in the order of opt_rules (entry k - 1 is option k), then the texts. */
-static const tier_model_option lc_options[] = {
+static const tier_model_option tier__lc_options[] = {
     {"as_of", TIER_OPTION_NUMBER,
      "as-of day number; nan (default): the day after the book's last transaction", 0},
     {"recent_window", TIER_OPTION_NUMBER, "days of the recent spend window, 1..36500 (default 180)",
@@ -180,25 +180,9 @@ static const tier_model_option lc_options[] = {
      "number attribute of the share of active users (default \"active_users_share\")", 0},
 };
 
-#define N_OPTIONS (sizeof lc_options / sizeof lc_options[0])
+#define N_OPTIONS (sizeof tier__lc_options / sizeof tier__lc_options[0])
 
-static const tier_model_vtable lc_vtable = {
-    .version = TIER_MODEL_VTABLE_VERSION,
-    .kind = "lifecycle",
-    .fit = lc_fit,
-    .score = lc_score,
-    .explain = lc_explain,
-    .destroy = lc_destroy,
-    .last_error = lc_last_error,
-    .outputs = lc_outputs,
-    .n_outputs = OUT_COUNT,
-    .options = lc_options,
-    .n_options = N_OPTIONS,
-    .set_option = lc_set_option,
-    .get_option = lc_get_option,
-    .save = lc_save,
-    .load = lc_load,
-};
+static const tier_model_vtable lc_vtable = TIER__BUILTIN_VTABLE("lifecycle", tier__lc, NULL);
 
 /* ---- rules -------------------------------------------------------------------------------- */
 
@@ -301,7 +285,7 @@ static int p_alive_values(const lc_state *st, const tier_frame *frame, const dou
 
 /* ---- vtable ------------------------------------------------------------------------------- */
 
-static int lc_fit(void *state, const tier_book *book, const tier_frame *inputs)
+static int tier__lc_fit(void *state, const tier_book *book, const tier_frame *inputs)
 {
     lc_state *st = state;
     const double *p;
@@ -316,7 +300,7 @@ static int lc_fit(void *state, const tier_book *book, const tier_frame *inputs)
     return TIER_OK;
 }
 
-static int lc_score(void *state, const tier_book *book, tier_frame *frame)
+static int tier__lc_score(void *state, const tier_book *book, tier_frame *frame)
 {
     const lc_state *st = state;
     const double *o = st->opt, *p_alive;
@@ -342,12 +326,12 @@ static int lc_score(void *state, const tier_book *book, tier_frame *frame)
         rc = TIER_ENOMEM;
         goto done;
     }
-    rc = tier_frame_add_labels(frame, lc_outputs[OUT_STAGE].name, stage_labels, 6, &stage);
+    rc = tier_frame_add_labels(frame, tier__lc_outputs[OUT_STAGE].name, stage_labels, 6, &stage);
     if (rc == TIER_OK)
-        rc = tier_frame_add_labels(frame, lc_outputs[OUT_ONBOARDING].name, onboarding_labels, 4,
-                                   &onboarding);
+        rc = tier_frame_add_labels(frame, tier__lc_outputs[OUT_ONBOARDING].name, onboarding_labels,
+                                   4, &onboarding);
     for (i = OUT_TREND; i < OUT_COUNT && rc == TIER_OK; i++)
-        rc = tier_frame_add_numbers(frame, lc_outputs[i].name, &out[i]);
+        rc = tier_frame_add_numbers(frame, tier__lc_outputs[i].name, &out[i]);
     if (rc)
         goto done; /* the frame's error says why; model.c drops the columns added */
 
@@ -409,8 +393,8 @@ done:
 
 /* ---- explain ------------------------------------------------------------------------------ */
 
-static int lc_explain(void *state, const tier_book *book, const tier_frame *frame, size_t customer,
-                      tier_text *out)
+static int tier__lc_explain(void *state, const tier_book *book, const tier_frame *frame,
+                            size_t customer, tier_text *out)
 {
     const lc_state *st = state;
     const double *o = st->opt, *num[OUT_COUNT], *p_alive = NULL;
@@ -426,7 +410,7 @@ static int lc_explain(void *state, const tier_book *book, const tier_frame *fram
     if (!frame || !out)
         return TIER_EINVAL;
     for (i = 0; i < OUT_COUNT; i++) {
-        if (tier__model_column(frame, st->name, lc_outputs[i].name, &col[i]) != TIER_OK)
+        if (tier__model_column(frame, st->name, tier__lc_outputs[i].name, &col[i]) != TIER_OK)
             return TIER_ENOTFOUND; /* the model was not scored into this frame */
         num[i] = tier_frame_numbers(frame, col[i]);
     }
@@ -508,7 +492,7 @@ static int lc_explain(void *state, const tier_book *book, const tier_frame *fram
     return tier__model_append(out, buf, sizeof buf, n);
 }
 
-static void lc_destroy(void *state)
+static void tier__lc_destroy(void *state)
 {
     lc_state *st = state;
     tier_allocator a;
@@ -522,7 +506,7 @@ static void lc_destroy(void *state)
     tier__free(&a, st);
 }
 
-static const char *lc_last_error(void *state)
+static const char *tier__lc_last_error(void *state)
 {
     return ((lc_state *)state)->err;
 }
@@ -540,26 +524,18 @@ static char **text_slot(lc_state *st, int k)
 
 int tier_lifecycle_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
-    lc_state *st;
-    int k;
-    if (!out)
-        return TIER_EINVAL;
-    *out = NULL;
-    if (!name)
-        name = "lifecycle";
-    st = TIER__HANDLE_NEW(lc_state, alloc);
+    int k, rc;
+    lc_state *st = tier__model_state_new(out, &name, "lifecycle", alloc, sizeof(lc_state),
+                                         offsetof(lc_state, alloc), &rc);
     if (!st)
-        return TIER_ENOMEM;
+        return rc;
     for (k = 1; k < LC_OPT_COUNT; k++)
         st->opt[k] = opt_rules[k].def;
     st->name = tier__strdup(&st->alloc, name);
     for (k = 0; k < 3; k++)
         *text_slot(st, k) = tier__strdup(&st->alloc, text_defaults[k]);
-    if (!st->name || !st->p_alive_col || !st->attr[0] || !st->attr[1]) {
-        lc_destroy(st);
-        return TIER_ENOMEM;
-    }
-    return tier_model_new(out, &lc_vtable, st, name, alloc);
+    return tier__model_finish(out, &lc_vtable, st, name, alloc,
+                              st->name && st->p_alive_col && st->attr[0] && st->attr[1]);
 }
 
 /* ---- options and saved state (docs/lifecycle.md, docs/model-state-format.md) --------------- */
@@ -570,12 +546,12 @@ typedef struct lc_config {
     char *text[3]; /* p_alive column (NULL: unused), progress and users attributes */
 } lc_config;
 
-/* Index of a text option (0..2) from its position in lc_options. */
+/* Index of a text option (0..2) from its position in tier__lc_options. */
 static int text_index(const char *name)
 {
     size_t i;
     for (i = LC_OPT_COUNT - 1; i < N_OPTIONS; i++)
-        if (strcmp(lc_options[i].name, name) == 0)
+        if (strcmp(tier__lc_options[i].name, name) == 0)
             return (int)(i - (LC_OPT_COUNT - 1));
     return -1;
 }
@@ -624,7 +600,7 @@ static int check_value(lc_state *st, const char *name, const tier_value *v, doub
     }
 }
 
-static int lc_set_option(void *state, const char *name, const tier_value *value)
+static int tier__lc_set_option(void *state, const char *name, const tier_value *value)
 {
     lc_state *st = state;
     double opt[LC_OPT_COUNT];
@@ -645,7 +621,7 @@ static int lc_set_option(void *state, const char *name, const tier_value *value)
     return TIER_OK;
 }
 
-static int lc_get_option(void *state, const char *name, tier_value *out)
+static int tier__lc_get_option(void *state, const char *name, tier_value *out)
 {
     lc_state *st = state;
     int k = text_index(name);
@@ -659,10 +635,10 @@ static int lc_get_option(void *state, const char *name, tier_value *out)
 }
 
 /* Nothing is learnt from the book: the state is the options. */
-static int lc_save(void *state, tier_state_writer *w)
+static int tier__lc_save(void *state, tier_state_writer *w)
 {
     lc_state *st = state;
-    return tier__opt_save(w, lc_options, N_OPTIONS, st, lc_get_option, &st->alloc);
+    return tier__opt_save(w, tier__lc_options, N_OPTIONS, st, tier__lc_get_option, &st->alloc);
 }
 
 /* What a load has read so far; the model takes it only once every record is read. */
@@ -683,7 +659,7 @@ static int load_option(void *ctx, const char *name, const tier_value *v, char *w
     return rc;
 }
 
-static int lc_load(void *state, tier_state_reader *r)
+static int tier__lc_load(void *state, tier_state_reader *r)
 {
     lc_state *st = state;
     lc_loading L;
@@ -697,7 +673,7 @@ static int lc_load(void *state, tier_state_reader *r)
         if (!(L.c.text[k] = tier__strdup(&st->alloc, text_defaults[k])))
             rc = TIER_ENOMEM;
     if (!rc)
-        rc = tier__opt_load(r, lc_options, N_OPTIONS, &st->alloc, load_option, NULL, &L);
+        rc = tier__opt_load(r, tier__lc_options, N_OPTIONS, &st->alloc, load_option, NULL, &L);
     if (rc == 0 && check_options(L.c.opt, why) != TIER_OK)
         rc = tier_state_read_fail(r, why);
     if (rc < 0) {

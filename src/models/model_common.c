@@ -1,12 +1,38 @@
 /* SPDX-License-Identifier: MIT */
-/* The as-of day and window of history, own output columns and explanation text, shared by the
- * built-in models. */
+/* Constructors, the as-of day and window of history, own output columns and explanation text,
+ * shared by the built-in models. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "models/model_common.h"
 #include "models/options.h"
+
+void *tier__model_state_new(tier_model **out, const char **name, const char *kind,
+                            const tier_allocator *alloc, size_t size, size_t alloc_at, int *rc)
+{
+    void *st;
+    if (!out) {
+        *rc = TIER_EINVAL;
+        return NULL;
+    }
+    *out = NULL;
+    if (!*name)
+        *name = kind;
+    st = tier__handle_new(alloc, size, alloc_at);
+    *rc = st ? TIER_OK : TIER_ENOMEM;
+    return st;
+}
+
+int tier__model_finish(tier_model **out, const tier_model_vtable *vtable, void *state,
+                       const char *name, const tier_allocator *alloc, int ok)
+{
+    if (!ok) {
+        vtable->destroy(state);
+        return TIER_ENOMEM;
+    }
+    return tier_model_new(out, vtable, state, name, alloc);
+}
 
 int tier__model_as_of(const tier_book *book, double as_of, int32_t *out)
 {

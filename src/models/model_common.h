@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* What the built-in models share besides options (models/options.h): the as-of day and the window
+/* What the built-in models share besides options (models/options.h): the start and end of their
+ * constructors, the as-of day and the window
  * of history a model counts, finding a model's own output columns in a frame, and appending
  * bounded printf text to an explanation. */
 #ifndef TIER_MODELS_MODEL_COMMON_H
@@ -7,6 +8,33 @@
 
 #include "core/model_internal.h"
 #include "util/buf.h"
+
+/* The start of a built-in's constructor tier_<kind>_new(out, name, alloc): TIER_EINVAL in *rc
+ * when `out` is NULL; else sets *out to NULL and *name to `kind` when it is NULL, and returns the
+ * model's new zeroed state of `size` bytes whose member `alloc` (at offset `alloc_at`) holds the
+ * allocator (TIER__HANDLE_NEW()), or NULL with TIER_ENOMEM in *rc. */
+void *tier__model_state_new(tier_model **out, const char **name, const char *kind,
+                            const tier_allocator *alloc, size_t size, size_t alloc_at, int *rc);
+
+/* The end of a built-in's constructor: when `ok` (the state's own allocations succeeded), makes
+ * the model with tier_model_new() (which destroys the state when it fails); else destroys the
+ * state with the vtable's destroy and returns TIER_ENOMEM. */
+int tier__model_finish(tier_model **out, const tier_model_vtable *vtable, void *state,
+                       const char *name, const tier_allocator *alloc, int ok);
+
+/* The vtable of a built-in model, filled the same way for every built-in: its callbacks and
+ * tables are named P_fit, P_score, P_explain, P_destroy, P_last_error, P_outputs, P_options
+ * (arrays whose size is visible), P_set_option, P_get_option, P_save and P_load; `fitted` is its
+ * is_fitted callback or NULL. */
+#define TIER__BUILTIN_VTABLE(kind_name, P, fitted)                                              \
+    {                                                                                           \
+        .version = TIER_MODEL_VTABLE_VERSION, .kind = (kind_name), .fit = P##_fit,              \
+        .score = P##_score, .explain = P##_explain, .destroy = P##_destroy,                     \
+        .last_error = P##_last_error, .outputs = P##_outputs,                                   \
+        .n_outputs = sizeof P##_outputs / sizeof P##_outputs[0], .options = P##_options,        \
+        .n_options = sizeof P##_options / sizeof P##_options[0], .set_option = P##_set_option,  \
+        .get_option = P##_get_option, .save = P##_save, .load = P##_load, .is_fitted = (fitted) \
+    }
 
 /* Longest window of history in days: the whole supported calendar. */
 #define TIER__WINDOW_MAX ((double)TIER_DAY_MAX - (double)TIER_DAY_MIN + 1.0)

@@ -41,23 +41,23 @@ typedef struct pareto_state {
     char err[TIER__ERR_SIZE];
 } pareto_state;
 
-static int pareto_fit(void *state, const tier_book *book, const tier_frame *inputs);
-static int pareto_score(void *state, const tier_book *book, tier_frame *frame);
-static int pareto_explain(void *state, const tier_book *book, const tier_frame *frame,
-                          size_t customer, tier_text *out);
-static void pareto_destroy(void *state);
-static const char *pareto_last_error(void *state);
-static int pareto_set_option(void *state, const char *name, const tier_value *value);
-static int pareto_get_option(void *state, const char *name, tier_value *out);
-static int pareto_save(void *state, tier_state_writer *w);
-static int pareto_load(void *state, tier_state_reader *r);
+static int tier__pareto_fit(void *state, const tier_book *book, const tier_frame *inputs);
+static int tier__pareto_score(void *state, const tier_book *book, tier_frame *frame);
+static int tier__pareto_explain(void *state, const tier_book *book, const tier_frame *frame,
+                                size_t customer, tier_text *out);
+static void tier__pareto_destroy(void *state);
+static const char *tier__pareto_last_error(void *state);
+static int tier__pareto_set_option(void *state, const char *name, const tier_value *value);
+static int tier__pareto_get_option(void *state, const char *name, tier_value *out);
+static int tier__pareto_save(void *state, tier_state_writer *w);
+static int tier__pareto_load(void *state, tier_state_reader *r);
 
-static const tier_model_output pareto_outputs[OUT_COUNT] = {{"value", TIER_VALUE_NUMBER},
-                                                            {"share", TIER_VALUE_NUMBER},
-                                                            {"cum_share", TIER_VALUE_NUMBER},
-                                                            {"class", TIER_VALUE_LABEL}};
+static const tier_model_output tier__pareto_outputs[OUT_COUNT] = {{"value", TIER_VALUE_NUMBER},
+                                                                  {"share", TIER_VALUE_NUMBER},
+                                                                  {"cum_share", TIER_VALUE_NUMBER},
+                                                                  {"class", TIER_VALUE_LABEL}};
 
-static const tier_model_option pareto_options[] = {
+static const tier_model_option tier__pareto_options[] = {
     {"criterion", TIER_OPTION_TEXT,
      "\"revenue\" (default), \"margin\", or the full name of a number column of the input frame "
      "(e.g. \"clv.clv\")",
@@ -72,25 +72,9 @@ static const tier_model_option pareto_options[] = {
      0},
 };
 
-#define N_OPTIONS (sizeof pareto_options / sizeof pareto_options[0])
+#define N_OPTIONS (sizeof tier__pareto_options / sizeof tier__pareto_options[0])
 
-static const tier_model_vtable pareto_vtable = {
-    .version = TIER_MODEL_VTABLE_VERSION,
-    .kind = "pareto",
-    .fit = pareto_fit,
-    .score = pareto_score,
-    .explain = pareto_explain,
-    .destroy = pareto_destroy,
-    .last_error = pareto_last_error,
-    .outputs = pareto_outputs,
-    .n_outputs = OUT_COUNT,
-    .options = pareto_options,
-    .n_options = N_OPTIONS,
-    .set_option = pareto_set_option,
-    .get_option = pareto_get_option,
-    .save = pareto_save,
-    .load = pareto_load,
-};
+static const tier_model_vtable pareto_vtable = TIER__BUILTIN_VTABLE("pareto", tier__pareto, NULL);
 
 /* ---- exact arithmetic -------------------------------------------------------------------- */
 
@@ -229,7 +213,7 @@ static int check_options(const pareto_config *c, char *err)
     return TIER_OK;
 }
 
-static int pareto_fit(void *state, const tier_book *book, const tier_frame *inputs)
+static int tier__pareto_fit(void *state, const tier_book *book, const tier_frame *inputs)
 {
     pareto_state *st = state;
     size_t col;
@@ -344,7 +328,7 @@ static uint64_t sort_key(const pareto_values *pv, size_t i)
     return ~bits;
 }
 
-static int pareto_score(void *state, const tier_book *book, tier_frame *frame)
+static int tier__pareto_score(void *state, const tier_book *book, tier_frame *frame)
 {
     pareto_state *st = state;
     pareto_values pv;
@@ -402,9 +386,10 @@ static int pareto_score(void *state, const tier_book *book, tier_frame *frame)
     key2 = NULL;
     /* The outputs are added now so that cumulative shares go straight into their column. */
     for (i = 0; i < OUT_CLASS && rc == TIER_OK; i++)
-        rc = tier_frame_add_numbers(frame, pareto_outputs[i].name, &out[i]);
+        rc = tier_frame_add_numbers(frame, tier__pareto_outputs[i].name, &out[i]);
     if (rc == TIER_OK)
-        rc = tier_frame_add_labels(frame, pareto_outputs[OUT_CLASS].name, class_labels, 3, &cls);
+        rc = tier_frame_add_labels(frame, tier__pareto_outputs[OUT_CLASS].name, class_labels, 3,
+                                   &cls);
     if (rc)
         goto done;
     /* Class boundaries: the first positions whose cumulative sum reaches each threshold. */
@@ -471,13 +456,13 @@ fail:
 static const double *model_numbers(const pareto_state *st, const tier_frame *frame, int out)
 {
     size_t col;
-    if (tier__model_column(frame, st->name, pareto_outputs[out].name, &col) != TIER_OK)
+    if (tier__model_column(frame, st->name, tier__pareto_outputs[out].name, &col) != TIER_OK)
         return NULL;
     return tier_frame_numbers(frame, col);
 }
 
-static int pareto_explain(void *state, const tier_book *book, const tier_frame *frame,
-                          size_t customer, tier_text *out)
+static int tier__pareto_explain(void *state, const tier_book *book, const tier_frame *frame,
+                                size_t customer, tier_text *out)
 {
     pareto_state *st = state;
     const double *value, *share, *cum;
@@ -493,7 +478,7 @@ static int pareto_explain(void *state, const tier_book *book, const tier_frame *
     value = model_numbers(st, frame, OUT_VALUE);
     share = model_numbers(st, frame, OUT_SHARE);
     cum = model_numbers(st, frame, OUT_CUM_SHARE);
-    if (tier__model_column(frame, st->name, pareto_outputs[OUT_CLASS].name, &col) == TIER_OK)
+    if (tier__model_column(frame, st->name, tier__pareto_outputs[OUT_CLASS].name, &col) == TIER_OK)
         codes = tier_frame_labels(frame, col);
     if (!value || !share || !cum || !codes)
         return TIER_ENOTFOUND; /* the model was not scored into this frame */
@@ -526,7 +511,7 @@ static int pareto_explain(void *state, const tier_book *book, const tier_frame *
     return tier__model_append(out, buf, sizeof buf, n);
 }
 
-static void pareto_destroy(void *state)
+static void tier__pareto_destroy(void *state)
 {
     pareto_state *st = state;
     tier_allocator a;
@@ -538,7 +523,7 @@ static void pareto_destroy(void *state)
     tier__free(&a, st);
 }
 
-static const char *pareto_last_error(void *state)
+static const char *tier__pareto_last_error(void *state)
 {
     return ((pareto_state *)state)->err;
 }
@@ -547,22 +532,14 @@ static const char *pareto_last_error(void *state)
 
 int tier_pareto_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
-    pareto_state *st;
-    if (!out)
-        return TIER_EINVAL;
-    *out = NULL;
-    if (!name)
-        name = "pareto";
-    st = TIER__HANDLE_NEW(pareto_state, alloc);
+    int rc;
+    pareto_state *st = tier__model_state_new(out, &name, "pareto", alloc, sizeof(pareto_state),
+                                             offsetof(pareto_state, alloc), &rc);
     if (!st)
-        return TIER_ENOMEM;
+        return rc;
     st->c = pareto_defaults;
     st->name = tier__strdup(&st->alloc, name);
-    if (!st->name) {
-        pareto_destroy(st);
-        return TIER_ENOMEM;
-    }
-    return tier_model_new(out, &pareto_vtable, st, name, alloc);
+    return tier__model_finish(out, &pareto_vtable, st, name, alloc, st->name != NULL);
 }
 
 int tier_pareto_summary(const tier_frame *frame, const char *name, int cls, size_t *customers,
@@ -580,8 +557,8 @@ int tier_pareto_summary(const tier_frame *frame, const char *name, int cls, size
         name = "pareto";
     if (strlen(name) > 200)
         return TIER_EINVAL;
-    if (tier__model_column(frame, name, pareto_outputs[OUT_VALUE].name, &vcol) != TIER_OK ||
-        tier__model_column(frame, name, pareto_outputs[OUT_CLASS].name, &ccol) != TIER_OK)
+    if (tier__model_column(frame, name, tier__pareto_outputs[OUT_VALUE].name, &vcol) != TIER_OK ||
+        tier__model_column(frame, name, tier__pareto_outputs[OUT_CLASS].name, &ccol) != TIER_OK)
         return TIER_ENOTFOUND;
     v = tier_frame_numbers(frame, vcol);
     codes = tier_frame_labels(frame, ccol);
@@ -669,7 +646,7 @@ static int config_set(pareto_state *st, pareto_config *c, const char *name, cons
     return TIER_OK;
 }
 
-static int pareto_set_option(void *state, const char *name, const tier_value *value)
+static int tier__pareto_set_option(void *state, const char *name, const tier_value *value)
 {
     pareto_state *st = state;
     pareto_config c = st->c;
@@ -689,7 +666,7 @@ static int pareto_set_option(void *state, const char *name, const tier_value *va
     return TIER_OK;
 }
 
-static int pareto_get_option(void *state, const char *name, tier_value *out)
+static int tier__pareto_get_option(void *state, const char *name, tier_value *out)
 {
     const pareto_state *st = state;
     if (strcmp(name, "criterion") == 0)
@@ -702,10 +679,11 @@ static int pareto_get_option(void *state, const char *name, tier_value *out)
 }
 
 /* Nothing is learnt from the book: the state is the options. */
-static int pareto_save(void *state, tier_state_writer *w)
+static int tier__pareto_save(void *state, tier_state_writer *w)
 {
     pareto_state *st = state;
-    return tier__opt_save(w, pareto_options, N_OPTIONS, st, pareto_get_option, &st->alloc);
+    return tier__opt_save(w, tier__pareto_options, N_OPTIONS, st, tier__pareto_get_option,
+                          &st->alloc);
 }
 
 /* What a load has read so far; the model takes it only once every record is read. */
@@ -728,7 +706,7 @@ static int load_option(void *ctx, const char *name, const tier_value *v, char *w
     return TIER_OK;
 }
 
-static int pareto_load(void *state, tier_state_reader *r)
+static int tier__pareto_load(void *state, tier_state_reader *r)
 {
     pareto_state *st = state;
     pareto_loading L;
@@ -736,7 +714,7 @@ static int pareto_load(void *state, tier_state_reader *r)
     int rc;
     L.st = st;
     L.c = pareto_defaults;
-    rc = tier__opt_load(r, pareto_options, N_OPTIONS, &st->alloc, load_option, NULL, &L);
+    rc = tier__opt_load(r, tier__pareto_options, N_OPTIONS, &st->alloc, load_option, NULL, &L);
     if (rc == 0 && check_options(&L.c, why) != TIER_OK)
         rc = tier_state_read_fail(r, why);
     if (rc < 0) {

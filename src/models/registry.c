@@ -31,15 +31,7 @@ static const struct {
 
 int tier_registry_new(tier_registry **out, const tier_allocator *alloc)
 {
-    tier_registry *reg;
-    if (!out)
-        return TIER_EINVAL;
-    *out = NULL;
-    reg = TIER__HANDLE_NEW(tier_registry, alloc);
-    if (!reg)
-        return TIER_ENOMEM;
-    *out = reg;
-    return TIER_OK;
+    return TIER__HANDLE_CREATE(out, tier_registry, alloc);
 }
 
 void tier_registry_free(tier_registry *reg)

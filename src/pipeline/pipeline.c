@@ -743,15 +743,8 @@ int tier_pipeline_set_io(tier_pipeline *p, const tier_io *io)
     int rc;
     if (!p)
         return TIER_EINVAL;
-    if (!io) {
-        p->io = *tier_io_default();
-        return TIER_OK;
-    }
-    rc = tier__io_check(io, TIER__IO_NEEDS_READ, why);
-    if (rc)
-        return tier__pipeline_fail(p, rc, "%s", why);
-    tier__io_copy(&p->io, io);
-    return TIER_OK;
+    rc = tier__io_set(&p->io, io, TIER__IO_NEEDS_READ, why);
+    return rc ? tier__pipeline_fail(p, rc, "%s", why) : TIER_OK;
 }
 
 int tier_pipeline_set_output(tier_pipeline *p, tier_write_cb cb, void *ud)

@@ -30,6 +30,10 @@ static void report_cycle(const tier_book *book, const size_t *parent, size_t at,
                          char *err)
 {
     char msg[TIER__ERR_SIZE], tail[TIER__ERR_SIZE];
+    /* What the cycle may take of the message, leaving room for " (REF)" (a name of at most
+     * TIER__POL_MAX_NAME bytes and a little more in a parsed policy). */
+    size_t ref_len = strlen(ref),
+           cap = ref_len + 4 < sizeof msg / 2 ? sizeof msg - ref_len - 3 : sizeof msg / 2;
     size_t first = at, len = 1, c, k, o = 0, id_len, first_len;
     const char *id, *first_id;
     for (c = parent[at]; c != at; c = parent[c]) {
@@ -41,17 +45,17 @@ static void report_cycle(const tier_book *book, const size_t *parent, size_t at,
     tier__errorf(tail, " -> ... -> %.*s (cycle of %lu accounts)", (int)first_len, first_id,
                  (unsigned long)len);
     msg[0] = '\0';
-    put(msg, sizeof msg, &o, "cycle: ", 7);
-    put(msg, sizeof msg, &o, first_id, first_len);
+    put(msg, cap, &o, "cycle: ", 7);
+    put(msg, cap, &o, first_id, first_len);
     for (c = parent[first], k = 1; k <= len; c = parent[c], k++) {
         id = tier_book_customer_id(book, c, &id_len);
         /* Room for this id, and for the tail should the next one not fit. */
-        if (o + 4 + id_len + (k < len ? strlen(tail) : 0) + 1 > sizeof msg) {
-            put(msg, sizeof msg, &o, tail, strlen(tail));
+        if (o + 4 + id_len + (k < len ? strlen(tail) : 0) + 1 > cap) {
+            put(msg, cap, &o, tail, strlen(tail));
             break;
         }
-        put(msg, sizeof msg, &o, " -> ", 4);
-        put(msg, sizeof msg, &o, id, id_len);
+        put(msg, cap, &o, " -> ", 4);
+        put(msg, cap, &o, id, id_len);
     }
     tier__errorf(err, "%s (%s)", msg, ref);
 }

@@ -66,8 +66,8 @@ tier__lint_model *tier__lint_model_of(const tier__lint *l, const char *ref, cons
         return NULL;
     n = (size_t)(dot - ref);
     *output = dot + 1;
-    for (i = 0; i < l->pol->n_models; i++) {
-        const char *name = l->pol->models[i].name;
+    for (i = 0; i < l->n_models; i++) {
+        const char *name = l->models[i].pm->name;
         if (name && strlen(name) == n && memcmp(name, ref, n) == 0)
             return &l->models[i];
     }
@@ -342,6 +342,7 @@ static void check_models(tier__lint *l)
         const tier__pmodel *pm = &l->pol->models[i];
         int rc;
         lm->pm = pm;
+        l->n_models = i + 1;
         for (j = 0; j < i; j++) {
             if (same_text(l->pol->models[j].name, pm->name)) {
                 tier__lint_add(l, TIER__LINT_ERROR, pm->line, pm->col, "duplicate",
@@ -530,9 +531,70 @@ static void check_tiers(tier__lint *l)
 /* ---- the call ---------------------------------------------------------------------------------
  */
 
+/* A policy built by calls declares no models: its columns come from the caller's. A prefix of
+ * MODEL.OUTPUT that names a kind (rfm, pareto, ...) is taken as a model of that kind with its
+ * default options, so that its outputs and label sets are known. */
+static void implicit_model(tier__lint *l, const char *ref)
+{
+    const char *dot = strchr(ref, '.'), *out;
+    tier__pmodel *pm;
+    tier_model *m = NULL;
+    char *name;
+    size_t i;
+    int rc;
+    if (!dot || strncmp(ref, "attr.", 5) == 0 || tier__lint_model_of(l, ref, &out))
+        return;
+    if (!(name = tier__strndup(l->a, ref, (size_t)(dot - ref)))) {
+        l->rc = TIER_ENOMEM;
+        return;
+    }
+    rc = tier_model_new_kind(&m, l->reg, name, name, l->a);
+    if (rc == TIER_OK &&
+        (tier__grow(l->a, (void **)&l->implicit, &l->cap_implicit, l->n_implicit + 1,
+                    sizeof *l->implicit) ||
+         tier__grow(l->a, (void **)&l->models, &l->cap_models, l->n_models + 1, sizeof *l->models)))
+        rc = TIER_ENOMEM;
+    if (rc != TIER_OK) {
+        tier_model_free(m);
+        tier__free(l->a, name);
+        if (rc == TIER_ENOMEM)
+            l->rc = rc;
+        return;
+    }
+    /* l->models moved: the models point at their own entries of l->implicit, which also may. */
+    for (i = 0; i < l->n_implicit; i++)
+        l->models[l->pol->n_models + i].pm = &l->implicit[i];
+    pm = &l->implicit[l->n_implicit++];
+    memset(pm, 0, sizeof *pm);
+    pm->name = pm->kind = name;
+    memset(&l->models[l->n_models], 0, sizeof *l->models);
+    l->models[l->n_models].pm = pm;
+    l->models[l->n_models].m = m;
+    for (i = 0; i < sizeof builtin_kinds / sizeof builtin_kinds[0]; i++)
+        if (strcmp(name, builtin_kinds[i]) == 0)
+            l->models[l->n_models].builtin = (int)i + 1;
+    l->models[l->n_models].bins = l->models[l->n_models].builtin == TIER__LK_RFM ? 5 : 0;
+    l->n_models++;
+}
+
+static void implicit_models(tier__lint *l, const tier__pexpr *e)
+{
+    size_t i;
+    if (!e || l->rc)
+        return;
+    if (e->kind == TIER__PX_REF && e->text)
+        implicit_model(l, e->text);
+    for (i = 0; i < e->n_args; i++)
+        implicit_models(l, e->args[i]);
+}
+
 static void run(tier__lint *l)
 {
+    size_t t, j;
     check_models(l);
+    for (t = 0; l->by_calls && t < l->pol->n_tiers; t++)
+        for (j = 0; j < l->pol->tiers[t].n_rules; j++)
+            implicit_models(l, l->pol->tiers[t].rules[j].when);
     if (!l->rc)
         tier__lint_refs(l);
     if (!l->rc)
@@ -592,7 +654,9 @@ int tier_policy_lint(const tier_policy *policy, const tier_registry *registry, t
     l.pol = &policy->pol;
     l.reg = registry;
     tier__buf_init(&l.texts, l.a);
-    l.models = tier__calloc(l.a, l.pol->n_models + 1, sizeof *l.models);
+    l.by_calls = !policy->origin;
+    l.cap_models = l.pol->n_models + 1;
+    l.models = tier__calloc(l.a, l.cap_models, sizeof *l.models);
     l.overflow_in = tier__calloc(l.a, l.pol->n_tiers + 1, sizeof *l.overflow_in);
     for (i = 0; i < l.pol->n_tiers; i++)
         n_rules += l.pol->tiers[i].n_rules;
@@ -610,8 +674,11 @@ int tier_policy_lint(const tier_policy *policy, const tier_registry *registry, t
         run(&l);
     rc = l.rc ? l.rc
               : finish(&l, policy->origin ? policy->origin : "<policy>", report, errors, warnings);
-    for (i = 0; l.models && i < l.pol->n_models; i++)
+    for (i = 0; l.models && i < l.n_models; i++)
         tier_model_free(l.models[i].m);
+    for (i = 0; i < l.n_implicit; i++)
+        tier__free(l.a, l.implicit[i].name);
+    tier__free(l.a, l.implicit);
     tier_segmap_free(l.maps[0]);
     tier_segmap_free(l.maps[1]);
     tier__free(l.a, l.models);

@@ -33,8 +33,11 @@ typedef struct cdim {
     int miss;                   /* 1: value n is "missing" */
 } cdim;
 
+/* A value not known without data (an attribute, a window, a number output, pct_rank()). */
+#define UNKNOWN (-1)
+
 typedef struct cval {
-    int t; /* 0 missing, TIER__PT_NUMBER, _TEXT, _BOOL */
+    int t; /* 0 missing, TIER__PT_NUMBER, _TEXT, _BOOL, or UNKNOWN */
     double num;
     const char *text;
 } cval;
@@ -184,6 +187,12 @@ static cval missing(void)
     return v;
 }
 
+static cval unknown(void)
+{
+    cval v = {UNKNOWN, 0, NULL};
+    return v;
+}
+
 static cval boolean(int b)
 {
     cval v = {TIER__PT_BOOL, 0, NULL};
@@ -205,14 +214,15 @@ static cval text(const char *s)
     return v;
 }
 
-/* The score k of rfm model lm in the current cell: 1..bins, or 0 when missing or not a dim. */
+/* The score k of rfm model lm in the current cell: 1..bins, 0 when missing, -1 when it is no
+ * dimension (the cells were too many). */
 static int score_of(const cells *c, const tier__lint_model *lm, int k)
 {
     size_t i;
     for (i = 0; i < c->n_dims; i++)
         if (c->dims[i].kind == CD_SCORE && c->dims[i].lm == lm && c->dims[i].score == k)
             return c->at[i] < c->dims[i].n ? (int)c->at[i] + 1 : 0;
-    return 0;
+    return -1;
 }
 
 static cval ref_value(const cells *c, const tier__pexpr *e)
@@ -229,6 +239,8 @@ static cval ref_value(const cells *c, const tier__pexpr *e)
     if (k >= U_SEG) {
         int r = score_of(c, lm, 0), f = score_of(c, lm, 1), m = score_of(c, lm, 2), b = lm->bins;
         int which = k == U_SEG ? 0 : 1, s;
+        if (r < 0 || f < 0 || (which && m < 0))
+            return unknown();
         if (!r || !f || (which && !m))
             return missing();
         s = tier_segmap_lookup(c->l->maps[which], (5 * r + b - 1) / b, (5 * f + b - 1) / b,
@@ -238,9 +250,9 @@ static cval ref_value(const cells *c, const tier__pexpr *e)
     }
     if (k >= 0) {
         int s = score_of(c, lm, k);
-        return s ? number(s) : missing();
+        return s > 0 ? number(s) : s ? unknown() : missing();
     }
-    return missing();
+    return unknown();
 }
 
 static int equal(cval x, cval y)
@@ -250,12 +262,23 @@ static int equal(cval x, cval y)
     return x.t == y.t && x.num == y.num;
 }
 
+static int is_true(cval v)
+{
+    return v.t == TIER__PT_BOOL && v.num != 0;
+}
+
+static int is_false(cval v)
+{
+    return v.t != UNKNOWN && !is_true(v);
+}
+
 static cval eval(const cells *c, const tier__pexpr *e, size_t lets)
 {
     const tier__pol *pol = c->l->pol;
-    cval x, y;
+    cval x, y, z;
     size_t i;
     long k;
+    int unk = 0;
     if (!e)
         return boolean(1);
     switch (e->kind) {
@@ -266,23 +289,31 @@ static cval eval(const cells *c, const tier__pexpr *e, size_t lets)
     case TIER__PX_BOOL:
         return boolean(e->num != 0);
     case TIER__PX_REF:
+        if (!e->text)
+            return unknown();
         if ((k = tier__lint_let(pol, e->text, lets)) >= 0)
             return eval(c, pol->lets[k].expr, (size_t)k);
         return ref_value(c, e);
     case TIER__PX_UNARY:
         x = eval(c, e->args[0], lets);
+        if (x.t == UNKNOWN)
+            return x;
         if (e->op == TIER__POP_NOT)
-            return boolean(!(x.t == TIER__PT_BOOL && x.num));
+            return boolean(!is_true(x));
         return x.t == TIER__PT_NUMBER ? number(-x.num) : missing();
     case TIER__PX_BINARY:
         x = eval(c, e->args[0], lets);
-        if (e->op == TIER__POP_AND && !(x.t == TIER__PT_BOOL && x.num))
-            return boolean(0);
-        if (e->op == TIER__POP_OR && x.t == TIER__PT_BOOL && x.num)
-            return boolean(1);
         y = eval(c, e->args[1], lets);
-        if (e->op == TIER__POP_AND || e->op == TIER__POP_OR)
-            return boolean(y.t == TIER__PT_BOOL && y.num);
+        if (e->op == TIER__POP_AND)
+            return is_false(x) || is_false(y) ? boolean(0)
+                   : is_true(x) && is_true(y) ? boolean(1)
+                                              : unknown();
+        if (e->op == TIER__POP_OR)
+            return is_true(x) || is_true(y)     ? boolean(1)
+                   : is_false(x) && is_false(y) ? boolean(0)
+                                                : unknown();
+        if (x.t == UNKNOWN || y.t == UNKNOWN)
+            return unknown();
         if (!x.t || !y.t)
             return e->op >= TIER__POP_ADD ? missing() : boolean(0);
         if (e->op == TIER__POP_EQ || e->op == TIER__POP_NE)
@@ -309,36 +340,50 @@ static cval eval(const cells *c, const tier__pexpr *e, size_t lets)
         }
     case TIER__PX_IN:
         x = eval(c, e->args[0], lets);
-        if (!x.t)
-            return boolean(0);
-        for (i = 1; i < e->n_args; i++)
-            if (equal(x, eval(c, e->args[i], lets)))
+        if (x.t == UNKNOWN || !x.t)
+            return x.t ? x : boolean(0);
+        for (i = 1; i < e->n_args; i++) {
+            y = eval(c, e->args[i], lets);
+            if (y.t == UNKNOWN)
+                unk = 1;
+            else if (equal(x, y))
                 return boolean(e->op != TIER__POP_NOT);
-        return boolean(e->op == TIER__POP_NOT);
+        }
+        return unk ? unknown() : boolean(e->op == TIER__POP_NOT);
     case TIER__PX_BETWEEN:
         x = eval(c, e->args[0], lets);
         y = eval(c, e->args[1], lets);
-        if (x.t != TIER__PT_NUMBER || y.t != TIER__PT_NUMBER)
+        z = eval(c, e->args[2], lets);
+        if (x.t == UNKNOWN || y.t == UNKNOWN || z.t == UNKNOWN)
+            return unknown();
+        if (x.t != TIER__PT_NUMBER || y.t != TIER__PT_NUMBER || z.t != TIER__PT_NUMBER)
             return boolean(0);
-        return boolean(x.num >= y.num && (y = eval(c, e->args[2], lets)).t == TIER__PT_NUMBER &&
-                       x.num <= y.num);
+        return boolean(x.num >= y.num && x.num <= z.num);
     case TIER__PX_MISSING:
         x = eval(c, e->args[0], lets);
-        return boolean((x.t == 0) == (e->op != TIER__POP_NOT));
+        return x.t == UNKNOWN ? x : boolean((x.t == 0) == (e->op != TIER__POP_NOT));
     case TIER__PX_CALL:
+        if (!e->text)
+            return unknown();
         if (strcmp(e->text, "abc") == 0) {
             for (i = 0; i < c->n_dims; i++)
                 if (c->dims[i].kind == CD_ABC && tier__lint_same(c->dims[i].call, e))
                     return text(abc_labels[c->at[i]]);
-            return missing();
+            return unknown();
         }
+        if (strcmp(e->text, "pct_rank") == 0)
+            return unknown();
         if (strcmp(e->text, "abs") == 0) {
             x = e->n_args ? eval(c, e->args[0], lets) : missing();
+            if (x.t == UNKNOWN)
+                return x;
             return x.t == TIER__PT_NUMBER ? number(x.num < 0 ? -x.num : x.num) : missing();
         }
         y = missing();
         for (i = 0; i < e->n_args; i++) {
             x = eval(c, e->args[i], lets);
+            if (x.t == UNKNOWN)
+                return x; /* which argument is present or least is not known */
             if (!x.t)
                 continue;
             if (e->text[0] == 'c')
@@ -349,7 +394,7 @@ static cval eval(const cells *c, const tier__pexpr *e, size_t lets)
         }
         return y;
     default:
-        return missing();
+        return unknown();
     }
 }
 
@@ -362,9 +407,13 @@ typedef struct pair {
 typedef struct rinfo {
     const tier__prule *rule;
     size_t tier;
-    int fin, var, reached;
-    size_t matched, shadow_cell, shadow_by;
-    size_t same_as; /* a rule that is not finite: an earlier rule of the same condition, or -1 */
+    int fin;            /* reads only finite values: never unknown */
+    int var;            /* reads a value of the cells */
+    int reached;        /* some cell where it may hold and no earlier rule surely holds */
+    size_t matched;     /* cells where it holds or may hold */
+    size_t shadow_cell; /* a cell it may hold in that an earlier rule surely takes */
+    size_t shadow_by;   /* that earlier rule */
+    size_t same_as;     /* an earlier rule of the same condition (not finite), or -1 */
 } rinfo;
 
 /* Sets c->at to cell `cell`, the last dimension varying fastest. */
@@ -448,9 +497,7 @@ typedef struct run {
     pair *pairs;
     size_t n_pairs, cap_pairs;
     size_t *stamp; /* [n_tiers] cell + 1 that last counted the tier in a pair */
-    size_t present, uncovered, unc_ex[EXAMPLES], overlapping;
-    int covered_all;
-    size_t last_first; /* with covered_all: the last rule any cell needs */
+    size_t present, uncovered, unc_ex[EXAMPLES];
 } run;
 
 static void add_pair(run *u, size_t first, size_t other, size_t cell)
@@ -477,52 +524,55 @@ static void add_pair(run *u, size_t first, size_t other, size_t cell)
     p->count++;
 }
 
+/* Every rule in every cell: a rule surely holds (true), surely not (false) or may hold (what it
+ * reads beyond the cells decides). The first rule that surely holds takes the cell; it is the
+ * cell's tier when no rule before it may hold. */
 static void enumerate(run *u, size_t total)
 {
     const tier__pol *pol = u->c.l->pol;
     size_t cell, g;
-    u->covered_all = 1;
     for (cell = 0; cell < total && !u->c.l->rc; cell++) {
         size_t first = (size_t)-1;
-        int present, over = 0;
+        int present, sure = 1, any = 0;
         decode(&u->c, cell);
         if (!consistent(&u->c, &present))
             continue;
         for (g = 0; g < u->n_r; g++) {
             rinfo *r = &u->r[g];
-            cval v;
-            if (!r->fin)
+            cval v = u->c.l->rule_bad[g] ? unknown() : eval(&u->c, r->rule->when, pol->n_lets);
+            if (is_false(v))
                 continue;
-            v = eval(&u->c, r->rule->when, pol->n_lets);
-            if (!(v.t == TIER__PT_BOOL && v.num))
-                continue;
+            any = 1;
             r->matched++;
             if (first == (size_t)-1) {
-                first = g;
                 r->reached = 1;
-                u->stamp[r->tier] = cell + 1;
+                if (v.t == UNKNOWN) {
+                    sure = 0;
+                    continue;
+                }
+                first = g;
+                if (sure)
+                    u->stamp[r->tier] = cell + 1;
                 continue;
             }
             if (!r->reached && r->shadow_cell == (size_t)-1) {
                 r->shadow_cell = cell;
                 r->shadow_by = first;
             }
-            if (present && r->tier != u->r[first].tier && u->stamp[r->tier] != cell + 1) {
+            /* An overlap is two rules that surely hold, the first of them surely first; a
+             * constant catch-all (`true`) is no overlap but the rest. */
+            if (present && sure && is_true(v) && r->var && r->tier != u->r[first].tier &&
+                u->stamp[r->tier] != cell + 1) {
                 u->stamp[r->tier] = cell + 1;
                 add_pair(u, u->r[first].tier, r->tier, cell);
-                over = 1;
             }
         }
-        if (first == (size_t)-1) {
-            u->covered_all = 0;
-            if (present && u->uncovered < EXAMPLES)
+        if (!any && present) {
+            if (u->uncovered < EXAMPLES)
                 u->unc_ex[u->uncovered] = cell;
-            u->uncovered += (size_t)present;
-        } else if (first > u->last_first || u->last_first == (size_t)-1) {
-            u->last_first = first;
+            u->uncovered++;
         }
         u->present += (size_t)present;
-        u->overlapping += (size_t)over;
     }
 }
 
@@ -552,31 +602,35 @@ static const char *rule_name(const rinfo *r)
     return r->rule->name ? r->rule->name : "";
 }
 
-/* Why rule `g` can never place a customer, into b ("" when it can); its check name. */
+/* A rule without variables that surely holds: `true`, or a constant test. */
+static int constant_true(const run *u, size_t g)
+{
+    return u->r[g].fin && !u->r[g].var && u->r[g].matched;
+}
+
+/* Why rule `g` can never place a customer, into b; its check name (NULL when it can). */
 static const char *why_dead(run *u, size_t g, tier__buf *b)
 {
     const tier__pol *pol = u->c.l->pol;
     const rinfo *r = &u->r[g], *k;
     tier__buf_reset(b);
-    if (r->fin && !r->matched) {
+    if (!r->matched) {
         tier__buf_puts(b, r->var ? "never holds for any value of the scores and labels it reads"
                                  : "never holds: its condition is always false");
         return "never-matches";
     }
-    if (r->fin && !r->reached) {
+    if (!r->reached) {
         k = &u->r[r->shadow_by];
+        if (constant_true(u, r->shadow_by)) {
+            tier__buf_printf(b,
+                             "is shadowed: every customer is placed before it (rule \"%s\" of "
+                             "tier %s always holds)",
+                             rule_name(k), pol->tiers[k->tier].name);
+            return "shadowed";
+        }
         tier__buf_puts(b, "is shadowed: every cell it matches is taken by earlier rules (");
         put_cell(&u->c, b, r->shadow_cell);
         tier__buf_printf(b, " by rule \"%s\" of tier %s)", rule_name(k), pol->tiers[k->tier].name);
-        return "shadowed";
-    }
-    if (u->covered_all && g > u->last_first) {
-        k = &u->r[u->last_first];
-        tier__buf_printf(b,
-                         "is shadowed: every customer is placed before it (rule \"%s\" of tier "
-                         "%s %s)",
-                         rule_name(k), pol->tiers[k->tier].name,
-                         k->var ? "completes the cover of every cell" : "always holds");
         return "shadowed";
     }
     if (r->same_as != (size_t)-1) {
@@ -592,30 +646,31 @@ static void report(run *u, tier__buf *b)
 {
     tier__lint *l = u->c.l;
     const tier__pol *pol = l->pol;
-    size_t g = 0, t, j, all_fin = 1;
+    size_t g = 0, t, j;
+    const char *check;
     unsigned char *dead_tier = tier__calloc(l->a, pol->n_tiers + 1, 1);
     if (!dead_tier) {
         l->rc = TIER_ENOMEM;
         return;
     }
-    for (j = 0; j < u->n_r; j++)
-        all_fin &= (size_t)u->r[j].fin;
     for (t = 0; t < pol->n_tiers && !l->rc; t++) {
         const tier__ptier *tr = &pol->tiers[t];
-        size_t start = g, n_dead = 0, n_late = 0;
-        const char *check;
+        size_t start = g, n_dead = 0, n_after = 0, by = (size_t)-1;
         for (j = 0; j < tr->n_rules; j++, g++) {
+            const rinfo *r = &u->r[g];
             n_dead += (size_t)(why_dead(u, g, b) != NULL);
-            n_late += (size_t)(u->covered_all && g > u->last_first);
+            if (r->matched && !r->reached && constant_true(u, r->shadow_by) &&
+                (by == (size_t)-1 || by == r->shadow_by)) {
+                by = r->shadow_by;
+                n_after++;
+            }
         }
         dead_tier[t] = tr->n_rules && n_dead == tr->n_rules && !l->overflow_in[t];
-        if (dead_tier[t] && n_late == n_dead) {
-            const rinfo *k = &u->r[u->last_first];
+        if (dead_tier[t] && n_after == n_dead) {
             tier__lint_add(l, TIER__LINT_WARNING, tr->line, tr->col, "unreachable-tier",
                            "tier %s is never reached: every customer is placed before it (rule "
-                           "\"%s\" of tier %s %s)",
-                           tr->name, rule_name(k), pol->tiers[k->tier].name,
-                           k->var ? "completes the cover of every cell" : "always holds");
+                           "\"%s\" of tier %s always holds)",
+                           tr->name, rule_name(&u->r[by]), pol->tiers[u->r[by].tier].name);
             continue;
         }
         if (dead_tier[t] && tr->n_rules == 1) {
@@ -652,7 +707,7 @@ static void report(run *u, tier__buf *b)
                        tr->name, pol->tiers[p->first].name, p->count, p->count == 1 ? "" : "s",
                        pol->tiers[p->first].name, tier__buf_data(b));
     }
-    if (all_fin && u->n_r && u->c.n_dims && u->uncovered && !l->rc) {
+    if (u->n_r && u->c.n_dims && u->uncovered && !l->rc) {
         const tier__ptier *last = &pol->tiers[pol->n_tiers - 1];
         tier__buf_reset(b);
         put_dims(&u->c, b);
@@ -672,15 +727,14 @@ void tier__lint_cells(tier__lint *l)
 {
     const tier__pol *pol = l->pol;
     run u;
-    size_t t, j, g = 0, total = 1, n_fin = 0, i;
+    size_t t, j, g = 0, total = 1, i;
     tier__buf b;
     memset(&u, 0, sizeof u);
     u.c.l = l;
-    u.last_first = (size_t)-1;
     for (t = 0; t < pol->n_tiers; t++)
         u.n_r += pol->tiers[t].n_rules;
     u.r = tier__calloc(l->a, u.n_r + 1, sizeof *u.r);
-    u.c.use = tier__calloc(l->a, pol->n_models + 1, sizeof *u.c.use);
+    u.c.use = tier__calloc(l->a, l->n_models + 1, sizeof *u.c.use);
     u.stamp = tier__calloc(l->a, pol->n_tiers + 1, sizeof *u.stamp);
     tier__buf_init(&b, l->a);
     if (!u.r || !u.c.use || !u.stamp) {
@@ -694,20 +748,19 @@ void tier__lint_cells(tier__lint *l)
             r->tier = t;
             r->shadow_cell = (size_t)-1;
             r->same_as = (size_t)-1;
-            r->fin = !l->rule_bad[g] && walk(&u.c, r->rule->when, pol->n_lets, 0);
+            if (l->rule_bad[g])
+                continue; /* reported; it may hold anywhere */
+            r->fin = walk(&u.c, r->rule->when, pol->n_lets, 0);
             for (i = 0; !r->fin && i < g; i++)
                 if (tier__lint_same(u.r[i].rule->when, r->rule->when)) {
                     r->same_as = i;
                     break;
                 }
-            if (r->fin) {
-                u.c.var = 0;
-                walk(&u.c, r->rule->when, pol->n_lets, 1);
-                r->var = u.c.var;
-                n_fin++;
-            }
+            u.c.var = 0;
+            walk(&u.c, r->rule->when, pol->n_lets, 1);
+            r->var = u.c.var;
         }
-    for (i = 0; i < pol->n_models; i++) {
+    for (i = 0; i < l->n_models; i++) {
         int k, any = 0;
         for (k = 0; k < U_COUNT; k++)
             any |= u.c.use[i][k];
@@ -716,16 +769,17 @@ void tier__lint_cells(tier__lint *l)
     }
     for (i = 0; i < u.c.n_dims && total <= MAX_CELLS; i++)
         total *= u.c.dims[i].n + (size_t)u.c.dims[i].miss;
-    if (u.c.too_many || total > MAX_CELLS || (double)total * (double)n_fin > MAX_WORK) {
+    if (u.c.too_many || total > MAX_CELLS || (double)total * (double)u.n_r > MAX_WORK) {
+        /* Without cells every value read is unknown: constants are still checked. */
         tier__lint_add(l, TIER__LINT_NOTE, 0, 0, "cells",
-                       "too many cells to enumerate (%zu values read, more than %zu cells): "
-                       "only rules that read no variable are checked for shadowing",
-                       u.c.n_dims, MAX_CELLS);
+                       "too many cells to enumerate (%zu values read): only rules that read no "
+                       "score or label are checked",
+                       u.c.n_dims);
         u.c.n_dims = 0;
         total = 1;
         for (g = 0; g < u.n_r; g++)
             if (u.r[g].var)
-                u.r[g].fin = 0;
+                u.r[g].fin = u.r[g].var = 0;
     }
     enumerate(&u, total);
     if (!l->rc)

@@ -41,7 +41,11 @@ typedef struct tier__lint {
     size_t n_finds, cap_finds;
     tier__buf texts; /* the findings' texts, each NUL-terminated */
     int rc;          /* TIER_OK, or the first TIER_ENOMEM: everything after it is skipped */
-    tier__lint_model *models;
+    tier__lint_model *models; /* the policy's models, then the implicit ones (below) */
+    size_t n_models, cap_models;
+    int by_calls;           /* built by calls (no origin): models are the caller's */
+    tier__pmodel *implicit; /* by calls: a model per MODEL prefix that names a kind */
+    size_t n_implicit, cap_implicit;
     tier_segmap *maps[2]; /* the built-in maps of rfm.segment (RF10) and rfm.value_class (RFM8) */
     const char *map_labels[2][16]; /* their segment names (borrowed from the maps) */
     size_t n_map_labels[2];

@@ -6,12 +6,23 @@
 #include "policy/ast.h"
 #include "policy/rows.h"
 
-/* Builds the rows of a policy with `hierarchy`: groups by top parent (the text attribute h->parent,
- * "attr.NAME"); the lead of a group row is its member with the largest net revenue over all
- * history (ties by id, bytewise ascending). With TIER__PH_OWN, the group row is given to the top
- * parent only and every other member also gets a row of its own (its own lead and member).
- * Errors (TIER_EINVAL, err names the accounts): a parent id that is not a customer of the book,
- * a customer that is its own parent, a cycle ("cycle: a -> b -> a"). TIER_ENOMEM. */
+/* Builds the rows of a policy with `hierarchy`: groups by top parent (the attribute h->parent,
+ * "attr.NAME": text, or a number read in its shortest form; unset or empty: no parent; an
+ * attribute the book lacks: nobody has a parent); the lead of a group row is its member with the
+ * largest net revenue over all history (ties by id, bytewise ascending). Members of a row are in
+ * book order.
+ *  - TIER__PH_INHERIT: one row per group in the book order of the top parents; row_of[c] = the
+ *    group's row; member[c] = 1 for every member but the top parent (so in a group row the top
+ *    parent is the one member with member[] == 0).
+ *  - TIER__PH_OWN: one row per customer, row r at customer r's index: for a top parent its
+ *    group's row, for any other member a row of its own (lead and only member: itself);
+ *    row_of[c] = c, member[c] = 0.
+ * Without h->present: tier__rowset_identity. O(n) time, no recursion.
+ * Errors (TIER_EINVAL, err names the accounts; the first in book order): "account b: its parent zz
+ * (attr.parent_id) is not an account of the book", "account c is its own parent
+ * (attr.parent_id)", "cycle: f -> c -> e -> f (attr.parent_id)" (from the cycle's first account
+ * in the book; cut in the middle when too long), an h->parent that is not "attr.NAME".
+ * TIER_ENOMEM. On failure *out is empty. err: no "LINE:COL: " prefix (the caller adds one). */
 int tier__hier_rows(const tier__phier *h, const tier_book *book, const tier_allocator *a,
                     tier__rowset *out, char *err);
 
@@ -34,9 +45,18 @@ typedef struct tier__route_out {
     size_t n_report;
 } tier__route_out;
 
-/* Assigns teams (docs/policy-format.md, "Routing"). TIER_OK, TIER_EINVAL (a scope attribute with
- * a value other than national/regional/local, or no team for a needed scope: err names the
- * customer), TIER_ENOMEM. On failure *out is empty. */
+/* Assigns teams (docs/policy-format.md, "Routing"). spec->present == 0: nobody is routed. Scope
+ * of a routed row: the lead's spec->scope attribute when set, else national / regional / local
+ * from the distinct non-empty regions and cities of its members; team: the first line of that
+ * scope; {region}/{city}: the lead's values ("unknown" when unset). Rows are placed in the order
+ * revenue descending, lead id ascending, row ascending; a row that does not fit its team's
+ * capacity gets team -1 and overflow 1. names: in the order they first came up in that order
+ * (a team whose every row overflowed is named too). report: in names order; revenue teams:
+ * "team \"KA North\": capacity 100 revenue, 150.75 routed, 50.75 over (3 accounts)".
+ * TIER_OK, TIER_EINVAL (err: "customer g2: attr.scope is \"galactic\", expected national, regional
+ * or local", "no team for scope regional (customer g2)", "team \"KA\" is given by two team lines
+ * with different capacities (lines 4 and 5)", a region/city/scope that is not "attr.NAME"),
+ * TIER_ERANGE (more than INT32_MAX - 1 names), TIER_ENOMEM. On failure *out is empty. */
 int tier__route_assign(const tier__route_in *in, const tier_allocator *a, tier__route_out *out,
                        char *err);
 void tier__route_free(const tier_allocator *a, tier__route_out *out);

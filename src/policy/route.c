@@ -255,7 +255,8 @@ static int32_t team_index(rstate *s, const tier__pteam *line, const tier__buf *b
             tier__errorf(s->err,
                          "team \"%s\" is given by two team lines with different capacities "
                          "(lines %d and %d)",
-                         name, t->line->line, line->line);
+                         name, t->line->line < line->line ? t->line->line : line->line,
+                         t->line->line < line->line ? line->line : t->line->line);
             *rc = TIER_EINVAL;
             return -1;
         }

@@ -97,12 +97,14 @@ static int add_field(tier__csv_lex *lx, const unsigned char *vs, size_t len, uin
 
 /* ---- the fast path ------------------------------------------------------------------------- */
 
+#ifdef LEX_WORDS
 static uint64_t load8(const char *p)
 {
     uint64_t x;
     memcpy(&x, p, 8);
     return x;
 }
+#endif
 
 /* Stores field [fs, s) of the fast path, without surrounding blanks. */
 static inline void fast_field(tier__csv_field *f, const char *fs, const char *s, uint64_t line)
@@ -124,19 +126,60 @@ static inline void fast_field(tier__csv_field *f, const char *fs, const char *s,
     f->dq = 0;
 }
 
+/* A record the fast path is lexing: the fields so far and where the current one starts. */
+typedef struct fast_rec {
+    tier__csv_field *fld;
+    const char *fs; /* start of the current field */
+    size_t col;     /* fields stored */
+    size_t lim;     /* room in fld */
+    size_t max_len; /* longest field */
+    uint64_t line;
+    unsigned char delim;
+} fast_rec;
+
+enum { FAST_ON, FAST_DONE, FAST_GIVE_UP };
+
+/* Acts on the byte at s of a record being lexed fast, one the scan flagged (a delimiter, a line
+ * end, a quote or another control byte): FAST_ON to go on (a field ended, or the byte is data),
+ * FAST_DONE when the line ended (the last field stored, *next past the line end), FAST_GIVE_UP
+ * when the general path must decide. Both scans of fast_record() share it. */
+static inline int fast_byte(fast_rec *r, const char *s, const char *end, const char **next)
+{
+    unsigned char c = (unsigned char)*s;
+    if (c == r->delim) {
+        if (r->col + 1 >= r->lim || (size_t)(s - r->fs) > r->max_len)
+            return FAST_GIVE_UP;
+        fast_field(&r->fld[r->col++], r->fs, s, r->line);
+        r->fs = s + 1;
+        return FAST_ON;
+    }
+    if (c == '\n' || (c == '\r' && end - s > 1 && s[1] == '\n')) {
+        if ((size_t)(s - r->fs) > r->max_len)
+            return FAST_GIVE_UP;
+        fast_field(&r->fld[r->col++], r->fs, s, r->line);
+        *next = s + 1 + (c == '\r');
+        return FAST_DONE;
+    }
+    if (c == '"' || c == '\0' || c == '\r')
+        return FAST_GIVE_UP;
+    return FAST_ON; /* another control byte (a tab) or a false flag: ordinary data */
+}
+
 /* The common line: unquoted fields, LF or CRLF line end, within the limits and the field array's
  * room. Returns the field count with *next past the line end, or 0 when the general path must
  * decide (it also reports every error). */
 static size_t fast_record(tier__csv_lex *lx, const char *p, const char *end, const char **next)
 {
-    const unsigned char delim = lx->delim;
-    const size_t lim = lx->fast_lim;
-    const size_t max_len = lx->max_length > SIZE_MAX ? SIZE_MAX : (size_t)lx->max_length;
-    const uint64_t line = lx->next_line;
-    tier__csv_field *fld = lx->field;
-    const char *fs = p;
-    size_t col = 0;
-    if (lim == 0)
+    fast_rec r;
+    int on = FAST_ON;
+    r.fld = lx->field;
+    r.fs = p;
+    r.col = 0;
+    r.lim = lx->fast_lim;
+    r.max_len = lx->max_length > SIZE_MAX ? SIZE_MAX : (size_t)lx->max_length;
+    r.line = lx->next_line;
+    r.delim = lx->delim;
+    if (r.lim == 0)
         return 0;
 #ifdef LEX_WORDS
     {
@@ -144,7 +187,7 @@ static size_t fast_record(tier__csv_lex *lx, const char *p, const char *end, con
          * carry tricks (x - 0x20..) & ~x and (t - 0x01..) & ~t for t = x ^ byte. Borrows can
          * flag a byte just above a real hit, so each flagged byte is looked at before it is
          * acted on. */
-        const uint64_t dmask = ONES * delim, qmask = ONES * (unsigned char)'"';
+        const uint64_t dmask = ONES * r.delim, qmask = ONES * (unsigned char)'"';
         const char *w = p;
         while (end - w >= 8) {
             uint64_t x = load8(w), t, m;
@@ -154,51 +197,21 @@ static size_t fast_record(tier__csv_lex *lx, const char *p, const char *end, con
             t = x ^ qmask;
             m |= (t - ONES) & ~t;
             m &= HIGHS;
-            while (m) {
-                const char *s = w + (__builtin_ctzll(m) >> 3);
-                unsigned char c = (unsigned char)*s;
-                m &= m - 1;
-                if (c == delim) {
-                    if (col + 1 >= lim || (size_t)(s - fs) > max_len)
-                        return 0;
-                    fast_field(&fld[col++], fs, s, line);
-                    fs = s + 1;
-                } else if (c == '\n' || (c == '\r' && end - s > 1 && s[1] == '\n')) {
-                    if ((size_t)(s - fs) > max_len)
-                        return 0;
-                    fast_field(&fld[col], fs, s, line);
-                    *next = s + 1 + (c == '\r');
-                    return col + 1;
-                } else if (c == '"' || c == '\0' || c == '\r') {
-                    return 0;
-                }
-                /* else: another control byte (a tab) or a false flag: ordinary data */
-            }
+            for (; m && on == FAST_ON; m &= m - 1)
+                on = fast_byte(&r, w + (__builtin_ctzll(m) >> 3), end, next);
+            if (on != FAST_ON)
+                return on == FAST_DONE ? r.col : 0;
             w += 8;
         }
         return 0; /* the end of the data: the general path lexes the rest */
     }
 #else
-    for (; p < end; p++) {
+    for (; p < end && on == FAST_ON; p++) {
         unsigned char c = (unsigned char)*p;
-        if (c >= 0x20 && c != delim && c != '"')
-            continue;
-        if (c == delim) {
-            if (col + 1 >= lim || (size_t)(p - fs) > max_len)
-                return 0;
-            fast_field(&fld[col++], fs, p, line);
-            fs = p + 1;
-        } else if (c == '\n' || (c == '\r' && end - p > 1 && p[1] == '\n')) {
-            if ((size_t)(p - fs) > max_len)
-                return 0;
-            fast_field(&fld[col], fs, p, line);
-            *next = p + 1 + (c == '\r');
-            return col + 1;
-        } else if (c == '"' || c == '\0' || c == '\r') {
-            return 0;
-        }
+        if (c < 0x20 || c == r.delim || c == '"')
+            on = fast_byte(&r, p, end, next);
     }
-    return 0;
+    return on == FAST_DONE ? r.col : 0;
 #endif
 }
 

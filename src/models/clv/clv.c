@@ -25,23 +25,24 @@ const opt_rule tier__clv_opt_rules[CLV_OPT_COUNT] = {
     {TIER_DAY_MIN, TIER_DAY_MAX, NAN, 1, 1, "as_of"},
     {0, 1, 0, 1, 0, "require_convergence"}};
 
-static int clv_fit_cb(void *state, const tier_book *book, const tier_frame *inputs);
-static int clv_score(void *state, const tier_book *book, tier_frame *frame);
-static int clv_explain(void *state, const tier_book *book, const tier_frame *frame, size_t customer,
-                       tier_text *out);
-static void clv_destroy(void *state);
-static const char *clv_last_error(void *state);
+static int tier__clv_model_fit(void *state, const tier_book *book, const tier_frame *inputs);
+static int tier__clv_model_score(void *state, const tier_book *book, tier_frame *frame);
+static int tier__clv_model_explain(void *state, const tier_book *book, const tier_frame *frame,
+                                   size_t customer, tier_text *out);
+static void tier__clv_model_destroy(void *state);
+static const char *tier__clv_model_last_error(void *state);
 
-static const tier_model_output clv_outputs[OUT_COUNT] = {{"x", TIER_VALUE_NUMBER},
-                                                         {"t_x", TIER_VALUE_NUMBER},
-                                                         {"T", TIER_VALUE_NUMBER},
-                                                         {"p_alive", TIER_VALUE_NUMBER},
-                                                         {"expected_purchases", TIER_VALUE_NUMBER},
-                                                         {"expected_spend", TIER_VALUE_NUMBER},
-                                                         {"clv", TIER_VALUE_NUMBER}};
+static const tier_model_output tier__clv_model_outputs[OUT_COUNT] = {
+    {"x", TIER_VALUE_NUMBER},
+    {"t_x", TIER_VALUE_NUMBER},
+    {"T", TIER_VALUE_NUMBER},
+    {"p_alive", TIER_VALUE_NUMBER},
+    {"expected_purchases", TIER_VALUE_NUMBER},
+    {"expected_spend", TIER_VALUE_NUMBER},
+    {"clv", TIER_VALUE_NUMBER}};
 
 /* In the order of tier__clv_opt_rules: entry k - 1 is option k. */
-const tier_model_option tier__clv_option_table[CLV_N_OPTIONS] = {
+const tier_model_option tier__clv_model_options[CLV_N_OPTIONS] = {
     {"purchase_model", TIER_OPTION_TEXT, "\"bgnbd\" (default) or \"pareto_nbd\"",
      TIER_OPTION_FORGETS_FIT},
     {"time_unit", TIER_OPTION_NUMBER,
@@ -62,23 +63,7 @@ const tier_model_option tier__clv_option_table[CLV_N_OPTIONS] = {
      "1: a fit that did not converge fails; 0 (default): it keeps the best point found", 0},
 };
 
-static const tier_model_vtable clv_vtable = {
-    .version = TIER_MODEL_VTABLE_VERSION,
-    .kind = "clv",
-    .fit = clv_fit_cb,
-    .score = clv_score,
-    .explain = clv_explain,
-    .destroy = clv_destroy,
-    .last_error = clv_last_error,
-    .outputs = clv_outputs,
-    .n_outputs = OUT_COUNT,
-    .options = tier__clv_option_table,
-    .n_options = CLV_N_OPTIONS,
-    .set_option = tier__clv_set_option,
-    .get_option = tier__clv_get_option,
-    .save = tier__clv_save,
-    .load = tier__clv_load,
-};
+static const tier_model_vtable clv_vtable = TIER__BUILTIN_VTABLE("clv", tier__clv_model, NULL);
 
 static clv_state *clv_of(const tier_model *model)
 {
@@ -198,7 +183,7 @@ static int check_periods(const double *opt, double unit, char *err)
 
 /* ---- vtable --------------------------------------------------------------------------------- */
 
-static int clv_fit_cb(void *state, const tier_book *book, const tier_frame *inputs)
+static int tier__clv_model_fit(void *state, const tier_book *book, const tier_frame *inputs)
 {
     clv_state *st = state;
     clv_summary s = {NULL, NULL, 0};
@@ -271,7 +256,7 @@ done:
     return rc;
 }
 
-static int clv_score(void *state, const tier_book *book, tier_frame *frame)
+static int tier__clv_model_score(void *state, const tier_book *book, tier_frame *frame)
 {
     const clv_state *st = state;
     char *err = tier__frame_error(frame);
@@ -290,7 +275,7 @@ static int clv_score(void *state, const tier_book *book, tier_frame *frame)
     if (rc)
         return rc;
     for (k = 0; k < OUT_COUNT && rc == TIER_OK; k++)
-        rc = tier_frame_add_numbers(frame, clv_outputs[k].name, &out[k]);
+        rc = tier_frame_add_numbers(frame, tier__clv_model_outputs[k].name, &out[k]);
     for (i = 0; i < s.n && rc == TIER_OK; i++) {
         double v[OUT_COUNT];
         if (!s.has[i])
@@ -304,8 +289,8 @@ static int clv_score(void *state, const tier_book *book, tier_frame *frame)
     return rc; /* on failure model.c drops the columns added */
 }
 
-static int clv_explain(void *state, const tier_book *book, const tier_frame *frame, size_t customer,
-                       tier_text *out)
+static int tier__clv_model_explain(void *state, const tier_book *book, const tier_frame *frame,
+                                   size_t customer, tier_text *out)
 {
     const clv_state *st = state;
     const clv_fit *f = &st->fit;
@@ -370,7 +355,7 @@ static int clv_explain(void *state, const tier_book *book, const tier_frame *fra
     return tier__model_append(out, buf, sizeof buf, n);
 }
 
-static void clv_destroy(void *state)
+static void tier__clv_model_destroy(void *state)
 {
     clv_state *st = state;
     tier_allocator a;
@@ -380,7 +365,7 @@ static void clv_destroy(void *state)
     tier__free(&a, st);
 }
 
-static const char *clv_last_error(void *state)
+static const char *tier__clv_model_last_error(void *state)
 {
     return ((clv_state *)state)->err;
 }
@@ -389,16 +374,11 @@ static const char *clv_last_error(void *state)
 
 int tier_clv_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
-    clv_state *st;
-    int k;
-    if (!out)
-        return TIER_EINVAL;
-    *out = NULL;
-    if (!name)
-        name = "clv";
-    st = TIER__HANDLE_NEW(clv_state, alloc);
+    int k, rc;
+    clv_state *st = tier__model_state_new(out, &name, "clv", alloc, sizeof(clv_state),
+                                          offsetof(clv_state, alloc), &rc);
     if (!st)
-        return TIER_ENOMEM;
+        return rc;
     for (k = 1; k < CLV_OPT_COUNT; k++)
         st->opt[k] = tier__clv_opt_rules[k].def;
     return tier_model_new(out, &clv_vtable, st, name, alloc);

@@ -67,7 +67,7 @@ typedef struct clv_entry {
 /* The option rules and the options table (clv.c). */
 extern const opt_rule tier__clv_opt_rules[CLV_OPT_COUNT];
 #define CLV_N_OPTIONS 9
-extern const tier_model_option tier__clv_option_table[CLV_N_OPTIONS];
+extern const tier_model_option tier__clv_model_options[CLV_N_OPTIONS];
 
 /* clv.c */
 int tier__clv_math_kind(int kind);
@@ -82,9 +82,9 @@ int tier__clv_summarise_split(const tier_allocator *a, const tier_book *book, in
                               clv_summary *out, double *hold, char *err);
 
 /* clv_state.c */
-int tier__clv_set_option(void *state, const char *name, const tier_value *value);
-int tier__clv_get_option(void *state, const char *name, tier_value *out);
-int tier__clv_save(void *state, tier_state_writer *w);
-int tier__clv_load(void *state, tier_state_reader *r);
+int tier__clv_model_set_option(void *state, const char *name, const tier_value *value);
+int tier__clv_model_get_option(void *state, const char *name, tier_value *out);
+int tier__clv_model_save(void *state, tier_state_writer *w);
+int tier__clv_model_load(void *state, tier_state_reader *r);
 
 #endif

@@ -36,7 +36,7 @@ static int config_set(double *opt, const char *name, const tier_value *v, char *
     return TIER_OK;
 }
 
-int tier__clv_set_option(void *state, const char *name, const tier_value *value)
+int tier__clv_model_set_option(void *state, const char *name, const tier_value *value)
 {
     clv_state *st = state;
     double opt[CLV_OPT_COUNT];
@@ -53,7 +53,7 @@ int tier__clv_set_option(void *state, const char *name, const tier_value *value)
     return TIER_OK;
 }
 
-int tier__clv_get_option(void *state, const char *name, tier_value *out)
+int tier__clv_model_get_option(void *state, const char *name, tier_value *out)
 {
     const clv_state *st = state;
     int k = option_index(name);
@@ -133,14 +133,14 @@ static int set_stat(tier__clv_fit_result *r, int k, double v)
     }
 }
 
-int tier__clv_save(void *state, tier_state_writer *w)
+int tier__clv_model_save(void *state, tier_state_writer *w)
 {
     clv_state *st = state;
     char key[48];
     int rc, sub, k;
     if (!st->fitted)
         return TIER_ESTATE;
-    rc = tier__opt_save(w, tier__clv_option_table, CLV_N_OPTIONS, st, tier__clv_get_option,
+    rc = tier__opt_save(w, tier__clv_model_options, CLV_N_OPTIONS, st, tier__clv_model_get_option,
                         &st->alloc);
     if (rc)
         return rc;
@@ -256,7 +256,7 @@ static int load_record(void *ctx, tier_state_reader *r, const char *key)
     return 0;
 }
 
-int tier__clv_load(void *state, tier_state_reader *r)
+int tier__clv_model_load(void *state, tier_state_reader *r)
 {
     clv_state *st = state;
     clv_loading L;
@@ -266,7 +266,7 @@ int tier__clv_load(void *state, tier_state_reader *r)
     memset(&L, 0, sizeof L);
     for (k = 1; k < CLV_OPT_COUNT; k++)
         L.opt[k] = tier__clv_opt_rules[k].def;
-    rc = tier__opt_load(r, tier__clv_option_table, CLV_N_OPTIONS, &st->alloc, load_option,
+    rc = tier__opt_load(r, tier__clv_model_options, CLV_N_OPTIONS, &st->alloc, load_option,
                         load_record, &L);
     if (rc < 0)
         return rc;

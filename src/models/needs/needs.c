@@ -12,16 +12,16 @@
 #include "models/needs/needs_internal.h"
 #include "util/buf.h"
 
-static int needs_score(void *state, const tier_book *book, tier_frame *frame);
-static int needs_explain(void *state, const tier_book *book, const tier_frame *frame,
-                         size_t customer, tier_text *out);
-static void needs_destroy(void *state);
-static const char *needs_last_error_cb(void *state);
+static int tier__needs_score(void *state, const tier_book *book, tier_frame *frame);
+static int tier__needs_explain(void *state, const tier_book *book, const tier_frame *frame,
+                               size_t customer, tier_text *out);
+static void tier__needs_destroy(void *state);
+static const char *tier__needs_last_error(void *state);
 
-static const tier_model_output needs_outputs[OUT_COUNT] = {{"segment", TIER_VALUE_LABEL},
-                                                           {"distance", TIER_VALUE_NUMBER},
-                                                           {"second", TIER_VALUE_LABEL},
-                                                           {"margin", TIER_VALUE_NUMBER}};
+static const tier_model_output tier__needs_outputs[OUT_COUNT] = {{"segment", TIER_VALUE_LABEL},
+                                                                 {"distance", TIER_VALUE_NUMBER},
+                                                                 {"second", TIER_VALUE_LABEL},
+                                                                 {"margin", TIER_VALUE_NUMBER}};
 
 const tier_model_option tier__needs_options[NEEDS_N_OPTIONS] = {
     {"features", TIER_OPTION_LIST,
@@ -44,24 +44,8 @@ const tier_model_option tier__needs_options[NEEDS_N_OPTIONS] = {
      0},
 };
 
-static const tier_model_vtable needs_vtable = {
-    .version = TIER_MODEL_VTABLE_VERSION,
-    .kind = "needs",
-    .fit = tier__needs_fit,
-    .score = needs_score,
-    .explain = needs_explain,
-    .destroy = needs_destroy,
-    .last_error = needs_last_error_cb,
-    .outputs = needs_outputs,
-    .n_outputs = OUT_COUNT,
-    .options = tier__needs_options,
-    .n_options = NEEDS_N_OPTIONS,
-    .set_option = tier__needs_set_option,
-    .get_option = tier__needs_get_option,
-    .save = tier__needs_save,
-    .load = tier__needs_load,
-    .is_fitted = tier__needs_is_fitted,
-};
+static const tier_model_vtable needs_vtable =
+    TIER__BUILTIN_VTABLE("needs", tier__needs, tier__needs_is_fitted);
 
 static needs_state *needs_of(const tier_model *model)
 {
@@ -150,7 +134,7 @@ double tier__needs_raw_centre(const needs_fit *fit, size_t seg, size_t f)
 
 /* ---- vtable: outputs, score, explain ----------------------------------------------------- */
 
-static int needs_score(void *state, const tier_book *book, tier_frame *frame)
+static int tier__needs_score(void *state, const tier_book *book, tier_frame *frame)
 {
     const needs_state *st = state;
     const needs_fit *fit = &st->fit;
@@ -180,10 +164,12 @@ static int needs_score(void *state, const tier_book *book, tier_frame *frame)
     }
     if ((rc = tier__needs_resolve_sources(st, book, frame, src, err)) != TIER_OK)
         goto done;
-    if ((rc = tier_frame_add_labels(frame, needs_outputs[OUT_SEGMENT].name, labels, k, &seg)) ||
-        (rc = tier_frame_add_numbers(frame, needs_outputs[OUT_DISTANCE].name, &dist)) ||
-        (rc = tier_frame_add_labels(frame, needs_outputs[OUT_SECOND].name, labels, k, &second)) ||
-        (rc = tier_frame_add_numbers(frame, needs_outputs[OUT_MARGIN].name, &margin)))
+    if ((rc = tier_frame_add_labels(frame, tier__needs_outputs[OUT_SEGMENT].name, labels, k,
+                                    &seg)) ||
+        (rc = tier_frame_add_numbers(frame, tier__needs_outputs[OUT_DISTANCE].name, &dist)) ||
+        (rc = tier_frame_add_labels(frame, tier__needs_outputs[OUT_SECOND].name, labels, k,
+                                    &second)) ||
+        (rc = tier_frame_add_numbers(frame, tier__needs_outputs[OUT_MARGIN].name, &margin)))
         goto done;
     /* Used features and the centres over them, transposed for tier__needs_dist_all. */
     for (f = 0, u = 0; f < p; f++) {
@@ -235,8 +221,8 @@ done:
 }
 
 /* Appends printf-style text; keeps the first failure in *rc. */
-static int needs_explain(void *state, const tier_book *book, const tier_frame *frame,
-                         size_t customer, tier_text *out)
+static int tier__needs_explain(void *state, const tier_book *book, const tier_frame *frame,
+                               size_t customer, tier_text *out)
 {
     const needs_state *st = state;
     const needs_fit *fit = &st->fit;
@@ -337,7 +323,7 @@ done:
     return rc;
 }
 
-static void needs_destroy(void *state)
+static void tier__needs_destroy(void *state)
 {
     needs_state *st = state;
     tier_allocator a;
@@ -352,7 +338,7 @@ static void needs_destroy(void *state)
     tier__free(&a, st);
 }
 
-static const char *needs_last_error_cb(void *state)
+static const char *tier__needs_last_error(void *state)
 {
     return ((needs_state *)state)->err;
 }
@@ -405,15 +391,13 @@ static void forget_fit(tier_model *model, needs_state *st)
 
 int tier_needs_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
-    needs_state *st;
-    if (!out)
-        return TIER_EINVAL;
-    *out = NULL;
-    st = TIER__HANDLE_NEW(needs_state, alloc);
+    int rc;
+    needs_state *st = tier__model_state_new(out, &name, "needs", alloc, sizeof(needs_state),
+                                            offsetof(needs_state, alloc), &rc);
     if (!st)
-        return TIER_ENOMEM;
+        return rc;
     st->o = tier__needs_defaults;
-    return tier_model_new(out, &needs_vtable, st, name ? name : "needs", alloc);
+    return tier_model_new(out, &needs_vtable, st, name, alloc);
 }
 
 static int add_feature(tier_model *model, needs_state *st, const char *column)

@@ -15,7 +15,7 @@
 #include "util/numtext.h"
 #include "models/rfm/rfm_internal.h"
 
-const tier_model_option tier__rfm_option_table[RFM_N_OPTIONS] = {
+const tier_model_option tier__rfm_options[RFM_N_OPTIONS] = {
     {"bins", TIER_OPTION_NUMBER, "scores per dimension, an integer from 2 to 10 (default 5)",
      TIER_OPTION_FORGETS_FIT},
     {"as_of", TIER_OPTION_NUMBER,
@@ -30,37 +30,21 @@ const tier_model_option tier__rfm_option_table[RFM_N_OPTIONS] = {
      TIER_OPTION_FORGETS_FIT},
 };
 
-static int rfm_fit(void *state, const tier_book *book, const tier_frame *inputs);
-static int rfm_score(void *state, const tier_book *book, tier_frame *frame);
-static int rfm_explain(void *state, const tier_book *book, const tier_frame *frame, size_t customer,
-                       tier_text *out);
-static void rfm_destroy(void *state);
-static const char *rfm_last_error(void *state);
+static int tier__rfm_fit(void *state, const tier_book *book, const tier_frame *inputs);
+static int tier__rfm_score(void *state, const tier_book *book, tier_frame *frame);
+static int tier__rfm_explain(void *state, const tier_book *book, const tier_frame *frame,
+                             size_t customer, tier_text *out);
+static void tier__rfm_destroy(void *state);
+static const char *tier__rfm_last_error(void *state);
 
-static const tier_model_output rfm_outputs[OUT_COUNT] = {
+static const tier_model_output tier__rfm_outputs[OUT_COUNT] = {
     {"r", TIER_VALUE_NUMBER},         {"f", TIER_VALUE_NUMBER},
     {"m", TIER_VALUE_NUMBER},         {"tenure", TIER_VALUE_NUMBER},
     {"r_score", TIER_VALUE_NUMBER},   {"f_score", TIER_VALUE_NUMBER},
     {"m_score", TIER_VALUE_NUMBER},   {"segment", TIER_VALUE_LABEL},
     {"value_class", TIER_VALUE_LABEL}};
 
-static const tier_model_vtable rfm_vtable = {
-    .version = TIER_MODEL_VTABLE_VERSION,
-    .kind = "rfm",
-    .fit = rfm_fit,
-    .score = rfm_score,
-    .explain = rfm_explain,
-    .destroy = rfm_destroy,
-    .last_error = rfm_last_error,
-    .outputs = rfm_outputs,
-    .n_outputs = OUT_COUNT,
-    .options = tier__rfm_option_table,
-    .n_options = RFM_N_OPTIONS,
-    .set_option = tier__rfm_set_option,
-    .get_option = tier__rfm_get_option,
-    .save = tier__rfm_save,
-    .load = tier__rfm_load,
-};
+static const tier_model_vtable rfm_vtable = TIER__BUILTIN_VTABLE("rfm", tier__rfm, NULL);
 
 /* ---- small helpers ----------------------------------------------------------------------- */
 
@@ -127,7 +111,7 @@ static int cuts_below(const double *cuts, int ncuts, double v)
 
 /* ---- vtable ------------------------------------------------------------------------------ */
 
-static int rfm_fit(void *state, const tier_book *book, const tier_frame *inputs)
+static int tier__rfm_fit(void *state, const tier_book *book, const tier_frame *inputs)
 {
     rfm_state *st = state;
     const tier__figures *fig = NULL;
@@ -249,7 +233,7 @@ static int add_label_column(rfm_state *st, tier_frame *frame, const char *name,
     return rc;
 }
 
-static int rfm_score(void *state, const tier_book *book, tier_frame *frame)
+static int tier__rfm_score(void *state, const tier_book *book, tier_frame *frame)
 {
     rfm_state *st = state;
     const tier__figures *fig = NULL;
@@ -274,11 +258,11 @@ static int rfm_score(void *state, const tier_book *book, tier_frame *frame)
     if (rc)
         return rc;
     for (i = 0; i < OUT_SEGMENT && rc == TIER_OK; i++)
-        rc = tier_frame_add_numbers(frame, rfm_outputs[i].name, &col[i]);
+        rc = tier_frame_add_numbers(frame, tier__rfm_outputs[i].name, &col[i]);
     if (rc == TIER_OK)
-        rc = add_label_column(st, frame, rfm_outputs[OUT_SEGMENT].name, st->maps[0], &seg);
+        rc = add_label_column(st, frame, tier__rfm_outputs[OUT_SEGMENT].name, st->maps[0], &seg);
     if (rc == TIER_OK)
-        rc = add_label_column(st, frame, rfm_outputs[OUT_VALUE_CLASS].name, st->maps[1], &vc);
+        rc = add_label_column(st, frame, tier__rfm_outputs[OUT_VALUE_CLASS].name, st->maps[1], &vc);
     if (rc) {
         tier__free(tier__book_allocator(book), owned);
         return rc;
@@ -346,8 +330,8 @@ static void explain_cuts(tier__buf *t, const double *cuts, int nc, int below)
     }
 }
 
-static int rfm_explain(void *state, const tier_book *book, const tier_frame *frame, size_t customer,
-                       tier_text *out)
+static int tier__rfm_explain(void *state, const tier_book *book, const tier_frame *frame,
+                             size_t customer, tier_text *out)
 {
     rfm_state *st = state;
     const double *v[OUT_SEGMENT];
@@ -360,7 +344,7 @@ static int rfm_explain(void *state, const tier_book *book, const tier_frame *fra
     if (!frame || !out)
         return TIER_EINVAL;
     for (i = 0; i < OUT_SEGMENT; i++) {
-        v[i] = tier__model_column(frame, st->name, rfm_outputs[i].name, &col) == TIER_OK
+        v[i] = tier__model_column(frame, st->name, tier__rfm_outputs[i].name, &col) == TIER_OK
                    ? tier_frame_numbers(frame, col)
                    : NULL;
         if (!v[i])
@@ -390,7 +374,7 @@ static int rfm_explain(void *state, const tier_book *book, const tier_frame *fra
         explain_cuts(&t, st->cuts[TIER_RFM_M], nc, k - 1);
         tier__buf_printf(&t, "; tenure %.0f days", v[OUT_TENURE][customer]);
         for (j = 0; j < 2; j++) {
-            const char *output = rfm_outputs[labels[j]].name, *label = NULL;
+            const char *output = tier__rfm_outputs[labels[j]].name, *label = NULL;
             const int32_t *codes;
             if (tier__model_column(frame, st->name, output, &col) == TIER_OK &&
                 (codes = tier_frame_labels(frame, col)) != NULL)
@@ -401,7 +385,7 @@ static int rfm_explain(void *state, const tier_book *book, const tier_frame *fra
     return tier__model_explained(out, &t, TIER_OK);
 }
 
-static void rfm_destroy(void *state)
+static void tier__rfm_destroy(void *state)
 {
     rfm_state *st = state;
     tier_allocator a;
@@ -414,7 +398,7 @@ static void rfm_destroy(void *state)
     tier__free(&a, st);
 }
 
-static const char *rfm_last_error(void *state)
+static const char *tier__rfm_last_error(void *state)
 {
     return ((rfm_state *)state)->err;
 }
@@ -423,26 +407,17 @@ static const char *rfm_last_error(void *state)
 
 int tier_rfm_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
-    rfm_state *st;
-    int rc;
-    if (!out)
-        return TIER_EINVAL;
-    *out = NULL;
-    if (!name)
-        name = "rfm";
-    st = TIER__HANDLE_NEW(rfm_state, alloc);
+    int rc, ok;
+    rfm_state *st = tier__model_state_new(out, &name, "rfm", alloc, sizeof(rfm_state),
+                                          offsetof(rfm_state, alloc), &rc);
     if (!st)
-        return TIER_ENOMEM;
+        return rc;
     st->c = rfm_defaults;
     st->name = tier__strdup(&st->alloc, name);
-    if (!st->name ||
-        tier_segmap_new_builtin(&st->maps[0], TIER_SEGMAP_RF10, &st->alloc) != TIER_OK ||
-        tier_segmap_new_builtin(&st->maps[1], TIER_SEGMAP_RFM8, &st->alloc) != TIER_OK) {
-        rfm_destroy(st);
-        return TIER_ENOMEM;
-    }
-    rc = tier_model_new(out, &rfm_vtable, st, name, alloc);
-    return rc;
+    ok = st->name &&
+         tier_segmap_new_builtin(&st->maps[0], TIER_SEGMAP_RF10, &st->alloc) == TIER_OK &&
+         tier_segmap_new_builtin(&st->maps[1], TIER_SEGMAP_RFM8, &st->alloc) == TIER_OK;
+    return tier__model_finish(out, &rfm_vtable, st, name, alloc, ok);
 }
 
 /* The arguments every cut-point call checks: the dimension and the array. */

@@ -54,7 +54,7 @@ typedef struct rfm_state {
 
 /* The options table (rfm.c). */
 #define RFM_N_OPTIONS 5
-extern const tier_model_option tier__rfm_option_table[RFM_N_OPTIONS];
+extern const tier_model_option tier__rfm_options[RFM_N_OPTIONS];
 
 /* rfm.c */
 int tier__rfm_all_cuts(const rfm_state *st);

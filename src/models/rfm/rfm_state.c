@@ -72,8 +72,7 @@ int tier__rfm_save(void *state, tier_state_writer *w)
     int d, rc;
     if (!tier__rfm_all_cuts(st))
         return TIER_ESTATE;
-    rc = tier__opt_save(w, tier__rfm_option_table, RFM_N_OPTIONS, st, tier__rfm_get_option,
-                        &st->alloc);
+    rc = tier__opt_save(w, tier__rfm_options, RFM_N_OPTIONS, st, tier__rfm_get_option, &st->alloc);
     if (rc)
         return rc;
     day = st->has_fit_day ? (double)st->fit_day : NAN;
@@ -141,8 +140,8 @@ int tier__rfm_load(void *state, tier_state_reader *r)
     memset(&L, 0, sizeof L);
     L.c = rfm_defaults;
     L.fit_day = NAN;
-    rc = tier__opt_load(r, tier__rfm_option_table, RFM_N_OPTIONS, &st->alloc, load_option,
-                        load_record, &L);
+    rc = tier__opt_load(r, tier__rfm_options, RFM_N_OPTIONS, &st->alloc, load_option, load_record,
+                        &L);
     if (rc < 0)
         return rc;
     for (d = 0; d < RFM_DIMS; d++)

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "models/model_common.h"
 #include "models/scorecard/scorecard_internal.h"
 
 /* ---- lifetime ---------------------------------------------------------------------------- */
@@ -81,22 +82,14 @@ const char *tier__sc_last_error(void *state)
 
 int tier_scorecard_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
-    sc_state *st;
-    if (!out)
-        return TIER_EINVAL;
-    *out = NULL;
-    if (!name)
-        name = "scorecard";
-    st = TIER__HANDLE_NEW(sc_state, alloc);
+    int rc;
+    sc_state *st = tier__model_state_new(out, &name, "scorecard", alloc, sizeof(sc_state),
+                                         offsetof(sc_state, alloc), &rc);
     if (!st)
-        return TIER_ENOMEM;
+        return rc;
     memcpy(st->lower, default_lower, sizeof st->lower);
     st->name = tier__strdup(&st->alloc, name);
-    if (!st->name) {
-        tier__sc_destroy(st);
-        return TIER_ENOMEM;
-    }
-    return tier_model_new(out, &tier__sc_vtable, st, name, alloc);
+    return tier__model_finish(out, &tier__sc_vtable, st, name, alloc, st->name != NULL);
 }
 
 /* 1 when `s` is 1..max bytes of printable ASCII. */

@@ -8,17 +8,18 @@
 
 #include "core/book_internal.h"
 #include "core/frame_internal.h"
+#include "models/model_common.h"
 #include "models/scorecard/scorecard_internal.h"
 
-static int sc_fit(void *state, const tier_book *book, const tier_frame *inputs);
-static int sc_score(void *state, const tier_book *book, tier_frame *frame);
+static int tier__sc_fit(void *state, const tier_book *book, const tier_frame *inputs);
+static int tier__sc_score(void *state, const tier_book *book, tier_frame *frame);
 
-static const tier_model_output sc_outputs[OUT_COUNT] = {
+static const tier_model_output tier__sc_outputs[OUT_COUNT] = {
     {"score", TIER_VALUE_NUMBER},     {"explicit", TIER_VALUE_NUMBER},
     {"potential", TIER_VALUE_NUMBER}, {"growth", TIER_VALUE_NUMBER},
     {"grade", TIER_VALUE_LABEL},      {"capped", TIER_VALUE_NUMBER}};
 
-const tier_model_option tier__sc_option_table[SC_N_OPTIONS] = {
+const tier_model_option tier__sc_options[SC_N_OPTIONS] = {
     {"grade_a", TIER_OPTION_NUMBER, "lowest score of grade A, [grade_b, 100] (default 80)", 0},
     {"grade_b", TIER_OPTION_NUMBER, "lowest score of grade B, [grade_c, grade_a] (default 65)", 0},
     {"grade_c", TIER_OPTION_NUMBER, "lowest score of grade C, [grade_d, grade_b] (default 50)", 0},
@@ -29,23 +30,7 @@ const tier_model_option tier__sc_option_table[SC_N_OPTIONS] = {
      TIER_OPTION_FORGETS_FIT},
 };
 
-const tier_model_vtable tier__sc_vtable = {
-    .version = TIER_MODEL_VTABLE_VERSION,
-    .kind = "scorecard",
-    .fit = sc_fit,
-    .score = sc_score,
-    .explain = tier__sc_explain,
-    .destroy = tier__sc_destroy,
-    .last_error = tier__sc_last_error,
-    .outputs = sc_outputs,
-    .n_outputs = OUT_COUNT,
-    .options = tier__sc_option_table,
-    .n_options = SC_N_OPTIONS,
-    .set_option = tier__sc_set_option,
-    .get_option = tier__sc_get_option,
-    .save = tier__sc_save,
-    .load = tier__sc_load,
-};
+const tier_model_vtable tier__sc_vtable = TIER__BUILTIN_VTABLE("scorecard", tier__sc, NULL);
 
 sc_state *tier__sc_of(const tier_model *model)
 {
@@ -304,7 +289,7 @@ int tier__sc_check_config(const sc_state *st, char *err)
     return TIER_OK;
 }
 
-static int sc_fit(void *state, const tier_book *book, const tier_frame *inputs)
+static int tier__sc_fit(void *state, const tier_book *book, const tier_frame *inputs)
 {
     sc_state *st = state;
     size_t n = tier_book_customer_count(book), i, j;
@@ -690,7 +675,7 @@ static int score_factor(const sc_state *st, size_t k, const double *v, size_t n,
     return TIER_OK;
 }
 
-static int sc_score(void *state, const tier_book *book, tier_frame *frame)
+static int tier__sc_score(void *state, const tier_book *book, tier_frame *frame)
 {
     const sc_state *st = state;
     size_t n = tier_book_customer_count(book), i, j, k, c0;
@@ -713,9 +698,9 @@ static int sc_score(void *state, const tier_book *book, tier_frame *frame)
         goto done;
     for (i = 0; i < OUT_COUNT && rc == TIER_OK; i++) {
         if (i == OUT_GRADE)
-            rc = tier_frame_add_labels(frame, sc_outputs[i].name, grade_labels, 5, &grade);
+            rc = tier_frame_add_labels(frame, tier__sc_outputs[i].name, grade_labels, 5, &grade);
         else
-            rc = tier_frame_add_numbers(frame, sc_outputs[i].name, &out[i]);
+            rc = tier_frame_add_numbers(frame, tier__sc_outputs[i].name, &out[i]);
     }
     if (rc)
         goto done;

@@ -84,7 +84,7 @@ typedef struct sc_out {
 /* The vtable and its options table (scorecard.c). */
 extern const tier_model_vtable tier__sc_vtable;
 #define SC_N_OPTIONS 5
-extern const tier_model_option tier__sc_option_table[SC_N_OPTIONS];
+extern const tier_model_option tier__sc_options[SC_N_OPTIONS];
 
 /* scorecard.c */
 sc_state *tier__sc_of(const tier_model *model);

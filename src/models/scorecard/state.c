@@ -65,8 +65,7 @@ int tier__sc_save(void *state, tier_state_writer *w)
 {
     sc_state *st = state;
     size_t i, j;
-    int rc =
-        tier__opt_save(w, tier__sc_option_table, SC_N_OPTIONS, st, tier__sc_get_option, &st->alloc);
+    int rc = tier__opt_save(w, tier__sc_options, SC_N_OPTIONS, st, tier__sc_get_option, &st->alloc);
     for (i = 0; i < st->nfactors && !rc; i++) {
         const sc_factor *f = &st->factors[i];
         tier_state_write_key(w, "factor");
@@ -339,8 +338,8 @@ int tier__sc_load(void *state, tier_state_reader *r)
     memset(&L, 0, sizeof L);
     tmp->alloc = st->alloc;
     memcpy(tmp->lower, default_lower, sizeof tmp->lower);
-    rc = tier__opt_load(r, tier__sc_option_table, SC_N_OPTIONS, &st->alloc, load_option,
-                        load_record, &L);
+    rc =
+        tier__opt_load(r, tier__sc_options, SC_N_OPTIONS, &st->alloc, load_option, load_record, &L);
     if (rc == 0 && L.nedges)
         rc = tier_state_read_fail(r, "band edges without fractions");
     if (rc == 0 && tier__sc_check_grade_bands(tmp->lower, why) != TIER_OK)
