@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The whole `tier run` in one object: read the B2B invoices and account attributes, fit RFM,
  * Pareto, lifecycle and the B2B scorecard (one option changed by name), tier with the built-in
- * policy, write the tiers to a file and print the summary.
+ * policy pareto-sabc, write the tiers to a file and print the summary.
  * usage: pipeline INVOICES.csv ACCOUNTS.csv OUT.csv */
 #include <stdio.h>
 #include <tier.h>
@@ -27,6 +27,8 @@ int main(int argc, char **argv)
         rc = tier_pipeline_add_model(p, "scorecard", NULL); /* the B2B card: preset=b2b */
     if (rc == TIER_OK)
         rc = tier_pipeline_set_model_option(p, "rfm", "bins", "4"); /* quartiles, not quintiles */
+    if (rc == TIER_OK) /* S/A/B/C over the Pareto classes of these models (policies/) */
+        rc = tier_pipeline_set(p, "policy", "pareto-sabc");
     if (rc == TIER_OK)
         rc = tier_pipeline_set(p, "out", argv[3]); /* written atomically, nothing on failure */
     if (rc == TIER_OK)

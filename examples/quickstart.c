@@ -6,13 +6,13 @@
 int main(int argc, char **argv)
 {
     tier_book *book = NULL; tier_csv *csv = NULL; tier_policy *pol = NULL; tier_result *res = NULL;
-    tier_model *models[2] = {NULL, NULL}; /* the built-in policy reads "rfm" and "pareto" */
+    tier_model *models[2] = {NULL, NULL}; /* pareto-sabc reads "rfm" and "pareto" */
     size_t tier, n; int rc = argc == 2 ? TIER_OK : TIER_EINVAL; /* usage: quickstart FILE */
     STEP(tier_book_new(&book, NULL)); STEP(tier_csv_new(&csv, NULL));
     STEP(tier_csv_set_delimiter(csv, TIER_CSV_WHITESPACE)); /* columns separated by blanks */
     STEP(tier_csv_set_column(csv, TIER_CSV_AMOUNT, "dollar_value"));
     STEP(tier_csv_read_file(csv, book, argv[1])); STEP(tier_rfm_new(&models[0], NULL, NULL));
-    STEP(tier_pareto_new(&models[1], NULL, NULL)); STEP(tier_policy_new_builtin(&pol, NULL, NULL));
+    STEP(tier_pareto_new(&models[1], NULL, NULL)); STEP(tier_policy_new_builtin(&pol, "pareto-sabc", NULL));
     STEP(tier_result_new(&res, NULL)); STEP(tier_result_run(res, book, models, 2, pol));
     for (tier = 0; rc == TIER_OK && tier < tier_result_tier_count(res); tier++)
         if ((rc = tier_result_summary(res, tier, &n, NULL)) == TIER_OK)

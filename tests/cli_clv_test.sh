@@ -66,7 +66,7 @@ check "clv to stdout as json" expect_exit 0 "$tier" clv "${sample[@]}" --calibra
 check "clv json rows" json "$work/out" 'len(d) == 2357 and set(d[0]) == {"customer_id","x","t_x","T","p_alive","expected_purchases","expected_spend","clv"}'
 
 # tier run with the clv model before lifecycle.
-check "run with clv and lifecycle" expect_exit 0 "$tier" run "${master[@]}" --models rfm,pareto,clv,lifecycle --out "$work/r.csv"
+check "run with clv and lifecycle" expect_exit 0 "$tier" run "${master[@]}" --models rfm,pareto,clv,lifecycle --policy pareto-sabc --out "$work/r.csv"
 check "run columns" test "$(head -1 "$work/r.csv")" = \
     "customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,value_class,pareto_class,p_alive,expected_purchases,clv,stage,onboarding,reason"
 check "run rows" test "$(($(wc -l <"$work/r.csv") - 1))" -eq 23570

@@ -10,8 +10,9 @@ data=$2/examples/data
 # The main job on both CDNOW files.
 check "master runs" expect_exit 0 "$tier" run --input "$data/CDNOW_master.txt" --out "$work/m.csv"
 check "master has one row per customer" test "$(($(wc -l <"$work/m.csv") - 1))" -eq 23570
+# The default policy is b2b-sabc: its model (rfm), its flag and its entitlements as columns.
 check "master header" test "$(head -1 "$work/m.csv")" = \
-    "customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,value_class,pareto_class,reason"
+    "customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,value_class,flags,ent.sla_hours,ent.discount_max,ent.credit_days,ent.visits_per_year,ent.coverage,ent.events,reason"
 check "summary names the customers" grep -q "tier: 23570 customers, 69659 transactions, as of 1998-07-01" "$work/err"
 check "sample runs headerless" expect_exit 0 "$tier" run --input "$data/CDNOW_sample.txt" \
     --no-header --columns customer_id,sample,date,cds,amount --format json --out "$work/s.json"
@@ -44,14 +45,35 @@ check "output untouched" test "$(cat "$work/keep.csv")" = keep
 check "no temp files left" test "$(ls "$work" | grep -c tmp)" -eq 0
 # Rows out of date order are read again with transactions kept and counted exactly.
 printf 'customer_id,date,amount\nA,2024-03-01,5\nA,2024-01-01,5\nA,2024-03-01,1\n' >"$work/unsorted.csv"
-check "unsorted runs" expect_exit 0 "$tier" run --input "$work/unsorted.csv"
+check "unsorted runs" expect_exit 0 "$tier" run --input "$work/unsorted.csv" --policy pareto-sabc
 check "unsorted counts purchase-days" grep -q '^A,S,1,2,11.00,61,' "$work/out"
-# Account attributes bring in lifecycle, scorecard and needs.
+# Account attributes make b2b-full the default policy: clv, lifecycle, scorecard and needs.
 check "b2b runs" expect_exit 0 "$tier" run --input "$data/b2b_invoices.csv" --accounts "$data/b2b_accounts.csv" --out "$work/b.csv"
 check "b2b columns" test "$(head -1 "$work/b.csv")" = \
-    "customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,value_class,pareto_class,stage,onboarding,value_score,grade,need_segment,reason"
+    "customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,value_class,p_alive,expected_purchases,clv,stage,onboarding,value_score,grade,need_segment,flags,ent.sla_hours,ent.discount_max,ent.credit_days,ent.visits_per_year,ent.coverage,ent.events,reason"
 check "b2b has every account" test "$(($(wc -l <"$work/b.csv") - 1))" -eq 2000
-check "b2b grades A to E" test "$(cut -d, -f16 "$work/b.csv" | sort -u | grep -c '^[A-E]$')" -eq 5
+check "b2b grades A to E" test "$(cut -d, -f18 "$work/b.csv" | sort -u | grep -c '^[A-E]$')" -eq 5
+check "b2b tiers S to C" test "$(cut -d, -f2 "$work/b.csv" | sort -u | tr -d '\n')" = "ABCStier"
+
+# Policies: the built-ins, one's text, a policy file, lint, explain.
+check "policies lists every built-in" expect_exit 0 "$tier" policies
+check "policies has seven" test "$(wc -l <"$work/out")" -eq 7
+check "policies names b2b-sabc" grep -q '^b2b-sabc  *S = top customers' "$work/out"
+check "policies NAME prints the file" bash -c "'$tier' policies rfm-8 | cmp - '$2/policies/rfm-8.policy'"
+check "policies of an unknown name" expect_exit 2 "$tier" policies nope
+check "run with a policy file" expect_exit 0 "$tier" run --input "$data/CDNOW_master.txt" --policy "$2/policies/pareto-sabc.policy" --quiet
+check "a policy file gives what its built-in gives" cmp "$work/out" <("$tier" run --input "$data/CDNOW_master.txt" --policy pareto-sabc --quiet)
+printf 'libtier-policy 1\ntier S {\n    rule "x" when rfm.r_score >= three\n}\n' >"$work/bad.policy"
+check "a bad policy file is a usage error" expect_exit 2 "$tier" run --input "$data/CDNOW_master.txt" --policy "$work/bad.policy"
+check "its message names line and column" grep -q "bad.policy:3:" "$work/err"
+check "lint of a built-in" expect_exit 0 "$tier" lint b2b-sabc
+check "lint counts on stderr" grep -q '^tier: b2b-sabc: 0 errors' "$work/err"
+check "lint of a file that does not load" expect_exit 2 "$tier" lint "$work/bad.policy"
+check "lint needs a policy" expect_exit 2 "$tier" lint
+check "explain needs a customer" expect_exit 2 "$tier" explain --input "$data/CDNOW_master.txt"
+check "explain one customer" expect_exit 0 "$tier" explain --input "$data/CDNOW_master.txt" --customer 00002
+check "explain of an unknown customer" expect_exit 1 "$tier" explain --input "$data/CDNOW_master.txt" --customer nobody
+check "unknown customer message" grep -q 'customer "nobody" is not in' "$work/err"
 check "models can be chosen" expect_exit 0 "$tier" run --input "$data/b2b_invoices.csv" --models rfm,pareto,lifecycle --out "$work/l.csv"
 check "lifecycle column" grep -q "stage" "$work/l.csv"
 check "unknown model" expect_exit 2 "$tier" run --input "$data/b2b_invoices.csv" --models rfm,bogus
@@ -59,7 +81,7 @@ check "needs without accounts" expect_exit 1 "$tier" run --input "$data/b2b_invo
 check "version" expect_exit 0 "$tier" version
 
 # Every command prints its usage on --help and exits 0.
-for cmd in "" "run" "fit clv" "clv" "fit" "version"; do
+for cmd in "" "run" "explain" "policies" "lint" "fit clv" "clv" "fit" "version"; do
     # shellcheck disable=SC2086
     check "help of '$cmd'" expect_exit 0 "$tier" $cmd --help
     check "help of '$cmd' is usage on stdout" grep -q '^usage: tier' "$work/out"

@@ -25,17 +25,30 @@ run() {
     echo $? >"$name.rc"
     sed -i "s|$data/||g; s|$work/||g" "$name.err"
 }
-run master "$tier" run --input "$data/CDNOW_master.txt"
-run master_json "$tier" run --input "$data/CDNOW_master.txt" --format json --quiet
-run sample "$tier" run --input "$data/CDNOW_sample.txt" $S --quiet
-run b2b "$tier" run $B2B --quiet
-run b2b_all "$tier" run $B2B $ALL
-run b2b_all_json "$tier" run $B2B $ALL --format json --quiet
+# The 0.1 outputs: 0.3 changed the default policy, so these name the 0.1 scheme, pareto-sabc
+# (and, with --accounts, the 0.1 default model list, as pareto-sabc declares rfm and pareto only).
+P01="--policy pareto-sabc"
+M01="--models rfm,pareto,lifecycle,scorecard,needs"
+run master "$tier" run --input "$data/CDNOW_master.txt" $P01
+run master_json "$tier" run --input "$data/CDNOW_master.txt" --format json --quiet $P01
+run sample "$tier" run --input "$data/CDNOW_sample.txt" $S --quiet $P01
+run b2b "$tier" run $B2B --quiet $P01 $M01
+run b2b_all "$tier" run $B2B $ALL $P01
+run b2b_all_json "$tier" run $B2B $ALL --format json --quiet $P01
 run fit_bgnbd "$tier" fit clv --input "$data/CDNOW_sample.txt" $S --calibration-end 1997-09-30
 run fit_pnbd "$tier" fit clv --input "$data/CDNOW_sample.txt" $S --calibration-end 1997-09-30 --model pnbd
 run fit_day "$tier" fit clv --input "$data/CDNOW_sample.txt" $S --calibration-end 1997-09-30 --time-unit day
 run clv "$tier" clv --input "$data/CDNOW_sample.txt" $S --calibration-end 1997-09-30 --horizon 52
-run err_policy_needs_pareto "$tier" run --input "$data/b2b_invoices.csv" --models rfm,scorecard,lifecycle
+# The built-in policies of 0.3 (docs/policies.md) on both bundled data sets (recorded in 0.3).
+for pol in b2b-sabc key-important-general-maintain rfm-10 rfm-8; do
+    run "sample_$pol" "$tier" run --input "$data/CDNOW_sample.txt" $S --quiet --policy "$pol"
+done
+for pol in b2b-sabc b2b-full key-important-general-maintain grade-a-e rfm-10 rfm-8 pareto-sabc; do
+    run "b2b_$pol" "$tier" run $B2B --policy "$pol"
+done
+run b2b_default "$tier" run $B2B --quiet --format json
+run policies "$tier" policies
+run err_policy_needs_pareto "$tier" run --input "$data/b2b_invoices.csv" --models rfm,scorecard,lifecycle $P01
 run err_missing_file "$tier" run --input "$work/nonexistent.csv"
 run err_bad_date "$tier" run --input bad.csv
 

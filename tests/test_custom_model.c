@@ -264,7 +264,7 @@ static void run_start(run *r, int loyalty_tiers)
     if (loyalty_tiers)
         assert_int_equal(loyalty_policy(&r->pol, &r->a), TIER_OK);
     else
-        assert_int_equal(tier_policy_new_builtin(&r->pol, NULL, &r->a), TIER_OK);
+        assert_int_equal(tier_policy_new_builtin(&r->pol, "pareto-sabc", &r->a), TIER_OK);
     assert_int_equal(tier_result_new(&r->res, &r->a), TIER_OK);
     assert_int_equal(tier_result_run(r->res, r->book, r->models.m, 3, r->pol), TIER_OK);
 }

@@ -164,12 +164,16 @@ static void test_pipeline_rejects_unknown_settings_and_bad_values(void **state)
         {"delimiter", "ab", "delimiter must be one character, ws, tab or auto, not \"ab\""},
         {"date_format", "us", "date_format must be iso, yyyymmdd or auto, not \"us\""},
         {"as_of", "1998-02-30", "as_of: \"1998-02-30\" is not a date (YYYY-MM-DD)"},
-        {"format", "xml", "format must be csv or json, not \"xml\""},
-        {"produce", "all", "produce must be tiers, scores or fit, not \"all\""},
+        {"format", "xml", "format must be csv, json or text, not \"xml\""},
+        {"produce", "all",
+         "produce must be tiers, scores, fit, explain, lint or policies, not \"all\""},
         {"header", "maybe", "header must be yes or no, not \"maybe\""},
         {"split_min_bytes", "12k", "split_min_bytes must be a whole number of bytes, not \"12k\""},
         {"key_style", "long", "key_style must be name or flag, not \"long\""},
-        {"policy", "nope", "unknown policy \"nope\" (built in: b2b-sabc)"},
+        {"policy", "nope",
+         "unknown policy \"nope\": not a built-in policy (b2b-full, b2b-sabc, grade-a-e, "
+         "key-important-general-maintain, pareto-sabc, rfm-10, rfm-8) and not a policy file "
+         "(cannot open nope: no such file or directory (errno 2))"},
         {"models", "rfm,bogus",
          "models: unknown model \"bogus\" (rfm, pareto, clv, lifecycle, scorecard, needs)"},
         {"models", ",rfm",
@@ -237,11 +241,16 @@ static void test_pipeline_settings_read_back_and_reset(void **state)
                  {NULL, NULL, "format", "csv"},
                  {NULL, NULL, "split_min_bytes", "33554432"},
                  {NULL, NULL, "input", ""},
-                 /* The default model list depends on whether there are account attributes. */
-                 {NULL, NULL, "models", "rfm,pareto"},
-                 {"accounts", "accounts.csv", "models", "rfm,pareto,lifecycle,scorecard,needs"},
+                 /* The default models are the default policy's, which depends on whether
+                  * there are account attributes (b2b-sabc, b2b-full); for a policy that
+                  * declares none, and for `scores`, the default list. */
+                 {NULL, NULL, "models", "rfm"},
+                 {"accounts", "accounts.csv", "models", "rfm,clv,lifecycle,scorecard,needs"},
+                 {"accounts", "accounts.csv", "policy", "b2b-full"},
                  {"models", "pareto", "models", "pareto"},
-                 {"models", NULL, "models", "rfm,pareto,lifecycle,scorecard,needs"},
+                 {"models", NULL, "models", "rfm,clv,lifecycle,scorecard,needs"},
+                 {"produce", "scores", "models", "rfm,pareto,lifecycle,scorecard,needs"},
+                 {"produce", NULL, "policy", "b2b-full"},
                  {"delimiter", "tab", "delimiter", "tab"},
                  {"delimiter", ";", "delimiter", ";"},
                  {"as_of", "1998-01-01", "as_of", "1998-01-01"},
@@ -478,6 +487,7 @@ static void test_pipeline_failed_run_writes_nothing_and_keeps_the_last_result(vo
     (void)state;
     set(p, "input", write_file("log.csv", small_log));
     set(p, "out", out);
+    set(p, "policy", "pareto-sabc"); /* the 0.1 default */
     assert_int_equal(tier_pipeline_run(p), TIER_OK);
     book = tier_pipeline_book(p);
     assert_int_equal(tier_book_customer_count(book), 3);
@@ -538,6 +548,7 @@ static void test_pipeline_reads_again_keeping_transactions_when_a_model_needs_th
     set(p, "input",
         write_file("unsorted.csv", "customer_id,date,amount\nA,2024-03-01,5\n"
                                    "A,2024-01-01,5\nA,2024-03-01,1\n"));
+    set(p, "policy", "pareto-sabc");
     assert_int_equal(run_to(p, &s, text, sizeof text), TIER_OK);
     assert_non_null(strstr(text, "\nA,S,1,2,11.00,61,"));
     assert_int_equal(tier_pipeline_rows_read(p), 3);
@@ -842,7 +853,7 @@ static void test_pipeline_models_take_their_names_and_the_as_of_day(void **state
     set(p, "input", write_file("log.csv", small_log));
     assert_int_equal(tier_pipeline_add_model(p, "pareto", "abc"), TIER_OK);
     assert_int_equal(tier_pipeline_add_model(p, "rfm", NULL), TIER_OK);
-    set(p, "policy", NULL);
+    set(p, "policy", "pareto-sabc");
     assert_int_not_equal(run_to(p, &s, text, sizeof text), TIER_OK); /* the policy reads pareto */
     assert_non_null(strstr(tier_pipeline_last_error(p), "pareto.class"));
     set(p, "produce", "scores");
@@ -918,6 +929,7 @@ static void test_pipeline_takes_kinds_from_a_registry_and_a_host_policy(void **s
                         "models: unknown model \"x\" (rfm, pareto, clv, lifecycle, scorecard, "
                         "needs, abc)");
     set(p, "models", "rfm,pareto");
+    set(p, "policy", "pareto-sabc");
     assert_int_equal(tier_pipeline_add_model(p, "abc", "mine"), TIER_OK);
     /* A kind without a column list of its own writes all of its outputs. */
     assert_int_equal(run_to(p, &s, text, sizeof text), TIER_OK);
@@ -973,7 +985,7 @@ static int by_hand(const tier_allocator *a, void *ud)
     }
     if ((rc = tier_rfm_new(&models[0], NULL, a)) != 0 ||
         (rc = tier_pareto_new(&models[1], NULL, a)) != 0 ||
-        (rc = tier_policy_new_builtin(&policy, NULL, a)) != 0 ||
+        (rc = tier_policy_new_builtin(&policy, "pareto-sabc", a)) != 0 ||
         (rc = tier_result_new(&result, a)) != 0)
         goto done;
     rc = tier_result_run(result, book, models, 2, policy);
@@ -1009,6 +1021,7 @@ static int through_pipeline(const tier_allocator *a, void *ud)
     if ((rc = tier_pipeline_set(p, "input", r->path)) != 0 ||
         (rc = tier_pipeline_set(p, "header", "no")) != 0 ||
         (rc = tier_pipeline_set(p, "columns", "customer_id,sample,date,cds,amount")) != 0 ||
+        (rc = tier_pipeline_set(p, "policy", "pareto-sabc")) != 0 || /* as by_hand() */
         (rc = tier_pipeline_set_output(p, to_sink, &r->out)) != 0)
         goto done;
     if (r->use_executor && ((rc = tier_pipeline_set_executor(p, &ex)) != 0 ||

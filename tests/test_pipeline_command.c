@@ -328,7 +328,7 @@ static const usage_case bad_spellings[] = {
     {"run",
      {"--input", "x", "--format", "xml"},
      TIER_EINVAL,
-     "--format must be csv or json, not \"xml\""},
+     "--format must be csv, json or text, not \"xml\""},
     {"run",
      {"--input", "x", "--as-of", "1997-02-30"},
      TIER_EINVAL,
@@ -433,7 +433,7 @@ static void test_failed_command_leaves_the_earlier_settings_as_they_were(void **
     p = new_pipeline();
     assert_int_equal(tier_pipeline_set_command(p, "fit clv", TST_COUNT(fit_bad), fit_bad, &flags),
                      TIER_EINVAL);
-    assert_string_equal(get(p, "models"), "rfm,pareto");
+    assert_string_equal(get(p, "models"), "rfm"); /* those of the default policy */
     assert_string_equal(get(p, "produce"), "tiers");
     assert_string_equal(get(p, "input"), "");
     assert_int_equal(command_ok(p, "fit clv", fit_good, TST_COUNT(fit_good)), 0);
@@ -444,16 +444,36 @@ static void test_failed_command_leaves_the_earlier_settings_as_they_were(void **
 
 /* ---- usage texts ----------------------------------------------------------------------------- */
 
-/* What `tier <command> --help` prints (and `tier help` for all), as in 0.1: written out here as
- * the golden form 0.1 printed, on purpose independent of the library's own table in
- * src/pipeline/command.c (the test compares the two); the paragraphs that several texts share are
- * spelled once. */
-#define MODELS_NOTES                                                                            \
-    "  --models     comma-separated, in order: rfm, pareto, clv, lifecycle, scorecard, needs\n" \
-    "               (default rfm,pareto; with --accounts all but clv); clv must come\n"         \
-    "               before lifecycle for lifecycle to use clv.p_alive\n"                        \
-    "  --accounts   account attributes, one row per account (scorecard factors, module_* and\n" \
+/* What `tier <command> --help` prints (and `tier help` for all): written out here as the golden
+ * form (0.1's, with the policy commands of 0.3), on purpose independent of the library's own
+ * table in src/pipeline/command.c (the test compares the two); the paragraphs that several texts
+ * share are spelled once. */
+#define MODELS_NOTES                                                                               \
+    "  --policy     a built-in policy (tier policies) or a policy file (docs/policy-format.md);\n" \
+    "               default b2b-sabc, with --accounts b2b-full\n"                                  \
+    "  --models     comma-separated, in order: rfm, pareto, clv, lifecycle, scorecard, needs\n"    \
+    "               (default: the models the policy declares); clv must come before\n"             \
+    "               lifecycle for lifecycle to use clv.p_alive\n"                                  \
+    "  --accounts   account attributes, one row per account (scorecard factors, module_* and\n"    \
     "               goal_* needs features, implementation_progress, active_users_share)\n"
+
+#define EXPLAIN_NOTES                                                                  \
+    "\n"                                                                               \
+    "  runs as tier run does, then prints for one customer every model output, the\n"  \
+    "  windows and lets, each rule tried with its value, the cap that moved it, the\n" \
+    "  flags, the entitlements and the route (text, or one JSON object)\n"
+
+#define POLICIES_NOTES                                                                    \
+    "\n"                                                                                  \
+    "  without NAME: the built-in policies and what each is for; with NAME: its policy\n" \
+    "  text (copy it, edit it, run it with --policy FILE)\n"
+
+#define LINT_NOTES                                                                        \
+    "\n"                                                                                  \
+    "  POLICY is a policy file or a built-in name. Prints one finding per line,\n"        \
+    "  \"FILE:LINE:COL: error|warning: text [check]\", then a count on stderr.\n"         \
+    "  Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage error or a\n" \
+    "  policy that does not load (its message names the line and column)\n"
 
 #define HORIZON_NOTES                                                                       \
     "  --horizon    in time units (weeks by default); --discount-rate per month (default\n" \
@@ -468,10 +488,19 @@ static void test_failed_command_leaves_the_earlier_settings_as_they_were(void **
 static const char run_help[] =
     "usage: tier run --input FILE [--id COL --date COL --amount COL --margin COL]\n"
     "                [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n"
-    "                [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME]\n"
+    "                [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME|FILE]\n"
     "                [--out FILE] [--format csv|json] [--quiet]\n"
     "                [--accounts FILE [--account-id COL]] [--models LIST]\n"
     "\n" MODELS_NOTES;
+
+static const char explain_help[] =
+    "usage: tier explain --customer ID <reader flags> [--format text|json] [--policy NAME|FILE]\n"
+    "                [--accounts FILE [--account-id COL]] [--models LIST]\n" EXPLAIN_NOTES
+    "\n" READER_FLAGS;
+
+static const char policies_help[] = "usage: tier policies [NAME]\n" POLICIES_NOTES;
+
+static const char lint_help[] = "usage: tier lint POLICY [--quiet]\n" LINT_NOTES;
 
 static const char fit_clv_help[] =
     "usage: tier fit clv <reader flags> --calibration-end YYYY-MM-DD [--model bgnbd|pnbd]\n"
@@ -489,7 +518,10 @@ static const char all_help[] =
     "usage: tier <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run       tier every customer of a transaction log (RFM + Pareto + a policy)\n"
+    "  run       tier every customer of a transaction log by a policy (built-in or file)\n"
+    "  explain   why one customer got its tier: models, windows, rules, caps, flags\n"
+    "  policies  list the built-in policies, or print one (tier policies NAME)\n"
+    "  lint      check a policy file: errors and warnings, one per line\n"
     "  fit clv   fit the CLV models (BG/NBD or Pareto/NBD, Gamma-Gamma); JSON on stdout\n"
     "  clv       per-customer P(alive), expected purchases and spend, discounted CLV\n"
     "  version   print the library version\n"
@@ -497,10 +529,14 @@ static const char all_help[] =
     "\n"
     "tier run --input FILE [--id COL --date COL --amount COL --margin COL]\n"
     "         [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n"
-    "         [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME]\n"
+    "         [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME|FILE]\n"
     "         [--out FILE] [--format csv|json] [--quiet]\n"
     "         [--accounts FILE [--account-id COL]] [--models LIST]\n"
     "\n" MODELS_NOTES "\n"
+    "tier explain --customer ID <reader flags> [--format text|json] [--policy NAME|FILE]\n"
+    "         [--accounts FILE [--account-id COL]] [--models LIST]\n" EXPLAIN_NOTES "\n"
+    "tier policies [NAME]\n" POLICIES_NOTES "\n"
+    "tier lint POLICY [--quiet]\n" LINT_NOTES "\n"
     "tier fit clv <reader flags> --calibration-end YYYY-MM-DD [--model bgnbd|pnbd]\n"
     "         [--time-unit day|week]\n"
     "tier clv <reader flags> --calibration-end YYYY-MM-DD --horizon N [--model bgnbd|pnbd]\n"
@@ -513,8 +549,13 @@ static void test_usage_of_each_command_is_what_tier_help_prints(void **state)
     static const struct {
         const char *command, *text;
     } cases[] = {
-        {"run", run_help}, {"fit clv", fit_clv_help},
-        {"clv", clv_help}, {"version", "usage: tier version\n"},
+        {"run", run_help},
+        {"explain", explain_help},
+        {"policies", policies_help},
+        {"lint", lint_help},
+        {"fit clv", fit_clv_help},
+        {"clv", clv_help},
+        {"version", "usage: tier version\n"},
         {NULL, all_help},
     };
     size_t i;

@@ -432,7 +432,7 @@ static void test_policy_builtin_is_the_documented_sabc_policy(void **state)
     (void)state;
     assert_int_equal(tier_policy_new_builtin(&p, "no-such-policy", &a), TIER_ENOTFOUND);
     assert_null(p);
-    assert_int_equal(tier_policy_new_builtin(&p, NULL, &a), TIER_OK);
+    assert_int_equal(tier_policy_new_builtin(&p, "pareto-sabc", &a), TIER_OK);
     assert_int_equal(tier_policy_tier_count(p), 4);
     assert_string_equal(tier_policy_tier_name(p, 0), "S");
     assert_string_equal(tier_policy_tier_name(p, 1), "A");
@@ -472,7 +472,7 @@ static void test_policy_builtin_places_customers_by_pareto_class_and_scores(void
     tst_fixed_init(&rs, rout, 2);
     models[0] = tst_fixed_model_ok("rfm", &rs, 0);
     models[1] = tst_fixed_model_ok("pareto", &ps, 0);
-    assert_int_equal(tier_policy_new_builtin(&p, NULL, &a), TIER_OK);
+    assert_int_equal(tier_policy_new_builtin(&p, "pareto-sabc", &a), TIER_OK);
     assert_int_equal(tier_result_new(&res, &a), TIER_OK);
     assert_int_equal(tier_result_run(res, book, models, 2, p), TIER_OK);
     assert_string_equal(tier_result_tier_name(res, (size_t)tier_result_tier(res, 0)), "S");
@@ -536,12 +536,18 @@ static void test_policy_describe_of_builtin_states_every_rule(void **state)
     tier_text *text = NULL;
     (void)state;
     assert_int_equal(tier_text_new(&text, &a), TIER_OK);
-    assert_int_equal(tier_policy_new_builtin(&p, NULL, &a), TIER_OK);
+    assert_int_equal(tier_policy_new_builtin(&p, "pareto-sabc", &a), TIER_OK);
     assert_int_equal(tier_text_append(text, "> ", 2), TIER_OK);
     assert_int_equal(tier_policy_describe(p, text), TIER_OK);
     assert_string_equal(
         tier_text_data(text),
         "> libtier-policy 1\n"
+        "name \"pareto-sabc\"\n"
+        "description \"the 0.1 default: S = Pareto class A; A = class B with r_score >= 3 and "
+        "f_score >= 3; B = rest of class B; C = the rest\"\n"
+        "\n"
+        "model rfm = rfm\n"
+        "model pareto = pareto\n"
         "\n"
         "tier S {\n"
         "    rule \"pareto class A (top revenue share)\" when pareto.class == \"A\"\n"
@@ -557,7 +563,7 @@ static void test_policy_describe_of_builtin_states_every_rule(void **state)
         "}\n"
         "\n"
         "tier C {\n"
-        "    rule \"rest (pareto class C or no purchases)\"\n"
+        "    rule \"rest (pareto class C or no purchases)\" when true\n"
         "}\n");
     tier_text_free(text);
     tier_policy_free(p);
@@ -572,7 +578,7 @@ static int build_and_describe(const tier_allocator *alloc, void *ud)
     size_t before = 0;
     int rc;
     (void)ud;
-    rc = tier_policy_new_builtin(&p, NULL, alloc);
+    rc = tier_policy_new_builtin(&p, "pareto-sabc", alloc);
     if (rc) {
         assert_null(p);
         return rc;

@@ -731,7 +731,8 @@ static void test_result_default_policy_on_cdnow_sample_end_to_end(void **state)
     assert_true(n > 2000);
     assert_int_equal(tier_rfm_new(&models[0], NULL, &a), TIER_OK);
     assert_int_equal(tier_pareto_new(&models[1], NULL, &a), TIER_OK);
-    assert_int_equal(tier_policy_new_builtin(&p, NULL, &a), TIER_OK);
+    /* The 0.1 default, kept as the built-in pareto-sabc. */
+    assert_int_equal(tier_policy_new_builtin(&p, "pareto-sabc", &a), TIER_OK);
     assert_int_equal(tier_result_new(&res, &a), TIER_OK);
     assert_int_equal(tier_result_run(res, book, models, 2, p), TIER_OK);
     frame = tier_result_frame(res);

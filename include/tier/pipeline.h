@@ -18,8 +18,10 @@
  *    halves at once and merged (tier_book_merge(), which gives exactly the book of one read).
  *    Account attributes (setting `accounts`) are read next, with the same sniffing.
  * 2. **fit, score, tier**: the models (kind + name + options) are made, fitted and scored in
- *    order, and the policy assigns every customer a tier (tier_result_run()). Transactions are
- *    kept only when a model needs them (a model that finds them missing makes the pipeline read
+ *    order, and the policy assigns every customer a tier (tier_result_run(), with the `as_of`
+ *    setting as the end of the policy's windows). The models are the `models` list, else the
+ *    models the policy declares, else the default list. Transactions are kept only when a model
+ *    or the policy's windows need them (a model that finds them missing makes the pipeline read
  *    the input again, keeping them).
  * 3. **write**: one row per customer, CSV or JSON, to a file (written to a temporary file beside
  *    it, synced, then renamed over it) or to a write callback.
@@ -41,14 +43,26 @@
  * | as_of          | YYYY-MM-DD: rows from that day on are ignored, models measure up to it |
  * | accounts       | account attributes file, one row per customer (default: none)          |
  * | account_id     | its id column (default: account_id, customer_id, customer or id)       |
- * | models         | comma-separated kinds, each model named after its kind (default        |
- * |                | `rfm,pareto`; with `accounts`, `rfm,pareto,lifecycle,scorecard,needs`) |
- * | policy         | a built-in policy name (default `b2b-sabc`)                            |
+ * | models         | comma-separated kinds, each model named after its kind (default: the   |
+ * |                | models the policy declares; for a policy that declares none `rfm,pareto`,|
+ * |                | with `accounts` `rfm,pareto,lifecycle,scorecard,needs`)               |
+ * | policy         | a built-in policy name (tier_policy_builtin_name()) or a policy file:  |
+ * |                | a value with '/', ending in ".policy", or naming an existing file. It  |
+ * |                | is loaded when set (a bad file fails the call with TIER_EPARSE and     |
+ * |                | "FILE:LINE:COL: ..."). Default `b2b-sabc`, with `accounts` `b2b-full`  |
  * | produce        | `tiers` (default: fit, score, tier, write rows), `scores` (fit, score, |
  * |                | write the models' outputs; no policy), `fit` (fit, write a JSON report)|
+ * |                | (since 0.3.0) `explain` (tier, then write the explanation of the       |
+ * |                | `customer`), `lint` (write tier_policy_lint()'s report of the policy;  |
+ * |                | the run fails when it finds errors), `policies` (write the built-in    |
+ * |                | policies with their descriptions, or with `policy` set its text)       |
+ * | customer       | (since 0.3.0) the customer id `explain` explains                        |
  * | out            | output file (default: none; then the write callback, if any)           |
- * | format         | `csv` (default) or `json`                                              |
- * | output_columns | a tier_result_write() column list (default: from the models)           |
+ * | format         | `csv` (default) or `json`; `text` (since 0.3.0) for `explain` only,    |
+ * |                | which writes text for anything but `json`                              |
+ * | output_columns | a tier_result_write() column list (default: customer_id, tier, the     |
+ * |                | models' columns, then `flags` when the policy has flags, `route` when  |
+ * |                | it routes, `ent.NAME` per entitlement, and reason)                     |
  * | split_min_bytes| smallest input read in parts when there is an executor (default 32 MiB)|
  * | key_style      | how messages name settings: `name` (default, "as_of") or `flag`        |
  * |                | ("--as-of", as the `tier` command spells them)                         |
@@ -174,7 +188,9 @@ TIER_API const char *tier_pipeline_last_error(const tier_pipeline *pipeline);
  * @param pipeline the pipeline.
  * @param key the setting's name.
  * @param value its new value (copied); NULL restores the default.
- * @return TIER_OK, TIER_ENOTFOUND (no such setting), TIER_EINVAL (bad value) or TIER_ENOMEM.
+ * @return TIER_OK, TIER_ENOTFOUND (no such setting), TIER_EINVAL (bad value) or TIER_ENOMEM;
+ *         for `policy` (since 0.3.0) also TIER_EPARSE or TIER_ERANGE (a policy file that does not
+ *         load; the message "FILE:LINE:COL: ...") and TIER_EIO (a file that cannot be read).
  * @since 0.2.0
  */
 TIER_API int tier_pipeline_set(tier_pipeline *pipeline, const char *key, const char *value);
@@ -323,8 +339,12 @@ typedef enum tier_pipeline_command_flag {
  * failed call changes no setting. The host's part stays
  * with the front end: the output (tier_pipeline_set_output()), threads, a progress line,
  * printing and the exit status.
+ * Since 0.3.0 also "explain" (the flags of `run` but `--out`, plus `--customer ID` and
+ * `--format text|json`: `produce` is `explain`), "lint" (one argument, the policy: `produce` is
+ * `lint`) and "policies" (no argument, or the name of a built-in policy: `produce` is
+ * `policies`).
  * @param pipeline a pipeline fresh from tier_pipeline_new() (host hooks may be set already).
- * @param command "run", "fit clv" or "clv".
+ * @param command "run", "fit clv", "clv", "explain", "lint" or "policies".
  * @param argc the number of arguments.
  * @param argv the arguments (borrowed for the call only); may be NULL when `argc` is 0.
  * @param[out] flags set to the ::tier_pipeline_command_flag bits found (0 on failure); may be
@@ -338,9 +358,10 @@ TIER_API int tier_pipeline_set_command(tier_pipeline *pipeline, const char *comm
                                        const char *const *argv, unsigned int *flags);
 
 /**
- * Appends the `tier` command's usage text to `out`: of one command ("run", "fit clv", "clv" or
- * "version"), as printed for `--help`, or of all of them (NULL), as `tier help` prints it. Every
- * line ends in '\n'. The text is static; nothing but `out` is allocated.
+ * Appends the `tier` command's usage text to `out`: of one command ("run", "fit clv", "clv",
+ * "version", and since 0.3.0 "explain", "lint" and "policies"), as printed for `--help`, or of all
+ * of them (NULL), as `tier help` prints it. Every line ends in '\n'. The text is static; nothing
+ * but `out` is allocated.
  * @param command the command, or NULL.
  * @param out the text buffer (the caller's); unchanged on failure.
  * @return TIER_OK, TIER_EINVAL (`out` is NULL), TIER_ENOTFOUND (unknown command) or TIER_ENOMEM.
@@ -389,6 +410,20 @@ TIER_API uint64_t tier_pipeline_rows_read(const tier_pipeline *pipeline);
  * @since 0.2.0
  */
 TIER_API int tier_pipeline_summary(const tier_pipeline *pipeline, tier_text *out);
+
+/**
+ * Explains the tier of one customer of the last successful run (tier_result_explain() with the
+ * book, result and policy of that run).
+ * @param pipeline the pipeline.
+ * @param customer_id the customer's id.
+ * @param format TIER_EXPLAIN_TEXT or TIER_EXPLAIN_JSON.
+ * @param out the text buffer (the caller's); the explanation is appended.
+ * @return TIER_OK, TIER_ESTATE (no run has tiered customers), TIER_ENOTFOUND (no such customer in
+ *         the book; the message names it), TIER_EINVAL or TIER_ENOMEM.
+ * @since 0.3.0
+ */
+TIER_API int tier_pipeline_explain(tier_pipeline *pipeline, const char *customer_id, int format,
+                                   tier_text *out);
 
 /** Number of warnings of the last successful run (e.g. a fit that did not converge). @since 0.2.0
  */

@@ -47,13 +47,17 @@ TIER_API TIER_WARN_UNUSED_RESULT int tier_policy_new(tier_policy **out,
                                                      const tier_allocator *alloc);
 
 /**
- * Creates the built-in default B2B policy "b2b-sabc" (docs/policy.md): S = Pareto class A;
- * A = Pareto class B with r_score >= 3 and f_score >= 3; B = the rest of Pareto class B;
- * C = everyone else. It reads the columns of models named "rfm" and "pareto".
+ * Creates built-in policy `name` (tier_policy_builtin_name(); docs/policies.md): its policy text
+ * (tier_policy_builtin_text(), the file policies/NAME.policy compiled in) loaded as
+ * tier_policy_load_string() does, with messages naming "policies/NAME.policy". Since 0.3.0 the
+ * built-ins are policy files; "b2b-sabc" (the default) is the revised S/A/B/C scheme by trailing
+ * 12-month revenue, and "pareto-sabc" is the scheme 0.1 built under the name "b2b-sabc"
+ * (S = Pareto class A; A = Pareto class B with r_score >= 3 and f_score >= 3; B = the rest of
+ * Pareto class B; C = everyone else).
  * @param alloc the allocator (NULL for malloc); copied.
  * @param[out] out the policy, owned by the caller; NULL on failure.
- * @param name "b2b-sabc" (or NULL for it).
- * @return TIER_OK, TIER_ENOTFOUND (unknown name) or TIER_ENOMEM.
+ * @param name a built-in name (or NULL for "b2b-sabc").
+ * @return TIER_OK, TIER_ENOTFOUND (unknown name), TIER_EINVAL (NULL out) or TIER_ENOMEM.
  * @since 0.1.0
  */
 TIER_API TIER_WARN_UNUSED_RESULT int tier_policy_new_builtin(tier_policy **out, const char *name,
@@ -161,6 +165,9 @@ TIER_API const char *tier_policy_builtin_text(const char *name);
 
 /** The policy's name ("" when it has none); borrowed. @since 0.3.0 */
 TIER_API const char *tier_policy_name(const tier_policy *policy);
+
+/** The policy's description ("" when it has none); borrowed. @since 0.3.0 */
+TIER_API const char *tier_policy_description(const tier_policy *policy);
 
 /** Number of models the policy declares. @since 0.3.0 */
 TIER_API size_t tier_policy_model_count(const tier_policy *policy);

@@ -19,13 +19,13 @@ void cli_error(const char *fmt, ...)
 #endif
     ;
 
-/* The usage of one command ("run", "fit clv", "clv", "version") or of all (NULL). */
+/* The usage of one command ("run", "explain", "policies", "lint", "fit clv", "clv", "version")
+ * or of all (NULL). */
 void cli_usage(FILE *to, const char *command);
 
-/* The subcommands over the pipeline (command.c): argv[0] is the command word. */
-int cli_run(int argc, char **argv);
-int cli_fit_clv(int argc, char **argv);
-int cli_clv(int argc, char **argv);
+/* A subcommand over the pipeline (command.c): `name` is the command ("run", "explain",
+ * "policies", "lint", "fit clv", "clv"), argv[0] its last word. */
+int cli_command(const char *name, int argc, char **argv);
 
 /* Host hooks (host.c): the pthread executor, installed when the machine has two cores (the
  * environment variable TIER_SPLIT_MIN_BYTES lowers the size from which a file is read in parts,

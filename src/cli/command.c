@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* `tier run`, `tier fit clv` and `tier clv`: the arguments go to the library as they are
- * (tier_pipeline_set_command(), which knows every flag and words every error); this file adds
- * the host's part: standard output, threads and the progress line (host.c), the warnings and the
- * summary on standard error, and the exit status: 0 done, 1 the run failed, 2 a usage error. */
+/* `tier run`, `tier explain`, `tier policies`, `tier lint`, `tier fit clv` and `tier clv`: the
+ * arguments go to the library as they are (tier_pipeline_set_command(), which knows every flag
+ * and words every error); this file adds the host's part: standard output, threads and the
+ * progress line (host.c), the warnings and the summary on standard error, and the exit status:
+ * 0 done, 1 the run failed (for lint: errors found), 2 a usage error (for lint: a policy that
+ * does not load). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,7 +61,7 @@ static int setup(tier_pipeline *p, const char *name, int argc, char **argv, int 
     return CLI_OK;
 }
 
-static int run(const char *name, int argc, char **argv)
+int cli_command(const char *name, int argc, char **argv)
 {
     tier_pipeline *p = NULL;
     int quiet = 0, status, rc;
@@ -93,19 +95,4 @@ static int run(const char *name, int argc, char **argv)
     }
     tier_pipeline_free(p);
     return status;
-}
-
-int cli_run(int argc, char **argv)
-{
-    return run("run", argc, argv);
-}
-
-int cli_fit_clv(int argc, char **argv)
-{
-    return run("fit clv", argc, argv);
-}
-
-int cli_clv(int argc, char **argv)
-{
-    return run("clv", argc, argv);
 }

@@ -25,11 +25,13 @@ int main(int argc, char **argv)
         cli_usage(stderr, NULL);
         return CLI_USAGE;
     }
-    if (strcmp(argv[1], "run") == 0)
-        return cli_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "explain") == 0 ||
+        strcmp(argv[1], "policies") == 0 || strcmp(argv[1], "lint") == 0 ||
+        strcmp(argv[1], "clv") == 0)
+        return cli_command(argv[1], argc - 1, argv + 1);
     if (strcmp(argv[1], "fit") == 0) {
         if (argc >= 3 && strcmp(argv[2], "clv") == 0)
-            return cli_fit_clv(argc - 2, argv + 2);
+            return cli_command("fit clv", argc - 2, argv + 2);
         if (argc >= 3 && is_help(argv[2])) {
             cli_usage(stdout, "fit clv");
             return CLI_OK;
@@ -38,8 +40,6 @@ int main(int argc, char **argv)
                 argc >= 3 ? argv[2] : "");
         return CLI_USAGE;
     }
-    if (strcmp(argv[1], "clv") == 0)
-        return cli_clv(argc - 1, argv + 1);
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         if (argc >= 3 && is_help(argv[2])) {
             cli_usage(stdout, "version");

@@ -4,6 +4,7 @@
  * model, so that the `tier` program and `python3 -m libtier` accept the same flags and word the
  * same errors. What stays with a front end is its host part: output, threads, progress, printing,
  * exit status. */
+#include <stdio.h>
 #include <string.h>
 
 #include "pipeline/pipeline_internal.h"
@@ -14,7 +15,10 @@ static const char overview[] =
     "usage: tier <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run       tier every customer of a transaction log (RFM + Pareto + a policy)\n"
+    "  run       tier every customer of a transaction log by a policy (built-in or file)\n"
+    "  explain   why one customer got its tier: models, windows, rules, caps, flags\n"
+    "  policies  list the built-in policies, or print one (tier policies NAME)\n"
+    "  lint      check a policy file: errors and warnings, one per line\n"
     "  fit clv   fit the CLV models (BG/NBD or Pareto/NBD, Gamma-Gamma); JSON on stdout\n"
     "  clv       per-customer P(alive), expected purchases and spend, discounted CLV\n"
     "  version   print the library version\n"
@@ -24,15 +28,39 @@ static const char overview[] =
 static const char run_usage[] =
     "tier run --input FILE [--id COL --date COL --amount COL --margin COL]\n"
     "         [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n"
-    "         [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME]\n"
+    "         [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME|FILE]\n"
     "         [--out FILE] [--format csv|json] [--quiet]\n"
     "         [--accounts FILE [--account-id COL]] [--models LIST]\n"
     "\n"
+    "  --policy     a built-in policy (tier policies) or a policy file (docs/policy-format.md);\n"
+    "               default b2b-sabc, with --accounts b2b-full\n"
     "  --models     comma-separated, in order: rfm, pareto, clv, lifecycle, scorecard, needs\n"
-    "               (default rfm,pareto; with --accounts all but clv); clv must come\n"
-    "               before lifecycle for lifecycle to use clv.p_alive\n"
+    "               (default: the models the policy declares); clv must come before\n"
+    "               lifecycle for lifecycle to use clv.p_alive\n"
     "  --accounts   account attributes, one row per account (scorecard factors, module_* and\n"
     "               goal_* needs features, implementation_progress, active_users_share)\n";
+
+static const char explain_usage[] =
+    "tier explain --customer ID <reader flags> [--format text|json] [--policy NAME|FILE]\n"
+    "         [--accounts FILE [--account-id COL]] [--models LIST]\n"
+    "\n"
+    "  runs as tier run does, then prints for one customer every model output, the\n"
+    "  windows and lets, each rule tried with its value, the cap that moved it, the\n"
+    "  flags, the entitlements and the route (text, or one JSON object)\n";
+
+static const char policies_usage[] =
+    "tier policies [NAME]\n"
+    "\n"
+    "  without NAME: the built-in policies and what each is for; with NAME: its policy\n"
+    "  text (copy it, edit it, run it with --policy FILE)\n";
+
+static const char lint_usage[] =
+    "tier lint POLICY [--quiet]\n"
+    "\n"
+    "  POLICY is a policy file or a built-in name. Prints one finding per line,\n"
+    "  \"FILE:LINE:COL: error|warning: text [check]\", then a count on stderr.\n"
+    "  Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage error or a\n"
+    "  policy that does not load (its message names the line and column)\n";
 
 static const char fit_clv_usage[] =
     "tier fit clv <reader flags> --calibration-end YYYY-MM-DD [--model bgnbd|pnbd]\n"
@@ -56,7 +84,7 @@ static const char reader_notes[] =
     "                [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--quiet]\n";
 
 /* The usage texts are short and fixed: they are built in a buffer of this size on the stack. */
-#define USAGE_MAX 4096
+#define USAGE_MAX 8192
 
 typedef struct usage_text {
     char data[USAGE_MAX];
@@ -105,11 +133,24 @@ int tier_pipeline_usage(const char *command, tier_text *out)
         puts_text(&u, overview);
         puts_text(&u, run_usage);
         puts_text(&u, "\n");
+        puts_text(&u, explain_usage);
+        puts_text(&u, "\n");
+        puts_text(&u, policies_usage);
+        puts_text(&u, "\n");
+        puts_text(&u, lint_usage);
+        puts_text(&u, "\n");
         puts_text(&u, fit_clv_usage);
         puts_text(&u, clv_usage);
         puts_text(&u, clv_notes);
     } else if (strcmp(command, "run") == 0) {
         section(&u, run_usage);
+    } else if (strcmp(command, "explain") == 0) {
+        section(&u, explain_usage);
+        puts_text(&u, reader_notes);
+    } else if (strcmp(command, "policies") == 0) {
+        section(&u, policies_usage);
+    } else if (strcmp(command, "lint") == 0) {
+        section(&u, lint_usage);
     } else if (strcmp(command, "fit clv") == 0) {
         section(&u, fit_clv_usage);
         puts_text(&u, reader_notes);
@@ -179,6 +220,19 @@ static const cmd_flag run_flags[] = {SETTING("--policy"),
                                      SETTING("--models"),
                                      END};
 
+static const cmd_flag explain_flags[] = {SETTING("--customer"),
+                                         SETTING("--policy"),
+                                         SETTING("--format"),
+                                         SETTING("--accounts"),
+                                         SETTING("--account-id"),
+                                         SETTING("--models"),
+                                         END};
+
+static const cmd_flag quiet_flags[] = {
+    {"--quiet", F_QUIET, NULL, {NULL}, NULL}, {"-q", F_QUIET, NULL, {NULL}, NULL}, END};
+
+static const cmd_flag no_flags[] = {END};
+
 static const cmd_flag fit_flags[] = {
     OPTION("--calibration-end", "calibration_end"),
     {"--model",
@@ -196,6 +250,10 @@ static const cmd_flag clv_flags[] = {OPTION("--horizon", "horizon"),
                                      OPTION("--profit-margin", "margin"),
                                      END};
 
+/* What a command does with an argument that is not a flag: nothing (an error), the policy to
+ * lint (required), or the built-in policy to print (optional). */
+enum { ARG_NONE, ARG_POLICY, ARG_BUILTIN };
+
 typedef struct command {
     const char *name;    /* as in messages and usage */
     const char *produce; /* the pipeline's `produce` */
@@ -203,21 +261,52 @@ typedef struct command {
     /* Options the command needs, and what it says when one is missing. */
     const char *required[2];
     const char *missing[2];
+    int argument; /* ARG_* */
 } command;
 
 static const command commands[] = {
-    {"run", "tiers", {reader_flags, run_flags, NULL}, {NULL, NULL}, {NULL, NULL}},
+    {"run", "tiers", {reader_flags, run_flags, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_NONE},
     {"fit clv",
      "fit",
      {reader_flags, fit_flags, NULL},
      {"calibration_end", NULL},
-     {"fit clv needs --calibration-end DATE", NULL}},
+     {"fit clv needs --calibration-end DATE", NULL},
+     ARG_NONE},
     {"clv",
      "scores",
      {reader_flags, fit_flags, clv_flags},
      {"calibration_end", "horizon"},
-     {"clv needs --calibration-end DATE", "clv needs --horizon N (in time units)"}},
+     {"clv needs --calibration-end DATE", "clv needs --horizon N (in time units)"},
+     ARG_NONE},
+    {"explain",
+     "explain",
+     {reader_flags, explain_flags, NULL},
+     {NULL, NULL},
+     {NULL, NULL},
+     ARG_NONE},
+    {"lint", "lint", {quiet_flags, NULL, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_POLICY},
+    {"policies", "policies", {no_flags, NULL, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_BUILTIN},
 };
+
+/* The command's argument that is not a flag: the `policy` setting. */
+static int apply_argument(tier_pipeline *p, const command *c, const char *arg, int *given)
+{
+    char names[512];
+    size_t i, n = 0;
+    if (c->argument == ARG_NONE || *given)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s: unexpected argument \"%s\" (see tier help)",
+                                   c->name, arg);
+    *given = 1;
+    if (c->argument == ARG_BUILTIN && !tier_policy_builtin_text(arg)) {
+        names[0] = '\0';
+        for (i = 0; i < tier_policy_builtin_count() && n < sizeof names; i++)
+            n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "",
+                                  tier_policy_builtin_name(i));
+        return tier__pipeline_fail(p, TIER_EINVAL, "policies: no built-in policy \"%s\" (%s)", arg,
+                                   names);
+    }
+    return tier_pipeline_set(p, "policy", arg);
+}
 
 static const cmd_flag *find_flag(const command *c, const char *arg)
 {
@@ -276,11 +365,11 @@ static int apply_command(tier_pipeline *p, const command *c, size_t argc, const 
                          unsigned int *found)
 {
     size_t i, r;
-    int given[2] = {0, 0}, rc;
+    int given[2] = {0, 0}, argument = 0, rc;
     rc = tier_pipeline_set(p, "key_style", "flag");
     if (!rc)
         rc = tier_pipeline_set(p, "produce", c->produce);
-    if (!rc && strcmp(c->produce, "tiers") != 0)
+    if (!rc && (strcmp(c->produce, "scores") == 0 || strcmp(c->produce, "fit") == 0))
         rc = tier_pipeline_add_model(p, "clv", "clv");
     for (i = 0; !rc && i < argc; i++) {
         const char *arg = argv[i];
@@ -290,7 +379,9 @@ static int apply_command(tier_pipeline *p, const command *c, size_t argc, const 
             return TIER_OK;
         }
         f = find_flag(c, arg);
-        if (!f) {
+        if (!f && arg[0] != '-' && c->argument != ARG_NONE) {
+            rc = apply_argument(p, c, arg, &argument);
+        } else if (!f) {
             rc = tier__pipeline_fail(p, TIER_EINVAL, "%s: unknown option \"%s\" (see tier help)",
                                      c->name, arg);
         } else if (f->kind == F_QUIET) {
@@ -307,6 +398,9 @@ static int apply_command(tier_pipeline *p, const command *c, size_t argc, const 
     for (r = 0; r < 2; r++)
         if (c->required[r] && !given[r])
             return tier__pipeline_fail(p, TIER_EINVAL, "%s", c->missing[r]);
+    if (c->argument == ARG_POLICY && !argument)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s needs a policy: a file or a built-in name",
+                                   c->name);
     rc = tier_pipeline_check(p);
     return rc ? usage_error(rc) : TIER_OK;
 }

@@ -142,6 +142,30 @@ static int set_option(tier_pipeline *p, tier_model *m, const char *name, const c
     return TIER_OK;
 }
 
+/* Sets option `name` of m to a typed value (a number or a list of a policy's model line). */
+static int set_value(tier_pipeline *p, tier_model *m, const char *name, const tier_value *v)
+{
+    const char **items = NULL;
+    size_t i, n;
+    int rc;
+    if (tier_value_get_type(v) == TIER_OPTION_NUMBER) {
+        rc = tier_model_set_number(m, name, tier_value_number(v));
+    } else {
+        n = tier_value_list_count(v);
+        if (n && !(items = tier__calloc(&p->alloc, n, sizeof *items)))
+            return tier__pipeline_fail(p, TIER_ENOMEM, "out of memory");
+        for (i = 0; i < n; i++)
+            items[i] = tier_value_list_item(v, i);
+        rc = tier_model_set_list(m, name, items, n);
+        tier__free(&p->alloc, (void *)items);
+    }
+    if (rc)
+        return tier__pipeline_fail(p, rc, "model \"%s\": %s", tier_model_name(m),
+                                   tier_model_last_error(m)[0] ? tier_model_last_error(m)
+                                                               : tier_strerror(rc));
+    return TIER_OK;
+}
+
 int tier__pipeline_check_option(tier_pipeline *p, const char *kind, const char *name,
                                 const char *text)
 {
@@ -215,7 +239,8 @@ int tier__pipeline_make_model(tier_pipeline *p, const tier__model_spec *spec, co
     if (!rc && k && k->option && !spec_sets(spec, k->option))
         rc = set_option(p, m, k->option, k->option_text);
     for (i = 0; !rc && i < spec->n_opts; i++)
-        rc = set_option(p, m, spec->opts[i].name, spec->opts[i].text);
+        rc = spec->opts[i].value ? set_value(p, m, spec->opts[i].name, spec->opts[i].value)
+                                 : set_option(p, m, spec->opts[i].name, spec->opts[i].text);
     if (!rc && book && tier__pipeline_model_is(m, "needs") && !spec_sets(spec, "features"))
         rc = add_need_features(p, m, book);
     if (rc) {

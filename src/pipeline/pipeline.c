@@ -39,6 +39,7 @@ enum {
     K_OUTPUT_COLUMNS,
     K_SPLIT_MIN_BYTES,
     K_KEY_STYLE,
+    K_CUSTOMER,
     K_COUNT
 };
 
@@ -58,13 +59,14 @@ static const key_info keys[K_COUNT] = {
     {"accounts", "FILE", TEXT(accounts)},
     {"account_id", "COL", TEXT(account_id)},
     {"models", "LIST", 0},
-    {"policy", "NAME", TEXT(policy_name)},
+    {"policy", "NAME|FILE", TEXT(policy_name)},
     {"produce", "WHAT", 0},
     {"out", "FILE", TEXT(out)},
     {"format", "FORMAT", 0},
     {"output_columns", "LIST", TEXT(output_columns)},
     {"split_min_bytes", "N", 0},
     {"key_style", "STYLE", 0},
+    {"customer", "ID", TEXT(customer)},
 };
 
 /* The text setting of key k (keys[k].text is not 0). */
@@ -77,8 +79,6 @@ static const char *text_value(const tier_pipeline *p, int k)
 {
     return *(char *const *)(const void *)((const char *)p + keys[k].text);
 }
-
-static const char *const default_policy = "b2b-sabc";
 
 int tier__pipeline_fail(tier_pipeline *p, int rc, const char *fmt, ...)
 {
@@ -132,6 +132,8 @@ void tier__run_free(const tier_allocator *a, tier__run *r)
         tier__free(a, r->warnings[i]);
     tier__free(a, r->warnings);
     tier_book_free(r->book);
+    tier__policy_hold_unref(a, r->hold);
+    tier__free(a, r->lint_origin);
     memset(r, 0, sizeof *r);
 }
 
@@ -154,6 +156,7 @@ static void spec_free(const tier_allocator *a, tier__model_spec *s)
     for (i = 0; i < s->n_opts; i++) {
         tier__free(a, s->opts[i].name);
         tier__free(a, s->opts[i].text);
+        tier_value_free(s->opts[i].value);
     }
     tier__free(a, s->opts);
     tier__free(a, s->kind);
@@ -161,7 +164,7 @@ static void spec_free(const tier_allocator *a, tier__model_spec *s)
     memset(s, 0, sizeof *s);
 }
 
-static void specs_free(const tier_allocator *a, tier__model_spec *v, size_t n)
+void tier__pipeline_specs_free(const tier_allocator *a, tier__model_spec *v, size_t n)
 {
     size_t i;
     for (i = 0; i < n; i++)
@@ -193,7 +196,8 @@ void tier_pipeline_free(tier_pipeline *p)
         return;
     a = &p->alloc;
     tier__run_free(a, &p->last);
-    specs_free(a, p->models, p->n_models);
+    tier__policy_hold_unref(a, p->policy);
+    tier__pipeline_specs_free(a, p->models, p->n_models);
     for (k = 0; k < K_COUNT; k++)
         if (keys[k].text)
             tier__free(a, *text_slot(p, k));
@@ -212,6 +216,7 @@ int tier__pipeline_copy(tier_pipeline **out, const tier_pipeline *p)
     /* The settings and the (borrowed) host hooks; no error text, no results. Then what the
      * settings own is copied, so that freeing `c` frees exactly its own copies. */
     *c = *p;
+    tier__policy_hold_ref(c->policy); /* released by tier_pipeline_free(c) */
     c->err[0] = '\0';
     c->has_run = 0;
     memset(&c->last, 0, sizeof c->last);
@@ -313,7 +318,7 @@ static int set_models(tier_pipeline *p, const char *list, const char *lbl)
             tier__pipeline_kind_list(p, kinds, sizeof kinds);
             tier__pipeline_fail(p, TIER_EINVAL, "%s: unknown model \"%s\" (%s)", lbl, kind, kinds);
             tier__free(&p->alloc, kind);
-            specs_free(&p->alloc, v, n);
+            tier__pipeline_specs_free(&p->alloc, v, n);
             return TIER_EINVAL;
         }
         for (i = 0; i < n && strcmp(v[i].kind, kind) != 0; i++)
@@ -321,7 +326,7 @@ static int set_models(tier_pipeline *p, const char *list, const char *lbl)
         if (i < n) {
             tier__pipeline_fail(p, TIER_EINVAL, "%s: \"%s\" is listed twice", lbl, kind);
             tier__free(&p->alloc, kind);
-            specs_free(&p->alloc, v, n);
+            tier__pipeline_specs_free(&p->alloc, v, n);
             return TIER_EINVAL;
         }
         nv = tier__realloc(&p->alloc, v, (n + 1) * sizeof *v);
@@ -340,13 +345,13 @@ static int set_models(tier_pipeline *p, const char *list, const char *lbl)
         if (*s == ',')
             s++;
     }
-    specs_free(&p->alloc, p->models, p->n_models);
+    tier__pipeline_specs_free(&p->alloc, p->models, p->n_models);
     p->models = v;
     p->n_models = p->cap_models = n;
     p->models_set = 1;
     return TIER_OK;
 nomem:
-    specs_free(&p->alloc, v, n);
+    tier__pipeline_specs_free(&p->alloc, v, n);
     return tier__pipeline_fail(p, TIER_ENOMEM, "out of memory");
 }
 
@@ -383,11 +388,13 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
 {
     static const char *const date_names[] = {"auto", "iso", "yyyymmdd", NULL};
     static const int date_values[] = {TIER_DATE_AUTO, TIER_DATE_ISO, TIER_DATE_YYYYMMDD};
-    static const char *const format_names[] = {"csv", "json", NULL};
-    static const int format_values[] = {TIER_OUTPUT_CSV, TIER_OUTPUT_JSON};
-    static const char *const produce_names[] = {"tiers", "scores", "fit", NULL};
+    static const char *const format_names[] = {"csv", "json", "text", NULL};
+    static const int format_values[] = {TIER_OUTPUT_CSV, TIER_OUTPUT_JSON, TIER__FORMAT_TEXT};
+    static const char *const produce_names[] = {"tiers", "scores",   "fit", "explain",
+                                                "lint",  "policies", NULL};
     static const int produce_values[] = {TIER__PRODUCE_TIERS, TIER__PRODUCE_SCORES,
-                                         TIER__PRODUCE_FIT};
+                                         TIER__PRODUCE_FIT,   TIER__PRODUCE_EXPLAIN,
+                                         TIER__PRODUCE_LINT,  TIER__PRODUCE_POLICIES};
     static const char *const style_names[] = {"name", "flag", NULL};
     static const int style_values[] = {TIER__KEYS_NAME, TIER__KEYS_FLAG};
     char buf[64];
@@ -442,7 +449,7 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
     }
     case K_MODELS:
         if (!value) {
-            specs_free(&p->alloc, p->models, p->n_models);
+            tier__pipeline_specs_free(&p->alloc, p->models, p->n_models);
             p->models = NULL;
             p->n_models = p->cap_models = 0;
             p->models_set = 0;
@@ -450,25 +457,25 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
         }
         return set_models(p, value, label(p, k, 0, buf));
     case K_POLICY: {
-        tier_policy *policy = NULL;
-        int rc;
-        if (!value)
-            return set_string(p, text_slot(p, k), NULL);
-        rc = tier_policy_new_builtin(&policy, value, &p->alloc);
-        tier_policy_free(policy);
-        if (rc == TIER_ENOMEM)
-            return tier__pipeline_fail(p, rc, "out of memory");
-        if (rc)
-            return tier__pipeline_fail(p, TIER_EINVAL, "unknown policy \"%s\" (built in: %s)",
-                                       value, default_policy);
-        return set_string(p, text_slot(p, k), value);
+        /* Loaded now, so that a bad file is reported at once; kept until replaced. */
+        tier__policy_hold *hold = NULL;
+        int rc = value ? tier__pipeline_load_policy(p, value, &hold) : TIER_OK;
+        if (!rc)
+            rc = set_string(p, text_slot(p, k), value);
+        if (rc) {
+            tier__policy_hold_unref(&p->alloc, hold);
+            return rc;
+        }
+        tier__policy_hold_unref(&p->alloc, p->policy);
+        p->policy = hold;
+        return TIER_OK;
     }
     case K_PRODUCE:
         return set_choice(p, k, value, produce_names, produce_values, TIER__PRODUCE_TIERS,
-                          &p->produce, "tiers, scores or fit");
+                          &p->produce, "tiers, scores, fit, explain, lint or policies");
     case K_FORMAT:
         return set_choice(p, k, value, format_names, format_values, TIER_OUTPUT_CSV, &p->format,
-                          "csv or json");
+                          "csv, json or text");
     case K_SPLIT_MIN_BYTES: {
         uint64_t n = 0;
         const char *s = value;
@@ -493,13 +500,38 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
     }
 }
 
-/* The kinds of the list the next run uses. */
+/* The kinds of the list the next run uses: the list set, else the models of the policy (the
+ * setting's, the host's or the default one), else the default list. */
 static void put_models(const tier_pipeline *p, tier__buf *out)
 {
     static const char *const plain[] = {"rfm", "pareto", NULL};
     static const char *const accounts[] = {"rfm",       "pareto", "lifecycle",
                                            "scorecard", "needs",  NULL};
-    size_t i;
+    size_t i, n = 0;
+    if (!p->models_set &&
+        (p->produce == TIER__PRODUCE_TIERS || p->produce == TIER__PRODUCE_EXPLAIN)) {
+        tier_policy *loaded = NULL;
+        const tier_policy *policy = p->policy_ref ? p->policy_ref
+                                    : p->policy   ? p->policy->policy
+                                                  : NULL;
+        if (!policy && tier_policy_new_builtin(&loaded, tier__pipeline_default_policy(p),
+                                               &p->alloc) != TIER_OK) {
+            if (out->status == TIER_OK) /* out of memory: tier_pipeline_get() reports it */
+                out->status = TIER_ENOMEM;
+            return;
+        }
+        if (!policy)
+            policy = loaded;
+        n = tier_policy_model_count(policy);
+        for (i = 0; i < n; i++) {
+            const char *kind = NULL;
+            if (tier_policy_model(policy, i, NULL, &kind, NULL) == TIER_OK)
+                tier__buf_printf(out, "%s%s", i ? "," : "", kind);
+        }
+        tier_policy_free(loaded);
+        if (n)
+            return;
+    }
     if (!p->models_set) {
         const char *const *v = p->accounts ? accounts : plain;
         for (i = 0; v[i]; i++)
@@ -543,15 +575,18 @@ static void get_into(const tier_pipeline *p, int k, tier__buf *out)
         put_models(p, out);
         break;
     case K_POLICY:
-        s = p->policy_name ? p->policy_name : default_policy;
+        s = p->policy_name ? p->policy_name : tier__pipeline_default_policy(p);
         break;
-    case K_PRODUCE:
-        s = p->produce == TIER__PRODUCE_FIT      ? "fit"
-            : p->produce == TIER__PRODUCE_SCORES ? "scores"
-                                                 : "tiers";
+    case K_PRODUCE: {
+        static const char *const names[] = {"tiers",   "scores", "fit",
+                                            "explain", "lint",   "policies"};
+        s = p->produce >= 1 && p->produce <= 6 ? names[p->produce - 1] : "tiers";
         break;
+    }
     case K_FORMAT:
-        s = p->format == TIER_OUTPUT_JSON ? "json" : "csv";
+        s = p->format == TIER_OUTPUT_JSON    ? "json"
+            : p->format == TIER__FORMAT_TEXT ? "text"
+                                             : "csv";
         break;
     case K_SPLIT_MIN_BYTES:
         tier__buf_printf(out, "%llu", (unsigned long long)p->split_min_bytes);
@@ -608,7 +643,7 @@ int tier_pipeline_add_model(tier_pipeline *p, const char *kind, const char *name
     if (p->models_set && find_model(p, name) < p->n_models)
         return tier__pipeline_fail(p, TIER_EINVAL, "model name \"%s\" is taken", name);
     if (!p->models_set) {
-        specs_free(&p->alloc, p->models, p->n_models);
+        tier__pipeline_specs_free(&p->alloc, p->models, p->n_models);
         p->models = NULL;
         p->n_models = p->cap_models = 0;
     }
@@ -727,8 +762,27 @@ int tier_pipeline_check(tier_pipeline *p)
     size_t i;
     if (!p)
         return TIER_EINVAL;
+    if (p->produce == TIER__PRODUCE_POLICIES)
+        return TIER_OK;
+    if (p->produce == TIER__PRODUCE_LINT)
+        return p->policy || p->policy_ref ? TIER_OK
+                                          : tier__pipeline_fail(p, TIER_EINVAL, "%s is required",
+                                                                label(p, K_POLICY, 1, b1));
     if (!p->input)
         return tier__pipeline_fail(p, TIER_EINVAL, "%s is required", label(p, K_INPUT, 1, b1));
+    if (p->format == TIER__FORMAT_TEXT && p->produce != TIER__PRODUCE_EXPLAIN)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s text is for explain (csv or json)",
+                                   label(p, K_FORMAT, 0, b1));
+    if (p->produce == TIER__PRODUCE_EXPLAIN) {
+        if (!p->customer || !*p->customer)
+            return tier__pipeline_fail(p, TIER_EINVAL, "explain needs %s",
+                                       label(p, K_CUSTOMER, 1, b1));
+        if (p->out)
+            return tier__pipeline_fail(p, TIER_EINVAL,
+                                       "an explanation is written to the output callback, not to "
+                                       "%s",
+                                       label(p, K_OUT, 0, b1));
+    }
     if (!p->header && !p->columns)
         return tier__pipeline_fail(p, TIER_EINVAL, "%s needs %s to name the columns",
                                    label(p, K_HEADER, 0, b1), label(p, K_COLUMNS, 1, b2));

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The pipeline object, shared by its files: pipeline.c (handle, settings, getters), read.c (input
  * and accounts, split reads through the host's executor), models.c (model kinds and building),
- * run.c (the run itself), report.c (summary, fit report, warnings, number text). */
+ * policies.c (the `policy` setting: built-in or file, the models a policy declares; lint, the
+ * list of built-ins, explain), run.c (the run itself), report.c (summary, fit report, warnings,
+ * number text). */
 #ifndef TIER_PIPELINE_INTERNAL_H
 #define TIER_PIPELINE_INTERNAL_H
 
@@ -11,8 +13,23 @@
 /* Error text: a path plus a reader's message (which may quote a path again). */
 #define TIER__PIPELINE_ERR_SIZE 2048
 
-/* What a run produces (setting "produce"). */
-enum { TIER__PRODUCE_TIERS = 1, TIER__PRODUCE_SCORES = 2, TIER__PRODUCE_FIT = 3 };
+/* What a run produces (setting "produce"): rows of tiers, rows of model scores, fit reports, the
+ * explanation of one customer's tier, the lint report of the policy, the built-in policies. */
+enum {
+    TIER__PRODUCE_TIERS = 1,
+    TIER__PRODUCE_SCORES = 2,
+    TIER__PRODUCE_FIT = 3,
+    TIER__PRODUCE_EXPLAIN = 4,
+    TIER__PRODUCE_LINT = 5,
+    TIER__PRODUCE_POLICIES = 6
+};
+
+/* Output formats besides TIER_OUTPUT_CSV and TIER_OUTPUT_JSON: text, for explain. */
+#define TIER__FORMAT_TEXT 3
+
+/* The default policies: for a transaction log, and with account attributes. */
+#define TIER__POLICY_PLAIN "b2b-sabc"
+#define TIER__POLICY_ACCOUNTS "b2b-full"
 
 /* How messages spell a setting (setting "key_style"). */
 enum { TIER__KEYS_NAME = 0, TIER__KEYS_FLAG = 1 };
@@ -22,6 +39,8 @@ enum { TIER__KEYS_NAME = 0, TIER__KEYS_FLAG = 1 };
 
 typedef struct tier__model_option {
     char *name, *text;
+    tier_value *value; /* a typed value (a policy's number or list option) instead of text, or
+                        * NULL: then `text`, parsed as tier_pipeline_set_model_option() does */
 } tier__model_option;
 
 /* A model of the list: made afresh by each run from its kind, name and options. */
@@ -30,6 +49,14 @@ typedef struct tier__model_spec {
     tier__model_option *opts;
     size_t n_opts, cap_opts;
 } tier__model_spec;
+
+/* A policy loaded by the `policy` setting, shared by the copies of the settings
+ * (tier__pipeline_copy()) and by the run that used it (for explain): freed with its last
+ * reference. Pipelines are single-threaded handles, so the count needs no lock. */
+typedef struct tier__policy_hold {
+    size_t refs;
+    tier_policy *policy;
+} tier__policy_hold;
 
 /* What one run builds; it replaces the pipeline's results only when the run succeeds. */
 typedef struct tier__run {
@@ -43,6 +70,11 @@ typedef struct tier__run {
     tier_result *result;
     char **warnings;
     size_t n_warnings;
+    const tier_policy *policy; /* the policy tiered with (borrowed from hold or the host) */
+    tier__policy_hold *hold;   /* a reference, or NULL */
+    size_t lint_errors, lint_warnings;
+    int has_lint;
+    char *lint_origin; /* what the lint summary names */
 } tier__run;
 
 struct tier_pipeline {
@@ -60,8 +92,10 @@ struct tier_pipeline {
     /* models, policy, what to produce */
     tier__model_spec *models;
     size_t n_models, cap_models;
-    int models_set; /* 0: the default list applies */
-    char *policy_name;
+    int models_set;            /* 0: the default list applies */
+    char *policy_name;         /* the `policy` setting as given (NULL: the default) */
+    tier__policy_hold *policy; /* its policy, loaded when set (NULL with policy_name NULL) */
+    char *customer;            /* explain: the customer's id */
     const tier_policy *policy_ref;
     const tier_registry *registry; /* borrowed; NULL: the built-in kinds */
     int produce;
@@ -100,6 +134,8 @@ int tier__pipeline_report(tier_pipeline *p, int stage, uint64_t done, uint64_t t
 /* How messages name setting `key` (a canonical key name): "as_of", or "--as-of" in the `flag`
  * key style. Static, `key`, or in buf (64 bytes). */
 const char *tier__pipeline_label(const tier_pipeline *p, const char *key, char *buf);
+/* Frees a model list (each spec's strings, options and values) and the array. */
+void tier__pipeline_specs_free(const tier_allocator *a, tier__model_spec *v, size_t n);
 /* Frees what a run built. */
 void tier__run_free(const tier_allocator *a, tier__run *r);
 /* Adds a warning to a run (copied); TIER_OK or TIER_ENOMEM. */
@@ -131,6 +167,33 @@ int tier__pipeline_check_option(tier_pipeline *p, const char *kind, const char *
 int tier__pipeline_kind_has_report(const char *kind);
 /* Whether the model is of a kind (by the kind name of its vtable). */
 int tier__pipeline_model_is(const tier_model *m, const char *kind);
+
+/* ---- policies.c ---- */
+/* Loads the policy that `value` names (a built-in, or a file: a value with '/', ending in
+ * ".policy", or naming an existing file) into a new hold with one reference. Sets the error:
+ * TIER_EINVAL (unknown), TIER_EPARSE/TIER_ERANGE ("FILE:LINE:COL: ..."), TIER_EIO, TIER_ENOMEM. */
+int tier__pipeline_load_policy(tier_pipeline *p, const char *value, tier__policy_hold **out);
+/* Adds a reference to a hold (NULL is a no-op) and returns it. */
+tier__policy_hold *tier__policy_hold_ref(tier__policy_hold *h);
+/* Drops a reference (NULL is a no-op); frees the hold with its last one. */
+void tier__policy_hold_unref(const tier_allocator *a, tier__policy_hold *h);
+/* The name of the policy a run uses when the setting is not given. */
+const char *tier__pipeline_default_policy(const tier_pipeline *p);
+/* The models `policy` declares as a model list (*n 0 and *out NULL when it declares none).
+ * TIER_OK or TIER_ENOMEM (error set). */
+int tier__pipeline_policy_specs(tier_pipeline *p, const tier_policy *policy, tier__model_spec **out,
+                                size_t *n);
+/* 1 when applying `policy` reads per-transaction figures (windows, hierarchies, routing). */
+int tier__pipeline_policy_needs_txns(const tier_policy *policy);
+/* Appends the policy's own output columns to a column list: ",flags" when it has flags, ",route"
+ * when it routes, ",ent.NAME" for each entitlement. */
+void tier__pipeline_policy_columns(const tier_policy *policy, tier__buf *out);
+/* A `lint` run: lints the policy of the setting, writes the report to the output callback and
+ * records the counts in r; TIER_EINVAL (error set) when it found errors. */
+int tier__pipeline_lint(tier_pipeline *p, tier__run *r);
+/* A `policies` run: writes the list of the built-in policies (or, with the setting, the text of
+ * that built-in) to the output callback. */
+int tier__pipeline_list_policies(tier_pipeline *p);
 
 /* ---- report.c ---- */
 /* Appends the fit report of model m (one JSON document and '\n'); returns the buffer's status. */

@@ -184,10 +184,16 @@ int tier_pipeline_summary(const tier_pipeline *p, tier_text *out)
         return TIER_EINVAL;
     if (!p->has_run)
         return TIER_ESTATE;
-    if (p->last.produce == TIER__PRODUCE_FIT)
+    /* A fit report, an explanation and the list of policies are their own summary. */
+    if (p->last.produce == TIER__PRODUCE_FIT || p->last.produce == TIER__PRODUCE_EXPLAIN ||
+        p->last.produce == TIER__PRODUCE_POLICIES)
         return TIER_OK;
     tier__buf_init(&b, &p->alloc);
-    if (p->last.produce == TIER__PRODUCE_TIERS)
+    if (p->last.produce == TIER__PRODUCE_LINT)
+        tier__buf_printf(&b, "%s: %zu %s, %zu %s\n", p->last.lint_origin, p->last.lint_errors,
+                         p->last.lint_errors == 1 ? "error" : "errors", p->last.lint_warnings,
+                         p->last.lint_warnings == 1 ? "warning" : "warnings");
+    else if (p->last.produce == TIER__PRODUCE_TIERS)
         summary_tiers(&p->last, &b);
     else
         summary_scores(&p->last, &b);

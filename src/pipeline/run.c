@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* tier_pipeline_run(): read, fit, score, tier, write; everything is staged in a tier__run that
  * replaces the pipeline's results only when the whole run has succeeded. */
+#include <math.h>
 #include <string.h>
 
 #include "pipeline/pipeline_internal.h"
@@ -18,12 +19,33 @@ static tier__model_spec default_accounts[] = {
     {(char *)"needs", (char *)"needs", NULL, 0, 0},
 };
 
-static const tier__model_spec *model_list(const tier_pipeline *p, size_t *n)
+static const tier__model_spec *default_list(const tier_pipeline *p, size_t *n);
+
+/* The model list of a run: the caller's, else the one the policy declares (in *owned, to be
+ * freed), else the default one. */
+static int model_list(tier_pipeline *p, const tier_policy *policy, const tier__model_spec **out,
+                      size_t *n, tier__model_spec **owned)
 {
+    int rc;
+    *owned = NULL;
     if (p->models_set) {
         *n = p->n_models;
-        return p->models;
+        *out = p->models;
+        return TIER_OK;
     }
+    if (policy && (p->produce == TIER__PRODUCE_TIERS || p->produce == TIER__PRODUCE_EXPLAIN)) {
+        rc = tier__pipeline_policy_specs(p, policy, owned, n);
+        if (rc || *n) {
+            *out = *owned;
+            return rc;
+        }
+    }
+    *out = default_list(p, n);
+    return TIER_OK;
+}
+
+static const tier__model_spec *default_list(const tier_pipeline *p, size_t *n)
+{
     if (p->accounts) {
         *n = sizeof default_accounts / sizeof default_accounts[0];
         return default_accounts;
@@ -99,6 +121,11 @@ static int run_models(tier_pipeline *p, tier__run *r, const tier_policy *policy,
     int rc = tier_result_new(&r->result, &p->alloc);
     if (rc)
         return tier__pipeline_fail(p, rc, "out of memory");
+    /* The policy's windows end where the models measure: the as-of day, or by default the day
+     * after the book's last transaction. */
+    rc = tier_result_set_as_of(r->result, p->has_as_of ? (double)p->as_of : NAN);
+    if (rc)
+        return tier__pipeline_fail(p, rc, "%s", tier_result_last_error(r->result));
     rc = tier_result_run(r->result, r->book, r->models, r->n_models, policy);
     if (rc == TIER_ESTATE && quiet_estate)
         return rc;
@@ -109,7 +136,7 @@ static int run_models(tier_pipeline *p, tier__run *r, const tier_policy *policy,
                                        tier_result_last_error(r->result));
         return tier__pipeline_fail(p, rc, "%s", tier_result_last_error(r->result));
     }
-    if (p->produce == TIER__PRODUCE_TIERS) {
+    if (p->produce != TIER__PRODUCE_SCORES) {
         size_t i;
         for (i = 0; i < r->n_models && !rc; i++)
             rc = tier__pipeline_fit_warnings(&p->alloc, r->models[i], r);
@@ -140,6 +167,7 @@ static void default_columns(tier_pipeline *p, const tier__model_spec *specs, siz
                     tier__buf_printf(out, "%s%s", k++ ? "," : "", name);
             }
         }
+        tier__pipeline_policy_columns(r->policy, out);
         tier__buf_puts(out, ",reason");
         return;
     }
@@ -227,6 +255,38 @@ static int write_reports(tier_pipeline *p, tier__run *r)
     return rc;
 }
 
+/* An `explain` run: the explanation of the `customer` setting's customer, to the callback. */
+static int write_explanation(tier_pipeline *p, tier__run *r)
+{
+    tier_text *t = NULL;
+    size_t i;
+    int rc = tier_text_new(&t, &p->alloc);
+    if (rc)
+        return tier__pipeline_fail(p, rc, "out of memory");
+    rc = tier_book_find(r->book, p->customer, strlen(p->customer), &i);
+    if (rc == TIER_ENOTFOUND) {
+        char q[TIER__QUOTE_MAX * 4 + 16];
+        rc = tier__pipeline_fail(p, rc, "customer %s is not in %s",
+                                 tier__quote_text(q, sizeof q, p->customer, strlen(p->customer)),
+                                 p->input);
+    } else if (!rc) {
+        rc = tier_result_explain(
+            r->result, r->book, r->policy, i,
+            p->format == TIER_OUTPUT_JSON ? TIER_EXPLAIN_JSON : TIER_EXPLAIN_TEXT, t);
+        if (rc)
+            tier__pipeline_fail(p, rc, "explain: %s",
+                                tier_result_last_error(r->result)[0]
+                                    ? tier_result_last_error(r->result)
+                                    : tier_strerror(rc));
+    }
+    if (!rc && p->write_cb && p->write_cb(p->write_ud, tier_text_data(t), tier_text_length(t)) != 0)
+        rc = tier__pipeline_fail(p, TIER_EUSER, "cannot write the output");
+    if (!rc)
+        rc = tier__pipeline_report(p, TIER_PIPELINE_STAGE_WRITE, tier_text_length(t), 0);
+    tier_text_free(t);
+    return rc;
+}
+
 /* Reads, makes the models and runs them. keep_txns: keep every transaction; without, a model
  * that needs them makes this return TIER_ESTATE quietly (the caller reads again, keeping them). */
 static int attempt(tier_pipeline *p, const tier__model_spec *specs, size_t n,
@@ -236,11 +296,12 @@ static int attempt(tier_pipeline *p, const tier__model_spec *specs, size_t n,
     if (!rc)
         rc = make_models(p, specs, n, r);
     if (!rc)
-        rc = tier__pipeline_report(p, TIER_PIPELINE_STAGE_MODELS, 0,
-                                   p->produce == TIER__PRODUCE_TIERS ? 1 : n + 1);
+        rc = tier__pipeline_report(
+            p, TIER_PIPELINE_STAGE_MODELS, 0,
+            p->produce == TIER__PRODUCE_TIERS || p->produce == TIER__PRODUCE_EXPLAIN ? 1 : n + 1);
     if (rc)
         return rc;
-    if (p->produce != TIER__PRODUCE_TIERS) {
+    if (p->produce == TIER__PRODUCE_SCORES || p->produce == TIER__PRODUCE_FIT) {
         rc = fit_each(p, r);
         if (rc == TIER_ESTATE && !keep_txns)
             return rc;
@@ -251,17 +312,62 @@ static int attempt(tier_pipeline *p, const tier__model_spec *specs, size_t n,
     if (!rc)
         rc = p->produce == TIER__PRODUCE_TIERS
                  ? tier__pipeline_report(p, TIER_PIPELINE_STAGE_MODELS, 1, 1)
+             : p->produce == TIER__PRODUCE_EXPLAIN
+                 ? tier__pipeline_report(p, TIER_PIPELINE_STAGE_MODELS, 1, 1)
                  : tier__pipeline_report(p, TIER_PIPELINE_STAGE_MODELS, n + 1, n + 1);
     return rc;
+}
+
+/* The runs about the policy itself: nothing is read. */
+static int run_policy_only(tier_pipeline *p)
+{
+    tier__run r;
+    int rc;
+    memset(&r, 0, sizeof r);
+    rc = p->produce == TIER__PRODUCE_LINT ? tier__pipeline_lint(p, &r)
+                                          : tier__pipeline_list_policies(p);
+    if (rc) {
+        tier__run_free(&p->alloc, &r);
+        return rc;
+    }
+    r.produce = p->produce;
+    tier__run_free(&p->alloc, &p->last);
+    p->last = r;
+    p->has_run = 1;
+    return TIER_OK;
+}
+
+/* The policy of a `tiers` or `explain` run: the host's, the setting's, or the default one
+ * (loaded into *hold; a reference the run keeps for explain). */
+static int choose_policy(tier_pipeline *p, const tier_policy **policy, tier__policy_hold **hold)
+{
+    int rc;
+    *policy = NULL;
+    *hold = NULL;
+    if (p->policy_ref) {
+        *policy = p->policy_ref;
+        return TIER_OK;
+    }
+    if (p->policy) {
+        *hold = tier__policy_hold_ref(p->policy);
+    } else {
+        rc = tier__pipeline_load_policy(p, tier__pipeline_default_policy(p), hold);
+        if (rc)
+            return rc;
+    }
+    *policy = (*hold)->policy;
+    return TIER_OK;
 }
 
 int tier_pipeline_run(tier_pipeline *p)
 {
     const tier__model_spec *specs;
+    tier__model_spec *owned_specs = NULL;
     tier_policy *owned = NULL;
-    const tier_policy *policy = p ? p->policy_ref : NULL;
+    const tier_policy *policy = NULL;
+    tier__policy_hold *hold = NULL;
     tier__run r;
-    size_t n, i;
+    size_t n = 0, i;
     int rc, keep_txns = 0;
     if (!p)
         return TIER_EINVAL;
@@ -269,29 +375,46 @@ int tier_pipeline_run(tier_pipeline *p)
     if (rc)
         return rc;
     p->err[0] = '\0';
-    specs = model_list(p, &n);
-    for (i = 0; i < n; i++)
-        keep_txns |= tier__pipeline_kind_needs_txns(specs[i].kind);
+    if (p->produce == TIER__PRODUCE_LINT || p->produce == TIER__PRODUCE_POLICIES)
+        return run_policy_only(p);
     if (p->produce == TIER__PRODUCE_SCORES)
         rc = everyone_policy(&p->alloc, &owned);
-    else if (!policy && p->produce == TIER__PRODUCE_TIERS)
-        rc = tier_policy_new_builtin(&owned, p->policy_name, &p->alloc);
+    else if (p->produce != TIER__PRODUCE_FIT)
+        rc = choose_policy(p, &policy, &hold);
     if (rc) {
         tier_policy_free(owned);
-        return tier__pipeline_fail(p, rc, rc == TIER_ENOMEM ? "out of memory" : "unknown policy");
+        return rc == TIER_ENOMEM ? tier__pipeline_fail(p, rc, "out of memory") : rc;
     }
     if (owned)
         policy = owned;
+    rc = model_list(p, owned ? NULL : policy, &specs, &n, &owned_specs);
+    if (rc) {
+        tier_policy_free(owned);
+        tier__policy_hold_unref(&p->alloc, hold);
+        return rc;
+    }
+    for (i = 0; i < n; i++)
+        keep_txns |= tier__pipeline_kind_needs_txns(specs[i].kind);
+    if (!owned)
+        keep_txns |= tier__pipeline_policy_needs_txns(policy);
     memset(&r, 0, sizeof r);
+    r.policy = owned ? NULL : policy;
+    r.hold = hold; /* the run owns the reference from here */
     rc = attempt(p, specs, n, policy, keep_txns, &r);
     if (rc == TIER_ESTATE && !keep_txns) {
         /* A model needs the transactions (rows out of date order): read again keeping them. */
+        tier__policy_hold *keep = tier__policy_hold_ref(r.hold);
         tier__run_free(&p->alloc, &r);
+        r.policy = owned ? NULL : policy;
+        r.hold = keep;
         rc = attempt(p, specs, n, policy, 1, &r);
     }
     if (!rc)
-        rc = p->produce == TIER__PRODUCE_FIT ? write_reports(p, &r) : write_rows(p, specs, n, &r);
+        rc = p->produce == TIER__PRODUCE_FIT       ? write_reports(p, &r)
+             : p->produce == TIER__PRODUCE_EXPLAIN ? write_explanation(p, &r)
+                                                   : write_rows(p, specs, n, &r);
     tier_policy_free(owned);
+    tier__pipeline_specs_free(&p->alloc, owned_specs, owned_specs ? n : 0);
     if (rc) {
         tier__run_free(&p->alloc, &r);
         return rc;

@@ -315,42 +315,6 @@ const char *tier_policy_rule_name(const tier_policy *policy, size_t rule)
     return r ? r->name : NULL;
 }
 
-/* ---- the built-in policy ------------------------------------------------------------------- */
-
-int tier_policy_new_builtin(tier_policy **out, const char *name, const tier_allocator *alloc)
-{
-    tier_policy *p;
-    size_t t, r;
-    int rc;
-    if (!out)
-        return TIER_EINVAL;
-    *out = NULL;
-    if (name && strcmp(name, "b2b-sabc") != 0)
-        return TIER_ENOTFOUND;
-    rc = tier_policy_new(&p, alloc);
-    if (rc)
-        return rc;
-    /* docs/policy.md explains each tier; the rule names are the reasons customers see. */
-    if ((rc = tier_policy_add_tier(p, "S", &t)) ||
-        (rc = tier_policy_add_rule(p, t, "pareto class A (top revenue share)", &r)) ||
-        (rc = tier_policy_where_label(p, r, "pareto.class", TIER_OP_EQ, "A")) ||
-        (rc = tier_policy_add_tier(p, "A", &t)) ||
-        (rc = tier_policy_add_rule(p, t, "pareto class B, engaged (r_score>=3, f_score>=3)", &r)) ||
-        (rc = tier_policy_where_label(p, r, "pareto.class", TIER_OP_EQ, "B")) ||
-        (rc = tier_policy_where_number(p, r, "rfm.r_score", TIER_OP_GE, 3)) ||
-        (rc = tier_policy_where_number(p, r, "rfm.f_score", TIER_OP_GE, 3)) ||
-        (rc = tier_policy_add_tier(p, "B", &t)) ||
-        (rc = tier_policy_add_rule(p, t, "pareto class B, low engagement", &r)) ||
-        (rc = tier_policy_where_label(p, r, "pareto.class", TIER_OP_EQ, "B")) ||
-        (rc = tier_policy_add_tier(p, "C", &t)) ||
-        (rc = tier_policy_add_rule(p, t, "rest (pareto class C or no purchases)", &r))) {
-        tier_policy_free(p);
-        return rc;
-    }
-    *out = p;
-    return TIER_OK;
-}
-
 /* ---- description ---------------------------------------------------------------------------- */
 
 int tier_policy_describe(const tier_policy *policy, tier_text *out)

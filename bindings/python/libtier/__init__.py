@@ -7,6 +7,7 @@ Quick start::
     book = libtier.Book()
     book.read_csv("orders.csv")                  # customer_id,date,amount
     result = libtier.run(book)                   # RFM + Pareto + the b2b-sabc policy
+    result = libtier.run(book, policy="my.policy")   # a policy file (docs/policy-format.md)
     print(result.summary())
     result.write("tiers.csv")
 
@@ -37,13 +38,14 @@ from .lifecycle import Lifecycle
 from .models import Pareto, RFM, SegmentMap
 from .needs import Needs
 from .pipeline import Pipeline
-from .policy import Policy
+from .policy import LintFinding, Policy
 from .result import DEFAULT_COLUMNS, Result, run
 from .scorecard import Scorecard
 from .usermodel import Model  # the base of models written in Python
 
 __all__ = [
-    "Book", "CLV", "CsvReader", "DEFAULT_COLUMNS", "Frame", "Lifecycle", "Model", "Needs",
+    "Book", "CLV", "CsvReader", "DEFAULT_COLUMNS", "Frame", "Lifecycle", "LintFinding", "Model",
+    "Needs",
     "Pareto", "Pipeline", "Policy", "RFM", "Result", "Scorecard", "SegmentMap", "TierError", "format_day",
     "from_day", "run", "to_day", "version", "version_number",
 ]

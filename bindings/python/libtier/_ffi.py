@@ -121,6 +121,14 @@ PIPELINE_COMMAND_HELP, PIPELINE_COMMAND_QUIET = 1, 2
 OUTPUT_CSV, OUTPUT_JSON = 1, 2
 OUTPUT_FORMATS = {"csv": OUTPUT_CSV, "json": OUTPUT_JSON}
 
+# policy.h / result.h (0.3.0)
+ENTITLEMENT_NUMBER, ENTITLEMENT_TEXT, ENTITLEMENT_BOOL = 1, 2, 3
+ENTITLEMENT_TYPES = {"number": ENTITLEMENT_NUMBER, "text": ENTITLEMENT_TEXT,
+                     "bool": ENTITLEMENT_BOOL}
+LINT_ERROR, LINT_WARNING = 1, 2
+EXPLAIN_TEXT, EXPLAIN_JSON = 1, 2
+EXPLAIN_FORMATS = {"text": EXPLAIN_TEXT, "json": EXPLAIN_JSON}
+
 
 class TierError(Exception):
     """A libtier call failed.
@@ -622,6 +630,7 @@ declare("tier_pipeline_rows_read", c_uint64, [pipeline_p], check=False)
 declare("tier_pipeline_summary", c_int, [pipeline_p, text_p], handle=0)
 declare("tier_pipeline_warning_count", c_size_t, [pipeline_p], check=False)
 declare("tier_pipeline_warning", c_char_p, [pipeline_p, c_size_t], check=False)
+declare("tier_pipeline_explain", c_int, [pipeline_p, c_char_p, c_int, text_p], handle=0)
 
 # segmap.h
 declare("tier_segmap_new_builtin", c_int, [P(segmap_p), c_int, c_void_p])
@@ -703,6 +712,22 @@ declare("tier_policy_tier_name", c_char_p, [policy_p, c_size_t], check=False)
 declare("tier_policy_rule_count", c_size_t, [policy_p], check=False)
 declare("tier_policy_rule_name", c_char_p, [policy_p, c_size_t], check=False)
 declare("tier_policy_describe", c_int, [policy_p, text_p], handle=0)
+declare("tier_policy_load_string", c_int, [policy_p, c_char_p, c_size_t, c_char_p], handle=0)
+declare("tier_policy_load_file", c_int, [policy_p, c_char_p, P(Io)], handle=0)
+declare("tier_policy_builtin_count", c_size_t, [], check=False)
+declare("tier_policy_builtin_name", c_char_p, [c_size_t], check=False)
+declare("tier_policy_builtin_text", c_char_p, [c_char_p], check=False)
+declare("tier_policy_name", c_char_p, [policy_p], check=False)
+declare("tier_policy_description", c_char_p, [policy_p], check=False)
+declare("tier_policy_model_count", c_size_t, [policy_p], check=False)
+declare("tier_policy_model", c_int, [policy_p, c_size_t, P(c_char_p), P(c_char_p), size_p],
+        handle=0)
+declare("tier_policy_model_option", c_int, [policy_p, c_size_t, c_size_t, P(c_char_p), value_p],
+        handle=0)
+declare("tier_policy_entitlement_count", c_size_t, [policy_p], check=False)
+declare("tier_policy_entitlement_name", c_char_p, [policy_p, c_size_t, P(c_int)], check=False)
+declare("tier_policy_entitlement", c_int, [policy_p, c_size_t, c_char_p, value_p], handle=0)
+declare("tier_policy_lint", c_int, [policy_p, registry_p, text_p, size_p, size_p], handle=0)
 
 # result.h
 declare("tier_result_new", c_int, [P(result_p), c_void_p])
@@ -718,6 +743,12 @@ declare("tier_result_summary", c_int, [result_p, c_size_t, size_p, double_p], ha
 declare("tier_result_write", c_int, [result_p, book_p, c_char_p, c_int, write_cb, c_void_p],
         handle=0)
 declare("tier_result_save", c_int, [result_p, book_p, c_char_p, c_int, c_char_p, P(Io)],
+        handle=0)
+declare("tier_result_set_as_of", c_int, [result_p, c_double], handle=0)
+declare("tier_result_flags", c_char_p, [result_p, c_size_t], check=False)
+declare("tier_result_route", c_char_p, [result_p, c_size_t], check=False)
+declare("tier_result_entitlement", c_int, [result_p, c_size_t, c_char_p, value_p], handle=0)
+declare("tier_result_explain", c_int, [result_p, book_p, policy_p, c_size_t, c_int, text_p],
         handle=0)
 
 

@@ -6,7 +6,8 @@ library as they are (Pipeline.set_command, i.e. tier_pipeline_set_command, which
 flag, value spelling and required option and words every usage error); ``--help`` prints the
 library's usage text (tier_pipeline_usage). What stays here is the host's part: standard output,
 threads, the progress line, the warnings and the summary on standard error, and the exit status:
-0 success, 1 the run failed, 2 a usage error. So the output, messages and exit codes are the C
+0 success, 1 the run failed (lint: errors found), 2 a usage error (lint: a policy that does not
+load). So the output, messages and exit codes are the C
 command's, byte for byte.
 """
 
@@ -71,7 +72,8 @@ def _host_setup(p, quiet, progress, stderr):
 
 
 def _run_command(name, argv, stdout, stderr):
-    """`name` is "run", "fit clv" or "clv"; `argv` the arguments after its words."""
+    """`name` is "run", "explain", "policies", "lint", "fit clv" or "clv"; `argv` the arguments
+    after its words."""
     try:
         p = Pipeline()
     except TierError:
@@ -125,8 +127,8 @@ def main(argv=None, stdout=None, stderr=None):
         stderr.write(usage())
         return EXIT_USAGE
     cmd = argv[0]
-    if cmd == "run":
-        return _run_command("run", argv[1:], stdout, stderr)
+    if cmd in ("run", "explain", "policies", "lint"):
+        return _run_command(cmd, argv[1:], stdout, stderr)
     if cmd == "fit":
         if len(argv) >= 2 and argv[1] == "clv":
             return _run_command("fit clv", argv[2:], stdout, stderr)

@@ -57,8 +57,8 @@ def sniff(head, role=None, delimiter=None):
 
 
 def usage(command=None):
-    """The ``tier`` command's usage text (tier_pipeline_usage): of one command ("run", "fit clv",
-    "clv", "version") as ``--help`` prints it, or of all of them (None) as ``tier help`` does.
+    """The ``tier`` command's usage text (tier_pipeline_usage): of one command ("run", "explain",
+    "policies", "lint", "fit clv", "clv", "version") as ``--help`` prints it, or of all of them (None) as ``tier help`` does.
     An unknown command raises TierError (TIER_ENOTFOUND)."""
     with _ffi.Text() as t:
         F.tier_pipeline_usage(None if command is None else _text(command), t.ptr)
@@ -117,7 +117,10 @@ class Pipeline(Handle):
     # -- settings ------------------------------------------------------------------------------
 
     def set(self, key, value):
-        """Changes one setting; ``None`` restores its default."""
+        """Changes one setting; ``None`` restores its default. The "policy" setting also takes a
+        Policy object (see set_policy())."""
+        if key == "policy":
+            return self.set_policy(value)
         F.tier_pipeline_set(self._p, _text(key), None if value is None else _text(value))
         return self
 
@@ -128,8 +131,8 @@ class Pipeline(Handle):
             return t.value()
 
     def set_command(self, command, argv=()):
-        """Configures this fresh pipeline as the ``tier`` command `command` ("run", "fit clv",
-        "clv") does with the arguments `argv` that follow the command's words
+        """Configures this fresh pipeline as the ``tier`` command `command` ("run", "explain",
+        "policies", "lint", "fit clv", "clv") does with the arguments `argv` that follow the command's words
         (tier_pipeline_set_command): the same flags, value spellings, required options and
         messages. Returns a frozenset of what was found besides settings: "help" (``--help`` or
         ``-h``: show usage(command) and run nothing) and "quiet" (``--quiet`` or ``-q``). A usage
@@ -152,10 +155,18 @@ class Pipeline(Handle):
         return self
 
     def set_policy(self, policy):
-        """Runs with a Policy object instead of the built-in one the "policy" setting names
-        (None: back to the setting)."""
-        F.tier_pipeline_set_policy_ref(self._p, policy._p if policy is not None else None)
-        self._policy = policy
+        """Chooses the policy: a built-in name or a policy file (str or path; the "policy"
+        setting, loaded at once: a file that does not load raises TierError with
+        "FILE:LINE:COL: ..."), a Policy object (tier_pipeline_set_policy_ref; kept alive by the
+        pipeline), or None for the default (b2b-sabc, with "accounts" b2b-full)."""
+        from .policy import Policy
+        if isinstance(policy, Policy):
+            F.tier_pipeline_set_policy_ref(self._p, policy._p)
+            self._policy = policy
+            return self
+        F.tier_pipeline_set(self._p, b"policy", None if policy is None else _text(policy))
+        F.tier_pipeline_set_policy_ref(self._p, None)
+        self._policy = None
         return self
 
     def set_registry(self, registry):
@@ -232,6 +243,17 @@ class Pipeline(Handle):
         """The summary as the ``tier`` command prints it after "tier: " ("" for a fit run)."""
         with _ffi.Text() as t:
             F.tier_pipeline_summary(self._p, t.ptr)
+            return t.value()
+
+    def explain(self, customer_id, format="text"):
+        """Why a customer of the last run got its tier (tier_pipeline_explain): every model
+        output, the windows and lets, each rule tried, the cap, the flags, the entitlements and
+        the route, as text or ("json") one JSON object in a str."""
+        code = _ffi.EXPLAIN_FORMATS.get(format)
+        if code is None:
+            raise ValueError("format must be 'text' or 'json', not %r" % (format,))
+        with _ffi.Text() as t:
+            F.tier_pipeline_explain(self._p, _text(customer_id), code, t.ptr)
             return t.value()
 
     def warnings(self):

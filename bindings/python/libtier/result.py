@@ -33,12 +33,15 @@ def _columns_arg(columns):
     return None if columns is None else _ffi.encode_list(columns, "columns")
 
 
-def run(book, models=None, policy=None):
+def run(book, models=None, policy=None, as_of=None):
     """Fits and scores `models` (default: RFM() and Pareto()) on `book`, applies `policy`
-    (default: Policy.default()) and returns the Result."""
+    (default: the built-in pareto-sabc, the S/A/B/C scheme over the default models' Pareto
+    classes; a Policy, or a built-in name or policy file path)
+    and returns the Result. `as_of` (a date or day number) ends the policy's windows (default:
+    the day after the book's last transaction)."""
     result = Result()
     with result._closed_on_error():
-        result.run(book, models, policy)
+        result.run(book, models, policy, as_of)
     return result
 
 
@@ -57,14 +60,25 @@ class Result(Handle):
         self._adopt(ptr)
         self._book = self._models = self._policy = None
 
-    def run(self, book, models=None, policy=None):
+    def run(self, book, models=None, policy=None, as_of=None):
+        from .dates import to_day
         from .models import Pareto, RFM
         from .policy import Policy
         if models is None:
             models = [RFM(), Pareto()]
         models = list(models)
         if policy is None:
-            policy = Policy.default()
+            # The scheme of the default models: S/A/B/C over their Pareto classes (the 0.1
+            # default). Policy.default() (b2b-sabc) needs a book that keeps its transactions.
+            policy = Policy.builtin("pareto-sabc")
+        elif not isinstance(policy, Policy):
+            name = os.fspath(policy)
+            if isinstance(name, str) and name in Policy.builtins():
+                policy = Policy.builtin(name)
+            else:
+                policy = Policy.from_file(name)
+        if as_of is not None or not isinstance(F.tier_result_set_as_of, _ffi._Missing):
+            F.tier_result_set_as_of(self._p, math.nan if as_of is None else float(to_day(as_of)))
         arr = (_ffi.model_p * max(len(models), 1))(*[m._p for m in models])
         F.tier_result_run(self._p, book._p, arr, len(models), policy._p)
         self._book, self._models, self._policy = book, models, policy
@@ -107,6 +121,52 @@ class Result(Handle):
     def reason(self, customer):
         raw = F.tier_result_reason(self._p, self._index(customer))
         return raw.decode("utf-8") if raw else ""
+
+    def flags(self, customer):
+        """The names of the flags the policy raised for one customer (index or id), in the
+        policy's order ([] when none)."""
+        raw = F.tier_result_flags(self._p, self._index(customer))
+        return raw.decode("utf-8").split(";") if raw else []
+
+    def route(self, customer):
+        """The team one customer (index or id) is routed to, None when not routed."""
+        raw = F.tier_result_route(self._p, self._index(customer))
+        return raw.decode("utf-8") if raw else None
+
+    def entitlement(self, customer, key):
+        """The value of entitlement `key` for one customer (that of its tier): float, str or
+        bool, None when its tier does not set it."""
+        from .policy import _Value, _value
+        kinds = self._policy.entitlements if self._policy is not None else {}
+        with _Value() as v:
+            try:
+                F.tier_result_entitlement(self._p, self._index(customer),
+                                          _ffi.encode(key, "entitlement"), v)
+            except _ffi.TierError as exc:
+                if exc.name == "TIER_ENOTFOUND" and key in kinds:
+                    return None
+                raise
+            value = _value(v)
+        return bool(value) if kinds.get(key) == "bool" else value
+
+    def entitlements(self, customer):
+        """{name: value} of every entitlement the policy declares, for one customer."""
+        names = self._policy.entitlements if self._policy is not None else {}
+        return {name: self.entitlement(customer, name) for name in names}
+
+    def explain(self, customer, format="text"):
+        """Why one customer (index or id) got its tier (tier_result_explain): every model output,
+        each model's own explanation, the windows and lets, each rule tried, the cap that moved
+        it, the flags, the entitlements and the route; text, or ("json") a JSON object in a
+        str."""
+        book = self._need_run()
+        code = _ffi.EXPLAIN_FORMATS.get(format)
+        if code is None:
+            raise ValueError("format must be 'text' or 'json', not %r" % (format,))
+        with _ffi.Text() as t:
+            F.tier_result_explain(self._p, book._p, self._policy._p, self._index(customer), code,
+                                  t.ptr)
+            return t.value()
 
     def _index(self, customer):
         if isinstance(customer, (str, bytes)):

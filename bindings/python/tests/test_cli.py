@@ -24,8 +24,11 @@ PKG_DIR = os.path.abspath(os.path.join(_support.HERE, ".."))
 MASTER = ["--input", _support.data("CDNOW_master.txt")]
 B2B = ["--input", _support.data("b2b_invoices.csv")]
 ACCOUNTS = ["--accounts", _support.data("b2b_accounts.csv")]
+# With accounts the default policy is b2b-full: its models, flags and entitlements.
 B2B_HEADER = ("customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,value_class,"
-              "pareto_class,stage,onboarding,value_score,grade,need_segment,reason")
+              "p_alive,expected_purchases,clv,stage,onboarding,value_score,grade,need_segment,"
+              "flags,ent.sla_hours,ent.discount_max,ent.credit_days,ent.visits_per_year,"
+              "ent.coverage,ent.events,reason")
 UNKNOWN_MODEL = ('tier: --models: unknown model "%s" (rfm, pareto, clv, lifecycle, scorecard, '
                  'needs)\n')
 NO_NEEDS = ("tier: needs: the book has no numeric module_* or goal_* attributes "
@@ -68,7 +71,7 @@ class CommandTest(unittest.TestCase):
                 (["run", "--input", "x", "--as-of", "x"],
                  '--as-of: "x" is not a date (YYYY-MM-DD)'),
                 (["run", "--input", "x", "--format", "xml"],
-                 '--format must be csv or json, not "xml"'),
+                 '--format must be csv, json or text, not "xml"'),
                 (["run", "--input", "x", "--bogus"], 'run: unknown option "--bogus" (see tier help)'),
                 (["run", "--input"], "--input needs a value"),
                 (["clv", "--input", "x", "--horizon", "5"], "clv needs --calibration-end DATE"),
@@ -137,7 +140,7 @@ class CommandTest(unittest.TestCase):
             fh.write("customer_id,date,amount\na,1997-03-01,5\na,1997-01-01,3\n"
                      "b,1997-02-01,7\na,1997-03-01,1\n")
         self.addCleanup(os.unlink, fh.name)
-        code, out, err = run_main("run", "--input", fh.name, "--quiet")
+        code, out, err = run_main("run", "--input", fh.name, "--quiet", "--policy", "pareto-sabc")
         self.assertEqual(code, 0, err)
         lines = out.decode().splitlines()
         # a: purchase-days 1997-01-01 and 1997-03-01 (F = 2), M = 9, R = 1 (as of 03-02).
@@ -175,9 +178,11 @@ class ModelsFlagTest(unittest.TestCase):
 
     def test_default_models_depend_on_accounts(self):
         with Pipeline(input="x.csv") as p:
-            self.assertEqual(p.get("models"), "rfm,pareto")
+            self.assertEqual(p.get("models"), "rfm")  # those of b2b-sabc
             p.set("accounts", "a.csv")
-            self.assertEqual(p.get("models"), "rfm,pareto,lifecycle,scorecard,needs")
+            self.assertEqual(p.get("models"), "rfm,clv,lifecycle,scorecard,needs")  # b2b-full
+            p.set("policy", "pareto-sabc")
+            self.assertEqual(p.get("models"), "rfm,pareto")
             p.set("models", "pareto")
             self.assertEqual(p.get("models"), "pareto")
 
@@ -187,14 +192,15 @@ class ModelsFlagTest(unittest.TestCase):
         lines = out.decode().splitlines()
         self.assertEqual(lines[0], B2B_HEADER)
         self.assertEqual(len(lines), 2001)
-        grades = {line.split(",")[15] for line in lines[1:]}
+        grades = {line.split(",")[17] for line in lines[1:]}
         self.assertEqual(grades, set("ABCDE"))
         self.assertTrue(err.startswith("tier: 2000 customers, 54384 transactions, as of "
                                        "2025-07-01\n"))
 
     def test_chosen_models_keep_their_order(self):
         code, out, err = run_main("run", *B2B, *ACCOUNTS, "--models",
-                                  "needs,pareto,rfm,lifecycle", "--quiet")
+                                  "needs,pareto,rfm,lifecycle", "--quiet", "--policy",
+                                  "pareto-sabc")
         self.assertEqual((code, err), (0, ""))
         self.assertEqual(out.decode().splitlines()[0],
                          "customer_id,tier,need_segment,pareto_class,r,f,m,tenure,r_score,"
@@ -218,7 +224,8 @@ class PipelineTest(unittest.TestCase):
 
     def test_a_pipeline_runs_into_a_callback_and_keeps_its_results(self):
         chunks, stages = [], []
-        with Pipeline(input=_support.data("b2b_invoices.csv"), format="json") as p:
+        with Pipeline(input=_support.data("b2b_invoices.csv"), format="json",
+                      policy="pareto-sabc") as p:
             p.set_output(chunks.append)
             p.set_progress(lambda stage, done, total: stages.append(stage))
             p.run()
@@ -418,12 +425,14 @@ class TwinTest(unittest.TestCase):
                 self.assert_twins(B2B + ACCOUNTS + ["--format", fmt])
 
     def test_b2b_chosen_models_are_byte_identical(self):
-        self.assert_twins(B2B + ["--models", "rfm,pareto,lifecycle"])
-        self.assert_twins(B2B + ["--models", "rfm,pareto,lifecycle", "--format", "json"],
+        p01 = ["--policy", "pareto-sabc"]  # the scheme over the Pareto classes of these models
+        self.assert_twins(B2B + ["--models", "rfm,pareto,lifecycle"] + p01)
+        self.assert_twins(B2B + ["--models", "rfm,pareto,lifecycle", "--format", "json"] + p01,
                           to_file=False)
         self.assert_twins(B2B + ACCOUNTS + ["--models", "needs,rfm,scorecard,pareto",
-                                            "--as-of", "2025-01-01"])
-        self.assert_twins(B2B + ACCOUNTS + ["--models", "rfm,pareto,clv,lifecycle,scorecard,needs"])
+                                            "--as-of", "2025-01-01"] + p01)
+        self.assert_twins(B2B + ACCOUNTS + ["--models", "rfm,pareto,clv,lifecycle,scorecard,needs"]
+                          + p01)
 
     def test_clv_commands_are_byte_identical(self):
         self.assert_twins(SAMPLE + CAL, to_file=False, command="fit clv")
