@@ -27,6 +27,23 @@ void tier__tdict_free(const tier_allocator *a, tier__tdict *d)
     memset(d, 0, sizeof *d);
 }
 
+int tier__tdict_give(tier__ectx *c, tier__tdict *d, int32_t *codes, tier__eval_val *v)
+{
+    tier__free(c->a, d->slots);
+    d->slots = NULL;
+    if (d->texts && tier__ectx_keep(c, (void *)d->texts)) {
+        d->texts = NULL;
+        return TIER_ENOMEM;
+    }
+    v->type = TIER__PT_TEXT;
+    v->codes = codes;
+    v->own = codes;
+    v->texts = d->texts;
+    v->n_texts = d->n;
+    d->texts = NULL;
+    return TIER_OK;
+}
+
 int32_t tier__tdict_find(const tier__tdict *d, const char *s)
 {
     size_t mask, i;
@@ -311,18 +328,8 @@ static int coalesce_texts(tier__ectx *c, const tier__pexpr *e, tier__eval_val *a
                 o[r] = map[i][code];
         }
     }
-    tier__free(c->a, d.slots);
-    d.slots = NULL;
-    if (d.texts && tier__ectx_keep(c, (void *)d.texts)) {
-        d.texts = NULL;
+    if (tier__tdict_give(c, &d, o, out))
         goto done;
-    }
-    out->type = TIER__PT_TEXT;
-    out->codes = o;
-    out->own = o;
-    out->texts = d.texts;
-    out->n_texts = d.n;
-    d.texts = NULL;
     o = NULL;
     rc = TIER_OK;
 done:
