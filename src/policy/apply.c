@@ -366,16 +366,6 @@ static int32_t intern(const tier_allocator *a, texts *t, const char *s, size_t l
     return (int32_t)t->n++;
 }
 
-static void texts_free(const tier_allocator *a, char **v, size_t n)
-{
-    size_t i;
-    if (!v)
-        return;
-    for (i = 0; i < n; i++)
-        tier__free(a, v[i]);
-    tier__free(a, v);
-}
-
 /* The rows' flag sets as texts: equal sets share one text, found through a small hash. */
 static int flag_texts(run *R, int32_t *row_code, tier__applied *out)
 {
@@ -458,7 +448,7 @@ static int flag_texts(run *R, int32_t *row_code, tier__applied *out)
     sets.v = NULL;
     rc = TIER_OK;
 done:
-    texts_free(R->a, sets.v, sets.n);
+    tier__free_strings(R->a, sets.v, sets.n);
     tier__free(R->a, slots);
     tier__free(R->a, first);
     tier__buf_free(&b);
@@ -561,7 +551,7 @@ static int to_customers(run *R, tier__applied *out)
     rs.v = NULL;
     rc = TIER_OK;
 done:
-    texts_free(R->a, rs.v, rs.n);
+    tier__free_strings(R->a, rs.v, rs.n);
     tier__free(R->a, rule_code);
     tier__free(R->a, cap_code);
     tier__free(R->a, row_flag);
@@ -574,19 +564,13 @@ done:
 
 void tier__trace_free(const tier_allocator *a, tier__trace *t)
 {
-    size_t k;
     if (!t)
         return;
-    if (t->let_text)
-        for (k = 0; k < t->n_lets; k++)
-            tier__free(a, t->let_text[k]);
-    tier__free(a, t->rule_value);
-    tier__free(a, t->caps);
-    tier__free(a, t->window);
-    tier__free(a, t->let_type);
-    tier__free(a, t->let_num);
-    tier__free(a, t->let_text);
-    tier__free(a, t->flag_value);
+    tier__free_strings(a, t->let_text, t->n_lets);
+    {
+        void *own[] = {t->rule_value, t->caps, t->window, t->let_type, t->let_num, t->flag_value};
+        tier__free_all(a, own, sizeof own / sizeof *own);
+    }
     {
         size_t c = t->customer;
         memset(t, 0, sizeof *t);
@@ -679,14 +663,12 @@ done:
 
 void tier__applied_free(const tier_allocator *a, tier__applied *out)
 {
-    tier__free(a, out->tier);
-    tier__free(a, out->reason);
-    tier__free(a, out->flags);
-    tier__free(a, out->route);
-    texts_free(a, out->reasons, out->n_reasons);
-    texts_free(a, out->flag_sets, out->n_flag_sets);
-    texts_free(a, out->teams, out->n_teams);
-    texts_free(a, out->report, out->n_report);
+    void *own[] = {out->tier, out->reason, out->flags, out->route};
+    tier__free_all(a, own, sizeof own / sizeof *own);
+    tier__free_strings(a, out->reasons, out->n_reasons);
+    tier__free_strings(a, out->flag_sets, out->n_flag_sets);
+    tier__free_strings(a, out->teams, out->n_teams);
+    tier__free_strings(a, out->report, out->n_report);
     memset(out, 0, sizeof *out);
 }
 
