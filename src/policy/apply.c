@@ -8,7 +8,7 @@
 #include "core/book_internal.h"
 #include "policy/apply.h"
 #include "policy/eval.h"
-#include "policy/order.h"
+#include "models/order.h"
 #include "policy/org.h"
 
 typedef struct run {
