@@ -352,6 +352,15 @@ typedef struct texts {
     size_t n, cap;
 } texts;
 
+/* Hands the texts over to (*v, *n); `t` is left empty. */
+static void texts_give(texts *t, char ***v, size_t *n)
+{
+    *v = t->v;
+    *n = t->n;
+    t->v = NULL;
+    t->n = 0;
+}
+
 static int32_t intern(const tier_allocator *a, texts *t, const char *s, size_t len)
 {
     size_t i;
@@ -443,9 +452,7 @@ static int flag_texts(run *R, int32_t *row_code, tier__applied *out)
             goto done;
         sets.n++;
     }
-    out->flag_sets = sets.v;
-    out->n_flag_sets = sets.n;
-    sets.v = NULL;
+    texts_give(&sets, &out->flag_sets, &out->n_flag_sets);
     rc = TIER_OK;
 done:
     tier__free_strings(R->a, sets.v, sets.n);
@@ -546,17 +553,14 @@ static int to_customers(run *R, tier__applied *out)
         R->rout.names = R->rout.report = NULL;
         R->rout.n_names = R->rout.n_report = 0;
     }
-    out->reasons = rs.v;
-    out->n_reasons = rs.n;
-    rs.v = NULL;
+    texts_give(&rs, &out->reasons, &out->n_reasons);
     rc = TIER_OK;
 done:
     tier__free_strings(R->a, rs.v, rs.n);
-    tier__free(R->a, rule_code);
-    tier__free(R->a, cap_code);
-    tier__free(R->a, row_flag);
-    tier__free(R->a, member_code);
-    tier__free(R->a, top);
+    {
+        void *own[] = {rule_code, cap_code, row_flag, member_code, top};
+        tier__free_all(R->a, own, sizeof own / sizeof *own);
+    }
     return rc ? nomem(R, "placing the customers") : TIER_OK;
 }
 
