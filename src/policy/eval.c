@@ -163,20 +163,12 @@ void tier__ectx_set_tiers(tier__ectx *c, const int32_t *tiers, char *const *name
 
 static int find_window(const tier__pol *pol, const char *name)
 {
-    size_t i;
-    for (i = 0; i < pol->n_windows; i++)
-        if (strcmp(pol->windows[i].name, name) == 0)
-            return (int)i;
-    return -1;
+    return (int)tier__pol_find(pol->windows, pol->n_windows, sizeof *pol->windows, name);
 }
 
 static int find_let(const tier__pol *pol, const char *name)
 {
-    size_t i;
-    for (i = 0; i < pol->n_lets; i++)
-        if (strcmp(pol->lets[i].name, name) == 0)
-            return (int)i;
-    return -1;
+    return (int)tier__pol_find(pol->lets, pol->n_lets, sizeof *pol->lets, name);
 }
 
 /* "unknown output 'rfm.x' (model rfm has: r, f, m)" or, when no column has the model's prefix,
