@@ -12,6 +12,7 @@
 #include "core/model_internal.h"
 #include "models/model_common.h"
 #include "models/options.h"
+#include "models/order.h"
 
 #define PARETO_NO_DAY INT32_MIN
 #define PARETO_MILLION 1000000
@@ -75,116 +76,6 @@ static const tier_model_option tier__pareto_options[] = {
 #define N_OPTIONS (sizeof tier__pareto_options / sizeof tier__pareto_options[0])
 
 static const tier_model_vtable pareto_vtable = TIER__BUILTIN_VTABLE("pareto", tier__pareto, NULL);
-
-/* ---- exact arithmetic -------------------------------------------------------------------- */
-
-/* a * b as a 128-bit (hi, lo) pair, for a < 2^64 and b < 2^32, without a 128-bit type. */
-static void mul_64_32(uint64_t a, uint32_t b, uint64_t *hi, uint64_t *lo)
-{
-    uint64_t p0 = (a & 0xffffffffu) * b;
-    uint64_t p1 = (a >> 32) * b;
-    uint64_t l = p0 + (p1 << 32);
-    *hi = (p1 >> 32) + (l < p0);
-    *lo = l;
-}
-
-/* 1 when cum * 10^6 >= t6 * total (all non-negative). */
-static int reaches(uint64_t cum, uint64_t total, uint32_t t6)
-{
-    uint64_t ah, al, bh, bl;
-    mul_64_32(cum, PARETO_MILLION, &ah, &al);
-    mul_64_32(total, t6, &bh, &bl);
-    return ah > bh || (ah == bh && al >= bl);
-}
-
-/* ---- sorting ----------------------------------------------------------------------------- */
-
-/* Stable LSD radix sort of (key, idx) pairs by key ascending; passes whose byte is the same for
- * every key are skipped. k2/x2 are scratch of the same size; the result ends in k/x. */
-static void radix_sort(uint64_t *k, uint32_t *x, uint64_t *k2, uint32_t *x2, size_t n)
-{
-    size_t hist[8][256], i;
-    uint64_t *sk = k, *dk = k2, *tk;
-    uint32_t *sx = x, *dx = x2, *tx;
-    int pass;
-    if (n < 2)
-        return;
-    memset(hist, 0, sizeof hist);
-    for (i = 0; i < n; i++) {
-        uint64_t key = k[i];
-        for (pass = 0; pass < 8; pass++)
-            hist[pass][(key >> (8 * pass)) & 0xff]++;
-    }
-    for (pass = 0; pass < 8; pass++) {
-        size_t sum = 0, b, *h = hist[pass];
-        int shift = 8 * pass;
-        if (h[(sk[0] >> shift) & 0xff] == n)
-            continue;
-        for (b = 0; b < 256; b++) {
-            size_t c = h[b];
-            h[b] = sum;
-            sum += c;
-        }
-        for (i = 0; i < n; i++) {
-            size_t dst = h[(sk[i] >> shift) & 0xff]++;
-            dk[dst] = sk[i];
-            dx[dst] = sx[i];
-        }
-        tk = sk;
-        sk = dk;
-        dk = tk;
-        tx = sx;
-        sx = dx;
-        dx = tx;
-    }
-    if (sk != k) {
-        memcpy(k, sk, n * sizeof *k);
-        memcpy(x, sx, n * sizeof *x);
-    }
-}
-
-/* Sorts customer indices by id (bytewise ascending): insertion sort for short runs, bottom-up
- * merge sort otherwise, using `tmp` (n entries). */
-static void sort_by_id(const tier_book *book, uint32_t *a, uint32_t *tmp, size_t n)
-{
-    size_t width, i, j;
-    if (n < 16) {
-        for (i = 1; i < n; i++) {
-            uint32_t v = a[i];
-            for (j = i; j > 0 && tier__book_compare_ids(book, a[j - 1], v) > 0; j--)
-                a[j] = a[j - 1];
-            a[j] = v;
-        }
-        return;
-    }
-    for (width = 1; width < n; width *= 2) {
-        for (i = 0; i < n; i += 2 * width) {
-            size_t mid = i + width < n ? i + width : n, end = i + 2 * width < n ? i + 2 * width : n;
-            size_t l = i, r = mid, o = i;
-            while (l < mid && r < end)
-                tmp[o++] = tier__book_compare_ids(book, a[r], a[l]) < 0 ? a[r++] : a[l++];
-            while (l < mid)
-                tmp[o++] = a[l++];
-            while (r < end)
-                tmp[o++] = a[r++];
-        }
-        memcpy(a, tmp, n * sizeof *a);
-    }
-}
-
-/* Orders the positive customers: key ascending (= value descending), equal keys by id. */
-static void order_customers(const tier_book *book, uint64_t *key, uint32_t *idx, uint64_t *key2,
-                            uint32_t *idx2, size_t n)
-{
-    size_t i, run;
-    radix_sort(key, idx, key2, idx2, n);
-    for (i = 0; i < n; i = run) {
-        for (run = i + 1; run < n && key[run] == key[i]; run++)
-            ;
-        if (run - i > 1)
-            sort_by_id(book, idx + i, idx2, run - i);
-    }
-}
 
 /* ---- figures ----------------------------------------------------------------------------- */
 
@@ -338,7 +229,8 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
     int32_t *cls;
     uint64_t total = 0, cum = 0;
     int64_t itotal = 0;
-    size_t n, np = 0, i, end_a, end_b;
+    size_t n, np = 0, i;
+    tier__abc_cut ends;
     char *err = tier__frame_error(frame);
     int rc;
 
@@ -381,7 +273,7 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
         }
     }
     total = (uint64_t)itotal;
-    order_customers(book, key, idx, key2, idx2, np);
+    tier__order_sort(book, NULL, key, idx, key2, idx2, np);
     tier__free(&st->alloc, key2);
     key2 = NULL;
     /* The outputs are added now so that cumulative shares go straight into their column. */
@@ -393,15 +285,12 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
     if (rc)
         goto done;
     /* Class boundaries: the first positions whose cumulative sum reaches each threshold. */
-    end_a = end_b = np;
+    tier__abc_cut_init(&ends, st->c.ta6, st->c.tb6, np);
     if (pv.exact) {
         for (i = 0; i < np; i++) {
             cum += (uint64_t)pv.ival[idx[i]];
             out[OUT_CUM_SHARE][idx[i]] = (double)cum / (double)total;
-            if (end_a == np && reaches(cum, total, st->c.ta6))
-                end_a = i;
-            if (end_b == np && reaches(cum, total, st->c.tb6))
-                end_b = i;
+            tier__abc_cut_exact(&ends, i, cum, total);
         }
     } else {
         double dcum = 0;
@@ -415,10 +304,7 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
         for (i = 0; i < np; i++) {
             dcum += pv.dval[idx[i]];
             out[OUT_CUM_SHARE][idx[i]] = dcum / dtotal;
-            if (end_a == np && dcum * PARETO_MILLION >= (double)st->c.ta6 * dtotal)
-                end_a = i;
-            if (end_b == np && dcum * PARETO_MILLION >= (double)st->c.tb6 * dtotal)
-                end_b = i;
+            tier__abc_cut_double(&ends, i, dcum, dtotal);
         }
     }
     for (i = 0; i < n; i++) {
@@ -440,7 +326,7 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
         cls[i] = CLASS_C;
     }
     for (i = 0; i < np; i++)
-        cls[idx[i]] = i <= end_a ? CLASS_A : i <= end_b ? CLASS_B : CLASS_C;
+        cls[idx[i]] = tier__abc_cut_class(&ends, i);
 done:
     tier__free(&st->alloc, key);
     tier__free(&st->alloc, key2);

@@ -8,7 +8,7 @@
 #include "core/book_internal.h"
 #include "policy/apply.h"
 #include "policy/eval.h"
-#include "policy/order.h"
+#include "models/order.h"
 #include "policy/org.h"
 
 typedef struct run {
@@ -352,6 +352,15 @@ typedef struct texts {
     size_t n, cap;
 } texts;
 
+/* Hands the texts over to (*v, *n); `t` is left empty. */
+static void texts_give(texts *t, char ***v, size_t *n)
+{
+    *v = t->v;
+    *n = t->n;
+    t->v = NULL;
+    t->n = 0;
+}
+
 static int32_t intern(const tier_allocator *a, texts *t, const char *s, size_t len)
 {
     size_t i;
@@ -364,16 +373,6 @@ static int32_t intern(const tier_allocator *a, texts *t, const char *s, size_t l
         return -1;
     t->v[t->n] = copy;
     return (int32_t)t->n++;
-}
-
-static void texts_free(const tier_allocator *a, char **v, size_t n)
-{
-    size_t i;
-    if (!v)
-        return;
-    for (i = 0; i < n; i++)
-        tier__free(a, v[i]);
-    tier__free(a, v);
 }
 
 /* The rows' flag sets as texts: equal sets share one text, found through a small hash. */
@@ -453,12 +452,10 @@ static int flag_texts(run *R, int32_t *row_code, tier__applied *out)
             goto done;
         sets.n++;
     }
-    out->flag_sets = sets.v;
-    out->n_flag_sets = sets.n;
-    sets.v = NULL;
+    texts_give(&sets, &out->flag_sets, &out->n_flag_sets);
     rc = TIER_OK;
 done:
-    texts_free(R->a, sets.v, sets.n);
+    tier__free_strings(R->a, sets.v, sets.n);
     tier__free(R->a, slots);
     tier__free(R->a, first);
     tier__buf_free(&b);
@@ -556,17 +553,14 @@ static int to_customers(run *R, tier__applied *out)
         R->rout.names = R->rout.report = NULL;
         R->rout.n_names = R->rout.n_report = 0;
     }
-    out->reasons = rs.v;
-    out->n_reasons = rs.n;
-    rs.v = NULL;
+    texts_give(&rs, &out->reasons, &out->n_reasons);
     rc = TIER_OK;
 done:
-    texts_free(R->a, rs.v, rs.n);
-    tier__free(R->a, rule_code);
-    tier__free(R->a, cap_code);
-    tier__free(R->a, row_flag);
-    tier__free(R->a, member_code);
-    tier__free(R->a, top);
+    tier__free_strings(R->a, rs.v, rs.n);
+    {
+        void *own[] = {rule_code, cap_code, row_flag, member_code, top};
+        tier__free_all(R->a, own, sizeof own / sizeof *own);
+    }
     return rc ? nomem(R, "placing the customers") : TIER_OK;
 }
 
@@ -574,19 +568,13 @@ done:
 
 void tier__trace_free(const tier_allocator *a, tier__trace *t)
 {
-    size_t k;
     if (!t)
         return;
-    if (t->let_text)
-        for (k = 0; k < t->n_lets; k++)
-            tier__free(a, t->let_text[k]);
-    tier__free(a, t->rule_value);
-    tier__free(a, t->caps);
-    tier__free(a, t->window);
-    tier__free(a, t->let_type);
-    tier__free(a, t->let_num);
-    tier__free(a, t->let_text);
-    tier__free(a, t->flag_value);
+    tier__free_strings(a, t->let_text, t->n_lets);
+    {
+        void *own[] = {t->rule_value, t->caps, t->window, t->let_type, t->let_num, t->flag_value};
+        tier__free_all(a, own, sizeof own / sizeof *own);
+    }
     {
         size_t c = t->customer;
         memset(t, 0, sizeof *t);
@@ -679,14 +667,12 @@ done:
 
 void tier__applied_free(const tier_allocator *a, tier__applied *out)
 {
-    tier__free(a, out->tier);
-    tier__free(a, out->reason);
-    tier__free(a, out->flags);
-    tier__free(a, out->route);
-    texts_free(a, out->reasons, out->n_reasons);
-    texts_free(a, out->flag_sets, out->n_flag_sets);
-    texts_free(a, out->teams, out->n_teams);
-    texts_free(a, out->report, out->n_report);
+    void *own[] = {out->tier, out->reason, out->flags, out->route};
+    tier__free_all(a, own, sizeof own / sizeof *own);
+    tier__free_strings(a, out->reasons, out->n_reasons);
+    tier__free_strings(a, out->flag_sets, out->n_flag_sets);
+    tier__free_strings(a, out->teams, out->n_teams);
+    tier__free_strings(a, out->report, out->n_report);
     memset(out, 0, sizeof *out);
 }
 

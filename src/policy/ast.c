@@ -93,6 +93,17 @@ void tier__pol_clear(const tier_allocator *a, tier__pol *pol)
     memset(pol, 0, sizeof *pol);
 }
 
+long tier__pol_find(const void *items, size_t n, size_t size, const char *name)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        char *const *item_name = (char *const *)((const char *)items + i * size);
+        if (*item_name && strcmp(*item_name, name) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
 /* ---- deep copy -------------------------------------------------------------------------------
  * Each helper copies into zeroed memory and reports failure; whatever it allocated before the
  * failure is already linked into the destination, so one tier__pol_clear() releases it. */

@@ -215,6 +215,10 @@ void tier__pol_clear(const tier_allocator *a, tier__pol *pol);
 void tier__pexpr_free(const tier_allocator *a, tier__pexpr *e);
 /* A deep copy of `src` into *dst (zeroed first): TIER_OK or TIER_ENOMEM (nothing left behind). */
 int tier__pol_copy(const tier_allocator *a, tier__pol *dst, const tier__pol *src);
+/* The index of the first of the n `items` (each `size` bytes, a structure whose first member is
+ * its `char *name`: models, windows, lets) named `name`, or -1. Items without a name never match.
+ */
+long tier__pol_find(const void *items, size_t n, size_t size, const char *name);
 
 /* ---- parse.c ---- */
 /* Parses `len` bytes of policy text into *out (zeroed first; cleared on failure). `origin` names

@@ -13,17 +13,24 @@
 
 /* ---- errors --------------------------------------------------------------------------------- */
 
-int tier__eval_fail(const tier__pexpr *e, char *err, const char *fmt, ...)
+/* Writes "line:col: message" (or the message alone for a node without a place) into err. */
+static void vput(const tier__pexpr *e, char *err, const char *fmt, va_list ap) TIER__PRINTF(3, 0);
+static void vput(const tier__pexpr *e, char *err, const char *fmt, va_list ap)
 {
     char msg[TIER__ERR_SIZE];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     if (e && e->line > 0)
         tier__errorf(err, "%d:%d: %s", e->line, e->col, msg);
     else
         tier__errorf(err, "%s", msg);
+}
+
+int tier__eval_fail(const tier__pexpr *e, char *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vput(e, err, fmt, ap);
+    va_end(ap);
     return e && e->line > 0 ? TIER_EPARSE : TIER_EINVAL;
 }
 
@@ -48,15 +55,10 @@ const char *tier__type_name(int type)
 static int not_found(const tier__pexpr *e, char *err, const char *fmt, ...) TIER__PRINTF(3, 4);
 static int not_found(const tier__pexpr *e, char *err, const char *fmt, ...)
 {
-    char msg[TIER__ERR_SIZE];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vput(e, err, fmt, ap);
     va_end(ap);
-    if (e && e->line > 0)
-        tier__errorf(err, "%d:%d: %s", e->line, e->col, msg);
-    else
-        tier__errorf(err, "%s", msg);
     return TIER_ENOTFOUND;
 }
 
@@ -161,20 +163,12 @@ void tier__ectx_set_tiers(tier__ectx *c, const int32_t *tiers, char *const *name
 
 static int find_window(const tier__pol *pol, const char *name)
 {
-    size_t i;
-    for (i = 0; i < pol->n_windows; i++)
-        if (strcmp(pol->windows[i].name, name) == 0)
-            return (int)i;
-    return -1;
+    return (int)tier__pol_find(pol->windows, pol->n_windows, sizeof *pol->windows, name);
 }
 
 static int find_let(const tier__pol *pol, const char *name)
 {
-    size_t i;
-    for (i = 0; i < pol->n_lets; i++)
-        if (strcmp(pol->lets[i].name, name) == 0)
-            return (int)i;
-    return -1;
+    return (int)tier__pol_find(pol->lets, pol->n_lets, sizeof *pol->lets, name);
 }
 
 /* "unknown output 'rfm.x' (model rfm has: r, f, m)" or, when no column has the model's prefix,
@@ -288,10 +282,20 @@ int tier__eval_cache(tier__ectx *c, const char *name, tier__eval_val *v)
     return TIER_OK;
 }
 
+/* Row r's value of the per-customer array `src` (elements of `size` bytes), in a new array. */
+static void *gather(tier__ectx *c, const void *src, size_t size)
+{
+    char *o = tier__malloc(c->a, (c->n ? c->n : 1) * size);
+    size_t r;
+    if (o)
+        for (r = 0; r < c->n; r++)
+            memcpy(o + r * size, (const char *)src + c->rows->lead[r] * size, size);
+    return o;
+}
+
 /* A frame column as the rows see it: borrowed with identity rows, else gathered from leads. */
 static int frame_ref(tier__ectx *c, size_t col, tier__eval_val *v)
 {
-    size_t r;
     if (tier_frame_column_type(c->frame, col) == TIER_VALUE_LABEL) {
         const int32_t *src = tier_frame_labels(c->frame, col);
         size_t nl = tier_frame_label_count(c->frame, col), l;
@@ -303,35 +307,21 @@ static int frame_ref(tier__ectx *c, size_t col, tier__eval_val *v)
         v->type = TIER__PT_TEXT;
         v->texts = texts;
         v->n_texts = nl;
-        if (c->identity) {
-            v->codes = src;
+        v->codes = src;
+        if (c->identity)
             return TIER_OK;
-        }
-        {
-            int32_t *o = tier__malloc(c->a, (c->n ? c->n : 1) * sizeof *o);
-            if (!o)
-                return TIER_ENOMEM;
-            for (r = 0; r < c->n; r++)
-                o[r] = src[c->rows->lead[r]];
-            v->codes = o;
-            v->own = o;
-        }
+        if (!(v->own = gather(c, src, sizeof *src)))
+            return TIER_ENOMEM;
+        v->codes = v->own;
         return TIER_OK;
     }
     v->type = TIER__PT_NUMBER;
-    if (c->identity) {
-        v->num = tier_frame_numbers(c->frame, col);
+    v->num = tier_frame_numbers(c->frame, col);
+    if (c->identity)
         return TIER_OK;
-    } else {
-        const double *src = tier_frame_numbers(c->frame, col);
-        double *o = tier__malloc(c->a, (c->n ? c->n : 1) * sizeof *o);
-        if (!o)
-            return TIER_ENOMEM;
-        for (r = 0; r < c->n; r++)
-            o[r] = src[c->rows->lead[r]];
-        v->num = o;
-        v->own = o;
-    }
+    if (!(v->own = gather(c, v->num, sizeof *v->num)))
+        return TIER_ENOMEM;
+    v->num = v->own;
     return TIER_OK;
 }
 
@@ -361,36 +351,25 @@ static int text_attr(tier__ectx *c, const char *name, tier__eval_val *v)
             return TIER_ENOMEM;
         }
     }
-    tier__free(c->a, d.slots);
-    d.slots = NULL;
-    if (d.texts && tier__ectx_keep(c, (void *)d.texts)) {
+    if (tier__tdict_give(c, &d, codes, v)) {
         tier__free(c->a, codes);
         return TIER_ENOMEM;
     }
-    v->type = TIER__PT_TEXT;
-    v->codes = codes;
-    v->own = codes;
-    v->texts = d.texts;
-    v->n_texts = d.n;
     return TIER_OK;
 }
 
 static int number_attr(tier__ectx *c, const char *name, tier__eval_val *v)
 {
-    size_t ncust = tier_book_customer_count(c->book), r;
+    size_t ncust = tier_book_customer_count(c->book);
     double *all = tier__malloc(c->a, (ncust ? ncust : 1) * sizeof *all);
     if (!all)
         return TIER_ENOMEM;
     tier__book_copy_numbers(c->book, name, all);
     if (!c->identity) {
-        double *o = tier__malloc(c->a, (c->n ? c->n : 1) * sizeof *o);
-        if (!o) {
-            tier__free(c->a, all);
-            return TIER_ENOMEM;
-        }
-        for (r = 0; r < c->n; r++)
-            o[r] = all[c->rows->lead[r]];
+        double *o = gather(c, all, sizeof *all);
         tier__free(c->a, all);
+        if (!o)
+            return TIER_ENOMEM;
         all = o;
     }
     v->type = TIER__PT_NUMBER;
@@ -614,9 +593,52 @@ static const char *op_text(int op)
     return op > 0 && op <= TIER__POP_NEG ? t[op] : "?";
 }
 
-int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type, char *err)
+/* The type of a binary operation on operands of types lt and rt. */
+static int binary_type(const tier__pexpr *e, int lt, int rt, int *type, char *err)
 {
     char lb[TIER__POL_MAX_NAME * 2 + 32], rb[TIER__POL_MAX_NAME * 2 + 32];
+    const char *takes;
+    int want, result;
+    switch (e->op) {
+    case TIER__POP_AND:
+    case TIER__POP_OR:
+        want = TIER__PT_BOOL, result = TIER__PT_BOOL, takes = "takes bools";
+        break;
+    case TIER__POP_EQ:
+    case TIER__POP_NE:
+        if (lt == TIER__PT_BOOL || rt == TIER__PT_BOOL ||
+            (lt && rt && lt != TIER__PT_NONE && rt != TIER__PT_NONE && lt != rt))
+            return tier__eval_fail(e, err, "'%s' compares two numbers or two texts, got %s and %s",
+                                   op_text(e->op), operand(e->args[0], lt, lb, sizeof lb),
+                                   operand(e->args[1], rt, rb, sizeof rb));
+        *type = TIER__PT_BOOL;
+        return TIER_OK;
+    case TIER__POP_LT:
+    case TIER__POP_LE:
+    case TIER__POP_GT:
+    case TIER__POP_GE:
+        want = TIER__PT_NUMBER, result = TIER__PT_BOOL, takes = "compares numbers";
+        break;
+    case TIER__POP_ADD:
+    case TIER__POP_SUB:
+    case TIER__POP_MUL:
+    case TIER__POP_DIV:
+        want = TIER__PT_NUMBER, result = TIER__PT_NUMBER, takes = "takes numbers";
+        break;
+    default:
+        return tier__eval_fail(e, err, "unknown operator %d", e->op);
+    }
+    if (!is(lt, want) || !is(rt, want))
+        return tier__eval_fail(e, err, "'%s' %s, got %s and %s", op_text(e->op), takes,
+                               operand(e->args[0], lt, lb, sizeof lb),
+                               operand(e->args[1], rt, rb, sizeof rb));
+    *type = result;
+    return TIER_OK;
+}
+
+int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type, char *err)
+{
+    char lb[TIER__POL_MAX_NAME * 2 + 32];
     int lt = 0, rt = 0, rc;
     size_t i;
     if (!e)
@@ -658,47 +680,7 @@ int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type,
         if ((rc = tier__eval_typeof(c, e->args[0], depth + 1, &lt, err)) != 0 ||
             (rc = tier__eval_typeof(c, e->args[1], depth + 1, &rt, err)) != 0)
             return rc;
-        switch (e->op) {
-        case TIER__POP_AND:
-        case TIER__POP_OR:
-            if (!is(lt, TIER__PT_BOOL) || !is(rt, TIER__PT_BOOL))
-                return tier__eval_fail(e, err, "'%s' takes bools, got %s and %s", op_text(e->op),
-                                       operand(e->args[0], lt, lb, sizeof lb),
-                                       operand(e->args[1], rt, rb, sizeof rb));
-            *type = TIER__PT_BOOL;
-            return TIER_OK;
-        case TIER__POP_EQ:
-        case TIER__POP_NE:
-            if (lt == TIER__PT_BOOL || rt == TIER__PT_BOOL ||
-                (lt && rt && lt != TIER__PT_NONE && rt != TIER__PT_NONE && lt != rt))
-                return tier__eval_fail(
-                    e, err, "'%s' compares two numbers or two texts, got %s and %s", op_text(e->op),
-                    operand(e->args[0], lt, lb, sizeof lb), operand(e->args[1], rt, rb, sizeof rb));
-            *type = TIER__PT_BOOL;
-            return TIER_OK;
-        case TIER__POP_LT:
-        case TIER__POP_LE:
-        case TIER__POP_GT:
-        case TIER__POP_GE:
-            if (!is(lt, TIER__PT_NUMBER) || !is(rt, TIER__PT_NUMBER))
-                return tier__eval_fail(e, err, "'%s' compares numbers, got %s and %s",
-                                       op_text(e->op), operand(e->args[0], lt, lb, sizeof lb),
-                                       operand(e->args[1], rt, rb, sizeof rb));
-            *type = TIER__PT_BOOL;
-            return TIER_OK;
-        case TIER__POP_ADD:
-        case TIER__POP_SUB:
-        case TIER__POP_MUL:
-        case TIER__POP_DIV:
-            if (!is(lt, TIER__PT_NUMBER) || !is(rt, TIER__PT_NUMBER))
-                return tier__eval_fail(e, err, "'%s' takes numbers, got %s and %s", op_text(e->op),
-                                       operand(e->args[0], lt, lb, sizeof lb),
-                                       operand(e->args[1], rt, rb, sizeof rb));
-            *type = TIER__PT_NUMBER;
-            return TIER_OK;
-        default:
-            return tier__eval_fail(e, err, "unknown operator %d", e->op);
-        }
+        return binary_type(e, lt, rt, type, err);
     case TIER__PX_IN:
         if (e->n_args < 2)
             return tier__eval_fail(e, err, "'in' needs a list of at least one value");
@@ -908,49 +890,54 @@ static int eval_as(tier__ectx *c, const tier__pexpr *e, int want, tier__eval_val
     return rc;
 }
 
+void tier__eval_fill(const tier__eval_val *v, size_t n, void *out)
+{
+    size_t r;
+    for (r = 0; r < n; r++) {
+        if (v->type == TIER__PT_BOOL)
+            ((unsigned char *)out)[r] = v->scalar ? v->s != 0 : v->b[r];
+        else if (v->type == TIER__PT_TEXT)
+            ((int32_t *)out)[r] = v->scalar ? v->sc : v->codes[r];
+        else
+            ((double *)out)[r] = v->scalar ? v->s : v->num[r];
+    }
+}
+
+/* Evaluates `e` as `want` into one value a row in `out` (unsigned char, double or int32_t). */
+static int eval_rows(tier__ectx *c, const tier__pexpr *e, int want, void *out, tier__eval_val *v,
+                     char *err)
+{
+    int rc = eval_as(c, e, want, v, err);
+    if (rc == TIER_OK)
+        tier__eval_fill(v, c->n, out);
+    return rc;
+}
+
 int tier__eval_bool(tier__ectx *c, const tier__pexpr *e, unsigned char *out, char *err)
 {
     tier__eval_val v;
-    int rc = eval_as(c, e, TIER__PT_BOOL, &v, err);
-    if (rc)
-        return rc;
-    if (v.scalar)
-        memset(out, v.s != 0, c->n);
-    else
-        memcpy(out, v.b, c->n);
-    tier__eval_drop(c, &v);
-    return TIER_OK;
+    int rc = eval_rows(c, e, TIER__PT_BOOL, out, &v, err);
+    if (rc == TIER_OK)
+        tier__eval_drop(c, &v);
+    return rc;
 }
 
 int tier__eval_number(tier__ectx *c, const tier__pexpr *e, double *out, char *err)
 {
     tier__eval_val v;
-    size_t r;
-    int rc = eval_as(c, e, TIER__PT_NUMBER, &v, err);
-    if (rc)
-        return rc;
-    if (v.scalar)
-        for (r = 0; r < c->n; r++)
-            out[r] = v.s;
-    else
-        memcpy(out, v.num, c->n * sizeof *out);
-    tier__eval_drop(c, &v);
-    return TIER_OK;
+    int rc = eval_rows(c, e, TIER__PT_NUMBER, out, &v, err);
+    if (rc == TIER_OK)
+        tier__eval_drop(c, &v);
+    return rc;
 }
 
 int tier__eval_text(tier__ectx *c, const tier__pexpr *e, int32_t *out, const char *const **texts,
                     size_t *n_texts, char *err)
 {
     tier__eval_val v;
-    size_t r;
-    int rc = eval_as(c, e, TIER__PT_TEXT, &v, err);
+    int rc = eval_rows(c, e, TIER__PT_TEXT, out, &v, err);
     if (rc)
         return rc;
-    if (v.scalar)
-        for (r = 0; r < c->n; r++)
-            out[r] = v.sc;
-    else
-        memcpy(out, v.codes, c->n * sizeof *out);
     *texts = v.texts;
     *n_texts = v.n_texts;
     tier__eval_drop(c, &v);

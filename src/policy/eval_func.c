@@ -7,7 +7,7 @@
 
 #include "core/book_internal.h"
 #include "policy/eval_internal.h"
-#include "policy/order.h"
+#include "models/order.h"
 #include "util/buf.h"
 
 /* ---- dictionaries --------------------------------------------------------------------------- */
@@ -25,6 +25,23 @@ void tier__tdict_free(const tier_allocator *a, tier__tdict *d)
     tier__free(a, (void *)d->texts);
     tier__free(a, d->slots);
     memset(d, 0, sizeof *d);
+}
+
+int tier__tdict_give(tier__ectx *c, tier__tdict *d, int32_t *codes, tier__eval_val *v)
+{
+    tier__free(c->a, d->slots);
+    d->slots = NULL;
+    if (d->texts && tier__ectx_keep(c, (void *)d->texts)) {
+        d->texts = NULL;
+        return TIER_ENOMEM;
+    }
+    v->type = TIER__PT_TEXT;
+    v->codes = codes;
+    v->own = codes;
+    v->texts = d->texts;
+    v->n_texts = d->n;
+    d->texts = NULL;
+    return TIER_OK;
 }
 
 int32_t tier__tdict_find(const tier__tdict *d, const char *s)
@@ -151,30 +168,13 @@ int tier__eval_call_type(tier__ectx *c, const tier__pexpr *e, int depth, int *ty
 
 static const char *const abc_labels[] = {"A", "B", "C"};
 
-static void mul_64_32(uint64_t a, uint32_t b, uint64_t *hi, uint64_t *lo)
-{
-    uint64_t p0 = (a & 0xffffffffu) * b;
-    uint64_t p1 = (a >> 32) * b;
-    uint64_t l = p0 + (p1 << 32);
-    *hi = (p1 >> 32) + (l < p0);
-    *lo = l;
-}
-
-/* 1 when cum * 10^6 >= t6 * total. */
-static int reaches(uint64_t cum, uint64_t total, uint32_t t6)
-{
-    uint64_t ah, al, bh, bl;
-    mul_64_32(cum, 1000000u, &ah, &al);
-    mul_64_32(total, t6, &bh, &bl);
-    return ah > bh || (ah == bh && al >= bl);
-}
-
 /* Classes by the Pareto rule: rows with x > 0 by x descending (ties by lead id); A through the
  * row whose cumulative share reaches a, B through the one that reaches b, C the rest. Sums are
  * exact when every value is a fixed-point amount (windows of revenue), else in doubles. */
 static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cls)
 {
-    size_t n = c->n, np = 0, r, i, end_a, end_b;
+    size_t n = c->n, np = 0, r, i;
+    tier__abc_cut ends;
     uint64_t *key = tier__malloc(c->a, (n ? n : 1) * sizeof *key);
     uint32_t *idx = tier__malloc(c->a, (n ? n : 1) * sizeof *idx);
     int64_t *fx = tier__malloc(c->a, (n ? n : 1) * sizeof *fx);
@@ -201,30 +201,24 @@ static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cl
     rc = tier__order_rows(c->a, c->book, c->identity ? NULL : c->rows->lead, key, idx, np);
     if (rc)
         goto done;
-    end_a = end_b = np;
+    tier__abc_cut_init(&ends, t6a, t6b, np);
     if (exact) {
         uint64_t cum = 0;
         for (i = 0; i < np; i++) {
             int64_t v;
             (void)tier__fixed_from_double(x[idx[i]], &v);
             cum += (uint64_t)v;
-            if (end_a == np && reaches(cum, (uint64_t)itotal, t6a))
-                end_a = i;
-            if (end_b == np && reaches(cum, (uint64_t)itotal, t6b))
-                end_b = i;
+            tier__abc_cut_exact(&ends, i, cum, (uint64_t)itotal);
         }
     } else {
         double cum = 0;
         for (i = 0; i < np; i++) {
             cum += x[idx[i]];
-            if (end_a == np && cum * 1e6 >= (double)t6a * dtotal)
-                end_a = i;
-            if (end_b == np && cum * 1e6 >= (double)t6b * dtotal)
-                end_b = i;
+            tier__abc_cut_double(&ends, i, cum, dtotal);
         }
     }
     for (i = 0; i < np; i++)
-        cls[idx[i]] = i <= end_a ? 0 : i <= end_b ? 1 : 2;
+        cls[idx[i]] = tier__abc_cut_class(&ends, i);
 done:
     tier__free(c->a, key);
     tier__free(c->a, idx);
@@ -311,18 +305,8 @@ static int coalesce_texts(tier__ectx *c, const tier__pexpr *e, tier__eval_val *a
                 o[r] = map[i][code];
         }
     }
-    tier__free(c->a, d.slots);
-    d.slots = NULL;
-    if (d.texts && tier__ectx_keep(c, (void *)d.texts)) {
-        d.texts = NULL;
+    if (tier__tdict_give(c, &d, o, out))
         goto done;
-    }
-    out->type = TIER__PT_TEXT;
-    out->codes = o;
-    out->own = o;
-    out->texts = d.texts;
-    out->n_texts = d.n;
-    d.texts = NULL;
     o = NULL;
     rc = TIER_OK;
 done:

@@ -108,5 +108,12 @@ void tier__tdict_free(const tier_allocator *a, tier__tdict *d);
 int32_t tier__tdict_add(const tier_allocator *a, tier__tdict *d, const char *s);
 /* The code of `s`, or -1. */
 int32_t tier__tdict_find(const tier__tdict *d, const char *s);
+/* Makes `v` the text column `codes` (which it then owns) over the dictionary's texts, which the
+ * context keeps; empties the dictionary. Out of memory: the texts are freed, `codes` is not. */
+int tier__tdict_give(tier__ectx *c, tier__tdict *d, int32_t *codes, tier__eval_val *v);
+
+/* One value a row of `v` (a scalar: the same for all n) into `out`: unsigned char for a bool,
+ * int32_t codes for a text, else double (eval.c). */
+void tier__eval_fill(const tier__eval_val *v, size_t n, void *out);
 
 #endif

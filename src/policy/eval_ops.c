@@ -16,33 +16,22 @@ void *tier__op_column(tier__ectx *c, size_t elem)
 /* Makes a scalar a column (numbers, codes or bools). */
 int tier__op_spread(tier__ectx *c, tier__eval_val *v)
 {
-    size_t r;
+    void *o;
     if (!v->scalar)
         return TIER_OK;
-    if (v->type == TIER__PT_TEXT) {
-        int32_t *o = tier__op_column(c, sizeof *o);
-        if (!o)
-            return TIER_ENOMEM;
-        for (r = 0; r < c->n; r++)
-            o[r] = v->sc;
+    o = tier__op_column(c, v->type == TIER__PT_TEXT   ? sizeof *v->codes
+                           : v->type == TIER__PT_BOOL ? sizeof *v->b
+                                                      : sizeof *v->num);
+    if (!o)
+        return TIER_ENOMEM;
+    tier__eval_fill(v, c->n, o);
+    if (v->type == TIER__PT_TEXT)
         v->codes = o;
-        v->own = o;
-    } else if (v->type == TIER__PT_BOOL) {
-        unsigned char *o = tier__op_column(c, 1);
-        if (!o)
-            return TIER_ENOMEM;
-        memset(o, v->s != 0, c->n);
+    else if (v->type == TIER__PT_BOOL)
         v->b = o;
-        v->own = o;
-    } else {
-        double *o = tier__op_column(c, sizeof *o);
-        if (!o)
-            return TIER_ENOMEM;
-        for (r = 0; r < c->n; r++)
-            o[r] = v->s;
+    else
         v->num = o;
-        v->own = o;
-    }
+    v->own = o;
     v->scalar = 0;
     return TIER_OK;
 }

@@ -133,29 +133,18 @@ int tier__lint_labels(const tier__lint *l, const tier__lint_model *lm, const cha
 
 long tier__lint_let(const tier__pol *pol, const char *name, size_t limit)
 {
-    size_t i;
-    for (i = 0; i < limit && i < pol->n_lets; i++)
-        if (pol->lets[i].name && strcmp(pol->lets[i].name, name) == 0)
-            return (long)i;
-    return -1;
+    return tier__pol_find(pol->lets, limit < pol->n_lets ? limit : pol->n_lets, sizeof *pol->lets,
+                          name);
 }
 
 long tier__lint_window(const tier__pol *pol, const char *name)
 {
-    size_t i;
-    for (i = 0; i < pol->n_windows; i++)
-        if (pol->windows[i].name && strcmp(pol->windows[i].name, name) == 0)
-            return (long)i;
-    return -1;
+    return tier__pol_find(pol->windows, pol->n_windows, sizeof *pol->windows, name);
 }
 
 long tier__lint_find_model(const tier__pol *pol, const char *name)
 {
-    size_t i;
-    for (i = 0; i < pol->n_models; i++)
-        if (pol->models[i].name && strcmp(pol->models[i].name, name) == 0)
-            return (long)i;
-    return -1;
+    return tier__pol_find(pol->models, pol->n_models, sizeof *pol->models, name);
 }
 
 static long find_tier(const tier__pol *pol, const char *name)

@@ -67,10 +67,22 @@ static int rfm_use(const tier__lint_model *lm, const char *out)
     return -1;
 }
 
+/* A new dimension of `kind`, or NULL (and too_many set) when there are MAX_DIMS already. */
+static cdim *new_dim(cells *c, int kind)
+{
+    cdim *d;
+    if ((c->too_many |= c->n_dims == MAX_DIMS) != 0)
+        return NULL;
+    d = &c->dims[c->n_dims++];
+    d->kind = kind;
+    return d;
+}
+
 /* 1 when `e` reads only finite values; with `add`, registers their dimensions too. */
 static int walk(cells *c, const tier__pexpr *e, size_t lets, int add)
 {
     const tier__pol *pol = c->l->pol;
+    cdim *d;
     const char *out, *const *labels;
     tier__lint_model *lm;
     size_t i, n;
@@ -94,9 +106,7 @@ static int walk(cells *c, const tier__pexpr *e, size_t lets, int add)
                 if (c->dims[i].kind == CD_LABEL && c->dims[i].lm == lm &&
                     strcmp(c->dims[i].output, out) == 0)
                     break;
-            if (add && i == c->n_dims && !(c->too_many |= c->n_dims == MAX_DIMS)) {
-                cdim *d = &c->dims[c->n_dims++];
-                d->kind = CD_LABEL;
+            if (add && i == c->n_dims && (d = new_dim(c, CD_LABEL)) != NULL) {
                 d->lm = lm;
                 d->output = out;
                 d->labels = labels;
@@ -113,9 +123,7 @@ static int walk(cells *c, const tier__pexpr *e, size_t lets, int add)
         for (i = 0; add && i < c->n_dims; i++)
             if (c->dims[i].kind == CD_ABC && tier__lint_same(c->dims[i].call, e))
                 break;
-        if (add && i == c->n_dims && !(c->too_many |= c->n_dims == MAX_DIMS)) {
-            cdim *d = &c->dims[c->n_dims++];
-            d->kind = CD_ABC;
+        if (add && i == c->n_dims && (d = new_dim(c, CD_ABC)) != NULL) {
             d->call = e;
             d->labels = abc_labels;
             d->n = 3;

@@ -334,17 +334,25 @@ int tier_policy_describe(const tier_policy *policy, tier_text *out)
 
 /* ---- policy files --------------------------------------------------------------------------- */
 
+/* TIER_EINVAL without a policy, or without `arg` (saying "WHAT is NULL"); else TIER_OK. */
+static int check_args(tier_policy *policy, const void *arg, const char *what)
+{
+    if (!policy)
+        return TIER_EINVAL;
+    if (!arg) {
+        tier__errorf(policy->err, "%s is NULL", what);
+        return TIER_EINVAL;
+    }
+    return TIER_OK;
+}
+
 int tier_policy_load_string(tier_policy *policy, const char *text, size_t len, const char *origin)
 {
     tier__pol fresh;
     char *name;
     int rc;
-    if (!policy)
-        return TIER_EINVAL;
-    if (!text) {
-        tier__errorf(policy->err, "policy text is NULL");
-        return TIER_EINVAL;
-    }
+    if ((rc = check_args(policy, text, "policy text")) != TIER_OK)
+        return rc;
     if (!origin)
         origin = "<string>";
     name = tier__strdup(&policy->alloc, origin);
@@ -430,12 +438,8 @@ int tier_policy_load_file(tier_policy *policy, const char *path, const tier_io *
     char *text = NULL;
     size_t len = 0;
     int rc;
-    if (!policy)
-        return TIER_EINVAL;
-    if (!path) {
-        tier__errorf(policy->err, "path is NULL");
-        return TIER_EINVAL;
-    }
+    if ((rc = check_args(policy, path, "path")) != TIER_OK)
+        return rc;
     if (!io)
         io = tier_io_default();
     rc = tier__io_check(io, TIER__IO_NEEDS_READ, policy->err);

@@ -65,28 +65,21 @@ int tier_result_new(tier_result **out, const tier_allocator *alloc)
 static void kept_free(const tier_allocator *a, kept *k)
 {
     size_t i;
-    tier__free(a, k->tier_customers);
-    tier__free(a, k->tier_net);
     if (k->ent)
         for (i = 0; i < k->ntiers * k->n_ent; i++)
             tier__free(a, k->ent[i].text);
-    if (k->ent_name)
-        for (i = 0; i < k->n_ent; i++)
-            tier__free(a, k->ent_name[i]);
+    tier__free_strings(a, k->ent_name, k->n_ent);
     if (k->models)
         for (i = 0; i < k->n_models; i++) {
             tier__free(a, k->models[i].name);
             tier__free(a, k->models[i].kind);
             tier__free(a, k->models[i].state);
         }
-    if (k->report)
-        for (i = 0; i < k->n_report; i++)
-            tier__free(a, k->report[i]);
-    tier__free(a, k->report);
-    tier__free(a, k->models);
-    tier__free(a, k->ent);
-    tier__free(a, k->ent_name);
-    tier__free(a, k->ent_type);
+    tier__free_strings(a, k->report, k->n_report);
+    {
+        void *own[] = {k->tier_customers, k->tier_net, k->models, k->ent, k->ent_type};
+        tier__free_all(a, own, sizeof own / sizeof *own);
+    }
     memset(k, 0, sizeof *k);
 }
 

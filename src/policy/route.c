@@ -428,16 +428,11 @@ done:
 
 void tier__route_free(const tier_allocator *a, tier__route_out *out)
 {
-    size_t k;
     if (!out)
         return;
-    for (k = 0; k < out->n_names; k++)
-        tier__free(a, out->names[k]);
-    for (k = 0; k < out->n_report; k++)
-        tier__free(a, out->report[k]);
+    tier__free_strings(a, out->names, out->n_names);
+    tier__free_strings(a, out->report, out->n_report);
     tier__free(a, out->team);
     tier__free(a, out->overflow);
-    tier__free(a, out->names);
-    tier__free(a, out->report);
     memset(out, 0, sizeof *out);
 }

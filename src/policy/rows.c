@@ -35,10 +35,9 @@ void tier__rowset_free(const tier_allocator *a, tier__rowset *rs)
 {
     if (!rs)
         return;
-    tier__free(a, rs->lead);
-    tier__free(a, rs->member_start);
-    tier__free(a, rs->members);
-    tier__free(a, rs->row_of);
-    tier__free(a, rs->member);
+    {
+        void *own[] = {rs->lead, rs->member_start, rs->members, rs->row_of, rs->member};
+        tier__free_all(a, own, sizeof own / sizeof *own);
+    }
     memset(rs, 0, sizeof *rs);
 }

@@ -54,6 +54,23 @@ void tier__free(const tier_allocator *a, void *ptr)
         a->free(a->ud, ptr);
 }
 
+void tier__free_all(const tier_allocator *a, void *const *ptrs, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        tier__free(a, ptrs[i]);
+}
+
+void tier__free_strings(const tier_allocator *a, char **v, size_t n)
+{
+    size_t i;
+    if (!v)
+        return;
+    for (i = 0; i < n; i++)
+        tier__free(a, v[i]);
+    tier__free(a, v);
+}
+
 void *tier__handle_new(const tier_allocator *alloc, size_t size, size_t alloc_offset)
 {
     tier_allocator a;

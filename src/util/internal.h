@@ -32,6 +32,11 @@ void tier__alloc_init(tier_allocator *dst, const tier_allocator *src);
 void *tier__malloc(const tier_allocator *a, size_t size);
 void *tier__realloc(const tier_allocator *a, void *ptr, size_t size);
 void tier__free(const tier_allocator *a, void *ptr);
+/* Frees each of the n pointers (NULL ones are skipped): for structures that own several arrays,
+ * as in `void *own[] = {x->a, x->b}; tier__free_all(a, own, sizeof own / sizeof *own);`. */
+void tier__free_all(const tier_allocator *a, void *const *ptrs, size_t n);
+/* Frees the n strings of `v`, then `v` itself (which may be NULL). */
+void tier__free_strings(const tier_allocator *a, char **v, size_t n);
 /* A new zeroed handle of `size` bytes, allocated through the allocator resolved from `alloc` (as
  * tier__alloc_init does), which it stores in the handle at byte `alloc_offset`; NULL when out of
  * memory. The handle owns its allocator: free it with tier__free(&handle->alloc, handle).

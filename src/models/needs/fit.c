@@ -455,7 +455,7 @@ done:
     }
     tier__needs_fit_free(a, &st->fit);
     st->fit = nf;
-    tier__needs_free_names(a, st->prev_names, st->prev_k);
+    tier__free_strings(a, st->prev_names, st->prev_k);
     tier__free(a, st->prev_raw);
     st->prev_names = NULL;
     st->prev_raw = NULL;

@@ -47,19 +47,9 @@ size_t tier__needs_nearest(const double *d2, size_t k, double *best, double *sec
 
 void tier__needs_ws_free(const tier_allocator *a, km_ws *w)
 {
-    tier__free(a, w->lab);
-    tier__free(a, w->ub);
-    tier__free(a, w->lb);
-    tier__free(a, w->c);
-    tier__free(a, w->cold);
-    tier__free(a, w->ct);
-    tier__free(a, w->sum);
-    tier__free(a, w->acc);
-    tier__free(a, w->delta);
-    tier__free(a, w->half);
-    tier__free(a, w->cnt);
-    tier__free(a, w->best_c);
-    tier__free(a, w->best_lab);
+    void *own[] = {w->lab, w->ub,    w->lb,   w->c,   w->cold,   w->ct,      w->sum,
+                   w->acc, w->delta, w->half, w->cnt, w->best_c, w->best_lab};
+    tier__free_all(a, own, sizeof own / sizeof *own);
     memset(w, 0, sizeof *w);
 }
 

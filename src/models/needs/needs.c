@@ -54,23 +54,11 @@ static needs_state *needs_of(const tier_model *model)
 
 /* ---- small helpers ----------------------------------------------------------------------- */
 
-void tier__needs_free_names(const tier_allocator *a, char **names, size_t n)
-{
-    size_t i;
-    if (!names)
-        return;
-    for (i = 0; i < n; i++)
-        tier__free(a, names[i]);
-    tier__free(a, names);
-}
-
 void tier__needs_fit_free(const tier_allocator *a, needs_fit *f)
 {
-    tier__free(a, f->mean);
-    tier__free(a, f->scale);
-    tier__free(a, f->used);
-    tier__free(a, f->centre);
-    tier__needs_free_names(a, f->names, f->k);
+    void *own[] = {f->mean, f->scale, f->used, f->centre};
+    tier__free_all(a, own, sizeof own / sizeof *own);
+    tier__free_strings(a, f->names, f->k);
     memset(f, 0, sizeof *f);
 }
 
@@ -330,8 +318,8 @@ static void tier__needs_destroy(void *state)
     if (!st)
         return;
     a = st->alloc;
-    tier__needs_free_names(&a, st->feat, st->nfeat);
-    tier__needs_free_names(&a, st->prof_names, st->nprof);
+    tier__free_strings(&a, st->feat, st->nfeat);
+    tier__free_strings(&a, st->prof_names, st->nprof);
     tier__free(&a, st->prof_values);
     tier__needs_forget_previous(st);
     tier__needs_fit_free(&a, &st->fit);
@@ -373,7 +361,7 @@ int tier__needs_adopt_profiles(const tier_allocator *a, needs_fit *nf, char *con
 /* Forgets the previous centres (set for the next fit's matching). */
 void tier__needs_forget_previous(needs_state *st)
 {
-    tier__needs_free_names(&st->alloc, st->prev_names, st->prev_k);
+    tier__free_strings(&st->alloc, st->prev_names, st->prev_k);
     tier__free(&st->alloc, st->prev_raw);
     st->prev_names = NULL;
     st->prev_raw = NULL;
@@ -495,7 +483,7 @@ static int copy_named_rows(needs_state *st, const char *const *names, const doub
     *out_values = v;
     return TIER_OK;
 nomem:
-    tier__needs_free_names(&st->alloc, nm, k);
+    tier__free_strings(&st->alloc, nm, k);
     tier__free(&st->alloc, v);
     tier__errorf(st->err, "out of memory copying %s values", what);
     return TIER_ENOMEM;
@@ -563,7 +551,7 @@ static int add_profile(tier_model *model, needs_state *st, const char *name, con
     st->err[0] = '\0';
     return TIER_OK;
 nomem:
-    tier__needs_free_names(&st->alloc, one, 1);
+    tier__free_strings(&st->alloc, one, 1);
     tier__free(&st->alloc, row);
     tier__free(&st->alloc, names);
     tier__free(&st->alloc, vals);
@@ -576,7 +564,7 @@ void tier_needs_clear_profiles(tier_model *model)
     needs_state *st = needs_of(model);
     if (!st || !st->nprof)
         return;
-    tier__needs_free_names(&st->alloc, st->prof_names, st->nprof);
+    tier__free_strings(&st->alloc, st->prof_names, st->nprof);
     tier__free(&st->alloc, st->prof_values);
     st->prof_names = NULL;
     st->prof_values = NULL;

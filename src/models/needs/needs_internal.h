@@ -100,7 +100,6 @@ extern const needs_opts tier__needs_defaults;
 extern const tier_model_option tier__needs_options[NEEDS_N_OPTIONS];
 
 /* needs.c: helpers. */
-void tier__needs_free_names(const tier_allocator *a, char **names, size_t n);
 void tier__needs_fit_free(const tier_allocator *a, needs_fit *f);
 /* Allocates the arrays of a fit for k segments of p features (names zeroed). */
 int tier__needs_fit_alloc(const tier_allocator *a, needs_fit *f, size_t k, size_t p);

@@ -111,7 +111,7 @@ static int copy_features(needs_state *st, const tier_value *v, char ***out, char
     names = tier__calloc(&st->alloc, n, sizeof *names);
     for (i = 0; names && i < n; i++)
         if (!(names[i] = tier__strdup(&st->alloc, tier_value_list_item(v, i)))) {
-            tier__needs_free_names(&st->alloc, names, n);
+            tier__free_strings(&st->alloc, names, n);
             names = NULL;
         }
     if (!names) {
@@ -152,7 +152,7 @@ int tier__needs_set_option(void *state, const char *name, const tier_value *valu
         }
         if ((rc = copy_features(st, value, &names, st->err)) != TIER_OK)
             return rc;
-        tier__needs_free_names(&st->alloc, st->feat, st->nfeat);
+        tier__free_strings(&st->alloc, st->feat, st->nfeat);
         st->feat = names;
         st->nfeat = tier_value_list_count(value);
         /* The old fit and previous centres have other features. */
@@ -238,8 +238,8 @@ typedef struct needs_loaded {
 
 static void loaded_free(const tier_allocator *a, needs_loaded *L)
 {
-    tier__needs_free_names(a, L->feat, L->p);
-    tier__needs_free_names(a, L->names, L->k);
+    tier__free_strings(a, L->feat, L->p);
+    tier__free_strings(a, L->names, L->k);
     tier__free(a, L->mean);
     tier__free(a, L->scale);
     tier__free(a, L->used);
@@ -435,11 +435,11 @@ int tier__needs_load(void *state, tier_state_reader *r)
     }
     /* Commit: options, features, profiles, fit. */
     st->o = L->o;
-    tier__needs_free_names(&st->alloc, st->feat, st->nfeat);
+    tier__free_strings(&st->alloc, st->feat, st->nfeat);
     st->feat = L->feat;
     st->nfeat = L->p;
     L->feat = NULL;
-    tier__needs_free_names(&st->alloc, st->prof_names, st->nprof);
+    tier__free_strings(&st->alloc, st->prof_names, st->nprof);
     tier__free(&st->alloc, st->prof_values);
     st->prof_names = NULL;
     st->prof_values = NULL;

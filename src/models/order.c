@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* A stable LSD radix sort of (key, row) pairs, then runs of equal keys ordered by customer id. */
+/* A stable LSD radix sort of (key, row) pairs, then runs of equal keys ordered by customer id;
+ * ABC class boundaries in 96-bit integer arithmetic. */
 #include <string.h>
 
 #include "core/book_internal.h"
-#include "policy/order.h"
+#include "models/order.h"
 
 uint64_t tier__order_key(double v, int descending)
 {
@@ -88,21 +89,12 @@ static void by_id(const tier_book *book, const size_t *lead, uint32_t *v, uint32
     }
 }
 
-int tier__order_rows(const tier_allocator *a, const tier_book *book, const size_t *lead,
-                     uint64_t *key, uint32_t *idx, size_t n)
+void tier__order_sort(const tier_book *book, const size_t *lead, uint64_t *key, uint32_t *idx,
+                      uint64_t *k2, uint32_t *x2, size_t n)
 {
-    uint64_t *k2;
-    uint32_t *x2;
     size_t i, run;
     if (n < 2)
-        return TIER_OK;
-    k2 = tier__malloc(a, n * sizeof *k2);
-    x2 = tier__malloc(a, n * sizeof *x2);
-    if (!k2 || !x2) {
-        tier__free(a, k2);
-        tier__free(a, x2);
-        return TIER_ENOMEM;
-    }
+        return;
     radix(key, idx, k2, x2, n);
     for (i = 0; i < n; i = run) {
         for (run = i + 1; run < n && key[run] == key[i]; run++)
@@ -110,7 +102,70 @@ int tier__order_rows(const tier_allocator *a, const tier_book *book, const size_
         if (run - i > 1)
             by_id(book, lead, idx + i, x2, run - i);
     }
+}
+
+int tier__order_rows(const tier_allocator *a, const tier_book *book, const size_t *lead,
+                     uint64_t *key, uint32_t *idx, size_t n)
+{
+    uint64_t *k2;
+    uint32_t *x2;
+    if (n < 2)
+        return TIER_OK;
+    k2 = tier__malloc(a, n * sizeof *k2);
+    x2 = tier__malloc(a, n * sizeof *x2);
+    if (k2 && x2)
+        tier__order_sort(book, lead, key, idx, k2, x2, n);
     tier__free(a, k2);
     tier__free(a, x2);
-    return TIER_OK;
+    return k2 && x2 ? TIER_OK : TIER_ENOMEM;
+}
+
+/* ---- ABC classes ------------------------------------------------------------------------------
+ */
+
+/* a * b as a 128-bit (hi, lo) pair, for a < 2^64 and b < 2^32, without a 128-bit type. */
+static void mul_64_32(uint64_t a, uint32_t b, uint64_t *hi, uint64_t *lo)
+{
+    uint64_t p0 = (a & 0xffffffffu) * b;
+    uint64_t p1 = (a >> 32) * b;
+    uint64_t l = p0 + (p1 << 32);
+    *hi = (p1 >> 32) + (l < p0);
+    *lo = l;
+}
+
+/* 1 when cum * 10^6 >= t6 * total (all non-negative). */
+static int reaches(uint64_t cum, uint64_t total, uint32_t t6)
+{
+    uint64_t ah, al, bh, bl;
+    mul_64_32(cum, 1000000u, &ah, &al);
+    mul_64_32(total, t6, &bh, &bl);
+    return ah > bh || (ah == bh && al >= bl);
+}
+
+void tier__abc_cut_init(tier__abc_cut *k, uint32_t t6a, uint32_t t6b, size_t n)
+{
+    k->t6[0] = t6a;
+    k->t6[1] = t6b;
+    k->end[0] = k->end[1] = k->n = n;
+}
+
+void tier__abc_cut_exact(tier__abc_cut *k, size_t i, uint64_t cum, uint64_t total)
+{
+    int c;
+    for (c = 0; c < 2; c++)
+        if (k->end[c] == k->n && reaches(cum, total, k->t6[c]))
+            k->end[c] = i;
+}
+
+void tier__abc_cut_double(tier__abc_cut *k, size_t i, double cum, double total)
+{
+    int c;
+    for (c = 0; c < 2; c++)
+        if (k->end[c] == k->n && cum * 1e6 >= (double)k->t6[c] * total)
+            k->end[c] = i;
+}
+
+int tier__abc_cut_class(const tier__abc_cut *k, size_t i)
+{
+    return i <= k->end[0] ? 0 : i <= k->end[1] ? 1 : 2;
 }

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* Ordering rows by a number, as the Pareto model and the policy's population functions (abc,
+ * pct_rank) and caps need: by a sort key, ties by the row's lead customer id (bytewise
+ * ascending); and Pareto (ABC) classes by cumulative share, compared exactly in millionths. */
+#ifndef TIER_MODELS_ORDER_H
+#define TIER_MODELS_ORDER_H
+
+#include "util/internal.h"
+
+/* The key that sorts v (not NaN) ascending; descending when `descending` is non-zero. Equal
+ * numbers (0 and -0 included) get equal keys. */
+uint64_t tier__order_key(double v, int descending);
+
+/* Sorts idx[0..n) by key[0..n) ascending (the keys move with them); equal keys by the id of
+ * customer lead[idx] (lead NULL: the index itself) bytewise ascending when `book` is not NULL,
+ * else by index. TIER_OK or TIER_ENOMEM (idx and key unchanged). */
+int tier__order_rows(const tier_allocator *a, const tier_book *book, const size_t *lead,
+                     uint64_t *key, uint32_t *idx, size_t n);
+/* The same with scratch of n keys (k2) and n indices (x2) supplied: it cannot fail. */
+void tier__order_sort(const tier_book *book, const size_t *lead, uint64_t *key, uint32_t *idx,
+                      uint64_t *k2, uint32_t *x2, size_t n);
+
+/* Where the classes A and B end in n rows ordered by value descending: end[0] (end[1]) is the
+ * first position whose cumulative share reaches threshold t6[0] (t6[1]), in millionths; n while
+ * no position has. Feed it every position's cumulative sum in order with one of the steps. */
+typedef struct tier__abc_cut {
+    uint32_t t6[2];
+    size_t end[2];
+    size_t n;
+} tier__abc_cut;
+
+void tier__abc_cut_init(tier__abc_cut *k, uint32_t t6a, uint32_t t6b, size_t n);
+/* Position i has the exact cumulative sum cum of total (both non-negative fixed-point). */
+void tier__abc_cut_exact(tier__abc_cut *k, size_t i, uint64_t cum, uint64_t total);
+/* Position i has the cumulative sum cum of total, in doubles. */
+void tier__abc_cut_double(tier__abc_cut *k, size_t i, double cum, double total);
+/* The class of position i: 0 (A), 1 (B) or 2 (C). */
+int tier__abc_cut_class(const tier__abc_cut *k, size_t i);
+
+#endif
