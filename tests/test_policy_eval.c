@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The evaluator of policy expressions (src/policy/eval.h) on trees built here by hand: every
+/* The evaluator of policy expressions (src/policy/eval/eval.h) on trees built here by hand: every
  * operator, the missing-value rules, the functions (abc with its thresholds and id ties,
  * pct_rank with ties, min, max, abs, coalesce), windows over days and calendar months, lets,
  * attributes, `tier`, and the errors. Expected values are worked out by hand in the comments. */
@@ -7,7 +7,7 @@
 
 #include "support.h"
 
-#include "policy/eval.h"
+#include "policy/eval/eval.h"
 
 /* ---- trees ---------------------------------------------------------------------------------- */
 

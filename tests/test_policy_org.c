@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Account hierarchies and key-account routing (src/policy/org.h, docs/policy-format.md sections
+/* Account hierarchies and key-account routing (src/policy/org/org.h, docs/policy-format.md sections
  * "Account hierarchies" and "Routing"): the rows of a hierarchy (groups by top parent, leads,
  * inherit and own), its errors with their exact messages, long chains, stars and cycles without
  * recursion; routing scopes, the scope attribute, team names, capacities by accounts and by
@@ -11,8 +11,8 @@
 
 #include "support.h"
 
-#include "policy/org.h"
-#include "policy/rows.h"
+#include "policy/org/org.h"
+#include "policy/org/rows.h"
 
 /* ---- books ---------------------------------------------------------------------------------- */
 

@@ -11,7 +11,7 @@
 
 #include "support.h"
 
-#include "policy/ast.h"
+#include "policy/lang/ast.h"
 #include "util/buf.h"
 
 #define DATA_DIR TIER_SOURCE_DIR "/tests/data/policy"

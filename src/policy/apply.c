@@ -7,9 +7,9 @@
 
 #include "core/book_internal.h"
 #include "policy/apply.h"
-#include "policy/eval.h"
+#include "policy/eval/eval.h"
 #include "models/order.h"
-#include "policy/org.h"
+#include "policy/org/org.h"
 
 typedef struct run {
     const tier__apply_in *in;

@@ -5,8 +5,8 @@
 #ifndef TIER_POLICY_APPLY_H
 #define TIER_POLICY_APPLY_H
 
-#include "policy/ast.h"
-#include "policy/rows.h"
+#include "policy/lang/ast.h"
+#include "policy/org/rows.h"
 
 typedef struct tier__apply_in {
     const tier__pol *pol;

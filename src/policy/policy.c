@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The policy handle: a parsed tree (policy/ast.h) that policy files load into and the 0.1
+/* The policy handle: a parsed tree (policy/lang/ast.h) that policy files load into and the 0.1
  * builder calls append to; the accessors of the public API. */
 #include <math.h>
 #include <stdio.h>

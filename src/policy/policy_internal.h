@@ -3,7 +3,7 @@
 #ifndef TIER_POLICY_INTERNAL_H
 #define TIER_POLICY_INTERNAL_H
 
-#include "policy/ast.h"
+#include "policy/lang/ast.h"
 #include "util/internal.h"
 
 struct tier_policy {

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "core/io_internal.h"
-#include "policy/ast.h"
+#include "policy/lang/ast.h"
 #include "policy/result_internal.h"
 #include "util/buf.h"
 #include "util/errtext.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "tier.h"
-#include "policy/ast.h"
+#include "policy/lang/ast.h"
 #include "util/buf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -4,7 +4,7 @@
 #ifndef TIER_POLICY_LINT_INTERNAL_H
 #define TIER_POLICY_LINT_INTERNAL_H
 
-#include "policy/ast.h"
+#include "policy/lang/ast.h"
 #include "util/buf.h"
 
 /* Severities of findings: the public ones and a note (counted as neither). */

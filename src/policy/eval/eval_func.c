@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/book_internal.h"
-#include "policy/eval_internal.h"
+#include "policy/eval/eval_internal.h"
 #include "models/order.h"
 #include "util/buf.h"
 

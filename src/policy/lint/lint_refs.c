@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "policy/lint_internal.h"
+#include "policy/lint/lint_internal.h"
 
 /* An attribute the policy reads, with the type its uses give it. */
 typedef struct lint_attr {

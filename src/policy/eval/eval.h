@@ -3,8 +3,8 @@
 #ifndef TIER_POLICY_EVAL_H
 #define TIER_POLICY_EVAL_H
 
-#include "policy/ast.h"
-#include "policy/rows.h"
+#include "policy/lang/ast.h"
+#include "policy/org/rows.h"
 
 typedef struct tier__ectx tier__ectx;
 

@@ -3,8 +3,8 @@
 #ifndef TIER_POLICY_ORG_H
 #define TIER_POLICY_ORG_H
 
-#include "policy/ast.h"
-#include "policy/rows.h"
+#include "policy/lang/ast.h"
+#include "policy/org/rows.h"
 
 /* Builds the rows of a policy with `hierarchy`: groups by top parent (the attribute h->parent,
  * "attr.NAME": text, or a number read in its shortest form; unset or empty: no parent; an

@@ -2,7 +2,7 @@
 /* The parsed policy tree: freeing and deep copies (policy/ast.h). */
 #include <string.h>
 
-#include "policy/ast.h"
+#include "policy/lang/ast.h"
 
 void tier__pexpr_free(const tier_allocator *a, tier__pexpr *e)
 {

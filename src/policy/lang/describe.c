@@ -4,8 +4,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "policy/ast.h"
-#include "policy/lex.h"
+#include "policy/lang/ast.h"
+#include "policy/lang/lex.h"
 #include "util/numtext.h"
 
 /* Binding strength of a node as the grammar nests them: or 1, and 2, not 3, tests 4, sums 5,

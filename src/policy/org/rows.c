@@ -2,7 +2,7 @@
 /* The rows a policy is evaluated on (policy/rows.h): one per customer without a hierarchy. */
 #include <string.h>
 
-#include "policy/rows.h"
+#include "policy/org/rows.h"
 
 int tier__rowset_identity(const tier_allocator *a, size_t customers, tier__rowset *out)
 {

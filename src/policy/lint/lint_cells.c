@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/lint_internal.h"
+#include "policy/lint/lint_internal.h"
 
 #define MAX_DIMS 24
 #define MAX_CELLS ((size_t)1 << 20)

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "core/book_internal.h"
-#include "policy/org.h"
+#include "policy/org/org.h"
 #include "util/numtext.h"
 
 #define ATTR_PREFIX "attr."

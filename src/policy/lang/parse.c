@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "policy/parse.h"
+#include "policy/lang/parse.h"
 
 #define CUR(ps) TIER__CUR(ps)
 #define QSIZE 192

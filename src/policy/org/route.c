@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "core/book_internal.h"
-#include "policy/org.h"
+#include "policy/org/org.h"
 #include "util/buf.h"
 
 static const char *const scope_names[] = {"", "national", "regional", "local"};

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/book_internal.h"
-#include "policy/org.h"
+#include "policy/org/org.h"
 
 /* Marks in the parent and top arrays. */
 #define NONE ((size_t)-1)     /* no parent; a top not yet known */

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "policy/eval_internal.h"
+#include "policy/eval/eval_internal.h"
 
 /* ---- operators ------------------------------------------------------------------------------ */
 

@@ -4,7 +4,7 @@
 #ifndef TIER_POLICY_EVAL_INTERNAL_H
 #define TIER_POLICY_EVAL_INTERNAL_H
 
-#include "policy/eval.h"
+#include "policy/eval/eval.h"
 
 /* A value of every row: a column, or one value for every row (scalar). Texts are codes into a
  * dictionary of distinct texts (borrowed from the frame, the book, the tree or the context). */

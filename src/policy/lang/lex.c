@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "policy/ast.h"
-#include "policy/lex.h"
+#include "policy/lang/ast.h"
+#include "policy/lang/lex.h"
 #include "util/numtext.h"
 
 static const char *const keywords[] = {"and",     "or",     "not",   "in",   "between", "is",

@@ -9,7 +9,7 @@
 
 #include "core/book_internal.h"
 #include "models/model_common.h"
-#include "policy/eval_internal.h"
+#include "policy/eval/eval_internal.h"
 
 /* ---- errors --------------------------------------------------------------------------------- */
 

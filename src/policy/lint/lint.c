@@ -9,7 +9,7 @@
 
 #include "core/model_internal.h"
 #include "models/scorecard/scorecard_internal.h"
-#include "policy/lint_internal.h"
+#include "policy/lint/lint_internal.h"
 #include "policy/policy_internal.h"
 
 static const char *const sev_text[] = {"", "error", "warning", "note"};

@@ -3,8 +3,8 @@
 #ifndef TIER_POLICY_PARSE_H
 #define TIER_POLICY_PARSE_H
 
-#include "policy/ast.h"
-#include "policy/lex.h"
+#include "policy/lang/ast.h"
+#include "policy/lang/lex.h"
 
 typedef struct tier__pstate {
     const tier_allocator *a;
