@@ -195,8 +195,8 @@ static int mio_rename(void *ud, const char *from, const char *to)
 
 tier_io tst_memfs_io(tst_memfs *fs)
 {
-    tier_io io = {TIER_IO_VERSION, mio_open,   mio_read, mio_write, mio_sync, mio_close,
-                  mio_rename,      mio_remove, NULL,     NULL,      NULL}; /* no seek */
+    tier_io io = {TIER_IO_VERSION, mio_open, mio_read, mio_write, mio_sync, mio_close, mio_rename,
+                  mio_remove,      NULL,     NULL,     NULL,      NULL}; /* no seek, no sync_dir */
     io.size = fs->has_size ? mio_size : NULL;
     io.ud = fs;
     return io;
