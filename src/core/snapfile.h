@@ -29,10 +29,10 @@
 
 /* The container format version this library writes and the newest it reads. */
 #define TIER__SNAP_VERSION 1u
-/* Sizes of the fixed parts, in bytes. */
+/* Sizes of the fixed parts, in bytes: the header; a section's head (tag, flags, length) and its
+ * whole overhead (head and the CRC after the payload); the trailer. */
 #define TIER__SNAP_HEADER_SIZE 24u
-#define TIER__SNAP_SECTION_HEAD 16u /* tag, flags, length; the payload's CRC follows the payload \
-                                     */
+#define TIER__SNAP_SECTION_HEAD 16u
 #define TIER__SNAP_SECTION_OVERHEAD 20u
 #define TIER__SNAP_TRAILER_SIZE 20u
 /* The largest file tier__snapr_load reads unless told otherwise: 1 GiB. */
