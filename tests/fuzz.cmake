@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
-# The fuzz targets (CSV reader, policy file parser): a corpus replay in every build (gcc,
-# valgrind), and with TIER_FUZZ=ON on clang the real libFuzzer binaries `fuzz_csv` and
-# `fuzz_policy` (library compiled in with the fuzzer's coverage).
+# The fuzz targets (CSV reader, policy file parser, snapshot container reader): a corpus replay in
+# every build (gcc, valgrind), and with TIER_FUZZ=ON on clang the real libFuzzer binaries
+# `fuzz_csv`, `fuzz_policy` and `fuzz_snapfile` (library compiled in with the fuzzer's coverage).
 set(TIER_FUZZ_DIR "${CMAKE_CURRENT_SOURCE_DIR}/fuzz")
 
 add_executable(fuzz_csv_replay "${TIER_FUZZ_DIR}/replay_main.c" "${TIER_FUZZ_DIR}/fuzz_csv.c")
@@ -32,6 +32,15 @@ add_test(NAME fuzz_policy_replay COMMAND fuzz_policy_replay "${TIER_FUZZ_DIR}/co
   ${TIER_POLICY_CASE_INPUTS})
 set_tests_properties(fuzz_policy_replay PROPERTIES LABELS "fuzz" TIMEOUT 600)
 
+add_executable(fuzz_snapfile_replay "${TIER_FUZZ_DIR}/replay_main.c"
+  "${TIER_FUZZ_DIR}/fuzz_snapfile.c")
+target_link_libraries(fuzz_snapfile_replay PRIVATE tier_static)
+target_include_directories(fuzz_snapfile_replay PRIVATE "${PROJECT_SOURCE_DIR}/src")
+target_compile_options(fuzz_snapfile_replay PRIVATE ${TIER_WARNINGS})
+target_compile_definitions(fuzz_snapfile_replay PRIVATE _POSIX_C_SOURCE=200809L)
+add_test(NAME fuzz_snapfile_replay COMMAND fuzz_snapfile_replay "${TIER_FUZZ_DIR}/corpus/snapfile")
+set_tests_properties(fuzz_snapfile_replay PROPERTIES LABELS "fuzz" TIMEOUT 600)
+
 if(TIER_FUZZ AND CMAKE_C_COMPILER_ID MATCHES "Clang")
   add_executable(fuzz_csv "${TIER_FUZZ_DIR}/fuzz_csv.c" ${TIER_SOURCES})
   target_include_directories(fuzz_csv PRIVATE "${PROJECT_SOURCE_DIR}/include"
@@ -49,6 +58,15 @@ if(TIER_FUZZ AND CMAKE_C_COMPILER_ID MATCHES "Clang")
     -fno-sanitize-recover=all)
   target_link_options(fuzz_policy PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_libraries(fuzz_policy PRIVATE m)
+  add_executable(fuzz_snapfile "${TIER_FUZZ_DIR}/fuzz_snapfile.c" ${TIER_SOURCES})
+  target_include_directories(fuzz_snapfile PRIVATE "${PROJECT_SOURCE_DIR}/include"
+    "${PROJECT_SOURCE_DIR}/src")
+  target_compile_definitions(fuzz_snapfile PRIVATE TIER_STATIC TIER_BUILDING
+    _POSIX_C_SOURCE=200809L)
+  target_compile_options(fuzz_snapfile PRIVATE -g -O1 -fsanitize=fuzzer,address,undefined
+    -fno-sanitize-recover=all)
+  target_link_options(fuzz_snapfile PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_libraries(fuzz_snapfile PRIVATE m)
 elseif(TIER_FUZZ)
   message(STATUS "TIER_FUZZ needs clang (libFuzzer); only the corpus replay is built")
 endif()

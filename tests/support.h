@@ -384,4 +384,84 @@ int tst_memfs_count(const tst_memfs *fs);
 /* Frees every file and zeroes `fs`. */
 void tst_memfs_clear(tst_memfs *fs);
 
+/* ---- a file system that crashes and fails on demand --------------------------------------- */
+
+/* An in-memory file system behind a tier_io table (version 3, with sync_dir) that keeps two views
+ * of every file and every name, to test what survives a crash:
+ *  - the volatile view is what the running program sees: every open, write, rename and remove
+ *    changes it at once;
+ *  - the durable view is what a disk holds: a file's contents become durable when the file is
+ *    synced, and the names of a directory (created, renamed, removed) when sync_dir is called on
+ *    a path in it.
+ * tst_faultfs_crash() then keeps what a crash would leave: everything (KEEP), only the durable
+ * view (DROP), or every name change but only the synced data of each file plus, of the data
+ * written since its last sync, the whole 512-byte blocks (TORN).
+ * Every hook call is one operation, numbered from 1 (`ops` counts them). Operation `fail_at`
+ * fails once in the way `fail_kind` says: EIO or ENOSPC (nothing happens, the error is returned),
+ * EINTR (nothing happens, -EINTR; a close still releases the handle, as on Linux), or SHORT (a
+ * write writes, and a read reads, half of what was asked, at least one byte; other calls are not
+ * affected). After operation `dead_after` (0: never) every call fails with EIO and changes
+ * nothing: the machine is gone, what remains is decided by tst_faultfs_crash(). Handles open
+ * are counted, so a test can check none leaked. Initialise with tst_faultfs_init(), release with
+ * tst_faultfs_clear(). */
+#define TST_FAULTFS_NAMES 16
+#define TST_FAULTFS_NODES 24
+#define TST_FAULTFS_FDS 8
+#define TST_FAULTFS_LOG 512
+
+enum { TST_FAULT_NONE, TST_FAULT_EIO, TST_FAULT_ENOSPC, TST_FAULT_EINTR, TST_FAULT_SHORT };
+enum { TST_CRASH_KEEP, TST_CRASH_DROP, TST_CRASH_TORN };
+
+typedef struct tst_fnode {
+    int used;
+    unsigned char *vdata, *ddata; /* test_malloc'ed contents: volatile, durable */
+    size_t vlen, dlen;
+    int dirty; /* written since the last sync */
+} tst_fnode;
+
+typedef struct tst_fname {
+    char name[256];
+    int vnode, dnode; /* node in the volatile and in the durable view; -1 for none */
+} tst_fname;
+
+typedef struct tst_ffd {
+    int used, node, mode;
+    size_t pos;
+} tst_ffd;
+
+typedef struct tst_faultfs {
+    tst_fnode nodes[TST_FAULTFS_NODES];
+    tst_fname names[TST_FAULTFS_NAMES];
+    tst_ffd fds[TST_FAULTFS_FDS];
+    long ops;        /* operations so far */
+    long fail_at;    /* operation that fails once (1-based); 0 = none */
+    int fail_kind;   /* TST_FAULT_* */
+    long dead_after; /* every operation after this one fails; 0 = never */
+    int open_fds;    /* handles open now */
+    int no_sync_dir; /* 1: the table has no sync_dir hook (made by tst_faultfs_io) */
+    int no_size;     /* 1: the table has no size hook */
+    int version;     /* table version; 0 = TIER_IO_VERSION */
+    long sync_dirs;  /* sync_dir calls that succeeded */
+    const char *log[TST_FAULTFS_LOG]; /* hook name of each operation (the first LOG ones) */
+} tst_faultfs;
+
+void tst_faultfs_init(tst_faultfs *fs);
+/* The table over fs, as its settings say when it is made. */
+tier_io tst_faultfs_io(tst_faultfs *fs);
+/* Creates or replaces `name` with `len` bytes, durable in both views. */
+void tst_faultfs_put(tst_faultfs *fs, const char *name, const void *data, size_t len);
+/* The volatile contents of `name` (*len set), or NULL when there is no such file. */
+const unsigned char *tst_faultfs_get(const tst_faultfs *fs, const char *name, size_t *len);
+/* Names in the volatile view. */
+int tst_faultfs_count(const tst_faultfs *fs);
+/* The hook name of operation n (1-based), or "?" past the log. */
+const char *tst_faultfs_op(const tst_faultfs *fs, long n);
+/* Crashes: keeps what `mode` (TST_CRASH_*) says, closes every handle, clears the faults. */
+void tst_faultfs_crash(tst_faultfs *fs, int mode);
+/* Frees every file. */
+void tst_faultfs_clear(tst_faultfs *fs);
+/* A name for a fault or crash kind, for messages. */
+const char *tst_fault_name(int kind);
+const char *tst_crash_name(int mode);
+
 #endif

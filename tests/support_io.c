@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The shared test helpers of support.h for output and I/O: a sink for output callbacks and an
- * in-memory file system behind a tier_io table, with short reads and writes and faults. */
+/* The shared test helpers of support.h for output and I/O: a sink for output callbacks, an
+ * in-memory file system behind a tier_io table, with short reads and writes and faults, and one
+ * with a durable and a volatile view that crashes and fails any operation on demand. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -195,9 +196,417 @@ static int mio_rename(void *ud, const char *from, const char *to)
 
 tier_io tst_memfs_io(tst_memfs *fs)
 {
-    tier_io io = {TIER_IO_VERSION, mio_open,   mio_read, mio_write, mio_sync, mio_close,
-                  mio_rename,      mio_remove, NULL,     NULL,      NULL}; /* no seek */
+    tier_io io = {TIER_IO_VERSION, mio_open, mio_read, mio_write, mio_sync, mio_close, mio_rename,
+                  mio_remove,      NULL,     NULL,     NULL,      NULL}; /* no seek, no sync_dir */
     io.size = fs->has_size ? mio_size : NULL;
     io.ud = fs;
+    return io;
+}
+
+/* ---- the crash- and fault-injecting file system -------------------------------------------- */
+
+void tst_faultfs_init(tst_faultfs *fs)
+{
+    int i;
+    memset(fs, 0, sizeof *fs);
+    for (i = 0; i < TST_FAULTFS_NAMES; i++)
+        fs->names[i].vnode = fs->names[i].dnode = -1;
+}
+
+static void fnode_free(tst_fnode *n)
+{
+    if (n->vdata)
+        test_free(n->vdata);
+    if (n->ddata)
+        test_free(n->ddata);
+    memset(n, 0, sizeof *n);
+}
+
+void tst_faultfs_clear(tst_faultfs *fs)
+{
+    int i;
+    for (i = 0; i < TST_FAULTFS_NODES; i++)
+        fnode_free(&fs->nodes[i]);
+    tst_faultfs_init(fs);
+}
+
+/* A copy of n bytes (a block of at least one byte, so that no copy is NULL). */
+static unsigned char *bytes_dup(const unsigned char *data, size_t n)
+{
+    unsigned char *p = test_malloc(n ? n : 1);
+    if (n)
+        memcpy(p, data, n);
+    return p;
+}
+
+static void set_volatile(tst_fnode *n, const unsigned char *data, size_t len)
+{
+    unsigned char *p = bytes_dup(data, len);
+    if (n->vdata)
+        test_free(n->vdata);
+    n->vdata = p;
+    n->vlen = len;
+}
+
+static void set_durable(tst_fnode *n, const unsigned char *data, size_t len)
+{
+    unsigned char *p = bytes_dup(data, len);
+    if (n->ddata)
+        test_free(n->ddata);
+    n->ddata = p;
+    n->dlen = len;
+}
+
+static int fnode_new(tst_faultfs *fs)
+{
+    int i;
+    for (i = 0; i < TST_FAULTFS_NODES; i++) {
+        if (!fs->nodes[i].used) {
+            fs->nodes[i].used = 1;
+            set_volatile(&fs->nodes[i], NULL, 0);
+            set_durable(&fs->nodes[i], NULL, 0);
+            return i;
+        }
+    }
+    fail_msg("the fault-injecting file system holds %d files at most", TST_FAULTFS_NODES);
+    return -1;
+}
+
+/* Frees the nodes no name of either view and no handle refers to; drops names gone from both. */
+static void fs_collect(tst_faultfs *fs)
+{
+    int i, k;
+    for (k = 0; k < TST_FAULTFS_NAMES; k++)
+        if (fs->names[k].vnode < 0 && fs->names[k].dnode < 0)
+            fs->names[k].name[0] = '\0';
+    for (i = 0; i < TST_FAULTFS_NODES; i++) {
+        int used = 0;
+        if (!fs->nodes[i].used)
+            continue;
+        for (k = 0; k < TST_FAULTFS_NAMES; k++)
+            used |= fs->names[k].vnode == i || fs->names[k].dnode == i;
+        for (k = 0; k < TST_FAULTFS_FDS; k++)
+            used |= fs->fds[k].used && fs->fds[k].node == i;
+        if (!used)
+            fnode_free(&fs->nodes[i]);
+    }
+}
+
+static tst_fname *fname_find(tst_faultfs *fs, const char *name)
+{
+    int k;
+    for (k = 0; k < TST_FAULTFS_NAMES; k++)
+        if (fs->names[k].name[0] && strcmp(fs->names[k].name, name) == 0)
+            return &fs->names[k];
+    return NULL;
+}
+
+static tst_fname *fname_get(tst_faultfs *fs, const char *name)
+{
+    tst_fname *e = fname_find(fs, name);
+    int k;
+    if (e)
+        return e;
+    assert_true(strlen(name) < sizeof e->name);
+    for (k = 0; k < TST_FAULTFS_NAMES; k++) {
+        if (!fs->names[k].name[0]) {
+            e = &fs->names[k];
+            snprintf(e->name, sizeof e->name, "%s", name);
+            e->vnode = e->dnode = -1;
+            return e;
+        }
+    }
+    fail_msg("the fault-injecting file system holds %d names at most", TST_FAULTFS_NAMES);
+    return NULL;
+}
+
+void tst_faultfs_put(tst_faultfs *fs, const char *name, const void *data, size_t len)
+{
+    tst_fname *e = fname_get(fs, name);
+    int n = fnode_new(fs);
+    set_volatile(&fs->nodes[n], data, len);
+    set_durable(&fs->nodes[n], data, len);
+    e->vnode = e->dnode = n;
+    fs_collect(fs);
+}
+
+const unsigned char *tst_faultfs_get(const tst_faultfs *fs, const char *name, size_t *len)
+{
+    tst_fname *e = fname_find((tst_faultfs *)fs, name);
+    if (!e || e->vnode < 0)
+        return NULL;
+    *len = fs->nodes[e->vnode].vlen;
+    return fs->nodes[e->vnode].vdata;
+}
+
+int tst_faultfs_count(const tst_faultfs *fs)
+{
+    int k, n = 0;
+    for (k = 0; k < TST_FAULTFS_NAMES; k++)
+        n += fs->names[k].name[0] && fs->names[k].vnode >= 0;
+    return n;
+}
+
+const char *tst_faultfs_op(const tst_faultfs *fs, long n)
+{
+    return n >= 1 && n <= TST_FAULTFS_LOG && fs->log[n - 1] ? fs->log[n - 1] : "?";
+}
+
+const char *tst_fault_name(int kind)
+{
+    static const char *const names[] = {"none", "EIO", "ENOSPC", "EINTR", "short"};
+    return kind >= 0 && kind <= TST_FAULT_SHORT ? names[kind] : "?";
+}
+
+const char *tst_crash_name(int mode)
+{
+    static const char *const names[] = {"kept", "dropped", "torn at 512 bytes"};
+    return mode >= 0 && mode <= TST_CRASH_TORN ? names[mode] : "?";
+}
+
+void tst_faultfs_crash(tst_faultfs *fs, int mode)
+{
+    int i, k;
+    for (k = 0; k < TST_FAULTFS_NAMES; k++) {
+        if (mode == TST_CRASH_DROP)
+            fs->names[k].vnode = fs->names[k].dnode;
+        else
+            fs->names[k].dnode = fs->names[k].vnode;
+    }
+    for (i = 0; i < TST_FAULTFS_NODES; i++) {
+        tst_fnode *n = &fs->nodes[i];
+        if (!n->used)
+            continue;
+        if (mode == TST_CRASH_DROP)
+            set_volatile(n, n->ddata, n->dlen);
+        else if (mode == TST_CRASH_TORN && n->dirty)
+            set_volatile(n, n->vdata, n->vlen / 512 * 512);
+        set_durable(n, n->vdata, n->vlen);
+        n->dirty = 0;
+    }
+    memset(fs->fds, 0, sizeof fs->fds);
+    fs->open_fds = 0;
+    fs->fail_at = fs->dead_after = 0;
+    fs->fail_kind = TST_FAULT_NONE;
+    fs_collect(fs);
+}
+
+/* Counts operation `name` and says how it goes: 0 normally, else the error to return (nothing
+ * happens), or TST_FAULT_SHORT for a short transfer. */
+static int fs_op(tst_faultfs *fs, const char *name)
+{
+    long n = ++fs->ops;
+    if (n <= TST_FAULTFS_LOG)
+        fs->log[n - 1] = name;
+    if (fs->dead_after && n > fs->dead_after)
+        return -EIO;
+    if (n != fs->fail_at)
+        return 0;
+    switch (fs->fail_kind) {
+    case TST_FAULT_EIO:
+        return -EIO;
+    case TST_FAULT_ENOSPC:
+        return -ENOSPC;
+    case TST_FAULT_EINTR:
+        return -EINTR;
+    case TST_FAULT_SHORT:
+        return TST_FAULT_SHORT;
+    default:
+        return 0;
+    }
+}
+
+static tst_ffd *fs_fd(tst_faultfs *fs, void *file)
+{
+    tst_ffd *d = file;
+    assert_true(d >= fs->fds && d < fs->fds + TST_FAULTFS_FDS);
+    assert_true(d->used); /* a handle used after its close */
+    return d;
+}
+
+static int ffs_open(void *ud, const char *path, int mode, void **out)
+{
+    tst_faultfs *fs = ud;
+    tst_fname *e;
+    int rc = fs_op(fs, mode == TIER_IO_READ ? "open for reading" : "open for writing"), k;
+    if (rc < 0)
+        return rc;
+    for (k = 0; k < TST_FAULTFS_FDS && fs->fds[k].used; k++)
+        ;
+    assert_true(k < TST_FAULTFS_FDS);
+    e = fname_find(fs, path);
+    if (mode == TIER_IO_READ) {
+        if (!e || e->vnode < 0)
+            return -ENOENT;
+    } else {
+        assert_int_equal(mode, TIER_IO_WRITE);
+        e = fname_get(fs, path);
+        if (e->vnode < 0)
+            e->vnode = fnode_new(fs);
+        set_volatile(&fs->nodes[e->vnode], NULL, 0);
+        fs->nodes[e->vnode].dirty = 1;
+    }
+    fs->fds[k].used = 1;
+    fs->fds[k].node = e->vnode;
+    fs->fds[k].mode = mode;
+    fs->fds[k].pos = 0;
+    fs->open_fds++;
+    *out = &fs->fds[k];
+    return 0;
+}
+
+static int64_t ffs_read(void *ud, void *file, void *buf, size_t size)
+{
+    tst_faultfs *fs = ud;
+    tst_ffd *d = fs_fd(fs, file);
+    tst_fnode *n = &fs->nodes[d->node];
+    int rc = fs_op(fs, "read");
+    size_t left;
+    if (rc < 0)
+        return rc;
+    assert_int_equal(d->mode, TIER_IO_READ);
+    left = d->pos < n->vlen ? n->vlen - d->pos : 0;
+    if (size > left)
+        size = left;
+    if (rc == TST_FAULT_SHORT && size > 1)
+        size /= 2;
+    if (size)
+        memcpy(buf, n->vdata + d->pos, size);
+    d->pos += size;
+    return (int64_t)size;
+}
+
+static int64_t ffs_write(void *ud, void *file, const void *buf, size_t size)
+{
+    tst_faultfs *fs = ud;
+    tst_ffd *d = fs_fd(fs, file);
+    tst_fnode *n = &fs->nodes[d->node];
+    int rc = fs_op(fs, "write");
+    if (rc < 0)
+        return rc;
+    assert_int_equal(d->mode, TIER_IO_WRITE);
+    if (rc == TST_FAULT_SHORT && size > 1)
+        size /= 2;
+    assert_int_equal(d->pos, n->vlen); /* the library writes files front to back */
+    n->vdata = test_realloc(n->vdata, n->vlen + size + 1);
+    if (size)
+        memcpy(n->vdata + n->vlen, buf, size);
+    n->vlen += size;
+    d->pos += size;
+    n->dirty = 1;
+    return (int64_t)size;
+}
+
+static int ffs_sync(void *ud, void *file)
+{
+    tst_faultfs *fs = ud;
+    tst_ffd *d = fs_fd(fs, file);
+    tst_fnode *n = &fs->nodes[d->node];
+    int rc = fs_op(fs, "sync");
+    if (rc < 0)
+        return rc;
+    set_durable(n, n->vdata, n->vlen);
+    n->dirty = 0;
+    return 0;
+}
+
+static int ffs_close(void *ud, void *file)
+{
+    tst_faultfs *fs = ud;
+    tst_ffd *d = fs_fd(fs, file);
+    int rc = fs_op(fs, "close");
+    if (fs->dead_after && fs->ops > fs->dead_after)
+        return rc; /* the machine is gone: nothing changes any more */
+    /* The handle is released whatever the outcome (POSIX close). */
+    memset(d, 0, sizeof *d);
+    fs->open_fds--;
+    fs_collect(fs);
+    return rc < 0 ? rc : 0;
+}
+
+static int ffs_rename(void *ud, const char *from, const char *to)
+{
+    tst_faultfs *fs = ud;
+    tst_fname *f, *t;
+    int rc = fs_op(fs, "rename");
+    if (rc < 0)
+        return rc;
+    f = fname_find(fs, from);
+    if (!f || f->vnode < 0)
+        return -ENOENT;
+    t = fname_get(fs, to);
+    f = fname_find(fs, from); /* fname_get does not move entries, but look again to be plain */
+    if (t != f) {
+        t->vnode = f->vnode;
+        f->vnode = -1;
+    }
+    fs_collect(fs);
+    return 0;
+}
+
+static int ffs_remove(void *ud, const char *path)
+{
+    tst_faultfs *fs = ud;
+    tst_fname *e;
+    int rc = fs_op(fs, "remove");
+    if (rc < 0)
+        return rc;
+    e = fname_find(fs, path);
+    if (!e || e->vnode < 0)
+        return -ENOENT;
+    e->vnode = -1;
+    fs_collect(fs);
+    return 0;
+}
+
+static int64_t ffs_size(void *ud, void *file)
+{
+    tst_faultfs *fs = ud;
+    tst_ffd *d = fs_fd(fs, file);
+    int rc = fs_op(fs, "size");
+    if (rc < 0)
+        return rc;
+    return (int64_t)fs->nodes[d->node].vlen;
+}
+
+/* The length of the directory part of a name (0 for a name without '/'). */
+static size_t dir_len(const char *name)
+{
+    const char *slash = strrchr(name, '/');
+    return slash ? (size_t)(slash - name) : 0;
+}
+
+static int ffs_sync_dir(void *ud, const char *path)
+{
+    tst_faultfs *fs = ud;
+    size_t n = dir_len(path);
+    int rc = fs_op(fs, "sync_dir"), k;
+    if (rc < 0)
+        return rc;
+    for (k = 0; k < TST_FAULTFS_NAMES; k++) {
+        tst_fname *e = &fs->names[k];
+        if (e->name[0] && dir_len(e->name) == n && strncmp(e->name, path, n) == 0)
+            e->dnode = e->vnode;
+    }
+    fs->sync_dirs++;
+    fs_collect(fs);
+    return 0;
+}
+
+tier_io tst_faultfs_io(tst_faultfs *fs)
+{
+    tier_io io;
+    memset(&io, 0, sizeof io);
+    io.version = fs->version ? (unsigned)fs->version : TIER_IO_VERSION;
+    io.open = ffs_open;
+    io.read = ffs_read;
+    io.write = ffs_write;
+    io.sync = ffs_sync;
+    io.close = ffs_close;
+    io.rename = ffs_rename;
+    io.remove = ffs_remove;
+    io.size = fs->no_size ? NULL : ffs_size;
+    io.ud = fs;
+    io.sync_dir = fs->no_sync_dir ? NULL : ffs_sync_dir;
     return io;
 }

@@ -732,7 +732,7 @@ static void test_pipeline_split_read_jumps_to_the_second_half_when_the_io_can_se
     tier_executor ex = {TIER_EXECUTOR_VERSION, lazy_start, lazy_wait, NULL};
     counting_io c = {tier_io_default(), 0};
     tier_io io = {TIER_IO_VERSION, count_open, count_read, NULL, NULL, count_close, NULL, NULL,
-                  count_size,      &c,         count_seek};
+                  count_size,      &c,         count_seek, NULL};
     tier_pipeline *p = new_pipeline();
     sink one, seeking, reading;
     uint64_t size;

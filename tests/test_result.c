@@ -596,6 +596,44 @@ static void test_result_save_failure_keeps_the_old_file_and_no_temporary(void **
     wfix_free(&f);
 }
 
+/* The save is the library's one atomic write: with a version-3 table the directory is synced
+ * after the rename, so a completed save survives a crash that drops everything not synced; with a
+ * version-2 table (no sync_dir) the rename may be lost, never half of the file. */
+static void test_result_save_syncs_the_directory_after_the_rename(void **state)
+{
+    wfix f;
+    int version;
+    (void)state;
+    wfix_init(&f);
+    for (version = 2; version <= 3; version++) {
+        tst_faultfs fs;
+        tier_io io;
+        const unsigned char *got;
+        size_t len;
+        tst_faultfs_init(&fs);
+        fs.version = version;
+        io = tst_faultfs_io(&fs);
+        tst_faultfs_put(&fs, "out/tiers.csv", "old\n", 4);
+        assert_int_equal(
+            tier_result_save(f.result, f.book, W_COLUMNS, TIER_OUTPUT_CSV, "out/tiers.csv", &io),
+            TIER_OK);
+        assert_int_equal(fs.sync_dirs, version == 3);
+        assert_int_equal(fs.open_fds, 0);
+        assert_int_equal(tst_faultfs_count(&fs), 1);
+        tst_faultfs_crash(&fs, TST_CRASH_DROP);
+        got = tst_faultfs_get(&fs, "out/tiers.csv", &len);
+        assert_non_null(got);
+        if (version == 3) {
+            assert_int_equal(len, strlen(w_csv));
+            assert_memory_equal(got, w_csv, len);
+        } else {
+            assert_int_equal(len, 4);
+        }
+        tst_faultfs_clear(&fs);
+    }
+    wfix_free(&f);
+}
+
 static void test_result_save_with_the_default_io_writes_a_real_file(void **state)
 {
     char dir[] = "/tmp/tier-result-XXXXXX";
@@ -814,6 +852,7 @@ TST_MAIN(cmocka_unit_test(test_result_fits_unfitted_models_on_earlier_columns_th
          cmocka_unit_test(test_result_save_replaces_the_file_through_the_io_layer),
          cmocka_unit_test(test_result_save_leaves_a_temporary_name_in_use_alone),
          cmocka_unit_test(test_result_save_failure_keeps_the_old_file_and_no_temporary),
+         cmocka_unit_test(test_result_save_syncs_the_directory_after_the_rename),
          cmocka_unit_test(test_result_save_with_the_default_io_writes_a_real_file),
          TST_OOM_TEST(test_result_survives_every_allocation_failure),
          cmocka_unit_test(test_result_default_policy_on_cdnow_sample_end_to_end))

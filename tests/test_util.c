@@ -13,6 +13,7 @@
 #include "support.h"
 
 #include "util/buf.h"
+#include "util/crc32c.h"
 #include "util/errtext.h"
 #include "util/numtext.h"
 #include "util/rng.h"
@@ -520,7 +521,73 @@ static void test_errtext_matches_the_c_library_texts(void **s)
 #endif
 }
 
-TST_MAIN(cmocka_unit_test(test_rng_gives_the_same_numbers_as_the_needs_model_did),
+/* ---- CRC-32C --------------------------------------------------------------------------------- */
+
+/* The definition, one bit at a time: written apart from the library's tables, to check them. */
+static uint32_t crc32c_bitwise(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    size_t i;
+    int k;
+    for (i = 0; i < n; i++) {
+        c ^= p[i];
+        for (k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1u)));
+    }
+    return ~c;
+}
+
+static void test_crc32c_gives_the_check_value_and_the_rfc_3720_vectors(void **s)
+{
+    /* RFC 3720, appendix B.4: an iSCSI read command PDU. */
+    static const unsigned char pdu[48] = {
+        0x01, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00,
+        0x00, 0x00, 0x00, 0x14, 0x00, 0x00, 0x00, 0x18, 0x28, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    unsigned char b[32];
+    size_t i;
+    (void)s;
+    assert_int_equal(tier__crc32c(0, "123456789", 9), 0xE3069283u);
+    assert_int_equal(tier__crc32c(0, NULL, 0), 0u);
+    memset(b, 0, sizeof b);
+    assert_int_equal(tier__crc32c(0, b, 32), 0x8A9136AAu);
+    memset(b, 0xFF, sizeof b);
+    assert_int_equal(tier__crc32c(0, b, 32), 0x62A8AB43u);
+    for (i = 0; i < 32; i++)
+        b[i] = (unsigned char)i;
+    assert_int_equal(tier__crc32c(0, b, 32), 0x46DD794Eu);
+    for (i = 0; i < 32; i++)
+        b[i] = (unsigned char)(31 - i);
+    assert_int_equal(tier__crc32c(0, b, 32), 0x113FDB5Cu);
+    assert_int_equal(tier__crc32c(0, pdu, sizeof pdu), 0xD9963A56u);
+}
+
+static void test_crc32c_matches_the_bitwise_definition_at_every_length_and_alignment(void **s)
+{
+    unsigned char data[300];
+    tier__rng r;
+    size_t off, len, cut;
+    (void)s;
+    tier__rng_init(&r, 7, 0xC3C, 0, 0);
+    for (off = 0; off < sizeof data; off++)
+        data[off] = (unsigned char)tier__rng_next(&r);
+    for (off = 0; off < 16; off++) {
+        for (len = 0; len + off <= 280; len++) {
+            uint32_t want = crc32c_bitwise(data + off, len);
+            assert_int_equal(tier__crc32c(0, data + off, len), want);
+            /* Continued in two pieces at a few cuts, it is the CRC of the whole. */
+            for (cut = 0; cut <= len; cut += 1 + len / 3)
+                assert_int_equal(
+                    tier__crc32c(tier__crc32c(0, data + off, cut), data + off + cut, len - cut),
+                    want);
+        }
+    }
+}
+
+TST_MAIN(cmocka_unit_test(test_crc32c_gives_the_check_value_and_the_rfc_3720_vectors),
+         cmocka_unit_test(test_crc32c_matches_the_bitwise_definition_at_every_length_and_alignment),
+         cmocka_unit_test(test_rng_gives_the_same_numbers_as_the_needs_model_did),
          cmocka_unit_test(test_rng_streams_differ_by_purpose_and_index),
          cmocka_unit_test(test_rng_draws_stay_in_range_and_choose_is_sorted_and_distinct),
          cmocka_unit_test(test_buf_appends_bytes_strings_chars_and_printf),

@@ -16,8 +16,8 @@
 
 TIER_BEGIN_DECL
 
-/** Current version of ::tier_io (2 added `seek`). @since 0.1.0 */
-#define TIER_IO_VERSION 2
+/** Current version of ::tier_io (2 added `seek`, 3 added `sync_dir`). @since 0.1.0 */
+#define TIER_IO_VERSION 3
 
 /** Open for reading. @since 0.1.0 */
 #define TIER_IO_READ 1
@@ -52,6 +52,13 @@ typedef struct tier_io {
      * negative errno (optional: may be NULL; a large input read in two parts then reads past
      * the first part instead of jumping over it). @since 0.2.0 */
     int (*seek)(void *ud, void *file, uint64_t offset);
+    /** Version 3. Flushes the directory that holds `path` (the part before its last '/', or the
+     * current directory when there is none) to stable storage, so that a file created in it or
+     * renamed into it survives a crash; 0 or a negative errno (optional: may be NULL, then an
+     * atomic save is still all or nothing but the rename may be lost in a crash). The POSIX
+     * table opens the directory, fsyncs it and closes it, and treats a file system that cannot
+     * sync directories (EINVAL, ENOTSUP) as success. @since 0.3.0 */
+    int (*sync_dir)(void *ud, const char *path);
 } tier_io;
 
 /**

@@ -134,8 +134,53 @@ static int io_seek(void *ud, void *file, uint64_t offset)
     return lseek(handle_fd(file), (off_t)offset, SEEK_SET) < 0 ? neg_errno() : 0;
 }
 
-static const tier_io default_io = {TIER_IO_VERSION, io_open,   io_read, io_write, io_sync, io_close,
-                                   io_rename,       io_remove, io_size, NULL,     io_seek};
+/* The directory part of `path` into dir (cap bytes): "." without a '/', "/" for "/name". */
+static int dir_of(const char *path, char *dir, size_t cap)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n;
+    if (!slash) {
+        memcpy(dir, ".", 2);
+        return 0;
+    }
+    n = slash == path ? 1 : (size_t)(slash - path);
+    if (n >= cap)
+        return -ENAMETOOLONG;
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    return 0;
+}
+
+static int io_sync_dir(void *ud, const char *path)
+{
+    /* PATH_MAX on Linux: open() refuses a longer directory name anyway. */
+    char dir[4096];
+    int fd, rc;
+    (void)ud;
+    if (!path)
+        return -EINVAL;
+    rc = dir_of(path, dir, sizeof dir);
+    if (rc)
+        return rc;
+    do {
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        return neg_errno();
+    do {
+        rc = fsync(fd);
+    } while (rc < 0 && errno == EINTR);
+    /* Some file systems cannot sync a directory and say so: nothing more can be done there. */
+    if (rc < 0 && (errno == EINVAL || errno == ENOTSUP || errno == EOPNOTSUPP))
+        rc = 0;
+    rc = rc < 0 ? neg_errno() : 0;
+    (void)close(fd);
+    return rc;
+}
+
+static const tier_io default_io = {TIER_IO_VERSION, io_open,  io_read,   io_write,
+                                   io_sync,         io_close, io_rename, io_remove,
+                                   io_size,         NULL,     io_seek,   io_sync_dir};
 
 const tier_io *tier_io_default(void)
 {
@@ -144,9 +189,14 @@ const tier_io *tier_io_default(void)
 
 void tier__io_copy(tier_io *dst, const tier_io *src)
 {
-    /* A version-1 table ends at `ud`: copy only what its version has, the rest stays NULL. */
+    /* A table has the members of its version and no more (a version-1 table ends at `ud`, a
+     * version-2 one at `seek`): copy only those, the rest stays NULL. The version is kept as the
+     * host gave it, so a reader of the copy may also go by it. */
+    size_t size = src->version >= 3   ? sizeof *dst
+                  : src->version == 2 ? offsetof(tier_io, sync_dir)
+                                      : offsetof(tier_io, seek);
     memset(dst, 0, sizeof *dst);
-    memcpy(dst, src, src->version >= 2 ? sizeof *dst : offsetof(tier_io, seek));
+    memcpy(dst, src, size);
 }
 
 int tier__io_set(tier_io *dst, const tier_io *io, unsigned needs, char *err)

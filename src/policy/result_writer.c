@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Writing a result as CSV or JSON: the column list is parsed once, label texts are encoded once,
  * numbers are formatted by hand where possible, and bytes reach the callback in large chunks. */
-#include <errno.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +9,6 @@
 #include "policy/lang/ast.h"
 #include "policy/result_internal.h"
 #include "util/buf.h"
-#include "util/errtext.h"
 #include "util/numtext.h"
 
 /* Defined in result.c. */
@@ -22,8 +19,6 @@
 #define NUMBER_ROOM 64 /* at least TIER__NUM_SIZE */
 /* Integral doubles below 2^53 print as integers; fixed decimals are exact below it. */
 #define EXACT_LIMIT 9007199254740992.0
-/* Temporary names tried beside the target: "<path>.tmp", "<path>.tmp-1", ... */
-#define TEMP_TRIES 1000
 
 enum { SRC_ID = 1, SRC_NUMBER, SRC_LABEL, SRC_EMPTY };
 
@@ -604,60 +599,18 @@ int tier_result_write(const tier_result *result, const tier_book *book, const ch
 
 /* ---- atomic save ---------------------------------------------------------------------------- */
 
-typedef struct save_ctx {
-    const tier_io *io;
-    void *file;
-    int io_rc; /* negative errno of the failed write */
-} save_ctx;
-
-static int save_cb(void *ud, const char *data, size_t len)
+/* The rows as the bytes of the atomic write (core/io_file.c does the file calls). */
+static int produce_rows(void *ud, tier__io_put_fn put_fn, void *put_ud)
 {
-    save_ctx *s = ud;
-    while (len) {
-        int64_t n = s->io->write(s->io->ud, s->file, data, len);
-        if (n <= 0) {
-            /* A write that makes no progress counts as an I/O error rather than looping. */
-            s->io_rc = n < 0 ? (int)n : -EIO;
-            return 1;
-        }
-        if ((uint64_t)n > len)
-            n = (int64_t)len;
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* Syncs the directory holding `path` so the rename itself is durable; best effort, since a
- * custom I/O layer need not open directories. */
-static void sync_dir(const tier_io *io, const tier_allocator *a, const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir;
-    void *f;
-    if (!slash)
-        dir = tier__strdup(a, ".");
-    else
-        dir = tier__strndup(a, path, slash == path ? 1 : (size_t)(slash - path));
-    if (!dir)
-        return;
-    if (io->open(io->ud, dir, TIER_IO_READ, &f) == 0) {
-        (void)io->sync(io->ud, f);
-        (void)io->close(io->ud, f);
-    }
-    tier__free(a, dir);
+    return write_rows(ud, put_fn, put_ud);
 }
 
 int tier_result_save(const tier_result *result, const tier_book *book, const char *columns,
                      int format, const char *path, const tier_io *io)
 {
     writer w;
-    save_ctx ctx;
-    char *tmp = NULL, *err;
-    const char *step = NULL;
-    size_t plen;
-    unsigned k;
-    int rc, io_rc = 0;
+    char *err;
+    int rc;
     if (!result)
         return TIER_EINVAL;
     err = tier__result_errbuf(result);
@@ -665,86 +618,13 @@ int tier_result_save(const tier_result *result, const tier_book *book, const cha
         tier__errorf(err, "the output path is empty");
         return TIER_EINVAL;
     }
-    if (!io)
-        io = tier_io_default();
-    rc = tier__io_check(io, TIER__IO_NEEDS_SAVE, err);
+    /* The table and the column list are checked before any file is touched. */
+    rc = tier__io_check(io ? io : tier_io_default(), TIER__IO_NEEDS_SAVE, err);
     if (rc)
         return rc;
     rc = prepare(&w, result, book, columns, format);
-    if (rc) {
-        writer_free(&w);
-        return rc;
-    }
-    plen = strlen(path);
-    tmp = plen < SIZE_MAX - 16 ? tier__malloc(w.alloc, plen + 16) : NULL;
-    if (!tmp) {
-        writer_free(&w);
-        tier__errorf(err, "out of memory preparing the output");
-        return TIER_ENOMEM;
-    }
-    /* A free name beside the target (same file system, so the rename is atomic); a name in use
-     * may belong to a save running at the same time. */
-    memset(&ctx, 0, sizeof ctx);
-    ctx.io = io;
-    for (k = 0; k < TEMP_TRIES; k++) {
-        void *probe;
-        memcpy(tmp, path, plen);
-        memcpy(tmp + plen, ".tmp", 5);
-        if (k)
-            snprintf(tmp + plen + 4, 12, "-%u", k);
-        if (io->open(io->ud, tmp, TIER_IO_READ, &probe) != 0)
-            break;
-        (void)io->close(io->ud, probe);
-    }
-    if (k == TEMP_TRIES) {
-        tier__errorf(err,
-                     "save '%s': no free temporary name beside it ('%s.tmp' to '%s.tmp-%u' exist)",
-                     path, path, path, TEMP_TRIES - 1);
-        rc = TIER_EIO;
-        goto out;
-    }
-    io_rc = io->open(io->ud, tmp, TIER_IO_WRITE, &ctx.file);
-    if (io_rc) {
-        tier__errorf(err, "save '%s': cannot create '%s': %s", path, tmp, tier__errtext(io_rc));
-        rc = TIER_EIO;
-        goto out;
-    }
-    rc = write_rows(&w, save_cb, &ctx);
-    if (rc == TIER_EUSER && ctx.io_rc) {
-        step = "write";
-        io_rc = ctx.io_rc;
-    } else if (rc) {
-        goto cleanup; /* keeps the writer's error text */
-    } else if ((io_rc = io->sync(io->ud, ctx.file)) != 0) {
-        step = "sync";
-    }
-    if (step) {
-        (void)io->close(io->ud, ctx.file);
-        goto io_fail;
-    }
-    io_rc = io->close(io->ud, ctx.file);
-    if (io_rc) {
-        step = "close";
-        goto io_fail;
-    }
-    io_rc = io->rename(io->ud, tmp, path);
-    if (io_rc) {
-        step = "rename";
-        goto io_fail;
-    }
-    sync_dir(io, w.alloc, path);
-    rc = TIER_OK;
-    goto out;
-cleanup:
-    (void)io->close(io->ud, ctx.file);
-    (void)io->remove(io->ud, tmp);
-    goto out;
-io_fail:
-    (void)io->remove(io->ud, tmp);
-    tier__errorf(err, "save '%s': %s of '%s' failed: %s", path, step, tmp, tier__errtext(io_rc));
-    rc = TIER_EIO;
-out:
-    tier__free(w.alloc, tmp);
+    if (!rc)
+        rc = tier__io_write_atomic(io, w.alloc, path, produce_rows, &w, err);
     writer_free(&w);
     return rc;
 }

@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: MIT */
+/* Whole files through an I/O table: the one atomic write (temporary file beside the target, sync,
+ * rename, directory sync) used by every saver, and the one bounded whole-file read. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/io_internal.h"
+#include "util/errtext.h"
+
+/* Temporary names tried beside the target: "<path>.tmp", "<path>.tmp-1", ... */
+#define TEMP_TRIES 1000
+/* Most bytes handed to one write call. */
+#define WRITE_CHUNK ((size_t)1 << 30)
+/* First block of a read whose size is not known in advance. */
+#define READ_FIRST ((size_t)64 * 1024)
+
+/* ---- hook calls, retried on EINTR ------------------------------------------------------------ */
+
+static int call_open(const tier_io *io, const char *path, int mode, void **f)
+{
+    int rc, tries = 0;
+    do {
+        *f = NULL;
+        rc = io->open(io->ud, path, mode, f);
+    } while (rc == -EINTR && ++tries < TIER__IO_EINTR_TRIES);
+    if (rc == 0 && !*f)
+        rc = -EIO; /* a table that says it opened but gave no handle */
+    return rc > 0 ? -EIO : rc;
+}
+
+static int call_sync(const tier_io *io, void *f)
+{
+    int rc, tries = 0;
+    do
+        rc = io->sync(io->ud, f);
+    while (rc == -EINTR && ++tries < TIER__IO_EINTR_TRIES);
+    return rc > 0 ? -EIO : rc;
+}
+
+/* Not retried: the handle is gone after the call whatever it returned, and EINTR is no error. */
+static int call_close(const tier_io *io, void *f)
+{
+    int rc = io->close(io->ud, f);
+    return rc == -EINTR ? 0 : rc > 0 ? -EIO : rc;
+}
+
+static int call_rename(const tier_io *io, const char *from, const char *to)
+{
+    int rc, tries = 0;
+    do
+        rc = io->rename(io->ud, from, to);
+    while (rc == -EINTR && ++tries < TIER__IO_EINTR_TRIES);
+    return rc > 0 ? -EIO : rc;
+}
+
+static int call_sync_dir(const tier_io *io, const char *path)
+{
+    int rc, tries = 0;
+    do
+        rc = io->sync_dir(io->ud, path);
+    while (rc == -EINTR && ++tries < TIER__IO_EINTR_TRIES);
+    return rc > 0 ? -EIO : rc;
+}
+
+/* Removes a temporary file after a failure: once more after an error other than "gone" (EINTR
+ * does not count). */
+static void remove_temp(const tier_io *io, const char *path)
+{
+    int tries, errors = 0;
+    for (tries = 0; tries < TIER__IO_EINTR_TRIES; tries++) {
+        int rc = io->remove(io->ud, path);
+        if (rc == 0 || rc == -ENOENT)
+            return;
+        if (rc != -EINTR && ++errors == 2)
+            return;
+    }
+}
+
+/* ---- atomic write ---------------------------------------------------------------------------- */
+
+typedef struct put_ctx {
+    const tier_io *io;
+    void *file;
+    int io_rc; /* negative errno of the failed write; 0 while all went well */
+} put_ctx;
+
+static int put_bytes(void *ud, const char *data, size_t len)
+{
+    put_ctx *s = ud;
+    int eintr = 0;
+    if (s->io_rc)
+        return 1;
+    while (len) {
+        int64_t n = s->io->write(s->io->ud, s->file, data, len < WRITE_CHUNK ? len : WRITE_CHUNK);
+        if (n == -EINTR && ++eintr < TIER__IO_EINTR_TRIES)
+            continue;
+        if (n <= 0) {
+            /* A write that makes no progress counts as an I/O error rather than looping. */
+            s->io_rc = n < 0 && n >= -4095 ? (int)n : -EIO;
+            return 1;
+        }
+        eintr = 0;
+        if ((uint64_t)n > len)
+            n = (int64_t)len;
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Finds a free temporary name beside `path` into tmp (room for plen + 16 bytes): 0, or a negative
+ * errno when a probe failed otherwise than with "no such file", or 1 when every name is taken. A
+ * name in use may belong to a save running at the same time, so it is left alone. */
+static int free_temp_name(const tier_io *io, const char *path, size_t plen, char *tmp)
+{
+    unsigned k;
+    for (k = 0; k < TEMP_TRIES; k++) {
+        void *probe;
+        int rc;
+        memcpy(tmp, path, plen);
+        memcpy(tmp + plen, ".tmp", 5);
+        if (k)
+            snprintf(tmp + plen + 4, 12, "-%u", k);
+        rc = call_open(io, tmp, TIER_IO_READ, &probe);
+        if (rc == -ENOENT)
+            return 0;
+        if (rc)
+            return rc;
+        (void)call_close(io, probe);
+    }
+    return 1;
+}
+
+int tier__io_write_atomic(const tier_io *io, const tier_allocator *a, const char *path,
+                          tier__io_produce_fn produce, void *ud, char *err)
+{
+    tier_io t;
+    put_ctx ctx;
+    const char *step;
+    char *tmp;
+    size_t plen;
+    int rc, io_rc;
+    if (!path || !*path) {
+        tier__errorf(err, "the output path is empty");
+        return TIER_EINVAL;
+    }
+    if (!io)
+        io = tier_io_default();
+    rc = tier__io_check(io, TIER__IO_NEEDS_SAVE, err);
+    if (rc)
+        return rc;
+    tier__io_copy(&t, io);
+    plen = strlen(path);
+    tmp = plen < SIZE_MAX - 16 ? tier__malloc(a, plen + 16) : NULL;
+    if (!tmp) {
+        tier__errorf(err, "save '%s': out of memory", path);
+        return TIER_ENOMEM;
+    }
+    io_rc = free_temp_name(&t, path, plen, tmp);
+    if (io_rc == 1) {
+        tier__errorf(err,
+                     "save '%s': no free temporary name beside it ('%s.tmp' to '%s.tmp-%u' exist)",
+                     path, path, path, TEMP_TRIES - 1);
+        rc = TIER_EIO;
+        goto out;
+    }
+    if (io_rc) {
+        tier__errorf(err, "save '%s': cannot check whether '%s' is free: %s", path, tmp,
+                     tier__errtext(io_rc));
+        rc = TIER_EIO;
+        goto out;
+    }
+    memset(&ctx, 0, sizeof ctx);
+    ctx.io = &t;
+    io_rc = call_open(&t, tmp, TIER_IO_WRITE, &ctx.file);
+    if (io_rc) {
+        /* Nothing to remove: the name was free and the create did not happen. */
+        tier__errorf(err, "save '%s': cannot create '%s': %s", path, tmp, tier__errtext(io_rc));
+        rc = TIER_EIO;
+        goto out;
+    }
+    rc = produce(ud, put_bytes, &ctx);
+    step = NULL;
+    if (ctx.io_rc) {
+        step = "write";
+        io_rc = ctx.io_rc;
+    } else if (rc) {
+        /* The producer's own failure, with its own text. */
+        (void)call_close(&t, ctx.file);
+        remove_temp(&t, tmp);
+        goto out;
+    } else if ((io_rc = call_sync(&t, ctx.file)) != 0) {
+        step = "sync";
+    }
+    if (step) {
+        (void)call_close(&t, ctx.file);
+        goto io_fail;
+    }
+    io_rc = call_close(&t, ctx.file);
+    if (io_rc) {
+        step = "close";
+        goto io_fail;
+    }
+    io_rc = call_rename(&t, tmp, path);
+    if (io_rc) {
+        step = "rename";
+        goto io_fail;
+    }
+    rc = TIER_OK;
+    if (t.sync_dir && (io_rc = call_sync_dir(&t, path)) != 0) {
+        tier__errorf(err,
+                     "save '%s': the new file is in place, but syncing its directory failed: %s "
+                     "(the rename may not survive a crash)",
+                     path, tier__errtext(io_rc));
+        rc = TIER_EIO;
+    }
+    goto out;
+io_fail:
+    remove_temp(&t, tmp);
+    tier__errorf(err, "save '%s': %s of '%s' failed: %s", path, step, tmp, tier__errtext(io_rc));
+    rc = TIER_EIO;
+out:
+    tier__free(a, tmp);
+    return rc;
+}
+
+/* ---- whole-file read ------------------------------------------------------------------------- */
+
+int tier__io_read_all(const tier_io *io, const tier_allocator *a, const char *path, uint64_t max,
+                      unsigned char **data, size_t *len, char *err)
+{
+    tier_io t;
+    unsigned char *buf = NULL;
+    size_t n = 0, cap = 0, limit;
+    void *f;
+    int rc, eintr = 0;
+    *data = NULL;
+    *len = 0;
+    if (!path || !*path) {
+        tier__errorf(err, "the input path is empty");
+        return TIER_EINVAL;
+    }
+    if (!io)
+        io = tier_io_default();
+    rc = tier__io_check(io, TIER__IO_NEEDS_READ, err);
+    if (rc)
+        return rc;
+    tier__io_copy(&t, io);
+    /* The block never holds more than max + 1 bytes (one more shows the file is too large). */
+    limit = max < (uint64_t)SIZE_MAX - 2 ? (size_t)max + 1 : SIZE_MAX - 1;
+    rc = call_open(&t, path, TIER_IO_READ, &f);
+    if (rc) {
+        tier__errorf(err, "%s: cannot open: %s", path, tier__errtext(rc));
+        return rc == -ENOENT ? TIER_ENOTFOUND : TIER_EIO;
+    }
+    if (t.size) {
+        int64_t size = t.size(t.ud, f);
+        if (size > 0 && (uint64_t)size > max) {
+            tier__errorf(err, "%s: %llu bytes, larger than the limit of %llu bytes", path,
+                         (unsigned long long)size, (unsigned long long)max);
+            rc = TIER_ERANGE;
+            goto out;
+        }
+        /* A hint only: the file may change while it is read. One byte more to see its end. */
+        if (size > 0) {
+            cap = (size_t)size + 1;
+            buf = tier__malloc(a, cap + 1);
+            if (!buf) {
+                tier__errorf(err, "%s: out of memory reading it", path);
+                rc = TIER_ENOMEM;
+                goto out;
+            }
+        }
+    }
+    for (;;) {
+        int64_t got;
+        if (n == cap) {
+            size_t want = cap ? (cap < limit / 2 ? cap * 2 : limit) : READ_FIRST;
+            unsigned char *bigger;
+            if (want > limit)
+                want = limit;
+            if (n == limit) {
+                tier__errorf(err, "%s: larger than the limit of %llu bytes", path,
+                             (unsigned long long)max);
+                rc = TIER_ERANGE;
+                goto out;
+            }
+            bigger = tier__realloc(a, buf, want + 1);
+            if (!bigger) {
+                tier__errorf(err, "%s: out of memory reading it", path);
+                rc = TIER_ENOMEM;
+                goto out;
+            }
+            buf = bigger;
+            cap = want;
+        }
+        got = t.read(t.ud, f, buf + n, cap - n < WRITE_CHUNK ? cap - n : WRITE_CHUNK);
+        if (got == -EINTR && ++eintr < TIER__IO_EINTR_TRIES)
+            continue;
+        if (got == 0)
+            break;
+        if (got < 0 || (uint64_t)got > cap - n) {
+            int e = got < 0 && got >= -4095 ? (int)got : -EIO;
+            tier__errorf(err, "%s: read failed at byte %zu: %s", path, n, tier__errtext(e));
+            rc = TIER_EIO;
+            goto out;
+        }
+        eintr = 0;
+        n += (size_t)got;
+    }
+    if (n > max) {
+        tier__errorf(err, "%s: larger than the limit of %llu bytes", path, (unsigned long long)max);
+        rc = TIER_ERANGE;
+        goto out;
+    }
+    if (!buf) {
+        /* An empty file: still a block of its own, so *data is never NULL on success. */
+        buf = tier__malloc(a, 1);
+        if (!buf) {
+            tier__errorf(err, "%s: out of memory reading it", path);
+            rc = TIER_ENOMEM;
+            goto out;
+        }
+    }
+    buf[n] = 0;
+    *data = buf;
+    *len = n;
+    buf = NULL;
+    rc = TIER_OK;
+out:
+    (void)call_close(&t, f);
+    tier__free(a, buf);
+    return rc;
+}
