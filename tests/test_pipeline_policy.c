@@ -99,6 +99,48 @@ static void test_a_policy_file_runs_with_its_models_flags_and_entitlements(void 
     tst_memfs_clear(&fs);
 }
 
+/* A routing team over its capacity is a notice of the result and a warning of the job: b (50)
+ * and c (5000 before the window) are routed to one local team of capacity 1 by all-time revenue
+ * (c first), so b overflows. */
+static void test_routing_overflow_is_a_warning_of_the_run(void **state)
+{
+    static const char routed[] = "libtier-policy 1\n"
+                                 "window spend = revenue over all\n"
+                                 "tier key {\n"
+                                 "    rule \"bought\" when spend >= 50\n"
+                                 "}\n"
+                                 "tier rest {\n"
+                                 "    rule \"the rest\" when true\n"
+                                 "}\n"
+                                 "routing {\n"
+                                 "    accounts when tier == \"key\"\n"
+                                 "    revenue = spend\n"
+                                 "    team local \"sales\" capacity 1 accounts\n"
+                                 "}\n";
+    tst_memfs fs = {0};
+    tst_sink s;
+    tier_pipeline *p = pipeline_on(&fs, TST_ALLOC, &s);
+    (void)state;
+    assert_non_null(p);
+    tst_memfs_put(&fs, "routed.policy", routed, strlen(routed));
+    assert_int_equal(tier_pipeline_set(p, "policy", "routed.policy"), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "output_columns", "customer_id,tier,route,flags"),
+                     TIER_OK);
+    if (tier_pipeline_run(p) != TIER_OK)
+        fail_msg("run: %s", tier_pipeline_last_error(p));
+    assert_string_equal(s.data, "customer_id,tier,route,flags\n"
+                                "a,key,,route_overflow\n"
+                                "b,key,,route_overflow\n"
+                                "c,key,sales,\n");
+    assert_int_equal(tier_result_notice_count(tier_pipeline_result(p)), 1);
+    assert_int_equal(tier_pipeline_warning_count(p), 1);
+    assert_string_equal(tier_pipeline_warning(p, 0),
+                        "team \"sales\": capacity 1 accounts, 3 routed, 2 over");
+    tier_pipeline_free(p);
+    tst_sink_reset(&s);
+    tst_memfs_clear(&fs);
+}
+
 static void test_a_bad_policy_file_fails_the_setting_and_changes_nothing(void **state)
 {
     tst_memfs fs = {0};
@@ -236,6 +278,7 @@ static const tst_oom_case test_policy_runs_survive_every_failed_allocation = {po
                                                                               100};
 
 TST_MAIN(cmocka_unit_test(test_a_policy_file_runs_with_its_models_flags_and_entitlements),
+         cmocka_unit_test(test_routing_overflow_is_a_warning_of_the_run),
          cmocka_unit_test(test_a_bad_policy_file_fails_the_setting_and_changes_nothing),
          cmocka_unit_test(test_defaults_follow_the_accounts_setting),
          cmocka_unit_test(test_lint_and_policies_are_runs_that_read_nothing),

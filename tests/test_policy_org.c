@@ -673,7 +673,7 @@ static const route_error bad_scope_value = {
     "attr.region",
     "attr.scope",
     TIER_EINVAL,
-    "customer g2: attr.scope is \"galactic\", expected national, regional or local"};
+    "customer g2: attr.scope is \"galactic\", expected national, regional, local or city"};
 static const route_error no_regional_team = {
     {{TIER__PR_LOCAL, (char *)"x", 0, 0, 1, 1}, {TIER__PR_NATIONAL, (char *)"y", 0, 0, 2, 1}},
     2,

@@ -151,6 +151,16 @@ TIER_API const char *tier_result_route(const tier_result *result, size_t i);
 TIER_API int tier_result_entitlement(const tier_result *result, size_t i, const char *key,
                                      tier_value *value);
 
+/**
+ * Number of notices of the last run: what a person should know about it although nothing failed,
+ * e.g. each routing team over its capacity ("team \"KA North\": capacity 40 accounts, 52 routed,
+ * 12 over"). 0 before a run. @since 0.3.0
+ */
+TIER_API size_t tier_result_notice_count(const tier_result *result);
+
+/** Notice `i` of the last run (borrowed), NULL when out of range. @since 0.3.0 */
+TIER_API const char *tier_result_notice(const tier_result *result, size_t i);
+
 /** Formats of tier_result_explain(). Values are ABI. @since 0.3.0 */
 typedef enum tier_explain_format {
     TIER_EXPLAIN_TEXT = 1, /**< lines for a person */

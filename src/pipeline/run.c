@@ -140,6 +140,9 @@ static int run_models(tier_pipeline *p, tier__run *r, const tier_policy *policy,
         size_t i;
         for (i = 0; i < r->n_models && !rc; i++)
             rc = tier__pipeline_fit_warnings(&p->alloc, r->models[i], r);
+        /* The run's notices (a routing team over its capacity) are warnings of the job. */
+        for (i = 0; i < tier_result_notice_count(r->result) && !rc; i++)
+            rc = tier__run_warn(&p->alloc, r, tier_result_notice(r->result, i));
         if (rc)
             return tier__pipeline_fail(p, rc, "out of memory");
     }

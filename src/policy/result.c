@@ -525,14 +525,14 @@ const char *tier__result_model(const tier_result *result, size_t m, const char *
     return result->k.models[m].name;
 }
 
-size_t tier__result_report_count(const tier_result *result)
+size_t tier_result_notice_count(const tier_result *result)
 {
-    return result->k.n_report;
+    return result && result->frame ? result->k.n_report : 0;
 }
 
-const char *tier__result_report(const tier_result *result, size_t i)
+const char *tier_result_notice(const tier_result *result, size_t i)
 {
-    return i < result->k.n_report ? result->k.report[i] : NULL;
+    return i < tier_result_notice_count(result) ? result->k.report[i] : NULL;
 }
 
 int tier_result_entitlement(const tier_result *result, size_t i, const char *key, tier_value *value)

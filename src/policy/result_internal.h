@@ -25,8 +25,5 @@ double tier__result_as_of(const tier_result *result);
  * kind; NULL name when m is out of range. */
 const char *tier__result_model(const tier_result *result, size_t m, const char **kind,
                                const char **state, size_t *state_len);
-/* Lines of the routing's report of the last run (teams over capacity). */
-size_t tier__result_report_count(const tier_result *result);
-const char *tier__result_report(const tier_result *result, size_t i);
 
 #endif

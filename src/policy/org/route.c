@@ -123,8 +123,10 @@ static int scope_of(rstate *s, tier__org_attr *scope_at, size_t r)
         for (k = TIER__PR_NATIONAL; k <= TIER__PR_LOCAL; k++)
             if (strcmp(v, scope_names[k]) == 0)
                 return (int)k;
+        if (strcmp(v, "city") == 0) /* a single-city account: local */
+            return TIER__PR_LOCAL;
         id = tier_book_customer_id(s->in->book, lead, &id_len);
-        tier__errorf(s->err, "customer %.*s: %s is %s, expected national, regional or local",
+        tier__errorf(s->err, "customer %.*s: %s is %s, expected national, regional, local or city",
                      (int)id_len, id, s->in->spec->scope, tier__quote_text(q, sizeof q, v, len));
         return 0;
     }
