@@ -50,7 +50,7 @@ check "unsorted counts purchase-days" grep -q '^A,S,1,2,11.00,61,' "$work/out"
 # Account attributes make b2b-full the default policy: clv, lifecycle, scorecard and needs.
 check "b2b runs" expect_exit 0 "$tier" run --input "$data/b2b_invoices.csv" --accounts "$data/b2b_accounts.csv" --out "$work/b.csv"
 check "b2b columns" test "$(head -1 "$work/b.csv")" = \
-    "customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,value_class,p_alive,expected_purchases,clv,stage,onboarding,value_score,grade,need_segment,flags,ent.sla_hours,ent.discount_max,ent.credit_days,ent.visits_per_year,ent.coverage,ent.events,reason"
+    "customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,value_class,p_alive,expected_purchases,clv,stage,onboarding,value_score,grade,need_segment,flags,route,ent.sla_hours,ent.discount_max,ent.credit_days,ent.visits_per_year,ent.coverage,ent.events,reason"
 check "b2b has every account" test "$(($(wc -l <"$work/b.csv") - 1))" -eq 2000
 check "b2b grades A to E" test "$(cut -d, -f18 "$work/b.csv" | sort -u | grep -c '^[A-E]$')" -eq 5
 check "b2b tiers S to C" test "$(cut -d, -f2 "$work/b.csv" | sort -u | tr -d '\n')" = "ABCStier"

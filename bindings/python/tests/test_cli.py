@@ -27,7 +27,7 @@ ACCOUNTS = ["--accounts", _support.data("b2b_accounts.csv")]
 # With accounts the default policy is b2b-full: its models, flags and entitlements.
 B2B_HEADER = ("customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,value_class,"
               "p_alive,expected_purchases,clv,stage,onboarding,value_score,grade,need_segment,"
-              "flags,ent.sla_hours,ent.discount_max,ent.credit_days,ent.visits_per_year,"
+              "flags,route,ent.sla_hours,ent.discount_max,ent.credit_days,ent.visits_per_year,"
               "ent.coverage,ent.events,reason")
 UNKNOWN_MODEL = ('tier: --models: unknown model "%s" (rfm, pareto, clv, lifecycle, scorecard, '
                  'needs)\n')

@@ -174,7 +174,7 @@ class PolicyTwinTest(unittest.TestCase):
     def test_policy_commands_are_byte_identical(self):
         self.assert_twins([], to_file=False, command="policies")
         self.assert_twins(["b2b-full"], to_file=False, command="policies")
-        self.assert_twins(["b2b-sabc"], to_file=False, command="lint")
+        self.assert_twins(["b2b-full"], to_file=False, command="lint")
         self.assert_twins(["nope"], to_file=False, command="lint", want_code=2)
         self.assert_twins(MASTER + ["--customer", "00002"], to_file=False, command="explain")
         self.assert_twins(MASTER + ["--customer", "00002", "--format", "json"], to_file=False,
