@@ -4,7 +4,7 @@
 
 The folders under src/ are layers, lowest first:
 
-    util < core < io < models < policy < pipeline < cli
+    util < core < io < models < policy < history < pipeline < cli
 
 A source file may include headers of its own layer, of a lower layer, and the public headers
 under include/. It must never include a header of a higher layer. Every violation is printed as
@@ -22,7 +22,7 @@ import os
 import re
 import sys
 
-LAYERS = ["util", "core", "io", "models", "policy", "pipeline", "cli"]
+LAYERS = ["util", "core", "io", "models", "policy", "history", "pipeline", "cli"]
 MAX_LINES = 1000
 SOURCE_SUFFIXES = (".c", ".h")
 INCLUDE_RE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"')

@@ -31,6 +31,7 @@
 #include "tier/lifecycle.h"
 #include "tier/policy.h"
 #include "tier/result.h"
+#include "tier/history.h"
 #include "tier/pipeline.h"
 
 #endif
