@@ -20,7 +20,7 @@ enum {
 
 /* A customer's state. Days are day numbers (include/tier/date.h). */
 typedef struct tier__hentry {
-    char *id; /* NUL-terminated copy of the id (ids have no NUL bytes) */
+    char *id;         /* NUL-terminated copy of the id (ids have no NUL bytes) */
     int32_t tier;     /* index into tier_history.tiers, -1: none */
     int32_t since;    /* day it entered that tier */
     uint32_t runs;    /* runs in a row in that tier */
@@ -56,6 +56,7 @@ typedef struct tier__hraw {
     uint32_t flags;
     unsigned char *data;
     size_t len;
+    uint32_t after; /* libtier's own sections before it in the file: where it is written back */
 } tier__hraw;
 
 struct tier_history {
@@ -77,8 +78,8 @@ struct tier_history {
     /* the ledger of the last run */
     tier__hmove *moves;
     size_t n_moves;
-    uint64_t *matrix_count; /* (n_tiers + 1)^2: [from + 1][to + 1], index 0 = none */
-    double *matrix_revenue; /* the same cells: the customers' revenue (net amount) */
+    uint64_t *matrix_count;   /* (n_tiers + 1)^2: [from + 1][to + 1], index 0 = none */
+    double *matrix_revenue;   /* the same cells: the customers' revenue (net amount) */
     tier__hoverride *expired; /* overrides dropped by the last run */
     size_t n_expired;
     tier__hraw *raw; /* unknown sections of the loaded snapshot */
