@@ -464,6 +464,38 @@ void tst_faultfs_clear(tst_faultfs *fs);
 const char *tst_fault_name(int kind);
 const char *tst_crash_name(int mode);
 
+/* ---- histories ---------------------------------------------------------------------------- */
+
+/* A new empty history on tst_allocator() (creating it must succeed). */
+tier_history *tst_history_new(void);
+
+/* Fills a new history with every part: variant 0 is tests/data/snapshot/history.snap
+ * (make_history.py writes the same from the spec alone), variant 1 a later state larger by more
+ * than two blocks of 512 bytes (for crash tests). Overrides go through the public call, the rest
+ * through the handle's parts (history/history_internal.h). */
+void tst_history_sample(tier_history *h, int variant);
+
+/* A new history holding sample `variant`. */
+tier_history *tst_history_of(int variant);
+
+/* The snapshot of h as tier_history_write gives it, in one call (test_malloc'ed; free with
+ * test_free); a failure fails the test. */
+unsigned char *tst_history_image(const tier_history *h, size_t *len);
+
+/* The snapshot of sample `variant` (test_malloc'ed). */
+unsigned char *tst_history_sample_image(int variant, size_t *len);
+
+/* tests/data/snapshot/history.snap (test_malloc'ed). */
+unsigned char *tst_history_golden(size_t *len);
+
+/* Fails the test, naming `what`, unless h's snapshot is exactly the `len` bytes of `want`. */
+void tst_history_expect_image(const tier_history *h, const unsigned char *want, size_t len,
+                              const char *what);
+
+/* Loads `len` bytes into h as "state.snap" (tier_history_load_bytes); a failure's message must
+ * start with the file's name. Returns the status. */
+int tst_history_load(tier_history *h, const unsigned char *d, size_t len);
+
 /* ---- damage ------------------------------------------------------------------------------ */
 
 /* One random change of a copy of the `len` bytes of g into d (which has room for len + 64):

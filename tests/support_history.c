@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/* The shared test helpers of support.h for histories and their snapshots: the sample history
+ * with every part filled (tests/data/snapshot/history.snap is its snapshot, written from the spec
+ * by make_history.py), its snapshot through tier_history_write, and loads that check the
+ * message names the file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "support.h"
+
+#include "history/history_internal.h"
+
+#define NEVER INT32_MIN
+#define AS_OF 20089 /* 2025-01-01 */
+
+tier_history *tst_history_new(void)
+{
+    tier_allocator a = tst_allocator();
+    tier_history *h = NULL;
+    assert_int_equal(tier_history_new(&h, &a), TIER_OK);
+    return h;
+}
+
+static char *dup_(tier_history *h, const char *s)
+{
+    char *d = tier__strdup(&h->alloc, s);
+    assert_non_null(d);
+    return d;
+}
+
+static void *zalloc(tier_history *h, size_t n, size_t size)
+{
+    void *p = tier__calloc(&h->alloc, n, size);
+    assert_non_null(p);
+    return p;
+}
+
+static void set_entry(tier_history *h, size_t i, const char *id, int32_t tier, int32_t since,
+                      uint32_t runs, uint32_t failing, int32_t previous, int32_t moved,
+                      const char *reason)
+{
+    tier__hentry *e = &h->entries[i];
+    e->id = dup_(h, id);
+    e->tier = tier;
+    e->since = since;
+    e->runs = runs;
+    e->failing = failing;
+    e->previous = previous;
+    e->moved = moved;
+    e->reason = dup_(h, reason);
+}
+
+static void set_move(tier_history *h, size_t i, const char *id, int32_t from, int32_t to, int code,
+                     const char *detail)
+{
+    tier__hmove *m = &h->moves[i];
+    m->id = dup_(h, id);
+    m->from = from;
+    m->to = to;
+    m->code = code;
+    m->detail = dup_(h, detail);
+}
+
+static void set_model(tier_history *h, size_t i, const char *name, const char *kind,
+                      const char *state)
+{
+    tier__hmodel *m = &h->models[i];
+    m->name = dup_(h, name);
+    m->kind = dup_(h, kind);
+    m->state = dup_(h, state);
+    m->state_len = strlen(state);
+}
+
+/* Fills a new history with every part. Variant 0 is tests/data/snapshot/history.snap
+ * (make_history.py writes the same from the spec alone); variant 1 is a later state, larger than
+ * two blocks of 512 bytes more, for the crash tests. Overrides go through the public call (the
+ * one made before any run has no creation day); the rest through the handle's parts. */
+void tst_history_sample(tier_history *h, int variant)
+{
+    static const char *const tiers[] = {"Gold", "Silver", "Bronze"};
+    size_t i, extra = variant ? 80 : 0, cells = 16;
+    char id[16];
+    assert_int_equal(
+        tier_history_override_add(h, "C9", "Platinum", "VIP \xe2\x98\x85", "bob", 20300), TIER_OK);
+    h->has_as_of = 1;
+    h->as_of = 20050;
+    assert_int_equal(tier_history_override_add(h, "C001", "Gold", "key account", "anna", 20200),
+                     TIER_OK);
+    h->as_of = AS_OF + (int32_t)variant;
+    h->runs = 42 + (uint64_t)variant;
+    tier__free(&h->alloc, h->policy_name);
+    h->policy_name = dup_(h, "Gold & Silber \xe2\x80\x93 B2B");
+    h->policy_hash = 0xDEADBEEFu;
+    h->tiers = zalloc(h, 3, sizeof *h->tiers);
+    for (i = 0; i < 3; i++)
+        h->tiers[i] = dup_(h, tiers[i]);
+    h->n_tiers = 3;
+    h->entries = zalloc(h, 4 + extra, sizeof *h->entries);
+    set_entry(h, 0, "C001", 0, 19797, 5, 0, 1, 19797, "rule \"top revenue\"");
+    set_entry(h, 1, "C002", 2, 20000, 1, 2, -1, NEVER, "");
+    set_entry(h, 2, "C003", -1, AS_OF, 0, 0, 1, AS_OF, "no rule holds");
+    for (i = 0; i < extra; i++) {
+        snprintf(id, sizeof id, "N%03zu", i);
+        set_entry(h, 3 + i, id, (int32_t)(i % 3), 20000 + (int32_t)i, (uint32_t)i, 0, -1, NEVER,
+                  "rule \"steady\"");
+    }
+    set_entry(h, 3 + extra, "Z\xc3\xbcrich-7", 1, 19000, 12, 1, 0, 19000,
+              "held in Gold: minimum dwell of 90 days");
+    h->n_entries = 4 + extra;
+    h->models = zalloc(h, 2, sizeof *h->models);
+    set_model(h, 0, "abc", "pareto", "tier-model-state 1\nkind \"pareto\"\nname \"abc\"\nend\n");
+    set_model(h, 1, "rfm", "rfm", "");
+    h->n_models = 2;
+    h->moves = zalloc(h, 4, sizeof *h->moves);
+    set_move(h, 0, "C001", 1, 0, TIER__MOVE_RULE, "rule \"top revenue\"");
+    set_move(h, 1, "C002", -1, 2, TIER__MOVE_NEW, "");
+    set_move(h, 2, "C004", 1, -1, TIER__MOVE_GONE, "");
+    set_move(h, 3, "C005", 2, 1, TIER__MOVE_OVERRIDE_EXPIRED, "trial (carl, until 2025-01-01)");
+    h->n_moves = 4;
+    h->matrix_count = zalloc(h, cells, sizeof *h->matrix_count);
+    h->matrix_revenue = zalloc(h, cells, sizeof *h->matrix_revenue);
+    for (i = 0; i < cells; i++) {
+        h->matrix_count[i] = 3 * i + 1;
+        h->matrix_revenue[i] = 1.5 * (double)i - 2.25;
+    }
+    h->expired = zalloc(h, 1, sizeof *h->expired);
+    h->expired[0].id = dup_(h, "C005");
+    h->expired[0].tier = dup_(h, "Silver");
+    h->expired[0].reason = dup_(h, "trial");
+    h->expired[0].author = dup_(h, "carl");
+    h->expired[0].expires = AS_OF;
+    h->expired[0].created = 20000;
+    h->n_expired = 1;
+    /* Two sections of a newer libtier: one after OVRD, one at the end with a reserved bit. */
+    h->raw = zalloc(h, 2, sizeof *h->raw);
+    memcpy(h->raw[0].tag, "XFUT", 4);
+    h->raw[0].data = tier__malloc(&h->alloc, 11);
+    assert_non_null(h->raw[0].data);
+    memcpy(h->raw[0].data, "future\0data", 11);
+    h->raw[0].len = 11;
+    h->raw[0].after = 4;
+    memcpy(h->raw[1].tag, "zz_1", 4);
+    h->raw[1].flags = 2;
+    h->raw[1].after = 6;
+    h->n_raw = 2;
+}
+
+tier_history *tst_history_of(int variant)
+{
+    tier_history *h = tst_history_new();
+    tst_history_sample(h, variant);
+    return h;
+}
+
+/* The snapshot of h as tier_history_write gives it (test_malloc'ed; free with test_free). */
+unsigned char *tst_history_image(const tier_history *h, size_t *len)
+{
+    tst_sink s;
+    memset(&s, 0, sizeof s);
+    if (tier_history_write(h, tst_sink_write, &s) != TIER_OK)
+        fail_msg("tier_history_write: %s", tier_history_last_error(h));
+    assert_int_equal(s.calls, 1);
+    *len = s.len;
+    return (unsigned char *)s.data;
+}
+
+unsigned char *tst_history_sample_image(int variant, size_t *len)
+{
+    tier_history *h = tst_history_of(variant);
+    unsigned char *d = tst_history_image(h, len);
+    tier_history_free(h);
+    return d;
+}
+
+unsigned char *tst_history_golden(size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/data/snapshot/history.snap", TIER_SOURCE_DIR);
+    return (unsigned char *)tst_read_file(path, len);
+}
+
+/* Fails unless the history's snapshot is exactly the `len` bytes of `want`. */
+void tst_history_expect_image(const tier_history *h, const unsigned char *want, size_t len,
+                              const char *what)
+{
+    size_t n;
+    unsigned char *d = tst_history_image(h, &n);
+    if (n != len || memcmp(d, want, len) != 0)
+        fail_msg("%s: the history's snapshot differs (%zu bytes, want %zu)", what, n, len);
+    test_free(d);
+}
+
+/* Every part of a and b is the same. */
+int tst_history_load(tier_history *h, const unsigned char *d, size_t len)
+{
+    int rc = tier_history_load_bytes(h, d, len, "state.snap");
+    if (rc != TIER_OK && strncmp(tier_history_last_error(h), "state.snap: ", 12) != 0)
+        fail_msg("%s without the file's name: '%s'", tier_status_name(rc),
+                 tier_history_last_error(h));
+    return rc;
+}
