@@ -11,8 +11,8 @@
 #include "util/buf.h"
 #include "util/numtext.h"
 
-static const char *const codes[] = {"",     "new",      "gone",    "rule",
-                                    "cap",  "release",  "override", "override_expired"};
+static const char *const codes[] = {"",    "new",     "gone",     "rule",
+                                    "cap", "release", "override", "override_expired"};
 
 static void sink(void *ctx, const char *s, size_t n)
 {
@@ -144,7 +144,8 @@ static void ledger_json(const tier_history *h, tier__buf *b)
     day(b, h->as_of, 1);
     tier__buf_puts(b, ",\"policy\":");
     json(b, h->policy_name ? h->policy_name : "");
-    tier__buf_printf(b, ",\"policy_hash\":\"%08lx\",\n  \"matrix\":[", (unsigned long)h->policy_hash);
+    tier__buf_printf(b, ",\"policy_hash\":\"%08lx\",\n  \"matrix\":[",
+                     (unsigned long)h->policy_hash);
     cells(h, b, 1);
     tier__buf_puts(b, "],\n  \"moves\":[");
     for (i = 0; i < h->n_moves; i++) {
