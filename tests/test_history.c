@@ -717,7 +717,91 @@ static void test_history_ledgers_reproduce_every_tier(void **state)
     tier_history_free(h);
 }
 
-TST_MAIN(cmocka_unit_test(test_history_promotion_is_immediate),
+/* The worked example of docs/history.md, run by run: the result's columns, the ledger, the matrix.
+ */
+static void test_history_worked_example_of_the_docs(void **state)
+{
+    static const char *const ids[] = {"acme", "bolt", "cory", "dune"};
+    static const char *const ids4[] = {"acme", "bolt", "cory", "erin"};
+    static const double rev[4][4] = {
+        {2000, 500, 50, 1}, {500, 50, 1, 1}, {500, 5, 1, 1}, {500, 5, 1, 300}};
+    static const int32_t days[4] = {0, 30, 60, 91};
+    static const char *const want[4][3] = {
+        {"customer_id,tier,previous_tier,move,since,reason\n"
+         "acme,S,,new,2025-01-01,top\n"
+         "bolt,A,,new,2025-01-01,mid\n"
+         "cory,B,,new,2025-01-01,low\n"
+         "dune,A,,new,2025-01-01,\"override: strategic pilot (ana, until 2025-03-02)\"\n",
+         "customer_id,from,to,code,detail\n"
+         "acme,,S,new,top\n"
+         "bolt,,A,new,mid\n"
+         "cory,,B,new,low\n"
+         "dune,,A,override,\"override: strategic pilot (ana, until 2025-03-02)\"\n",
+         "from,to,customers,revenue\n"
+         ",S,1,2000\n"
+         ",A,2,501\n"
+         ",B,1,50\n"},
+        {"customer_id,tier,previous_tier,move,since,reason\n"
+         "acme,S,S,same,2025-01-01,held in S: its rules failed 1 of 3 runs (placed in A: mid)\n"
+         "bolt,A,A,same,2025-01-01,held in A: rev < 10 does not hold (placed in B: low)\n"
+         "cory,B,B,same,2025-01-01,held in B: minimum dwell of 90 days (since 2025-01-01)\n"
+         "dune,A,A,same,2025-01-01,\"override: strategic pilot (ana, until 2025-03-02)\"\n",
+         "customer_id,from,to,code,detail\n",
+         "from,to,customers,revenue\n"
+         "S,S,1,500\n"
+         "A,A,2,51\n"
+         "B,B,1,1\n"},
+        {"customer_id,tier,previous_tier,move,since,reason\n"
+         "acme,S,S,same,2025-01-01,held in S: its rules failed 2 of 3 runs (placed in A: mid)\n"
+         "bolt,C,A,down,2025-03-02,released from A: rev < 10 holds\n"
+         "cory,B,B,same,2025-01-01,held in B: minimum dwell of 90 days (since 2025-01-01)\n"
+         "dune,C,A,down,2025-03-02,rest\n",
+         "customer_id,from,to,code,detail\n"
+         "bolt,A,C,release,released from A: rev < 10 holds\n"
+         "dune,A,C,override_expired,\"override expired: strategic pilot (ana, until "
+         "2025-03-02)\"\n",
+         "from,to,customers,revenue\n"
+         "S,S,1,500\n"
+         "A,C,2,6\n"
+         "B,B,1,1\n"},
+        {"customer_id,tier,previous_tier,move,since,reason\n"
+         "acme,A,S,down,2025-04-02,released from S after 3 failed runs: mid\n"
+         "bolt,C,C,same,2025-03-02,rest\n"
+         "cory,C,B,down,2025-04-02,released from B after the minimum dwell of 90 days: rest\n"
+         "erin,A,,new,2025-04-02,mid\n",
+         "customer_id,from,to,code,detail\n"
+         "acme,S,A,release,released from S after 3 failed runs: mid\n"
+         "cory,B,C,release,released from B after the minimum dwell of 90 days: rest\n"
+         "dune,C,,gone,not in the book\n"
+         "erin,,A,new,mid\n",
+         "from,to,customers,revenue\n"
+         ",A,1,300\n"
+         "S,A,1,500\n"
+         "B,C,1,1\n"
+         "C,,1,0\n"
+         "C,C,1,5\n"},
+    };
+    tier_history *h = history_new();
+    size_t k;
+    (void)state;
+    assert_int_equal(tier_history_override_add(h, "dune", "A", "strategic pilot", "ana", D0 + 60),
+                     TIER_OK);
+    for (k = 0; k < 4; k++) {
+        run r;
+        char *text;
+        step(h, &r, POLICY, k < 3 ? ids : ids4, rev[k], 4, D0 + days[k]);
+        text = result_text(&r, "customer_id,tier,previous_tier,move,since,reason");
+        assert_string_equal(text, want[k][0]);
+        test_free(text);
+        expect_ledger(h, 0, want[k][1]);
+        expect_ledger(h, 2, want[k][2]);
+        run_free(&r);
+    }
+    tier_history_free(h);
+}
+
+TST_MAIN(cmocka_unit_test(test_history_worked_example_of_the_docs),
+         cmocka_unit_test(test_history_promotion_is_immediate),
          cmocka_unit_test(test_history_demote_after_runs_holds_then_releases),
          cmocka_unit_test(test_history_demote_when_releases_at_once),
          cmocka_unit_test(test_history_dwell_holds_inside_its_days),
