@@ -800,7 +800,43 @@ static void test_history_worked_example_of_the_docs(void **state)
     tier_history_free(h);
 }
 
-TST_MAIN(cmocka_unit_test(test_history_worked_example_of_the_docs),
+/* Before a history the three columns are valid and empty; after it `since` is a date (a JSON
+ * string); the hysteresis lines describe back as written. */
+static void test_history_columns_before_and_after(void **state)
+{
+    tier_history *h = history_new();
+    tier_text *t = NULL;
+    sink s = {NULL, 0};
+    run r;
+    const double top = 2000;
+    char *csv;
+    (void)state;
+    assert_int_equal(run_make(&r, TST_ALLOC, POLICY, ONE, &top, 1, D0), TIER_OK);
+    csv = result_text(&r, "customer_id,tier,previous_tier,move,since");
+    assert_string_equal(csv, "customer_id,tier,previous_tier,move,since\nc1,S,,,\n");
+    test_free(csv);
+    assert_int_equal(tier_text_new(&t, NULL), TIER_OK);
+    assert_int_equal(tier_policy_describe(r.policy, t), TIER_OK);
+    assert_non_null(strstr(tier_text_data(t), "    rule \"top\" when rev >= 1000\n"
+                                              "    demote after 3 runs\n}\n"));
+    assert_non_null(strstr(tier_text_data(t), "    demote when rev < 10\n}\n"));
+    assert_non_null(strstr(tier_text_data(t), "    dwell 90 days\n}\n"));
+    tier_text_free(t);
+    assert_int_equal(tier_history_apply(h, r.result, r.book, r.policy), TIER_OK);
+    assert_int_equal(tier_result_write(r.result, r.book, "customer_id,move,since", TIER_OUTPUT_JSON,
+                                       collect, &s),
+                     TIER_OK);
+    assert_string_equal(
+        s.data, "[\n{\"customer_id\":\"c1\",\"move\":\"new\",\"since\":\"2025-01-01\"}\n]\n");
+    test_free(s.data);
+    assert_int_equal(tier_result_write(r.result, r.book, "since:2", TIER_OUTPUT_CSV, collect, &s),
+                     TIER_EINVAL);
+    run_free(&r);
+    tier_history_free(h);
+}
+
+TST_MAIN(cmocka_unit_test(test_history_columns_before_and_after),
+         cmocka_unit_test(test_history_worked_example_of_the_docs),
          cmocka_unit_test(test_history_promotion_is_immediate),
          cmocka_unit_test(test_history_demote_after_runs_holds_then_releases),
          cmocka_unit_test(test_history_demote_when_releases_at_once),
