@@ -90,5 +90,7 @@ struct tier_history {
 void tier__history_clear(tier_history *h);
 /* Moves everything of `from` into `h` (whose old contents are freed); from is zeroed. */
 void tier__history_take(tier_history *h, tier_history *from);
+/* Index of customer `id` among the entries (binary search), or -1. */
+long tier__history_find(const tier_history *h, const char *id);
 
 #endif
