@@ -209,6 +209,85 @@ static void test_history_snapshot_of_an_empty_history(void **state)
     tier_history_free(back);
 }
 
+/* ---- a history made by runs ------------------------------------------------------------------ */
+
+/* Four runs of a policy with hysteresis and a cap, with an override that expires: the history
+ * apply makes (entries, moves, matrix, expired override) goes through a snapshot unchanged after
+ * every run, and its ledger is written the same from the loaded copy. (The models' states come
+ * from a pipeline; the sample history has them.) */
+static void test_history_snapshot_of_a_history_made_by_runs(void **state)
+{
+    static const char policy_text[] = "libtier-policy 1\n"
+                                      "name \"runs\"\n"
+                                      "window rev = revenue over all\n"
+                                      "tier S {\n"
+                                      "    rule \"top\" when rev >= 1000\n"
+                                      "    demote after 2 runs\n"
+                                      "    cap 2 by rev overflow A\n"
+                                      "}\n"
+                                      "tier A {\n"
+                                      "    rule \"mid\" when rev >= 100\n"
+                                      "    dwell 30 days\n"
+                                      "}\n"
+                                      "tier C {\n"
+                                      "    rule \"rest\"\n"
+                                      "}\n";
+    static const char *const ids[] = {"a", "b", "c", "d", "e"};
+    static const double amounts[4][5] = {{5000, 2000, 1500, 50, 500},
+                                         {10, 2000, 1500, 50, 5},
+                                         {10, 10, 1500, 5000, 5},
+                                         {10, 10, 10, 10, 10}};
+    tier_history *h = tst_history_new(), *back = tst_history_new();
+    tier_policy *policy = NULL;
+    tst_sink one, two;
+    size_t len, k, i, moves = 0, expired = 0;
+    unsigned char *d;
+    (void)state;
+    assert_int_equal(tier_policy_new(&policy, NULL), TIER_OK);
+    if (tier_policy_load_string(policy, policy_text, strlen(policy_text), "runs.policy"))
+        fail_msg("%s", tier_policy_last_error(policy));
+    assert_int_equal(tier_history_override_add(h, "e", "S", "key account", "anna", 20003), TIER_OK);
+    for (k = 0; k < 4; k++) {
+        tier_book *book = NULL;
+        tier_result *result = NULL;
+        int32_t as_of = 20000 + 2 * (int32_t)k;
+        assert_int_equal(tier_book_new(&book, NULL), TIER_OK);
+        for (i = 0; i < 5; i++)
+            assert_int_equal(
+                tier_book_add_txn(book, ids[i], 1, as_of - 1 - (int32_t)i, amounts[k][i], NAN),
+                TIER_OK);
+        assert_int_equal(tier_result_new(&result, NULL), TIER_OK);
+        assert_int_equal(tier_result_set_as_of(result, as_of), TIER_OK);
+        if (tier_result_run(result, book, NULL, 0, policy) ||
+            tier_history_apply(h, result, book, policy))
+            fail_msg("run %zu: %s %s", k, tier_result_last_error(result),
+                     tier_history_last_error(h));
+        tier_result_free(result);
+        tier_book_free(book);
+        /* After every run the state goes through a snapshot unchanged. */
+        d = tst_history_image(h, &len);
+        assert_int_equal(tst_history_load(back, d, len), TIER_OK);
+        tst_history_expect_image(back, d, len, "a history made by runs");
+        test_free(d);
+        expired += back->n_expired;
+        moves += back->n_moves;
+    }
+    /* Every part was reached. */
+    assert_true(moves > 5 && expired == 1 && back->matrix_count != NULL);
+    assert_true(tier_history_runs(back) == 4);
+    memset(&one, 0, sizeof one);
+    memset(&two, 0, sizeof two);
+    assert_int_equal(tier_history_ledger_write(h, TIER_LEDGER_JSON, tst_sink_write, &one), TIER_OK);
+    assert_int_equal(tier_history_ledger_write(back, TIER_LEDGER_JSON, tst_sink_write, &two),
+                     TIER_OK);
+    assert_string_equal(one.data, two.data);
+    tst_sink_reset(&one);
+    tst_sink_reset(&two);
+    tier_policy_free(policy);
+    tier_history_free(h);
+    tier_history_free(back);
+}
+
 /* ---- inconsistent contents ------------------------------------------------------------------- */
 
 /* One way to make the sample inconsistent, and what the load must say. */
@@ -566,5 +645,6 @@ TST_MAIN(cmocka_unit_test(test_history_snapshot_matches_the_golden_file),
          cmocka_unit_test(test_history_snapshot_reads_back_every_part),
          cmocka_unit_test(test_history_snapshot_save_load_save_is_byte_identical),
          cmocka_unit_test(test_history_snapshot_of_an_empty_history),
+         cmocka_unit_test(test_history_snapshot_of_a_history_made_by_runs),
          cmocka_unit_test(test_history_snapshot_refuses_inconsistent_contents),
          cmocka_unit_test(test_history_snapshot_refuses_bad_sections))
