@@ -685,6 +685,7 @@ int tier_pipeline_set_model_option(tier_pipeline *p, const char *model, const ch
         return tier__pipeline_fail(p, TIER_ENOMEM, "out of memory");
     o.name = tier__strdup(&p->alloc, option);
     o.text = tier__strdup(&p->alloc, text);
+    o.value = NULL; /* a text option: parsed when the model is made */
     if (!o.name || !o.text) {
         tier__free(&p->alloc, o.name);
         tier__free(&p->alloc, o.text);
