@@ -373,6 +373,12 @@ static int decide(hrun *R, const cust *c, const tier__hentry *p, tier__hentry *e
         override_text(&R->b, "override", o);
         code = TIER__MOVE_OVERRIDE;
         tier__buf_puts(&R->d, tier__buf_data(&R->b));
+    } else if (x && p && prev >= 0 && strcmp(tier_of(R, prev), x->tier) == 0) {
+        /* The override that pinned it ended: the policy places it at once (the pin, not its
+         * rules, kept it in that tier, so no hysteresis holds it there). */
+        tier__buf_puts(&R->b, why);
+        code = TIER__MOVE_OVERRIDE_EXPIRED;
+        override_text(&R->d, "override expired", x);
     } else if (!p) {
         tier__buf_puts(&R->b, why);
         code = TIER__MOVE_NEW;
@@ -392,12 +398,6 @@ static int decide(hrun *R, const cust *c, const tier__hentry *p, tier__hentry *e
         tier__buf_puts(&R->b, why);
         code = cap ? TIER__MOVE_CAP : TIER__MOVE_RULE;
         tier__buf_puts(&R->d, cap ? cap : or_none(why));
-    }
-    if (x && p && fin != prev && code != TIER__MOVE_OVERRIDE) {
-        /* The override that held the customer ended: that is why it moves. */
-        tier__buf_reset(&R->d);
-        override_text(&R->d, "override expired", x);
-        code = TIER__MOVE_OVERRIDE_EXPIRED;
     }
     if (tier__buf_status(&R->b) || tier__buf_status(&R->d))
         return nomem(R, "writing a reason");
