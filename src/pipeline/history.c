@@ -297,8 +297,8 @@ int tier__pipeline_explain_history(tier_pipeline *p, const tier__run *r, int jso
         tier__buf_printf(out, "  failing: %lu consecutive %s its tier's rules failed\n",
                          (unsigned long)e.failing, e.failing == 1 ? "run" : "runs");
         if (moved[0])
-            tier__buf_printf(out, "  last move: %s on %s: %s\n",
-                             e.previous && *e.previous ? e.previous : "none", moved,
+            tier__buf_printf(out, "  last move: on %s, from %s: %s\n", moved,
+                             e.previous && *e.previous ? e.previous : "no tier",
                              e.reason && *e.reason ? e.reason : "-");
         else
             tier__buf_printf(out, "  last move: none (%s)\n",
