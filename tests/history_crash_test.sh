@@ -49,9 +49,11 @@ for ((i = 0; i < iterations; i++)); do
     cp "$work/B" "$work/S"
     rm -f "$work"/S.tmp* "$work"/ledger*.tmp*
     us=$(((RANDOM * 32768 + RANDOM) % (run_us * 13 / 10 + 1)))
-    timeout -s KILL "$(printf '%d.%06d' $((us / 1000000)) $((us % 1000000)))" \
+    # In a subshell whose stderr is dropped: bash reports each killed job there.
+    rc=$( (timeout -s KILL "$(printf '%d.%06d' $((us / 1000000)) $((us % 1000000)))" \
         "$tier" "${job[@]}" --state "$work/S" --as-of 2023-06-01 >/dev/null 2>&1
-    [ $? -eq 137 ] && killed=$((killed + 1))
+        echo $?) 2>/dev/null)
+    [ "$rc" = 137 ] && killed=$((killed + 1))
     if cmp -s "$work/S" "$work/B"; then
         old=$((old + 1))
     elif cmp -s "$work/S" "$work/A"; then

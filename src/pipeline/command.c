@@ -261,24 +261,14 @@ static const cmd_flag reader_flags[] = {SETTING("--input"),
                                         {"-q", F_QUIET, NULL, {NULL}, NULL},
                                         END};
 
-static const cmd_flag run_flags[] = {SETTING("--policy"),
-                                     SETTING("--out"),
-                                     SETTING("--format"),
-                                     SETTING("--accounts"),
-                                     SETTING("--account-id"),
-                                     SETTING("--models"),
-                                     SETTING("--state"),
-                                     SETTING("--ledger"),
-                                     END};
+static const cmd_flag run_flags[] = {
+    SETTING("--policy"),   SETTING("--out"),        SETTING("--format"),
+    SETTING("--accounts"), SETTING("--account-id"), SETTING("--models"),
+    SETTING("--state"),    SETTING("--ledger"),     END};
 
-static const cmd_flag explain_flags[] = {SETTING("--customer"),
-                                         SETTING("--state"),
-                                         SETTING("--policy"),
-                                         SETTING("--format"),
-                                         SETTING("--accounts"),
-                                         SETTING("--account-id"),
-                                         SETTING("--models"),
-                                         END};
+static const cmd_flag explain_flags[] = {
+    SETTING("--customer"), SETTING("--state"),      SETTING("--policy"), SETTING("--format"),
+    SETTING("--accounts"), SETTING("--account-id"), SETTING("--models"), END};
 
 static const cmd_flag quiet_flags[] = {
     {"--quiet", F_QUIET, NULL, {NULL}, NULL}, {"-q", F_QUIET, NULL, {NULL}, NULL}, END};

@@ -114,8 +114,7 @@ int tier__pipeline_state_apply(tier_pipeline *p, tier__run *r, tier_history *h)
     rc = tier_history_apply(h, r->result, r->book, r->policy);
     if (rc) {
         const char *why = tier_history_last_error(h);
-        return tier__pipeline_fail(p, rc, "state %s: %s", p->state,
-                                   *why ? why : tier_strerror(rc));
+        return tier__pipeline_fail(p, rc, "state %s: %s", p->state, *why ? why : tier_strerror(rc));
     }
     return tier__pipeline_state_count(p, r);
 }
@@ -173,8 +172,8 @@ static int write_ledger(tier_pipeline *p, tier__run *r)
             rc = tier__pipeline_fail(p, TIER_ENOMEM, "out of memory");
             break;
         }
-        rc = tier__io_write_atomic(&p->io, &p->alloc, tier__buf_data(&path), put_bytes,
-                                   &f[i].bytes, why);
+        rc = tier__io_write_atomic(&p->io, &p->alloc, tier__buf_data(&path), put_bytes, &f[i].bytes,
+                                   why);
         if (rc)
             tier__pipeline_fail(p, rc, "cannot write the ledger: %s", why);
     }
@@ -246,8 +245,8 @@ int tier__pipeline_explain_history(tier_pipeline *p, const tier__run *r, int jso
         tier__buf_truncate(out, n - 1);
         tier__buf_puts(out, ",\"history\":{\"state\":");
         put_json(out, p->state);
-        tier__buf_printf(out, ",\"run\":%llu,\"as_of\":",
-                         (unsigned long long)tier_history_runs(r->history));
+        tier__buf_printf(
+            out, ",\"run\":%llu,\"as_of\":", (unsigned long long)tier_history_runs(r->history));
         put_json(out, as_of);
         tier__buf_puts(out, ",\"tier_before\":");
         put_json(out, before);

@@ -408,12 +408,12 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
     static const char *const format_names[] = {"csv", "json", "text", NULL};
     static const int format_values[] = {TIER_OUTPUT_CSV, TIER_OUTPUT_JSON, TIER__FORMAT_TEXT};
     static const char *const produce_names[] = {
-        "tiers",    "scores",       "fit",           "explain",       "lint",
-        "policies", "override_add", "override_remove", "override_list", NULL};
-    static const int produce_values[] = {TIER__PRODUCE_TIERS,           TIER__PRODUCE_SCORES,
-                                         TIER__PRODUCE_FIT,             TIER__PRODUCE_EXPLAIN,
-                                         TIER__PRODUCE_LINT,            TIER__PRODUCE_POLICIES,
-                                         TIER__PRODUCE_OVERRIDE_ADD,    TIER__PRODUCE_OVERRIDE_REMOVE,
+        "tiers",        "scores",          "fit",           "explain", "lint", "policies",
+        "override_add", "override_remove", "override_list", NULL};
+    static const int produce_values[] = {TIER__PRODUCE_TIERS,        TIER__PRODUCE_SCORES,
+                                         TIER__PRODUCE_FIT,          TIER__PRODUCE_EXPLAIN,
+                                         TIER__PRODUCE_LINT,         TIER__PRODUCE_POLICIES,
+                                         TIER__PRODUCE_OVERRIDE_ADD, TIER__PRODUCE_OVERRIDE_REMOVE,
                                          TIER__PRODUCE_OVERRIDE_LIST};
     static const char *const style_names[] = {"name", "flag", NULL};
     static const int style_values[] = {TIER__KEYS_NAME, TIER__KEYS_FLAG};
@@ -625,9 +625,9 @@ static void get_into(const tier_pipeline *p, int k, tier__buf *out)
         s = p->policy_name ? p->policy_name : tier__pipeline_default_policy(p);
         break;
     case K_PRODUCE: {
-        static const char *const names[] = {"tiers",        "scores",          "fit",
-                                            "explain",      "lint",            "policies",
-                                            "override_add", "override_remove", "override_list"};
+        static const char *const names[] = {
+            "tiers",        "scores",          "fit",          "explain", "lint", "policies",
+            "override_add", "override_remove", "override_list"};
         s = p->produce >= 1 && p->produce <= 9 ? names[p->produce - 1] : "tiers";
         break;
     }

@@ -28,7 +28,8 @@ enum {
 };
 
 /* The produce values that work on the `state` file alone (nothing is read). */
-#define TIER__PRODUCE_IS_OVERRIDE(v) ((v) >= TIER__PRODUCE_OVERRIDE_ADD && (v) <= TIER__PRODUCE_OVERRIDE_LIST)
+#define TIER__PRODUCE_IS_OVERRIDE(v) \
+    ((v) >= TIER__PRODUCE_OVERRIDE_ADD && (v) <= TIER__PRODUCE_OVERRIDE_LIST)
 
 /* Output formats besides TIER_OUTPUT_CSV and TIER_OUTPUT_JSON: text, for explain. */
 #define TIER__FORMAT_TEXT 3

@@ -343,7 +343,7 @@ static int run_policy_only(tier_pipeline *p)
     tier__run r;
     int rc;
     memset(&r, 0, sizeof r);
-    rc = p->produce == TIER__PRODUCE_LINT       ? tier__pipeline_lint(p, &r)
+    rc = p->produce == TIER__PRODUCE_LINT        ? tier__pipeline_lint(p, &r)
          : TIER__PRODUCE_IS_OVERRIDE(p->produce) ? tier__pipeline_overrides(p, &r)
                                                  : tier__pipeline_list_policies(p);
     if (rc) {
