@@ -40,6 +40,20 @@ int main(int argc, char **argv)
                 argc >= 3 ? argv[2] : "");
         return CLI_USAGE;
     }
+    if (strcmp(argv[1], "override") == 0) {
+        static const char *const actions[] = {"override add", "override remove", "override list"};
+        size_t i;
+        for (i = 0; argc >= 3 && i < sizeof actions / sizeof actions[0]; i++)
+            if (strcmp(argv[2], actions[i] + 9) == 0)
+                return cli_command(actions[i], argc - 2, argv + 2);
+        if (argc >= 3 && is_help(argv[2])) {
+            cli_usage(stdout, "override");
+            return CLI_OK;
+        }
+        fprintf(stderr, "tier: override: unknown or missing action \"%s\" (add, remove, list)\n",
+                argc >= 3 ? argv[2] : "");
+        return CLI_USAGE;
+    }
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         if (argc >= 3 && is_help(argv[2])) {
             cli_usage(stdout, "version");

@@ -40,6 +40,12 @@ enum {
     K_SPLIT_MIN_BYTES,
     K_KEY_STYLE,
     K_CUSTOMER,
+    K_STATE,
+    K_LEDGER,
+    K_OVERRIDE_TIER,
+    K_OVERRIDE_REASON,
+    K_OVERRIDE_AUTHOR,
+    K_OVERRIDE_UNTIL,
     K_COUNT
 };
 
@@ -67,6 +73,12 @@ static const key_info keys[K_COUNT] = {
     {"split_min_bytes", "N", 0},
     {"key_style", "STYLE", 0},
     {"customer", "ID", TEXT(customer)},
+    {"state", "FILE", TEXT(state)},
+    {"ledger", "PREFIX", TEXT(ledger)},
+    {"override_tier", "T", TEXT(override_tier)},
+    {"override_reason", "TEXT", TEXT(override_reason)},
+    {"override_author", "NAME", TEXT(override_author)},
+    {"override_until", "YYYY-MM-DD", 0},
 };
 
 /* The text setting of key k (keys[k].text is not 0). */
@@ -103,6 +115,9 @@ const char *tier__pipeline_label(const tier_pipeline *p, const char *key, char *
         return key;
     if (strcmp(key, "header") == 0)
         return "--no-header";
+    /* `tier override add` spells the override's settings without the prefix: --tier, --until */
+    if (strncmp(key, "override_", 9) == 0)
+        key += 9;
     n = (size_t)snprintf(buf, 64, "--%s", key);
     for (k = 2; k < n && k < 63; k++)
         if (buf[k] == '_')
@@ -134,6 +149,8 @@ void tier__run_free(const tier_allocator *a, tier__run *r)
     tier_book_free(r->book);
     tier__policy_hold_unref(a, r->hold);
     tier__free(a, r->lint_origin);
+    tier_history_free(r->history);
+    tier__free(a, r->note);
     memset(r, 0, sizeof *r);
 }
 
@@ -390,11 +407,14 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
     static const int date_values[] = {TIER_DATE_AUTO, TIER_DATE_ISO, TIER_DATE_YYYYMMDD};
     static const char *const format_names[] = {"csv", "json", "text", NULL};
     static const int format_values[] = {TIER_OUTPUT_CSV, TIER_OUTPUT_JSON, TIER__FORMAT_TEXT};
-    static const char *const produce_names[] = {"tiers", "scores",   "fit", "explain",
-                                                "lint",  "policies", NULL};
-    static const int produce_values[] = {TIER__PRODUCE_TIERS, TIER__PRODUCE_SCORES,
-                                         TIER__PRODUCE_FIT,   TIER__PRODUCE_EXPLAIN,
-                                         TIER__PRODUCE_LINT,  TIER__PRODUCE_POLICIES};
+    static const char *const produce_names[] = {
+        "tiers",        "scores",          "fit",           "explain", "lint", "policies",
+        "override_add", "override_remove", "override_list", NULL};
+    static const int produce_values[] = {TIER__PRODUCE_TIERS,        TIER__PRODUCE_SCORES,
+                                         TIER__PRODUCE_FIT,          TIER__PRODUCE_EXPLAIN,
+                                         TIER__PRODUCE_LINT,         TIER__PRODUCE_POLICIES,
+                                         TIER__PRODUCE_OVERRIDE_ADD, TIER__PRODUCE_OVERRIDE_REMOVE,
+                                         TIER__PRODUCE_OVERRIDE_LIST};
     static const char *const style_names[] = {"name", "flag", NULL};
     static const int style_values[] = {TIER__KEYS_NAME, TIER__KEYS_FLAG};
     char buf[64];
@@ -447,6 +467,27 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
         p->has_as_of = 1;
         return TIER_OK;
     }
+    case K_OVERRIDE_UNTIL: {
+        int32_t day;
+        if (!value || !*value) {
+            p->has_until = 0;
+            return TIER_OK;
+        }
+        if (tier_date_parse(&day, value, strlen(value), TIER_DATE_ISO) != TIER_OK)
+            return tier__pipeline_fail(p, TIER_EINVAL, "%s: \"%s\" is not a date (YYYY-MM-DD)",
+                                       label(p, k, 0, buf), value);
+        p->until = day;
+        p->has_until = 1;
+        return TIER_OK;
+    }
+    case K_STATE:
+    case K_LEDGER:
+    case K_OVERRIDE_TIER:
+    case K_OVERRIDE_REASON:
+    case K_OVERRIDE_AUTHOR:
+        if (value && !*value)
+            return tier__pipeline_fail(p, TIER_EINVAL, "%s must not be empty", label(p, k, 0, buf));
+        return set_string(p, text_slot(p, k), value);
     case K_MODELS:
         if (!value) {
             tier__pipeline_specs_free(&p->alloc, p->models, p->n_models);
@@ -472,7 +513,9 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
     }
     case K_PRODUCE:
         return set_choice(p, k, value, produce_names, produce_values, TIER__PRODUCE_TIERS,
-                          &p->produce, "tiers, scores, fit, explain, lint or policies");
+                          &p->produce,
+                          "tiers, scores, fit, explain, lint, policies, override_add, "
+                          "override_remove or override_list");
     case K_FORMAT:
         return set_choice(p, k, value, format_names, format_values, TIER_OUTPUT_CSV, &p->format,
                           "csv, json or text");
@@ -571,6 +614,10 @@ static void get_into(const tier_pipeline *p, int k, tier__buf *out)
         if (p->has_as_of && tier_date_format_iso(day, sizeof day, p->as_of) == TIER_OK)
             s = day;
         break;
+    case K_OVERRIDE_UNTIL:
+        if (p->has_until && tier_date_format_iso(day, sizeof day, p->until) == TIER_OK)
+            s = day;
+        break;
     case K_MODELS:
         put_models(p, out);
         break;
@@ -578,9 +625,10 @@ static void get_into(const tier_pipeline *p, int k, tier__buf *out)
         s = p->policy_name ? p->policy_name : tier__pipeline_default_policy(p);
         break;
     case K_PRODUCE: {
-        static const char *const names[] = {"tiers",   "scores", "fit",
-                                            "explain", "lint",   "policies"};
-        s = p->produce >= 1 && p->produce <= 6 ? names[p->produce - 1] : "tiers";
+        static const char *const names[] = {
+            "tiers",        "scores",          "fit",          "explain", "lint", "policies",
+            "override_add", "override_remove", "override_list"};
+        s = p->produce >= 1 && p->produce <= 9 ? names[p->produce - 1] : "tiers";
         break;
     }
     case K_FORMAT:
@@ -757,6 +805,40 @@ int tier_pipeline_set_output(tier_pipeline *p, tier_write_cb cb, void *ud)
     return TIER_OK;
 }
 
+/* An override run: the state, the customer and, to add one, everything an override holds. */
+static int check_override(tier_pipeline *p)
+{
+    static const int add[] = {K_OVERRIDE_TIER, K_OVERRIDE_REASON, K_OVERRIDE_AUTHOR};
+    char b1[64], b2[64];
+    const char *what = p->produce == TIER__PRODUCE_OVERRIDE_ADD      ? "override add"
+                       : p->produce == TIER__PRODUCE_OVERRIDE_REMOVE ? "override remove"
+                                                                     : "override list";
+    size_t i;
+    if (!p->state)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s needs %s", what, label(p, K_STATE, 1, b1));
+    if (p->ledger)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s is written by tiers runs only",
+                                   label(p, K_LEDGER, 0, b1));
+    if (p->out)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s writes to the output callback, not to %s",
+                                   what, label(p, K_OUT, 0, b1));
+    if (p->produce == TIER__PRODUCE_OVERRIDE_LIST)
+        return TIER_OK;
+    if (!p->customer || !*p->customer)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s needs %s", what,
+                                   label(p, K_CUSTOMER, 1, b1));
+    if (p->produce == TIER__PRODUCE_OVERRIDE_REMOVE)
+        return TIER_OK;
+    for (i = 0; i < sizeof add / sizeof add[0]; i++)
+        if (!*text_slot(p, add[i]))
+            return tier__pipeline_fail(p, TIER_EINVAL, "%s needs %s", what,
+                                       label(p, add[i], 1, b2));
+    if (!p->has_until)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s needs %s", what,
+                                   label(p, K_OVERRIDE_UNTIL, 1, b2));
+    return TIER_OK;
+}
+
 int tier_pipeline_check(tier_pipeline *p)
 {
     char b1[64], b2[64];
@@ -765,6 +847,17 @@ int tier_pipeline_check(tier_pipeline *p)
         return TIER_EINVAL;
     if (p->produce == TIER__PRODUCE_POLICIES)
         return TIER_OK;
+    if (p->ledger && !p->state)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s needs %s", label(p, K_LEDGER, 0, b1),
+                                   label(p, K_STATE, 1, b2));
+    if (TIER__PRODUCE_IS_OVERRIDE(p->produce))
+        return check_override(p);
+    if (p->state && p->produce != TIER__PRODUCE_TIERS && p->produce != TIER__PRODUCE_EXPLAIN)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s is for tiers and explain runs",
+                                   label(p, K_STATE, 0, b1));
+    if (p->ledger && p->produce != TIER__PRODUCE_TIERS)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s is written by tiers runs only",
+                                   label(p, K_LEDGER, 0, b1));
     if (p->produce == TIER__PRODUCE_LINT)
         return p->policy || p->policy_ref ? TIER_OK
                                           : tier__pipeline_fail(p, TIER_EINVAL, "%s is required",

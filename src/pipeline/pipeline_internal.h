@@ -3,7 +3,7 @@
  * and accounts, split reads through the host's executor), models.c (model kinds and building),
  * policies.c (the `policy` setting: built-in or file, the models a policy declares; lint, the
  * list of built-ins, explain), run.c (the run itself), report.c (summary, fit report, warnings,
- * number text). */
+ * number text), history.c (the `state` and `ledger` settings: tiers over time, overrides). */
 #ifndef TIER_PIPELINE_INTERNAL_H
 #define TIER_PIPELINE_INTERNAL_H
 
@@ -21,8 +21,15 @@ enum {
     TIER__PRODUCE_FIT = 3,
     TIER__PRODUCE_EXPLAIN = 4,
     TIER__PRODUCE_LINT = 5,
-    TIER__PRODUCE_POLICIES = 6
+    TIER__PRODUCE_POLICIES = 6,
+    TIER__PRODUCE_OVERRIDE_ADD = 7,
+    TIER__PRODUCE_OVERRIDE_REMOVE = 8,
+    TIER__PRODUCE_OVERRIDE_LIST = 9
 };
+
+/* The produce values that work on the `state` file alone (nothing is read). */
+#define TIER__PRODUCE_IS_OVERRIDE(v) \
+    ((v) >= TIER__PRODUCE_OVERRIDE_ADD && (v) <= TIER__PRODUCE_OVERRIDE_LIST)
 
 /* Output formats besides TIER_OUTPUT_CSV and TIER_OUTPUT_JSON: text, for explain. */
 #define TIER__FORMAT_TEXT 3
@@ -75,6 +82,10 @@ typedef struct tier__run {
     size_t lint_errors, lint_warnings;
     int has_lint;
     char *lint_origin; /* what the lint summary names */
+    /* with a `state`: the history after the run (NULL without), its ledger's move count */
+    tier_history *history;
+    size_t n_moves;
+    char *note; /* an override run's summary line (without '\n'), or NULL */
 } tier__run;
 
 struct tier_pipeline {
@@ -95,7 +106,11 @@ struct tier_pipeline {
     int models_set;            /* 0: the default list applies */
     char *policy_name;         /* the `policy` setting as given (NULL: the default) */
     tier__policy_hold *policy; /* its policy, loaded when set (NULL with policy_name NULL) */
-    char *customer;            /* explain: the customer's id */
+    char *customer;            /* explain, overrides: the customer's id */
+    char *state, *ledger;      /* the history's snapshot file, the ledger's path prefix */
+    char *override_tier, *override_reason, *override_author;
+    int has_until;
+    int32_t until; /* override_until: the first day the override no longer applies */
     const tier_policy *policy_ref;
     const tier_registry *registry; /* borrowed; NULL: the built-in kinds */
     int produce;
@@ -194,6 +209,25 @@ int tier__pipeline_lint(tier_pipeline *p, tier__run *r);
 /* A `policies` run: writes the list of the built-in policies (or, with the setting, the text of
  * that built-in) to the output callback. */
 int tier__pipeline_list_policies(tier_pipeline *p);
+
+/* ---- history.c ---- */
+/* Loads the `state` setting's snapshot into a new history (*out). A file that does not exist
+ * gives an empty history when `create` (the first run), else TIER_ENOTFOUND. Error set. */
+int tier__pipeline_state_load(tier_pipeline *p, int create, tier_history **out);
+/* Applies `h` (the loaded state; taken over by r->history, also on failure) to r's result,
+ * after the policy. For explain, keeps the customer's tier before the run in r->note. */
+int tier__pipeline_state_apply(tier_pipeline *p, tier__run *r, tier_history *h);
+/* After a successful `tiers` run has written its output: the ledger files (setting `ledger`),
+ * then the new state, each atomically; the state comes last, so that a run that fails here
+ * leaves the previous state and can simply be run again. */
+int tier__pipeline_state_commit(tier_pipeline *p, tier__run *r);
+/* Counts the moves of r->history's ledger into r->n_moves. */
+int tier__pipeline_state_count(tier_pipeline *p, tier__run *r);
+/* Appends the history section of an explanation (text lines, or a JSON member `"history":{..}`
+ * inserted before the object's closing brace) for the `customer` setting's customer. */
+int tier__pipeline_explain_history(tier_pipeline *p, const tier__run *r, int json, tier__buf *out);
+/* An override_add, override_remove or override_list run on the `state` file. */
+int tier__pipeline_overrides(tier_pipeline *p, tier__run *r);
 
 /* ---- report.c ---- */
 /* Appends the fit report of model m (one JSON document and '\n'); returns the buffer's status. */
