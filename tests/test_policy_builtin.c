@@ -109,7 +109,7 @@ static void test_pareto_sabc_is_the_0_1_scheme(void **state)
     tier_book *book = tst_book_of(&a, rows, TST_COUNT(rows));
     tier_result *res = NULL;
     tier_policy *p = NULL;
-    size_t i;
+    size_t i, count;
     (void)state;
     pout[0] = tst_label_column("class", classes, 3, cls);
     rout[0] = tst_number_column("r_score", r);
@@ -131,6 +131,8 @@ static void test_pareto_sabc_is_the_0_1_scheme(void **state)
     assert_string_equal(tier_result_reason(res, 3), "pareto class B, low engagement");
     assert_string_equal(tier_result_reason(res, 4), "rest (pareto class C or no purchases)");
     assert_string_equal(tier_result_flags(res, 0), "");
+    assert_int_equal(tier_result_summary(res, 2, &count, NULL), TIER_OK);
+    assert_int_equal(count, 3); /* tier B */
     tier_result_free(res);
     tier_policy_free(p);
     tier_model_free(models[0]);
