@@ -59,22 +59,33 @@ static void test_builtins_are_the_policy_files_in_name_order(void **state)
     assert_null(tier_policy_builtin_text(NULL));
 }
 
-static void test_every_builtin_loads_and_names_itself(void **state)
+/* Loads every built-in by name with tst_allocator() (each must load) and runs `check` on it. */
+static void for_each_builtin(void (*check)(const char *name, const tier_policy *p))
 {
     tier_allocator a = tst_allocator();
     size_t i;
-    (void)state;
     for (i = 0; i < tier_policy_builtin_count(); i++) {
         const char *name = tier_policy_builtin_name(i);
         tier_policy *p = NULL;
         int rc = tier_policy_new_builtin(&p, name, &a);
         if (rc != TIER_OK)
             fail_msg("built-in %s: %s", name, tier_strerror(rc));
-        assert_string_equal(tier_policy_name(p), name);
-        assert_true(strlen(tier_policy_description(p)) > 20);
-        assert_true(tier_policy_tier_count(p) >= 4);
+        check(name, p);
         tier_policy_free(p);
     }
+}
+
+static void names_itself(const char *name, const tier_policy *p)
+{
+    assert_string_equal(tier_policy_name(p), name);
+    assert_true(strlen(tier_policy_description(p)) > 20);
+    assert_true(tier_policy_tier_count(p) >= 4);
+}
+
+static void test_every_builtin_loads_and_names_itself(void **state)
+{
+    (void)state;
+    for_each_builtin(names_itself);
 }
 
 static void test_builtin_default_unknown_and_bad_arguments(void **state)
@@ -247,25 +258,23 @@ static void test_b2b_sabc_bands_cap_lapsed_key_accounts_and_entitlements(void **
 
 /* Every built-in is a clean example: no errors and no warnings (each tier's rules exclude what an
  * earlier tier takes instead of relying on first match, so no cell is claimed twice). */
-static void test_builtins_lint_clean(void **state)
+static void lints_clean(const char *name, const tier_policy *p)
 {
     tier_allocator a = tst_allocator();
-    size_t i;
+    tier_text *report = NULL;
+    size_t errors = 9, warnings = 9;
+    assert_int_equal(tier_text_new(&report, &a), TIER_OK);
+    assert_int_equal(tier_policy_lint(p, NULL, report, &errors, &warnings), TIER_OK);
+    if (errors || warnings)
+        fail_msg("%s: %zu lint errors, %zu warnings:\n%s", name, errors, warnings,
+                 tier_text_data(report));
+    tier_text_free(report);
+}
+
+static void test_builtins_lint_clean(void **state)
+{
     (void)state;
-    for (i = 0; i < tier_policy_builtin_count(); i++) {
-        const char *name = tier_policy_builtin_name(i);
-        tier_policy *p = NULL;
-        tier_text *report = NULL;
-        size_t errors = 9, warnings = 9;
-        assert_int_equal(tier_policy_new_builtin(&p, name, &a), TIER_OK);
-        assert_int_equal(tier_text_new(&report, &a), TIER_OK);
-        assert_int_equal(tier_policy_lint(p, NULL, report, &errors, &warnings), TIER_OK);
-        if (errors || warnings)
-            fail_msg("%s: %zu lint errors, %zu warnings:\n%s", name, errors, warnings,
-                     tier_text_data(report));
-        tier_text_free(report);
-        tier_policy_free(p);
-    }
+    for_each_builtin(lints_clean);
 }
 
 /* ---- out of memory ---------------------------------------------------------------------- */
