@@ -125,16 +125,6 @@ typedef struct lc_inputs {
     double tenure, inactive, trend, p_alive;
 } lc_inputs;
 
-static int tier__lc_fit(void *state, const tier_book *book, const tier_frame *inputs);
-static int tier__lc_score(void *state, const tier_book *book, tier_frame *frame);
-static int tier__lc_explain(void *state, const tier_book *book, const tier_frame *frame,
-                            size_t customer, tier_text *out);
-static void tier__lc_destroy(void *state);
-static int tier__lc_set_option(void *state, const char *name, const tier_value *value);
-static int tier__lc_get_option(void *state, const char *name, tier_value *out);
-static int tier__lc_save(void *state, tier_state_writer *w);
-static int tier__lc_load(void *state, tier_state_reader *r);
-
 static const tier_model_output tier__lc_outputs[OUT_COUNT] = {{"stage", TIER_VALUE_LABEL},
                                                               {"onboarding", TIER_VALUE_LABEL},
                                                               {"trend", TIER_VALUE_NUMBER},
@@ -179,8 +169,6 @@ static const tier_model_option tier__lc_options[] = {
 };
 
 #define N_OPTIONS (sizeof tier__lc_options / sizeof tier__lc_options[0])
-
-static const tier_model_vtable lc_vtable = TIER__BUILTIN_VTABLE("lifecycle", tier__lc, NULL);
 
 /* ---- rules -------------------------------------------------------------------------------- */
 
@@ -502,8 +490,6 @@ static void tier__lc_destroy(void *state)
     tier__model_state_free(st);
 }
 
-/* ---- public API --------------------------------------------------------------------------- */
-
 /* The text options' defaults: the p_alive column, the progress and the users attributes. */
 static const char *const text_defaults[3] = {"clv.p_alive", "implementation_progress",
                                              "active_users_share"};
@@ -511,21 +497,6 @@ static const char *const text_defaults[3] = {"clv.p_alive", "implementation_prog
 static char **text_slot(lc_state *st, int k)
 {
     return k == 0 ? &st->p_alive_col : &st->attr[k - 1];
-}
-
-int tier_lifecycle_new(tier_model **out, const char *name, const tier_allocator *alloc)
-{
-    int k, rc;
-    lc_state *st = tier__model_state_new(out, &name, "lifecycle", alloc, sizeof(lc_state), &rc);
-    if (!st)
-        return rc;
-    for (k = 1; k < LC_OPT_COUNT; k++)
-        st->opt[k] = opt_rules[k].def;
-    st->name = tier__strdup(&st->h.alloc, name);
-    for (k = 0; k < 3; k++)
-        *text_slot(st, k) = tier__strdup(&st->h.alloc, text_defaults[k]);
-    return tier__model_finish(out, &lc_vtable, st, name, alloc,
-                              st->name && st->p_alive_col && st->attr[0] && st->attr[1]);
 }
 
 /* ---- options and saved state (docs/lifecycle.md, docs/model-state-format.md) --------------- */
@@ -679,4 +650,23 @@ static int tier__lc_load(void *state, tier_state_reader *r)
     }
     st->h.err[0] = '\0';
     return TIER_OK;
+}
+
+/* ---- public API --------------------------------------------------------------------------- */
+
+static const tier_model_vtable lc_vtable = TIER__BUILTIN_VTABLE("lifecycle", tier__lc, NULL);
+
+int tier_lifecycle_new(tier_model **out, const char *name, const tier_allocator *alloc)
+{
+    int k, rc;
+    lc_state *st = tier__model_state_new(out, &name, "lifecycle", alloc, sizeof(lc_state), &rc);
+    if (!st)
+        return rc;
+    for (k = 1; k < LC_OPT_COUNT; k++)
+        st->opt[k] = opt_rules[k].def;
+    st->name = tier__strdup(&st->h.alloc, name);
+    for (k = 0; k < 3; k++)
+        *text_slot(st, k) = tier__strdup(&st->h.alloc, text_defaults[k]);
+    return tier__model_finish(out, &lc_vtable, st, name, alloc,
+                              st->name && st->p_alive_col && st->attr[0] && st->attr[1]);
 }

@@ -41,16 +41,6 @@ typedef struct pareto_state {
     pareto_config c;
 } pareto_state;
 
-static int tier__pareto_fit(void *state, const tier_book *book, const tier_frame *inputs);
-static int tier__pareto_score(void *state, const tier_book *book, tier_frame *frame);
-static int tier__pareto_explain(void *state, const tier_book *book, const tier_frame *frame,
-                                size_t customer, tier_text *out);
-static void tier__pareto_destroy(void *state);
-static int tier__pareto_set_option(void *state, const char *name, const tier_value *value);
-static int tier__pareto_get_option(void *state, const char *name, tier_value *out);
-static int tier__pareto_save(void *state, tier_state_writer *w);
-static int tier__pareto_load(void *state, tier_state_reader *r);
-
 static const tier_model_output tier__pareto_outputs[OUT_COUNT] = {{"value", TIER_VALUE_NUMBER},
                                                                   {"share", TIER_VALUE_NUMBER},
                                                                   {"cum_share", TIER_VALUE_NUMBER},
@@ -72,8 +62,6 @@ static const tier_model_option tier__pareto_options[] = {
 };
 
 #define N_OPTIONS (sizeof tier__pareto_options / sizeof tier__pareto_options[0])
-
-static const tier_model_vtable pareto_vtable = TIER__BUILTIN_VTABLE("pareto", tier__pareto, NULL);
 
 /* ---- figures ----------------------------------------------------------------------------- */
 
@@ -407,18 +395,6 @@ static void tier__pareto_destroy(void *state)
 
 /* ---- public API -------------------------------------------------------------------------- */
 
-int tier_pareto_new(tier_model **out, const char *name, const tier_allocator *alloc)
-{
-    int rc;
-    pareto_state *st =
-        tier__model_state_new(out, &name, "pareto", alloc, sizeof(pareto_state), &rc);
-    if (!st)
-        return rc;
-    st->c = pareto_defaults;
-    st->name = tier__strdup(&st->h.alloc, name);
-    return tier__model_finish(out, &pareto_vtable, st, name, alloc, st->name != NULL);
-}
-
 int tier_pareto_summary(const tier_frame *frame, const char *name, int cls, size_t *customers,
                         double *value, double *customer_share, double *value_share)
 {
@@ -602,4 +578,20 @@ static int tier__pareto_load(void *state, tier_state_reader *r)
     st->c = L.c;
     st->h.err[0] = '\0';
     return TIER_OK;
+}
+
+/* ---- constructor (public API) ------------------------------------------------------------ */
+
+static const tier_model_vtable pareto_vtable = TIER__BUILTIN_VTABLE("pareto", tier__pareto, NULL);
+
+int tier_pareto_new(tier_model **out, const char *name, const tier_allocator *alloc)
+{
+    int rc;
+    pareto_state *st =
+        tier__model_state_new(out, &name, "pareto", alloc, sizeof(pareto_state), &rc);
+    if (!st)
+        return rc;
+    st->c = pareto_defaults;
+    st->name = tier__strdup(&st->h.alloc, name);
+    return tier__model_finish(out, &pareto_vtable, st, name, alloc, st->name != NULL);
 }
