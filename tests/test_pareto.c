@@ -375,8 +375,6 @@ static tier_book *oom_book(const tier_allocator *a)
     return tst_book_with_margins(a, rows, TST_COUNT(rows));
 }
 
-static const tst_oom_case test_pareto_survives_every_failed_allocation = {oom_pareto, oom_book, 5};
-
 TST_MAIN(CLASSES(closes_a_on_the_customer_that_reaches_exactly_80_percent),
          cmocka_unit_test(test_pareto_classes_a_small_book_by_hand),
          CLASSES(breaks_ties_at_a_cut_by_id), CLASSES(splits_all_equal_values_by_id),
@@ -389,4 +387,4 @@ TST_MAIN(CLASSES(closes_a_on_the_customer_that_reaches_exactly_80_percent),
          cmocka_unit_test(test_pareto_explains_the_class),
          cmocka_unit_test(test_pareto_rejects_bad_options), CLASSES(thresholds_equal_make_b_empty),
          cmocka_unit_test(test_pareto_cdnow_classes_match_an_independent_computation),
-         TST_OOM_TEST(test_pareto_survives_every_failed_allocation))
+         TST_OOM_WALK(test_pareto_survives_every_failed_allocation, oom_pareto, oom_book, 5))

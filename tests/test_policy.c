@@ -566,9 +566,6 @@ static int build_and_describe(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case test_policy_survives_every_allocation_failure = {build_and_describe, NULL,
-                                                                           10};
-
 TST_MAIN(PLACEMENT(first_matching_tier_wins), PLACEMENT(rules_of_a_tier_are_alternatives),
          PLACEMENT(conditions_of_a_rule_must_all_hold),
          cmocka_unit_test(test_policy_number_operators_compare_exactly),
@@ -584,4 +581,4 @@ TST_MAIN(PLACEMENT(first_matching_tier_wins), PLACEMENT(rules_of_a_tier_are_alte
          cmocka_unit_test(test_policy_builtin_is_the_documented_sabc_policy),
          cmocka_unit_test(test_policy_describe_lists_tiers_rules_and_conditions),
          cmocka_unit_test(test_policy_describe_of_builtin_states_every_rule),
-         TST_OOM_TEST(test_policy_survives_every_allocation_failure))
+         TST_OOM_WALK(test_policy_survives_every_allocation_failure, build_and_describe, NULL, 10))

@@ -295,13 +295,11 @@ static int make_each_builtin(const tier_allocator *alloc, void *ud)
     return TIER_OK;
 }
 
-static const tst_oom_case test_making_builtins_survives_every_failed_allocation = {
-    make_each_builtin, NULL, 10};
-
 TST_MAIN(cmocka_unit_test(test_builtins_are_the_policy_files_in_name_order),
          cmocka_unit_test(test_every_builtin_loads_and_names_itself),
          cmocka_unit_test(test_builtin_default_unknown_and_bad_arguments),
          cmocka_unit_test(test_pareto_sabc_is_the_0_1_scheme),
          cmocka_unit_test(test_b2b_sabc_bands_cap_lapsed_key_accounts_and_entitlements),
          cmocka_unit_test(test_builtins_lint_clean),
-         TST_OOM_TEST(test_making_builtins_survives_every_failed_allocation))
+         TST_OOM_WALK(test_making_builtins_survives_every_failed_allocation, make_each_builtin,
+                      NULL, 10))

@@ -747,8 +747,6 @@ out:
     return rc;
 }
 
-static const tst_oom_case test_result_survives_every_allocation_failure = {oom_pipeline, NULL, 20};
-
 /* ---- end to end with the built-in models ---------------------------------------------------- */
 
 static void test_result_default_policy_on_cdnow_sample_end_to_end(void **state)
@@ -852,5 +850,5 @@ TST_MAIN(cmocka_unit_test(test_result_fits_unfitted_models_on_earlier_columns_th
          cmocka_unit_test(test_result_save_failure_keeps_the_old_file_and_no_temporary),
          cmocka_unit_test(test_result_save_syncs_the_directory_after_the_rename),
          cmocka_unit_test(test_result_save_with_the_default_io_writes_a_real_file),
-         TST_OOM_TEST(test_result_survives_every_allocation_failure),
+         TST_OOM_WALK(test_result_survives_every_allocation_failure, oom_pipeline, NULL, 20),
          cmocka_unit_test(test_result_default_policy_on_cdnow_sample_end_to_end))
