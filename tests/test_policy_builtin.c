@@ -173,18 +173,18 @@ static tier_book *b2b_book(const tier_allocator *a)
         snprintf(id, sizeof id, "S%d", k);
         ADD(id, 2023, 2, k, 10);
     }
-    ADD("K1", 2023, 6, 1, 2500);
-    ADD("K2", 2023, 6, 2, 2000);
-    ADD("K3", 2023, 6, 3, 1500);
-    ADD("K4", 2023, 6, 4, 1000);
-    ADD("M3", 2023, 7, 1, 200);
-    ADD("M4", 2023, 7, 2, 200);
-    ADD("M5", 2023, 7, 3, 200);
-    ADD("M6", 2023, 7, 4, 200);
-    ADD("K1", 2023, 9, 1, 2500);
-    ADD("K2", 2023, 9, 2, 2000);
-    ADD("K3", 2023, 9, 3, 1500);
-    ADD("K4", 2023, 9, 4, 1000);
+    for (k = 1; k <= 4; k++) { /* K1 2500, K2 2000, K3 1500, K4 1000 on June 1..4 */
+        snprintf(id, sizeof id, "K%d", k);
+        ADD(id, 2023, 6, k, 3000 - 500 * k);
+    }
+    for (k = 3; k <= 6; k++) { /* M3..M6 200 on July 1..4 */
+        snprintf(id, sizeof id, "M%d", k);
+        ADD(id, 2023, 7, k - 2, 200);
+    }
+    for (k = 1; k <= 4; k++) { /* the key accounts again on September 1..4 */
+        snprintf(id, sizeof id, "K%d", k);
+        ADD(id, 2023, 9, k, 3000 - 500 * k);
+    }
     for (k = 0; k < 4; k++)
         ADD("M1", 2023, 12, 1 + 7 * k, 50);
 #undef ADD
