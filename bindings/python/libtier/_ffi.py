@@ -20,19 +20,8 @@ __all__ = ["TierError", "lib", "version", "version_number"]
 ABI_MAJOR = 0
 
 # Status codes of common.h (values are ABI).
-OK = 0
-ERROR = -1
-ENOMEM = -2
-EINVAL = -3
-ERANGE = -4
-ENOTFOUND = -5
-EVERSION = -6
-EUSER = -7
-EPARSE = -8
-EIO = -9
-ECORRUPT = -10
-ECONVERGE = -11
-ESTATE = -12
+OK, ERROR, ENOMEM, EINVAL, ERANGE, ENOTFOUND, EVERSION = 0, -1, -2, -3, -4, -5, -6
+EUSER, EPARSE, EIO, ECORRUPT, ECONVERGE, ESTATE = -7, -8, -9, -10, -11, -12
 
 _STATUS_NAMES = {
     OK: "TIER_OK", ERROR: "TIER_ERROR", ENOMEM: "TIER_ENOMEM", EINVAL: "TIER_EINVAL",
