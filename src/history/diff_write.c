@@ -385,7 +385,10 @@ static void text_entitlements(const tier_diff *d, tier__buf *b)
                 cell_count(&t, v->count[1]);
             else
                 cell_text(&t, "-");
-            put_change(cell(&t), (double)v->count[1] - (double)v->count[0], -1);
+            if (e->present[0] && e->present[1])
+                put_change(cell(&t), (double)v->count[1] - (double)v->count[0], -1);
+            else
+                cell_text(&t, "-");
         }
     }
     table_render(&t, b);

@@ -40,6 +40,7 @@ enum {
     K_SPLIT_MIN_BYTES,
     K_KEY_STYLE,
     K_CUSTOMER,
+    K_AGAINST,
     K_COUNT
 };
 
@@ -67,6 +68,7 @@ static const key_info keys[K_COUNT] = {
     {"split_min_bytes", "N", 0},
     {"key_style", "STYLE", 0},
     {"customer", "ID", TEXT(customer)},
+    {"against", "NAME|FILE", TEXT(against)},
 };
 
 /* The text setting of key k (keys[k].text is not 0). */
@@ -134,6 +136,7 @@ void tier__run_free(const tier_allocator *a, tier__run *r)
     tier_book_free(r->book);
     tier__policy_hold_unref(a, r->hold);
     tier__free(a, r->lint_origin);
+    tier__diff_run_free(a, r->diff);
     memset(r, 0, sizeof *r);
 }
 
@@ -197,6 +200,7 @@ void tier_pipeline_free(tier_pipeline *p)
     a = &p->alloc;
     tier__run_free(a, &p->last);
     tier__policy_hold_unref(a, p->policy);
+    tier__policy_hold_unref(a, p->against_policy);
     tier__pipeline_specs_free(a, p->models, p->n_models);
     for (k = 0; k < K_COUNT; k++)
         if (keys[k].text)
@@ -217,6 +221,7 @@ int tier__pipeline_copy(tier_pipeline **out, const tier_pipeline *p)
      * settings own is copied, so that freeing `c` frees exactly its own copies. */
     *c = *p;
     tier__policy_hold_ref(c->policy); /* released by tier_pipeline_free(c) */
+    tier__policy_hold_ref(c->against_policy);
     c->err[0] = '\0';
     c->has_run = 0;
     memset(&c->last, 0, sizeof c->last);
@@ -390,11 +395,11 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
     static const int date_values[] = {TIER_DATE_AUTO, TIER_DATE_ISO, TIER_DATE_YYYYMMDD};
     static const char *const format_names[] = {"csv", "json", "text", NULL};
     static const int format_values[] = {TIER_OUTPUT_CSV, TIER_OUTPUT_JSON, TIER__FORMAT_TEXT};
-    static const char *const produce_names[] = {"tiers", "scores",   "fit", "explain",
-                                                "lint",  "policies", NULL};
-    static const int produce_values[] = {TIER__PRODUCE_TIERS, TIER__PRODUCE_SCORES,
-                                         TIER__PRODUCE_FIT,   TIER__PRODUCE_EXPLAIN,
-                                         TIER__PRODUCE_LINT,  TIER__PRODUCE_POLICIES};
+    static const char *const produce_names[] = {"tiers", "scores",   "fit",  "explain",
+                                                "lint",  "policies", "diff", NULL};
+    static const int produce_values[] = {
+        TIER__PRODUCE_TIERS, TIER__PRODUCE_SCORES,   TIER__PRODUCE_FIT, TIER__PRODUCE_EXPLAIN,
+        TIER__PRODUCE_LINT,  TIER__PRODUCE_POLICIES, TIER__PRODUCE_DIFF};
     static const char *const style_names[] = {"name", "flag", NULL};
     static const int style_values[] = {TIER__KEYS_NAME, TIER__KEYS_FLAG};
     char buf[64];
@@ -456,9 +461,10 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
             return TIER_OK;
         }
         return set_models(p, value, label(p, k, 0, buf));
-    case K_POLICY: {
+    case K_POLICY:
+    case K_AGAINST: {
         /* Loaded now, so that a bad file is reported at once; kept until replaced. */
-        tier__policy_hold *hold = NULL;
+        tier__policy_hold *hold = NULL, **slot = k == K_POLICY ? &p->policy : &p->against_policy;
         int rc = value ? tier__pipeline_load_policy(p, value, &hold) : TIER_OK;
         if (!rc)
             rc = set_string(p, text_slot(p, k), value);
@@ -466,13 +472,13 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
             tier__policy_hold_unref(&p->alloc, hold);
             return rc;
         }
-        tier__policy_hold_unref(&p->alloc, p->policy);
-        p->policy = hold;
+        tier__policy_hold_unref(&p->alloc, *slot);
+        *slot = hold;
         return TIER_OK;
     }
     case K_PRODUCE:
         return set_choice(p, k, value, produce_names, produce_values, TIER__PRODUCE_TIERS,
-                          &p->produce, "tiers, scores, fit, explain, lint or policies");
+                          &p->produce, "tiers, scores, fit, explain, lint, policies or diff");
     case K_FORMAT:
         return set_choice(p, k, value, format_names, format_values, TIER_OUTPUT_CSV, &p->format,
                           "csv, json or text");
@@ -509,7 +515,8 @@ static void put_models(const tier_pipeline *p, tier__buf *out)
                                            "scorecard", "needs",  NULL};
     size_t i, n = 0;
     if (!p->models_set &&
-        (p->produce == TIER__PRODUCE_TIERS || p->produce == TIER__PRODUCE_EXPLAIN)) {
+        (p->produce == TIER__PRODUCE_TIERS || p->produce == TIER__PRODUCE_EXPLAIN ||
+         p->produce == TIER__PRODUCE_DIFF)) {
         tier_policy *loaded = NULL;
         const tier_policy *policy = p->policy_ref ? p->policy_ref
                                     : p->policy   ? p->policy->policy
@@ -578,9 +585,9 @@ static void get_into(const tier_pipeline *p, int k, tier__buf *out)
         s = p->policy_name ? p->policy_name : tier__pipeline_default_policy(p);
         break;
     case K_PRODUCE: {
-        static const char *const names[] = {"tiers",   "scores", "fit",
-                                            "explain", "lint",   "policies"};
-        s = p->produce >= 1 && p->produce <= 6 ? names[p->produce - 1] : "tiers";
+        static const char *const names[] = {"tiers", "scores",   "fit", "explain",
+                                            "lint",  "policies", "diff"};
+        s = p->produce >= 1 && p->produce <= 7 ? names[p->produce - 1] : "tiers";
         break;
     }
     case K_FORMAT:
@@ -770,9 +777,13 @@ int tier_pipeline_check(tier_pipeline *p)
                                                                 label(p, K_POLICY, 1, b1));
     if (!p->input)
         return tier__pipeline_fail(p, TIER_EINVAL, "%s is required", label(p, K_INPUT, 1, b1));
-    if (p->format == TIER__FORMAT_TEXT && p->produce != TIER__PRODUCE_EXPLAIN)
-        return tier__pipeline_fail(p, TIER_EINVAL, "%s text is for explain (csv or json)",
+    if (p->format == TIER__FORMAT_TEXT && p->produce != TIER__PRODUCE_EXPLAIN &&
+        p->produce != TIER__PRODUCE_DIFF)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s text is for explain and diff (csv or json)",
                                    label(p, K_FORMAT, 0, b1));
+    if (p->produce == TIER__PRODUCE_DIFF && !p->against_policy)
+        return tier__pipeline_fail(p, TIER_EINVAL, "diff needs %s: the policy to compare with",
+                                   label(p, K_AGAINST, 1, b1));
     if (p->produce == TIER__PRODUCE_EXPLAIN) {
         if (!p->customer || !*p->customer)
             return tier__pipeline_fail(p, TIER_EINVAL, "explain needs %s",

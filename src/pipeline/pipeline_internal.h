@@ -21,10 +21,11 @@ enum {
     TIER__PRODUCE_FIT = 3,
     TIER__PRODUCE_EXPLAIN = 4,
     TIER__PRODUCE_LINT = 5,
-    TIER__PRODUCE_POLICIES = 6
+    TIER__PRODUCE_POLICIES = 6,
+    TIER__PRODUCE_DIFF = 7 /* two policies on the same data, compared (diff.c) */
 };
 
-/* Output formats besides TIER_OUTPUT_CSV and TIER_OUTPUT_JSON: text, for explain. */
+/* Output formats besides TIER_OUTPUT_CSV and TIER_OUTPUT_JSON: text, for explain and diff. */
 #define TIER__FORMAT_TEXT 3
 
 /* The default policies: for a transaction log, and with account attributes. */
@@ -58,6 +59,9 @@ typedef struct tier__policy_hold {
     tier_policy *policy;
 } tier__policy_hold;
 
+/* What a `diff` run keeps besides the run of the `against` policy (diff.c). */
+typedef struct tier__diff_run tier__diff_run;
+
 /* What one run builds; it replaces the pipeline's results only when the run succeeds. */
 typedef struct tier__run {
     int produce; /* the settings it ran with, for the summary */
@@ -74,7 +78,8 @@ typedef struct tier__run {
     tier__policy_hold *hold;   /* a reference, or NULL */
     size_t lint_errors, lint_warnings;
     int has_lint;
-    char *lint_origin; /* what the lint summary names */
+    char *lint_origin;    /* what the lint summary names */
+    tier__diff_run *diff; /* a `diff` run: the run of `policy` and the comparison; else NULL */
 } tier__run;
 
 struct tier_pipeline {
@@ -96,6 +101,8 @@ struct tier_pipeline {
     char *policy_name;         /* the `policy` setting as given (NULL: the default) */
     tier__policy_hold *policy; /* its policy, loaded when set (NULL with policy_name NULL) */
     char *customer;            /* explain: the customer's id */
+    char *against;             /* diff: the `against` setting as given (NULL: none) */
+    tier__policy_hold *against_policy; /* its policy, loaded when set */
     const tier_policy *policy_ref;
     const tier_registry *registry; /* borrowed; NULL: the built-in kinds */
     int produce;
@@ -194,6 +201,27 @@ int tier__pipeline_lint(tier_pipeline *p, tier__run *r);
 /* A `policies` run: writes the list of the built-in policies (or, with the setting, the text of
  * that built-in) to the output callback. */
 int tier__pipeline_list_policies(tier_pipeline *p);
+
+/* ---- run.c, for diff.c ---- */
+/* The policy of a `tiers`, `explain` or `diff` run: the host's, the setting's or the default
+ * one (*hold: a reference the caller releases, or NULL). Sets the error. */
+int tier__pipeline_choose_policy(tier_pipeline *p, const tier_policy **policy,
+                                 tier__policy_hold **hold);
+/* The model list of a run of `policy` (*owned: to free with tier__pipeline_specs_free). */
+int tier__pipeline_model_list(tier_pipeline *p, const tier_policy *policy,
+                              const tier__model_spec **out, size_t *n, tier__model_spec **owned);
+/* Makes the models of `specs` on r->book and runs them and `policy` into r->result. With
+ * quiet_estate a model that needs the transactions returns TIER_ESTATE without an error. */
+int tier__pipeline_run_policy(tier_pipeline *p, const tier__model_spec *specs, size_t n,
+                              const tier_policy *policy, int quiet_estate, tier__run *r);
+
+/* ---- diff.c ---- */
+/* A `diff` run: reads once, runs `policy` and `against`, writes their tier_diff. */
+int tier__pipeline_diff(tier_pipeline *p);
+/* Frees what a diff run kept (NULL is a no-op). */
+void tier__diff_run_free(const tier_allocator *a, tier__diff_run *d);
+/* Appends the summary of a diff run (the customers, then the moves). */
+void tier__pipeline_diff_summary(const tier__run *r, tier__buf *b);
 
 /* ---- report.c ---- */
 /* Appends the fit report of model m (one JSON document and '\n'); returns the buffer's status. */
