@@ -55,11 +55,14 @@
  * |                | (since 0.3.0) `explain` (tier, then write the explanation of the       |
  * |                | `customer`), `lint` (write tier_policy_lint()'s report of the policy;  |
  * |                | the run fails when it finds errors), `policies` (write the built-in    |
- * |                | policies with their descriptions, or with `policy` set its text)       |
+ * |                | policies with their descriptions, or with `policy` set its text),      |
+ * |                | `diff` (read once, tier by `policy` and by `against`, write their      |
+ * |                | tier_diff: text, csv = the movers, json; include/tier/diff.h)          |
+ * | against        | (since 0.3.0) `diff`: the policy to compare with, as `policy` takes it |
  * | customer       | (since 0.3.0) the customer id `explain` explains                        |
  * | out            | output file (default: none; then the write callback, if any)           |
- * | format         | `csv` (default) or `json`; `text` (since 0.3.0) for `explain` only,    |
- * |                | which writes text for anything but `json`                              |
+ * | format         | `csv` (default) or `json`; `text` (since 0.3.0) for `explain`, which   |
+ * |                | writes text for anything but `json`, and for `diff`                    |
  * | output_columns | a tier_result_write() column list (default: customer_id, tier, the     |
  * |                | models' columns, then `flags` when the policy has flags, `route` when  |
  * |                | it routes, `ent.NAME` per entitlement, and reason)                     |
@@ -75,6 +78,7 @@
 
 #include "common.h"
 #include "book.h"
+#include "diff.h"
 #include "io.h"
 #include "model.h"
 #include "policy.h"
@@ -342,9 +346,10 @@ typedef enum tier_pipeline_command_flag {
  * Since 0.3.0 also "explain" (the flags of `run` but `--out`, plus `--customer ID` and
  * `--format text|json`: `produce` is `explain`), "lint" (one argument, the policy: `produce` is
  * `lint`) and "policies" (no argument, or the name of a built-in policy: `produce` is
- * `policies`).
+ * `policies`), and "diff" (the flags of `run` plus `--against NAME|FILE`, required: `produce` is
+ * `diff` and `format` is `text` unless `--format` says otherwise).
  * @param pipeline a pipeline fresh from tier_pipeline_new() (host hooks may be set already).
- * @param command "run", "fit clv", "clv", "explain", "lint" or "policies".
+ * @param command "run", "fit clv", "clv", "explain", "diff", "lint" or "policies".
  * @param argc the number of arguments.
  * @param argv the arguments (borrowed for the call only); may be NULL when `argc` is 0.
  * @param[out] flags set to the ::tier_pipeline_command_flag bits found (0 on failure); may be
@@ -359,9 +364,9 @@ TIER_API int tier_pipeline_set_command(tier_pipeline *pipeline, const char *comm
 
 /**
  * Appends the `tier` command's usage text to `out`: of one command ("run", "fit clv", "clv",
- * "version", and since 0.3.0 "explain", "lint" and "policies"), as printed for `--help`, or of all
- * of them (NULL), as `tier help` prints it. Every line ends in '\n'. The text is static; nothing
- * but `out` is allocated.
+ * "version", and since 0.3.0 "explain", "diff", "lint" and "policies"), as printed for `--help`, or
+ * of all of them (NULL), as `tier help` prints it. Every line ends in '\n'. The text is static;
+ * nothing but `out` is allocated.
  * @param command the command, or NULL.
  * @param out the text buffer (the caller's); unchanged on failure.
  * @return TIER_OK, TIER_EINVAL (`out` is NULL), TIER_ENOTFOUND (unknown command) or TIER_ENOMEM.
@@ -424,6 +429,14 @@ TIER_API int tier_pipeline_summary(const tier_pipeline *pipeline, tier_text *out
  */
 TIER_API int tier_pipeline_explain(tier_pipeline *pipeline, const char *customer_id, int format,
                                    tier_text *out);
+
+/**
+ * The comparison of the last successful `diff` run (produce = diff): the run of `policy` (before)
+ * against the run of `against` (after) on the same book, whose result tier_pipeline_result()
+ * returns. Borrowed; NULL before such a run.
+ * @since 0.3.0
+ */
+TIER_API const tier_diff *tier_pipeline_diff(const tier_pipeline *pipeline);
 
 /** Number of warnings of the last successful run (e.g. a fit that did not converge). @since 0.2.0
  */

@@ -257,3 +257,8 @@ void tier__pipeline_diff_summary(const tier__run *r, tier__buf *b)
     else
         tier__buf_printf(b, "%%): %zu up, %zu down\n", up, down);
 }
+
+const tier_diff *tier_pipeline_diff(const tier_pipeline *p)
+{
+    return p && p->has_run && p->last.diff ? p->last.diff->diff : NULL;
+}
