@@ -463,6 +463,14 @@ static void test_failed_command_leaves_the_earlier_settings_as_they_were(void **
     "  windows and lets, each rule tried with its value, the cap that moved it, the\n" \
     "  flags, the entitlements and the route (text, or one JSON object)\n"
 
+#define DIFF_NOTES                                                                      \
+    "\n"                                                                                \
+    "  reads the data once, tiers it by policy A (default b2b-sabc, with --accounts\n"  \
+    "  b2b-full) and by policy B, and compares: customers and revenue from each tier\n" \
+    "  to each, the entitlement totals, the accounts routed per team, and every\n"      \
+    "  customer that moves with its reason under A and under B. --format text (the\n"   \
+    "  default) is for a person, csv lists the movers, json has everything\n"
+
 #define POLICIES_NOTES                                                                    \
     "\n"                                                                                  \
     "  without NAME: the built-in policies and what each is for; with NAME: its policy\n" \
@@ -498,6 +506,11 @@ static const char explain_help[] =
     "                [--accounts FILE [--account-id COL]] [--models LIST]\n" EXPLAIN_NOTES
     "\n" READER_FLAGS;
 
+static const char diff_help[] =
+    "usage: tier diff --input FILE --policy A --against B [--format text|csv|json] [--out FILE]\n"
+    "                [--accounts FILE [--account-id COL]] [--models LIST] <reader "
+    "flags>\n" DIFF_NOTES "\n" READER_FLAGS;
+
 static const char policies_help[] = "usage: tier policies [NAME]\n" POLICIES_NOTES;
 
 static const char lint_help[] = "usage: tier lint POLICY [--quiet]\n" LINT_NOTES;
@@ -520,6 +533,7 @@ static const char all_help[] =
     "commands:\n"
     "  run       tier every customer of a transaction log by a policy (built-in or file)\n"
     "  explain   why one customer got its tier: models, windows, rules, caps, flags\n"
+    "  diff      what-if: two policies on the same data, who moves between which tiers\n"
     "  policies  list the built-in policies, or print one (tier policies NAME)\n"
     "  lint      check a policy file: errors and warnings, one per line\n"
     "  fit clv   fit the CLV models (BG/NBD or Pareto/NBD, Gamma-Gamma); JSON on stdout\n"
@@ -535,6 +549,8 @@ static const char all_help[] =
     "\n" MODELS_NOTES "\n"
     "tier explain --customer ID <reader flags> [--format text|json] [--policy NAME|FILE]\n"
     "         [--accounts FILE [--account-id COL]] [--models LIST]\n" EXPLAIN_NOTES "\n"
+    "tier diff --input FILE --policy A --against B [--format text|csv|json] [--out FILE]\n"
+    "         [--accounts FILE [--account-id COL]] [--models LIST] <reader flags>\n" DIFF_NOTES "\n"
     "tier policies [NAME]\n" POLICIES_NOTES "\n"
     "tier lint POLICY [--quiet]\n" LINT_NOTES "\n"
     "tier fit clv <reader flags> --calibration-end YYYY-MM-DD [--model bgnbd|pnbd]\n"
@@ -549,13 +565,10 @@ static void test_usage_of_each_command_is_what_tier_help_prints(void **state)
     static const struct {
         const char *command, *text;
     } cases[] = {
-        {"run", run_help},
-        {"explain", explain_help},
-        {"policies", policies_help},
-        {"lint", lint_help},
-        {"fit clv", fit_clv_help},
-        {"clv", clv_help},
-        {"version", "usage: tier version\n"},
+        {"run", run_help},   {"explain", explain_help},
+        {"diff", diff_help}, {"policies", policies_help},
+        {"lint", lint_help}, {"fit clv", fit_clv_help},
+        {"clv", clv_help},   {"version", "usage: tier version\n"},
         {NULL, all_help},
     };
     size_t i;
