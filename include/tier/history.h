@@ -86,13 +86,13 @@ TIER_API size_t tier_history_customer_count(const tier_history *history);
 
 /** One customer's state (outputs may be NULL; strings borrowed until the history changes). */
 typedef struct tier_history_entry {
-    const char *id;     /**< customer id */
-    const char *tier;   /**< current tier ("" when none) */
-    double since;       /**< day it entered that tier */
-    uint32_t runs;      /**< runs in a row in that tier */
-    uint32_t failing;   /**< consecutive runs its tier's rules failed while it was held */
-    const char *reason; /**< reason of its last move */
-    double moved;       /**< day of its last move (NaN: never moved) */
+    const char *id;       /**< customer id */
+    const char *tier;     /**< current tier ("" when none) */
+    double since;         /**< day it entered that tier */
+    uint32_t runs;        /**< runs in a row in that tier */
+    uint32_t failing;     /**< consecutive runs its tier's rules failed while it was held */
+    const char *reason;   /**< reason of its last move */
+    double moved;         /**< day of its last move (NaN: never moved) */
     const char *previous; /**< tier before its last move ("" when none) */
 } tier_history_entry;
 

@@ -244,3 +244,18 @@ void tier__frame_end(tier_frame *f, size_t mark, int ok)
             column_free(f, &f->cols[--f->ncols]);
     }
 }
+
+void tier__frame_swap(tier_frame *f, size_t a, size_t b)
+{
+    column t;
+    char *na, *nb;
+    if (a >= f->ncols || b >= f->ncols || a == b)
+        return;
+    na = f->cols[a].name;
+    nb = f->cols[b].name;
+    t = f->cols[a];
+    f->cols[a] = f->cols[b];
+    f->cols[b] = t;
+    f->cols[a].name = na;
+    f->cols[b].name = nb;
+}

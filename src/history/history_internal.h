@@ -20,7 +20,7 @@ enum {
 
 /* A customer's state. Days are day numbers (include/tier/date.h). */
 typedef struct tier__hentry {
-    char *id; /* NUL-terminated copy of the id (ids have no NUL bytes) */
+    char *id;         /* NUL-terminated copy of the id (ids have no NUL bytes) */
     int32_t tier;     /* index into tier_history.tiers, -1: none */
     int32_t since;    /* day it entered that tier */
     uint32_t runs;    /* runs in a row in that tier */
@@ -77,8 +77,8 @@ struct tier_history {
     /* the ledger of the last run */
     tier__hmove *moves;
     size_t n_moves;
-    uint64_t *matrix_count; /* (n_tiers + 1)^2: [from + 1][to + 1], index 0 = none */
-    double *matrix_revenue; /* the same cells: the customers' revenue (net amount) */
+    uint64_t *matrix_count;   /* (n_tiers + 1)^2: [from + 1][to + 1], index 0 = none */
+    double *matrix_revenue;   /* the same cells: the customers' revenue (net amount) */
     tier__hoverride *expired; /* overrides dropped by the last run */
     size_t n_expired;
     tier__hraw *raw; /* unknown sections of the loaded snapshot */
@@ -89,5 +89,7 @@ struct tier_history {
 void tier__history_clear(tier_history *h);
 /* Moves everything of `from` into `h` (whose old contents are freed); from is zeroed. */
 void tier__history_take(tier_history *h, tier_history *from);
+/* Index of customer `id` among the entries (binary search), or -1. */
+long tier__history_find(const tier_history *h, const char *id);
 
 #endif

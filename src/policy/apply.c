@@ -479,7 +479,9 @@ static int to_customers(run *R, tier__applied *out)
     out->tier = tier__malloc(R->a, (n ? n : 1) * sizeof *out->tier);
     out->reason = tier__malloc(R->a, (n ? n : 1) * sizeof *out->reason);
     out->flags = tier__malloc(R->a, (n ? n : 1) * sizeof *out->flags);
-    if (!rule_code || !cap_code || !row_flag || !out->tier || !out->reason || !out->flags)
+    out->cap_reason = tier__malloc(R->a, (n ? n : 1) * sizeof *out->cap_reason);
+    if (!rule_code || !cap_code || !row_flag || !out->tier || !out->reason || !out->flags ||
+        !out->cap_reason)
         goto done;
     for (t = 0, i = 0; t < pol->n_tiers; t++)
         for (k = 0; k < pol->tiers[t].n_rules; k++, i++) {
@@ -520,6 +522,7 @@ static int to_customers(run *R, tier__applied *out)
         int32_t rr = R->row_rule[row];
         out->tier[i] = R->row_tier[row];
         out->flags[i] = row_flag[row];
+        out->cap_reason[i] = rr <= -2 ? cap_code[-2 - rr] : -1;
         if (member_code && R->rows.member[i] && out->tier[i] >= 0) {
             if (member_code[row] < 0) {
                 size_t len;
@@ -562,6 +565,38 @@ done:
         tier__free_all(R->a, own, sizeof own / sizeof *own);
     }
     return rc ? nomem(R, "placing the customers") : TIER_OK;
+}
+
+/* Each tier's `demote when` (docs/history.md) for every customer: a member takes its group's row,
+ * as it takes its tier. */
+static int demotes(run *R, tier__applied *out)
+{
+    const tier__pol *pol = R->pol;
+    size_t t, i, slots = 0;
+    char what[TIER__ERR_SIZE];
+    out->demote_slot = tier__malloc(R->a, (pol->n_tiers + 1) * sizeof *out->demote_slot);
+    if (!out->demote_slot)
+        return nomem(R, "evaluating the demote conditions");
+    for (t = 0; t < pol->n_tiers; t++)
+        out->demote_slot[t] = pol->tiers[t].hold.when ? (int32_t)slots++ : -1;
+    out->demote = tier__malloc(R->a, slots * out->customers + 1);
+    if (!out->demote)
+        return nomem(R, "evaluating the demote conditions");
+    out->n_demote = slots;
+    for (t = 0; t < pol->n_tiers; t++) {
+        const tier__pexpr *when = pol->tiers[t].hold.when;
+        unsigned char *dst;
+        int rc;
+        if (!when)
+            continue;
+        snprintf(what, sizeof what, "the demote condition of tier '%s'", pol->tiers[t].name);
+        if ((rc = want_bool(R, when, what)) != TIER_OK)
+            return rc;
+        dst = out->demote + (size_t)out->demote_slot[t] * out->customers;
+        for (i = 0; i < out->customers; i++)
+            dst[i] = R->mask[R->hier ? R->rows.row_of[i] : i];
+    }
+    return TIER_OK;
 }
 
 /* ---- trace ---------------------------------------------------------------------------------- */
@@ -667,7 +702,8 @@ done:
 
 void tier__applied_free(const tier_allocator *a, tier__applied *out)
 {
-    void *own[] = {out->tier, out->reason, out->flags, out->route};
+    void *own[] = {out->tier,       out->reason,      out->flags, out->route,
+                   out->cap_reason, out->demote_slot, out->demote};
     tier__free_all(a, own, sizeof own / sizeof *own);
     tier__free_strings(a, out->reasons, out->n_reasons);
     tier__free_strings(a, out->flag_sets, out->n_flag_sets);
@@ -744,7 +780,7 @@ int tier__policy_apply(const tier__apply_in *in, const tier_allocator *a, tier__
         goto fail;
     if (trace && (rc = trace_values(&R, trace)) != TIER_OK)
         goto fail;
-    if ((rc = to_customers(&R, out)) != TIER_OK)
+    if ((rc = to_customers(&R, out)) != TIER_OK || (rc = demotes(&R, out)) != TIER_OK)
         goto fail;
     goto done;
 fail:

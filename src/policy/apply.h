@@ -32,6 +32,11 @@ typedef struct tier__applied {
     size_t n_teams;
     char **report; /* one line per team over its capacity */
     size_t n_report;
+    /* What tier_history_apply needs (docs/history.md). */
+    int32_t *cap_reason;   /* [customers] index into reasons of the cap that moved its row, -1 */
+    int32_t *demote_slot;  /* [n_tiers] slot of tier t's `demote when` in demote, -1: none */
+    unsigned char *demote; /* [n_demote * customers] 1: that `demote when` holds for customer */
+    size_t n_demote;
 } tier__applied;
 
 /* What explain needs about one customer (filled when a trace is given). */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/book_internal.h"
+#include "core/frame_internal.h"
 #include "policy/apply.h"
 #include "policy/policy_internal.h"
 #include "policy/result_internal.h"
@@ -38,6 +39,14 @@ typedef struct kept {
     size_t n_models;
     char **report;
     size_t n_report;
+    /* What the policy placed (tier_history_apply reads it; the columns may change after it). */
+    int32_t *placed, *placed_reason, *cap_reason; /* [customers]; reasons index, -1: none */
+    char **reasons;
+    size_t n_reasons;
+    int32_t *demote_slot;  /* [ntiers] */
+    unsigned char *demote; /* [n_demote * customers] */
+    size_t n_demote;
+    int finalized; /* 1 once tier__result_finalize changed the run */
 } kept;
 
 struct tier_result {
@@ -76,8 +85,11 @@ static void kept_free(const tier_allocator *a, kept *k)
             tier__free(a, k->models[i].state);
         }
     tier__free_strings(a, k->report, k->n_report);
+    tier__free_strings(a, k->reasons, k->n_reasons);
     {
-        void *own[] = {k->tier_customers, k->tier_net, k->models, k->ent, k->ent_type};
+        void *own[] = {k->tier_customers, k->tier_net, k->models,        k->ent,
+                       k->ent_type,       k->placed,   k->placed_reason, k->cap_reason,
+                       k->demote_slot,    k->demote};
         tier__free_all(a, own, sizeof own / sizeof *own);
     }
     memset(k, 0, sizeof *k);
@@ -361,6 +373,18 @@ int tier_result_run(tier_result *result, const tier_book *book, tier_model *cons
     k.n_report = ap.n_report;
     ap.report = NULL;
     ap.n_report = 0;
+    k.placed = ap.tier;
+    k.placed_reason = ap.reason;
+    k.cap_reason = ap.cap_reason;
+    k.reasons = ap.reasons;
+    k.n_reasons = ap.n_reasons;
+    k.demote_slot = ap.demote_slot;
+    k.demote = ap.demote;
+    k.n_demote = ap.n_demote;
+    ap.tier = ap.reason = ap.cap_reason = ap.demote_slot = NULL;
+    ap.reasons = NULL;
+    ap.n_reasons = 0;
+    ap.demote = NULL;
 
     /* Commit: nothing below can fail. */
     tier_frame_free(result->frame);
@@ -566,4 +590,143 @@ int tier_result_entitlement(const tier_result *result, size_t i, const char *key
     if (type == TIER__PT_TEXT)
         return tier_value_set_text(value, text ? text : "");
     return tier_value_set_number(value, num);
+}
+
+/* ---- what tier_history_apply reads and changes ----------------------------------------------- */
+
+int tier__result_has_run(const tier_result *result)
+{
+    return result && result->frame != NULL;
+}
+
+int tier__result_finalized(const tier_result *result)
+{
+    return result && result->k.finalized;
+}
+
+int tier__result_placed(const tier_result *result, size_t i, const char **reason, const char **cap)
+{
+    const kept *k = &result->k;
+    int32_t r, c;
+    if (reason)
+        *reason = "";
+    if (cap)
+        *cap = NULL;
+    if (!result->frame || i >= result->customers)
+        return -1;
+    r = k->placed_reason[i];
+    c = k->cap_reason[i];
+    if (reason && r >= 0 && (size_t)r < k->n_reasons)
+        *reason = k->reasons[r];
+    if (cap && c >= 0 && (size_t)c < k->n_reasons)
+        *cap = k->reasons[c];
+    return k->placed[i];
+}
+
+int tier__result_demote(const tier_result *result, size_t tier, size_t i)
+{
+    const kept *k = &result->k;
+    int32_t slot;
+    if (!result->frame || i >= result->customers || tier >= k->ntiers || !k->demote_slot)
+        return -1;
+    slot = k->demote_slot[tier];
+    if (slot < 0 || (size_t)slot >= k->n_demote)
+        return -1;
+    return k->demote[(size_t)slot * result->customers + i] != 0;
+}
+
+int tier__result_finalize(tier_result *res, const tier_book *book, const tier__result_final *fin,
+                          char *err)
+{
+    static const char *const moves[] = {"new", "up", "down", "same"};
+    const tier_allocator *a = &res->alloc;
+    const size_t n = res->customers, ntiers = res->k.ntiers;
+    tier_frame *f = res->frame;
+    kept sum;
+    const char **names = NULL;
+    size_t mark = 0, i, c_tier = 0, c_reason = 0;
+    int32_t *dst;
+    double *days;
+    int rc;
+    if (!f || res->k.finalized) {
+        tier__errorf(err, "%s",
+                     !f ? "the result has no run (tier_result_run first)"
+                        : "the result already went through a history: run the policy again "
+                          "before applying another");
+        return TIER_ESTATE;
+    }
+    if (!book || tier_book_customer_count(book) != n) {
+        tier__errorf(err, "the book is not that of the run (%zu customers, the result has %zu)",
+                     book ? tier_book_customer_count(book) : (size_t)0, n);
+        return TIER_EINVAL;
+    }
+    for (i = 0; i < n; i++) {
+        if (fin->tier[i] < -1 || fin->tier[i] >= (int32_t)ntiers || fin->reason[i] < -1 ||
+            fin->reason[i] >= (int32_t)fin->n_reasons || fin->previous[i] < -1 ||
+            fin->previous[i] >= (int32_t)fin->n_previous_names || fin->move[i] < 0 ||
+            fin->move[i] > TIER__RMOVE_SAME) {
+            tier__errorf(err, "the final tier of customer %zu is out of range", i);
+            return TIER_EINVAL;
+        }
+    }
+    memset(&sum, 0, sizeof sum);
+    sum.ntiers = ntiers;
+    if ((rc = summarize(res, book, fin->tier, n, &sum)) != TIER_OK) {
+        tier__errorf(err, "%s", res->err);
+        kept_free(a, &sum);
+        return rc;
+    }
+    names = tier__calloc(a, ntiers + 1, sizeof *names);
+    if (!names) {
+        rc = TIER_ENOMEM;
+        goto fail;
+    }
+    for (i = 0; i < ntiers; i++)
+        names[i] = tier_frame_label_text(f, res->tier_col, (int32_t)i);
+    mark = tier__frame_begin(f, NULL);
+    /* The new tier and reason columns go under names no model can give, then swap places with
+     * the old ones, which are dropped with the undo mark's columns past the kept three. */
+    if ((rc = tier_frame_add_labels(f, "previous_tier", fin->previous_names, fin->n_previous_names,
+                                    &dst)) != TIER_OK)
+        goto fail;
+    memcpy(dst, fin->previous, n * sizeof *dst);
+    if ((rc = tier_frame_add_labels(f, "move", moves, 4, &dst)) != TIER_OK)
+        goto fail;
+    memcpy(dst, fin->move, n * sizeof *dst);
+    if ((rc = tier_frame_add_numbers(f, "since", &days)) != TIER_OK)
+        goto fail;
+    memcpy(days, fin->since, n * sizeof *days);
+    if ((rc = tier_frame_add_labels(f, "-tier-", names, ntiers, &dst)) != TIER_OK)
+        goto fail;
+    memcpy(dst, fin->tier, n * sizeof *dst);
+    if ((rc = tier_frame_add_labels(f, "-reason-", fin->reasons, fin->n_reasons, &dst)) != TIER_OK)
+        goto fail;
+    memcpy(dst, fin->reason, n * sizeof *dst);
+    if (tier_frame_find(f, "-tier-", &c_tier) || tier_frame_find(f, "-reason-", &c_reason)) {
+        rc = TIER_ERROR;
+        goto fail;
+    }
+    /* Commit: nothing below can fail. */
+    tier__frame_swap(f, res->tier_col, c_tier);
+    tier__frame_swap(f, res->reason_col, c_reason);
+    tier__frame_end(f, mark + 3, 0);
+    res->tier_codes = tier_frame_labels(f, res->tier_col);
+    res->reason_codes = tier_frame_labels(f, res->reason_col);
+    tier__free(a, res->k.tier_customers);
+    tier__free(a, res->k.tier_net);
+    res->k.tier_customers = sum.tier_customers;
+    res->k.tier_net = sum.tier_net;
+    res->k.finalized = 1;
+    tier__free(a, (void *)names);
+    return TIER_OK;
+fail:
+    if (rc == TIER_ENOMEM)
+        tier__errorf(err, "out of memory changing the result's tiers");
+    else
+        tier__errorf(err, "changing the result's tiers failed: %s", tier_frame_last_error(f));
+    if (names)
+        tier__frame_end(f, mark, 0);
+    tier__free(a, (void *)names);
+    kept_free(a, &sum);
+    return rc;
 }

@@ -26,4 +26,48 @@ double tier__result_as_of(const tier_result *result);
 const char *tier__result_model(const tier_result *result, size_t m, const char **kind,
                                const char **state, size_t *state_len);
 
+/* The writer's encoders (result_writer.c), for every CSV and JSON the library writes: a field
+ * RFC 4180 quoted only when it holds a comma, a quote, CR or LF (quotes doubled), and a JSON
+ * string with its quotes, escaping '"', '\\' and control characters. Bytes go to put(ctx, ...). */
+typedef void (*tier__sink_fn)(void *ctx, const char *s, size_t n);
+void tier__csv_field(tier__sink_fn put, void *ctx, const char *s, size_t n);
+void tier__json_string(tier__sink_fn put, void *ctx, const char *s, size_t n);
+
+/* ---- what tier_history_apply reads and changes (docs/history.md) ---- */
+
+/* 1 when the last run has placed customers (tier_result_run succeeded), else 0. */
+int tier__result_has_run(const tier_result *result);
+/* 1 once tier__result_finalize changed the run (a second history apply is refused). */
+int tier__result_finalized(const tier_result *result);
+/* Customer i as the policy placed it, before any history: its tier (-1: none), its reason (the
+ * rule, "member of ...", or the cap's "over the cap of ..."; "" when none) into *reason, and into
+ * *cap the reason of the cap that moved it (NULL when no cap did). Outputs may be NULL. */
+int tier__result_placed(const tier_result *result, size_t i, const char **reason, const char **cap);
+/* Tier `tier`'s `demote when` for customer i: 1 holds, 0 does not, -1 the tier has none (or out
+ * of range). */
+int tier__result_demote(const tier_result *result, size_t tier, size_t i);
+
+/* The labels of the `move` column, in code order. */
+enum { TIER__RMOVE_NEW = 0, TIER__RMOVE_UP, TIER__RMOVE_DOWN, TIER__RMOVE_SAME };
+
+/* The final tiers of a run after a history (every array has one entry per customer). */
+typedef struct tier__result_final {
+    const int32_t *tier;   /* tier index, -1: none */
+    const int32_t *reason; /* index into reasons, -1: none */
+    const char *const *reasons;
+    size_t n_reasons;
+    const int32_t *previous; /* index into previous_names, -1: none */
+    const char *const *previous_names;
+    size_t n_previous_names;
+    const int32_t *move; /* TIER__RMOVE_* */
+    const double *since; /* day number the customer entered its tier (NaN: none) */
+} tier__result_final;
+
+/* Replaces the tier and reason columns by the final ones, adds the label columns previous_tier
+ * and move and the number column since, and sums the summary over the final tiers with `book`
+ * (that of the run). All or nothing: TIER_OK, TIER_ESTATE (no run, or already finalized),
+ * TIER_EINVAL (book, codes out of range) or TIER_ENOMEM; the message is in *err. */
+int tier__result_finalize(tier_result *result, const tier_book *book, const tier__result_final *fin,
+                          char *err);
+
 #endif

@@ -20,7 +20,7 @@
 /* Integral doubles below 2^53 print as integers; fixed decimals are exact below it. */
 #define EXACT_LIMIT 9007199254740992.0
 
-enum { SRC_ID = 1, SRC_NUMBER, SRC_LABEL, SRC_EMPTY };
+enum { SRC_ID = 1, SRC_NUMBER, SRC_LABEL, SRC_EMPTY, SRC_DATE };
 
 typedef struct wcol {
     int src;
@@ -87,8 +87,6 @@ static void putc_(writer *w, char c)
 
 /* ---- encoders (into any byte sink) --------------------------------------------------------- */
 
-typedef void (*sink_fn)(void *ctx, const char *s, size_t n);
-
 static int csv_needs_quotes(const char *s, size_t n)
 {
     size_t i;
@@ -100,7 +98,7 @@ static int csv_needs_quotes(const char *s, size_t n)
     return 0;
 }
 
-static void csv_field(sink_fn put_fn, void *ctx, const char *s, size_t n)
+void tier__csv_field(tier__sink_fn put_fn, void *ctx, const char *s, size_t n)
 {
     size_t i, start = 0;
     if (!csv_needs_quotes(s, n)) {
@@ -120,7 +118,7 @@ static void csv_field(sink_fn put_fn, void *ctx, const char *s, size_t n)
     put_fn(ctx, "\"", 1);
 }
 
-static void json_string(sink_fn put_fn, void *ctx, const char *s, size_t n)
+void tier__json_string(tier__sink_fn put_fn, void *ctx, const char *s, size_t n)
 {
     size_t i, start = 0;
     put_fn(ctx, "\"", 1);
@@ -243,6 +241,23 @@ static void put_number(writer *w, double v, int decimals)
     w->len += n;
 }
 
+/* A day number as YYYY-MM-DD (a JSON string); a missing or impossible day is empty (null). */
+static void put_date(writer *w, double v)
+{
+    char text[16];
+    if (!(v >= TIER_DAY_MIN && v <= TIER_DAY_MAX) ||
+        tier_date_format_iso(text, sizeof text, (int32_t)v) != TIER_OK) {
+        if (w->format == TIER_OUTPUT_JSON)
+            put(w, "null", 4);
+        return;
+    }
+    if (w->format == TIER_OUTPUT_JSON)
+        putc_(w, '"');
+    put(w, text, 10);
+    if (w->format == TIER_OUTPUT_JSON)
+        putc_(w, '"');
+}
+
 /* ---- column list ---------------------------------------------------------------------------- */
 
 static const char *trim(const char *s, const char *e, const char **out_end)
@@ -293,9 +308,9 @@ static int encode_labels(writer *w, wcol *col, size_t nlabels,
         else if (raw) /* numbers and bools as they are */
             sink_pool(w, t, strlen(t));
         else if (w->format == TIER_OUTPUT_JSON)
-            json_string(sink_pool, w, t, strlen(t));
+            tier__json_string(sink_pool, w, t, strlen(t));
         else
-            csv_field(sink_pool, w, t, strlen(t));
+            tier__csv_field(sink_pool, w, t, strlen(t));
     }
     col->label_off[nlabels + 1] = tier__buf_len(&w->pool);
     return TIER_OK;
@@ -387,6 +402,10 @@ static int parse_item(writer *w, const tier_result *result, const tier_frame *fr
     name[slen] = '\0';
     if (strcmp(name, "customer_id") == 0) {
         col->src = SRC_ID;
+    } else if (strcmp(name, "since") == 0 && tier_frame_find(frame, name, &c) == TIER_OK &&
+               tier_frame_numbers(frame, c)) {
+        col->src = SRC_DATE; /* the day a customer entered its tier (docs/history.md) */
+        col->num = tier_frame_numbers(frame, c);
     } else if (tier_frame_find(frame, name, &c) == TIER_OK) {
         frame_labels fl;
         col->num = tier_frame_numbers(frame, c);
@@ -400,8 +419,10 @@ static int parse_item(writer *w, const tier_result *result, const tier_frame *fr
         fl.col = c;
         if (col->codes && encode_labels(w, col, tier_frame_label_count(frame, c), frame_label, &fl))
             return TIER_ENOMEM;
-    } else if (strcmp(name, "flags") == 0 || strcmp(name, "route") == 0) {
-        col->src = SRC_EMPTY; /* a policy without flags or routing */
+    } else if (strcmp(name, "flags") == 0 || strcmp(name, "route") == 0 ||
+               strcmp(name, "previous_tier") == 0 || strcmp(name, "move") == 0 ||
+               strcmp(name, "since") == 0) {
+        col->src = SRC_EMPTY; /* a policy without flags or routing; a run without a history */
     } else if (strncmp(name, "ent.", 4) == 0 &&
                tier__result_ent_find(result, name + 4, NULL) >= 0) {
         ent_labels el;
@@ -417,7 +438,7 @@ static int parse_item(writer *w, const tier_result *result, const tier_frame *fr
     } else {
         tier__errorf(w->err,
                      "unknown output column '%s' (not customer_id, tier, reason, flags, route, "
-                     "ent.NAME of an entitlement or a frame column)",
+                     "previous_tier, move, since, ent.NAME of an entitlement or a frame column)",
                      name);
         return TIER_ENOTFOUND;
     }
@@ -499,7 +520,7 @@ static int prepare(writer *w, const tier_result *result, const tier_book *book, 
         for (j = 0; j < w->ncols; j++) {
             if (j)
                 sink_pool(w, ",", 1);
-            csv_field(sink_pool, w, heads[j], hlens[j]);
+            tier__csv_field(sink_pool, w, heads[j], hlens[j]);
         }
         sink_pool(w, "\n", 1);
         w->cols[0].key_off = start;
@@ -508,7 +529,7 @@ static int prepare(writer *w, const tier_result *result, const tier_book *book, 
         for (j = 0; j < w->ncols; j++) {
             w->cols[j].key_off = tier__buf_len(&w->pool);
             sink_pool(w, j ? "," : "{", 1);
-            json_string(sink_pool, w, heads[j], hlens[j]);
+            tier__json_string(sink_pool, w, heads[j], hlens[j]);
             sink_pool(w, ":", 1);
             w->cols[j].key_len = tier__buf_len(&w->pool) - w->cols[j].key_off;
         }
@@ -548,6 +569,8 @@ static int write_rows(writer *w, tier_write_cb cb, void *ud)
                 putc_(w, ',');
             if (col->src == SRC_NUMBER) {
                 put_number(w, col->num[i], col->decimals);
+            } else if (col->src == SRC_DATE) {
+                put_date(w, col->num[i]);
             } else if (col->src == SRC_EMPTY) {
                 if (json)
                     put(w, "null", 4);
@@ -562,9 +585,9 @@ static int write_rows(writer *w, tier_write_cb cb, void *ud)
                 if (!id)
                     id = "";
                 if (json)
-                    json_string(sink_out, w, id, len);
+                    tier__json_string(sink_out, w, id, len);
                 else
-                    csv_field(sink_out, w, id, len);
+                    tier__csv_field(sink_out, w, id, len);
             }
         }
         putc_(w, json ? '}' : '\n');

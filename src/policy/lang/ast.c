@@ -66,6 +66,7 @@ void tier__pol_clear(const tier_allocator *a, tier__pol *pol)
         tier__free(a, t->rules);
         tier__pexpr_free(a, t->cap.by);
         tier__free(a, t->cap.overflow);
+        tier__pexpr_free(a, t->hold.when);
         for (j = 0; j < t->n_ents; j++) {
             tier__free(a, t->ents[j].name);
             value_clear(a, &t->ents[j].value);
@@ -208,8 +209,11 @@ static int copy_tier(const tier_allocator *a, tier__ptier *t, const tier__ptier 
     t->cap.ascending = st->cap.ascending;
     t->cap.line = st->cap.line;
     t->cap.col = st->cap.col;
+    t->hold = st->hold;
+    t->hold.when = NULL;
     if (dup_str(a, &t->name, st->name) || dup_str(a, &t->doc, st->doc) ||
         copy_expr(a, &t->cap.by, st->cap.by) || dup_str(a, &t->cap.overflow, st->cap.overflow) ||
+        copy_expr(a, &t->hold.when, st->hold.when) ||
         dup_array(a, (void **)&t->rules, st->n_rules, sizeof *t->rules) ||
         dup_array(a, (void **)&t->ents, st->n_ents, sizeof *t->ents))
         return 1;

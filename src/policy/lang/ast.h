@@ -142,9 +142,9 @@ typedef struct tier__pcap {
 /* Hysteresis of a tier (docs/history.md): `demote after N runs`, `demote when EXPR`,
  * `dwell N days`, each at most once per tier. */
 typedef struct tier__phold {
-    int after_runs;           /* N, 0 when not given */
-    tier__pexpr *when;        /* NULL when not given */
-    int dwell_days;           /* N, 0 when not given */
+    int after_runs;    /* N, 0 when not given */
+    tier__pexpr *when; /* NULL when not given */
+    int dwell_days;    /* N, 0 when not given */
     int after_line, after_col, when_line, when_col, dwell_line, dwell_col;
 } tier__phold;
 

@@ -279,6 +279,17 @@ static void describe_tier(const tier__ptier *t, tier__buf *b)
         put_value(b, &t->ents[j].value);
         tier__buf_putc(b, '\n');
     }
+    if (t->hold.after_runs)
+        tier__buf_printf(b, "    demote after %d run%s\n", t->hold.after_runs,
+                         t->hold.after_runs == 1 ? "" : "s");
+    if (t->hold.when) {
+        tier__buf_puts(b, "    demote when ");
+        tier__pexpr_describe(t->hold.when, b);
+        tier__buf_putc(b, '\n');
+    }
+    if (t->hold.dwell_days)
+        tier__buf_printf(b, "    dwell %d day%s\n", t->hold.dwell_days,
+                         t->hold.dwell_days == 1 ? "" : "s");
     tier__buf_puts(b, "}\n");
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The blocks of policy files: tier { rule, cap, entitle } and routing { ... }. */
+/* The blocks of policy files: tier { rule, cap, entitle, demote, dwell } and routing { ... }. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -171,6 +171,98 @@ static int tb_entitle(tier__pstate *ps, tier__ptier *tr)
     return tier__pp_end_of_line(ps, "the value");
 }
 
+/* Limits of the hysteresis lines (docs/history.md). */
+#define MAX_DEMOTE_RUNS 1000
+#define MAX_DWELL_DAYS 36500
+
+/* A whole number from 1 to max at the current token (N of `demote after N runs`, `dwell N days`),
+ * then the unit word (singular or plural). */
+static int hold_count(tier__pstate *ps, const char *after, int max, const char *unit,
+                      const char *units, int *out)
+{
+    tier__tok *t = CUR(ps);
+    int rc;
+    char what[48];
+    if (t->kind != TIER__TK_NUMBER || t->pct)
+        return tier__pp_expected(ps, units[0] == 'r' ? "a number of runs" : "a number of days",
+                                 after);
+    if (!(t->num >= 1 && t->num <= max && t->num == floor(t->num)))
+        return tier__pp_fail(ps, TIER_EPARSE, t->line, t->col,
+                             "%s %.*s, expected a whole number of %s from 1 to %d", after,
+                             (int)(t->n > 40 ? 40 : t->n), t->p, units, max);
+    *out = (int)t->num;
+    if ((rc = tier__pp_next(ps)))
+        return rc;
+    if (!tier__tok_is(t, unit) && !tier__tok_is(t, units)) {
+        snprintf(what, sizeof what, "'%s'", units);
+        return tier__pp_expected(ps, what, "the number");
+    }
+    if ((rc = tier__pp_next(ps)))
+        return rc;
+    return tier__pp_end_of_line(ps, units);
+}
+
+/* A second hysteresis line of one kind in a tier. */
+static int hold_twice(tier__pstate *ps, const tier__ptier *tr, const char *what, int at_line,
+                      int at_col, int line, int col)
+{
+    return tier__pp_fail(ps, TIER_EPARSE, at_line, at_col,
+                         "a second '%s' line in tier %s (the first is at %d:%d), expected at most "
+                         "one",
+                         what, tr->name, line, col);
+}
+
+/* demote after N runs | demote when EXPR */
+static int tb_demote(tier__pstate *ps, tier__ptier *tr)
+{
+    tier__tok *t = CUR(ps);
+    tier__phold *h = &tr->hold;
+    int rc, line = t->line, col = t->col, type = TIER__PT_NONE;
+    if ((rc = tier__pp_next(ps)))
+        return rc;
+    if (tier__tok_is(t, "after")) {
+        if (h->after_runs)
+            return hold_twice(ps, tr, "demote after", line, col, h->after_line, h->after_col);
+        h->after_line = line;
+        h->after_col = col;
+        if ((rc = tier__pp_next(ps)))
+            return rc;
+        return hold_count(ps, "demote after", MAX_DEMOTE_RUNS, "run", "runs", &h->after_runs);
+    }
+    if (!tier__tok_is(t, "when"))
+        return tier__pp_expected(ps, "'after' or 'when'", "demote");
+    if (h->when)
+        return hold_twice(ps, tr, "demote when", line, col, h->when_line, h->when_col);
+    h->when_line = line;
+    h->when_col = col;
+    if ((rc = tier__pp_next(ps)))
+        return rc;
+    ps->allow_tier = 0;
+    if ((rc = tier__pp_expr(ps, &h->when, &type)))
+        return rc;
+    if (type != TIER__PT_NONE && type != TIER__PT_BOOL)
+        return tier__pp_fail(ps, TIER_EPARSE, h->when->line, h->when->col,
+                             "the demote condition is %s, expected a bool (a comparison, in, "
+                             "between, is missing, and, or, not, true or false)",
+                             tier__pp_type_name(type));
+    return tier__pp_end_of_line(ps, "the demote condition");
+}
+
+/* dwell N days */
+static int tb_dwell(tier__pstate *ps, tier__ptier *tr)
+{
+    tier__tok *t = CUR(ps);
+    tier__phold *h = &tr->hold;
+    int rc;
+    if (h->dwell_days)
+        return hold_twice(ps, tr, "dwell", t->line, t->col, h->dwell_line, h->dwell_col);
+    h->dwell_line = t->line;
+    h->dwell_col = t->col;
+    if ((rc = tier__pp_next(ps)))
+        return rc;
+    return hold_count(ps, "dwell", MAX_DWELL_DAYS, "day", "days", &h->dwell_days);
+}
+
 int tier__pp_tier(tier__pstate *ps)
 {
     tier__pol *pol = ps->pol;
@@ -217,8 +309,13 @@ int tier__pp_tier(tier__pstate *ps)
             rc = tb_cap(ps, tr, index);
         else if (tier__tok_is(t, "entitle"))
             rc = tb_entitle(ps, tr);
+        else if (tier__tok_is(t, "demote"))
+            rc = tb_demote(ps, tr);
+        else if (tier__tok_is(t, "dwell"))
+            rc = tb_dwell(ps, tr);
         else
-            rc = tier__pp_expected(ps, "rule, cap, entitle or '}' (is a '}' missing?)", NULL);
+            rc = tier__pp_expected(
+                ps, "rule, cap, entitle, demote, dwell or '}' (is a '}' missing?)", NULL);
         if (rc)
             return rc;
     }

@@ -517,6 +517,38 @@ static void check_tiers(tier__lint *l)
                            pol->tiers[i].name);
 }
 
+/* Hysteresis lines (docs/history.md): counts in range (a changed tree; the parser refuses the
+ * rest), and `demote` lines in a tier without rules, whose rules therefore fail every run. */
+static void check_holds(tier__lint *l)
+{
+    const tier__pol *pol = l->pol;
+    size_t i;
+    for (i = 0; i < pol->n_tiers; i++) {
+        const tier__ptier *t = &pol->tiers[i];
+        const tier__phold *h = &t->hold;
+        if (h->after_runs < 0 || h->after_runs > 1000)
+            tier__lint_add(l, TIER__LINT_ERROR, h->after_line, h->after_col, "hold",
+                           "tier %s demotes after %d runs: the count must be from 1 to 1000",
+                           t->name, h->after_runs);
+        if (h->dwell_days < 0 || h->dwell_days > 36500)
+            tier__lint_add(l, TIER__LINT_ERROR, h->dwell_line, h->dwell_col, "hold",
+                           "tier %s has a dwell of %d days: it must be from 1 to 36500", t->name,
+                           h->dwell_days);
+        if (t->n_rules)
+            continue;
+        if (h->after_runs > 0)
+            tier__lint_add(l, TIER__LINT_WARNING, h->after_line, h->after_col, "hold",
+                           "tier %s has no rules, so its rules fail every run: 'demote after %d "
+                           "run%s' only delays every demotion from it",
+                           t->name, h->after_runs, h->after_runs == 1 ? "" : "s");
+        if (h->when)
+            tier__lint_add(l, TIER__LINT_WARNING, h->when_line, h->when_col, "hold",
+                           "tier %s has no rules: its 'demote when' decides alone when its "
+                           "customers leave it",
+                           t->name);
+    }
+}
+
 /* ---- the call ---------------------------------------------------------------------------------
  */
 
@@ -590,6 +622,8 @@ static void run(tier__lint *l)
         check_caps(l);
     if (!l->rc)
         check_tiers(l);
+    if (!l->rc)
+        check_holds(l);
     if (!l->rc)
         check_entitlements(l);
     if (!l->rc)

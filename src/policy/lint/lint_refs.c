@@ -353,6 +353,7 @@ static void check_expressions(walk *w)
             condition(w, t->rules[j].when, pol->n_lets, "a rule's 'when'");
             w->l->rule_bad[g] = w->l->n_errors > before;
         }
+        condition(w, t->hold.when, pol->n_lets, "a tier's 'demote when'");
         if (t->cap.kind != TIER__PCAP_NONE && t->cap.by) {
             int ct = expr_type(w, t->cap.by, pol->n_lets);
             char show[200];
