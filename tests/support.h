@@ -464,4 +464,13 @@ void tst_faultfs_clear(tst_faultfs *fs);
 const char *tst_fault_name(int kind);
 const char *tst_crash_name(int mode);
 
+/* ---- damage ------------------------------------------------------------------------------ */
+
+/* One random change of a copy of the `len` bytes of g into d (which has room for len + 64):
+ * 1 to 8 bit flips, 1 to 16 overwritten bytes, a cut followed by up to 64 random bytes, an
+ * insertion or a deletion of up to 64 bytes, or a range copied over another. Returns the new
+ * length. `rng` is a util/rng.h generator. */
+struct tier__rng;
+size_t tst_mutate(struct tier__rng *rng, unsigned char *d, const unsigned char *g, size_t len);
+
 #endif

@@ -8,6 +8,8 @@
 
 #include "support.h"
 
+#include "util/rng.h"
+
 /* ---- the sink ---------------------------------------------------------------------------- */
 
 int tst_sink_write(void *ud, const char *data, size_t len)
@@ -609,4 +611,58 @@ tier_io tst_faultfs_io(tst_faultfs *fs)
     io.ud = fs;
     io.sync_dir = fs->no_sync_dir ? NULL : ffs_sync_dir;
     return io;
+}
+
+/* ---- damage ------------------------------------------------------------------------------- */
+
+/* One random change of a copy of g: flips, overwritten bytes, a cut with garbage, an insertion or
+ * a deletion, or a copied range. Returns the new length (the copy has room for len + 64). */
+size_t tst_mutate(struct tier__rng *rng, unsigned char *d, const unsigned char *g, size_t len)
+{
+    size_t n = len, k, i, at, span;
+    memcpy(d, g, len);
+    switch (tier__rng_below(rng, 6)) {
+    case 0: /* 1 to 8 bit flips anywhere */
+        for (k = 1 + (size_t)tier__rng_below(rng, 8); k; k--) {
+            i = (size_t)tier__rng_below(rng, len * 8);
+            d[i / 8] ^= (unsigned char)(1u << (i % 8));
+        }
+        break;
+    case 1: /* 1 to 16 random bytes */
+        for (k = 1 + (size_t)tier__rng_below(rng, 16); k; k--)
+            d[tier__rng_below(rng, len)] = (unsigned char)tier__rng_next(rng);
+        break;
+    case 2: /* cut, then up to 64 random bytes */
+        n = (size_t)tier__rng_below(rng, len);
+        for (k = (size_t)tier__rng_below(rng, 65); k; k--)
+            d[n++] = (unsigned char)tier__rng_next(rng);
+        break;
+    case 3: /* insert up to 64 random bytes */
+        at = (size_t)tier__rng_below(rng, len + 1);
+        span = 1 + (size_t)tier__rng_below(rng, 64);
+        memmove(d + at + span, d + at, len - at);
+        for (i = 0; i < span; i++)
+            d[at + i] = (unsigned char)tier__rng_next(rng);
+        n = len + span;
+        break;
+    case 4: /* delete up to 64 bytes */
+        at = (size_t)tier__rng_below(rng, len);
+        span = 1 + (size_t)tier__rng_below(rng, 64);
+        if (span > len - at)
+            span = len - at;
+        memmove(d + at, d + at + span, len - at - span);
+        n = len - span;
+        break;
+    default: /* a range copied over another */
+        at = (size_t)tier__rng_below(rng, len);
+        i = (size_t)tier__rng_below(rng, len);
+        span = 1 + (size_t)tier__rng_below(rng, 128);
+        if (span > len - at)
+            span = len - at;
+        if (span > len - i)
+            span = len - i;
+        memmove(d + i, g + at, span);
+        break;
+    }
+    return n;
 }

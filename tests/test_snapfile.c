@@ -417,58 +417,6 @@ static void test_snapshot_tells_a_newer_format_from_damage(void **state)
     test_free(g);
 }
 
-/* One random change of a copy of g: flips, overwritten bytes, a cut with garbage, an insertion or
- * a deletion, or a copied range. Returns the new length (the copy has room for len + 64). */
-static size_t mutate(tier__rng *rng, unsigned char *d, const unsigned char *g, size_t len)
-{
-    size_t n = len, k, i, at, span;
-    memcpy(d, g, len);
-    switch (tier__rng_below(rng, 6)) {
-    case 0: /* 1 to 8 bit flips anywhere */
-        for (k = 1 + (size_t)tier__rng_below(rng, 8); k; k--) {
-            i = (size_t)tier__rng_below(rng, len * 8);
-            d[i / 8] ^= (unsigned char)(1u << (i % 8));
-        }
-        break;
-    case 1: /* 1 to 16 random bytes */
-        for (k = 1 + (size_t)tier__rng_below(rng, 16); k; k--)
-            d[tier__rng_below(rng, len)] = (unsigned char)tier__rng_next(rng);
-        break;
-    case 2: /* cut, then up to 64 random bytes */
-        n = (size_t)tier__rng_below(rng, len);
-        for (k = (size_t)tier__rng_below(rng, 65); k; k--)
-            d[n++] = (unsigned char)tier__rng_next(rng);
-        break;
-    case 3: /* insert up to 64 random bytes */
-        at = (size_t)tier__rng_below(rng, len + 1);
-        span = 1 + (size_t)tier__rng_below(rng, 64);
-        memmove(d + at + span, d + at, len - at);
-        for (i = 0; i < span; i++)
-            d[at + i] = (unsigned char)tier__rng_next(rng);
-        n = len + span;
-        break;
-    case 4: /* delete up to 64 bytes */
-        at = (size_t)tier__rng_below(rng, len);
-        span = 1 + (size_t)tier__rng_below(rng, 64);
-        if (span > len - at)
-            span = len - at;
-        memmove(d + at, d + at + span, len - at - span);
-        n = len - span;
-        break;
-    default: /* a range copied over another */
-        at = (size_t)tier__rng_below(rng, len);
-        i = (size_t)tier__rng_below(rng, len);
-        span = 1 + (size_t)tier__rng_below(rng, 128);
-        if (span > len - at)
-            span = len - at;
-        if (span > len - i)
-            span = len - i;
-        memmove(d + i, g + at, span);
-        break;
-    }
-    return n;
-}
-
 static void test_snapshot_refuses_100000_random_corruptions(void **state)
 {
     char err[TIER__ERR_SIZE];
@@ -482,7 +430,7 @@ static void test_snapshot_refuses_100000_random_corruptions(void **state)
     for (round = 0; round < 100000; round++) {
         unsigned char *exact;
         int rc;
-        n = mutate(&rng, d, g, len);
+        n = tst_mutate(&rng, d, g, len);
         if (n == len && memcmp(d, g, len) == 0) {
             same++; /* the change undid itself: nothing to refuse */
             continue;

@@ -56,6 +56,7 @@ typedef struct tier__hraw {
     uint32_t flags;
     unsigned char *data;
     size_t len;
+    uint32_t after; /* libtier's own sections before it in the file: where it is written back */
 } tier__hraw;
 
 struct tier_history {

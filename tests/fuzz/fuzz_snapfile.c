@@ -14,34 +14,9 @@
 #include <string.h>
 
 #include "core/snapfile.h"
-#include "util/crc32c.h"
+#include "snapfix.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fix_checksums(unsigned char *d, size_t len)
-{
-    size_t off = TIER__SNAP_HEADER_SIZE;
-    uint32_t i, count;
-    if (len < TIER__SNAP_HEADER_SIZE)
-        return;
-    tier__snap_put32(d + 20, tier__crc32c(0, d, 20));
-    count = tier__snap_get32(d + 16);
-    for (i = 0; i < count; i++) {
-        uint64_t length;
-        if (len - off < TIER__SNAP_SECTION_OVERHEAD)
-            return;
-        length = tier__snap_get64(d + off + 8);
-        if (length > len - off - TIER__SNAP_SECTION_OVERHEAD)
-            return;
-        tier__snap_put32(d + off + TIER__SNAP_SECTION_HEAD + (size_t)length,
-                         tier__crc32c(0, d + off, TIER__SNAP_SECTION_HEAD + (size_t)length));
-        off += TIER__SNAP_SECTION_OVERHEAD + (size_t)length;
-    }
-    if (len - off >= TIER__SNAP_TRAILER_SIZE) {
-        tier__snap_put64(d + off + 8, (uint64_t)off + TIER__SNAP_TRAILER_SIZE);
-        tier__snap_put32(d + off + 16, tier__crc32c(0, d, off + 16));
-    }
-}
 
 /* Reads values of the kinds the payload's own bytes name until the cursor runs out. */
 static void walk(const tier__snapr *r, const tier__snap_section *s, char *err)
@@ -117,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(file, data + 1, len);
     if (mode & 1)
-        fix_checksums(file, len);
+        tier_fuzz_fix_checksums(file, len);
     tier__alloc_init(&a, NULL);
     rc = tier__snapr_parse(&r, &a, file, len, "fuzz.snap", err);
     if (rc != TIER_OK) {
