@@ -130,6 +130,14 @@ static void expect_total(const tier_diff *d, int side, int tier, size_t customer
                  customers, revenue);
 }
 
+static void expect_cell_count(const tier_diff *d, int from, int to, size_t customers)
+{
+    size_t n = 99;
+    assert_int_equal(tier_diff_cell(d, from, to, &n, NULL), TIER_OK);
+    if (n != customers)
+        fail_msg("cell %d -> %d: %zu customers; want %zu", from, to, n, customers);
+}
+
 static char *write_diff(const tier_diff *d, int format)
 {
     tst_sink s;
@@ -472,6 +480,79 @@ static void test_diff_of_other_tiers_moves_across_and_counts_customers_without_a
     fixture_free(&f);
 }
 
+/* ---- two histories -------------------------------------------------------------------------- */
+
+/* A history after one run of `text` on `book`. */
+static tier_history *history_of(const tier_book *book, const char *text)
+{
+    tier_allocator a = tst_allocator();
+    tier_policy *p = policy_of(text, &a);
+    tier_result *r = run_of(book, text, &a);
+    tier_history *h = NULL;
+    assert_int_equal(tier_history_new(&h, &a), TIER_OK);
+    if (tier_history_apply(h, r, book, p) != TIER_OK)
+        fail_msg("apply: %s", tier_history_last_error(h));
+    tier_result_free(r);
+    tier_policy_free(p);
+    return h;
+}
+
+static void test_diff_of_two_histories_compares_each_customers_tier_by_id(void **state)
+{
+    static const tst_txn five[] = {{"a", 100, 100}, {"b", 100, 50}, {"c", 102, 30},
+                                   {"d", 100, 20},  {"e", 103, 10}, {"g", 100, 1}};
+    tier_allocator a = tst_allocator();
+    tier_book *book = six_book(&a), *next = tst_book_of(&a, five, TST_COUNT(five));
+    tier_history *old = history_of(book, before_text), *now = history_of(next, after_text);
+    tier_diff *d = NULL;
+    tier_diff_mover m;
+    size_t n = 0;
+    double r = 0;
+    char *csv, *text;
+    static const char *const parts[] = {
+        "customers: 7\n", "moved: 5 customers (71.4%): 3 up, 2 down\n",
+        "A            2        -      3        -      +1               -\n",
+        "f         C       (none)  down        -  rest\n"};
+    (void)state;
+    /* f is gone (C -> none), g is new (none -> C); b, c, e move as between the two runs. */
+    assert_int_equal(tier_diff_new(&d, &a), TIER_OK);
+    assert_int_equal(tier_diff_histories(d, old, now), TIER_OK);
+    assert_int_equal(tier_diff_customer_count(d), 7);
+    assert_int_equal(tier_diff_moved(d, 0, &n, &r), TIER_OK);
+    assert_int_equal(n, 5);
+    assert_true(isnan(r));
+    assert_int_equal(tier_diff_moved(d, TIER_DIFF_MOVE_UP, &n, NULL), TIER_OK);
+    assert_int_equal(n, 3);
+    expect_cell_count(d, 2, -1, 1);
+    expect_cell_count(d, -1, 2, 1);
+    expect_cell_count(d, 0, 1, 1);
+    assert_int_equal(tier_diff_mover_get(d, 4, &m), TIER_OK);
+    assert_memory_equal(m.id, "g", 1);
+    assert_int_equal(m.from, -1);
+    assert_string_equal(m.to_name, "C");
+    assert_int_equal(m.move, TIER_DIFF_MOVE_UP);
+    assert_int_equal(tier_diff_entitlement_count(d), 0);
+    assert_int_equal(tier_diff_team_count(d), 0);
+    csv = write_diff(d, TIER_DIFF_CSV);
+    assert_string_equal(csv, "customer_id,from,to,move,revenue,reason_before,reason_after\n"
+                             "b,S,A,down,,big,mid\n"
+                             "c,A,S,up,,mid,big\n"
+                             "e,C,A,up,,rest,mid\n"
+                             "f,C,,down,,rest,\n"
+                             "g,,C,up,,,rest\n");
+    text = write_diff(d, TIER_DIFF_TEXT);
+    tst_expect_parts(text, parts, TST_COUNT(parts));
+    assert_null(strstr(text, "revenue from"));
+    test_free(text);
+    test_free(csv);
+    assert_int_equal(tier_diff_histories(d, NULL, now), TIER_EINVAL);
+    tier_diff_free(d);
+    tier_history_free(old);
+    tier_history_free(now);
+    tier_book_free(book);
+    tier_book_free(next);
+}
+
 /* ---- errors ---------------------------------------------------------------------------------- */
 
 static void test_diff_refuses_runs_of_another_book_and_keeps_the_last_diff(void **state)
@@ -563,6 +644,38 @@ static void test_diff_survives_every_failed_allocation(void **state)
     fixture_init(&f, after_text);
     assert_true(tst_oom_walk(oom_diff, &f) > 10);
     fixture_free(&f);
+}
+
+static int oom_histories(const tier_allocator *alloc, void *ud)
+{
+    tier_history *const *h = ud;
+    tier_diff *d = NULL;
+    tst_sink s;
+    int rc, format;
+    memset(&s, 0, sizeof s);
+    rc = tier_diff_new(&d, alloc);
+    if (!rc)
+        rc = tier_diff_histories(d, h[0], h[1]);
+    for (format = TIER_DIFF_TEXT; format <= TIER_DIFF_JSON && !rc; format++) {
+        rc = tier_diff_write(d, format, tst_sink_write, &s);
+        tst_sink_reset(&s);
+    }
+    tier_diff_free(d);
+    return rc;
+}
+
+static void test_diff_of_histories_survives_every_failed_allocation(void **state)
+{
+    tier_allocator a = tst_allocator();
+    tier_book *book = six_book(&a);
+    tier_history *h[2];
+    (void)state;
+    h[0] = history_of(book, before_text);
+    h[1] = history_of(book, other_text);
+    assert_true(tst_oom_walk(oom_histories, h) > 10);
+    tier_history_free(h[0]);
+    tier_history_free(h[1]);
+    tier_book_free(book);
 }
 
 /* ---- the pipeline -----------------------------------------------------------------------------
@@ -695,9 +808,11 @@ TST_MAIN(
     cmocka_unit_test(test_diff_text_shows_summary_matrix_entitlements_teams_and_movers),
     cmocka_unit_test(test_diff_save_writes_the_file_atomically),
     cmocka_unit_test(test_diff_of_other_tiers_moves_across_and_counts_customers_without_a_tier),
+    cmocka_unit_test(test_diff_of_two_histories_compares_each_customers_tier_by_id),
     cmocka_unit_test(test_diff_refuses_runs_of_another_book_and_keeps_the_last_diff),
     cmocka_unit_test(test_diff_before_any_comparison_has_nothing_to_write),
     cmocka_unit_test(test_diff_write_stops_when_the_callback_does),
     cmocka_unit_test(test_diff_survives_every_failed_allocation),
+    cmocka_unit_test(test_diff_of_histories_survives_every_failed_allocation),
     cmocka_unit_test(test_diff_pipeline_reads_once_runs_both_policies_and_agrees_with_two_runs),
     cmocka_unit_test(test_diff_command_takes_against_and_defaults_to_text))

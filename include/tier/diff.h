@@ -25,6 +25,7 @@
 
 #include "common.h"
 #include "book.h"
+#include "history.h"
 #include "io.h"
 #include "result.h"
 
@@ -99,6 +100,20 @@ TIER_API const char *tier_diff_label(const tier_diff *diff, int side);
 TIER_API int tier_diff_results(tier_diff *diff, const tier_result *before, const tier_result *after,
                                const tier_book *book);
 
+/**
+ * Compares two histories (e.g. two snapshots loaded with tier_history_load(): last month's and
+ * this month's state): each customer's current tier in `before` against that in `after`, over
+ * the customers of either (one only in `before` goes to no tier, one only in `after` comes from
+ * none), in id order (bytewise). The reasons are those of each side's last move. Histories keep
+ * no revenue and no entitlements: every revenue is NaN (the writers print "-", an empty CSV
+ * field or null) and there are no entitlements or teams. The histories are only read during the
+ * call.
+ * @return TIER_OK, TIER_EINVAL (a NULL argument) or TIER_ENOMEM.
+ * @since 0.3.0
+ */
+TIER_API int tier_diff_histories(tier_diff *diff, const tier_history *before,
+                                 const tier_history *after);
+
 /** Customers compared (0 before the first comparison). @since 0.3.0 */
 TIER_API size_t tier_diff_customer_count(const tier_diff *diff);
 
@@ -140,7 +155,7 @@ TIER_API size_t tier_diff_mover_count(const tier_diff *diff);
 
 /** One customer whose tier changed (strings borrowed until the diff changes). @since 0.3.0 */
 typedef struct tier_diff_mover {
-    size_t customer;           /**< index of the customer in the book */
+    size_t customer;           /**< index of the customer in the book (histories: in the union) */
     const char *id;            /**< the customer's id (not NUL-terminated: use id_len) */
     size_t id_len;             /**< its length in bytes */
     int from, to;              /**< tier indices of the before and after side, -1 for none */

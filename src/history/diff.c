@@ -9,6 +9,7 @@
 
 #include "core/book_internal.h"
 #include "history/diff_internal.h"
+#include "history/history_internal.h"
 #include "policy/result_internal.h"
 #include "util/buf.h"
 
@@ -486,7 +487,142 @@ int tier_diff_results(tier_diff *d, const tier_result *before, const tier_result
     return TIER_OK;
 }
 
+/* ---- two histories ------------------------------------------------------------------------ */
+
+static int history_tiers(build *b, const tier_history *h[2])
+{
+    int side;
+    size_t t;
+    for (side = 0; side < 2; side++) {
+        size_t n = h[side]->n_tiers;
+        b->s.ntiers[side] = n;
+        b->s.tier[side] = tier__calloc(&b->d->alloc, n ? n : 1, sizeof(size_t));
+        if (!b->s.tier[side])
+            return nomem(b);
+        for (t = 0; t < n; t++)
+            if (pool_put(b, h[side]->tiers[t], strlen(h[side]->tiers[t]), &b->s.tier[side][t]))
+                return TIER_ENOMEM;
+    }
+    b->s.ladder = b->s.ntiers[0] == b->s.ntiers[1];
+    for (t = 0; b->s.ladder && t < b->s.ntiers[0]; t++)
+        b->s.ladder = strcmp(pool_str(b, b->s.tier[0][t]), pool_str(b, b->s.tier[1][t])) == 0;
+    return TIER_OK;
+}
+
+/* One customer of the union: its entry on each side (NULL when absent). */
+static int history_customer(build *b, size_t i, const tier__hentry *e[2], const int32_t *match,
+                            size_t *cap)
+{
+    size_t cols = b->s.ntiers[1] + 1;
+    int32_t from = e[0] ? e[0]->tier : -1, to = e[1] ? e[1]->tier : -1;
+    int moved, side;
+    tier__dmover *m;
+    if (from >= (int32_t)b->s.ntiers[0] || to >= (int32_t)b->s.ntiers[1])
+        from = to = -1; /* cannot happen in a loaded history; counted as no tier */
+    b->s.cells[(size_t)(from + 1) * cols + (size_t)(to + 1)]++;
+    moved = from < 0 ? to >= 0 : to < 0 || match[from] != to;
+    if (!moved)
+        return TIER_OK;
+    b->s.moved[0]++;
+    b->s.moved[direction(b, from, to)]++;
+    if (tier__grow(&b->d->alloc, (void **)&b->s.movers, cap, b->s.n_movers + 1,
+                   sizeof *b->s.movers))
+        return nomem(b);
+    m = &b->s.movers[b->s.n_movers];
+    memset(m, 0, sizeof *m);
+    m->customer = i;
+    m->from = from;
+    m->to = to;
+    m->move = direction(b, from, to);
+    m->id_len = strlen(e[0] ? e[0]->id : e[1]->id);
+    if (pool_put(b, e[0] ? e[0]->id : e[1]->id, m->id_len, &m->id))
+        return TIER_ENOMEM;
+    for (side = 0; side < 2; side++) {
+        const char *why = e[side] && e[side]->reason ? e[side]->reason : "";
+        if (pool_put(b, why, strlen(why), &m->reason[side]))
+            return TIER_ENOMEM;
+    }
+    b->s.n_movers++;
+    return TIER_OK;
+}
+
+/* The union of both histories' customers, in id order (entries are sorted by id). */
+static int compare_histories(build *b, const tier_history *h[2])
+{
+    size_t rows = b->s.ntiers[0] + 1, cols = b->s.ntiers[1] + 1, i = 0, j = 0, n = 0, cap = 0, t;
+    int32_t *match = tier__calloc(&b->d->alloc, rows, sizeof *match);
+    int rc = TIER_OK;
+    b->s.cells = tier__calloc(&b->d->alloc, rows * cols, sizeof *b->s.cells);
+    b->s.cell_revenue = tier__calloc(&b->d->alloc, rows * cols, sizeof *b->s.cell_revenue);
+    b->s.side_revenue[0] = tier__calloc(&b->d->alloc, rows, sizeof(int64_t));
+    b->s.side_revenue[1] = tier__calloc(&b->d->alloc, cols, sizeof(int64_t));
+    if (!match || !b->s.cells || !b->s.cell_revenue || !b->s.side_revenue[0] ||
+        !b->s.side_revenue[1]) {
+        tier__free(&b->d->alloc, match);
+        return nomem(b);
+    }
+    for (t = 0; t + 1 < rows; t++)
+        match[t] = same_name(b, (int32_t)t);
+    while (!rc && (i < h[0]->n_entries || j < h[1]->n_entries)) {
+        const tier__hentry *e[2] = {NULL, NULL};
+        int c = i == h[0]->n_entries   ? 1
+                : j == h[1]->n_entries ? -1
+                                       : strcmp(h[0]->entries[i].id, h[1]->entries[j].id);
+        if (c <= 0)
+            e[0] = &h[0]->entries[i++];
+        if (c >= 0)
+            e[1] = &h[1]->entries[j++];
+        rc = history_customer(b, n++, e, match, &cap);
+    }
+    b->s.customers = n;
+    tier__free(&b->d->alloc, match);
+    return rc;
+}
+
+int tier_diff_histories(tier_diff *d, const tier_history *before, const tier_history *after)
+{
+    const tier_history *h[2];
+    build b;
+    int rc;
+    if (!d)
+        return TIER_EINVAL;
+    if (!before || !after) {
+        tier__errorf(d->err, "a diff needs two histories");
+        return TIER_EINVAL;
+    }
+    h[0] = before;
+    h[1] = after;
+    memset(&b, 0, sizeof b);
+    b.d = d;
+    b.s.no_revenue = 1;
+    tier__buf_init(&b.pool, &d->alloc);
+    rc = history_tiers(&b, h);
+    if (!rc)
+        rc = compare_histories(&b, h);
+    if (!rc) {
+        b.s.pool_len = tier__buf_len(&b.pool);
+        b.s.pool = tier__buf_take(&b.pool, NULL);
+        if (!b.s.pool)
+            rc = nomem(&b);
+    }
+    tier__buf_free(&b.pool);
+    if (rc) {
+        state_free(&d->alloc, &b.s);
+        return rc;
+    }
+    state_free(&d->alloc, &d->s);
+    d->s = b.s;
+    d->has = 1;
+    d->err[0] = '\0';
+    return TIER_OK;
+}
+
 /* ---- getters ------------------------------------------------------------------------------- */
+
+double tier__diff_revenue(const tier__dstate *s, int64_t v)
+{
+    return s->no_revenue ? NAN : tier__fixed_to_double(v);
+}
 
 static int side_ok(int side)
 {
@@ -526,7 +662,7 @@ int tier_diff_cell(const tier_diff *d, int from, int to, size_t *customers, doub
     if (customers)
         *customers = d->s.cells[cell];
     if (revenue)
-        *revenue = tier__fixed_to_double(d->s.cell_revenue[cell]);
+        *revenue = tier__diff_revenue(&d->s, d->s.cell_revenue[cell]);
     return TIER_OK;
 }
 
@@ -539,7 +675,7 @@ int tier_diff_total(const tier_diff *d, int side, int tier, size_t *customers, d
     if (customers)
         *customers = side_count(&d->s, side, tier);
     if (revenue)
-        *revenue = tier__fixed_to_double(d->s.side_revenue[side][tier + 1]);
+        *revenue = tier__diff_revenue(&d->s, d->s.side_revenue[side][tier + 1]);
     return TIER_OK;
 }
 
@@ -550,7 +686,7 @@ int tier_diff_moved(const tier_diff *d, int move, size_t *customers, double *rev
     if (customers)
         *customers = d->s.moved[move];
     if (revenue)
-        *revenue = tier__fixed_to_double(d->s.moved_revenue[move]);
+        *revenue = tier__diff_revenue(&d->s, d->s.moved_revenue[move]);
     return TIER_OK;
 }
 
@@ -576,7 +712,7 @@ int tier_diff_mover_get(const tier_diff *d, size_t i, tier_diff_mover *out)
     out->to_name = m->to < 0 ? "" : TIER__DSTR(&d->s, d->s.tier[1][m->to]);
     out->reason_before = TIER__DSTR(&d->s, m->reason[0]);
     out->reason_after = TIER__DSTR(&d->s, m->reason[1]);
-    out->revenue = tier__fixed_to_double(m->revenue);
+    out->revenue = tier__diff_revenue(&d->s, m->revenue);
     out->move = m->move;
     return TIER_OK;
 }

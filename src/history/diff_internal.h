@@ -47,6 +47,7 @@ typedef struct tier__dstate {
     size_t ntiers[2];
     size_t *tier[2]; /* pool offsets of each side's tier names */
     int ladder;      /* 1: both sides have the same tier names in the same order */
+    int no_revenue;  /* 1: a diff of two histories, which keep no revenue (revenue is NaN) */
     size_t *cells;   /* [(ntiers[0] + 1) * (ntiers[1] + 1)]: [(from + 1) * cols + to + 1] */
     int64_t *cell_revenue;
     int64_t *side_revenue[2]; /* [ntiers[side] + 1]: each tier's revenue, [0] = no tier */
@@ -70,6 +71,9 @@ struct tier_diff {
 
 /* The pool string at offset `off`. */
 #define TIER__DSTR(s, off) ((const char *)(s)->pool + (off))
+
+/* A revenue sum as a number: NaN when the diff has no revenue. */
+double tier__diff_revenue(const tier__dstate *s, int64_t v);
 
 /* The label of side `side` (0 or 1). */
 const char *tier__diff_label(const tier_diff *d, int side);

@@ -15,16 +15,21 @@ static const char *const move_names[] = {"", "up", "down", "across"};
 
 /* ---- encoders ------------------------------------------------------------------------------ */
 
+/* Fixed decimals; "-" for NaN (the revenue of a diff of histories, which keep none). */
 static void put_fixed(tier__buf *b, double v, int decimals)
 {
     char tmp[TIER__NUM_FIXED_SIZE];
     size_t n = tier__num_format_fixed(tmp, sizeof tmp, v, decimals);
-    tier__buf_append(b, n ? tmp : "nan", n ? n : 3);
+    tier__buf_append(b, n ? tmp : "-", n ? n : 1);
 }
 
-/* A change: "+3", "-1.5", "0" (shortest form), or with `decimals` >= 0 fixed. */
+/* A change: "+3", "-1.5", "0" (shortest form), or with `decimals` >= 0 fixed; "-" for NaN. */
 static void put_change(tier__buf *b, double v, int decimals)
 {
+    if (v != v) {
+        tier__buf_putc(b, '-');
+        return;
+    }
     if (v > 0)
         tier__buf_putc(b, '+');
     if (decimals >= 0)
@@ -177,6 +182,10 @@ static void table_render(table *t, tier__buf *out)
             if (t->align[c] != 'r' && c + 1 < t->cols)
                 pad(out, w[c] - cw);
         }
+        /* No trailing blanks when the last cells are empty. */
+        while (!tier__buf_status(out) && tier__buf_len(out) > 0 &&
+               tier__buf_data(out)[tier__buf_len(out) - 1] == ' ')
+            tier__buf_truncate(out, tier__buf_len(out) - 1);
         tier__buf_putc(out, '\n');
     }
 }
@@ -188,10 +197,8 @@ static const char *tier_label(const tier__dstate *s, int side, int32_t t)
     return t < 0 ? "(none)" : TIER__DSTR(s, s->tier[side][t]);
 }
 
-static double fixed(int64_t v)
-{
-    return tier__fixed_to_double(v);
-}
+/* The writers' `s` is in scope wherever fixed() is used. */
+#define fixed(v) tier__diff_revenue(s, (v))
 
 static double share(double part, double whole)
 {
@@ -216,15 +223,21 @@ static void text_summary(const tier_diff *d, tier__buf *b)
     tier__buf_puts(b, tier__diff_label(d, 0));
     tier__buf_puts(b, "\nafter:  ");
     tier__buf_puts(b, tier__diff_label(d, 1));
-    tier__buf_printf(b, "\ncustomers: %zu, revenue ", s->customers);
-    put_fixed(b, total, 2);
+    tier__buf_printf(b, "\ncustomers: %zu", s->customers);
+    if (!s->no_revenue) {
+        tier__buf_puts(b, ", revenue ");
+        put_fixed(b, total, 2);
+    }
     tier__buf_printf(b, "\nmoved: %zu customers (", s->moved[0]);
     put_fixed(b, share((double)s->moved[0], (double)s->customers), 1);
-    tier__buf_puts(b, "%), revenue ");
-    put_fixed(b, moved, 2);
-    tier__buf_puts(b, " (");
-    put_fixed(b, share(moved, total), 1);
     tier__buf_puts(b, "%)");
+    if (!s->no_revenue) {
+        tier__buf_puts(b, ", revenue ");
+        put_fixed(b, moved, 2);
+        tier__buf_puts(b, " (");
+        put_fixed(b, share(moved, total), 1);
+        tier__buf_puts(b, "%)");
+    }
     if (s->ladder)
         tier__buf_printf(b, ": %zu up, %zu down", s->moved[TIER_DIFF_MOVE_UP],
                          s->moved[TIER_DIFF_MOVE_DOWN]);
@@ -460,7 +473,8 @@ static void write_text(const tier_diff *d, tier__buf *b)
     text_summary(d, b);
     text_tiers(d, b);
     text_matrix(d, b, 0);
-    text_matrix(d, b, 1);
+    if (!d->s.no_revenue)
+        text_matrix(d, b, 1);
     text_entitlements(d, b);
     text_teams(d, b);
     text_movers(d, b);
@@ -483,7 +497,8 @@ static void write_csv(const tier_diff *d, tier__buf *b)
         tier__buf_putc(b, ',');
         csv_field(b, to, strlen(to));
         tier__buf_printf(b, ",%s,", move_names[m->move]);
-        tier__buf_number(b, fixed(m->revenue), 0);
+        if (!s->no_revenue)
+            tier__buf_number(b, fixed(m->revenue), 0);
         tier__buf_putc(b, ',');
         csv_field(b, TIER__DSTR(s, m->reason[0]), strlen(TIER__DSTR(s, m->reason[0])));
         tier__buf_putc(b, ',');
