@@ -167,7 +167,7 @@ static void test_pipeline_rejects_unknown_settings_and_bad_values(void **state)
         {"format", "xml", "format must be csv, json or text, not \"xml\""},
         {"produce", "all",
          "produce must be tiers, scores, fit, explain, lint, policies, override_add, "
-         "override_remove or override_list, not \"all\""},
+         "override_remove, override_list or diff, not \"all\""},
         {"header", "maybe", "header must be yes or no, not \"maybe\""},
         {"split_min_bytes", "12k", "split_min_bytes must be a whole number of bytes, not \"12k\""},
         {"key_style", "long", "key_style must be name or flag, not \"long\""},

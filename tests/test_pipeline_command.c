@@ -480,6 +480,14 @@ static void test_failed_command_leaves_the_earlier_settings_as_they_were(void **
     "  add replaces the customer's override and creates FILE when it does not exist;\n"   \
     "  list prints customer_id,tier,until,reason,author,created as CSV\n"
 
+#define DIFF_NOTES                                                                      \
+    "\n"                                                                                \
+    "  reads the data once, tiers it by policy A (default b2b-sabc, with --accounts\n"  \
+    "  b2b-full) and by policy B, and compares: customers and revenue from each tier\n" \
+    "  to each, the entitlement totals, the accounts routed per team, and every\n"      \
+    "  customer that moves with its reason under A and under B. --format text (the\n"   \
+    "  default) is for a person, csv lists the movers, json has everything\n"
+
 #define POLICIES_NOTES                                                                    \
     "\n"                                                                                  \
     "  without NAME: the built-in policies and what each is for; with NAME: its policy\n" \
@@ -522,6 +530,11 @@ static const char override_help[] =
     "usage: tier override remove --state FILE --customer ID [--quiet]\n"
     "usage: tier override list --state FILE [--quiet]\n" OVERRIDE_NOTES;
 
+static const char diff_help[] =
+    "usage: tier diff --input FILE --policy A --against B [--format text|csv|json] [--out FILE]\n"
+    "                [--accounts FILE [--account-id COL]] [--models LIST] <reader "
+    "flags>\n" DIFF_NOTES "\n" READER_FLAGS;
+
 static const char policies_help[] = "usage: tier policies [NAME]\n" POLICIES_NOTES;
 
 static const char lint_help[] = "usage: tier lint POLICY [--quiet]\n" LINT_NOTES;
@@ -545,6 +558,7 @@ static const char all_help_head[] =
     "commands:\n"
     "  run       tier every customer of a transaction log by a policy (built-in or file)\n"
     "  explain   why one customer got its tier: models, windows, rules, caps, flags\n"
+    "  diff      what-if: two policies on the same data, who moves between which tiers\n"
     "  policies  list the built-in policies, or print one (tier policies NAME)\n"
     "  lint      check a policy file: errors and warnings, one per line\n"
     "  override  pin a customer to a tier until a day, in a --state file (add, remove, list)\n"
@@ -563,6 +577,8 @@ static const char all_help_head[] =
     "tier explain --customer ID <reader flags> [--format text|json] [--policy NAME|FILE]\n"
     "         [--accounts FILE [--account-id COL]] [--models LIST] [--state FILE]\n" EXPLAIN_NOTES
     "\n"
+    "tier diff --input FILE --policy A --against B [--format text|csv|json] [--out FILE]\n"
+    "         [--accounts FILE [--account-id COL]] [--models LIST] <reader flags>\n" DIFF_NOTES "\n"
     "tier policies [NAME]\n" POLICIES_NOTES "\n"
     "tier lint POLICY [--quiet]\n" LINT_NOTES "\n"
     "tier override add --state FILE --customer ID --tier T --reason TEXT --author NAME\n"
@@ -585,6 +601,7 @@ static void test_usage_of_each_command_is_what_tier_help_prints(void **state)
     } cases[] = {
         {"run", run_help},
         {"explain", explain_help},
+        {"diff", diff_help},
         {"policies", policies_help},
         {"lint", lint_help},
         {"fit clv", fit_clv_help},

@@ -17,6 +17,7 @@ static const char overview[] =
     "commands:\n"
     "  run       tier every customer of a transaction log by a policy (built-in or file)\n"
     "  explain   why one customer got its tier: models, windows, rules, caps, flags\n"
+    "  diff      what-if: two policies on the same data, who moves between which tiers\n"
     "  policies  list the built-in policies, or print one (tier policies NAME)\n"
     "  lint      check a policy file: errors and warnings, one per line\n"
     "  override  pin a customer to a tier until a day, in a --state file (add, remove, list)\n"
@@ -74,6 +75,16 @@ static const char override_notes[] =
     "  until the day before --until (then it expires and the run's ledger reports it);\n"
     "  add replaces the customer's override and creates FILE when it does not exist;\n"
     "  list prints customer_id,tier,until,reason,author,created as CSV\n";
+
+static const char diff_usage[] =
+    "tier diff --input FILE --policy A --against B [--format text|csv|json] [--out FILE]\n"
+    "         [--accounts FILE [--account-id COL]] [--models LIST] <reader flags>\n"
+    "\n"
+    "  reads the data once, tiers it by policy A (default b2b-sabc, with --accounts\n"
+    "  b2b-full) and by policy B, and compares: customers and revenue from each tier\n"
+    "  to each, the entitlement totals, the accounts routed per team, and every\n"
+    "  customer that moves with its reason under A and under B. --format text (the\n"
+    "  default) is for a person, csv lists the movers, json has everything\n";
 
 static const char policies_usage[] =
     "tier policies [NAME]\n"
@@ -163,6 +174,8 @@ int tier_pipeline_usage(const char *command, tier_text *out)
         puts_text(&u, "\n");
         puts_text(&u, explain_usage);
         puts_text(&u, "\n");
+        puts_text(&u, diff_usage);
+        puts_text(&u, "\n");
         puts_text(&u, policies_usage);
         puts_text(&u, "\n");
         puts_text(&u, lint_usage);
@@ -179,6 +192,9 @@ int tier_pipeline_usage(const char *command, tier_text *out)
         section(&u, run_usage);
     } else if (strcmp(command, "explain") == 0) {
         section(&u, explain_usage);
+        puts_text(&u, reader_notes);
+    } else if (strcmp(command, "diff") == 0) {
+        section(&u, diff_usage);
         puts_text(&u, reader_notes);
     } else if (strcmp(command, "policies") == 0) {
         section(&u, policies_usage);
@@ -270,6 +286,10 @@ static const cmd_flag explain_flags[] = {
     SETTING("--customer"), SETTING("--state"),      SETTING("--policy"), SETTING("--format"),
     SETTING("--accounts"), SETTING("--account-id"), SETTING("--models"), END};
 
+static const cmd_flag diff_flags[] = {
+    SETTING("--policy"),   SETTING("--against"),    SETTING("--out"),    SETTING("--format"),
+    SETTING("--accounts"), SETTING("--account-id"), SETTING("--models"), END};
+
 static const cmd_flag quiet_flags[] = {
     {"--quiet", F_QUIET, NULL, {NULL}, NULL}, {"-q", F_QUIET, NULL, {NULL}, NULL}, END};
 
@@ -338,6 +358,7 @@ static const command commands[] = {
      {NULL, NULL},
      {NULL, NULL},
      ARG_NONE},
+    {"diff", "diff", {reader_flags, diff_flags, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_NONE},
     {"lint", "lint", {quiet_flags, NULL, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_POLICY},
     {"policies", "policies", {no_flags, NULL, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_BUILTIN},
     {"override add",
@@ -445,6 +466,8 @@ static int apply_command(tier_pipeline *p, const command *c, size_t argc, const 
         rc = tier_pipeline_set(p, "produce", c->produce);
     if (!rc && (strcmp(c->produce, "scores") == 0 || strcmp(c->produce, "fit") == 0))
         rc = tier_pipeline_add_model(p, "clv", "clv");
+    if (!rc && strcmp(c->produce, "diff") == 0) /* for a person, unless --format says */
+        rc = tier_pipeline_set(p, "format", "text");
     for (i = 0; !rc && i < argc; i++) {
         const char *arg = argv[i];
         const cmd_flag *f;

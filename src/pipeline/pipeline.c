@@ -46,6 +46,7 @@ enum {
     K_OVERRIDE_REASON,
     K_OVERRIDE_AUTHOR,
     K_OVERRIDE_UNTIL,
+    K_AGAINST,
     K_COUNT
 };
 
@@ -79,6 +80,7 @@ static const key_info keys[K_COUNT] = {
     {"override_reason", "TEXT", TEXT(override_reason)},
     {"override_author", "NAME", TEXT(override_author)},
     {"override_until", "YYYY-MM-DD", 0},
+    {"against", "NAME|FILE", TEXT(against)},
 };
 
 /* The text setting of key k (keys[k].text is not 0). */
@@ -151,6 +153,7 @@ void tier__run_free(const tier_allocator *a, tier__run *r)
     tier__free(a, r->lint_origin);
     tier_history_free(r->history);
     tier__free(a, r->note);
+    tier__diff_run_free(a, r->diff);
     memset(r, 0, sizeof *r);
 }
 
@@ -214,6 +217,7 @@ void tier_pipeline_free(tier_pipeline *p)
     a = &p->alloc;
     tier__run_free(a, &p->last);
     tier__policy_hold_unref(a, p->policy);
+    tier__policy_hold_unref(a, p->against_policy);
     tier__pipeline_specs_free(a, p->models, p->n_models);
     for (k = 0; k < K_COUNT; k++)
         if (keys[k].text)
@@ -234,6 +238,7 @@ int tier__pipeline_copy(tier_pipeline **out, const tier_pipeline *p)
      * settings own is copied, so that freeing `c` frees exactly its own copies. */
     *c = *p;
     tier__policy_hold_ref(c->policy); /* released by tier_pipeline_free(c) */
+    tier__policy_hold_ref(c->against_policy);
     c->err[0] = '\0';
     c->has_run = 0;
     memset(&c->last, 0, sizeof c->last);
@@ -409,12 +414,12 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
     static const int format_values[] = {TIER_OUTPUT_CSV, TIER_OUTPUT_JSON, TIER__FORMAT_TEXT};
     static const char *const produce_names[] = {
         "tiers",        "scores",          "fit",           "explain", "lint", "policies",
-        "override_add", "override_remove", "override_list", NULL};
-    static const int produce_values[] = {TIER__PRODUCE_TIERS,        TIER__PRODUCE_SCORES,
-                                         TIER__PRODUCE_FIT,          TIER__PRODUCE_EXPLAIN,
-                                         TIER__PRODUCE_LINT,         TIER__PRODUCE_POLICIES,
-                                         TIER__PRODUCE_OVERRIDE_ADD, TIER__PRODUCE_OVERRIDE_REMOVE,
-                                         TIER__PRODUCE_OVERRIDE_LIST};
+        "override_add", "override_remove", "override_list", "diff",    NULL};
+    static const int produce_values[] = {
+        TIER__PRODUCE_TIERS,          TIER__PRODUCE_SCORES,          TIER__PRODUCE_FIT,
+        TIER__PRODUCE_EXPLAIN,        TIER__PRODUCE_LINT,            TIER__PRODUCE_POLICIES,
+        TIER__PRODUCE_OVERRIDE_ADD,   TIER__PRODUCE_OVERRIDE_REMOVE, TIER__PRODUCE_OVERRIDE_LIST,
+        TIER__PRODUCE_DIFF};
     static const char *const style_names[] = {"name", "flag", NULL};
     static const int style_values[] = {TIER__KEYS_NAME, TIER__KEYS_FLAG};
     char buf[64];
@@ -497,9 +502,10 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
             return TIER_OK;
         }
         return set_models(p, value, label(p, k, 0, buf));
-    case K_POLICY: {
+    case K_POLICY:
+    case K_AGAINST: {
         /* Loaded now, so that a bad file is reported at once; kept until replaced. */
-        tier__policy_hold *hold = NULL;
+        tier__policy_hold *hold = NULL, **slot = k == K_POLICY ? &p->policy : &p->against_policy;
         int rc = value ? tier__pipeline_load_policy(p, value, &hold) : TIER_OK;
         if (!rc)
             rc = set_string(p, text_slot(p, k), value);
@@ -507,15 +513,15 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
             tier__policy_hold_unref(&p->alloc, hold);
             return rc;
         }
-        tier__policy_hold_unref(&p->alloc, p->policy);
-        p->policy = hold;
+        tier__policy_hold_unref(&p->alloc, *slot);
+        *slot = hold;
         return TIER_OK;
     }
     case K_PRODUCE:
         return set_choice(p, k, value, produce_names, produce_values, TIER__PRODUCE_TIERS,
                           &p->produce,
                           "tiers, scores, fit, explain, lint, policies, override_add, "
-                          "override_remove or override_list");
+                          "override_remove, override_list or diff");
     case K_FORMAT:
         return set_choice(p, k, value, format_names, format_values, TIER_OUTPUT_CSV, &p->format,
                           "csv, json or text");
@@ -552,7 +558,8 @@ static void put_models(const tier_pipeline *p, tier__buf *out)
                                            "scorecard", "needs",  NULL};
     size_t i, n = 0;
     if (!p->models_set &&
-        (p->produce == TIER__PRODUCE_TIERS || p->produce == TIER__PRODUCE_EXPLAIN)) {
+        (p->produce == TIER__PRODUCE_TIERS || p->produce == TIER__PRODUCE_EXPLAIN ||
+         p->produce == TIER__PRODUCE_DIFF)) {
         tier_policy *loaded = NULL;
         const tier_policy *policy = p->policy_ref ? p->policy_ref
                                     : p->policy   ? p->policy->policy
@@ -626,9 +633,9 @@ static void get_into(const tier_pipeline *p, int k, tier__buf *out)
         break;
     case K_PRODUCE: {
         static const char *const names[] = {
-            "tiers",        "scores",          "fit",          "explain", "lint", "policies",
-            "override_add", "override_remove", "override_list"};
-        s = p->produce >= 1 && p->produce <= 9 ? names[p->produce - 1] : "tiers";
+            "tiers",        "scores",          "fit",           "explain", "lint", "policies",
+            "override_add", "override_remove", "override_list", "diff"};
+        s = p->produce >= 1 && p->produce <= 10 ? names[p->produce - 1] : "tiers";
         break;
     }
     case K_FORMAT:
@@ -864,9 +871,13 @@ int tier_pipeline_check(tier_pipeline *p)
                                                                 label(p, K_POLICY, 1, b1));
     if (!p->input)
         return tier__pipeline_fail(p, TIER_EINVAL, "%s is required", label(p, K_INPUT, 1, b1));
-    if (p->format == TIER__FORMAT_TEXT && p->produce != TIER__PRODUCE_EXPLAIN)
-        return tier__pipeline_fail(p, TIER_EINVAL, "%s text is for explain (csv or json)",
+    if (p->format == TIER__FORMAT_TEXT && p->produce != TIER__PRODUCE_EXPLAIN &&
+        p->produce != TIER__PRODUCE_DIFF)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s text is for explain and diff (csv or json)",
                                    label(p, K_FORMAT, 0, b1));
+    if (p->produce == TIER__PRODUCE_DIFF && !p->against_policy)
+        return tier__pipeline_fail(p, TIER_EINVAL, "diff needs %s: the policy to compare with",
+                                   label(p, K_AGAINST, 1, b1));
     if (p->produce == TIER__PRODUCE_EXPLAIN) {
         if (!p->customer || !*p->customer)
             return tier__pipeline_fail(p, TIER_EINVAL, "explain needs %s",

@@ -24,14 +24,15 @@ enum {
     TIER__PRODUCE_POLICIES = 6,
     TIER__PRODUCE_OVERRIDE_ADD = 7,
     TIER__PRODUCE_OVERRIDE_REMOVE = 8,
-    TIER__PRODUCE_OVERRIDE_LIST = 9
+    TIER__PRODUCE_OVERRIDE_LIST = 9,
+    TIER__PRODUCE_DIFF = 10 /* two policies on the same data, compared (diff.c) */
 };
 
 /* The produce values that work on the `state` file alone (nothing is read). */
 #define TIER__PRODUCE_IS_OVERRIDE(v) \
     ((v) >= TIER__PRODUCE_OVERRIDE_ADD && (v) <= TIER__PRODUCE_OVERRIDE_LIST)
 
-/* Output formats besides TIER_OUTPUT_CSV and TIER_OUTPUT_JSON: text, for explain. */
+/* Output formats besides TIER_OUTPUT_CSV and TIER_OUTPUT_JSON: text, for explain and diff. */
 #define TIER__FORMAT_TEXT 3
 
 /* The default policies: for a transaction log, and with account attributes. */
@@ -65,6 +66,9 @@ typedef struct tier__policy_hold {
     tier_policy *policy;
 } tier__policy_hold;
 
+/* What a `diff` run keeps besides the run of the `against` policy (diff.c). */
+typedef struct tier__diff_run tier__diff_run;
+
 /* What one run builds; it replaces the pipeline's results only when the run succeeds. */
 typedef struct tier__run {
     int produce; /* the settings it ran with, for the summary */
@@ -86,6 +90,7 @@ typedef struct tier__run {
     tier_history *history;
     size_t n_moves;
     char *note; /* an override run's summary line (without '\n'), or NULL */
+    tier__diff_run *diff; /* a `diff` run: the run of `policy` and the comparison; else NULL */
 } tier__run;
 
 struct tier_pipeline {
@@ -111,6 +116,8 @@ struct tier_pipeline {
     char *override_tier, *override_reason, *override_author;
     int has_until;
     int32_t until; /* override_until: the first day the override no longer applies */
+    char *against;             /* diff: the `against` setting as given (NULL: none) */
+    tier__policy_hold *against_policy; /* its policy, loaded when set */
     const tier_policy *policy_ref;
     const tier_registry *registry; /* borrowed; NULL: the built-in kinds */
     int produce;
@@ -228,6 +235,26 @@ int tier__pipeline_state_count(tier_pipeline *p, tier__run *r);
 int tier__pipeline_explain_history(tier_pipeline *p, const tier__run *r, int json, tier__buf *out);
 /* An override_add, override_remove or override_list run on the `state` file. */
 int tier__pipeline_overrides(tier_pipeline *p, tier__run *r);
+/* ---- run.c, for diff.c ---- */
+/* The policy of a `tiers`, `explain` or `diff` run: the host's, the setting's or the default
+ * one (*hold: a reference the caller releases, or NULL). Sets the error. */
+int tier__pipeline_choose_policy(tier_pipeline *p, const tier_policy **policy,
+                                 tier__policy_hold **hold);
+/* The model list of a run of `policy` (*owned: to free with tier__pipeline_specs_free). */
+int tier__pipeline_model_list(tier_pipeline *p, const tier_policy *policy,
+                              const tier__model_spec **out, size_t *n, tier__model_spec **owned);
+/* Makes the models of `specs` on r->book and runs them and `policy` into r->result. With
+ * quiet_estate a model that needs the transactions returns TIER_ESTATE without an error. */
+int tier__pipeline_run_policy(tier_pipeline *p, const tier__model_spec *specs, size_t n,
+                              const tier_policy *policy, int quiet_estate, tier__run *r);
+
+/* ---- diff.c ---- */
+/* A `diff` run: reads once, runs `policy` and `against`, writes their tier_diff. */
+int tier__pipeline_diff(tier_pipeline *p);
+/* Frees what a diff run kept (NULL is a no-op). */
+void tier__diff_run_free(const tier_allocator *a, tier__diff_run *d);
+/* Appends the summary of a diff run (the customers, then the moves). */
+void tier__pipeline_diff_summary(const tier__run *r, tier__buf *b);
 
 /* ---- report.c ---- */
 /* Appends the fit report of model m (one JSON document and '\n'); returns the buffer's status. */

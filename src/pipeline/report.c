@@ -203,6 +203,8 @@ int tier_pipeline_summary(const tier_pipeline *p, tier_text *out)
                          p->last.lint_warnings == 1 ? "warning" : "warnings");
     else if (p->last.produce == TIER__PRODUCE_TIERS)
         summary_tiers(&p->last, &b);
+    else if (p->last.produce == TIER__PRODUCE_DIFF)
+        tier__pipeline_diff_summary(&p->last, &b);
     else
         summary_scores(&p->last, &b);
     rc = tier__buf_status(&b);

@@ -34,7 +34,8 @@ static int model_list(tier_pipeline *p, const tier_policy *policy, const tier__m
         *out = p->models;
         return TIER_OK;
     }
-    if (policy && (p->produce == TIER__PRODUCE_TIERS || p->produce == TIER__PRODUCE_EXPLAIN)) {
+    if (policy && (p->produce == TIER__PRODUCE_TIERS || p->produce == TIER__PRODUCE_EXPLAIN ||
+                   p->produce == TIER__PRODUCE_DIFF)) {
         rc = tier__pipeline_policy_specs(p, policy, owned, n);
         if (rc || *n) {
             *out = *owned;
@@ -399,6 +400,8 @@ int tier_pipeline_run(tier_pipeline *p)
     if (p->produce == TIER__PRODUCE_LINT || p->produce == TIER__PRODUCE_POLICIES ||
         TIER__PRODUCE_IS_OVERRIDE(p->produce))
         return run_policy_only(p);
+    if (p->produce == TIER__PRODUCE_DIFF)
+        return tier__pipeline_diff(p);
     if (p->state) {
         /* Loaded first: a damaged state fails the run before the input is read. */
         rc = tier__pipeline_state_load(p, 1, &history);
@@ -467,4 +470,26 @@ int tier_pipeline_run(tier_pipeline *p)
     p->last = r;
     p->has_run = 1;
     return TIER_OK;
+}
+
+/* ---- for a diff run (diff.c) --------------------------------------------------------------- */
+
+int tier__pipeline_choose_policy(tier_pipeline *p, const tier_policy **policy,
+                                 tier__policy_hold **hold)
+{
+    int rc = choose_policy(p, policy, hold);
+    return rc == TIER_ENOMEM ? tier__pipeline_fail(p, rc, "out of memory") : rc;
+}
+
+int tier__pipeline_model_list(tier_pipeline *p, const tier_policy *policy,
+                              const tier__model_spec **out, size_t *n, tier__model_spec **owned)
+{
+    return model_list(p, policy, out, n, owned);
+}
+
+int tier__pipeline_run_policy(tier_pipeline *p, const tier__model_spec *specs, size_t n,
+                              const tier_policy *policy, int quiet_estate, tier__run *r)
+{
+    int rc = make_models(p, specs, n, r);
+    return rc ? rc : run_models(p, r, policy, quiet_estate);
 }

@@ -72,7 +72,7 @@ def _host_setup(p, quiet, progress, stderr):
 
 
 def _run_command(name, argv, stdout, stderr):
-    """`name` is "run", "explain", "policies", "lint", "override add", "override remove",
+    """`name` is "run", "explain", "diff", "policies", "lint", "override add", "override remove",
     "override list", "fit clv" or "clv"; `argv` the arguments after its words."""
     try:
         p = Pipeline()
@@ -127,7 +127,7 @@ def main(argv=None, stdout=None, stderr=None):
         stderr.write(usage())
         return EXIT_USAGE
     cmd = argv[0]
-    if cmd in ("run", "explain", "policies", "lint"):
+    if cmd in ("run", "explain", "policies", "lint", "diff"):
         return _run_command(cmd, argv[1:], stdout, stderr)
     if cmd == "fit":
         if len(argv) >= 2 and argv[1] == "clv":

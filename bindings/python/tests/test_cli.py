@@ -97,6 +97,22 @@ class CommandTest(unittest.TestCase):
         self.assertIn(b"--state FILE [--ledger PREFIX]", run_main("run", "--help")[1])
         self.assertIn(b"--until YYYY-MM-DD", run_main("override", "add", "--help")[1])
 
+    def test_diff_compares_two_policies_on_one_read(self):
+        code, out, err = run_main("diff", *SAMPLE, "--against", "pareto-sabc", "--format", "csv")
+        self.assertEqual(code, 0, err)
+        rows = out.decode().splitlines()
+        self.assertEqual(rows[0], "customer_id,from,to,move,revenue,reason_before,reason_after")
+        moved = len(rows) - 1
+        self.assertGreater(moved, 100)
+        self.assertIn("b2b-sabc against pareto-sabc", err)
+        self.assertIn("moved: %d customers" % moved, err)
+        code, out, err = run_main("diff", "--help")
+        self.assertEqual((code, err), (0, ""))
+        self.assertTrue(out.startswith(b"usage: tier diff"))
+        code, out, err = run_main("diff", *SAMPLE)
+        self.assertEqual(code, 2)
+        self.assertEqual(err, "tier: diff needs --against NAME|FILE: the policy to compare with\n")
+
     def test_bad_input_exits_1_with_one_line(self):
         code, out, err = run_main("run", "--input", "/nonexistent/x.csv")
         self.assertEqual(code, 1)
