@@ -415,11 +415,11 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
     static const char *const produce_names[] = {
         "tiers",        "scores",          "fit",           "explain", "lint", "policies",
         "override_add", "override_remove", "override_list", "diff",    NULL};
-    static const int produce_values[] = {
-        TIER__PRODUCE_TIERS,          TIER__PRODUCE_SCORES,          TIER__PRODUCE_FIT,
-        TIER__PRODUCE_EXPLAIN,        TIER__PRODUCE_LINT,            TIER__PRODUCE_POLICIES,
-        TIER__PRODUCE_OVERRIDE_ADD,   TIER__PRODUCE_OVERRIDE_REMOVE, TIER__PRODUCE_OVERRIDE_LIST,
-        TIER__PRODUCE_DIFF};
+    static const int produce_values[] = {TIER__PRODUCE_TIERS,         TIER__PRODUCE_SCORES,
+                                         TIER__PRODUCE_FIT,           TIER__PRODUCE_EXPLAIN,
+                                         TIER__PRODUCE_LINT,          TIER__PRODUCE_POLICIES,
+                                         TIER__PRODUCE_OVERRIDE_ADD,  TIER__PRODUCE_OVERRIDE_REMOVE,
+                                         TIER__PRODUCE_OVERRIDE_LIST, TIER__PRODUCE_DIFF};
     static const char *const style_names[] = {"name", "flag", NULL};
     static const int style_values[] = {TIER__KEYS_NAME, TIER__KEYS_FLAG};
     char buf[64];

@@ -89,7 +89,7 @@ typedef struct tier__run {
     /* with a `state`: the history after the run (NULL without), its ledger's move count */
     tier_history *history;
     size_t n_moves;
-    char *note; /* an override run's summary line (without '\n'), or NULL */
+    char *note;           /* an override run's summary line (without '\n'), or NULL */
     tier__diff_run *diff; /* a `diff` run: the run of `policy` and the comparison; else NULL */
 } tier__run;
 
@@ -116,7 +116,7 @@ struct tier_pipeline {
     char *override_tier, *override_reason, *override_author;
     int has_until;
     int32_t until; /* override_until: the first day the override no longer applies */
-    char *against;             /* diff: the `against` setting as given (NULL: none) */
+    char *against; /* diff: the `against` setting as given (NULL: none) */
     tier__policy_hold *against_policy; /* its policy, loaded when set */
     const tier_policy *policy_ref;
     const tier_registry *registry; /* borrowed; NULL: the built-in kinds */
