@@ -81,7 +81,8 @@ check "needs without accounts" expect_exit 1 "$tier" run --input "$data/b2b_invo
 check "version" expect_exit 0 "$tier" version
 
 # Every command prints its usage on --help and exits 0.
-for cmd in "" "run" "explain" "policies" "lint" "fit clv" "clv" "fit" "version"; do
+for cmd in "" "run" "explain" "policies" "lint" "fit clv" "clv" "fit" "version" "override" \
+    "override add" "override remove" "override list"; do
     # shellcheck disable=SC2086
     check "help of '$cmd'" expect_exit 0 "$tier" $cmd --help
     check "help of '$cmd' is usage on stdout" grep -q '^usage: tier' "$work/out"
@@ -89,6 +90,50 @@ done
 check "help after other flags" expect_exit 0 "$tier" run --input x --help
 check "run help names its flags" grep -q -- '--accounts FILE' "$work/out"
 check "clv help names its flags" bash -c "'$tier' clv --help | grep -q -- '--horizon N'"
+check "run help names --state" bash -c "'$tier' run --help | grep -q -- '--state FILE \\[--ledger PREFIX\\]'"
+check "override add help names --until" bash -c "'$tier' override add --help | grep -q -- '--until YYYY-MM-DD'"
+
+# Tiers over time: --state, --ledger, override add/remove/list, explain with a state.
+hist=(--input "$data/b2b_invoices.csv" --policy "$2/tests/data/history/b2b-hysteresis.policy")
+check "state: first run" expect_exit 0 "$tier" run "${hist[@]}" --as-of 2024-07-01 \
+    --state "$work/st" --ledger "$work/l1" --out "$work/h1.csv"
+check "state: columns after tier" bash -c "head -1 '$work/h1.csv' | grep -q '^customer_id,tier,previous_tier,move,since,'"
+check "state: everyone is new" test "$(cut -d, -f4 "$work/h1.csv" | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')" = "move=1 new=1992 "
+check "state: summary line" grep -q '^  state: run 1, 1992 moves, 0 overrides$' "$work/err"
+check "state: ledger files" test -s "$work/l1.csv" -a -s "$work/l1-matrix.csv" -a -s "$work/l1.json"
+check "state: ledger header" test "$(head -1 "$work/l1.csv")" = "customer_id,from,to,code,detail"
+check "override: add" expect_exit 0 "$tier" override add --state "$work/st" --customer ACC00001 \
+    --tier S --reason "strategic renewal" --author qa --until 2024-10-01
+check "override: add summary" grep -q 'override of ACC00001: S until 2024-10-01 (1 override in' "$work/err"
+check "override: list" expect_exit 0 "$tier" override list --state "$work/st" --quiet
+check "override: listed" test "$(cat "$work/out")" = "$(printf 'customer_id,tier,until,reason,author,created\nACC00001,S,2024-10-01,strategic renewal,qa,2024-07-01')"
+check "override: needs --until" expect_exit 2 "$tier" override add --state "$work/st" --customer X --tier S --reason r --author a
+check "override: --until named" grep -q '^tier: override add needs --until YYYY-MM-DD$' "$work/err"
+check "override: bad --until" expect_exit 2 "$tier" override add --state "$work/st" --customer X --tier S --reason r --author a --until 2024-02-30
+check "override: --until before the last run" expect_exit 1 "$tier" override add --state "$work/st" --customer X --tier S --reason r --author a --until 2024-07-01
+check "override: unknown action" expect_exit 2 "$tier" override frob
+check "override: list needs --state" expect_exit 2 "$tier" override list
+check "override: missing state file" expect_exit 1 "$tier" override list --state "$work/none"
+check "ledger needs state" expect_exit 2 "$tier" run "${hist[@]}" --ledger "$work/lx"
+check "ledger needs state: message" grep -q '^tier: --ledger needs --state FILE$' "$work/err"
+cp "$work/st" "$work/st.before"
+check "state: a failed run" expect_exit 1 "$tier" run --input "$work/bad.csv" --state "$work/st" --ledger "$work/lf"
+check "state: a failed run keeps the state" cmp -s "$work/st" "$work/st.before"
+check "state: a failed run writes no ledger" test ! -e "$work/lf.csv"
+check "state: second run" expect_exit 0 "$tier" run "${hist[@]}" --as-of 2024-08-01 --state "$work/st" --ledger "$work/l2" --out "$work/h2.csv"
+check "state: the override pins" grep -q '^ACC00001,S,C,up,' "$work/h2.csv"
+check "state: the override is in the ledger" grep -q '^ACC00001,C,S,override,' "$work/l2.csv"
+cp "$work/st" "$work/st.before"
+check "explain: with a state" expect_exit 0 "$tier" explain "${hist[@]}" --as-of 2024-09-01 --state "$work/st" --customer ACC00001
+check "explain: history section" grep -q '^  override: S until 2024-10-01 (strategic renewal, by qa)$' "$work/out"
+check "explain: never saves" cmp -s "$work/st" "$work/st.before"
+check "override: remove" expect_exit 0 "$tier" override remove --state "$work/st" --customer ACC00001
+check "override: remove again" expect_exit 1 "$tier" override remove --state "$work/st" --customer ACC00001
+check "override: remove message" grep -q 'customer ACC00001 has no override in' "$work/err"
+printf 'not a snapshot' >"$work/junk.state"
+check "state: a damaged state fails the run" expect_exit 1 "$tier" run "${hist[@]}" --state "$work/junk.state" --out "$work/never.csv"
+check "state: ... before anything is written" test ! -e "$work/never.csv"
+check "state: ... and stays" test "$(cat "$work/junk.state")" = "not a snapshot"
 
 # The progress line on a terminal counts the whole file, also when it is read as two halves
 # (TIER_SPLIT_MIN_BYTES=0 splits any file): a 16 MB file reads "of 16 MB", never "of 8 MB".

@@ -64,6 +64,17 @@ endif()
 if(NOT EXISTS "${libdir}/pkgconfig/libtier.pc")
   message(FATAL_ERROR "installed tree lacks pkgconfig/libtier.pc")
 endif()
+# The built-in policies are installed as readable files, and each one is the policy itself: the
+# installed tool lints the installed file cleanly.
+file(GLOB source_policies "${TIER_SOURCE_DIR}/policies/*.policy")
+foreach(src IN LISTS source_policies)
+  get_filename_component(name "${src}" NAME)
+  set(installed "${prefix}/share/libtier/policies/${name}")
+  if(NOT EXISTS "${installed}")
+    message(FATAL_ERROR "installed tree lacks share/libtier/policies/${name}")
+  endif()
+  step("lint the installed ${name}" "${prefix}/bin/tier" lint "${installed}")
+endforeach()
 
 # Build the examples as a user project would. libtier.pc names the prefix it was configured for,
 # not the one given to `cmake --install --prefix`, so pkg-config is told to derive the prefix from

@@ -464,14 +464,12 @@ tst_vtable(const char *kind, size_t (*output_count)(void *state),
            int (*fit)(void *state, const tier_book *book, const tier_frame *inputs),
            int (*score)(void *state, const tier_book *book, tier_frame *frame))
 {
-    tier_model_vtable vt;
-    memset(&vt, 0, sizeof vt);
-    vt.version = TIER_MODEL_VTABLE_VERSION;
-    vt.kind = kind;
-    vt.output_count = output_count;
-    vt.output_info = output_info;
-    vt.fit = fit;
-    vt.score = score;
+    tier_model_vtable vt = {.version = TIER_MODEL_VTABLE_VERSION,
+                            .kind = kind,
+                            .output_count = output_count,
+                            .output_info = output_info,
+                            .fit = fit,
+                            .score = score};
     return vt;
 }
 

@@ -83,6 +83,10 @@ typedef struct tst_oom_case {
 void tst_oom_test(void **state);
 
 #define TST_OOM_TEST(name) TST_CASE(#name, tst_oom_test, &(name))
+/* The same with the case written in the test list itself:
+ *   TST_OOM_WALK(test_x_survives_every_failed_allocation, oom_x, x_book, 5) */
+#define TST_OOM_WALK(name, fn, book, more_than) \
+    TST_CASE(#name, tst_oom_test, (&(const tst_oom_case){(fn), (book), (more_than)}))
 
 /* For out-of-memory walks: scores `m` into a new frame made with `alloc` (*frame, NULL when it
  * could not be made; free it) and checks the all-or-nothing promise: a failed score adds no

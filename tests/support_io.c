@@ -597,19 +597,17 @@ static int ffs_sync_dir(void *ud, const char *path)
 
 tier_io tst_faultfs_io(tst_faultfs *fs)
 {
-    tier_io io;
-    memset(&io, 0, sizeof io);
-    io.version = fs->version ? (unsigned)fs->version : TIER_IO_VERSION;
-    io.open = ffs_open;
-    io.read = ffs_read;
-    io.write = ffs_write;
-    io.sync = ffs_sync;
-    io.close = ffs_close;
-    io.rename = ffs_rename;
-    io.remove = ffs_remove;
-    io.size = fs->no_size ? NULL : ffs_size;
-    io.ud = fs;
-    io.sync_dir = fs->no_sync_dir ? NULL : ffs_sync_dir;
+    tier_io io = {.version = fs->version ? (unsigned)fs->version : TIER_IO_VERSION,
+                  .open = ffs_open,
+                  .read = ffs_read,
+                  .write = ffs_write,
+                  .sync = ffs_sync,
+                  .close = ffs_close,
+                  .rename = ffs_rename,
+                  .remove = ffs_remove,
+                  .size = fs->no_size ? NULL : ffs_size,
+                  .ud = fs,
+                  .sync_dir = fs->no_sync_dir ? NULL : ffs_sync_dir};
     return io;
 }
 

@@ -406,9 +406,6 @@ done:
     return rc;
 }
 
-static const tst_oom_case test_book_merge_fails_cleanly_at_every_allocation = {merge_books, NULL,
-                                                                               5};
-
 static void test_book_enforces_its_limits(void **state)
 {
     tier_book *b = new_book();
@@ -592,8 +589,6 @@ done:
     return rc;
 }
 
-static const tst_oom_case test_book_fails_cleanly_at_every_allocation = {build_book, NULL, 5};
-
 static void test_status_names_and_version_are_stable(void **state)
 {
     (void)state;
@@ -621,10 +616,10 @@ TST_MAIN(cmocka_unit_test(test_book_interns_ids_in_order_of_first_appearance),
          cmocka_unit_test(test_book_batched_rows_match_single_rows),
          cmocka_unit_test(test_book_merge_of_two_halves_equals_one_load),
          cmocka_unit_test(test_book_merge_refuses_what_it_cannot_join),
-         TST_OOM_TEST(test_book_merge_fails_cleanly_at_every_allocation),
+         TST_OOM_WALK(test_book_merge_fails_cleanly_at_every_allocation, merge_books, NULL, 5),
          cmocka_unit_test(test_book_enforces_its_limits),
          cmocka_unit_test(test_book_stores_typed_attributes),
          cmocka_unit_test(test_book_reports_attribute_types_by_their_named_values),
          cmocka_unit_test(test_record_round_trips_through_the_book),
-         TST_OOM_TEST(test_book_fails_cleanly_at_every_allocation),
+         TST_OOM_WALK(test_book_fails_cleanly_at_every_allocation, build_book, NULL, 5),
          cmocka_unit_test(test_status_names_and_version_are_stable))

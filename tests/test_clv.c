@@ -807,8 +807,6 @@ static tier_book *oom_book(const tier_allocator *a)
     return small_book(a, NULL, 0);
 }
 
-static const tst_oom_case test_clv_survives_every_failed_allocation = {oom_clv, oom_book, 10};
-
 TST_MAIN(
     cmocka_unit_test(test_clv_reproduces_the_published_bgnbd_and_gamma_gamma_fits),
     cmocka_unit_test(test_clv_reproduces_the_published_pareto_nbd_fit),
@@ -828,4 +826,4 @@ TST_MAIN(
     cmocka_unit_test(test_clv_explains_its_inputs_and_formulas),
     cmocka_unit_test(test_clv_explains_a_customer_without_purchases),
     cmocka_unit_test(test_clv_holdout_compares_actual_and_predicted_purchases_on_cdnow),
-    TST_OOM_TEST(test_clv_survives_every_failed_allocation))
+    TST_OOM_WALK(test_clv_survives_every_failed_allocation, oom_clv, oom_book, 10))

@@ -857,9 +857,6 @@ static int oom_read_sample(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case test_csv_survives_every_allocation_failure_reading_cdnow_sample = {
-    oom_read_sample, NULL, 5};
-
 /* ---------------------------------------------------------------------------------------------
  * The default POSIX I/O table */
 
@@ -918,5 +915,6 @@ TST_MAIN(cmocka_unit_test(test_csv_rejects_every_invalid_case),
          cmocka_unit_test(test_csv_reads_the_cdnow_master_file),
          cmocka_unit_test(test_csv_reads_the_headerless_cdnow_sample_file),
          cmocka_unit_test(test_csv_reads_the_cdnow_sample_the_same_from_a_buffer),
-         TST_OOM_TEST(test_csv_survives_every_allocation_failure_reading_cdnow_sample),
+         TST_OOM_WALK(test_csv_survives_every_allocation_failure_reading_cdnow_sample,
+                      oom_read_sample, NULL, 5),
          cmocka_unit_test(test_io_default_writes_syncs_renames_reads_and_removes_a_file))

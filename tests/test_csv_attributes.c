@@ -392,9 +392,6 @@ static void test_csv_attributes_report_open_failures_as_the_transaction_reader_d
     fx_close(fx);
 }
 
-static const tst_oom_case test_csv_attributes_survive_every_failed_allocation = {oom_attributes,
-                                                                                 NULL, 8};
-
 static void test_csv_attributes_load_the_b2b_accounts(void **state)
 {
     fixture fxs, *fx = fx_open(&fxs);
@@ -437,5 +434,5 @@ TST_MAIN(cmocka_unit_test(test_csv_attributes_infers_number_and_text_columns),
          cmocka_unit_test(test_csv_attributes_respect_the_book_limits),
          cmocka_unit_test(test_csv_attributes_read_files_through_the_io_layer),
          cmocka_unit_test(test_csv_attributes_report_open_failures_as_the_transaction_reader_does),
-         TST_OOM_TEST(test_csv_attributes_survive_every_failed_allocation),
+         TST_OOM_WALK(test_csv_attributes_survive_every_failed_allocation, oom_attributes, NULL, 8),
          cmocka_unit_test(test_csv_attributes_load_the_b2b_accounts))

@@ -586,9 +586,6 @@ done:
     return rc;
 }
 
-static const tst_oom_case test_a_run_with_the_custom_model_fails_cleanly_at_every_allocation = {
-    run_with_custom_model, NULL, 20};
-
 TST_MAIN(cmocka_unit_test(test_custom_model_runs_next_to_rfm_and_pareto),
          cmocka_unit_test(test_policy_tiers_on_the_custom_models_columns),
          cmocka_unit_test(test_user_abort_in_fit_is_returned_unchanged),
@@ -596,4 +593,5 @@ TST_MAIN(cmocka_unit_test(test_custom_model_runs_next_to_rfm_and_pareto),
          cmocka_unit_test(test_destroy_runs_once_also_when_creation_fails),
          cmocka_unit_test(test_vtable_and_kind_are_copied_at_creation),
          cmocka_unit_test(test_outputs_not_as_declared_are_refused),
-         TST_OOM_TEST(test_a_run_with_the_custom_model_fails_cleanly_at_every_allocation))
+         TST_OOM_WALK(test_a_run_with_the_custom_model_fails_cleanly_at_every_allocation,
+                      run_with_custom_model, NULL, 20))

@@ -594,9 +594,6 @@ static tier_book *oom_book(const tier_allocator *a)
     return book;
 }
 
-static const tst_oom_case test_lifecycle_survives_every_failed_allocation = {oom_lifecycle,
-                                                                             oom_book, 5};
-
 TST_MAIN(
     cmocka_unit_test(test_lifecycle_assigns_every_stage_by_hand),
     cmocka_unit_test(test_lifecycle_thresholds_are_strict_at_their_boundaries),
@@ -609,5 +606,5 @@ TST_MAIN(
     cmocka_unit_test(test_lifecycle_needs_kept_transactions_for_its_windows),
     cmocka_unit_test(test_lifecycle_rejects_bad_options),
     cmocka_unit_test(test_lifecycle_explains_the_rule_that_fired),
-    TST_OOM_TEST(test_lifecycle_survives_every_failed_allocation),
+    TST_OOM_WALK(test_lifecycle_survives_every_failed_allocation, oom_lifecycle, oom_book, 5),
     cmocka_unit_test(test_lifecycle_stages_the_b2b_example_accounts))

@@ -256,8 +256,6 @@ done:
     return rc;
 }
 
-static const tst_oom_case test_model_fails_cleanly_at_every_allocation = {model_lifecycle, NULL, 5};
-
 static void test_text_grows_and_clears(void **state)
 {
     tier_allocator a = tst_allocator();
@@ -341,6 +339,6 @@ TST_MAIN(cmocka_unit_test(test_model_rejects_newer_vtables_and_still_destroys_th
          cmocka_unit_test(test_model_fits_scores_and_prefixes_its_columns),
          cmocka_unit_test(test_model_passes_user_abort_through_and_leaves_the_frame_unchanged),
          cmocka_unit_test(test_frame_rejects_bad_and_duplicate_names),
-         TST_OOM_TEST(test_model_fails_cleanly_at_every_allocation),
+         TST_OOM_WALK(test_model_fails_cleanly_at_every_allocation, model_lifecycle, NULL, 5),
          cmocka_unit_test(test_model_last_error_is_always_the_latest_failure),
          cmocka_unit_test(test_text_grows_and_clears))

@@ -658,9 +658,6 @@ static int oom_save_load(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case test_options_save_and_load_fail_cleanly_at_every_allocation = {
-    oom_save_load, small_book, 5};
-
 /* ---- the registry --------------------------------------------------------------------------- */
 
 static int user_factory(tier_model **out, const char *name, const tier_allocator *alloc, void *ud)
@@ -754,9 +751,6 @@ static int oom_registry(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case test_the_registry_fails_cleanly_at_every_allocation = {oom_registry, NULL,
-                                                                                 3};
-
 /* ---- values --------------------------------------------------------------------------------- */
 
 static void test_values_hold_one_type_at_a_time(void **state)
@@ -845,8 +839,9 @@ TST_MAIN(cmocka_unit_test(test_a_version_1_vtable_of_its_own_size_keeps_working)
          cmocka_unit_test(test_save_writes_the_documented_text_and_load_reads_it_back),
          cmocka_unit_test(test_foreign_damaged_and_cut_off_text_is_refused_with_its_line),
          cmocka_unit_test(test_a_save_that_writes_a_bad_record_fails_and_keeps_the_text),
-         TST_OOM_TEST(test_options_save_and_load_fail_cleanly_at_every_allocation),
+         TST_OOM_WALK(test_options_save_and_load_fail_cleanly_at_every_allocation, oom_save_load,
+                      small_book, 5),
          cmocka_unit_test(test_kinds_are_made_by_name_from_the_builtins_and_a_registry),
-         TST_OOM_TEST(test_the_registry_fails_cleanly_at_every_allocation),
+         TST_OOM_WALK(test_the_registry_fails_cleanly_at_every_allocation, oom_registry, NULL, 3),
          cmocka_unit_test(test_values_hold_one_type_at_a_time),
          cmocka_unit_test(test_state_text_and_option_text_ignore_a_comma_decimal_locale))

@@ -331,9 +331,6 @@ static int oom_kinds(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case test_saving_and_loading_fail_cleanly_at_every_allocation = {
-    oom_kinds, make_book, 20};
-
 typedef struct load_case {
     const char *kind;
     const char *text;
@@ -381,5 +378,6 @@ TST_MAIN(cmocka_unit_test(test_every_option_takes_back_its_own_canonical_text),
          cmocka_unit_test(test_scorecard_preset_makes_the_b2b_card_by_kind_and_option),
          cmocka_unit_test(test_cut_and_damaged_states_never_crash_and_change_nothing),
          cmocka_unit_test(test_given_profiles_in_raw_units_are_a_fit_that_saves),
-         TST_OOM_TEST(test_saving_and_loading_fail_cleanly_at_every_allocation),
+         TST_OOM_WALK(test_saving_and_loading_fail_cleanly_at_every_allocation, oom_kinds,
+                      make_book, 20),
          cmocka_unit_test(test_loads_of_clv_and_scorecard_fail_cleanly_at_every_allocation))

@@ -789,9 +789,6 @@ static tier_book *groups_book(const tier_allocator *a)
     return book_of(three_groups, 9, 2, NULL);
 }
 
-static const tst_oom_case test_needs_survives_every_failed_allocation = {oom_needs, groups_book,
-                                                                         20};
-
 TST_MAIN(cmocka_unit_test(test_needs_separates_three_obvious_clusters),
          cmocka_unit_test(test_needs_gives_second_segment_and_margin_by_hand),
          cmocka_unit_test(test_needs_fits_bit_identically_twice),
@@ -812,4 +809,4 @@ TST_MAIN(cmocka_unit_test(test_needs_separates_three_obvious_clusters),
          cmocka_unit_test(test_needs_checks_options_and_features),
          cmocka_unit_test(test_needs_explains_the_pull_of_features),
          cmocka_unit_test(test_needs_segment_and_grade_combine_in_a_policy),
-         TST_OOM_TEST(test_needs_survives_every_failed_allocation))
+         TST_OOM_WALK(test_needs_survives_every_failed_allocation, oom_needs, groups_book, 20))

@@ -20,7 +20,8 @@ static tier_model *pareto(const tier_allocator *a, const tier_book *book)
 /* A class case: a book of the rows (NaN: no margin) and, when `idle` is set, a customer without
  * transactions after them; a Pareto model named `name` (NULL: the default) with the criterion
  * `criterion` (NULL: the default) and number options; the class initials it must give in book
- * order, and what else to check on the scored frame. */
+ * order, and what else to check on the scored frame (NULL: nothing). Cases name only the
+ * members they set; the others are zero (NULL, no options). */
 typedef struct class_case {
     tst_txn_margin rows[10];
     size_t n;
@@ -60,48 +61,33 @@ static void test_classes(void **state)
 /* 0.7 + 0.1 is 0.7999999999999999 in binary floating point: only exact arithmetic puts the
  * second customer in A. S = 1.0; cum 0.7, 0.8 (= 80%: A closes), 0.9, 1.0 (>= 95%: B). */
 static const class_case closes_a_on_the_customer_that_reaches_exactly_80_percent = {
-    {{"a", 1, 0.7, NAN}, {"b", 1, 0.1, NAN}, {"c", 1, 0.1, NAN}, {"d", 1, 0.1, NAN}},
-    4,
-    NULL,
-    NULL,
-    NULL,
-    {{NULL, 0, 0}},
-    "AABB",
-    NULL};
+    .rows = {{"a", 1, 0.7, NAN}, {"b", 1, 0.1, NAN}, {"c", 1, 0.1, NAN}, {"d", 1, 0.1, NAN}},
+    .n = 4,
+    .want = "AABB"};
 
 /* S = 100: big 40, then the 20s in id order a, b, c (not book order c, a, b): big 40%, a 60%,
  * b 80% (A closes), c 100% (B closes). */
 static const class_case breaks_ties_at_a_cut_by_id = {
-    {{"c", 1, 20, NAN}, {"big", 1, 40, NAN}, {"b", 1, 20, NAN}, {"a", 1, 20, NAN}},
-    4,
-    NULL,
-    NULL,
-    NULL,
-    {{NULL, 0, 0}},
-    "BAAA",
-    NULL};
+    .rows = {{"c", 1, 20, NAN}, {"big", 1, 40, NAN}, {"b", 1, 20, NAN}, {"a", 1, 20, NAN}},
+    .n = 4,
+    .want = "BAAA"};
 
 /* Ten customers of 10 each: c0..c7 reach 80% (A), c8 90%, c9 100% (B). Book order reversed. */
-static const class_case splits_all_equal_values_by_id = {{{"c9", 5, 10, NAN},
-                                                          {"c8", 5, 10, NAN},
-                                                          {"c7", 5, 10, NAN},
-                                                          {"c6", 5, 10, NAN},
-                                                          {"c5", 5, 10, NAN},
-                                                          {"c4", 5, 10, NAN},
-                                                          {"c3", 5, 10, NAN},
-                                                          {"c2", 5, 10, NAN},
-                                                          {"c1", 5, 10, NAN},
-                                                          {"c0", 5, 10, NAN}},
-                                                         10,
-                                                         NULL,
-                                                         NULL,
-                                                         NULL,
-                                                         {{NULL, 0, 0}},
-                                                         "BBAAAAAAAA",
-                                                         NULL};
+static const class_case splits_all_equal_values_by_id = {.rows = {{"c9", 5, 10, NAN},
+                                                                  {"c8", 5, 10, NAN},
+                                                                  {"c7", 5, 10, NAN},
+                                                                  {"c6", 5, 10, NAN},
+                                                                  {"c5", 5, 10, NAN},
+                                                                  {"c4", 5, 10, NAN},
+                                                                  {"c3", 5, 10, NAN},
+                                                                  {"c2", 5, 10, NAN},
+                                                                  {"c1", 5, 10, NAN},
+                                                                  {"c0", 5, 10, NAN}},
+                                                         .n = 10,
+                                                         .want = "BBAAAAAAAA"};
 
 static const class_case puts_a_single_customer_in_a = {
-    {{"only", 1, 12.5, NAN}}, 1, NULL, NULL, NULL, {{NULL, 0, 0}}, "A", NULL};
+    .rows = {{"only", 1, 12.5, NAN}}, .n = 1, .want = "A"};
 
 static void refund_value_and_share(const tier_frame *f)
 {
@@ -110,14 +96,11 @@ static void refund_value_and_share(const tier_frame *f)
 }
 
 static const class_case puts_refunds_only_and_idle_customers_in_c = {
-    {{"refund", 1, -5, NAN}, {"buyer", 2, 5, NAN}},
-    2,
-    "idle",
-    NULL,
-    NULL,
-    {{NULL, 0, 0}},
-    "CAC",
-    refund_value_and_share};
+    .rows = {{"refund", 1, -5, NAN}, {"buyer", 2, 5, NAN}},
+    .n = 2,
+    .idle = "idle",
+    .want = "CAC",
+    .also = refund_value_and_share};
 
 static void no_shares(const tier_frame *f)
 {
@@ -126,7 +109,7 @@ static void no_shares(const tier_frame *f)
 }
 
 static const class_case without_positive_values_puts_everyone_in_c = {
-    {{"a", 1, -5, NAN}, {"b", 2, 0, NAN}}, 2, NULL, NULL, NULL, {{NULL, 0, 0}}, "CC", no_shares};
+    .rows = {{"a", 1, -5, NAN}, {"b", 2, 0, NAN}}, .n = 2, .want = "CC", .also = no_shares};
 
 static void margin_values(const tier_frame *f)
 {
@@ -135,18 +118,22 @@ static void margin_values(const tier_frame *f)
 
 /* Margins: a 10, b 70 (two rows), c none, d 20. S = 100: b 70%, d 90% (A), a 100% (B). */
 static const class_case margin_criterion_leaves_customers_without_margin_in_c = {
-    {{"a", 1, 100, 10}, {"b", 1, 100, 30}, {"c", 1, 500, NAN}, {"b", 2, 50, 40}, {"d", 3, 10, 20}},
-    5,
-    NULL,
-    "gm",
-    "margin",
-    {{NULL, 0, 0}},
-    "BACA",
-    margin_values};
+    .rows = {{"a", 1, 100, 10},
+             {"b", 1, 100, 30},
+             {"c", 1, 500, NAN},
+             {"b", 2, 50, 40},
+             {"d", 3, 10, 20}},
+    .n = 5,
+    .name = "gm",
+    .criterion = "margin",
+    .want = "BACA",
+    .also = margin_values};
 
 static const class_case thresholds_equal_make_b_empty = {
-    {{"a", 1, 60, NAN}, {"b", 1, 30, NAN}, {"c", 1, 10, NAN}},      3,     NULL, NULL, NULL,
-    {{"threshold_a", 0.9, TIER_OK}, {"threshold_b", 0.9, TIER_OK}}, "AAC", NULL};
+    .rows = {{"a", 1, 60, NAN}, {"b", 1, 30, NAN}, {"c", 1, 10, NAN}},
+    .n = 3,
+    .options = {{"threshold_a", 0.9, TIER_OK}, {"threshold_b", 0.9, TIER_OK}},
+    .want = "AAC"};
 
 #define CLASSES(name) TST_CASE("test_pareto_" #name, test_classes, &name)
 
@@ -388,8 +375,6 @@ static tier_book *oom_book(const tier_allocator *a)
     return tst_book_with_margins(a, rows, TST_COUNT(rows));
 }
 
-static const tst_oom_case test_pareto_survives_every_failed_allocation = {oom_pareto, oom_book, 5};
-
 TST_MAIN(CLASSES(closes_a_on_the_customer_that_reaches_exactly_80_percent),
          cmocka_unit_test(test_pareto_classes_a_small_book_by_hand),
          CLASSES(breaks_ties_at_a_cut_by_id), CLASSES(splits_all_equal_values_by_id),
@@ -402,4 +387,4 @@ TST_MAIN(CLASSES(closes_a_on_the_customer_that_reaches_exactly_80_percent),
          cmocka_unit_test(test_pareto_explains_the_class),
          cmocka_unit_test(test_pareto_rejects_bad_options), CLASSES(thresholds_equal_make_b_empty),
          cmocka_unit_test(test_pareto_cdnow_classes_match_an_independent_computation),
-         TST_OOM_TEST(test_pareto_survives_every_failed_allocation))
+         TST_OOM_WALK(test_pareto_survives_every_failed_allocation, oom_pareto, oom_book, 5))

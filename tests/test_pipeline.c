@@ -166,7 +166,8 @@ static void test_pipeline_rejects_unknown_settings_and_bad_values(void **state)
         {"as_of", "1998-02-30", "as_of: \"1998-02-30\" is not a date (YYYY-MM-DD)"},
         {"format", "xml", "format must be csv, json or text, not \"xml\""},
         {"produce", "all",
-         "produce must be tiers, scores, fit, explain, lint or policies, not \"all\""},
+         "produce must be tiers, scores, fit, explain, lint, policies, override_add, "
+         "override_remove, override_list or diff, not \"all\""},
         {"header", "maybe", "header must be yes or no, not \"maybe\""},
         {"split_min_bytes", "12k", "split_min_bytes must be a whole number of bytes, not \"12k\""},
         {"key_style", "long", "key_style must be name or flag, not \"long\""},

@@ -5,6 +5,7 @@
  * all or nothing, the usage texts as `tier <command> --help` prints them, and out of memory
  * (including tier_pipeline_get, which must leave the caller's text alone then). */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "support.h"
@@ -455,13 +456,37 @@ static void test_failed_command_leaves_the_earlier_settings_as_they_were(void **
     "               (default: the models the policy declares); clv must come before\n"             \
     "               lifecycle for lifecycle to use clv.p_alive\n"                                  \
     "  --accounts   account attributes, one row per account (scorecard factors, module_* and\n"    \
-    "               goal_* needs features, implementation_progress, active_users_share)\n"
+    "               goal_* needs features, implementation_progress, active_users_share)\n"         \
+    "  --state      the history of the runs before (docs/history.md): read when the file\n"        \
+    "               exists, then hysteresis, dwell and overrides hold customers in their\n"        \
+    "               tiers; the new state is written (atomically) when the run succeeded.\n"        \
+    "               The rows gain previous_tier, move and since\n"                                 \
+    "  --ledger     with --state: the run's moves in PREFIX.csv, the from->to matrix in\n"         \
+    "               PREFIX-matrix.csv, both and the expired overrides in PREFIX.json\n"
 
-#define EXPLAIN_NOTES                                                                  \
-    "\n"                                                                               \
-    "  runs as tier run does, then prints for one customer every model output, the\n"  \
-    "  windows and lets, each rule tried with its value, the cap that moved it, the\n" \
-    "  flags, the entitlements and the route (text, or one JSON object)\n"
+#define EXPLAIN_NOTES                                                                    \
+    "\n"                                                                                 \
+    "  runs as tier run does, then prints for one customer every model output, the\n"    \
+    "  windows and lets, each rule tried with its value, the cap that moved it, the\n"   \
+    "  flags, the entitlements and the route (text, or one JSON object); with --state\n" \
+    "  also its history: the tier before this run, since when (dwell), runs in the\n"    \
+    "  tier, the failing counter, its last move and reason, an active override. The\n"   \
+    "  state file is read, never written\n"
+
+#define OVERRIDE_NOTES                                                                    \
+    "\n"                                                                                  \
+    "  an override pins the customer to tier T from the next tier run --state FILE on,\n" \
+    "  until the day before --until (then it expires and the run's ledger reports it);\n" \
+    "  add replaces the customer's override and creates FILE when it does not exist;\n"   \
+    "  list prints customer_id,tier,until,reason,author,created as CSV\n"
+
+#define DIFF_NOTES                                                                      \
+    "\n"                                                                                \
+    "  reads the data once, tiers it by policy A (default b2b-sabc, with --accounts\n"  \
+    "  b2b-full) and by policy B, and compares: customers and revenue from each tier\n" \
+    "  to each, the entitlement totals, the accounts routed per team, and every\n"      \
+    "  customer that moves with its reason under A and under B. --format text (the\n"   \
+    "  default) is for a person, csv lists the movers, json has everything\n"
 
 #define POLICIES_NOTES                                                                    \
     "\n"                                                                                  \
@@ -491,12 +516,24 @@ static const char run_help[] =
     "                [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME|FILE]\n"
     "                [--out FILE] [--format csv|json] [--quiet]\n"
     "                [--accounts FILE [--account-id COL]] [--models LIST]\n"
+    "                [--state FILE [--ledger PREFIX]]\n"
     "\n" MODELS_NOTES;
 
 static const char explain_help[] =
     "usage: tier explain --customer ID <reader flags> [--format text|json] [--policy NAME|FILE]\n"
-    "                [--accounts FILE [--account-id COL]] [--models LIST]\n" EXPLAIN_NOTES
-    "\n" READER_FLAGS;
+    "                [--accounts FILE [--account-id COL]] [--models LIST] [--state "
+    "FILE]\n" EXPLAIN_NOTES "\n" READER_FLAGS;
+
+static const char override_help[] =
+    "usage: tier override add --state FILE --customer ID --tier T --reason TEXT --author NAME\n"
+    "                --until YYYY-MM-DD [--quiet]\n"
+    "usage: tier override remove --state FILE --customer ID [--quiet]\n"
+    "usage: tier override list --state FILE [--quiet]\n" OVERRIDE_NOTES;
+
+static const char diff_help[] =
+    "usage: tier diff --input FILE --policy A --against B [--format text|csv|json] [--out FILE]\n"
+    "                [--accounts FILE [--account-id COL]] [--models LIST] <reader "
+    "flags>\n" DIFF_NOTES "\n" READER_FLAGS;
 
 static const char policies_help[] = "usage: tier policies [NAME]\n" POLICIES_NOTES;
 
@@ -514,14 +551,17 @@ static const char clv_help[] =
     "                [--out FILE] [--format csv|json]\n"
     "\n" HORIZON_NOTES "\n" READER_FLAGS;
 
-static const char all_help[] =
+/* `tier help`, in three parts (C99 compilers need not take a longer literal). */
+static const char all_help_head[] =
     "usage: tier <command> [options]\n"
     "\n"
     "commands:\n"
     "  run       tier every customer of a transaction log by a policy (built-in or file)\n"
     "  explain   why one customer got its tier: models, windows, rules, caps, flags\n"
+    "  diff      what-if: two policies on the same data, who moves between which tiers\n"
     "  policies  list the built-in policies, or print one (tier policies NAME)\n"
     "  lint      check a policy file: errors and warnings, one per line\n"
+    "  override  pin a customer to a tier until a day, in a --state file (add, remove, list)\n"
     "  fit clv   fit the CLV models (BG/NBD or Pareto/NBD, Gamma-Gamma); JSON on stdout\n"
     "  clv       per-customer P(alive), expected purchases and spend, discounted CLV\n"
     "  version   print the library version\n"
@@ -532,11 +572,23 @@ static const char all_help[] =
     "         [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME|FILE]\n"
     "         [--out FILE] [--format csv|json] [--quiet]\n"
     "         [--accounts FILE [--account-id COL]] [--models LIST]\n"
+    "         [--state FILE [--ledger PREFIX]]\n"
     "\n" MODELS_NOTES "\n"
     "tier explain --customer ID <reader flags> [--format text|json] [--policy NAME|FILE]\n"
-    "         [--accounts FILE [--account-id COL]] [--models LIST]\n" EXPLAIN_NOTES "\n"
+    "         [--accounts FILE [--account-id COL]] [--models LIST] [--state FILE]\n" EXPLAIN_NOTES
+    "\n";
+
+static const char all_help_mid[] =
+    "tier diff --input FILE --policy A --against B [--format text|csv|json] [--out FILE]\n"
+    "         [--accounts FILE [--account-id COL]] [--models LIST] <reader flags>\n" DIFF_NOTES "\n"
     "tier policies [NAME]\n" POLICIES_NOTES "\n"
     "tier lint POLICY [--quiet]\n" LINT_NOTES "\n"
+    "tier override add --state FILE --customer ID --tier T --reason TEXT --author NAME\n"
+    "         --until YYYY-MM-DD [--quiet]\n"
+    "tier override remove --state FILE --customer ID [--quiet]\n"
+    "tier override list --state FILE [--quiet]\n" OVERRIDE_NOTES "\n";
+
+static const char all_help_tail[] =
     "tier fit clv <reader flags> --calibration-end YYYY-MM-DD [--model bgnbd|pnbd]\n"
     "         [--time-unit day|week]\n"
     "tier clv <reader flags> --calibration-end YYYY-MM-DD --horizon N [--model bgnbd|pnbd]\n"
@@ -549,25 +601,24 @@ static void test_usage_of_each_command_is_what_tier_help_prints(void **state)
     static const struct {
         const char *command, *text;
     } cases[] = {
-        {"run", run_help},
-        {"explain", explain_help},
-        {"policies", policies_help},
-        {"lint", lint_help},
-        {"fit clv", fit_clv_help},
-        {"clv", clv_help},
-        {"version", "usage: tier version\n"},
-        {NULL, all_help},
+        {"run", run_help},           {"explain", explain_help},
+        {"diff", diff_help},         {"policies", policies_help},
+        {"lint", lint_help},         {"fit clv", fit_clv_help},
+        {"clv", clv_help},           {"version", "usage: tier version\n"},
+        {"override", override_help}, {NULL, NULL},
     };
+    static char all_help[8192];
     size_t i;
     (void)state;
+    snprintf(all_help, sizeof all_help, "%s%s%s", all_help_head, all_help_mid, all_help_tail);
     for (i = 0; i < TST_COUNT(cases); i++) {
         tier_text *t = NULL;
         assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
         /* The text is appended to what `out` holds. */
         assert_int_equal(tier_text_append(t, ">", 1), TIER_OK);
         assert_int_equal(tier_pipeline_usage(cases[i].command, t), TIER_OK);
-        assert_int_equal(tier_text_length(t), strlen(cases[i].text) + 1);
-        assert_string_equal(tier_text_data(t) + 1, cases[i].text);
+        assert_int_equal(tier_text_length(t), strlen(cases[i].text ? cases[i].text : all_help) + 1);
+        assert_string_equal(tier_text_data(t) + 1, cases[i].text ? cases[i].text : all_help);
         tier_text_free(t);
     }
 }

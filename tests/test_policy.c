@@ -449,49 +449,6 @@ static void test_policy_builtin_is_the_documented_sabc_policy(void **state)
     tier_policy_free(p);
 }
 
-static void test_policy_builtin_places_customers_by_pareto_class_and_scores(void **state)
-{
-    static const char *const classes[] = {"A", "B", "C"};
-    /* pareto.class and rfm scores for: A; B engaged; B with r 2; B with f 2; C; B with NaN. */
-    static const int32_t cls[] = {0, 1, 1, 1, 2, 1};
-    static const double r[] = {1, 3, 2, 5, 5, NAN};
-    static const double fs[] = {1, 3, 5, 2, 5, NAN};
-    tst_column pout[1], rout[2];
-    tst_fixed ps, rs;
-    tier_model *models[2];
-    tier_allocator a = tst_allocator();
-    tier_book *book = book_with(6);
-    tier_result *res = NULL;
-    tier_policy *p = NULL;
-    size_t count;
-    (void)state;
-    pout[0] = tst_label_column("class", classes, 3, cls);
-    rout[0] = tst_number_column("r_score", r);
-    rout[1] = tst_number_column("f_score", fs);
-    tst_fixed_init(&ps, pout, 1);
-    tst_fixed_init(&rs, rout, 2);
-    models[0] = tst_fixed_model_ok("rfm", &rs, 0);
-    models[1] = tst_fixed_model_ok("pareto", &ps, 0);
-    assert_int_equal(tier_policy_new_builtin(&p, "pareto-sabc", &a), TIER_OK);
-    assert_int_equal(tier_result_new(&res, &a), TIER_OK);
-    assert_int_equal(tier_result_run(res, book, models, 2, p), TIER_OK);
-    assert_string_equal(tier_result_tier_name(res, (size_t)tier_result_tier(res, 0)), "S");
-    assert_string_equal(tier_result_tier_name(res, (size_t)tier_result_tier(res, 1)), "A");
-    assert_string_equal(tier_result_tier_name(res, (size_t)tier_result_tier(res, 2)), "B");
-    assert_string_equal(tier_result_tier_name(res, (size_t)tier_result_tier(res, 3)), "B");
-    assert_string_equal(tier_result_tier_name(res, (size_t)tier_result_tier(res, 4)), "C");
-    assert_string_equal(tier_result_tier_name(res, (size_t)tier_result_tier(res, 5)), "B");
-    assert_string_equal(tier_result_reason(res, 3), "pareto class B, low engagement");
-    assert_string_equal(tier_result_reason(res, 4), "rest (pareto class C or no purchases)");
-    assert_int_equal(tier_result_summary(res, 2, &count, NULL), TIER_OK);
-    assert_int_equal(count, 3);
-    tier_result_free(res);
-    tier_policy_free(p);
-    tier_model_free(models[0]);
-    tier_model_free(models[1]);
-    tier_book_free(book);
-}
-
 static void test_policy_describe_lists_tiers_rules_and_conditions(void **state)
 {
     tier_allocator a = tst_allocator();
@@ -609,9 +566,6 @@ static int build_and_describe(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case test_policy_survives_every_allocation_failure = {build_and_describe, NULL,
-                                                                           10};
-
 TST_MAIN(PLACEMENT(first_matching_tier_wins), PLACEMENT(rules_of_a_tier_are_alternatives),
          PLACEMENT(conditions_of_a_rule_must_all_hold),
          cmocka_unit_test(test_policy_number_operators_compare_exactly),
@@ -625,7 +579,6 @@ TST_MAIN(PLACEMENT(first_matching_tier_wins), PLACEMENT(rules_of_a_tier_are_alte
          cmocka_unit_test(test_policy_rejects_bad_arguments_and_stays_unchanged),
          PLACEMENT(run_rejects_a_policy_without_tiers),
          cmocka_unit_test(test_policy_builtin_is_the_documented_sabc_policy),
-         cmocka_unit_test(test_policy_builtin_places_customers_by_pareto_class_and_scores),
          cmocka_unit_test(test_policy_describe_lists_tiers_rules_and_conditions),
          cmocka_unit_test(test_policy_describe_of_builtin_states_every_rule),
-         TST_OOM_TEST(test_policy_survives_every_allocation_failure))
+         TST_OOM_WALK(test_policy_survives_every_allocation_failure, build_and_describe, NULL, 10))

@@ -510,8 +510,6 @@ static tier_book *oom_book(const tier_allocator *a)
     return tst_book_of(a, rows, 5);
 }
 
-static const tst_oom_case test_apply_survives_every_failed_allocation = {oom_apply, oom_book, 30};
-
 TST_MAIN(cmocka_unit_test(test_apply_first_match_wins_in_tier_then_rule_order),
          cmocka_unit_test(test_apply_caps_keep_by_criterion_ties_by_id_and_cascade),
          cmocka_unit_test(test_apply_cap_ties_by_id_missing_last_and_overflow_reason),
@@ -523,4 +521,4 @@ TST_MAIN(cmocka_unit_test(test_apply_first_match_wins_in_tier_then_rule_order),
          cmocka_unit_test(test_apply_explain_text_and_json),
          cmocka_unit_test(test_apply_explain_needs_a_run),
          cmocka_unit_test(test_apply_failed_run_keeps_the_previous_result),
-         TST_OOM_TEST(test_apply_survives_every_failed_allocation))
+         TST_OOM_WALK(test_apply_survives_every_failed_allocation, oom_apply, oom_book, 30))

@@ -59,22 +59,33 @@ static void test_builtins_are_the_policy_files_in_name_order(void **state)
     assert_null(tier_policy_builtin_text(NULL));
 }
 
-static void test_every_builtin_loads_and_names_itself(void **state)
+/* Loads every built-in by name with tst_allocator() (each must load) and runs `check` on it. */
+static void for_each_builtin(void (*check)(const char *name, const tier_policy *p))
 {
     tier_allocator a = tst_allocator();
     size_t i;
-    (void)state;
     for (i = 0; i < tier_policy_builtin_count(); i++) {
         const char *name = tier_policy_builtin_name(i);
         tier_policy *p = NULL;
         int rc = tier_policy_new_builtin(&p, name, &a);
         if (rc != TIER_OK)
             fail_msg("built-in %s: %s", name, tier_strerror(rc));
-        assert_string_equal(tier_policy_name(p), name);
-        assert_true(strlen(tier_policy_description(p)) > 20);
-        assert_true(tier_policy_tier_count(p) >= 4);
+        check(name, p);
         tier_policy_free(p);
     }
+}
+
+static void names_itself(const char *name, const tier_policy *p)
+{
+    assert_string_equal(tier_policy_name(p), name);
+    assert_true(strlen(tier_policy_description(p)) > 20);
+    assert_true(tier_policy_tier_count(p) >= 4);
+}
+
+static void test_every_builtin_loads_and_names_itself(void **state)
+{
+    (void)state;
+    for_each_builtin(names_itself);
 }
 
 static void test_builtin_default_unknown_and_bad_arguments(void **state)
@@ -109,7 +120,7 @@ static void test_pareto_sabc_is_the_0_1_scheme(void **state)
     tier_book *book = tst_book_of(&a, rows, TST_COUNT(rows));
     tier_result *res = NULL;
     tier_policy *p = NULL;
-    size_t i;
+    size_t i, count;
     (void)state;
     pout[0] = tst_label_column("class", classes, 3, cls);
     rout[0] = tst_number_column("r_score", r);
@@ -131,6 +142,8 @@ static void test_pareto_sabc_is_the_0_1_scheme(void **state)
     assert_string_equal(tier_result_reason(res, 3), "pareto class B, low engagement");
     assert_string_equal(tier_result_reason(res, 4), "rest (pareto class C or no purchases)");
     assert_string_equal(tier_result_flags(res, 0), "");
+    assert_int_equal(tier_result_summary(res, 2, &count, NULL), TIER_OK);
+    assert_int_equal(count, 3); /* tier B */
     tier_result_free(res);
     tier_policy_free(p);
     tier_model_free(models[0]);
@@ -160,18 +173,18 @@ static tier_book *b2b_book(const tier_allocator *a)
         snprintf(id, sizeof id, "S%d", k);
         ADD(id, 2023, 2, k, 10);
     }
-    ADD("K1", 2023, 6, 1, 2500);
-    ADD("K2", 2023, 6, 2, 2000);
-    ADD("K3", 2023, 6, 3, 1500);
-    ADD("K4", 2023, 6, 4, 1000);
-    ADD("M3", 2023, 7, 1, 200);
-    ADD("M4", 2023, 7, 2, 200);
-    ADD("M5", 2023, 7, 3, 200);
-    ADD("M6", 2023, 7, 4, 200);
-    ADD("K1", 2023, 9, 1, 2500);
-    ADD("K2", 2023, 9, 2, 2000);
-    ADD("K3", 2023, 9, 3, 1500);
-    ADD("K4", 2023, 9, 4, 1000);
+    for (k = 1; k <= 4; k++) { /* K1 2500, K2 2000, K3 1500, K4 1000 on June 1..4 */
+        snprintf(id, sizeof id, "K%d", k);
+        ADD(id, 2023, 6, k, 3000 - 500 * k);
+    }
+    for (k = 3; k <= 6; k++) { /* M3..M6 200 on July 1..4 */
+        snprintf(id, sizeof id, "M%d", k);
+        ADD(id, 2023, 7, k - 2, 200);
+    }
+    for (k = 1; k <= 4; k++) { /* the key accounts again on September 1..4 */
+        snprintf(id, sizeof id, "K%d", k);
+        ADD(id, 2023, 9, k, 3000 - 500 * k);
+    }
     for (k = 0; k < 4; k++)
         ADD("M1", 2023, 12, 1 + 7 * k, 50);
 #undef ADD
@@ -245,25 +258,23 @@ static void test_b2b_sabc_bands_cap_lapsed_key_accounts_and_entitlements(void **
 
 /* Every built-in is a clean example: no errors and no warnings (each tier's rules exclude what an
  * earlier tier takes instead of relying on first match, so no cell is claimed twice). */
-static void test_builtins_lint_clean(void **state)
+static void lints_clean(const char *name, const tier_policy *p)
 {
     tier_allocator a = tst_allocator();
-    size_t i;
+    tier_text *report = NULL;
+    size_t errors = 9, warnings = 9;
+    assert_int_equal(tier_text_new(&report, &a), TIER_OK);
+    assert_int_equal(tier_policy_lint(p, NULL, report, &errors, &warnings), TIER_OK);
+    if (errors || warnings)
+        fail_msg("%s: %zu lint errors, %zu warnings:\n%s", name, errors, warnings,
+                 tier_text_data(report));
+    tier_text_free(report);
+}
+
+static void test_builtins_lint_clean(void **state)
+{
     (void)state;
-    for (i = 0; i < tier_policy_builtin_count(); i++) {
-        const char *name = tier_policy_builtin_name(i);
-        tier_policy *p = NULL;
-        tier_text *report = NULL;
-        size_t errors = 9, warnings = 9;
-        assert_int_equal(tier_policy_new_builtin(&p, name, &a), TIER_OK);
-        assert_int_equal(tier_text_new(&report, &a), TIER_OK);
-        assert_int_equal(tier_policy_lint(p, NULL, report, &errors, &warnings), TIER_OK);
-        if (errors || warnings)
-            fail_msg("%s: %zu lint errors, %zu warnings:\n%s", name, errors, warnings,
-                     tier_text_data(report));
-        tier_text_free(report);
-        tier_policy_free(p);
-    }
+    for_each_builtin(lints_clean);
 }
 
 /* ---- out of memory ---------------------------------------------------------------------- */
@@ -284,13 +295,11 @@ static int make_each_builtin(const tier_allocator *alloc, void *ud)
     return TIER_OK;
 }
 
-static const tst_oom_case test_making_builtins_survives_every_failed_allocation = {
-    make_each_builtin, NULL, 10};
-
 TST_MAIN(cmocka_unit_test(test_builtins_are_the_policy_files_in_name_order),
          cmocka_unit_test(test_every_builtin_loads_and_names_itself),
          cmocka_unit_test(test_builtin_default_unknown_and_bad_arguments),
          cmocka_unit_test(test_pareto_sabc_is_the_0_1_scheme),
          cmocka_unit_test(test_b2b_sabc_bands_cap_lapsed_key_accounts_and_entitlements),
          cmocka_unit_test(test_builtins_lint_clean),
-         TST_OOM_TEST(test_making_builtins_survives_every_failed_allocation))
+         TST_OOM_WALK(test_making_builtins_survives_every_failed_allocation, make_each_builtin,
+                      NULL, 10))

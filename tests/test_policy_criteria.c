@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Several criteria at once in a policy file (docs/policy-format.md, "Several criteria at once"):
  * ABC on revenue and on margin, their ABC x ABC matrix, and ABC on a weighted composite of
- * percentile ranks. The classes are worked out by hand in the comments; no model runs. */
+ * percentile ranks. The classes are worked out by hand in the comments; no model runs. Last, the
+ * out-of-memory walk over the whole chain: parse, lint, apply, explain. */
 #include <string.h>
 
 #include "support.h"
@@ -104,12 +105,69 @@ static void test_criteria_abc_on_a_weighted_composite(void **state)
            "top top mid low low");
 }
 
+/* ---- out of memory: parse -> lint -> apply -> explain, every allocation failing in turn ------ */
+
+static const char chain_policy[] =
+    HEAD "let r = abc(rev)\nlet score = 0.6 * pct_rank(rev) + 0.4 * pct_rank(mar)\n"
+         "entitlement sla number\n"
+         "tier AA {\n    rule \"A on both\" when r == \"A\" and abc(mar) == \"A\"\n"
+         "    cap 1 by score overflow rest\n    entitle sla = 4\n}\n"
+         "tier rest {\n    rule \"rest\" when true\n    entitle sla = 48\n}\n"
+         "flag small \"under 100\" when rev < 100\n";
+
+static int oom_chain(const tier_allocator *a, void *ud)
+{
+    tier_book *book = ud;
+    tier_policy *p = NULL;
+    tier_result *r = NULL;
+    tier_text *report = NULL, *why = NULL;
+    size_t errors = 0, warnings = 0;
+    int rc = tier_policy_new(&p, a);
+    if (rc == TIER_OK)
+        rc = tier_policy_load_string(p, chain_policy, strlen(chain_policy), "chain.policy");
+    if (rc == TIER_OK)
+        rc = tier_text_new(&report, a);
+    if (rc == TIER_OK)
+        rc = tier_policy_lint(p, NULL, report, &errors, &warnings);
+    if (rc == TIER_OK)
+        assert_int_equal(errors, 0);
+    if (rc == TIER_OK)
+        rc = tier_result_new(&r, a);
+    if (rc == TIER_OK)
+        rc = tier_result_run(r, book, NULL, 0, p);
+    if (rc == TIER_OK) {
+        /* c0 and c1 are A on both; the cap keeps c1 (composite .78 over .74). */
+        assert_string_equal(tier_result_tier_name(r, (size_t)tier_result_tier(r, 1)), "AA");
+        assert_string_equal(tier_result_tier_name(r, (size_t)tier_result_tier(r, 0)), "rest");
+        assert_string_equal(tier_result_flags(r, 4), "small");
+        rc = tier_text_new(&why, a);
+    }
+    if (rc == TIER_OK)
+        rc = tier_result_explain(r, book, p, 0, TIER_EXPLAIN_TEXT, why);
+    if (rc == TIER_OK)
+        assert_non_null(strstr(tier_text_data(why), "over the cap of AA"));
+    tier_text_free(why);
+    tier_text_free(report);
+    tier_result_free(r);
+    tier_policy_free(p);
+    return rc;
+}
+
+static void test_criteria_parse_lint_apply_survive_every_failed_allocation(void **state)
+{
+    tier_book *book = tst_book_with_margins(TST_ALLOC, rows, TST_COUNT(rows));
+    (void)state;
+    assert_true(tst_oom_walk(oom_chain, book) > 50);
+    tier_book_free(book);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_criteria_abc_on_revenue_and_on_margin),
         cmocka_unit_test(test_criteria_abc_by_abc_matrix),
         cmocka_unit_test(test_criteria_abc_on_a_weighted_composite),
+        cmocka_unit_test(test_criteria_parse_lint_apply_survive_every_failed_allocation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -710,8 +710,6 @@ static tier_book *oom_book(const tier_allocator *a)
     return book;
 }
 
-static const tst_oom_case test_eval_survives_every_failed_allocation = {oom_eval, oom_book, 10};
-
 TST_MAIN(cmocka_unit_test(test_eval_arithmetic_propagates_missing_and_division_by_zero_is_missing),
          cmocka_unit_test(test_eval_comparisons_with_missing_are_false),
          cmocka_unit_test(test_eval_texts_compare_by_label_and_attribute),
@@ -725,4 +723,4 @@ TST_MAIN(cmocka_unit_test(test_eval_arithmetic_propagates_missing_and_division_b
          cmocka_unit_test(test_eval_lets_are_named_values_and_cached),
          cmocka_unit_test(test_eval_tier_is_known_once_set),
          cmocka_unit_test(test_eval_errors_name_the_place_and_what_was_expected),
-         TST_OOM_TEST(test_eval_survives_every_failed_allocation))
+         TST_OOM_WALK(test_eval_survives_every_failed_allocation, oom_eval, oom_book, 10))

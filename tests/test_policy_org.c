@@ -840,9 +840,6 @@ static int oom_hier(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case test_hierarchy_survives_every_failed_allocation = {oom_hier, tree_book,
-                                                                             10};
-
 static tier_book *regions_book(const tier_allocator *a)
 {
     (void)a;
@@ -885,9 +882,6 @@ static int oom_route(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case test_route_survives_every_failed_allocation = {oom_route, regions_book,
-                                                                         10};
-
 TST_MAIN(cmocka_unit_test(test_identity_rows), cmocka_unit_test(test_hierarchy_inherit),
          cmocka_unit_test(test_hierarchy_own),
          cmocka_unit_test(test_hierarchy_absent_is_one_row_per_customer),
@@ -911,5 +905,5 @@ TST_MAIN(cmocka_unit_test(test_identity_rows), cmocka_unit_test(test_hierarchy_i
          TST_CASE("test_route_two_capacities_for_one_name", test_route_error, &two_capacities),
          TST_CASE("test_route_region_not_an_attribute", test_route_error, &region_not_attribute),
          cmocka_unit_test(test_route_many_rows),
-         TST_OOM_TEST(test_hierarchy_survives_every_failed_allocation),
-         TST_OOM_TEST(test_route_survives_every_failed_allocation))
+         TST_OOM_WALK(test_hierarchy_survives_every_failed_allocation, oom_hier, tree_book, 10),
+         TST_OOM_WALK(test_route_survives_every_failed_allocation, oom_route, regions_book, 10))

@@ -776,8 +776,6 @@ static int oom_rfm(const tier_allocator *alloc, void *ud)
     return tst_oom_model_walk(alloc, ud, &rfm_walk);
 }
 
-static const tst_oom_case test_rfm_survives_every_failed_allocation = {oom_rfm, small_book, 5};
-
 TST_MAIN(cmocka_unit_test(test_rfm_scores_a_small_book_as_computed_by_hand),
          cmocka_unit_test(test_rfm_counts_rows_and_averages_per_purchase_day_when_asked),
          cmocka_unit_test(test_rfm_window_counts_only_recent_transactions),
@@ -794,4 +792,4 @@ TST_MAIN(cmocka_unit_test(test_rfm_scores_a_small_book_as_computed_by_hand),
          cmocka_unit_test(test_rfm_rescales_builtin_maps_for_other_bin_counts),
          cmocka_unit_test(test_rfm_uses_a_user_segment_map_on_its_own_scores),
          cmocka_unit_test(test_rfm_explains_scores_with_their_cut_points),
-         TST_OOM_TEST(test_rfm_survives_every_failed_allocation))
+         TST_OOM_WALK(test_rfm_survives_every_failed_allocation, oom_rfm, small_book, 5))

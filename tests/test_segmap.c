@@ -286,8 +286,6 @@ static int oom_segmap(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case test_segmap_survives_every_failed_allocation = {oom_segmap, NULL, 3};
-
 TST_MAIN(cmocka_unit_test(test_segmap_rf10_is_an_exact_partition_of_the_25_cells),
          cmocka_unit_test(test_segmap_rfm8_has_no_defects_and_high_means_three_or_more),
          cmocka_unit_test(test_segmap_check_finds_overlap_shadow_and_gaps_in_a_public_style_map),
@@ -297,4 +295,4 @@ TST_MAIN(cmocka_unit_test(test_segmap_rf10_is_an_exact_partition_of_the_25_cells
          cmocka_unit_test(test_segmap_parse_reports_a_nul_byte),
          cmocka_unit_test(test_segmap_parse_limits_the_number_of_segments),
          cmocka_unit_test(test_segmap_builtin_rejects_an_unknown_id),
-         TST_OOM_TEST(test_segmap_survives_every_failed_allocation))
+         TST_OOM_WALK(test_segmap_survives_every_failed_allocation, oom_segmap, NULL, 3))

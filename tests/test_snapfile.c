@@ -852,9 +852,6 @@ static int oom_save_load(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case test_snapshot_save_and_load_survive_every_failed_allocation = {
-    oom_save_load, NULL, 6};
-
 TST_MAIN(cmocka_unit_test(test_snapshot_writer_matches_the_golden_file),
          cmocka_unit_test(test_snapshot_reads_back_every_value_written),
          cmocka_unit_test(test_snapshot_load_then_save_is_byte_identical),
@@ -870,4 +867,5 @@ TST_MAIN(cmocka_unit_test(test_snapshot_writer_matches_the_golden_file),
          cmocka_unit_test(test_snapshot_load_limits_the_size_and_names_a_missing_file),
          cmocka_unit_test(test_io_tables_are_used_by_the_size_of_their_version),
          cmocka_unit_test(test_io_default_table_saves_loads_and_syncs_a_real_directory),
-         TST_OOM_TEST(test_snapshot_save_and_load_survive_every_failed_allocation))
+         TST_OOM_WALK(test_snapshot_save_and_load_survive_every_failed_allocation, oom_save_load,
+                      NULL, 6))

@@ -217,9 +217,6 @@ static int buf_build(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case test_buf_survives_out_of_memory_at_every_allocation = {buf_build, NULL,
-                                                                                 3};
-
 /* ---- numbers ----------------------------------------------------------------------------------
  */
 
@@ -594,7 +591,7 @@ TST_MAIN(cmocka_unit_test(test_crc32c_gives_the_check_value_and_the_rfc_3720_vec
          cmocka_unit_test(test_buf_take_hands_over_the_text_and_leaves_the_buffer_empty),
          cmocka_unit_test(test_buf_latches_the_first_failure_and_keeps_its_contents),
          cmocka_unit_test(test_buf_reports_a_size_overflow_as_erange),
-         TST_OOM_TEST(test_buf_survives_out_of_memory_at_every_allocation),
+         TST_OOM_WALK(test_buf_survives_out_of_memory_at_every_allocation, buf_build, NULL, 3),
          cmocka_unit_test(test_num_format_writes_the_shortest_text_that_reads_back),
          cmocka_unit_test(test_num_format_spells_nan_and_infinities_one_way),
          cmocka_unit_test(test_num_parse_reads_the_decimal_grammar_exactly),

@@ -26,6 +26,13 @@
  * 3. **write**: one row per customer, CSV or JSON, to a file (written to a temporary file beside
  *    it, synced, then renamed over it) or to a write callback.
  *
+ * With a `state` (since 0.3.0) the run carries a history (history.h, docs/history.md) from the
+ * last run to this one: the snapshot file is loaded first (a file that does not exist is the
+ * first run), tier_history_apply() holds customers in their tiers after the policy (hysteresis,
+ * dwell, overrides), and once the output is written the ledger files (setting `ledger`) and then
+ * the new snapshot are written, each atomically. The state comes last: a run that fails at any
+ * point, writing included, leaves the previous state, so that running it again is always safe.
+ *
  * A failed run writes nothing (no file is created or changed) and leaves the results of the
  * previous successful run in place; tier_pipeline_last_error() says what failed, worded for a
  * person ("FILE: line 3, column 2 (date): no such date: ..."), the same text the `tier` command
@@ -55,11 +62,33 @@
  * |                | (since 0.3.0) `explain` (tier, then write the explanation of the       |
  * |                | `customer`), `lint` (write tier_policy_lint()'s report of the policy;  |
  * |                | the run fails when it finds errors), `policies` (write the built-in    |
- * |                | policies with their descriptions, or with `policy` set its text)       |
- * | customer       | (since 0.3.0) the customer id `explain` explains                        |
+ * |                | policies with their descriptions, or with `policy` set its text),      |
+ * |                | `diff` (read once, tier by `policy` and by `against`, write their      |
+ * |                | tier_diff: text, csv = the movers, json; include/tier/diff.h)          |
+ * |                | `override_add` (load `state`, or start one when the file does not      |
+ * |                | exist, pin `customer` with the override_* settings, save it            |
+ * |                | atomically), `override_remove` (drop the `customer`'s override),       |
+ * |                | `override_list` (write the overrides as CSV: customer_id,tier,until,   |
+ * |                | reason,author,created); the override runs read no input                |
+ * | against        | (since 0.3.0) `diff`: the policy to compare with, as `policy` takes it |
+ * | customer       | (since 0.3.0) the customer id `explain` explains, or whose override    |
+ * |                | an override run adds or removes                                        |
+ * | state          | (since 0.3.0) the history's snapshot file (default: none). `tiers`:    |
+ * |                | loaded when it exists, applied after the policy, saved when the whole  |
+ * |                | run succeeded; the default columns gain previous_tier,move,since after |
+ * |                | tier, the summary a line "state: run N, M moves, K overrides".         |
+ * |                | `explain`: loaded and applied, never saved; the explanation ends with  |
+ * |                | the customer's history (tier before the run, since, dwell, runs in the |
+ * |                | tier, failing counter, last move and its reason, active override)      |
+ * | ledger         | (since 0.3.0) with `state`, a path prefix: a successful `tiers` run    |
+ * |                | writes the moves to PREFIX.csv, the from->to matrix to                 |
+ * |                | PREFIX-matrix.csv and the JSON ledger to PREFIX.json, atomically       |
+ * | override_tier, override_reason, override_author | (since 0.3.0) the override to add      |
+ * | override_until | (since 0.3.0) YYYY-MM-DD, the first day it no longer applies; it must  |
+ * |                | come after the state's last run                                        |
  * | out            | output file (default: none; then the write callback, if any)           |
- * | format         | `csv` (default) or `json`; `text` (since 0.3.0) for `explain` only,    |
- * |                | which writes text for anything but `json`                              |
+ * | format         | `csv` (default) or `json`; `text` (since 0.3.0) for `explain`, which   |
+ * |                | writes text for anything but `json`, and for `diff`                    |
  * | output_columns | a tier_result_write() column list (default: customer_id, tier, the     |
  * |                | models' columns, then `flags` when the policy has flags, `route` when  |
  * |                | it routes, `ent.NAME` per entitlement, and reason)                     |
@@ -75,6 +104,7 @@
 
 #include "common.h"
 #include "book.h"
+#include "diff.h"
 #include "io.h"
 #include "model.h"
 #include "policy.h"
@@ -339,12 +369,17 @@ typedef enum tier_pipeline_command_flag {
  * failed call changes no setting. The host's part stays
  * with the front end: the output (tier_pipeline_set_output()), threads, a progress line,
  * printing and the exit status.
- * Since 0.3.0 also "explain" (the flags of `run` but `--out`, plus `--customer ID` and
- * `--format text|json`: `produce` is `explain`), "lint" (one argument, the policy: `produce` is
- * `lint`) and "policies" (no argument, or the name of a built-in policy: `produce` is
- * `policies`).
+ * Since 0.3.0 also "explain" (the flags of `run` but `--out` and `--ledger`, plus
+ * `--customer ID` and `--format text|json`: `produce` is `explain`), "lint" (one argument, the
+ * policy: `produce` is `lint`), "policies" (no argument, or the name of a built-in policy:
+ * `produce` is `policies`), "diff" (the flags of `run` plus `--against NAME|FILE`, required:
+ * `produce` is `diff` and `format` is `text` unless `--format` says otherwise), and
+ * "override add" (`--state`, `--customer`, `--tier`, `--reason`, `--author`, `--until`: the
+ * settings state, customer and override_*), "override remove" (`--state`, `--customer`) and
+ * "override list" (`--state`); `run` takes `--state` and `--ledger`, `explain` `--state`.
  * @param pipeline a pipeline fresh from tier_pipeline_new() (host hooks may be set already).
- * @param command "run", "fit clv", "clv", "explain", "lint" or "policies".
+ * @param command "run", "fit clv", "clv", "explain", "diff", "lint", "policies", "override add",
+ *        "override remove" or "override list".
  * @param argc the number of arguments.
  * @param argv the arguments (borrowed for the call only); may be NULL when `argc` is 0.
  * @param[out] flags set to the ::tier_pipeline_command_flag bits found (0 on failure); may be
@@ -359,9 +394,10 @@ TIER_API int tier_pipeline_set_command(tier_pipeline *pipeline, const char *comm
 
 /**
  * Appends the `tier` command's usage text to `out`: of one command ("run", "fit clv", "clv",
- * "version", and since 0.3.0 "explain", "lint" and "policies"), as printed for `--help`, or of all
- * of them (NULL), as `tier help` prints it. Every line ends in '\n'. The text is static; nothing
- * but `out` is allocated.
+ * "version", and since 0.3.0 "explain", "diff", "lint", "policies", "override" (its three
+ * actions), "override add", "override remove" and "override list"), as printed for `--help`, or
+ * of all of them (NULL), as `tier help` prints it. Every line ends in '\n'. The text is static;
+ * nothing but `out` is allocated.
  * @param command the command, or NULL.
  * @param out the text buffer (the caller's); unchanged on failure.
  * @return TIER_OK, TIER_EINVAL (`out` is NULL), TIER_ENOTFOUND (unknown command) or TIER_ENOMEM.
@@ -424,6 +460,14 @@ TIER_API int tier_pipeline_summary(const tier_pipeline *pipeline, tier_text *out
  */
 TIER_API int tier_pipeline_explain(tier_pipeline *pipeline, const char *customer_id, int format,
                                    tier_text *out);
+
+/**
+ * The comparison of the last successful `diff` run (produce = diff): the run of `policy` (before)
+ * against the run of `against` (after) on the same book, whose result tier_pipeline_result()
+ * returns. Borrowed; NULL before such a run.
+ * @since 0.3.0
+ */
+TIER_API const tier_diff *tier_pipeline_diff(const tier_pipeline *pipeline);
 
 /** Number of warnings of the last successful run (e.g. a fit that did not converge). @since 0.2.0
  */

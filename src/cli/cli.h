@@ -19,12 +19,13 @@ void cli_error(const char *fmt, ...)
 #endif
     ;
 
-/* The usage of one command ("run", "explain", "policies", "lint", "fit clv", "clv", "version")
- * or of all (NULL). */
+/* The usage of one command ("run", "explain", "policies", "lint", "override", "override add",
+ * "override remove", "override list", "fit clv", "clv", "version") or of all (NULL). */
 void cli_usage(FILE *to, const char *command);
 
 /* A subcommand over the pipeline (command.c): `name` is the command ("run", "explain",
- * "policies", "lint", "fit clv", "clv"), argv[0] its last word. */
+ * "policies", "lint", "override add", "override remove", "override list", "fit clv", "clv"),
+ * argv[0] its last word. */
 int cli_command(const char *name, int argc, char **argv);
 
 /* Host hooks (host.c): the pthread executor, installed when the machine has two cores (the

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* `tier run`, `tier explain`, `tier policies`, `tier lint`, `tier fit clv` and `tier clv`: the
- * arguments go to the library as they are (tier_pipeline_set_command(), which knows every flag
- * and words every error); this file adds the host's part: standard output, threads and the
- * progress line (host.c), the warnings and the summary on standard error, and the exit status:
- * 0 done, 1 the run failed (for lint: errors found), 2 a usage error (for lint: a policy that
- * does not load). */
+/* `tier run`, `tier explain`, `tier policies`, `tier lint`, `tier override add|remove|list`,
+ * `tier fit clv` and `tier clv`: the arguments go to the library as they are
+ * (tier_pipeline_set_command(), which knows every flag and words every error); this file adds the
+ * host's part: standard output, threads and the progress line (host.c), the warnings and the
+ * summary on standard error, and the exit status: 0 done, 1 the run failed (for lint: errors
+ * found), 2 a usage error (for lint: a policy that does not load). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -27,7 +27,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "explain") == 0 ||
         strcmp(argv[1], "policies") == 0 || strcmp(argv[1], "lint") == 0 ||
-        strcmp(argv[1], "clv") == 0)
+        strcmp(argv[1], "clv") == 0 || strcmp(argv[1], "diff") == 0)
         return cli_command(argv[1], argc - 1, argv + 1);
     if (strcmp(argv[1], "fit") == 0) {
         if (argc >= 3 && strcmp(argv[2], "clv") == 0)
@@ -37,6 +37,20 @@ int main(int argc, char **argv)
             return CLI_OK;
         }
         fprintf(stderr, "tier: fit: unknown or missing model \"%s\" (fit clv)\n",
+                argc >= 3 ? argv[2] : "");
+        return CLI_USAGE;
+    }
+    if (strcmp(argv[1], "override") == 0) {
+        static const char *const actions[] = {"override add", "override remove", "override list"};
+        size_t i;
+        for (i = 0; argc >= 3 && i < sizeof actions / sizeof actions[0]; i++)
+            if (strcmp(argv[2], actions[i] + 9) == 0)
+                return cli_command(actions[i], argc - 2, argv + 2);
+        if (argc >= 3 && is_help(argv[2])) {
+            cli_usage(stdout, "override");
+            return CLI_OK;
+        }
+        fprintf(stderr, "tier: override: unknown or missing action \"%s\" (add, remove, list)\n",
                 argc >= 3 ? argv[2] : "");
         return CLI_USAGE;
     }

@@ -245,9 +245,8 @@ typedef struct row_ref {
 static int compare_rows(const void *x, const void *y)
 {
     const row_ref *a = x, *b = y;
-    if (a->customer != b->customer)
-        return a->customer < b->customer ? -1 : 1;
-    return a->row < b->row ? -1 : a->row > b->row;
+    int c = TIER__CMP(a->customer, b->customer);
+    return c ? c : TIER__CMP(a->row, b->row);
 }
 
 /* Per column what will be put into the book. */

@@ -112,12 +112,11 @@ static const lc_rule lc_rules[RULE_COUNT] = {
     {TIER_LIFECYCLE_MATURE, IN_NONE, 0, 0, NULL}};
 
 typedef struct lc_state {
-    tier_allocator alloc;
-    char *name; /* model name, to find its columns when explaining */
+    tier__model_head h; /* allocator and last error: first, for the shared callbacks */
+    char *name;         /* model name, to find its columns when explaining */
     double opt[LC_OPT_COUNT];
     char *p_alive_col; /* NULL: P(alive) not used */
     char *attr[2];     /* progress, users */
-    char err[TIER__ERR_SIZE];
 } lc_state;
 
 /* What the rules look at for one customer. */
@@ -125,17 +124,6 @@ typedef struct lc_inputs {
     int has_purchase;
     double tenure, inactive, trend, p_alive;
 } lc_inputs;
-
-static int tier__lc_fit(void *state, const tier_book *book, const tier_frame *inputs);
-static int tier__lc_score(void *state, const tier_book *book, tier_frame *frame);
-static int tier__lc_explain(void *state, const tier_book *book, const tier_frame *frame,
-                            size_t customer, tier_text *out);
-static void tier__lc_destroy(void *state);
-static const char *tier__lc_last_error(void *state);
-static int tier__lc_set_option(void *state, const char *name, const tier_value *value);
-static int tier__lc_get_option(void *state, const char *name, tier_value *out);
-static int tier__lc_save(void *state, tier_state_writer *w);
-static int tier__lc_load(void *state, tier_state_reader *r);
 
 static const tier_model_output tier__lc_outputs[OUT_COUNT] = {{"stage", TIER_VALUE_LABEL},
                                                               {"onboarding", TIER_VALUE_LABEL},
@@ -181,8 +169,6 @@ static const tier_model_option tier__lc_options[] = {
 };
 
 #define N_OPTIONS (sizeof tier__lc_options / sizeof tier__lc_options[0])
-
-static const tier_model_vtable lc_vtable = TIER__BUILTIN_VTABLE("lifecycle", tier__lc, NULL);
 
 /* ---- rules -------------------------------------------------------------------------------- */
 
@@ -292,11 +278,11 @@ static int tier__lc_fit(void *state, const tier_book *book, const tier_frame *in
     int rc;
     (void)book;
     /* Nothing to learn: the thresholds are options. */
-    if ((rc = check_options(st->opt, st->err)) != TIER_OK)
+    if ((rc = check_options(st->opt, st->h.err)) != TIER_OK)
         return rc;
-    if (inputs && (rc = p_alive_values(st, inputs, &p, st->err)) != TIER_OK)
+    if (inputs && (rc = p_alive_values(st, inputs, &p, st->h.err)) != TIER_OK)
         return rc;
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }
 
@@ -319,8 +305,8 @@ static int tier__lc_score(void *state, const tier_book *book, tier_frame *frame)
     if ((rc = p_alive_values(st, frame, &p_alive, err)) != TIER_OK)
         return rc;
     have_day = tier__model_as_of(book, o[LC_OPT_AS_OF], &d);
-    fig = tier__malloc(&st->alloc, (n ? n : 1) * sizeof *fig);
-    recent = tier__malloc(&st->alloc, (n ? n : 1) * sizeof *recent);
+    fig = tier__malloc(&st->h.alloc, (n ? n : 1) * sizeof *fig);
+    recent = tier__malloc(&st->h.alloc, (n ? n : 1) * sizeof *recent);
     if (!fig || !recent) {
         tier__errorf(err, "out of memory for the figures of %lu customers", (unsigned long)n);
         rc = TIER_ENOMEM;
@@ -386,8 +372,8 @@ static int tier__lc_score(void *state, const tier_book *book, tier_frame *frame)
             onboarding_of(o, attribute(book, i, st->attr[0]), attribute(book, i, st->attr[1]));
     }
 done:
-    tier__free(&st->alloc, fig);
-    tier__free(&st->alloc, recent);
+    tier__free(&st->h.alloc, fig);
+    tier__free(&st->h.alloc, recent);
     return rc;
 }
 
@@ -495,23 +481,14 @@ static int tier__lc_explain(void *state, const tier_book *book, const tier_frame
 static void tier__lc_destroy(void *state)
 {
     lc_state *st = state;
-    tier_allocator a;
-    if (!st)
-        return;
-    a = st->alloc;
-    tier__free(&a, st->name);
-    tier__free(&a, st->p_alive_col);
-    tier__free(&a, st->attr[0]);
-    tier__free(&a, st->attr[1]);
-    tier__free(&a, st);
+    if (st) {
+        tier__free(&st->h.alloc, st->name);
+        tier__free(&st->h.alloc, st->p_alive_col);
+        tier__free(&st->h.alloc, st->attr[0]);
+        tier__free(&st->h.alloc, st->attr[1]);
+    }
+    tier__model_state_free(st);
 }
-
-static const char *tier__lc_last_error(void *state)
-{
-    return ((lc_state *)state)->err;
-}
-
-/* ---- public API --------------------------------------------------------------------------- */
 
 /* The text options' defaults: the p_alive column, the progress and the users attributes. */
 static const char *const text_defaults[3] = {"clv.p_alive", "implementation_progress",
@@ -520,22 +497,6 @@ static const char *const text_defaults[3] = {"clv.p_alive", "implementation_prog
 static char **text_slot(lc_state *st, int k)
 {
     return k == 0 ? &st->p_alive_col : &st->attr[k - 1];
-}
-
-int tier_lifecycle_new(tier_model **out, const char *name, const tier_allocator *alloc)
-{
-    int k, rc;
-    lc_state *st = tier__model_state_new(out, &name, "lifecycle", alloc, sizeof(lc_state),
-                                         offsetof(lc_state, alloc), &rc);
-    if (!st)
-        return rc;
-    for (k = 1; k < LC_OPT_COUNT; k++)
-        st->opt[k] = opt_rules[k].def;
-    st->name = tier__strdup(&st->alloc, name);
-    for (k = 0; k < 3; k++)
-        *text_slot(st, k) = tier__strdup(&st->alloc, text_defaults[k]);
-    return tier__model_finish(out, &lc_vtable, st, name, alloc,
-                              st->name && st->p_alive_col && st->attr[0] && st->attr[1]);
 }
 
 /* ---- options and saved state (docs/lifecycle.md, docs/model-state-format.md) --------------- */
@@ -571,7 +532,7 @@ static int check_value(lc_state *st, const char *name, const tier_value *v, doub
             tier__errorf(err, "must name an attribute, not be empty");
             return TIER_EINVAL;
         }
-        *copy = tier__strdup(&st->alloc, t);
+        *copy = tier__strdup(&st->h.alloc, t);
         if (!*copy) {
             tier__errorf(err, "out of memory");
             return TIER_ENOMEM;
@@ -607,17 +568,17 @@ static int tier__lc_set_option(void *state, const char *name, const tier_value *
     char *copy;
     int k = text_index(name), rc;
     memcpy(opt, st->opt, sizeof opt);
-    rc = check_value(st, name, value, opt, &copy, st->err);
+    rc = check_value(st, name, value, opt, &copy, st->h.err);
     if (rc)
         return rc;
     if (k >= 0) {
         char **slot = text_slot(st, k);
-        tier__free(&st->alloc, *slot);
+        tier__free(&st->h.alloc, *slot);
         *slot = copy;
     } else {
         memcpy(st->opt, opt, sizeof opt);
     }
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }
 
@@ -638,7 +599,7 @@ static int tier__lc_get_option(void *state, const char *name, tier_value *out)
 static int tier__lc_save(void *state, tier_state_writer *w)
 {
     lc_state *st = state;
-    return tier__opt_save(w, tier__lc_options, N_OPTIONS, st, tier__lc_get_option, &st->alloc);
+    return tier__opt_save(w, tier__lc_options, N_OPTIONS, st, tier__lc_get_option, &st->h.alloc);
 }
 
 /* What a load has read so far; the model takes it only once every record is read. */
@@ -653,7 +614,7 @@ static int load_option(void *ctx, const char *name, const tier_value *v, char *w
     char *copy;
     int k, rc = check_value(L->st, name, v, L->c.opt, &copy, why);
     if (rc == TIER_OK && (k = text_index(name)) >= 0) {
-        tier__free(&L->st->alloc, L->c.text[k]);
+        tier__free(&L->st->h.alloc, L->c.text[k]);
         L->c.text[k] = copy;
     }
     return rc;
@@ -670,23 +631,42 @@ static int tier__lc_load(void *state, tier_state_reader *r)
         L.c.opt[k] = opt_rules[k].def;
     L.c.opt[0] = 0;
     for (k = 0; k < 3; k++)
-        if (!(L.c.text[k] = tier__strdup(&st->alloc, text_defaults[k])))
+        if (!(L.c.text[k] = tier__strdup(&st->h.alloc, text_defaults[k])))
             rc = TIER_ENOMEM;
     if (!rc)
-        rc = tier__opt_load(r, tier__lc_options, N_OPTIONS, &st->alloc, load_option, NULL, &L);
+        rc = tier__opt_load(r, tier__lc_options, N_OPTIONS, &st->h.alloc, load_option, NULL, &L);
     if (rc == 0 && check_options(L.c.opt, why) != TIER_OK)
         rc = tier_state_read_fail(r, why);
     if (rc < 0) {
         for (k = 0; k < 3; k++)
-            tier__free(&st->alloc, L.c.text[k]);
+            tier__free(&st->h.alloc, L.c.text[k]);
         return rc;
     }
     memcpy(st->opt, L.c.opt, sizeof L.c.opt);
     for (k = 0; k < 3; k++) {
         char **slot = text_slot(st, k);
-        tier__free(&st->alloc, *slot);
+        tier__free(&st->h.alloc, *slot);
         *slot = L.c.text[k];
     }
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
+}
+
+/* ---- public API --------------------------------------------------------------------------- */
+
+static const tier_model_vtable lc_vtable = TIER__BUILTIN_VTABLE("lifecycle", tier__lc, NULL);
+
+int tier_lifecycle_new(tier_model **out, const char *name, const tier_allocator *alloc)
+{
+    int k, rc;
+    lc_state *st = tier__model_state_new(out, &name, "lifecycle", alloc, sizeof(lc_state), &rc);
+    if (!st)
+        return rc;
+    for (k = 1; k < LC_OPT_COUNT; k++)
+        st->opt[k] = opt_rules[k].def;
+    st->name = tier__strdup(&st->h.alloc, name);
+    for (k = 0; k < 3; k++)
+        *text_slot(st, k) = tier__strdup(&st->h.alloc, text_defaults[k]);
+    return tier__model_finish(out, &lc_vtable, st, name, alloc,
+                              st->name && st->p_alive_col && st->attr[0] && st->attr[1]);
 }

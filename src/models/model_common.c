@@ -2,6 +2,7 @@
 /* Constructors, the as-of day and window of history, own output columns and explanation text,
  * shared by the built-in models. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,7 +10,7 @@
 #include "models/options.h"
 
 void *tier__model_state_new(tier_model **out, const char **name, const char *kind,
-                            const tier_allocator *alloc, size_t size, size_t alloc_at, int *rc)
+                            const tier_allocator *alloc, size_t size, int *rc)
 {
     void *st;
     if (!out) {
@@ -19,9 +20,24 @@ void *tier__model_state_new(tier_model **out, const char **name, const char *kin
     *out = NULL;
     if (!*name)
         *name = kind;
-    st = tier__handle_new(alloc, size, alloc_at);
+    st = tier__handle_new(alloc, size, offsetof(tier__model_head, alloc));
     *rc = st ? TIER_OK : TIER_ENOMEM;
     return st;
+}
+
+const char *tier__model_last_error(void *state)
+{
+    return ((tier__model_head *)state)->err;
+}
+
+void tier__model_state_free(void *state)
+{
+    tier__model_head *h = state;
+    tier_allocator a;
+    if (!h)
+        return;
+    a = h->alloc;
+    tier__free(&a, h);
 }
 
 int tier__model_finish(tier_model **out, const tier_model_vtable *vtable, void *state,

@@ -9,12 +9,27 @@
 #include "core/model_internal.h"
 #include "util/buf.h"
 
+/* The first member of every built-in model's state: the allocator that owns the state and the
+ * last error message. Being first, it lets one last_error callback and one final free serve
+ * every built-in. */
+typedef struct tier__model_head {
+    tier_allocator alloc;
+    char err[TIER__ERR_SIZE];
+} tier__model_head;
+
 /* The start of a built-in's constructor tier_<kind>_new(out, name, alloc): TIER_EINVAL in *rc
  * when `out` is NULL; else sets *out to NULL and *name to `kind` when it is NULL, and returns the
- * model's new zeroed state of `size` bytes whose member `alloc` (at offset `alloc_at`) holds the
- * allocator (TIER__HANDLE_NEW()), or NULL with TIER_ENOMEM in *rc. */
+ * model's new zeroed state of `size` bytes, which starts with a tier__model_head holding the
+ * allocator (tier__handle_new()), or NULL with TIER_ENOMEM in *rc. */
 void *tier__model_state_new(tier_model **out, const char **name, const char *kind,
-                            const tier_allocator *alloc, size_t size, size_t alloc_at, int *rc);
+                            const tier_allocator *alloc, size_t size, int *rc);
+
+/* The last_error callback of every built-in: the state's tier__model_head message. */
+const char *tier__model_last_error(void *state);
+
+/* Frees a built-in's state (NULL: nothing) with the allocator of its tier__model_head, after the
+ * kind's destroy callback has freed what the state owns. */
+void tier__model_state_free(void *state);
 
 /* The end of a built-in's constructor: when `ok` (the state's own allocations succeeded), makes
  * the model with tier_model_new() (which destroys the state when it fails); else destroys the
@@ -23,14 +38,14 @@ int tier__model_finish(tier_model **out, const tier_model_vtable *vtable, void *
                        const char *name, const tier_allocator *alloc, int ok);
 
 /* The vtable of a built-in model, filled the same way for every built-in: its callbacks and
- * tables are named P_fit, P_score, P_explain, P_destroy, P_last_error, P_outputs, P_options
- * (arrays whose size is visible), P_set_option, P_get_option, P_save and P_load; `fitted` is its
- * is_fitted callback or NULL. */
+ * tables are named P_fit, P_score, P_explain, P_destroy, P_outputs, P_options (arrays whose
+ * size is visible), P_set_option, P_get_option, P_save and P_load; the last error is the
+ * tier__model_head's (tier__model_last_error); `fitted` is its is_fitted callback or NULL. */
 #define TIER__BUILTIN_VTABLE(kind_name, P, fitted)                                              \
     {                                                                                           \
         .version = TIER_MODEL_VTABLE_VERSION, .kind = (kind_name), .fit = P##_fit,              \
         .score = P##_score, .explain = P##_explain, .destroy = P##_destroy,                     \
-        .last_error = P##_last_error, .outputs = P##_outputs,                                   \
+        .last_error = tier__model_last_error, .outputs = P##_outputs,                           \
         .n_outputs = sizeof P##_outputs / sizeof P##_outputs[0], .options = P##_options,        \
         .n_options = sizeof P##_options / sizeof P##_options[0], .set_option = P##_set_option,  \
         .get_option = P##_get_option, .save = P##_save, .load = P##_load, .is_fitted = (fitted) \

@@ -36,22 +36,10 @@ static const pareto_config pareto_defaults = {0.80,      0.95,         800000, 9
                                               {0, 0, 0}, CRIT_REVENUE, NULL};
 
 typedef struct pareto_state {
-    tier_allocator alloc;
-    char *name; /* model name, to find the model's columns when explaining */
+    tier__model_head h; /* allocator and last error: first, for the shared callbacks */
+    char *name;         /* model name, to find the model's columns when explaining */
     pareto_config c;
-    char err[TIER__ERR_SIZE];
 } pareto_state;
-
-static int tier__pareto_fit(void *state, const tier_book *book, const tier_frame *inputs);
-static int tier__pareto_score(void *state, const tier_book *book, tier_frame *frame);
-static int tier__pareto_explain(void *state, const tier_book *book, const tier_frame *frame,
-                                size_t customer, tier_text *out);
-static void tier__pareto_destroy(void *state);
-static const char *tier__pareto_last_error(void *state);
-static int tier__pareto_set_option(void *state, const char *name, const tier_value *value);
-static int tier__pareto_get_option(void *state, const char *name, tier_value *out);
-static int tier__pareto_save(void *state, tier_state_writer *w);
-static int tier__pareto_load(void *state, tier_state_reader *r);
 
 static const tier_model_output tier__pareto_outputs[OUT_COUNT] = {{"value", TIER_VALUE_NUMBER},
                                                                   {"share", TIER_VALUE_NUMBER},
@@ -74,8 +62,6 @@ static const tier_model_option tier__pareto_options[] = {
 };
 
 #define N_OPTIONS (sizeof tier__pareto_options / sizeof tier__pareto_options[0])
-
-static const tier_model_vtable pareto_vtable = TIER__BUILTIN_VTABLE("pareto", tier__pareto, NULL);
 
 /* ---- figures ----------------------------------------------------------------------------- */
 
@@ -112,15 +98,15 @@ static int tier__pareto_fit(void *state, const tier_book *book, const tier_frame
     (void)book;
     /* Nothing to learn: the thresholds are options. Check them and, when the input columns are
      * already there, the criterion column's type. */
-    if ((rc = check_options(&st->c, st->err)) != TIER_OK)
+    if ((rc = check_options(&st->c, st->h.err)) != TIER_OK)
         return rc;
     if (st->c.criterion == CRIT_COLUMN && inputs &&
         tier_frame_find(inputs, st->c.column, &col) == TIER_OK &&
         tier_frame_column_type(inputs, col) != TIER_VALUE_NUMBER) {
-        tier__errorf(st->err, "criterion column \"%s\" is not a number column", st->c.column);
+        tier__errorf(st->h.err, "criterion column \"%s\" is not a number column", st->c.column);
         return TIER_EINVAL;
     }
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }
 
@@ -167,8 +153,8 @@ static int collect_values(pareto_state *st, const tier_book *book, const tier_fr
         const tier__figures *fig;
         tier__figures *owned = NULL;
         pv->exact = 1;
-        pv->ival = tier__malloc(&st->alloc, (pv->n ? pv->n : 1) * sizeof *pv->ival);
-        pv->has = tier__malloc(&st->alloc, pv->n ? pv->n : 1);
+        pv->ival = tier__malloc(&st->h.alloc, (pv->n ? pv->n : 1) * sizeof *pv->ival);
+        pv->has = tier__malloc(&st->h.alloc, pv->n ? pv->n : 1);
         if (!pv->ival || !pv->has) {
             tier__errorf(err, "out of memory reading the criterion of %lu customers",
                          (unsigned long)pv->n);
@@ -198,8 +184,8 @@ static int collect_values(pareto_state *st, const tier_book *book, const tier_fr
 
 static void free_values(pareto_state *st, pareto_values *pv)
 {
-    tier__free(&st->alloc, pv->ival);
-    tier__free(&st->alloc, pv->has);
+    tier__free(&st->h.alloc, pv->ival);
+    tier__free(&st->h.alloc, pv->has);
 }
 
 static int positive(const pareto_values *pv, size_t i)
@@ -252,10 +238,10 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
     }
     for (i = 0; i < n; i++)
         np += positive(&pv, i);
-    key = tier__malloc(&st->alloc, (np ? np : 1) * sizeof *key);
-    key2 = tier__malloc(&st->alloc, (np ? np : 1) * sizeof *key2);
-    idx = tier__malloc(&st->alloc, (np ? np : 1) * sizeof *idx);
-    idx2 = tier__malloc(&st->alloc, (np ? np : 1) * sizeof *idx2);
+    key = tier__malloc(&st->h.alloc, (np ? np : 1) * sizeof *key);
+    key2 = tier__malloc(&st->h.alloc, (np ? np : 1) * sizeof *key2);
+    idx = tier__malloc(&st->h.alloc, (np ? np : 1) * sizeof *idx);
+    idx2 = tier__malloc(&st->h.alloc, (np ? np : 1) * sizeof *idx2);
     if (!key || !key2 || !idx || !idx2) {
         tier__errorf(err, "out of memory ordering %lu customers", (unsigned long)np);
         rc = TIER_ENOMEM;
@@ -274,7 +260,7 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
     }
     total = (uint64_t)itotal;
     tier__order_sort(book, NULL, key, idx, key2, idx2, np);
-    tier__free(&st->alloc, key2);
+    tier__free(&st->h.alloc, key2);
     key2 = NULL;
     /* The outputs are added now so that cumulative shares go straight into their column. */
     for (i = 0; i < OUT_CLASS && rc == TIER_OK; i++)
@@ -328,10 +314,10 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
     for (i = 0; i < np; i++)
         cls[idx[i]] = tier__abc_cut_class(&ends, i);
 done:
-    tier__free(&st->alloc, key);
-    tier__free(&st->alloc, key2);
-    tier__free(&st->alloc, idx);
-    tier__free(&st->alloc, idx2);
+    tier__free(&st->h.alloc, key);
+    tier__free(&st->h.alloc, key2);
+    tier__free(&st->h.alloc, idx);
+    tier__free(&st->h.alloc, idx2);
     free_values(st, &pv);
 fail:
     return rc;
@@ -400,33 +386,14 @@ static int tier__pareto_explain(void *state, const tier_book *book, const tier_f
 static void tier__pareto_destroy(void *state)
 {
     pareto_state *st = state;
-    tier_allocator a;
-    if (!st)
-        return;
-    a = st->alloc;
-    tier__free(&a, st->c.column);
-    tier__free(&a, st->name);
-    tier__free(&a, st);
-}
-
-static const char *tier__pareto_last_error(void *state)
-{
-    return ((pareto_state *)state)->err;
+    if (st) {
+        tier__free(&st->h.alloc, st->c.column);
+        tier__free(&st->h.alloc, st->name);
+    }
+    tier__model_state_free(st);
 }
 
 /* ---- public API -------------------------------------------------------------------------- */
-
-int tier_pareto_new(tier_model **out, const char *name, const tier_allocator *alloc)
-{
-    int rc;
-    pareto_state *st = tier__model_state_new(out, &name, "pareto", alloc, sizeof(pareto_state),
-                                             offsetof(pareto_state, alloc), &rc);
-    if (!st)
-        return rc;
-    st->c = pareto_defaults;
-    st->name = tier__strdup(&st->alloc, name);
-    return tier__model_finish(out, &pareto_vtable, st, name, alloc, st->name != NULL);
-}
 
 int tier_pareto_summary(const tier_frame *frame, const char *name, int cls, size_t *customers,
                         double *value, double *customer_share, double *value_share)
@@ -506,7 +473,7 @@ static int config_set(pareto_state *st, pareto_config *c, const char *name, cons
             c->criterion = CRIT_MARGIN;
         } else {
             c->criterion = CRIT_COLUMN;
-            c->column = tier__strdup(&st->alloc, t);
+            c->column = tier__strdup(&st->h.alloc, t);
             if (!c->column) {
                 tier__errorf(err, "out of memory");
                 return TIER_ENOMEM;
@@ -536,19 +503,19 @@ static int tier__pareto_set_option(void *state, const char *name, const tier_val
 {
     pareto_state *st = state;
     pareto_config c = st->c;
-    int rc = config_set(st, &c, name, value, st->err);
+    int rc = config_set(st, &c, name, value, st->h.err);
     if (rc)
         return rc;
     if (c.ta6 > c.tb6) {
-        tier__errorf(st->err, "threshold_a (%g) must not exceed threshold_b (%g)", c.ta, c.tb);
+        tier__errorf(st->h.err, "threshold_a (%g) must not exceed threshold_b (%g)", c.ta, c.tb);
         if (c.column != st->c.column)
-            tier__free(&st->alloc, c.column);
+            tier__free(&st->h.alloc, c.column);
         return TIER_ERANGE;
     }
     if (c.column != st->c.column)
-        tier__free(&st->alloc, st->c.column);
+        tier__free(&st->h.alloc, st->c.column);
     st->c = c;
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }
 
@@ -569,7 +536,7 @@ static int tier__pareto_save(void *state, tier_state_writer *w)
 {
     pareto_state *st = state;
     return tier__opt_save(w, tier__pareto_options, N_OPTIONS, st, tier__pareto_get_option,
-                          &st->alloc);
+                          &st->h.alloc);
 }
 
 /* What a load has read so far; the model takes it only once every record is read. */
@@ -588,7 +555,7 @@ static int load_option(void *ctx, const char *name, const tier_value *v, char *w
         return rc;
     }
     if (L->c.column != old)
-        tier__free(&L->st->alloc, old);
+        tier__free(&L->st->h.alloc, old);
     return TIER_OK;
 }
 
@@ -600,15 +567,31 @@ static int tier__pareto_load(void *state, tier_state_reader *r)
     int rc;
     L.st = st;
     L.c = pareto_defaults;
-    rc = tier__opt_load(r, tier__pareto_options, N_OPTIONS, &st->alloc, load_option, NULL, &L);
+    rc = tier__opt_load(r, tier__pareto_options, N_OPTIONS, &st->h.alloc, load_option, NULL, &L);
     if (rc == 0 && check_options(&L.c, why) != TIER_OK)
         rc = tier_state_read_fail(r, why);
     if (rc < 0) {
-        tier__free(&st->alloc, L.c.column);
+        tier__free(&st->h.alloc, L.c.column);
         return rc;
     }
-    tier__free(&st->alloc, st->c.column);
+    tier__free(&st->h.alloc, st->c.column);
     st->c = L.c;
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
+}
+
+/* ---- constructor (public API) ------------------------------------------------------------ */
+
+static const tier_model_vtable pareto_vtable = TIER__BUILTIN_VTABLE("pareto", tier__pareto, NULL);
+
+int tier_pareto_new(tier_model **out, const char *name, const tier_allocator *alloc)
+{
+    int rc;
+    pareto_state *st =
+        tier__model_state_new(out, &name, "pareto", alloc, sizeof(pareto_state), &rc);
+    if (!st)
+        return rc;
+    st->c = pareto_defaults;
+    st->name = tier__strdup(&st->h.alloc, name);
+    return tier__model_finish(out, &pareto_vtable, st, name, alloc, st->name != NULL);
 }

@@ -17,8 +17,10 @@ static const char overview[] =
     "commands:\n"
     "  run       tier every customer of a transaction log by a policy (built-in or file)\n"
     "  explain   why one customer got its tier: models, windows, rules, caps, flags\n"
+    "  diff      what-if: two policies on the same data, who moves between which tiers\n"
     "  policies  list the built-in policies, or print one (tier policies NAME)\n"
     "  lint      check a policy file: errors and warnings, one per line\n"
+    "  override  pin a customer to a tier until a day, in a --state file (add, remove, list)\n"
     "  fit clv   fit the CLV models (BG/NBD or Pareto/NBD, Gamma-Gamma); JSON on stdout\n"
     "  clv       per-customer P(alive), expected purchases and spend, discounted CLV\n"
     "  version   print the library version\n"
@@ -31,6 +33,7 @@ static const char run_usage[] =
     "         [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME|FILE]\n"
     "         [--out FILE] [--format csv|json] [--quiet]\n"
     "         [--accounts FILE [--account-id COL]] [--models LIST]\n"
+    "         [--state FILE [--ledger PREFIX]]\n"
     "\n"
     "  --policy     a built-in policy (tier policies) or a policy file (docs/policy-format.md);\n"
     "               default b2b-sabc, with --accounts b2b-full\n"
@@ -38,15 +41,50 @@ static const char run_usage[] =
     "               (default: the models the policy declares); clv must come before\n"
     "               lifecycle for lifecycle to use clv.p_alive\n"
     "  --accounts   account attributes, one row per account (scorecard factors, module_* and\n"
-    "               goal_* needs features, implementation_progress, active_users_share)\n";
+    "               goal_* needs features, implementation_progress, active_users_share)\n"
+    "  --state      the history of the runs before (docs/history.md): read when the file\n"
+    "               exists, then hysteresis, dwell and overrides hold customers in their\n"
+    "               tiers; the new state is written (atomically) when the run succeeded.\n"
+    "               The rows gain previous_tier, move and since\n"
+    "  --ledger     with --state: the run's moves in PREFIX.csv, the from->to matrix in\n"
+    "               PREFIX-matrix.csv, both and the expired overrides in PREFIX.json\n";
 
 static const char explain_usage[] =
     "tier explain --customer ID <reader flags> [--format text|json] [--policy NAME|FILE]\n"
-    "         [--accounts FILE [--account-id COL]] [--models LIST]\n"
+    "         [--accounts FILE [--account-id COL]] [--models LIST] [--state FILE]\n"
     "\n"
     "  runs as tier run does, then prints for one customer every model output, the\n"
     "  windows and lets, each rule tried with its value, the cap that moved it, the\n"
-    "  flags, the entitlements and the route (text, or one JSON object)\n";
+    "  flags, the entitlements and the route (text, or one JSON object); with --state\n"
+    "  also its history: the tier before this run, since when (dwell), runs in the\n"
+    "  tier, the failing counter, its last move and reason, an active override. The\n"
+    "  state file is read, never written\n";
+
+static const char override_add_usage[] =
+    "tier override add --state FILE --customer ID --tier T --reason TEXT --author NAME\n"
+    "         --until YYYY-MM-DD [--quiet]\n";
+
+static const char override_remove_usage[] =
+    "tier override remove --state FILE --customer ID [--quiet]\n";
+
+static const char override_list_usage[] = "tier override list --state FILE [--quiet]\n";
+
+static const char override_notes[] =
+    "\n"
+    "  an override pins the customer to tier T from the next tier run --state FILE on,\n"
+    "  until the day before --until (then it expires and the run's ledger reports it);\n"
+    "  add replaces the customer's override and creates FILE when it does not exist;\n"
+    "  list prints customer_id,tier,until,reason,author,created as CSV\n";
+
+static const char diff_usage[] =
+    "tier diff --input FILE --policy A --against B [--format text|csv|json] [--out FILE]\n"
+    "         [--accounts FILE [--account-id COL]] [--models LIST] <reader flags>\n"
+    "\n"
+    "  reads the data once, tiers it by policy A (default b2b-sabc, with --accounts\n"
+    "  b2b-full) and by policy B, and compares: customers and revenue from each tier\n"
+    "  to each, the entitlement totals, the accounts routed per team, and every\n"
+    "  customer that moves with its reason under A and under B. --format text (the\n"
+    "  default) is for a person, csv lists the movers, json has everything\n";
 
 static const char policies_usage[] =
     "tier policies [NAME]\n"
@@ -115,7 +153,8 @@ static void section(usage_text *u, const char *text)
     while (*line) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) + 1 : strlen(line);
-        if (line != text && strncmp(line, "         [", 10) == 0)
+        if (line != text &&
+            (strncmp(line, "         [", 10) == 0 || strncmp(line, "         --", 11) == 0))
             puts_text(u, "       ");
         put(u, line, len);
         line += len;
@@ -135,9 +174,16 @@ int tier_pipeline_usage(const char *command, tier_text *out)
         puts_text(&u, "\n");
         puts_text(&u, explain_usage);
         puts_text(&u, "\n");
+        puts_text(&u, diff_usage);
+        puts_text(&u, "\n");
         puts_text(&u, policies_usage);
         puts_text(&u, "\n");
         puts_text(&u, lint_usage);
+        puts_text(&u, "\n");
+        puts_text(&u, override_add_usage);
+        puts_text(&u, override_remove_usage);
+        puts_text(&u, override_list_usage);
+        puts_text(&u, override_notes);
         puts_text(&u, "\n");
         puts_text(&u, fit_clv_usage);
         puts_text(&u, clv_usage);
@@ -147,10 +193,25 @@ int tier_pipeline_usage(const char *command, tier_text *out)
     } else if (strcmp(command, "explain") == 0) {
         section(&u, explain_usage);
         puts_text(&u, reader_notes);
+    } else if (strcmp(command, "diff") == 0) {
+        section(&u, diff_usage);
+        puts_text(&u, reader_notes);
     } else if (strcmp(command, "policies") == 0) {
         section(&u, policies_usage);
     } else if (strcmp(command, "lint") == 0) {
         section(&u, lint_usage);
+    } else if (strcmp(command, "override") == 0) {
+        section(&u, override_add_usage);
+        section(&u, override_remove_usage);
+        section(&u, override_list_usage);
+        puts_text(&u, override_notes);
+    } else if (strcmp(command, "override add") == 0) {
+        section(&u, override_add_usage);
+        puts_text(&u, override_notes);
+    } else if (strcmp(command, "override remove") == 0) {
+        section(&u, override_remove_usage);
+    } else if (strcmp(command, "override list") == 0) {
+        section(&u, override_list_usage);
     } else if (strcmp(command, "fit clv") == 0) {
         section(&u, fit_clv_usage);
         puts_text(&u, reader_notes);
@@ -189,6 +250,10 @@ typedef struct cmd_flag {
     {                                       \
         flag, F_SETTING, NULL, {NULL}, NULL \
     }
+#define SETTING_AS(flag, key)              \
+    {                                      \
+        flag, F_SETTING, key, {NULL}, NULL \
+    }
 #define OPTION(flag, option)                 \
     {                                        \
         flag, F_OPTION, option, {NULL}, NULL \
@@ -212,26 +277,35 @@ static const cmd_flag reader_flags[] = {SETTING("--input"),
                                         {"-q", F_QUIET, NULL, {NULL}, NULL},
                                         END};
 
-static const cmd_flag run_flags[] = {SETTING("--policy"),
-                                     SETTING("--out"),
-                                     SETTING("--format"),
-                                     SETTING("--accounts"),
-                                     SETTING("--account-id"),
-                                     SETTING("--models"),
-                                     END};
+static const cmd_flag run_flags[] = {
+    SETTING("--policy"),   SETTING("--out"),        SETTING("--format"),
+    SETTING("--accounts"), SETTING("--account-id"), SETTING("--models"),
+    SETTING("--state"),    SETTING("--ledger"),     END};
 
-static const cmd_flag explain_flags[] = {SETTING("--customer"),
-                                         SETTING("--policy"),
-                                         SETTING("--format"),
-                                         SETTING("--accounts"),
-                                         SETTING("--account-id"),
-                                         SETTING("--models"),
-                                         END};
+static const cmd_flag explain_flags[] = {
+    SETTING("--customer"), SETTING("--state"),      SETTING("--policy"), SETTING("--format"),
+    SETTING("--accounts"), SETTING("--account-id"), SETTING("--models"), END};
+
+static const cmd_flag diff_flags[] = {
+    SETTING("--policy"),   SETTING("--against"),    SETTING("--out"),    SETTING("--format"),
+    SETTING("--accounts"), SETTING("--account-id"), SETTING("--models"), END};
 
 static const cmd_flag quiet_flags[] = {
     {"--quiet", F_QUIET, NULL, {NULL}, NULL}, {"-q", F_QUIET, NULL, {NULL}, NULL}, END};
 
 static const cmd_flag no_flags[] = {END};
+
+static const cmd_flag override_add_flags[] = {SETTING("--state"),
+                                              SETTING("--customer"),
+                                              SETTING_AS("--tier", "override_tier"),
+                                              SETTING_AS("--reason", "override_reason"),
+                                              SETTING_AS("--author", "override_author"),
+                                              SETTING_AS("--until", "override_until"),
+                                              END};
+
+static const cmd_flag override_remove_flags[] = {SETTING("--state"), SETTING("--customer"), END};
+
+static const cmd_flag override_list_flags[] = {SETTING("--state"), END};
 
 static const cmd_flag fit_flags[] = {
     OPTION("--calibration-end", "calibration_end"),
@@ -284,8 +358,27 @@ static const command commands[] = {
      {NULL, NULL},
      {NULL, NULL},
      ARG_NONE},
+    {"diff", "diff", {reader_flags, diff_flags, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_NONE},
     {"lint", "lint", {quiet_flags, NULL, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_POLICY},
     {"policies", "policies", {no_flags, NULL, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_BUILTIN},
+    {"override add",
+     "override_add",
+     {override_add_flags, quiet_flags, NULL},
+     {NULL, NULL},
+     {NULL, NULL},
+     ARG_NONE},
+    {"override remove",
+     "override_remove",
+     {override_remove_flags, quiet_flags, NULL},
+     {NULL, NULL},
+     {NULL, NULL},
+     ARG_NONE},
+    {"override list",
+     "override_list",
+     {override_list_flags, quiet_flags, NULL},
+     {NULL, NULL},
+     {NULL, NULL},
+     ARG_NONE},
 };
 
 /* The command's argument that is not a flag: the `policy` setting. */
@@ -346,6 +439,8 @@ static int apply_flag(tier_pipeline *p, const cmd_flag *f, size_t argc, const ch
         return tier__pipeline_fail(p, TIER_EINVAL, "%s needs a value", arg);
     v = argv[++*i];
     if (f->kind == F_SETTING) {
+        if (f->target)
+            return tier_pipeline_set(p, f->target, v);
         flag_key(arg, key, sizeof key);
         return tier_pipeline_set(p, key, v);
     }
@@ -371,6 +466,8 @@ static int apply_command(tier_pipeline *p, const command *c, size_t argc, const 
         rc = tier_pipeline_set(p, "produce", c->produce);
     if (!rc && (strcmp(c->produce, "scores") == 0 || strcmp(c->produce, "fit") == 0))
         rc = tier_pipeline_add_model(p, "clv", "clv");
+    if (!rc && strcmp(c->produce, "diff") == 0) /* for a person, unless --format says */
+        rc = tier_pipeline_set(p, "format", "text");
     for (i = 0; !rc && i < argc; i++) {
         const char *arg = argv[i];
         const cmd_flag *f;

@@ -40,6 +40,13 @@ enum {
     K_SPLIT_MIN_BYTES,
     K_KEY_STYLE,
     K_CUSTOMER,
+    K_STATE,
+    K_LEDGER,
+    K_OVERRIDE_TIER,
+    K_OVERRIDE_REASON,
+    K_OVERRIDE_AUTHOR,
+    K_OVERRIDE_UNTIL,
+    K_AGAINST,
     K_COUNT
 };
 
@@ -67,6 +74,13 @@ static const key_info keys[K_COUNT] = {
     {"split_min_bytes", "N", 0},
     {"key_style", "STYLE", 0},
     {"customer", "ID", TEXT(customer)},
+    {"state", "FILE", TEXT(state)},
+    {"ledger", "PREFIX", TEXT(ledger)},
+    {"override_tier", "T", TEXT(override_tier)},
+    {"override_reason", "TEXT", TEXT(override_reason)},
+    {"override_author", "NAME", TEXT(override_author)},
+    {"override_until", "YYYY-MM-DD", 0},
+    {"against", "NAME|FILE", TEXT(against)},
 };
 
 /* The text setting of key k (keys[k].text is not 0). */
@@ -103,6 +117,9 @@ const char *tier__pipeline_label(const tier_pipeline *p, const char *key, char *
         return key;
     if (strcmp(key, "header") == 0)
         return "--no-header";
+    /* `tier override add` spells the override's settings without the prefix: --tier, --until */
+    if (strncmp(key, "override_", 9) == 0)
+        key += 9;
     n = (size_t)snprintf(buf, 64, "--%s", key);
     for (k = 2; k < n && k < 63; k++)
         if (buf[k] == '_')
@@ -134,6 +151,9 @@ void tier__run_free(const tier_allocator *a, tier__run *r)
     tier_book_free(r->book);
     tier__policy_hold_unref(a, r->hold);
     tier__free(a, r->lint_origin);
+    tier_history_free(r->history);
+    tier__free(a, r->note);
+    tier__diff_run_free(a, r->diff);
     memset(r, 0, sizeof *r);
 }
 
@@ -197,6 +217,7 @@ void tier_pipeline_free(tier_pipeline *p)
     a = &p->alloc;
     tier__run_free(a, &p->last);
     tier__policy_hold_unref(a, p->policy);
+    tier__policy_hold_unref(a, p->against_policy);
     tier__pipeline_specs_free(a, p->models, p->n_models);
     for (k = 0; k < K_COUNT; k++)
         if (keys[k].text)
@@ -217,6 +238,7 @@ int tier__pipeline_copy(tier_pipeline **out, const tier_pipeline *p)
      * settings own is copied, so that freeing `c` frees exactly its own copies. */
     *c = *p;
     tier__policy_hold_ref(c->policy); /* released by tier_pipeline_free(c) */
+    tier__policy_hold_ref(c->against_policy);
     c->err[0] = '\0';
     c->has_run = 0;
     memset(&c->last, 0, sizeof c->last);
@@ -390,11 +412,14 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
     static const int date_values[] = {TIER_DATE_AUTO, TIER_DATE_ISO, TIER_DATE_YYYYMMDD};
     static const char *const format_names[] = {"csv", "json", "text", NULL};
     static const int format_values[] = {TIER_OUTPUT_CSV, TIER_OUTPUT_JSON, TIER__FORMAT_TEXT};
-    static const char *const produce_names[] = {"tiers", "scores",   "fit", "explain",
-                                                "lint",  "policies", NULL};
-    static const int produce_values[] = {TIER__PRODUCE_TIERS, TIER__PRODUCE_SCORES,
-                                         TIER__PRODUCE_FIT,   TIER__PRODUCE_EXPLAIN,
-                                         TIER__PRODUCE_LINT,  TIER__PRODUCE_POLICIES};
+    static const char *const produce_names[] = {
+        "tiers",        "scores",          "fit",           "explain", "lint", "policies",
+        "override_add", "override_remove", "override_list", "diff",    NULL};
+    static const int produce_values[] = {TIER__PRODUCE_TIERS,         TIER__PRODUCE_SCORES,
+                                         TIER__PRODUCE_FIT,           TIER__PRODUCE_EXPLAIN,
+                                         TIER__PRODUCE_LINT,          TIER__PRODUCE_POLICIES,
+                                         TIER__PRODUCE_OVERRIDE_ADD,  TIER__PRODUCE_OVERRIDE_REMOVE,
+                                         TIER__PRODUCE_OVERRIDE_LIST, TIER__PRODUCE_DIFF};
     static const char *const style_names[] = {"name", "flag", NULL};
     static const int style_values[] = {TIER__KEYS_NAME, TIER__KEYS_FLAG};
     char buf[64];
@@ -447,6 +472,27 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
         p->has_as_of = 1;
         return TIER_OK;
     }
+    case K_OVERRIDE_UNTIL: {
+        int32_t day;
+        if (!value || !*value) {
+            p->has_until = 0;
+            return TIER_OK;
+        }
+        if (tier_date_parse(&day, value, strlen(value), TIER_DATE_ISO) != TIER_OK)
+            return tier__pipeline_fail(p, TIER_EINVAL, "%s: \"%s\" is not a date (YYYY-MM-DD)",
+                                       label(p, k, 0, buf), value);
+        p->until = day;
+        p->has_until = 1;
+        return TIER_OK;
+    }
+    case K_STATE:
+    case K_LEDGER:
+    case K_OVERRIDE_TIER:
+    case K_OVERRIDE_REASON:
+    case K_OVERRIDE_AUTHOR:
+        if (value && !*value)
+            return tier__pipeline_fail(p, TIER_EINVAL, "%s must not be empty", label(p, k, 0, buf));
+        return set_string(p, text_slot(p, k), value);
     case K_MODELS:
         if (!value) {
             tier__pipeline_specs_free(&p->alloc, p->models, p->n_models);
@@ -456,9 +502,10 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
             return TIER_OK;
         }
         return set_models(p, value, label(p, k, 0, buf));
-    case K_POLICY: {
+    case K_POLICY:
+    case K_AGAINST: {
         /* Loaded now, so that a bad file is reported at once; kept until replaced. */
-        tier__policy_hold *hold = NULL;
+        tier__policy_hold *hold = NULL, **slot = k == K_POLICY ? &p->policy : &p->against_policy;
         int rc = value ? tier__pipeline_load_policy(p, value, &hold) : TIER_OK;
         if (!rc)
             rc = set_string(p, text_slot(p, k), value);
@@ -466,13 +513,15 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
             tier__policy_hold_unref(&p->alloc, hold);
             return rc;
         }
-        tier__policy_hold_unref(&p->alloc, p->policy);
-        p->policy = hold;
+        tier__policy_hold_unref(&p->alloc, *slot);
+        *slot = hold;
         return TIER_OK;
     }
     case K_PRODUCE:
         return set_choice(p, k, value, produce_names, produce_values, TIER__PRODUCE_TIERS,
-                          &p->produce, "tiers, scores, fit, explain, lint or policies");
+                          &p->produce,
+                          "tiers, scores, fit, explain, lint, policies, override_add, "
+                          "override_remove, override_list or diff");
     case K_FORMAT:
         return set_choice(p, k, value, format_names, format_values, TIER_OUTPUT_CSV, &p->format,
                           "csv, json or text");
@@ -509,7 +558,8 @@ static void put_models(const tier_pipeline *p, tier__buf *out)
                                            "scorecard", "needs",  NULL};
     size_t i, n = 0;
     if (!p->models_set &&
-        (p->produce == TIER__PRODUCE_TIERS || p->produce == TIER__PRODUCE_EXPLAIN)) {
+        (p->produce == TIER__PRODUCE_TIERS || p->produce == TIER__PRODUCE_EXPLAIN ||
+         p->produce == TIER__PRODUCE_DIFF)) {
         tier_policy *loaded = NULL;
         const tier_policy *policy = p->policy_ref ? p->policy_ref
                                     : p->policy   ? p->policy->policy
@@ -571,6 +621,10 @@ static void get_into(const tier_pipeline *p, int k, tier__buf *out)
         if (p->has_as_of && tier_date_format_iso(day, sizeof day, p->as_of) == TIER_OK)
             s = day;
         break;
+    case K_OVERRIDE_UNTIL:
+        if (p->has_until && tier_date_format_iso(day, sizeof day, p->until) == TIER_OK)
+            s = day;
+        break;
     case K_MODELS:
         put_models(p, out);
         break;
@@ -578,9 +632,10 @@ static void get_into(const tier_pipeline *p, int k, tier__buf *out)
         s = p->policy_name ? p->policy_name : tier__pipeline_default_policy(p);
         break;
     case K_PRODUCE: {
-        static const char *const names[] = {"tiers",   "scores", "fit",
-                                            "explain", "lint",   "policies"};
-        s = p->produce >= 1 && p->produce <= 6 ? names[p->produce - 1] : "tiers";
+        static const char *const names[] = {
+            "tiers",        "scores",          "fit",           "explain", "lint", "policies",
+            "override_add", "override_remove", "override_list", "diff"};
+        s = p->produce >= 1 && p->produce <= 10 ? names[p->produce - 1] : "tiers";
         break;
     }
     case K_FORMAT:
@@ -685,6 +740,7 @@ int tier_pipeline_set_model_option(tier_pipeline *p, const char *model, const ch
         return tier__pipeline_fail(p, TIER_ENOMEM, "out of memory");
     o.name = tier__strdup(&p->alloc, option);
     o.text = tier__strdup(&p->alloc, text);
+    o.value = NULL; /* a text option: parsed when the model is made */
     if (!o.name || !o.text) {
         tier__free(&p->alloc, o.name);
         tier__free(&p->alloc, o.text);
@@ -756,6 +812,40 @@ int tier_pipeline_set_output(tier_pipeline *p, tier_write_cb cb, void *ud)
     return TIER_OK;
 }
 
+/* An override run: the state, the customer and, to add one, everything an override holds. */
+static int check_override(tier_pipeline *p)
+{
+    static const int add[] = {K_OVERRIDE_TIER, K_OVERRIDE_REASON, K_OVERRIDE_AUTHOR};
+    char b1[64], b2[64];
+    const char *what = p->produce == TIER__PRODUCE_OVERRIDE_ADD      ? "override add"
+                       : p->produce == TIER__PRODUCE_OVERRIDE_REMOVE ? "override remove"
+                                                                     : "override list";
+    size_t i;
+    if (!p->state)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s needs %s", what, label(p, K_STATE, 1, b1));
+    if (p->ledger)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s is written by tiers runs only",
+                                   label(p, K_LEDGER, 0, b1));
+    if (p->out)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s writes to the output callback, not to %s",
+                                   what, label(p, K_OUT, 0, b1));
+    if (p->produce == TIER__PRODUCE_OVERRIDE_LIST)
+        return TIER_OK;
+    if (!p->customer || !*p->customer)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s needs %s", what,
+                                   label(p, K_CUSTOMER, 1, b1));
+    if (p->produce == TIER__PRODUCE_OVERRIDE_REMOVE)
+        return TIER_OK;
+    for (i = 0; i < sizeof add / sizeof add[0]; i++)
+        if (!*text_slot(p, add[i]))
+            return tier__pipeline_fail(p, TIER_EINVAL, "%s needs %s", what,
+                                       label(p, add[i], 1, b2));
+    if (!p->has_until)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s needs %s", what,
+                                   label(p, K_OVERRIDE_UNTIL, 1, b2));
+    return TIER_OK;
+}
+
 int tier_pipeline_check(tier_pipeline *p)
 {
     char b1[64], b2[64];
@@ -764,15 +854,30 @@ int tier_pipeline_check(tier_pipeline *p)
         return TIER_EINVAL;
     if (p->produce == TIER__PRODUCE_POLICIES)
         return TIER_OK;
+    if (p->ledger && !p->state)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s needs %s", label(p, K_LEDGER, 0, b1),
+                                   label(p, K_STATE, 1, b2));
+    if (TIER__PRODUCE_IS_OVERRIDE(p->produce))
+        return check_override(p);
+    if (p->state && p->produce != TIER__PRODUCE_TIERS && p->produce != TIER__PRODUCE_EXPLAIN)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s is for tiers and explain runs",
+                                   label(p, K_STATE, 0, b1));
+    if (p->ledger && p->produce != TIER__PRODUCE_TIERS)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s is written by tiers runs only",
+                                   label(p, K_LEDGER, 0, b1));
     if (p->produce == TIER__PRODUCE_LINT)
         return p->policy || p->policy_ref ? TIER_OK
                                           : tier__pipeline_fail(p, TIER_EINVAL, "%s is required",
                                                                 label(p, K_POLICY, 1, b1));
     if (!p->input)
         return tier__pipeline_fail(p, TIER_EINVAL, "%s is required", label(p, K_INPUT, 1, b1));
-    if (p->format == TIER__FORMAT_TEXT && p->produce != TIER__PRODUCE_EXPLAIN)
-        return tier__pipeline_fail(p, TIER_EINVAL, "%s text is for explain (csv or json)",
+    if (p->format == TIER__FORMAT_TEXT && p->produce != TIER__PRODUCE_EXPLAIN &&
+        p->produce != TIER__PRODUCE_DIFF)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s text is for explain and diff (csv or json)",
                                    label(p, K_FORMAT, 0, b1));
+    if (p->produce == TIER__PRODUCE_DIFF && !p->against_policy)
+        return tier__pipeline_fail(p, TIER_EINVAL, "diff needs %s: the policy to compare with",
+                                   label(p, K_AGAINST, 1, b1));
     if (p->produce == TIER__PRODUCE_EXPLAIN) {
         if (!p->customer || !*p->customer)
             return tier__pipeline_fail(p, TIER_EINVAL, "explain needs %s",

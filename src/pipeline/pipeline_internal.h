@@ -3,7 +3,7 @@
  * and accounts, split reads through the host's executor), models.c (model kinds and building),
  * policies.c (the `policy` setting: built-in or file, the models a policy declares; lint, the
  * list of built-ins, explain), run.c (the run itself), report.c (summary, fit report, warnings,
- * number text). */
+ * number text), history.c (the `state` and `ledger` settings: tiers over time, overrides). */
 #ifndef TIER_PIPELINE_INTERNAL_H
 #define TIER_PIPELINE_INTERNAL_H
 
@@ -21,10 +21,18 @@ enum {
     TIER__PRODUCE_FIT = 3,
     TIER__PRODUCE_EXPLAIN = 4,
     TIER__PRODUCE_LINT = 5,
-    TIER__PRODUCE_POLICIES = 6
+    TIER__PRODUCE_POLICIES = 6,
+    TIER__PRODUCE_OVERRIDE_ADD = 7,
+    TIER__PRODUCE_OVERRIDE_REMOVE = 8,
+    TIER__PRODUCE_OVERRIDE_LIST = 9,
+    TIER__PRODUCE_DIFF = 10 /* two policies on the same data, compared (diff.c) */
 };
 
-/* Output formats besides TIER_OUTPUT_CSV and TIER_OUTPUT_JSON: text, for explain. */
+/* The produce values that work on the `state` file alone (nothing is read). */
+#define TIER__PRODUCE_IS_OVERRIDE(v) \
+    ((v) >= TIER__PRODUCE_OVERRIDE_ADD && (v) <= TIER__PRODUCE_OVERRIDE_LIST)
+
+/* Output formats besides TIER_OUTPUT_CSV and TIER_OUTPUT_JSON: text, for explain and diff. */
 #define TIER__FORMAT_TEXT 3
 
 /* The default policies: for a transaction log, and with account attributes. */
@@ -58,6 +66,9 @@ typedef struct tier__policy_hold {
     tier_policy *policy;
 } tier__policy_hold;
 
+/* What a `diff` run keeps besides the run of the `against` policy (diff.c). */
+typedef struct tier__diff_run tier__diff_run;
+
 /* What one run builds; it replaces the pipeline's results only when the run succeeds. */
 typedef struct tier__run {
     int produce; /* the settings it ran with, for the summary */
@@ -75,6 +86,11 @@ typedef struct tier__run {
     size_t lint_errors, lint_warnings;
     int has_lint;
     char *lint_origin; /* what the lint summary names */
+    /* with a `state`: the history after the run (NULL without), its ledger's move count */
+    tier_history *history;
+    size_t n_moves;
+    char *note;           /* an override run's summary line (without '\n'), or NULL */
+    tier__diff_run *diff; /* a `diff` run: the run of `policy` and the comparison; else NULL */
 } tier__run;
 
 struct tier_pipeline {
@@ -95,7 +111,13 @@ struct tier_pipeline {
     int models_set;            /* 0: the default list applies */
     char *policy_name;         /* the `policy` setting as given (NULL: the default) */
     tier__policy_hold *policy; /* its policy, loaded when set (NULL with policy_name NULL) */
-    char *customer;            /* explain: the customer's id */
+    char *customer;            /* explain, overrides: the customer's id */
+    char *state, *ledger;      /* the history's snapshot file, the ledger's path prefix */
+    char *override_tier, *override_reason, *override_author;
+    int has_until;
+    int32_t until; /* override_until: the first day the override no longer applies */
+    char *against; /* diff: the `against` setting as given (NULL: none) */
+    tier__policy_hold *against_policy; /* its policy, loaded when set */
     const tier_policy *policy_ref;
     const tier_registry *registry; /* borrowed; NULL: the built-in kinds */
     int produce;
@@ -194,6 +216,45 @@ int tier__pipeline_lint(tier_pipeline *p, tier__run *r);
 /* A `policies` run: writes the list of the built-in policies (or, with the setting, the text of
  * that built-in) to the output callback. */
 int tier__pipeline_list_policies(tier_pipeline *p);
+
+/* ---- history.c ---- */
+/* Loads the `state` setting's snapshot into a new history (*out). A file that does not exist
+ * gives an empty history when `create` (the first run), else TIER_ENOTFOUND. Error set. */
+int tier__pipeline_state_load(tier_pipeline *p, int create, tier_history **out);
+/* Applies `h` (the loaded state; taken over by r->history, also on failure) to r's result,
+ * after the policy. For explain, keeps the customer's tier before the run in r->note. */
+int tier__pipeline_state_apply(tier_pipeline *p, tier__run *r, tier_history *h);
+/* After a successful `tiers` run has written its output: the ledger files (setting `ledger`),
+ * then the new state, each atomically; the state comes last, so that a run that fails here
+ * leaves the previous state and can simply be run again. */
+int tier__pipeline_state_commit(tier_pipeline *p, tier__run *r);
+/* Counts the moves of r->history's ledger into r->n_moves. */
+int tier__pipeline_state_count(tier_pipeline *p, tier__run *r);
+/* Appends the history section of an explanation (text lines, or a JSON member `"history":{..}`
+ * inserted before the object's closing brace) for the `customer` setting's customer. */
+int tier__pipeline_explain_history(tier_pipeline *p, const tier__run *r, int json, tier__buf *out);
+/* An override_add, override_remove or override_list run on the `state` file. */
+int tier__pipeline_overrides(tier_pipeline *p, tier__run *r);
+/* ---- run.c, for diff.c ---- */
+/* The policy of a `tiers`, `explain` or `diff` run: the host's, the setting's or the default
+ * one (*hold: a reference the caller releases, or NULL). Sets the error. */
+int tier__pipeline_choose_policy(tier_pipeline *p, const tier_policy **policy,
+                                 tier__policy_hold **hold);
+/* The model list of a run of `policy` (*owned: to free with tier__pipeline_specs_free). */
+int tier__pipeline_model_list(tier_pipeline *p, const tier_policy *policy,
+                              const tier__model_spec **out, size_t *n, tier__model_spec **owned);
+/* Makes the models of `specs` on r->book and runs them and `policy` into r->result. With
+ * quiet_estate a model that needs the transactions returns TIER_ESTATE without an error. */
+int tier__pipeline_run_policy(tier_pipeline *p, const tier__model_spec *specs, size_t n,
+                              const tier_policy *policy, int quiet_estate, tier__run *r);
+
+/* ---- diff.c ---- */
+/* A `diff` run: reads once, runs `policy` and `against`, writes their tier_diff. */
+int tier__pipeline_diff(tier_pipeline *p);
+/* Frees what a diff run kept (NULL is a no-op). */
+void tier__diff_run_free(const tier_allocator *a, tier__diff_run *d);
+/* Appends the summary of a diff run (the customers, then the moves). */
+void tier__pipeline_diff_summary(const tier__run *r, tier__buf *b);
 
 /* ---- report.c ---- */
 /* Appends the fit report of model m (one JSON document and '\n'); returns the buffer's status. */

@@ -152,6 +152,12 @@ static void summary_tiers(const tier__run *r, tier__buf *b)
         put_fixed(b, total != 0 ? 100.0 * revenue / total : 0.0, 1);
         tier__buf_puts(b, "%)\n");
     }
+    if (r->history)
+        tier__buf_printf(b, "  state: run %llu, %zu %s, %zu %s\n",
+                         (unsigned long long)tier_history_runs(r->history), r->n_moves,
+                         r->n_moves == 1 ? "move" : "moves",
+                         tier_history_override_count(r->history),
+                         tier_history_override_count(r->history) == 1 ? "override" : "overrides");
 }
 
 /* "2357 customers (2357 with a purchase up to 1997-09-30), 6919 transactions" */
@@ -189,12 +195,16 @@ int tier_pipeline_summary(const tier_pipeline *p, tier_text *out)
         p->last.produce == TIER__PRODUCE_POLICIES)
         return TIER_OK;
     tier__buf_init(&b, &p->alloc);
-    if (p->last.produce == TIER__PRODUCE_LINT)
+    if (TIER__PRODUCE_IS_OVERRIDE(p->last.produce) && p->last.note)
+        tier__buf_printf(&b, "%s\n", p->last.note);
+    else if (p->last.produce == TIER__PRODUCE_LINT)
         tier__buf_printf(&b, "%s: %zu %s, %zu %s\n", p->last.lint_origin, p->last.lint_errors,
                          p->last.lint_errors == 1 ? "error" : "errors", p->last.lint_warnings,
                          p->last.lint_warnings == 1 ? "warning" : "warnings");
     else if (p->last.produce == TIER__PRODUCE_TIERS)
         summary_tiers(&p->last, &b);
+    else if (p->last.produce == TIER__PRODUCE_DIFF)
+        tier__pipeline_diff_summary(&p->last, &b);
     else
         summary_scores(&p->last, &b);
     rc = tier__buf_status(&b);

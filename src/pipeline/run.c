@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/text_internal.h"
 #include "pipeline/pipeline_internal.h"
 
 /* The default model lists, when the caller has not chosen one. */
@@ -33,7 +34,8 @@ static int model_list(tier_pipeline *p, const tier_policy *policy, const tier__m
         *out = p->models;
         return TIER_OK;
     }
-    if (policy && (p->produce == TIER__PRODUCE_TIERS || p->produce == TIER__PRODUCE_EXPLAIN)) {
+    if (policy && (p->produce == TIER__PRODUCE_TIERS || p->produce == TIER__PRODUCE_EXPLAIN ||
+                   p->produce == TIER__PRODUCE_DIFF)) {
         rc = tier__pipeline_policy_specs(p, policy, owned, n);
         if (rc || *n) {
             *out = *owned;
@@ -158,6 +160,8 @@ static void default_columns(tier_pipeline *p, const tier__model_spec *specs, siz
     size_t i, c;
     if (p->produce == TIER__PRODUCE_TIERS) {
         tier__buf_puts(out, "customer_id,tier");
+        if (r->history) /* the columns tier_history_apply() adds */
+            tier__buf_puts(out, ",previous_tier,move,since");
         for (i = 0; i < n; i++) {
             size_t plen = strlen(specs[i].name), k = 0;
             tier__buf_putc(out, ',');
@@ -266,6 +270,8 @@ static int write_explanation(tier_pipeline *p, tier__run *r)
     int rc = tier_text_new(&t, &p->alloc);
     if (rc)
         return tier__pipeline_fail(p, rc, "out of memory");
+    tier__buf extra;
+    tier__buf_init(&extra, &p->alloc);
     rc = tier_book_find(r->book, p->customer, strlen(p->customer), &i);
     if (rc == TIER_ENOTFOUND) {
         char q[TIER__QUOTE_MAX * 4 + 16];
@@ -282,6 +288,17 @@ static int write_explanation(tier_pipeline *p, tier__run *r)
                                     ? tier_result_last_error(r->result)
                                     : tier_strerror(rc));
     }
+    if (!rc && r->history) {
+        /* With a state: what the history says about the customer, after the explanation. */
+        rc = tier__buf_append(&extra, tier_text_data(t), tier_text_length(t));
+        if (!rc)
+            rc = tier__pipeline_explain_history(p, r, p->format == TIER_OUTPUT_JSON, &extra);
+        if (!rc)
+            rc = tier__text_replace(t, tier__buf_data(&extra), tier__buf_len(&extra));
+        if (rc)
+            rc = tier__pipeline_fail(p, rc, "out of memory");
+    }
+    tier__buf_free(&extra);
     if (!rc && p->write_cb && p->write_cb(p->write_ud, tier_text_data(t), tier_text_length(t)) != 0)
         rc = tier__pipeline_fail(p, TIER_EUSER, "cannot write the output");
     if (!rc)
@@ -321,14 +338,15 @@ static int attempt(tier_pipeline *p, const tier__model_spec *specs, size_t n,
     return rc;
 }
 
-/* The runs about the policy itself: nothing is read. */
+/* The runs about the policy itself or the state's overrides: nothing is read. */
 static int run_policy_only(tier_pipeline *p)
 {
     tier__run r;
     int rc;
     memset(&r, 0, sizeof r);
-    rc = p->produce == TIER__PRODUCE_LINT ? tier__pipeline_lint(p, &r)
-                                          : tier__pipeline_list_policies(p);
+    rc = p->produce == TIER__PRODUCE_LINT        ? tier__pipeline_lint(p, &r)
+         : TIER__PRODUCE_IS_OVERRIDE(p->produce) ? tier__pipeline_overrides(p, &r)
+                                                 : tier__pipeline_list_policies(p);
     if (rc) {
         tier__run_free(&p->alloc, &r);
         return rc;
@@ -369,6 +387,7 @@ int tier_pipeline_run(tier_pipeline *p)
     tier_policy *owned = NULL;
     const tier_policy *policy = NULL;
     tier__policy_hold *hold = NULL;
+    tier_history *history = NULL;
     tier__run r;
     size_t n = 0, i;
     int rc, keep_txns = 0;
@@ -378,14 +397,24 @@ int tier_pipeline_run(tier_pipeline *p)
     if (rc)
         return rc;
     p->err[0] = '\0';
-    if (p->produce == TIER__PRODUCE_LINT || p->produce == TIER__PRODUCE_POLICIES)
+    if (p->produce == TIER__PRODUCE_LINT || p->produce == TIER__PRODUCE_POLICIES ||
+        TIER__PRODUCE_IS_OVERRIDE(p->produce))
         return run_policy_only(p);
+    if (p->produce == TIER__PRODUCE_DIFF)
+        return tier__pipeline_diff(p);
+    if (p->state) {
+        /* Loaded first: a damaged state fails the run before the input is read. */
+        rc = tier__pipeline_state_load(p, 1, &history);
+        if (rc)
+            return rc;
+    }
     if (p->produce == TIER__PRODUCE_SCORES)
         rc = everyone_policy(&p->alloc, &owned);
     else if (p->produce != TIER__PRODUCE_FIT)
         rc = choose_policy(p, &policy, &hold);
     if (rc) {
         tier_policy_free(owned);
+        tier_history_free(history);
         return rc == TIER_ENOMEM ? tier__pipeline_fail(p, rc, "out of memory") : rc;
     }
     if (owned)
@@ -394,6 +423,7 @@ int tier_pipeline_run(tier_pipeline *p)
     if (rc) {
         tier_policy_free(owned);
         tier__policy_hold_unref(&p->alloc, hold);
+        tier_history_free(history);
         return rc;
     }
     for (i = 0; i < n; i++)
@@ -412,10 +442,21 @@ int tier_pipeline_run(tier_pipeline *p)
         r.hold = keep;
         rc = attempt(p, specs, n, policy, 1, &r);
     }
+    if (history) {
+        /* The run takes the history over, applied or not. */
+        if (!rc)
+            rc = tier__pipeline_state_apply(p, &r, history);
+        else
+            tier_history_free(history);
+        history = NULL;
+    }
     if (!rc)
         rc = p->produce == TIER__PRODUCE_FIT       ? write_reports(p, &r)
              : p->produce == TIER__PRODUCE_EXPLAIN ? write_explanation(p, &r)
                                                    : write_rows(p, specs, n, &r);
+    /* The ledger, then the state: after the output, so that a failed run changes neither. */
+    if (!rc && p->produce == TIER__PRODUCE_TIERS)
+        rc = tier__pipeline_state_commit(p, &r);
     tier_policy_free(owned);
     tier__pipeline_specs_free(&p->alloc, owned_specs, owned_specs ? n : 0);
     if (rc) {
@@ -429,4 +470,26 @@ int tier_pipeline_run(tier_pipeline *p)
     p->last = r;
     p->has_run = 1;
     return TIER_OK;
+}
+
+/* ---- for a diff run (diff.c) --------------------------------------------------------------- */
+
+int tier__pipeline_choose_policy(tier_pipeline *p, const tier_policy **policy,
+                                 tier__policy_hold **hold)
+{
+    int rc = choose_policy(p, policy, hold);
+    return rc == TIER_ENOMEM ? tier__pipeline_fail(p, rc, "out of memory") : rc;
+}
+
+int tier__pipeline_model_list(tier_pipeline *p, const tier_policy *policy,
+                              const tier__model_spec **out, size_t *n, tier__model_spec **owned)
+{
+    return model_list(p, policy, out, n, owned);
+}
+
+int tier__pipeline_run_policy(tier_pipeline *p, const tier__model_spec *specs, size_t n,
+                              const tier_policy *policy, int quiet_estate, tier__run *r)
+{
+    int rc = make_models(p, specs, n, r);
+    return rc ? rc : run_models(p, r, policy, quiet_estate);
 }

@@ -51,6 +51,9 @@ void *tier__handle_new(const tier_allocator *alloc, size_t size, size_t alloc_of
     (!(out)                                                 ? TIER_EINVAL \
      : (*(out) = TIER__HANDLE_NEW(type, allocator)) != NULL ? TIER_OK     \
                                                             : TIER_ENOMEM)
+/* -1, 0 or 1 as `x` is below, equal to or above `y` (two numbers, no NaN): one key of a qsort
+ * comparator, as in `int c = TIER__CMP(a->day, b->day); return c ? c : TIER__CMP(a->n, b->n);`. */
+#define TIER__CMP(x, y) (((x) > (y)) - ((x) < (y)))
 /* Zeroed allocation of n*size bytes; NULL on overflow or failure. */
 void *tier__calloc(const tier_allocator *a, size_t n, size_t size);
 /* Grows *ptr (elements of `elem` bytes) so it holds at least `need` elements, doubling.

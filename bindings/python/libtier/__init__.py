@@ -18,7 +18,9 @@ pandas).
 
 libtier.Pipeline is the whole job of the ``tier`` command in one object (read, fit, score, tier,
 write), configured by key and value: Pipeline(input="orders.csv", out="tiers.csv").run();
-``python3 -m libtier`` is the ``tier`` command over it.
+``python3 -m libtier`` is the ``tier`` command over it. Pipeline(..., state="tiers.state",
+ledger="ledger") carries tiers from run to run (hysteresis, dwell, overrides; docs/history.md);
+libtier.History reads, changes and writes that state.
 
 Models written in Python subclass libtier.Model (see libtier.usermodel) and run next to the
 built-ins: libtier.run(book, [libtier.RFM(), libtier.Pareto(), MyModel()], policy). Every model,
@@ -34,6 +36,7 @@ from .book import Book, CsvReader
 from .clv import CLV
 from .dates import format_day, from_day, to_day
 from .frame import Frame
+from .history import History
 from .lifecycle import Lifecycle
 from .models import Pareto, RFM, SegmentMap
 from .needs import Needs
@@ -44,7 +47,7 @@ from .scorecard import Scorecard
 from .usermodel import Model  # the base of models written in Python
 
 __all__ = [
-    "Book", "CLV", "CsvReader", "DEFAULT_COLUMNS", "Frame", "Lifecycle", "LintFinding", "Model",
+    "Book", "CLV", "CsvReader", "DEFAULT_COLUMNS", "Frame", "History", "Lifecycle", "LintFinding", "Model",
     "Needs",
     "Pareto", "Pipeline", "Policy", "RFM", "Result", "Scorecard", "SegmentMap", "TierError", "format_day",
     "from_day", "run", "to_day", "version", "version_number",

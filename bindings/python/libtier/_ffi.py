@@ -12,7 +12,7 @@ import ctypes.util
 import os
 import threading
 from ctypes import (CFUNCTYPE, POINTER, Structure, byref, c_char_p, c_double, c_int, c_int32,
-                    c_int64, c_size_t, c_uint, c_uint64, c_void_p)
+                    c_int64, c_size_t, c_uint, c_uint32, c_uint64, c_void_p)
 
 __all__ = ["TierError", "lib", "version", "version_number"]
 
@@ -20,19 +20,8 @@ __all__ = ["TierError", "lib", "version", "version_number"]
 ABI_MAJOR = 0
 
 # Status codes of common.h (values are ABI).
-OK = 0
-ERROR = -1
-ENOMEM = -2
-EINVAL = -3
-ERANGE = -4
-ENOTFOUND = -5
-EVERSION = -6
-EUSER = -7
-EPARSE = -8
-EIO = -9
-ECORRUPT = -10
-ECONVERGE = -11
-ESTATE = -12
+OK, ERROR, ENOMEM, EINVAL, ERANGE, ENOTFOUND, EVERSION = 0, -1, -2, -3, -4, -5, -6
+EUSER, EPARSE, EIO, ECORRUPT, ECONVERGE, ESTATE = -7, -8, -9, -10, -11, -12
 
 _STATUS_NAMES = {
     OK: "TIER_OK", ERROR: "TIER_ERROR", ENOMEM: "TIER_ENOMEM", EINVAL: "TIER_EINVAL",
@@ -172,6 +161,7 @@ registry_p = _opaque("tier_registry")
 policy_p = _opaque("tier_policy")
 result_p = _opaque("tier_result")
 pipeline_p = _opaque("tier_pipeline")
+history_p = _opaque("tier_history")
 
 
 # --- public structures, members in header order -----------------------------------------------
@@ -262,6 +252,23 @@ class ModelVtable(Structure):
 
 progress_cb = CFUNCTYPE(c_int, c_void_p, c_uint64, c_uint64)
 write_cb = CFUNCTYPE(c_int, c_void_p, POINTER(ctypes.c_char), c_size_t)
+
+# history.h
+class HistoryEntry(Structure):
+    """struct tier_history_entry (history.h)."""
+    _fields_ = [("id", c_char_p), ("tier", c_char_p), ("since", c_double), ("runs", c_uint32),
+                ("failing", c_uint32), ("reason", c_char_p), ("moved", c_double),
+                ("previous", c_char_p)]
+
+
+class OverrideEntry(Structure):
+    """struct tier_override_entry (history.h)."""
+    _fields_ = [("id", c_char_p), ("tier", c_char_p), ("reason", c_char_p), ("author", c_char_p),
+                ("expires", c_double), ("created", c_double)]
+
+
+LEDGER_CSV, LEDGER_JSON = 1, 2
+LEDGER_FORMATS = {"csv": LEDGER_CSV, "json": LEDGER_JSON}
 
 # pipeline.h
 pipeline_progress_cb = CFUNCTYPE(c_int, c_void_p, c_int, c_uint64, c_uint64)
@@ -398,6 +405,7 @@ _LAST_ERROR = {
     result_p: "tier_result_last_error",
     registry_p: "tier_registry_last_error",
     pipeline_p: "tier_pipeline_last_error",
+    history_p: "tier_history_last_error",
 }
 
 
@@ -601,6 +609,29 @@ declare("tier_registry_kind_count", c_size_t, [registry_p], check=False)
 declare("tier_registry_kind", c_char_p, [registry_p, c_size_t], check=False)
 
 # pipeline.h
+# history.h
+declare("tier_history_new", c_int, [P(history_p), c_void_p])
+declare("tier_history_free", None, [history_p], check=False)
+declare("tier_history_load", c_int, [history_p, c_char_p, P(Io)], handle=0)
+declare("tier_history_load_bytes", c_int, [history_p, c_char_p, c_size_t, c_char_p], handle=0)
+declare("tier_history_save", c_int, [history_p, c_char_p, P(Io)], handle=0)
+declare("tier_history_write", c_int, [history_p, write_cb, c_void_p], handle=0)
+declare("tier_history_apply", c_int, [history_p, result_p, book_p, policy_p], handle=0)
+declare("tier_history_runs", c_uint64, [history_p], check=False)
+declare("tier_history_as_of", c_double, [history_p], check=False)
+declare("tier_history_policy_name", c_char_p, [history_p], check=False)
+declare("tier_history_policy_hash", c_uint32, [history_p], check=False)
+declare("tier_history_customer_count", c_size_t, [history_p], check=False)
+declare("tier_history_entry_get", c_int, [history_p, c_char_p, c_size_t, P(HistoryEntry)],
+        handle=0)
+declare("tier_history_override_add", c_int,
+        [history_p, c_char_p, c_char_p, c_char_p, c_char_p, c_double], handle=0)
+declare("tier_history_override_remove", c_int, [history_p, c_char_p], handle=0)
+declare("tier_history_override_count", c_size_t, [history_p], check=False)
+declare("tier_history_override_get", c_int, [history_p, c_size_t, P(OverrideEntry)], handle=0)
+declare("tier_history_ledger_write", c_int, [history_p, c_int, write_cb, c_void_p], handle=0)
+declare("tier_history_matrix_write", c_int, [history_p, write_cb, c_void_p], handle=0)
+
 declare("tier_pipeline_sniff", c_int,
         [c_char_p, c_size_t, c_int, int_p, P(c_char_p), c_void_p])
 declare("tier_pipeline_new", c_int, [P(pipeline_p), c_void_p])

@@ -72,8 +72,8 @@ def _host_setup(p, quiet, progress, stderr):
 
 
 def _run_command(name, argv, stdout, stderr):
-    """`name` is "run", "explain", "policies", "lint", "fit clv" or "clv"; `argv` the arguments
-    after its words."""
+    """`name` is "run", "explain", "diff", "policies", "lint", "override add", "override remove",
+    "override list", "fit clv" or "clv"; `argv` the arguments after its words."""
     try:
         p = Pipeline()
     except TierError:
@@ -127,7 +127,7 @@ def main(argv=None, stdout=None, stderr=None):
         stderr.write(usage())
         return EXIT_USAGE
     cmd = argv[0]
-    if cmd in ("run", "explain", "policies", "lint"):
+    if cmd in ("run", "explain", "policies", "lint", "diff"):
         return _run_command(cmd, argv[1:], stdout, stderr)
     if cmd == "fit":
         if len(argv) >= 2 and argv[1] == "clv":
@@ -139,6 +139,14 @@ def main(argv=None, stdout=None, stderr=None):
         return EXIT_USAGE
     if cmd == "clv":
         return _run_command("clv", argv[1:], stdout, stderr)
+    if cmd == "override":
+        if len(argv) >= 2 and argv[1] in ("add", "remove", "list"):
+            return _run_command("override " + argv[1], argv[2:], stdout, stderr)
+        if len(argv) >= 2 and argv[1] in ("--help", "-h"):
+            return _print(stdout, usage("override"))
+        stderr.write('tier: override: unknown or missing action "%s" (add, remove, list)\n'
+                     % (argv[1] if len(argv) >= 2 else ""))
+        return EXIT_USAGE
     if cmd in ("version", "--version"):
         if len(argv) >= 2 and argv[1] in ("--help", "-h"):
             return _print(stdout, usage("version"))

@@ -58,7 +58,8 @@ def sniff(head, role=None, delimiter=None):
 
 def usage(command=None):
     """The ``tier`` command's usage text (tier_pipeline_usage): of one command ("run", "explain",
-    "policies", "lint", "fit clv", "clv", "version") as ``--help`` prints it, or of all of them (None) as ``tier help`` does.
+    "policies", "lint", "override", "override add", "override remove", "override list",
+    "fit clv", "clv", "version") as ``--help`` prints it, or of all of them (None) as ``tier help`` does.
     An unknown command raises TierError (TIER_ENOTFOUND)."""
     with _ffi.Text() as t:
         F.tier_pipeline_usage(None if command is None else _text(command), t.ptr)
@@ -100,6 +101,12 @@ class Pipeline(Handle):
     Settings are the keys of tier_pipeline_set() ("input", "delimiter", "models", "produce",
     "out", "format", ...), given as keyword arguments or with ``set()``; values are text (None
     restores the default). A bad value raises TierError with the library's message.
+
+    ``state="FILE"`` carries the tiers from run to run (docs/history.md): the snapshot is loaded
+    when it exists, hysteresis, dwell and overrides are applied after the policy, and the new
+    snapshot is saved when the whole run succeeded (see libtier.History); ``ledger="PREFIX"``
+    then writes PREFIX.csv, PREFIX-matrix.csv and PREFIX.json. The produce values
+    "override_add", "override_remove" and "override_list" work on the state alone.
     """
 
     _free = staticmethod(F.tier_pipeline_free)
@@ -132,7 +139,8 @@ class Pipeline(Handle):
 
     def set_command(self, command, argv=()):
         """Configures this fresh pipeline as the ``tier`` command `command` ("run", "explain",
-        "policies", "lint", "fit clv", "clv") does with the arguments `argv` that follow the command's words
+        "policies", "lint", "override add", "override remove", "override list", "fit clv",
+        "clv") does with the arguments `argv` that follow the command's words
         (tier_pipeline_set_command): the same flags, value spellings, required options and
         messages. Returns a frozenset of what was found besides settings: "help" (``--help`` or
         ``-h``: show usage(command) and run nothing) and "quiet" (``--quiet`` or ``-q``). A usage

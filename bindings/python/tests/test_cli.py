@@ -86,12 +86,32 @@ class CommandTest(unittest.TestCase):
     def test_every_command_prints_its_usage_on_help(self):
         for argv in (["--help"], ["help"], ["run", "--help"], ["run", "--input", "x", "-h"],
                      ["fit", "--help"], ["fit", "clv", "--help"], ["clv", "--help"],
-                     ["version", "--help"]):
+                     ["version", "--help"], ["explain", "--help"], ["policies", "--help"],
+                     ["lint", "--help"], ["override", "--help"], ["override", "add", "--help"],
+                     ["override", "remove", "-h"], ["override", "list", "--help"]):
             code, out, err = run_main(*argv)
             self.assertEqual((code, err), (0, ""), argv)
             self.assertTrue(out.startswith(b"usage: tier"), argv)
         self.assertIn(b"--accounts FILE", run_main("run", "--help")[1])
         self.assertIn(b"--horizon N", run_main("clv", "--help")[1])
+        self.assertIn(b"--state FILE [--ledger PREFIX]", run_main("run", "--help")[1])
+        self.assertIn(b"--until YYYY-MM-DD", run_main("override", "add", "--help")[1])
+
+    def test_diff_compares_two_policies_on_one_read(self):
+        code, out, err = run_main("diff", *SAMPLE, "--against", "pareto-sabc", "--format", "csv")
+        self.assertEqual(code, 0, err)
+        rows = out.decode().splitlines()
+        self.assertEqual(rows[0], "customer_id,from,to,move,revenue,reason_before,reason_after")
+        moved = len(rows) - 1
+        self.assertGreater(moved, 100)
+        self.assertIn("b2b-sabc against pareto-sabc", err)
+        self.assertIn("moved: %d customers" % moved, err)
+        code, out, err = run_main("diff", "--help")
+        self.assertEqual((code, err), (0, ""))
+        self.assertTrue(out.startswith(b"usage: tier diff"))
+        code, out, err = run_main("diff", *SAMPLE)
+        self.assertEqual(code, 2)
+        self.assertEqual(err, "tier: diff needs --against NAME|FILE: the policy to compare with\n")
 
     def test_bad_input_exits_1_with_one_line(self):
         code, out, err = run_main("run", "--input", "/nonexistent/x.csv")
@@ -444,12 +464,65 @@ class TwinTest(unittest.TestCase):
                           to_file=False, command="clv")
 
     def test_help_is_identical(self):
-        for command in ("run", "fit clv", "clv", "fit", "version", "help"):
+        for command in ("run", "fit clv", "clv", "fit", "version", "help", "explain", "override",
+                        "override add", "override remove", "override list"):
             with self.subTest(command=command):
                 self.assert_twins(["--help"] if command != "help" else [], to_file=False,
                                   command=command)
         self.assert_twins([], to_file=False, want_code=2, command="frobnicate")
         self.assert_twins([], to_file=False, want_code=2, command="fit")
+        self.assert_twins([], to_file=False, want_code=2, command="override")
+        self.assert_twins([], to_file=False, want_code=2, command="override frob")
+
+    def test_state_ledger_and_overrides_are_byte_identical(self):
+        """The same sequence of runs, overrides and explanations on a state of its own for each
+        command: every output, message, exit code, ledger file and state file is the same."""
+        policy = os.path.join(_support.HERE, "..", "..", "..", "tests", "data", "history",
+                              "b2b-hysteresis.policy")
+        job = B2B + ACCOUNTS + ["--policy", policy, "--quiet"]
+        steps = [
+            (0, ["run"] + job + ["--as-of", "2024-07-01", "--state", "S", "--ledger", "L1",
+                                 "--out", "O1"]),
+            (0, ["override", "add", "--state", "S", "--customer", "ACC00001", "--tier", "S",
+                 "--reason", "renewal, \"strategic\"", "--author", "qa", "--until",
+                 "2024-10-01"]),
+            (0, ["override", "list", "--state", "S"]),
+            (0, ["run"] + job + ["--as-of", "2024-08-01", "--state", "S", "--ledger", "L2"]),
+            (0, ["explain"] + job + ["--as-of", "2024-09-01", "--state", "S", "--customer",
+                                     "ACC00001"]),
+            (0, ["explain"] + job + ["--as-of", "2024-09-01", "--state", "S", "--customer",
+                                     "ACC00001", "--format", "json"]),
+            (0, ["override", "remove", "--state", "S", "--customer", "ACC00001"]),
+            (1, ["override", "remove", "--state", "S", "--customer", "ACC00001"]),
+            (1, ["override", "list", "--state", "NOPE"]),
+            (2, ["override", "add", "--state", "S", "--customer", "ACC00001"]),
+            (2, ["override", "list"]),
+            (2, ["override", "add", "--state", "S", "--customer", "X", "--tier", "S",
+                 "--reason", "r", "--author", "a", "--until", "2024-02-30"]),
+            (2, ["run"] + job + ["--ledger", "L3"]),
+            (1, ["override", "add", "--state", "S", "--customer", "X", "--tier", "S",
+                 "--reason", "r", "--author", "a", "--until", "2024-08-01"]),
+        ]
+        seen = {}
+        for who, cmd, env in (("c", [TIER_CLI], _env_without_preload()),
+                              ("py", [sys.executable, "-m", "libtier"], _python_env())):
+            with tempfile.TemporaryDirectory() as tmp:
+                log = []
+                for want, args in steps:
+                    proc = subprocess.run(cmd + args, env=env, cwd=tmp, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, timeout=300)
+                    self.assertEqual(proc.returncode, want, (who, args, proc.stderr))
+                    log.append((proc.returncode, proc.stdout, proc.stderr))
+                files = {}
+                for name in sorted(os.listdir(tmp)):
+                    with open(os.path.join(tmp, name), "rb") as fh:
+                        files[name] = fh.read()
+                seen[who] = (log, files)
+        self.assertEqual(sorted(seen["c"][1]), ["L1-matrix.csv", "L1.csv", "L1.json",
+                                                "L2-matrix.csv", "L2.csv", "L2.json", "O1", "S"])
+        for i, (c, p) in enumerate(zip(seen["c"][0], seen["py"][0])):
+            self.assertEqual(p, c, steps[i][1])
+        self.assertEqual(seen["py"][1], seen["c"][1])
 
     def test_b2b_failures_agree(self):
         self.assert_twins(B2B + ["--models", "rfm,bogus"], want_code=2)

@@ -30,7 +30,6 @@ static int tier__clv_model_score(void *state, const tier_book *book, tier_frame 
 static int tier__clv_model_explain(void *state, const tier_book *book, const tier_frame *frame,
                                    size_t customer, tier_text *out);
 static void tier__clv_model_destroy(void *state);
-static const char *tier__clv_model_last_error(void *state);
 
 static const tier_model_output tier__clv_model_outputs[OUT_COUNT] = {
     {"x", TIER_VALUE_NUMBER},
@@ -198,19 +197,19 @@ static int tier__clv_model_fit(void *state, const tier_book *book, const tier_fr
     memset(&f, 0, sizeof f);
     f.kind = (int)st->opt[CLV_OPT_PURCHASE_MODEL];
     f.unit = st->opt[CLV_OPT_TIME_UNIT];
-    if ((rc = resolve_end(st->opt, book, &end, &has_end, st->err)) != TIER_OK ||
-        (rc = check_periods(st->opt, f.unit, st->err)) != TIER_OK)
+    if ((rc = resolve_end(st->opt, book, &end, &has_end, st->h.err)) != TIER_OK ||
+        (rc = check_periods(st->opt, f.unit, st->h.err)) != TIER_OK)
         return rc;
     if (!has_end) {
-        tier__errorf(st->err, "the book has no transactions: nothing to fit");
+        tier__errorf(st->h.err, "the book has no transactions: nothing to fit");
         return TIER_EINVAL;
     }
-    rc = tier__clv_summarise_book(&st->alloc, book, end, 1, f.unit, CLV_ALL, &s, st->err);
+    rc = tier__clv_summarise_book(&st->h.alloc, book, end, 1, f.unit, CLV_ALL, &s, st->h.err);
     if (rc)
         return rc;
-    rows = tier__malloc(&st->alloc, (s.n ? s.n : 1) * sizeof *rows);
+    rows = tier__malloc(&st->h.alloc, (s.n ? s.n : 1) * sizeof *rows);
     if (!rows) {
-        tier__errorf(st->err, "out of memory for the summaries of %lu customers",
+        tier__errorf(st->h.err, "out of memory for the summaries of %lu customers",
                      (unsigned long)s.n);
         rc = TIER_ENOMEM;
         goto done;
@@ -223,7 +222,7 @@ static int tier__clv_model_fit(void *state, const tier_book *book, const tier_fr
     if (!m) {
         if (tier_date_format_iso(day, sizeof day, end) != TIER_OK)
             snprintf(day, sizeof day, "day %ld", (long)end);
-        tier__errorf(st->err, "no customer has a purchase up to the calibration end %s", day);
+        tier__errorf(st->h.err, "no customer has a purchase up to the calibration end %s", day);
         rc = TIER_EINVAL;
         goto done;
     }
@@ -231,7 +230,7 @@ static int tier__clv_model_fit(void *state, const tier_book *book, const tier_fr
         char why[TIER__ERR_SIZE];
         int mk = sub == 0 ? tier__clv_math_kind(f.kind) : TIER__CLV_GAMMA_GAMMA;
         why[0] = '\0';
-        rc = tier__clv_fit(&f.sub[sub], mk, rows, m, NULL, &st->alloc, why);
+        rc = tier__clv_fit(&f.sub[sub], mk, rows, m, NULL, &st->h.alloc, why);
         /* A finite best point without convergence is kept (and reported) unless required. */
         if (rc == TIER_ECONVERGE && f.sub[sub].param[0] > 0.0 &&
             !st->opt[CLV_OPT_REQUIRE_CONVERGENCE])
@@ -240,19 +239,19 @@ static int tier__clv_model_fit(void *state, const tier_book *book, const tier_fr
             const char *what = sub == 0 ? (f.kind == TIER_CLV_PARETO_NBD ? "Pareto/NBD" : "BG/NBD")
                                         : "Gamma-Gamma";
             if (rc == TIER_ENOMEM)
-                tier__errorf(st->err, "out of memory fitting the %s model", what);
+                tier__errorf(st->h.err, "out of memory fitting the %s model", what);
             else
-                tier__errorf(st->err, "%s fit on %lu customers: %s", what, (unsigned long)m,
+                tier__errorf(st->h.err, "%s fit on %lu customers: %s", what, (unsigned long)m,
                              why[0] ? why : tier_strerror(rc));
             goto done;
         }
     }
     st->fit = f;
     st->fitted = 1;
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
 done:
-    tier__free(&st->alloc, rows);
-    tier__clv_summary_free(&st->alloc, &s);
+    tier__free(&st->h.alloc, rows);
+    tier__clv_summary_free(&st->h.alloc, &s);
     return rc;
 }
 
@@ -271,7 +270,7 @@ static int tier__clv_model_score(void *state, const tier_book *book, tier_frame 
     if ((rc = resolve_end(st->opt, book, &end, &has_end, err)) != TIER_OK ||
         (rc = check_periods(st->opt, st->fit.unit, err)) != TIER_OK)
         return rc;
-    rc = tier__clv_summarise_book(&st->alloc, book, end, has_end, st->fit.unit, CLV_ALL, &s, err);
+    rc = tier__clv_summarise_book(&st->h.alloc, book, end, has_end, st->fit.unit, CLV_ALL, &s, err);
     if (rc)
         return rc;
     for (k = 0; k < OUT_COUNT && rc == TIER_OK; k++)
@@ -285,7 +284,7 @@ static int tier__clv_model_score(void *state, const tier_book *book, tier_frame 
             for (k = 0; k < OUT_COUNT; k++)
                 out[k][i] = v[k];
     }
-    tier__clv_summary_free(&st->alloc, &s);
+    tier__clv_summary_free(&st->h.alloc, &s);
     return rc; /* on failure model.c drops the columns added */
 }
 
@@ -308,11 +307,11 @@ static int tier__clv_model_explain(void *state, const tier_book *book, const tie
         return rc;
     if (has_end && tier_date_format_iso(day, sizeof day, end) != TIER_OK)
         snprintf(day, sizeof day, "day %ld", (long)end);
-    rc = tier__clv_summarise_book(&st->alloc, book, end, has_end, f->unit, customer, &s, err);
+    rc = tier__clv_summarise_book(&st->h.alloc, book, end, has_end, f->unit, customer, &s, err);
     if (rc)
         return rc;
     if (!s.has[0]) {
-        tier__clv_summary_free(&st->alloc, &s);
+        tier__clv_summary_free(&st->h.alloc, &s);
         n = snprintf(buf, sizeof buf,
                      "clv: no purchase up to the calibration end %s, so no prediction (every "
                      "output is NaN)",
@@ -327,7 +326,7 @@ static int tier__clv_model_explain(void *state, const tier_book *book, const tie
                      day, unit, f->unit, s.obs[0].x, s.obs[0].t_x, s.obs[0].T, s.obs[0].m);
         rc = tier__model_append(out, buf, sizeof buf, n);
     }
-    tier__clv_summary_free(&st->alloc, &s);
+    tier__clv_summary_free(&st->h.alloc, &s);
     if (rc)
         return rc;
     n = snprintf(buf, sizeof buf,
@@ -357,17 +356,7 @@ static int tier__clv_model_explain(void *state, const tier_book *book, const tie
 
 static void tier__clv_model_destroy(void *state)
 {
-    clv_state *st = state;
-    tier_allocator a;
-    if (!st)
-        return;
-    a = st->alloc;
-    tier__free(&a, st);
-}
-
-static const char *tier__clv_model_last_error(void *state)
-{
-    return ((clv_state *)state)->err;
+    tier__model_state_free(state);
 }
 
 /* ---- public API ----------------------------------------------------------------------------- */
@@ -375,8 +364,7 @@ static const char *tier__clv_model_last_error(void *state)
 int tier_clv_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
     int k, rc;
-    clv_state *st = tier__model_state_new(out, &name, "clv", alloc, sizeof(clv_state),
-                                          offsetof(clv_state, alloc), &rc);
+    clv_state *st = tier__model_state_new(out, &name, "clv", alloc, sizeof(clv_state), &rc);
     if (!st)
         return rc;
     for (k = 1; k < CLV_OPT_COUNT; k++)
@@ -399,22 +387,22 @@ int tier__clv_check_option(char *err, int option, double value)
 }
 
 /* The fitted sub-model `which` for a call that writes into `out`, or NULL with the reason in *rc
- * and st->err. */
+ * and st->h.err. */
 static const tier__clv_fit_result *sub_of(const tier_model *model, clv_state *st, int which,
                                           const double *out, int *rc)
 {
     if (!out) {
-        tier__errorf(st->err, "no place for the values");
+        tier__errorf(st->h.err, "no place for the values");
         *rc = TIER_EINVAL;
         return NULL;
     }
     if (which != TIER_CLV_PURCHASE && which != TIER_CLV_SPEND) {
-        tier__errorf(st->err, "sub-model %d is not TIER_CLV_PURCHASE or TIER_CLV_SPEND", which);
+        tier__errorf(st->h.err, "sub-model %d is not TIER_CLV_PURCHASE or TIER_CLV_SPEND", which);
         *rc = TIER_EINVAL;
         return NULL;
     }
     if (!st->fitted || !tier_model_is_fitted(model)) {
-        tier__errorf(st->err, "the clv model is not fitted");
+        tier__errorf(st->h.err, "the clv model is not fitted");
         *rc = TIER_ESTATE;
         return NULL;
     }
@@ -429,13 +417,13 @@ static int copy_values(const tier_model *model, clv_state *st, int which, double
     if (!(r = sub_of(model, st, which, out, &rc)))
         return rc;
     if (n < r->n_params) {
-        tier__errorf(st->err, "room for %lu values, the model has %lu", (unsigned long)n,
+        tier__errorf(st->h.err, "room for %lu values, the model has %lu", (unsigned long)n,
                      (unsigned long)r->n_params);
         return TIER_ERANGE;
     }
     if (se && !r->se_ok) {
-        tier__errorf(st->err, "standard errors are not available (the information matrix was "
-                              "not positive definite, or none were loaded)");
+        tier__errorf(st->h.err, "standard errors are not available (the information matrix was "
+                                "not positive definite, or none were loaded)");
         return TIER_ENOTFOUND;
     }
     memcpy(out, se ? r->se : r->param, r->n_params * sizeof *out);
@@ -445,14 +433,14 @@ static int copy_values(const tier_model *model, clv_state *st, int which, double
 int tier_clv_params(const tier_model *model, int which, double *out, size_t n)
 {
     clv_state *st = clv_of(model);
-    return st ? tier__model_end(model, copy_values(model, st, which, out, n, 0), st->err)
+    return st ? tier__model_end(model, copy_values(model, st, which, out, n, 0), st->h.err)
               : TIER_EINVAL;
 }
 
 int tier_clv_standard_errors(const tier_model *model, int which, double *out, size_t n)
 {
     clv_state *st = clv_of(model);
-    return st ? tier__model_end(model, copy_values(model, st, which, out, n, 1), st->err)
+    return st ? tier__model_end(model, copy_values(model, st, which, out, n, 1), st->h.err)
               : TIER_EINVAL;
 }
 
@@ -494,7 +482,7 @@ static int fit_stat(const tier_model *model, clv_state *st, int which, int stat,
         *out = st->fit.calibration_end;
         break;
     default:
-        tier__errorf(st->err, "unknown statistic %d", stat);
+        tier__errorf(st->h.err, "unknown statistic %d", stat);
         return TIER_EINVAL;
     }
     return TIER_OK;
@@ -503,7 +491,7 @@ static int fit_stat(const tier_model *model, clv_state *st, int which, int stat,
 int tier_clv_fit_stat(const tier_model *model, int which, int stat, double *out)
 {
     clv_state *st = clv_of(model);
-    return st ? tier__model_end(model, fit_stat(model, st, which, stat, out), st->err)
+    return st ? tier__model_end(model, fit_stat(model, st, which, stat, out), st->h.err)
               : TIER_EINVAL;
 }
 
@@ -518,16 +506,16 @@ static int holdout(const tier_model *model, clv_state *st, const tier_book *book
     size_t i, n, mark = 0;
     int rc;
     if (!book || (n_stats && !out_stats)) {
-        tier__errorf(st->err, "no book, or no array for the statistics");
+        tier__errorf(st->h.err, "no book, or no array for the statistics");
         return TIER_EINVAL;
     }
     if (!st->fitted || !tier_model_is_fitted(model)) {
-        tier__errorf(st->err, "the clv model is not fitted");
+        tier__errorf(st->h.err, "the clv model is not fitted");
         return TIER_ESTATE;
     }
     n = tier_book_customer_count(book);
     if (frame && tier_frame_rows(frame) != n) {
-        tier__errorf(st->err, "the frame has %lu rows but the book %lu customers",
+        tier__errorf(st->h.err, "the frame has %lu rows but the book %lu customers",
                      (unsigned long)tier_frame_rows(frame), (unsigned long)n);
         return TIER_EINVAL;
     }
@@ -536,20 +524,20 @@ static int holdout(const tier_model *model, clv_state *st, const tier_book *book
     if (isnan(cal))
         cal = st->fit.calibration_end;
     if (!((double)holdout_end > cal)) {
-        tier__errorf(st->err,
+        tier__errorf(st->h.err,
                      "the holdout end (day %ld) must be after the calibration end (day %.0f)",
                      (long)holdout_end, cal);
         return TIER_EINVAL;
     }
     span = ((double)holdout_end - cal) / st->fit.unit;
-    hold = tier__calloc(&st->alloc, n ? n : 1, sizeof *hold);
+    hold = tier__calloc(&st->h.alloc, n ? n : 1, sizeof *hold);
     if (!hold) {
-        tier__errorf(st->err, "out of memory for the holdout counts of %lu customers",
+        tier__errorf(st->h.err, "out of memory for the holdout counts of %lu customers",
                      (unsigned long)n);
         return TIER_ENOMEM;
     }
-    rc = tier__clv_summarise_split(&st->alloc, book, (int32_t)cal, holdout_end, 1, st->fit.unit,
-                                   CLV_ALL, &s, hold, st->err);
+    rc = tier__clv_summarise_split(&st->h.alloc, book, (int32_t)cal, holdout_end, 1, st->fit.unit,
+                                   CLV_ALL, &s, hold, st->h.err);
     if (rc)
         goto done;
     if (frame) {
@@ -558,7 +546,7 @@ static int holdout(const tier_model *model, clv_state *st, const tier_book *book
         if (rc == TIER_OK)
             rc = tier_frame_add_numbers(frame, "predicted_purchases", &col_pred);
         if (rc)
-            tier__errorf(st->err, "cannot add the holdout columns: %s",
+            tier__errorf(st->h.err, "cannot add the holdout columns: %s",
                          tier_frame_last_error(frame));
     }
     for (i = 0; i < s.n && rc == TIER_OK; i++) {
@@ -568,7 +556,7 @@ static int holdout(const tier_model *model, clv_state *st, const tier_book *book
         rc = tier__clv_expected(&e, tier__clv_math_kind(st->fit.kind), st->fit.sub[0].param, span,
                                 s.obs[i].x, s.obs[i].t_x, s.obs[i].T);
         if (rc) {
-            tier__errorf(st->err, "no prediction for x = %g, t_x = %g, T = %g: %s", s.obs[i].x,
+            tier__errorf(st->h.err, "no prediction for x = %g, t_x = %g, T = %g: %s", s.obs[i].x,
                          s.obs[i].t_x, s.obs[i].T, tier_strerror(rc));
             break;
         }
@@ -594,8 +582,8 @@ static int holdout(const tier_model *model, clv_state *st, const tier_book *book
             out_stats[i] = stats[i];
     }
 done:
-    tier__free(&st->alloc, hold);
-    tier__clv_summary_free(&st->alloc, &s);
+    tier__free(&st->h.alloc, hold);
+    tier__clv_summary_free(&st->h.alloc, &s);
     return rc;
 }
 
@@ -605,6 +593,6 @@ int tier_clv_holdout(const tier_model *model, const tier_book *book, int32_t hol
     clv_state *st = clv_of(model);
     return st ? tier__model_end(model,
                                 holdout(model, st, book, holdout_end, frame, out_stats, n_stats),
-                                st->err)
+                                st->h.err)
               : TIER_EINVAL;
 }

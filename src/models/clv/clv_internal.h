@@ -6,6 +6,7 @@
 #define TIER_MODELS_CLV_INTERNAL_H
 
 #include "core/model_internal.h"
+#include "models/model_common.h"
 #include "models/clv/clv_math.h"
 
 #define CLV_OPT_COUNT 10 /* options are 1..9; slot 0 unused */
@@ -44,11 +45,10 @@ typedef struct clv_fit {
 } clv_fit;
 
 typedef struct clv_state {
-    tier_allocator alloc;
+    tier__model_head h; /* allocator and last error: first, for the shared callbacks */
     double opt[CLV_OPT_COUNT];
     int fitted;
     clv_fit fit;
-    char err[TIER__ERR_SIZE];
 } clv_state;
 
 /* One customer's summary and whether it exists (a purchase day up to the end). */

@@ -42,14 +42,14 @@ int tier__clv_model_set_option(void *state, const char *name, const tier_value *
     double opt[CLV_OPT_COUNT];
     int rc;
     memcpy(opt, st->opt, sizeof opt);
-    if ((rc = config_set(opt, name, value, st->err)) != TIER_OK)
+    if ((rc = config_set(opt, name, value, st->h.err)) != TIER_OK)
         return rc;
     /* The parameters belong to one purchase model and one time unit. */
     if (opt[CLV_OPT_PURCHASE_MODEL] != st->opt[CLV_OPT_PURCHASE_MODEL] ||
         opt[CLV_OPT_TIME_UNIT] != st->opt[CLV_OPT_TIME_UNIT])
         st->fitted = 0;
     memcpy(st->opt, opt, sizeof opt);
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }
 
@@ -141,7 +141,7 @@ int tier__clv_model_save(void *state, tier_state_writer *w)
     if (!st->fitted)
         return TIER_ESTATE;
     rc = tier__opt_save(w, tier__clv_model_options, CLV_N_OPTIONS, st, tier__clv_model_get_option,
-                        &st->alloc);
+                        &st->h.alloc);
     if (rc)
         return rc;
     tier__opt_write_numbers(w, "fit.calibration_end", &st->fit.calibration_end, 1);
@@ -266,7 +266,7 @@ int tier__clv_model_load(void *state, tier_state_reader *r)
     memset(&L, 0, sizeof L);
     for (k = 1; k < CLV_OPT_COUNT; k++)
         L.opt[k] = tier__clv_opt_rules[k].def;
-    rc = tier__opt_load(r, tier__clv_model_options, CLV_N_OPTIONS, &st->alloc, load_option,
+    rc = tier__opt_load(r, tier__clv_model_options, CLV_N_OPTIONS, &st->h.alloc, load_option,
                         load_record, &L);
     if (rc < 0)
         return rc;
@@ -285,6 +285,6 @@ int tier__clv_model_load(void *state, tier_state_reader *r)
     memcpy(st->opt, L.opt, sizeof L.opt);
     st->fit = L.f;
     st->fitted = 1;
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }

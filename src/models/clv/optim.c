@@ -262,23 +262,17 @@ static int standard_errors(double *se, double H[TIER__CLV_MAX_PARAMS][TIER__CLV_
 static int cmp_count_rows(const void *pa, const void *pb)
 {
     const tier__clv_obs *a = pa, *b = pb;
-    if (a->x != b->x)
-        return a->x < b->x ? -1 : 1;
-    if (a->t_x != b->t_x)
-        return a->t_x < b->t_x ? -1 : 1;
-    if (a->T != b->T)
-        return a->T < b->T ? -1 : 1;
-    return 0;
+    int c = TIER__CMP(a->x, b->x);
+    if (c == 0)
+        c = TIER__CMP(a->t_x, b->t_x);
+    return c ? c : TIER__CMP(a->T, b->T);
 }
 
 static int cmp_spend_rows(const void *pa, const void *pb)
 {
     const tier__clv_obs *a = pa, *b = pb;
-    if (a->x != b->x)
-        return a->x < b->x ? -1 : 1;
-    if (a->m != b->m)
-        return a->m < b->m ? -1 : 1;
-    return 0;
+    int c = TIER__CMP(a->x, b->x);
+    return c ? c : TIER__CMP(a->m, b->m);
 }
 
 static void set_err(char *err, const char *msg)

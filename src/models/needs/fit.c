@@ -34,7 +34,7 @@ int tier__needs_resolve_sources(const needs_state *st, const tier_book *book,
             if (type == TIER_ATTR_NUMBER) {
                 /* One copy of the column: reading attributes one by one looks the name up. */
                 size_t n = tier_book_customer_count(book);
-                src[f].owned = tier__malloc(&st->alloc, (n ? n : 1) * sizeof(double));
+                src[f].owned = tier__malloc(&st->h.alloc, (n ? n : 1) * sizeof(double));
                 if (!src[f].owned) {
                     tier__errorf(err, "out of memory reading feature \"%s\"", name);
                     return TIER_ENOMEM;
@@ -118,7 +118,7 @@ static int fit_standardisation(const needs_state *st, needs_fit *nf, const doubl
         nf->pu = p;
         return TIER_OK;
     }
-    if (!(sum = tier__malloc(&st->alloc, 4 * p * sizeof *sum)))
+    if (!(sum = tier__malloc(&st->h.alloc, 4 * p * sizeof *sum)))
         return TIER_ENOMEM;
     ss = sum + p;
     lo = ss + p;
@@ -175,7 +175,7 @@ static int fit_standardisation(const needs_state *st, needs_fit *nf, const doubl
         nf->pu++;
     }
 done:
-    tier__free(&st->alloc, sum);
+    tier__free(&st->h.alloc, sum);
     return rc;
 }
 
@@ -214,7 +214,7 @@ static void expand_centres(const needs_fit *nf, const double *cu, size_t k, doub
 static int fit_profiles(needs_state *st, needs_fit *nf, const double *z, size_t nc, char *err)
 {
     size_t j, f, i, p = nf->p;
-    double *d2 = tier__calloc(&st->alloc, st->nprof, sizeof *d2);
+    double *d2 = tier__calloc(&st->h.alloc, st->nprof, sizeof *d2);
     if (!d2)
         return TIER_ENOMEM;
     for (j = 0; j < st->nprof; j++) {
@@ -223,13 +223,13 @@ static int fit_profiles(needs_state *st, needs_fit *nf, const double *z, size_t 
             if (!(fabs(v) <= MAX_Z)) {
                 tier__errorf(err, "profile \"%s\": feature \"%s\" is too far out",
                              st->prof_names[j], st->feat[f]);
-                tier__free(&st->alloc, d2);
+                tier__free(&st->h.alloc, d2);
                 return TIER_ERANGE;
             }
             nf->centre[j * p + f] = v;
         }
-        if (!(nf->names[j] = tier__strdup(&st->alloc, st->prof_names[j]))) {
-            tier__free(&st->alloc, d2);
+        if (!(nf->names[j] = tier__strdup(&st->h.alloc, st->prof_names[j]))) {
+            tier__free(&st->h.alloc, d2);
             return TIER_ENOMEM;
         }
     }
@@ -246,7 +246,7 @@ static int fit_profiles(needs_state *st, needs_fit *nf, const double *z, size_t 
     nf->iterations = 0;
     nf->converged = 1;
     nf->silhouette = NAN;
-    tier__free(&st->alloc, d2);
+    tier__free(&st->h.alloc, d2);
     return TIER_OK;
 }
 
@@ -265,7 +265,7 @@ static void draw_sample(const needs_state *st, int stream, const double *z, size
 
 static int fit_kmeans(needs_state *st, needs_fit *nf, double *z, size_t nc, char *err)
 {
-    const tier_allocator *a = &st->alloc;
+    const tier_allocator *a = &st->h.alloc;
     size_t p = nf->p, pu = nf->pu, klo, khi, nk, t, kstar, ns_init, ns_sil = 0, i;
     size_t *rows = NULL, *sil_rows = NULL, *cnt = NULL;
     double *zs = NULL, *zsil = NULL, *sil = NULL, *c = NULL, inertia = 0;
@@ -397,7 +397,7 @@ done:
 int tier__needs_fit(void *state, const tier_book *book, const tier_frame *inputs)
 {
     needs_state *st = state;
-    const tier_allocator *a = &st->alloc;
+    const tier_allocator *a = &st->h.alloc;
     size_t n = tier_book_customer_count(book), p = st->nfeat, nc = 0, i, f, kcap;
     needs_src *src = NULL;
     double *x = NULL;
@@ -408,12 +408,12 @@ int tier__needs_fit(void *state, const tier_book *book, const tier_frame *inputs
     err[0] = '\0';
     memset(&nf, 0, sizeof nf);
     if (p == 0) {
-        tier__errorf(st->err, "the needs model has no features (add them with "
-                              "tier_needs_add_feature())");
+        tier__errorf(st->h.err, "the needs model has no features (add them with "
+                                "tier_needs_add_feature())");
         return TIER_EINVAL;
     }
     if (n > SIZE_MAX / sizeof(double) / p) {
-        tier__errorf(st->err, "too many customers for the needs model");
+        tier__errorf(st->h.err, "too many customers for the needs model");
         return TIER_ERANGE;
     }
     kcap = st->nprof ? st->nprof : st->o.k ? (size_t)st->o.k : (size_t)st->o.k_max;
@@ -450,7 +450,7 @@ done:
         tier__needs_fit_free(a, &nf);
         if (rc == TIER_ENOMEM && !err[0])
             tier__errorf(err, "out of memory fitting the needs model on %zu customers", n);
-        memcpy(st->err, err, sizeof err);
+        memcpy(st->h.err, err, sizeof err);
         return rc;
     }
     tier__needs_fit_free(a, &st->fit);
@@ -460,6 +460,6 @@ done:
     st->prev_names = NULL;
     st->prev_raw = NULL;
     st->prev_k = 0;
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }

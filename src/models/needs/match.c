@@ -94,7 +94,7 @@ static char *fresh_name(const tier_allocator *a, char *const *names, size_t k)
 int tier__needs_order_and_name(needs_state *st, needs_fit *nf, const double *c, const size_t *cnt,
                                size_t k)
 {
-    const tier_allocator *a = &st->alloc;
+    const tier_allocator *a = &st->h.alloc;
     size_t p = nf->p, pk = 0, i, j, f, placed = 0;
     size_t *order = tier__calloc(a, k, sizeof *order), *pos = tier__calloc(a, k, sizeof *pos);
     double *prev = NULL, *cost = NULL;

@@ -16,7 +16,6 @@ static int tier__needs_score(void *state, const tier_book *book, tier_frame *fra
 static int tier__needs_explain(void *state, const tier_book *book, const tier_frame *frame,
                                size_t customer, tier_text *out);
 static void tier__needs_destroy(void *state);
-static const char *tier__needs_last_error(void *state);
 
 static const tier_model_output tier__needs_outputs[OUT_COUNT] = {{"segment", TIER_VALUE_LABEL},
                                                                  {"distance", TIER_VALUE_NUMBER},
@@ -126,7 +125,7 @@ static int tier__needs_score(void *state, const tier_book *book, tier_frame *fra
 {
     const needs_state *st = state;
     const needs_fit *fit = &st->fit;
-    const tier_allocator *a = &st->alloc;
+    const tier_allocator *a = &st->h.alloc;
     size_t n = tier_book_customer_count(book), i, f, u, p = fit->p, k = fit->k, pu = fit->pu;
     char *err = tier__frame_error(frame);
     needs_src *src = tier__calloc(a, p ? p : 1, sizeof *src);
@@ -214,7 +213,7 @@ static int tier__needs_explain(void *state, const tier_book *book, const tier_fr
 {
     const needs_state *st = state;
     const needs_fit *fit = &st->fit;
-    const tier_allocator *a = &st->alloc;
+    const tier_allocator *a = &st->h.alloc;
     size_t p = fit->p, k = fit->k, f, j, present, nmiss = 0, shown;
     needs_src *src = tier__calloc(a, p ? p : 1, sizeof *src);
     double *raw = tier__calloc(a, p ? p : 1, sizeof *raw);
@@ -314,21 +313,14 @@ done:
 static void tier__needs_destroy(void *state)
 {
     needs_state *st = state;
-    tier_allocator a;
-    if (!st)
-        return;
-    a = st->alloc;
-    tier__free_strings(&a, st->feat, st->nfeat);
-    tier__free_strings(&a, st->prof_names, st->nprof);
-    tier__free(&a, st->prof_values);
-    tier__needs_forget_previous(st);
-    tier__needs_fit_free(&a, &st->fit);
-    tier__free(&a, st);
-}
-
-static const char *tier__needs_last_error(void *state)
-{
-    return ((needs_state *)state)->err;
+    if (st) {
+        tier__free_strings(&st->h.alloc, st->feat, st->nfeat);
+        tier__free_strings(&st->h.alloc, st->prof_names, st->nprof);
+        tier__free(&st->h.alloc, st->prof_values);
+        tier__needs_forget_previous(st);
+        tier__needs_fit_free(&st->h.alloc, &st->fit);
+    }
+    tier__model_state_free(st);
 }
 
 /* A fit made straight from the profiles in raw units (standardisation off). */
@@ -361,8 +353,8 @@ int tier__needs_adopt_profiles(const tier_allocator *a, needs_fit *nf, char *con
 /* Forgets the previous centres (set for the next fit's matching). */
 void tier__needs_forget_previous(needs_state *st)
 {
-    tier__free_strings(&st->alloc, st->prev_names, st->prev_k);
-    tier__free(&st->alloc, st->prev_raw);
+    tier__free_strings(&st->h.alloc, st->prev_names, st->prev_k);
+    tier__free(&st->h.alloc, st->prev_raw);
     st->prev_names = NULL;
     st->prev_raw = NULL;
     st->prev_k = 0;
@@ -371,7 +363,7 @@ void tier__needs_forget_previous(needs_state *st)
 /* Forgets the fit and marks the model unfitted. */
 static void forget_fit(tier_model *model, needs_state *st)
 {
-    tier__needs_fit_free(&st->alloc, &st->fit);
+    tier__needs_fit_free(&st->h.alloc, &st->fit);
     tier__model_set_fitted(model, 0);
 }
 
@@ -380,8 +372,7 @@ static void forget_fit(tier_model *model, needs_state *st)
 int tier_needs_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
     int rc;
-    needs_state *st = tier__model_state_new(out, &name, "needs", alloc, sizeof(needs_state),
-                                            offsetof(needs_state, alloc), &rc);
+    needs_state *st = tier__model_state_new(out, &name, "needs", alloc, sizeof(needs_state), &rc);
     if (!st)
         return rc;
     st->o = tier__needs_defaults;
@@ -392,28 +383,28 @@ static int add_feature(tier_model *model, needs_state *st, const char *column)
 {
     char **grown, *copy;
     if (!tier__needs_valid_feature(column)) {
-        tier__errorf(st->err,
+        tier__errorf(st->h.err,
                      "a feature name must be 1..%d bytes of UTF-8 without control "
                      "characters or blanks at either end",
                      TIER_NEEDS_MAX_NAME);
         return TIER_EINVAL;
     }
     if (tier__needs_name_in(st->feat, st->nfeat, column, (size_t)-1)) {
-        tier__errorf(st->err, "feature \"%s\" is already there", column);
+        tier__errorf(st->h.err, "feature \"%s\" is already there", column);
         return TIER_EINVAL;
     }
     if (st->nprof) {
-        tier__errorf(st->err, "add every feature before the first profile");
+        tier__errorf(st->h.err, "add every feature before the first profile");
         return TIER_ESTATE;
     }
     if (st->nfeat >= TIER_NEEDS_MAX_FEATURES) {
-        tier__errorf(st->err, "more than %d features", TIER_NEEDS_MAX_FEATURES);
+        tier__errorf(st->h.err, "more than %d features", TIER_NEEDS_MAX_FEATURES);
         return TIER_ERANGE;
     }
-    if (!(copy = tier__strdup(&st->alloc, column)))
+    if (!(copy = tier__strdup(&st->h.alloc, column)))
         goto nomem;
-    if (!(grown = tier__realloc(&st->alloc, st->feat, (st->nfeat + 1) * sizeof *grown))) {
-        tier__free(&st->alloc, copy);
+    if (!(grown = tier__realloc(&st->h.alloc, st->feat, (st->nfeat + 1) * sizeof *grown))) {
+        tier__free(&st->h.alloc, copy);
         goto nomem;
     }
     grown[st->nfeat++] = copy;
@@ -421,10 +412,10 @@ static int add_feature(tier_model *model, needs_state *st, const char *column)
     /* The old fit and previous centres have one feature fewer. */
     forget_fit(model, st);
     tier__needs_forget_previous(st);
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 nomem:
-    tier__errorf(st->err, "out of memory adding a feature");
+    tier__errorf(st->h.err, "out of memory adding a feature");
     return TIER_ENOMEM;
 }
 
@@ -450,32 +441,32 @@ static int copy_named_rows(needs_state *st, const char *const *names, const doub
     size_t i, j;
     for (i = 0; i < k * n; i++) {
         if (!isfinite(values[i])) {
-            tier__errorf(st->err, "%s value %zu is not a finite number", what, i);
+            tier__errorf(st->h.err, "%s value %zu is not a finite number", what, i);
             return TIER_EINVAL;
         }
     }
     for (i = 0; names && i < k; i++) {
         if (!tier__needs_valid_name(names[i])) {
-            tier__errorf(st->err, "%s name %zu is empty, too long or has control characters", what,
-                         i);
+            tier__errorf(st->h.err, "%s name %zu is empty, too long or has control characters",
+                         what, i);
             return TIER_EINVAL;
         }
         for (j = 0; j < i; j++) {
             if (strcmp(names[i], names[j]) == 0) {
-                tier__errorf(st->err, "%s name \"%s\" is given twice", what, names[i]);
+                tier__errorf(st->h.err, "%s name \"%s\" is given twice", what, names[i]);
                 return TIER_EINVAL;
             }
         }
     }
-    nm = tier__calloc(&st->alloc, k, sizeof *nm);
-    v = tier__malloc(&st->alloc, k * n * sizeof *v);
+    nm = tier__calloc(&st->h.alloc, k, sizeof *nm);
+    v = tier__malloc(&st->h.alloc, k * n * sizeof *v);
     if (!nm || !v)
         goto nomem;
     for (i = 0; i < k; i++) {
         char buf[32];
         if (!names)
             snprintf(buf, sizeof buf, "need_%lu", (unsigned long)i + 1);
-        if (!(nm[i] = tier__strdup(&st->alloc, names ? names[i] : buf)))
+        if (!(nm[i] = tier__strdup(&st->h.alloc, names ? names[i] : buf)))
             goto nomem;
     }
     memcpy(v, values, k * n * sizeof *v);
@@ -483,9 +474,9 @@ static int copy_named_rows(needs_state *st, const char *const *names, const doub
     *out_values = v;
     return TIER_OK;
 nomem:
-    tier__free_strings(&st->alloc, nm, k);
-    tier__free(&st->alloc, v);
-    tier__errorf(st->err, "out of memory copying %s values", what);
+    tier__free_strings(&st->h.alloc, nm, k);
+    tier__free(&st->h.alloc, v);
+    tier__errorf(st->h.err, "out of memory copying %s values", what);
     return TIER_ENOMEM;
 }
 
@@ -498,32 +489,32 @@ static int add_profile(tier_model *model, needs_state *st, const char *name, con
     size_t p, k;
     int rc;
     if (!name || (!values && n)) {
-        tier__errorf(st->err, "no profile name or values");
+        tier__errorf(st->h.err, "no profile name or values");
         return TIER_EINVAL;
     }
     p = st->nfeat;
     if (p == 0) {
-        tier__errorf(st->err, "add the features before the profiles");
+        tier__errorf(st->h.err, "add the features before the profiles");
         return TIER_EINVAL;
     }
     if (n != p) {
-        tier__errorf(st->err, "profile \"%s\" has %zu values for %zu features", name, n, p);
+        tier__errorf(st->h.err, "profile \"%s\" has %zu values for %zu features", name, n, p);
         return TIER_ERANGE;
     }
     if (st->nprof >= TIER_NEEDS_MAX_SEGMENTS) {
-        tier__errorf(st->err, "more than %d profiles", TIER_NEEDS_MAX_SEGMENTS);
+        tier__errorf(st->h.err, "more than %d profiles", TIER_NEEDS_MAX_SEGMENTS);
         return TIER_ERANGE;
     }
     if (tier__needs_valid_name(name) &&
         tier__needs_name_in(st->prof_names, st->nprof, name, (size_t)-1)) {
-        tier__errorf(st->err, "profile \"%s\" is already there", name);
+        tier__errorf(st->h.err, "profile \"%s\" is already there", name);
         return TIER_EINVAL;
     }
     if ((rc = copy_named_rows(st, &name, values, 1, n, &one, &row, "profile")) != TIER_OK)
         return rc;
     k = st->nprof + 1;
-    names = tier__calloc(&st->alloc, k, sizeof *names);
-    vals = tier__malloc(&st->alloc, k * p * sizeof *vals);
+    names = tier__calloc(&st->h.alloc, k, sizeof *names);
+    vals = tier__malloc(&st->h.alloc, k * p * sizeof *vals);
     if (!names || !vals)
         goto nomem;
     if (st->nprof) {
@@ -534,12 +525,12 @@ static int add_profile(tier_model *model, needs_state *st, const char *name, con
     memcpy(vals + st->nprof * p, row, p * sizeof *vals);
     memset(&nf, 0, sizeof nf);
     if (!st->o.standardize &&
-        tier__needs_adopt_profiles(&st->alloc, &nf, names, vals, k, p) != TIER_OK)
+        tier__needs_adopt_profiles(&st->h.alloc, &nf, names, vals, k, p) != TIER_OK)
         goto nomem;
-    tier__free(&st->alloc, one);
-    tier__free(&st->alloc, row);
-    tier__free(&st->alloc, st->prof_names);
-    tier__free(&st->alloc, st->prof_values);
+    tier__free(&st->h.alloc, one);
+    tier__free(&st->h.alloc, row);
+    tier__free(&st->h.alloc, st->prof_names);
+    tier__free(&st->h.alloc, st->prof_values);
     st->prof_names = names;
     st->prof_values = vals;
     st->nprof = k;
@@ -548,14 +539,14 @@ static int add_profile(tier_model *model, needs_state *st, const char *name, con
         st->fit = nf;
         tier__model_set_fitted(model, 1);
     }
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 nomem:
-    tier__free_strings(&st->alloc, one, 1);
-    tier__free(&st->alloc, row);
-    tier__free(&st->alloc, names);
-    tier__free(&st->alloc, vals);
-    tier__errorf(st->err, "out of memory adding a profile");
+    tier__free_strings(&st->h.alloc, one, 1);
+    tier__free(&st->h.alloc, row);
+    tier__free(&st->h.alloc, names);
+    tier__free(&st->h.alloc, vals);
+    tier__errorf(st->h.err, "out of memory adding a profile");
     return TIER_ENOMEM;
 }
 
@@ -564,8 +555,8 @@ void tier_needs_clear_profiles(tier_model *model)
     needs_state *st = needs_of(model);
     if (!st || !st->nprof)
         return;
-    tier__free_strings(&st->alloc, st->prof_names, st->nprof);
-    tier__free(&st->alloc, st->prof_values);
+    tier__free_strings(&st->h.alloc, st->prof_names, st->nprof);
+    tier__free(&st->h.alloc, st->prof_values);
     st->prof_names = NULL;
     st->prof_values = NULL;
     st->nprof = 0;
@@ -588,35 +579,35 @@ static int set_segment_name(needs_state *st, size_t seg, const char *name)
 {
     char *copy, *pcopy = NULL;
     if (!st->fit.source) {
-        tier__errorf(st->err, "the needs model is not fitted: no segment to rename");
+        tier__errorf(st->h.err, "the needs model is not fitted: no segment to rename");
         return TIER_ESTATE;
     }
     if (seg >= st->fit.k) {
-        tier__errorf(st->err, "segment %zu out of range (%zu segments)", seg, st->fit.k);
+        tier__errorf(st->h.err, "segment %zu out of range (%zu segments)", seg, st->fit.k);
         return TIER_ERANGE;
     }
     if (!tier__needs_valid_name(name) || tier__needs_name_in(st->fit.names, st->fit.k, name, seg)) {
-        tier__errorf(st->err, "segment name is empty, too long, has control characters or is "
-                              "taken");
+        tier__errorf(st->h.err, "segment name is empty, too long, has control characters or is "
+                                "taken");
         return TIER_EINVAL;
     }
-    copy = tier__strdup(&st->alloc, name);
+    copy = tier__strdup(&st->h.alloc, name);
     if (copy && st->fit.source == SRC_PROFILES && seg < st->nprof &&
-        !(pcopy = tier__strdup(&st->alloc, name))) {
-        tier__free(&st->alloc, copy);
+        !(pcopy = tier__strdup(&st->h.alloc, name))) {
+        tier__free(&st->h.alloc, copy);
         copy = NULL;
     }
     if (!copy) {
-        tier__errorf(st->err, "out of memory renaming a segment");
+        tier__errorf(st->h.err, "out of memory renaming a segment");
         return TIER_ENOMEM;
     }
-    tier__free(&st->alloc, st->fit.names[seg]);
+    tier__free(&st->h.alloc, st->fit.names[seg]);
     st->fit.names[seg] = copy;
     if (pcopy) {
-        tier__free(&st->alloc, st->prof_names[seg]);
+        tier__free(&st->h.alloc, st->prof_names[seg]);
         st->prof_names[seg] = pcopy;
     }
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }
 
@@ -624,15 +615,15 @@ static int centroid(needs_state *st, size_t seg, double *out, size_t n)
 {
     size_t f;
     if (!out && n) {
-        tier__errorf(st->err, "no array for the centre");
+        tier__errorf(st->h.err, "no array for the centre");
         return TIER_EINVAL;
     }
     if (!st->fit.source) {
-        tier__errorf(st->err, "the needs model is not fitted: no centre");
+        tier__errorf(st->h.err, "the needs model is not fitted: no centre");
         return TIER_ESTATE;
     }
     if (seg >= st->fit.k || n != st->fit.p) {
-        tier__errorf(st->err, "segment %zu of %zu, room for %zu values of %zu", seg, st->fit.k, n,
+        tier__errorf(st->h.err, "segment %zu of %zu, room for %zu values of %zu", seg, st->fit.k, n,
                      st->fit.p);
         return TIER_ERANGE;
     }
@@ -650,11 +641,11 @@ static int set_previous_centroids(needs_state *st, const char *const *names, con
     double *v = NULL;
     int rc;
     if (!values) {
-        tier__errorf(st->err, "no previous centres");
+        tier__errorf(st->h.err, "no previous centres");
         return TIER_EINVAL;
     }
     if (k == 0 || k > TIER_NEEDS_MAX_SEGMENTS || n == 0 || n != st->nfeat) {
-        tier__errorf(st->err, "previous centres: need 1..%d centres of %zu values",
+        tier__errorf(st->h.err, "previous centres: need 1..%d centres of %zu values",
                      TIER_NEEDS_MAX_SEGMENTS, st->nfeat);
         return TIER_ERANGE;
     }
@@ -664,7 +655,7 @@ static int set_previous_centroids(needs_state *st, const char *const *names, con
     st->prev_names = nm;
     st->prev_raw = v;
     st->prev_k = k;
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }
 
@@ -672,11 +663,11 @@ static int fit_stat(needs_state *st, int stat, double *out)
 {
     const needs_fit *fit = &st->fit;
     if (!out || stat < TIER_NEEDS_STAT_K || stat > TIER_NEEDS_STAT_USED_FEATURES) {
-        tier__errorf(st->err, "%s", !out ? "no place for the value" : "unknown statistic");
+        tier__errorf(st->h.err, "%s", !out ? "no place for the value" : "unknown statistic");
         return TIER_EINVAL;
     }
     if (!fit->source) {
-        tier__errorf(st->err, "the needs model is not fitted");
+        tier__errorf(st->h.err, "the needs model is not fitted");
         return TIER_ESTATE;
     }
     switch (stat) {
@@ -713,38 +704,38 @@ static int fit_stat(needs_state *st, int stat, double *out)
 int tier_needs_add_feature(tier_model *model, const char *column)
 {
     needs_state *st = needs_of(model);
-    return st ? tier__model_end(model, add_feature(model, st, column), st->err) : TIER_EINVAL;
+    return st ? tier__model_end(model, add_feature(model, st, column), st->h.err) : TIER_EINVAL;
 }
 
 int tier_needs_add_profile(tier_model *model, const char *name, const double *values, size_t n)
 {
     needs_state *st = needs_of(model);
-    return st ? tier__model_end(model, add_profile(model, st, name, values, n), st->err)
+    return st ? tier__model_end(model, add_profile(model, st, name, values, n), st->h.err)
               : TIER_EINVAL;
 }
 
 int tier_needs_set_segment_name(tier_model *model, size_t seg, const char *name)
 {
     needs_state *st = needs_of(model);
-    return st ? tier__model_end(model, set_segment_name(st, seg, name), st->err) : TIER_EINVAL;
+    return st ? tier__model_end(model, set_segment_name(st, seg, name), st->h.err) : TIER_EINVAL;
 }
 
 int tier_needs_centroid(const tier_model *model, size_t seg, double *out, size_t n)
 {
     needs_state *st = needs_of(model);
-    return st ? tier__model_end(model, centroid(st, seg, out, n), st->err) : TIER_EINVAL;
+    return st ? tier__model_end(model, centroid(st, seg, out, n), st->h.err) : TIER_EINVAL;
 }
 
 int tier_needs_set_previous_centroids(tier_model *model, const char *const *names,
                                       const double *values, size_t k, size_t n)
 {
     needs_state *st = needs_of(model);
-    return st ? tier__model_end(model, set_previous_centroids(st, names, values, k, n), st->err)
+    return st ? tier__model_end(model, set_previous_centroids(st, names, values, k, n), st->h.err)
               : TIER_EINVAL;
 }
 
 int tier_needs_fit_stat(const tier_model *model, int stat, double *out)
 {
     needs_state *st = needs_of(model);
-    return st ? tier__model_end(model, fit_stat(st, stat, out), st->err) : TIER_EINVAL;
+    return st ? tier__model_end(model, fit_stat(st, stat, out), st->h.err) : TIER_EINVAL;
 }

@@ -13,6 +13,7 @@
 #endif
 
 #include "core/model_internal.h"
+#include "models/model_common.h"
 #include "util/rng.h"
 
 #define ATTR_PREFIX "attr."
@@ -52,8 +53,7 @@ typedef struct needs_opts {
 } needs_opts;
 
 typedef struct needs_state {
-    tier_allocator alloc;
-    char err[TIER__ERR_SIZE];
+    tier__model_head h; /* allocator and last error: first, for the shared callbacks */
     needs_opts o;
     size_t nfeat;
     char **feat;

@@ -108,10 +108,10 @@ static int copy_features(needs_state *st, const tier_value *v, char ***out, char
     }
     if (!n)
         return TIER_OK;
-    names = tier__calloc(&st->alloc, n, sizeof *names);
+    names = tier__calloc(&st->h.alloc, n, sizeof *names);
     for (i = 0; names && i < n; i++)
-        if (!(names[i] = tier__strdup(&st->alloc, tier_value_list_item(v, i)))) {
-            tier__free_strings(&st->alloc, names, n);
+        if (!(names[i] = tier__strdup(&st->h.alloc, tier_value_list_item(v, i)))) {
+            tier__free_strings(&st->h.alloc, names, n);
             names = NULL;
         }
     if (!names) {
@@ -143,42 +143,42 @@ int tier__needs_set_option(void *state, const char *name, const tier_value *valu
     if (strcmp(name, "features") == 0) {
         char **names;
         if (same_features(st, value)) {
-            st->err[0] = '\0';
+            st->h.err[0] = '\0';
             return TIER_OK;
         }
         if (st->nprof) {
-            tier__errorf(st->err, "clear the profiles before changing the features");
+            tier__errorf(st->h.err, "clear the profiles before changing the features");
             return TIER_ESTATE;
         }
-        if ((rc = copy_features(st, value, &names, st->err)) != TIER_OK)
+        if ((rc = copy_features(st, value, &names, st->h.err)) != TIER_OK)
             return rc;
-        tier__free_strings(&st->alloc, st->feat, st->nfeat);
+        tier__free_strings(&st->h.alloc, st->feat, st->nfeat);
         st->feat = names;
         st->nfeat = tier_value_list_count(value);
         /* The old fit and previous centres have other features. */
-        tier__needs_fit_free(&st->alloc, &st->fit);
+        tier__needs_fit_free(&st->h.alloc, &st->fit);
         tier__needs_forget_previous(st);
-        st->err[0] = '\0';
+        st->h.err[0] = '\0';
         return TIER_OK;
     }
-    if ((rc = opts_set(&o, name, value, st->err)) != TIER_OK)
+    if ((rc = opts_set(&o, name, value, st->h.err)) != TIER_OK)
         return rc;
-    if ((rc = opts_check(&o, st->err)) != TIER_OK)
+    if ((rc = opts_check(&o, st->h.err)) != TIER_OK)
         return rc;
     if (o.standardize != st->o.standardize) {
         /* Profiles in raw units need no fit; standardised ones need the book's means. */
         memset(&nf, 0, sizeof nf);
         if (st->nprof && !o.standardize &&
-            tier__needs_adopt_profiles(&st->alloc, &nf, st->prof_names, st->prof_values, st->nprof,
-                                       st->nfeat) != TIER_OK) {
-            tier__errorf(st->err, "out of memory setting an option");
+            tier__needs_adopt_profiles(&st->h.alloc, &nf, st->prof_names, st->prof_values,
+                                       st->nprof, st->nfeat) != TIER_OK) {
+            tier__errorf(st->h.err, "out of memory setting an option");
             return TIER_ENOMEM;
         }
-        tier__needs_fit_free(&st->alloc, &st->fit);
+        tier__needs_fit_free(&st->h.alloc, &st->fit);
         st->fit = nf;
     }
     st->o = o;
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }
 
@@ -204,7 +204,7 @@ int tier__needs_save(void *state, tier_state_writer *w)
     if (!fit->source || fit->p != st->nfeat)
         return TIER_ESTATE;
     rc = tier__opt_save(w, tier__needs_options, NEEDS_N_OPTIONS, st, tier__needs_get_option,
-                        &st->alloc);
+                        &st->h.alloc);
     if (rc)
         return rc;
     tier_state_write_key(w, "source");
@@ -258,7 +258,7 @@ static int load_vector(needs_state *st, tier_state_reader *r, needs_loaded *L, d
                  (unsigned long)tier_state_read_count(r), (unsigned long)L->p);
         return tier_state_read_fail(r, msg);
     }
-    if (!(*out = tier__calloc(&st->alloc, L->p ? L->p : 1, sizeof **out)))
+    if (!(*out = tier__calloc(&st->h.alloc, L->p ? L->p : 1, sizeof **out)))
         return TIER_ENOMEM;
     L->seen |= bit;
     return tier_state_read_numbers(r, *out, L->p);
@@ -281,12 +281,12 @@ static int load_segment(needs_state *st, tier_state_reader *r, needs_loaded *L)
         return tier_state_read_fail(r, "a segment name is empty, too long, has control "
                                        "characters or is given twice");
     p = L->names;
-    if (!(p = tier__realloc(&st->alloc, p, (L->k + 1) * sizeof *L->names)))
+    if (!(p = tier__realloc(&st->h.alloc, p, (L->k + 1) * sizeof *L->names)))
         return TIER_ENOMEM;
     L->names = p;
     L->names[L->k] = NULL;
     p = L->values;
-    if (!(p = tier__realloc(&st->alloc, p, (L->k + 1) * (L->p ? L->p : 1) * sizeof *L->values)))
+    if (!(p = tier__realloc(&st->h.alloc, p, (L->k + 1) * (L->p ? L->p : 1) * sizeof *L->values)))
         return TIER_ENOMEM;
     L->values = p;
     row = L->values + L->k * L->p;
@@ -295,7 +295,7 @@ static int load_segment(needs_state *st, tier_state_reader *r, needs_loaded *L)
             return TIER_ECORRUPT;
         else if (!(fabs(row[f]) <= MAX_Z))
             return tier_state_read_fail(r, "a segment value is not a finite number in range");
-    if (!(L->names[L->k] = tier__strdup(&st->alloc, name)))
+    if (!(L->names[L->k] = tier__strdup(&st->h.alloc, name)))
         return TIER_ENOMEM;
     L->k++;
     return TIER_OK;
@@ -304,7 +304,7 @@ static int load_segment(needs_state *st, tier_state_reader *r, needs_loaded *L)
 /* Builds the fit a loaded state describes (nf). */
 static int loaded_fit(const needs_state *st, needs_loaded *L, needs_fit *nf, char *err)
 {
-    const tier_allocator *a = &st->alloc;
+    const tier_allocator *a = &st->h.alloc;
     size_t f, j, p = L->p;
     if (tier__needs_fit_alloc(a, nf, L->k, p) != TIER_OK)
         return TIER_ENOMEM;
@@ -412,7 +412,7 @@ int tier__needs_load(void *state, tier_state_reader *r)
     ld.st = st;
     ld.r = r;
     ld.L.o = tier__needs_defaults;
-    rc = tier__opt_load(r, tier__needs_options, NEEDS_N_OPTIONS, &st->alloc, load_option,
+    rc = tier__opt_load(r, tier__needs_options, NEEDS_N_OPTIONS, &st->h.alloc, load_option,
                         load_record, &ld);
     if (rc == 0) {
         if (!L->p)
@@ -427,20 +427,20 @@ int tier__needs_load(void *state, tier_state_reader *r)
             rc = tier_state_read_fail(r, why);
     }
     if (rc) {
-        tier__needs_fit_free(&st->alloc, &nf);
-        loaded_free(&st->alloc, L);
+        tier__needs_fit_free(&st->h.alloc, &nf);
+        loaded_free(&st->h.alloc, L);
         if (rc == TIER_ENOMEM)
-            tier__errorf(st->err, "out of memory loading a needs state");
+            tier__errorf(st->h.err, "out of memory loading a needs state");
         return rc;
     }
     /* Commit: options, features, profiles, fit. */
     st->o = L->o;
-    tier__free_strings(&st->alloc, st->feat, st->nfeat);
+    tier__free_strings(&st->h.alloc, st->feat, st->nfeat);
     st->feat = L->feat;
     st->nfeat = L->p;
     L->feat = NULL;
-    tier__free_strings(&st->alloc, st->prof_names, st->nprof);
-    tier__free(&st->alloc, st->prof_values);
+    tier__free_strings(&st->h.alloc, st->prof_names, st->nprof);
+    tier__free(&st->h.alloc, st->prof_values);
     st->prof_names = NULL;
     st->prof_values = NULL;
     st->nprof = 0;
@@ -452,9 +452,9 @@ int tier__needs_load(void *state, tier_state_reader *r)
         L->values = NULL;
     }
     tier__needs_forget_previous(st);
-    tier__needs_fit_free(&st->alloc, &st->fit);
+    tier__needs_fit_free(&st->h.alloc, &st->fit);
     st->fit = nf;
-    loaded_free(&st->alloc, L);
-    st->err[0] = '\0';
+    loaded_free(&st->h.alloc, L);
+    st->h.err[0] = '\0';
     return TIER_OK;
 }

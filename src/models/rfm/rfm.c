@@ -35,7 +35,6 @@ static int tier__rfm_score(void *state, const tier_book *book, tier_frame *frame
 static int tier__rfm_explain(void *state, const tier_book *book, const tier_frame *frame,
                              size_t customer, tier_text *out);
 static void tier__rfm_destroy(void *state);
-static const char *tier__rfm_last_error(void *state);
 
 static const tier_model_output tier__rfm_outputs[OUT_COUNT] = {
     {"r", TIER_VALUE_NUMBER},         {"f", TIER_VALUE_NUMBER},
@@ -125,14 +124,14 @@ static int tier__rfm_fit(void *state, const tier_book *book, const tier_frame *i
     (void)inputs;
     if (st->pinned && tier__rfm_all_cuts(st)) {
         /* Loaded or hand-set cut points are kept: new customers are scored against them. */
-        st->err[0] = '\0';
+        st->h.err[0] = '\0';
         return TIER_OK;
     }
     if (!book) {
-        tier__errorf(st->err, "no book to fit on");
+        tier__errorf(st->h.err, "no book to fit on");
         return TIER_EINVAL;
     }
-    rc = load_figures(st, book, &fig, &owned, &as_of, &have_day, st->err);
+    rc = load_figures(st, book, &fig, &owned, &as_of, &have_day, st->h.err);
     if (rc)
         return rc;
     n = tier_book_customer_count(book);
@@ -143,14 +142,14 @@ static int tier__rfm_fit(void *state, const tier_book *book, const tier_frame *i
         if (have_day)
             (void)tier_date_format_iso(day, sizeof day, as_of);
         tier__errorf(
-            st->err,
+            st->h.err,
             "cannot fit RFM cut points: no customer has a purchase in the window before %s",
             have_day ? day : "the as-of day (the book has no transactions)");
         tier__free(tier__book_allocator(book), owned);
         return TIER_ESTATE;
     }
-    vals = tier__malloc(&st->alloc, np * sizeof *vals);
-    ints = tier__malloc(&st->alloc, np * sizeof *ints);
+    vals = tier__malloc(&st->h.alloc, np * sizeof *vals);
+    ints = tier__malloc(&st->h.alloc, np * sizeof *ints);
     if (!vals || !ints) {
         rc = TIER_ENOMEM;
         goto done;
@@ -184,11 +183,11 @@ static int tier__rfm_fit(void *state, const tier_book *book, const tier_frame *i
         rc = tier__rfm_fit_cuts(st, np, vals, use_ints ? ints : NULL, maxv, cuts[d]);
     }
 done:
-    tier__free(&st->alloc, vals);
-    tier__free(&st->alloc, ints);
+    tier__free(&st->h.alloc, vals);
+    tier__free(&st->h.alloc, ints);
     tier__free(tier__book_allocator(book), owned);
     if (rc) {
-        tier__errorf(st->err, "out of memory fitting RFM cut points over %lu customers",
+        tier__errorf(st->h.err, "out of memory fitting RFM cut points over %lu customers",
                      (unsigned long)np);
         return rc;
     }
@@ -196,7 +195,7 @@ done:
     st->cuts_set = (1u << RFM_DIMS) - 1;
     st->has_fit_day = have_day;
     st->fit_day = have_day ? as_of : 0;
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }
 
@@ -222,14 +221,14 @@ static int add_label_column(rfm_state *st, tier_frame *frame, const char *name,
                             const tier_segmap *map, int32_t **codes)
 {
     size_t n = tier_segmap_count(map), i;
-    const char **labels = tier__malloc(&st->alloc, (n ? n : 1) * sizeof *labels);
+    const char **labels = tier__malloc(&st->h.alloc, (n ? n : 1) * sizeof *labels);
     int rc;
     if (!labels)
         return TIER_ENOMEM;
     for (i = 0; i < n; i++)
         labels[i] = tier_segmap_name(map, i);
     rc = tier_frame_add_labels(frame, name, labels, n, codes);
-    tier__free(&st->alloc, labels);
+    tier__free(&st->h.alloc, labels);
     return rc;
 }
 
@@ -352,7 +351,7 @@ static int tier__rfm_explain(void *state, const tier_book *book, const tier_fram
     }
     if (customer >= tier_frame_rows(frame))
         return TIER_ERANGE;
-    tier__buf_init(&t, &st->alloc);
+    tier__buf_init(&t, &st->h.alloc);
     if (isnan(v[OUT_R][customer])) {
         tier__num_format(num, v[OUT_M][customer], 0);
         tier__buf_printf(&t,
@@ -388,19 +387,12 @@ static int tier__rfm_explain(void *state, const tier_book *book, const tier_fram
 static void tier__rfm_destroy(void *state)
 {
     rfm_state *st = state;
-    tier_allocator a;
-    if (!st)
-        return;
-    a = st->alloc;
-    tier_segmap_free(st->maps[0]);
-    tier_segmap_free(st->maps[1]);
-    tier__free(&a, st->name);
-    tier__free(&a, st);
-}
-
-static const char *tier__rfm_last_error(void *state)
-{
-    return ((rfm_state *)state)->err;
+    if (st) {
+        tier_segmap_free(st->maps[0]);
+        tier_segmap_free(st->maps[1]);
+        tier__free(&st->h.alloc, st->name);
+    }
+    tier__model_state_free(st);
 }
 
 /* ---- public API -------------------------------------------------------------------------- */
@@ -408,15 +400,14 @@ static const char *tier__rfm_last_error(void *state)
 int tier_rfm_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
     int rc, ok;
-    rfm_state *st = tier__model_state_new(out, &name, "rfm", alloc, sizeof(rfm_state),
-                                          offsetof(rfm_state, alloc), &rc);
+    rfm_state *st = tier__model_state_new(out, &name, "rfm", alloc, sizeof(rfm_state), &rc);
     if (!st)
         return rc;
     st->c = rfm_defaults;
-    st->name = tier__strdup(&st->alloc, name);
+    st->name = tier__strdup(&st->h.alloc, name);
     ok = st->name &&
-         tier_segmap_new_builtin(&st->maps[0], TIER_SEGMAP_RF10, &st->alloc) == TIER_OK &&
-         tier_segmap_new_builtin(&st->maps[1], TIER_SEGMAP_RFM8, &st->alloc) == TIER_OK;
+         tier_segmap_new_builtin(&st->maps[0], TIER_SEGMAP_RF10, &st->h.alloc) == TIER_OK &&
+         tier_segmap_new_builtin(&st->maps[1], TIER_SEGMAP_RFM8, &st->h.alloc) == TIER_OK;
     return tier__model_finish(out, &rfm_vtable, st, name, alloc, ok);
 }
 
@@ -424,11 +415,11 @@ int tier_rfm_new(tier_model **out, const char *name, const tier_allocator *alloc
 static int check_dim(rfm_state *st, int dim, const double *cuts)
 {
     if (dim < 0 || dim >= RFM_DIMS) {
-        tier__errorf(st->err, "dimension %d is not TIER_RFM_R, TIER_RFM_F or TIER_RFM_M", dim);
+        tier__errorf(st->h.err, "dimension %d is not TIER_RFM_R, TIER_RFM_F or TIER_RFM_M", dim);
         return TIER_EINVAL;
     }
     if (!cuts) {
-        tier__errorf(st->err, "no array of cut points");
+        tier__errorf(st->h.err, "no array of cut points");
         return TIER_EINVAL;
     }
     return TIER_OK;
@@ -439,25 +430,25 @@ static int set_segmap(rfm_state *st, int which, const tier_segmap *map)
     tier_segmap *copy;
     int rc;
     if (!map || (which != 0 && which != 1)) {
-        tier__errorf(st->err, "%s",
+        tier__errorf(st->h.err, "%s",
                      !map ? "no segment map" : "which map: 0 (segment) or 1 (value class)");
         return TIER_EINVAL;
     }
-    rc = tier__segmap_copy(&copy, map, &st->alloc);
+    rc = tier__segmap_copy(&copy, map, &st->h.alloc);
     if (rc) {
-        tier__errorf(st->err, "out of memory copying a segment map");
+        tier__errorf(st->h.err, "out of memory copying a segment map");
         return rc;
     }
     tier_segmap_free(st->maps[which]);
     st->maps[which] = copy;
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }
 
 int tier_rfm_set_segmap(tier_model *model, int which, const tier_segmap *map)
 {
     rfm_state *st = rfm_of(model);
-    return st ? tier__model_end(model, set_segmap(st, which, map), st->err) : TIER_EINVAL;
+    return st ? tier__model_end(model, set_segmap(st, which, map), st->h.err) : TIER_EINVAL;
 }
 
 static int cut_points(rfm_state *st, int dim, double *out, size_t n)
@@ -466,11 +457,11 @@ static int cut_points(rfm_state *st, int dim, double *out, size_t n)
     if ((rc = check_dim(st, dim, out)) != TIER_OK)
         return rc;
     if (!(st->cuts_set & (1u << dim))) {
-        tier__errorf(st->err, "no cut points yet (fit the model, load them or set them)");
+        tier__errorf(st->h.err, "no cut points yet (fit the model, load them or set them)");
         return TIER_ESTATE;
     }
     if (n != (size_t)st->c.bins - 1) {
-        tier__errorf(st->err, "room for %lu cut points, the model has %d", (unsigned long)n,
+        tier__errorf(st->h.err, "room for %lu cut points, the model has %d", (unsigned long)n,
                      st->c.bins - 1);
         return TIER_ERANGE;
     }
@@ -481,7 +472,7 @@ static int cut_points(rfm_state *st, int dim, double *out, size_t n)
 int tier_rfm_cut_points(const tier_model *model, int dim, double *out, size_t n)
 {
     rfm_state *st = rfm_of(model);
-    return st ? tier__model_end(model, cut_points(st, dim, out, n), st->err) : TIER_EINVAL;
+    return st ? tier__model_end(model, cut_points(st, dim, out, n), st->h.err) : TIER_EINVAL;
 }
 
 /* Checks bins-1 finite, non-decreasing cut points; 0 or an explanation in err. */
@@ -508,11 +499,11 @@ static int set_cut_points(tier_model *model, rfm_state *st, int dim, const doubl
     if ((rc = check_dim(st, dim, cuts)) != TIER_OK)
         return rc;
     if (n != (size_t)st->c.bins - 1) {
-        tier__errorf(st->err, "%lu cut points given, the model has %d bins and needs %d",
+        tier__errorf(st->h.err, "%lu cut points given, the model has %d bins and needs %d",
                      (unsigned long)n, st->c.bins, st->c.bins - 1);
         return TIER_ERANGE;
     }
-    if ((rc = tier__rfm_check_cuts(cuts, n, st->err, "")) != TIER_OK)
+    if ((rc = tier__rfm_check_cuts(cuts, n, st->h.err, "")) != TIER_OK)
         return rc;
     memcpy(st->cuts[dim], cuts, n * sizeof *cuts);
     st->cuts_set |= 1u << dim;
@@ -520,13 +511,13 @@ static int set_cut_points(tier_model *model, rfm_state *st, int dim, const doubl
     st->pinned = 1;
     if (tier__rfm_all_cuts(st))
         tier__model_set_fitted(model, 1);
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }
 
 int tier_rfm_set_cut_points(tier_model *model, int dim, const double *cuts, size_t n)
 {
     rfm_state *st = rfm_of(model);
-    return st ? tier__model_end(model, set_cut_points(model, st, dim, cuts, n), st->err)
+    return st ? tier__model_end(model, set_cut_points(model, st, dim, cuts, n), st->h.err)
               : TIER_EINVAL;
 }

@@ -40,8 +40,8 @@ static const char *const freq_names[] = {"days", "rows"};
 static const char *const money_names[] = {"sum", "mean"};
 
 typedef struct rfm_state {
-    tier_allocator alloc;
-    char *name; /* model name, to find the model's columns when explaining */
+    tier__model_head h; /* allocator and last error: first, for the shared callbacks */
+    char *name;         /* model name, to find the model's columns when explaining */
     rfm_config c;
     unsigned cuts_set; /* bit d set once dimension d has cut points */
     double cuts[RFM_DIMS][RFM_MAX_CUTS];
@@ -49,7 +49,6 @@ typedef struct rfm_state {
     int has_fit_day; /* 1 when the cuts came from a fit on a book */
     int32_t fit_day;
     tier_segmap *maps[2];
-    char err[TIER__ERR_SIZE];
 } rfm_state;
 
 /* The options table (rfm.c). */

@@ -36,7 +36,7 @@ int tier__rfm_set_option(void *state, const char *name, const tier_value *value)
 {
     rfm_state *st = state;
     rfm_config c = st->c;
-    int rc = config_set(&c, name, value, st->err);
+    int rc = config_set(&c, name, value, st->h.err);
     if (rc)
         return rc;
     if (c.bins != st->c.bins || c.win.days != st->c.win.days || c.freq != st->c.freq ||
@@ -47,7 +47,7 @@ int tier__rfm_set_option(void *state, const char *name, const tier_value *value)
         st->pinned = 0;
     }
     st->c = c;
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }
 
@@ -72,7 +72,8 @@ int tier__rfm_save(void *state, tier_state_writer *w)
     int d, rc;
     if (!tier__rfm_all_cuts(st))
         return TIER_ESTATE;
-    rc = tier__opt_save(w, tier__rfm_options, RFM_N_OPTIONS, st, tier__rfm_get_option, &st->alloc);
+    rc =
+        tier__opt_save(w, tier__rfm_options, RFM_N_OPTIONS, st, tier__rfm_get_option, &st->h.alloc);
     if (rc)
         return rc;
     day = st->has_fit_day ? (double)st->fit_day : NAN;
@@ -140,7 +141,7 @@ int tier__rfm_load(void *state, tier_state_reader *r)
     memset(&L, 0, sizeof L);
     L.c = rfm_defaults;
     L.fit_day = NAN;
-    rc = tier__opt_load(r, tier__rfm_options, RFM_N_OPTIONS, &st->alloc, load_option, load_record,
+    rc = tier__opt_load(r, tier__rfm_options, RFM_N_OPTIONS, &st->h.alloc, load_option, load_record,
                         &L);
     if (rc < 0)
         return rc;
@@ -155,6 +156,6 @@ int tier__rfm_load(void *state, tier_state_reader *r)
     st->has_fit_day = !isnan(L.fit_day);
     st->fit_day = st->has_fit_day ? (int32_t)L.fit_day : 0;
     st->pinned = 1;
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }

@@ -30,14 +30,14 @@ void tier__sc_clear(sc_state *st)
 {
     size_t i;
     for (i = 0; i < st->nfactors; i++)
-        free_factor(&st->alloc, &st->factors[i]);
+        free_factor(&st->h.alloc, &st->factors[i]);
     for (i = 0; i < st->npens; i++)
-        free_cond(&st->alloc, &st->pens[i]);
+        free_cond(&st->h.alloc, &st->pens[i]);
     for (i = 0; i < st->nvetoes; i++)
-        free_cond(&st->alloc, &st->vetoes[i]);
-    tier__free(&st->alloc, st->factors);
-    tier__free(&st->alloc, st->pens);
-    tier__free(&st->alloc, st->vetoes);
+        free_cond(&st->h.alloc, &st->vetoes[i]);
+    tier__free(&st->h.alloc, st->factors);
+    tier__free(&st->h.alloc, st->pens);
+    tier__free(&st->h.alloc, st->vetoes);
     st->factors = NULL;
     st->pens = st->vetoes = NULL;
     st->nfactors = st->cap_factors = st->npens = st->cap_pens = st->nvetoes = st->cap_vetoes = 0;
@@ -64,18 +64,11 @@ void tier__sc_take_card(sc_state *st, sc_state *from)
 void tier__sc_destroy(void *state)
 {
     sc_state *st = state;
-    tier_allocator a;
-    if (!st)
-        return;
-    a = st->alloc;
-    tier__sc_clear(st);
-    tier__free(&a, st->name);
-    tier__free(&a, st);
-}
-
-const char *tier__sc_last_error(void *state)
-{
-    return ((sc_state *)state)->err;
+    if (st) {
+        tier__sc_clear(st);
+        tier__free(&st->h.alloc, st->name);
+    }
+    tier__model_state_free(st);
 }
 
 /* ---- public API -------------------------------------------------------------------------- */
@@ -83,12 +76,11 @@ const char *tier__sc_last_error(void *state)
 int tier_scorecard_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
     int rc;
-    sc_state *st = tier__model_state_new(out, &name, "scorecard", alloc, sizeof(sc_state),
-                                         offsetof(sc_state, alloc), &rc);
+    sc_state *st = tier__model_state_new(out, &name, "scorecard", alloc, sizeof(sc_state), &rc);
     if (!st)
         return rc;
     memcpy(st->lower, default_lower, sizeof st->lower);
-    st->name = tier__strdup(&st->alloc, name);
+    st->name = tier__strdup(&st->h.alloc, name);
     return tier__model_finish(out, &tier__sc_vtable, st, name, alloc, st->name != NULL);
 }
 
@@ -120,19 +112,19 @@ int tier__sc_add_factor(sc_state *st, const char *factor, const char *column, do
     size_t i;
     void *p;
     if (!valid_text(factor, SC_MAX_NAME)) {
-        tier__errorf(st->err, "factor name must be 1..%d printable ASCII bytes without spaces",
+        tier__errorf(st->h.err, "factor name must be 1..%d printable ASCII bytes without spaces",
                      SC_MAX_NAME);
         return TIER_EINVAL;
     }
     if (!valid_column(column)) {
-        tier__errorf(st->err,
+        tier__errorf(st->h.err,
                      "factor \"%s\": column must be \"attr.NAME\" or a frame column name "
                      "(1..%d printable ASCII bytes without spaces)",
                      factor, SC_MAX_COLUMN);
         return TIER_EINVAL;
     }
     if (!(weight > 0 && weight <= 100)) {
-        tier__errorf(st->err,
+        tier__errorf(st->h.err,
                      "factor \"%s\": weight %g is not in (0, 100] (penalties are "
                      "separate: tier_scorecard_add_penalty)",
                      factor, weight);
@@ -143,7 +135,7 @@ int tier__sc_add_factor(sc_state *st, const char *factor, const char *column, do
         normalisation > TIER_SCORECARD_NORM_BOOLEAN ||
         direction < TIER_SCORECARD_HIGHER_IS_BETTER || direction > TIER_SCORECARD_LOWER_IS_BETTER ||
         missing < TIER_SCORECARD_MISSING_REWEIGHT || missing > TIER_SCORECARD_MISSING_ZERO) {
-        tier__errorf(st->err,
+        tier__errorf(st->h.err,
                      "factor \"%s\": unknown group (%d), normalisation (%d), direction "
                      "(%d) or missing-value policy (%d)",
                      factor, group, normalisation, direction, missing);
@@ -151,11 +143,11 @@ int tier__sc_add_factor(sc_state *st, const char *factor, const char *column, do
     }
     for (i = 0; i < st->nfactors; i++)
         if (strcmp(st->factors[i].name, factor) == 0) {
-            tier__errorf(st->err, "factor \"%s\" already exists", factor);
+            tier__errorf(st->h.err, "factor \"%s\" already exists", factor);
             return TIER_EINVAL;
         }
     if (st->nfactors >= SC_MAX_FACTORS) {
-        tier__errorf(st->err, "more than %d factors", SC_MAX_FACTORS);
+        tier__errorf(st->h.err, "more than %d factors", SC_MAX_FACTORS);
         return TIER_ERANGE;
     }
     memset(&f, 0, sizeof f);
@@ -165,13 +157,13 @@ int tier__sc_add_factor(sc_state *st, const char *factor, const char *column, do
     f.dir = direction;
     f.missing = missing;
     f.cap_lo = f.cap_hi = f.impute = NAN;
-    f.name = tier__strdup(&st->alloc, factor);
-    f.column = tier__strdup(&st->alloc, column);
+    f.name = tier__strdup(&st->h.alloc, factor);
+    f.column = tier__strdup(&st->h.alloc, column);
     p = st->factors;
     if (!f.name || !f.column ||
-        tier__grow(&st->alloc, &p, &st->cap_factors, st->nfactors + 1, sizeof f) != TIER_OK) {
-        free_factor(&st->alloc, &f);
-        tier__errorf(st->err, "out of memory adding factor \"%s\"", factor);
+        tier__grow(&st->h.alloc, &p, &st->cap_factors, st->nfactors + 1, sizeof f) != TIER_OK) {
+        free_factor(&st->h.alloc, &f);
+        tier__errorf(st->h.err, "out of memory adding factor \"%s\"", factor);
         return TIER_ENOMEM;
     }
     st->factors = p;
@@ -179,7 +171,7 @@ int tier__sc_add_factor(sc_state *st, const char *factor, const char *column, do
     if (out_index)
         *out_index = st->nfactors;
     st->nfactors++;
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }
 
@@ -195,7 +187,7 @@ int tier_scorecard_add_factor(tier_model *model, const char *factor, const char 
                              out_index);
     if (rc == TIER_OK)
         tier__model_set_fitted(model, 0); /* the new factor has no fitted statistics */
-    return tier__model_end(model, rc, st->err);
+    return tier__model_end(model, rc, st->h.err);
 }
 
 /* The factor `factor` of a scorecard, or NULL with the status in *rc. */
@@ -207,14 +199,14 @@ static sc_factor *factor_of(sc_state *st, size_t factor, int norm, const char *w
         return NULL;
     }
     if (factor >= st->nfactors) {
-        tier__errorf(st->err, "factor index %lu out of range (%lu factors)", (unsigned long)factor,
-                     (unsigned long)st->nfactors);
+        tier__errorf(st->h.err, "factor index %lu out of range (%lu factors)",
+                     (unsigned long)factor, (unsigned long)st->nfactors);
         *rc = TIER_ERANGE;
         return NULL;
     }
     f = &st->factors[factor];
     if (norm && f->norm != norm) {
-        tier__errorf(st->err, "factor \"%s\" does not use %s", f->name, what);
+        tier__errorf(st->h.err, "factor \"%s\" does not use %s", f->name, what);
         *rc = TIER_EINVAL;
         return NULL;
     }
@@ -228,7 +220,7 @@ int tier__sc_set_caps(sc_state *st, size_t factor, double lo, double hi)
     if (!f)
         return rc;
     if (isinf(lo) || isinf(hi) || lo > hi) {
-        tier__errorf(st->err,
+        tier__errorf(st->h.err,
                      "factor \"%s\": caps [%g, %g] must be finite with lo <= hi (NaN = "
                      "fitted)",
                      f->name, lo, hi);
@@ -236,14 +228,14 @@ int tier__sc_set_caps(sc_state *st, size_t factor, double lo, double hi)
     }
     f->cap_lo = lo;
     f->cap_hi = hi;
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }
 
 int tier_scorecard_set_caps(tier_model *model, size_t factor, double lo, double hi)
 {
     sc_state *st = tier__sc_of(model);
-    return st ? tier__model_end(model, tier__sc_set_caps(st, factor, lo, hi), st->err)
+    return st ? tier__model_end(model, tier__sc_set_caps(st, factor, lo, hi), st->h.err)
               : TIER_EINVAL;
 }
 
@@ -257,17 +249,17 @@ int tier__sc_set_bands(sc_state *st, size_t factor, const double *edges, size_t 
     if (!f)
         return rc;
     if (n == 0 || n > SC_MAX_BANDS) {
-        tier__errorf(st->err, "factor \"%s\": %lu band edges (need 1..%d)", f->name,
+        tier__errorf(st->h.err, "factor \"%s\": %lu band edges (need 1..%d)", f->name,
                      (unsigned long)n, SC_MAX_BANDS);
         return TIER_ERANGE;
     }
     if (!edges || !fractions) {
-        tier__errorf(st->err, "factor \"%s\": no edges or fractions", f->name);
+        tier__errorf(st->h.err, "factor \"%s\": no edges or fractions", f->name);
         return TIER_EINVAL;
     }
     for (i = 0; i < n; i++)
         if (!isfinite(edges[i]) || (i > 0 && !(edges[i] > edges[i - 1]))) {
-            tier__errorf(st->err,
+            tier__errorf(st->h.err,
                          "factor \"%s\": band edges must be finite and strictly "
                          "ascending (edge %lu)",
                          f->name, (unsigned long)i);
@@ -275,26 +267,26 @@ int tier__sc_set_bands(sc_state *st, size_t factor, const double *edges, size_t 
         }
     for (i = 0; i <= n; i++)
         if (!(fractions[i] >= 0 && fractions[i] <= 1)) {
-            tier__errorf(st->err, "factor \"%s\": band fraction %lu (%g) is not in [0, 1]", f->name,
-                         (unsigned long)i, fractions[i]);
+            tier__errorf(st->h.err, "factor \"%s\": band fraction %lu (%g) is not in [0, 1]",
+                         f->name, (unsigned long)i, fractions[i]);
             return TIER_EINVAL;
         }
-    e = tier__malloc(&st->alloc, n * sizeof *e);
-    fr = tier__malloc(&st->alloc, (n + 1) * sizeof *fr);
+    e = tier__malloc(&st->h.alloc, n * sizeof *e);
+    fr = tier__malloc(&st->h.alloc, (n + 1) * sizeof *fr);
     if (!e || !fr) {
-        tier__free(&st->alloc, e);
-        tier__free(&st->alloc, fr);
-        tier__errorf(st->err, "out of memory setting bands");
+        tier__free(&st->h.alloc, e);
+        tier__free(&st->h.alloc, fr);
+        tier__errorf(st->h.err, "out of memory setting bands");
         return TIER_ENOMEM;
     }
     memcpy(e, edges, n * sizeof *e);
     memcpy(fr, fractions, (n + 1) * sizeof *fr);
-    tier__free(&st->alloc, f->edges);
-    tier__free(&st->alloc, f->fractions);
+    tier__free(&st->h.alloc, f->edges);
+    tier__free(&st->h.alloc, f->fractions);
     f->edges = e;
     f->fractions = fr;
     f->nbands = n;
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }
 
@@ -302,7 +294,8 @@ int tier_scorecard_set_bands(tier_model *model, size_t factor, const double *edg
                              const double *fractions)
 {
     sc_state *st = tier__sc_of(model);
-    return st ? tier__model_end(model, tier__sc_set_bands(st, factor, edges, n, fractions), st->err)
+    return st ? tier__model_end(model, tier__sc_set_bands(st, factor, edges, n, fractions),
+                                st->h.err)
               : TIER_EINVAL;
 }
 
@@ -313,20 +306,20 @@ int tier__sc_set_impute(sc_state *st, size_t factor, double value)
     if (!f)
         return rc;
     if (f->missing != TIER_SCORECARD_MISSING_IMPUTE || isinf(value)) {
-        tier__errorf(st->err, "factor \"%s\": %s", f->name,
+        tier__errorf(st->h.err, "factor \"%s\": %s", f->name,
                      isinf(value) ? "the imputed value must be finite (NaN = fitted median)"
                                   : "its missing-value policy is not impute");
         return TIER_EINVAL;
     }
     f->impute = value;
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }
 
 int tier_scorecard_set_impute(tier_model *model, size_t factor, double value)
 {
     sc_state *st = tier__sc_of(model);
-    return st ? tier__model_end(model, tier__sc_set_impute(st, factor, value), st->err)
+    return st ? tier__model_end(model, tier__sc_set_impute(st, factor, value), st->h.err)
               : TIER_EINVAL;
 }
 
@@ -340,24 +333,24 @@ static int add_cond(sc_state *st, const char *what, const char *name, const char
     count = grade < 0 ? &st->npens : &st->nvetoes;
     cap = grade < 0 ? &st->cap_pens : &st->cap_vetoes;
     if (!valid_text(name, SC_MAX_NAME) || !valid_column(column)) {
-        tier__errorf(st->err,
+        tier__errorf(st->h.err,
                      "%s: name (1..%d bytes) or column (\"attr.NAME\" or a frame column) "
                      "is not valid",
                      what, SC_MAX_NAME);
         return TIER_EINVAL;
     }
     if (op < TIER_OP_LT || op > TIER_OP_GT || !isfinite(threshold)) {
-        tier__errorf(st->err, "%s \"%s\": unknown operator %d or threshold %g not finite", what,
+        tier__errorf(st->h.err, "%s \"%s\": unknown operator %d or threshold %g not finite", what,
                      name, op, threshold);
         return TIER_EINVAL;
     }
     for (i = 0; i < *count; i++)
         if (strcmp((*list)[i].name, name) == 0) {
-            tier__errorf(st->err, "%s \"%s\" already exists", what, name);
+            tier__errorf(st->h.err, "%s \"%s\" already exists", what, name);
             return TIER_EINVAL;
         }
     if (*count >= SC_MAX_CONDS) {
-        tier__errorf(st->err, "more than %d %s rules", SC_MAX_CONDS, what);
+        tier__errorf(st->h.err, "more than %d %s rules", SC_MAX_CONDS, what);
         return TIER_ERANGE;
     }
     memset(&c, 0, sizeof c);
@@ -365,17 +358,18 @@ static int add_cond(sc_state *st, const char *what, const char *name, const char
     c.threshold = threshold;
     c.points = points;
     c.grade = grade;
-    c.name = tier__strdup(&st->alloc, name);
-    c.column = tier__strdup(&st->alloc, column);
+    c.name = tier__strdup(&st->h.alloc, name);
+    c.column = tier__strdup(&st->h.alloc, column);
     p = *list;
-    if (!c.name || !c.column || tier__grow(&st->alloc, &p, cap, *count + 1, sizeof c) != TIER_OK) {
-        free_cond(&st->alloc, &c);
-        tier__errorf(st->err, "out of memory adding %s \"%s\"", what, name);
+    if (!c.name || !c.column ||
+        tier__grow(&st->h.alloc, &p, cap, *count + 1, sizeof c) != TIER_OK) {
+        free_cond(&st->h.alloc, &c);
+        tier__errorf(st->h.err, "out of memory adding %s \"%s\"", what, name);
         return TIER_ENOMEM;
     }
     *list = p;
     (*list)[(*count)++] = c;
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }
 
@@ -383,7 +377,7 @@ int tier__sc_add_penalty(sc_state *st, const char *name, const char *column, int
                          double threshold, double points)
 {
     if (!(points >= -100 && points < 0)) {
-        tier__errorf(st->err, "penalty \"%s\": points %g must be in [-100, 0)", name ? name : "",
+        tier__errorf(st->h.err, "penalty \"%s\": points %g must be in [-100, 0)", name ? name : "",
                      points);
         return TIER_EINVAL;
     }
@@ -395,7 +389,7 @@ int tier_scorecard_add_penalty(tier_model *model, const char *name, const char *
 {
     sc_state *st = tier__sc_of(model);
     return st ? tier__model_end(
-                    model, tier__sc_add_penalty(st, name, column, op, threshold, points), st->err)
+                    model, tier__sc_add_penalty(st, name, column, op, threshold, points), st->h.err)
               : TIER_EINVAL;
 }
 
@@ -404,7 +398,7 @@ int tier__sc_add_veto(sc_state *st, const char *name, const char *column, int op
 {
     int g;
     if (!max_grade || max_grade[0] < 'A' || max_grade[0] > 'E' || max_grade[1] != '\0') {
-        tier__errorf(st->err, "veto \"%s\": the grade cap must be one of A, B, C, D, E",
+        tier__errorf(st->h.err, "veto \"%s\": the grade cap must be one of A, B, C, D, E",
                      name ? name : "");
         return TIER_EINVAL;
     }
@@ -417,7 +411,7 @@ int tier_scorecard_add_veto(tier_model *model, const char *name, const char *col
 {
     sc_state *st = tier__sc_of(model);
     return st ? tier__model_end(
-                    model, tier__sc_add_veto(st, name, column, op, threshold, max_grade), st->err)
+                    model, tier__sc_add_veto(st, name, column, op, threshold, max_grade), st->h.err)
               : TIER_EINVAL;
 }
 
@@ -439,20 +433,20 @@ int tier__sc_check_grade_bands(const double lower[4], char *err)
 static int set_grade_bands(sc_state *st, const double lower[4])
 {
     if (!lower) {
-        tier__errorf(st->err, "no grade bands");
+        tier__errorf(st->h.err, "no grade bands");
         return TIER_EINVAL;
     }
-    if (tier__sc_check_grade_bands(lower, st->err) != TIER_OK)
+    if (tier__sc_check_grade_bands(lower, st->h.err) != TIER_OK)
         return TIER_EINVAL;
     memcpy(st->lower, lower, sizeof st->lower);
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }
 
 int tier_scorecard_set_grade_bands(tier_model *model, const double lower[4])
 {
     sc_state *st = tier__sc_of(model);
-    return st ? tier__model_end(model, set_grade_bands(st, lower), st->err) : TIER_EINVAL;
+    return st ? tier__model_end(model, set_grade_bands(st, lower), st->h.err) : TIER_EINVAL;
 }
 
 size_t tier_scorecard_factor_count(const tier_model *model)

@@ -103,7 +103,7 @@ int tier__sc_explain(void *state, const tier_book *book, const tier_frame *frame
     if ((rc = tier__sc_score_one(st, fx, px, vx, &o, lines, &bad)) != TIER_OK)
         return rc;
 
-    tier__buf_init(&buf, &st->alloc);
+    tier__buf_init(&buf, &st->h.alloc);
     if (isnan(o.score))
         snprintf(line, sizeof line,
                  "scorecard \"%s\": no factor has a value: score missing, no "

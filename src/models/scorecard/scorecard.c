@@ -111,7 +111,7 @@ static int read_column(const sc_state *st, const tier_book *book, const tier_fra
     if ((rc = check_source(book, frame, column, what, who, err)) != TIER_OK)
         return rc;
     if (attr) {
-        double *buf = tier__malloc(&st->alloc, (n ? n : 1) * sizeof *buf);
+        double *buf = tier__malloc(&st->h.alloc, (n ? n : 1) * sizeof *buf);
         if (!buf) {
             tier__errorf(err, "out of memory reading attribute \"%s\"", attr);
             return TIER_ENOMEM;
@@ -236,11 +236,11 @@ static int fit_factor(const sc_state *st, const sc_factor *f, const double *v, s
         return TIER_OK;
     for (i = 1, u = 1; i < m; i++)
         u += keys[i] != keys[i - 1];
-    out->uniq = tier__malloc(&st->alloc, u * sizeof *out->uniq);
-    out->below = tier__malloc(&st->alloc, (u + 1) * sizeof *out->below);
+    out->uniq = tier__malloc(&st->h.alloc, u * sizeof *out->uniq);
+    out->below = tier__malloc(&st->h.alloc, (u + 1) * sizeof *out->below);
     if (!out->uniq || !out->below) {
-        tier__free(&st->alloc, out->uniq);
-        tier__free(&st->alloc, out->below);
+        tier__free(&st->h.alloc, out->uniq);
+        tier__free(&st->h.alloc, out->below);
         out->uniq = NULL;
         out->below = NULL;
         return TIER_ENOMEM;
@@ -298,40 +298,40 @@ static int tier__sc_fit(void *state, const tier_book *book, const tier_frame *in
     size_t *hist = NULL;
     int rc;
 
-    if ((rc = tier__sc_check_config(st, st->err)) != TIER_OK)
+    if ((rc = tier__sc_check_config(st, st->h.err)) != TIER_OK)
         return rc;
     for (i = 0; i < st->npens; i++)
         if ((rc = check_source(book, inputs, st->pens[i].column, "penalty", st->pens[i].name,
-                               st->err)) != TIER_OK)
+                               st->h.err)) != TIER_OK)
             return rc;
     for (i = 0; i < st->nvetoes; i++)
         if ((rc = check_source(book, inputs, st->vetoes[i].column, "veto", st->vetoes[i].name,
-                               st->err)) != TIER_OK)
+                               st->h.err)) != TIER_OK)
             return rc;
-    fits = tier__calloc(&st->alloc, st->nfactors, sizeof *fits);
-    keys = tier__malloc(&st->alloc, (n ? n : 1) * sizeof *keys);
-    tmp = tier__malloc(&st->alloc, (n ? n : 1) * sizeof *tmp);
-    hist = tier__malloc(&st->alloc, 65536 * sizeof *hist);
+    fits = tier__calloc(&st->h.alloc, st->nfactors, sizeof *fits);
+    keys = tier__malloc(&st->h.alloc, (n ? n : 1) * sizeof *keys);
+    tmp = tier__malloc(&st->h.alloc, (n ? n : 1) * sizeof *tmp);
+    hist = tier__malloc(&st->h.alloc, 65536 * sizeof *hist);
     if (!fits || !keys || !tmp || !hist) {
         rc = TIER_ENOMEM;
-        tier__errorf(st->err, "out of memory fitting %lu customers", (unsigned long)n);
+        tier__errorf(st->h.err, "out of memory fitting %lu customers", (unsigned long)n);
         goto done;
     }
     for (i = 0; i < st->nfactors; i++) {
         const sc_factor *f = &st->factors[i];
         const double *v;
         double *owned;
-        rc = read_column(st, book, inputs, f->column, "factor", f->name, &v, &owned, st->err);
+        rc = read_column(st, book, inputs, f->column, "factor", f->name, &v, &owned, st->h.err);
         if (rc)
             goto done;
         rc = fit_factor(st, f, v, n, keys, tmp, hist, &fits[i]);
-        tier__free(&st->alloc, owned);
+        tier__free(&st->h.alloc, owned);
         if (rc) {
-            tier__errorf(st->err, "out of memory fitting factor \"%s\"", f->name);
+            tier__errorf(st->h.err, "out of memory fitting factor \"%s\"", f->name);
             goto done;
         }
         if (n > 0 && !fits[i].has_stats && needs_stats(f)) {
-            tier__errorf(st->err,
+            tier__errorf(st->h.err,
                          "factor \"%s\": no customer has a value in \"%s\", so its %s "
                          "cannot be fitted",
                          f->name, f->column,
@@ -347,8 +347,8 @@ static int tier__sc_fit(void *state, const tier_book *book, const tier_frame *in
     /* Commit: nothing below can fail. */
     for (i = 0; i < st->nfactors; i++) {
         sc_factor *f = &st->factors[i];
-        tier__free(&st->alloc, f->uniq);
-        tier__free(&st->alloc, f->below);
+        tier__free(&st->h.alloc, f->uniq);
+        tier__free(&st->h.alloc, f->below);
         f->has_stats = fits[i].has_stats;
         f->fmin = fits[i].fmin;
         f->fmax = fits[i].fmax;
@@ -360,17 +360,17 @@ static int tier__sc_fit(void *state, const tier_book *book, const tier_frame *in
         fits[i].uniq = NULL;
         fits[i].below = NULL;
     }
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
 done:
     if (fits)
         for (j = 0; j < st->nfactors; j++) {
-            tier__free(&st->alloc, fits[j].uniq);
-            tier__free(&st->alloc, fits[j].below);
+            tier__free(&st->h.alloc, fits[j].uniq);
+            tier__free(&st->h.alloc, fits[j].below);
         }
-    tier__free(&st->alloc, fits);
-    tier__free(&st->alloc, keys);
-    tier__free(&st->alloc, tmp);
-    tier__free(&st->alloc, hist);
+    tier__free(&st->h.alloc, fits);
+    tier__free(&st->h.alloc, keys);
+    tier__free(&st->h.alloc, tmp);
+    tier__free(&st->h.alloc, hist);
     return rc;
 }
 
@@ -603,9 +603,9 @@ static void free_columns(const sc_state *st, sc_columns *c)
     size_t i, k = st->nfactors + st->npens + st->nvetoes;
     if (c->owned)
         for (i = 0; i < k; i++)
-            tier__free(&st->alloc, c->owned[i]);
-    tier__free(&st->alloc, c->owned);
-    tier__free(&st->alloc, (void *)c->v);
+            tier__free(&st->h.alloc, c->owned[i]);
+    tier__free(&st->h.alloc, c->owned);
+    tier__free(&st->h.alloc, (void *)c->v);
 }
 
 static int read_columns(const sc_state *st, const tier_book *book, const tier_frame *frame,
@@ -613,8 +613,8 @@ static int read_columns(const sc_state *st, const tier_book *book, const tier_fr
 {
     size_t k = st->nfactors + st->npens + st->nvetoes, i;
     int rc = TIER_OK;
-    c->v = tier__calloc(&st->alloc, k ? k : 1, sizeof *c->v);
-    c->owned = tier__calloc(&st->alloc, k ? k : 1, sizeof *c->owned);
+    c->v = tier__calloc(&st->h.alloc, k ? k : 1, sizeof *c->v);
+    c->owned = tier__calloc(&st->h.alloc, k ? k : 1, sizeof *c->owned);
     if (!c->v || !c->owned) {
         tier__errorf(err, "out of memory reading the scorecard's columns");
         return TIER_ENOMEM;
@@ -705,7 +705,7 @@ static int tier__sc_score(void *state, const tier_book *book, tier_frame *frame)
     if (rc)
         goto done;
     /* Customers go in chunks whose accumulators stay in cache while every factor adds to them. */
-    scratch = tier__malloc(&st->alloc, 5 * SC_CHUNK * sizeof *scratch);
+    scratch = tier__malloc(&st->h.alloc, 5 * SC_CHUNK * sizeof *scratch);
     if (!scratch) {
         tier__errorf(err, "out of memory scoring");
         rc = TIER_ENOMEM;
@@ -745,7 +745,7 @@ static int tier__sc_score(void *state, const tier_book *book, tier_frame *frame)
         }
     }
 done:
-    tier__free(&st->alloc, scratch);
+    tier__free(&st->h.alloc, scratch);
     free_columns(st, &c);
     return rc;
 }

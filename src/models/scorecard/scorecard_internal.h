@@ -6,6 +6,7 @@
 #define TIER_MODELS_SCORECARD_INTERNAL_H
 
 #include "core/model_internal.h"
+#include "models/model_common.h"
 
 #define SC_MAX_FACTORS 256
 #define SC_MAX_CONDS 64
@@ -54,8 +55,7 @@ typedef struct sc_cond {
 } sc_cond;
 
 typedef struct sc_state {
-    tier_allocator alloc;
-    char err[TIER__ERR_SIZE];
+    tier__model_head h; /* allocator and last error: first, for the shared callbacks */
     char *name;
     sc_factor *factors;
     size_t nfactors, cap_factors;
@@ -107,7 +107,6 @@ void tier__sc_clear(sc_state *st);
  * empty; the grade bands stay. */
 void tier__sc_take_card(sc_state *st, sc_state *from);
 void tier__sc_destroy(void *state);
-const char *tier__sc_last_error(void *state);
 int tier__sc_add_factor(sc_state *st, const char *factor, const char *column, double weight,
                         int group, int normalisation, int direction, int missing,
                         size_t *out_index);

@@ -14,22 +14,22 @@
 static int set_preset(sc_state *st, const tier_value *value)
 {
     sc_state tmp;
-    int k, rc = tier__opt_choice(value, tier__sc_preset_names, SC_PRESET_COUNT, &k, st->err);
+    int k, rc = tier__opt_choice(value, tier__sc_preset_names, SC_PRESET_COUNT, &k, st->h.err);
     if (rc)
         return rc;
     if (k != st->preset) {
         memset(&tmp, 0, sizeof tmp);
-        tmp.alloc = st->alloc;
+        tmp.h.alloc = st->h.alloc;
         if ((rc = tier__sc_fill_preset(&tmp, k)) != TIER_OK) {
-            tier__errorf(st->err, "%s",
-                         rc == TIER_ENOMEM ? "out of memory filling the card" : tmp.err);
+            tier__errorf(st->h.err, "%s",
+                         rc == TIER_ENOMEM ? "out of memory filling the card" : tmp.h.err);
             tier__sc_clear(&tmp);
             return rc;
         }
         tier__sc_take_card(st, &tmp);
         st->preset = k;
     }
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }
 
@@ -42,10 +42,10 @@ int tier__sc_set_option(void *state, const char *name, const tier_value *value)
         return set_preset(st, value);
     memcpy(lower, st->lower, sizeof lower);
     lower[g] = tier_value_number(value);
-    if (tier__sc_check_grade_bands(lower, st->err) != TIER_OK)
+    if (tier__sc_check_grade_bands(lower, st->h.err) != TIER_OK)
         return TIER_ERANGE;
     memcpy(st->lower, lower, sizeof lower);
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }
 
@@ -65,7 +65,8 @@ int tier__sc_save(void *state, tier_state_writer *w)
 {
     sc_state *st = state;
     size_t i, j;
-    int rc = tier__opt_save(w, tier__sc_options, SC_N_OPTIONS, st, tier__sc_get_option, &st->alloc);
+    int rc =
+        tier__opt_save(w, tier__sc_options, SC_N_OPTIONS, st, tier__sc_get_option, &st->h.alloc);
     for (i = 0; i < st->nfactors && !rc; i++) {
         const sc_factor *f = &st->factors[i];
         tier_state_write_key(w, "factor");
@@ -148,7 +149,7 @@ static int refused(tier_state_reader *r, const sc_state *tmp, int rc)
 {
     if (rc == TIER_OK || rc == TIER_ENOMEM)
         return rc;
-    return tier_state_read_fail(r, tmp->err);
+    return tier_state_read_fail(r, tmp->h.err);
 }
 
 /* "factor NAME COLUMN WEIGHT GROUP NORMALISATION DIRECTION MISSING" into tmp. */
@@ -204,7 +205,7 @@ static int load_reference(sc_state *tmp, sc_factor *f, tier_state_reader *r, int
     if (!below) {
         if (f->uniq || n == 0)
             return tier_state_read_fail(r, "the reference is given twice or empty");
-        if (!(f->uniq = tier__malloc(&tmp->alloc, n * sizeof *f->uniq)))
+        if (!(f->uniq = tier__malloc(&tmp->h.alloc, n * sizeof *f->uniq)))
             return TIER_ENOMEM;
         f->nuniq = n;
         if (tier_state_read_numbers(r, f->uniq, n) != TIER_OK)
@@ -218,7 +219,7 @@ static int load_reference(sc_state *tmp, sc_factor *f, tier_state_reader *r, int
     if (!f->uniq || f->below || n != f->nuniq + 1)
         return tier_state_read_fail(r, "the counts must follow the reference, one more than its "
                                        "values");
-    if (!(f->below = tier__malloc(&tmp->alloc, n * sizeof *f->below)))
+    if (!(f->below = tier__malloc(&tmp->h.alloc, n * sizeof *f->below)))
         return TIER_ENOMEM;
     for (i = 0; i < n; i++) {
         if (tier_state_read_number(r, i, &v) != TIER_OK)
@@ -336,10 +337,10 @@ int tier__sc_load(void *state, tier_state_reader *r)
     int rc;
 
     memset(&L, 0, sizeof L);
-    tmp->alloc = st->alloc;
+    tmp->h.alloc = st->h.alloc;
     memcpy(tmp->lower, default_lower, sizeof tmp->lower);
-    rc =
-        tier__opt_load(r, tier__sc_options, SC_N_OPTIONS, &st->alloc, load_option, load_record, &L);
+    rc = tier__opt_load(r, tier__sc_options, SC_N_OPTIONS, &st->h.alloc, load_option, load_record,
+                        &L);
     if (rc == 0 && L.nedges)
         rc = tier_state_read_fail(r, "band edges without fractions");
     if (rc == 0 && tier__sc_check_grade_bands(tmp->lower, why) != TIER_OK)
@@ -356,13 +357,13 @@ int tier__sc_load(void *state, tier_state_reader *r)
         rc = tier_state_read_fail(r, why);
     if (rc) {
         if (rc == TIER_ENOMEM)
-            tier__errorf(st->err, "out of memory loading a scorecard");
+            tier__errorf(st->h.err, "out of memory loading a scorecard");
         tier__sc_clear(tmp);
         return rc;
     }
     tier__sc_take_card(st, tmp);
     memcpy(st->lower, tmp->lower, sizeof st->lower);
     st->preset = tmp->preset;
-    st->err[0] = '\0';
+    st->h.err[0] = '\0';
     return TIER_OK;
 }

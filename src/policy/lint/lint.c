@@ -48,11 +48,10 @@ void tier__lint_add(tier__lint *l, int sev, int line, int col, const char *check
 static int by_position(const void *x, const void *y)
 {
     const tier__lint_finding *a = x, *b = y;
-    if (a->line != b->line)
-        return a->line < b->line ? -1 : 1;
-    if (a->col != b->col)
-        return a->col < b->col ? -1 : 1;
-    return a->seq < b->seq ? -1 : a->seq > b->seq;
+    int c = TIER__CMP(a->line, b->line);
+    if (c == 0)
+        c = TIER__CMP(a->col, b->col);
+    return c ? c : TIER__CMP(a->seq, b->seq);
 }
 
 /* ---- lookups ----------------------------------------------------------------------------------

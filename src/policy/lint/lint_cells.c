@@ -587,9 +587,8 @@ static void enumerate(run *u, size_t total)
 static int by_tiers(const void *x, const void *y)
 {
     const pair *a = x, *b = y;
-    if (a->other != b->other)
-        return a->other < b->other ? -1 : 1;
-    return a->first < b->first ? -1 : a->first > b->first;
+    int c = TIER__CMP(a->other, b->other);
+    return c ? c : TIER__CMP(a->first, b->first);
 }
 
 /* Appends up to EXAMPLES cells and ", ..." when there are more. */
