@@ -8,12 +8,13 @@
 
 #include "core/snapfile.h"
 #include "history/history_internal.h"
+#include "policy/lang/ast.h"
 
 /* The version of the history's contents, stored in the HIST section. */
 #define TIER__HIST_FORMAT 1u
-/* Most tiers and most models a snapshot may hold (as many as a policy may declare). */
-#define TIER__HIST_MAX_TIERS 4096u
-#define TIER__HIST_MAX_MODELS 4096u
+/* Most tiers and most models a snapshot may hold: as many as a policy may declare (4096). */
+#define TIER__HIST_MAX_TIERS ((size_t)TIER__POL_MAX_ITEMS)
+#define TIER__HIST_MAX_MODELS ((size_t)TIER__POL_MAX_ITEMS)
 
 /* Appends the history's sections to w (which holds no section yet), as they are: nothing is
  * checked. Returns w's latched status. */

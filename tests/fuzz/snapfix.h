@@ -2,7 +2,8 @@
 /* For the fuzz targets and tests of snapshot readers: makes a file's checksums right again (the
  * header's, each section's as far as the declared lengths reach, and the trailer's length and
  * checksum when there is room for it), so that damage reaches the structure behind them. Header
- * only (static inline), used by fuzz_snapfile, fuzz_history and tests/test_history_snapshot_faults.c. */
+ * only (static inline), used by fuzz_snapfile, fuzz_history and
+ * tests/test_history_snapshot_faults.c. */
 #ifndef TIER_FUZZ_SNAPFIX_H
 #define TIER_FUZZ_SNAPFIX_H
 
