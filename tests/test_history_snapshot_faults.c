@@ -443,9 +443,6 @@ static int oom_load_save(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
-static const tst_oom_case test_history_snapshot_load_and_save_survive_every_failed_allocation = {
-    oom_load_save, NULL, 40};
-
 TST_MAIN(cmocka_unit_test(test_history_snapshot_refuses_every_truncation_and_bit_flip),
          cmocka_unit_test(test_history_snapshot_bit_flips_behind_good_checksums),
          cmocka_unit_test(test_history_snapshot_refuses_100000_random_corruptions),
@@ -454,4 +451,5 @@ TST_MAIN(cmocka_unit_test(test_history_snapshot_refuses_every_truncation_and_bit
          cmocka_unit_test(test_history_snapshot_save_crashed_after_every_operation),
          cmocka_unit_test(test_history_snapshot_save_survives_every_failed_operation),
          cmocka_unit_test(test_history_snapshot_load_survives_every_failed_operation),
-         TST_OOM_TEST(test_history_snapshot_load_and_save_survive_every_failed_allocation))
+         TST_OOM_WALK(test_history_snapshot_load_and_save_survive_every_failed_allocation,
+                      oom_load_save, NULL, 40))
