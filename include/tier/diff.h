@@ -158,7 +158,8 @@ typedef struct tier_diff_mover {
     size_t customer;           /**< index of the customer in the book (histories: in the union) */
     const char *id;            /**< the customer's id (not NUL-terminated: use id_len) */
     size_t id_len;             /**< its length in bytes */
-    int from, to;              /**< tier indices of the before and after side, -1 for none */
+    int from;                  /**< tier index on the before side, -1 for none */
+    int to;                    /**< tier index on the after side, -1 for none */
     const char *from_name;     /**< before tier's name, "" for none */
     const char *to_name;       /**< after tier's name, "" for none */
     const char *reason_before; /**< the rule that placed it before ("" for none) */

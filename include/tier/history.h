@@ -119,9 +119,12 @@ TIER_API int tier_history_override_remove(tier_history *history, const char *id)
 TIER_API size_t tier_history_override_count(const tier_history *history);
 /** An override (strings borrowed). @since 0.3.0 */
 typedef struct tier_override_entry {
-    const char *id, *tier, *reason, *author;
-    double expires; /**< first day it no longer applies */
-    double created; /**< as-of day of the history when it was added (NaN before any run) */
+    const char *id;     /**< the customer's id */
+    const char *tier;   /**< the tier it is pinned to */
+    const char *reason; /**< why (shown in the output, explain and the ledger) */
+    const char *author; /**< who pinned it */
+    double expires;     /**< first day it no longer applies */
+    double created;     /**< as-of day of the history when it was added (NaN before any run) */
 } tier_override_entry;
 /** Override `i`: TIER_OK or TIER_ERANGE. @since 0.3.0 */
 TIER_API int tier_history_override_get(const tier_history *history, size_t i,
