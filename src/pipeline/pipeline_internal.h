@@ -153,6 +153,15 @@ int tier__pipeline_copy(tier_pipeline **out, const tier_pipeline *p);
 void tier__pipeline_take_settings(tier_pipeline *p, tier_pipeline *from);
 /* Calls the progress callback; TIER_EUSER (error set) when it asks to stop. */
 int tier__pipeline_report(tier_pipeline *p, int stage, uint64_t done, uint64_t total);
+/* A tier_write_fn for output written through the host's write callback: counts the bytes and
+ * reports them as the write stage; `stopped` is set (with the error) when the progress callback
+ * asks to stop. Zero it and set `p` before use. */
+typedef struct tier__write_sink {
+    tier_pipeline *p;
+    uint64_t bytes;
+    int stopped;
+} tier__write_sink;
+int tier__write_sink_put(void *ud, const char *data, size_t len);
 /* How messages name setting `key` (a canonical key name): "as_of", or "--as-of" in the `flag`
  * key style. Static, `key`, or in buf (64 bytes). */
 const char *tier__pipeline_label(const tier_pipeline *p, const char *key, char *buf);
