@@ -188,12 +188,7 @@ int tier__pipeline_diff(tier_pipeline *p)
         tier__run_free(&p->alloc, &r);
         return rc;
     }
-    r.produce = p->produce;
-    r.has_as_of = p->has_as_of;
-    r.as_of = p->as_of;
-    tier__run_free(&p->alloc, &p->last);
-    p->last = r;
-    p->has_run = 1;
+    tier__pipeline_keep_run(p, &r);
     return TIER_OK;
 }
 

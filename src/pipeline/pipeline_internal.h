@@ -256,6 +256,9 @@ int tier__pipeline_model_list(tier_pipeline *p, const tier_policy *policy,
  * quiet_estate a model that needs the transactions returns TIER_ESTATE without an error. */
 int tier__pipeline_run_policy(tier_pipeline *p, const tier__model_spec *specs, size_t n,
                               const tier_policy *policy, int quiet_estate, tier__run *r);
+/* A successful run becomes the pipeline's last one (with the settings it ran with); the
+ * pipeline takes what r holds. */
+void tier__pipeline_keep_run(tier_pipeline *p, tier__run *r);
 
 /* ---- diff.c ---- */
 /* A `diff` run: reads once, runs `policy` and `against`, writes their tier_diff. */
