@@ -112,18 +112,6 @@ static void set(tier_pipeline *p, const char *key, const char *value)
         fail_msg("set %s=%s: %s", key, value ? value : "NULL", tier_pipeline_last_error(p));
 }
 
-/* The pipeline's text value of a setting. */
-static const char *get(const tier_pipeline *p, const char *key)
-{
-    static char buf[256];
-    tier_text *t = NULL;
-    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_pipeline_get(p, key, t), TIER_OK);
-    snprintf(buf, sizeof buf, "%s", tier_text_data(t));
-    tier_text_free(t);
-    return buf;
-}
-
 static const char *summary(const tier_pipeline *p)
 {
     static char buf[1024];
@@ -191,9 +179,9 @@ static void test_pipeline_rejects_unknown_settings_and_bad_values(void **state)
         assert_string_equal(tier_pipeline_last_error(p), bad[i][2]);
     }
     /* A bad value leaves the setting as it was. */
-    assert_string_equal(get(p, "format"), "json");
-    assert_string_equal(get(p, "models"), "rfm");
-    assert_string_equal(get(p, "as_of"), "");
+    assert_string_equal(tst_pipeline_get(p, "format"), "json");
+    assert_string_equal(tst_pipeline_get(p, "models"), "rfm");
+    assert_string_equal(tst_pipeline_get(p, "as_of"), "");
     assert_int_equal(tier_pipeline_get(p, "bogus", NULL), TIER_EINVAL);
     tier_pipeline_free(p);
 }
@@ -263,7 +251,7 @@ static void test_pipeline_settings_read_back_and_reset(void **state)
         const char *got;
         if (steps[i].key)
             set(p, steps[i].key, steps[i].value);
-        got = get(p, steps[i].read);
+        got = tst_pipeline_get(p, steps[i].read);
         if (strcmp(got, steps[i].want) != 0)
             fail_msg("step %lu: %s is \"%s\", want \"%s\"", (unsigned long)i, steps[i].read, got,
                      steps[i].want);
@@ -288,7 +276,7 @@ static void test_pipeline_model_list_is_checked_when_set(void **state)
     assert_int_equal(tier_pipeline_set_model_option(p, "r1", "as_of", "1998-02-30"), TIER_EINVAL);
     assert_int_equal(tier_pipeline_set_model_option(p, "r1", "nope", "1"), TIER_ENOTFOUND);
     assert_int_equal(tier_pipeline_set_model_option(p, "r1", "as_of", "1998-01-01"), TIER_OK);
-    assert_string_equal(get(p, "models"), "rfm");
+    assert_string_equal(tst_pipeline_get(p, "models"), "rfm");
     tier_pipeline_free(p);
 }
 

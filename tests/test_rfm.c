@@ -664,21 +664,28 @@ static void test_rfm_changing_bins_forgets_the_cut_points(void **s)
     tst_release(NULL, m, book);
 }
 
+/* Fits m on the small book with 3 bins and the cut points R 5 20, F 1 3, M 4.5 50, then scores
+ * it (the frame is the caller's). */
+static tier_frame *score_with_3_bins(tier_model *m, const tier_book *book)
+{
+    static const double r[] = {5, 20}, fr[] = {1, 3}, mo[] = {4.5, 50};
+    assert_int_equal(tier_model_set_number(m, "bins", 3), TIER_OK);
+    assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_R, r, 2), TIER_OK);
+    assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_F, fr, 2), TIER_OK);
+    assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_M, mo, 2), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    return tst_score(m, book, TST_ALLOC);
+}
+
 static void test_rfm_rescales_builtin_maps_for_other_bin_counts(void **s)
 {
     tier_book *book = small_book(TST_ALLOC);
     tier_model *m = NULL;
     tier_frame *f;
     /* bins 3: score s maps to ceil(5 s / 3): 1 -> 2, 2 -> 4, 3 -> 5. */
-    static const double r[] = {5, 20}, fr[] = {1, 3}, mo[] = {4.5, 50};
     (void)s;
     assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "bins", 3), TIER_OK);
-    assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_R, r, 2), TIER_OK);
-    assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_F, fr, 2), TIER_OK);
-    assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_M, mo, 2), TIER_OK);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, TST_ALLOC);
+    f = score_with_3_bins(m, book);
     /* C: r 1 -> 3 (->5), f 4 -> 3 (->5): champions; m 4 -> 1 (->2): general_value. */
     assert_true(tst_numbers(f, "rfm.r_score")[tst_customer(book, "C")] == 3);
     assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "C")), "champions");
@@ -699,19 +706,13 @@ static void test_rfm_uses_a_user_segment_map_on_its_own_scores(void **s)
     tier_model *m = NULL;
     tier_segmap *map = NULL;
     tier_frame *f;
-    static const double r[] = {5, 20}, fr[] = {1, 3}, mo[] = {4.5, 50};
     (void)s;
     assert_int_equal(tier_segmap_parse(&map, text, strlen(text), TST_ALLOC, NULL), TIER_OK);
     assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_rfm_set_segmap(m, 0, map), TIER_OK);
     assert_int_equal(tier_rfm_set_segmap(m, 2, map), TIER_EINVAL);
     tier_segmap_free(map); /* the model keeps its own copy */
-    assert_int_equal(tier_model_set_number(m, "bins", 3), TIER_OK);
-    assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_R, r, 2), TIER_OK);
-    assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_F, fr, 2), TIER_OK);
-    assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_M, mo, 2), TIER_OK);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, TST_ALLOC);
+    f = score_with_3_bins(m, book);
     assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "C")), "top");
     assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "A")), "rest");
     assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "D")), "(none)");
