@@ -602,3 +602,23 @@ int tst_oom_model_walk(const tier_allocator *alloc, const tier_book *book, const
     tst_release(f, m, NULL);
     return rc;
 }
+
+/* ---- dedupe4b ---- */
+
+const char *tst_take_text(tier_text *t, char *value, size_t cap)
+{
+    assert_true(tier_text_length(t) < cap);
+    memcpy(value, tier_text_data(t), tier_text_length(t) + 1);
+    tier_text_free(t);
+    return value;
+}
+
+const char *tst_pipeline_get(const tier_pipeline *p, const char *key)
+{
+    static char value[512];
+    tier_text *t = NULL;
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    if (tier_pipeline_get(p, key, t) != TIER_OK)
+        fail_msg("get %s: %s", key, tier_pipeline_last_error(p));
+    return tst_take_text(t, value, sizeof value);
+}

@@ -509,4 +509,13 @@ int tst_history_load(tier_history *h, const unsigned char *d, size_t len);
 struct tier__rng;
 size_t tst_mutate(struct tier__rng *rng, unsigned char *d, const unsigned char *g, size_t len);
 
+/* ---- dedupe4b ---- */
+
+/* Copies the text's contents into `value` (which must hold them), frees the text and returns
+ * `value`. */
+const char *tst_take_text(tier_text *t, char *value, size_t cap);
+/* The pipeline's text value of setting `key`, in a static buffer (valid until the next call);
+ * fails the test when the get fails. */
+const char *tst_pipeline_get(const tier_pipeline *p, const char *key);
+
 #endif

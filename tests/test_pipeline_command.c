@@ -30,27 +30,6 @@ static unsigned int command_ok(tier_pipeline *p, const char *command, const char
     return flags;
 }
 
-/* Copies the text's contents into `value` (which must hold them), frees the text and returns
- * `value`. */
-static const char *take_text(tier_text *t, char *value, size_t cap)
-{
-    assert_true(tier_text_length(t) < cap);
-    memcpy(value, tier_text_data(t), tier_text_length(t) + 1);
-    tier_text_free(t);
-    return value;
-}
-
-/* The pipeline's text value of a setting, in a static buffer. */
-static const char *get(const tier_pipeline *p, const char *key)
-{
-    static char value[512];
-    tier_text *t = NULL;
-    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
-    if (tier_pipeline_get(p, key, t) != TIER_OK)
-        fail_msg("get %s: %s", key, tier_pipeline_last_error(p));
-    return take_text(t, value, sizeof value);
-}
-
 /* Option `name` of the run's model `i`, as text, in a static buffer. */
 static const char *model_option(const tier_pipeline *p, size_t i, const char *name)
 {
@@ -61,7 +40,7 @@ static const char *model_option(const tier_pipeline *p, size_t i, const char *na
     assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     if (tier_model_get_option(m, name, t) != TIER_OK)
         fail_msg("option %s: %s", name, tier_model_last_error(m));
-    return take_text(t, value, sizeof value);
+    return tst_take_text(t, value, sizeof value);
 }
 
 /* A setting (or a model option) and the text it must read as. */
@@ -75,9 +54,9 @@ static void expect_settings(const tier_pipeline *p, const setting_want *want, si
 {
     size_t i;
     for (i = 0; i < n; i++)
-        if (strcmp(get(p, want[i].key), want[i].want) != 0)
-            fail_msg("%s: %s is \"%s\", want \"%s\"", when, want[i].key, get(p, want[i].key),
-                     want[i].want);
+        if (strcmp(tst_pipeline_get(p, want[i].key), want[i].want) != 0)
+            fail_msg("%s: %s is \"%s\", want \"%s\"", when, want[i].key,
+                     tst_pipeline_get(p, want[i].key), want[i].want);
 }
 
 /* The same for the options of the run's model `i`. */
@@ -251,11 +230,11 @@ static void test_quiet_flag_is_reported_and_changes_no_setting(void **state)
     tier_pipeline_free(p);
     p = new_pipeline();
     assert_int_equal(command_ok(p, "run", quiet, TST_COUNT(quiet)), TIER_PIPELINE_COMMAND_QUIET);
-    assert_string_equal(get(p, "input"), "x");
+    assert_string_equal(tst_pipeline_get(p, "input"), "x");
     tier_pipeline_free(p);
     p = new_pipeline();
     assert_int_equal(command_ok(p, "run", q, TST_COUNT(q)), TIER_PIPELINE_COMMAND_QUIET);
-    assert_string_equal(get(p, "input"), "x");
+    assert_string_equal(tst_pipeline_get(p, "input"), "x");
     tier_pipeline_free(p);
 }
 
@@ -434,12 +413,12 @@ static void test_failed_command_leaves_the_earlier_settings_as_they_were(void **
     p = new_pipeline();
     assert_int_equal(tier_pipeline_set_command(p, "fit clv", TST_COUNT(fit_bad), fit_bad, &flags),
                      TIER_EINVAL);
-    assert_string_equal(get(p, "models"), "rfm"); /* those of the default policy */
-    assert_string_equal(get(p, "produce"), "tiers");
-    assert_string_equal(get(p, "input"), "");
+    assert_string_equal(tst_pipeline_get(p, "models"), "rfm"); /* those of the default policy */
+    assert_string_equal(tst_pipeline_get(p, "produce"), "tiers");
+    assert_string_equal(tst_pipeline_get(p, "input"), "");
     assert_int_equal(command_ok(p, "fit clv", fit_good, TST_COUNT(fit_good)), 0);
-    assert_string_equal(get(p, "models"), "clv");
-    assert_string_equal(get(p, "input"), "new.csv");
+    assert_string_equal(tst_pipeline_get(p, "models"), "clv");
+    assert_string_equal(tst_pipeline_get(p, "input"), "new.csv");
     tier_pipeline_free(p);
 }
 
@@ -738,16 +717,17 @@ static int oom_set_command(const tier_allocator *alloc, void *ud)
         f->fail_at = 0; /* reading the settings back must not fail */
         if (rc == TIER_OK) {
             assert_int_equal(flags, TIER_PIPELINE_COMMAND_QUIET);
-            assert_string_equal(get(p, "input"), "orders.csv");
-            assert_string_equal(get(p, "models"), "rfm,clv"); /* clv appended to the list set */
-            assert_string_equal(get(p, "produce"), "scores");
+            assert_string_equal(tst_pipeline_get(p, "input"), "orders.csv");
+            assert_string_equal(tst_pipeline_get(p, "models"),
+                                "rfm,clv"); /* clv appended to the list set */
+            assert_string_equal(tst_pipeline_get(p, "produce"), "scores");
         } else {
             assert_int_equal(flags, 0);
-            assert_string_equal(get(p, "input"), long_value());
-            assert_string_equal(get(p, "models"), "rfm");
-            assert_string_equal(get(p, "produce"), "tiers");
-            assert_string_equal(get(p, "format"), "csv");
-            assert_string_equal(get(p, "key_style"), "name");
+            assert_string_equal(tst_pipeline_get(p, "input"), long_value());
+            assert_string_equal(tst_pipeline_get(p, "models"), "rfm");
+            assert_string_equal(tst_pipeline_get(p, "produce"), "tiers");
+            assert_string_equal(tst_pipeline_get(p, "format"), "csv");
+            assert_string_equal(tst_pipeline_get(p, "key_style"), "name");
         }
     }
     tier_pipeline_free(p);

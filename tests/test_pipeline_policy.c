@@ -52,17 +52,6 @@ static tier_pipeline *pipeline_on(tst_memfs *fs, const tier_allocator *a, tst_si
     return p;
 }
 
-static const char *get(const tier_pipeline *p, const char *key)
-{
-    static char buf[512];
-    tier_text *t = NULL;
-    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_pipeline_get(p, key, t), TIER_OK);
-    snprintf(buf, sizeof buf, "%s", tier_text_data(t));
-    tier_text_free(t);
-    return buf;
-}
-
 static void test_a_policy_file_runs_with_its_models_flags_and_entitlements(void **state)
 {
     tst_memfs fs = {0};
@@ -72,8 +61,8 @@ static void test_a_policy_file_runs_with_its_models_flags_and_entitlements(void 
     (void)state;
     assert_non_null(p);
     assert_int_equal(tier_pipeline_set(p, "policy", "two.policy"), TIER_OK);
-    assert_string_equal(get(p, "policy"), "two.policy");
-    assert_string_equal(get(p, "models"), "rfm");
+    assert_string_equal(tst_pipeline_get(p, "policy"), "two.policy");
+    assert_string_equal(tst_pipeline_get(p, "models"), "rfm");
     assert_int_equal(tier_pipeline_set(p, "as_of", "2024-04-01"), TIER_OK);
     if (tier_pipeline_run(p) != TIER_OK)
         fail_msg("run: %s", tier_pipeline_last_error(p));
@@ -152,11 +141,11 @@ static void test_a_bad_policy_file_fails_the_setting_and_changes_nothing(void **
     assert_int_equal(tier_pipeline_set(p, "policy", "rfm-10"), TIER_OK);
     assert_int_equal(tier_pipeline_set(p, "policy", "bad.policy"), TIER_EPARSE);
     assert_non_null(strstr(tier_pipeline_last_error(p), "bad.policy:3:"));
-    assert_string_equal(get(p, "policy"), "rfm-10");
+    assert_string_equal(tst_pipeline_get(p, "policy"), "rfm-10");
     assert_int_equal(tier_pipeline_set(p, "policy", "missing.policy"), TIER_EIO);
     assert_int_equal(tier_pipeline_set(p, "policy", "nope"), TIER_EINVAL);
     assert_non_null(strstr(tier_pipeline_last_error(p), "not a built-in policy (b2b-full"));
-    assert_string_equal(get(p, "policy"), "rfm-10");
+    assert_string_equal(tst_pipeline_get(p, "policy"), "rfm-10");
     /* Through a command, a policy that does not load is a usage error. */
     tier_pipeline_free(p);
     p = pipeline_on(&fs, TST_ALLOC, &s);
@@ -176,14 +165,14 @@ static void test_defaults_follow_the_accounts_setting(void **state)
     tier_pipeline *p = NULL;
     (void)state;
     assert_int_equal(tier_pipeline_new(&p, TST_ALLOC), TIER_OK);
-    assert_string_equal(get(p, "policy"), "b2b-sabc");
+    assert_string_equal(tst_pipeline_get(p, "policy"), "b2b-sabc");
     assert_int_equal(tier_pipeline_set(p, "accounts", "accounts.csv"), TIER_OK);
-    assert_string_equal(get(p, "policy"), "b2b-full");
-    assert_string_equal(get(p, "models"), "rfm,clv,lifecycle,scorecard,needs");
+    assert_string_equal(tst_pipeline_get(p, "policy"), "b2b-full");
+    assert_string_equal(tst_pipeline_get(p, "models"), "rfm,clv,lifecycle,scorecard,needs");
     assert_int_equal(tier_pipeline_set(p, "policy", "rfm-8"), TIER_OK);
-    assert_string_equal(get(p, "models"), "rfm");
+    assert_string_equal(tst_pipeline_get(p, "models"), "rfm");
     assert_int_equal(tier_pipeline_set(p, "policy", NULL), TIER_OK);
-    assert_string_equal(get(p, "policy"), "b2b-full");
+    assert_string_equal(tst_pipeline_get(p, "policy"), "b2b-full");
     tier_pipeline_free(p);
 }
 

@@ -125,6 +125,11 @@ static void test_buf_appends_bytes_strings_chars_and_printf(void **s)
     tier__buf_reset(&b);
     assert_string_equal(tier__buf_data(&b), "");
     assert_int_equal(tier__buf_status(&b), TIER_OK);
+    /* A JSON string: the given bytes (an embedded NUL too), quotes and backslashes escaped,
+     * \n and \t by name, other control bytes as \u00XX, UTF-8 as it is; n bytes (the z is left
+     * out). */
+    assert_int_equal(tier__buf_json(&b, "a\"\\\n\t\x01\0\xc3\xa9z", 9), TIER_OK);
+    assert_string_equal(tier__buf_data(&b), "\"a\\\"\\\\\\n\\t\\u0001\\u0000\xc3\xa9\"");
     tier__buf_free(&b);
 }
 

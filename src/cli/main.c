@@ -19,6 +19,24 @@ static int is_help(const char *arg)
     return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
 }
 
+/* `tier GROUP NAME ...` (argv[1] is the group): runs the command "GROUP NAME" of `commands`,
+ * prints the usage of `help` for --help, else says what is unknown and lists `choices`. */
+static int group_command(int argc, char **argv, const char *const *commands, size_t n,
+                         const char *help, const char *what, const char *choices)
+{
+    size_t i, skip = strlen(argv[1]) + 1;
+    for (i = 0; argc >= 3 && i < n; i++)
+        if (strcmp(argv[2], commands[i] + skip) == 0)
+            return cli_command(commands[i], argc - 2, argv + 2);
+    if (argc >= 3 && is_help(argv[2])) {
+        cli_usage(stdout, help);
+        return CLI_OK;
+    }
+    fprintf(stderr, "tier: %s: unknown or missing %s \"%s\" (%s)\n", argv[1], what,
+            argc >= 3 ? argv[2] : "", choices);
+    return CLI_USAGE;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -30,29 +48,12 @@ int main(int argc, char **argv)
         strcmp(argv[1], "clv") == 0 || strcmp(argv[1], "diff") == 0)
         return cli_command(argv[1], argc - 1, argv + 1);
     if (strcmp(argv[1], "fit") == 0) {
-        if (argc >= 3 && strcmp(argv[2], "clv") == 0)
-            return cli_command("fit clv", argc - 2, argv + 2);
-        if (argc >= 3 && is_help(argv[2])) {
-            cli_usage(stdout, "fit clv");
-            return CLI_OK;
-        }
-        fprintf(stderr, "tier: fit: unknown or missing model \"%s\" (fit clv)\n",
-                argc >= 3 ? argv[2] : "");
-        return CLI_USAGE;
+        static const char *const models[] = {"fit clv"};
+        return group_command(argc, argv, models, 1, "fit clv", "model", "fit clv");
     }
     if (strcmp(argv[1], "override") == 0) {
         static const char *const actions[] = {"override add", "override remove", "override list"};
-        size_t i;
-        for (i = 0; argc >= 3 && i < sizeof actions / sizeof actions[0]; i++)
-            if (strcmp(argv[2], actions[i] + 9) == 0)
-                return cli_command(actions[i], argc - 2, argv + 2);
-        if (argc >= 3 && is_help(argv[2])) {
-            cli_usage(stdout, "override");
-            return CLI_OK;
-        }
-        fprintf(stderr, "tier: override: unknown or missing action \"%s\" (add, remove, list)\n",
-                argc >= 3 ? argv[2] : "");
-        return CLI_USAGE;
+        return group_command(argc, argv, actions, 3, "override", "action", "add, remove, list");
     }
     if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
         if (argc >= 3 && is_help(argv[2])) {

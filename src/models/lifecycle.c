@@ -42,29 +42,24 @@ static const char *const stage_labels[6] = {"new",       "growing", "mature",
 static const char *const onboarding_labels[4] = {"handover", "internal_rollout", "stable_use",
                                                  "none"};
 
-/* Bounds per option: [lo, hi], whole days or not, and the name used in messages. */
-typedef struct opt_rule {
-    double lo, hi, def;
-    int whole;
-    const char *name;
-} opt_rule;
-
-static const opt_rule opt_rules[LC_OPT_COUNT] = {
-    {0, 0, 0, 0, ""},
-    {TIER_DAY_MIN, TIER_DAY_MAX, NAN, 1, "as_of"},
-    {1, LC_MAX_DAYS, 180, 1, "recent_window"},
-    {1, LC_MAX_DAYS, 180, 1, "previous_window"},
-    {0, 1e12, 1, 0, "trend_epsilon"}, /* lower bound exclusive */
-    {0, LC_MAX_DAYS, 365, 1, "churn_days"},
-    {0, 1, 0.1, 0, "churn_p_alive"},
-    {0, LC_MAX_DAYS, 180, 1, "dormant_days"},
-    {0, LC_MAX_DAYS, 90, 1, "new_days"},
-    {-1e6, 1e6, 0.2, 0, "growth_trend"},
-    {-1e6, 1e6, -0.2, 0, "decline_trend"},
-    {0, 1, 0.5, 0, "decline_p_alive"},
-    {0, 1, 0.5, 0, "rollout_progress"},
-    {0, 1, 0.9, 0, "stable_progress"},
-    {0, 1, 0.6, 0, "stable_users"}};
+/* Bounds per option: [lo, hi], whole days or not, NaN allowed or not (as_of), and the name used in
+ * messages. */
+static const tier__opt_rule opt_rules[LC_OPT_COUNT] = {
+    {0, 0, 0, 0, 0, ""},
+    {TIER_DAY_MIN, TIER_DAY_MAX, NAN, 1, 1, "as_of"},
+    {1, LC_MAX_DAYS, 180, 1, 0, "recent_window"},
+    {1, LC_MAX_DAYS, 180, 1, 0, "previous_window"},
+    {0, 1e12, 1, 0, 0, "trend_epsilon"}, /* lower bound exclusive */
+    {0, LC_MAX_DAYS, 365, 1, 0, "churn_days"},
+    {0, 1, 0.1, 0, 0, "churn_p_alive"},
+    {0, LC_MAX_DAYS, 180, 1, 0, "dormant_days"},
+    {0, LC_MAX_DAYS, 90, 1, 0, "new_days"},
+    {-1e6, 1e6, 0.2, 0, 0, "growth_trend"},
+    {-1e6, 1e6, -0.2, 0, 0, "decline_trend"},
+    {0, 1, 0.5, 0, 0, "decline_p_alive"},
+    {0, 1, 0.5, 0, 0, "rollout_progress"},
+    {0, 1, 0.9, 0, 0, "stable_progress"},
+    {0, 1, 0.6, 0, 0, "stable_users"}};
 
 /* Why a stage was chosen, in the order the rules are tried. */
 enum {
@@ -539,12 +534,11 @@ static int check_value(lc_state *st, const char *name, const tier_value *v, doub
         }
         return TIER_OK;
     } else {
-        const opt_rule *r;
+        const tier__opt_rule *r;
         double x = tier_value_number(v);
-        for (k = 1; k < LC_OPT_COUNT && strcmp(opt_rules[k].name, name) != 0; k++)
-            ;
+        k = tier__opt_rule_find(opt_rules, LC_OPT_COUNT, name);
         r = &opt_rules[k];
-        if (k == LC_OPT_AS_OF && isnan(x)) {
+        if (r->nan_ok && isnan(x)) {
             opt[k] = NAN;
             return TIER_OK;
         }
@@ -553,7 +547,7 @@ static int check_value(lc_state *st, const char *name, const tier_value *v, doub
             tier__errorf(err, "%g is out of range: need %s%s%g, %g]%s", x,
                          r->whole ? "a whole number in " : "",
                          k == LC_OPT_TREND_EPSILON ? "(" : "[", r->lo, r->hi,
-                         k == LC_OPT_AS_OF ? " or nan" : "");
+                         r->nan_ok ? " or nan" : "");
             return TIER_ERANGE;
         }
         opt[k] = x;
@@ -590,9 +584,7 @@ static int tier__lc_get_option(void *state, const char *name, tier_value *out)
         const char *t = *text_slot(st, k);
         return tier_value_set_text(out, t ? t : "");
     }
-    for (k = 1; k < LC_OPT_COUNT && strcmp(opt_rules[k].name, name) != 0; k++)
-        ;
-    return tier_value_set_number(out, st->opt[k]);
+    return tier_value_set_number(out, st->opt[tier__opt_rule_find(opt_rules, LC_OPT_COUNT, name)]);
 }
 
 /* Nothing is learnt from the book: the state is the options. */
@@ -627,8 +619,7 @@ static int tier__lc_load(void *state, tier_state_reader *r)
     char why[TIER__ERR_SIZE];
     int rc = TIER_OK, k;
     L.st = st;
-    for (k = 1; k < LC_OPT_COUNT; k++)
-        L.c.opt[k] = opt_rules[k].def;
+    tier__opt_rule_defaults(L.c.opt, opt_rules, LC_OPT_COUNT);
     L.c.opt[0] = 0;
     for (k = 0; k < 3; k++)
         if (!(L.c.text[k] = tier__strdup(&st->h.alloc, text_defaults[k])))
@@ -662,8 +653,7 @@ int tier_lifecycle_new(tier_model **out, const char *name, const tier_allocator 
     lc_state *st = tier__model_state_new(out, &name, "lifecycle", alloc, sizeof(lc_state), &rc);
     if (!st)
         return rc;
-    for (k = 1; k < LC_OPT_COUNT; k++)
-        st->opt[k] = opt_rules[k].def;
+    tier__opt_rule_defaults(st->opt, opt_rules, LC_OPT_COUNT);
     st->name = tier__strdup(&st->h.alloc, name);
     for (k = 0; k < 3; k++)
         *text_slot(st, k) = tier__strdup(&st->h.alloc, text_defaults[k]);

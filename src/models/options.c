@@ -192,3 +192,18 @@ int tier__opt_write_numbers(tier_state_writer *w, const char *key, const double 
     tier_state_write_key(w, key);
     return tier_state_write_numbers(w, v, n);
 }
+
+void tier__opt_rule_defaults(double *opt, const tier__opt_rule *rules, int n)
+{
+    int k;
+    for (k = 1; k < n; k++)
+        opt[k] = rules[k].def;
+}
+
+int tier__opt_rule_find(const tier__opt_rule *rules, int n, const char *name)
+{
+    int k;
+    for (k = 1; k < n && strcmp(rules[k].name, name) != 0; k++)
+        ;
+    return k;
+}

@@ -18,6 +18,21 @@ int tier__opt_number(const tier_value *v, double lo, double hi, int nan_ok, doub
  * `err` listing the accepted texts. */
 int tier__opt_choice(const tier_value *v, const char *const *names, int n, int *out, char *err);
 
+/* The rule of a number option, for the models that keep their number options in an array opt[]
+ * indexed 1..n-1 (entry 0 unused): [lo, hi], whole numbers only or not, NaN accepted or not, the
+ * default, and the name used in messages and in the saved text. */
+typedef struct tier__opt_rule {
+    double lo, hi, def;
+    int whole, nan_ok;
+    const char *name;
+} tier__opt_rule;
+
+/* opt[1..n) = the rules' defaults (opt[0] is left alone). */
+void tier__opt_rule_defaults(double *opt, const tier__opt_rule *rules, int n);
+
+/* The index 1..n-1 of the rule named `name`; n when there is none. */
+int tier__opt_rule_find(const tier__opt_rule *rules, int n, const char *name);
+
 /* Writes one record per option of the table, key = option name, with the value `get` gives:
  * a number, a text, or a list's items as texts. Returns the writer's status or get's. */
 int tier__opt_save(tier_state_writer *w, const tier_model_option *opts, size_t n, void *state,

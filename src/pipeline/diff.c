@@ -93,28 +93,9 @@ static int diff_format(int format)
                                          : TIER_DIFF_CSV;
 }
 
-typedef struct sink {
-    tier_pipeline *p;
-    uint64_t bytes;
-    int stopped;
-} sink;
-
-static int sink_write(void *ud, const char *data, size_t len)
-{
-    sink *s = ud;
-    if (s->p->write_cb(s->p->write_ud, data, len) != 0)
-        return 1;
-    s->bytes += len;
-    if (tier__pipeline_report(s->p, TIER_PIPELINE_STAGE_WRITE, s->bytes, 0) != TIER_OK) {
-        s->stopped = 1;
-        return 1;
-    }
-    return 0;
-}
-
 static int write_diff(tier_pipeline *p, const tier_diff *d)
 {
-    sink s;
+    tier__write_sink s;
     int rc;
     if (p->out) {
         rc = tier_diff_save(d, diff_format(p->format), p->out, &p->io);
@@ -126,7 +107,7 @@ static int write_diff(tier_pipeline *p, const tier_diff *d)
         return TIER_OK;
     memset(&s, 0, sizeof s);
     s.p = p;
-    rc = tier_diff_write(d, diff_format(p->format), sink_write, &s);
+    rc = tier_diff_write(d, diff_format(p->format), tier__write_sink_put, &s);
     if (s.stopped)
         return TIER_EUSER; /* the error is set */
     return rc ? tier__pipeline_fail(p, rc, "cannot write the output: %s", tier_diff_last_error(d))
@@ -207,12 +188,7 @@ int tier__pipeline_diff(tier_pipeline *p)
         tier__run_free(&p->alloc, &r);
         return rc;
     }
-    r.produce = p->produce;
-    r.has_as_of = p->has_as_of;
-    r.as_of = p->as_of;
-    tier__run_free(&p->alloc, &p->last);
-    p->last = r;
-    p->has_run = 1;
+    tier__pipeline_keep_run(p, &r);
     return TIER_OK;
 }
 

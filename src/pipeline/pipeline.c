@@ -110,6 +110,19 @@ int tier__pipeline_report(tier_pipeline *p, int stage, uint64_t done, uint64_t t
     return TIER_OK;
 }
 
+int tier__write_sink_put(void *ud, const char *data, size_t len)
+{
+    tier__write_sink *s = ud;
+    if (s->p->write_cb(s->p->write_ud, data, len) != 0)
+        return 1;
+    s->bytes += len;
+    if (tier__pipeline_report(s->p, TIER_PIPELINE_STAGE_WRITE, s->bytes, 0) != TIER_OK) {
+        s->stopped = 1;
+        return 1;
+    }
+    return 0;
+}
+
 const char *tier__pipeline_label(const tier_pipeline *p, const char *key, char *buf)
 {
     size_t k, n;
@@ -387,6 +400,23 @@ static int parse_bool(const char *v)
     return -1;
 }
 
+/* A date setting: "" clears it (*has = 0); else the date in `format`. */
+static int set_date(tier_pipeline *p, int k, const char *value, int format, int32_t *slot, int *has)
+{
+    char buf[64];
+    int32_t day;
+    if (!value || !*value) {
+        *has = 0;
+        return TIER_OK;
+    }
+    if (tier_date_parse(&day, value, strlen(value), format) != TIER_OK)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s: \"%s\" is not a date (YYYY-MM-DD)",
+                                   label(p, k, 0, buf), value);
+    *slot = day;
+    *has = 1;
+    return TIER_OK;
+}
+
 static int set_choice(tier_pipeline *p, int k, const char *value, const char *const *names,
                       const int *values, int dflt, int *slot, const char *expect)
 {
@@ -459,32 +489,10 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
     case K_DATE_FORMAT:
         return set_choice(p, k, value, date_names, date_values, TIER_DATE_AUTO, &p->date_format,
                           "iso, yyyymmdd or auto");
-    case K_AS_OF: {
-        int32_t day;
-        if (!value || !*value) {
-            p->has_as_of = 0;
-            return TIER_OK;
-        }
-        if (tier_date_parse(&day, value, strlen(value), TIER_DATE_AUTO) != TIER_OK)
-            return tier__pipeline_fail(p, TIER_EINVAL, "%s: \"%s\" is not a date (YYYY-MM-DD)",
-                                       label(p, k, 0, buf), value);
-        p->as_of = day;
-        p->has_as_of = 1;
-        return TIER_OK;
-    }
-    case K_OVERRIDE_UNTIL: {
-        int32_t day;
-        if (!value || !*value) {
-            p->has_until = 0;
-            return TIER_OK;
-        }
-        if (tier_date_parse(&day, value, strlen(value), TIER_DATE_ISO) != TIER_OK)
-            return tier__pipeline_fail(p, TIER_EINVAL, "%s: \"%s\" is not a date (YYYY-MM-DD)",
-                                       label(p, k, 0, buf), value);
-        p->until = day;
-        p->has_until = 1;
-        return TIER_OK;
-    }
+    case K_AS_OF:
+        return set_date(p, k, value, TIER_DATE_AUTO, &p->as_of, &p->has_as_of);
+    case K_OVERRIDE_UNTIL:
+        return set_date(p, k, value, TIER_DATE_ISO, &p->until, &p->has_until);
     case K_STATE:
     case K_LEDGER:
     case K_OVERRIDE_TIER:

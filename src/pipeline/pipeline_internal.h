@@ -153,6 +153,15 @@ int tier__pipeline_copy(tier_pipeline **out, const tier_pipeline *p);
 void tier__pipeline_take_settings(tier_pipeline *p, tier_pipeline *from);
 /* Calls the progress callback; TIER_EUSER (error set) when it asks to stop. */
 int tier__pipeline_report(tier_pipeline *p, int stage, uint64_t done, uint64_t total);
+/* A tier_write_fn for output written through the host's write callback: counts the bytes and
+ * reports them as the write stage; `stopped` is set (with the error) when the progress callback
+ * asks to stop. Zero it and set `p` before use. */
+typedef struct tier__write_sink {
+    tier_pipeline *p;
+    uint64_t bytes;
+    int stopped;
+} tier__write_sink;
+int tier__write_sink_put(void *ud, const char *data, size_t len);
 /* How messages name setting `key` (a canonical key name): "as_of", or "--as-of" in the `flag`
  * key style. Static, `key`, or in buf (64 bytes). */
 const char *tier__pipeline_label(const tier_pipeline *p, const char *key, char *buf);
@@ -247,6 +256,9 @@ int tier__pipeline_model_list(tier_pipeline *p, const tier_policy *policy,
  * quiet_estate a model that needs the transactions returns TIER_ESTATE without an error. */
 int tier__pipeline_run_policy(tier_pipeline *p, const tier__model_spec *specs, size_t n,
                               const tier_policy *policy, int quiet_estate, tier__run *r);
+/* A successful run becomes the pipeline's last one (with the settings it ran with); the
+ * pipeline takes what r holds. */
+void tier__pipeline_keep_run(tier_pipeline *p, tier__run *r);
 
 /* ---- diff.c ---- */
 /* A `diff` run: reads once, runs `policy` and `against`, writes their tier_diff. */

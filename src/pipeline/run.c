@@ -186,30 +186,10 @@ static void default_columns(tier_pipeline *p, const tier__model_spec *specs, siz
     }
 }
 
-typedef struct write_sink {
-    tier_pipeline *p;
-    uint64_t bytes;
-    int stopped;
-} write_sink;
-
-static int sink_write(void *ud, const char *data, size_t len)
-{
-    write_sink *s = ud;
-    if (s->p->write_cb(s->p->write_ud, data, len) != 0)
-        return 1;
-    s->bytes += len;
-    if (s->p->progress &&
-        s->p->progress(s->p->progress_ud, TIER_PIPELINE_STAGE_WRITE, s->bytes, 0) != 0) {
-        s->stopped = 1;
-        return 1;
-    }
-    return 0;
-}
-
 static int write_rows(tier_pipeline *p, const tier__model_spec *specs, size_t n, tier__run *r)
 {
     const char *columns = p->output_columns;
-    write_sink sink;
+    tier__write_sink sink;
     tier__buf cols;
     int rc;
     if (!p->out && !p->write_cb)
@@ -231,9 +211,9 @@ static int write_rows(tier_pipeline *p, const tier__model_spec *specs, size_t n,
     } else {
         memset(&sink, 0, sizeof sink);
         sink.p = p;
-        rc = tier_result_write(r->result, r->book, columns, p->format, sink_write, &sink);
+        rc = tier_result_write(r->result, r->book, columns, p->format, tier__write_sink_put, &sink);
         if (sink.stopped)
-            rc = tier__pipeline_fail(p, TIER_EUSER, "stopped by the progress callback");
+            rc = TIER_EUSER; /* the error is set */
         else if (rc)
             tier__pipeline_fail(p, rc, "cannot write the output: %s",
                                 tier_result_last_error(r->result));
@@ -463,13 +443,18 @@ int tier_pipeline_run(tier_pipeline *p)
         tier__run_free(&p->alloc, &r);
         return rc;
     }
-    r.produce = p->produce;
-    r.has_as_of = p->has_as_of;
-    r.as_of = p->as_of;
-    tier__run_free(&p->alloc, &p->last);
-    p->last = r;
-    p->has_run = 1;
+    tier__pipeline_keep_run(p, &r);
     return TIER_OK;
+}
+
+void tier__pipeline_keep_run(tier_pipeline *p, tier__run *r)
+{
+    r->produce = p->produce;
+    r->has_as_of = p->has_as_of;
+    r->as_of = p->as_of;
+    tier__run_free(&p->alloc, &p->last);
+    p->last = *r;
+    p->has_run = 1;
 }
 
 /* ---- for a diff run (diff.c) --------------------------------------------------------------- */

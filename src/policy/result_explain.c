@@ -20,25 +20,7 @@ typedef struct ex {
 
 static void json_str(tier__buf *b, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
-    tier__buf_putc(b, '"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            tier__buf_putc(b, '\\');
-            tier__buf_putc(b, (char)c);
-        } else if (c == '\n') {
-            tier__buf_puts(b, "\\n");
-        } else if (c == '\t') {
-            tier__buf_puts(b, "\\t");
-        } else if (c < 0x20) {
-            char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
-            tier__buf_puts(b, esc);
-        } else {
-            tier__buf_putc(b, (char)c);
-        }
-    }
-    tier__buf_putc(b, '"');
+    tier__buf_json(b, s, strlen(s));
 }
 
 static void number(ex *x, double v)

@@ -176,3 +176,27 @@ char *tier__buf_take(tier__buf *b, size_t *len)
     b->cap = 0;
     return p;
 }
+
+int tier__buf_json(tier__buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i;
+    tier__buf_putc(b, '"');
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            tier__buf_putc(b, '\\');
+            tier__buf_putc(b, (char)c);
+        } else if (c == '\n') {
+            tier__buf_puts(b, "\\n");
+        } else if (c == '\t') {
+            tier__buf_puts(b, "\\t");
+        } else if (c < 0x20) {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            tier__buf_append(b, esc, sizeof esc);
+        } else {
+            tier__buf_putc(b, (char)c);
+        }
+    }
+    return tier__buf_putc(b, '"');
+}

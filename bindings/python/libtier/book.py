@@ -479,24 +479,24 @@ class CsvReader(Handle):
         F.tier_csv_set_progress(self._p, c_fn, None)
         self._progress, self._progress_c = fn, c_fn  # the reader keeps the C thunk alive
 
-    def read_file(self, book, path):
-        F.tier_csv_read_file(self._p, book._p, os.fsencode(path))
+    def _read(self, read_fn, book, *source):
+        read_fn(self._p, book._p, *source)
         return self.rows_read()
+
+    def read_file(self, book, path):
+        return self._read(F.tier_csv_read_file, book, os.fsencode(path))
 
     def read_buffer(self, book, data):
         raw = _ffi.encode(data, "CSV data")
-        F.tier_csv_read_buffer(self._p, book._p, raw, len(raw))
-        return self.rows_read()
+        return self._read(F.tier_csv_read_buffer, book, raw, len(raw))
 
     def read_attributes_file(self, book, path):
         """Loads an attribute CSV file into `book` (tier_csv_read_attributes_file)."""
-        F.tier_csv_read_attributes_file(self._p, book._p, os.fsencode(path))
-        return self.rows_read()
+        return self._read(F.tier_csv_read_attributes_file, book, os.fsencode(path))
 
     def read_attributes_buffer(self, book, data):
         raw = _ffi.encode(data, "CSV data")
-        F.tier_csv_read_attributes_buffer(self._p, book._p, raw, len(raw))
-        return self.rows_read()
+        return self._read(F.tier_csv_read_attributes_buffer, book, raw, len(raw))
 
     def rows_read(self):
         return F.tier_csv_rows_read(self._p)

@@ -13,7 +13,7 @@
 #include "models/clv/clv_internal.h"
 #include "models/model_common.h"
 
-const opt_rule tier__clv_opt_rules[CLV_OPT_COUNT] = {
+const tier__opt_rule tier__clv_opt_rules[CLV_OPT_COUNT] = {
     {0, 0, 0, 0, 0, ""},
     {1, 2, TIER_CLV_BGNBD, 1, 0, "purchase_model"},
     {1, 366, 7, 1, 0, "time_unit"},
@@ -363,18 +363,17 @@ static void tier__clv_model_destroy(void *state)
 
 int tier_clv_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
-    int k, rc;
+    int rc;
     clv_state *st = tier__model_state_new(out, &name, "clv", alloc, sizeof(clv_state), &rc);
     if (!st)
         return rc;
-    for (k = 1; k < CLV_OPT_COUNT; k++)
-        st->opt[k] = tier__clv_opt_rules[k].def;
+    tier__opt_rule_defaults(st->opt, tier__clv_opt_rules, CLV_OPT_COUNT);
     return tier_model_new(out, &clv_vtable, st, name, alloc);
 }
 
 int tier__clv_check_option(char *err, int option, double value)
 {
-    const opt_rule *r = &tier__clv_opt_rules[option];
+    const tier__opt_rule *r = &tier__clv_opt_rules[option];
     if (r->nan_ok && isnan(value))
         return TIER_OK;
     if (!(value >= r->lo && value <= r->hi) || (r->whole && value != floor(value))) {

@@ -7,6 +7,7 @@
 
 #include "core/model_internal.h"
 #include "models/model_common.h"
+#include "models/options.h"
 #include "models/clv/clv_math.h"
 
 #define CLV_OPT_COUNT 10 /* options are 1..9; slot 0 unused */
@@ -27,14 +28,6 @@ enum {
 #define CLV_ALL ((size_t)-1)
 
 enum { OUT_X, OUT_TX, OUT_T, OUT_P_ALIVE, OUT_EXPECTED, OUT_SPEND, OUT_CLV, OUT_COUNT };
-
-/* Bounds per option: [lo, hi], whole numbers or not, NaN allowed, and the name used in messages
- * and in the saved text. */
-typedef struct opt_rule {
-    double lo, hi, def;
-    int whole, nan_ok;
-    const char *name;
-} opt_rule;
 
 /* What a fit learnt; loaded state has the same shape. */
 typedef struct clv_fit {
@@ -65,7 +58,7 @@ typedef struct clv_entry {
 } clv_entry;
 
 /* The option rules and the options table (clv.c). */
-extern const opt_rule tier__clv_opt_rules[CLV_OPT_COUNT];
+extern const tier__opt_rule tier__clv_opt_rules[CLV_OPT_COUNT];
 #define CLV_N_OPTIONS 9
 extern const tier_model_option tier__clv_model_options[CLV_N_OPTIONS];
 

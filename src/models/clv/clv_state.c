@@ -14,10 +14,7 @@ static const char *const kind_names[2] = {"bgnbd", "pareto_nbd"};
 /* Index (1..9) of option `name`. */
 static int option_index(const char *name)
 {
-    int k;
-    for (k = 1; k < CLV_OPT_COUNT && strcmp(tier__clv_opt_rules[k].name, name) != 0; k++)
-        ;
-    return k;
+    return tier__opt_rule_find(tier__clv_opt_rules, CLV_OPT_COUNT, name);
 }
 
 /* Checks option `name`'s value and stores it into opt[]; TIER_OK or a status with `err`. */
@@ -261,11 +258,10 @@ int tier__clv_model_load(void *state, tier_state_reader *r)
     clv_state *st = state;
     clv_loading L;
     char why[TIER__ERR_SIZE];
-    int rc, k, sub;
+    int rc, sub;
 
     memset(&L, 0, sizeof L);
-    for (k = 1; k < CLV_OPT_COUNT; k++)
-        L.opt[k] = tier__clv_opt_rules[k].def;
+    tier__opt_rule_defaults(L.opt, tier__clv_opt_rules, CLV_OPT_COUNT);
     rc = tier__opt_load(r, tier__clv_model_options, CLV_N_OPTIONS, &st->h.alloc, load_option,
                         load_record, &L);
     if (rc < 0)

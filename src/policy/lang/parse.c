@@ -83,6 +83,20 @@ int tier__pp_end_of_line(tier__pstate *ps, const char *after)
     return tier__pp_expected(ps, "end of line", after);
 }
 
+int tier__pp_condition(tier__pstate *ps, int allow_tier, tier__pexpr **out, const char *what)
+{
+    int rc, type;
+    ps->allow_tier = allow_tier;
+    if ((rc = tier__pp_expr(ps, out, &type)))
+        return rc;
+    if (type != TIER__PT_NONE && type != TIER__PT_BOOL)
+        return tier__pp_fail(ps, TIER_EPARSE, (*out)->line, (*out)->col,
+                             "%s is %s, expected a bool (a comparison, in, between, is missing, "
+                             "and, or, not, true or false)",
+                             what, tier__pp_type_name(type));
+    return tier__pp_end_of_line(ps, what);
+}
+
 int tier__pp_is_name(const tier__tok *t)
 {
     return t->kind == TIER__TK_NAME && !memchr(t->p, '.', t->n) && !tier__pol_keyword(t->p, t->n);
@@ -474,7 +488,7 @@ static int st_flag(tier__pstate *ps)
     tier__pflag *f;
     tier__tok *t = CUR(ps);
     size_t i;
-    int rc, type = TIER__PT_NONE;
+    int rc;
     if ((rc = tier__pp_room(ps, (void **)&pol->flags, &ps->c_flags, pol->n_flags,
                             sizeof *pol->flags, "flags", t->line, t->col)))
         return rc;
@@ -486,15 +500,7 @@ static int st_flag(tier__pstate *ps)
             return tier__pp_duplicate(ps, 0, "flag", f->name, f->line, f->col);
     if ((rc = tier__pp_opt_doc(ps, &f->doc)) || (rc = tier__pp_expect_word(ps, "when", f->name)))
         return rc;
-    ps->allow_tier = 1;
-    if ((rc = tier__pp_expr(ps, &f->when, &type)))
-        return rc;
-    if (type != TIER__PT_NONE && type != TIER__PT_BOOL)
-        return tier__pp_fail(ps, TIER_EPARSE, f->when->line, f->when->col,
-                             "the flag's condition is %s, expected a bool (a comparison, in, "
-                             "between, is missing, and, or, not, true or false)",
-                             tier__pp_type_name(type));
-    return tier__pp_end_of_line(ps, "the flag's condition");
+    return tier__pp_condition(ps, 1, &f->when, "the flag's condition");
 }
 
 /* attr.NAME after `after`, into *out. */

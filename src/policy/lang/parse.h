@@ -50,6 +50,10 @@ int tier__pp_nomem(tier__pstate *ps);
 int tier__pp_room(tier__pstate *ps, void **arr, size_t *cap, size_t n, size_t elem,
                   const char *what, int line, int col);
 int tier__pp_end_of_line(tier__pstate *ps, const char *after);
+/* The condition after `when` (the current token starts it): a bool expression that ends the
+ * line, into *out. allow_tier: whether it may read `tier` (a flag's may). `what` names it in the
+ * messages ("the rule's condition"). */
+int tier__pp_condition(tier__pstate *ps, int allow_tier, tier__pexpr **out, const char *what);
 int tier__pp_is_name(const tier__tok *t);
 int tier__pp_text_arg(tier__pstate *ps, const char *what, const char *after, char **out,
                       int allow_empty);

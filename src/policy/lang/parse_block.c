@@ -13,7 +13,7 @@ static int tb_rule(tier__pstate *ps, tier__ptier *tr)
 {
     tier__tok *t = CUR(ps);
     tier__prule *r;
-    int rc, type = TIER__PT_NONE;
+    int rc;
     if (ps->n_rules >= TIER__POL_MAX_ITEMS)
         return tier__pp_fail(ps, TIER_ERANGE, t->line, t->col,
                              "more than %d rules, expected at most %d", TIER__POL_MAX_ITEMS,
@@ -32,15 +32,7 @@ static int tb_rule(tier__pstate *ps, tier__ptier *tr)
         return tier__pp_end_of_line(ps, "the rule's reason");
     if ((rc = tier__pp_next(ps)))
         return rc;
-    ps->allow_tier = 0;
-    if ((rc = tier__pp_expr(ps, &r->when, &type)))
-        return rc;
-    if (type != TIER__PT_NONE && type != TIER__PT_BOOL)
-        return tier__pp_fail(ps, TIER_EPARSE, r->when->line, r->when->col,
-                             "the rule's condition is %s, expected a bool (a comparison, in, "
-                             "between, is missing, and, or, not, true or false)",
-                             tier__pp_type_name(type));
-    return tier__pp_end_of_line(ps, "the rule's condition");
+    return tier__pp_condition(ps, 0, &r->when, "the rule's condition");
 }
 
 /* cap N% | N by EXPR [desc|asc] overflow TIER */
@@ -217,7 +209,7 @@ static int tb_demote(tier__pstate *ps, tier__ptier *tr)
 {
     tier__tok *t = CUR(ps);
     tier__phold *h = &tr->hold;
-    int rc, line = t->line, col = t->col, type = TIER__PT_NONE;
+    int rc, line = t->line, col = t->col;
     if ((rc = tier__pp_next(ps)))
         return rc;
     if (tier__tok_is(t, "after")) {
@@ -237,15 +229,7 @@ static int tb_demote(tier__pstate *ps, tier__ptier *tr)
     h->when_col = col;
     if ((rc = tier__pp_next(ps)))
         return rc;
-    ps->allow_tier = 0;
-    if ((rc = tier__pp_expr(ps, &h->when, &type)))
-        return rc;
-    if (type != TIER__PT_NONE && type != TIER__PT_BOOL)
-        return tier__pp_fail(ps, TIER_EPARSE, h->when->line, h->when->col,
-                             "the demote condition is %s, expected a bool (a comparison, in, "
-                             "between, is missing, and, or, not, true or false)",
-                             tier__pp_type_name(type));
-    return tier__pp_end_of_line(ps, "the demote condition");
+    return tier__pp_condition(ps, 0, &h->when, "the demote condition");
 }
 
 /* dwell N days */

@@ -417,27 +417,36 @@ static int primary(tier__pstate *ps, tier__pexpr **out, int *ty)
     return tier__pp_expected(ps, "a value (a number, string, name, call or '(')", NULL);
 }
 
-static int unary(tier__pstate *ps, tier__pexpr **out, int *ty)
+typedef int (*level_fn)(tier__pstate *, tier__pexpr **, int *);
+
+/* A prefix operator (the current token) over its operand, read by `operand` (the operator's own
+ * level, so that it nests) and wanted of type `type`; `what` names the operator in errors. */
+static int prefix_op(tier__pstate *ps, tier__pexpr **out, int *ty, level_fn operand, int type,
+                     const char *what, int op)
 {
     tier__tok t = *CUR(ps);
     tier__pexpr *e = NULL;
     int rc, inner;
-    if (!tier__tok_op(&t, "-"))
-        return primary(ps, out, ty);
-    if ((rc = enter(ps)) || (rc = tier__pp_next(ps)) || (rc = unary(ps, &e, &inner)))
+    if ((rc = enter(ps)) || (rc = tier__pp_next(ps)) || (rc = operand(ps, &e, &inner)))
         return rc;
     ps->depth--;
-    if ((rc = want_type(ps, e, inner, TIER__PT_NUMBER, "'-'"))) {
+    if ((rc = want_type(ps, e, inner, type, what))) {
         tier__pexpr_free(ps->a, e);
         return rc;
     }
-    *ty = TIER__PT_NUMBER;
-    *out = node_of(ps, TIER__PX_UNARY, TIER__POP_NEG, t.line, t.col, &e, 1);
+    *ty = type;
+    *out = node_of(ps, TIER__PX_UNARY, op, t.line, t.col, &e, 1);
     return *out ? TIER_OK : ps->lx.rc;
 }
 
+static int unary(tier__pstate *ps, tier__pexpr **out, int *ty)
+{
+    if (!tier__tok_op(CUR(ps), "-"))
+        return primary(ps, out, ty);
+    return prefix_op(ps, out, ty, unary, TIER__PT_NUMBER, "'-'", TIER__POP_NEG);
+}
+
 /* A left-associative chain of binary operators over `sub`. */
-typedef int (*level_fn)(tier__pstate *, tier__pexpr **, int *);
 
 static int binary_op(tier__pstate *ps, int level)
 {
@@ -641,21 +650,9 @@ fail:
 
 static int p_not(tier__pstate *ps, tier__pexpr **out, int *ty)
 {
-    tier__tok t = *CUR(ps);
-    tier__pexpr *e = NULL;
-    int rc, inner;
-    if (!tier__tok_is(&t, "not"))
+    if (!tier__tok_is(CUR(ps), "not"))
         return test(ps, out, ty);
-    if ((rc = enter(ps)) || (rc = tier__pp_next(ps)) || (rc = p_not(ps, &e, &inner)))
-        return rc;
-    ps->depth--;
-    if ((rc = want_type(ps, e, inner, TIER__PT_BOOL, "'not'"))) {
-        tier__pexpr_free(ps->a, e);
-        return rc;
-    }
-    *ty = TIER__PT_BOOL;
-    *out = node_of(ps, TIER__PX_UNARY, TIER__POP_NOT, t.line, t.col, &e, 1);
-    return *out ? TIER_OK : ps->lx.rc;
+    return prefix_op(ps, out, ty, p_not, TIER__PT_BOOL, "'not'", TIER__POP_NOT);
 }
 
 static int p_and(tier__pstate *ps, tier__pexpr **out, int *ty)
