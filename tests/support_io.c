@@ -8,6 +8,7 @@
 
 #include "support.h"
 
+#include "util/internal.h"
 #include "util/rng.h"
 
 /* ---- the sink ---------------------------------------------------------------------------- */
@@ -663,4 +664,144 @@ size_t tst_mutate(struct tier__rng *rng, unsigned char *d, const unsigned char *
         break;
     }
     return n;
+}
+
+/* ---- the crash and fault walks of an atomic save ------------------------------------------ */
+
+int tst_save_loaded(const tst_save_case *c, tst_faultfs *fs, const unsigned char *old,
+                    size_t old_len, const unsigned char *new_, size_t new_len, const char *what)
+{
+    char err[TIER__ERR_SIZE];
+    size_t n = 0;
+    int rc, which = -2;
+    unsigned char *d = c->load(fs, &n, &rc, err);
+    if (rc == TIER_ENOTFOUND)
+        return -1;
+    if (rc != TIER_OK)
+        fail_msg("%s: the %s does not load: %s", what, c->noun, err);
+    if (old && n == old_len && memcmp(d, old, n) == 0)
+        which = 0;
+    else if (n == new_len && memcmp(d, new_, n) == 0)
+        which = 1;
+    test_free(d);
+    if (which < 0)
+        fail_msg("%s: the file loads but is neither the old nor the new %s", what, c->noun);
+    return which;
+}
+
+/* How many operations a clean save over the old file takes; its last is the directory sync. */
+static long save_ops(const tst_save_case *c, const unsigned char *old, size_t old_len)
+{
+    char err[TIER__ERR_SIZE];
+    tst_faultfs fs;
+    long total;
+    tst_faultfs_init(&fs);
+    tst_faultfs_put(&fs, c->path, old, old_len);
+    assert_int_equal(c->save(&fs, 1, err), TIER_OK);
+    total = fs.ops;
+    assert_true(total >= 5);
+    assert_string_equal(tst_faultfs_op(&fs, total), "sync_dir");
+    tst_faultfs_clear(&fs);
+    return total;
+}
+
+void tst_walk_save_crashes(const tst_save_case *c)
+{
+    char err[TIER__ERR_SIZE], what[160];
+    size_t old_len, new_len;
+    unsigned char *old = c->image(0, &old_len), *new_ = c->image(1, &new_len);
+    long total = save_ops(c, old, old_len), n;
+    int mode, first, seen[2][2] = {{0, 0}, {0, 0}};
+    tst_faultfs fs;
+    for (first = 0; first <= 1; first++) {
+        for (mode = TST_CRASH_KEEP; mode <= TST_CRASH_TORN; mode++) {
+            for (n = 0; n <= total; n++) {
+                int which, rc;
+                tst_faultfs_init(&fs);
+                if (!first)
+                    tst_faultfs_put(&fs, c->path, old, old_len);
+                fs.dead_after = n ? n : -1; /* n = 0: the machine dies before the first call */
+                rc = c->save(&fs, 1, err);
+                assert_int_equal(rc, n == total ? TIER_OK : TIER_EIO);
+                tst_faultfs_crash(&fs, mode);
+                snprintf(what, sizeof what, "%s save, crash after operation %ld (%s), writes %s",
+                         first ? "first" : "second", n, n ? tst_faultfs_op(&fs, n) : "none",
+                         tst_crash_name(mode));
+                which = tst_save_loaded(c, &fs, first ? NULL : old, old_len, new_, new_len, what);
+                if (which == -1 && !first)
+                    fail_msg("%s: the old %s is lost", what, c->noun);
+                /* Once save returned OK the new file must survive any crash. */
+                if (n == total && which != 1)
+                    fail_msg("%s: a completed save did not survive the crash", what);
+                seen[first][which < 0 ? 0 : which]++;
+                /* The next save after the crash works and cleans up after itself. */
+                assert_int_equal(c->save(&fs, 1, err), TIER_OK);
+                assert_int_equal(tst_save_loaded(c, &fs, NULL, 0, new_, new_len, what), 1);
+                assert_int_equal(fs.open_fds, 0);
+                /* A crash may leave the temporary file (docs/reliability.md), never more. */
+                assert_true(tst_faultfs_count(&fs) <= 2);
+                tst_faultfs_clear(&fs);
+            }
+        }
+    }
+    /* Both outcomes happen: the crash points do reach both sides of the rename. */
+    assert_true(seen[0][0] > 0 && seen[0][1] > 0 && seen[1][0] > 0 && seen[1][1] > 0);
+    test_free(old);
+    test_free(new_);
+}
+
+static void expect_two(const char *err, const char *a, int kind)
+{
+    const char *parts[2];
+    parts[0] = a;
+    parts[1] = kind == TST_FAULT_EIO ? "Input/output error" : "No space left on device";
+    tst_expect_parts(err, parts, 2);
+}
+
+void tst_walk_save_faults(const tst_save_case *c)
+{
+    static const int kinds[] = {TST_FAULT_EIO, TST_FAULT_ENOSPC, TST_FAULT_SHORT, TST_FAULT_EINTR};
+    char err[TIER__ERR_SIZE], what[160], where[200];
+    size_t k, old_len, new_len;
+    unsigned char *old = c->image(0, &old_len), *new_ = c->image(1, &new_len);
+    long total = save_ops(c, old, old_len), n;
+    tst_faultfs fs;
+    snprintf(where, sizeof where, "save '%s': ", c->path);
+    for (k = 0; k < TST_COUNT(kinds); k++) {
+        for (n = 1; n <= total; n++) {
+            const char *op;
+            int rc, which;
+            tst_faultfs_init(&fs);
+            tst_faultfs_put(&fs, c->path, old, old_len);
+            fs.fail_at = n;
+            fs.fail_kind = kinds[k];
+            rc = c->save(&fs, 1, err);
+            op = tst_faultfs_op(&fs, n);
+            snprintf(what, sizeof what, "operation %ld (%s) failing with %s", n, op,
+                     tst_fault_name(kinds[k]));
+            assert_int_equal(fs.open_fds, 0);
+            assert_int_equal(tst_faultfs_count(&fs), 1); /* no temporary file left */
+            which = tst_save_loaded(c, &fs, old, old_len, new_, new_len, what);
+            if (kinds[k] == TST_FAULT_SHORT || kinds[k] == TST_FAULT_EINTR) {
+                /* Retried or continued: the save succeeds. */
+                if (rc != TIER_OK || which != 1)
+                    fail_msg("%s: got %s (%s), want a completed save", what, tier_status_name(rc),
+                             err);
+            } else if (rc != TIER_EIO) {
+                fail_msg("%s: got %s, want TIER_EIO", what, tier_status_name(rc));
+            } else if (strcmp(op, "sync_dir") == 0) {
+                /* After the rename: the new file is in place, and the caller is told. */
+                assert_int_equal(which, 1);
+                expect_two(err, "the new file is in place, but syncing its directory failed",
+                           kinds[k]);
+            } else {
+                if (which != 0)
+                    fail_msg("%s: the old %s was replaced", what, c->noun);
+                expect_two(err, where, kinds[k]);
+            }
+            tst_faultfs_clear(&fs);
+        }
+    }
+    test_free(old);
+    test_free(new_);
 }
