@@ -109,6 +109,29 @@ static int nomem(build *b)
     return TIER_ENOMEM;
 }
 
+/* The end of a comparison that returned rc: on success the string pool joins the new state,
+ * which replaces the diff's; on failure the new state is dropped and the diff is as it was. */
+static int finish(build *b, int rc)
+{
+    tier_diff *d = b->d;
+    if (!rc) {
+        b->s.pool_len = tier__buf_len(&b->pool);
+        b->s.pool = tier__buf_take(&b->pool, NULL);
+        if (!b->s.pool)
+            rc = nomem(b);
+    }
+    tier__buf_free(&b->pool);
+    if (rc) {
+        state_free(&d->alloc, &b->s);
+        return rc;
+    }
+    state_free(&d->alloc, &d->s);
+    d->s = b->s;
+    d->has = 1;
+    d->err[0] = '\0';
+    return TIER_OK;
+}
+
 /* Copies `len` bytes of `s` and a NUL into the pool; *off is where they start. */
 static int pool_put(build *b, const char *s, size_t len, size_t *off)
 {
@@ -469,22 +492,7 @@ int tier_diff_results(tier_diff *d, const tier_result *before, const tier_result
         rc = compare_entitlements(&b);
     if (!rc)
         rc = compare_routes(&b);
-    if (!rc) {
-        b.s.pool_len = tier__buf_len(&b.pool);
-        b.s.pool = tier__buf_take(&b.pool, NULL);
-        if (!b.s.pool)
-            rc = nomem(&b);
-    }
-    tier__buf_free(&b.pool);
-    if (rc) {
-        state_free(&d->alloc, &b.s);
-        return rc;
-    }
-    state_free(&d->alloc, &d->s);
-    d->s = b.s;
-    d->has = 1;
-    d->err[0] = '\0';
-    return TIER_OK;
+    return finish(&b, rc);
 }
 
 /* ---- two histories ------------------------------------------------------------------------ */
@@ -599,22 +607,7 @@ int tier_diff_histories(tier_diff *d, const tier_history *before, const tier_his
     rc = history_tiers(&b, h);
     if (!rc)
         rc = compare_histories(&b, h);
-    if (!rc) {
-        b.s.pool_len = tier__buf_len(&b.pool);
-        b.s.pool = tier__buf_take(&b.pool, NULL);
-        if (!b.s.pool)
-            rc = nomem(&b);
-    }
-    tier__buf_free(&b.pool);
-    if (rc) {
-        state_free(&d->alloc, &b.s);
-        return rc;
-    }
-    state_free(&d->alloc, &d->s);
-    d->s = b.s;
-    d->has = 1;
-    d->err[0] = '\0';
-    return TIER_OK;
+    return finish(&b, rc);
 }
 
 /* ---- getters ------------------------------------------------------------------------------- */
