@@ -705,37 +705,45 @@ size_t tier_diff_entitlement_count(const tier_diff *d)
     return d ? d->s.n_ents : 0;
 }
 
+/* Entitlement k of the diff, or NULL when there is none. */
+static const tier__dent *entitlement(const tier_diff *d, size_t k)
+{
+    return d && k < d->s.n_ents ? &d->s.ents[k] : NULL;
+}
+
 const char *tier_diff_entitlement_name(const tier_diff *d, size_t k, int *type)
 {
-    if (!d || k >= d->s.n_ents)
-        return NULL;
-    if (type)
-        *type = d->s.ents[k].type;
-    return TIER__DSTR(&d->s, d->s.ents[k].name);
+    const tier__dent *e = entitlement(d, k);
+    if (e && type)
+        *type = e->type;
+    return e ? TIER__DSTR(&d->s, e->name) : NULL;
 }
 
 int tier_diff_entitlement_total(const tier_diff *d, size_t k, int side, double *total)
 {
+    const tier__dent *e = entitlement(d, k);
     if (!d || !total)
         return TIER_EINVAL;
-    if (k >= d->s.n_ents || !side_ok(side))
+    if (!e || !side_ok(side))
         return TIER_ERANGE;
-    *total = d->s.ents[k].total[side];
-    return d->s.ents[k].present[side] ? TIER_OK : TIER_ENOTFOUND;
+    *total = e->total[side];
+    return e->present[side] ? TIER_OK : TIER_ENOTFOUND;
 }
 
 size_t tier_diff_entitlement_value_count(const tier_diff *d, size_t k)
 {
-    return d && k < d->s.n_ents ? d->s.ents[k].n_values : 0;
+    const tier__dent *e = entitlement(d, k);
+    return e ? e->n_values : 0;
 }
 
 const char *tier_diff_entitlement_value(const tier_diff *d, size_t k, size_t j, size_t *before,
                                         size_t *after)
 {
+    const tier__dent *e = entitlement(d, k);
     const tier__dval *v;
-    if (!d || k >= d->s.n_ents || j >= d->s.ents[k].n_values)
+    if (!e || j >= e->n_values)
         return NULL;
-    v = &d->s.ents[k].values[j];
+    v = &e->values[j];
     if (before)
         *before = v->count[0];
     if (after)
