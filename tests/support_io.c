@@ -118,24 +118,35 @@ static int mio_open(void *ud, const char *path, int mode, void **out)
     return 0;
 }
 
+/* A read of at most `size` bytes of the `len` bytes of data from *pos on, which it moves: no
+ * more than `chunk` (0: no limit), and half of them when `halve` (a short read). Returns the
+ * count. */
+static size_t read_at(void *buf, size_t size, const void *data, size_t len, size_t *pos,
+                      size_t chunk, int halve)
+{
+    size_t n = *pos < len ? len - *pos : 0;
+    if (n > size)
+        n = size;
+    if (chunk && n > chunk)
+        n = chunk;
+    if (halve && n > 1)
+        n /= 2;
+    if (n)
+        memcpy(buf, (const unsigned char *)data + *pos, n);
+    *pos += n;
+    return n;
+}
+
 static int64_t mio_read(void *ud, void *file, void *buf, size_t size)
 {
     tst_memfs *fs = ud;
     tst_memfile *f = handle(fs, file);
-    size_t n = f->len - f->pos;
     fs->reads++;
     if (fs->reads == fs->fail_read)
         return -EIO;
     if (fs->reads == fs->eintr_read)
         return -EINTR;
-    if (n > size)
-        n = size;
-    if (fs->read_chunk && n > fs->read_chunk)
-        n = fs->read_chunk;
-    if (n)
-        memcpy(buf, f->data + f->pos, n);
-    f->pos += n;
-    return (int64_t)n;
+    return (int64_t)read_at(buf, size, f->data, f->len, &f->pos, fs->read_chunk, 0);
 }
 
 static int64_t mio_write(void *ud, void *file, const void *buf, size_t size)
@@ -242,22 +253,24 @@ static unsigned char *bytes_dup(const unsigned char *data, size_t n)
     return p;
 }
 
-static void set_volatile(tst_fnode *n, const unsigned char *data, size_t len)
+/* Replaces the block *dst (of *dst_len bytes) with a copy of data (which may be within it). */
+static void set_bytes(unsigned char **dst, size_t *dst_len, const unsigned char *data, size_t len)
 {
     unsigned char *p = bytes_dup(data, len);
-    if (n->vdata)
-        test_free(n->vdata);
-    n->vdata = p;
-    n->vlen = len;
+    if (*dst)
+        test_free(*dst);
+    *dst = p;
+    *dst_len = len;
+}
+
+static void set_volatile(tst_fnode *n, const unsigned char *data, size_t len)
+{
+    set_bytes(&n->vdata, &n->vlen, data, len);
 }
 
 static void set_durable(tst_fnode *n, const unsigned char *data, size_t len)
 {
-    unsigned char *p = bytes_dup(data, len);
-    if (n->ddata)
-        test_free(n->ddata);
-    n->ddata = p;
-    n->dlen = len;
+    set_bytes(&n->ddata, &n->dlen, data, len);
 }
 
 static int fnode_new(tst_faultfs *fs)
@@ -427,6 +440,20 @@ static tst_ffd *fs_fd(tst_faultfs *fs, void *file)
     return d;
 }
 
+/* The name's entry when it names a file in the volatile view, else NULL. */
+static tst_fname *existing(tst_faultfs *fs, const char *path)
+{
+    tst_fname *e = fname_find(fs, path);
+    return e && e->vnode >= 0 ? e : NULL;
+}
+
+/* Counts an operation on an open file (fs_op) and gives its handle in *d. */
+static int file_op(tst_faultfs *fs, void *file, const char *name, tst_ffd **d)
+{
+    *d = fs_fd(fs, file);
+    return fs_op(fs, name);
+}
+
 static int ffs_open(void *ud, const char *path, int mode, void **out)
 {
     tst_faultfs *fs = ud;
@@ -437,9 +464,9 @@ static int ffs_open(void *ud, const char *path, int mode, void **out)
     for (k = 0; k < TST_FAULTFS_FDS && fs->fds[k].used; k++)
         ;
     assert_true(k < TST_FAULTFS_FDS);
-    e = fname_find(fs, path);
+    e = existing(fs, path);
     if (mode == TIER_IO_READ) {
-        if (!e || e->vnode < 0)
+        if (!e)
             return -ENOENT;
     } else {
         assert_int_equal(mode, TIER_IO_WRITE);
@@ -461,30 +488,21 @@ static int ffs_open(void *ud, const char *path, int mode, void **out)
 static int64_t ffs_read(void *ud, void *file, void *buf, size_t size)
 {
     tst_faultfs *fs = ud;
-    tst_ffd *d = fs_fd(fs, file);
+    tst_ffd *d;
+    int rc = file_op(fs, file, "read", &d);
     tst_fnode *n = &fs->nodes[d->node];
-    int rc = fs_op(fs, "read");
-    size_t left;
     if (rc < 0)
         return rc;
     assert_int_equal(d->mode, TIER_IO_READ);
-    left = d->pos < n->vlen ? n->vlen - d->pos : 0;
-    if (size > left)
-        size = left;
-    if (rc == TST_FAULT_SHORT && size > 1)
-        size /= 2;
-    if (size)
-        memcpy(buf, n->vdata + d->pos, size);
-    d->pos += size;
-    return (int64_t)size;
+    return (int64_t)read_at(buf, size, n->vdata, n->vlen, &d->pos, 0, rc == TST_FAULT_SHORT);
 }
 
 static int64_t ffs_write(void *ud, void *file, const void *buf, size_t size)
 {
     tst_faultfs *fs = ud;
-    tst_ffd *d = fs_fd(fs, file);
+    tst_ffd *d;
+    int rc = file_op(fs, file, "write", &d);
     tst_fnode *n = &fs->nodes[d->node];
-    int rc = fs_op(fs, "write");
     if (rc < 0)
         return rc;
     assert_int_equal(d->mode, TIER_IO_WRITE);
@@ -503,9 +521,9 @@ static int64_t ffs_write(void *ud, void *file, const void *buf, size_t size)
 static int ffs_sync(void *ud, void *file)
 {
     tst_faultfs *fs = ud;
-    tst_ffd *d = fs_fd(fs, file);
+    tst_ffd *d;
+    int rc = file_op(fs, file, "sync", &d);
     tst_fnode *n = &fs->nodes[d->node];
-    int rc = fs_op(fs, "sync");
     if (rc < 0)
         return rc;
     set_durable(n, n->vdata, n->vlen);
@@ -516,8 +534,8 @@ static int ffs_sync(void *ud, void *file)
 static int ffs_close(void *ud, void *file)
 {
     tst_faultfs *fs = ud;
-    tst_ffd *d = fs_fd(fs, file);
-    int rc = fs_op(fs, "close");
+    tst_ffd *d;
+    int rc = file_op(fs, file, "close", &d);
     if (fs->dead_after && fs->ops > fs->dead_after)
         return rc; /* the machine is gone: nothing changes any more */
     /* The handle is released whatever the outcome (POSIX close). */
@@ -534,8 +552,7 @@ static int ffs_rename(void *ud, const char *from, const char *to)
     int rc = fs_op(fs, "rename");
     if (rc < 0)
         return rc;
-    f = fname_find(fs, from);
-    if (!f || f->vnode < 0)
+    if (!existing(fs, from))
         return -ENOENT;
     t = fname_get(fs, to);
     f = fname_find(fs, from); /* fname_get does not move entries, but look again to be plain */
@@ -554,8 +571,8 @@ static int ffs_remove(void *ud, const char *path)
     int rc = fs_op(fs, "remove");
     if (rc < 0)
         return rc;
-    e = fname_find(fs, path);
-    if (!e || e->vnode < 0)
+    e = existing(fs, path);
+    if (!e)
         return -ENOENT;
     e->vnode = -1;
     fs_collect(fs);
@@ -565,8 +582,8 @@ static int ffs_remove(void *ud, const char *path)
 static int64_t ffs_size(void *ud, void *file)
 {
     tst_faultfs *fs = ud;
-    tst_ffd *d = fs_fd(fs, file);
-    int rc = fs_op(fs, "size");
+    tst_ffd *d;
+    int rc = file_op(fs, file, "size", &d);
     if (rc < 0)
         return rc;
     return (int64_t)fs->nodes[d->node].vlen;
