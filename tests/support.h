@@ -518,4 +518,32 @@ const char *tst_take_text(tier_text *t, char *value, size_t cap);
  * fails the test when the get fails. */
 const char *tst_pipeline_get(const tier_pipeline *p, const char *key);
 
+/* ---- dedupe4a ---- */
+
+/* An atomic save under test, for the crash and fault walks below. save() writes the sample
+ * `variant` to `path` through fs and returns the status (err, TIER__ERR_SIZE bytes, the reason);
+ * load() reads `path` back through fs and returns the status, and on TIER_OK the file's bytes
+ * (test_malloc'd, *len of them; NULL and the reason in err otherwise). image() gives the bytes
+ * of the sample `variant` (test_malloc'd). The walks save variant 1 over variant 0. */
+typedef struct tst_save_case {
+    const char *path;
+    const char *noun; /* what is saved, in failure messages: "snapshot", "history" */
+    int (*save)(tst_faultfs *fs, int variant, char *err);
+    unsigned char *(*load)(tst_faultfs *fs, size_t *len, int *rc, char *err);
+    unsigned char *(*image)(int variant, size_t *len);
+} tst_save_case;
+
+/* Loads c->path from fs and says which of old (0, none when old is NULL) or new the file holds,
+ * or -1 when there is none; fails the test for anything else (a damaged file, a third content),
+ * naming `what`. */
+int tst_save_loaded(const tst_save_case *c, tst_faultfs *fs, const unsigned char *old,
+                    size_t old_len, const unsigned char *new_, size_t new_len, const char *what);
+
+void tst_walk_save_crashes(const tst_save_case *c);
+
+/* Every operation of a save over the old file fails with every fault kind: short writes and
+ * interrupts are retried, EIO and ENOSPC are reported (naming the path and the errno text) and
+ * leave the old file, or the new one and a message when only the directory sync failed. */
+void tst_walk_save_faults(const tst_save_case *c);
+
 #endif

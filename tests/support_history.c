@@ -53,12 +53,8 @@ static void set_entry(tier_history *h, size_t i, const char *id, int32_t tier, i
 static void set_move(tier_history *h, size_t i, const char *id, int32_t from, int32_t to, int code,
                      const char *detail)
 {
-    tier__hmove *m = &h->moves[i];
-    m->id = dup_(h, id);
-    m->from = from;
-    m->to = to;
-    m->code = code;
-    m->detail = dup_(h, detail);
+    h->moves[i] = (tier__hmove){
+        .id = dup_(h, id), .from = from, .to = to, .code = code, .detail = dup_(h, detail)};
 }
 
 static void set_model(tier_history *h, size_t i, const char *name, const char *kind,

@@ -8,6 +8,7 @@
 
 #include "support.h"
 
+#include "util/internal.h"
 #include "util/rng.h"
 
 /* ---- the sink ---------------------------------------------------------------------------- */
@@ -117,24 +118,35 @@ static int mio_open(void *ud, const char *path, int mode, void **out)
     return 0;
 }
 
+/* A read of at most `size` bytes of the `len` bytes of data from *pos on, which it moves: no
+ * more than `chunk` (0: no limit), and half of them when `halve` (a short read). Returns the
+ * count. */
+static size_t read_at(void *buf, size_t size, const void *data, size_t len, size_t *pos,
+                      size_t chunk, int halve)
+{
+    size_t n = *pos < len ? len - *pos : 0;
+    if (n > size)
+        n = size;
+    if (chunk && n > chunk)
+        n = chunk;
+    if (halve && n > 1)
+        n /= 2;
+    if (n)
+        memcpy(buf, (const unsigned char *)data + *pos, n);
+    *pos += n;
+    return n;
+}
+
 static int64_t mio_read(void *ud, void *file, void *buf, size_t size)
 {
     tst_memfs *fs = ud;
     tst_memfile *f = handle(fs, file);
-    size_t n = f->len - f->pos;
     fs->reads++;
     if (fs->reads == fs->fail_read)
         return -EIO;
     if (fs->reads == fs->eintr_read)
         return -EINTR;
-    if (n > size)
-        n = size;
-    if (fs->read_chunk && n > fs->read_chunk)
-        n = fs->read_chunk;
-    if (n)
-        memcpy(buf, f->data + f->pos, n);
-    f->pos += n;
-    return (int64_t)n;
+    return (int64_t)read_at(buf, size, f->data, f->len, &f->pos, fs->read_chunk, 0);
 }
 
 static int64_t mio_write(void *ud, void *file, const void *buf, size_t size)
@@ -241,22 +253,24 @@ static unsigned char *bytes_dup(const unsigned char *data, size_t n)
     return p;
 }
 
-static void set_volatile(tst_fnode *n, const unsigned char *data, size_t len)
+/* Replaces the block *dst (of *dst_len bytes) with a copy of data (which may be within it). */
+static void set_bytes(unsigned char **dst, size_t *dst_len, const unsigned char *data, size_t len)
 {
     unsigned char *p = bytes_dup(data, len);
-    if (n->vdata)
-        test_free(n->vdata);
-    n->vdata = p;
-    n->vlen = len;
+    if (*dst)
+        test_free(*dst);
+    *dst = p;
+    *dst_len = len;
+}
+
+static void set_volatile(tst_fnode *n, const unsigned char *data, size_t len)
+{
+    set_bytes(&n->vdata, &n->vlen, data, len);
 }
 
 static void set_durable(tst_fnode *n, const unsigned char *data, size_t len)
 {
-    unsigned char *p = bytes_dup(data, len);
-    if (n->ddata)
-        test_free(n->ddata);
-    n->ddata = p;
-    n->dlen = len;
+    set_bytes(&n->ddata, &n->dlen, data, len);
 }
 
 static int fnode_new(tst_faultfs *fs)
@@ -426,6 +440,20 @@ static tst_ffd *fs_fd(tst_faultfs *fs, void *file)
     return d;
 }
 
+/* The name's entry when it names a file in the volatile view, else NULL. */
+static tst_fname *existing(tst_faultfs *fs, const char *path)
+{
+    tst_fname *e = fname_find(fs, path);
+    return e && e->vnode >= 0 ? e : NULL;
+}
+
+/* Counts an operation on an open file (fs_op) and gives its handle in *d. */
+static int file_op(tst_faultfs *fs, void *file, const char *name, tst_ffd **d)
+{
+    *d = fs_fd(fs, file);
+    return fs_op(fs, name);
+}
+
 static int ffs_open(void *ud, const char *path, int mode, void **out)
 {
     tst_faultfs *fs = ud;
@@ -436,9 +464,9 @@ static int ffs_open(void *ud, const char *path, int mode, void **out)
     for (k = 0; k < TST_FAULTFS_FDS && fs->fds[k].used; k++)
         ;
     assert_true(k < TST_FAULTFS_FDS);
-    e = fname_find(fs, path);
+    e = existing(fs, path);
     if (mode == TIER_IO_READ) {
-        if (!e || e->vnode < 0)
+        if (!e)
             return -ENOENT;
     } else {
         assert_int_equal(mode, TIER_IO_WRITE);
@@ -460,30 +488,21 @@ static int ffs_open(void *ud, const char *path, int mode, void **out)
 static int64_t ffs_read(void *ud, void *file, void *buf, size_t size)
 {
     tst_faultfs *fs = ud;
-    tst_ffd *d = fs_fd(fs, file);
+    tst_ffd *d;
+    int rc = file_op(fs, file, "read", &d);
     tst_fnode *n = &fs->nodes[d->node];
-    int rc = fs_op(fs, "read");
-    size_t left;
     if (rc < 0)
         return rc;
     assert_int_equal(d->mode, TIER_IO_READ);
-    left = d->pos < n->vlen ? n->vlen - d->pos : 0;
-    if (size > left)
-        size = left;
-    if (rc == TST_FAULT_SHORT && size > 1)
-        size /= 2;
-    if (size)
-        memcpy(buf, n->vdata + d->pos, size);
-    d->pos += size;
-    return (int64_t)size;
+    return (int64_t)read_at(buf, size, n->vdata, n->vlen, &d->pos, 0, rc == TST_FAULT_SHORT);
 }
 
 static int64_t ffs_write(void *ud, void *file, const void *buf, size_t size)
 {
     tst_faultfs *fs = ud;
-    tst_ffd *d = fs_fd(fs, file);
+    tst_ffd *d;
+    int rc = file_op(fs, file, "write", &d);
     tst_fnode *n = &fs->nodes[d->node];
-    int rc = fs_op(fs, "write");
     if (rc < 0)
         return rc;
     assert_int_equal(d->mode, TIER_IO_WRITE);
@@ -502,9 +521,9 @@ static int64_t ffs_write(void *ud, void *file, const void *buf, size_t size)
 static int ffs_sync(void *ud, void *file)
 {
     tst_faultfs *fs = ud;
-    tst_ffd *d = fs_fd(fs, file);
+    tst_ffd *d;
+    int rc = file_op(fs, file, "sync", &d);
     tst_fnode *n = &fs->nodes[d->node];
-    int rc = fs_op(fs, "sync");
     if (rc < 0)
         return rc;
     set_durable(n, n->vdata, n->vlen);
@@ -515,8 +534,8 @@ static int ffs_sync(void *ud, void *file)
 static int ffs_close(void *ud, void *file)
 {
     tst_faultfs *fs = ud;
-    tst_ffd *d = fs_fd(fs, file);
-    int rc = fs_op(fs, "close");
+    tst_ffd *d;
+    int rc = file_op(fs, file, "close", &d);
     if (fs->dead_after && fs->ops > fs->dead_after)
         return rc; /* the machine is gone: nothing changes any more */
     /* The handle is released whatever the outcome (POSIX close). */
@@ -533,8 +552,7 @@ static int ffs_rename(void *ud, const char *from, const char *to)
     int rc = fs_op(fs, "rename");
     if (rc < 0)
         return rc;
-    f = fname_find(fs, from);
-    if (!f || f->vnode < 0)
+    if (!existing(fs, from))
         return -ENOENT;
     t = fname_get(fs, to);
     f = fname_find(fs, from); /* fname_get does not move entries, but look again to be plain */
@@ -553,8 +571,8 @@ static int ffs_remove(void *ud, const char *path)
     int rc = fs_op(fs, "remove");
     if (rc < 0)
         return rc;
-    e = fname_find(fs, path);
-    if (!e || e->vnode < 0)
+    e = existing(fs, path);
+    if (!e)
         return -ENOENT;
     e->vnode = -1;
     fs_collect(fs);
@@ -564,8 +582,8 @@ static int ffs_remove(void *ud, const char *path)
 static int64_t ffs_size(void *ud, void *file)
 {
     tst_faultfs *fs = ud;
-    tst_ffd *d = fs_fd(fs, file);
-    int rc = fs_op(fs, "size");
+    tst_ffd *d;
+    int rc = file_op(fs, file, "size", &d);
     if (rc < 0)
         return rc;
     return (int64_t)fs->nodes[d->node].vlen;
@@ -663,4 +681,144 @@ size_t tst_mutate(struct tier__rng *rng, unsigned char *d, const unsigned char *
         break;
     }
     return n;
+}
+
+/* ---- the crash and fault walks of an atomic save ------------------------------------------ */
+
+int tst_save_loaded(const tst_save_case *c, tst_faultfs *fs, const unsigned char *old,
+                    size_t old_len, const unsigned char *new_, size_t new_len, const char *what)
+{
+    char err[TIER__ERR_SIZE];
+    size_t n = 0;
+    int rc, which = -2;
+    unsigned char *d = c->load(fs, &n, &rc, err);
+    if (rc == TIER_ENOTFOUND)
+        return -1;
+    if (rc != TIER_OK)
+        fail_msg("%s: the %s does not load: %s", what, c->noun, err);
+    if (old && n == old_len && memcmp(d, old, n) == 0)
+        which = 0;
+    else if (n == new_len && memcmp(d, new_, n) == 0)
+        which = 1;
+    test_free(d);
+    if (which < 0)
+        fail_msg("%s: the file loads but is neither the old nor the new %s", what, c->noun);
+    return which;
+}
+
+/* How many operations a clean save over the old file takes; its last is the directory sync. */
+static long save_ops(const tst_save_case *c, const unsigned char *old, size_t old_len)
+{
+    char err[TIER__ERR_SIZE];
+    tst_faultfs fs;
+    long total;
+    tst_faultfs_init(&fs);
+    tst_faultfs_put(&fs, c->path, old, old_len);
+    assert_int_equal(c->save(&fs, 1, err), TIER_OK);
+    total = fs.ops;
+    assert_true(total >= 5);
+    assert_string_equal(tst_faultfs_op(&fs, total), "sync_dir");
+    tst_faultfs_clear(&fs);
+    return total;
+}
+
+void tst_walk_save_crashes(const tst_save_case *c)
+{
+    char err[TIER__ERR_SIZE], what[160];
+    size_t old_len, new_len;
+    unsigned char *old = c->image(0, &old_len), *new_ = c->image(1, &new_len);
+    long total = save_ops(c, old, old_len), n;
+    int mode, first, seen[2][2] = {{0, 0}, {0, 0}};
+    tst_faultfs fs;
+    for (first = 0; first <= 1; first++) {
+        for (mode = TST_CRASH_KEEP; mode <= TST_CRASH_TORN; mode++) {
+            for (n = 0; n <= total; n++) {
+                int which, rc;
+                tst_faultfs_init(&fs);
+                if (!first)
+                    tst_faultfs_put(&fs, c->path, old, old_len);
+                fs.dead_after = n ? n : -1; /* n = 0: the machine dies before the first call */
+                rc = c->save(&fs, 1, err);
+                assert_int_equal(rc, n == total ? TIER_OK : TIER_EIO);
+                tst_faultfs_crash(&fs, mode);
+                snprintf(what, sizeof what, "%s save, crash after operation %ld (%s), writes %s",
+                         first ? "first" : "second", n, n ? tst_faultfs_op(&fs, n) : "none",
+                         tst_crash_name(mode));
+                which = tst_save_loaded(c, &fs, first ? NULL : old, old_len, new_, new_len, what);
+                if (which == -1 && !first)
+                    fail_msg("%s: the old %s is lost", what, c->noun);
+                /* Once save returned OK the new file must survive any crash. */
+                if (n == total && which != 1)
+                    fail_msg("%s: a completed save did not survive the crash", what);
+                seen[first][which < 0 ? 0 : which]++;
+                /* The next save after the crash works and cleans up after itself. */
+                assert_int_equal(c->save(&fs, 1, err), TIER_OK);
+                assert_int_equal(tst_save_loaded(c, &fs, NULL, 0, new_, new_len, what), 1);
+                assert_int_equal(fs.open_fds, 0);
+                /* A crash may leave the temporary file (docs/reliability.md), never more. */
+                assert_true(tst_faultfs_count(&fs) <= 2);
+                tst_faultfs_clear(&fs);
+            }
+        }
+    }
+    /* Both outcomes happen: the crash points do reach both sides of the rename. */
+    assert_true(seen[0][0] > 0 && seen[0][1] > 0 && seen[1][0] > 0 && seen[1][1] > 0);
+    test_free(old);
+    test_free(new_);
+}
+
+static void expect_two(const char *err, const char *a, int kind)
+{
+    const char *parts[2];
+    parts[0] = a;
+    parts[1] = kind == TST_FAULT_EIO ? "Input/output error" : "No space left on device";
+    tst_expect_parts(err, parts, 2);
+}
+
+void tst_walk_save_faults(const tst_save_case *c)
+{
+    static const int kinds[] = {TST_FAULT_EIO, TST_FAULT_ENOSPC, TST_FAULT_SHORT, TST_FAULT_EINTR};
+    char err[TIER__ERR_SIZE], what[160], where[200];
+    size_t k, old_len, new_len;
+    unsigned char *old = c->image(0, &old_len), *new_ = c->image(1, &new_len);
+    long total = save_ops(c, old, old_len), n;
+    tst_faultfs fs;
+    snprintf(where, sizeof where, "save '%s': ", c->path);
+    for (k = 0; k < TST_COUNT(kinds); k++) {
+        for (n = 1; n <= total; n++) {
+            const char *op;
+            int rc, which;
+            tst_faultfs_init(&fs);
+            tst_faultfs_put(&fs, c->path, old, old_len);
+            fs.fail_at = n;
+            fs.fail_kind = kinds[k];
+            rc = c->save(&fs, 1, err);
+            op = tst_faultfs_op(&fs, n);
+            snprintf(what, sizeof what, "operation %ld (%s) failing with %s", n, op,
+                     tst_fault_name(kinds[k]));
+            assert_int_equal(fs.open_fds, 0);
+            assert_int_equal(tst_faultfs_count(&fs), 1); /* no temporary file left */
+            which = tst_save_loaded(c, &fs, old, old_len, new_, new_len, what);
+            if (kinds[k] == TST_FAULT_SHORT || kinds[k] == TST_FAULT_EINTR) {
+                /* Retried or continued: the save succeeds. */
+                if (rc != TIER_OK || which != 1)
+                    fail_msg("%s: got %s (%s), want a completed save", what, tier_status_name(rc),
+                             err);
+            } else if (rc != TIER_EIO) {
+                fail_msg("%s: got %s, want TIER_EIO", what, tier_status_name(rc));
+            } else if (strcmp(op, "sync_dir") == 0) {
+                /* After the rename: the new file is in place, and the caller is told. */
+                assert_int_equal(which, 1);
+                expect_two(err, "the new file is in place, but syncing its directory failed",
+                           kinds[k]);
+            } else {
+                if (which != 0)
+                    fail_msg("%s: the old %s was replaced", what, c->noun);
+                expect_two(err, where, kinds[k]);
+            }
+            tst_faultfs_clear(&fs);
+        }
+    }
+    test_free(old);
+    test_free(new_);
 }

@@ -110,24 +110,29 @@ static void fixture_free(fixture *f)
     tier_book_free(f->book);
 }
 
-static void expect_cell(const tier_diff *d, int from, int to, size_t customers, double revenue)
+/* The customers and revenue of cell a -> b of the matrix, or (total) of side a's tier b. */
+static void expect_figures(const tier_diff *d, int total, int a, int b, size_t customers,
+                           double revenue)
 {
     size_t n = 99;
     double r = -1;
-    assert_int_equal(tier_diff_cell(d, from, to, &n, &r), TIER_OK);
-    if (n != customers || r != revenue)
-        fail_msg("cell %d -> %d: %zu customers, revenue %g; want %zu, %g", from, to, n, r,
-                 customers, revenue);
+    assert_int_equal(total ? tier_diff_total(d, a, b, &n, &r) : tier_diff_cell(d, a, b, &n, &r),
+                     TIER_OK);
+    if (n != customers || r != revenue) {
+        char what[48];
+        snprintf(what, sizeof what, total ? "side %d tier %d" : "cell %d -> %d", a, b);
+        fail_msg("%s: %zu customers, revenue %g; want %zu, %g", what, n, r, customers, revenue);
+    }
+}
+
+static void expect_cell(const tier_diff *d, int from, int to, size_t customers, double revenue)
+{
+    expect_figures(d, 0, from, to, customers, revenue);
 }
 
 static void expect_total(const tier_diff *d, int side, int tier, size_t customers, double revenue)
 {
-    size_t n = 99;
-    double r = -1;
-    assert_int_equal(tier_diff_total(d, side, tier, &n, &r), TIER_OK);
-    if (n != customers || r != revenue)
-        fail_msg("side %d tier %d: %zu customers, revenue %g; want %zu, %g", side, tier, n, r,
-                 customers, revenue);
+    expect_figures(d, 1, side, tier, customers, revenue);
 }
 
 static void expect_cell_count(const tier_diff *d, int from, int to, size_t customers)
@@ -138,6 +143,32 @@ static void expect_cell_count(const tier_diff *d, int from, int to, size_t custo
         fail_msg("cell %d -> %d: %zu customers; want %zu", from, to, n, customers);
 }
 
+/* Entitlement k is `name` of `type`, totalling `before` and `after` on the two sides. */
+static void expect_entitlement(const tier_diff *d, size_t k, const char *name, int type,
+                               double before, double after)
+{
+    double t = 0;
+    int got = 0;
+    assert_string_equal(tier_diff_entitlement_name(d, k, &got), name);
+    assert_int_equal(got, type);
+    assert_int_equal(tier_diff_entitlement_total(d, k, TIER_DIFF_BEFORE, &t), TIER_OK);
+    if (t != before)
+        fail_msg("%s before: %g, want %g", name, t, before);
+    assert_int_equal(tier_diff_entitlement_total(d, k, TIER_DIFF_AFTER, &t), TIER_OK);
+    if (t != after)
+        fail_msg("%s after: %g, want %g", name, t, after);
+}
+
+/* Value v of text entitlement k is `value`, held by `before` and `after` customers. */
+static void expect_text_value(const tier_diff *d, size_t k, size_t v, const char *value,
+                              size_t before, size_t after)
+{
+    size_t b = 0, a = 0;
+    assert_string_equal(tier_diff_entitlement_value(d, k, v, &b, &a), value);
+    assert_int_equal(b, before);
+    assert_int_equal(a, after);
+}
+
 static char *write_diff(const tier_diff *d, int format)
 {
     tst_sink s;
@@ -145,6 +176,14 @@ static char *write_diff(const tier_diff *d, int format)
     if (tier_diff_write(d, format, tst_sink_write, &s) != TIER_OK)
         fail_msg("write: %s", tier_diff_last_error(d));
     return s.data;
+}
+
+/* Fails unless d written as `format` is exactly `want`. */
+static void expect_written(const tier_diff *d, int format, const char *want)
+{
+    char *out = write_diff(d, format);
+    assert_string_equal(out, want);
+    test_free(out);
 }
 
 /* ---- the comparison ------------------------------------------------------------------------- */
@@ -244,32 +283,16 @@ static void test_diff_totals_number_bool_and_text_entitlements(void **state)
     fixture_init(&f, after_text);
     assert_int_equal(tier_diff_entitlement_count(f.diff), 3);
     /* sla: before 2*4 + 2*8 + 2*48 = 120; after 2*2 + 3*8 + 1*48 = 76. */
-    assert_string_equal(tier_diff_entitlement_name(f.diff, 0, &type), "sla");
-    assert_int_equal(type, TIER_ENTITLEMENT_NUMBER);
-    assert_int_equal(tier_diff_entitlement_total(f.diff, 0, TIER_DIFF_BEFORE, &t), TIER_OK);
-    assert_true(t == 120);
-    assert_int_equal(tier_diff_entitlement_total(f.diff, 0, TIER_DIFF_AFTER, &t), TIER_OK);
-    assert_true(t == 76);
+    expect_entitlement(f.diff, 0, "sla", TIER_ENTITLEMENT_NUMBER, 120, 76);
     /* events: before S only (2); after S and A (2 + 3). */
-    assert_string_equal(tier_diff_entitlement_name(f.diff, 1, &type), "events");
-    assert_int_equal(type, TIER_ENTITLEMENT_BOOL);
-    assert_int_equal(tier_diff_entitlement_total(f.diff, 1, TIER_DIFF_BEFORE, &t), TIER_OK);
-    assert_true(t == 2);
-    assert_int_equal(tier_diff_entitlement_total(f.diff, 1, TIER_DIFF_AFTER, &t), TIER_OK);
-    assert_true(t == 5);
+    expect_entitlement(f.diff, 1, "events", TIER_ENTITLEMENT_BOOL, 2, 5);
     /* coverage: dedicated 2 -> 2, named 2 -> 3, pool 2 -> 1. */
     assert_string_equal(tier_diff_entitlement_name(f.diff, 2, &type), "coverage");
     assert_int_equal(type, TIER_ENTITLEMENT_TEXT);
     assert_int_equal(tier_diff_entitlement_value_count(f.diff, 2), 3);
-    assert_string_equal(tier_diff_entitlement_value(f.diff, 2, 0, &b, &a), "dedicated");
-    assert_int_equal(b, 2);
-    assert_int_equal(a, 2);
-    assert_string_equal(tier_diff_entitlement_value(f.diff, 2, 1, &b, &a), "named");
-    assert_int_equal(b, 2);
-    assert_int_equal(a, 3);
-    assert_string_equal(tier_diff_entitlement_value(f.diff, 2, 2, &b, &a), "pool");
-    assert_int_equal(b, 2);
-    assert_int_equal(a, 1);
+    expect_text_value(f.diff, 2, 0, "dedicated", 2, 2);
+    expect_text_value(f.diff, 2, 1, "named", 2, 3);
+    expect_text_value(f.diff, 2, 2, "pool", 2, 1);
     assert_null(tier_diff_entitlement_value(f.diff, 2, 3, &b, &a));
     assert_int_equal(tier_diff_entitlement_value_count(f.diff, 0), 0);
     assert_null(tier_diff_entitlement_name(f.diff, 3, &type));
@@ -303,28 +326,24 @@ static void test_diff_counts_the_accounts_routed_to_each_team(void **state)
 static void test_diff_csv_lists_the_movers_exactly(void **state)
 {
     fixture f;
-    char *csv;
     (void)state;
     fixture_init(&f, after_text);
-    csv = write_diff(f.diff, TIER_DIFF_CSV);
-    assert_string_equal(csv, "customer_id,from,to,move,revenue,reason_before,reason_after\n"
-                             "b,S,A,down,50,big,mid\n"
-                             "c,A,S,up,30,mid,big\n"
-                             "e,C,A,up,10,rest,mid\n");
-    test_free(csv);
+    expect_written(f.diff, TIER_DIFF_CSV,
+                   "customer_id,from,to,move,revenue,reason_before,reason_after\n"
+                   "b,S,A,down,50,big,mid\n"
+                   "c,A,S,up,30,mid,big\n"
+                   "e,C,A,up,10,rest,mid\n");
     fixture_free(&f);
 }
 
 static void test_diff_json_has_everything_exactly(void **state)
 {
     fixture f;
-    char *json;
     (void)state;
     fixture_init(&f, after_text);
     assert_int_equal(tier_diff_set_labels(f.diff, "old \"p\"", "new"), TIER_OK);
-    json = write_diff(f.diff, TIER_DIFF_JSON);
-    assert_string_equal(
-        json,
+    expect_written(
+        f.diff, TIER_DIFF_JSON,
         "{\"before\":{\"label\":\"old \\\"p\\\"\",\"tiers\":[\"S\",\"A\",\"C\"]},"
         "\"after\":{\"label\":\"new\",\"tiers\":[\"S\",\"A\",\"C\"]},"
         "\"customers\":6,\"revenue\":215,\"ladder\":true,"
@@ -358,7 +377,6 @@ static void test_diff_json_has_everything_exactly(void **state)
         "\"reason_before\":\"mid\",\"reason_after\":\"big\"},"
         "{\"customer_id\":\"e\",\"from\":\"C\",\"to\":\"A\",\"move\":\"up\",\"revenue\":10,"
         "\"reason_before\":\"rest\",\"reason_after\":\"mid\"}]}\n");
-    test_free(json);
     fixture_free(&f);
 }
 
@@ -508,7 +526,7 @@ static void test_diff_of_two_histories_compares_each_customers_tier_by_id(void *
     tier_diff_mover m;
     size_t n = 0;
     double r = 0;
-    char *csv, *text;
+    char *text;
     static const char *const parts[] = {
         "customers: 7\n", "moved: 5 customers (71.4%): 3 up, 2 down\n",
         "A            2        -      3        -      +1               -\n",
@@ -533,18 +551,17 @@ static void test_diff_of_two_histories_compares_each_customers_tier_by_id(void *
     assert_int_equal(m.move, TIER_DIFF_MOVE_UP);
     assert_int_equal(tier_diff_entitlement_count(d), 0);
     assert_int_equal(tier_diff_team_count(d), 0);
-    csv = write_diff(d, TIER_DIFF_CSV);
-    assert_string_equal(csv, "customer_id,from,to,move,revenue,reason_before,reason_after\n"
-                             "b,S,A,down,,big,mid\n"
-                             "c,A,S,up,,mid,big\n"
-                             "e,C,A,up,,rest,mid\n"
-                             "f,C,,down,,rest,\n"
-                             "g,,C,up,,,rest\n");
+    expect_written(d, TIER_DIFF_CSV,
+                   "customer_id,from,to,move,revenue,reason_before,reason_after\n"
+                   "b,S,A,down,,big,mid\n"
+                   "c,A,S,up,,mid,big\n"
+                   "e,C,A,up,,rest,mid\n"
+                   "f,C,,down,,rest,\n"
+                   "g,,C,up,,,rest\n");
     text = write_diff(d, TIER_DIFF_TEXT);
     tst_expect_parts(text, parts, TST_COUNT(parts));
     assert_null(strstr(text, "revenue from"));
     test_free(text);
-    test_free(csv);
     assert_int_equal(tier_diff_histories(d, NULL, now), TIER_EINVAL);
     tier_diff_free(d);
     tier_history_free(old);
@@ -615,22 +632,29 @@ static void test_diff_write_stops_when_the_callback_does(void **state)
 
 /* ---- out of memory -------------------------------------------------------------------------- */
 
-static int oom_diff(const tier_allocator *alloc, void *ud)
+/* Writes d in every format (into a sink, thrown away) while rc is TIER_OK; returns the status. */
+static int write_every_format(const tier_diff *d, int rc)
 {
-    const fixture *f = ud;
-    tier_diff *d = NULL;
     tst_sink s;
-    int rc, format;
+    int format;
     memset(&s, 0, sizeof s);
-    rc = tier_diff_new(&d, alloc);
-    if (!rc)
-        rc = tier_diff_set_labels(d, "one", "two");
-    if (!rc)
-        rc = tier_diff_results(d, f->before, f->after, f->book);
     for (format = TIER_DIFF_TEXT; format <= TIER_DIFF_JSON && !rc; format++) {
         rc = tier_diff_write(d, format, tst_sink_write, &s);
         tst_sink_reset(&s);
     }
+    return rc;
+}
+
+static int oom_diff(const tier_allocator *alloc, void *ud)
+{
+    const fixture *f = ud;
+    tier_diff *d = NULL;
+    int rc = tier_diff_new(&d, alloc);
+    if (!rc)
+        rc = tier_diff_set_labels(d, "one", "two");
+    if (!rc)
+        rc = tier_diff_results(d, f->before, f->after, f->book);
+    rc = write_every_format(d, rc);
     if (rc == TIER_ENOMEM && d && tier_diff_customer_count(d) == 0)
         assert_int_equal(tier_diff_mover_count(d), 0); /* nothing half-built */
     tier_diff_free(d);
@@ -650,16 +674,10 @@ static int oom_histories(const tier_allocator *alloc, void *ud)
 {
     tier_history *const *h = ud;
     tier_diff *d = NULL;
-    tst_sink s;
-    int rc, format;
-    memset(&s, 0, sizeof s);
-    rc = tier_diff_new(&d, alloc);
+    int rc = tier_diff_new(&d, alloc);
     if (!rc)
         rc = tier_diff_histories(d, h[0], h[1]);
-    for (format = TIER_DIFF_TEXT; format <= TIER_DIFF_JSON && !rc; format++) {
-        rc = tier_diff_write(d, format, tst_sink_write, &s);
-        tst_sink_reset(&s);
-    }
+    rc = write_every_format(d, rc);
     tier_diff_free(d);
     return rc;
 }

@@ -557,6 +557,25 @@ static void refused(const char *tag, long flags, const void *payload, size_t n, 
     expect_refused(d, len, status, message);
 }
 
+/* The file with section `tag`'s payload replaced by the n bytes of p. */
+static void refused_payload(const char *tag, const void *p, size_t n, int status,
+                            const char *message)
+{
+    refused(tag, -1, p, n, NULL, NULL, status, message);
+}
+
+/* The file with section `tag`'s flags replaced. */
+static void refused_flags(const char *tag, long flags, int status, const char *message)
+{
+    refused(tag, flags, NULL, 0, NULL, NULL, status, message);
+}
+
+/* The file without section `drop` and with an empty required section `add` at its end. */
+static void refused_sections(const char *drop, const char *add, int status, const char *message)
+{
+    refused(NULL, -1, NULL, 0, drop, add, status, message);
+}
+
 static void test_history_snapshot_refuses_bad_sections(void **state)
 {
     unsigned char p[80];
@@ -564,34 +583,34 @@ static void test_history_snapshot_refuses_bad_sections(void **state)
     /* HIST: a newer history format, version 0, a flag byte of 2, an as-of without a run. */
     memset(p, 0, sizeof p);
     tier__snap_put32(p, 2);
-    refused("HIST", -1, p, 25, NULL, NULL, TIER_EVERSION,
-            "state.snap: section 'HIST': history format version 2 is newer than this "
-            "library's (1): written by a newer libtier");
+    refused_payload("HIST", p, 25, TIER_EVERSION,
+                    "state.snap: section 'HIST': history format version 2 is newer than this "
+                    "library's (1): written by a newer libtier");
     tier__snap_put32(p, 0);
-    refused("HIST", -1, p, 25, NULL, NULL, TIER_ECORRUPT,
-            "state.snap: section 'HIST': history format version 0 is not valid");
+    refused_payload("HIST", p, 25, TIER_ECORRUPT,
+                    "state.snap: section 'HIST': history format version 0 is not valid");
     tier__snap_put32(p, 1);
     p[12] = 2;
-    refused("HIST", -1, p, 25, NULL, NULL, TIER_ECORRUPT,
-            "state.snap: section 'HIST': has_as_of is 2, expected 0 or 1");
+    refused_payload("HIST", p, 25, TIER_ECORRUPT,
+                    "state.snap: section 'HIST': has_as_of is 2, expected 0 or 1");
     p[12] = 0;
     p[13] = 5;
-    refused("HIST", -1, p, 25, NULL, NULL, TIER_ECORRUPT,
-            "state.snap: section 'HIST': as-of day 5 given without has_as_of (must be 0)");
+    refused_payload("HIST", p, 25, TIER_ECORRUPT,
+                    "state.snap: section 'HIST': as-of day 5 given without has_as_of (must be 0)");
     /* A value left over, a value missing. */
     p[13] = 0;
-    refused("HIST", -1, p, 26, NULL, NULL, TIER_ECORRUPT,
-            "state.snap: section 'HIST' at byte 24: 1 bytes left over after payload byte "
-            "25");
-    refused("HIST", -1, p, 22, NULL, NULL, TIER_ECORRUPT,
-            "state.snap: section 'HIST' at byte 24: truncated payload: a u32 at payload "
-            "byte 21 needs 4 bytes, 1 left");
+    refused_payload("HIST", p, 26, TIER_ECORRUPT,
+                    "state.snap: section 'HIST' at byte 24: 1 bytes left over after payload byte "
+                    "25");
+    refused_payload("HIST", p, 22, TIER_ECORRUPT,
+                    "state.snap: section 'HIST' at byte 24: truncated payload: a u32 at payload "
+                    "byte 21 needs 4 bytes, 1 left");
     /* CUST: a count that cannot fit; an entry cut short (the message names the entry). */
     memset(p, 0, sizeof p);
     tier__snap_put32(p, 0xFFFFFFFFu);
-    refused("CUST", -1, p, 40, NULL, NULL, TIER_ECORRUPT,
-            "state.snap: section 'CUST': 4294967295 entries cannot fit in the 36 bytes "
-            "left (each takes at least 33)");
+    refused_payload("CUST", p, 40, TIER_ECORRUPT,
+                    "state.snap: section 'CUST': 4294967295 entries cannot fit in the 36 bytes "
+                    "left (each takes at least 33)");
     memset(p, 0, sizeof p);
     tier__snap_put32(p, 2);
     tier__snap_put32(p + 4, 1); /* entry 1: "A", zeros, an empty reason */
@@ -599,34 +618,36 @@ static void test_history_snapshot_refuses_bad_sections(void **state)
     tier__snap_put32(p + 37, 1); /* entry 2: "B", zeros, a reason of 5 bytes that are missing */
     p[41] = 'B';
     tier__snap_put32(p + 66, 5);
-    refused("CUST", -1, p, 70, NULL, NULL, TIER_ECORRUPT,
-            "state.snap: section 'CUST' at byte 142: truncated payload: a string at payload byte "
-            "70 needs 5 bytes, 0 left (reading entry 2)");
+    refused_payload(
+        "CUST", p, 70, TIER_ECORRUPT,
+        "state.snap: section 'CUST' at byte 142: truncated payload: a string at payload byte "
+        "70 needs 5 bytes, 0 left (reading entry 2)");
     /* TIRS over the limit; the section flags. */
     tier__snap_put32(p, 4097);
-    refused("TIRS", -1, p, 4, NULL, NULL, TIER_ECORRUPT,
-            "state.snap: section 'TIRS': 4097 tiers, more than the 4096 allowed");
-    refused("CUST", 0, NULL, 0, NULL, NULL, TIER_ECORRUPT,
-            "state.snap: section 'CUST' at byte 142: the required flag must be set");
-    refused("LEDG", 1, NULL, 0, NULL, NULL, TIER_ECORRUPT,
-            "state.snap: section 'LEDG' at byte 641: the required flag must be clear");
-    refused("HIST", 5, NULL, 0, NULL, NULL, TIER_EVERSION,
-            "state.snap: section 'HIST' at byte 24: flags 0x00000005 are unknown to this "
-            "library (written by a newer libtier)");
+    refused_payload("TIRS", p, 4, TIER_ECORRUPT,
+                    "state.snap: section 'TIRS': 4097 tiers, more than the 4096 allowed");
+    refused_flags("CUST", 0, TIER_ECORRUPT,
+                  "state.snap: section 'CUST' at byte 142: the required flag must be set");
+    refused_flags("LEDG", 1, TIER_ECORRUPT,
+                  "state.snap: section 'LEDG' at byte 641: the required flag must be clear");
+    refused_flags("HIST", 5, TIER_EVERSION,
+                  "state.snap: section 'HIST' at byte 24: flags 0x00000005 are unknown to this "
+                  "library (written by a newer libtier)");
     /* Sections missing, repeated, out of order; a snapshot of something else. */
-    refused(NULL, -1, NULL, 0, "OVRD", NULL, TIER_ECORRUPT,
-            "state.snap: section 'MODL' at byte 415: out of its place (libtier's sections "
-            "come once each, in the order HIST TIRS CUST OVRD MODL LEDG)");
-    refused(NULL, -1, NULL, 0, "LEDG", NULL, TIER_ECORRUPT,
-            "state.snap: no section 'LEDG': not a libtier history (libtier's sections come "
-            "once each, in the order HIST TIRS CUST OVRD MODL LEDG)");
-    refused(NULL, -1, NULL, 0, NULL, "HIST", TIER_ECORRUPT,
-            "state.snap: section 'HIST' at byte 1133: a second one, or out of its place "
-            "(libtier's sections come once each, in the order HIST TIRS CUST OVRD MODL "
-            "LEDG)");
-    refused(NULL, -1, NULL, 0, NULL, "NEW1", TIER_EVERSION,
-            "state.snap: section 'NEW1' at byte 1133 is required but unknown to this "
-            "library (written by a newer libtier)");
+    refused_sections("OVRD", NULL, TIER_ECORRUPT,
+                     "state.snap: section 'MODL' at byte 415: out of its place (libtier's sections "
+                     "come once each, in the order HIST TIRS CUST OVRD MODL LEDG)");
+    refused_sections(
+        "LEDG", NULL, TIER_ECORRUPT,
+        "state.snap: no section 'LEDG': not a libtier history (libtier's sections come "
+        "once each, in the order HIST TIRS CUST OVRD MODL LEDG)");
+    refused_sections(NULL, "HIST", TIER_ECORRUPT,
+                     "state.snap: section 'HIST' at byte 1133: a second one, or out of its place "
+                     "(libtier's sections come once each, in the order HIST TIRS CUST OVRD MODL "
+                     "LEDG)");
+    refused_sections(NULL, "NEW1", TIER_EVERSION,
+                     "state.snap: section 'NEW1' at byte 1133 is required but unknown to this "
+                     "library (written by a newer libtier)");
     {
         static const unsigned char empty[44] = {
             0x54, 0x49, 0x45, 0x52, 0x53, 0x4e, 0x41, 0x50, 0x01, 0x00, 0x00,

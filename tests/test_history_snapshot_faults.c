@@ -211,140 +211,39 @@ static int save_sample(tst_faultfs *fs, int variant, char *err)
     return rc;
 }
 
-/* Loads PATH from fs into a history and says which sample's snapshot it writes (0 or 1), or -1
- * when there is no file; fails the test for anything else, naming `what`. */
-static int loaded_sample(tst_faultfs *fs, const unsigned char *old, size_t old_len,
-                         const unsigned char *new_, size_t new_len, const char *what)
+/* Loads PATH from fs into a history; on success gives the snapshot it writes. */
+static unsigned char *load_image(tst_faultfs *fs, size_t *len, int *rc, char *err)
 {
     tier_io io = tst_faultfs_io(fs);
     tier_history *h = tst_history_new();
-    int rc = tier_history_load(h, PATH, &io), which = -2;
-    size_t n;
-    unsigned char *d;
-    if (rc == TIER_ENOTFOUND) {
-        tier_history_free(h);
-        return -1;
-    }
-    if (rc != TIER_OK)
-        fail_msg("%s: the snapshot does not load: %s", what, tier_history_last_error(h));
-    d = tst_history_image(h, &n);
-    if (old && n == old_len && memcmp(d, old, n) == 0)
-        which = 0;
-    else if (n == new_len && memcmp(d, new_, n) == 0)
-        which = 1;
-    test_free(d);
+    unsigned char *d = NULL;
+    *rc = tier_history_load(h, PATH, &io);
+    snprintf(err, TIER__ERR_SIZE, "%s", tier_history_last_error(h));
+    if (*rc == TIER_OK)
+        d = tst_history_image(h, len);
     tier_history_free(h);
-    if (which < 0)
-        fail_msg("%s: the file loads but is neither the old nor the new history", what);
-    return which;
+    return d;
+}
+
+static const tst_save_case save_case = {PATH, "history", save_sample, load_image,
+                                        tst_history_sample_image};
+
+static void test_history_snapshot_save_survives_every_failed_operation(void **state)
+{
+    (void)state;
+    tst_walk_save_faults(&save_case);
 }
 
 static void test_history_snapshot_save_crashed_after_every_operation(void **state)
 {
-    char err[TIER__ERR_SIZE], what[160];
     size_t old_len, new_len;
     unsigned char *old = tst_history_sample_image(0, &old_len),
                   *new_ = tst_history_sample_image(1, &new_len);
-    long total, n;
-    int mode, first, seen[2][2] = {{0, 0}, {0, 0}};
-    tst_faultfs fs;
     (void)state;
-    assert_true(new_len > old_len + 1024);
-    tst_faultfs_init(&fs);
-    tst_faultfs_put(&fs, PATH, old, old_len);
-    assert_int_equal(save_sample(&fs, 1, err), TIER_OK);
-    total = fs.ops;
-    assert_string_equal(tst_faultfs_op(&fs, total), "sync_dir");
-    tst_faultfs_clear(&fs);
-    for (first = 0; first <= 1; first++) {
-        for (mode = TST_CRASH_KEEP; mode <= TST_CRASH_TORN; mode++) {
-            for (n = 0; n <= total; n++) {
-                int which, rc;
-                tst_faultfs_init(&fs);
-                if (!first)
-                    tst_faultfs_put(&fs, PATH, old, old_len);
-                fs.dead_after = n ? n : -1; /* 0: the machine dies before the first call */
-                rc = save_sample(&fs, 1, err);
-                assert_int_equal(rc, n == total ? TIER_OK : TIER_EIO);
-                tst_faultfs_crash(&fs, mode);
-                snprintf(what, sizeof what, "%s save, crash after operation %ld (%s), writes %s",
-                         first ? "first" : "second", n, n ? tst_faultfs_op(&fs, n) : "none",
-                         tst_crash_name(mode));
-                which = loaded_sample(&fs, first ? NULL : old, old_len, new_, new_len, what);
-                if (which == -1 && !first)
-                    fail_msg("%s: the old history is lost", what);
-                if (n == total && which != 1)
-                    fail_msg("%s: a completed save did not survive the crash", what);
-                seen[first][which < 0 ? 0 : which]++;
-                /* The next save after the crash works and leaves one file. */
-                assert_int_equal(save_sample(&fs, 1, err), TIER_OK);
-                assert_int_equal(loaded_sample(&fs, NULL, 0, new_, new_len, what), 1);
-                assert_int_equal(fs.open_fds, 0);
-                /* A crash may leave the temporary file (docs/reliability.md), never more. */
-                assert_true(tst_faultfs_count(&fs) <= 2);
-                tst_faultfs_clear(&fs);
-            }
-        }
-    }
-    assert_true(seen[0][0] > 0 && seen[0][1] > 0 && seen[1][0] > 0 && seen[1][1] > 0);
+    assert_true(new_len > old_len + 1024); /* the save writes more than one block */
     test_free(old);
     test_free(new_);
-}
-
-static void test_history_snapshot_save_survives_every_failed_operation(void **state)
-{
-    static const int kinds[] = {TST_FAULT_EIO, TST_FAULT_ENOSPC, TST_FAULT_SHORT, TST_FAULT_EINTR};
-    char err[TIER__ERR_SIZE], what[160];
-    size_t old_len, new_len, k;
-    unsigned char *old = tst_history_sample_image(0, &old_len),
-                  *new_ = tst_history_sample_image(1, &new_len);
-    long total, n;
-    tst_faultfs fs;
-    (void)state;
-    tst_faultfs_init(&fs);
-    tst_faultfs_put(&fs, PATH, old, old_len);
-    assert_int_equal(save_sample(&fs, 1, err), TIER_OK);
-    total = fs.ops;
-    tst_faultfs_clear(&fs);
-    for (k = 0; k < TST_COUNT(kinds); k++) {
-        for (n = 1; n <= total; n++) {
-            const char *op;
-            int rc, which;
-            tst_faultfs_init(&fs);
-            tst_faultfs_put(&fs, PATH, old, old_len);
-            fs.fail_at = n;
-            fs.fail_kind = kinds[k];
-            rc = save_sample(&fs, 1, err);
-            op = tst_faultfs_op(&fs, n);
-            snprintf(what, sizeof what, "operation %ld (%s) failing with %s", n, op,
-                     tst_fault_name(kinds[k]));
-            assert_int_equal(fs.open_fds, 0);
-            assert_int_equal(tst_faultfs_count(&fs), 1); /* no temporary file left */
-            which = loaded_sample(&fs, old, old_len, new_, new_len, what);
-            if (kinds[k] == TST_FAULT_SHORT || kinds[k] == TST_FAULT_EINTR) {
-                if (rc != TIER_OK || which != 1)
-                    fail_msg("%s: got %s (%s), want a completed save", what, tier_status_name(rc),
-                             err);
-            } else if (rc != TIER_EIO) {
-                fail_msg("%s: got %s, want TIER_EIO", what, tier_status_name(rc));
-            } else if (strcmp(op, "sync_dir") == 0) {
-                /* After the rename: the new history is in place, and the caller is told. */
-                assert_int_equal(which, 1);
-                if (!strstr(err, "the new file is in place"))
-                    fail_msg("%s: '%s'", what, err);
-            } else {
-                if (which != 0)
-                    fail_msg("%s: the old history was replaced", what);
-                if (!strstr(err, "save 'dir/state.snap': ") ||
-                    !strstr(err, kinds[k] == TST_FAULT_EIO ? "Input/output error"
-                                                           : "No space left on device"))
-                    fail_msg("%s: '%s'", what, err);
-            }
-            tst_faultfs_clear(&fs);
-        }
-    }
-    test_free(old);
-    test_free(new_);
+    tst_walk_save_crashes(&save_case);
 }
 
 static void test_history_snapshot_load_survives_every_failed_operation(void **state)

@@ -510,135 +510,34 @@ static int save_sample(tst_faultfs *fs, int variant, char *err)
     return rc;
 }
 
-/* Loads PATH from fs and says which sample it is (0 or 1), or -1 when there is no file; fails
- * the test for anything else (a damaged file, a third content), naming `what`. */
-static int loaded_sample(tst_faultfs *fs, const unsigned char *old, const unsigned char *new_,
-                         size_t old_len, size_t new_len, const char *what)
+/* Loads PATH from fs; on success gives a copy of the file's bytes. */
+static unsigned char *load_bytes(tst_faultfs *fs, size_t *len, int *rc, char *err)
 {
-    char err[TIER__ERR_SIZE];
     tier_io io = tst_faultfs_io(fs);
     tier__snapr r;
-    int rc = tier__snapr_load(&r, A(), &io, PATH, 0, err), which = -2;
-    if (rc == TIER_ENOTFOUND)
-        return -1;
-    if (rc != TIER_OK)
-        fail_msg("%s: the snapshot does not load: %s", what, err);
-    if (r.len == old_len && old && memcmp(r.data, old, old_len) == 0)
-        which = 0;
-    else if (r.len == new_len && memcmp(r.data, new_, new_len) == 0)
-        which = 1;
+    unsigned char *d = NULL;
+    *rc = tier__snapr_load(&r, A(), &io, PATH, 0, err);
+    if (*rc != TIER_OK)
+        return NULL;
+    *len = r.len;
+    d = test_malloc(r.len ? r.len : 1);
+    memcpy(d, r.data, r.len);
     tier__snapr_free(&r);
-    if (which < 0)
-        fail_msg("%s: the file loads but is neither the old nor the new snapshot", what);
-    return which;
+    return d;
 }
+
+static const tst_save_case save_case = {PATH, "snapshot", save_sample, load_bytes, sample_bytes};
 
 static void test_snapshot_save_crashed_after_every_operation_leaves_old_or_new(void **state)
 {
-    char err[TIER__ERR_SIZE], what[160];
-    size_t old_len, new_len;
-    unsigned char *old = sample_bytes(0, &old_len), *new_ = sample_bytes(1, &new_len);
-    long total, n;
-    int mode, first, seen[2][2] = {{0, 0}, {0, 0}};
-    tst_faultfs fs;
     (void)state;
-    /* How many operations a clean save takes. */
-    tst_faultfs_init(&fs);
-    tst_faultfs_put(&fs, PATH, old, old_len);
-    assert_int_equal(save_sample(&fs, 1, err), TIER_OK);
-    total = fs.ops;
-    assert_true(total >= 5);
-    assert_string_equal(tst_faultfs_op(&fs, total), "sync_dir");
-    tst_faultfs_clear(&fs);
-    for (first = 0; first <= 1; first++) {
-        for (mode = TST_CRASH_KEEP; mode <= TST_CRASH_TORN; mode++) {
-            for (n = 0; n <= total; n++) {
-                int which, rc;
-                tst_faultfs_init(&fs);
-                if (!first)
-                    tst_faultfs_put(&fs, PATH, old, old_len);
-                fs.dead_after = n ? n : -1; /* n = 0: the machine dies before the first call */
-                rc = save_sample(&fs, 1, err);
-                assert_int_equal(rc, n == total ? TIER_OK : TIER_EIO);
-                tst_faultfs_crash(&fs, mode);
-                snprintf(what, sizeof what, "%s save, crash after operation %ld (%s), writes %s",
-                         first ? "first" : "second", n, n ? tst_faultfs_op(&fs, n) : "none",
-                         tst_crash_name(mode));
-                which = loaded_sample(&fs, first ? NULL : old, new_, old_len, new_len, what);
-                if (which == -1 && !first)
-                    fail_msg("%s: the old snapshot is lost", what);
-                /* Once save returned OK the new snapshot must survive any crash. */
-                if (n == total && which != 1)
-                    fail_msg("%s: a completed save did not survive the crash", what);
-                seen[first][which < 0 ? 0 : which]++;
-                /* The next save after the crash works and cleans up after itself. */
-                assert_int_equal(save_sample(&fs, 1, err), TIER_OK);
-                assert_int_equal(loaded_sample(&fs, NULL, new_, 0, new_len, what), 1);
-                assert_int_equal(fs.open_fds, 0);
-                tst_faultfs_clear(&fs);
-            }
-        }
-    }
-    /* Both outcomes happen: the crash points do reach both sides of the rename. */
-    assert_true(seen[0][0] > 0 && seen[0][1] > 0 && seen[1][0] > 0 && seen[1][1] > 0);
-    test_free(old);
-    test_free(new_);
+    tst_walk_save_crashes(&save_case);
 }
 
 static void test_snapshot_save_survives_every_failed_operation(void **state)
 {
-    static const int kinds[] = {TST_FAULT_EIO, TST_FAULT_ENOSPC, TST_FAULT_SHORT, TST_FAULT_EINTR};
-    char err[TIER__ERR_SIZE], what[160];
-    size_t old_len, new_len, k;
-    unsigned char *old = sample_bytes(0, &old_len), *new_ = sample_bytes(1, &new_len);
-    long total, n;
-    tst_faultfs fs;
     (void)state;
-    tst_faultfs_init(&fs);
-    tst_faultfs_put(&fs, PATH, old, old_len);
-    assert_int_equal(save_sample(&fs, 1, err), TIER_OK);
-    total = fs.ops;
-    tst_faultfs_clear(&fs);
-    for (k = 0; k < TST_COUNT(kinds); k++) {
-        for (n = 1; n <= total; n++) {
-            const char *op;
-            int rc, which;
-            tst_faultfs_init(&fs);
-            tst_faultfs_put(&fs, PATH, old, old_len);
-            fs.fail_at = n;
-            fs.fail_kind = kinds[k];
-            rc = save_sample(&fs, 1, err);
-            op = tst_faultfs_op(&fs, n);
-            snprintf(what, sizeof what, "operation %ld (%s) failing with %s", n, op,
-                     tst_fault_name(kinds[k]));
-            assert_int_equal(fs.open_fds, 0);
-            assert_int_equal(tst_faultfs_count(&fs), 1); /* no temporary file left */
-            which = loaded_sample(&fs, old, new_, old_len, new_len, what);
-            if (kinds[k] == TST_FAULT_SHORT || kinds[k] == TST_FAULT_EINTR) {
-                /* Retried or continued: the save succeeds. */
-                if (rc != TIER_OK || which != 1)
-                    fail_msg("%s: got %s (%s), want a completed save", what, tier_status_name(rc),
-                             err);
-            } else if (rc != TIER_EIO) {
-                fail_msg("%s: got %s, want TIER_EIO", what, tier_status_name(rc));
-            } else if (strcmp(op, "sync_dir") == 0) {
-                /* After the rename: the new file is in place, and the caller is told. */
-                assert_int_equal(which, 1);
-                expect_parts(err, "the new file is in place, but syncing its directory failed",
-                             kinds[k] == TST_FAULT_EIO ? "Input/output error"
-                                                       : "No space left on device");
-            } else {
-                if (which != 0)
-                    fail_msg("%s: the old snapshot was replaced", what);
-                expect_parts(err, "save 'dir/state.snap': ",
-                             kinds[k] == TST_FAULT_EIO ? "Input/output error"
-                                                       : "No space left on device");
-            }
-            tst_faultfs_clear(&fs);
-        }
-    }
-    test_free(old);
-    test_free(new_);
+    tst_walk_save_faults(&save_case);
 }
 
 static void test_snapshot_load_survives_every_failed_operation(void **state)
@@ -765,7 +664,8 @@ static void test_io_tables_are_used_by_the_size_of_their_version(void **state)
         /* Without a directory sync the rename itself may be lost in a crash (old or new, never
          * damaged); with it the completed save survives. */
         tst_faultfs_crash(&fs, TST_CRASH_DROP);
-        assert_int_equal(loaded_sample(&fs, old, new_, old_len, new_len, "version"), v >= 3);
+        assert_int_equal(tst_save_loaded(&save_case, &fs, old, old_len, new_, new_len, "version"),
+                         v >= 3);
         tst_faultfs_clear(&fs);
     }
     test_free(old);

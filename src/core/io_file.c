@@ -132,6 +132,18 @@ static int free_temp_name(const tier_io *io, const char *path, size_t plen, char
     return 1;
 }
 
+/* The start of a file operation: a path that is not empty (`what` names it in the error), and
+ * io (NULL: the default table) checked for `needs` and copied into t. */
+static int start(tier_io *t, const tier_io *io, unsigned needs, const char *path, const char *what,
+                 char *err)
+{
+    if (!path || !*path) {
+        tier__errorf(err, "the %s path is empty", what);
+        return TIER_EINVAL;
+    }
+    return tier__io_set(t, io, needs, err);
+}
+
 int tier__io_write_atomic(const tier_io *io, const tier_allocator *a, const char *path,
                           tier__io_produce_fn produce, void *ud, char *err)
 {
@@ -141,16 +153,9 @@ int tier__io_write_atomic(const tier_io *io, const tier_allocator *a, const char
     char *tmp;
     size_t plen;
     int rc, io_rc;
-    if (!path || !*path) {
-        tier__errorf(err, "the output path is empty");
-        return TIER_EINVAL;
-    }
-    if (!io)
-        io = tier_io_default();
-    rc = tier__io_check(io, TIER__IO_NEEDS_SAVE, err);
+    rc = start(&t, io, TIER__IO_NEEDS_SAVE, path, "output", err);
     if (rc)
         return rc;
-    tier__io_copy(&t, io);
     plen = strlen(path);
     tmp = plen < SIZE_MAX - 16 ? tier__malloc(a, plen + 16) : NULL;
     if (!tmp) {
@@ -237,16 +242,9 @@ int tier__io_read_all(const tier_io *io, const tier_allocator *a, const char *pa
     int rc, eintr = 0;
     *data = NULL;
     *len = 0;
-    if (!path || !*path) {
-        tier__errorf(err, "the input path is empty");
-        return TIER_EINVAL;
-    }
-    if (!io)
-        io = tier_io_default();
-    rc = tier__io_check(io, TIER__IO_NEEDS_READ, err);
+    rc = start(&t, io, TIER__IO_NEEDS_READ, path, "input", err);
     if (rc)
         return rc;
-    tier__io_copy(&t, io);
     /* The block never holds more than max + 1 bytes (one more shows the file is too large). */
     limit = max < (uint64_t)SIZE_MAX - 2 ? (size_t)max + 1 : SIZE_MAX - 1;
     rc = call_open(&t, path, TIER_IO_READ, &f);

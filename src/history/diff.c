@@ -109,6 +109,29 @@ static int nomem(build *b)
     return TIER_ENOMEM;
 }
 
+/* The end of a comparison that returned rc: on success the string pool joins the new state,
+ * which replaces the diff's; on failure the new state is dropped and the diff is as it was. */
+static int finish(build *b, int rc)
+{
+    tier_diff *d = b->d;
+    if (!rc) {
+        b->s.pool_len = tier__buf_len(&b->pool);
+        b->s.pool = tier__buf_take(&b->pool, NULL);
+        if (!b->s.pool)
+            rc = nomem(b);
+    }
+    tier__buf_free(&b->pool);
+    if (rc) {
+        state_free(&d->alloc, &b->s);
+        return rc;
+    }
+    state_free(&d->alloc, &d->s);
+    d->s = b->s;
+    d->has = 1;
+    d->err[0] = '\0';
+    return TIER_OK;
+}
+
 /* Copies `len` bytes of `s` and a NUL into the pool; *off is where they start. */
 static int pool_put(build *b, const char *s, size_t len, size_t *off)
 {
@@ -165,6 +188,28 @@ static int32_t same_name(const build *b, int32_t before)
     return -2;
 }
 
+/* The from -> to matrix of a comparison (rows and cols: each side's tiers and "none"), zeroed,
+ * and its revenues; returns the match of each "before" tier (same_name), to free after the
+ * comparison, or NULL when out of memory (the error set). */
+static int32_t *start_matrix(build *b, size_t rows, size_t cols)
+{
+    int32_t *match = tier__calloc(&b->d->alloc, rows, sizeof *match);
+    size_t t;
+    b->s.cells = tier__calloc(&b->d->alloc, rows * cols, sizeof *b->s.cells);
+    b->s.cell_revenue = tier__calloc(&b->d->alloc, rows * cols, sizeof *b->s.cell_revenue);
+    b->s.side_revenue[0] = tier__calloc(&b->d->alloc, rows, sizeof(int64_t));
+    b->s.side_revenue[1] = tier__calloc(&b->d->alloc, cols, sizeof(int64_t));
+    if (!match || !b->s.cells || !b->s.cell_revenue || !b->s.side_revenue[0] ||
+        !b->s.side_revenue[1]) {
+        tier__free(&b->d->alloc, match);
+        nomem(b);
+        return NULL;
+    }
+    for (t = 0; t + 1 < rows; t++)
+        match[t] = same_name(b, (int32_t)t);
+    return match;
+}
+
 static int direction(const build *b, int32_t from, int32_t to)
 {
     if (!b->s.ladder)
@@ -176,52 +221,44 @@ static int direction(const build *b, int32_t from, int32_t to)
     return to < from ? TIER_DIFF_MOVE_UP : TIER_DIFF_MOVE_DOWN;
 }
 
-static int add_mover(build *b, size_t i, int32_t from, int32_t to, int move, size_t *cap)
+/* Appends mover i (from -> to, `move`): its id, the reason on each side and its revenue. */
+static int push_mover(build *b, size_t *cap, size_t i, int32_t from, int32_t to, int move,
+                      const char *id, size_t id_len, const char *const why[2], int64_t revenue)
 {
     tier__dmover *m;
-    const char *id;
-    size_t len = 0;
     int side;
     if (tier__grow(&b->d->alloc, (void **)&b->s.movers, cap, b->s.n_movers + 1,
                    sizeof *b->s.movers))
         return nomem(b);
     m = &b->s.movers[b->s.n_movers];
-    memset(m, 0, sizeof *m);
-    m->customer = i;
-    m->from = from;
-    m->to = to;
-    m->move = move;
-    m->revenue = b->fig[i].net;
-    id = tier_book_customer_id(b->book, i, &len);
-    m->id_len = len;
-    if (pool_put(b, id ? id : "", id ? len : 0, &m->id))
+    *m = (tier__dmover){
+        .customer = i, .from = from, .to = to, .move = move, .revenue = revenue, .id_len = id_len};
+    if (pool_put(b, id, id_len, &m->id))
         return TIER_ENOMEM;
-    for (side = 0; side < 2; side++) {
-        const char *why = tier_result_reason(b->res[side], i);
-        if (pool_put(b, why, strlen(why), &m->reason[side]))
+    for (side = 0; side < 2; side++)
+        if (pool_put(b, why[side], strlen(why[side]), &m->reason[side]))
             return TIER_ENOMEM;
-    }
     b->s.n_movers++;
     return TIER_OK;
+}
+
+static int add_mover(build *b, size_t i, int32_t from, int32_t to, int move, size_t *cap)
+{
+    size_t len = 0;
+    const char *id = tier_book_customer_id(b->book, i, &len), *why[2];
+    why[0] = tier_result_reason(b->res[0], i);
+    why[1] = tier_result_reason(b->res[1], i);
+    return push_mover(b, cap, i, from, to, move, id ? id : "", id ? len : 0, why, b->fig[i].net);
 }
 
 /* The matrix, the totals, the movers. */
 static int compare_customers(build *b)
 {
     size_t cols = b->s.ntiers[1] + 1, rows = b->s.ntiers[0] + 1, i, cap = 0;
-    int32_t *match = tier__calloc(&b->d->alloc, rows, sizeof *match);
+    int32_t *match = start_matrix(b, rows, cols);
     int rc = TIER_OK;
-    b->s.cells = tier__calloc(&b->d->alloc, rows * cols, sizeof *b->s.cells);
-    b->s.cell_revenue = tier__calloc(&b->d->alloc, rows * cols, sizeof *b->s.cell_revenue);
-    b->s.side_revenue[0] = tier__calloc(&b->d->alloc, rows, sizeof(int64_t));
-    b->s.side_revenue[1] = tier__calloc(&b->d->alloc, cols, sizeof(int64_t));
-    if (!match || !b->s.cells || !b->s.cell_revenue || !b->s.side_revenue[0] ||
-        !b->s.side_revenue[1]) {
-        tier__free(&b->d->alloc, match);
-        return nomem(b);
-    }
-    for (i = 0; i + 1 < rows; i++)
-        match[i] = same_name(b, (int32_t)i);
+    if (!match)
+        return TIER_ENOMEM;
     for (i = 0; i < b->s.customers && !rc; i++) {
         int32_t from = tier_result_tier(b->res[0], i), to = tier_result_tier(b->res[1], i);
         size_t cell = (size_t)(from + 1) * cols + (size_t)(to + 1);
@@ -469,22 +506,7 @@ int tier_diff_results(tier_diff *d, const tier_result *before, const tier_result
         rc = compare_entitlements(&b);
     if (!rc)
         rc = compare_routes(&b);
-    if (!rc) {
-        b.s.pool_len = tier__buf_len(&b.pool);
-        b.s.pool = tier__buf_take(&b.pool, NULL);
-        if (!b.s.pool)
-            rc = nomem(&b);
-    }
-    tier__buf_free(&b.pool);
-    if (rc) {
-        state_free(&d->alloc, &b.s);
-        return rc;
-    }
-    state_free(&d->alloc, &d->s);
-    d->s = b.s;
-    d->has = 1;
-    d->err[0] = '\0';
-    return TIER_OK;
+    return finish(&b, rc);
 }
 
 /* ---- two histories ------------------------------------------------------------------------ */
@@ -515,8 +537,8 @@ static int history_customer(build *b, size_t i, const tier__hentry *e[2], const 
 {
     size_t cols = b->s.ntiers[1] + 1;
     int32_t from = e[0] ? e[0]->tier : -1, to = e[1] ? e[1]->tier : -1;
-    int moved, side;
-    tier__dmover *m;
+    const char *id, *why[2];
+    int moved;
     if (from >= (int32_t)b->s.ntiers[0] || to >= (int32_t)b->s.ntiers[1])
         from = to = -1; /* cannot happen in a loaded history; counted as no tier */
     b->s.cells[(size_t)(from + 1) * cols + (size_t)(to + 1)]++;
@@ -525,44 +547,20 @@ static int history_customer(build *b, size_t i, const tier__hentry *e[2], const 
         return TIER_OK;
     b->s.moved[0]++;
     b->s.moved[direction(b, from, to)]++;
-    if (tier__grow(&b->d->alloc, (void **)&b->s.movers, cap, b->s.n_movers + 1,
-                   sizeof *b->s.movers))
-        return nomem(b);
-    m = &b->s.movers[b->s.n_movers];
-    memset(m, 0, sizeof *m);
-    m->customer = i;
-    m->from = from;
-    m->to = to;
-    m->move = direction(b, from, to);
-    m->id_len = strlen(e[0] ? e[0]->id : e[1]->id);
-    if (pool_put(b, e[0] ? e[0]->id : e[1]->id, m->id_len, &m->id))
-        return TIER_ENOMEM;
-    for (side = 0; side < 2; side++) {
-        const char *why = e[side] && e[side]->reason ? e[side]->reason : "";
-        if (pool_put(b, why, strlen(why), &m->reason[side]))
-            return TIER_ENOMEM;
-    }
-    b->s.n_movers++;
-    return TIER_OK;
+    why[0] = e[0] && e[0]->reason ? e[0]->reason : "";
+    why[1] = e[1] && e[1]->reason ? e[1]->reason : "";
+    id = e[0] ? e[0]->id : e[1]->id;
+    return push_mover(b, cap, i, from, to, direction(b, from, to), id, strlen(id), why, 0);
 }
 
 /* The union of both histories' customers, in id order (entries are sorted by id). */
 static int compare_histories(build *b, const tier_history *h[2])
 {
-    size_t rows = b->s.ntiers[0] + 1, cols = b->s.ntiers[1] + 1, i = 0, j = 0, n = 0, cap = 0, t;
-    int32_t *match = tier__calloc(&b->d->alloc, rows, sizeof *match);
+    size_t rows = b->s.ntiers[0] + 1, cols = b->s.ntiers[1] + 1, i = 0, j = 0, n = 0, cap = 0;
+    int32_t *match = start_matrix(b, rows, cols);
     int rc = TIER_OK;
-    b->s.cells = tier__calloc(&b->d->alloc, rows * cols, sizeof *b->s.cells);
-    b->s.cell_revenue = tier__calloc(&b->d->alloc, rows * cols, sizeof *b->s.cell_revenue);
-    b->s.side_revenue[0] = tier__calloc(&b->d->alloc, rows, sizeof(int64_t));
-    b->s.side_revenue[1] = tier__calloc(&b->d->alloc, cols, sizeof(int64_t));
-    if (!match || !b->s.cells || !b->s.cell_revenue || !b->s.side_revenue[0] ||
-        !b->s.side_revenue[1]) {
-        tier__free(&b->d->alloc, match);
-        return nomem(b);
-    }
-    for (t = 0; t + 1 < rows; t++)
-        match[t] = same_name(b, (int32_t)t);
+    if (!match)
+        return TIER_ENOMEM;
     while (!rc && (i < h[0]->n_entries || j < h[1]->n_entries)) {
         const tier__hentry *e[2] = {NULL, NULL};
         int c = i == h[0]->n_entries   ? 1
@@ -599,22 +597,7 @@ int tier_diff_histories(tier_diff *d, const tier_history *before, const tier_his
     rc = history_tiers(&b, h);
     if (!rc)
         rc = compare_histories(&b, h);
-    if (!rc) {
-        b.s.pool_len = tier__buf_len(&b.pool);
-        b.s.pool = tier__buf_take(&b.pool, NULL);
-        if (!b.s.pool)
-            rc = nomem(&b);
-    }
-    tier__buf_free(&b.pool);
-    if (rc) {
-        state_free(&d->alloc, &b.s);
-        return rc;
-    }
-    state_free(&d->alloc, &d->s);
-    d->s = b.s;
-    d->has = 1;
-    d->err[0] = '\0';
-    return TIER_OK;
+    return finish(&b, rc);
 }
 
 /* ---- getters ------------------------------------------------------------------------------- */
@@ -722,37 +705,45 @@ size_t tier_diff_entitlement_count(const tier_diff *d)
     return d ? d->s.n_ents : 0;
 }
 
+/* Entitlement k of the diff, or NULL when there is none. */
+static const tier__dent *entitlement(const tier_diff *d, size_t k)
+{
+    return d && k < d->s.n_ents ? &d->s.ents[k] : NULL;
+}
+
 const char *tier_diff_entitlement_name(const tier_diff *d, size_t k, int *type)
 {
-    if (!d || k >= d->s.n_ents)
-        return NULL;
-    if (type)
-        *type = d->s.ents[k].type;
-    return TIER__DSTR(&d->s, d->s.ents[k].name);
+    const tier__dent *e = entitlement(d, k);
+    if (e && type)
+        *type = e->type;
+    return e ? TIER__DSTR(&d->s, e->name) : NULL;
 }
 
 int tier_diff_entitlement_total(const tier_diff *d, size_t k, int side, double *total)
 {
+    const tier__dent *e = entitlement(d, k);
     if (!d || !total)
         return TIER_EINVAL;
-    if (k >= d->s.n_ents || !side_ok(side))
+    if (!e || !side_ok(side))
         return TIER_ERANGE;
-    *total = d->s.ents[k].total[side];
-    return d->s.ents[k].present[side] ? TIER_OK : TIER_ENOTFOUND;
+    *total = e->total[side];
+    return e->present[side] ? TIER_OK : TIER_ENOTFOUND;
 }
 
 size_t tier_diff_entitlement_value_count(const tier_diff *d, size_t k)
 {
-    return d && k < d->s.n_ents ? d->s.ents[k].n_values : 0;
+    const tier__dent *e = entitlement(d, k);
+    return e ? e->n_values : 0;
 }
 
 const char *tier_diff_entitlement_value(const tier_diff *d, size_t k, size_t j, size_t *before,
                                         size_t *after)
 {
+    const tier__dent *e = entitlement(d, k);
     const tier__dval *v;
-    if (!d || k >= d->s.n_ents || j >= d->s.ents[k].n_values)
+    if (!e || j >= e->n_values)
         return NULL;
-    v = &d->s.ents[k].values[j];
+    v = &e->values[j];
     if (before)
         *before = v->count[0];
     if (after)

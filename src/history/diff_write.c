@@ -67,6 +67,13 @@ static void json_cstr(tier__buf *b, const char *s)
     json_str(b, s, strlen(s));
 }
 
+/* Opens item k of a list of objects with its first member: "key" and the text. */
+static void json_item(tier__buf *b, size_t k, const char *key, const char *text)
+{
+    tier__buf_printf(b, "%s{\"%s\":", k ? "," : "", key);
+    json_cstr(b, text);
+}
+
 static void json_number(tier__buf *b, double v)
 {
     if (isfinite(v))
@@ -152,7 +159,8 @@ static void pad(tier__buf *out, size_t n)
         tier__buf_putc(out, ' ');
 }
 
-static void table_render(table *t, tier__buf *out)
+/* Lays the table out into out (its text, or out's status set when the table failed). */
+static void table_lay_out(table *t, tier__buf *out)
 {
     size_t w[16], c, i, rows;
     const char *data;
@@ -188,6 +196,13 @@ static void table_render(table *t, tier__buf *out)
             tier__buf_truncate(out, tier__buf_len(out) - 1);
         tier__buf_putc(out, '\n');
     }
+}
+
+/* The table's text into out; the table is freed. */
+static void table_render(table *t, tier__buf *out)
+{
+    table_lay_out(t, out);
+    table_free(t);
 }
 
 /* ---- text ---------------------------------------------------------------------------------- */
@@ -276,6 +291,17 @@ static int32_t find_tier(const tier__dstate *s, int side, const char *name)
     return -2;
 }
 
+/* The heads of a table of both sides: `first`, each side's label and revenue, the change. */
+static void side_heads(table *t, const tier_diff *d, const char *first)
+{
+    cell_text(t, first);
+    cell_text(t, tier__diff_label(d, 0));
+    cell_text(t, "revenue");
+    cell_text(t, tier__diff_label(d, 1));
+    cell_text(t, "revenue");
+    cell_text(t, "change");
+}
+
 static void text_tiers(const tier_diff *d, tier__buf *b)
 {
     const tier__dstate *s = &d->s;
@@ -283,12 +309,7 @@ static void text_tiers(const tier_diff *d, tier__buf *b)
     size_t k;
     int32_t at[2];
     table_init(&t, b->alloc, 7, "lrrrrrr");
-    cell_text(&t, "tier");
-    cell_text(&t, tier__diff_label(d, 0));
-    cell_text(&t, "revenue");
-    cell_text(&t, tier__diff_label(d, 1));
-    cell_text(&t, "revenue");
-    cell_text(&t, "change");
+    side_heads(&t, d, "tier");
     cell_text(&t, "revenue change");
     for (k = 0; k < s->ntiers[0]; k++) {
         at[0] = (int32_t)k;
@@ -308,7 +329,6 @@ static void text_tiers(const tier_diff *d, tier__buf *b)
     }
     tier__buf_putc(b, '\n');
     table_render(&t, b);
-    table_free(&t);
 }
 
 /* The matrix in customers (revenue 0) or in revenue (1). */
@@ -348,7 +368,6 @@ static void text_matrix(const tier_diff *d, tier__buf *b, int revenue)
         }
     }
     table_render(&t, b);
-    table_free(&t);
 }
 
 static void total_cells(table *t, const tier__dent *e)
@@ -405,7 +424,6 @@ static void text_entitlements(const tier_diff *d, tier__buf *b)
         }
     }
     table_render(&t, b);
-    table_free(&t);
 }
 
 static void text_teams(const tier_diff *d, tier__buf *b)
@@ -417,12 +435,7 @@ static void text_teams(const tier_diff *d, tier__buf *b)
         return;
     tier__buf_puts(b, "\nrouted accounts per team:\n");
     table_init(&t, b->alloc, 6, "lrrrrr");
-    cell_text(&t, "team");
-    cell_text(&t, tier__diff_label(d, 0));
-    cell_text(&t, "revenue");
-    cell_text(&t, tier__diff_label(d, 1));
-    cell_text(&t, "revenue");
-    cell_text(&t, "change");
+    side_heads(&t, d, "team");
     for (k = 0; k < s->n_teams; k++) {
         const tier__dteam *m = &s->teams[k];
         cell_text(&t, TIER__DSTR(s, m->name));
@@ -433,7 +446,6 @@ static void text_teams(const tier_diff *d, tier__buf *b)
         put_change(cell(&t), (double)m->accounts[1] - (double)m->accounts[0], -1);
     }
     table_render(&t, b);
-    table_free(&t);
 }
 
 static void text_movers(const tier_diff *d, tier__buf *b)
@@ -465,7 +477,6 @@ static void text_movers(const tier_diff *d, tier__buf *b)
         cell_text(&t, TIER__DSTR(s, m->reason[1]));
     }
     table_render(&t, b);
-    table_free(&t);
 }
 
 static void write_text(const tier_diff *d, tier__buf *b)
@@ -595,8 +606,7 @@ static void json_entitlements(const tier__dstate *s, tier__buf *b)
     tier__buf_puts(b, ",\"entitlements\":[");
     for (k = 0; k < s->n_ents; k++) {
         const tier__dent *e = &s->ents[k];
-        tier__buf_puts(b, k ? ",{\"name\":" : "{\"name\":");
-        json_cstr(b, TIER__DSTR(s, e->name));
+        json_item(b, k, "name", TIER__DSTR(s, e->name));
         tier__buf_printf(b, ",\"type\":\"%s\"", e->type >= 1 && e->type <= 3 ? types[e->type] : "");
         for (side = 0; side < 2; side++) {
             tier__buf_puts(b, side ? ",\"after\":" : ",\"before\":");
@@ -605,8 +615,7 @@ static void json_entitlements(const tier__dstate *s, tier__buf *b)
         if (e->type == TIER_ENTITLEMENT_TEXT) {
             tier__buf_puts(b, ",\"values\":[");
             for (j = 0; j < e->n_values; j++) {
-                tier__buf_puts(b, j ? ",{\"value\":" : "{\"value\":");
-                json_cstr(b, TIER__DSTR(s, e->values[j].value));
+                json_item(b, j, "value", TIER__DSTR(s, e->values[j].value));
                 for (side = 0; side < 2; side++) {
                     tier__buf_puts(b, side ? ",\"after\":" : ",\"before\":");
                     if (e->present[side])
@@ -630,8 +639,7 @@ static void json_teams(const tier__dstate *s, tier__buf *b)
     tier__buf_puts(b, ",\"teams\":[");
     for (k = 0; k < s->n_teams; k++) {
         const tier__dteam *m = &s->teams[k];
-        tier__buf_puts(b, k ? ",{\"team\":" : "{\"team\":");
-        json_cstr(b, TIER__DSTR(s, m->name));
+        json_item(b, k, "team", TIER__DSTR(s, m->name));
         for (side = 0; side < 2; side++) {
             tier__buf_printf(b, ",\"%s\":{\"accounts\":%zu,\"revenue\":", side ? "after" : "before",
                              m->accounts[side]);
@@ -730,6 +738,18 @@ static int render(const tier_diff *d, int format, tier__buf *b)
     return TIER_OK;
 }
 
+/* Renders d as `format` into b (made here, freed by the caller), unless the output is not
+ * `ready`: the error then says `why`. */
+static int render_to(const tier_diff *d, int format, int ready, const char *why, tier__buf *b)
+{
+    tier__buf_init(b, &d->alloc);
+    if (!ready) {
+        tier__errorf((char *)d->err, "%s", why);
+        return TIER_EINVAL;
+    }
+    return render(d, format, b);
+}
+
 /* Hands the text over in pieces of at most 64 KiB. */
 static int hand_over(const char *data, size_t len, tier_write_cb cb, void *ud)
 {
@@ -749,12 +769,7 @@ int tier_diff_write(const tier_diff *d, int format, tier_write_cb cb, void *ud)
     int rc;
     if (!d)
         return TIER_EINVAL;
-    if (!cb) {
-        tier__errorf((char *)d->err, "the write callback is NULL");
-        return TIER_EINVAL;
-    }
-    tier__buf_init(&b, &d->alloc);
-    rc = render(d, format, &b);
+    rc = render_to(d, format, cb != NULL, "the write callback is NULL", &b);
     if (!rc && hand_over(tier__buf_data(&b), tier__buf_len(&b), cb, ud)) {
         tier__errorf((char *)d->err, "the write callback stopped the output");
         rc = TIER_EUSER;
@@ -780,12 +795,7 @@ int tier_diff_save(const tier_diff *d, int format, const char *path, const tier_
     int rc;
     if (!d)
         return TIER_EINVAL;
-    if (!path) {
-        tier__errorf((char *)d->err, "the path is NULL");
-        return TIER_EINVAL;
-    }
-    tier__buf_init(&b, &d->alloc);
-    rc = render(d, format, &b);
+    rc = render_to(d, format, path != NULL, "the path is NULL", &b);
     if (!rc) {
         c.b = &b;
         rc = tier__io_write_atomic(io, &d->alloc, path, produce, &c, (char *)d->err);

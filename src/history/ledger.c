@@ -39,6 +39,22 @@ static void json(tier__buf *b, const char *s)
     tier__json_string(sink, b, s, strlen(s));
 }
 
+/* A member after the first of a JSON object: "key" and the text. */
+static void json_member(tier__buf *b, const char *key, const char *s)
+{
+    tier__buf_printf(b, ",\"%s\":", key);
+    json(b, s);
+}
+
+/* A tier by its index as JSON: its name, or null for none (t < 0). */
+static void json_tier(tier__buf *b, const tier_history *h, int32_t t)
+{
+    if (t >= 0)
+        json(b, tier_name(h, t));
+    else
+        tier__buf_puts(b, "null");
+}
+
 static void number(tier__buf *b, double v)
 {
     if (isfinite(v))
@@ -94,15 +110,9 @@ static void cells(const tier_history *h, tier__buf *b, int json_form)
                 continue;
             if (json_form) {
                 tier__buf_puts(b, k++ ? ",\n    {\"from\":" : "\n    {\"from\":");
-                if (f)
-                    json(b, h->tiers[f - 1]);
-                else
-                    tier__buf_puts(b, "null");
+                json_tier(b, h, (int32_t)f - 1);
                 tier__buf_puts(b, ",\"to\":");
-                if (t)
-                    json(b, h->tiers[t - 1]);
-                else
-                    tier__buf_puts(b, "null");
+                json_tier(b, h, (int32_t)t - 1);
                 tier__buf_printf(b, ",\"customers\":%llu,\"revenue\":", (unsigned long long)n);
                 number(b, h->matrix_revenue[f * w + t]);
                 tier__buf_putc(b, '}');
@@ -121,12 +131,9 @@ static void override_json(tier__buf *b, const tier__hoverride *o)
 {
     tier__buf_puts(b, "{\"customer_id\":");
     json(b, o->id);
-    tier__buf_puts(b, ",\"tier\":");
-    json(b, o->tier);
-    tier__buf_puts(b, ",\"reason\":");
-    json(b, o->reason);
-    tier__buf_puts(b, ",\"author\":");
-    json(b, o->author);
+    json_member(b, "tier", o->tier);
+    json_member(b, "reason", o->reason);
+    json_member(b, "author", o->author);
     tier__buf_puts(b, ",\"expires\":");
     day(b, o->expires, 1);
     tier__buf_puts(b, ",\"created\":");
@@ -153,15 +160,9 @@ static void ledger_json(const tier_history *h, tier__buf *b)
         tier__buf_puts(b, i ? ",\n    {\"customer_id\":" : "\n    {\"customer_id\":");
         json(b, m->id);
         tier__buf_puts(b, ",\"from\":");
-        if (m->from >= 0)
-            json(b, tier_name(h, m->from));
-        else
-            tier__buf_puts(b, "null");
+        json_tier(b, h, m->from);
         tier__buf_puts(b, ",\"to\":");
-        if (m->to >= 0)
-            json(b, tier_name(h, m->to));
-        else
-            tier__buf_puts(b, "null");
+        json_tier(b, h, m->to);
         tier__buf_printf(b, ",\"code\":\"%s\",\"detail\":", code_name(m->code));
         json(b, m->detail ? m->detail : "");
         tier__buf_putc(b, '}');

@@ -312,6 +312,18 @@ static int get_count(dec *d, const char *what, size_t min, size_t most, size_t *
     return TIER_OK;
 }
 
+/* A list's count (as get_count) and its zeroed array of `size`-byte elements in *p (NULL when
+ * the list is empty). */
+static int get_array(dec *d, const char *what, size_t min, size_t most, size_t size, void **p,
+                     size_t *n)
+{
+    int rc = get_count(d, what, min, most, n);
+    if (rc)
+        return rc;
+    *p = *n ? tier__calloc(&d->t->alloc, *n, size) : NULL;
+    return *n && !*p ? oom(d) : TIER_OK;
+}
+
 /* Starts element i (0-based) of list `list`. */
 static void element(dec *d, const char *list, size_t i)
 {
@@ -366,12 +378,11 @@ static int dec_tirs(dec *d)
 {
     tier_history *t = d->t;
     size_t n, i, j;
-    int rc = get_count(d, "tiers", MIN_TIER, TIER__HIST_MAX_TIERS, &n);
+    void *p;
+    int rc = get_array(d, "tiers", MIN_TIER, TIER__HIST_MAX_TIERS, sizeof *t->tiers, &p, &n);
     if (rc)
         return rc;
-    t->tiers = n ? tier__calloc(&t->alloc, n, sizeof *t->tiers) : NULL;
-    if (n && !t->tiers)
-        return oom(d);
+    t->tiers = p;
     for (i = 0; i < n; i++) {
         element(d, "tier", i);
         rc = get_id(d, "the tier name", &t->tiers[i]);
@@ -389,12 +400,11 @@ static int dec_cust(dec *d)
 {
     tier_history *t = d->t;
     size_t n, i;
-    int rc = get_count(d, "entries", MIN_ENTRY, 0, &n);
+    void *p;
+    int rc = get_array(d, "entries", MIN_ENTRY, 0, sizeof *t->entries, &p, &n);
     if (rc)
         return rc;
-    t->entries = n ? tier__calloc(&t->alloc, n, sizeof *t->entries) : NULL;
-    if (n && !t->entries)
-        return oom(d);
+    t->entries = p;
     for (i = 0; i < n; i++) {
         tier__hentry *e = &t->entries[i];
         element(d, "entry", i);
@@ -443,12 +453,12 @@ static int dec_override(dec *d, tier__hoverride *o)
 static int dec_overrides(dec *d, const char *list, int sorted, tier__hoverride **out, size_t *n)
 {
     size_t count, i;
-    int rc = get_count(d, sorted ? "overrides" : "expired overrides", MIN_OVERRIDE, 0, &count);
+    void *p;
+    int rc = get_array(d, sorted ? "overrides" : "expired overrides", MIN_OVERRIDE, 0, sizeof **out,
+                       &p, &count);
     if (rc)
         return rc;
-    *out = count ? tier__calloc(&d->t->alloc, count, sizeof **out) : NULL;
-    if (count && !*out)
-        return oom(d);
+    *out = p;
     for (i = 0; i < count; i++) {
         element(d, list, i);
         *n = i + 1;
@@ -466,12 +476,11 @@ static int dec_modl(dec *d)
 {
     tier_history *t = d->t;
     size_t n, i, j;
-    int rc = get_count(d, "models", MIN_MODEL, TIER__HIST_MAX_MODELS, &n);
+    void *p;
+    int rc = get_array(d, "models", MIN_MODEL, TIER__HIST_MAX_MODELS, sizeof *t->models, &p, &n);
     if (rc)
         return rc;
-    t->models = n ? tier__calloc(&t->alloc, n, sizeof *t->models) : NULL;
-    if (n && !t->models)
-        return oom(d);
+    t->models = p;
     for (i = 0; i < n; i++) {
         tier__hmodel *m = &t->models[i];
         const char *s;
@@ -499,12 +508,11 @@ static int dec_ledg(dec *d)
 {
     tier_history *t = d->t;
     size_t n, i, cells;
-    int has_matrix, rc = get_count(d, "moves", MIN_MOVE, 0, &n);
+    void *p;
+    int has_matrix, rc = get_array(d, "moves", MIN_MOVE, 0, sizeof *t->moves, &p, &n);
     if (rc)
         return rc;
-    t->moves = n ? tier__calloc(&t->alloc, n, sizeof *t->moves) : NULL;
-    if (n && !t->moves)
-        return oom(d);
+    t->moves = p;
     for (i = 0; i < n; i++) {
         tier__hmove *m = &t->moves[i];
         uint32_t code;

@@ -9,6 +9,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "core/snapfile.h"
 #include "util/crc32c.h"
@@ -35,6 +38,39 @@ static inline void tier_fuzz_fix_checksums(unsigned char *d, size_t len)
     if (len - off >= TIER__SNAP_TRAILER_SIZE) {
         tier__snap_put64(d + off + 8, (uint64_t)off + TIER__SNAP_TRAILER_SIZE);
         tier__snap_put32(d + off + 16, tier__crc32c(0, d, off + 16));
+    }
+}
+
+/* The file of a fuzz input: the first byte is the mode (*mode), the rest the file, copied into
+ * a block of exactly its size (malloc(0) may give NULL: one byte then) so that ASan sees any
+ * read past its end; its checksums are fixed first when bit 0 of the mode is set. NULL for an
+ * empty input or when out of memory; release with free(). */
+static inline unsigned char *tier_fuzz_file(const uint8_t *data, size_t size, unsigned *mode,
+                                            size_t *len)
+{
+    unsigned char *file;
+    if (size == 0)
+        return NULL;
+    *mode = data[0];
+    *len = size - 1;
+    file = malloc(*len ? *len : 1);
+    if (!file)
+        return NULL;
+    memcpy(file, data + 1, *len);
+    if (*mode & 1)
+        tier_fuzz_fix_checksums(file, *len);
+    return file;
+}
+
+/* A refused "fuzz.snap": aborts unless the status is one a reader may give for any bytes
+ * (damage, a newer version, out of memory) and the message starts with the file's name. */
+static inline void tier_fuzz_expect_refused(int rc, const char *err)
+{
+    if (rc != TIER_ECORRUPT && rc != TIER_EVERSION && rc != TIER_ENOMEM)
+        abort();
+    if (strncmp(err, "fuzz.snap: ", 11) != 0) {
+        fprintf(stderr, "message without the file's name: %s\n", err);
+        abort();
     }
 }
 

@@ -17,12 +17,12 @@ import collections
 import csv
 import io
 import math
-import os
 from ctypes import byref, string_at
 
 from . import _ffi
 from ._ffi import F
 from ._handle import Handle
+from .pipeline import _text
 
 __all__ = ["History", "HistoryEntry", "Override", "MatrixRow"]
 
@@ -39,14 +39,6 @@ Override = collections.namedtuple("Override", "id tier reason author until creat
 
 #: A cell of the from->to matrix of the last run ("" for no tier).
 MatrixRow = collections.namedtuple("MatrixRow", "from_tier to_tier customers revenue")
-
-
-def _text(value):
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, os.PathLike):
-        return os.fsencode(value)
-    return str(value).encode("utf-8", "surrogateescape")
 
 
 def _date(day):

@@ -37,16 +37,21 @@ def snapshot(sections):
     return body + struct.pack("<I", crc32c(body))
 
 
-meta = (struct.pack("<I", 1) + string("libtier snapshot golden") + struct.pack("<i", -5)
-        + struct.pack("<q", -2**63) + struct.pack("<Q", 2**64 - 1) + struct.pack("<d", -0.0)
-        + struct.pack("<d", 3.25) + struct.pack("<B", 7))
-data = snapshot([
-    section(b"META", 1, meta),
-    section(b"TIER", 0, bytes((i * 7 + 3) % 256 for i in range(1000))),
-    section(b"EMPT", 0, b""),
-    section(b"TIER", 0, string("second")),
-    section(b"XTRA", 0, b"future\0data"),
-])
-with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden.snap"), "wb") as f:
-    f.write(data)
-print(len(data), "bytes")
+def main():
+    meta = (struct.pack("<I", 1) + string("libtier snapshot golden") + struct.pack("<i", -5)
+            + struct.pack("<q", -2**63) + struct.pack("<Q", 2**64 - 1) + struct.pack("<d", -0.0)
+            + struct.pack("<d", 3.25) + struct.pack("<B", 7))
+    data = snapshot([
+        section(b"META", 1, meta),
+        section(b"TIER", 0, bytes((i * 7 + 3) % 256 for i in range(1000))),
+        section(b"EMPT", 0, b""),
+        section(b"TIER", 0, string("second")),
+        section(b"XTRA", 0, b"future\0data"),
+    ])
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden.snap"), "wb") as f:
+        f.write(data)
+    print(len(data), "bytes")
+
+
+if __name__ == "__main__":
+    main()

@@ -11,35 +11,11 @@ places. Run it from any directory; it writes next to itself. Python 3, standard 
 import os
 import struct
 
+# The container (header, sections, checksums, end) is make_golden.py's: one writer of it.
+from make_golden import section, snapshot, string as text
+
 NEVER = -2**31
 AS_OF = 20089  # 2025-01-01
-
-
-def crc32c(data):
-    """CRC-32C (Castagnoli), reflected polynomial 0x82F63B78, bit by bit."""
-    c = 0xFFFFFFFF
-    for byte in data:
-        c ^= byte
-        for _ in range(8):
-            c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
-    return c ^ 0xFFFFFFFF
-
-
-def section(tag, flags, payload):
-    head = tag + struct.pack("<IQ", flags, len(payload))
-    return head + payload + struct.pack("<I", crc32c(head + payload))
-
-
-def snapshot(sections):
-    header = b"TIERSNAP" + struct.pack("<III", 1, 0, len(sections))
-    body = header + struct.pack("<I", crc32c(header)) + b"".join(sections)
-    body += b"TIEREND\0" + struct.pack("<Q", len(body) + 20)
-    return body + struct.pack("<I", crc32c(body))
-
-
-def text(s):
-    b = s.encode("utf-8")
-    return struct.pack("<I", len(b)) + b
 
 
 def u8(v):
