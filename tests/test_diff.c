@@ -486,8 +486,8 @@ static void test_diff_of_other_tiers_moves_across_and_counts_customers_without_a
         static const char *const parts[] = {
             "\"ladder\":false",
             "{\"tier\":\"X\",\"before\":null,\"after\":{\"customers\":2,\"revenue\":150}}",
-            "{\"tier\":null,\"before\":{\"customers\":0,\"revenue\":0},"
-            "\"after\":{\"customers\":3,\"revenue\":35}}",
+            ("{\"tier\":null,\"before\":{\"customers\":0,\"revenue\":0},"
+             "\"after\":{\"customers\":3,\"revenue\":35}}"),
             "{\"from\":\"C\",\"to\":null,\"customers\":2,\"revenue\":15}",
             "{\"name\":\"sla\",\"type\":\"number\",\"before\":120,\"after\":null}",
             "{\"value\":\"pool\",\"before\":2,\"after\":null}",
