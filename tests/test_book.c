@@ -10,9 +10,8 @@
 
 static tier_book *new_book(void)
 {
-    tier_allocator a = tst_allocator();
     tier_book *b = NULL;
-    assert_int_equal(tier_book_new(&b, &a), TIER_OK);
+    assert_int_equal(tier_book_new(&b, TST_ALLOC), TIER_OK);
     return b;
 }
 
@@ -458,7 +457,6 @@ static void test_book_reports_attribute_types_by_their_named_values(void **state
 {
     tier_book *b = new_book();
     tier_record *r = NULL;
-    tier_allocator a = tst_allocator();
     size_t i;
     int type = 0;
     (void)state;
@@ -479,7 +477,7 @@ static void test_book_reports_attribute_types_by_their_named_values(void **state
     assert_int_equal(tier__book_attr_type(b, "employees"), TIER_ATTR_NUMBER);
     assert_int_equal(tier__book_attr_type(b, "industry"), TIER_ATTR_TEXT);
     assert_int_equal(tier__book_attr_type(b, "absent"), 0);
-    assert_int_equal(tier_record_new(&r, &a), TIER_OK);
+    assert_int_equal(tier_record_new(&r, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_record_set_id(r, "beta", 4), TIER_OK);
     assert_int_equal(tier_record_set_text(r, "region", "north"), TIER_OK);
     assert_int_equal(tier_book_add_record(b, r, NULL), TIER_OK);
@@ -491,7 +489,6 @@ static void test_book_reports_attribute_types_by_their_named_values(void **state
 
 static void test_record_round_trips_through_the_book(void **state)
 {
-    tier_allocator a = tst_allocator();
     tier_book *b = new_book();
     tier_record *r = NULL, *back = NULL;
     size_t i;
@@ -499,8 +496,8 @@ static void test_record_round_trips_through_the_book(void **state)
     double amt, m, v;
     const char *t;
     (void)state;
-    assert_int_equal(tier_record_new(&r, &a), TIER_OK);
-    assert_int_equal(tier_record_new(&back, &a), TIER_OK);
+    assert_int_equal(tier_record_new(&r, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_record_new(&back, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_book_add_record(b, r, &i), TIER_EINVAL); /* no id */
     assert_int_equal(tier_record_set_id(r, "K-1", 3), TIER_OK);
     assert_int_equal(tier_record_add_txn(r, 100, 12.5, 3.0), TIER_OK);

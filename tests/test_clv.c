@@ -59,9 +59,8 @@ static tier_frame *score(const tier_model *m, const tier_book *book, const tier_
 static void test_clv_reproduces_the_published_bgnbd_and_gamma_gamma_fits(void **s)
 {
     static const double bg[4] = {0.243, 4.414, 0.793, 2.426}, gg[3] = {6.25, 3.74, 15.44};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_cdnow_book(&a, 0);
-    tier_model *m = clv_model(&a, TIER_CLV_BGNBD);
+    tier_book *book = tst_cdnow_book(TST_ALLOC, 0);
+    tier_model *m = clv_model(TST_ALLOC, TIER_CLV_BGNBD);
     double p[4], se[4];
     size_t i;
     (void)s;
@@ -96,9 +95,8 @@ static void test_clv_reproduces_the_published_bgnbd_and_gamma_gamma_fits(void **
 static void test_clv_reproduces_the_published_pareto_nbd_fit(void **s)
 {
     static const double pn[4] = {0.553, 10.578, 0.606, 11.669};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_cdnow_book(&a, 0);
-    tier_model *m = clv_model(&a, TIER_CLV_PARETO_NBD);
+    tier_book *book = tst_cdnow_book(TST_ALLOC, 0);
+    tier_model *m = clv_model(TST_ALLOC, TIER_CLV_PARETO_NBD);
     double p[4];
     size_t i;
     (void)s;
@@ -119,16 +117,15 @@ static void test_clv_scores_the_published_expected_spends_and_purchases(void **s
 {
     static const double spend[10] = {24.65, 18.91, 35.17, 35.17, 35.17,
                                      71.46, 18.91, 35.17, 27.28, 35.17};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_cdnow_book(&a, 0);
-    tier_model *m = clv_model(&a, TIER_CLV_BGNBD);
+    tier_book *book = tst_cdnow_book(TST_ALLOC, 0);
+    tier_model *m = clv_model(TST_ALLOC, TIER_CLV_BGNBD);
     tier_frame *f;
     const double *x, *tx, *T, *e, *sp, *pa, *clv;
     size_t i;
     (void)s;
     assert_int_equal(tier_model_set_number(m, "horizon", 39), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
+    f = score(m, book, TST_ALLOC);
     x = tst_numbers(f, "clv.x");
     tx = tst_numbers(f, "clv.t_x");
     T = tst_numbers(f, "clv.T");
@@ -158,9 +155,8 @@ static void test_clv_scores_the_published_expected_spends_and_purchases(void **s
  * Gamma-Gamma fit and counted, yet scored with a finite value. */
 static void test_clv_excludes_and_counts_zero_spend_repeat_customers_on_the_master_log(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_cdnow_book(&a, 1);
-    tier_model *m = clv_model(&a, TIER_CLV_BGNBD);
+    tier_book *book = tst_cdnow_book(TST_ALLOC, 1);
+    tier_model *m = clv_model(TST_ALLOC, TIER_CLV_BGNBD);
     tier_frame *f;
     const double *sp, *clv;
     size_t i;
@@ -171,7 +167,7 @@ static void test_clv_excludes_and_counts_zero_spend_repeat_customers_on_the_mast
     assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CUSTOMERS) == 23570.0);
     assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_EXCLUDED_ZERO_SPEND) == 0.0);
     assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CONVERGED) == 1.0);
-    f = score(m, book, &a);
+    f = score(m, book, TST_ALLOC);
     sp = tst_numbers(f, "clv.expected_spend");
     clv = tst_numbers(f, "clv.clv");
     for (i = 0; i < tier_frame_rows(f); i++)
@@ -184,9 +180,8 @@ static void test_clv_excludes_and_counts_zero_spend_repeat_customers_on_the_mast
  * density is 7 times thinner). */
 static void test_clv_parameters_follow_the_time_unit(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_cdnow_book(&a, 0);
-    tier_model *w = clv_model(&a, TIER_CLV_BGNBD), *d = clv_model(&a, TIER_CLV_BGNBD);
+    tier_book *book = tst_cdnow_book(TST_ALLOC, 0);
+    tier_model *w = clv_model(TST_ALLOC, TIER_CLV_BGNBD), *d = clv_model(TST_ALLOC, TIER_CLV_BGNBD);
     tier_frame *f;
     const double *x;
     double pw[4], pd[4], sx = 0.0;
@@ -201,7 +196,7 @@ static void test_clv_parameters_follow_the_time_unit(void **s)
     assert_true(fabs(pd[1] / (7.0 * pw[1]) - 1.0) < 1e-5);
     assert_true(fabs(pd[2] / pw[2] - 1.0) < 1e-5);
     assert_true(fabs(pd[3] / pw[3] - 1.0) < 1e-5);
-    f = score(w, book, &a);
+    f = score(w, book, TST_ALLOC);
     x = tst_numbers(f, "clv.x");
     for (i = 0; i < tier_frame_rows(f); i++)
         sx += x[i];
@@ -255,7 +250,6 @@ static void test_clv_groups_purchases_by_day_by_hand(void **s)
         {"z", 9862 + 70, 0},   {"z", 9862 + 90, 20}, {"z", 9862 + 90, -25}, /* day 90: -5 */
         {"y", 9862 + 150, 9},                                               /* after the end */
         {"x", 9862 + 20, 10},  {"x", 9862 + 20, 11}};                       /* one day: x = 0 */
-    tier_allocator a = tst_allocator();
     tier_book *book;
     tier_model *m;
     tier_frame *f;
@@ -264,8 +258,8 @@ static void test_clv_groups_purchases_by_day_by_hand(void **s)
     size_t z, y, xx;
     (void)s;
     assert_int_equal(tst_day(1997, 1, 1), 9862);
-    book = small_book(&a, extra, sizeof extra / sizeof extra[0]);
-    assert_int_equal(tier_clv_new(&m, "v", &a), TIER_OK);
+    book = small_book(TST_ALLOC, extra, sizeof extra / sizeof extra[0]);
+    assert_int_equal(tier_clv_new(&m, "v", TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "time_unit", 1), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "calibration_end", 9862 + 120), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
@@ -274,7 +268,7 @@ static void test_clv_groups_purchases_by_day_by_hand(void **s)
     assert_int_equal(tier_book_find(book, "z", 1, &z), TIER_OK);
     assert_int_equal(tier_book_find(book, "y", 1, &y), TIER_OK);
     assert_int_equal(tier_book_find(book, "x", 1, &xx), TIER_OK);
-    f = score(m, book, &a);
+    f = score(m, book, TST_ALLOC);
     x = tst_numbers(f, "v.x");
     tx = tst_numbers(f, "v.t_x");
     T = tst_numbers(f, "v.T");
@@ -296,18 +290,17 @@ static void test_clv_groups_purchases_by_day_by_hand(void **s)
 /* No discount and margin 0.5: clv = 0.5 x spend x expected purchases; a discount lowers it. */
 static void test_clv_values_expected_purchases_at_margin_and_discount(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = small_book(&a, NULL, 0);
+    tier_book *book = small_book(TST_ALLOC, NULL, 0);
     tier_model *m;
     tier_frame *f, *g;
     const double *e, *sp, *clv, *clv2;
     size_t i;
     (void)s;
-    assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_clv_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "discount_rate", 0), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "margin", 0.5), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
+    f = score(m, book, TST_ALLOC);
     e = tst_numbers(f, "clv.expected_purchases");
     sp = tst_numbers(f, "clv.expected_spend");
     clv = tst_numbers(f, "clv.clv");
@@ -316,7 +309,7 @@ static void test_clv_values_expected_purchases_at_margin_and_discount(void **s)
     /* scoring options do not forget the fit */
     assert_int_equal(tier_model_set_number(m, "discount_rate", 0.05), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "horizon", 52), TIER_OK);
-    g = score(m, book, &a);
+    g = score(m, book, TST_ALLOC);
     clv2 = tst_numbers(g, "clv.clv");
     for (i = 0; i < tier_frame_rows(f); i++)
         assert_true(clv2[i] < clv[i] && clv2[i] > 0.5 * clv[i]);
@@ -327,8 +320,7 @@ static void test_clv_values_expected_purchases_at_margin_and_discount(void **s)
 /* A model fitted on a calibration period scores the whole history when the end is unset. */
 static void test_clv_scores_a_later_period_with_the_calibration_fit(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = small_book(&a, NULL, 0);
+    tier_book *book = small_book(TST_ALLOC, NULL, 0);
     tier_model *m;
     tier_frame *f;
     const double *x, *T;
@@ -348,19 +340,19 @@ static void test_clv_scores_a_later_period_with_the_calibration_fit(void **s)
     for (c = 0; c < SMALL_CUSTOMERS; c++)
         late += first_day[c] > end;
     test_free(first_day);
-    assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_clv_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "calibration_end", end), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CALIBRATION_END) == end);
     assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_NO_PURCHASE) == (double)late);
     assert_true(stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CUSTOMERS) ==
                 (double)(SMALL_CUSTOMERS - late));
-    f = score(m, book, &a);
+    f = score(m, book, TST_ALLOC);
     assert_true(tst_numbers(f, "clv.x")[0] == 1.0); /* 01-18 only; 08-02 is later */
     tier_frame_free(f);
     assert_int_equal(tier_model_set_number(m, "calibration_end", NAN), TIER_OK);
     assert_true(tier_model_is_fitted(m));
-    f = score(m, book, &a);
+    f = score(m, book, TST_ALLOC);
     x = tst_numbers(f, "clv.x");
     T = tst_numbers(f, "clv.T");
     /* the end is now the book's last day; the first customer bought on 1997-01-01, 01-18,
@@ -375,20 +367,19 @@ static void test_clv_scores_a_later_period_with_the_calibration_fit(void **s)
 static void test_clv_fits_a_single_customer_and_reports_convergence(void **s)
 {
     static const tst_txn rows[] = {{"a", 100, 10}, {"a", 110, 20}, {"a", 130, 30}, {"a", 200, 5}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, 4);
+    tier_book *book = tst_book_of(TST_ALLOC, rows, 4);
     tier_model *m;
     tier_frame *f;
     double conv[2], p[4], q[4];
     size_t k;
     int rc;
     (void)s;
-    assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_clv_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     conv[0] = stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CONVERGED);
     conv[1] = stat(m, TIER_CLV_SPEND, TIER_CLV_STAT_CONVERGED);
     assert_true((conv[0] == 0.0 || conv[0] == 1.0) && (conv[1] == 0.0 || conv[1] == 1.0));
-    f = score(m, book, &a);
+    f = score(m, book, TST_ALLOC);
     for (k = 0; k < 7; k++)
         assert_true(isfinite(tier_frame_numbers(f, k)[0]));
     assert_true(tier_frame_numbers(f, 0)[0] == 3.0);
@@ -409,16 +400,15 @@ static void test_clv_fits_a_single_customer_and_reports_convergence(void **s)
 static void test_clv_refuses_a_book_of_one_time_buyers(void **s)
 {
     static const tst_txn rows[] = {{"a", 1, 10}, {"b", 5, 20}, {"c", 9, 30}, {"c", 9, 1}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, 4);
+    tier_book *book = tst_book_of(TST_ALLOC, rows, 4);
     tier_model *m;
     tier_frame *f;
     (void)s;
-    assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_clv_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_EINVAL);
     assert_non_null(strstr(tier_model_last_error(m), "no repeat transactions"));
     assert_false(tier_model_is_fitted(m));
-    assert_int_equal(tier_frame_new(&f, 3, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 3, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_score(m, book, f), TIER_ESTATE);
     assert_int_equal(tier_frame_column_count(f), 0);
     tst_release(f, m, book);
@@ -426,13 +416,12 @@ static void test_clv_refuses_a_book_of_one_time_buyers(void **s)
 
 static void test_clv_refuses_to_fit_an_empty_book_but_scores_one(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *empty = NULL, *book = small_book(&a, NULL, 0);
+    tier_book *empty = NULL, *book = small_book(TST_ALLOC, NULL, 0);
     tier_model *m;
     tier_frame *f;
     (void)s;
-    assert_int_equal(tier_book_new(&empty, &a), TIER_OK);
-    assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_book_new(&empty, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_clv_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_fit(m, empty, NULL), TIER_EINVAL);
     assert_non_null(strstr(tier_model_last_error(m), "no transactions"));
     assert_int_equal(tier_model_set_number(m, "calibration_end", 10), TIER_OK);
@@ -440,7 +429,7 @@ static void test_clv_refuses_to_fit_an_empty_book_but_scores_one(void **s)
     assert_non_null(strstr(tier_model_last_error(m), "no customer has a purchase"));
     assert_int_equal(tier_model_set_number(m, "calibration_end", NAN), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, empty, &a);
+    f = score(m, empty, TST_ALLOC);
     assert_int_equal(tier_frame_rows(f), 0);
     tst_release(f, m, empty);
     tier_book_free(book);
@@ -448,18 +437,17 @@ static void test_clv_refuses_to_fit_an_empty_book_but_scores_one(void **s)
 
 static void test_clv_needs_the_books_transactions(void **s)
 {
-    tier_allocator a = tst_allocator();
     static const tst_txn rows[] = {{"a", 1, 10}, {"a", 5, 20}, {"b", 9, 30}};
-    tier_book *book = NULL, *kept = small_book(&a, NULL, 0);
+    tier_book *book = NULL, *kept = small_book(TST_ALLOC, NULL, 0);
     tier_model *m;
     tier_frame *f;
     (void)s;
-    book = tst_book_without_txns(&a, rows, TST_COUNT(rows));
-    assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
+    book = tst_book_without_txns(TST_ALLOC, rows, TST_COUNT(rows));
+    assert_int_equal(tier_clv_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_ESTATE);
     assert_non_null(strstr(tier_model_last_error(m), "TIER_BOOK_OPT_KEEP_TRANSACTIONS"));
     assert_int_equal(tier_model_fit(m, kept, NULL), TIER_OK);
-    assert_int_equal(tier_frame_new(&f, tier_book_customer_count(book), &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, tier_book_customer_count(book), TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_score(m, book, f), TIER_ESTATE);
     assert_non_null(strstr(tier_frame_last_error(f), "transactions"));
     assert_int_equal(tier_frame_column_count(f), 0);
@@ -541,23 +529,22 @@ static void test_clv_checks_its_options(void **s)
 
 static void test_clv_saves_and_loads_a_fit_that_scores_identically(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_cdnow_book(&a, 0);
-    tier_model *m = clv_model(&a, TIER_CLV_PARETO_NBD), *n = NULL;
+    tier_book *book = tst_cdnow_book(TST_ALLOC, 0);
+    tier_model *m = clv_model(TST_ALLOC, TIER_CLV_PARETO_NBD), *n = NULL;
     tier_text *t1 = NULL, *t2 = NULL;
     tier_frame *f, *g;
     double se[4];
     size_t k;
     (void)s;
-    assert_int_equal(tier_text_new(&t1, &a), TIER_OK);
-    assert_int_equal(tier_text_new(&t2, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&t1, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&t2, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_save(m, t1), TIER_ESTATE);
     assert_int_equal(tier_model_set_number(m, "margin", 0.3), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_int_equal(tier_model_save(m, t1), TIER_OK);
     assert_memory_equal(tier_text_data(t1), "tier-model-state 1\nkind \"clv\"\n", 29);
 
-    assert_int_equal(tier_clv_new(&n, "clv", &a), TIER_OK);
+    assert_int_equal(tier_clv_new(&n, "clv", TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_load(n, tier_text_data(t1), tier_text_length(t1)), TIER_OK);
     assert_true(tier_model_is_fitted(n));
     assert_int_equal(tier_model_save(n, t2), TIER_OK);
@@ -567,8 +554,8 @@ static void test_clv_saves_and_loads_a_fit_that_scores_identically(void **s)
     assert_true(stat(n, TIER_CLV_PURCHASE, TIER_CLV_STAT_LOG_LIKELIHOOD) ==
                 stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_LOG_LIKELIHOOD));
 
-    f = score(m, book, &a);
-    g = score(n, book, &a);
+    f = score(m, book, TST_ALLOC);
+    g = score(n, book, TST_ALLOC);
     for (k = 0; k < 7; k++)
         assert_memory_equal(tier_frame_numbers(f, k), tier_frame_numbers(g, k),
                             tier_frame_rows(f) * sizeof(double));
@@ -624,9 +611,8 @@ static void test_clv_load_rejects_bad_text_and_keeps_the_model(void **s)
 
 static void test_clv_explains_its_inputs_and_formulas(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_cdnow_book(&a, 0);
-    tier_model *m = clv_model(&a, TIER_CLV_BGNBD);
+    tier_book *book = tst_cdnow_book(TST_ALLOC, 0);
+    tier_model *m = clv_model(TST_ALLOC, TIER_CLV_BGNBD);
     tier_frame *f;
     tier_text *t = NULL;
     static const char *const parts[] = {"up to 1997-09-30 in weeks",
@@ -638,8 +624,8 @@ static void test_clv_explains_its_inputs_and_formulas(void **s)
     (void)s;
     assert_int_equal(tier_model_set_number(m, "horizon", 39), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    f = score(m, book, TST_ALLOC);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_explain(m, book, f, 0, t), TIER_OK);
     tst_expect_parts(tier_text_data(t), parts, TST_COUNT(parts));
     tier_text_clear(t);
@@ -652,18 +638,17 @@ static void test_clv_explains_its_inputs_and_formulas(void **s)
 static void test_clv_explains_a_customer_without_purchases(void **s)
 {
     static const tst_txn late[] = {{"late", 10000, 10}}; /* 1997-05-18 */
-    tier_allocator a = tst_allocator();
     tier_book *book;
     tier_model *m;
     tier_frame *f;
     tier_text *t = NULL;
     (void)s;
-    book = small_book(&a, late, 1);
-    assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
+    book = small_book(TST_ALLOC, late, 1);
+    assert_int_equal(tier_clv_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "calibration_end", tst_day(1997, 3, 2)), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, &a);
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    f = score(m, book, TST_ALLOC);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_explain(m, book, f, SMALL_CUSTOMERS, t), TIER_OK);
     assert_non_null(strstr(tier_text_data(t), "no purchase up to the calibration end 1997-03-02"));
     tier_frame_free(f);
@@ -685,9 +670,9 @@ static int cmp_i64(const void *pa, const void *pb)
  * parameters. */
 static void test_clv_holdout_compares_actual_and_predicted_purchases_on_cdnow(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_cdnow_book(&a, 0);
-    tier_model *m = clv_model(&a, TIER_CLV_BGNBD), *unfitted = clv_model(&a, TIER_CLV_BGNBD);
+    tier_book *book = tst_cdnow_book(TST_ALLOC, 0);
+    tier_model *m = clv_model(TST_ALLOC, TIER_CLV_BGNBD),
+               *unfitted = clv_model(TST_ALLOC, TIER_CLV_BGNBD);
     tier_frame *f = NULL, *sc, *small = NULL;
     const double published[4] = {0.243, 4.414, 0.793, 2.426};
     const int32_t cal = cal_end(), hold_end = tst_day(1998, 6, 30);
@@ -700,11 +685,11 @@ static void test_clv_holdout_compares_actual_and_predicted_purchases_on_cdnow(vo
     (void)s;
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, p, 4), TIER_OK);
-    sc = score(m, book, &a);
+    sc = score(m, book, TST_ALLOC);
     x = tst_numbers(sc, "clv.x");
     tx = tst_numbers(sc, "clv.t_x");
     T = tst_numbers(sc, "clv.T");
-    assert_int_equal(tier_frame_new(&f, n, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, n, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_clv_holdout(m, book, hold_end, f, st, TIER_CLV_HOLDOUT_COUNT), TIER_OK);
     assert_int_equal(tier_frame_column_count(f), 2);
     act = tst_numbers(f, "clv.holdout_purchases");
@@ -753,7 +738,7 @@ static void test_clv_holdout_compares_actual_and_predicted_purchases_on_cdnow(vo
     assert_int_equal(tier_clv_holdout(m, book, hold_end, f, NULL, 0), TIER_EINVAL); /* again */
     assert_int_equal(tier_frame_column_count(f), 2);
     assert_int_equal(tier_clv_holdout(unfitted, book, hold_end, NULL, st, 6), TIER_ESTATE);
-    assert_int_equal(tier_frame_new(&small, 3, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&small, 3, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_clv_holdout(m, book, hold_end, small, NULL, 0), TIER_EINVAL);
     assert_int_equal(tier_frame_column_count(small), 0);
     assert_int_equal(tier_clv_holdout(m, book, hold_end, NULL, NULL, 3), TIER_EINVAL);

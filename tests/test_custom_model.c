@@ -174,9 +174,8 @@ static tier_book *small_book(const tier_allocator *a, int *rc_out)
 
 static tier_book *book_for_test(void)
 {
-    tier_allocator a = tst_allocator();
     int rc;
-    tier_book *b = small_book(&a, &rc);
+    tier_book *b = small_book(TST_ALLOC, &rc);
     assert_int_equal(rc, TIER_OK);
     assert_int_equal(tier_book_customer_count(b), 4);
     return b;
@@ -359,7 +358,6 @@ static void assert_result_unchanged(const tier_result *res, before s)
 
 static void test_user_abort_in_fit_is_returned_unchanged(void **state)
 {
-    tier_allocator a = tst_allocator();
     tier_book *b = book_for_test();
     tier_policy *pol = NULL;
     tier_result *res = NULL;
@@ -371,15 +369,15 @@ static void test_user_abort_in_fit_is_returned_unchanged(void **state)
     memset(&good, 0, sizeof good);
     memset(&bad, 0, sizeof bad);
     bad.fit_rc = TIER_EUSER;
-    assert_int_equal(trio_new(&ok, &good, &a), TIER_OK);
-    assert_int_equal(trio_new(&failing, &bad, &a), TIER_OK);
-    assert_int_equal(loyalty_policy(&pol, &a), TIER_OK);
-    assert_int_equal(tier_result_new(&res, &a), TIER_OK);
+    assert_int_equal(trio_new(&ok, &good, TST_ALLOC), TIER_OK);
+    assert_int_equal(trio_new(&failing, &bad, TST_ALLOC), TIER_OK);
+    assert_int_equal(loyalty_policy(&pol, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_new(&res, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_result_run(res, b, ok.m, 3, pol), TIER_OK);
     snap = result_snapshot(res);
 
     /* Straight through tier_model_fit, with the callback's own text in the last error. */
-    assert_int_equal(tier_frame_new(&inputs, 4, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&inputs, 4, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_fit(failing.m[2], b, inputs), TIER_EUSER);
     assert_false(tier_model_is_fitted(failing.m[2]));
     assert_non_null(strstr(tier_model_last_error(failing.m[2]), "loyalty refused to fit"));
@@ -440,43 +438,42 @@ static void test_user_abort_in_score_is_returned_unchanged(void **state)
 
 static void test_destroy_runs_once_also_when_creation_fails(void **state)
 {
-    tier_allocator a = tst_allocator();
     tier_model_vtable vt = loyalty_vtable();
     tier_model *m = (tier_model *)&vt; /* must come back NULL */
     loyalty st;
     (void)state;
 
     memset(&st, 0, sizeof st);
-    assert_int_equal(tier_model_new(&m, &vt, &st, NULL, &a), TIER_EINVAL);
+    assert_int_equal(tier_model_new(&m, &vt, &st, NULL, TST_ALLOC), TIER_EINVAL);
     assert_null(m);
     assert_int_equal(st.destroyed, 1);
 
     memset(&st, 0, sizeof st);
-    assert_int_equal(tier_model_new(&m, &vt, &st, "has space", &a), TIER_EINVAL);
+    assert_int_equal(tier_model_new(&m, &vt, &st, "has space", TST_ALLOC), TIER_EINVAL);
     assert_int_equal(st.destroyed, 1);
 
     memset(&st, 0, sizeof st);
-    assert_int_equal(tier_model_new(NULL, &vt, &st, "loyalty", &a), TIER_EINVAL);
+    assert_int_equal(tier_model_new(NULL, &vt, &st, "loyalty", TST_ALLOC), TIER_EINVAL);
     assert_int_equal(st.destroyed, 1);
 
     /* A newer vtable keeps the version-1 members where they were, so destroy is still known. */
     memset(&st, 0, sizeof st);
     vt.version = TIER_MODEL_VTABLE_VERSION + 1;
     m = (tier_model *)&vt;
-    assert_int_equal(tier_model_new(&m, &vt, &st, "loyalty", &a), TIER_EVERSION);
+    assert_int_equal(tier_model_new(&m, &vt, &st, "loyalty", TST_ALLOC), TIER_EVERSION);
     assert_null(m);
     assert_int_equal(st.destroyed, 1);
 
     memset(&st, 0, sizeof st);
     vt = loyalty_vtable();
     vt.score = NULL;
-    assert_int_equal(tier_model_new(&m, &vt, &st, "loyalty", &a), TIER_EINVAL);
+    assert_int_equal(tier_model_new(&m, &vt, &st, "loyalty", TST_ALLOC), TIER_EINVAL);
     assert_int_equal(st.destroyed, 1);
 
     /* Success: not before tier_model_free, then exactly once. */
     memset(&st, 0, sizeof st);
     vt = loyalty_vtable();
-    assert_int_equal(tier_model_new(&m, &vt, &st, "loyalty", &a), TIER_OK);
+    assert_int_equal(tier_model_new(&m, &vt, &st, "loyalty", TST_ALLOC), TIER_OK);
     assert_int_equal(st.destroyed, 0);
     tier_model_free(m);
     assert_int_equal(st.destroyed, 1);
@@ -484,7 +481,6 @@ static void test_destroy_runs_once_also_when_creation_fails(void **state)
 
 static void test_vtable_and_kind_are_copied_at_creation(void **state)
 {
-    tier_allocator a = tst_allocator();
     tier_book *b = book_for_test();
     tier_policy *pol = NULL;
     tier_result *res = NULL;
@@ -497,17 +493,17 @@ static void test_vtable_and_kind_are_copied_at_creation(void **state)
     *vt = loyalty_vtable();
     strcpy(kind, "loyalty");
     vt->kind = kind;
-    assert_int_equal(tier_rfm_new(&models[0], NULL, &a), TIER_OK);
-    assert_int_equal(tier_pareto_new(&models[1], NULL, &a), TIER_OK);
-    assert_int_equal(tier_model_new(&models[2], vt, &st, "loyalty", &a), TIER_OK);
+    assert_int_equal(tier_rfm_new(&models[0], NULL, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_pareto_new(&models[1], NULL, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_model_new(&models[2], vt, &st, "loyalty", TST_ALLOC), TIER_OK);
     /* The caller's struct and strings may go away at once. */
     memset(vt, 0xff, sizeof *vt);
     memset(kind, 'x', 7);
     test_free(vt);
     test_free(kind);
     assert_string_equal(tier_model_kind(models[2]), "loyalty");
-    assert_int_equal(loyalty_policy(&pol, &a), TIER_OK);
-    assert_int_equal(tier_result_new(&res, &a), TIER_OK);
+    assert_int_equal(loyalty_policy(&pol, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_new(&res, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_result_run(res, b, models, 3, pol), TIER_OK);
     assert_tiers(res, want_tiers);
     tier_result_free(res);

@@ -74,13 +74,12 @@ static void test_lifecycle_assigns_every_stage_by_hand(void **s)
      * newbie: recent 10, previous 0 -> 10 / epsilon 1 = 10. */
     static const tst_number_want trend[] = {{"grower", 0.5}, {"steady", 0.0},  {"shrink", -0.5},
                                             {"gone", 0.0},   {"newbie", 10.0}, {"prospect", NAN}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, TST_COUNT(rows));
-    tier_model *m = lifecycle(&a, 1000);
+    tier_book *book = tst_book_of(TST_ALLOC, rows, TST_COUNT(rows));
+    tier_model *m = lifecycle(TST_ALLOC, 1000);
     tier_frame *f;
     (void)s;
     assert_int_equal(tier_book_add_customer(book, "prospect", 8, NULL), TIER_OK);
-    f = score(m, book, NULL, &a);
+    f = score(m, book, NULL, TST_ALLOC);
     assert_int_equal(tier_frame_column_count(f), 5);
     tst_expect_labels(f, book, "lifecycle.stage", stages, TST_COUNT(stages));
     tst_expect_numbers(f, book, "lifecycle.tenure_days", tenure, TST_COUNT(tenure));
@@ -110,10 +109,9 @@ static void test_lifecycle_thresholds_are_strict_at_their_boundaries(void **s)
         {"t90", "growing"},  {"t89", "new"},       {"up20", "mature"}, {"up21", "growing"},
         {"dn20", "mature"},  {"dn21", "declining"}};
     static const tst_number_want trend[] = {{"up20", 0.2}, {"dn20", -0.2}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, TST_COUNT(rows));
-    tier_model *m = lifecycle(&a, 1000);
-    tier_frame *f = score(m, book, NULL, &a);
+    tier_book *book = tst_book_of(TST_ALLOC, rows, TST_COUNT(rows));
+    tier_model *m = lifecycle(TST_ALLOC, 1000);
+    tier_frame *f = score(m, book, NULL, TST_ALLOC);
     (void)s;
     tst_expect_labels(f, book, "lifecycle.stage", stages, TST_COUNT(stages));
     tst_expect_numbers(f, book, "lifecycle.trend", trend, TST_COUNT(trend));
@@ -131,10 +129,9 @@ static void test_lifecycle_moves_thresholds_and_windows_by_option(void **s)
      * 300 (300 is not > 300). */
     static const tst_txn rows[] = {{"x", 700, 100}, {"x", 950, 100}, {"y", 850, 100},
                                    {"y", 950, 100}, {"z", 500, 100}, {"z", 700, 100}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, 6);
-    tier_model *m = lifecycle(&a, 1000);
-    tier_frame *f = score(m, book, NULL, &a);
+    tier_book *book = tst_book_of(TST_ALLOC, rows, 6);
+    tier_model *m = lifecycle(TST_ALLOC, 1000);
+    tier_frame *f = score(m, book, NULL, TST_ALLOC);
     (void)s;
     assert_string_equal(STAGE(f, book, "y"), "growing");
     assert_string_equal(STAGE(f, book, "z"), "dormant");
@@ -142,7 +139,7 @@ static void test_lifecycle_moves_thresholds_and_windows_by_option(void **s)
     assert_int_equal(tier_model_set_number(m, "recent_window", 100), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "previous_window", 300), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "dormant_days", 300), TIER_OK);
-    f = score(m, book, NULL, &a);
+    f = score(m, book, NULL, TST_ALLOC);
     assert_string_equal(STAGE(f, book, "x"), "mature");
     assert_string_equal(STAGE(f, book, "y"), "mature");
     assert_true(value(f, book, "lifecycle.trend", "y") == 0.0);
@@ -154,7 +151,7 @@ static void test_lifecycle_moves_thresholds_and_windows_by_option(void **s)
     assert_int_equal(tier_model_set_number(m, "recent_window", 180), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "previous_window", 180), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "trend_epsilon", 1000), TIER_OK);
-    f = score(m, book, NULL, &a);
+    f = score(m, book, NULL, TST_ALLOC);
     assert_true(value(f, book, "lifecycle.trend", "y") == 0.2);
     assert_string_equal(STAGE(f, book, "y"), "mature");
     tst_release(f, m, book);
@@ -163,16 +160,15 @@ static void test_lifecycle_moves_thresholds_and_windows_by_option(void **s)
 static void test_lifecycle_defaults_the_as_of_day_to_the_day_after_the_last_transaction(void **s)
 {
     static const tst_txn rows[] = {{"a", 10, 5}, {"b", 40, 5}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, 2);
+    tier_book *book = tst_book_of(TST_ALLOC, rows, 2);
     tier_model *m = NULL;
     tier_frame *f;
     double v;
     (void)s;
-    assert_int_equal(tier_lifecycle_new(&m, "lc", &a), TIER_OK);
+    assert_int_equal(tier_lifecycle_new(&m, "lc", TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_get_number(m, "as_of", &v), TIER_OK);
     assert_true(isnan(v));
-    f = score(m, book, NULL, &a);
+    f = score(m, book, NULL, TST_ALLOC);
     /* D = 41: a bought 31 days ago, b yesterday. */
     assert_true(tst_numbers(f, "lc.inactive_days")[0] == 31);
     assert_true(tst_numbers(f, "lc.inactive_days")[1] == 1);
@@ -195,32 +191,31 @@ static void test_lifecycle_uses_p_alive_from_a_clv_column(void **s)
     static const tst_label_want stages[] = {
         {"p05", "churned"}, {"p10", "declining"}, {"p30", "declining"}, {"p50", "mature"},
         {"p90", "mature"},  {"pnan", "mature"},   {"up", "declining"}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, TST_COUNT(rows));
-    tier_model *m = lifecycle(&a, 1000);
-    tier_frame *f = tst_frame_with(book, "clv.p_alive", p_alive, &a);
+    tier_book *book = tst_book_of(TST_ALLOC, rows, TST_COUNT(rows));
+    tier_model *m = lifecycle(TST_ALLOC, 1000);
+    tier_frame *f = tst_frame_with(book, "clv.p_alive", p_alive, TST_ALLOC);
     int32_t *codes;
     (void)s;
-    f = score(m, book, f, &a);
+    f = score(m, book, f, TST_ALLOC);
     tst_expect_labels(f, book, "lifecycle.stage", stages, TST_COUNT(stages));
     tier_frame_free(f);
 
     /* Another column name; without P(alive) up is growing and p05 mature. */
-    f = tst_frame_with(book, "bg.alive", p_alive, &a);
+    f = tst_frame_with(book, "bg.alive", p_alive, TST_ALLOC);
     assert_int_equal(tier_model_set_text(m, "p_alive_column", "bg.alive"), TIER_OK);
-    f = score(m, book, f, &a);
+    f = score(m, book, f, TST_ALLOC);
     assert_string_equal(STAGE(f, book, "p05"), "churned");
     tier_frame_free(f);
     assert_int_equal(tier_model_set_text(m, "p_alive_column", ""), TIER_OK);
-    f = tst_frame_with(book, "bg.alive", p_alive, &a);
-    f = score(m, book, f, &a);
+    f = tst_frame_with(book, "bg.alive", p_alive, TST_ALLOC);
+    f = score(m, book, f, TST_ALLOC);
     assert_string_equal(STAGE(f, book, "p05"), "mature");
     assert_string_equal(STAGE(f, book, "up"), "growing");
     tier_frame_free(f);
 
     /* A label column where P(alive) should be is an error; the frame gains no column. */
     assert_int_equal(tier_model_set_text(m, "p_alive_column", "clv.p_alive"), TIER_OK);
-    assert_int_equal(tier_frame_new(&f, tier_book_customer_count(book), &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, tier_book_customer_count(book), TST_ALLOC), TIER_OK);
     {
         static const char *const lab[1] = {"x"};
         assert_int_equal(tier_frame_add_labels(f, "clv.p_alive", lab, 1, &codes), TIER_OK);
@@ -259,13 +254,12 @@ static void test_lifecycle_grades_onboarding_from_progress_and_usage(void **s)
                                                 {"r59", "internal_rollout"},
                                                 {"nousers", "internal_rollout"},
                                                 {"usersonly", "none"}};
-    tier_allocator a = tst_allocator();
     tier_book *book = NULL;
-    tier_model *m = lifecycle(&a, 1000);
+    tier_model *m = lifecycle(TST_ALLOC, 1000);
     tier_frame *f;
     size_t i;
     (void)s;
-    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
     for (i = 0; i < TST_COUNT(ids); i++)
         assert_int_equal(tier_book_add_txn(book, ids[i], strlen(ids[i]), 900, 10, NAN), TIER_OK);
     set_progress(book, "h", 0.3, 0.9);
@@ -275,7 +269,7 @@ static void test_lifecycle_grades_onboarding_from_progress_and_usage(void **s)
     set_progress(book, "r59", 1.0, 0.59);
     set_progress(book, "nousers", 1.0, NAN);
     set_progress(book, "usersonly", NAN, 0.9);
-    f = score(m, book, NULL, &a);
+    f = score(m, book, NULL, TST_ALLOC);
     tst_expect_labels(f, book, "lifecycle.onboarding", onboarding, TST_COUNT(onboarding));
     tier_frame_free(f);
 
@@ -283,7 +277,7 @@ static void test_lifecycle_grades_onboarding_from_progress_and_usage(void **s)
     assert_int_equal(tier_model_set_number(m, "stable_progress", 0.85), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "stable_users", 0.5), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "rollout_progress", 0.2), TIER_OK);
-    f = score(m, book, NULL, &a);
+    f = score(m, book, NULL, TST_ALLOC);
     assert_string_equal(ONBOARDING(f, book, "h"), "internal_rollout");
     assert_string_equal(ONBOARDING(f, book, "r89"), "stable_use");
     assert_string_equal(ONBOARDING(f, book, "r59"), "stable_use");
@@ -295,34 +289,33 @@ static void test_lifecycle_grades_onboarding_from_progress_and_usage(void **s)
                      TIER_OK);
     assert_int_equal(tier_model_set_text(m, "progress_attribute", "impl"), TIER_OK);
     assert_int_equal(tier_model_set_text(m, "users_attribute", "users"), TIER_OK);
-    f = score(m, book, NULL, &a);
+    f = score(m, book, NULL, TST_ALLOC);
     assert_string_equal(ONBOARDING(f, book, "h"), "internal_rollout"); /* no "users" */
     assert_string_equal(ONBOARDING(f, book, "s90"), "none");
     tier_frame_free(f);
     assert_int_equal(tier_model_set_text(m, "progress_attribute", "impl_text"), TIER_OK);
-    f = score(m, book, NULL, &a);
+    f = score(m, book, NULL, TST_ALLOC);
     assert_string_equal(ONBOARDING(f, book, "r89"), "none");
     tst_release(f, m, book);
 }
 
 static void test_lifecycle_scores_empty_books(void **s)
 {
-    tier_allocator a = tst_allocator();
     tier_book *book = NULL;
     tier_model *m = NULL;
     tier_frame *f;
     (void)s;
-    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
-    assert_int_equal(tier_lifecycle_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_lifecycle_new(&m, NULL, TST_ALLOC), TIER_OK);
     /* No customers at all: the five columns, no rows. */
-    f = score(m, book, NULL, &a);
+    f = score(m, book, NULL, TST_ALLOC);
     assert_int_equal(tier_frame_column_count(f), 5);
     assert_int_equal(tier_frame_rows(f), 0);
     tier_frame_free(f);
     /* Customers but no transactions (and so no default as-of day): all new, numbers NaN. */
     assert_int_equal(tier_book_add_customer(book, "a", 1, NULL), TIER_OK);
     assert_int_equal(tier_book_add_customer(book, "b", 1, NULL), TIER_OK);
-    f = score(m, book, NULL, &a);
+    f = score(m, book, NULL, TST_ALLOC);
     assert_string_equal(STAGE(f, book, "a"), "new");
     assert_string_equal(STAGE(f, book, "b"), "new");
     assert_string_equal(ONBOARDING(f, book, "b"), "none");
@@ -341,10 +334,9 @@ static void test_lifecycle_nets_refunds_into_the_trend_but_not_into_inactivity(v
     static const tst_txn rows[] = {{"r", 700, 100},    {"r", 900, 100},   {"r", 990, -50},
                                    {"only", 950, -20}, {"gone", 100, 50}, {"gone", 600, 50},
                                    {"gone", 1200, 50}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, TST_COUNT(rows));
-    tier_model *m = lifecycle(&a, 1000);
-    tier_frame *f = score(m, book, NULL, &a);
+    tier_book *book = tst_book_of(TST_ALLOC, rows, TST_COUNT(rows));
+    tier_model *m = lifecycle(TST_ALLOC, 1000);
+    tier_frame *f = score(m, book, NULL, TST_ALLOC);
     (void)s;
     assert_true(value(f, book, "lifecycle.trend", "r") == -0.5);
     assert_true(value(f, book, "lifecycle.inactive_days", "r") == 100);
@@ -359,15 +351,14 @@ static void test_lifecycle_nets_refunds_into_the_trend_but_not_into_inactivity(v
 static void test_lifecycle_needs_kept_transactions_for_its_windows(void **s)
 {
     static const tst_txn rows[] = {{"a", 100, 5}, {"a", 400, 5}};
-    tier_allocator a = tst_allocator();
     tier_book *book = NULL;
     tier_model *m = NULL;
     tier_frame *f = NULL;
     (void)s;
-    book = tst_book_without_txns(&a, rows, TST_COUNT(rows));
-    assert_int_equal(tier_lifecycle_new(&m, NULL, &a), TIER_OK);
+    book = tst_book_without_txns(TST_ALLOC, rows, TST_COUNT(rows));
+    assert_int_equal(tier_lifecycle_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    assert_int_equal(tier_frame_new(&f, 1, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 1, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_score(m, book, f), TIER_ESTATE);
     assert_non_null(strstr(tier_frame_last_error(f), "lifecycle windows"));
     assert_non_null(strstr(tier_frame_last_error(f), "not kept"));
@@ -444,9 +435,8 @@ static void test_lifecycle_explains_the_rule_that_fired(void **s)
                                    {"grower", 700, 100}, {"grower", 900, 150},
                                    {"steady", 700, 100}, {"steady", 900, 100}};
     static const double p_alive[4] = {NAN, 0.8, 0.3, NAN};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, TST_COUNT(rows));
-    tier_model *m = lifecycle(&a, 1000);
+    tier_book *book = tst_book_of(TST_ALLOC, rows, TST_COUNT(rows));
+    tier_model *m = lifecycle(TST_ALLOC, 1000);
     tier_frame *f;
     tier_text *t = NULL;
     static const char *const gone[] = {"stage churned as of 1972-09-27",
@@ -465,9 +455,9 @@ static void test_lifecycle_explains_the_rule_that_fired(void **s)
     assert_int_equal(
         tier_book_set_number(book, tst_customer(book, "grower"), "active_users_share", 0.75),
         TIER_OK);
-    f = tst_frame_with(book, "clv.p_alive", p_alive, &a);
-    f = score(m, book, f, &a);
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    f = tst_frame_with(book, "clv.p_alive", p_alive, TST_ALLOC);
+    f = score(m, book, f, TST_ALLOC);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
 
     assert_int_equal(tier_model_explain(m, book, f, tst_customer(book, "gone"), t), TIER_OK);
     tst_expect_parts(tier_text_data(t), gone, TST_COUNT(gone));
@@ -494,8 +484,8 @@ static void test_lifecycle_explains_the_rule_that_fired(void **s)
     tier_frame_free(f);
 
     /* A frame the model did not score into. */
-    assert_int_equal(tier_frame_new(&f, tier_book_customer_count(book), &a), TIER_OK);
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, tier_book_customer_count(book), TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_explain(m, book, f, 0, t), TIER_ENOTFOUND);
     tier_text_free(t);
     tst_release(f, m, book);
@@ -511,7 +501,6 @@ static void test_lifecycle_stages_the_b2b_example_accounts(void **s)
     static const long want_stage[6] = {B2B_NEW,       B2B_GROWING, B2B_MATURE,
                                        B2B_DECLINING, B2B_DORMANT, B2B_CHURNED};
     static const long want_onboarding[4] = {B2B_HANDOVER, B2B_ROLLOUT, B2B_STABLE, B2B_NONE};
-    tier_allocator a = tst_allocator();
     tier_book *book = NULL;
     tier_csv *csv = NULL;
     tier_model *m = NULL;
@@ -520,8 +509,8 @@ static void test_lifecycle_stages_the_b2b_example_accounts(void **s)
     long count[6] = {0}, ocount[4] = {0};
     size_t i, col, n;
     (void)s;
-    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
-    assert_int_equal(tier_csv_new(&csv, &a), TIER_OK);
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_csv_new(&csv, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_csv_set_column(csv, TIER_CSV_MARGIN, "margin"), TIER_OK);
     if (tier_csv_read_file(csv, book, tst_data_path("b2b_invoices.csv")))
         fail_msg("%s", tier_csv_last_error(csv));
@@ -530,8 +519,8 @@ static void test_lifecycle_stages_the_b2b_example_accounts(void **s)
         fail_msg("%s", tier_csv_last_error(csv));
     n = tier_book_customer_count(book);
     assert_int_equal(n, 2000);
-    assert_int_equal(tier_lifecycle_new(&m, NULL, &a), TIER_OK);
-    f = score(m, book, NULL, &a);
+    assert_int_equal(tier_lifecycle_new(&m, NULL, TST_ALLOC), TIER_OK);
+    f = score(m, book, NULL, TST_ALLOC);
     assert_int_equal(tier_frame_find(f, "lifecycle.stage", &col), TIER_OK);
     stage = tier_frame_labels(f, col);
     assert_int_equal(tier_frame_find(f, "lifecycle.onboarding", &col), TIER_OK);

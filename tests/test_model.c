@@ -86,11 +86,10 @@ static tier_model_vtable probe_vtable(void)
 /* A probe model named "pr" over `p`, zeroed first (a state that fails nothing). */
 static tier_model *probe_model(probe_state *p)
 {
-    tier_allocator a = tst_allocator();
     tier_model_vtable vt = probe_vtable();
     tier_model *m = NULL;
     memset(p, 0, sizeof *p);
-    assert_int_equal(tier_model_new(&m, &vt, p, "pr", &a), TIER_OK);
+    assert_int_equal(tier_model_new(&m, &vt, p, "pr", TST_ALLOC), TIER_OK);
     return m;
 }
 
@@ -102,32 +101,30 @@ static tier_book *two_customers(void)
 
 static void test_model_rejects_newer_vtables_and_still_destroys_the_state(void **state)
 {
-    tier_allocator a = tst_allocator();
     tier_model_vtable vt = probe_vtable();
     probe_state p;
     tier_model *m = (tier_model *)&p;
     (void)state;
     memset(&p, 0, sizeof p);
     vt.version = TIER_MODEL_VTABLE_VERSION + 1;
-    assert_int_equal(tier_model_new(&m, &vt, &p, "probe", &a), TIER_EVERSION);
+    assert_int_equal(tier_model_new(&m, &vt, &p, "probe", TST_ALLOC), TIER_EVERSION);
     assert_null(m);
     assert_int_equal(p.destroyed, 1);
     vt = probe_vtable();
-    assert_int_equal(tier_model_new(&m, &vt, &p, "bad name!", &a), TIER_EINVAL);
+    assert_int_equal(tier_model_new(&m, &vt, &p, "bad name!", TST_ALLOC), TIER_EINVAL);
     assert_int_equal(p.destroyed, 2);
     vt.version = 0;
-    assert_int_equal(tier_model_new(&m, &vt, &p, "probe", &a), TIER_EVERSION);
+    assert_int_equal(tier_model_new(&m, &vt, &p, "probe", TST_ALLOC), TIER_EVERSION);
 }
 
 static void test_model_calls_destroy_exactly_once(void **state)
 {
-    tier_allocator a = tst_allocator();
     tier_model_vtable vt = probe_vtable();
     probe_state p;
     tier_model *m = NULL;
     (void)state;
     memset(&p, 0, sizeof p);
-    assert_int_equal(tier_model_new(&m, &vt, &p, "probe", &a), TIER_OK);
+    assert_int_equal(tier_model_new(&m, &vt, &p, "probe", TST_ALLOC), TIER_OK);
     vt.destroy = NULL; /* the library holds its own copy of the vtable */
     assert_int_equal(p.destroyed, 0);
     assert_string_equal(tier_model_kind(m), "probe");
@@ -139,7 +136,6 @@ static void test_model_calls_destroy_exactly_once(void **state)
 
 static void test_model_fits_scores_and_prefixes_its_columns(void **state)
 {
-    tier_allocator a = tst_allocator();
     probe_state p;
     tier_model *m = probe_model(&p);
     tier_book *b = two_customers();
@@ -147,7 +143,7 @@ static void test_model_fits_scores_and_prefixes_its_columns(void **state)
     tier_text *t = NULL;
     size_t col;
     (void)state;
-    assert_int_equal(tier_frame_new(&f, 2, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 2, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_score(m, b, f), TIER_ESTATE);
     assert_non_null(strstr(tier_frame_last_error(f), "not fitted"));
     assert_int_equal(tier_model_fit(m, b, NULL), TIER_OK);
@@ -164,7 +160,7 @@ static void test_model_fits_scores_and_prefixes_its_columns(void **state)
     /* Scoring twice into one frame would duplicate the columns. */
     assert_int_equal(tier_model_score(m, b, f), TIER_EINVAL);
     assert_int_equal(tier_frame_column_count(f), 2);
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_explain(m, b, f, 1, t), TIER_OK);
     assert_string_equal(tier_text_data(t), "because");
     assert_int_equal(tier_model_explain(m, b, f, 2, t), TIER_ERANGE);
@@ -174,7 +170,6 @@ static void test_model_fits_scores_and_prefixes_its_columns(void **state)
 
 static void test_model_passes_user_abort_through_and_leaves_the_frame_unchanged(void **state)
 {
-    tier_allocator a = tst_allocator();
     probe_state p;
     tier_model *m = probe_model(&p);
     tier_book *b = two_customers();
@@ -186,7 +181,7 @@ static void test_model_passes_user_abort_through_and_leaves_the_frame_unchanged(
     assert_non_null(strstr(tier_model_last_error(m), "fit failed"));
     p.fail_fit = 0;
     assert_int_equal(tier_model_fit(m, b, NULL), TIER_OK);
-    assert_int_equal(tier_frame_new(&f, 2, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 2, TST_ALLOC), TIER_OK);
     p.fail_score = TIER_EUSER;
     assert_int_equal(tier_model_score(m, b, f), TIER_EUSER);
     assert_int_equal(tier_frame_column_count(f), 0);
@@ -197,7 +192,7 @@ static void test_model_passes_user_abort_through_and_leaves_the_frame_unchanged(
     assert_int_equal(tier_frame_column_count(f), 0);
     tier_frame_free(f);
     /* A frame for another book size is refused. */
-    assert_int_equal(tier_frame_new(&f, 3, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 3, TST_ALLOC), TIER_OK);
     p.extra_output = 0;
     assert_int_equal(tier_model_score(m, b, f), TIER_EINVAL);
     tst_release(f, m, b);
@@ -205,13 +200,12 @@ static void test_model_passes_user_abort_through_and_leaves_the_frame_unchanged(
 
 static void test_frame_rejects_bad_and_duplicate_names(void **state)
 {
-    tier_allocator a = tst_allocator();
     tier_frame *f = NULL;
     double *v;
     int32_t *c;
     const char *labels[] = {"ok", NULL};
     (void)state;
-    assert_int_equal(tier_frame_new(&f, 3, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 3, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_frame_add_numbers(f, "a b", &v), TIER_EINVAL);
     assert_int_equal(tier_frame_add_numbers(f, "", &v), TIER_EINVAL);
     assert_int_equal(tier_frame_add_numbers(f, "score", &v), TIER_OK);
@@ -258,11 +252,10 @@ done:
 
 static void test_text_grows_and_clears(void **state)
 {
-    tier_allocator a = tst_allocator();
     tier_text *t = NULL;
     int k;
     (void)state;
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_string_equal(tier_text_data(t), "");
     for (k = 0; k < 1000; k++)
         assert_int_equal(tier_text_append(t, "abc", 3), TIER_OK);
@@ -280,11 +273,10 @@ static void test_text_grows_and_clears(void **state)
  * call on a model of another kind says so. Each built-in's own calls alike. */
 static void test_model_last_error_is_always_the_latest_failure(void **state)
 {
-    tier_allocator a = tst_allocator();
     tier_model *m = NULL;
     double v[4];
     (void)state;
-    assert_int_equal(tier_scorecard_new(&m, "sc", &a), TIER_OK);
+    assert_int_equal(tier_scorecard_new(&m, "sc", TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_set_option(m, "grade_z", "1"), TIER_ENOTFOUND);
     assert_non_null(strstr(tier_model_last_error(m), "has no option \"grade_z\""));
     assert_int_equal(tier_scorecard_add_factor(m, "bad name", "attr.x", 50, TIER_SCORECARD_EXPLICIT,
@@ -307,7 +299,7 @@ static void test_model_last_error_is_always_the_latest_failure(void **state)
                         "model \"sc\" is of kind \"scorecard\", not \"rfm\"");
     tier_model_free(m);
 
-    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_set_option(m, "bins", "11"), TIER_ERANGE);
     assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_R, v, 4), TIER_ESTATE);
     assert_string_equal(tier_model_last_error(m),
@@ -318,13 +310,13 @@ static void test_model_last_error_is_always_the_latest_failure(void **state)
                         "dimension 7 is not TIER_RFM_R, TIER_RFM_F or TIER_RFM_M");
     tier_model_free(m);
 
-    assert_int_equal(tier_clv_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_clv_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_set_option(m, "horizon", "0"), TIER_ERANGE);
     assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, v, 4), TIER_ESTATE);
     assert_string_equal(tier_model_last_error(m), "the clv model is not fitted");
     tier_model_free(m);
 
-    assert_int_equal(tier_needs_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_needs_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_set_option(m, "k", "-1"), TIER_ERANGE);
     assert_int_equal(tier_needs_fit_stat(m, TIER_NEEDS_STAT_K, v), TIER_ESTATE);
     assert_string_equal(tier_model_last_error(m), "the needs model is not fitted");

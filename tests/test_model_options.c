@@ -264,8 +264,7 @@ static void test_a_version_1_vtable_of_its_own_size_keeps_working(void **state)
     /* Allocated at exactly the version-1 size, so ASan and valgrind catch any read past it. */
     v1_vtable old;
     void *heap = malloc(sizeof old);
-    tier_allocator a = tst_allocator();
-    tier_book *book = small_book(&a);
+    tier_book *book = small_book(TST_ALLOC);
     tier_model *m = NULL;
     tier_frame *f = NULL;
     tier_text *t = NULL;
@@ -282,11 +281,12 @@ static void test_a_version_1_vtable_of_its_own_size_keeps_working(void **state)
     old.score = v1_score;
     old.destroy = v1_destroy;
     memcpy(heap, &old, sizeof old);
-    assert_int_equal(tier_model_new(&m, (const tier_model_vtable *)heap, &s, "old", &a), TIER_OK);
+    assert_int_equal(tier_model_new(&m, (const tier_model_vtable *)heap, &s, "old", TST_ALLOC),
+                     TIER_OK);
     memset(heap, 0xff, sizeof old); /* copied: the library never reads it again */
     free(heap);
     assert_true(tier_model_is_fitted(m));
-    assert_int_equal(tier_frame_new(&f, 2, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 2, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_score(m, book, f), TIER_OK);
     assert_int_equal(tier_frame_column_count(f), 1);
     /* No options and no saved state in version 1. */
@@ -294,7 +294,7 @@ static void test_a_version_1_vtable_of_its_own_size_keeps_working(void **state)
     assert_int_equal(tier_model_set_number(m, "x", 1), TIER_ENOTFOUND);
     assert_non_null(strstr(tier_model_last_error(m), "has no options"));
     assert_int_equal(tier_model_get_number(m, "x", &v), TIER_ENOTFOUND);
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_save(m, t), TIER_EINVAL);
     assert_non_null(strstr(tier_model_last_error(m), "cannot be saved"));
     assert_int_equal(tier_model_load(m, "x", 1), TIER_EINVAL);
@@ -354,7 +354,6 @@ static void test_vtables_that_cannot_work_are_refused(void **state)
 static void test_options_are_set_and_read_by_name_and_type(void **state)
 {
     static const char *const tags[] = {"a b", "c"};
-    tier_allocator a = tst_allocator();
     tier_model_vtable vt = user_vtable();
     tier_model *m = NULL;
     tier_text *t = NULL;
@@ -365,9 +364,9 @@ static void test_options_are_set_and_read_by_name_and_type(void **state)
     double x;
     (void)state;
     user_init(&u);
-    assert_int_equal(tier_model_new(&m, &vt, &u, "u", &a), TIER_OK);
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
-    assert_int_equal(tier_value_new(&v, &a), TIER_OK);
+    assert_int_equal(tier_model_new(&m, &vt, &u, "u", TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_value_new(&v, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_option_count(m), 3);
     assert_int_equal(tier_model_option_info(m, 2, &name, &type, &doc), TIER_OK);
     assert_string_equal(name, "tags");
@@ -433,14 +432,13 @@ static void test_options_are_set_and_read_by_name_and_type(void **state)
 
 static void test_an_option_that_forgets_the_fit_does_so_only_when_it_changes(void **state)
 {
-    tier_allocator a = tst_allocator();
     tier_model_vtable vt = user_vtable();
-    tier_book *book = small_book(&a);
+    tier_book *book = small_book(TST_ALLOC);
     tier_model *m = NULL;
     user_state u;
     (void)state;
     user_init(&u);
-    assert_int_equal(tier_model_new(&m, &vt, &u, "u", &a), TIER_OK);
+    assert_int_equal(tier_model_new(&m, &vt, &u, "u", TST_ALLOC), TIER_OK);
     assert_false(tier_model_is_fitted(m));
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_true(tier_model_is_fitted(m));
@@ -480,22 +478,21 @@ static void test_save_writes_the_documented_text_and_load_reads_it_back(void **s
                                "tags \"q\\\"uote\" \"back\\\\slash\" \"new\\nline\\t\\x01\"\n"
                                "mean 6\n"
                                "end\n";
-    tier_allocator a = tst_allocator();
-    tier_book *book = small_book(&a);
+    tier_book *book = small_book(TST_ALLOC);
     tier_model_vtable vt = user_vtable();
     tier_model *m, *n = NULL;
     tier_text *t1 = NULL, *t2 = NULL;
     user_state u, w;
     (void)state;
-    m = fitted_user(&u, &a, book);
-    assert_int_equal(tier_text_new(&t1, &a), TIER_OK);
-    assert_int_equal(tier_text_new(&t2, &a), TIER_OK);
+    m = fitted_user(&u, TST_ALLOC, book);
+    assert_int_equal(tier_text_new(&t1, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&t2, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_text_append(t1, "old", 3), TIER_OK);
     assert_int_equal(tier_model_save(m, t1), TIER_OK);
     assert_string_equal(tier_text_data(t1), want);
 
     user_init(&w);
-    assert_int_equal(tier_model_new(&n, &vt, &w, "v", &a), TIER_OK);
+    assert_int_equal(tier_model_new(&n, &vt, &w, "v", TST_ALLOC), TIER_OK);
     assert_false(tier_model_is_fitted(n));
     assert_int_equal(tier_model_save(n, t2), TIER_ESTATE);
     /* Loading marks the model fitted through the public path; saving it again gives the same
@@ -510,7 +507,7 @@ static void test_save_writes_the_documented_text_and_load_reads_it_back(void **s
     tier_model_free(n);
     user_init(&w);
     vt = user_vtable();
-    assert_int_equal(tier_model_new(&n, &vt, &w, "u", &a), TIER_OK);
+    assert_int_equal(tier_model_new(&n, &vt, &w, "u", TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_load(n, tier_text_data(t1), tier_text_length(t1)), TIER_OK);
     assert_int_equal(tier_model_save(n, t2), TIER_OK);
     assert_string_equal(tier_text_data(t1), tier_text_data(t2));
@@ -543,16 +540,15 @@ static void expect_refused(tier_model *m, const user_state *u, const char *text,
 static void test_foreign_damaged_and_cut_off_text_is_refused_with_its_line(void **state)
 {
 #define H "tier-model-state 1\nkind \"user\"\nname \"u\"\n"
-    tier_allocator a = tst_allocator();
-    tier_book *book = small_book(&a);
+    tier_book *book = small_book(TST_ALLOC);
     tier_model *m;
     tier_text *t = NULL;
     user_state u;
     char *saved;
     size_t len, i;
     (void)state;
-    m = fitted_user(&u, &a, book);
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    m = fitted_user(&u, TST_ALLOC, book);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_save(m, t), TIER_OK);
     saved = tst_text_copy(t);
     len = strlen(saved);
@@ -616,7 +612,6 @@ static int bad_save(void *st, tier_state_writer *w)
 
 static void test_a_save_that_writes_a_bad_record_fails_and_keeps_the_text(void **state)
 {
-    tier_allocator a = tst_allocator();
     tier_model_vtable vt = user_vtable();
     tier_model *m = NULL;
     tier_text *t = NULL;
@@ -625,8 +620,8 @@ static void test_a_save_that_writes_a_bad_record_fails_and_keeps_the_text(void *
     user_init(&u);
     vt.save = bad_save;
     vt.fit = NULL; /* fitted from the start */
-    assert_int_equal(tier_model_new(&m, &vt, &u, "u", &a), TIER_OK);
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_model_new(&m, &vt, &u, "u", TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_text_append(t, "kept", 4), TIER_OK);
     assert_int_equal(tier_model_save(m, t), TIER_EINVAL);
     assert_string_equal(tier_text_data(t), "kept");
@@ -682,7 +677,6 @@ static void test_kinds_are_made_by_name_from_the_builtins_and_a_registry(void **
 {
     static const char *const builtins[] = {"rfm", "pareto", "scorecard",
                                            "clv", "needs",  "lifecycle"};
-    tier_allocator a = tst_allocator();
     tier_registry *reg = NULL;
     tier_model *m = NULL;
     user_state u;
@@ -691,22 +685,22 @@ static void test_kinds_are_made_by_name_from_the_builtins_and_a_registry(void **
     assert_int_equal(tier_registry_kind_count(NULL), 6);
     for (i = 0; i < 6; i++) {
         assert_string_equal(tier_registry_kind(NULL, i), builtins[i]);
-        assert_int_equal(tier_model_new_kind(&m, NULL, builtins[i], NULL, &a), TIER_OK);
+        assert_int_equal(tier_model_new_kind(&m, NULL, builtins[i], NULL, TST_ALLOC), TIER_OK);
         assert_string_equal(tier_model_kind(m), builtins[i]);
         assert_string_equal(tier_model_name(m), builtins[i]);
         assert_true(tier_model_option_count(m) > 0);
         tier_model_free(m);
     }
     assert_null(tier_registry_kind(NULL, 6));
-    assert_int_equal(tier_model_new_kind(&m, NULL, "rfm", "mine", &a), TIER_OK);
+    assert_int_equal(tier_model_new_kind(&m, NULL, "rfm", "mine", TST_ALLOC), TIER_OK);
     assert_string_equal(tier_model_name(m), "mine");
     tier_model_free(m);
-    assert_int_equal(tier_model_new_kind(&m, NULL, "user", NULL, &a), TIER_ENOTFOUND);
+    assert_int_equal(tier_model_new_kind(&m, NULL, "user", NULL, TST_ALLOC), TIER_ENOTFOUND);
     assert_null(m);
-    assert_int_equal(tier_model_new_kind(&m, NULL, "rfm", "bad name", &a), TIER_EINVAL);
-    assert_int_equal(tier_model_new_kind(&m, NULL, NULL, NULL, &a), TIER_EINVAL);
+    assert_int_equal(tier_model_new_kind(&m, NULL, "rfm", "bad name", TST_ALLOC), TIER_EINVAL);
+    assert_int_equal(tier_model_new_kind(&m, NULL, NULL, NULL, TST_ALLOC), TIER_EINVAL);
 
-    assert_int_equal(tier_registry_new(&reg, &a), TIER_OK);
+    assert_int_equal(tier_registry_new(&reg, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_registry_add(reg, "user", user_factory, &u), TIER_OK);
     assert_int_equal(tier_registry_add(reg, "user", user_factory, &u), TIER_EINVAL);
     assert_string_equal(tier_registry_last_error(reg), "kind \"user\" is already known");
@@ -717,15 +711,16 @@ static void test_kinds_are_made_by_name_from_the_builtins_and_a_registry(void **
     assert_int_equal(tier_registry_kind_count(reg), 8);
     assert_string_equal(tier_registry_kind(reg, 6), "user");
     assert_string_equal(tier_registry_kind(reg, 7), "broken");
-    assert_int_equal(tier_model_new_kind(&m, reg, "user", "mine", &a), TIER_OK);
+    assert_int_equal(tier_model_new_kind(&m, reg, "user", "mine", TST_ALLOC), TIER_OK);
     assert_string_equal(tier_model_kind(m), "user");
     assert_int_equal(tier_model_set_number(m, "scale", 4), TIER_OK);
     assert_true(u.scale == 4);
     tier_model_free(m);
     assert_int_equal(u.destroyed, 1);
-    assert_int_equal(tier_model_new_kind(&m, reg, "broken", NULL, &a), TIER_EUSER);
+    assert_int_equal(tier_model_new_kind(&m, reg, "broken", NULL, TST_ALLOC), TIER_EUSER);
     assert_null(m);
-    assert_int_equal(tier_model_new_kind(&m, reg, "pareto", NULL, &a), TIER_OK); /* built-ins too */
+    assert_int_equal(tier_model_new_kind(&m, reg, "pareto", NULL, TST_ALLOC),
+                     TIER_OK); /* built-ins too */
     tier_model_free(m);
     tier_registry_free(reg);
     tier_registry_free(NULL);
@@ -756,10 +751,9 @@ static int oom_registry(const tier_allocator *alloc, void *ud)
 static void test_values_hold_one_type_at_a_time(void **state)
 {
     static const char *const items[] = {"x", "y"};
-    tier_allocator a = tst_allocator();
     tier_value *v = NULL;
     (void)state;
-    assert_int_equal(tier_value_new(&v, &a), TIER_OK);
+    assert_int_equal(tier_value_new(&v, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_value_get_type(v), 0);
     assert_true(isnan(tier_value_number(v)));
     assert_null(tier_value_text(v));
@@ -789,7 +783,6 @@ static const char *const comma_locales[] = {"de_DE.UTF-8", "de_DE.utf8", "de_DE"
 
 static void test_state_text_and_option_text_ignore_a_comma_decimal_locale(void **state)
 {
-    tier_allocator a = tst_allocator();
     tier_book *book;
     tier_model *m, *n = NULL;
     tier_model_vtable vt = user_vtable();
@@ -806,20 +799,20 @@ static void test_state_text_and_option_text_ignore_a_comma_decimal_locale(void *
         skip(); /* no comma-decimal locale installed (tests/locale.cmake builds one) */
         return;
     }
-    book = small_book(&a);
-    m = fitted_user(&u, &a, book);
+    book = small_book(TST_ALLOC);
+    m = fitted_user(&u, TST_ALLOC, book);
     assert_int_equal(tier_model_set_option(m, "scale", "0.25"), TIER_OK);
     assert_true(u.scale == 0.25);
     assert_int_equal(tier_model_set_option(m, "scale", "0,25"), TIER_EINVAL);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK); /* scale forgets the fit */
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
-    assert_int_equal(tier_text_new(&t2, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&t2, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_get_option(m, "scale", t), TIER_OK);
     assert_string_equal(tier_text_data(t), "0.25");
     assert_int_equal(tier_model_save(m, t), TIER_OK);
     assert_non_null(strstr(tier_text_data(t), "\nscale 0.25\n"));
     user_init(&w);
-    assert_int_equal(tier_model_new(&n, &vt, &w, "u", &a), TIER_OK);
+    assert_int_equal(tier_model_new(&n, &vt, &w, "u", TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_load(n, tier_text_data(t), tier_text_length(t)), TIER_OK);
     assert_true(w.scale == 0.25 && w.mean == 6);
     assert_int_equal(tier_model_save(n, t2), TIER_OK);

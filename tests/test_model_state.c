@@ -86,14 +86,13 @@ static tier_model *make_model(const char *kind, const tier_allocator *a)
 
 static void test_every_option_takes_back_its_own_canonical_text(void **state)
 {
-    tier_allocator a = tst_allocator();
     tier_text *t = NULL, *u = NULL;
     size_t k, i;
     (void)state;
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
-    assert_int_equal(tier_text_new(&u, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&u, TST_ALLOC), TIER_OK);
     for (k = 0; k < N_KINDS; k++) {
-        tier_model *m = make_model(kinds[k], &a);
+        tier_model *m = make_model(kinds[k], TST_ALLOC);
         for (i = 0; i < tier_model_option_count(m); i++) {
             const char *name, *doc;
             int type;
@@ -112,36 +111,35 @@ static void test_every_option_takes_back_its_own_canonical_text(void **state)
 
 static void test_every_kind_saves_and_loads_its_fit_exactly(void **state)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = make_book(&a);
+    tier_book *book = make_book(TST_ALLOC);
     size_t k;
     (void)state;
     for (k = 0; k < N_KINDS; k++) {
-        tier_model *m = make_model(kinds[k], &a), *n = NULL;
+        tier_model *m = make_model(kinds[k], TST_ALLOC), *n = NULL;
         tier_text *t = NULL;
         tier_frame *f, *g;
         char *s1, *s2;
-        assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+        assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
         assert_int_equal(tier_model_save(m, t), TIER_ESTATE); /* not fitted yet */
         tier_text_free(t);
         assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-        s1 = tst_saved(m, &a);
-        assert_int_equal(tier_model_new_kind(&n, NULL, kinds[k], NULL, &a), TIER_OK);
+        s1 = tst_saved(m, TST_ALLOC);
+        assert_int_equal(tier_model_new_kind(&n, NULL, kinds[k], NULL, TST_ALLOC), TIER_OK);
         assert_false(tier_model_is_fitted(n));
         assert_int_equal(tier_model_load(n, s1, strlen(s1)), TIER_OK);
         assert_true(tier_model_is_fitted(n));
-        s2 = tst_saved(n, &a);
+        s2 = tst_saved(n, TST_ALLOC);
         assert_string_equal(s1, s2);
-        f = tst_score(m, book, &a);
-        g = tst_score(n, book, &a);
+        f = tst_score(m, book, TST_ALLOC);
+        g = tst_score(n, book, TST_ALLOC);
         tst_assert_same_frames(f, g);
         tier_frame_free(f);
         tier_frame_free(g);
         /* Another kind's state is refused. */
         {
             tier_model *o = NULL;
-            assert_int_equal(tier_model_new_kind(&o, NULL, kinds[(k + 1) % N_KINDS], NULL, &a),
-                             TIER_OK);
+            assert_int_equal(
+                tier_model_new_kind(&o, NULL, kinds[(k + 1) % N_KINDS], NULL, TST_ALLOC), TIER_OK);
             assert_int_equal(tier_model_load(o, s1, strlen(s1)), TIER_ECORRUPT);
             assert_non_null(strstr(tier_model_last_error(o), "line 2: the state is of kind"));
             tier_model_free(o);
@@ -159,7 +157,6 @@ static void test_every_kind_saves_and_loads_its_fit_exactly(void **state)
  * loaded card keeps the name of its preset. */
 static void test_scorecard_preset_makes_the_b2b_card_by_kind_and_option(void **state)
 {
-    tier_allocator a = tst_allocator();
     tier_book *book = NULL;
     tier_model *b2b = NULL, *m = NULL, *n = NULL;
     tier_frame *f = NULL;
@@ -169,12 +166,12 @@ static void test_scorecard_preset_makes_the_b2b_card_by_kind_and_option(void **s
     size_t i;
     (void)state;
     /* An empty book needs no attribute; the card reads the column rfm.m. */
-    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
-    assert_int_equal(tier_frame_new(&f, 0, &a), TIER_OK);
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 0, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_frame_add_numbers(f, "rfm.m", &spend), TIER_OK);
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
-    assert_int_equal(tier_scorecard_new_b2b(&b2b, NULL, &a), TIER_OK);
-    assert_int_equal(tier_model_new_kind(&m, NULL, "scorecard", NULL, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_scorecard_new_b2b(&b2b, NULL, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_model_new_kind(&m, NULL, "scorecard", NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_scorecard_factor_count(m), 0);
     assert_int_equal(tier_model_get_option(m, "preset", t), TIER_OK);
     assert_string_equal(tier_text_data(t), "none");
@@ -189,8 +186,8 @@ static void test_scorecard_preset_makes_the_b2b_card_by_kind_and_option(void **s
     /* The same factors, caps, bands, penalties and veto: both save the same text once fitted. */
     assert_int_equal(tier_model_fit(b2b, book, f), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, f), TIER_OK);
-    s1 = tst_saved(b2b, &a);
-    s2 = tst_saved(m, &a);
+    s1 = tst_saved(b2b, TST_ALLOC);
+    s2 = tst_saved(m, TST_ALLOC);
     assert_string_equal(s1, s2);
     assert_non_null(strstr(s1, "\npreset \"b2b\"\n"));
     assert_non_null(strstr(s1, "\nfactor.caps 0 0.5\n"));
@@ -203,7 +200,7 @@ static void test_scorecard_preset_makes_the_b2b_card_by_kind_and_option(void **s
     assert_false(tier_model_is_fitted(m));
     assert_int_equal(tier_scorecard_factor_count(m), 0);
     /* A loaded card: its preset's name, and the card from its own records. */
-    assert_int_equal(tier_model_new_kind(&n, NULL, "scorecard", NULL, &a), TIER_OK);
+    assert_int_equal(tier_model_new_kind(&n, NULL, "scorecard", NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_load(n, s1, strlen(s1)), TIER_OK);
     assert_int_equal(tier_scorecard_factor_count(n), 8);
     assert_int_equal(tier_model_get_option(n, "preset", t), TIER_OK);
@@ -224,25 +221,24 @@ static void test_scorecard_preset_makes_the_b2b_card_by_kind_and_option(void **s
 static void test_cut_and_damaged_states_never_crash_and_change_nothing(void **state)
 {
     static const char junk[] = {'x', '"', '\\', ' ', '\n', '9', '-', '\0', (char)0xff};
-    tier_allocator a = tst_allocator();
-    tier_book *book = make_book(&a);
+    tier_book *book = make_book(TST_ALLOC);
     size_t k, i, j;
     (void)state;
     for (k = 0; k < N_KINDS; k++) {
-        tier_model *m = make_model(kinds[k], &a), *fresh = NULL;
+        tier_model *m = make_model(kinds[k], TST_ALLOC), *fresh = NULL;
         char *s, *copy, *after;
         size_t len;
         assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-        s = tst_saved(m, &a);
+        s = tst_saved(m, TST_ALLOC);
         len = strlen(s);
         copy = test_malloc(len + 1);
-        assert_int_equal(tier_model_new_kind(&fresh, NULL, kinds[k], NULL, &a), TIER_OK);
+        assert_int_equal(tier_model_new_kind(&fresh, NULL, kinds[k], NULL, TST_ALLOC), TIER_OK);
         for (i = 0; i + 1 < len; i++) {
             assert_int_not_equal(tier_model_load(m, s, i), TIER_OK);
             assert_int_not_equal(tier_model_load(fresh, s, i), TIER_OK);
             assert_false(tier_model_is_fitted(fresh));
         }
-        after = tst_saved(m, &a);
+        after = tst_saved(m, TST_ALLOC);
         assert_string_equal(s, after);
         test_free(after);
         for (i = 0; i < len; i += 1 + i / 64) {
@@ -252,7 +248,7 @@ static void test_cut_and_damaged_states_never_crash_and_change_nothing(void **st
                     continue;
                 copy[i] = junk[j];
                 if (tier_model_load(m, copy, len) != TIER_OK) {
-                    after = tst_saved(m, &a);
+                    after = tst_saved(m, TST_ALLOC);
                     assert_string_equal(s, after);
                     test_free(after);
                 } else {
@@ -271,9 +267,8 @@ static void test_cut_and_damaged_states_never_crash_and_change_nothing(void **st
 static void test_given_profiles_in_raw_units_are_a_fit_that_saves(void **state)
 {
     static const double low[2] = {0, 0}, high[2] = {10, 1};
-    tier_allocator a = tst_allocator();
-    tier_book *book = make_book(&a);
-    tier_model *m = make_model("needs", &a), *n = NULL;
+    tier_book *book = make_book(TST_ALLOC);
+    tier_model *m = make_model("needs", TST_ALLOC), *n = NULL;
     tier_frame *f, *g;
     char *s1, *s2;
     (void)state;
@@ -282,15 +277,15 @@ static void test_given_profiles_in_raw_units_are_a_fit_that_saves(void **state)
     assert_false(tier_model_is_fitted(m)); /* standardised: the fit computes means and sds */
     assert_int_equal(tier_model_set_number(m, "standardize", 0), TIER_OK);
     assert_true(tier_model_is_fitted(m)); /* raw profiles need no fit */
-    s1 = tst_saved(m, &a);
+    s1 = tst_saved(m, TST_ALLOC);
     assert_non_null(strstr(s1, "\nsource \"profiles\"\n"));
     assert_non_null(strstr(s1, "\nsegment \"high\" 10 1\n"));
-    assert_int_equal(tier_model_new_kind(&n, NULL, "needs", NULL, &a), TIER_OK);
+    assert_int_equal(tier_model_new_kind(&n, NULL, "needs", NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_load(n, s1, strlen(s1)), TIER_OK);
-    s2 = tst_saved(n, &a);
+    s2 = tst_saved(n, TST_ALLOC);
     assert_string_equal(s1, s2);
-    f = tst_score(m, book, &a);
-    g = tst_score(n, book, &a);
+    f = tst_score(m, book, TST_ALLOC);
+    g = tst_score(n, book, TST_ALLOC);
     tst_assert_same_frames(f, g);
     /* Standardising again forgets the fit; changing the features needs the profiles gone. */
     assert_int_equal(tier_model_set_number(n, "standardize", 1), TIER_OK);
@@ -351,8 +346,7 @@ static int oom_load(const tier_allocator *alloc, void *ud)
 
 static void test_loads_of_clv_and_scorecard_fail_cleanly_at_every_allocation(void **state)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = make_book(&a);
+    tier_book *book = make_book(TST_ALLOC);
     size_t k;
     (void)state;
     for (k = 0; k < N_KINDS; k++) {
@@ -361,9 +355,9 @@ static void test_loads_of_clv_and_scorecard_fail_cleanly_at_every_allocation(voi
         char *s;
         if (strcmp(kinds[k], "clv") != 0 && strcmp(kinds[k], "scorecard") != 0)
             continue;
-        m = make_model(kinds[k], &a);
+        m = make_model(kinds[k], TST_ALLOC);
         assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-        s = tst_saved(m, &a);
+        s = tst_saved(m, TST_ALLOC);
         c.kind = kinds[k];
         c.text = s;
         assert_true(tst_oom_walk(oom_load, &c) > 3);

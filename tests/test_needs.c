@@ -14,10 +14,9 @@
  * leaves the attribute unset). `order`, when given, is the order customers are added in. */
 static tier_book *book_of(const double *vals, size_t n, size_t p, const size_t *order)
 {
-    tier_allocator a = tst_allocator();
     tier_book *b = NULL;
     size_t i, f;
-    assert_int_equal(tier_book_new(&b, &a), TIER_OK);
+    assert_int_equal(tier_book_new(&b, TST_ALLOC), TIER_OK);
     for (i = 0; i < n; i++) {
         size_t r = order ? order[i] : i, idx;
         char id[16], name[16];
@@ -33,10 +32,9 @@ static tier_book *book_of(const double *vals, size_t n, size_t p, const size_t *
 
 static tier_model *needs_model(size_t p, int k)
 {
-    tier_allocator a = tst_allocator();
     tier_model *m = NULL;
     size_t f;
-    assert_int_equal(tier_needs_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_needs_new(&m, NULL, TST_ALLOC), TIER_OK);
     for (f = 0; f < p; f++) {
         char name[16];
         snprintf(name, sizeof name, "attr.f%lu", (unsigned long)f);
@@ -324,13 +322,12 @@ static void test_needs_handles_one_customer(void **s)
 
 static void test_needs_on_an_empty_book(void **s)
 {
-    tier_allocator a = tst_allocator();
     tier_book *b = NULL;
     tier_model *m = needs_model(2, 2);
     tier_frame *fr;
     static const double prof[2] = {1, 2};
     (void)s;
-    assert_int_equal(tier_book_new(&b, &a), TIER_OK);
+    assert_int_equal(tier_book_new(&b, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_fit(m, b, NULL), TIER_ERANGE);
     /* profiles need no customers */
     assert_int_equal(tier_needs_add_profile(m, "p", prof, 2), TIER_OK);
@@ -357,7 +354,6 @@ static void test_needs_treats_nan_and_inf_as_missing(void **s)
     /* f0 from the book (NaN = unset; the book refuses inf), x from a frame column. */
     static const double f0[] = {0, 1, 0, 10, 11, 10, NAN, 0, NAN};
     static const double x[] = {0, 0, 1, 10, 10, 11, 10, INFINITY, NAN};
-    tier_allocator a = tst_allocator();
     static const int32_t grade[9] = {0};
     tier_book *b = book_of(f0, 9, 1, NULL);
     tst_fixed p;
@@ -370,7 +366,7 @@ static void test_needs_treats_nan_and_inf_as_missing(void **s)
     (void)s;
     assert_int_equal(tier_book_set_number(b, 0, "f0", INFINITY), TIER_EINVAL);
     assert_int_equal(tier_needs_add_feature(m, "scorecard.x"), TIER_OK);
-    assert_int_equal(tier_frame_new(&fr, 9, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&fr, 9, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_score(pm, b, fr), TIER_OK);
     if (tier_model_fit(m, b, fr) != TIER_OK)
         fail_msg("%s", tier_model_last_error(m));
@@ -389,7 +385,7 @@ static void test_needs_treats_nan_and_inf_as_missing(void **s)
     /* customer 8 has nothing: no segment */
     assert_int_equal(seg[8], -1);
     assert_true(isnan(dist[8]));
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_explain(m, b, fr, 6, t), TIER_OK);
     assert_non_null(strstr(tier_text_data(t), "missing: attr.f0"));
     tier_text_clear(t);
@@ -660,7 +656,6 @@ static void test_needs_checks_options_and_features(void **s)
 
 static void test_needs_explains_the_pull_of_features(void **s)
 {
-    tier_allocator a = tst_allocator();
     tier_book *b = book_of(three_groups, 9, 2, NULL);
     tier_model *m = needs_model(2, 3);
     tier_frame *fr;
@@ -669,7 +664,7 @@ static void test_needs_explains_the_pull_of_features(void **s)
     (void)s;
     tst_fit(m, b, NULL);
     fr = tst_score(m, b, TST_ALLOC);
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_explain(m, b, fr, 7, t), TIER_OK);
     e = tier_text_data(t);
     /* customer 7 at (0,10) is in need_3; the runner-up is need_1 at (0.5,0.5); f1 pulls */
@@ -687,7 +682,6 @@ static void test_needs_segment_and_grade_combine_in_a_policy(void **s)
     /* grades A, C, A, B, A, E, A, A, D */
     static const int32_t grade[] = {0, 2, 0, 1, 0, 4, 0, 0, 3};
     static const double x[9] = {0};
-    tier_allocator a = tst_allocator();
     tier_book *b = book_of(three_groups, 9, 2, NULL);
     tst_fixed p;
     tst_column outs[2];
@@ -702,7 +696,7 @@ static void test_needs_segment_and_grade_combine_in_a_policy(void **s)
     (void)s;
     models[0] = probe_model(&p, outs, x, grade);
     models[1] = needs_model(2, 3);
-    assert_int_equal(tier_policy_new(&pol, &a), TIER_OK);
+    assert_int_equal(tier_policy_new(&pol, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_policy_add_tier(pol, "key_modules", &t), TIER_OK);
     assert_int_equal(tier_policy_add_rule(pol, t, "need_1 and A", &r), TIER_OK);
     assert_int_equal(tier_policy_where_label(pol, r, "needs.segment", TIER_OP_EQ, "need_1"),
@@ -720,7 +714,7 @@ static void test_needs_segment_and_grade_combine_in_a_policy(void **s)
     assert_int_equal(tier_policy_where_label(pol, r, "scorecard.grade", TIER_OP_EQ, "A"), TIER_OK);
     assert_int_equal(tier_policy_add_tier(pol, "other", &t), TIER_OK);
     assert_int_equal(tier_policy_add_rule(pol, t, "rest", &r), TIER_OK);
-    assert_int_equal(tier_result_new(&res, &a), TIER_OK);
+    assert_int_equal(tier_result_new(&res, TST_ALLOC), TIER_OK);
     if (tier_result_run(res, b, models, 2, pol) != TIER_OK)
         fail_msg("run failed: %s", tier_result_last_error(res));
     for (i = 0; i < 9; i++)

@@ -36,20 +36,19 @@ typedef struct class_case {
 static void test_classes(void **state)
 {
     const class_case *c = *state;
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_with_margins(&a, c->rows, c->n);
+    tier_book *book = tst_book_with_margins(TST_ALLOC, c->rows, c->n);
     tier_model *m = NULL;
     tier_frame *f;
     char got[16], column[32];
     if (c->idle)
         assert_int_equal(tier_book_add_customer(book, c->idle, strlen(c->idle), NULL), TIER_OK);
-    assert_int_equal(tier_pareto_new(&m, c->name, &a), TIER_OK);
+    assert_int_equal(tier_pareto_new(&m, c->name, TST_ALLOC), TIER_OK);
     assert_string_equal(tier_model_kind(m), "pareto");
     if (c->criterion)
         assert_int_equal(tier_model_set_text(m, "criterion", c->criterion), TIER_OK);
     tst_expect_set_numbers(m, c->options, c->options[1].name ? 2 : c->options[0].name ? 1 : 0);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, &a);
+    f = tst_score(m, book, TST_ALLOC);
     snprintf(column, sizeof column, "%s.class", c->name ? c->name : "pareto");
     tst_initials(f, column, got);
     assert_string_equal(got, c->want);
@@ -144,10 +143,9 @@ static void test_pareto_classes_a_small_book_by_hand(void **s)
      * z 5 -> C; zero, ref -> C. */
     static const tst_txn rows[] = {{"w", 1, 50}, {"x", 2, 30},   {"y", 3, 10},  {"z", 4, 5},
                                    {"v", 5, 5},  {"zero", 6, 0}, {"ref", 7, -3}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, 7);
-    tier_model *m = pareto(&a, book);
-    tier_frame *f = tst_score(m, book, &a);
+    tier_book *book = tst_book_of(TST_ALLOC, rows, 7);
+    tier_model *m = pareto(TST_ALLOC, book);
+    tier_frame *f = tst_score(m, book, TST_ALLOC);
     const double *v = tst_numbers(f, "pareto.value"), *sh = tst_numbers(f, "pareto.share"),
                  *cum = tst_numbers(f, "pareto.cum_share");
     char got[16];
@@ -176,10 +174,9 @@ static void test_pareto_classes_a_small_book_by_hand(void **s)
 
 static void test_pareto_scores_an_empty_book(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, NULL, 0);
-    tier_model *m = pareto(&a, book);
-    tier_frame *f = tst_score(m, book, &a);
+    tier_book *book = tst_book_of(TST_ALLOC, NULL, 0);
+    tier_model *m = pareto(TST_ALLOC, book);
+    tier_frame *f = tst_score(m, book, TST_ALLOC);
     size_t n = 9;
     double v = 9, cs = 9, vs = 9;
     (void)s;
@@ -192,17 +189,16 @@ static void test_pareto_scores_an_empty_book(void **s)
 static void test_pareto_reads_a_column_criterion_from_the_scored_frame(void **s)
 {
     static const tst_txn rows[] = {{"a", 1, 1}, {"b", 1, 1}, {"c", 1, 1}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, 3);
+    tier_book *book = tst_book_of(TST_ALLOC, rows, 3);
     tier_model *m = NULL;
     tier_frame *f = NULL;
     double *v;
     char got[8];
     (void)s;
-    assert_int_equal(tier_pareto_new(&m, "by_clv", &a), TIER_OK);
+    assert_int_equal(tier_pareto_new(&m, "by_clv", TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_set_text(m, "criterion", "clv.clv"), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    assert_int_equal(tier_frame_new(&f, 3, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 3, TST_ALLOC), TIER_OK);
     /* Missing column: a clear error and no column added. */
     assert_int_equal(tier_model_score(m, book, f), TIER_ENOTFOUND);
     assert_non_null(strstr(tier_frame_last_error(f), "clv.clv"));
@@ -217,7 +213,7 @@ static void test_pareto_reads_a_column_criterion_from_the_scored_frame(void **s)
     assert_string_equal(got, "BCA");
     tier_frame_free(f);
     /* An infinite value is an error. */
-    assert_int_equal(tier_frame_new(&f, 3, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 3, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_frame_add_numbers(f, "clv.clv", &v), TIER_OK);
     v[0] = INFINITY;
     v[1] = v[2] = 1;
@@ -230,23 +226,22 @@ static void test_pareto_window_and_as_of_limit_the_revenue(void **s)
     /* Days: a 50 on day 10, b 30 on day 100, c 20 on day 95. As-of 101 (default), window 10:
      * days 91..100 -> b 30, c 20: S 50, b 60%, c 100% (A closes at c); a 0 -> C. */
     static const tst_txn rows[] = {{"a", 10, 50}, {"b", 100, 30}, {"c", 95, 20}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, 3);
+    tier_book *book = tst_book_of(TST_ALLOC, rows, 3);
     tier_model *m = NULL;
     tier_frame *f;
     char got[8];
     (void)s;
-    assert_int_equal(tier_pareto_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_pareto_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "window", 10), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, &a);
+    f = tst_score(m, book, TST_ALLOC);
     tst_initials(f, "pareto.class", got);
     assert_string_equal(got, "CAA");
     tier_frame_free(f);
     /* As-of 96, no window: a 50, c 20 -> a 71% , c 100%: A = a, c; b (day 100) not counted. */
     assert_int_equal(tier_model_set_number(m, "window", 0), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "as_of", 96), TIER_OK);
-    f = tst_score(m, book, &a);
+    f = tst_score(m, book, TST_ALLOC);
     tst_initials(f, "pareto.class", got);
     assert_string_equal(got, "ACA");
     assert_true(tst_numbers(f, "pareto.value")[1] == 0);
@@ -256,13 +251,12 @@ static void test_pareto_window_and_as_of_limit_the_revenue(void **s)
 static void test_pareto_explains_the_class(void **s)
 {
     static const tst_txn rows[] = {{"a", 1, 0.7}, {"b", 1, 0.1}, {"c", 1, -1}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, 3);
-    tier_model *m = pareto(&a, book);
-    tier_frame *f = tst_score(m, book, &a);
+    tier_book *book = tst_book_of(TST_ALLOC, rows, 3);
+    tier_model *m = pareto(TST_ALLOC, book);
+    tier_frame *f = tst_score(m, book, TST_ALLOC);
     tier_text *t = NULL;
     (void)s;
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_explain(m, book, f, 1, t), TIER_OK);
     assert_non_null(strstr(tier_text_data(t), "revenue before 1970-01-03"));
     assert_non_null(strstr(tier_text_data(t), "cumulative share 100.0000%"));
@@ -297,15 +291,14 @@ static void test_pareto_rejects_bad_options(void **s)
         {"as_of", 1e12, TIER_ERANGE},
         {"as_of", NAN, TIER_OK},
         {"threshold_c", 1, TIER_ENOTFOUND}};
-    tier_allocator a = tst_allocator();
     tier_model *m = NULL, *r = NULL;
     (void)s;
-    assert_int_equal(tier_pareto_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_pareto_new(&m, NULL, TST_ALLOC), TIER_OK);
     tst_expect_set_numbers(m, options, TST_COUNT(options));
     assert_int_equal(tier_model_set_text(m, "criterion", NULL), TIER_EINVAL);
     assert_int_equal(tier_model_set_text(m, "criterion", ""), TIER_EINVAL);
     assert_int_equal(tier_model_set_text(m, "criterion", "revenue"), TIER_OK);
-    assert_int_equal(tier_rfm_new(&r, NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_new(&r, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_set_number(r, "threshold_a", 0.5), TIER_ENOTFOUND);
     assert_int_equal(tier_model_set_text(r, "criterion", "margin"), TIER_ENOTFOUND);
     assert_int_equal(tier_pareto_summary(NULL, NULL, 0, NULL, NULL, NULL, NULL), TIER_EINVAL);
@@ -330,15 +323,14 @@ static void test_pareto_rejects_bad_options(void **s)
  * so C = 23,570 - 7,695 - 8,044 = 7,831 (including 68 customers whose net is $0). */
 static void test_pareto_cdnow_classes_match_an_independent_computation(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_cdnow_book(&a, 1);
+    tier_book *book = tst_cdnow_book(TST_ALLOC, 1);
     tier_model *m = NULL;
     tier_frame *f;
     size_t n;
     double value, cshare, vshare;
     (void)s;
-    m = pareto(&a, book);
-    f = tst_score(m, book, &a);
+    m = pareto(TST_ALLOC, book);
+    f = tst_score(m, book, TST_ALLOC);
     assert_int_equal(tier_pareto_summary(f, NULL, 0, &n, &value, &cshare, &vshare), TIER_OK);
     assert_int_equal(n, 7695);
     assert_true(fabs(value - 2000265.06) < 1e-6);

@@ -116,9 +116,8 @@ static void set(tier_pipeline *p, const char *key, const char *value)
 static const char *get(const tier_pipeline *p, const char *key)
 {
     static char buf[256];
-    tier_allocator a = tst_allocator();
     tier_text *t = NULL;
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_pipeline_get(p, key, t), TIER_OK);
     snprintf(buf, sizeof buf, "%s", tier_text_data(t));
     tier_text_free(t);
@@ -128,9 +127,8 @@ static const char *get(const tier_pipeline *p, const char *key)
 static const char *summary(const tier_pipeline *p)
 {
     static char buf[1024];
-    tier_allocator a = tst_allocator();
     tier_text *t = NULL;
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_pipeline_summary(p, t), TIER_OK);
     snprintf(buf, sizeof buf, "%s", tier_text_data(t));
     tier_text_free(t);
@@ -325,7 +323,6 @@ static void test_pipeline_check_catches_incomplete_jobs(void **state)
 
 static void test_sniff_finds_delimiter_names_and_synonyms(void **state)
 {
-    tier_allocator a = tst_allocator();
     tier__names n;
     const char *line;
     size_t len;
@@ -338,7 +335,8 @@ static void test_sniff_finds_delimiter_names_and_synonyms(void **state)
     len = tier__sniff_first_line("\xEF\xBB\xBFid;day;total\r\nx;1;2\n", 26, &line);
     assert_int_equal(len, 12);
     assert_memory_equal(line, "id;day;total", 12);
-    assert_int_equal(tier__sniff_names(&n, &a, " customer_id  date number_of_cds  dollar_value", 46,
+    assert_int_equal(tier__sniff_names(&n, TST_ALLOC,
+                                       " customer_id  date number_of_cds  dollar_value", 46,
                                        TIER_CSV_WHITESPACE),
                      TIER_OK);
     assert_int_equal(n.n, 4);
@@ -347,7 +345,8 @@ static void test_sniff_finds_delimiter_names_and_synonyms(void **state)
     assert_string_equal(tier__sniff_column(TIER__SNIFF_ID, NULL, &n), "customer_id");
     assert_string_equal(tier__sniff_column(TIER__SNIFF_AMOUNT, "cds", &n), "cds");
     tier__names_free(&n);
-    assert_int_equal(tier__sniff_names(&n, &a, " \"id\" , order_date,revenue,", 27, ','), TIER_OK);
+    assert_int_equal(tier__sniff_names(&n, TST_ALLOC, " \"id\" , order_date,revenue,", 27, ','),
+                     TIER_OK);
     assert_int_equal(n.n, 3);
     assert_string_equal(n.v[0], "id");
     assert_string_equal(tier__sniff_column(TIER__SNIFF_DATE, NULL, &n), "order_date");
@@ -356,11 +355,11 @@ static void test_sniff_finds_delimiter_names_and_synonyms(void **state)
     {
         char *joined = tier__names_join(&n);
         assert_string_equal(joined, "id,order_date,revenue");
-        tier__free(&a, joined);
+        tier__free(TST_ALLOC, joined);
     }
     tier__names_free(&n);
     /* The CSV reader's rules: quotes with "" inside, blanks around fields. */
-    assert_int_equal(tier__sniff_names(&n, &a, "\"a,b\" ;  \"say \"\"hi\"\"\";x", 23, ';'),
+    assert_int_equal(tier__sniff_names(&n, TST_ALLOC, "\"a,b\" ;  \"say \"\"hi\"\"\";x", 23, ';'),
                      TIER_OK);
     assert_int_equal(n.n, 3);
     assert_string_equal(n.v[0], "a,b");
@@ -368,38 +367,37 @@ static void test_sniff_finds_delimiter_names_and_synonyms(void **state)
     assert_string_equal(n.v[2], "x");
     assert_null(tier__names_join(&n)); /* names with ',' or '"' cannot be passed on */
     tier__names_free(&n);
-    assert_int_equal(tier__sniff_names(&n, &a, "a,,b", 4, ','), TIER_OK);
+    assert_int_equal(tier__sniff_names(&n, TST_ALLOC, "a,,b", 4, ','), TIER_OK);
     assert_int_equal(n.n, 3);
     assert_null(tier__names_join(&n)); /* nor an empty one */
     tier__names_free(&n);
     /* A blank line, a malformed one or a delimiter the reader refuses: no names. */
-    assert_int_equal(tier__sniff_names(&n, &a, "", 0, ','), TIER_OK);
+    assert_int_equal(tier__sniff_names(&n, TST_ALLOC, "", 0, ','), TIER_OK);
     assert_int_equal(n.n, 0);
     assert_null(tier__names_join(&n));
     assert_string_equal(tier__sniff_column(TIER__SNIFF_DATE, NULL, &n), "date");
     tier__names_free(&n);
-    assert_int_equal(tier__sniff_names(&n, &a, "a,b\"c", 5, ','), TIER_OK);
+    assert_int_equal(tier__sniff_names(&n, TST_ALLOC, "a,b\"c", 5, ','), TIER_OK);
     assert_int_equal(n.n, 0);
     tier__names_free(&n);
-    assert_int_equal(tier__sniff_names(&n, &a, "a\"b", 3, '"'), TIER_OK);
+    assert_int_equal(tier__sniff_names(&n, TST_ALLOC, "a\"b", 3, '"'), TIER_OK);
     assert_int_equal(n.n, 0);
     tier__names_free(&n);
 }
 
 static void test_pipeline_sniff_is_public_for_hosts_that_read_files_themselves(void **state)
 {
-    tier_allocator a = tst_allocator();
     const char *column = NULL;
     int delim = 0;
     (void)state;
     assert_int_equal(tier_pipeline_sniff("\xEF\xBB\xBFname;customer;id\r\nx;1;2\n", 28,
-                                         TIER_PIPELINE_ROLE_ACCOUNT_ID, &delim, &column, &a),
+                                         TIER_PIPELINE_ROLE_ACCOUNT_ID, &delim, &column, TST_ALLOC),
                      TIER_OK);
     assert_int_equal(delim, ';');
     assert_string_equal(column, "customer");
     delim = ',';
     assert_int_equal(tier_pipeline_sniff("a,order_date,revenue", 20, TIER_PIPELINE_ROLE_DATE,
-                                         &delim, &column, &a),
+                                         &delim, &column, TST_ALLOC),
                      TIER_OK);
     assert_int_equal(delim, ',');
     assert_string_equal(column, "order_date");
@@ -876,7 +874,6 @@ static void test_pipeline_models_take_their_names_and_the_as_of_day(void **state
  * unless the model list sets the preset itself. */
 static void test_pipeline_scorecard_is_the_b2b_card_by_kind_and_option(void **state)
 {
-    tier_allocator a = tst_allocator();
     tier_pipeline *p = new_pipeline();
     const tier_model *m;
     tier_text *t = NULL;
@@ -891,7 +888,7 @@ static void test_pipeline_scorecard_is_the_b2b_card_by_kind_and_option(void **st
     m = tier_pipeline_model(p, 1);
     assert_string_equal(tier_model_kind(m), "scorecard");
     assert_int_equal(tier_scorecard_factor_count(m), 8);
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_get_option(m, "preset", t), TIER_OK);
     assert_string_equal(tier_text_data(t), "b2b");
     /* The list's own preset wins: an empty card has no weights to fit. */
@@ -912,14 +909,13 @@ static int make_pareto(tier_model **out, const char *name, const tier_allocator 
 static void test_pipeline_takes_kinds_from_a_registry_and_a_host_policy(void **state)
 {
     static char text[1 << 14];
-    tier_allocator a = tst_allocator();
     tier_registry *reg = NULL;
     tier_policy *policy = NULL;
     tier_pipeline *p = new_pipeline();
     size_t t;
     sink s;
     (void)state;
-    assert_int_equal(tier_registry_new(&reg, &a), TIER_OK);
+    assert_int_equal(tier_registry_new(&reg, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_registry_add(reg, "abc", make_pareto, NULL), TIER_OK);
     set(p, "input", write_file("log.csv", small_log));
     assert_int_equal(tier_pipeline_add_model(p, "abc", "mine"), TIER_ENOTFOUND);
@@ -936,7 +932,7 @@ static void test_pipeline_takes_kinds_from_a_registry_and_a_host_policy(void **s
     assert_non_null(strstr(text, ",pareto_class,mine.value,mine.share,mine.cum_share,mine.class,"
                                  "reason\n"));
     /* The host's policy replaces the built-in one. */
-    assert_int_equal(tier_policy_new(&policy, &a), TIER_OK);
+    assert_int_equal(tier_policy_new(&policy, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_policy_add_tier(policy, "everyone", &t), TIER_OK);
     assert_int_equal(tier_policy_add_rule(policy, t, "always", NULL), TIER_OK);
     assert_int_equal(tier_pipeline_set_policy_ref(p, policy), TIER_OK);

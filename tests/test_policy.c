@@ -12,10 +12,9 @@
 
 static tier_book *book_with(size_t n)
 {
-    tier_allocator a = tst_allocator();
     tier_book *b = NULL;
     size_t i;
-    assert_int_equal(tier_book_new(&b, &a), TIER_OK);
+    assert_int_equal(tier_book_new(&b, TST_ALLOC), TIER_OK);
     for (i = 0; i < n; i++) {
         char id[32];
         size_t idx;
@@ -46,7 +45,6 @@ static const char *const k_labels[] = {"red", "green", "blue"};
 
 static void fixture_init(fixture *f, size_t n, const double *x, const double *y, const int32_t *k)
 {
-    tier_allocator a = tst_allocator();
     memset(f, 0, sizeof *f);
     f->book = book_with(n);
     f->outs[0] = tst_number_column("x", x);
@@ -54,7 +52,7 @@ static void fixture_init(fixture *f, size_t n, const double *x, const double *y,
     f->outs[2] = tst_label_column("k", k_labels, 3, k);
     tst_fixed_init(&f->state, f->outs, 3);
     f->model = tst_fixed_model_ok("t", &f->state, 0);
-    assert_int_equal(tier_result_new(&f->result, &a), TIER_OK);
+    assert_int_equal(tier_result_new(&f->result, TST_ALLOC), TIER_OK);
 }
 
 static int fixture_run(fixture *f, const tier_policy *p)
@@ -427,12 +425,11 @@ static void test_policy_rejects_bad_arguments_and_stays_unchanged(void **state)
 
 static void test_policy_builtin_is_the_documented_sabc_policy(void **state)
 {
-    tier_allocator a = tst_allocator();
     tier_policy *p = NULL;
     (void)state;
-    assert_int_equal(tier_policy_new_builtin(&p, "no-such-policy", &a), TIER_ENOTFOUND);
+    assert_int_equal(tier_policy_new_builtin(&p, "no-such-policy", TST_ALLOC), TIER_ENOTFOUND);
     assert_null(p);
-    assert_int_equal(tier_policy_new_builtin(&p, "pareto-sabc", &a), TIER_OK);
+    assert_int_equal(tier_policy_new_builtin(&p, "pareto-sabc", TST_ALLOC), TIER_OK);
     assert_int_equal(tier_policy_tier_count(p), 4);
     assert_string_equal(tier_policy_tier_name(p, 0), "S");
     assert_string_equal(tier_policy_tier_name(p, 1), "A");
@@ -445,18 +442,17 @@ static void test_policy_builtin_is_the_documented_sabc_policy(void **state)
     assert_string_equal(tier_policy_rule_name(p, 2), "pareto class B, low engagement");
     assert_string_equal(tier_policy_rule_name(p, 3), "rest (pareto class C or no purchases)");
     tier_policy_free(p);
-    assert_int_equal(tier_policy_new_builtin(&p, "b2b-sabc", &a), TIER_OK);
+    assert_int_equal(tier_policy_new_builtin(&p, "b2b-sabc", TST_ALLOC), TIER_OK);
     tier_policy_free(p);
 }
 
 static void test_policy_describe_lists_tiers_rules_and_conditions(void **state)
 {
-    tier_allocator a = tst_allocator();
     tier_policy *p = policy_new();
     tier_text *text = NULL;
     size_t t, r;
     (void)state;
-    assert_int_equal(tier_text_new(&text, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&text, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_policy_add_tier(p, "gold", &t), TIER_OK);
     assert_int_equal(tier_policy_add_rule(p, t, "say \"big\"", &r), TIER_OK);
     assert_int_equal(tier_policy_where_number(p, r, "clv.value", TIER_OP_GT, 0.1), TIER_OK);
@@ -488,12 +484,11 @@ static void test_policy_describe_lists_tiers_rules_and_conditions(void **state)
 
 static void test_policy_describe_of_builtin_states_every_rule(void **state)
 {
-    tier_allocator a = tst_allocator();
     tier_policy *p = NULL;
     tier_text *text = NULL;
     (void)state;
-    assert_int_equal(tier_text_new(&text, &a), TIER_OK);
-    assert_int_equal(tier_policy_new_builtin(&p, "pareto-sabc", &a), TIER_OK);
+    assert_int_equal(tier_text_new(&text, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_policy_new_builtin(&p, "pareto-sabc", TST_ALLOC), TIER_OK);
     assert_int_equal(tier_text_append(text, "> ", 2), TIER_OK);
     assert_int_equal(tier_policy_describe(p, text), TIER_OK);
     assert_string_equal(

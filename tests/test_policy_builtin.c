@@ -62,12 +62,11 @@ static void test_builtins_are_the_policy_files_in_name_order(void **state)
 /* Loads every built-in by name with tst_allocator() (each must load) and runs `check` on it. */
 static void for_each_builtin(void (*check)(const char *name, const tier_policy *p))
 {
-    tier_allocator a = tst_allocator();
     size_t i;
     for (i = 0; i < tier_policy_builtin_count(); i++) {
         const char *name = tier_policy_builtin_name(i);
         tier_policy *p = NULL;
-        int rc = tier_policy_new_builtin(&p, name, &a);
+        int rc = tier_policy_new_builtin(&p, name, TST_ALLOC);
         if (rc != TIER_OK)
             fail_msg("built-in %s: %s", name, tier_strerror(rc));
         check(name, p);
@@ -90,16 +89,15 @@ static void test_every_builtin_loads_and_names_itself(void **state)
 
 static void test_builtin_default_unknown_and_bad_arguments(void **state)
 {
-    tier_allocator a = tst_allocator();
     tier_policy *p = NULL;
     (void)state;
-    assert_int_equal(tier_policy_new_builtin(&p, NULL, &a), TIER_OK);
+    assert_int_equal(tier_policy_new_builtin(&p, NULL, TST_ALLOC), TIER_OK);
     assert_string_equal(tier_policy_name(p), "b2b-sabc");
     tier_policy_free(p);
-    p = (tier_policy *)&a; /* replaced by NULL on failure */
-    assert_int_equal(tier_policy_new_builtin(&p, "no-such-policy", &a), TIER_ENOTFOUND);
+    p = (tier_policy *)TST_ALLOC; /* replaced by NULL on failure */
+    assert_int_equal(tier_policy_new_builtin(&p, "no-such-policy", TST_ALLOC), TIER_ENOTFOUND);
     assert_null(p);
-    assert_int_equal(tier_policy_new_builtin(NULL, "b2b-sabc", &a), TIER_EINVAL);
+    assert_int_equal(tier_policy_new_builtin(NULL, "b2b-sabc", TST_ALLOC), TIER_EINVAL);
     assert_string_equal(tier_policy_description(NULL), "");
 }
 
@@ -116,8 +114,7 @@ static void test_pareto_sabc_is_the_0_1_scheme(void **state)
     tst_column pout[1], rout[2];
     tst_fixed ps, rs;
     tier_model *models[2];
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_book_of(&a, rows, TST_COUNT(rows));
+    tier_book *book = tst_book_of(TST_ALLOC, rows, TST_COUNT(rows));
     tier_result *res = NULL;
     tier_policy *p = NULL;
     size_t i, count;
@@ -129,10 +126,10 @@ static void test_pareto_sabc_is_the_0_1_scheme(void **state)
     tst_fixed_init(&rs, rout, 2);
     models[0] = tst_fixed_model_ok("rfm", &rs, 0);
     models[1] = tst_fixed_model_ok("pareto", &ps, 0);
-    assert_int_equal(tier_policy_new_builtin(&p, "pareto-sabc", &a), TIER_OK);
+    assert_int_equal(tier_policy_new_builtin(&p, "pareto-sabc", TST_ALLOC), TIER_OK);
     assert_int_equal(tier_policy_model_count(p), 2); /* rfm and pareto, as 0.1 ran them */
     assert_int_equal(tier_policy_tier_count(p), 4);
-    assert_int_equal(tier_result_new(&res, &a), TIER_OK);
+    assert_int_equal(tier_result_new(&res, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_result_run(res, book, models, 2, p), TIER_OK);
     for (i = 0; i < TST_COUNT(want); i++)
         assert_string_equal(tier_result_tier_name(res, (size_t)tier_result_tier(res, i)), want[i]);
@@ -193,8 +190,7 @@ static tier_book *b2b_book(const tier_allocator *a)
 
 static void test_b2b_sabc_bands_cap_lapsed_key_accounts_and_entitlements(void **state)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = b2b_book(&a);
+    tier_book *book = b2b_book(TST_ALLOC);
     tier_model *rfm = NULL;
     tier_result *res = NULL;
     tier_policy *p = NULL;
@@ -202,14 +198,14 @@ static void test_b2b_sabc_bands_cap_lapsed_key_accounts_and_entitlements(void **
     const char *model_name = NULL, *kind = NULL;
     size_t nopt = 9, count = 0;
     (void)state;
-    assert_int_equal(tier_policy_new_builtin(&p, "b2b-sabc", &a), TIER_OK);
+    assert_int_equal(tier_policy_new_builtin(&p, "b2b-sabc", TST_ALLOC), TIER_OK);
     assert_int_equal(tier_policy_model_count(p), 1);
     assert_int_equal(tier_policy_model(p, 0, &model_name, &kind, &nopt), TIER_OK);
     assert_string_equal(model_name, "rfm");
     assert_string_equal(kind, "rfm");
     assert_int_equal(tier_policy_entitlement_count(p), 6);
-    assert_int_equal(tier_model_new_kind(&rfm, NULL, "rfm", "rfm", &a), TIER_OK);
-    assert_int_equal(tier_result_new(&res, &a), TIER_OK);
+    assert_int_equal(tier_model_new_kind(&rfm, NULL, "rfm", "rfm", TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_new(&res, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_result_set_as_of(res, tst_day(2024, 1, 1)), TIER_OK);
     if (tier_result_run(res, book, &rfm, 1, p) != TIER_OK)
         fail_msg("run: %s", tier_result_last_error(res));
@@ -236,7 +232,7 @@ static void test_b2b_sabc_bands_cap_lapsed_key_accounts_and_entitlements(void **
     assert_string_equal(TIER_OF("S1"), "C");
     assert_string_equal(REASON_OF("S1"), "the rest (revenue band C or no revenue in the window)");
     /* Entitlements come with the tier. */
-    assert_int_equal(tier_value_new(&v, &a), TIER_OK);
+    assert_int_equal(tier_value_new(&v, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_result_entitlement(res, tst_customer(book, "K1"), "sla_hours", v),
                      TIER_OK);
     assert_true(tier_value_number(v) == 4.0);
@@ -260,10 +256,9 @@ static void test_b2b_sabc_bands_cap_lapsed_key_accounts_and_entitlements(void **
  * earlier tier takes instead of relying on first match, so no cell is claimed twice). */
 static void lints_clean(const char *name, const tier_policy *p)
 {
-    tier_allocator a = tst_allocator();
     tier_text *report = NULL;
     size_t errors = 9, warnings = 9;
-    assert_int_equal(tier_text_new(&report, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&report, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_policy_lint(p, NULL, report, &errors, &warnings), TIER_OK);
     if (errors || warnings)
         fail_msg("%s: %zu lint errors, %zu warnings:\n%s", name, errors, warnings,

@@ -32,10 +32,9 @@ static void set_text(tier_book *book, size_t i, const char *name, const char *va
 /* A book of the accounts in order (customer i is x[i]); the allocator is the test's. */
 static tier_book *book_of(const acct *x, size_t n)
 {
-    tier_allocator a = tst_allocator();
     tier_book *book = NULL;
     size_t i, at;
-    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
     for (i = 0; i < n; i++) {
         if (x[i].revenue != 0.0)
             assert_int_equal(

@@ -16,10 +16,9 @@
 
 static tier_policy *policy_threshold(const char *column, double at)
 {
-    tier_allocator a = tst_allocator();
     tier_policy *p = NULL;
     size_t t, r;
-    assert_int_equal(tier_policy_new(&p, &a), TIER_OK);
+    assert_int_equal(tier_policy_new(&p, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_policy_add_tier(p, "S", &t), TIER_OK);
     assert_int_equal(tier_policy_add_rule(p, t, "big", &r), TIER_OK);
     assert_int_equal(tier_policy_where_number(p, r, column, TIER_OP_GE, at), TIER_OK);
@@ -49,14 +48,13 @@ typedef struct run1 {
 
 static void run1_init(run1 *r, tier_book *book, const double *x, double at)
 {
-    tier_allocator a = tst_allocator();
     memset(r, 0, sizeof *r);
     r->out = tst_number_column("x", x);
     tst_fixed_init(&r->state, &r->out, 1);
     r->m = tst_fixed_model_ok("t", &r->state, 0);
     r->p = policy_threshold("t.x", at);
     r->book = book;
-    assert_int_equal(tier_result_new(&r->res, &a), TIER_OK);
+    assert_int_equal(tier_result_new(&r->res, TST_ALLOC), TIER_OK);
 }
 
 static void run1_free(run1 *r)
@@ -74,7 +72,6 @@ static void test_result_fits_unfitted_models_on_earlier_columns_then_scores(void
     static const double x[] = {1, 200};
     static const double y[] = {5, 6};
     static const tst_txn rows[] = {{"k1", 100, 5}, {"k2", 101, 7}};
-    tier_allocator a = tst_allocator();
     tst_column ao = tst_number_column("x", x);
     tst_column bo = tst_number_column("y", y);
     tst_fixed as, bs;
@@ -90,8 +87,8 @@ static void test_result_fits_unfitted_models_on_earlier_columns_then_scores(void
     bs.need = "a.x";
     models[0] = tst_fixed_model_ok("a", &as, 0);
     models[1] = tst_fixed_model_ok("b", &bs, 1);
-    book = tst_book_of(&a, rows, TST_COUNT(rows));
-    assert_int_equal(tier_result_new(&res, &a), TIER_OK);
+    book = tst_book_of(TST_ALLOC, rows, TST_COUNT(rows));
+    assert_int_equal(tier_result_new(&res, TST_ALLOC), TIER_OK);
     assert_null(tier_result_frame(res));
     assert_int_equal(tier_result_run(res, book, models, 2, p), TIER_OK);
     assert_int_equal(bs.fits, 1);
@@ -132,12 +129,11 @@ static void test_result_summary_counts_customers_and_exact_net_revenue(void **st
     static const tst_txn rows[] = {
         {"c0", 10, 10.25}, {"c0", 11, 5.5}, {"c0", 12, -2.25}, /* a refund is netted */
         {"c1", 10, 0.1},   {"c1", 12, 0.2}, {"c2", 12, -5}};
-    tier_allocator a = tst_allocator();
     run1 r;
     size_t count;
     double rev;
     (void)state;
-    run1_init(&r, tst_book_of(&a, rows, TST_COUNT(rows)), x, 100);
+    run1_init(&r, tst_book_of(TST_ALLOC, rows, TST_COUNT(rows)), x, 100);
     assert_int_equal(tier_book_add_customer(r.book, "c3", 2, NULL), TIER_OK);
     assert_int_equal(tier_result_summary(r.res, 0, &count, &rev), TIER_ERANGE);
     assert_int_equal(tier_result_run(r.res, r.book, &r.m, 1, r.p), TIER_OK);
@@ -157,13 +153,12 @@ static void test_result_summary_is_exact_without_kept_transactions_out_of_order(
     static const double x[] = {150, 1};
     /* c0 out of date order: the book cannot give purchase-days */
     static const tst_txn rows[] = {{"c0", 20, 1.1}, {"c0", 10, 2.2}, {"c1", 10, 4}};
-    tier_allocator a = tst_allocator();
     tier_book *book = NULL;
     run1 r;
     size_t count;
     double rev;
     (void)state;
-    book = tst_book_without_txns(&a, rows, TST_COUNT(rows));
+    book = tst_book_without_txns(TST_ALLOC, rows, TST_COUNT(rows));
     run1_init(&r, book, x, 100);
     assert_int_equal(tier_result_run(r.res, r.book, &r.m, 1, r.p), TIER_OK);
     assert_int_equal(tier_result_summary(r.res, 0, &count, &rev), TIER_OK);
@@ -176,7 +171,6 @@ static void test_result_failed_run_names_the_model_and_keeps_the_previous_result
 {
     static const double x[] = {150, 1};
     static const tst_txn rows[] = {{"c0", 10, 1}, {"c1", 10, 1}};
-    tier_allocator a = tst_allocator();
     tst_column o = tst_number_column("x", x);
     tst_fixed good, bad;
     tier_model *models[2];
@@ -191,8 +185,8 @@ static void test_result_failed_run_names_the_model_and_keeps_the_previous_result
     bad.why = "did not converge after 100 steps";
     models[0] = tst_fixed_model_ok("good", &good, 0);
     models[1] = tst_fixed_model_ok("bad", &bad, 1);
-    book = tst_book_of(&a, rows, TST_COUNT(rows));
-    assert_int_equal(tier_result_new(&res, &a), TIER_OK);
+    book = tst_book_of(TST_ALLOC, rows, TST_COUNT(rows));
+    assert_int_equal(tier_result_new(&res, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_result_run(res, book, models, 1, p), TIER_OK);
     before = tier_result_frame(res);
 
@@ -248,7 +242,6 @@ static void wfix_init(wfix *f)
 {
     static double n[7], d[7];
     static const int32_t k[] = {0, 1, 2, -1, 0, 0, 1};
-    tier_allocator a = tst_allocator();
     volatile double tenth = 0.1, fifth = 0.2;
     size_t i;
     n[0] = 3;
@@ -266,7 +259,7 @@ static void wfix_init(wfix *f)
     d[5] = -7.125;
     d[6] = 0.125;
     memset(f, 0, sizeof *f);
-    assert_int_equal(tier_book_new(&f->book, &a), TIER_OK);
+    assert_int_equal(tier_book_new(&f->book, TST_ALLOC), TIER_OK);
     for (i = 0; i < 7; i++)
         assert_int_equal(tier_book_add_customer(f->book, w_ids[i], strlen(w_ids[i]), NULL),
                          TIER_OK);
@@ -276,7 +269,7 @@ static void wfix_init(wfix *f)
     tst_fixed_init(&f->state, f->outs, 3);
     f->model = tst_fixed_model_ok("t", &f->state, 0);
     f->policy = policy_threshold("t.n", 100);
-    assert_int_equal(tier_result_new(&f->result, &a), TIER_OK);
+    assert_int_equal(tier_result_new(&f->result, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_result_run(f->result, f->book, &f->model, 1, f->policy), TIER_OK);
 }
 
@@ -380,7 +373,6 @@ static void test_result_write_rejects_bad_column_lists(void **state)
     wfix f;
     tst_sink s;
     tier_result *empty = NULL;
-    tier_allocator a = tst_allocator();
     (void)state;
     memset(&s, 0, sizeof s);
     wfix_init(&f);
@@ -405,7 +397,7 @@ static void test_result_write_rejects_bad_column_lists(void **state)
     assert_int_equal(tier_result_write(f.result, NULL, "tier", TIER_OUTPUT_CSV, tst_sink_write, &s),
                      TIER_OK);
     assert_string_equal(s.data, "tier\nC\nC\nC\nC\nC\nS\nC\n");
-    assert_int_equal(tier_result_new(&empty, &a), TIER_OK);
+    assert_int_equal(tier_result_new(&empty, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_result_write(empty, f.book, "tier", TIER_OUTPUT_CSV, tst_sink_write, &s),
                      TIER_ESTATE);
     assert_int_equal(tier_result_write(NULL, f.book, "tier", TIER_OUTPUT_CSV, tst_sink_write, &s),
@@ -436,14 +428,13 @@ static void test_result_write_stops_when_the_callback_says_so(void **state)
 static void test_result_write_hands_large_output_over_in_chunks(void **state)
 {
     enum { N = 30000 };
-    tier_allocator a = tst_allocator();
     double *x = test_malloc(N * sizeof *x);
     tier_book *book = NULL;
     run1 r;
     tst_sink s;
     size_t i, lines = 0;
     (void)state;
-    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
     for (i = 0; i < N; i++) {
         char id[16];
         snprintf(id, sizeof id, "C%07zu", i);
@@ -476,17 +467,16 @@ static void test_result_write_hands_large_output_over_in_chunks(void **state)
 
 static void test_result_write_of_no_customers_is_header_only(void **state)
 {
-    tier_allocator a = tst_allocator();
     tier_book *book = NULL;
     tier_result *res = NULL;
     tier_policy *p = NULL;
     tst_sink s;
     (void)state;
     memset(&s, 0, sizeof s);
-    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
-    assert_int_equal(tier_policy_new(&p, &a), TIER_OK);
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_policy_new(&p, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_policy_add_tier(p, "only", NULL), TIER_OK);
-    assert_int_equal(tier_result_new(&res, &a), TIER_OK);
+    assert_int_equal(tier_result_new(&res, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_result_run(res, book, NULL, 0, p), TIER_OK);
     assert_int_equal(tier_result_customer_count(res), 0);
     assert_int_equal(
@@ -751,8 +741,7 @@ out:
 
 static void test_result_default_policy_on_cdnow_sample_end_to_end(void **state)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = tst_cdnow_book(&a, 0);
+    tier_book *book = tst_cdnow_book(TST_ALLOC, 0);
     tier_model *models[2] = {NULL, NULL};
     tier_policy *p = NULL;
     tier_result *res = NULL;
@@ -763,11 +752,11 @@ static void test_result_default_policy_on_cdnow_sample_end_to_end(void **state)
     tst_sink s;
     (void)state;
     assert_true(n > 2000);
-    assert_int_equal(tier_rfm_new(&models[0], NULL, &a), TIER_OK);
-    assert_int_equal(tier_pareto_new(&models[1], NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_new(&models[0], NULL, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_pareto_new(&models[1], NULL, TST_ALLOC), TIER_OK);
     /* The 0.1 default, kept as the built-in pareto-sabc. */
-    assert_int_equal(tier_policy_new_builtin(&p, "pareto-sabc", &a), TIER_OK);
-    assert_int_equal(tier_result_new(&res, &a), TIER_OK);
+    assert_int_equal(tier_policy_new_builtin(&p, "pareto-sabc", TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_new(&res, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_result_run(res, book, models, 2, p), TIER_OK);
     frame = tier_result_frame(res);
     assert_int_equal(tier_result_customer_count(res), n);

@@ -85,8 +85,7 @@ static tier_book *cdnow_book(const tier_allocator *a)
 
 static void test_rfm_scores_a_small_book_as_computed_by_hand(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = small_book(&a);
+    tier_book *book = small_book(TST_ALLOC);
     tier_model *m = NULL;
     tier_frame *f;
     const double *r, *fr, *mo, *ten, *rs, *fs, *ms;
@@ -107,14 +106,14 @@ static void test_rfm_scores_a_small_book_as_computed_by_hand(void **s)
                                              {"D", "(none)"},
                                              {"E", "important_retain"}};
     (void)s;
-    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_string_equal(tier_model_name(m), "rfm");
     assert_string_equal(tier_model_kind(m), "rfm");
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_cuts(m, TIER_RFM_R, rc, 4);
     assert_cuts(m, TIER_RFM_F, fc, 4);
     assert_cuts(m, TIER_RFM_M, mc, 4);
-    f = tst_score(m, book, &a);
+    f = tst_score(m, book, TST_ALLOC);
     assert_int_equal(tier_frame_column_count(f), 9);
     r = tst_numbers(f, "rfm.r");
     fr = tst_numbers(f, "rfm.f");
@@ -149,8 +148,7 @@ static void test_rfm_scores_a_small_book_as_computed_by_hand(void **s)
 
 static void test_rfm_counts_rows_and_averages_per_purchase_day_when_asked(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = small_book(&a);
+    tier_book *book = small_book(TST_ALLOC);
     tier_model *m = NULL;
     tier_frame *f;
     /* F rows: A 3, B 1, C 4, E 1 -> sorted 1 1 3 4: 1, 1+0.2*2, 1+0.8*2, 3+0.4*1.
@@ -158,12 +156,12 @@ static void test_rfm_counts_rows_and_averages_per_purchase_day_when_asked(void *
      * 30+0.4*30. */
     static const double fc[] = {1, 1.4, 2.6, 3.4}, mc[] = {3.4, 10, 25, 42};
     (void)s;
-    assert_int_equal(tier_rfm_new(&m, "x", &a), TIER_OK);
+    assert_int_equal(tier_rfm_new(&m, "x", TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_set_text(m, "frequency", "rows"), TIER_OK);
     assert_int_equal(tier_model_set_text(m, "monetary", "mean"), TIER_OK);
     {
         tier_text *t = NULL;
-        assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+        assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
         assert_int_equal(tier_model_get_option(m, "frequency", t), TIER_OK);
         assert_string_equal(tier_text_data(t), "rows");
         assert_int_equal(tier_model_get_option(m, "monetary", t), TIER_OK);
@@ -173,7 +171,7 @@ static void test_rfm_counts_rows_and_averages_per_purchase_day_when_asked(void *
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_cuts(m, TIER_RFM_F, fc, 4);
     assert_cuts(m, TIER_RFM_M, mc, 4);
-    f = tst_score(m, book, &a);
+    f = tst_score(m, book, TST_ALLOC);
     assert_true(tst_numbers(f, "x.f")[tst_customer(book, "A")] == 3);
     assert_true(tst_numbers(f, "x.m")[tst_customer(book, "A")] == 30);
     assert_true(tst_numbers(f, "x.m")[tst_customer(book, "C")] == 1);
@@ -184,17 +182,16 @@ static void test_rfm_counts_rows_and_averages_per_purchase_day_when_asked(void *
 
 static void test_rfm_window_counts_only_recent_transactions(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = small_book(&a);
+    tier_book *book = small_book(TST_ALLOC);
     tier_model *m = NULL;
     tier_frame *f;
     size_t A, B, C, E;
     (void)s;
     /* Window 30 before day 161: days 131..160. A: day 150 (30); C: 140, 160; E: refund only. */
-    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "window", 30), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, &a);
+    f = tst_score(m, book, TST_ALLOC);
     A = tst_customer(book, "A");
     B = tst_customer(book, "B");
     C = tst_customer(book, "C");
@@ -210,7 +207,7 @@ static void test_rfm_window_counts_only_recent_transactions(void **s)
     /* An explicit as-of day: day 131 sees only days < 131 (and the window is 30 days). */
     assert_int_equal(tier_model_set_number(m, "as_of", 131), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, &a);
+    f = tst_score(m, book, TST_ALLOC);
     assert_true(tst_numbers(f, "rfm.r")[B] == 11 && tst_numbers(f, "rfm.r")[C] == 1);
     assert_true(tst_numbers(f, "rfm.f")[C] == 2 && isnan(tst_numbers(f, "rfm.r")[A]));
     tst_release(f, m, book);
@@ -219,21 +216,20 @@ static void test_rfm_window_counts_only_recent_transactions(void **s)
 static void test_rfm_one_customer_gets_best_recency_and_lowest_f_and_m(void **s)
 {
     static const tst_txn rows[] = {{"solo", 10, 5}, {"solo", 12, 7}};
-    tier_allocator a = tst_allocator();
     tier_book *book = NULL;
     tier_model *m = NULL;
     tier_frame *f;
     static const double rc[] = {1, 1, 1, 1}, fc[] = {2, 2, 2, 2}, mc[] = {12, 12, 12, 12};
     (void)s;
-    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
     assert_int_equal(tst_add_txns(book, rows, 2), TIER_OK);
-    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     /* Every cut equals the one value; no cut lies strictly below it. */
     assert_cuts(m, TIER_RFM_R, rc, 4);
     assert_cuts(m, TIER_RFM_F, fc, 4);
     assert_cuts(m, TIER_RFM_M, mc, 4);
-    f = tst_score(m, book, &a);
+    f = tst_score(m, book, TST_ALLOC);
     assert_true(tst_numbers(f, "rfm.r_score")[0] == 5);
     assert_true(tst_numbers(f, "rfm.f_score")[0] == 1);
     assert_true(tst_numbers(f, "rfm.m_score")[0] == 1);
@@ -244,19 +240,18 @@ static void test_rfm_one_customer_gets_best_recency_and_lowest_f_and_m(void **s)
 static void test_rfm_fit_fails_clearly_when_nobody_has_purchased(void **s)
 {
     static const tst_txn rows[] = {{"r1", 10, -5}};
-    tier_allocator a = tst_allocator();
     tier_book *book = NULL;
     tier_model *m = NULL;
     tier_frame *f = NULL;
     (void)s;
-    assert_int_equal(tier_book_new(&book, &a), TIER_OK);
-    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_ESTATE);
     assert_non_null(strstr(tier_model_last_error(m), "no customer has a purchase"));
     assert_int_equal(tst_add_txns(book, rows, 1), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_ESTATE);
     assert_int_equal(tier_model_is_fitted(m), 0);
-    assert_int_equal(tier_frame_new(&f, 1, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 1, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_score(m, book, f), TIER_ESTATE);
     assert_int_equal(tier_frame_column_count(f), 0);
     tst_release(f, m, book);
@@ -265,16 +260,15 @@ static void test_rfm_fit_fails_clearly_when_nobody_has_purchased(void **s)
 static void test_rfm_score_reports_a_window_the_book_cannot_answer(void **s)
 {
     static const tst_txn rows[] = {{"a", 10, 5}, {"b", 20, 7}, {"a", 30, 1}};
-    tier_allocator a = tst_allocator();
     tier_book *book = NULL;
     tier_model *m = NULL;
     tier_frame *f = NULL;
     (void)s;
-    book = tst_book_without_txns(&a, rows, 3);
-    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    book = tst_book_without_txns(TST_ALLOC, rows, 3);
+    assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "as_of", 25), TIER_OK);
-    assert_int_equal(tier_frame_new(&f, 2, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 2, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_score(m, book, f), TIER_ESTATE);
     assert_non_null(strstr(tier_frame_last_error(f), "transactions are not kept"));
     assert_int_equal(tier_frame_column_count(f), 0);
@@ -300,7 +294,6 @@ static double q7(const double *sorted, size_t n, int j, int k)
 
 static void test_rfm_cut_points_equal_sorted_type7_quantiles_on_random_books(void **s)
 {
-    tier_allocator a = tst_allocator();
     uint32_t seed = 12345;
     int round;
     (void)s;
@@ -325,12 +318,12 @@ static void test_rfm_cut_points_equal_sorted_type7_quantiles_on_random_books(voi
             /* Heavy ties in amounts: only 7 distinct values. */
             amounts[i] = (double)((seed >> 12) % 7) * 2.5;
         }
-        assert_int_equal(tier_book_new(&book, &a), TIER_OK);
+        assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
         assert_int_equal(tier_book_add_txns(book, n, ids, off, days, amounts, NULL), TIER_OK);
-        assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+        assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
         assert_int_equal(tier_model_set_number(m, "bins", k), TIER_OK);
         assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-        f = tst_score(m, book, &a);
+        f = tst_score(m, book, TST_ALLOC);
         vals[0] = test_malloc(tier_book_customer_count(book) * sizeof(double));
         vals[1] = test_malloc(tier_book_customer_count(book) * sizeof(double));
         vals[2] = test_malloc(tier_book_customer_count(book) * sizeof(double));
@@ -378,8 +371,7 @@ static void test_rfm_cut_points_equal_sorted_type7_quantiles_on_random_books(voi
  */
 static void test_rfm_cdnow_cut_points_match_an_independent_computation(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = cdnow_book(&a);
+    tier_book *book = cdnow_book(TST_ALLOC);
     tier_model *m = NULL;
     tier_frame *f;
     const double *fv, *fs, *mv, *ms, *rv, *rs;
@@ -389,13 +381,13 @@ static void test_rfm_cdnow_cut_points_match_an_independent_computation(void **s)
                         mc[] = {15.36, 31.35, 59.924, 133.95};
     char day[16];
     (void)s;
-    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_cuts(m, TIER_RFM_R, rc, 4);
     assert_cuts(m, TIER_RFM_F, fc, 4);
     assert_cuts(m, TIER_RFM_M, mc, 4);
     assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_M, mcut, 4), TIER_OK);
-    f = tst_score(m, book, &a);
+    f = tst_score(m, book, TST_ALLOC);
     n = tier_book_customer_count(book);
     assert_int_equal(n, 23570);
     fv = tst_numbers(f, "rfm.f");
@@ -432,7 +424,7 @@ static void test_rfm_cdnow_cut_points_match_an_independent_computation(void **s)
     assert_true(score_of_r[513] == 2 && score_of_r[514] == 1);
     {
         tier_text *t = NULL;
-        assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+        assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
         assert_int_equal(tier_model_save(m, t), TIER_OK);
         assert_int_equal(tier_date_format_iso(day, sizeof day, 10408), TIER_OK);
         assert_string_equal(day, "1998-07-01");
@@ -446,18 +438,17 @@ static void test_rfm_cdnow_cut_points_match_an_independent_computation(void **s)
 static void test_rfm_save_then_load_scores_identically_and_round_trips_the_text(void **s)
 {
     static const tst_txn newer[] = {{"00001", 10400, 20}, {"new1", 10300, 500}, {"new2", 10407, 1}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = cdnow_book(&a), *other = NULL;
+    tier_book *book = cdnow_book(TST_ALLOC), *other = NULL;
     tier_model *m = NULL, *loaded = NULL;
     tier_text *t1 = NULL, *t2 = NULL;
     tier_frame *f1, *f2;
     double before[4], after[4];
     (void)s;
-    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_set_text(m, "monetary", "mean"), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    assert_int_equal(tier_text_new(&t1, &a), TIER_OK);
-    assert_int_equal(tier_text_new(&t2, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&t1, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&t2, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_save(m, t1), TIER_OK);
     {
         static const char head[] = "tier-model-state 1\nkind \"rfm\"\nname \"rfm\"\nbins 5\n"
@@ -466,26 +457,26 @@ static void test_rfm_save_then_load_scores_identically_and_round_trips_the_text(
         assert_int_equal(strncmp(tier_text_data(t1), head, sizeof head - 1), 0);
     }
 
-    assert_int_equal(tier_rfm_new(&loaded, NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_new(&loaded, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_load(loaded, tier_text_data(t1), tier_text_length(t1)), TIER_OK);
     assert_int_equal(tier_model_save(loaded, t2), TIER_OK);
     assert_string_equal(tier_text_data(t1), tier_text_data(t2));
     /* A loaded model keeps its cut points through a fit on other data. */
     assert_int_equal(tier_rfm_cut_points(loaded, TIER_RFM_M, before, 4), TIER_OK);
-    assert_int_equal(tier_book_new(&other, &a), TIER_OK);
+    assert_int_equal(tier_book_new(&other, TST_ALLOC), TIER_OK);
     assert_int_equal(tst_add_txns(other, newer, 3), TIER_OK);
     assert_int_equal(tier_model_fit(loaded, other, NULL), TIER_OK);
     assert_int_equal(tier_rfm_cut_points(loaded, TIER_RFM_M, after, 4), TIER_OK);
     assert_memory_equal(before, after, sizeof before);
 
-    f1 = tst_score(m, book, &a);
-    f2 = tst_score(loaded, book, &a);
+    f1 = tst_score(m, book, TST_ALLOC);
+    f2 = tst_score(loaded, book, TST_ALLOC);
     tst_assert_same_frames(f1, f2);
     tier_frame_free(f1);
     tier_frame_free(f2);
     /* New customers are scored against the loaded cuts: new1 m=500 > 133.95 -> 5; r=108 -> 5. */
-    f1 = tst_score(m, other, &a);
-    f2 = tst_score(loaded, other, &a);
+    f1 = tst_score(m, other, TST_ALLOC);
+    f2 = tst_score(loaded, other, TST_ALLOC);
     tst_assert_same_frames(f1, f2);
     assert_true(tst_numbers(f2, "rfm.m_score")[tst_customer(other, "new1")] == 5);
     assert_true(tst_numbers(f2, "rfm.r")[tst_customer(other, "new1")] == 108);
@@ -537,12 +528,11 @@ static void test_rfm_load_rejects_bad_versions_lines_and_cut_points(void **s)
     static const char good[] = "# saved by hand\n" HEAD "bins 5\nfrequency \"rows\"\n"
                                "monetary \"sum\"\nwindow 365\nas_of 10408\nfitted_as_of nan\n"
                                "cuts.r 30 90 180 365\ncuts.f 1 2 3 5\ncuts.m 10 20.5 40 1e3\nend\n";
-    tier_allocator a = tst_allocator();
     tier_model *m = NULL;
     double v, cuts[4];
     size_t i;
     (void)s;
-    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_R, cuts, 4), TIER_ESTATE);
     assert_int_equal(tier_model_load(m, good, strlen(good)), TIER_OK);
     assert_true(tier_model_is_fitted(m));
@@ -575,14 +565,13 @@ static void test_rfm_load_rejects_bad_versions_lines_and_cut_points(void **s)
 
 static void test_rfm_hand_set_cut_points_score_without_fitting(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = small_book(&a);
+    tier_book *book = small_book(TST_ALLOC);
     tier_model *m = NULL;
     tier_frame *f;
     static const double r[] = {30, 90, 180, 365}, fr[] = {1, 2, 3, 5}, mo[] = {10, 20, 40, 80};
     static const double bad[] = {1, 3, 2, 4}, inf[] = {1, 2, 3, INFINITY};
     (void)s;
-    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_R, r, 3), TIER_ERANGE);
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_R, bad, 4), TIER_EINVAL);
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_R, inf, 4), TIER_EINVAL);
@@ -593,7 +582,7 @@ static void test_rfm_hand_set_cut_points_score_without_fitting(void **s)
     /* A fit keeps hand-set cuts (see docs/rfm.md). */
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_cuts(m, TIER_RFM_R, r, 4);
-    f = tst_score(m, book, &a);
+    f = tst_score(m, book, TST_ALLOC);
     /* C: r 1 -> 5; f 4 -> cuts 1,2,3 below -> 4; m 4 -> 1. A: r 11 -> 5, f 2 -> 2, m 60 -> 4. */
     assert_true(tst_numbers(f, "rfm.r_score")[tst_customer(book, "C")] == 5);
     assert_true(tst_numbers(f, "rfm.f_score")[tst_customer(book, "C")] == 4);
@@ -654,14 +643,13 @@ static void test_rfm_rejects_bad_options(void **s)
 
 static void test_rfm_changing_bins_forgets_the_cut_points(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = small_book(&a);
+    tier_book *book = small_book(TST_ALLOC);
     tier_model *m = NULL;
     tier_text *t = NULL;
     double cuts[4];
     (void)s;
-    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_save(m, t), TIER_ESTATE);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_F, cuts, 3), TIER_ERANGE);
@@ -678,20 +666,19 @@ static void test_rfm_changing_bins_forgets_the_cut_points(void **s)
 
 static void test_rfm_rescales_builtin_maps_for_other_bin_counts(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = small_book(&a);
+    tier_book *book = small_book(TST_ALLOC);
     tier_model *m = NULL;
     tier_frame *f;
     /* bins 3: score s maps to ceil(5 s / 3): 1 -> 2, 2 -> 4, 3 -> 5. */
     static const double r[] = {5, 20}, fr[] = {1, 3}, mo[] = {4.5, 50};
     (void)s;
-    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "bins", 3), TIER_OK);
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_R, r, 2), TIER_OK);
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_F, fr, 2), TIER_OK);
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_M, mo, 2), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, &a);
+    f = tst_score(m, book, TST_ALLOC);
     /* C: r 1 -> 3 (->5), f 4 -> 3 (->5): champions; m 4 -> 1 (->2): general_value. */
     assert_true(tst_numbers(f, "rfm.r_score")[tst_customer(book, "C")] == 3);
     assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "C")), "champions");
@@ -708,15 +695,14 @@ static void test_rfm_rescales_builtin_maps_for_other_bin_counts(void **s)
 static void test_rfm_uses_a_user_segment_map_on_its_own_scores(void **s)
 {
     static const char text[] = "libtier-segmap 1\ntop: r=3 f=3\nrest:\n";
-    tier_allocator a = tst_allocator();
-    tier_book *book = small_book(&a);
+    tier_book *book = small_book(TST_ALLOC);
     tier_model *m = NULL;
     tier_segmap *map = NULL;
     tier_frame *f;
     static const double r[] = {5, 20}, fr[] = {1, 3}, mo[] = {4.5, 50};
     (void)s;
-    assert_int_equal(tier_segmap_parse(&map, text, strlen(text), &a, NULL), TIER_OK);
-    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_segmap_parse(&map, text, strlen(text), TST_ALLOC, NULL), TIER_OK);
+    assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_rfm_set_segmap(m, 0, map), TIER_OK);
     assert_int_equal(tier_rfm_set_segmap(m, 2, map), TIER_EINVAL);
     tier_segmap_free(map); /* the model keeps its own copy */
@@ -725,7 +711,7 @@ static void test_rfm_uses_a_user_segment_map_on_its_own_scores(void **s)
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_F, fr, 2), TIER_OK);
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_M, mo, 2), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, &a);
+    f = tst_score(m, book, TST_ALLOC);
     assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "C")), "top");
     assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "A")), "rest");
     assert_string_equal(tst_label(f, "rfm.segment", tst_customer(book, "D")), "(none)");
@@ -734,16 +720,15 @@ static void test_rfm_uses_a_user_segment_map_on_its_own_scores(void **s)
 
 static void test_rfm_explains_scores_with_their_cut_points(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = small_book(&a);
+    tier_book *book = small_book(TST_ALLOC);
     tier_model *m = NULL;
     tier_text *t = NULL;
     tier_frame *f;
     (void)s;
-    assert_int_equal(tier_rfm_new(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
-    f = tst_score(m, book, &a);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    f = tst_score(m, book, TST_ALLOC);
     assert_int_equal(tier_model_explain(m, book, f, tst_customer(book, "C"), t), TIER_OK);
     assert_string_equal(tier_text_data(t),
                         "r=1 days -> r_score 5 (cuts 7,17,35,53: at or below 7); "
@@ -760,7 +745,7 @@ static void test_rfm_explains_scores_with_their_cut_points(void **s)
     assert_non_null(strstr(tier_text_data(t), "m=-7"));
     tier_frame_free(f);
     /* A frame the model did not score into. */
-    assert_int_equal(tier_frame_new(&f, tier_book_customer_count(book), &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, tier_book_customer_count(book), TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_explain(m, book, f, 0, t), TIER_ENOTFOUND);
     tier_frame_free(f);
     tier_text_free(t);

@@ -141,9 +141,8 @@ static tier_model *example_model(const tier_allocator *a)
 
 static void test_scorecard_scores_the_worked_example_by_hand(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, ex_names, 6, ex_rows, 4);
-    tier_model *m = example_model(&a);
+    tier_book *book = book_of(TST_ALLOC, ex_names, 6, ex_rows, 4);
+    tier_model *m = example_model(TST_ALLOC);
     tier_frame *f;
     char g[8];
     /* a: arr 0.125*40=5, margin 0.4/0.5*20=16, modules band 1 = 0, referral 20 -> 41 (D)
@@ -155,7 +154,7 @@ static void test_scorecard_scores_the_worked_example_by_hand(void **s)
                         growth[4] = {20, 0, 0, 25}, capped[4] = {0, 0, 0, 1};
     size_t i;
     (void)s;
-    f = fit_and_score(m, book, &a);
+    f = fit_and_score(m, book, TST_ALLOC);
     assert_int_equal(tier_frame_column_count(f), 6);
     expect_scores(f, "value", want, 4);
     for (i = 0; i < 4; i++) {
@@ -171,14 +170,13 @@ static void test_scorecard_scores_the_worked_example_by_hand(void **s)
 
 static void test_scorecard_explains_one_customer_exactly(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, ex_names, 6, ex_rows, 4);
-    tier_model *m = example_model(&a);
+    tier_book *book = book_of(TST_ALLOC, ex_names, 6, ex_rows, 4);
+    tier_model *m = example_model(TST_ALLOC);
     tier_frame *f;
     tier_text *t = NULL;
     (void)s;
-    f = fit_and_score(m, book, &a);
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    f = fit_and_score(m, book, TST_ALLOC);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_explain(m, book, f, 3, t), TIER_OK);
     assert_string_equal(
         tier_text_data(t),
@@ -238,7 +236,6 @@ static const char *const x_name[1] = {"x"};
 /* Fits a one-factor model on xs and checks the scores of the same customers. */
 static void expect_one(tier_model *m, const double *xs, size_t n, const double *want)
 {
-    tier_allocator a = tst_allocator();
     cust rows[16];
     char ids[16][4];
     tier_book *book;
@@ -248,8 +245,8 @@ static void expect_one(tier_model *m, const double *xs, size_t n, const double *
         rows[i].id = ids[i];
         rows[i].v[0] = xs[i];
     }
-    book = book_of(&a, x_name, 1, rows, n);
-    expect_fitted_scores(m, book, &a, "scorecard", want, n);
+    book = book_of(TST_ALLOC, x_name, 1, rows, n);
+    expect_fitted_scores(m, book, TST_ALLOC, "scorecard", want, n);
     tier_book_free(book);
 }
 
@@ -296,11 +293,10 @@ static const one_factor_case boolean_nonzero = {
 static void test_one_factor_case(void **state)
 {
     const one_factor_case *c = *state;
-    tier_allocator a = tst_allocator();
     size_t i;
     for (i = 0; i < c->nmodels; i++) {
         tier_model *m =
-            one_factor(&a, c->models[i].norm, c->models[i].dir, TIER_SCORECARD_MISSING_ZERO);
+            one_factor(TST_ALLOC, c->models[i].norm, c->models[i].dir, TIER_SCORECARD_MISSING_ZERO);
         expect_one(m, c->xs, c->n, c->models[i].want);
         tier_model_free(m);
     }
@@ -308,9 +304,8 @@ static void test_one_factor_case(void **state)
 
 static void test_scorecard_minmax_clamps_at_given_and_fitted_caps(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_model *m = one_factor(&a, TIER_SCORECARD_NORM_MINMAX, TIER_SCORECARD_HIGHER_IS_BETTER,
-                               TIER_SCORECARD_MISSING_ZERO);
+    tier_model *m = one_factor(TST_ALLOC, TIER_SCORECARD_NORM_MINMAX,
+                               TIER_SCORECARD_HIGHER_IS_BETTER, TIER_SCORECARD_MISSING_ZERO);
     static const double xs[4] = {-5, 2, 5, 30};
     static const double fitted[4] = {0, 100.0 * 7 / 35, 100.0 * 10 / 35, 100};
     static const double capped[4] = {0, 20, 50, 100};
@@ -332,19 +327,18 @@ static void test_scorecard_minmax_clamps_at_given_and_fitted_caps(void **s)
 
 static void test_scorecard_bands_put_an_edge_in_the_upper_band(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_model *m = one_factor(&a, TIER_SCORECARD_NORM_BANDS, TIER_SCORECARD_HIGHER_IS_BETTER,
-                               TIER_SCORECARD_MISSING_ZERO);
+    tier_model *m = one_factor(TST_ALLOC, TIER_SCORECARD_NORM_BANDS,
+                               TIER_SCORECARD_HIGHER_IS_BETTER, TIER_SCORECARD_MISSING_ZERO);
     static const double edges[3] = {10, 20, 30}, fr[4] = {0, 0.25, 0.5, 1};
     static const double xs[6] = {9.99, 10, 19, 20, 30, 1e300}, want[6] = {0, 25, 25, 50, 100, 100};
     static const double low[6] = {100, 75, 75, 50, 0, 0};
     static const double bad_edges[2] = {5, 5}, bad_fr[3] = {0, 1.5, 1};
-    tier_model *l = one_factor(&a, TIER_SCORECARD_NORM_BANDS, TIER_SCORECARD_LOWER_IS_BETTER,
+    tier_model *l = one_factor(TST_ALLOC, TIER_SCORECARD_NORM_BANDS, TIER_SCORECARD_LOWER_IS_BETTER,
                                TIER_SCORECARD_MISSING_ZERO);
     tier_book *empty = NULL;
     (void)s;
     /* Bands must be set before fitting. */
-    assert_int_equal(tier_book_new(&empty, &a), TIER_OK);
+    assert_int_equal(tier_book_new(&empty, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_fit(m, empty, NULL), TIER_EINVAL);
     assert_non_null(strstr(tier_model_last_error(m), "no bands"));
     tier_book_free(empty);
@@ -366,8 +360,7 @@ static void test_scorecard_missing_policies_drop_impute_and_zero(void **s)
 {
     static const char *const names[2] = {"x", "y"};
     static const cust rows[3] = {{"a", {NAN, 1}}, {"b", {10, 0}}, {"c", {20, 1}}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, names, 2, rows, 3);
+    tier_book *book = book_of(TST_ALLOC, names, 2, rows, 3);
     tier_model *m = NULL;
     tier_frame *f;
     int policy;
@@ -378,7 +371,7 @@ static void test_scorecard_missing_policies_drop_impute_and_zero(void **s)
     (void)s;
     for (policy = TIER_SCORECARD_MISSING_REWEIGHT; policy <= TIER_SCORECARD_MISSING_ZERO;
          policy++) {
-        assert_int_equal(tier_scorecard_new(&m, "sc", &a), TIER_OK);
+        assert_int_equal(tier_scorecard_new(&m, "sc", TST_ALLOC), TIER_OK);
         assert_int_equal(tier_scorecard_add_factor(m, "x", "attr.x", 60, TIER_SCORECARD_EXPLICIT,
                                                    TIER_SCORECARD_NORM_MINMAX,
                                                    TIER_SCORECARD_HIGHER_IS_BETTER, policy, NULL),
@@ -386,7 +379,7 @@ static void test_scorecard_missing_policies_drop_impute_and_zero(void **s)
         assert_int_equal(add_plain_factor(m, "y", "attr.y", 40, TIER_SCORECARD_GROWTH,
                                           TIER_SCORECARD_NORM_BOOLEAN),
                          TIER_OK);
-        f = fit_and_score(m, book, &a);
+        f = fit_and_score(m, book, TST_ALLOC);
         expect_scores(f, "sc", want[policy], 3);
         if (policy == TIER_SCORECARD_MISSING_REWEIGHT) {
             assert_true(fabs(tst_numbers(f, "sc.growth")[0] - 100) < EPS);
@@ -396,7 +389,7 @@ static void test_scorecard_missing_policies_drop_impute_and_zero(void **s)
         if (policy == TIER_SCORECARD_MISSING_IMPUTE) {
             static const double given[3] = {100, 0, 100};
             assert_int_equal(tier_scorecard_set_impute(m, 0, 20), TIER_OK);
-            f = tst_score(m, book, &a); /* no refit needed */
+            f = tst_score(m, book, TST_ALLOC); /* no refit needed */
             expect_scores(f, "sc", given, 3);
             tier_frame_free(f);
             assert_int_equal(tier_scorecard_set_impute(m, 0, INFINITY), TIER_EINVAL);
@@ -411,24 +404,23 @@ static void test_scorecard_without_any_factor_value_has_no_score_or_grade(void *
 {
     static const char *const names[2] = {"x", "v"};
     static const cust rows[2] = {{"a", {NAN, 100}}, {"b", {5, 100}}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, names, 2, rows, 2);
-    tier_model *m = one_factor(&a, TIER_SCORECARD_NORM_PERCENTILE, TIER_SCORECARD_HIGHER_IS_BETTER,
-                               TIER_SCORECARD_MISSING_REWEIGHT);
+    tier_book *book = book_of(TST_ALLOC, names, 2, rows, 2);
+    tier_model *m = one_factor(TST_ALLOC, TIER_SCORECARD_NORM_PERCENTILE,
+                               TIER_SCORECARD_HIGHER_IS_BETTER, TIER_SCORECARD_MISSING_REWEIGHT);
     tier_frame *f;
     tier_text *t = NULL;
     char g[4];
     static const double want[2] = {NAN, 50};
     (void)s;
     assert_int_equal(tier_scorecard_add_veto(m, "v", "attr.v", TIER_OP_GT, 1, "D"), TIER_OK);
-    f = fit_and_score(m, book, &a);
+    f = fit_and_score(m, book, TST_ALLOC);
     expect_scores(f, "scorecard", want, 2);
     assert_true(isnan(tst_numbers(f, "scorecard.explicit")[0]));
     assert_true(tst_numbers(f, "scorecard.capped")[0] == 0);
     assert_true(tst_numbers(f, "scorecard.capped")[1] == 1);
     tst_initials(f, "scorecard.grade", g);
     assert_string_equal(g, "-D");
-    assert_int_equal(tier_text_new(&t, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_explain(m, book, f, 0, t), TIER_OK);
     assert_string_equal(tier_text_data(t),
                         "scorecard \"scorecard\": no factor has a value: score missing, no grade\n"
@@ -444,10 +436,9 @@ static void test_scorecard_penalties_add_up_and_clamp_at_zero(void **s)
 {
     static const char *const names[3] = {"x", "p", "q"};
     static const cust rows[3] = {{"a", {1, 1, 1}}, {"b", {0, 1, 0}}, {"c", {1, NAN, 5}}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, names, 3, rows, 3);
-    tier_model *m = one_factor(&a, TIER_SCORECARD_NORM_BOOLEAN, TIER_SCORECARD_HIGHER_IS_BETTER,
-                               TIER_SCORECARD_MISSING_ZERO);
+    tier_book *book = book_of(TST_ALLOC, names, 3, rows, 3);
+    tier_model *m = one_factor(TST_ALLOC, TIER_SCORECARD_NORM_BOOLEAN,
+                               TIER_SCORECARD_HIGHER_IS_BETTER, TIER_SCORECARD_MISSING_ZERO);
     /* a: 100 - 15 - 10 = 75; b: 0 - 15 -> clamped 0; c: p missing (no penalty), q = 5 -> 90 */
     static const double want[3] = {75, 0, 90};
     (void)s;
@@ -458,7 +449,7 @@ static void test_scorecard_penalties_add_up_and_clamp_at_zero(void **s)
     assert_int_equal(tier_scorecard_add_penalty(m, "r", "attr.q", 9, 0, -5), TIER_EINVAL);
     assert_int_equal(tier_scorecard_add_penalty(m, "r", "attr.q", TIER_OP_LT, NAN, -5),
                      TIER_EINVAL);
-    expect_fitted_scores(m, book, &a, "scorecard", want, 3);
+    expect_fitted_scores(m, book, TST_ALLOC, "scorecard", want, 3);
     tst_release(NULL, m, book);
 }
 
@@ -470,10 +461,9 @@ static void test_scorecard_vetoes_cap_the_grade_but_never_raise_it(void **s)
                                  {"c", {1, 200, 1}},
                                  {"d", {0, 200, 1}},
                                  {"e", {1, NAN, 0}}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, names, 3, rows, 5);
-    tier_model *m = one_factor(&a, TIER_SCORECARD_NORM_BOOLEAN, TIER_SCORECARD_HIGHER_IS_BETTER,
-                               TIER_SCORECARD_MISSING_ZERO);
+    tier_book *book = book_of(TST_ALLOC, names, 3, rows, 5);
+    tier_model *m = one_factor(TST_ALLOC, TIER_SCORECARD_NORM_BOOLEAN,
+                               TIER_SCORECARD_HIGHER_IS_BETTER, TIER_SCORECARD_MISSING_ZERO);
     tier_frame *f;
     char g[8];
     static const double capped[5] = {1, 0, 1, 0, 0};
@@ -487,7 +477,7 @@ static void test_scorecard_vetoes_cap_the_grade_but_never_raise_it(void **s)
     assert_int_equal(tier_scorecard_add_veto(m, "bad", "attr.flag", TIER_OP_EQ, 1, "CC"),
                      TIER_EINVAL);
     assert_int_equal(tier_scorecard_add_veto(m, "bad", "attr.", TIER_OP_EQ, 1, "C"), TIER_EINVAL);
-    f = fit_and_score(m, book, &a);
+    f = fit_and_score(m, book, TST_ALLOC);
     tst_initials(f, "scorecard.grade", g);
     /* a: A capped to C; b: 90 is not > 90; c: the worst cap (D) wins; d: E stays E; e: missing */
     assert_string_equal(g, "CADEA");
@@ -498,9 +488,8 @@ static void test_scorecard_vetoes_cap_the_grade_but_never_raise_it(void **s)
 
 static void test_scorecard_grade_bands_are_configurable_and_inclusive(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_model *m = one_factor(&a, TIER_SCORECARD_NORM_MINMAX, TIER_SCORECARD_HIGHER_IS_BETTER,
-                               TIER_SCORECARD_MISSING_ZERO);
+    tier_model *m = one_factor(TST_ALLOC, TIER_SCORECARD_NORM_MINMAX,
+                               TIER_SCORECARD_HIGHER_IS_BETTER, TIER_SCORECARD_MISSING_ZERO);
     static const double xs[11] = {0, 34.99, 35, 49.99, 50, 64.99, 65, 79.99, 80, 100, 100};
     static const double bands[4] = {90, 70, 70, 10}, bad[4] = {50, 60, 40, 30};
     static const double neg[4] = {80, 65, 50, -1};
@@ -516,13 +505,13 @@ static void test_scorecard_grade_bands_are_configurable_and_inclusive(void **s)
         rows[i].id = ids[i];
         rows[i].v[0] = xs[i];
     }
-    book = book_of(&a, x_name, 1, rows, 11);
-    f = fit_and_score(m, book, &a);
+    book = book_of(TST_ALLOC, x_name, 1, rows, 11);
+    f = fit_and_score(m, book, TST_ALLOC);
     tst_initials(f, "scorecard.grade", g);
     assert_string_equal(g, "EEDDCCBBAAA");
     tier_frame_free(f);
     assert_int_equal(tier_scorecard_set_grade_bands(m, bands), TIER_OK);
-    f = tst_score(m, book, &a);
+    f = tst_score(m, book, TST_ALLOC);
     tst_initials(f, "scorecard.grade", g);
     assert_string_equal(g, "EDDDDDDBBAA"); /* C is empty: B and C share 70 */
     tier_frame_free(f);
@@ -536,11 +525,10 @@ static void test_scorecard_grade_bands_are_configurable_and_inclusive(void **s)
 
 static void test_scorecard_rejects_weights_that_do_not_sum_to_100(void **s)
 {
-    tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, ex_names, 6, ex_rows, 4);
+    tier_book *book = book_of(TST_ALLOC, ex_names, 6, ex_rows, 4);
     tier_model *m = NULL;
     (void)s;
-    assert_int_equal(tier_scorecard_new(&m, "sc", &a), TIER_OK);
+    assert_int_equal(tier_scorecard_new(&m, "sc", TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_EINVAL); /* no factors */
     assert_non_null(strstr(tier_model_last_error(m), "no factors"));
     assert_int_equal(add_plain_factor(m, "arr", "attr.arr", 60, TIER_SCORECARD_EXPLICIT,
@@ -566,10 +554,9 @@ static void test_scorecard_rejects_weights_that_do_not_sum_to_100(void **s)
 
 static void test_scorecard_rejects_bad_factor_arguments(void **s)
 {
-    tier_allocator a = tst_allocator();
     tier_model *m = NULL, *p = NULL;
     (void)s;
-    assert_int_equal(tier_scorecard_new(&m, "sc", &a), TIER_OK);
+    assert_int_equal(tier_scorecard_new(&m, "sc", TST_ALLOC), TIER_OK);
     assert_int_equal(tier_scorecard_add_factor(m, "x", "attr.x", 50, 0, 1, 1, 1, NULL),
                      TIER_EINVAL);
     assert_int_equal(tier_scorecard_add_factor(m, "x", "attr.x", 50, 1, 5, 1, 1, NULL),
@@ -597,7 +584,7 @@ static void test_scorecard_rejects_bad_factor_arguments(void **s)
         tier_scorecard_set_bands(m, 0, (const double[1]){1}, 1, (const double[2]){0, 1}),
         TIER_EINVAL); /* not bands */
     /* Not a scorecard. */
-    assert_int_equal(tier_pareto_new(&p, NULL, &a), TIER_OK);
+    assert_int_equal(tier_pareto_new(&p, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_scorecard_add_factor(p, "x", "attr.x", 50, 1, 1, 1, 1, NULL),
                      TIER_EINVAL);
     assert_int_equal(tier_scorecard_factor_count(p), 0);
@@ -605,7 +592,7 @@ static void test_scorecard_rejects_bad_factor_arguments(void **s)
     assert_int_equal(tier_scorecard_set_grade_bands(NULL, (const double[4]){80, 65, 50, 35}),
                      TIER_EINVAL);
     tier_model_free(p);
-    assert_int_equal(tier_scorecard_new(&p, "bad name", &a), TIER_EINVAL);
+    assert_int_equal(tier_scorecard_new(&p, "bad name", TST_ALLOC), TIER_EINVAL);
     assert_null(p);
     tier_model_free(m);
 }
@@ -614,20 +601,19 @@ static void test_scorecard_names_the_factor_and_column_that_is_missing(void **s)
 {
     static const char *const names[2] = {"x", "industry"};
     static const cust rows[2] = {{"a", {1, 0}}, {"b", {2, 0}}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, names, 1, rows, 2);
+    tier_book *book = book_of(TST_ALLOC, names, 1, rows, 2);
     tier_model *m = NULL;
     tier_frame *f = NULL;
     (void)s;
     assert_int_equal(tier_book_set_text(book, 0, "industry", "retail"), TIER_OK);
-    m = column_factor(&a, "spend", "rfm.m", TIER_SCORECARD_EXPLICIT,
+    m = column_factor(TST_ALLOC, "spend", "rfm.m", TIER_SCORECARD_EXPLICIT,
                       TIER_SCORECARD_NORM_PERCENTILE);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_ENOTFOUND);
     assert_non_null(strstr(tier_model_last_error(m), "factor \"spend\": column \"rfm.m\" is not in "
                                                      "the frame"));
     tier_model_free(m);
 
-    m = one_factor(&a, TIER_SCORECARD_NORM_PERCENTILE, 1, 1);
+    m = one_factor(TST_ALLOC, TIER_SCORECARD_NORM_PERCENTILE, 1, 1);
     assert_int_equal(tier_scorecard_add_penalty(m, "p", "attr.nothing", TIER_OP_GT, 0, -5),
                      TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_ENOTFOUND);
@@ -635,7 +621,7 @@ static void test_scorecard_names_the_factor_and_column_that_is_missing(void **s)
                                                      "in the book"));
     tier_model_free(m);
 
-    assert_int_equal(tier_scorecard_new(&m, "sc", &a), TIER_OK);
+    assert_int_equal(tier_scorecard_new(&m, "sc", TST_ALLOC), TIER_OK);
     assert_int_equal(tier_scorecard_add_factor(m, "ind", "attr.industry", 100, 1, 4, 1, 1, NULL),
                      TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_EINVAL);
@@ -643,19 +629,19 @@ static void test_scorecard_names_the_factor_and_column_that_is_missing(void **s)
     tier_model_free(m);
 
     /* Fitted with the column, scored into a frame without it. */
-    m = one_factor(&a, TIER_SCORECARD_NORM_PERCENTILE, 1, 1);
+    m = one_factor(TST_ALLOC, TIER_SCORECARD_NORM_PERCENTILE, 1, 1);
     assert_int_equal(tier_scorecard_add_veto(m, "v", "clv.p_alive", TIER_OP_LT, 0.1, "D"), TIER_OK);
     {
         tier_frame *in = NULL;
         double *v;
-        assert_int_equal(tier_frame_new(&in, 2, &a), TIER_OK);
+        assert_int_equal(tier_frame_new(&in, 2, TST_ALLOC), TIER_OK);
         assert_int_equal(tier_frame_add_numbers(in, "clv.p_alive", &v), TIER_OK);
         v[0] = 0.05;
         v[1] = 0.5;
         assert_int_equal(tier_model_fit(m, book, in), TIER_OK);
         tier_frame_free(in);
     }
-    assert_int_equal(tier_frame_new(&f, 2, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 2, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_score(m, book, f), TIER_ENOTFOUND);
     assert_non_null(strstr(tier_frame_last_error(f), "veto \"v\": column \"clv.p_alive\""));
     assert_int_equal(tier_frame_column_count(f), 0);
@@ -665,8 +651,7 @@ static void test_scorecard_names_the_factor_and_column_that_is_missing(void **s)
 static void test_scorecard_rejects_infinite_and_treats_nan_as_missing(void **s)
 {
     static const cust rows[3] = {{"a", {1}}, {"b", {2}}, {"c", {NAN}}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, x_name, 1, rows, 3);
+    tier_book *book = book_of(TST_ALLOC, x_name, 1, rows, 3);
     tier_model *m = NULL;
     tier_frame *in = NULL;
     double *v;
@@ -675,8 +660,9 @@ static void test_scorecard_rejects_infinite_and_treats_nan_as_missing(void **s)
     /* Book attributes cannot be infinite: the book refuses them. */
     assert_int_equal(tier_book_set_number(book, 0, "x", INFINITY), TIER_EINVAL);
     /* Frame columns can: the scorecard refuses them, naming the customer. */
-    m = column_factor(&a, "clv", "clv.clv", TIER_SCORECARD_GROWTH, TIER_SCORECARD_NORM_PERCENTILE);
-    assert_int_equal(tier_frame_new(&in, 3, &a), TIER_OK);
+    m = column_factor(TST_ALLOC, "clv", "clv.clv", TIER_SCORECARD_GROWTH,
+                      TIER_SCORECARD_NORM_PERCENTILE);
+    assert_int_equal(tier_frame_new(&in, 3, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_frame_add_numbers(in, "clv.clv", &v), TIER_OK);
     v[0] = 1;
     v[1] = -INFINITY;
@@ -691,32 +677,32 @@ static void test_scorecard_rejects_infinite_and_treats_nan_as_missing(void **s)
     tier_frame_free(in);
     tier_model_free(m);
     /* The same through an attribute: NaN is missing. */
-    m = one_factor(&a, TIER_SCORECARD_NORM_PERCENTILE, 1, TIER_SCORECARD_MISSING_ZERO);
-    expect_fitted_scores(m, book, &a, "scorecard", want, 3);
+    m = one_factor(TST_ALLOC, TIER_SCORECARD_NORM_PERCENTILE, 1, TIER_SCORECARD_MISSING_ZERO);
+    expect_fitted_scores(m, book, TST_ALLOC, "scorecard", want, 3);
     tst_release(NULL, m, book);
 }
 
 static void test_scorecard_fits_and_scores_an_empty_book(void **s)
 {
-    tier_allocator a = tst_allocator();
     tier_book *empty = NULL, *one;
-    tier_model *m = one_factor(&a, TIER_SCORECARD_NORM_PERCENTILE, 1, TIER_SCORECARD_MISSING_ZERO);
+    tier_model *m =
+        one_factor(TST_ALLOC, TIER_SCORECARD_NORM_PERCENTILE, 1, TIER_SCORECARD_MISSING_ZERO);
     tier_frame *f = NULL;
     static const cust rows[1] = {{"a", {NAN}}};
     static const cust rows2[1] = {{"a", {3}}};
     (void)s;
-    assert_int_equal(tier_book_new(&empty, &a), TIER_OK);
+    assert_int_equal(tier_book_new(&empty, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_book_set_number(empty, 0, "x", 1), TIER_ERANGE); /* no customer */
     /* No customer, nothing to learn: fit and score succeed (an attribute no customer can have
      * is not an error in an empty book). */
     assert_int_equal(tier_model_fit(m, empty, NULL), TIER_OK);
-    assert_int_equal(tier_frame_new(&f, 0, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 0, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_score(m, empty, f), TIER_OK);
     assert_int_equal(tier_frame_column_count(f), 6);
     tier_frame_free(f);
     /* Fitted on nothing, it cannot rank a real value later: a clear error, not a made-up rank. */
-    one = book_of(&a, x_name, 1, rows2, 1);
-    assert_int_equal(tier_frame_new(&f, 1, &a), TIER_OK);
+    one = book_of(TST_ALLOC, x_name, 1, rows2, 1);
+    assert_int_equal(tier_frame_new(&f, 1, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_score(m, one, f), TIER_ESTATE);
     assert_non_null(strstr(tier_frame_last_error(f), "factor \"x\": the fit saw no value"));
     assert_int_equal(tier_frame_column_count(f), 0);
@@ -725,11 +711,11 @@ static void test_scorecard_fits_and_scores_an_empty_book(void **s)
     f = NULL;
     tier_model_free(m);
     /* A frame column of an empty frame exists: nothing to learn, and no customer to score. */
-    assert_int_equal(tier_scorecard_new(&m, "sc", &a), TIER_OK);
+    assert_int_equal(tier_scorecard_new(&m, "sc", TST_ALLOC), TIER_OK);
     assert_int_equal(
         tier_scorecard_add_factor(m, "m", "rfm.m", 100, 1, 1, 1, TIER_SCORECARD_MISSING_ZERO, NULL),
         TIER_OK);
-    assert_int_equal(tier_frame_new(&f, 0, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 0, TST_ALLOC), TIER_OK);
     {
         double *v;
         assert_int_equal(tier_frame_add_numbers(f, "rfm.m", &v), TIER_OK);
@@ -740,12 +726,12 @@ static void test_scorecard_fits_and_scores_an_empty_book(void **s)
     tier_frame_free(f);
     tier_model_free(m);
     /* A book whose customers all lack the value cannot be fitted either. */
-    m = one_factor(&a, TIER_SCORECARD_NORM_PERCENTILE, 1, TIER_SCORECARD_MISSING_ZERO);
-    one = book_of(&a, x_name, 1, rows, 1);
+    m = one_factor(TST_ALLOC, TIER_SCORECARD_NORM_PERCENTILE, 1, TIER_SCORECARD_MISSING_ZERO);
+    one = book_of(TST_ALLOC, x_name, 1, rows, 1);
     assert_int_equal(tier_model_fit(m, one, NULL), TIER_EINVAL); /* every value missing */
     assert_non_null(strstr(tier_model_last_error(m), "no customer has a value"));
     tier_book_free(one);
-    one = book_of(&a, x_name, 1, rows2, 1);
+    one = book_of(TST_ALLOC, x_name, 1, rows2, 1);
     assert_int_equal(tier_model_fit(m, one, NULL), TIER_OK);
     tier_book_free(one);
     tier_book_free(empty);
@@ -757,24 +743,23 @@ static void test_scorecard_scores_new_customers_against_the_fit(void **s)
     static const cust fit_rows[4] = {{"a", {100}}, {"b", {200}}, {"c", {300}}, {"d", {400}}};
     static const cust new_rows[5] = {
         {"n1", {50}}, {"n2", {200}}, {"n3", {250}}, {"n4", {1000}}, {"n5", {NAN}}};
-    tier_allocator a = tst_allocator();
-    tier_book *fit_book = book_of(&a, x_name, 1, fit_rows, 4);
-    tier_book *new_book = book_of(&a, x_name, 1, new_rows, 5);
+    tier_book *fit_book = book_of(TST_ALLOC, x_name, 1, fit_rows, 4);
+    tier_book *new_book = book_of(TST_ALLOC, x_name, 1, new_rows, 5);
     tier_model *m =
-        one_factor(&a, TIER_SCORECARD_NORM_PERCENTILE, 1, TIER_SCORECARD_MISSING_IMPUTE);
+        one_factor(TST_ALLOC, TIER_SCORECARD_NORM_PERCENTILE, 1, TIER_SCORECARD_MISSING_IMPUTE);
     tier_frame *f;
     /* Against {100,200,300,400}: 50 -> 0; 200 -> (1 + 0.5)/4; 250 -> 2/4; 1000 -> 4/4; missing
      * -> the fitted median 250 -> 2/4. */
     static const double want[5] = {0, 37.5, 50, 100, 50};
     (void)s;
     assert_int_equal(tier_model_fit(m, fit_book, NULL), TIER_OK);
-    f = tst_score(m, new_book, &a);
+    f = tst_score(m, new_book, TST_ALLOC);
     expect_scores(f, "scorecard", want, 5);
     tier_frame_free(f);
     /* Adding a factor forgets the fit. */
     assert_int_equal(tier_scorecard_add_factor(m, "y", "attr.x", 1, 1, 4, 1, 1, NULL), TIER_OK);
     assert_int_equal(tier_model_is_fitted(m), 0);
-    assert_int_equal(tier_frame_new(&f, 5, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 5, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_score(m, new_book, f), TIER_ESTATE);
     tier_frame_free(f);
     tier_model_free(m);
@@ -785,22 +770,21 @@ static void test_scorecard_scores_new_customers_against_the_fit(void **s)
 static void test_scorecard_reads_other_models_outputs_from_the_frame(void **s)
 {
     static const cust rows[3] = {{"a", {0}}, {"b", {0}}, {"c", {0}}};
-    tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, x_name, 1, rows, 3);
+    tier_book *book = book_of(TST_ALLOC, x_name, 1, rows, 3);
     tier_model *m = NULL;
     tier_frame *in = NULL, *out = NULL;
     double *v, *w;
     static const double want[3] = {100, 50, 0};
     (void)s;
-    m = column_factor(&a, "share", "pareto.share", TIER_SCORECARD_EXPLICIT,
+    m = column_factor(TST_ALLOC, "share", "pareto.share", TIER_SCORECARD_EXPLICIT,
                       TIER_SCORECARD_NORM_MINMAX);
-    assert_int_equal(tier_frame_new(&in, 3, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&in, 3, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_frame_add_numbers(in, "pareto.share", &v), TIER_OK);
     v[0] = 0.6;
     v[1] = 0.35;
     v[2] = 0.1;
     assert_int_equal(tier_model_fit(m, book, in), TIER_OK); /* fitted [0.1, 0.6] */
-    assert_int_equal(tier_frame_new(&out, 3, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&out, 3, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_frame_add_numbers(out, "pareto.share", &w), TIER_OK);
     w[0] = 0.9;
     w[1] = 0.35;
@@ -828,8 +812,7 @@ static void test_scorecard_b2b_default_scores_two_accounts_by_hand(void **s)
      *    85 -> 31.75*100/85; penalties -15 (defaults) -5 (tickets 30 > 24) -10 (payment 40 <
      *    50) -> 7.35... (E); arrears 120 > 90 caps at C, which does not lower E. */
     const double want[2] = {78.75, 31.75 * 100.0 / 85.0 - 30.0};
-    tier_allocator a = tst_allocator();
-    tier_book *book = book_of(&a, names, 8, rows, 2);
+    tier_book *book = book_of(TST_ALLOC, names, 8, rows, 2);
     tier_model *m = NULL;
     tier_frame *f = NULL;
     double *spend;
@@ -841,10 +824,10 @@ static void test_scorecard_b2b_default_scores_two_accounts_by_hand(void **s)
     assert_int_equal(tier_book_set_number(book, 1, "payment_score", 40), TIER_OK);
     assert_int_equal(tier_book_set_number(book, 0, "arrears_days", 0), TIER_OK);
     assert_int_equal(tier_book_set_number(book, 1, "arrears_days", 120), TIER_OK);
-    assert_int_equal(tier_scorecard_new_b2b(&m, NULL, &a), TIER_OK);
+    assert_int_equal(tier_scorecard_new_b2b(&m, NULL, TST_ALLOC), TIER_OK);
     assert_string_equal(tier_model_name(m), "scorecard");
     assert_int_equal(tier_scorecard_factor_count(m), 8);
-    assert_int_equal(tier_frame_new(&f, 2, &a), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 2, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_frame_add_numbers(f, "rfm.m", &spend), TIER_OK);
     spend[0] = 500;
     spend[1] = 50;

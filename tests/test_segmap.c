@@ -8,9 +8,8 @@
 
 static tier_segmap *parse_ok(const char *text)
 {
-    tier_allocator a = tst_allocator();
     tier_segmap *map = NULL;
-    assert_int_equal(tier_segmap_parse(&map, text, strlen(text), &a, NULL), TIER_OK);
+    assert_int_equal(tier_segmap_parse(&map, text, strlen(text), TST_ALLOC, NULL), TIER_OK);
     assert_non_null(map);
     return map;
 }
@@ -26,7 +25,6 @@ static int find_segment(const tier_segmap *map, const char *name)
 
 static void test_segmap_rf10_is_an_exact_partition_of_the_25_cells(void **s)
 {
-    tier_allocator a = tst_allocator();
     tier_segmap *map = NULL;
     size_t over = 9, shadow = 9, unc = 9, cells[10] = {0};
     int r, f, i;
@@ -41,7 +39,7 @@ static void test_segmap_rf10_is_an_exact_partition_of_the_25_cells(void **s)
         {"new_customers", "potential_loyalists", "potential_loyalists", "champions", "champions"},
     };
     (void)s;
-    assert_int_equal(tier_segmap_new_builtin(&map, TIER_SEGMAP_RF10, &a), TIER_OK);
+    assert_int_equal(tier_segmap_new_builtin(&map, TIER_SEGMAP_RF10, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_segmap_count(map), 10);
     for (r = 1; r <= 5; r++) {
         for (f = 1; f <= 5; f++) {
@@ -73,13 +71,12 @@ static void test_segmap_rfm8_has_no_defects_and_high_means_three_or_more(void **
                  {2, 3, 4, "important_keep"},  {1, 1, 3, "important_retain"},
                  {3, 3, 2, "general_value"},   {4, 1, 1, "general_develop"},
                  {2, 5, 2, "general_keep"},    {1, 2, 1, "general_retain"}};
-    tier_allocator a = tst_allocator();
     tier_segmap *map = NULL;
     tier_text *report = NULL;
     size_t over = 9, shadow = 9, unc = 9, i;
     (void)s;
-    assert_int_equal(tier_segmap_new_builtin(&map, TIER_SEGMAP_RFM8, &a), TIER_OK);
-    assert_int_equal(tier_text_new(&report, &a), TIER_OK);
+    assert_int_equal(tier_segmap_new_builtin(&map, TIER_SEGMAP_RFM8, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&report, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_segmap_count(map), 8);
     assert_int_equal(tier_segmap_check(map, 5, &over, &shadow, &unc, report), TIER_OK);
     assert_int_equal(over, 0);
@@ -114,7 +111,6 @@ static void test_segmap_check_finds_overlap_shadow_and_gaps_in_a_public_style_ma
                                "at_risk:   r=1-2 f=3-5\n"
                                "cant_lose: r=1 f=5\n"
                                "hibernating: r=1-2 f=1-2\n";
-    tier_allocator a = tst_allocator();
     tier_segmap *map = parse_ok(text);
     tier_text *report = NULL;
     size_t over = 0, shadow = 0, unc = 0;
@@ -126,7 +122,7 @@ static void test_segmap_check_finds_overlap_shadow_and_gaps_in_a_public_style_ma
                                         "5 overlapping, 1 shadowed, 5 uncovered"};
     (void)s;
     assert_int_equal(tier_segmap_count(map), 6);
-    assert_int_equal(tier_text_new(&report, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&report, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_segmap_check(map, 5, &over, &shadow, &unc, report), TIER_OK);
     assert_int_equal(over, 5);
     assert_int_equal(shadow, 1);
@@ -202,16 +198,15 @@ static const struct {
 
 static void test_segmap_parse_rejects_malformed_maps_naming_the_line(void **s)
 {
-    tier_allocator a = tst_allocator();
     tier_text *err = NULL;
     size_t i;
     (void)s;
-    assert_int_equal(tier_text_new(&err, &a), TIER_OK);
+    assert_int_equal(tier_text_new(&err, TST_ALLOC), TIER_OK);
     for (i = 0; i < TST_COUNT(malformed); i++) {
-        tier_segmap *map = (tier_segmap *)&a; /* must be reset to NULL */
+        tier_segmap *map = (tier_segmap *)TST_ALLOC; /* must be reset to NULL */
         int rc;
         tier_text_clear(err);
-        rc = tier_segmap_parse(&map, malformed[i].text, strlen(malformed[i].text), &a, err);
+        rc = tier_segmap_parse(&map, malformed[i].text, strlen(malformed[i].text), TST_ALLOC, err);
         if (rc != malformed[i].status || map || !strstr(tier_text_data(err), malformed[i].message))
             fail_msg("map %lu: got %s \"%s\"%s, want %s and \"%s\"", (unsigned long)i,
                      tier_status_name(rc), tier_text_data(err), map ? " and a map" : "",
@@ -223,16 +218,14 @@ static void test_segmap_parse_rejects_malformed_maps_naming_the_line(void **s)
 static void test_segmap_parse_reports_a_nul_byte(void **s)
 {
     static const char text[] = "libtier-segmap 1\na: r=1\0\n";
-    tier_allocator a = tst_allocator();
     tier_segmap *map = NULL;
     (void)s;
-    assert_int_equal(tier_segmap_parse(&map, text, sizeof text - 1, &a, NULL), TIER_EPARSE);
+    assert_int_equal(tier_segmap_parse(&map, text, sizeof text - 1, TST_ALLOC, NULL), TIER_EPARSE);
     assert_null(map);
 }
 
 static void test_segmap_parse_limits_the_number_of_segments(void **s)
 {
-    tier_allocator a = tst_allocator();
     tier_segmap *map = NULL;
     size_t cap = 20 + 1100 * 16, len, i;
     char *text = test_malloc(cap);
@@ -240,19 +233,18 @@ static void test_segmap_parse_limits_the_number_of_segments(void **s)
     len = (size_t)snprintf(text, cap, "libtier-segmap 1\n");
     for (i = 0; i < 1025; i++)
         len += (size_t)snprintf(text + len, cap - len, "s%lu: r=1\n", (unsigned long)i);
-    assert_int_equal(tier_segmap_parse(&map, text, len, &a, NULL), TIER_ERANGE);
+    assert_int_equal(tier_segmap_parse(&map, text, len, TST_ALLOC, NULL), TIER_ERANGE);
     assert_null(map);
     test_free(text);
 }
 
 static void test_segmap_builtin_rejects_an_unknown_id(void **s)
 {
-    tier_allocator a = tst_allocator();
     tier_segmap *map = NULL;
     (void)s;
-    assert_int_equal(tier_segmap_new_builtin(&map, 3, &a), TIER_EINVAL);
+    assert_int_equal(tier_segmap_new_builtin(&map, 3, TST_ALLOC), TIER_EINVAL);
     assert_null(map);
-    assert_int_equal(tier_segmap_new_builtin(NULL, TIER_SEGMAP_RF10, &a), TIER_EINVAL);
+    assert_int_equal(tier_segmap_new_builtin(NULL, TIER_SEGMAP_RF10, TST_ALLOC), TIER_EINVAL);
     assert_int_equal(tier_segmap_count(NULL), 0);
     assert_int_equal(tier_segmap_lookup(NULL, 1, 1, 1), -1);
     tier_segmap_free(NULL);
