@@ -227,7 +227,10 @@ typedef enum tier_lint_severity {
  * rules that can never match; overlapping and uncovered cells of finite domains (every cell of
  * RFM scores and labels); caps that cannot be met; scorecard weights that do not sum to 100;
  * entitlement type errors. Appends one line per finding to `report`:
- * "ORIGIN:LINE:COL: error|warning: text [check-name]".
+ * "ORIGIN:LINE:COL: error|warning: text [check-name]" (docs/policy-lint.md lists the checks).
+ * @param policy the policy.
+ * @param registry the user's model kinds besides the built-ins (NULL: the built-ins only).
+ * @param report the text the findings are appended to (the caller's).
  * @param[out] errors number of errors found (may be NULL).
  * @param[out] warnings number of warnings found (may be NULL).
  * @return TIER_OK (whatever was found), TIER_EINVAL or TIER_ENOMEM.
