@@ -107,8 +107,11 @@ TIER_API int tier_history_entry_get(const tier_history *history, const char *id,
 /**
  * Pins customer `id` to tier `tier` until the day `expires` (exclusive; a day number), with a
  * reason and an author (all copied, not empty). Replaces an existing override of that customer.
- * It takes effect at the next tier_history_apply() and is kept in the snapshot.
- * @return TIER_OK, TIER_EINVAL (empty or non-UTF-8 text, expires not a whole day) or TIER_ENOMEM.
+ * It takes effect at the next tier_history_apply() and is kept in the snapshot. After a run,
+ * `tier` must be a tier the history knows (of the policies applied), so that a misspelt tier is
+ * refused here rather than failing the next run.
+ * @return TIER_OK, TIER_EINVAL (empty or non-UTF-8 text, expires not a whole day),
+ *         TIER_ENOTFOUND (after a run: a tier the history does not know) or TIER_ENOMEM.
  * @since 0.3.0
  */
 TIER_API int tier_history_override_add(tier_history *history, const char *id, const char *tier,

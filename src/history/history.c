@@ -203,6 +203,16 @@ static int check_text(tier_history *h, const char *s, const char *what)
     return TIER_OK;
 }
 
+/* 1 when `name` is one of the tiers the history knows (those of the runs applied so far). */
+static int has_tier(const tier_history *h, const char *name)
+{
+    size_t t;
+    for (t = 0; t < h->n_tiers; t++)
+        if (strcmp(h->tiers[t], name) == 0)
+            return 1;
+    return 0;
+}
+
 int tier_history_override_add(tier_history *history, const char *id, const char *tier,
                               const char *reason, const char *author, double expires)
 {
@@ -223,6 +233,12 @@ int tier_history_override_add(tier_history *history, const char *id, const char 
                      "the override of %s expires on day %g, expected a whole day from %d to %d", id,
                      expires, TIER_DAY_MIN, TIER_DAY_MAX);
         return TIER_EINVAL;
+    }
+    if (history->runs > 0 && !has_tier(history, tier)) {
+        tier__errorf(history->err,
+                     "cannot pin %s to tier \"%s\": the last run's policy (%s) has no such tier",
+                     id, tier, history->policy_name);
+        return TIER_ENOTFOUND;
     }
     memset(&o, 0, sizeof o);
     o.id = tier__strdup(a, id);
