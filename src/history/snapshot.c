@@ -790,12 +790,8 @@ int tier_history_save(const tier_history *h, const char *path, const tier_io *io
     if (!h)
         return TIER_EINVAL;
     err = errbuf(h);
-    if (!path || !*path) {
-        tier__errorf(err, "the snapshot path is empty");
-        return TIER_EINVAL;
-    }
-    /* The table is checked before anything is built or touched. */
-    rc = tier__io_check(io ? io : tier_io_default(), TIER__IO_NEEDS_SAVE, err);
+    /* The path and the table are checked before anything is built or touched. */
+    rc = tier__io_check_path(io, TIER__IO_NEEDS_SAVE, path, "snapshot", err);
     if (rc)
         return rc;
     rc = build(h, &w, path, &data, &len);
