@@ -299,6 +299,12 @@ tier_frame *tst_score(const tier_model *m, const tier_book *book, const tier_all
     return frame;
 }
 
+tier_frame *tst_fit_score(tier_model *m, const tier_book *book, const tier_allocator *a)
+{
+    tst_fit(m, book, NULL);
+    return tst_score(m, book, a);
+}
+
 tier_frame *tst_frame_with(const tier_book *book, const char *column, const double *v,
                            const tier_allocator *a)
 {

@@ -212,6 +212,9 @@ void tst_fit(tier_model *m, const tier_book *book, const tier_frame *inputs);
  * with `a`; a failed score fails the test with the frame's error text. */
 tier_frame *tst_score(const tier_model *m, const tier_book *book, const tier_allocator *a);
 
+/* Fits the model on the book (tst_fit, no inputs) and scores it (tst_score). */
+tier_frame *tst_fit_score(tier_model *m, const tier_book *book, const tier_allocator *a);
+
 /* Scores the (fitted) model on the book into `frame`; a failed score fails the test with the
  * frame's error text. */
 void tst_score_into(const tier_model *m, const tier_book *book, tier_frame *frame);

@@ -447,11 +447,19 @@ static tst_fname *existing(tst_faultfs *fs, const char *path)
     return e && e->vnode >= 0 ? e : NULL;
 }
 
-/* Counts an operation on an open file (fs_op) and gives its handle in *d. */
-static int file_op(tst_faultfs *fs, void *file, const char *name, tst_ffd **d)
+/* Counts an operation on an open file (fs_op) and gives its handle in *d and, n not NULL, its
+ * node in *n; when the operation goes ahead and `mode` is not 0, the file is open in that mode. */
+static int file_op(tst_faultfs *fs, void *file, const char *name, int mode, tst_ffd **d,
+                   tst_fnode **n)
 {
+    int rc;
     *d = fs_fd(fs, file);
-    return fs_op(fs, name);
+    if (n)
+        *n = &fs->nodes[(*d)->node];
+    rc = fs_op(fs, name);
+    if (rc >= 0 && mode)
+        assert_int_equal((*d)->mode, mode);
+    return rc;
 }
 
 static int ffs_open(void *ud, const char *path, int mode, void **out)
@@ -487,25 +495,21 @@ static int ffs_open(void *ud, const char *path, int mode, void **out)
 
 static int64_t ffs_read(void *ud, void *file, void *buf, size_t size)
 {
-    tst_faultfs *fs = ud;
     tst_ffd *d;
-    int rc = file_op(fs, file, "read", &d);
-    tst_fnode *n = &fs->nodes[d->node];
+    tst_fnode *n;
+    int rc = file_op(ud, file, "read", TIER_IO_READ, &d, &n);
     if (rc < 0)
         return rc;
-    assert_int_equal(d->mode, TIER_IO_READ);
     return (int64_t)read_at(buf, size, n->vdata, n->vlen, &d->pos, 0, rc == TST_FAULT_SHORT);
 }
 
 static int64_t ffs_write(void *ud, void *file, const void *buf, size_t size)
 {
-    tst_faultfs *fs = ud;
     tst_ffd *d;
-    int rc = file_op(fs, file, "write", &d);
-    tst_fnode *n = &fs->nodes[d->node];
+    tst_fnode *n;
+    int rc = file_op(ud, file, "write", TIER_IO_WRITE, &d, &n);
     if (rc < 0)
         return rc;
-    assert_int_equal(d->mode, TIER_IO_WRITE);
     if (rc == TST_FAULT_SHORT && size > 1)
         size /= 2;
     assert_int_equal(d->pos, n->vlen); /* the library writes files front to back */
@@ -520,22 +524,21 @@ static int64_t ffs_write(void *ud, void *file, const void *buf, size_t size)
 
 static int ffs_sync(void *ud, void *file)
 {
-    tst_faultfs *fs = ud;
     tst_ffd *d;
-    int rc = file_op(fs, file, "sync", &d);
-    tst_fnode *n = &fs->nodes[d->node];
-    if (rc < 0)
-        return rc;
-    set_durable(n, n->vdata, n->vlen);
-    n->dirty = 0;
-    return 0;
+    tst_fnode *n;
+    int rc = file_op(ud, file, "sync", 0, &d, &n);
+    if (rc >= 0) {
+        set_durable(n, n->vdata, n->vlen);
+        n->dirty = 0;
+    }
+    return rc < 0 ? rc : 0;
 }
 
 static int ffs_close(void *ud, void *file)
 {
     tst_faultfs *fs = ud;
     tst_ffd *d;
-    int rc = file_op(fs, file, "close", &d);
+    int rc = file_op(fs, file, "close", 0, &d, NULL);
     if (fs->dead_after && fs->ops > fs->dead_after)
         return rc; /* the machine is gone: nothing changes any more */
     /* The handle is released whatever the outcome (POSIX close). */
@@ -581,12 +584,10 @@ static int ffs_remove(void *ud, const char *path)
 
 static int64_t ffs_size(void *ud, void *file)
 {
-    tst_faultfs *fs = ud;
     tst_ffd *d;
-    int rc = file_op(fs, file, "size", &d);
-    if (rc < 0)
-        return rc;
-    return (int64_t)fs->nodes[d->node].vlen;
+    tst_fnode *n;
+    int rc = file_op(ud, file, "size", 0, &d, &n);
+    return rc < 0 ? rc : (int64_t)n->vlen;
 }
 
 /* The length of the directory part of a name (0 for a name without '/'). */

@@ -54,6 +54,13 @@ static tier_frame *score(const tier_model *m, const tier_book *book, const tier_
     return f;
 }
 
+/* Fits the model on the book (it must succeed) and scores it (score()). */
+static tier_frame *fit_score(tier_model *m, const tier_book *book)
+{
+    tst_fit(m, book, NULL);
+    return score(m, book, TST_ALLOC);
+}
+
 /* ---- the published figures ------------------------------------------------------------------ */
 
 static void test_clv_reproduces_the_published_bgnbd_and_gamma_gamma_fits(void **s)
@@ -124,8 +131,7 @@ static void test_clv_scores_the_published_expected_spends_and_purchases(void **s
     size_t i;
     (void)s;
     assert_int_equal(tier_model_set_number(m, "horizon", 39), TIER_OK);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, TST_ALLOC);
+    f = fit_score(m, book);
     x = tst_numbers(f, "clv.x");
     tx = tst_numbers(f, "clv.t_x");
     T = tst_numbers(f, "clv.T");
@@ -299,8 +305,7 @@ static void test_clv_values_expected_purchases_at_margin_and_discount(void **s)
     assert_int_equal(tier_clv_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "discount_rate", 0), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "margin", 0.5), TIER_OK);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, TST_ALLOC);
+    f = fit_score(m, book);
     e = tst_numbers(f, "clv.expected_purchases");
     sp = tst_numbers(f, "clv.expected_spend");
     clv = tst_numbers(f, "clv.clv");
@@ -623,8 +628,7 @@ static void test_clv_explains_its_inputs_and_formulas(void **s)
                                         "P(alive) = 0."};
     (void)s;
     assert_int_equal(tier_model_set_number(m, "horizon", 39), TIER_OK);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, TST_ALLOC);
+    f = fit_score(m, book);
     assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_explain(m, book, f, 0, t), TIER_OK);
     tst_expect_parts(tier_text_data(t), parts, TST_COUNT(parts));
@@ -646,8 +650,7 @@ static void test_clv_explains_a_customer_without_purchases(void **s)
     book = small_book(TST_ALLOC, late, 1);
     assert_int_equal(tier_clv_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "calibration_end", tst_day(1997, 3, 2)), TIER_OK);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = score(m, book, TST_ALLOC);
+    f = fit_score(m, book);
     assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_explain(m, book, f, SMALL_CUSTOMERS, t), TIER_OK);
     assert_non_null(strstr(tier_text_data(t), "no purchase up to the calibration end 1997-03-02"));

@@ -276,17 +276,6 @@ static void run_end(run *r)
     tier_book_free(r->book);
 }
 
-/* A new frame of the run's book scored directly by the run's first model (rfm); *cols is its
- * column count, for tests that then score the user model into it. */
-static tier_frame *scored_by_first_model(run *r, size_t *cols)
-{
-    tier_frame *f = NULL;
-    assert_int_equal(tier_frame_new(&f, 4, &r->a), TIER_OK); /* the book's four customers */
-    assert_int_equal(tier_model_score(r->models.m[0], r->book, f), TIER_OK);
-    *cols = tier_frame_column_count(f);
-    return f;
-}
-
 static void test_custom_model_runs_next_to_rfm_and_pareto(void **state)
 {
     tier_text *t = NULL;
@@ -348,6 +337,20 @@ static before result_snapshot(const tier_result *res)
     return s;
 }
 
+/* Starts a run with the loyalty policy (run_start), notes its result in *snap, and gives a new
+ * frame of the run's book scored directly by the run's first model (rfm); *cols is its column
+ * count, for tests that then score the user model into it. */
+static tier_frame *scored_after_a_run(run *r, before *snap, size_t *cols)
+{
+    tier_frame *f = NULL;
+    run_start(r, 1);
+    *snap = result_snapshot(r->res);
+    assert_int_equal(tier_frame_new(&f, 4, &r->a), TIER_OK); /* the book's four customers */
+    assert_int_equal(tier_model_score(r->models.m[0], r->book, f), TIER_OK);
+    *cols = tier_frame_column_count(f);
+    return f;
+}
+
 static void assert_result_unchanged(const tier_result *res, before s)
 {
     assert_ptr_equal(tier_result_frame(res), s.frame);
@@ -404,17 +407,13 @@ static void test_user_abort_in_fit_is_returned_unchanged(void **state)
 
 static void test_user_abort_in_score_is_returned_unchanged(void **state)
 {
-    tier_frame *f = NULL;
-    tier_text *t = NULL;
     run r;
     before snap;
     size_t cols;
-    (void)state;
-    run_start(&r, 1);
-    snap = result_snapshot(r.res);
-
     /* Direct scoring: the column the callback added before aborting is taken away again. */
-    f = scored_by_first_model(&r, &cols);
+    tier_frame *f = scored_after_a_run(&r, &snap, &cols);
+    tier_text *t = NULL;
+    (void)state;
     r.st.score_rc = TIER_EUSER;
     assert_int_equal(tier_model_score(r.models.m[2], r.book, f), TIER_EUSER);
     assert_int_equal(tier_frame_column_count(f), cols);
@@ -523,9 +522,7 @@ static void test_outputs_not_as_declared_are_refused(void **state)
     size_t cols;
     int shape;
     (void)state;
-    run_start(&r, 1);
-    snap = result_snapshot(r.res);
-    f = scored_by_first_model(&r, &cols);
+    f = scored_after_a_run(&r, &snap, &cols);
     for (shape = SHAPE_MISSING; shape <= SHAPE_EXTRA; shape++) {
         r.st.shape = shape;
         assert_int_equal(tier_model_score(r.models.m[2], r.book, f), TIER_EINVAL);

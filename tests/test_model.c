@@ -271,6 +271,21 @@ static void test_text_grows_and_clears(void **state)
 /* The last error is always the latest failure's text: a built-in's own call that fails after a
  * failed generic call shows its own words (not the older text), the other way round too, and a
  * call on a model of another kind says so. Each built-in's own calls alike. */
+/* A call on m gave `rc`: it must be `status`, with m's last error `text`. */
+static void expect_failure(const tier_model *m, int rc, int status, const char *text)
+{
+    assert_int_equal(rc, status);
+    assert_string_equal(tier_model_last_error(m), text);
+}
+
+/* A model just made into *m (`rc` from its constructor) refuses option `name` = `value` as out
+ * of range. */
+static void made_refusing(tier_model **m, int rc, const char *name, const char *value)
+{
+    assert_int_equal(rc, TIER_OK);
+    assert_int_equal(tier_model_set_option(*m, name, value), TIER_ERANGE);
+}
+
 static void test_model_last_error_is_always_the_latest_failure(void **state)
 {
     tier_model *m = NULL;
@@ -279,47 +294,39 @@ static void test_model_last_error_is_always_the_latest_failure(void **state)
     assert_int_equal(tier_scorecard_new(&m, "sc", TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_set_option(m, "grade_z", "1"), TIER_ENOTFOUND);
     assert_non_null(strstr(tier_model_last_error(m), "has no option \"grade_z\""));
-    assert_int_equal(tier_scorecard_add_factor(m, "bad name", "attr.x", 50, TIER_SCORECARD_EXPLICIT,
-                                               TIER_SCORECARD_NORM_PERCENTILE,
-                                               TIER_SCORECARD_HIGHER_IS_BETTER,
-                                               TIER_SCORECARD_MISSING_ZERO, NULL),
-                     TIER_EINVAL);
-    assert_string_equal(tier_model_last_error(m),
-                        "factor name must be 1..64 printable ASCII bytes without spaces");
+    expect_failure(m,
+                   tier_scorecard_add_factor(m, "bad name", "attr.x", 50, TIER_SCORECARD_EXPLICIT,
+                                             TIER_SCORECARD_NORM_PERCENTILE,
+                                             TIER_SCORECARD_HIGHER_IS_BETTER,
+                                             TIER_SCORECARD_MISSING_ZERO, NULL),
+                   TIER_EINVAL, "factor name must be 1..64 printable ASCII bytes without spaces");
     assert_int_equal(tier_model_set_number(m, "grade_a", 120), TIER_ERANGE);
     assert_non_null(strstr(tier_model_last_error(m), "model \"sc\": option \"grade_a\": "));
-    assert_int_equal(tier_scorecard_set_caps(m, 7, 0, 1), TIER_ERANGE);
-    assert_string_equal(tier_model_last_error(m), "factor index 7 out of range (0 factors)");
+    expect_failure(m, tier_scorecard_set_caps(m, 7, 0, 1), TIER_ERANGE,
+                   "factor index 7 out of range (0 factors)");
     assert_int_equal(tier_model_set_number(m, "grade_a", 120), TIER_ERANGE);
-    assert_int_equal(tier_scorecard_set_grade_bands(m, NULL), TIER_EINVAL);
-    assert_string_equal(tier_model_last_error(m), "no grade bands");
+    expect_failure(m, tier_scorecard_set_grade_bands(m, NULL), TIER_EINVAL, "no grade bands");
     /* Another kind's own call on this model. */
-    assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_R, v, 4), TIER_EINVAL);
-    assert_string_equal(tier_model_last_error(m),
-                        "model \"sc\" is of kind \"scorecard\", not \"rfm\"");
+    expect_failure(m, tier_rfm_cut_points(m, TIER_RFM_R, v, 4), TIER_EINVAL,
+                   "model \"sc\" is of kind \"scorecard\", not \"rfm\"");
     tier_model_free(m);
 
-    assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
+    made_refusing(&m, tier_rfm_new(&m, NULL, TST_ALLOC), "bins", "11");
+    expect_failure(m, tier_rfm_cut_points(m, TIER_RFM_R, v, 4), TIER_ESTATE,
+                   "no cut points yet (fit the model, load them or set them)");
     assert_int_equal(tier_model_set_option(m, "bins", "11"), TIER_ERANGE);
-    assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_R, v, 4), TIER_ESTATE);
-    assert_string_equal(tier_model_last_error(m),
-                        "no cut points yet (fit the model, load them or set them)");
-    assert_int_equal(tier_model_set_option(m, "bins", "11"), TIER_ERANGE);
-    assert_int_equal(tier_rfm_set_cut_points(m, 7, v, 4), TIER_EINVAL);
-    assert_string_equal(tier_model_last_error(m),
-                        "dimension 7 is not TIER_RFM_R, TIER_RFM_F or TIER_RFM_M");
+    expect_failure(m, tier_rfm_set_cut_points(m, 7, v, 4), TIER_EINVAL,
+                   "dimension 7 is not TIER_RFM_R, TIER_RFM_F or TIER_RFM_M");
     tier_model_free(m);
 
-    assert_int_equal(tier_clv_new(&m, NULL, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_model_set_option(m, "horizon", "0"), TIER_ERANGE);
-    assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, v, 4), TIER_ESTATE);
-    assert_string_equal(tier_model_last_error(m), "the clv model is not fitted");
+    made_refusing(&m, tier_clv_new(&m, NULL, TST_ALLOC), "horizon", "0");
+    expect_failure(m, tier_clv_params(m, TIER_CLV_PURCHASE, v, 4), TIER_ESTATE,
+                   "the clv model is not fitted");
     tier_model_free(m);
 
-    assert_int_equal(tier_needs_new(&m, NULL, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_model_set_option(m, "k", "-1"), TIER_ERANGE);
-    assert_int_equal(tier_needs_fit_stat(m, TIER_NEEDS_STAT_K, v), TIER_ESTATE);
-    assert_string_equal(tier_model_last_error(m), "the needs model is not fitted");
+    made_refusing(&m, tier_needs_new(&m, NULL, TST_ALLOC), "k", "-1");
+    expect_failure(m, tier_needs_fit_stat(m, TIER_NEEDS_STAT_K, v), TIER_ESTATE,
+                   "the needs model is not fitted");
     assert_int_equal(tier_model_set_option(m, "k", "-1"), TIER_ERANGE);
     assert_int_equal(tier_needs_add_feature(m, ""), TIER_EINVAL);
     assert_non_null(strstr(tier_model_last_error(m), "a feature name must be"));

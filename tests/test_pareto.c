@@ -47,8 +47,7 @@ static void test_classes(void **state)
     if (c->criterion)
         assert_int_equal(tier_model_set_text(m, "criterion", c->criterion), TIER_OK);
     tst_expect_set_numbers(m, c->options, c->options[1].name ? 2 : c->options[0].name ? 1 : 0);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, TST_ALLOC);
+    f = tst_fit_score(m, book, TST_ALLOC);
     snprintf(column, sizeof column, "%s.class", c->name ? c->name : "pareto");
     tst_initials(f, column, got);
     assert_string_equal(got, c->want);
@@ -233,8 +232,7 @@ static void test_pareto_window_and_as_of_limit_the_revenue(void **s)
     (void)s;
     assert_int_equal(tier_pareto_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "window", 10), TIER_OK);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, TST_ALLOC);
+    f = tst_fit_score(m, book, TST_ALLOC);
     tst_initials(f, "pareto.class", got);
     assert_string_equal(got, "CAA");
     tier_frame_free(f);

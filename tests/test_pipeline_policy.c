@@ -52,6 +52,16 @@ static tier_pipeline *pipeline_on(tst_memfs *fs, const tier_allocator *a, tst_si
     return p;
 }
 
+/* pipeline_on with one more file, `name` holding `text`, put in the memory file system. */
+static tier_pipeline *pipeline_with(tst_memfs *fs, tst_sink *sink, const char *name,
+                                    const char *text)
+{
+    tier_pipeline *p = pipeline_on(fs, TST_ALLOC, sink);
+    assert_non_null(p);
+    tst_memfs_put(fs, name, text, strlen(text));
+    return p;
+}
+
 static void test_a_policy_file_runs_with_its_models_flags_and_entitlements(void **state)
 {
     tst_memfs fs = {0};
@@ -108,10 +118,8 @@ static void test_routing_overflow_is_a_warning_of_the_run(void **state)
                                  "}\n";
     tst_memfs fs = {0};
     tst_sink s;
-    tier_pipeline *p = pipeline_on(&fs, TST_ALLOC, &s);
+    tier_pipeline *p = pipeline_with(&fs, &s, "routed.policy", routed);
     (void)state;
-    assert_non_null(p);
-    tst_memfs_put(&fs, "routed.policy", routed, strlen(routed));
     assert_int_equal(tier_pipeline_set(p, "policy", "routed.policy"), TIER_OK);
     assert_int_equal(tier_pipeline_set(p, "output_columns", "customer_id,tier,route,flags"),
                      TIER_OK);
@@ -134,10 +142,8 @@ static void test_a_bad_policy_file_fails_the_setting_and_changes_nothing(void **
 {
     tst_memfs fs = {0};
     tst_sink s;
-    tier_pipeline *p = pipeline_on(&fs, TST_ALLOC, &s);
+    tier_pipeline *p = pipeline_with(&fs, &s, "bad.policy", bad_policy);
     (void)state;
-    assert_non_null(p);
-    tst_memfs_put(&fs, "bad.policy", bad_policy, strlen(bad_policy));
     assert_int_equal(tier_pipeline_set(p, "policy", "rfm-10"), TIER_OK);
     assert_int_equal(tier_pipeline_set(p, "policy", "bad.policy"), TIER_EPARSE);
     assert_non_null(strstr(tier_pipeline_last_error(p), "bad.policy:3:"));
@@ -148,8 +154,7 @@ static void test_a_bad_policy_file_fails_the_setting_and_changes_nothing(void **
     assert_string_equal(tst_pipeline_get(p, "policy"), "rfm-10");
     /* Through a command, a policy that does not load is a usage error. */
     tier_pipeline_free(p);
-    p = pipeline_on(&fs, TST_ALLOC, &s);
-    tst_memfs_put(&fs, "bad.policy", bad_policy, strlen(bad_policy));
+    p = pipeline_with(&fs, &s, "bad.policy", bad_policy);
     {
         const char *argv[] = {"bad.policy"};
         assert_int_equal(tier_pipeline_set_command(p, "lint", 1, argv, NULL), TIER_EINVAL);

@@ -190,8 +190,7 @@ static void test_rfm_window_counts_only_recent_transactions(void **s)
     /* Window 30 before day 161: days 131..160. A: day 150 (30); C: 140, 160; E: refund only. */
     assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "window", 30), TIER_OK);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, TST_ALLOC);
+    f = tst_fit_score(m, book, TST_ALLOC);
     A = tst_customer(book, "A");
     B = tst_customer(book, "B");
     C = tst_customer(book, "C");
@@ -206,8 +205,7 @@ static void test_rfm_window_counts_only_recent_transactions(void **s)
 
     /* An explicit as-of day: day 131 sees only days < 131 (and the window is 30 days). */
     assert_int_equal(tier_model_set_number(m, "as_of", 131), TIER_OK);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    f = tst_score(m, book, TST_ALLOC);
+    f = tst_fit_score(m, book, TST_ALLOC);
     assert_true(tst_numbers(f, "rfm.r")[B] == 11 && tst_numbers(f, "rfm.r")[C] == 1);
     assert_true(tst_numbers(f, "rfm.f")[C] == 2 && isnan(tst_numbers(f, "rfm.r")[A]));
     tst_release(f, m, book);
@@ -322,8 +320,7 @@ static void test_rfm_cut_points_equal_sorted_type7_quantiles_on_random_books(voi
         assert_int_equal(tier_book_add_txns(book, n, ids, off, days, amounts, NULL), TIER_OK);
         assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
         assert_int_equal(tier_model_set_number(m, "bins", k), TIER_OK);
-        assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-        f = tst_score(m, book, TST_ALLOC);
+        f = tst_fit_score(m, book, TST_ALLOC);
         vals[0] = test_malloc(tier_book_customer_count(book) * sizeof(double));
         vals[1] = test_malloc(tier_book_customer_count(book) * sizeof(double));
         vals[2] = test_malloc(tier_book_customer_count(book) * sizeof(double));
@@ -673,8 +670,7 @@ static tier_frame *score_with_3_bins(tier_model *m, const tier_book *book)
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_R, r, 2), TIER_OK);
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_F, fr, 2), TIER_OK);
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_M, mo, 2), TIER_OK);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
-    return tst_score(m, book, TST_ALLOC);
+    return tst_fit_score(m, book, TST_ALLOC);
 }
 
 static void test_rfm_rescales_builtin_maps_for_other_bin_counts(void **s)

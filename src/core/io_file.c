@@ -134,14 +134,21 @@ static int free_temp_name(const tier_io *io, const char *path, size_t plen, char
 
 /* The start of a file operation: a path that is not empty (`what` names it in the error), and
  * io (NULL: the default table) checked for `needs` and copied into t. */
-static int start(tier_io *t, const tier_io *io, unsigned needs, const char *path, const char *what,
-                 char *err)
+int tier__io_check_path(const tier_io *io, unsigned needs, const char *path, const char *what,
+                        char *err)
 {
     if (!path || !*path) {
         tier__errorf(err, "the %s path is empty", what);
         return TIER_EINVAL;
     }
-    return tier__io_set(t, io, needs, err);
+    return tier__io_check(io ? io : tier_io_default(), needs, err);
+}
+
+static int start(tier_io *t, const tier_io *io, unsigned needs, const char *path, const char *what,
+                 char *err)
+{
+    int rc = tier__io_check_path(io, needs, path, what, err);
+    return rc ? rc : tier__io_set(t, io, needs, err);
 }
 
 int tier__io_write_atomic(const tier_io *io, const tier_allocator *a, const char *path,

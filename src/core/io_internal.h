@@ -15,6 +15,12 @@
  * reason written to err (TIER__ERR_SIZE bytes) on failure. */
 int tier__io_check(const tier_io *io, unsigned needs, char *err);
 
+/* What every call that names a file checks before anything is built or touched: an empty or NULL
+ * path is TIER_EINVAL ("the <what> path is empty"), then the table (NULL: the default one) is
+ * checked for `needs` (tier__io_check()). The reason is written to err on failure. */
+int tier__io_check_path(const tier_io *io, unsigned needs, const char *path, const char *what,
+                        char *err);
+
 /* Copies a checked table by the size its version declares (hooks it lacks become NULL). */
 void tier__io_copy(tier_io *dst, const tier_io *src);
 

@@ -629,56 +629,57 @@ int tier__snapc_u8(tier__snapc *c, uint8_t *out)
     return TIER_OK;
 }
 
-int tier__snapc_u32(tier__snapc *c, uint32_t *out)
+/* The kinds of number a cursor reads: each is 4 or 8 little-endian bytes. */
+enum { NUM_U32, NUM_U64, NUM_I32, NUM_I64, NUM_F64 };
+
+/* The one reader of a number: takes its bytes (the error naming the kind) and stores it in *out,
+ * which points to the kind's type; *out is untouched on failure. */
+static int take_num(tier__snapc *c, int kind, void *out)
 {
-    const unsigned char *p = take(c, 4, "a u32");
+    static const char *const what[] = {"a u32", "a u64", "an i32", "an i64", "an f64"};
+    size_t n = kind == NUM_U32 || kind == NUM_I32 ? 4 : 8;
+    const unsigned char *p = take(c, n, what[kind]);
+    uint64_t u;
     if (!p)
         return TIER_ECORRUPT;
-    *out = tier__snap_get32(p);
+    u = n == 4 ? tier__snap_get32(p) : tier__snap_get64(p);
+    /* Two's complement reads without relying on the host's conversion of large values. */
+    if (kind == NUM_U32)
+        *(uint32_t *)out = (uint32_t)u;
+    else if (kind == NUM_I32)
+        *(int32_t *)out = u <= (uint32_t)INT32_MAX ? (int32_t)u : -(int32_t)(~(uint32_t)u) - 1;
+    else if (kind == NUM_I64)
+        *(int64_t *)out = u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
+    else if (kind == NUM_F64)
+        memcpy(out, &u, sizeof u);
+    else
+        *(uint64_t *)out = u;
     return TIER_OK;
+}
+
+int tier__snapc_u32(tier__snapc *c, uint32_t *out)
+{
+    return take_num(c, NUM_U32, out);
 }
 
 int tier__snapc_u64(tier__snapc *c, uint64_t *out)
 {
-    const unsigned char *p = take(c, 8, "a u64");
-    if (!p)
-        return TIER_ECORRUPT;
-    *out = tier__snap_get64(p);
-    return TIER_OK;
+    return take_num(c, NUM_U64, out);
 }
 
 int tier__snapc_i32(tier__snapc *c, int32_t *out)
 {
-    const unsigned char *p = take(c, 4, "an i32");
-    uint32_t u;
-    if (!p)
-        return TIER_ECORRUPT;
-    u = tier__snap_get32(p);
-    /* Two's complement read without relying on the host's conversion of large values. */
-    *out = u <= (uint32_t)INT32_MAX ? (int32_t)u : -(int32_t)(~u) - 1;
-    return TIER_OK;
+    return take_num(c, NUM_I32, out);
 }
 
 int tier__snapc_i64(tier__snapc *c, int64_t *out)
 {
-    const unsigned char *p = take(c, 8, "an i64");
-    uint64_t u;
-    if (!p)
-        return TIER_ECORRUPT;
-    u = tier__snap_get64(p);
-    *out = u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
-    return TIER_OK;
+    return take_num(c, NUM_I64, out);
 }
 
 int tier__snapc_f64(tier__snapc *c, double *out)
 {
-    const unsigned char *p = take(c, 8, "an f64");
-    uint64_t bits;
-    if (!p)
-        return TIER_ECORRUPT;
-    bits = tier__snap_get64(p);
-    memcpy(out, &bits, sizeof bits);
-    return TIER_OK;
+    return take_num(c, NUM_F64, out);
 }
 
 int tier__snapc_bytes(tier__snapc *c, size_t n, const unsigned char **out)

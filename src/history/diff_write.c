@@ -38,33 +38,9 @@ static void put_change(tier__buf *b, double v, int decimals)
         tier__buf_number(b, v == 0 ? 0.0 : v, 0);
 }
 
-static void json_str(tier__buf *b, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t i;
-    tier__buf_putc(b, '"');
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
-            tier__buf_putc(b, '\\');
-            tier__buf_putc(b, (char)c);
-        } else if (c == '\n') {
-            tier__buf_puts(b, "\\n");
-        } else if (c == '\t') {
-            tier__buf_puts(b, "\\t");
-        } else if (c < 0x20) {
-            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            tier__buf_append(b, esc, sizeof esc);
-        } else {
-            tier__buf_putc(b, (char)c);
-        }
-    }
-    tier__buf_putc(b, '"');
-}
-
 static void json_cstr(tier__buf *b, const char *s)
 {
-    json_str(b, s, strlen(s));
+    (void)tier__buf_json(b, s, strlen(s));
 }
 
 /* Opens item k of a list of objects with its first member: "key" and the text. */
@@ -658,7 +634,7 @@ static void json_movers(const tier__dstate *s, tier__buf *b)
     for (k = 0; k < s->n_movers; k++) {
         const tier__dmover *m = &s->movers[k];
         tier__buf_puts(b, k ? ",{\"customer_id\":" : "{\"customer_id\":");
-        json_str(b, TIER__DSTR(s, m->id), m->id_len);
+        (void)tier__buf_json(b, TIER__DSTR(s, m->id), m->id_len);
         tier__buf_puts(b, ",\"from\":");
         json_tier(b, s, 0, m->from);
         tier__buf_puts(b, ",\"to\":");

@@ -780,49 +780,32 @@ static int build(const tier_history *h, tier__snapw *w, const char *name,
     return rc;
 }
 
-int tier_history_save(const tier_history *h, const char *path, const tier_io *io)
+/* What tier_history_save (to_file: to the file at path through io) and tier_history_write (to cb)
+ * do: check the destination, build the checked snapshot, hand it over. */
+static int deliver(const tier_history *h, int to_file, const char *path, const tier_io *io,
+                   tier_write_cb cb, void *ud)
 {
     tier__snapw w;
     const unsigned char *data;
     size_t len;
     char *err;
-    int rc;
+    int rc = TIER_OK;
     if (!h)
         return TIER_EINVAL;
     err = errbuf(h);
-    if (!path || !*path) {
-        tier__errorf(err, "the snapshot path is empty");
-        return TIER_EINVAL;
+    /* The destination is checked before anything is built or touched. */
+    if (to_file) {
+        rc = tier__io_check_path(io, TIER__IO_NEEDS_SAVE, path, "snapshot", err);
+    } else if (!cb) {
+        tier__errorf(err, "the output callback is NULL");
+        rc = TIER_EINVAL;
     }
-    /* The table is checked before anything is built or touched. */
-    rc = tier__io_check(io ? io : tier_io_default(), TIER__IO_NEEDS_SAVE, err);
     if (rc)
         return rc;
-    rc = build(h, &w, path, &data, &len);
-    if (!rc)
+    rc = build(h, &w, to_file ? path : "(snapshot)", &data, &len);
+    if (!rc && to_file) {
         rc = tier__snapw_save(&w, io, path, err);
-    tier__snapw_free(&w);
-    if (!rc)
-        err[0] = '\0';
-    return rc;
-}
-
-int tier_history_write(const tier_history *h, tier_write_cb cb, void *ud)
-{
-    tier__snapw w;
-    const unsigned char *data;
-    size_t len;
-    char *err;
-    int rc;
-    if (!h)
-        return TIER_EINVAL;
-    err = errbuf(h);
-    if (!cb) {
-        tier__errorf(err, "the output callback is NULL");
-        return TIER_EINVAL;
-    }
-    rc = build(h, &w, "(snapshot)", &data, &len);
-    if (!rc && cb(ud, (const char *)data, len) != 0) {
+    } else if (!rc && cb(ud, (const char *)data, len) != 0) {
         tier__errorf(err, "the output callback stopped the write");
         rc = TIER_EUSER;
     }
@@ -830,4 +813,14 @@ int tier_history_write(const tier_history *h, tier_write_cb cb, void *ud)
     if (!rc)
         err[0] = '\0';
     return rc;
+}
+
+int tier_history_save(const tier_history *h, const char *path, const tier_io *io)
+{
+    return deliver(h, 1, path, io, NULL, NULL);
+}
+
+int tier_history_write(const tier_history *h, tier_write_cb cb, void *ud)
+{
+    return deliver(h, 0, NULL, NULL, cb, ud);
 }

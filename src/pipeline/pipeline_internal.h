@@ -17,15 +17,15 @@
  * explanation of one customer's tier, the lint report of the policy, the built-in policies. */
 enum {
     TIER__PRODUCE_TIERS = 1,
-    TIER__PRODUCE_SCORES = 2,
-    TIER__PRODUCE_FIT = 3,
-    TIER__PRODUCE_EXPLAIN = 4,
-    TIER__PRODUCE_LINT = 5,
-    TIER__PRODUCE_POLICIES = 6,
-    TIER__PRODUCE_OVERRIDE_ADD = 7,
-    TIER__PRODUCE_OVERRIDE_REMOVE = 8,
-    TIER__PRODUCE_OVERRIDE_LIST = 9,
-    TIER__PRODUCE_DIFF = 10 /* two policies on the same data, compared (diff.c) */
+    TIER__PRODUCE_SCORES,
+    TIER__PRODUCE_FIT,
+    TIER__PRODUCE_EXPLAIN,
+    TIER__PRODUCE_LINT,
+    TIER__PRODUCE_POLICIES,
+    TIER__PRODUCE_OVERRIDE_ADD,
+    TIER__PRODUCE_OVERRIDE_REMOVE,
+    TIER__PRODUCE_OVERRIDE_LIST,
+    TIER__PRODUCE_DIFF /* two policies on the same data, compared (diff.c) */
 };
 
 /* The produce values that work on the `state` file alone (nothing is read). */

@@ -637,12 +637,8 @@ int tier_result_save(const tier_result *result, const tier_book *book, const cha
     if (!result)
         return TIER_EINVAL;
     err = tier__result_errbuf(result);
-    if (!path || !*path) {
-        tier__errorf(err, "the output path is empty");
-        return TIER_EINVAL;
-    }
-    /* The table and the column list are checked before any file is touched. */
-    rc = tier__io_check(io ? io : tier_io_default(), TIER__IO_NEEDS_SAVE, err);
+    /* The path, the table and the column list are checked before any file is touched. */
+    rc = tier__io_check_path(io, TIER__IO_NEEDS_SAVE, path, "output", err);
     if (rc)
         return rc;
     rc = prepare(&w, result, book, columns, format);
