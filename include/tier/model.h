@@ -26,8 +26,8 @@
 
 TIER_BEGIN_DECL
 
-/** The vtable version this header describes. @since 0.1.0 (2 since 0.2.0) */
-#define TIER_MODEL_VTABLE_VERSION 2
+/** The vtable version this header describes. @since 0.1.0 (2 since 0.2.0, 3 since 0.4.0) */
+#define TIER_MODEL_VTABLE_VERSION 3
 
 /**
  * Types of model options (the `type` of ::tier_model_option and of a ::tier_value).
@@ -146,6 +146,18 @@ typedef struct tier_model_vtable {
      * centres that need no data). Optional: without it an option flagged
      * TIER_OPTION_FORGETS_FIT unfits the model when its value changes. */
     int (*is_fitted)(void *state);
+
+    /* ---- version 3 (since 0.4.0) ---- */
+
+    /** Scores one customer, `customer`, of `book` with the fitted state as it is (no figure of
+     * the other customers is recomputed): for output i (in declared order) stores a number into
+     * `numbers[i]` (NaN: missing) or a label into `labels[i]` (borrowed from the state or static;
+     * NULL: missing). `frame` holds the columns of the models before this one, that customer's
+     * row already re-scored. Must give exactly what `score` gives for that row with the same
+     * state and book, and must not change `state`. Optional: a model without it is a population
+     * model (its figures rank the whole book), whose row keeps the last batch values. */
+    int (*score_row)(void *state, const tier_book *book, const tier_frame *frame, size_t customer,
+                     double *numbers, const char **labels);
 } tier_model_vtable;
 
 /**
@@ -221,6 +233,23 @@ TIER_API TIER_WARN_UNUSED_RESULT int tier_model_fit(tier_model *model, const tie
  * @since 0.1.0
  */
 TIER_API int tier_model_score(const tier_model *model, const tier_book *book, tier_frame *frame);
+
+/**
+ * Re-scores one customer in place: row `customer` of `frame`, which holds this model's columns from
+ * an earlier tier_model_score() of the same model (and the columns of the models before it, that
+ * row already re-scored), gets the values the model's `score_row` gives now, with the fitted
+ * state frozen. Nothing else of the frame changes; on failure nothing changes.
+ * @param model a fitted model.
+ * @param book the customers (`customer` indexes it; the frame has one row per customer).
+ * @param frame the frame to update.
+ * @param customer the row.
+ * @return TIER_OK, TIER_ESTATE (not fitted, or a population model: no `score_row`),
+ *         TIER_ENOTFOUND (the model's columns are not in the frame), TIER_ERANGE (customer),
+ *         TIER_EINVAL, TIER_ENOMEM, or the callback's status.
+ * @since 0.4.0
+ */
+TIER_API int tier_model_score_row(const tier_model *model, const tier_book *book, tier_frame *frame,
+                                  size_t customer);
 
 /**
  * Appends the model's explanation of one customer to `out`.

@@ -319,6 +319,18 @@ int tier_model_score(const tier_model *m, const tier_book *book, tier_frame *fra
     return rc;
 }
 
+int tier_model_score_row(const tier_model *m, const tier_book *book, tier_frame *frame,
+                         size_t customer)
+{
+    /* Placeholder until the built-in models have score_row: every model is a population model. */
+    if (!m || !book || !frame)
+        return TIER_EINVAL;
+    (void)customer;
+    tier__errorf(tier__frame_error(frame), "model \"%s\" (%s) cannot score one customer", m->name,
+                 m->kind);
+    return TIER_ESTATE;
+}
+
 int tier_model_explain(const tier_model *m, const tier_book *book, const tier_frame *frame,
                        size_t customer, tier_text *out)
 {
