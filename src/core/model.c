@@ -43,11 +43,15 @@ int tier__model_valid_name(const char *name)
     return valid_word(name, 1);
 }
 
-/* Bytes of a vtable of `version`: members are only appended, so a version-1 caller's struct
- * ends where version 2's first member starts. */
+/* Bytes of a vtable of `version`: members are only appended, so a version-N caller's struct
+ * ends where version N+1's first member starts. */
 static size_t vtable_size(unsigned int version)
 {
-    return version == 1 ? offsetof(tier_model_vtable, outputs) : sizeof(tier_model_vtable);
+    if (version == 1)
+        return offsetof(tier_model_vtable, outputs);
+    if (version == 2)
+        return offsetof(tier_model_vtable, score_row);
+    return sizeof(tier_model_vtable);
 }
 
 /* The copied vtable describes a usable model. */
