@@ -59,6 +59,27 @@ static const char CAPPED[] = "libtier-policy 1\n"
                              "    rule \"rest\"\n"
                              "}\n";
 
+/* Flags and routing that read `tier`: they must see the final tier, not the placed one. */
+static const char FLAGGED[] = "libtier-policy 1\n"
+                              "name \"flagged\"\n"
+                              "window rev = revenue over all\n"
+                              "flag key_care when tier == \"S\"\n"
+                              "flag watch when tier == \"A\" and rev < 500\n"
+                              "tier S {\n"
+                              "    rule \"top\" when rev >= 1000\n"
+                              "    demote after 3 runs\n"
+                              "}\n"
+                              "tier A {\n"
+                              "    rule \"mid\" when rev >= 100\n"
+                              "}\n"
+                              "tier B {\n"
+                              "    rule \"rest\"\n"
+                              "}\n"
+                              "routing {\n"
+                              "    accounts when tier == \"S\"\n"
+                              "    team local \"key account desk\" capacity 1 accounts\n"
+                              "}\n";
+
 /* One run: a book of one transaction per customer (the day before as_of), the policy run and,
  * unless told otherwise, the history applied. */
 typedef struct run {
@@ -580,6 +601,61 @@ static void test_history_failed_apply_changes_nothing(void **state)
     tier_history_free(h);
 }
 
+/* A customer held in S by hysteresis and one pinned to S by an override get the flags and the
+ * route of S, their final tier, in the columns, the notices, the summary and the explanation;
+ * the policy placed them in A and B. */
+static void expect_explained(const run *r, const char *id, const char *const *parts, size_t n)
+{
+    tier_text *t = NULL;
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    if (tier_result_explain(r->result, r->book, r->policy, tst_customer(r->book, id),
+                            TIER_EXPLAIN_TEXT, t) != TIER_OK)
+        fail_msg("explain %s: %s", id, tier_result_last_error(r->result));
+    tst_expect_parts(tier_text_data(t), parts, n);
+    tier_text_free(t);
+}
+
+static void test_history_flags_and_route_follow_the_final_tier(void **state)
+{
+    static const char *const ids[] = {"acme", "bolt", "cory"};
+    static const char *const held[] = {
+        "customer acme: tier S (held in S: its rules failed 1 of 3 runs (placed in A: mid))\n",
+        "flags:\n  key_care = true\n  watch = false\nentitlements:\nroute: key account desk\n"};
+    static const char *const pinned[] = {
+        "customer bolt: tier S (override: renewal (ana, until 2025-04-11))\n",
+        "flags:\n  key_care = true\n  watch = false\n  route_overflow = true\n",
+        "route: (not routed)\n"};
+    const double v1[] = {2000, 50, 300}, v2[] = {300, 50, 300};
+    tier_history *h = history_new();
+    char *csv;
+    size_t count = 0;
+    run r;
+    (void)state;
+    step(h, &r, FLAGGED, ids, v1, 3, D0);
+    run_free(&r);
+    assert_int_equal(tier_history_override_add(h, "bolt", "S", "renewal", "ana", D0 + 100),
+                     TIER_OK);
+    /* Placed: acme in A (flag watch, not routed), bolt in B (nothing), cory in A. */
+    step(h, &r, FLAGGED, ids, v2, 3, D0 + 30);
+    csv = result_text(&r, "customer_id,tier,flags,route,reason");
+    assert_string_equal(
+        csv, "customer_id,tier,flags,route,reason\n"
+             "acme,S,key_care,key account desk,held in S: its rules failed 1 of 3 runs (placed "
+             "in A: mid)\n"
+             "bolt,S,key_care;route_overflow,,\"override: renewal (ana, until 2025-04-11)\"\n"
+             "cory,A,watch,,mid\n");
+    test_free(csv);
+    /* Two accounts routed for one place: the desk's notice is that of the final tiers. */
+    assert_int_equal(tier_result_notice_count(r.result), 1);
+    assert_non_null(strstr(tier_result_notice(r.result, 0), "key account desk"));
+    assert_int_equal(tier_result_summary(r.result, 0, &count, NULL), TIER_OK);
+    assert_int_equal(count, 2);
+    expect_explained(&r, "acme", held, TST_COUNT(held));
+    expect_explained(&r, "bolt", pinned, TST_COUNT(pinned));
+    run_free(&r);
+    tier_history_free(h);
+}
+
 /* Every failed allocation of an apply leaves the history and the result as they were. */
 static int oom_apply(const tier_allocator *alloc, void *ud)
 {
@@ -596,13 +672,15 @@ static int oom_apply(const tier_allocator *alloc, void *ud)
     for (k = 0; rc == TIER_OK && k < 3; k++) {
         uint64_t runs = tier_history_runs(h);
         size_t count = tier_history_customer_count(h), cols;
-        char before[64];
+        char before[160], after[160];
         memset(&r, 0, sizeof r);
-        if ((rc = run_make(&r, alloc, POLICY, ids, vs[k], 4, D0 + 10 * k)) != TIER_OK) {
+        /* FLAGGED: the apply evaluates its flags and routing again over the final tiers. */
+        if ((rc = run_make(&r, alloc, FLAGGED, ids, vs[k], 4, D0 + 10 * k)) != TIER_OK) {
             run_free(&r);
             break;
         }
-        snprintf(before, sizeof before, "%s", reason_of(&r, "a"));
+        snprintf(before, sizeof before, "%s|%s|%s", reason_of(&r, "a"),
+                 tier_result_flags(r.result, 0), tier_result_route(r.result, 0));
         cols = tier_frame_column_count(tier_result_frame(r.result));
         rc = tier_history_apply(h, r.result, r.book, r.policy);
         if (rc) {
@@ -610,7 +688,9 @@ static int oom_apply(const tier_allocator *alloc, void *ud)
             assert_int_equal(tier_history_runs(h), runs);
             assert_int_equal(tier_history_customer_count(h), count);
             assert_int_equal(tier_frame_column_count(tier_result_frame(r.result)), cols);
-            assert_string_equal(reason_of(&r, "a"), before);
+            snprintf(after, sizeof after, "%s|%s|%s", reason_of(&r, "a"),
+                     tier_result_flags(r.result, 0), tier_result_route(r.result, 0));
+            assert_string_equal(after, before);
         } else {
             sink s = {NULL, 0};
             rc = tier_history_ledger_write(h, TIER_LEDGER_JSON, collect, &s);
@@ -841,6 +921,7 @@ static void test_history_columns_before_and_after(void **state)
 }
 
 TST_MAIN(cmocka_unit_test(test_history_columns_before_and_after),
+         cmocka_unit_test(test_history_flags_and_route_follow_the_final_tier),
          cmocka_unit_test(test_history_worked_example_of_the_docs),
          cmocka_unit_test(test_history_promotion_is_immediate),
          cmocka_unit_test(test_history_demote_after_runs_holds_then_releases),

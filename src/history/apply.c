@@ -626,7 +626,7 @@ static int check(hrun *R)
     return TIER_OK;
 }
 
-static int finish_result(hrun *R, tier_result *result)
+static int finish_result(hrun *R, tier_result *result, const tier_policy *policy)
 {
     tier__result_final fin;
     fin.tier = R->final;
@@ -638,6 +638,7 @@ static int finish_result(hrun *R, tier_result *result)
     fin.n_previous_names = R->nt;
     fin.move = R->move;
     fin.since = R->since;
+    fin.policy = policy;
     return tier__result_finalize(result, R->book, &fin, R->err);
 }
 
@@ -693,7 +694,7 @@ int tier_history_apply(tier_history *history, tier_result *result, const tier_bo
     nh->has_as_of = 1;
     nh->as_of = R.as_of;
     /* The result changes here, all or nothing; after it nothing can fail. */
-    if ((rc = finish_result(&R, result)) != TIER_OK)
+    if ((rc = finish_result(&R, result, policy)) != TIER_OK)
         goto done;
     nh->raw = history->raw; /* unknown snapshot sections are kept as they came */
     nh->n_raw = history->n_raw;

@@ -142,13 +142,23 @@ static int run_models(tier_pipeline *p, tier__run *r, const tier_policy *policy,
         size_t i;
         for (i = 0; i < r->n_models && !rc; i++)
             rc = tier__pipeline_fit_warnings(&p->alloc, r->models[i], r);
-        /* The run's notices (a routing team over its capacity) are warnings of the job. */
-        for (i = 0; i < tier_result_notice_count(r->result) && !rc; i++)
-            rc = tier__run_warn(&p->alloc, r, tier_result_notice(r->result, i));
         if (rc)
             return tier__pipeline_fail(p, rc, "out of memory");
     }
     return TIER_OK;
+}
+
+/* The run's notices (a routing team over its capacity) are warnings of the job: taken once the
+ * tiers are final (after a history, which routes the final tiers again). */
+static int add_notices(tier_pipeline *p, tier__run *r)
+{
+    size_t i;
+    int rc = TIER_OK;
+    if (p->produce == TIER__PRODUCE_SCORES || p->produce == TIER__PRODUCE_FIT)
+        return TIER_OK;
+    for (i = 0; i < tier_result_notice_count(r->result) && !rc; i++)
+        rc = tier__run_warn(&p->alloc, r, tier_result_notice(r->result, i));
+    return rc ? tier__pipeline_fail(p, rc, "out of memory") : TIER_OK;
 }
 
 /* The output columns when the setting gives none: for `tiers` the kinds' columns between
@@ -431,6 +441,8 @@ int tier_pipeline_run(tier_pipeline *p)
         history = NULL;
     }
     if (!rc)
+        rc = add_notices(p, &r);
+    if (!rc)
         rc = p->produce == TIER__PRODUCE_FIT       ? write_reports(p, &r)
              : p->produce == TIER__PRODUCE_EXPLAIN ? write_explanation(p, &r)
                                                    : write_rows(p, specs, n, &r);
@@ -476,5 +488,7 @@ int tier__pipeline_run_policy(tier_pipeline *p, const tier__model_spec *specs, s
                               const tier_policy *policy, int quiet_estate, tier__run *r)
 {
     int rc = make_models(p, specs, n, r);
-    return rc ? rc : run_models(p, r, policy, quiet_estate);
+    if (!rc)
+        rc = run_models(p, r, policy, quiet_estate);
+    return rc ? rc : add_notices(p, r);
 }

@@ -344,6 +344,18 @@ static int route(run *R)
     return TIER_OK;
 }
 
+/* The flags and routing phase over the rows' tiers in R->row_tier: `tier` in their expressions
+ * is that tier. Run by tier__policy_apply on the placed tiers and by tier__policy_flags on given
+ * (final) ones. */
+static int flags_and_routes(run *R)
+{
+    int rc;
+    tier__ectx_set_tiers(R->ctx, R->row_tier, R->tier_names, R->pol->n_tiers);
+    if ((rc = flags(R)) != TIER_OK)
+        return rc;
+    return R->pol->route.present ? route(R) : TIER_OK;
+}
+
 /* ---- back to customers ---------------------------------------------------------------------- */
 
 /* Interned owned texts. */
@@ -462,6 +474,38 @@ done:
     return rc ? nomem(R, "collecting the flags") : TIER_OK;
 }
 
+/* Each customer's flags (its row's set) and, when the policy routes, its row's team, into out
+ * (customers set); a member takes its group's row. TIER_OK or TIER_ENOMEM (err set). */
+static int flags_to_customers(run *R, tier__applied *out)
+{
+    const size_t n = R->customers;
+    int32_t *row_flag = tier__calloc(R->a, R->n + 1, sizeof *row_flag);
+    size_t i;
+    out->flags = tier__malloc(R->a, (n ? n : 1) * sizeof *out->flags);
+    if (!row_flag || !out->flags || flag_texts(R, row_flag, out)) {
+        tier__free(R->a, row_flag);
+        return nomem(R, "collecting the flags");
+    }
+    for (i = 0; i < n; i++)
+        out->flags[i] = row_flag[R->hier ? R->rows.row_of[i] : i];
+    tier__free(R->a, row_flag);
+    if (!R->routed)
+        return TIER_OK;
+    out->routes = 1;
+    out->route = tier__malloc(R->a, (n ? n : 1) * sizeof *out->route);
+    if (!out->route)
+        return nomem(R, "routing");
+    for (i = 0; i < n; i++)
+        out->route[i] = R->rout.team[R->hier ? R->rows.row_of[i] : i];
+    out->teams = R->rout.names;
+    out->n_teams = R->rout.n_names;
+    out->report = R->rout.report;
+    out->n_report = R->rout.n_report;
+    R->rout.names = R->rout.report = NULL;
+    R->rout.n_names = R->rout.n_report = 0;
+    return TIER_OK;
+}
+
 /* Reasons: the distinct rule names (first), the caps' reasons, "member of TOP" per group. */
 static int to_customers(run *R, tier__applied *out)
 {
@@ -469,7 +513,6 @@ static int to_customers(run *R, tier__applied *out)
     size_t nrules = R->rule_base[pol->n_tiers], t, k, i, r;
     int32_t *rule_code = tier__calloc(R->a, nrules + 1, sizeof *rule_code);
     int32_t *cap_code = tier__calloc(R->a, pol->n_tiers + 1, sizeof *cap_code);
-    int32_t *row_flag = tier__calloc(R->a, R->n + 1, sizeof *row_flag);
     int32_t *member_code = NULL;
     size_t *top = NULL;
     texts rs = {NULL, 0, 0};
@@ -478,10 +521,8 @@ static int to_customers(run *R, tier__applied *out)
     out->customers = n;
     out->tier = tier__malloc(R->a, (n ? n : 1) * sizeof *out->tier);
     out->reason = tier__malloc(R->a, (n ? n : 1) * sizeof *out->reason);
-    out->flags = tier__malloc(R->a, (n ? n : 1) * sizeof *out->flags);
     out->cap_reason = tier__malloc(R->a, (n ? n : 1) * sizeof *out->cap_reason);
-    if (!rule_code || !cap_code || !row_flag || !out->tier || !out->reason || !out->flags ||
-        !out->cap_reason)
+    if (!rule_code || !cap_code || !out->tier || !out->reason || !out->cap_reason)
         goto done;
     for (t = 0, i = 0; t < pol->n_tiers; t++)
         for (k = 0; k < pol->tiers[t].n_rules; k++, i++) {
@@ -515,13 +556,12 @@ static int to_customers(run *R, tier__applied *out)
             if (!R->rows.member[i])
                 top[R->rows.row_of[i]] = i;
     }
-    if (flag_texts(R, row_flag, out))
+    if (flags_to_customers(R, out))
         goto done;
     for (i = 0; i < n; i++) {
         size_t row = R->hier ? R->rows.row_of[i] : i;
         int32_t rr = R->row_rule[row];
         out->tier[i] = R->row_tier[row];
-        out->flags[i] = row_flag[row];
         out->cap_reason[i] = rr <= -2 ? cap_code[-2 - rr] : -1;
         if (member_code && R->rows.member[i] && out->tier[i] >= 0) {
             if (member_code[row] < 0) {
@@ -542,26 +582,12 @@ static int to_customers(run *R, tier__applied *out)
             out->reason[i] = rr >= 0 ? rule_code[rr] : rr <= -2 ? cap_code[-2 - rr] : -1;
         }
     }
-    if (R->routed) {
-        out->routes = 1;
-        out->route = tier__malloc(R->a, (n ? n : 1) * sizeof *out->route);
-        if (!out->route)
-            goto done;
-        for (i = 0; i < n; i++)
-            out->route[i] = R->rout.team[R->hier ? R->rows.row_of[i] : i];
-        out->teams = R->rout.names;
-        out->n_teams = R->rout.n_names;
-        out->report = R->rout.report;
-        out->n_report = R->rout.n_report;
-        R->rout.names = R->rout.report = NULL;
-        R->rout.n_names = R->rout.n_report = 0;
-    }
     texts_give(&rs, &out->reasons, &out->n_reasons);
     rc = TIER_OK;
 done:
     tier__free_strings(R->a, rs.v, rs.n);
     {
-        void *own[] = {rule_code, cap_code, row_flag, member_code, top};
+        void *own[] = {rule_code, cap_code, member_code, top};
         tier__free_all(R->a, own, sizeof own / sizeof *own);
     }
     return rc ? nomem(R, "placing the customers") : TIER_OK;
@@ -773,10 +799,7 @@ int tier__policy_apply(const tier__apply_in *in, const tier_allocator *a, tier__
     }
     if ((rc = place(&R)) != TIER_OK || (rc = caps(&R)) != TIER_OK)
         goto fail;
-    tier__ectx_set_tiers(R.ctx, R.row_tier, R.tier_names, pol->n_tiers);
-    if ((rc = flags(&R)) != TIER_OK)
-        goto fail;
-    if (pol->route.present && (rc = route(&R)) != TIER_OK)
+    if ((rc = flags_and_routes(&R)) != TIER_OK)
         goto fail;
     if (trace && (rc = trace_values(&R, trace)) != TIER_OK)
         goto fail;
@@ -798,5 +821,67 @@ done:
     tier__free(a, R.rule_base);
     tier__free(a, R.tier_names);
     tier__free(a, R.row_flags);
+    return rc;
+}
+
+int tier__policy_flags(const tier__apply_in *in, const int32_t *tiers, const tier_allocator *a,
+                       tier__applied *out, tier__trace *trace, char *err)
+{
+    run R;
+    const tier__pol *pol = in->pol;
+    size_t r;
+    int rc = TIER_OK;
+    memset(out, 0, sizeof *out);
+    memset(&R, 0, sizeof R);
+    R.in = in;
+    R.pol = pol;
+    R.a = a;
+    R.err = err;
+    R.customers = in->frame ? tier_frame_rows(in->frame) : 0;
+    if (!in->book || tier_book_customer_count(in->book) != R.customers ||
+        (trace && trace->customer >= R.customers)) {
+        tier__errorf(err, "the flags need the book of the frame's customers");
+        return TIER_EINVAL;
+    }
+    if (pol->hier.present && (rc = tier__hier_rows(&pol->hier, in->book, a, &R.rows, err)) != 0)
+        return context(&R, rc, NULL, "hierarchy");
+    R.hier = pol->hier.present;
+    R.n = R.hier ? R.rows.n : R.customers;
+    R.words = (pol->n_flags + 1 + 63) / 64;
+    R.row_tier = tier__malloc(a, (R.n ? R.n : 1) * sizeof *R.row_tier);
+    R.mask = tier__malloc(a, R.n ? R.n : 1);
+    R.tier_names = tier__calloc(a, pol->n_tiers + 1, sizeof *R.tier_names);
+    R.row_flags = tier__calloc(a, (R.n ? R.n : 1) * R.words, sizeof *R.row_flags);
+    if (!R.row_tier || !R.mask || !R.tier_names || !R.row_flags)
+        rc = nomem(&R, "evaluating the flags");
+    if (!rc)
+        rc = tier__ectx_new(&R.ctx, a, pol, in->book, in->frame, R.hier ? &R.rows : NULL, in->as_of,
+                            err);
+    if (!rc) {
+        /* A row takes the tier of its lead customer, as the placed tiers were its row's. */
+        for (r = 0; r < R.n; r++)
+            R.row_tier[r] = tiers[R.hier ? R.rows.lead[r] : r];
+        for (r = 0; r < pol->n_tiers; r++)
+            R.tier_names[r] = pol->tiers[r].name;
+        if (trace) {
+            trace->row = R.hier ? R.rows.row_of[trace->customer] : trace->customer;
+            R.trace = trace;
+        }
+        rc = flags_and_routes(&R);
+    }
+    if (!rc)
+        rc = flags_to_customers(&R, out);
+    if (rc)
+        tier__applied_free(a, out);
+    else
+        out->customers = R.customers;
+    tier__ectx_free(R.ctx);
+    tier__route_free(a, &R.rout);
+    if (R.hier)
+        tier__rowset_free(a, &R.rows);
+    {
+        void *own[] = {R.row_tier, R.mask, R.tier_names, R.row_flags};
+        tier__free_all(a, own, sizeof own / sizeof *own);
+    }
     return rc;
 }

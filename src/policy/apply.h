@@ -74,6 +74,14 @@ typedef struct tier__trace {
  * *trace are empty. */
 int tier__policy_apply(const tier__apply_in *in, const tier_allocator *a, tier__applied *out,
                        tier__trace *trace, char *err);
+/* The flags and routing phase alone, over given tiers instead of the placed ones: `tiers` holds
+ * each customer's tier (-1: none), e.g. the final tiers after a history (docs/history.md); a row
+ * of a hierarchy takes its lead customer's. Fills only out->customers, flags, flag_sets, routes,
+ * route, teams and report. With a trace already filled by tier__policy_apply (its flag_value
+ * allocated), overwrites its flag_value and route_overflow. Errors as tier__policy_apply; on
+ * failure *out is empty and the trace's flags are unspecified. */
+int tier__policy_flags(const tier__apply_in *in, const int32_t *tiers, const tier_allocator *a,
+                       tier__applied *out, tier__trace *trace, char *err);
 void tier__applied_free(const tier_allocator *a, tier__applied *out);
 void tier__trace_free(const tier_allocator *a, tier__trace *t);
 

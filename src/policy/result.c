@@ -533,6 +533,11 @@ const char *tier__result_ent_name(const tier_result *result, size_t k)
     return k < result->k.n_ent ? result->k.ent_name[k] : NULL;
 }
 
+const int32_t *tier__result_tiers(const tier_result *result)
+{
+    return result->frame ? result->tier_codes : NULL;
+}
+
 double tier__result_as_of(const tier_result *result)
 {
     return result->run_as_of;
@@ -644,7 +649,8 @@ int tier__result_finalize(tier_result *res, const tier_book *book, const tier__r
     tier_frame *f = res->frame;
     kept sum;
     const char **names = NULL;
-    size_t mark = 0, i, c_tier = 0, c_reason = 0;
+    size_t mark = 0, i, c_tier = 0, c_reason = 0, c_flags = 0, c_route = 0;
+    tier__applied fl;
     int32_t *dst;
     double *days;
     int rc;
@@ -669,11 +675,30 @@ int tier__result_finalize(tier_result *res, const tier_book *book, const tier__r
             return TIER_EINVAL;
         }
     }
+    if (!fin->policy || fin->policy->pol.n_tiers != ntiers ||
+        !fin->policy->pol.route.present != !res->route_codes ||
+        (fin->policy->pol.n_flags > 0 || fin->policy->pol.route.present) != !!res->flag_codes) {
+        tier__errorf(err, "the final tiers need the policy of the run");
+        return TIER_EINVAL;
+    }
+    memset(&fl, 0, sizeof fl);
+    if (res->flag_codes) {
+        /* Flags and routing see the final tiers (`tier` in their tests, the teams' loads). */
+        tier__apply_in in;
+        in.pol = &fin->policy->pol;
+        in.origin = fin->policy->origin;
+        in.book = book;
+        in.frame = f;
+        in.as_of = res->run_as_of;
+        if ((rc = tier__policy_flags(&in, fin->tier, a, &fl, NULL, err)) != TIER_OK)
+            return rc;
+    }
     memset(&sum, 0, sizeof sum);
     sum.ntiers = ntiers;
     if ((rc = summarize(res, book, fin->tier, n, &sum)) != TIER_OK) {
         tier__errorf(err, "%s", res->err);
         kept_free(a, &sum);
+        tier__applied_free(a, &fl);
         return rc;
     }
     names = tier__calloc(a, ntiers + 1, sizeof *names);
@@ -702,16 +727,45 @@ int tier__result_finalize(tier_result *res, const tier_book *book, const tier__r
     if ((rc = tier_frame_add_labels(f, "-reason-", fin->reasons, fin->n_reasons, &dst)) != TIER_OK)
         goto fail;
     memcpy(dst, fin->reason, n * sizeof *dst);
-    if (tier_frame_find(f, "-tier-", &c_tier) || tier_frame_find(f, "-reason-", &c_reason)) {
+    if (res->flag_codes &&
+        ((rc = tier_frame_add_labels(f, "-flags-", (const char *const *)fl.flag_sets,
+                                     fl.n_flag_sets, &dst)) != TIER_OK))
+        goto fail;
+    if (res->flag_codes)
+        memcpy(dst, fl.flags, n * sizeof *dst);
+    if (res->route_codes &&
+        ((rc = tier_frame_add_labels(f, "-route-", (const char *const *)fl.teams, fl.n_teams,
+                                     &dst)) != TIER_OK))
+        goto fail;
+    if (res->route_codes)
+        memcpy(dst, fl.route, n * sizeof *dst);
+    if (tier_frame_find(f, "-tier-", &c_tier) || tier_frame_find(f, "-reason-", &c_reason) ||
+        (res->flag_codes && tier_frame_find(f, "-flags-", &c_flags)) ||
+        (res->route_codes && tier_frame_find(f, "-route-", &c_route))) {
         rc = TIER_ERROR;
         goto fail;
     }
     /* Commit: nothing below can fail. */
     tier__frame_swap(f, res->tier_col, c_tier);
     tier__frame_swap(f, res->reason_col, c_reason);
+    if (res->flag_codes)
+        tier__frame_swap(f, res->flag_col, c_flags);
+    if (res->route_codes)
+        tier__frame_swap(f, res->route_col, c_route);
     tier__frame_end(f, mark + 3, 0);
     res->tier_codes = tier_frame_labels(f, res->tier_col);
     res->reason_codes = tier_frame_labels(f, res->reason_col);
+    if (res->flag_codes)
+        res->flag_codes = tier_frame_labels(f, res->flag_col);
+    if (res->route_codes) {
+        res->route_codes = tier_frame_labels(f, res->route_col);
+        tier__free_strings(a, res->k.report, res->k.n_report);
+        res->k.report = fl.report;
+        res->k.n_report = fl.n_report;
+        fl.report = NULL;
+        fl.n_report = 0;
+    }
+    tier__applied_free(a, &fl);
     tier__free(a, res->k.tier_customers);
     tier__free(a, res->k.tier_net);
     res->k.tier_customers = sum.tier_customers;
@@ -728,5 +782,6 @@ fail:
         tier__frame_end(f, mark, 0);
     tier__free(a, (void *)names);
     kept_free(a, &sum);
+    tier__applied_free(a, &fl);
     return rc;
 }

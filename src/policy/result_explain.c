@@ -344,6 +344,16 @@ int tier_result_explain(const tier_result *result, const tier_book *book, const 
     if (rc)
         return rc;
     tier__applied_free(a, &ap);
+    if (tier__result_finalized(result)) {
+        /* After a history the flags and the route are those of the final tier, as in the
+         * result's columns: the trace's flags are evaluated again over the final tiers. */
+        rc = tier__policy_flags(&in, tier__result_tiers(result), a, &ap, &tr, err);
+        if (rc) {
+            tier__trace_free(a, &tr);
+            return rc;
+        }
+        tier__applied_free(a, &ap);
+    }
 
     tier__buf_init(&b, a);
     x.b = &b;

@@ -19,6 +19,9 @@ int tier__result_ent_value(const tier_result *result, int k, size_t tier, double
 size_t tier__result_ent_count(const tier_result *result);
 const char *tier__result_ent_name(const tier_result *result, size_t k);
 
+/* The tier of every customer (-1: none): the final ones once finalized. NULL before a run. */
+const int32_t *tier__result_tiers(const tier_result *result);
+
 /* The as-of day the last run used (NaN: the default). */
 double tier__result_as_of(const tier_result *result);
 /* The state of model `m` of the last run as saved (NULL when it could not be saved), its name and
@@ -59,14 +62,18 @@ typedef struct tier__result_final {
     const int32_t *previous; /* index into previous_names, -1: none */
     const char *const *previous_names;
     size_t n_previous_names;
-    const int32_t *move; /* TIER__RMOVE_* */
-    const double *since; /* day number the customer entered its tier (NaN: none) */
+    const int32_t *move;       /* TIER__RMOVE_* */
+    const double *since;       /* day number the customer entered its tier (NaN: none) */
+    const tier_policy *policy; /* the run's policy: its flags and routing are evaluated again */
 } tier__result_final;
 
 /* Replaces the tier and reason columns by the final ones, adds the label columns previous_tier
  * and move and the number column since, and sums the summary over the final tiers with `book`
- * (that of the run). All or nothing: TIER_OK, TIER_ESTATE (no run, or already finalized),
- * TIER_EINVAL (book, codes out of range) or TIER_ENOMEM; the message is in *err. */
+ * (that of the run). The flags and route columns (and the routing notices) are evaluated again
+ * over the final tiers with fin->policy (tier__policy_flags), so that every column, the summary,
+ * explanations and diffs see the final tiers only. All or nothing: TIER_OK, TIER_ESTATE (no run,
+ * or already finalized), TIER_EINVAL (book, codes out of range, no policy or not the run's), an
+ * error of the flags' evaluation, or TIER_ENOMEM; the message is in *err. */
 int tier__result_finalize(tier_result *result, const tier_book *book, const tier__result_final *fin,
                           char *err);
 
