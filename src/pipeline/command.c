@@ -17,7 +17,7 @@ static const char overview[] =
     "commands:\n"
     "  run       tier every customer of a transaction log by a policy (built-in or file)\n"
     "  explain   why one customer got its tier: models, windows, rules, caps, flags\n"
-    "  diff      what-if: two policies on the same data, who moves between which tiers\n"
+    "  diff      what-if: two policies on the same data, or two --state snapshots: who moves\n"
     "  policies  list the built-in policies, or print one (tier policies NAME)\n"
     "  lint      check a policy file: errors and warnings, one per line\n"
     "  override  pin a customer to a tier until a day, in a --state file (add, remove, list)\n"
@@ -78,13 +78,23 @@ static const char override_notes[] =
 
 static const char diff_usage[] =
     "tier diff --input FILE --policy A --against B [--format text|csv|json] [--out FILE]\n"
-    "         [--accounts FILE [--account-id COL]] [--models LIST] <reader flags>\n"
+    "         [--accounts FILE [--account-id COL]] [--models LIST] <reader flags>\n";
+
+static const char diff_state_usage[] =
+    "tier diff --state OLD --against-state NEW [--format text|csv|json] [--out FILE]\n"
+    "         [--quiet]\n";
+
+static const char diff_notes[] =
     "\n"
     "  reads the data once, tiers it by policy A (default b2b-sabc, with --accounts\n"
     "  b2b-full) and by policy B, and compares: customers and revenue from each tier\n"
     "  to each, the entitlement totals, the accounts routed per team, and every\n"
-    "  customer that moves with its reason under A and under B. --format text (the\n"
-    "  default) is for a person, csv lists the movers, json has everything\n";
+    "  customer that moves with its reason under A and under B. With --state and\n"
+    "  --against-state it reads nothing but two snapshots of tier run --state (e.g.\n"
+    "  last month's and this month's) and compares each customer's tier in OLD with\n"
+    "  that in NEW, with the reason of each side's last move (snapshots keep no\n"
+    "  revenue or entitlements). --format text (the default) is for a person, csv\n"
+    "  lists the movers, json has everything\n";
 
 static const char policies_usage[] =
     "tier policies [NAME]\n"
@@ -175,6 +185,8 @@ int tier_pipeline_usage(const char *command, tier_text *out)
         puts_text(&u, explain_usage);
         puts_text(&u, "\n");
         puts_text(&u, diff_usage);
+        puts_text(&u, diff_state_usage);
+        puts_text(&u, diff_notes);
         puts_text(&u, "\n");
         puts_text(&u, policies_usage);
         puts_text(&u, "\n");
@@ -195,6 +207,8 @@ int tier_pipeline_usage(const char *command, tier_text *out)
         puts_text(&u, reader_notes);
     } else if (strcmp(command, "diff") == 0) {
         section(&u, diff_usage);
+        section(&u, diff_state_usage);
+        puts_text(&u, diff_notes);
         puts_text(&u, reader_notes);
     } else if (strcmp(command, "policies") == 0) {
         section(&u, policies_usage);
@@ -286,9 +300,11 @@ static const cmd_flag explain_flags[] = {
     SETTING("--customer"), SETTING("--state"),      SETTING("--policy"), SETTING("--format"),
     SETTING("--accounts"), SETTING("--account-id"), SETTING("--models"), END};
 
-static const cmd_flag diff_flags[] = {
-    SETTING("--policy"),   SETTING("--against"),    SETTING("--out"),    SETTING("--format"),
-    SETTING("--accounts"), SETTING("--account-id"), SETTING("--models"), END};
+static const cmd_flag diff_flags[] = {SETTING("--policy"),        SETTING("--against"),
+                                      SETTING("--out"),           SETTING("--format"),
+                                      SETTING("--accounts"),      SETTING("--account-id"),
+                                      SETTING("--models"),        SETTING("--state"),
+                                      SETTING("--against-state"), END};
 
 static const cmd_flag quiet_flags[] = {
     {"--quiet", F_QUIET, NULL, {NULL}, NULL}, {"-q", F_QUIET, NULL, {NULL}, NULL}, END};

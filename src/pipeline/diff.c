@@ -13,6 +13,10 @@
 struct tier__diff_run {
     tier__run before; /* its book is the after run's (borrowed: NULL here) */
     tier_diff *diff;
+    /* A diff of two snapshots: each side's run count and as-of day, for the summary. */
+    int of_states;
+    uint64_t runs[2];
+    double as_of[2];
 };
 
 void tier__diff_run_free(const tier_allocator *a, tier__diff_run *d)
@@ -138,6 +142,55 @@ static int compare(tier_pipeline *p, tier__run *after, tier__diff_run *dr)
     return rc ? rc : write_diff(p, dr->diff);
 }
 
+/* A diff of two snapshots: `state` (before) against `against_state` (after), each loaded
+ * through the pipeline's I/O; nothing else is read. The pipeline keeps no result. */
+static int diff_states(tier_pipeline *p)
+{
+    const char *paths[2];
+    tier_history *h[2] = {NULL, NULL};
+    tier__run r;
+    tier__diff_run *dr;
+    int rc = TIER_OK, s;
+    memset(&r, 0, sizeof r);
+    paths[0] = p->state;
+    paths[1] = p->against_state;
+    dr = tier__calloc(&p->alloc, 1, sizeof *dr);
+    if (!dr)
+        return tier__pipeline_fail(p, TIER_ENOMEM, "out of memory");
+    r.diff = dr;
+    dr->of_states = 1;
+    for (s = 0; s < 2 && !rc; s++)
+        rc = tier__pipeline_history_load(p, paths[s], &h[s]);
+    if (!rc)
+        rc = tier_diff_new(&dr->diff, &p->alloc);
+    if (!rc) {
+        int same = strcmp(paths[0], paths[1]) == 0;
+        rc = tier_diff_set_labels(dr->diff, same ? "before" : paths[0], same ? "after" : paths[1]);
+        if (!rc)
+            rc = tier_diff_histories(dr->diff, h[0], h[1]);
+        if (rc)
+            tier__pipeline_fail(p, rc, "diff: %s",
+                                *tier_diff_last_error(dr->diff) ? tier_diff_last_error(dr->diff)
+                                                                : tier_strerror(rc));
+    } else if (rc == TIER_ENOMEM) {
+        tier__pipeline_fail(p, rc, "out of memory");
+    }
+    for (s = 0; s < 2 && !rc; s++) {
+        dr->runs[s] = tier_history_runs(h[s]);
+        dr->as_of[s] = tier_history_as_of(h[s]);
+    }
+    tier_history_free(h[0]);
+    tier_history_free(h[1]);
+    if (!rc)
+        rc = write_diff(p, dr->diff);
+    if (rc) {
+        tier__run_free(&p->alloc, &r);
+        return rc;
+    }
+    tier__pipeline_keep_run(p, &r);
+    return TIER_OK;
+}
+
 int tier__pipeline_diff(tier_pipeline *p)
 {
     side sides[2];
@@ -145,6 +198,8 @@ int tier__pipeline_diff(tier_pipeline *p)
     tier__diff_run *dr;
     size_t i;
     int rc, s, keep_txns = 0;
+    if (p->against_state)
+        return diff_states(p);
     memset(sides, 0, sizeof sides);
     memset(&r, 0, sizeof r);
     dr = tier__calloc(&p->alloc, 1, sizeof *dr);
@@ -199,6 +254,15 @@ static void put_fixed(tier__buf *b, double v, int decimals)
     tier__buf_append(b, n ? tmp : "nan", n ? n : 3);
 }
 
+/* "a.state (run 3, as of 2024-09-01)" */
+static void put_state(tier__buf *b, const char *label, uint64_t runs, double as_of)
+{
+    char day[16];
+    if (!(as_of == as_of) || tier_date_format_iso(day, sizeof day, (int32_t)as_of) != TIER_OK)
+        strcpy(day, "-");
+    tier__buf_printf(b, "%s (run %llu, as of %s)", label, (unsigned long long)runs, day);
+}
+
 void tier__pipeline_diff_summary(const tier__run *r, tier__buf *b)
 {
     const tier_diff *d = r->diff->diff;
@@ -207,6 +271,24 @@ void tier__pipeline_diff_summary(const tier__run *r, tier__buf *b)
     int32_t first, last, as_of;
     char day[16];
     int t;
+    if (r->diff->of_states) {
+        /* Snapshots keep no revenue: the moves are counted in customers only. */
+        (void)tier_diff_moved(d, 0, &moved, NULL);
+        (void)tier_diff_moved(d, TIER_DIFF_MOVE_UP, &up, NULL);
+        (void)tier_diff_moved(d, TIER_DIFF_MOVE_DOWN, &down, NULL);
+        (void)tier_diff_moved(d, TIER_DIFF_MOVE_ACROSS, &across, NULL);
+        tier__buf_printf(b, "%zu customers, state ", n);
+        put_state(b, tier_diff_label(d, TIER_DIFF_BEFORE), r->diff->runs[0], r->diff->as_of[0]);
+        tier__buf_puts(b, " against ");
+        put_state(b, tier_diff_label(d, TIER_DIFF_AFTER), r->diff->runs[1], r->diff->as_of[1]);
+        tier__buf_printf(b, "\n  moved: %zu customers (", moved);
+        put_fixed(b, n ? 100.0 * (double)moved / (double)n : 0.0, 1);
+        if (across)
+            tier__buf_puts(b, "%), between different tiers\n");
+        else
+            tier__buf_printf(b, "%%): %zu up, %zu down\n", up, down);
+        return;
+    }
     as_of = r->has_as_of                                             ? r->as_of
             : tier_book_day_range(r->book, &first, &last) == TIER_OK ? last + 1
                                                                      : 0;

@@ -68,14 +68,14 @@ static int count_sink(void *ud, const char *data, size_t len)
 
 /* ---- loading ------------------------------------------------------------------------------- */
 
-int tier__pipeline_state_load(tier_pipeline *p, int create, tier_history **out)
+static int load_file(tier_pipeline *p, const char *path, int create, tier_history **out)
 {
     tier_history *h = NULL;
     int rc = tier_history_new(&h, &p->alloc);
     *out = NULL;
     if (rc)
         return tier__pipeline_fail(p, rc, "out of memory");
-    rc = tier_history_load(h, p->state, &p->io);
+    rc = tier_history_load(h, path, &p->io);
     if (rc == TIER_ENOTFOUND && create) {
         /* The first run: nothing to load. A fresh handle, in case the failed load left traces. */
         tier_history_free(h);
@@ -86,15 +86,25 @@ int tier__pipeline_state_load(tier_pipeline *p, int create, tier_history **out)
     } else if (rc == TIER_ENOTFOUND) {
         tier_history_free(h);
         return tier__pipeline_fail(p, rc, "%s: no such state file (tier run --state creates it)",
-                                   p->state);
+                                   path);
     } else if (rc) {
         const char *why = tier_history_last_error(h);
-        tier__pipeline_fail(p, rc, "state %s: %s", p->state, *why ? why : tier_strerror(rc));
+        tier__pipeline_fail(p, rc, "state %s: %s", path, *why ? why : tier_strerror(rc));
         tier_history_free(h);
         return rc;
     }
     *out = h;
     return TIER_OK;
+}
+
+int tier__pipeline_state_load(tier_pipeline *p, int create, tier_history **out)
+{
+    return load_file(p, p->state, create, out);
+}
+
+int tier__pipeline_history_load(tier_pipeline *p, const char *path, tier_history **out)
+{
+    return load_file(p, path, 0, out);
 }
 
 /* ---- a run with a state -------------------------------------------------------------------- */

@@ -47,6 +47,7 @@ enum {
     K_OVERRIDE_AUTHOR,
     K_OVERRIDE_UNTIL,
     K_AGAINST,
+    K_AGAINST_STATE,
     K_COUNT
 };
 
@@ -81,6 +82,7 @@ static const key_info keys[K_COUNT] = {
     {"override_author", "NAME", TEXT(override_author)},
     {"override_until", "YYYY-MM-DD", 0},
     {"against", "NAME|FILE", TEXT(against)},
+    {"against_state", "FILE", TEXT(against_state)},
 };
 
 /* The text setting of key k (keys[k].text is not 0). */
@@ -494,6 +496,7 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
     case K_OVERRIDE_UNTIL:
         return set_date(p, k, value, TIER_DATE_ISO, &p->until, &p->has_until);
     case K_STATE:
+    case K_AGAINST_STATE:
     case K_LEDGER:
     case K_OVERRIDE_TIER:
     case K_OVERRIDE_REASON:
@@ -854,6 +857,34 @@ static int check_override(tier_pipeline *p)
     return TIER_OK;
 }
 
+/* A diff of two snapshots (`state` the older, `against_state` the newer): nothing is read but
+ * the two files, so the settings of a diff of two policies are refused rather than ignored. */
+static int check_state_diff(tier_pipeline *p)
+{
+    char b1[64], b2[64];
+    if (!p->state || !p->against_state)
+        return tier__pipeline_fail(
+            p, TIER_EINVAL, "a diff of two snapshots needs %s (the older) and %s (the newer)",
+            label(p, K_STATE, 1, b1), label(p, K_AGAINST_STATE, 1, b2));
+    if (p->against || p->policy_name || p->policy_ref)
+        return tier__pipeline_fail(
+            p, TIER_EINVAL,
+            "%s compares two snapshots, %s two policies on the same data: give one or the other",
+            label(p, K_AGAINST_STATE, 0, b1), label(p, p->against ? K_AGAINST : K_POLICY, 0, b2));
+    if (p->input || p->accounts || p->models_set)
+        return tier__pipeline_fail(p, TIER_EINVAL,
+                                   "a diff of two snapshots reads no data: %s is not used",
+                                   label(p,
+                                         p->input      ? K_INPUT
+                                         : p->accounts ? K_ACCOUNTS
+                                                       : K_MODELS,
+                                         0, b1));
+    if (p->ledger)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s is written by tiers runs only",
+                                   label(p, K_LEDGER, 0, b1));
+    return TIER_OK;
+}
+
 int tier_pipeline_check(tier_pipeline *p)
 {
     char b1[64], b2[64];
@@ -865,8 +896,13 @@ int tier_pipeline_check(tier_pipeline *p)
     if (p->ledger && !p->state)
         return tier__pipeline_fail(p, TIER_EINVAL, "%s needs %s", label(p, K_LEDGER, 0, b1),
                                    label(p, K_STATE, 1, b2));
+    if (p->against_state && p->produce != TIER__PRODUCE_DIFF)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s is for diff runs",
+                                   label(p, K_AGAINST_STATE, 0, b1));
     if (TIER__PRODUCE_IS_OVERRIDE(p->produce))
         return check_override(p);
+    if (p->produce == TIER__PRODUCE_DIFF && (p->state || p->against_state))
+        return check_state_diff(p);
     if (p->state && p->produce != TIER__PRODUCE_TIERS && p->produce != TIER__PRODUCE_EXPLAIN)
         return tier__pipeline_fail(p, TIER_EINVAL, "%s is for tiers and explain runs",
                                    label(p, K_STATE, 0, b1));

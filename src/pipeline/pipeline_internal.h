@@ -115,8 +115,9 @@ struct tier_pipeline {
     char *state, *ledger;      /* the history's snapshot file, the ledger's path prefix */
     char *override_tier, *override_reason, *override_author;
     int has_until;
-    int32_t until; /* override_until: the first day the override no longer applies */
-    char *against; /* diff: the `against` setting as given (NULL: none) */
+    int32_t until;       /* override_until: the first day the override no longer applies */
+    char *against;       /* diff: the `against` setting as given (NULL: none) */
+    char *against_state; /* diff of two snapshots: the newer one (`state` is the older) */
     tier__policy_hold *against_policy; /* its policy, loaded when set */
     const tier_policy *policy_ref;
     const tier_registry *registry; /* borrowed; NULL: the built-in kinds */
@@ -230,6 +231,9 @@ int tier__pipeline_list_policies(tier_pipeline *p);
 /* Loads the `state` setting's snapshot into a new history (*out). A file that does not exist
  * gives an empty history when `create` (the first run), else TIER_ENOTFOUND. Error set. */
 int tier__pipeline_state_load(tier_pipeline *p, int create, tier_history **out);
+/* Loads the snapshot file `path` into a new history (*out): a missing file is TIER_ENOTFOUND,
+ * a damaged one TIER_ECORRUPT, each with a message naming the file. Error set. */
+int tier__pipeline_history_load(tier_pipeline *p, const char *path, tier_history **out);
 /* Applies `h` (the loaded state; taken over by r->history, also on failure) to r's result,
  * after the policy. For explain, keeps the customer's tier before the run in r->note. */
 int tier__pipeline_state_apply(tier_pipeline *p, tier__run *r, tier_history *h);
