@@ -113,6 +113,43 @@ class CommandTest(unittest.TestCase):
         self.assertEqual(code, 2)
         self.assertEqual(err, "tier: diff needs --against NAME|FILE: the policy to compare with\n")
 
+    def test_diff_of_two_snapshots(self):
+        """`diff --state OLD --against-state NEW`: the movers are the second run's ledger."""
+        policy = os.path.join(_support.HERE, "..", "..", "..", "tests", "data", "history",
+                              "b2b-hysteresis.policy")
+        with tempfile.TemporaryDirectory() as tmp:
+            old, new, ledger = (os.path.join(tmp, n) for n in ("old", "new", "ledger"))
+            for state, as_of, extra in ((old, "2024-07-01", []), (new, "2024-07-01", []),
+                                        (new, "2024-10-01", ["--ledger", ledger])):
+                code, out, err = run_main("run", *B2B, "--policy", policy, "--as-of", as_of,
+                                          "--state", state, "--quiet", *extra)
+                self.assertEqual(code, 0, err)
+            code, out, err = run_main("diff", "--state", old, "--against-state", new,
+                                      "--format", "csv")
+            self.assertEqual(code, 0, err)
+            rows = out.decode().splitlines()
+            self.assertEqual(rows[0], "customer_id,from,to,move,revenue,reason_before,reason_after")
+            with open(ledger + ".csv") as fh:
+                moves = [",".join(line.split(",")[:3]) for line in fh.read().splitlines()[1:]]
+            self.assertEqual([",".join(r.split(",")[:3]) for r in rows[1:]], moves)
+            self.assertGreater(len(moves), 50)
+            self.assertIn("moved: %d customers" % len(moves), err)
+            self.assertIn("state %s (run 1, as of 2024-07-01) against %s (run 2, as of "
+                          "2024-10-01)" % (old, new), err)
+            # A damaged snapshot names the file; a policy with --against-state is refused.
+            with open(os.path.join(tmp, "cut"), "wb") as fh, open(new, "rb") as src:
+                fh.write(src.read(100))
+            code, out, err = run_main("diff", "--state", old, "--against-state",
+                                      os.path.join(tmp, "cut"))
+            self.assertEqual(code, 1)
+            self.assertTrue(err.startswith("tier: state %s: " % os.path.join(tmp, "cut")), err)
+            self.assertIn("truncated", err)
+            code, out, err = run_main("diff", "--state", old, "--against-state", new,
+                                      "--against", "b2b-sabc")
+            self.assertEqual(code, 2)
+            self.assertEqual(err, "tier: --against-state compares two snapshots, --against two "
+                                  "policies on the same data: give one or the other\n")
+
     def test_bad_input_exits_1_with_one_line(self):
         code, out, err = run_main("run", "--input", "/nonexistent/x.csv")
         self.assertEqual(code, 1)
@@ -481,6 +518,7 @@ class TwinTest(unittest.TestCase):
                               "b2b-hysteresis.policy")
         job = B2B + ACCOUNTS + ["--policy", policy, "--quiet"]
         steps = [
+            (0, ["run"] + job + ["--as-of", "2024-07-01", "--state", "S0"]),
             (0, ["run"] + job + ["--as-of", "2024-07-01", "--state", "S", "--ledger", "L1",
                                  "--out", "O1"]),
             (0, ["override", "add", "--state", "S", "--customer", "ACC00001", "--tier", "S",
@@ -488,6 +526,11 @@ class TwinTest(unittest.TestCase):
                  "2024-10-01"]),
             (0, ["override", "list", "--state", "S"]),
             (0, ["run"] + job + ["--as-of", "2024-08-01", "--state", "S", "--ledger", "L2"]),
+            (0, ["diff", "--state", "S0", "--against-state", "S"]),
+            (0, ["diff", "--state", "S0", "--against-state", "S", "--format", "json"]),
+            (0, ["diff", "--state", "S0", "--against-state", "S", "--format", "csv", "--quiet"]),
+            (1, ["diff", "--state", "NOPE", "--against-state", "S"]),
+            (2, ["diff", "--state", "S0", "--against-state", "S", "--policy", "b2b-sabc"]),
             (0, ["explain"] + job + ["--as-of", "2024-09-01", "--state", "S", "--customer",
                                      "ACC00001"]),
             (0, ["explain"] + job + ["--as-of", "2024-09-01", "--state", "S", "--customer",
@@ -519,7 +562,8 @@ class TwinTest(unittest.TestCase):
                         files[name] = fh.read()
                 seen[who] = (log, files)
         self.assertEqual(sorted(seen["c"][1]), ["L1-matrix.csv", "L1.csv", "L1.json",
-                                                "L2-matrix.csv", "L2.csv", "L2.json", "O1", "S"])
+                                                "L2-matrix.csv", "L2.csv", "L2.json", "O1", "S",
+                                                "S0"])
         for i, (c, p) in enumerate(zip(seen["c"][0], seen["py"][0])):
             self.assertEqual(p, c, steps[i][1])
         self.assertEqual(seen["py"][1], seen["c"][1])
