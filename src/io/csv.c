@@ -317,10 +317,12 @@ void tier__csv_error_text(char *dst, uint64_t line, uint64_t col, const char *na
 int tier__csv_file_open(tier__csv_file *f, const tier_io *io, const char *path, char *why)
 {
     char etext[TIER__ERRTEXT_SIZE];
-    int rc;
+    int rc, retries = 0;
     memset(f, 0, sizeof *f);
     f->io = io;
-    rc = io->open(io->ud, path, TIER_IO_READ, &f->file);
+    do
+        rc = io->open(io->ud, path, TIER_IO_READ, &f->file);
+    while (rc == -EINTR && retries++ < CSV_EINTR_RETRIES);
     if (rc < 0) {
         f->file = NULL;
         tier__errorf(why, "cannot open %s: %s (errno %d)", path, tier__errtext_lower(etext, rc),

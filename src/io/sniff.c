@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/io_internal.h"
 #include "io/sniff.h"
 #include "util/csv_lex.h"
 
@@ -14,17 +15,30 @@ static const char *const amount_names[] = {"amount", "dollar_value", "revenue", 
                                            "total",  "sales",        NULL};
 static const char *const account_id_names[] = {"account_id", "customer_id", "customer", "id", NULL};
 
-int tier__sniff_head(const tier_io *io, const char *path, char *buf, size_t cap, size_t *len)
+int tier__sniff_head(const tier_io *io, const char *path, char *buf, size_t cap, size_t *len,
+                     int *reading)
 {
-    void *f;
+    void *f = NULL;
     size_t got = 0;
-    int rc = io->open(io->ud, path, TIER_IO_READ, &f);
+    int rc, tries = 0;
     *len = 0;
+    *reading = 0;
+    do
+        rc = io->open(io->ud, path, TIER_IO_READ, &f);
+    while (rc == -EINTR && ++tries < TIER__IO_EINTR_TRIES);
     if (rc)
         return rc < 0 ? rc : -EIO;
+    tries = 0;
     while (got < cap) {
         int64_t n = io->read(io->ud, f, buf + got, cap - got);
-        if (n <= 0)
+        if (n == -EINTR && ++tries < TIER__IO_EINTR_TRIES)
+            continue;
+        if (n < 0) {
+            (void)io->close(io->ud, f);
+            *reading = 1;
+            return n < INT32_MIN ? -EIO : (int)n;
+        }
+        if (n == 0)
             break;
         got += (size_t)n;
     }

@@ -31,10 +31,11 @@ typedef struct tier__names {
     size_t n;
 } tier__names;
 
-/* Reads the first up to `cap` bytes of `path` through `io` into buf; *len gets the count. A file
- * that opens but cannot be read gives 0 bytes (the reader reports the error later). Returns 0, or
- * the negative errno of a failed open. */
-int tier__sniff_head(const tier_io *io, const char *path, char *buf, size_t cap, size_t *len);
+/* Reads the first up to `cap` bytes of `path` through `io` into buf; *len gets the count. Calls
+ * interrupted (-EINTR) are retried. Returns 0, or the negative errno of a failed open or read
+ * (*reading 0 or 1 says which): a head cut short by a failed read would be sniffed wrong. */
+int tier__sniff_head(const tier_io *io, const char *path, char *buf, size_t cap, size_t *len,
+                     int *reading);
 
 /* The first line of head[0..len): after a UTF-8 byte-order mark, up to the first LF, CR or NUL.
  * Returns its length; *line points to it. */

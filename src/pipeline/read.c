@@ -356,15 +356,15 @@ static int sniff(tier_pipeline *p, const char *path, int delim, int header, cons
     char *head = tier__malloc(&p->alloc, TIER__SNIFF_BYTES);
     const char *line;
     size_t len = 0, n;
-    int rc;
+    int rc, reading = 0;
     memset(names, 0, sizeof *names);
     if (!head)
         return tier__pipeline_fail(p, TIER_ENOMEM, "out of memory");
-    rc = tier__sniff_head(&p->io, path, head, TIER__SNIFF_BYTES - 1, &len);
+    rc = tier__sniff_head(&p->io, path, head, TIER__SNIFF_BYTES - 1, &len, &reading);
     if (rc) {
         tier__free(&p->alloc, head);
-        return tier__pipeline_fail(p, rc == -ENOMEM ? TIER_ENOMEM : TIER_EIO, "%s: cannot open: %s",
-                                   path, tier__errtext(rc));
+        return tier__pipeline_fail(p, rc == -ENOMEM ? TIER_ENOMEM : TIER_EIO, "%s: cannot %s: %s",
+                                   path, reading ? "read" : "open", tier__errtext(rc));
     }
     n = tier__sniff_first_line(head, len, &line);
     *out_delim = delim ? delim : tier__sniff_delimiter(line, n);
