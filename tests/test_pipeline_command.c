@@ -464,8 +464,12 @@ static void test_failed_command_leaves_the_earlier_settings_as_they_were(void **
     "  reads the data once, tiers it by policy A (default b2b-sabc, with --accounts\n"  \
     "  b2b-full) and by policy B, and compares: customers and revenue from each tier\n" \
     "  to each, the entitlement totals, the accounts routed per team, and every\n"      \
-    "  customer that moves with its reason under A and under B. --format text (the\n"   \
-    "  default) is for a person, csv lists the movers, json has everything\n"
+    "  customer that moves with its reason under A and under B. With --state and\n"     \
+    "  --against-state it reads nothing but two snapshots of tier run --state (e.g.\n"  \
+    "  last month's and this month's) and compares each customer's tier in OLD with\n"  \
+    "  that in NEW, with the reason of each side's last move (snapshots keep no\n"      \
+    "  revenue or entitlements). --format text (the default) is for a person, csv\n"    \
+    "  lists the movers, json has everything\n"
 
 #define POLICIES_NOTES                                                                    \
     "\n"                                                                                  \
@@ -512,7 +516,9 @@ static const char override_help[] =
 static const char diff_help[] =
     "usage: tier diff --input FILE --policy A --against B [--format text|csv|json] [--out FILE]\n"
     "                [--accounts FILE [--account-id COL]] [--models LIST] <reader "
-    "flags>\n" DIFF_NOTES "\n" READER_FLAGS;
+    "flags>\n"
+    "usage: tier diff --state OLD --against-state NEW [--format text|csv|json] [--out FILE]\n"
+    "                [--quiet]\n" DIFF_NOTES "\n" READER_FLAGS;
 
 static const char policies_help[] = "usage: tier policies [NAME]\n" POLICIES_NOTES;
 
@@ -537,7 +543,7 @@ static const char all_help_head[] =
     "commands:\n"
     "  run       tier every customer of a transaction log by a policy (built-in or file)\n"
     "  explain   why one customer got its tier: models, windows, rules, caps, flags\n"
-    "  diff      what-if: two policies on the same data, who moves between which tiers\n"
+    "  diff      what-if: two policies on the same data, or two --state snapshots: who moves\n"
     "  policies  list the built-in policies, or print one (tier policies NAME)\n"
     "  lint      check a policy file: errors and warnings, one per line\n"
     "  override  pin a customer to a tier until a day, in a --state file (add, remove, list)\n"
@@ -559,7 +565,9 @@ static const char all_help_head[] =
 
 static const char all_help_mid[] =
     "tier diff --input FILE --policy A --against B [--format text|csv|json] [--out FILE]\n"
-    "         [--accounts FILE [--account-id COL]] [--models LIST] <reader flags>\n" DIFF_NOTES "\n"
+    "         [--accounts FILE [--account-id COL]] [--models LIST] <reader flags>\n"
+    "tier diff --state OLD --against-state NEW [--format text|csv|json] [--out FILE]\n"
+    "         [--quiet]\n" DIFF_NOTES "\n"
     "tier policies [NAME]\n" POLICIES_NOTES "\n"
     "tier lint POLICY [--quiet]\n" LINT_NOTES "\n"
     "tier override add --state FILE --customer ID --tier T --reason TEXT --author NAME\n"
