@@ -106,7 +106,9 @@ class Pipeline(Handle):
     when it exists, hysteresis, dwell and overrides are applied after the policy, and the new
     snapshot is saved when the whole run succeeded (see libtier.History); ``ledger="PREFIX"``
     then writes PREFIX.csv, PREFIX-matrix.csv and PREFIX.json. The produce values
-    "override_add", "override_remove" and "override_list" work on the state alone.
+    "override_add", "override_remove" and "override_list" work on the state alone, and
+    ``produce="diff"`` with ``state="OLD"`` and ``against_state="NEW"`` compares two snapshots
+    (docs/diff.md) without reading any input.
     """
 
     _free = staticmethod(F.tier_pipeline_free)

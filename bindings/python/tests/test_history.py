@@ -161,6 +161,34 @@ class PipelineStateTest(unittest.TestCase):
             self.assertEqual(sorted(os.listdir(tmp)),
                              ["ledger-matrix.csv", "ledger.csv", "ledger.json", "s"])
 
+    def test_diff_of_two_snapshots_through_the_pipeline(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            old, new = os.path.join(tmp, "old"), os.path.join(tmp, "new")
+            for state, as_of in ((old, "2024-07-01"), (new, "2024-07-01"), (new, "2024-10-01")):
+                with Pipeline(input=self.B2B, policy="b2b-sabc", as_of=as_of, state=state) as p:
+                    p.run()
+            chunks = []
+            with Pipeline(produce="diff", state=old, against_state=new, format="csv") as p:
+                p.set_output(chunks.append)
+                p.run()
+                summary = p.summary()
+            rows = b"".join(chunks).decode().splitlines()
+            self.assertEqual(rows[0], "customer_id,from,to,move,revenue,reason_before,reason_after")
+            self.assertGreater(len(rows), 10)
+            self.assertIn("moved: %d customers" % (len(rows) - 1), summary)
+            # The movers are the customers whose tier differs between the two snapshots.
+            a, b = History.load(old), History.load(new)
+            tiers = [dict((e.id, e.tier) for e in h.entries()) for h in (a, b)]
+            moved = sorted(i for i in tiers[1] if tiers[0].get(i, "") != tiers[1][i])
+            self.assertEqual([r.split(",")[0] for r in rows[1:]], moved)
+            # A policy diff's settings are refused with a snapshot diff.
+            with Pipeline(produce="diff", state=old, against_state=new, against="b2b-sabc") as p:
+                with self.assertRaises(TierError):
+                    p.run()
+                self.assertEqual(p.last_error, "against_state compares two snapshots, against "
+                                               "two policies on the same data: give one or the "
+                                               "other")
+
     def test_override_runs(self):
         with tempfile.TemporaryDirectory() as tmp:
             state = os.path.join(tmp, "s")
