@@ -191,7 +191,7 @@ static int expect_files(const fixture *fx, const tst_faultfs *fs, int all_new, c
 
 /* ---- the fixture itself ---------------------------------------------------------------------- */
 
-static void test_pipeline_state_run_applies_the_history_and_writes_four_files(void **state)
+static void test_pipeline_state_run_applies_the_history_and_writes_five_files(void **state)
 {
     static const char *const out[] = {"acme,S,S,same,", "held in S: its rules failed 1 of 2 runs",
                                       "bolt,A,A,same,", "override: renewal (ana, until 2025-06-01)",
@@ -371,7 +371,7 @@ static void test_pipeline_state_run_crashed_after_every_operation(void **state)
     fixture_free(&fx);
 }
 
-TST_MAIN(cmocka_unit_test(test_pipeline_state_run_applies_the_history_and_writes_four_files),
+TST_MAIN(cmocka_unit_test(test_pipeline_state_run_applies_the_history_and_writes_five_files),
          cmocka_unit_test(test_pipeline_state_run_survives_every_failed_allocation),
          cmocka_unit_test(test_pipeline_state_run_survives_every_failed_operation),
          cmocka_unit_test(test_pipeline_state_run_crashed_after_every_operation))
