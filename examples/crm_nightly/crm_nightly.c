@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 #include <tier.h>
 
+/* [account columns] */
 /* The accounts table: one declaration gives both the SQL schema and the loader's column types,
  * so that nothing is guessed from the values. */
 static const struct account_column {
@@ -58,6 +59,7 @@ static const struct account_column {
     {"onboarding_started", "TEXT", TIER_COLUMN_DATE},
 };
 #define NCOLS (sizeof account_columns / sizeof account_columns[0])
+/* [account columns] */
 
 static const char schema[] =
     "CREATE TABLE invoices(invoice_id INTEGER PRIMARY KEY, account_id TEXT NOT NULL,\n"
@@ -308,6 +310,7 @@ static int load_invoices(sqlite3 *db, tier_book *book, size_t *count)
     return bad;
 }
 
+/* [load accounts] */
 /* The accounts as typed cells, row after row, then one all-or-nothing load. Text cells point at
  * copies: SQLite's own text is valid only until the cursor moves. */
 static int load_accounts(sqlite3 *db, tier_book *book, size_t *count)
@@ -370,6 +373,7 @@ static int load_accounts(sqlite3 *db, tier_book *book, size_t *count)
     *count = rows;
     return bad;
 }
+/* [load accounts] */
 
 /* The models the policy declares, with its options. */
 static int make_models(const tier_policy *policy, tier_model **models, size_t *n)
@@ -657,6 +661,7 @@ static void summary(const tier_result *res, const tier_history *hist, size_t inv
     printf("; %zu migrations\n", moves);
 }
 
+/* [nightly run] */
 static int run(sqlite3 *db, const char *policy_path)
 {
     tier_book *book = NULL;
@@ -704,6 +709,7 @@ static int run(sqlite3 *db, const char *policy_path)
     tier_book_free(book);
     return bad;
 }
+/* [nightly run] */
 
 int main(int argc, char **argv)
 {
