@@ -41,8 +41,10 @@ if [ "$check" -eq 0 ]; then
     abidw --headers-dir "$root/include" --drop-private-types --drop-undefined-syms \
         --no-show-locs --no-corpus-path --no-comp-dir-path --type-id-style hash \
         --out-file "$tmp" "$lib"
-    # Translation units are named by absolute path: keep them relative to the checkout.
-    sed "s|path='$root/|path='|" "$tmp" >"$baseline"
+    # Translation units are named by absolute path: keep them relative to the checkout, and the
+    # generated one relative to the build folder.
+    build=$(cd "$1" && pwd)
+    sed -e "s|path='$build/|path='BUILD/|" -e "s|path='$root/|path='|" "$tmp" >"$baseline"
     echo "wrote abi/libtier.abi ($(grep -c '<elf-symbol ' "$baseline") symbols) from $lib"
     exit 0
 fi
@@ -71,7 +73,7 @@ case $status in
 4)
     printf '%s\n' "$report"
     # The newest section: from the first "## " heading to the next one.
-    abi_line=$(awk '/^## /{n++} n==1' "$root/CHANGELOG.md" | grep -i '\*\*ABI:\*\*' || true)
+    abi_line=$(awk '/^## /{n++} n==1' "$root/CHANGELOG.md" | grep -i '^\*\*ABI:\*\*' || true)
     if printf '%s\n' "$abi_line" | grep -qiE 'addition|added'; then
         echo "ABI: symbols added since abi/libtier.abi, as CHANGELOG.md says: $abi_line"
     else
