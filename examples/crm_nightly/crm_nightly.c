@@ -626,8 +626,8 @@ static int verify(sqlite3 *db, long long run, size_t customers, size_t moves)
         "SELECT count(*) FROM tiers",
         "SELECT count(*) FROM migrations WHERE run = ?1",
         "SELECT count(*) FROM runs WHERE run = ?1 AND run = (SELECT run FROM tier_state)",
-        "SELECT count(*) FROM tiers t JOIN migrations m ON m.account_id = t.account_id AND m.run = "
-        "?1 AND m.code <> 'gone' WHERE m.to_tier IS NOT t.tier",
+        ("SELECT count(*) FROM tiers t JOIN migrations m ON m.account_id = t.account_id "
+         "AND m.run = ?1 AND m.code <> 'gone' WHERE m.to_tier IS NOT t.tier"),
     };
     const long long want[] = {(long long)customers, (long long)moves, 1, 0};
     size_t k;
