@@ -22,6 +22,10 @@ HEADER_CHECK(csv_roles, TIER_CSV_ID == 1 && TIER_CSV_DATE == 2 && TIER_CSV_AMOUN
                             TIER_CSV_MARGIN == 4 && TIER_CSV_WHITESPACE == -1);
 HEADER_CHECK(output_formats, TIER_OUTPUT_CSV == 1 && TIER_OUTPUT_JSON == 2);
 HEADER_CHECK(io_version_starts_the_table, offsetof(tier_io, version) == 0);
+HEADER_CHECK(typed_load_values, TIER_COLUMN_NUMBER == 1 && TIER_COLUMN_TEXT == 2 &&
+                                    TIER_COLUMN_DATE == 3 && TIER_COLUMN_ID == 4 &&
+                                    TIER_CELL_NULL == 0 && TIER_CELL_NUMBER == 1 &&
+                                    TIER_CELL_TEXT == 2 && TIER_LOAD_EXISTING == 1);
 
 /* Every exported symbol, listed from src/libtier.map by the build (tests/headers.cmake). */
 #ifdef TIER_HEADER_SYMBOLS

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
-# Packaging test: `cmake --install` this build into a fresh prefix, build examples/ standalone
-# against the installed package (find_package(libtier) and pkg-config), and run both quick starts
-# on the CDNOW log. This file has two roles:
+# Packaging test: the components `runtime` and `development` each install their own files and
+# nothing of the other's; then `cmake --install` of the whole build into a fresh prefix, examples/
+# built standalone against the installed package (find_package(libtier) and pkg-config), and both
+# quick starts run on the CDNOW log. This file has two roles:
 #  - included by tests/CMakeLists.txt, it registers the ctest test;
 #  - run by that test with `cmake -P`, it does the work.
 
@@ -16,7 +17,7 @@ if(NOT CMAKE_SCRIPT_MODE_FILE)
       "-DTIER_COVERAGE=${TIER_COVERAGE}"
       -P "${CMAKE_CURRENT_LIST_FILE}")
   set_tests_properties(install_then_examples_build_against_package PROPERTIES
-    LABELS "install" TIMEOUT 900 RUN_SERIAL TRUE)
+    LABELS "install" TIMEOUT 900 RUN_SERIAL TRUE RESOURCE_LOCK tier_install_manifest)
   return()
 endif()
 
@@ -35,7 +36,75 @@ set(examples_build "${TIER_WORK_DIR}/examples")
 file(REMOVE_RECURSE "${TIER_WORK_DIR}")
 file(MAKE_DIRECTORY "${TIER_WORK_DIR}")
 
+# ---- components: each installs its files and none of the other's ----
+# The relative paths of every file and link under `dir`, sorted, with the library folder (lib64,
+# lib/x86_64-linux-gnu, ...) written lib.
+function(installed_files dir out)
+  file(GLOB_RECURSE files LIST_DIRECTORIES false RELATIVE "${dir}" "${dir}/*")
+  list(TRANSFORM files REPLACE "^lib(64|32|/[^/]+-linux-[^/]+)/" "lib/")
+  list(SORT files)
+  set(${out} "${files}" PARENT_SCOPE)
+endfunction()
+# Fails unless some file of `files` matches each regex of `want` and none matches `refuse`.
+function(expect_files component files)
+  cmake_parse_arguments(E "" "" "WANT;REFUSE" ${ARGN})
+  foreach(re IN LISTS E_WANT)
+    set(hit "")
+    foreach(f IN LISTS files)
+      if(f MATCHES "${re}")
+        set(hit "${f}")
+      endif()
+    endforeach()
+    if(NOT hit)
+      message(FATAL_ERROR "component ${component} lacks a file matching ${re}; it installed:\n${files}")
+    endif()
+  endforeach()
+  foreach(f IN LISTS files)
+    foreach(re IN LISTS E_REFUSE)
+      if(f MATCHES "${re}")
+        message(FATAL_ERROR "component ${component} installs ${f}, which belongs elsewhere")
+      endif()
+    endforeach()
+  endforeach()
+endfunction()
+foreach(component runtime development)
+  set(cprefix "${TIER_WORK_DIR}/only-${component}")
+  step("install the ${component} component into ${cprefix}" "${CMAKE_COMMAND}" --install
+    "${TIER_BUILD_DIR}" --prefix "${cprefix}" --component ${component})
+  installed_files("${cprefix}" files_${component})
+endforeach()
+# runtime: what a program linked against libtier and a user of `tier` need, nothing to build with.
+expect_files(runtime "${files_runtime}"
+  WANT "^lib/libtier\\.so\\.[0-9]+$" "^lib/libtier\\.so\\.[0-9]+\\.[0-9]+\\.[0-9]+$" "^bin/tier$"
+    "^share/libtier/policies/b2b-sabc\\.policy$" "^share/doc/.*/LICENSE$"
+  REFUSE "^include/" "\\.h$" "^lib/libtier\\.so$" "\\.a$" "\\.pc$" "\\.cmake$")
+# development: headers, the link-time name, the static library, the .pc file and the CMake package.
+expect_files(development "${files_development}"
+  WANT "^include/tier\\.h$" "^include/tier/book\\.h$" "^lib/libtier\\.so$" "^lib/libtier\\.a$"
+    "^lib/pkgconfig/libtier\\.pc$" "^lib/cmake/libtier/libtierConfig\\.cmake$"
+    "^lib/cmake/libtier/libtierConfigVersion\\.cmake$" "^lib/cmake/libtier/libtierTargets\\.cmake$"
+  REFUSE "^bin/" "^lib/libtier\\.so\\." "^share/libtier/")
+# Together the two are the whole install but for other components' files (the Lua module).
+set(both ${files_runtime} ${files_development})
+list(SORT both)
+
 step("install into ${prefix}" "${CMAKE_COMMAND}" --install "${TIER_BUILD_DIR}" --prefix "${prefix}")
+installed_files("${prefix}" files_all)
+foreach(f IN LISTS both)
+  list(REMOVE_ITEM files_all "${f}")
+endforeach()
+list(FILTER files_all EXCLUDE REGEX "/lua/")
+if(files_all)
+  message(FATAL_ERROR "installed by no component runtime or development: ${files_all}")
+endif()
+# The namespaced targets of the CMake package.
+file(GLOB targets_file "${prefix}/lib*/cmake/libtier/libtierTargets.cmake")
+file(READ "${targets_file}" targets_text)
+foreach(t libtier::tier libtier::tier_static)
+  if(NOT targets_text MATCHES "add_library\\(${t} ")
+    message(FATAL_ERROR "the CMake package does not define ${t}")
+  endif()
+endforeach()
 
 # What a packager expects to find.
 file(GLOB libdirs LIST_DIRECTORIES true "${prefix}/lib*")

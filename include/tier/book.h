@@ -234,6 +234,110 @@ TIER_API size_t tier_book_attribute_count(const tier_book *book);
  */
 TIER_API const char *tier_book_attribute_name(const tier_book *book, size_t i, int *type);
 
+/**
+ * The type of a column declared for tier_book_load_rows() and tier_book_load_columns(). Values are
+ * ABI.
+ * @since 0.4.0
+ */
+typedef enum tier_column_type {
+    /** A numeric attribute (book type TIER_ATTR_NUMBER): number cells; NaN is an empty cell. */
+    TIER_COLUMN_NUMBER = 1,
+    /** A text attribute (TIER_ATTR_TEXT): text cells, valid UTF-8 without NUL bytes. */
+    TIER_COLUMN_TEXT = 2,
+    /** A date, kept as a text attribute in the form YYYY-MM-DD (as the CSV reader keeps a date
+     * column, so that both loads give the same book): text cells in that form, checked to be a
+     * real day from 1900-01-01 to 9999-12-31, or number cells holding a day number (date.h). */
+    TIER_COLUMN_DATE = 3,
+    /** The customer id: text cells, never empty. Exactly one column has this type; its name
+     * only labels error messages. */
+    TIER_COLUMN_ID = 4
+} tier_column_type;
+
+/**
+ * One column of a typed attribute load: the attribute it fills and the type its cells must have.
+ * @since 0.4.0
+ */
+typedef struct tier_column {
+    const char *name; /**< the attribute name (UTF-8, not empty, unique in the load); copied */
+    int type;         /**< a ::tier_column_type */
+} tier_column;
+
+/** The kind of a ::tier_cell, as a database reports it. Values are ABI. @since 0.4.0 */
+typedef enum tier_cell_type {
+    TIER_CELL_NULL = 0,   /**< no value (SQL NULL): the customer's attribute is left as it is */
+    TIER_CELL_NUMBER = 1, /**< `number` holds the value */
+    TIER_CELL_TEXT = 2    /**< `text` and `len` hold the value */
+} tier_cell_type;
+
+/**
+ * One typed value of a row, as a database cursor hands it out (e.g. SQLite's
+ * sqlite3_column_type()). A zeroed cell is a NULL cell.
+ * @since 0.4.0
+ */
+typedef struct tier_cell {
+    int type;         /**< a ::tier_cell_type */
+    double number;    /**< the value of a TIER_CELL_NUMBER cell */
+    const char *text; /**< the bytes of a TIER_CELL_TEXT cell (need not be NUL-terminated) */
+    size_t len;       /**< their number; 0 is an empty text, which counts as no value */
+} tier_cell;
+
+/** Flags of tier_book_load_rows() and tier_book_load_columns(). Values are ABI. @since 0.4.0 */
+typedef enum tier_load_flag {
+    /** Every id must already be a customer of the book (an unknown one fails the load);
+     * without it, new ids become customers without transactions. */
+    TIER_LOAD_EXISTING = 1
+} tier_load_flag;
+
+/**
+ * Loads customer attributes from typed rows, all or nothing: the columns are declared once with
+ * a name and a ::tier_column_type, so nothing is guessed from the values (the CSV reader types a
+ * column by its values, tier_csv_read_attributes_file()). Each row is one customer: its id cell
+ * finds the customer (or creates it, unless `flags` has TIER_LOAD_EXISTING) and every other cell
+ * sets that customer's attribute of the column's name. A NULL or empty cell leaves the attribute
+ * as it was.
+ *
+ * Refused, with the book unchanged and the last error naming the row and column (both counted
+ * from 0, as in tier_book_add_txns()), the customer id and what was expected: a cell of the wrong
+ * kind (a text where a number was declared, a number in a text column), a number that is infinite
+ * or a date that is not a real day, text that is not UTF-8 or longer than
+ * TIER_BOOK_LIMIT_TEXT_LENGTH, an empty or missing id, an id given twice, an unknown customer under
+ * TIER_LOAD_EXISTING, a column whose attribute the book already holds with the other type, no id
+ * column or two of them, two columns with one name, more rows than TIER_BOOK_LIMIT_ROWS_PER_CALL.
+ *
+ * @param book the book.
+ * @param columns the `ncolumns` columns; names and types are read during the call only.
+ * @param ncolumns the number of columns (at least 1, the id).
+ * @param cells `nrows` rows of `ncolumns` cells each, row after row: the cell of row r and column
+ *        c is `cells[r * ncolumns + c]`. Only read; text is copied.
+ * @param nrows the number of rows (0 checks the columns and changes nothing).
+ * @param flags 0 or TIER_LOAD_EXISTING.
+ * @return TIER_OK, TIER_EINVAL (a bad argument, column or cell), TIER_ENOTFOUND (an unknown
+ *         customer under TIER_LOAD_EXISTING), TIER_ERANGE (a limit, or a date out of range) or
+ *         TIER_ENOMEM.
+ * @since 0.4.0
+ */
+TIER_API int tier_book_load_rows(tier_book *book, const tier_column *columns, size_t ncolumns,
+                                 const tier_cell *cells, size_t nrows, unsigned flags);
+
+/**
+ * Loads customer attributes from C arrays, one per column, with the rules of
+ * tier_book_load_rows(). `values[c]` is the array of column c, `nrows` long:
+ * - TIER_COLUMN_NUMBER: `const double *`, NaN for no value;
+ * - TIER_COLUMN_TEXT, TIER_COLUMN_DATE and TIER_COLUMN_ID: `const char *const *`, NUL-terminated
+ *   strings, NULL or "" for no value (dates in the form YYYY-MM-DD).
+ *
+ * @param book the book.
+ * @param columns the `ncolumns` columns.
+ * @param ncolumns the number of columns (at least 1, the id).
+ * @param values the `ncolumns` arrays, typed as the column says. Only read; text is copied.
+ * @param nrows the length of every array.
+ * @param flags 0 or TIER_LOAD_EXISTING.
+ * @return as tier_book_load_rows().
+ * @since 0.4.0
+ */
+TIER_API int tier_book_load_columns(tier_book *book, const tier_column *columns, size_t ncolumns,
+                                    const void *const *values, size_t nrows, unsigned flags);
+
 TIER_END_DECL
 
 /** @} */
