@@ -951,3 +951,12 @@ const char *tier_pipeline_warning(const tier_pipeline *p, size_t i)
 {
     return p && p->has_run && i < p->last.n_warnings ? p->last.warnings[i] : NULL;
 }
+
+int tier_pipeline_retier(tier_pipeline *p, tier_retier **out)
+{
+    if (out)
+        *out = NULL;
+    if (!p || !out)
+        return TIER_EINVAL;
+    return tier__pipeline_fail(p, TIER_ESTATE, "retier: not implemented yet");
+}
