@@ -339,6 +339,7 @@ int tier_result_run(tier_result *result, const tier_book *book, tier_model *cons
     in.book = book;
     in.frame = frame;
     in.as_of = result->as_of;
+    in.ref = NULL;
     rc = tier__policy_apply(&in, a, &ap, NULL, result->err);
     if (rc)
         goto fail;
