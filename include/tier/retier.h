@@ -32,7 +32,10 @@ typedef struct tier_retier tier_retier;
 /**
  * Freezes a finished run. The retier copies the run's frame and per-customer tiers and computes
  * from the whole book, once (O(N log N)), every population-level figure the run used.
- * @param[out] out the retier, owned by the caller; NULL on failure.
+ * @param[out] out the retier, owned by the caller (free it with tier_retier_free()). On failure
+ *        it is a handle that only tells why (tier_retier_last_error(); every other call gives
+ *        TIER_ESTATE), or NULL when not even that could be allocated (TIER_ENOMEM) or `out` is
+ *        NULL.
  * @param result a successful tier_result_run() of `policy` on `book` with `models`, after
  *        tier_history_apply() when `history` is not NULL (borrowed for the call).
  * @param book the book of the run. Borrowed: it must outlive the retier; between calls the caller

@@ -10,12 +10,12 @@
 
 typedef struct tier__book_windows {
     const tier_allocator *a;
-    size_t n;         /* ranges */
-    size_t customers; /* customers of the book when made (those after it are not followed) */
-    size_t synced;    /* the book's transactions folded in */
-    int32_t *from;    /* [n] first day of each range */
-    int32_t to;       /* first day after every range */
-    tier__figures *fig;       /* [customers * n]: customer-major */
+    size_t n;           /* ranges */
+    size_t customers;   /* customers of the book when made (those after it are not followed) */
+    size_t synced;      /* the book's transactions folded in */
+    int32_t *from;      /* [n] first day of each range */
+    int32_t to;         /* first day after every range */
+    tier__figures *fig; /* [customers * n]: customer-major */
     unsigned char *unordered; /* [customers] 1: a purchase came before the customer's last one
                                * in a range (its purchase-days are then unknown) */
 } tier__book_windows;

@@ -88,11 +88,11 @@ void tier__trace_free(const tier_allocator *a, tier__trace *t);
  * conditions as tier__policy_apply. Everything is allocated with `a` (which the caller may reset
  * as a whole). */
 typedef struct tier__rows_out {
-    size_t n;        /* rows */
-    size_t words;    /* uint64_t words of flag bits per row */
-    int32_t *tier;   /* [n] tier index, -1 none */
-    int32_t *rule;   /* [n] rule index (tier-major), -2 - t: moved by the cap of tier t, -1 */
-    uint64_t *flags; /* [n * words] bit f: flag f holds */
+    size_t n;              /* rows */
+    size_t words;          /* uint64_t words of flag bits per row */
+    int32_t *tier;         /* [n] tier index, -1 none */
+    int32_t *rule;         /* [n] rule index (tier-major), -2 - t: moved by the cap of tier t, -1 */
+    uint64_t *flags;       /* [n * words] bit f: flag f holds */
     unsigned char *demote; /* [n_tiers * n]: tier t's `demote when` holds for row r (0 without) */
 } tier__rows_out;
 int tier__policy_apply_rows(const tier__apply_in *in, const tier__rowset *rows, tier__window_fn wfn,

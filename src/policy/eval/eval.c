@@ -424,6 +424,15 @@ static int32_t months_back(int32_t to, int amount)
     return out;
 }
 
+int32_t tier__window_from(const tier__pwindow *w, int have_day, int32_t to)
+{
+    if (have_day && w->unit == TIER__PW_DAYS)
+        return (int32_t)((int64_t)to - w->amount < INT32_MIN ? INT32_MIN : (int64_t)to - w->amount);
+    if (have_day && w->unit == TIER__PW_MONTHS)
+        return months_back(to, w->amount);
+    return INT32_MIN;
+}
+
 /* Window k's value from the sum of a row's figures (NaN when no margin is known). */
 static int window_sum(const tier__pwindow *w, const tier__figures *f, int64_t *sum, int *any)
 {
@@ -507,10 +516,7 @@ static int window_value(tier__ectx *c, const tier__pexpr *e, int k, tier__eval_v
         return tier__eval_fail(e, err, "window '%s' needs the book", w->name);
     if (c->wfn)
         return window_rows(c, e, k, v, err);
-    if (c->have_day && w->unit == TIER__PW_DAYS)
-        from = (int32_t)((int64_t)to - w->amount < INT32_MIN ? INT32_MIN : (int64_t)to - w->amount);
-    else if (c->have_day && w->unit == TIER__PW_MONTHS)
-        from = months_back(to, w->amount);
+    from = tier__window_from(w, c->have_day, to);
     /* Net amounts, margins and row counts of the running figures are exact whatever the order
      * the rows came in; purchase-days and partial windows need the book's figures. */
     all = tier_book_day_range(c->book, &first, &last) != TIER_OK || (from <= first && to > last);

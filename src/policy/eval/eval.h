@@ -22,10 +22,10 @@ typedef struct tier__ectx tier__ectx;
  *    candidate of that tier (every candidate when the batch kept all, none when its limit was 0).
  */
 typedef struct tier__ref_call {
-    char *key;         /* the call's canonical text */
-    size_t n;          /* pct_rank: present batch values */
-    double *sorted;    /* pct_rank: those values ascending */
-    int has_end[2];    /* abc: class A (B) ended at a batch row (else it took every row) */
+    char *key;      /* the call's canonical text */
+    size_t n;       /* pct_rank: present batch values */
+    double *sorted; /* pct_rank: those values ascending */
+    int has_end[2]; /* abc: class A (B) ended at a batch row (else it took every row) */
     uint64_t end_key[2];
     size_t end_lead[2]; /* that row's order key and lead customer */
 } tier__ref_call;
@@ -63,6 +63,8 @@ int tier__ectx_new(tier__ectx **out, const tier_allocator *a, const tier__pol *p
 void tier__ectx_free(tier__ectx *c);
 size_t tier__ectx_rows(const tier__ectx *c);
 /* The tier of each row as text, for `tier` in flags and routing (names[tiers[r]], -1: missing). */
+/* The first day of window w ending before day `to` (have_day 0: no as-of day, INT32_MIN). */
+int32_t tier__window_from(const tier__pwindow *w, int have_day, int32_t to);
 /* Evaluates abc() and pct_rank() with a frozen reference (NULL: the population of the rows). */
 void tier__ectx_set_ref(tier__ectx *c, tier__policy_ref *ref);
 /* Takes the windows' figures from `fn` (NULL: from the book). */

@@ -164,7 +164,8 @@ int tier__eval_call_type(tier__ectx *c, const tier__pexpr *e, int depth, int *ty
     return TIER_OK;
 }
 
-/* ---- frozen figures (policy/eval/eval.h) ------------------------------------------------------ */
+/* ---- frozen figures (policy/eval/eval.h) ------------------------------------------------------
+ */
 
 void tier__policy_ref_free(tier__policy_ref *ref)
 {
@@ -197,9 +198,8 @@ static tier__ref_call *ref_call(tier__ectx *c)
     for (i = 0; i < ref->n_calls; i++)
         if (strcmp(ref->calls[i].key, c->call_key) == 0)
             return &ref->calls[i];
-    if (!ref->collect ||
-        tier__grow(ref->a, (void **)&ref->calls, &ref->cap_calls, ref->n_calls + 1,
-                   sizeof *ref->calls))
+    if (!ref->collect || tier__grow(ref->a, (void **)&ref->calls, &ref->cap_calls, ref->n_calls + 1,
+                                    sizeof *ref->calls))
         return NULL;
     rc = &ref->calls[ref->n_calls];
     memset(rc, 0, sizeof *rc);
@@ -228,8 +228,7 @@ static int abc_frozen(tier__ectx *c, const double *x, int32_t *cls)
         if (!(x[r] > 0))
             continue;
         key = tier__order_key(x[r], 1);
-        if (!k->has_end[0] ||
-            !tier__ref_after(c->book, key, lead, k->end_key[0], k->end_lead[0]))
+        if (!k->has_end[0] || !tier__ref_after(c->book, key, lead, k->end_key[0], k->end_lead[0]))
             cls[r] = 0;
         else if (!k->has_end[1] ||
                  !tier__ref_after(c->book, key, lead, k->end_key[1], k->end_lead[1]))
