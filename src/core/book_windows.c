@@ -22,7 +22,7 @@ int tier__book_windows_init(tier__book_windows *w, const tier_allocator *a, cons
     int rc = TIER_ENOMEM;
     memset(w, 0, sizeof *w);
     w->a = a;
-    if (!tier__book_keeps_txns(book)) {
+    if (n && !tier__book_keeps_txns(book)) {
         tier__errorf(why, "the book does not keep its transactions (TIER_BOOK_OPT_KEEP_TRANSACTIONS"
                           "): one customer's windows cannot be followed");
         return TIER_ESTATE;
@@ -59,6 +59,8 @@ done:
 void tier__book_windows_sync(tier__book_windows *w, const tier_book *book)
 {
     size_t nt = tier__book_txn_count(book), t, k;
+    if (!w->n)
+        return;
     for (t = w->synced; t < nt; t++) {
         size_t i;
         int32_t day;

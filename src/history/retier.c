@@ -449,6 +449,29 @@ static int freeze_history(tier_retier *r)
     return TIER_OK;
 }
 
+/* With a history, every customer's tier is the next run's decision (what re-tiering it gives):
+ * the batch recompute of the unchanged book. */
+static int next_run(tier_retier *r)
+{
+    tier_result *res = NULL;
+    size_t i;
+    int rc = tier_result_new(&res, &r->alloc);
+    if (rc)
+        return nomem(r, "deciding the next run");
+    if ((rc = tier_retier_batch(r, r->book, res)) == TIER_OK)
+        for (i = 0; i < r->n; i++) {
+            r->tier[i] = tier_result_tier(res, i);
+            r->reason[i] = texts_add(&r->alloc, &r->reasons, tier_result_reason(res, i));
+            r->flags[i] = texts_add(&r->alloc, &r->flag_sets, tier_result_flags(res, i));
+            if (r->reason[i] < 0 || r->flags[i] < 0) {
+                rc = nomem(r, "deciding the next run");
+                break;
+            }
+        }
+    tier_result_free(res);
+    return rc;
+}
+
 int tier_retier_new(tier_retier **out, const tier_result *result, const tier_book *book,
                     tier_model *const *models, size_t model_count, const tier_policy *policy,
                     const tier_history *history, const tier_allocator *alloc)
@@ -491,6 +514,8 @@ int tier_retier_new(tier_retier **out, const tier_result *result, const tier_boo
     if ((rc = check_run(r, result)) || (rc = freeze_models(r, models, model_count, result)) ||
         (rc = freeze_policy(r, result)) || (rc = freeze_windows(r)) ||
         (rc = freeze_customers(r, result)) || (history && (rc = freeze_history(r))))
+        goto fail;
+    if (history && (rc = next_run(r)) != TIER_OK)
         goto fail;
     r->row.n = 1;
     r->row.customers = r->n;
