@@ -161,6 +161,7 @@ static void clear(tier_retier *r)
     tier__buf_free(&r->d);
     tier__buf_free(&r->fb);
     arena_release(&r->arena);
+    tier__type_memo_free(&r->memo);
     {
         void *own[] = {r->models, r->population, r->tier,    r->reason,   r->flags,
                        r->map,    r->in_force,   r->expired, r->save_num, r->save_code};
@@ -494,6 +495,8 @@ int tier_retier_new(tier_retier **out, const tier_result *result, const tier_boo
     tier__buf_init(&r->d, &r->alloc);
     tier__buf_init(&r->fb, &r->alloc);
     r->arena.parent = &r->alloc;
+    r->memo.a = &r->alloc;
+    r->n_attrs = tier_book_attribute_count(book);
     r->arena_alloc.alloc = arena_alloc;
     r->arena_alloc.realloc = arena_realloc;
     r->arena_alloc.free = arena_free;
@@ -619,7 +622,12 @@ static int place_customer(tier_retier *r, size_t i, int32_t *fin_out, const char
     in.as_of = r->as_of;
     in.ref = &r->ref;
     r->row_lead[0] = r->row_member[0] = i;
-    rc = tier__policy_apply_rows(&in, &r->row, window_of, r, &r->arena_alloc, &ro, r->err);
+    if (tier_book_attribute_count(r->book) != r->n_attrs) {
+        tier__type_memo_clear(&r->memo); /* an attribute came: its type may be new */
+        r->n_attrs = tier_book_attribute_count(r->book);
+    }
+    rc =
+        tier__policy_apply_rows(&in, &r->row, window_of, r, &r->memo, &r->arena_alloc, &ro, r->err);
     if (rc)
         return rc;
     placed = ro.tier[0];

@@ -62,6 +62,8 @@ struct tier_retier {
     double *save_num;            /* [n_cols] the row's values before re-scoring */
     int32_t *save_code;          /* [n_cols] */
     const unsigned char *demote; /* the current row's demote conditions ([n_tiers]) */
+    tier__type_memo memo;        /* the policy's node types, across customers */
+    size_t n_attrs;              /* the book's attributes when the memo was filled */
 };
 
 /* Copies the columns of `src` whose names start with `prefix` ("" for every model output, i.e.

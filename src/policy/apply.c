@@ -861,7 +861,8 @@ size_t tier__policy_rule_base(const tier__pol *pol, size_t t)
 }
 
 int tier__policy_apply_rows(const tier__apply_in *in, const tier__rowset *rows, tier__window_fn wfn,
-                            void *wud, const tier_allocator *a, tier__rows_out *out, char *err)
+                            void *wud, tier__type_memo *memo, const tier_allocator *a,
+                            tier__rows_out *out, char *err)
 {
     run R;
     const tier__pol *pol = in->pol;
@@ -886,6 +887,7 @@ int tier__policy_apply_rows(const tier__apply_in *in, const tier__rowset *rows, 
         return rc;
     tier__ectx_set_ref(R.ctx, in->ref);
     tier__ectx_set_windows(R.ctx, wfn, wud);
+    tier__ectx_set_type_memo(R.ctx, memo);
     R.words = (pol->n_flags + 1 + 63) / 64;
     out->n = R.n;
     out->words = R.words;
