@@ -582,7 +582,8 @@ static int tier__pareto_load(void *state, tier_state_reader *r)
 
 /* ---- constructor (public API) ------------------------------------------------------------ */
 
-static const tier_model_vtable pareto_vtable = TIER__BUILTIN_VTABLE("pareto", tier__pareto, NULL);
+static const tier_model_vtable pareto_vtable =
+    TIER__BUILTIN_VTABLE("pareto", tier__pareto, NULL, NULL);
 
 int tier_pareto_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
