@@ -388,6 +388,157 @@ static tier_book *oom_book(const tier_allocator *a)
     return tst_book_of(a, rows, TST_COUNT(rows));
 }
 
+/* A model of WIDE number outputs "v0", "v1", ... (more than tier_model_score_row keeps on its
+ * stack): output j of customer c is j + the customer's purchase count. */
+#define WIDE 40
+
+static const char *wide_name(size_t i)
+{
+    static char names[WIDE][8];
+    snprintf(names[i], sizeof names[i], "v%lu", (unsigned long)i);
+    return names[i];
+}
+
+static size_t wide_count(void *state)
+{
+    (void)state;
+    return WIDE;
+}
+
+static int wide_info(void *state, size_t i, const char **name, int *type)
+{
+    (void)state;
+    *name = wide_name(i);
+    *type = TIER_VALUE_NUMBER;
+    return TIER_OK;
+}
+
+static double wide_value(const tier_book *book, size_t c, size_t j)
+{
+    double v = NAN;
+    assert_int_equal(tier_book_customer_stat(book, c, TIER_BOOK_STAT_PURCHASES, &v), TIER_OK);
+    return (double)j + v;
+}
+
+static int wide_score(void *state, const tier_book *book, tier_frame *frame)
+{
+    size_t j, i;
+    (void)state;
+    for (j = 0; j < WIDE; j++) {
+        double *v;
+        int rc = tier_frame_add_numbers(frame, wide_name(j), &v);
+        if (rc)
+            return rc;
+        for (i = 0; i < tier_book_customer_count(book); i++)
+            v[i] = wide_value(book, i, j);
+    }
+    return TIER_OK;
+}
+
+static int wide_score_row(void *state, const tier_book *book, const tier_frame *frame, size_t c,
+                          double *numbers, const char **labels)
+{
+    size_t j;
+    (void)state;
+    (void)frame;
+    (void)labels;
+    for (j = 0; j < WIDE; j++)
+        numbers[j] = wide_value(book, c, j);
+    return TIER_OK;
+}
+
+static tier_model *wide_model(const tier_allocator *a)
+{
+    tier_model_vtable vt = tst_vtable("wide", wide_count, wide_info, NULL, wide_score);
+    tier_model *m = NULL;
+    vt.score_row = wide_score_row;
+    return tier_model_new(&m, &vt, NULL, "wide", a) == TIER_OK ? m : NULL;
+}
+
+/* The wide model with a failing allocator: the outputs' room comes from the model's allocator;
+ * without it the row is refused and unchanged. */
+static int oom_wide(const tier_allocator *a, void *ud)
+{
+    tier_book *book = tst_book_of(TST_ALLOC, user_rows, TST_COUNT(user_rows));
+    tier_model *m = wide_model(a);
+    tier_frame *f = NULL, *copy;
+    size_t c = tst_customer(book, "a");
+    int rc;
+    (void)ud;
+    if (!m) {
+        tier_book_free(book);
+        return TIER_ENOMEM;
+    }
+    assert_int_equal(tier_frame_new(&f, tier_book_customer_count(book), TST_ALLOC), TIER_OK);
+    tst_score_into(m, book, f);
+    copy = tst_score(m, book, TST_ALLOC);
+    assert_int_equal(tier_book_add_txn(book, "a", 1, 101, 5, NAN), TIER_OK);
+    rc = tier_model_score_row(m, book, f, c);
+    if (rc == TIER_OK) {
+        assert_true(tst_numbers(f, "wide.v39")[c] == 39 + 3);
+    } else {
+        assert_int_equal(rc, TIER_ENOMEM);
+        assert_non_null(strstr(tier_frame_last_error(f), "out of memory for 40 outputs"));
+        expect_unchanged(f, copy);
+    }
+    tier_book_free(book);
+    tier_frame_free(copy);
+    tier_frame_free(f);
+    tier_model_free(m);
+    return rc;
+}
+
+/* The transaction index of a book made with a failing allocator: lifecycle's windows read one
+ * customer's transactions, and building the index may fail; then the row is unchanged. */
+static int oom_index(const tier_allocator *a, void *ud)
+{
+    tier_book *book = NULL;
+    tier_model *m = make_model(M_LIFECYCLE, TST_ALLOC);
+    tier_frame *f = NULL, *want = NULL;
+    double before[8];
+    size_t c, nc = 0;
+    int rc = tier_book_new(&book, a);
+    (void)ud;
+    if (rc == TIER_OK)
+        rc = tst_add_txns(book, user_rows, TST_COUNT(user_rows));
+    if (rc == TIER_OK) {
+        assert_int_equal(tier_frame_new(&f, tier_book_customer_count(book), TST_ALLOC), TIER_OK);
+        tst_fit(m, book, f);
+        rc = tier_model_score(m, book, f);
+    }
+    if (rc == TIER_OK)
+        rc = tier_book_add_txn(book, "a", 1, 101, 5, NAN);
+    if (rc == TIER_OK) {
+        /* Row 0 as it is: every number, every label code and label count. */
+        nc = tier_frame_column_count(f);
+        for (c = 0; c < nc; c++)
+            before[c] =
+                tier_frame_column_type(f, c) == TIER_VALUE_NUMBER
+                    ? tier_frame_numbers(f, c)[0]
+                    : tier_frame_labels(f, c)[0] * 1000.0 + (double)tier_frame_label_count(f, c);
+        rc = tier_model_score_row(m, book, f, 0);
+    }
+    if (rc == TIER_OK) {
+        assert_int_equal(tier_frame_new(&want, tier_book_customer_count(book), TST_ALLOC), TIER_OK);
+        rc = tier_model_score(m, book, want); /* may itself run out of memory */
+        if (rc == TIER_OK)
+            tst_assert_identical_frames(f, want);
+    } else if (nc) {
+        assert_int_equal(rc, TIER_ENOMEM);
+        assert_non_null(strstr(tier_frame_last_error(f), "out of memory"));
+        for (c = 0; c < nc; c++) {
+            double now =
+                tier_frame_column_type(f, c) == TIER_VALUE_NUMBER
+                    ? tier_frame_numbers(f, c)[0]
+                    : tier_frame_labels(f, c)[0] * 1000.0 + (double)tier_frame_label_count(f, c);
+            assert_memory_equal(&now, &before[c], sizeof now);
+        }
+    }
+    tier_frame_free(want);
+    tst_release(f, m, book);
+    return rc;
+}
+
 /* ---- refusals ----------------------------------------------------------------------------- */
 
 static void expect_refused(const tier_model *m, const tier_book *book, tier_frame *f, size_t c,
@@ -485,6 +636,8 @@ TST_MAIN(cmocka_unit_test(test_built_ins_rescore_rows_as_the_batch_does),
          cmocka_unit_test(test_user_model_with_score_row),
          cmocka_unit_test(test_new_label_is_added_and_a_failing_callback_changes_nothing),
          TST_OOM_WALK(test_score_row_survives_every_failed_allocation, oom_new_label, oom_book, 3),
+         TST_OOM_WALK(test_wide_model_survives_every_failed_allocation, oom_wide, NULL, 1),
+         TST_OOM_WALK(test_index_survives_every_failed_allocation, oom_index, NULL, 4),
          cmocka_unit_test(test_refusals_name_the_model_and_the_reason),
          cmocka_unit_test(test_a_column_of_another_type_is_refused),
          cmocka_unit_test(test_a_book_without_transactions_uses_the_running_figures))
