@@ -111,6 +111,10 @@ int tier__book_attr_type(const tier_book *book, const char *name);
 /* The numeric attribute `name` of every customer into out[0..customers), NaN where unset (all NaN
  * when there is no such numeric attribute). One lookup, not one per customer. */
 void tier__book_copy_numbers(const tier_book *book, const char *name, double *out);
+/* Customer `index`'s value of attribute `name` in one lookup: NaN when unset or when the
+ * attribute holds no numbers; *type gets the attribute's tier_attr_type (0: no such attribute).
+ * What tier__book_copy_numbers gives for that customer. */
+double tier__book_number_at(const tier_book *book, size_t index, const char *name, int *type);
 /* The values of the text attribute `name` (borrowed, valid until the book changes; NULL where
  * unset): returns how many customers the array covers (those after it are unset), 0 with *out
  * NULL when there is no such text attribute. */

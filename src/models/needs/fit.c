@@ -87,9 +87,9 @@ int tier__needs_row_values(const needs_state *st, const tier_book *book, const t
         if (rc)
             return rc;
         if (attr) {
+            int type;
             one.col = &v; /* the value as tier__book_copy_numbers gives it: NaN when unset */
-            if (tier_book_get_number(book, i, attr, &v) != TIER_OK)
-                v = NAN;
+            v = tier__book_number_at(book, i, attr, &type);
             raw[f] = tier__needs_src_value(&one, book, 0);
         } else {
             raw[f] = tier__needs_src_value(&one, book, i);

@@ -133,20 +133,21 @@ static int read_column(const sc_state *st, const tier_book *book, const tier_fra
     return TIER_OK;
 }
 
-/* One customer's value of a source (NaN when missing). */
+/* One customer's value of a source (NaN when missing): for an attribute, one lookup in the
+ * common case and the full check of check_source() only when that lookup finds no numbers. */
 int tier__sc_read_one(const tier_book *book, const tier_frame *frame, const char *column, size_t i,
                       const char *what, const char *who, double *out, char *err)
 {
     const char *attr = tier__sc_attr_name(column);
     size_t col;
-    int rc;
+    int rc, type;
+    if (attr) {
+        *out = tier__book_number_at(book, i, attr, &type);
+        return type == TIER_ATTR_NUMBER ? TIER_OK
+                                        : check_source(book, frame, column, what, who, err);
+    }
     if ((rc = check_source(book, frame, column, what, who, err)) != TIER_OK)
         return rc;
-    if (attr) {
-        double d;
-        *out = tier_book_get_number(book, i, attr, &d) == TIER_OK ? d : NAN;
-        return TIER_OK;
-    }
     tier_frame_find(frame, column, &col);
     *out = tier_frame_numbers(frame, col)[i];
     return reject_infinite(book, *out, i, column, what, who, err);
