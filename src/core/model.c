@@ -342,14 +342,13 @@ static int row_columns(const tier_model *m, tier_frame *frame, size_t n, row_out
     size_t i, plen = strlen(m->name), hint = 0;
     for (i = 0; i < n; i++) {
         const char *name = NULL;
-        int type = 0;
+        int type = 0, found;
         if (output_info(m, i, &name, &type) || !name) {
             tier__errorf(tier__frame_error(frame), "model \"%s\": output %zu has no name", m->name,
                          i);
             return TIER_EINVAL;
         }
-        int found =
-            tier__frame_find_output(frame, m->name, plen, name, hint, &o->col[i]) == TIER_OK;
+        found = tier__frame_find_output(frame, m->name, plen, name, hint, &o->col[i]) == TIER_OK;
         if (!found || tier_frame_column_type(frame, o->col[i]) != type) {
             tier__errorf(tier__frame_error(frame),
                          "model \"%s\": column \"%s.%s\" %s (score the model into the frame "
