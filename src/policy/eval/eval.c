@@ -377,8 +377,10 @@ static int number_attr(tier__ectx *c, const char *name, tier__eval_val *v)
         /* A few rows (incremental re-tiering): their leads' values, not the whole column. */
         if (!(all = tier__malloc(c->a, (c->n ? c->n : 1) * sizeof *all)))
             return TIER_ENOMEM;
-        for (r = 0; r < c->n; r++)
-            all[r] = tier__book_number_at(c->book, name, c->rows->lead[r]);
+        for (r = 0; r < c->n; r++) {
+            int type;
+            all[r] = tier__book_number_at(c->book, c->rows->lead[r], name, &type);
+        }
         v->type = TIER__PT_NUMBER;
         v->num = all;
         v->own = all;
