@@ -42,7 +42,7 @@ struct tier_retier {
     int32_t to;        /* the same as a day (INT32_MAX when none) */
     tier_frame *frame; /* the models' columns, re-scored row by row */
     tier__policy_ref ref;
-    int32_t *win_from; /* [n_windows] the first day of each window (all end at `to`) */
+    int32_t *win_from;              /* [n_windows] the first day of each window (all end at `to`) */
     int32_t *tier, *reason, *flags; /* [n] current tier, indices into reasons / flag_sets */
     tier__rtexts reasons, flag_sets;
     char **cap_text; /* [n_tiers] "over the cap of ..." (NULL: no cap) */
