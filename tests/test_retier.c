@@ -526,6 +526,41 @@ static void test_retier_a_failing_model_leaves_the_customer_as_it_was(void **sta
     tier_book_free(book);
 }
 
+/* After the first customers, re-tiering allocates nothing: the scratch of the one-row path is
+ * reused, the book's transaction index was built by the freeze and every reason a rule or cap
+ * gives, and every set of flags, is known from the freeze (also those no customer of the run
+ * had). */
+static void test_retier_allocates_nothing_in_the_steady_state(void **state)
+{
+    tier_book *book = generated_book(TST_ALLOC, 2000);
+    tier_model *rfm = fitted_rfm(book);
+    tier_policy *pol = NULL;
+    tier_result *run = NULL;
+    tier_retier *rt = NULL;
+    tst_failing counter = {0, 0, 0, 0};
+    tier_allocator counting = tst_failing_allocator(&counter);
+    int32_t last;
+    long before;
+    size_t i;
+    (void)state;
+    assert_int_equal(tier_policy_new_builtin(&pol, "b2b-sabc", TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_new(&run, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_run(run, book, &rfm, 1, pol), TIER_OK);
+    assert_int_equal(tier_retier_new(&rt, run, book, &rfm, 1, pol, NULL, &counting), TIER_OK);
+    assert_int_equal(tier_book_day_range(book, NULL, &last), TIER_OK);
+    for (i = 0; i < 1000; i++)
+        invoice(rt, book, i, last, (double)(i % 7) * 10.0);
+    before = counter.calls;
+    for (i = 1000; i < 2000; i++)
+        invoice(rt, book, i, last, (double)(i % 7) * 10.0);
+    assert_int_equal(counter.calls, before);
+    tier_retier_free(rt);
+    tier_result_free(run);
+    tier_policy_free(pol);
+    tier_model_free(rfm);
+    tier_book_free(book);
+}
+
 /* ---- out of memory -------------------------------------------------------------------------- */
 
 static tier_book *small_book(const tier_allocator *a)
@@ -570,4 +605,5 @@ TST_MAIN(cmocka_unit_test(test_retier_every_builtin_policy_matches_its_batch_rec
          cmocka_unit_test(test_retier_decides_hysteresis_dwell_and_overrides_as_the_next_run),
          cmocka_unit_test(test_retier_errors_name_the_customer_and_keep_its_tier),
          cmocka_unit_test(test_retier_a_failing_model_leaves_the_customer_as_it_was),
+         cmocka_unit_test(test_retier_allocates_nothing_in_the_steady_state),
          TST_OOM_WALK(test_retier_survives_every_failed_allocation, oom_retier, small_book, 20))

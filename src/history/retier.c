@@ -362,6 +362,23 @@ static int freeze_models(tier_retier *r, tier_model *const *models, size_t count
 
 /* The population figures: the policy applied once more to the frozen frame, recording them; its
  * placement must be the run's (else the result is not a run of this policy and book). */
+static void flag_text(tier_retier *r, const uint64_t *bits);
+
+/* Every set of flags the policy can raise (up to 8 flags: 256 sets), known before re-tiering. */
+static int freeze_flag_sets(tier_retier *r)
+{
+    uint64_t bits[1];
+    if (r->pol->n_flags > 8)
+        return TIER_OK; /* then a set is kept when it first comes up */
+    for (bits[0] = 0; bits[0] < (uint64_t)1 << r->pol->n_flags; bits[0]++) {
+        flag_text(r, bits);
+        if (tier__buf_status(&r->fb) ||
+            texts_add(&r->alloc, &r->flag_sets, tier__buf_data(&r->fb)) < 0)
+            return nomem(r, "freezing the flags");
+    }
+    return TIER_OK;
+}
+
 static int freeze_policy(tier_retier *r, const tier_result *res)
 {
     tier__apply_in in;
@@ -403,6 +420,17 @@ static int freeze_policy(tier_retier *r, const tier_result *res)
         if (r->pol->tiers[t].cap.kind != TIER__PCAP_NONE &&
             tier__cap_reason(&r->alloc, &r->pol->tiers[t], &r->cap_text[t]))
             return nomem(r, "freezing the caps");
+    if (freeze_flag_sets(r))
+        return TIER_ENOMEM;
+    /* Every reason a rule or a cap can give, known now: re-tiering then finds them all. */
+    for (t = 0; t < r->pol->n_tiers; t++) {
+        size_t k;
+        for (k = 0; k < r->pol->tiers[t].n_rules; k++)
+            if (texts_add(&r->alloc, &r->reasons, r->pol->tiers[t].rules[k].name) < 0)
+                return nomem(r, "freezing the reasons");
+        if (r->cap_text[t] && texts_add(&r->alloc, &r->reasons, r->cap_text[t]) < 0)
+            return nomem(r, "freezing the reasons");
+    }
     return TIER_OK;
 }
 
