@@ -507,6 +507,18 @@ static int pipeline_result(lua_State *L)
     return 1;
 }
 
+/* pipeline:book() -> the Book of the last run (valid until the next run): a host adds invoices
+ * to it for pipeline:retier() | nil, message, "TIER_ESTATE" */
+static int pipeline_book(lua_State *L)
+{
+    lt_pipeline *lp = check_pipeline(L);
+    const tier_book *book = tier_pipeline_book(lp->p);
+    if (!book)
+        return lt_fail(L, TIER_ESTATE, "the pipeline has no book: no successful run yet");
+    lt_push_borrowed(L, LT_BOOK, book, 1);
+    return 1;
+}
+
 static int pipeline_describe(lua_State *L)
 {
     lt_box *box = lt_check_box(L, 1, LT_PIPELINE);
@@ -555,6 +567,7 @@ void lt_open_pipeline(lua_State *L)
         {"rows_read", pipeline_rows_read},
         {"models", pipeline_models},
         {"result", pipeline_result},
+        {"book", pipeline_book},
         {NULL, NULL},
     };
     lt_register(L, LT_PIPELINE, methods, NULL, pipeline_describe);

@@ -21,6 +21,16 @@ void lt_push_borrowed(lua_State *L, const char *tname, const void *ptr, int pidx
     box->ptr = (void *)(size_t)ptr; /* read only: a borrowed box has no call that changes it */
 }
 
+tier_result *lt_push_result(lua_State *L)
+{
+    lt_box *box = lt_push_box(L, LT_RESULT, NULL, free_result);
+    tier_result *res = NULL;
+    if (tier_result_new(&res, NULL) != TIER_OK)
+        luaL_error(L, "not enough memory");
+    box->ptr = res;
+    return res;
+}
+
 const tier_book *lt_result_book(lua_State *L, lt_box *res)
 {
     lt_box *owner = res->dep[LT_DEP_OWNER];
@@ -35,9 +45,8 @@ const tier_book *lt_result_book(lua_State *L, lt_box *res)
  * the models the policy declares, with their options; rfm and pareto when it declares none). */
 int lt_run(lua_State *L)
 {
-    lt_box *box;
     tier_book *book = (tier_book *)lt_check(L, 1, LT_BOOK);
-    tier_result *res = NULL;
+    tier_result *res;
     tier_model **models;
     size_t i, n = 0;
     int pol, first, rc;
@@ -66,10 +75,7 @@ int lt_run(lua_State *L)
     models = (tier_model **)lua_newuserdatauv(L, (n ? n : 1) * sizeof *models, 0);
     for (i = 0; i < n; i++)
         models[i] = (tier_model *)((lt_box *)lua_touserdata(L, first + (int)i))->ptr;
-    box = lt_push_box(L, LT_RESULT, NULL, free_result);
-    if (tier_result_new(&res, NULL) != TIER_OK)
-        return luaL_error(L, "not enough memory");
-    box->ptr = res;
+    res = lt_push_result(L);
     if (lua_istable(L, 4)) {
         lua_getfield(L, 4, "as_of");
         if (!lua_isnil(L, -1) &&

@@ -128,6 +128,8 @@ int lt_pipeline_new(lua_State *L);
 int lt_retier_new(lua_State *L);
 
 /* Internal helpers shared between files. */
+/* Pushes a new, empty result box and returns its result. */
+tier_result *lt_push_result(lua_State *L);
 /* The book a result was run on (its own or its pipeline's). */
 const tier_book *lt_result_book(lua_State *L, lt_box *res);
 /* Pushes a box of type `tname` borrowing `ptr` from the pipeline box at `pidx` (valid until the

@@ -1,0 +1,167 @@
+-- SPDX-License-Identifier: MIT
+-- libtier.Book: transactions, customers with attributes, records, statistics, options, merge,
+-- and the CSV reader (files and text), with every error in the nil, message, code convention.
+local T = require "support"
+local tier = T.tier
+
+-- module basics
+T.eq(tier.version, "0.4.0", "tier.version")
+T.eq(tier.version_number, 400, "tier.version_number")
+T.eq(tier.status.TIER_ENOTFOUND, -5, "status name -> number")
+T.eq(tier.status[-5], "TIER_ENOTFOUND", "status number -> name")
+T.eq(tier.status.TIER_OK, 0, "TIER_OK")
+T.ok(tier.strerror("TIER_ENOMEM"):find("memory"), "strerror by name")
+T.eq(tier.strerror(-9), tier.strerror("TIER_EIO"), "strerror by number")
+T.eq(tier.day("1970-01-02"), 1, "tier.day(iso)")
+T.eq(tier.day(1970, 1, 31), 30, "tier.day(y, m, d)")
+T.eq(tier.day("19700201"), 31, "tier.day(yyyymmdd)")
+T.eq(tier.iso(19723), "2024-01-01", "tier.iso")
+T.eq(tier.iso(nil), nil, "tier.iso(nil)")
+T.fails("TIER_ERANGE", "no such date: 2023-2-30", tier.day, 2023, 2, 30)
+T.fails("TIER_EPARSE", "not a date", tier.day, "yesterday")
+T.fails("TIER_ERANGE", "outside", tier.iso, 99999999)
+
+-- transactions and customers
+local book = tier.book()
+T.eq(#book, 0, "empty book")
+T.eq(book:add_txn("c1", "2024-01-05", 100, 40), 1, "add_txn returns the index")
+T.eq(book:add_txn("c2", tier.day("2024-02-01"), 50), 2, "add_txn with a day number")
+T.eq(book:add_txn("c1", "2024-03-01", -20), 1, "a refund")
+T.eq(book:count(), 2, "count")
+T.eq(#book, 2, "__len")
+T.eq(book:txn_count(), 3, "txn_count")
+T.eq(book:find("c2"), 2, "find")
+T.fails("TIER_ENOTFOUND", 'no customer "zz"', book.find, book, "zz")
+T.eq(book:id(1), "c1", "id by index")
+T.eq(book:id("c2"), "c2", "id by id")
+T.fails("TIER_ERANGE", "customer index 3 out of range (1 .. 2)", book.id, book, 3)
+T.fails("TIER_ERANGE", "out of range", book.id, book, 0)
+T.fails("TIER_EINVAL", nil, book.add_txn, book, "", "2024-01-01", 1)
+T.fails("TIER_EINVAL", nil, book.add_txn, book, "c3", "2024-01-01", 0 / 0)
+T.eq(book:count(), 2, "a failed add changes nothing")
+T.raises("date expected", book.add_txn, book, "c3", "01/02/2024", 1)
+T.raises("number expected", book.add_txn, book, "c3", "2024-01-01", "ten")
+T.raises("bad argument #1", book.add_txn, {}, "c3", "2024-01-01", 1)
+
+local c, day, amount, margin = book:txn(1)
+T.eq(c, 1, "txn customer")
+T.eq(tier.iso(day), "2024-01-05", "txn day")
+T.eq(amount, 100, "txn amount")
+T.eq(margin, 40, "txn margin")
+T.eq(select(4, book:txn(2)), nil, "an unknown margin is nil")
+T.fails("TIER_ERANGE", "transaction 4 out of range", book.txn, book, 4)
+local first, last = book:day_range()
+T.eq(tier.iso(first), "2024-01-05", "day_range first")
+T.eq(tier.iso(last), "2024-03-01", "day_range last")
+T.fails("TIER_ENOTFOUND", "no transactions", tier.book().day_range, tier.book())
+
+T.eq(book:stat("c1", "purchases"), 1, "stat purchases")
+T.eq(book:stat(1, "refunds"), 1, "stat refunds")
+T.eq(book:stat("c1", "net_amount"), 80, "stat net amount (refund netted)")
+T.eq(book:stat("c2", "net_margin"), nil, "no margin given: nil")
+T.raises("invalid option", book.stat, book, 1, "wealth")
+local stats = book:stats("c1")
+T.eq(tier.iso(stats.first_purchase), "2024-01-05", "stats.first_purchase")
+T.eq(stats.purchase_days, 1, "stats.purchase_days")
+T.eq(stats.net_margin, 40, "stats.net_margin")
+
+-- attributes
+T.eq(book:add_customer("c3", {industry = "retail", employees = 12}), 3, "add_customer")
+T.eq(book:add_customer("c3"), 3, "add_customer finds an existing customer")
+T.eq(book:get("c3", "industry"), "retail", "text attribute")
+T.eq(book:get(3, "employees"), 12, "number attribute")
+T.eq(book:get("c1", "industry"), nil, "unset attribute")
+T.eq(book:get("c1", "nothing"), nil, "unknown attribute")
+T.ok(book:set("c1", "employees", 4), "set number")
+T.ok(book:set("c1", "industry", "energy"), "set text")
+T.eq(book:get("c1", "employees"), 4, "get after set")
+T.fails("TIER_EINVAL", nil, book.set, book, "c1", "employees", "many")
+T.eq(book:get("c1", "employees"), 4, "a refused set changes nothing")
+T.ok(book:set("c1", "employees", nil), "nil clears a number")
+T.ok(book:set("c1", "industry", nil), "nil clears a text")
+T.eq(book:get("c1", "employees"), nil, "cleared number")
+T.eq(book:get("c1", "industry"), nil, "cleared text")
+T.raises("number, string or nil expected", book.set, book, 1, "x", {})
+T.fails("TIER_ENOTFOUND", "no customer", book.set, book, "nobody", "x", 1)
+local attrs = book:attributes()
+T.eq(attrs.industry, "text", "attributes: text")
+T.eq(attrs.employees, "number", "attributes: number")
+-- all or nothing: a bad attribute value adds no customer
+T.fails("TIER_EINVAL", nil, book.add_customer, book, "c4", {employees = "lots"})
+T.fails("TIER_ENOTFOUND", nil, book.find, book, "c4")
+T.raises("number or string expected", book.add_customer, book, "c4", {employees = true})
+
+-- records
+T.eq(book:add_record{id = "c5", attributes = {industry = "mining"},
+    transactions = {{"2024-04-01", 70, 7}, {tier.day("2024-04-02"), 30}}}, 4, "add_record")
+local rec = book:record("c5")
+T.eq(rec.id, "c5", "record id")
+T.eq(rec.attributes.industry, "mining", "record attribute")
+T.eq(#rec.transactions, 2, "record transactions")
+T.eq(rec.transactions[1][2], 70, "record amount")
+T.eq(rec.transactions[2][3], nil, "record margin unknown")
+T.eq(tier.iso(rec.transactions[2][1]), "2024-04-02", "record day")
+T.fails("TIER_EINVAL", "transaction 1", book.add_record, book,
+    {id = "c6", transactions = {{"2024-01-01", 1 / 0}}})
+T.fails("TIER_ENOTFOUND", nil, book.find, book, "c6")
+T.raises("field id", book.add_record, book, {transactions = {}})
+T.raises("bad transaction 1", book.add_record, book, {id = "c6", transactions = {5}})
+
+-- many rows at once, all or nothing
+T.eq(book:add_txns{{"c7", "2024-05-01", 10}, {"c8", "2024-05-02", 20, 5}}, 2, "add_txns")
+T.eq(book:count(), 6, "add_txns added customers")
+T.fails("TIER_ERANGE", "row 1", book.add_txns, book,
+    {{"c9", "2024-05-01", 10}, {"c10", "2024-05-01", 1e13}})
+T.fails("TIER_ENOTFOUND", nil, book.find, book, "c9")
+T.raises("bad row 2", book.add_txns, book, {{"c9", "2024-05-01", 1}, {"c10", "x", 1}})
+T.raises("bad row 1", book.add_txns, book, {"c9"})
+
+-- options
+T.eq(book:get_option("limit_id_length"), 256, "default id length limit")
+T.ok(book:set_option("limit_id_length", 4), "set a limit")
+T.fails("TIER_ERANGE", nil, book.add_txn, book, "too-long", "2024-01-01", 1)
+T.fails("TIER_ESTATE", nil, book.set_option, book, "keep_transactions", false)
+T.raises("no book option", book.get_option, book, "colour")
+local lean = tier.book{keep_transactions = false, ignore_from = "2024-06-01"}
+assert(lean:add_txn("a", "2024-05-01", 5))
+assert(lean:add_txn("a", "2024-07-01", 5))
+T.eq(lean:txn_count(), 0, "keep_transactions = false")
+T.eq(lean:stat(1, "ignored_rows"), 1, "ignore_from")
+T.eq(lean:get_option("keep_transactions"), 0, "get_option keep_transactions")
+
+-- merge
+local other = tier.book()
+assert(other:add_txn("c1", "2024-06-01", 1))
+assert(other:add_txn("z", "2024-06-01", 2))
+T.ok(book:merge(other), "merge")
+T.eq(book:find("z"), 7, "merged customer")
+T.fails("TIER_EINVAL", nil, book.merge, book, book)
+T.fails("TIER_EINVAL", nil, book.merge, book, lean)
+
+-- CSV: files and text, errors name line and column
+local b2 = tier.book()
+T.eq(b2:read_csv(T.data .. "b2b_invoices.csv", {margin = "margin"}), 54384, "read_csv rows")
+T.eq(b2:count(), 1992, "read_csv customers (accounts with invoices)")
+T.ok(b2:stat("ACC00027", "net_margin") ~= nil, "margin column read")
+T.eq(b2:read_attributes(T.data .. "b2b_accounts.csv"), 2000, "read_attributes (id sniffed)")
+T.eq(b2:count(), 2000, "accounts without invoices added")
+T.eq(b2:get("ACC00002", "industry"), "Education", "attribute from the file")
+T.eq(b2:get("ACC00002", "employees"), 43, "numeric attribute from the file")
+local b3 = tier.book()
+T.fails("TIER_EPARSE", "line 3", b3.read_csv_text, b3, "customer_id,date,amount\nx,2024-01-01,5\ny,2024-01-0x,5\n")
+T.eq(b3:count(), 0, "a bad file adds nothing")
+T.fails("TIER_EIO", "no-such-file.csv", b3.read_csv, b3, "/nonexistent/no-such-file.csv")
+T.eq(b3:read_csv_text("who;when;what\nx;20240101;5\n",
+    {delimiter = ";", id = "who", date = "when", amount = "what", date_format = "yyyymmdd"}), 1,
+    "read_csv_text with options")
+T.eq(b3:read_csv_text("x 2024-01-02 7\n", {delimiter = "ws", header = false,
+    columns = "customer_id,date,amount"}), 1, "headerless whitespace file")
+T.eq(b3:stat("x", "purchases"), 2, "both rows read")
+T.eq(b3:read_attributes_text("customer_id,tier_hint\nx,gold\n"), 1, "read_attributes_text")
+T.eq(b3:get("x", "tier_hint"), "gold", "attribute from text")
+T.fails("TIER_EINVAL", nil, b3.read_attributes_text, b3, "name\nx\n", {id = "customer_id"})
+T.raises("option delimiter", b3.read_csv_text, b3, "", {delimiter = "::"})
+T.raises("option columns", b3.read_csv_text, b3, "", {columns = "a,a"})
+
+T.ok(tostring(book):find("libtier.Book: 7 customers"), "tostring")
+T.done()
