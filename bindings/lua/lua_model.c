@@ -331,9 +331,9 @@ int lt_policy_arg(lua_State *L, int idx)
         lua_pushvalue(L, idx);
         return 1;
     }
-    s = lua_tostring(L, idx);
     if (lua_type(L, idx) != LUA_TSTRING)
         return luaL_typeerror(L, idx, "libtier.Policy, built-in policy name or policy file");
+    s = lua_tostring(L, idx);
     lua_pushcfunction(L, tier_policy_builtin_text(s) ? lt_policy_builtin : lt_policy_file);
     lua_pushvalue(L, idx);
     lua_call(L, 1, 3);
@@ -356,7 +356,35 @@ static int set_list_from_value(lua_State *L, tier_model *m, const char *name, co
     return rc;
 }
 
-int lt_models_of_policy(lua_State *L, const tier_policy *policy, size_t *n)
+/* Leaves nil, "model NAME: DETAIL", code at base + 1 .. base + 3 (dropping what is above base). */
+static int fail_above(lua_State *L, int base, int rc, const char *name, const char *detail)
+{
+    lua_pushnil(L);
+    lua_pushfstring(L, "model %s: %s", name, detail);
+    lua_pushstring(L, tier_status_name(rc));
+    lua_rotate(L, base + 1, 3);
+    lua_settop(L, base + 3);
+    return 3;
+}
+
+/* As the pipeline does for a needs model the policy gives no options: the book's numeric
+ * attributes named module_* (usage) and goal_* (goals) are its features. */
+static int add_need_features(lua_State *L, tier_model *m, const tier_book *book)
+{
+    size_t i;
+    int rc = TIER_OK, type = 0;
+    for (i = 0; rc == TIER_OK && i < tier_book_attribute_count(book); i++) {
+        const char *name = tier_book_attribute_name(book, i, &type);
+        if (type != TIER_ATTR_NUMBER ||
+            (strncmp(name, "module_", 7) != 0 && strncmp(name, "goal_", 5) != 0))
+            continue;
+        rc = tier_needs_add_feature(m, lua_pushfstring(L, "attr.%s", name));
+        lua_pop(L, 1);
+    }
+    return rc;
+}
+
+int lt_models_of_policy(lua_State *L, const tier_policy *policy, const tier_book *book, size_t *n)
 {
     static const char *const defaults[] = {"rfm", "pareto"};
     size_t i, j, declared = tier_policy_model_count(policy), n_opt = 0;
@@ -390,19 +418,15 @@ int lt_models_of_policy(lua_State *L, const tier_policy *policy, size_t *n)
                 rc = set_list_from_value(L, m, opt, v);
                 break;
             }
-            if (rc != TIER_OK) {
-                const char *msg =
-                    lua_pushfstring(L, "model %s: %s", name, tier_model_last_error(m));
-                lua_settop(L, base);
-                return lt_fail(L, rc, msg);
-            }
+            if (rc != TIER_OK)
+                return fail_above(L, base, rc, name, tier_model_last_error(m));
         }
+        if (strcmp(kind, "needs") == 0 && n_opt == 0 && (rc = add_need_features(L, m, book)) != 0)
+            return fail_above(L, base, rc, name, tier_model_last_error(m));
         /* As the pipeline does: a scorecard without a preset is the B2B card. */
         if (strcmp(kind, "scorecard") == 0 && !has_preset &&
-            (rc = tier_model_set_text(m, "preset", "b2b")) != TIER_OK) {
-            lua_settop(L, base);
-            return lt_fail(L, rc, "scorecard preset b2b");
-        }
+            (rc = tier_model_set_text(m, "preset", "b2b")) != TIER_OK)
+            return fail_above(L, base, rc, name, tier_model_last_error(m));
     }
     lua_remove(L, base + 1); /* the scratch value */
     *n = declared ? declared : 2;

@@ -49,8 +49,9 @@ int lt_retier_new(lua_State *L)
     int rc;
     lua_settop(L, 2);
     if (!res->free_fn || !res->dep[LT_DEP_POLICY] || !res->dep[LT_DEP_BOOK])
-        return luaL_argerror(L, 1, "a result of tier.run expected (pipeline:retier() for a "
-                                   "pipeline's run)");
+        return luaL_argerror(L, 1,
+                             "a result of tier.run expected (pipeline:retier() for a "
+                             "pipeline's run)");
     models = (tier_model **)lua_newuserdatauv(
         L, (res->n_models ? res->n_models : 1) * sizeof *models, 0);
     for (i = 0; i < res->n_models; i++)
@@ -60,8 +61,9 @@ int lt_retier_new(lua_State *L)
                          (const tier_book *)res->dep[LT_DEP_BOOK]->ptr, models, res->n_models,
                          (const tier_policy *)res->dep[LT_DEP_POLICY]->ptr, h, NULL);
     if (rc == TIER_EINVAL)
-        return lt_fail(L, rc, "cannot freeze the run: not a run of its policy and book, or a "
-                              "policy the retier cannot freeze");
+        return lt_fail(L, rc,
+                       "cannot freeze the run: not a run of its policy and book, or a "
+                       "policy the retier cannot freeze");
     if (rc == TIER_ESTATE)
         return lt_fail(L, rc, "cannot freeze the run: a model is not fitted");
     if (rc != TIER_OK)

@@ -69,7 +69,7 @@ int lt_run(lua_State *L)
                                   (int)i + 1);
             lt_check(L, -1, LT_MODEL);
         }
-    } else if (lt_models_of_policy(L, (tier_policy *)lt_check(L, pol, LT_POLICY), &n) != 0) {
+    } else if (lt_models_of_policy(L, (tier_policy *)lt_check(L, pol, LT_POLICY), book, &n) != 0) {
         return 3;
     }
     models = (tier_model **)lua_newuserdatauv(L, (n ? n : 1) * sizeof *models, 0);
