@@ -110,6 +110,26 @@ int tier_book_txn(const tier_book *b, size_t t, size_t *customer, int32_t *day, 
     return TIER_OK;
 }
 
+size_t tier__book_txn_count(const tier_book *b)
+{
+    return b->live.ntx;
+}
+
+void tier__book_txn_fixed(const tier_book *b, size_t t, size_t *customer, int32_t *day,
+                          int64_t *amount, int64_t *margin, int *has_margin)
+{
+    *customer = b->tx_cust[t];
+    *day = b->tx_day[t];
+    *amount = b->tx_amount[t];
+    *has_margin = b->tx_margin && b->tx_margin[t] != NO_MARGIN;
+    *margin = *has_margin ? b->tx_margin[t] : 0;
+}
+
+int tier__book_keeps_txns(const tier_book *b)
+{
+    return b->keep_txns;
+}
+
 static int cmp_i32(const void *x, const void *y)
 {
     int32_t a = *(const int32_t *)x, c = *(const int32_t *)y;

@@ -61,6 +61,14 @@ int tier__book_figures(const tier_book *book, int32_t from_day, int32_t to_day, 
 int tier__book_figures_view(const tier_book *book, int32_t from_day, int32_t to_day,
                             const tier__figures **view, tier__figures **owned, char *why);
 
+/* Kept transactions (in the order they were added; 0 when the book does not keep them), one of
+ * them with its amounts in fixed point (t < tier__book_txn_count), and whether the book keeps
+ * its transactions. */
+size_t tier__book_txn_count(const tier_book *book);
+void tier__book_txn_fixed(const tier_book *book, size_t t, size_t *customer, int32_t *day,
+                          int64_t *amount, int64_t *margin, int *has_margin);
+int tier__book_keeps_txns(const tier_book *book);
+
 /* The running figures of every customer. Net amount, net margin, purchases and refunds are always
  * exact; first/last purchase and purchase-days only while no row came out of date order. */
 const tier__figures *tier__book_running(const tier_book *book);
@@ -75,6 +83,8 @@ int tier__book_attr_type(const tier_book *book, const char *name);
 /* The numeric attribute `name` of every customer into out[0..customers), NaN where unset (all NaN
  * when there is no such numeric attribute). One lookup, not one per customer. */
 void tier__book_copy_numbers(const tier_book *book, const char *name, double *out);
+/* The numeric attribute `name` of customer `index` (NaN when unset or not a numeric attribute). */
+double tier__book_number_at(const tier_book *book, const char *name, size_t index);
 /* The values of the text attribute `name` (borrowed, valid until the book changes; NULL where
  * unset): returns how many customers the array covers (those after it are unset), 0 with *out
  * NULL when there is no such text attribute. */

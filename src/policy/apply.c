@@ -165,6 +165,47 @@ static size_t cap_limit(const tier__pcap *cap, size_t n)
     return (size_t)floor(x + 1e-9 * (x > 1 ? x : 1));
 }
 
+static size_t row_lead(const run *R, size_t r)
+{
+    return R->hier ? R->rows.lead[r] : r;
+}
+
+/* With a frozen reference (collect 1): what tier t's cap kept, from its ordered candidates. */
+static void cap_record(run *R, size_t t, const uint64_t *key, const uint32_t *idx, size_t nc,
+                       size_t limit)
+{
+    tier__ref_cap *rc = &R->in->ref->caps[t];
+    rc->kind = limit == 0 ? 3 : nc <= limit ? 1 : 2;
+    if (rc->kind == 2) {
+        rc->key = key[limit - 1];
+        rc->lead = row_lead(R, idx[limit - 1]);
+    }
+}
+
+/* With a frozen reference (collect 0): each candidate of tier t stays when it does not come
+ * after the last candidate the batch kept. */
+static void cap_frozen(run *R, size_t t, const double *crit, int32_t over)
+{
+    const tier__ref_cap *rc = &R->in->ref->caps[t];
+    const tier__pcap *cap = &R->pol->tiers[t].cap;
+    size_t r;
+    for (r = 0; r < R->n; r++) {
+        int stays;
+        if (R->row_tier[r] != (int32_t)t)
+            continue;
+        if (rc->kind == 2) {
+            uint64_t key = isnan(crit[r]) ? UINT64_MAX : tier__order_key(crit[r], !cap->ascending);
+            stays = !tier__ref_after(R->in->book, key, row_lead(R, r), rc->key, rc->lead);
+        } else {
+            stays = rc->kind != 3;
+        }
+        if (!stays) {
+            R->row_tier[r] = over;
+            R->row_rule[r] = -2 - (int32_t)t;
+        }
+    }
+}
+
 /* Caps in tier order: each tier keeps its first `limit` candidates (its own matches and what
  * overflowed into it) by the criterion, missing last, ties by lead id; the rest overflow. */
 static int caps(run *R)
@@ -212,6 +253,10 @@ static int caps(run *R)
             rc = context(R, rc, tier->cap.by, what);
             goto done;
         }
+        if (R->in->ref && !R->in->ref->collect) {
+            cap_frozen(R, t, crit, (int32_t)over);
+            continue;
+        }
         for (r = 0, nc = 0; r < R->n; r++) {
             if (R->row_tier[r] != (int32_t)t)
                 continue;
@@ -225,6 +270,8 @@ static int caps(run *R)
                 goto done;
             }
         }
+        if (R->in->ref)
+            cap_record(R, t, key, idx, nc, limit);
         for (i = 0; i < nc; i++) {
             if (R->trace && idx[i] == R->trace->row) {
                 tier__trace_cap *tc = &R->trace->caps[R->trace->n_caps++];
@@ -751,6 +798,7 @@ int tier__policy_apply(const tier__apply_in *in, const tier_allocator *a, tier__
                         err);
     if (rc)
         goto fail;
+    tier__ectx_set_ref(R.ctx, in->ref);
     R.words = (pol->n_flags + 1 + 63) / 64;
     R.row_tier = tier__malloc(a, (R.n ? R.n : 1) * sizeof *R.row_tier);
     R.row_rule = tier__malloc(a, (R.n ? R.n : 1) * sizeof *R.row_rule);
@@ -798,5 +846,90 @@ done:
     tier__free(a, R.rule_base);
     tier__free(a, R.tier_names);
     tier__free(a, R.row_flags);
+    return rc;
+}
+
+/* ---- the one-row path (incremental re-tiering) ------------------------------------------------
+ */
+
+size_t tier__policy_rule_base(const tier__pol *pol, size_t t)
+{
+    size_t g = 0, k;
+    for (k = 0; k < t && k < pol->n_tiers; k++)
+        g += pol->tiers[k].n_rules;
+    return g;
+}
+
+int tier__policy_apply_rows(const tier__apply_in *in, const tier__rowset *rows, tier__window_fn wfn,
+                            void *wud, const tier_allocator *a, tier__rows_out *out, char *err)
+{
+    run R;
+    const tier__pol *pol = in->pol;
+    size_t t, r;
+    int rc;
+    memset(out, 0, sizeof *out);
+    memset(&R, 0, sizeof R);
+    R.in = in;
+    R.pol = pol;
+    R.a = a;
+    R.err = err;
+    R.rows = *rows; /* borrowed: never freed here */
+    R.hier = 1;
+    R.n = rows->n;
+    R.customers = rows->customers;
+    if (pol->route.present) {
+        tier__errorf(err, "a policy that routes cannot be placed row by row");
+        return TIER_EINVAL;
+    }
+    rc = tier__ectx_new(&R.ctx, a, pol, in->book, in->frame, &R.rows, in->as_of, err);
+    if (rc)
+        return rc;
+    tier__ectx_set_ref(R.ctx, in->ref);
+    tier__ectx_set_windows(R.ctx, wfn, wud);
+    R.words = (pol->n_flags + 1 + 63) / 64;
+    out->n = R.n;
+    out->words = R.words;
+    out->tier = R.row_tier = tier__malloc(a, (R.n ? R.n : 1) * sizeof *R.row_tier);
+    out->rule = R.row_rule = tier__malloc(a, (R.n ? R.n : 1) * sizeof *R.row_rule);
+    out->flags = R.row_flags = tier__calloc(a, (R.n ? R.n : 1) * R.words, sizeof *R.row_flags);
+    out->demote = tier__calloc(a, (pol->n_tiers ? pol->n_tiers : 1) * (R.n ? R.n : 1), 1);
+    R.mask = tier__malloc(a, R.n ? R.n : 1);
+    R.rule_base = tier__calloc(a, pol->n_tiers + 1, sizeof *R.rule_base);
+    R.tier_names = tier__calloc(a, pol->n_tiers + 1, sizeof *R.tier_names);
+    if (!R.row_tier || !R.row_rule || !R.row_flags || !out->demote || !R.mask || !R.rule_base ||
+        !R.tier_names) {
+        rc = nomem(&R, "placing a row");
+        goto done;
+    }
+    for (r = 0; r < R.n; r++)
+        R.row_tier[r] = R.row_rule[r] = -1;
+    for (t = 0; t < pol->n_tiers; t++)
+        R.tier_names[t] = pol->tiers[t].name;
+    if ((rc = place(&R)) != TIER_OK || (rc = caps(&R)) != TIER_OK)
+        goto done;
+    tier__ectx_set_tiers(R.ctx, R.row_tier, R.tier_names, pol->n_tiers);
+    if ((rc = flags(&R)) != TIER_OK)
+        goto done;
+    for (t = 0; t < pol->n_tiers; t++) {
+        char what[TIER__ERR_SIZE];
+        if (!pol->tiers[t].hold.when)
+            continue;
+        snprintf(what, sizeof what, "the demote condition of tier '%s'", pol->tiers[t].name);
+        if ((rc = want_bool(&R, pol->tiers[t].hold.when, what)) != TIER_OK)
+            goto done;
+        memcpy(out->demote + t * R.n, R.mask, R.n);
+    }
+done:
+    tier__ectx_free(R.ctx);
+    tier__free(a, R.mask);
+    tier__free(a, R.rule_base);
+    tier__free(a, R.tier_names);
+    if (rc) {
+        tier__free(a, out->tier);
+        tier__free(a, out->rule);
+        tier__free(a, out->flags);
+        tier__free(a, out->demote);
+        memset(out, 0, sizeof *out);
+    }
     return rc;
 }

@@ -57,6 +57,11 @@ struct tier__ectx {
     const char *const *tier_names;
     size_t n_tier_names;
     int have_tiers;
+    /* frozen figures and the windows' source (tier__ectx_set_ref, tier__ectx_set_windows) */
+    tier__policy_ref *ref;
+    const char *call_key; /* the canonical text of the abc/pct_rank call being computed */
+    tier__window_fn wfn;
+    void *wud;
 };
 
 /* A type error (or another error tied to a node): "LINE:COL: ..." (no position for a tree built
