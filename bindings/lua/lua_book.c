@@ -136,12 +136,20 @@ static double opt_margin(lua_State *L, int idx)
     return lua_isnoneornil(L, idx) ? (double)NAN : (double)luaL_checknumber(L, idx);
 }
 
-/* book:add_txn(id, day, amount [, margin]) -> customer index | nil, message, code */
+/* book:add_txn(customer, day, amount [, margin]) -> customer index | nil, message, code. The
+ * customer is an id (a new one is added) or the index of a customer of the book. */
 static int book_add_txn(lua_State *L)
 {
     tier_book *book = check_book(L);
-    size_t len;
-    const char *id = luaL_checklstring(L, 2, &len);
+    size_t len = 0, i;
+    const char *id;
+    if (lua_type(L, 2) == LUA_TNUMBER) {
+        if (lt_customer(L, 2, book, tier_book_customer_count(book), &i) != 0)
+            return 3;
+        id = tier_book_customer_id(book, i, &len);
+    } else {
+        id = luaL_checklstring(L, 2, &len);
+    }
     int32_t day = lt_check_day(L, 3);
     double amount = (double)luaL_checknumber(L, 4);
     int rc = tier_book_add_txn(book, id, len, day, amount, opt_margin(L, 5));

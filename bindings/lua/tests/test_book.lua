@@ -163,5 +163,9 @@ T.fails("TIER_EINVAL", nil, b3.read_attributes_text, b3, "name\nx\n", {id = "cus
 T.raises("option delimiter", b3.read_csv_text, b3, "", {delimiter = "::"})
 T.raises("option columns", b3.read_csv_text, b3, "", {columns = "a,a"})
 
+-- a transaction for a customer given by index (a number is never taken as an id)
+T.eq(book:add_txn(2, "2024-02-02", 1), 2, "add_txn by index")
+T.eq(book:stat("c2", "purchases"), 2, "the indexed customer got it")
+T.fails("TIER_ERANGE", "customer index 99", book.add_txn, book, 99, "2024-02-02", 1)
 T.ok(tostring(book):find("libtier.Book: 7 customers"), "tostring")
 T.done()
