@@ -141,8 +141,7 @@ int lt_policy_arg(lua_State *L, int idx);
 /* Pushes `n` new model boxes for the models `policy` declares, with their options, as the pipeline
  * makes them for `book` (rfm and pareto when the policy declares none). Returns 0, or pushes nil,
  * message, code and returns 3 (nothing else left on the stack). */
-int lt_models_of_policy(lua_State *L, const tier_policy *policy, const tier_book *book,
-                        size_t *n);
+int lt_models_of_policy(lua_State *L, const tier_policy *policy, const tier_book *book, size_t *n);
 /* Pushes the value of an entitlement of policy `pol`, typed (a bool entitlement as a boolean). */
 void lt_push_entitlement(lua_State *L, const tier_policy *pol, const char *key,
                          const tier_value *v);
