@@ -22,6 +22,14 @@ static tier_model *check_model(lua_State *L)
     return (tier_model *)lt_check(L, 1, LT_MODEL);
 }
 
+/* The model argument 1 for a call that changes it: NULL (nil, message, TIER_ESTATE pushed) when
+ * a retier needs it unchanged. */
+static tier_model *changeable_model(lua_State *L)
+{
+    lt_box *b = lt_check_changeable(L, 1, LT_MODEL);
+    return b ? (tier_model *)b->ptr : NULL;
+}
+
 static int fail_model(lua_State *L, const tier_model *m, int rc)
 {
     return lt_fail(L, rc, tier_model_last_error(m));
@@ -164,8 +172,10 @@ static int model_options(lua_State *L)
 /* model:set(name, value) or model:set{name = value, ...} -> true | nil, message, code */
 static int model_set(lua_State *L)
 {
-    tier_model *m = check_model(L);
+    tier_model *m = changeable_model(L);
     int rc;
+    if (!m)
+        return 3;
     if (lua_istable(L, 2)) {
         if (set_options(L, m, 2) != 0)
             return 3;
@@ -204,11 +214,13 @@ static int model_save(lua_State *L)
 /* model:load(text) -> true | nil, message, code */
 static int model_load(lua_State *L)
 {
-    tier_model *m = check_model(L);
     size_t len;
     const char *text = luaL_checklstring(L, 2, &len);
-    int rc = tier_model_load(m, text, len);
-    if (rc != TIER_OK)
+    tier_model *m = changeable_model(L);
+    int rc;
+    if (!m)
+        return 3;
+    if ((rc = tier_model_load(m, text, len)) != TIER_OK)
         return fail_model(L, m, rc);
     lua_pushboolean(L, 1);
     return 1;
@@ -218,10 +230,12 @@ static int model_load(lua_State *L)
  * other models; a run fits its models itself) */
 static int model_fit(lua_State *L)
 {
-    tier_model *m = check_model(L);
     tier_book *book = (tier_book *)lt_check(L, 2, LT_BOOK);
-    int rc = tier_model_fit(m, book, NULL);
-    if (rc != TIER_OK)
+    tier_model *m = changeable_model(L);
+    int rc;
+    if (!m)
+        return 3;
+    if ((rc = tier_model_fit(m, book, NULL)) != TIER_OK)
         return fail_model(L, m, rc);
     lua_pushboolean(L, 1);
     return 1;
@@ -605,11 +619,14 @@ static int policy_lint(lua_State *L)
  * all or nothing (the policy is unchanged on failure) */
 static int policy_load_string(lua_State *L)
 {
-    tier_policy *p = check_policy(L);
     size_t len;
-    const char *text = luaL_checklstring(L, 2, &len);
-    int rc = tier_policy_load_string(p, text, len, luaL_optstring(L, 3, NULL));
-    if (rc != TIER_OK)
+    const char *text = luaL_checklstring(L, 2, &len), *origin = luaL_optstring(L, 3, NULL);
+    lt_box *b = lt_check_changeable(L, 1, LT_POLICY);
+    tier_policy *p = b ? (tier_policy *)b->ptr : NULL;
+    int rc;
+    if (!p)
+        return 3;
+    if ((rc = tier_policy_load_string(p, text, len, origin)) != TIER_OK)
         return fail_policy(L, p, rc);
     lua_pushboolean(L, 1);
     return 1;
@@ -617,9 +634,13 @@ static int policy_load_string(lua_State *L)
 
 static int policy_load_file(lua_State *L)
 {
-    tier_policy *p = check_policy(L);
-    int rc = tier_policy_load_file(p, luaL_checkstring(L, 2), NULL);
-    if (rc != TIER_OK)
+    const char *path = luaL_checkstring(L, 2);
+    lt_box *b = lt_check_changeable(L, 1, LT_POLICY);
+    tier_policy *p = b ? (tier_policy *)b->ptr : NULL;
+    int rc;
+    if (!p)
+        return 3;
+    if ((rc = tier_policy_load_file(p, path, NULL)) != TIER_OK)
         return fail_policy(L, p, rc);
     lua_pushboolean(L, 1);
     return 1;

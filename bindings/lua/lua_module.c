@@ -4,6 +4,7 @@
  * as 1-based indices or ids; days as day numbers or "YYYY-MM-DD". */
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lua_tier.h"
 
@@ -11,8 +12,23 @@
 
 static void lt_destroy(lt_box *b);
 
-static void lt_release(lt_box *b)
+/* Whether box `user` needs what it uses unchanged (a retier's frozen run, a pipeline's policy). */
+static int lt_freezes(const lt_box *user)
 {
+    return strcmp(user->tname, LT_RETIER) == 0 || strcmp(user->tname, LT_PIPELINE) == 0;
+}
+
+static void lt_use(const lt_box *user, lt_box *b)
+{
+    b->refs++;
+    if (lt_freezes(user))
+        b->frozen++;
+}
+
+static void lt_release(const lt_box *user, lt_box *b)
+{
+    if (lt_freezes(user))
+        b->frozen--;
     if (--b->refs == 0 && b->closed)
         lt_destroy(b);
 }
@@ -32,10 +48,10 @@ static void lt_destroy(lt_box *b)
         lt_box *d = b->dep[i];
         b->dep[i] = NULL;
         if (d)
-            lt_release(d);
+            lt_release(b, d);
     }
     for (i = 0; i < n; i++)
-        lt_release(models[i]);
+        lt_release(b, models[i]);
     free(models);
 }
 
@@ -91,6 +107,7 @@ lt_box *lt_push_box(lua_State *L, const char *tname, void *ptr, void (*free_fn)(
     b->free_fn = free_fn;
     b->tname = tname;
     b->refs = 0;
+    b->frozen = 0;
     b->closed = 0;
     b->gen = 0;
     for (i = 0; i < LT_SLOTS; i++)
@@ -119,6 +136,19 @@ lt_box *lt_check_box(lua_State *L, int idx, const char *tname)
     return b;
 }
 
+lt_box *lt_check_changeable(lua_State *L, int idx, const char *tname)
+{
+    lt_box *b = lt_check_box(L, idx, tname);
+    if (b->frozen > 0) {
+        lt_failf(L, TIER_ESTATE,
+                 "this %s is in use by a retier or a pipeline, which need it unchanged: make "
+                 "a new one, or close them first",
+                 tname);
+        return NULL;
+    }
+    return b;
+}
+
 void *lt_check(lua_State *L, int idx, const char *tname)
 {
     return lt_check_box(L, idx, tname)->ptr;
@@ -136,11 +166,11 @@ void lt_set_dep(lua_State *L, int bidx, int slot, int didx)
         lua_pushnil(L);
     lua_setiuservalue(L, bidx, slot + 1);
     if (d)
-        d->refs++;
+        lt_use(b, d);
     old = b->dep[slot];
     b->dep[slot] = d;
     if (old)
-        lt_release(old);
+        lt_release(b, old);
 }
 
 void lt_set_models(lua_State *L, int bidx, int first, size_t n)
@@ -161,14 +191,14 @@ void lt_set_models(lua_State *L, int bidx, int first, size_t n)
     lua_setiuservalue(L, bidx, LT_SLOTS + 1);
     for (i = 0; i < n; i++) {
         models[i] = (lt_box *)lua_touserdata(L, first + (int)i);
-        models[i]->refs++;
+        lt_use(b, models[i]);
     }
     old = b->models;
     n_old = b->n_models;
     b->models = models;
     b->n_models = n;
     for (i = 0; i < n_old; i++)
-        lt_release(old[i]);
+        lt_release(b, old[i]);
     free(old);
 }
 

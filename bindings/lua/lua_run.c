@@ -45,11 +45,17 @@ const tier_book *lt_result_book(lua_State *L, lt_box *res)
  * the models the policy declares, with their options; rfm and pareto when it declares none). */
 int lt_run(lua_State *L)
 {
-    tier_book *book = (tier_book *)lt_check(L, 1, LT_BOOK);
+    lt_box *book_box = lt_check_box(L, 1, LT_BOOK);
+    tier_book *book = (tier_book *)book_box->ptr;
     tier_result *res;
     tier_model **models;
     size_t i, n = 0;
     int pol, first, rc;
+    /* A result keeps its book; a pipeline's book lives only until the pipeline's next run. */
+    if (!book_box->free_fn)
+        return luaL_argerror(L, 1,
+                             "a book of tier.book expected (a pipeline's book is read by "
+                             "the pipeline's own result)");
     if (!lua_isnoneornil(L, 3))
         luaL_checktype(L, 3, LUA_TTABLE);
     if (!lua_isnoneornil(L, 4))

@@ -37,6 +37,7 @@ typedef struct lt_box {
     void (*free_fn)(void *); /* NULL for a borrowed handle */
     const char *tname;       /* metatable name, for messages */
     int refs;                /* boxes that use this one */
+    int frozen;              /* of those, boxes that need it unchanged (retier, pipeline) */
     int closed;              /* close() or __gc ran */
     unsigned long gen;       /* pipeline: successful runs; borrowed box: the run it is of */
     struct lt_box *dep[LT_SLOTS];
@@ -60,6 +61,9 @@ lt_box *lt_push_box(lua_State *L, const char *tname, void *ptr, void (*free_fn)(
 /* The box at `idx` of type `tname` (an argument error otherwise), open and, for a borrowed box,
  * still current. */
 lt_box *lt_check_box(lua_State *L, int idx, const char *tname);
+/* lt_check_box(...), refusing (nil, message, TIER_ESTATE pushed: returns NULL) a box that a
+ * Retier or a Pipeline needs unchanged. */
+lt_box *lt_check_changeable(lua_State *L, int idx, const char *tname);
 /* lt_check_box(...)->ptr. */
 void *lt_check(lua_State *L, int idx, const char *tname);
 /* The box at `idx` when it is of type `tname` (not checked for being open), else NULL. */

@@ -46,6 +46,7 @@ T.eq(#res, #book, "result and book of the run")
 T.ok(res:tier("00004") ~= nil, "the pipeline's result answers")
 T.eq(res:value("00004", "rfm.r_score") <= 4, true, "bins = 4 applied")
 T.fails("TIER_EINVAL", "pipeline:explain()", res.explain, res, 1)
+T.raises("a book of tier.book expected", tier.run, book, "pareto-sabc")
 local n_before = #book
 assert(p:run())
 T.raises("earlier run of its pipeline", res.tier, res, 1)
@@ -55,6 +56,7 @@ T.eq(#assert(p:book()), n_before, "a fresh borrow works")
 -- a host policy (kept alive by the pipeline) and an output file
 local pol = assert(tier.policy("pareto-sabc"))
 T.ok(p:set_policy(pol), "set_policy")
+T.fails("TIER_ESTATE", "in use by a retier or a pipeline", pol.load_string, pol, "x")
 pol = nil
 collectgarbage()
 local path = T.tmpname()

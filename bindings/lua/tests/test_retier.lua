@@ -58,6 +58,21 @@ T.fails("TIER_ENOTFOUND", "after the freeze", rt.customer, rt, "NEWCO")
 T.fails("TIER_ERANGE", "out of range", rt.customer, rt, 99999)
 T.fails("TIER_ENOTFOUND", 'no customer "ghost"', rt.tier, rt, "ghost")
 
+-- what a retier froze cannot change under it: its policy and models refuse changes until it goes
+local frozen_policy, frozen_model = res:policy(), res:models()[1]
+T.fails("TIER_ESTATE", "in use by a retier", frozen_policy.load_string, frozen_policy,
+    tier.builtin_policy_text("rfm-10"))
+T.fails("TIER_ESTATE", "in use by a retier", frozen_model.set, frozen_model, "bins", 4)
+T.fails("TIER_ESTATE", nil, frozen_model.load, frozen_model, frozen_model:save())
+T.fails("TIER_ESTATE", nil, frozen_model.fit, frozen_model, book)
+T.fails("TIER_ESTATE", nil, frozen_policy.load_file, frozen_policy, T.root .. "/policies/rfm-8.policy")
+rt2:close()
+T.fails("TIER_ESTATE", nil, frozen_model.set, frozen_model, "bins", 4)
+local kept = rt
+rt = nil
+kept:close()
+T.ok(frozen_model:set("bins", 5), "changeable once its retiers are closed (a result does not freeze)")
+
 -- with a history: hysteresis decides as the next run would
 local hold = assert(tier.policy_string([[
 libtier-policy 1
