@@ -48,8 +48,8 @@ int lt_history_new(lua_State *L)
     return 1;
 }
 
-/* tier.history_load(path) -> History | nil, message, code (TIER_EIO when the file cannot be
- * read: a first run starts from tier.history()) */
+/* tier.history_load(path) -> History | nil, message, code (TIER_ENOTFOUND when the file does
+ * not exist: a first run starts from tier.history()) */
 int lt_history_load(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
