@@ -431,6 +431,11 @@ static int pipeline_run(lua_State *L)
         return fail_pipeline(L, lp, rc);
     }
     box->gen++;
+    /* The run's result, explanations and retier read the run's policy: keep it alive (and
+     * unchanged) until the next successful run, whatever set_policy() does meanwhile. */
+    lua_getiuservalue(L, 1, LT_DEP_POLICY + 1);
+    lt_set_dep(L, 1, LT_DEP_RUN_POLICY, lua_isnil(L, -1) ? 0 : lua_gettop(L));
+    lua_pop(L, 1);
     lua_pushboolean(L, 1);
     lt_push_text(L, lp->out);
     tier_text_clear(lp->out);

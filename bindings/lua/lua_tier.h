@@ -31,6 +31,9 @@
 /* Fixed dependency slots (uservalues 1..LT_SLOTS); the models of a result are uservalue
  * LT_SLOTS + 1, a table. */
 enum { LT_DEP_BOOK = 0, LT_DEP_POLICY = 1, LT_DEP_OWNER = 2, LT_DEP_HISTORY = 3, LT_SLOTS = 4 };
+/* A pipeline's slot LT_DEP_HISTORY: the policy of its last successful run, which that run's
+ * result, explanations and retier still read after set_policy() replaced it. */
+#define LT_DEP_RUN_POLICY LT_DEP_HISTORY
 
 typedef struct lt_box {
     void *ptr;               /* the handle; NULL once freed */

@@ -67,6 +67,10 @@ T.eq(out, "", "nothing to the string when writing a file")
 T.ok(T.read(path):find("^customer_id,tier,"), "the file was written")
 os.remove(path)
 T.ok(p:set_policy(nil), "back to the setting")
+collectgarbage()
+T.ok(p:explain("00004"):find("customer 00004", 1, true),
+    "the last run's host policy outlives set_policy(nil) for that run's explanations")
+T.ok(p:result():tier("00004"), "and for its result")
 T.ok(p:set("out", nil), "nil restores a default")
 
 -- a failed run changes nothing and writes nothing
