@@ -447,17 +447,30 @@ int lt_models_of_policy(lua_State *L, const tier_policy *policy, const tier_book
     return 0;
 }
 
-/* Pushes entitlement `key`'s value for a policy with the type the policy declares. */
-void lt_push_entitlement(lua_State *L, const tier_policy *pol, const char *key, const tier_value *v)
+int lt_entitlement_type(const tier_policy *pol, const char *key)
 {
     size_t k, n = tier_policy_entitlement_count(pol);
     int type = 0;
     for (k = 0; k < n; k++) {
         const char *name = tier_policy_entitlement_name(pol, k, &type);
         if (name && strcmp(name, key) == 0)
-            break;
+            return type;
     }
-    lt_push_value(L, v, k < n && type == TIER_ENTITLEMENT_BOOL);
+    return 0;
+}
+
+int lt_check_entitlement(lua_State *L, const tier_policy *pol, const char *key)
+{
+    if (!pol || lt_entitlement_type(pol, key) != 0)
+        return 0;
+    return lt_failf(L, TIER_ENOTFOUND, "policy %s declares no entitlement \"%s\"",
+                    tier_policy_name(pol), key);
+}
+
+/* Pushes entitlement `key`'s value for a policy with the type the policy declares. */
+void lt_push_entitlement(lua_State *L, const tier_policy *pol, const char *key, const tier_value *v)
+{
+    lt_push_value(L, v, lt_entitlement_type(pol, key) == TIER_ENTITLEMENT_BOOL);
 }
 
 static int policy_name(lua_State *L)
@@ -569,14 +582,9 @@ static int policy_entitlement(lua_State *L)
                             (lua_Integer)n);
         t = (size_t)(k - 1);
     }
-    for (n = tier_policy_entitlement_count(p); n > 0; n--) {
-        const char *name = tier_policy_entitlement_name(p, n - 1, &type);
-        if (name && strcmp(name, key) == 0)
-            break;
-    }
-    if (n == 0)
-        return lt_failf(L, TIER_ENOTFOUND, "policy %s declares no entitlement \"%s\"",
-                        tier_policy_name(p), key);
+    if (lt_check_entitlement(L, p, key) != 0)
+        return 3;
+    type = lt_entitlement_type(p, key);
     v = lt_scratch_value(L);
     rc = tier_policy_entitlement(p, t, key, v);
     if (rc == TIER_ENOTFOUND) {

@@ -316,6 +316,18 @@ void lt_push_value(lua_State *L, const tier_value *v, int boolean)
     }
 }
 
+void lt_push_split(lua_State *L, const char *s)
+{
+    lua_Integer k = 0;
+    lua_newtable(L);
+    while (s && *s) {
+        const char *end = strchr(s, ';');
+        lua_pushlstring(L, s, end ? (size_t)(end - s) : strlen(s));
+        lua_rawseti(L, -2, ++k);
+        s = end ? end + 1 : NULL;
+    }
+}
+
 void lt_push_text(lua_State *L, const tier_text *t)
 {
     lua_pushlstring(L, tier_text_data(t), tier_text_length(t));

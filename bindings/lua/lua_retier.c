@@ -161,18 +161,9 @@ static int rt_flags(lua_State *L)
 {
     lt_box *b = check_rt(L);
     size_t i;
-    const char *s;
-    lua_Integer k = 0;
     if (rt_customer_arg(L, b, &i) != 0)
         return 3;
-    s = tier_retier_flags(rt_of(b), i);
-    lua_newtable(L);
-    while (s && *s) {
-        const char *end = strchr(s, ';');
-        lua_pushlstring(L, s, end ? (size_t)(end - s) : strlen(s));
-        lua_rawseti(L, -2, ++k);
-        s = end ? end + 1 : NULL;
-    }
+    lt_push_split(L, tier_retier_flags(rt_of(b), i));
     return 1;
 }
 
@@ -182,16 +173,12 @@ static int push_entitlement(lua_State *L, lt_box *b, size_t i, const char *key)
     const tier_policy *pol = rt_policy(b);
     double number = 0;
     const char *text = NULL;
-    size_t k, n = pol ? tier_policy_entitlement_count(pol) : 0;
-    int rc = tier_retier_entitlement(rt_of(b), i, key, &number, &text), type = 0;
+    int rc = tier_retier_entitlement(rt_of(b), i, key, &number, &text);
     if (rc != TIER_OK)
         return rc;
-    for (k = 0; k < n; k++)
-        if (strcmp(tier_policy_entitlement_name(pol, k, &type), key) == 0)
-            break;
     if (text)
         lua_pushstring(L, text);
-    else if (k < n && type == TIER_ENTITLEMENT_BOOL)
+    else if (pol && lt_entitlement_type(pol, key) == TIER_ENTITLEMENT_BOOL)
         lua_pushboolean(L, number != 0);
     else
         lt_push_number(L, number);
@@ -204,17 +191,10 @@ static int rt_entitlement(lua_State *L)
 {
     lt_box *b = check_rt(L);
     const char *key = luaL_checkstring(L, 3);
-    const tier_policy *pol = rt_policy(b);
-    size_t i, k, n = pol ? tier_policy_entitlement_count(pol) : 0;
+    size_t i;
     int rc;
-    if (rt_customer_arg(L, b, &i) != 0)
+    if (rt_customer_arg(L, b, &i) != 0 || lt_check_entitlement(L, rt_policy(b), key) != 0)
         return 3;
-    for (k = 0; k < n; k++)
-        if (strcmp(tier_policy_entitlement_name(pol, k, NULL), key) == 0)
-            break;
-    if (pol && k == n)
-        return lt_failf(L, TIER_ENOTFOUND, "policy %s declares no entitlement \"%s\"",
-                        tier_policy_name(pol), key);
     rc = push_entitlement(L, b, i, key);
     if (rc == TIER_ENOTFOUND)
         lua_pushnil(L);

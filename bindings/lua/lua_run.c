@@ -149,20 +149,6 @@ static int res_reason(lua_State *L)
     return 1;
 }
 
-/* Pushes a ';'-joined list as a sequence. */
-static void push_split(lua_State *L, const char *s)
-{
-    lua_Integer k = 0;
-    lua_newtable(L);
-    while (s && *s) {
-        const char *end = strchr(s, ';');
-        size_t len = end ? (size_t)(end - s) : strlen(s);
-        lua_pushlstring(L, s, len);
-        lua_rawseti(L, -2, ++k);
-        s = end ? end + 1 : NULL;
-    }
-}
-
 /* result:flags(customer) -> {flag names} */
 static int res_flags(lua_State *L)
 {
@@ -170,7 +156,7 @@ static int res_flags(lua_State *L)
     size_t i;
     if (res_customer(L, b, &i) != 0)
         return 3;
-    push_split(L, tier_result_flags(res_of(b), i));
+    lt_push_split(L, tier_result_flags(res_of(b), i));
     return 1;
 }
 
@@ -202,16 +188,10 @@ static int res_entitlement(lua_State *L)
     const char *key = luaL_checkstring(L, 3);
     const tier_policy *pol = res_policy(b);
     tier_value *v;
-    size_t i, k, n = pol ? tier_policy_entitlement_count(pol) : 0;
+    size_t i;
     int rc;
-    if (res_customer(L, b, &i) != 0)
+    if (res_customer(L, b, &i) != 0 || lt_check_entitlement(L, pol, key) != 0)
         return 3;
-    for (k = 0; k < n; k++)
-        if (strcmp(tier_policy_entitlement_name(pol, k, NULL), key) == 0)
-            break;
-    if (pol && k == n)
-        return lt_failf(L, TIER_ENOTFOUND, "policy %s declares no entitlement \"%s\"",
-                        tier_policy_name(pol), key);
     v = lt_scratch_value(L);
     rc = tier_result_entitlement(res_of(b), i, key, v);
     if (rc == TIER_ENOTFOUND) {

@@ -149,6 +149,13 @@ int lt_policy_arg(lua_State *L, int idx);
  * makes them for `book` (rfm and pareto when the policy declares none). Returns 0, or pushes nil,
  * message, code and returns 3 (nothing else left on the stack). */
 int lt_models_of_policy(lua_State *L, const tier_policy *policy, const tier_book *book, size_t *n);
+/* The ::tier_entitlement_type policy `pol` declares for `key`, 0 when it declares none. */
+int lt_entitlement_type(const tier_policy *pol, const char *key);
+/* 0 when policy `pol` (NULL: unknown, anything goes) declares entitlement `key`; otherwise pushes
+ * nil, message, "TIER_ENOTFOUND" and returns 3. */
+int lt_check_entitlement(lua_State *L, const tier_policy *pol, const char *key);
+/* Pushes a ';'-joined list (flags) as a sequence. */
+void lt_push_split(lua_State *L, const char *s);
 /* Pushes the value of an entitlement of policy `pol`, typed (a bool entitlement as a boolean). */
 void lt_push_entitlement(lua_State *L, const tier_policy *pol, const char *key,
                          const tier_value *v);
