@@ -414,27 +414,115 @@ static void test_retier_errors_name_the_customer_and_keep_its_tier(void **state)
     assert_int_equal(tier_retier_batch(rt, book, other), TIER_ENOTFOUND);
     assert_int_equal(tier_retier_customer(rt, NULL, 0), TIER_EINVAL);
     tier_retier_free(rt);
-    /* All or nothing: a purchase dated before the customer's last one leaves its purchase-days
-     * unknown; the customer keeps its tier and the message names it. */
+    /* A purchase dated before the customer's last one: purchase-days stay exact. */
     tier_result_free(other);
     assert_int_equal(tier_result_new(&other, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_result_run(other, book, NULL, 0, days), TIER_OK);
     assert_int_equal(tier_retier_new(&rt, other, book, NULL, 0, days, NULL, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_book_day_range(book, NULL, &last), TIER_OK);
-    t = tier_retier_tier(rt, 4);
     assert_int_equal(tier_book_add_txn(book, "C00005", 6, tst_day(2024, 1, 1) - 30, 5.0, NAN),
                      TIER_OK);
-    assert_int_equal(tier_retier_customer(rt, book, 4), TIER_ESTATE);
-    assert_non_null(strstr(tier_retier_last_error(rt), "customer \"C00005\" (index 4)"));
-    assert_non_null(strstr(tier_retier_last_error(rt), "purchase-days unknown"));
-    assert_int_equal(tier_retier_tier(rt, 4), t);
+    assert_int_equal(tier_retier_customer(rt, book, 4), TIER_OK);
+    {
+        tier_result *b = batch_of(rt, book);
+        assert_int_equal(tier_retier_tier(rt, 4), tier_result_tier(b, 4));
+        tier_result_free(b);
+    }
     tier_retier_free(rt);
+    (void)t;
+    (void)last;
     tier_result_free(other);
     tier_result_free(run);
     tier_model_free(unfitted);
     tier_model_free(rfm);
     tier_policy_free(pol);
     tier_policy_free(days);
+    tier_book_free(book);
+}
+
+/* A model whose score_row fails for one customer: the customer keeps its tier, its model columns
+ * their values, and the message names the customer and the model. */
+typedef struct flaky {
+    size_t fail_at;
+} flaky;
+
+static size_t flaky_count(void *state)
+{
+    (void)state;
+    return 1;
+}
+
+static int flaky_info(void *state, size_t i, const char **name, int *type)
+{
+    (void)state, (void)i;
+    *name = "x";
+    *type = TIER_VALUE_NUMBER;
+    return TIER_OK;
+}
+
+static int flaky_score(void *state, const tier_book *book, tier_frame *frame)
+{
+    double *v;
+    size_t i;
+    int rc = tier_frame_add_numbers(frame, "x", &v);
+    (void)state;
+    for (i = 0; rc == TIER_OK && i < tier_book_customer_count(book); i++)
+        v[i] = (double)(i % 3);
+    return rc;
+}
+
+static int flaky_score_row(void *state, const tier_book *book, const tier_frame *frame,
+                           size_t customer, double *numbers, const char **labels)
+{
+    (void)book, (void)frame, (void)labels;
+    if (customer == ((flaky *)state)->fail_at)
+        return TIER_EUSER;
+    numbers[0] = 5.0;
+    return TIER_OK;
+}
+
+static const char *flaky_error(void *state)
+{
+    (void)state;
+    return "the credit bureau did not answer";
+}
+
+static const char flaky_policy[] = "libtier-policy 1\nmodel flaky = flaky\n"
+                                   "tier top {\n    rule \"x high\" when flaky.x >= 2\n}\n"
+                                   "tier rest {\n    rule \"the rest\" when true\n}\n";
+
+static void test_retier_a_failing_model_leaves_the_customer_as_it_was(void **state)
+{
+    tier_book *book = generated_book(TST_ALLOC, 30);
+    tier_model_vtable vt = tst_vtable("flaky", flaky_count, flaky_info, NULL, flaky_score);
+    flaky st = {4};
+    tier_model *m = NULL;
+    tier_policy *pol = policy_text(flaky_policy);
+    tier_result *run = NULL;
+    tier_retier *rt = NULL;
+    double x;
+    (void)state;
+    vt.score_row = flaky_score_row;
+    vt.last_error = flaky_error;
+    assert_int_equal(tier_model_new(&m, &vt, &st, "flaky", TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_new(&run, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_run(run, book, &m, 1, pol), TIER_OK);
+    assert_int_equal(tier_retier_new(&rt, run, book, &m, 1, pol, NULL, TST_ALLOC), TIER_OK);
+    assert_string_equal(tier_retier_tier_name(rt, 4), "rest"); /* x = 1 */
+    assert_int_equal(tier_retier_customer(rt, book, 4), TIER_EUSER);
+    assert_non_null(strstr(tier_retier_last_error(rt), "customer \"C00005\" (index 4)"));
+    assert_non_null(strstr(tier_retier_last_error(rt), "flaky"));
+    assert_string_equal(tier_retier_tier_name(rt, 4), "rest");
+    assert_int_equal(tier_retier_number(rt, 4, "flaky.x", &x), TIER_OK);
+    assert_true(x == 1.0);
+    /* Another customer re-scores (x = 5) and moves. */
+    assert_int_equal(tier_retier_customer(rt, book, 7), TIER_OK);
+    assert_string_equal(tier_retier_tier_name(rt, 7), "top");
+    assert_int_equal(tier_retier_number(rt, 7, "flaky.x", &x), TIER_OK);
+    assert_true(x == 5.0);
+    tier_retier_free(rt);
+    tier_result_free(run);
+    tier_model_free(m);
+    tier_policy_free(pol);
     tier_book_free(book);
 }
 
@@ -481,4 +569,5 @@ TST_MAIN(cmocka_unit_test(test_retier_every_builtin_policy_matches_its_batch_rec
          cmocka_unit_test(test_retier_one_row_is_placed_against_the_frozen_population),
          cmocka_unit_test(test_retier_decides_hysteresis_dwell_and_overrides_as_the_next_run),
          cmocka_unit_test(test_retier_errors_name_the_customer_and_keep_its_tier),
+         cmocka_unit_test(test_retier_a_failing_model_leaves_the_customer_as_it_was),
          TST_OOM_WALK(test_retier_survives_every_failed_allocation, oom_retier, small_book, 20))

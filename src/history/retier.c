@@ -151,7 +151,6 @@ static void clear(tier_retier *r)
     tier_allocator keep = r->alloc;
     tier_frame_free(r->frame);
     tier__policy_ref_free(&r->ref);
-    tier__book_windows_free(&r->win);
     texts_free(a, &r->reasons);
     texts_free(a, &r->flag_sets);
     if (r->cap_text)
@@ -161,9 +160,10 @@ static void clear(tier_retier *r)
     tier__buf_free(&r->d);
     tier__buf_free(&r->fb);
     arena_release(&r->arena);
+    tier__type_memo_free(&r->memo);
     {
-        void *own[] = {r->models, r->population, r->tier,    r->reason,   r->flags,
-                       r->map,    r->in_force,   r->expired, r->save_num, r->save_code};
+        void *own[] = {r->models,   r->population, r->tier,     r->reason,    r->flags,   r->map,
+                       r->in_force, r->expired,    r->save_num, r->save_code, r->win_from};
         tier__free_all(a, own, sizeof own / sizeof *own);
     }
     memcpy(err, r->err, sizeof err);
@@ -282,6 +282,28 @@ static int check_run(tier_retier *r, const tier_result *res)
     return TIER_OK;
 }
 
+/* Saves (restore 0) or puts back (restore 1) the customer's row of the model columns. The frame
+ * is the retier's own: its columns are written in place. */
+static void row_values(tier_retier *r, size_t i, int restore)
+{
+    size_t col;
+    for (col = 0; col < r->n_cols; col++) {
+        if (tier_frame_column_type(r->frame, col) == TIER_VALUE_LABEL) {
+            int32_t *codes = (int32_t *)tier_frame_labels(r->frame, col);
+            if (restore)
+                codes[i] = r->save_code[col];
+            else
+                r->save_code[col] = codes[i];
+        } else {
+            double *v = (double *)tier_frame_numbers(r->frame, col);
+            if (restore)
+                v[i] = r->save_num[col];
+            else
+                r->save_num[col] = v[i];
+        }
+    }
+}
+
 /* The models: all fitted; which ones score one row (probed on row 0, which score_row must leave
  * as score gave it). */
 static int freeze_models(tier_retier *r, tier_model *const *models, size_t count,
@@ -311,6 +333,14 @@ static int freeze_models(tier_retier *r, tier_model *const *models, size_t count
     if ((rc = tier__retier_copy_columns(&r->alloc, r->frame, tier_result_frame(res), "", r->err)) !=
         TIER_OK)
         return rc;
+    r->n_cols = tier_frame_column_count(r->frame);
+    r->save_num = tier__calloc(&r->alloc, r->n_cols + 1, sizeof *r->save_num);
+    r->save_code = tier__calloc(&r->alloc, r->n_cols + 1, sizeof *r->save_code);
+    if (!r->save_num || !r->save_code)
+        return nomem(r, "keeping the models");
+    /* Which models score one row: asked on row 0, which is then put back as the run left it. */
+    if (r->n)
+        row_values(r, 0, 0);
     for (m = 0; m < count; m++) {
         if (!r->n) {
             r->population[m] = 1;
@@ -325,10 +355,9 @@ static int freeze_models(tier_retier *r, tier_model *const *models, size_t count
             return rc;
         }
     }
-    r->n_cols = tier_frame_column_count(r->frame);
-    r->save_num = tier__calloc(&r->alloc, r->n_cols + 1, sizeof *r->save_num);
-    r->save_code = tier__calloc(&r->alloc, r->n_cols + 1, sizeof *r->save_code);
-    return r->save_num && r->save_code ? TIER_OK : nomem(r, "keeping the models");
+    if (r->n)
+        row_values(r, 0, 1);
+    return TIER_OK;
 }
 
 /* The population figures: the policy applied once more to the frozen frame, recording them; its
@@ -377,20 +406,22 @@ static int freeze_policy(tier_retier *r, const tier_result *res)
     return TIER_OK;
 }
 
+/* The first day of each window (they all end at the frozen as-of day), and the book's index of
+ * each customer's transactions, built now so that no re-tiering pays for it. */
 static int freeze_windows(tier_retier *r)
 {
     const tier__pol *pol = r->pol;
-    int32_t from[64], *fp = from;
     size_t k;
     int rc;
-    if (pol->n_windows > 64 && !(fp = tier__malloc(&r->alloc, pol->n_windows * sizeof *fp)))
+    r->win_from = tier__malloc(&r->alloc, (pol->n_windows + 1) * sizeof *r->win_from);
+    if (!r->win_from)
         return nomem(r, "freezing the windows");
     for (k = 0; k < pol->n_windows; k++)
-        fp[k] = tier__window_from(&pol->windows[k], !isnan(r->as_of), r->to);
-    rc = tier__book_windows_init(&r->win, &r->alloc, r->book, fp, pol->n_windows, r->to, r->err);
-    if (fp != from)
-        tier__free(&r->alloc, fp);
-    return rc;
+        r->win_from[k] = tier__window_from(&pol->windows[k], !isnan(r->as_of), r->to);
+    if (pol->n_windows && tier_book_txn_count(r->book) &&
+        (rc = tier__book_index_txns(r->book, r->err)) != TIER_OK)
+        return rc;
+    return TIER_OK;
 }
 
 /* The customers' tiers, reasons and flags as the run left them. */
@@ -494,6 +525,8 @@ int tier_retier_new(tier_retier **out, const tier_result *result, const tier_boo
     tier__buf_init(&r->d, &r->alloc);
     tier__buf_init(&r->fb, &r->alloc);
     r->arena.parent = &r->alloc;
+    r->memo.a = &r->alloc;
+    r->n_attrs = tier_book_attribute_count(book);
     r->arena_alloc.alloc = arena_alloc;
     r->arena_alloc.realloc = arena_realloc;
     r->arena_alloc.free = arena_free;
@@ -536,50 +569,25 @@ fail:
 
 /* ---- one customer --------------------------------------------------------------------------- */
 
+/* Window k's figures of one customer: the book's own per-customer figures (through its
+ * transaction index), exactly what the whole book's figures give for that customer. */
 static int window_of(void *ud, size_t k, size_t customer, tier__figures *out, char *err)
 {
     tier_retier *r = ud;
-    if (customer >= r->win.customers) {
-        tier__errorf(err, "customer %zu came after the freeze", customer);
-        return TIER_ENOTFOUND;
-    }
-    if (r->pol->windows[k].measure == TIER__PW_PURCHASE_DAYS && r->win.unordered[customer]) {
-        tier__errorf(err,
-                     "window '%s': a purchase dated before the customer's last one since the "
-                     "freeze leaves its purchase-days unknown until the next batch run",
-                     r->pol->windows[k].name);
-        return TIER_ESTATE;
-    }
-    *out = *tier__book_windows_get(&r->win, k, customer);
-    return TIER_OK;
+    char why[TIER__ERR_SIZE];
+    int rc;
+    why[0] = '\0';
+    rc = tier__book_customer_figures(r->book, customer, r->win_from[k], r->to, out, why);
+    if (rc)
+        tier__errorf(err, "window '%s': %s", r->pol->windows[k].name,
+                     why[0] ? why : tier_strerror(rc));
+    return rc;
 }
 
 static int demote_of(void *ud, size_t tier)
 {
     const tier_retier *r = ud;
     return r->pol->tiers[tier].hold.when ? r->demote[tier] : -1;
-}
-
-/* Saves (restore 0) or puts back (restore 1) the customer's row of the model columns. The frame
- * is the retier's own: its columns are written in place. */
-static void row_values(tier_retier *r, size_t i, int restore)
-{
-    size_t col;
-    for (col = 0; col < r->n_cols; col++) {
-        if (tier_frame_column_type(r->frame, col) == TIER_VALUE_LABEL) {
-            int32_t *codes = (int32_t *)tier_frame_labels(r->frame, col);
-            if (restore)
-                codes[i] = r->save_code[col];
-            else
-                r->save_code[col] = codes[i];
-        } else {
-            double *v = (double *)tier_frame_numbers(r->frame, col);
-            if (restore)
-                v[i] = r->save_num[col];
-            else
-                r->save_num[col] = v[i];
-        }
-    }
 }
 
 /* The flags of bits as "name;name" in r->fb. */
@@ -619,7 +627,12 @@ static int place_customer(tier_retier *r, size_t i, int32_t *fin_out, const char
     in.as_of = r->as_of;
     in.ref = &r->ref;
     r->row_lead[0] = r->row_member[0] = i;
-    rc = tier__policy_apply_rows(&in, &r->row, window_of, r, &r->arena_alloc, &ro, r->err);
+    if (tier_book_attribute_count(r->book) != r->n_attrs) {
+        tier__type_memo_clear(&r->memo); /* an attribute came: its type may be new */
+        r->n_attrs = tier_book_attribute_count(r->book);
+    }
+    rc =
+        tier__policy_apply_rows(&in, &r->row, window_of, r, &r->memo, &r->arena_alloc, &ro, r->err);
     if (rc)
         return rc;
     placed = ro.tier[0];
@@ -691,7 +704,6 @@ int tier_retier_customer(tier_retier *r, const tier_book *book, size_t i)
                      tier_book_customer_count(book));
         return TIER_ERANGE;
     }
-    tier__book_windows_sync(&r->win, book);
     arena_reset(&r->arena);
     row_values(r, i, 0);
     for (m = 0; m < r->n_models; m++) {

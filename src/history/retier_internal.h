@@ -4,7 +4,7 @@
 #ifndef TIER_RETIER_INTERNAL_H
 #define TIER_RETIER_INTERNAL_H
 
-#include "core/book_windows.h"
+#include "core/book_internal.h"
 #include "history/history_internal.h"
 #include "policy/apply.h"
 #include "policy/eval/eval.h"
@@ -42,7 +42,7 @@ struct tier_retier {
     int32_t to;        /* the same as a day (INT32_MAX when none) */
     tier_frame *frame; /* the models' columns, re-scored row by row */
     tier__policy_ref ref;
-    tier__book_windows win;
+    int32_t *win_from; /* [n_windows] the first day of each window (all end at `to`) */
     int32_t *tier, *reason, *flags; /* [n] current tier, indices into reasons / flag_sets */
     tier__rtexts reasons, flag_sets;
     char **cap_text; /* [n_tiers] "over the cap of ..." (NULL: no cap) */
@@ -62,6 +62,8 @@ struct tier_retier {
     double *save_num;            /* [n_cols] the row's values before re-scoring */
     int32_t *save_code;          /* [n_cols] */
     const unsigned char *demote; /* the current row's demote conditions ([n_tiers]) */
+    tier__type_memo memo;        /* the policy's node types, across customers */
+    size_t n_attrs;              /* the book's attributes when the memo was filled */
 };
 
 /* Copies the columns of `src` whose names start with `prefix` ("" for every model output, i.e.

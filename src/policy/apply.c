@@ -30,6 +30,7 @@ typedef struct run {
     tier__route_out rout;
     int routed;
     tier__trace *trace;
+    const char *what_name, *what_tier; /* the rule or flag being evaluated, for messages */
 } run;
 
 /* ---- messages ------------------------------------------------------------------------------- */
@@ -54,10 +55,28 @@ static int nomem(run *R, const char *what)
     return TIER_ENOMEM;
 }
 
-/* Checks that `e` is a bool expression (a rule, a flag, the routing test). */
+/* `what` of want_bool for a rule or a flag, written only when a message needs it: "rule 'R' of
+ * tier 'T'" (R->what_tier set) or "flag 'F'". */
+static const char *what_of(const run *R, const char *what, char *buf, size_t cap)
+{
+    if (what)
+        return what;
+    if (R->what_tier)
+        snprintf(buf, cap, "rule '%s' of tier '%s'", R->what_name, R->what_tier);
+    else
+        snprintf(buf, cap, "flag '%s'", R->what_name);
+    return buf;
+}
+
+/* Checks that `e` is a bool expression (a rule, a flag, the routing test); `what` NULL: the rule
+ * or flag of R->what_name. */
 static int want_bool(run *R, const tier__pexpr *e, const char *what)
 {
+    char wbuf[TIER__ERR_SIZE];
     int type = 0, rc = tier__eval_type(R->ctx, e, &type, R->err);
+    if (rc || (type != TIER__PT_BOOL && type != TIER__PT_NONE) ||
+        (rc = tier__eval_bool(R->ctx, e, R->mask, R->err)) != TIER_OK)
+        what = what_of(R, what, wbuf, sizeof wbuf);
     if (rc)
         return context(R, rc, e, what);
     if (type != TIER__PT_BOOL && type != TIER__PT_NONE) {
@@ -70,8 +89,7 @@ static int want_bool(run *R, const tier__pexpr *e, const char *what)
                          type == TIER__PT_NUMBER ? "number" : "text");
         return e->line > 0 ? TIER_EPARSE : TIER_EINVAL;
     }
-    rc = tier__eval_bool(R->ctx, e, R->mask, R->err);
-    return rc ? context(R, rc, e, what) : TIER_OK;
+    return TIER_OK;
 }
 
 int tier__cap_reason(const tier_allocator *a, const tier__ptier *t, char **out)
@@ -114,16 +132,16 @@ static int place(run *R)
 {
     const tier__pol *pol = R->pol;
     size_t t, k, g = 0;
-    char what[TIER__ERR_SIZE];
     for (t = 0; t < pol->n_tiers; t++) {
         const tier__ptier *tier = &pol->tiers[t];
         R->rule_base[t] = g;
         for (k = 0; k < tier->n_rules; k++, g++) {
             const tier__prule *rule = &tier->rules[k];
             int rc;
-            snprintf(what, sizeof what, "rule '%s' of tier '%s'", rule->name, tier->name);
+            R->what_name = rule->name;
+            R->what_tier = tier->name;
             if (rule->when) {
-                if ((rc = want_bool(R, rule->when, what)) != TIER_OK)
+                if ((rc = want_bool(R, rule->when, NULL)) != TIER_OK)
                     return rc;
             } else {
                 memset(R->mask, 1, R->n);
@@ -301,14 +319,14 @@ static int flags(run *R)
 {
     const tier__pol *pol = R->pol;
     size_t f, r;
-    char what[TIER__ERR_SIZE];
     for (f = 0; f < pol->n_flags; f++) {
         const tier__pflag *fl = &pol->flags[f];
         int rc;
-        snprintf(what, sizeof what, "flag '%s'", fl->name);
+        R->what_name = fl->name;
+        R->what_tier = NULL;
         if (!fl->when)
             memset(R->mask, 1, R->n);
-        else if ((rc = want_bool(R, fl->when, what)) != TIER_OK)
+        else if ((rc = want_bool(R, fl->when, NULL)) != TIER_OK)
             return rc;
         for (r = 0; r < R->n; r++)
             if (R->mask[r])
@@ -861,7 +879,8 @@ size_t tier__policy_rule_base(const tier__pol *pol, size_t t)
 }
 
 int tier__policy_apply_rows(const tier__apply_in *in, const tier__rowset *rows, tier__window_fn wfn,
-                            void *wud, const tier_allocator *a, tier__rows_out *out, char *err)
+                            void *wud, tier__type_memo *memo, const tier_allocator *a,
+                            tier__rows_out *out, char *err)
 {
     run R;
     const tier__pol *pol = in->pol;
@@ -886,6 +905,7 @@ int tier__policy_apply_rows(const tier__apply_in *in, const tier__rowset *rows, 
         return rc;
     tier__ectx_set_ref(R.ctx, in->ref);
     tier__ectx_set_windows(R.ctx, wfn, wud);
+    tier__ectx_set_type_memo(R.ctx, memo);
     R.words = (pol->n_flags + 1 + 63) / 64;
     out->n = R.n;
     out->words = R.words;

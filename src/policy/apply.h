@@ -84,9 +84,9 @@ void tier__trace_free(const tier_allocator *a, tier__trace *t);
 
 /* The one-row path of incremental re-tiering (docs/retier.md): the policy placed on the given
  * rows alone (a rowset of one customer, or of one group) with in->ref frozen (collect 0), the
- * windows from `wfn` (NULL: the book's), through the same rules, caps, flags and demote
- * conditions as tier__policy_apply. Everything is allocated with `a` (which the caller may reset
- * as a whole). */
+ * windows from `wfn` (NULL: the book's), the types of the nodes from `memo` (may be NULL), through
+ * the same rules, caps, flags and demote conditions as tier__policy_apply. Everything is allocated
+ * with `a` (which the caller may reset as a whole). */
 typedef struct tier__rows_out {
     size_t n;              /* rows */
     size_t words;          /* uint64_t words of flag bits per row */
@@ -96,7 +96,8 @@ typedef struct tier__rows_out {
     unsigned char *demote; /* [n_tiers * n]: tier t's `demote when` holds for row r (0 without) */
 } tier__rows_out;
 int tier__policy_apply_rows(const tier__apply_in *in, const tier__rowset *rows, tier__window_fn wfn,
-                            void *wud, const tier_allocator *a, tier__rows_out *out, char *err);
+                            void *wud, tier__type_memo *memo, const tier_allocator *a,
+                            tier__rows_out *out, char *err);
 /* The first rule index of tier t (rules are numbered tier-major). */
 size_t tier__policy_rule_base(const tier__pol *pol, size_t t);
 

@@ -41,6 +41,7 @@ from .lifecycle import Lifecycle
 from .models import Pareto, RFM, SegmentMap
 from .needs import Needs
 from .pipeline import Pipeline
+from .retier import Retier
 from .policy import LintFinding, Policy
 from .result import DEFAULT_COLUMNS, Result, run
 from .scorecard import Scorecard
@@ -49,7 +50,8 @@ from .usermodel import Model  # the base of models written in Python
 __all__ = [
     "Book", "CLV", "CsvReader", "DEFAULT_COLUMNS", "Frame", "History", "Lifecycle", "LintFinding", "Model",
     "Needs",
-    "Pareto", "Pipeline", "Policy", "RFM", "Result", "Scorecard", "SegmentMap", "TierError", "format_day",
+    "Pareto", "Pipeline", "Policy", "RFM", "Result", "Retier",
+    "Scorecard", "SegmentMap", "TierError", "format_day",
     "from_day", "run", "to_day", "version", "version_number",
 ]
 

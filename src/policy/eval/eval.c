@@ -377,8 +377,10 @@ static int number_attr(tier__ectx *c, const char *name, tier__eval_val *v)
         /* A few rows (incremental re-tiering): their leads' values, not the whole column. */
         if (!(all = tier__malloc(c->a, (c->n ? c->n : 1) * sizeof *all)))
             return TIER_ENOMEM;
-        for (r = 0; r < c->n; r++)
-            all[r] = tier__book_number_at(c->book, name, c->rows->lead[r]);
+        for (r = 0; r < c->n; r++) {
+            int type;
+            all[r] = tier__book_number_at(c->book, c->rows->lead[r], name, &type);
+        }
         v->type = TIER__PT_NUMBER;
         v->num = all;
         v->own = all;
@@ -709,7 +711,93 @@ static int binary_type(const tier__pexpr *e, int lt, int rt, int *type, char *er
     return TIER_OK;
 }
 
+static int typeof_node(tier__ectx *c, const tier__pexpr *e, int depth, int *type, char *err);
+
+/* ---- the type memo (eval.h) ---- */
+
+void tier__type_memo_clear(tier__type_memo *m)
+{
+    if (m->keys)
+        memset((void *)m->keys, 0, m->cap * sizeof *m->keys);
+    m->n = 0;
+}
+
+void tier__type_memo_free(tier__type_memo *m)
+{
+    if (!m->a)
+        return;
+    tier__free(m->a, (void *)m->keys);
+    tier__free(m->a, m->types);
+    m->keys = NULL;
+    m->types = NULL;
+    m->cap = m->n = 0;
+}
+
+static size_t memo_slot(const tier__type_memo *m, const void *key)
+{
+    size_t h = (size_t)(((uintptr_t)key >> 4) * 0x9E3779B97F4A7C15u), mask = m->cap - 1, i;
+    for (i = h & mask; m->keys[i] && m->keys[i] != key; i = (i + 1) & mask)
+        ;
+    return i;
+}
+
+/* Remembers a type; when the memo cannot grow it simply does not remember. */
+static void memo_put(tier__type_memo *m, const void *key, int type)
+{
+    size_t i;
+    if ((m->n + 1) * 2 > m->cap) {
+        size_t nc = m->cap ? m->cap * 2 : 256, k;
+        const void **keys = tier__calloc(m->a, nc, sizeof *keys);
+        int *types = tier__calloc(m->a, nc, sizeof *types);
+        tier__type_memo grown;
+        if (!keys || !types) {
+            tier__free(m->a, (void *)keys);
+            tier__free(m->a, types);
+            return;
+        }
+        grown = *m;
+        grown.keys = keys;
+        grown.types = types;
+        grown.cap = nc;
+        for (k = 0; k < m->cap; k++)
+            if (m->keys[k]) {
+                size_t j = memo_slot(&grown, m->keys[k]);
+                keys[j] = m->keys[k];
+                types[j] = m->types[k];
+            }
+        tier__free(m->a, (void *)m->keys);
+        tier__free(m->a, m->types);
+        *m = grown;
+    }
+    i = memo_slot(m, key);
+    if (!m->keys[i])
+        m->n++;
+    m->keys[i] = key;
+    m->types[i] = type;
+}
+
+void tier__ectx_set_type_memo(tier__ectx *c, tier__type_memo *m)
+{
+    c->memo = m;
+}
+
 int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type, char *err)
+{
+    int rc;
+    if (c->memo && e && c->memo->cap) {
+        size_t i = memo_slot(c->memo, e);
+        if (c->memo->keys[i]) {
+            *type = c->memo->types[i];
+            return TIER_OK;
+        }
+    }
+    rc = typeof_node(c, e, depth, type, err);
+    if (rc == TIER_OK && c->memo && e)
+        memo_put(c->memo, e, *type);
+    return rc;
+}
+
+static int typeof_node(tier__ectx *c, const tier__pexpr *e, int depth, int *type, char *err)
 {
     char lb[TIER__POL_MAX_NAME * 2 + 32];
     int lt = 0, rt = 0, rc;

@@ -65,6 +65,18 @@ size_t tier__ectx_rows(const tier__ectx *c);
 /* The tier of each row as text, for `tier` in flags and routing (names[tiers[r]], -1: missing). */
 /* The first day of window w ending before day `to` (have_day 0: no as-of day, INT32_MIN). */
 int32_t tier__window_from(const tier__pwindow *w, int have_day, int32_t to);
+/* Types of expression nodes remembered across contexts (the one-row path evaluates the same
+ * policy over and over): valid for one policy, one frame's columns and one book's attributes;
+ * clear it when any of them changes. Grows with allocator `a` (set it before use). */
+typedef struct tier__type_memo {
+    const tier_allocator *a;
+    const void **keys; /* node pointers, NULL empty */
+    int *types;
+    size_t cap, n;
+} tier__type_memo;
+void tier__type_memo_clear(tier__type_memo *m);
+void tier__type_memo_free(tier__type_memo *m);
+void tier__ectx_set_type_memo(tier__ectx *c, tier__type_memo *m);
 /* Evaluates abc() and pct_rank() with a frozen reference (NULL: the population of the rows). */
 void tier__ectx_set_ref(tier__ectx *c, tier__policy_ref *ref);
 /* Takes the windows' figures from `fn` (NULL: from the book). */

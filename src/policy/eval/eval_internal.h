@@ -62,6 +62,7 @@ struct tier__ectx {
     const char *call_key; /* the canonical text of the abc/pct_rank call being computed */
     tier__window_fn wfn;
     void *wud;
+    tier__type_memo *memo; /* NULL: types are worked out per context */
 };
 
 /* A type error (or another error tied to a node): "LINE:COL: ..." (no position for a tree built
