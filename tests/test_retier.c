@@ -288,6 +288,64 @@ static void test_retier_one_row_is_placed_against_the_frozen_population(void **s
     tier_book_free(book);
 }
 
+/* ---- hierarchies ---------------------------------------------------------------------------- */
+
+static const char group_policy[] = "libtier-policy 1\n"
+                                   "window revenue = revenue over 12 months\n"
+                                   "let band = abc(revenue)\n"
+                                   "tier S {\n    rule \"band A\" when band == \"A\"\n"
+                                   "    cap 10% by revenue overflow B\n}\n"
+                                   "tier B {\n    rule \"band B\" when band == \"B\"\n}\n"
+                                   "tier C {\n    rule \"the rest\" when true\n}\n"
+                                   "hierarchy parent = attr.parent children = inherit\n";
+
+/* A group is one row: a member's invoice re-evaluates its group, and every member follows. */
+static void test_retier_a_members_invoice_moves_its_whole_group(void **state)
+{
+    tier_book *book = generated_book(TST_ALLOC, 1200);
+    tier_policy *pol = policy_text(group_policy);
+    tier_result *run = NULL, *after;
+    tier_retier *rt = NULL;
+    size_t i, g;
+    int32_t last;
+    (void)state;
+    /* Groups of five: C00001 leads C00002..C00005, C00006 leads C00007..C00010, ... */
+    for (i = 0; i < 1200; i++) {
+        char parent[16];
+        if (i % 5 == 0)
+            continue;
+        snprintf(parent, sizeof parent, "C%05zu", i - i % 5 + 1);
+        assert_int_equal(tier_book_set_text(book, i, "parent", parent), TIER_OK);
+    }
+    assert_int_equal(tier_result_new(&run, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_run(run, book, NULL, 0, pol), TIER_OK);
+    if (tier_retier_new(&rt, run, book, NULL, 0, pol, NULL, TST_ALLOC) != TIER_OK)
+        fail_msg("freeze: %s", tier_retier_last_error(rt));
+    after = batch_of(rt, book);
+    expect_same(rt, after, 0);
+    tier_result_free(after);
+    /* A member of a group in C buys a lot: the whole group moves to S. */
+    for (g = 0; tier_retier_tier(rt, g * 5) != 2; g++)
+        ;
+    assert_int_equal(tier_book_day_range(book, NULL, &last), TIER_OK);
+    invoice(rt, book, g * 5 + 3, last, 5e6);
+    for (i = g * 5; i < g * 5 + 5; i++) {
+        char member[32];
+        snprintf(member, sizeof member, "member of C%05zu", g * 5 + 1);
+        assert_string_equal(tier_retier_tier_name(rt, i), "S");
+        assert_string_equal(tier_retier_reason(rt, i), i == g * 5 ? "band A" : member);
+    }
+    for (i = 0; i < 1200; i += 37)
+        invoice(rt, book, i, last - 2, i % 2 ? 70000.0 : -300.0);
+    after = batch_of(rt, book);
+    expect_same(rt, after, 0);
+    tier_retier_free(rt);
+    tier_result_free(after);
+    tier_result_free(run);
+    tier_policy_free(pol);
+    tier_book_free(book);
+}
+
 /* ---- history -------------------------------------------------------------------------------- */
 
 static const char held_policy[] = "libtier-policy 1\n"
@@ -526,6 +584,41 @@ static void test_retier_a_failing_model_leaves_the_customer_as_it_was(void **sta
     tier_book_free(book);
 }
 
+/* After the first customers, re-tiering allocates nothing: the scratch of the one-row path is
+ * reused, the book's transaction index was built by the freeze and every reason a rule or cap
+ * gives, and every set of flags, is known from the freeze (also those no customer of the run
+ * had). */
+static void test_retier_allocates_nothing_in_the_steady_state(void **state)
+{
+    tier_book *book = generated_book(TST_ALLOC, 2000);
+    tier_model *rfm = fitted_rfm(book);
+    tier_policy *pol = NULL;
+    tier_result *run = NULL;
+    tier_retier *rt = NULL;
+    tst_failing counter = {0, 0, 0, 0};
+    tier_allocator counting = tst_failing_allocator(&counter);
+    int32_t last;
+    long before;
+    size_t i;
+    (void)state;
+    assert_int_equal(tier_policy_new_builtin(&pol, "b2b-sabc", TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_new(&run, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_run(run, book, &rfm, 1, pol), TIER_OK);
+    assert_int_equal(tier_retier_new(&rt, run, book, &rfm, 1, pol, NULL, &counting), TIER_OK);
+    assert_int_equal(tier_book_day_range(book, NULL, &last), TIER_OK);
+    for (i = 0; i < 1000; i++)
+        invoice(rt, book, i, last, (double)(i % 7) * 10.0);
+    before = counter.calls;
+    for (i = 1000; i < 2000; i++)
+        invoice(rt, book, i, last, (double)(i % 7) * 10.0);
+    assert_int_equal(counter.calls, before);
+    tier_retier_free(rt);
+    tier_result_free(run);
+    tier_policy_free(pol);
+    tier_model_free(rfm);
+    tier_book_free(book);
+}
+
 /* ---- out of memory -------------------------------------------------------------------------- */
 
 static tier_book *small_book(const tier_allocator *a)
@@ -567,7 +660,9 @@ static int oom_retier(const tier_allocator *alloc, void *ud)
 TST_MAIN(cmocka_unit_test(test_retier_every_builtin_policy_matches_its_batch_recompute),
          cmocka_unit_test(test_retier_generated_book_matches_its_batch_recompute),
          cmocka_unit_test(test_retier_one_row_is_placed_against_the_frozen_population),
+         cmocka_unit_test(test_retier_a_members_invoice_moves_its_whole_group),
          cmocka_unit_test(test_retier_decides_hysteresis_dwell_and_overrides_as_the_next_run),
          cmocka_unit_test(test_retier_errors_name_the_customer_and_keep_its_tier),
          cmocka_unit_test(test_retier_a_failing_model_leaves_the_customer_as_it_was),
+         cmocka_unit_test(test_retier_allocates_nothing_in_the_steady_state),
          TST_OOM_WALK(test_retier_survives_every_failed_allocation, oom_retier, small_book, 20))

@@ -47,8 +47,9 @@ typedef struct tier_retier tier_retier;
  *        the retier): re-tiering decides hysteresis, dwell and overrides as the next run would.
  * @param alloc the allocator (NULL for malloc); copied.
  * @return TIER_OK, TIER_EINVAL (arguments; `result` is not a run of this policy and book; a
- *         policy the retier cannot freeze, the message says why), TIER_ESTATE (a model not
- *         fitted) or TIER_ENOMEM.
+ *         policy the retier cannot freeze: one that routes accounts to teams, or a hierarchy with
+ *         children = own; the message says why), TIER_ESTATE (a model not fitted) or
+ *         TIER_ENOMEM.
  * @since 0.4.0
  */
 TIER_API TIER_WARN_UNUSED_RESULT int
@@ -69,7 +70,9 @@ TIER_API const char *tier_retier_last_error(const tier_retier *retier);
  * customer's own transactions as of the frozen as-of day; abc() and pct_rank() against the frozen
  * reference values; a cap keeps the customer when its criterion ranks within the frozen kept
  * candidates); with a history, hysteresis, dwell and overrides decide as tier_history_apply()
- * would for the next run (the history is not changed). No allocation in the steady state; O(log
+ * would for the next run (the history is not changed). With a hierarchy (children = inherit) the
+ * customer's group row is re-evaluated and every member of the group follows (groups and their
+ * lead accounts stay as frozen). No allocation in the steady state; O(log
  * N) in the book size. All or nothing: on failure the customer keeps its previous tier.
  * @param retier the retier.
  * @param book the book the retier was made with.

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "history/retier_internal.h"
+#include "policy/org/org.h"
 #include "policy/result_internal.h"
 
 /* ---- texts ---------------------------------------------------------------------------------- */
@@ -160,10 +161,13 @@ static void clear(tier_retier *r)
     tier__buf_free(&r->d);
     tier__buf_free(&r->fb);
     arena_release(&r->arena);
+    if (r->hier)
+        tier__rowset_free(a, &r->rows);
     tier__type_memo_free(&r->memo);
     {
-        void *own[] = {r->models,   r->population, r->tier,     r->reason,    r->flags,   r->map,
-                       r->in_force, r->expired,    r->save_num, r->save_code, r->win_from};
+        void *own[] = {r->models,   r->population, r->tier,     r->reason,   r->flags,
+                       r->map,      r->in_force,   r->expired,  r->save_num, r->save_code,
+                       r->win_from, r->member_of,  r->out_cust, r->out_tier, r->out_reason};
         tier__free_all(a, own, sizeof own / sizeof *own);
     }
     memcpy(err, r->err, sizeof err);
@@ -274,9 +278,10 @@ static int check_run(tier_retier *r, const tier_result *res)
                              "run only");
         return TIER_EINVAL;
     }
-    if (r->pol->hier.present) {
-        tier__errorf(r->err, "the policy tiers account hierarchies: groups are re-tiered by the "
-                             "next batch run only");
+    if (r->pol->hier.present && r->pol->hier.children != TIER__PH_INHERIT) {
+        tier__errorf(r->err, "the policy's hierarchy gives children their own rows (children = "
+                             "own): a child's invoice changes two rows, which only the next batch "
+                             "run re-tiers");
         return TIER_EINVAL;
     }
     return TIER_OK;
@@ -360,8 +365,68 @@ static int freeze_models(tier_retier *r, tier_model *const *models, size_t count
     return TIER_OK;
 }
 
+/* The groups of a hierarchy, frozen with their leads (the next batch run regroups), each
+ * group's "member of TOP", and room for deciding the largest group. */
+static int freeze_groups(tier_retier *r)
+{
+    size_t row, most = 1, i;
+    if (r->pol->hier.present) {
+        int rc = tier__hier_rows(&r->pol->hier, r->book, &r->alloc, &r->rows, r->err);
+        if (rc)
+            return rc;
+        r->hier = 1;
+        r->ref.rows = &r->rows;
+        r->member_of = tier__malloc(&r->alloc, (r->rows.n + 1) * sizeof *r->member_of);
+        if (!r->member_of)
+            return nomem(r, "freezing the groups");
+        for (row = 0; row < r->rows.n; row++) {
+            size_t n = r->rows.member_start[row + 1] - r->rows.member_start[row];
+            r->member_of[row] = -1;
+            if (n > most)
+                most = n;
+        }
+        for (i = 0; i < r->n; i++) {
+            size_t len;
+            const char *id;
+            if (r->rows.member[i])
+                continue;
+            row = r->rows.row_of[i];
+            if (r->rows.member_start[row + 1] - r->rows.member_start[row] < 2)
+                continue;
+            id = tier_book_customer_id(r->book, i, &len);
+            tier__buf_reset(&r->fb);
+            tier__buf_puts(&r->fb, "member of ");
+            tier__buf_append(&r->fb, id, len);
+            if (tier__buf_status(&r->fb) ||
+                (r->member_of[row] = texts_add(&r->alloc, &r->reasons, tier__buf_data(&r->fb))) < 0)
+                return nomem(r, "freezing the groups");
+        }
+    }
+    r->out_cust = tier__malloc(&r->alloc, most * sizeof *r->out_cust);
+    r->out_tier = tier__malloc(&r->alloc, most * sizeof *r->out_tier);
+    r->out_reason = tier__malloc(&r->alloc, most * sizeof *r->out_reason);
+    return r->out_cust && r->out_tier && r->out_reason ? TIER_OK : nomem(r, "freezing the groups");
+}
+
 /* The population figures: the policy applied once more to the frozen frame, recording them; its
  * placement must be the run's (else the result is not a run of this policy and book). */
+static void flag_text(tier_retier *r, const uint64_t *bits);
+
+/* Every set of flags the policy can raise (up to 8 flags: 256 sets), known before re-tiering. */
+static int freeze_flag_sets(tier_retier *r)
+{
+    uint64_t bits[1];
+    if (r->pol->n_flags > 8)
+        return TIER_OK; /* then a set is kept when it first comes up */
+    for (bits[0] = 0; bits[0] < (uint64_t)1 << r->pol->n_flags; bits[0]++) {
+        flag_text(r, bits);
+        if (tier__buf_status(&r->fb) ||
+            texts_add(&r->alloc, &r->flag_sets, tier__buf_data(&r->fb)) < 0)
+            return nomem(r, "freezing the flags");
+    }
+    return TIER_OK;
+}
+
 static int freeze_policy(tier_retier *r, const tier_result *res)
 {
     tier__apply_in in;
@@ -403,6 +468,17 @@ static int freeze_policy(tier_retier *r, const tier_result *res)
         if (r->pol->tiers[t].cap.kind != TIER__PCAP_NONE &&
             tier__cap_reason(&r->alloc, &r->pol->tiers[t], &r->cap_text[t]))
             return nomem(r, "freezing the caps");
+    if (freeze_flag_sets(r))
+        return TIER_ENOMEM;
+    /* Every reason a rule or a cap can give, known now: re-tiering then finds them all. */
+    for (t = 0; t < r->pol->n_tiers; t++) {
+        size_t k;
+        for (k = 0; k < r->pol->tiers[t].n_rules; k++)
+            if (texts_add(&r->alloc, &r->reasons, r->pol->tiers[t].rules[k].name) < 0)
+                return nomem(r, "freezing the reasons");
+        if (r->cap_text[t] && texts_add(&r->alloc, &r->reasons, r->cap_text[t]) < 0)
+            return nomem(r, "freezing the reasons");
+    }
     return TIER_OK;
 }
 
@@ -545,7 +621,7 @@ int tier_retier_new(tier_retier **out, const tier_result *result, const tier_boo
         }
     }
     if ((rc = check_run(r, result)) || (rc = freeze_models(r, models, model_count, result)) ||
-        (rc = freeze_policy(r, result)) || (rc = freeze_windows(r)) ||
+        (rc = freeze_groups(r)) || (rc = freeze_policy(r, result)) || (rc = freeze_windows(r)) ||
         (rc = freeze_customers(r, result)) || (history && (rc = freeze_history(r))))
         goto fail;
     if (history && (rc = next_run(r)) != TIER_OK)
@@ -612,12 +688,55 @@ static const char *rule_name(const tier__pol *pol, int32_t tier, int32_t rule)
     return pol->tiers[tier].rules[(size_t)rule - base].name;
 }
 
-static int place_customer(tier_retier *r, size_t i, int32_t *fin_out, const char **reason_out)
+/* The history's decision for customer c placed in `placed` for `why` (`cap`: the cap's reason
+ * when a cap moved it); the final reason in r->b. */
+static int decide(tier_retier *r, size_t c, int32_t placed, const char *why, const char *cap,
+                  int32_t *fin)
+{
+    const tier_history *h = r->history;
+    tier__hdecide D;
+    tier__hchoice ch;
+    size_t len;
+    const char *id = tier_book_customer_id(r->book, c, &len);
+    long e = tier__history_find(h, id);
+    int rc;
+    D.pol = r->pol;
+    D.npol = r->pol->n_tiers;
+    D.names = r->names;
+    D.nt = r->n_names;
+    D.map = r->map;
+    D.n_old = h->n_tiers;
+    D.as_of = r->to;
+    D.overrides = r->in_force;
+    D.n_overrides = r->n_in_force;
+    D.expired = r->expired;
+    D.n_expired = r->n_expired;
+    D.demote = demote_of;
+    D.demote_ud = r;
+    D.err = r->err;
+    rc = tier__history_decide(&D, id, e >= 0 ? &h->entries[e] : NULL, placed, why, cap, &r->b,
+                              &r->d, &ch);
+    *fin = ch.fin;
+    return rc;
+}
+
+/* "member of TOP" of row `row` (interned at the freeze), or -1. */
+static int32_t member_code(const tier_retier *r, size_t row)
+{
+    return r->member_of ? r->member_of[row] : -1;
+}
+
+/* Places customer i's row (its group's with a hierarchy) against the frozen figures and decides
+ * every customer that takes its tier from that row (i alone without a hierarchy) into
+ * r->out_tier/out_reason[k] for r->out_cust[k], k < *count, and the row's flags into *fcode.
+ * Nothing of the retier's tiers changes here. */
+static int place_customer(tier_retier *r, size_t i, size_t *count, int32_t *fcode)
 {
     tier__apply_in in;
     tier__rows_out ro;
     const char *why = "", *cap = NULL;
     int32_t placed, rule;
+    size_t row = r->hier ? r->rows.row_of[i] : i, m0 = 0, m1 = 1, k, n = 0;
     int rc;
     memset(&in, 0, sizeof in);
     in.pol = r->pol;
@@ -626,7 +745,16 @@ static int place_customer(tier_retier *r, size_t i, int32_t *fin_out, const char
     in.frame = r->frame;
     in.as_of = r->as_of;
     in.ref = &r->ref;
-    r->row_lead[0] = r->row_member[0] = i;
+    if (r->hier) {
+        m0 = r->rows.member_start[row];
+        m1 = r->rows.member_start[row + 1];
+        r->row_lead[0] = r->rows.lead[row];
+        r->row.members = r->rows.members + m0;
+    } else {
+        r->row_lead[0] = r->row_member[0] = i;
+        r->row.members = r->row_member;
+    }
+    r->row_start[1] = m1 - m0;
     if (tier_book_attribute_count(r->book) != r->n_attrs) {
         tier__type_memo_clear(&r->memo); /* an attribute came: its type may be new */
         r->n_attrs = tier_book_attribute_count(r->book);
@@ -642,47 +770,39 @@ static int place_customer(tier_retier *r, size_t i, int32_t *fin_out, const char
     else if (rule <= -2)
         why = cap = r->cap_text[-2 - rule];
     flag_text(r, ro.flags);
-    if (!r->history) {
-        *fin_out = placed;
-        *reason_out = why;
-        return TIER_OK;
-    } else {
-        const tier_history *h = r->history;
-        tier__hdecide D;
-        tier__hchoice ch;
-        size_t len;
-        const char *id = tier_book_customer_id(r->book, i, &len);
-        long e = tier__history_find(h, id);
-        D.pol = r->pol;
-        D.npol = r->pol->n_tiers;
-        D.names = r->names;
-        D.nt = r->n_names;
-        D.map = r->map;
-        D.n_old = h->n_tiers;
-        D.as_of = r->to;
-        D.overrides = r->in_force;
-        D.n_overrides = r->n_in_force;
-        D.expired = r->expired;
-        D.n_expired = r->n_expired;
-        D.demote = demote_of;
-        D.demote_ud = r;
-        D.err = r->err;
-        r->demote = ro.demote;
-        rc = tier__history_decide(&D, id, e >= 0 ? &h->entries[e] : NULL, placed, why, cap, &r->b,
-                                  &r->d, &ch);
-        if (rc)
-            return rc;
-        *fin_out = ch.fin;
-        *reason_out = tier__buf_data(&r->b);
-        return TIER_OK;
+    *fcode = texts_add(&r->alloc, &r->flag_sets, tier__buf_data(&r->fb));
+    if (*fcode < 0 || tier__buf_status(&r->fb))
+        return nomem(r, "keeping the flags");
+    r->demote = ro.demote;
+    for (k = m0; k < m1; k++) {
+        size_t c = r->hier ? r->rows.members[k] : i;
+        const char *own = why;
+        int32_t fin = placed, code;
+        if (r->hier && r->rows.row_of[c] != row)
+            continue;
+        if (r->hier && r->rows.member[c] && placed >= 0 && member_code(r, row) >= 0)
+            own = r->reasons.v[member_code(r, row)];
+        if (r->history) {
+            if ((rc = decide(r, c, placed, own, cap, &fin)) != TIER_OK)
+                return rc;
+            own = tier__buf_data(&r->b);
+        }
+        code = texts_add(&r->alloc, &r->reasons, own);
+        if (code < 0)
+            return nomem(r, "keeping the reason");
+        r->out_cust[n] = c;
+        r->out_tier[n] = fin;
+        r->out_reason[n] = code;
+        n++;
     }
+    *count = n;
+    return TIER_OK;
 }
 
 int tier_retier_customer(tier_retier *r, const tier_book *book, size_t i)
 {
-    size_t m;
-    int32_t fin = -1, rcode, fcode;
-    const char *reason = "";
+    size_t m, count = 0, k;
+    int32_t fcode = -1;
     char w[160];
     int rc;
     if (!r)
@@ -716,23 +836,19 @@ int tier_retier_customer(tier_retier *r, const tier_book *book, size_t i)
             return rc;
         }
     }
-    if ((rc = place_customer(r, i, &fin, &reason)) == TIER_OK) {
-        rcode = texts_add(&r->alloc, &r->reasons, reason);
-        fcode = texts_add(&r->alloc, &r->flag_sets, tier__buf_data(&r->fb));
-        if (rcode < 0 || fcode < 0 || tier__buf_status(&r->fb) || tier__buf_status(&r->b))
-            rc = nomem(r, "keeping the reason");
-    } else {
+    if ((rc = place_customer(r, i, &count, &fcode)) != TIER_OK) {
         char msg[TIER__ERR_SIZE];
         snprintf(msg, sizeof msg, "%s", r->err);
         tier__errorf(r->err, "%s: %s", who(book, i, w, sizeof w), msg);
-    }
-    if (rc) {
         row_values(r, i, 1);
         return rc;
     }
-    r->tier[i] = fin;
-    r->reason[i] = rcode;
-    r->flags[i] = fcode;
+    /* All decided: the customer (with a hierarchy, every customer of its group) changes now. */
+    for (k = 0; k < count; k++) {
+        r->tier[r->out_cust[k]] = r->out_tier[k];
+        r->reason[r->out_cust[k]] = r->out_reason[k];
+        r->flags[r->out_cust[k]] = fcode;
+    }
     r->err[0] = '\0';
     return TIER_OK;
 }

@@ -42,7 +42,7 @@ struct tier_retier {
     int32_t to;        /* the same as a day (INT32_MAX when none) */
     tier_frame *frame; /* the models' columns, re-scored row by row */
     tier__policy_ref ref;
-    int32_t *win_from; /* [n_windows] the first day of each window (all end at `to`) */
+    int32_t *win_from;              /* [n_windows] the first day of each window (all end at `to`) */
     int32_t *tier, *reason, *flags; /* [n] current tier, indices into reasons / flag_sets */
     tier__rtexts reasons, flag_sets;
     char **cap_text; /* [n_tiers] "over the cap of ..." (NULL: no cap) */
@@ -62,8 +62,15 @@ struct tier_retier {
     double *save_num;            /* [n_cols] the row's values before re-scoring */
     int32_t *save_code;          /* [n_cols] */
     const unsigned char *demote; /* the current row's demote conditions ([n_tiers]) */
-    tier__type_memo memo;        /* the policy's node types, across customers */
-    size_t n_attrs;              /* the book's attributes when the memo was filled */
+    /* with a hierarchy (children = inherit): the frozen groups */
+    int hier;
+    tier__rowset rows;
+    int32_t *member_of; /* [rows.n] index into reasons of "member of TOP", -1: none */
+    /* what one re-tiering decides, before it changes anything: customer, tier, reason */
+    size_t *out_cust;
+    int32_t *out_tier, *out_reason; /* [largest group] */
+    tier__type_memo memo;           /* the policy's node types, across customers */
+    size_t n_attrs;                 /* the book's attributes when the memo was filled */
 };
 
 /* Copies the columns of `src` whose names start with `prefix` ("" for every model output, i.e.

@@ -17,7 +17,7 @@ typedef struct run {
     const tier_allocator *a;
     char *err;
     tier__rowset rows; /* with a hierarchy; else one row per customer */
-    int hier;
+    int hier;          /* 0 none, 1 built here (freed), 2 a frozen reference's (borrowed) */
     tier__ectx *ctx;
     size_t n, customers;
     int32_t *row_tier;
@@ -803,7 +803,11 @@ int tier__policy_apply(const tier__apply_in *in, const tier_allocator *a, tier__
         tier__errorf(err, "no customer %zu (the book has %zu)", trace->customer, R.customers);
         return TIER_ERANGE;
     }
-    if (pol->hier.present) {
+    if (pol->hier.present && in->ref && in->ref->rows) {
+        R.rows = *in->ref->rows; /* the frozen groups (borrowed) */
+        R.hier = 2;
+        R.n = R.rows.n;
+    } else if (pol->hier.present) {
         rc = tier__hier_rows(&pol->hier, in->book, a, &R.rows, err);
         if (rc)
             return context(&R, rc, NULL, "hierarchy");
@@ -856,7 +860,7 @@ fail:
 done:
     tier__ectx_free(R.ctx);
     tier__route_free(a, &R.rout);
-    if (R.hier)
+    if (R.hier == 1)
         tier__rowset_free(a, &R.rows);
     tier__free(a, R.row_tier);
     tier__free(a, R.row_rule);

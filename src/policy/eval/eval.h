@@ -43,6 +43,7 @@ typedef struct tier__policy_ref {
     size_t n_calls, cap_calls;
     tier__ref_cap *caps; /* [n_caps] one per tier */
     size_t n_caps;
+    const tier__rowset *rows; /* with a hierarchy: the frozen groups (NULL: built per run) */
 } tier__policy_ref;
 
 void tier__policy_ref_free(tier__policy_ref *ref);
