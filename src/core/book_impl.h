@@ -123,7 +123,8 @@ void tier__book_index_append(tier_book *b, uint32_t customer, size_t t);
 void tier__book_index_rollback(tier_book *b);
 void tier__book_index_free(tier_book *b);
 /* The ids of customer c's kept transactions, oldest first, into ids[0..cap); *k gets how many
- * there are (when *k > cap, call again with room for *k). The index must be built. */
+ * there are (when *k > cap, ids holds no useful order: call again with room for *k). The index
+ * must be built. */
 void tier__book_index_ids(const tier_book *b, size_t c, uint32_t *ids, size_t cap, size_t *k);
 
 #endif
