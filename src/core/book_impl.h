@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The book's layout, shared by its files only (other code uses core/book_internal.h):
  * book.c (ids, hash table, creation, options), book_stage.c (staged loading, rows, merging),
- * book_figures.c (figures over a window) and book_attr.c (attribute columns). */
+ * book_figures.c (figures over a window, of every customer or of one), book_index.c (each
+ * customer's kept transactions) and book_attr.c (attribute columns). */
 #ifndef TIER_BOOK_IMPL_H
 #define TIER_BOOK_IMPL_H
 
