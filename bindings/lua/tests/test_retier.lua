@@ -97,6 +97,19 @@ assert(small:add_txn("mid", "2024-12-01", 9000)) -- before the frozen as-of day
 T.eq((hrt:customer("mid")), "S", "mid rises to S")
 T.eq(hrt:tier("big"), "S", "big stays S")
 
+-- a run the library cannot freeze: the message is the library's own reason
+local own = assert(tier.policy_string([[
+libtier-policy 1
+name "own"
+hierarchy parent = attr.parent children = own
+tier A {
+    rule "all" when true
+}
+]]))
+local ores = assert(tier.run(T.small_book(), own))
+T.fails("TIER_EINVAL", "cannot freeze the run: the policy's hierarchy gives children their own rows",
+    tier.retier, ores)
+
 -- lifetimes: the retier keeps the run's book, models and policy alive
 do
     local b <close> = T.small_book()
