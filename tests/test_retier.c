@@ -184,6 +184,80 @@ static void test_retier_every_builtin_policy_matches_its_batch_recompute(void **
     }
 }
 
+/* ---- a refused invoice: savepoint, rollback, re-tier back -------------------------------- */
+
+/* Customer i's state in the retier as text: tier, reason, flags, route and every model output. */
+static void retier_state(const tier_retier *rt, const tier_frame *f, size_t i, char *out,
+                         size_t cap)
+{
+    size_t col, n;
+    n = (size_t)snprintf(out, cap, "%s|%s|%s|%s", tier_retier_tier_name(rt, i),
+                         tier_retier_reason(rt, i), tier_retier_flags(rt, i),
+                         tier_retier_route(rt, i));
+    for (col = 0; col < tier_frame_column_count(f) && n < cap; col++) {
+        const char *name = tier_frame_column_name(f, col);
+        double x;
+        if (!strchr(name, '.') || tier_frame_column_type(f, col) != TIER_VALUE_NUMBER)
+            continue;
+        assert_int_equal(tier_retier_number(rt, i, name, &x), TIER_OK);
+        n += (size_t)snprintf(out + n, cap - n, "|%.17g", x);
+    }
+    assert_true(n < cap);
+}
+
+/* The ERP's try: a savepoint, the invoice (and an attribute), the re-tiering; refused: the
+ * rollback, and re-tiering the customer again gives back exactly what it had (the retier is
+ * deterministic in the book), and the batch recompute is the original run again. */
+static void test_retier_after_a_rollback_gives_back_the_customers_state(void **state)
+{
+    tier_allocator a = tst_allocator();
+    tst_sink out;
+    tier_pipeline *p = NULL;
+    tier_retier *rt = NULL;
+    tier_result *same;
+    tier_book *book;
+    const tier_frame *f;
+    char before[4096], during[4096], after[4096];
+    int32_t last;
+    size_t n, i, moved = 0;
+    (void)state;
+    assert_int_equal(tier_pipeline_new(&p, &a), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "input", tst_data_path("b2b_invoices.csv")), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "accounts", tst_data_path("b2b_accounts.csv")), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "policy", "b2b-sabc"), TIER_OK);
+    memset(&out, 0, sizeof out);
+    assert_int_equal(tier_pipeline_set_output(p, tst_sink_write, &out), TIER_OK);
+    assert_int_equal(tier_pipeline_run(p), TIER_OK);
+    tst_sink_reset(&out);
+    assert_int_equal(tier_pipeline_retier(p, &rt), TIER_OK);
+    book = (tier_book *)tier_pipeline_book(p);
+    f = tier_result_frame(tier_pipeline_result(p));
+    n = tier_book_customer_count(book);
+    assert_int_equal(tier_book_day_range(book, NULL, &last), TIER_OK);
+    for (i = 0; i < n; i += n / 20) {
+        size_t len;
+        const char *id = tier_book_customer_id(book, i, &len);
+        retier_state(rt, f, i, before, sizeof before);
+        assert_int_equal(tier_book_savepoint(book), TIER_OK);
+        assert_int_equal(tier_book_add_txn(book, id, len, last - 1, 3e6, NAN), TIER_OK);
+        assert_int_equal(tier_book_set_number(book, i, "arrears_days", 200), TIER_OK);
+        assert_int_equal(tier_retier_customer(rt, book, i), TIER_OK);
+        retier_state(rt, f, i, during, sizeof during);
+        moved += strcmp(before, during) != 0;
+        assert_int_equal(tier_book_rollback(book), TIER_OK); /* the ERP refused the invoice */
+        assert_int_equal(tier_retier_customer(rt, book, i), TIER_OK);
+        retier_state(rt, f, i, after, sizeof after);
+        assert_string_equal(after, before);
+    }
+    assert_true(moved > 5); /* the invoices did change the customers while they were in */
+    same = batch_of(rt, book);
+    expect_same(rt, same, 1);
+    for (i = 0; i < n; i++)
+        assert_int_equal(tier_result_tier(same, i), tier_result_tier(tier_pipeline_result(p), i));
+    tier_result_free(same);
+    tier_pipeline_free(p);
+}
+
 /* ---- a generated book ----------------------------------------------------------------------- */
 
 static void test_retier_generated_book_matches_its_batch_recompute(void **state)
@@ -662,6 +736,7 @@ static int oom_retier(const tier_allocator *alloc, void *ud)
 }
 
 TST_MAIN(cmocka_unit_test(test_retier_every_builtin_policy_matches_its_batch_recompute),
+         cmocka_unit_test(test_retier_after_a_rollback_gives_back_the_customers_state),
          cmocka_unit_test(test_retier_generated_book_matches_its_batch_recompute),
          cmocka_unit_test(test_retier_one_row_is_placed_against_the_frozen_population),
          cmocka_unit_test(test_retier_a_members_invoice_moves_its_whole_group),
