@@ -903,3 +903,10 @@ def callback(cb_type, fn):
             return EUSER
 
     return cb_type(trampoline)
+
+
+# book.h savepoints (0.4.0)
+declare("tier_book_savepoint", c_int, [book_p], handle=0)
+declare("tier_book_rollback", c_int, [book_p], handle=0)
+declare("tier_book_release", c_int, [book_p], handle=0)
+declare("tier_book_savepoint_depth", c_size_t, [book_p], check=False)

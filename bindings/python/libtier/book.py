@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """The customer book and the CSV reader that fills it."""
 
+import contextlib
 import ctypes
 import math
 import numbers
@@ -12,7 +13,7 @@ from ._ffi import F
 from ._handle import Handle
 from .dates import from_day, to_day
 
-__all__ = ["Book", "CsvReader"]
+__all__ = ["Book", "CsvReader", "Savepoints"]
 
 _OPTIONS = {
     "keep_transactions": _ffi.BOOK_OPT_KEEP_TRANSACTIONS,
@@ -60,7 +61,57 @@ def _iso(value):
     return text[:-9] if text.endswith("T00:00:00") else text
 
 
-class Book(Handle):
+class Savepoints:
+    """Savepoints of a book (docs/book.md, "Savepoints"): try changes, then undo them exactly
+    (:meth:`rollback`) or keep them (:meth:`release`). Savepoints nest; each is closed by one
+    rollback or release. Inside one the book takes transactions, customers and attribute values
+    set one at a time; merges and attribute loads raise TierError (TIER_ESTATE).
+
+        book.savepoint()
+        book.add_txn("ACC00042", "2025-06-30", 1250.0)
+        ...
+        book.rollback()          # the book exactly as at the savepoint
+
+    As a context manager, ``with book.trying():`` releases the savepoint when the block ends and
+    rolls it back when the block raises."""
+
+    def _savepoint_book(self):
+        raise NotImplementedError
+
+    def savepoint(self):
+        """Opens a savepoint; returns the number of open savepoints."""
+        book = self._savepoint_book()
+        F.tier_book_savepoint(book)
+        return F.tier_book_savepoint_depth(book)
+
+    def rollback(self):
+        """Undoes everything since the innermost open savepoint and closes it (TierError
+        TIER_ESTATE when none is open)."""
+        F.tier_book_rollback(self._savepoint_book())
+
+    def release(self):
+        """Keeps the changes since the innermost open savepoint and closes it (an enclosing
+        savepoint can still undo them)."""
+        F.tier_book_release(self._savepoint_book())
+
+    @property
+    def savepoints(self):
+        """The number of open savepoints."""
+        return F.tier_book_savepoint_depth(self._savepoint_book())
+
+    @contextlib.contextmanager
+    def trying(self):
+        """A savepoint for a ``with`` block: released at its end, rolled back when it raises."""
+        self.savepoint()
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        self.release()
+
+
+class Book(Savepoints, Handle):
     """A customer book: customers (interned ids, in order of first appearance) with their
     transactions and attributes.
 
@@ -79,6 +130,9 @@ class Book(Handle):
                 self.set_option("keep_transactions", 0)
             if ignore_from is not None:
                 self.set_option("ignore_from_day", to_day(ignore_from))
+
+    def _savepoint_book(self):
+        return self._p
 
     # --- options ---------------------------------------------------------------------------
 

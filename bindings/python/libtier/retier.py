@@ -16,14 +16,19 @@ from ctypes import byref, c_char_p, c_double, c_size_t, string_at
 
 from . import _ffi
 from ._ffi import F
+from .book import Savepoints
 from .dates import to_day
 
 __all__ = ["Retier"]
 
 
-class Retier:
+class Retier(Savepoints):
     """The retier of a pipeline's last run (made by :meth:`Pipeline.retier`; owned by the
-    pipeline and valid until its next run). Customers are given by id or by book index."""
+    pipeline and valid until its next run). Customers are given by id or by book index.
+
+    Savepoints of the run's book (:meth:`savepoint`, :meth:`rollback`, :meth:`release`,
+    :meth:`trying`) try an invoice and take it back: after a rollback, :meth:`customer` again
+    gives the customer back the tier it had before the invoice."""
 
     def __init__(self, pipeline, handle):
         self._pipeline = pipeline  # keeps the owner alive
@@ -36,6 +41,10 @@ class Retier:
 
     def _book(self):
         return F.tier_pipeline_book(self._pipeline._p)
+
+    def _savepoint_book(self):
+        self._check()
+        return self._book()
 
     def _index(self, customer):
         if isinstance(customer, (str, bytes)):

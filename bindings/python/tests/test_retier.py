@@ -45,6 +45,24 @@ class RetierTest(unittest.TestCase):
             # By id as well as by index.
             self.assertEqual(rt.tier("ACC00027"), rt.tier(0))  # the first invoice's
 
+    def test_a_refused_invoice_is_rolled_back_and_the_customer_re_tiered_back(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            p = self.run_b2b(tmp)
+            rt = p.retier()
+            small = next(i for i in range(p.customer_count()) if rt.tier(i) == "C")
+            before = (rt.tier(small), rt.reason(small), rt.flags(small),
+                      rt.number(small, "rfm.r_score"))
+            rt.savepoint()
+            rt.add_invoice(small, "2025-06-30", 3000000.0)
+            self.assertEqual(rt.customer(small), "S")
+            rt.rollback()  # refused: not booked
+            self.assertEqual(rt.customer(small), "C")
+            self.assertEqual((rt.tier(small), rt.reason(small), rt.flags(small),
+                              rt.number(small, "rfm.r_score")), before)
+            with rt.trying():
+                rt.add_invoice(small, "2025-06-30", 3000000.0)
+            self.assertEqual(rt.customer(small), "S")  # released: booked
+
     def test_errors(self):
         with tempfile.TemporaryDirectory() as tmp:
             p = self.run_b2b(tmp)
