@@ -246,7 +246,7 @@ class Pipeline(Handle):
         """The :class:`~libtier.retier.Retier` of the last run (docs/retier.md): one customer at a
         time re-scored and re-tiered after a new invoice, with the models and the population
         figures frozen until the next run. Raises TierError before a run that tiered customers,
-        or for a policy that cannot be frozen (routing, hierarchies)."""
+        or for a policy that cannot be frozen (a hierarchy with children = own)."""
         from .retier import Retier
         handle = _ffi.retier_p()
         F.tier_pipeline_retier(self._p, byref(handle))
