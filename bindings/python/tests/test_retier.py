@@ -84,14 +84,17 @@ class RetierTest(unittest.TestCase):
             self.assertEqual(e.exception.name, "TIER_ESTATE")
             self.assertIn(p.retier().tier(0), ["S", "A", "B", "C"])
 
-    def test_a_policy_that_routes_is_refused(self):
+    def test_a_policy_that_routes_is_re_tiered_with_its_route(self):
         with tempfile.TemporaryDirectory() as tmp:
             p = self.run_b2b(tmp, policy="b2b-full")
-            with self.assertRaises(TierError) as e:
-                p.retier()
-            self.assertEqual(e.exception.name, "TIER_EINVAL")
-            self.assertIn("next batch run", e.exception.message)
-
+            rt = p.retier()
+            routed = next(i for i in range(p.customer_count()) if rt.route(i))
+            team = rt.route(routed)
+            self.assertEqual(rt.customer(routed), "S")  # unchanged: the run's tier and team
+            self.assertEqual(rt.route(routed), team)
+            rt.add_invoice(routed, "2025-06-30", 1000.0)
+            rt.customer(routed)
+            self.assertEqual(rt.route(routed), team)  # a row the run placed keeps its place
 
 if __name__ == "__main__":
     unittest.main()
