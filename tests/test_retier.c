@@ -932,6 +932,46 @@ static int oom_retier(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
+static const char routed_policy[] = "libtier-policy 1\n"
+                                    "window revenue = revenue over 12 months\n"
+                                    "tier S {\n    rule \"some revenue\" when revenue > 2000\n}\n"
+                                    "tier C {\n    rule \"the rest\" when true\n}\n"
+                                    "routing {\n    accounts when tier == \"S\"\n"
+                                    "    team local \"sales\" capacity 3 accounts\n}\n";
+
+/* The same with a policy that routes (the frozen routing, the one-row route), a row routed and
+ * one over the capacity re-tiered. */
+static int oom_retier_routes(const tier_allocator *alloc, void *ud)
+{
+    tier_book *book = ud;
+    tier_policy *pol = policy_text(routed_policy);
+    tier_result *run = NULL;
+    tier_retier *rt = NULL;
+    size_t i, n = tier_book_customer_count(book), routed = 0, over = 0;
+    int rc;
+    assert_int_equal(tier_result_new(&run, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_run(run, book, NULL, 0, pol), TIER_OK);
+    for (i = 0; i < n; i++) {
+        routed += *tier_result_route(run, i) != 0;
+        over += strstr(tier_result_flags(run, i), "route_overflow") != NULL;
+    }
+    assert_true(routed == 3 && over > 0);
+    rc = tier_retier_new(&rt, run, book, NULL, 0, pol, NULL, alloc);
+    for (i = 0; i < n && rc == TIER_OK; i++) {
+        if (!*tier_result_route(run, i) && !strstr(tier_result_flags(run, i), "route_overflow"))
+            continue;
+        rc = tier_retier_customer(rt, book, i);
+        assert_string_equal(tier_retier_route(rt, i), tier_result_route(run, i));
+        assert_string_equal(tier_retier_flags(rt, i), tier_result_flags(run, i));
+    }
+    if (rc != TIER_OK)
+        assert_int_equal(rc, TIER_ENOMEM);
+    tier_retier_free(rt);
+    tier_result_free(run);
+    tier_policy_free(pol);
+    return rc;
+}
+
 TST_MAIN(cmocka_unit_test(test_retier_every_builtin_policy_matches_its_batch_recompute),
          cmocka_unit_test(test_retier_after_a_rollback_gives_back_the_customers_state),
          cmocka_unit_test(test_retier_routes_against_the_frozen_team_capacities),
@@ -942,4 +982,6 @@ TST_MAIN(cmocka_unit_test(test_retier_every_builtin_policy_matches_its_batch_rec
          cmocka_unit_test(test_retier_errors_name_the_customer_and_keep_its_tier),
          cmocka_unit_test(test_retier_a_failing_model_leaves_the_customer_as_it_was),
          cmocka_unit_test(test_retier_allocates_nothing_in_the_steady_state),
-         TST_OOM_WALK(test_retier_survives_every_failed_allocation, oom_retier, small_book, 20))
+         TST_OOM_WALK(test_retier_survives_every_failed_allocation, oom_retier, small_book, 20),
+         TST_OOM_WALK(test_retier_with_routing_survives_every_failed_allocation, oom_retier_routes,
+                      small_book, 20))
