@@ -303,7 +303,7 @@ static int prepare_columns(at_load *L, size_t first_row, const size_t *cust, at_
             continue; /* nothing to set: the attribute is not created */
         col->type = numeric && book_type != TIER_ATTR_TEXT ? TIER_ATTR_NUMBER : TIER_ATTR_TEXT;
         if (col->type == TIER_ATTR_NUMBER)
-            col->num = tier__malloc(L->a, L->nrec * sizeof *col->num);
+            col->num = tier__malloc_n(L->a, L->nrec, sizeof *col->num);
         else
             col->text = tier__calloc(L->a, L->nrec, sizeof *col->text);
         if (!col->num && !col->text)
@@ -369,7 +369,7 @@ static int load(at_load *L)
     (void)tier_book_get_option(L->book, TIER_BOOK_LIMIT_TEXT_LENGTH, &text_limit);
 
     cust = tier__calloc(L->a, L->nrec ? L->nrec : 1, sizeof *cust);
-    refs = tier__malloc(L->a, (nrows ? nrows : 1) * sizeof *refs);
+    refs = tier__malloc_n(L->a, nrows, sizeof *refs);
     cols = tier__calloc(L->a, L->ncols ? L->ncols : 1, sizeof *cols);
     if (!cust || !refs || !cols) {
         rc = fail(L, TIER_ENOMEM, 0, 0, "out of memory");

@@ -172,7 +172,7 @@ void tier__run_free(const tier_allocator *a, tier__run *r)
 
 int tier__run_warn(const tier_allocator *a, tier__run *r, const char *text)
 {
-    char **w = tier__realloc(a, r->warnings, (r->n_warnings + 1) * sizeof *w);
+    char **w = tier__realloc_n(a, r->warnings, r->n_warnings + 1, sizeof *w);
     if (!w)
         return TIER_ENOMEM;
     r->warnings = w;
@@ -364,7 +364,7 @@ static int set_models(tier_pipeline *p, const char *list, const char *lbl)
             tier__pipeline_specs_free(&p->alloc, v, n);
             return TIER_EINVAL;
         }
-        nv = tier__realloc(&p->alloc, v, (n + 1) * sizeof *v);
+        nv = tier__realloc_n(&p->alloc, v, n + 1, sizeof *v);
         if (!nv) {
             tier__free(&p->alloc, kind);
             goto nomem;

@@ -198,9 +198,9 @@ static int caps(run *R)
             goto done;
         }
         if (!crit) {
-            crit = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *crit);
-            key = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *key);
-            idx = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *idx);
+            crit = tier__malloc_n(R->a, R->n, sizeof *crit);
+            key = tier__malloc_n(R->a, R->n, sizeof *key);
+            idx = tier__malloc_n(R->a, R->n, sizeof *idx);
             if (!crit || !key || !idx) {
                 rc = nomem(R, "applying the caps");
                 goto done;
@@ -277,7 +277,7 @@ static int route(run *R)
     const tier__proute *spec = &R->pol->route;
     tier__route_in rin;
     tier__rowset ident;
-    double *revenue = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *revenue);
+    double *revenue = tier__malloc_n(R->a, R->n, sizeof *revenue);
     size_t r, w;
     int rc;
     if (!revenue)
@@ -476,10 +476,10 @@ static int to_customers(run *R, tier__applied *out)
     int rc = TIER_ENOMEM;
     const size_t n = R->customers;
     out->customers = n;
-    out->tier = tier__malloc(R->a, (n ? n : 1) * sizeof *out->tier);
-    out->reason = tier__malloc(R->a, (n ? n : 1) * sizeof *out->reason);
-    out->flags = tier__malloc(R->a, (n ? n : 1) * sizeof *out->flags);
-    out->cap_reason = tier__malloc(R->a, (n ? n : 1) * sizeof *out->cap_reason);
+    out->tier = tier__malloc_n(R->a, n, sizeof *out->tier);
+    out->reason = tier__malloc_n(R->a, n, sizeof *out->reason);
+    out->flags = tier__malloc_n(R->a, n, sizeof *out->flags);
+    out->cap_reason = tier__malloc_n(R->a, n, sizeof *out->cap_reason);
     if (!rule_code || !cap_code || !row_flag || !out->tier || !out->reason || !out->flags ||
         !out->cap_reason)
         goto done;
@@ -503,8 +503,8 @@ static int to_customers(run *R, tier__applied *out)
     }
     if (R->hier && R->rows.member) {
         /* The top parent of each row: its customer that is not a member. */
-        top = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *top);
-        member_code = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *member_code);
+        top = tier__malloc_n(R->a, R->n, sizeof *top);
+        member_code = tier__malloc_n(R->a, R->n, sizeof *member_code);
         if (!top || !member_code)
             goto done;
         for (r = 0; r < R->n; r++) {
@@ -544,7 +544,7 @@ static int to_customers(run *R, tier__applied *out)
     }
     if (R->routed) {
         out->routes = 1;
-        out->route = tier__malloc(R->a, (n ? n : 1) * sizeof *out->route);
+        out->route = tier__malloc_n(R->a, n, sizeof *out->route);
         if (!out->route)
             goto done;
         for (i = 0; i < n; i++)
@@ -572,14 +572,16 @@ done:
 static int demotes(run *R, tier__applied *out)
 {
     const tier__pol *pol = R->pol;
-    size_t t, i, slots = 0;
+    size_t t, i, slots = 0, bytes;
     char what[TIER__ERR_SIZE];
-    out->demote_slot = tier__malloc(R->a, (pol->n_tiers + 1) * sizeof *out->demote_slot);
+    out->demote_slot = tier__malloc_n(R->a, pol->n_tiers + 1, sizeof *out->demote_slot);
     if (!out->demote_slot)
         return nomem(R, "evaluating the demote conditions");
     for (t = 0; t < pol->n_tiers; t++)
         out->demote_slot[t] = pol->tiers[t].hold.when ? (int32_t)slots++ : -1;
-    out->demote = tier__malloc(R->a, slots * out->customers + 1);
+    out->demote = tier__size_mul(slots, out->customers, &bytes) || bytes == SIZE_MAX
+                      ? NULL
+                      : tier__malloc(R->a, bytes + 1);
     if (!out->demote)
         return nomem(R, "evaluating the demote conditions");
     out->n_demote = slots;
@@ -645,8 +647,8 @@ static int trace_begin(run *R, tier__trace *t)
 static int trace_values(run *R, tier__trace *t)
 {
     const tier__pol *pol = R->pol;
-    double *col = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *col);
-    int32_t *codes = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *codes);
+    double *col = tier__malloc_n(R->a, R->n, sizeof *col);
+    int32_t *codes = tier__malloc_n(R->a, R->n, sizeof *codes);
     size_t k;
     int rc = TIER_OK;
     if (!col || !codes) {
@@ -752,8 +754,8 @@ int tier__policy_apply(const tier__apply_in *in, const tier_allocator *a, tier__
     if (rc)
         goto fail;
     R.words = (pol->n_flags + 1 + 63) / 64;
-    R.row_tier = tier__malloc(a, (R.n ? R.n : 1) * sizeof *R.row_tier);
-    R.row_rule = tier__malloc(a, (R.n ? R.n : 1) * sizeof *R.row_rule);
+    R.row_tier = tier__malloc_n(a, R.n, sizeof *R.row_tier);
+    R.row_rule = tier__malloc_n(a, R.n, sizeof *R.row_rule);
     R.mask = tier__malloc(a, R.n ? R.n : 1);
     R.rule_base = tier__calloc(a, pol->n_tiers + 1, sizeof *R.rule_base);
     R.tier_names = tier__calloc(a, pol->n_tiers + 1, sizeof *R.tier_names);
