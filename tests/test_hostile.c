@@ -13,6 +13,7 @@
 #include "tier/clv.h"
 #include "tier/frame.h"
 #include "tier/model.h"
+#include "tier/pipeline.h"
 #include "util/internal.h"
 
 /* ---- 5: size multiplications ----------------------------------------------------------------- */
@@ -149,7 +150,37 @@ static void test_model_load_of_null_text(void **s)
     tier_model_free(m);
 }
 
+/* ---- 10: blank lines before the header ------------------------------------------------------- */
+
+/* The reader skips blank lines before the header; the sniffer looks past them too (before the
+ * fix an empty first line gave the whitespace delimiter and no customer_id). */
+static void test_sniff_skips_blank_lines_before_the_header(void **s)
+{
+    static const char *const heads[] = {
+        "\ncustomer_id,date,amount\nA,2024-01-01,5\n",
+        "\r\n  \t\r\n\ncustomer_id,date,amount\r\n",
+        "\xEF\xBB\xBF\n \ncustomer_id,date,amount",
+    };
+    size_t k;
+    (void)s;
+    for (k = 0; k < TST_COUNT(heads); k++) {
+        int delim = 0;
+        const char *col = NULL;
+        assert_int_equal(tier_pipeline_sniff(heads[k], strlen(heads[k]), TIER_PIPELINE_ROLE_ID,
+                                             &delim, &col, TST_ALLOC),
+                         TIER_OK);
+        assert_int_equal(delim, ',');
+        assert_string_equal(col, "customer_id");
+        delim = 0;
+        assert_int_equal(tier_pipeline_sniff(heads[k], strlen(heads[k]), TIER_PIPELINE_ROLE_AMOUNT,
+                                             &delim, &col, TST_ALLOC),
+                         TIER_OK);
+        assert_string_equal(col, "amount");
+    }
+}
+
 TST_MAIN(cmocka_unit_test(test_size_mul_refuses_what_does_not_fit),
          cmocka_unit_test(test_frame_of_huge_row_count),
          cmocka_unit_test(test_null_id_with_a_length_is_einval),
-         cmocka_unit_test(test_model_load_of_null_text))
+         cmocka_unit_test(test_model_load_of_null_text),
+         cmocka_unit_test(test_sniff_skips_blank_lines_before_the_header))

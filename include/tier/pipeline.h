@@ -127,7 +127,8 @@ typedef enum tier_pipeline_role {
  * The sniffing a pipeline does on the first line of a file, for a host that reads a file itself
  * (e.g. account attributes with tier_csv_read_attributes_file()).
  * @param head the start of the file (at least its first line; a UTF-8 byte-order mark is
- *        skipped); only read during the call.
+ *        skipped, and so are lines that are empty or hold only spaces and tabs, as the reader
+ *        skips them; since 0.4.0); only read during the call.
  * @param len its length in bytes.
  * @param role a ::tier_pipeline_role.
  * @param[in,out] delimiter 0 to sniff it (tab, ',', ';' or '|', the first of them present, else
