@@ -24,6 +24,68 @@ mkfifo "$work/fifo"
 check "a FIFO is read once, completely" bash -c "timeout 60 '$tier' run --input '$work/fifo' --quiet | cmp - '$work/m.csv'"
 check "accounts from a pipe" bash -c "cat '$data/b2b_accounts.csv' | '$tier' run --input '$data/b2b_invoices.csv' --accounts /dev/stdin --quiet | cmp - '$work/b.csv'"
 
+# 2. Saves to one --out at the same time: each writes its own temporary file, the last rename
+# wins, the file is always one whole output and no temporary file is left.
+for k in 1 2 3 4 5 6 7 8; do
+    "$tier" run --input "$master" --quiet --out "$work/same.csv" 2>"$work/same.err.$k" &
+done
+wait
+check "concurrent saves leave one whole output" cmp "$work/same.csv" "$work/m.csv"
+check "concurrent saves all succeed" test "$(cat "$work"/same.err.* | wc -c)" -eq 0
+check "concurrent saves leave no temporary file" test "$(ls "$work" | grep -c 'same.csv.tmp')" -eq 0
+
+# 3. --out naming the input, by any spelling, is a usage error and the input stays.
+mkdir "$work/d"
+cp "$work/small.csv" "$work/d/a.csv"
+ln -s a.csv "$work/d/link.csv"
+ln "$work/d/a.csv" "$work/d/hard.csv"
+for out in ./a.csv a.csv link.csv hard.csv "$work/d/../d/a.csv"; do
+    check "--out $out onto the input exits 2" expect_exit 2 bash -c "cd '$work/d' && '$tier' run --input a.csv --out '$out'"
+    check "--out $out: the message says why" grep -q "is the same file as --input a.csv: refusing to replace it" "$work/err"
+    check "--out $out: the input is intact" cmp "$work/d/a.csv" "$work/small.csv"
+done
+cp "$data/b2b_accounts.csv" "$work/d/acc.csv"
+check "--out onto the accounts exits 2" expect_exit 2 "$tier" run --input "$data/b2b_invoices.csv" --accounts "$work/d/acc.csv" --out "$work/d/./acc.csv"
+check "the accounts are intact" cmp "$work/d/acc.csv" "$data/b2b_accounts.csv"
+
+# 4. --out onto a link replaces the file it names (the link stays); the permissions of the file
+# replaced are kept; a FIFO or a character device is written into, never replaced; a directory is
+# refused.
+echo old >"$work/target.csv"
+chmod 640 "$work/target.csv"
+ln -s target.csv "$work/out-link.csv"
+check "--out a link runs" expect_exit 0 "$tier" run --input "$work/small.csv" --policy pareto-sabc --out "$work/out-link.csv"
+check "the link is still a link" test -L "$work/out-link.csv"
+check "the file it names has the output" cmp "$work/target.csv" "$work/small.out"
+check "its permissions are kept" test "$(stat -c %a "$work/target.csv")" = 640
+mkfifo "$work/out-fifo"
+(cat "$work/out-fifo" >"$work/from-fifo" &)
+check "--out a FIFO runs" expect_exit 0 timeout 60 "$tier" run --input "$work/small.csv" --policy pareto-sabc --out "$work/out-fifo"
+sleep 0.2
+check "the FIFO is still a FIFO" test -p "$work/out-fifo"
+check "the FIFO's reader got the output" cmp "$work/from-fifo" "$work/small.out"
+# /dev/fd/1 rather than /dev/stdout: both are links the kernel resolves to the pipe, but a
+# regression would try to replace /dev/stdout itself (as root it can).
+check "--out /dev/fd/1 writes into the pipe" bash -c "'$tier' run --input '$work/small.csv' --policy pareto-sabc --quiet --out /dev/fd/1 | cmp - '$work/small.out'"
+# A null device of our own when we may make one (as root a regression would replace the
+# system's /dev/null); else the system's, which a user cannot replace anyway.
+if mknod "$work/null" c 1 3 2>/dev/null; then null=$work/null; else null=/dev/null; fi
+check "--out a null device runs" expect_exit 0 "$tier" run --input "$work/small.csv" --policy pareto-sabc --out "$null"
+check "the null device is still a character device" test -c "$null"
+mkdir "$work/dir.csv"
+check "--out a directory exits 1" expect_exit 1 "$tier" run --input "$work/small.csv" --policy pareto-sabc --out "$work/dir.csv"
+check "the message says it is a directory" grep -q "is a directory, not a regular file: refusing to replace it" "$work/err"
+check "no temporary file is left" test "$(ls "$work" | grep -c '\.tmp')" -eq 0
+
+# 12. A full device names ENOSPC, for --out and for standard output.
+if mknod "$work/full" c 1 7 2>/dev/null; then full=$work/full; else full=/dev/full; fi
+if [ -c "$full" ]; then
+    check "--out a full device exits 1" expect_exit 1 "$tier" run --input "$work/small.csv" --policy pareto-sabc --out "$full"
+    check "--out a full device names ENOSPC" grep -q "write failed: No space left on device" "$work/err"
+    check "stdout on a full device exits 1" expect_exit 1 bash -c "'$tier' run --input '$work/small.csv' --policy pareto-sabc --quiet >'$full'"
+    check "stdout on a full device names ENOSPC" grep -q "cannot write the output to standard output: No space left on device" "$work/err"
+fi
+
 # 10. Blank lines before the header are skipped, also when the delimiter is sniffed.
 printf '\n  \r\ncustomer_id;date;amount\nA;2024-01-01;5\nB;2024-01-02;7\n' >"$work/blank.csv"
 check "blank lines before the header" bash -c "'$tier' run --input '$work/blank.csv' --policy pareto-sabc --quiet | cmp - '$work/small.out'"

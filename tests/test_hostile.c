@@ -2,10 +2,18 @@
 /* Regressions from the hostile run (issue 12): sizes that overflow, NULL with a length, and the
  * library calls behind the defects that the command-line and Python tests check end to end. Each
  * test failed before its fix. */
+/* mknod: XSI. */
+#define _XOPEN_SOURCE 700
+
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "support.h"
 
@@ -14,6 +22,7 @@
 #include "tier/frame.h"
 #include "tier/model.h"
 #include "tier/pipeline.h"
+#include "core/io_internal.h"
 #include "util/internal.h"
 
 /* ---- 5: size multiplications ----------------------------------------------------------------- */
@@ -150,6 +159,177 @@ static void test_model_load_of_null_text(void **s)
     tier_model_free(m);
 }
 
+/* ---- 2: two saves at once never share a temporary file ----------------------------------------
+ */
+
+static int put_new(void *ud, tier__io_put_fn put, void *put_ud)
+{
+    const char *text = ud;
+    return put(put_ud, text, strlen(text)) ? TIER_EIO : TIER_OK;
+}
+
+/* A memory file system on which another save takes "out.csv.tmp" between this save's check
+ * that the name is free and its create (the race of two `tier run --out out.csv`). */
+typedef struct racing_fs {
+    tst_memfs fs;
+    tier_io base;
+    int raced;
+} racing_fs;
+
+static int racing_open(void *ud, const char *path, int mode, void **out)
+{
+    racing_fs *r = ud;
+    if (mode != TIER_IO_READ && !r->raced && strcmp(path, "out.csv.tmp") == 0) {
+        r->raced = 1;
+        tst_memfs_put(&r->fs, "out.csv.tmp", "the other save's half\n", 22);
+    }
+    return r->base.open(r->base.ud, path, mode, out);
+}
+
+static void test_atomic_save_creates_its_temporary_file_exclusively(void **s)
+{
+    racing_fs r;
+    tier_io io;
+    char err[TIER__ERR_SIZE];
+    (void)s;
+    memset(&r, 0, sizeof r);
+    r.base = tst_memfs_io(&r.fs);
+    io = r.base;
+    io.open = racing_open;
+    io.ud = &r;
+    tst_memfs_put(&r.fs, "out.csv", "old\n", 4);
+    assert_int_equal(tier__io_write_atomic(&io, TST_ALLOC, "out.csv", put_new, "new\n", err),
+                     TIER_OK);
+    assert_true(r.raced);
+    /* The other save's file is left alone; this one went to the next name. */
+    assert_string_equal(tst_memfs_find(&r.fs, "out.csv.tmp")->data, "the other save's half\n");
+    assert_string_equal(r.fs.written_name, "out.csv.tmp-1");
+    assert_string_equal(tst_memfs_find(&r.fs, "out.csv")->data, "new\n");
+    assert_null(tst_memfs_find(&r.fs, "out.csv.tmp-1"));
+    assert_int_equal(r.fs.opens, r.fs.closes);
+    tst_memfs_clear(&r.fs);
+}
+
+/* The POSIX table creates with O_EXCL: a name in use, a symbolic link included, is EEXIST. */
+static void test_posix_create_is_exclusive(void **s)
+{
+    char dir[] = "/tmp/tier-hostile-XXXXXX", path[96], link[96];
+    const tier_io *io = tier_io_default();
+    void *f = NULL;
+    (void)s;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/a", dir);
+    snprintf(link, sizeof link, "%s/l", dir);
+    assert_int_equal(io->open(io->ud, path, TIER_IO_CREATE, &f), 0);
+    assert_int_equal(io->close(io->ud, f), 0);
+    assert_int_equal(io->open(io->ud, path, TIER_IO_CREATE, &f), -EEXIST);
+    assert_int_equal(symlink("nowhere", link), 0);
+    assert_int_equal(io->open(io->ud, link, TIER_IO_CREATE, &f), -EEXIST);
+    assert_int_equal(unlink(link), 0);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
+/* ---- 4: a save onto a link, a device, a FIFO, a directory; permissions ----------------------- */
+
+static char *slurp(const char *path)
+{
+    size_t len;
+    return tst_read_file(path, &len);
+}
+
+static void test_atomic_save_onto_links_devices_and_directories(void **s)
+{
+    char dir[] = "/tmp/tier-hostile-XXXXXX", path[96], link[96], rel[96], sub[96];
+    char dev_null[96], dev_full[96], err[TIER__ERR_SIZE];
+    struct stat st;
+    char *text;
+    int own;
+    (void)s;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/target.csv", dir);
+    snprintf(link, sizeof link, "%s/link.csv", dir);
+    snprintf(rel, sizeof rel, "%s/rel.csv", dir);
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    /* The permission bits of the file replaced are kept. */
+    assert_int_equal(tier__io_write_atomic(NULL, TST_ALLOC, path, put_new, "old\n", err), TIER_OK);
+    assert_int_equal(chmod(path, 0640), 0);
+    assert_int_equal(tier__io_write_atomic(NULL, TST_ALLOC, path, put_new, "one\n", err), TIER_OK);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    /* A symbolic link (absolute, then relative, then a chain) stays a link; the file it names is
+     * replaced, with its permissions. */
+    assert_int_equal(symlink(path, link), 0);
+    assert_int_equal(symlink("link.csv", rel), 0);
+    assert_int_equal(tier__io_write_atomic(NULL, TST_ALLOC, link, put_new, "two\n", err), TIER_OK);
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_string_equal(text = slurp(path), "two\n");
+    test_free(text);
+    assert_int_equal(tier__io_write_atomic(NULL, TST_ALLOC, rel, put_new, "three\n", err), TIER_OK);
+    assert_int_equal(lstat(rel, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_string_equal(text = slurp(path), "three\n");
+    test_free(text);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    /* A dangling link: the file it names is created. */
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(tier__io_write_atomic(NULL, TST_ALLOC, rel, put_new, "four\n", err), TIER_OK);
+    assert_string_equal(text = slurp(path), "four\n");
+    test_free(text);
+    /* A character device is written into, not replaced: a null and a full device of the test's
+     * own when it may make them (as root, where a regression would replace the system's), else
+     * the system's, which a user cannot replace anyway. */
+    snprintf(dev_null, sizeof dev_null, "%s/null", dir);
+    snprintf(dev_full, sizeof dev_full, "%s/full", dir);
+    own = mknod(dev_null, S_IFCHR | 0666, makedev(1, 3)) == 0 &&
+          mknod(dev_full, S_IFCHR | 0666, makedev(1, 7)) == 0;
+    if (!own) {
+        (void)unlink(dev_null);
+        snprintf(dev_null, sizeof dev_null, "/dev/null");
+        snprintf(dev_full, sizeof dev_full, "/dev/full");
+    }
+    assert_int_equal(tier__io_write_atomic(NULL, TST_ALLOC, dev_null, put_new, "x\n", err),
+                     TIER_OK);
+    assert_int_equal(lstat(dev_null, &st), 0);
+    assert_true(S_ISCHR(st.st_mode));
+    /* A full device names the reason. */
+    if (lstat(dev_full, &st) == 0 && S_ISCHR(st.st_mode)) {
+        assert_int_equal(tier__io_write_atomic(NULL, TST_ALLOC, dev_full, put_new, "x\n", err),
+                         TIER_EIO);
+        assert_non_null(strstr(err, "': write failed: No space left on device"));
+        assert_int_equal(lstat(dev_full, &st), 0);
+        assert_true(S_ISCHR(st.st_mode));
+    }
+    if (own) {
+        assert_int_equal(unlink(dev_null), 0);
+        assert_int_equal(unlink(dev_full), 0);
+    }
+    /* A directory, also behind a link, is refused and left alone. */
+    assert_int_equal(mkdir(sub, 0700), 0);
+    assert_int_equal(tier__io_write_atomic(NULL, TST_ALLOC, sub, put_new, "x\n", err), TIER_EINVAL);
+    assert_non_null(strstr(err, "is a directory, not a regular file: refusing to replace it"));
+    assert_int_equal(unlink(link), 0);
+    assert_int_equal(symlink("sub", link), 0);
+    assert_int_equal(tier__io_write_atomic(NULL, TST_ALLOC, link, put_new, "x\n", err),
+                     TIER_EINVAL);
+    assert_non_null(strstr(err, "/sub' is a directory"));
+    /* A loop of links. */
+    assert_int_equal(unlink(link), 0);
+    assert_int_equal(symlink("link.csv", link), 0);
+    assert_int_equal(tier__io_write_atomic(NULL, TST_ALLOC, link, put_new, "x\n", err),
+                     TIER_EINVAL);
+    assert_non_null(strstr(err, "more than 40 symbolic links"));
+    assert_int_equal(stat(sub, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(unlink(link), 0);
+    assert_int_equal(unlink(rel), 0);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(sub), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 /* ---- 10: blank lines before the header ------------------------------------------------------- */
 
 /* The reader skips blank lines before the header; the sniffer looks past them too (before the
@@ -183,4 +363,7 @@ TST_MAIN(cmocka_unit_test(test_size_mul_refuses_what_does_not_fit),
          cmocka_unit_test(test_frame_of_huge_row_count),
          cmocka_unit_test(test_null_id_with_a_length_is_einval),
          cmocka_unit_test(test_model_load_of_null_text),
+         cmocka_unit_test(test_atomic_save_creates_its_temporary_file_exclusively),
+         cmocka_unit_test(test_posix_create_is_exclusive),
+         cmocka_unit_test(test_atomic_save_onto_links_devices_and_directories),
          cmocka_unit_test(test_sniff_skips_blank_lines_before_the_header))
