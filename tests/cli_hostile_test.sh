@@ -86,6 +86,11 @@ if [ -c "$full" ]; then
     check "stdout on a full device names ENOSPC" grep -q "cannot write the output to standard output: No space left on device" "$work/err"
 fi
 
+# 7. One value that is not a number in a numeric attribute column is an error at its line.
+awk -F, -v OFS=, 'NR == 5 { $26 = "28%" } { print }' "$data/b2b_accounts.csv" >"$work/acc-bad.csv"
+check "a bad cell in a numeric accounts column exits 1" expect_exit 1 "$tier" run --input "$data/b2b_invoices.csv" --accounts "$work/acc-bad.csv"
+check "the message names line, column and value" grep -q 'acc-bad.csv: line 5, column 26 (implementation_progress): not a number: "28%"' "$work/err"
+
 # 10. Blank lines before the header are skipped, also when the delimiter is sniffed.
 printf '\n  \r\ncustomer_id;date;amount\nA;2024-01-01;5\nB;2024-01-02;7\n' >"$work/blank.csv"
 check "blank lines before the header" bash -c "'$tier' run --input '$work/blank.csv' --policy pareto-sabc --quiet | cmp - '$work/small.out'"

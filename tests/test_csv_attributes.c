@@ -426,7 +426,55 @@ static void test_csv_attributes_load_the_b2b_accounts(void **state)
     fx_close(fx);
 }
 
+/* Issue 12, defect 7: one value that is not a number in a column of mostly numbers is an error at
+ * its line and column (it used to turn the whole column into text, exit 0); a column where
+ * numbers are no majority, or where they are codes with leading zeros, is text as before. */
+static void test_csv_attributes_refuse_a_bad_cell_in_a_numeric_column(void **state)
+{
+    static const struct {
+        const char *cell;
+        const char *quoted;
+    } bad[] = {{"NaN", "\"NaN\""}, {"yes", "\"yes\""}, {"\"0,5\"", "\"0,5\""}, {"28%", "\"28%\""},
+               {"n/a", "\"n/a\""}, {"inf", "\"inf\""}, {"1 000", "\"1 000\""}};
+    fixture fxs, *fx = fx_open(&fxs);
+    char in[256], want[256];
+    const char *v = NULL;
+    size_t k;
+    (void)state;
+    assert_int_equal(load(fx, "customer_id,seats\nkeep,9\n"), TIER_OK);
+    for (k = 0; k < TST_COUNT(bad); k++) {
+        snprintf(in, sizeof in,
+                 "customer_id,region,progress\na,North,0.5\nb,South,1\n\nc,East,%s\nd,West,0.25\n",
+                 bad[k].cell);
+        assert_int_equal(load(fx, in), TIER_EPARSE);
+        snprintf(want, sizeof want,
+                 "line 5, column 3 (progress): not a number: %s (the column is numeric: 3 of its 4 "
+                 "values are numbers)",
+                 bad[k].quoted);
+        assert_string_equal(tier_csv_last_error(fx->csv), want);
+        assert_int_equal(tier_csv_error_line(fx->csv), 5);
+        assert_int_equal(tier_csv_error_column(fx->csv), 3);
+        /* All or nothing: no customer, no attribute. */
+        assert_int_equal(tier_book_customer_count(fx->book), 1);
+        assert_int_equal(tier_book_attribute_count(fx->book), 1);
+    }
+    /* Half numbers or fewer: text. */
+    assert_int_equal(load(fx, "customer_id,size\na,12\nb,large\n"), TIER_OK);
+    assert_int_equal(tier_book_get_text(fx->book, tst_customer(fx->book, "a"), "size", &v),
+                     TIER_OK);
+    assert_string_equal(v, "12");
+    /* Codes with leading zeros do not count as numbers for the majority. */
+    assert_int_equal(load(fx, "customer_id,zip\na,02134\nb,10001\nc,00501\nd,K1A 0B6\n"), TIER_OK);
+    assert_int_equal(tier_book_get_text(fx->book, tst_customer(fx->book, "c"), "zip", &v), TIER_OK);
+    assert_string_equal(v, "00501");
+    /* A column the book holds as text stays text, numbers or not. */
+    assert_int_equal(tier_book_set_text(fx->book, 0, "code", "A7"), TIER_OK);
+    assert_int_equal(load(fx, "customer_id,code\na,1\nb,2\nc,3\nd,x\n"), TIER_OK);
+    fx_close(fx);
+}
+
 TST_MAIN(cmocka_unit_test(test_csv_attributes_infers_number_and_text_columns),
+         cmocka_unit_test(test_csv_attributes_refuse_a_bad_cell_in_a_numeric_column),
          cmocka_unit_test(test_csv_attributes_keeps_existing_customers_and_attribute_types),
          cmocka_unit_test(test_csv_attributes_reports_line_column_and_reason),
          cmocka_unit_test(test_csv_attributes_leave_the_book_unchanged_on_failure),

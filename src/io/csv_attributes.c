@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The attribute loader of the CSV reader: one row per customer, every column other than the id
- * becomes an attribute (numeric when every non-empty value of the column is a decimal number,
- * else text). Attribute files are small next to transaction logs, so the whole file is read,
- * split into fields, checked and staged before the book changes at all: customers are added
- * through the book's stage, attribute storage is reserved, and only then are the values put
- * (which cannot fail). The dialect (delimiter, header, names, limits, I/O layer) is the reader's,
- * read through tier__csv_dialect_get(); the accept rules follow docs/csv.md. */
+ * becomes an attribute (numeric when every non-empty value of the column is a decimal number;
+ * text when some are not, unless more than half are plain numbers: then it is an error). Attribute
+ * files are small next to transaction logs, so the whole file is read, split into fields, checked
+ * and staged before the book changes at all: customers are added through the book's stage,
+ * attribute storage is reserved, and only then are the values put (which cannot fail). The dialect
+ * (delimiter, header, names, limits, I/O layer) is the reader's, read through
+ * tier__csv_dialect_get(); the accept rules follow docs/csv.md. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -166,6 +167,15 @@ static char *copy_value(const at_load *L, const at_field *f, const tier_allocato
     return s;
 }
 
+/* 1 when field `f`, a number, is written with a leading zero before another digit ("02134",
+ * "-007"): it reads as a code as much as a number. */
+static int leading_zero(const at_load *L, const at_field *f)
+{
+    const char *p = L->data + f->off;
+    size_t i = f->len && (p[0] == '+' || p[0] == '-') ? 1 : 0;
+    return f->len > i + 1 && p[i] == '0' && p[i + 1] >= '0' && p[i + 1] <= '9';
+}
+
 /* ---- loading ------------------------------------------------------------------------------ */
 
 static size_t rec_fields(const at_load *L, size_t r)
@@ -282,7 +292,9 @@ static int prepare_columns(at_load *L, size_t first_row, const size_t *cust, at_
     int rc;
     for (c = 0; c < L->ncols; c++) {
         at_column *col = &cols[c];
-        int book_type, numeric = 1, any = 0;
+        const at_field *odd = NULL; /* the first value that is not a number */
+        size_t values = 0, plain = 0;
+        int book_type;
         if (c == L->id_col)
             continue;
         book_type = tier__book_attr_type(L->book, L->names[c]);
@@ -290,18 +302,29 @@ static int prepare_columns(at_load *L, size_t first_row, const size_t *cust, at_
             const at_field *f = &L->f[L->rec[r] + c];
             if (f->len == 0)
                 continue;
-            any = 1;
+            values++;
             if (f->dq || tier__num_parse(L->data + f->off, f->len, &v, 0) == TIER_EPARSE) {
                 if (book_type == TIER_ATTR_NUMBER)
                     return fail(L, TIER_EINVAL, f->line, c + 1,
                                 "not a number: %s (the book holds numbers for this attribute)",
                                 tier__quote_text(qbuf, sizeof qbuf, L->data + f->off, f->len));
-                numeric = 0;
+                if (!odd)
+                    odd = f;
+            } else if (!leading_zero(L, f)) {
+                plain++;
             }
         }
-        if (!any)
+        if (!values)
             continue; /* nothing to set: the attribute is not created */
-        col->type = numeric && book_type != TIER_ATTR_TEXT ? TIER_ATTR_NUMBER : TIER_ATTR_TEXT;
+        /* A column of mostly plain numbers is a numeric column with a bad cell, not a text
+         * column: one "n/a", "0,5" or "28%" must not turn every customer's value into text. */
+        if (odd && plain > values - plain && book_type != TIER_ATTR_TEXT)
+            return fail(L, TIER_EPARSE, odd->line, c + 1,
+                        "not a number: %s (the column is numeric: %zu of its %zu values are "
+                        "numbers)",
+                        tier__quote_text(qbuf, sizeof qbuf, L->data + odd->off, odd->len), plain,
+                        values);
+        col->type = !odd && book_type != TIER_ATTR_TEXT ? TIER_ATTR_NUMBER : TIER_ATTR_TEXT;
         if (col->type == TIER_ATTR_NUMBER)
             col->num = tier__malloc_n(L->a, L->nrec, sizeof *col->num);
         else
