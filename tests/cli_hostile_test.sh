@@ -91,6 +91,20 @@ awk -F, -v OFS=, 'NR == 5 { $26 = "28%" } { print }' "$data/b2b_accounts.csv" >"
 check "a bad cell in a numeric accounts column exits 1" expect_exit 1 "$tier" run --input "$data/b2b_invoices.csv" --accounts "$work/acc-bad.csv"
 check "the message names line, column and value" grep -q 'acc-bad.csv: line 5, column 26 (implementation_progress): not a number: "28%"' "$work/err"
 
+# 12. An empty or header-only input is an error naming the file (not a model's complaint);
+# --delimiter '"' is a usage error; a policy condition on an attribute no customer has warns.
+: >"$work/empty.csv"
+printf 'customer_id,date,amount\n' >"$work/header.csv"
+for f in empty header; do
+    check "$f input exits 1" expect_exit 1 "$tier" run --input "$work/$f.csv"
+    check "$f input says so" grep -q "$f.csv: no transactions (the input is empty or has only a header line)" "$work/err"
+done
+check "a quote as delimiter is a usage error" expect_exit 2 "$tier" run --input "$work/small.csv" --delimiter '"'
+printf 'libtier-policy 1\nmodel rfm = rfm\ntier S {\n    rule "big \\"attr.x\\"" when attr.headcount >= 100\n}\ntier A {\n    rule "rest" when rfm.r_score >= 1\n}\n' >"$work/attr.policy"
+check "a policy on a missing attribute runs" expect_exit 0 "$tier" run --input "$data/b2b_invoices.csv" --accounts "$data/b2b_accounts.csv" --policy "$work/attr.policy" --out "$work/attr.csv"
+check "it warns about the attribute" grep -q "warning: the policy reads attr.headcount, which no customer has" "$work/err"
+check "once, and not about a text" test "$(grep -c 'which no customer has' "$work/err")" -eq 1
+
 # 10. Blank lines before the header are skipped, also when the delimiter is sniffed.
 printf '\n  \r\ncustomer_id;date;amount\nA;2024-01-01;5\nB;2024-01-02;7\n' >"$work/blank.csv"
 check "blank lines before the header" bash -c "'$tier' run --input '$work/blank.csv' --policy pareto-sabc --quiet | cmp - '$work/small.out'"

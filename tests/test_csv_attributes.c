@@ -128,6 +128,8 @@ static void test_csv_attributes_reports_line_column_and_reason(void **state)
         {"customer_id,x\na,1,2\n", TIER_EPARSE, 2, 0, "line 2: expected 2 fields, found 3"},
         {"customer_id,x\n,1\n", TIER_EPARSE, 2, 1,
          "line 2, column 1 (customer_id): empty customer id"},
+        {"customer_id,x\n\" \t\",1\n", TIER_EPARSE, 2, 1,
+         "line 2, column 1 (customer_id): empty customer id"},
         {"customer_id,x\na,1\nb,2\na,3\n", TIER_EPARSE, 4, 1,
          "line 4, column 1 (customer_id): customer appears twice (first on line 2)"},
         {"id,x\na,1\n", TIER_EINVAL, 1, 0,

@@ -21,7 +21,10 @@
 #include "tier/clv.h"
 #include "tier/frame.h"
 #include "tier/model.h"
+#include "tier/csv.h"
 #include "tier/pipeline.h"
+#include "tier/policy.h"
+#include "tier/result.h"
 #include "core/io_internal.h"
 #include "util/internal.h"
 
@@ -359,6 +362,100 @@ static void test_sniff_skips_blank_lines_before_the_header(void **s)
     }
 }
 
+/* ---- 12: the smaller ones -----------------------------------------------------------------------
+ */
+
+/* A model whose callbacks answer 1, which is no status. */
+static size_t one_count(void *state)
+{
+    (void)state;
+    return 0;
+}
+
+static int one_info(void *state, size_t i, const char **name, int *type)
+{
+    (void)state;
+    (void)i;
+    (void)name;
+    (void)type;
+    return 1;
+}
+
+static int one_score(void *state, const tier_book *book, tier_frame *frame)
+{
+    (void)state;
+    (void)book;
+    (void)frame;
+    return 1;
+}
+
+static int one_fit(void *state, const tier_book *book, const tier_frame *inputs)
+{
+    (void)state;
+    (void)book;
+    (void)inputs;
+    return 1;
+}
+
+/* A callback's positive return is TIER_EUSER, never passed on (tier_result_run returned 1). */
+static void test_positive_callback_status_is_euser(void **s)
+{
+    static const char text[] = "libtier-policy 1\nmodel m = one\ntier S {\n  rule \"any\" when "
+                               "m.v >= 0\n}\n";
+    tier_model_vtable vt;
+    tier_model *m = NULL;
+    tier_book *book = NULL;
+    tier_policy *pol = NULL;
+    tier_result *res = NULL;
+    tier_frame *f = NULL;
+    (void)s;
+    memset(&vt, 0, sizeof vt);
+    vt.version = 1;
+    vt.output_count = one_count;
+    vt.output_info = one_info;
+    vt.score = one_score;
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_book_add_txn(book, "a", 1, 19000, 5, NAN), TIER_OK);
+    assert_int_equal(tier_model_new(&m, &vt, NULL, "m", TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 1, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_model_score(m, book, f), TIER_EUSER);
+    assert_int_equal(tier_policy_new(&pol, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_policy_load_string(pol, text, strlen(text), "t"), TIER_OK);
+    assert_int_equal(tier_result_new(&res, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_run(res, book, &m, 1, pol), TIER_EUSER);
+    tier_model_free(m);
+    vt.fit = one_fit;
+    assert_int_equal(tier_model_new(&m, &vt, NULL, "m", TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, f), TIER_EUSER);
+    assert_int_equal(tier_result_run(res, book, &m, 1, pol), TIER_EUSER);
+    tier_result_free(res);
+    tier_policy_free(pol);
+    tier_frame_free(f);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
+/* Version 0 of a host's table is no version: TIER_EVERSION, as a model's vtable of version 0. */
+static void test_version_zero_tables_are_eversion(void **s)
+{
+    tier_io io = *tier_io_default();
+    tier_executor ex;
+    tier_csv *csv = NULL;
+    tier_pipeline *p = NULL;
+    (void)s;
+    io.version = 0;
+    memset(&ex, 0, sizeof ex);
+    assert_int_equal(tier_csv_new(&csv, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_csv_set_io(csv, &io), TIER_EVERSION);
+    assert_non_null(strstr(tier_csv_last_error(csv), "I/O table version 0"));
+    assert_int_equal(tier_pipeline_new(&p, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_pipeline_set_io(p, &io), TIER_EVERSION);
+    assert_int_equal(tier_pipeline_set_executor(p, &ex), TIER_EVERSION);
+    assert_string_equal(tier_pipeline_last_error(p), "executor version 0: set it to 1");
+    tier_pipeline_free(p);
+    tier_csv_free(csv);
+}
+
 TST_MAIN(cmocka_unit_test(test_size_mul_refuses_what_does_not_fit),
          cmocka_unit_test(test_frame_of_huge_row_count),
          cmocka_unit_test(test_null_id_with_a_length_is_einval),
@@ -366,4 +463,6 @@ TST_MAIN(cmocka_unit_test(test_size_mul_refuses_what_does_not_fit),
          cmocka_unit_test(test_atomic_save_creates_its_temporary_file_exclusively),
          cmocka_unit_test(test_posix_create_is_exclusive),
          cmocka_unit_test(test_atomic_save_onto_links_devices_and_directories),
-         cmocka_unit_test(test_sniff_skips_blank_lines_before_the_header))
+         cmocka_unit_test(test_sniff_skips_blank_lines_before_the_header),
+         cmocka_unit_test(test_positive_callback_status_is_euser),
+         cmocka_unit_test(test_version_zero_tables_are_eversion))

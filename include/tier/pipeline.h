@@ -310,7 +310,8 @@ TIER_API int tier_pipeline_set_progress(tier_pipeline *pipeline, tier_pipeline_p
  * sequentially, the default). The output is byte-identical either way.
  * @param pipeline the pipeline.
  * @param executor the executor (copied; its `ud` is borrowed).
- * @return TIER_OK, TIER_EVERSION (newer than this library) or TIER_EINVAL (a hook is missing).
+ * @return TIER_OK, TIER_EVERSION (version 0, since 0.4.0, or newer than this library) or
+ *         TIER_EINVAL (a hook is missing).
  * @since 0.2.0
  */
 TIER_API int tier_pipeline_set_executor(tier_pipeline *pipeline, const tier_executor *executor);
@@ -320,7 +321,8 @@ TIER_API int tier_pipeline_set_executor(tier_pipeline *pipeline, const tier_exec
  * (NULL restores the default POSIX layer).
  * @param pipeline the pipeline.
  * @param io the I/O table (copied; its `ud` is borrowed).
- * @return TIER_OK, TIER_EVERSION or TIER_EINVAL.
+ * @return TIER_OK, TIER_EVERSION (version 0, since 0.4.0, or newer than this library) or
+ *         TIER_EINVAL (a hook is missing).
  * @since 0.2.0
  */
 TIER_API int tier_pipeline_set_io(tier_pipeline *pipeline, const tier_io *io);

@@ -308,10 +308,15 @@ int tier__io_set(tier_io *dst, const tier_io *io, unsigned needs, char *err)
 
 int tier__io_check(const tier_io *io, unsigned needs, char *err)
 {
-    int ok = io->version >= 1;
+    int ok = 1;
     if (io->version > TIER_IO_VERSION) {
         tier__errorf(err, "I/O table version %u is newer than this library's (%d)", io->version,
                      TIER_IO_VERSION);
+        return TIER_EVERSION;
+    }
+    if (io->version == 0) {
+        /* No version at all, as for a model's vtable: not a layout this library knows. */
+        tier__errorf(err, "I/O table version 0: set it to TIER_IO_VERSION (%d)", TIER_IO_VERSION);
         return TIER_EVERSION;
     }
     if (needs & TIER__IO_NEEDS_READ)
@@ -319,7 +324,7 @@ int tier__io_check(const tier_io *io, unsigned needs, char *err)
     if (needs & TIER__IO_NEEDS_SAVE)
         ok = ok && io->open && io->write && io->sync && io->close && io->rename && io->remove;
     if (!ok) {
-        tier__errorf(err, "I/O table needs version >= 1 and %s hooks",
+        tier__errorf(err, "I/O table needs the %s hooks",
                      (needs & TIER__IO_NEEDS_SAVE) ? "open, write, sync, close, rename and remove"
                                                    : "open, read and close");
         return TIER_EINVAL;

@@ -11,7 +11,7 @@
 #define TIER__IO_NEEDS_SAVE 2u /* open, write, sync, close, rename, remove */
 
 /* Checks a host's I/O table for the uses in `needs` (TIER__IO_NEEDS_*): TIER_OK, TIER_EVERSION
- * (a version newer than this library's) or TIER_EINVAL (version 0 or a needed hook missing), the
+ * (version 0, or a version newer than this library's) or TIER_EINVAL (a needed hook missing), the
  * reason written to err (TIER__ERR_SIZE bytes) on failure. */
 int tier__io_check(const tier_io *io, unsigned needs, char *err);
 

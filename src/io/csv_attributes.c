@@ -407,7 +407,7 @@ static int load(at_load *L)
         const char *id = L->data + f->off;
         char *unq = NULL;
         size_t idlen = f->len;
-        if (f->len == 0) {
+        if (tier__csv_blank(L->data + f->off, f->len)) {
             rc = fail(L, TIER_EPARSE, f->line, L->id_col + 1, "empty customer id");
             goto done;
         }

@@ -471,11 +471,12 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
             p->delimiter = TIER_CSV_WHITESPACE;
         else if (strcmp(value, "tab") == 0)
             p->delimiter = '\t';
-        else if (strlen(value) == 1)
+        else if (strlen(value) == 1 && !strchr("\"\r\n", value[0]))
             p->delimiter = (unsigned char)value[0];
         else
             return tier__pipeline_fail(p, TIER_EINVAL,
-                                       "%s must be one character, ws, tab or auto, not \"%s\"",
+                                       "%s must be one character other than '\"', CR and LF, or "
+                                       "ws, tab or auto, not \"%s\"",
                                        label(p, k, 0, buf), value);
         return TIER_OK;
     case K_HEADER: {
@@ -794,6 +795,9 @@ int tier_pipeline_set_executor(tier_pipeline *p, const tier_executor *ex)
     if (ex->version > TIER_EXECUTOR_VERSION)
         return tier__pipeline_fail(p, TIER_EVERSION, "executor version %u is newer than %u",
                                    ex->version, (unsigned)TIER_EXECUTOR_VERSION);
+    if (ex->version == 0) /* no version at all, as for a model's vtable */
+        return tier__pipeline_fail(p, TIER_EVERSION, "executor version 0: set it to %u",
+                                   (unsigned)TIER_EXECUTOR_VERSION);
     if (ex->version < 1 || !ex->start || !ex->wait)
         return tier__pipeline_fail(p, TIER_EINVAL, "the executor needs version 1 and both hooks");
     p->executor = *ex;

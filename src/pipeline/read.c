@@ -525,6 +525,13 @@ int tier__pipeline_read(tier_pipeline *p, int keep_txns, tier_book **out, uint64
         rc = TIER_OK;
     once_done(p, &once);
     tier__names_free(&names);
+    /* Nothing to tier is an error, not an empty result: an empty export upstream must not
+     * publish an empty tier list (or, with a state, turn every customer into a leaver). */
+    if (!rc && *rows == 0)
+        rc = tier__pipeline_fail(p, TIER_EINVAL,
+                                 "%s: no transactions (the input is empty or has only a header "
+                                 "line)",
+                                 p->input);
     if (!rc && p->accounts)
         rc = read_accounts(p, book);
     if (rc) {
