@@ -105,6 +105,25 @@ check "a policy on a missing attribute runs" expect_exit 0 "$tier" run --input "
 check "it warns about the attribute" grep -q "warning: the policy reads attr.headcount, which no customer has" "$work/err"
 check "once, and not about a text" test "$(grep -c 'which no customer has' "$work/err")" -eq 1
 
+# 9. The two-part read gives the one-part read's customers when the line after the middle starts
+# with a byte-order mark (it is data there, not the mark of a file's start).
+python3 - "$work/bom.csv" <<'PY'
+import sys
+rows = ["C%05d,2024-01-%02d,%d\n" % (i, i % 28 + 1, i % 97 + 1) for i in range(4000)]
+head = "customer_id,date,amount\n"
+size = len(head) + sum(len(r) for r in rows) + 3
+mid, pos = size // 2, len(head)
+for i, r in enumerate(rows):
+    pos += len(r)
+    if pos > mid:  # the line end at or after the middle ends row i: the next row starts a part
+        rows[i + 1] = "\ufeff" + rows[i + 1]
+        break
+open(sys.argv[1], "w", encoding="utf-8").write(head + "".join(rows))
+PY
+"$tier" run --input "$work/bom.csv" --policy pareto-sabc --quiet >"$work/bom-one.csv" 2>"$work/err" || failed "bom: one read"
+check "a BOM at the split: two parts give one read's output" bash -c "TIER_SPLIT_MIN_BYTES=0 '$tier' run --input '$work/bom.csv' --policy pareto-sabc --quiet | cmp - '$work/bom-one.csv'"
+check "a BOM at the split: 4000 customers" test "$(($(wc -l <"$work/bom-one.csv") - 1))" -eq 4000
+
 # 10. Blank lines before the header are skipped, also when the delimiter is sniffed.
 printf '\n  \r\ncustomer_id;date;amount\nA;2024-01-01;5\nB;2024-01-02;7\n' >"$work/blank.csv"
 check "blank lines before the header" bash -c "'$tier' run --input '$work/blank.csv' --policy pareto-sabc --quiet | cmp - '$work/small.out'"

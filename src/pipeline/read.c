@@ -173,6 +173,7 @@ typedef struct range_file {
     void *f;
     uint64_t pos; /* bytes read from the file */
     int state;    /* 0: before mid; 1: looking for the line end; 2: after it */
+    int led;      /* the second part: its leading line end was handed out */
 } range_file;
 
 static int range_open(void *ud, const char *path, int mode, void **out)
@@ -254,6 +255,14 @@ static int64_t range_read(void *ud, void *file, void *buf, size_t size)
             return nl - b + 1;
         }
         return n;
+    }
+    if (!f->led) {
+        /* The second part starts with an empty line (which the reader skips): a byte-order
+         * mark at the start of its first line is then data, as in one read of the file, not the
+         * mark of a file's start that the reader drops. */
+        f->led = 1;
+        b[0] = '\n';
+        return 1;
     }
     while (f->state != 2) {
         int was = f->state;
