@@ -475,7 +475,68 @@ static void test_csv_attributes_refuse_a_bad_cell_in_a_numeric_column(void **sta
     fx_close(fx);
 }
 
+/* A file of 16 MiB: a header, then one field of 'x' to its end; counts the bytes read. */
+typedef struct endless {
+    uint64_t served;
+} endless;
+
+static int endless_open(void *ud, const char *path, int mode, void **out)
+{
+    (void)path;
+    if (mode != TIER_IO_READ)
+        return -EACCES;
+    *out = ud;
+    return 0;
+}
+
+static int64_t endless_read(void *ud, void *file, void *buf, size_t size)
+{
+    static const char head[] = "customer_id,note\na,";
+    endless *e = ud;
+    size_t i;
+    (void)file;
+    if (e->served >= ((uint64_t)16 << 20))
+        return 0;
+    if (size > 4096)
+        size = 4096;
+    for (i = 0; i < size; i++)
+        ((char *)buf)[i] = e->served + i < sizeof head - 1 ? head[e->served + i] : 'x';
+    e->served += size;
+    return (int64_t)size;
+}
+
+static int endless_close(void *ud, void *file)
+{
+    (void)ud;
+    (void)file;
+    return 0;
+}
+
+/* Issue 12, defect 8: the field limit applies while the file is read, not after it is all in
+ * memory (a 2 GiB field used to cost 2 GB first). */
+static void test_csv_attributes_apply_limits_while_reading(void **state)
+{
+    fixture fxs, *fx = fx_open(&fxs);
+    endless e = {0};
+    tier_io io;
+    (void)state;
+    memset(&io, 0, sizeof io);
+    io.version = TIER_IO_VERSION;
+    io.open = endless_open;
+    io.read = endless_read;
+    io.close = endless_close;
+    io.ud = &e;
+    assert_int_equal(tier_csv_set_io(fx->csv, &io), TIER_OK);
+    assert_int_equal(tier_csv_read_attributes_file(fx->csv, fx->book, "endless.csv"), TIER_ERANGE);
+    assert_string_equal(tier_csv_last_error(fx->csv),
+                        "line 2, column 2: field longer than 65536 bytes");
+    assert_true(e.served < 4 * 65536);
+    assert_int_equal(tier_book_customer_count(fx->book), 0);
+    fx_close(fx);
+}
+
 TST_MAIN(cmocka_unit_test(test_csv_attributes_infers_number_and_text_columns),
+         cmocka_unit_test(test_csv_attributes_apply_limits_while_reading),
          cmocka_unit_test(test_csv_attributes_refuse_a_bad_cell_in_a_numeric_column),
          cmocka_unit_test(test_csv_attributes_keeps_existing_customers_and_attribute_types),
          cmocka_unit_test(test_csv_attributes_reports_line_column_and_reason),

@@ -539,18 +539,37 @@ int tier_csv_read_attributes_buffer(tier_csv *csv, tier_book *book, const char *
     return finish(&L, rc);
 }
 
+/* Lexes the complete records of buf[*scanned..len) as they arrive, so that a field or a line over
+ * the reader's limits is refused when it is read, not after the whole file is in memory (the
+ * buffer only grows to hold one incomplete record past what was checked). */
+static int check_arrived(at_load *L, tier__csv_lex *lx, const char *buf, size_t len,
+                         size_t *scanned, int eof)
+{
+    for (;;) {
+        size_t used = 0;
+        int rc = tier__csv_lex_next(lx, buf + *scanned, len - *scanned, eof, &used);
+        if (rc < 0)
+            return fail(L, rc, lx->err_line, lx->err_col, "%s", lx->err);
+        if (rc != TIER__CSV_RECORD && rc != TIER__CSV_BLANK)
+            return TIER_OK;
+        *scanned += used;
+    }
+}
+
 int tier_csv_read_attributes_file(tier_csv *csv, tier_book *book, const char *path)
 {
     at_load L;
     tier__csv_file f;
+    tier__csv_lex lx;
     char *buf = NULL, why[TIER__ERR_SIZE];
-    size_t cap = 0, len = 0;
+    size_t cap = 0, len = 0, scanned = 0;
     int rc = tier__csv_check_args(csv, book, path);
     if (rc)
         return rc;
     begin(&L, csv, book);
     if (tier__csv_file_open(&f, L.d.io, path, why))
         return finish(&L, fail(&L, TIER_EIO, 0, 0, "%s", why));
+    tier__csv_lex_init(&lx, L.a, L.d.delimiter, L.d.max_fields, L.d.max_length);
     for (;;) {
         if (len == cap) {
             size_t want = cap ? cap * 2 : AT_CHUNK;
@@ -571,9 +590,11 @@ int tier_csv_read_attributes_file(tier_csv *csv, tier_book *book, const char *pa
             rc = fail(&L, TIER_EIO, 0, 0, "%s", why);
             break;
         }
-        if ((rc = progress(&L, f.done, f.size)) != TIER_OK || f.eof)
+        if ((rc = progress(&L, f.done, f.size)) != TIER_OK ||
+            (rc = check_arrived(&L, &lx, buf, len, &scanned, f.eof)) != TIER_OK || f.eof)
             break;
     }
+    tier__csv_lex_free(&lx);
     tier__csv_file_close(&f);
     if (rc == TIER_OK) {
         L.data = buf ? buf : "";
