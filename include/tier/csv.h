@@ -154,8 +154,9 @@ TIER_API uint64_t tier_csv_rows_read(const tier_csv *csv);
  * attribute. A customer id may appear on one row only. Everything is parsed and checked before the
  * book changes: on failure the book keeps its customers and values, and the reader's last error
  * names the line, the column and the reason. The file is read completely into memory (attribute
- * files are small next to transaction logs). Nothing is retained from `path`; the book owns the
- * values.
+ * files are small next to transaction logs); the reader's field and line limits apply as it
+ * arrives (since 0.4.0), so an over-long field stops the read where it is. Nothing is retained from
+ * `path`; the book owns the values.
  * @return TIER_OK, TIER_EIO, TIER_EPARSE (bad text, repeated customer or column name, a value
  *         that is not a number in a column of mostly numbers),
  *         TIER_EINVAL (no id column, a text value for a numeric attribute, no column names for a
