@@ -196,21 +196,21 @@ static int check_data(const tier__sbg_table *t, tier__sbg_fit *out, char *err)
     out->churned = lost;
     out->periods = t->k;
     if (!(N > 0.0) || !isfinite(N)) {
-        tier__errorf(err, "sbg fit: no customers");
+        tier__errorf(err, "no customers");
         return TIER_EINVAL;
     }
     if (!(lost > 0.0)) {
-        tier__errorf(err, "sbg fit: no customer churned, so retention is 1 and the likelihood has "
+        tier__errorf(err, "no customer churned, so retention is 1 and the likelihood has "
                           "no maximum (it grows as alpha -> 0)");
         return TIER_ECONVERGE;
     }
     if (!(later > 0.0)) {
-        tier__errorf(err, "sbg fit: every customer churned in period 1, so the likelihood has no "
+        tier__errorf(err, "every customer churned in period 1, so the likelihood has no "
                           "maximum (it grows as beta -> 0)");
         return TIER_ECONVERGE;
     }
     if (reach < 2) {
-        tier__errorf(err, "sbg fit: the data reach period 1 only; the model needs at least 2 "
+        tier__errorf(err, "the data reach period 1 only; the model needs at least 2 "
                           "periods (3 survivor counts) to tell heterogeneity from churn");
         return TIER_EINVAL;
     }
@@ -262,7 +262,7 @@ int tier__sbg_fit_table(tier__sbg_fit *out, const tier__sbg_table *t, char *err)
     }
     out->evaluations = evals;
     if (!have) {
-        tier__errorf(err, "sbg fit: the likelihood could not be evaluated at any starting point");
+        tier__errorf(err, "the likelihood could not be evaluated at any starting point");
         out->alpha = out->beta = 1.0;
         out->grad_norm = HUGE_VAL;
         out->loglik = -HUGE_VAL;
@@ -286,7 +286,7 @@ int tier__sbg_fit_table(tier__sbg_fit *out, const tier__sbg_table *t, char *err)
     if (out->converged && out->alpha > SBG_EDGE && out->beta > SBG_EDGE) {
         out->converged = 0;
         tier__errorf(err,
-                     "sbg fit: the data show no heterogeneity (retention does not rise with "
+                     "the data show no heterogeneity (retention does not rise with "
                      "tenure): the likelihood grows as alpha and beta -> infinity with "
                      "alpha / (alpha + beta) = %.4g, a geometric model with that churn "
                      "probability",
@@ -296,14 +296,13 @@ int tier__sbg_fit_table(tier__sbg_fit *out, const tier__sbg_table *t, char *err)
     if (out->converged && (out->alpha > SBG_EDGE || out->beta > SBG_EDGE ||
                            out->alpha < 1.0 / SBG_EDGE || out->beta < 1.0 / SBG_EDGE)) {
         out->converged = 0;
-        tier__errorf(err,
-                     "sbg fit: the maximum is at the edge of the model (alpha %.4g, beta %.4g)",
+        tier__errorf(err, "the maximum is at the edge of the model (alpha %.4g, beta %.4g)",
                      out->alpha, out->beta);
         return TIER_ECONVERGE;
     }
     if (!out->converged) {
-        tier__errorf(err, "sbg fit: no convergence (gradient norm %.3g after %d iterations)",
-                     out->grad_norm, out->iterations);
+        tier__errorf(err, "no convergence (gradient norm %.3g after %d iterations)", out->grad_norm,
+                     out->iterations);
         return TIER_ECONVERGE;
     }
     return TIER_OK;
@@ -316,11 +315,11 @@ int tier__sbg_fit_survivors(tier__sbg_fit *out, const double *const *counts, con
     size_t c, k = 0;
     int rc;
     if (!out || !alloc || (n_cohorts && (!counts || !lengths))) {
-        tier__errorf(err, "sbg fit: invalid argument");
+        tier__errorf(err, "invalid argument");
         return TIER_EINVAL;
     }
     if (!n_cohorts) {
-        tier__errorf(err, "sbg fit: no cohort of survivor counts");
+        tier__errorf(err, "no cohort of survivor counts");
         return TIER_EINVAL;
     }
     for (c = 0; c < n_cohorts; c++) {
@@ -350,7 +349,7 @@ int tier__sbg_fit_cohorts(tier__sbg_fit *out, const double *renewals, const doub
     size_t i, k = 1;
     int rc;
     if (!out || !alloc || (n && !renewals)) {
-        tier__errorf(err, "sbg fit: invalid argument");
+        tier__errorf(err, "invalid argument");
         return TIER_EINVAL;
     }
     for (i = 0; i < n; i++) {
