@@ -13,8 +13,8 @@ static int attr_slot(tier_book *b, const char *name, int type, size_t index, att
 static attribute *find_attr(const tier_book *b, const char *name)
 {
     size_t i;
-    for (i = 0; i < b->live.nattr; i++)
-        if (strcmp(b->attrs[i].name, name) == 0)
+    for (i = 0; i < b->live.nattr; i++) /* the first byte first: most names differ there */
+        if (b->attrs[i].name[0] == name[0] && strcmp(b->attrs[i].name, name) == 0)
             return &b->attrs[i];
     return NULL;
 }
@@ -132,6 +132,15 @@ void tier__book_copy_numbers(const tier_book *b, const char *name, double *out)
         memcpy(out, at->num, have * sizeof *out);
     for (i = have; i < b->live.ncust; i++)
         out[i] = NAN;
+}
+
+double tier__book_number_at(const tier_book *b, size_t index, const char *name, int *type)
+{
+    const attribute *at = find_attr(b, name);
+    *type = at ? at->type : 0;
+    if (!at || at->type != TIER_ATTR_NUMBER || index >= at->len || index >= b->live.ncust)
+        return NAN;
+    return at->num[index];
 }
 
 size_t tier__book_texts(const tier_book *b, const char *name, const char *const **out)
