@@ -796,6 +796,29 @@ declare("tier_result_entitlement", c_int, [result_p, c_size_t, c_char_p, value_p
 declare("tier_result_explain", c_int, [result_p, book_p, policy_p, c_size_t, c_int, text_p],
         handle=0)
 
+# sbg.h (0.4.0): the shifted-beta-geometric retention model
+sbg_p = _opaque("tier_sbg")
+SBG_STATS = {
+    "log_likelihood": 1, "iterations": 2, "converged": 3, "gradient": 4, "customers": 5,
+    "churned": 6, "periods": 7, "evaluations": 8,
+}
+_LAST_ERROR[sbg_p] = "tier_sbg_last_error"
+declare("tier_sbg_last_error", c_char_p, [sbg_p], check=False)
+declare("tier_sbg_new", c_int, [P(sbg_p), c_void_p])
+declare("tier_sbg_free", None, [sbg_p], check=False)
+declare("tier_sbg_fit", c_int, [sbg_p, P(double_p), size_p, c_size_t], handle=0)
+declare("tier_sbg_fit_customers", c_int, [sbg_p, double_p, double_p, c_size_t], handle=0)
+declare("tier_sbg_set_params", c_int, [sbg_p, c_double, c_double], handle=0)
+declare("tier_sbg_params", c_int, [sbg_p, double_p, double_p])
+declare("tier_sbg_standard_errors", c_int, [sbg_p, double_p, double_p], check=False)
+declare("tier_sbg_fit_stat", c_int, [sbg_p, c_int, double_p])
+declare("tier_sbg_survival", c_int, [sbg_p, c_double, double_p])
+declare("tier_sbg_retention", c_int, [sbg_p, c_double, double_p])
+declare("tier_sbg_renewal_probability", c_int, [sbg_p, c_double, double_p])
+declare("tier_sbg_residual_lifetime", c_int, [sbg_p, c_double, double_p])
+declare("tier_sbg_derl", c_int, [sbg_p, c_double, c_double, double_p])
+declare("tier_sbg_clv", c_int, [sbg_p, c_double, c_double, c_double, double_p])
+
 
 # --- small shared helpers ---------------------------------------------------------------------
 
@@ -841,12 +864,37 @@ class Text:
 
 
 def encode(value, what="text"):
-    """str -> UTF-8 bytes (bytes pass through)."""
-    if isinstance(value, bytes):
-        return value
+    """str -> UTF-8 bytes (bytes pass through). A NUL byte is refused (TierError TIER_EINVAL):
+    C would end the text there, so "X\\0" would silently be "X"."""
     if isinstance(value, str):
-        return value.encode("utf-8")
-    raise TypeError("%s must be str or bytes, not %s" % (what, type(value).__name__))
+        value = value.encode("utf-8")
+    elif not isinstance(value, bytes):
+        raise TypeError("%s must be str or bytes, not %s" % (what, type(value).__name__))
+    if b"\0" in value:
+        raise error(EINVAL, "%s %r contains a NUL byte" % (what, value))
+    return value
+
+
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def int64(value, what="value"):
+    """An integer for an int64_t argument: TierError TIER_ERANGE outside its range (ctypes would
+    wrap 2**64 + 100 to 100), TIER_EINVAL for a missing value (None, NaN, NaT, pandas NA),
+    TypeError for what is not an integer (a bool, a float with a fraction, a text)."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType") or value != value:
+        raise error(EINVAL, "%s is missing (%r): an integer is needed" % (what, value))
+    if isinstance(value, bool):
+        raise TypeError("%s must be an integer, not %s" % (what, type(value).__name__))
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise TypeError("%s must be an integer, not %r" % (what, value)) from None
+    if isinstance(value, float) and number != value:
+        raise TypeError("%s must be an integer, not %r" % (what, value))
+    if not _INT64_MIN <= number <= _INT64_MAX:
+        raise error(ERANGE, "%s %d is outside the 64-bit range" % (what, number))
+    return number
 
 
 def encode_list(value, what="list"):
