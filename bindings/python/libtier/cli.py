@@ -127,7 +127,7 @@ def main(argv=None, stdout=None, stderr=None):
         stderr.write(usage())
         return EXIT_USAGE
     cmd = argv[0]
-    if cmd in ("run", "explain", "policies", "lint", "diff"):
+    if cmd in ("run", "explain", "policies", "lint", "diff", "report"):
         return _run_command(cmd, argv[1:], stdout, stderr)
     if cmd == "fit":
         if len(argv) >= 2 and argv[1] == "clv":
