@@ -79,15 +79,30 @@ static void percent(tier__buf *b, double part, double whole)
     tier__buf_putc(b, '%');
 }
 
-/* <text x y class>TEXT</text> with escaped text. */
-static void svg_text(tier__buf *b, double x, double y, const char *cls, const char *text)
+/* <text x y class>, for content written after it and "</text>\n". */
+static void svg_text_open(tier__buf *b, double x, double y, const char *cls)
 {
     tier__buf_puts(b, "<text x=\"");
     xy(b, x);
     tier__buf_puts(b, "\" y=\"");
     xy(b, y);
     tier__buf_printf(b, "\" class=\"%s\">", cls);
+}
+
+/* <text x y class>TEXT</text> with escaped text. */
+static void svg_text(tier__buf *b, double x, double y, const char *cls, const char *text)
+{
+    svg_text_open(b, x, y, cls);
     esc(b, text);
+    tier__buf_puts(b, "</text>\n");
+}
+
+/* <text x y class>P%</text>: part as a share of whole. */
+static void svg_percent(tier__buf *b, double x, double y, const char *cls, double part,
+                        double whole)
+{
+    svg_text_open(b, x, y, cls);
+    percent(b, part, whole);
     tier__buf_puts(b, "</text>\n");
 }
 
@@ -197,8 +212,6 @@ static void pyramid(page *pg)
     svg_text(b, mid + 10, 18, "axis", "revenue");
     for (t = 0; t < nt; t++) {
         double y = top + row * (double)t, wc, wr;
-        char label[32];
-        tier__buf lab;
         if (tier_result_summary(pg->res, t, &count, &revenue) != TIER_OK)
             count = 0, revenue = 0;
         wc = pg->n ? half * (double)count / (double)pg->n : 0;
@@ -206,15 +219,8 @@ static void pyramid(page *pg)
         svg_rect(b, "bar-customers", mid - wc, y + 4, wc, row - 8, NULL);
         svg_rect(b, "bar-revenue", mid, y + 4, wr, row - 8, NULL);
         svg_text(b, 8, y + row / 2 + 5, "tier", tier_result_tier_name(pg->res, t));
-        tier__buf_init(&lab, &pg->p->alloc);
-        percent(&lab, (double)count, (double)pg->n);
-        snprintf(label, sizeof label, "%s", tier__buf_status(&lab) ? "" : tier__buf_data(&lab));
-        svg_text(b, mid - wc - 4, y + row / 2 + 4, "value end", label);
-        tier__buf_reset(&lab);
-        percent(&lab, revenue, total);
-        snprintf(label, sizeof label, "%s", tier__buf_status(&lab) ? "" : tier__buf_data(&lab));
-        tier__buf_free(&lab);
-        svg_text(b, mid + wr + 4, y + row / 2 + 4, "value", label);
+        svg_percent(b, mid - wc - 4, y + row / 2 + 4, "value end", (double)count, (double)pg->n);
+        svg_percent(b, mid + wr + 4, y + row / 2 + 4, "value", revenue, total);
     }
     svg_line(b, "axis-line", mid, top, mid, top + row * (double)nt);
     tier__buf_puts(b, "</svg>\n<table class=\"figures\">\n<tr><th>tier</th><th>customers</th>"
@@ -295,7 +301,6 @@ static int pareto(page *pg)
     }
     tier__buf_puts(b, "\"/>\n");
     for (k = 0; k < 2; k++) {
-        char label[64];
         double reached = 0, y = y0 + h - h * th[k];
         size_t j = 0;
         for (cum = 0; j < pg->n && total > 0; j++) {
@@ -306,23 +311,16 @@ static int pareto(page *pg)
         reached = pg->n ? (double)(j < pg->n ? j + 1 : pg->n) / (double)pg->n : 0;
         svg_line(b, "threshold", x0, y, x0 + w, y);
         svg_line(b, "threshold-x", x0 + w * reached, y, x0 + w * reached, y0 + h);
-        label[0] = '\0';
-        {
-            tier__buf t;
-            tier__buf_init(&t, &pg->p->alloc);
-            tier__buf_printf(&t, "%s at ", names[k]);
-            fixed(&t, 100 * th[k], 1);
-            tier__buf_puts(&t, "% of revenue: ");
-            fixed(&t, 100 * reached, 1);
-            tier__buf_puts(&t, "% of customers");
-            if (!tier__buf_status(&t))
-                snprintf(label, sizeof label, "%s", tier__buf_data(&t));
-            tier__buf_free(&t);
-        }
-        if (reached > 0.5) /* to the left of the marker, so the label stays on the chart */
-            svg_text(b, x0 + w * reached - 6, y + 14, "value end", label);
+        /* to the left of the marker past the middle, so the label stays on the chart */
+        if (reached > 0.5)
+            svg_text_open(b, x0 + w * reached - 6, y + 14, "value end");
         else
-            svg_text(b, x0 + w * reached + 6, y + 14, "value", label);
+            svg_text_open(b, x0 + w * reached + 6, y + 14, "value");
+        tier__buf_printf(b, "%s at ", names[k]);
+        fixed(b, 100 * th[k], 1);
+        tier__buf_puts(b, "% of revenue: ");
+        fixed(b, 100 * reached, 1);
+        tier__buf_puts(b, "% of customers</text>\n");
     }
     tier__buf_puts(b, "</svg>\n</section>\n");
     tier__free(&pg->p->alloc, v);
