@@ -160,6 +160,8 @@ def tier_pyramid(data, ax=None, order=None, revenue=None, share=True):
     ax.axvline(0, color="black", linewidth=0.8)
     lim = max(float(counts.max(initial=0)), float(amounts.max(initial=0)), 1.0) * 1.25
     ax.set_xlim(-lim, lim)
+    from matplotlib.ticker import FuncFormatter
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: "%g" % abs(v)))
     ax.set_xlabel("customers %s | revenue %s" % (("(% of all)",) * 2 if share else ("", "")))
     ax.set_ylabel("tier")
     ax.set_title("Tier pyramid")
