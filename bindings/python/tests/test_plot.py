@@ -56,29 +56,42 @@ def b2b():
     return _B2B
 
 
+def canon(result):
+    """The run as a DataFrame with the library's own column names (dotted), ids and tier strings,
+    built from the frame, whatever Result.to_dataframe() makes of them."""
+    data = {"customer_id": result.book.customer_ids(), "tier": list(result.tiers),
+            "reason": list(result.reasons)}
+    frame = result.frame
+    for name in frame.columns():
+        data[name] = frame.column(name)
+    return pd.DataFrame(data)
+
+
 @unittest.skipUnless(HAVE_MPL, "matplotlib and pandas are not installed")
 class PlotTest(unittest.TestCase):
     def tearDown(self):
         plt.close("all")
 
     def frames(self, result):
-        """The result, its DataFrame, and the DataFrame with underscored names, a Categorical
-        tier in policy order and the id as the index (what a pandas-native result gives)."""
-        df = result.to_dataframe()
+        """The result, its dotted DataFrame with tier strings, the DataFrame with underscored
+        names, an ordered Categorical tier and the id as the index (what a pandas-native result
+        gives), and Result.to_dataframe() as it is."""
+        df = canon(result)
         under = df.rename(columns=lambda c: c.replace(".", "_"))
         under["tier"] = pd.Categorical(under["tier"].astype(str),
                                        categories=result.tier_names(), ordered=True)
         under = under.set_index("customer_id")
-        return result, df, under
+        return result, df, under, result.to_dataframe()
 
     def orders(self, result):
         """The frames() with the order argument each needs for the policy's order: plain strings
         do not know it."""
-        return zip(self.frames(result), (None, result.tier_names(), None))
+        names = result.tier_names()
+        return zip(self.frames(result), (None, names, None, names))
 
     def test_tier_pyramid(self):
         r = b2b()["full"]
-        df = r.to_dataframe()
+        df = canon(r)
         names = r.tier_names()
         rev = df["pareto.value"].astype(float)
         want_c = [100.0 * (df["tier"] == t).sum() / len(df) for t in names]
@@ -104,7 +117,7 @@ class PlotTest(unittest.TestCase):
 
     def test_pareto_curve(self):
         r = b2b()["sabc"]
-        df = r.to_dataframe()
+        df = canon(r)
         for data in self.frames(r):
             ax = plot.pareto_curve(data)
             lines = ax.get_lines()
@@ -124,7 +137,7 @@ class PlotTest(unittest.TestCase):
 
     def test_rf_heatmap(self):
         r = b2b()["full"]
-        df = r.to_dataframe()
+        df = canon(r)
         scored = df.dropna(subset=["rfm.r_score", "rfm.f_score"])
         want = pd.crosstab(scored["rfm.r_score"].astype(int), scored["rfm.f_score"].astype(int))
         want = want.reindex(index=[5, 4, 3, 2, 1], columns=[1, 2, 3, 4, 5], fill_value=0)
@@ -145,7 +158,7 @@ class PlotTest(unittest.TestCase):
 
     def test_p_alive_hist(self):
         r = b2b()["full"]
-        p = r.to_dataframe()["clv.p_alive"].dropna()
+        p = canon(r)["clv.p_alive"].dropna()
         for data in self.frames(r):
             ax = plot.p_alive_hist(data, bins=10)
             self.assertEqual(len(ax.patches), 10)
@@ -187,9 +200,12 @@ class PlotTest(unittest.TestCase):
     def test_migration_matrix(self):
         d = b2b()
         before, after = d["sabc"], d["full"]
-        want = pd.crosstab(before.to_dataframe()["tier"], after.to_dataframe()["tier"])
-        for (data_b, _), (data_a, order) in zip(self.orders(before), self.orders(after)):
-            if order is not None:
+        want = pd.crosstab(canon(before)["tier"], canon(after)["tier"])
+        for (data_b, order_b), (data_a, order) in zip(self.orders(before), self.orders(after)):
+            if order_b is not None and str(data_b["tier"].dtype) != "category":
+                data_b = data_b.assign(tier=pd.Categorical(data_b["tier"], categories=order_b,
+                                                           ordered=True))
+            if order is not None and str(data_a["tier"].dtype) != "category":
                 data_a = data_a.assign(tier=pd.Categorical(data_a["tier"], categories=order,
                                                            ordered=True))
             ax = plot.migration_matrix(data_b, data_a)
@@ -200,8 +216,8 @@ class PlotTest(unittest.TestCase):
                 cells, want.reindex(index=before.tier_names(), columns=after.tier_names(),
                                     fill_value=0).to_numpy())
         # a customer in one run only: the (new) row and the (gone) column
-        b = before.to_dataframe()[["customer_id", "tier"]].iloc[1:]
-        a = after.to_dataframe()[["customer_id", "tier"]].iloc[:-1]
+        b = canon(before)[["customer_id", "tier"]].iloc[1:]
+        a = canon(after)[["customer_id", "tier"]].iloc[:-1]
         ax = plot.migration_matrix(b, a)
         self.assertEqual(ax.get_yticklabels()[-1].get_text(), "(new)")
         self.assertEqual(ax.get_xticklabels()[-1].get_text(), "(gone)")
@@ -215,7 +231,7 @@ class PlotTest(unittest.TestCase):
     def test_scorecard_contributions(self):
         r = b2b()["full"]
         card = [m for m in r.models if m.kind == "scorecard"][0]
-        df = r.to_dataframe()
+        df = canon(r)
         cid = df["customer_id"][0]
         ax = plot.scorecard_contributions(r, cid)
         names = [t.get_text() for t in ax.get_yticklabels()]
