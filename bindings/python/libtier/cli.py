@@ -72,8 +72,9 @@ def _host_setup(p, quiet, progress, stderr):
 
 
 def _run_command(name, argv, stdout, stderr):
-    """`name` is "run", "explain", "diff", "report", "policies", "lint", "override add", "override remove",
-    "override list", "fit clv" or "clv"; `argv` the arguments after its words."""
+    """`name` is "run", "explain", "diff", "report", "policies", "lint", "override add",
+    "override remove", "override list", "fit clv" or "clv"; `argv` the arguments after its
+    words."""
     try:
         p = Pipeline()
     except TierError:
