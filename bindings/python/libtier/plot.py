@@ -21,9 +21,14 @@ The data arguments are defensive: a :class:`libtier.Result`, or a pandas DataFra
 
 import math
 import re
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
+
+if TYPE_CHECKING:  # only for the annotations: matplotlib and pandas stay optional
+    import pandas
+    from matplotlib.axes import Axes
 
 __all__ = [
-    "migration_matrix", "p_alive_grid", "p_alive_hist", "p_alive_matrix", "pareto_curve",
+    "contributions", "migration_matrix", "p_alive_grid", "p_alive_hist", "p_alive_matrix", "pareto_curve",
     "rf_heatmap", "scorecard_contributions", "tier_pyramid",
 ]
 
@@ -126,7 +131,8 @@ def _revenue(df, column=None):
 # --- tier pyramid --------------------------------------------------------------------------
 
 
-def tier_pyramid(data, ax=None, order=None, revenue=None, share=True):
+def tier_pyramid(data: Any, ax: "Optional[Axes]" = None, order: Optional[Sequence[str]] = None,
+                 revenue: Optional[str] = None, share: bool = True) -> "Axes":
     """Customers (left) and revenue (right) per tier, the first tier of the policy on top.
 
     `data` is a Result or a DataFrame with a tier column and a revenue column (`revenue` names
@@ -181,7 +187,8 @@ def _pareto_thresholds(data, thresholds):
     return [0.8, 0.95]
 
 
-def pareto_curve(data, ax=None, revenue=None, thresholds=None):
+def pareto_curve(data: Any, ax: "Optional[Axes]" = None, revenue: Optional[str] = None,
+                 thresholds: Optional[Sequence[float]] = None) -> "Axes":
     """The Pareto (Lorenz) curve: customers sorted by revenue, descending, against the cumulative
     share of revenue; dashed lines at the class thresholds (default: the Result's pareto model's
     threshold_a and threshold_b, else 0.8 and 0.95) with the customer share where each is reached.
@@ -238,7 +245,8 @@ def _heatmap(ax, matrix, rows, cols, fmt, cmap="Blues"):
     return ax
 
 
-def rf_heatmap(data, ax=None, value="count", monetary=None):
+def rf_heatmap(data: Any, ax: "Optional[Axes]" = None, value: str = "count",
+               monetary: Optional[str] = None) -> "Axes":
     """Recency score (rows, best on top) x frequency score (columns): the number of customers
     (`value="count"`) or their mean monetary value (`value="monetary"`; `monetary` names the
     column, default rfm.m) in each cell; every score from 1 to the highest seen is shown.
@@ -280,7 +288,8 @@ def rf_heatmap(data, ax=None, value="count", monetary=None):
 # --- P(alive) ------------------------------------------------------------------------------
 
 
-def p_alive_hist(data, ax=None, bins=20, column=None):
+def p_alive_hist(data: Any, ax: "Optional[Axes]" = None, bins: int = 20,
+                 column: Optional[str] = None) -> "Axes":
     """Histogram of P(alive) (column clv.p_alive, or `column`; customers without one are left
     out) over [0, 1] in `bins` equal bins. Returns the Axes."""
     df = _dataframe(data)
@@ -293,7 +302,8 @@ def p_alive_hist(data, ax=None, bins=20, column=None):
     return ax
 
 
-def p_alive_grid(model, T=None, max_x=None, max_t_x=None, steps=10):
+def p_alive_grid(model: Any, T: Optional[float] = None, max_x: Optional[int] = None,
+                 max_t_x: Optional[float] = None, steps: int = 10) -> "pandas.DataFrame":
     """P(alive) of a fitted clv model (libtier.CLV) for every (x, t_x) of a grid at one T (time
     units of the model), computed by the library: a scratch book holds one customer per cell
     (x + 1 purchase days, the first T units and the last T - t_x units before the model's
@@ -347,7 +357,9 @@ def p_alive_grid(model, T=None, max_x=None, max_t_x=None, steps=10):
     return out
 
 
-def p_alive_matrix(model, ax=None, T=None, max_x=None, max_t_x=None, steps=10):
+def p_alive_matrix(model: Any, ax: "Optional[Axes]" = None, T: Optional[float] = None,
+                   max_x: Optional[int] = None, max_t_x: Optional[float] = None,
+                   steps: int = 10) -> "Axes":
     """Heatmap of :func:`p_alive_grid`: frequency x (rows, most on top) by recency t_x
     (columns), P(alive) from the fitted clv model at one T. Returns the Axes."""
     grid = p_alive_grid(model, T=T, max_x=max_x, max_t_x=max_t_x, steps=steps)
@@ -373,7 +385,8 @@ def _tiers_by_id(data):
     return pd.Series(tiers.astype(str).to_numpy(), index=_ids(df)), order
 
 
-def migration_matrix(before, after=None, ax=None, new="(new)", gone="(gone)"):
+def migration_matrix(before: Any, after: Any = None, ax: "Optional[Axes]" = None,
+                     new: str = "(new)", gone: str = "(gone)") -> "Axes":
     """Customers per (tier before, tier after): rows the tiers of `before`, columns those of
     `after`, in policy order; a customer in only one run is counted in the `new` row or the
     `gone` column (shown only when someone is). `before` and `after` are Results or DataFrames;
@@ -409,7 +422,7 @@ _DROPPED = re.compile(r"^factor (\S+) \[(\w+),.*: \S+ missing -> (?:dropped, )?0
 _PENALTY = re.compile(r"^penalty (\S+):.*-> (-?[0-9.eE+-]+) points$")
 
 
-def contributions(explanation):
+def contributions(explanation: str) -> List[Tuple[str, str, float]]:
     """The factors and penalties of a scorecard explanation (tier_model_explain's text, or a
     Result.explain text holding it): a list of (name, group, points), the group "penalty" for a
     penalty."""
@@ -427,7 +440,8 @@ def contributions(explanation):
     return out
 
 
-def scorecard_contributions(source, customer, ax=None, model=None):
+def scorecard_contributions(source: Any, customer: Any, ax: "Optional[Axes]" = None,
+                            model: Optional[str] = None) -> "Axes":
     """Horizontal bars of the points each scorecard factor (and each penalty that applied) gave
     one customer, coloured by value group, from the scorecard's own explanation. `source` is a
     Result (its scorecard model, or `model` names one), or the explanation text. `customer` is
