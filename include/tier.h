@@ -29,6 +29,7 @@
 #include "tier/clv.h"
 #include "tier/needs.h"
 #include "tier/lifecycle.h"
+#include "tier/sbg.h"
 #include "tier/policy.h"
 #include "tier/result.h"
 #include "tier/history.h"

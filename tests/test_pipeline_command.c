@@ -161,6 +161,31 @@ static void test_fit_clv_command_sets_the_clv_options_in_its_own_spellings(void 
     tier_pipeline_free(p);
 }
 
+/* fit sbg: every --survivors is one cohort of the sbg model's list option, the other flags are its
+ * options, and the run needs no input (it fits from the options alone). */
+static void test_fit_sbg_command_collects_the_cohorts_and_runs_without_input(void **state)
+{
+    const char *argv[] = {"--survivors",     "1000,869,743,653",
+                          "--periods",       "10",
+                          "--survivors",     "1000,631,468",
+                          "--margin",        "250",
+                          "--discount-rate", "0.2"};
+    static const setting_want settings[] = {{"produce", "fit"}, {"models", "sbg"}};
+    static const setting_want options[] = {{"survivors", "1000 869 743 653,1000 631 468"},
+                                           {"periods", "10"},
+                                           {"discount_rate", "0.2"},
+                                           {"margin", "250"}};
+    tier_pipeline *p = new_pipeline();
+    (void)state;
+    assert_int_equal(command_ok(p, "fit sbg", argv, TST_COUNT(argv)), 0);
+    expect_settings(p, settings, TST_COUNT(settings), "after fit sbg");
+    run_ok(p);
+    assert_int_equal(tier_pipeline_model_count(p), 1);
+    expect_model_options(p, 0, options, TST_COUNT(options));
+    assert_int_equal(tier_book_customer_count(tier_pipeline_book(p)), 0);
+    tier_pipeline_free(p);
+}
+
 static void test_clv_command_sets_horizon_discount_rate_and_profit_margin(void **state)
 {
     const char *argv[] = {"--input",      NULL,
@@ -543,6 +568,20 @@ static const char fit_clv_help[] =
     "                [--time-unit day|week]\n"
     "\n" READER_FLAGS;
 
+#define FIT_SBG_NOTES                                                                     \
+    "\n"                                                                                  \
+    "  --survivors  one cohort: the customers at the start, then those left after\n"      \
+    "               1, 2, ... renewals (at least 3 counts in one cohort; give the\n"      \
+    "               flag once per cohort, cohorts may have different lengths)\n"          \
+    "  --periods    project survivors and retention for renewals 0..N (default: as\n"     \
+    "               far as the data); --discount-rate per period (default 0.1) for the\n" \
+    "               DERL of a new customer; --margin its recurring margin per period\n"   \
+    "               for the CLV (docs/sbg.md)\n"
+
+static const char fit_sbg_help[] =
+    "usage: tier fit sbg --survivors N0,N1,N2,... [--survivors ...] [--periods N]\n"
+    "                [--discount-rate D] [--margin M]\n" FIT_SBG_NOTES;
+
 static const char clv_help[] =
     "usage: tier clv <reader flags> --calibration-end YYYY-MM-DD --horizon N [--model "
     "bgnbd|pnbd]\n"
@@ -564,6 +603,7 @@ static const char all_help_head[] =
     "  lint      check a policy file: errors and warnings, one per line\n"
     "  override  pin a customer to a tier until a day, in a --state file (add, remove, list)\n"
     "  fit clv   fit the CLV models (BG/NBD or Pareto/NBD, Gamma-Gamma); JSON on stdout\n"
+    "  fit sbg   fit the sBG retention model on cohorts' survivor counts; JSON on stdout\n"
     "  clv       per-customer P(alive), expected purchases and spend, discounted CLV\n"
     "  version   print the library version\n"
     "  help      print this text\n"
@@ -600,24 +640,21 @@ static const char all_help_tail[] =
     "tier clv <reader flags> --calibration-end YYYY-MM-DD --horizon N [--model bgnbd|pnbd]\n"
     "         [--time-unit day|week] [--discount-rate R] [--profit-margin F]\n"
     "         [--out FILE] [--format csv|json]\n"
-    "\n" HORIZON_NOTES;
+    "\n" HORIZON_NOTES "\n"
+    "tier fit sbg --survivors N0,N1,N2,... [--survivors ...] [--periods N]\n"
+    "         [--discount-rate D] [--margin M]\n" FIT_SBG_NOTES;
 
 static void test_usage_of_each_command_is_what_tier_help_prints(void **state)
 {
     static const struct {
         const char *command, *text;
     } cases[] = {
-        {"run", run_help},
-        {"explain", explain_help},
-        {"diff", diff_help},
-        {"policies", policies_help},
-        {"lint", lint_help},
-        {"fit clv", fit_clv_help},
-        {"clv", clv_help},
-        {"version", "usage: tier version\n"},
-        {"override", override_help},
-        {"report", report_help},
-        {NULL, NULL},
+        {"run", run_help},         {"explain", explain_help},
+        {"diff", diff_help},       {"policies", policies_help},
+        {"lint", lint_help},       {"fit clv", fit_clv_help},
+        {"clv", clv_help},         {"version", "usage: tier version\n"},
+        {"fit sbg", fit_sbg_help}, {"override", override_help},
+        {"report", report_help},   {NULL, NULL},
     };
     static char all_help[8192];
     size_t i;
@@ -767,6 +804,28 @@ static int oom_set_command(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
+/* fit sbg's cohorts are gathered in a buffer and set as one option: all or nothing. */
+static int oom_set_fit_sbg(const tier_allocator *alloc, void *ud)
+{
+    static const char *const argv[] = {"--survivors",      "1000,869,743", "--survivors",
+                                       "1000,631,468,382", "--periods",    "5"};
+    tst_failing *f = alloc->ud;
+    tier_pipeline *p = NULL;
+    int rc;
+    (void)ud;
+    rc = tier_pipeline_new(&p, alloc);
+    if (rc == TIER_OK) {
+        rc = tier_pipeline_set_command(p, "fit sbg", TST_COUNT(argv), argv, NULL);
+        f->fail_at = 0;
+        /* a failed call leaves the produce setting as it was */
+        assert_string_equal(tst_pipeline_get(p, "produce"), rc == TIER_OK ? "fit" : "tiers");
+        if (rc == TIER_OK)
+            rc = tier_pipeline_run(p);
+    }
+    tier_pipeline_free(p);
+    return rc;
+}
+
 static void test_set_command_survives_every_failed_allocation(void **state)
 {
     long points;
@@ -778,8 +837,18 @@ static void test_set_command_survives_every_failed_allocation(void **state)
         fail_msg("%ld allocation points, want more than 30", points);
 }
 
+static void test_fit_sbg_command_survives_every_failed_allocation(void **state)
+{
+    long points;
+    (void)state;
+    points = tst_oom_walk(oom_set_fit_sbg, NULL);
+    if (points <= 10)
+        fail_msg("%ld allocation points, want more than 10", points);
+}
+
 TST_MAIN(cmocka_unit_test(test_run_command_turns_every_flag_into_its_setting),
          cmocka_unit_test(test_fit_clv_command_sets_the_clv_options_in_its_own_spellings),
+         cmocka_unit_test(test_fit_sbg_command_collects_the_cohorts_and_runs_without_input),
          cmocka_unit_test(test_clv_command_sets_horizon_discount_rate_and_profit_margin),
          cmocka_unit_test(test_help_flag_stops_reading_and_skips_the_required_options),
          cmocka_unit_test(test_quiet_flag_is_reported_and_changes_no_setting),
@@ -794,4 +863,5 @@ TST_MAIN(cmocka_unit_test(test_run_command_turns_every_flag_into_its_setting),
          cmocka_unit_test(test_usage_of_an_unknown_command_is_not_found_and_appends_nothing),
          cmocka_unit_test(test_usage_out_of_memory_leaves_the_text_as_it_was),
          cmocka_unit_test(test_get_leaves_the_callers_text_unchanged_when_out_of_memory),
-         cmocka_unit_test(test_set_command_survives_every_failed_allocation))
+         cmocka_unit_test(test_set_command_survives_every_failed_allocation),
+         cmocka_unit_test(test_fit_sbg_command_survives_every_failed_allocation))

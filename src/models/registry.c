@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/model_internal.h"
+#include "models/sbg/sbg.h"
 
 typedef struct user_kind {
     char *name;
@@ -23,8 +24,9 @@ static const struct {
     const char *kind;
     builtin_new make;
 } builtins[] = {
-    {"rfm", tier_rfm_new}, {"pareto", tier_pareto_new}, {"scorecard", tier_scorecard_new},
-    {"clv", tier_clv_new}, {"needs", tier_needs_new},   {"lifecycle", tier_lifecycle_new},
+    {"rfm", tier_rfm_new},        {"pareto", tier_pareto_new}, {"scorecard", tier_scorecard_new},
+    {"clv", tier_clv_new},        {"needs", tier_needs_new},   {"lifecycle", tier_lifecycle_new},
+    {"sbg", tier__sbg_model_new},
 };
 
 #define N_BUILTINS (sizeof builtins / sizeof builtins[0])

@@ -8,8 +8,9 @@
 #include "pipeline/pipeline_internal.h"
 
 /* Per built-in kind: the output columns of a `tiers` run ('@' stands for the model name), whether
- * it reads the book's transactions, whether it writes a fit report, and the pipeline's default
- * for one option (NULL for none) that the model list's own options override. Models run in the
+ * it reads the book's transactions, whether it writes a fit report (2: and fits from its options
+ * alone, so that a fit run of such models needs no input), and the pipeline's default for one
+ * option (NULL for none) that the model list's own options override. Models run in the
  * order listed, so clv must come before lifecycle for lifecycle to read clv.p_alive. */
 typedef struct kind_info {
     const char *kind;
@@ -31,6 +32,7 @@ static const kind_info kinds[] = {
     /* The B2B default card (docs/scorecard.md) that `tier run --accounts` has always used. */
     {"scorecard", "value_score=@.score:1,grade=@.grade", 0, 0, "preset", "b2b"},
     {"needs", "need_segment=@.segment", 0, 0, NULL, NULL},
+    {"sbg", "p_renew=@.p_renew:4,derl=@.derl:4,contract_clv=@.clv:2", 0, 2, NULL, NULL},
 };
 
 #define KIND_COUNT (sizeof kinds / sizeof kinds[0])
@@ -82,6 +84,19 @@ int tier__pipeline_kind_has_report(const char *kind)
 {
     const kind_info *k = find_kind(kind);
     return k && k->has_report;
+}
+
+int tier__pipeline_fit_without_input(const tier_pipeline *p)
+{
+    size_t i;
+    if (p->produce != TIER__PRODUCE_FIT || !p->models_set || !p->n_models)
+        return 0;
+    for (i = 0; i < p->n_models; i++) {
+        const kind_info *k = find_kind(p->models[i].kind);
+        if (!k || k->has_report != 2)
+            return 0;
+    }
+    return 1;
 }
 
 int tier__pipeline_model_is(const tier_model *m, const char *kind)

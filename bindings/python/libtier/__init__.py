@@ -13,8 +13,9 @@ Quick start::
 
 The other built-in models are libtier.Scorecard (value scorecard, grades A-E), libtier.CLV
 (BG/NBD or Pareto/NBD with Gamma-Gamma), libtier.Needs (needs segments) and libtier.Lifecycle
-(lifecycle stages); every model's outputs are columns of the Result (result.to_dataframe() with
-pandas).
+(lifecycle stages); libtier.SBG fits the shifted-beta-geometric retention model of contracts
+renewed period by period (survival, renewal probability, DERL). Every model's outputs are
+columns of the Result (result.to_dataframe() with pandas).
 
 libtier.Pipeline is the whole job of the ``tier`` command in one object (read, fit, score, tier,
 write), configured by key and value: Pipeline(input="orders.csv", out="tiers.csv").run();
@@ -44,13 +45,14 @@ from .pipeline import Pipeline
 from .retier import Retier
 from .policy import LintFinding, Policy
 from .result import DEFAULT_COLUMNS, Result, run
+from .sbg import SBG
 from .scorecard import Scorecard
 from .usermodel import Model  # the base of models written in Python
 
 __all__ = [
     "Book", "CLV", "CsvReader", "DEFAULT_COLUMNS", "Frame", "History", "Lifecycle", "LintFinding", "Model",
     "Needs",
-    "Pareto", "Pipeline", "Policy", "RFM", "Result", "Retier",
+    "Pareto", "Pipeline", "Policy", "RFM", "Result", "Retier", "SBG",
     "Scorecard", "SegmentMap", "TierError", "format_day",
     "from_day", "run", "to_day", "version", "version_number",
 ]
