@@ -16,7 +16,7 @@ from .dates import to_day
 try:
     import numpy as np
 except ImportError:  # stdlib-only installs
-    np = None
+    np = None  # type: ignore[assignment]
 
 
 def _typecode(size, candidates):

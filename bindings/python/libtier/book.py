@@ -104,6 +104,17 @@ class Book(Handle):
 
     options = tuple(_OPTIONS)
 
+    def _describe(self):
+        facts = [("customers", self.customer_count()), ("transactions", self.txn_count())]
+        days = self.day_range()
+        if days is not None:
+            from .dates import format_day
+            facts.append(("dates", "%s .. %s" % (format_day(days[0]), format_day(days[1]))))
+        attrs = self.attributes()
+        if attrs:
+            facts.append(("attributes", list(attrs)))
+        return facts
+
     # --- adding ----------------------------------------------------------------------------
 
     def add_txn(self, id, date, amount, margin=None):

@@ -11,7 +11,7 @@ from ._handle import Handle
 try:
     import numpy as np
 except ImportError:
-    np = None
+    np = None  # type: ignore[assignment]
 
 __all__ = ["Frame"]
 

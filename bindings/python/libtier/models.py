@@ -2,6 +2,7 @@
 """Models (the base of the built-ins, RFM and Pareto/ABC) and segment maps."""
 
 import math
+from typing import Any
 from ctypes import byref, c_char_p, c_double, c_int, c_size_t
 
 from . import _ffi
@@ -140,7 +141,7 @@ class Model(ModelCalls, Handle):
     saves to text and loads back (docs/model-state-format.md)."""
 
     _free = staticmethod(F.tier_model_free)
-    _kinds = {}  # kind name -> built-in wrapper class, filled by the modules defining them
+    _kinds: "dict[str, Any]" = {}  # kind name -> built-in wrapper class, filled by the modules defining them
 
     fit = ModelCalls._run_fit
     score = ModelCalls._run_score
@@ -189,6 +190,14 @@ class Model(ModelCalls, Handle):
         if self.closed:
             return "<%s closed>" % type(self).__name__
         return "<%s %r kind=%r>" % (type(self).__name__, self.name, self.kind)
+
+    def _describe(self):
+        facts = [("name", self.name), ("kind", self.kind)]
+        try:
+            facts.append(("options", self.get_options()))
+        except Exception:
+            pass
+        return facts
 
 
 _DIMS = {"r": _ffi.RFM_R, "f": _ffi.RFM_F, "m": _ffi.RFM_M}

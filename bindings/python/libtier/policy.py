@@ -236,6 +236,14 @@ class Policy(Handle):
             F.tier_policy_describe(self._p, text.ptr)
             return text.value()
 
+    def _describe(self):
+        facts = [("name", self.name or "(unnamed)"), ("tiers", self.tiers())]
+        if self.description:
+            facts.append(("description", self.description))
+        if self.entitlements:
+            facts.append(("entitlements", sorted(self.entitlements)))
+        return facts
+
     def __repr__(self):
         if self.closed:
             return "<Policy closed>"

@@ -84,8 +84,20 @@ class Result(Handle):
         self._book, self._models, self._policy = book, models, policy
         return self
 
+    def _describe(self):
+        if self._book is None:
+            return [("state", "not run")]
+        counts = ["%s: %d" % (name, self.tier_summary(t)[0])
+                  for t, name in enumerate(self.tier_names())]
+        facts = [("customers", self.customer_count()), ("tiers", counts)]
+        if self._policy is not None and self._policy.name:
+            facts.append(("policy", self._policy.name))
+        facts.append(("models", [m.name for m in self._models or ()]))
+        return facts
+
     @property
     def book(self):
+        """The book of the last run (None before one)."""
         return self._book
 
     @property

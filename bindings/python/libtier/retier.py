@@ -16,12 +16,13 @@ from ctypes import byref, c_char_p, c_double, c_size_t, string_at
 
 from . import _ffi
 from ._ffi import F
+from ._display import Described
 from .dates import to_day
 
 __all__ = ["Retier"]
 
 
-class Retier:
+class Retier(Described):
     """The retier of a pipeline's last run (made by :meth:`Pipeline.retier`; owned by the
     pipeline and valid until its next run). Customers are given by id or by book index."""
 
@@ -29,6 +30,10 @@ class Retier:
         self._pipeline = pipeline  # keeps the owner alive
         self._p = handle
         self._run = pipeline._runs
+
+    def _describe(self):
+        return [("customers", F.tier_book_customer_count(self._book())),
+                ("current", self._pipeline._runs == self._run)]
 
     def _check(self):
         if self._pipeline._runs != self._run:
