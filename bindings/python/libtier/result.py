@@ -11,6 +11,7 @@ from ctypes import byref, c_double, c_size_t
 from . import _ffi
 from ._ffi import F
 from ._handle import Handle
+from . import _pandas
 from .frame import Frame
 
 __all__ = ["Result", "run", "DEFAULT_COLUMNS"]
@@ -227,7 +228,7 @@ class Result(Handle):
                               byref(rev))
         return n.value, rev.value
 
-    def summary(self):
+    def summary_dict(self):
         """{tier: {"customers", "revenue", "customer_share", "revenue_share"}} in tier order;
         shares are fractions of all customers and of the summed revenue of all tiers."""
         rows = [(name,) + self.tier_summary(t) for t, name in enumerate(self.tier_names())]
@@ -237,6 +238,25 @@ class Result(Handle):
                        "customer_share": n / total_n if total_n else 0.0,
                        "revenue_share": rev / total_rev if total_rev else 0.0}
                 for name, n, rev in rows}
+
+    def summary(self):
+        """The tiers in policy order with their customers (int), revenue and the two shares
+        (fractions of all customers and of the summed revenue of all tiers): with pandas a
+        DataFrame indexed by tier (an ordered CategoricalIndex named "tier"), without pandas
+        the dict of :meth:`summary_dict`."""
+        data = self.summary_dict()
+        try:
+            import pandas as pd
+        except ImportError:
+            return data
+        names = list(data)
+        df = pd.DataFrame(
+            {"customers": pd.array([data[t]["customers"] for t in names], dtype="int64"),
+             "revenue": [data[t]["revenue"] for t in names],
+             "customer_share": [data[t]["customer_share"] for t in names],
+             "revenue_share": [data[t]["revenue_share"] for t in names]},
+            index=pd.CategoricalIndex(names, categories=names, ordered=True, name="tier"))
+        return df
 
     def rows(self):
         """Yields one dict per customer: customer_id, tier, reason and every frame column
@@ -257,16 +277,55 @@ class Result(Handle):
                 row[name] = cols[name][i]
             yield row
 
-    def to_dataframe(self):
-        """A pandas DataFrame: customer_id, tier, reason and every frame column."""
+    def column_names(self, names="query"):
+        """{library name: DataFrame column name} of to_dataframe(names=...): "query" maps each
+        name through libtier._pandas.query_name ("rfm.r_score" -> "rfm_r_score"), "original"
+        keeps it."""
+        cols = [c for c in self.frame.columns() if c not in ("tier", "reason")]
+        cols = ["tier", "reason"] + cols
+        if names == "original":
+            return {c: c for c in cols}
+        if names != "query":
+            raise ValueError("names must be 'query' or 'original', not %r" % (names,))
+        return _pandas.query_names(cols)
+
+    def to_dataframe(self, names="query", index=True):
+        """A pandas DataFrame of the run, one row per customer in book order.
+
+        Indexed by customer id (index name "customer_id"; ``index=False`` gives a RangeIndex
+        and a customer_id column first). Columns: tier (an ordered Categorical in policy
+        order, NaN where no rule matched), reason, then every model's columns. Integer outputs
+        of the built-in models (RFM scores, r, f, tenure; clv x; lifecycle days) are int64, or
+        nullable Int64 when a customer has none; other numbers float64 (NaN = missing); label
+        columns Categoricals of their texts. ``names="query"`` (default) makes every name usable
+        in ``df.query`` ("rfm.r_score" -> "rfm_r_score"; :meth:`column_names` has the mapping);
+        ``names="original"`` keeps the library's dotted names.
+        """
         import pandas as pd
         book = self._need_run()
         frame = self.frame
-        data = {"customer_id": book.customer_ids(), "tier": self.tiers, "reason": self.reasons}
+        mapping = self.column_names(names)
+        ints = _pandas.integer_columns(self._models or ())
+        p = self._p
+        n = F.tier_result_customer_count(p)
+        tier_codes = [F.tier_result_tier(p, i) for i in range(n)]
+        data = {mapping["tier"]: _pandas.tiers(tier_codes, self.tier_names()),
+                mapping["reason"]: self.reasons}
         for name in frame.columns():
-            if name not in data:
-                data[name] = frame.column(name)
-        return pd.DataFrame(data)
+            if name in ("tier", "reason"):
+                continue
+            if frame.column_type(name) == "label":
+                values = _pandas.labels(frame.codes(name), frame.labels_of(name))
+            elif name in ints:
+                values = _pandas.integers(frame.numbers(name))
+            else:
+                values = frame.numbers(name)
+            data[mapping[name]] = values
+        ids = book.customer_ids()
+        df = pd.DataFrame(data, index=_pandas.index(ids))
+        if not index:
+            df = df.reset_index()
+        return df
 
     # --- output -------------------------------------------------------------------------------
 
