@@ -38,7 +38,7 @@ install, the DataFrame conventions and the names of the columns.
 """
 
 from ._ffi import Error, Status, TierError, version, version_number
-from .book import Book, CsvReader
+from .book import Book, CsvReader, DroppedRowsWarning
 from .clv import CLV
 from .dates import format_day, from_day, to_day
 from .frame import Frame
@@ -54,7 +54,7 @@ from .scorecard import Scorecard
 from .usermodel import Model  # the base of models written in Python
 
 __all__ = [
-    "Book", "CLV", "CsvReader", "DEFAULT_COLUMNS", "Error", "Frame", "History", "Lifecycle", "LintFinding", "Model",
+    "Book", "CLV", "CsvReader", "DEFAULT_COLUMNS", "DroppedRowsWarning", "Error", "Frame", "History", "Lifecycle", "LintFinding", "Model",
     "Needs",
     "Pareto", "Pipeline", "Policy", "RFM", "Result", "Retier",
     "Scorecard", "SegmentMap", "Status", "TierError", "format_day",

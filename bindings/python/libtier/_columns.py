@@ -108,6 +108,12 @@ def _np_missing(a):
     return np.zeros(a.shape, dtype=bool)
 
 
+def missing_mask(values):
+    """Boolean NumPy mask of the missing entries (None, NaN, NaT, pd.NA) of a column, whole-array
+    where the dtype allows (object columns test each entry)."""
+    return _np_missing(_np_column(values))
+
+
 def _np_first(mask):
     return int(np.flatnonzero(mask)[0])
 

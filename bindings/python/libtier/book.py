@@ -5,6 +5,7 @@ import ctypes
 import math
 import numbers
 import os
+import warnings
 from ctypes import byref, c_char_p, c_double, c_int, c_int32, c_int64, c_size_t
 
 from . import _columns, _ffi
@@ -145,26 +146,55 @@ class Book(Handle):
         return out.value
 
     @classmethod
-    def from_dataframe(cls, df, id="customer_id", date="date", amount="amount", margin=None,
+    def from_dataframe(cls, df, id=None, date=None, amount=None, margin=None, dropna=False,
                        **options):
-        """A new book from a pandas DataFrame with one transaction per row (no per-row loop)."""
+        """A new book from a pandas DataFrame with one transaction per row (no per-row loop);
+        the arguments are those of :meth:`add_dataframe`, `options` those of Book()."""
         book = cls(**options)
         with book._closed_on_error():
-            book.add_dataframe(df, id=id, date=date, amount=amount, margin=margin)
+            book.add_dataframe(df, id=id, date=date, amount=amount, margin=margin, dropna=dropna)
         return book
 
-    def add_dataframe(self, df, id="customer_id", date="date", amount="amount", margin=None):
-        """Adds the rows of a pandas DataFrame; returns the number of rows added."""
-        for col in (id, date, amount) + ((margin,) if margin is not None else ()):
-            if col not in df.columns:
-                raise KeyError("the DataFrame has no column %r" % (col,))
+    def add_dataframe(self, df, id=None, date=None, amount=None, margin=None, dropna=False):
+        """Adds the rows of a pandas DataFrame (one transaction per row) in one all-or-nothing
+        call; returns the number of rows added.
 
-        def column(name):
-            series = df[name]
-            return series.to_numpy() if hasattr(series, "to_numpy") else series.values
+        Columns: `id`, `date` and `amount` name them; None finds them by the CSV reader's
+        usual names (tier_pipeline_sniff: customer_id, customer, customerid, id, account_id;
+        date, order_date, invoice_date, day; amount, dollar_value, revenue, value, total, sales,
+        the first present). The customer id may be the index: ``id="index"``, or id=None when no
+        column has an id name and the index is not a plain RangeIndex. `margin` (optional)
+        names a margin column.
 
-        return self.add_txns(column(id), column(date), column(amount),
-                             column(margin) if margin is not None else None)
+        Missing values (None, NaN, pd.NA, NaT) in the id, date or amount are an error naming
+        the row (position and index label) and the column; ``dropna=True`` drops those rows
+        instead, warns with a :class:`DroppedRowsWarning` saying how many, and adds their count
+        to :attr:`dropped_rows`. Dates: datetime64, Timestamps, dates, ISO text or YYYYMMDD
+        integers; a timezone-aware timestamp counts by its own wall-clock date (2024-01-01
+        23:30-05:00 is 2024-01-01), never converted to UTC. An empty frame adds nothing.
+        """
+        names = _dataframe_roles(df, id, date, amount, margin)
+        values = {role: _dataframe_values(df, name) for role, name in names.items()}
+        keep = None
+        masks = [(role, _columns.missing_mask(values[role])) for role in ("id", "date", "amount")]
+        bad = masks[0][1] | masks[1][1] | masks[2][1]
+        if bad.any():
+            rows = bad.nonzero()[0]
+            first = int(rows[0])
+            if not dropna:
+                which = ", ".join("%r" % (names[role],) for role, mask in masks if mask[first])
+                raise _ffi.error(_ffi.EINVAL, "row %d (index %r): missing value in %s; pass "
+                                 "dropna=True to drop such rows" % (first, df.index[first], which))
+            keep = ~bad
+            self.dropped_rows += len(rows)
+            warnings.warn(DroppedRowsWarning(
+                "dropped %d of %d rows with a missing customer id, date or amount (first: row "
+                "%d, index %r)" % (len(rows), len(bad), first, df.index[first])), stacklevel=2)
+            values = {role: v[keep] for role, v in values.items()}
+        return self.add_txns(values["id"], values["date"], values["amount"], values.get("margin"))
+
+    #: Rows add_dataframe(dropna=True) dropped from this book so far.
+    dropped_rows = 0
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -439,6 +469,55 @@ class Book(Handle):
                 id = "account_id"
         return CsvReader(delimiter=delimiter, header=header, column_names=column_names, id=id,
                          limits=limits, progress=progress)
+
+
+class DroppedRowsWarning(UserWarning):
+    """add_dataframe(dropna=True) dropped rows with a missing id, date or amount (the message
+    says how many and which came first; Book.dropped_rows counts them)."""
+
+
+def _dataframe_values(df, name):
+    """A column (or, for the name "index", the index) as a NumPy array (object for pandas'
+    nullable types, so pd.NA stays visible)."""
+    series = df.index if name == "index" else df[name]
+    return series.to_numpy() if hasattr(series, "to_numpy") else series.values
+
+
+def _dataframe_roles(df, id, date, amount, margin):
+    """{role: column name ("index" for the index)} of a transaction DataFrame: the names given,
+    else the CSV reader's usual names of each role as tier_pipeline_sniff finds them."""
+    from .pipeline import sniff
+    columns = [c for c in df.columns if isinstance(c, str)]
+    header = "\t".join(c.replace("\t", " ") for c in columns) or "-"
+    out = {}
+    for role, given in (("id", id), ("date", date), ("amount", amount)):
+        if given is not None:
+            if given != "index" and given not in df.columns:
+                if role == "id" and given == df.index.name:
+                    given = "index"
+                else:
+                    raise KeyError("the DataFrame has no column %r (its columns: %s)"
+                                   % (given, ", ".join(map(repr, df.columns))))
+            out[role] = given
+            continue
+        _, found = sniff(header, role, delimiter=9)
+        if found in columns:
+            out[role] = found
+        elif role == "id" and not _is_range_index(df.index):
+            out[role] = "index"
+        else:
+            raise KeyError("the DataFrame has no %s column: name it (%s=...) or use one of the "
+                           "CSV reader's names (docs/python.md); its columns: %s"
+                           % (role, role, ", ".join(map(repr, df.columns))))
+    if margin is not None:
+        if margin not in df.columns:
+            raise KeyError("the DataFrame has no column %r" % (margin,))
+        out["margin"] = margin
+    return out
+
+
+def _is_range_index(index):
+    return type(index).__name__ == "RangeIndex" and index.name is None
 
 
 def _delimiter(value):
