@@ -182,9 +182,11 @@ class Book(Handle):
             rows = bad.nonzero()[0]
             first = int(rows[0])
             if not dropna:
-                which = ", ".join("%r" % (names[role],) for role, mask in masks if mask[first])
-                raise _ffi.error(_ffi.EINVAL, "row %d (index %r): missing value in %s; pass "
-                                 "dropna=True to drop such rows" % (first, df.index[first], which))
+                role = next(role for role, mask in masks if mask[first])
+                raise _ffi.error(_ffi.EINVAL, "row %d: missing %s (column %r, index %r); pass "
+                                 "dropna=True to drop such rows"
+                                 % (first, {"id": "customer id"}.get(role, role), names[role],
+                                    df.index[first]))
             keep = ~bad
             self.dropped_rows += len(rows)
             warnings.warn(DroppedRowsWarning(
