@@ -173,27 +173,10 @@ class Book(Handle):
         integers; a timezone-aware timestamp counts by its own wall-clock date (2024-01-01
         23:30-05:00 is 2024-01-01), never converted to UTC. An empty frame adds nothing.
         """
-        names = _dataframe_roles(df, id, date, amount, margin)
-        values = {role: _dataframe_values(df, name) for role, name in names.items()}
-        keep = None
-        masks = [(role, _columns.missing_mask(values[role])) for role in ("id", "date", "amount")]
-        bad = masks[0][1] | masks[1][1] | masks[2][1]
-        if bad.any():
-            rows = bad.nonzero()[0]
-            first = int(rows[0])
-            if not dropna:
-                role = next(role for role, mask in masks if mask[first])
-                raise _ffi.error(_ffi.EINVAL, "row %d: missing %s (column %r, index %r); pass "
-                                 "dropna=True to drop such rows"
-                                 % (first, {"id": "customer id"}.get(role, role), names[role],
-                                    df.index[first]))
-            keep = ~bad
-            self.dropped_rows += len(rows)
-            warnings.warn(DroppedRowsWarning(
-                "dropped %d of %d rows with a missing customer id, date or amount (first: row "
-                "%d, index %r)" % (len(rows), len(bad), first, df.index[first])), stacklevel=2)
-            values = {role: v[keep] for role, v in values.items()}
-        return self.add_txns(values["id"], values["date"], values["amount"], values.get("margin"))
+        values, dropped = transaction_columns(df, id, date, amount, margin, dropna)
+        n = self.add_txns(values["id"], values["date"], values["amount"], values.get("margin"))
+        self.dropped_rows += dropped  # only once the rows are in (all or nothing)
+        return n
 
     #: Rows add_dataframe(dropna=True) dropped from this book so far.
     dropped_rows = 0
@@ -476,6 +459,30 @@ class Book(Handle):
 class DroppedRowsWarning(UserWarning):
     """add_dataframe(dropna=True) dropped rows with a missing id, date or amount (the message
     says how many and which came first; Book.dropped_rows counts them)."""
+
+
+def transaction_columns(df, id=None, date=None, amount=None, margin=None, dropna=False):
+    """({role: NumPy array} of the transaction columns of a DataFrame, rows dropped): the roles
+    by :func:`_dataframe_roles`, the missing values refused or dropped as add_dataframe says."""
+    names = _dataframe_roles(df, id, date, amount, margin)
+    values = {role: _dataframe_values(df, name) for role, name in names.items()}
+    masks = [(role, _columns.missing_mask(values[role])) for role in ("id", "date", "amount")]
+    bad = masks[0][1] | masks[1][1] | masks[2][1]
+    if not bad.any():
+        return values, 0
+    rows = bad.nonzero()[0]
+    first = int(rows[0])
+    if not dropna:
+        role = next(role for role, mask in masks if mask[first])
+        raise _ffi.error(_ffi.EINVAL, "row %d: missing %s (column %r, index %r); pass "
+                         "dropna=True to drop such rows"
+                         % (first, {"id": "customer id"}.get(role, role), names[role],
+                            df.index[first]))
+    warnings.warn(DroppedRowsWarning(
+        "dropped %d of %d rows with a missing customer id, date or amount (first: row "
+        "%d, index %r)" % (len(rows), len(bad), first, df.index[first])), stacklevel=3)
+    keep = ~bad
+    return {role: v[keep] for role, v in values.items()}, len(rows)
 
 
 def _dataframe_values(df, name):

@@ -2,6 +2,8 @@
 """The built-in CLV model: BG/NBD or Pareto/NBD purchases with Gamma-Gamma spend (clv.h,
 docs/clv.md)."""
 
+import math
+import statistics
 from ctypes import byref, c_double
 
 from . import _ffi
@@ -9,10 +11,11 @@ from ._ffi import F
 from .dates import from_day, to_day
 from .models import Model, day_property
 
-__all__ = ["CLV"]
+__all__ = ["CLV", "calibration_and_holdout", "summary_data"]
 
 _UNITS = {"day": 1, "days": 1, "week": 7, "weeks": 7}
 _DAY_OPTIONS = ("calibration_end", "as_of")
+_FLOAT_STATS = ("log_likelihood", "gradient")
 
 
 def _submodel(which):
@@ -136,7 +139,84 @@ class CLV(Model):
         return out.value
 
     def fit_stats(self, which="purchase"):
-        return {name: self.fit_stat(which, name) for name in _ffi.CLV_STATS}
+        """Every figure of the fit of "purchase" or "spend" with its real type:
+        log_likelihood and gradient float; iterations, customers, excluded_zero_spend,
+        evaluations, distinct_rows and no_purchase int; converged bool; calibration_end a
+        datetime.date. A figure the library does not know (NaN, e.g. after a load) is None.
+        fit_stat() gives the raw float of one."""
+        out = {}
+        for name in _ffi.CLV_STATS:
+            value = self.fit_stat(which, name)
+            if math.isnan(value):
+                out[name] = None
+            elif name in _FLOAT_STATS:
+                out[name] = value
+            elif name == "converged":
+                out[name] = bool(value)
+            elif name == "calibration_end":
+                out[name] = from_day(int(value))
+            else:
+                out[name] = int(value)
+        return out
+
+    def confidence_intervals(self, which="purchase", level=0.95, log=False):
+        """Confidence intervals of the fitted parameters of "purchase" or "spend" from the
+        standard errors of the fit (the inverse of the observed information): {parameter:
+        (estimate, std_error, lower, upper)}, a DataFrame indexed by parameter with pandas.
+        Wald intervals estimate +- z * se (z of the two-sided `level`), as lifetimes reports;
+        ``log=True`` gives intervals on the log scale (estimate * exp(+- z * se / estimate)),
+        which stay positive as every parameter is. TierError TIER_ENOTFOUND when the fit has no
+        standard errors (see standard_errors())."""
+        if not 0.0 < level < 1.0:
+            raise ValueError("level must be in (0, 1), not %r" % (level,))
+        z = statistics.NormalDist().inv_cdf(0.5 + level / 2.0)
+        est, se = self.params(which), self.standard_errors(which)
+        rows = {}
+        for name, value in est.items():
+            err = se[name]
+            if log and value > 0:
+                factor = math.exp(z * err / value)
+                rows[name] = (value, err, value / factor, value * factor)
+            else:
+                rows[name] = (value, err, value - z * err, value + z * err)
+        try:
+            import pandas as pd
+        except ImportError:
+            return rows
+        return pd.DataFrame.from_dict(rows, orient="index",
+                                      columns=["estimate", "std_error", "lower", "upper"]) \
+            .rename_axis("parameter")
+
+    def predict(self, book, horizon=None):
+        """Each customer's CLV outputs for `horizon` time units ahead (None: the model's horizon
+        option), from the fitted parameters, without refitting: the model's horizon option is
+        set for the one scoring and restored after it. p_alive does not depend on the horizon;
+        expected_purchases, clv do. Returns a DataFrame indexed by customer id (columns x,
+        t_x, T, p_alive, expected_purchases, expected_spend, clv; NaN for customers without a
+        purchase day up to the calibration end), or without pandas a dict of those columns
+        (lists) plus "customer_id"."""
+        saved = self.get_option("horizon")
+        if horizon is not None:
+            self.set_option("horizon", float(horizon))
+        try:
+            with self.score(book) as frame:
+                prefix = self.name + "."
+                cols = {c[len(prefix):]: frame.numbers(c) for c in frame.columns()
+                        if c.startswith(prefix)}
+        finally:
+            self.set_option("horizon", saved)
+        ids = book.customer_ids()
+        try:
+            import pandas as pd
+        except ImportError:
+            out = {"customer_id": ids}
+            out.update({k: list(v) for k, v in cols.items()})
+            return out
+        from . import _pandas
+        df = pd.DataFrame(cols, index=_pandas.index(ids))
+        if "x" in df:
+            df["x"] = _pandas.integers(df["x"].to_numpy())
+        return df
 
     def holdout(self, book, holdout_end, frame=None):
         """Validates the fitted model on the holdout span (calibration end, holdout_end] of
@@ -155,3 +235,5 @@ class CLV(Model):
 
 
 Model._kinds["clv"] = CLV
+
+from ._summary import calibration_and_holdout, summary_data  # noqa: E402  (uses CLV's units)
