@@ -99,6 +99,7 @@ class Book(Handle):
         F.tier_book_set_option(self._p, self._option_key(name), _ffi.int64(value, name))
 
     def get_option(self, name):
+        """The value of a book option (name from Book.options, or its key) as an int."""
         out = c_int64()
         F.tier_book_get_option(self._p, self._option_key(name), byref(out))
         return out.value
@@ -203,6 +204,7 @@ class Book(Handle):
         return int(customer)
 
     def customer_count(self):
+        """The number of customers in the book."""
         return F.tier_book_customer_count(self._p)
 
     def __len__(self):
@@ -221,6 +223,8 @@ class Book(Handle):
         return ctypes.string_at(ptr, n.value).decode("utf-8")
 
     def customer_ids(self):
+        """Every customer id (str) in book order (the order of the index of every result
+        DataFrame)."""
         return [self.customer_id(i) for i in range(self.customer_count())]
 
     def stat(self, customer, name):
@@ -237,6 +241,7 @@ class Book(Handle):
         return {name: self.stat(idx, name) for name in _ffi.BOOK_STATS if name != "ignored_rows"}
 
     def ignored_rows(self):
+        """Rows the book ignored (dated on or after its ignore_from day)."""
         out = c_double()
         F.tier_book_customer_stat(self._p, 0, _ffi.BOOK_STATS["ignored_rows"], byref(out))
         return int(out.value)
@@ -250,6 +255,8 @@ class Book(Handle):
                 None if math.isnan(m) else m)
 
     def txns(self):
+        """Every stored transaction as (customer id, date, amount, margin or None), in stored
+        order."""
         for t in range(self.txn_count()):
             yield self.txn(t)
 
@@ -307,6 +314,7 @@ class Book(Handle):
         return out
 
     def attribute_count(self):
+        """The number of attribute columns the book holds."""
         return F.tier_book_attribute_count(self._p)
 
     def set_attributes(self, ids, columns, types=None):
@@ -594,9 +602,13 @@ class CsvReader(Handle):
         return self.rows_read()
 
     def read_file(self, book, path):
+        """Reads the transaction CSV file `path` into `book` (all or nothing); returns the rows
+        read."""
         return self._read(F.tier_csv_read_file, book, os.fsencode(path))
 
     def read_buffer(self, book, data):
+        """Reads transaction CSV text (str or bytes) into `book` (all or nothing); returns the
+        rows read."""
         raw = _ffi.encode(data, "CSV data")
         return self._read(F.tier_csv_read_buffer, book, raw, len(raw))
 
@@ -605,10 +617,13 @@ class CsvReader(Handle):
         return self._read(F.tier_csv_read_attributes_file, book, os.fsencode(path))
 
     def read_attributes_buffer(self, book, data):
+        """Reads attribute CSV text (str or bytes) into `book` (all or nothing); returns the
+        rows read."""
         raw = _ffi.encode(data, "CSV data")
         return self._read(F.tier_csv_read_attributes_buffer, book, raw, len(raw))
 
     def rows_read(self):
+        """Data rows the last read consumed."""
         return F.tier_csv_rows_read(self._p)
 
     def error_position(self):
@@ -616,5 +631,6 @@ class CsvReader(Handle):
         return F.tier_csv_error_line(self._p), F.tier_csv_error_column(self._p)
 
     def last_error(self):
+        """The text of the reader's last failure ("" when none)."""
         return _ffi.decode(F.tier_csv_last_error(self._p))
 

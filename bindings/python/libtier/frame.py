@@ -36,6 +36,7 @@ class Frame(Handle):
         self._adopt(ptr)
 
     def close(self):
+        """Frees an owned frame (a borrowed one is only forgotten); safe to call twice."""
         if self._finalizer is None:  # borrowed: forget, never free
             self._ptr = None
             self._owner = None
@@ -43,6 +44,7 @@ class Frame(Handle):
         super().close()
 
     def rows(self):
+        """The number of rows (customers)."""
         return F.tier_frame_rows(self._p)
 
     def last_error(self):
@@ -103,6 +105,7 @@ class Frame(Handle):
         return self._copy(name, F.tier_frame_labels, ctypes.c_int32, "numbers")
 
     def labels(self, name):
+        """A label column as a list of str (None = missing)."""
         texts = self.labels_of(name)
         return [texts[c] if c >= 0 else None for c in self.codes(name)]
 
@@ -116,6 +119,7 @@ class Frame(Handle):
         return self.column(name)
 
     def to_dict(self):
+        """{column name: values} of every column."""
         return {name: self.column(name) for name in self.columns()}
 
     def to_dataframe(self, index=None):

@@ -162,6 +162,7 @@ class History(Handle):
 
     @property
     def policy_name(self):
+        """The name of the policy of the last run ("" before the first)."""
         return _str(F.tier_history_policy_name(self._p))
 
     @property

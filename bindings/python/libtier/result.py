@@ -62,6 +62,8 @@ class Result(Handle):
         self._book = self._models = self._policy = None
 
     def run(self, book, models=None, policy=None, as_of=None):
+        """Fits and scores `models` on `book` and applies `policy` (see libtier.run); returns
+        self."""
         from .dates import to_day
         from .models import Pareto, RFM
         from .policy import Policy
@@ -103,10 +105,12 @@ class Result(Handle):
 
     @property
     def models(self):
+        """The models of the last run (a list)."""
         return list(self._models or ())
 
     @property
     def policy(self):
+        """The Policy of the last run (None before one)."""
         return self._policy
 
     def _need_run(self):
@@ -117,12 +121,14 @@ class Result(Handle):
     # --- per customer -------------------------------------------------------------------------
 
     def customer_count(self):
+        """The number of customers of the run."""
         return F.tier_result_customer_count(self._p)
 
     def __len__(self):
         return self.customer_count()
 
     def tier_names(self):
+        """The tier names in policy order."""
         return _ffi.names(F.tier_result_tier_count, F.tier_result_tier_name, self._p)
 
     def tier(self, customer):
@@ -132,6 +138,7 @@ class Result(Handle):
         return None if t < 0 else _ffi.decode(F.tier_result_tier_name(self._p, t))
 
     def reason(self, customer):
+        """The reason (text of the matching rule) of one customer, by index or id."""
         raw = F.tier_result_reason(self._p, self._index(customer))
         return raw.decode("utf-8") if raw else ""
 
@@ -199,6 +206,7 @@ class Result(Handle):
 
     @property
     def reasons(self):
+        """Every customer's reason, in book order."""
         p = self._p
         return [(F.tier_result_reason(p, i) or b"").decode("utf-8")
                 for i in range(F.tier_result_customer_count(p))]
@@ -219,6 +227,7 @@ class Result(Handle):
         return self.frame.columns()
 
     def column(self, name):
+        """One frame column's values by its library name ("rfm.r_score")."""
         return self.frame.column(name)
 
     def tier_summary(self, tier):
@@ -360,9 +369,11 @@ class Result(Handle):
                 fileobj.write(tail)
 
     def to_bytes(self, columns=None, format="csv"):
+        """The output file's bytes (CSV or JSON), as write() would write them."""
         buf = io.BytesIO()
         self.write_to(buf, columns, format)
         return buf.getvalue()
 
     def to_string(self, columns=None, format="csv"):
+        """The output file's text (CSV or JSON), as write() would write it."""
         return self.to_bytes(columns, format).decode("utf-8")

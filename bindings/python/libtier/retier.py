@@ -90,6 +90,7 @@ class Retier(Described):
         return _ffi.decode(F.tier_retier_tier_name(self._p, self._index(customer)))
 
     def reason(self, customer):
+        """The reason of one customer's current tier."""
         self._check()
         return _ffi.decode(F.tier_retier_reason(self._p, self._index(customer)))
 
@@ -100,6 +101,7 @@ class Retier(Described):
         return text.split(";") if text else []
 
     def route(self, customer):
+        """The team one customer is routed to, None when not routed."""
         self._check()
         return _ffi.decode(F.tier_retier_route(self._p, self._index(customer)))
 

@@ -783,6 +783,7 @@ class Model(ModelCalls):
 
     @property
     def closed(self):
+        """Whether close() has freed the model."""
         return bool(self.__dict__.get("_tier_closed"))
 
     def close(self):
