@@ -223,5 +223,24 @@ class PandasConversionTest(unittest.TestCase):
             self.assertEqual(b.txn_count(), 3)
 
 
+@unittest.skipUnless(_support.HAVE_NUMPY, "NumPy is not installed")
+class NumpyIdPathTest(unittest.TestCase):
+    """The whole-array id conversions give the bytes of the checked one-by-one path."""
+
+    def test_fast_id_paths_equal_the_checked_path(self):
+        import numpy as np
+        cases = [np.array([0, 5, -7, 123456789, -2 ** 63, 2 ** 63 - 1]),
+                 np.array([0, 2 ** 64 - 1], dtype=np.uint64),
+                 np.array([7], dtype=np.int8),
+                 np.array(["a", "b\u00e9", "xyz", "\u4e2d\u6587"], dtype=object)]
+        for values in cases:
+            with self.subTest(values=values):
+                data, offsets = _columns.np_ids(values)
+                want_data, want_offsets = _columns.py_ids(values.tolist())
+                got = bytes(data.tobytes()[:int(offsets[-1])])
+                self.assertEqual(got, want_data[:want_offsets[-1]])
+                self.assertEqual([int(o) for o in offsets], list(want_offsets))
+
+
 if __name__ == "__main__":
     unittest.main()
