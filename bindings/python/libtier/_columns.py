@@ -188,7 +188,7 @@ def _np_int_ids(a):
         # |v| without overflow at INT64_MIN: -(v + 1) + 1 in uint64.
         mag = np.where(neg, (-(v + 1)).astype(np.uint64) + np.uint64(1), v.astype(np.uint64))
     digits = np.ones(n, dtype=np.int64)
-    for k in range(1, 20):
+    for k in range(1, len(str(int(mag.max())))):  # only as many passes as the longest id
         digits += mag >= np.uint64(10 ** k)
     lengths = digits + neg
     width = int(lengths.max())
