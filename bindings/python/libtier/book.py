@@ -6,6 +6,7 @@ import math
 import numbers
 import os
 import warnings
+from typing import Any, List, Optional, Union
 from ctypes import byref, c_char_p, c_double, c_int, c_int32, c_int64, c_size_t
 
 from . import _columns, _ffi
@@ -119,12 +120,14 @@ class Book(Handle):
 
     # --- adding ----------------------------------------------------------------------------
 
-    def add_txn(self, id, date, amount, margin=None):
+    def add_txn(self, id: Union[str, bytes], date: Any, amount: float,
+                margin: Optional[float] = None) -> None:
         """Adds one transaction; `date` is a date, ISO text or YYYYMMDD int."""
         raw = _ffi.encode(id, "customer id")
         F.tier_book_add_txn(self._p, raw, len(raw), to_day(date), float(amount), _margin(margin))
 
-    def add_txns(self, ids, dates=None, amounts=None, margins=None, days=None):
+    def add_txns(self, ids: Any, dates: Any = None, amounts: Any = None, margins: Any = None,
+                 days: Any = None) -> int:
         """Adds many transactions in one all-or-nothing call (the columnar fast path).
 
         Columns may be lists, NumPy arrays or pandas Series of equal length. `dates` are
@@ -147,8 +150,9 @@ class Book(Handle):
         return out.value
 
     @classmethod
-    def from_dataframe(cls, df, id=None, date=None, amount=None, margin=None, dropna=False,
-                       **options):
+    def from_dataframe(cls, df: Any, id: Optional[str] = None, date: Optional[str] = None,
+                       amount: Optional[str] = None, margin: Optional[str] = None,
+                       dropna: bool = False, **options: Any) -> "Book":
         """A new book from a pandas DataFrame with one transaction per row (no per-row loop);
         the arguments are those of :meth:`add_dataframe`, `options` those of Book()."""
         book = cls(**options)
@@ -156,7 +160,9 @@ class Book(Handle):
             book.add_dataframe(df, id=id, date=date, amount=amount, margin=margin, dropna=dropna)
         return book
 
-    def add_dataframe(self, df, id=None, date=None, amount=None, margin=None, dropna=False):
+    def add_dataframe(self, df: Any, id: Optional[str] = None, date: Optional[str] = None,
+                      amount: Optional[str] = None, margin: Optional[str] = None,
+                      dropna: bool = False) -> int:
         """Adds the rows of a pandas DataFrame (one transaction per row) in one all-or-nothing
         call; returns the number of rows added.
 
@@ -180,7 +186,7 @@ class Book(Handle):
         return n
 
     #: Rows add_dataframe(dropna=True) dropped from this book so far.
-    dropped_rows = 0
+    dropped_rows: int = 0
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -203,14 +209,14 @@ class Book(Handle):
             return idx
         return int(customer)
 
-    def customer_count(self):
+    def customer_count(self) -> int:
         """The number of customers in the book."""
         return F.tier_book_customer_count(self._p)
 
     def __len__(self):
         return self.customer_count()
 
-    def txn_count(self):
+    def txn_count(self) -> int:
         """Stored transactions (0 when the book does not keep them)."""
         return F.tier_book_txn_count(self._p)
 
@@ -222,7 +228,7 @@ class Book(Handle):
             raise IndexError("customer index %d out of range" % index)
         return ctypes.string_at(ptr, n.value).decode("utf-8")
 
-    def customer_ids(self):
+    def customer_ids(self) -> List[str]:
         """Every customer id (str) in book order (the order of the index of every result
         DataFrame)."""
         return [self.customer_id(i) for i in range(self.customer_count())]
