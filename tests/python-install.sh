@@ -52,7 +52,7 @@ if /usr/bin/python3 -c 'import setuptools, wheel' 2>/dev/null; then
   cp -R "$src/bindings/python" "$tmp/src"
   rm -f "$tmp/src/libtier/_config.py"
   /usr/bin/python3 -m pip install --quiet --no-build-isolation --no-deps --no-index \
-    --disable-pip-version-check --no-cache-dir --target "$tmp/pip" "$tmp/src"
+    --disable-pip-version-check --root-user-action=ignore --no-cache-dir --target "$tmp/pip" "$tmp/src"
   [ -f "$tmp/pip/libtier/py.typed" ] || { echo "pip did not install py.typed" >&2; exit 1; }
   for py in "$@"; do
     echo "pip --target, $py (the library where the system loader finds it):"

@@ -80,7 +80,7 @@ foreach(run ${_tier_py_runs})
   string(REGEX REPLACE "^[^=]*=" "" _python "${run}")
   list(APPEND _tier_py_interpreters "${_python}")
 endforeach()
-if(_tier_py_interpreters)
+if(_tier_py_interpreters AND NOT TIER_SANITIZE)  # an ASan library needs LD_PRELOAD
   add_test(NAME python_install
     COMMAND sh "${PROJECT_SOURCE_DIR}/tests/python-install.sh" "${PROJECT_BINARY_DIR}"
       "${PROJECT_SOURCE_DIR}" ${_tier_py_interpreters})
