@@ -41,7 +41,13 @@ installed=$(sed -n "s/^LIBRARY = '\(.*\)'$/\1/p" "$site/libtier/_config.py")
 for py in "$@"; do
   echo "cmake --install, $py:"
   (cd "$site" && env -i PATH=/usr/bin:/bin HOME="$tmp" WANT_LIB="$installed" "$py" -c "$check")
-  # LIBTIER_PATH still wins over the installed path.
+  # LIBTIER_PATH still wins over the installed path; a wrong one is an ImportError naming it.
+  if (cd "$site" && env -i PATH=/usr/bin:/bin HOME="$tmp" LIBTIER_PATH=/nonexistent/libtier.so.0 \
+      "$py" -c 'import libtier' 2>"$tmp/err"); then
+    echo "a wrong LIBTIER_PATH fell back to another library" >&2; exit 1
+  fi
+  grep -q "ImportError: libtier: cannot load LIBTIER_PATH=/nonexistent/libtier.so.0" "$tmp/err" || {
+    cat "$tmp/err" >&2; exit 1; }
   lib=$(find "$build" -maxdepth 1 -name 'libtier.so.0' | head -n 1)
   (cd "$site" && env -i PATH=/usr/bin:/bin HOME="$tmp" LIBTIER_PATH="$lib" WANT_LIB="$lib" \
     "$py" -c "$check")

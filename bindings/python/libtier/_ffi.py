@@ -338,12 +338,9 @@ def _configured():
 
 
 def _candidates():
-    """Where the library is looked for, in order: LIBTIER_PATH (a file), the installed path of
-    _config.py, the system loader (libtier.so.MAJOR, then ctypes.util.find_library), then
-    LIBTIER_BUILD_DIR/libtier.so.MAJOR."""
-    path = os.environ.get("LIBTIER_PATH")
-    if path:
-        yield path
+    """Where the library is looked for when LIBTIER_PATH is not set, in order: the installed
+    path of _config.py, the system loader (libtier.so.MAJOR, then ctypes.util.find_library),
+    then LIBTIER_BUILD_DIR/libtier.so.MAJOR."""
     configured = _configured()
     if configured:
         yield configured
@@ -357,6 +354,12 @@ def _candidates():
 
 
 def _load():
+    path = os.environ.get("LIBTIER_PATH")
+    if path:  # it wins: a wrong one is an error, never a silent fall back to another library
+        try:
+            return ctypes.CDLL(path)
+        except OSError as exc:
+            raise ImportError("libtier: cannot load LIBTIER_PATH=%s (%s)" % (path, exc)) from None
     tried = []
     for cand in _candidates():
         try:
