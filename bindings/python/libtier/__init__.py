@@ -31,8 +31,8 @@ Every failure the C library reports raises libtier.Error (libtier.TierError is i
 ``exc.status`` is the code with its name (``exc.status.name == "TIER_EPARSE"``) and
 ``exc.message`` the library's text.
 
-The shared library is found through LIBTIER_PATH (a file; when set, only there), then the path `cmake --install`
-recorded in libtier/_config.py, then the system loader (libtier.so.0, then
+The shared library is found through LIBTIER_PATH (a file; when set, only there), then the path
+`cmake --install` recorded in libtier/_config.py, then the system loader (libtier.so.0, then
 ctypes.util.find_library("tier")), then LIBTIER_BUILD_DIR/libtier.so.0. docs/python.md has the
 install, the DataFrame conventions and the names of the columns.
 """
