@@ -322,6 +322,51 @@ static void test_clv_values_expected_purchases_at_margin_and_discount(void **s)
     tst_release(g, m, book);
 }
 
+/* The discounted purchases over long horizons (up to 120 periods: several batches of horizons
+ * and a partial last period), with and without discounting, against the plain sum over the
+ * periods of the increments of FHL eq. 10 (tst_bgnbd_expected, summed term by term). */
+static void test_clv_discounts_the_plain_sum_of_period_increments(void **s)
+{
+    const double rates[] = {0.0, 0.01}, hors[] = {1.0, 52.0, 520.0};
+    const double d = 30.4375 / 7.0;
+    tier_book *book = small_book(TST_ALLOC, NULL, 0);
+    tier_model *m;
+    double p[4];
+    size_t ri, hi, i, k;
+    (void)s;
+    assert_int_equal(tier_clv_new(&m, NULL, TST_ALLOC), TIER_OK);
+    tst_fit(m, book, NULL);
+    assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, p, 4), TIER_OK);
+    for (ri = 0; ri < 2; ri++)
+        for (hi = 0; hi < 3; hi++) {
+            tier_frame *f;
+            const double *x, *tx, *T, *e, *sp, *clv;
+            size_t periods = (size_t)ceil(hors[hi] / d - 1e-9);
+            assert_int_equal(tier_model_set_number(m, "discount_rate", rates[ri]), TIER_OK);
+            assert_int_equal(tier_model_set_number(m, "horizon", hors[hi]), TIER_OK);
+            f = score(m, book, TST_ALLOC);
+            x = tst_numbers(f, "clv.x");
+            tx = tst_numbers(f, "clv.t_x");
+            T = tst_numbers(f, "clv.T");
+            e = tst_numbers(f, "clv.expected_purchases");
+            sp = tst_numbers(f, "clv.expected_spend");
+            clv = tst_numbers(f, "clv.clv");
+            for (i = 0; i < tier_frame_rows(f); i++) {
+                double prev = 0.0, total = 0.0, ek = 0.0;
+                for (k = 1; k <= periods; k++) {
+                    double t = k == periods ? hors[hi] : d * (double)k;
+                    ek = tst_bgnbd_expected(p, t, x[i], tx[i], T[i]);
+                    total += (ek - prev) / pow(1.0 + rates[ri], (double)k);
+                    prev = ek;
+                }
+                tst_assert_rel(e[i], ek, 1e-10);
+                tst_assert_rel(clv[i], sp[i] * total, 1e-10);
+            }
+            tier_frame_free(f);
+        }
+    tst_release(NULL, m, book);
+}
+
 /* A model fitted on a calibration period scores the whole history when the end is unset. */
 static void test_clv_scores_a_later_period_with_the_calibration_fit(void **s)
 {
@@ -803,6 +848,7 @@ TST_MAIN(
     cmocka_unit_test(test_clv_parameters_follow_the_time_unit),
     cmocka_unit_test(test_clv_groups_purchases_by_day_by_hand),
     cmocka_unit_test(test_clv_values_expected_purchases_at_margin_and_discount),
+    cmocka_unit_test(test_clv_discounts_the_plain_sum_of_period_increments),
     cmocka_unit_test(test_clv_scores_a_later_period_with_the_calibration_fit),
     cmocka_unit_test(test_clv_fits_a_single_customer_and_reports_convergence),
     cmocka_unit_test(test_clv_refuses_a_book_of_one_time_buyers),

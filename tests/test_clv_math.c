@@ -8,6 +8,7 @@
 #include "support.h"
 
 #include "models/clv/clv_math.h"
+#include "models/clv/clv_numeric.h"
 #include "util/internal.h"
 
 /* ---- special functions --------------------------------------------------------------------- */
@@ -433,6 +434,129 @@ static void test_bgnbd_expectation_with_huge_a_and_b_matches_the_series_and_the_
     }
 }
 
+/* The BG/NBD conditional expectation summed plainly in long double: FHL (2005) eq. 10's series
+ * 2F1(r+x, b+x; C; z) when a + b is large (its ratios are then near (b/(a+b)) z), else its Euler
+ * transform (1-z)^(a-1) 2F1(A, a-1; C; z), A = a+b-1-r, C = a+b+x-1, which converges for z near 1
+ * where the first needs millions of terms. Every term is summed until they are below 1e-22 of the
+ * sum and shrinking. */
+static double ref_bgnbd_expected(const double *p, double t, double x, double t_x, double T)
+{
+    const long double r = p[0], al = p[1], a = p[2], b = p[3], C = a + b + x - 1.0L;
+    const long double z = t / (al + T + t), A = a + b - 1.0L - r;
+    const long double den =
+        1.0L + (x > 0.0 ? a / (b + x - 1.0L) * powl((al + T) / (al + t_x), r + x) : 0.0L);
+    long double term, sum, num, h = a - 1.0L, lq = log1pl(-z);
+    long n;
+    if (a + b > 1e4L) {
+        for (n = 0, term = 1.0L, sum = 1.0L; n < 4000000L; n++) {
+            long double ratio = (r + x + n) * (b + x + n) / ((C + n) * (n + 1.0L)) * z;
+            term *= ratio;
+            sum += term;
+            if (fabsl(term) < 1e-22L * fabsl(sum) && fabsl(ratio) < 1.0L)
+                break;
+        }
+        num = C / h * -expm1l((r + x) * lq + logl(sum));
+    } else {
+        for (n = 1, term = A * z, sum = term; n < 4000000L; n++) {
+            long double ratio = (A + n) * (h + n) / ((C + n) * (n + 1.0L)) * z;
+            term *= ratio;
+            sum += term;
+            if (fabsl(term) < 1e-22L * fabsl(sum) && fabsl(ratio) < 1.0L)
+                break;
+        }
+        num = C * (h == 0.0L ? -lq : -expm1l(h * lq) / h) - expl(h * lq) * sum;
+    }
+    return (double)(num / den);
+}
+
+/* tier__clv_expected_many() (the batch of horizons the model scores with: shared series ratios,
+ * the Beta's moments for degenerate fits) against the plain FHL eq. 10 series and the Pareto/NBD
+ * closed form, horizon by horizon, on a grid of fits (CDNOW, a = 1, an alternating Euler series,
+ * degenerate a, b up to 1e11) and customers (x = 0, t_x = T, large x), with horizons from 0 to
+ * 100 years; and every value equals the one-horizon tier__clv_expected() bit for bit. */
+static void test_expected_many_matches_the_plain_series_on_a_grid(void **state)
+{
+    const double bg[][4] = {{0.243, 4.414, 0.793, 2.426}, {1.5, 3.0, 2.5, 4.0},
+                            {0.8, 10.0, 1.2, 0.6},        {5.0, 1.0, 0.9, 0.6},
+                            {0.5, 2.0, 1.0, 2.0},         {1.57, 7.88, 4.57e10, 1.51e11},
+                            {0.243, 4.414, 2e4, 6e4},     {0.01, 0.5, 1e6, 1e9}};
+    const double pn[][4] = {{0.553, 10.578, 0.606, 11.669}, {2.0, 3.0, 1.3, 40.0}};
+    const tier__clv_obs rows[] = {{0, 0, 0, 0, 1},         {0, 0, 38.86, 0, 1},
+                                  {3, 38.86, 38.86, 0, 1}, {2, 30.43, 38.86, 0, 1},
+                                  {200, 150, 156, 0, 1},   {7, 3.0, 30.0, 0, 1}};
+    const double t[TIER__CLV_BATCH] = {0.0,  1e-3, 0.5,  1.0,   4.348, 8.696, 13.04,  26.0,
+                                       39.0, 52.0, 78.0, 104.0, 260.0, 520.0, 1040.0, 5200.0};
+    double e[TIER__CLV_BATCH], one, pa;
+    size_t k, i, j;
+    (void)state;
+    for (k = 0; k < sizeof bg / sizeof bg[0]; k++) {
+        for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+            const tier__clv_obs *o = &rows[i];
+            assert_int_equal(tier__clv_expected_many(e, TIER__CLV_BGNBD, bg[k], t, TIER__CLV_BATCH,
+                                                     o->x, o->t_x, o->T),
+                             TIER_OK);
+            for (j = 0; j < TIER__CLV_BATCH; j++) {
+                assert_int_equal(
+                    tier__clv_expected(&one, TIER__CLV_BGNBD, bg[k], t[j], o->x, o->t_x, o->T),
+                    TIER_OK);
+                assert_memory_equal(&one, &e[j], sizeof one);
+                if (t[j] == 0.0)
+                    assert_true(e[j] == 0.0);
+                else
+                    tst_assert_rel(e[j], ref_bgnbd_expected(bg[k], t[j], o->x, o->t_x, o->T),
+                                   1e-10);
+            }
+        }
+    }
+    for (k = 0; k < sizeof pn / sizeof pn[0]; k++) {
+        const double r = pn[k][0], al = pn[k][1], s = pn[k][2], be = pn[k][3];
+        for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+            const tier__clv_obs *o = &rows[i];
+            assert_int_equal(tier__clv_expected_many(e, TIER__CLV_PARETO_NBD, pn[k], t,
+                                                     TIER__CLV_BATCH, o->x, o->t_x, o->T),
+                             TIER_OK);
+            assert_int_equal(
+                tier__clv_p_alive(&pa, TIER__CLV_PARETO_NBD, pn[k], o->x, o->t_x, o->T), TIER_OK);
+            for (j = 0; j < TIER__CLV_BATCH; j++)
+                tst_assert_rel(e[j],
+                               (r + o->x) * (be + o->T) / ((al + o->T) * (s - 1.0)) *
+                                   (1.0 - pow((be + o->T) / (be + o->T + t[j]), s - 1.0)) * pa,
+                               1e-10);
+        }
+    }
+    assert_int_equal(
+        tier__clv_expected_many(e, TIER__CLV_BGNBD, bg[0], t, TIER__CLV_BATCH + 1, 1.0, 2.0, 3.0),
+        TIER_EINVAL);
+}
+
+/* The Beta-moment series behind degenerate fits agrees with the quadrature over the dropout
+ * probability where it is used (narrow posteriors), and declines wide ones. */
+static void test_beta_moments_match_the_quadrature_for_narrow_posteriors(void **state)
+{
+    const double ab[][2] = {{4.57e10, 1.51e11}, {1e6, 1e9}, {3e8, 1e8}, {2e7, 6e7}};
+    const double ks[] = {0.24, 1.57, 8.0, 200.0}, us[] = {1e-4, 0.3, 1.0, 30.0};
+    size_t i, j, l, used = 0;
+    double fast, slow;
+    (void)state;
+    for (i = 0; i < sizeof ab / sizeof ab[0]; i++)
+        for (j = 0; j < sizeof ks / sizeof ks[0]; j++)
+            for (l = 0; l < sizeof us / sizeof us[0]; l++) {
+                int rc = tier__clv_beta_mean_g_moments(&fast, ab[i][0], ab[i][1], ks[j], us[l]);
+                /* declined only where the posterior is not narrow enough for the series */
+                assert_true(rc == TIER_OK || (rc == TIER_ECONVERGE && i > 0));
+                if (rc != TIER_OK)
+                    continue;
+                used++;
+                assert_int_equal(tier__clv_beta_mean_g(&slow, ab[i][0], ab[i][1], ks[j], us[l]),
+                                 TIER_OK);
+                tst_assert_rel(fast, slow, 1e-12);
+            }
+    assert_true(used >= 40);
+    assert_int_equal(tier__clv_beta_mean_g_moments(&fast, 0.793, 2.426, 0.243, 1.0),
+                     TIER_ECONVERGE);
+    assert_int_equal(tier__clv_beta_mean_g_moments(&fast, 2e4, 6e4, 0.243, 1.0), TIER_ECONVERGE);
+}
+
 /* Every prediction on a grid of parameters from 1e-6 to 1e12 (7^4 points per model) and hard
  * rows: a finite value within its bounds (0 <= P(alive) <= 1, 0 <= E(t) <= (r+x) t/(alpha+T),
  * the most an always-alive customer buys), never TIER_ERANGE. */
@@ -684,6 +808,8 @@ TST_MAIN(
     cmocka_unit_test(test_hard_inputs_stay_finite),
     cmocka_unit_test(test_degenerate_bgnbd_fit_on_a_tiny_book_still_predicts),
     cmocka_unit_test(test_bgnbd_expectation_with_huge_a_and_b_matches_the_series_and_the_limit),
+    cmocka_unit_test(test_expected_many_matches_the_plain_series_on_a_grid),
+    cmocka_unit_test(test_beta_moments_match_the_quadrature_for_narrow_posteriors),
     cmocka_unit_test(test_predictions_stay_finite_on_a_grid_of_extreme_parameters),
     cmocka_unit_test(test_pareto_p_alive_where_the_series_is_slow_matches_direct_integration),
     cmocka_unit_test(test_pareto_analytic_gradient_matches_central_differences_on_many_points),

@@ -115,19 +115,26 @@ static int discounted_purchases(double *out, double *out_e, int kind, const doub
                                 const tier__clv_obs *o, double h, double d, double rate)
 {
     double prev = 0.0, total = 0.0, disc = 1.0, e = 0.0;
-    size_t k, periods = (size_t)ceil(h / d - 1e-9);
-    int rc;
+    size_t k, j, n, periods = (size_t)ceil(h / d - 1e-9);
     if (periods < 1)
         periods = 1;
-    for (k = 1; k <= periods; k++) {
-        double t = k == periods ? h : d * (double)k;
-        rc = tier__clv_expected(&e, kind, param, t, o->x, o->t_x, o->T);
+    /* The horizons in batches: P(alive) and the series' coefficients once per batch. */
+    for (k = 1; k <= periods; k += n) {
+        double t[TIER__CLV_BATCH], ek[TIER__CLV_BATCH];
+        int rc;
+        n = periods - k + 1 < TIER__CLV_BATCH ? periods - k + 1 : TIER__CLV_BATCH;
+        for (j = 0; j < n; j++)
+            t[j] = k + j == periods ? h : d * (double)(k + j);
+        rc = tier__clv_expected_many(ek, kind, param, t, n, o->x, o->t_x, o->T);
         if (rc != TIER_OK)
             return rc;
-        disc /= 1.0 + rate;
-        total += (e > prev ? e - prev : 0.0) * disc; /* E is increasing; guard rounding */
-        if (e > prev)
-            prev = e;
+        for (j = 0; j < n; j++) {
+            e = ek[j];
+            disc /= 1.0 + rate;
+            total += (e > prev ? e - prev : 0.0) * disc; /* E is increasing; guard rounding */
+            if (e > prev)
+                prev = e;
+        }
     }
     *out = total;
     *out_e = e;

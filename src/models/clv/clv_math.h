@@ -96,6 +96,15 @@ int tier__clv_p_alive(double *out, int kind, const double *param, double x, doub
 int tier__clv_expected(double *out, int kind, const double *param, double t, double x, double t_x,
                        double T);
 
+/* Most horizons tier__clv_expected_many() takes at once. */
+#define TIER__CLV_BATCH 16
+
+/* tier__clv_expected() at n <= TIER__CLV_BATCH horizons t[0..n-1] of one customer into out[0..n-1]
+ * (each value the one tier__clv_expected gives): P(alive) and the series' coefficients are
+ * computed once for all horizons. */
+int tier__clv_expected_many(double *out, int kind, const double *param, const double *t, size_t n,
+                            double x, double t_x, double T);
+
 /* Gamma-Gamma conditional expected transaction value of a customer with x repeat transactions of
  * mean value m (m >= 0); for x = 0 the population mean p*gamma/(q-1). TIER_ERANGE when that
  * mean does not exist (q <= 1 with x = 0). */

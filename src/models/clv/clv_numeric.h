@@ -54,6 +54,7 @@ int tier__clv_hyp_tail_sum(double *out, double *out_abs, double a, double b, dou
                            double t, int first, int max_terms);
 double tier__clv_one_minus_exp_over(double h, double L);
 int tier__clv_beta_mean_g(double *out, double a, double bp, double k, double u);
+int tier__clv_beta_mean_g_moments(double *out, double a, double bp, double k, double u);
 int tier__clv_pnbd_tail_integral(double *out, double rx, double al, double s, double be, double t_x,
                                  double T);
 

@@ -197,6 +197,41 @@ int tier__clv_beta_mean_g(double *out, double a, double bp, double k, double u)
     return isfinite(*out) ? TIER_OK : TIER_ERANGE;
 }
 
+/* E[g(p)] as beta_mean_g, by the Taylor series of g about the Beta's mean p0 summed against the
+ * Beta's central moments, for the narrow posteriors of degenerate fits (a, b of 1e6 and more).
+ * The central moments follow from E[(a - (a+bp) p) h(p) + p (1-p) h'(p)] = 0 with h = (p-p0)^m:
+ * mu_{m+1} = m (p0 q0 mu_{m-1} + (q0 - p0) mu_m) / (a + bp + m), with no cancellation. g's
+ * coefficients come from p g(p) = 1 - (1+p0 u)^-k (1 + (p-p0) v)^-k, v = u / (1 + p0 u):
+ * c_0 = g(p0), c_m = (s_m - c_{m-1}) / p0 with s_m the binomial series' coefficients. The term of
+ * order m is about rho^m c_0 (m-1)!!, rho = sd (1/p0 + (k+M) v): used only when rho <= 1e-3,
+ * where the terms after M = 8 are below 1e-25 of the sum (TIER_ECONVERGE otherwise). */
+int tier__clv_beta_mean_g_moments(double *out, double a, double bp, double k, double u)
+{
+    enum { M = 8 };
+    const double n = a + bp, p0 = a / n, q0 = bp / n, v = u / (1.0 + p0 * u);
+    double mu[M + 1], c, w = 1.0, sum, phi0;
+    int m;
+    if (!(p0 > 0.0) || !(q0 > 0.0) || !isfinite(n))
+        return TIER_ERANGE;
+    mu[0] = 1.0;
+    mu[1] = 0.0;
+    for (m = 1; m < M; m++)
+        mu[m + 1] = m * (p0 * q0 * mu[m - 1] + (q0 - p0) * mu[m]) / (n + m);
+    if (!(sqrt(mu[2]) * (1.0 / p0 + (k + M) * v) <= 1e-3))
+        return TIER_ECONVERGE;
+    phi0 = exp(-k * log1p(p0 * u));
+    c = bg_g(p0, k, u);
+    sum = c;
+    for (m = 1; m <= M; m++) {
+        w *= -(k + (m - 1)) * v / m; /* (-k choose m) v^m */
+        c = (-phi0 * w - c) / p0;
+        if (m >= 2)
+            sum += c * mu[m];
+    }
+    *out = sum;
+    return isfinite(sum) ? TIER_OK : TIER_ERANGE;
+}
+
 /* ln of s * J, J = integral over [t_x, T] of (alpha+u)^-(r+x) (beta+u)^-(s+1) du (the second
  * term of the Pareto/NBD bracket), by tanh-sinh quadrature in log space: used where the 2F1
  * series converge too slowly (z near 1: alpha and beta of very different sizes). The integrand
