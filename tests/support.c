@@ -63,12 +63,17 @@ tier_allocator tst_allocator(void)
     return tst_cmocka_allocator;
 }
 
+int tst_under_valgrind(void)
+{
+    return getenv("TIER_UNDER_VALGRIND") != NULL;
+}
+
 long tst_oom_walk(tst_oom_fn fn, void *ud)
 {
     /* Under valgrind (.ci/valgrind-tests.py sets TIER_UNDER_VALGRIND) every allocation point is
      * still failed by the suite and sanitize steps; memcheck then fails the first 32 and every
      * 8th after them, which keeps the step within its time budget. */
-    const long stride = getenv("TIER_UNDER_VALGRIND") ? 8 : 1;
+    const long stride = tst_under_valgrind() ? 8 : 1;
     long n;
     int persistent;
     long points = 0;

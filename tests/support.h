@@ -68,6 +68,9 @@ tier_allocator tst_failing_allocator(tst_failing *state);
  * fails the test) and must release what it made. Returns the number of allocation points. */
 typedef int (*tst_oom_fn)(const tier_allocator *alloc, void *ud);
 long tst_oom_walk(tst_oom_fn fn, void *ud);
+/* 1 when the test runs under valgrind (.ci/valgrind-tests.py sets TIER_UNDER_VALGRIND): slow
+ * reference checks then take a sample, the suite and sanitize steps having checked everything. */
+int tst_under_valgrind(void);
 
 /* An out-of-memory walk as a cmocka test of its own: a case named like the test, e.g.
  *   static const tst_oom_case test_x_survives_every_failed_allocation = {oom_x, x_book, 5};

@@ -351,7 +351,8 @@ static void test_clv_discounts_the_plain_sum_of_period_increments(void **s)
             e = tst_numbers(f, "clv.expected_purchases");
             sp = tst_numbers(f, "clv.expected_spend");
             clv = tst_numbers(f, "clv.clv");
-            for (i = 0; i < tier_frame_rows(f); i++) {
+            /* A sample of the customers: the reference sums a slow series per period. */
+            for (i = 0; i < tier_frame_rows(f); i += tst_under_valgrind() ? 61 : 7) {
                 double prev = 0.0, total = 0.0, ek = 0.0;
                 for (k = 1; k <= periods; k++) {
                     double t = k == periods ? hors[hi] : d * (double)k;

@@ -19,7 +19,7 @@
  * TIER_UNDER_VALGRIND), where the clv fits on 3,000 would run for most of the time limit. */
 static size_t generated(void)
 {
-    return getenv("TIER_UNDER_VALGRIND") ? 600 : 3000;
+    return tst_under_valgrind() ? 600 : 3000;
 }
 
 /* ---- the models --------------------------------------------------------------------------- */
