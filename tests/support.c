@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "support.h"
+#include "util/rng.h"
 
 #include "util/internal.h"
 
@@ -361,7 +362,9 @@ void tst_initials(const tier_frame *f, const char *column, char *out)
     out[i] = '\0';
 }
 
-void tst_assert_same_frames(const tier_frame *x, const tier_frame *y)
+/* Both frames' columns and values: numbers equal (bitwise: the same bytes, else ==), NaN equal
+ * to NaN; labels by code, or (bitwise) by text. */
+static void same_frames(const tier_frame *x, const tier_frame *y, int bitwise)
 {
     size_t c, i, rows = tier_frame_rows(x);
     assert_int_equal(tier_frame_column_count(x), tier_frame_column_count(y));
@@ -373,14 +376,31 @@ void tst_assert_same_frames(const tier_frame *x, const tier_frame *y)
         for (i = 0; i < rows; i++) {
             if (tier_frame_column_type(x, c) == TIER_VALUE_NUMBER) {
                 double p = tier_frame_numbers(x, c)[i], q = tier_frame_numbers(y, c)[i];
-                if (!(p == q || (isnan(p) && isnan(q))))
+                int same = bitwise ? memcmp(&p, &q, sizeof p) == 0 : p == q;
+                if (!(same || (isnan(p) && isnan(q))))
                     fail_msg("%s row %lu: %.17g vs %.17g", name, (unsigned long)i, p, q);
+            } else if (bitwise) {
+                const char *p = tier_frame_label_text(x, c, tier_frame_labels(x, c)[i]);
+                const char *q = tier_frame_label_text(y, c, tier_frame_labels(y, c)[i]);
+                if (!(p == q || (p && q && strcmp(p, q) == 0)))
+                    fail_msg("%s row %lu: label %s vs %s", name, (unsigned long)i, p ? p : "(none)",
+                             q ? q : "(none)");
             } else if (tier_frame_labels(x, c)[i] != tier_frame_labels(y, c)[i]) {
                 fail_msg("%s row %lu: label %d vs %d", name, (unsigned long)i,
                          (int)tier_frame_labels(x, c)[i], (int)tier_frame_labels(y, c)[i]);
             }
         }
     }
+}
+
+void tst_assert_same_frames(const tier_frame *x, const tier_frame *y)
+{
+    same_frames(x, y, 0);
+}
+
+void tst_assert_identical_frames(const tier_frame *x, const tier_frame *y)
+{
+    same_frames(x, y, 1);
 }
 
 void tst_expect_labels(const tier_frame *f, const tier_book *book, const char *column,
@@ -627,4 +647,79 @@ const char *tst_pipeline_get(const tier_pipeline *p, const char *key)
     if (tier_pipeline_get(p, key, t) != TIER_OK)
         fail_msg("get %s: %s", key, tier_pipeline_last_error(p));
     return tst_take_text(t, value, sizeof value);
+}
+
+/* ---- generated books --------------------------------------------------------------------- */
+
+/* The attributes of tst_generated_book, with the chance (in 1/16) that a customer has none. */
+static const struct {
+    const char *name;
+    double lo, hi;
+    int integer, unset16;
+} generated_attrs[] = {{"contract_arr", 0, 200000, 0, 2},
+                       {"gross_margin", -0.1, 0.6, 0, 1},
+                       {"employees", 1, 5000, 1, 3},
+                       {"modules_used", 0, 12, 1, 1},
+                       {"growth_rate", -0.5, 0.8, 0, 2},
+                       {"years_cooperation", 0, 15, 1, 1},
+                       {"referrals", 0, 6, 1, 1},
+                       {"defaults", 0, 2, 1, 4},
+                       {"support_tickets", 0, 40, 1, 2},
+                       {"payment_score", 0, 100, 1, 2},
+                       {"arrears_days", 0, 150, 1, 3},
+                       {"need_a", 0, 10, 0, 1},
+                       {"need_b", 0, 10, 0, 1},
+                       {"need_c", 0, 10, 0, 2},
+                       {"implementation_progress", 0, 1, 0, 3},
+                       {"active_users_share", 0, 1, 0, 3}};
+
+void tst_set_generated_attributes(tier_book *book, size_t customer, uint64_t seed)
+{
+    tier__rng r;
+    size_t a;
+    tier__rng_init(&r, seed, 2, customer, 0);
+    for (a = 0; a < TST_COUNT(generated_attrs); a++) {
+        double v = generated_attrs[a].lo +
+                   (generated_attrs[a].hi - generated_attrs[a].lo) * tier__rng_unit(&r);
+        if (generated_attrs[a].integer)
+            v = floor(v);
+        if (tier__rng_below(&r, 16) < (uint64_t)generated_attrs[a].unset16)
+            v = NAN;
+        assert_int_equal(tier_book_set_number(book, customer, generated_attrs[a].name, v), TIER_OK);
+    }
+}
+
+tier_book *tst_generated_book(const tier_allocator *a, size_t customers, uint64_t seed)
+{
+    const int32_t first = tst_day(2022, 1, 1), span = 3 * 365;
+    tier_book *book = NULL;
+    char id[16];
+    size_t c;
+    assert_int_equal(tier_book_new(&book, a), TIER_OK);
+    for (c = 0; c < customers; c++) {
+        tier__rng r;
+        int32_t day;
+        double ticket;
+        uint64_t k, t;
+        int len = snprintf(id, sizeof id, "G%06lu", (unsigned long)c);
+        tier__rng_init(&r, seed, 1, c, 0);
+        day = first + (int32_t)tier__rng_below(&r, (uint64_t)span);
+        ticket = 20 + 400 * tier__rng_unit(&r) * tier__rng_unit(&r);
+        k = 1 + tier__rng_below(&r, 12);
+        for (t = 0; t < k && day < first + span; t++) {
+            double amount = floor(ticket * (0.5 + tier__rng_unit(&r)) * 100) / 100;
+            double margin = tier__rng_below(&r, 4) == 0 ? NAN : floor(amount * 30) / 100;
+            if (tier__rng_below(&r, 20) == 0)
+                amount = -floor(amount * 50) / 100; /* a refund */
+            assert_int_equal(tier_book_add_txn(book, id, (size_t)len, day, amount, margin),
+                             TIER_OK);
+            day += 1 + (int32_t)tier__rng_below(&r, 120);
+        }
+        tst_set_generated_attributes(book, c, seed);
+    }
+    /* The last day of the range is a purchase of its own, so that the as-of day stays put when
+     * a test adds transactions inside the range. */
+    assert_int_equal(tier_book_add_txn(book, "G999999", 7, first + span, 10, NAN), TIER_OK);
+    assert_int_equal(tier_book_customer_count(book), customers + 1);
+    return book;
 }

@@ -195,6 +195,18 @@ tier_book *tst_book_without_txns(const tier_allocator *a, const tst_txn *rows, s
 /* The same with each row's margin. */
 tier_book *tst_book_with_margins(const tier_allocator *a, const tst_txn_margin *rows, size_t n);
 
+/* A deterministic book of `customers` customers "G000000", ... (plus "G999999", whose one
+ * purchase is the last day of the range, 2024-12-31): 1 to 12 purchases each from 2022-01-01
+ * on, every customer's rows in date order, about 5 % refunds, margins on most rows, and the
+ * number attributes of tst_set_generated_attributes. The same seed gives the same book. */
+tier_book *tst_generated_book(const tier_allocator *a, size_t customers, uint64_t seed);
+
+/* Sets customer `customer`'s attributes (some NaN): the B2B scorecard's (contract_arr,
+ * gross_margin, employees, modules_used, growth_rate, years_cooperation, referrals, defaults,
+ * support_tickets, payment_score, arrears_days), need_a, need_b, need_c, and the lifecycle's
+ * implementation_progress and active_users_share, drawn from (seed, customer). */
+void tst_set_generated_attributes(tier_book *book, size_t customer, uint64_t seed);
+
 /* The index of customer `id` (fails the test when the book has no such customer). */
 size_t tst_customer(const tier_book *book, const char *id);
 
@@ -241,6 +253,10 @@ void tst_initials(const tier_frame *f, const char *column, char *out);
 /* Fails the test unless both frames have the same columns (names, types) and the same values
  * (NaN equal to NaN), naming the first difference. */
 void tst_assert_same_frames(const tier_frame *x, const tier_frame *y);
+
+/* The same, stricter: numbers must be the same bytes (NaN still equal to NaN, whatever its
+ * payload; 0 and -0 differ), labels the same text (their codes may differ). */
+void tst_assert_identical_frames(const tier_frame *x, const tier_frame *y);
 
 /* Expected values of named customers, checked by tst_expect_labels and tst_expect_numbers: a
  * label, or a number (NaN: the value must be NaN, i.e. missing). */

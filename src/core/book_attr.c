@@ -134,6 +134,15 @@ void tier__book_copy_numbers(const tier_book *b, const char *name, double *out)
         out[i] = NAN;
 }
 
+double tier__book_number_at(const tier_book *b, size_t index, const char *name, int *type)
+{
+    const attribute *at = find_attr(b, name);
+    *type = at ? at->type : 0;
+    if (!at || at->type != TIER_ATTR_NUMBER || index >= at->len || index >= b->live.ncust)
+        return NAN;
+    return at->num[index];
+}
+
 size_t tier__book_texts(const tier_book *b, const char *name, const char *const **out)
 {
     const attribute *at = find_attr(b, name);

@@ -10,6 +10,7 @@
 #define NO_CUSTOMER UINT32_MAX
 #define NO_DAY INT32_MIN
 #define NO_MARGIN INT64_MIN
+#define NO_TXN UINT32_MAX
 
 /* One hash slot: the first 8 id bytes inline so that short ids compare without a second miss. */
 typedef struct slot {
@@ -81,6 +82,16 @@ struct tier_book {
     size_t njournal, cap_journal;
     unsigned char *touched; /* bit per pre-existing customer journaled in this stage */
     size_t touched_bytes;
+
+    /* The index of each customer's kept transactions (book_index.c): built on first use by
+     * tier__book_index_txns, then kept valid as transactions are added and rolled back. Two
+     * chains of uint32_t: 4 bytes per kept transaction and 4 per customer. */
+    int indexed;
+    uint32_t *tx_prev; /* per transaction: the customer's transaction before it, NO_TXN: none */
+    size_t cap_tx_prev;
+    uint32_t *tx_last; /* per customer: its newest transaction, NO_TXN: none */
+    size_t cap_tx_last;
+    size_t idx_ncust; /* customers tx_last covers; those after it have no transaction yet */
 };
 
 /* Id of customer `index` (NUL-terminated inside the book) and its length. */
@@ -113,5 +124,18 @@ int tier__book_contracts_merge_prepare(tier_book *dst, const tier_book *src, con
 void tier__book_contracts_merge_apply(tier_book *dst, const tier_book *src, const uint32_t *map,
                                       char **pending);
 void tier__book_contracts_merge_cancel(tier_book *dst, const tier_book *src, char **pending);
+
+/* book_index.c: keeping the transaction index valid. Before a transaction of `customer` is
+ * appended, tier__book_index_reserve makes room for it (on failure it drops the index, which the
+ * next use builds again: an add never fails for the index); after, tier__book_index_append links
+ * transaction t in. tier__book_index_rollback unlinks the transactions of a rolled-back stage
+ * (before b->live goes back to b->mark; never allocates); tier__book_index_free frees it. */
+void tier__book_index_reserve(tier_book *b, uint32_t customer);
+void tier__book_index_append(tier_book *b, uint32_t customer, size_t t);
+void tier__book_index_rollback(tier_book *b);
+void tier__book_index_free(tier_book *b);
+/* The ids of customer c's kept transactions, oldest first, into ids[0..cap); *k gets how many
+ * there are (when *k > cap, call again with room for *k). The index must be built. */
+void tier__book_index_ids(const tier_book *b, size_t c, uint32_t *ids, size_t cap, size_t *k);
 
 #endif

@@ -61,6 +61,42 @@ int tier__book_figures(const tier_book *book, int32_t from_day, int32_t to_day, 
 int tier__book_figures_view(const tier_book *book, int32_t from_day, int32_t to_day,
                             const tier__figures **view, tier__figures **owned, char *why);
 
+/* Figures of one customer over [from_day, to_day): exactly what tier__book_figures gives for
+ * that customer, without a pass over the book. The running figures when they are exact for the
+ * range (as tier__book_figures decides), otherwise that customer's kept transactions, found
+ * through the transaction index (tier__book_index_txns; building it is the only O(book) step).
+ * Returns TIER_OK, TIER_ESTATE (as tier__book_figures, `why` says why), TIER_ERANGE (too many
+ * transactions to index) or TIER_ENOMEM (a customer with more than 256 transactions needs a
+ * buffer; building the index). */
+int tier__book_customer_figures(const tier_book *book, size_t customer, int32_t from_day,
+                                int32_t to_day, tier__figures *out, char *why);
+
+/* One kept transaction as the book stores it (amounts fixed point). */
+typedef struct tier__txn {
+    int32_t day;
+    int has_margin; /* 0: the margin is unknown (then `margin` is 0) */
+    int64_t amount;
+    int64_t margin;
+} tier__txn;
+
+/* The kept transactions of customer `customer`, oldest first (the order they were added in):
+ * *n gets how many the customer has, and when they fit (*n <= cap) they are in out[0..*n);
+ * otherwise nothing is written: call again with room for *n. Returns TIER_OK, TIER_ESTATE
+ * (transactions not kept), TIER_ERANGE or TIER_ENOMEM (building the index, or more than 64
+ * transactions), `why` saying why.
+ *
+ * The transaction index behind both: the first call on a book that keeps transactions builds
+ * an index of every customer's transactions in O(customers + transactions) (4 bytes per kept
+ * transaction and 4 per customer; tier__book_index_txns builds it ahead). From then on the book
+ * keeps it valid as transactions are added, merged in and rolled back (when growing it fails, an
+ * add still succeeds and drops it: the next use builds it again), and frees it with the book.
+ * Building writes into the book through a const pointer: the first call must not run at the same
+ * time as another call on the same book (build the index ahead to share a book between
+ * threads). */
+int tier__book_customer_txns(const tier_book *book, size_t customer, tier__txn *out, size_t cap,
+                             size_t *n, char *why);
+int tier__book_index_txns(const tier_book *book, char *why);
+
 /* The running figures of every customer. Net amount, net margin, purchases and refunds are always
  * exact; first/last purchase and purchase-days only while no row came out of date order. */
 const tier__figures *tier__book_running(const tier_book *book);
@@ -75,6 +111,10 @@ int tier__book_attr_type(const tier_book *book, const char *name);
 /* The numeric attribute `name` of every customer into out[0..customers), NaN where unset (all NaN
  * when there is no such numeric attribute). One lookup, not one per customer. */
 void tier__book_copy_numbers(const tier_book *book, const char *name, double *out);
+/* Customer `index`'s value of attribute `name` in one lookup: NaN when unset or when the
+ * attribute holds no numbers; *type gets the attribute's tier_attr_type (0: no such attribute).
+ * What tier__book_copy_numbers gives for that customer. */
+double tier__book_number_at(const tier_book *book, size_t index, const char *name, int *type);
 /* The values of the text attribute `name` (borrowed, valid until the book changes; NULL where
  * unset): returns how many customers the array covers (those after it are unset), 0 with *out
  * NULL when there is no such text attribute. */

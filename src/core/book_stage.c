@@ -32,6 +32,7 @@ void tier__book_rollback(tier_book *b)
         b->fig[b->journal[i].index] = b->journal[i].before;
     for (i = b->live.ncust; i-- > b->mark.ncust;)
         tier__book_slot_remove(b, i);
+    tier__book_index_rollback(b);
     /* Attribute names created in the stage hold no value yet: forget them. */
     while (b->live.nattr > b->mark.nattr) {
         attribute *at = &b->attrs[--b->live.nattr];
@@ -148,6 +149,8 @@ static int apply_row(tier_book *b, uint32_t idx, int created, int32_t day, int64
         goto fail;
     if (b->keep_txns && (rc = grow_txns(b, has_margin)) != 0)
         goto fail;
+    if (b->keep_txns)
+        tier__book_index_reserve(b, idx);
     f = b->fig[idx];
     if (tier__add_i64(f.net, amount, &f.net) ||
         (has_margin && tier__add_i64(f.margin, margin, &f.margin))) {
@@ -189,6 +192,7 @@ static int apply_row(tier_book *b, uint32_t idx, int created, int32_t day, int64
         b->tx_amount[b->live.ntx] = amount;
         if (b->tx_margin)
             b->tx_margin[b->live.ntx] = has_margin ? margin : NO_MARGIN;
+        tier__book_index_append(b, idx, b->live.ntx);
         b->live.ntx++;
     }
     return TIER_OK;
@@ -489,6 +493,8 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
         int has_margin = src->tx_margin && src->tx_margin[t] != NO_MARGIN;
         if ((rc = grow_txns(dst, has_margin)) != 0)
             break;
+        tier__book_index_reserve(dst, map[src->tx_cust[t]]);
+        tier__book_index_append(dst, map[src->tx_cust[t]], dst->live.ntx);
         dst->tx_cust[dst->live.ntx] = map[src->tx_cust[t]];
         dst->tx_day[dst->live.ntx] = src->tx_day[t];
         dst->tx_amount[dst->live.ntx] = src->tx_amount[t];

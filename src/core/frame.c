@@ -11,7 +11,7 @@ typedef struct column {
     double *num;
     int32_t *codes;
     char **labels;
-    size_t nlabels;
+    size_t nlabels, cap_labels; /* cap_labels: room in `labels` */
 } column;
 
 struct tier_frame {
@@ -213,6 +213,7 @@ int tier_frame_add_labels(tier_frame *f, const char *name, const char *const *la
     c->labels = tier__calloc(&f->alloc, label_count ? label_count : 1, sizeof(char *));
     if (!c->codes || !c->labels)
         goto nomem;
+    c->cap_labels = label_count ? label_count : 1;
     for (i = 0; i < label_count; i++) {
         if (!(c->labels[i] = tier__strdup(&f->alloc, labels[i])))
             goto nomem;
@@ -258,4 +259,88 @@ void tier__frame_swap(tier_frame *f, size_t a, size_t b)
     f->cols[b] = t;
     f->cols[a].name = na;
     f->cols[b].name = nb;
+}
+
+/* ---- one cell at a time (tier_model_score_row) ----------------------------------------- */
+
+int tier__frame_find_output(const tier_frame *f, const char *prefix, size_t prefix_len,
+                            const char *name, size_t hint, size_t *col)
+{
+    size_t i;
+    for (i = 0; i <= f->ncols; i++) {
+        /* The hint first, then every column in order. */
+        size_t c = i == 0 ? hint : i - 1;
+        const char *n;
+        if (c >= f->ncols || (i > 0 && c == hint))
+            continue;
+        n = f->cols[c].name;
+        if (strncmp(n, prefix, prefix_len) == 0 && n[prefix_len] == '.' &&
+            strcmp(n + prefix_len + 1, name) == 0) {
+            *col = c;
+            return TIER_OK;
+        }
+    }
+    return TIER_ENOTFOUND;
+}
+
+void tier__frame_set_number(tier_frame *f, size_t col, size_t row, double value)
+{
+    f->cols[col].num[row] = value;
+}
+
+int32_t tier__frame_label_code(const tier_frame *f, size_t col, size_t row, const char *text)
+{
+    const column *c = &f->cols[col];
+    int32_t now = c->codes[row];
+    size_t i;
+    /* The row's own label first: a re-scored row mostly keeps it. */
+    if (now >= 0 && (size_t)now < c->nlabels && strcmp(c->labels[now], text) == 0)
+        return now;
+    for (i = 0; i < c->nlabels; i++)
+        if (strcmp(c->labels[i], text) == 0)
+            return (int32_t)i;
+    return -1;
+}
+
+int tier__frame_add_label(tier_frame *f, size_t col, const char *text, int32_t *code)
+{
+    column *c = &f->cols[col];
+    char *copy;
+    void *p = c->labels;
+    if (!tier__utf8_valid(text, strlen(text))) {
+        tier__errorf(f->err, "a new label of column \"%s\" is not UTF-8", c->name);
+        return TIER_EINVAL;
+    }
+    if (c->nlabels >= INT32_MAX) {
+        tier__errorf(f->err, "column \"%s\" has too many labels", c->name);
+        return TIER_ERANGE;
+    }
+    if (tier__grow(&f->alloc, &p, &c->cap_labels, c->nlabels + 1, sizeof *c->labels) != TIER_OK ||
+        !(copy = tier__strdup(&f->alloc, text))) {
+        c->labels = p; /* grown or not, it holds the labels it had */
+        tier__errorf(f->err, "out of memory adding label \"%.100s\" to column \"%s\"", text,
+                     c->name);
+        return TIER_ENOMEM;
+    }
+    c->labels = p;
+    c->labels[c->nlabels] = copy;
+    *code = (int32_t)c->nlabels++;
+    return TIER_OK;
+}
+
+size_t tier__frame_label_mark(const tier_frame *f, size_t col)
+{
+    return f->cols[col].nlabels;
+}
+
+void tier__frame_drop_labels(tier_frame *f, size_t col, size_t mark)
+{
+    column *c = &f->cols[col];
+    while (c->nlabels > mark)
+        tier__free(&f->alloc, c->labels[--c->nlabels]);
+}
+
+void tier__frame_set_code(tier_frame *f, size_t col, size_t row, int32_t code)
+{
+    f->cols[col].codes[row] = code;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* What tier_model_score needs from a frame: a name prefix while a model adds columns, an undo
- * mark for all-or-nothing scoring, and the frame's error buffer; and a swap of two columns'
- * contents (a history replaces the tier and reason columns). */
+ * mark for all-or-nothing scoring, and the frame's error buffer; a swap of two columns'
+ * contents (a history replaces the tier and reason columns); and the cell setters of
+ * tier_model_score_row. */
 #ifndef TIER_FRAME_INTERNAL_H
 #define TIER_FRAME_INTERNAL_H
 
@@ -15,5 +16,29 @@ char *tier__frame_error(tier_frame *frame);
 /* Swaps the contents (type, values, labels) of columns a and b, keeping their names: with
  * tier__frame_end it replaces a column all or nothing (add a new one, fill it, swap, drop it). */
 void tier__frame_swap(tier_frame *frame, size_t a, size_t b);
+
+/* One cell at a time, for tier_model_score_row. None of these checks the column's type or the
+ * row: the caller found the column (tier__frame_find_output) and checked both. */
+
+/* Finds the column "<prefix>.<name>" (prefix_len bytes of prefix), looking at column `hint`
+ * first (any value; the next column after a model's previous output is a good guess), then at
+ * every column: TIER_OK with *col, or TIER_ENOTFOUND. No allocation. */
+int tier__frame_find_output(const tier_frame *frame, const char *prefix, size_t prefix_len,
+                            const char *name, size_t hint, size_t *col);
+/* Sets the number of row `row` in number column `col`. */
+void tier__frame_set_number(tier_frame *frame, size_t col, size_t row, double value);
+/* The code of label `text` in label column `col` (the row's current label is tried first), or
+ * -1 when the column has no such label. */
+int32_t tier__frame_label_code(const tier_frame *frame, size_t col, size_t row, const char *text);
+/* Appends `text` (copied; must be UTF-8) to the labels of label column `col` and gives its code:
+ * TIER_OK, TIER_EINVAL (not UTF-8), TIER_ERANGE (too many labels) or TIER_ENOMEM, with the
+ * frame's error saying why and the column unchanged. Several labels (of one or several columns)
+ * are added all or nothing with a mark taken before: on failure, drop what was added since. */
+int tier__frame_add_label(tier_frame *frame, size_t col, const char *text, int32_t *code);
+size_t tier__frame_label_mark(const tier_frame *frame, size_t col);
+/* Drops the labels added to column `col` since `mark` (never allocates, cannot fail). */
+void tier__frame_drop_labels(tier_frame *frame, size_t col, size_t mark);
+/* Sets the label code (-1: none) of row `row` in label column `col`. */
+void tier__frame_set_code(tier_frame *frame, size_t col, size_t row, int32_t code);
 
 #endif

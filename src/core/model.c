@@ -323,16 +323,149 @@ int tier_model_score(const tier_model *m, const tier_book *book, tier_frame *fra
     return rc;
 }
 
+/* Outputs tier_model_score_row handles without allocating; a model with more uses the heap. */
+#define ROW_OUTPUTS 16
+
+/* Where one row's outputs go: the columns, the values the model gave, and for label columns the
+ * codes and the label-list marks that undo new labels. */
+typedef struct row_out {
+    size_t *col;
+    double *num;
+    const char **label;
+    int32_t *code;
+    size_t *mark;
+} row_out;
+
+/* Finds the model's columns "<name>.<output>" in the frame with the declared types. */
+static int row_columns(const tier_model *m, tier_frame *frame, size_t n, row_out *o)
+{
+    size_t i, plen = strlen(m->name), hint = 0;
+    for (i = 0; i < n; i++) {
+        const char *name = NULL;
+        int type = 0, found;
+        if (output_info(m, i, &name, &type) || !name) {
+            tier__errorf(tier__frame_error(frame), "model \"%s\": output %zu has no name", m->name,
+                         i);
+            return TIER_EINVAL;
+        }
+        found = tier__frame_find_output(frame, m->name, plen, name, hint, &o->col[i]) == TIER_OK;
+        if (!found || tier_frame_column_type(frame, o->col[i]) != type) {
+            tier__errorf(tier__frame_error(frame),
+                         "model \"%s\": column \"%s.%s\" %s (score the model into the frame "
+                         "first: one customer is re-scored in place)",
+                         m->name, m->name, name,
+                         !found                      ? "is not in the frame"
+                         : type == TIER_VALUE_NUMBER ? "holds labels, not numbers"
+                                                     : "holds numbers, not labels");
+            return TIER_ENOTFOUND;
+        }
+        hint = o->col[i] + 1;
+    }
+    return TIER_OK;
+}
+
+/* Writes the row: finds or adds every label first (all or nothing), then sets every cell. */
+static int row_write(tier_frame *frame, size_t customer, size_t n, row_out *o)
+{
+    size_t i, j;
+    int rc = TIER_OK;
+    for (i = 0; i < n && rc == TIER_OK; i++) {
+        if (tier_frame_column_type(frame, o->col[i]) != TIER_VALUE_LABEL)
+            continue;
+        o->mark[i] = tier__frame_label_mark(frame, o->col[i]);
+        o->code[i] =
+            o->label[i] ? tier__frame_label_code(frame, o->col[i], customer, o->label[i]) : -1;
+        if (o->label[i] && o->code[i] < 0)
+            rc = tier__frame_add_label(frame, o->col[i], o->label[i], &o->code[i]);
+    }
+    if (rc) {
+        /* i - 1 failed and changed nothing; undo the labels added before it. */
+        for (j = 0; j + 1 < i; j++)
+            if (tier_frame_column_type(frame, o->col[j]) == TIER_VALUE_LABEL)
+                tier__frame_drop_labels(frame, o->col[j], o->mark[j]);
+        return rc;
+    }
+    for (i = 0; i < n; i++) {
+        if (tier_frame_column_type(frame, o->col[i]) == TIER_VALUE_LABEL)
+            tier__frame_set_code(frame, o->col[i], customer, o->code[i]);
+        else
+            tier__frame_set_number(frame, o->col[i], customer, o->num[i]);
+    }
+    return TIER_OK;
+}
+
 int tier_model_score_row(const tier_model *m, const tier_book *book, tier_frame *frame,
                          size_t customer)
 {
-    /* Placeholder until the built-in models have score_row: every model is a population model. */
+    size_t col[ROW_OUTPUTS], mark[ROW_OUTPUTS], n, i;
+    double num[ROW_OUTPUTS];
+    const char *label[ROW_OUTPUTS];
+    int32_t code[ROW_OUTPUTS];
+    void *heap = NULL;
+    char *err;
+    row_out o;
+    int rc;
     if (!m || !book || !frame)
         return TIER_EINVAL;
-    (void)customer;
-    tier__errorf(tier__frame_error(frame), "model \"%s\" (%s) cannot score one customer", m->name,
-                 m->kind);
-    return TIER_ESTATE;
+    err = tier__frame_error(frame);
+    err[0] = '\0';
+    if (!m->fitted) {
+        tier__errorf(err, "model \"%s\" is not fitted", m->name);
+        return TIER_ESTATE;
+    }
+    if (!m->vt.score_row) {
+        tier__errorf(err,
+                     "model \"%s\" (%s) is a population model: its figures rank the whole book, "
+                     "so one customer cannot be re-scored alone; the next batch run "
+                     "(tier_model_score) refreshes them",
+                     m->name, m->kind);
+        return TIER_ESTATE;
+    }
+    if (customer >= tier_book_customer_count(book) || customer >= tier_frame_rows(frame)) {
+        tier__errorf(
+            err,
+            "model \"%s\": customer %zu is out of range (the book has %zu, the frame %zu rows)",
+            m->name, customer, tier_book_customer_count(book), tier_frame_rows(frame));
+        return TIER_ERANGE;
+    }
+    n = output_count(m);
+    o.col = col;
+    o.num = num;
+    o.label = label;
+    o.code = code;
+    o.mark = mark;
+    if (n > ROW_OUTPUTS) {
+        /* One block for the five arrays, each of n entries of at most 8 bytes. */
+        size_t each = sizeof(double) > sizeof(size_t) ? sizeof(double) : sizeof(size_t);
+        if (n > SIZE_MAX / (5 * each) || !(heap = tier__malloc(&m->alloc, 5 * n * each))) {
+            tier__errorf(err, "model \"%s\": out of memory for %zu outputs", m->name, n);
+            return TIER_ENOMEM;
+        }
+        o.col = heap;
+        o.mark = (size_t *)((char *)heap + n * each);
+        o.num = (double *)((char *)heap + 2 * n * each);
+        o.label = (const char **)((char *)heap + 3 * n * each);
+        o.code = (int32_t *)((char *)heap + 4 * n * each);
+    }
+    for (i = 0; i < n; i++) {
+        o.num[i] = NAN;
+        o.label[i] = NULL;
+    }
+    rc = row_columns(m, frame, n, &o);
+    if (rc == TIER_OK) {
+        rc = m->vt.score_row(m->state, book, frame, customer, o.num, o.label);
+        if (rc) {
+            char why[TIER__ERR_SIZE];
+            memcpy(why, err, sizeof why);
+            tier__errorf(err, "model \"%s\" (%s): score_row of customer \"%s\" failed: %s", m->name,
+                         m->kind, tier_book_customer_id(book, customer, NULL),
+                         why[0] ? why : callback_error(m, rc));
+        }
+    }
+    if (rc == TIER_OK)
+        rc = row_write(frame, customer, n, &o);
+    tier__free(&m->alloc, heap);
+    return rc;
 }
 
 int tier_model_explain(const tier_model *m, const tier_book *book, const tier_frame *frame,

@@ -281,6 +281,57 @@ static int tier__lc_fit(void *state, const tier_book *book, const tier_frame *in
     return TIER_OK;
 }
 
+/* What one customer's outputs are computed from: its first and last purchase before the as-of
+ * day d (LC_NO_DAY: none) and its net amounts in the recent and the previous window. */
+typedef struct lc_figures {
+    int32_t first_day, last_day;
+    int64_t recent, previous;
+} lc_figures;
+
+/* The days of the windows: [*from, d) recent, [*prev_from, *from) previous. */
+static void lc_windows(const double *o, int32_t d, int32_t *from, int32_t *prev_from)
+{
+    *from = day_minus(d, o[LC_OPT_RECENT_WINDOW]);
+    *prev_from = day_minus(*from, o[LC_OPT_PREVIOUS_WINDOW]);
+}
+
+/* One customer's outputs (v[OUT_TREND..OUT_COUNT), stage and onboarding codes) from its figures
+ * (NULL: no as-of day, so no purchase counts), P(alive) and attributes: the one computation of
+ * score and score_row. */
+static void lc_row(const lc_state *st, int32_t d, const lc_figures *g, double p_alive,
+                   double progress, double users, double *v, int *stage, int *onboarding)
+{
+    const double *o = st->opt;
+    lc_inputs in;
+    v[OUT_TREND] = v[OUT_INACTIVE] = v[OUT_TENURE] = NAN;
+    if (g && g->first_day != LC_NO_DAY) {
+        double prev = tier__fixed_to_double(g->previous), eps = o[LC_OPT_TREND_EPSILON], diff;
+        int64_t d64;
+        v[OUT_TENURE] = (double)d - (double)g->first_day;
+        v[OUT_INACTIVE] = (double)d - (double)g->last_day;
+        /* recent - previous exactly in fixed point (so 120 vs 100 gives exactly 0.2), in
+         * doubles only if that would overflow. */
+        if (g->previous != INT64_MIN && tier__add_i64(g->recent, -g->previous, &d64) == TIER_OK)
+            diff = tier__fixed_to_double(d64);
+        else
+            diff = tier__fixed_to_double(g->recent) - prev;
+        v[OUT_TREND] = diff / (prev > eps ? prev : eps);
+    }
+    in.has_purchase = !isnan(v[OUT_TENURE]);
+    in.tenure = v[OUT_TENURE];
+    in.inactive = v[OUT_INACTIVE];
+    in.trend = v[OUT_TREND];
+    in.p_alive = p_alive;
+    *stage = classify(o, &in, NULL);
+    *onboarding = onboarding_of(o, progress, users);
+}
+
+static int windows_failed(int rc, const char *why, char *err)
+{
+    tier__errorf(err, "cannot compute the lifecycle windows: %s", why[0] ? why : tier_strerror(rc));
+    return rc;
+}
+
 static int tier__lc_score(void *state, const tier_book *book, tier_frame *frame)
 {
     const lc_state *st = state;
@@ -289,7 +340,7 @@ static int tier__lc_score(void *state, const tier_book *book, tier_frame *frame)
     double *out[OUT_COUNT];
     int32_t *stage, *onboarding, d = 0, from, prev_from;
     tier__figures *fig = NULL;
-    int64_t *recent = NULL;
+    lc_figures *g = NULL;
     size_t n = tier_book_customer_count(book), i;
     int rc, have_day;
 
@@ -301,8 +352,8 @@ static int tier__lc_score(void *state, const tier_book *book, tier_frame *frame)
         return rc;
     have_day = tier__model_as_of(book, o[LC_OPT_AS_OF], &d);
     fig = tier__malloc(&st->h.alloc, (n ? n : 1) * sizeof *fig);
-    recent = tier__malloc(&st->h.alloc, (n ? n : 1) * sizeof *recent);
-    if (!fig || !recent) {
+    g = tier__malloc(&st->h.alloc, (n ? n : 1) * sizeof *g);
+    if (!fig || !g) {
         tier__errorf(err, "out of memory for the figures of %lu customers", (unsigned long)n);
         rc = TIER_ENOMEM;
         goto done;
@@ -319,57 +370,79 @@ static int tier__lc_score(void *state, const tier_book *book, tier_frame *frame)
     if (have_day) {
         /* Three passes over the book: all history before D, the recent and the previous
          * window. Partial windows need the kept transactions (TIER_ESTATE otherwise). */
-        from = day_minus(d, o[LC_OPT_RECENT_WINDOW]);
-        prev_from = day_minus(from, o[LC_OPT_PREVIOUS_WINDOW]);
+        lc_windows(o, d, &from, &prev_from);
         why[0] = '\0';
         rc = tier__book_figures(book, INT32_MIN, d, fig, why);
         for (i = 0; rc == TIER_OK && i < n; i++) {
-            if (fig[i].first_day == LC_NO_DAY)
-                continue;
-            out[OUT_TENURE][i] = (double)d - (double)fig[i].first_day;
-            out[OUT_INACTIVE][i] = (double)d - (double)fig[i].last_day;
+            g[i].first_day = fig[i].first_day;
+            g[i].last_day = fig[i].last_day;
         }
         if (rc == TIER_OK)
             rc = tier__book_figures(book, from, d, fig, why);
         for (i = 0; rc == TIER_OK && i < n; i++)
-            recent[i] = fig[i].net;
+            g[i].recent = fig[i].net;
         if (rc == TIER_OK)
             rc = tier__book_figures(book, prev_from, from, fig, why);
+        for (i = 0; rc == TIER_OK && i < n; i++)
+            g[i].previous = fig[i].net;
         if (rc) {
-            tier__errorf(err, "cannot compute the lifecycle windows: %s",
-                         why[0] ? why : tier_strerror(rc));
+            windows_failed(rc, why, err);
             goto done;
-        }
-        for (i = 0; i < n; i++) {
-            double prev = tier__fixed_to_double(fig[i].net), eps = o[LC_OPT_TREND_EPSILON];
-            double diff;
-            int64_t d64;
-            if (isnan(out[OUT_TENURE][i]))
-                continue;
-            /* recent - previous exactly in fixed point (so 120 vs 100 gives exactly 0.2), in
-             * doubles only if that would overflow. */
-            if (fig[i].net != INT64_MIN && tier__add_i64(recent[i], -fig[i].net, &d64) == TIER_OK)
-                diff = tier__fixed_to_double(d64);
-            else
-                diff = tier__fixed_to_double(recent[i]) - prev;
-            out[OUT_TREND][i] = diff / (prev > eps ? prev : eps);
         }
     }
     for (i = 0; i < n; i++) {
-        lc_inputs in;
-        in.has_purchase = !isnan(out[OUT_TENURE][i]);
-        in.tenure = out[OUT_TENURE][i];
-        in.inactive = out[OUT_INACTIVE][i];
-        in.trend = out[OUT_TREND][i];
-        in.p_alive = p_alive ? p_alive[i] : NAN;
-        stage[i] = classify(o, &in, NULL);
-        onboarding[i] =
-            onboarding_of(o, attribute(book, i, st->attr[0]), attribute(book, i, st->attr[1]));
+        double v[OUT_COUNT];
+        int s, b, k;
+        lc_row(st, d, have_day ? &g[i] : NULL, p_alive ? p_alive[i] : NAN,
+               attribute(book, i, st->attr[0]), attribute(book, i, st->attr[1]), v, &s, &b);
+        for (k = OUT_TREND; k < OUT_COUNT; k++)
+            out[k][i] = v[k];
+        stage[i] = s;
+        onboarding[i] = b;
     }
 done:
     tier__free(&st->h.alloc, fig);
-    tier__free(&st->h.alloc, recent);
+    tier__free(&st->h.alloc, g);
     return rc;
+}
+
+/* One customer re-scored: its own figures over the same three ranges (the running figures, or
+ * its transactions), P(alive) from the frame's row, its attributes. */
+static int tier__lc_score_row(void *state, const tier_book *book, const tier_frame *frame,
+                              size_t customer, double *numbers, const char **labels)
+{
+    const lc_state *st = state;
+    const double *o = st->opt, *p_alive;
+    char *err = tier__model_row_error(frame), why[TIER__ERR_SIZE];
+    tier__figures f;
+    lc_figures g;
+    int32_t d = 0, from, prev_from;
+    int rc, have_day, s, b;
+    if ((rc = check_options(o, err)) != TIER_OK ||
+        (rc = p_alive_values(st, frame, &p_alive, err)) != TIER_OK)
+        return rc;
+    have_day = tier__model_as_of(book, o[LC_OPT_AS_OF], &d);
+    if (have_day) {
+        lc_windows(o, d, &from, &prev_from);
+        why[0] = '\0';
+        rc = tier__book_customer_figures(book, customer, INT32_MIN, d, &f, why);
+        g.first_day = f.first_day;
+        g.last_day = f.last_day;
+        if (rc == TIER_OK)
+            rc = tier__book_customer_figures(book, customer, from, d, &f, why);
+        g.recent = f.net;
+        if (rc == TIER_OK)
+            rc = tier__book_customer_figures(book, customer, prev_from, from, &f, why);
+        g.previous = f.net;
+        if (rc)
+            return windows_failed(rc, why, err);
+    }
+    lc_row(st, d, have_day ? &g : NULL, p_alive ? p_alive[customer] : NAN,
+           attribute(book, customer, st->attr[0]), attribute(book, customer, st->attr[1]), numbers,
+           &s, &b);
+    labels[OUT_STAGE] = stage_labels[s];
+    labels[OUT_ONBOARDING] = onboarding_labels[b];
+    return TIER_OK;
 }
 
 /* ---- explain ------------------------------------------------------------------------------ */
@@ -645,7 +718,8 @@ static int tier__lc_load(void *state, tier_state_reader *r)
 
 /* ---- public API --------------------------------------------------------------------------- */
 
-static const tier_model_vtable lc_vtable = TIER__BUILTIN_VTABLE("lifecycle", tier__lc, NULL);
+static const tier_model_vtable lc_vtable =
+    TIER__BUILTIN_VTABLE("lifecycle", tier__lc, NULL, tier__lc_score_row);
 
 int tier_lifecycle_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/frame_internal.h"
 #include "models/model_common.h"
 #include "models/options.h"
 
@@ -48,6 +49,11 @@ int tier__model_finish(tier_model **out, const tier_model_vtable *vtable, void *
         return TIER_ENOMEM;
     }
     return tier_model_new(out, vtable, state, name, alloc);
+}
+
+char *tier__model_row_error(const tier_frame *frame)
+{
+    return tier__frame_error((tier_frame *)frame);
 }
 
 int tier__model_as_of(const tier_book *book, double as_of, int32_t *out)

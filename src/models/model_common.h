@@ -40,16 +40,23 @@ int tier__model_finish(tier_model **out, const tier_model_vtable *vtable, void *
 /* The vtable of a built-in model, filled the same way for every built-in: its callbacks and
  * tables are named P_fit, P_score, P_explain, P_destroy, P_outputs, P_options (arrays whose
  * size is visible), P_set_option, P_get_option, P_save and P_load; the last error is the
- * tier__model_head's (tier__model_last_error); `fitted` is its is_fitted callback or NULL. */
-#define TIER__BUILTIN_VTABLE(kind_name, P, fitted)                                              \
-    {                                                                                           \
-        .version = TIER_MODEL_VTABLE_VERSION, .kind = (kind_name), .fit = P##_fit,              \
-        .score = P##_score, .explain = P##_explain, .destroy = P##_destroy,                     \
-        .last_error = tier__model_last_error, .outputs = P##_outputs,                           \
-        .n_outputs = sizeof P##_outputs / sizeof P##_outputs[0], .options = P##_options,        \
-        .n_options = sizeof P##_options / sizeof P##_options[0], .set_option = P##_set_option,  \
-        .get_option = P##_get_option, .save = P##_save, .load = P##_load, .is_fitted = (fitted) \
+ * tier__model_head's (tier__model_last_error); `fitted` is its is_fitted callback or NULL, `row`
+ * its score_row callback or NULL (a population model, such as pareto). */
+#define TIER__BUILTIN_VTABLE(kind_name, P, fitted, row)                                          \
+    {                                                                                            \
+        .version = TIER_MODEL_VTABLE_VERSION, .kind = (kind_name), .fit = P##_fit,               \
+        .score = P##_score, .explain = P##_explain, .destroy = P##_destroy,                      \
+        .last_error = tier__model_last_error, .outputs = P##_outputs,                            \
+        .n_outputs = sizeof P##_outputs / sizeof P##_outputs[0], .options = P##_options,         \
+        .n_options = sizeof P##_options / sizeof P##_options[0], .set_option = P##_set_option,   \
+        .get_option = P##_get_option, .save = P##_save, .load = P##_load, .is_fitted = (fitted), \
+        .score_row = (row)                                                                       \
     }
+
+/* The error buffer of the frame a score_row callback gets: score_row sees the frame as const
+ * (it must not change it), but the frame is the caller's own of tier_model_score_row, whose
+ * error text describes the failure (as a score callback writes its frame's error). */
+char *tier__model_row_error(const tier_frame *frame);
 
 /* Longest window of history in days: the whole supported calendar. */
 #define TIER__WINDOW_MAX ((double)TIER_DAY_MAX - (double)TIER_DAY_MIN + 1.0)

@@ -582,7 +582,10 @@ static int tier__pareto_load(void *state, tier_state_reader *r)
 
 /* ---- constructor (public API) ------------------------------------------------------------ */
 
-static const tier_model_vtable pareto_vtable = TIER__BUILTIN_VTABLE("pareto", tier__pareto, NULL);
+/* No score_row: shares and classes rank the whole book, so Pareto is a population model whose
+ * rows the next batch score refreshes (docs/pareto.md). */
+static const tier_model_vtable pareto_vtable =
+    TIER__BUILTIN_VTABLE("pareto", tier__pareto, NULL, NULL);
 
 int tier_pareto_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {

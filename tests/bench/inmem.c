@@ -5,6 +5,10 @@
  *                            Pareto + the default policy; the CSV is parsed before timing starts
  *   inmem models N RUNS      scorecard (the B2B default) and needs (16 features, k = 8) fitted
  *                            and scored on N customers with synthetic attributes
+ *   inmem rescore N CALLS    incremental re-tiering: rfm, clv, the B2B scorecard, needs and
+ *                            lifecycle fitted and scored on N customers; then CALLS times one
+ *                            new invoice for a random customer and tier_model_score_row of each
+ *                            model for that customer (the median of each model, and of the five)
  *
  * Prints one line per measurement: "label|median seconds|peak MiB". */
 #include <math.h>
@@ -242,6 +246,134 @@ static void bench_models(size_t n, int runs)
     tier_book_free(book);
 }
 
+/* ---- incremental re-scoring ------------------------------------------------------------ */
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+#define RESCORE_MODELS 5
+
+static void bench_rescore(size_t n, int calls)
+{
+    static const char *const attrs[] = {"contract_arr",
+                                        "gross_margin",
+                                        "employees",
+                                        "modules_used",
+                                        "growth_rate",
+                                        "years_cooperation",
+                                        "referrals",
+                                        "defaults",
+                                        "support_tickets",
+                                        "payment_score",
+                                        "arrears_days",
+                                        "need_a",
+                                        "need_b",
+                                        "need_c",
+                                        "implementation_progress",
+                                        "active_users_share"};
+    static const char *const features[] = {"attr.need_a", "attr.need_b", "attr.need_c", "rfm.m"};
+    const char *names[RESCORE_MODELS] = {"rfm", "clv", "scorecard", "needs", "lifecycle"};
+    const int32_t first = 19000, last = 19000 + 1095;
+    tier_book *book = NULL;
+    tier_frame *frame = NULL;
+    tier_model *m[RESCORE_MODELS] = {NULL};
+    uint64_t seed = 7, *t[RESCORE_MODELS + 1];
+    size_t i, a, k, ntx = 0, cap = 8 * n + 1;
+    char *ids = malloc(cap * 8 + 8), id[16];
+    size_t *off = malloc((cap + 1) * sizeof *off);
+    int32_t *days = malloc(cap * sizeof *days);
+    double *amounts = malloc(cap * sizeof *amounts), t0, t1;
+    int c;
+    if (!ids || !off || !days || !amounts)
+        die("rescore", "out of memory");
+    /* Customers with 1 to 8 purchases in date order, and one on the last day (the as-of day
+     * stays put: every new invoice below is dated on it). */
+    off[0] = 0;
+    for (i = 0; i <= n; i++) {
+        int32_t day = i == n ? last : first + (int32_t)(next(&seed) % 1000);
+        size_t nt = i == n ? 1 : 1 + (size_t)(next(&seed) % 8);
+        for (k = 0; k < nt && day <= last; k++) {
+            memcpy(ids + ntx * 8, id, (size_t)snprintf(id, sizeof id, "R%07zu", i));
+            off[ntx + 1] = off[ntx] + 8;
+            days[ntx] = day;
+            amounts[ntx] = floor(100 * (5 + 500 * uniform(&seed))) / 100;
+            ntx++;
+            day += 1 + (int32_t)(next(&seed) % 60);
+        }
+    }
+    if (tier_book_new(&book, NULL) || tier_book_add_txns(book, ntx, ids, off, days, amounts, NULL))
+        die("book", tier_book_last_error(book));
+    for (i = 0; i < n; i++)
+        for (a = 0; a < sizeof attrs / sizeof attrs[0]; a++)
+            tier_book_set_number(book, i, attrs[a], floor(100 * uniform(&seed)) / 100);
+    if (tier_rfm_new(&m[0], NULL, NULL) || tier_clv_new(&m[1], NULL, NULL) ||
+        tier_scorecard_new_b2b(&m[2], "scorecard", NULL) || tier_needs_new(&m[3], NULL, NULL) ||
+        tier_lifecycle_new(&m[4], NULL, NULL))
+        die("models", "out of memory");
+    for (a = 0; a < sizeof features / sizeof features[0]; a++)
+        tier_needs_add_feature(m[3], features[a]);
+    tier_model_set_number(m[3], "k", 4);
+    if (tier_frame_new(&frame, n + 1, NULL))
+        die("frame", "out of memory");
+    t0 = now();
+    for (k = 0; k < RESCORE_MODELS; k++)
+        if (tier_model_fit(m[k], book, frame) || tier_model_score(m[k], book, frame))
+            die(names[k], tier_model_last_error(m[k])[0] ? tier_model_last_error(m[k])
+                                                         : tier_frame_last_error(frame));
+    t1 = now();
+    printf("rescore, %zu customers, %zu tx: fit + score of the five models|%.3f|%.0f\n", n, ntx,
+           t1 - t0, peak_mib());
+    for (k = 0; k < RESCORE_MODELS; k++) /* the first call builds the transaction index */
+        if (tier_model_score_row(m[k], book, frame, 0))
+            die(names[k], tier_frame_last_error(frame));
+    printf("rescore, %zu customers: first call (builds the transaction index)|%.3f|%.0f\n", n,
+           now() - t1, peak_mib());
+    for (k = 0; k <= RESCORE_MODELS; k++)
+        t[k] = malloc((size_t)calls * sizeof *t[k]);
+    for (c = 0; c < calls; c++) {
+        size_t cust = (size_t)(next(&seed) % n);
+        uint64_t start, end;
+        snprintf(id, sizeof id, "R%07zu", cust);
+        if (tier_book_add_txn(book, id, 8, last, floor(100 * (5 + 500 * uniform(&seed))) / 100,
+                              NAN))
+            die("add_txn", tier_book_last_error(book));
+        t[RESCORE_MODELS][c] = 0;
+        for (k = 0; k < RESCORE_MODELS; k++) {
+            start = now_ns();
+            if (tier_model_score_row(m[k], book, frame, cust))
+                die(names[k], tier_frame_last_error(frame));
+            end = now_ns();
+            t[k][c] = end - start;
+            t[RESCORE_MODELS][c] += end - start;
+        }
+    }
+    for (k = 0; k <= RESCORE_MODELS; k++) {
+        qsort(t[k], (size_t)calls, sizeof *t[k], cmp_u64);
+        printf("rescore, %zu customers: score_row %s, median of %d calls|%.9f|%.0f\n", n,
+               k < RESCORE_MODELS ? names[k] : "of all five", calls, (double)t[k][calls / 2] * 1e-9,
+               peak_mib());
+        free(t[k]);
+    }
+    for (k = 0; k < RESCORE_MODELS; k++)
+        tier_model_free(m[k]);
+    tier_frame_free(frame);
+    tier_book_free(book);
+    free(ids);
+    free(off);
+    free(days);
+    free(amounts);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "w2") == 0) {
@@ -252,6 +384,10 @@ int main(int argc, char **argv)
         bench_models((size_t)strtoull(argv[2], NULL, 10), atoi(argv[3]) > 0 ? atoi(argv[3]) : 1);
         return 0;
     }
-    fprintf(stderr, "usage: inmem w2 FILE RUNS | inmem models N RUNS\n");
+    if (argc == 4 && strcmp(argv[1], "rescore") == 0) {
+        bench_rescore((size_t)strtoull(argv[2], NULL, 10), atoi(argv[3]) > 0 ? atoi(argv[3]) : 1);
+        return 0;
+    }
+    fprintf(stderr, "usage: inmem w2 FILE RUNS | inmem models N RUNS | inmem rescore N CALLS\n");
     return 2;
 }

@@ -27,6 +27,8 @@ const tier__opt_rule tier__clv_opt_rules[CLV_OPT_COUNT] = {
 
 static int tier__clv_model_fit(void *state, const tier_book *book, const tier_frame *inputs);
 static int tier__clv_model_score(void *state, const tier_book *book, tier_frame *frame);
+static int tier__clv_model_score_row(void *state, const tier_book *book, const tier_frame *frame,
+                                     size_t customer, double *numbers, const char **labels);
 static int tier__clv_model_explain(void *state, const tier_book *book, const tier_frame *frame,
                                    size_t customer, tier_text *out);
 static void tier__clv_model_destroy(void *state);
@@ -62,7 +64,8 @@ const tier_model_option tier__clv_model_options[CLV_N_OPTIONS] = {
      "1: a fit that did not converge fails; 0 (default): it keeps the best point found", 0},
 };
 
-static const tier_model_vtable clv_vtable = TIER__BUILTIN_VTABLE("clv", tier__clv_model, NULL);
+static const tier_model_vtable clv_vtable =
+    TIER__BUILTIN_VTABLE("clv", tier__clv_model, NULL, tier__clv_model_score_row);
 
 static clv_state *clv_of(const tier_model *model)
 {
@@ -286,6 +289,27 @@ static int tier__clv_model_score(void *state, const tier_book *book, tier_frame 
     }
     tier__clv_summary_free(&st->h.alloc, &s);
     return rc; /* on failure model.c drops the columns added */
+}
+
+/* One customer with the fitted parameters: its summary up to the calibration end (the same end
+ * the batch score resolves) from its own transactions, then predict(), as the batch score. */
+static int tier__clv_model_score_row(void *state, const tier_book *book, const tier_frame *frame,
+                                     size_t customer, double *numbers, const char **labels)
+{
+    const clv_state *st = state;
+    char *err = tier__model_row_error(frame);
+    tier__clv_obs obs;
+    int32_t end = 0;
+    int has_end, has, rc;
+    (void)labels;
+    if ((rc = resolve_end(st->opt, book, &end, &has_end, err)) != TIER_OK ||
+        (rc = check_periods(st->opt, st->fit.unit, err)) != TIER_OK)
+        return rc;
+    rc = tier__clv_summarise_one(&st->h.alloc, book, customer, end, has_end, st->fit.unit, &obs,
+                                 &has, err);
+    if (rc || !has)
+        return rc; /* no purchase: every output stays NaN */
+    return predict(st, &obs, numbers, err);
 }
 
 static int tier__clv_model_explain(void *state, const tier_book *book, const tier_frame *frame,

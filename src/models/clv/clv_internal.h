@@ -74,6 +74,14 @@ int tier__clv_summarise_split(const tier_allocator *a, const tier_book *book, in
                               int32_t hold_end, int has_end, double unit, size_t only,
                               clv_summary *out, double *hold, char *err);
 
+/* One customer's summary over its kept transactions dated <= end (found through the book's
+ * transaction index, not a pass over the book): *has = 1 when it has a purchase day, then *obs
+ * is exactly the row tier__clv_summarise_book() gives it. TIER_OK, TIER_ESTATE (transactions
+ * not kept), TIER_ERANGE or TIER_ENOMEM (building the index; more than 64 transactions). */
+int tier__clv_summarise_one(const tier_allocator *a, const tier_book *book, size_t customer,
+                            int32_t end, int has_end, double unit, tier__clv_obs *obs, int *has,
+                            char *err);
+
 /* clv_state.c */
 int tier__clv_model_set_option(void *state, const char *name, const tier_value *value);
 int tier__clv_model_get_option(void *state, const char *name, tier_value *out);

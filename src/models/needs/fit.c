@@ -17,49 +17,87 @@ void tier__needs_free_sources(const tier_allocator *a, needs_src *src, size_t p)
     tier__free(a, src);
 }
 
+/* Where feature f comes from: a number attribute (*attr: its name; NULL when the book has no
+ * such attribute, so missing everywhere) or a number column of the frame (*col). */
+static int feature_source(const needs_state *st, const tier_book *book, const tier_frame *frame,
+                          size_t f, const char **attr, const double **col, char *err)
+{
+    const char *name = st->feat[f];
+    size_t c;
+    *attr = NULL;
+    *col = NULL;
+    if (strncmp(name, ATTR_PREFIX, ATTR_PREFIX_LEN) == 0) {
+        int type = tier__book_attr_type(book, name + ATTR_PREFIX_LEN);
+        if (type == TIER_ATTR_TEXT) {
+            tier__errorf(err, "feature \"%s\": the attribute holds text, not numbers", name);
+            return TIER_EINVAL;
+        }
+        if (type == TIER_ATTR_NUMBER)
+            *attr = name + ATTR_PREFIX_LEN;
+        return TIER_OK;
+    }
+    if (!frame || tier_frame_find(frame, name, &c) != TIER_OK) {
+        tier__errorf(err,
+                     "feature \"%s\" is not a column of the frame (score the model that "
+                     "makes it first, or write attr.NAME for an attribute)",
+                     name);
+        return TIER_ENOTFOUND;
+    }
+    if (!(*col = tier_frame_numbers(frame, c))) {
+        tier__errorf(err, "feature \"%s\" is not a number column", name);
+        return TIER_EINVAL;
+    }
+    return TIER_OK;
+}
+
 int tier__needs_resolve_sources(const needs_state *st, const tier_book *book,
                                 const tier_frame *frame, needs_src *src, char *err)
 {
-    size_t f, col;
+    size_t f;
     for (f = 0; f < st->nfeat; f++) {
-        const char *name = st->feat[f];
-        src[f].col = NULL;
+        const char *attr;
+        int rc = feature_source(st, book, frame, f, &attr, &src[f].col, err);
         src[f].owned = NULL;
-        if (strncmp(name, ATTR_PREFIX, ATTR_PREFIX_LEN) == 0) {
-            int type = tier__book_attr_type(book, name + ATTR_PREFIX_LEN);
-            if (type == TIER_ATTR_TEXT) {
-                tier__errorf(err, "feature \"%s\": the attribute holds text, not numbers", name);
-                return TIER_EINVAL;
+        if (rc)
+            return rc;
+        if (attr) {
+            /* One copy of the column: reading attributes one by one looks the name up. */
+            size_t n = tier_book_customer_count(book);
+            src[f].owned = tier__malloc(&st->h.alloc, (n ? n : 1) * sizeof(double));
+            if (!src[f].owned) {
+                tier__errorf(err, "out of memory reading feature \"%s\"", st->feat[f]);
+                return TIER_ENOMEM;
             }
-            if (type == TIER_ATTR_NUMBER) {
-                /* One copy of the column: reading attributes one by one looks the name up. */
-                size_t n = tier_book_customer_count(book);
-                src[f].owned = tier__malloc(&st->h.alloc, (n ? n : 1) * sizeof(double));
-                if (!src[f].owned) {
-                    tier__errorf(err, "out of memory reading feature \"%s\"", name);
-                    return TIER_ENOMEM;
-                }
-                tier__book_copy_numbers(book, name + ATTR_PREFIX_LEN, src[f].owned);
-                src[f].col = src[f].owned;
-            }
-            continue;
-        }
-        if (!frame || tier_frame_find(frame, name, &col) != TIER_OK) {
-            tier__errorf(err,
-                         "feature \"%s\" is not a column of the frame (score the model that "
-                         "makes it first, or write attr.NAME for an attribute)",
-                         name);
-            return TIER_ENOTFOUND;
-        }
-        if (!(src[f].col = tier_frame_numbers(frame, col))) {
-            tier__errorf(err, "feature \"%s\" is not a number column", name);
-            return TIER_EINVAL;
+            tier__book_copy_numbers(book, attr, src[f].owned);
+            src[f].col = src[f].owned;
         }
     }
     return TIER_OK;
 }
 
-/* Feature value of customer i; NaN when unset, NaN or infinite. */
+int tier__needs_row_values(const needs_state *st, const tier_book *book, const tier_frame *frame,
+                           size_t i, double *raw, char *err)
+{
+    size_t f;
+    for (f = 0; f < st->nfeat; f++) {
+        needs_src one = {NULL, NULL};
+        const char *attr;
+        double v;
+        int rc = feature_source(st, book, frame, f, &attr, &one.col, err);
+        if (rc)
+            return rc;
+        if (attr) {
+            int type;
+            one.col = &v; /* the value as tier__book_copy_numbers gives it: NaN when unset */
+            v = tier__book_number_at(book, i, attr, &type);
+            raw[f] = tier__needs_src_value(&one, book, 0);
+        } else {
+            raw[f] = tier__needs_src_value(&one, book, i);
+        }
+    }
+    return TIER_OK;
+}
+
 double tier__needs_src_value(const needs_src *s, const tier_book *book, size_t i)
 {
     double v = s->col ? s->col[i] : NAN;

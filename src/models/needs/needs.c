@@ -13,6 +13,8 @@
 #include "util/buf.h"
 
 static int tier__needs_score(void *state, const tier_book *book, tier_frame *frame);
+static int tier__needs_score_row(void *state, const tier_book *book, const tier_frame *frame,
+                                 size_t customer, double *numbers, const char **labels);
 static int tier__needs_explain(void *state, const tier_book *book, const tier_frame *frame,
                                size_t customer, tier_text *out);
 static void tier__needs_destroy(void *state);
@@ -44,7 +46,7 @@ const tier_model_option tier__needs_options[NEEDS_N_OPTIONS] = {
 };
 
 static const tier_model_vtable needs_vtable =
-    TIER__BUILTIN_VTABLE("needs", tier__needs, tier__needs_is_fitted);
+    TIER__BUILTIN_VTABLE("needs", tier__needs, tier__needs_is_fitted, tier__needs_score_row);
 
 static needs_state *needs_of(const tier_model *model)
 {
@@ -121,6 +123,26 @@ double tier__needs_raw_centre(const needs_fit *fit, size_t seg, size_t f)
 
 /* ---- vtable: outputs, score, explain ----------------------------------------------------- */
 
+/* The nearest segment to a customer with squared distances d2[0..k) (lowest index on ties),
+ * the runner-up in *c2 (k > 1), and v[0] the distance, v[1] the margin to the runner-up (NaN
+ * when k == 1): the one computation of score and score_row. */
+static size_t nearest_two(const double *d2, size_t k, size_t *c2, double *v)
+{
+    double b, s;
+    size_t c = tier__needs_nearest(d2, k, &b, &s), j;
+    v[0] = sqrt(b);
+    v[1] = NAN;
+    *c2 = 0;
+    if (k > 1) {
+        *c2 = c == 0 ? 1 : 0;
+        for (j = 0; j < k; j++)
+            if (j != c && d2[j] < d2[*c2])
+                *c2 = j;
+        v[1] = sqrt(s) - sqrt(b);
+    }
+    return c;
+}
+
 static int tier__needs_score(void *state, const tier_book *book, tier_frame *frame)
 {
     const needs_state *st = state;
@@ -167,8 +189,8 @@ static int tier__needs_score(void *state, const tier_book *book, tier_frame *fra
         ui[u++] = f;
     }
     for (i = 0; i < n; i++) {
-        double b, s;
-        size_t c, miss = 0;
+        double dm[2];
+        size_t c, c2, miss = 0;
         for (u = 0; u < pu; u++) {
             double v = tier__needs_src_value(&src[ui[u]], book, i);
             if (isnan(v))
@@ -185,17 +207,11 @@ static int tier__needs_score(void *state, const tier_book *book, tier_frame *fra
             if (tier__needs_row_distances(fit, raw, d2) == 0)
                 continue; /* no usable value: no segment */
         }
-        c = tier__needs_nearest(d2, k, &b, &s);
+        c = nearest_two(d2, k, &c2, dm);
         seg[i] = (int32_t)c;
-        dist[i] = sqrt(b);
-        if (k > 1) {
-            size_t c2 = c == 0 ? 1 : 0, j;
-            for (j = 0; j < k; j++)
-                if (j != c && d2[j] < d2[c2])
-                    c2 = j;
-            second[i] = (int32_t)c2;
-            margin[i] = sqrt(s) - sqrt(b);
-        }
+        second[i] = k > 1 ? (int32_t)c2 : -1;
+        dist[i] = dm[0];
+        margin[i] = dm[1];
     }
 done:
     tier__needs_free_sources(a, src, p);
@@ -207,7 +223,35 @@ done:
     return rc;
 }
 
-/* Appends printf-style text; keeps the first failure in *rc. */
+/* One customer against the fitted centres and standardisation: its needs vector read one value
+ * at a time, the distances of tier__needs_row_distances (the batch's sums, in the same order),
+ * then nearest_two() as the batch score. */
+static int tier__needs_score_row(void *state, const tier_book *book, const tier_frame *frame,
+                                 size_t customer, double *numbers, const char **labels)
+{
+    const needs_state *st = state;
+    const needs_fit *fit = &st->fit;
+    double raw[TIER_NEEDS_MAX_FEATURES], d2[TIER_NEEDS_MAX_SEGMENTS], v[2];
+    char *err = tier__model_row_error(frame);
+    size_t c, c2;
+    int rc;
+    if (fit->source == SRC_NONE || fit->k == 0 || fit->p != st->nfeat ||
+        fit->k > TIER_NEEDS_MAX_SEGMENTS || fit->p > TIER_NEEDS_MAX_FEATURES) {
+        tier__errorf(err, "the needs model is not fitted");
+        return TIER_ESTATE;
+    }
+    if ((rc = tier__needs_row_values(st, book, frame, customer, raw, err)) != TIER_OK)
+        return rc;
+    if (tier__needs_row_distances(fit, raw, d2) == 0)
+        return TIER_OK; /* no usable value: no segment */
+    c = nearest_two(d2, fit->k, &c2, v);
+    labels[OUT_SEGMENT] = fit->names[c];
+    labels[OUT_SECOND] = fit->k > 1 ? fit->names[c2] : NULL;
+    numbers[OUT_DISTANCE] = v[0];
+    numbers[OUT_MARGIN] = v[1];
+    return TIER_OK;
+}
+
 static int tier__needs_explain(void *state, const tier_book *book, const tier_frame *frame,
                                size_t customer, tier_text *out)
 {

@@ -141,6 +141,10 @@ void tier__needs_free_sources(const tier_allocator *a, needs_src *src, size_t p)
 int tier__needs_resolve_sources(const needs_state *st, const tier_book *book,
                                 const tier_frame *frame, needs_src *src, char *err);
 double tier__needs_src_value(const needs_src *s, const tier_book *book, size_t i);
+/* The raw needs vector of customer i (st->nfeat values, NaN where missing or not finite), read
+ * one value at a time: what tier__needs_resolve_sources and tier__needs_src_value give for it. */
+int tier__needs_row_values(const needs_state *st, const tier_book *book, const tier_frame *frame,
+                           size_t i, double *raw, char *err);
 size_t tier__needs_row_distances(const needs_fit *fit, const double *raw, double *d2);
 int tier__needs_fit(void *state, const tier_book *book, const tier_frame *inputs);
 

@@ -32,6 +32,8 @@ const tier_model_option tier__rfm_options[RFM_N_OPTIONS] = {
 
 static int tier__rfm_fit(void *state, const tier_book *book, const tier_frame *inputs);
 static int tier__rfm_score(void *state, const tier_book *book, tier_frame *frame);
+static int tier__rfm_score_row(void *state, const tier_book *book, const tier_frame *frame,
+                               size_t customer, double *numbers, const char **labels);
 static int tier__rfm_explain(void *state, const tier_book *book, const tier_frame *frame,
                              size_t customer, tier_text *out);
 static void tier__rfm_destroy(void *state);
@@ -43,7 +45,8 @@ static const tier_model_output tier__rfm_outputs[OUT_COUNT] = {
     {"m_score", TIER_VALUE_NUMBER},   {"segment", TIER_VALUE_LABEL},
     {"value_class", TIER_VALUE_LABEL}};
 
-static const tier_model_vtable rfm_vtable = TIER__BUILTIN_VTABLE("rfm", tier__rfm, NULL);
+static const tier_model_vtable rfm_vtable =
+    TIER__BUILTIN_VTABLE("rfm", tier__rfm, NULL, tier__rfm_score_row);
 
 /* ---- small helpers ----------------------------------------------------------------------- */
 
@@ -57,6 +60,16 @@ int tier__rfm_all_cuts(const rfm_state *st)
     return st->cuts_set == (1u << RFM_DIMS) - 1;
 }
 
+/* The error text of a failure to compute the figures over the model's window. */
+static int figures_failed(int rc, const char *why, char *err)
+{
+    if (rc == TIER_ESTATE)
+        tier__errorf(err, "cannot compute R, F and M for this window: %s", why);
+    else
+        tier__errorf(err, "computing customer figures: %s", why[0] ? why : tier_strerror(rc));
+    return rc;
+}
+
 /* Per-customer figures over the model's window: the book's own when they are exact for it,
  * else a new array in *owned (free it with the book's allocator). */
 static int load_figures(rfm_state *st, const tier_book *book, const tier__figures **out,
@@ -68,13 +81,8 @@ static int load_figures(rfm_state *st, const tier_book *book, const tier__figure
     *have_day = tier__window_days(&st->c.win, book, &from, &to);
     why[0] = '\0';
     rc = tier__book_figures_view(book, from, to, out, owned, why);
-    if (rc) {
-        if (rc == TIER_ESTATE)
-            tier__errorf(err, "cannot compute R, F and M for this window: %s", why);
-        else
-            tier__errorf(err, "computing customer figures: %s", why[0] ? why : tier_strerror(rc));
-        return rc;
-    }
+    if (rc)
+        return figures_failed(rc, why, err);
     *as_of = to;
     return TIER_OK;
 }
@@ -199,22 +207,53 @@ done:
     return TIER_OK;
 }
 
+/* The segment of `map` for scores r, f, m of 1..bins (-1: none): a map written for another
+ * number of scores (its grid) sees each score s rescaled to ceil(grid * s / bins). */
+static int segment_of(const rfm_state *st, const tier_segmap *map, int r, int f, int m)
+{
+    int k = st->c.bins, grid = tier__segmap_grid(map);
+    if (grid > 0 && grid != k) {
+        r = (grid * r + k - 1) / k;
+        f = (grid * f + k - 1) / k;
+        m = (grid * m + k - 1) / k;
+    }
+    return tier_segmap_lookup(map, r, f, m);
+}
+
 /* Builds the segment lookup table of one map: table[(r*11 + f)*11 + m] for scores 1..bins. */
 static void build_table(const rfm_state *st, const tier_segmap *map, int16_t *table)
 {
-    int r, f, m, k = st->c.bins, grid = tier__segmap_grid(map);
+    int r, f, m, k = st->c.bins;
     for (r = 1; r <= k; r++)
         for (f = 1; f <= k; f++)
-            for (m = 1; m <= k; m++) {
-                int rr = r, ff = f, mm = m;
-                if (grid > 0 && grid != k) {
-                    /* A map written for `grid` scores: rescale s to ceil(grid * s / k). */
-                    rr = (grid * r + k - 1) / k;
-                    ff = (grid * f + k - 1) / k;
-                    mm = (grid * m + k - 1) / k;
-                }
-                table[(r * 11 + f) * 11 + m] = (int16_t)tier_segmap_lookup(map, rr, ff, mm);
-            }
+            for (m = 1; m <= k; m++)
+                table[(r * 11 + f) * 11 + m] = (int16_t)segment_of(st, map, r, f, m);
+}
+
+/* The numbers of one customer with figures `f` as of day `as_of` into v[0..OUT_SEGMENT) and its
+ * scores into s[0..3) (0 without a purchase): the one computation of score and score_row.
+ * Returns 1 when the customer has a purchase (and so a segment), else 0. */
+static int rfm_row(const rfm_state *st, const tier__figures *f, int32_t as_of, double *v, int *s)
+{
+    int k = st->c.bins, nc = st->c.bins - 1;
+    double m = value_m(st, f);
+    v[OUT_M] = m;
+    if (!has_purchase(f)) {
+        v[OUT_R] = v[OUT_F] = v[OUT_TENURE] = NAN;
+        v[OUT_R_SCORE] = v[OUT_F_SCORE] = v[OUT_M_SCORE] = NAN;
+        s[0] = s[1] = s[2] = 0;
+        return 0;
+    }
+    v[OUT_R] = (double)((int64_t)as_of - f->last_day);
+    v[OUT_F] = value_f(st, f);
+    v[OUT_TENURE] = (double)((int64_t)as_of - f->first_day);
+    s[0] = k - cuts_below(st->cuts[TIER_RFM_R], nc, v[OUT_R]);
+    s[1] = 1 + cuts_below(st->cuts[TIER_RFM_F], nc, v[OUT_F]);
+    s[2] = 1 + cuts_below(st->cuts[TIER_RFM_M], nc, m);
+    v[OUT_R_SCORE] = s[0];
+    v[OUT_F_SCORE] = s[1];
+    v[OUT_M_SCORE] = s[2];
+    return 1;
 }
 
 static int add_label_column(rfm_state *st, tier_frame *frame, const char *name,
@@ -241,7 +280,7 @@ static int tier__rfm_score(void *state, const tier_book *book, tier_frame *frame
     int32_t *seg = NULL, *vc = NULL, as_of;
     int16_t table[2][11 * 11 * 11];
     size_t n, i;
-    int have_day, rc, k = st->c.bins, nc = st->c.bins - 1;
+    int have_day, rc;
 
     /* Scoring never writes the state (several threads may score at once): failures are
      * described in the frame's error text, which model.c reports. */
@@ -269,33 +308,48 @@ static int tier__rfm_score(void *state, const tier_book *book, tier_frame *frame
     build_table(st, st->maps[0], table[0]);
     build_table(st, st->maps[1], table[1]);
     for (i = 0; i < n; i++) {
-        const tier__figures *f = &fig[i];
-        double r, fv, m;
-        int rs, fs, ms, cell;
-        m = value_m(st, f);
-        col[OUT_M][i] = m;
-        if (!has_purchase(f)) {
-            col[OUT_R][i] = col[OUT_F][i] = col[OUT_TENURE][i] = NAN;
-            col[OUT_R_SCORE][i] = col[OUT_F_SCORE][i] = col[OUT_M_SCORE][i] = NAN;
+        double v[OUT_SEGMENT];
+        int sc[3], j;
+        if (!rfm_row(st, &fig[i], as_of, v, sc)) {
+            for (j = 0; j < OUT_SEGMENT; j++)
+                col[j][i] = v[j];
             seg[i] = vc[i] = -1;
             continue;
         }
-        r = (double)((int64_t)as_of - f->last_day);
-        fv = value_f(st, f);
-        rs = k - cuts_below(st->cuts[TIER_RFM_R], nc, r);
-        fs = 1 + cuts_below(st->cuts[TIER_RFM_F], nc, fv);
-        ms = 1 + cuts_below(st->cuts[TIER_RFM_M], nc, m);
-        col[OUT_R][i] = r;
-        col[OUT_F][i] = fv;
-        col[OUT_TENURE][i] = (double)((int64_t)as_of - f->first_day);
-        col[OUT_R_SCORE][i] = rs;
-        col[OUT_F_SCORE][i] = fs;
-        col[OUT_M_SCORE][i] = ms;
-        cell = (rs * 11 + fs) * 11 + ms;
-        seg[i] = table[0][cell];
-        vc[i] = table[1][cell];
+        for (j = 0; j < OUT_SEGMENT; j++)
+            col[j][i] = v[j];
+        seg[i] = table[0][(sc[0] * 11 + sc[1]) * 11 + sc[2]];
+        vc[i] = table[1][(sc[0] * 11 + sc[1]) * 11 + sc[2]];
     }
     tier__free(tier__book_allocator(book), owned);
+    return TIER_OK;
+}
+
+/* One customer re-scored with the cut points frozen: its figures over the window alone (the
+ * running figures, or its own transactions), never the whole book's. */
+static int tier__rfm_score_row(void *state, const tier_book *book, const tier_frame *frame,
+                               size_t customer, double *numbers, const char **labels)
+{
+    const rfm_state *st = state;
+    char why[TIER__ERR_SIZE], *err = tier__model_row_error(frame);
+    tier__figures f;
+    int32_t from, to;
+    int sc[3], rc, w;
+    if (!tier__rfm_all_cuts(st)) {
+        tier__errorf(err, "the RFM model has no cut points (fit it, load them or set all three "
+                          "dimensions)");
+        return TIER_ESTATE;
+    }
+    (void)tier__window_days(&st->c.win, book, &from, &to);
+    why[0] = '\0';
+    if ((rc = tier__book_customer_figures(book, customer, from, to, &f, why)) != TIER_OK)
+        return figures_failed(rc, why, err);
+    if (!rfm_row(st, &f, to, numbers, sc))
+        return TIER_OK; /* labels stay NULL: no segment */
+    for (w = 0; w < 2; w++) {
+        int code = segment_of(st, st->maps[w], sc[0], sc[1], sc[2]);
+        labels[OUT_SEGMENT + w] = code >= 0 ? tier_segmap_name(st->maps[w], (size_t)code) : NULL;
+    }
     return TIER_OK;
 }
 

@@ -88,18 +88,8 @@ int tier__sc_explain(void *state, const tier_book *book, const tier_frame *frame
         return TIER_EINVAL;
     if ((rc = tier__sc_check_config(st, err)) != TIER_OK)
         return rc;
-    for (i = 0; i < nf; i++)
-        if ((rc = tier__sc_read_one(book, frame, st->factors[i].column, customer, "factor",
-                                    st->factors[i].name, &fx[i], err)) != TIER_OK)
-            return rc;
-    for (i = 0; i < st->npens; i++)
-        if ((rc = tier__sc_read_one(book, frame, st->pens[i].column, customer, "penalty",
-                                    st->pens[i].name, &px[i], err)) != TIER_OK)
-            return rc;
-    for (i = 0; i < st->nvetoes; i++)
-        if ((rc = tier__sc_read_one(book, frame, st->vetoes[i].column, customer, "veto",
-                                    st->vetoes[i].name, &vx[i], err)) != TIER_OK)
-            return rc;
+    if ((rc = tier__sc_read_row(st, book, frame, customer, fx, px, vx, err)) != TIER_OK)
+        return rc;
     if ((rc = tier__sc_score_one(st, fx, px, vx, &o, lines, &bad)) != TIER_OK)
         return rc;
 

@@ -13,6 +13,8 @@
 
 static int tier__sc_fit(void *state, const tier_book *book, const tier_frame *inputs);
 static int tier__sc_score(void *state, const tier_book *book, tier_frame *frame);
+static int tier__sc_score_row(void *state, const tier_book *book, const tier_frame *frame,
+                              size_t customer, double *numbers, const char **labels);
 
 static const tier_model_output tier__sc_outputs[OUT_COUNT] = {
     {"score", TIER_VALUE_NUMBER},     {"explicit", TIER_VALUE_NUMBER},
@@ -30,7 +32,8 @@ const tier_model_option tier__sc_options[SC_N_OPTIONS] = {
      TIER_OPTION_FORGETS_FIT},
 };
 
-const tier_model_vtable tier__sc_vtable = TIER__BUILTIN_VTABLE("scorecard", tier__sc, NULL);
+const tier_model_vtable tier__sc_vtable =
+    TIER__BUILTIN_VTABLE("scorecard", tier__sc, NULL, tier__sc_score_row);
 
 sc_state *tier__sc_of(const tier_model *model)
 {
@@ -130,23 +133,44 @@ static int read_column(const sc_state *st, const tier_book *book, const tier_fra
     return TIER_OK;
 }
 
-/* One customer's value of a source (NaN when missing). */
+/* One customer's value of a source (NaN when missing): for an attribute, one lookup in the
+ * common case and the full check of check_source() only when that lookup finds no numbers. */
 int tier__sc_read_one(const tier_book *book, const tier_frame *frame, const char *column, size_t i,
                       const char *what, const char *who, double *out, char *err)
 {
     const char *attr = tier__sc_attr_name(column);
     size_t col;
-    int rc;
+    int rc, type;
+    if (attr) {
+        *out = tier__book_number_at(book, i, attr, &type);
+        return type == TIER_ATTR_NUMBER ? TIER_OK
+                                        : check_source(book, frame, column, what, who, err);
+    }
     if ((rc = check_source(book, frame, column, what, who, err)) != TIER_OK)
         return rc;
-    if (attr) {
-        double d;
-        *out = tier_book_get_number(book, i, attr, &d) == TIER_OK ? d : NAN;
-        return TIER_OK;
-    }
     tier_frame_find(frame, column, &col);
     *out = tier_frame_numbers(frame, col)[i];
     return reject_infinite(book, *out, i, column, what, who, err);
+}
+
+int tier__sc_read_row(const sc_state *st, const tier_book *book, const tier_frame *frame,
+                      size_t customer, double *fx, double *px, double *vx, char *err)
+{
+    size_t i;
+    int rc;
+    for (i = 0; i < st->nfactors; i++)
+        if ((rc = tier__sc_read_one(book, frame, st->factors[i].column, customer, "factor",
+                                    st->factors[i].name, &fx[i], err)) != TIER_OK)
+            return rc;
+    for (i = 0; i < st->npens; i++)
+        if ((rc = tier__sc_read_one(book, frame, st->pens[i].column, customer, "penalty",
+                                    st->pens[i].name, &px[i], err)) != TIER_OK)
+            return rc;
+    for (i = 0; i < st->nvetoes; i++)
+        if ((rc = tier__sc_read_one(book, frame, st->vetoes[i].column, customer, "veto",
+                                    st->vetoes[i].name, &vx[i], err)) != TIER_OK)
+            return rc;
+    return TIER_OK;
 }
 
 /* ---- fitting ----------------------------------------------------------------------------- */
@@ -541,7 +565,8 @@ static void finish(const sc_state *st, const sc_acc *acc, const double *px, cons
     o->capped = o->grade > o->base_grade;
 }
 
-/* Scores one customer (for explain) and describes each factor in `lines`. Returns TIER_OK or
+/* Scores one customer (for explain and score_row) and describes each factor in `lines` (may
+ * be NULL). Returns TIER_OK or
  * TIER_ESTATE with *bad = the factor lacking statistics. */
 int tier__sc_score_one(const sc_state *st, const double *fx, const double *px, const double *vx,
                        sc_out *o, sc_line *lines, size_t *bad)
@@ -551,7 +576,7 @@ int tier__sc_score_one(const sc_state *st, const double *fx, const double *px, c
     memset(&acc, 0, sizeof acc);
     for (i = 0; i < st->nfactors; i++) {
         const sc_factor *f = &st->factors[i];
-        sc_line *l = &lines[i];
+        sc_line one, *l = lines ? &lines[i] : &one;
         l->raw = fx[i];
         l->how = resolve_value(f, fx[i], &l->used);
         l->pre = l->norm = 0;
@@ -570,13 +595,23 @@ int tier__sc_score_one(const sc_state *st, const double *fx, const double *px, c
         acc.group[f->group - 1] += f->weight * l->norm;
     }
     finish(st, &acc, px, vx, o);
-    for (i = 0; i < st->nfactors; i++) {
+    for (i = 0; lines && i < st->nfactors; i++) {
         const sc_factor *f = &st->factors[i];
         int dropped = lines[i].how == HOW_DROPPED || acc.kept == 0;
         lines[i].weight = dropped ? 0 : f->weight * o->scale;
         lines[i].points = dropped ? 0 : f->weight * lines[i].norm * o->scale;
     }
     return TIER_OK;
+}
+
+/* The number outputs of one customer's result into v[OUT_COUNT] (v[OUT_GRADE] unused). */
+static void row_values(const sc_out *o, double *v)
+{
+    v[OUT_SCORE] = o->score;
+    v[OUT_EXPLICIT] = o->group[0];
+    v[OUT_POTENTIAL] = o->group[1];
+    v[OUT_GROWTH] = o->group[2];
+    v[OUT_CAPPED] = o->capped;
 }
 
 static void stats_error(const sc_state *st, size_t bad, char *err)
@@ -682,7 +717,7 @@ static int tier__sc_score(void *state, const tier_book *book, tier_frame *frame)
     size_t nf = st->nfactors, np = st->npens, nv = st->nvetoes;
     double *scratch = NULL;
     char *err = tier__frame_error(frame);
-    double *out[OUT_COUNT], px[SC_MAX_CONDS], vx[SC_MAX_CONDS];
+    double *out[OUT_COUNT], px[SC_MAX_CONDS], vx[SC_MAX_CONDS], v[OUT_COUNT];
     int32_t *grade = NULL;
     sc_columns c = {NULL, NULL};
     sc_acc acc;
@@ -736,11 +771,10 @@ static int tier__sc_score(void *state, const tier_book *book, tier_frame *frame)
             for (k = 0; k < nv; k++)
                 vx[k] = c.v[nf + np + k][i];
             finish(st, &acc, px, vx, &o);
-            out[OUT_SCORE][i] = o.score;
-            out[OUT_EXPLICIT][i] = o.group[0];
-            out[OUT_POTENTIAL][i] = o.group[1];
-            out[OUT_GROWTH][i] = o.group[2];
-            out[OUT_CAPPED][i] = o.capped;
+            row_values(&o, v);
+            for (k = 0; k < OUT_COUNT; k++)
+                if (k != OUT_GRADE)
+                    out[k][i] = v[k];
             grade[i] = o.grade;
         }
     }
@@ -748,4 +782,28 @@ done:
     tier__free(&st->h.alloc, scratch);
     free_columns(st, &c);
     return rc;
+}
+
+/* One customer re-scored against the fitted reference values (percentile ranks by binary
+ * search among them): the same per-factor steps and finish() as the batch score, so the same
+ * bits. */
+static int tier__sc_score_row(void *state, const tier_book *book, const tier_frame *frame,
+                              size_t customer, double *numbers, const char **labels)
+{
+    const sc_state *st = state;
+    double fx[SC_MAX_FACTORS], px[SC_MAX_CONDS], vx[SC_MAX_CONDS];
+    char *err = tier__model_row_error(frame);
+    size_t bad = 0;
+    sc_out o;
+    int rc;
+    if ((rc = tier__sc_check_config(st, err)) != TIER_OK ||
+        (rc = tier__sc_read_row(st, book, frame, customer, fx, px, vx, err)) != TIER_OK)
+        return rc;
+    if ((rc = tier__sc_score_one(st, fx, px, vx, &o, NULL, &bad)) != TIER_OK) {
+        stats_error(st, bad, err);
+        return rc;
+    }
+    row_values(&o, numbers);
+    labels[OUT_GRADE] = o.grade >= 0 ? grade_labels[o.grade] : NULL;
+    return TIER_OK;
 }

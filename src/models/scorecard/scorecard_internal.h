@@ -91,6 +91,9 @@ sc_state *tier__sc_of(const tier_model *model);
 const char *tier__sc_attr_name(const char *column);
 int tier__sc_read_one(const tier_book *book, const tier_frame *frame, const char *column, size_t i,
                       const char *what, const char *who, double *out, char *err);
+/* One customer's values of every factor (fx), penalty (px) and veto (vx) source. */
+int tier__sc_read_row(const sc_state *st, const tier_book *book, const tier_frame *frame,
+                      size_t customer, double *fx, double *px, double *vx, char *err);
 int tier__sc_check_config(const sc_state *st, char *err);
 void tier__sc_minmax_limits(const sc_factor *f, double *lo, double *hi);
 int tier__sc_holds(int op, double v, double t);
