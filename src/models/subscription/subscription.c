@@ -64,7 +64,7 @@ typedef struct sub_state {
     int32_t window;
     char cohort[8];                 /* "", "YYYY" or "YYYY-MM" */
     int32_t cohort_from, cohort_to; /* [from, to) of the first start; from > to: everyone */
-    double stats[N_STATS + 1]; /* indexed by tier_subscription_stat */
+    double stats[N_STATS + 1];      /* indexed by tier_subscription_stat */
 } sub_state;
 
 /* One customer's figures at D and W. */
@@ -376,7 +376,7 @@ static int parse_cohort(const char *t, int32_t *from, int32_t *to, char *err)
     if (k != 4 || (n != 4 && !(n == 7 && m >= 1 && m <= 12)) || y < 1900 ||
         tier_date_from_ymd(from, y, m ? m : 1, 1) != TIER_OK ||
         tier_date_from_ymd(to, m && m < 12 ? y : y + 1, m && m < 12 ? m + 1 : 1, 1) != TIER_OK) {
-        tier__errorf(err, "cohort \"%.40s\" is not \"\", YYYY or YYYY-MM (1900-01 .. 9998-12)", t);
+        tier__errorf(err, "\"%.40s\" is not \"\", YYYY or YYYY-MM (1900-01 .. 9998-12)", t);
         return TIER_EINVAL;
     }
     return TIER_OK;
