@@ -105,6 +105,7 @@ typedef struct add_run {
     tier_book *b;
     const tier__contract_in *rows;
     size_t n;
+    const uint64_t *lines; /* NULL: rows are named "row R" */
     uint32_t *cust;
     size_t *order; /* rows by customer, plan, start */
     size_t *bad_row;
@@ -255,7 +256,10 @@ static int check_overlaps(add_run *R)
         }
         if (b->start < a->end) {
             size_t later = i > cur ? i : cur, earlier = i > cur ? cur : i;
-            snprintf(where, sizeof where, "row %zu", earlier);
+            if (R->lines)
+                snprintf(where, sizeof where, "line %llu", (unsigned long long)R->lines[earlier]);
+            else
+                snprintf(where, sizeof where, "row %zu", earlier);
             return overlap_error(R, later, R->rows[earlier].start, R->rows[earlier].end, where);
         }
         if (b->end > a->end)
@@ -277,7 +281,8 @@ static int check_overlaps(add_run *R)
 }
 
 int tier__book_add_contract_rows(tier_book *b, const tier__contract_in *rows, size_t n,
-                                 unsigned flags, size_t *bad_row, int *bad_field, char *why)
+                                 unsigned flags, const uint64_t *lines, size_t *bad_row,
+                                 int *bad_field, char *why)
 {
     add_run R;
     char **plans = NULL;
@@ -287,6 +292,7 @@ int tier__book_add_contract_rows(tier_book *b, const tier__contract_in *rows, si
     R.b = b;
     R.rows = rows;
     R.n = n;
+    R.lines = lines;
     R.bad_row = bad_row;
     R.bad_field = bad_field;
     R.why = why;
@@ -383,7 +389,7 @@ static int add_rows(tier_book *b, const tier__contract_in *rows, size_t n, unsig
     size_t row;
     int field, rc;
     b->err[0] = '\0';
-    rc = tier__book_add_contract_rows(b, rows, n, flags, &row, &field, why);
+    rc = tier__book_add_contract_rows(b, rows, n, flags, NULL, &row, &field, why);
     return rc ? report(b, rc, rows, row, field, why, single) : TIER_OK;
 }
 

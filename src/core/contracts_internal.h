@@ -67,8 +67,11 @@ typedef struct tier__contract_in {
 
 /* Adds n contracts, all or nothing (flags: TIER_LOAD_EXISTING). On failure the book is unchanged,
  * *bad_row and *bad_field (a TIER__CF_*, or -1 for none) say where, and `why` (TIER__ERR_SIZE
- * bytes) says what, without the row (*bad_row SIZE_MAX when the failure is no row's). */
+ * bytes) says what, without the row (*bad_row SIZE_MAX when the failure is no row's). A reason
+ * that names another row (an overlap) calls it "row R", or "line L" with lines[R] when `lines`
+ * is not NULL (a file's rows). */
 int tier__book_add_contract_rows(tier_book *book, const tier__contract_in *rows, size_t n,
-                                 unsigned flags, size_t *bad_row, int *bad_field, char *why);
+                                 unsigned flags, const uint64_t *lines, size_t *bad_row,
+                                 int *bad_field, char *why);
 
 #endif

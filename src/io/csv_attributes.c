@@ -18,8 +18,6 @@
 #include "util/internal.h"
 #include "util/numtext.h"
 
-/* First read size; the buffer doubles from there. */
-#define AT_CHUNK ((size_t)64 << 10)
 /* Bytes of a value quoted in an error message. */
 #define AT_QUOTE_MAX TIER__QUOTE_MAX
 
@@ -519,40 +517,16 @@ int tier_csv_read_attributes_buffer(tier_csv *csv, tier_book *book, const char *
 int tier_csv_read_attributes_file(tier_csv *csv, tier_book *book, const char *path)
 {
     at_load L;
-    tier__csv_file f;
     char *buf = NULL, why[TIER__ERR_SIZE];
-    size_t cap = 0, len = 0;
+    size_t len = 0;
     int rc = tier__csv_check_args(csv, book, path);
     if (rc)
         return rc;
     begin(&L, csv, book);
-    if (tier__csv_file_open(&f, L.d.io, path, why))
-        return finish(&L, fail(&L, TIER_EIO, 0, 0, "%s", why));
-    for (;;) {
-        if (len == cap) {
-            size_t want = cap ? cap * 2 : AT_CHUNK;
-            char *nb;
-            if (cap > SIZE_MAX / 2) {
-                rc = fail(&L, TIER_ERANGE, 0, 0, "file too large");
-                break;
-            }
-            nb = tier__realloc(L.a, buf, want);
-            if (!nb) {
-                rc = fail(&L, TIER_ENOMEM, 0, 0, "out of memory");
-                break;
-            }
-            buf = nb;
-            cap = want;
-        }
-        if (tier__csv_file_fill(&f, buf, cap, &len, why)) {
-            rc = fail(&L, TIER_EIO, 0, 0, "%s", why);
-            break;
-        }
-        if ((rc = progress(&L, f.done, f.size)) != TIER_OK || f.eof)
-            break;
-    }
-    tier__csv_file_close(&f);
-    if (rc == TIER_OK) {
+    rc = tier__csv_read_whole(&L.d, path, &buf, &len, why);
+    if (rc) {
+        rc = fail(&L, rc, 0, 0, "%s", why);
+    } else {
         L.data = buf ? buf : "";
         L.len = len;
         rc = load(&L);
