@@ -170,17 +170,17 @@ TIER_API int tier_csv_read_attributes_buffer(tier_csv *csv, tier_book *book, con
 /**
  * Loads contracts (contract.h) from a CSV file into `book`, all or nothing: one row per contract,
  * with a header line (or the reader's column names). Columns are found by name: the customer id is
- * the reader's TIER_CSV_ID column (default "customer_id"; matched case-insensitively); the others by their usual names,
- * case-insensitively: start (start, start_date, start_day, contract_start, period_start), end
- * (end, end_date, end_day, contract_end, period_end, renewal_date; optional, an empty cell is an
- * open contract), amount (amount, recurring_amount, price, fee), period (period, billing_period,
- * billing, interval, billing_interval: monthly/month/m/mo or yearly/year/annual/annually/y/yr),
- * status (status, contract_status, state: active, renewed, cancelled or canceled) and plan (plan,
- * product, plan_name, sku; optional). Other columns are ignored. Dates are YYYY-MM-DD. New ids
- * become customers without transactions. Every refusal of tier_book_add_contracts() is reported at
- * the file's line and column, e.g.
- * `line 4, column 3 (end_date): 2024-01-01 is not after start_day 2024-03-01 (...)`;
- * docs/subscriptions.md describes the file.
+ * the reader's TIER_CSV_ID column (default "customer_id"; matched case-insensitively); the others
+ * by their usual names, case-insensitively: start (start, start_date, start_day, contract_start,
+ * period_start), end (end, end_date, end_day, contract_end, period_end, renewal_date; optional, an
+ * empty cell is an open contract), amount (amount, recurring_amount, price, fee), period (period,
+ * billing_period, billing, interval, billing_interval: monthly/month/m/mo or
+ * yearly/year/annual/annually/y/yr), status (status, contract_status, state: active, renewed,
+ * cancelled or canceled) and plan (plan, product, plan_name, sku; optional). Other columns are
+ * ignored. Dates are YYYY-MM-DD. New ids become customers without transactions. Every refusal of
+ * tier_book_add_contracts() is reported at the file's line and column, e.g. `line 4, column 3
+ * (end_date): 2024-01-01 is not after start_day 2024-03-01 (...)`; docs/subscriptions.md describes
+ * the file.
  * @param csv the reader (its delimiter, header, names, id column, limits, I/O layer and progress
  *        callback apply).
  * @param book the book.

@@ -409,6 +409,34 @@ static int read_accounts(tier_pipeline *p, tier_book *book)
     return rc;
 }
 
+/* The contracts file: sniffed like the accounts (delimiter; id column by the usual account id
+ * names unless account_id is set), read all or nothing (tier_csv_read_contracts_file). */
+static int read_contracts(tier_pipeline *p, tier_book *book)
+{
+    tier__names names;
+    tier_csv *csv = NULL;
+    int delim, rc = sniff(p, p->contracts, 0, 1, NULL, &delim, &names);
+    if (rc)
+        return rc;
+    rc = tier_csv_new(&csv, &p->alloc);
+    if (!rc)
+        rc = tier_csv_set_delimiter(csv, delim);
+    if (!rc)
+        rc = tier_csv_set_column(csv, TIER_CSV_ID,
+                                 tier__sniff_column(TIER__SNIFF_ACCOUNT_ID, p->account_id, &names));
+    if (!rc)
+        rc = tier_csv_set_io(csv, &p->io);
+    if (!rc)
+        rc = tier_csv_read_contracts_file(csv, book, p->contracts);
+    if (rc)
+        tier__pipeline_fail(p, rc, "%s: %s", p->contracts,
+                            csv && tier_csv_last_error(csv)[0] ? tier_csv_last_error(csv)
+                                                               : tier_strerror(rc));
+    tier_csv_free(csv);
+    tier__names_free(&names);
+    return rc;
+}
+
 int tier__pipeline_read(tier_pipeline *p, int keep_txns, tier_book **out, uint64_t *rows)
 {
     tier__names names;
@@ -433,6 +461,8 @@ int tier__pipeline_read(tier_pipeline *p, int keep_txns, tier_book **out, uint64
     tier__names_free(&names);
     if (!rc && p->accounts)
         rc = read_accounts(p, book);
+    if (!rc && p->contracts)
+        rc = read_contracts(p, book);
     if (rc) {
         tier_book_free(book);
         return rc;
