@@ -31,6 +31,7 @@
 #include "tier/needs.h"
 #include "tier/lifecycle.h"
 #include "tier/subscription.h"
+#include "tier/sbg.h"
 #include "tier/policy.h"
 #include "tier/result.h"
 #include "tier/history.h"

@@ -162,9 +162,9 @@ static void test_pipeline_rejects_unknown_settings_and_bad_values(void **state)
          "key-important-general-maintain, pareto-sabc, rfm-10, rfm-8) and not a policy file "
          "(cannot open nope: no such file or directory (errno 2))"},
         {"models", "rfm,bogus",
-         "models: unknown model \"bogus\" (rfm, pareto, clv, lifecycle, scorecard, needs)"},
+         "models: unknown model \"bogus\" (rfm, pareto, clv, lifecycle, scorecard, needs, sbg)"},
         {"models", ",rfm",
-         "models: unknown model \"\" (rfm, pareto, clv, lifecycle, scorecard, needs)"},
+         "models: unknown model \"\" (rfm, pareto, clv, lifecycle, scorecard, needs, sbg)"},
         {"models", "rfm,pareto,rfm", "models: \"rfm\" is listed twice"},
     };
     tier_pipeline *p = new_pipeline();
@@ -199,7 +199,7 @@ static void test_pipeline_messages_can_name_settings_as_flags(void **state)
     assert_int_equal(tier_pipeline_set(p, "models", "x"), TIER_EINVAL);
     assert_string_equal(tier_pipeline_last_error(p),
                         "--models: unknown model \"x\" (rfm, pareto, clv, lifecycle, scorecard, "
-                        "needs)");
+                        "needs, sbg)");
     assert_int_equal(tier_pipeline_check(p), TIER_EINVAL);
     assert_string_equal(tier_pipeline_last_error(p), "--input FILE is required");
     set(p, "input", "x.csv");
@@ -266,7 +266,7 @@ static void test_pipeline_model_list_is_checked_when_set(void **state)
     assert_int_equal(tier_pipeline_add_model(p, "ltv", NULL), TIER_ENOTFOUND);
     assert_string_equal(tier_pipeline_last_error(p),
                         "unknown model kind \"ltv\" (rfm, pareto, clv, lifecycle, scorecard, "
-                        "needs)");
+                        "needs, sbg)");
     assert_int_equal(tier_pipeline_add_model(p, "rfm", "bad name"), TIER_EINVAL);
     assert_int_equal(tier_pipeline_add_model(p, "rfm", "r1"), TIER_OK);
     assert_int_equal(tier_pipeline_add_model(p, "rfm", "r1"), TIER_EINVAL);
@@ -912,7 +912,7 @@ static void test_pipeline_takes_kinds_from_a_registry_and_a_host_policy(void **s
     assert_int_equal(tier_pipeline_set(p, "models", "rfm,x"), TIER_EINVAL);
     assert_string_equal(tier_pipeline_last_error(p),
                         "models: unknown model \"x\" (rfm, pareto, clv, lifecycle, scorecard, "
-                        "needs, abc)");
+                        "needs, sbg, abc)");
     set(p, "models", "rfm,pareto");
     set(p, "policy", "pareto-sabc");
     assert_int_equal(tier_pipeline_add_model(p, "abc", "mine"), TIER_OK);

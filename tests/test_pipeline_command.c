@@ -529,6 +529,20 @@ static const char fit_clv_help[] =
     "                [--time-unit day|week]\n"
     "\n" READER_FLAGS;
 
+#define FIT_SBG_NOTES                                                                     \
+    "\n"                                                                                  \
+    "  --survivors  one cohort: the customers at the start, then those left after\n"      \
+    "               1, 2, ... renewals (at least 3 counts in one cohort; give the\n"      \
+    "               flag once per cohort, cohorts may have different lengths)\n"          \
+    "  --periods    project survivors and retention for renewals 0..N (default: as\n"     \
+    "               far as the data); --discount-rate per period (default 0.1) for the\n" \
+    "               DERL of a new customer; --margin its recurring margin per period\n"   \
+    "               for the CLV (docs/sbg.md)\n"
+
+static const char fit_sbg_help[] =
+    "usage: tier fit sbg --survivors N0,N1,N2,... [--survivors ...] [--periods N]\n"
+    "                [--discount-rate D] [--margin M]\n" FIT_SBG_NOTES;
+
 static const char clv_help[] =
     "usage: tier clv <reader flags> --calibration-end YYYY-MM-DD --horizon N [--model "
     "bgnbd|pnbd]\n"
@@ -548,6 +562,7 @@ static const char all_help_head[] =
     "  lint      check a policy file: errors and warnings, one per line\n"
     "  override  pin a customer to a tier until a day, in a --state file (add, remove, list)\n"
     "  fit clv   fit the CLV models (BG/NBD or Pareto/NBD, Gamma-Gamma); JSON on stdout\n"
+    "  fit sbg   fit the sBG retention model on cohorts' survivor counts; JSON on stdout\n"
     "  clv       per-customer P(alive), expected purchases and spend, discounted CLV\n"
     "  version   print the library version\n"
     "  help      print this text\n"
@@ -581,18 +596,26 @@ static const char all_help_tail[] =
     "tier clv <reader flags> --calibration-end YYYY-MM-DD --horizon N [--model bgnbd|pnbd]\n"
     "         [--time-unit day|week] [--discount-rate R] [--profit-margin F]\n"
     "         [--out FILE] [--format csv|json]\n"
-    "\n" HORIZON_NOTES;
+    "\n" HORIZON_NOTES "\n"
+    "tier fit sbg --survivors N0,N1,N2,... [--survivors ...] [--periods N]\n"
+    "         [--discount-rate D] [--margin M]\n" FIT_SBG_NOTES;
 
 static void test_usage_of_each_command_is_what_tier_help_prints(void **state)
 {
     static const struct {
         const char *command, *text;
     } cases[] = {
-        {"run", run_help},           {"explain", explain_help},
-        {"diff", diff_help},         {"policies", policies_help},
-        {"lint", lint_help},         {"fit clv", fit_clv_help},
-        {"clv", clv_help},           {"version", "usage: tier version\n"},
-        {"override", override_help}, {NULL, NULL},
+        {"run", run_help},
+        {"explain", explain_help},
+        {"diff", diff_help},
+        {"policies", policies_help},
+        {"lint", lint_help},
+        {"fit clv", fit_clv_help},
+        {"clv", clv_help},
+        {"version", "usage: tier version\n"},
+        {"fit sbg", fit_sbg_help},
+        {"override", override_help},
+        {NULL, NULL},
     };
     static char all_help[8192];
     size_t i;

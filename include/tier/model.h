@@ -262,7 +262,8 @@ TIER_API int tier_model_explain(const tier_model *model, const tier_book *book,
 /**
  * Makes a model of a kind named by text: a built-in ("rfm", "pareto", "scorecard" (the empty
  * scorecard of tier_scorecard_new(); its option "preset" = "b2b" makes it the B2B default card),
- * "clv", "needs", "lifecycle") or a kind added to `reg`.
+ * "clv", "needs", "lifecycle", "sbg" (since 0.4.0; include/tier/sbg.h describes the model) or a
+ * kind added to `reg`.
  * @param[out] out the model, owned by the caller; NULL on failure.
  * @param reg the registry of user kinds (borrowed for the call); NULL for the built-ins only.
  * @param kind the kind name.

@@ -48,8 +48,8 @@ int main(int argc, char **argv)
         strcmp(argv[1], "clv") == 0 || strcmp(argv[1], "diff") == 0)
         return cli_command(argv[1], argc - 1, argv + 1);
     if (strcmp(argv[1], "fit") == 0) {
-        static const char *const models[] = {"fit clv"};
-        return group_command(argc, argv, models, 1, "fit clv", "model", "fit clv");
+        static const char *const models[] = {"fit clv", "fit sbg"};
+        return group_command(argc, argv, models, 2, "fit clv", "model", "fit clv, fit sbg");
     }
     if (strcmp(argv[1], "override") == 0) {
         static const char *const actions[] = {"override add", "override remove", "override list"};

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/model_internal.h"
+#include "models/sbg/sbg.h"
 
 typedef struct user_kind {
     char *name;
@@ -30,6 +31,7 @@ static const struct {
     {"needs", tier_needs_new},
     {"lifecycle", tier_lifecycle_new},
     {"subscription", tier_subscription_new},
+    {"sbg", tier__sbg_model_new},
 };
 
 #define N_BUILTINS (sizeof builtins / sizeof builtins[0])

@@ -22,6 +22,7 @@ static const char overview[] =
     "  lint      check a policy file: errors and warnings, one per line\n"
     "  override  pin a customer to a tier until a day, in a --state file (add, remove, list)\n"
     "  fit clv   fit the CLV models (BG/NBD or Pareto/NBD, Gamma-Gamma); JSON on stdout\n"
+    "  fit sbg   fit the sBG retention model on cohorts' survivor counts; JSON on stdout\n"
     "  clv       per-customer P(alive), expected purchases and spend, discounted CLV\n"
     "  version   print the library version\n"
     "  help      print this text\n"
@@ -118,6 +119,20 @@ static const char fit_clv_usage[] =
     "tier fit clv <reader flags> --calibration-end YYYY-MM-DD [--model bgnbd|pnbd]\n"
     "         [--time-unit day|week]\n";
 
+static const char fit_sbg_usage[] =
+    "tier fit sbg --survivors N0,N1,N2,... [--survivors ...] [--periods N]\n"
+    "         [--discount-rate D] [--margin M]\n";
+
+static const char fit_sbg_notes[] =
+    "\n"
+    "  --survivors  one cohort: the customers at the start, then those left after\n"
+    "               1, 2, ... renewals (at least 3 counts in one cohort; give the\n"
+    "               flag once per cohort, cohorts may have different lengths)\n"
+    "  --periods    project survivors and retention for renewals 0..N (default: as\n"
+    "               far as the data); --discount-rate per period (default 0.1) for the\n"
+    "               DERL of a new customer; --margin its recurring margin per period\n"
+    "               for the CLV (docs/sbg.md)\n";
+
 static const char clv_usage[] =
     "tier clv <reader flags> --calibration-end YYYY-MM-DD --horizon N [--model bgnbd|pnbd]\n"
     "         [--time-unit day|week] [--discount-rate R] [--profit-margin F]\n"
@@ -204,6 +219,9 @@ int tier_pipeline_usage(const char *command, tier_text *out)
         puts_text(&u, fit_clv_usage);
         puts_text(&u, clv_usage);
         puts_text(&u, clv_notes);
+        puts_text(&u, "\n");
+        puts_text(&u, fit_sbg_usage);
+        puts_text(&u, fit_sbg_notes);
     } else if (strcmp(command, "run") == 0) {
         section(&u, run_usage);
     } else if (strcmp(command, "explain") == 0) {
@@ -233,6 +251,9 @@ int tier_pipeline_usage(const char *command, tier_text *out)
     } else if (strcmp(command, "fit clv") == 0) {
         section(&u, fit_clv_usage);
         puts_text(&u, reader_notes);
+    } else if (strcmp(command, "fit sbg") == 0) {
+        section(&u, fit_sbg_usage);
+        puts_text(&u, fit_sbg_notes);
     } else if (strcmp(command, "clv") == 0) {
         section(&u, clv_usage);
         puts_text(&u, clv_notes);
@@ -249,7 +270,8 @@ int tier_pipeline_usage(const char *command, tier_text *out)
 
 enum {
     F_SETTING, /* --name VALUE: the pipeline setting "name" */
-    F_OPTION,  /* --flag VALUE: option `target` of the clv model */
+    F_OPTION,  /* --flag VALUE: option `target` of the command's model */
+    F_COHORT,  /* --survivors N0,N1,...: one more cohort of the sbg model's `survivors` */
     F_NO_HEADER,
     F_QUIET
 };
@@ -339,6 +361,12 @@ static const cmd_flag fit_flags[] = {
     {"--time-unit", F_OPTION, "time_unit", {"day", "1", "week", "7", NULL}, "day or week"},
     END};
 
+static const cmd_flag fit_sbg_flags[] = {{"--survivors", F_COHORT, "survivors", {NULL}, NULL},
+                                         OPTION("--periods", "periods"),
+                                         OPTION("--discount-rate", "discount_rate"),
+                                         OPTION("--margin", "margin"),
+                                         END};
+
 static const cmd_flag clv_flags[] = {OPTION("--horizon", "horizon"),
                                      SETTING("--out"),
                                      SETTING("--format"),
@@ -357,50 +385,65 @@ typedef struct command {
     /* Options the command needs, and what it says when one is missing. */
     const char *required[2];
     const char *missing[2];
-    int argument; /* ARG_* */
+    int argument;      /* ARG_* */
+    const char *model; /* the model kind (and name) the command runs, or NULL */
 } command;
 
 static const command commands[] = {
-    {"run", "tiers", {reader_flags, run_flags, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_NONE},
+    {"run", "tiers", {reader_flags, run_flags, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_NONE, NULL},
     {"fit clv",
      "fit",
      {reader_flags, fit_flags, NULL},
      {"calibration_end", NULL},
      {"fit clv needs --calibration-end DATE", NULL},
-     ARG_NONE},
+     ARG_NONE,
+     "clv"},
+    {"fit sbg",
+     "fit",
+     {fit_sbg_flags, NULL, NULL},
+     {"survivors", NULL},
+     {"fit sbg needs --survivors N0,N1,N2,... (a cohort's customers after 0, 1, 2, ... renewals)",
+      NULL},
+     ARG_NONE,
+     "sbg"},
     {"clv",
      "scores",
      {reader_flags, fit_flags, clv_flags},
      {"calibration_end", "horizon"},
      {"clv needs --calibration-end DATE", "clv needs --horizon N (in time units)"},
-     ARG_NONE},
+     ARG_NONE,
+     "clv"},
     {"explain",
      "explain",
      {reader_flags, explain_flags, NULL},
      {NULL, NULL},
      {NULL, NULL},
-     ARG_NONE},
-    {"diff", "diff", {reader_flags, diff_flags, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_NONE},
-    {"lint", "lint", {quiet_flags, NULL, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_POLICY},
-    {"policies", "policies", {no_flags, NULL, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_BUILTIN},
+     ARG_NONE,
+     NULL},
+    {"diff", "diff", {reader_flags, diff_flags, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_NONE, NULL},
+    {"lint", "lint", {quiet_flags, NULL, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_POLICY, NULL},
+    {"policies", "policies", {no_flags, NULL, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_BUILTIN, NULL},
     {"override add",
      "override_add",
      {override_add_flags, quiet_flags, NULL},
      {NULL, NULL},
      {NULL, NULL},
-     ARG_NONE},
+     ARG_NONE,
+     NULL},
     {"override remove",
      "override_remove",
      {override_remove_flags, quiet_flags, NULL},
      {NULL, NULL},
      {NULL, NULL},
-     ARG_NONE},
+     ARG_NONE,
+     NULL},
     {"override list",
      "override_list",
      {override_list_flags, quiet_flags, NULL},
      {NULL, NULL},
      {NULL, NULL},
-     ARG_NONE},
+     ARG_NONE,
+     NULL},
 };
 
 /* The command's argument that is not a flag: the `policy` setting. */
@@ -448,9 +491,36 @@ static int usage_error(int rc)
     return rc == TIER_ENOMEM ? rc : TIER_EINVAL;
 }
 
-/* Applies one flag (and its value, argv[*i + 1], which it consumes). */
-static int apply_flag(tier_pipeline *p, const cmd_flag *f, size_t argc, const char *const *argv,
-                      size_t *i)
+/* One --survivors value ("1000,869,743") appended to `cohorts` as one item of the sbg model's
+ * list option (counts separated by spaces, items by ','); *longest = the most counts of a
+ * cohort so far. The counts themselves are checked when the option is set. */
+static int add_cohort(tier_pipeline *p, const char *v, tier__buf *cohorts, size_t *longest)
+{
+    size_t k, counts = 1;
+    if (!v[0])
+        return tier__pipeline_fail(p, TIER_EINVAL,
+                                   "--survivors needs counts: N0,N1,N2,... (customers after 0, 1, "
+                                   "2, ... renewals)");
+    if (tier__buf_len(cohorts))
+        tier__buf_putc(cohorts, ',');
+    for (k = 0; v[k]; k++) {
+        if (v[k] == ',' && (k == 0 || v[k - 1] == ',' || !v[k + 1]))
+            return tier__pipeline_fail(p, TIER_EINVAL, "--survivors \"%s\": an empty count", v);
+        if (v[k] == ' ' || v[k] == '\t')
+            return tier__pipeline_fail(p, TIER_EINVAL,
+                                       "--survivors \"%s\": separate the counts by ',' only", v);
+        counts += v[k] == ',';
+        tier__buf_putc(cohorts, v[k] == ',' ? ' ' : v[k]);
+    }
+    if (counts > *longest)
+        *longest = counts;
+    return tier__buf_status(cohorts) ? tier__pipeline_fail(p, TIER_ENOMEM, "out of memory")
+                                     : TIER_OK;
+}
+
+/* Applies one flag (and its value, argv[*i + 1], which it consumes) of command c. */
+static int apply_flag(tier_pipeline *p, const command *c, const cmd_flag *f, size_t argc,
+                      const char *const *argv, size_t *i)
 {
     const char *arg = argv[*i], *v;
     char key[64];
@@ -474,20 +544,22 @@ static int apply_flag(tier_pipeline *p, const cmd_flag *f, size_t argc, const ch
                                        v);
         v = f->values[k + 1];
     }
-    return tier_pipeline_set_model_option(p, "clv", f->target, v);
+    return tier_pipeline_set_model_option(p, c->model, f->target, v);
 }
 
 /* Applies the command's settings and arguments to `p`; returns the status and sets *found. */
 static int apply_command(tier_pipeline *p, const command *c, size_t argc, const char *const *argv,
                          unsigned int *found)
 {
-    size_t i, r;
+    size_t i, r, longest = 0;
     int given[2] = {0, 0}, argument = 0, rc;
+    tier__buf cohorts;
+    tier__buf_init(&cohorts, &p->alloc);
     rc = tier_pipeline_set(p, "key_style", "flag");
     if (!rc)
         rc = tier_pipeline_set(p, "produce", c->produce);
-    if (!rc && (strcmp(c->produce, "scores") == 0 || strcmp(c->produce, "fit") == 0))
-        rc = tier_pipeline_add_model(p, "clv", "clv");
+    if (!rc && c->model)
+        rc = tier_pipeline_add_model(p, c->model, c->model);
     if (!rc && strcmp(c->produce, "diff") == 0) /* for a person, unless --format says */
         rc = tier_pipeline_set(p, "format", "text");
     for (i = 0; !rc && i < argc; i++) {
@@ -495,6 +567,7 @@ static int apply_command(tier_pipeline *p, const command *c, size_t argc, const 
         const cmd_flag *f;
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             *found |= TIER_PIPELINE_COMMAND_HELP;
+            tier__buf_free(&cohorts);
             return TIER_OK;
         }
         f = find_flag(c, arg);
@@ -505,13 +578,27 @@ static int apply_command(tier_pipeline *p, const command *c, size_t argc, const 
                                      c->name, arg);
         } else if (f->kind == F_QUIET) {
             *found |= TIER_PIPELINE_COMMAND_QUIET;
+        } else if (f->kind == F_COHORT) {
+            rc = i + 1 < argc ? add_cohort(p, argv[++i], &cohorts, &longest)
+                              : tier__pipeline_fail(p, TIER_EINVAL, "%s needs a value", arg);
         } else {
-            rc = apply_flag(p, f, argc, argv, &i);
-            for (r = 0; !rc && f->kind == F_OPTION && r < 2; r++)
-                if (c->required[r] && strcmp(c->required[r], f->target) == 0)
-                    given[r] = 1;
+            rc = apply_flag(p, c, f, argc, argv, &i);
         }
+        for (r = 0; !rc && (f && (f->kind == F_OPTION || f->kind == F_COHORT)) && r < 2; r++)
+            if (c->required[r] && strcmp(c->required[r], f->target) == 0)
+                given[r] = 1;
     }
+    /* The cohorts of every --survivors, as one value of the option (checked as it is set). */
+    if (!rc && tier__buf_len(&cohorts)) {
+        rc = tier_pipeline_set_model_option(p, c->model, "survivors", tier__buf_data(&cohorts));
+        if (!rc && longest < 3)
+            rc = tier__pipeline_fail(p, TIER_EINVAL,
+                                     "fit sbg: the longest cohort has %lu counts; the model "
+                                     "needs at least 3 (the start and 2 renewals: 2 periods) to "
+                                     "tell how churn varies between customers",
+                                     (unsigned long)longest);
+    }
+    tier__buf_free(&cohorts);
     if (rc)
         return usage_error(rc);
     for (r = 0; r < 2; r++)

@@ -8,8 +8,9 @@
 #include "pipeline/pipeline_internal.h"
 
 /* Per built-in kind: the output columns of a `tiers` run ('@' stands for the model name), whether
- * it reads the book's transactions, whether it writes a fit report, and the pipeline's default
- * for one option (NULL for none) that the model list's own options override. Models run in the
+ * it reads the book's transactions, whether it writes a fit report (2: and fits from its options
+ * alone, so that a fit run of such models needs no input), and the pipeline's default for one
+ * option (NULL for none) that the model list's own options override. Models run in the
  * order listed, so clv must come before lifecycle for lifecycle to read clv.p_alive. */
 typedef struct kind_info {
     const char *kind;
@@ -36,6 +37,7 @@ static const kind_info kinds[] = {
      "mrr=@.mrr:2,arr=@.arr:2,tenure_months=@.tenure_months,renewals=@.renewals,"
      "mrr_change=@.mrr_change:2,days_to_end=@.days_to_end,movement=@.movement",
      0, 0, NULL, NULL},
+    {"sbg", "p_renew=@.p_renew:4,derl=@.derl:4,contract_clv=@.clv:2", 0, 2, NULL, NULL},
 };
 
 #define KIND_COUNT (sizeof kinds / sizeof kinds[0])
@@ -87,6 +89,19 @@ int tier__pipeline_kind_has_report(const char *kind)
 {
     const kind_info *k = find_kind(kind);
     return k && k->has_report;
+}
+
+int tier__pipeline_fit_without_input(const tier_pipeline *p)
+{
+    size_t i;
+    if (p->produce != TIER__PRODUCE_FIT || !p->models_set || !p->n_models)
+        return 0;
+    for (i = 0; i < p->n_models; i++) {
+        const kind_info *k = find_kind(p->models[i].kind);
+        if (!k || k->has_report != 2)
+            return 0;
+    }
+    return 1;
 }
 
 int tier__pipeline_model_is(const tier_model *m, const char *kind)

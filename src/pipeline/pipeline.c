@@ -918,7 +918,7 @@ int tier_pipeline_check(tier_pipeline *p)
         return p->policy || p->policy_ref ? TIER_OK
                                           : tier__pipeline_fail(p, TIER_EINVAL, "%s is required",
                                                                 label(p, K_POLICY, 1, b1));
-    if (!p->input)
+    if (!p->input && !tier__pipeline_fit_without_input(p))
         return tier__pipeline_fail(p, TIER_EINVAL, "%s is required", label(p, K_INPUT, 1, b1));
     if (p->format == TIER__FORMAT_TEXT && p->produce != TIER__PRODUCE_EXPLAIN &&
         p->produce != TIER__PRODUCE_DIFF)
@@ -953,7 +953,8 @@ int tier_pipeline_check(tier_pipeline *p)
                                            p->models[i].name, p->models[i].kind);
         if (!p->models_set)
             return tier__pipeline_fail(p, TIER_EINVAL,
-                                       "a fit report needs a list of models that have one (clv)");
+                                       "a fit report needs a list of models that have one (clv, "
+                                       "sbg)");
     }
     return TIER_OK;
 }

@@ -199,6 +199,9 @@ int tier__pipeline_check_option(tier_pipeline *p, const char *kind, const char *
                                 const char *text);
 /* 1 when models of `kind` write a fit report. */
 int tier__pipeline_kind_has_report(const char *kind);
+/* 1 for a `fit` run whose models all fit from their options alone (sbg on survivor counts): it
+ * needs no input, and runs on an empty book when none is given. */
+int tier__pipeline_fit_without_input(const tier_pipeline *p);
 /* Whether the model is of a kind (by the kind name of its vtable). */
 int tier__pipeline_model_is(const tier_model *m, const char *kind);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/sbg/sbg.h"
 #include "pipeline/pipeline_internal.h"
 #include "util/numtext.h"
 
@@ -73,6 +74,82 @@ static void json_submodel(tier__buf *b, const tier_model *m, int which, const ch
     json_stat(b, m, which, "distinct_rows", TIER_CLV_STAT_DISTINCT_ROWS);
 }
 
+/* ---- the sbg fit report -------------------------------------------------------------------- */
+
+/* {"model":"sbg", the fit, and for renewals t = 0..N the projected survivors per 1,000 at the
+ * start of period t + 1 and the retention rate r(t) (null for t = 0)}; docs/sbg.md. */
+static int sbg_report(const tier_model *m, tier__buf *b)
+{
+    const tier__sbg_fit *f;
+    tier_value *cohorts = NULL;
+    double periods = 0, rate = 0.1, margin = NAN, derl = NAN, s = 1.0;
+    size_t t, n;
+    int rc = tier__sbg_model_fit(m, &f);
+    if (rc)
+        return rc;
+    if ((rc = tier_value_new(&cohorts, b->alloc)) != TIER_OK)
+        return rc;
+    rc = tier_model_get_value(m, "survivors", cohorts);
+    (void)tier_model_get_number(m, "periods", &periods);
+    (void)tier_model_get_number(m, "discount_rate", &rate);
+    (void)tier_model_get_number(m, "margin", &margin);
+    tier__buf_printf(b, "{\"model\":\"sbg\",\"cohorts\":%zu,\"customers\":",
+                     rc == TIER_OK ? tier_value_list_count(cohorts) : (size_t)0);
+    tier_value_free(cohorts);
+    if (rc == TIER_ENOMEM)
+        return rc;
+    put_number(b, f->customers);
+    tier__buf_puts(b, ",\"churned\":");
+    put_number(b, f->churned);
+    tier__buf_printf(b, ",\"data_periods\":%zu,\"alpha\":", f->periods);
+    put_number(b, f->alpha);
+    tier__buf_puts(b, ",\"beta\":");
+    put_number(b, f->beta);
+    if (f->se_ok) {
+        tier__buf_puts(b, ",\"standard_errors\":{\"alpha\":");
+        put_number(b, f->se_alpha);
+        tier__buf_puts(b, ",\"beta\":");
+        put_number(b, f->se_beta);
+        tier__buf_putc(b, '}');
+    } else {
+        tier__buf_puts(b, ",\"standard_errors\":null");
+    }
+    tier__buf_puts(b, ",\"log_likelihood\":");
+    put_number(b, f->loglik);
+    tier__buf_printf(b, ",\"converged\":%s,\"iterations\":%d,\"gradient_norm\":",
+                     f->converged ? "true" : "false", f->iterations);
+    put_number(b, f->grad_norm);
+    if (tier__sbg_derl(&derl, f->alpha, f->beta, 0.0, rate) != TIER_OK)
+        derl = NAN;
+    tier__buf_puts(b, ",\"discount_rate\":");
+    put_number(b, rate);
+    tier__buf_puts(b, ",\"derl\":");
+    put_number(b, derl);
+    if (!isnan(margin)) {
+        tier__buf_puts(b, ",\"margin\":");
+        put_number(b, margin);
+        tier__buf_puts(b, ",\"clv\":");
+        put_number(b, derl * margin);
+    }
+    n = periods > 0 ? (size_t)periods : f->periods;
+    tier__buf_puts(b, ",\"projection\":[");
+    for (t = 0; t <= n; t++) {
+        double r = t ? tier__sbg_retention(f->alpha, f->beta, (double)t) : NAN;
+        if (t)
+            s *= r;
+        tier__buf_printf(b, "%s{\"renewals\":%zu,\"survivors\":", t ? "," : "", t);
+        put_fixed(b, 1000.0 * s, 2);
+        tier__buf_puts(b, ",\"retention\":");
+        if (t)
+            put_fixed(b, r, 4);
+        else
+            tier__buf_puts(b, "null");
+        tier__buf_putc(b, '}');
+    }
+    tier__buf_puts(b, "]}\n");
+    return tier__buf_status(b);
+}
+
 int tier__pipeline_fit_report(const tier_model *m, tier__buf *b)
 {
     static const char *const bg[4] = {"r", "alpha", "a", "b"};
@@ -82,6 +159,8 @@ int tier__pipeline_fit_report(const tier_model *m, tier__buf *b)
     tier_text *kind = NULL;
     char day[16];
     int pnbd, rc;
+    if (tier__pipeline_model_is(m, "sbg"))
+        return sbg_report(m, b);
     if (tier_text_new(&kind, b->alloc) != TIER_OK)
         return TIER_ENOMEM;
     rc = tier_model_get_option(m, "purchase_model", kind);

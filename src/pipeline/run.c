@@ -325,7 +325,15 @@ static int write_explanation(tier_pipeline *p, tier__run *r)
 static int attempt(tier_pipeline *p, const tier__model_spec *specs, size_t n,
                    const tier_policy *policy, int keep_txns, tier__run *r)
 {
-    int rc = tier__pipeline_read(p, keep_txns, &r->book, &r->rows);
+    /* A fit from options alone (sbg on survivor counts) without an input: an empty book. */
+    int rc;
+    if (!p->input && tier__pipeline_fit_without_input(p)) {
+        rc = tier_book_new(&r->book, &p->alloc);
+        if (rc)
+            tier__pipeline_fail(p, rc, "out of memory");
+    } else {
+        rc = tier__pipeline_read(p, keep_txns, &r->book, &r->rows);
+    }
     if (!rc)
         rc = make_models(p, specs, n, r);
     if (!rc)

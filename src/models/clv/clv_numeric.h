@@ -22,8 +22,6 @@
 #define CLV_QUAD_MAX 20000
 /* Log-parameters are kept in [-CLV_THETA_MAX, CLV_THETA_MAX] (about 1e-13 .. 1e13). */
 #define CLV_THETA_MAX 30.0
-/* Step of the central differences in log-parameter space. */
-#define CLV_FD_STEP 1e-5
 /* ln(sqrt(2 pi)). */
 #define CLV_HALF_LOG_2PI 0.91893853320467274178
 

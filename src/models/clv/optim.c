@@ -6,8 +6,12 @@
 #include <string.h>
 
 #include "models/clv/clv_numeric.h"
+#include "models/numeric/optim.h"
 
 /* ---- fitting ------------------------------------------------------------------------------- */
+
+/* The shared optimiser (models/numeric/optim.h) holds as many parameters as the largest model. */
+typedef char clv_params_fit_the_optimiser[TIER__CLV_MAX_PARAMS <= TIER__OPTIM_MAX ? 1 : -1];
 
 typedef struct clv_problem {
     int kind;
@@ -17,17 +21,16 @@ typedef struct clv_problem {
     double W; /* total weight: the objective is -LL / W so tolerances do not depend on size */
 } clv_problem;
 
-static int objective(const clv_problem *pb, const double *theta, double *f, double *g, int *evals)
+/* The objective of the optimiser: -LL / W at log-parameters theta (the box is checked by
+ * tier__optim_bfgs). */
+static int objective(void *ctx, const double *theta, double *f, double *g)
 {
+    const clv_problem *pb = ctx;
     double p[TIER__CLV_MAX_PARAMS], ll, grad[TIER__CLV_MAX_PARAMS];
     size_t i;
     int rc;
-    for (i = 0; i < pb->np; i++) {
-        if (!(fabs(theta[i]) <= CLV_THETA_MAX))
-            return TIER_ERANGE;
+    for (i = 0; i < pb->np; i++)
         p[i] = exp(theta[i]);
-    }
-    (*evals)++;
     rc = tier__clv_loglik_rows(&ll, g ? grad : NULL, pb->kind, p, pb->rows, pb->n);
     if (rc != TIER_OK)
         return rc;
@@ -38,225 +41,11 @@ static int objective(const clv_problem *pb, const double *theta, double *f, doub
     return TIER_OK;
 }
 
-static double norm_inf(const double *v, size_t n)
+/* The log-likelihood for the Hessian: the total LL and its log-parameter gradient. */
+static int loglik(void *ctx, const double *p, double *ll, double *grad)
 {
-    double m = 0.0;
-    size_t i;
-    for (i = 0; i < n; i++)
-        if (fabs(v[i]) > m)
-            m = fabs(v[i]);
-    return m;
-}
-
-typedef struct clv_run {
-    double theta[TIER__CLV_MAX_PARAMS];
-    double f;
-    double gnorm;
-    int iterations;
-    int ok; /* a finite point was reached */
-} clv_run;
-
-/* BFGS on the inverse Hessian with an Armijo backtracking line search, from run->theta. */
-static void bfgs(const clv_problem *pb, clv_run *run, const tier__clv_options *opt, int *evals)
-{
-    const size_t n = pb->np;
-    double H[TIER__CLV_MAX_PARAMS][TIER__CLV_MAX_PARAMS], g[TIER__CLV_MAX_PARAMS];
-    double d[TIER__CLV_MAX_PARAMS], tn[TIER__CLV_MAX_PARAMS], gn[TIER__CLV_MAX_PARAMS];
-    double s[TIER__CLV_MAX_PARAMS], y[TIER__CLV_MAX_PARAMS], Hy[TIER__CLV_MAX_PARAMS];
-    double f, fn = 0.0;
-    int it, fresh = 1, scaled = 0, stall = 0;
-    size_t i, j;
-
-    run->ok = 0;
-    run->iterations = 0;
-    if (objective(pb, run->theta, &f, g, evals) != TIER_OK)
-        return;
-    run->ok = 1;
-    for (i = 0; i < n; i++)
-        for (j = 0; j < n; j++)
-            H[i][j] = i == j ? 1.0 : 0.0;
-
-    for (it = 0; it < opt->max_iter; it++) {
-        double dg = 0.0, dmax, step = 1.0, sy = 0.0, yy = 0.0, yHy = 0.0, gnorm = norm_inf(g, n);
-        int accepted = 0, ls;
-        if (gnorm <= opt->gtol)
-            break;
-        for (i = 0; i < n; i++) {
-            d[i] = 0.0;
-            for (j = 0; j < n; j++)
-                d[i] -= H[i][j] * g[j];
-            dg += d[i] * g[i];
-        }
-        if (!(dg < 0.0)) { /* not a descent direction: restart from steepest descent */
-            for (i = 0; i < n; i++) {
-                for (j = 0; j < n; j++)
-                    H[i][j] = i == j ? 1.0 : 0.0;
-                d[i] = -g[i];
-            }
-            dg = 0.0;
-            for (i = 0; i < n; i++)
-                dg -= g[i] * g[i];
-            fresh = 1;
-            scaled = 0;
-        }
-        /* At most a factor e^2 change of any parameter per step, and never past the box
-         * |theta| <= CLV_THETA_MAX (a likelihood that grows towards the box stops there). */
-        dmax = norm_inf(d, n);
-        if (dmax > 2.0) {
-            for (i = 0; i < n; i++)
-                d[i] *= 2.0 / dmax;
-            dg *= 2.0 / dmax;
-        }
-        for (i = 0; i < n; i++) {
-            double room = (d[i] > 0.0 ? CLV_THETA_MAX : -CLV_THETA_MAX) - run->theta[i];
-            if (d[i] != 0.0 && room / d[i] < step)
-                step = room / d[i];
-        }
-        if (!(step > 1e-10))
-            break;
-        for (ls = 0; ls < 40; ls++) {
-            for (i = 0; i < n; i++)
-                tn[i] = run->theta[i] + step * d[i];
-            if (objective(pb, tn, &fn, gn, evals) == TIER_OK) {
-                /* Armijo; near the optimum f changes at rounding level, so a step that keeps f
-                 * within rounding and shrinks the gradient is also taken. */
-                if (fn <= f + 1e-4 * step * dg ||
-                    (fn <= f + 1e-13 * fabs(f) && norm_inf(gn, n) < gnorm)) {
-                    accepted = 1;
-                    break;
-                }
-            }
-            step *= 0.5;
-        }
-        if (!accepted) {
-            if (fresh)
-                break;
-            for (i = 0; i < n; i++)
-                for (j = 0; j < n; j++)
-                    H[i][j] = i == j ? 1.0 : 0.0;
-            fresh = 1;
-            scaled = 0;
-            continue;
-        }
-        for (i = 0; i < n; i++) {
-            s[i] = tn[i] - run->theta[i];
-            y[i] = gn[i] - g[i];
-            sy += s[i] * y[i];
-            yy += y[i] * y[i];
-        }
-        if (sy > 1e-12 * yy && yy > 0.0) {
-            if (!scaled) { /* Shanno's scaling of the first approximation */
-                for (i = 0; i < n; i++)
-                    for (j = 0; j < n; j++)
-                        H[i][j] = i == j ? sy / yy : 0.0;
-                scaled = 1;
-            }
-            for (i = 0; i < n; i++) {
-                Hy[i] = 0.0;
-                for (j = 0; j < n; j++)
-                    Hy[i] += H[i][j] * y[j];
-            }
-            for (i = 0; i < n; i++)
-                yHy += y[i] * Hy[i];
-            for (i = 0; i < n; i++)
-                for (j = 0; j < n; j++)
-                    H[i][j] +=
-                        ((sy + yHy) * s[i] * s[j]) / (sy * sy) - (Hy[i] * s[j] + s[i] * Hy[j]) / sy;
-            fresh = 0;
-        }
-        memcpy(run->theta, tn, n * sizeof tn[0]);
-        memcpy(g, gn, n * sizeof g[0]);
-        /* Stalled: no measurable progress for several iterations in a row. */
-        stall = f - fn <= 1e-15 * (1.0 + fabs(f)) ? stall + 1 : 0;
-        f = fn;
-        run->iterations = it + 1;
-        if (stall >= 8)
-            break;
-    }
-    run->f = f;
-    run->gnorm = norm_inf(g, n);
-}
-
-/* Hessian of the total LL with respect to the natural parameters at exp(theta): central
- * differences of the analytic log-parameter gradient. */
-static int hessian_natural(const clv_problem *pb, const double *theta,
-                           double H[TIER__CLV_MAX_PARAMS][TIER__CLV_MAX_PARAMS])
-{
-    const size_t n = pb->np;
-    double p[TIER__CLV_MAX_PARAMS], g0[TIER__CLV_MAX_PARAMS], ll0,
-        ht[TIER__CLV_MAX_PARAMS][TIER__CLV_MAX_PARAMS];
-    double pp[TIER__CLV_MAX_PARAMS], gp[TIER__CLV_MAX_PARAMS], gm[TIER__CLV_MAX_PARAMS], llp;
-    size_t i, j;
-    int rc;
-    for (i = 0; i < n; i++)
-        p[i] = exp(theta[i]);
-    rc = tier__clv_loglik_rows(&ll0, g0, pb->kind, p, pb->rows, pb->n);
-    if (rc != TIER_OK)
-        return rc;
-    for (i = 0; i < n; i++) {
-        memcpy(pp, p, sizeof pp);
-        pp[i] = p[i] * exp(CLV_FD_STEP);
-        rc = tier__clv_loglik_rows(&llp, gp, pb->kind, pp, pb->rows, pb->n);
-        if (rc != TIER_OK)
-            return rc;
-        pp[i] = p[i] * exp(-CLV_FD_STEP);
-        rc = tier__clv_loglik_rows(&llp, gm, pb->kind, pp, pb->rows, pb->n);
-        if (rc != TIER_OK)
-            return rc;
-        for (j = 0; j < n; j++)
-            ht[i][j] = (gp[j] - gm[j]) / (2.0 * CLV_FD_STEP);
-    }
-    for (i = 0; i < n; i++)
-        for (j = 0; j < i; j++)
-            ht[i][j] = ht[j][i] = 0.5 * (ht[i][j] + ht[j][i]);
-    /* d2LL/dth_i dth_j = p_i p_j d2LL/dp_i dp_j + [i = j] p_i dLL/dp_i */
-    for (i = 0; i < n; i++)
-        for (j = 0; j < n; j++)
-            H[i][j] = (ht[i][j] - (i == j ? g0[i] : 0.0)) / (p[i] * p[j]);
-    return TIER_OK;
-}
-
-/* Standard errors: sqrt of the diagonal of the inverse observed information (-H), by Cholesky.
- * Returns 0 (not available) unless the information is positive definite. */
-static int standard_errors(double *se, double H[TIER__CLV_MAX_PARAMS][TIER__CLV_MAX_PARAMS],
-                           size_t n)
-{
-    double L[TIER__CLV_MAX_PARAMS][TIER__CLV_MAX_PARAMS];
-    size_t i, j, k;
-    memset(L, 0, sizeof L);
-    for (j = 0; j < n; j++) {
-        double dsum = -H[j][j];
-        for (k = 0; k < j; k++)
-            dsum -= L[j][k] * L[j][k];
-        if (!(dsum > 0.0) || !isfinite(dsum))
-            return 0;
-        L[j][j] = sqrt(dsum);
-        for (i = j + 1; i < n; i++) {
-            double v = -H[i][j];
-            for (k = 0; k < j; k++)
-                v -= L[i][k] * L[j][k];
-            L[i][j] = v / L[j][j];
-        }
-    }
-    /* (L L^T)^-1 = L^-T L^-1, so its i-th diagonal entry is the squared norm of column i of
-     * L^-1, found by forward substitution on e_i. */
-    for (i = 0; i < n; i++) {
-        double v[TIER__CLV_MAX_PARAMS];
-        se[i] = 0.0;
-        for (j = 0; j < n; j++) {
-            double t = (i == j) ? 1.0 : 0.0;
-            for (k = 0; k < j; k++)
-                t -= L[j][k] * v[k];
-            v[j] = t / L[j][j];
-            se[i] += v[j] * v[j];
-        }
-    }
-    for (i = 0; i < n; i++) {
-        if (!isfinite(se[i]) || !(se[i] > 0.0))
-            return 0;
-        se[i] = sqrt(se[i]);
-    }
-    return 1;
+    const clv_problem *pb = ctx;
+    return tier__clv_loglik_rows(ll, grad, pb->kind, p, pb->rows, pb->n);
 }
 
 static int cmp_count_rows(const void *pa, const void *pb)
@@ -322,7 +111,8 @@ int tier__clv_fit(tier__clv_fit_result *out, int kind, const tier__clv_obs *obs,
     tier__clv_options opt;
     tier__clv_obs *rows;
     clv_problem pb;
-    clv_run best, run;
+    tier__optim_run best, run;
+    tier__optim_problem op;
     size_t i, m = 0, np = tier__clv_param_count(kind);
     double excluded = 0.0, W = 0.0, wrep = 0.0;
     int k, evals = 0, have_best = 0, agree = 0, starts = 0;
@@ -408,6 +198,10 @@ int tier__clv_fit(tier__clv_fit_result *out, int kind, const tier__clv_obs *obs,
     pb.rows = rows;
     pb.n = m;
     pb.W = W;
+    op.n = np;
+    op.box = CLV_THETA_MAX;
+    op.fn = objective;
+    op.ctx = &pb;
 
     memset(&best, 0, sizeof best);
     for (k = 0; k <= opt.restarts && agree < 2; k++) {
@@ -418,7 +212,7 @@ int tier__clv_fit(tier__clv_fit_result *out, int kind, const tier__clv_obs *obs,
             starting_point(p, kind, opt.has_start ? k - 1 : k, rows, m);
         for (i = 0; i < np; i++)
             run.theta[i] = log(p[i]);
-        bfgs(&pb, &run, &opt, &evals);
+        tier__optim_bfgs(&op, &run, opt.max_iter, opt.gtol, &evals);
         starts++;
         if (!run.ok)
             continue;
@@ -447,9 +241,9 @@ int tier__clv_fit(tier__clv_fit_result *out, int kind, const tier__clv_obs *obs,
     out->converged = best.gnorm <= opt.gtol;
     out->iterations = best.iterations;
     if (opt.want_se) {
-        double H[TIER__CLV_MAX_PARAMS][TIER__CLV_MAX_PARAMS];
-        if (hessian_natural(&pb, best.theta, H) == TIER_OK)
-            out->se_ok = standard_errors(out->se, H, np);
+        double H[TIER__OPTIM_MAX][TIER__OPTIM_MAX];
+        if (tier__optim_hessian_natural(loglik, &pb, best.theta, np, H) == TIER_OK)
+            out->se_ok = tier__optim_standard_errors(out->se, H, np);
         if (!out->se_ok)
             for (i = 0; i < np; i++)
                 out->se[i] = 0.0;
