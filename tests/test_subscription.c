@@ -40,6 +40,11 @@ static void test_subscription_figures_per_customer(void **state)
                                              {"c", -50}, {"d", 50}, {"f", 0}};
     static const tst_number_want to_end[] = {{"e", NA}, {"a", 184}, {"b", NA},
                                              {"c", NA}, {"d", 215}, {"f", 193}};
+    static const tst_number_want churned[] = {{"e", NA}, {"a", 0}, {"b", 1},
+                                              {"c", 0},  {"d", 0}, {"f", 0}};
+    /* MRR x 12 months x margin 0.5 while active. */
+    static const tst_number_want margin[] = {{"e", NA},   {"a", 720}, {"b", NA},
+                                             {"c", 1500}, {"d", 300}, {"f", 480}};
     static const tst_label_want movement[] = {{"e", "none"},    {"a", "expansion"},
                                               {"b", "churned"}, {"c", "contraction"},
                                               {"d", "new"},     {"f", "flat"}};
@@ -49,6 +54,7 @@ static void test_subscription_figures_per_customer(void **state)
     (void)state;
     assert_non_null(book);
     assert_non_null(m);
+    assert_int_equal(tier_model_set_number(m, "margin", 0.5), TIER_OK);
     f = tst_fit_score(m, book, TST_ALLOC);
     tst_expect_numbers(f, book, "subscription.mrr", mrr, TST_COUNT(mrr));
     tst_expect_numbers(f, book, "subscription.arr", arr, TST_COUNT(arr));
@@ -56,6 +62,8 @@ static void test_subscription_figures_per_customer(void **state)
     tst_expect_numbers(f, book, "subscription.renewals", renewals, TST_COUNT(renewals));
     tst_expect_numbers(f, book, "subscription.mrr_change", change, TST_COUNT(change));
     tst_expect_numbers(f, book, "subscription.days_to_end", to_end, TST_COUNT(to_end));
+    tst_expect_numbers(f, book, "subscription.churned", churned, TST_COUNT(churned));
+    tst_expect_numbers(f, book, "subscription.period_margin", margin, TST_COUNT(margin));
     tst_expect_labels(f, book, "subscription.movement", movement, TST_COUNT(movement));
     tst_release(f, m, book);
 }
@@ -284,7 +292,7 @@ static int setup_example(tier_model *m)
 }
 
 static const tst_model_walk walk = {
-    tier_subscription_new, "subscription", setup_example, 7, explain_a, 1};
+    tier_subscription_new, "subscription", setup_example, 9, explain_a, 1};
 
 static int oom_load_fit_score(const tier_allocator *alloc, void *ud)
 {

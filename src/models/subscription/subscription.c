@@ -28,6 +28,8 @@ enum {
     OUT_RENEWALS,
     OUT_CHANGE,
     OUT_DAYS_TO_END,
+    OUT_CHURNED,
+    OUT_PERIOD_MARGIN,
     OUT_MOVEMENT,
     OUT_COUNT
 };
@@ -39,6 +41,7 @@ static const tier_model_output tier__sub_outputs[OUT_COUNT] = {
     {"mrr", TIER_VALUE_NUMBER},           {"arr", TIER_VALUE_NUMBER},
     {"tenure_months", TIER_VALUE_NUMBER}, {"renewals", TIER_VALUE_NUMBER},
     {"mrr_change", TIER_VALUE_NUMBER},    {"days_to_end", TIER_VALUE_NUMBER},
+    {"churned", TIER_VALUE_NUMBER},       {"period_margin", TIER_VALUE_NUMBER},
     {"movement", TIER_VALUE_LABEL}};
 
 static const tier_model_option tier__sub_options[] = {
@@ -53,6 +56,12 @@ static const tier_model_option tier__sub_options[] = {
      "retention of the customers whose first contract started in YYYY or YYYY-MM (default \"\": "
      "everyone)",
      TIER_OPTION_FORGETS_FIT},
+    {"margin", TIER_OPTION_NUMBER,
+     "recurring margin as a fraction of the contract amounts, [0, 1] (default 1), for "
+     "period_margin",
+     0},
+    {"period_months", TIER_OPTION_NUMBER,
+     "months of one renewal period (the sBG period), 1..120 (default 12), for period_margin", 0},
 };
 
 #define N_OPTIONS (sizeof tier__sub_options / sizeof tier__sub_options[0])
@@ -62,6 +71,8 @@ typedef struct sub_state {
     char *name;
     double as_of; /* NaN: from the book */
     int32_t window;
+    double margin;                  /* fraction of the amounts that is margin */
+    int32_t period_months;          /* months of one renewal period */
     char cohort[8];                 /* "", "YYYY" or "YYYY-MM" */
     int32_t cohort_from, cohort_to; /* [from, to) of the first start; from > to: everyone */
     double stats[N_STATS + 1];      /* indexed by tier_subscription_stat */
@@ -141,7 +152,8 @@ static double mrr_of(int64_t annual_fixed)
 }
 
 /* The numbers of one customer, NaN when it has no contract before D. */
-static void outputs_of(const sub_figures *f, int32_t d, double *num, int32_t *movement)
+static void outputs_of(const sub_figures *f, int32_t d, double margin, double period_months,
+                       double *num, int32_t *movement)
 {
     size_t i;
     for (i = 0; i < OUT_MOVEMENT; i++)
@@ -154,6 +166,9 @@ static void outputs_of(const sub_figures *f, int32_t d, double *num, int32_t *mo
     num[OUT_TENURE] =
         months_between(f->first_start, f->active_d || f->last_end > d ? d : f->last_end);
     num[OUT_RENEWALS] = (double)f->renewals;
+    num[OUT_CHURNED] = f->active_d ? 0 : 1;
+    if (f->active_d)
+        num[OUT_PERIOD_MARGIN] = mrr_of(f->annual_d) * period_months * margin;
     num[OUT_CHANGE] = mrr_of(f->annual_d) - mrr_of(f->annual_w);
     if (f->active_d && f->next_end != INT32_MAX)
         num[OUT_DAYS_TO_END] = (double)f->next_end - (double)d;
@@ -271,7 +286,7 @@ static int tier__sub_score(void *state, const tier_book *book, tier_frame *frame
             measure(cs, c, d, w, &f);
         else
             memset(&f, 0, sizeof f);
-        outputs_of(&f, d, num, &movement[c]);
+        outputs_of(&f, d, st->margin, st->period_months, num, &movement[c]);
         for (i = 0; i < OUT_MOVEMENT; i++)
             out[i][c] = num[i];
     }
@@ -288,7 +303,7 @@ static int tier__sub_score_row(void *state, const tier_book *book, const tier_fr
     memset(&f, 0, sizeof f);
     if (as_of_day(st, book, &d))
         measure(tier__book_contracts(book), customer, d, window_start(st, d), &f);
-    outputs_of(&f, d, numbers, &movement);
+    outputs_of(&f, d, st->margin, st->period_months, numbers, &movement);
     numbers[OUT_MOVEMENT] = NAN;
     labels[OUT_MOVEMENT] = movement_labels[movement];
     return TIER_OK;
@@ -320,7 +335,7 @@ static int tier__sub_explain(void *state, const tier_book *book, const tier_fram
     }
     w = window_start(st, d);
     measure(tier__book_contracts(book), customer, d, w, &f);
-    outputs_of(&f, d, num, &movement);
+    outputs_of(&f, d, st->margin, st->period_months, num, &movement);
     (void)tier_date_format_iso(day, sizeof day, d);
     (void)tier_date_format_iso(wday, sizeof wday, w);
     if (!f.any) {
@@ -398,6 +413,10 @@ static int take_option(sub_state *into, const char *name, const tier_value *v, c
     }
     if (strcmp(name, "window") == 0)
         return tier__opt_int(v, 1, SUB_MAX_WINDOW, 0, &into->window, err);
+    if (strcmp(name, "margin") == 0)
+        return tier__opt_number(v, 0, 1, 0, &into->margin, err);
+    if (strcmp(name, "period_months") == 0)
+        return tier__opt_int(v, 1, 120, 0, &into->period_months, err);
     if (parse_cohort(tier_value_text(v), &into->cohort_from, &into->cohort_to, err))
         return TIER_EINVAL;
     snprintf(into->cohort, sizeof into->cohort, "%s", tier_value_text(v));
@@ -412,6 +431,8 @@ static int tier__sub_set_option(void *state, const char *name, const tier_value 
         return rc;
     st->as_of = copy.as_of;
     st->window = copy.window;
+    st->margin = copy.margin;
+    st->period_months = copy.period_months;
     memcpy(st->cohort, copy.cohort, sizeof st->cohort);
     st->cohort_from = copy.cohort_from;
     st->cohort_to = copy.cohort_to;
@@ -426,6 +447,10 @@ static int tier__sub_get_option(void *state, const char *name, tier_value *out)
         return tier_value_set_number(out, st->as_of);
     if (strcmp(name, "window") == 0)
         return tier_value_set_number(out, st->window);
+    if (strcmp(name, "margin") == 0)
+        return tier_value_set_number(out, st->margin);
+    if (strcmp(name, "period_months") == 0)
+        return tier_value_set_number(out, st->period_months);
     return tier_value_set_text(out, st->cohort);
 }
 
@@ -469,6 +494,8 @@ static int tier__sub_load(void *state, tier_state_reader *r)
     L.have_stats = 0;
     L.pending.as_of = NAN;
     L.pending.window = 365;
+    L.pending.margin = 1;
+    L.pending.period_months = 12;
     L.pending.cohort[0] = '\0';
     L.pending.cohort_from = 1;
     L.pending.cohort_to = 0;
@@ -514,6 +541,8 @@ int tier_subscription_new(tier_model **out, const char *name, const tier_allocat
         return rc;
     st->as_of = NAN;
     st->window = 365;
+    st->margin = 1;
+    st->period_months = 12;
     st->cohort_from = 1;
     st->cohort_to = 0;
     st->name = tier__strdup(&st->h.alloc, name);
