@@ -607,9 +607,16 @@ static int write_contracts(const char *path, const account *acc, long n, long d1
         const account *a = &acc[i];
         int yearly;
         long s;
-        double pick = uniform(&r2);
+        double pick = uniform(&r2), keep = 0.5;
         yearly = uniform(&r2) < 0.3;
-        if (a->scope != SCOPE_CITY || pick >= 0.5)
+        if (a->last < d1) {
+            /* An account whose invoices stopped cancels after its k-th renewal: it is kept as a
+             * subscription customer more often the sooner it left, so that the risk of leaving
+             * falls with tenure as in real subscription books (the sBG model's premise). */
+            long k = (a->last - a->start) / 365;
+            keep = 1.0 / (1.0 + 0.9 * (double)(k < 0 ? 0 : k));
+        }
+        if (a->scope != SCOPE_CITY || pick >= keep)
             continue;
         for (s = a->start; s <= d1; s += 365) {
             long e = s + 365, td = s;
