@@ -158,13 +158,16 @@ static void test_pipeline_rejects_unknown_settings_and_bad_values(void **state)
         {"split_min_bytes", "12k", "split_min_bytes must be a whole number of bytes, not \"12k\""},
         {"key_style", "long", "key_style must be name or flag, not \"long\""},
         {"policy", "nope",
-         "unknown policy \"nope\": not a built-in policy (b2b-full, b2b-sabc, grade-a-e, "
+         "unknown policy \"nope\": not a built-in policy (b2b-full, b2b-sabc, b2b-subscriptions, "
+         "grade-a-e, "
          "key-important-general-maintain, pareto-sabc, rfm-10, rfm-8) and not a policy file "
          "(cannot open nope: no such file or directory (errno 2))"},
         {"models", "rfm,bogus",
-         "models: unknown model \"bogus\" (rfm, pareto, clv, lifecycle, scorecard, needs, sbg)"},
+         "models: unknown model \"bogus\" (rfm, pareto, clv, lifecycle, scorecard, needs, "
+         "subscription, sbg)"},
         {"models", ",rfm",
-         "models: unknown model \"\" (rfm, pareto, clv, lifecycle, scorecard, needs, sbg)"},
+         "models: unknown model \"\" (rfm, pareto, clv, lifecycle, scorecard, needs, subscription, "
+         "sbg)"},
         {"models", "rfm,pareto,rfm", "models: \"rfm\" is listed twice"},
     };
     tier_pipeline *p = new_pipeline();
@@ -199,7 +202,7 @@ static void test_pipeline_messages_can_name_settings_as_flags(void **state)
     assert_int_equal(tier_pipeline_set(p, "models", "x"), TIER_EINVAL);
     assert_string_equal(tier_pipeline_last_error(p),
                         "--models: unknown model \"x\" (rfm, pareto, clv, lifecycle, scorecard, "
-                        "needs, sbg)");
+                        "needs, subscription, sbg)");
     assert_int_equal(tier_pipeline_check(p), TIER_EINVAL);
     assert_string_equal(tier_pipeline_last_error(p), "--input FILE is required");
     set(p, "input", "x.csv");
@@ -266,7 +269,7 @@ static void test_pipeline_model_list_is_checked_when_set(void **state)
     assert_int_equal(tier_pipeline_add_model(p, "ltv", NULL), TIER_ENOTFOUND);
     assert_string_equal(tier_pipeline_last_error(p),
                         "unknown model kind \"ltv\" (rfm, pareto, clv, lifecycle, scorecard, "
-                        "needs, sbg)");
+                        "needs, subscription, sbg)");
     assert_int_equal(tier_pipeline_add_model(p, "rfm", "bad name"), TIER_EINVAL);
     assert_int_equal(tier_pipeline_add_model(p, "rfm", "r1"), TIER_OK);
     assert_int_equal(tier_pipeline_add_model(p, "rfm", "r1"), TIER_EINVAL);
@@ -912,7 +915,7 @@ static void test_pipeline_takes_kinds_from_a_registry_and_a_host_policy(void **s
     assert_int_equal(tier_pipeline_set(p, "models", "rfm,x"), TIER_EINVAL);
     assert_string_equal(tier_pipeline_last_error(p),
                         "models: unknown model \"x\" (rfm, pareto, clv, lifecycle, scorecard, "
-                        "needs, sbg, abc)");
+                        "needs, subscription, sbg, abc)");
     set(p, "models", "rfm,pareto");
     set(p, "policy", "pareto-sabc");
     assert_int_equal(tier_pipeline_add_model(p, "abc", "mine"), TIER_OK);

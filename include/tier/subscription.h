@@ -48,7 +48,8 @@ typedef enum tier_subscription_movement {
     TIER_SUBSCRIPTION_CHURNED = 5      /**< "churned": active at W, not at D */
 } tier_subscription_movement;
 
-/** Population figures of a fitted subscription model (tier_subscription_fit_stat()). Values are ABI.
+/** Population figures of a fitted subscription model (tier_subscription_fit_stat()). Values are
+ * ABI.
  * @since 0.4.0 */
 typedef enum tier_subscription_stat {
     TIER_SUBSCRIPTION_STAT_AS_OF = 1,        /**< the instant D (a day number) */
