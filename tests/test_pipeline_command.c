@@ -161,6 +161,31 @@ static void test_fit_clv_command_sets_the_clv_options_in_its_own_spellings(void 
     tier_pipeline_free(p);
 }
 
+/* fit sbg: every --survivors is one cohort of the sbg model's list option, the other flags are its
+ * options, and the run needs no input (it fits from the options alone). */
+static void test_fit_sbg_command_collects_the_cohorts_and_runs_without_input(void **state)
+{
+    const char *argv[] = {"--survivors",     "1000,869,743,653",
+                          "--periods",       "10",
+                          "--survivors",     "1000,631,468",
+                          "--margin",        "250",
+                          "--discount-rate", "0.2"};
+    static const setting_want settings[] = {{"produce", "fit"}, {"models", "sbg"}};
+    static const setting_want options[] = {{"survivors", "1000 869 743 653,1000 631 468"},
+                                           {"periods", "10"},
+                                           {"discount_rate", "0.2"},
+                                           {"margin", "250"}};
+    tier_pipeline *p = new_pipeline();
+    (void)state;
+    assert_int_equal(command_ok(p, "fit sbg", argv, TST_COUNT(argv)), 0);
+    expect_settings(p, settings, TST_COUNT(settings), "after fit sbg");
+    run_ok(p);
+    assert_int_equal(tier_pipeline_model_count(p), 1);
+    expect_model_options(p, 0, options, TST_COUNT(options));
+    assert_int_equal(tier_book_customer_count(tier_pipeline_book(p)), 0);
+    tier_pipeline_free(p);
+}
+
 static void test_clv_command_sets_horizon_discount_rate_and_profit_margin(void **state)
 {
     const char *argv[] = {"--input",      NULL,
@@ -769,6 +794,28 @@ static int oom_set_command(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
+/* fit sbg's cohorts are gathered in a buffer and set as one option: all or nothing. */
+static int oom_set_fit_sbg(const tier_allocator *alloc, void *ud)
+{
+    static const char *const argv[] = {"--survivors",      "1000,869,743", "--survivors",
+                                       "1000,631,468,382", "--periods",    "5"};
+    tst_failing *f = alloc->ud;
+    tier_pipeline *p = NULL;
+    int rc;
+    (void)ud;
+    rc = tier_pipeline_new(&p, alloc);
+    if (rc == TIER_OK) {
+        rc = tier_pipeline_set_command(p, "fit sbg", TST_COUNT(argv), argv, NULL);
+        f->fail_at = 0;
+        /* a failed call leaves the produce setting as it was */
+        assert_string_equal(tst_pipeline_get(p, "produce"), rc == TIER_OK ? "fit" : "tiers");
+        if (rc == TIER_OK)
+            rc = tier_pipeline_run(p);
+    }
+    tier_pipeline_free(p);
+    return rc;
+}
+
 static void test_set_command_survives_every_failed_allocation(void **state)
 {
     long points;
@@ -780,8 +827,18 @@ static void test_set_command_survives_every_failed_allocation(void **state)
         fail_msg("%ld allocation points, want more than 30", points);
 }
 
+static void test_fit_sbg_command_survives_every_failed_allocation(void **state)
+{
+    long points;
+    (void)state;
+    points = tst_oom_walk(oom_set_fit_sbg, NULL);
+    if (points <= 10)
+        fail_msg("%ld allocation points, want more than 10", points);
+}
+
 TST_MAIN(cmocka_unit_test(test_run_command_turns_every_flag_into_its_setting),
          cmocka_unit_test(test_fit_clv_command_sets_the_clv_options_in_its_own_spellings),
+         cmocka_unit_test(test_fit_sbg_command_collects_the_cohorts_and_runs_without_input),
          cmocka_unit_test(test_clv_command_sets_horizon_discount_rate_and_profit_margin),
          cmocka_unit_test(test_help_flag_stops_reading_and_skips_the_required_options),
          cmocka_unit_test(test_quiet_flag_is_reported_and_changes_no_setting),
@@ -796,4 +853,5 @@ TST_MAIN(cmocka_unit_test(test_run_command_turns_every_flag_into_its_setting),
          cmocka_unit_test(test_usage_of_an_unknown_command_is_not_found_and_appends_nothing),
          cmocka_unit_test(test_usage_out_of_memory_leaves_the_text_as_it_was),
          cmocka_unit_test(test_get_leaves_the_callers_text_unchanged_when_out_of_memory),
-         cmocka_unit_test(test_set_command_survives_every_failed_allocation))
+         cmocka_unit_test(test_set_command_survives_every_failed_allocation),
+         cmocka_unit_test(test_fit_sbg_command_survives_every_failed_allocation))

@@ -411,13 +411,16 @@ static void test_sbg_handle_fits_and_answers_per_customer(void **state)
 
 static tier_book *sub_book(const tier_allocator *a)
 {
-    static const tst_txn rows[] = {{"a", 700, 100}, {"b", 700, 100}, {"c", 900, 10}, {"d", 950, 5}};
-    static const double renewals[] = {0, 3, NAN, 1}, mrr[] = {100, 250, 50, NAN};
+    static const tst_txn rows[] = {
+        {"a", 700, 100}, {"b", 700, 100}, {"c", 900, 10}, {"d", 950, 5}, {"e", 960, 5}};
+    static const double renewals[] = {0, 3, NAN, 1, 2}, mrr[] = {100, 250, 50, NAN, 80};
+    static const double churned[] = {0, NAN, NAN, NAN, 1};
     tier_book *book = tst_book_of(a, rows, TST_COUNT(rows));
     size_t i;
-    for (i = 0; i < 4; i++) {
+    for (i = 0; i < TST_COUNT(rows); i++) {
         assert_int_equal(tier_book_set_number(book, i, "renewals", renewals[i]), TIER_OK);
         assert_int_equal(tier_book_set_number(book, i, "mrr", mrr[i]), TIER_OK);
+        assert_int_equal(tier_book_set_number(book, i, "churned", churned[i]), TIER_OK);
     }
     return book;
 }
@@ -443,8 +446,11 @@ static void test_sbg_model_fits_scores_and_explains(void **state)
     const double *p, *derl, *clv, *res;
     (void)state;
     assert_int_equal(tier_model_new_kind(&m, NULL, "sbg", "churn", TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_model_fit(m, book, NULL), TIER_ENOTFOUND); /* no churned attribute */
-    assert_non_null(strstr(tier_model_last_error(m), "attribute \"churned\" is not in the book"));
+    /* without survivors it fits on the book: 4 customers, one seen to leave (after period 3),
+     * too few for heterogeneity: the likelihood has its maximum at the edge, not kept */
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_ECONVERGE);
+    assert_false(tier_model_is_fitted(m));
+    assert_non_null(strstr(tier_model_last_error(m), "no heterogeneity"));
     assert_int_equal(sbg_setup(m), TIER_OK);
     f = tst_fit_score(m, book, TST_ALLOC);
     assert_int_equal(tier__sbg_model_fit(m, &fit), TIER_OK);
@@ -458,7 +464,9 @@ static void test_sbg_model_fits_scores_and_explains(void **state)
     assert_true(isinf(res[0]));                                  /* alpha < 1 */
     tst_assert_rel(clv[1], 250 * derl[1], 1e-15);
     assert_true(isnan(clv[3]) && !isnan(derl[3])); /* no margin */
-    assert_true(derl[1] > derl[0]);                /* longer tenure, more loyal */
+    /* e left after 2 renewals: nothing more to come */
+    assert_true(p[4] == 0 && derl[4] == 0 && clv[4] == 0 && res[4] == 0);
+    assert_true(derl[1] > derl[0]); /* longer tenure, more loyal */
     /* one row gives what the batch gave (where the library already runs score_row callbacks: on
      * this branch tier_model_score_row() is still the placeholder that answers TIER_ESTATE) */
     {
@@ -470,9 +478,11 @@ static void test_sbg_model_fits_scores_and_explains(void **state)
     assert_int_equal(tier_model_explain(m, book, f, 1, t), TIER_OK);
     assert_non_null(strstr(tier_text_data(t), "3 renewals so far"));
     assert_non_null(strstr(tier_text_data(t), "clv = DERL x margin"));
+    assert_int_equal(tier_model_explain(m, book, f, 4, t), TIER_OK);
+    assert_non_null(strstr(tier_text_data(t), "then it did not renew (attr.churned)"));
     /* a negative renewals value names the customer */
     assert_int_equal(tier_book_set_number(book, 3, "renewals", -1), TIER_OK);
-    assert_int_equal(tier_frame_new(&g, 4, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_frame_new(&g, 5, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_score(m, book, g), TIER_EINVAL);
     assert_non_null(strstr(tier_frame_last_error(g), "customer \"d\""));
     assert_int_equal(tier_frame_column_count(g), 0);

@@ -34,8 +34,8 @@
 
 TIER_BEGIN_DECL
 
-/** The end day of an open contract (no end agreed). @since 0.4.0 */
-#define TIER_CONTRACT_OPEN INT32_MAX
+/** The end day of an open contract (no end agreed): INT32_MAX. @since 0.4.0 */
+#define TIER_CONTRACT_OPEN 2147483647
 
 /** What a contract's amount is per. Values are ABI. @since 0.4.0 */
 typedef enum tier_contract_period {

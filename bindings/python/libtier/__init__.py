@@ -13,7 +13,8 @@ Quick start::
 
 The other built-in models are libtier.Scorecard (value scorecard, grades A-E), libtier.CLV
 (BG/NBD or Pareto/NBD with Gamma-Gamma), libtier.Needs (needs segments) and libtier.Lifecycle
-(lifecycle stages); every model's outputs are columns of the Result (result.to_dataframe() with
+(lifecycle stages); libtier.SBG fits the shifted-beta-geometric retention model of contracts
+renewed period by period (survival, renewal probability, DERL). Every model's outputs are columns of the Result (result.to_dataframe() with
 pandas).
 
 libtier.Pipeline is the whole job of the ``tier`` command in one object (read, fit, score, tier,
@@ -43,13 +44,14 @@ from .needs import Needs
 from .pipeline import Pipeline
 from .policy import LintFinding, Policy
 from .result import DEFAULT_COLUMNS, Result, run
+from .sbg import SBG
 from .scorecard import Scorecard
 from .usermodel import Model  # the base of models written in Python
 
 __all__ = [
     "Book", "CLV", "CsvReader", "DEFAULT_COLUMNS", "Frame", "History", "Lifecycle", "LintFinding", "Model",
     "Needs",
-    "Pareto", "Pipeline", "Policy", "RFM", "Result", "Scorecard", "SegmentMap", "TierError", "format_day",
+    "Pareto", "Pipeline", "Policy", "RFM", "Result", "SBG", "Scorecard", "SegmentMap", "TierError", "format_day",
     "from_day", "run", "to_day", "version", "version_number",
 ]
 

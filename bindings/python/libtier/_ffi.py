@@ -804,6 +804,29 @@ declare("tier_result_entitlement", c_int, [result_p, c_size_t, c_char_p, value_p
 declare("tier_result_explain", c_int, [result_p, book_p, policy_p, c_size_t, c_int, text_p],
         handle=0)
 
+# sbg.h (0.4.0): the shifted-beta-geometric retention model
+sbg_p = _opaque("tier_sbg")
+SBG_STATS = {
+    "log_likelihood": 1, "iterations": 2, "converged": 3, "gradient": 4, "customers": 5,
+    "churned": 6, "periods": 7, "evaluations": 8,
+}
+_LAST_ERROR[sbg_p] = "tier_sbg_last_error"
+declare("tier_sbg_last_error", c_char_p, [sbg_p], check=False)
+declare("tier_sbg_new", c_int, [P(sbg_p), c_void_p])
+declare("tier_sbg_free", None, [sbg_p], check=False)
+declare("tier_sbg_fit", c_int, [sbg_p, P(double_p), size_p, c_size_t], handle=0)
+declare("tier_sbg_fit_customers", c_int, [sbg_p, double_p, double_p, c_size_t], handle=0)
+declare("tier_sbg_set_params", c_int, [sbg_p, c_double, c_double], handle=0)
+declare("tier_sbg_params", c_int, [sbg_p, double_p, double_p])
+declare("tier_sbg_standard_errors", c_int, [sbg_p, double_p, double_p], check=False)
+declare("tier_sbg_fit_stat", c_int, [sbg_p, c_int, double_p])
+declare("tier_sbg_survival", c_int, [sbg_p, c_double, double_p])
+declare("tier_sbg_retention", c_int, [sbg_p, c_double, double_p])
+declare("tier_sbg_renewal_probability", c_int, [sbg_p, c_double, double_p])
+declare("tier_sbg_residual_lifetime", c_int, [sbg_p, c_double, double_p])
+declare("tier_sbg_derl", c_int, [sbg_p, c_double, c_double, double_p])
+declare("tier_sbg_clv", c_int, [sbg_p, c_double, c_double, c_double, double_p])
+
 
 # --- small shared helpers ---------------------------------------------------------------------
 

@@ -73,7 +73,7 @@ def _host_setup(p, quiet, progress, stderr):
 
 def _run_command(name, argv, stdout, stderr):
     """`name` is "run", "explain", "diff", "policies", "lint", "override add", "override remove",
-    "override list", "fit clv" or "clv"; `argv` the arguments after its words."""
+    "override list", "fit clv", "fit sbg" or "clv"; `argv` the arguments after its words."""
     try:
         p = Pipeline()
     except TierError:
@@ -130,11 +130,11 @@ def main(argv=None, stdout=None, stderr=None):
     if cmd in ("run", "explain", "policies", "lint", "diff"):
         return _run_command(cmd, argv[1:], stdout, stderr)
     if cmd == "fit":
-        if len(argv) >= 2 and argv[1] == "clv":
-            return _run_command("fit clv", argv[2:], stdout, stderr)
+        if len(argv) >= 2 and argv[1] in ("clv", "sbg"):
+            return _run_command("fit " + argv[1], argv[2:], stdout, stderr)
         if len(argv) >= 2 and argv[1] in ("--help", "-h"):
             return _print(stdout, usage("fit clv"))
-        stderr.write('tier: fit: unknown or missing model "%s" (fit clv)\n'
+        stderr.write('tier: fit: unknown or missing model "%s" (fit clv, fit sbg)\n'
                      % (argv[1] if len(argv) >= 2 else ""))
         return EXIT_USAGE
     if cmd == "clv":

@@ -150,16 +150,22 @@ static const char *id_of(const tier_book *book, size_t i)
 /* ---- one customer's figures ----------------------------------------------------------------- */
 
 typedef struct sbg_sources {
-    sbg_src renewals, margin;
+    sbg_src renewals, churned, margin;
 } sbg_sources;
 
+/* The sources of scoring: renewals and the margin column must be there; `churned` is read when it
+ * is there (a customer that left has nothing more to come), and is no error when it is not. */
 static int sources_of(const sbg_state *st, const tier_book *book, const tier_frame *frame,
                       sbg_sources *s, char *err)
 {
+    char ignored[TIER__ERR_SIZE];
     int rc = src_resolve(book, frame, "renewals", st->text[SBG_TEXT_RENEWALS], &s->renewals, err);
     if (!rc)
         rc = src_resolve(book, frame, "margin_column", st->text[SBG_TEXT_MARGIN_COLUMN], &s->margin,
                          err);
+    if (!rc && src_resolve(book, frame, "churned", st->text[SBG_TEXT_CHURNED], &s->churned,
+                           ignored) != TIER_OK)
+        memset(&s->churned, 0, sizeof s->churned);
     return rc;
 }
 
@@ -182,6 +188,12 @@ static int figures(const sbg_state *st, const tier_book *book, const sbg_sources
         return TIER_EINVAL;
     }
     v[OUT_RENEWALS] = n;
+    m = s->churned.name ? src_value(&s->churned, book, i) : NAN;
+    if (!isnan(m) && m != 0.0) {
+        /* it left: no renewal, nothing more to come */
+        v[OUT_P_RENEW] = v[OUT_RESIDUAL] = v[OUT_DERL] = v[OUT_CLV] = 0.0;
+        return TIER_OK;
+    }
     v[OUT_P_RENEW] = tier__sbg_renewal_probability(a, b, n);
     v[OUT_RESIDUAL] = tier__sbg_residual_lifetime(a, b, n);
     rc = tier__sbg_derl(&v[OUT_DERL], a, b, n, d);
@@ -318,6 +330,12 @@ static int tier__sbg_explain(void *state, const tier_book *book, const tier_fram
         rc = figures(st, book, &s, customer, v, err);
     if (rc)
         return rc;
+    if (v[OUT_P_RENEW] == 0.0) {
+        n = snprintf(buf, sizeof buf,
+                     "sbg: %g renewals, then it did not renew (%s): every figure is 0",
+                     v[OUT_RENEWALS], s.churned.name);
+        return tier__model_append(out, buf, sizeof buf, n);
+    }
     if (isnan(v[OUT_RENEWALS])) {
         n = snprintf(buf, sizeof buf,
                      "sbg (alpha %.4g, beta %.4g): no renewals (%s) for this customer, so no "

@@ -1,0 +1,163 @@
+# SPDX-License-Identifier: MIT
+"""The shifted-beta-geometric (sBG) retention model for contracts renewed period by period
+(Fader & Hardie 2007; sbg.h, docs/sbg.md).
+
+    import libtier
+    m = libtier.SBG([1000, 869, 743, 653, 593, 551, 517, 491])   # one cohort's survivors
+    m.alpha, m.beta                    # 0.668, 3.806
+    m.survival(10) * 1000              # projected survivors per 1,000 after 10 renewals
+    m.renewal_probability(3)           # a customer with 3 renewals renews next time
+    m.derl(3, discount_rate=0.1)       # its discounted expected residual lifetime (periods)
+
+Several cohorts: ``SBG([cohort1, cohort2])`` (lists of counts, lengths may differ). Customers:
+``SBG.from_customers(renewals, churned)``. Known parameters: ``SBG.from_params(alpha, beta)``.
+"""
+
+from ctypes import byref, c_double, c_size_t, cast
+
+from . import _ffi
+from ._ffi import F
+from ._handle import Handle
+
+__all__ = ["SBG"]
+
+
+def _doubles(values):
+    values = [float(v) for v in values]
+    return (c_double * max(len(values), 1))(*values), len(values)
+
+
+class SBG(Handle):
+    """A fitted sBG model. ``SBG(survivors)``: survivors is one cohort's counts (the customers at
+    the start, then those left after 1, 2, ... renewals) or a list of such cohorts. Raises
+    TierError (with the library's message) for bad counts or data without a finite maximum
+    (status "TIER_ECONVERGE")."""
+
+    _free = F.tier_sbg_free
+    stats = tuple(_ffi.SBG_STATS)
+
+    def __init__(self, survivors=None):
+        ptr = _ffi.sbg_p()
+        F.tier_sbg_new(byref(ptr), None)
+        self._adopt(ptr)
+        with self._closed_on_error():
+            if survivors is not None:
+                self.fit(survivors)
+
+    @classmethod
+    def from_customers(cls, renewals, churned=None):
+        """Fitted on customers: renewals[i] renewals so far (NaN: no contract), churned[i] true
+        when the customer then did not renew (it left), false/NaN when still a customer."""
+        self = cls()
+        with self._closed_on_error():
+            self.fit_customers(renewals, churned)
+        return self
+
+    @classmethod
+    def from_params(cls, alpha, beta):
+        """A model with given parameters (no fit figures, no standard errors)."""
+        self = cls()
+        with self._closed_on_error():
+            F.tier_sbg_set_params(self._p, float(alpha), float(beta))
+        return self
+
+    def fit(self, survivors):
+        """Fits on one cohort's counts or a list of cohorts; all or nothing."""
+        survivors = list(survivors)
+        if survivors and not hasattr(survivors[0], "__len__"):
+            survivors = [survivors]
+        arrays = [_doubles(c) for c in survivors]
+        ptrs = (_ffi.double_p * max(len(arrays), 1))(*[cast(a, _ffi.double_p) for a, _ in arrays])
+        lens = (c_size_t * max(len(arrays), 1))(*[n for _, n in arrays])
+        F.tier_sbg_fit(self._p, ptrs, lens, len(arrays))
+        return self
+
+    def fit_customers(self, renewals, churned=None):
+        """Fits on customers (see from_customers); all or nothing."""
+        r, n = _doubles(renewals)
+        c = None
+        if churned is not None:
+            c, m = _doubles(1.0 if v is True else 0.0 if v is False else v for v in churned)
+            if m != n:
+                raise ValueError("renewals and churned differ in length (%d, %d)" % (n, m))
+        F.tier_sbg_fit_customers(self._p, r, c, n)
+        return self
+
+    def _get(self, fn, *args):
+        out = c_double()
+        fn(self._p, *args, byref(out))
+        return out.value
+
+    @property
+    def alpha(self):
+        a = c_double()
+        F.tier_sbg_params(self._p, byref(a), None)
+        return a.value
+
+    @property
+    def beta(self):
+        b = c_double()
+        F.tier_sbg_params(self._p, None, byref(b))
+        return b.value
+
+    @property
+    def standard_errors(self):
+        """(se of alpha, se of beta), or None when not available."""
+        a, b = c_double(), c_double()
+        if F.tier_sbg_standard_errors(self._p, byref(a), byref(b)) != 0:
+            return None
+        return a.value, b.value
+
+    def stat(self, name):
+        """A figure of the fit: one of SBG.stats ("log_likelihood", "converged", ...)."""
+        try:
+            code = _ffi.SBG_STATS[name]
+        except KeyError:
+            raise ValueError("unknown statistic %r (one of %s)" % (name, ", ".join(self.stats))) \
+                from None
+        return self._get(F.tier_sbg_fit_stat, code)
+
+    @property
+    def log_likelihood(self):
+        return self.stat("log_likelihood")
+
+    @property
+    def converged(self):
+        return self.stat("converged") == 1.0
+
+    def survival(self, t):
+        """S(t): the share of a cohort still customers after t renewals (t whole, >= 0)."""
+        return self._get(F.tier_sbg_survival, float(t))
+
+    def retention(self, t):
+        """r(t): the share of customers in period t that renew at its end (t >= 1)."""
+        return self._get(F.tier_sbg_retention, float(t))
+
+    def renewal_probability(self, renewals):
+        """The probability that a customer with `renewals` renewals renews at its next decision."""
+        return self._get(F.tier_sbg_renewal_probability, float(renewals))
+
+    def residual_lifetime(self, renewals):
+        """Expected further renewals of such a customer (inf when alpha <= 1)."""
+        return self._get(F.tier_sbg_residual_lifetime, float(renewals))
+
+    def derl(self, renewals, discount_rate=0.1):
+        """Discounted expected residual lifetime in periods (next renewal undiscounted)."""
+        return self._get(F.tier_sbg_derl, float(renewals), float(discount_rate))
+
+    def clv(self, renewals, margin, discount_rate=0.1):
+        """Contractual CLV: DERL x the recurring margin per period."""
+        return self._get(F.tier_sbg_clv, float(renewals), float(discount_rate), float(margin))
+
+    def projection(self, periods):
+        """[(t, survivors per 1,000, retention rate or None)] for t = 0..periods."""
+        return [(t, 1000.0 * self.survival(t), self.retention(t) if t else None)
+                for t in range(int(periods) + 1)]
+
+    def __repr__(self):
+        if self.closed:
+            return "SBG(closed)"
+        try:
+            return "SBG(alpha=%.4g, beta=%.4g)" % (self.alpha, self.beta)
+        except _ffi.TierError:
+            return "SBG(unfitted)"
