@@ -107,7 +107,7 @@ typedef struct add_run {
     size_t n;
     const uint64_t *lines; /* NULL: rows are named "row R" */
     uint32_t *cust;
-    size_t *order; /* rows by customer, plan, start */
+    struct row_key *order; /* rows by customer, plan, start */
     size_t *bad_row;
     int *bad_field;
     char *why;
@@ -201,21 +201,28 @@ static int find_customers(add_run *R, unsigned flags)
     return TIER_OK;
 }
 
-static const add_run *sort_run;
+/* What the overlap check sorts rows by: customer, plan, start, then the row (unique keys, so
+ * the order does not depend on the sort). The keys carry everything the comparison reads. */
+typedef struct row_key {
+    uint32_t cust;
+    int32_t start;
+    const char *plan;
+    size_t plan_len;
+    size_t row;
+} row_key;
 
 static int compare_rows(const void *x, const void *y)
 {
-    size_t i = *(const size_t *)x, j = *(const size_t *)y;
-    const tier__contract_in *a = &sort_run->rows[i], *b = &sort_run->rows[j];
+    const row_key *a = x, *b = y;
     size_t m = a->plan_len < b->plan_len ? a->plan_len : b->plan_len;
-    int c = TIER__CMP(sort_run->cust[i], sort_run->cust[j]);
+    int c = TIER__CMP(a->cust, b->cust);
     if (c)
         return c;
     c = m ? memcmp(a->plan, b->plan, m) : 0;
     if (c || (c = TIER__CMP(a->plan_len, b->plan_len)) != 0)
         return c;
     c = TIER__CMP(a->start, b->start);
-    return c ? c : TIER__CMP(i, j);
+    return c ? c : TIER__CMP(a->row, b->row);
 }
 
 static int overlap_error(add_run *R, size_t row, int32_t os, int32_t oe, const char *where)
@@ -234,21 +241,23 @@ static int overlap_error(add_run *R, size_t row, int32_t os, int32_t oe, const c
 }
 
 /* Overlapping periods of one customer and one plan: among the rows (sorted), then with the
- * contracts the book holds. qsort is not reentrant-safe with a global; the book is one
- * thread's. */
+ * contracts the book holds. */
 static int check_overlaps(add_run *R)
 {
     const tier__contracts *cs = R->b->contracts;
     char where[48];
     size_t i, k;
-    for (i = 0; i < R->n; i++)
-        R->order[i] = i;
-    sort_run = R;
+    for (i = 0; i < R->n; i++) {
+        R->order[i].cust = R->cust[i];
+        R->order[i].start = R->rows[i].start;
+        R->order[i].plan = R->rows[i].plan;
+        R->order[i].plan_len = R->rows[i].plan_len;
+        R->order[i].row = i;
+    }
     qsort(R->order, R->n, sizeof *R->order, compare_rows);
-    sort_run = NULL;
-    for (k = 1, i = R->order[0]; k < R->n; k++) {
+    for (k = 1, i = R->order[0].row; k < R->n; k++) {
         /* i: the row of the group so far (same customer and plan) that ends last. */
-        size_t cur = R->order[k];
+        size_t cur = R->order[k].row;
         const tier__contract_in *a = &R->rows[i], *b = &R->rows[cur];
         if (R->cust[i] != R->cust[cur] || !plan_equal(a->plan, a->plan_len, b->plan, b->plan_len)) {
             i = cur;
