@@ -179,24 +179,28 @@ static int check_fields(add_run *R, size_t i)
     return TIER_OK;
 }
 
-/* Inside the stage: the customer of every row. */
+/* Inside the stage: the customer of every row (one probe of the id table per row: found, or
+ * added unless TIER_LOAD_EXISTING). */
 static int find_customers(add_run *R, unsigned flags)
 {
     size_t i, idx;
-    int rc;
+    uint32_t c;
+    int rc, created;
     for (i = 0; i < R->n; i++) {
         const tier__contract_in *r = &R->rows[i];
-        if (tier_book_find(R->b, r->id, r->id_len, &idx) == TIER_OK) {
+        if (flags & TIER_LOAD_EXISTING) {
+            if (tier_book_find(R->b, r->id, r->id_len, &idx) != TIER_OK)
+                return refuse(R, TIER_ENOTFOUND, i, TIER__CF_ID,
+                              "unknown customer (TIER_LOAD_EXISTING: every id must be in the "
+                              "book)");
             R->cust[i] = (uint32_t)idx;
             continue;
         }
-        if (flags & TIER_LOAD_EXISTING)
-            return refuse(R, TIER_ENOTFOUND, i, TIER__CF_ID,
-                          "unknown customer (TIER_LOAD_EXISTING: every id must be in the book)");
-        if ((rc = tier_book_add_customer(R->b, r->id, r->id_len, &idx)) != TIER_OK)
+        R->b->err[0] = '\0';
+        if ((rc = tier__book_intern(R->b, r->id, r->id_len, &c, &created)) != TIER_OK)
             return refuse(R, rc, i, TIER__CF_ID, "%s",
                           R->b->err[0] ? R->b->err : tier_strerror(rc));
-        R->cust[i] = (uint32_t)idx;
+        R->cust[i] = c;
     }
     return TIER_OK;
 }
