@@ -1100,6 +1100,19 @@ static void test_pipeline_reads_contracts(void **state)
                              "0,1440,expansion\n"
                              "b,151,1,50,151,1,1,1,hibernating,general_retain,,,,,,,,,none\n"
                              "c,,,0,,,,,,,30,360,5,0,30,,0,360,new\n");
+    /* The fit report: W = 2023-07-02; a was active then (100), is now at 120; c is new (30). */
+    set(p, "produce", "fit");
+    set(p, "models", "subscription");
+    out.bytes = 0;
+    assert_int_equal(tier_pipeline_run(p), TIER_OK);
+    assert_string_equal(buf,
+                        "{\"model\":\"subscription\",\"as_of\":\"2024-07-01\",\"window_start\":"
+                        "\"2023-07-02\",\"cohort\":\"\",\"customers\":2,\"active\":2,\"mrr\":150,"
+                        "\"arr\":1800,\"starting_customers\":1,\"starting_mrr\":100,"
+                        "\"churned_customers\":0,\"churned_mrr\":0,\"contraction_mrr\":0,"
+                        "\"expansion_mrr\":20,\"new_mrr\":30,\"grr\":1,\"nrr\":1.2,"
+                        "\"logo_churn\":0,\"renewals\":1}\n");
+    set(p, "produce", "scores");
     /* A bad file fails the run naming the file, the line and the column; nothing is written. */
     set(p, "contracts",
         write_file("bad_contracts.csv", "customer_id,start,amount,period,status\n"

@@ -36,7 +36,7 @@ static const kind_info kinds[] = {
     {"subscription",
      "mrr=@.mrr:2,arr=@.arr:2,tenure_months=@.tenure_months,renewals=@.renewals,"
      "mrr_change=@.mrr_change:2,days_to_end=@.days_to_end,movement=@.movement",
-     0, 0, NULL, NULL},
+     0, 1, NULL, NULL},
     {"sbg", "p_renew=@.p_renew:4,derl=@.derl:4,contract_clv=@.clv:2", 0, 2, NULL, NULL},
 };
 

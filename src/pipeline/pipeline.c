@@ -954,7 +954,7 @@ int tier_pipeline_check(tier_pipeline *p)
         if (!p->models_set)
             return tier__pipeline_fail(p, TIER_EINVAL,
                                        "a fit report needs a list of models that have one (clv, "
-                                       "sbg)");
+                                       "sbg, subscription)");
     }
     return TIER_OK;
 }
