@@ -185,7 +185,7 @@ static void test_contract_bad_days_and_arguments(void **state)
 {
     tier_book *book = NULL;
     int32_t start = TIER_DAY_MAX + 1, end = TIER_CONTRACT_OPEN, per = M, st = ACT;
-    double amount = 1, inf = 1.0 / 0.0;
+    double amount = 1, inf = HUGE_VAL;
     size_t off[2] = {0, 1};
     (void)state;
     assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
