@@ -5,7 +5,8 @@
 Selected: every test whose command is an executable built in the tree (the cmocka test programs,
 examples, corpus replays) and every test labelled "lua" (the interpreter runs under valgrind).
 Skipped: tests labelled python, install, header or abi (they run compilers, CMake or Python,
-not libtier code). A test fails on any memcheck error or a definite/indirect leak, or when it
+not libtier code) and tests labelled valgrind (they run under valgrind already, e.g. the
+lua_*_valgrind variants of bindings/lua). A test fails on any memcheck error or a definite/indirect leak, or when it
 runs longer than VALGRIND_TEST_TIMEOUT seconds (default 1500). Tests see TIER_UNDER_VALGRIND=1.
 
 usage: valgrind-tests.py BUILD_DIR [JOBS]
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import time
 
-SKIP_LABELS = {"python", "install", "header", "abi"}
+SKIP_LABELS = {"python", "install", "header", "abi", "valgrind"}
 VALGRIND = [
     "valgrind", "--quiet", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
     "--error-exitcode=99", "--track-fds=no", "--num-callers=30",

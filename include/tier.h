@@ -35,6 +35,7 @@
 #include "tier/policy.h"
 #include "tier/result.h"
 #include "tier/history.h"
+#include "tier/retier.h"
 #include "tier/diff.h"
 #include "tier/pipeline.h"
 

@@ -9,7 +9,8 @@
 
 #include "support.h"
 
-static const char *const kinds[] = {"rfm", "pareto", "scorecard", "clv", "needs", "lifecycle"};
+static const char *const kinds[] = {"rfm",   "pareto",    "scorecard", "clv",
+                                    "needs", "lifecycle", "sbg"};
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
 /* 60 customers over about a year and a half with two numeric attributes. */
@@ -35,6 +36,17 @@ static tier_book *make_book(const tier_allocator *a)
         assert_int_equal(tier_book_set_number(b, c, "y", (double)((c * 7) % 13) / 13.0), TIER_OK);
     }
     return b;
+}
+
+/* The sbg model fits on survivor counts and reads each customer's renewals from attribute x. */
+static int sbg_options(tier_model *m)
+{
+    int rc = tier_model_set_option(m, "survivors", "1000 869 743 653 593 551 517 491,1000 631 468");
+    if (rc == TIER_OK)
+        rc = tier_model_set_text(m, "renewals", "attr.x");
+    if (rc == TIER_OK)
+        rc = tier_model_set_number(m, "margin", 120);
+    return rc;
 }
 
 /* A model of `kind` with what it needs to fit on make_book(). */
@@ -78,6 +90,8 @@ static tier_model *make_model(const char *kind, const tier_allocator *a)
         assert_int_equal(tier_model_set_text(m, "monetary", "mean"), TIER_OK);
     } else if (strcmp(kind, "clv") == 0) {
         assert_int_equal(tier_model_set_number(m, "time_unit", 1), TIER_OK);
+    } else if (strcmp(kind, "sbg") == 0) {
+        assert_int_equal(sbg_options(m), TIER_OK);
     } else {
         assert_int_equal(tier_model_set_text(m, "p_alive_column", ""), TIER_OK);
     }
@@ -314,6 +328,8 @@ static int oom_kinds(const tier_allocator *alloc, void *ud)
             rc = tier_model_set_option(m, "features", "attr.x,attr.y");
         if (!rc && strcmp(kinds[k], "needs") == 0)
             rc = tier_model_set_number(m, "k", 2);
+        if (!rc && strcmp(kinds[k], "sbg") == 0)
+            rc = sbg_options(m);
         if (!rc)
             rc = tier_model_fit(m, book, NULL);
         if (!rc)

@@ -467,13 +467,15 @@ static void test_sbg_model_fits_scores_and_explains(void **state)
     /* e left after 2 renewals: nothing more to come */
     assert_true(p[4] == 0 && derl[4] == 0 && clv[4] == 0 && res[4] == 0);
     assert_true(derl[1] > derl[0]); /* longer tenure, more loyal */
-    /* one row gives what the batch gave (where the library already runs score_row callbacks: on
-     * this branch tier_model_score_row() is still the placeholder that answers TIER_ESTATE) */
-    {
-        int rc = tier_model_score_row(m, book, f, 1);
-        assert_true(rc == TIER_OK || rc == TIER_ESTATE);
-        tst_assert_rel(tst_numbers(f, "churn.derl")[1], derl[1], 0);
-    }
+    /* one row, after the customer renewed twice more, gives what a batch score gives */
+    assert_int_equal(tier_book_set_number(book, 1, "renewals", 5), TIER_OK);
+    assert_int_equal(tier_model_score_row(m, book, f, 1), TIER_OK);
+    tst_assert_rel(p[1], (fit->beta + 5) / (fit->alpha + fit->beta + 5), 1e-15);
+    g = tst_score(m, book, TST_ALLOC);
+    tst_assert_same_frames(f, g);
+    tier_frame_free(g);
+    assert_int_equal(tier_book_set_number(book, 1, "renewals", 3), TIER_OK);
+    assert_int_equal(tier_model_score_row(m, book, f, 1), TIER_OK);
     assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_explain(m, book, f, 1, t), TIER_OK);
     assert_non_null(strstr(tier_text_data(t), "3 renewals so far"));

@@ -113,6 +113,7 @@
 #include "policy.h"
 #include "registry.h"
 #include "result.h"
+#include "retier.h"
 #include "text.h"
 
 TIER_BEGIN_DECL
@@ -434,6 +435,20 @@ TIER_API const tier_model *tier_pipeline_model(const tier_pipeline *pipeline, si
  * @since 0.2.0
  */
 TIER_API const tier_result *tier_pipeline_result(const tier_pipeline *pipeline);
+
+/**
+ * The retier of the last successful run (docs/retier.md): its models, policy, book and history
+ * frozen so that one customer at a time can be re-tiered after a new invoice, without handling
+ * the models. Made on the first call after a run (O(N log N)); owned by the pipeline, valid until
+ * its next run or free. Transactions and attributes are added through tier_pipeline_book() (cast
+ * to a mutable book; nothing else may change it).
+ * @param pipeline the pipeline.
+ * @param[out] out the retier (borrowed); NULL on failure.
+ * @return TIER_OK, TIER_ESTATE (no run that tiered customers yet), TIER_EINVAL (a policy the
+ *         retier cannot freeze) or TIER_ENOMEM; the last error says why.
+ * @since 0.4.0
+ */
+TIER_API int tier_pipeline_retier(tier_pipeline *pipeline, tier_retier **out);
 
 /** Data rows read from the input by the last successful run. @since 0.2.0 */
 TIER_API uint64_t tier_pipeline_rows_read(const tier_pipeline *pipeline);

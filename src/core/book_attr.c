@@ -13,8 +13,8 @@ static int attr_slot(tier_book *b, const char *name, int type, size_t index, att
 static attribute *find_attr(const tier_book *b, const char *name)
 {
     size_t i;
-    for (i = 0; i < b->live.nattr; i++)
-        if (strcmp(b->attrs[i].name, name) == 0)
+    for (i = 0; i < b->live.nattr; i++) /* the first byte first: most names differ there */
+        if (b->attrs[i].name[0] == name[0] && strcmp(b->attrs[i].name, name) == 0)
             return &b->attrs[i];
     return NULL;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The book's layout, shared by its files only (other code uses core/book_internal.h):
  * book.c (ids, hash table, creation, options), book_stage.c (staged loading, rows, merging),
- * book_figures.c (figures over a window) and book_attr.c (attribute columns). */
+ * book_figures.c (figures over a window, of every customer or of one), book_index.c (each
+ * customer's kept transactions) and book_attr.c (attribute columns). */
 #ifndef TIER_BOOK_IMPL_H
 #define TIER_BOOK_IMPL_H
 
@@ -135,7 +136,8 @@ void tier__book_index_append(tier_book *b, uint32_t customer, size_t t);
 void tier__book_index_rollback(tier_book *b);
 void tier__book_index_free(tier_book *b);
 /* The ids of customer c's kept transactions, oldest first, into ids[0..cap); *k gets how many
- * there are (when *k > cap, call again with room for *k). The index must be built. */
+ * there are (when *k > cap, ids holds no useful order: call again with room for *k). The index
+ * must be built. */
 void tier__book_index_ids(const tier_book *b, size_t c, uint32_t *ids, size_t cap, size_t *k);
 
 #endif

@@ -105,14 +105,16 @@ void tier__book_index_ids(const tier_book *b, size_t c, uint32_t *ids, size_t ca
         *k = 0;
         return;
     }
-    for (t = b->tx_last[c]; t != NO_TXN; t = b->tx_prev[t])
-        n++;
+    /* One walk down the chain (newest first), keeping what fits; then oldest first. */
+    for (t = b->tx_last[c]; t != NO_TXN; t = b->tx_prev[t], n++)
+        if (n < cap)
+            ids[n] = t;
     *k = n;
-    if (n > cap)
-        return;
-    /* The chain runs newest first: fill from the end, so that the ids come oldest first. */
-    for (t = b->tx_last[c], i = n; t != NO_TXN; t = b->tx_prev[t])
-        ids[--i] = t;
+    for (i = 0; n <= cap && i < n / 2; i++) {
+        uint32_t x = ids[i];
+        ids[i] = ids[n - 1 - i];
+        ids[n - 1 - i] = x;
+    }
 }
 
 int tier__book_customer_txns(const tier_book *b, size_t customer, tier__txn *out, size_t cap,

@@ -21,6 +21,13 @@ struct tier_frame {
     column *cols;
     size_t ncols, cap;
     const char *prefix; /* set while a model scores */
+    /* Where tier_model_score_row last found each model's first column (keyed by the model's name
+     * pointer): a hint only, always checked against the column's name. */
+    struct {
+        const char *prefix;
+        size_t col;
+    } hints[8];
+    unsigned next_hint;
 };
 
 int tier_frame_new(tier_frame **out, size_t rows, const tier_allocator *alloc)
@@ -274,13 +281,35 @@ int tier__frame_find_output(const tier_frame *f, const char *prefix, size_t pref
         if (c >= f->ncols || (i > 0 && c == hint))
             continue;
         n = f->cols[c].name;
-        if (strncmp(n, prefix, prefix_len) == 0 && n[prefix_len] == '.' &&
+        if (n[0] == prefix[0] && strncmp(n, prefix, prefix_len) == 0 && n[prefix_len] == '.' &&
             strcmp(n + prefix_len + 1, name) == 0) {
             *col = c;
             return TIER_OK;
         }
     }
     return TIER_ENOTFOUND;
+}
+
+size_t tier__frame_hint(const tier_frame *f, const char *prefix)
+{
+    size_t i;
+    for (i = 0; i < sizeof f->hints / sizeof f->hints[0]; i++)
+        if (f->hints[i].prefix == prefix)
+            return f->hints[i].col;
+    return 0;
+}
+
+void tier__frame_remember(tier_frame *f, const char *prefix, size_t col)
+{
+    size_t i, n = sizeof f->hints / sizeof f->hints[0];
+    for (i = 0; i < n; i++)
+        if (f->hints[i].prefix == prefix) {
+            f->hints[i].col = col;
+            return;
+        }
+    f->hints[f->next_hint % n].prefix = prefix;
+    f->hints[f->next_hint % n].col = col;
+    f->next_hint++;
 }
 
 void tier__frame_set_number(tier_frame *f, size_t col, size_t row, double value)

@@ -25,6 +25,11 @@ void tier__frame_swap(tier_frame *frame, size_t a, size_t b);
  * every column: TIER_OK with *col, or TIER_ENOTFOUND. No allocation. */
 int tier__frame_find_output(const tier_frame *frame, const char *prefix, size_t prefix_len,
                             const char *name, size_t hint, size_t *col);
+/* A remembered column for `prefix` (compared as a pointer: a model's name), 0 when none, and
+ * remembering one: a hint for tier__frame_find_output, which checks it. A few models are
+ * remembered; the oldest makes room. */
+size_t tier__frame_hint(const tier_frame *frame, const char *prefix);
+void tier__frame_remember(tier_frame *frame, const char *prefix, size_t col);
 /* Sets the number of row `row` in number column `col`. */
 void tier__frame_set_number(tier_frame *frame, size_t col, size_t row, double value);
 /* The code of label `text` in label column `col` (the row's current label is tried first), or

@@ -339,7 +339,7 @@ typedef struct row_out {
 /* Finds the model's columns "<name>.<output>" in the frame with the declared types. */
 static int row_columns(const tier_model *m, tier_frame *frame, size_t n, row_out *o)
 {
-    size_t i, plen = strlen(m->name), hint = 0;
+    size_t i, plen = strlen(m->name), hint = tier__frame_hint(frame, m->name);
     for (i = 0; i < n; i++) {
         const char *name = NULL;
         int type = 0, found;
@@ -359,6 +359,8 @@ static int row_columns(const tier_model *m, tier_frame *frame, size_t n, row_out
                                                      : "holds numbers, not labels");
             return TIER_ENOTFOUND;
         }
+        if (i == 0)
+            tier__frame_remember(frame, m->name, o->col[0]);
         hint = o->col[i] + 1;
     }
     return TIER_OK;

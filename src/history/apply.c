@@ -108,15 +108,6 @@ static int nomem(hrun *R, const char *what)
     return TIER_ENOMEM;
 }
 
-static void put_day(tier__buf *b, int32_t day)
-{
-    char text[16];
-    if (tier_date_format_iso(text, sizeof text, day) == TIER_OK)
-        tier__buf_puts(b, text);
-    else
-        tier__buf_printf(b, "day %ld", (long)day);
-}
-
 static const char *tier_of(const hrun *R, int32_t t)
 {
     return t >= 0 && (size_t)t < R->nt ? R->nh->tiers[t] : "";
@@ -244,102 +235,17 @@ static int overrides(hrun *R)
     return TIER_OK;
 }
 
-static const tier__hoverride *find_override(const tier__hoverride *v, size_t n, const char *id)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(v[mid].id, id);
-        if (c == 0)
-            return &v[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
-}
-
-static void override_text(tier__buf *b, const char *lead, const tier__hoverride *o)
-{
-    tier__buf_printf(b, "%s: %s (%s, until ", lead, o->reason, o->author);
-    put_day(b, o->expires);
-    tier__buf_putc(b, ')');
-}
-
 /* ---- one customer --------------------------------------------------------------------------- */
 
-/* What happened to a customer whose placement falls below its previous tier. */
-enum { D_IMMEDIATE = 0, D_HELD, D_RELEASED };
+struct demote_ud {
+    const tier_result *res;
+    size_t i;
+};
 
-/* The placed tier's reason after "placed in ": "A: rule" or "no tier". */
-static void placed_text(tier__buf *b, const hrun *R, int32_t placed, const char *why)
+static int demote_of(void *ud, size_t tier)
 {
-    if (placed < 0)
-        tier__buf_puts(b, "placed in no tier");
-    else
-        tier__buf_printf(b, "placed in %s: %s", tier_of(R, placed), why);
-}
-
-static const char *or_none(const char *why)
-{
-    return *why ? why : "no rule holds";
-}
-
-/* Hysteresis of tier `prev` (of the policy) for a customer placed in `placed` (later, or none):
- * held, released, or demoted at once; the final reason goes to R->b. */
-static int demotion(hrun *R, size_t i, const tier__hentry *p, int32_t prev, int32_t placed,
-                    const char *why, uint32_t *failing)
-{
-    const tier__ptier *t = &R->pol->tiers[prev];
-    const tier__phold *hold = &t->hold;
-    uint32_t f = p->failing < UINT32_MAX ? p->failing + 1 : UINT32_MAX;
-    int64_t inside = (int64_t)R->as_of - (int64_t)p->since;
-    tier__buf *b = &R->b;
-    *failing = 0;
-    if (hold->dwell_days && inside < hold->dwell_days) {
-        tier__buf_printf(b, "held in %s: minimum dwell of %d day%s (since ", t->name,
-                         hold->dwell_days, hold->dwell_days == 1 ? "" : "s");
-        put_day(b, p->since);
-        tier__buf_putc(b, ')');
-        *failing = f;
-        return D_HELD;
-    }
-    if (hold->when && tier__result_demote(R->res, (size_t)prev, i) == 1) {
-        tier__buf_printf(b, "released from %s: ", t->name);
-        tier__pexpr_describe(hold->when, b);
-        tier__buf_puts(b, " holds");
-        return D_RELEASED;
-    }
-    if (hold->after_runs && f >= (uint32_t)hold->after_runs) {
-        tier__buf_printf(b, "released from %s after %d failed run%s: %s", t->name, hold->after_runs,
-                         hold->after_runs == 1 ? "" : "s", or_none(why));
-        return D_RELEASED;
-    }
-    if (hold->after_runs) {
-        tier__buf_printf(b, "held in %s: its rules failed %lu of %d runs (", t->name,
-                         (unsigned long)f, hold->after_runs);
-        placed_text(b, R, placed, why);
-        tier__buf_putc(b, ')');
-        *failing = f;
-        return D_HELD;
-    }
-    if (hold->when) {
-        tier__buf_printf(b, "held in %s: ", t->name);
-        tier__pexpr_describe(hold->when, b);
-        tier__buf_puts(b, " does not hold (");
-        placed_text(b, R, placed, why);
-        tier__buf_putc(b, ')');
-        *failing = f;
-        return D_HELD;
-    }
-    if (hold->dwell_days && p->failing > 0) {
-        tier__buf_printf(b, "released from %s after the minimum dwell of %d day%s: %s", t->name,
-                         hold->dwell_days, hold->dwell_days == 1 ? "" : "s", or_none(why));
-        return D_RELEASED;
-    }
-    tier__buf_puts(b, why);
-    return D_IMMEDIATE;
+    const struct demote_ud *du = ud;
+    return tier__result_demote(du->res, tier, du->i);
 }
 
 /* Decides customer c (book index i) against its previous entry p (NULL: new) and writes its new
@@ -349,64 +255,38 @@ static int decide(hrun *R, const cust *c, const tier__hentry *p, tier__hentry *e
     const size_t i = c->i;
     const char *why = "", *cap = NULL;
     const int32_t placed = (int32_t)tier__result_placed(R->res, i, &why, &cap);
-    const int32_t prev = p ? mapped(R, p->tier) : -1; /* in the new state's tiers */
-    const tier__hoverride *o = find_override(R->nh->overrides, R->nh->n_overrides, c->id);
-    const tier__hoverride *x = find_override(R->nh->expired, R->nh->n_expired, c->id);
-    int32_t fin = placed, code = 0, r;
-    uint32_t failing = 0;
-    int rc, held = 0;
-    tier__buf_reset(&R->b);
-    tier__buf_reset(&R->d);
-    if (o) {
-        size_t t;
-        for (t = 0; t < R->npol && strcmp(R->pol->tiers[t].name, o->tier) != 0; t++)
-            ;
-        if (t == R->npol) {
-            char shown[80];
-            tier__errorf(R->err,
-                         "the override of customer %s pins tier '%s', which the policy does not "
-                         "have: remove or replace the override",
-                         tier__quote_text(shown, sizeof shown, c->id, strlen(c->id)), o->tier);
-            return TIER_EINVAL;
-        }
-        fin = (int32_t)t;
-        override_text(&R->b, "override", o);
-        code = TIER__MOVE_OVERRIDE;
-        tier__buf_puts(&R->d, tier__buf_data(&R->b));
-    } else if (x && p && prev >= 0 && strcmp(tier_of(R, prev), x->tier) == 0) {
-        /* The override that pinned it ended: the policy places it at once (the pin, not its
-         * rules, kept it in that tier, so no hysteresis holds it there). */
-        tier__buf_puts(&R->b, why);
-        code = TIER__MOVE_OVERRIDE_EXPIRED;
-        override_text(&R->d, "override expired", x);
-    } else if (!p) {
-        tier__buf_puts(&R->b, why);
-        code = TIER__MOVE_NEW;
-        tier__buf_puts(&R->d, or_none(why));
-    } else if (placed >= 0 && placed == prev) {
-        tier__buf_puts(&R->b, why);
-    } else if (prev >= 0 && (size_t)prev < R->npol && (placed < 0 || placed > prev)) {
-        int how = demotion(R, i, p, prev, placed, why, &failing);
-        if (how == D_HELD) {
-            fin = prev;
-            held = 1;
-        }
-        code = how == D_RELEASED ? TIER__MOVE_RELEASE : cap ? TIER__MOVE_CAP : TIER__MOVE_RULE;
-        tier__buf_puts(&R->d, how == D_RELEASED ? tier__buf_data(&R->b) : cap ? cap : or_none(why));
-    } else {
-        /* A promotion, a first tier, or a previous tier the policy no longer has: at once. */
-        tier__buf_puts(&R->b, why);
-        code = cap ? TIER__MOVE_CAP : TIER__MOVE_RULE;
-        tier__buf_puts(&R->d, cap ? cap : or_none(why));
-    }
-    if (tier__buf_status(&R->b) || tier__buf_status(&R->d))
-        return nomem(R, "writing a reason");
+    tier__hdecide D;
+    tier__hchoice ch;
+    int32_t fin, prev, code, r;
+    struct demote_ud du;
+    int rc;
+    du.res = R->res;
+    du.i = i;
+    D.pol = R->pol;
+    D.npol = R->npol;
+    D.names = R->nh->tiers;
+    D.nt = R->nt;
+    D.map = R->map;
+    D.n_old = R->h->n_tiers;
+    D.as_of = R->as_of;
+    D.overrides = R->nh->overrides;
+    D.n_overrides = R->nh->n_overrides;
+    D.expired = R->nh->expired;
+    D.n_expired = R->nh->n_expired;
+    D.demote = demote_of;
+    D.demote_ud = &du;
+    D.err = R->err;
+    if ((rc = tier__history_decide(&D, c->id, p, placed, why, cap, &R->b, &R->d, &ch)) != TIER_OK)
+        return rc;
+    fin = ch.fin;
+    prev = ch.prev;
+    code = ch.code;
     /* The new entry (its id is already set). */
     e->tier = fin;
     if (p && fin == prev) {
         e->since = p->since;
         e->runs = p->runs < UINT32_MAX ? p->runs + 1 : UINT32_MAX;
-        e->failing = held ? failing : 0;
+        e->failing = ch.held ? ch.failing : 0;
         e->previous = mapped(R, p->previous);
         e->moved = p->moved;
         e->reason = tier__strdup(R->a, p->reason ? p->reason : "");

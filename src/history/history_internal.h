@@ -5,6 +5,8 @@
 #ifndef TIER_HISTORY_INTERNAL_H
 #define TIER_HISTORY_INTERNAL_H
 
+#include "policy/lang/ast.h"
+#include "util/buf.h"
 #include "util/internal.h"
 
 /* Ledger codes of a move (docs/history.md). Values are stored in snapshots: append only. */
@@ -85,6 +87,41 @@ struct tier_history {
     tier__hraw *raw; /* unknown sections of the loaded snapshot */
     size_t n_raw;
 };
+
+/* ---- decide.c: one customer's final tier, for tier_history_apply and incremental re-tiering */
+typedef struct tier__hdecide {
+    const tier__pol *pol; /* the policy of the run */
+    size_t npol;          /* its tiers */
+    char *const *names;   /* [nt] the new state's tier names: the policy's, then old ones */
+    size_t nt;
+    const int32_t *map; /* [n_old] the previous state's tier -> index into names, -1: none */
+    size_t n_old;
+    int32_t as_of;                    /* the run's day */
+    const tier__hoverride *overrides; /* in force (sorted by id) */
+    size_t n_overrides;
+    const tier__hoverride *expired; /* ended on or before the run's day (sorted by id) */
+    size_t n_expired;
+    int (*demote)(void *ud, size_t tier); /* tier's `demote when` for the customer: 1, 0, -1 */
+    void *demote_ud;
+    char *err;
+} tier__hdecide;
+
+typedef struct tier__hchoice {
+    int32_t fin;      /* the final tier (index into names), -1: none */
+    int32_t prev;     /* the previous tier (index into names), -1: none */
+    int32_t code;     /* TIER__MOVE_* of a move, 0: no move to record */
+    uint32_t failing; /* the failing runs counted while held */
+    int held;         /* 1 when hysteresis or dwell kept the previous tier */
+} tier__hchoice;
+
+/* Decides customer `id` placed by the policy in `placed` (-1: none) for `why` (the rule, "member
+ * of ...", or the cap's text; "" none), `cap` (the cap's reason when a cap moved it, else NULL),
+ * against its previous entry p (NULL: new). The final reason goes to b, the ledger's detail to d
+ * (both reset first). TIER_OK, TIER_EINVAL (an override pins a tier the policy lacks; err says
+ * it) or TIER_ENOMEM. */
+int tier__history_decide(const tier__hdecide *D, const char *id, const tier__hentry *p,
+                         int32_t placed, const char *why, const char *cap, tier__buf *b,
+                         tier__buf *d, tier__hchoice *out);
 
 /* Frees everything the handle owns except the handle itself, and zeroes it (keeps alloc). */
 void tier__history_clear(tier_history *h);

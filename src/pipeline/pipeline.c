@@ -158,6 +158,7 @@ static const char *label(const tier_pipeline *p, int k, int metavar, char *buf)
 void tier__run_free(const tier_allocator *a, tier__run *r)
 {
     size_t i;
+    tier_retier_free(r->retier);
     tier_result_free(r->result);
     for (i = 0; i < r->n_models; i++)
         tier_model_free(r->models[i]);
@@ -992,4 +993,30 @@ size_t tier_pipeline_warning_count(const tier_pipeline *p)
 const char *tier_pipeline_warning(const tier_pipeline *p, size_t i)
 {
     return p && p->has_run && i < p->last.n_warnings ? p->last.warnings[i] : NULL;
+}
+
+int tier_pipeline_retier(tier_pipeline *p, tier_retier **out)
+{
+    int rc;
+    if (out)
+        *out = NULL;
+    if (!p || !out)
+        return TIER_EINVAL;
+    if (!p->has_run || !p->last.result || !p->last.policy)
+        return tier__pipeline_fail(p, TIER_ESTATE,
+                                   "retier: no run that tiered customers yet (run the pipeline)");
+    if (!p->last.retier) {
+        rc = tier_retier_new(&p->last.retier, p->last.result, p->last.book, p->last.models,
+                             p->last.n_models, p->last.policy, p->last.history, &p->alloc);
+        if (rc) {
+            rc = tier__pipeline_fail(p, rc, "retier: %s",
+                                     p->last.retier ? tier_retier_last_error(p->last.retier)
+                                                    : "out of memory freezing the run");
+            tier_retier_free(p->last.retier);
+            p->last.retier = NULL;
+            return rc;
+        }
+    }
+    *out = p->last.retier;
+    return TIER_OK;
 }

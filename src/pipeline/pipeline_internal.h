@@ -91,6 +91,7 @@ typedef struct tier__run {
     size_t n_moves;
     char *note;           /* an override run's summary line (without '\n'), or NULL */
     tier__diff_run *diff; /* a `diff` run: the run of `policy` and the comparison; else NULL */
+    tier_retier *retier;  /* made by tier_pipeline_retier on first use, else NULL */
 } tier__run;
 
 struct tier_pipeline {

@@ -17,7 +17,7 @@ typedef struct run {
     const tier_allocator *a;
     char *err;
     tier__rowset rows; /* with a hierarchy; else one row per customer */
-    int hier;
+    int hier;          /* 0 none, 1 built here (freed), 2 a frozen reference's (borrowed) */
     tier__ectx *ctx;
     size_t n, customers;
     int32_t *row_tier;
@@ -30,6 +30,7 @@ typedef struct run {
     tier__route_out rout;
     int routed;
     tier__trace *trace;
+    const char *what_name, *what_tier; /* the rule or flag being evaluated, for messages */
 } run;
 
 /* ---- messages ------------------------------------------------------------------------------- */
@@ -54,10 +55,28 @@ static int nomem(run *R, const char *what)
     return TIER_ENOMEM;
 }
 
-/* Checks that `e` is a bool expression (a rule, a flag, the routing test). */
+/* `what` of want_bool for a rule or a flag, written only when a message needs it: "rule 'R' of
+ * tier 'T'" (R->what_tier set) or "flag 'F'". */
+static const char *what_of(const run *R, const char *what, char *buf, size_t cap)
+{
+    if (what)
+        return what;
+    if (R->what_tier)
+        snprintf(buf, cap, "rule '%s' of tier '%s'", R->what_name, R->what_tier);
+    else
+        snprintf(buf, cap, "flag '%s'", R->what_name);
+    return buf;
+}
+
+/* Checks that `e` is a bool expression (a rule, a flag, the routing test); `what` NULL: the rule
+ * or flag of R->what_name. */
 static int want_bool(run *R, const tier__pexpr *e, const char *what)
 {
+    char wbuf[TIER__ERR_SIZE];
     int type = 0, rc = tier__eval_type(R->ctx, e, &type, R->err);
+    if (rc || (type != TIER__PT_BOOL && type != TIER__PT_NONE) ||
+        (rc = tier__eval_bool(R->ctx, e, R->mask, R->err)) != TIER_OK)
+        what = what_of(R, what, wbuf, sizeof wbuf);
     if (rc)
         return context(R, rc, e, what);
     if (type != TIER__PT_BOOL && type != TIER__PT_NONE) {
@@ -70,8 +89,7 @@ static int want_bool(run *R, const tier__pexpr *e, const char *what)
                          type == TIER__PT_NUMBER ? "number" : "text");
         return e->line > 0 ? TIER_EPARSE : TIER_EINVAL;
     }
-    rc = tier__eval_bool(R->ctx, e, R->mask, R->err);
-    return rc ? context(R, rc, e, what) : TIER_OK;
+    return TIER_OK;
 }
 
 int tier__cap_reason(const tier_allocator *a, const tier__ptier *t, char **out)
@@ -114,16 +132,16 @@ static int place(run *R)
 {
     const tier__pol *pol = R->pol;
     size_t t, k, g = 0;
-    char what[TIER__ERR_SIZE];
     for (t = 0; t < pol->n_tiers; t++) {
         const tier__ptier *tier = &pol->tiers[t];
         R->rule_base[t] = g;
         for (k = 0; k < tier->n_rules; k++, g++) {
             const tier__prule *rule = &tier->rules[k];
             int rc;
-            snprintf(what, sizeof what, "rule '%s' of tier '%s'", rule->name, tier->name);
+            R->what_name = rule->name;
+            R->what_tier = tier->name;
             if (rule->when) {
-                if ((rc = want_bool(R, rule->when, what)) != TIER_OK)
+                if ((rc = want_bool(R, rule->when, NULL)) != TIER_OK)
                     return rc;
             } else {
                 memset(R->mask, 1, R->n);
@@ -163,6 +181,47 @@ static size_t cap_limit(const tier__pcap *cap, size_t n)
     if (x >= (double)n)
         return n;
     return (size_t)floor(x + 1e-9 * (x > 1 ? x : 1));
+}
+
+static size_t row_lead(const run *R, size_t r)
+{
+    return R->hier ? R->rows.lead[r] : r;
+}
+
+/* With a frozen reference (collect 1): what tier t's cap kept, from its ordered candidates. */
+static void cap_record(run *R, size_t t, const uint64_t *key, const uint32_t *idx, size_t nc,
+                       size_t limit)
+{
+    tier__ref_cap *rc = &R->in->ref->caps[t];
+    rc->kind = limit == 0 ? 3 : nc <= limit ? 1 : 2;
+    if (rc->kind == 2) {
+        rc->key = key[limit - 1];
+        rc->lead = row_lead(R, idx[limit - 1]);
+    }
+}
+
+/* With a frozen reference (collect 0): each candidate of tier t stays when it does not come
+ * after the last candidate the batch kept. */
+static void cap_frozen(run *R, size_t t, const double *crit, int32_t over)
+{
+    const tier__ref_cap *rc = &R->in->ref->caps[t];
+    const tier__pcap *cap = &R->pol->tiers[t].cap;
+    size_t r;
+    for (r = 0; r < R->n; r++) {
+        int stays;
+        if (R->row_tier[r] != (int32_t)t)
+            continue;
+        if (rc->kind == 2) {
+            uint64_t key = isnan(crit[r]) ? UINT64_MAX : tier__order_key(crit[r], !cap->ascending);
+            stays = !tier__ref_after(R->in->book, key, row_lead(R, r), rc->key, rc->lead);
+        } else {
+            stays = rc->kind != 3;
+        }
+        if (!stays) {
+            R->row_tier[r] = over;
+            R->row_rule[r] = -2 - (int32_t)t;
+        }
+    }
 }
 
 /* Caps in tier order: each tier keeps its first `limit` candidates (its own matches and what
@@ -212,6 +271,10 @@ static int caps(run *R)
             rc = context(R, rc, tier->cap.by, what);
             goto done;
         }
+        if (R->in->ref && !R->in->ref->collect) {
+            cap_frozen(R, t, crit, (int32_t)over);
+            continue;
+        }
         for (r = 0, nc = 0; r < R->n; r++) {
             if (R->row_tier[r] != (int32_t)t)
                 continue;
@@ -225,6 +288,8 @@ static int caps(run *R)
                 goto done;
             }
         }
+        if (R->in->ref)
+            cap_record(R, t, key, idx, nc, limit);
         for (i = 0; i < nc; i++) {
             if (R->trace && idx[i] == R->trace->row) {
                 tier__trace_cap *tc = &R->trace->caps[R->trace->n_caps++];
@@ -254,14 +319,14 @@ static int flags(run *R)
 {
     const tier__pol *pol = R->pol;
     size_t f, r;
-    char what[TIER__ERR_SIZE];
     for (f = 0; f < pol->n_flags; f++) {
         const tier__pflag *fl = &pol->flags[f];
         int rc;
-        snprintf(what, sizeof what, "flag '%s'", fl->name);
+        R->what_name = fl->name;
+        R->what_tier = NULL;
         if (!fl->when)
             memset(R->mask, 1, R->n);
-        else if ((rc = want_bool(R, fl->when, what)) != TIER_OK)
+        else if ((rc = want_bool(R, fl->when, NULL)) != TIER_OK)
             return rc;
         for (r = 0; r < R->n; r++)
             if (R->mask[r])
@@ -764,7 +829,11 @@ int tier__policy_apply(const tier__apply_in *in, const tier_allocator *a, tier__
         tier__errorf(err, "no customer %zu (the book has %zu)", trace->customer, R.customers);
         return TIER_ERANGE;
     }
-    if (pol->hier.present) {
+    if (pol->hier.present && in->ref && in->ref->rows) {
+        R.rows = *in->ref->rows; /* the frozen groups (borrowed) */
+        R.hier = 2;
+        R.n = R.rows.n;
+    } else if (pol->hier.present) {
         rc = tier__hier_rows(&pol->hier, in->book, a, &R.rows, err);
         if (rc)
             return context(&R, rc, NULL, "hierarchy");
@@ -777,6 +846,7 @@ int tier__policy_apply(const tier__apply_in *in, const tier_allocator *a, tier__
                         err);
     if (rc)
         goto fail;
+    tier__ectx_set_ref(R.ctx, in->ref);
     R.words = (pol->n_flags + 1 + 63) / 64;
     R.row_tier = tier__malloc(a, (R.n ? R.n : 1) * sizeof *R.row_tier);
     R.row_rule = tier__malloc(a, (R.n ? R.n : 1) * sizeof *R.row_rule);
@@ -813,7 +883,7 @@ fail:
 done:
     tier__ectx_free(R.ctx);
     tier__route_free(a, &R.rout);
-    if (R.hier)
+    if (R.hier == 1)
         tier__rowset_free(a, &R.rows);
     tier__free(a, R.row_tier);
     tier__free(a, R.row_rule);
@@ -882,6 +952,95 @@ int tier__policy_flags(const tier__apply_in *in, const int32_t *tiers, const tie
     {
         void *own[] = {R.row_tier, R.mask, R.tier_names, R.row_flags};
         tier__free_all(a, own, sizeof own / sizeof *own);
+    }
+    return rc;
+}
+
+/* ---- the one-row path (incremental re-tiering) ------------------------------------------------
+ */
+
+size_t tier__policy_rule_base(const tier__pol *pol, size_t t)
+{
+    size_t g = 0, k;
+    for (k = 0; k < t && k < pol->n_tiers; k++)
+        g += pol->tiers[k].n_rules;
+    return g;
+}
+
+int tier__policy_apply_rows(const tier__apply_in *in, const tier__rowset *rows, tier__window_fn wfn,
+                            void *wud, tier__type_memo *memo, const tier_allocator *a,
+                            tier__rows_out *out, char *err)
+{
+    run R;
+    const tier__pol *pol = in->pol;
+    size_t t, r;
+    int rc;
+    memset(out, 0, sizeof *out);
+    memset(&R, 0, sizeof R);
+    R.in = in;
+    R.pol = pol;
+    R.a = a;
+    R.err = err;
+    R.rows = *rows; /* borrowed: never freed here */
+    R.hier = 1;
+    R.n = rows->n;
+    R.customers = rows->customers;
+    if (pol->route.present) {
+        tier__errorf(err, "a policy that routes cannot be placed row by row");
+        return TIER_EINVAL;
+    }
+    rc = tier__ectx_new(&R.ctx, a, pol, in->book, in->frame, &R.rows, in->as_of, err);
+    if (rc)
+        return rc;
+    tier__ectx_set_ref(R.ctx, in->ref);
+    tier__ectx_set_windows(R.ctx, wfn, wud);
+    tier__ectx_set_type_memo(R.ctx, memo);
+    R.words = (pol->n_flags + 1 + 63) / 64;
+    out->n = R.n;
+    out->words = R.words;
+    out->tier = R.row_tier = tier__malloc(a, (R.n ? R.n : 1) * sizeof *R.row_tier);
+    out->rule = R.row_rule = tier__malloc(a, (R.n ? R.n : 1) * sizeof *R.row_rule);
+    out->flags = R.row_flags = tier__calloc(a, (R.n ? R.n : 1) * R.words, sizeof *R.row_flags);
+    out->demote = tier__calloc(a, (pol->n_tiers ? pol->n_tiers : 1) * (R.n ? R.n : 1), 1);
+    R.mask = tier__malloc(a, R.n ? R.n : 1);
+    R.rule_base = tier__calloc(a, pol->n_tiers + 1, sizeof *R.rule_base);
+    R.tier_names = tier__calloc(a, pol->n_tiers + 1, sizeof *R.tier_names);
+    if (!R.row_tier || !R.row_rule || !R.row_flags || !out->demote || !R.mask || !R.rule_base ||
+        !R.tier_names) {
+        rc = nomem(&R, "placing a row");
+        goto done;
+    }
+    for (r = 0; r < R.n; r++)
+        R.row_tier[r] = R.row_rule[r] = -1;
+    for (t = 0; t < pol->n_tiers; t++)
+        R.tier_names[t] = pol->tiers[t].name;
+    if (in->row_tiers)
+        memcpy(R.row_tier, in->row_tiers, R.n * sizeof *R.row_tier);
+    else if ((rc = place(&R)) != TIER_OK || (rc = caps(&R)) != TIER_OK)
+        goto done;
+    tier__ectx_set_tiers(R.ctx, R.row_tier, R.tier_names, pol->n_tiers);
+    if ((rc = flags(&R)) != TIER_OK)
+        goto done;
+    for (t = 0; t < pol->n_tiers && !in->row_tiers; t++) {
+        char what[TIER__ERR_SIZE];
+        if (!pol->tiers[t].hold.when)
+            continue;
+        snprintf(what, sizeof what, "the demote condition of tier '%s'", pol->tiers[t].name);
+        if ((rc = want_bool(&R, pol->tiers[t].hold.when, what)) != TIER_OK)
+            goto done;
+        memcpy(out->demote + t * R.n, R.mask, R.n);
+    }
+done:
+    tier__ectx_free(R.ctx);
+    tier__free(a, R.mask);
+    tier__free(a, R.rule_base);
+    tier__free(a, R.tier_names);
+    if (rc) {
+        tier__free(a, out->tier);
+        tier__free(a, out->rule);
+        tier__free(a, out->flags);
+        tier__free(a, out->demote);
+        memset(out, 0, sizeof *out);
     }
     return rc;
 }

@@ -5,6 +5,7 @@
 #ifndef TIER_POLICY_APPLY_H
 #define TIER_POLICY_APPLY_H
 
+#include "policy/eval/eval.h"
 #include "policy/lang/ast.h"
 #include "policy/org/rows.h"
 
@@ -14,6 +15,13 @@ typedef struct tier__apply_in {
     const tier_book *book;
     const tier_frame *frame; /* the model outputs, one row per customer */
     double as_of;            /* a day, or NaN: the day after the book's last transaction */
+    /* Frozen population figures (policy/eval/eval.h), or NULL: with collect 1 the run records
+     * them (ref->caps must have one entry per tier), with collect 0 each row is placed against
+     * them. A policy that routes cannot use one. */
+    tier__policy_ref *ref;
+    /* tier__policy_apply_rows only: NULL places the rows; else the rows' tiers (after a history
+     * decided them), and only the flags are evaluated, over these tiers. */
+    const int32_t *row_tiers;
 } tier__apply_in;
 
 /* What a run keeps per customer. Texts are owned (allocated with the allocator of the call). */
@@ -84,6 +92,25 @@ int tier__policy_flags(const tier__apply_in *in, const int32_t *tiers, const tie
                        tier__applied *out, tier__trace *trace, char *err);
 void tier__applied_free(const tier_allocator *a, tier__applied *out);
 void tier__trace_free(const tier_allocator *a, tier__trace *t);
+
+/* The one-row path of incremental re-tiering (docs/retier.md): the policy placed on the given
+ * rows alone (a rowset of one customer, or of one group) with in->ref frozen (collect 0), the
+ * windows from `wfn` (NULL: the book's), the types of the nodes from `memo` (may be NULL), through
+ * the same rules, caps, flags and demote conditions as tier__policy_apply. Everything is allocated
+ * with `a` (which the caller may reset as a whole). */
+typedef struct tier__rows_out {
+    size_t n;              /* rows */
+    size_t words;          /* uint64_t words of flag bits per row */
+    int32_t *tier;         /* [n] tier index, -1 none */
+    int32_t *rule;         /* [n] rule index (tier-major), -2 - t: moved by the cap of tier t, -1 */
+    uint64_t *flags;       /* [n * words] bit f: flag f holds */
+    unsigned char *demote; /* [n_tiers * n]: tier t's `demote when` holds for row r (0 without) */
+} tier__rows_out;
+int tier__policy_apply_rows(const tier__apply_in *in, const tier__rowset *rows, tier__window_fn wfn,
+                            void *wud, tier__type_memo *memo, const tier_allocator *a,
+                            tier__rows_out *out, char *err);
+/* The first rule index of tier t (rules are numbered tier-major). */
+size_t tier__policy_rule_base(const tier__pol *pol, size_t t);
 
 /* "over the cap of S (15% by revenue_12m)" into *out (owned). TIER_OK or TIER_ENOMEM. */
 int tier__cap_reason(const tier_allocator *a, const tier__ptier *t, char **out);

@@ -291,54 +291,70 @@ static int add_column(tier_result *res, tier_frame *frame, const char *name, cha
     return TIER_OK;
 }
 
-int tier_result_run(tier_result *result, const tier_book *book, tier_model *const *models,
-                    size_t model_count, const tier_policy *policy)
+/* A run; `given` (taken over, freed on failure): the models' columns already scored, else the
+ * models score a new frame; ref: frozen population figures for the policy (NULL: none). */
+static int run_with(tier_result *result, const tier_book *book, tier_model *const *models,
+                    size_t model_count, const tier_policy *policy, tier_frame *given,
+                    tier__policy_ref *ref)
 {
     const tier_allocator *a;
-    tier_frame *frame = NULL;
+    tier_frame *frame = given;
     tier__applied ap;
     tier__apply_in in;
     kept k;
     size_t n, ntiers, tcol = 0, rcol = 0, fcol = 0, ocol = 0, i;
     char **tier_names = NULL;
     int rc, with_flags;
-    if (!result)
+    memset(&ap, 0, sizeof ap);
+    memset(&k, 0, sizeof k);
+    if (!result) {
+        tier_frame_free(frame);
         return TIER_EINVAL;
+    }
     a = &result->alloc;
     if (!book || !policy) {
         tier__errorf(result->err, "%s is NULL", book ? "policy" : "book");
-        return TIER_EINVAL;
+        rc = TIER_EINVAL;
+        goto fail;
     }
     rc = check_models(result, models, model_count);
     if (rc)
-        return rc;
+        goto fail;
     ntiers = policy->pol.n_tiers;
     if (ntiers == 0) {
         tier__errorf(result->err, "the policy has no tiers");
-        return TIER_EINVAL;
+        rc = TIER_EINVAL;
+        goto fail;
     }
     if (ntiers > INT32_MAX) {
         tier__errorf(result->err, "the policy has too many tiers or rules");
-        return TIER_ERANGE;
+        rc = TIER_ERANGE;
+        goto fail;
     }
-    memset(&ap, 0, sizeof ap);
-    memset(&k, 0, sizeof k);
     k.ntiers = ntiers;
     n = tier_book_customer_count(book);
-    rc = tier_frame_new(&frame, n, a);
-    if (rc) {
-        tier__errorf(result->err, "out of memory creating the frame");
+    if (!given) {
+        rc = tier_frame_new(&frame, n, a);
+        if (rc) {
+            tier__errorf(result->err, "out of memory creating the frame");
+            goto fail;
+        }
+        rc = run_models(result, book, models, model_count, frame);
+        if (rc)
+            goto fail;
+    } else if (tier_frame_rows(frame) != n) {
+        tier__errorf(result->err, "the frame has %zu rows but the book %zu customers",
+                     tier_frame_rows(frame), n);
+        rc = TIER_EINVAL;
         goto fail;
     }
-    rc = run_models(result, book, models, model_count, frame);
-    if (rc)
-        goto fail;
 
     in.pol = &policy->pol;
     in.origin = policy->origin;
     in.book = book;
     in.frame = frame;
     in.as_of = result->as_of;
+    in.ref = ref;
     rc = tier__policy_apply(&in, a, &ap, NULL, result->err);
     if (rc)
         goto fail;
@@ -411,6 +427,19 @@ fail:
     kept_free(a, &k);
     tier__free(a, (void *)tier_names);
     return rc;
+}
+
+int tier_result_run(tier_result *result, const tier_book *book, tier_model *const *models,
+                    size_t model_count, const tier_policy *policy)
+{
+    return run_with(result, book, models, model_count, policy, NULL, NULL);
+}
+
+int tier__result_run_scored(tier_result *result, const tier_book *book, tier_model *const *models,
+                            size_t model_count, const tier_policy *policy, tier_frame *frame,
+                            struct tier__policy_ref *ref)
+{
+    return run_with(result, book, models, model_count, policy, frame, ref);
 }
 
 const tier_frame *tier_result_frame(const tier_result *result)

@@ -340,6 +340,7 @@ int tier_result_explain(const tier_result *result, const tier_book *book, const 
     in.book = book;
     in.frame = tier_result_frame(result);
     in.as_of = tier__result_as_of(result);
+    in.ref = NULL;
     rc = tier__policy_apply(&in, a, &ap, &tr, err);
     if (rc)
         return rc;

@@ -22,6 +22,14 @@ const char *tier__result_ent_name(const tier_result *result, size_t k);
 /* The tier of every customer (-1: none): the final ones once finalized. NULL before a run. */
 const int32_t *tier__result_tiers(const tier_result *result);
 
+/* tier_result_run with the models' columns already in `frame` (taken over, freed on failure; one
+ * row per customer) and the policy placed against the frozen figures `ref` (policy/eval/eval.h;
+ * NULL: none). Incremental re-tiering's batch recompute (docs/retier.md). */
+struct tier__policy_ref;
+int tier__result_run_scored(tier_result *result, const tier_book *book, tier_model *const *models,
+                            size_t model_count, const tier_policy *policy, tier_frame *frame,
+                            struct tier__policy_ref *ref);
+
 /* The as-of day the last run used (NaN: the default). */
 double tier__result_as_of(const tier_result *result);
 /* The state of model `m` of the last run as saved (NULL when it could not be saved), its name and

@@ -14,8 +14,8 @@ Quick start::
 The other built-in models are libtier.Scorecard (value scorecard, grades A-E), libtier.CLV
 (BG/NBD or Pareto/NBD with Gamma-Gamma), libtier.Needs (needs segments) and libtier.Lifecycle
 (lifecycle stages); libtier.SBG fits the shifted-beta-geometric retention model of contracts
-renewed period by period (survival, renewal probability, DERL). Every model's outputs are columns of the Result (result.to_dataframe() with
-pandas).
+renewed period by period (survival, renewal probability, DERL). Every model's outputs are
+columns of the Result (result.to_dataframe() with pandas).
 
 libtier.Pipeline is the whole job of the ``tier`` command in one object (read, fit, score, tier,
 write), configured by key and value: Pipeline(input="orders.csv", out="tiers.csv").run();
@@ -42,6 +42,7 @@ from .lifecycle import Lifecycle
 from .models import Pareto, RFM, SegmentMap
 from .needs import Needs
 from .pipeline import Pipeline
+from .retier import Retier
 from .policy import LintFinding, Policy
 from .result import DEFAULT_COLUMNS, Result, run
 from .sbg import SBG
@@ -51,7 +52,8 @@ from .usermodel import Model  # the base of models written in Python
 __all__ = [
     "Book", "CLV", "CsvReader", "DEFAULT_COLUMNS", "Frame", "History", "Lifecycle", "LintFinding", "Model",
     "Needs",
-    "Pareto", "Pipeline", "Policy", "RFM", "Result", "SBG", "Scorecard", "SegmentMap", "TierError", "format_day",
+    "Pareto", "Pipeline", "Policy", "RFM", "Result", "Retier", "SBG",
+    "Scorecard", "SegmentMap", "TierError", "format_day",
     "from_day", "run", "to_day", "version", "version_number",
 ]
 

@@ -162,6 +162,7 @@ policy_p = _opaque("tier_policy")
 result_p = _opaque("tier_result")
 pipeline_p = _opaque("tier_pipeline")
 history_p = _opaque("tier_history")
+retier_p = _opaque("tier_retier")
 
 
 # --- public structures, members in header order -----------------------------------------------
@@ -406,6 +407,7 @@ _LAST_ERROR = {
     registry_p: "tier_registry_last_error",
     pipeline_p: "tier_pipeline_last_error",
     history_p: "tier_history_last_error",
+    retier_p: "tier_retier_last_error",
 }
 
 
@@ -683,6 +685,18 @@ declare("tier_pipeline_rows_read", c_uint64, [pipeline_p], check=False)
 declare("tier_pipeline_summary", c_int, [pipeline_p, text_p], handle=0)
 declare("tier_pipeline_warning_count", c_size_t, [pipeline_p], check=False)
 declare("tier_pipeline_warning", c_char_p, [pipeline_p, c_size_t], check=False)
+declare("tier_pipeline_retier", c_int, [pipeline_p, P(retier_p)], handle=0)
+
+# retier.h (the pipeline owns the retier: no new/free here)
+declare("tier_retier_customer", c_int, [retier_p, book_p, c_size_t], handle=0)
+declare("tier_retier_tier", c_int, [retier_p, c_size_t], check=False)
+declare("tier_retier_tier_name", c_char_p, [retier_p, c_size_t], check=False)
+declare("tier_retier_reason", c_char_p, [retier_p, c_size_t], check=False)
+declare("tier_retier_flags", c_char_p, [retier_p, c_size_t], check=False)
+declare("tier_retier_route", c_char_p, [retier_p, c_size_t], check=False)
+declare("tier_retier_entitlement", c_int,
+        [retier_p, c_size_t, c_char_p, double_p, P(c_char_p)], check=False)
+declare("tier_retier_number", c_int, [retier_p, c_size_t, c_char_p, double_p], check=False)
 declare("tier_pipeline_explain", c_int, [pipeline_p, c_char_p, c_int, text_p], handle=0)
 
 # segmap.h

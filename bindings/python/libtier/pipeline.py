@@ -120,6 +120,7 @@ class Pipeline(Handle):
         # ctypes callbacks and borrowed objects the C side holds: kept alive here.
         self._progress = self._output = self._executor = None
         self._policy = self._registry = None
+        self._runs = 0  # a Retier of an earlier run refuses to be used
         for key, value in settings.items():
             self.set(key, value)
 
@@ -238,7 +239,18 @@ class Pipeline(Handle):
     def run(self):
         """Reads, fits, scores, tiers and writes; raises TierError (nothing is written then)."""
         F.tier_pipeline_run(self._p)
+        self._runs += 1
         return self
+
+    def retier(self):
+        """The :class:`~libtier.retier.Retier` of the last run (docs/retier.md): one customer at a
+        time re-scored and re-tiered after a new invoice, with the models and the population
+        figures frozen until the next run. Raises TierError before a run that tiered customers,
+        or for a policy that cannot be frozen (routing, hierarchies)."""
+        from .retier import Retier
+        handle = _ffi.retier_p()
+        F.tier_pipeline_retier(self._p, byref(handle))
+        return Retier(self, handle)
 
     @property
     def last_error(self):

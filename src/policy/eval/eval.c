@@ -151,6 +151,17 @@ size_t tier__ectx_rows(const tier__ectx *c)
     return c->n;
 }
 
+void tier__ectx_set_ref(tier__ectx *c, tier__policy_ref *ref)
+{
+    c->ref = ref;
+}
+
+void tier__ectx_set_windows(tier__ectx *c, tier__window_fn fn, void *ud)
+{
+    c->wfn = fn;
+    c->wud = ud;
+}
+
 void tier__ectx_set_tiers(tier__ectx *c, const int32_t *tiers, char *const *names, size_t n_names)
 {
     c->tiers = tiers;
@@ -360,8 +371,22 @@ static int text_attr(tier__ectx *c, const char *name, tier__eval_val *v)
 
 static int number_attr(tier__ectx *c, const char *name, tier__eval_val *v)
 {
-    size_t ncust = tier_book_customer_count(c->book);
-    double *all = tier__malloc(c->a, (ncust ? ncust : 1) * sizeof *all);
+    size_t ncust = tier_book_customer_count(c->book), r;
+    double *all;
+    if (!c->identity && c->n < ncust / 64) {
+        /* A few rows (incremental re-tiering): their leads' values, not the whole column. */
+        if (!(all = tier__malloc(c->a, (c->n ? c->n : 1) * sizeof *all)))
+            return TIER_ENOMEM;
+        for (r = 0; r < c->n; r++) {
+            int type;
+            all[r] = tier__book_number_at(c->book, c->rows->lead[r], name, &type);
+        }
+        v->type = TIER__PT_NUMBER;
+        v->num = all;
+        v->own = all;
+        return TIER_OK;
+    }
+    all = tier__malloc(c->a, (ncust ? ncust : 1) * sizeof *all);
     if (!all)
         return TIER_ENOMEM;
     tier__book_copy_numbers(c->book, name, all);
@@ -401,6 +426,15 @@ static int32_t months_back(int32_t to, int amount)
     return out;
 }
 
+int32_t tier__window_from(const tier__pwindow *w, int have_day, int32_t to)
+{
+    if (have_day && w->unit == TIER__PW_DAYS)
+        return (int32_t)((int64_t)to - w->amount < INT32_MIN ? INT32_MIN : (int64_t)to - w->amount);
+    if (have_day && w->unit == TIER__PW_MONTHS)
+        return months_back(to, w->amount);
+    return INT32_MIN;
+}
+
 /* A window's figure per row: exact fixed-point sums over the row's members. */
 static int window_value(tier__ectx *c, const tier__pexpr *e, int k, tier__eval_val *v, char *err)
 {
@@ -414,10 +448,9 @@ static int window_value(tier__ectx *c, const tier__pexpr *e, int k, tier__eval_v
     int rc, all;
     if (!c->book)
         return tier__eval_fail(e, err, "window '%s' needs the book", w->name);
-    if (c->have_day && w->unit == TIER__PW_DAYS)
-        from = (int32_t)((int64_t)to - w->amount < INT32_MIN ? INT32_MIN : (int64_t)to - w->amount);
-    else if (c->have_day && w->unit == TIER__PW_MONTHS)
-        from = months_back(to, w->amount);
+    if (c->wfn)
+        return tier__window_rows(c, e, k, v, err);
+    from = tier__window_from(w, c->have_day, to);
     /* Net amounts, margins and row counts of the running figures are exact whatever the order
      * the rows came in; purchase-days and partial windows need the book's figures. */
     all = tier_book_day_range(c->book, &first, &last) != TIER_OK || (from <= first && to > last);
@@ -446,40 +479,14 @@ static int window_value(tier__ectx *c, const tier__pexpr *e, int k, tier__eval_v
         size_t m1 = c->identity ? r + 1 : c->rows->member_start[r + 1], m;
         int64_t sum = 0;
         int any = 0, over = 0;
-        for (m = m0; m < m1; m++) {
-            const tier__figures *f = &fig[c->identity ? m : c->rows->members[m]];
-            int64_t x;
-            switch (w->measure) {
-            case TIER__PW_REVENUE:
-                x = f->net;
-                any = 1;
-                break;
-            case TIER__PW_MARGIN:
-                x = f->has_margin ? f->margin : 0;
-                any |= f->has_margin != 0;
-                break;
-            case TIER__PW_PURCHASES:
-                x = f->purchases;
-                any = 1;
-                break;
-            default:
-                x = f->purchase_days;
-                any = 1;
-                break;
-            }
-            over |= tier__add_i64(sum, x, &sum) != TIER_OK;
-        }
+        for (m = m0; m < m1; m++)
+            over |= tier__window_sum(w, &fig[c->identity ? m : c->rows->members[m]], &sum, &any);
         if (over) {
             tier__free(c->a, o);
             tier__free(tier__book_allocator(c->book), owned);
             return tier__eval_fail(e, err, "window '%s' overflows for row %zu", w->name, r);
         }
-        if (!any)
-            o[r] = NAN; /* no margin known */
-        else if (w->measure == TIER__PW_REVENUE || w->measure == TIER__PW_MARGIN)
-            o[r] = tier__fixed_to_double(sum);
-        else
-            o[r] = (double)sum;
+        o[r] = tier__window_result(w, sum, any);
     }
     tier__free(tier__book_allocator(c->book), owned);
     v->type = TIER__PT_NUMBER;
@@ -636,7 +643,25 @@ static int binary_type(const tier__pexpr *e, int lt, int rt, int *type, char *er
     return TIER_OK;
 }
 
+static int typeof_node(tier__ectx *c, const tier__pexpr *e, int depth, int *type, char *err);
+
 int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type, char *err)
+{
+    int rc;
+    if (c->memo && e && c->memo->cap) {
+        size_t i = tier__memo_slot(c->memo, e);
+        if (c->memo->keys[i]) {
+            *type = c->memo->types[i];
+            return TIER_OK;
+        }
+    }
+    rc = typeof_node(c, e, depth, type, err);
+    if (rc == TIER_OK && c->memo && e)
+        tier__memo_put(c->memo, e, *type);
+    return rc;
+}
+
+static int typeof_node(tier__ectx *c, const tier__pexpr *e, int depth, int *type, char *err)
 {
     char lb[TIER__POL_MAX_NAME * 2 + 32];
     int lt = 0, rt = 0, rc;

@@ -4,9 +4,55 @@
 #define TIER_POLICY_EVAL_H
 
 #include "policy/lang/ast.h"
+#include "core/book_internal.h"
 #include "policy/org/rows.h"
 
 typedef struct tier__ectx tier__ectx;
+
+/* ---- frozen population figures (incremental re-tiering, docs/retier.md) ----
+ * A batch run evaluated with a reference in `collect` mode records, for each abc()/pct_rank() call
+ * (by its canonical text) and each cap, the figures of the whole population; evaluated with the
+ * reference afterwards (collect 0), each row is classified against those figures alone, so that
+ * one row can be evaluated without the others. Defined so that a row whose inputs did not change
+ * gets exactly the value the batch gave it:
+ *  - pct_rank(x): (batch values below x + half the batch values equal to x) / batch values;
+ *  - abc(x): A when (x descending, lead id) does not come after the batch row where A ended, B
+ *    likewise for B's end, else C (x <= 0 or missing: C);
+ *  - a cap keeps a candidate when (criterion, lead id) does not come after the batch's last kept
+ *    candidate of that tier (every candidate when the batch kept all, none when its limit was 0).
+ */
+typedef struct tier__ref_call {
+    char *key;      /* the call's canonical text */
+    size_t n;       /* pct_rank: present batch values */
+    double *sorted; /* pct_rank: those values ascending */
+    int has_end[2]; /* abc: class A (B) ended at a batch row (else it took every row) */
+    uint64_t end_key[2];
+    size_t end_lead[2]; /* that row's order key and lead customer */
+} tier__ref_call;
+
+typedef struct tier__ref_cap {
+    int kind;     /* 0: no cap, 1: every candidate stays, 2: up to (key, lead), 3: none stays */
+    uint64_t key; /* the last kept candidate's order key */
+    size_t lead;  /* and lead customer */
+} tier__ref_cap;
+
+typedef struct tier__policy_ref {
+    const tier_allocator *a;
+    int collect; /* 1: the run records; 0: rows are classified against the records */
+    tier__ref_call *calls;
+    size_t n_calls, cap_calls;
+    tier__ref_cap *caps; /* [n_caps] one per tier */
+    size_t n_caps;
+    const tier__rowset *rows; /* with a hierarchy: the frozen groups (NULL: built per run) */
+} tier__policy_ref;
+
+void tier__policy_ref_free(tier__policy_ref *ref);
+/* 1 when (key, lead id) comes after (bkey, blead id) in the order of caps and abc. */
+int tier__ref_after(const tier_book *book, uint64_t key, size_t lead, uint64_t bkey, size_t blead);
+
+/* Where the one-row path takes a window's figures of one customer (instead of the whole book's):
+ * window k of the policy, customer i, into *out. TIER_OK or an error (err set). */
+typedef int (*tier__window_fn)(void *ud, size_t k, size_t customer, tier__figures *out, char *err);
 
 /* A context for evaluating the expressions of `pol` over `rows` (NULL: one row per frame row).
  * `book` may be NULL (then attributes and windows are errors when used); `frame` holds the model
@@ -18,6 +64,24 @@ int tier__ectx_new(tier__ectx **out, const tier_allocator *a, const tier__pol *p
 void tier__ectx_free(tier__ectx *c);
 size_t tier__ectx_rows(const tier__ectx *c);
 /* The tier of each row as text, for `tier` in flags and routing (names[tiers[r]], -1: missing). */
+/* The first day of window w ending before day `to` (have_day 0: no as-of day, INT32_MIN). */
+int32_t tier__window_from(const tier__pwindow *w, int have_day, int32_t to);
+/* Types of expression nodes remembered across contexts (the one-row path evaluates the same
+ * policy over and over): valid for one policy, one frame's columns and one book's attributes;
+ * clear it when any of them changes. Grows with allocator `a` (set it before use). */
+typedef struct tier__type_memo {
+    const tier_allocator *a;
+    const void **keys; /* node pointers, NULL empty */
+    int *types;
+    size_t cap, n;
+} tier__type_memo;
+void tier__type_memo_clear(tier__type_memo *m);
+void tier__type_memo_free(tier__type_memo *m);
+void tier__ectx_set_type_memo(tier__ectx *c, tier__type_memo *m);
+/* Evaluates abc() and pct_rank() with a frozen reference (NULL: the population of the rows). */
+void tier__ectx_set_ref(tier__ectx *c, tier__policy_ref *ref);
+/* Takes the windows' figures from `fn` (NULL: from the book). */
+void tier__ectx_set_windows(tier__ectx *c, tier__window_fn fn, void *ud);
 void tier__ectx_set_tiers(tier__ectx *c, const int32_t *tiers, char *const *names, size_t n_names);
 
 /* The type an expression has (TIER__PT_*), or an error (TIER_EPARSE with "LINE:COL: ..." in err;

@@ -164,6 +164,113 @@ int tier__eval_call_type(tier__ectx *c, const tier__pexpr *e, int depth, int *ty
     return TIER_OK;
 }
 
+/* ---- frozen figures (policy/eval/eval.h) ------------------------------------------------------
+ */
+
+void tier__policy_ref_free(tier__policy_ref *ref)
+{
+    size_t i;
+    if (!ref || !ref->a)
+        return;
+    for (i = 0; i < ref->n_calls; i++) {
+        tier__free(ref->a, ref->calls[i].key);
+        tier__free(ref->a, ref->calls[i].sorted);
+    }
+    tier__free(ref->a, ref->calls);
+    tier__free(ref->a, ref->caps);
+    memset(ref, 0, sizeof *ref);
+}
+
+int tier__ref_after(const tier_book *book, uint64_t key, size_t lead, uint64_t bkey, size_t blead)
+{
+    if (key != bkey)
+        return key > bkey;
+    return lead != blead && tier__book_compare_ids(book, lead, blead) > 0;
+}
+
+/* The record of the call being computed: found (collect 0) or added (collect 1); NULL when out of
+ * memory or, with collect 0, when the batch had no such call. */
+static tier__ref_call *ref_call(tier__ectx *c)
+{
+    tier__policy_ref *ref = c->ref;
+    tier__ref_call *rc;
+    size_t i;
+    for (i = 0; i < ref->n_calls; i++)
+        if (strcmp(ref->calls[i].key, c->call_key) == 0)
+            return &ref->calls[i];
+    if (!ref->collect || tier__grow(ref->a, (void **)&ref->calls, &ref->cap_calls, ref->n_calls + 1,
+                                    sizeof *ref->calls))
+        return NULL;
+    rc = &ref->calls[ref->n_calls];
+    memset(rc, 0, sizeof *rc);
+    if (!(rc->key = tier__strdup(ref->a, c->call_key)))
+        return NULL;
+    ref->n_calls++;
+    return rc;
+}
+
+static size_t lead_at(const tier__ectx *c, size_t r)
+{
+    return c->identity ? r : c->rows->lead[r];
+}
+
+/* abc against the frozen ends of A and B. */
+static int abc_frozen(tier__ectx *c, const double *x, int32_t *cls)
+{
+    const tier__ref_call *k = ref_call(c);
+    size_t r;
+    if (!k)
+        return TIER_ESTATE;
+    for (r = 0; r < c->n; r++) {
+        uint64_t key;
+        size_t lead = lead_at(c, r);
+        cls[r] = 2;
+        if (!(x[r] > 0))
+            continue;
+        key = tier__order_key(x[r], 1);
+        if (!k->has_end[0] || !tier__ref_after(c->book, key, lead, k->end_key[0], k->end_lead[0]))
+            cls[r] = 0;
+        else if (!k->has_end[1] ||
+                 !tier__ref_after(c->book, key, lead, k->end_key[1], k->end_lead[1]))
+            cls[r] = 1;
+    }
+    return TIER_OK;
+}
+
+/* pct_rank against the frozen values: binary searches for the first value not below x and the
+ * first above it. */
+static int pct_rank_frozen(tier__ectx *c, const double *x, double *o)
+{
+    const tier__ref_call *k = ref_call(c);
+    size_t r;
+    if (!k)
+        return TIER_ESTATE;
+    for (r = 0; r < c->n; r++) {
+        size_t lo = 0, hi = k->n, below, upto;
+        o[r] = NAN;
+        if (x[r] != x[r] || k->n == 0)
+            continue;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (k->sorted[mid] < x[r])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        below = lo;
+        for (hi = k->n; lo < hi;) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (k->sorted[mid] <= x[r])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        upto = lo;
+        o[r] = ((double)below + 0.5 * (double)(upto - below)) / (double)k->n;
+    }
+    return TIER_OK;
+}
+
 /* ---- abc ------------------------------------------------------------------------------------ */
 
 static const char *const abc_labels[] = {"A", "B", "C"};
@@ -182,6 +289,12 @@ static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cl
     int exact = 1, rc;
     int64_t itotal = 0;
     double dtotal = 0;
+    if (c->ref && !c->ref->collect) {
+        tier__free(c->a, key);
+        tier__free(c->a, idx);
+        tier__free(c->a, fx);
+        return abc_frozen(c, x, cls);
+    }
     if (!key || !idx || !fx) {
         rc = TIER_ENOMEM;
         goto done;
@@ -219,6 +332,20 @@ static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cl
     }
     for (i = 0; i < np; i++)
         cls[idx[i]] = tier__abc_cut_class(&ends, i);
+    if (c->ref) {
+        tier__ref_call *k = ref_call(c);
+        if (!k) {
+            rc = TIER_ENOMEM;
+            goto done;
+        }
+        for (i = 0; i < 2; i++) {
+            k->has_end[i] = ends.end[i] < np;
+            if (k->has_end[i]) {
+                k->end_key[i] = key[ends.end[i]];
+                k->end_lead[i] = lead_at(c, idx[ends.end[i]]);
+            }
+        }
+    }
 done:
     tier__free(c->a, key);
     tier__free(c->a, idx);
@@ -234,6 +361,11 @@ static int pct_rank(tier__ectx *c, const double *x, double *o)
     uint64_t *key = tier__malloc(c->a, (n ? n : 1) * sizeof *key);
     uint32_t *idx = tier__malloc(c->a, (n ? n : 1) * sizeof *idx);
     int rc;
+    if (c->ref && !c->ref->collect) {
+        tier__free(c->a, key);
+        tier__free(c->a, idx);
+        return pct_rank_frozen(c, x, o);
+    }
     if (!key || !idx) {
         rc = TIER_ENOMEM;
         goto done;
@@ -255,6 +387,16 @@ static int pct_rank(tier__ectx *c, const double *x, double *o)
         v = ((double)i + 0.5 * (double)(j - i)) / (double)np;
         for (r = i; r < j; r++)
             o[idx[r]] = v;
+    }
+    if (c->ref) {
+        tier__ref_call *k = ref_call(c);
+        if (!k || !(k->sorted = tier__malloc(c->ref->a, (np ? np : 1) * sizeof *k->sorted))) {
+            rc = TIER_ENOMEM;
+            goto done;
+        }
+        k->n = np;
+        for (i = 0; i < np; i++)
+            k->sorted[i] = x[idx[i]];
     }
 done:
     tier__free(c->a, key);
@@ -320,6 +462,17 @@ done:
 
 static int call(tier__ectx *c, const tier__pexpr *e, tier__eval_val *out, char *err);
 
+/* A failure of abc or pct_rank: out of memory, or (TIER_ESTATE) a frozen reference without the
+ * call's figures. */
+static int population_fail(const tier__ectx *c, const tier__pexpr *e, int rc, char *err)
+{
+    if (rc == TIER_ENOMEM)
+        return tier__eval_nomem(e, err);
+    tier__errorf(err, "the frozen run has no figures for %s (freeze the run again)",
+                 c->call_key ? c->call_key + 2 : "a population function");
+    return rc;
+}
+
 /* abc and pct_rank order every row: each distinct call (by its canonical text) is computed once
  * per context. Their arguments are numbers, which cannot depend on `tier`. */
 int tier__eval_call(tier__ectx *c, const tier__pexpr *e, tier__eval_val *out, char *err)
@@ -341,7 +494,9 @@ int tier__eval_call(tier__ectx *c, const tier__pexpr *e, tier__eval_val *out, ch
     }
     if ((hit = tier__eval_cached(c, tier__buf_data(&key))) == NULL) {
         tier__eval_val v;
+        c->call_key = tier__buf_data(&key);
         rc = call(c, e, &v, err);
+        c->call_key = NULL;
         if (rc == TIER_OK && tier__eval_cache(c, tier__buf_data(&key), &v))
             rc = tier__eval_nomem(e, err);
         hit = rc ? NULL : &c->refs[c->n_refs - 1];
@@ -402,9 +557,9 @@ static int call(tier__ectx *c, const tier__pexpr *e, tier__eval_val *out, char *
             args[0].own = col;
             args[0].scalar = 0;
         }
-        if (abc(c, args[0].num, ta, tb, cls)) {
+        if ((rc = abc(c, args[0].num, ta, tb, cls)) != TIER_OK) {
             tier__free(c->a, cls);
-            rc = tier__eval_nomem(e, err);
+            rc = population_fail(c, e, rc, err);
             goto done;
         }
         out->type = TIER__PT_TEXT;
@@ -428,8 +583,8 @@ static int call(tier__ectx *c, const tier__pexpr *e, tier__eval_val *out, char *
             if (args[0].scalar) {
                 for (r = 0; r < n; r++)
                     o[r] = args[0].s == args[0].s ? 0.5 : NAN;
-            } else if (pct_rank(c, args[0].num, o)) {
-                rc = tier__eval_nomem(e, err);
+            } else if ((rc = pct_rank(c, args[0].num, o)) != TIER_OK) {
+                rc = population_fail(c, e, rc, err);
             }
             break;
         case F_ABS:

@@ -57,6 +57,12 @@ struct tier__ectx {
     const char *const *tier_names;
     size_t n_tier_names;
     int have_tiers;
+    /* frozen figures and the windows' source (tier__ectx_set_ref, tier__ectx_set_windows) */
+    tier__policy_ref *ref;
+    const char *call_key; /* the canonical text of the abc/pct_rank call being computed */
+    tier__window_fn wfn;
+    void *wud;
+    tier__type_memo *memo; /* NULL: types are worked out per context */
 };
 
 /* A type error (or another error tied to a node): "LINE:COL: ..." (no position for a tree built
@@ -97,6 +103,17 @@ int tier__op_between(tier__ectx *c, const tier__eval_val *x, const tier__eval_va
                      const tier__eval_val *hi, tier__eval_val *out);
 int tier__op_missing(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *x,
                      tier__eval_val *out);
+
+/* Windows (eval.c, eval_rows.c): a window's value summed over a row's figures (1 on overflow;
+ * *any: a figure was known), the value of the sum (NaN when no margin was known), and window k
+ * of every row from the context's per-customer source. */
+int tier__window_sum(const tier__pwindow *w, const tier__figures *f, int64_t *sum, int *any);
+double tier__window_result(const tier__pwindow *w, int64_t sum, int any);
+int tier__window_rows(tier__ectx *c, const tier__pexpr *e, int k, tier__eval_val *v, char *err);
+/* The type memo (eval_rows.c): the slot of node `key` (its key is NULL when not there), and a
+ * node's type remembered (nothing when the memo cannot grow). */
+size_t tier__memo_slot(const tier__type_memo *m, const void *key);
+void tier__memo_put(tier__type_memo *m, const void *key, int type);
 
 /* Functions (eval_func.c). */
 int tier__eval_call_type(tier__ectx *c, const tier__pexpr *e, int depth, int *type, char *err);

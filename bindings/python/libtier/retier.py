@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: MIT
+"""Incremental re-tiering of a pipeline's last run (docs/retier.md).
+
+    p = libtier.Pipeline(input="invoices.csv", accounts="accounts.csv", policy="b2b-sabc").run()
+    rt = p.retier()
+    rt.add_invoice("ACC00042", "2025-06-30", 1250.0)   # into the run's book
+    rt.customer("ACC00042")                           # re-scored and re-tiered, frozen figures
+    rt.tier("ACC00042"), rt.reason("ACC00042"), rt.entitlement("ACC00042", "sla_hours")
+
+The models, the policy's cut points and every population figure (abc and pct_rank references,
+who a cap keeps, Pareto classes) stay as the run left them until the next run of the pipeline.
+"""
+
+import math
+from ctypes import byref, c_char_p, c_double, c_size_t, string_at
+
+from . import _ffi
+from ._ffi import F
+from .dates import to_day
+
+__all__ = ["Retier"]
+
+
+class Retier:
+    """The retier of a pipeline's last run (made by :meth:`Pipeline.retier`; owned by the
+    pipeline and valid until its next run). Customers are given by id or by book index."""
+
+    def __init__(self, pipeline, handle):
+        self._pipeline = pipeline  # keeps the owner alive
+        self._p = handle
+        self._run = pipeline._runs
+
+    def _check(self):
+        if self._pipeline._runs != self._run:
+            raise _ffi.TierError(_ffi.ESTATE, "TIER_ESTATE", "the pipeline ran again: take a new retier()")
+
+    def _book(self):
+        return F.tier_pipeline_book(self._pipeline._p)
+
+    def _index(self, customer):
+        if isinstance(customer, (str, bytes)):
+            raw = _ffi.encode(customer, "customer id")
+            out = c_size_t()
+            if F.tier_book_find(self._book(), raw, len(raw), byref(out)) != 0:
+                raise KeyError(customer)
+            return out.value
+        return int(customer)
+
+    def add_invoice(self, customer_id, date, amount, margin=None):
+        """Adds one transaction to the run's book for a customer given by id or index (a new id
+        becomes a new customer, which the next run tiers). `date` is a date, ISO text or YYYYMMDD int."""
+        self._check()
+        if isinstance(customer_id, (str, bytes)):
+            raw = _ffi.encode(customer_id, "customer id")
+        else:
+            size = c_size_t()
+            raw = F.tier_book_customer_id(self._book(), int(customer_id), byref(size))
+            if raw is None:
+                raise KeyError(customer_id)
+            raw = string_at(raw, size.value)
+        F.tier_book_add_txn(self._book(), raw, len(raw), to_day(date), float(amount),
+                            math.nan if margin is None else float(margin))
+
+    def set_attribute(self, customer, name, value):
+        """Sets a number or text attribute of a customer of the run's book."""
+        self._check()
+        key = _ffi.encode(name, "attribute name")
+        if isinstance(value, str):
+            F.tier_book_set_text(self._book(), self._index(customer), key,
+                                 _ffi.encode(value, "attribute value"))
+        else:
+            F.tier_book_set_number(self._book(), self._index(customer), key, float(value))
+
+    def customer(self, customer):
+        """Re-scores and re-tiers one customer; returns its tier name ("" for none). Raises
+        TierError (the customer keeps its previous tier) and KeyError for an unknown id."""
+        self._check()
+        i = self._index(customer)
+        F.tier_retier_customer(self._p, self._book(), i)
+        return _ffi.decode(F.tier_retier_tier_name(self._p, i))
+
+    def tier(self, customer):
+        """The customer's current tier name ("" when none)."""
+        self._check()
+        return _ffi.decode(F.tier_retier_tier_name(self._p, self._index(customer)))
+
+    def reason(self, customer):
+        self._check()
+        return _ffi.decode(F.tier_retier_reason(self._p, self._index(customer)))
+
+    def flags(self, customer):
+        """The flags raised for the customer, as a list of names."""
+        self._check()
+        text = _ffi.decode(F.tier_retier_flags(self._p, self._index(customer)))
+        return text.split(";") if text else []
+
+    def route(self, customer):
+        self._check()
+        return _ffi.decode(F.tier_retier_route(self._p, self._index(customer)))
+
+    def entitlement(self, customer, key):
+        """An entitlement of the customer's current tier (a float or a str), None when its tier
+        has none."""
+        self._check()
+        number, text = c_double(), c_char_p()
+        rc = F.tier_retier_entitlement(self._p, self._index(customer),
+                                       _ffi.encode(key, "entitlement"), byref(number),
+                                       byref(text))
+        if rc == _ffi.ENOTFOUND:
+            return None
+        if rc != _ffi.OK:
+            raise _ffi.TierError(rc, F.tier_status_name(rc).decode(), "entitlement %r" % (key,))
+        return _ffi.decode(text.value) if text.value is not None else number.value
+
+    def number(self, customer, column):
+        """A model output of the customer as last re-scored ("rfm.r_score")."""
+        self._check()
+        out = c_double()
+        rc = F.tier_retier_number(self._p, self._index(customer), _ffi.encode(column, "column"),
+                                  byref(out))
+        if rc != _ffi.OK:
+            raise KeyError(column)
+        return out.value
