@@ -105,6 +105,8 @@ static int mio_open(void *ud, const char *path, int mode, void **out)
         if (!f)
             return -ENOENT;
         f->pos = 0;
+    } else if (mode == TIER_IO_CREATE && f) {
+        return -EEXIST;
     } else {
         if (fs->read_only)
             fail_msg("%s opened for writing on a read-only file system", path);
@@ -467,6 +469,11 @@ static int ffs_open(void *ud, const char *path, int mode, void **out)
     tst_faultfs *fs = ud;
     tst_fname *e;
     int rc = fs_op(fs, mode == TIER_IO_READ ? "open for reading" : "open for writing"), k;
+    if (rc >= 0 && mode == TIER_IO_CREATE) {
+        if (existing(fs, path))
+            return -EEXIST;
+        mode = TIER_IO_WRITE; /* then a file open for writing like any other */
+    }
     if (rc < 0)
         return rc;
     for (k = 0; k < TST_FAULTFS_FDS && fs->fds[k].used; k++)

@@ -128,6 +128,8 @@ static void test_csv_attributes_reports_line_column_and_reason(void **state)
         {"customer_id,x\na,1,2\n", TIER_EPARSE, 2, 0, "line 2: expected 2 fields, found 3"},
         {"customer_id,x\n,1\n", TIER_EPARSE, 2, 1,
          "line 2, column 1 (customer_id): empty customer id"},
+        {"customer_id,x\n\" \t\",1\n", TIER_EPARSE, 2, 1,
+         "line 2, column 1 (customer_id): empty customer id"},
         {"customer_id,x\na,1\nb,2\na,3\n", TIER_EPARSE, 4, 1,
          "line 4, column 1 (customer_id): customer appears twice (first on line 2)"},
         {"id,x\na,1\n", TIER_EINVAL, 1, 0,
@@ -426,7 +428,116 @@ static void test_csv_attributes_load_the_b2b_accounts(void **state)
     fx_close(fx);
 }
 
+/* Issue 12, defect 7: one value that is not a number in a column of mostly numbers is an error at
+ * its line and column (it used to turn the whole column into text, exit 0); a column where
+ * numbers are no majority, or where they are codes with leading zeros, is text as before. */
+static void test_csv_attributes_refuse_a_bad_cell_in_a_numeric_column(void **state)
+{
+    static const struct {
+        const char *cell;
+        const char *quoted;
+    } bad[] = {{"NaN", "\"NaN\""}, {"yes", "\"yes\""}, {"\"0,5\"", "\"0,5\""}, {"28%", "\"28%\""},
+               {"n/a", "\"n/a\""}, {"inf", "\"inf\""}, {"1 000", "\"1 000\""}};
+    fixture fxs, *fx = fx_open(&fxs);
+    char in[256], want[256];
+    const char *v = NULL;
+    size_t k;
+    (void)state;
+    assert_int_equal(load(fx, "customer_id,seats\nkeep,9\n"), TIER_OK);
+    for (k = 0; k < TST_COUNT(bad); k++) {
+        snprintf(in, sizeof in,
+                 "customer_id,region,progress\na,North,0.5\nb,South,1\n\nc,East,%s\nd,West,0.25\n",
+                 bad[k].cell);
+        assert_int_equal(load(fx, in), TIER_EPARSE);
+        snprintf(want, sizeof want,
+                 "line 5, column 3 (progress): not a number: %s (the column is numeric: 3 of its 4 "
+                 "values are numbers)",
+                 bad[k].quoted);
+        assert_string_equal(tier_csv_last_error(fx->csv), want);
+        assert_int_equal(tier_csv_error_line(fx->csv), 5);
+        assert_int_equal(tier_csv_error_column(fx->csv), 3);
+        /* All or nothing: no customer, no attribute. */
+        assert_int_equal(tier_book_customer_count(fx->book), 1);
+        assert_int_equal(tier_book_attribute_count(fx->book), 1);
+    }
+    /* Half numbers or fewer: text. */
+    assert_int_equal(load(fx, "customer_id,size\na,12\nb,large\n"), TIER_OK);
+    assert_int_equal(tier_book_get_text(fx->book, tst_customer(fx->book, "a"), "size", &v),
+                     TIER_OK);
+    assert_string_equal(v, "12");
+    /* Codes with leading zeros do not count as numbers for the majority. */
+    assert_int_equal(load(fx, "customer_id,zip\na,02134\nb,10001\nc,00501\nd,K1A 0B6\n"), TIER_OK);
+    assert_int_equal(tier_book_get_text(fx->book, tst_customer(fx->book, "c"), "zip", &v), TIER_OK);
+    assert_string_equal(v, "00501");
+    /* A column the book holds as text stays text, numbers or not. */
+    assert_int_equal(tier_book_set_text(fx->book, 0, "code", "A7"), TIER_OK);
+    assert_int_equal(load(fx, "customer_id,code\na,1\nb,2\nc,3\nd,x\n"), TIER_OK);
+    fx_close(fx);
+}
+
+/* A file of 16 MiB: a header, then one field of 'x' to its end; counts the bytes read. */
+typedef struct endless {
+    uint64_t served;
+} endless;
+
+static int endless_open(void *ud, const char *path, int mode, void **out)
+{
+    (void)path;
+    if (mode != TIER_IO_READ)
+        return -EACCES;
+    *out = ud;
+    return 0;
+}
+
+static int64_t endless_read(void *ud, void *file, void *buf, size_t size)
+{
+    static const char head[] = "customer_id,note\na,";
+    endless *e = ud;
+    size_t i;
+    (void)file;
+    if (e->served >= ((uint64_t)16 << 20))
+        return 0;
+    if (size > 4096)
+        size = 4096;
+    for (i = 0; i < size; i++)
+        ((char *)buf)[i] = e->served + i < sizeof head - 1 ? head[e->served + i] : 'x';
+    e->served += size;
+    return (int64_t)size;
+}
+
+static int endless_close(void *ud, void *file)
+{
+    (void)ud;
+    (void)file;
+    return 0;
+}
+
+/* Issue 12, defect 8: the field limit applies while the file is read, not after it is all in
+ * memory (a 2 GiB field used to cost 2 GB first). */
+static void test_csv_attributes_apply_limits_while_reading(void **state)
+{
+    fixture fxs, *fx = fx_open(&fxs);
+    endless e = {0};
+    tier_io io;
+    (void)state;
+    memset(&io, 0, sizeof io);
+    io.version = TIER_IO_VERSION;
+    io.open = endless_open;
+    io.read = endless_read;
+    io.close = endless_close;
+    io.ud = &e;
+    assert_int_equal(tier_csv_set_io(fx->csv, &io), TIER_OK);
+    assert_int_equal(tier_csv_read_attributes_file(fx->csv, fx->book, "endless.csv"), TIER_ERANGE);
+    assert_string_equal(tier_csv_last_error(fx->csv),
+                        "line 2, column 2: field longer than 65536 bytes");
+    assert_true(e.served < 4 * 65536);
+    assert_int_equal(tier_book_customer_count(fx->book), 0);
+    fx_close(fx);
+}
+
 TST_MAIN(cmocka_unit_test(test_csv_attributes_infers_number_and_text_columns),
+         cmocka_unit_test(test_csv_attributes_apply_limits_while_reading),
+         cmocka_unit_test(test_csv_attributes_refuse_a_bad_cell_in_a_numeric_column),
          cmocka_unit_test(test_csv_attributes_keeps_existing_customers_and_attribute_types),
          cmocka_unit_test(test_csv_attributes_reports_line_column_and_reason),
          cmocka_unit_test(test_csv_attributes_leave_the_book_unchanged_on_failure),

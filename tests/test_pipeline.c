@@ -147,7 +147,12 @@ static const char small_log[] = "customer_id,date,amount\n"
 static void test_pipeline_rejects_unknown_settings_and_bad_values(void **state)
 {
     static const char *const bad[][3] = {
-        {"delimiter", "ab", "delimiter must be one character, ws, tab or auto, not \"ab\""},
+        {"delimiter", "ab",
+         "delimiter must be one character other than '\"', CR and LF, or ws, tab or auto, not "
+         "\"ab\""},
+        {"delimiter", "\"",
+         "delimiter must be one character other than '\"', CR and LF, or ws, tab or auto, not "
+         "\"\"\""},
         {"date_format", "us", "date_format must be iso, yyyymmdd or auto, not \"us\""},
         {"as_of", "1998-02-30", "as_of: \"1998-02-30\" is not a date (YYYY-MM-DD)"},
         {"format", "xml", "format must be csv, json or text, not \"xml\""},

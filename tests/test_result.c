@@ -287,7 +287,7 @@ static const char w_csv[] = "id,tier,\"n \"\"num\"\"\",d,k,reason\n"
                             "C1,C,3,12.35,x,rest\n"
                             "\"a,b\",C,-2,0.00,\"has,comma\",rest\n"
                             "\"say \"\"hi\"\"\",C,,2.50,\"q\"\"uote\",rest\n"
-                            " sp ,C,0.1,,,rest\n"
+                            "\" sp \",C,0.1,,,rest\n"
                             "tab\there,C,1e-7,100000000000000000000.00,x,rest\n"
                             "\"line\nbr\",S,123456789012,-7.13,x,big\n"
                             "c7,C,0.30000000000000004,0.13,\"has,comma\",rest\n";

@@ -647,7 +647,7 @@ static void test_io_tables_are_used_by_the_size_of_their_version(void **state)
     tier_io io, copy;
     int v;
     (void)state;
-    for (v = 1; v <= 3; v++) {
+    for (v = 1; v <= TIER_IO_VERSION; v++) {
         tst_faultfs_init(&fs);
         fs.version = v;
         io = tst_faultfs_io(&fs);
@@ -682,7 +682,7 @@ static void test_io_default_table_saves_loads_and_syncs_a_real_directory(void **
     tier__snapw w;
     tier__snapr r;
     (void)state;
-    assert_int_equal(io->version, 3);
+    assert_int_equal(io->version, TIER_IO_VERSION);
     assert_non_null(io->sync_dir);
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/state.snap", dir);

@@ -115,8 +115,9 @@ TIER_API int tier_csv_set_limit(tier_csv *csv, int limit, uint64_t value);
 /** Installs a progress callback (NULL removes it). @return TIER_OK. @since 0.1.0 */
 TIER_API int tier_csv_set_progress(tier_csv *csv, tier_progress_cb cb, void *ud);
 
-/** Replaces the I/O layer (NULL restores the default); the table is copied. @return TIER_OK or
- * TIER_EVERSION. @since 0.1.0 */
+/** Replaces the I/O layer (NULL restores the default); the table is copied. @return TIER_OK,
+ * TIER_EVERSION (version 0, since 0.4.0, or newer than this library) or TIER_EINVAL (a hook is
+ * missing). @since 0.1.0 */
 TIER_API int tier_csv_set_io(tier_csv *csv, const tier_io *io);
 
 /**
@@ -143,15 +144,21 @@ TIER_API uint64_t tier_csv_rows_read(const tier_csv *csv);
  * limits and I/O layer (the date and amount settings do not apply). The TIER_CSV_ID column names
  * the customer, who is added when new; every other column becomes an attribute of that name:
  * numeric when every non-empty value of the column is a decimal number (optional sign, digits
- * with an optional point, optional exponent; no inf or nan), otherwise text (valid UTF-8). An
- * attribute the book already holds keeps its type: a numeric column is stored as text in a text
- * attribute, and a text value for a numeric attribute is an error. An empty cell sets nothing
- * (the customer's attribute stays as it was); a column without any value creates no attribute.
- * A customer id may appear on one row only. Everything is parsed and checked before the book
- * changes: on failure the book keeps its customers and values, and the reader's last error names
- * the line, the column and the reason. The file is read completely into memory (attribute files
- * are small next to transaction logs). Nothing is retained from `path`; the book owns the values.
- * @return TIER_OK, TIER_EIO, TIER_EPARSE (bad text, repeated customer or column name),
+ * with an optional point, optional exponent; no inf or nan), text (valid UTF-8) when at most half
+ * of them are; a column where more than half are numbers and some are not is an error naming the
+ * line, the column and the first value that is not a number (since 0.4.0; before, the column
+ * silently became text). An attribute the book already holds keeps its type: a numeric column is
+ * stored as text in a text attribute (so a column of mostly numbers is kept as text by setting
+ * its attribute as text first), and a text value for a numeric attribute is an error. An empty cell
+ * sets nothing (the customer's attribute stays as it was); a column without any value creates no
+ * attribute. A customer id may appear on one row only. Everything is parsed and checked before the
+ * book changes: on failure the book keeps its customers and values, and the reader's last error
+ * names the line, the column and the reason. The file is read completely into memory (attribute
+ * files are small next to transaction logs); the reader's field and line limits apply as it
+ * arrives (since 0.4.0), so an over-long field stops the read where it is. Nothing is retained from
+ * `path`; the book owns the values.
+ * @return TIER_OK, TIER_EIO, TIER_EPARSE (bad text, repeated customer or column name, a value
+ *         that is not a number in a column of mostly numbers),
  *         TIER_EINVAL (no id column, a text value for a numeric attribute, no column names for a
  *         headerless file), TIER_ERANGE (a limit of the reader or the book, a number beyond the
  *         double range), TIER_ENOMEM or TIER_EUSER (progress callback aborted).

@@ -30,7 +30,8 @@ typedef enum tier_value_type {
  * @param rows number of rows (the book's customer count).
  * @param[out] out the frame, owned by the caller; NULL on failure.
  * @param alloc the allocator (NULL for malloc); copied.
- * @return TIER_OK or TIER_ENOMEM.
+ * @return TIER_OK, TIER_ERANGE (a column of `rows` numbers would not fit in memory's address
+ *         range; since 0.4.0) or TIER_ENOMEM.
  * @since 0.1.0
  */
 TIER_API TIER_WARN_UNUSED_RESULT int tier_frame_new(tier_frame **out, size_t rows,

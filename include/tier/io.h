@@ -16,13 +16,20 @@
 
 TIER_BEGIN_DECL
 
-/** Current version of ::tier_io (2 added `seek`, 3 added `sync_dir`). @since 0.1.0 */
-#define TIER_IO_VERSION 3
+/** Current version of ::tier_io (2 added `seek`, 3 added `sync_dir`, 4: `open` takes
+ * TIER_IO_CREATE). @since 0.1.0 */
+#define TIER_IO_VERSION 4
 
 /** Open for reading. @since 0.1.0 */
 #define TIER_IO_READ 1
 /** Create or truncate for writing. @since 0.1.0 */
 #define TIER_IO_WRITE 2
+/** Create a new file for writing, failing with -EEXIST when anything (a symbolic link too) is
+ * already at the path, atomically (POSIX `O_CREAT | O_EXCL`). An atomic save creates its
+ * temporary file with it, so that two saves never write into one file; it is passed only to
+ * tables of version 4 or later (older tables get a check that the name is free, then
+ * TIER_IO_WRITE). @since 0.4.0 */
+#define TIER_IO_CREATE 3
 
 /**
  * File I/O hooks. `version` comes first; members are only ever appended. Handles are `void *`.
@@ -30,8 +37,8 @@ TIER_BEGIN_DECL
  */
 typedef struct tier_io {
     unsigned int version; /**< TIER_IO_VERSION */
-    /** Opens `path` (TIER_IO_READ or TIER_IO_WRITE); sets `*out` and returns 0, or a negative
-     * errno. */
+    /** Opens `path` (TIER_IO_READ, TIER_IO_WRITE, or from version 4 TIER_IO_CREATE); sets `*out`
+     * and returns 0, or a negative errno. */
     int (*open)(void *ud, const char *path, int mode, void **out);
     /** Reads up to `size` bytes; returns the count (0 at end of file) or a negative errno. */
     int64_t (*read)(void *ud, void *file, void *buf, size_t size);

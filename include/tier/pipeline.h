@@ -131,7 +131,8 @@ typedef enum tier_pipeline_role {
  * The sniffing a pipeline does on the first line of a file, for a host that reads a file itself
  * (e.g. account attributes with tier_csv_read_attributes_file()).
  * @param head the start of the file (at least its first line; a UTF-8 byte-order mark is
- *        skipped); only read during the call.
+ *        skipped, and so are lines that are empty or hold only spaces and tabs, as the reader
+ *        skips them; since 0.4.0); only read during the call.
  * @param len its length in bytes.
  * @param role a ::tier_pipeline_role.
  * @param[in,out] delimiter 0 to sniff it (tab, ',', ';' or '|', the first of them present, else
@@ -313,7 +314,8 @@ TIER_API int tier_pipeline_set_progress(tier_pipeline *pipeline, tier_pipeline_p
  * sequentially, the default). The output is byte-identical either way.
  * @param pipeline the pipeline.
  * @param executor the executor (copied; its `ud` is borrowed).
- * @return TIER_OK, TIER_EVERSION (newer than this library) or TIER_EINVAL (a hook is missing).
+ * @return TIER_OK, TIER_EVERSION (version 0, since 0.4.0, or newer than this library) or
+ *         TIER_EINVAL (a hook is missing).
  * @since 0.2.0
  */
 TIER_API int tier_pipeline_set_executor(tier_pipeline *pipeline, const tier_executor *executor);
@@ -323,7 +325,8 @@ TIER_API int tier_pipeline_set_executor(tier_pipeline *pipeline, const tier_exec
  * (NULL restores the default POSIX layer).
  * @param pipeline the pipeline.
  * @param io the I/O table (copied; its `ud` is borrowed).
- * @return TIER_OK, TIER_EVERSION or TIER_EINVAL.
+ * @return TIER_OK, TIER_EVERSION (version 0, since 0.4.0, or newer than this library) or
+ *         TIER_EINVAL (a hook is missing).
  * @since 0.2.0
  */
 TIER_API int tier_pipeline_set_io(tier_pipeline *pipeline, const tier_io *io);

@@ -5,9 +5,11 @@
  * host's part: standard output, threads and the progress line (host.c), the warnings and the
  * summary on standard error, and the exit status: 0 done, 1 the run failed (for lint: errors
  * found), 2 a usage error (for lint: a policy that does not load). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -21,10 +23,17 @@ void cli_error(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+/* The error of the first failed write to standard output (ENOSPC on /dev/full), 0 while none. */
+static int stdout_errno;
+
 static int write_stdout(void *ud, const char *data, size_t len)
 {
     (void)ud;
-    return fwrite(data, 1, len, stdout) == len ? 0 : 1;
+    errno = 0;
+    if (fwrite(data, 1, len, stdout) == len)
+        return 0;
+    stdout_errno = errno ? errno : EIO;
+    return 1;
 }
 
 static void print_summary(const tier_pipeline *p)
@@ -36,6 +45,46 @@ static void print_summary(const tier_pipeline *p)
         fwrite(tier_text_data(t), 1, tier_text_length(t), stderr);
     }
     tier_text_free(t);
+}
+
+/* A setting's value into t; NULL when unset or unknown. */
+static const char *setting(const tier_pipeline *p, const char *key, tier_text *t)
+{
+    if (tier_pipeline_get(p, key, t) != TIER_OK || tier_text_length(t) == 0)
+        return NULL;
+    return tier_text_data(t);
+}
+
+/* --out naming a file the run reads (the input, the accounts, the state), by any spelling
+ * ("./a.csv" and "a.csv", a link, another hard link): the same device and inode. CLI_USAGE with
+ * a message, or CLI_OK (also when --out does not exist yet). */
+static int check_out(const tier_pipeline *p)
+{
+    static const char *const keys[] = {"input", "accounts", "state"};
+    tier_text *out = NULL, *other = NULL;
+    struct stat so, si;
+    const char *o, *i;
+    size_t k;
+    int status = CLI_OK;
+    if (tier_text_new(&out, NULL) != TIER_OK || tier_text_new(&other, NULL) != TIER_OK) {
+        tier_text_free(out);
+        cli_error("out of memory");
+        return CLI_FAIL;
+    }
+    o = setting(p, "out", out);
+    for (k = 0; o && stat(o, &so) == 0 && k < sizeof keys / sizeof keys[0]; k++) {
+        i = setting(p, keys[k], other);
+        if (i && stat(i, &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino) {
+            cli_error("--out %s is the same file as --%s %s: refusing to replace it with the "
+                      "output (write to another file)",
+                      o, keys[k], i);
+            status = CLI_USAGE;
+            break;
+        }
+    }
+    tier_text_free(out);
+    tier_text_free(other);
+    return status;
 }
 
 /* Sets the pipeline up from argv (argv[0] is the command word); CLI_OK, CLI_USAGE or CLI_FAIL
@@ -54,6 +103,8 @@ static int setup(tier_pipeline *p, const char *name, int argc, char **argv, int 
     if (flags & TIER_PIPELINE_COMMAND_HELP)
         return -1;
     *quiet = (flags & TIER_PIPELINE_COMMAND_QUIET) != 0;
+    if ((rc = check_out(p)) != CLI_OK)
+        return rc;
     if (cli_host_setup(p, *quiet) != TIER_OK) {
         cli_error("%s", tier_pipeline_last_error(p));
         return CLI_USAGE;
@@ -84,11 +135,14 @@ int cli_command(const char *name, int argc, char **argv)
     cli_host_done();
     for (i = 0; i < tier_pipeline_warning_count(p); i++)
         cli_error("warning: %s", tier_pipeline_warning(p, i));
-    if (rc) {
+    if (rc && stdout_errno) {
+        cli_error("cannot write the output to standard output: %s", strerror(stdout_errno));
+        status = CLI_FAIL;
+    } else if (rc) {
         cli_error("%s", tier_pipeline_last_error(p));
         status = CLI_FAIL;
-    } else if (fflush(stdout) != 0) {
-        cli_error("cannot write the output");
+    } else if ((errno = 0, fflush(stdout)) != 0) {
+        cli_error("cannot write the output to standard output: %s", strerror(errno ? errno : EIO));
         status = CLI_FAIL;
     } else if (!quiet) {
         print_summary(p);

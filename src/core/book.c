@@ -71,7 +71,7 @@ static void slot_set(slot *s, const char *id, size_t len, uint64_t h, uint32_t i
 
 static int rehash(tier_book *b, size_t nslots)
 {
-    slot *ns = tier__malloc(&b->alloc, nslots * sizeof *ns);
+    slot *ns = tier__malloc_n(&b->alloc, nslots, sizeof *ns);
     size_t i;
     if (!ns)
         return TIER_ENOMEM;
@@ -397,6 +397,11 @@ nomem:
 
 int tier__book_intern(tier_book *b, const char *id, size_t len, uint32_t *out, int *created)
 {
+    if (!id && len) {
+        *created = 0;
+        tier__errorf(b->err, "the customer id is NULL but its length is %zu", len);
+        return TIER_EINVAL;
+    }
     return tier__book_intern_hashed(b, id, len, tier__book_hash_id(id, len), out, created);
 }
 

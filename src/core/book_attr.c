@@ -70,14 +70,14 @@ static int attr_slot(tier_book *b, const char *name, int type, size_t index, att
     if (index >= at->len) {
         size_t nlen2 = b->cap_cust > index ? b->cap_cust : index + 1, k;
         if (type == TIER_ATTR_NUMBER) {
-            double *p = tier__realloc(&b->alloc, at->num, nlen2 * sizeof *p);
+            double *p = tier__realloc_n(&b->alloc, at->num, nlen2, sizeof *p);
             if (!p)
                 goto nomem;
             for (k = at->len; k < nlen2; k++)
                 p[k] = NAN;
             at->num = p;
         } else {
-            char **p = tier__realloc(&b->alloc, at->text, nlen2 * sizeof *p);
+            char **p = tier__realloc_n(&b->alloc, at->text, nlen2, sizeof *p);
             if (!p)
                 goto nomem;
             for (k = at->len; k < nlen2; k++)

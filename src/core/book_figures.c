@@ -111,7 +111,7 @@ int tier__book_figures_view(const tier_book *b, int32_t from_day, int32_t to_day
         *view = b->fig;
         return TIER_OK;
     }
-    f = tier__malloc(&b->alloc, (b->live.ncust ? b->live.ncust : 1) * sizeof *f);
+    f = tier__malloc_n(&b->alloc, b->live.ncust, sizeof *f);
     if (!f) {
         tier__errorf(why, "out of memory for the figures of %zu customers", b->live.ncust);
         return TIER_ENOMEM;
@@ -208,8 +208,8 @@ int tier__book_figures(const tier_book *b, int32_t from_day, int32_t to_day, tie
         return not_kept(b, from_day, to_day, why);
     /* Group the kept transactions by customer (counting sort), then walk each customer's days. */
     start = tier__calloc(&b->alloc, b->live.ncust + 1, sizeof *start);
-    order = tier__malloc(&b->alloc, (b->live.ntx ? b->live.ntx : 1) * sizeof *order);
-    days = tier__malloc(&b->alloc, (b->live.ntx ? b->live.ntx : 1) * sizeof *days);
+    order = tier__malloc_n(&b->alloc, b->live.ntx, sizeof *order);
+    days = tier__malloc_n(&b->alloc, b->live.ntx, sizeof *days);
     if (!start || !order || !days) {
         tier__free(&b->alloc, start);
         tier__free(&b->alloc, order);

@@ -84,7 +84,9 @@ static int grow_txns(tier_book *b, int with_margin)
     void *p;
     int rc;
     if (need > b->cap_tx) {
-        size_t ncap = b->cap_tx ? b->cap_tx * 2 : 4096;
+        size_t ncap = 4096;
+        if (b->cap_tx && tier__size_mul(b->cap_tx, 2, &ncap))
+            return TIER_ERANGE;
         c = b->cap_tx;
         p = b->tx_cust;
         if ((rc = tier__grow(&b->alloc, &p, &c, ncap, sizeof(uint32_t))) != 0)
@@ -111,7 +113,7 @@ static int grow_txns(tier_book *b, int with_margin)
     }
     if (with_margin && !b->tx_margin) {
         size_t i;
-        int64_t *m = tier__malloc(&b->alloc, b->cap_tx * sizeof *m);
+        int64_t *m = tier__malloc_n(&b->alloc, b->cap_tx, sizeof *m);
         if (!m)
             return TIER_ENOMEM;
         for (i = 0; i < b->cap_tx; i++)
@@ -453,7 +455,7 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
         tier__errorf(dst->err, "the book to merge did not keep its transactions");
         return TIER_EINVAL;
     }
-    map = tier__malloc(&dst->alloc, (src->live.ncust ? src->live.ncust : 1) * sizeof *map);
+    map = tier__malloc_n(&dst->alloc, src->live.ncust, sizeof *map);
     if (!map) {
         tier__errorf(dst->err, "out of memory merging books");
         return TIER_ENOMEM;

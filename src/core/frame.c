@@ -32,7 +32,14 @@ struct tier_frame {
 
 int tier_frame_new(tier_frame **out, size_t rows, const tier_allocator *alloc)
 {
-    int rc = TIER__HANDLE_CREATE(out, tier_frame, alloc);
+    size_t bytes;
+    int rc;
+    /* A column of `rows` numbers (the widest cell) must have a size that fits in a size_t. */
+    if (out && tier__size_mul(rows, sizeof(double), &bytes)) {
+        *out = NULL;
+        return TIER_ERANGE;
+    }
+    rc = TIER__HANDLE_CREATE(out, tier_frame, alloc);
     if (rc == TIER_OK)
         (*out)->rows = rows;
     return rc;
@@ -186,7 +193,7 @@ int tier_frame_add_numbers(tier_frame *f, const char *name, double **out_values)
         return TIER_EINVAL;
     if ((rc = add_column(f, name, TIER_VALUE_NUMBER, &c)) != 0)
         return rc;
-    c->num = tier__malloc(&f->alloc, (f->rows ? f->rows : 1) * sizeof(double));
+    c->num = tier__malloc_n(&f->alloc, f->rows, sizeof(double));
     if (!c->num) {
         tier__free(&f->alloc, c->name);
         tier__errorf(f->err, "out of memory adding column \"%s\"", name);
@@ -216,7 +223,7 @@ int tier_frame_add_labels(tier_frame *f, const char *name, const char *const *la
     }
     if ((rc = add_column(f, name, TIER_VALUE_LABEL, &c)) != 0)
         return rc;
-    c->codes = tier__malloc(&f->alloc, (f->rows ? f->rows : 1) * sizeof(int32_t));
+    c->codes = tier__malloc_n(&f->alloc, f->rows, sizeof(int32_t));
     c->labels = tier__calloc(&f->alloc, label_count ? label_count : 1, sizeof(char *));
     if (!c->codes || !c->labels)
         goto nomem;

@@ -42,6 +42,8 @@ static int io_open(void *ud, const char *path, int mode, void **out)
         flags = O_RDONLY | O_CLOEXEC;
     else if (mode == TIER_IO_WRITE)
         flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+    else if (mode == TIER_IO_CREATE)
+        flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
     else
         return -EINVAL;
     do {
@@ -178,6 +180,98 @@ static int io_sync_dir(void *ud, const char *path)
     return rc;
 }
 
+/* ---- what a save to a path of the POSIX table replaces -------------------------------------- */
+
+/* Most symbolic links followed, as the kernel's own limit (ELOOP). */
+#define LINK_HOPS 40
+
+/* `link` read from the symbolic link at `at` into a new path: as it is when absolute, else
+ * relative to the directory of `at`. */
+static char *link_target(const tier_allocator *a, const char *at, const char *link)
+{
+    const char *slash = strrchr(at, '/');
+    size_t dlen = link[0] == '/' || !slash ? 0 : (size_t)(slash - at) + 1, llen = strlen(link);
+    char *out = llen < SIZE_MAX - dlen ? tier__malloc(a, dlen + llen + 1) : NULL;
+    if (!out)
+        return NULL;
+    memcpy(out, at, dlen);
+    memcpy(out + dlen, link, llen + 1);
+    return out;
+}
+
+int tier__io_posix_target(const tier_allocator *a, const char *path, tier__io_target *t, char *err)
+{
+    char *cur = NULL, link[4096];
+    const char *at = path;
+    struct stat st;
+    int hops;
+    memset(t, 0, sizeof *t);
+    /* A device or a FIFO at the end of the links is opened through them, as a shell's `>` does:
+     * /dev/stdout names a pipe by a link the kernel makes, which names no path. */
+    if (stat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+        t->kind = TIER__TARGET_DIRECT;
+        return TIER_OK;
+    }
+    for (hops = 0;; hops++) {
+        ssize_t n;
+        char *next;
+        if (lstat(at, &st) != 0) {
+            /* Nothing there (or nothing that can be looked at): the save creates it, and the
+             * create reports what is wrong. */
+            t->kind = TIER__TARGET_NEW;
+            break;
+        }
+        if (!S_ISLNK(st.st_mode)) {
+            t->kind = S_ISREG(st.st_mode)                           ? TIER__TARGET_REPLACE
+                      : S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) ? TIER__TARGET_DIRECT
+                                                                    : 0;
+            t->perm = (unsigned)(st.st_mode & 07777);
+            break;
+        }
+        if (hops == LINK_HOPS) {
+            tier__errorf(err, "save '%s': more than %d symbolic links", path, LINK_HOPS);
+            tier__free(a, cur);
+            return TIER_EINVAL;
+        }
+        n = readlink(at, link, sizeof link - 1);
+        if (n < 0 || (size_t)n >= sizeof link - 1) {
+            tier__errorf(err, "save '%s': cannot read the symbolic link '%s'", path, at);
+            tier__free(a, cur);
+            return TIER_EIO;
+        }
+        link[n] = '\0';
+        next = link_target(a, at, link);
+        tier__free(a, cur);
+        if (!next) {
+            tier__errorf(err, "save '%s': out of memory", path);
+            return TIER_ENOMEM;
+        }
+        at = cur = next;
+    }
+    if (!t->kind) {
+        tier__errorf(err, "save '%s': %s%s%s is %s, not a regular file: refusing to replace it",
+                     path, cur ? "its target '" : "", cur ? cur : "", cur ? "'" : "",
+                     S_ISDIR(st.st_mode)    ? "a directory"
+                     : S_ISBLK(st.st_mode)  ? "a block device"
+                     : S_ISSOCK(st.st_mode) ? "a socket"
+                                            : "a special file");
+        tier__free(a, cur);
+        return TIER_EINVAL;
+    }
+    t->path = cur;
+    return TIER_OK;
+}
+
+int tier__io_posix_keep_mode(void *file, unsigned perm)
+{
+    return fchmod(handle_fd(file), (mode_t)perm) < 0 ? neg_errno() : 0;
+}
+
+int tier__io_is_posix(const tier_io *io)
+{
+    return io->open == io_open;
+}
+
 static const tier_io default_io = {TIER_IO_VERSION, io_open,  io_read,   io_write,
                                    io_sync,         io_close, io_rename, io_remove,
                                    io_size,         NULL,     io_seek,   io_sync_dir};
@@ -214,10 +308,15 @@ int tier__io_set(tier_io *dst, const tier_io *io, unsigned needs, char *err)
 
 int tier__io_check(const tier_io *io, unsigned needs, char *err)
 {
-    int ok = io->version >= 1;
+    int ok = 1;
     if (io->version > TIER_IO_VERSION) {
         tier__errorf(err, "I/O table version %u is newer than this library's (%d)", io->version,
                      TIER_IO_VERSION);
+        return TIER_EVERSION;
+    }
+    if (io->version == 0) {
+        /* No version at all, as for a model's vtable: not a layout this library knows. */
+        tier__errorf(err, "I/O table version 0: set it to TIER_IO_VERSION (%d)", TIER_IO_VERSION);
         return TIER_EVERSION;
     }
     if (needs & TIER__IO_NEEDS_READ)
@@ -225,7 +324,7 @@ int tier__io_check(const tier_io *io, unsigned needs, char *err)
     if (needs & TIER__IO_NEEDS_SAVE)
         ok = ok && io->open && io->write && io->sync && io->close && io->rename && io->remove;
     if (!ok) {
-        tier__errorf(err, "I/O table needs version >= 1 and %s hooks",
+        tier__errorf(err, "I/O table needs the %s hooks",
                      (needs & TIER__IO_NEEDS_SAVE) ? "open, write, sync, close, rename and remove"
                                                    : "open, read and close");
         return TIER_EINVAL;

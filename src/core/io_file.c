@@ -109,27 +109,72 @@ static int put_bytes(void *ud, const char *data, size_t len)
     return 0;
 }
 
-/* Finds a free temporary name beside `path` into tmp (room for plen + 16 bytes): 0, or a negative
- * errno when a probe failed otherwise than with "no such file", or 1 when every name is taken. A
- * name in use may belong to a save running at the same time, so it is left alone. */
-static int free_temp_name(const tier_io *io, const char *path, size_t plen, char *tmp)
+/* The k-th temporary name beside `path` into tmp (room for plen + 16 bytes): "PATH.tmp",
+ * "PATH.tmp-1", ... */
+static void temp_name(const char *path, size_t plen, unsigned k, char *tmp)
+{
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, ".tmp", 5);
+    if (k)
+        snprintf(tmp + plen + 4, 12, "-%u", k);
+}
+
+/* Creates a temporary file beside `path` (its name into tmp, room for plen + 16 bytes) and opens
+ * it in *file: 0, a negative errno (the create failed; tmp names the file), or 1 when every name
+ * is taken. A name in use may belong to a save running at the same time, so it is left alone.
+ * Tables of version 4 create each name exclusively (TIER_IO_CREATE) and take the next on
+ * EEXIST, so two saves never share a file; older tables can only check that a name is free
+ * before they create it. */
+static int create_temp(const tier_io *io, const char *path, size_t plen, char *tmp, void **file)
 {
     unsigned k;
     for (k = 0; k < TEMP_TRIES; k++) {
         void *probe;
         int rc;
-        memcpy(tmp, path, plen);
-        memcpy(tmp + plen, ".tmp", 5);
-        if (k)
-            snprintf(tmp + plen + 4, 12, "-%u", k);
+        temp_name(path, plen, k, tmp);
+        if (io->version >= 4) {
+            rc = call_open(io, tmp, TIER_IO_CREATE, file);
+            if (rc != -EEXIST)
+                return rc;
+            continue;
+        }
         rc = call_open(io, tmp, TIER_IO_READ, &probe);
         if (rc == -ENOENT)
-            return 0;
+            return call_open(io, tmp, TIER_IO_WRITE, file);
         if (rc)
             return rc;
         (void)call_close(io, probe);
     }
     return 1;
+}
+
+/* A save into a character device or a FIFO (the POSIX table only): written into directly, as
+ * `>` in a shell does; there is nothing to replace and nothing to sync. */
+static int write_direct(const tier_io *io, const char *path, tier__io_produce_fn produce, void *ud,
+                        char *err)
+{
+    put_ctx ctx;
+    int rc, io_rc;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.io = io;
+    io_rc = call_open(io, path, TIER_IO_WRITE, &ctx.file);
+    if (io_rc) {
+        tier__errorf(err, "save '%s': cannot open it for writing: %s", path, tier__errtext(io_rc));
+        return TIER_EIO;
+    }
+    rc = produce(ud, put_bytes, &ctx);
+    io_rc = call_close(io, ctx.file);
+    if (ctx.io_rc) {
+        tier__errorf(err, "save '%s': write failed: %s", path, tier__errtext(ctx.io_rc));
+        return TIER_EIO;
+    }
+    if (rc)
+        return rc;
+    if (io_rc) {
+        tier__errorf(err, "save '%s': close failed: %s", path, tier__errtext(io_rc));
+        return TIER_EIO;
+    }
+    return TIER_OK;
 }
 
 /* The start of a file operation: a path that is not empty (`what` names it in the error), and
@@ -155,42 +200,59 @@ int tier__io_write_atomic(const tier_io *io, const tier_allocator *a, const char
                           tier__io_produce_fn produce, void *ud, char *err)
 {
     tier_io t;
+    tier__io_target target;
     put_ctx ctx;
-    const char *step;
+    const char *step, *user_path = path;
     char *tmp;
     size_t plen;
     int rc, io_rc;
     rc = start(&t, io, TIER__IO_NEEDS_SAVE, path, "output", err);
     if (rc)
         return rc;
+    memset(&target, 0, sizeof target);
+    if (tier__io_is_posix(&t)) {
+        /* A link is followed to the file it names, which is replaced; a device or a FIFO is
+         * written into; a directory or another special file is refused. */
+        if ((rc = tier__io_posix_target(a, path, &target, err)) != 0)
+            return rc;
+        if (target.path)
+            path = target.path;
+        if (target.kind == TIER__TARGET_DIRECT) {
+            rc = write_direct(&t, path, produce, ud, err);
+            tier__free(a, target.path);
+            return rc;
+        }
+    }
     plen = strlen(path);
     tmp = plen < SIZE_MAX - 16 ? tier__malloc(a, plen + 16) : NULL;
     if (!tmp) {
-        tier__errorf(err, "save '%s': out of memory", path);
+        tier__errorf(err, "save '%s': out of memory", user_path);
+        tier__free(a, target.path);
         return TIER_ENOMEM;
     }
-    io_rc = free_temp_name(&t, path, plen, tmp);
+    memset(&ctx, 0, sizeof ctx);
+    ctx.io = &t;
+    io_rc = create_temp(&t, path, plen, tmp, &ctx.file);
     if (io_rc == 1) {
         tier__errorf(err,
                      "save '%s': no free temporary name beside it ('%s.tmp' to '%s.tmp-%u' exist)",
-                     path, path, path, TEMP_TRIES - 1);
+                     user_path, path, path, TEMP_TRIES - 1);
         rc = TIER_EIO;
         goto out;
     }
     if (io_rc) {
-        tier__errorf(err, "save '%s': cannot check whether '%s' is free: %s", path, tmp,
+        /* Nothing to remove: the create did not happen. */
+        tier__errorf(err, "save '%s': cannot create '%s': %s", user_path, tmp,
                      tier__errtext(io_rc));
         rc = TIER_EIO;
         goto out;
     }
-    memset(&ctx, 0, sizeof ctx);
-    ctx.io = &t;
-    io_rc = call_open(&t, tmp, TIER_IO_WRITE, &ctx.file);
-    if (io_rc) {
-        /* Nothing to remove: the name was free and the create did not happen. */
-        tier__errorf(err, "save '%s': cannot create '%s': %s", path, tmp, tier__errtext(io_rc));
-        rc = TIER_EIO;
-        goto out;
+    /* The new file keeps the permission bits of the one it replaces. */
+    if (target.kind == TIER__TARGET_REPLACE &&
+        (io_rc = tier__io_posix_keep_mode(ctx.file, target.perm)) != 0) {
+        (void)call_close(&t, ctx.file);
+        step = "chmod";
+        goto io_fail;
     }
     rc = produce(ud, put_bytes, &ctx);
     step = NULL;
@@ -224,16 +286,18 @@ int tier__io_write_atomic(const tier_io *io, const tier_allocator *a, const char
         tier__errorf(err,
                      "save '%s': the new file is in place, but syncing its directory failed: %s "
                      "(the rename may not survive a crash)",
-                     path, tier__errtext(io_rc));
+                     user_path, tier__errtext(io_rc));
         rc = TIER_EIO;
     }
     goto out;
 io_fail:
     remove_temp(&t, tmp);
-    tier__errorf(err, "save '%s': %s of '%s' failed: %s", path, step, tmp, tier__errtext(io_rc));
+    tier__errorf(err, "save '%s': %s of '%s' failed: %s", user_path, step, tmp,
+                 tier__errtext(io_rc));
     rc = TIER_EIO;
 out:
     tier__free(a, tmp);
+    tier__free(a, target.path);
     return rc;
 }
 

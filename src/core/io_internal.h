@@ -11,7 +11,7 @@
 #define TIER__IO_NEEDS_SAVE 2u /* open, write, sync, close, rename, remove */
 
 /* Checks a host's I/O table for the uses in `needs` (TIER__IO_NEEDS_*): TIER_OK, TIER_EVERSION
- * (a version newer than this library's) or TIER_EINVAL (version 0 or a needed hook missing), the
+ * (version 0, or a version newer than this library's) or TIER_EINVAL (a needed hook missing), the
  * reason written to err (TIER__ERR_SIZE bytes) on failure. */
 int tier__io_check(const tier_io *io, unsigned needs, char *err);
 
@@ -28,6 +28,32 @@ void tier__io_copy(tier_io *dst, const tier_io *src);
  * checked for `needs` (tier__io_check()) and copied only when it passes. Returns the check's
  * status, the reason written to err on failure (then *dst is unchanged). */
 int tier__io_set(tier_io *dst, const tier_io *io, unsigned needs, char *err);
+
+/* ---- the POSIX table's targets (core/io.c) -------------------------------------------------- */
+
+/* What a save through the POSIX table finds at its path. */
+enum {
+    TIER__TARGET_NEW = 1, /* nothing (or nothing that can be looked at): created */
+    TIER__TARGET_REPLACE, /* a regular file: replaced atomically, keeping its permission bits */
+    TIER__TARGET_DIRECT   /* a character device or a FIFO (/dev/stdout, /dev/null): written
+                           * into directly, never replaced */
+};
+
+typedef struct tier__io_target {
+    int kind;      /* TIER__TARGET_* */
+    unsigned perm; /* permission bits of the file replaced */
+    char *path;    /* the end of the path's symbolic links (allocated), or NULL: the path itself */
+} tier__io_target;
+
+/* Looks at `path` for a save through the POSIX table: symbolic links are followed (a dangling
+ * one to the path it names), and the file at the end is classified. A directory, a block device,
+ * a socket, a loop of links are refused. Returns TIER_OK (free t->path with tier__free), or
+ * TIER_EINVAL / TIER_EIO / TIER_ENOMEM with the reason in err. */
+int tier__io_posix_target(const tier_allocator *a, const char *path, tier__io_target *t, char *err);
+/* Sets the permission bits of a file open through the POSIX table: 0 or a negative errno. */
+int tier__io_posix_keep_mode(void *file, unsigned perm);
+/* 1 when `io` is (a copy of) the POSIX table. */
+int tier__io_is_posix(const tier_io *io);
 
 /* ---- whole files through a table (core/io_file.c) ------------------------------------------- */
 

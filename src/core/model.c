@@ -180,6 +180,13 @@ int tier_model_is_fitted(const tier_model *m)
 }
 
 /* The callback's own detail text, or the status text. */
+/* A callback's status as the library returns it: a positive value (no status at all) is
+ * TIER_EUSER, so that it cannot leak out of tier_model_fit(), tier_result_run() and the rest. */
+static int from_callback(int rc)
+{
+    return rc > 0 ? TIER_EUSER : rc;
+}
+
 static const char *callback_error(const tier_model *m, int rc)
 {
     const char *e = m->vt.last_error ? m->vt.last_error(m->state) : NULL;
@@ -209,7 +216,7 @@ int tier_model_fit(tier_model *m, const tier_book *book, const tier_frame *input
         }
         inputs = empty;
     }
-    rc = m->vt.fit(m->state, book, inputs);
+    rc = from_callback(m->vt.fit(m->state, book, inputs));
     tier_frame_free(empty);
     if (rc) {
         tier__errorf(m->err, "model \"%s\" (%s): fit failed: %s", m->name, m->kind,
@@ -229,7 +236,7 @@ static size_t output_count(const tier_model *m)
 static int output_info(const tier_model *m, size_t i, const char **name, int *type)
 {
     if (m->vt.output_info)
-        return m->vt.output_info(m->state, i, name, type);
+        return from_callback(m->vt.output_info(m->state, i, name, type));
     if (i >= m->vt.n_outputs)
         return TIER_ERANGE;
     *name = m->vt.outputs[i].name;
@@ -310,7 +317,7 @@ int tier_model_score(const tier_model *m, const tier_book *book, tier_frame *fra
         return TIER_EINVAL;
     }
     mark = tier__frame_begin(frame, m->name);
-    rc = m->vt.score(m->state, book, frame);
+    rc = from_callback(m->vt.score(m->state, book, frame));
     if (rc) {
         char why[TIER__ERR_SIZE];
         memcpy(why, tier__frame_error(frame), sizeof why);
@@ -481,7 +488,7 @@ int tier_model_explain(const tier_model *m, const tier_book *book, const tier_fr
         return TIER_ERANGE;
     if (!m->vt.explain)
         return tier_text_append(out, "(this model gives no explanation)", 33);
-    return m->vt.explain(m->state, book, frame, customer, out);
+    return from_callback(m->vt.explain(m->state, book, frame, customer, out));
 }
 
 /* The model's error buffer; a failed call on a const model still says why (the buffer is not
@@ -603,7 +610,7 @@ static int apply_option(tier_model *m, const tier_model_option *o, const tier_va
     tier__value_init(&old, &m->alloc);
     if (check)
         known = fetch_option(m, o, &old) == TIER_OK;
-    rc = m->vt.set_option(m->state, o->name, v);
+    rc = from_callback(m->vt.set_option(m->state, o->name, v));
     if (rc) {
         tier__errorf(m->err, "model \"%s\": option \"%s\": %s", m->name, o->name,
                      callback_error(m, rc));
@@ -760,7 +767,7 @@ int tier_model_set_option(tier_model *m, const char *name, const char *text)
 /* Asks the model for option `name` into `val`; checks the type it gave. */
 static int fetch_option(const tier_model *m, const tier_model_option *o, tier_value *val)
 {
-    int rc = m->vt.get_option(m->state, o->name, val);
+    int rc = from_callback(m->vt.get_option(m->state, o->name, val));
     if (rc) {
         tier__errorf(errbuf(m), "model \"%s\": option \"%s\": %s", m->name, o->name,
                      callback_error(m, rc));
@@ -880,7 +887,7 @@ int tier_model_save(const tier_model *m, tier_text *out)
     tier__state_writer_init(&w, &m->alloc);
     rc = tier__state_write_header(&w, m->kind, m->name);
     if (!rc) {
-        rc = m->vt.save(m->state, &w);
+        rc = from_callback(m->vt.save(m->state, &w));
         if (!rc)
             rc = w.status;
         if (rc) {
@@ -916,7 +923,7 @@ int tier_model_load(tier_model *m, const char *data, size_t len)
     }
     rc = tier__state_reader_open(&r, &m->alloc, data, len, m->kind);
     if (!rc) {
-        rc = m->vt.load(m->state, &r);
+        rc = from_callback(m->vt.load(m->state, &r));
         if (!rc)
             rc = tier__state_reader_check_end(&r); /* a record the callback did not read */
         else if (r.status == TIER_OK && rc != TIER_ENOMEM) {

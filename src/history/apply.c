@@ -122,7 +122,7 @@ static int tiers(hrun *R)
     size_t t, k, nt = R->npol;
     unsigned char *used = NULL;
     int rc = TIER_ENOMEM;
-    R->map = tier__malloc(R->a, (h->n_tiers + 1) * sizeof *R->map);
+    R->map = tier__malloc_n(R->a, h->n_tiers + 1, sizeof *R->map);
     used = tier__calloc(R->a, h->n_tiers + 1, 1);
     R->nh->tiers = tier__calloc(R->a, R->npol + h->n_tiers + 1, sizeof *R->nh->tiers);
     if (!R->map || !used || !R->nh->tiers)
@@ -558,11 +558,11 @@ int tier_history_apply(tier_history *history, tier_result *result, const tier_bo
     tier__free(R.a, nh->policy_name);
     nh->policy_name = NULL;
     R.nh = nh;
-    R.final = tier__malloc(R.a, (R.n + 1) * sizeof *R.final);
-    R.reason = tier__malloc(R.a, (R.n + 1) * sizeof *R.reason);
-    R.previous = tier__malloc(R.a, (R.n + 1) * sizeof *R.previous);
-    R.move = tier__malloc(R.a, (R.n + 1) * sizeof *R.move);
-    R.since = tier__malloc(R.a, (R.n + 1) * sizeof *R.since);
+    R.final = tier__malloc_n(R.a, R.n + 1, sizeof *R.final);
+    R.reason = tier__malloc_n(R.a, R.n + 1, sizeof *R.reason);
+    R.previous = tier__malloc_n(R.a, R.n + 1, sizeof *R.previous);
+    R.move = tier__malloc_n(R.a, R.n + 1, sizeof *R.move);
+    R.since = tier__malloc_n(R.a, R.n + 1, sizeof *R.since);
     if (!R.final || !R.reason || !R.previous || !R.move || !R.since) {
         rc = nomem(&R, "applying the history");
         goto done;

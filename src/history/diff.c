@@ -319,7 +319,7 @@ static int count_value(build *b, tier__dent *e, int side, const char *value, siz
             e->values[j].count[side] += count;
             return TIER_OK;
         }
-    v = tier__realloc(&b->d->alloc, e->values, (e->n_values + 1) * sizeof *v);
+    v = tier__realloc_n(&b->d->alloc, e->values, e->n_values + 1, sizeof *v);
     if (!v)
         return nomem(b);
     e->values = v;

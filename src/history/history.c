@@ -259,7 +259,7 @@ int tier_history_override_add(tier_history *history, const char *id, const char 
         history->err[0] = '\0';
         return TIER_OK;
     }
-    grown = tier__realloc(a, history->overrides, (history->n_overrides + 1) * sizeof *grown);
+    grown = tier__realloc_n(a, history->overrides, history->n_overrides + 1, sizeof *grown);
     if (!grown)
         goto nomem;
     history->overrides = grown;

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The attribute loader of the CSV reader: one row per customer, every column other than the id
- * becomes an attribute (numeric when every non-empty value of the column is a decimal number,
- * else text). Attribute files are small next to transaction logs, so the whole file is read,
- * split into fields, checked and staged before the book changes at all: customers are added
- * through the book's stage, attribute storage is reserved, and only then are the values put
- * (which cannot fail). The dialect (delimiter, header, names, limits, I/O layer) is the reader's,
- * read through tier__csv_dialect_get(); the accept rules follow docs/csv.md. */
+ * becomes an attribute (numeric when every non-empty value of the column is a decimal number;
+ * text when some are not, unless more than half are plain numbers: then it is an error). Attribute
+ * files are small next to transaction logs, so the whole file is read, split into fields, checked
+ * and staged before the book changes at all: customers are added through the book's stage,
+ * attribute storage is reserved, and only then are the values put (which cannot fail). The dialect
+ * (delimiter, header, names, limits, I/O layer) is the reader's, read through
+ * tier__csv_dialect_get(); the accept rules follow docs/csv.md. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,8 @@
 #include "util/internal.h"
 #include "util/numtext.h"
 
+/* First read size; the buffer doubles from there. */
+#define AT_CHUNK ((size_t)64 << 10)
 /* Bytes of a value quoted in an error message. */
 #define AT_QUOTE_MAX TIER__QUOTE_MAX
 
@@ -164,6 +167,15 @@ static char *copy_value(const at_load *L, const at_field *f, const tier_allocato
     return s;
 }
 
+/* 1 when field `f`, a number, is written with a leading zero before another digit ("02134",
+ * "-007"): it reads as a code as much as a number. */
+static int leading_zero(const at_load *L, const at_field *f)
+{
+    const char *p = L->data + f->off;
+    size_t i = f->len && (p[0] == '+' || p[0] == '-') ? 1 : 0;
+    return f->len > i + 1 && p[i] == '0' && p[i + 1] >= '0' && p[i + 1] <= '9';
+}
+
 /* ---- loading ------------------------------------------------------------------------------ */
 
 static size_t rec_fields(const at_load *L, size_t r)
@@ -280,7 +292,9 @@ static int prepare_columns(at_load *L, size_t first_row, const size_t *cust, at_
     int rc;
     for (c = 0; c < L->ncols; c++) {
         at_column *col = &cols[c];
-        int book_type, numeric = 1, any = 0;
+        const at_field *odd = NULL; /* the first value that is not a number */
+        size_t values = 0, plain = 0;
+        int book_type;
         if (c == L->id_col)
             continue;
         book_type = tier__book_attr_type(L->book, L->names[c]);
@@ -288,20 +302,31 @@ static int prepare_columns(at_load *L, size_t first_row, const size_t *cust, at_
             const at_field *f = &L->f[L->rec[r] + c];
             if (f->len == 0)
                 continue;
-            any = 1;
+            values++;
             if (f->dq || tier__num_parse(L->data + f->off, f->len, &v, 0) == TIER_EPARSE) {
                 if (book_type == TIER_ATTR_NUMBER)
                     return fail(L, TIER_EINVAL, f->line, c + 1,
                                 "not a number: %s (the book holds numbers for this attribute)",
                                 tier__quote_text(qbuf, sizeof qbuf, L->data + f->off, f->len));
-                numeric = 0;
+                if (!odd)
+                    odd = f;
+            } else if (!leading_zero(L, f)) {
+                plain++;
             }
         }
-        if (!any)
+        if (!values)
             continue; /* nothing to set: the attribute is not created */
-        col->type = numeric && book_type != TIER_ATTR_TEXT ? TIER_ATTR_NUMBER : TIER_ATTR_TEXT;
+        /* A column of mostly plain numbers is a numeric column with a bad cell, not a text
+         * column: one "n/a", "0,5" or "28%" must not turn every customer's value into text. */
+        if (odd && plain > values - plain && book_type != TIER_ATTR_TEXT)
+            return fail(L, TIER_EPARSE, odd->line, c + 1,
+                        "not a number: %s (the column is numeric: %zu of its %zu values are "
+                        "numbers)",
+                        tier__quote_text(qbuf, sizeof qbuf, L->data + odd->off, odd->len), plain,
+                        values);
+        col->type = !odd && book_type != TIER_ATTR_TEXT ? TIER_ATTR_NUMBER : TIER_ATTR_TEXT;
         if (col->type == TIER_ATTR_NUMBER)
-            col->num = tier__malloc(L->a, L->nrec * sizeof *col->num);
+            col->num = tier__malloc_n(L->a, L->nrec, sizeof *col->num);
         else
             col->text = tier__calloc(L->a, L->nrec, sizeof *col->text);
         if (!col->num && !col->text)
@@ -367,7 +392,7 @@ static int load(at_load *L)
     (void)tier_book_get_option(L->book, TIER_BOOK_LIMIT_TEXT_LENGTH, &text_limit);
 
     cust = tier__calloc(L->a, L->nrec ? L->nrec : 1, sizeof *cust);
-    refs = tier__malloc(L->a, (nrows ? nrows : 1) * sizeof *refs);
+    refs = tier__malloc_n(L->a, nrows, sizeof *refs);
     cols = tier__calloc(L->a, L->ncols ? L->ncols : 1, sizeof *cols);
     if (!cust || !refs || !cols) {
         rc = fail(L, TIER_ENOMEM, 0, 0, "out of memory");
@@ -382,7 +407,7 @@ static int load(at_load *L)
         const char *id = L->data + f->off;
         char *unq = NULL;
         size_t idlen = f->len;
-        if (f->len == 0) {
+        if (tier__csv_blank(L->data + f->off, f->len)) {
             rc = fail(L, TIER_EPARSE, f->line, L->id_col + 1, "empty customer id");
             goto done;
         }
@@ -514,19 +539,64 @@ int tier_csv_read_attributes_buffer(tier_csv *csv, tier_book *book, const char *
     return finish(&L, rc);
 }
 
+/* Lexes the complete records of buf[*scanned..len) as they arrive, so that a field or a line over
+ * the reader's limits is refused when it is read, not after the whole file is in memory (the
+ * buffer only grows to hold one incomplete record past what was checked). */
+static int check_arrived(at_load *L, tier__csv_lex *lx, const char *buf, size_t len,
+                         size_t *scanned, int eof)
+{
+    for (;;) {
+        size_t used = 0;
+        int rc = tier__csv_lex_next(lx, buf + *scanned, len - *scanned, eof, &used);
+        if (rc < 0)
+            return fail(L, rc, lx->err_line, lx->err_col, "%s", lx->err);
+        if (rc != TIER__CSV_RECORD && rc != TIER__CSV_BLANK)
+            return TIER_OK;
+        *scanned += used;
+    }
+}
+
 int tier_csv_read_attributes_file(tier_csv *csv, tier_book *book, const char *path)
 {
     at_load L;
+    tier__csv_file f;
+    tier__csv_lex lx;
     char *buf = NULL, why[TIER__ERR_SIZE];
-    size_t len = 0;
+    size_t cap = 0, len = 0, scanned = 0;
     int rc = tier__csv_check_args(csv, book, path);
     if (rc)
         return rc;
     begin(&L, csv, book);
-    rc = tier__csv_read_whole(&L.d, path, &buf, &len, why);
-    if (rc) {
-        rc = fail(&L, rc, 0, 0, "%s", why);
-    } else {
+    if (tier__csv_file_open(&f, L.d.io, path, why))
+        return finish(&L, fail(&L, TIER_EIO, 0, 0, "%s", why));
+    tier__csv_lex_init(&lx, L.a, L.d.delimiter, L.d.max_fields, L.d.max_length);
+    for (;;) {
+        if (len == cap) {
+            size_t want = cap ? cap * 2 : AT_CHUNK;
+            char *nb;
+            if (cap > SIZE_MAX / 2) {
+                rc = fail(&L, TIER_ERANGE, 0, 0, "file too large");
+                break;
+            }
+            nb = tier__realloc(L.a, buf, want);
+            if (!nb) {
+                rc = fail(&L, TIER_ENOMEM, 0, 0, "out of memory");
+                break;
+            }
+            buf = nb;
+            cap = want;
+        }
+        if (tier__csv_file_fill(&f, buf, cap, &len, why)) {
+            rc = fail(&L, TIER_EIO, 0, 0, "%s", why);
+            break;
+        }
+        if ((rc = progress(&L, f.done, f.size)) != TIER_OK ||
+            (rc = check_arrived(&L, &lx, buf, len, &scanned, f.eof)) != TIER_OK || f.eof)
+            break;
+    }
+    tier__csv_lex_free(&lx);
+    tier__csv_file_close(&f);
+    if (rc == TIER_OK) {
         L.data = buf ? buf : "";
         L.len = len;
         rc = load(&L);

@@ -428,7 +428,7 @@ static int emit_row(csv_state *st)
     if (TIER__UNLIKELY(st->rows >= st->csv->max_rows))
         return fail(st, TIER_ERANGE, st->lx.line, 0, "more than %llu data rows (the row limit)",
                     (unsigned long long)st->csv->max_rows);
-    if (TIER__UNLIKELY(id->len == 0))
+    if (TIER__UNLIKELY(id->len == 0 || (id->quoted && tier__csv_blank(id->p, id->len))))
         return fail(st, TIER_EPARSE, id->line, id_col, "empty customer id");
     if (TIER__UNLIKELY(!ascii_only(id->p, id->len)) && !tier__utf8_valid(id->p, id->len))
         return fail(st, TIER_EPARSE, id->line, id_col, "invalid UTF-8: %s",

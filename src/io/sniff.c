@@ -15,36 +15,48 @@ static const char *const amount_names[] = {"amount", "dollar_value", "revenue", 
                                            "total",  "sales",        NULL};
 static const char *const account_id_names[] = {"account_id", "customer_id", "customer", "id", NULL};
 
-int tier__sniff_head(const tier_io *io, const char *path, char *buf, size_t cap, size_t *len,
-                     int *reading)
+/* Tries of a read that returned -EINTR, in a row. */
+#define SNIFF_EINTR_TRIES 100
+/* Most bytes asked for by one read: the first line is usually short, and a file read again in
+ * two parts should not have been read far ahead. */
+#define SNIFF_STEP ((size_t)4096)
+
+int tier__sniff_read(const tier_io *io, void *file, char *buf, size_t cap, size_t *len)
 {
-    void *f = NULL;
     size_t got = 0;
-    int rc, tries = 0;
+    int eintr = 0;
     *len = 0;
-    *reading = 0;
-    do
-        rc = io->open(io->ud, path, TIER_IO_READ, &f);
-    while (rc == -EINTR && ++tries < TIER__IO_EINTR_TRIES);
-    if (rc)
-        return rc < 0 ? rc : -EIO;
-    tries = 0;
     while (got < cap) {
-        int64_t n = io->read(io->ud, f, buf + got, cap - got);
-        if (n == -EINTR && ++tries < TIER__IO_EINTR_TRIES)
+        const char *line;
+        size_t n, ask = cap - got < SNIFF_STEP ? cap - got : SNIFF_STEP;
+        int64_t r = io->read(io->ud, file, buf + got, ask);
+        if (r == -EINTR && ++eintr < SNIFF_EINTR_TRIES)
             continue;
-        if (n < 0) {
-            (void)io->close(io->ud, f);
-            *reading = 1;
-            return n < INT32_MIN ? -EIO : (int)n;
+        if (r < 0 || (uint64_t)r > ask) {
+            *len = got;
+            return r < 0 && r >= -4095 ? (int)r : -EIO;
         }
-        if (n == 0)
+        if (r == 0)
             break;
-        got += (size_t)n;
+        eintr = 0;
+        got += (size_t)r;
+        /* Enough once the first line that is not blank has its line end. */
+        n = tier__sniff_first_line(buf, got, &line);
+        if (line + n < buf + got)
+            break;
     }
-    (void)io->close(io->ud, f);
     *len = got;
     return 0;
+}
+
+/* 1 when head[0..len) holds only spaces and tabs (and a CR before the line end). */
+static int blank(const char *s, size_t len)
+{
+    size_t i;
+    for (i = 0; i < len; i++)
+        if (s[i] != ' ' && s[i] != '\t' && !(s[i] == '\r' && i + 1 == len))
+            return 0;
+    return 1;
 }
 
 size_t tier__sniff_first_line(const char *head, size_t len, const char **line)
@@ -53,6 +65,14 @@ size_t tier__sniff_first_line(const char *head, size_t len, const char **line)
     if (len >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0) {
         head += 3;
         len -= 3;
+    }
+    for (;;) {
+        const char *nl = memchr(head, '\n', len);
+        /* Blank lines before the first line are skipped, as the reader skips them. */
+        if (!nl || !blank(head, (size_t)(nl - head)))
+            break;
+        len -= (size_t)(nl - head) + 1;
+        head = nl + 1;
     }
     for (i = 0; i < len && head[i] != '\n' && head[i] != '\r' && head[i] != '\0'; i++)
         ;

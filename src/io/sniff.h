@@ -31,14 +31,17 @@ typedef struct tier__names {
     size_t n;
 } tier__names;
 
-/* Reads the first up to `cap` bytes of `path` through `io` into buf; *len gets the count. Calls
- * interrupted (-EINTR) are retried. Returns 0, or the negative errno of a failed open or read
- * (*reading 0 or 1 says which): a head cut short by a failed read would be sniffed wrong. */
-int tier__sniff_head(const tier_io *io, const char *path, char *buf, size_t cap, size_t *len,
-                     int *reading);
+/* Reads the start of an open file through `io` into buf (at most `cap` bytes): until the first
+ * line that is not blank has its line end, the end of the file or `cap` bytes; *len gets the count
+ * (also on failure: the bytes read before it), asking for at most 4 KiB at a time. The file is
+ * read once: the caller hands these bytes
+ * to the reader before the rest (a pipe cannot be read again). Returns 0, or the negative errno of
+ * a failed read (-EINTR is retried). */
+int tier__sniff_read(const tier_io *io, void *file, char *buf, size_t cap, size_t *len);
 
-/* The first line of head[0..len): after a UTF-8 byte-order mark, up to the first LF, CR or NUL.
- * Returns its length; *line points to it. */
+/* The first line of head[0..len): after a UTF-8 byte-order mark and any lines that are empty or
+ * hold only spaces and tabs (the reader skips them too), up to the first LF, CR or NUL. Returns
+ * its length; *line points to it. */
 size_t tier__sniff_first_line(const char *head, size_t len, const char **line);
 
 /* The delimiter of a first line: tab, ',', ';' or '|', the first of them present in that order,

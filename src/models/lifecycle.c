@@ -351,8 +351,8 @@ static int tier__lc_score(void *state, const tier_book *book, tier_frame *frame)
     if ((rc = p_alive_values(st, frame, &p_alive, err)) != TIER_OK)
         return rc;
     have_day = tier__model_as_of(book, o[LC_OPT_AS_OF], &d);
-    fig = tier__malloc(&st->h.alloc, (n ? n : 1) * sizeof *fig);
-    g = tier__malloc(&st->h.alloc, (n ? n : 1) * sizeof *g);
+    fig = tier__malloc_n(&st->h.alloc, n, sizeof *fig);
+    g = tier__malloc_n(&st->h.alloc, n, sizeof *g);
     if (!fig || !g) {
         tier__errorf(err, "out of memory for the figures of %lu customers", (unsigned long)n);
         rc = TIER_ENOMEM;

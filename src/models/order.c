@@ -111,8 +111,8 @@ int tier__order_rows(const tier_allocator *a, const tier_book *book, const size_
     uint32_t *x2;
     if (n < 2)
         return TIER_OK;
-    k2 = tier__malloc(a, n * sizeof *k2);
-    x2 = tier__malloc(a, n * sizeof *x2);
+    k2 = tier__malloc_n(a, n, sizeof *k2);
+    x2 = tier__malloc_n(a, n, sizeof *x2);
     if (k2 && x2)
         tier__order_sort(book, lead, key, idx, k2, x2, n);
     tier__free(a, k2);

@@ -153,7 +153,7 @@ static int collect_values(pareto_state *st, const tier_book *book, const tier_fr
         const tier__figures *fig;
         tier__figures *owned = NULL;
         pv->exact = 1;
-        pv->ival = tier__malloc(&st->h.alloc, (pv->n ? pv->n : 1) * sizeof *pv->ival);
+        pv->ival = tier__malloc_n(&st->h.alloc, pv->n, sizeof *pv->ival);
         pv->has = tier__malloc(&st->h.alloc, pv->n ? pv->n : 1);
         if (!pv->ival || !pv->has) {
             tier__errorf(err, "out of memory reading the criterion of %lu customers",
@@ -238,10 +238,10 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
     }
     for (i = 0; i < n; i++)
         np += positive(&pv, i);
-    key = tier__malloc(&st->h.alloc, (np ? np : 1) * sizeof *key);
-    key2 = tier__malloc(&st->h.alloc, (np ? np : 1) * sizeof *key2);
-    idx = tier__malloc(&st->h.alloc, (np ? np : 1) * sizeof *idx);
-    idx2 = tier__malloc(&st->h.alloc, (np ? np : 1) * sizeof *idx2);
+    key = tier__malloc_n(&st->h.alloc, np, sizeof *key);
+    key2 = tier__malloc_n(&st->h.alloc, np, sizeof *key2);
+    idx = tier__malloc_n(&st->h.alloc, np, sizeof *idx);
+    idx2 = tier__malloc_n(&st->h.alloc, np, sizeof *idx2);
     if (!key || !key2 || !idx || !idx2) {
         tier__errorf(err, "out of memory ordering %lu customers", (unsigned long)np);
         rc = TIER_ENOMEM;

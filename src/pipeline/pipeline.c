@@ -177,7 +177,7 @@ void tier__run_free(const tier_allocator *a, tier__run *r)
 
 int tier__run_warn(const tier_allocator *a, tier__run *r, const char *text)
 {
-    char **w = tier__realloc(a, r->warnings, (r->n_warnings + 1) * sizeof *w);
+    char **w = tier__realloc_n(a, r->warnings, r->n_warnings + 1, sizeof *w);
     if (!w)
         return TIER_ENOMEM;
     r->warnings = w;
@@ -369,7 +369,7 @@ static int set_models(tier_pipeline *p, const char *list, const char *lbl)
             tier__pipeline_specs_free(&p->alloc, v, n);
             return TIER_EINVAL;
         }
-        nv = tier__realloc(&p->alloc, v, (n + 1) * sizeof *v);
+        nv = tier__realloc_n(&p->alloc, v, n + 1, sizeof *v);
         if (!nv) {
             tier__free(&p->alloc, kind);
             goto nomem;
@@ -476,11 +476,12 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
             p->delimiter = TIER_CSV_WHITESPACE;
         else if (strcmp(value, "tab") == 0)
             p->delimiter = '\t';
-        else if (strlen(value) == 1)
+        else if (strlen(value) == 1 && !strchr("\"\r\n", value[0]))
             p->delimiter = (unsigned char)value[0];
         else
             return tier__pipeline_fail(p, TIER_EINVAL,
-                                       "%s must be one character, ws, tab or auto, not \"%s\"",
+                                       "%s must be one character other than '\"', CR and LF, or "
+                                       "ws, tab or auto, not \"%s\"",
                                        label(p, k, 0, buf), value);
         return TIER_OK;
     case K_HEADER: {
@@ -802,6 +803,9 @@ int tier_pipeline_set_executor(tier_pipeline *p, const tier_executor *ex)
     if (ex->version > TIER_EXECUTOR_VERSION)
         return tier__pipeline_fail(p, TIER_EVERSION, "executor version %u is newer than %u",
                                    ex->version, (unsigned)TIER_EXECUTOR_VERSION);
+    if (ex->version == 0) /* no version at all, as for a model's vtable */
+        return tier__pipeline_fail(p, TIER_EVERSION, "executor version 0: set it to %u",
+                                   (unsigned)TIER_EXECUTOR_VERSION);
     if (ex->version < 1 || !ex->start || !ex->wait)
         return tier__pipeline_fail(p, TIER_EINVAL, "the executor needs version 1 and both hooks");
     p->executor = *ex;

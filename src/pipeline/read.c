@@ -2,10 +2,14 @@
 /* Reading a pipeline's input: the first line is sniffed for the delimiter and the column names,
  * then the file is read into a book, in one piece or, with the host's executor, as two halves at
  * once that are merged (tier_book_merge() gives exactly the book of one read). Then the account
- * attributes. */
+ * attributes.
+ * Each file is opened once: the bytes the sniffer read are handed to the reader ahead of the rest
+ * of the same open file (a pipe, a FIFO or /dev/stdin cannot be read twice). Only a file whose
+ * size the I/O table knows (a regular file) is opened again, by the two parts of a split read. */
 #include <errno.h>
 #include <string.h>
 
+#include "core/io_internal.h"
 #include "io/sniff.h"
 #include "pipeline/pipeline_internal.h"
 #include "util/errtext.h"
@@ -41,6 +45,90 @@ static int configure(const tier_pipeline *p, const setup *s, tier_csv *csv, tier
     if (!rc)
         rc = tier_csv_set_date_format(csv, p->date_format);
     return rc;
+}
+
+/* ---- one open of a file ---------------------------------------------------------------------
+ * An I/O table over the host's that serves one already open file: its first open of `path` gets
+ * that file, whose reads return the sniffed bytes first and then the rest of the file. */
+
+typedef struct once_io {
+    const tier_io *base;
+    const char *path;
+    void *file;      /* the open file; NULL once closed */
+    char *head;      /* the bytes read by the sniffer */
+    size_t len, pos; /* head[0..len), of which pos are served */
+    int read_rc;     /* the sniffer's failed read (negative errno), served after the head */
+    int handed;      /* the file was given to the reader */
+    int64_t size;    /* the file's size through the table, 0 when unknown (a pipe) */
+} once_io;
+
+static int once_open(void *ud, const char *path, int mode, void **out)
+{
+    once_io *o = ud;
+    if (mode == TIER_IO_READ && o->file && !o->handed && strcmp(path, o->path) == 0) {
+        o->handed = 1;
+        *out = o;
+        return 0;
+    }
+    return o->base->open(o->base->ud, path, mode, out);
+}
+
+static int64_t once_read(void *ud, void *file, void *buf, size_t size)
+{
+    once_io *o = ud;
+    if (file != o)
+        return o->base->read(o->base->ud, file, buf, size);
+    if (o->pos < o->len) {
+        size_t n = o->len - o->pos < size ? o->len - o->pos : size;
+        memcpy(buf, o->head + o->pos, n);
+        o->pos += n;
+        return (int64_t)n;
+    }
+    if (o->read_rc)
+        return o->read_rc;
+    return o->base->read(o->base->ud, o->file, buf, size);
+}
+
+static int once_close(void *ud, void *file)
+{
+    once_io *o = ud;
+    int rc;
+    if (file != o)
+        return o->base->close(o->base->ud, file);
+    rc = o->base->close(o->base->ud, o->file);
+    o->file = NULL;
+    return rc;
+}
+
+static int64_t once_size(void *ud, void *file)
+{
+    once_io *o = ud;
+    if (file != o)
+        return o->base->size ? o->base->size(o->base->ud, file) : 0;
+    return o->size;
+}
+
+/* The table the reader uses for the file `o` holds open. */
+static tier_io once_table(once_io *o)
+{
+    tier_io t = *o->base;
+    t.open = once_open;
+    t.read = once_read;
+    t.close = once_close;
+    t.size = once_size;
+    t.seek = NULL;
+    t.ud = o;
+    return t;
+}
+
+/* Closes the file unless the reader has (it closes what it opened). */
+static void once_done(tier_pipeline *p, once_io *o)
+{
+    if (o->file && !o->handed)
+        (void)o->base->close(o->base->ud, o->file);
+    o->file = NULL;
+    tier__free(&p->alloc, o->head);
+    o->head = NULL;
 }
 
 /* ---- progress ------------------------------------------------------------------------------ */
@@ -86,6 +174,7 @@ typedef struct range_file {
     void *f;
     uint64_t pos; /* bytes read from the file */
     int state;    /* 0: before mid; 1: looking for the line end; 2: after it */
+    int led;      /* the second part: its leading line end was handed out */
 } range_file;
 
 static int range_open(void *ud, const char *path, int mode, void **out)
@@ -168,6 +257,14 @@ static int64_t range_read(void *ud, void *file, void *buf, size_t size)
         }
         return n;
     }
+    if (!f->led) {
+        /* The second part starts with an empty line (which the reader skips): a byte-order
+         * mark at the start of its first line is then data, as in one read of the file, not the
+         * mark of a file's start that the reader drops. */
+        f->led = 1;
+        b[0] = '\n';
+        return 1;
+    }
     while (f->state != 2) {
         int was = f->state;
         n = base_read(r, f, buf, size);
@@ -226,23 +323,11 @@ static void part_free(part *t)
     t->book = NULL;
 }
 
-/* The input's size through the I/O layer, 0 when unknown. */
-static uint64_t input_size(const tier_pipeline *p)
-{
-    void *f;
-    int64_t size = 0;
-    if (!p->io.size || p->io.open(p->io.ud, p->input, TIER_IO_READ, &f) != 0)
-        return 0;
-    size = p->io.size(p->io.ud, f);
-    (void)p->io.close(p->io.ud, f);
-    return size > 0 ? (uint64_t)size : 0;
-}
-
 /* Reads the input as two parts through the executor. Returns 1 when done (*out set), 0 when
  * the input is to be read in one piece instead (the parts could not be read, or an error is to
  * be reported as one read reports it), or a negative status to fail with (the callback stopped). */
-static int read_split(tier_pipeline *p, const setup *s, const tier__names *names, int keep_txns,
-                      tier_book **out, uint64_t *rows)
+static int read_split(tier_pipeline *p, const once_io *once, const setup *s,
+                      const tier__names *names, int keep_txns, tier_book **out, uint64_t *rows)
 {
     part parts[2];
     uint64_t size;
@@ -251,7 +336,8 @@ static int read_split(tier_pipeline *p, const setup *s, const tier__names *names
     int started, k, ok, rc;
     if (!p->has_executor)
         return 0;
-    size = input_size(p);
+    /* Only a file of known size is opened again; a pipe is read once, in one piece. */
+    size = once->size > 0 ? (uint64_t)once->size : 0;
     if (size < 2 || size < p->split_min_bytes || !(joined = tier__names_join(names)))
         return 0;
     memset(parts, 0, sizeof parts);
@@ -306,9 +392,10 @@ static int read_split(tier_pipeline *p, const setup *s, const tier__names *names
 }
 
 /* Reads the input in one piece. */
-static int read_whole(tier_pipeline *p, const setup *s, int keep_txns, tier_book **out,
-                      uint64_t *rows)
+static int read_whole(tier_pipeline *p, once_io *once, const setup *s, int keep_txns,
+                      tier_book **out, uint64_t *rows)
 {
+    tier_io io = once_table(once);
     tier_csv *csv = NULL;
     tier_book *book = NULL;
     read_progress progress;
@@ -321,7 +408,7 @@ static int read_whole(tier_pipeline *p, const setup *s, int keep_txns, tier_book
     }
     rc = configure(p, s, csv, book, keep_txns);
     if (!rc)
-        rc = tier_csv_set_io(csv, &p->io);
+        rc = tier_csv_set_io(csv, &io);
     if (rc) {
         tier__pipeline_fail(p, rc, "%s",
                             tier_csv_last_error(csv)[0]     ? tier_csv_last_error(csv)
@@ -349,31 +436,44 @@ fail:
     return rc;
 }
 
-/* The first line of `path` split into names at its sniffed delimiter (or `delim` when not 0). */
+/* Opens `path` once into *o and reads its first line, split into names at its sniffed delimiter
+ * (or `delim` when not 0). On success *o holds the open file and the bytes read (once_done()
+ * releases them); on failure nothing is left open. */
 static int sniff(tier_pipeline *p, const char *path, int delim, int header, const char *columns,
-                 int *out_delim, tier__names *names)
+                 int *out_delim, tier__names *names, once_io *o)
 {
-    char *head = tier__malloc(&p->alloc, TIER__SNIFF_BYTES);
     const char *line;
-    size_t len = 0, n;
-    int rc, reading = 0;
+    size_t n;
+    int rc, tries = 0;
     memset(names, 0, sizeof *names);
-    if (!head)
+    memset(o, 0, sizeof *o);
+    o->base = &p->io;
+    o->path = path;
+    if (!(o->head = tier__malloc(&p->alloc, TIER__SNIFF_BYTES)))
         return tier__pipeline_fail(p, TIER_ENOMEM, "out of memory");
-    rc = tier__sniff_head(&p->io, path, head, TIER__SNIFF_BYTES - 1, &len, &reading);
-    if (rc) {
-        tier__free(&p->alloc, head);
-        return tier__pipeline_fail(p, rc == -ENOMEM ? TIER_ENOMEM : TIER_EIO, "%s: cannot %s: %s",
-                                   path, reading ? "read" : "open", tier__errtext(rc));
+    do /* an interrupted open is tried again, as every I/O call of the library */
+        rc = p->io.open(p->io.ud, path, TIER_IO_READ, &o->file);
+    while (rc == -EINTR && ++tries < TIER__IO_EINTR_TRIES);
+    if (rc || !o->file) {
+        o->file = NULL;
+        once_done(p, o);
+        rc = rc > 0 || !rc ? -EIO : rc;
+        return tier__pipeline_fail(p, rc == -ENOMEM ? TIER_ENOMEM : TIER_EIO, "%s: cannot open: %s",
+                                   path, tier__errtext(rc));
     }
-    n = tier__sniff_first_line(head, len, &line);
+    if (p->io.size && (o->size = p->io.size(p->io.ud, o->file)) < 0)
+        o->size = 0;
+    /* A failed read is the reader's to report, at its place in the file. */
+    o->read_rc = tier__sniff_read(&p->io, o->file, o->head, TIER__SNIFF_BYTES - 1, &o->len);
+    n = tier__sniff_first_line(o->head, o->len, &line);
     *out_delim = delim ? delim : tier__sniff_delimiter(line, n);
     rc = TIER_OK;
     if (columns)
         rc = tier__sniff_names(names, &p->alloc, columns, strlen(columns), ',');
     else if (header)
         rc = tier__sniff_names(names, &p->alloc, line, n, *out_delim);
-    tier__free(&p->alloc, head);
+    if (rc)
+        once_done(p, o);
     return rc ? tier__pipeline_fail(p, rc, "out of memory") : TIER_OK;
 }
 
@@ -382,9 +482,12 @@ static int read_accounts(tier_pipeline *p, tier_book *book)
     tier__names names;
     tier_csv *csv = NULL;
     read_progress progress;
-    int delim, rc = sniff(p, p->accounts, 0, 1, NULL, &delim, &names);
+    once_io once;
+    tier_io io;
+    int delim, rc = sniff(p, p->accounts, 0, 1, NULL, &delim, &names, &once);
     if (rc)
         return rc;
+    io = once_table(&once);
     progress.p = p;
     progress.stage = TIER_PIPELINE_STAGE_ACCOUNTS;
     progress.whole = 0;
@@ -395,7 +498,7 @@ static int read_accounts(tier_pipeline *p, tier_book *book)
         rc = tier_csv_set_column(csv, TIER_CSV_ID,
                                  tier__sniff_column(TIER__SNIFF_ACCOUNT_ID, p->account_id, &names));
     if (!rc)
-        rc = tier_csv_set_io(csv, &p->io);
+        rc = tier_csv_set_io(csv, &io);
     if (!rc && p->progress)
         rc = tier_csv_set_progress(csv, on_progress, &progress);
     if (!rc)
@@ -406,6 +509,7 @@ static int read_accounts(tier_pipeline *p, tier_book *book)
                                                                : tier_strerror(rc));
     tier_csv_free(csv);
     tier__names_free(&names);
+    once_done(p, &once);
     return rc;
 }
 
@@ -442,10 +546,11 @@ int tier__pipeline_read(tier_pipeline *p, int keep_txns, tier_book **out, uint64
     tier__names names;
     setup s;
     tier_book *book = NULL;
+    once_io once;
     int rc;
     *out = NULL;
     *rows = 0;
-    rc = sniff(p, p->input, p->delimiter, p->header, p->columns, &s.delim, &names);
+    rc = sniff(p, p->input, p->delimiter, p->header, p->columns, &s.delim, &names, &once);
     if (rc)
         return rc;
     s.header = p->header;
@@ -453,12 +558,20 @@ int tier__pipeline_read(tier_pipeline *p, int keep_txns, tier_book **out, uint64
     s.id = tier__sniff_column(TIER__SNIFF_ID, p->id, &names);
     s.date = tier__sniff_column(TIER__SNIFF_DATE, p->date, &names);
     s.amount = tier__sniff_column(TIER__SNIFF_AMOUNT, p->amount, &names);
-    rc = read_split(p, &s, &names, keep_txns, &book, rows);
+    rc = read_split(p, &once, &s, &names, keep_txns, &book, rows);
     if (rc == 0)
-        rc = read_whole(p, &s, keep_txns, &book, rows);
+        rc = read_whole(p, &once, &s, keep_txns, &book, rows);
     else if (rc == 1)
         rc = TIER_OK;
+    once_done(p, &once);
     tier__names_free(&names);
+    /* Nothing to tier is an error, not an empty result: an empty export upstream must not
+     * publish an empty tier list (or, with a state, turn every customer into a leaver). */
+    if (!rc && *rows == 0)
+        rc = tier__pipeline_fail(p, TIER_EINVAL,
+                                 "%s: no transactions (the input is empty or has only a header "
+                                 "line)",
+                                 p->input);
     if (!rc && p->accounts)
         rc = read_accounts(p, book);
     if (!rc && p->contracts)

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* tier_pipeline_run(): read, fit, score, tier, write; everything is staged in a tier__run that
  * replaces the pipeline's results only when the whole run has succeeded. */
+#include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "core/book_internal.h"
 #include "core/text_internal.h"
 #include "pipeline/pipeline_internal.h"
 
@@ -140,6 +143,71 @@ static int fit_each(tier_pipeline *p, tier__run *r)
     return rc;
 }
 
+/* One warning for each attribute the policy reads (`attr.NAME` outside its texts, in the policy's
+ * own description) that no customer of the book has: every condition on it is missing for every
+ * customer, which silently matches nobody. */
+static int warn_missing_attributes(tier_pipeline *p, tier__run *r, const tier_policy *policy)
+{
+    tier_text *t = NULL;
+    const char *s, *end;
+    int rc = tier_text_new(&t, &p->alloc), quoted = 0;
+    if (!rc)
+        rc = tier_policy_describe(policy, t);
+    if (rc) {
+        tier_text_free(t);
+        return rc;
+    }
+    s = tier_text_data(t);
+    end = s + tier_text_length(t);
+    for (; !rc && s < end; s++) {
+        const char *name;
+        char msg[320];
+        size_t n;
+        if (quoted) { /* inside a text: "\"" and "\\" are escapes */
+            if (*s == '\\')
+                s++;
+            else if (*s == '"')
+                quoted = 0;
+            continue;
+        }
+        if (*s == '"') {
+            quoted = 1;
+            continue;
+        }
+        if (end - s < 6 || strncmp(s, "attr.", 5) != 0 ||
+            (s > tier_text_data(t) && (isalnum((unsigned char)s[-1]) || s[-1] == '_')))
+            continue;
+        name = s + 5;
+        for (n = 0; name + n < end && (isalnum((unsigned char)name[n]) || name[n] == '_' ||
+                                       name[n] == '.' || name[n] == '-');
+             n++)
+            ;
+        s = name + n - 1;
+        if (n == 0 || n >= 256)
+            continue;
+        memcpy(msg, name, n);
+        msg[n] = '\0';
+        if (tier__book_attr_type(r->book, msg) != 0)
+            continue;
+        snprintf(msg, sizeof msg,
+                 "the policy reads attr.%.*s, which no customer has: every condition on it is "
+                 "missing for everyone (%s)",
+                 (int)n, name,
+                 p->accounts ? "not a column of the accounts file" : "no --accounts file");
+        /* Once per attribute. */
+        {
+            size_t k;
+            int seen = 0;
+            for (k = 0; k < r->n_warnings && !seen; k++)
+                seen = strcmp(r->warnings[k], msg) == 0;
+            if (!seen)
+                rc = tier__run_warn(&p->alloc, r, msg);
+        }
+    }
+    tier_text_free(t);
+    return rc;
+}
+
 /* Scores (and for `tiers`, fits) the models and applies the policy. */
 static int run_models(tier_pipeline *p, tier__run *r, const tier_policy *policy, int quiet_estate)
 {
@@ -165,6 +233,8 @@ static int run_models(tier_pipeline *p, tier__run *r, const tier_policy *policy,
         size_t i;
         for (i = 0; i < r->n_models && !rc; i++)
             rc = tier__pipeline_fit_warnings(&p->alloc, r->models[i], r);
+        if (!rc)
+            rc = warn_missing_attributes(p, r, policy);
         if (rc)
             return tier__pipeline_fail(p, rc, "out of memory");
     }

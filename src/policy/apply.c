@@ -257,9 +257,9 @@ static int caps(run *R)
             goto done;
         }
         if (!crit) {
-            crit = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *crit);
-            key = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *key);
-            idx = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *idx);
+            crit = tier__malloc_n(R->a, R->n, sizeof *crit);
+            key = tier__malloc_n(R->a, R->n, sizeof *key);
+            idx = tier__malloc_n(R->a, R->n, sizeof *idx);
             if (!crit || !key || !idx) {
                 rc = nomem(R, "applying the caps");
                 goto done;
@@ -342,7 +342,7 @@ static int route(run *R)
     const tier__proute *spec = &R->pol->route;
     tier__route_in rin;
     tier__rowset ident;
-    double *revenue = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *revenue);
+    double *revenue = tier__malloc_n(R->a, R->n, sizeof *revenue);
     size_t r, w;
     int rc;
     if (!revenue)
@@ -546,7 +546,7 @@ static int flags_to_customers(run *R, tier__applied *out)
     const size_t n = R->customers;
     int32_t *row_flag = tier__calloc(R->a, R->n + 1, sizeof *row_flag);
     size_t i;
-    out->flags = tier__malloc(R->a, (n ? n : 1) * sizeof *out->flags);
+    out->flags = tier__malloc_n(R->a, n, sizeof *out->flags);
     if (!row_flag || !out->flags || flag_texts(R, row_flag, out)) {
         tier__free(R->a, row_flag);
         return nomem(R, "collecting the flags");
@@ -557,7 +557,7 @@ static int flags_to_customers(run *R, tier__applied *out)
     if (!R->routed)
         return TIER_OK;
     out->routes = 1;
-    out->route = tier__malloc(R->a, (n ? n : 1) * sizeof *out->route);
+    out->route = tier__malloc_n(R->a, n, sizeof *out->route);
     if (!out->route)
         return nomem(R, "routing");
     for (i = 0; i < n; i++)
@@ -584,9 +584,9 @@ static int to_customers(run *R, tier__applied *out)
     int rc = TIER_ENOMEM;
     const size_t n = R->customers;
     out->customers = n;
-    out->tier = tier__malloc(R->a, (n ? n : 1) * sizeof *out->tier);
-    out->reason = tier__malloc(R->a, (n ? n : 1) * sizeof *out->reason);
-    out->cap_reason = tier__malloc(R->a, (n ? n : 1) * sizeof *out->cap_reason);
+    out->tier = tier__malloc_n(R->a, n, sizeof *out->tier);
+    out->reason = tier__malloc_n(R->a, n, sizeof *out->reason);
+    out->cap_reason = tier__malloc_n(R->a, n, sizeof *out->cap_reason);
     if (!rule_code || !cap_code || !out->tier || !out->reason || !out->cap_reason)
         goto done;
     for (t = 0, i = 0; t < pol->n_tiers; t++)
@@ -609,8 +609,8 @@ static int to_customers(run *R, tier__applied *out)
     }
     if (R->hier && R->rows.member) {
         /* The top parent of each row: its customer that is not a member. */
-        top = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *top);
-        member_code = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *member_code);
+        top = tier__malloc_n(R->a, R->n, sizeof *top);
+        member_code = tier__malloc_n(R->a, R->n, sizeof *member_code);
         if (!top || !member_code)
             goto done;
         for (r = 0; r < R->n; r++) {
@@ -663,14 +663,16 @@ done:
 static int demotes(run *R, tier__applied *out)
 {
     const tier__pol *pol = R->pol;
-    size_t t, i, slots = 0;
+    size_t t, i, slots = 0, bytes;
     char what[TIER__ERR_SIZE];
-    out->demote_slot = tier__malloc(R->a, (pol->n_tiers + 1) * sizeof *out->demote_slot);
+    out->demote_slot = tier__malloc_n(R->a, pol->n_tiers + 1, sizeof *out->demote_slot);
     if (!out->demote_slot)
         return nomem(R, "evaluating the demote conditions");
     for (t = 0; t < pol->n_tiers; t++)
         out->demote_slot[t] = pol->tiers[t].hold.when ? (int32_t)slots++ : -1;
-    out->demote = tier__malloc(R->a, slots * out->customers + 1);
+    out->demote = tier__size_mul(slots, out->customers, &bytes) || bytes == SIZE_MAX
+                      ? NULL
+                      : tier__malloc(R->a, bytes + 1);
     if (!out->demote)
         return nomem(R, "evaluating the demote conditions");
     out->n_demote = slots;
@@ -736,8 +738,8 @@ static int trace_begin(run *R, tier__trace *t)
 static int trace_values(run *R, tier__trace *t)
 {
     const tier__pol *pol = R->pol;
-    double *col = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *col);
-    int32_t *codes = tier__malloc(R->a, (R->n ? R->n : 1) * sizeof *codes);
+    double *col = tier__malloc_n(R->a, R->n, sizeof *col);
+    int32_t *codes = tier__malloc_n(R->a, R->n, sizeof *codes);
     size_t k;
     int rc = TIER_OK;
     if (!col || !codes) {
@@ -848,8 +850,8 @@ int tier__policy_apply(const tier__apply_in *in, const tier_allocator *a, tier__
         goto fail;
     tier__ectx_set_ref(R.ctx, in->ref);
     R.words = (pol->n_flags + 1 + 63) / 64;
-    R.row_tier = tier__malloc(a, (R.n ? R.n : 1) * sizeof *R.row_tier);
-    R.row_rule = tier__malloc(a, (R.n ? R.n : 1) * sizeof *R.row_rule);
+    R.row_tier = tier__malloc_n(a, R.n, sizeof *R.row_tier);
+    R.row_rule = tier__malloc_n(a, R.n, sizeof *R.row_rule);
     R.mask = tier__malloc(a, R.n ? R.n : 1);
     R.rule_base = tier__calloc(a, pol->n_tiers + 1, sizeof *R.rule_base);
     R.tier_names = tier__calloc(a, pol->n_tiers + 1, sizeof *R.tier_names);
@@ -918,7 +920,7 @@ int tier__policy_flags(const tier__apply_in *in, const int32_t *tiers, const tie
     R.hier = pol->hier.present;
     R.n = R.hier ? R.rows.n : R.customers;
     R.words = (pol->n_flags + 1 + 63) / 64;
-    R.row_tier = tier__malloc(a, (R.n ? R.n : 1) * sizeof *R.row_tier);
+    R.row_tier = tier__malloc_n(a, R.n, sizeof *R.row_tier);
     R.mask = tier__malloc(a, R.n ? R.n : 1);
     R.tier_names = tier__calloc(a, pol->n_tiers + 1, sizeof *R.tier_names);
     R.row_flags = tier__calloc(a, (R.n ? R.n : 1) * R.words, sizeof *R.row_flags);
@@ -998,8 +1000,8 @@ int tier__policy_apply_rows(const tier__apply_in *in, const tier__rowset *rows, 
     R.words = (pol->n_flags + 1 + 63) / 64;
     out->n = R.n;
     out->words = R.words;
-    out->tier = R.row_tier = tier__malloc(a, (R.n ? R.n : 1) * sizeof *R.row_tier);
-    out->rule = R.row_rule = tier__malloc(a, (R.n ? R.n : 1) * sizeof *R.row_rule);
+    out->tier = R.row_tier = tier__malloc_n(a, R.n, sizeof *R.row_tier);
+    out->rule = R.row_rule = tier__malloc_n(a, R.n, sizeof *R.row_rule);
     out->flags = R.row_flags = tier__calloc(a, (R.n ? R.n : 1) * R.words, sizeof *R.row_flags);
     out->demote = tier__calloc(a, (pol->n_tiers ? pol->n_tiers : 1) * (R.n ? R.n : 1), 1);
     R.mask = tier__malloc(a, R.n ? R.n : 1);

@@ -72,7 +72,7 @@ static int grow_one(tier_policy *p, void **arr, size_t n, size_t elem)
     void *bigger;
     if (n + 1 > (size_t)-1 / elem)
         return TIER_ENOMEM;
-    bigger = tier__realloc(&p->alloc, *arr, (n + 1) * elem);
+    bigger = tier__realloc_n(&p->alloc, *arr, n + 1, elem);
     if (!bigger)
         return TIER_ENOMEM;
     memset((char *)bigger + n * elem, 0, elem);

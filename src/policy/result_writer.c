@@ -90,6 +90,9 @@ static void putc_(writer *w, char c)
 static int csv_needs_quotes(const char *s, size_t n)
 {
     size_t i;
+    /* A reader trims blanks around an unquoted field: " a" must be quoted to read back. */
+    if (n && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+        return 1;
     for (i = 0; i < n; i++) {
         char c = s[i];
         if (c == ',' || c == '"' || c == '\n' || c == '\r')

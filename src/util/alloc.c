@@ -82,20 +82,47 @@ void *tier__handle_new(const tier_allocator *alloc, size_t size, size_t alloc_of
     return h;
 }
 
+int tier__size_mul(size_t a, size_t b, size_t *out)
+{
+    if (b && a > SIZE_MAX / b) {
+        *out = SIZE_MAX;
+        return 1;
+    }
+    *out = a * b;
+    return 0;
+}
+
+void *tier__malloc_n(const tier_allocator *a, size_t n, size_t size)
+{
+    size_t bytes;
+    if (tier__size_mul(n ? n : 1, size, &bytes))
+        return NULL;
+    return tier__malloc(a, bytes);
+}
+
+void *tier__realloc_n(const tier_allocator *a, void *ptr, size_t n, size_t size)
+{
+    size_t bytes;
+    if (tier__size_mul(n ? n : 1, size, &bytes))
+        return NULL;
+    return tier__realloc(a, ptr, bytes);
+}
+
 void *tier__calloc(const tier_allocator *a, size_t n, size_t size)
 {
+    size_t bytes;
     void *p;
-    if (size && n > SIZE_MAX / size)
+    if (tier__size_mul(n, size, &bytes))
         return NULL;
-    p = tier__malloc(a, n * size);
+    p = tier__malloc(a, bytes);
     if (p)
-        memset(p, 0, n * size);
+        memset(p, 0, bytes);
     return p;
 }
 
 int tier__grow(const tier_allocator *a, void **ptr, size_t *cap, size_t need, size_t elem)
 {
-    size_t ncap;
+    size_t ncap, bytes;
     void *p;
     if (need <= *cap)
         return TIER_OK;
@@ -105,9 +132,9 @@ int tier__grow(const tier_allocator *a, void **ptr, size_t *cap, size_t need, si
             return TIER_ERANGE;
         ncap *= 2;
     }
-    if (ncap > SIZE_MAX / elem)
+    if (tier__size_mul(ncap, elem, &bytes))
         return TIER_ERANGE;
-    p = tier__realloc(a, *ptr, ncap * elem);
+    p = tier__realloc(a, *ptr, bytes);
     if (!p)
         return TIER_ENOMEM;
     *ptr = p;

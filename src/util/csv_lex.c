@@ -44,6 +44,15 @@ void tier__csv_lex_free(tier__csv_lex *lx)
     lx->nfields = lx->cap = lx->fast_lim = 0;
 }
 
+int tier__csv_blank(const char *p, size_t len)
+{
+    size_t i;
+    for (i = 0; i < len; i++)
+        if (p[i] != ' ' && p[i] != '\t')
+            return 0;
+    return 1;
+}
+
 size_t tier__csv_unescape(char *dst, const tier__csv_field *f)
 {
     size_t i, o = 0;

@@ -111,4 +111,9 @@ int tier__csv_lex_next(tier__csv_lex *lx, const char *data, size_t len, int eof,
  * its length. Without dq it is a plain copy. */
 size_t tier__csv_unescape(char *dst, const tier__csv_field *f);
 
+/* 1 when p[0..len) is empty or only spaces and tabs: no customer id, quoted or not (an unquoted
+ * field is trimmed; a quoted one is kept as it is, and "  " would be written back unquoted and
+ * read as empty). */
+int tier__csv_blank(const char *p, size_t len);
+
 #endif

@@ -54,6 +54,15 @@ void *tier__handle_new(const tier_allocator *alloc, size_t size, size_t alloc_of
 /* -1, 0 or 1 as `x` is below, equal to or above `y` (two numbers, no NaN): one key of a qsort
  * comparator, as in `int c = TIER__CMP(a->day, b->day); return c ? c : TIER__CMP(a->n, b->n);`. */
 #define TIER__CMP(x, y) (((x) > (y)) - ((x) < (y)))
+/* The one checked size multiplication: *out = a * b and 0, or 1 (and *out = SIZE_MAX) when the
+ * product does not fit in a size_t. Every size computed as a count times an element size goes
+ * through it (directly or through the allocators below). */
+int tier__size_mul(size_t a, size_t b, size_t *out);
+/* n elements of `size` bytes (at least one element's worth, so n == 0 is a valid block); NULL when
+ * n * size overflows or the allocator fails. tier__realloc_n likewise (the old block is kept on
+ * failure). */
+void *tier__malloc_n(const tier_allocator *a, size_t n, size_t size);
+void *tier__realloc_n(const tier_allocator *a, void *ptr, size_t n, size_t size);
 /* Zeroed allocation of n*size bytes; NULL on overflow or failure. */
 void *tier__calloc(const tier_allocator *a, size_t n, size_t size);
 /* Grows *ptr (elements of `elem` bytes) so it holds at least `need` elements, doubling.

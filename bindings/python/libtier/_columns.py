@@ -71,24 +71,36 @@ def missing(value):
     return False
 
 
+def _is_integer(value):
+    """A Python or NumPy integer, not a bool."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return False
+    return isinstance(value, int) or type(value).__name__.startswith(("int", "uint"))
+
+
 def id_text(value, row):
     """A customer id given in row `row` as str or bytes (an integer as its digits); TierError
-    TIER_EINVAL when it is missing, TypeError when it is a float."""
+    TIER_EINVAL when it is missing (None, NaN, pandas NA or NaT) or holds a NUL byte (C would end
+    it there, so "X\\0" would be "X"), TypeError when it is anything else (a float, a dict)."""
     if missing(value):
         raise _row_error(_ffi.EINVAL, row, "missing customer id")
-    if isinstance(value, (str, bytes)):
-        return value
-    if isinstance(value, float) or type(value).__name__.startswith("float"):
-        raise TypeError("customer ids must be text or integers, not floats (row %d)" % row)
-    return str(value)
+    if _is_integer(value):
+        return str(int(value))
+    if not isinstance(value, (str, bytes)):
+        raise TypeError("customer ids must be text or integers, not %s (row %d)"
+                        % (type(value).__name__, row))
+    if (b"\0" if isinstance(value, bytes) else "\0") in value:
+        raise _row_error(_ffi.EINVAL, row, "customer id %r contains a NUL byte" % (value,))
+    return value
 
 
 # --- NumPy path --------------------------------------------------------------------------------
 
 def _np_missing(a):
-    """Boolean mask of missing entries (None, NaN, NaT) of any array."""
+    """Boolean mask of missing entries (None, NaN, NaT, pandas NA) of any array."""
     if a.dtype.kind == "O":
-        return (a == None) | (a != a)  # noqa: E711 - elementwise, done in C
+        # One test per object (pandas NA compares to nothing, so no elementwise == will do).
+        return np.frompyfunc(missing, 1, 1)(a).astype(bool)
     if a.dtype.kind == "f":
         return np.isnan(a)
     if a.dtype.kind in "mM":
@@ -100,11 +112,18 @@ def _np_first(mask):
     return int(np.flatnonzero(mask)[0])
 
 
+def _np_column(values):
+    """values as a 1-D array; a list or other sequence of texts becomes an object array, since a
+    NumPy text array would drop trailing NUL bytes ("X\\0" would be "X")."""
+    a = values if isinstance(values, np.ndarray) else np.asarray(values)
+    if a.dtype.kind in "US" and not isinstance(values, np.ndarray):
+        a = np.asarray(values, dtype=object)
+    return a if a.ndim == 1 else a.reshape(-1)
+
+
 def np_ids(values):
     """(data, offsets) for ids: one uint8 buffer of all UTF-8 ids and n+1 size_t offsets."""
-    a = np.asarray(values)
-    if a.ndim != 1:
-        a = a.reshape(-1)
+    a = _np_column(values)
     n = a.shape[0]
     miss = _np_missing(a)
     if miss.any():
@@ -117,8 +136,12 @@ def np_ids(values):
         enc = a.astype("S")
     elif a.dtype.kind == "f":
         raise TypeError("customer ids must be text or integers, not floats")
+    elif a.dtype.kind == "O":
+        # Each id checked as the stdlib path does (type, NUL), then encoded one by one.
+        enc = np.array([id_text(v, row) for row, v in enumerate(a)], dtype=object)
+        enc = np.array([v if isinstance(v, bytes) else v.encode("utf-8") for v in enc], dtype="S")
     else:
-        enc = np.char.encode(a.astype(str), "utf-8")
+        raise TypeError("customer ids must be text or integers, not %s" % a.dtype)
     enc = np.ascontiguousarray(enc)
     lengths = np.char.str_len(enc).astype(np.int64)
     offsets = np.zeros(n + 1, dtype=np.uintp)
@@ -195,11 +218,27 @@ def _np_days_from_text(a):
     return days
 
 
+def _wall_clock(value):
+    """A timezone-aware timestamp as its own wall-clock time (its date where it happened), the
+    zone dropped; anything else unchanged."""
+    if getattr(value, "tzinfo", None) is not None:
+        return value.replace(tzinfo=None)
+    return value
+
+
 def np_days(values):
-    """int32 day numbers from datetime64, date objects, ISO/YYYYMMDD text or YYYYMMDD ints."""
-    a = np.asarray(values)
+    """int32 day numbers from datetime64, date objects, ISO/YYYYMMDD text or YYYYMMDD ints.
+    Timezone-aware timestamps count by their own calendar date (2024-01-01 23:30-05:00 is
+    2024-01-01, not the UTC 2024-01-02)."""
+    if getattr(getattr(values, "dt", None), "tz", None) is not None:  # a pandas Series
+        values = values.dt.tz_localize(None)
+    elif getattr(values, "tz", None) is not None:  # a DatetimeIndex or DatetimeArray
+        values = values.tz_localize(None)
+    a = values if isinstance(values, np.ndarray) else np.asarray(values)
     if a.ndim != 1:
         a = a.reshape(-1)
+    if a.dtype.kind == "O" and a.size:
+        a = np.frompyfunc(_wall_clock, 1, 1)(a)
     miss = _np_missing(a)
     if miss.any():
         raise _row_error(_ffi.EINVAL, _np_first(miss), "missing date")
@@ -250,10 +289,10 @@ def py_ids(values):
 def py_days(values):
     out = array.array(INT32_TYPECODE)
     for row, v in enumerate(values):
-        if v is None:
+        if missing(v):
             raise _row_error(_ffi.EINVAL, row, "missing date")
         try:
-            out.append(to_day(v))
+            out.append(to_day(_wall_clock(v)))
         except _ffi.TierError as exc:
             raise _row_error(exc.code, row, exc.message) from None
     return out
@@ -265,9 +304,24 @@ def py_doubles(values):
 
 # --- entry point ------------------------------------------------------------------------------
 
+def _length(values):
+    try:
+        return len(values)
+    except TypeError:
+        return None
+
+
 def pack(ids, dates, amounts, margins=None, days=None):
     """Packs the columns of one add_txns call. `days` (day numbers) may replace `dates`."""
     use_np = np is not None
+    cols = [ids, dates if days is None else days, amounts] + ([margins] if margins is not None
+                                                              else [])
+    if all(_length(c) == 0 for c in cols):
+        # No rows: nothing to convert, whatever the (empty) columns' types (a 0-row DataFrame's
+        # columns are often float64 or object).
+        empty = array.array("d")
+        return Packed(0, b"\0", array.array(_SIZE_T, [0]), array.array(INT32_TYPECODE), empty,
+                      empty if margins is not None else None)
     if use_np:
         id_data, id_offsets = np_ids(ids)
         n = id_offsets.shape[0] - 1

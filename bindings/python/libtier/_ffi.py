@@ -886,12 +886,37 @@ class Text:
 
 
 def encode(value, what="text"):
-    """str -> UTF-8 bytes (bytes pass through)."""
-    if isinstance(value, bytes):
-        return value
+    """str -> UTF-8 bytes (bytes pass through). A NUL byte is refused (TierError TIER_EINVAL):
+    C would end the text there, so "X\\0" would silently be "X"."""
     if isinstance(value, str):
-        return value.encode("utf-8")
-    raise TypeError("%s must be str or bytes, not %s" % (what, type(value).__name__))
+        value = value.encode("utf-8")
+    elif not isinstance(value, bytes):
+        raise TypeError("%s must be str or bytes, not %s" % (what, type(value).__name__))
+    if b"\0" in value:
+        raise error(EINVAL, "%s %r contains a NUL byte" % (what, value))
+    return value
+
+
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def int64(value, what="value"):
+    """An integer for an int64_t argument: TierError TIER_ERANGE outside its range (ctypes would
+    wrap 2**64 + 100 to 100), TIER_EINVAL for a missing value (None, NaN, NaT, pandas NA),
+    TypeError for what is not an integer (a bool, a float with a fraction, a text)."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType") or value != value:
+        raise error(EINVAL, "%s is missing (%r): an integer is needed" % (what, value))
+    if isinstance(value, bool):
+        raise TypeError("%s must be an integer, not %s" % (what, type(value).__name__))
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise TypeError("%s must be an integer, not %r" % (what, value)) from None
+    if isinstance(value, float) and number != value:
+        raise TypeError("%s must be an integer, not %r" % (what, value))
+    if not _INT64_MIN <= number <= _INT64_MAX:
+        raise error(ERANGE, "%s %d is outside the 64-bit range" % (what, number))
+    return number
 
 
 def encode_list(value, what="list"):

@@ -82,13 +82,24 @@ class Book(Handle):
 
     # --- options ---------------------------------------------------------------------------
 
+    @staticmethod
+    def _option_key(name):
+        """The tier_book_option of a name (see ``Book.options``) or key: TierError
+        TIER_ENOTFOUND for an unknown name."""
+        if isinstance(name, int) and not isinstance(name, bool):
+            return _ffi.int64(name, "option key")
+        if name not in _OPTIONS:
+            raise _ffi.error(_ffi.ENOTFOUND, "unknown book option %r (options: %s)"
+                             % (name, ", ".join(_OPTIONS)))
+        return _OPTIONS[name]
+
     def set_option(self, name, value):
         """Sets an option or limit by name (see ``Book.options``) or by its tier_book_option key."""
-        F.tier_book_set_option(self._p, _OPTIONS.get(name, name), int(value))
+        F.tier_book_set_option(self._p, self._option_key(name), _ffi.int64(value, name))
 
     def get_option(self, name):
         out = c_int64()
-        F.tier_book_get_option(self._p, _OPTIONS.get(name, name), byref(out))
+        F.tier_book_get_option(self._p, self._option_key(name), byref(out))
         return out.value
 
     options = tuple(_OPTIONS)

@@ -210,7 +210,7 @@ static int tier__clv_model_fit(void *state, const tier_book *book, const tier_fr
     rc = tier__clv_summarise_book(&st->h.alloc, book, end, 1, f.unit, CLV_ALL, &s, st->h.err);
     if (rc)
         return rc;
-    rows = tier__malloc(&st->h.alloc, (s.n ? s.n : 1) * sizeof *rows);
+    rows = tier__malloc_n(&st->h.alloc, s.n, sizeof *rows);
     if (!rows) {
         tier__errorf(st->h.err, "out of memory for the summaries of %lu customers",
                      (unsigned long)s.n);

@@ -173,9 +173,9 @@ int tier__clv_summarise_split(const tier_allocator *a, const tier_book *book, in
         start[c + 1] += start[c];
     }
     total = start[n];
-    ent = tier__malloc(a, (total ? total : 1) * sizeof *ent);
-    days = tier__malloc(a, (maxseg ? maxseg : 1) * sizeof *days);
-    amounts = tier__malloc(a, (maxseg ? maxseg : 1) * sizeof *amounts);
+    ent = tier__malloc_n(a, total, sizeof *ent);
+    days = tier__malloc_n(a, maxseg, sizeof *days);
+    amounts = tier__malloc_n(a, maxseg, sizeof *amounts);
     if (!ent || !days || !amounts)
         goto nomem;
     for (t = 0; t < ntx && total; t++) {

@@ -138,7 +138,7 @@ int tier__clv_fit(tier__clv_fit_result *out, int kind, const tier__clv_obs *obs,
             return TIER_EINVAL;
         }
     }
-    rows = tier__malloc(alloc, (n ? n : 1) * sizeof *rows);
+    rows = tier__malloc_n(alloc, n, sizeof *rows);
     if (!rows) {
         set_err(err, "clv fit: out of memory");
         return TIER_ENOMEM;

@@ -63,7 +63,7 @@ int tier__needs_resolve_sources(const needs_state *st, const tier_book *book,
         if (attr) {
             /* One copy of the column: reading attributes one by one looks the name up. */
             size_t n = tier_book_customer_count(book);
-            src[f].owned = tier__malloc(&st->h.alloc, (n ? n : 1) * sizeof(double));
+            src[f].owned = tier__malloc_n(&st->h.alloc, n, sizeof(double));
             if (!src[f].owned) {
                 tier__errorf(err, "out of memory reading feature \"%s\"", st->feat[f]);
                 return TIER_ENOMEM;
@@ -143,7 +143,7 @@ size_t tier__needs_row_distances(const needs_fit *fit, const double *raw, double
 static int fit_standardisation(const needs_state *st, needs_fit *nf, const double *x, size_t nc,
                                char *err)
 {
-    size_t f, i, p = nf->p;
+    size_t f, i, p = nf->p, np;
     int profiles = st->nprof > 0, rc = TIER_OK;
     double *sum, *ss, *lo, *hi;
     nf->pu = 0;
@@ -156,7 +156,7 @@ static int fit_standardisation(const needs_state *st, needs_fit *nf, const doubl
         nf->pu = p;
         return TIER_OK;
     }
-    if (!(sum = tier__malloc(&st->h.alloc, 4 * p * sizeof *sum)))
+    if (!(sum = tier__size_mul(4, p, &np) ? NULL : tier__malloc_n(&st->h.alloc, np, sizeof *sum)))
         return TIER_ENOMEM;
     ss = sum + p;
     lo = ss + p;
@@ -436,7 +436,7 @@ int tier__needs_fit(void *state, const tier_book *book, const tier_frame *inputs
 {
     needs_state *st = state;
     const tier_allocator *a = &st->h.alloc;
-    size_t n = tier_book_customer_count(book), p = st->nfeat, nc = 0, i, f, kcap;
+    size_t n = tier_book_customer_count(book), p = st->nfeat, nc = 0, i, f, kcap, np;
     needs_src *src = NULL;
     double *x = NULL;
     needs_fit nf;
@@ -456,7 +456,7 @@ int tier__needs_fit(void *state, const tier_book *book, const tier_frame *inputs
     }
     kcap = st->nprof ? st->nprof : st->o.k ? (size_t)st->o.k : (size_t)st->o.k_max;
     src = tier__calloc(a, p, sizeof *src);
-    x = tier__malloc(a, (n ? n : 1) * p * sizeof *x);
+    x = tier__size_mul(n ? n : 1, p, &np) ? NULL : tier__malloc_n(a, np, sizeof *x);
     if (!src || !x || tier__needs_fit_alloc(a, &nf, kcap, p) != TIER_OK) {
         rc = TIER_ENOMEM;
         goto done;

@@ -447,7 +447,7 @@ static int add_feature(tier_model *model, needs_state *st, const char *column)
     }
     if (!(copy = tier__strdup(&st->h.alloc, column)))
         goto nomem;
-    if (!(grown = tier__realloc(&st->h.alloc, st->feat, (st->nfeat + 1) * sizeof *grown))) {
+    if (!(grown = tier__realloc_n(&st->h.alloc, st->feat, st->nfeat + 1, sizeof *grown))) {
         tier__free(&st->h.alloc, copy);
         goto nomem;
     }
@@ -482,8 +482,12 @@ static int copy_named_rows(needs_state *st, const char *const *names, const doub
 {
     char **nm;
     double *v;
-    size_t i, j;
-    for (i = 0; i < k * n; i++) {
+    size_t i, j, kn;
+    if (tier__size_mul(k, n, &kn)) {
+        tier__errorf(st->h.err, "%zu %ss of %zu values are too many", k, what, n);
+        return TIER_ERANGE;
+    }
+    for (i = 0; i < kn; i++) {
         if (!isfinite(values[i])) {
             tier__errorf(st->h.err, "%s value %zu is not a finite number", what, i);
             return TIER_EINVAL;
@@ -503,7 +507,7 @@ static int copy_named_rows(needs_state *st, const char *const *names, const doub
         }
     }
     nm = tier__calloc(&st->h.alloc, k, sizeof *nm);
-    v = tier__malloc(&st->h.alloc, k * n * sizeof *v);
+    v = tier__malloc_n(&st->h.alloc, kn, sizeof *v);
     if (!nm || !v)
         goto nomem;
     for (i = 0; i < k; i++) {
@@ -530,7 +534,7 @@ static int add_profile(tier_model *model, needs_state *st, const char *name, con
     char **names = NULL, **one = NULL;
     double *vals = NULL, *row = NULL;
     needs_fit nf;
-    size_t p, k;
+    size_t p, k, kn;
     int rc;
     if (!name || (!values && n)) {
         tier__errorf(st->h.err, "no profile name or values");
@@ -558,7 +562,7 @@ static int add_profile(tier_model *model, needs_state *st, const char *name, con
         return rc;
     k = st->nprof + 1;
     names = tier__calloc(&st->h.alloc, k, sizeof *names);
-    vals = tier__malloc(&st->h.alloc, k * p * sizeof *vals);
+    vals = tier__size_mul(k, p, &kn) ? NULL : tier__malloc_n(&st->h.alloc, kn, sizeof *vals);
     if (!names || !vals)
         goto nomem;
     if (st->nprof) {

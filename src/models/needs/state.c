@@ -268,7 +268,7 @@ static int load_segment(needs_state *st, tier_state_reader *r, needs_loaded *L)
 {
     const char *name;
     double *row;
-    size_t f;
+    size_t f, n;
     char msg[96];
     void *p;
     if (tier_state_read_count(r) != L->p + 1 || tier_state_read_text(r, 0, &name) != TIER_OK) {
@@ -281,12 +281,13 @@ static int load_segment(needs_state *st, tier_state_reader *r, needs_loaded *L)
         return tier_state_read_fail(r, "a segment name is empty, too long, has control "
                                        "characters or is given twice");
     p = L->names;
-    if (!(p = tier__realloc(&st->h.alloc, p, (L->k + 1) * sizeof *L->names)))
+    if (!(p = tier__realloc_n(&st->h.alloc, p, L->k + 1, sizeof *L->names)))
         return TIER_ENOMEM;
     L->names = p;
     L->names[L->k] = NULL;
     p = L->values;
-    if (!(p = tier__realloc(&st->h.alloc, p, (L->k + 1) * (L->p ? L->p : 1) * sizeof *L->values)))
+    if (tier__size_mul(L->k + 1, L->p ? L->p : 1, &n) ||
+        !(p = tier__realloc_n(&st->h.alloc, p, n, sizeof *L->values)))
         return TIER_ENOMEM;
     L->values = p;
     row = L->values + L->k * L->p;

@@ -172,7 +172,7 @@ int tier__rfm_fit_cuts(rfm_state *st, size_t n, double *vals, const uint32_t *in
     nr = needed_ranks(n, st->c.bins, ranks);
     /* Counting beats selection while the value range is not much wider than the data. */
     if (ints && (size_t)maxv <= 4 * n + 1024) {
-        size_t *count = tier__malloc(&st->h.alloc, ((size_t)maxv + 1) * sizeof *count);
+        size_t *count = tier__malloc_n(&st->h.alloc, (size_t)maxv + 1, sizeof *count);
         if (!count)
             return TIER_ENOMEM;
         ranks_by_counting(ints, n, maxv, count, ranks, nr, got);

@@ -156,8 +156,8 @@ static int tier__rfm_fit(void *state, const tier_book *book, const tier_frame *i
         tier__free(tier__book_allocator(book), owned);
         return TIER_ESTATE;
     }
-    vals = tier__malloc(&st->h.alloc, np * sizeof *vals);
-    ints = tier__malloc(&st->h.alloc, np * sizeof *ints);
+    vals = tier__malloc_n(&st->h.alloc, np, sizeof *vals);
+    ints = tier__malloc_n(&st->h.alloc, np, sizeof *ints);
     if (!vals || !ints) {
         rc = TIER_ENOMEM;
         goto done;
@@ -260,7 +260,7 @@ static int add_label_column(rfm_state *st, tier_frame *frame, const char *name,
                             const tier_segmap *map, int32_t **codes)
 {
     size_t n = tier_segmap_count(map), i;
-    const char **labels = tier__malloc(&st->h.alloc, (n ? n : 1) * sizeof *labels);
+    const char **labels = tier__malloc_n(&st->h.alloc, n, sizeof *labels);
     int rc;
     if (!labels)
         return TIER_ENOMEM;

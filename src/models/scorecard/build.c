@@ -271,8 +271,8 @@ int tier__sc_set_bands(sc_state *st, size_t factor, const double *edges, size_t 
                          f->name, (unsigned long)i, fractions[i]);
             return TIER_EINVAL;
         }
-    e = tier__malloc(&st->h.alloc, n * sizeof *e);
-    fr = tier__malloc(&st->h.alloc, (n + 1) * sizeof *fr);
+    e = tier__malloc_n(&st->h.alloc, n, sizeof *e);
+    fr = tier__malloc_n(&st->h.alloc, n + 1, sizeof *fr);
     if (!e || !fr) {
         tier__free(&st->h.alloc, e);
         tier__free(&st->h.alloc, fr);

@@ -114,7 +114,7 @@ static int read_column(const sc_state *st, const tier_book *book, const tier_fra
     if ((rc = check_source(book, frame, column, what, who, err)) != TIER_OK)
         return rc;
     if (attr) {
-        double *buf = tier__malloc(&st->h.alloc, (n ? n : 1) * sizeof *buf);
+        double *buf = tier__malloc_n(&st->h.alloc, n, sizeof *buf);
         if (!buf) {
             tier__errorf(err, "out of memory reading attribute \"%s\"", attr);
             return TIER_ENOMEM;
@@ -260,8 +260,8 @@ static int fit_factor(const sc_state *st, const sc_factor *f, const double *v, s
         return TIER_OK;
     for (i = 1, u = 1; i < m; i++)
         u += keys[i] != keys[i - 1];
-    out->uniq = tier__malloc(&st->h.alloc, u * sizeof *out->uniq);
-    out->below = tier__malloc(&st->h.alloc, (u + 1) * sizeof *out->below);
+    out->uniq = tier__malloc_n(&st->h.alloc, u, sizeof *out->uniq);
+    out->below = tier__malloc_n(&st->h.alloc, u + 1, sizeof *out->below);
     if (!out->uniq || !out->below) {
         tier__free(&st->h.alloc, out->uniq);
         tier__free(&st->h.alloc, out->below);
@@ -333,9 +333,9 @@ static int tier__sc_fit(void *state, const tier_book *book, const tier_frame *in
                                st->h.err)) != TIER_OK)
             return rc;
     fits = tier__calloc(&st->h.alloc, st->nfactors, sizeof *fits);
-    keys = tier__malloc(&st->h.alloc, (n ? n : 1) * sizeof *keys);
-    tmp = tier__malloc(&st->h.alloc, (n ? n : 1) * sizeof *tmp);
-    hist = tier__malloc(&st->h.alloc, 65536 * sizeof *hist);
+    keys = tier__malloc_n(&st->h.alloc, n, sizeof *keys);
+    tmp = tier__malloc_n(&st->h.alloc, n, sizeof *tmp);
+    hist = tier__malloc_n(&st->h.alloc, 65536, sizeof *hist);
     if (!fits || !keys || !tmp || !hist) {
         rc = TIER_ENOMEM;
         tier__errorf(st->h.err, "out of memory fitting %lu customers", (unsigned long)n);
@@ -740,7 +740,7 @@ static int tier__sc_score(void *state, const tier_book *book, tier_frame *frame)
     if (rc)
         goto done;
     /* Customers go in chunks whose accumulators stay in cache while every factor adds to them. */
-    scratch = tier__malloc(&st->h.alloc, 5 * SC_CHUNK * sizeof *scratch);
+    scratch = tier__malloc_n(&st->h.alloc, 5 * SC_CHUNK, sizeof *scratch);
     if (!scratch) {
         tier__errorf(err, "out of memory scoring");
         rc = TIER_ENOMEM;

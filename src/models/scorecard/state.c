@@ -205,7 +205,7 @@ static int load_reference(sc_state *tmp, sc_factor *f, tier_state_reader *r, int
     if (!below) {
         if (f->uniq || n == 0)
             return tier_state_read_fail(r, "the reference is given twice or empty");
-        if (!(f->uniq = tier__malloc(&tmp->h.alloc, n * sizeof *f->uniq)))
+        if (!(f->uniq = tier__malloc_n(&tmp->h.alloc, n, sizeof *f->uniq)))
             return TIER_ENOMEM;
         f->nuniq = n;
         if (tier_state_read_numbers(r, f->uniq, n) != TIER_OK)
@@ -219,7 +219,7 @@ static int load_reference(sc_state *tmp, sc_factor *f, tier_state_reader *r, int
     if (!f->uniq || f->below || n != f->nuniq + 1)
         return tier_state_read_fail(r, "the counts must follow the reference, one more than its "
                                        "values");
-    if (!(f->below = tier__malloc(&tmp->h.alloc, n * sizeof *f->below)))
+    if (!(f->below = tier__malloc_n(&tmp->h.alloc, n, sizeof *f->below)))
         return TIER_ENOMEM;
     for (i = 0; i < n; i++) {
         if (tier_state_read_number(r, i, &v) != TIER_OK)

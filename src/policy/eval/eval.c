@@ -296,7 +296,7 @@ int tier__eval_cache(tier__ectx *c, const char *name, tier__eval_val *v)
 /* Row r's value of the per-customer array `src` (elements of `size` bytes), in a new array. */
 static void *gather(tier__ectx *c, const void *src, size_t size)
 {
-    char *o = tier__malloc(c->a, (c->n ? c->n : 1) * size);
+    char *o = tier__malloc_n(c->a, c->n, size);
     size_t r;
     if (o)
         for (r = 0; r < c->n; r++)
@@ -348,7 +348,7 @@ static int text_attr(tier__ectx *c, const char *name, tier__eval_val *v)
     size_t have = tier__book_texts(c->book, name, &vals), r;
     size_t ncust = tier_book_customer_count(c->book);
     tier__tdict d;
-    int32_t *codes = tier__malloc(c->a, (c->n ? c->n : 1) * sizeof *codes);
+    int32_t *codes = tier__malloc_n(c->a, c->n, sizeof *codes);
     memset(&d, 0, sizeof d);
     if (!codes)
         return TIER_ENOMEM;
@@ -375,7 +375,7 @@ static int number_attr(tier__ectx *c, const char *name, tier__eval_val *v)
     double *all;
     if (!c->identity && c->n < ncust / 64) {
         /* A few rows (incremental re-tiering): their leads' values, not the whole column. */
-        if (!(all = tier__malloc(c->a, (c->n ? c->n : 1) * sizeof *all)))
+        if (!(all = tier__malloc_n(c->a, c->n, sizeof *all)))
             return TIER_ENOMEM;
         for (r = 0; r < c->n; r++) {
             int type;
@@ -386,7 +386,7 @@ static int number_attr(tier__ectx *c, const char *name, tier__eval_val *v)
         v->own = all;
         return TIER_OK;
     }
-    all = tier__malloc(c->a, (ncust ? ncust : 1) * sizeof *all);
+    all = tier__malloc_n(c->a, ncust, sizeof *all);
     if (!all)
         return TIER_ENOMEM;
     tier__book_copy_numbers(c->book, name, all);
@@ -469,7 +469,7 @@ static int window_value(tier__ectx *c, const tier__pexpr *e, int k, tier__eval_v
             return rc; /* TIER_ESTATE stays TIER_ESTATE: the caller may read again keeping rows */
         }
     }
-    o = tier__malloc(c->a, (c->n ? c->n : 1) * sizeof *o);
+    o = tier__malloc_n(c->a, c->n, sizeof *o);
     if (!o) {
         tier__free(tier__book_allocator(c->book), owned);
         return tier__eval_nomem(e, err);

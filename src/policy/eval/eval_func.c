@@ -282,9 +282,9 @@ static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cl
 {
     size_t n = c->n, np = 0, r, i;
     tier__abc_cut ends;
-    uint64_t *key = tier__malloc(c->a, (n ? n : 1) * sizeof *key);
-    uint32_t *idx = tier__malloc(c->a, (n ? n : 1) * sizeof *idx);
-    int64_t *fx = tier__malloc(c->a, (n ? n : 1) * sizeof *fx);
+    uint64_t *key = tier__malloc_n(c->a, n, sizeof *key);
+    uint32_t *idx = tier__malloc_n(c->a, n, sizeof *idx);
+    int64_t *fx = tier__malloc_n(c->a, n, sizeof *fx);
     uint32_t t6a = (uint32_t)floor(ta * 1e6 + 0.5), t6b = (uint32_t)floor(tb * 1e6 + 0.5);
     int exact = 1, rc;
     int64_t itotal = 0;
@@ -358,8 +358,8 @@ done:
 static int pct_rank(tier__ectx *c, const double *x, double *o)
 {
     size_t n = c->n, np = 0, r, i, j;
-    uint64_t *key = tier__malloc(c->a, (n ? n : 1) * sizeof *key);
-    uint32_t *idx = tier__malloc(c->a, (n ? n : 1) * sizeof *idx);
+    uint64_t *key = tier__malloc_n(c->a, n, sizeof *key);
+    uint32_t *idx = tier__malloc_n(c->a, n, sizeof *idx);
     int rc;
     if (c->ref && !c->ref->collect) {
         tier__free(c->a, key);
@@ -425,7 +425,7 @@ static int coalesce_texts(tier__ectx *c, const tier__pexpr *e, tier__eval_val *a
     for (i = 0; i < e->n_args; i++) {
         if (args[i].type != TIER__PT_TEXT)
             continue;
-        map[i] = tier__malloc(c->a, (args[i].n_texts ? args[i].n_texts : 1) * sizeof **map);
+        map[i] = tier__malloc_n(c->a, args[i].n_texts, sizeof **map);
         if (!map[i])
             goto done;
         for (k = 0; k < args[i].n_texts; k++) {
@@ -434,7 +434,7 @@ static int coalesce_texts(tier__ectx *c, const tier__pexpr *e, tier__eval_val *a
                 goto done;
         }
     }
-    if (!(o = tier__malloc(c->a, (c->n ? c->n : 1) * sizeof *o)))
+    if (!(o = tier__malloc_n(c->a, c->n, sizeof *o)))
         goto done;
     for (r = 0; r < c->n; r++) {
         o[r] = -1;
@@ -534,7 +534,7 @@ static int call(tier__ectx *c, const tier__pexpr *e, tier__eval_val *out, char *
     }
     if (f == F_ABC) {
         double ta = 0.8, tb = 0.95;
-        int32_t *cls = tier__malloc(c->a, (n ? n : 1) * sizeof *cls);
+        int32_t *cls = tier__malloc_n(c->a, n, sizeof *cls);
         if (e->n_args == 3) {
             (void)constant(e->args[1], &ta);
             (void)constant(e->args[2], &tb);
@@ -545,7 +545,7 @@ static int call(tier__ectx *c, const tier__pexpr *e, tier__eval_val *out, char *
         }
         if (args[0].scalar) {
             /* One value for every row: expand it so that ties order by id like any column. */
-            double *col = tier__malloc(c->a, (n ? n : 1) * sizeof *col);
+            double *col = tier__malloc_n(c->a, n, sizeof *col);
             if (!col) {
                 tier__free(c->a, cls);
                 rc = tier__eval_nomem(e, err);
@@ -570,7 +570,7 @@ static int call(tier__ectx *c, const tier__pexpr *e, tier__eval_val *out, char *
         goto done;
     }
     {
-        double *o = tier__malloc(c->a, (n ? n : 1) * sizeof *o);
+        double *o = tier__malloc_n(c->a, n, sizeof *o);
         if (!o) {
             rc = tier__eval_nomem(e, err);
             goto done;

@@ -10,7 +10,7 @@
 
 void *tier__op_column(tier__ectx *c, size_t elem)
 {
-    return tier__malloc(c->a, (c->n ? c->n : 1) * elem);
+    return tier__malloc_n(c->a, c->n, elem);
 }
 
 /* Makes a scalar a column (numbers, codes or bools). */
@@ -220,7 +220,7 @@ int tier__op_compare_texts(tier__ectx *c, const tier__pexpr *e, const tier__eval
         }
     } else {
         /* map[k]: the left code of right text k (-2: not among the left's texts). */
-        int32_t *map = tier__malloc(c->a, (rt->n_texts ? rt->n_texts : 1) * sizeof *map);
+        int32_t *map = tier__malloc_n(c->a, rt->n_texts, sizeof *map);
         tier__tdict d;
         const int32_t *lc = l->codes, *rc = rt->codes;
         size_t k;
