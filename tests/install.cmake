@@ -84,8 +84,16 @@ expect_files(development "${files_development}"
     "^lib/pkgconfig/libtier\\.pc$" "^lib/cmake/libtier/libtierConfig\\.cmake$"
     "^lib/cmake/libtier/libtierConfigVersion\\.cmake$" "^lib/cmake/libtier/libtierTargets\\.cmake$"
   REFUSE "^bin/" "^lib/libtier\\.so\\." "^share/libtier/")
-# Together the two are the whole install but for other components' files (the Lua module).
-set(both ${files_runtime} ${files_development})
+# python: the package (docs/python.md) with the _config.py naming the installed library.
+set(cprefix "${TIER_WORK_DIR}/only-python")
+step("install the python component into ${cprefix}" "${CMAKE_COMMAND}" --install
+  "${TIER_BUILD_DIR}" --prefix "${cprefix}" --component python)
+installed_files("${cprefix}" files_python)
+expect_files(python "${files_python}"
+  WANT "/libtier/__init__\\.py$" "/libtier/_config\\.py$" "/libtier/py\\.typed$"
+  REFUSE "^bin/" "^include/" "\\.so" "\\.a$" "^share/")
+# Together the three are the whole install but for other components' files (the Lua module).
+set(both ${files_runtime} ${files_development} ${files_python})
 list(SORT both)
 
 step("install into ${prefix}" "${CMAKE_COMMAND}" --install "${TIER_BUILD_DIR}" --prefix "${prefix}")

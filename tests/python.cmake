@@ -72,3 +72,28 @@ foreach(run ${_tier_py_runs})
     LABELS "python"
     TIMEOUT 900)
 endforeach()
+
+# The package installed as a user installs it: cmake --install (components runtime and python)
+# and pip install --no-build-isolation, imported from a clean environment by each interpreter.
+set(_tier_py_interpreters)
+foreach(run ${_tier_py_runs})
+  string(REGEX REPLACE "^[^=]*=" "" _python "${run}")
+  list(APPEND _tier_py_interpreters "${_python}")
+endforeach()
+if(_tier_py_interpreters AND NOT TIER_SANITIZE)  # an ASan library needs LD_PRELOAD
+  add_test(NAME python_install
+    COMMAND sh "${PROJECT_SOURCE_DIR}/tests/python-install.sh" "${PROJECT_BINARY_DIR}"
+      "${PROJECT_SOURCE_DIR}" ${_tier_py_interpreters})
+  set_tests_properties(python_install PROPERTIES LABELS "python" TIMEOUT 300)
+endif()
+
+# The type check of the package (mypy from Debian, configured in bindings/python/pyproject.toml;
+# docs/python.md says which level and why).
+find_program(TIER_MYPY NAMES mypy NO_CACHE)
+if(TIER_MYPY)
+  add_test(NAME python_mypy
+    COMMAND "${TIER_MYPY}" --config-file "${_tier_py_src}/pyproject.toml"
+      --cache-dir "${PROJECT_BINARY_DIR}/mypy-cache" "${_tier_py_src}/libtier"
+    WORKING_DIRECTORY "${_tier_py_src}")
+  set_tests_properties(python_mypy PROPERTIES LABELS "python" TIMEOUT 300)
+endif()

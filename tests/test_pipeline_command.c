@@ -522,6 +522,20 @@ static void test_failed_command_leaves_the_earlier_settings_as_they_were(void **
     "                [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n" \
     "                [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--quiet]\n"
 
+#define REPORT_NOTES                                                                     \
+    "\n"                                                                                 \
+    "  runs as tier run does and writes one HTML page (inline SVG, no script, nothing\n" \
+    "  fetched; atomically to --out, else to standard output): the tier pyramid, the\n"  \
+    "  Pareto curve with the class thresholds, the R x F heatmap, the entitlement\n"     \
+    "  totals; with --state (the snapshot of the last tier run --state) also the\n"      \
+    "  migration matrix from the tiers in it and the top movers with their reasons.\n"   \
+    "  The state file is read, never written (docs/report.md)\n"
+
+static const char report_help[] =
+    "usage: tier report --input FILE --out FILE.html <reader flags> [--policy NAME|FILE]\n"
+    "                [--accounts FILE [--account-id COL]] [--models LIST] [--state "
+    "FILE]\n" REPORT_NOTES "\n" READER_FLAGS;
+
 static const char run_help[] =
     "usage: tier run --input FILE [--id COL --date COL --amount COL --margin COL]\n"
     "                [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n"
@@ -587,6 +601,8 @@ static const char all_help_head[] =
     "  run       tier every customer of a transaction log by a policy (built-in or file)\n"
     "  explain   why one customer got its tier: models, windows, rules, caps, flags\n"
     "  diff      what-if: two policies on the same data, or two --state snapshots: who moves\n"
+    "  report    one self-contained HTML page: tier pyramid, Pareto curve, R x F heatmap,\n"
+    "            entitlements; with --state the migration matrix and the top movers\n"
     "  policies  list the built-in policies, or print one (tier policies NAME)\n"
     "  lint      check a policy file: errors and warnings, one per line\n"
     "  override  pin a customer to a tier until a day, in a --state file (add, remove, list)\n"
@@ -612,6 +628,9 @@ static const char all_help_mid[] =
     "         [--accounts FILE [--account-id COL]] [--models LIST] <reader flags>\n"
     "tier diff --state OLD --against-state NEW [--format text|csv|json] [--out FILE]\n"
     "         [--quiet]\n" DIFF_NOTES "\n"
+    "tier report --input FILE --out FILE.html <reader flags> [--policy NAME|FILE]\n"
+    "         [--accounts FILE [--account-id COL]] [--models LIST] [--state FILE]\n" REPORT_NOTES
+    "\n"
     "tier policies [NAME]\n" POLICIES_NOTES "\n"
     "tier lint POLICY [--quiet]\n" LINT_NOTES "\n"
     "tier override add --state FILE --customer ID --tier T --reason TEXT --author NAME\n"
@@ -634,17 +653,12 @@ static void test_usage_of_each_command_is_what_tier_help_prints(void **state)
     static const struct {
         const char *command, *text;
     } cases[] = {
-        {"run", run_help},
-        {"explain", explain_help},
-        {"diff", diff_help},
-        {"policies", policies_help},
-        {"lint", lint_help},
-        {"fit clv", fit_clv_help},
-        {"clv", clv_help},
-        {"version", "usage: tier version\n"},
-        {"fit sbg", fit_sbg_help},
-        {"override", override_help},
-        {NULL, NULL},
+        {"run", run_help},         {"explain", explain_help},
+        {"diff", diff_help},       {"policies", policies_help},
+        {"lint", lint_help},       {"fit clv", fit_clv_help},
+        {"clv", clv_help},         {"version", "usage: tier version\n"},
+        {"fit sbg", fit_sbg_help}, {"override", override_help},
+        {"report", report_help},   {NULL, NULL},
     };
     static char all_help[8192];
     size_t i;

@@ -147,14 +147,6 @@ static void test_retier_every_builtin_policy_matches_its_batch_recompute(void **
             fail_msg("%s: %s", name, tier_pipeline_last_error(p));
         tst_sink_reset(&out);
         rc = tier_pipeline_retier(p, &rt);
-        if (strcmp(name, "b2b-full") == 0) {
-            /* Routing and hierarchies fill capacities and groups from the whole book. */
-            assert_int_equal(rc, TIER_EINVAL);
-            assert_non_null(strstr(tier_pipeline_last_error(p), "next batch run"));
-            assert_null(rt);
-            tier_pipeline_free(p);
-            continue;
-        }
         if (rc != TIER_OK)
             fail_msg("%s: %s", name, tier_pipeline_last_error(p));
         book = (tier_book *)tier_pipeline_book(p);
@@ -185,6 +177,80 @@ static void test_retier_every_builtin_policy_matches_its_batch_recompute(void **
         test_free(before);
         tier_pipeline_free(p); /* frees the retier */
     }
+}
+
+/* ---- a refused invoice: savepoint, rollback, re-tier back -------------------------------- */
+
+/* Customer i's state in the retier as text: tier, reason, flags, route and every model output. */
+static void retier_state(const tier_retier *rt, const tier_frame *f, size_t i, char *out,
+                         size_t cap)
+{
+    size_t col, n;
+    n = (size_t)snprintf(out, cap, "%s|%s|%s|%s", tier_retier_tier_name(rt, i),
+                         tier_retier_reason(rt, i), tier_retier_flags(rt, i),
+                         tier_retier_route(rt, i));
+    for (col = 0; col < tier_frame_column_count(f) && n < cap; col++) {
+        const char *name = tier_frame_column_name(f, col);
+        double x;
+        if (!strchr(name, '.') || tier_frame_column_type(f, col) != TIER_VALUE_NUMBER)
+            continue;
+        assert_int_equal(tier_retier_number(rt, i, name, &x), TIER_OK);
+        n += (size_t)snprintf(out + n, cap - n, "|%.17g", x);
+    }
+    assert_true(n < cap);
+}
+
+/* The ERP's try: a savepoint, the invoice (and an attribute), the re-tiering; refused: the
+ * rollback, and re-tiering the customer again gives back exactly what it had (the retier is
+ * deterministic in the book), and the batch recompute is the original run again. */
+static void test_retier_after_a_rollback_gives_back_the_customers_state(void **state)
+{
+    tier_allocator a = tst_allocator();
+    tst_sink out;
+    tier_pipeline *p = NULL;
+    tier_retier *rt = NULL;
+    tier_result *same;
+    tier_book *book;
+    const tier_frame *f;
+    char before[4096], during[4096], after[4096];
+    int32_t last;
+    size_t n, i, moved = 0;
+    (void)state;
+    assert_int_equal(tier_pipeline_new(&p, &a), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "input", tst_data_path("b2b_invoices.csv")), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "accounts", tst_data_path("b2b_accounts.csv")), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "policy", "b2b-sabc"), TIER_OK);
+    memset(&out, 0, sizeof out);
+    assert_int_equal(tier_pipeline_set_output(p, tst_sink_write, &out), TIER_OK);
+    assert_int_equal(tier_pipeline_run(p), TIER_OK);
+    tst_sink_reset(&out);
+    assert_int_equal(tier_pipeline_retier(p, &rt), TIER_OK);
+    book = (tier_book *)tier_pipeline_book(p);
+    f = tier_result_frame(tier_pipeline_result(p));
+    n = tier_book_customer_count(book);
+    assert_int_equal(tier_book_day_range(book, NULL, &last), TIER_OK);
+    for (i = 0; i < n; i += n / 20) {
+        size_t len;
+        const char *id = tier_book_customer_id(book, i, &len);
+        retier_state(rt, f, i, before, sizeof before);
+        assert_int_equal(tier_book_savepoint(book), TIER_OK);
+        assert_int_equal(tier_book_add_txn(book, id, len, last - 1, 3e6, NAN), TIER_OK);
+        assert_int_equal(tier_book_set_number(book, i, "arrears_days", 200), TIER_OK);
+        assert_int_equal(tier_retier_customer(rt, book, i), TIER_OK);
+        retier_state(rt, f, i, during, sizeof during);
+        moved += strcmp(before, during) != 0;
+        assert_int_equal(tier_book_rollback(book), TIER_OK); /* the ERP refused the invoice */
+        assert_int_equal(tier_retier_customer(rt, book, i), TIER_OK);
+        retier_state(rt, f, i, after, sizeof after);
+        assert_string_equal(after, before);
+    }
+    assert_true(moved > 5); /* the invoices did change the customers while they were in */
+    same = batch_of(rt, book);
+    expect_same(rt, same, 1);
+    for (i = 0; i < n; i++)
+        assert_int_equal(tier_result_tier(same, i), tier_result_tier(tier_pipeline_result(p), i));
+    tier_result_free(same);
+    tier_pipeline_free(p);
 }
 
 /* ---- a generated book ----------------------------------------------------------------------- */
@@ -347,6 +413,211 @@ static void test_retier_a_members_invoice_moves_its_whole_group(void **state)
     tier_result_free(run);
     tier_policy_free(pol);
     tier_book_free(book);
+}
+
+/* ---- routing: b2b-full with team capacities ---------------------------------------------- */
+
+/* b2b-full with `capacity` added to its national and regional team lines. */
+static tier_policy *b2b_full_with_capacities(size_t national, size_t regional)
+{
+    const char *text = tier_policy_builtin_text("b2b-full");
+    const char *nat = "team national \"head-office KA team\"";
+    const char *reg = "team regional \"regional KA team {region}\"";
+    char *buf = test_malloc(strlen(text) + 200), *w = buf;
+    const char *p = text, *q;
+    tier_policy *pol;
+    assert_non_null((q = strstr(p, nat)));
+    memcpy(w, p, (size_t)(q - p) + strlen(nat));
+    w += (q - p) + strlen(nat);
+    w += sprintf(w, " capacity %zu accounts", national);
+    p = q + strlen(nat);
+    assert_non_null((q = strstr(p, reg)));
+    memcpy(w, p, (size_t)(q - p) + strlen(reg));
+    w += (q - p) + strlen(reg);
+    w += sprintf(w, " capacity %zu accounts", regional);
+    strcpy(w, q + strlen(reg));
+    pol = policy_text(buf);
+    test_free(buf);
+    return pol;
+}
+
+/* The B2B example run with `pol` (pipeline owns book and retier). */
+static tier_pipeline *b2b_run(tier_allocator *a, const tier_policy *pol, const char *name)
+{
+    tier_pipeline *p = NULL;
+    tst_sink out;
+    assert_int_equal(tier_pipeline_new(&p, a), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "input", tst_data_path("b2b_invoices.csv")), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "accounts", tst_data_path("b2b_accounts.csv")), TIER_OK);
+    if (pol)
+        assert_int_equal(tier_pipeline_set_policy_ref(p, pol), TIER_OK);
+    else
+        assert_int_equal(tier_pipeline_set(p, "policy", name), TIER_OK);
+    memset(&out, 0, sizeof out);
+    assert_int_equal(tier_pipeline_set_output(p, tst_sink_write, &out), TIER_OK);
+    if (tier_pipeline_run(p) != TIER_OK)
+        fail_msg("%s", tier_pipeline_last_error(p));
+    tst_sink_reset(&out);
+    return p;
+}
+
+/* Rows routed to `team` (a group counts once: its members share the route), and the largest
+ * count of any team whose name starts with `prefix`. */
+static size_t team_rows(const tier_result *r, const char *team, const char *prefix, size_t *most)
+{
+    size_t i, k, n = tier_result_customer_count(r), count = 0, nt = 0;
+    const char *names[64];
+    size_t counts[64];
+    for (i = 0; i < n; i++) {
+        const char *t = tier_result_route(r, i);
+        if (!*t || strncmp(tier_result_reason(r, i), "member of ", 10) == 0)
+            continue;
+        count += strcmp(t, team) == 0;
+        if (strncmp(t, prefix, strlen(prefix)) != 0)
+            continue;
+        for (k = 0; k < nt && strcmp(names[k], t) != 0; k++)
+            ;
+        if (k == nt) {
+            assert_true(nt < 64);
+            names[nt] = t;
+            counts[nt++] = 0;
+        }
+        counts[k]++;
+    }
+    for (*most = 0, k = 0; k < nt; k++)
+        if (counts[k] > *most)
+            *most = counts[k];
+    return count;
+}
+
+/* Makes a customer of scope `want` (attribute "scope"; without a parent, not a member, not S)
+ * a key account: tries the best scorecard figures and a large invoice on each candidate inside a
+ * book savepoint, keeps the
+ * first that the retier places in S and rolls the others back (re-tiering them back). */
+static size_t promote(tier_retier *rt, tier_book *book, const char *want, int32_t day)
+{
+    static const struct {
+        const char *name;
+        double value;
+    } best[] = {{"contract_arr", 5e6},     {"gross_margin", 0.6}, {"payment_score", 100},
+                {"arrears_days", 0},       {"defaults", 0},       {"growth_rate", 0.5},
+                {"years_cooperation", 20}, {"referrals", 10},     {"modules_used", 4},
+                {"employees", 5000},       {"support_tickets", 0}};
+    size_t i, k, n = tier_book_customer_count(book);
+    for (i = 0; i < n; i++) {
+        const char *scope = NULL, *parent = NULL;
+        if (tier_book_get_text(book, i, "scope", &scope) != TIER_OK || strcmp(scope, want) != 0)
+            continue;
+        if (tier_book_get_text(book, i, "parent_account", &parent) == TIER_OK && *parent)
+            continue;
+        if (strcmp(tier_retier_tier_name(rt, i), "S") == 0 ||
+            strncmp(tier_retier_reason(rt, i), "member of", 9) == 0)
+            continue;
+        assert_int_equal(tier_book_savepoint(book), TIER_OK);
+        for (k = 0; k < TST_COUNT(best); k++)
+            assert_int_equal(tier_book_set_number(book, i, best[k].name, best[k].value), TIER_OK);
+        invoice(rt, book, i, day, 5e6);
+        if (strcmp(tier_retier_tier_name(rt, i), "S") == 0) {
+            assert_int_equal(tier_book_release(book), TIER_OK);
+            return i;
+        }
+        assert_int_equal(tier_book_rollback(book), TIER_OK);
+        assert_int_equal(tier_retier_customer(rt, book, i), TIER_OK);
+    }
+    fail_msg("no %s account becomes S", want);
+    return 0;
+}
+
+/* The whole retier agrees with its batch recompute (tier, reason, flags, route), and the batch
+ * gives a notice for the teams over their capacity. */
+static void expect_batch(tier_retier *rt, tier_book *book, const char *notice)
+{
+    tier_result *r = batch_of(rt, book);
+    size_t k, found = 0;
+    expect_same(rt, r, 0);
+    for (k = 0; k < tier_result_notice_count(r); k++)
+        found += notice && strstr(tier_result_notice(r, k), notice) != NULL;
+    if (notice && !found)
+        fail_msg("no notice about %s", notice);
+    tier_result_free(r);
+}
+
+/* Key accounts are routed to teams with capacities; the one-row path and the batch recompute
+ * both route a row alone against the run's frozen use of its team, so a newly promoted account
+ * overflows a full team (and one that is not full takes it), an account the run placed keeps its
+ * place, and nobody else moves. */
+static void test_retier_routes_against_the_frozen_team_capacities(void **state)
+{
+    tier_allocator a = tst_allocator();
+    tier_pipeline *base = b2b_run(&a, NULL, "b2b-full"), *p;
+    tier_policy *pol;
+    tier_retier *rt = NULL;
+    tier_book *book;
+    size_t national, regional, nat, reg, member, keeper = SIZE_MAX, over = SIZE_MAX, i, n;
+    const char **routes;
+    int32_t last;
+    (void)state;
+    national =
+        team_rows(tier_pipeline_result(base), "head-office KA team", "regional KA team", &regional);
+    assert_true(national > 0 && regional > 1);
+    tier_pipeline_free(base);
+    /* The national team one account short (the run leaves its smallest key account over); the
+     * largest regional team exactly full, the others not. */
+    pol = b2b_full_with_capacities(national - 1, regional);
+    p = b2b_run(&a, pol, NULL);
+    if (tier_pipeline_retier(p, &rt) != TIER_OK)
+        fail_msg("freeze: %s", tier_pipeline_last_error(p));
+    book = (tier_book *)tier_pipeline_book(p);
+    n = tier_book_customer_count(book);
+    expect_batch(rt, book, "head-office KA team"); /* unchanged: the run's routes and notice */
+    assert_int_equal(tier_book_day_range(book, NULL, &last), TIER_OK);
+    routes = test_calloc(n, sizeof *routes);
+    for (i = 0; i < n; i++) {
+        routes[i] = tier_retier_route(rt, i);
+        if (strstr(tier_retier_flags(rt, i), "route_overflow"))
+            over = i;
+        if (!strcmp(routes[i], "head-office KA team"))
+            keeper = i;
+    }
+    assert_true(over < n && keeper < n);
+    /* The account the run left over the capacity buys a lot: in revenue order it would now come
+     * before another account of the team, but a row is routed alone against the frozen use of
+     * its team (full without it): it stays over, and nobody is pushed out. */
+    invoice(rt, book, over, last, 9e6);
+    assert_string_equal(tier_retier_route(rt, over), "");
+    assert_non_null(strstr(tier_retier_flags(rt, over), "route_overflow"));
+    for (i = 0; i < n; i++)
+        assert_string_equal(tier_retier_route(rt, i), routes[i]);
+    expect_batch(rt, book, "head-office KA team");
+    /* A national account becomes a key account: the head-office team is full. */
+    nat = promote(rt, book, "national", last);
+    assert_string_equal(tier_retier_route(rt, nat), "");
+    assert_non_null(strstr(tier_retier_flags(rt, nat), "route_overflow"));
+    expect_batch(rt, book, "head-office KA team");
+    /* An account the run placed in the team buys more: it keeps its place. */
+    invoice(rt, book, keeper, last, 1000);
+    assert_string_equal(tier_retier_route(rt, keeper), "head-office KA team");
+    assert_null(strstr(tier_retier_flags(rt, keeper), "route_overflow"));
+    /* A regional account becomes a key account: its region's team takes it unless it is the
+     * full one; either way the batch agrees. */
+    reg = promote(rt, book, "regional", last);
+    assert_true(*tier_retier_route(rt, reg) ||
+                strstr(tier_retier_flags(rt, reg), "route_overflow"));
+    expect_batch(rt, book, "head-office KA team");
+    /* A member of a group: its group's row is re-evaluated, every member follows. */
+    for (member = 0; member < n && strncmp(tier_retier_reason(rt, member), "member of", 9) != 0;
+         member++)
+        ;
+    assert_true(member < n);
+    invoice(rt, book, member, last, 4e6);
+    expect_batch(rt, book, "head-office KA team");
+    /* Several more, big and small, and refunds. */
+    for (i = 0; i < n; i += n / 12)
+        invoice(rt, book, i, last - 3, i % 2 ? 2.5e6 : -500.0);
+    expect_batch(rt, book, "head-office KA team");
+    test_free(routes);
+    tier_pipeline_free(p);
+    tier_policy_free(pol);
 }
 
 /* ---- history -------------------------------------------------------------------------------- */
@@ -664,7 +935,49 @@ static int oom_retier(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
+static const char routed_policy[] = "libtier-policy 1\n"
+                                    "window revenue = revenue over 12 months\n"
+                                    "tier S {\n    rule \"some revenue\" when revenue > 2000\n}\n"
+                                    "tier C {\n    rule \"the rest\" when true\n}\n"
+                                    "routing {\n    accounts when tier == \"S\"\n"
+                                    "    team local \"sales\" capacity 3 accounts\n}\n";
+
+/* The same with a policy that routes (the frozen routing, the one-row route), a row routed and
+ * one over the capacity re-tiered. */
+static int oom_retier_routes(const tier_allocator *alloc, void *ud)
+{
+    tier_book *book = ud;
+    tier_policy *pol = policy_text(routed_policy);
+    tier_result *run = NULL;
+    tier_retier *rt = NULL;
+    size_t i, n = tier_book_customer_count(book), routed = 0, over = 0;
+    int rc;
+    assert_int_equal(tier_result_new(&run, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_run(run, book, NULL, 0, pol), TIER_OK);
+    for (i = 0; i < n; i++) {
+        routed += *tier_result_route(run, i) != 0;
+        over += strstr(tier_result_flags(run, i), "route_overflow") != NULL;
+    }
+    assert_true(routed == 3 && over > 0);
+    rc = tier_retier_new(&rt, run, book, NULL, 0, pol, NULL, alloc);
+    for (i = 0; i < n && rc == TIER_OK; i++) {
+        if (!*tier_result_route(run, i) && !strstr(tier_result_flags(run, i), "route_overflow"))
+            continue;
+        rc = tier_retier_customer(rt, book, i);
+        assert_string_equal(tier_retier_route(rt, i), tier_result_route(run, i));
+        assert_string_equal(tier_retier_flags(rt, i), tier_result_flags(run, i));
+    }
+    if (rc != TIER_OK)
+        assert_int_equal(rc, TIER_ENOMEM);
+    tier_retier_free(rt);
+    tier_result_free(run);
+    tier_policy_free(pol);
+    return rc;
+}
+
 TST_MAIN(cmocka_unit_test(test_retier_every_builtin_policy_matches_its_batch_recompute),
+         cmocka_unit_test(test_retier_after_a_rollback_gives_back_the_customers_state),
+         cmocka_unit_test(test_retier_routes_against_the_frozen_team_capacities),
          cmocka_unit_test(test_retier_generated_book_matches_its_batch_recompute),
          cmocka_unit_test(test_retier_one_row_is_placed_against_the_frozen_population),
          cmocka_unit_test(test_retier_a_members_invoice_moves_its_whole_group),
@@ -672,4 +985,6 @@ TST_MAIN(cmocka_unit_test(test_retier_every_builtin_policy_matches_its_batch_rec
          cmocka_unit_test(test_retier_errors_name_the_customer_and_keep_its_tier),
          cmocka_unit_test(test_retier_a_failing_model_leaves_the_customer_as_it_was),
          cmocka_unit_test(test_retier_allocates_nothing_in_the_steady_state),
-         TST_OOM_WALK(test_retier_survives_every_failed_allocation, oom_retier, small_book, 20))
+         TST_OOM_WALK(test_retier_survives_every_failed_allocation, oom_retier, small_book, 20),
+         TST_OOM_WALK(test_retier_with_routing_survives_every_failed_allocation, oom_retier_routes,
+                      small_book, 20))

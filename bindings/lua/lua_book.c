@@ -596,6 +596,48 @@ static int book_merge(lua_State *L)
     return 1;
 }
 
+/* ---- savepoints ---- */
+
+/* book:savepoint() -> the number of open savepoints | nil, message, code: a host tries changes
+ * (an invoice) and undoes them with book:rollback() or keeps them with book:release(). */
+static int book_savepoint(lua_State *L)
+{
+    tier_book *book = check_book(L);
+    int rc = tier_book_savepoint(book);
+    if (rc != TIER_OK)
+        return fail_book(L, book, rc);
+    lua_pushinteger(L, (lua_Integer)tier_book_savepoint_depth(book));
+    return 1;
+}
+
+/* book:rollback() / book:release() -> true | nil, message, TIER_ESTATE (no open savepoint) */
+static int book_close_savepoint(lua_State *L, int (*close)(tier_book *))
+{
+    tier_book *book = check_book(L);
+    int rc = close(book);
+    if (rc != TIER_OK)
+        return fail_book(L, book, rc);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int book_rollback(lua_State *L)
+{
+    return book_close_savepoint(L, tier_book_rollback);
+}
+
+static int book_release(lua_State *L)
+{
+    return book_close_savepoint(L, tier_book_release);
+}
+
+/* book:savepoints() -> the number of open savepoints */
+static int book_savepoints(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)tier_book_savepoint_depth(check_book(L)));
+    return 1;
+}
+
 /* ---- CSV ---- */
 
 /* Pushes option `key` of the options table `opts` (0: none, then nil); returns its type. */
@@ -780,6 +822,10 @@ void lt_open_book(lua_State *L)
         {"attributes", book_attributes},
         {"record", book_record},
         {"merge", book_merge},
+        {"savepoint", book_savepoint},
+        {"rollback", book_rollback},
+        {"release", book_release},
+        {"savepoints", book_savepoints},
         {"read_csv", book_read_csv},
         {"read_csv_text", book_read_csv_text},
         {"read_attributes", book_read_attributes},

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* libtier.Retier (retier.h): a finished run frozen so that one customer at a time is re-scored
  * and re-tiered after a new invoice. Compiled only when include/tier/retier.h exists. */
+#include <stdio.h>
 #include <string.h>
 
 #include <tier/retier.h>
@@ -60,14 +61,15 @@ int lt_retier_new(lua_State *L)
     rc = tier_retier_new(&rt, (const tier_result *)res->ptr,
                          (const tier_book *)res->dep[LT_DEP_BOOK]->ptr, models, res->n_models,
                          (const tier_policy *)res->dep[LT_DEP_POLICY]->ptr, h, NULL);
-    if (rc == TIER_EINVAL)
-        return lt_fail(L, rc,
-                       "cannot freeze the run: not a run of its policy and book, or a "
-                       "policy the retier cannot freeze");
-    if (rc == TIER_ESTATE)
-        return lt_fail(L, rc, "cannot freeze the run: a model is not fitted");
-    if (rc != TIER_OK)
-        return lt_fail(L, rc, NULL);
+    if (rc != TIER_OK) {
+        /* On failure the library gives a handle that only tells why (NULL when not even that
+         * could be allocated): its message names the reason, e.g. the rule or the model. */
+        char msg[512];
+        snprintf(msg, sizeof msg, "cannot freeze the run: %s",
+                 rt ? tier_retier_last_error(rt) : "out of memory");
+        tier_retier_free(rt);
+        return lt_fail(L, rc, msg);
+    }
     box->ptr = rt;
     /* The retier borrows the run's book, policy, models and the history: keep them alive. */
     lua_getiuservalue(L, 1, LT_DEP_BOOK + 1);

@@ -4,7 +4,9 @@
 -- (a retier: the nightly run frozen, nothing else recomputed) and checks the invoice's terms
 -- against the entitlements of the customer's tier: the discount against `discount_max` (percent)
 -- and the payment terms against `credit_days`. An invoice asking for more is refused with a
--- message naming the customer, the tier, the limit and what was asked.
+-- message naming the customer, the tier, the limit and what was asked, and is not booked: the
+-- invoice is tried inside a savepoint of the book, rolled back on refusal, and the customer is
+-- re-tiered again so that the retier holds its tier before the invoice.
 --
 -- The host calls plugin.start(config) once and plugin.post(invoice) per posted invoice.
 local tier = require "libtier"
@@ -53,19 +55,31 @@ end
 -- terms (days). Returns accepted (boolean) and a message.
 function plugin.post(invoice)
     local net = invoice.amount * (1 - invoice.discount / 100)
+    assert(book:savepoint())
     local index = assert(book:add_txn(invoice.customer, invoice.date, net))
     local t, placed = tier_after(index)
     local ceiling, credit = limits(t, index, placed)
     local who = string.format("customer %s (tier %s%s)", invoice.customer, t,
         placed and "" or ", not tiered before the next run")
+    local refusal
     if invoice.discount > ceiling then
-        return false, string.format("%s may get at most %g%% discount, asked %g%%", who,
-            ceiling, invoice.discount)
+        refusal = string.format("%s may get at most %g%% discount, asked %g%%", who, ceiling,
+            invoice.discount)
+    elseif invoice.terms > credit then
+        refusal = string.format("%s has credit terms of at most %d days, asked %d days", who,
+            credit, invoice.terms)
     end
-    if invoice.terms > credit then
-        return false, string.format("%s has credit terms of at most %d days, asked %d days",
-            who, credit, invoice.terms)
+    if refusal then
+        -- Not booked: the book as before the invoice, and the customer re-tiered on it again
+        -- (the same book gives the same tier as before the invoice). A customer the invoice
+        -- created is gone with it.
+        assert(book:rollback())
+        if index <= #book then
+            tier_after(index)
+        end
+        return false, refusal
     end
+    assert(book:release())
     return true, string.format("%s: discount %g%% within %g%%, %d days within %d", who,
         invoice.discount, ceiling, invoice.terms, credit)
 end

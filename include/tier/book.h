@@ -338,6 +338,54 @@ TIER_API int tier_book_load_rows(tier_book *book, const tier_column *columns, si
 TIER_API int tier_book_load_columns(tier_book *book, const tier_column *columns, size_t ncolumns,
                                     const void *const *values, size_t nrows, unsigned flags);
 
+/**
+ * Opens a savepoint: a mark that tier_book_rollback() takes the book back to exactly, so that a
+ * host can try changes (an invoice) inside its own transaction and undo them when it refuses
+ * them. Between the savepoint and its rollback or release the book may take transactions and
+ * customers (tier_book_add_txn(), tier_book_add_txns(), tier_book_add_customer(), CSV
+ * transaction reads) and attribute values set one at a time (tier_book_set_number(),
+ * tier_book_set_text()); attribute loads (records, tier_book_load_rows(),
+ * tier_book_load_columns(), accounts files) and tier_book_merge() are refused with TIER_ESTATE,
+ * and the book's options must not change. Savepoints nest: each is closed by one rollback or
+ * one release, innermost first; releasing an inner one keeps its changes, which the enclosing
+ * one can still roll back. Each change made inside a savepoint keeps what it overwrote until
+ * the outermost savepoint is closed (a customer's old figures, an attribute's old value).
+ * docs/book.md, "Savepoints".
+ * @param book the book.
+ * @return TIER_OK, TIER_EINVAL (NULL book) or TIER_ENOMEM (the book is unchanged).
+ * @since 0.4.0
+ */
+TIER_API TIER_WARN_UNUSED_RESULT int tier_book_savepoint(tier_book *book);
+
+/**
+ * Undoes everything since the innermost open savepoint and closes it: customers and
+ * transactions added since are gone, every customer's figures and every attribute value are
+ * those of the savepoint, attribute names created since are forgotten, and the book's
+ * per-customer transaction index stays valid. Never allocates, cannot fail on an open
+ * savepoint.
+ * @param book the book.
+ * @return TIER_OK, TIER_EINVAL (NULL book) or TIER_ESTATE (no open savepoint).
+ * @since 0.4.0
+ */
+TIER_API int tier_book_rollback(tier_book *book);
+
+/**
+ * Keeps the changes made since the innermost open savepoint and closes it (an enclosing
+ * savepoint can still undo them). Never allocates.
+ * @param book the book.
+ * @return TIER_OK, TIER_EINVAL (NULL book) or TIER_ESTATE (no open savepoint).
+ * @since 0.4.0
+ */
+TIER_API int tier_book_release(tier_book *book);
+
+/**
+ * The number of open savepoints.
+ * @param book the book.
+ * @return how many savepoints are open (0 for NULL).
+ * @since 0.4.0
+ */
+TIER_API size_t tier_book_savepoint_depth(const tier_book *book);
+
 TIER_END_DECL
 
 /** @} */

@@ -72,7 +72,10 @@
  * |                | exist, pin `customer` with the override_* settings, save it            |
  * |                | atomically), `override_remove` (drop the `customer`'s override),       |
  * |                | `override_list` (write the overrides as CSV: customer_id,tier,until,   |
- * |                | reason,author,created); the override runs read no input                |
+ * |                | reason,author,created); the override runs read no input; (since 0.4.0) |
+ * |                | `report` (as `tiers`, then one self-contained HTML page instead of     |
+ * |                | rows: inline SVG charts, no script; with `state` the migration matrix  |
+ * |                | and the top movers; the state is read, never written; docs/report.md)  |
  * | against        | (since 0.3.0) `diff`: the policy to compare with, as `policy` takes it |
  * | customer       | (since 0.3.0) the customer id `explain` explains, or whose override    |
  * |                | an override run adds or removes                                        |
@@ -83,6 +86,8 @@
  * |                | `explain`: loaded and applied, never saved; the explanation ends with  |
  * |                | the customer's history (tier before the run, since, dwell, runs in the |
  * |                | tier, failing counter, last move and its reason, active override)      |
+ * |                | `report` (0.4.0): must exist; loaded and applied, never saved; the     |
+ * |                | page compares it with the state after the run                          |
  * | ledger         | (since 0.3.0) with `state`, a path prefix: a successful `tiers` run    |
  * |                | writes the moves to PREFIX.csv, the from->to matrix to                 |
  * |                | PREFIX-matrix.csv and the JSON ledger to PREFIX.json, atomically       |
@@ -384,9 +389,11 @@ typedef enum tier_pipeline_command_flag {
  * "override add" (`--state`, `--customer`, `--tier`, `--reason`, `--author`, `--until`: the
  * settings state, customer and override_*), "override remove" (`--state`, `--customer`) and
  * "override list" (`--state`); `run` takes `--state` and `--ledger`, `explain` `--state`.
+ * Since 0.4.0 also "report" (the reader flags, `--policy`, `--out`, `--accounts`,
+ * `--account-id`, `--models`, `--state`: `produce` is `report`).
  * @param pipeline a pipeline fresh from tier_pipeline_new() (host hooks may be set already).
- * @param command "run", "fit clv", "clv", "explain", "diff", "lint", "policies", "override add",
- *        "override remove" or "override list".
+ * @param command "run", "fit clv", "clv", "explain", "diff", "report", "lint", "policies",
+ *        "override add", "override remove" or "override list".
  * @param argc the number of arguments.
  * @param argv the arguments (borrowed for the call only); may be NULL when `argc` is 0.
  * @param[out] flags set to the ::tier_pipeline_command_flag bits found (0 on failure); may be

@@ -47,9 +47,8 @@ typedef struct tier_retier tier_retier;
  *        the retier): re-tiering decides hysteresis, dwell and overrides as the next run would.
  * @param alloc the allocator (NULL for malloc); copied.
  * @return TIER_OK, TIER_EINVAL (arguments; `result` is not a run of this policy and book; a
- *         policy the retier cannot freeze: one that routes accounts to teams, or a hierarchy with
- *         children = own; the message says why), TIER_ESTATE (a model not fitted) or
- *         TIER_ENOMEM.
+ *         policy the retier cannot freeze: a hierarchy with children = own; the message says
+ *         why), TIER_ESTATE (a model not fitted) or TIER_ENOMEM.
  * @since 0.4.0
  */
 TIER_API TIER_WARN_UNUSED_RESULT int
@@ -72,7 +71,11 @@ TIER_API const char *tier_retier_last_error(const tier_retier *retier);
  * candidates); with a history, hysteresis, dwell and overrides decide as tier_history_apply()
  * would for the next run (the history is not changed). With a hierarchy (children = inherit) the
  * customer's group row is re-evaluated and every member of the group follows (groups and their
- * lead accounts stay as frozen). No allocation in the steady state; O(log
+ * lead accounts stay as frozen). With routing, the row's team is decided over its final tier,
+ * alone against the run's frozen use of the team (a row the run placed keeps its place while its
+ * revenue does not grow; another takes a place when the team's frozen use without it, plus it,
+ * fits the capacity; else route_overflow): nobody else moves (docs/retier.md, "Routing"). No
+ * allocation in the steady state; O(log
  * N) in the book size. All or nothing: on failure the customer keeps its previous tier.
  * @param retier the retier.
  * @param book the book the retier was made with.
@@ -138,7 +141,8 @@ TIER_API int tier_retier_entitlement(const tier_retier *retier, size_t customer,
 TIER_API const char *tier_retier_flags(const tier_retier *retier, size_t customer);
 
 /**
- * The team the customer is routed to.
+ * The team the customer is routed to (the run's, until re-tiered: then routed against the
+ * frozen capacities).
  * @param retier the retier.
  * @param customer the customer's index.
  * @return the team (borrowed, valid as long as the retier), "" when not routed or out of range.

@@ -45,7 +45,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "explain") == 0 ||
         strcmp(argv[1], "policies") == 0 || strcmp(argv[1], "lint") == 0 ||
-        strcmp(argv[1], "clv") == 0 || strcmp(argv[1], "diff") == 0)
+        strcmp(argv[1], "clv") == 0 || strcmp(argv[1], "diff") == 0 ||
+        strcmp(argv[1], "report") == 0)
         return cli_command(argv[1], argc - 1, argv + 1);
     if (strcmp(argv[1], "fit") == 0) {
         static const char *const models[] = {"fit clv", "fit sbg"};

@@ -173,6 +173,7 @@ void tier_book_free(tier_book *b)
     tier__free(&b->alloc, b->tx_margin);
     tier__free(&b->alloc, b->journal);
     tier__free(&b->alloc, b->touched);
+    tier__book_savepoint_free(b);
     tier__book_index_free(b);
     tier__free(&b->alloc, b);
 }

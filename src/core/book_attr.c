@@ -23,6 +23,13 @@ static attribute *find_attr(const tier_book *b, const char *name)
 int tier__book_reserve_attr(tier_book *b, const char *name, int type, size_t index)
 {
     attribute *at;
+    if (b->nsp) { /* loads put values without a way to fail: not inside a savepoint */
+        tier__errorf(b->err,
+                     "attribute \"%s\": attributes are loaded outside savepoints (inside "
+                     "one, set them with tier_book_set_number or tier_book_set_text)",
+                     name ? name : "");
+        return TIER_ESTATE;
+    }
     return attr_slot(b, name, type, index, &at);
 }
 
@@ -104,7 +111,8 @@ int tier_book_set_number(tier_book *b, size_t index, const char *name, double va
         tier__errorf(b->err, "attribute \"%s\" value is infinite", name ? name : "");
         return TIER_EINVAL;
     }
-    if ((rc = attr_slot(b, name, TIER_ATTR_NUMBER, index, &at)) != 0)
+    if ((rc = attr_slot(b, name, TIER_ATTR_NUMBER, index, &at)) != 0 ||
+        (rc = tier__book_attr_log(b, (size_t)(at - b->attrs), index)) != 0)
         return rc;
     at->num[index] = value;
     return TIER_OK;
@@ -198,11 +206,13 @@ int tier_book_set_text(tier_book *b, size_t index, const char *name, const char 
             return TIER_ENOMEM;
         }
     }
-    if ((rc = attr_slot(b, name, TIER_ATTR_TEXT, index, &at)) != 0) {
+    if ((rc = attr_slot(b, name, TIER_ATTR_TEXT, index, &at)) != 0 ||
+        (rc = tier__book_attr_log(b, (size_t)(at - b->attrs), index)) != 0) {
         tier__free(&b->alloc, copy);
         return rc;
     }
-    tier__free(&b->alloc, at->text[index]);
+    if (!b->nsp) /* inside a savepoint the undo entry owns the old text */
+        tier__free(&b->alloc, at->text[index]);
     at->text[index] = copy;
     return TIER_OK;
 }

@@ -41,6 +41,20 @@ typedef struct book_extent {
     uint32_t unordered_cust;
 } book_extent;
 
+/* One open savepoint (book_savepoint.c): the book as tier_book_savepoint found it, and where its
+ * figure journal and attribute undo entries start. */
+typedef struct book_savepoint {
+    book_extent mark;
+    size_t journal_from, undo_from;
+} book_savepoint;
+
+/* The value an attribute cell held before a set inside a savepoint (the old text is owned). */
+typedef struct attr_undo {
+    size_t attr, index;
+    double num;
+    char *text;
+} attr_undo;
+
 typedef struct journal_entry {
     uint32_t index;
     tier__figures before;
@@ -83,6 +97,14 @@ struct tier_book {
     size_t njournal, cap_journal;
     unsigned char *touched; /* bit per pre-existing customer journaled in this stage */
     size_t touched_bytes;
+    size_t stage_from; /* the first journal entry of the current stage (0 outside savepoints) */
+
+    /* Savepoints (book_savepoint.c): open levels, innermost last. While one is open the figure
+     * journal keeps every stage's entries and attribute sets are logged in `undo`. */
+    book_savepoint *sp;
+    size_t nsp, cap_sp;
+    attr_undo *undo;
+    size_t nundo, cap_undo;
 
     /* The index of each customer's kept transactions (book_index.c): built on first use by
      * tier__book_index_txns, then kept valid as transactions are added and rolled back. Two
@@ -139,5 +161,16 @@ void tier__book_index_free(tier_book *b);
  * there are (when *k > cap, ids holds no useful order: call again with room for *k). The index
  * must be built. */
 void tier__book_index_ids(const tier_book *b, size_t c, uint32_t *ids, size_t cap, size_t *k);
+
+/* book_savepoint.c: undoes everything since `mark` (figures from journal entry `journal_from`
+ * on, customers, transactions, the index, attribute sets from undo entry `undo_from` on and
+ * attribute names created since); never allocates. */
+void tier__book_undo_to(tier_book *b, const book_extent *mark, size_t journal_from,
+                        size_t undo_from);
+/* Logs attribute `attr`'s cell `index` before a set when a savepoint is open (TIER_OK outside
+ * one); TIER_ENOMEM leaves the book unchanged. tier__book_savepoint_free frees what the
+ * savepoints hold (with the book). */
+int tier__book_attr_log(tier_book *b, size_t attr, size_t index);
+void tier__book_savepoint_free(tier_book *b);
 
 #endif

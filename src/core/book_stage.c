@@ -12,7 +12,10 @@ void tier__book_begin(tier_book *b)
 {
     b->staging = 1;
     b->mark = b->live;
-    b->njournal = 0;
+    /* Inside a savepoint the journal keeps the entries of earlier stages: it undoes them too. */
+    if (!b->nsp)
+        b->njournal = 0;
+    b->stage_from = b->njournal;
     if (b->touched)
         memset(b->touched, 0, b->touched_bytes);
     b->err[0] = '\0';
@@ -21,27 +24,13 @@ void tier__book_begin(tier_book *b)
 void tier__book_commit(tier_book *b)
 {
     b->staging = 0;
-    b->njournal = 0;
+    if (!b->nsp)
+        b->njournal = 0;
 }
 
 void tier__book_rollback(tier_book *b)
 {
-    size_t i;
-    /* Restore figures of customers that existed before, newest entry last written first. */
-    for (i = b->njournal; i-- > 0;)
-        b->fig[b->journal[i].index] = b->journal[i].before;
-    for (i = b->live.ncust; i-- > b->mark.ncust;)
-        tier__book_slot_remove(b, i);
-    tier__book_index_rollback(b);
-    /* Attribute names created in the stage hold no value yet: forget them. */
-    while (b->live.nattr > b->mark.nattr) {
-        attribute *at = &b->attrs[--b->live.nattr];
-        tier__free(&b->alloc, at->num);
-        tier__free(&b->alloc, at->text);
-        tier__free(&b->alloc, at->name);
-    }
-    b->live = b->mark;
-    b->njournal = 0;
+    tier__book_undo_to(b, &b->mark, b->stage_from, b->nundo);
     b->staging = 0;
 }
 
@@ -451,6 +440,11 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
     if (!dst || !src || dst == src)
         return TIER_EINVAL;
     dst->err[0] = '\0';
+    if (dst->nsp) {
+        tier__errorf(dst->err, "cannot merge a book into one with an open savepoint (release or "
+                               "roll it back first)");
+        return TIER_ESTATE;
+    }
     if (dst->keep_txns && !src->keep_txns && src->live.ncust) {
         tier__errorf(dst->err, "the book to merge did not keep its transactions");
         return TIER_EINVAL;

@@ -154,6 +154,7 @@ static void clear(tier_retier *r)
     tier__policy_ref_free(&r->ref);
     texts_free(a, &r->reasons);
     texts_free(a, &r->flag_sets);
+    texts_free(a, &r->route_names);
     if (r->cap_text)
         tier__free_strings(a, r->cap_text, r->pol->n_tiers);
     tier__free_strings(a, r->names, r->n_names);
@@ -165,9 +166,10 @@ static void clear(tier_retier *r)
         tier__rowset_free(a, &r->rows);
     tier__type_memo_free(&r->memo);
     {
-        void *own[] = {r->models,   r->population, r->tier,     r->reason,   r->flags,
-                       r->map,      r->in_force,   r->expired,  r->save_num, r->save_code,
-                       r->win_from, r->member_of,  r->out_cust, r->out_tier, r->out_reason};
+        void *own[] = {r->models,   r->population, r->tier,       r->reason,
+                       r->flags,    r->map,        r->in_force,   r->expired,
+                       r->save_num, r->save_code,  r->win_from,   r->member_of,
+                       r->out_cust, r->out_tier,   r->out_reason, r->route_of};
         tier__free_all(a, own, sizeof own / sizeof *own);
     }
     memcpy(err, r->err, sizeof err);
@@ -272,12 +274,6 @@ static int check_run(tier_retier *r, const tier_result *res)
                          tier_result_tier_name(res, t), r->pol->tiers[t].name);
             return TIER_EINVAL;
         }
-    if (r->pol->route.present) {
-        tier__errorf(r->err, "the policy routes accounts to teams: routing capacities are filled "
-                             "by the whole book, so its customers are re-tiered by the next batch "
-                             "run only");
-        return TIER_EINVAL;
-    }
     if (r->pol->hier.present && r->pol->hier.children != TIER__PH_INHERIT) {
         tier__errorf(r->err, "the policy's hierarchy gives children their own rows (children = "
                              "own): a child's invoice changes two rows, which only the next batch "
@@ -416,9 +412,10 @@ static void flag_text(tier_retier *r, const uint64_t *bits);
 static int freeze_flag_sets(tier_retier *r)
 {
     uint64_t bits[1];
-    if (r->pol->n_flags > 8)
+    size_t nb = r->pol->n_flags + (r->pol->route.present ? 1 : 0); /* and route_overflow */
+    if (nb > 8)
         return TIER_OK; /* then a set is kept when it first comes up */
-    for (bits[0] = 0; bits[0] < (uint64_t)1 << r->pol->n_flags; bits[0]++) {
+    for (bits[0] = 0; bits[0] < (uint64_t)1 << nb; bits[0]++) {
         flag_text(r, bits);
         if (tier__buf_status(&r->fb) ||
             texts_add(&r->alloc, &r->flag_sets, tier__buf_data(&r->fb)) < 0)
@@ -482,6 +479,38 @@ static int freeze_policy(tier_retier *r, const tier_result *res)
     return TIER_OK;
 }
 
+/* The run's routing over its final tiers (after a history, those the history decided): what each
+ * team held and each row's part in it, against which a row is routed alone (docs/retier.md). */
+static int freeze_routing(tier_retier *r, const tier_result *res)
+{
+    tier__apply_in in;
+    tier__applied ap;
+    int32_t *tiers;
+    size_t i;
+    int rc;
+    if (!r->pol->route.present)
+        return TIER_OK;
+    if (!(tiers = tier__malloc(&r->alloc, (r->n + 1) * sizeof *tiers)))
+        return nomem(r, "freezing the routing");
+    for (i = 0; i < r->n; i++)
+        tiers[i] = tier_result_tier(res, i);
+    memset(&in, 0, sizeof in);
+    in.pol = r->pol;
+    in.origin = r->policy->origin;
+    in.book = r->book;
+    in.frame = r->frame;
+    in.as_of = r->as_of;
+    in.ref = &r->ref;
+    r->ref.collect_route = 1;
+    rc = tier__policy_flags(&in, tiers, &r->alloc, &ap, NULL, r->err);
+    r->ref.collect_route = 0;
+    tier__free(&r->alloc, tiers);
+    if (rc)
+        return rc;
+    tier__applied_free(&r->alloc, &ap);
+    return TIER_OK;
+}
+
 /* The first day of each window (they all end at the frozen as-of day), and the book's index of
  * each customer's transactions, built now so that no re-tiering pays for it. */
 static int freeze_windows(tier_retier *r)
@@ -500,23 +529,38 @@ static int freeze_windows(tier_retier *r)
     return TIER_OK;
 }
 
-/* The customers' tiers, reasons and flags as the run left them. */
+/* Every customer's tier, reason, flags and route from `res`. */
+static int customer_states(tier_retier *r, const tier_result *res)
+{
+    size_t i;
+    for (i = 0; i < r->n; i++) {
+        const char *team = tier_result_route(res, i);
+        r->tier[i] = tier_result_tier(res, i);
+        r->reason[i] = texts_add(&r->alloc, &r->reasons, tier_result_reason(res, i));
+        r->flags[i] = texts_add(&r->alloc, &r->flag_sets, tier_result_flags(res, i));
+        r->route_of[i] = team && *team ? texts_add(&r->alloc, &r->route_names, team) : -1;
+        if (r->reason[i] < 0 || r->flags[i] < 0 || (team && *team && r->route_of[i] < 0))
+            return nomem(r, "copying the reasons");
+    }
+    return TIER_OK;
+}
+
+/* The customers' tiers, reasons, flags and routes as the run left them. */
 static int freeze_customers(tier_retier *r, const tier_result *res)
 {
     size_t i;
     r->tier = tier__malloc(&r->alloc, (r->n + 1) * sizeof *r->tier);
     r->reason = tier__malloc(&r->alloc, (r->n + 1) * sizeof *r->reason);
     r->flags = tier__malloc(&r->alloc, (r->n + 1) * sizeof *r->flags);
-    if (!r->tier || !r->reason || !r->flags)
+    r->route_of = tier__malloc(&r->alloc, (r->n + 1) * sizeof *r->route_of);
+    if (!r->tier || !r->reason || !r->flags || !r->route_of)
         return nomem(r, "copying the tiers");
-    for (i = 0; i < r->n; i++) {
-        r->tier[i] = tier_result_tier(res, i);
-        r->reason[i] = texts_add(&r->alloc, &r->reasons, tier_result_reason(res, i));
-        r->flags[i] = texts_add(&r->alloc, &r->flag_sets, tier_result_flags(res, i));
-        if (r->reason[i] < 0 || r->flags[i] < 0)
-            return nomem(r, "copying the reasons");
+    if (r->pol->route.present && r->ref.route) { /* every team of the run, known now */
+        for (i = 0; i < r->ref.route->n_names; i++)
+            if (texts_add(&r->alloc, &r->route_names, r->ref.route->names[i]) < 0)
+                return nomem(r, "copying the routes");
     }
-    return TIER_OK;
+    return customer_states(r, res);
 }
 
 /* What the next run's decision needs from the history: the tier names, the previous state's
@@ -561,20 +605,11 @@ static int freeze_history(tier_retier *r)
 static int next_run(tier_retier *r)
 {
     tier_result *res = NULL;
-    size_t i;
     int rc = tier_result_new(&res, &r->alloc);
     if (rc)
         return nomem(r, "deciding the next run");
     if ((rc = tier_retier_batch(r, r->book, res)) == TIER_OK)
-        for (i = 0; i < r->n; i++) {
-            r->tier[i] = tier_result_tier(res, i);
-            r->reason[i] = texts_add(&r->alloc, &r->reasons, tier_result_reason(res, i));
-            r->flags[i] = texts_add(&r->alloc, &r->flag_sets, tier_result_flags(res, i));
-            if (r->reason[i] < 0 || r->flags[i] < 0) {
-                rc = nomem(r, "deciding the next run");
-                break;
-            }
-        }
+        rc = customer_states(r, res);
     tier_result_free(res);
     return rc;
 }
@@ -621,7 +656,8 @@ int tier_retier_new(tier_retier **out, const tier_result *result, const tier_boo
         }
     }
     if ((rc = check_run(r, result)) || (rc = freeze_models(r, models, model_count, result)) ||
-        (rc = freeze_groups(r)) || (rc = freeze_policy(r, result)) || (rc = freeze_windows(r)) ||
+        (rc = freeze_groups(r)) || (rc = freeze_policy(r, result)) ||
+        (rc = freeze_routing(r, result)) || (rc = freeze_windows(r)) ||
         (rc = freeze_customers(r, result)) || (history && (rc = freeze_history(r))))
         goto fail;
     if (history && (rc = next_run(r)) != TIER_OK)
@@ -672,12 +708,12 @@ static void flag_text(tier_retier *r, const uint64_t *bits)
     size_t f;
     tier__buf_reset(&r->fb);
     tier__buf_puts(&r->fb, "");
-    for (f = 0; f < r->pol->n_flags; f++) {
+    for (f = 0; f < r->pol->n_flags + (r->pol->route.present ? 1 : 0); f++) {
         if (!(bits[f / 64] >> (f % 64) & 1))
             continue;
         if (tier__buf_len(&r->fb))
             tier__buf_putc(&r->fb, ';');
-        tier__buf_puts(&r->fb, r->pol->flags[f].name);
+        tier__buf_puts(&r->fb, f < r->pol->n_flags ? r->pol->flags[f].name : "route_overflow");
     }
 }
 
@@ -728,9 +764,10 @@ static int32_t member_code(const tier_retier *r, size_t row)
 
 /* Places customer i's row (its group's with a hierarchy) against the frozen figures and decides
  * every customer that takes its tier from that row (i alone without a hierarchy) into
- * r->out_tier/out_reason[k] for r->out_cust[k], k < *count, and the row's flags into *fcode.
+ * r->out_tier/out_reason[k] for r->out_cust[k], k < *count, the row's flags into *fcode and its
+ * team into *rcode (-1: not routed; routed alone against the frozen run, over the final tier).
  * Nothing of the retier's tiers changes here. */
-static int place_customer(tier_retier *r, size_t i, size_t *count, int32_t *fcode)
+static int place_customer(tier_retier *r, size_t i, size_t *count, int32_t *fcode, int32_t *rcode)
 {
     tier__apply_in in;
     tier__rows_out ro;
@@ -745,6 +782,8 @@ static int place_customer(tier_retier *r, size_t i, size_t *count, int32_t *fcod
     in.frame = r->frame;
     in.as_of = r->as_of;
     in.ref = &r->ref;
+    r->cur_row = row;
+    in.row_ids = &r->cur_row;
     if (r->hier) {
         m0 = r->rows.member_start[row];
         m1 = r->rows.member_start[row + 1];
@@ -802,6 +841,9 @@ static int place_customer(tier_retier *r, size_t i, size_t *count, int32_t *fcod
     *fcode = texts_add(&r->alloc, &r->flag_sets, tier__buf_data(&r->fb));
     if (*fcode < 0 || tier__buf_status(&r->fb))
         return nomem(r, "keeping the flags");
+    *rcode = ro.route && ro.route[0] ? texts_add(&r->alloc, &r->route_names, ro.route[0]) : -1;
+    if (ro.route && ro.route[0] && *rcode < 0)
+        return nomem(r, "keeping the route");
     *count = n;
     return TIER_OK;
 }
@@ -809,7 +851,7 @@ static int place_customer(tier_retier *r, size_t i, size_t *count, int32_t *fcod
 int tier_retier_customer(tier_retier *r, const tier_book *book, size_t i)
 {
     size_t m, count = 0, k;
-    int32_t fcode = -1;
+    int32_t fcode = -1, rcode = -1;
     char w[160];
     int rc;
     if (!r)
@@ -843,7 +885,7 @@ int tier_retier_customer(tier_retier *r, const tier_book *book, size_t i)
             return rc;
         }
     }
-    if ((rc = place_customer(r, i, &count, &fcode)) != TIER_OK) {
+    if ((rc = place_customer(r, i, &count, &fcode, &rcode)) != TIER_OK) {
         char msg[TIER__ERR_SIZE];
         snprintf(msg, sizeof msg, "%s", r->err);
         tier__errorf(r->err, "%s: %s", who(book, i, w, sizeof w), msg);
@@ -855,6 +897,7 @@ int tier_retier_customer(tier_retier *r, const tier_book *book, size_t i)
         r->tier[r->out_cust[k]] = r->out_tier[k];
         r->reason[r->out_cust[k]] = r->out_reason[k];
         r->flags[r->out_cust[k]] = fcode;
+        r->route_of[r->out_cust[k]] = rcode;
     }
     r->err[0] = '\0';
     return TIER_OK;
@@ -885,8 +928,7 @@ const char *tier_retier_flags(const tier_retier *r, size_t i)
 
 const char *tier_retier_route(const tier_retier *r, size_t i)
 {
-    (void)r, (void)i;
-    return ""; /* a policy that routes cannot be frozen */
+    return r && i < r->n && r->route_of[i] >= 0 ? r->route_names.v[r->route_of[i]] : "";
 }
 
 int tier_retier_entitlement(const tier_retier *r, size_t i, const char *key, double *number,

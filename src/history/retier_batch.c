@@ -85,15 +85,15 @@ int tier_retier_batch(tier_retier *r, const tier_book *book, tier_result *out)
     }
     rc = tier__result_run_scored(out, book, r->models, r->n_models, r->policy, frame, &r->ref);
     if (rc) {
+        tier__result_forget_ref(out);
         tier__errorf(r->err, "%s", tier_result_last_error(out));
         return rc;
     }
-    if (!r->history)
-        return TIER_OK;
-    if ((rc = history_copy(r, &h)) != TIER_OK)
-        return rc;
-    if ((rc = tier_history_apply(h, out, book, r->policy)) != TIER_OK)
-        tier__errorf(r->err, "%s", tier_history_last_error(h));
-    tier_history_free(h);
+    if (r->history && (rc = history_copy(r, &h)) == TIER_OK) {
+        if ((rc = tier_history_apply(h, out, book, r->policy)) != TIER_OK)
+            tier__errorf(r->err, "%s", tier_history_last_error(h));
+        tier_history_free(h);
+    }
+    tier__result_forget_ref(out); /* the result outlives nothing of the retier */
     return rc;
 }

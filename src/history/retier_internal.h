@@ -45,6 +45,9 @@ struct tier_retier {
     int32_t *win_from;              /* [n_windows] the first day of each window (all end at `to`) */
     int32_t *tier, *reason, *flags; /* [n] current tier, indices into reasons / flag_sets */
     tier__rtexts reasons, flag_sets;
+    int32_t *route_of; /* [n] current team, index into route_names, -1 not routed */
+    tier__rtexts route_names;
+    size_t cur_row;  /* the row being re-tiered, in the frozen rows */
     char **cap_text; /* [n_tiers] "over the cap of ..." (NULL: no cap) */
     /* history: the next run's decision */
     char **names; /* [n_names] the policy's tiers, then the previous state's others */

@@ -18,6 +18,8 @@ static const char overview[] =
     "  run       tier every customer of a transaction log by a policy (built-in or file)\n"
     "  explain   why one customer got its tier: models, windows, rules, caps, flags\n"
     "  diff      what-if: two policies on the same data, or two --state snapshots: who moves\n"
+    "  report    one self-contained HTML page: tier pyramid, Pareto curve, R x F heatmap,\n"
+    "            entitlements; with --state the migration matrix and the top movers\n"
     "  policies  list the built-in policies, or print one (tier policies NAME)\n"
     "  lint      check a policy file: errors and warnings, one per line\n"
     "  override  pin a customer to a tier until a day, in a --state file (add, remove, list)\n"
@@ -80,6 +82,17 @@ static const char override_notes[] =
     "  until the day before --until (then it expires and the run's ledger reports it);\n"
     "  add replaces the customer's override and creates FILE when it does not exist;\n"
     "  list prints customer_id,tier,until,reason,author,created as CSV\n";
+
+static const char report_usage[] =
+    "tier report --input FILE --out FILE.html <reader flags> [--policy NAME|FILE]\n"
+    "         [--accounts FILE [--account-id COL]] [--models LIST] [--state FILE]\n"
+    "\n"
+    "  runs as tier run does and writes one HTML page (inline SVG, no script, nothing\n"
+    "  fetched; atomically to --out, else to standard output): the tier pyramid, the\n"
+    "  Pareto curve with the class thresholds, the R x F heatmap, the entitlement\n"
+    "  totals; with --state (the snapshot of the last tier run --state) also the\n"
+    "  migration matrix from the tiers in it and the top movers with their reasons.\n"
+    "  The state file is read, never written (docs/report.md)\n";
 
 static const char diff_usage[] =
     "tier diff --input FILE --policy A --against B [--format text|csv|json] [--out FILE]\n"
@@ -207,6 +220,8 @@ int tier_pipeline_usage(const char *command, tier_text *out)
         puts_text(&u, diff_state_usage);
         puts_text(&u, diff_notes);
         puts_text(&u, "\n");
+        puts_text(&u, report_usage);
+        puts_text(&u, "\n");
         puts_text(&u, policies_usage);
         puts_text(&u, "\n");
         puts_text(&u, lint_usage);
@@ -231,6 +246,9 @@ int tier_pipeline_usage(const char *command, tier_text *out)
         section(&u, diff_usage);
         section(&u, diff_state_usage);
         puts_text(&u, diff_notes);
+        puts_text(&u, reader_notes);
+    } else if (strcmp(command, "report") == 0) {
+        section(&u, report_usage);
         puts_text(&u, reader_notes);
     } else if (strcmp(command, "policies") == 0) {
         section(&u, policies_usage);
@@ -334,6 +352,14 @@ static const cmd_flag diff_flags[] = {SETTING("--policy"),        SETTING("--aga
                                       SETTING("--models"),        SETTING("--state"),
                                       SETTING("--against-state"), END};
 
+static const cmd_flag report_flags[] = {SETTING("--policy"),
+                                        SETTING("--out"),
+                                        SETTING("--accounts"),
+                                        SETTING("--account-id"),
+                                        SETTING("--models"),
+                                        SETTING("--state"),
+                                        END};
+
 static const cmd_flag quiet_flags[] = {
     {"--quiet", F_QUIET, NULL, {NULL}, NULL}, {"-q", F_QUIET, NULL, {NULL}, NULL}, END};
 
@@ -421,6 +447,13 @@ static const command commands[] = {
      ARG_NONE,
      NULL},
     {"diff", "diff", {reader_flags, diff_flags, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_NONE, NULL},
+    {"report",
+     "report",
+     {reader_flags, report_flags, NULL},
+     {NULL, NULL},
+     {NULL, NULL},
+     ARG_NONE,
+     NULL},
     {"lint", "lint", {quiet_flags, NULL, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_POLICY, NULL},
     {"policies", "policies", {no_flags, NULL, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_BUILTIN, NULL},
     {"override add",

@@ -448,13 +448,14 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
     static const char *const format_names[] = {"csv", "json", "text", NULL};
     static const int format_values[] = {TIER_OUTPUT_CSV, TIER_OUTPUT_JSON, TIER__FORMAT_TEXT};
     static const char *const produce_names[] = {
-        "tiers",        "scores",          "fit",           "explain", "lint", "policies",
-        "override_add", "override_remove", "override_list", "diff",    NULL};
+        "tiers",        "scores",          "fit",           "explain", "lint",   "policies",
+        "override_add", "override_remove", "override_list", "diff",    "report", NULL};
     static const int produce_values[] = {TIER__PRODUCE_TIERS,         TIER__PRODUCE_SCORES,
                                          TIER__PRODUCE_FIT,           TIER__PRODUCE_EXPLAIN,
                                          TIER__PRODUCE_LINT,          TIER__PRODUCE_POLICIES,
                                          TIER__PRODUCE_OVERRIDE_ADD,  TIER__PRODUCE_OVERRIDE_REMOVE,
-                                         TIER__PRODUCE_OVERRIDE_LIST, TIER__PRODUCE_DIFF};
+                                         TIER__PRODUCE_OVERRIDE_LIST, TIER__PRODUCE_DIFF,
+                                         TIER__PRODUCE_REPORT};
     static const char *const style_names[] = {"name", "flag", NULL};
     static const int style_values[] = {TIER__KEYS_NAME, TIER__KEYS_FLAG};
     char buf[64];
@@ -574,7 +575,7 @@ static void put_models(const tier_pipeline *p, tier__buf *out)
     size_t i, n = 0;
     if (!p->models_set &&
         (p->produce == TIER__PRODUCE_TIERS || p->produce == TIER__PRODUCE_EXPLAIN ||
-         p->produce == TIER__PRODUCE_DIFF)) {
+         p->produce == TIER__PRODUCE_DIFF || p->produce == TIER__PRODUCE_REPORT)) {
         tier_policy *loaded = NULL;
         const tier_policy *policy = p->policy_ref ? p->policy_ref
                                     : p->policy   ? p->policy->policy
@@ -650,9 +651,9 @@ static void get_into(const tier_pipeline *p, int k, tier__buf *out)
         break;
     case K_PRODUCE: {
         static const char *const names[] = {
-            "tiers",        "scores",          "fit",           "explain", "lint", "policies",
-            "override_add", "override_remove", "override_list", "diff"};
-        s = p->produce >= 1 && p->produce <= 10 ? names[p->produce - 1] : "tiers";
+            "tiers",        "scores",          "fit",           "explain", "lint",  "policies",
+            "override_add", "override_remove", "override_list", "diff",    "report"};
+        s = p->produce >= 1 && p->produce <= 11 ? names[p->produce - 1] : "tiers";
         break;
     }
     case K_FORMAT:
@@ -913,8 +914,9 @@ int tier_pipeline_check(tier_pipeline *p)
         return check_override(p);
     if (p->produce == TIER__PRODUCE_DIFF && (p->state || p->against_state))
         return check_state_diff(p);
-    if (p->state && p->produce != TIER__PRODUCE_TIERS && p->produce != TIER__PRODUCE_EXPLAIN)
-        return tier__pipeline_fail(p, TIER_EINVAL, "%s is for tiers and explain runs",
+    if (p->state && p->produce != TIER__PRODUCE_TIERS && p->produce != TIER__PRODUCE_EXPLAIN &&
+        p->produce != TIER__PRODUCE_REPORT)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s is for tiers, explain and report runs",
                                    label(p, K_STATE, 0, b1));
     if (p->ledger && p->produce != TIER__PRODUCE_TIERS)
         return tier__pipeline_fail(p, TIER_EINVAL, "%s is written by tiers runs only",
@@ -925,6 +927,12 @@ int tier_pipeline_check(tier_pipeline *p)
                                                                 label(p, K_POLICY, 1, b1));
     if (!p->input && !tier__pipeline_fit_without_input(p))
         return tier__pipeline_fail(p, TIER_EINVAL, "%s is required", label(p, K_INPUT, 1, b1));
+    if (p->produce == TIER__PRODUCE_REPORT && p->format != TIER_OUTPUT_CSV)
+        return tier__pipeline_fail(p, TIER_EINVAL, "a report is one HTML page: it takes no %s",
+                                   label(p, K_FORMAT, 0, b1));
+    if (p->produce == TIER__PRODUCE_REPORT && p->output_columns)
+        return tier__pipeline_fail(p, TIER_EINVAL, "a report has no columns to choose (%s)",
+                                   label(p, K_OUTPUT_COLUMNS, 0, b1));
     if (p->format == TIER__FORMAT_TEXT && p->produce != TIER__PRODUCE_EXPLAIN &&
         p->produce != TIER__PRODUCE_DIFF)
         return tier__pipeline_fail(p, TIER_EINVAL, "%s text is for explain and diff (csv or json)",

@@ -3,7 +3,8 @@
  * and accounts, split reads through the host's executor), models.c (model kinds and building),
  * policies.c (the `policy` setting: built-in or file, the models a policy declares; lint, the
  * list of built-ins, explain), run.c (the run itself), report.c (summary, fit report, warnings,
- * number text), history.c (the `state` and `ledger` settings: tiers over time, overrides). */
+ * number text), history.c (the `state` and `ledger` settings: tiers over time, overrides), diff.c
+ * (two policies or two snapshots compared), html.c (the HTML page of a `report` run). */
 #ifndef TIER_PIPELINE_INTERNAL_H
 #define TIER_PIPELINE_INTERNAL_H
 
@@ -25,7 +26,9 @@ enum {
     TIER__PRODUCE_OVERRIDE_ADD,
     TIER__PRODUCE_OVERRIDE_REMOVE,
     TIER__PRODUCE_OVERRIDE_LIST,
-    TIER__PRODUCE_DIFF /* two policies on the same data, compared (diff.c) */
+    TIER__PRODUCE_DIFF,  /* two policies on the same data, compared (diff.c) */
+    TIER__PRODUCE_REPORT /* a `tiers` run written as one HTML page (html.c); the state is read,
+                          * never written */
 };
 
 /* The produce values that work on the `state` file alone (nothing is read). */
@@ -283,5 +286,11 @@ void tier__pipeline_diff_summary(const tier__run *r, tier__buf *b);
 int tier__pipeline_fit_report(const tier_model *m, tier__buf *out);
 /* Adds the warnings about fitted model m to the run. */
 int tier__pipeline_fit_warnings(const tier_allocator *a, const tier_model *m, tier__run *r);
+
+/* ---- html.c ---- */
+/* A `report` run's page (docs/report.md) of the run r, to `out` (atomically) or the output
+ * callback; `previous` is the state before the run (NULL without a `state`): with it the page
+ * has the migration matrix and the top movers. Sets the error. */
+int tier__pipeline_html_report(tier_pipeline *p, tier__run *r, const tier_history *previous);
 
 #endif

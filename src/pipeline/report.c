@@ -334,7 +334,7 @@ int tier_pipeline_summary(const tier_pipeline *p, tier_text *out)
         tier__buf_printf(&b, "%s: %zu %s, %zu %s\n", p->last.lint_origin, p->last.lint_errors,
                          p->last.lint_errors == 1 ? "error" : "errors", p->last.lint_warnings,
                          p->last.lint_warnings == 1 ? "warning" : "warnings");
-    else if (p->last.produce == TIER__PRODUCE_TIERS)
+    else if (p->last.produce == TIER__PRODUCE_TIERS || p->last.produce == TIER__PRODUCE_REPORT)
         summary_tiers(&p->last, &b);
     else if (p->last.produce == TIER__PRODUCE_DIFF)
         tier__pipeline_diff_summary(&p->last, &b);

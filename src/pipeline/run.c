@@ -53,7 +53,7 @@ static int model_list(tier_pipeline *p, const tier_policy *policy, const tier__m
         return TIER_OK;
     }
     if (policy && (p->produce == TIER__PRODUCE_TIERS || p->produce == TIER__PRODUCE_EXPLAIN ||
-                   p->produce == TIER__PRODUCE_DIFF)) {
+                   p->produce == TIER__PRODUCE_DIFF || p->produce == TIER__PRODUCE_REPORT)) {
         rc = tier__pipeline_policy_specs(p, policy, owned, n);
         if (rc || *n) {
             *out = *owned;
@@ -407,9 +407,12 @@ static int attempt(tier_pipeline *p, const tier__model_spec *specs, size_t n,
     if (!rc)
         rc = make_models(p, specs, n, r);
     if (!rc)
-        rc = tier__pipeline_report(
-            p, TIER_PIPELINE_STAGE_MODELS, 0,
-            p->produce == TIER__PRODUCE_TIERS || p->produce == TIER__PRODUCE_EXPLAIN ? 1 : n + 1);
+        rc = tier__pipeline_report(p, TIER_PIPELINE_STAGE_MODELS, 0,
+                                   p->produce == TIER__PRODUCE_TIERS ||
+                                           p->produce == TIER__PRODUCE_EXPLAIN ||
+                                           p->produce == TIER__PRODUCE_REPORT
+                                       ? 1
+                                       : n + 1);
     if (rc)
         return rc;
     if (p->produce == TIER__PRODUCE_SCORES || p->produce == TIER__PRODUCE_FIT) {
@@ -421,7 +424,7 @@ static int attempt(tier_pipeline *p, const tier__model_spec *specs, size_t n,
     }
     rc = run_models(p, r, policy, !keep_txns);
     if (!rc)
-        rc = p->produce == TIER__PRODUCE_TIERS
+        rc = p->produce == TIER__PRODUCE_TIERS || p->produce == TIER__PRODUCE_REPORT
                  ? tier__pipeline_report(p, TIER_PIPELINE_STAGE_MODELS, 1, 1)
              : p->produce == TIER__PRODUCE_EXPLAIN
                  ? tier__pipeline_report(p, TIER_PIPELINE_STAGE_MODELS, 1, 1)
@@ -478,7 +481,7 @@ int tier_pipeline_run(tier_pipeline *p)
     tier_policy *owned = NULL;
     const tier_policy *policy = NULL;
     tier__policy_hold *hold = NULL;
-    tier_history *history = NULL;
+    tier_history *history = NULL, *previous = NULL;
     tier__run r;
     size_t n = 0, i;
     int rc, keep_txns = 0;
@@ -495,9 +498,15 @@ int tier_pipeline_run(tier_pipeline *p)
         return tier__pipeline_diff(p);
     if (p->state) {
         /* Loaded first: a damaged state fails the run before the input is read. */
-        rc = tier__pipeline_state_load(p, 1, &history);
-        if (rc)
+        rc = tier__pipeline_state_load(p, p->produce != TIER__PRODUCE_REPORT, &history);
+        /* A report compares the state before the run with the one after: a copy, loaded
+         * again (the run changes `history`). */
+        if (!rc && p->produce == TIER__PRODUCE_REPORT)
+            rc = tier__pipeline_state_load(p, 0, &previous);
+        if (rc) {
+            tier_history_free(history);
             return rc;
+        }
     }
     if (p->produce == TIER__PRODUCE_SCORES)
         rc = everyone_policy(&p->alloc, &owned);
@@ -506,6 +515,7 @@ int tier_pipeline_run(tier_pipeline *p)
     if (rc) {
         tier_policy_free(owned);
         tier_history_free(history);
+        tier_history_free(previous);
         return rc == TIER_ENOMEM ? tier__pipeline_fail(p, rc, "out of memory") : rc;
     }
     if (owned)
@@ -515,6 +525,7 @@ int tier_pipeline_run(tier_pipeline *p)
         tier_policy_free(owned);
         tier__policy_hold_unref(&p->alloc, hold);
         tier_history_free(history);
+        tier_history_free(previous);
         return rc;
     }
     for (i = 0; i < n; i++)
@@ -546,7 +557,9 @@ int tier_pipeline_run(tier_pipeline *p)
     if (!rc)
         rc = p->produce == TIER__PRODUCE_FIT       ? write_reports(p, &r)
              : p->produce == TIER__PRODUCE_EXPLAIN ? write_explanation(p, &r)
+             : p->produce == TIER__PRODUCE_REPORT  ? tier__pipeline_html_report(p, &r, previous)
                                                    : write_rows(p, specs, n, &r);
+    tier_history_free(previous);
     /* The ledger, then the state: after the output, so that a failed run changes neither. */
     if (!rc && p->produce == TIER__PRODUCE_TIERS)
         rc = tier__pipeline_state_commit(p, &r);

@@ -340,6 +340,7 @@ static int flags(run *R)
 static int route(run *R)
 {
     const tier__proute *spec = &R->pol->route;
+    tier__policy_ref *fref = R->in->ref;
     tier__route_in rin;
     tier__rowset ident;
     double *revenue = tier__malloc_n(R->a, R->n, sizeof *revenue);
@@ -382,11 +383,16 @@ static int route(run *R)
             revenue[r] = s;
         }
     }
+    memset(&rin, 0, sizeof rin);
     rin.spec = spec;
     rin.book = R->in->book;
     rin.rows = &R->rows;
     rin.routed = R->mask;
     rin.revenue = revenue;
+    if (fref && !fref->collect && !fref->collect_route && fref->route) {
+        rin.frozen = fref->route;
+        rin.row_ids = R->in->row_ids;
+    }
     if (!R->hier && tier__rowset_identity(R->a, R->n, &ident)) {
         tier__free(R->a, revenue);
         return nomem(R, "routing");
@@ -396,6 +402,12 @@ static int route(run *R)
     rc = tier__route_assign(&rin, R->a, &R->rout, R->err);
     if (!R->hier)
         tier__rowset_free(R->a, &ident);
+    if (rc == TIER_OK && fref && fref->collect_route) {
+        tier__route_frozen_free(fref->a, fref->route);
+        fref->route = NULL;
+        if (tier__route_freeze(&R->rout, revenue, R->n, fref->a, &fref->route) != TIER_OK)
+            rc = nomem(R, "freezing the routing");
+    }
     tier__free(R->a, revenue);
     if (rc)
         return context(R, rc, NULL, "routing");
@@ -915,9 +927,14 @@ int tier__policy_flags(const tier__apply_in *in, const int32_t *tiers, const tie
         tier__errorf(err, "the flags need the book of the frame's customers");
         return TIER_EINVAL;
     }
-    if (pol->hier.present && (rc = tier__hier_rows(&pol->hier, in->book, a, &R.rows, err)) != 0)
-        return context(&R, rc, NULL, "hierarchy");
-    R.hier = pol->hier.present;
+    if (pol->hier.present && in->ref && in->ref->rows) {
+        R.rows = *in->ref->rows; /* the frozen groups (borrowed) */
+        R.hier = 2;
+    } else if (pol->hier.present) {
+        if ((rc = tier__hier_rows(&pol->hier, in->book, a, &R.rows, err)) != 0)
+            return context(&R, rc, NULL, "hierarchy");
+        R.hier = 1;
+    }
     R.n = R.hier ? R.rows.n : R.customers;
     R.words = (pol->n_flags + 1 + 63) / 64;
     R.row_tier = tier__malloc_n(a, R.n, sizeof *R.row_tier);
@@ -930,6 +947,7 @@ int tier__policy_flags(const tier__apply_in *in, const int32_t *tiers, const tie
         rc = tier__ectx_new(&R.ctx, a, pol, in->book, in->frame, R.hier ? &R.rows : NULL, in->as_of,
                             err);
     if (!rc) {
+        tier__ectx_set_ref(R.ctx, in->ref); /* abc() and pct_rank() of a frozen run stay frozen */
         /* A row takes the tier of its lead customer, as the placed tiers were its row's. */
         for (r = 0; r < R.n; r++)
             R.row_tier[r] = tiers[R.hier ? R.rows.lead[r] : r];
@@ -949,7 +967,7 @@ int tier__policy_flags(const tier__apply_in *in, const int32_t *tiers, const tie
         out->customers = R.customers;
     tier__ectx_free(R.ctx);
     tier__route_free(a, &R.rout);
-    if (R.hier)
+    if (R.hier == 1)
         tier__rowset_free(a, &R.rows);
     {
         void *own[] = {R.row_tier, R.mask, R.tier_names, R.row_flags};
@@ -987,10 +1005,6 @@ int tier__policy_apply_rows(const tier__apply_in *in, const tier__rowset *rows, 
     R.hier = 1;
     R.n = rows->n;
     R.customers = rows->customers;
-    if (pol->route.present) {
-        tier__errorf(err, "a policy that routes cannot be placed row by row");
-        return TIER_EINVAL;
-    }
     rc = tier__ectx_new(&R.ctx, a, pol, in->book, in->frame, &R.rows, in->as_of, err);
     if (rc)
         return rc;
@@ -1023,6 +1037,20 @@ int tier__policy_apply_rows(const tier__apply_in *in, const tier__rowset *rows, 
     tier__ectx_set_tiers(R.ctx, R.row_tier, R.tier_names, pol->n_tiers);
     if ((rc = flags(&R)) != TIER_OK)
         goto done;
+    if (pol->route.present) { /* against the frozen run (ref->route) */
+        if ((rc = route(&R)) != TIER_OK)
+            goto done;
+        if (!(out->route = tier__calloc(a, R.n ? R.n : 1, sizeof *out->route))) {
+            rc = nomem(&R, "routing a row");
+            goto done;
+        }
+        for (r = 0; r < R.n; r++)
+            out->route[r] = R.rout.team[r] >= 0 ? R.rout.names[R.rout.team[r]] : NULL;
+        out->teams = R.rout.names;
+        out->n_teams = R.rout.n_names;
+        R.rout.names = NULL;
+        R.rout.n_names = 0;
+    }
     for (t = 0; t < pol->n_tiers && !in->row_tiers; t++) {
         char what[TIER__ERR_SIZE];
         if (!pol->tiers[t].hold.when)
@@ -1034,6 +1062,7 @@ int tier__policy_apply_rows(const tier__apply_in *in, const tier__rowset *rows, 
     }
 done:
     tier__ectx_free(R.ctx);
+    tier__route_free(a, &R.rout);
     tier__free(a, R.mask);
     tier__free(a, R.rule_base);
     tier__free(a, R.tier_names);
@@ -1042,6 +1071,8 @@ done:
         tier__free(a, out->rule);
         tier__free(a, out->flags);
         tier__free(a, out->demote);
+        tier__free(a, (void *)out->route);
+        tier__free_strings(a, out->teams, out->n_teams);
         memset(out, 0, sizeof *out);
     }
     return rc;

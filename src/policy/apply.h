@@ -17,11 +17,14 @@ typedef struct tier__apply_in {
     double as_of;            /* a day, or NaN: the day after the book's last transaction */
     /* Frozen population figures (policy/eval/eval.h), or NULL: with collect 1 the run records
      * them (ref->caps must have one entry per tier), with collect 0 each row is placed against
-     * them. A policy that routes cannot use one. */
+     * them; routing as ref->route says. */
     tier__policy_ref *ref;
     /* tier__policy_apply_rows only: NULL places the rows; else the rows' tiers (after a history
      * decided them), and only the flags are evaluated, over these tiers. */
     const int32_t *row_tiers;
+    /* tier__policy_apply_rows with a frozen routing (ref->route): each given row's row in the
+     * frozen run (NULL: the same index). */
+    const size_t *row_ids;
 } tier__apply_in;
 
 /* What a run keeps per customer. Texts are owned (allocated with the allocator of the call). */
@@ -105,6 +108,11 @@ typedef struct tier__rows_out {
     int32_t *rule;         /* [n] rule index (tier-major), -2 - t: moved by the cap of tier t, -1 */
     uint64_t *flags;       /* [n * words] bit f: flag f holds */
     unsigned char *demote; /* [n_tiers * n]: tier t's `demote when` holds for row r (0 without) */
+    /* with routing (against the frozen run): each row's team (allocated with `a`), NULL when
+     * not routed; its overflow is the flag bit n_flags */
+    const char **route;
+    char **teams; /* the names route points at (owned, allocated with `a`) */
+    size_t n_teams;
 } tier__rows_out;
 int tier__policy_apply_rows(const tier__apply_in *in, const tier__rowset *rows, tier__window_fn wfn,
                             void *wud, tier__type_memo *memo, const tier_allocator *a,

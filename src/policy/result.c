@@ -60,6 +60,9 @@ struct tier_result {
     size_t flag_col, route_col;
     double as_of;     /* for the next runs (NaN: default) */
     double run_as_of; /* the one the last run used */
+    /* the frozen figures of a retier's batch recompute (tier__result_run_scored), borrowed until
+     * tier__result_forget_ref: the final tiers' flags and routing use them too */
+    struct tier__policy_ref *ref;
     kept k;
 };
 
@@ -349,12 +352,14 @@ static int run_with(tier_result *result, const tier_book *book, tier_model *cons
         goto fail;
     }
 
+    memset(&in, 0, sizeof in);
     in.pol = &policy->pol;
     in.origin = policy->origin;
     in.book = book;
     in.frame = frame;
     in.as_of = result->as_of;
     in.ref = ref;
+    result->ref = ref;
     rc = tier__policy_apply(&in, a, &ap, NULL, result->err);
     if (rc)
         goto fail;
@@ -440,6 +445,12 @@ int tier__result_run_scored(tier_result *result, const tier_book *book, tier_mod
                             struct tier__policy_ref *ref)
 {
     return run_with(result, book, models, model_count, policy, frame, ref);
+}
+
+void tier__result_forget_ref(tier_result *result)
+{
+    if (result)
+        result->ref = NULL;
 }
 
 const tier_frame *tier_result_frame(const tier_result *result)
@@ -714,11 +725,13 @@ int tier__result_finalize(tier_result *res, const tier_book *book, const tier__r
     if (res->flag_codes) {
         /* Flags and routing see the final tiers (`tier` in their tests, the teams' loads). */
         tier__apply_in in;
+        memset(&in, 0, sizeof in);
         in.pol = &fin->policy->pol;
         in.origin = fin->policy->origin;
         in.book = book;
         in.frame = f;
         in.as_of = res->run_as_of;
+        in.ref = res->ref; /* a retier's batch recompute: its frozen figures */
         if ((rc = tier__policy_flags(&in, fin->tier, a, &fl, NULL, err)) != TIER_OK)
             return rc;
     }

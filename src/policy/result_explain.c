@@ -335,6 +335,7 @@ int tier_result_explain(const tier_result *result, const tier_book *book, const 
     }
     memset(&tr, 0, sizeof tr);
     tr.customer = i;
+    memset(&in, 0, sizeof in);
     in.pol = &policy->pol;
     in.origin = policy->origin;
     in.book = book;

@@ -29,6 +29,10 @@ struct tier__policy_ref;
 int tier__result_run_scored(tier_result *result, const tier_book *book, tier_model *const *models,
                             size_t model_count, const tier_policy *policy, tier_frame *frame,
                             struct tier__policy_ref *ref);
+/* The result borrows `ref` of tier__result_run_scored until this call, so that a history applied
+ * to it in between evaluates the final tiers' flags and routing against the same frozen figures.
+ */
+void tier__result_forget_ref(tier_result *result);
 
 /* The as-of day the last run used (NaN: the default). */
 double tier__result_as_of(const tier_result *result);

@@ -8,6 +8,14 @@
  *   cc -O2 -std=c99 -D_POSIX_C_SOURCE=200809L -DTIER_STATIC -Iinclude tests/bench/retier.c \
  *      build/libtier.a -lm -o /tmp/retier-bench
  *   /tmp/retier-bench [CUSTOMERS [ROUNDS [POLICY...]]]    # default 1000000 200000 b2b-sabc rfm-10
+ *   /tmp/retier-bench --b2b-full DATA_DIR [ROUNDS]          # default 20000
+ *
+ * --b2b-full: b2b-full (five models, a hierarchy, routing to teams) needs the account attributes,
+ * so it runs on the B2B example (DATA_DIR/b2b_invoices.csv and b2b_accounts.csv, 1,992
+ * customers) through a pipeline. Besides add and re-tier it times clv's score_row alone right
+ * after each re-tier, on the same customer and book (a fitted clv model of its own), and the
+ * re-tier minus that, round by round: the re-tier as if clv were a population model (its row
+ * kept as frozen), everything else included.
  */
 #include <math.h>
 #include <stdio.h>
@@ -140,6 +148,81 @@ static void bench_policy(tier_book *book, const char *name, size_t rounds, int32
     tier_policy_free(pol);
 }
 
+/* b2b-full on the B2B example through a pipeline (see the top of the file). */
+static void bench_b2b_full(const char *dir, size_t rounds)
+{
+    char in[4096], acc[4096];
+    tier_pipeline *p = NULL;
+    tier_retier *rt = NULL;
+    tier_model *clv = NULL;
+    tier_frame *frame = NULL;
+    tier_book *book;
+    size_t n, r;
+    double t0, *add = malloc(rounds * sizeof *add), *re = malloc(rounds * sizeof *re);
+    double *row = malloc(rounds * sizeof *row), *nocl = malloc(rounds * sizeof *nocl);
+    int32_t last;
+    int moved = 0, routed = 0;
+    if (!add || !re || !row || !nocl)
+        die("b2b-full", "out of memory");
+    snprintf(in, sizeof in, "%s/b2b_invoices.csv", dir);
+    snprintf(acc, sizeof acc, "%s/b2b_accounts.csv", dir);
+    if (tier_pipeline_new(&p, NULL) || tier_pipeline_set(p, "input", in) ||
+        tier_pipeline_set(p, "accounts", acc) || tier_pipeline_set(p, "policy", "b2b-full") ||
+        tier_pipeline_set(p, "out", "/dev/null"))
+        die("b2b-full", p ? tier_pipeline_last_error(p) : "out of memory");
+    t0 = now();
+    if (tier_pipeline_run(p))
+        die("b2b-full run", tier_pipeline_last_error(p));
+    printf("b2b-full (B2B example): batch run %.3f s\n", now() - t0);
+    t0 = now();
+    if (tier_pipeline_retier(p, &rt))
+        die("b2b-full freeze", tier_pipeline_last_error(p));
+    printf("b2b-full: freeze %.3f s\n", now() - t0);
+    book = (tier_book *)tier_pipeline_book(p);
+    n = tier_book_customer_count(book);
+    if (tier_book_day_range(book, NULL, &last))
+        die("b2b-full", "empty book");
+    /* clv's own fitted copy, to time its score_row alone on each re-tiered customer. */
+    if (tier_model_new_kind(&clv, NULL, "clv", NULL, NULL) || tier_model_fit(clv, book, NULL) ||
+        tier_frame_new(&frame, n, NULL) || tier_model_score(clv, book, frame))
+        die("clv", clv ? tier_model_last_error(clv) : "setup");
+    for (r = 0; r < rounds; r++) {
+        size_t i = (size_t)(next() % n), len;
+        const char *id = tier_book_customer_id(book, i, &len);
+        double amount = (double)(next() % 5000000) / 100.0, t1, t2, t3;
+        int before = tier_retier_tier(rt, i);
+        t0 = now();
+        if (tier_book_add_txn(book, id, len, last, amount, NAN))
+            die("add", tier_book_last_error(book));
+        t1 = now();
+        if (tier_retier_customer(rt, book, i))
+            die("retier", tier_retier_last_error(rt));
+        t2 = now();
+        if (tier_model_score_row(clv, book, frame, i))
+            die("clv score_row", tier_frame_last_error(frame));
+        t3 = now();
+        add[r] = t1 - t0;
+        re[r] = t2 - t1;
+        row[r] = t3 - t2;
+        nocl[r] = re[r] - row[r];
+        moved += tier_retier_tier(rt, i) != before;
+        routed += *tier_retier_route(rt, i) != 0;
+    }
+    report("  tier_book_add_txn", add, rounds);
+    report("  tier_retier_customer", re, rounds);
+    report("  clv score_row alone", row, rounds);
+    report("  re-tier minus clv's row", nocl, rounds); /* clv as a population model */
+    printf("  customers whose tier changed: %d; re-tiered customers routed to a team: %d\n", moved,
+           routed);
+    free(nocl);
+    free(add);
+    free(re);
+    free(row);
+    tier_frame_free(frame);
+    tier_model_free(clv);
+    tier_pipeline_free(p); /* frees the retier */
+}
+
 int main(int argc, char **argv)
 {
     size_t n = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 1000000;
@@ -148,6 +231,10 @@ int main(int argc, char **argv)
     tier_book *book;
     double t0 = now();
     int k;
+    if (argc > 2 && strcmp(argv[1], "--b2b-full") == 0) {
+        bench_b2b_full(argv[2], argc > 3 ? (size_t)strtoull(argv[3], NULL, 10) : 20000);
+        return 0;
+    }
     if (tier_date_from_ymd(&first, 2024, 1, 1))
         die("date", "2024-01-01");
     book = generate(n, first);

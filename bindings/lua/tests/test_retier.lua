@@ -97,6 +97,36 @@ assert(small:add_txn("mid", "2024-12-01", 9000)) -- before the frozen as-of day
 T.eq((hrt:customer("mid")), "S", "mid rises to S")
 T.eq(hrt:tier("big"), "S", "big stays S")
 
+-- routing (b2b-full): a key account keeps its team when it buys more (frozen capacities)
+local full_book = tier.book()
+assert(full_book:read_csv(T.data .. "b2b_invoices.csv", {margin = "margin"}))
+assert(full_book:read_attributes(T.data .. "b2b_accounts.csv"))
+local full = assert(tier.run(full_book, "b2b-full"))
+local frt = assert(full:retier())
+local key
+for i = 1, #full_book do
+    if frt:route(i) then key = i break end
+end
+T.ok(key ~= nil, "b2b-full routes key accounts")
+local team = frt:route(key)
+T.eq(team, full:route(key), "the run's team")
+assert(full_book:add_txn(key, last, 1000))
+T.eq((frt:customer(key)), "S", "still S")
+T.eq(frt:route(key), team, "keeps its place in the team")
+
+-- a run the library cannot freeze: the message is the library's own reason
+local own = assert(tier.policy_string([[
+libtier-policy 1
+name "own"
+hierarchy parent = attr.parent children = own
+tier A {
+    rule "all" when true
+}
+]]))
+local ores = assert(tier.run(T.small_book(), own))
+T.fails("TIER_EINVAL", "cannot freeze the run: the policy's hierarchy gives children their own rows",
+    tier.retier, ores)
+
 -- lifetimes: the retier keeps the run's book, models and policy alive
 do
     local b <close> = T.small_book()

@@ -28,12 +28,18 @@ built-ins: libtier.run(book, [libtier.RFM(), libtier.Pareto(), MyModel()], polic
 built-in or Python, sets and reads its options by name and saves/loads its state as text;
 libtier.Model.new("rfm", bins=4) makes a built-in by its kind name.
 
-The shared library is found through LIBTIER_PATH (a file), then the system loader
-(ctypes.util.find_library("tier")), then LIBTIER_BUILD_DIR/libtier.so.0.
+Every failure the C library reports raises libtier.Error (libtier.TierError is its subclass):
+``exc.status`` is the code with its name (``exc.status.name == "TIER_EPARSE"``) and
+``exc.message`` the library's text.
+
+The shared library is found through LIBTIER_PATH (a file; when set, only there), then the path
+`cmake --install` recorded in libtier/_config.py, then the system loader (libtier.so.0, then
+ctypes.util.find_library("tier")), then LIBTIER_BUILD_DIR/libtier.so.0. docs/python.md has the
+install, the DataFrame conventions and the names of the columns.
 """
 
-from ._ffi import TierError, version, version_number
-from .book import Book, CsvReader
+from ._ffi import Error, Status, TierError, version, version_number
+from .book import Book, CsvReader, DroppedRowsWarning
 from .clv import CLV
 from .dates import format_day, from_day, to_day
 from .frame import Frame
@@ -50,10 +56,10 @@ from .scorecard import Scorecard
 from .usermodel import Model  # the base of models written in Python
 
 __all__ = [
-    "Book", "CLV", "CsvReader", "DEFAULT_COLUMNS", "Frame", "History", "Lifecycle", "LintFinding", "Model",
+    "Book", "CLV", "CsvReader", "DEFAULT_COLUMNS", "DroppedRowsWarning", "Error", "Frame", "History", "Lifecycle", "LintFinding", "Model",
     "Needs",
     "Pareto", "Pipeline", "Policy", "RFM", "Result", "Retier", "SBG",
-    "Scorecard", "SegmentMap", "TierError", "format_day",
+    "Scorecard", "SegmentMap", "Status", "TierError", "format_day",
     "from_day", "run", "to_day", "version", "version_number",
 ]
 

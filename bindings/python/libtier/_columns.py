@@ -9,6 +9,7 @@ package falls back to array.array and plain loops. Tests switch the fallback on 
 import array
 import ctypes
 import math
+import sys
 
 from . import _ffi
 from .dates import to_day
@@ -16,7 +17,7 @@ from .dates import to_day
 try:
     import numpy as np
 except ImportError:  # stdlib-only installs
-    np = None
+    np = None  # type: ignore[assignment]
 
 
 def _typecode(size, candidates):
@@ -99,6 +100,9 @@ def id_text(value, row):
 def _np_missing(a):
     """Boolean mask of missing entries (None, NaN, NaT, pandas NA) of any array."""
     if a.dtype.kind == "O":
+        pd = sys.modules.get("pandas")
+        if pd is not None:  # pandas' own test, in C (None, NaN, NaT, pd.NA)
+            return np.asarray(pd.isna(a), dtype=bool)
         # One test per object (pandas NA compares to nothing, so no elementwise == will do).
         return np.frompyfunc(missing, 1, 1)(a).astype(bool)
     if a.dtype.kind == "f":
@@ -106,6 +110,12 @@ def _np_missing(a):
     if a.dtype.kind in "mM":
         return np.isnat(a)
     return np.zeros(a.shape, dtype=bool)
+
+
+def missing_mask(values):
+    """Boolean NumPy mask of the missing entries (None, NaN, NaT, pd.NA) of a column, whole-array
+    where the dtype allows (object columns test each entry)."""
+    return _np_missing(_np_column(values))
 
 
 def _np_first(mask):
@@ -128,12 +138,16 @@ def np_ids(values):
     miss = _np_missing(a)
     if miss.any():
         raise _row_error(_ffi.EINVAL, _np_first(miss), "missing customer id")
+    if a.dtype.kind in "iu":
+        return _np_int_ids(a)
+    if a.dtype.kind == "O" and n:
+        fast = _np_text_ids(a)
+        if fast is not None:
+            return fast
     if a.dtype.kind == "S":
         enc = a
     elif a.dtype.kind == "U":
         enc = np.char.encode(a, "utf-8")
-    elif a.dtype.kind in "iu":
-        enc = a.astype("S")
     elif a.dtype.kind == "f":
         raise TypeError("customer ids must be text or integers, not floats")
     elif a.dtype.kind == "O":
@@ -153,6 +167,62 @@ def np_ids(values):
     mat = enc.view(np.uint8).reshape(n, width)
     # Row-major boolean selection concatenates each id's bytes, in order.
     data = np.ascontiguousarray(mat[np.arange(width) < lengths[:, None]])
+    if data.size == 0:
+        data = np.zeros(1, dtype=np.uint8)
+    return data, offsets
+
+
+def _np_int_ids(a):
+    """(data, offsets) of integer ids as their decimal digits, by whole-array arithmetic (a
+    NumPy text conversion costs ~1 s per million)."""
+    n = a.shape[0]
+    offsets = np.zeros(n + 1, dtype=np.uintp)
+    if n == 0:
+        return np.zeros(1, dtype=np.uint8), offsets
+    if a.dtype.kind == "u":
+        neg = np.zeros(n, dtype=bool)
+        mag = a.astype(np.uint64)
+    else:
+        v = a.astype(np.int64)
+        neg = v < 0
+        # |v| without overflow at INT64_MIN: -(v + 1) + 1 in uint64.
+        mag = np.where(neg, (-(v + 1)).astype(np.uint64) + np.uint64(1), v.astype(np.uint64))
+    digits = np.ones(n, dtype=np.int64)
+    for k in range(1, len(str(int(mag.max())))):  # only as many passes as the longest id
+        digits += mag >= np.uint64(10 ** k)
+    lengths = digits + neg
+    width = int(lengths.max())
+    mat = np.zeros((n, width), dtype=np.uint8)
+    rest = mag.copy()
+    for k in range(width):  # right-aligned: column width-1-k holds the k-th digit from the end
+        mat[:, width - 1 - k] = (rest % np.uint64(10)).astype(np.uint8) + 48
+        rest //= np.uint64(10)
+    sign_col = width - lengths
+    if neg.any():
+        rows = np.flatnonzero(neg)
+        mat[rows, sign_col[rows]] = ord("-")
+    data = np.ascontiguousarray(mat[np.arange(width) >= sign_col[:, None]])
+    offsets[1:] = np.cumsum(lengths)
+    return data, offsets
+
+
+def _np_text_ids(a):
+    """(data, offsets) of an object column of str ids by whole-string operations (one join,
+    one encode), or None when it holds anything else or a NUL byte (the checked path then
+    names the row)."""
+    if set(map(type, a)) != {str}:
+        return None
+    joined = "".join(a)
+    if "\0" in joined:
+        return None
+    n = a.shape[0]
+    data = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
+    if joined.isascii():
+        lengths = np.fromiter(map(len, a), dtype=np.int64, count=n)
+    else:
+        lengths = np.fromiter(map(len, map(str.encode, a)), dtype=np.int64, count=n)
+    offsets = np.zeros(n + 1, dtype=np.uintp)
+    offsets[1:] = np.cumsum(lengths)
     if data.size == 0:
         data = np.zeros(1, dtype=np.uint8)
     return data, offsets

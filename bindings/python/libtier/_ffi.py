@@ -11,10 +11,11 @@ import ctypes
 import ctypes.util
 import os
 import threading
+from typing import TYPE_CHECKING, Any
 from ctypes import (CFUNCTYPE, POINTER, Structure, byref, c_char_p, c_double, c_int, c_int32,
                     c_int64, c_size_t, c_uint, c_uint32, c_uint64, c_void_p)
 
-__all__ = ["TierError", "lib", "version", "version_number"]
+__all__ = ["Error", "Status", "TierError", "lib", "version", "version_number"]
 
 #: The library major version this binding is written for (the SONAME, libtier.so.0).
 ABI_MAJOR = 0
@@ -119,28 +120,64 @@ EXPLAIN_TEXT, EXPLAIN_JSON = 1, 2
 EXPLAIN_FORMATS = {"text": EXPLAIN_TEXT, "json": EXPLAIN_JSON}
 
 
-class TierError(Exception):
-    """A libtier call failed.
+class Status(int):
+    """A libtier status code (an int, negative on failure) that knows its stable name:
+    ``Status(-8).name == "TIER_EPARSE"``."""
+
+    name: str
+
+    def __new__(cls, code: int, name: str) -> "Status":
+        self = super().__new__(cls, code)
+        self.name = name
+        return self
+
+    def __repr__(self) -> str:
+        return "%s(%d)" % (self.name, int(self))
+
+    __str__ = __repr__
+
+
+class Error(Exception):
+    """The base of every error the library reports: ``status`` is the :class:`Status` (the
+    negative code, an int, with its name ``status.name``, e.g. "TIER_EPARSE") and ``message``
+    the C library's detail text (what tier_*_last_error() said, or the status text)."""
+
+    status: Status
+    message: str
+
+    def __init__(self, code: int, name: str, message: str) -> None:
+        super().__init__(code, name, message)
+        self.status = Status(code, name)
+        self.message = message
+
+    @property
+    def code(self) -> int:
+        """The status code as a plain int (``int(self.status)``)."""
+        return int(self.status)
+
+    @property
+    def name(self) -> str:
+        """The status's stable name ("TIER_EPARSE")."""
+        return self.status.name
+
+    def __str__(self) -> str:
+        return "%s: %s" % (self.status.name, self.message)
+
+
+class TierError(Error):
+    """A libtier call failed (the class every failure of a C call raises; a subclass of
+    :class:`Error`, kept under its 0.1 name).
 
     ``code`` is the negative status, ``name`` its stable identifier ("TIER_EPARSE") and
     ``message`` the detail text the library kept on the handle (or the status text when the
     handle had none).
     """
 
-    def __init__(self, code, name, message):
-        super().__init__(code, name, message)
-        self.code = code
-        self.name = name
-        self.message = message
-
-    def __str__(self):
-        return "%s: %s" % (self.name, self.message)
-
 
 # --- opaque handle types: one pointer type per object so ctypes rejects a wrong handle --------
 
 class _Opaque(Structure):
-    _fields_ = []
+    _fields_: "list[tuple[str, Any]]" = []
 
 
 def _opaque(name):
@@ -290,10 +327,24 @@ class Executor(Structure):
 
 # --- finding and loading the library ---------------------------------------------------------
 
+def _configured():
+    """The library path `cmake --install` wrote into libtier/_config.py (None without one)."""
+    try:
+        from . import _config
+    except ImportError:
+        return None
+    path = getattr(_config, "LIBRARY", None)
+    return path if isinstance(path, str) and path else None
+
+
 def _candidates():
-    path = os.environ.get("LIBTIER_PATH")
-    if path:
-        yield path
+    """Where the library is looked for when LIBTIER_PATH is not set, in order: the installed
+    path of _config.py, the system loader (libtier.so.MAJOR, then ctypes.util.find_library),
+    then LIBTIER_BUILD_DIR/libtier.so.MAJOR."""
+    configured = _configured()
+    if configured:
+        yield configured
+    yield "libtier.so.%d" % ABI_MAJOR
     found = ctypes.util.find_library("tier")
     if found:
         yield found
@@ -303,6 +354,12 @@ def _candidates():
 
 
 def _load():
+    path = os.environ.get("LIBTIER_PATH")
+    if path:  # it wins: a wrong one is an error, never a silent fall back to another library
+        try:
+            return ctypes.CDLL(path)
+        except OSError as exc:
+            raise ImportError("libtier: cannot load LIBTIER_PATH=%s (%s)" % (path, exc)) from None
     tried = []
     for cand in _candidates():
         try:
@@ -413,6 +470,9 @@ _LAST_ERROR = {
 
 class _Functions:
     """Namespace of declared functions: ``F.tier_book_new(...)``."""
+
+    if TYPE_CHECKING:  # every declared C function, as far as a type checker knows
+        def __getattr__(self, name: str) -> Any: ...
 
 
 F = _Functions()
@@ -973,3 +1033,10 @@ def callback(cb_type, fn):
             return EUSER
 
     return cb_type(trampoline)
+
+
+# book.h savepoints (0.4.0)
+declare("tier_book_savepoint", c_int, [book_p], handle=0)
+declare("tier_book_rollback", c_int, [book_p], handle=0)
+declare("tier_book_release", c_int, [book_p], handle=0)
+declare("tier_book_savepoint_depth", c_size_t, [book_p], check=False)

@@ -3,18 +3,21 @@
 
 import contextlib
 import weakref
+from typing import Any, Optional
+
+from ._display import Described
 
 
-class Handle:
+class Handle(Described):
     """Owns one C pointer: ``close()`` frees it, as do ``with`` and garbage collection.
 
     Subclasses set ``_free`` (the tier_*_free function), call ``_adopt(ptr)`` and configure the
     new object inside ``with self._closed_on_error():``.
     """
 
-    _free = None
-    _ptr = None
-    _finalizer = None
+    _free: Any = None
+    _ptr: Any = None
+    _finalizer: Optional[weakref.finalize] = None
 
     def _adopt(self, ptr):
         self._ptr = ptr
@@ -38,7 +41,8 @@ class Handle:
         return self._ptr
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
+        """Whether close() has freed the C object."""
         return not self._ptr
 
     def close(self):

@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: MIT
 """The customer book and the CSV reader that fills it."""
 
+import contextlib
 import ctypes
 import math
 import numbers
 import os
+import warnings
+from typing import Any, List, Optional, Union
 from ctypes import byref, c_char_p, c_double, c_int, c_int32, c_int64, c_size_t
 
 from . import _columns, _ffi
@@ -12,7 +15,7 @@ from ._ffi import F
 from ._handle import Handle
 from .dates import from_day, to_day
 
-__all__ = ["Book", "CsvReader"]
+__all__ = ["Book", "CsvReader", "Savepoints"]
 
 _OPTIONS = {
     "keep_transactions": _ffi.BOOK_OPT_KEEP_TRANSACTIONS,
@@ -60,7 +63,57 @@ def _iso(value):
     return text[:-9] if text.endswith("T00:00:00") else text
 
 
-class Book(Handle):
+class Savepoints:
+    """Savepoints of a book (docs/book.md, "Savepoints"): try changes, then undo them exactly
+    (:meth:`rollback`) or keep them (:meth:`release`). Savepoints nest; each is closed by one
+    rollback or release. Inside one the book takes transactions, customers and attribute values
+    set one at a time; merges and attribute loads raise TierError (TIER_ESTATE).
+
+        book.savepoint()
+        book.add_txn("ACC00042", "2025-06-30", 1250.0)
+        ...
+        book.rollback()          # the book exactly as at the savepoint
+
+    As a context manager, ``with book.trying():`` releases the savepoint when the block ends and
+    rolls it back when the block raises."""
+
+    def _savepoint_book(self):
+        raise NotImplementedError
+
+    def savepoint(self):
+        """Opens a savepoint; returns the number of open savepoints."""
+        book = self._savepoint_book()
+        F.tier_book_savepoint(book)
+        return F.tier_book_savepoint_depth(book)
+
+    def rollback(self):
+        """Undoes everything since the innermost open savepoint and closes it (TierError
+        TIER_ESTATE when none is open)."""
+        F.tier_book_rollback(self._savepoint_book())
+
+    def release(self):
+        """Keeps the changes since the innermost open savepoint and closes it (an enclosing
+        savepoint can still undo them)."""
+        F.tier_book_release(self._savepoint_book())
+
+    @property
+    def savepoints(self):
+        """The number of open savepoints."""
+        return F.tier_book_savepoint_depth(self._savepoint_book())
+
+    @contextlib.contextmanager
+    def trying(self):
+        """A savepoint for a ``with`` block: released at its end, rolled back when it raises."""
+        self.savepoint()
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        self.release()
+
+
+class Book(Savepoints, Handle):
     """A customer book: customers (interned ids, in order of first appearance) with their
     transactions and attributes.
 
@@ -80,6 +133,9 @@ class Book(Handle):
             if ignore_from is not None:
                 self.set_option("ignore_from_day", to_day(ignore_from))
 
+    def _savepoint_book(self):
+        return self._p
+
     # --- options ---------------------------------------------------------------------------
 
     @staticmethod
@@ -98,20 +154,34 @@ class Book(Handle):
         F.tier_book_set_option(self._p, self._option_key(name), _ffi.int64(value, name))
 
     def get_option(self, name):
+        """The value of a book option (name from Book.options, or its key) as an int."""
         out = c_int64()
         F.tier_book_get_option(self._p, self._option_key(name), byref(out))
         return out.value
 
     options = tuple(_OPTIONS)
 
+    def _describe(self):
+        facts = [("customers", self.customer_count()), ("transactions", self.txn_count())]
+        days = self.day_range()
+        if days is not None:
+            from .dates import format_day
+            facts.append(("dates", "%s .. %s" % (format_day(days[0]), format_day(days[1]))))
+        attrs = self.attributes()
+        if attrs:
+            facts.append(("attributes", list(attrs)))
+        return facts
+
     # --- adding ----------------------------------------------------------------------------
 
-    def add_txn(self, id, date, amount, margin=None):
+    def add_txn(self, id: Union[str, bytes], date: Any, amount: float,
+                margin: Optional[float] = None) -> None:
         """Adds one transaction; `date` is a date, ISO text or YYYYMMDD int."""
         raw = _ffi.encode(id, "customer id")
         F.tier_book_add_txn(self._p, raw, len(raw), to_day(date), float(amount), _margin(margin))
 
-    def add_txns(self, ids, dates=None, amounts=None, margins=None, days=None):
+    def add_txns(self, ids: Any, dates: Any = None, amounts: Any = None, margins: Any = None,
+                 days: Any = None) -> int:
         """Adds many transactions in one all-or-nothing call (the columnar fast path).
 
         Columns may be lists, NumPy arrays or pandas Series of equal length. `dates` are
@@ -134,26 +204,43 @@ class Book(Handle):
         return out.value
 
     @classmethod
-    def from_dataframe(cls, df, id="customer_id", date="date", amount="amount", margin=None,
-                       **options):
-        """A new book from a pandas DataFrame with one transaction per row (no per-row loop)."""
+    def from_dataframe(cls, df: Any, id: Optional[str] = None, date: Optional[str] = None,
+                       amount: Optional[str] = None, margin: Optional[str] = None,
+                       dropna: bool = False, **options: Any) -> "Book":
+        """A new book from a pandas DataFrame with one transaction per row (no per-row loop);
+        the arguments are those of :meth:`add_dataframe`, `options` those of Book()."""
         book = cls(**options)
         with book._closed_on_error():
-            book.add_dataframe(df, id=id, date=date, amount=amount, margin=margin)
+            book.add_dataframe(df, id=id, date=date, amount=amount, margin=margin, dropna=dropna)
         return book
 
-    def add_dataframe(self, df, id="customer_id", date="date", amount="amount", margin=None):
-        """Adds the rows of a pandas DataFrame; returns the number of rows added."""
-        for col in (id, date, amount) + ((margin,) if margin is not None else ()):
-            if col not in df.columns:
-                raise KeyError("the DataFrame has no column %r" % (col,))
+    def add_dataframe(self, df: Any, id: Optional[str] = None, date: Optional[str] = None,
+                      amount: Optional[str] = None, margin: Optional[str] = None,
+                      dropna: bool = False) -> int:
+        """Adds the rows of a pandas DataFrame (one transaction per row) in one all-or-nothing
+        call; returns the number of rows added.
 
-        def column(name):
-            series = df[name]
-            return series.to_numpy() if hasattr(series, "to_numpy") else series.values
+        Columns: `id`, `date` and `amount` name them; None finds them by the CSV reader's
+        usual names (tier_pipeline_sniff: customer_id, customer, customerid, id, account_id;
+        date, order_date, invoice_date, day; amount, dollar_value, revenue, value, total, sales,
+        the first present). The customer id may be the index: ``id="index"``, or id=None when no
+        column has an id name and the index is not a plain RangeIndex. `margin` (optional)
+        names a margin column.
 
-        return self.add_txns(column(id), column(date), column(amount),
-                             column(margin) if margin is not None else None)
+        Missing values (None, NaN, pd.NA, NaT) in the id, date or amount are an error naming
+        the row (position and index label) and the column; ``dropna=True`` drops those rows
+        instead, warns with a :class:`DroppedRowsWarning` saying how many, and adds their count
+        to :attr:`dropped_rows`. Dates: datetime64, Timestamps, dates, ISO text or YYYYMMDD
+        integers; a timezone-aware timestamp counts by its own wall-clock date (2024-01-01
+        23:30-05:00 is 2024-01-01), never converted to UTC. An empty frame adds nothing.
+        """
+        values, dropped = transaction_columns(df, id, date, amount, margin, dropna)
+        n = self.add_txns(values["id"], values["date"], values["amount"], values.get("margin"))
+        self.dropped_rows += dropped  # only once the rows are in (all or nothing)
+        return n
+
+    #: Rows add_dataframe(dropna=True) dropped from this book so far.
+    dropped_rows: int = 0
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -176,13 +263,14 @@ class Book(Handle):
             return idx
         return int(customer)
 
-    def customer_count(self):
+    def customer_count(self) -> int:
+        """The number of customers in the book."""
         return F.tier_book_customer_count(self._p)
 
     def __len__(self):
         return self.customer_count()
 
-    def txn_count(self):
+    def txn_count(self) -> int:
         """Stored transactions (0 when the book does not keep them)."""
         return F.tier_book_txn_count(self._p)
 
@@ -194,7 +282,9 @@ class Book(Handle):
             raise IndexError("customer index %d out of range" % index)
         return ctypes.string_at(ptr, n.value).decode("utf-8")
 
-    def customer_ids(self):
+    def customer_ids(self) -> List[str]:
+        """Every customer id (str) in book order (the order of the index of every result
+        DataFrame)."""
         return [self.customer_id(i) for i in range(self.customer_count())]
 
     def stat(self, customer, name):
@@ -211,6 +301,7 @@ class Book(Handle):
         return {name: self.stat(idx, name) for name in _ffi.BOOK_STATS if name != "ignored_rows"}
 
     def ignored_rows(self):
+        """Rows the book ignored (dated on or after its ignore_from day)."""
         out = c_double()
         F.tier_book_customer_stat(self._p, 0, _ffi.BOOK_STATS["ignored_rows"], byref(out))
         return int(out.value)
@@ -224,6 +315,8 @@ class Book(Handle):
                 None if math.isnan(m) else m)
 
     def txns(self):
+        """Every stored transaction as (customer id, date, amount, margin or None), in stored
+        order."""
         for t in range(self.txn_count()):
             yield self.txn(t)
 
@@ -281,6 +374,7 @@ class Book(Handle):
         return out
 
     def attribute_count(self):
+        """The number of attribute columns the book holds."""
         return F.tier_book_attribute_count(self._p)
 
     def set_attributes(self, ids, columns, types=None):
@@ -430,6 +524,79 @@ class Book(Handle):
                          limits=limits, progress=progress)
 
 
+class DroppedRowsWarning(UserWarning):
+    """add_dataframe(dropna=True) dropped rows with a missing id, date or amount (the message
+    says how many and which came first; Book.dropped_rows counts them)."""
+
+
+def transaction_columns(df, id=None, date=None, amount=None, margin=None, dropna=False):
+    """({role: NumPy array} of the transaction columns of a DataFrame, rows dropped): the roles
+    by :func:`_dataframe_roles`, the missing values refused or dropped as add_dataframe says."""
+    names = _dataframe_roles(df, id, date, amount, margin)
+    values = {role: _dataframe_values(df, name) for role, name in names.items()}
+    masks = [(role, _columns.missing_mask(values[role])) for role in ("id", "date", "amount")]
+    bad = masks[0][1] | masks[1][1] | masks[2][1]
+    if not bad.any():
+        return values, 0
+    rows = bad.nonzero()[0]
+    first = int(rows[0])
+    if not dropna:
+        role = next(role for role, mask in masks if mask[first])
+        raise _ffi.error(_ffi.EINVAL, "row %d: missing %s (column %r, index %r); pass "
+                         "dropna=True to drop such rows"
+                         % (first, {"id": "customer id"}.get(role, role), names[role],
+                            df.index[first]))
+    warnings.warn(DroppedRowsWarning(
+        "dropped %d of %d rows with a missing customer id, date or amount (first: row "
+        "%d, index %r)" % (len(rows), len(bad), first, df.index[first])), stacklevel=3)
+    keep = ~bad
+    return {role: v[keep] for role, v in values.items()}, len(rows)
+
+
+def _dataframe_values(df, name):
+    """A column (or, for the name "index", the index) as a NumPy array (object for pandas'
+    nullable types, so pd.NA stays visible)."""
+    series = df.index if name == "index" else df[name]
+    return series.to_numpy() if hasattr(series, "to_numpy") else series.values
+
+
+def _dataframe_roles(df, id, date, amount, margin):
+    """{role: column name ("index" for the index)} of a transaction DataFrame: the names given,
+    else the CSV reader's usual names of each role as tier_pipeline_sniff finds them."""
+    from .pipeline import sniff
+    columns = [c for c in df.columns if isinstance(c, str)]
+    header = "\t".join(c.replace("\t", " ") for c in columns) or "-"
+    out = {}
+    for role, given in (("id", id), ("date", date), ("amount", amount)):
+        if given is not None:
+            if given != "index" and given not in df.columns:
+                if role == "id" and given == df.index.name:
+                    given = "index"
+                else:
+                    raise KeyError("the DataFrame has no column %r (its columns: %s)"
+                                   % (given, ", ".join(map(repr, df.columns))))
+            out[role] = given
+            continue
+        _, found = sniff(header, role, delimiter=9)
+        if found in columns:
+            out[role] = found
+        elif role == "id" and not _is_range_index(df.index):
+            out[role] = "index"
+        else:
+            raise KeyError("the DataFrame has no %s column: name it (%s=...) or use one of the "
+                           "CSV reader's names (docs/python.md); its columns: %s"
+                           % (role, role, ", ".join(map(repr, df.columns))))
+    if margin is not None:
+        if margin not in df.columns:
+            raise KeyError("the DataFrame has no column %r" % (margin,))
+        out["margin"] = margin
+    return out
+
+
+def _is_range_index(index):
+    return type(index).__name__ == "RangeIndex" and index.name is None
+
+
 def _delimiter(value):
     if value in ("ws", "whitespace", None):
         return _ffi.CSV_WHITESPACE
@@ -495,9 +662,13 @@ class CsvReader(Handle):
         return self.rows_read()
 
     def read_file(self, book, path):
+        """Reads the transaction CSV file `path` into `book` (all or nothing); returns the rows
+        read."""
         return self._read(F.tier_csv_read_file, book, os.fsencode(path))
 
     def read_buffer(self, book, data):
+        """Reads transaction CSV text (str or bytes) into `book` (all or nothing); returns the
+        rows read."""
         raw = _ffi.encode(data, "CSV data")
         return self._read(F.tier_csv_read_buffer, book, raw, len(raw))
 
@@ -506,10 +677,13 @@ class CsvReader(Handle):
         return self._read(F.tier_csv_read_attributes_file, book, os.fsencode(path))
 
     def read_attributes_buffer(self, book, data):
+        """Reads attribute CSV text (str or bytes) into `book` (all or nothing); returns the
+        rows read."""
         raw = _ffi.encode(data, "CSV data")
         return self._read(F.tier_csv_read_attributes_buffer, book, raw, len(raw))
 
     def rows_read(self):
+        """Data rows the last read consumed."""
         return F.tier_csv_rows_read(self._p)
 
     def error_position(self):
@@ -517,6 +691,7 @@ class CsvReader(Handle):
         return F.tier_csv_error_line(self._p), F.tier_csv_error_column(self._p)
 
     def last_error(self):
+        """The text of the reader's last failure ("" when none)."""
         return _ffi.decode(F.tier_csv_last_error(self._p))
 
 

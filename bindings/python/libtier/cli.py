@@ -72,8 +72,9 @@ def _host_setup(p, quiet, progress, stderr):
 
 
 def _run_command(name, argv, stdout, stderr):
-    """`name` is "run", "explain", "diff", "policies", "lint", "override add", "override remove",
-    "override list", "fit clv", "fit sbg" or "clv"; `argv` the arguments after its words."""
+    """`name` is "run", "explain", "diff", "report", "policies", "lint", "override add",
+    "override remove", "override list", "fit clv", "fit sbg" or "clv"; `argv` the arguments
+    after its words."""
     try:
         p = Pipeline()
     except TierError:
@@ -127,7 +128,7 @@ def main(argv=None, stdout=None, stderr=None):
         stderr.write(usage())
         return EXIT_USAGE
     cmd = argv[0]
-    if cmd in ("run", "explain", "policies", "lint", "diff"):
+    if cmd in ("run", "explain", "policies", "lint", "diff", "report"):
         return _run_command(cmd, argv[1:], stdout, stderr)
     if cmd == "fit":
         if len(argv) >= 2 and argv[1] in ("clv", "sbg"):

@@ -2,17 +2,24 @@
 """The built-in CLV model: BG/NBD or Pareto/NBD purchases with Gamma-Gamma spend (clv.h,
 docs/clv.md)."""
 
+import math
+import statistics
 from ctypes import byref, c_double
+from typing import Any, Dict, Optional, Tuple, Union
 
 from . import _ffi
 from ._ffi import F
 from .dates import from_day, to_day
 from .models import Model, day_property
 
-__all__ = ["CLV"]
+__all__ = ["CLV", "calibration_and_holdout", "summary_data"]
 
 _UNITS = {"day": 1, "days": 1, "week": 7, "weeks": 7}
 _DAY_OPTIONS = ("calibration_end", "as_of")
+_FLOAT_STATS = ("log_likelihood", "gradient")
+
+#: A sub-model: "purchase" or "spend" (or its code).
+Which = Union[str, int]
 
 
 def _submodel(which):
@@ -58,7 +65,7 @@ class CLV(Model):
 
     # --- options (set_option/get_option by name come from Model) ---------------------------
 
-    def get_options(self):
+    def get_options(self) -> Dict[str, Any]:
         """Every option as a dict: purchase_model as "bgnbd" or "pnbd", days as dates (None:
         unset)."""
         out = Model.get_options(self)
@@ -108,7 +115,7 @@ class CLV(Model):
         code = _ffi.CLV_PURCHASE_MODELS[self.purchase_model]
         return _ffi.CLV_PARAM_NAMES.get(code, ("p1", "p2", "p3", "p4"))
 
-    def params(self, which="purchase"):
+    def params(self, which: Which = "purchase") -> Dict[str, float]:
         """The fitted parameters of "purchase" ({r, alpha, a, b} or {r, alpha, s, beta}) or
         "spend" ({p, q, gamma}) as a dict."""
         which = _submodel(which)
@@ -116,7 +123,7 @@ class CLV(Model):
         F.tier_clv_params(self._p, which, buf, _ffi.CLV_MAX_PARAMS)
         return dict(zip(self._names(which), buf))
 
-    def standard_errors(self, which="purchase"):
+    def standard_errors(self, which: Which = "purchase") -> Dict[str, float]:
         """Standard errors of params(which), same keys; TierError TIER_ENOTFOUND when the
         library has none (information matrix not positive definite, or a loaded state)."""
         which = _submodel(which)
@@ -124,21 +131,99 @@ class CLV(Model):
         F.tier_clv_standard_errors(self._p, which, buf, _ffi.CLV_MAX_PARAMS)
         return dict(zip(self._names(which), buf))
 
-    def fit_stat(self, which, stat):
+    def fit_stat(self, which: Which, stat: Union[str, int]) -> float:
         """A figure of the fit of "purchase" or "spend": log_likelihood, iterations, converged,
         customers, excluded_zero_spend, gradient, evaluations, distinct_rows, no_purchase,
         calibration_end (NaN when unknown)."""
-        key = _ffi.CLV_STATS.get(stat, stat)
+        key: Any = _ffi.CLV_STATS.get(stat, stat) if isinstance(stat, str) else stat
         if isinstance(key, str):
             raise ValueError("unknown clv statistic %r" % (stat,))
         out = c_double()
         F.tier_clv_fit_stat(self._p, _submodel(which), key, byref(out))
         return out.value
 
-    def fit_stats(self, which="purchase"):
-        return {name: self.fit_stat(which, name) for name in _ffi.CLV_STATS}
+    def fit_stats(self, which: Which = "purchase") -> Dict[str, Any]:
+        """Every figure of the fit of "purchase" or "spend" with its real type:
+        log_likelihood and gradient float; iterations, customers, excluded_zero_spend,
+        evaluations, distinct_rows and no_purchase int; converged bool; calibration_end a
+        datetime.date. A figure the library does not know (NaN, e.g. after a load) is None.
+        fit_stat() gives the raw float of one."""
+        out: Dict[str, Any] = {}
+        for name in _ffi.CLV_STATS:
+            value = self.fit_stat(which, name)
+            if math.isnan(value):
+                out[name] = None
+            elif name in _FLOAT_STATS:
+                out[name] = value
+            elif name == "converged":
+                out[name] = bool(value)
+            elif name == "calibration_end":
+                out[name] = from_day(int(value))
+            else:
+                out[name] = int(value)
+        return out
 
-    def holdout(self, book, holdout_end, frame=None):
+    def confidence_intervals(self, which: Which = "purchase", level: float = 0.95,
+                             log: bool = False) -> Any:
+        """Confidence intervals of the fitted parameters of "purchase" or "spend" from the
+        standard errors of the fit (the inverse of the observed information): {parameter:
+        (estimate, std_error, lower, upper)}, a DataFrame indexed by parameter with pandas.
+        Wald intervals estimate +- z * se (z of the two-sided `level`), as lifetimes reports;
+        ``log=True`` gives intervals on the log scale (estimate * exp(+- z * se / estimate)),
+        which stay positive as every parameter is. TierError TIER_ENOTFOUND when the fit has no
+        standard errors (see standard_errors())."""
+        if not 0.0 < level < 1.0:
+            raise ValueError("level must be in (0, 1), not %r" % (level,))
+        z = statistics.NormalDist().inv_cdf(0.5 + level / 2.0)
+        est, se = self.params(which), self.standard_errors(which)
+        rows = {}
+        for name, value in est.items():
+            err = se[name]
+            if log and value > 0:
+                factor = math.exp(z * err / value)
+                rows[name] = (value, err, value / factor, value * factor)
+            else:
+                rows[name] = (value, err, value - z * err, value + z * err)
+        try:
+            import pandas as pd
+        except ImportError:
+            return rows
+        return pd.DataFrame.from_dict(rows, orient="index",
+                                      columns=["estimate", "std_error", "lower", "upper"]) \
+            .rename_axis("parameter")
+
+    def predict(self, book: Any, horizon: Optional[float] = None) -> Any:
+        """Each customer's CLV outputs for `horizon` time units ahead (None: the model's horizon
+        option), from the fitted parameters, without refitting: the model's horizon option is
+        set for the one scoring and restored after it. p_alive does not depend on the horizon;
+        expected_purchases, clv do. Returns a DataFrame indexed by customer id (columns x,
+        t_x, T, p_alive, expected_purchases, expected_spend, clv; NaN for customers without a
+        purchase day up to the calibration end), or without pandas a dict of those columns
+        (lists) plus "customer_id"."""
+        saved = self.get_option("horizon")
+        if horizon is not None:
+            self.set_option("horizon", float(horizon))
+        try:
+            with self.score(book) as frame:
+                prefix = self.name + "."
+                cols = {c[len(prefix):]: frame.numbers(c) for c in frame.columns()
+                        if c.startswith(prefix)}
+        finally:
+            self.set_option("horizon", saved)
+        ids = book.customer_ids()
+        try:
+            import pandas as pd
+        except ImportError:
+            out = {"customer_id": ids}
+            out.update({k: list(v) for k, v in cols.items()})
+            return out
+        from . import _pandas
+        df = pd.DataFrame(cols, index=_pandas.index(ids))
+        if "x" in df:
+            df["x"] = _pandas.integers(df["x"].to_numpy())
+        return df
+
+    def holdout(self, book: Any, holdout_end: Any, frame: Any = None) -> Dict[str, Any]:
         """Validates the fitted model on the holdout span (calibration end, holdout_end] of
         `book`: a dict of customers, actual and predicted purchases (totals), mae (mean absolute
         error per customer), span (time units) and calibration_end (a date). With a Frame of the
@@ -155,3 +240,5 @@ class CLV(Model):
 
 
 Model._kinds["clv"] = CLV
+
+from ._summary import calibration_and_holdout, summary_data  # noqa: E402  (uses CLV's units)

@@ -3,6 +3,7 @@
 
 import datetime
 from ctypes import byref, c_int, c_int32, create_string_buffer
+from typing import Any
 
 from . import _ffi
 from ._ffi import F
@@ -19,7 +20,7 @@ def _from_ymd(year, month, day):
     return out.value
 
 
-def to_day(value):
+def to_day(value: Any) -> int:
     """Day number of a date given as datetime.date/datetime (or pandas Timestamp), numpy
     datetime64, ISO text "YYYY-MM-DD", text "YYYYMMDD" or an int YYYYMMDD.
 
@@ -50,14 +51,14 @@ def to_day(value):
     raise TypeError("cannot use %s as a date" % type(value).__name__)
 
 
-def from_day(day):
+def from_day(day: int) -> datetime.date:
     """The datetime.date of a day number."""
     y, m, d = c_int(), c_int(), c_int()
     F.tier_date_to_ymd(int(day), byref(y), byref(m), byref(d))
     return datetime.date(y.value, m.value, d.value)
 
 
-def format_day(day):
+def format_day(day: int) -> str:
     """A day number as "YYYY-MM-DD"."""
     out = create_string_buffer(16)
     F.tier_date_format_iso(out, len(out), int(day))

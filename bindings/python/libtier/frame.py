@@ -3,6 +3,7 @@
 
 import ctypes
 from ctypes import byref, c_size_t
+from typing import Any, Dict, List, Optional, Union
 
 from . import _ffi
 from ._ffi import F
@@ -11,9 +12,12 @@ from ._handle import Handle
 try:
     import numpy as np
 except ImportError:
-    np = None
+    np = None  # type: ignore[assignment]
 
 __all__ = ["Frame"]
+
+#: A column by full name ("rfm.r_score") or position.
+ColumnKey = Union[str, int]
 
 
 class Frame(Handle):
@@ -26,7 +30,7 @@ class Frame(Handle):
 
     _free = staticmethod(F.tier_frame_free)
 
-    def __init__(self, rows=0, _borrowed=None, _owner=None):
+    def __init__(self, rows: int = 0, _borrowed: Any = None, _owner: Any = None) -> None:
         if _borrowed is not None:
             self._ptr = _borrowed
             self._owner = _owner  # keeps the parent (and so the pointer) alive
@@ -35,21 +39,23 @@ class Frame(Handle):
         F.tier_frame_new(byref(ptr), int(rows), None)
         self._adopt(ptr)
 
-    def close(self):
+    def close(self) -> None:
+        """Frees an owned frame (a borrowed one is only forgotten); safe to call twice."""
         if self._finalizer is None:  # borrowed: forget, never free
             self._ptr = None
             self._owner = None
             return
         super().close()
 
-    def rows(self):
+    def rows(self) -> int:
+        """The number of rows (customers)."""
         return F.tier_frame_rows(self._p)
 
-    def last_error(self):
+    def last_error(self) -> str:
         """The text of the last failure on this frame ("" when none)."""
         return _ffi.decode(F.tier_frame_last_error(self._p))
 
-    def set_error(self, text):
+    def set_error(self, text: Union[str, bytes]) -> None:
         """Sets the frame's error text (tier_frame_set_error): what a model's score step reports
         as the reason of its failure."""
         F.tier_frame_set_error(self._p, _ffi.encode(text, "error text"))
@@ -57,7 +63,7 @@ class Frame(Handle):
     def __len__(self):
         return self.rows()
 
-    def columns(self):
+    def columns(self) -> List[str]:
         """Full column names in order ("rfm.r_score", ...)."""
         return _ffi.names(F.tier_frame_column_count, F.tier_frame_column_name, self._p)
 
@@ -69,12 +75,12 @@ class Frame(Handle):
             raise KeyError(name)
         return out.value
 
-    def column_type(self, name):
+    def column_type(self, name: ColumnKey) -> Optional[str]:
         """"number" or "label"."""
         t = F.tier_frame_column_type(self._p, self._col(name))
         return {_ffi.VALUE_NUMBER: "number", _ffi.VALUE_LABEL: "label"}.get(t)
 
-    def labels_of(self, name):
+    def labels_of(self, name: ColumnKey) -> List[str]:
         """The label texts of a label column, indexed by code."""
         return _ffi.names(F.tier_frame_label_count, F.tier_frame_label_text, self._p,
                           self._col(name))
@@ -94,19 +100,20 @@ class Frame(Handle):
             return np.ctypeslib.as_array(ptr, shape=(n,)).copy()
         return list(ctypes.cast(ptr, ctypes.POINTER(ctype * n)).contents) if n else []
 
-    def numbers(self, name):
+    def numbers(self, name: ColumnKey) -> Any:
         """The values of a number column as float64 (NaN = missing)."""
         return self._copy(name, F.tier_frame_numbers, ctypes.c_double, "labels")
 
-    def codes(self, name):
+    def codes(self, name: ColumnKey) -> Any:
         """The raw int32 codes of a label column (-1 = missing)."""
         return self._copy(name, F.tier_frame_labels, ctypes.c_int32, "numbers")
 
-    def labels(self, name):
+    def labels(self, name: ColumnKey) -> List[Optional[str]]:
+        """A label column as a list of str (None = missing)."""
         texts = self.labels_of(name)
         return [texts[c] if c >= 0 else None for c in self.codes(name)]
 
-    def column(self, name):
+    def column(self, name: ColumnKey) -> Any:
         """A column's values: numbers (NumPy array or list) or labels (list of str/None)."""
         if self.column_type(name) == "label":
             return self.labels(name)
@@ -115,10 +122,11 @@ class Frame(Handle):
     def __getitem__(self, name):
         return self.column(name)
 
-    def to_dict(self):
+    def to_dict(self) -> Dict[str, Any]:
+        """{column name: values} of every column."""
         return {name: self.column(name) for name in self.columns()}
 
-    def to_dataframe(self, index=None):
+    def to_dataframe(self, index: Any = None) -> Any:
         """A pandas DataFrame of every column (labels as str, missing as None; numbers as
         float64, missing as NaN); `index` (e.g. the book's customer ids) labels the rows."""
         import pandas as pd

@@ -162,12 +162,19 @@ class History(Handle):
 
     @property
     def policy_name(self):
+        """The name of the policy of the last run ("" before the first)."""
         return _str(F.tier_history_policy_name(self._p))
 
     @property
     def policy_hash(self):
         """CRC-32C of the canonical text of the last run's policy (0 before the first)."""
         return F.tier_history_policy_hash(self._p)
+
+    def _describe(self):
+        facts = [("customers", len(self)), ("runs", self.runs)]
+        if self.runs:
+            facts += [("as_of", self.as_of), ("policy", self.policy_name)]
+        return facts
 
     def __len__(self):
         return F.tier_history_customer_count(self._p)

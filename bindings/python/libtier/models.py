@@ -2,6 +2,7 @@
 """Models (the base of the built-ins, RFM and Pareto/ABC) and segment maps."""
 
 import math
+from typing import Any
 from ctypes import byref, c_char_p, c_double, c_int, c_size_t
 
 from . import _ffi
@@ -140,7 +141,7 @@ class Model(ModelCalls, Handle):
     saves to text and loads back (docs/model-state-format.md)."""
 
     _free = staticmethod(F.tier_model_free)
-    _kinds = {}  # kind name -> built-in wrapper class, filled by the modules defining them
+    _kinds: "dict[str, Any]" = {}  # kind name -> built-in wrapper class, filled by the modules defining them
 
     fit = ModelCalls._run_fit
     score = ModelCalls._run_score
@@ -179,16 +180,26 @@ class Model(ModelCalls, Handle):
 
     @property
     def name(self):
+        """The model's name (the prefix of its columns, "rfm" in "rfm.r_score")."""
         return _ffi.decode(F.tier_model_name(self._p))
 
     @property
     def kind(self):
+        """The model's kind ("rfm", "pareto", "clv", ...)."""
         return _ffi.decode(F.tier_model_kind(self._p))
 
     def __repr__(self):
         if self.closed:
             return "<%s closed>" % type(self).__name__
         return "<%s %r kind=%r>" % (type(self).__name__, self.name, self.kind)
+
+    def _describe(self):
+        facts = [("name", self.name), ("kind", self.kind)]
+        try:
+            facts.append(("options", self.get_options()))
+        except Exception:
+            pass
+        return facts
 
 
 _DIMS = {"r": _ffi.RFM_R, "f": _ffi.RFM_F, "m": _ffi.RFM_M}
@@ -223,12 +234,14 @@ class RFM(Model):
 
     @property
     def bins(self):
+        """The number of score bins (1..bins per dimension)."""
         return int(self.get_option("bins"))
 
     as_of = day_property("as_of", "The as-of date set, or None when it is still the default.")
 
     @property
     def window(self):
+        """The trailing window in days (0 = all history)."""
         return int(self.get_option("window"))
 
     def set_segmap(self, which, segmap):
@@ -244,6 +257,7 @@ class RFM(Model):
         return list(buf)
 
     def set_cut_points(self, dim, cuts):
+        """Fixes the cut points of one dimension ("r", "f" or "m") instead of fitting them."""
         cuts = [float(c) for c in cuts]
         buf = (c_double * len(cuts))(*cuts)
         F.tier_rfm_set_cut_points(self._p, _DIMS.get(dim, dim), buf, len(cuts))
@@ -304,6 +318,7 @@ class SegmentMap(Handle):
 
     @classmethod
     def builtin(cls, which="rf10"):
+        """A built-in segment map by name ("rf10" or "rfm8")."""
         ptr = _ffi.segmap_p()
         F.tier_segmap_new_builtin(byref(ptr), _BUILTIN_MAPS.get(which, which), None)
         return cls(ptr)
@@ -321,6 +336,7 @@ class SegmentMap(Handle):
         return F.tier_segmap_count(self._p)
 
     def names(self):
+        """The segment names of the map, in order."""
         return _ffi.names(F.tier_segmap_count, F.tier_segmap_name, self._p)
 
     def lookup(self, r, f, m=0):

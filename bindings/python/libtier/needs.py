@@ -48,6 +48,7 @@ class Needs(Model):
         return self
 
     def features(self):
+        """The feature columns the model clusters on (list of names)."""
         return _ffi.names(F.tier_needs_feature_count, F.tier_needs_feature_name, self._p)
 
     def add_profile(self, name, values):
@@ -70,6 +71,7 @@ class Needs(Model):
         return _ffi.names(F.tier_needs_segment_count, F.tier_needs_segment_name, self._p)
 
     def segment_count(self):
+        """The number of segments of the fit."""
         return F.tier_needs_segment_count(self._p)
 
     def _segment(self, seg):
@@ -128,6 +130,7 @@ class Needs(Model):
         return out.value
 
     def fit_stats(self):
+        """Every figure of the fit as {name: float} (fit_stat of each of NEEDS_STATS)."""
         return {name: self.fit_stat(name) for name in _ffi.NEEDS_STATS}
 
 

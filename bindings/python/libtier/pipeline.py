@@ -246,7 +246,7 @@ class Pipeline(Handle):
         """The :class:`~libtier.retier.Retier` of the last run (docs/retier.md): one customer at a
         time re-scored and re-tiered after a new invoice, with the models and the population
         figures frozen until the next run. Raises TierError before a run that tiered customers,
-        or for a policy that cannot be frozen (routing, hierarchies)."""
+        or for a policy that cannot be frozen (a hierarchy with children = own)."""
         from .retier import Retier
         handle = _ffi.retier_p()
         F.tier_pipeline_retier(self._p, byref(handle))
@@ -254,11 +254,13 @@ class Pipeline(Handle):
 
     @property
     def last_error(self):
+        """The text of the pipeline's last failure ("" when none)."""
         return _ffi.decode(F.tier_pipeline_last_error(self._p)) or ""
 
     # -- results of the last successful run ------------------------------------------------------
 
     def rows_read(self):
+        """Transaction rows the last run read."""
         return F.tier_pipeline_rows_read(self._p)
 
     def summary(self):
@@ -279,14 +281,17 @@ class Pipeline(Handle):
             return t.value()
 
     def warnings(self):
+        """The warnings of the last run (list of str)."""
         return [_ffi.decode(F.tier_pipeline_warning(self._p, i))
                 for i in range(F.tier_pipeline_warning_count(self._p))]
 
     def model_names(self):
+        """The names of the models of the last run, in run order."""
         return [_ffi.decode(F.tier_model_name(F.tier_pipeline_model(self._p, i)))
                 for i in range(F.tier_pipeline_model_count(self._p))]
 
     def customer_count(self):
+        """Customers of the last run."""
         book = F.tier_pipeline_book(self._p)
         return F.tier_book_customer_count(book) if book else 0
 

@@ -224,9 +224,11 @@ class Policy(Handle):
         return self
 
     def tiers(self):
+        """The tier names in policy order (the first is the top tier)."""
         return _ffi.names(F.tier_policy_tier_count, F.tier_policy_tier_name, self._p)
 
     def rules(self):
+        """The names of every rule of the policy, in policy order."""
         return _ffi.names(F.tier_policy_rule_count, F.tier_policy_rule_name, self._p)
 
     def describe(self):
@@ -235,6 +237,14 @@ class Policy(Handle):
         with _ffi.Text() as text:
             F.tier_policy_describe(self._p, text.ptr)
             return text.value()
+
+    def _describe(self):
+        facts = [("name", self.name or "(unnamed)"), ("tiers", self.tiers())]
+        if self.description:
+            facts.append(("description", self.description))
+        if self.entitlements:
+            facts.append(("entitlements", sorted(self.entitlements)))
+        return facts
 
     def __repr__(self):
         if self.closed:

@@ -16,19 +16,29 @@ from ctypes import byref, c_char_p, c_double, c_size_t, string_at
 
 from . import _ffi
 from ._ffi import F
+from ._display import Described
+from .book import Savepoints
 from .dates import to_day
 
 __all__ = ["Retier"]
 
 
-class Retier:
+class Retier(Savepoints, Described):
     """The retier of a pipeline's last run (made by :meth:`Pipeline.retier`; owned by the
-    pipeline and valid until its next run). Customers are given by id or by book index."""
+    pipeline and valid until its next run). Customers are given by id or by book index.
+
+    Savepoints of the run's book (:meth:`savepoint`, :meth:`rollback`, :meth:`release`,
+    :meth:`trying`) try an invoice and take it back: after a rollback, :meth:`customer` again
+    gives the customer back the tier it had before the invoice."""
 
     def __init__(self, pipeline, handle):
         self._pipeline = pipeline  # keeps the owner alive
         self._p = handle
         self._run = pipeline._runs
+
+    def _describe(self):
+        return [("customers", F.tier_book_customer_count(self._book())),
+                ("current", self._pipeline._runs == self._run)]
 
     def _check(self):
         if self._pipeline._runs != self._run:
@@ -36,6 +46,10 @@ class Retier:
 
     def _book(self):
         return F.tier_pipeline_book(self._pipeline._p)
+
+    def _savepoint_book(self):
+        self._check()
+        return self._book()
 
     def _index(self, customer):
         if isinstance(customer, (str, bytes)):
@@ -85,6 +99,7 @@ class Retier:
         return _ffi.decode(F.tier_retier_tier_name(self._p, self._index(customer)))
 
     def reason(self, customer):
+        """The reason of one customer's current tier."""
         self._check()
         return _ffi.decode(F.tier_retier_reason(self._p, self._index(customer)))
 
@@ -95,6 +110,7 @@ class Retier:
         return text.split(";") if text else []
 
     def route(self, customer):
+        """The team one customer is routed to, None when not routed."""
         self._check()
         return _ffi.decode(F.tier_retier_route(self._p, self._index(customer)))
 

@@ -89,13 +89,15 @@ class SBG(Handle):
         return out.value
 
     @property
-    def alpha(self):
+    def alpha(self) -> float:
+        """The fitted (or set) shape parameter alpha of the beta mixing distribution."""
         a = c_double()
         F.tier_sbg_params(self._p, byref(a), None)
         return a.value
 
     @property
-    def beta(self):
+    def beta(self) -> float:
+        """The fitted (or set) shape parameter beta of the beta mixing distribution."""
         b = c_double()
         F.tier_sbg_params(self._p, None, byref(b))
         return b.value
@@ -118,11 +120,13 @@ class SBG(Handle):
         return self._get(F.tier_sbg_fit_stat, code)
 
     @property
-    def log_likelihood(self):
+    def log_likelihood(self) -> float:
+        """The log-likelihood of the fit at its optimum."""
         return self.stat("log_likelihood")
 
     @property
-    def converged(self):
+    def converged(self) -> bool:
+        """Whether the fit converged."""
         return self.stat("converged") == 1.0
 
     def survival(self, t):

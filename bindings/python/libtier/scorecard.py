@@ -92,6 +92,7 @@ class Scorecard(Model):
         return _ffi.names(F.tier_scorecard_factor_count, F.tier_scorecard_factor_name, self._p)
 
     def factor_count(self):
+        """The number of factors of the scorecard."""
         return F.tier_scorecard_factor_count(self._p)
 
     def _factor(self, factor):

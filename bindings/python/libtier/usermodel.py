@@ -67,6 +67,7 @@ import math
 import numbers
 import re
 import weakref
+from typing import Any
 from ctypes import byref, c_char_p, c_void_p
 
 from . import _ffi
@@ -80,13 +81,13 @@ from .models import ModelCalls, value_of
 try:
     import numpy as np
 except ImportError:
-    np = None
+    np = None  # type: ignore[assignment]
 
 __all__ = ["Model"]
 
 # The C state pointer of every live Python model -> its _Binding. An entry is added right before
 # tier_model_new() and removed by the destroy callback.
-_registry = {}
+_registry: "dict[Any, Any]" = {}
 _keys = itertools.count(1)  # 0 would arrive in the callbacks as None
 
 _MODEL_NAME = re.compile(r"[A-Za-z0-9_]{1,64}\Z")
@@ -782,6 +783,7 @@ class Model(ModelCalls):
 
     @property
     def closed(self):
+        """Whether close() has freed the model."""
         return bool(self.__dict__.get("_tier_closed"))
 
     def close(self):

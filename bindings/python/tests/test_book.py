@@ -121,6 +121,67 @@ class PerRowTest(unittest.TestCase):
         self.assertEqual(cm.exception.name, "TIER_ERANGE")
 
 
+class SavepointTest(unittest.TestCase):
+    def book(self):
+        b = libtier.Book()
+        b.add_txn("a", "2024-01-01", 10)
+        b.add_txn("b", "2024-01-02", 20)
+        b.set_text("a", "region", "North")
+        return b
+
+    def state(self, b):
+        # As text: NaN figures compare equal to themselves that way.
+        return repr(([b.customer_id(i) for i in range(len(b))], list(b.txns()),
+                     [b.stats(i) for i in range(len(b))], b.get_text("a", "region"),
+                     b.get_number("b", "score"), b.attribute_count()))
+
+    def test_rollback_restores_everything_and_release_keeps(self):
+        b = self.book()
+        before = self.state(b)
+        self.assertEqual(b.savepoint(), 1)
+        b.add_txn("a", "2024-02-01", 500)
+        b.add_txn("c", "2024-02-01", 5)
+        b.set_text("a", "region", "South")
+        b.set_number("b", "score", 3.5)
+        self.assertEqual(b.savepoint(), 2)
+        b.add_txn("b", "2024-02-02", 1)
+        b.release()
+        self.assertEqual(b.savepoints, 1)
+        self.assertNotEqual(self.state(b), before)
+        b.rollback()
+        self.assertEqual(self.state(b), before)
+        self.assertEqual(b.savepoints, 0)
+        with self.assertRaises(libtier.TierError) as e:
+            b.rollback()
+        self.assertEqual(e.exception.name, "TIER_ESTATE")
+        b.savepoint()
+        b.add_txn("a", "2024-02-01", 500)
+        b.release()
+        self.assertEqual(b.stat("a", "net_amount"), 510)
+
+    def test_trying_rolls_back_when_the_block_raises(self):
+        b = self.book()
+        before = self.state(b)
+        with self.assertRaises(ZeroDivisionError):
+            with b.trying():
+                b.add_txn("a", "2024-02-01", 500)
+                1 / 0
+        self.assertEqual(self.state(b), before)
+        with b.trying():
+            b.add_txn("a", "2024-02-01", 500)
+        self.assertEqual(b.stat("a", "net_amount"), 510)
+        self.assertEqual(b.savepoints, 0)
+
+    def test_merge_is_refused_inside_a_savepoint(self):
+        b, other = self.book(), self.book()
+        b.savepoint()
+        with self.assertRaises(libtier.TierError) as e:
+            b.merge(other)
+        self.assertEqual(e.exception.name, "TIER_ESTATE")
+        self.assertIn("savepoint", e.exception.message)
+        b.rollback()
+
+
 class HandleTest(unittest.TestCase):
     def test_close_is_idempotent_and_later_use_raises(self):
         b = libtier.Book()

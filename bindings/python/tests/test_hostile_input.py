@@ -144,6 +144,103 @@ class PandasConversionTest(unittest.TestCase):
             with libtier.Book.from_dataframe(df) as b:
                 self.assertEqual(len(b), 0)
 
+    def test_pandas_na_in_a_float64_amount_names_the_row_or_is_dropped(self):
+        pd = self.pd
+        amounts = pd.array([1.0, pd.NA, 3.0, pd.NA], dtype="Float64")
+        df = self.frame(["a", "b", "c", "d"], amounts=amounts)
+        df.index = ["r0", "r1", "r2", "r3"]
+        with self.assertRaises(libtier.Error) as cm:
+            libtier.Book.from_dataframe(df)
+        self.assertEqual(cm.exception.status.name, "TIER_EINVAL")
+        self.assertIn("row 1: missing amount (column 'amount', index 'r1')", str(cm.exception))
+        self.assertIn("dropna=True", str(cm.exception))
+        with self.assertWarns(libtier.DroppedRowsWarning) as w:
+            book = libtier.Book.from_dataframe(df, dropna=True)
+        with book:
+            self.assertIn("dropped 2 of 4 rows", str(w.warning))
+            self.assertEqual(book.dropped_rows, 2)
+            self.assertEqual(book.customer_ids(), ["a", "c"])
+            self.assertEqual(book.txn(1)[2], 3.0)
+
+    def test_a_failed_add_keeps_the_book_and_its_dropped_count(self):
+        pd = self.pd
+        df = self.frame(["a", None, "c"], dates=["2024-01-01", "2024-01-02", "not a date"])
+        with libtier.Book() as book:
+            with self.assertWarns(libtier.DroppedRowsWarning):
+                with self.assertRaises(libtier.Error) as cm:
+                    book.add_dataframe(df, dropna=True)
+            self.assertIn("not a date", str(cm.exception))
+            self.assertEqual((len(book), book.dropped_rows), (0, 0))
+        self.assertTrue(pd)  # (pandas made the frame)
+
+    def test_the_id_may_be_the_index(self):
+        pd = self.pd
+        df = pd.DataFrame({"date": ["2024-01-01", "2024-01-02"], "amount": [1.0, 2.0]},
+                          index=pd.Index(["x", "y"], name="account"))
+        for kwargs in ({}, {"id": "index"}, {"id": "account"}):
+            with libtier.Book.from_dataframe(df, **kwargs) as b:
+                self.assertEqual(b.customer_ids(), ["x", "y"], kwargs)
+        # A plain RangeIndex is no id: the error says which column is missing.
+        with self.assertRaises(KeyError) as cm:
+            libtier.Book.from_dataframe(df.reset_index(drop=True))
+        self.assertIn("no id column", str(cm.exception))
+
+    def test_the_csv_readers_column_names_apply(self):
+        pd = self.pd
+        df = pd.DataFrame({"customer": ["a", "b"], "order_date": ["2024-01-01", "2024-01-02"],
+                           "revenue": [1.0, 2.0], "total": [9.0, 9.0]})
+        with libtier.Book.from_dataframe(df) as b:
+            self.assertEqual(b.customer_ids(), ["a", "b"])
+            # amount's names in the reader's order: revenue comes before total.
+            self.assertEqual([b.txn(t)[2] for t in range(2)], [1.0, 2.0])
+        df = pd.DataFrame({"id": [1, 2], "invoice_date": [20240101, 20240102],
+                           "sales": [5.0, 6.0]})
+        with libtier.Book.from_dataframe(df) as b:
+            self.assertEqual(b.customer_ids(), ["1", "2"])
+        with self.assertRaises(KeyError):
+            libtier.Book.from_dataframe(pd.DataFrame({"customer_id": ["a"], "when": ["x"],
+                                                      "amount": [1.0]}))
+
+    def test_empty_frames_of_any_dtype_with_the_id_in_the_index(self):
+        pd = self.pd
+        df = pd.DataFrame({"date": pd.Series([], dtype="datetime64[ns, UTC]"),
+                           "amount": pd.Series([], dtype="Float64")},
+                          index=pd.Index([], dtype=object, name="customer_id"))
+        with libtier.Book.from_dataframe(df) as b:
+            self.assertEqual(len(b), 0)
+
+    def test_numpy_arrays_without_pandas_objects(self):
+        np = self.np
+        with libtier.Book() as b:
+            n = b.add_txns(np.array([3, 1, 3]), np.array(["2024-01-01", "2024-01-05",
+                                                           "2024-01-09"], dtype="datetime64[D]"),
+                           np.array([1.0, 2.0, 4.0]))
+            self.assertEqual((n, b.customer_ids()), (3, ["3", "1"]))
+            with self.assertRaises(libtier.Error) as cm:
+                b.add_txns(np.array(["a"]), np.array(["NaT"], dtype="datetime64[D]"),
+                           np.array([1.0]))
+            self.assertIn("row 0: missing date", str(cm.exception))
+            self.assertEqual(b.txn_count(), 3)
+
+
+@unittest.skipUnless(_support.HAVE_NUMPY, "NumPy is not installed")
+class NumpyIdPathTest(unittest.TestCase):
+    """The whole-array id conversions give the bytes of the checked one-by-one path."""
+
+    def test_fast_id_paths_equal_the_checked_path(self):
+        import numpy as np
+        cases = [np.array([0, 5, -7, 123456789, -2 ** 63, 2 ** 63 - 1]),
+                 np.array([0, 2 ** 64 - 1], dtype=np.uint64),
+                 np.array([7], dtype=np.int8),
+                 np.array(["a", "b\u00e9", "xyz", "\u4e2d\u6587"], dtype=object)]
+        for values in cases:
+            with self.subTest(values=values):
+                data, offsets = _columns.np_ids(values)
+                want_data, want_offsets = _columns.py_ids(values.tolist())
+                got = bytes(data.tobytes()[:int(offsets[-1])])
+                self.assertEqual(got, want_data[:want_offsets[-1]])
+                self.assertEqual([int(o) for o in offsets], list(want_offsets))
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -77,7 +77,7 @@ class DataFrameTest(unittest.TestCase):
         df = self.sample_frame()
         with libtier.Book.from_dataframe(df, id="cust", date="when", amount="spent") as book:
             with libtier.run(book) as result:
-                out = result.to_dataframe()
+                out = result.to_dataframe(names="original", index=False)
                 self.assertEqual(len(out), 2357)
                 self.assertEqual(list(out.columns[:3]), ["customer_id", "tier", "reason"])
                 self.assertIn("rfm.r_score", out.columns)
@@ -91,7 +91,7 @@ class DataFrameTest(unittest.TestCase):
                 # Tier counts agree with the summary.
                 counts = out["tier"].value_counts().to_dict()
                 self.assertEqual(counts, {k: v["customers"]
-                                          for k, v in result.summary().items() if v["customers"]})
+                                          for k, v in result.summary_dict().items()})
 
 
 @unittest.skipUnless(_support.HAVE_PANDAS, "pandas is not installed")
@@ -142,7 +142,7 @@ class ModelFrameTest(unittest.TestCase):
             models = [libtier.RFM(), libtier.Pareto(), libtier.Lifecycle(),
                       libtier.Scorecard.b2b(), libtier.Needs(features=features)]
             with libtier.run(book, models) as result:
-                df = result.to_dataframe()
+                df = result.to_dataframe(names="original", index=False)
                 self.assertEqual(len(df), 2000)
                 self.assertEqual(df["customer_id"].tolist(), book.customer_ids())
                 for name in result.columns:
@@ -150,10 +150,11 @@ class ModelFrameTest(unittest.TestCase):
                 for label in ("rfm.segment", "pareto.class", "lifecycle.stage",
                               "lifecycle.onboarding", "scorecard.grade", "needs.segment",
                               "needs.second"):
-                    values = df[label].tolist()
+                    values = [None if isinstance(v, float) else v for v in df[label].tolist()]
                     self.assertEqual(values, result.column(label), label)
-                    # Label texts, None where missing (accounts never invoiced have no
+                    # Label texts, NaN where missing (accounts never invoiced have no
                     # RFM segment), never the integer codes.
+                    self.assertEqual(df[label].dtype.name, "category", label)
                     self.assertTrue(all(v is None or isinstance(v, str) for v in values), label)
                     self.assertTrue(any(isinstance(v, str) for v in values), label)
                 for number in ("scorecard.score", "lifecycle.trend", "needs.distance"):

@@ -45,6 +45,24 @@ class RetierTest(unittest.TestCase):
             # By id as well as by index.
             self.assertEqual(rt.tier("ACC00027"), rt.tier(0))  # the first invoice's
 
+    def test_a_refused_invoice_is_rolled_back_and_the_customer_re_tiered_back(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            p = self.run_b2b(tmp)
+            rt = p.retier()
+            small = next(i for i in range(p.customer_count()) if rt.tier(i) == "C")
+            before = (rt.tier(small), rt.reason(small), rt.flags(small),
+                      rt.number(small, "rfm.r_score"))
+            rt.savepoint()
+            rt.add_invoice(small, "2025-06-30", 3000000.0)
+            self.assertEqual(rt.customer(small), "S")
+            rt.rollback()  # refused: not booked
+            self.assertEqual(rt.customer(small), "C")
+            self.assertEqual((rt.tier(small), rt.reason(small), rt.flags(small),
+                              rt.number(small, "rfm.r_score")), before)
+            with rt.trying():
+                rt.add_invoice(small, "2025-06-30", 3000000.0)
+            self.assertEqual(rt.customer(small), "S")  # released: booked
+
     def test_errors(self):
         with tempfile.TemporaryDirectory() as tmp:
             p = self.run_b2b(tmp)
@@ -66,14 +84,17 @@ class RetierTest(unittest.TestCase):
             self.assertEqual(e.exception.name, "TIER_ESTATE")
             self.assertIn(p.retier().tier(0), ["S", "A", "B", "C"])
 
-    def test_a_policy_that_routes_is_refused(self):
+    def test_a_policy_that_routes_is_re_tiered_with_its_route(self):
         with tempfile.TemporaryDirectory() as tmp:
             p = self.run_b2b(tmp, policy="b2b-full")
-            with self.assertRaises(TierError) as e:
-                p.retier()
-            self.assertEqual(e.exception.name, "TIER_EINVAL")
-            self.assertIn("next batch run", e.exception.message)
-
+            rt = p.retier()
+            routed = next(i for i in range(p.customer_count()) if rt.route(i))
+            team = rt.route(routed)
+            self.assertEqual(rt.customer(routed), "S")  # unchanged: the run's tier and team
+            self.assertEqual(rt.route(routed), team)
+            rt.add_invoice(routed, "2025-06-30", 1000.0)
+            rt.customer(routed)
+            self.assertEqual(rt.route(routed), team)  # a row the run placed keeps its place
 
 if __name__ == "__main__":
     unittest.main()

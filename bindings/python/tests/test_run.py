@@ -139,7 +139,7 @@ class SampleRunTest(unittest.TestCase):
         self.assertTrue(all(self.result.reasons))
 
     def test_summary_counts_every_customer_and_all_revenue(self):
-        s = self.result.summary()
+        s = self.result.summary_dict()
         self.assertEqual(list(s), ["S", "A", "B", "C"])
         self.assertEqual(sum(v["customers"] for v in s.values()), 2357)
         total = sum(a for _, _, a in self.rows)
@@ -151,7 +151,7 @@ class SampleRunTest(unittest.TestCase):
                          {k: counts.get(k, 0) for k in s})
 
     def test_tier_summary_takes_an_index_or_a_name_and_refuses_an_unknown_name(self):
-        s = self.result.summary()
+        s = self.result.summary_dict()
         for t, name in enumerate(self.result.tier_names()):
             want = (s[name]["customers"], s[name]["revenue"])
             self.assertEqual(self.result.tier_summary(t), want)
@@ -235,7 +235,7 @@ class MasterRunTest(unittest.TestCase):
             self.assertEqual(rows, 69659)
             self.assertEqual(book.customer_count(), 23570)
             with libtier.run(book) as result:
-                s = result.summary()
+                s = result.summary_dict()
                 self.assertEqual(sum(v["customers"] for v in s.values()), 23570)
                 # S is Pareto class A: at least 80 % of revenue, and the least it takes.
                 self.assertGreaterEqual(s["S"]["revenue_share"], 0.8)

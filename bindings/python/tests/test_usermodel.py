@@ -187,7 +187,7 @@ class UserModelTest(unittest.TestCase):
         self.assertEqual(libtier._ffi.F.tier_model_kind(loyalty._p), b"python")
         self.assertEqual(result.frame.labels_of("loyalty.band"), ["low", "high"])
         # The default policy still tiers everyone.
-        self.assertEqual(sum(s["customers"] for s in result.summary().values()), len(self.order))
+        self.assertEqual(sum(s["customers"] for s in result.summary_dict().values()), len(self.order))
 
     def test_policy_tiers_on_the_python_models_columns(self):
         policy = libtier.Policy()

@@ -44,6 +44,11 @@ typedef struct tier__policy_ref {
     tier__ref_cap *caps; /* [n_caps] one per tier */
     size_t n_caps;
     const tier__rowset *rows; /* with a hierarchy: the frozen groups (NULL: built per run) */
+    /* Routing (policy/org/org.h): with collect_route 1 the flags and routing phase freezes the
+     * run's routing into `route` (owned); with `route` set and collect 0 each row is routed
+     * against it (tier__route_assign with a frozen run). */
+    int collect_route;
+    struct tier__route_frozen *route;
 } tier__policy_ref;
 
 void tier__policy_ref_free(tier__policy_ref *ref);

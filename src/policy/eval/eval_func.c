@@ -8,6 +8,7 @@
 #include "core/book_internal.h"
 #include "policy/eval/eval_internal.h"
 #include "models/order.h"
+#include "policy/org/org.h"
 #include "util/buf.h"
 
 /* ---- dictionaries --------------------------------------------------------------------------- */
@@ -178,6 +179,7 @@ void tier__policy_ref_free(tier__policy_ref *ref)
     }
     tier__free(ref->a, ref->calls);
     tier__free(ref->a, ref->caps);
+    tier__route_frozen_free(ref->a, ref->route);
     memset(ref, 0, sizeof *ref);
 }
 

@@ -26,6 +26,18 @@
 int tier__hier_rows(const tier__phier *h, const tier_book *book, const tier_allocator *a,
                     tier__rowset *out, char *err);
 
+/* A batch run's routing frozen for incremental re-tiering (docs/retier.md, "Routing"): what each
+ * team held and what each row of the run contributed. */
+typedef struct tier__route_frozen {
+    char **names; /* the run's team names */
+    size_t n_names;
+    size_t *in;        /* [n_names] rows the run placed in each team */
+    double *rev_in;    /* [n_names] their revenue (NaN counted as 0) */
+    size_t n_rows;     /* rows of the run */
+    int32_t *row_team; /* [n_rows] the run's team of each row (index into names), -1 none */
+    double *row_rev;   /* [n_rows] each row's revenue in the run (NaN counted as 0) */
+} tier__route_frozen;
+
 /* What routing needs, computed by the caller per row. */
 typedef struct tier__route_in {
     const tier__proute *spec;
@@ -33,6 +45,10 @@ typedef struct tier__route_in {
     const tier__rowset *rows; /* members of each row (scope: distinct regions/cities of members) */
     const unsigned char *routed; /* [rows->n] 1 when the `accounts` test holds */
     const double *revenue;       /* [rows->n] what capacity counts (NaN: 0) */
+    /* NULL: capacities are filled in revenue order over these rows (the batch run). Else each
+     * row is placed against the frozen run alone (tier__route_assign). */
+    const tier__route_frozen *frozen;
+    const size_t *row_ids; /* with `frozen`: each row's row in the frozen run (NULL: the same) */
 } tier__route_in;
 
 typedef struct tier__route_out {
@@ -60,6 +76,24 @@ typedef struct tier__route_out {
 int tier__route_assign(const tier__route_in *in, const tier_allocator *a, tier__route_out *out,
                        char *err);
 void tier__route_free(const tier_allocator *a, tier__route_out *out);
+
+/* With in->frozen, tier__route_assign places each routed row on its own against the frozen run,
+ * in row order, whatever the other rows do now (so one row alone and the whole book agree row by
+ * row): scope, team line and name as above; the row fits its team when
+ *  - the team has no capacity, or
+ *  - the run placed this row in this team and its revenue did not grow (it keeps its place), or
+ *  - the team's frozen use without this row, plus this row, is within the capacity: for
+ *    `accounts`, (the run's rows in the team, this row not counted) + 1 <= N; for `revenue`,
+ *    (the run's revenue in the team, this row's own not counted) + its revenue now <= N.
+ * A team name the run did not have has no frozen use. report: the teams with rows over their
+ * capacity in this placement. Nobody is moved to make room: the next batch run enforces the
+ * capacities exactly. */
+
+/* Freezes a batch run's routing (`out` of tier__route_assign without frozen, the rows'
+ * revenue) into *fz (owned; free with tier__route_frozen_free). TIER_OK or TIER_ENOMEM. */
+int tier__route_freeze(const tier__route_out *out, const double *revenue, size_t n_rows,
+                       const tier_allocator *a, tier__route_frozen **fz);
+void tier__route_frozen_free(const tier_allocator *a, tier__route_frozen *fz);
 
 /* ---- org_attr.c: account attributes as text, for hierarchy.c and route.c ---- */
 typedef struct tier__org_attr {

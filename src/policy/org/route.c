@@ -16,6 +16,7 @@ static const char *const scope_names[] = {"", "national", "regional", "local"};
 /* One distinct team name. */
 typedef struct rteam {
     const tier__pteam *line; /* the team line that first gave this name */
+    int32_t frozen;          /* with a frozen run: its index there, -1 when it had none */
     size_t in, over;         /* accounts placed / over the capacity */
     double rev_in, rev_over; /* their revenue */
 } rteam;
@@ -287,12 +288,43 @@ static int32_t team_index(rstate *s, const tier__pteam *line, const tier__buf *b
     t = &s->teams[s->out.n_names];
     memset(t, 0, sizeof *t);
     t->line = line;
+    t->frozen = -1;
+    if (s->in->frozen) {
+        const tier__route_frozen *fz = s->in->frozen;
+        size_t f;
+        for (f = 0; f < fz->n_names && t->frozen < 0; f++)
+            if (strlen(fz->names[f]) == len && memcmp(fz->names[f], name, len) == 0)
+                t->frozen = (int32_t)f;
+    }
     s->out.names[s->out.n_names++] = copy;
     s->slots[k] = (int32_t)s->out.n_names;
     return (int32_t)(s->out.n_names - 1);
 }
 
-/* Pass 2, in fill order: names and capacities. */
+/* Whether row r (revenue rev) fits team t of line `line`: against the rows placed so far in the
+ * fill order, or with a frozen run against the run's use of the team without r. */
+static int fits(const rstate *s, const rteam *t, const tier__pteam *line, size_t r, double rev)
+{
+    const tier__route_frozen *fz = s->in->frozen;
+    double used_n = (double)t->in, used_rev = t->rev_in, own_rev = 0;
+    if (!line->capacity_kind)
+        return 1;
+    if (fz) {
+        size_t g = s->in->row_ids ? s->in->row_ids[r] : r;
+        int own = t->frozen >= 0 && g < fz->n_rows && fz->row_team[g] == t->frozen;
+        used_n = t->frozen >= 0 ? (double)fz->in[t->frozen] - own : 0;
+        used_rev = t->frozen >= 0 ? fz->rev_in[t->frozen] : 0;
+        if (own) {
+            own_rev = fz->row_rev[g];
+            if (rev <= own_rev)
+                return 1; /* the run placed it here, and it did not grow: it keeps its place */
+        }
+    }
+    return line->capacity_kind == TIER__PRC_ACCOUNTS ? used_n + 1 <= line->capacity
+                                                     : used_rev - own_rev + rev <= line->capacity;
+}
+
+/* Pass 2, in fill order (row order with a frozen run): names and capacities. */
 static int fill(rstate *s)
 {
     tier__buf b;
@@ -305,7 +337,6 @@ static int fill(rstate *s)
         double rev = rev_of(s, r);
         int32_t ti;
         rteam *t;
-        int fits;
         tier__buf_reset(&b);
         substitute(s, line, r, &b);
         if ((rc = tier__buf_status(&b)) != TIER_OK)
@@ -313,10 +344,7 @@ static int fill(rstate *s)
         if ((ti = team_index(s, line, &b, &rc)) < 0)
             break;
         t = &s->teams[ti];
-        fits = line->capacity_kind == TIER__PRC_ACCOUNTS  ? (double)t->in + 1 <= line->capacity
-               : line->capacity_kind == TIER__PRC_REVENUE ? t->rev_in + rev <= line->capacity
-                                                          : 1;
-        if (fits) {
+        if (fits(s, t, line, r, rev)) {
             t->in++;
             t->rev_in += rev;
             s->out.team[r] = ti;
@@ -411,7 +439,7 @@ int tier__route_assign(const tier__route_in *in, const tier_allocator *a, tier__
             goto done;
         s.has_city = 1;
     }
-    if ((rc = pick_lines(&s)) != TIER_OK || (rc = sort_order(&s)) != TIER_OK ||
+    if ((rc = pick_lines(&s)) != TIER_OK || (!in->frozen && (rc = sort_order(&s)) != TIER_OK) ||
         (rc = fill(&s)) != TIER_OK || (rc = report(&s)) != TIER_OK)
         goto done;
 done:
@@ -437,4 +465,53 @@ void tier__route_free(const tier_allocator *a, tier__route_out *out)
     tier__free(a, out->team);
     tier__free(a, out->overflow);
     memset(out, 0, sizeof *out);
+}
+
+int tier__route_freeze(const tier__route_out *out, const double *revenue, size_t n_rows,
+                       const tier_allocator *a, tier__route_frozen **fz)
+{
+    tier__route_frozen *z = tier__calloc(a, 1, sizeof *z);
+    size_t k, r;
+    *fz = NULL;
+    if (!z)
+        return TIER_ENOMEM;
+    z->names = tier__calloc(a, out->n_names + 1, sizeof *z->names);
+    z->in = tier__calloc(a, out->n_names + 1, sizeof *z->in);
+    z->rev_in = tier__calloc(a, out->n_names + 1, sizeof *z->rev_in);
+    z->row_team = tier__malloc(a, (n_rows + 1) * sizeof *z->row_team);
+    z->row_rev = tier__malloc(a, (n_rows + 1) * sizeof *z->row_rev);
+    if (!z->names || !z->in || !z->rev_in || !z->row_team || !z->row_rev)
+        goto nomem;
+    for (k = 0; k < out->n_names; k++) {
+        if (!(z->names[k] = tier__strdup(a, out->names[k])))
+            goto nomem;
+        z->n_names = k + 1;
+    }
+    z->n_rows = n_rows;
+    for (r = 0; r < n_rows; r++) {
+        double v = revenue ? revenue[r] : 0.0;
+        z->row_team[r] = out->team[r];
+        z->row_rev[r] = v == v ? v : 0.0;
+        if (out->team[r] >= 0) {
+            z->in[out->team[r]]++;
+            z->rev_in[out->team[r]] += z->row_rev[r];
+        }
+    }
+    *fz = z;
+    return TIER_OK;
+nomem:
+    tier__route_frozen_free(a, z);
+    return TIER_ENOMEM;
+}
+
+void tier__route_frozen_free(const tier_allocator *a, tier__route_frozen *fz)
+{
+    if (!fz)
+        return;
+    tier__free_strings(a, fz->names, fz->n_names);
+    tier__free(a, fz->in);
+    tier__free(a, fz->rev_in);
+    tier__free(a, fz->row_team);
+    tier__free(a, fz->row_rev);
+    tier__free(a, fz);
 }
