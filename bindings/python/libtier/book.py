@@ -834,14 +834,17 @@ def _csv_read_contracts_file(self, book, path):
 
 
 def _csv_read_contracts_buffer(self, book, data):
+    """Loads contracts CSV text into `book` (tier_csv_read_contracts_buffer)."""
     raw = _ffi.encode(data, "CSV data")
     return self._read(F.tier_csv_read_contracts_buffer, book, raw, len(raw))
 
 
-Book.add_contracts = _book_add_contracts
-Book.add_contracts_from_dataframe = _book_add_contracts_dataframe
-Book.contracts = _book_contracts
-Book.contract_total = _book_contract_total
-Book.read_contracts_csv = _book_read_contracts_csv
-CsvReader.read_contracts_file = _csv_read_contracts_file
-CsvReader.read_contracts_buffer = _csv_read_contracts_buffer
+for _name, _fn in (("add_contracts", _book_add_contracts),
+                   ("add_contracts_from_dataframe", _book_add_contracts_dataframe),
+                   ("contracts", _book_contracts), ("contract_total", _book_contract_total),
+                   ("read_contracts_csv", _book_read_contracts_csv)):
+    setattr(Book, _name, _fn)
+for _name, _fn in (("read_contracts_file", _csv_read_contracts_file),
+                   ("read_contracts_buffer", _csv_read_contracts_buffer)):
+    setattr(CsvReader, _name, _fn)
+del _name, _fn
