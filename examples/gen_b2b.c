@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Generates the synthetic B2B example data set: examples/data/b2b_accounts.csv (one row per
- * account) and examples/data/b2b_invoices.csv (customer_id,date,amount,margin).
+ * account), examples/data/b2b_invoices.csv (customer_id,date,amount,margin) and
+ * examples/data/b2b_contracts.csv (customer_id,plan,start,end,amount,period,status: the yearly
+ * terms of the subscription customers, drawn from a second generator after the other two files,
+ * so that adding them changed no byte of those).
  *
  *   gen_b2b [--seed N] [--accounts N] OUTDIR
  *
@@ -575,6 +578,76 @@ static int write_invoices(const char *path, const invoice *inv, size_t n)
     return fclose(f) != 0;
 }
 
+/* ---- contracts ------------------------------------------------------------------------------ */
+
+/* The plan of an annual contract value: core, plus or enterprise. */
+static const char *plan_of(double annual)
+{
+    return annual < 6000 ? "core" : annual < 15000 ? "plus" : "enterprise";
+}
+
+/* The contracts of the subscription customers: about half of the single-city accounts (billed
+ * monthly), with yearly terms from the relationship start. A term's amount is the contract value
+ * times the account's spend trend at its start (so growing accounts expand at renewal and
+ * declining ones contract, which may move them to another plan); about 30% state the annual value
+ * (period yearly), the others the monthly one. Terms that ended by the last day are renewed; the
+ * term running then is active; an account whose invoices stopped (dormant, churned) cancelled at
+ * the end of the month its last invoice covers. Rows are sorted by account, then start. */
+static int write_contracts(const char *path, const account *acc, long n, long d1,
+                           unsigned long long seed)
+{
+    FILE *f = fopen(path, "wb");
+    rng r2;
+    long i, rows = 0;
+    if (!f)
+        return 1;
+    r2.s = seed ^ 0x5c0e7ac75ULL;
+    fputs("customer_id,plan,start,end,amount,period,status\n", f);
+    for (i = 0; i < n; i++) {
+        const account *a = &acc[i];
+        int yearly;
+        long s;
+        double pick = uniform(&r2), keep = 0.5;
+        yearly = uniform(&r2) < 0.3;
+        if (a->last < d1) {
+            /* An account whose invoices stopped cancels after its k-th renewal: it is kept as a
+             * subscription customer more often the sooner it left, so that the risk of leaving
+             * falls with tenure as in real subscription books (the sBG model's premise). */
+            long k = (a->last - a->start) / 365;
+            keep = 1.0 / (1.0 + 0.9 * (double)(k < 0 ? 0 : k));
+        }
+        if (a->scope != SCOPE_CITY || pick >= keep)
+            continue;
+        for (s = a->start; s <= d1; s += 365) {
+            long e = s + 365, td = s;
+            const char *status = e <= d1 ? "renewed" : "active";
+            double annual;
+            char sd[16], ed[16];
+            if (a->first >= 0 && td < a->first)
+                td = a->first;
+            if (a->first >= 0 && td > a->last)
+                td = a->last;
+            annual = a->arr * spend_trend(a, td, d1);
+            if (a->last < d1 && e > a->last) {
+                /* The last term: cancelled when the invoices stopped. */
+                if (a->last + 30 < e)
+                    e = a->last + 30;
+                status = "cancelled";
+            }
+            civil_from_days(s, sd);
+            civil_from_days(e, ed);
+            fprintf(f, "ACC%05ld,%s,%s,%s,", i + 1, plan_of(annual), sd, ed);
+            put_money(f, round_ll((yearly ? annual : annual / 12) * 100));
+            fprintf(f, ",%s,%s\n", yearly ? "yearly" : "monthly", status);
+            rows++;
+            if (status[0] == 'c')
+                break;
+        }
+    }
+    printf("gen_b2b: %ld contracts\n", rows);
+    return fclose(f) != 0;
+}
+
 int main(int argc, char **argv)
 {
     unsigned long long seed = DEFAULT_SEED;
@@ -651,6 +724,11 @@ int main(int argc, char **argv)
     }
     snprintf(path, sizeof path, "%s/b2b_invoices.csv", dir);
     if (write_invoices(path, inv, ninv)) {
+        fprintf(stderr, "gen_b2b: cannot write %s\n", path);
+        return 1;
+    }
+    snprintf(path, sizeof path, "%s/b2b_contracts.csv", dir);
+    if (write_contracts(path, acc, n, d1, seed)) {
         fprintf(stderr, "gen_b2b: cannot write %s\n", path);
         return 1;
     }

@@ -57,7 +57,7 @@ check "b2b tiers S to C" test "$(cut -d, -f2 "$work/b.csv" | sort -u | tr -d '\n
 
 # Policies: the built-ins, one's text, a policy file, lint, explain.
 check "policies lists every built-in" expect_exit 0 "$tier" policies
-check "policies has seven" test "$(wc -l <"$work/out")" -eq 7
+check "policies has eight" test "$(wc -l <"$work/out")" -eq 8
 check "policies names b2b-sabc" grep -q '^b2b-sabc  *S = top customers' "$work/out"
 check "policies NAME prints the file" bash -c "'$tier' policies rfm-8 | cmp - '$2/policies/rfm-8.policy'"
 check "policies of an unknown name" expect_exit 2 "$tier" policies nope

@@ -568,4 +568,31 @@ void tst_walk_save_crashes(const tst_save_case *c);
  * leave the old file, or the new one and a message when only the directory sync failed. */
 void tst_walk_save_faults(const tst_save_case *c);
 
+/* ---- contracts (support_contracts.c) ------------------------------------------------------ */
+
+/* One contract row of a test table: dates "YYYY-MM-DD" (end NULL: open), period and status as
+ * in contract.h, plan NULL for none. */
+typedef struct tst_contract {
+    const char *id;
+    const char *start;
+    const char *end;
+    double amount;
+    int32_t period;
+    int32_t status;
+    const char *plan;
+} tst_contract;
+
+/* Adds the rows with one tier_book_add_contracts() call (flags as given) and returns its status.
+ */
+int tst_add_contracts(tier_book *book, const tst_contract *rows, size_t n, unsigned flags);
+
+/* The contracts of tests/test_subscription.c and tests/test_contracts.c (docs/subscriptions.md's
+ * worked example): customers a, b, c, d and f with contracts, e with a purchase only. */
+extern const tst_contract tst_subscription_rows[];
+extern const size_t tst_subscription_nrows;
+
+/* A book of those rows made with `a` (NULL when out of memory): e's purchase on 2024-05-01, then
+ * the contracts. */
+tier_book *tst_subscription_book(const tier_allocator *a);
+
 #endif

@@ -675,8 +675,8 @@ static int failing_factory(tier_model **out, const char *name, const tier_alloca
 
 static void test_kinds_are_made_by_name_from_the_builtins_and_a_registry(void **state)
 {
-    static const char *const builtins[] = {"rfm",   "pareto",    "scorecard", "clv",
-                                           "needs", "lifecycle", "sbg"};
+    static const char *const builtins[] = {"rfm",   "pareto",    "scorecard",    "clv",
+                                           "needs", "lifecycle", "subscription", "sbg"};
     const size_t nb = TST_COUNT(builtins);
     tier_registry *reg = NULL;
     tier_model *m = NULL;

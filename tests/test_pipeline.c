@@ -163,13 +163,16 @@ static void test_pipeline_rejects_unknown_settings_and_bad_values(void **state)
         {"split_min_bytes", "12k", "split_min_bytes must be a whole number of bytes, not \"12k\""},
         {"key_style", "long", "key_style must be name or flag, not \"long\""},
         {"policy", "nope",
-         "unknown policy \"nope\": not a built-in policy (b2b-full, b2b-sabc, grade-a-e, "
+         "unknown policy \"nope\": not a built-in policy (b2b-full, b2b-sabc, b2b-subscriptions, "
+         "grade-a-e, "
          "key-important-general-maintain, pareto-sabc, rfm-10, rfm-8) and not a policy file "
          "(cannot open nope: no such file or directory (errno 2))"},
         {"models", "rfm,bogus",
-         "models: unknown model \"bogus\" (rfm, pareto, clv, lifecycle, scorecard, needs, sbg)"},
+         "models: unknown model \"bogus\" (rfm, pareto, clv, lifecycle, scorecard, needs, "
+         "subscription, sbg)"},
         {"models", ",rfm",
-         "models: unknown model \"\" (rfm, pareto, clv, lifecycle, scorecard, needs, sbg)"},
+         "models: unknown model \"\" (rfm, pareto, clv, lifecycle, scorecard, needs, subscription, "
+         "sbg)"},
         {"models", "rfm,pareto,rfm", "models: \"rfm\" is listed twice"},
     };
     tier_pipeline *p = new_pipeline();
@@ -204,7 +207,7 @@ static void test_pipeline_messages_can_name_settings_as_flags(void **state)
     assert_int_equal(tier_pipeline_set(p, "models", "x"), TIER_EINVAL);
     assert_string_equal(tier_pipeline_last_error(p),
                         "--models: unknown model \"x\" (rfm, pareto, clv, lifecycle, scorecard, "
-                        "needs, sbg)");
+                        "needs, subscription, sbg)");
     assert_int_equal(tier_pipeline_check(p), TIER_EINVAL);
     assert_string_equal(tier_pipeline_last_error(p), "--input FILE is required");
     set(p, "input", "x.csv");
@@ -242,6 +245,10 @@ static void test_pipeline_settings_read_back_and_reset(void **state)
                  {"models", "pareto", "models", "pareto"},
                  {"models", NULL, "models", "rfm,clv,lifecycle,scorecard,needs"},
                  {"produce", "scores", "models", "rfm,pareto,lifecycle,scorecard,needs"},
+                 /* Contracts add the subscription model to the default lists. */
+                 {"contracts", "contracts.csv", "models",
+                  "rfm,pareto,lifecycle,scorecard,needs,subscription"},
+                 {"contracts", NULL, "models", "rfm,pareto,lifecycle,scorecard,needs"},
                  {"produce", NULL, "policy", "b2b-full"},
                  {"delimiter", "tab", "delimiter", "tab"},
                  {"delimiter", ";", "delimiter", ";"},
@@ -271,7 +278,7 @@ static void test_pipeline_model_list_is_checked_when_set(void **state)
     assert_int_equal(tier_pipeline_add_model(p, "ltv", NULL), TIER_ENOTFOUND);
     assert_string_equal(tier_pipeline_last_error(p),
                         "unknown model kind \"ltv\" (rfm, pareto, clv, lifecycle, scorecard, "
-                        "needs, sbg)");
+                        "needs, subscription, sbg)");
     assert_int_equal(tier_pipeline_add_model(p, "rfm", "bad name"), TIER_EINVAL);
     assert_int_equal(tier_pipeline_add_model(p, "rfm", "r1"), TIER_OK);
     assert_int_equal(tier_pipeline_add_model(p, "rfm", "r1"), TIER_EINVAL);
@@ -917,7 +924,7 @@ static void test_pipeline_takes_kinds_from_a_registry_and_a_host_policy(void **s
     assert_int_equal(tier_pipeline_set(p, "models", "rfm,x"), TIER_EINVAL);
     assert_string_equal(tier_pipeline_last_error(p),
                         "models: unknown model \"x\" (rfm, pareto, clv, lifecycle, scorecard, "
-                        "needs, sbg, abc)");
+                        "needs, subscription, sbg, abc)");
     set(p, "models", "rfm,pareto");
     set(p, "policy", "pareto-sabc");
     assert_int_equal(tier_pipeline_add_model(p, "abc", "mine"), TIER_OK);
@@ -1029,6 +1036,116 @@ done:
     return rc;
 }
 
+/* ---- contracts ------------------------------------------------------------------------------ */
+
+static const char contract_invoices[] = "customer_id,date,amount\n"
+                                        "a,2024-01-05,100\nb,2024-02-01,50\na,2024-06-05,120\n";
+static const char contract_rows[] = "customer_id,plan,start,end,amount,period,status\n"
+                                    "a,pro,2023-01-01,2024-01-01,100,monthly,renewed\n"
+                                    "a,pro,2024-01-01,2025-01-01,1440,yearly,active\n"
+                                    "c,basic,2024-02-01,,30,monthly,active\n";
+
+/* A scores run of rfm and subscription over the invoices and the contracts files. */
+static int contracts_run(const tier_allocator *a, void *ud)
+{
+    const char *const *paths = ud;
+    tier_pipeline *p = NULL;
+    sink out;
+    int rc = tier_pipeline_new(&p, a);
+    memset(&out, 0, sizeof out);
+    if (rc)
+        return rc;
+    if ((rc = tier_pipeline_set(p, "input", paths[0])) == 0 &&
+        (rc = tier_pipeline_set(p, "contracts", paths[1])) == 0 &&
+        (rc = tier_pipeline_set(p, "models", "rfm,subscription")) == 0 &&
+        (rc = tier_pipeline_set(p, "produce", "scores")) == 0 &&
+        (rc = tier_pipeline_set(p, "as_of", "2024-07-01")) == 0 &&
+        (rc = tier_pipeline_set_output(p, to_sink, &out)) == 0)
+        rc = tier_pipeline_run(p);
+    if (rc && rc != TIER_ENOMEM)
+        print_message("unexpected: %s\n", tier_pipeline_last_error(p));
+    if (rc)
+        assert_int_equal(out.bytes, 0);
+    else
+        assert_int_equal(tier_book_contract_total(tier_pipeline_book(p)), 3);
+    tier_pipeline_free(p);
+    return rc;
+}
+
+static void test_pipeline_reads_contracts(void **state)
+{
+    const char *paths[2];
+    char buf[4096];
+    tier_pipeline *p = new_pipeline();
+    sink out;
+    const tier_book *book;
+    tier_contract c;
+    (void)state;
+    paths[0] = write_file("invoices.csv", contract_invoices);
+    paths[1] = write_file("contracts.csv", contract_rows);
+    memset(&out, 0, sizeof out);
+    out.text = buf;
+    out.cap = sizeof buf;
+    set(p, "input", paths[0]);
+    set(p, "contracts", paths[1]);
+    set(p, "models", "rfm,subscription");
+    set(p, "produce", "scores");
+    set(p, "as_of", "2024-07-01");
+    assert_int_equal(tier_pipeline_set_output(p, to_sink, &out), TIER_OK);
+    assert_int_equal(tier_pipeline_run(p), TIER_OK);
+    book = tier_pipeline_book(p);
+    /* c has a contract and no invoice: a customer of the book all the same. */
+    assert_int_equal(tier_book_customer_count(book), 3);
+    assert_int_equal(tier_book_contract(book, tst_customer(book, "c"), 0, &c), TIER_OK);
+    assert_int_equal(c.end_day, TIER_CONTRACT_OPEN);
+    assert_string_equal(buf, "customer_id,r,f,m,tenure,r_score,f_score,m_score,segment,value_class,"
+                             "mrr,arr,tenure_months,renewals,mrr_change,days_to_end,churned,"
+                             "period_margin,movement\n"
+                             "a,26,2,220,178,5,5,5,champions,important_value,120,1440,18,1,20,184,"
+                             "0,1440,expansion\n"
+                             "b,151,1,50,151,1,1,1,hibernating,general_retain,,,,,,,,,none\n"
+                             "c,,,0,,,,,,,30,360,5,0,30,,0,360,new\n");
+    /* The fit report: W = 2023-07-02; a was active then (100), is now at 120; c is new (30). */
+    set(p, "produce", "fit");
+    set(p, "models", "subscription");
+    out.bytes = 0;
+    assert_int_equal(tier_pipeline_run(p), TIER_OK);
+    assert_string_equal(buf,
+                        "{\"model\":\"subscription\",\"as_of\":\"2024-07-01\",\"window_start\":"
+                        "\"2023-07-02\",\"cohort\":\"\",\"customers\":2,\"active\":2,\"mrr\":150,"
+                        "\"arr\":1800,\"starting_customers\":1,\"starting_mrr\":100,"
+                        "\"churned_customers\":0,\"churned_mrr\":0,\"contraction_mrr\":0,"
+                        "\"expansion_mrr\":20,\"new_mrr\":30,\"grr\":1,\"nrr\":1.2,"
+                        "\"logo_churn\":0,\"renewals\":1}\n");
+    set(p, "produce", "scores");
+    /* A bad file fails the run naming the file, the line and the column; nothing is written. */
+    set(p, "contracts",
+        write_file("bad_contracts.csv", "customer_id,start,amount,period,status\n"
+                                        "a,2024-01-01,-3,monthly,active\n"));
+    out.bytes = 0;
+    assert_int_equal(tier_pipeline_run(p), TIER_EINVAL);
+    snprintf(buf, sizeof buf,
+             "%s: line 2, column 3 (amount): negative amount -3.0000 (a "
+             "recurring amount is 0 or more)",
+             scratch_path("bad_contracts.csv"));
+    assert_string_equal(tier_pipeline_last_error(p), buf);
+    assert_int_equal(out.bytes, 0);
+    tier_pipeline_free(p);
+}
+
+static void test_pipeline_with_contracts_fails_cleanly_at_every_allocation(void **state)
+{
+    const char *paths[2];
+    char p0[512], p1[512];
+    (void)state;
+    snprintf(p0, sizeof p0, "%s", write_file("invoices.csv", contract_invoices));
+    snprintf(p1, sizeof p1, "%s", write_file("contracts.csv", contract_rows));
+    paths[0] = p0;
+    paths[1] = p1;
+    assert_int_equal(contracts_run(NULL, (void *)paths), TIER_OK);
+    assert_true(tst_oom_walk(contracts_run, (void *)paths) > 40);
+}
+
 static void test_pipeline_fails_cleanly_at_every_allocation(void **state)
 {
     pipeline_run p, reference;
@@ -1075,6 +1192,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pipeline_rejects_unknown_settings_and_bad_values),
         cmocka_unit_test(test_pipeline_messages_can_name_settings_as_flags),
+        cmocka_unit_test(test_pipeline_reads_contracts),
+        cmocka_unit_test(test_pipeline_with_contracts_fails_cleanly_at_every_allocation),
         cmocka_unit_test(test_pipeline_settings_read_back_and_reset),
         cmocka_unit_test(test_pipeline_model_list_is_checked_when_set),
         cmocka_unit_test(test_pipeline_check_catches_incomplete_jobs),

@@ -456,11 +456,15 @@ static void test_failed_command_leaves_the_earlier_settings_as_they_were(void **
 #define MODELS_NOTES                                                                               \
     "  --policy     a built-in policy (tier policies) or a policy file (docs/policy-format.md);\n" \
     "               default b2b-sabc, with --accounts b2b-full\n"                                  \
-    "  --models     comma-separated, in order: rfm, pareto, clv, lifecycle, scorecard, needs\n"    \
-    "               (default: the models the policy declares); clv must come before\n"             \
+    "  --models     comma-separated, in order: rfm, pareto, clv, lifecycle, scorecard, needs,\n"   \
+    "               subscription (default: the models the policy declares); clv must come "        \
+    "before\n"                                                                                     \
     "               lifecycle for lifecycle to use clv.p_alive\n"                                  \
     "  --accounts   account attributes, one row per account (scorecard factors, module_* and\n"    \
     "               goal_* needs features, implementation_progress, active_users_share)\n"         \
+    "  --contracts  contracts, one row per subscription period: customer_id, start, end,\n"        \
+    "               amount, period (monthly|yearly), status (active|renewed|cancelled), plan\n"    \
+    "               (docs/subscriptions.md); the default models gain subscription\n"               \
     "  --state      the history of the runs before (docs/history.md): read when the file\n"        \
     "               exists, then hysteresis, dwell and overrides hold customers in their\n"        \
     "               tiers; the new state is written (atomically) when the run succeeded.\n"        \
@@ -537,14 +541,14 @@ static const char run_help[] =
     "                [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n"
     "                [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME|FILE]\n"
     "                [--out FILE] [--format csv|json] [--quiet]\n"
-    "                [--accounts FILE [--account-id COL]] [--models LIST]\n"
+    "                [--accounts FILE [--account-id COL]] [--contracts FILE] [--models LIST]\n"
     "                [--state FILE [--ledger PREFIX]]\n"
     "\n" MODELS_NOTES;
 
 static const char explain_help[] =
     "usage: tier explain --customer ID <reader flags> [--format text|json] [--policy NAME|FILE]\n"
-    "                [--accounts FILE [--account-id COL]] [--models LIST] [--state "
-    "FILE]\n" EXPLAIN_NOTES "\n" READER_FLAGS;
+    "                [--accounts FILE [--account-id COL]] [--contracts FILE] [--models LIST]\n"
+    "                [--state FILE]\n" EXPLAIN_NOTES "\n" READER_FLAGS;
 
 static const char override_help[] =
     "usage: tier override add --state FILE --customer ID --tier T --reason TEXT --author NAME\n"
@@ -612,12 +616,12 @@ static const char all_help_head[] =
     "         [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n"
     "         [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME|FILE]\n"
     "         [--out FILE] [--format csv|json] [--quiet]\n"
-    "         [--accounts FILE [--account-id COL]] [--models LIST]\n"
+    "         [--accounts FILE [--account-id COL]] [--contracts FILE] [--models LIST]\n"
     "         [--state FILE [--ledger PREFIX]]\n"
     "\n" MODELS_NOTES "\n"
     "tier explain --customer ID <reader flags> [--format text|json] [--policy NAME|FILE]\n"
-    "         [--accounts FILE [--account-id COL]] [--models LIST] [--state FILE]\n" EXPLAIN_NOTES
-    "\n";
+    "         [--accounts FILE [--account-id COL]] [--contracts FILE] [--models LIST]\n"
+    "         [--state FILE]\n" EXPLAIN_NOTES "\n";
 
 static const char all_help_mid[] =
     "tier diff --input FILE --policy A --against B [--format text|csv|json] [--out FILE]\n"

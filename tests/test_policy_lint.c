@@ -540,8 +540,10 @@ static void test_lint_registered_kinds(void **state)
     p = load(text, "p.policy");
     /* Without the registry the kind is unknown, and card.grade is not checked. */
     got = lint_policy(p, NULL, NULL, NULL);
-    expect_text(got, "p.policy:2:7: error: unknown model kind 'card90' for model card; known "
-                     "kinds: rfm, pareto, scorecard, clv, needs, lifecycle, sbg [model-kind]\n");
+    expect_text(
+        got,
+        "p.policy:2:7: error: unknown model kind 'card90' for model card; known "
+        "kinds: rfm, pareto, scorecard, clv, needs, lifecycle, subscription, sbg [model-kind]\n");
     test_free(got);
     assert_int_equal(tier_registry_add(reg, "card90", card90, NULL), TIER_OK);
     got = lint_policy(p, reg, NULL, NULL);

@@ -138,6 +138,9 @@ static void test_retier_every_builtin_policy_matches_its_batch_recompute(void **
         assert_int_equal(tier_pipeline_set(p, "accounts", tst_data_path("b2b_accounts.csv")),
                          TIER_OK);
         assert_int_equal(tier_pipeline_set(p, "policy", name), TIER_OK);
+        /* The contracts are read for every policy; b2b-subscriptions needs them. */
+        assert_int_equal(tier_pipeline_set(p, "contracts", tst_data_path("b2b_contracts.csv")),
+                         TIER_OK);
         memset(&out, 0, sizeof out);
         assert_int_equal(tier_pipeline_set_output(p, tst_sink_write, &out), TIER_OK);
         if (tier_pipeline_run(p) != TIER_OK)

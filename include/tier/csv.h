@@ -174,6 +174,43 @@ TIER_API int tier_csv_read_attributes_file(tier_csv *csv, tier_book *book, const
 TIER_API int tier_csv_read_attributes_buffer(tier_csv *csv, tier_book *book, const char *data,
                                              size_t len);
 
+/**
+ * Loads contracts (contract.h) from a CSV file into `book`, all or nothing: one row per contract,
+ * with a header line (or the reader's column names). Columns are found by name: the customer id is
+ * the reader's TIER_CSV_ID column (default "customer_id"; matched case-insensitively); the others
+ * by their usual names, case-insensitively: start (start, start_date, start_day, contract_start,
+ * period_start), end (end, end_date, end_day, contract_end, period_end, renewal_date; optional, an
+ * empty cell is an open contract), amount (amount, recurring_amount, price, fee), period (period,
+ * billing_period, billing, interval, billing_interval: monthly/month/m/mo or
+ * yearly/year/annual/annually/y/yr), status (status, contract_status, state: active, renewed,
+ * cancelled or canceled) and plan (plan, product, plan_name, sku; optional). Other columns are
+ * ignored. Dates are YYYY-MM-DD. New ids become customers without transactions. Every refusal of
+ * tier_book_add_contracts() is reported at the file's line and column, e.g. `line 4, column 3
+ * (end_date): 2024-01-01 is not after start_day 2024-03-01 (...)`; docs/subscriptions.md describes
+ * the file.
+ * @param csv the reader (its delimiter, header, names, id column, limits, I/O layer and progress
+ *        callback apply).
+ * @param book the book.
+ * @param path the file.
+ * @return TIER_OK, TIER_EPARSE (a value that is not what its column holds), TIER_EINVAL (a missing
+ *         column, a refused contract), TIER_ERANGE, TIER_EIO, TIER_EUSER or TIER_ENOMEM.
+ * @since 0.4.0
+ */
+TIER_API int tier_csv_read_contracts_file(tier_csv *csv, tier_book *book, const char *path);
+
+/**
+ * Loads `len` bytes of contracts CSV text into `book`, all or nothing; same rules as
+ * tier_csv_read_contracts_file().
+ * @param csv the reader.
+ * @param book the book.
+ * @param data the text (need not be NUL-terminated; NULL only with len 0).
+ * @param len its length in bytes.
+ * @return as tier_csv_read_contracts_file().
+ * @since 0.4.0
+ */
+TIER_API int tier_csv_read_contracts_buffer(tier_csv *csv, tier_book *book, const char *data,
+                                            size_t len);
+
 TIER_END_DECL
 
 /** @} */

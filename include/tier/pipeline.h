@@ -16,7 +16,8 @@
  *    account_id; date, order_date, invoice_date, day; amount, dollar_value, revenue, value,
  *    total, sales). With an executor (tier_pipeline_set_executor()) a large file is read as two
  *    halves at once and merged (tier_book_merge(), which gives exactly the book of one read).
- *    Account attributes (setting `accounts`) are read next, with the same sniffing.
+ *    Account attributes (setting `accounts`) are read next, with the same sniffing, then
+ *    (since 0.4.0) contracts (setting `contracts`, tier_csv_read_contracts_file()).
  * 2. **fit, score, tier**: the models (kind + name + options) are made, fitted and scored in
  *    order, and the policy assigns every customer a tier (tier_result_run(), with the `as_of`
  *    setting as the end of the policy's windows). The models are the `models` list, else the
@@ -50,6 +51,8 @@
  * | as_of          | YYYY-MM-DD: rows from that day on are ignored, models measure up to it |
  * | accounts       | account attributes file, one row per customer (default: none)          |
  * | account_id     | its id column (default: account_id, customer_id, customer or id)       |
+ * | contracts      | (since 0.4.0) contracts file, one row per contract (default: none;     |
+ * |                | docs/subscriptions.md); the default model lists gain `subscription`    |
  * | models         | comma-separated kinds, each model named after its kind (default: the   |
  * |                | models the policy declares; for a policy that declares none `rfm,pareto`,|
  * |                | with `accounts` `rfm,pareto,lifecycle,scorecard,needs`)               |

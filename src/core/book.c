@@ -162,6 +162,7 @@ void tier_book_free(tier_book *b)
         tier__free(&b->alloc, at->name);
     }
     tier__free(&b->alloc, b->attrs);
+    tier__book_contracts_free(b);
     tier__free(&b->alloc, b->fig);
     tier__free(&b->alloc, b->id_off);
     tier__free(&b->alloc, b->ids);

@@ -88,6 +88,8 @@ struct tier_book {
     size_t cap_attr;
     attribute *attrs;
 
+    struct tier__contracts *contracts; /* book_contracts.c; NULL until the first contract */
+
     /* Staging (tier__book_begin .. commit/rollback). */
     int staging;
     book_extent mark; /* the book as the stage found it */
@@ -135,6 +137,16 @@ int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t 
 int tier__book_intern(tier_book *b, const char *id, size_t len, uint32_t *out, int *created);
 /* Takes customer `index` out of the hash table (a rollback forgets new customers). */
 void tier__book_slot_remove(tier_book *b, size_t index);
+
+/* book_contracts.c: freeing the contracts, and carrying them through tier_book_merge: prepare
+ * (inside dst's stage, after the customers are mapped: checks overlaps, reserves, copies the
+ * plans into *pending) then apply after the commit (cannot fail), or cancel. */
+void tier__book_contracts_free(tier_book *b);
+int tier__book_contracts_merge_prepare(tier_book *dst, const tier_book *src, const uint32_t *map,
+                                       char ***pending);
+void tier__book_contracts_merge_apply(tier_book *dst, const tier_book *src, const uint32_t *map,
+                                      char **pending);
+void tier__book_contracts_merge_cancel(tier_book *dst, const tier_book *src, char **pending);
 
 /* book_index.c: keeping the transaction index valid. Before a transaction of `customer` is
  * appended, tier__book_index_reserve makes room for it (on failure it drops the index, which the

@@ -434,7 +434,7 @@ static int merge_attributes(tier_book *dst, const tier_book *src, const uint32_t
 int tier_book_merge(tier_book *dst, const tier_book *src)
 {
     uint32_t *map = NULL;
-    char **texts = NULL;
+    char **texts = NULL, **contract_plans = NULL;
     size_t i, t, k = 0;
     int rc = TIER_OK;
     if (!dst || !src || dst == src)
@@ -499,8 +499,11 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
         dst->live.ntx++;
     }
     if (rc == TIER_OK)
+        rc = tier__book_contracts_merge_prepare(dst, src, map, &contract_plans);
+    if (rc == TIER_OK)
         rc = merge_attributes(dst, src, map, &texts);
     if (rc) {
+        tier__book_contracts_merge_cancel(dst, src, contract_plans);
         if (rc == TIER_ENOMEM && !dst->err[0])
             tier__errorf(dst->err, "out of memory merging books");
         tier__book_rollback(dst);
@@ -536,6 +539,7 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
         }
     }
     tier__free(&dst->alloc, texts);
+    tier__book_contracts_merge_apply(dst, src, map, contract_plans);
     tier__free(&dst->alloc, map);
     return TIER_OK;
 }

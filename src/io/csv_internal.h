@@ -50,6 +50,13 @@ int tier__csv_file_fill(tier__csv_file *f, char *buf, size_t cap, size_t *len, c
 /* Closes the file (its result is ignored: nothing is lost when a file read from fails to close). */
 void tier__csv_file_close(tier__csv_file *f);
 
+/* Reads the whole file `path` through d->io into a new buffer from d->alloc (*out, NULL for an
+ * empty file; *len bytes), calling d->progress after each read. TIER_OK, or TIER_EIO, TIER_ENOMEM,
+ * TIER_ERANGE or TIER_EUSER (the progress callback stopped it) with the reason in why
+ * (TIER__ERR_SIZE bytes). */
+int tier__csv_read_whole(const tier__csv_dialect *d, const char *path, char **out, size_t *len,
+                         char *why);
+
 /* Checks a load's arguments: TIER_EINVAL without a reader, or (with the reason as the reader's
  * error) without a book or input; TIER_OK otherwise. */
 int tier__csv_check_args(tier_csv *csv, tier_book *book, const void *src);

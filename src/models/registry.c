@@ -24,8 +24,13 @@ static const struct {
     const char *kind;
     builtin_new make;
 } builtins[] = {
-    {"rfm", tier_rfm_new},        {"pareto", tier_pareto_new}, {"scorecard", tier_scorecard_new},
-    {"clv", tier_clv_new},        {"needs", tier_needs_new},   {"lifecycle", tier_lifecycle_new},
+    {"rfm", tier_rfm_new},
+    {"pareto", tier_pareto_new},
+    {"scorecard", tier_scorecard_new},
+    {"clv", tier_clv_new},
+    {"needs", tier_needs_new},
+    {"lifecycle", tier_lifecycle_new},
+    {"subscription", tier_subscription_new},
     {"sbg", tier__sbg_model_new},
 };
 

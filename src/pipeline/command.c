@@ -35,16 +35,19 @@ static const char run_usage[] =
     "         [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n"
     "         [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME|FILE]\n"
     "         [--out FILE] [--format csv|json] [--quiet]\n"
-    "         [--accounts FILE [--account-id COL]] [--models LIST]\n"
+    "         [--accounts FILE [--account-id COL]] [--contracts FILE] [--models LIST]\n"
     "         [--state FILE [--ledger PREFIX]]\n"
     "\n"
     "  --policy     a built-in policy (tier policies) or a policy file (docs/policy-format.md);\n"
     "               default b2b-sabc, with --accounts b2b-full\n"
-    "  --models     comma-separated, in order: rfm, pareto, clv, lifecycle, scorecard, needs\n"
-    "               (default: the models the policy declares); clv must come before\n"
+    "  --models     comma-separated, in order: rfm, pareto, clv, lifecycle, scorecard, needs,\n"
+    "               subscription (default: the models the policy declares); clv must come before\n"
     "               lifecycle for lifecycle to use clv.p_alive\n"
     "  --accounts   account attributes, one row per account (scorecard factors, module_* and\n"
     "               goal_* needs features, implementation_progress, active_users_share)\n"
+    "  --contracts  contracts, one row per subscription period: customer_id, start, end,\n"
+    "               amount, period (monthly|yearly), status (active|renewed|cancelled), plan\n"
+    "               (docs/subscriptions.md); the default models gain subscription\n"
     "  --state      the history of the runs before (docs/history.md): read when the file\n"
     "               exists, then hysteresis, dwell and overrides hold customers in their\n"
     "               tiers; the new state is written (atomically) when the run succeeded.\n"
@@ -54,7 +57,8 @@ static const char run_usage[] =
 
 static const char explain_usage[] =
     "tier explain --customer ID <reader flags> [--format text|json] [--policy NAME|FILE]\n"
-    "         [--accounts FILE [--account-id COL]] [--models LIST] [--state FILE]\n"
+    "         [--accounts FILE [--account-id COL]] [--contracts FILE] [--models LIST]\n"
+    "         [--state FILE]\n"
     "\n"
     "  runs as tier run does, then prints for one customer every model output, the\n"
     "  windows and lets, each rule tried with its value, the cap that moved it, the\n"
@@ -331,14 +335,16 @@ static const cmd_flag reader_flags[] = {SETTING("--input"),
                                         {"-q", F_QUIET, NULL, {NULL}, NULL},
                                         END};
 
-static const cmd_flag run_flags[] = {
-    SETTING("--policy"),   SETTING("--out"),        SETTING("--format"),
-    SETTING("--accounts"), SETTING("--account-id"), SETTING("--models"),
-    SETTING("--state"),    SETTING("--ledger"),     END};
+static const cmd_flag run_flags[] = {SETTING("--policy"),     SETTING("--out"),
+                                     SETTING("--format"),     SETTING("--accounts"),
+                                     SETTING("--account-id"), SETTING("--models"),
+                                     SETTING("--state"),      SETTING("--ledger"),
+                                     SETTING("--contracts"),  END};
 
 static const cmd_flag explain_flags[] = {
-    SETTING("--customer"), SETTING("--state"),      SETTING("--policy"), SETTING("--format"),
-    SETTING("--accounts"), SETTING("--account-id"), SETTING("--models"), END};
+    SETTING("--customer"), SETTING("--state"),     SETTING("--policy"),
+    SETTING("--format"),   SETTING("--accounts"),  SETTING("--account-id"),
+    SETTING("--models"),   SETTING("--contracts"), END};
 
 static const cmd_flag diff_flags[] = {SETTING("--policy"),        SETTING("--against"),
                                       SETTING("--out"),           SETTING("--format"),

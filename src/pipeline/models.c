@@ -32,6 +32,11 @@ static const kind_info kinds[] = {
     /* The B2B default card (docs/scorecard.md) that `tier run --accounts` has always used. */
     {"scorecard", "value_score=@.score:1,grade=@.grade", 0, 0, "preset", "b2b"},
     {"needs", "need_segment=@.segment", 0, 0, NULL, NULL},
+    /* The contracts' figures (docs/subscriptions.md); NaN (empty) for a customer without. */
+    {"subscription",
+     "mrr=@.mrr:2,arr=@.arr:2,tenure_months=@.tenure_months,renewals=@.renewals,"
+     "mrr_change=@.mrr_change:2,days_to_end=@.days_to_end,movement=@.movement",
+     0, 1, NULL, NULL},
     {"sbg", "p_renew=@.p_renew:4,derl=@.derl:4,contract_clv=@.clv:2", 0, 2, NULL, NULL},
 };
 

@@ -31,6 +31,7 @@ enum {
     K_AS_OF,
     K_ACCOUNTS,
     K_ACCOUNT_ID,
+    K_CONTRACTS,
     K_MODELS,
     K_POLICY,
     K_PRODUCE,
@@ -66,6 +67,7 @@ static const key_info keys[K_COUNT] = {
     {"as_of", "YYYY-MM-DD", 0},
     {"accounts", "FILE", TEXT(accounts)},
     {"account_id", "COL", TEXT(account_id)},
+    {"contracts", "FILE", TEXT(contracts)},
     {"models", "LIST", 0},
     {"policy", "NAME|FILE", TEXT(policy_name)},
     {"produce", "WHAT", 0},
@@ -600,6 +602,8 @@ static void put_models(const tier_pipeline *p, tier__buf *out)
         const char *const *v = p->accounts ? accounts : plain;
         for (i = 0; v[i]; i++)
             tier__buf_printf(out, "%s%s", i ? "," : "", v[i]);
+        if (p->contracts)
+            tier__buf_puts(out, ",subscription");
         return;
     }
     for (i = 0; i < p->n_models; i++)
@@ -877,13 +881,14 @@ static int check_state_diff(tier_pipeline *p)
             p, TIER_EINVAL,
             "%s compares two snapshots, %s two policies on the same data: give one or the other",
             label(p, K_AGAINST_STATE, 0, b1), label(p, p->against ? K_AGAINST : K_POLICY, 0, b2));
-    if (p->input || p->accounts || p->models_set)
+    if (p->input || p->accounts || p->contracts || p->models_set)
         return tier__pipeline_fail(p, TIER_EINVAL,
                                    "a diff of two snapshots reads no data: %s is not used",
                                    label(p,
-                                         p->input      ? K_INPUT
-                                         : p->accounts ? K_ACCOUNTS
-                                                       : K_MODELS,
+                                         p->input       ? K_INPUT
+                                         : p->accounts  ? K_ACCOUNTS
+                                         : p->contracts ? K_CONTRACTS
+                                                        : K_MODELS,
                                          0, b1));
     if (p->ledger)
         return tier__pipeline_fail(p, TIER_EINVAL, "%s is written by tiers runs only",
@@ -962,7 +967,7 @@ int tier_pipeline_check(tier_pipeline *p)
         if (!p->models_set)
             return tier__pipeline_fail(p, TIER_EINVAL,
                                        "a fit report needs a list of models that have one (clv, "
-                                       "sbg)");
+                                       "sbg, subscription)");
     }
     return TIER_OK;
 }

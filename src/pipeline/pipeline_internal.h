@@ -103,6 +103,7 @@ struct tier_pipeline {
 
     /* reader settings (NULL: default) */
     char *input, *columns, *id, *date, *amount, *margin, *accounts, *account_id;
+    char *contracts; /* the contracts file (setting `contracts`), NULL for none */
     int delimiter;   /* 0: sniffed; else a byte or TIER_CSV_WHITESPACE */
     int header;      /* 1 (default) or 0 */
     int date_format; /* ::tier_date_format */
@@ -178,7 +179,8 @@ void tier__run_free(const tier_allocator *a, tier__run *r);
 int tier__run_warn(const tier_allocator *a, tier__run *r, const char *text);
 
 /* ---- read.c ---- */
-/* Reads the input into a new book (keep_txns: keep every transaction), then the accounts.
+/* Reads the input into a new book (keep_txns: keep every transaction), then the accounts and
+ * the contracts.
  * Reports progress; on failure *out is NULL and the error is set. */
 int tier__pipeline_read(tier_pipeline *p, int keep_txns, tier_book **out, uint64_t *rows);
 

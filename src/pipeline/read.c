@@ -477,19 +477,23 @@ static int sniff(tier_pipeline *p, const char *path, int delim, int header, cons
     return rc ? tier__pipeline_fail(p, rc, "out of memory") : TIER_OK;
 }
 
-static int read_accounts(tier_pipeline *p, tier_book *book)
+/* A file of one of the loaders keyed by account (attributes, contracts): read once through the
+ * sniffer's open file, its delimiter sniffed, the id column by the usual account id names unless
+ * account_id is set, progress reported as `stage` (0: none), all or nothing. */
+static int read_by_account(tier_pipeline *p, tier_book *book, const char *path, int stage,
+                           int (*load)(tier_csv *csv, tier_book *book, const char *path))
 {
     tier__names names;
     tier_csv *csv = NULL;
     read_progress progress;
     once_io once;
     tier_io io;
-    int delim, rc = sniff(p, p->accounts, 0, 1, NULL, &delim, &names, &once);
+    int delim, rc = sniff(p, path, 0, 1, NULL, &delim, &names, &once);
     if (rc)
         return rc;
     io = once_table(&once);
     progress.p = p;
-    progress.stage = TIER_PIPELINE_STAGE_ACCOUNTS;
+    progress.stage = stage;
     progress.whole = 0;
     rc = tier_csv_new(&csv, &p->alloc);
     if (!rc)
@@ -499,18 +503,30 @@ static int read_accounts(tier_pipeline *p, tier_book *book)
                                  tier__sniff_column(TIER__SNIFF_ACCOUNT_ID, p->account_id, &names));
     if (!rc)
         rc = tier_csv_set_io(csv, &io);
-    if (!rc && p->progress)
+    if (!rc && p->progress && stage)
         rc = tier_csv_set_progress(csv, on_progress, &progress);
     if (!rc)
-        rc = tier_csv_read_attributes_file(csv, book, p->accounts);
+        rc = load(csv, book, path);
     if (rc)
-        tier__pipeline_fail(p, rc, "%s: %s", p->accounts,
+        tier__pipeline_fail(p, rc, "%s: %s", path,
                             csv && tier_csv_last_error(csv)[0] ? tier_csv_last_error(csv)
                                                                : tier_strerror(rc));
     tier_csv_free(csv);
     tier__names_free(&names);
     once_done(p, &once);
     return rc;
+}
+
+static int read_accounts(tier_pipeline *p, tier_book *book)
+{
+    return read_by_account(p, book, p->accounts, TIER_PIPELINE_STAGE_ACCOUNTS,
+                           tier_csv_read_attributes_file);
+}
+
+/* The contracts file (tier_csv_read_contracts_file), read after the accounts. */
+static int read_contracts(tier_pipeline *p, tier_book *book)
+{
+    return read_by_account(p, book, p->contracts, 0, tier_csv_read_contracts_file);
 }
 
 int tier__pipeline_read(tier_pipeline *p, int keep_txns, tier_book **out, uint64_t *rows)
@@ -546,6 +562,8 @@ int tier__pipeline_read(tier_pipeline *p, int keep_txns, tier_book **out, uint64
                                  p->input);
     if (!rc && p->accounts)
         rc = read_accounts(p, book);
+    if (!rc && p->contracts)
+        rc = read_contracts(p, book);
     if (rc) {
         tier_book_free(book);
         return rc;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* What a run reports besides its rows: the summary, the fit report of a clv model (JSON) and the
+/* What a run reports besides its rows: the summary, the fit report of a clv, sbg or subscription
+ * model (JSON) and the
  * warnings about fits. Numbers are written the same whatever the host's locale (util/numtext). */
 #include <math.h>
 #include <stdio.h>
@@ -150,6 +151,57 @@ static int sbg_report(const tier_model *m, tier__buf *b)
     return tier__buf_status(b);
 }
 
+/* ---- the subscription fit report (docs/subscriptions.md) ------------------------------------ */
+
+static int subscription_report(const tier_model *m, tier__buf *b)
+{
+    static const struct {
+        const char *key;
+        int stat;
+    } figures[] = {{"customers", TIER_SUBSCRIPTION_STAT_CUSTOMERS},
+                   {"active", TIER_SUBSCRIPTION_STAT_ACTIVE},
+                   {"mrr", TIER_SUBSCRIPTION_STAT_MRR},
+                   {"arr", TIER_SUBSCRIPTION_STAT_ARR},
+                   {"starting_customers", TIER_SUBSCRIPTION_STAT_STARTING},
+                   {"starting_mrr", TIER_SUBSCRIPTION_STAT_STARTING_MRR},
+                   {"churned_customers", TIER_SUBSCRIPTION_STAT_CHURNED},
+                   {"churned_mrr", TIER_SUBSCRIPTION_STAT_CHURNED_MRR},
+                   {"contraction_mrr", TIER_SUBSCRIPTION_STAT_CONTRACTION},
+                   {"expansion_mrr", TIER_SUBSCRIPTION_STAT_EXPANSION},
+                   {"new_mrr", TIER_SUBSCRIPTION_STAT_NEW_MRR},
+                   {"grr", TIER_SUBSCRIPTION_STAT_GRR},
+                   {"nrr", TIER_SUBSCRIPTION_STAT_NRR},
+                   {"logo_churn", TIER_SUBSCRIPTION_STAT_LOGO_CHURN},
+                   {"renewals", TIER_SUBSCRIPTION_STAT_RENEWALS}};
+    tier_text *cohort = NULL;
+    double d = NAN, w = NAN, v;
+    char day[16], wday[16];
+    size_t i;
+    int rc;
+    if (tier_text_new(&cohort, b->alloc) != TIER_OK)
+        return TIER_ENOMEM;
+    rc = tier_model_get_option(m, "cohort", cohort);
+    (void)tier_subscription_fit_stat(m, TIER_SUBSCRIPTION_STAT_AS_OF, &d);
+    (void)tier_subscription_fit_stat(m, TIER_SUBSCRIPTION_STAT_WINDOW_START, &w);
+    day_text(day, sizeof day, d);
+    day_text(wday, sizeof wday, w);
+    tier__buf_printf(b,
+                     "{\"model\":\"subscription\",\"as_of\":\"%s\",\"window_start\":\"%s\","
+                     "\"cohort\":\"%s\"",
+                     day, wday, rc == TIER_OK ? tier_text_data(cohort) : "");
+    tier_text_free(cohort);
+    if (rc == TIER_ENOMEM)
+        return rc;
+    for (i = 0; i < sizeof figures / sizeof figures[0]; i++) {
+        v = NAN;
+        (void)tier_subscription_fit_stat(m, figures[i].stat, &v);
+        tier__buf_printf(b, ",\"%s\":", figures[i].key);
+        put_number(b, v);
+    }
+    tier__buf_puts(b, "}\n");
+    return tier__buf_status(b);
+}
+
 int tier__pipeline_fit_report(const tier_model *m, tier__buf *b)
 {
     static const char *const bg[4] = {"r", "alpha", "a", "b"};
@@ -161,6 +213,8 @@ int tier__pipeline_fit_report(const tier_model *m, tier__buf *b)
     int pnbd, rc;
     if (tier__pipeline_model_is(m, "sbg"))
         return sbg_report(m, b);
+    if (tier__pipeline_model_is(m, "subscription"))
+        return subscription_report(m, b);
     if (tier_text_new(&kind, b->alloc) != TIER_OK)
         return TIER_ENOMEM;
     rc = tier_model_get_option(m, "purchase_model", kind);

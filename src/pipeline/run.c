@@ -25,6 +25,21 @@ static tier__model_spec default_accounts[] = {
 
 static const tier__model_spec *default_list(const tier_pipeline *p, size_t *n);
 
+/* The default lists with the subscription model last, when contracts are read. */
+static tier__model_spec default_plain_contracts[] = {
+    {(char *)"rfm", (char *)"rfm", NULL, 0, 0},
+    {(char *)"pareto", (char *)"pareto", NULL, 0, 0},
+    {(char *)"subscription", (char *)"subscription", NULL, 0, 0},
+};
+static tier__model_spec default_accounts_contracts[] = {
+    {(char *)"rfm", (char *)"rfm", NULL, 0, 0},
+    {(char *)"pareto", (char *)"pareto", NULL, 0, 0},
+    {(char *)"lifecycle", (char *)"lifecycle", NULL, 0, 0},
+    {(char *)"scorecard", (char *)"scorecard", NULL, 0, 0},
+    {(char *)"needs", (char *)"needs", NULL, 0, 0},
+    {(char *)"subscription", (char *)"subscription", NULL, 0, 0},
+};
+
 /* The model list of a run: the caller's, else the one the policy declares (in *owned, to be
  * freed), else the default one. */
 static int model_list(tier_pipeline *p, const tier_policy *policy, const tier__model_spec **out,
@@ -51,6 +66,14 @@ static int model_list(tier_pipeline *p, const tier_policy *policy, const tier__m
 
 static const tier__model_spec *default_list(const tier_pipeline *p, size_t *n)
 {
+    if (p->accounts && p->contracts) {
+        *n = sizeof default_accounts_contracts / sizeof default_accounts_contracts[0];
+        return default_accounts_contracts;
+    }
+    if (p->contracts) {
+        *n = sizeof default_plain_contracts / sizeof default_plain_contracts[0];
+        return default_plain_contracts;
+    }
     if (p->accounts) {
         *n = sizeof default_accounts / sizeof default_accounts[0];
         return default_accounts;

@@ -7,8 +7,8 @@ local tier = T.tier
 -- kinds and models
 local kinds = tier.kinds()
 T.eq(kinds[1], "rfm", "first built-in kind")
-T.eq(#kinds, 7, "seven built-in kinds")
-T.eq(kinds[7], "sbg", "the last built-in kind")
+T.eq(#kinds, 8, "eight built-in kinds")
+T.eq(kinds[8], "sbg", "the last built-in kind")
 local rfm = assert(tier.model("rfm"))
 T.eq(rfm:name(), "rfm", "default name is the kind")
 T.eq(rfm:kind(), "rfm", "kind")

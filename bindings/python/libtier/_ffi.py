@@ -597,6 +597,28 @@ declare("tier_csv_rows_read", c_uint64, [csv_p], check=False)
 declare("tier_csv_read_attributes_file", c_int, [csv_p, book_p, c_char_p], handle=0)
 declare("tier_csv_read_attributes_buffer", c_int, [csv_p, book_p, c_char_p, c_size_t], handle=0)
 
+
+# Contracts (tier/contract.h, since 0.4.0).
+CONTRACT_OPEN = 2147483647
+CONTRACT_MONTHLY, CONTRACT_YEARLY = 1, 2
+CONTRACT_ACTIVE, CONTRACT_RENEWED, CONTRACT_CANCELLED = 1, 2, 3
+
+
+class Contract(ctypes.Structure):
+    """struct tier_contract."""
+    _fields_ = [("start_day", c_int32), ("end_day", c_int32), ("amount", c_double),
+                ("period", c_int32), ("status", c_int32), ("plan", c_char_p)]
+
+
+declare("tier_book_add_contracts", c_int,
+        [book_p, c_size_t, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p,
+         c_void_p, ctypes.c_uint], handle=0)
+declare("tier_book_contract_count", c_size_t, [book_p, c_size_t], check=False)
+declare("tier_book_contract_total", c_size_t, [book_p], check=False)
+declare("tier_book_contract", c_int, [book_p, c_size_t, c_size_t, P(Contract)], handle=0)
+declare("tier_csv_read_contracts_file", c_int, [csv_p, book_p, c_char_p], handle=0)
+declare("tier_csv_read_contracts_buffer", c_int, [csv_p, book_p, c_char_p, c_size_t], handle=0)
+
 # frame.h
 declare("tier_frame_new", c_int, [P(frame_p), c_size_t, c_void_p])
 declare("tier_frame_free", None, [frame_p], check=False)

@@ -694,3 +694,157 @@ class CsvReader(Handle):
         """The text of the reader's last failure ("" when none)."""
         return _ffi.decode(F.tier_csv_last_error(self._p))
 
+
+
+# --- contracts (tier/contract.h, since 0.4.0) ----------------------------------------------------
+
+_PERIODS = {"monthly": _ffi.CONTRACT_MONTHLY, "month": _ffi.CONTRACT_MONTHLY,
+            "m": _ffi.CONTRACT_MONTHLY, "mo": _ffi.CONTRACT_MONTHLY,
+            "yearly": _ffi.CONTRACT_YEARLY, "year": _ffi.CONTRACT_YEARLY,
+            "annual": _ffi.CONTRACT_YEARLY, "annually": _ffi.CONTRACT_YEARLY,
+            "y": _ffi.CONTRACT_YEARLY, "yr": _ffi.CONTRACT_YEARLY}
+_STATUSES = {"active": _ffi.CONTRACT_ACTIVE, "renewed": _ffi.CONTRACT_RENEWED,
+             "cancelled": _ffi.CONTRACT_CANCELLED, "canceled": _ffi.CONTRACT_CANCELLED}
+_PERIOD_NAMES = {_ffi.CONTRACT_MONTHLY: "monthly", _ffi.CONTRACT_YEARLY: "yearly"}
+_STATUS_NAMES = {_ffi.CONTRACT_ACTIVE: "active", _ffi.CONTRACT_RENEWED: "renewed",
+                 _ffi.CONTRACT_CANCELLED: "cancelled"}
+
+
+def _values(column, n=None):
+    """A column (list, tuple, NumPy array, pandas Series) as a list."""
+    if column is None:
+        return None
+    values = column.tolist() if hasattr(column, "tolist") else list(column)
+    if n is not None and len(values) != n:
+        raise ValueError("columns differ in length: %d ids, a column of %d" % (n, len(values)))
+    return values
+
+
+def _code(value, names, what, row):
+    """A period or status given as its word (any case) or its number."""
+    if isinstance(value, (str, bytes)):
+        word = value.decode() if isinstance(value, bytes) else value
+        code = names.get(word.strip().lower())
+    elif _is_number(value) and float(value) in names.values():
+        code = int(value)
+    else:
+        code = None
+    if code is None:
+        raise ValueError("row %d: %r is not a %s (%s)" % (row, value, what, ", ".join(names)))
+    return code
+
+
+def _contract_day(value, row, what):
+    try:
+        return to_day(value)
+    except Exception as exc:
+        raise type(exc)("row %d, %s: %s" % (row, what, exc)) from None
+
+
+def _book_add_contracts(self, ids, starts, amounts, periods, statuses, ends=None, plans=None,
+                        existing=False):
+    """Adds contracts in one all-or-nothing call (tier_book_add_contracts).
+
+    Columns may be lists, NumPy arrays or pandas Series of equal length: `starts` and `ends`
+    dates (date objects, datetime64, ISO text or YYYYMMDD ints; a missing end - None, NaN, NaT -
+    is an open contract), `amounts` the recurring amounts, `periods` "monthly"/"yearly" (or 1/2),
+    `statuses` "active"/"renewed"/"cancelled" (or 1/2/3), `plans` text (None for none). With
+    `existing` every id must already be a customer. A refused row raises TierError naming the row
+    (from 0), the customer and the field, e.g. ``row 1 (customer "c1"), start_day: the period ...
+    overlaps ...``; the book is then unchanged. Returns the number of contracts added.
+    """
+    ids = _values(ids)
+    n = len(ids)
+    starts, amounts = _values(starts, n), _values(amounts, n)
+    periods, statuses = _values(periods, n), _values(statuses, n)
+    ends, plans = _values(ends, n), _values(plans, n)
+    id_data = bytearray()
+    offsets = (c_size_t * (n + 1))()
+    start_days, end_days = (c_int32 * max(n, 1))(), (c_int32 * max(n, 1))()
+    amount_arr = (c_double * max(n, 1))()
+    period_arr, status_arr = (c_int32 * max(n, 1))(), (c_int32 * max(n, 1))()
+    plan_arr = (c_char_p * max(n, 1))()
+    for i in range(n):
+        id_data += _ffi.encode(_columns.id_text(ids[i], i), "customer id")
+        offsets[i + 1] = len(id_data)
+        start_days[i] = _contract_day(starts[i], i, "start")
+        end = ends[i] if ends is not None else None
+        end_days[i] = (_ffi.CONTRACT_OPEN if _columns.missing(end)
+                       else _contract_day(end, i, "end"))
+        amount_arr[i] = _to_float(amounts[i])
+        period_arr[i] = _code(periods[i], _PERIODS, "period", i)
+        status_arr[i] = _code(statuses[i], _STATUSES, "status", i)
+        plan = plans[i] if plans is not None else None
+        plan_arr[i] = None if _columns.missing(plan) else _ffi.encode(_to_text(plan), "plan")
+    raw = bytes(id_data)
+    F.tier_book_add_contracts(self._p, n, raw, offsets, start_days, end_days, amount_arr,
+                              period_arr, status_arr, plan_arr, 1 if existing else 0)
+    return n
+
+
+def _book_add_contracts_dataframe(self, df, id="customer_id", start="start", end="end",
+                                  amount="amount", period="period", status="status", plan="plan",
+                                  existing=False):
+    """Adds the contracts of a DataFrame's columns (`end` and `plan` may be absent)."""
+    def column(name, required=True):
+        if name in df.columns:
+            return df[name]
+        if required:
+            raise KeyError("no column %r (columns: %s)" % (name, ", ".join(map(str, df.columns))))
+        return None
+    return self.add_contracts(column(id), column(start), column(amount), column(period),
+                              column(status), ends=column(end, False), plans=column(plan, False),
+                              existing=existing)
+
+
+def _book_contracts(self, customer):
+    """The contracts of a customer (id or index), in the order added: a list of dicts with
+    start, end (None when open), amount, period, status and plan."""
+    index = self._index(customer)
+    out = []
+    for k in range(F.tier_book_contract_count(self._p, index)):
+        c = _ffi.Contract()
+        F.tier_book_contract(self._p, index, k, byref(c))
+        out.append({"start": from_day(c.start_day),
+                    "end": None if c.end_day == _ffi.CONTRACT_OPEN else from_day(c.end_day),
+                    "amount": c.amount, "period": _PERIOD_NAMES[c.period],
+                    "status": _STATUS_NAMES[c.status], "plan": _ffi.decode(c.plan)})
+    return out
+
+
+def _book_contract_total(self):
+    """Number of contracts in the book."""
+    return F.tier_book_contract_total(self._p)
+
+
+def _book_read_contracts_csv(self, path, id="customer_id", delimiter=",", header=True,
+                             column_names=None):
+    """Loads a contracts CSV file (tier_csv_read_contracts_file; docs/subscriptions.md).
+    Returns the number of contracts read."""
+    reader = CsvReader(delimiter=delimiter, header=header, column_names=column_names, id=id)
+    try:
+        return reader.read_contracts_file(self, path)
+    finally:
+        reader.close()
+
+
+def _csv_read_contracts_file(self, book, path):
+    """Loads a contracts CSV file into `book` (tier_csv_read_contracts_file)."""
+    return self._read(F.tier_csv_read_contracts_file, book, os.fsencode(path))
+
+
+def _csv_read_contracts_buffer(self, book, data):
+    """Loads contracts CSV text into `book` (tier_csv_read_contracts_buffer)."""
+    raw = _ffi.encode(data, "CSV data")
+    return self._read(F.tier_csv_read_contracts_buffer, book, raw, len(raw))
+
+
+for _name, _fn in (("add_contracts", _book_add_contracts),
+                   ("add_contracts_from_dataframe", _book_add_contracts_dataframe),
+                   ("contracts", _book_contracts), ("contract_total", _book_contract_total),
+                   ("read_contracts_csv", _book_read_contracts_csv)):
+    setattr(Book, _name, _fn)
+for _name, _fn in (("read_contracts_file", _csv_read_contracts_file),
+                   ("read_contracts_buffer", _csv_read_contracts_buffer)):
+    setattr(CsvReader, _name, _fn)
+del _name, _fn

@@ -30,7 +30,7 @@ B2B_HEADER = ("customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,val
               "flags,route,ent.sla_hours,ent.discount_max,ent.credit_days,ent.visits_per_year,"
               "ent.coverage,ent.events,reason")
 UNKNOWN_MODEL = ('tier: --models: unknown model "%s" (rfm, pareto, clv, lifecycle, scorecard, '
-                 'needs, sbg)\n')
+                 'needs, subscription, sbg)\n')
 NO_NEEDS = ("tier: needs: the book has no numeric module_* or goal_* attributes "
             "(give --accounts)\n")
 SAMPLE = ["--input", _support.data("CDNOW_sample.txt"), "--no-header",
