@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "support.h"
+#include "tier/contract.h"
 #include "core/book_internal.h"
 
 /* ---- the book as text: everything a rollback must restore --------------------------------- */
@@ -235,6 +236,14 @@ static void test_loads_and_merges_are_refused_inside_a_savepoint(void **state)
     assert_int_equal(tier_book_load_columns(b, cols, 2, values, 1, TIER_LOAD_EXISTING),
                      TIER_ESTATE);
     assert_non_null(strstr(tier_book_last_error(b), "tier_book_set_number"));
+    {
+        /* A contract could not be taken back by a rollback: refused inside one. */
+        const tier_contract k = {
+            0, TIER_CONTRACT_OPEN, 100.0, TIER_CONTRACT_MONTHLY, TIER_CONTRACT_ACTIVE, "basic"};
+        assert_int_equal(tier_book_add_contract(b, "G000001", 7, &k, 0), TIER_ESTATE);
+        assert_non_null(strstr(tier_book_last_error(b), "outside savepoints"));
+        assert_int_equal(tier_book_contract_total(b), 0);
+    }
     assert_same(b, before);
     assert_int_equal(tier_book_release(b), TIER_OK);
     assert_int_equal(tier_book_load_columns(b, cols, 2, values, 1, TIER_LOAD_EXISTING), TIER_OK);

@@ -74,8 +74,9 @@ typedef struct tier_contract {
  * @param contract the contract.
  * @param flags 0 or TIER_LOAD_EXISTING (book.h).
  * @return TIER_OK, TIER_EINVAL (a bad field, or an overlap), TIER_ENOTFOUND (an unknown customer
- *         under TIER_LOAD_EXISTING), TIER_ERANGE (a day out of range, a limit) or TIER_ENOMEM. On
- *         failure the book is unchanged and its last error says why.
+ *         under TIER_LOAD_EXISTING), TIER_ERANGE (a day out of range, a limit), TIER_ESTATE
+ *         (inside a savepoint of the book: a rollback could not take a contract back) or
+ *         TIER_ENOMEM. On failure the book is unchanged and its last error says why.
  * @since 0.4.0
  */
 TIER_API int tier_book_add_contract(tier_book *book, const char *id, size_t id_len,
