@@ -69,6 +69,10 @@ tier_allocator tst_failing_allocator(tst_failing *state);
 typedef int (*tst_oom_fn)(const tier_allocator *alloc, void *ud);
 long tst_oom_walk(tst_oom_fn fn, void *ud);
 
+/* In a tst_oom_fn whose run failed: fails the test unless rc is TIER_ENOMEM and err says "out of
+ * memory". */
+void tst_expect_oom(int rc, const char *err);
+
 /* An out-of-memory walk as a cmocka test of its own: a case named like the test, e.g.
  *   static const tst_oom_case test_x_survives_every_failed_allocation = {oom_x, x_book, 5};
  * listed with TST_OOM_TEST(test_x_survives_every_failed_allocation). The test makes the book with

@@ -300,10 +300,7 @@ static int oom_run(const tier_allocator *alloc, void *ud)
         expect_files(fx, &fs, 1, "a report that succeeded");
         assert_int_equal(tst_faultfs_count(&fs), 3);
     } else {
-        if (rc != TIER_ENOMEM)
-            fail_msg("a failed allocation gave %s: %s", tier_status_name(rc), err);
-        if (!strstr(err, "out of memory"))
-            fail_msg("TIER_ENOMEM without saying so: '%s'", err);
+        tst_expect_oom(rc, err);
         expect_files(fx, &fs, 0, err);
         assert_int_equal(tst_faultfs_count(&fs), 2); /* no temporary file */
     }

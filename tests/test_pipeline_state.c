@@ -235,10 +235,7 @@ static int oom_run(const tier_allocator *alloc, void *ud)
     if (rc == TIER_OK) {
         expect_files(fx, &fs, 1, "a run that succeeded");
     } else {
-        if (rc != TIER_ENOMEM)
-            fail_msg("a failed allocation gave %s: %s", tier_status_name(rc), err);
-        if (!strstr(err, "out of memory"))
-            fail_msg("TIER_ENOMEM without saying so: '%s'", err);
+        tst_expect_oom(rc, err);
         if (expect_files(fx, &fs, 0, err) != 0)
             fail_msg("a run out of memory changed the state: %s", err);
     }
