@@ -489,6 +489,11 @@ void tst_faultfs_crash(tst_faultfs *fs, int mode);
 void tst_faultfs_clear(tst_faultfs *fs);
 /* A name for a fault or crash kind, for messages. */
 const char *tst_fault_name(int kind);
+/* After a run on fs that was made to fail at operation n with `kind`: checks that no handle is left
+ * open, writes "operation N (OP) failing with KIND: STATUS: err" into what (cap bytes) and returns
+ * OP, the name of the operation that failed. */
+const char *tst_fault_outcome(const tst_faultfs *fs, long n, int kind, int rc, const char *err,
+                              char *what, size_t cap);
 const char *tst_crash_name(int mode);
 
 /* ---- histories ---------------------------------------------------------------------------- */

@@ -273,10 +273,7 @@ static void test_pipeline_state_run_survives_every_failed_operation(void **state
             fs.fail_at = n;
             fs.fail_kind = kinds[k];
             rc = run_job(&fs, fx.policy, "2025-03-01", TST_ALLOC, err, sizeof err);
-            op = tst_faultfs_op(&fs, n);
-            snprintf(what, sizeof what, "operation %ld (%s) failing with %s: %s: %s", n, op,
-                     tst_fault_name(kinds[k]), tier_status_name(rc), err);
-            assert_int_equal(fs.open_fds, 0);
+            op = tst_fault_outcome(&fs, n, kinds[k], rc, err, what, sizeof what);
             if (tst_faultfs_count(&fs) != N_FILES)
                 fail_msg("%s: %d files left, want %d", what, tst_faultfs_count(&fs), N_FILES);
             if (kinds[k] == TST_FAULT_SHORT || kinds[k] == TST_FAULT_EINTR) {
