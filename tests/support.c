@@ -68,6 +68,14 @@ int tst_under_valgrind(void)
     return getenv("TIER_UNDER_VALGRIND") != NULL;
 }
 
+void tst_expect_oom(int rc, const char *err)
+{
+    if (rc != TIER_ENOMEM)
+        fail_msg("a failed allocation gave %s: %s", tier_status_name(rc), err);
+    if (!strstr(err, "out of memory"))
+        fail_msg("TIER_ENOMEM without saying so: '%s'", err);
+}
+
 long tst_oom_walk(tst_oom_fn fn, void *ud)
 {
     /* Under valgrind (.ci/valgrind-tests.py sets TIER_UNDER_VALGRIND) every allocation point is

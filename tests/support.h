@@ -72,6 +72,10 @@ long tst_oom_walk(tst_oom_fn fn, void *ud);
  * reference checks then take a sample, the suite and sanitize steps having checked everything. */
 int tst_under_valgrind(void);
 
+/* In a tst_oom_fn whose run failed: fails the test unless rc is TIER_ENOMEM and err says "out of
+ * memory". */
+void tst_expect_oom(int rc, const char *err);
+
 /* An out-of-memory walk as a cmocka test of its own: a case named like the test, e.g.
  *   static const tst_oom_case test_x_survives_every_failed_allocation = {oom_x, x_book, 5};
  * listed with TST_OOM_TEST(test_x_survives_every_failed_allocation). The test makes the book with
@@ -488,6 +492,11 @@ void tst_faultfs_crash(tst_faultfs *fs, int mode);
 void tst_faultfs_clear(tst_faultfs *fs);
 /* A name for a fault or crash kind, for messages. */
 const char *tst_fault_name(int kind);
+/* After a run on fs that was made to fail at operation n with `kind`: checks that no handle is left
+ * open, writes "operation N (OP) failing with KIND: STATUS: err" into what (cap bytes) and returns
+ * OP, the name of the operation that failed. */
+const char *tst_fault_outcome(const tst_faultfs *fs, long n, int kind, int rc, const char *err,
+                              char *what, size_t cap);
 const char *tst_crash_name(int mode);
 
 /* ---- histories ---------------------------------------------------------------------------- */

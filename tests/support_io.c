@@ -376,6 +376,16 @@ const char *tst_fault_name(int kind)
     return kind >= 0 && kind <= TST_FAULT_SHORT ? names[kind] : "?";
 }
 
+const char *tst_fault_outcome(const tst_faultfs *fs, long n, int kind, int rc, const char *err,
+                              char *what, size_t cap)
+{
+    const char *op = tst_faultfs_op(fs, n);
+    snprintf(what, cap, "operation %ld (%s) failing with %s: %s: %s", n, op, tst_fault_name(kind),
+             tier_status_name(rc), err);
+    assert_int_equal(fs->open_fds, 0);
+    return op;
+}
+
 const char *tst_crash_name(int mode)
 {
     static const char *const names[] = {"kept", "dropped", "torn at 512 bytes"};

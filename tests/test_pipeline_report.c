@@ -300,10 +300,7 @@ static int oom_run(const tier_allocator *alloc, void *ud)
         expect_files(fx, &fs, 1, "a report that succeeded");
         assert_int_equal(tst_faultfs_count(&fs), 3);
     } else {
-        if (rc != TIER_ENOMEM)
-            fail_msg("a failed allocation gave %s: %s", tier_status_name(rc), err);
-        if (!strstr(err, "out of memory"))
-            fail_msg("TIER_ENOMEM without saying so: '%s'", err);
+        tst_expect_oom(rc, err);
         expect_files(fx, &fs, 0, err);
         assert_int_equal(tst_faultfs_count(&fs), 2); /* no temporary file */
     }
@@ -338,10 +335,7 @@ static void test_pipeline_report_survives_every_failed_operation(void **state)
             fs.fail_at = n;
             fs.fail_kind = kinds[k];
             rc = run_job(&fs, fx.policy, "report", "2025-03-01", 1, NULL, TST_ALLOC, err);
-            op = tst_faultfs_op(&fs, n);
-            snprintf(what, sizeof what, "operation %ld (%s) failing with %s: %s: %s", n, op,
-                     tst_fault_name(kinds[k]), tier_status_name(rc), err);
-            assert_int_equal(fs.open_fds, 0);
+            op = tst_fault_outcome(&fs, n, kinds[k], rc, err, what, sizeof what);
             if (kinds[k] == TST_FAULT_SHORT || kinds[k] == TST_FAULT_EINTR || rc == TIER_OK) {
                 /* continued or retried, or a failure nothing depends on (the input's size,
                  * closing a file that was read) */

@@ -235,10 +235,7 @@ static int oom_run(const tier_allocator *alloc, void *ud)
     if (rc == TIER_OK) {
         expect_files(fx, &fs, 1, "a run that succeeded");
     } else {
-        if (rc != TIER_ENOMEM)
-            fail_msg("a failed allocation gave %s: %s", tier_status_name(rc), err);
-        if (!strstr(err, "out of memory"))
-            fail_msg("TIER_ENOMEM without saying so: '%s'", err);
+        tst_expect_oom(rc, err);
         if (expect_files(fx, &fs, 0, err) != 0)
             fail_msg("a run out of memory changed the state: %s", err);
     }
@@ -276,10 +273,7 @@ static void test_pipeline_state_run_survives_every_failed_operation(void **state
             fs.fail_at = n;
             fs.fail_kind = kinds[k];
             rc = run_job(&fs, fx.policy, "2025-03-01", TST_ALLOC, err, sizeof err);
-            op = tst_faultfs_op(&fs, n);
-            snprintf(what, sizeof what, "operation %ld (%s) failing with %s: %s: %s", n, op,
-                     tst_fault_name(kinds[k]), tier_status_name(rc), err);
-            assert_int_equal(fs.open_fds, 0);
+            op = tst_fault_outcome(&fs, n, kinds[k], rc, err, what, sizeof what);
             if (tst_faultfs_count(&fs) != N_FILES)
                 fail_msg("%s: %d files left, want %d", what, tst_faultfs_count(&fs), N_FILES);
             if (kinds[k] == TST_FAULT_SHORT || kinds[k] == TST_FAULT_EINTR) {

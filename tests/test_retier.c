@@ -96,6 +96,16 @@ static tier_result *batch_of(tier_retier *rt, tier_book *book)
     return r;
 }
 
+/* A batch run of pol on book with `models` (fails the test unless it succeeds). */
+static tier_result *batch_run(const tier_book *book, tier_model *const *models, size_t n,
+                              const tier_policy *pol, const tier_allocator *a)
+{
+    tier_result *r = NULL;
+    assert_int_equal(tier_result_new(&r, a), TIER_OK);
+    assert_int_equal(tier_result_run(r, book, models, n, pol), TIER_OK);
+    return r;
+}
+
 /* An invoice for customer i dated `day`, and its re-tiering. */
 static void invoice(tier_retier *rt, tier_book *book, size_t i, int32_t day, double amount)
 {
@@ -267,8 +277,7 @@ static void test_retier_generated_book_matches_its_batch_recompute(void **state)
     int *before;
     (void)state;
     assert_int_equal(tier_policy_new_builtin(&pol, "b2b-sabc", TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_result_new(&run, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_result_run(run, book, &rfm, 1, pol), TIER_OK);
+    run = batch_run(book, &rfm, 1, pol, TST_ALLOC);
     if (tier_retier_new(&rt, run, book, &rfm, 1, pol, NULL, TST_ALLOC) != TIER_OK)
         fail_msg("freeze: %s", tier_retier_last_error(rt));
     after = batch_of(rt, book);
@@ -331,8 +340,7 @@ static void test_retier_one_row_is_placed_against_the_frozen_population(void **s
     tier_retier *rt = NULL;
     size_t i, counts[3] = {0, 0, 0}, capped = 0;
     (void)state;
-    assert_int_equal(tier_result_new(&run, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_result_run(run, book, NULL, 0, pol), TIER_OK);
+    run = batch_run(book, NULL, 0, pol, TST_ALLOC);
     assert_int_equal(tier_retier_new(&rt, run, book, NULL, 0, pol, NULL, TST_ALLOC), TIER_OK);
     for (i = 0; i < 2000; i++) {
         assert_int_equal(tier_retier_customer(rt, book, i), TIER_OK);
@@ -386,8 +394,7 @@ static void test_retier_a_members_invoice_moves_its_whole_group(void **state)
         snprintf(parent, sizeof parent, "C%05zu", i - i % 5 + 1);
         assert_int_equal(tier_book_set_text(book, i, "parent", parent), TIER_OK);
     }
-    assert_int_equal(tier_result_new(&run, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_result_run(run, book, NULL, 0, pol), TIER_OK);
+    run = batch_run(book, NULL, 0, pol, TST_ALLOC);
     if (tier_retier_new(&rt, run, book, NULL, 0, pol, NULL, TST_ALLOC) != TIER_OK)
         fail_msg("freeze: %s", tier_retier_last_error(rt));
     after = batch_of(rt, book);
@@ -649,8 +656,7 @@ static void test_retier_decides_hysteresis_dwell_and_overrides_as_the_next_run(v
     assert_int_equal(tier_result_set_as_of(r1, tst_day(2024, 7, 1)), TIER_OK);
     assert_int_equal(tier_result_run(r1, book, NULL, 0, pol), TIER_OK);
     assert_int_equal(tier_history_apply(h, r1, book, pol), TIER_OK);
-    assert_int_equal(tier_result_new(&r2, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_result_run(r2, book, NULL, 0, pol), TIER_OK);
+    r2 = batch_run(book, NULL, 0, pol, TST_ALLOC);
     assert_int_equal(tier_history_apply(h, r2, book, pol), TIER_OK);
     for (i = 0; i < 1500; i++) {
         if (tier_result_tier(r2, i) == 0 && !s_cust)
@@ -719,8 +725,7 @@ static void test_retier_errors_name_the_customer_and_keep_its_tier(void **state)
     int t;
     (void)state;
     assert_int_equal(tier_policy_new_builtin(&pol, "b2b-sabc", TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_result_new(&run, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_result_run(run, book, &rfm, 1, pol), TIER_OK);
+    run = batch_run(book, &rfm, 1, pol, TST_ALLOC);
     /* Arguments. */
     assert_int_equal(tier_retier_new(NULL, run, book, &rfm, 1, pol, NULL, TST_ALLOC), TIER_EINVAL);
     assert_int_equal(tier_retier_new(&rt, NULL, book, &rfm, 1, pol, NULL, TST_ALLOC), TIER_EINVAL);
@@ -733,8 +738,7 @@ static void test_retier_errors_name_the_customer_and_keep_its_tier(void **state)
     assert_int_equal(tier_retier_customer(rt, book, 0), TIER_ESTATE);
     tier_retier_free(rt);
     /* Not a run of this policy. */
-    assert_int_equal(tier_result_new(&other, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_result_run(other, book, NULL, 0, days), TIER_OK);
+    other = batch_run(book, NULL, 0, days, TST_ALLOC);
     assert_int_equal(tier_retier_new(&rt, other, book, &rfm, 1, pol, NULL, TST_ALLOC), TIER_EINVAL);
     tier_retier_free(rt);
     assert_int_equal(tier_retier_new(&rt, run, book, &rfm, 1, pol, NULL, TST_ALLOC), TIER_OK);
@@ -752,8 +756,7 @@ static void test_retier_errors_name_the_customer_and_keep_its_tier(void **state)
     tier_retier_free(rt);
     /* A purchase dated before the customer's last one: purchase-days stay exact. */
     tier_result_free(other);
-    assert_int_equal(tier_result_new(&other, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_result_run(other, book, NULL, 0, days), TIER_OK);
+    other = batch_run(book, NULL, 0, days, TST_ALLOC);
     assert_int_equal(tier_retier_new(&rt, other, book, NULL, 0, days, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_book_add_txn(book, "C00005", 6, tst_day(2024, 1, 1) - 30, 5.0, NAN),
                      TIER_OK);
@@ -840,8 +843,7 @@ static void test_retier_a_failing_model_leaves_the_customer_as_it_was(void **sta
     vt.score_row = flaky_score_row;
     vt.last_error = flaky_error;
     assert_int_equal(tier_model_new(&m, &vt, &st, "flaky", TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_result_new(&run, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_result_run(run, book, &m, 1, pol), TIER_OK);
+    run = batch_run(book, &m, 1, pol, TST_ALLOC);
     assert_int_equal(tier_retier_new(&rt, run, book, &m, 1, pol, NULL, TST_ALLOC), TIER_OK);
     assert_string_equal(tier_retier_tier_name(rt, 4), "rest"); /* x = 1 */
     assert_int_equal(tier_retier_customer(rt, book, 4), TIER_EUSER);
@@ -880,8 +882,7 @@ static void test_retier_allocates_nothing_in_the_steady_state(void **state)
     size_t i;
     (void)state;
     assert_int_equal(tier_policy_new_builtin(&pol, "b2b-sabc", TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_result_new(&run, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_result_run(run, book, &rfm, 1, pol), TIER_OK);
+    run = batch_run(book, &rfm, 1, pol, TST_ALLOC);
     assert_int_equal(tier_retier_new(&rt, run, book, &rfm, 1, pol, NULL, &counting), TIER_OK);
     assert_int_equal(tier_book_day_range(book, NULL, &last), TIER_OK);
     for (i = 0; i < 1000; i++)
@@ -916,8 +917,7 @@ static int oom_retier(const tier_allocator *alloc, void *ud)
     int rc;
     assert_int_equal(tier_policy_new_builtin(&pol, "b2b-sabc", &a), TIER_OK);
     assert_int_equal(tier_model_new_kind(&rfm, NULL, "rfm", NULL, &a), TIER_OK);
-    assert_int_equal(tier_result_new(&run, &a), TIER_OK);
-    assert_int_equal(tier_result_run(run, book, &rfm, 1, pol), TIER_OK);
+    run = batch_run(book, &rfm, 1, pol, &a);
     rc = tier_retier_new(&rt, run, book, &rfm, 1, pol, NULL, alloc);
     if (rc == TIER_OK) {
         int before = tier_retier_tier(rt, 3);
@@ -952,8 +952,7 @@ static int oom_retier_routes(const tier_allocator *alloc, void *ud)
     tier_retier *rt = NULL;
     size_t i, n = tier_book_customer_count(book), routed = 0, over = 0;
     int rc;
-    assert_int_equal(tier_result_new(&run, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_result_run(run, book, NULL, 0, pol), TIER_OK);
+    run = batch_run(book, NULL, 0, pol, TST_ALLOC);
     for (i = 0; i < n; i++) {
         routed += *tier_result_route(run, i) != 0;
         over += strstr(tier_result_flags(run, i), "route_overflow") != NULL;

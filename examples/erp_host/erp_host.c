@@ -38,17 +38,21 @@ static int split(char *line, char **fields)
     return n == N_FIELDS && !p ? 0 : -1;
 }
 
+/* Sets field `key` of the table on top of the stack to the text `value`. */
+static void set_text(lua_State *L, const char *key, const char *value)
+{
+    lua_pushstring(L, value);
+    lua_setfield(L, -2, key);
+}
+
 /* Calls plugin.start{invoices =, policy =, as_of =}; the plug-in table is at index 1. */
 static int start(lua_State *L, char **argv)
 {
     lua_getfield(L, 1, "start");
     lua_createtable(L, 0, 3);
-    lua_pushstring(L, argv[3]);
-    lua_setfield(L, -2, "invoices");
-    lua_pushstring(L, argv[4]);
-    lua_setfield(L, -2, "policy");
-    lua_pushstring(L, argv[5]);
-    lua_setfield(L, -2, "as_of");
+    set_text(L, "invoices", argv[3]);
+    set_text(L, "policy", argv[4]);
+    set_text(L, "as_of", argv[5]);
     if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
         fprintf(stderr, "erp_host: plugin start: %s\n", lua_tostring(L, -1));
         return -1;
@@ -58,27 +62,25 @@ static int start(lua_State *L, char **argv)
     return 0;
 }
 
+/* The whole of a non-empty field as a number; 0 when it is one. */
+static int number(const char *s, double *out)
+{
+    char *end;
+    *out = strtod(s, &end);
+    return *end || !*s ? -1 : 0;
+}
+
 /* Hands one posting to plugin.post and writes the decision line into `out`. */
 static int post(lua_State *L, char **f, char *out, size_t size)
 {
-    char *end;
-    double amount = strtod(f[3], &end), discount, terms;
-    if (*end || !*f[3])
-        return -1;
-    discount = strtod(f[4], &end);
-    if (*end || !*f[4])
-        return -1;
-    terms = strtod(f[5], &end);
-    if (*end || !*f[5])
+    double amount, discount, terms;
+    if (number(f[3], &amount) || number(f[4], &discount) || number(f[5], &terms))
         return -1;
     lua_getfield(L, 1, "post");
     lua_createtable(L, 0, 6);
-    lua_pushstring(L, f[0]);
-    lua_setfield(L, -2, "id");
-    lua_pushstring(L, f[1]);
-    lua_setfield(L, -2, "customer");
-    lua_pushstring(L, f[2]);
-    lua_setfield(L, -2, "date");
+    set_text(L, "id", f[0]);
+    set_text(L, "customer", f[1]);
+    set_text(L, "date", f[2]);
     lua_pushnumber(L, amount);
     lua_setfield(L, -2, "amount");
     lua_pushnumber(L, discount);

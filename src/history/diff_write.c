@@ -18,9 +18,7 @@ static const char *const move_names[] = {"", "up", "down", "across"};
 /* Fixed decimals; "-" for NaN (the revenue of a diff of histories, which keep none). */
 static void put_fixed(tier__buf *b, double v, int decimals)
 {
-    char tmp[TIER__NUM_FIXED_SIZE];
-    size_t n = tier__num_format_fixed(tmp, sizeof tmp, v, decimals);
-    tier__buf_append(b, n ? tmp : "-", n ? n : 1);
+    tier__buf_fixed(b, v, decimals, "-");
 }
 
 /* A change: "+3", "-1.5", "0" (shortest form), or with `decimals` >= 0 fixed; "-" for NaN. */

@@ -424,6 +424,19 @@ static int freeze_flag_sets(tier_retier *r)
     return TIER_OK;
 }
 
+/* What every application of the frozen policy is given: the policy, its book and frame, the day
+ * and the frozen reference run. */
+static void apply_in(tier_retier *r, tier__apply_in *in)
+{
+    memset(in, 0, sizeof *in);
+    in->pol = r->pol;
+    in->origin = r->policy->origin;
+    in->book = r->book;
+    in->frame = r->frame;
+    in->as_of = r->as_of;
+    in->ref = &r->ref;
+}
+
 static int freeze_policy(tier_retier *r, const tier_result *res)
 {
     tier__apply_in in;
@@ -436,13 +449,7 @@ static int freeze_policy(tier_retier *r, const tier_result *res)
     if (!r->ref.caps)
         return nomem(r, "freezing the caps");
     r->ref.n_caps = r->pol->n_tiers;
-    memset(&in, 0, sizeof in);
-    in.pol = r->pol;
-    in.origin = r->policy->origin;
-    in.book = r->book;
-    in.frame = r->frame;
-    in.as_of = r->as_of;
-    in.ref = &r->ref;
+    apply_in(r, &in);
     if ((rc = tier__policy_apply(&in, &r->alloc, &ap, NULL, r->err)) != TIER_OK)
         return rc;
     r->ref.collect = 0;
@@ -494,13 +501,7 @@ static int freeze_routing(tier_retier *r, const tier_result *res)
         return nomem(r, "freezing the routing");
     for (i = 0; i < r->n; i++)
         tiers[i] = tier_result_tier(res, i);
-    memset(&in, 0, sizeof in);
-    in.pol = r->pol;
-    in.origin = r->policy->origin;
-    in.book = r->book;
-    in.frame = r->frame;
-    in.as_of = r->as_of;
-    in.ref = &r->ref;
+    apply_in(r, &in);
     r->ref.collect_route = 1;
     rc = tier__policy_flags(&in, tiers, &r->alloc, &ap, NULL, r->err);
     r->ref.collect_route = 0;
@@ -775,13 +776,7 @@ static int place_customer(tier_retier *r, size_t i, size_t *count, int32_t *fcod
     int32_t placed, rule;
     size_t row = r->hier ? r->rows.row_of[i] : i, m0 = 0, m1 = 1, k, n = 0;
     int rc;
-    memset(&in, 0, sizeof in);
-    in.pol = r->pol;
-    in.origin = r->policy->origin;
-    in.book = r->book;
-    in.frame = r->frame;
-    in.as_of = r->as_of;
-    in.ref = &r->ref;
+    apply_in(r, &in);
     r->cur_row = row;
     in.row_ids = &r->cur_row;
     if (r->hier) {

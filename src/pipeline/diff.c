@@ -249,9 +249,7 @@ int tier__pipeline_diff(tier_pipeline *p)
 
 static void put_fixed(tier__buf *b, double v, int decimals)
 {
-    char tmp[TIER__NUM_FIXED_SIZE];
-    size_t n = tier__num_format_fixed(tmp, sizeof tmp, v, decimals);
-    tier__buf_append(b, n ? tmp : "nan", n ? n : 3);
+    tier__buf_fixed(b, v, decimals, "nan");
 }
 
 /* "a.state (run 3, as of 2024-09-01)" */

@@ -56,15 +56,10 @@ static void esc(tier__buf *b, const char *s)
     esc_n(b, s ? s : "", s ? strlen(s) : 0);
 }
 
-/* printf's %.Nf rounding, '.' whatever the locale. */
+/* printf's %.Nf rounding, '.' whatever the locale; "-" when not finite. */
 static void fixed(tier__buf *b, double v, int decimals)
 {
-    char tmp[TIER__NUM_FIXED_SIZE];
-    size_t n = isfinite(v) ? tier__num_format_fixed(tmp, sizeof tmp, v, decimals) : 0;
-    if (n)
-        tier__buf_append(b, tmp, n);
-    else
-        tier__buf_puts(b, "-");
+    tier__buf_fixed(b, v, decimals, "-");
 }
 
 /* A coordinate (one decimal). */

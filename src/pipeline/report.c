@@ -21,9 +21,7 @@ static void put_number(tier__buf *b, double v)
 /* printf's %.Nf rounding, '.' whatever the locale. */
 static void put_fixed(tier__buf *b, double v, int decimals)
 {
-    char tmp[TIER__NUM_FIXED_SIZE];
-    size_t n = tier__num_format_fixed(tmp, sizeof tmp, v, decimals);
-    tier__buf_append(b, n ? tmp : "nan", n ? n : 3);
+    tier__buf_fixed(b, v, decimals, "nan");
 }
 
 /* ---- the clv fit report -------------------------------------------------------------------- */

@@ -7,37 +7,15 @@
 
 #include "core/book_internal.h"
 #include "policy/apply.h"
-#include "policy/eval/eval.h"
+#include "policy/apply_run.h"
 #include "models/order.h"
 #include "policy/org/org.h"
-
-typedef struct run {
-    const tier__apply_in *in;
-    const tier__pol *pol;
-    const tier_allocator *a;
-    char *err;
-    tier__rowset rows; /* with a hierarchy; else one row per customer */
-    int hier;          /* 0 none, 1 built here (freed), 2 a frozen reference's (borrowed) */
-    tier__ectx *ctx;
-    size_t n, customers;
-    int32_t *row_tier;
-    int32_t *row_rule; /* rule index (tier-major), or -2 - t: moved by the cap of tier t */
-    unsigned char *mask;
-    size_t *rule_base; /* [n_tiers + 1]: the first rule index of each tier */
-    char **tier_names;
-    uint64_t *row_flags; /* [n * words]: bit f for flag f (n_flags: route_overflow) */
-    size_t words;
-    tier__route_out rout;
-    int routed;
-    tier__trace *trace;
-    const char *what_name, *what_tier; /* the rule or flag being evaluated, for messages */
-} run;
 
 /* ---- messages ------------------------------------------------------------------------------- */
 
 /* Puts where the failure happened in front of err: the origin for a node of a policy file
  * ("policy.txt:12:5: ..."), else `what` ("rule 'r' of tier 'T': ..."). Returns rc. */
-static int context(run *R, int rc, const tier__pexpr *e, const char *what)
+static int context(tier__apply_run *R, int rc, const tier__pexpr *e, const char *what)
 {
     char msg[TIER__ERR_SIZE];
     snprintf(msg, sizeof msg, "%s", R->err);
@@ -49,7 +27,7 @@ static int context(run *R, int rc, const tier__pexpr *e, const char *what)
     return rc;
 }
 
-static int nomem(run *R, const char *what)
+int tier__apply_nomem(tier__apply_run *R, const char *what)
 {
     tier__errorf(R->err, "out of memory %s", what);
     return TIER_ENOMEM;
@@ -57,7 +35,7 @@ static int nomem(run *R, const char *what)
 
 /* `what` of want_bool for a rule or a flag, written only when a message needs it: "rule 'R' of
  * tier 'T'" (R->what_tier set) or "flag 'F'". */
-static const char *what_of(const run *R, const char *what, char *buf, size_t cap)
+static const char *what_of(const tier__apply_run *R, const char *what, char *buf, size_t cap)
 {
     if (what)
         return what;
@@ -70,7 +48,7 @@ static const char *what_of(const run *R, const char *what, char *buf, size_t cap
 
 /* Checks that `e` is a bool expression (a rule, a flag, the routing test); `what` NULL: the rule
  * or flag of R->what_name. */
-static int want_bool(run *R, const tier__pexpr *e, const char *what)
+int tier__apply_want_bool(tier__apply_run *R, const tier__pexpr *e, const char *what)
 {
     char wbuf[TIER__ERR_SIZE];
     int type = 0, rc = tier__eval_type(R->ctx, e, &type, R->err);
@@ -128,7 +106,7 @@ static void place_rule(const unsigned char *restrict mask, int32_t *restrict tie
     }
 }
 
-static int place(run *R)
+int tier__apply_place(tier__apply_run *R)
 {
     const tier__pol *pol = R->pol;
     size_t t, k, g = 0;
@@ -141,7 +119,7 @@ static int place(run *R)
             R->what_name = rule->name;
             R->what_tier = tier->name;
             if (rule->when) {
-                if ((rc = want_bool(R, rule->when, NULL)) != TIER_OK)
+                if ((rc = tier__apply_want_bool(R, rule->when, NULL)) != TIER_OK)
                     return rc;
             } else {
                 memset(R->mask, 1, R->n);
@@ -183,14 +161,14 @@ static size_t cap_limit(const tier__pcap *cap, size_t n)
     return (size_t)floor(x + 1e-9 * (x > 1 ? x : 1));
 }
 
-static size_t row_lead(const run *R, size_t r)
+static size_t row_lead(const tier__apply_run *R, size_t r)
 {
     return R->hier ? R->rows.lead[r] : r;
 }
 
 /* With a frozen reference (collect 1): what tier t's cap kept, from its ordered candidates. */
-static void cap_record(run *R, size_t t, const uint64_t *key, const uint32_t *idx, size_t nc,
-                       size_t limit)
+static void cap_record(tier__apply_run *R, size_t t, const uint64_t *key, const uint32_t *idx,
+                       size_t nc, size_t limit)
 {
     tier__ref_cap *rc = &R->in->ref->caps[t];
     rc->kind = limit == 0 ? 3 : nc <= limit ? 1 : 2;
@@ -202,7 +180,7 @@ static void cap_record(run *R, size_t t, const uint64_t *key, const uint32_t *id
 
 /* With a frozen reference (collect 0): each candidate of tier t stays when it does not come
  * after the last candidate the batch kept. */
-static void cap_frozen(run *R, size_t t, const double *crit, int32_t over)
+static void cap_frozen(tier__apply_run *R, size_t t, const double *crit, int32_t over)
 {
     const tier__ref_cap *rc = &R->in->ref->caps[t];
     const tier__pcap *cap = &R->pol->tiers[t].cap;
@@ -226,7 +204,7 @@ static void cap_frozen(run *R, size_t t, const double *crit, int32_t over)
 
 /* Caps in tier order: each tier keeps its first `limit` candidates (its own matches and what
  * overflowed into it) by the criterion, missing last, ties by lead id; the rest overflow. */
-static int caps(run *R)
+int tier__apply_caps(tier__apply_run *R)
 {
     const tier__pol *pol = R->pol;
     size_t t, r, nc, i;
@@ -261,7 +239,7 @@ static int caps(run *R)
             key = tier__malloc_n(R->a, R->n, sizeof *key);
             idx = tier__malloc_n(R->a, R->n, sizeof *idx);
             if (!crit || !key || !idx) {
-                rc = nomem(R, "applying the caps");
+                rc = tier__apply_nomem(R, "applying the caps");
                 goto done;
             }
         }
@@ -284,7 +262,7 @@ static int caps(run *R)
         limit = cap_limit(&tier->cap, R->n);
         if (nc > limit || R->trace) {
             if (tier__order_rows(R->a, R->in->book, R->hier ? R->rows.lead : NULL, key, idx, nc)) {
-                rc = nomem(R, "ordering a tier's candidates");
+                rc = tier__apply_nomem(R, "ordering a tier's candidates");
                 goto done;
             }
         }
@@ -315,7 +293,7 @@ done:
 
 /* ---- flags and routing ---------------------------------------------------------------------- */
 
-static int flags(run *R)
+int tier__apply_flags(tier__apply_run *R)
 {
     const tier__pol *pol = R->pol;
     size_t f, r;
@@ -326,7 +304,7 @@ static int flags(run *R)
         R->what_tier = NULL;
         if (!fl->when)
             memset(R->mask, 1, R->n);
-        else if ((rc = want_bool(R, fl->when, NULL)) != TIER_OK)
+        else if ((rc = tier__apply_want_bool(R, fl->when, NULL)) != TIER_OK)
             return rc;
         for (r = 0; r < R->n; r++)
             if (R->mask[r])
@@ -337,7 +315,7 @@ static int flags(run *R)
     return TIER_OK;
 }
 
-static int route(run *R)
+int tier__apply_route(tier__apply_run *R)
 {
     const tier__proute *spec = &R->pol->route;
     tier__policy_ref *fref = R->in->ref;
@@ -347,10 +325,10 @@ static int route(run *R)
     size_t r, w;
     int rc;
     if (!revenue)
-        return nomem(R, "routing");
+        return tier__apply_nomem(R, "routing");
     if (!spec->accounts) {
         memset(R->mask, 0, R->n);
-    } else if ((rc = want_bool(R, spec->accounts, "the routing test")) != TIER_OK) {
+    } else if ((rc = tier__apply_want_bool(R, spec->accounts, "the routing test")) != TIER_OK) {
         tier__free(R->a, revenue);
         return rc;
     }
@@ -395,7 +373,7 @@ static int route(run *R)
     }
     if (!R->hier && tier__rowset_identity(R->a, R->n, &ident)) {
         tier__free(R->a, revenue);
-        return nomem(R, "routing");
+        return tier__apply_nomem(R, "routing");
     }
     if (!R->hier)
         rin.rows = &ident;
@@ -406,7 +384,7 @@ static int route(run *R)
         tier__route_frozen_free(fref->a, fref->route);
         fref->route = NULL;
         if (tier__route_freeze(&R->rout, revenue, R->n, fref->a, &fref->route) != TIER_OK)
-            rc = nomem(R, "freezing the routing");
+            rc = tier__apply_nomem(R, "freezing the routing");
     }
     tier__free(R->a, revenue);
     if (rc)
@@ -424,13 +402,13 @@ static int route(run *R)
 /* The flags and routing phase over the rows' tiers in R->row_tier: `tier` in their expressions
  * is that tier. Run by tier__policy_apply on the placed tiers and by tier__policy_flags on given
  * (final) ones. */
-static int flags_and_routes(run *R)
+static int flags_and_routes(tier__apply_run *R)
 {
     int rc;
     tier__ectx_set_tiers(R->ctx, R->row_tier, R->tier_names, R->pol->n_tiers);
-    if ((rc = flags(R)) != TIER_OK)
+    if ((rc = tier__apply_flags(R)) != TIER_OK)
         return rc;
-    return R->pol->route.present ? route(R) : TIER_OK;
+    return R->pol->route.present ? tier__apply_route(R) : TIER_OK;
 }
 
 /* ---- back to customers ---------------------------------------------------------------------- */
@@ -465,7 +443,7 @@ static int32_t intern(const tier_allocator *a, texts *t, const char *s, size_t l
 }
 
 /* The rows' flag sets as texts: equal sets share one text, found through a small hash. */
-static int flag_texts(run *R, int32_t *row_code, tier__applied *out)
+static int flag_texts(tier__apply_run *R, int32_t *row_code, tier__applied *out)
 {
     const size_t W = R->words, nf = R->pol->n_flags + (R->routed ? 1 : 0);
     size_t nslots = 64, r, f, k;
@@ -548,12 +526,12 @@ done:
     tier__free(R->a, slots);
     tier__free(R->a, first);
     tier__buf_free(&b);
-    return rc ? nomem(R, "collecting the flags") : TIER_OK;
+    return rc ? tier__apply_nomem(R, "collecting the flags") : TIER_OK;
 }
 
 /* Each customer's flags (its row's set) and, when the policy routes, its row's team, into out
  * (customers set); a member takes its group's row. TIER_OK or TIER_ENOMEM (err set). */
-static int flags_to_customers(run *R, tier__applied *out)
+static int flags_to_customers(tier__apply_run *R, tier__applied *out)
 {
     const size_t n = R->customers;
     int32_t *row_flag = tier__calloc(R->a, R->n + 1, sizeof *row_flag);
@@ -561,7 +539,7 @@ static int flags_to_customers(run *R, tier__applied *out)
     out->flags = tier__malloc_n(R->a, n, sizeof *out->flags);
     if (!row_flag || !out->flags || flag_texts(R, row_flag, out)) {
         tier__free(R->a, row_flag);
-        return nomem(R, "collecting the flags");
+        return tier__apply_nomem(R, "collecting the flags");
     }
     for (i = 0; i < n; i++)
         out->flags[i] = row_flag[R->hier ? R->rows.row_of[i] : i];
@@ -571,7 +549,7 @@ static int flags_to_customers(run *R, tier__applied *out)
     out->routes = 1;
     out->route = tier__malloc_n(R->a, n, sizeof *out->route);
     if (!out->route)
-        return nomem(R, "routing");
+        return tier__apply_nomem(R, "routing");
     for (i = 0; i < n; i++)
         out->route[i] = R->rout.team[R->hier ? R->rows.row_of[i] : i];
     out->teams = R->rout.names;
@@ -584,7 +562,7 @@ static int flags_to_customers(run *R, tier__applied *out)
 }
 
 /* Reasons: the distinct rule names (first), the caps' reasons, "member of TOP" per group. */
-static int to_customers(run *R, tier__applied *out)
+static int to_customers(tier__apply_run *R, tier__applied *out)
 {
     const tier__pol *pol = R->pol;
     size_t nrules = R->rule_base[pol->n_tiers], t, k, i, r;
@@ -667,26 +645,26 @@ done:
         void *own[] = {rule_code, cap_code, member_code, top};
         tier__free_all(R->a, own, sizeof own / sizeof *own);
     }
-    return rc ? nomem(R, "placing the customers") : TIER_OK;
+    return rc ? tier__apply_nomem(R, "placing the customers") : TIER_OK;
 }
 
 /* Each tier's `demote when` (docs/history.md) for every customer: a member takes its group's row,
  * as it takes its tier. */
-static int demotes(run *R, tier__applied *out)
+static int demotes(tier__apply_run *R, tier__applied *out)
 {
     const tier__pol *pol = R->pol;
     size_t t, i, slots = 0, bytes;
     char what[TIER__ERR_SIZE];
     out->demote_slot = tier__malloc_n(R->a, pol->n_tiers + 1, sizeof *out->demote_slot);
     if (!out->demote_slot)
-        return nomem(R, "evaluating the demote conditions");
+        return tier__apply_nomem(R, "evaluating the demote conditions");
     for (t = 0; t < pol->n_tiers; t++)
         out->demote_slot[t] = pol->tiers[t].hold.when ? (int32_t)slots++ : -1;
     out->demote = tier__size_mul(slots, out->customers, &bytes) || bytes == SIZE_MAX
                       ? NULL
                       : tier__malloc(R->a, bytes + 1);
     if (!out->demote)
-        return nomem(R, "evaluating the demote conditions");
+        return tier__apply_nomem(R, "evaluating the demote conditions");
     out->n_demote = slots;
     for (t = 0; t < pol->n_tiers; t++) {
         const tier__pexpr *when = pol->tiers[t].hold.when;
@@ -695,7 +673,7 @@ static int demotes(run *R, tier__applied *out)
         if (!when)
             continue;
         snprintf(what, sizeof what, "the demote condition of tier '%s'", pol->tiers[t].name);
-        if ((rc = want_bool(R, when, what)) != TIER_OK)
+        if ((rc = tier__apply_want_bool(R, when, what)) != TIER_OK)
             return rc;
         dst = out->demote + (size_t)out->demote_slot[t] * out->customers;
         for (i = 0; i < out->customers; i++)
@@ -722,7 +700,7 @@ void tier__trace_free(const tier_allocator *a, tier__trace *t)
     }
 }
 
-static int trace_begin(run *R, tier__trace *t)
+static int trace_begin(tier__apply_run *R, tier__trace *t)
 {
     const tier__pol *pol = R->pol;
     size_t nr = 0, k;
@@ -742,12 +720,12 @@ static int trace_begin(run *R, tier__trace *t)
     t->flag_value = tier__calloc(R->a, pol->n_flags + 1, 1);
     if (!t->rule_value || !t->caps || !t->window || !t->let_type || !t->let_num || !t->let_text ||
         !t->flag_value)
-        return nomem(R, "explaining");
+        return tier__apply_nomem(R, "explaining");
     return TIER_OK;
 }
 
 /* The windows and lets of the traced row (evaluated over every row: they are cached anyway). */
-static int trace_values(run *R, tier__trace *t)
+static int trace_values(tier__apply_run *R, tier__trace *t)
 {
     const tier__pol *pol = R->pol;
     double *col = tier__malloc_n(R->a, R->n, sizeof *col);
@@ -755,7 +733,7 @@ static int trace_values(run *R, tier__trace *t)
     size_t k;
     int rc = TIER_OK;
     if (!col || !codes) {
-        rc = nomem(R, "explaining");
+        rc = tier__apply_nomem(R, "explaining");
         goto done;
     }
     for (k = 0; k < pol->n_windows; k++) {
@@ -781,7 +759,7 @@ static int trace_values(run *R, tier__trace *t)
             rc = tier__eval_text(R->ctx, e, codes, &tx, &nt, R->err);
             if (rc == TIER_OK && codes[t->row] >= 0 && (size_t)codes[t->row] < nt &&
                 !(t->let_text[k] = tier__strdup(R->a, tx[codes[t->row]])))
-                rc = nomem(R, "explaining");
+                rc = tier__apply_nomem(R, "explaining");
         } else if (rc == TIER_OK && type == TIER__PT_BOOL) {
             rc = tier__eval_bool(R->ctx, e, R->mask, R->err);
             t->let_num[k] = R->mask[t->row];
@@ -817,19 +795,78 @@ void tier__applied_free(const tier_allocator *a, tier__applied *out)
     memset(out, 0, sizeof *out);
 }
 
+void tier__apply_run_init(tier__apply_run *R, const tier__apply_in *in, const tier_allocator *a,
+                          char *err)
+{
+    memset(R, 0, sizeof *R);
+    R->in = in;
+    R->pol = in->pol;
+    R->a = a;
+    R->err = err;
+}
+
+/* The rows of the whole book: the frozen groups of a reference run (borrowed), the groups of the
+ * policy's hierarchy (built here), else one row per customer. */
+static int run_rows(tier__apply_run *R)
+{
+    const tier__apply_in *in = R->in;
+    int rc;
+    if (R->pol->hier.present && in->ref && in->ref->rows) {
+        R->rows = *in->ref->rows; /* the frozen groups (borrowed) */
+        R->hier = 2;
+    } else if (R->pol->hier.present) {
+        if ((rc = tier__hier_rows(&R->pol->hier, in->book, R->a, &R->rows, R->err)) != 0)
+            return context(R, rc, NULL, "hierarchy");
+        R->hier = 1;
+    }
+    R->n = R->hier ? R->rows.n : R->customers;
+    return TIER_OK;
+}
+
+int tier__apply_run_alloc(tier__apply_run *R, int rules, const char *what)
+{
+    const tier__pol *pol = R->pol;
+    const tier_allocator *a = R->a;
+    size_t n1 = R->n ? R->n : 1, t;
+    R->words = (pol->n_flags + 1 + 63) / 64;
+    R->row_tier = tier__malloc_n(a, R->n, sizeof *R->row_tier);
+    R->mask = tier__malloc(a, n1);
+    R->tier_names = tier__calloc(a, pol->n_tiers + 1, sizeof *R->tier_names);
+    R->row_flags = tier__calloc(a, n1 * R->words, sizeof *R->row_flags);
+    if (rules) {
+        R->row_rule = tier__malloc_n(a, R->n, sizeof *R->row_rule);
+        R->rule_base = tier__calloc(a, pol->n_tiers + 1, sizeof *R->rule_base);
+    }
+    if (!R->row_tier || !R->mask || !R->tier_names || !R->row_flags ||
+        (rules && (!R->row_rule || !R->rule_base)))
+        return tier__apply_nomem(R, what);
+    for (t = 0; t < R->n; t++) {
+        R->row_tier[t] = -1;
+        if (rules)
+            R->row_rule[t] = -1;
+    }
+    for (t = 0; t < pol->n_tiers; t++)
+        R->tier_names[t] = pol->tiers[t].name;
+    return TIER_OK;
+}
+
+void tier__apply_run_free(tier__apply_run *R)
+{
+    void *own[] = {R->row_tier, R->row_rule, R->mask, R->rule_base, R->tier_names, R->row_flags};
+    tier__ectx_free(R->ctx);
+    tier__route_free(R->a, &R->rout);
+    if (R->hier == 1)
+        tier__rowset_free(R->a, &R->rows);
+    tier__free_all(R->a, own, sizeof own / sizeof *own);
+}
+
 int tier__policy_apply(const tier__apply_in *in, const tier_allocator *a, tier__applied *out,
                        tier__trace *trace, char *err)
 {
-    run R;
-    const tier__pol *pol = in->pol;
-    size_t t;
+    tier__apply_run R;
     int rc;
     memset(out, 0, sizeof *out);
-    memset(&R, 0, sizeof R);
-    R.in = in;
-    R.pol = pol;
-    R.a = a;
-    R.err = err;
+    tier__apply_run_init(&R, in, a, err);
     R.customers = in->frame ? tier_frame_rows(in->frame) : 0;
     if (!in->book || tier_book_customer_count(in->book) != R.customers) {
         tier__errorf(err, "the policy needs the book of the frame's customers");
@@ -843,45 +880,21 @@ int tier__policy_apply(const tier__apply_in *in, const tier_allocator *a, tier__
         tier__errorf(err, "no customer %zu (the book has %zu)", trace->customer, R.customers);
         return TIER_ERANGE;
     }
-    if (pol->hier.present && in->ref && in->ref->rows) {
-        R.rows = *in->ref->rows; /* the frozen groups (borrowed) */
-        R.hier = 2;
-        R.n = R.rows.n;
-    } else if (pol->hier.present) {
-        rc = tier__hier_rows(&pol->hier, in->book, a, &R.rows, err);
-        if (rc)
-            return context(&R, rc, NULL, "hierarchy");
-        R.hier = 1;
-        R.n = R.rows.n;
-    } else {
-        R.n = R.customers;
-    }
-    rc = tier__ectx_new(&R.ctx, a, pol, in->book, in->frame, R.hier ? &R.rows : NULL, in->as_of,
+    if ((rc = run_rows(&R)) != TIER_OK)
+        return rc;
+    rc = tier__ectx_new(&R.ctx, a, R.pol, in->book, in->frame, R.hier ? &R.rows : NULL, in->as_of,
                         err);
     if (rc)
         goto fail;
     tier__ectx_set_ref(R.ctx, in->ref);
-    R.words = (pol->n_flags + 1 + 63) / 64;
-    R.row_tier = tier__malloc_n(a, R.n, sizeof *R.row_tier);
-    R.row_rule = tier__malloc_n(a, R.n, sizeof *R.row_rule);
-    R.mask = tier__malloc(a, R.n ? R.n : 1);
-    R.rule_base = tier__calloc(a, pol->n_tiers + 1, sizeof *R.rule_base);
-    R.tier_names = tier__calloc(a, pol->n_tiers + 1, sizeof *R.tier_names);
-    R.row_flags = tier__calloc(a, (R.n ? R.n : 1) * R.words, sizeof *R.row_flags);
-    if (!R.row_tier || !R.row_rule || !R.mask || !R.rule_base || !R.tier_names || !R.row_flags) {
-        rc = nomem(&R, "applying the policy");
+    if ((rc = tier__apply_run_alloc(&R, 1, "applying the policy")) != TIER_OK)
         goto fail;
-    }
-    for (t = 0; t < R.n; t++)
-        R.row_tier[t] = R.row_rule[t] = -1;
-    for (t = 0; t < pol->n_tiers; t++)
-        R.tier_names[t] = pol->tiers[t].name;
     if (trace) {
         R.trace = trace;
         if ((rc = trace_begin(&R, trace)) != TIER_OK)
             goto fail;
     }
-    if ((rc = place(&R)) != TIER_OK || (rc = caps(&R)) != TIER_OK)
+    if ((rc = tier__apply_place(&R)) != TIER_OK || (rc = tier__apply_caps(&R)) != TIER_OK)
         goto fail;
     if ((rc = flags_and_routes(&R)) != TIER_OK)
         goto fail;
@@ -895,64 +908,35 @@ fail:
     if (trace)
         tier__trace_free(a, trace);
 done:
-    tier__ectx_free(R.ctx);
-    tier__route_free(a, &R.rout);
-    if (R.hier == 1)
-        tier__rowset_free(a, &R.rows);
-    tier__free(a, R.row_tier);
-    tier__free(a, R.row_rule);
-    tier__free(a, R.mask);
-    tier__free(a, R.rule_base);
-    tier__free(a, R.tier_names);
-    tier__free(a, R.row_flags);
+    tier__apply_run_free(&R);
     return rc;
 }
 
 int tier__policy_flags(const tier__apply_in *in, const int32_t *tiers, const tier_allocator *a,
                        tier__applied *out, tier__trace *trace, char *err)
 {
-    run R;
-    const tier__pol *pol = in->pol;
+    tier__apply_run R;
     size_t r;
-    int rc = TIER_OK;
+    int rc;
     memset(out, 0, sizeof *out);
-    memset(&R, 0, sizeof R);
-    R.in = in;
-    R.pol = pol;
-    R.a = a;
-    R.err = err;
+    tier__apply_run_init(&R, in, a, err);
     R.customers = in->frame ? tier_frame_rows(in->frame) : 0;
     if (!in->book || tier_book_customer_count(in->book) != R.customers ||
         (trace && trace->customer >= R.customers)) {
         tier__errorf(err, "the flags need the book of the frame's customers");
         return TIER_EINVAL;
     }
-    if (pol->hier.present && in->ref && in->ref->rows) {
-        R.rows = *in->ref->rows; /* the frozen groups (borrowed) */
-        R.hier = 2;
-    } else if (pol->hier.present) {
-        if ((rc = tier__hier_rows(&pol->hier, in->book, a, &R.rows, err)) != 0)
-            return context(&R, rc, NULL, "hierarchy");
-        R.hier = 1;
-    }
-    R.n = R.hier ? R.rows.n : R.customers;
-    R.words = (pol->n_flags + 1 + 63) / 64;
-    R.row_tier = tier__malloc_n(a, R.n, sizeof *R.row_tier);
-    R.mask = tier__malloc(a, R.n ? R.n : 1);
-    R.tier_names = tier__calloc(a, pol->n_tiers + 1, sizeof *R.tier_names);
-    R.row_flags = tier__calloc(a, (R.n ? R.n : 1) * R.words, sizeof *R.row_flags);
-    if (!R.row_tier || !R.mask || !R.tier_names || !R.row_flags)
-        rc = nomem(&R, "evaluating the flags");
+    if ((rc = run_rows(&R)) != TIER_OK)
+        return rc;
+    rc = tier__apply_run_alloc(&R, 0, "evaluating the flags");
     if (!rc)
-        rc = tier__ectx_new(&R.ctx, a, pol, in->book, in->frame, R.hier ? &R.rows : NULL, in->as_of,
-                            err);
+        rc = tier__ectx_new(&R.ctx, a, R.pol, in->book, in->frame, R.hier ? &R.rows : NULL,
+                            in->as_of, err);
     if (!rc) {
         tier__ectx_set_ref(R.ctx, in->ref); /* abc() and pct_rank() of a frozen run stay frozen */
         /* A row takes the tier of its lead customer, as the placed tiers were its row's. */
         for (r = 0; r < R.n; r++)
             R.row_tier[r] = tiers[R.hier ? R.rows.lead[r] : r];
-        for (r = 0; r < pol->n_tiers; r++)
-            R.tier_names[r] = pol->tiers[r].name;
         if (trace) {
             trace->row = R.hier ? R.rows.row_of[trace->customer] : trace->customer;
             R.trace = trace;
@@ -965,115 +949,6 @@ int tier__policy_flags(const tier__apply_in *in, const int32_t *tiers, const tie
         tier__applied_free(a, out);
     else
         out->customers = R.customers;
-    tier__ectx_free(R.ctx);
-    tier__route_free(a, &R.rout);
-    if (R.hier == 1)
-        tier__rowset_free(a, &R.rows);
-    {
-        void *own[] = {R.row_tier, R.mask, R.tier_names, R.row_flags};
-        tier__free_all(a, own, sizeof own / sizeof *own);
-    }
-    return rc;
-}
-
-/* ---- the one-row path (incremental re-tiering) ------------------------------------------------
- */
-
-size_t tier__policy_rule_base(const tier__pol *pol, size_t t)
-{
-    size_t g = 0, k;
-    for (k = 0; k < t && k < pol->n_tiers; k++)
-        g += pol->tiers[k].n_rules;
-    return g;
-}
-
-int tier__policy_apply_rows(const tier__apply_in *in, const tier__rowset *rows, tier__window_fn wfn,
-                            void *wud, tier__type_memo *memo, const tier_allocator *a,
-                            tier__rows_out *out, char *err)
-{
-    run R;
-    const tier__pol *pol = in->pol;
-    size_t t, r;
-    int rc;
-    memset(out, 0, sizeof *out);
-    memset(&R, 0, sizeof R);
-    R.in = in;
-    R.pol = pol;
-    R.a = a;
-    R.err = err;
-    R.rows = *rows; /* borrowed: never freed here */
-    R.hier = 1;
-    R.n = rows->n;
-    R.customers = rows->customers;
-    rc = tier__ectx_new(&R.ctx, a, pol, in->book, in->frame, &R.rows, in->as_of, err);
-    if (rc)
-        return rc;
-    tier__ectx_set_ref(R.ctx, in->ref);
-    tier__ectx_set_windows(R.ctx, wfn, wud);
-    tier__ectx_set_type_memo(R.ctx, memo);
-    R.words = (pol->n_flags + 1 + 63) / 64;
-    out->n = R.n;
-    out->words = R.words;
-    out->tier = R.row_tier = tier__malloc_n(a, R.n, sizeof *R.row_tier);
-    out->rule = R.row_rule = tier__malloc_n(a, R.n, sizeof *R.row_rule);
-    out->flags = R.row_flags = tier__calloc(a, (R.n ? R.n : 1) * R.words, sizeof *R.row_flags);
-    out->demote = tier__calloc(a, (pol->n_tiers ? pol->n_tiers : 1) * (R.n ? R.n : 1), 1);
-    R.mask = tier__malloc(a, R.n ? R.n : 1);
-    R.rule_base = tier__calloc(a, pol->n_tiers + 1, sizeof *R.rule_base);
-    R.tier_names = tier__calloc(a, pol->n_tiers + 1, sizeof *R.tier_names);
-    if (!R.row_tier || !R.row_rule || !R.row_flags || !out->demote || !R.mask || !R.rule_base ||
-        !R.tier_names) {
-        rc = nomem(&R, "placing a row");
-        goto done;
-    }
-    for (r = 0; r < R.n; r++)
-        R.row_tier[r] = R.row_rule[r] = -1;
-    for (t = 0; t < pol->n_tiers; t++)
-        R.tier_names[t] = pol->tiers[t].name;
-    if (in->row_tiers)
-        memcpy(R.row_tier, in->row_tiers, R.n * sizeof *R.row_tier);
-    else if ((rc = place(&R)) != TIER_OK || (rc = caps(&R)) != TIER_OK)
-        goto done;
-    tier__ectx_set_tiers(R.ctx, R.row_tier, R.tier_names, pol->n_tiers);
-    if ((rc = flags(&R)) != TIER_OK)
-        goto done;
-    if (pol->route.present) { /* against the frozen run (ref->route) */
-        if ((rc = route(&R)) != TIER_OK)
-            goto done;
-        if (!(out->route = tier__calloc(a, R.n ? R.n : 1, sizeof *out->route))) {
-            rc = nomem(&R, "routing a row");
-            goto done;
-        }
-        for (r = 0; r < R.n; r++)
-            out->route[r] = R.rout.team[r] >= 0 ? R.rout.names[R.rout.team[r]] : NULL;
-        out->teams = R.rout.names;
-        out->n_teams = R.rout.n_names;
-        R.rout.names = NULL;
-        R.rout.n_names = 0;
-    }
-    for (t = 0; t < pol->n_tiers && !in->row_tiers; t++) {
-        char what[TIER__ERR_SIZE];
-        if (!pol->tiers[t].hold.when)
-            continue;
-        snprintf(what, sizeof what, "the demote condition of tier '%s'", pol->tiers[t].name);
-        if ((rc = want_bool(&R, pol->tiers[t].hold.when, what)) != TIER_OK)
-            goto done;
-        memcpy(out->demote + t * R.n, R.mask, R.n);
-    }
-done:
-    tier__ectx_free(R.ctx);
-    tier__route_free(a, &R.rout);
-    tier__free(a, R.mask);
-    tier__free(a, R.rule_base);
-    tier__free(a, R.tier_names);
-    if (rc) {
-        tier__free(a, out->tier);
-        tier__free(a, out->rule);
-        tier__free(a, out->flags);
-        tier__free(a, out->demote);
-        tier__free(a, (void *)out->route);
-        tier__free_strings(a, out->teams, out->n_teams);
-        memset(out, 0, sizeof *out);
-    }
+    tier__apply_run_free(&R);
     return rc;
 }

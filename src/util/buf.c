@@ -146,6 +146,13 @@ int tier__buf_number(tier__buf *b, double v, unsigned flags)
     return tier__buf_append(b, tmp, n);
 }
 
+int tier__buf_fixed(tier__buf *b, double v, int decimals, const char *otherwise)
+{
+    char tmp[TIER__NUM_FIXED_SIZE];
+    size_t n = tier__num_format_fixed(tmp, sizeof tmp, v, decimals);
+    return n ? tier__buf_append(b, tmp, n) : tier__buf_puts(b, otherwise);
+}
+
 const char *tier__buf_data(const tier__buf *b)
 {
     return b->data ? b->data : "";

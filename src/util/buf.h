@@ -63,6 +63,10 @@ char *tier__buf_extend(tier__buf *b, size_t n);
 /* Appends v as tier__num_format(v, flags) writes it (util/numtext.h): shortest round trip, '.'. */
 int tier__buf_number(tier__buf *b, double v, unsigned flags);
 
+/* Appends v with exactly `decimals` digits after the point (tier__num_format_fixed: printf's %.Nf
+ * rounding, '.' whatever the locale), or the text `otherwise` when v is not finite. */
+int tier__buf_fixed(tier__buf *b, double v, int decimals, const char *otherwise);
+
 /* Appends the n bytes of s as a JSON string, quotes included: '"' and '\\' escaped, \n and \t
  * as such, other control bytes as \u00XX; everything else (UTF-8 included) as it is. */
 int tier__buf_json(tier__buf *b, const char *s, size_t n);

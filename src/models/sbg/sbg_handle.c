@@ -158,54 +158,43 @@ static int whole_period(double t, double lo)
     return t >= lo && t <= (double)TIER__SBG_MAX_PERIODS && t == floor(t);
 }
 
-int tier_sbg_survival(const tier_sbg *sbg, double t, double *out)
-{
-    int rc = ready(sbg, out);
-    if (rc)
-        return rc;
-    if (!whole_period(t, 0.0))
-        return TIER_EINVAL;
-    *out = tier__sbg_survival(sbg->fit.alpha, sbg->fit.beta, t);
-    return TIER_OK;
-}
-
-int tier_sbg_retention(const tier_sbg *sbg, double t, double *out)
-{
-    int rc = ready(sbg, out);
-    if (rc)
-        return rc;
-    if (!whole_period(t, 1.0))
-        return TIER_EINVAL;
-    *out = tier__sbg_retention(sbg->fit.alpha, sbg->fit.beta, t);
-    return TIER_OK;
-}
-
 /* A customer's renewals so far: finite and >= 0. */
 static int renewals_ok(double n)
 {
     return isfinite(n) && n >= 0.0;
 }
 
-int tier_sbg_renewal_probability(const tier_sbg *sbg, double renewals, double *out)
+/* One of the fitted curves at x: TIER_EINVAL when x is not `valid`. */
+static int curve(const tier_sbg *sbg, double x, int valid, double (*fn)(double, double, double),
+                 double *out)
 {
     int rc = ready(sbg, out);
     if (rc)
         return rc;
-    if (!renewals_ok(renewals))
+    if (!valid)
         return TIER_EINVAL;
-    *out = tier__sbg_renewal_probability(sbg->fit.alpha, sbg->fit.beta, renewals);
+    *out = fn(sbg->fit.alpha, sbg->fit.beta, x);
     return TIER_OK;
+}
+
+int tier_sbg_survival(const tier_sbg *sbg, double t, double *out)
+{
+    return curve(sbg, t, whole_period(t, 0.0), tier__sbg_survival, out);
+}
+
+int tier_sbg_retention(const tier_sbg *sbg, double t, double *out)
+{
+    return curve(sbg, t, whole_period(t, 1.0), tier__sbg_retention, out);
+}
+
+int tier_sbg_renewal_probability(const tier_sbg *sbg, double renewals, double *out)
+{
+    return curve(sbg, renewals, renewals_ok(renewals), tier__sbg_renewal_probability, out);
 }
 
 int tier_sbg_residual_lifetime(const tier_sbg *sbg, double renewals, double *out)
 {
-    int rc = ready(sbg, out);
-    if (rc)
-        return rc;
-    if (!renewals_ok(renewals))
-        return TIER_EINVAL;
-    *out = tier__sbg_residual_lifetime(sbg->fit.alpha, sbg->fit.beta, renewals);
-    return TIER_OK;
+    return curve(sbg, renewals, renewals_ok(renewals), tier__sbg_residual_lifetime, out);
 }
 
 int tier_sbg_derl(const tier_sbg *sbg, double renewals, double discount_rate, double *out)
