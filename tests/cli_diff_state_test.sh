@@ -64,6 +64,38 @@ for t in S A C; do
     done
 done
 
+# With the data of run 2 (--input, read as run 2 read it) the revenue is filled: every cell of the
+# matrix has the revenue of the ledger's matrix; with --policy the entitlement totals of its tiers.
+with=(--input "$work/invoices.csv" --as-of 2024-10-01 --policy b2b-sabc)
+check "diff with --input and --policy" expect_exit 0 "$tier" diff --state "$old" --against-state "$new" "${with[@]}" --format json --out "$work/r.json"
+cells=0
+while IFS=, read -r f t c r; do
+    check "json cell $f -> $t has the ledger's revenue $r" grep -qF "{\"from\":\"$f\",\"to\":\"$t\",\"customers\":$c,\"revenue\":$r}" "$work/r.json"
+    cells=$((cells + 1))
+done < <(tail -n +2 "$work/l2-matrix.csv")
+check "the ledger has cells ($cells)" test "$cells" -ge 6
+check "diff text with --input and --policy" expect_exit 0 "$tier" diff --state "$old" --against-state "$new" "${with[@]}" --quiet
+cp "$work/out" "$work/rich.txt"
+for t in S A C; do
+    for u in S A C; do
+        want=$(awk -F, -v t="$t" -v u="$u" 'NR > 1 && $1 == t && $2 == u {printf "%.2f", $4}' "$work/l2-matrix.csv")
+        got=$(awk -v t="$t" -v u="$u" '
+            /^revenue from/ {m = 1; getline; for (i = 1; i <= NF; i++) col[$i] = i + 1; next}
+            m && $1 == t {print $col[u]; exit}' "$work/rich.txt")
+        check "revenue $t -> $u = the ledger's (${want:-0.00})" test "$got" = "${want:-0.00}"
+    done
+done
+# b2b-sabc grants discount_max 15 in S, 10 in A, 0 in C: the totals over the tiers' customers.
+s1=$(awk '$1 == "S" && NF == 7 {print $2}' "$work/diff.txt"); s2=$(awk '$1 == "S" && NF == 7 {print $4}' "$work/diff.txt")
+a1=$(awk '$1 == "A" && NF == 7 {print $2}' "$work/diff.txt"); a2=$(awk '$1 == "A" && NF == 7 {print $4}' "$work/diff.txt")
+want="discount_max $((s1 * 15 + a1 * 10)) $((s2 * 15 + a2 * 10))"
+check "entitlement totals ($want)" test "$(awk '$1 == "discount_max" {print $1, $2, $3}' "$work/rich.txt")" = "$want"
+check "text coverage per value" grep -q "^coverage = dedicated account manager  *$s1  *$s2 " "$work/rich.txt"
+check "json has the entitlements" grep -q '"entitlements":\[{"name":"sla_hours"' "$work/r.json"
+check "a policy without the snapshots' tiers" expect_exit 0 "$tier" diff --state "$old" --against-state "$new" --policy rfm-8 --quiet
+check "its tiers are named" grep -q "^note: the policy has no tier \"S\" ($old: $s1 customers): they count for no entitlement$" "$work/out"
+check "no revenue without --input" bash -c "! grep -q '^revenue from' '$work/out'"
+
 check "diff json to a file" expect_exit 0 "$tier" diff --state "$old" --against-state "$new" --format json --out "$work/d.json"
 check "nothing on stdout with --out" test ! -s "$work/out"
 check "json counts the movers" grep -q "\"moved\":{\"customers\":$moves,\"revenue\":null" "$work/d.json"
@@ -87,12 +119,13 @@ check "its message names the file" grep -q "^tier: state $work/foreign.state: " 
 check "output untouched" test "$(cat "$work/keep.txt")" = keep
 check "--against with --against-state is a usage error" expect_exit 2 "$tier" diff --state "$old" --against-state "$new" --against b2b-sabc
 check "its message" grep -q "^tier: --against-state compares two snapshots, --against two policies on the same data: give one or the other$" "$work/err"
-check "--policy with --against-state is a usage error" expect_exit 2 "$tier" diff --state "$old" --against-state "$new" --policy b2b-sabc
-check "its message" grep -q "^tier: --against-state compares two snapshots, --policy two policies" "$work/err"
 check "--against-state needs --state" expect_exit 2 "$tier" diff --against-state "$new"
 check "its message" grep -q "^tier: a diff of two snapshots needs --state FILE (the older) and --against-state FILE (the newer)$" "$work/err"
-check "a diff of snapshots reads no input" expect_exit 2 "$tier" diff --state "$old" --against-state "$new" --input "$data/b2b_invoices.csv"
-check "its message" grep -q "^tier: a diff of two snapshots reads no data: --input is not used$" "$work/err"
+check "a diff of snapshots runs no models" expect_exit 2 "$tier" diff --state "$old" --against-state "$new" --input "$data/b2b_invoices.csv" --models rfm
+check "its message" grep -q "^tier: a diff of two snapshots runs no models: --models is not used$" "$work/err"
+check "--accounts needs --input" expect_exit 2 "$tier" diff --state "$old" --against-state "$new" --accounts "$data/b2b_accounts.csv"
+check "its message" grep -q "^tier: --accounts needs --input FILE" "$work/err"
+check "--ledger with --against-state is a usage error" expect_exit 2 "$tier" diff --state "$old" --against-state "$new" --ledger "$work/l3"
 check "run takes no --against-state" expect_exit 2 "$tier" run --input "$data/b2b_invoices.csv" --against-state "$new"
 check "diff --help shows both forms" expect_exit 0 "$tier" diff --help
 check "the snapshot form" grep -q "^usage: tier diff --state OLD --against-state NEW" "$work/out"

@@ -570,6 +570,116 @@ static void test_diff_of_two_histories_compares_each_customers_tier_by_id(void *
     tier_book_free(next);
 }
 
+/* Tiers S and A of before_text with sla only, and no C. */
+static const char no_c_text[] =
+    "libtier-policy 1\n"
+    "window rev = revenue over all\n"
+    "entitlement sla number \"first response, hours\"\n"
+    "tier S {\n    rule \"big\" when rev >= 50\n    entitle sla = 4\n}\n"
+    "tier A {\n    rule \"mid\" when true\n    entitle sla = 8\n}\n";
+
+static void
+test_diff_of_two_histories_takes_revenue_from_a_book_and_entitlements_from_a_policy(void **state)
+{
+    static const tst_txn five[] = {{"a", 100, 100}, {"b", 100, 50}, {"c", 102, 30},
+                                   {"d", 100, 20},  {"e", 103, 10}, {"g", 100, 1}};
+    tier_allocator a = tst_allocator();
+    tier_book *book = six_book(&a), *next = tst_book_of(&a, five, TST_COUNT(five));
+    tier_history *old = history_of(book, before_text), *now = history_of(next, after_text);
+    tier_policy *pol = policy_of(before_text, &a), *no_c = policy_of(no_c_text, &a);
+    tier_diff *d = NULL;
+    tier_diff_mover m;
+    size_t n = 0;
+    double r = 0, t = 0;
+    char *text;
+    static const char *const parts[] = {
+        "customers: 7, revenue 211.00 (1 not in the book: no revenue)\n",
+        "moved: 5 customers (71.4%), revenue 91.00 (43.1%): 3 up, 2 down\n", "revenue from before",
+        "sla                      120     80     -40\n"};
+    static const char *const gaps[] = {
+        "sla              24     32      +8\n",
+        "note: the policy has no tier \"C\" (before: 2 customers): they count for no entitlement\n",
+        "note: the policy has no tier \"C\" (after: 1 customers): they count for no entitlement\n"};
+    (void)state;
+    assert_int_equal(tier_diff_new(&d, &a), TIER_OK);
+    /* The book of the second snapshot: a 100, b 50, c 30, d 20, e 10, g 1; f is not in it.
+     * Before: S a b, A c d, C e f, none g; after: S a c, A b d e, C g, none f. */
+    assert_int_equal(tier_diff_histories_book(d, old, now, next, pol), TIER_OK);
+    assert_int_equal(tier_diff_customer_count(d), 7);
+    expect_cell(d, 0, 0, 1, 100);
+    expect_cell(d, 0, 1, 1, 50);
+    expect_cell(d, 1, 0, 1, 30);
+    expect_cell(d, 1, 1, 1, 20);
+    expect_cell(d, 2, 1, 1, 10);
+    expect_cell(d, 2, -1, 1, 0);
+    expect_cell(d, -1, 2, 1, 1);
+    expect_total(d, TIER_DIFF_BEFORE, 0, 2, 150);
+    expect_total(d, TIER_DIFF_BEFORE, 2, 2, 10);
+    expect_total(d, TIER_DIFF_AFTER, 1, 3, 80);
+    expect_total(d, TIER_DIFF_AFTER, -1, 1, 0);
+    assert_int_equal(tier_diff_moved(d, 0, &n, &r), TIER_OK);
+    assert_int_equal(n, 5);
+    assert_true(r == 91); /* b 50 + c 30 + e 10 + f 0 + g 1 */
+    assert_int_equal(tier_diff_moved(d, TIER_DIFF_MOVE_DOWN, &n, &r), TIER_OK);
+    assert_true(n == 2 && r == 50);
+    assert_int_equal(tier_diff_mover_get(d, 0, &m), TIER_OK);
+    assert_memory_equal(m.id, "b", 1);
+    assert_true(m.revenue == 50);
+    /* The policy's entitlements of each side's tier by name; no tier: nothing. */
+    assert_int_equal(tier_diff_entitlement_count(d), 3);
+    /* sla: before 2*4 + 2*8 + 2*48 = 120; after 2*4 + 3*8 + 1*48 = 80. */
+    expect_entitlement(d, 0, "sla", TIER_ENTITLEMENT_NUMBER, 120, 80);
+    expect_entitlement(d, 1, "events", TIER_ENTITLEMENT_BOOL, 2, 2);
+    expect_text_value(d, 2, 0, "dedicated", 2, 2);
+    expect_text_value(d, 2, 1, "named", 2, 3);
+    expect_text_value(d, 2, 2, "pool", 2, 1);
+    assert_int_equal(tier_diff_team_count(d), 0);
+    expect_written(d, TIER_DIFF_CSV,
+                   "customer_id,from,to,move,revenue,reason_before,reason_after\n"
+                   "b,S,A,down,50,big,mid\n"
+                   "c,A,S,up,30,mid,big\n"
+                   "e,C,A,up,10,rest,mid\n"
+                   "f,C,,down,0,rest,\n"
+                   "g,,C,up,1,,rest\n");
+    text = write_diff(d, TIER_DIFF_TEXT);
+    tst_expect_parts(text, parts, TST_COUNT(parts));
+    assert_null(strstr(text, "note:"));
+    test_free(text);
+
+    /* A policy without C: the customers of C count for nothing, and the text says so. */
+    assert_int_equal(tier_diff_histories_book(d, old, now, next, no_c), TIER_OK);
+    expect_entitlement(d, 0, "sla", TIER_ENTITLEMENT_NUMBER, 24, 32);
+    text = write_diff(d, TIER_DIFF_TEXT);
+    tst_expect_parts(text, gaps, TST_COUNT(gaps));
+    test_free(text);
+
+    /* Only a policy: entitlements, no revenue; only a book: revenue, no entitlements. */
+    assert_int_equal(tier_diff_histories_book(d, old, now, NULL, pol), TIER_OK);
+    expect_entitlement(d, 0, "sla", TIER_ENTITLEMENT_NUMBER, 120, 80);
+    assert_int_equal(tier_diff_cell(d, 0, 1, &n, &r), TIER_OK);
+    assert_true(isnan(r));
+    assert_int_equal(tier_diff_histories_book(d, old, now, next, NULL), TIER_OK);
+    assert_int_equal(tier_diff_entitlement_count(d), 0);
+    expect_cell(d, 0, 1, 1, 50);
+
+    /* NULL and NULL: tier_diff_histories(), revenue NaN and no entitlements. */
+    assert_int_equal(tier_diff_histories_book(d, old, now, NULL, NULL), TIER_OK);
+    assert_int_equal(tier_diff_moved(d, 0, &n, &r), TIER_OK);
+    assert_true(n == 5 && isnan(r));
+    assert_int_equal(tier_diff_entitlement_count(d), 0);
+    assert_int_equal(tier_diff_entitlement_total(d, 0, 0, &t), TIER_ERANGE);
+    assert_int_equal(tier_diff_histories_book(d, old, NULL, next, pol), TIER_EINVAL);
+    assert_int_equal(tier_diff_histories_book(NULL, old, now, next, pol), TIER_EINVAL);
+    assert_int_equal(tier_diff_customer_count(d), 7); /* the last diff is kept */
+    tier_diff_free(d);
+    tier_policy_free(pol);
+    tier_policy_free(no_c);
+    tier_history_free(old);
+    tier_history_free(now);
+    tier_book_free(book);
+    tier_book_free(next);
+}
+
 /* ---- errors ---------------------------------------------------------------------------------- */
 
 static void test_diff_refuses_runs_of_another_book_and_keeps_the_last_diff(void **state)
@@ -670,13 +780,20 @@ static void test_diff_survives_every_failed_allocation(void **state)
     fixture_free(&f);
 }
 
+/* Two histories, and the book and policy of tier_diff_histories_book(). */
+typedef struct two_histories {
+    tier_history *h[2];
+    tier_book *book;
+    tier_policy *policy;
+} two_histories;
+
 static int oom_histories(const tier_allocator *alloc, void *ud)
 {
-    tier_history *const *h = ud;
+    const two_histories *w = ud;
     tier_diff *d = NULL;
     int rc = tier_diff_new(&d, alloc);
     if (!rc)
-        rc = tier_diff_histories(d, h[0], h[1]);
+        rc = tier_diff_histories_book(d, w->h[0], w->h[1], w->book, w->policy);
     rc = write_every_format(d, rc);
     tier_diff_free(d);
     return rc;
@@ -685,15 +802,20 @@ static int oom_histories(const tier_allocator *alloc, void *ud)
 static void test_diff_of_histories_survives_every_failed_allocation(void **state)
 {
     tier_allocator a = tst_allocator();
-    tier_book *book = six_book(&a);
-    tier_history *h[2];
+    two_histories w;
     (void)state;
-    h[0] = history_of(book, before_text);
-    h[1] = history_of(book, other_text);
-    assert_true(tst_oom_walk(oom_histories, h) > 10);
-    tier_history_free(h[0]);
-    tier_history_free(h[1]);
-    tier_book_free(book);
+    memset(&w, 0, sizeof w);
+    w.book = six_book(&a);
+    w.h[0] = history_of(w.book, before_text);
+    w.h[1] = history_of(w.book, other_text);
+    assert_true(tst_oom_walk(oom_histories, &w) > 10);
+    /* With the revenue of the book and the entitlements of a policy that has no tier X. */
+    w.policy = policy_of(before_text, &a);
+    assert_true(tst_oom_walk(oom_histories, &w) > 10);
+    tier_policy_free(w.policy);
+    tier_history_free(w.h[0]);
+    tier_history_free(w.h[1]);
+    tier_book_free(w.book);
 }
 
 /* ---- the pipeline -----------------------------------------------------------------------------
@@ -827,6 +949,8 @@ TST_MAIN(
     cmocka_unit_test(test_diff_save_writes_the_file_atomically),
     cmocka_unit_test(test_diff_of_other_tiers_moves_across_and_counts_customers_without_a_tier),
     cmocka_unit_test(test_diff_of_two_histories_compares_each_customers_tier_by_id),
+    cmocka_unit_test(
+        test_diff_of_two_histories_takes_revenue_from_a_book_and_entitlements_from_a_policy),
     cmocka_unit_test(test_diff_refuses_runs_of_another_book_and_keeps_the_last_diff),
     cmocka_unit_test(test_diff_before_any_comparison_has_nothing_to_write),
     cmocka_unit_test(test_diff_write_stops_when_the_callback_does),

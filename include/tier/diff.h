@@ -16,7 +16,8 @@
  * counts it. Every number is available through calls; tier_diff_write() renders the diff as text
  * for a person, the movers as CSV, or everything as JSON.
  *
- * A diff is filled by tier_diff_results() and replaced as a whole by the next call (all or
+ * A diff is filled by tier_diff_results() (or, for two histories, tier_diff_histories() and
+ * tier_diff_histories_book()) and replaced as a whole by the next call (all or
  * nothing: a failed call leaves the previous diff in place).
  * @{
  */
@@ -27,6 +28,7 @@
 #include "book.h"
 #include "history.h"
 #include "io.h"
+#include "policy.h"
 #include "result.h"
 
 TIER_BEGIN_DECL
@@ -107,12 +109,41 @@ TIER_API int tier_diff_results(tier_diff *diff, const tier_result *before, const
  * none), in id order (bytewise). The reasons are those of each side's last move. Histories keep
  * no revenue and no entitlements: every revenue is NaN (the writers print "-", an empty CSV
  * field or null) and there are no entitlements or teams. The histories are only read during the
- * call.
+ * call. tier_diff_histories_book() with NULL book and policy; with them, revenue and
+ * entitlements are filled.
+ * @param diff the diff to fill (its previous comparison is replaced on success only).
+ * @param before the older history.
+ * @param after the newer history.
  * @return TIER_OK, TIER_EINVAL (a NULL argument) or TIER_ENOMEM.
  * @since 0.3.0
  */
 TIER_API int tier_diff_histories(tier_diff *diff, const tier_history *before,
                                  const tier_history *after);
+
+/**
+ * Compares two histories as tier_diff_histories() does, with the revenue and the entitlements
+ * the histories do not keep taken from a book and a policy. With `book`, each customer's revenue
+ * is its net amount in the book, as tier_diff_results() counts it (found by id; a customer the
+ * book does not have counts 0, and the text output says how many there were), so the matrix,
+ * the totals, the moves and the movers have revenue. With `policy`, each side's customers are
+ * given the entitlements of the policy's tier of the same name as their tier on that side, and
+ * the entitlement totals are those of tier_diff_results(), both sides declaring the policy's
+ * entitlements; the customers of a tier the policy does not have count for no entitlement (the
+ * text output names each such tier). There are no teams (routing needs a run). The histories,
+ * the book and the policy are only read during the call.
+ * @param diff the diff to fill (its previous comparison is replaced on success only).
+ * @param before the older history (e.g. last month's snapshot).
+ * @param after the newer history.
+ * @param book the customers' data for the revenue (e.g. that of the run that wrote `after`);
+ *        NULL: no revenue (every revenue is NaN, as tier_diff_histories()).
+ * @param policy the policy whose tiers' entitlements are counted; NULL: no entitlements.
+ * @return TIER_OK, TIER_EINVAL (a NULL diff or history), TIER_ERANGE (revenue overflows) or
+ *         TIER_ENOMEM.
+ * @since 0.4.0
+ */
+TIER_API int tier_diff_histories_book(tier_diff *diff, const tier_history *before,
+                                      const tier_history *after, const tier_book *book,
+                                      const tier_policy *policy);
 
 /** Customers compared (0 before the first comparison). @since 0.3.0 */
 TIER_API size_t tier_diff_customer_count(const tier_diff *diff);

@@ -10,6 +10,7 @@
 #include "core/book_internal.h"
 #include "history/diff_internal.h"
 #include "history/history_internal.h"
+#include "policy/policy_internal.h"
 #include "policy/result_internal.h"
 #include "util/buf.h"
 
@@ -21,7 +22,7 @@ static void state_free(const tier_allocator *a, tier__dstate *s)
     {
         void *own[] = {s->pool,         s->tier[0],         s->tier[1],         s->cells,
                        s->cell_revenue, s->side_revenue[0], s->side_revenue[1], s->ents,
-                       s->teams,        s->movers};
+                       s->teams,        s->movers,          s->policy_tier[0],  s->policy_tier[1]};
         tier__free_all(a, own, sizeof own / sizeof *own);
     }
     memset(s, 0, sizeof *s);
@@ -99,6 +100,7 @@ typedef struct build {
     const tier_result *res[2];
     const tier_book *book;
     const tier__figures *fig;
+    const tier_policy *policy; /* histories: the entitlements of each side's tiers, by name */
     tier__buf pool;
     tier__dstate s;
 } build;
@@ -251,6 +253,31 @@ static int add_mover(build *b, size_t i, int32_t from, int32_t to, int move, siz
     return push_mover(b, cap, i, from, to, move, id ? id : "", id ? len : 0, why, b->fig[i].net);
 }
 
+/* Counts one customer from -> to with revenue `net` into the matrix, the totals and the moves;
+ * *move is its ::tier_diff_move, 0 when it did not move. */
+static int tally(build *b, const int32_t *match, int32_t from, int32_t to, int64_t net, int *move)
+{
+    size_t cell = (size_t)(from + 1) * (b->s.ntiers[1] + 1) + (size_t)(to + 1);
+    int moved = from < 0 ? to >= 0 : to < 0 || match[from] != to, rc;
+    *move = moved ? direction(b, from, to) : 0;
+    b->s.cells[cell]++;
+    rc = add_revenue(b, &b->s.cell_revenue[cell], net);
+    if (!rc)
+        rc = add_revenue(b, &b->s.revenue, net);
+    if (!rc)
+        rc = add_revenue(b, &b->s.side_revenue[0][from + 1], net);
+    if (!rc)
+        rc = add_revenue(b, &b->s.side_revenue[1][to + 1], net);
+    if (!rc && moved) {
+        b->s.moved[0]++;
+        b->s.moved[*move]++;
+        rc = add_revenue(b, &b->s.moved_revenue[0], net);
+        if (!rc)
+            rc = add_revenue(b, &b->s.moved_revenue[*move], net);
+    }
+    return rc;
+}
+
 /* The matrix, the totals, the movers. */
 static int compare_customers(build *b)
 {
@@ -261,27 +288,10 @@ static int compare_customers(build *b)
         return TIER_ENOMEM;
     for (i = 0; i < b->s.customers && !rc; i++) {
         int32_t from = tier_result_tier(b->res[0], i), to = tier_result_tier(b->res[1], i);
-        size_t cell = (size_t)(from + 1) * cols + (size_t)(to + 1);
-        int64_t net = b->fig[i].net;
-        int moved = from < 0 ? to >= 0 : to < 0 || match[from] != to;
-        b->s.cells[cell]++;
-        rc = add_revenue(b, &b->s.cell_revenue[cell], net);
-        if (!rc)
-            rc = add_revenue(b, &b->s.revenue, net);
-        if (!rc)
-            rc = add_revenue(b, &b->s.side_revenue[0][from + 1], net);
-        if (!rc)
-            rc = add_revenue(b, &b->s.side_revenue[1][to + 1], net);
-        if (!rc && moved) {
-            int move = direction(b, from, to);
-            b->s.moved[0]++;
-            b->s.moved[move]++;
-            rc = add_revenue(b, &b->s.moved_revenue[0], net);
-            if (!rc)
-                rc = add_revenue(b, &b->s.moved_revenue[move], net);
-            if (!rc)
-                rc = add_mover(b, i, from, to, move, &cap);
-        }
+        int move = 0;
+        rc = tally(b, match, from, to, b->fig[i].net, &move);
+        if (!rc && move)
+            rc = add_mover(b, i, from, to, move, &cap);
     }
     tier__free(&b->d->alloc, match);
     return rc;
@@ -330,18 +340,60 @@ static int count_value(build *b, tier__dent *e, int side, const char *value, siz
     return TIER_OK;
 }
 
+/* A side's entitlements come from its run (the entitlements it kept) or, in a diff of
+ * histories, from the policy: those of the policy's tier of the same name (s.policy_tier). */
+static size_t ent_count(const build *b, int side)
+{
+    return b->res[side] ? tier__result_ent_count(b->res[side])
+           : b->policy  ? b->policy->pol.n_entdecls
+                        : 0;
+}
+
+/* Entitlement k of a side: its name and TIER__PT_* type. */
+static const char *ent_decl(const build *b, int side, size_t k, int *type)
+{
+    const char *name;
+    if (!b->res[side]) {
+        *type = b->policy->pol.entdecls[k].type;
+        return b->policy->pol.entdecls[k].name;
+    }
+    name = tier__result_ent_name(b->res[side], k);
+    (void)tier__result_ent_find(b->res[side], name, type);
+    return name;
+}
+
+/* Its value for tier t of the side: 1 with *num or *text set, 0 when the tier leaves it unset
+ * (or the policy has no tier of that name). */
+static int ent_value(const build *b, int side, size_t k, size_t t, double *num, const char **text)
+{
+    const tier__ptier *pt;
+    const char *name;
+    size_t j;
+    if (b->res[side])
+        return tier__result_ent_value(b->res[side], (int)k, t, num, text);
+    if (b->s.policy_tier[side][t] < 0)
+        return 0;
+    pt = &b->policy->pol.tiers[b->s.policy_tier[side][t]];
+    name = b->policy->pol.entdecls[k].name;
+    for (j = 0; j < pt->n_ents; j++)
+        if (strcmp(pt->ents[j].name, name) == 0) {
+            *num = pt->ents[j].value.num;
+            *text = pt->ents[j].value.type == TIER__PT_TEXT ? pt->ents[j].value.text : NULL;
+            return 1;
+        }
+    return 0;
+}
+
 /* The entitlements: for each tier, its customers times its value. */
 static int compare_entitlements(build *b)
 {
     size_t cap = 0, k, t;
     int side;
     for (side = 0; side < 2; side++) {
-        const tier_result *res = b->res[side];
-        for (k = 0; k < tier__result_ent_count(res); k++) {
-            const char *name = tier__result_ent_name(res, k);
+        for (k = 0; k < ent_count(b, side); k++) {
             int type = 0, at;
+            const char *name = ent_decl(b, side, k, &type);
             tier__dent *e;
-            (void)tier__result_ent_find(res, name, &type);
             at = find_ent(b, name, type);
             if (at < 0) {
                 if (tier__grow(&b->d->alloc, (void **)&b->s.ents, &cap, b->s.n_ents + 1,
@@ -362,7 +414,7 @@ static int compare_entitlements(build *b)
                 size_t n = side_count(&b->s, side, (int32_t)t);
                 double num = 0;
                 const char *text = NULL;
-                if (!tier__result_ent_value(res, (int)k, t, &num, &text))
+                if (!ent_value(b, side, k, t, &num, &text))
                     continue;
                 if (type == TIER_ENTITLEMENT_NUMBER) {
                     e->total[side] += (double)n * num;
@@ -531,26 +583,36 @@ static int history_tiers(build *b, const tier_history *h[2])
     return TIER_OK;
 }
 
+/* The revenue of customer `id` as tier_diff_results() takes it: its net amount in the book;
+ * 0 without a book, and 0 (counted in s.not_in_book) for a customer the book does not have. */
+static int64_t book_revenue(build *b, const char *id)
+{
+    size_t at = 0;
+    if (!b->book)
+        return 0;
+    if (tier_book_find(b->book, id, strlen(id), &at) != TIER_OK) {
+        b->s.not_in_book++;
+        return 0;
+    }
+    return b->fig[at].net;
+}
+
 /* One customer of the union: its entry on each side (NULL when absent). */
 static int history_customer(build *b, size_t i, const tier__hentry *e[2], const int32_t *match,
                             size_t *cap)
 {
-    size_t cols = b->s.ntiers[1] + 1;
     int32_t from = e[0] ? e[0]->tier : -1, to = e[1] ? e[1]->tier : -1;
-    const char *id, *why[2];
-    int moved;
+    const char *id = e[0] ? e[0]->id : e[1]->id, *why[2];
+    int64_t net = book_revenue(b, id);
+    int move = 0, rc;
     if (from >= (int32_t)b->s.ntiers[0] || to >= (int32_t)b->s.ntiers[1])
         from = to = -1; /* cannot happen in a loaded history; counted as no tier */
-    b->s.cells[(size_t)(from + 1) * cols + (size_t)(to + 1)]++;
-    moved = from < 0 ? to >= 0 : to < 0 || match[from] != to;
-    if (!moved)
-        return TIER_OK;
-    b->s.moved[0]++;
-    b->s.moved[direction(b, from, to)]++;
+    rc = tally(b, match, from, to, net, &move);
+    if (rc || !move)
+        return rc;
     why[0] = e[0] && e[0]->reason ? e[0]->reason : "";
     why[1] = e[1] && e[1]->reason ? e[1]->reason : "";
-    id = e[0] ? e[0]->id : e[1]->id;
-    return push_mover(b, cap, i, from, to, direction(b, from, to), id, strlen(id), why, 0);
+    return push_mover(b, cap, i, from, to, move, id, strlen(id), why, net);
 }
 
 /* The union of both histories' customers, in id order (entries are sorted by id). */
@@ -577,7 +639,30 @@ static int compare_histories(build *b, const tier_history *h[2])
     return rc;
 }
 
-int tier_diff_histories(tier_diff *d, const tier_history *before, const tier_history *after)
+/* Each side's tiers in the policy, by name (-1: the policy has no tier of that name). */
+static int policy_tiers(build *b)
+{
+    const tier__pol *pol = &b->policy->pol;
+    size_t t, p;
+    int side;
+    for (side = 0; side < 2; side++) {
+        int32_t *map = tier__calloc(&b->d->alloc, b->s.ntiers[side] + 1, sizeof *map);
+        if (!map)
+            return nomem(b);
+        b->s.policy_tier[side] = map;
+        for (t = 0; t < b->s.ntiers[side]; t++) {
+            const char *name = pool_str(b, b->s.tier[side][t]);
+            map[t] = -1;
+            for (p = 0; p < pol->n_tiers && map[t] < 0; p++)
+                if (strcmp(pol->tiers[p].name, name) == 0)
+                    map[t] = (int32_t)p;
+        }
+    }
+    return TIER_OK;
+}
+
+int tier_diff_histories_book(tier_diff *d, const tier_history *before, const tier_history *after,
+                             const tier_book *book, const tier_policy *policy)
 {
     const tier_history *h[2];
     build b;
@@ -592,12 +677,24 @@ int tier_diff_histories(tier_diff *d, const tier_history *before, const tier_his
     h[1] = after;
     memset(&b, 0, sizeof b);
     b.d = d;
-    b.s.no_revenue = 1;
+    b.book = book;
+    b.fig = book ? tier__book_running(book) : NULL;
+    b.policy = policy;
+    b.s.no_revenue = !book;
     tier__buf_init(&b.pool, &d->alloc);
     rc = history_tiers(&b, h);
     if (!rc)
         rc = compare_histories(&b, h);
+    if (!rc && policy)
+        rc = policy_tiers(&b);
+    if (!rc && policy)
+        rc = compare_entitlements(&b);
     return finish(&b, rc);
+}
+
+int tier_diff_histories(tier_diff *d, const tier_history *before, const tier_history *after)
+{
+    return tier_diff_histories_book(d, before, after, NULL, NULL);
 }
 
 /* ---- getters ------------------------------------------------------------------------------- */

@@ -59,6 +59,10 @@ typedef struct tier__dstate {
     size_t n_movers;
     size_t moved[4]; /* all, then by TIER_DIFF_MOVE_* */
     int64_t moved_revenue[4];
+    size_t not_in_book; /* histories with a book: customers the book has not (revenue 0) */
+    /* Histories with a policy: each side's tiers in the policy by name (-1: the policy has no
+     * tier of that name, whose customers count for no entitlement); NULL without a policy. */
+    int32_t *policy_tier[2];
 } tier__dstate;
 
 struct tier_diff {

@@ -217,6 +217,8 @@ static void text_summary(const tier_diff *d, tier__buf *b)
         tier__buf_puts(b, ", revenue ");
         put_fixed(b, total, 2);
     }
+    if (s->not_in_book)
+        tier__buf_printf(b, " (%zu not in the book: no revenue)", s->not_in_book);
     tier__buf_printf(b, "\nmoved: %zu customers (", s->moved[0]);
     put_fixed(b, share((double)s->moved[0], (double)s->customers), 1);
     tier__buf_puts(b, "%)");
@@ -400,6 +402,24 @@ static void text_entitlements(const tier_diff *d, tier__buf *b)
     table_render(&t, b);
 }
 
+/* A diff of histories with a policy: the tiers the policy does not have, by side. */
+static void text_policy_gaps(const tier_diff *d, tier__buf *b)
+{
+    const tier__dstate *s = &d->s;
+    size_t t, n;
+    int side;
+    for (side = 0; side < 2; side++)
+        for (t = 0; s->policy_tier[side] && t < s->ntiers[side]; t++) {
+            if (s->policy_tier[side][t] >= 0)
+                continue;
+            (void)tier_diff_total(d, side, (int)t, &n, NULL);
+            tier__buf_printf(b,
+                             "note: the policy has no tier \"%s\" (%s: %zu customers): they count "
+                             "for no entitlement\n",
+                             TIER__DSTR(s, s->tier[side][t]), tier__diff_label(d, side), n);
+        }
+}
+
 static void text_teams(const tier_diff *d, tier__buf *b)
 {
     const tier__dstate *s = &d->s;
@@ -461,6 +481,7 @@ static void write_text(const tier_diff *d, tier__buf *b)
     if (!d->s.no_revenue)
         text_matrix(d, b, 1);
     text_entitlements(d, b);
+    text_policy_gaps(d, b);
     text_teams(d, b);
     text_movers(d, b);
 }

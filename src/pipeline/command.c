@@ -100,7 +100,7 @@ static const char diff_usage[] =
 
 static const char diff_state_usage[] =
     "tier diff --state OLD --against-state NEW [--format text|csv|json] [--out FILE]\n"
-    "         [--quiet]\n";
+    "         [--input FILE [--accounts FILE] <reader flags>] [--policy P] [--quiet]\n";
 
 static const char diff_notes[] =
     "\n"
@@ -108,11 +108,13 @@ static const char diff_notes[] =
     "  b2b-full) and by policy B, and compares: customers and revenue from each tier\n"
     "  to each, the entitlement totals, the accounts routed per team, and every\n"
     "  customer that moves with its reason under A and under B. With --state and\n"
-    "  --against-state it reads nothing but two snapshots of tier run --state (e.g.\n"
-    "  last month's and this month's) and compares each customer's tier in OLD with\n"
-    "  that in NEW, with the reason of each side's last move (snapshots keep no\n"
-    "  revenue or entitlements). --format text (the default) is for a person, csv\n"
-    "  lists the movers, json has everything\n";
+    "  --against-state it reads two snapshots of tier run --state (e.g. last\n"
+    "  month's and this month's) and compares each customer's tier in OLD with that\n"
+    "  in NEW, with the reason of each side's last move. Snapshots keep no revenue\n"
+    "  or entitlements: --input gives each customer's revenue from that data (e.g.\n"
+    "  the data of the run that wrote NEW), --policy P the entitlements of P's tier\n"
+    "  of the same name. --format text (the default) is for a person, csv lists the\n"
+    "  movers, json has everything\n";
 
 static const char policies_usage[] =
     "tier policies [NAME]\n"

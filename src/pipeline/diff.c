@@ -143,11 +143,16 @@ static int compare(tier_pipeline *p, tier__run *after, tier__diff_run *dr)
 }
 
 /* A diff of two snapshots: `state` (before) against `against_state` (after), each loaded
- * through the pipeline's I/O; nothing else is read. The pipeline keeps no result. */
+ * through the pipeline's I/O; with `input` the data is read for the revenue, with `policy` (or
+ * the host's) its tiers' entitlements are counted. The pipeline keeps no result. */
 static int diff_states(tier_pipeline *p)
 {
     const char *paths[2];
     tier_history *h[2] = {NULL, NULL};
+    tier_book *book = NULL;
+    const tier_policy *policy = NULL;
+    tier__policy_hold *hold = NULL;
+    uint64_t rows = 0;
     tier__run r;
     tier__diff_run *dr;
     int rc = TIER_OK, s;
@@ -161,13 +166,17 @@ static int diff_states(tier_pipeline *p)
     dr->of_states = 1;
     for (s = 0; s < 2 && !rc; s++)
         rc = tier__pipeline_history_load(p, paths[s], &h[s]);
+    if (!rc && (p->policy || p->policy_ref))
+        rc = tier__pipeline_choose_policy(p, &policy, &hold);
+    if (!rc && p->input)
+        rc = tier__pipeline_read(p, 0, &book, &rows);
     if (!rc)
         rc = tier_diff_new(&dr->diff, &p->alloc);
     if (!rc) {
         int same = strcmp(paths[0], paths[1]) == 0;
         rc = tier_diff_set_labels(dr->diff, same ? "before" : paths[0], same ? "after" : paths[1]);
         if (!rc)
-            rc = tier_diff_histories(dr->diff, h[0], h[1]);
+            rc = tier_diff_histories_book(dr->diff, h[0], h[1], book, policy);
         if (rc)
             tier__pipeline_fail(p, rc, "diff: %s",
                                 *tier_diff_last_error(dr->diff) ? tier_diff_last_error(dr->diff)
@@ -181,6 +190,8 @@ static int diff_states(tier_pipeline *p)
     }
     tier_history_free(h[0]);
     tier_history_free(h[1]);
+    tier_book_free(book);
+    tier__policy_hold_unref(&p->alloc, hold);
     if (!rc)
         rc = write_diff(p, dr->diff);
     if (rc) {

@@ -867,8 +867,9 @@ static int check_override(tier_pipeline *p)
     return TIER_OK;
 }
 
-/* A diff of two snapshots (`state` the older, `against_state` the newer): nothing is read but
- * the two files, so the settings of a diff of two policies are refused rather than ignored. */
+/* A diff of two snapshots (`state` the older, `against_state` the newer): the two files, and
+ * optionally the data (`input`, `accounts`) for the revenue and a `policy` for the entitlements;
+ * the settings of a diff of two policies are refused rather than ignored. */
 static int check_state_diff(tier_pipeline *p)
 {
     char b1[64], b2[64];
@@ -876,20 +877,18 @@ static int check_state_diff(tier_pipeline *p)
         return tier__pipeline_fail(
             p, TIER_EINVAL, "a diff of two snapshots needs %s (the older) and %s (the newer)",
             label(p, K_STATE, 1, b1), label(p, K_AGAINST_STATE, 1, b2));
-    if (p->against || p->policy_name || p->policy_ref)
+    if (p->against)
         return tier__pipeline_fail(
             p, TIER_EINVAL,
             "%s compares two snapshots, %s two policies on the same data: give one or the other",
-            label(p, K_AGAINST_STATE, 0, b1), label(p, p->against ? K_AGAINST : K_POLICY, 0, b2));
-    if (p->input || p->accounts || p->contracts || p->models_set)
+            label(p, K_AGAINST_STATE, 0, b1), label(p, K_AGAINST, 0, b2));
+    if (p->models_set || p->contracts)
         return tier__pipeline_fail(p, TIER_EINVAL,
-                                   "a diff of two snapshots reads no data: %s is not used",
-                                   label(p,
-                                         p->input       ? K_INPUT
-                                         : p->accounts  ? K_ACCOUNTS
-                                         : p->contracts ? K_CONTRACTS
-                                                        : K_MODELS,
-                                         0, b1));
+                                   "a diff of two snapshots runs no models: %s is not used",
+                                   label(p, p->contracts ? K_CONTRACTS : K_MODELS, 0, b1));
+    if (p->accounts && !p->input)
+        return tier__pipeline_fail(p, TIER_EINVAL, "%s needs %s (the revenue of the snapshots)",
+                                   label(p, K_ACCOUNTS, 0, b1), label(p, K_INPUT, 1, b2));
     if (p->ledger)
         return tier__pipeline_fail(p, TIER_EINVAL, "%s is written by tiers runs only",
                                    label(p, K_LEDGER, 0, b1));

@@ -136,7 +136,7 @@ class CommandTest(unittest.TestCase):
             self.assertIn("moved: %d customers" % len(moves), err)
             self.assertIn("state %s (run 1, as of 2024-07-01) against %s (run 2, as of "
                           "2024-10-01)" % (old, new), err)
-            # A damaged snapshot names the file; a policy with --against-state is refused.
+            # A damaged snapshot names the file; --against with --against-state is refused.
             with open(os.path.join(tmp, "cut"), "wb") as fh, open(new, "rb") as src:
                 fh.write(src.read(100))
             code, out, err = run_main("diff", "--state", old, "--against-state",
@@ -530,7 +530,10 @@ class TwinTest(unittest.TestCase):
             (0, ["diff", "--state", "S0", "--against-state", "S", "--format", "json"]),
             (0, ["diff", "--state", "S0", "--against-state", "S", "--format", "csv", "--quiet"]),
             (1, ["diff", "--state", "NOPE", "--against-state", "S"]),
-            (2, ["diff", "--state", "S0", "--against-state", "S", "--policy", "b2b-sabc"]),
+            (0, ["diff", "--state", "S0", "--against-state", "S", "--policy", "b2b-sabc"]),
+            (0, ["diff", "--state", "S0", "--against-state", "S", "--policy", "b2b-sabc",
+                 "--format", "json"] + B2B + ACCOUNTS + ["--as-of", "2024-08-01"]),
+            (2, ["diff", "--state", "S0", "--against-state", "S", "--against", "b2b-sabc"]),
             (0, ["explain"] + job + ["--as-of", "2024-09-01", "--state", "S", "--customer",
                                      "ACC00001"]),
             (0, ["explain"] + job + ["--as-of", "2024-09-01", "--state", "S", "--customer",

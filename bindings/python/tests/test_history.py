@@ -181,6 +181,18 @@ class PipelineStateTest(unittest.TestCase):
             tiers = [dict((e.id, e.tier) for e in h.entries()) for h in (a, b)]
             moved = sorted(i for i in tiers[1] if tiers[0].get(i, "") != tiers[1][i])
             self.assertEqual([r.split(",")[0] for r in rows[1:]], moved)
+            # With the data (input) the revenue is filled, with a policy its entitlements.
+            chunks = []
+            with Pipeline(produce="diff", state=old, against_state=new, format="json",
+                          input=self.B2B, as_of="2024-10-01", policy="b2b-sabc") as p:
+                p.set_output(chunks.append)
+                p.run()
+            d = json.loads(b"".join(chunks))
+            self.assertEqual(d["moved"]["customers"], len(moved))
+            self.assertGreater(d["moved"]["revenue"], 0)
+            self.assertAlmostEqual(sum(c["revenue"] for c in d["matrix"]), d["revenue"], places=2)
+            names = [e["name"] for e in d["entitlements"]]
+            self.assertIn("discount_max", names)
             # A policy diff's settings are refused with a snapshot diff.
             with Pipeline(produce="diff", state=old, against_state=new, against="b2b-sabc") as p:
                 with self.assertRaises(TierError):
