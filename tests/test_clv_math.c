@@ -503,8 +503,10 @@ static void test_expected_many_matches_the_plain_series_on_a_grid(void **state)
                 if (t[j] == 0.0)
                     assert_true(e[j] == 0.0);
                 else
+                    /* valgrind computes long double in double precision: the reference then
+                     * carries about 1e-8 of its own rounding. */
                     tst_assert_rel(e[j], ref_bgnbd_expected(bg[k], t[j], o->x, o->t_x, o->T),
-                                   1e-10);
+                                   tst_under_valgrind() ? 1e-6 : 1e-10);
             }
         }
     }

@@ -310,6 +310,7 @@ int tier__book_add_contract_rows(tier_book *b, const tier__contract_in *rows, si
     R.bad_field = bad_field;
     R.why = why;
     *bad_row = SIZE_MAX;
+    *bad_field = -1;
     if (b->nsp) { /* a rollback could not take contracts back: not inside a savepoint */
         tier__errorf(why, "contracts are added outside savepoints (docs/book.md, \"Savepoints\")");
         return TIER_ESTATE;
