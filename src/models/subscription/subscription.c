@@ -512,25 +512,8 @@ static int tier__sub_load(void *state, tier_state_reader *r)
 
 /* ---- public API --------------------------------------------------------------------------- */
 
-static const tier_model_vtable sub_vtable = {
-    .version = TIER_MODEL_VTABLE_VERSION,
-    .kind = "subscription",
-    .fit = tier__sub_fit,
-    .score = tier__sub_score,
-    .explain = tier__sub_explain,
-    .destroy = tier__sub_destroy,
-    .last_error = tier__model_last_error,
-    .outputs = tier__sub_outputs,
-    .n_outputs = OUT_COUNT,
-    .options = tier__sub_options,
-    .n_options = N_OPTIONS,
-    .set_option = tier__sub_set_option,
-    .get_option = tier__sub_get_option,
-    .save = tier__sub_save,
-    .load = tier__sub_load,
-    .is_fitted = NULL,
-    .score_row = tier__sub_score_row,
-};
+static const tier_model_vtable sub_vtable =
+    TIER__BUILTIN_VTABLE("subscription", tier__sub, NULL, tier__sub_score_row);
 
 int tier_subscription_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {
