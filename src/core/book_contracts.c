@@ -315,7 +315,6 @@ int tier__book_add_contract_rows(tier_book *b, const tier__contract_in *rows, si
         tier__errorf(why, "contracts are added outside savepoints (docs/book.md, \"Savepoints\")");
         return TIER_ESTATE;
     }
-    *bad_field = -1;
     why[0] = '\0';
     if (flags & ~(unsigned)TIER_LOAD_EXISTING)
         return refuse(&R, TIER_EINVAL, SIZE_MAX, -1,
