@@ -56,6 +56,8 @@ static tier_book *cdnow_book(const tier_allocator *a)
         int cds, y, mo, d;
         double amount;
         char *next = strchr(line, '\n');
+        if (next)
+            *next = '\0'; /* sscanf then reads one line, not the rest of the file */
         if (sscanf(line, "%31s %15s %d %lf", id, date, &cds, &amount) == 4) {
             assert_true(n < cap);
             assert_int_equal(sscanf(date, "%4d%2d%2d", &y, &mo, &d), 3);
