@@ -5,8 +5,8 @@ local T = require "support"
 local tier = T.tier
 
 -- module basics
-T.eq(tier.version, "0.4.0", "tier.version")
-T.eq(tier.version_number, 400, "tier.version_number")
+T.eq(tier.version, "0.5.0", "tier.version")
+T.eq(tier.version_number, 500, "tier.version_number")
 T.eq(tier.status.TIER_ENOTFOUND, -5, "status name -> number")
 T.eq(tier.status[-5], "TIER_ENOTFOUND", "status number -> name")
 T.eq(tier.status.TIER_OK, 0, "TIER_OK")
