@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Policy files (docs/policy-format.md): the valid files of tests/data/policy/valid load and read
- * back from their description unchanged; every file of tests/data/policy/invalid fails with the
- * message its first line expects ("# expect: LINE:COL: text") and leaves the policy as it was;
- * the accessors; loading files; deep copies; and the parser under every allocation failure. */
+ * back from their description unchanged (the invalid files are the table
+ * tests/data/bad_input/policy, run by tests/test_bad_input.c); the accessors; loading files; deep
+ * copies; and the parser under every allocation failure. */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -241,62 +241,6 @@ static void test_policy_parse_precedence_survives_the_round_trip(void **state)
     }
 }
 
-/* ---- invalid files ----------------------------------------------------------------------------
- */
-
-static void test_policy_parse_invalid_files_fail_with_their_expected_message(void **state)
-{
-    static const char prefix[] = "# expect: ";
-    size_t n, i;
-    char **names = list_cases("invalid", &n);
-    tier_policy *p = policy_new();
-    char *before;
-    (void)state;
-    assert_true(n >= 60);
-    /* Every failed load leaves this policy as it was. */
-    assert_int_equal(tier_policy_add_tier(p, "keep", NULL), TIER_OK);
-    before = describe(p);
-    for (i = 0; i < n; i++) {
-        size_t len, skip = 0, elen;
-        char *text = read_case("invalid", names[i], &len), *want, *after;
-        const char *err, *nl;
-        int rc;
-        if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-            skip = 3;
-        if (len - skip < sizeof prefix - 1 || memcmp(text + skip, prefix, sizeof prefix - 1) != 0)
-            fail_msg("%s: the first line is not '%s...'", names[i], prefix);
-        nl = memchr(text, '\n', len);
-        if (!nl)
-            fail_msg("%s: no line after the expectation", names[i]);
-        elen = (size_t)(nl - (text + skip + sizeof prefix - 1));
-        if (elen && nl[-1] == '\r')
-            elen--;
-        want = test_malloc(elen + 1);
-        memcpy(want, text + skip + sizeof prefix - 1, elen);
-        want[elen] = '\0';
-        rc = tier_policy_load_string(p, text, len, names[i]);
-        err = tier_policy_last_error(p);
-        if (rc != TIER_EPARSE && rc != TIER_ERANGE)
-            fail_msg("%s: status %s, expected a parse or range error", names[i],
-                     tier_status_name(rc));
-        if (!strstr(err, want))
-            fail_msg("%s: the message\n  %s\ndoes not contain\n  %s", names[i], err, want);
-        if (strncmp(err, names[i], strlen(names[i])) != 0 || err[strlen(names[i])] != ':')
-            fail_msg("%s: the message does not start with the origin: %s", names[i], err);
-        if (!strstr(err, "expected"))
-            fail_msg("%s: the message does not say what was expected: %s", names[i], err);
-        after = describe(p);
-        assert_string_equal(after, before);
-        test_free(after);
-        test_free(want);
-        test_free(text);
-    }
-    assert_string_equal(tier_policy_tier_name(p, 0), "keep");
-    test_free(before);
-    tier_policy_free(p);
-    free_names(names, n);
-}
-
 /* Limits are range errors; the rest are parse errors. */
 static void test_policy_parse_limits_are_range_errors(void **state)
 {
@@ -464,7 +408,8 @@ static void test_policy_parse_load_file_reads_through_the_io_layer(void **state)
     assert_non_null(
         strstr(tier_policy_last_error(p), "cannot open /no/such/dir/x.policy: no such file"));
     assert_string_equal(tier_policy_name(p), "b2b-sabc");
-    snprintf(path, sizeof path, "%s/invalid/004-header-version-2.policy", DATA_DIR);
+    snprintf(path, sizeof path, "%s/tests/data/bad_input/policy/004-header-version-2.policy",
+             TIER_SOURCE_DIR);
     assert_int_equal(tier_policy_load_file(p, path, NULL), TIER_EPARSE);
     assert_non_null(strstr(tier_policy_last_error(p), "004-header-version-2.policy:2:16: "));
     assert_string_equal(tier_policy_name(p), "b2b-sabc");
@@ -552,7 +497,6 @@ static void test_policy_parse_survives_every_allocation_failure(void **state)
 TST_MAIN(cmocka_unit_test(test_policy_parse_valid_files_load_and_round_trip),
          cmocka_unit_test(test_policy_parse_describe_is_the_canonical_file_form),
          cmocka_unit_test(test_policy_parse_precedence_survives_the_round_trip),
-         cmocka_unit_test(test_policy_parse_invalid_files_fail_with_their_expected_message),
          cmocka_unit_test(test_policy_parse_limits_are_range_errors),
          cmocka_unit_test(test_policy_parse_accessors_read_the_loaded_policy),
          cmocka_unit_test(test_policy_parse_load_is_all_or_nothing),

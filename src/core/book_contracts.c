@@ -152,7 +152,7 @@ static int check_fields(add_run *R, size_t i)
         return refuse(R, TIER_EINVAL, i, TIER__CF_AMOUNT,
                       "negative amount %.4f (a recurring amount is 0 or more)", r->amount);
     if (tier__fixed_from_double(r->amount, &fixed) != TIER_OK)
-        return refuse(R, TIER_ERANGE, i, TIER__CF_AMOUNT, "amount %g is above 1e12", r->amount);
+        return refuse(R, TIER_ERANGE, i, TIER__CF_AMOUNT, "amount %.15g is above 1e12", r->amount);
     if (r->period != TIER_CONTRACT_MONTHLY && r->period != TIER_CONTRACT_YEARLY)
         return refuse(R, TIER_EINVAL, i, TIER__CF_PERIOD,
                       "%d is not a period (monthly %d, yearly %d)", r->period,

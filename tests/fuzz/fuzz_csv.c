@@ -6,49 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tier.h"
 #include "io/csv_internal.h"
+#include "memio.h"
+#include "tier.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-typedef struct mem_file {
-    const uint8_t *data;
-    size_t len;
-    size_t pos;
-    size_t chunk;
-} mem_file;
-
-static int mem_open(void *ud, const char *path, int mode, void **out)
-{
-    mem_file *m = ud;
-    (void)path;
-    (void)mode;
-    m->pos = 0;
-    *out = m;
-    return 0;
-}
-
-static int64_t mem_read(void *ud, void *file, void *buf, size_t size)
-{
-    mem_file *m = ud;
-    size_t n = m->len - m->pos;
-    (void)file;
-    if (n > size)
-        n = size;
-    if (n > m->chunk)
-        n = m->chunk;
-    if (n)
-        memcpy(buf, m->data + m->pos, n);
-    m->pos += n;
-    return (int64_t)n;
-}
-
-static int mem_close(void *ud, void *file)
-{
-    (void)ud;
-    (void)file;
-    return 0;
-}
 
 /* Loads data with the given options and block size; returns the status and the book. */
 static int load(unsigned op, const uint8_t *data, size_t size, size_t block, int use_file,
@@ -72,18 +34,9 @@ static int load(unsigned op, const uint8_t *data, size_t size, size_t block, int
     tier_csv_set_date_format(csv, (int)((op >> 4) % 3));
     tier__csv_set_block_size(csv, block);
     if (use_file) {
-        mem_file m;
+        tier_fuzz_memfile m;
         tier_io io;
-        memset(&io, 0, sizeof io);
-        m.data = data;
-        m.len = size;
-        m.pos = 0;
-        m.chunk = 1 + (op & 7) * 5;
-        io.version = TIER_IO_VERSION;
-        io.open = mem_open;
-        io.read = mem_read;
-        io.close = mem_close;
-        io.ud = &m;
+        tier_fuzz_memio(&io, &m, data, size, 1 + (op & 7) * 5);
         if (tier_csv_set_io(csv, &io))
             abort();
         rc = tier_csv_read_file(csv, book, "fuzz");
