@@ -104,7 +104,7 @@ static int set_stat(tier__clv_fit_result *r, int k, double v)
         r->loglik = v;
         return !isinf(v);
     case STAT_ITERATIONS:
-        r->iterations = isnan(v) ? -1 : (int)v;
+        r->iterations = whole_in(v, 0, 1e9) ? (int)v : -1; /* no cast of an out-of-range value */
         return isnan(v) || whole_in(v, 0, 1e9);
     case STAT_CONVERGED:
         r->converged = v == 1.0;
@@ -119,7 +119,7 @@ static int set_stat(tier__clv_fit_result *r, int k, double v)
         r->grad_norm = v;
         return !(v < 0);
     case STAT_EVALUATIONS:
-        r->evaluations = isnan(v) ? -1 : (int)v;
+        r->evaluations = whole_in(v, 0, 1e9) ? (int)v : -1; /* no cast of an out-of-range value */
         return isnan(v) || whole_in(v, 0, 1e9);
     case STAT_DISTINCT:
         r->n_distinct = whole_in(v, 0, 1e15) ? (size_t)v : 0;
