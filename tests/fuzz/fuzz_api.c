@@ -175,9 +175,9 @@ static void check_book(const world *w, int rc, uint64_t before, const char *what
     }
 }
 
-static void step_model(world *w, cursor *c, unsigned op)
+static void step_model(world *w, const unsigned *a, unsigned op)
 {
-    tier_model *m = w->models[next(c) & 1];
+    tier_model *m = w->models[a[0] & 1];
     char *before = model_picture(m, w->text), *after;
     int rc = TIER_OK;
     const char *what = "model call";
@@ -193,8 +193,8 @@ static void step_model(world *w, cursor *c, unsigned op)
         const char *name = NULL, *doc = NULL;
         int type = 0;
         what = "tier_model_set_option";
-        if (n && tier_model_option_info(m, next(c) % n, &name, &type, &doc) == TIER_OK)
-            rc = tier_model_set_option(m, name, texts[next(c) % 6]);
+        if (n && tier_model_option_info(m, a[1] % n, &name, &type, &doc) == TIER_OK)
+            rc = tier_model_set_option(m, name, texts[a[2] % 6]);
         break;
     }
     default: {
@@ -223,9 +223,9 @@ static void step_model(world *w, cursor *c, unsigned op)
 }
 
 /* Saves a fitted model and loads it into a fresh one of its kind: same saved bytes. */
-static void step_save_load(world *w, cursor *c)
+static void step_save_load(world *w, const unsigned *a)
 {
-    tier_model *m = w->models[next(c) & 1], *n = NULL;
+    tier_model *m = w->models[a[0] & 1], *n = NULL;
     tier_text *again = NULL;
     if (!tier_model_is_fitted(m) || tier_model_save(m, w->text) != TIER_OK)
         return;
@@ -244,36 +244,35 @@ done:
     tier_model_free(n);
 }
 
-static void step_policy(world *w, cursor *c)
+static void step_policy(world *w, const unsigned *a)
 {
     char *before = policy_picture(w->policy, w->text), *after;
     size_t rules = tier_policy_rule_count(w->policy), tiers = tier_policy_tier_count(w->policy);
-    unsigned k = next(c);
+    size_t rule = rules ? a[1] % (rules + 1) : 0; /* sometimes one past the last */
     int rc;
     if (!before)
         return;
-    switch (k % 4) {
+    switch (a[0] % 4) {
     case 0:
-        rc = tier_policy_add_tier(w->policy, attrs[next(c) % 6], NULL);
+        rc = tier_policy_add_tier(w->policy, attrs[a[1] % 6], NULL);
         break;
     case 1:
-        rc = tier_policy_add_rule(w->policy, tiers ? next(c) % (tiers + 1) : 0, texts[next(c) % 6],
-                                  NULL);
+        rc = tier_policy_add_rule(w->policy, tiers ? a[1] % (tiers + 1) : 0, texts[a[2] % 6], NULL);
         break;
     case 2:
-        rc = tier_policy_where_number(w->policy, rules ? next(c) % (rules + 1) : 0,
-                                      columns[next(c) % 6], (int)(next(c) % 8), amount(next(c)));
+        rc = tier_policy_where_number(w->policy, rule, columns[a[2] % 6], (int)(a[3] % 8),
+                                      amount(a[4]));
         break;
     default:
-        rc = tier_policy_where_label(w->policy, rules ? next(c) % (rules + 1) : 0,
-                                     columns[next(c) % 6], (int)(next(c) % 8), texts[next(c) % 6]);
+        rc = tier_policy_where_label(w->policy, rule, columns[a[2] % 6], (int)(a[3] % 8),
+                                     texts[a[4] % 6]);
         break;
     }
     if (rc != TIER_OK) {
         expect_said_why(rc, "a policy call", tier_policy_last_error(w->policy));
         after = policy_picture(w->policy, w->text);
         if (after && strcmp(before, after) != 0) {
-            fprintf(stderr, "a failed policy call %u (%s) changed the policy:\n%s---\n%s", k % 4,
+            fprintf(stderr, "a failed policy call %u (%s) changed the policy:\n%s---\n%s", a[0] % 4,
                     tier_policy_last_error(w->policy), before, after);
             abort();
         }
@@ -283,10 +282,10 @@ static void step_policy(world *w, cursor *c)
 }
 
 /* A run, then a retier of it driven by the following bytes, then the retier freed. */
-static void step_run(world *w, cursor *c)
+static void step_run(world *w, const unsigned *a, cursor *c)
 {
     uint64_t before = result_digest(w->result);
-    size_t nmodels = 1 + (next(c) & 1), i, steps;
+    size_t nmodels = 1 + (a[0] & 1), i, steps;
     tier_retier *rt = NULL;
     int rc = tier_result_run(w->result, w->book, w->models, nmodels, w->policy);
     if (rc != TIER_OK) {
@@ -297,7 +296,7 @@ static void step_run(world *w, cursor *c)
         }
         return;
     }
-    if (!(next(c) & 1))
+    if (!(a[1] & 1))
         return;
     rc = tier_retier_new(&rt, w->result, w->book, w->models, nmodels, w->policy, NULL, NULL);
     if (rc != TIER_OK) {
@@ -306,10 +305,10 @@ static void step_run(world *w, cursor *c)
         tier_retier_free(rt);
         return;
     }
-    steps = next(c) % 8;
-    for (i = 0; i < steps; i++) {
-        unsigned b = next(c);
-        size_t n = tier_book_customer_count(w->book), cust = n ? next(c) % (n + 1) : 0;
+    steps = a[2] % 8;
+    for (i = 0; i < steps; i++) { /* 4 bytes a step: what, customer, day (2) */
+        unsigned b = next(c), which = next(c), day = next16(c);
+        size_t n = tier_book_customer_count(w->book), cust = n ? which % (n + 1) : 0;
         if (b & 1) {
             int tier_before = tier_retier_tier(rt, cust);
             rc = tier_retier_customer(rt, w->book, cust);
@@ -322,18 +321,18 @@ static void step_run(world *w, cursor *c)
             size_t len = 0;
             const char *id = tier_book_customer_id(w->book, cust, &len);
             uint64_t d = tier_fuzz_book_digest(w->book);
-            rc = tier_book_add_txn(w->book, id, len, day_of(next16(c)), amount(next(c)), NAN);
+            rc = tier_book_add_txn(w->book, id, len, day_of(day), amount(b >> 1), NAN);
             check_book(w, rc, d, "tier_book_add_txn");
         }
     }
     tier_retier_free(rt);
 }
 
-static void step_book(world *w, cursor *c, unsigned op)
+static void step_book(world *w, const unsigned *a, unsigned op)
 {
     uint64_t before = tier_fuzz_book_digest(w->book);
     const char *what = "book call";
-    unsigned k = next(c);
+    unsigned k = a[0];
     const char *id = ids[k % 8];
     size_t idlen = strlen(id);
     int rc = TIER_OK;
@@ -344,8 +343,8 @@ static void step_book(world *w, cursor *c, unsigned op)
     switch (op) {
     case 0:
         what = "tier_book_add_txn";
-        rc = tier_book_add_txn(w->book, id, idlen, day_of(next16(c)), amount(next(c)),
-                               next(c) & 1 ? NAN : amount(next(c)));
+        rc = tier_book_add_txn(w->book, id, idlen, day_of(a[1] << 8 | a[2]), amount(a[3]),
+                               a[4] & 1 ? NAN : amount(a[5]));
         break;
     case 1:
         what = "tier_book_add_customer";
@@ -353,28 +352,28 @@ static void step_book(world *w, cursor *c, unsigned op)
         break;
     case 2:
         what = "tier_book_set_number";
-        rc = tier_book_set_number(w->book, next(c) % 10, attrs[next(c) % 6], amount(next(c)));
+        rc = tier_book_set_number(w->book, a[1] % 10, attrs[a[2] % 6], amount(a[3]));
         break;
     case 3:
         what = "tier_book_set_text";
-        rc = tier_book_set_text(w->book, next(c) % 10, attrs[next(c) % 6], texts[next(c) % 6]);
+        rc = tier_book_set_text(w->book, a[1] % 10, attrs[a[2] % 6], texts[a[3] % 6]);
         break;
     case 4: {
         tier_contract ct;
-        unsigned s = next16(c), e = next16(c);
+        unsigned s = a[1] << 8 | a[2], e = a[3] << 8 | a[4];
         what = "tier_book_add_contract";
         ct.start_day = day_of(s);
         ct.end_day = e & 1 ? TIER_CONTRACT_OPEN : day_of(e);
-        ct.amount = amount(next(c));
-        ct.period = (int32_t)(next(c) % 4);
-        ct.status = (int32_t)(next(c) % 5);
-        ct.plan = texts[next(c) % 6];
-        rc = tier_book_add_contract(w->book, id, idlen, &ct, next(c) & 1);
+        ct.amount = amount(a[5]);
+        ct.period = (int32_t)(a[6] % 4);
+        ct.status = (int32_t)(a[6] / 4 % 5);
+        ct.plan = texts[a[7] % 6];
+        rc = tier_book_add_contract(w->book, id, idlen, &ct, a[7] >> 7);
         break;
     }
     case 5: {
         tier_csv *csv = NULL;
-        const char *text = csvs[next(c) % 4];
+        const char *text = csvs[a[1] % 4];
         if (tier_csv_new(&csv, NULL) != TIER_OK)
             return;
         what = "CSV read";
@@ -394,8 +393,8 @@ static void step_book(world *w, cursor *c, unsigned op)
     case 6:
         what = "tier_book_merge";
         {
-            const char *oid = ids[next(c) % 8];
-            (void)tier_book_add_txn(w->other, oid, strlen(oid), day_of(next16(c)), 5, NAN);
+            const char *oid = ids[a[1] % 8];
+            (void)tier_book_add_txn(w->other, oid, strlen(oid), day_of(a[2] << 8 | a[3]), 5, NAN);
         }
         rc = tier_book_merge(w->book, w->other);
         break;
@@ -404,11 +403,11 @@ static void step_book(world *w, cursor *c, unsigned op)
         tier_cell cells[2];
         memset(cells, 0, sizeof cells);
         cells[0].type = TIER_CELL_TEXT;
-        cells[0].text = ids[next(c) % 8];
+        cells[0].text = ids[a[1] % 8];
         cells[0].len = strlen(cells[0].text);
         cells[1].type = TIER_CELL_NUMBER;
-        cells[1].number = amount(next(c));
-        cols[1].type = (int)(1 + next(c) % 3);
+        cells[1].number = amount(a[2]);
+        cols[1].type = (int)(1 + a[3] % 3);
         what = "tier_book_load_rows";
         rc = tier_book_load_rows(w->book, cols, 2, cells, 1, k & 1 ? TIER_LOAD_EXISTING : 0);
         break;
@@ -478,17 +477,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     c.n = size;
     if (setup(&w)) {
         while (c.n && steps++ < MAX_STEPS) {
-            unsigned op = next(&c) % 16;
+            /* A call is its byte and 8 argument bytes, read in order up front (C leaves the
+             * order of a call's arguments unspecified: the same input must mean the same calls
+             * under every compiler); a run's retier steps read 4 more bytes each. */
+            unsigned op = next(&c) % 16, a[8], i;
+            for (i = 0; i < 8; i++)
+                a[i] = next(&c);
             if (op < 10)
-                step_book(&w, &c, op);
+                step_book(&w, a, op);
             else if (op < 13)
-                step_model(&w, &c, op - 10);
+                step_model(&w, a, op - 10);
             else if (op == 13)
-                step_save_load(&w, &c);
+                step_save_load(&w, a);
             else if (op == 14)
-                step_policy(&w, &c);
+                step_policy(&w, a);
             else
-                step_run(&w, &c);
+                step_run(&w, a, &c);
         }
     }
     teardown(&w);
