@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The shared test helpers of support.h: allocators, source files, books, frames and models.
  * The sink and the in-memory I/O layer are in support_io.c. */
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +150,57 @@ int tst_oom_save_load(const tier_model *m, tier_model *into, const tier_allocato
 }
 
 /* ---- files of the source tree ------------------------------------------------------------ */
+
+char **tst_list_files(const char *dir, const char *suffix, size_t *n)
+{
+    char **names = NULL;
+    size_t count = 0, cap = 0, i, j, slen = strlen(suffix);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    if (!d)
+        fail_msg("cannot open %s", dir);
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (len <= slen || strcmp(e->d_name + len - slen, suffix) != 0)
+            continue;
+        if (count == cap) {
+            cap = cap ? cap * 2 : 64;
+            names = realloc(names, cap * sizeof *names);
+            assert_non_null(names);
+        }
+        names[count] = malloc(len + 1);
+        assert_non_null(names[count]);
+        memcpy(names[count++], e->d_name, len + 1);
+    }
+    closedir(d);
+    for (i = 1; i < count; i++)
+        for (j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+            char *t = names[j];
+            names[j] = names[j - 1];
+            names[j - 1] = t;
+        }
+    *n = count;
+    return names;
+}
+
+void tst_free_names(char **names, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+char *tst_policy_text(const tier_policy *p)
+{
+    tier_text *t = NULL;
+    char *copy;
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_policy_describe(p, t), TIER_OK);
+    copy = tst_text_copy(t);
+    tier_text_free(t);
+    return copy;
+}
 
 char *tst_read_file(const char *path, size_t *len)
 {

@@ -152,6 +152,15 @@ tier_allocator tst_internal_allocator(const tier_allocator *src);
 /* Reads a whole file into a test_malloc'ed NUL-terminated buffer (free with test_free). */
 char *tst_read_file(const char *path, size_t *len);
 
+/* The sorted names of the files of `dir` whose name ends with `suffix` (count in *n); fails the
+ * test when the folder cannot be read. Free with tst_free_names. */
+char **tst_list_files(const char *dir, const char *suffix, size_t *n);
+void tst_free_names(char **names, size_t n);
+
+/* The policy's description (tier_policy_describe) as a test_malloc'ed string (free with
+ * test_free). */
+char *tst_policy_text(const tier_policy *p);
+
 /* Path of a file under the source tree's examples/data (TIER_SOURCE_DIR is set by CMake). */
 const char *tst_data_path(const char *name);
 

@@ -25,7 +25,6 @@
  * A case that goes missing fails the count checks; a new case without an expectation fails too
  * (with TIER_BAD_INPUT_RECORD=1 its outcome is written as error.txt or expected.txt for review,
  * and the test still fails). */
-#include <dirent.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -486,59 +485,11 @@ static void test_bad_input_contracts(void **state)
 
 /* ---- policy files ------------------------------------------------------------------------- */
 
-/* The sorted names of the *.policy files of DATA_DIR/policy (count in *n; free each and the
- * array with free()). */
-static char **list_policies(size_t *n)
-{
-    char **names = NULL;
-    size_t count = 0, cap = 0, i, j;
-    DIR *d = opendir(DATA_DIR "/policy");
-    struct dirent *e;
-    if (!d)
-        fail_msg("cannot open %s/policy", DATA_DIR);
-    while ((e = readdir(d)) != NULL) {
-        size_t len = strlen(e->d_name);
-        if (len < 8 || strcmp(e->d_name + len - 7, ".policy") != 0)
-            continue;
-        if (count == cap) {
-            cap = cap ? cap * 2 : 64;
-            names = realloc(names, cap * sizeof *names);
-            assert_non_null(names);
-        }
-        names[count] = malloc(len + 1);
-        assert_non_null(names[count]);
-        memcpy(names[count++], e->d_name, len + 1);
-    }
-    closedir(d);
-    for (i = 1; i < count; i++)
-        for (j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-            char *t = names[j];
-            names[j] = names[j - 1];
-            names[j - 1] = t;
-        }
-    *n = count;
-    return names;
-}
-
-static char *describe(const tier_policy *p)
-{
-    tier_text *t = NULL;
-    char *copy;
-    size_t n;
-    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_policy_describe(p, t), TIER_OK);
-    n = tier_text_length(t);
-    copy = test_malloc(n + 1);
-    memcpy(copy, tier_text_data(t), n + 1);
-    tier_text_free(t);
-    return copy;
-}
-
 static void test_bad_input_policy_files(void **state)
 {
     static const char prefix[] = "# expect: ";
     size_t n, i;
-    char **names = list_policies(&n);
+    char **names = tst_list_files(DATA_DIR "/policy", ".policy", &n);
     tier_policy *p = NULL;
     char *before;
     (void)state;
@@ -546,7 +497,7 @@ static void test_bad_input_policy_files(void **state)
     assert_int_equal(tier_policy_new(&p, TST_ALLOC), TIER_OK);
     /* Every failed load leaves this policy as it was. */
     assert_int_equal(tier_policy_add_tier(p, "keep", NULL), TIER_OK);
-    before = describe(p);
+    before = tst_policy_text(p);
     for (i = 0; i < n; i++) {
         char path[1024], status[32] = "", *text, *want, *after;
         const char *err, *line, *nl;
@@ -590,14 +541,13 @@ static void test_bad_input_policy_files(void **state)
             fail_msg("%s: the message\n  %s\ndoes not start with\n  %s", names[i], err, want);
         if (!strstr(err, "expected"))
             fail_msg("%s: the message does not say what was expected: %s", names[i], err);
-        after = describe(p);
+        after = tst_policy_text(p);
         assert_string_equal(after, before);
         test_free(after);
         test_free(want);
         test_free(text);
-        free(names[i]);
     }
-    free(names);
+    tst_free_names(names, n);
     assert_string_equal(tier_policy_tier_name(p, 0), "keep");
     test_free(before);
     tier_policy_free(p);

@@ -3,7 +3,6 @@
  * back from their description unchanged (the invalid files are the table
  * tests/data/bad_input/policy, run by tests/test_bad_input.c); the accessors; loading files; deep
  * copies; and the parser under every allocation failure. */
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,48 +15,12 @@
 
 #define DATA_DIR TIER_SOURCE_DIR "/tests/data/policy"
 
-/* The sorted names of the *.policy files of DATA_DIR/sub (count in *n; free with free_names). */
+/* The sorted names of the *.policy files of DATA_DIR/sub (free with tst_free_names). */
 static char **list_cases(const char *sub, size_t *n)
 {
     char dir[4096];
-    char **names = NULL;
-    size_t count = 0, cap = 0, i, j;
-    DIR *d;
-    struct dirent *e;
     snprintf(dir, sizeof dir, "%s/%s", DATA_DIR, sub);
-    d = opendir(dir);
-    if (!d)
-        fail_msg("cannot open %s", dir);
-    while ((e = readdir(d)) != NULL) {
-        size_t len = strlen(e->d_name);
-        if (len < 8 || strcmp(e->d_name + len - 7, ".policy") != 0)
-            continue;
-        if (count == cap) {
-            cap = cap ? cap * 2 : 64;
-            names = realloc(names, cap * sizeof *names);
-            assert_non_null(names);
-        }
-        names[count] = malloc(len + 1);
-        assert_non_null(names[count]);
-        memcpy(names[count++], e->d_name, len + 1);
-    }
-    closedir(d);
-    for (i = 1; i < count; i++)
-        for (j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-            char *t = names[j];
-            names[j] = names[j - 1];
-            names[j - 1] = t;
-        }
-    *n = count;
-    return names;
-}
-
-static void free_names(char **names, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    return tst_list_files(dir, ".policy", n);
 }
 
 static char *read_case(const char *sub, const char *name, size_t *len)
@@ -77,16 +40,7 @@ static tier_policy *policy_new(void)
 /* The policy's description (caller frees with test_free). */
 static char *describe(const tier_policy *p)
 {
-    tier_text *t = NULL;
-    char *copy;
-    size_t n;
-    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_policy_describe(p, t), TIER_OK);
-    n = tier_text_length(t);
-    copy = test_malloc(n + 1);
-    memcpy(copy, tier_text_data(t), n + 1);
-    tier_text_free(t);
-    return copy;
+    return tst_policy_text(p);
 }
 
 static void load_ok(tier_policy *p, const char *text, size_t len, const char *origin)
@@ -129,7 +83,7 @@ static void test_policy_parse_valid_files_load_and_round_trip(void **state)
         tier_policy_free(p);
         test_free(text);
     }
-    free_names(names, n);
+    tst_free_names(names, n);
 }
 
 /* The canonical form of the richest file, spelled out: 4-space blocks, percentages for shares,
