@@ -161,7 +161,7 @@ char **tst_list_files(const char *dir, const char *suffix, size_t *n)
         fail_msg("cannot open %s", dir);
     while ((e = readdir(d)) != NULL) {
         size_t len = strlen(e->d_name);
-        if (len <= slen || strcmp(e->d_name + len - slen, suffix) != 0)
+        if (len < slen || (slen && len == slen) || strcmp(e->d_name + len - slen, suffix) != 0)
             continue;
         if (count == cap) {
             cap = cap ? cap * 2 : 64;

@@ -152,8 +152,9 @@ tier_allocator tst_internal_allocator(const tier_allocator *src);
 /* Reads a whole file into a test_malloc'ed NUL-terminated buffer (free with test_free). */
 char *tst_read_file(const char *path, size_t *len);
 
-/* The sorted names of the files of `dir` whose name ends with `suffix` (count in *n); fails the
- * test when the folder cannot be read. Free with tst_free_names. */
+/* The sorted names of the entries of `dir` whose name ends with `suffix` ("" for all, with "."
+ * and "..") (count in *n); fails the test when the folder cannot be read. Free with tst_free_names.
+ */
 char **tst_list_files(const char *dir, const char *suffix, size_t *n);
 void tst_free_names(char **names, size_t n);
 

@@ -456,6 +456,19 @@ static size_t run_cases(reader r, size_t from, size_t to)
         name += n + more;
     }
     test_free(list);
+    {
+        /* Every case folder is listed: one left out of CASES would never run. */
+        char dir[1024];
+        size_t n, folders = 0, i;
+        char **names;
+        snprintf(dir, sizeof dir, "%s/%s", DATA_DIR, reader_dirs[r]);
+        names = tst_list_files(dir, "", &n);
+        for (i = 0; i < n; i++)
+            folders += names[i][0] != '.' && strcmp(names[i], "CASES") != 0;
+        tst_free_names(names, n);
+        if (folders != cases)
+            fail_msg("%s: %zu case folders, %zu listed in CASES", reader_dirs[r], folders, cases);
+    }
     return cases;
 }
 
