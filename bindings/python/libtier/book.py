@@ -549,8 +549,8 @@ class Book(Savepoints, BookContracts, Handle):
                 _, id = sniff(head, "account_id", delimiter=_delimiter(delimiter))
             else:
                 id = "account_id"
-        return CsvReader(delimiter=delimiter, header=header, column_names=column_names, id=id,
-                         limits=limits, progress=progress)
+        return CsvReader(delimiter=delimiter, header=header, column_names=column_names,
+                         id=id or "account_id", limits=limits, progress=progress)
 
 
 class DroppedRowsWarning(UserWarning):
