@@ -2,7 +2,7 @@
 """The built-in needs segmentation model (needs.h, docs/needs.md)."""
 
 from ctypes import byref, c_char_p, c_double
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union, cast
 
 from . import _ffi
 from ._ffi import F
@@ -106,11 +106,12 @@ class Needs(Model):
         `centroids` is a list of rows (one value per feature) or a {name: row} dict; `names`
         (with a list) names the rows, default "need_1" ...
         """
-        if isinstance(centroids, Mapping):
+        if hasattr(centroids, "items"):  # a dict, a pandas Series, any mapping
             if names is not None:
                 raise TypeError("names are the dict's keys; do not give both")
-            names = list(centroids.keys())
-            centres = list(centroids.values())
+            mapping = cast(Mapping[str, Sequence[float]], centroids)
+            names = list(mapping.keys())
+            centres = list(mapping.values())
         else:
             centres = list(centroids)
         rows = [[float(v) for v in row] for row in centres]

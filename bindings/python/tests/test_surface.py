@@ -9,7 +9,8 @@ import unittest
 import libtier
 
 _PUBLIC_MODULES = ("book", "clv", "dates", "frame", "history", "lifecycle", "models", "needs",
-                   "pipeline", "policy", "result", "retier", "scorecard", "usermodel")
+                   "pipeline", "plot", "policy", "result", "retier", "sbg", "scorecard",
+                   "usermodel")
 
 
 def _public(obj):
@@ -42,17 +43,24 @@ def undocumented():
                 missing.append(where)
             if not inspect.isclass(value):
                 continue
-            for attr, member in _public(value):
-                if isinstance(member, (staticmethod, classmethod)):
-                    member = member.__func__
-                if isinstance(member, property):
-                    doc = member.__doc__ or (member.fget.__doc__ if member.fget else None)
-                elif inspect.isfunction(member):
-                    doc = member.__doc__
-                else:
+            # The class and every libtier base it takes methods from (mixins such as the
+            # contract methods of Book or the model calls of Model).
+            for cls in value.__mro__:
+                if cls.__module__.split(".")[0] != "libtier" or ("cls", id(cls)) in seen:
                     continue
-                if not (doc or "").strip():
-                    missing.append("%s.%s" % (where, attr))
+                seen.add(("cls", id(cls)))
+                owner = "%s.%s" % (cls.__module__, cls.__qualname__)
+                for attr, member in _public(cls):
+                    if isinstance(member, (staticmethod, classmethod)):
+                        member = member.__func__
+                    if isinstance(member, property):
+                        doc = member.__doc__ or (member.fget.__doc__ if member.fget else None)
+                    elif inspect.isfunction(member):
+                        doc = member.__doc__
+                    else:
+                        continue
+                    if not (doc or "").strip():
+                        missing.append("%s.%s" % (owner, attr))
     return missing
 
 
@@ -69,6 +77,14 @@ class DocstringTest(unittest.TestCase):
             self.assertIn("libtier.book.Book.customer_ids", undocumented())
         finally:
             libtier.Book.customer_ids.__doc__ = doc
+        # A method Book takes from a mixin of another module is walked too.
+        from libtier._contracts import BookContracts
+        doc = BookContracts.add_contracts.__doc__
+        try:
+            BookContracts.add_contracts.__doc__ = " "
+            self.assertIn("libtier._contracts.BookContracts.add_contracts", undocumented())
+        finally:
+            BookContracts.add_contracts.__doc__ = doc
 
     def test_py_typed_is_shipped(self):
         self.assertTrue(os.path.exists(os.path.join(os.path.dirname(libtier.__file__),
