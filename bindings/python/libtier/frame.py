@@ -3,7 +3,7 @@
 
 import ctypes
 from ctypes import byref, c_size_t
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from . import _ffi
 from ._ffi import F
@@ -38,6 +38,9 @@ class Frame(Handle):
         ptr = _ffi.frame_p()
         F.tier_frame_new(byref(ptr), int(rows), None)
         self._adopt(ptr)
+
+    def _describe(self) -> List[Tuple[str, Any]]:
+        return [("rows", self.rows()), ("columns", self.columns())]
 
     def close(self) -> None:
         """Frees an owned frame (a borrowed one is only forgotten); safe to call twice."""

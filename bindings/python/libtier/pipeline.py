@@ -297,6 +297,20 @@ class Pipeline(Handle):
         return [_ffi.decode(F.tier_pipeline_warning(self._p, i))
                 for i in range(F.tier_pipeline_warning_count(self._p))]
 
+    def _describe(self) -> List[Tuple[str, Any]]:
+        facts: List[Tuple[str, Any]] = []
+        for key in ("input", "policy", "out"):
+            try:
+                value = self.get(key)
+            except _ffi.TierError:
+                continue
+            if value:
+                facts.append((key, value))
+        facts.append(("runs", self._runs))
+        if self._runs:
+            facts += [("customers", self.customer_count()), ("models", self.model_names())]
+        return facts
+
     def model_names(self) -> List[str]:
         """The names of the models of the last run, in run order."""
         return [_ffi.decode(F.tier_model_name(F.tier_pipeline_model(self._p, i)))

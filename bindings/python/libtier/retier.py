@@ -36,23 +36,49 @@ class Retier(Savepoints, Described):
 
     Savepoints of the run's book (:meth:`savepoint`, :meth:`rollback`, :meth:`release`,
     :meth:`trying`) try an invoice and take it back: after a rollback, :meth:`customer` again
-    gives the customer back the tier it had before the invoice."""
+    gives the customer back the tier it had before the invoice.
+
+    A context manager like every object of the package: ``with pipeline.retier() as r:``;
+    ``close()`` (or the end of the block) lets go of the pipeline's retier (the pipeline owns
+    and frees it), after which every call raises ValueError."""
 
     def __init__(self, pipeline: "Pipeline", handle: Any) -> None:
-        self._pipeline = pipeline  # keeps the owner alive
+        self._pipeline: "Optional[Pipeline]" = pipeline  # keeps the owner alive
         self._p = handle
         self._run = pipeline._runs
 
+    @property
+    def closed(self) -> bool:
+        """Whether close() has let go of the retier."""
+        return self._pipeline is None
+
+    def close(self) -> None:
+        """Lets go of the retier and its pipeline (the pipeline frees the C object); safe to
+        call twice."""
+        self._pipeline = None
+        self._p = None
+
+    def __enter__(self) -> "Retier":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _owner(self) -> "Pipeline":
+        if self._pipeline is None:
+            raise ValueError("Retier is closed")
+        return self._pipeline
+
     def _describe(self) -> List[Tuple[str, Any]]:
         return [("customers", F.tier_book_customer_count(self._book())),
-                ("current", self._pipeline._runs == self._run)]
+                ("current", self._owner()._runs == self._run)]
 
     def _check(self) -> None:
-        if self._pipeline._runs != self._run:
+        if self._owner()._runs != self._run:
             raise _ffi.TierError(_ffi.ESTATE, "TIER_ESTATE", "the pipeline ran again: take a new retier()")
 
     def _book(self) -> Any:
-        return F.tier_pipeline_book(self._pipeline._p)
+        return F.tier_pipeline_book(self._owner()._p)
 
     def _savepoint_book(self) -> Any:
         self._check()

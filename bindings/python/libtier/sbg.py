@@ -13,6 +13,7 @@ Several cohorts: ``SBG([cohort1, cohort2])`` (lists of counts, lengths may diffe
 ``SBG.from_customers(renewals, churned)``. Known parameters: ``SBG.from_params(alpha, beta)``.
 """
 
+import math
 from ctypes import byref, c_double, c_size_t, cast
 from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
@@ -160,6 +161,17 @@ class SBG(Handle):
         """[(t, survivors per 1,000, retention rate or None)] for t = 0..periods."""
         return [(t, 1000.0 * self.survival(t), self.retention(t) if t else None)
                 for t in range(int(periods) + 1)]
+
+    def _describe(self) -> List[Tuple[str, Any]]:
+        try:
+            facts: List[Tuple[str, Any]] = [("alpha", "%.4g" % self.alpha),
+                                            ("beta", "%.4g" % self.beta)]
+        except _ffi.TierError:
+            return [("state", "unfitted")]
+        if not math.isnan(self.log_likelihood):
+            facts += [("log_likelihood", "%.6g" % self.log_likelihood),
+                      ("converged", self.converged)]
+        return facts
 
     def __repr__(self) -> str:
         if self.closed:
