@@ -160,7 +160,8 @@ class Retier(Savepoints, Described):
         if rc == _ffi.ENOTFOUND:
             return None
         if rc != _ffi.OK:
-            raise _ffi.TierError(rc, F.tier_status_name(rc).decode(), "entitlement %r" % (key,))
+            raise _ffi.error(rc, "entitlement %r: %s" % (
+                key, _ffi.decode(F.tier_retier_last_error(self._p)) or _ffi.strerror(rc)))
         return _ffi.decode(text.value) if text.value is not None else float(number.value)
 
     def number(self, customer: Customer, column: str) -> float:
