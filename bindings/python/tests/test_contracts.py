@@ -223,6 +223,34 @@ class PipelineTest(unittest.TestCase):
         self.assertIn("sbg.clv|clv.clv = 50701.24231 from sbg.clv, ", p.explain("ACC00003"))
         self.assertIn("sbg.clv|clv.clv = 0.2252849202 from clv.clv, ", p.explain("ACC00027"))
         p.close()
+        if _support.HAVE_PANDAS:
+            self.check_the_same_run_from_dataframes(rows)
+
+    def check_the_same_run_from_dataframes(self, rows):
+        """docs/subscriptions.md's run from pandas gives every customer the pipeline's tier."""
+        import pandas as pd
+        invoices = pd.read_csv(_support.data("b2b_invoices.csv"), parse_dates=["date"])
+        contracts = pd.read_csv(_support.data("b2b_contracts.csv"), parse_dates=["start", "end"])
+        with libtier.Book.from_dataframe(invoices) as book:
+            book.read_attributes_csv(_support.data("b2b_accounts.csv"))
+            book.add_contracts_from_dataframe(contracts)
+            features = ["attr." + a for a in book.attributes()
+                        if a.startswith(("module_", "goal_"))]
+            models = [libtier.RFM(), libtier.CLV(), libtier.Lifecycle(),
+                      libtier.Needs(features=features), libtier.Model.new("subscription"),
+                      libtier.Model.new("sbg", renewals="subscription.renewals",
+                                        churned="subscription.churned",
+                                        margin_column="subscription.period_margin"),
+                      libtier.Model.new("scorecard", preset="b2b-subscriptions")]
+            with libtier.run(book, models, "b2b-subscriptions") as result:
+                df = result.to_dataframe()
+                self.assertEqual({c: r["tier"] for c, r in rows.items()},
+                                 {c: str(t) for c, t in df["tier"].items()})
+                self.assertEqual(df["tier"].value_counts().to_dict(),
+                                 {"C": 1344, "A": 511, "B": 93, "S": 52})
+                self.assertIn("from sbg.clv", result.explain("ACC00003"))
+            for m in models:
+                m.close()
 
 
 if __name__ == "__main__":
