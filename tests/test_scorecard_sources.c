@@ -3,7 +3,7 @@
  * value; docs/scorecard.md): a book holding customers with and without contracts, worked by
  * hand; an alternative the frame lacks is skipped, none there is an error naming the source, bad
  * lists are refused; the explanation names the column used; the b2b-subscriptions preset; out of
- * memory over fit, score and explain. */
+ * memory over fit, score, explain, save and load. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,67 +71,41 @@ static void expect_column(const tier_frame *f, const char *column, const double 
                      want[i]);
 }
 
-/* Fits the card on `f`, scores into it and checks the score and the potential group. */
-static void fit_score_expect(tier_model *m, const tier_book *book, tier_frame *f,
-                             const double *want)
+/* One hand-worked case: the source, whether the frame holds sbg.clv, whether c2 and c4 have the
+ * attribute arr (200, 40), and the scores (= the potential group) of c1..c5. */
+typedef struct alt_case {
+    const char *source;
+    int with_sbg, with_arr;
+    double want[N];
+} alt_case;
+
+/* Values used: c1 500 (sbg), c2 100 (sbg), c3 300 (clv), c4 50 (clv), c5 none. Mid-rank
+ * percentiles among the four: 50 -> 1/8, 100 -> 3/8, 300 -> 5/8, 500 -> 7/8; c5's only factor
+ * is dropped, so it has no score. */
+static const alt_case contractual_under_contract = {
+    "sbg.clv|clv.clv", 1, 0, {87.5, 37.5, 62.5, 12.5, NAN}};
+/* clv.clv first: c1 and c2 take 1 (tied, below 50): 1 -> (0 + 2/2)/4, 50 -> 2.5/4, 300 -> 3.5/4. */
+static const alt_case order_decides = {"clv.clv|sbg.clv", 1, 0, {25, 25, 87.5, 62.5, NAN}};
+/* A book without contracts (no sbg model ran): clv.clv alone, as in the case above. */
+static const alt_case missing_column_skipped = {"sbg.clv|clv.clv", 0, 0, {25, 25, 87.5, 62.5, NAN}};
+/* attr.arr for c2 and c4 (200, 40), clv.clv for the others (c1 1, c3 300): ranks among 1, 40,
+ * 200, 300. */
+static const alt_case attribute_first = {"attr.arr|clv.clv", 0, 1, {12.5, 62.5, 87.5, 37.5, NAN}};
+
+static void test_alternatives_case(void **state)
 {
+    const alt_case *c = *state;
+    tier_book *book = five_customers(TST_ALLOC);
+    tier_frame *f = clv_frame(book, c->with_sbg, 1);
+    tier_model *m = lifetime_card(TST_ALLOC, c->source);
+    if (c->with_arr) {
+        assert_int_equal(tier_book_set_number(book, 1, "arr", 200), TIER_OK);
+        assert_int_equal(tier_book_set_number(book, 3, "arr", 40), TIER_OK);
+    }
     tst_fit(m, book, f);
     tst_score_into(m, book, f);
-    expect_column(f, "sc.score", want);
-    expect_column(f, "sc.potential", want);
-}
-
-static void test_alternatives_take_the_contractual_value_under_contract(void **s)
-{
-    /* Values used: c1 500 (sbg), c2 100 (sbg), c3 300 (clv), c4 50 (clv), c5 none. Mid-rank
-     * percentiles among the four: 50 -> 1/8, 100 -> 3/8, 300 -> 5/8, 500 -> 7/8; c5's only
-     * factor is dropped, so it has no score. */
-    static const double want[N] = {87.5, 37.5, 62.5, 12.5, NAN};
-    tier_book *book = five_customers(TST_ALLOC);
-    tier_frame *f = clv_frame(book, 1, 1);
-    tier_model *m = lifetime_card(TST_ALLOC, "sbg.clv|clv.clv");
-    (void)s;
-    fit_score_expect(m, book, f, want);
-    tst_release(f, m, book);
-}
-
-static void test_the_order_of_the_alternatives_decides(void **s)
-{
-    /* clv.clv first: c1 and c2 take 1 (tied, below 50): 1 -> (0 + 2/2)/4, 50 -> 2.5/4,
-     * 300 -> 3.5/4; c5 has neither. */
-    static const double want[N] = {25, 25, 87.5, 62.5, NAN};
-    tier_book *book = five_customers(TST_ALLOC);
-    tier_frame *f = clv_frame(book, 1, 1);
-    tier_model *m = lifetime_card(TST_ALLOC, "clv.clv|sbg.clv");
-    (void)s;
-    fit_score_expect(m, book, f, want);
-    tst_release(f, m, book);
-}
-
-static void test_an_alternative_the_frame_lacks_is_skipped(void **s)
-{
-    /* A book without contracts (no sbg model ran): clv.clv alone, as in the test above. */
-    static const double want[N] = {25, 25, 87.5, 62.5, NAN};
-    tier_book *book = five_customers(TST_ALLOC);
-    tier_frame *f = clv_frame(book, 0, 1);
-    tier_model *m = lifetime_card(TST_ALLOC, "sbg.clv|clv.clv");
-    (void)s;
-    fit_score_expect(m, book, f, want);
-    tst_release(f, m, book);
-}
-
-static void test_an_attribute_may_be_an_alternative(void **s)
-{
-    /* attr.arr for c2 and c4 (200, 40), clv.clv for the others: c1 1, c3 300; c5 has neither.
-     * Ranks among 1, 40, 200, 300. */
-    static const double want[N] = {12.5, 62.5, 87.5, 37.5, NAN};
-    tier_book *book = five_customers(TST_ALLOC);
-    tier_frame *f = clv_frame(book, 0, 1);
-    tier_model *m = lifetime_card(TST_ALLOC, "attr.arr|clv.clv");
-    (void)s;
-    assert_int_equal(tier_book_set_number(book, 1, "arr", 200), TIER_OK);
-    assert_int_equal(tier_book_set_number(book, 3, "arr", 40), TIER_OK);
-    fit_score_expect(m, book, f, want);
+    expect_column(f, "sc.score", c->want);
+    expect_column(f, "sc.potential", c->want);
     tst_release(f, m, book);
 }
 
@@ -191,17 +165,12 @@ static void test_the_explanation_names_the_column_used(void **s)
     tst_fit(m, book, f);
     tst_score_into(m, book, f);
     assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_model_explain(m, book, f, 0, t), TIER_OK);
-    assert_non_null(strstr(tier_text_data(t),
-                           "factor lifetime_value [potential, weight 100, if missing: drop and "
-                           "re-weight]: sbg.clv|clv.clv = 500 from sbg.clv, percentile rank "
-                           "among 4 fitted values 0.875 -> 87.5 points\n"));
-    tier_text_clear(t);
-    assert_int_equal(tier_model_explain(m, book, f, 2, t), TIER_OK);
-    assert_non_null(strstr(tier_text_data(t), "sbg.clv|clv.clv = 300 from clv.clv, "));
-    tier_text_clear(t);
-    assert_int_equal(tier_model_explain(m, book, f, 4, t), TIER_OK);
-    assert_non_null(strstr(tier_text_data(t), "sbg.clv|clv.clv missing -> dropped, 0 points\n"));
+    tst_expect_explains(m, book, f, 0, t,
+                        "factor lifetime_value [potential, weight 100, if missing: drop and "
+                        "re-weight]: sbg.clv|clv.clv = 500 from sbg.clv, percentile rank among 4 "
+                        "fitted values 0.875 -> 87.5 points\n");
+    tst_expect_explains(m, book, f, 2, t, "sbg.clv|clv.clv = 300 from clv.clv, ");
+    tst_expect_explains(m, book, f, 4, t, "sbg.clv|clv.clv missing -> dropped, 0 points\n");
     tier_text_free(t);
     tst_release(f, m, book);
 }
@@ -237,48 +206,57 @@ static void test_the_subscription_preset_counts_the_lifetime_value_as_potential(
     tst_release(f, m, empty);
 }
 
-static int oom_alternatives(const tier_allocator *alloc, void *ud)
+/* The out-of-memory walk: fit, score, explain, save and load of a card whose source is
+ * alternatives of attributes (the frame holds no column at fit in the walk): contract_clv for
+ * c1 and c2, clv for every customer but c5. */
+static tier_book *five_with_values(const tier_allocator *a)
 {
-    const tier_book *book = ud;
-    tier_model *m = NULL;
-    tier_frame *in = NULL;
-    tier_text *t = NULL;
-    double *v;
-    int rc = tier_scorecard_new(&m, "sc", alloc);
-    if (rc == TIER_OK)
-        rc = tier_scorecard_add_factor(m, "lifetime_value", "sbg.clv|clv.clv", 100,
-                                       TIER_SCORECARD_POTENTIAL, TIER_SCORECARD_NORM_PERCENTILE,
-                                       TIER_SCORECARD_HIGHER_IS_BETTER,
-                                       TIER_SCORECARD_MISSING_REWEIGHT, NULL);
-    if (rc == TIER_OK)
-        rc = tier_frame_new(&in, N, alloc);
-    if (rc == TIER_OK && (rc = tier_frame_add_numbers(in, "sbg.clv", &v)) == TIER_OK)
-        memcpy(v, sbg_clv, sizeof sbg_clv);
-    if (rc == TIER_OK && (rc = tier_frame_add_numbers(in, "clv.clv", &v)) == TIER_OK)
-        memcpy(v, clv_clv, sizeof clv_clv);
-    if (rc == TIER_OK)
-        rc = tier_model_fit(m, book, in);
-    if (rc == TIER_OK && (rc = tier_model_score(m, book, in)) == TIER_OK)
-        assert_true(fabs(tst_numbers(in, "sc.score")[2] - 62.5) < EPS);
-    if (rc == TIER_OK)
-        rc = tier_text_new(&t, alloc);
-    if (rc == TIER_OK)
-        rc = tier_model_explain(m, book, in, 0, t);
-    if (rc == TIER_OK)
-        assert_non_null(strstr(tier_text_data(t), "= 500 from sbg.clv"));
-    tier_text_free(t);
-    tier_frame_free(in);
-    tier_model_free(m);
+    tier_book *book = five_customers(a);
+    size_t i;
+    for (i = 0; i < N; i++) {
+        assert_int_equal(tier_book_set_number(book, i, "contract_clv", sbg_clv[i]), TIER_OK);
+        assert_int_equal(tier_book_set_number(book, i, "clv", clv_clv[i]), TIER_OK);
+    }
+    return book;
+}
+
+static int walk_setup(tier_model *m)
+{
+    return tier_scorecard_add_factor(m, "lifetime_value", "attr.contract_clv|attr.clv", 100,
+                                     TIER_SCORECARD_POTENTIAL, TIER_SCORECARD_NORM_PERCENTILE,
+                                     TIER_SCORECARD_HIGHER_IS_BETTER,
+                                     TIER_SCORECARD_MISSING_REWEIGHT, NULL);
+}
+
+static int walk_more(tier_model *m, const tier_book *book, tier_frame *f, tier_text *t)
+{
+    int rc = tier_model_explain(m, book, f, 0, t);
+    if (rc == TIER_OK) {
+        assert_non_null(strstr(tier_text_data(t), "= 500 from attr.contract_clv"));
+        assert_true(fabs(tst_numbers(f, "sc.score")[2] - 62.5) < EPS);
+    }
     return rc;
 }
 
-TST_MAIN(cmocka_unit_test(test_alternatives_take_the_contractual_value_under_contract),
-         cmocka_unit_test(test_the_order_of_the_alternatives_decides),
-         cmocka_unit_test(test_an_alternative_the_frame_lacks_is_skipped),
-         cmocka_unit_test(test_an_attribute_may_be_an_alternative),
+static const tst_model_walk alternatives_walk = {tier_scorecard_new, "sc", walk_setup, 6,
+                                                 walk_more,          1};
+
+static int oom_alternatives(const tier_allocator *alloc, void *ud)
+{
+    return tst_oom_model_walk(alloc, ud, &alternatives_walk);
+}
+
+TST_MAIN(TST_CASE("test_alternatives_take_the_contractual_value_under_contract",
+                  test_alternatives_case, &contractual_under_contract),
+         TST_CASE("test_the_order_of_the_alternatives_decides", test_alternatives_case,
+                  &order_decides),
+         TST_CASE("test_an_alternative_the_frame_lacks_is_skipped", test_alternatives_case,
+                  &missing_column_skipped),
+         TST_CASE("test_an_attribute_may_be_an_alternative", test_alternatives_case,
+                  &attribute_first),
          cmocka_unit_test(test_no_alternative_there_is_an_error_naming_the_source),
          cmocka_unit_test(test_bad_alternative_lists_are_refused),
          cmocka_unit_test(test_the_explanation_names_the_column_used),
          cmocka_unit_test(test_the_subscription_preset_counts_the_lifetime_value_as_potential),
          TST_OOM_WALK(test_alternatives_survive_every_failed_allocation, oom_alternatives,
-                      five_customers, 3))
+                      five_with_values, 3))
