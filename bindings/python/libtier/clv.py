@@ -10,7 +10,7 @@ from typing import Any, Dict, Optional, Tuple, Union
 from . import _ffi
 from ._ffi import F
 from .dates import from_day, to_day
-from .models import Model, day_property
+from .models import Model, day_property, typed_stats
 
 __all__ = ["CLV", "calibration_and_holdout", "summary_data"]
 
@@ -157,20 +157,8 @@ class CLV(Model):
         evaluations, distinct_rows and no_purchase int; converged bool; calibration_end a
         datetime.date. A figure the library does not know (NaN, e.g. after a load) is None.
         fit_stat() gives the raw float of one."""
-        out: Dict[str, Any] = {}
-        for name in _ffi.CLV_STATS:
-            value = self.fit_stat(which, name)
-            if math.isnan(value):
-                out[name] = None
-            elif name in _FLOAT_STATS:
-                out[name] = value
-            elif name == "converged":
-                out[name] = bool(value)
-            elif name == "calibration_end":
-                out[name] = from_day(int(value))
-            else:
-                out[name] = int(value)
-        return out
+        return typed_stats({name: self.fit_stat(which, name) for name in _ffi.CLV_STATS},
+                           floats=_FLOAT_STATS, dates=("calibration_end",))
 
     def confidence_intervals(self, which: Which = "purchase", level: float = 0.95,
                              log: bool = False) -> Any:

@@ -34,6 +34,27 @@ def value_of(ptr: Any, kind: int) -> Any:
     return _ffi.names(F.tier_value_list_count, F.tier_value_list_item, ptr)
 
 
+def typed_stats(raw: Dict[str, float], floats: Iterable[str] = (),
+                dates: Iterable[str] = ()) -> Dict[str, Any]:
+    """A model's fit figures with their real types: "converged" a bool, the names in `floats` a
+    float, those in `dates` a datetime.date (from a day number), every other an int (counts);
+    None for a figure the library does not know (NaN)."""
+    floats, dates = set(floats), set(dates)
+    out: Dict[str, Any] = {}
+    for name, value in raw.items():
+        if math.isnan(value):
+            out[name] = None
+        elif name in floats:
+            out[name] = value
+        elif name == "converged":
+            out[name] = bool(value)
+        elif name in dates:
+            out[name] = from_day(int(value))
+        else:
+            out[name] = int(value)
+    return out
+
+
 def day_property(option: str, doc: str) -> Any:
     """A property over a day-number option: read as a date (None while unset, NaN), set from
     anything libtier.to_day() takes (None unsets it)."""

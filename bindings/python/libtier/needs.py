@@ -6,7 +6,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 from . import _ffi
 from ._ffi import F
-from .models import Model
+from .models import Model, typed_stats
 
 __all__ = ["Needs"]
 
@@ -139,9 +139,13 @@ class Needs(Model):
         F.tier_needs_fit_stat(self._p, key, byref(out))
         return float(out.value)
 
-    def fit_stats(self) -> Dict[str, float]:
-        """Every figure of the fit as {name: float} (fit_stat of each of NEEDS_STATS)."""
-        return {name: self.fit_stat(name) for name in _ffi.NEEDS_STATS}
+    def fit_stats(self) -> Dict[str, Any]:
+        """Every figure of the fit with its real type: converged bool; inertia and silhouette
+        float; k, iterations, fitted, excluded and used_features int; None for a figure the
+        model does not know (NaN: the silhouette when k was given, every figure before a fit).
+        fit_stat() gives the raw float of one."""
+        return typed_stats({name: self.fit_stat(name) for name in _ffi.NEEDS_STATS},
+                           floats=("inertia", "silhouette"))
 
 
 Model._kinds["needs"] = Needs

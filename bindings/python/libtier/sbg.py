@@ -15,7 +15,7 @@ Several cohorts: ``SBG([cohort1, cohort2])`` (lists of counts, lengths may diffe
 
 import math
 from ctypes import byref, c_double, c_size_t, cast
-from typing import Any, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import _ffi
 from ._ffi import F
@@ -122,6 +122,14 @@ class SBG(Handle):
             raise ValueError("unknown statistic %r (one of %s)" % (name, ", ".join(self.stats))) \
                 from None
         return self._get(F.tier_sbg_fit_stat, code)
+
+    def fit_stats(self) -> Dict[str, Any]:
+        """Every figure of the fit with its real type: converged bool; log_likelihood and
+        gradient float; iterations, customers, churned, periods and evaluations int; None for a
+        figure the model does not know (NaN, e.g. with parameters set by from_params)."""
+        from .models import typed_stats
+        return typed_stats({name: self.stat(name) for name in self.stats},
+                           floats=("log_likelihood", "gradient"))
 
     @property
     def log_likelihood(self) -> float:

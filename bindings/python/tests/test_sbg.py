@@ -32,6 +32,15 @@ class SBGTest(unittest.TestCase):
                 self.assertTrue(m.converged)
                 se_a, se_b = m.standard_errors
                 self.assertTrue(0 < se_a < 1 and 0 < se_b < 2)
+                stats = m.fit_stats()  # real types
+                self.assertEqual((stats["converged"], stats["customers"], stats["periods"]),
+                                 (True, 1000, 7))
+                self.assertEqual({k: type(v) for k, v in stats.items()},
+                                 {"log_likelihood": float, "iterations": int, "converged": bool,
+                                  "gradient": float, "customers": int, "churned": int,
+                                  "periods": int, "evaluations": int})
+        with SBG.from_params(1, 2) as m:  # no fit: no figure is known
+            self.assertEqual(set(m.fit_stats().values()), {None})
 
     def test_figures(self):
         m = SBG(HIGH)
