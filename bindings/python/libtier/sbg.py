@@ -87,23 +87,36 @@ class SBG(Handle):
         F.tier_sbg_fit_customers(self._p, r, c, n)
         return self
 
-    def _get(self, fn: Any, *args: Any) -> float:
+    def _get(self, fn: Any, *args: Any, rule: str = "") -> float:
+        """Calls one figure of sbg.h. The library keeps no message for these calls (the handle
+        is const), so a refusal is worded here, with the library's status: TIER_ESTATE when
+        the model is not fitted, TIER_EINVAL with `rule` (what the arguments must be)."""
         out = c_double()
-        fn(self._p, *args, byref(out))
+        try:
+            fn(self._p, *args, byref(out))
+        except _ffi.TierError as exc:
+            if exc.name == "TIER_ESTATE":
+                raise _ffi.error(exc.code, "the sBG model is not fitted: fit it on survivor "
+                                 "counts or customers, or set alpha and beta "
+                                 "(SBG.from_params)") from None
+            if exc.name == "TIER_EINVAL" and rule:
+                raise _ffi.error(exc.code, "%s, not %s" % (rule, ", ".join(
+                    "%r" % (a,) for a in args))) from None
+            raise
         return float(out.value)
 
     @property
     def alpha(self) -> float:
         """The fitted (or set) shape parameter alpha of the beta mixing distribution."""
         a = c_double()
-        F.tier_sbg_params(self._p, byref(a), None)
+        self._get(lambda p, *rest: F.tier_sbg_params(p, byref(a), None))
         return float(a.value)
 
     @property
     def beta(self) -> float:
         """The fitted (or set) shape parameter beta of the beta mixing distribution."""
         b = c_double()
-        F.tier_sbg_params(self._p, None, byref(b))
+        self._get(lambda p, *rest: F.tier_sbg_params(p, None, byref(b)))
         return float(b.value)
 
     @property
@@ -143,27 +156,35 @@ class SBG(Handle):
 
     def survival(self, t: float) -> float:
         """S(t): the share of a cohort still customers after t renewals (t whole, >= 0)."""
-        return self._get(F.tier_sbg_survival, float(t))
+        return self._get(F.tier_sbg_survival, float(t),
+                         rule="t must be a whole number from 0 to 100000")
 
     def retention(self, t: float) -> float:
         """r(t): the share of customers in period t that renew at its end (t >= 1)."""
-        return self._get(F.tier_sbg_retention, float(t))
+        return self._get(F.tier_sbg_retention, float(t),
+                         rule="t must be a whole number from 1 to 100000")
 
     def renewal_probability(self, renewals: float) -> float:
         """The probability that a customer with `renewals` renewals renews at its next decision."""
-        return self._get(F.tier_sbg_renewal_probability, float(renewals))
+        return self._get(F.tier_sbg_renewal_probability, float(renewals),
+                         rule="renewals must be a finite number >= 0")
 
     def residual_lifetime(self, renewals: float) -> float:
         """Expected further renewals of such a customer (inf when alpha <= 1)."""
-        return self._get(F.tier_sbg_residual_lifetime, float(renewals))
+        return self._get(F.tier_sbg_residual_lifetime, float(renewals),
+                         rule="renewals must be a finite number >= 0")
 
     def derl(self, renewals: float, discount_rate: float = 0.1) -> float:
         """Discounted expected residual lifetime in periods (next renewal undiscounted)."""
-        return self._get(F.tier_sbg_derl, float(renewals), float(discount_rate))
+        return self._get(F.tier_sbg_derl, float(renewals), float(discount_rate),
+                         rule="renewals must be a finite number >= 0 and the discount rate "
+                         "above 0 and finite")
 
     def clv(self, renewals: float, margin: float, discount_rate: float = 0.1) -> float:
         """Contractual CLV: DERL x the recurring margin per period."""
-        return self._get(F.tier_sbg_clv, float(renewals), float(discount_rate), float(margin))
+        return self._get(F.tier_sbg_clv, float(renewals), float(discount_rate), float(margin),
+                         rule="renewals must be a finite number >= 0, the discount rate above 0 "
+                         "and finite, the margin finite and >= 0")
 
     def projection(self, periods: int) -> List[Tuple[int, float, Optional[float]]]:
         """[(t, survivors per 1,000, retention rate or None)] for t = 0..periods."""
