@@ -19,7 +19,7 @@ field() {
 
 check "b2b-subscriptions runs" expect_exit 0 "$tier" run "${b2b[@]}" --policy b2b-subscriptions --out "$work/s.csv"
 check "columns" test "$(head -1 "$work/s.csv")" = \
-    "customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,value_class,p_alive,expected_purchases,clv,stage,onboarding,value_score,grade,need_segment,mrr,arr,tenure_months,renewals,mrr_change,days_to_end,movement,p_renew,derl,contract_clv,flags,ent.sla_hours,ent.discount_max,ent.credit_days,ent.visits_per_year,ent.coverage,ent.events,reason"
+    "customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,value_class,p_alive,expected_purchases,clv,stage,onboarding,need_segment,mrr,arr,tenure_months,renewals,mrr_change,days_to_end,movement,p_renew,derl,contract_clv,value_score,grade,flags,ent.sla_hours,ent.discount_max,ent.credit_days,ent.visits_per_year,ent.coverage,ent.events,reason"
 check "every account" test "$(($(wc -l <"$work/s.csv") - 1))" -eq 2000
 # ACC00003: monthly core 169.41 renewed three times, now plus at 506.81 from 2025-05-12.
 check "a subscription customer's MRR" test "$(field "$work/s.csv" ACC00003 mrr)" = 506.81
@@ -39,6 +39,11 @@ check "a first-term customer up for renewal" test "$(field "$work/s.csv" ACC0007
 check "explain shows the contracts" expect_exit 0 "$tier" explain --customer ACC00003 "${b2b[@]}" --policy b2b-subscriptions
 check "explain: MRR line" grep -q 'MRR 506.81 (ARR 6081.72) as of 2025-07-01 from 1 active contract; 37 months since the first contract (2022-05-13); 3 renewals' "$work/out"
 check "explain: the sBG figures" grep -q 'Renews at its next decision with p = (beta + n) / (alpha + beta + n) = 0.9478' "$work/out"
+# The scorecard's potential value counts the lifetime value that applies: the contractual CLV
+# (sbg.clv) under contract, the non-contractual one (clv.clv) without.
+check "explain: the card's lifetime value under contract" grep -q 'factor lifetime_value \[potential, weight 10, if missing: drop and re-weight\]: sbg.clv|clv.clv = 50701.24231 from sbg.clv, ' "$work/out"
+check "explain without a contract" expect_exit 0 "$tier" explain --customer ACC00027 "${b2b[@]}" --policy b2b-subscriptions
+check "explain: the card's lifetime value without a contract" grep -q 'factor lifetime_value \[potential, weight 10, if missing: drop and re-weight\]: sbg.clv|clv.clv = 0.2252849202 from clv.clv, ' "$work/out"
 
 # The subscription model in a list of its own, with any policy.
 check "--models with subscription" expect_exit 0 "$tier" run --input "$data/b2b_invoices.csv" --contracts "$data/b2b_contracts.csv" --models rfm,subscription --out "$work/d.csv"

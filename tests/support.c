@@ -499,6 +499,18 @@ void tst_expect_parts(const char *text, const char *const *parts, size_t n)
             fail_msg("no \"%s\" in:\n%s", parts[i], text);
 }
 
+void tst_expect_explains(const tier_model *m, const tier_book *book, const tier_frame *f,
+                         size_t row, tier_text *t, const char *want)
+{
+    int rc;
+    tier_text_clear(t);
+    rc = tier_model_explain(m, book, f, row, t);
+    if (rc != TIER_OK)
+        fail_msg("explaining row %lu: status %d (%s)", (unsigned long)row, rc,
+                 tier_model_last_error(m));
+    tst_expect_parts(tier_text_data(t), &want, 1);
+}
+
 /* ---- models ------------------------------------------------------------------------------ */
 
 void tst_expect_set_numbers(tier_model *m, const tst_number_option *cases, size_t n)

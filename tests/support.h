@@ -299,6 +299,11 @@ void tst_expect_numbers(const tier_frame *f, const tier_book *book, const char *
  * and showing the text. */
 void tst_expect_parts(const char *text, const char *const *parts, size_t n);
 
+/* Explains customer `row` of frame `f` with model `m` into `t` (cleared first) and fails the test
+ * unless the explanation succeeds and holds `want`. */
+void tst_expect_explains(const tier_model *m, const tier_book *book, const tier_frame *f,
+                         size_t row, tier_text *t, const char *want);
+
 /* ---- models ------------------------------------------------------------------------------ */
 
 /* One number option set and the status it must give. */

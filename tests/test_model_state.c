@@ -190,8 +190,9 @@ static void test_scorecard_preset_makes_the_b2b_card_by_kind_and_option(void **s
     assert_int_equal(tier_model_get_option(m, "preset", t), TIER_OK);
     assert_string_equal(tier_text_data(t), "none");
     assert_int_equal(tier_model_set_option(m, "preset", "b2c"), TIER_EINVAL);
-    assert_string_equal(tier_model_last_error(m), "model \"scorecard\": option \"preset\": must "
-                                                  "be \"none\" or \"b2b\", not \"b2c\"");
+    assert_string_equal(tier_model_last_error(m),
+                        "model \"scorecard\": option \"preset\": must be \"none\", \"b2b\" or "
+                        "\"b2b-subscriptions\", not \"b2c\"");
     assert_int_equal(tier_scorecard_factor_count(m), 0);
     assert_int_equal(tier_model_set_option(m, "preset", "b2b"), TIER_OK);
     assert_int_equal(tier_scorecard_factor_count(m), 8);

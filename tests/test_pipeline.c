@@ -1045,7 +1045,17 @@ static const char contract_rows[] = "customer_id,plan,start,end,amount,period,st
                                     "a,pro,2024-01-01,2025-01-01,1440,yearly,active\n"
                                     "c,basic,2024-02-01,,30,monthly,active\n";
 
-/* A scores run of rfm and subscription over the invoices and the contracts files. */
+/* The attributes the b2b cards read, for a, b and c. */
+static const char contract_accounts[] =
+    "account_id,contract_arr,gross_margin,employees,modules_used,growth_rate,years_cooperation,"
+    "referrals,defaults,support_tickets,payment_score,arrears_days\n"
+    "a,1440,0.4,50,3,0.1,2,1,0,3,90,0\nb,,0.2,10,1,-0.1,1,0,0,1,80,0\n"
+    "c,360,0.3,20,2,0.3,1,0,0,0,70,0\n";
+
+/* A scores run over the invoices, accounts and contracts files (paths[0..2]) of rfm,
+ * subscription, sbg (fitted on the published "high end" cohort, scoring each customer's
+ * renewals) and the b2b-subscriptions card, whose potential value reads sbg.clv|clv.clv (no clv
+ * model here: sbg.clv alone); with paths[2] NULL, rfm and subscription only. */
 static int contracts_run(const tier_allocator *a, void *ud)
 {
     const char *const *paths = ud;
@@ -1055,9 +1065,26 @@ static int contracts_run(const tier_allocator *a, void *ud)
     memset(&out, 0, sizeof out);
     if (rc)
         return rc;
+    if (paths[2] &&
+        ((rc = tier_pipeline_set(p, "accounts", paths[2])) != 0 ||
+         (rc = tier_pipeline_set(p, "models", "rfm,subscription,sbg,scorecard")) != 0 ||
+         (rc = tier_pipeline_set_model_option(p, "sbg", "renewals", "subscription.renewals")) !=
+             0 ||
+         (rc = tier_pipeline_set_model_option(p, "sbg", "survivors",
+                                              "1000 869 743 653 593 551 517 491")) != 0 ||
+         (rc = tier_pipeline_set_model_option(p, "sbg", "margin_column",
+                                              "subscription.period_margin")) != 0 ||
+         (rc = tier_pipeline_set(p, "output_columns",
+                                 "customer_id,mrr=subscription.mrr,p_renew=sbg.p_renew,"
+                                 "clv=sbg.clv,score=scorecard.score,grade=scorecard.grade")) != 0 ||
+         (rc = tier_pipeline_set_model_option(p, "scorecard", "preset", "b2b-subscriptions")) !=
+             0)) {
+        tier_pipeline_free(p);
+        return rc;
+    }
     if ((rc = tier_pipeline_set(p, "input", paths[0])) == 0 &&
         (rc = tier_pipeline_set(p, "contracts", paths[1])) == 0 &&
-        (rc = tier_pipeline_set(p, "models", "rfm,subscription")) == 0 &&
+        (paths[2] || (rc = tier_pipeline_set(p, "models", "rfm,subscription")) == 0) &&
         (rc = tier_pipeline_set(p, "produce", "scores")) == 0 &&
         (rc = tier_pipeline_set(p, "as_of", "2024-07-01")) == 0 &&
         (rc = tier_pipeline_set_output(p, to_sink, &out)) == 0)
@@ -1135,15 +1162,22 @@ static void test_pipeline_reads_contracts(void **state)
 
 static void test_pipeline_with_contracts_fails_cleanly_at_every_allocation(void **state)
 {
-    const char *paths[2];
-    char p0[512], p1[512];
+    const char *paths[3];
+    char p0[512], p1[512], p2[512];
+    long plain;
     (void)state;
     snprintf(p0, sizeof p0, "%s", write_file("invoices.csv", contract_invoices));
     snprintf(p1, sizeof p1, "%s", write_file("contracts.csv", contract_rows));
+    snprintf(p2, sizeof p2, "%s", write_file("contract_accounts.csv", contract_accounts));
     paths[0] = p0;
     paths[1] = p1;
+    paths[2] = NULL;
     assert_int_equal(contracts_run(NULL, (void *)paths), TIER_OK);
-    assert_true(tst_oom_walk(contracts_run, (void *)paths) > 40);
+    assert_true((plain = tst_oom_walk(contracts_run, (void *)paths)) > 40);
+    /* load -> fit -> score of the subscription, sBG and card models with the accounts */
+    paths[2] = p2;
+    assert_int_equal(contracts_run(NULL, (void *)paths), TIER_OK);
+    assert_true(tst_oom_walk(contracts_run, (void *)paths) > plain);
 }
 
 static void test_pipeline_fails_cleanly_at_every_allocation(void **state)

@@ -520,6 +520,18 @@ static void test_sbg_model_fits_on_the_book_renewals(void **state)
     assert_int_equal(tier_book_set_number(book, 4, "renewals", 1.5), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_EINVAL);
     assert_non_null(strstr(tier_model_last_error(m), "customer \"e\""));
+    /* Whole renewals that reach period 1 only fail for that reason, which blames no customer (the
+     * model once reported customer "a"'s renewals as not whole). */
+    for (i = 0; i < TST_COUNT(ren); i++) {
+        double r = i >= 2 && i <= 6 ? 1 : 0; /* a, b and h leave after their first term */
+        assert_int_equal(tier_book_set_number(book, i, "renewals", r), TIER_OK);
+        assert_int_equal(tier_book_set_number(book, i, "churned", r == 0), TIER_OK);
+    }
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_EINVAL);
+    assert_string_equal(tier_model_last_error(m),
+                        "model \"sbg\" (sbg): fit failed: the data reach period 1 only; the model "
+                        "needs at least 2 periods (3 survivor counts) to tell heterogeneity from "
+                        "churn");
     tst_release(NULL, m, book);
 }
 

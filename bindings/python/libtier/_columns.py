@@ -10,6 +10,7 @@ import array
 import ctypes
 import math
 import sys
+from typing import Any, Iterable, List, Optional, Tuple, Union
 
 from . import _ffi
 from .dates import to_day
@@ -20,7 +21,7 @@ except ImportError:  # stdlib-only installs
     np = None  # type: ignore[assignment]
 
 
-def _typecode(size, candidates):
+def _typecode(size: int, candidates: str) -> str:
     for code in candidates:
         if array.array(code).itemsize == size:
             return code
@@ -34,7 +35,8 @@ INT32_TYPECODE = _typecode(4, "ilh")
 class Packed:
     """The arrays of one add_txns call; keeps them alive while C reads them."""
 
-    def __init__(self, n, id_data, id_offsets, days, amounts, margins):
+    def __init__(self, n: int, id_data: Any, id_offsets: Any, days: Any, amounts: Any,
+                 margins: Any) -> None:
         self.n = n
         self.id_data = id_data
         self.id_offsets = id_offsets
@@ -43,22 +45,22 @@ class Packed:
         self.margins = margins
 
     @staticmethod
-    def address(buf):
+    def address(buf: Any) -> Optional[int]:
         """The address of a bytes / array.array / numpy buffer as an int (None for None)."""
         if buf is None:
             return None
         if isinstance(buf, bytes):
             return ctypes.cast(ctypes.c_char_p(buf), ctypes.c_void_p).value
         if isinstance(buf, array.array):
-            return buf.buffer_info()[0]
-        return buf.ctypes.data
+            return int(buf.buffer_info()[0])
+        return int(buf.ctypes.data)
 
 
-def _row_error(code, row, text):
+def _row_error(code: int, row: int, text: str) -> _ffi.TierError:
     return _ffi.error(code, "row %d: %s" % (row, text))
 
 
-def missing(value):
+def missing(value: Any) -> bool:
     """Whether one value stands for "missing": None, a NaN (float or NumPy), pandas NA or NaT."""
     if value is None:
         return True
@@ -68,18 +70,18 @@ def missing(value):
     if name in ("NAType", "NaTType"):
         return True
     if name.startswith("float"):  # numpy floating scalars
-        return value != value
+        return bool(value != value)
     return False
 
 
-def _is_integer(value):
+def _is_integer(value: Any) -> bool:
     """A Python or NumPy integer, not a bool."""
     if isinstance(value, bool) or type(value).__name__ == "bool_":
         return False
     return isinstance(value, int) or type(value).__name__.startswith(("int", "uint"))
 
 
-def id_text(value, row):
+def id_text(value: Any, row: int) -> Union[str, bytes]:
     """A customer id given in row `row` as str or bytes (an integer as its digits); TierError
     TIER_EINVAL when it is missing (None, NaN, pandas NA or NaT) or holds a NUL byte (C would end
     it there, so "X\\0" would be "X"), TypeError when it is anything else (a float, a dict)."""
@@ -90,14 +92,15 @@ def id_text(value, row):
     if not isinstance(value, (str, bytes)):
         raise TypeError("customer ids must be text or integers, not %s (row %d)"
                         % (type(value).__name__, row))
-    if (b"\0" if isinstance(value, bytes) else "\0") in value:
+    if (isinstance(value, bytes) and b"\0" in value) or (isinstance(value, str)
+                                                         and "\0" in value):
         raise _row_error(_ffi.EINVAL, row, "customer id %r contains a NUL byte" % (value,))
     return value
 
 
 # --- NumPy path --------------------------------------------------------------------------------
 
-def _np_missing(a):
+def _np_missing(a: Any) -> Any:
     """Boolean mask of missing entries (None, NaN, NaT, pandas NA) of any array."""
     if a.dtype.kind == "O":
         pd = sys.modules.get("pandas")
@@ -112,17 +115,17 @@ def _np_missing(a):
     return np.zeros(a.shape, dtype=bool)
 
 
-def missing_mask(values):
+def missing_mask(values: Any) -> Any:
     """Boolean NumPy mask of the missing entries (None, NaN, NaT, pd.NA) of a column, whole-array
     where the dtype allows (object columns test each entry)."""
     return _np_missing(_np_column(values))
 
 
-def _np_first(mask):
+def _np_first(mask: Any) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
-def _np_column(values):
+def _np_column(values: Any) -> Any:
     """values as a 1-D array; a list or other sequence of texts becomes an object array, since a
     NumPy text array would drop trailing NUL bytes ("X\\0" would be "X")."""
     a = values if isinstance(values, np.ndarray) else np.asarray(values)
@@ -131,7 +134,7 @@ def _np_column(values):
     return a if a.ndim == 1 else a.reshape(-1)
 
 
-def np_ids(values):
+def np_ids(values: Any) -> Tuple[Any, Any]:
     """(data, offsets) for ids: one uint8 buffer of all UTF-8 ids and n+1 size_t offsets."""
     a = _np_column(values)
     n = a.shape[0]
@@ -172,7 +175,7 @@ def np_ids(values):
     return data, offsets
 
 
-def _np_int_ids(a):
+def _np_int_ids(a: Any) -> Tuple[Any, Any]:
     """(data, offsets) of integer ids as their decimal digits, by whole-array arithmetic (a
     NumPy text conversion costs ~1 s per million)."""
     n = a.shape[0]
@@ -206,7 +209,7 @@ def _np_int_ids(a):
     return data, offsets
 
 
-def _np_text_ids(a):
+def _np_text_ids(a: Any) -> Optional[Tuple[Any, Any]]:
     """(data, offsets) of an object column of str ids by whole-string operations (one join,
     one encode), or None when it holds anything else or a NUL byte (the checked path then
     names the row)."""
@@ -228,7 +231,7 @@ def _np_text_ids(a):
     return data, offsets
 
 
-def _np_days_from_ymd(y, m, d):
+def _np_days_from_ymd(y: Any, m: Any, d: Any) -> Tuple[Any, Any]:
     """Vectorized days-from-civil (proleptic Gregorian) with validation mask."""
     leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
     month_len = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
@@ -244,7 +247,7 @@ def _np_days_from_ymd(y, m, d):
     return era * 146097 + doe - 719468, ok
 
 
-def _np_days_from_int(v):
+def _np_days_from_int(v: Any) -> Any:
     v = v.astype(np.int64)
     days, ok = _np_days_from_ymd(v // 10000, v // 100 % 100, v % 100)
     ok &= v >= 0
@@ -254,7 +257,7 @@ def _np_days_from_int(v):
     return days
 
 
-def _np_days_from_text(a):
+def _np_days_from_text(a: Any) -> Any:
     enc = a if a.dtype.kind == "S" else np.char.encode(a, "ascii", "replace")
     enc = np.char.strip(enc)
     lens = np.char.str_len(enc)
@@ -272,7 +275,7 @@ def _np_days_from_text(a):
         row = _np_first(~(iso | compact))
         raise _row_error(_ffi.EPARSE, row, "not a date: %r" % (a[row],))
 
-    def num(cols):
+    def num(cols: List[int]) -> Any:
         out = np.zeros(a.shape[0], dtype=np.int64)
         for c in cols:
             out = out * 10 + val[:, c]
@@ -288,7 +291,7 @@ def _np_days_from_text(a):
     return days
 
 
-def _wall_clock(value):
+def _wall_clock(value: Any) -> Any:
     """A timezone-aware timestamp as its own wall-clock time (its date where it happened), the
     zone dropped; anything else unchanged."""
     if getattr(value, "tzinfo", None) is not None:
@@ -296,7 +299,7 @@ def _wall_clock(value):
     return value
 
 
-def np_days(values):
+def np_days(values: Any) -> Any:
     """int32 day numbers from datetime64, date objects, ISO/YYYYMMDD text or YYYYMMDD ints.
     Timezone-aware timestamps count by their own calendar date (2024-01-01 23:30-05:00 is
     2024-01-01, not the UTC 2024-01-02)."""
@@ -334,7 +337,8 @@ def np_days(values):
     return np.ascontiguousarray(days.astype(np.int32))
 
 
-def np_doubles(values):
+def np_doubles(values: Any) -> Any:
+    """float64 values of a column as a contiguous NumPy array (a missing entry is NaN)."""
     a = np.asarray(values)
     if a.dtype.kind == "O":
         a = np.where(_np_missing(a), np.nan, a)
@@ -343,8 +347,9 @@ def np_doubles(values):
 
 # --- stdlib path --------------------------------------------------------------------------------
 
-def py_ids(values):
-    parts = []
+def py_ids(values: Iterable[Any]) -> Tuple[bytes, "array.array[int]"]:
+    """(data, offsets) of ids without NumPy: the UTF-8 ids joined and their n+1 offsets."""
+    parts: List[bytes] = []
     offsets = array.array(_SIZE_T, [0])
     total = 0
     for row, v in enumerate(values):
@@ -356,7 +361,8 @@ def py_ids(values):
     return b"".join(parts) or b"\0", offsets
 
 
-def py_days(values):
+def py_days(values: Iterable[Any]) -> "array.array[int]":
+    """int32 day numbers of a column without NumPy (an error names the row)."""
     out = array.array(INT32_TYPECODE)
     for row, v in enumerate(values):
         if missing(v):
@@ -368,20 +374,21 @@ def py_days(values):
     return out
 
 
-def py_doubles(values):
+def py_doubles(values: Iterable[Any]) -> "array.array[float]":
+    """float64 values of a column without NumPy (None is NaN)."""
     return array.array("d", (math.nan if v is None else float(v) for v in values))
 
 
 # --- entry point ------------------------------------------------------------------------------
 
-def _length(values):
+def _length(values: Any) -> Optional[int]:
     try:
         return len(values)
     except TypeError:
         return None
 
 
-def pack(ids, dates, amounts, margins=None, days=None):
+def pack(ids: Any, dates: Any, amounts: Any, margins: Any = None, days: Any = None) -> Packed:
     """Packs the columns of one add_txns call. `days` (day numbers) may replace `dates`."""
     use_np = np is not None
     cols = [ids, dates if days is None else days, amounts] + ([margins] if margins is not None
@@ -392,6 +399,11 @@ def pack(ids, dates, amounts, margins=None, days=None):
         empty = array.array("d")
         return Packed(0, b"\0", array.array(_SIZE_T, [0]), array.array(INT32_TYPECODE), empty,
                       empty if margins is not None else None)
+    id_data: Any
+    id_offsets: Any
+    day_arr: Any
+    amt: Any
+    mar: Any
     if use_np:
         id_data, id_offsets = np_ids(ids)
         n = id_offsets.shape[0] - 1

@@ -9,9 +9,11 @@ the names defined here.
 
 import ctypes
 import ctypes.util
+import importlib
 import os
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional,
+                    Union, overload)
 from ctypes import (CFUNCTYPE, POINTER, Structure, byref, c_char_p, c_double, c_int, c_int32,
                     c_int64, c_size_t, c_uint, c_uint32, c_uint64, c_void_p)
 
@@ -180,7 +182,7 @@ class _Opaque(Structure):
     _fields_: "list[tuple[str, Any]]" = []
 
 
-def _opaque(name):
+def _opaque(name: str) -> Any:
     return POINTER(type(name, (_Opaque,), {"_fields_": []}))
 
 
@@ -233,20 +235,20 @@ class Io(Structure):
 
 # Callback types of model.h. Strings handed back to C are returned as c_void_p so that Python
 # keeps ownership of the bytes (a c_char_p result would point into a temporary).
-model_output_count_cb = CFUNCTYPE(c_size_t, c_void_p)
-model_output_info_cb = CFUNCTYPE(c_int, c_void_p, c_size_t, POINTER(c_void_p), POINTER(c_int))
-model_fit_cb = CFUNCTYPE(c_int, c_void_p, book_p, frame_p)
-model_score_cb = CFUNCTYPE(c_int, c_void_p, book_p, frame_p)
-model_explain_cb = CFUNCTYPE(c_int, c_void_p, book_p, frame_p, c_size_t, text_p)
-model_destroy_cb = CFUNCTYPE(None, c_void_p)
-model_last_error_cb = CFUNCTYPE(c_void_p, c_void_p)
+model_output_count_cb: Any = CFUNCTYPE(c_size_t, c_void_p)
+model_output_info_cb: Any = CFUNCTYPE(c_int, c_void_p, c_size_t, POINTER(c_void_p), POINTER(c_int))
+model_fit_cb: Any = CFUNCTYPE(c_int, c_void_p, book_p, frame_p)
+model_score_cb: Any = CFUNCTYPE(c_int, c_void_p, book_p, frame_p)
+model_explain_cb: Any = CFUNCTYPE(c_int, c_void_p, book_p, frame_p, c_size_t, text_p)
+model_destroy_cb: Any = CFUNCTYPE(None, c_void_p)
+model_last_error_cb: Any = CFUNCTYPE(c_void_p, c_void_p)
 # Version 2: options, saved state.
-model_set_option_cb = CFUNCTYPE(c_int, c_void_p, c_char_p, value_p)
-model_get_option_cb = CFUNCTYPE(c_int, c_void_p, c_char_p, value_p)
-model_save_cb = CFUNCTYPE(c_int, c_void_p, writer_p)
-model_load_cb = CFUNCTYPE(c_int, c_void_p, reader_p)
-model_is_fitted_cb = CFUNCTYPE(c_int, c_void_p)
-model_factory_cb = CFUNCTYPE(c_int, POINTER(model_p), c_char_p, c_void_p, c_void_p)
+model_set_option_cb: Any = CFUNCTYPE(c_int, c_void_p, c_char_p, value_p)
+model_get_option_cb: Any = CFUNCTYPE(c_int, c_void_p, c_char_p, value_p)
+model_save_cb: Any = CFUNCTYPE(c_int, c_void_p, writer_p)
+model_load_cb: Any = CFUNCTYPE(c_int, c_void_p, reader_p)
+model_is_fitted_cb: Any = CFUNCTYPE(c_int, c_void_p)
+model_factory_cb: Any = CFUNCTYPE(c_int, POINTER(model_p), c_char_p, c_void_p, c_void_p)
 
 
 class ModelOutput(Structure):
@@ -288,8 +290,8 @@ class ModelVtable(Structure):
     ]
 
 
-progress_cb = CFUNCTYPE(c_int, c_void_p, c_uint64, c_uint64)
-write_cb = CFUNCTYPE(c_int, c_void_p, POINTER(ctypes.c_char), c_size_t)
+progress_cb: Any = CFUNCTYPE(c_int, c_void_p, c_uint64, c_uint64)
+write_cb: Any = CFUNCTYPE(c_int, c_void_p, POINTER(ctypes.c_char), c_size_t)
 
 # history.h
 class HistoryEntry(Structure):
@@ -309,10 +311,10 @@ LEDGER_CSV, LEDGER_JSON = 1, 2
 LEDGER_FORMATS = {"csv": LEDGER_CSV, "json": LEDGER_JSON}
 
 # pipeline.h
-pipeline_progress_cb = CFUNCTYPE(c_int, c_void_p, c_int, c_uint64, c_uint64)
-task_cb = CFUNCTYPE(None, c_void_p)
-executor_start_cb = CFUNCTYPE(c_int, c_void_p, task_cb, c_void_p, POINTER(c_void_p))
-executor_wait_cb = CFUNCTYPE(None, c_void_p, c_void_p)
+pipeline_progress_cb: Any = CFUNCTYPE(c_int, c_void_p, c_int, c_uint64, c_uint64)
+task_cb: Any = CFUNCTYPE(None, c_void_p)
+executor_start_cb: Any = CFUNCTYPE(c_int, c_void_p, task_cb, c_void_p, POINTER(c_void_p))
+executor_wait_cb: Any = CFUNCTYPE(None, c_void_p, c_void_p)
 
 
 class Executor(Structure):
@@ -327,17 +329,17 @@ class Executor(Structure):
 
 # --- finding and loading the library ---------------------------------------------------------
 
-def _configured():
+def _configured() -> Optional[str]:
     """The library path `cmake --install` wrote into libtier/_config.py (None without one)."""
     try:
-        from . import _config
+        _config = importlib.import_module(__name__.rsplit(".", 1)[0] + "._config")
     except ImportError:
         return None
     path = getattr(_config, "LIBRARY", None)
     return path if isinstance(path, str) and path else None
 
 
-def _candidates():
+def _candidates() -> Iterator[str]:
     """Where the library is looked for when LIBTIER_PATH is not set, in order: the installed
     path of _config.py, the system loader (libtier.so.MAJOR, then ctypes.util.find_library),
     then LIBTIER_BUILD_DIR/libtier.so.MAJOR."""
@@ -353,14 +355,14 @@ def _candidates():
         yield os.path.join(build, "libtier.so.%d" % ABI_MAJOR)
 
 
-def _load():
+def _load() -> ctypes.CDLL:
     path = os.environ.get("LIBTIER_PATH")
     if path:  # it wins: a wrong one is an error, never a silent fall back to another library
         try:
             return ctypes.CDLL(path)
         except OSError as exc:
             raise ImportError("libtier: cannot load LIBTIER_PATH=%s (%s)" % (path, exc)) from None
-    tried = []
+    tried: List[str] = []
     for cand in _candidates():
         try:
             return ctypes.CDLL(cand)
@@ -388,50 +390,53 @@ if version_number // 10000 != ABI_MAJOR:
 _tls = threading.local()
 
 
-def park_exception(exc):
+def park_exception(exc: BaseException) -> None:
     """Keeps an exception raised inside a callback until the C call returns (see _make_check)."""
     _tls.pending = exc
 
 
-def take_exception():
-    exc = getattr(_tls, "pending", None)
+def take_exception() -> Optional[BaseException]:
+    """The exception a callback kept (park_exception), cleared; None when there is none."""
+    exc: Optional[BaseException] = getattr(_tls, "pending", None)
     _tls.pending = None
     return exc
 
 
-def status_name(code):
+def status_name(code: int) -> str:
+    """The stable name of a status code ("TIER_EPARSE")."""
     fn = getattr(F, "tier_status_name", None)
     if fn is not None and not isinstance(fn, _Missing):
-        return fn(code).decode("utf-8", "replace")
+        return str(fn(code).decode("utf-8", "replace"))
     return _STATUS_NAMES.get(code, "TIER_%d" % code)
 
 
-def strerror(code):
+def strerror(code: int) -> str:
+    """The library's text for a status code."""
     fn = getattr(F, "tier_strerror", None)
     if fn is not None and not isinstance(fn, _Missing):
-        return fn(code).decode("utf-8", "replace")
+        return str(fn(code).decode("utf-8", "replace"))
     return "status %d" % code
 
 
-def error(code, message=None):
+def error(code: int, message: Optional[str] = None) -> "TierError":
     """A TierError for `code` with `message`, or the status text when there is none."""
     if not message:
         message = strerror(code)
     return TierError(code, status_name(code), message)
 
 
-def _make_check(handle, last_error):
+def _make_check(handle: Any, last_error: Any) -> Callable[[int, Any, Any], int]:
     """The errcheck for a status-returning function; `handle` is the argument index whose
     last error explains a failure, or a callable (args -> message), or None."""
 
-    def check(result, func, args):
+    def check(result: int, func: Any, args: Any) -> int:
         pending = take_exception()
         if pending is not None:
             # A callback raised: C saw TIER_EUSER; the original exception is the real story.
             raise pending
         if result >= 0:
             return result
-        message = ""
+        message: Optional[str] = ""
         if callable(handle):
             message = handle(args)
         elif handle is not None and last_error is not None:
@@ -444,10 +449,10 @@ def _make_check(handle, last_error):
 class _Missing:
     """Stands for a function the loaded library does not export (an older minor version)."""
 
-    def __init__(self, name):
+    def __init__(self, name: str) -> None:
         self.__name__ = name
 
-    def __call__(self, *args):
+    def __call__(self, *args: Any) -> Any:
         raise NotImplementedError("%s is not exported by the loaded libtier %s"
                                   % (self.__name__, version()))
 
@@ -478,7 +483,8 @@ class _Functions:
 F = _Functions()
 
 
-def declare(name, restype, argtypes, handle=None, check=True):
+def declare(name: str, restype: Any, argtypes: List[Any], handle: Any = None,
+            check: bool = True) -> None:
     """Declares one C function on `F`.
 
     `check` True means the function returns 0 or a negative status and gets an errcheck that
@@ -904,16 +910,16 @@ declare("tier_sbg_clv", c_int, [sbg_p, c_double, c_double, c_double, double_p])
 
 # --- small shared helpers ---------------------------------------------------------------------
 
-def version():
+def version() -> str:
     """The loaded library's version text, e.g. "0.1.0"."""
     raw = F.tier_version_string() if not isinstance(F.tier_version_string, _Missing) else None
     if raw:
-        return raw.decode("ascii", "replace")
+        return str(raw.decode("ascii", "replace"))
     return "%d.%d.%d" % (version_number // 10000, version_number // 100 % 100,
                          version_number % 100)
 
 
-def text_value(text):
+def text_value(text: Any) -> str:
     """The contents of a tier_text as str (NULL or empty -> "")."""
     if not text:
         return ""
@@ -926,26 +932,28 @@ def text_value(text):
 class Text:
     """A scratch tier_text owned by Python (used for reports, descriptions, saved state)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.ptr = text_p()
         F.tier_text_new(byref(self.ptr), None)
 
-    def value(self):
+    def value(self) -> str:
+        """The text's contents."""
         return text_value(self.ptr)
 
-    def close(self):
+    def close(self) -> None:
+        """Frees the C text (again is a no-op)."""
         if self.ptr:
             F.tier_text_free(self.ptr)
             self.ptr = text_p()
 
-    def __enter__(self):
+    def __enter__(self) -> "Text":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def encode(value, what="text"):
+def encode(value: Union[str, bytes], what: str = "text") -> bytes:
     """str -> UTF-8 bytes (bytes pass through). A NUL byte is refused (TierError TIER_EINVAL):
     C would end the text there, so "X\\0" would silently be "X"."""
     if isinstance(value, str):
@@ -960,7 +968,7 @@ def encode(value, what="text"):
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 
 
-def int64(value, what="value"):
+def int64(value: Any, what: str = "value") -> int:
     """An integer for an int64_t argument: TierError TIER_ERANGE outside its range (ctypes would
     wrap 2**64 + 100 to 100), TIER_EINVAL for a missing value (None, NaN, NaT, pandas NA),
     TypeError for what is not an integer (a bool, a float with a fraction, a text)."""
@@ -979,23 +987,32 @@ def int64(value, what="value"):
     return number
 
 
-def encode_list(value, what="list"):
+def encode_list(value: Union[str, bytes, Iterable[str]], what: str = "list") -> bytes:
     """A list of str, or one comma-separated text, as comma-separated UTF-8 bytes."""
     if not isinstance(value, (str, bytes)):
         value = ",".join(value)
     return encode(value, what)
 
 
-def encode_name(name):
+def encode_name(name: Union[str, bytes, None]) -> Optional[bytes]:
     """A model's or object's name for C: UTF-8 bytes, or None (NULL: the library's default)."""
     return None if name is None else encode(name, "name")
 
 
-def decode(raw):
+@overload
+def decode(raw: bytes) -> str: ...
+@overload
+def decode(raw: None) -> None: ...
+@overload
+def decode(raw: Optional[bytes]) -> Optional[str]: ...
+
+
+def decode(raw: Optional[bytes]) -> Optional[str]:
+    """UTF-8 bytes from C as str (None stays None)."""
     return raw.decode("utf-8", "replace") if raw is not None else None
 
 
-def operator(op):
+def operator(op: str) -> int:
     """The tier_op of a comparison written "<", "<=", "==", "!=", ">=" or ">"."""
     try:
         return OPS[op]
@@ -1003,12 +1020,13 @@ def operator(op):
         raise ValueError("unknown operator %r (use %s)" % (op, ", ".join(OPS))) from None
 
 
-def names(count, name, *args):
+def names(count: Callable[..., int], name: Callable[..., bytes],
+          *args: Any) -> List[str]:
     """The names behind a pair of calls ``count(*args)`` and ``name(*args, i)``, as str."""
     return [decode(name(*args, i)) for i in range(count(*args))]
 
 
-def index_of(key, names_of):
+def index_of(key: Union[str, bytes, int], names_of: Callable[[], List[str]]) -> int:
     """`key` as an index: a name (str or bytes) is looked up in the list ``names_of()`` (KeyError
     when absent), anything else is taken as an int."""
     if isinstance(key, (str, bytes)):
@@ -1019,13 +1037,13 @@ def index_of(key, names_of):
     return int(key)
 
 
-def callback(cb_type, fn):
+def callback(cb_type: Any, fn: Callable[..., Any]) -> Any:
     """`fn` as a C callback of the CFUNCTYPE `cb_type`. An exception raised by `fn` is kept and
     raised again once the C call returns (by the error check of the function that called back),
     and C gets TIER_EUSER, which every callback type of the library reads as "stop". The caller
     keeps the returned object alive for as long as C may call it."""
 
-    def trampoline(*args):
+    def trampoline(*args: Any) -> Any:
         try:
             return fn(*args)
         except BaseException as exc:  # re-raised after the C call returns

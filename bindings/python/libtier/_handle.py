@@ -3,9 +3,11 @@
 
 import contextlib
 import weakref
-from typing import Any, Optional
+from typing import Any, Iterator, Optional, TypeVar
 
 from ._display import Described
+
+_H = TypeVar("_H", bound="Handle")
 
 
 class Handle(Described):
@@ -19,12 +21,12 @@ class Handle(Described):
     _ptr: Any = None
     _finalizer: Optional[weakref.finalize] = None
 
-    def _adopt(self, ptr):
+    def _adopt(self, ptr: Any) -> None:
         self._ptr = ptr
         self._finalizer = weakref.finalize(self, type(self)._free, ptr)
 
     @contextlib.contextmanager
-    def _closed_on_error(self):
+    def _closed_on_error(self: _H) -> Iterator[_H]:
         """Closes the object when the block raises: a constructor never leaves a half-configured
         object behind."""
         try:
@@ -34,7 +36,7 @@ class Handle(Described):
             raise
 
     @property
-    def _p(self):
+    def _p(self) -> Any:
         """The live pointer; ValueError once closed."""
         if not self._ptr:
             raise ValueError("%s is closed" % type(self).__name__)
@@ -45,14 +47,14 @@ class Handle(Described):
         """Whether close() has freed the C object."""
         return not self._ptr
 
-    def close(self):
+    def close(self) -> None:
         """Frees the C object now (further use raises ValueError); safe to call twice."""
         if self._finalizer is not None:
             self._finalizer()
         self._ptr = None
 
-    def __enter__(self):
+    def __enter__(self: _H) -> _H:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()

@@ -18,7 +18,7 @@ import re
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 #: Outputs of the built-in models that are whole numbers by definition, by model kind.
-INTEGER_OUTPUTS: Dict[str, frozenset] = {
+INTEGER_OUTPUTS: Dict[str, "frozenset[str]"] = {
     "rfm": frozenset({"r", "f", "tenure", "r_score", "f_score", "m_score"}),
     "clv": frozenset({"x"}),
     "lifecycle": frozenset({"inactive_days", "tenure_days"}),
@@ -52,10 +52,10 @@ def query_names(names: Iterable[str]) -> Dict[str, str]:
     return out
 
 
-def integer_columns(models: Sequence[Any]) -> set:
+def integer_columns(models: Sequence[Any]) -> "set[str]":
     """The full column names ("rfm.r_score") of INTEGER_OUTPUTS for the given models (by each
     model's kind, under its own name)."""
-    cols = set()
+    cols: "set[str]" = set()
     for m in models:
         try:
             kind, name = m.kind, m.name

@@ -7,10 +7,12 @@ import math
 import numbers
 import os
 import warnings
-from typing import Any, List, Optional, Union
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional,
+                    Sequence, Tuple, Union)
 from ctypes import byref, c_char_p, c_double, c_int, c_int32, c_int64, c_size_t
 
 from . import _columns, _ffi
+from ._contracts import BookContracts, CsvContracts
 from ._ffi import F
 from ._handle import Handle
 from .dates import from_day, to_day
@@ -30,36 +32,44 @@ _OPTIONS = {
 _DATE_FORMATS = {"iso": _ffi.DATE_ISO, "yyyymmdd": _ffi.DATE_YYYYMMDD, "auto": _ffi.DATE_AUTO}
 
 
-def _margin(value):
+#: A customer given by its index in the book or by its id.
+Customer = Union[int, str, bytes]
+#: A file name.
+PathLike = Union[str, "os.PathLike[str]"]
+#: A CSV delimiter: one character, "ws", "tab", or its byte value.
+Delimiter = Union[str, int, None]
+
+
+def _margin(value: Optional[float]) -> float:
     return math.nan if value is None else float(value)
 
 
 _ATTRIBUTE_TYPES = {_ffi.ATTR_NUMBER: "number", _ffi.ATTR_TEXT: "text"}
 
 
-def _is_number(value):
+def _is_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, (str, bytes))
 
 
-def _infer_type(values):
+def _infer_type(values: Sequence[Any]) -> str:
     present = [v for v in values if not _columns.missing(v)]
     return "number" if present and all(_is_number(v) for v in present) else "text"
 
 
-def _to_float(value):
+def _to_float(value: Any) -> float:
     if isinstance(value, (str, bytes)):
         raise ValueError("not a number: %r" % (value,))
     return float(value)
 
 
-def _to_text(value):
+def _to_text(value: Any) -> Union[str, bytes]:
     if isinstance(value, (str, bytes)):
         return value
     return str(value)
 
 
-def _iso(value):
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+def _iso(value: Any) -> str:
+    text = str(value.isoformat() if hasattr(value, "isoformat") else value)
     return text[:-9] if text.endswith("T00:00:00") else text
 
 
@@ -77,32 +87,32 @@ class Savepoints:
     As a context manager, ``with book.trying():`` releases the savepoint when the block ends and
     rolls it back when the block raises."""
 
-    def _savepoint_book(self):
+    def _savepoint_book(self) -> Any:
         raise NotImplementedError
 
-    def savepoint(self):
+    def savepoint(self) -> int:
         """Opens a savepoint; returns the number of open savepoints."""
         book = self._savepoint_book()
         F.tier_book_savepoint(book)
-        return F.tier_book_savepoint_depth(book)
+        return int(F.tier_book_savepoint_depth(book))
 
-    def rollback(self):
+    def rollback(self) -> None:
         """Undoes everything since the innermost open savepoint and closes it (TierError
         TIER_ESTATE when none is open)."""
         F.tier_book_rollback(self._savepoint_book())
 
-    def release(self):
+    def release(self) -> None:
         """Keeps the changes since the innermost open savepoint and closes it (an enclosing
         savepoint can still undo them)."""
         F.tier_book_release(self._savepoint_book())
 
     @property
-    def savepoints(self):
+    def savepoints(self) -> int:
         """The number of open savepoints."""
-        return F.tier_book_savepoint_depth(self._savepoint_book())
+        return int(F.tier_book_savepoint_depth(self._savepoint_book()))
 
     @contextlib.contextmanager
-    def trying(self):
+    def trying(self) -> Iterator["Savepoints"]:
         """A savepoint for a ``with`` block: released at its end, rolled back when it raises."""
         self.savepoint()
         try:
@@ -113,7 +123,7 @@ class Savepoints:
         self.release()
 
 
-class Book(Savepoints, Handle):
+class Book(Savepoints, BookContracts, Handle):
     """A customer book: customers (interned ids, in order of first appearance) with their
     transactions and attributes.
 
@@ -123,7 +133,7 @@ class Book(Savepoints, Handle):
 
     _free = staticmethod(F.tier_book_free)
 
-    def __init__(self, keep_transactions=True, ignore_from=None):
+    def __init__(self, keep_transactions: bool = True, ignore_from: Any = None) -> None:
         ptr = _ffi.book_p()
         F.tier_book_new(byref(ptr), None)
         self._adopt(ptr)
@@ -133,13 +143,13 @@ class Book(Savepoints, Handle):
             if ignore_from is not None:
                 self.set_option("ignore_from_day", to_day(ignore_from))
 
-    def _savepoint_book(self):
+    def _savepoint_book(self) -> Any:
         return self._p
 
     # --- options ---------------------------------------------------------------------------
 
     @staticmethod
-    def _option_key(name):
+    def _option_key(name: Union[str, int]) -> int:
         """The tier_book_option of a name (see ``Book.options``) or key: TierError
         TIER_ENOTFOUND for an unknown name."""
         if isinstance(name, int) and not isinstance(name, bool):
@@ -147,22 +157,23 @@ class Book(Savepoints, Handle):
         if name not in _OPTIONS:
             raise _ffi.error(_ffi.ENOTFOUND, "unknown book option %r (options: %s)"
                              % (name, ", ".join(_OPTIONS)))
-        return _OPTIONS[name]
+        return _OPTIONS[str(name)]
 
-    def set_option(self, name, value):
+    def set_option(self, name: Union[str, int], value: int) -> None:
         """Sets an option or limit by name (see ``Book.options``) or by its tier_book_option key."""
-        F.tier_book_set_option(self._p, self._option_key(name), _ffi.int64(value, name))
+        F.tier_book_set_option(self._p, self._option_key(name), _ffi.int64(value, str(name)))
 
-    def get_option(self, name):
+    def get_option(self, name: Union[str, int]) -> int:
         """The value of a book option (name from Book.options, or its key) as an int."""
         out = c_int64()
         F.tier_book_get_option(self._p, self._option_key(name), byref(out))
-        return out.value
+        return int(out.value)
 
     options = tuple(_OPTIONS)
 
-    def _describe(self):
-        facts = [("customers", self.customer_count()), ("transactions", self.txn_count())]
+    def _describe(self) -> List[Tuple[str, Any]]:
+        facts: List[Tuple[str, Any]] = [("customers", self.customer_count()),
+                                        ("transactions", self.txn_count())]
         days = self.day_range()
         if days is not None:
             from .dates import format_day
@@ -196,12 +207,12 @@ class Book(Savepoints, Handle):
                              addr(packed.days), addr(packed.amounts), addr(packed.margins))
         return packed.n
 
-    def add_customer(self, id):
+    def add_customer(self, id: Union[str, bytes]) -> int:
         """Adds a customer without transactions (or finds it); returns its index."""
         raw = _ffi.encode(id, "customer id")
         out = c_size_t()
         F.tier_book_add_customer(self._p, raw, len(raw), byref(out))
-        return out.value
+        return int(out.value)
 
     @classmethod
     def from_dataframe(cls, df: Any, id: Optional[str] = None, date: Optional[str] = None,
@@ -244,18 +255,18 @@ class Book(Savepoints, Handle):
 
     # --- reading ---------------------------------------------------------------------------
 
-    def find(self, id):
+    def find(self, id: Union[str, bytes]) -> Optional[int]:
         """The index of customer `id`, or None."""
         raw = _ffi.encode(id, "customer id")
         out = c_size_t()
         if F.tier_book_find(self._p, raw, len(raw), byref(out)) != 0:
             return None
-        return out.value
+        return int(out.value)
 
-    def __contains__(self, id):
-        return self.find(id) is not None
+    def __contains__(self, id: object) -> bool:
+        return isinstance(id, (str, bytes)) and self.find(id) is not None
 
-    def _index(self, customer):
+    def _index(self, customer: Customer) -> int:
         if isinstance(customer, (str, bytes)):
             idx = self.find(customer)
             if idx is None:
@@ -265,16 +276,16 @@ class Book(Savepoints, Handle):
 
     def customer_count(self) -> int:
         """The number of customers in the book."""
-        return F.tier_book_customer_count(self._p)
+        return int(F.tier_book_customer_count(self._p))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.customer_count()
 
     def txn_count(self) -> int:
         """Stored transactions (0 when the book does not keep them)."""
-        return F.tier_book_txn_count(self._p)
+        return int(F.tier_book_txn_count(self._p))
 
-    def customer_id(self, index):
+    def customer_id(self, index: int) -> str:
         """The id of customer `index` (IndexError when out of range)."""
         n = c_size_t()
         ptr = F.tier_book_customer_id(self._p, int(index), byref(n))
@@ -287,26 +298,26 @@ class Book(Savepoints, Handle):
         DataFrame)."""
         return [self.customer_id(i) for i in range(self.customer_count())]
 
-    def stat(self, customer, name):
+    def stat(self, customer: Customer, name: Union[str, int]) -> float:
         """A per-customer figure: first_purchase, last_purchase (day numbers), purchase_days,
         purchases, refunds, net_amount, net_margin or the book-wide ignored_rows; NaN when none."""
-        key = _ffi.BOOK_STATS.get(name, name)
+        key = _ffi.BOOK_STATS.get(name, name) if isinstance(name, str) else name
         out = c_double()
         F.tier_book_customer_stat(self._p, self._index(customer), key, byref(out))
-        return out.value
+        return float(out.value)
 
-    def stats(self, customer):
+    def stats(self, customer: Customer) -> Dict[str, float]:
         """All figures of one customer as a dict."""
         idx = self._index(customer)
         return {name: self.stat(idx, name) for name in _ffi.BOOK_STATS if name != "ignored_rows"}
 
-    def ignored_rows(self):
+    def ignored_rows(self) -> int:
         """Rows the book ignored (dated on or after its ignore_from day)."""
         out = c_double()
         F.tier_book_customer_stat(self._p, 0, _ffi.BOOK_STATS["ignored_rows"], byref(out))
         return int(out.value)
 
-    def txn(self, t):
+    def txn(self, t: int) -> Tuple[str, Any, float, Optional[float]]:
         """Stored transaction `t` as (customer_id, date, amount, margin or None)."""
         cust, day, amount, margin = c_size_t(), c_int32(), c_double(), c_double()
         F.tier_book_txn(self._p, int(t), byref(cust), byref(day), byref(amount), byref(margin))
@@ -314,27 +325,29 @@ class Book(Savepoints, Handle):
         return (self.customer_id(cust.value), from_day(day.value), amount.value,
                 None if math.isnan(m) else m)
 
-    def txns(self):
+    def txns(self) -> Iterator[Tuple[str, Any, float, Optional[float]]]:
         """Every stored transaction as (customer id, date, amount, margin or None), in stored
         order."""
         for t in range(self.txn_count()):
             yield self.txn(t)
 
-    def day_range(self):
+    def day_range(self) -> Optional[Tuple[int, int]]:
         """(first, last) day numbers of the stored transactions, or None when empty."""
         first, last = c_int32(), c_int32()
         if F.tier_book_day_range(self._p, byref(first), byref(last)) != 0:
             return None
-        return first.value, last.value
+        return int(first.value), int(last.value)
 
     # --- attributes --------------------------------------------------------------------------
 
-    def set_number(self, customer, name, value):
+    def set_number(self, customer: Customer, name: Union[str, bytes],
+                   value: Optional[float]) -> None:
         """Sets a numeric attribute (None clears it)."""
         F.tier_book_set_number(self._p, self._index(customer), _ffi.encode(name, "name"),
                                math.nan if value is None else float(value))
 
-    def _get_attribute(self, getter, out, customer, name):
+    def _get_attribute(self, getter: Callable[..., int], out: Any, customer: Customer,
+                       name: Union[str, bytes]) -> bool:
         """Reads attribute `name` of a customer into `out`; False when it has none."""
         rc = getter(self._p, self._index(customer), _ffi.encode(name, "name"), byref(out))
         if rc == _ffi.ENOTFOUND:
@@ -343,29 +356,31 @@ class Book(Savepoints, Handle):
             raise _ffi.error(rc, _ffi.decode(F.tier_book_last_error(self._p)))
         return True
 
-    def get_number(self, customer, name, default=None):
+    def get_number(self, customer: Customer, name: Union[str, bytes],
+                   default: Any = None) -> Any:
         """A numeric attribute, or `default` when the customer has none of that name."""
         out = c_double()
         if not self._get_attribute(F.tier_book_get_number, out, customer, name):
             return default
         return out.value
 
-    def set_text(self, customer, name, value):
+    def set_text(self, customer: Customer, name: Union[str, bytes],
+                 value: Union[str, bytes, None]) -> None:
         """Sets a text attribute (None clears it)."""
         F.tier_book_set_text(self._p, self._index(customer), _ffi.encode(name, "name"),
                              None if value is None else _ffi.encode(value, "value"))
 
-    def get_text(self, customer, name, default=None):
+    def get_text(self, customer: Customer, name: Union[str, bytes], default: Any = None) -> Any:
         """A text attribute, or `default` when the customer has none of that name."""
         out = c_char_p()
         if not self._get_attribute(F.tier_book_get_text, out, customer, name):
             return default
-        return out.value.decode("utf-8")
+        return (out.value or b"").decode("utf-8")
 
-    def attributes(self):
+    def attributes(self) -> Dict[str, Any]:
         """{name: "number" or "text"} of every attribute the book holds, in order of creation."""
         p = self._p
-        out = {}
+        out: Dict[str, Any] = {}
         kind = c_int()
         for i in range(F.tier_book_attribute_count(p)):
             raw = F.tier_book_attribute_name(p, i, byref(kind))
@@ -373,11 +388,12 @@ class Book(Savepoints, Handle):
                 out[raw.decode("utf-8")] = _ATTRIBUTE_TYPES.get(kind.value, kind.value)
         return out
 
-    def attribute_count(self):
+    def attribute_count(self) -> int:
         """The number of attribute columns the book holds."""
-        return F.tier_book_attribute_count(self._p)
+        return int(F.tier_book_attribute_count(self._p))
 
-    def set_attributes(self, ids, columns, types=None):
+    def set_attributes(self, ids: Iterable[Any], columns: Mapping[str, Iterable[Any]],
+                       types: Optional[Mapping[str, str]] = None) -> int:
         """Sets attributes of many customers in one all-or-nothing step.
 
         `ids` gives one customer id per row (customers not yet in the book are added, in row
@@ -390,20 +406,20 @@ class Book(Savepoints, Handle):
         The values are first set on a scratch book with tier_book_set_number/set_text, which
         is then merged into this one (tier_book_merge), so a failure leaves the book unchanged.
         """
-        ids = [_columns.id_text(v, row) for row, v in enumerate(ids)]
-        types = dict(types or {})
+        id_list = [_columns.id_text(v, row) for row, v in enumerate(ids)]
+        kinds = dict(types or {})
         prepared = []
-        for name, values in columns.items():
-            values = list(values)
-            if len(values) != len(ids):
+        for name, column in columns.items():
+            values = list(column)
+            if len(values) != len(id_list):
                 raise ValueError("column %r has %d values for %d ids" % (name, len(values),
-                                                                         len(ids)))
-            kind = types.get(name) or _infer_type(values)
+                                                                         len(id_list)))
+            kind = kinds.get(name) or _infer_type(values)
             if kind not in ("number", "text"):
                 raise ValueError("type of %r must be 'number' or 'text', not %r" % (name, kind))
             prepared.append((name, _ffi.encode(name, "attribute name"), kind, values))
         with Book() as scratch:
-            index = [scratch.add_customer(cid) for cid in ids]
+            index = [scratch.add_customer(cid) for cid in id_list]
             p = scratch._p
             for name, raw_name, kind, values in prepared:
                 for row, value in enumerate(values):
@@ -417,14 +433,15 @@ class Book(Savepoints, Handle):
                                                  _ffi.encode(_to_text(value), "value"))
                     except (_ffi.TierError, TypeError, ValueError) as exc:
                         detail = exc.message if isinstance(exc, _ffi.TierError) else str(exc)
-                        text = "row %d (%s), column %r: %s" % (row, ids[row], name, detail)
+                        text = "row %d (%s), column %r: %s" % (row, _ffi.decode(
+                            _ffi.encode(id_list[row])), name, detail)
                         if isinstance(exc, _ffi.TierError):
                             raise _ffi.error(exc.code, text) from None
                         raise type(exc)(text) from None
             self.merge(scratch)
-        return len(ids)
+        return len(id_list)
 
-    def set_attributes_from_dataframe(self, df, id="customer_id"):
+    def set_attributes_from_dataframe(self, df: Any, id: Optional[str] = "customer_id") -> int:
         """Sets attributes from a pandas DataFrame with one row per customer: column `id` (None:
         the DataFrame's index) names the customer, every other column becomes an attribute.
         Numeric columns (bool, int, float) become numbers, all others text; datetime columns are
@@ -436,7 +453,8 @@ class Book(Savepoints, Handle):
             if id not in df.columns:
                 raise KeyError("the DataFrame has no column %r" % (id,))
             ids = df[id].tolist()
-        columns, types = {}, {}
+        columns: Dict[str, List[Any]] = {}
+        types: Dict[str, str] = {}
         for name in df.columns:
             if id is not None and name == id:
                 continue
@@ -449,7 +467,7 @@ class Book(Savepoints, Handle):
             types[str(name)] = "number" if kind in "biuf" else "text"
         return self.set_attributes(ids, columns, types)
 
-    def merge(self, other):
+    def merge(self, other: "Book") -> "Book":
         """Appends everything `other` holds (customers, transactions, figures, attributes; its
         values win) as if its rows had been added after this book's own. All or nothing;
         `other` is not changed."""
@@ -458,8 +476,11 @@ class Book(Savepoints, Handle):
 
     # --- CSV -------------------------------------------------------------------------------
 
-    def read_csv(self, path, delimiter=",", header=True, column_names=None, id="customer_id",
-                 date="date", amount="amount", margin=None, date_format="auto", progress=None):
+    def read_csv(self, path: PathLike, delimiter: Delimiter = ",", header: bool = True,
+                 column_names: Union[str, Sequence[str], None] = None, id: str = "customer_id",
+                 date: str = "date", amount: str = "amount", margin: Optional[str] = None,
+                 date_format: Union[str, int] = "auto",
+                 progress: Optional[Callable[[int, int], Any]] = None) -> int:
         """Loads a CSV file (all or nothing); returns the number of data rows read.
 
         `delimiter` is one character, "ws" (runs of blanks) or "tab"; `column_names` (a list or
@@ -471,13 +492,16 @@ class Book(Savepoints, Handle):
                        progress=progress) as reader:
             return reader.read_file(self, path)
 
-    def read_csv_text(self, data, **options):
+    def read_csv_text(self, data: Union[str, bytes], **options: Any) -> int:
         """Like read_csv() but from text or bytes in memory."""
         with CsvReader(**options) as reader:
             return reader.read_buffer(self, data)
 
-    def read_attributes_csv(self, path, id=None, delimiter=",", header=True, column_names=None,
-                            limits=None, progress=None):
+    def read_attributes_csv(self, path: PathLike, id: Optional[str] = None,
+                            delimiter: Delimiter = ",", header: bool = True,
+                            column_names: Union[str, Sequence[str], None] = None,
+                            limits: Optional[Mapping[Any, int]] = None,
+                            progress: Optional[Callable[[int, int], Any]] = None) -> int:
         """Loads customer attributes from a CSV file with one row per customer (all or nothing);
         returns the number of data rows.
 
@@ -486,7 +510,7 @@ class Book(Savepoints, Handle):
         numeric when all its values are numbers, else text. `delimiter` as for read_csv(), plus
         "auto" (sniffed from the first line like the CLI). Customers new to the book are added.
         """
-        head = None
+        head: Optional[bytes] = None
         if id is None or delimiter == "auto":
             from .pipeline import SNIFF_BYTES
             try:
@@ -498,8 +522,10 @@ class Book(Savepoints, Handle):
                                     progress) as reader:
             return reader.read_attributes_file(self, path)
 
-    def read_attributes_csv_text(self, data, id=None, delimiter=",", header=True,
-                                 column_names=None, limits=None):
+    def read_attributes_csv_text(self, data: Union[str, bytes], id: Optional[str] = None,
+                                 delimiter: Delimiter = ",", header: bool = True,
+                                 column_names: Union[str, Sequence[str], None] = None,
+                                 limits: Optional[Mapping[Any, int]] = None) -> int:
         """Like read_attributes_csv() but from text or bytes in memory."""
         raw = _ffi.encode(data, "CSV data")
         with self._attribute_reader(raw, id, delimiter, header, column_names, limits,
@@ -507,7 +533,10 @@ class Book(Savepoints, Handle):
             return reader.read_attributes_buffer(self, raw)
 
     @staticmethod
-    def _attribute_reader(head, id, delimiter, header, column_names, limits, progress):
+    def _attribute_reader(head: Optional[bytes], id: Optional[str], delimiter: Delimiter,
+                          header: bool, column_names: Union[str, Sequence[str], None],
+                          limits: Optional[Mapping[Any, int]],
+                          progress: Optional[Callable[[int, int], Any]]) -> "CsvReader":
         # The delimiter and the id column as the pipeline sniffs them (tier_pipeline_sniff).
         from .pipeline import sniff
         if delimiter == "auto":
@@ -520,8 +549,8 @@ class Book(Savepoints, Handle):
                 _, id = sniff(head, "account_id", delimiter=_delimiter(delimiter))
             else:
                 id = "account_id"
-        return CsvReader(delimiter=delimiter, header=header, column_names=column_names, id=id,
-                         limits=limits, progress=progress)
+        return CsvReader(delimiter=delimiter, header=header, column_names=column_names,
+                         id=id or "account_id", limits=limits, progress=progress)
 
 
 class DroppedRowsWarning(UserWarning):
@@ -529,7 +558,9 @@ class DroppedRowsWarning(UserWarning):
     says how many and which came first; Book.dropped_rows counts them)."""
 
 
-def transaction_columns(df, id=None, date=None, amount=None, margin=None, dropna=False):
+def transaction_columns(df: Any, id: Optional[str] = None, date: Optional[str] = None,
+                        amount: Optional[str] = None, margin: Optional[str] = None,
+                        dropna: bool = False) -> Tuple[Dict[str, Any], int]:
     """({role: NumPy array} of the transaction columns of a DataFrame, rows dropped): the roles
     by :func:`_dataframe_roles`, the missing values refused or dropped as add_dataframe says."""
     names = _dataframe_roles(df, id, date, amount, margin)
@@ -553,20 +584,21 @@ def transaction_columns(df, id=None, date=None, amount=None, margin=None, dropna
     return {role: v[keep] for role, v in values.items()}, len(rows)
 
 
-def _dataframe_values(df, name):
+def _dataframe_values(df: Any, name: str) -> Any:
     """A column (or, for the name "index", the index) as a NumPy array (object for pandas'
     nullable types, so pd.NA stays visible)."""
     series = df.index if name == "index" else df[name]
     return series.to_numpy() if hasattr(series, "to_numpy") else series.values
 
 
-def _dataframe_roles(df, id, date, amount, margin):
+def _dataframe_roles(df: Any, id: Optional[str], date: Optional[str], amount: Optional[str],
+                     margin: Optional[str]) -> Dict[str, str]:
     """{role: column name ("index" for the index)} of a transaction DataFrame: the names given,
     else the CSV reader's usual names of each role as tier_pipeline_sniff finds them."""
     from .pipeline import sniff
     columns = [c for c in df.columns if isinstance(c, str)]
     header = "\t".join(c.replace("\t", " ") for c in columns) or "-"
-    out = {}
+    out: Dict[str, str] = {}
     for role, given in (("id", id), ("date", date), ("amount", amount)):
         if given is not None:
             if given != "index" and given not in df.columns:
@@ -593,36 +625,39 @@ def _dataframe_roles(df, id, date, amount, margin):
     return out
 
 
-def _is_range_index(index):
+def _is_range_index(index: Any) -> bool:
     return type(index).__name__ == "RangeIndex" and index.name is None
 
 
-def _delimiter(value):
+def _delimiter(value: Delimiter) -> int:
     if value in ("ws", "whitespace", None):
         return _ffi.CSV_WHITESPACE
     if value == "tab":
         return ord("\t")
     if isinstance(value, int):
         return value
-    raw = _ffi.encode(value, "delimiter")
+    raw = _ffi.encode(value or "", "delimiter")
     if len(raw) != 1:
         raise ValueError("the delimiter must be one byte, 'ws' or 'tab', not %r" % (value,))
     return raw[0]
 
 
-class CsvReader(Handle):
+class CsvReader(CsvContracts, Handle):
     """A configured tier_csv reader; Book.read_csv() makes one for a single load."""
 
     _free = staticmethod(F.tier_csv_free)
 
-    def __init__(self, delimiter=",", header=True, column_names=None, id="customer_id",
-                 date="date", amount="amount", margin=None, date_format="auto", progress=None,
-                 limits=None):
+    def __init__(self, delimiter: Delimiter = ",", header: bool = True,
+                 column_names: Union[str, Sequence[str], None] = None, id: str = "customer_id",
+                 date: str = "date", amount: str = "amount", margin: Optional[str] = None,
+                 date_format: Union[str, int] = "auto",
+                 progress: Optional[Callable[[int, int], Any]] = None,
+                 limits: Optional[Mapping[Any, int]] = None) -> None:
         ptr = _ffi.csv_p()
         F.tier_csv_new(byref(ptr), None)
         self._adopt(ptr)
-        self._progress = None
-        self._progress_c = None
+        self._progress: Optional[Callable[[int, int], Any]] = None
+        self._progress_c: Any = None
         with self._closed_on_error():
             F.tier_csv_set_delimiter(self._p, _delimiter(delimiter))
             F.tier_csv_set_header(self._p, 1 if header else 0)
@@ -634,15 +669,16 @@ class CsvReader(Handle):
             F.tier_csv_set_column(self._p, _ffi.CSV_AMOUNT, _ffi.encode(amount))
             if margin is not None:
                 F.tier_csv_set_column(self._p, _ffi.CSV_MARGIN, _ffi.encode(margin))
-            F.tier_csv_set_date_format(self._p, _DATE_FORMATS.get(date_format, date_format))
-            for key, value in (limits or {}).items():
+            F.tier_csv_set_date_format(self._p, _DATE_FORMATS.get(date_format, date_format)
+                                       if isinstance(date_format, str) else date_format)
+            for name, value in (limits or {}).items():
                 key = {"fields": _ffi.CSV_LIMIT_FIELDS, "field_length": _ffi.CSV_LIMIT_FIELD_LENGTH,
-                       "rows": _ffi.CSV_LIMIT_ROWS}.get(key, key)
+                       "rows": _ffi.CSV_LIMIT_ROWS}.get(name, name)
                 F.tier_csv_set_limit(self._p, key, int(value))
             if progress is not None:
                 self.set_progress(progress)
 
-    def set_progress(self, fn):
+    def set_progress(self, fn: Optional[Callable[[int, int], Any]]) -> None:
         """Installs `fn(done, total)` (None removes it); an exception in it aborts the load and
         is raised by read_file()/read_buffer()."""
         if fn is None:
@@ -650,201 +686,48 @@ class CsvReader(Handle):
             self._progress = self._progress_c = None
             return
 
-        def progress(ud, done, total):
-            return 1 if fn(done, total) is False else 0
+        call = fn
+
+        def progress(ud: Any, done: int, total: int) -> int:
+            return 1 if call(done, total) is False else 0
 
         c_fn = _ffi.callback(_ffi.progress_cb, progress)
         F.tier_csv_set_progress(self._p, c_fn, None)
         self._progress, self._progress_c = fn, c_fn  # the reader keeps the C thunk alive
 
-    def _read(self, read_fn, book, *source):
+    def _read(self, read_fn: Callable[..., int], book: Book, *source: Any) -> int:
         read_fn(self._p, book._p, *source)
         return self.rows_read()
 
-    def read_file(self, book, path):
+    def read_file(self, book: Book, path: PathLike) -> int:
         """Reads the transaction CSV file `path` into `book` (all or nothing); returns the rows
         read."""
         return self._read(F.tier_csv_read_file, book, os.fsencode(path))
 
-    def read_buffer(self, book, data):
+    def read_buffer(self, book: Book, data: Union[str, bytes]) -> int:
         """Reads transaction CSV text (str or bytes) into `book` (all or nothing); returns the
         rows read."""
         raw = _ffi.encode(data, "CSV data")
         return self._read(F.tier_csv_read_buffer, book, raw, len(raw))
 
-    def read_attributes_file(self, book, path):
+    def read_attributes_file(self, book: Book, path: PathLike) -> int:
         """Loads an attribute CSV file into `book` (tier_csv_read_attributes_file)."""
         return self._read(F.tier_csv_read_attributes_file, book, os.fsencode(path))
 
-    def read_attributes_buffer(self, book, data):
+    def read_attributes_buffer(self, book: Book, data: Union[str, bytes]) -> int:
         """Reads attribute CSV text (str or bytes) into `book` (all or nothing); returns the
         rows read."""
         raw = _ffi.encode(data, "CSV data")
         return self._read(F.tier_csv_read_attributes_buffer, book, raw, len(raw))
 
-    def rows_read(self):
+    def rows_read(self) -> int:
         """Data rows the last read consumed."""
-        return F.tier_csv_rows_read(self._p)
+        return int(F.tier_csv_rows_read(self._p))
 
-    def error_position(self):
+    def error_position(self) -> Tuple[int, int]:
         """(line, column) of the last parse error; zeros when none."""
-        return F.tier_csv_error_line(self._p), F.tier_csv_error_column(self._p)
+        return int(F.tier_csv_error_line(self._p)), int(F.tier_csv_error_column(self._p))
 
-    def last_error(self):
+    def last_error(self) -> str:
         """The text of the reader's last failure ("" when none)."""
-        return _ffi.decode(F.tier_csv_last_error(self._p))
-
-
-
-# --- contracts (tier/contract.h, since 0.4.0) ----------------------------------------------------
-
-_PERIODS = {"monthly": _ffi.CONTRACT_MONTHLY, "month": _ffi.CONTRACT_MONTHLY,
-            "m": _ffi.CONTRACT_MONTHLY, "mo": _ffi.CONTRACT_MONTHLY,
-            "yearly": _ffi.CONTRACT_YEARLY, "year": _ffi.CONTRACT_YEARLY,
-            "annual": _ffi.CONTRACT_YEARLY, "annually": _ffi.CONTRACT_YEARLY,
-            "y": _ffi.CONTRACT_YEARLY, "yr": _ffi.CONTRACT_YEARLY}
-_STATUSES = {"active": _ffi.CONTRACT_ACTIVE, "renewed": _ffi.CONTRACT_RENEWED,
-             "cancelled": _ffi.CONTRACT_CANCELLED, "canceled": _ffi.CONTRACT_CANCELLED}
-_PERIOD_NAMES = {_ffi.CONTRACT_MONTHLY: "monthly", _ffi.CONTRACT_YEARLY: "yearly"}
-_STATUS_NAMES = {_ffi.CONTRACT_ACTIVE: "active", _ffi.CONTRACT_RENEWED: "renewed",
-                 _ffi.CONTRACT_CANCELLED: "cancelled"}
-
-
-def _values(column, n=None):
-    """A column (list, tuple, NumPy array, pandas Series) as a list."""
-    if column is None:
-        return None
-    values = column.tolist() if hasattr(column, "tolist") else list(column)
-    if n is not None and len(values) != n:
-        raise ValueError("columns differ in length: %d ids, a column of %d" % (n, len(values)))
-    return values
-
-
-def _code(value, names, what, row):
-    """A period or status given as its word (any case) or its number."""
-    if isinstance(value, (str, bytes)):
-        word = value.decode() if isinstance(value, bytes) else value
-        code = names.get(word.strip().lower())
-    elif _is_number(value) and float(value) in names.values():
-        code = int(value)
-    else:
-        code = None
-    if code is None:
-        raise ValueError("row %d: %r is not a %s (%s)" % (row, value, what, ", ".join(names)))
-    return code
-
-
-def _contract_day(value, row, what):
-    try:
-        return to_day(value)
-    except Exception as exc:
-        raise type(exc)("row %d, %s: %s" % (row, what, exc)) from None
-
-
-def _book_add_contracts(self, ids, starts, amounts, periods, statuses, ends=None, plans=None,
-                        existing=False):
-    """Adds contracts in one all-or-nothing call (tier_book_add_contracts).
-
-    Columns may be lists, NumPy arrays or pandas Series of equal length: `starts` and `ends`
-    dates (date objects, datetime64, ISO text or YYYYMMDD ints; a missing end - None, NaN, NaT -
-    is an open contract), `amounts` the recurring amounts, `periods` "monthly"/"yearly" (or 1/2),
-    `statuses` "active"/"renewed"/"cancelled" (or 1/2/3), `plans` text (None for none). With
-    `existing` every id must already be a customer. A refused row raises TierError naming the row
-    (from 0), the customer and the field, e.g. ``row 1 (customer "c1"), start_day: the period ...
-    overlaps ...``; the book is then unchanged. Returns the number of contracts added.
-    """
-    ids = _values(ids)
-    n = len(ids)
-    starts, amounts = _values(starts, n), _values(amounts, n)
-    periods, statuses = _values(periods, n), _values(statuses, n)
-    ends, plans = _values(ends, n), _values(plans, n)
-    id_data = bytearray()
-    offsets = (c_size_t * (n + 1))()
-    start_days, end_days = (c_int32 * max(n, 1))(), (c_int32 * max(n, 1))()
-    amount_arr = (c_double * max(n, 1))()
-    period_arr, status_arr = (c_int32 * max(n, 1))(), (c_int32 * max(n, 1))()
-    plan_arr = (c_char_p * max(n, 1))()
-    for i in range(n):
-        id_data += _ffi.encode(_columns.id_text(ids[i], i), "customer id")
-        offsets[i + 1] = len(id_data)
-        start_days[i] = _contract_day(starts[i], i, "start")
-        end = ends[i] if ends is not None else None
-        end_days[i] = (_ffi.CONTRACT_OPEN if _columns.missing(end)
-                       else _contract_day(end, i, "end"))
-        amount_arr[i] = _to_float(amounts[i])
-        period_arr[i] = _code(periods[i], _PERIODS, "period", i)
-        status_arr[i] = _code(statuses[i], _STATUSES, "status", i)
-        plan = plans[i] if plans is not None else None
-        plan_arr[i] = None if _columns.missing(plan) else _ffi.encode(_to_text(plan), "plan")
-    raw = bytes(id_data)
-    F.tier_book_add_contracts(self._p, n, raw, offsets, start_days, end_days, amount_arr,
-                              period_arr, status_arr, plan_arr, 1 if existing else 0)
-    return n
-
-
-def _book_add_contracts_dataframe(self, df, id="customer_id", start="start", end="end",
-                                  amount="amount", period="period", status="status", plan="plan",
-                                  existing=False):
-    """Adds the contracts of a DataFrame's columns (`end` and `plan` may be absent)."""
-    def column(name, required=True):
-        if name in df.columns:
-            return df[name]
-        if required:
-            raise KeyError("no column %r (columns: %s)" % (name, ", ".join(map(str, df.columns))))
-        return None
-    return self.add_contracts(column(id), column(start), column(amount), column(period),
-                              column(status), ends=column(end, False), plans=column(plan, False),
-                              existing=existing)
-
-
-def _book_contracts(self, customer):
-    """The contracts of a customer (id or index), in the order added: a list of dicts with
-    start, end (None when open), amount, period, status and plan."""
-    index = self._index(customer)
-    out = []
-    for k in range(F.tier_book_contract_count(self._p, index)):
-        c = _ffi.Contract()
-        F.tier_book_contract(self._p, index, k, byref(c))
-        out.append({"start": from_day(c.start_day),
-                    "end": None if c.end_day == _ffi.CONTRACT_OPEN else from_day(c.end_day),
-                    "amount": c.amount, "period": _PERIOD_NAMES[c.period],
-                    "status": _STATUS_NAMES[c.status], "plan": _ffi.decode(c.plan)})
-    return out
-
-
-def _book_contract_total(self):
-    """Number of contracts in the book."""
-    return F.tier_book_contract_total(self._p)
-
-
-def _book_read_contracts_csv(self, path, id="customer_id", delimiter=",", header=True,
-                             column_names=None):
-    """Loads a contracts CSV file (tier_csv_read_contracts_file; docs/subscriptions.md).
-    Returns the number of contracts read."""
-    reader = CsvReader(delimiter=delimiter, header=header, column_names=column_names, id=id)
-    try:
-        return reader.read_contracts_file(self, path)
-    finally:
-        reader.close()
-
-
-def _csv_read_contracts_file(self, book, path):
-    """Loads a contracts CSV file into `book` (tier_csv_read_contracts_file)."""
-    return self._read(F.tier_csv_read_contracts_file, book, os.fsencode(path))
-
-
-def _csv_read_contracts_buffer(self, book, data):
-    """Loads contracts CSV text into `book` (tier_csv_read_contracts_buffer)."""
-    raw = _ffi.encode(data, "CSV data")
-    return self._read(F.tier_csv_read_contracts_buffer, book, raw, len(raw))
-
-
-for _name, _fn in (("add_contracts", _book_add_contracts),
-                   ("add_contracts_from_dataframe", _book_add_contracts_dataframe),
-                   ("contracts", _book_contracts), ("contract_total", _book_contract_total),
-                   ("read_contracts_csv", _book_read_contracts_csv)):
-    setattr(Book, _name, _fn)
-for _name, _fn in (("read_contracts_file", _csv_read_contracts_file),
-                   ("read_contracts_buffer", _csv_read_contracts_buffer)):
-    setattr(CsvReader, _name, _fn)
-del _name, _fn
+        return _ffi.decode(F.tier_csv_last_error(self._p)) or ""

@@ -13,6 +13,7 @@ command's, byte for byte.
 
 import os
 import sys
+from typing import Any, BinaryIO, List, Optional, Sequence, TextIO
 
 from ._ffi import TierError, version
 from .pipeline import Pipeline, usage
@@ -27,10 +28,10 @@ class _ProgressLine:
 
     MIN_BYTES = 16 << 20
 
-    def __init__(self, stderr):
+    def __init__(self, stderr: TextIO) -> None:
         self.stderr, self.shown = stderr, False
 
-    def __call__(self, stage, done, total):
+    def __call__(self, stage: Any, done: int, total: int) -> bool:
         if stage == "read" and total >= self.MIN_BYTES:
             self.stderr.write("\rtier: reading %3u%% (%d of %d MB)"
                               % (done * 100 // total, done >> 20, total >> 20))
@@ -40,28 +41,29 @@ class _ProgressLine:
             self.done()
         return False
 
-    def done(self):
+    def done(self) -> None:
+        """Clears the line when one is shown."""
         if self.shown:
             self.stderr.write("\r\033[K")
             self.stderr.flush()
         self.shown = False
 
 
-def _isatty(stream):
+def _isatty(stream: Any) -> bool:
     try:
-        return stream.isatty()
+        return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
 
 
-def _print(stdout, text):
+def _print(stdout: BinaryIO, text: str) -> int:
     """Usage or version text on standard output (a binary stream)."""
     stdout.write(text.encode("utf-8"))
     stdout.flush()
     return EXIT_OK
 
 
-def _host_setup(p, quiet, progress, stderr):
+def _host_setup(p: Pipeline, quiet: bool, progress: _ProgressLine, stderr: TextIO) -> None:
     """The host's part, as src/cli/host.c: threads, the test knob, the progress line."""
     if (os.cpu_count() or 1) >= 2:
         p.use_threads()
@@ -71,7 +73,7 @@ def _host_setup(p, quiet, progress, stderr):
         p.set_progress(progress)
 
 
-def _run_command(name, argv, stdout, stderr):
+def _run_command(name: str, argv: List[str], stdout: BinaryIO, stderr: TextIO) -> int:
     """`name` is "run", "explain", "diff", "report", "policies", "lint", "override add",
     "override remove", "override list", "fit clv", "fit sbg" or "clv"; `argv` the arguments
     after its words."""
@@ -96,7 +98,7 @@ def _run_command(name, argv, stdout, stderr):
         except TierError:
             stderr.write("tier: %s\n" % p.last_error)
             return EXIT_USAGE
-        failed = None
+        failed: Optional[str] = None
         try:
             p.run()
         except TierError:
@@ -119,11 +121,15 @@ def _run_command(name, argv, stdout, stderr):
         return EXIT_OK
 
 
-def main(argv=None, stdout=None, stderr=None):
+def main(argv: Optional[Sequence[str]] = None, stdout: Optional[BinaryIO] = None,
+         stderr: Optional[TextIO] = None) -> int:
     """Runs the command with `argv` (default sys.argv[1:]); returns the exit status."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    stdout = stdout if stdout is not None else sys.stdout.buffer
-    stderr = stderr if stderr is not None else sys.stderr
+    return _main(list(sys.argv[1:] if argv is None else argv),
+                 stdout if stdout is not None else sys.stdout.buffer,
+                 stderr if stderr is not None else sys.stderr)
+
+
+def _main(argv: List[str], stdout: BinaryIO, stderr: TextIO) -> int:
     if not argv:
         stderr.write(usage())
         return EXIT_USAGE

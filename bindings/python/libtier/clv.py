@@ -10,7 +10,7 @@ from typing import Any, Dict, Optional, Tuple, Union
 from . import _ffi
 from ._ffi import F
 from .dates import from_day, to_day
-from .models import Model, day_property
+from .models import Model, day_property, typed_stats
 
 __all__ = ["CLV", "calibration_and_holdout", "summary_data"]
 
@@ -22,7 +22,7 @@ _FLOAT_STATS = ("log_likelihood", "gradient")
 Which = Union[str, int]
 
 
-def _submodel(which):
+def _submodel(which: Which) -> int:
     if isinstance(which, str):
         try:
             return _ffi.CLV_SUBMODELS[which]
@@ -46,13 +46,16 @@ class CLV(Model):
 
     stats = tuple(_ffi.CLV_STATS)
 
-    def __init__(self, name="clv", purchase_model="bgnbd", time_unit="week",
-                 calibration_end=None, as_of=None, horizon=None, discount_rate=None,
-                 discount_period=None, margin=None, require_convergence=None):
+    def __init__(self, name: str = "clv", purchase_model: Union[str, int] = "bgnbd",
+                 time_unit: Union[str, float] = "week", calibration_end: Any = None,
+                 as_of: Any = None, horizon: Optional[float] = None,
+                 discount_rate: Optional[float] = None, discount_period: Optional[float] = None,
+                 margin: Optional[float] = None,
+                 require_convergence: Optional[float] = None) -> None:
         self._make(F.tier_clv_new, name)
         with self._closed_on_error():
-            self.purchase_model = purchase_model
-            self.time_unit = time_unit
+            self._set_purchase_model(purchase_model)
+            self._set_time_unit(time_unit)
             if as_of is not None:
                 self.as_of = as_of
             if calibration_end is not None:
@@ -75,13 +78,16 @@ class CLV(Model):
         return out
 
     @property
-    def purchase_model(self):
+    def purchase_model(self) -> str:
         """ "bgnbd" or "pnbd"."""
-        name = self.get_option("purchase_model")
+        name = str(self.get_option("purchase_model"))
         return "pnbd" if name == "pareto_nbd" else name
 
     @purchase_model.setter
-    def purchase_model(self, value):
+    def purchase_model(self, value: str) -> None:
+        self._set_purchase_model(value)
+
+    def _set_purchase_model(self, value: Union[str, int]) -> None:
         key = {"pnbd": "pareto_nbd", "pareto/nbd": "pareto_nbd", "bg/nbd": "bgnbd",
                _ffi.CLV_PURCHASE_MODELS["bgnbd"]: "bgnbd",
                _ffi.CLV_PURCHASE_MODELS["pnbd"]: "pareto_nbd"}.get(value, value)
@@ -90,13 +96,16 @@ class CLV(Model):
         self.set_option("purchase_model", key)
 
     @property
-    def time_unit(self):
-        """Days per time unit (7 = weeks)."""
+    def time_unit(self) -> int:
+        """Days per time unit (7 = weeks); set it to "day", "week" or a number of days."""
         return int(self.get_option("time_unit"))
 
     @time_unit.setter
-    def time_unit(self, value):
-        days = _UNITS.get(value, value)
+    def time_unit(self, value: int) -> None:
+        self._set_time_unit(value)
+
+    def _set_time_unit(self, value: Union[str, float]) -> None:
+        days = _UNITS.get(value, value) if isinstance(value, str) else value
         if isinstance(days, str):
             raise ValueError("time_unit must be 'day', 'week' or a number of days, not %r"
                              % (value,))
@@ -109,7 +118,7 @@ class CLV(Model):
 
     # --- fit ------------------------------------------------------------------------------
 
-    def _names(self, which):
+    def _names(self, which: int) -> Tuple[str, ...]:
         if which == _ffi.CLV_SPEND:
             return _ffi.CLV_SPEND_PARAM_NAMES
         code = _ffi.CLV_PURCHASE_MODELS[self.purchase_model]
@@ -148,20 +157,8 @@ class CLV(Model):
         evaluations, distinct_rows and no_purchase int; converged bool; calibration_end a
         datetime.date. A figure the library does not know (NaN, e.g. after a load) is None.
         fit_stat() gives the raw float of one."""
-        out: Dict[str, Any] = {}
-        for name in _ffi.CLV_STATS:
-            value = self.fit_stat(which, name)
-            if math.isnan(value):
-                out[name] = None
-            elif name in _FLOAT_STATS:
-                out[name] = value
-            elif name == "converged":
-                out[name] = bool(value)
-            elif name == "calibration_end":
-                out[name] = from_day(int(value))
-            else:
-                out[name] = int(value)
-        return out
+        return typed_stats({name: self.fit_stat(which, name) for name in _ffi.CLV_STATS},
+                           floats=_FLOAT_STATS, dates=("calibration_end",))
 
     def confidence_intervals(self, which: Which = "purchase", level: float = 0.95,
                              log: bool = False) -> Any:

@@ -14,10 +14,10 @@ DAY_MIN = _ffi.DAY_MIN
 DAY_MAX = _ffi.DAY_MAX
 
 
-def _from_ymd(year, month, day):
+def _from_ymd(year: int, month: int, day: int) -> int:
     out = c_int32()
     F.tier_date_from_ymd(byref(out), year, month, day)
-    return out.value
+    return int(out.value)
 
 
 def to_day(value: Any) -> int:
@@ -35,7 +35,7 @@ def to_day(value: Any) -> int:
         raw = _ffi.encode(value).strip()
         out = c_int32()
         F.tier_date_parse(byref(out), raw, len(raw), _ffi.DATE_AUTO)
-        return out.value
+        return int(out.value)
     if isinstance(value, bool):
         raise TypeError("a date cannot be a bool")
     if isinstance(value, int) or type(value).__name__.startswith(("int", "uint")):

@@ -3,7 +3,7 @@
 
 import ctypes
 from ctypes import byref, c_size_t
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from . import _ffi
 from ._ffi import F
@@ -39,6 +39,9 @@ class Frame(Handle):
         F.tier_frame_new(byref(ptr), int(rows), None)
         self._adopt(ptr)
 
+    def _describe(self) -> List[Tuple[str, Any]]:
+        return [("rows", self.rows()), ("columns", self.columns())]
+
     def close(self) -> None:
         """Frees an owned frame (a borrowed one is only forgotten); safe to call twice."""
         if self._finalizer is None:  # borrowed: forget, never free
@@ -49,25 +52,25 @@ class Frame(Handle):
 
     def rows(self) -> int:
         """The number of rows (customers)."""
-        return F.tier_frame_rows(self._p)
+        return int(F.tier_frame_rows(self._p))
 
     def last_error(self) -> str:
         """The text of the last failure on this frame ("" when none)."""
-        return _ffi.decode(F.tier_frame_last_error(self._p))
+        return _ffi.decode(F.tier_frame_last_error(self._p)) or ""
 
     def set_error(self, text: Union[str, bytes]) -> None:
         """Sets the frame's error text (tier_frame_set_error): what a model's score step reports
         as the reason of its failure."""
         F.tier_frame_set_error(self._p, _ffi.encode(text, "error text"))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.rows()
 
     def columns(self) -> List[str]:
         """Full column names in order ("rfm.r_score", ...)."""
         return _ffi.names(F.tier_frame_column_count, F.tier_frame_column_name, self._p)
 
-    def _col(self, name):
+    def _col(self, name: ColumnKey) -> int:
         if isinstance(name, int):
             return name
         out = c_size_t()
@@ -85,7 +88,7 @@ class Frame(Handle):
         return _ffi.names(F.tier_frame_label_count, F.tier_frame_label_text, self._p,
                           self._col(name))
 
-    def _copy(self, name, storage, ctype, holds):
+    def _copy(self, name: ColumnKey, storage: Any, ctype: Any, holds: str) -> Any:
         """A copy of a column's storage (``storage(frame, col)``, NULL when the column holds
         `holds` instead): a NumPy array of `ctype`'s dtype, or a list without NumPy."""
         p = self._p
@@ -119,7 +122,7 @@ class Frame(Handle):
             return self.labels(name)
         return self.numbers(name)
 
-    def __getitem__(self, name):
+    def __getitem__(self, name: ColumnKey) -> Any:
         return self.column(name)
 
     def to_dict(self) -> Dict[str, Any]:

@@ -13,11 +13,12 @@ Example::
     h.save("tiers.state")
 """
 
-import collections
 import csv
+import datetime
 import io
 import math
 from ctypes import byref, string_at
+from typing import Any, Callable, Iterator, List, NamedTuple, Optional, Tuple, Union
 
 from . import _ffi
 from ._ffi import F
@@ -26,37 +27,60 @@ from .pipeline import _text
 
 __all__ = ["History", "HistoryEntry", "Override", "MatrixRow"]
 
-#: One customer's state: its tier ("" when none), since (the day it entered it, a
-#: datetime.date), runs in a row in that tier, the failing counter, the reason of its last move,
-#: the day of that move (None: never moved) and the tier before it ("" when none).
-HistoryEntry = collections.namedtuple(
-    "HistoryEntry", "id tier since runs failing reason moved previous")
+class HistoryEntry(NamedTuple):
+    """One customer's state: its tier ("" when none), since (the day it entered it, a
+    datetime.date), runs in a row in that tier, the failing counter, the reason of its last
+    move, the day of that move (None: never moved) and the tier before it ("" when none)."""
 
-#: An override: the customer pinned to `tier` until the day `until` (exclusive, a
-#: datetime.date), with its reason and author; `created` is the state's as-of day when it was
-#: added (None before any run).
-Override = collections.namedtuple("Override", "id tier reason author until created")
+    id: str
+    tier: str
+    since: Optional[datetime.date]
+    runs: int
+    failing: int
+    reason: str
+    moved: Optional[datetime.date]
+    previous: str
 
-#: A cell of the from->to matrix of the last run ("" for no tier).
-MatrixRow = collections.namedtuple("MatrixRow", "from_tier to_tier customers revenue")
+
+class Override(NamedTuple):
+    """An override: the customer pinned to `tier` until the day `until` (exclusive, a
+    datetime.date), with its reason and author; `created` is the state's as-of day when it was
+    added (None before any run)."""
+
+    id: str
+    tier: str
+    reason: str
+    author: str
+    until: Optional[datetime.date]
+    created: Optional[datetime.date]
 
 
-def _date(day):
+class MatrixRow(NamedTuple):
+    """A cell of the from->to matrix of the last run ("" for no tier)."""
+
+    from_tier: str
+    to_tier: str
+    customers: int
+    revenue: float
+
+
+def _date(day: Optional[float]) -> Optional[datetime.date]:
     from .dates import from_day
     return None if day is None or not math.isfinite(day) else from_day(int(day))
 
 
-def _str(raw):
+def _str(raw: Optional[bytes]) -> str:
     return raw.decode("utf-8", "surrogateescape") if raw else ""
 
 
 class _Overrides:
     """The overrides of a History: add(), remove(), list(), len(), iteration, ``id in``."""
 
-    def __init__(self, history):
+    def __init__(self, history: "History") -> None:
         self._h = history
 
-    def add(self, customer, tier, reason, author, until):
+    def add(self, customer: str, tier: str, reason: str, author: str,
+            until: Any) -> "_Overrides":
         """Pins `customer` to `tier` until the day `until` (exclusive: a date, "YYYY-MM-DD" or a
         day number), replacing its override if it has one. It takes effect at the next apply()
         and is kept by save()."""
@@ -67,12 +91,12 @@ class _Overrides:
                                     _text(author), float(day))
         return self
 
-    def remove(self, customer):
+    def remove(self, customer: str) -> "_Overrides":
         """Removes the override of `customer`; TierError (TIER_ENOTFOUND) when it has none."""
         F.tier_history_override_remove(self._h._p, _text(customer))
         return self
 
-    def list(self):
+    def list(self) -> List[Override]:
         """The overrides as Override tuples, ordered by customer id."""
         out = []
         entry = _ffi.OverrideEntry()
@@ -82,13 +106,13 @@ class _Overrides:
                                 _str(entry.author), _date(entry.expires), _date(entry.created)))
         return out
 
-    def __len__(self):
-        return F.tier_history_override_count(self._h._p)
+    def __len__(self) -> int:
+        return int(F.tier_history_override_count(self._h._p))
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Override]:
         return iter(self.list())
 
-    def __contains__(self, customer):
+    def __contains__(self, customer: object) -> bool:
         return any(o.id == customer for o in self.list())
 
 
@@ -98,7 +122,7 @@ class History(Handle):
 
     _free = staticmethod(F.tier_history_free)
 
-    def __init__(self):
+    def __init__(self) -> None:
         ptr = _ffi.history_p()
         F.tier_history_new(byref(ptr), None)
         self._adopt(ptr)
@@ -107,7 +131,7 @@ class History(Handle):
     # -- files ---------------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path: Any) -> "History":
         """A history read from the snapshot file `path` (TierError: TIER_ENOTFOUND when there is
         no such file, TIER_ECORRUPT when it is damaged, TIER_EIO, TIER_EVERSION...)."""
         h = cls()
@@ -116,7 +140,7 @@ class History(Handle):
         return h
 
     @classmethod
-    def from_bytes(cls, data, origin="<bytes>"):
+    def from_bytes(cls, data: bytes, origin: str = "<bytes>") -> "History":
         """A history read from the bytes of a snapshot."""
         h = cls()
         with h._closed_on_error():
@@ -124,19 +148,19 @@ class History(Handle):
             F.tier_history_load_bytes(h._p, raw, len(raw), _text(origin))
         return h
 
-    def save(self, path):
+    def save(self, path: Any) -> "History":
         """Writes the snapshot to `path` atomically (a temporary file beside it, synced, renamed
         over it): on failure the file keeps its previous contents."""
         F.tier_history_save(self._p, _text(path), None)
         return self
 
-    def to_bytes(self):
+    def to_bytes(self) -> bytes:
         """The snapshot's bytes (what save() writes)."""
         return self._collect(F.tier_history_write, self._p)
 
     # -- running -------------------------------------------------------------------------------
 
-    def apply(self, result, book=None, policy=None):
+    def apply(self, result: Any, book: Any = None, policy: Any = None) -> "History":
         """Applies hysteresis, dwell and the overrides to `result` (a Result just run; book and
         policy default to the ones it ran with) against this state, then makes this the state
         after that run (tier_history_apply). The result's tiers and reasons change for held or
@@ -151,53 +175,55 @@ class History(Handle):
     # -- the state -----------------------------------------------------------------------------
 
     @property
-    def runs(self):
+    def runs(self) -> int:
         """Number of runs applied so far."""
-        return F.tier_history_runs(self._p)
+        return int(F.tier_history_runs(self._p))
 
     @property
-    def as_of(self):
+    def as_of(self) -> Optional[datetime.date]:
         """The as-of day of the last run (a datetime.date), None before the first."""
         return _date(F.tier_history_as_of(self._p))
 
     @property
-    def policy_name(self):
+    def policy_name(self) -> str:
         """The name of the policy of the last run ("" before the first)."""
         return _str(F.tier_history_policy_name(self._p))
 
     @property
-    def policy_hash(self):
+    def policy_hash(self) -> int:
         """CRC-32C of the canonical text of the last run's policy (0 before the first)."""
-        return F.tier_history_policy_hash(self._p)
+        return int(F.tier_history_policy_hash(self._p))
 
-    def _describe(self):
-        facts = [("customers", len(self)), ("runs", self.runs)]
+    def _describe(self) -> List[Tuple[str, Any]]:
+        facts: List[Tuple[str, Any]] = [("customers", len(self)), ("runs", self.runs)]
         if self.runs:
             facts += [("as_of", self.as_of), ("policy", self.policy_name)]
         return facts
 
-    def __len__(self):
-        return F.tier_history_customer_count(self._p)
+    def __len__(self) -> int:
+        return int(F.tier_history_customer_count(self._p))
 
-    def _entry(self, customer, index):
+    def _entry(self, customer: Optional[str], index: int) -> HistoryEntry:
         e = _ffi.HistoryEntry()
         F.tier_history_entry_get(self._p, None if customer is None else _text(customer), index,
                                  byref(e))
         return HistoryEntry(_str(e.id), _str(e.tier), _date(e.since), e.runs, e.failing,
                             _str(e.reason), _date(e.moved), _str(e.previous))
 
-    def entry(self, customer):
+    def entry(self, customer: str) -> HistoryEntry:
         """The state of one customer (HistoryEntry); TierError (TIER_ENOTFOUND) when the state
         has no such customer."""
         return self._entry(customer, 0)
 
-    def entries(self):
+    def entries(self) -> List[HistoryEntry]:
         """Every customer's state, ordered by id."""
         return [self._entry(None, i) for i in range(len(self))]
 
-    def __contains__(self, customer):
+    def __contains__(self, customer: object) -> bool:
+        if not isinstance(customer, (str, bytes)):
+            return False
         try:
-            self.entry(customer)
+            self._entry(_ffi.decode(_ffi.encode(customer)), 0)
         except _ffi.TierError as exc:
             if exc.name == "TIER_ENOTFOUND":
                 return False
@@ -206,10 +232,10 @@ class History(Handle):
 
     # -- the ledger of the last run ------------------------------------------------------------
 
-    def _collect(self, fn, *args):
-        chunks = []
+    def _collect(self, fn: Callable[..., int], *args: Any) -> bytes:
+        chunks: List[bytes] = []
 
-        def sink(ud, data, length):
+        def sink(ud: Any, data: Any, length: int) -> int:
             chunks.append(string_at(data, length))
             return 0
 
@@ -217,7 +243,7 @@ class History(Handle):
         fn(*(args + (cb, None)))
         return b"".join(chunks)
 
-    def ledger(self, format="csv"):
+    def ledger(self, format: str = "csv") -> str:
         """The ledger of the last run applied as text: "csv" (the moves:
         customer_id,from,to,code,detail) or "json" (run, as_of, matrix, moves, expired
         overrides). TierError (TIER_ESTATE) before any run."""
@@ -226,7 +252,7 @@ class History(Handle):
             raise ValueError("format must be 'csv' or 'json', not %r" % (format,))
         return self._collect(F.tier_history_ledger_write, self._p, code).decode("utf-8")
 
-    def matrix(self, frame=None):
+    def matrix(self, frame: Optional[bool] = None) -> Any:
         """The from->to matrix of the last run: a pandas DataFrame (columns from, to, customers,
         revenue) when pandas is installed (or `frame` is True), else a list of MatrixRow."""
         text = self._collect(F.tier_history_matrix_write, self._p).decode("utf-8")

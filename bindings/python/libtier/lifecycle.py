@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MIT
 """The built-in lifecycle model (lifecycle.h, docs/lifecycle.md)."""
 
+from typing import Any, Dict, Optional
+
 from . import _ffi
 from ._ffi import F
 from .models import Model, day_property
@@ -28,8 +30,10 @@ class Lifecycle(Model):
     stages = _ffi.LIFECYCLE_STAGES
     onboarding_stages = _ffi.LIFECYCLE_ONBOARDING
 
-    def __init__(self, name="lifecycle", as_of=None, p_alive_column=_DEFAULT_P_ALIVE,
-                 progress_attribute=None, users_attribute=None, **options):
+    def __init__(self, name: str = "lifecycle", as_of: Any = None,
+                 p_alive_column: Optional[str] = _DEFAULT_P_ALIVE,
+                 progress_attribute: Optional[str] = None,
+                 users_attribute: Optional[str] = None, **options: Any) -> None:
         self._make(F.tier_lifecycle_new, name)
         with self._closed_on_error():
             if as_of is not None:
@@ -45,17 +49,17 @@ class Lifecycle(Model):
                     raise TypeError("give as_of as a date: Lifecycle(as_of=...)")
                 self.set_option(key, value)
 
-    def get_options(self):
+    def get_options(self) -> Dict[str, Any]:
         """The thresholds as a dict (without as_of and the names)."""
         return {name: self.get_option(name) for name in self.thresholds}
 
     as_of = day_property("as_of", "The as-of date set, or None for the default.")
 
-    def set_p_alive_column(self, column):
+    def set_p_alive_column(self, column: Optional[str]) -> "Lifecycle":
         """The number column holding P(alive) (default "clv.p_alive"); None stops using it."""
         return self.set_option("p_alive_column", "" if column is None else column)
 
-    def set_attribute(self, which, name):
+    def set_attribute(self, which: str, name: str) -> "Lifecycle":
         """The numeric attribute read for onboarding: which = "progress" (default
         "implementation_progress") or "users" (default "active_users_share")."""
         if which not in ("progress", "users"):

@@ -2,7 +2,8 @@
 """Models (the base of the built-ins, RFM and Pareto/ABC) and segment maps."""
 
 import math
-from typing import Any
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional,
+                    Tuple, TypeVar, Union)
 from ctypes import byref, c_char_p, c_double, c_int, c_size_t
 
 from . import _ffi
@@ -11,13 +12,20 @@ from ._handle import Handle
 from .dates import from_day, to_day
 from .frame import Frame
 
+if TYPE_CHECKING:
+    from .book import Book
+
 __all__ = ["Model", "RFM", "Pareto", "SegmentMap"]
+
+_M = TypeVar("_M", bound="ModelCalls")
+#: What an option holds: a number, a text or a list of texts.
+OptionValue = Union[float, str, List[str]]
 
 
 _TYPE_NAMES = {_ffi.OPTION_NUMBER: "number", _ffi.OPTION_TEXT: "text", _ffi.OPTION_LIST: "list"}
 
 
-def value_of(ptr, kind):
+def value_of(ptr: Any, kind: int) -> Any:
     """A tier_value of option type `kind` as float, str or list of str."""
     if kind == _ffi.OPTION_NUMBER:
         return F.tier_value_number(ptr)
@@ -26,17 +34,38 @@ def value_of(ptr, kind):
     return _ffi.names(F.tier_value_list_count, F.tier_value_list_item, ptr)
 
 
-def day_property(option, doc):
+def typed_stats(raw: Dict[str, float], floats: Iterable[str] = (),
+                dates: Iterable[str] = ()) -> Dict[str, Any]:
+    """A model's fit figures with their real types: "converged" a bool, the names in `floats` a
+    float, those in `dates` a datetime.date (from a day number), every other an int (counts);
+    None for a figure the library does not know (NaN)."""
+    floats, dates = set(floats), set(dates)
+    out: Dict[str, Any] = {}
+    for name, value in raw.items():
+        if math.isnan(value):
+            out[name] = None
+        elif name in floats:
+            out[name] = value
+        elif name == "converged":
+            out[name] = bool(value)
+        elif name in dates:
+            out[name] = from_day(int(value))
+        else:
+            out[name] = int(value)
+    return out
+
+
+def day_property(option: str, doc: str) -> Any:
     """A property over a day-number option: read as a date (None while unset, NaN), set from
     anything libtier.to_day() takes (None unsets it)."""
 
-    def get(self):
+    def get(self: "ModelCalls") -> Any:
         v = self.get_option(option)
         if math.isnan(v) or v < _ffi.DAY_MIN or v > _ffi.DAY_MAX:
             return None
         return from_day(int(v))
 
-    def set_(self, value):
+    def set_(self: "ModelCalls", value: Any) -> None:
         self.set_option(option, math.nan if value is None else to_day(value))
 
     return property(get, set_, doc=doc)
@@ -49,13 +78,18 @@ class ModelCalls:
     run_fit/run_score/run_explain on a Python model, whose fit/score/explain are its callbacks).
     """
 
-    def _run_fit(self, book, inputs=None):
+    if TYPE_CHECKING:
+        @property
+        def _p(self) -> Any:
+            """The live pointer (Handle._p)."""
+
+    def _run_fit(self: _M, book: "Book", inputs: Optional[Frame] = None) -> _M:
         """Fits on a book through the library (tier_model_fit); `inputs` is a Frame of earlier
         models' columns (optional). Returns self."""
         F.tier_model_fit(self._p, book._p, inputs._p if inputs is not None else None)
         return self
 
-    def _run_score(self, book, frame=None):
+    def _run_score(self, book: "Book", frame: Optional[Frame] = None) -> Frame:
         """Scores every customer into `frame` (a new Frame when None) through the library
         (tier_model_score) and returns the frame; the model must be fitted."""
         if frame is None:
@@ -63,7 +97,7 @@ class ModelCalls:
         F.tier_model_score(self._p, book._p, frame._p)
         return frame
 
-    def _run_explain(self, book, frame, customer):
+    def _run_explain(self, book: "Book", frame: Frame, customer: Union[int, str]) -> str:
         """The model's explanation of one customer's outputs (tier_model_explain), as text;
         `customer` is an index or an id."""
         with _ffi.Text() as text:
@@ -71,19 +105,20 @@ class ModelCalls:
             return text.value()
 
     @property
-    def fitted(self):
+    def fitted(self) -> bool:
+        """Whether the model is fitted (or loaded) and can score."""
         return bool(F.tier_model_is_fitted(self._p))
 
     # --- options (tier_model_set_option and friends) ---------------------------------------
 
-    def _option_infos(self):
+    def _option_infos(self) -> Iterator[Tuple[str, int, str]]:
         """Yields (name, type code, doc) of every option, in declaration order."""
         for i in range(F.tier_model_option_count(self._p)):
             name, kind, doc = c_char_p(), c_int(), c_char_p()
             F.tier_model_option_info(self._p, i, byref(name), byref(kind), byref(doc))
-            yield _ffi.decode(name.value), kind.value, _ffi.decode(doc.value) or ""
+            yield _ffi.decode(name.value) or "", kind.value, _ffi.decode(doc.value) or ""
 
-    def set_option(self, name, value):
+    def set_option(self: _M, name: str, value: Any) -> _M:
         """Sets option `name` through the library: a str is parsed by the option's declared type
         (tier_model_set_option), a number, text or list of str is set as such. All or nothing;
         TierError (TIER_ENOTFOUND for an unknown name, the message listing the valid ones) on
@@ -102,7 +137,7 @@ class ModelCalls:
                                   len(items))
         return self
 
-    def get_option(self, name):
+    def get_option(self, name: str) -> Any:
         """Option `name`'s value read through the library: float, str or list of str."""
         ptr = _ffi.value_p()
         F.tier_value_new(byref(ptr), None)
@@ -112,7 +147,7 @@ class ModelCalls:
         finally:
             F.tier_value_free(ptr)
 
-    def option_text(self, name):
+    def option_text(self, name: str) -> str:
         """Option `name` as its canonical text (tier_model_get_option)."""
         with _ffi.Text() as text:
             F.tier_model_get_option(self._p, _ffi.encode(name, "option name"), text.ptr)
@@ -120,13 +155,13 @@ class ModelCalls:
 
     # --- saved state (tier_model_save / tier_model_load) ------------------------------------
 
-    def save(self):
+    def save(self) -> str:
         """The options and fitted state as text (tier_model_save, docs/model-state-format.md)."""
         with _ffi.Text() as text:
             F.tier_model_save(self._p, text.ptr)
             return text.value()
 
-    def load(self, text):
+    def load(self: _M, text: Union[str, bytes]) -> _M:
         """Restores a state written by save() from a model of the same kind (tier_model_load);
         the model is fitted afterwards. All or nothing: TierError (TIER_ECORRUPT with the line)
         on bad text. Returns self."""
@@ -148,53 +183,53 @@ class Model(ModelCalls, Handle):
     explain = ModelCalls._run_explain
 
     @classmethod
-    def new(cls, kind, name=None, **options):
+    def new(cls, kind: str, name: Optional[str] = None, **options: Any) -> "Model":
         """A model of a built-in kind made by name (tier_model_new_kind): "rfm", "pareto",
         "scorecard", "clv", "needs" or "lifecycle", with `options` set by name."""
         ptr = _ffi.model_p()
         F.tier_model_new_kind(byref(ptr), None, _ffi.encode(kind, "kind"), _ffi.encode_name(name),
                               None)
         wrapper = Model._kinds.get(kind, Model)
-        model = wrapper.__new__(wrapper)
+        model: Model = wrapper.__new__(wrapper)
         model._adopt(ptr)
         with model._closed_on_error():
             for key, value in options.items():
                 model.set_option(key, value)
         return model
 
-    def _make(self, constructor, name):
+    def _make(self, constructor: Callable[..., int], name: Optional[str]) -> None:
         """Adopts the model ``constructor(&ptr, name, NULL)`` makes (a tier_<kind>_new)."""
         ptr = _ffi.model_p()
         constructor(byref(ptr), _ffi.encode_name(name), None)
         self._adopt(ptr)
 
-    def options(self):
+    def options(self) -> Dict[str, Tuple[str, str]]:
         """{name: (type, doc)} of the model's options, in declaration order; type is "number",
         "text" or "list"."""
         return {name: (_TYPE_NAMES.get(kind, "?"), doc)
                 for name, kind, doc in self._option_infos()}
 
-    def get_options(self):
+    def get_options(self) -> Dict[str, Any]:
         """Every option as {name: value}."""
         return {name: self.get_option(name) for name in self.options()}
 
     @property
-    def name(self):
+    def name(self) -> str:
         """The model's name (the prefix of its columns, "rfm" in "rfm.r_score")."""
-        return _ffi.decode(F.tier_model_name(self._p))
+        return _ffi.decode(F.tier_model_name(self._p)) or ""
 
     @property
-    def kind(self):
+    def kind(self) -> str:
         """The model's kind ("rfm", "pareto", "clv", ...)."""
-        return _ffi.decode(F.tier_model_kind(self._p))
+        return _ffi.decode(F.tier_model_kind(self._p)) or ""
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.closed:
             return "<%s closed>" % type(self).__name__
         return "<%s %r kind=%r>" % (type(self).__name__, self.name, self.kind)
 
-    def _describe(self):
-        facts = [("name", self.name), ("kind", self.kind)]
+    def _describe(self) -> List[Tuple[str, Any]]:
+        facts: List[Tuple[str, Any]] = [("name", self.name), ("kind", self.kind)]
         try:
             facts.append(("options", self.get_options()))
         except Exception:
@@ -213,8 +248,8 @@ class RFM(Model):
     it (0 = all history), frequency "days"/"rows", monetary "sum"/"mean".
     """
 
-    def __init__(self, name="rfm", bins=5, as_of=None, window=0, frequency="days",
-                 monetary="sum"):
+    def __init__(self, name: str = "rfm", bins: int = 5, as_of: Any = None, window: int = 0,
+                 frequency: str = "days", monetary: str = "sum") -> None:
         self._make(F.tier_rfm_new, name)
         with self._closed_on_error():
             if frequency not in ("days", "rows"):
@@ -233,34 +268,35 @@ class RFM(Model):
                 self.set_option("monetary", monetary)
 
     @property
-    def bins(self):
+    def bins(self) -> int:
         """The number of score bins (1..bins per dimension)."""
         return int(self.get_option("bins"))
 
     as_of = day_property("as_of", "The as-of date set, or None when it is still the default.")
 
     @property
-    def window(self):
+    def window(self) -> int:
         """The trailing window in days (0 = all history)."""
         return int(self.get_option("window"))
 
-    def set_segmap(self, which, segmap):
+    def set_segmap(self, which: Union[str, int], segmap: "SegmentMap") -> None:
         """Replaces the segment map: which = "segment" (0) or "value_class" (1)."""
-        which = {"segment": 0, "value_class": 1}.get(which, which)
-        F.tier_rfm_set_segmap(self._p, which, segmap._p)
+        index = {"segment": 0, "value_class": 1}.get(which, which) if isinstance(which, str) \
+            else which
+        F.tier_rfm_set_segmap(self._p, index, segmap._p)
 
-    def cut_points(self, dim):
+    def cut_points(self, dim: Any) -> List[float]:
         """The fitted cut points of dimension "r", "f" or "m" (bins-1 ascending floats)."""
         n = self.bins - 1
         buf = (c_double * n)()
         F.tier_rfm_cut_points(self._p, _DIMS.get(dim, dim), buf, n)
         return list(buf)
 
-    def set_cut_points(self, dim, cuts):
+    def set_cut_points(self, dim: Any, cuts: Iterable[float]) -> None:
         """Fixes the cut points of one dimension ("r", "f" or "m") instead of fitting them."""
-        cuts = [float(c) for c in cuts]
-        buf = (c_double * len(cuts))(*cuts)
-        F.tier_rfm_set_cut_points(self._p, _DIMS.get(dim, dim), buf, len(cuts))
+        values = [float(c) for c in cuts]
+        buf = (c_double * len(values))(*values)
+        F.tier_rfm_set_cut_points(self._p, _DIMS.get(dim, dim), buf, len(values))
 
 
 class Pareto(Model):
@@ -270,8 +306,9 @@ class Pareto(Model):
     as_of=None, window=0)``.
     """
 
-    def __init__(self, name="pareto", criterion="revenue", threshold_a=0.8, threshold_b=0.95,
-                 as_of=None, window=0):
+    def __init__(self, name: str = "pareto", criterion: str = "revenue",
+                 threshold_a: float = 0.8, threshold_b: float = 0.95, as_of: Any = None,
+                 window: int = 0) -> None:
         self._make(F.tier_pareto_new, name)
         with self._closed_on_error():
             if criterion != "revenue":
@@ -288,12 +325,12 @@ class Pareto(Model):
     as_of = day_property("as_of", "The as-of date set, or None when it is still the default.")
 
     @staticmethod
-    def summary(frame, name="pareto"):
+    def summary(frame: Any, name: str = "pareto") -> Dict[str, Dict[str, float]]:
         """Per class A/B/C: customers, value and both shares, from a frame (or Result)."""
         frame = getattr(frame, "frame", frame)
         if callable(frame):
             frame = frame()
-        out = {}
+        out: Dict[str, Dict[str, float]] = {}
         for cls, label in enumerate("ABC"):
             n, value, cshare, vshare = c_size_t(), c_double(), c_double(), c_double()
             F.tier_pareto_summary(frame._p, _ffi.encode(name), cls, byref(n), byref(value),
@@ -313,18 +350,18 @@ class SegmentMap(Handle):
 
     _free = staticmethod(F.tier_segmap_free)
 
-    def __init__(self, _ptr):
+    def __init__(self, _ptr: Any) -> None:
         self._adopt(_ptr)
 
     @classmethod
-    def builtin(cls, which="rf10"):
+    def builtin(cls, which: Any = "rf10") -> "SegmentMap":
         """A built-in segment map by name ("rf10" or "rfm8")."""
         ptr = _ffi.segmap_p()
         F.tier_segmap_new_builtin(byref(ptr), _BUILTIN_MAPS.get(which, which), None)
         return cls(ptr)
 
     @classmethod
-    def parse(cls, text):
+    def parse(cls, text: Union[str, bytes]) -> "SegmentMap":
         """Parses the text format of docs/segment-maps.md; TierError "line N: reason" on bad text."""
         raw = _ffi.encode(text, "map text")
         ptr = _ffi.segmap_p()
@@ -332,19 +369,19 @@ class SegmentMap(Handle):
             F.tier_segmap_parse(byref(ptr), raw, len(raw), None, err.ptr)
         return cls(ptr)
 
-    def __len__(self):
-        return F.tier_segmap_count(self._p)
+    def __len__(self) -> int:
+        return int(F.tier_segmap_count(self._p))
 
-    def names(self):
+    def names(self) -> List[str]:
         """The segment names of the map, in order."""
         return _ffi.names(F.tier_segmap_count, F.tier_segmap_name, self._p)
 
-    def lookup(self, r, f, m=0):
+    def lookup(self, r: int, f: int, m: int = 0) -> Optional[str]:
         """The segment name of a score triple, or None."""
         i = F.tier_segmap_lookup(self._p, int(r), int(f), int(m))
         return None if i < 0 else _ffi.decode(F.tier_segmap_name(self._p, i))
 
-    def check(self, bins=5):
+    def check(self, bins: int = 5) -> Dict[str, Any]:
         """{"overlapping": n, "shadowed": n, "uncovered": n, "report": text} over the grid."""
         o, s, u = c_size_t(), c_size_t(), c_size_t()
         with _ffi.Text() as report:

@@ -13,10 +13,14 @@ Example::
 import os
 import threading
 from ctypes import byref, c_char_p, c_int, c_uint, string_at
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import _ffi
 from ._ffi import F
 from ._handle import Handle
+
+if TYPE_CHECKING:
+    from .retier import Retier
 
 __all__ = ["Pipeline", "STAGES", "sniff", "SNIFF_BYTES", "usage"]
 
@@ -35,7 +39,7 @@ _ROLES = {"id": _ffi.PIPELINE_ROLE_ID, "date": _ffi.PIPELINE_ROLE_DATE,
           "amount": _ffi.PIPELINE_ROLE_AMOUNT, "account_id": _ffi.PIPELINE_ROLE_ACCOUNT_ID}
 
 
-def _text(value):
+def _text(value: Any) -> bytes:
     if isinstance(value, bytes):
         return value
     if isinstance(value, os.PathLike):
@@ -43,7 +47,8 @@ def _text(value):
     return str(value).encode("utf-8", "surrogateescape")
 
 
-def sniff(head, role=None, delimiter=None):
+def sniff(head: Any, role: Optional[str] = None,
+          delimiter: Optional[int] = None) -> Tuple[int, Optional[str]]:
     """The pipeline's sniffing of a first line (tier_pipeline_sniff): returns (delimiter, column)
     for the start of a file `head` (bytes): the delimiter given, else the one the line uses (an
     int: a byte or CSV_WHITESPACE), and the column of `role` ("id", "date", "amount",
@@ -53,10 +58,11 @@ def sniff(head, role=None, delimiter=None):
     column = c_char_p()
     code = _ROLES[role] if role is not None else 0
     F.tier_pipeline_sniff(raw, len(raw), code, byref(delim), byref(column), None)
-    return delim.value, (column.value.decode("utf-8") if role is not None else None)
+    return int(delim.value), ((column.value or b"").decode("utf-8") if role is not None
+                              else None)
 
 
-def usage(command=None):
+def usage(command: Optional[str] = None) -> str:
     """The ``tier`` command's usage text (tier_pipeline_usage): of one command ("run", "explain",
     "policies", "lint", "override", "override add", "override remove", "override list",
     "fit clv", "clv", "version") as ``--help`` prints it, or of all of them (None) as ``tier help`` does.
@@ -74,13 +80,13 @@ class _Threads:
     """An executor that runs each task on a thread of its own. The task is C code called through
     ctypes, which releases the GIL for the call: the parts of an input are read at once."""
 
-    def __init__(self):
-        self._jobs = {}
+    def __init__(self) -> None:
+        self._jobs: Dict[int, threading.Thread] = {}
         self._next = 1
         self.struct = _ffi.Executor(_ffi.EXECUTOR_VERSION, _ffi.executor_start_cb(self._start),
                                     _ffi.executor_wait_cb(self._wait), None)
 
-    def _start(self, ud, task, arg, out):
+    def _start(self, ud: Any, task: Any, arg: Any, out: Any) -> int:
         try:
             thread = threading.Thread(target=task, args=(arg,), daemon=True)
             thread.start()
@@ -91,7 +97,7 @@ class _Threads:
         out[0] = job
         return 0
 
-    def _wait(self, ud, job):
+    def _wait(self, ud: Any, job: int) -> None:
         self._jobs.pop(job).join()
 
 
@@ -113,20 +119,23 @@ class Pipeline(Handle):
 
     _free = staticmethod(F.tier_pipeline_free)
 
-    def __init__(self, **settings):
+    def __init__(self, **settings: Any) -> None:
         ptr = _ffi.pipeline_p()
         F.tier_pipeline_new(byref(ptr), None)
         self._adopt(ptr)
         # ctypes callbacks and borrowed objects the C side holds: kept alive here.
-        self._progress = self._output = self._executor = None
-        self._policy = self._registry = None
+        self._progress: Any = None
+        self._output: Any = None
+        self._executor: Optional[_Threads] = None
+        self._policy: Any = None
+        self._registry: Any = None
         self._runs = 0  # a Retier of an earlier run refuses to be used
         for key, value in settings.items():
             self.set(key, value)
 
     # -- settings ------------------------------------------------------------------------------
 
-    def set(self, key, value):
+    def set(self, key: str, value: Any) -> "Pipeline":
         """Changes one setting; ``None`` restores its default. The "policy" setting also takes a
         Policy object (see set_policy())."""
         if key == "policy":
@@ -134,13 +143,13 @@ class Pipeline(Handle):
         F.tier_pipeline_set(self._p, _text(key), None if value is None else _text(value))
         return self
 
-    def get(self, key):
+    def get(self, key: str) -> str:
         """The setting's value as text (the default in effect when unset)."""
         with _ffi.Text() as t:
             F.tier_pipeline_get(self._p, _text(key), t.ptr)
             return t.value()
 
-    def set_command(self, command, argv=()):
+    def set_command(self, command: str, argv: Sequence[Any] = ()) -> "frozenset[str]":
         """Configures this fresh pipeline as the ``tier`` command `command` ("run", "explain",
         "policies", "lint", "override add", "override remove", "override list", "fit clv",
         "clv") does with the arguments `argv` that follow the command's words
@@ -154,18 +163,18 @@ class Pipeline(Handle):
         F.tier_pipeline_set_command(self._p, _text(command), len(args), raw, byref(bits))
         return frozenset(name for name, bit in COMMAND_FLAGS.items() if bits.value & bit)
 
-    def add_model(self, kind, name=None):
+    def add_model(self, kind: str, name: Optional[str] = None) -> "Pipeline":
         """Appends a model of `kind` named `name` (default: the kind) to the list to run."""
         F.tier_pipeline_add_model(self._p, _text(kind), None if name is None else _text(name))
         return self
 
-    def set_model_option(self, model, option, value):
+    def set_model_option(self, model: str, option: str, value: Any) -> "Pipeline":
         """Sets an option of the model named `model` from text (a number option also takes an
         ISO date)."""
         F.tier_pipeline_set_model_option(self._p, _text(model), _text(option), _text(value))
         return self
 
-    def set_policy(self, policy):
+    def set_policy(self, policy: Any) -> "Pipeline":
         """Chooses the policy: a built-in name or a policy file (str or path; the "policy"
         setting, loaded at once: a file that does not load raises TierError with
         "FILE:LINE:COL: ..."), a Policy object (tier_pipeline_set_policy_ref; kept alive by the
@@ -180,14 +189,14 @@ class Pipeline(Handle):
         self._policy = None
         return self
 
-    def set_registry(self, registry):
+    def set_registry(self, registry: Any) -> "Pipeline":
         """Lets the model list use the kinds of a registry (an object with a ``_p`` pointer to a
         tier_registry; None: the built-ins only)."""
         F.tier_pipeline_set_registry(self._p, registry._p if registry is not None else None)
         self._registry = registry
         return self
 
-    def set_progress(self, callback):
+    def set_progress(self, callback: Optional[Callable[[Any, int, int], Any]]) -> "Pipeline":
         """Calls ``callback(stage, done, total)`` as the run advances (stage is "read",
         "accounts", "models" or "write"); a true return value stops the run. An exception in
         the callback stops it too and is raised by ``run()``."""
@@ -196,14 +205,16 @@ class Pipeline(Handle):
             self._progress = None
             return self
 
-        def progress(ud, stage, done, total):
-            return 1 if callback(STAGES.get(stage, stage), done, total) else 0
+        call = callback
+
+        def progress(ud: Any, stage: int, done: int, total: int) -> int:
+            return 1 if call(STAGES.get(stage, stage), done, total) else 0
 
         self._progress = _ffi.callback(_ffi.pipeline_progress_cb, progress)
         F.tier_pipeline_set_progress(self._p, self._progress, None)
         return self
 
-    def set_output(self, sink):
+    def set_output(self, sink: Any) -> "Pipeline":
         """Sends the output to ``sink`` when no "out" file is set: a callable taking bytes, or a
         binary file object. A sink that raises OSError stops the run with "cannot write the
         output"; any other exception stops it and is raised by ``run()``."""
@@ -213,7 +224,7 @@ class Pipeline(Handle):
             return self
         write = sink if callable(sink) else sink.write
 
-        def output(ud, data, length):
+        def output(ud: Any, data: Any, length: int) -> int:
             try:
                 write(string_at(data, length))
             except OSError:  # the pipeline says "cannot write the output"
@@ -224,25 +235,26 @@ class Pipeline(Handle):
         F.tier_pipeline_set_output(self._p, self._output, None)
         return self
 
-    def use_threads(self, on=True):
+    def use_threads(self, on: bool = True) -> "Pipeline":
         """Reads a large input as two halves at once on two threads (the output is the same)."""
         self._executor = _Threads() if on else None
-        F.tier_pipeline_set_executor(self._p, byref(self._executor.struct) if on else None)
+        F.tier_pipeline_set_executor(self._p, byref(self._executor.struct)
+                                     if self._executor is not None else None)
         return self
 
     # -- running -------------------------------------------------------------------------------
 
-    def check(self):
+    def check(self) -> None:
         """Raises TierError when the settings do not make a complete job."""
         F.tier_pipeline_check(self._p)
 
-    def run(self):
+    def run(self) -> "Pipeline":
         """Reads, fits, scores, tiers and writes; raises TierError (nothing is written then)."""
         F.tier_pipeline_run(self._p)
         self._runs += 1
         return self
 
-    def retier(self):
+    def retier(self) -> "Retier":
         """The :class:`~libtier.retier.Retier` of the last run (docs/retier.md): one customer at a
         time re-scored and re-tiered after a new invoice, with the models and the population
         figures frozen until the next run. Raises TierError before a run that tiered customers,
@@ -253,23 +265,23 @@ class Pipeline(Handle):
         return Retier(self, handle)
 
     @property
-    def last_error(self):
+    def last_error(self) -> str:
         """The text of the pipeline's last failure ("" when none)."""
         return _ffi.decode(F.tier_pipeline_last_error(self._p)) or ""
 
     # -- results of the last successful run ------------------------------------------------------
 
-    def rows_read(self):
+    def rows_read(self) -> int:
         """Transaction rows the last run read."""
-        return F.tier_pipeline_rows_read(self._p)
+        return int(F.tier_pipeline_rows_read(self._p))
 
-    def summary(self):
+    def summary(self) -> str:
         """The summary as the ``tier`` command prints it after "tier: " ("" for a fit run)."""
         with _ffi.Text() as t:
             F.tier_pipeline_summary(self._p, t.ptr)
             return t.value()
 
-    def explain(self, customer_id, format="text"):
+    def explain(self, customer_id: str, format: str = "text") -> str:
         """Why a customer of the last run got its tier (tier_pipeline_explain): every model
         output, the windows and lets, each rule tried, the cap, the flags, the entitlements and
         the route, as text or ("json") one JSON object in a str."""
@@ -280,18 +292,32 @@ class Pipeline(Handle):
             F.tier_pipeline_explain(self._p, _text(customer_id), code, t.ptr)
             return t.value()
 
-    def warnings(self):
+    def warnings(self) -> List[str]:
         """The warnings of the last run (list of str)."""
         return [_ffi.decode(F.tier_pipeline_warning(self._p, i))
                 for i in range(F.tier_pipeline_warning_count(self._p))]
 
-    def model_names(self):
+    def _describe(self) -> List[Tuple[str, Any]]:
+        facts: List[Tuple[str, Any]] = []
+        for key in ("input", "policy", "out"):
+            try:
+                value = self.get(key)
+            except _ffi.TierError:
+                continue
+            if value:
+                facts.append((key, value))
+        facts.append(("runs", self._runs))
+        if self._runs:
+            facts += [("customers", self.customer_count()), ("models", self.model_names())]
+        return facts
+
+    def model_names(self) -> List[str]:
         """The names of the models of the last run, in run order."""
         return [_ffi.decode(F.tier_model_name(F.tier_pipeline_model(self._p, i)))
                 for i in range(F.tier_pipeline_model_count(self._p))]
 
-    def customer_count(self):
+    def customer_count(self) -> int:
         """Customers of the last run."""
         book = F.tier_pipeline_book(self._p)
-        return F.tier_book_customer_count(book) if book else 0
+        return int(F.tier_book_customer_count(book)) if book else 0
 

@@ -21,7 +21,7 @@ The data arguments are defensive: a :class:`libtier.Result`, or a pandas DataFra
 
 import math
 import re
-from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 if TYPE_CHECKING:  # only for the annotations: matplotlib and pandas stay optional
     import pandas
@@ -38,7 +38,7 @@ _REVENUE = ("pareto.value", "revenue", "rfm.m", "monetary", "m", "amount")
 # --- input normalisation -------------------------------------------------------------------
 
 
-def _axes(ax, figsize=None):
+def _axes(ax: "Optional[Axes]", figsize: Optional[Tuple[float, float]] = None) -> "Axes":
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
@@ -46,7 +46,7 @@ def _axes(ax, figsize=None):
     return ax
 
 
-def _dataframe(data):
+def _dataframe(data: Any) -> "pandas.DataFrame":
     """A DataFrame from a Result, a DataFrame or anything pandas.DataFrame takes."""
     import pandas as pd
     if isinstance(data, pd.DataFrame):
@@ -57,15 +57,15 @@ def _dataframe(data):
     return pd.DataFrame(data)
 
 
-def _norm(name):
+def _norm(name: Any) -> str:
     return re.sub(r"[^0-9a-z]+", "_", str(name).lower()).strip("_")
 
 
-def _find(df, *names, required=True):
+def _find(df: Any, *names: str, required: bool = True) -> Any:
     """The column of `df` named one of `names` in any spelling: dotted, underscored, or by its
     last part alone ("rfm.r_score" matches "rfm_r_score" and "r_score"); None when absent and not
     required."""
-    by_norm = {}
+    by_norm: Dict[str, Any] = {}
     for col in df.columns:
         by_norm.setdefault(_norm(col), col)
     for name in names:
@@ -86,23 +86,25 @@ def _find(df, *names, required=True):
     return None
 
 
-def _numbers(series):
+def _numbers(series: Any) -> Any:
     import pandas as pd
     return pd.to_numeric(series, errors="coerce").astype("float64")
 
 
-def _ids(df):
+def _ids(df: Any) -> List[str]:
     """The customer ids of the rows: the `customer_id` column, else the index."""
     col = _find(df, "customer_id", "customer", "id", required=False)
-    return df[col].astype(str).tolist() if col is not None else [str(i) for i in df.index]
+    if col is not None:
+        return [str(i) for i in df[col].astype(str).tolist()]
+    return [str(i) for i in df.index]
 
 
-def _tier_series(df):
+def _tier_series(df: Any) -> Any:
     col = _find(df, "tier")
     return df[col]
 
 
-def _tier_order(data, tiers, order=None):
+def _tier_order(data: Any, tiers: Any, order: Optional[Sequence[Any]] = None) -> List[str]:
     """Tier names in policy order: `order`, else the Categorical's categories, else the Result's
     tier_names(); for plain strings, by descending mean revenue per customer when `data` has a
     revenue column, else in order of appearance."""
@@ -113,7 +115,7 @@ def _tier_order(data, tiers, order=None):
         return [str(t) for t in cats]
     names = getattr(data, "tier_names", None)
     if callable(names):
-        return list(names())
+        return [str(n) for n in names()]
     seen = list(dict.fromkeys(tiers.astype(str)))
     rev_col = _find(data, *_REVENUE, required=False) if hasattr(data, "columns") else None
     if rev_col is None:
@@ -124,7 +126,7 @@ def _tier_order(data, tiers, order=None):
     return sorted(seen, key=lambda t: (-float(mean.get(t, 0.0)), seen.index(t)))
 
 
-def _revenue(df, column=None):
+def _revenue(df: Any, column: Optional[str] = None) -> Any:
     return _numbers(df[column if column is not None else _find(df, *_REVENUE)])
 
 
@@ -178,7 +180,7 @@ def tier_pyramid(data: Any, ax: "Optional[Axes]" = None, order: Optional[Sequenc
 # --- Pareto curve --------------------------------------------------------------------------
 
 
-def _pareto_thresholds(data, thresholds):
+def _pareto_thresholds(data: Any, thresholds: Optional[Sequence[float]]) -> List[float]:
     if thresholds is not None:
         return [float(v) for v in thresholds]
     for model in getattr(data, "models", None) or ():
@@ -226,7 +228,8 @@ def pareto_curve(data: Any, ax: "Optional[Axes]" = None, revenue: Optional[str] 
 # --- heatmaps ------------------------------------------------------------------------------
 
 
-def _heatmap(ax, matrix, rows, cols, fmt, cmap="Blues"):
+def _heatmap(ax: "Axes", matrix: Any, rows: Sequence[Any], cols: Sequence[Any], fmt: str,
+             cmap: str = "Blues") -> Any:
     import numpy as np
     values = np.asarray(matrix, dtype=float)
     image = ax.imshow(values, cmap=cmap, aspect="auto", origin="upper")
@@ -377,7 +380,7 @@ def p_alive_matrix(model: Any, ax: "Optional[Axes]" = None, T: Optional[float] =
 # --- migration -----------------------------------------------------------------------------
 
 
-def _tiers_by_id(data):
+def _tiers_by_id(data: Any) -> Tuple[Any, List[str]]:
     import pandas as pd
     df = _dataframe(data)
     tiers = _tier_series(df)

@@ -35,14 +35,14 @@ DEFAULT_COLUMNS = ("customer_id,tier,r=rfm.r,f=rfm.f,m=rfm.m:2,tenure=rfm.tenure
                    "reason")
 
 
-def _format(fmt):
-    code = _ffi.OUTPUT_FORMATS.get(fmt, fmt)
+def _format(fmt: Union[str, int]) -> int:
+    code = _ffi.OUTPUT_FORMATS.get(fmt, -1) if isinstance(fmt, str) else fmt
     if code not in _ffi.OUTPUT_FORMATS.values():
         raise ValueError("format must be 'csv' or 'json', not %r" % (fmt,))
     return code
 
 
-def _columns_arg(columns):
+def _columns_arg(columns: Optional[Columns]) -> Optional[bytes]:
     return None if columns is None else _ffi.encode_list(columns, "columns")
 
 
@@ -74,7 +74,7 @@ class Result(Handle):
         self._adopt(ptr)
         self._book: "Optional[Book]" = None
         self._models: Optional[List[Any]] = None
-        self._policy: Any = None
+        self._policy: "Optional[Policy]" = None
 
     def run(self, book: "Book", models: Optional[Iterable[Any]] = None, policy: Any = None,
             as_of: Any = None) -> "Result":
@@ -104,12 +104,12 @@ class Result(Handle):
         self._book, self._models, self._policy = book, models, policy
         return self
 
-    def _describe(self):
+    def _describe(self) -> List[Tuple[str, Any]]:
         if self._book is None:
             return [("state", "not run")]
         counts = ["%s: %d" % (name, self.tier_summary(t)[0])
                   for t, name in enumerate(self.tier_names())]
-        facts = [("customers", self.customer_count()), ("tiers", counts)]
+        facts: List[Tuple[str, Any]] = [("customers", self.customer_count()), ("tiers", counts)]
         if self._policy is not None and self._policy.name:
             facts.append(("policy", self._policy.name))
         facts.append(("models", [m.name for m in self._models or ()]))
@@ -130,7 +130,7 @@ class Result(Handle):
         """The Policy of the last run (None before one)."""
         return self._policy
 
-    def _need_run(self):
+    def _need_run(self) -> "Book":
         if self._book is None:
             raise _ffi.error(_ffi.ESTATE, "the result has not been run yet")
         return self._book
@@ -139,9 +139,9 @@ class Result(Handle):
 
     def customer_count(self) -> int:
         """The number of customers of the run."""
-        return F.tier_result_customer_count(self._p)
+        return int(F.tier_result_customer_count(self._p))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.customer_count()
 
     def tier_names(self) -> List[str]:
@@ -157,13 +157,13 @@ class Result(Handle):
     def reason(self, customer: Customer) -> str:
         """The reason (text of the matching rule) of one customer, by index or id."""
         raw = F.tier_result_reason(self._p, self._index(customer))
-        return raw.decode("utf-8") if raw else ""
+        return str(raw.decode("utf-8")) if raw else ""
 
     def flags(self, customer: Customer) -> List[str]:
         """The names of the flags the policy raised for one customer (index or id), in the
         policy's order ([] when none)."""
         raw = F.tier_result_flags(self._p, self._index(customer))
-        return raw.decode("utf-8").split(";") if raw else []
+        return list(raw.decode("utf-8").split(";")) if raw else []
 
     def route(self, customer: Customer) -> Optional[str]:
         """The team one customer (index or id) is routed to, None when not routed."""
@@ -201,11 +201,12 @@ class Result(Handle):
         if code is None:
             raise ValueError("format must be 'text' or 'json', not %r" % (format,))
         with _ffi.Text() as t:
-            F.tier_result_explain(self._p, book._p, self._policy._p, self._index(customer), code,
-                                  t.ptr)
+            F.tier_result_explain(self._p, book._p,
+                                  self._policy._p if self._policy is not None else None,
+                                  self._index(customer), code, t.ptr)
             return t.value()
 
-    def _index(self, customer):
+    def _index(self, customer: Customer) -> int:
         if isinstance(customer, (str, bytes)):
             return self._need_run()._index(customer)
         return int(customer)
@@ -370,13 +371,13 @@ class Result(Handle):
         if isinstance(fileobj, io.TextIOBase):
             decoder = codecs.getincrementaldecoder("utf-8")()
 
-            def sink(data):
+            def sink(data: bytes) -> None:
                 fileobj.write(decoder.decode(data))
         else:
             decoder = None
             sink = fileobj.write
 
-        def write(ud, data, n):
+        def write(ud: Any, data: Any, n: int) -> int:
             sink(ctypes.string_at(data, n))
             return 0
 

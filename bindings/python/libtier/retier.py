@@ -13,12 +13,19 @@ who a cap keeps, Pareto classes) stay as the run left them until the next run of
 
 import math
 from ctypes import byref, c_char_p, c_double, c_size_t, string_at
+from typing import TYPE_CHECKING, Any, List, Optional, Tuple, Union
 
 from . import _ffi
 from ._ffi import F
 from ._display import Described
 from .book import Savepoints
 from .dates import to_day
+
+if TYPE_CHECKING:
+    from .pipeline import Pipeline
+
+#: A customer of the run's book, by index or id.
+Customer = Union[int, str, bytes]
 
 __all__ = ["Retier"]
 
@@ -29,38 +36,65 @@ class Retier(Savepoints, Described):
 
     Savepoints of the run's book (:meth:`savepoint`, :meth:`rollback`, :meth:`release`,
     :meth:`trying`) try an invoice and take it back: after a rollback, :meth:`customer` again
-    gives the customer back the tier it had before the invoice."""
+    gives the customer back the tier it had before the invoice.
 
-    def __init__(self, pipeline, handle):
-        self._pipeline = pipeline  # keeps the owner alive
+    A context manager like every object of the package: ``with pipeline.retier() as r:``;
+    ``close()`` (or the end of the block) lets go of the pipeline's retier (the pipeline owns
+    and frees it), after which every call raises ValueError."""
+
+    def __init__(self, pipeline: "Pipeline", handle: Any) -> None:
+        self._pipeline: "Optional[Pipeline]" = pipeline  # keeps the owner alive
         self._p = handle
         self._run = pipeline._runs
 
-    def _describe(self):
-        return [("customers", F.tier_book_customer_count(self._book())),
-                ("current", self._pipeline._runs == self._run)]
+    @property
+    def closed(self) -> bool:
+        """Whether close() has let go of the retier."""
+        return self._pipeline is None
 
-    def _check(self):
-        if self._pipeline._runs != self._run:
+    def close(self) -> None:
+        """Lets go of the retier and its pipeline (the pipeline frees the C object); safe to
+        call twice."""
+        self._pipeline = None
+        self._p = None
+
+    def __enter__(self) -> "Retier":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _owner(self) -> "Pipeline":
+        if self._pipeline is None:
+            raise ValueError("Retier is closed")
+        return self._pipeline
+
+    def _describe(self) -> List[Tuple[str, Any]]:
+        return [("customers", F.tier_book_customer_count(self._book())),
+                ("current", self._owner()._runs == self._run)]
+
+    def _check(self) -> None:
+        if self._owner()._runs != self._run:
             raise _ffi.TierError(_ffi.ESTATE, "TIER_ESTATE", "the pipeline ran again: take a new retier()")
 
-    def _book(self):
-        return F.tier_pipeline_book(self._pipeline._p)
+    def _book(self) -> Any:
+        return F.tier_pipeline_book(self._owner()._p)
 
-    def _savepoint_book(self):
+    def _savepoint_book(self) -> Any:
         self._check()
         return self._book()
 
-    def _index(self, customer):
+    def _index(self, customer: Customer) -> int:
         if isinstance(customer, (str, bytes)):
             raw = _ffi.encode(customer, "customer id")
             out = c_size_t()
             if F.tier_book_find(self._book(), raw, len(raw), byref(out)) != 0:
                 raise KeyError(customer)
-            return out.value
+            return int(out.value)
         return int(customer)
 
-    def add_invoice(self, customer_id, date, amount, margin=None):
+    def add_invoice(self, customer_id: Customer, date: Any, amount: float,
+                    margin: Optional[float] = None) -> None:
         """Adds one transaction to the run's book for a customer given by id or index (a new id
         becomes a new customer, which the next run tiers). `date` is a date, ISO text or YYYYMMDD int."""
         self._check()
@@ -68,14 +102,14 @@ class Retier(Savepoints, Described):
             raw = _ffi.encode(customer_id, "customer id")
         else:
             size = c_size_t()
-            raw = F.tier_book_customer_id(self._book(), int(customer_id), byref(size))
-            if raw is None:
+            ptr = F.tier_book_customer_id(self._book(), int(customer_id), byref(size))
+            if ptr is None:
                 raise KeyError(customer_id)
-            raw = string_at(raw, size.value)
+            raw = string_at(ptr, size.value)
         F.tier_book_add_txn(self._book(), raw, len(raw), to_day(date), float(amount),
                             math.nan if margin is None else float(margin))
 
-    def set_attribute(self, customer, name, value):
+    def set_attribute(self, customer: Customer, name: str, value: Union[str, float]) -> None:
         """Sets a number or text attribute of a customer of the run's book."""
         self._check()
         key = _ffi.encode(name, "attribute name")
@@ -85,36 +119,37 @@ class Retier(Savepoints, Described):
         else:
             F.tier_book_set_number(self._book(), self._index(customer), key, float(value))
 
-    def customer(self, customer):
+    def customer(self, customer: Customer) -> str:
         """Re-scores and re-tiers one customer; returns its tier name ("" for none). Raises
         TierError (the customer keeps its previous tier) and KeyError for an unknown id."""
         self._check()
         i = self._index(customer)
         F.tier_retier_customer(self._p, self._book(), i)
-        return _ffi.decode(F.tier_retier_tier_name(self._p, i))
+        return _ffi.decode(F.tier_retier_tier_name(self._p, i)) or ""
 
-    def tier(self, customer):
+    def tier(self, customer: Customer) -> str:
         """The customer's current tier name ("" when none)."""
         self._check()
-        return _ffi.decode(F.tier_retier_tier_name(self._p, self._index(customer)))
+        return _ffi.decode(F.tier_retier_tier_name(self._p, self._index(customer))) or ""
 
-    def reason(self, customer):
+    def reason(self, customer: Customer) -> str:
         """The reason of one customer's current tier."""
         self._check()
-        return _ffi.decode(F.tier_retier_reason(self._p, self._index(customer)))
+        return _ffi.decode(F.tier_retier_reason(self._p, self._index(customer))) or ""
 
-    def flags(self, customer):
+    def flags(self, customer: Customer) -> List[str]:
         """The flags raised for the customer, as a list of names."""
         self._check()
-        text = _ffi.decode(F.tier_retier_flags(self._p, self._index(customer)))
+        text: Optional[str] = _ffi.decode(F.tier_retier_flags(self._p, self._index(customer)))
         return text.split(";") if text else []
 
-    def route(self, customer):
+    def route(self, customer: Customer) -> Optional[str]:
         """The team one customer is routed to, None when not routed."""
         self._check()
-        return _ffi.decode(F.tier_retier_route(self._p, self._index(customer)))
+        route: Optional[str] = _ffi.decode(F.tier_retier_route(self._p, self._index(customer)))
+        return route
 
-    def entitlement(self, customer, key):
+    def entitlement(self, customer: Customer, key: str) -> Union[float, str, None]:
         """An entitlement of the customer's current tier (a float or a str), None when its tier
         has none."""
         self._check()
@@ -125,10 +160,11 @@ class Retier(Savepoints, Described):
         if rc == _ffi.ENOTFOUND:
             return None
         if rc != _ffi.OK:
-            raise _ffi.TierError(rc, F.tier_status_name(rc).decode(), "entitlement %r" % (key,))
-        return _ffi.decode(text.value) if text.value is not None else number.value
+            raise _ffi.error(rc, "entitlement %r: %s" % (
+                key, _ffi.decode(F.tier_retier_last_error(self._p)) or _ffi.strerror(rc)))
+        return _ffi.decode(text.value) if text.value is not None else float(number.value)
 
-    def number(self, customer, column):
+    def number(self, customer: Customer, column: str) -> float:
         """A model output of the customer as last re-scored ("rfm.r_score")."""
         self._check()
         out = c_double()
@@ -136,4 +172,4 @@ class Retier(Savepoints, Described):
                                   byref(out))
         if rc != _ffi.OK:
             raise KeyError(column)
-        return out.value
+        return float(out.value)

@@ -67,11 +67,13 @@ import math
 import numbers
 import re
 import weakref
-from typing import Any
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple,
+                    TypeVar, Union)
 from ctypes import byref, c_char_p, c_void_p
 
 from . import _ffi
 from ._columns import INT32_TYPECODE
+from ._display import Described
 from ._ffi import F
 from .book import Book
 from .frame import Frame
@@ -95,18 +97,27 @@ _OPTION_NAME = re.compile(r"[a-z0-9_]{1,64}\Z")
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,63}\Z")
 _OUTPUT_NAME = re.compile(r"[A-Za-z0-9_.\-]+\Z")
 
+#: A declared output, normalised: (name, None for a number or the list of labels).
+Output = Tuple[str, Optional[List[str]]]
+#: A declared option, normalised: (name, type code, doc, flags).
+OptionSpec = Tuple[str, int, str, int]
+#: A record of a saved state as load_state() gets it: (key, [values]).
+Record = Tuple[str, List[Union[float, str]]]
+_T = TypeVar("_T", bound="Model")
 
-def _default_name(cls):
+
+def _default_name(cls: type) -> str:
     name = re.sub(r"[^A-Za-z0-9_]", "_", cls.__name__).lower()[:64]
     return name or "model"
 
 
-def _normalize_outputs(model_name, outputs):
+def _normalize_outputs(model_name: str, outputs: Any) -> List[Output]:
     """[(name, None | [labels])] from the declared ``outputs``; ValueError/TypeError when bad."""
     if isinstance(outputs, (str, bytes)) or not hasattr(outputs, "__iter__"):
         raise TypeError("model %r: outputs must be a list of (name, 'number' or [labels]) pairs"
                         % model_name)
-    out, seen = [], set()
+    out: List[Output] = []
+    seen = set()
     for item in outputs:
         try:
             name, kind = item
@@ -137,12 +148,13 @@ def _normalize_outputs(model_name, outputs):
     return out
 
 
-def _normalize_options(model_name, options):
+def _normalize_options(model_name: str, options: Any) -> List[OptionSpec]:
     """[(name, type code, doc, flags)] from the declared ``options``."""
     if isinstance(options, (str, bytes)) or not hasattr(options, "__iter__"):
         raise TypeError("model %r: options must be a list of (name, 'number' | 'text' | 'list'"
                         "[, doc[, forgets_fit]]) tuples" % model_name)
-    out, seen = [], set()
+    out: List[OptionSpec] = []
+    seen = set()
     for item in options:
         if isinstance(item, (str, bytes)) or not hasattr(item, "__len__") or \
                 not 2 <= len(item) <= 4:
@@ -167,7 +179,7 @@ def _normalize_options(model_name, options):
     return out
 
 
-def _option_value(kind, value, what):
+def _option_value(kind: int, value: Any, what: str) -> Union[float, str, List[str]]:
     """`value` as the Python type of an option of `kind` (float, str or list of str)."""
     if kind == _ffi.OPTION_NUMBER:
         if isinstance(value, (str, bytes)) or isinstance(value, bool):
@@ -188,12 +200,12 @@ def _option_value(kind, value, what):
 class _BookView(Book):
     """The book a callback is handed: the library's const book, readable only for the call."""
 
-    def __init__(self, ptr):  # noqa: D107 - never adopts: the library owns the book
+    def __init__(self, ptr: Any) -> None:  # noqa: D107 - never adopts: the library owns it
         self._ptr = ptr
 
 
-def _read_only(name):
-    def refuse(self, *args, **kwargs):
+def _read_only(name: str) -> Callable[..., Any]:
+    def refuse(self: Any, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("the book handed to a model callback is read-only (%s)" % name)
     refuse.__name__ = name
     return refuse
@@ -207,7 +219,8 @@ for _name in ("set_option", "add_txn", "add_txns", "add_customer", "add_datafram
 class _Binding:
     """What the C side's state pointer stands for: one Python model's link to its C model."""
 
-    def __init__(self, model, name, outputs, options):
+    def __init__(self, model: "Model", name: str, outputs: List[Output],
+                 options: List[OptionSpec]) -> None:
         self.key = next(_keys)
         self.model = weakref.ref(model)  # the model owns the C model, never the other way round
         self.name = name
@@ -215,7 +228,7 @@ class _Binding:
         self.index = {n: i for i, (n, _) in enumerate(outputs)}
         # Bytes the library borrows (output names) or copies (labels), alive with the binding.
         self.c_names = [ctypes.create_string_buffer(n.encode("utf-8")) for n, _ in outputs]
-        self.c_labels = [None if labels is None else
+        self.c_labels: List[Any] = [None if labels is None else
                          (c_char_p * len(labels))(*[x.encode("utf-8") for x in labels])
                          for _, labels in outputs]
         self.err = ctypes.create_string_buffer(512)
@@ -269,18 +282,20 @@ class _Binding:
         self.thunks = (_fit_c, _score_c, _explain_c, _destroy_c, _last_error_c, _set_option_c,
                        _get_option_c, _save_c, _load_c)
 
-    def set_error(self, text):
+    def set_error(self, text: str) -> None:
+        """Keeps `text` as the model's last error (cut to the buffer)."""
         raw = text.encode("utf-8", "replace")[:len(self.err) - 1]
         self.err.value = raw
 
-    def option_value(self, name, value):
+    def option_value(self, name: str, value: Any) -> Union[float, str, List[str]]:
         """`value` as the Python type of option `name` (TypeError when it cannot be)."""
         return _option_value(self.option_types[name], value,
                              "model %r option %r" % (self.name, name))
 
     # --- turning score()'s values into column contents ----------------------------------------
 
-    def check_values(self, values, rows):
+    def check_values(self, values: Any,
+                     rows: int) -> List[Tuple[str, Optional[List[str]], Any]]:
         """{output: values} validated against the declaration: [(name, labels, data)]."""
         if not hasattr(values, "keys") or not hasattr(values, "__getitem__"):
             raise TypeError("model %r: score() must return a dict of output name -> values, "
@@ -306,7 +321,7 @@ class _Binding:
         return out
 
 
-def _column(values, rows, what):
+def _column(values: Any, rows: int, what: str) -> Any:
     """`values` (one per customer) as a one-dimensional NumPy array when NumPy is there, else as
     a sequence; TypeError/ValueError unless it has `rows` values."""
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
@@ -325,7 +340,7 @@ def _column(values, rows, what):
     return values
 
 
-def _number(v, what):
+def _number(v: Any, what: str) -> float:
     if v is None:
         return math.nan
     if isinstance(v, (str, bytes)):
@@ -336,7 +351,7 @@ def _number(v, what):
         raise ValueError("%s must hold numbers (or None for missing), not %r" % (what, v)) from None
 
 
-def _numbers(values, rows, what):
+def _numbers(values: Any, rows: int, what: str) -> Any:
     """A float64 array (NumPy) or array('d') of length `rows`."""
     values = _column(values, rows, what)
     if np is None:
@@ -349,7 +364,7 @@ def _numbers(values, rows, what):
                      % (what, values.dtype))
 
 
-def _code(v, mapping, nlabels, what):
+def _code(v: Any, mapping: Dict[str, int], nlabels: int, what: str) -> int:
     if v is None:
         return -1
     if isinstance(v, str):
@@ -367,13 +382,13 @@ def _code(v, mapping, nlabels, what):
         if not f.is_integer():
             raise ValueError("%s: code %r is not an integer" % (what, v))
         v = int(f)
-    v = int(v)
-    if v < -1 or v >= nlabels:
-        raise ValueError("%s: code %d is outside -1..%d" % (what, v, nlabels - 1))
-    return v
+    code = int(v)
+    if code < -1 or code >= nlabels:
+        raise ValueError("%s: code %d is outside -1..%d" % (what, code, nlabels - 1))
+    return code
 
 
-def _codes(values, labels, rows, what):
+def _codes(values: Any, labels: List[str], rows: int, what: str) -> Any:
     """An int32 array (NumPy) or array of length `rows`: label codes, -1 = missing."""
     mapping = {x: i for i, x in enumerate(labels)}
     values = _column(values, rows, what)
@@ -390,7 +405,7 @@ def _codes(values, labels, rows, what):
                        dtype=np.int32, count=rows)
 
 
-def _fill(ptr, data, rows, ctype):
+def _fill(ptr: Any, data: Any, rows: int, ctype: Any) -> None:
     """Copies `data` (NumPy array or array.array) into the column storage at `ptr`."""
     if rows == 0:
         return
@@ -402,15 +417,15 @@ def _fill(ptr, data, rows, ctype):
 
 # --- the callbacks (one set for every Python model; `state` picks the model) ------------------
 
-def _lookup(state):
+def _lookup(state: Any) -> Tuple[_Binding, "Model"]:
     binding = _registry.get(state)
     model = binding.model() if binding is not None else None
-    if model is None:
+    if binding is None or model is None:
         raise RuntimeError("libtier called a Python model that no longer exists")
     return binding, model
 
 
-def _failed(binding, exc, frame_ptr=None):
+def _failed(binding: Optional[_Binding], exc: BaseException, frame_ptr: Any = None) -> int:
     """Keeps `exc` for re-raising after the C call and picks the status C sees. A failed score
     puts its text on the frame (score must not change the model's state), others on the model."""
     text = "%s: %s" % (type(exc).__name__, exc)
@@ -428,14 +443,15 @@ def _failed(binding, exc, frame_ptr=None):
     return _ffi.EUSER
 
 
-def _model_callback(cb_type, error_on_frame=False):
+def _model_callback(cb_type: Any,
+                    error_on_frame: bool = False) -> Callable[[Callable[..., int]], Any]:
     """Makes ``fn(binding, model, *args)`` the C callback ``cb_type(state, *args)``: `state`
     picks the model, and an exception becomes the status C sees (see _failed); with
     `error_on_frame` its text goes on the frame of argument 2 (score's)."""
 
-    def wrap(fn):
-        def trampoline(state, *args):
-            binding = None
+    def wrap(fn: Callable[..., int]) -> Any:
+        def trampoline(state: Any, *args: Any) -> int:
+            binding: Optional[_Binding] = None
             try:
                 binding, model = _lookup(state)
                 return fn(binding, model, *args)
@@ -448,7 +464,7 @@ def _model_callback(cb_type, error_on_frame=False):
 
 
 @contextlib.contextmanager
-def _views(book_ptr, frame_ptr):
+def _views(book_ptr: Any, frame_ptr: Any) -> Iterator[Tuple[Book, Frame]]:
     """The read-only book and frame a callback hands to the model, closed when it returns."""
     book, frame = _BookView(book_ptr), Frame(_borrowed=frame_ptr)
     try:
@@ -459,7 +475,7 @@ def _views(book_ptr, frame_ptr):
 
 
 @_model_callback(_ffi.model_fit_cb)
-def _fit_c(binding, model, book_ptr, inputs_ptr):
+def _fit_c(binding: _Binding, model: "Model", book_ptr: Any, inputs_ptr: Any) -> int:
     with _views(book_ptr, inputs_ptr) as (book, inputs):
         model.fit(book, inputs)
     binding.set_error("")
@@ -467,7 +483,7 @@ def _fit_c(binding, model, book_ptr, inputs_ptr):
 
 
 @_model_callback(_ffi.model_score_cb, error_on_frame=True)
-def _score_c(binding, model, book_ptr, frame_ptr):
+def _score_c(binding: _Binding, model: "Model", book_ptr: Any, frame_ptr: Any) -> int:
     rows = F.tier_frame_rows(frame_ptr)
     with _views(book_ptr, frame_ptr) as (book, frame):
         values = model.score(book, frame)
@@ -487,7 +503,8 @@ def _score_c(binding, model, book_ptr, frame_ptr):
 
 
 @_model_callback(_ffi.model_explain_cb)
-def _explain_c(binding, model, book_ptr, frame_ptr, customer, text_ptr):
+def _explain_c(binding: _Binding, model: "Model", book_ptr: Any, frame_ptr: Any,
+               customer: int, text_ptr: Any) -> int:
     with _views(book_ptr, frame_ptr) as (book, frame):
         text = model.explain(book, frame, customer)
     if not isinstance(text, str):
@@ -498,13 +515,13 @@ def _explain_c(binding, model, book_ptr, frame_ptr, customer, text_ptr):
     return _ffi.OK
 
 
-def _destroy(state):
+def _destroy(state: Any) -> None:
     binding = _registry.pop(state, None)
     if binding is not None:
         binding.destroy_calls += 1
 
 
-def _last_error(state):
+def _last_error(state: Any) -> Optional[int]:
     binding = _registry.get(state)
     return ctypes.addressof(binding.err) if binding is not None else None
 
@@ -515,18 +532,18 @@ _last_error_c = _ffi.model_last_error_cb(_last_error)
 
 # --- version 2: options and saved state ---------------------------------------------------
 
-def _store(ptr, kind, value):
+def _store(ptr: Any, kind: int, value: Any) -> int:
     """Stores a Python option value into a tier_value; the status."""
     if kind == _ffi.OPTION_NUMBER:
-        return F.tier_value_set_number(ptr, float(value))
+        return int(F.tier_value_set_number(ptr, float(value)))
     if kind == _ffi.OPTION_TEXT:
-        return F.tier_value_set_text(ptr, value.encode("utf-8"))
+        return int(F.tier_value_set_text(ptr, value.encode("utf-8")))
     items = [x.encode("utf-8") for x in value]
-    return F.tier_value_set_list(ptr, (c_char_p * max(len(items), 1))(*items), len(items))
+    return int(F.tier_value_set_list(ptr, (c_char_p * max(len(items), 1))(*items), len(items)))
 
 
 @_model_callback(_ffi.model_set_option_cb)
-def _set_option_c(binding, model, name, value_ptr):
+def _set_option_c(binding: _Binding, model: "Model", name: bytes, value_ptr: Any) -> int:
     key = name.decode("utf-8")
     value = model.check_option(key, value_of(value_ptr, binding.option_types[key]))
     setattr(model, key, binding.option_value(key, value))
@@ -535,17 +552,17 @@ def _set_option_c(binding, model, name, value_ptr):
 
 
 @_model_callback(_ffi.model_get_option_cb)
-def _get_option_c(binding, model, name, out_ptr):
+def _get_option_c(binding: _Binding, model: "Model", name: bytes, out_ptr: Any) -> int:
     key = name.decode("utf-8")
     return _store(out_ptr, binding.option_types[key],
                   binding.option_value(key, getattr(model, key)))
 
 
-def _write(writer, key, values, what):
+def _write(writer: Any, key: Any, values: Iterable[Any], what: str) -> int:
     if not isinstance(key, str) or not _KEY.match(key):
         raise ValueError("%s: record key %r must be a letter then up to 63 letters, digits, '_', "
                          "'.' or '-'" % (what, key))
-    rc = F.tier_state_write_key(writer, key.encode("utf-8"))
+    rc: int = F.tier_state_write_key(writer, key.encode("utf-8"))
     for v in values:
         if rc:
             break
@@ -559,11 +576,14 @@ def _write(writer, key, values, what):
 
 
 @_model_callback(_ffi.model_save_cb)
-def _save_c(binding, model, writer):
+def _save_c(binding: _Binding, model: "Model", writer: Any) -> int:
     what = "model %r" % binding.name
     for name, kind, _, _ in binding.options:
         value = binding.option_value(name, getattr(model, name))
-        rc = _write(writer, name, value if kind == _ffi.OPTION_LIST else [value], what)
+        values: List[Any] = [value]
+        if isinstance(value, list):
+            values = list(value)
+        rc = _write(writer, name, values, what)
         if rc:
             return rc
     for record in model.save_state() or ():
@@ -582,9 +602,9 @@ def _save_c(binding, model, writer):
     return _ffi.OK
 
 
-def _read_values(reader):
+def _read_values(reader: Any) -> List[Union[float, str]]:
     """The values of the record the reader is on: floats and str."""
-    values = []
+    values: List[Union[float, str]] = []
     for i in range(F.tier_state_read_count(reader)):
         if F.tier_state_read_type(reader, i) == _ffi.OPTION_NUMBER:
             num = ctypes.c_double()
@@ -593,11 +613,11 @@ def _read_values(reader):
         else:
             text = c_char_p()
             F.tier_state_read_text(reader, i, byref(text))
-            values.append(text.value.decode("utf-8"))
+            values.append((text.value or b"").decode("utf-8"))
     return values
 
 
-def _option_record_error(kind, values):
+def _option_record_error(kind: int, values: List[Union[float, str]]) -> Optional[str]:
     """What is wrong with the values of a saved option of type `kind`, or None."""
     if kind == _ffi.OPTION_NUMBER and (len(values) != 1 or isinstance(values[0], str)):
         return "needs one number"
@@ -609,14 +629,15 @@ def _option_record_error(kind, values):
 
 
 @_model_callback(_ffi.model_load_cb)
-def _load_c(binding, model, reader):
-    options, records = {}, []
+def _load_c(binding: _Binding, model: "Model", reader: Any) -> int:
+    options: Dict[str, Any] = {}
+    records: List[Record] = []
     key = c_char_p()
     while True:
-        rc = F.tier_state_read_next(reader, byref(key))
+        rc: int = F.tier_state_read_next(reader, byref(key))
         if rc <= 0:
             break
-        name = key.value.decode("utf-8")
+        name = (key.value or b"").decode("utf-8")
         values = _read_values(reader)
         kind = binding.option_types.get(name)
         if kind is None:
@@ -624,7 +645,8 @@ def _load_c(binding, model, reader):
             continue
         problem = "given twice" if name in options else _option_record_error(kind, values)
         if problem:
-            return F.tier_state_read_fail(reader, ("option %r %s" % (name, problem)).encode())
+            return int(F.tier_state_read_fail(reader,
+                                              ("option %r %s" % (name, problem)).encode()))
         options[name] = values if kind == _ffi.OPTION_LIST else values[0]
     if rc < 0:
         return rc
@@ -644,12 +666,12 @@ def _load_c(binding, model, reader):
     return _ffi.OK
 
 
-def _free(ptr, binding):
+def _free(ptr: Any, binding: _Binding) -> None:
     # `binding` rides along so that everything the C model points into lives until it is gone.
     F.tier_model_free(ptr)
 
 
-class Model(ModelCalls):
+class Model(ModelCalls, Described):
     """Base class of models written in Python.
 
     Class attributes (or instance attributes set before first use):
@@ -688,17 +710,17 @@ class Model(ModelCalls):
     ``fitted``.
     """
 
-    outputs = ()
-    options = ()
-    name = None
-    kind = None
+    outputs: Any = ()
+    options: Any = ()
+    name: Optional[str] = None
+    kind: Optional[str] = None
 
-    def __init__(self, name=None):
+    def __init__(self, name: Optional[str] = None) -> None:
         if name is not None:
             self.name = name
 
     @staticmethod
-    def new(kind, name=None, **options):
+    def new(kind: str, name: Optional[str] = None, **options: Any) -> models.Model:
         """A built-in model made by kind name ("rfm", "pareto", "scorecard", "clv", "needs",
         "lifecycle") with `options` set by name: libtier.models.Model.new, reachable here since
         libtier.Model is this class."""
@@ -706,29 +728,29 @@ class Model(ModelCalls):
 
     # --- what subclasses write ---------------------------------------------------------------
 
-    def fit(self, book, inputs):
+    def fit(self, book: Book, inputs: Frame) -> None:
         """Learns from the book and earlier models' columns (optional)."""
 
-    def score(self, book, frame):
+    def score(self, book: Book, frame: Frame) -> Any:
         """Returns {output name: one value per customer}."""
         raise NotImplementedError("%s must define score(book, frame)" % type(self).__name__)
 
-    def explain(self, book, frame, customer):
+    def explain(self, book: Book, frame: Frame, customer: int) -> str:
         """Returns the explanation of one customer's outputs as text (optional)."""
         raise NotImplementedError
 
-    def check_option(self, name, value):
+    def check_option(self, name: str, value: Any) -> Any:
         """Checks a new value of option `name` (float, str or list of str) and returns the value
         to keep; raise (ValueError, ...) to refuse it. The default keeps it as is."""
         return value
 
-    def save_state(self):
+    def save_state(self) -> Iterable[Tuple[str, Any]]:
         """What fit() learnt, as [(key, value or [values]), ...] of numbers and str (keys: a
         letter, then letters, digits, '_', '.', '-'). Needed, with load_state(), to save a model
         that has fit()."""
         return []
 
-    def load_state(self, records):
+    def load_state(self, records: List[Record]) -> None:
         """Restores what save_state() returned, given as [(key, [values])]; must change nothing
         when it raises. The default accepts no record."""
         if records:
@@ -737,18 +759,18 @@ class Model(ModelCalls):
     # --- the C side --------------------------------------------------------------------------
 
     @property
-    def model_name(self):
+    def model_name(self) -> str:
         """The name in use (the prefix of the model's columns)."""
-        binding = self.__dict__.get("_tier_binding")
+        binding: Optional[_Binding] = self.__dict__.get("_tier_binding")
         if binding is not None:
             return binding.name
         return self.name if self.name is not None else _default_name(type(self))
 
-    def column(self, output):
+    def column(self, output: str) -> str:
         """The full column name of one of this model's outputs: "<name>.<output>"."""
         return "%s.%s" % (self.model_name, output)
 
-    def _tier_open(self):
+    def _tier_open(self) -> None:
         name = self.model_name
         if not isinstance(name, str) or not _MODEL_NAME.match(name):
             raise ValueError("model name %r must be 1 to 64 letters, digits or '_'" % (name,))
@@ -772,7 +794,7 @@ class Model(ModelCalls):
         self.__dict__["_tier_finalizer"] = weakref.finalize(self, _free, ptr, binding)
 
     @property
-    def _p(self):
+    def _p(self) -> Any:
         """The C model (made on first use); ValueError once closed."""
         d = self.__dict__
         if d.get("_tier_closed"):
@@ -782,11 +804,11 @@ class Model(ModelCalls):
         return d["_tier_ptr"]
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         """Whether close() has freed the model."""
         return bool(self.__dict__.get("_tier_closed"))
 
-    def close(self):
+    def close(self) -> None:
         """Frees the C model now (its destroy callback runs once); safe to call twice."""
         fin = self.__dict__.get("_tier_finalizer")
         if fin is not None:
@@ -794,17 +816,28 @@ class Model(ModelCalls):
         self.__dict__["_tier_ptr"] = None
         self.__dict__["_tier_closed"] = True
 
-    def __enter__(self):
+    def __enter__(self: _T) -> _T:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     run_fit = ModelCalls._run_fit
     run_score = ModelCalls._run_score
     run_explain = ModelCalls._run_explain
 
-    def __repr__(self):
+    def _describe(self) -> List[Tuple[str, Any]]:
+        state = "open" if self.__dict__.get("_tier_ptr") is not None else "not yet made"
+        facts: List[Tuple[str, Any]] = [("name", self.model_name),
+                                        ("kind", self.kind or "python"), ("state", state)]
+        try:
+            facts.append(("outputs", [n for n, _ in _normalize_outputs(self.model_name,
+                                                                       self.outputs)]))
+        except (TypeError, ValueError) as exc:
+            facts.append(("outputs", "invalid: %s" % exc))
+        return facts
+
+    def __repr__(self) -> str:
         state = "closed" if self.closed else (
             "open" if self.__dict__.get("_tier_ptr") is not None else "not yet made")
         return "<%s %r (Python model, %s)>" % (type(self).__name__, self.model_name, state)

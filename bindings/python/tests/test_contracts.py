@@ -74,6 +74,100 @@ class ContractsTest(unittest.TestCase):
             self.assertIsNone(book.contracts("x")[0]["end"])
             self.assertEqual(book.contracts("y")[0]["period"], "yearly")
 
+    def test_bad_rows_name_the_row_the_customer_and_the_field(self):
+        good = dict(ids=["x", "y"], starts=["2024-01-01", "2024-02-01"], amounts=[10.0, 20.0],
+                    periods=["monthly", "yearly"], statuses=["active", "active"])
+        cases = [
+            ("starts", ["2024-01-01", None], libtier.Error,
+             'row 1 (customer "y"), start: missing start'),
+            ("starts", ["2024-01-01", "2024-13-45"], libtier.Error,
+             'row 1 (customer "y"), start: \'2024-13-45\' is not a date from 1900-01-01 to '
+             '9999-12-31'),
+            ("amounts", [10.0, None], libtier.Error, 'row 1 (customer "y"), amount: missing amount'),
+            ("amounts", ["x", 1], ValueError, 'row 0 (customer "x"), amount: \'x\' is not a number'),
+            ("periods", ["monthly", "weekly"], ValueError,
+             'row 1 (customer "y"), period: \'weekly\' is not a period (monthly, '),
+            ("statuses", [None, "active"], libtier.Error,
+             'row 0 (customer "x"), status: missing status'),
+            ("ids", ["x", None], libtier.Error, "row 1: missing customer id"),
+        ]
+        for key, values, exc_type, text in cases:
+            with self.subTest(key=key, values=values), example_book() as book:
+                args = dict(good, **{key: values})
+                with self.assertRaises(exc_type) as cm:
+                    book.add_contracts(args["ids"], args["starts"], args["amounts"],
+                                       args["periods"], args["statuses"])
+                self.assertIn(text, str(cm.exception))
+                if isinstance(cm.exception, libtier.Error):
+                    self.assertEqual(cm.exception.status.name, "TIER_EINVAL"
+                                     if "missing" in text else cm.exception.status.name)
+                self.assertEqual(book.contract_total(), 7)  # all or nothing
+                self.assertNotIn("x", book)
+                self.assertNotIn("y", book)
+
+    @unittest.skipUnless(_support.HAVE_PANDAS, "pandas")
+    def test_dataframe_errors_index_ids_and_column_names(self):
+        import pandas as pd
+        df = pd.DataFrame({"customer_id": IDS, "start": pd.to_datetime(STARTS),
+                           "end": pd.to_datetime(ENDS), "amount": AMOUNTS, "period": PERIODS,
+                           "status": STATUSES, "plan": PLANS})
+        want = example_book()
+        # pandas' missing values: NaT start, pd.NA amount (nullable Float64), None status.
+        for column, values, text in (
+                ("start", pd.to_datetime(STARTS[:6] + [None]), 'row 6 (customer "f"), start: '
+                                                               "missing start"),
+                ("amount", pd.array(AMOUNTS[:2] + [None] + AMOUNTS[3:], dtype="Float64"),
+                 'row 2 (customer "b"), amount: missing amount'),
+                ("status", STATUSES[:3] + [None] + STATUSES[4:],
+                 'row 3 (customer "c"), status: missing status')):
+            with self.subTest(column=column), libtier.Book() as book:
+                bad = df.copy()
+                bad[column] = values
+                with self.assertRaises(libtier.Error) as cm:
+                    book.add_contracts_from_dataframe(bad)
+                self.assertEqual(str(cm.exception), "TIER_EINVAL: " + text)
+                self.assertEqual(book.contract_total(), 0)
+        with libtier.Book() as book:  # a missing column lists the usual names and the columns
+            with self.assertRaises(KeyError) as cm:
+                book.add_contracts_from_dataframe(df.drop(columns=["status"]))
+            self.assertIn("no status column: name it (status=...) or use one of status, "
+                          "contract_status, state; its columns: 'customer_id'",
+                          str(cm.exception))
+        for frame in (df.set_index("customer_id"), df.set_index("customer_id").rename_axis(None)):
+            with self.subTest(index=frame.index.name), libtier.Book() as book:
+                self.assertEqual(book.add_contracts_from_dataframe(frame), 7)
+                self.assertEqual(book.contracts("c"), want.contracts("c"))
+        with libtier.Book() as book:  # timezone-aware dates count by their own wall-clock date
+            aware = df.copy()
+            aware["start"] = (pd.to_datetime(STARTS) + pd.Timedelta(hours=23)).tz_localize(
+                "America/New_York")
+            book.add_contracts_from_dataframe(aware)
+            self.assertEqual(book.contracts("a")[0]["start"], datetime.date(2023, 1, 1))
+        with libtier.Book() as book:  # an empty frame adds nothing
+            self.assertEqual(book.add_contracts_from_dataframe(df.iloc[:0]), 0)
+        want.close()
+
+    @unittest.skipUnless(_support.HAVE_PANDAS, "pandas")
+    def test_the_csv_readers_column_names_apply_to_dataframes(self):
+        import pandas as pd
+        from libtier._contracts import COLUMN_NAMES
+        values = {"id": ["a"], "start": ["2024-01-01"], "end": ["2025-01-01"], "amount": [12.5],
+                  "period": ["monthly"], "status": ["renewed"], "plan": ["pro"]}
+        for role, names in COLUMN_NAMES.items():
+            for name in names:
+                header = {r: (name if r == role else COLUMN_NAMES[r][0]) for r in values}
+                if role != "id" and header["id"] == name:
+                    continue
+                with self.subTest(name=name), libtier.Book() as from_csv, \
+                        libtier.Book() as from_df:
+                    text = ",".join(header[r] for r in values) + "\n" + ",".join(
+                        str(values[r][0]) for r in values) + "\n"
+                    with libtier.CsvReader(id=header["id"]) as reader:
+                        self.assertEqual(reader.read_contracts_buffer(from_csv, text), 1)
+                    df = pd.DataFrame({header[r]: values[r] for r in values})
+                    self.assertEqual(from_df.add_contracts_from_dataframe(df), 1)
+                    self.assertEqual(from_df.contracts("a"), from_csv.contracts("a"))
+
     @unittest.skipUnless(_support.HAVE_PANDAS, "pandas")
     def test_dataframe_columns(self):
         import pandas as pd
@@ -125,7 +219,38 @@ class PipelineTest(unittest.TestCase):
         self.assertEqual(rows["ACC00003"]["p_renew"], "0.9478")
         self.assertEqual(rows["ACC00027"]["contract_clv"], "")
         self.assertEqual(rows["ACC00072"]["reason"], "up for renewal at risk")
+        # The scorecard's potential value takes whichever lifetime value applies.
+        self.assertIn("sbg.clv|clv.clv = 50701.24231 from sbg.clv, ", p.explain("ACC00003"))
+        self.assertIn("sbg.clv|clv.clv = 0.2252849202 from clv.clv, ", p.explain("ACC00027"))
         p.close()
+        if _support.HAVE_PANDAS:
+            self.check_the_same_run_from_dataframes(rows)
+
+    def check_the_same_run_from_dataframes(self, rows):
+        """docs/subscriptions.md's run from pandas gives every customer the pipeline's tier."""
+        import pandas as pd
+        invoices = pd.read_csv(_support.data("b2b_invoices.csv"), parse_dates=["date"])
+        contracts = pd.read_csv(_support.data("b2b_contracts.csv"), parse_dates=["start", "end"])
+        with libtier.Book.from_dataframe(invoices) as book:
+            book.read_attributes_csv(_support.data("b2b_accounts.csv"))
+            book.add_contracts_from_dataframe(contracts)
+            features = ["attr." + a for a in book.attributes()
+                        if a.startswith(("module_", "goal_"))]
+            models = [libtier.RFM(), libtier.CLV(), libtier.Lifecycle(),
+                      libtier.Needs(features=features), libtier.Model.new("subscription"),
+                      libtier.Model.new("sbg", renewals="subscription.renewals",
+                                        churned="subscription.churned",
+                                        margin_column="subscription.period_margin"),
+                      libtier.Model.new("scorecard", preset="b2b-subscriptions")]
+            with libtier.run(book, models, "b2b-subscriptions") as result:
+                df = result.to_dataframe()
+                self.assertEqual({c: r["tier"] for c, r in rows.items()},
+                                 {c: str(t) for c, t in df["tier"].items()})
+                self.assertEqual(df["tier"].value_counts().to_dict(),
+                                 {"C": 1344, "A": 511, "B": 93, "S": 52})
+                self.assertIn("from sbg.clv", result.explain("ACC00003"))
+            for m in models:
+                m.close()
 
 
 if __name__ == "__main__":

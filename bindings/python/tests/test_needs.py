@@ -57,8 +57,11 @@ class ClusteringTest(unittest.TestCase):
             self.assertAlmostEqual(got, want, places=9)
         stats = needs.fit_stats()
         self.assertEqual((stats["k"], stats["fitted"], stats["excluded"]), (2, 10, 1))
-        self.assertEqual(stats["converged"], 1)
-        self.assertTrue(math.isnan(stats["silhouette"]))  # k was given
+        self.assertIs(stats["converged"], True)  # real types: bool, int, float, None
+        self.assertIs(type(stats["k"]), int)
+        self.assertIs(type(stats["inertia"]), float)
+        self.assertIsNone(stats["silhouette"])  # k was given: the model does not know it
+        self.assertTrue(math.isnan(needs.fit_stat("silhouette")))
         with needs.score(self.book) as frame:
             seg = frame.column("needs.segment")
             self.assertEqual(seg[:10], ["need_1"] * 6 + ["need_2"] * 4)

@@ -32,6 +32,15 @@ class SBGTest(unittest.TestCase):
                 self.assertTrue(m.converged)
                 se_a, se_b = m.standard_errors
                 self.assertTrue(0 < se_a < 1 and 0 < se_b < 2)
+                stats = m.fit_stats()  # real types
+                self.assertEqual((stats["converged"], stats["customers"], stats["periods"]),
+                                 (True, 1000, 7))
+                self.assertEqual({k: type(v) for k, v in stats.items()},
+                                 {"log_likelihood": float, "iterations": int, "converged": bool,
+                                  "gradient": float, "customers": int, "churned": int,
+                                  "periods": int, "evaluations": int})
+        with SBG.from_params(1, 2) as m:  # no fit: no figure is known
+            self.assertEqual(set(m.fit_stats().values()), {None})
 
     def test_figures(self):
         m = SBG(HIGH)
@@ -75,12 +84,23 @@ class SBGTest(unittest.TestCase):
             SBG([1000, 1000, 1000])
         self.assertIn("no customer churned", str(cm.exception))
         m = SBG()
-        with self.assertRaises(TierError):
-            m.alpha
+        for call in (lambda: m.alpha, lambda: m.survival(1), lambda: m.derl(0)):
+            with self.assertRaises(TierError) as cm:
+                call()
+            self.assertEqual(str(cm.exception), "TIER_ESTATE: the sBG model is not fitted: fit "
+                             "it on survivor counts or customers, or set alpha and beta "
+                             "(SBG.from_params)")
         with self.assertRaises(ValueError):
             SBG(HIGH).stat("nope")
-        with self.assertRaises(TierError):
+        with self.assertRaises(TierError) as cm:
             SBG(HIGH).derl(0, 0)
+        self.assertEqual(str(cm.exception), "TIER_EINVAL: renewals must be a finite number >= 0 "
+                         "and the discount rate above 0 and finite, not 0.0, 0.0")
+        with self.assertRaises(TierError) as cm:
+            SBG(HIGH).survival(0.5)
+        self.assertEqual(cm.exception.status.name, "TIER_EINVAL")
+        self.assertEqual(cm.exception.message,
+                         "t must be a whole number from 0 to 100000, not 0.5")
 
     def test_model_kind(self):
         m = libtier.Model.new("sbg", survivors=["1000 869 743 653 593 551 517 491"])

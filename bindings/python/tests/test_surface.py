@@ -6,10 +6,21 @@ import inspect
 import os
 import unittest
 
+import _support
+
 import libtier
 
+
+class _PyModel(libtier.Model):
+    """A Python model for the surface tests."""
+    outputs = [("one", "number")]
+
+    def score(self, book, frame):
+        return {"one": [1.0] * len(book)}
+
 _PUBLIC_MODULES = ("book", "clv", "dates", "frame", "history", "lifecycle", "models", "needs",
-                   "pipeline", "policy", "result", "retier", "scorecard", "usermodel")
+                   "pipeline", "plot", "policy", "result", "retier", "sbg", "scorecard",
+                   "usermodel")
 
 
 def _public(obj):
@@ -42,17 +53,24 @@ def undocumented():
                 missing.append(where)
             if not inspect.isclass(value):
                 continue
-            for attr, member in _public(value):
-                if isinstance(member, (staticmethod, classmethod)):
-                    member = member.__func__
-                if isinstance(member, property):
-                    doc = member.__doc__ or (member.fget.__doc__ if member.fget else None)
-                elif inspect.isfunction(member):
-                    doc = member.__doc__
-                else:
+            # The class and every libtier base it takes methods from (mixins such as the
+            # contract methods of Book or the model calls of Model).
+            for cls in value.__mro__:
+                if cls.__module__.split(".")[0] != "libtier" or ("cls", id(cls)) in seen:
                     continue
-                if not (doc or "").strip():
-                    missing.append("%s.%s" % (where, attr))
+                seen.add(("cls", id(cls)))
+                owner = "%s.%s" % (cls.__module__, cls.__qualname__)
+                for attr, member in _public(cls):
+                    if isinstance(member, (staticmethod, classmethod)):
+                        member = member.__func__
+                    if isinstance(member, property):
+                        doc = member.__doc__ or (member.fget.__doc__ if member.fget else None)
+                    elif inspect.isfunction(member):
+                        doc = member.__doc__
+                    else:
+                        continue
+                    if not (doc or "").strip():
+                        missing.append("%s.%s" % (owner, attr))
     return missing
 
 
@@ -69,6 +87,14 @@ class DocstringTest(unittest.TestCase):
             self.assertIn("libtier.book.Book.customer_ids", undocumented())
         finally:
             libtier.Book.customer_ids.__doc__ = doc
+        # A method Book takes from a mixin of another module is walked too.
+        from libtier._contracts import BookContracts
+        doc = BookContracts.add_contracts.__doc__
+        try:
+            BookContracts.add_contracts.__doc__ = " "
+            self.assertIn("libtier._contracts.BookContracts.add_contracts", undocumented())
+        finally:
+            BookContracts.add_contracts.__doc__ = doc
 
     def test_py_typed_is_shipped(self):
         self.assertTrue(os.path.exists(os.path.join(os.path.dirname(libtier.__file__),
@@ -117,6 +143,24 @@ class ReprTest(unittest.TestCase):
         with libtier.Result() as fresh:
             self.assertIn("not run", repr(fresh))
 
+    def test_every_other_object_has_a_readable_view(self):
+        with libtier.SBG([1000, 869, 743, 653, 593, 551, 517, 491]) as sbg:
+            self.assertEqual(repr(sbg), "SBG(alpha=0.6681, beta=3.806)")
+            self.assertIn("<th style=\"text-align:left\">alpha</th><td>0.6681</td>",
+                          sbg._repr_html_())
+            self.assertIn("converged", sbg._repr_html_())
+        with libtier.SBG() as sbg:
+            self.assertIn("unfitted", sbg._repr_html_())
+        with libtier.Frame(3) as frame:
+            self.assertEqual(repr(frame), "<libtier.Frame rows=3 columns=[]>")
+        with libtier.Pipeline(input="orders.csv") as p:
+            self.assertIn("input=orders.csv", repr(p))
+            self.assertIn("<td>0</td>", p._repr_html_())
+        with _PyModel() as model:
+            self.assertIn("_pymodel", repr(model))
+            self.assertIn("<td>[one]</td>", model._repr_html_())
+            self.assertIn("not yet made", model._repr_html_())
+
     def test_html_is_escaped(self):
         text = ('libtier-policy 1\nname "<b>x</b>"\nmodel pareto = pareto\n'
                 'tier S {\n    rule "all" when pareto.class == "A"\n}\n'
@@ -129,12 +173,33 @@ class ReprTest(unittest.TestCase):
 class ContextManagerTest(unittest.TestCase):
     def test_every_owning_class_is_a_context_manager(self):
         for cls in (libtier.Book, libtier.Result, libtier.History, libtier.Frame,
-                    libtier.RFM, libtier.Pareto, libtier.CLV, libtier.Lifecycle):
+                    libtier.RFM, libtier.Pareto, libtier.CLV, libtier.Lifecycle,
+                    libtier.Scorecard, libtier.Needs, libtier.Policy, libtier.Pipeline,
+                    libtier.SBG, libtier.CsvReader, _PyModel):
             with cls() as obj:
                 self.assertFalse(obj.closed, cls.__name__)
+                self.assertIsInstance(obj, cls)
             self.assertTrue(obj.closed, cls.__name__)
             with self.assertRaises(ValueError):
                 obj._p
+        with libtier.SegmentMap.builtin() as segmap:
+            self.assertFalse(segmap.closed)
+        self.assertTrue(segmap.closed)
+
+    def test_a_retier_is_a_context_manager_that_lets_go(self):
+        with libtier.Pipeline(input=_support.data("b2b_invoices.csv")) as p:
+            p.set_output(lambda data: None)
+            p.run()
+            self.assertIn("customers=1992", repr(p))
+            with p.retier() as r:
+                self.assertFalse(r.closed)
+                self.assertIn(r.tier(0), ("S", "A", "B", "C"))
+                self.assertIn("customers=1992", repr(r))
+                self.assertIn("<table>", r._repr_html_())
+            self.assertTrue(r.closed)
+            self.assertEqual(repr(r), "<libtier.Retier closed>")
+            with self.assertRaises(ValueError):
+                r.tier(0)
 
 
 if __name__ == "__main__":

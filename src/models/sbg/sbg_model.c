@@ -242,6 +242,7 @@ static int fit_on_book(sbg_state *st, const tier_book *book, const tier_frame *i
         c[i] = src_value(&churn, book, i);
     }
     why[0] = '\0';
+    bad = n; /* set only when a customer's renewals are refused */
     rc = tier__sbg_fit_cohorts(f, r, c, n, &st->h.alloc, &bad, why);
     if (rc == TIER_EINVAL && bad < n && !isnan(r[bad]))
         tier__errorf(st->h.err, "customer \"%s\": renewals (%s) is %g; need a whole number >= 0",

@@ -96,13 +96,21 @@ static int valid_text(const char *s, size_t max)
     return 1;
 }
 
+/* A source: "attr.NAME", a frame column, or alternatives of those separated by '|' (no empty
+ * one). */
 static int valid_column(const char *column)
 {
+    char alt[SC_MAX_COLUMN + 1];
     const char *attr;
+    size_t k;
     if (!valid_text(column, SC_MAX_COLUMN))
         return 0;
-    attr = tier__sc_attr_name(column);
-    return !attr || attr[0] != '\0';
+    for (k = 0; tier__sc_alternative(column, k, alt); k++) {
+        attr = tier__sc_attr_name(alt);
+        if (alt[0] == '\0' || (attr && attr[0] == '\0'))
+            return 0;
+    }
+    return 1;
 }
 
 int tier__sc_add_factor(sc_state *st, const char *factor, const char *column, double weight,
@@ -118,8 +126,8 @@ int tier__sc_add_factor(sc_state *st, const char *factor, const char *column, do
     }
     if (!valid_column(column)) {
         tier__errorf(st->h.err,
-                     "factor \"%s\": column must be \"attr.NAME\" or a frame column name "
-                     "(1..%d printable ASCII bytes without spaces)",
+                     "factor \"%s\": column must be \"attr.NAME\" or a frame column name, or "
+                     "such names separated by '|' (1..%d printable ASCII bytes without spaces)",
                      factor, SC_MAX_COLUMN);
         return TIER_EINVAL;
     }

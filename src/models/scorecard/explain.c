@@ -71,6 +71,22 @@ static void describe_norm(const sc_factor *f, double x, char *buf, size_t size)
     }
 }
 
+/* The alternative of factor `f`'s source that gave customer `i` its value, copied into `buf`
+ * (SC_MAX_COLUMN + 1 bytes). */
+static const char *source_used(const tier_book *book, const tier_frame *frame, const sc_factor *f,
+                               size_t i, char *buf)
+{
+    char err[TIER__ERR_SIZE];
+    double v;
+    int used = -1;
+    buf[0] = '\0';
+    if (tier__sc_read_one(book, frame, f->column, i, "factor", f->name, &v, &used, err) ==
+            TIER_OK &&
+        used >= 0)
+        tier__sc_alternative(f->column, (size_t)used, buf);
+    return buf;
+}
+
 int tier__sc_explain(void *state, const tier_book *book, const tier_frame *frame, size_t customer,
                      tier_text *out)
 {
@@ -107,7 +123,7 @@ int tier__sc_explain(void *state, const tier_book *book, const tier_frame *frame
     for (i = 0; i < nf; i++) {
         const sc_factor *f = &st->factors[i];
         const sc_line *l = &lines[i];
-        char wbuf[48] = "", what[64];
+        char wbuf[48] = "", what[SC_MAX_COLUMN + 64], alt[SC_MAX_COLUMN + 1];
         if (l->how != HOW_DROPPED && o.scale != 1.0 && !isnan(o.scale))
             snprintf(wbuf, sizeof wbuf, " -> %s", num(a, sizeof a, l->weight));
         snprintf(line, sizeof line, "factor %s [%s, weight %s%s, if missing: %s]: %s ", f->name,
@@ -124,6 +140,10 @@ int tier__sc_explain(void *state, const tier_book *book, const tier_frame *frame
         }
         if (l->how == HOW_IMPUTED)
             snprintf(what, sizeof what, "missing -> imputed %s", num(a, sizeof a, l->used));
+        else if (strchr(f->column, '|'))
+            /* alternatives: say which one gave the value */
+            snprintf(what, sizeof what, "= %s from %s", num(a, sizeof a, l->used),
+                     source_used(book, frame, f, customer, alt));
         else
             snprintf(what, sizeof what, "= %s", num(a, sizeof a, l->used));
         describe_norm(f, l->used, norm, sizeof norm);

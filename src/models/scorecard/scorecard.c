@@ -27,8 +27,10 @@ const tier_model_option tier__sc_options[SC_N_OPTIONS] = {
     {"grade_c", TIER_OPTION_NUMBER, "lowest score of grade C, [grade_d, grade_b] (default 50)", 0},
     {"grade_d", TIER_OPTION_NUMBER, "lowest score of grade D, [0, grade_c] (default 35)", 0},
     {"preset", TIER_OPTION_TEXT,
-     "the card the model starts from: \"none\" (default: no factor) or \"b2b\" (the B2B default "
-     "card); another value replaces the factors, penalties and vetoes",
+     "the card the model starts from: \"none\" (default: no factor), \"b2b\" (the B2B default "
+     "card) or \"b2b-subscriptions\" (the B2B card whose potential value also counts the "
+     "lifetime value: sbg.clv under contract, else clv.clv); another value replaces the factors, "
+     "penalties and vetoes",
      TIER_OPTION_FORGETS_FIT},
 };
 
@@ -48,10 +50,10 @@ const char *tier__sc_attr_name(const char *column)
     return strncmp(column, "attr.", 5) == 0 ? column + 5 : NULL;
 }
 
-/* Checks that a source exists in the book or frame and tier__sc_holds numbers. `what` and `who`
- * name the factor, penalty or veto in the error text. */
-static int check_source(const tier_book *book, const tier_frame *frame, const char *column,
-                        const char *what, const char *who, char *err)
+/* Checks that one column exists in the book or frame and holds numbers. `what` and `who` name
+ * the factor, penalty or veto in the error text. */
+static int check_one(const tier_book *book, const tier_frame *frame, const char *column,
+                     const char *what, const char *who, char *err)
 {
     const char *attr = tier__sc_attr_name(column);
     size_t col;
@@ -87,6 +89,61 @@ static int check_source(const tier_book *book, const tier_frame *frame, const ch
     return TIER_OK;
 }
 
+/* Alternative number `k` of a source "a|b|c" copied into `buf` (SC_MAX_COLUMN + 1 bytes); 0 when
+ * the source has fewer alternatives. A source without '|' is its own only alternative. */
+int tier__sc_alternative(const char *column, size_t k, char *buf)
+{
+    const char *p = column, *bar;
+    size_t len;
+    for (;;) {
+        bar = strchr(p, '|');
+        len = bar ? (size_t)(bar - p) : strlen(p);
+        if (k == 0) {
+            if (len > SC_MAX_COLUMN)
+                len = SC_MAX_COLUMN;
+            memcpy(buf, p, len);
+            buf[len] = '\0';
+            return 1;
+        }
+        if (!bar)
+            return 0;
+        k--;
+        p = bar + 1;
+    }
+}
+
+/* The "none of its columns is there" error of a source with alternatives. */
+static int no_alternative(const char *column, const char *what, const char *who, char *err)
+{
+    tier__errorf(err,
+                 "%s \"%s\": none of the columns \"%s\" is in the book or the frame (score a "
+                 "model that makes one of them first)",
+                 what, who, column);
+    return TIER_ENOTFOUND;
+}
+
+/* Checks a source: one column (check_one), or alternatives "a|b" of which those not in the book
+ * or frame are skipped; at least one must be there, and every one there must hold numbers. */
+static int check_source(const tier_book *book, const tier_frame *frame, const char *column,
+                        const char *what, const char *who, char *err)
+{
+    char alt[SC_MAX_COLUMN + 1], scratch[TIER__ERR_SIZE];
+    size_t k;
+    int rc, found = 0;
+    if (!strchr(column, '|'))
+        return check_one(book, frame, column, what, who, err);
+    for (k = 0; tier__sc_alternative(column, k, alt); k++) {
+        rc = check_one(book, frame, alt, what, who, scratch);
+        if (rc == TIER_OK)
+            found = 1;
+        else if (rc != TIER_ENOTFOUND) {
+            memcpy(err, scratch, sizeof scratch);
+            return rc;
+        }
+    }
+    return found ? TIER_OK : no_alternative(column, what, who, err);
+}
+
 static int reject_infinite(const tier_book *book, double v, size_t i, const char *column,
                            const char *what, const char *who, char *err)
 {
@@ -99,8 +156,84 @@ static int reject_infinite(const tier_book *book, double v, size_t i, const char
     return TIER_EINVAL;
 }
 
+/* One customer's value of one column (NaN when missing): for an attribute, one lookup in the
+ * common case and the full check of check_one() only when that lookup finds no numbers. */
+static int read_one(const tier_book *book, const tier_frame *frame, const char *column, size_t i,
+                    const char *what, const char *who, double *out, char *err)
+{
+    const char *attr = tier__sc_attr_name(column);
+    size_t col;
+    int rc, type;
+    if (attr) {
+        *out = tier__book_number_at(book, i, attr, &type);
+        return type == TIER_ATTR_NUMBER ? TIER_OK : check_one(book, frame, column, what, who, err);
+    }
+    if ((rc = check_one(book, frame, column, what, who, err)) != TIER_OK)
+        return rc;
+    tier_frame_find(frame, column, &col);
+    *out = tier_frame_numbers(frame, col)[i];
+    return reject_infinite(book, *out, i, column, what, who, err);
+}
+
+/* One customer's value of a source with alternatives: the first alternative there with a value
+ * (NaN when none has one); `*used` is its number, or -1. */
+static int read_alternatives(const tier_book *book, const tier_frame *frame, const char *column,
+                             size_t i, const char *what, const char *who, double *out, int *used,
+                             char *err)
+{
+    char alt[SC_MAX_COLUMN + 1], scratch[TIER__ERR_SIZE];
+    size_t k;
+    int rc, found = 0;
+    *out = NAN;
+    *used = -1;
+    for (k = 0; tier__sc_alternative(column, k, alt); k++) {
+        double v;
+        rc = read_one(book, frame, alt, i, what, who, &v, scratch);
+        if (rc == TIER_ENOTFOUND)
+            continue;
+        if (rc != TIER_OK) {
+            memcpy(err, scratch, sizeof scratch);
+            return rc;
+        }
+        found = 1;
+        if (!isnan(v)) {
+            *out = v;
+            *used = (int)k;
+            return TIER_OK;
+        }
+    }
+    return found ? TIER_OK : no_alternative(column, what, who, err);
+}
+
+/* All n values of a source with alternatives, into a new array `*owned` (NaN where no
+ * alternative has a value). */
+static int read_alternatives_all(const sc_state *st, const tier_book *book, const tier_frame *frame,
+                                 const char *column, const char *what, const char *who,
+                                 double **owned, char *err)
+{
+    size_t n = tier_book_customer_count(book), i;
+    double *buf;
+    int rc, used;
+    if ((rc = check_source(book, frame, column, what, who, err)) != TIER_OK)
+        return rc;
+    buf = tier__malloc_n(&st->h.alloc, n, sizeof *buf);
+    if (!buf) {
+        tier__errorf(err, "out of memory reading the columns \"%s\"", column);
+        return TIER_ENOMEM;
+    }
+    for (i = 0; i < n; i++)
+        if ((rc = read_alternatives(book, frame, column, i, what, who, &buf[i], &used, err)) !=
+            TIER_OK) {
+            tier__free(&st->h.alloc, buf);
+            return rc;
+        }
+    *owned = buf;
+    return TIER_OK;
+}
+
 /* All n values of a source: borrowed from the frame (`*owned` NULL) or copied out of the book's
- * attribute into `*owned`. Missing values are NaN; infinite ones are rejected. */
+ * attribute, or taken from the alternatives, into `*owned`. Missing values are NaN; infinite
+ * ones are rejected. */
 static int read_column(const sc_state *st, const tier_book *book, const tier_frame *frame,
                        const char *column, const char *what, const char *who, const double **out,
                        double **owned, char *err)
@@ -111,7 +244,12 @@ static int read_column(const sc_state *st, const tier_book *book, const tier_fra
     int rc;
     *out = NULL;
     *owned = NULL;
-    if ((rc = check_source(book, frame, column, what, who, err)) != TIER_OK)
+    if (strchr(column, '|')) {
+        rc = read_alternatives_all(st, book, frame, column, what, who, owned, err);
+        *out = *owned;
+        return rc;
+    }
+    if ((rc = check_one(book, frame, column, what, who, err)) != TIER_OK)
         return rc;
     if (attr) {
         double *buf = tier__malloc_n(&st->h.alloc, n, sizeof *buf);
@@ -133,24 +271,19 @@ static int read_column(const sc_state *st, const tier_book *book, const tier_fra
     return TIER_OK;
 }
 
-/* One customer's value of a source (NaN when missing): for an attribute, one lookup in the
- * common case and the full check of check_source() only when that lookup finds no numbers. */
+/* One customer's value of a source (NaN when missing); `*used` (may be NULL) is the number of
+ * the alternative it came from, -1 when none has a value (0 for a source of one column). */
 int tier__sc_read_one(const tier_book *book, const tier_frame *frame, const char *column, size_t i,
-                      const char *what, const char *who, double *out, char *err)
+                      const char *what, const char *who, double *out, int *used, char *err)
 {
-    const char *attr = tier__sc_attr_name(column);
-    size_t col;
-    int rc, type;
-    if (attr) {
-        *out = tier__book_number_at(book, i, attr, &type);
-        return type == TIER_ATTR_NUMBER ? TIER_OK
-                                        : check_source(book, frame, column, what, who, err);
-    }
-    if ((rc = check_source(book, frame, column, what, who, err)) != TIER_OK)
-        return rc;
-    tier_frame_find(frame, column, &col);
-    *out = tier_frame_numbers(frame, col)[i];
-    return reject_infinite(book, *out, i, column, what, who, err);
+    int k = 0, rc;
+    if (strchr(column, '|'))
+        rc = read_alternatives(book, frame, column, i, what, who, out, &k, err);
+    else
+        rc = read_one(book, frame, column, i, what, who, out, err);
+    if (used)
+        *used = k;
+    return rc;
 }
 
 int tier__sc_read_row(const sc_state *st, const tier_book *book, const tier_frame *frame,
@@ -160,15 +293,15 @@ int tier__sc_read_row(const sc_state *st, const tier_book *book, const tier_fram
     int rc;
     for (i = 0; i < st->nfactors; i++)
         if ((rc = tier__sc_read_one(book, frame, st->factors[i].column, customer, "factor",
-                                    st->factors[i].name, &fx[i], err)) != TIER_OK)
+                                    st->factors[i].name, &fx[i], NULL, err)) != TIER_OK)
             return rc;
     for (i = 0; i < st->npens; i++)
         if ((rc = tier__sc_read_one(book, frame, st->pens[i].column, customer, "penalty",
-                                    st->pens[i].name, &px[i], err)) != TIER_OK)
+                                    st->pens[i].name, &px[i], NULL, err)) != TIER_OK)
             return rc;
     for (i = 0; i < st->nvetoes; i++)
         if ((rc = tier__sc_read_one(book, frame, st->vetoes[i].column, customer, "veto",
-                                    st->vetoes[i].name, &vx[i], err)) != TIER_OK)
+                                    st->vetoes[i].name, &vx[i], NULL, err)) != TIER_OK)
             return rc;
     return TIER_OK;
 }

@@ -20,7 +20,7 @@
 enum { OUT_SCORE, OUT_EXPLICIT, OUT_POTENTIAL, OUT_GROWTH, OUT_GRADE, OUT_CAPPED, OUT_COUNT };
 enum { HOW_VALUE, HOW_DROPPED, HOW_IMPUTED, HOW_ZERO };
 /* The built-in cards of the option "preset" (preset.c). */
-enum { SC_PRESET_NONE, SC_PRESET_B2B, SC_PRESET_COUNT };
+enum { SC_PRESET_NONE, SC_PRESET_B2B, SC_PRESET_B2B_SUBSCRIPTIONS, SC_PRESET_COUNT };
 
 static const char *const grade_labels[5] = {"A", "B", "C", "D", "E"};
 static const char *const group_names[3] = {"explicit", "potential", "growth"};
@@ -89,8 +89,10 @@ extern const tier_model_option tier__sc_options[SC_N_OPTIONS];
 /* scorecard.c */
 sc_state *tier__sc_of(const tier_model *model);
 const char *tier__sc_attr_name(const char *column);
+/* A source is one column or alternatives "a|b|c" (the first with a value, per customer). */
+int tier__sc_alternative(const char *column, size_t k, char *buf);
 int tier__sc_read_one(const tier_book *book, const tier_frame *frame, const char *column, size_t i,
-                      const char *what, const char *who, double *out, char *err);
+                      const char *what, const char *who, double *out, int *used, char *err);
 /* One customer's values of every factor (fx), penalty (px) and veto (vx) source. */
 int tier__sc_read_row(const sc_state *st, const tier_book *book, const tier_frame *frame,
                       size_t customer, double *fx, double *px, double *vx, char *err);
