@@ -305,8 +305,14 @@ int tier_model_score(const tier_model *m, const tier_book *book, tier_frame *fra
 {
     size_t mark;
     int rc;
-    if (!m || !book || !frame)
+    if (!frame)
         return TIER_EINVAL;
+    tier__frame_error(frame)[0] = '\0';
+    if (!m || !book) {
+        tier__errorf(tier__frame_error(frame), "scoring needs a model and a book (%s is NULL)",
+                     m ? "the book" : "the model");
+        return TIER_EINVAL;
+    }
     if (!m->fitted) {
         tier__errorf(tier__frame_error(frame), "model \"%s\" is not fitted", m->name);
         return TIER_ESTATE;
@@ -403,6 +409,13 @@ static int row_write(tier_frame *frame, size_t customer, size_t n, row_out *o)
     return TIER_OK;
 }
 
+/* The model's error buffer; a failed call on a const model still says why (the buffer is not
+ * part of the model's observable state). */
+static char *errbuf(const tier_model *m)
+{
+    return ((tier_model *)m)->err;
+}
+
 int tier_model_score_row(const tier_model *m, const tier_book *book, tier_frame *frame,
                          size_t customer)
 {
@@ -414,10 +427,15 @@ int tier_model_score_row(const tier_model *m, const tier_book *book, tier_frame 
     char *err;
     row_out o;
     int rc;
-    if (!m || !book || !frame)
+    if (!frame)
         return TIER_EINVAL;
     err = tier__frame_error(frame);
     err[0] = '\0';
+    if (!m || !book) {
+        tier__errorf(err, "re-scoring a row needs a model and a book (%s is NULL)",
+                     m ? "the book" : "the model");
+        return TIER_EINVAL;
+    }
     if (!m->fitted) {
         tier__errorf(err, "model \"%s\" is not fitted", m->name);
         return TIER_ESTATE;
@@ -480,22 +498,25 @@ int tier_model_score_row(const tier_model *m, const tier_book *book, tier_frame 
 int tier_model_explain(const tier_model *m, const tier_book *book, const tier_frame *frame,
                        size_t customer, tier_text *out)
 {
-    if (!m || !book || !frame || !out)
+    if (!m)
         return TIER_EINVAL;
-    if (!m->fitted)
+    errbuf(m)[0] = '\0';
+    if (!book || !frame || !out) {
+        tier__errorf(errbuf(m), "model \"%s\": explain needs a book, a frame and a text", m->name);
+        return TIER_EINVAL;
+    }
+    if (!m->fitted) {
+        tier__errorf(errbuf(m), "model \"%s\" is not fitted: nothing to explain", m->name);
         return TIER_ESTATE;
-    if (customer >= tier_book_customer_count(book) || customer >= tier_frame_rows(frame))
+    }
+    if (customer >= tier_book_customer_count(book) || customer >= tier_frame_rows(frame)) {
+        tier__errorf(errbuf(m), "model \"%s\": no customer %zu (the book has %zu, the frame %zu)",
+                     m->name, customer, tier_book_customer_count(book), tier_frame_rows(frame));
         return TIER_ERANGE;
+    }
     if (!m->vt.explain)
         return tier_text_append(out, "(this model gives no explanation)", 33);
     return from_callback(m->vt.explain(m->state, book, frame, customer, out));
-}
-
-/* The model's error buffer; a failed call on a const model still says why (the buffer is not
- * part of the model's observable state). */
-static char *errbuf(const tier_model *m)
-{
-    return ((tier_model *)m)->err;
 }
 
 void *tier__model_state_if(const tier_model *m, const tier_model_vtable *vtable)
@@ -831,8 +852,13 @@ static int get_option_as(const tier_model *m, const char *name, int as, void *ou
     const tier_model_option *o = NULL;
     tier_value val;
     int rc;
-    if (!m || !out)
+    if (!m)
         return TIER_EINVAL;
+    errbuf(m)[0] = '\0';
+    if (!out) {
+        tier__errorf(errbuf(m), "model \"%s\": no place for the option's value (NULL)", m->name);
+        return TIER_EINVAL;
+    }
     rc = fetch_named(m, name, as == GET_NUMBER ? TIER_OPTION_NUMBER : 0, &val, &o);
     if (!rc && as == GET_NUMBER) {
         *(double *)out = val.number;
@@ -872,9 +898,13 @@ int tier_model_save(const tier_model *m, tier_text *out)
 {
     tier_state_writer w;
     int rc;
-    if (!m || !out)
+    if (!m)
         return TIER_EINVAL;
     errbuf(m)[0] = '\0';
+    if (!out) {
+        tier__errorf(errbuf(m), "model \"%s\": no text to save into (NULL)", m->name);
+        return TIER_EINVAL;
+    }
     if (!m->vt.save) {
         tier__errorf(errbuf(m), "model \"%s\" (%s) cannot be saved (its vtable has no save)",
                      m->name, m->kind);
