@@ -498,9 +498,10 @@ int tier_model_score_row(const tier_model *m, const tier_book *book, tier_frame 
 int tier_model_explain(const tier_model *m, const tier_book *book, const tier_frame *frame,
                        size_t customer, tier_text *out)
 {
+    /* A read-only call writes the model only when it fails: threads may share a fitted model. */
+    int rc;
     if (!m)
         return TIER_EINVAL;
-    errbuf(m)[0] = '\0';
     if (!book || !frame || !out) {
         tier__errorf(errbuf(m), "model \"%s\": explain needs a book, a frame and a text", m->name);
         return TIER_EINVAL;
@@ -514,9 +515,12 @@ int tier_model_explain(const tier_model *m, const tier_book *book, const tier_fr
                      m->name, customer, tier_book_customer_count(book), tier_frame_rows(frame));
         return TIER_ERANGE;
     }
-    if (!m->vt.explain)
-        return tier_text_append(out, "(this model gives no explanation)", 33);
-    return from_callback(m->vt.explain(m->state, book, frame, customer, out));
+    rc = m->vt.explain ? from_callback(m->vt.explain(m->state, book, frame, customer, out))
+                       : tier_text_append(out, "(this model gives no explanation)", 33);
+    if (rc)
+        tier__errorf(errbuf(m), "model \"%s\" (%s): explain failed: %s", m->name, m->kind,
+                     callback_error(m, rc));
+    return rc;
 }
 
 void *tier__model_state_if(const tier_model *m, const tier_model_vtable *vtable)
@@ -809,10 +813,15 @@ static int fetch_named(const tier_model *m, const char *name, int type, tier_val
 {
     const tier_model_option *o;
     tier__value_init(val, &m->alloc);
-    errbuf(m)[0] = '\0';
-    o = type ? option_of_type((tier_model *)m, name, type) : find_option(m, name);
+    /* No write to the model unless the call fails: threads may share a fitted model. */
+    o = find_option(m, name);
     if (!o)
-        return type ? lookup_status(m, name) : TIER_ENOTFOUND;
+        return TIER_ENOTFOUND;
+    if (type && o->type != type) {
+        tier__errorf(errbuf(m), "model \"%s\": option \"%s\" is %s, not %s", m->name, o->name,
+                     type_name(o->type), type_name(type));
+        return TIER_EINVAL;
+    }
     *opt = o;
     return fetch_option(m, o, val);
 }
@@ -854,7 +863,6 @@ static int get_option_as(const tier_model *m, const char *name, int as, void *ou
     int rc;
     if (!m)
         return TIER_EINVAL;
-    errbuf(m)[0] = '\0';
     if (!out) {
         tier__errorf(errbuf(m), "model \"%s\": no place for the option's value (NULL)", m->name);
         return TIER_EINVAL;
@@ -872,6 +880,8 @@ static int get_option_as(const tier_model *m, const char *name, int as, void *ou
             rc = tier_value_set_text(out, val.text);
         else
             rc = tier_value_set_list(out, (const char *const *)val.items, val.n_items);
+        if (rc)
+            tier__errorf(errbuf(m), "model \"%s\": option \"%s\": out of memory", m->name, o->name);
     }
     tier__value_clear(&val);
     return rc;
@@ -898,9 +908,9 @@ int tier_model_save(const tier_model *m, tier_text *out)
 {
     tier_state_writer w;
     int rc;
+    /* A read-only call writes the model only when it fails: threads may share a fitted model. */
     if (!m)
         return TIER_EINVAL;
-    errbuf(m)[0] = '\0';
     if (!out) {
         tier__errorf(errbuf(m), "model \"%s\": no text to save into (NULL)", m->name);
         return TIER_EINVAL;
@@ -929,12 +939,14 @@ int tier_model_save(const tier_model *m, tier_text *out)
     } else {
         tier__errorf(errbuf(m), "model \"%s\": out of memory", m->name);
     }
-    if (!rc)
+    if (!rc) {
         rc = tier__state_writer_finish(&w);
-    if (!rc)
-        rc = tier__text_replace(out, tier__buf_data(&w.buf), tier__buf_len(&w.buf));
-    if (rc == TIER_ENOMEM && !errbuf(m)[0])
-        tier__errorf(errbuf(m), "model \"%s\": out of memory", m->name);
+        if (!rc)
+            rc = tier__text_replace(out, tier__buf_data(&w.buf), tier__buf_len(&w.buf));
+        if (rc)
+            tier__errorf(errbuf(m), "model \"%s\": %s", m->name,
+                         rc == TIER_ENOMEM ? "out of memory" : tier_strerror(rc));
+    }
     tier__state_writer_free(&w);
     return rc;
 }
