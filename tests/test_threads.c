@@ -31,12 +31,13 @@ typedef struct shared {
 typedef struct worker {
     const shared *sh;
     int index;
-    int rc;             /* the first failing status, or TIER_OK */
-    char why[600];      /* what failed */
-    tier_frame *scores; /* the shared models' scores of this worker's book */
-    tier_text *output;  /* the result as CSV */
-    tier_text *state;   /* this worker's own fitted model, saved */
-    tier_text *saved;   /* the file tier_result_save wrote, read back */
+    int rc;                  /* the first failing status, or TIER_OK */
+    char why[600];           /* what failed */
+    tier_frame *scores;      /* the shared models' scores of this worker's book */
+    tier_text *output;       /* the result as CSV */
+    tier_text *state;        /* this worker's own fitted model, saved */
+    tier_text *saved;        /* the file tier_result_save wrote, read back */
+    tier_text *shared_reads; /* the shared models' and policy's read-only answers */
     size_t customers;
 } worker;
 
@@ -81,7 +82,8 @@ static int run(worker *w)
     if ((rc = tier_book_new(&book, NULL)) != 0 || (rc = tier_csv_new(&csv, NULL)) != 0 ||
         (rc = tier_rfm_new(&own, "own", NULL)) != 0 || (rc = tier_result_new(&result, NULL)) != 0 ||
         (rc = tier_text_new(&w->output, NULL)) != 0 || (rc = tier_text_new(&w->state, NULL)) != 0 ||
-        (rc = tier_text_new(&w->saved, NULL)) != 0) {
+        (rc = tier_text_new(&w->saved, NULL)) != 0 ||
+        (rc = tier_text_new(&w->shared_reads, NULL)) != 0) {
         worker_fail(w, rc, "making the handles", NULL);
         goto done;
     }
@@ -109,6 +111,13 @@ static int run(worker *w)
             worker_fail(w, rc, "scoring with a shared model", tier_frame_last_error(w->scores));
             goto done;
         }
+    }
+    /* Read-only calls on the shared handles: an explanation, an option, the policy's text. */
+    if ((rc = tier_model_explain(sh->models[0], book, w->scores, 0, w->shared_reads)) != 0 ||
+        (rc = tier_model_get_option(sh->models[0], "bins", w->shared_reads)) != 0 ||
+        (rc = tier_policy_describe(sh->policy, w->shared_reads)) != 0) {
+        worker_fail(w, rc, "reading the shared handles", tier_model_last_error(sh->models[0]));
+        goto done;
     }
     /* Tier with the shared policy (the fitted models are not fitted again), write and save. */
     if ((rc = tier_result_run(result, book, sh->models, 2, sh->policy)) != 0) {
@@ -147,6 +156,7 @@ static void worker_free(worker *w)
     tier_text_free(w->output);
     tier_text_free(w->state);
     tier_text_free(w->saved);
+    tier_text_free(w->shared_reads);
 }
 
 static void expect_same_text(const tier_text *got, const tier_text *want, int thread,
@@ -210,6 +220,7 @@ static void test_eight_threads_share_fitted_models_and_a_policy(void **state)
         expect_same_text(ws[i].output, ref.output, i, "the result's CSV");
         expect_same_text(ws[i].saved, ref.output, i, "the saved file");
         expect_same_text(ws[i].state, ref.state, i, "its own model's state");
+        expect_same_text(ws[i].shared_reads, ref.shared_reads, i, "the shared handles' answers");
         worker_free(&ws[i]);
     }
     worker_free(&ref);

@@ -470,6 +470,7 @@ int tier_model_score_row(const tier_model *m, const tier_book *book, tier_frame 
         }
         o.col = heap;
         o.mark = (size_t *)((char *)heap + n * each);
+        /* cppcheck-suppress invalidPointerCast ; malloc'ed bytes, 8-aligned (each is 8) */
         o.num = (double *)((char *)heap + 2 * n * each);
         o.label = (const char **)((char *)heap + 3 * n * each);
         o.code = (int32_t *)((char *)heap + 4 * n * each);
