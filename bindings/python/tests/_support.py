@@ -8,12 +8,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 DATA = os.path.join(ROOT, "examples", "data")
 
-# Under the CI step python-asan the ASan runtime is preloaded into this interpreter; the programs
-# the tests start (the tier command, and llvm-symbolizer, which the runtime starts to print a
-# report and which hangs when it inherits the preload) must not get it.
-if os.environ.get("TIER_TEST_DROP_LD_PRELOAD") == "1":
-    os.environ.pop("LD_PRELOAD", None)
-
 # Let the tests run from a checkout without PYTHONPATH.
 sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..")))
 
