@@ -21,7 +21,7 @@ import os
 import re
 import sys
 from ctypes import POINTER, byref, c_char_p, c_double, c_int, c_uint64, c_void_p
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 STAIN = b"stale message from an earlier call"
 
@@ -90,7 +90,8 @@ class Lib:
     def __init__(self, path: str) -> None:
         self.lib = ctypes.CDLL(path)
 
-    def fn(self, name: str, restype: object = c_int) -> Callable[..., object]:
+    def fn(self, name: str, restype: object = c_int) -> Callable[..., Any]:
+        """The C function `name` returning `restype`."""
         f = getattr(self.lib, name)
         f.restype = restype
         return f  # type: ignore[no-any-return]

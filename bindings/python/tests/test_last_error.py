@@ -11,6 +11,7 @@ import libtier
 
 
 class LastErrorTest(unittest.TestCase):
+    """Each failure below reported the message of the earlier, unrelated failure before."""
 
     def earlier_failure(self, book: libtier.Book) -> str:
         """Leaves a message on the book: a transaction of an impossible amount."""
@@ -19,6 +20,7 @@ class LastErrorTest(unittest.TestCase):
         return str(cm.exception)
 
     def test_a_failed_merge_into_itself_says_so(self) -> None:
+        """tier_book_merge(b, b) failed without a message of its own."""
         with libtier.Book() as b:
             earlier = self.earlier_failure(b)
             with self.assertRaises(libtier.TierError) as cm:
@@ -28,6 +30,7 @@ class LastErrorTest(unittest.TestCase):
             self.assertIn("merged into itself", str(cm.exception))
 
     def test_a_failed_lookup_does_not_repeat_an_earlier_message(self) -> None:
+        """A read-only lookup leaves the book's message alone: the binding must not show it."""
         with libtier.Book() as b:
             b.add_txn("A", "2024-01-01", 5)
             earlier = self.earlier_failure(b)
