@@ -155,8 +155,9 @@ def python_reporters(ffi_source: str) -> Dict[str, int]:
         if not node.args or not isinstance(node.args[0], ast.Constant):
             continue
         for k in node.keywords:
-            if k.arg == "handle" and isinstance(k.value, ast.Constant) and k.value.value is not None:
-                out[str(node.args[0].value)] = int(k.value.value)
+            v = k.value
+            if k.arg == "handle" and isinstance(v, ast.Constant) and v.value is not None:
+                out[str(node.args[0].value)] = int(v.value)
     return out
 
 
