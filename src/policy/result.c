@@ -779,13 +779,13 @@ int tier__result_finalize(tier_result *res, const tier_book *book, const tier__r
         ((rc = tier_frame_add_labels(f, "-flags-", (const char *const *)fl.flag_sets,
                                      fl.n_flag_sets, &dst)) != TIER_OK))
         goto fail;
-    if (res->flag_codes)
+    if (res->flag_codes && n) /* no rows: fl.flags may be NULL, which memcpy must not get */
         memcpy(dst, fl.flags, n * sizeof *dst);
     if (res->route_codes &&
         ((rc = tier_frame_add_labels(f, "-route-", (const char *const *)fl.teams, fl.n_teams,
                                      &dst)) != TIER_OK))
         goto fail;
-    if (res->route_codes)
+    if (res->route_codes && n)
         memcpy(dst, fl.route, n * sizeof *dst);
     if (tier_frame_find(f, "-tier-", &c_tier) || tier_frame_find(f, "-reason-", &c_reason) ||
         (res->flag_codes && tier_frame_find(f, "-flags-", &c_flags)) ||
