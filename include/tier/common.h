@@ -3,6 +3,19 @@
  * @file common.h
  * @brief Export macros, status codes, the allocator hook and version getters shared by every
  * object.
+ *
+ * **The last error of a handle.** Every handle with a `tier_<object>_last_error()` keeps the text
+ * of one failure, never NULL. The rule, the same for every object:
+ * - a call that fails leaves a message about *its own* failure on the handle it reports on (the
+ *   handle its documentation names: the first one it changes, e.g. the frame for
+ *   tier_model_score(), the reader for tier_csv_read_file()), or no message at all, never the
+ *   text of an earlier call;
+ * - a call that takes that handle writable and succeeds leaves it empty ("");
+ * - a read-only lookup by index or name (tier_book_customer_stat(), tier_book_txn(),
+ *   tier_policy_entitlement(), ...) returns its status alone and does not write the handle, so
+ *   that threads may share it; its message is then the status text (tier_strerror());
+ * - the text is borrowed from the handle: valid until the next call on that handle.
+ * Read the message right after the failing call, before any other call on the handle.
  * @defgroup common Common definitions
  * @{
  */

@@ -73,7 +73,9 @@ static int attr_slot(tier_book *b, const char *name, int type, size_t index, att
         memset(at, 0, sizeof *at);
         at->name = copy;
     }
+    /* cppcheck-suppress nullPointerRedundantCheck ; the branch above set `at` when it was NULL */
     at->type = type;
+    /* cppcheck-suppress nullPointerRedundantCheck ; as above */
     if (index >= at->len) {
         size_t nlen2 = b->cap_cust > index ? b->cap_cust : index + 1, k;
         if (type == TIER_ATTR_NUMBER) {

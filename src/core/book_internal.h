@@ -121,6 +121,6 @@ double tier__book_number_at(const tier_book *book, size_t index, const char *nam
 size_t tier__book_texts(const tier_book *book, const char *name, const char *const **out);
 
 /* Bytewise comparison of the ids of customers a and b (memcmp, shorter first on a tie). */
-int tier__book_compare_ids(const tier_book *book, size_t a, size_t b);
+int tier__book_compare_ids(const tier_book *b, size_t x, size_t y);
 
 #endif

@@ -437,9 +437,14 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
     char **texts = NULL, **contract_plans = NULL;
     size_t i, t, k = 0;
     int rc = TIER_OK;
-    if (!dst || !src || dst == src)
+    if (!dst)
         return TIER_EINVAL;
     dst->err[0] = '\0';
+    if (!src || dst == src) {
+        tier__errorf(dst->err, "%s",
+                     src ? "a book cannot be merged into itself" : "the book to merge is NULL");
+        return TIER_EINVAL;
+    }
     if (dst->nsp) {
         tier__errorf(dst->err, "cannot merge a book into one with an open savepoint (release or "
                                "roll it back first)");

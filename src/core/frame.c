@@ -74,8 +74,12 @@ const char *tier_frame_last_error(const tier_frame *f)
 
 int tier_frame_set_error(tier_frame *f, const char *text)
 {
-    if (!f || !text)
+    if (!f)
         return TIER_EINVAL;
+    if (!text) {
+        tier__errorf(f->err, "tier_frame_set_error: the text is NULL");
+        return TIER_EINVAL;
+    }
     tier__errorf(f->err, "%s", text);
     return TIER_OK;
 }
@@ -189,8 +193,13 @@ int tier_frame_add_numbers(tier_frame *f, const char *name, double **out_values)
     column *c;
     size_t i;
     int rc;
-    if (!f || !out_values)
+    if (!f)
         return TIER_EINVAL;
+    f->err[0] = '\0';
+    if (!out_values) {
+        tier__errorf(f->err, "adding a number column: no place for its values (NULL)");
+        return TIER_EINVAL;
+    }
     if ((rc = add_column(f, name, TIER_VALUE_NUMBER, &c)) != 0)
         return rc;
     c->num = tier__malloc_n(&f->alloc, f->rows, sizeof(double));
@@ -212,8 +221,16 @@ int tier_frame_add_labels(tier_frame *f, const char *name, const char *const *la
     column *c;
     size_t i;
     int rc;
-    if (!f || !out_codes || (label_count && !labels) || label_count > INT32_MAX)
+    if (!f)
         return TIER_EINVAL;
+    f->err[0] = '\0';
+    if (!out_codes || (label_count && !labels) || label_count > INT32_MAX) {
+        tier__errorf(f->err, "adding a label column: %s",
+                     !out_codes                ? "no place for its codes (NULL)"
+                     : label_count > INT32_MAX ? "more labels than a code can number"
+                                               : "the labels are NULL");
+        return TIER_EINVAL;
+    }
     for (i = 0; i < label_count; i++) {
         if (!labels[i] || !tier__utf8_valid(labels[i], strlen(labels[i]))) {
             tier__errorf(f->err, "label %zu of column \"%s\" is NULL or not UTF-8", i,

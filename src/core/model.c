@@ -305,8 +305,14 @@ int tier_model_score(const tier_model *m, const tier_book *book, tier_frame *fra
 {
     size_t mark;
     int rc;
-    if (!m || !book || !frame)
+    if (!frame)
         return TIER_EINVAL;
+    tier__frame_error(frame)[0] = '\0';
+    if (!m || !book) {
+        tier__errorf(tier__frame_error(frame), "scoring needs a model and a book (%s is NULL)",
+                     m ? "the book" : "the model");
+        return TIER_EINVAL;
+    }
     if (!m->fitted) {
         tier__errorf(tier__frame_error(frame), "model \"%s\" is not fitted", m->name);
         return TIER_ESTATE;
@@ -403,6 +409,13 @@ static int row_write(tier_frame *frame, size_t customer, size_t n, row_out *o)
     return TIER_OK;
 }
 
+/* The model's error buffer; a failed call on a const model still says why (the buffer is not
+ * part of the model's observable state). */
+static char *errbuf(const tier_model *m)
+{
+    return ((tier_model *)m)->err;
+}
+
 int tier_model_score_row(const tier_model *m, const tier_book *book, tier_frame *frame,
                          size_t customer)
 {
@@ -414,10 +427,15 @@ int tier_model_score_row(const tier_model *m, const tier_book *book, tier_frame 
     char *err;
     row_out o;
     int rc;
-    if (!m || !book || !frame)
+    if (!frame)
         return TIER_EINVAL;
     err = tier__frame_error(frame);
     err[0] = '\0';
+    if (!m || !book) {
+        tier__errorf(err, "re-scoring a row needs a model and a book (%s is NULL)",
+                     m ? "the book" : "the model");
+        return TIER_EINVAL;
+    }
     if (!m->fitted) {
         tier__errorf(err, "model \"%s\" is not fitted", m->name);
         return TIER_ESTATE;
@@ -452,6 +470,7 @@ int tier_model_score_row(const tier_model *m, const tier_book *book, tier_frame 
         }
         o.col = heap;
         o.mark = (size_t *)((char *)heap + n * each);
+        /* cppcheck-suppress invalidPointerCast ; malloc'ed bytes, 8-aligned (each is 8) */
         o.num = (double *)((char *)heap + 2 * n * each);
         o.label = (const char **)((char *)heap + 3 * n * each);
         o.code = (int32_t *)((char *)heap + 4 * n * each);
@@ -480,22 +499,29 @@ int tier_model_score_row(const tier_model *m, const tier_book *book, tier_frame 
 int tier_model_explain(const tier_model *m, const tier_book *book, const tier_frame *frame,
                        size_t customer, tier_text *out)
 {
-    if (!m || !book || !frame || !out)
+    /* A read-only call writes the model only when it fails: threads may share a fitted model. */
+    int rc;
+    if (!m)
         return TIER_EINVAL;
-    if (!m->fitted)
+    if (!book || !frame || !out) {
+        tier__errorf(errbuf(m), "model \"%s\": explain needs a book, a frame and a text", m->name);
+        return TIER_EINVAL;
+    }
+    if (!m->fitted) {
+        tier__errorf(errbuf(m), "model \"%s\" is not fitted: nothing to explain", m->name);
         return TIER_ESTATE;
-    if (customer >= tier_book_customer_count(book) || customer >= tier_frame_rows(frame))
+    }
+    if (customer >= tier_book_customer_count(book) || customer >= tier_frame_rows(frame)) {
+        tier__errorf(errbuf(m), "model \"%s\": no customer %zu (the book has %zu, the frame %zu)",
+                     m->name, customer, tier_book_customer_count(book), tier_frame_rows(frame));
         return TIER_ERANGE;
-    if (!m->vt.explain)
-        return tier_text_append(out, "(this model gives no explanation)", 33);
-    return from_callback(m->vt.explain(m->state, book, frame, customer, out));
-}
-
-/* The model's error buffer; a failed call on a const model still says why (the buffer is not
- * part of the model's observable state). */
-static char *errbuf(const tier_model *m)
-{
-    return ((tier_model *)m)->err;
+    }
+    rc = m->vt.explain ? from_callback(m->vt.explain(m->state, book, frame, customer, out))
+                       : tier_text_append(out, "(this model gives no explanation)", 33);
+    if (rc)
+        tier__errorf(errbuf(m), "model \"%s\" (%s): explain failed: %s", m->name, m->kind,
+                     callback_error(m, rc));
+    return rc;
 }
 
 void *tier__model_state_if(const tier_model *m, const tier_model_vtable *vtable)
@@ -788,10 +814,15 @@ static int fetch_named(const tier_model *m, const char *name, int type, tier_val
 {
     const tier_model_option *o;
     tier__value_init(val, &m->alloc);
-    errbuf(m)[0] = '\0';
-    o = type ? option_of_type((tier_model *)m, name, type) : find_option(m, name);
+    /* No write to the model unless the call fails: threads may share a fitted model. */
+    o = find_option(m, name);
     if (!o)
-        return type ? lookup_status(m, name) : TIER_ENOTFOUND;
+        return TIER_ENOTFOUND;
+    if (type && o->type != type) {
+        tier__errorf(errbuf(m), "model \"%s\": option \"%s\" is %s, not %s", m->name, o->name,
+                     type_name(o->type), type_name(type));
+        return TIER_EINVAL;
+    }
     *opt = o;
     return fetch_option(m, o, val);
 }
@@ -831,8 +862,12 @@ static int get_option_as(const tier_model *m, const char *name, int as, void *ou
     const tier_model_option *o = NULL;
     tier_value val;
     int rc;
-    if (!m || !out)
+    if (!m)
         return TIER_EINVAL;
+    if (!out) {
+        tier__errorf(errbuf(m), "model \"%s\": no place for the option's value (NULL)", m->name);
+        return TIER_EINVAL;
+    }
     rc = fetch_named(m, name, as == GET_NUMBER ? TIER_OPTION_NUMBER : 0, &val, &o);
     if (!rc && as == GET_NUMBER) {
         *(double *)out = val.number;
@@ -846,6 +881,8 @@ static int get_option_as(const tier_model *m, const char *name, int as, void *ou
             rc = tier_value_set_text(out, val.text);
         else
             rc = tier_value_set_list(out, (const char *const *)val.items, val.n_items);
+        if (rc)
+            tier__errorf(errbuf(m), "model \"%s\": option \"%s\": out of memory", m->name, o->name);
     }
     tier__value_clear(&val);
     return rc;
@@ -872,9 +909,13 @@ int tier_model_save(const tier_model *m, tier_text *out)
 {
     tier_state_writer w;
     int rc;
-    if (!m || !out)
+    /* A read-only call writes the model only when it fails: threads may share a fitted model. */
+    if (!m)
         return TIER_EINVAL;
-    errbuf(m)[0] = '\0';
+    if (!out) {
+        tier__errorf(errbuf(m), "model \"%s\": no text to save into (NULL)", m->name);
+        return TIER_EINVAL;
+    }
     if (!m->vt.save) {
         tier__errorf(errbuf(m), "model \"%s\" (%s) cannot be saved (its vtable has no save)",
                      m->name, m->kind);
@@ -899,12 +940,14 @@ int tier_model_save(const tier_model *m, tier_text *out)
     } else {
         tier__errorf(errbuf(m), "model \"%s\": out of memory", m->name);
     }
-    if (!rc)
+    if (!rc) {
         rc = tier__state_writer_finish(&w);
-    if (!rc)
-        rc = tier__text_replace(out, tier__buf_data(&w.buf), tier__buf_len(&w.buf));
-    if (rc == TIER_ENOMEM && !errbuf(m)[0])
-        tier__errorf(errbuf(m), "model \"%s\": out of memory", m->name);
+        if (!rc)
+            rc = tier__text_replace(out, tier__buf_data(&w.buf), tier__buf_len(&w.buf));
+        if (rc)
+            tier__errorf(errbuf(m), "model \"%s\": %s", m->name,
+                         rc == TIER_ENOMEM ? "out of memory" : tier_strerror(rc));
+    }
     tier__state_writer_free(&w);
     return rc;
 }

@@ -69,13 +69,13 @@ const char *tier_value_list_item(const tier_value *v, size_t i)
     return (v && v->type == TIER_OPTION_LIST && i < v->n_items) ? v->items[i] : NULL;
 }
 
-int tier_value_set_number(tier_value *v, double x)
+int tier_value_set_number(tier_value *value, double v)
 {
-    if (!v)
+    if (!value)
         return TIER_EINVAL;
-    tier__value_clear(v);
-    v->type = TIER_OPTION_NUMBER;
-    v->number = x;
+    tier__value_clear(value);
+    value->type = TIER_OPTION_NUMBER;
+    value->number = v;
     return TIER_OK;
 }
 

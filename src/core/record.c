@@ -242,10 +242,14 @@ int tier_book_add_record(tier_book *book, const tier_record *r, size_t *out_inde
     int rc = TIER_OK;
     const tier_allocator *a;
     char *err;
-    if (!book || !r)
+    if (!book)
         return TIER_EINVAL;
     err = (char *)tier_book_last_error(book);
     err[0] = '\0';
+    if (!r) {
+        tier__errorf(err, "the record to add is NULL");
+        return TIER_EINVAL;
+    }
     a = tier__book_allocator(book);
     if (!r->id) {
         tier__errorf(err, "the record has no id");
@@ -314,11 +318,19 @@ int tier_book_get_record(const tier_book *book, size_t index, tier_record *r)
     size_t len, t;
     const char *id;
     int rc;
-    if (!book || !r)
+    if (!r)
         return TIER_EINVAL;
+    r->err[0] = '\0';
+    if (!book) {
+        tier__errorf(r->err, "the book to take customer %zu from is NULL", index);
+        return TIER_EINVAL;
+    }
     id = tier_book_customer_id(book, index, &len);
-    if (!id)
+    if (!id) {
+        tier__errorf(r->err, "no customer %zu (the book has %zu)", index,
+                     tier_book_customer_count(book));
         return TIER_ERANGE;
+    }
     tier_record_clear(r);
     if ((rc = tier_record_set_id(r, id, len)) != 0)
         return rc;

@@ -60,6 +60,7 @@ int tier_diff_set_labels(tier_diff *d, const char *before, const char *after)
     int side;
     if (!d)
         return TIER_EINVAL;
+    d->err[0] = '\0';
     in[0] = before;
     in[1] = after;
     for (side = 0; side < 2; side++) {

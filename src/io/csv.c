@@ -269,6 +269,7 @@ int tier_csv_set_progress(tier_csv *csv, tier_progress_cb cb, void *ud)
 {
     if (!csv)
         return TIER_EINVAL;
+    clear_error(csv);
     csv->progress = cb;
     csv->progress_ud = cb ? ud : NULL;
     return TIER_OK;
@@ -278,6 +279,7 @@ int tier_csv_set_io(tier_csv *csv, const tier_io *io)
 {
     if (!csv)
         return TIER_EINVAL;
+    clear_error(csv);
     return tier__io_set(&csv->io, io, TIER__IO_NEEDS_READ, csv->err);
 }
 

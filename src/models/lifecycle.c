@@ -691,6 +691,7 @@ static int tier__lc_load(void *state, tier_state_reader *r)
     lc_loading L;
     char why[TIER__ERR_SIZE];
     int rc = TIER_OK, k;
+    memset(&L, 0, sizeof L);
     L.st = st;
     tier__opt_rule_defaults(L.c.opt, opt_rules, LC_OPT_COUNT);
     L.c.opt[0] = 0;

@@ -679,11 +679,16 @@ int tier_pipeline_get(const tier_pipeline *p, const char *key, tier_text *out)
 {
     tier__buf b;
     int k, rc;
-    if (!p || !key || !out)
+    /* A failure says why on the pipeline, a handle no other thread may use meanwhile. */
+    if (!p)
         return TIER_EINVAL;
+    if (!key || !out)
+        return tier__pipeline_fail((tier_pipeline *)p, TIER_EINVAL, "get: the %s is NULL",
+                                   key ? "text" : "setting's name");
     k = find_key(key);
     if (k < 0)
-        return TIER_ENOTFOUND;
+        return tier__pipeline_fail((tier_pipeline *)p, TIER_ENOTFOUND, "get: no setting \"%s\"",
+                                   key);
     /* Built aside so that `out` is unchanged on failure. */
     tier__buf_init(&b, &p->alloc);
     get_into(p, k, &b);
@@ -691,7 +696,7 @@ int tier_pipeline_get(const tier_pipeline *p, const char *key, tier_text *out)
     if (!rc)
         rc = tier__text_replace(out, tier__buf_data(&b), tier__buf_len(&b));
     tier__buf_free(&b);
-    return rc;
+    return rc ? tier__pipeline_fail((tier_pipeline *)p, rc, "get: out of memory") : TIER_OK;
 }
 
 int tier_pipeline_add_model(tier_pipeline *p, const char *kind, const char *name)
@@ -772,6 +777,7 @@ int tier_pipeline_set_registry(tier_pipeline *p, const tier_registry *registry)
 {
     if (!p)
         return TIER_EINVAL;
+    p->err[0] = '\0';
     p->registry = registry;
     return TIER_OK;
 }
@@ -780,6 +786,7 @@ int tier_pipeline_set_policy_ref(tier_pipeline *p, const tier_policy *policy)
 {
     if (!p)
         return TIER_EINVAL;
+    p->err[0] = '\0';
     p->policy_ref = policy;
     return TIER_OK;
 }
@@ -788,6 +795,7 @@ int tier_pipeline_set_progress(tier_pipeline *p, tier_pipeline_progress_cb cb, v
 {
     if (!p)
         return TIER_EINVAL;
+    p->err[0] = '\0';
     p->progress = cb;
     p->progress_ud = cb ? ud : NULL;
     return TIER_OK;
@@ -797,6 +805,7 @@ int tier_pipeline_set_executor(tier_pipeline *p, const tier_executor *ex)
 {
     if (!p)
         return TIER_EINVAL;
+    p->err[0] = '\0';
     if (!ex) {
         p->has_executor = 0;
         return TIER_OK;
@@ -820,6 +829,7 @@ int tier_pipeline_set_io(tier_pipeline *p, const tier_io *io)
     int rc;
     if (!p)
         return TIER_EINVAL;
+    p->err[0] = '\0';
     rc = tier__io_set(&p->io, io, TIER__IO_NEEDS_READ, why);
     return rc ? tier__pipeline_fail(p, rc, "%s", why) : TIER_OK;
 }
@@ -828,6 +838,7 @@ int tier_pipeline_set_output(tier_pipeline *p, tier_write_cb cb, void *ud)
 {
     if (!p)
         return TIER_EINVAL;
+    p->err[0] = '\0';
     p->write_cb = cb;
     p->write_ud = cb ? ud : NULL;
     return TIER_OK;
@@ -1011,8 +1022,11 @@ int tier_pipeline_retier(tier_pipeline *p, tier_retier **out)
     int rc;
     if (out)
         *out = NULL;
-    if (!p || !out)
+    if (!p)
         return TIER_EINVAL;
+    p->err[0] = '\0';
+    if (!out)
+        return tier__pipeline_fail(p, TIER_EINVAL, "retier: no place for the handle (NULL)");
     if (!p->has_run || !p->last.result || !p->last.policy)
         return tier__pipeline_fail(p, TIER_ESTATE,
                                    "retier: no run that tiered customers yet (run the pipeline)");

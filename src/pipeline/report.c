@@ -317,10 +317,14 @@ int tier_pipeline_summary(const tier_pipeline *p, tier_text *out)
 {
     tier__buf b;
     int rc;
-    if (!p || !out)
+    /* A failure says why on the pipeline, a handle no other thread may use meanwhile. */
+    if (!p)
         return TIER_EINVAL;
+    if (!out)
+        return tier__pipeline_fail((tier_pipeline *)p, TIER_EINVAL, "summary: the text is NULL");
     if (!p->has_run)
-        return TIER_ESTATE;
+        return tier__pipeline_fail((tier_pipeline *)p, TIER_ESTATE,
+                                   "summary: the pipeline has not run yet");
     /* A fit report, an explanation and the list of policies are their own summary. */
     if (p->last.produce == TIER__PRODUCE_FIT || p->last.produce == TIER__PRODUCE_EXPLAIN ||
         p->last.produce == TIER__PRODUCE_POLICIES)

@@ -321,8 +321,13 @@ int tier_policy_describe(const tier_policy *policy, tier_text *out)
 {
     tier__buf b;
     int rc;
-    if (!policy || !out)
+    if (!policy)
         return TIER_EINVAL;
+    if (!out) {
+        /* Like a model's, a failed call on a const policy still says why. */
+        tier__errorf(((tier_policy *)policy)->err, "describe: the text is NULL");
+        return TIER_EINVAL;
+    }
     tier__buf_init(&b, &policy->alloc);
     rc = tier__pol_describe(&policy->pol, &b);
     /* One append keeps `out` unchanged when memory runs out. */

@@ -526,6 +526,7 @@ int tier_result_set_as_of(tier_result *result, double day)
 {
     if (!result)
         return TIER_EINVAL;
+    result->err[0] = '\0';
     if (!isnan(day) && !(day >= TIER_DAY_MIN && day <= TIER_DAY_MAX && day == floor(day))) {
         tier__errorf(result->err, "as-of day %g is not a whole day from %d to %d", day,
                      TIER_DAY_MIN, TIER_DAY_MAX);
@@ -610,9 +611,14 @@ int tier_result_entitlement(const tier_result *result, size_t i, const char *key
     int k, type = 0, t;
     double num = 0;
     const char *text = NULL;
-    if (!result || !key || !value)
+    if (!result)
         return TIER_EINVAL;
     err = tier__result_errbuf(result);
+    err[0] = '\0';
+    if (!key || !value) {
+        tier__errorf(err, "entitlement: the %s is NULL", key ? "value" : "key");
+        return TIER_EINVAL;
+    }
     if (!result->frame) {
         tier__errorf(err, "no entitlements: the result has not been run");
         return TIER_ESTATE;
@@ -773,13 +779,13 @@ int tier__result_finalize(tier_result *res, const tier_book *book, const tier__r
         ((rc = tier_frame_add_labels(f, "-flags-", (const char *const *)fl.flag_sets,
                                      fl.n_flag_sets, &dst)) != TIER_OK))
         goto fail;
-    if (res->flag_codes)
+    if (res->flag_codes && n) /* no rows: fl.flags may be NULL, which memcpy must not get */
         memcpy(dst, fl.flags, n * sizeof *dst);
     if (res->route_codes &&
         ((rc = tier_frame_add_labels(f, "-route-", (const char *const *)fl.teams, fl.n_teams,
                                      &dst)) != TIER_OK))
         goto fail;
-    if (res->route_codes)
+    if (res->route_codes && n)
         memcpy(dst, fl.route, n * sizeof *dst);
     if (tier_frame_find(f, "-tier-", &c_tier) || tier_frame_find(f, "-reason-", &c_reason) ||
         (res->flag_codes && tier_frame_find(f, "-flags-", &c_flags)) ||

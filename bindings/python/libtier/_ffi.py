@@ -457,6 +457,11 @@ class _Missing:
                                   % (self.__name__, version()))
 
 
+# The `handle` of a read-only lookup (an index or a name on a book, record, frame or policy): its
+# status says all there is, and the C side leaves the handle's last error alone so that threads
+# may share the handle; its message is then the status text, never an earlier call's message.
+LOOKUP = None
+
 # handle pointer type -> its *_last_error function name
 _LAST_ERROR = {
     book_p: "tier_book_last_error",
@@ -546,7 +551,7 @@ declare("tier_io_default", P(Io), [], check=False)
 declare("tier_book_new", c_int, [P(book_p), c_void_p])
 declare("tier_book_free", None, [book_p], check=False)
 declare("tier_book_set_option", c_int, [book_p, c_int, c_int64], handle=0)
-declare("tier_book_get_option", c_int, [book_p, c_int, P(c_int64)], handle=0)
+declare("tier_book_get_option", c_int, [book_p, c_int, P(c_int64)], handle=LOOKUP)
 declare("tier_book_add_txn", c_int, [book_p, c_char_p, c_size_t, c_int32, c_double, c_double],
         handle=0)
 declare("tier_book_add_txns", c_int,
@@ -556,9 +561,9 @@ declare("tier_book_find", c_int, [book_p, c_char_p, c_size_t, size_p], check=Fal
 declare("tier_book_customer_count", c_size_t, [book_p], check=False)
 declare("tier_book_txn_count", c_size_t, [book_p], check=False)
 declare("tier_book_customer_id", c_void_p, [book_p, c_size_t, size_p], check=False)
-declare("tier_book_customer_stat", c_int, [book_p, c_size_t, c_int, double_p], handle=0)
+declare("tier_book_customer_stat", c_int, [book_p, c_size_t, c_int, double_p], handle=LOOKUP)
 declare("tier_book_txn", c_int, [book_p, c_size_t, size_p, int32_p, double_p, double_p],
-        handle=0)
+        handle=LOOKUP)
 declare("tier_book_day_range", c_int, [book_p, int32_p, int32_p], check=False)
 declare("tier_book_set_number", c_int, [book_p, c_size_t, c_char_p, c_double], handle=0)
 declare("tier_book_set_text", c_int, [book_p, c_size_t, c_char_p, c_char_p], handle=0)
@@ -576,13 +581,13 @@ declare("tier_record_set_id", c_int, [record_p, c_char_p, c_size_t], handle=0)
 declare("tier_record_id", c_void_p, [record_p, size_p], check=False)
 declare("tier_record_add_txn", c_int, [record_p, c_int32, c_double, c_double], handle=0)
 declare("tier_record_txn_count", c_size_t, [record_p], check=False)
-declare("tier_record_txn", c_int, [record_p, c_size_t, int32_p, double_p, double_p], handle=0)
+declare("tier_record_txn", c_int, [record_p, c_size_t, int32_p, double_p, double_p], handle=LOOKUP)
 declare("tier_record_set_number", c_int, [record_p, c_char_p, c_double], handle=0)
 declare("tier_record_set_text", c_int, [record_p, c_char_p, c_char_p], handle=0)
 declare("tier_record_get_number", c_int, [record_p, c_char_p, double_p], check=False)
 declare("tier_record_get_text", c_int, [record_p, c_char_p, P(c_char_p)], check=False)
 declare("tier_book_add_record", c_int, [book_p, record_p, size_p], handle=0)
-declare("tier_book_get_record", c_int, [book_p, c_size_t, record_p], handle=0)
+declare("tier_book_get_record", c_int, [book_p, c_size_t, record_p], handle=2)
 
 # csv.h
 declare("tier_csv_new", c_int, [P(csv_p), c_void_p])
@@ -621,7 +626,7 @@ declare("tier_book_add_contracts", c_int,
          c_void_p, ctypes.c_uint], handle=0)
 declare("tier_book_contract_count", c_size_t, [book_p, c_size_t], check=False)
 declare("tier_book_contract_total", c_size_t, [book_p], check=False)
-declare("tier_book_contract", c_int, [book_p, c_size_t, c_size_t, P(Contract)], handle=0)
+declare("tier_book_contract", c_int, [book_p, c_size_t, c_size_t, P(Contract)], handle=LOOKUP)
 declare("tier_csv_read_contracts_file", c_int, [csv_p, book_p, c_char_p], handle=0)
 declare("tier_csv_read_contracts_buffer", c_int, [csv_p, book_p, c_char_p, c_size_t], handle=0)
 
@@ -785,7 +790,7 @@ declare("tier_rfm_set_cut_points", c_int, [model_p, c_int, double_p, c_size_t], 
 # pareto.h
 declare("tier_pareto_new", c_int, [P(model_p), c_char_p, c_void_p])
 declare("tier_pareto_summary", c_int,
-        [frame_p, c_char_p, c_int, size_p, double_p, double_p, double_p], handle=0)
+        [frame_p, c_char_p, c_int, size_p, double_p, double_p, double_p], handle=LOOKUP)
 
 # scorecard.h
 declare("tier_scorecard_new", c_int, [P(model_p), c_char_p, c_void_p])
@@ -854,12 +859,12 @@ declare("tier_policy_name", c_char_p, [policy_p], check=False)
 declare("tier_policy_description", c_char_p, [policy_p], check=False)
 declare("tier_policy_model_count", c_size_t, [policy_p], check=False)
 declare("tier_policy_model", c_int, [policy_p, c_size_t, P(c_char_p), P(c_char_p), size_p],
-        handle=0)
+        handle=LOOKUP)
 declare("tier_policy_model_option", c_int, [policy_p, c_size_t, c_size_t, P(c_char_p), value_p],
-        handle=0)
+        handle=LOOKUP)
 declare("tier_policy_entitlement_count", c_size_t, [policy_p], check=False)
 declare("tier_policy_entitlement_name", c_char_p, [policy_p, c_size_t, P(c_int)], check=False)
-declare("tier_policy_entitlement", c_int, [policy_p, c_size_t, c_char_p, value_p], handle=0)
+declare("tier_policy_entitlement", c_int, [policy_p, c_size_t, c_char_p, value_p], handle=LOOKUP)
 declare("tier_policy_lint", c_int, [policy_p, registry_p, text_p, size_p, size_p], handle=0)
 
 # result.h

@@ -511,7 +511,7 @@ static int copy_named_rows(needs_state *st, const char *const *names, const doub
     if (!nm || !v)
         goto nomem;
     for (i = 0; i < k; i++) {
-        char buf[32];
+        char buf[32] = "";
         if (!names)
             snprintf(buf, sizeof buf, "need_%lu", (unsigned long)i + 1);
         if (!(nm[i] = tier__strdup(&st->h.alloc, names ? names[i] : buf)))

@@ -14,7 +14,12 @@
 int tier__needs_silhouettes(const tier_allocator *a, const double *z, size_t ns, size_t p,
                             const int32_t *lab, size_t klo, size_t nk, double *out)
 {
-    size_t t0 = 0;
+    size_t t0 = 0, k;
+    if (ns == 0) { /* no sample rows: no silhouette (found by scan-build: tot / ns) */
+        for (k = 0; k < nk; k++)
+            out[k] = 0.0;
+        return TIER_OK;
+    }
     while (t0 < nk) {
         size_t t1 = t0, tot = 0, t, i, j;
         double *acc;

@@ -709,7 +709,7 @@ int tier__sc_score_one(const sc_state *st, const double *fx, const double *px, c
     memset(&acc, 0, sizeof acc);
     for (i = 0; i < st->nfactors; i++) {
         const sc_factor *f = &st->factors[i];
-        sc_line one, *l = lines ? &lines[i] : &one;
+        sc_line one = {0}, *l = lines ? &lines[i] : &one;
         l->raw = fx[i];
         l->how = resolve_value(f, fx[i], &l->used);
         l->pre = l->norm = 0;

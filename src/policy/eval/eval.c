@@ -614,7 +614,7 @@ static int binary_type(const tier__pexpr *e, int lt, int rt, int *type, char *er
     case TIER__POP_EQ:
     case TIER__POP_NE:
         if (lt == TIER__PT_BOOL || rt == TIER__PT_BOOL ||
-            (lt && rt && lt != TIER__PT_NONE && rt != TIER__PT_NONE && lt != rt))
+            (lt != TIER__PT_NONE && rt != TIER__PT_NONE && lt != rt))
             return tier__eval_fail(e, err, "'%s' compares two numbers or two texts, got %s and %s",
                                    op_text(e->op), operand(e->args[0], lt, lb, sizeof lb),
                                    operand(e->args[1], rt, rb, sizeof rb));

@@ -112,7 +112,8 @@ static int decl_name(tier__pstate *ps, const char *after, char **name, int *line
     *line = t->line;
     *col = t->col;
     *name = tier__pp_strndup(ps, t->p, t->n, t->line, t->col);
-    return *name ? tier__pp_next(ps) : ps->lx.rc;
+    /* Never TIER_OK without a name (scan-build could not see that the copy records ENOMEM). */
+    return *name ? tier__pp_next(ps) : ps->lx.rc ? ps->lx.rc : TIER_ENOMEM;
 }
 
 /* A string literal after `after`; empty ones only when allowed. */
@@ -127,7 +128,7 @@ int tier__pp_text_arg(tier__pstate *ps, const char *what, const char *after, cha
         return tier__pp_fail(ps, TIER_EPARSE, t->line, t->col, "empty text, expected %s", what);
     *out = tier__pp_strndup(ps, tier__buf_data(&ps->lx.str), tier__buf_len(&ps->lx.str), t->line,
                             t->col);
-    return *out ? tier__pp_next(ps) : ps->lx.rc;
+    return *out ? tier__pp_next(ps) : ps->lx.rc ? ps->lx.rc : TIER_ENOMEM;
 }
 
 /* An optional "doc" string. */
@@ -510,7 +511,7 @@ int tier__pp_attr_ref(tier__pstate *ps, const char *after, char **out)
     if (t->kind != TIER__TK_NAME || t->n < 6 || memcmp(t->p, "attr.", 5) != 0)
         return tier__pp_expected(ps, "an attribute (attr.NAME)", after);
     *out = tier__pp_strndup(ps, t->p, t->n, t->line, t->col);
-    return *out ? tier__pp_next(ps) : ps->lx.rc;
+    return *out ? tier__pp_next(ps) : ps->lx.rc ? ps->lx.rc : TIER_ENOMEM;
 }
 
 static int st_hierarchy(tier__pstate *ps)
