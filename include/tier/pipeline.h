@@ -103,8 +103,8 @@
  * |                | it routes, `ent.NAME` per entitlement, and reason)                     |
  * | split_min_bytes| smallest input read in parts when there is an executor (default 32 MiB)|
  * | threads        | (since 0.5.0) how many tasks the run hands out at once through the     |
- * |                | executor, 1 to 64: the input is read in that many parts, the book and  |
- * |                | the models use as many; 0 (the default) means 2. Without an executor   |
+ * |                | executor, 1 to 64: the input is read in that many parts; 0 (default):  |
+ * |                | the executor's `threads` (2 when it does not say). Without an executor |
  * |                | everything runs on the calling thread. Results never depend on it      |
  * | key_style      | how messages name settings: `name` (default, "as_of") or `flag`        |
  * |                | ("--as-of", as the `tier` command spells them)                         |

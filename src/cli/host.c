@@ -108,8 +108,7 @@ void cli_host_done(void)
 
 int cli_host_setup(tier_pipeline *p, int quiet)
 {
-    static const tier_executor threads = {TIER_EXECUTOR_VERSION, job_start, job_wait,
-                                          &threads_pool};
+    static tier_executor threads = {TIER_EXECUTOR_VERSION, job_start, job_wait, &threads_pool, 0};
     const char *knob = getenv("TIER_SPLIT_MIN_BYTES");
     char given[16];
     unsigned n = 0;
@@ -126,6 +125,7 @@ int cli_host_setup(tier_pipeline *p, int quiet)
         rc = tier_pipeline_set(p, "threads", given);
     }
     threads_pool.extra = n - 1;
+    threads.threads = n;
     if (!rc && n >= 2)
         rc = tier_pipeline_set_executor(p, &threads);
     if (!rc && knob)

@@ -114,7 +114,7 @@ unsigned tier__pipeline_threads(const tier_pipeline *p)
 {
     if (!p->has_executor || p->threads == 1)
         return 1;
-    return p->threads ? p->threads : 2;
+    return p->threads ? p->threads : tier__par_width(&p->executor);
 }
 
 int tier__pipeline_report(tier_pipeline *p, int stage, uint64_t done, uint64_t total)
@@ -829,7 +829,7 @@ int tier_pipeline_set_executor(tier_pipeline *p, const tier_executor *ex)
         return tier__pipeline_fail(p, rc, "%s", why);
     p->has_executor = ex != NULL;
     if (ex)
-        p->executor = *ex;
+        tier__executor_copy(&p->executor, ex);
     return TIER_OK;
 }
 
