@@ -143,9 +143,11 @@ typedef struct tst_exec {
 } tst_exec;
 void tst_exec_init(tst_exec *e, int mode, unsigned limit);
 
-/* An allocator backed by cmocka (so that leaks fail the test) that may be called from several
- * threads at once (cmocka's own bookkeeping is not thread-safe: this one takes a lock). */
+/* An allocator that may be called from several threads at once (cmocka's test_malloc may not):
+ * malloc, counting under a lock the blocks it holds out, so that a test can check that every
+ * block came back (tst_locked_live() is then what it was before). */
 extern const tier_allocator tst_locked_allocator;
+long tst_locked_live(void);
 
 /* ---- numbers ----------------------------------------------------------------------------- */
 

@@ -67,12 +67,15 @@ void tst_exec_init(tst_exec *e, int mode, unsigned limit)
     e->started = e->refused = e->waited = 0;
 }
 
+/* The locked allocator: malloc, with a count of the blocks it holds out. */
+static long tst_locked_blocks;
+
 static void *tst_locked_alloc(void *ud, size_t size)
 {
-    void *p;
+    void *p = malloc(size ? size : 1);
     (void)ud;
     pthread_mutex_lock(&tst_lock);
-    p = test_malloc(size);
+    tst_locked_blocks += p != NULL;
     pthread_mutex_unlock(&tst_lock);
     return p;
 }
@@ -80,10 +83,9 @@ static void *tst_locked_alloc(void *ud, size_t size)
 static void *tst_locked_realloc(void *ud, void *ptr, size_t size)
 {
     void *p;
-    (void)ud;
-    pthread_mutex_lock(&tst_lock);
-    p = test_realloc(ptr, size);
-    pthread_mutex_unlock(&tst_lock);
+    if (!ptr)
+        return tst_locked_alloc(ud, size);
+    p = realloc(ptr, size ? size : 1);
     return p;
 }
 
@@ -92,10 +94,20 @@ static void tst_locked_free(void *ud, void *ptr)
     (void)ud;
     if (!ptr)
         return;
+    free(ptr);
     pthread_mutex_lock(&tst_lock);
-    test_free(ptr);
+    tst_locked_blocks--;
     pthread_mutex_unlock(&tst_lock);
 }
 
 const tier_allocator tst_locked_allocator = {tst_locked_alloc, tst_locked_realloc, tst_locked_free,
                                              NULL};
+
+long tst_locked_live(void)
+{
+    long n;
+    pthread_mutex_lock(&tst_lock);
+    n = tst_locked_blocks;
+    pthread_mutex_unlock(&tst_lock);
+    return n;
+}

@@ -284,12 +284,56 @@ int tier_book_add_txn(tier_book *b, const char *id, size_t id_len, int32_t day, 
     return rc;
 }
 
-int tier_book_add_txns(tier_book *b, size_t n, const char *id_data, const size_t *id_offsets,
-                       const int32_t *days, const double *amounts, const double *margins)
+int tier__book_add_columns(tier_book *b, const tier__txn_columns *c, size_t lo, size_t hi)
 {
     size_t i, base;
     int rc = TIER_OK;
     char why[TIER__ERR_SIZE];
+    /* Rows are converted a batch at a time and handed to the batched path. */
+    for (base = lo; base < hi && rc == TIER_OK; base += BATCH * 8) {
+        tier__row rows[BATCH * 8];
+        size_t m = hi - base < BATCH * 8 ? hi - base : BATCH * 8, failed = 0;
+        for (i = 0; i < m; i++) {
+            size_t r = base + i;
+            tier__row *row = &rows[i];
+            row->has_margin = c->margins && !isnan(c->margins[r]);
+            row->margin = 0;
+            if (c->id_offsets[r + 1] < c->id_offsets[r]) {
+                tier__errorf(b->err, "row %zu: id offsets decrease", r);
+                rc = TIER_EINVAL;
+                break;
+            }
+            if ((rc = tier__fixed_from_double(c->amounts[r], &row->amount)) != 0) {
+                tier__errorf(b->err, "row %zu: amount is %s", r, fixed_why(rc));
+                break;
+            }
+            if (row->has_margin &&
+                (rc = tier__fixed_from_double(c->margins[r], &row->margin)) != 0) {
+                tier__errorf(b->err, "row %zu: margin is %s", r, fixed_why(rc));
+                break;
+            }
+            row->id = c->id_data + c->id_offsets[r];
+            row->id_len = c->id_offsets[r + 1] - c->id_offsets[r];
+            row->day = c->days[r];
+        }
+        /* Rows before a bad one still go in first, so that an earlier row's error wins. */
+        if (i > 0) {
+            int rc2 = tier__book_add_rows(b, rows, i, &failed);
+            if (rc2) {
+                memcpy(why, b->err, sizeof why);
+                tier__errorf(b->err, "row %zu: %s", base + failed, why);
+                rc = rc2;
+            }
+        }
+    }
+    return rc;
+}
+
+int tier_book_add_txns(tier_book *b, size_t n, const char *id_data, const size_t *id_offsets,
+                       const int32_t *days, const double *amounts, const double *margins)
+{
+    tier__txn_columns c;
+    int rc;
     if (!b)
         return TIER_EINVAL;
     b->err[0] = '\0';
@@ -304,43 +348,18 @@ int tier_book_add_txns(tier_book *b, size_t n, const char *id_data, const size_t
                      (long long)b->lim_rows_per_call);
         return TIER_ERANGE;
     }
+    c.id_data = id_data;
+    c.id_offsets = id_offsets;
+    c.days = days;
+    c.amounts = amounts;
+    c.margins = margins;
+    c.n = n;
+    /* With the host's threads, in parts; anything unusual (an error to report, a savepoint) is
+     * done here, on one thread, as it always was. */
+    if (tier__book_add_columns_parallel(b, &c))
+        return TIER_OK;
     tier__book_begin(b);
-    /* Rows are converted a batch at a time and handed to the batched path. */
-    for (base = 0; base < n && rc == TIER_OK; base += BATCH * 8) {
-        tier__row rows[BATCH * 8];
-        size_t m = n - base < BATCH * 8 ? n - base : BATCH * 8, failed = 0;
-        for (i = 0; i < m; i++) {
-            size_t r = base + i;
-            tier__row *row = &rows[i];
-            row->has_margin = margins && !isnan(margins[r]);
-            row->margin = 0;
-            if (id_offsets[r + 1] < id_offsets[r]) {
-                tier__errorf(b->err, "row %zu: id offsets decrease", r);
-                rc = TIER_EINVAL;
-                break;
-            }
-            if ((rc = tier__fixed_from_double(amounts[r], &row->amount)) != 0) {
-                tier__errorf(b->err, "row %zu: amount is %s", r, fixed_why(rc));
-                break;
-            }
-            if (row->has_margin && (rc = tier__fixed_from_double(margins[r], &row->margin)) != 0) {
-                tier__errorf(b->err, "row %zu: margin is %s", r, fixed_why(rc));
-                break;
-            }
-            row->id = id_data + id_offsets[r];
-            row->id_len = id_offsets[r + 1] - id_offsets[r];
-            row->day = days[r];
-        }
-        /* Rows before a bad one still go in first, so that an earlier row's error wins. */
-        if (i > 0) {
-            int rc2 = tier__book_add_rows(b, rows, i, &failed);
-            if (rc2) {
-                memcpy(why, b->err, sizeof why);
-                tier__errorf(b->err, "row %zu: %s", base + failed, why);
-                rc = rc2;
-            }
-        }
-    }
+    rc = tier__book_add_columns(b, &c, 0, n);
     if (rc) {
         tier__book_rollback(b);
         return rc;
