@@ -67,15 +67,17 @@ static int journal(tier_book *b, uint32_t index)
     return TIER_OK;
 }
 
-static int grow_txns(tier_book *b, int with_margin)
+/* Room for `need` kept transactions (doubling), and the margin column when with_margin. */
+static int reserve_txns(tier_book *b, size_t need, int with_margin)
 {
-    size_t need = b->live.ntx + 1, c;
+    size_t c;
     void *p;
     int rc;
     if (need > b->cap_tx) {
-        size_t ncap = 4096;
-        if (b->cap_tx && tier__size_mul(b->cap_tx, 2, &ncap))
-            return TIER_ERANGE;
+        size_t ncap = b->cap_tx ? b->cap_tx : 4096;
+        while (ncap < need)
+            if (tier__size_mul(ncap, 2, &ncap))
+                return TIER_ERANGE;
         c = b->cap_tx;
         p = b->tx_cust;
         if ((rc = tier__grow(&b->alloc, &p, &c, ncap, sizeof(uint32_t))) != 0)
@@ -112,6 +114,11 @@ static int grow_txns(tier_book *b, int with_margin)
     return TIER_OK;
 }
 
+static int grow_txns(tier_book *b, int with_margin)
+{
+    return reserve_txns(b, b->live.ntx + 1, with_margin);
+}
+
 static int check_row(tier_book *b, int32_t day, int64_t amount, int64_t margin, int has_margin)
 {
     const int64_t max = (int64_t)(TIER__AMOUNT_MAX * TIER__FIXED_SCALE);
@@ -126,7 +133,17 @@ static int check_row(tier_book *b, int32_t day, int64_t amount, int64_t margin, 
     return TIER_OK;
 }
 
-/* Applies one row to an interned customer's figures (and the kept transactions). */
+/* a + b into *out, 0; or 1 (and *out unchanged) when the sum overflows. Inline: once per row. */
+static inline int add_overflows(int64_t a, int64_t b, int64_t *out)
+{
+    if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b))
+        return 1;
+    *out = a + b;
+    return 0;
+}
+
+/* Applies one row to an interned customer's figures (and the kept transactions). The common
+ * case (no journal entry to make, room for the transaction, no index to keep) calls nothing. */
 static int apply_row(tier_book *b, uint32_t idx, int created, int32_t day, int64_t amount,
                      int64_t margin, int has_margin)
 {
@@ -136,15 +153,18 @@ static int apply_row(tier_book *b, uint32_t idx, int created, int32_t day, int64
         b->live.ignored_rows++;
         return TIER_OK;
     }
-    if (!created && (rc = journal(b, idx)) != 0)
+    if (!created && b->staging && idx < b->mark.ncust && (rc = journal(b, idx)) != 0)
         goto fail;
-    if (b->keep_txns && (rc = grow_txns(b, has_margin)) != 0)
-        goto fail;
-    if (b->keep_txns)
-        tier__book_index_reserve(b, idx);
+    if (b->keep_txns) {
+        if (TIER__UNLIKELY(b->live.ntx >= b->cap_tx || (has_margin && !b->tx_margin)) &&
+            (rc = grow_txns(b, has_margin)) != 0)
+            goto fail;
+        if (TIER__UNLIKELY(b->indexed))
+            tier__book_index_reserve(b, idx);
+    }
     f = b->fig[idx];
-    if (tier__add_i64(f.net, amount, &f.net) ||
-        (has_margin && tier__add_i64(f.margin, margin, &f.margin))) {
+    if (add_overflows(f.net, amount, &f.net) ||
+        (has_margin && add_overflows(f.margin, margin, &f.margin))) {
         tier__errorf(b->err, "the customer's net amount overflows");
         return TIER_ERANGE;
     }
@@ -173,18 +193,20 @@ static int apply_row(tier_book *b, uint32_t idx, int created, int32_t day, int64
         f.refunds++;
     }
     b->fig[idx] = f;
-    if (b->live.min_day == NO_DAY || day < b->live.min_day)
+    if (TIER__UNLIKELY(b->live.min_day == NO_DAY || day < b->live.min_day))
         b->live.min_day = day;
-    if (b->live.max_day == NO_DAY || day > b->live.max_day)
+    if (TIER__UNLIKELY(b->live.max_day == NO_DAY || day > b->live.max_day))
         b->live.max_day = day;
     if (b->keep_txns) {
-        b->tx_cust[b->live.ntx] = idx;
-        b->tx_day[b->live.ntx] = day;
-        b->tx_amount[b->live.ntx] = amount;
+        size_t t = b->live.ntx;
+        b->tx_cust[t] = idx;
+        b->tx_day[t] = day;
+        b->tx_amount[t] = amount;
         if (b->tx_margin)
-            b->tx_margin[b->live.ntx] = has_margin ? margin : NO_MARGIN;
-        tier__book_index_append(b, idx, b->live.ntx);
-        b->live.ntx++;
+            b->tx_margin[t] = has_margin ? margin : NO_MARGIN;
+        if (TIER__UNLIKELY(b->indexed))
+            tier__book_index_append(b, idx, t);
+        b->live.ntx = t + 1;
     }
     return TIER_OK;
 fail:
@@ -450,11 +472,41 @@ static int merge_attributes(tier_book *dst, const tier_book *src, const uint32_t
     return TIER_OK;
 }
 
+/* Appends src's kept transactions to dst's (customers mapped by map): room for all at once, then
+ * a plain copy (the index, when dst has one, is kept valid transaction by transaction). */
+static int merge_txns(tier_book *dst, const tier_book *src, const uint32_t *map)
+{
+    size_t t, n = src->live.ntx, at = dst->live.ntx;
+    int any_margin = 0, rc;
+    for (t = 0; src->tx_margin && t < n && !any_margin; t++)
+        any_margin = src->tx_margin[t] != NO_MARGIN;
+    if (n > SIZE_MAX - at)
+        return TIER_ERANGE;
+    if ((rc = reserve_txns(dst, at + n, any_margin)) != 0)
+        return rc;
+    for (t = 0; t < n; t++) {
+        uint32_t c = map[src->tx_cust[t]];
+        if (dst->indexed) {
+            tier__book_index_reserve(dst, c);
+            tier__book_index_append(dst, c, at + t);
+        }
+        dst->tx_cust[at + t] = c;
+        dst->tx_day[at + t] = src->tx_day[t];
+        dst->tx_amount[at + t] = src->tx_amount[t];
+        if (dst->tx_margin)
+            dst->tx_margin[at + t] = src->tx_margin ? src->tx_margin[t] : NO_MARGIN;
+        if (dst->indexed)
+            dst->live.ntx = at + t + 1; /* the index reserves room past live.ntx */
+    }
+    dst->live.ntx = at + n;
+    return TIER_OK;
+}
+
 int tier_book_merge(tier_book *dst, const tier_book *src)
 {
     uint32_t *map = NULL;
     char **texts = NULL, **contract_plans = NULL;
-    size_t i, t, k = 0;
+    size_t i, k = 0;
     int rc = TIER_OK;
     if (!dst || !src || dst == src)
         return TIER_EINVAL;
@@ -504,19 +556,8 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
         dst->live.unordered = 1;
         dst->live.unordered_cust = map[src->live.unordered_cust];
     }
-    for (t = 0; rc == TIER_OK && dst->keep_txns && t < src->live.ntx; t++) {
-        int has_margin = src->tx_margin && src->tx_margin[t] != NO_MARGIN;
-        if ((rc = grow_txns(dst, has_margin)) != 0)
-            break;
-        tier__book_index_reserve(dst, map[src->tx_cust[t]]);
-        tier__book_index_append(dst, map[src->tx_cust[t]], dst->live.ntx);
-        dst->tx_cust[dst->live.ntx] = map[src->tx_cust[t]];
-        dst->tx_day[dst->live.ntx] = src->tx_day[t];
-        dst->tx_amount[dst->live.ntx] = src->tx_amount[t];
-        if (dst->tx_margin)
-            dst->tx_margin[dst->live.ntx] = has_margin ? src->tx_margin[t] : NO_MARGIN;
-        dst->live.ntx++;
-    }
+    if (rc == TIER_OK && dst->keep_txns && src->live.ntx)
+        rc = merge_txns(dst, src, map);
     if (rc == TIER_OK)
         rc = tier__book_contracts_merge_prepare(dst, src, map, &contract_plans);
     if (rc == TIER_OK)
