@@ -385,8 +385,53 @@ static void test_parallel_add_survives_every_failed_allocation(void **state)
     cols_free(&o.pre);
 }
 
+/* ---- the pipeline's read in parts ---------------------------------------------------------- */
+
+/* The output of a run of the B2B example with `threads` parts (0: no executor); *started gets
+ * the tasks the executor was asked to start. The pipeline allocates with malloc here (its parts
+ * run on threads). */
+static void run_b2b(unsigned threads, tst_sink *out, unsigned *started)
+{
+    tier_pipeline *p = NULL;
+    tst_exec e;
+    char n[8];
+    tst_exec_init(&e, TST_EXEC_THREADS, 0);
+    assert_int_equal(tier_pipeline_new(&p, NULL), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "input", tst_data_path("b2b_invoices.csv")), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "split_min_bytes", "1"), TIER_OK);
+    snprintf(n, sizeof n, "%u", threads);
+    assert_int_equal(tier_pipeline_set(p, "threads", n), TIER_OK);
+    if (threads)
+        assert_int_equal(tier_pipeline_set_executor(p, &e.ex), TIER_OK);
+    assert_int_equal(tier_pipeline_set_output(p, tst_sink_write, out), TIER_OK);
+    assert_int_equal(tier_pipeline_run(p), TIER_OK);
+    tier_pipeline_free(p);
+    *started = e.started;
+    assert_int_equal(e.started, e.waited);
+}
+
+static void test_pipeline_reads_in_as_many_parts_as_threads(void **state)
+{
+    tst_sink one, many;
+    unsigned t, started = 0;
+    (void)state;
+    memset(&one, 0, sizeof one);
+    run_b2b(0, &one, &started);
+    assert_int_equal(started, 0);
+    for (t = 1; t <= 8; t++) {
+        memset(&many, 0, sizeof many);
+        run_b2b(t, &many, &started);
+        assert_int_equal(started, t - 1); /* part 0 is read on the calling thread */
+        assert_int_equal(many.len, one.len);
+        assert_memory_equal(many.data, one.data, one.len);
+        tst_sink_reset(&many);
+    }
+    tst_sink_reset(&one);
+}
+
 TST_MAIN(cmocka_unit_test(test_book_set_executor_checks_the_table),
          cmocka_unit_test(test_par_run_runs_every_task_once),
          cmocka_unit_test(test_add_txns_gives_the_same_book_on_any_number_of_threads),
          cmocka_unit_test(test_add_txns_reports_the_first_bad_row_on_any_number_of_threads),
-         cmocka_unit_test(test_parallel_add_survives_every_failed_allocation))
+         cmocka_unit_test(test_parallel_add_survives_every_failed_allocation),
+         cmocka_unit_test(test_pipeline_reads_in_as_many_parts_as_threads))
