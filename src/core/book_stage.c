@@ -507,6 +507,7 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
     uint32_t *map = NULL;
     char **texts = NULL, **contract_plans = NULL;
     size_t i, k = 0;
+    uint64_t h[BATCH];
     int rc = TIER_OK;
     if (!dst || !src || dst == src)
         return TIER_EINVAL;
@@ -530,16 +531,18 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
         int created;
         tier__figures f;
         const tier__figures *later = &src->fig[i];
-        /* Look a few customers ahead so that their table slots are on the way. */
-        if (i % BATCH == 0 && dst->nslots) {
+        /* Hash a batch of customers at once and look at their table slots ahead, so that the
+         * slots are on the way when they are needed. */
+        if (i % BATCH == 0) {
             size_t j, end = i + BATCH < src->live.ncust ? i + BATCH : src->live.ncust;
-            for (j = i; j < end; j++)
-                PREFETCH(&dst->slots[(size_t)tier__book_hash_id(tier__book_id_ptr(src, j),
-                                                                tier__book_id_len(src, j)) &
-                                     (dst->nslots - 1)]);
+            for (j = i; j < end; j++) {
+                h[j - i] = tier__book_hash_id(tier__book_id_ptr(src, j), tier__book_id_len(src, j));
+                if (dst->nslots)
+                    PREFETCH(&dst->slots[(size_t)h[j - i] & (dst->nslots - 1)]);
+            }
         }
-        rc = tier__book_intern(dst, tier__book_id_ptr(src, i), tier__book_id_len(src, i), &map[i],
-                               &created);
+        rc = tier__book_intern_hashed(dst, tier__book_id_ptr(src, i), tier__book_id_len(src, i),
+                                      h[i % BATCH], &map[i], &created);
         if (rc)
             break;
         /* Only checked here; the figures change after the last step that can fail, so that a
@@ -580,6 +583,8 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
     tier__book_commit(dst);
     for (i = 0; i < src->live.ncust; i++) {
         tier__figures *f = &dst->fig[map[i]];
+        if (i + BATCH < src->live.ncust)
+            PREFETCH(&dst->fig[map[i + BATCH]]);
         f->net += src->fig[i].net;
         f->margin += src->fig[i].margin;
         if (combine(f, &src->fig[i]) && !dst->live.unordered) {
