@@ -470,7 +470,10 @@ static void test_failed_command_leaves_the_earlier_settings_as_they_were(void **
     "               tiers; the new state is written (atomically) when the run succeeded.\n"        \
     "               The rows gain previous_tier, move and since\n"                                 \
     "  --ledger     with --state: the run's moves in PREFIX.csv, the from->to matrix in\n"         \
-    "               PREFIX-matrix.csv, both and the expired overrides in PREFIX.json\n"
+    "               PREFIX-matrix.csv, both and the expired overrides in PREFIX.json\n"            \
+    "  --threads    how many threads the run uses, 1 to 64 (default: the cores this process "      \
+    "may\n"                                                                                        \
+    "               use); the output is the same for any number\n"
 
 #define EXPLAIN_NOTES                                                                    \
     "\n"                                                                                 \
@@ -542,7 +545,7 @@ static const char run_help[] =
     "usage: tier run --input FILE [--id COL --date COL --amount COL --margin COL]\n"
     "                [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n"
     "                [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME|FILE]\n"
-    "                [--out FILE] [--format csv|json] [--quiet]\n"
+    "                [--out FILE] [--format csv|json] [--quiet] [--threads N]\n"
     "                [--accounts FILE [--account-id COL]] [--contracts FILE] [--models LIST]\n"
     "                [--state FILE [--ledger PREFIX]]\n"
     "\n" MODELS_NOTES;
@@ -618,7 +621,7 @@ static const char all_help_head[] =
     "tier run --input FILE [--id COL --date COL --amount COL --margin COL]\n"
     "         [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n"
     "         [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME|FILE]\n"
-    "         [--out FILE] [--format csv|json] [--quiet]\n"
+    "         [--out FILE] [--format csv|json] [--quiet] [--threads N]\n"
     "         [--accounts FILE [--account-id COL]] [--contracts FILE] [--models LIST]\n"
     "         [--state FILE [--ledger PREFIX]]\n"
     "\n" MODELS_NOTES "\n"

@@ -14,8 +14,9 @@
  *    runs of blanks) and the header names; the id, date and amount columns are the ones named by
  *    the settings, else the first usual name present (customer_id, customer, customerid, id,
  *    account_id; date, order_date, invoice_date, day; amount, dollar_value, revenue, value,
- *    total, sales). With an executor (tier_pipeline_set_executor()) a large file is read as two
- *    halves at once and merged (tier_book_merge(), which gives exactly the book of one read).
+ *    total, sales). With an executor (tier_pipeline_set_executor()) a large file is read in
+ *    `threads` parts at once (since 0.5.0; two before) and merged into exactly the book of one
+ *    read.
  *    Account attributes (setting `accounts`) are read next, with the same sniffing, then
  *    (since 0.4.0) contracts (setting `contracts`, tier_csv_read_contracts_file()).
  * 2. **fit, score, tier**: the models (kind + name + options) are made, fitted and scored in
@@ -101,6 +102,10 @@
  * |                | models' columns, then `flags` when the policy has flags, `route` when  |
  * |                | it routes, `ent.NAME` per entitlement, and reason)                     |
  * | split_min_bytes| smallest input read in parts when there is an executor (default 32 MiB)|
+ * | threads        | (since 0.5.0) how many tasks the run hands out at once through the     |
+ * |                | executor, 1 to 64: the input is read in that many parts; 0 (default):  |
+ * |                | the executor's `threads` (2 when it does not say). Without an executor |
+ * |                | everything runs on the calling thread. Results never depend on it      |
  * | key_style      | how messages name settings: `name` (default, "as_of") or `flag`        |
  * |                | ("--as-of", as the `tier` command spells them)                         |
  *
@@ -113,6 +118,7 @@
 #include "common.h"
 #include "book.h"
 #include "diff.h"
+#include "executor.h"
 #include "io.h"
 #include "model.h"
 #include "policy.h"
@@ -174,31 +180,6 @@ typedef enum tier_pipeline_stage {
  * @since 0.2.0
  */
 typedef int (*tier_pipeline_progress_cb)(void *ud, int stage, uint64_t done, uint64_t total);
-
-/** A piece of work the pipeline hands to an executor. @since 0.2.0 */
-typedef void (*tier_task_cb)(void *arg);
-
-/** Current version of ::tier_executor. @since 0.2.0 */
-#define TIER_EXECUTOR_VERSION 1
-
-/**
- * A host's way to run work concurrently (libtier itself has no threads). `version` comes first;
- * members are only ever appended. The pipeline starts the parts of a large input with `start`,
- * reads the first part itself on the calling thread, then waits for each started part. Tasks
- * never call the host's callbacks (progress, output), but they do call the pipeline's allocator
- * and I/O layer, which must then be safe to call from several threads (malloc and the default
- * I/O layer are).
- * @since 0.2.0
- */
-typedef struct tier_executor {
-    unsigned int version; /**< TIER_EXECUTOR_VERSION */
-    /** Starts `task(arg)` (typically on a new thread) and stores a handle for `wait` in `*out`.
-     * Returns 0, or non-zero when it cannot start the task: the pipeline then runs it itself. */
-    int (*start)(void *ud, tier_task_cb task, void *arg, void **out);
-    /** Returns once the task started as `job` has finished; called once per started task. */
-    void (*wait)(void *ud, void *job);
-    void *ud; /**< user pointer passed to both hooks */
-} tier_executor;
 
 /**
  * Creates a pipeline with the default settings (no input yet).

@@ -66,6 +66,8 @@ struct tier_book {
 
     int keep_txns;
     int32_t ignore_from;
+    tier_executor exec; /* the host's executor (tier_book_set_executor) when has_exec */
+    int has_exec;
     int64_t lim_id_len, lim_customers, lim_rows_per_call, lim_attributes, lim_text;
 
     book_extent live; /* the book as it is now */
@@ -137,6 +139,24 @@ int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t 
 int tier__book_intern(tier_book *b, const char *id, size_t len, uint32_t *out, int *created);
 /* Takes customer `index` out of the hash table (a rollback forgets new customers). */
 void tier__book_slot_remove(tier_book *b, size_t index);
+
+/* book_stage.c and book_parallel.c: the columns of one tier_book_add_txns call; rows [lo, hi)
+ * of them added inside the book's stage (errors name the row, 0-based in the call; rows before
+ * a failing one are added and the caller rolls back). */
+typedef struct tier__txn_columns {
+    const char *id_data;
+    const size_t *id_offsets;
+    const int32_t *days;
+    const double *amounts, *margins;
+    size_t n;
+} tier__txn_columns;
+int tier__book_add_columns(tier_book *b, const tier__txn_columns *c, size_t lo, size_t hi);
+/* With an executor and enough rows: adds all of c's rows in parts on the host's threads and
+ * returns 1, the book then exactly as tier__book_add_columns over all rows in one stage would
+ * leave it; returns 0 with the book unchanged when it did not (no executor, few rows, an open
+ * savepoint, any error or lack of memory: the caller then adds the rows itself, which reports
+ * the first bad row). */
+int tier__book_add_columns_parallel(tier_book *b, const tier__txn_columns *c);
 
 /* book_contracts.c: freeing the contracts, and carrying them through tier_book_merge: prepare
  * (inside dst's stage, after the customers are mapped: checks overlaps, reserves, copies the

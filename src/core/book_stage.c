@@ -67,15 +67,17 @@ static int journal(tier_book *b, uint32_t index)
     return TIER_OK;
 }
 
-static int grow_txns(tier_book *b, int with_margin)
+/* Room for `need` kept transactions (doubling), and the margin column when with_margin. */
+static int reserve_txns(tier_book *b, size_t need, int with_margin)
 {
-    size_t need = b->live.ntx + 1, c;
+    size_t c;
     void *p;
     int rc;
     if (need > b->cap_tx) {
-        size_t ncap = 4096;
-        if (b->cap_tx && tier__size_mul(b->cap_tx, 2, &ncap))
-            return TIER_ERANGE;
+        size_t ncap = b->cap_tx ? b->cap_tx : 4096;
+        while (ncap < need)
+            if (tier__size_mul(ncap, 2, &ncap))
+                return TIER_ERANGE;
         c = b->cap_tx;
         p = b->tx_cust;
         if ((rc = tier__grow(&b->alloc, &p, &c, ncap, sizeof(uint32_t))) != 0)
@@ -112,6 +114,11 @@ static int grow_txns(tier_book *b, int with_margin)
     return TIER_OK;
 }
 
+static int grow_txns(tier_book *b, int with_margin)
+{
+    return reserve_txns(b, b->live.ntx + 1, with_margin);
+}
+
 static int check_row(tier_book *b, int32_t day, int64_t amount, int64_t margin, int has_margin)
 {
     const int64_t max = (int64_t)(TIER__AMOUNT_MAX * TIER__FIXED_SCALE);
@@ -126,7 +133,17 @@ static int check_row(tier_book *b, int32_t day, int64_t amount, int64_t margin, 
     return TIER_OK;
 }
 
-/* Applies one row to an interned customer's figures (and the kept transactions). */
+/* a + b into *out, 0; or 1 (and *out unchanged) when the sum overflows. Inline: once per row. */
+static inline int add_overflows(int64_t a, int64_t b, int64_t *out)
+{
+    if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b))
+        return 1;
+    *out = a + b;
+    return 0;
+}
+
+/* Applies one row to an interned customer's figures (and the kept transactions). The common
+ * case (no journal entry to make, room for the transaction, no index to keep) calls nothing. */
 static int apply_row(tier_book *b, uint32_t idx, int created, int32_t day, int64_t amount,
                      int64_t margin, int has_margin)
 {
@@ -136,15 +153,18 @@ static int apply_row(tier_book *b, uint32_t idx, int created, int32_t day, int64
         b->live.ignored_rows++;
         return TIER_OK;
     }
-    if (!created && (rc = journal(b, idx)) != 0)
+    if (!created && b->staging && idx < b->mark.ncust && (rc = journal(b, idx)) != 0)
         goto fail;
-    if (b->keep_txns && (rc = grow_txns(b, has_margin)) != 0)
-        goto fail;
-    if (b->keep_txns)
-        tier__book_index_reserve(b, idx);
+    if (b->keep_txns) {
+        if (TIER__UNLIKELY(b->live.ntx >= b->cap_tx || (has_margin && !b->tx_margin)) &&
+            (rc = grow_txns(b, has_margin)) != 0)
+            goto fail;
+        if (TIER__UNLIKELY(b->indexed))
+            tier__book_index_reserve(b, idx);
+    }
     f = b->fig[idx];
-    if (tier__add_i64(f.net, amount, &f.net) ||
-        (has_margin && tier__add_i64(f.margin, margin, &f.margin))) {
+    if (add_overflows(f.net, amount, &f.net) ||
+        (has_margin && add_overflows(f.margin, margin, &f.margin))) {
         tier__errorf(b->err, "the customer's net amount overflows");
         return TIER_ERANGE;
     }
@@ -173,18 +193,20 @@ static int apply_row(tier_book *b, uint32_t idx, int created, int32_t day, int64
         f.refunds++;
     }
     b->fig[idx] = f;
-    if (b->live.min_day == NO_DAY || day < b->live.min_day)
+    if (TIER__UNLIKELY(b->live.min_day == NO_DAY || day < b->live.min_day))
         b->live.min_day = day;
-    if (b->live.max_day == NO_DAY || day > b->live.max_day)
+    if (TIER__UNLIKELY(b->live.max_day == NO_DAY || day > b->live.max_day))
         b->live.max_day = day;
     if (b->keep_txns) {
-        b->tx_cust[b->live.ntx] = idx;
-        b->tx_day[b->live.ntx] = day;
-        b->tx_amount[b->live.ntx] = amount;
+        size_t t = b->live.ntx;
+        b->tx_cust[t] = idx;
+        b->tx_day[t] = day;
+        b->tx_amount[t] = amount;
         if (b->tx_margin)
-            b->tx_margin[b->live.ntx] = has_margin ? margin : NO_MARGIN;
-        tier__book_index_append(b, idx, b->live.ntx);
-        b->live.ntx++;
+            b->tx_margin[t] = has_margin ? margin : NO_MARGIN;
+        if (TIER__UNLIKELY(b->indexed))
+            tier__book_index_append(b, idx, t);
+        b->live.ntx = t + 1;
     }
     return TIER_OK;
 fail:
@@ -284,12 +306,56 @@ int tier_book_add_txn(tier_book *b, const char *id, size_t id_len, int32_t day, 
     return rc;
 }
 
-int tier_book_add_txns(tier_book *b, size_t n, const char *id_data, const size_t *id_offsets,
-                       const int32_t *days, const double *amounts, const double *margins)
+int tier__book_add_columns(tier_book *b, const tier__txn_columns *c, size_t lo, size_t hi)
 {
     size_t i, base;
     int rc = TIER_OK;
     char why[TIER__ERR_SIZE];
+    /* Rows are converted a batch at a time and handed to the batched path. */
+    for (base = lo; base < hi && rc == TIER_OK; base += BATCH * 8) {
+        tier__row rows[BATCH * 8];
+        size_t m = hi - base < BATCH * 8 ? hi - base : BATCH * 8, failed = 0;
+        for (i = 0; i < m; i++) {
+            size_t r = base + i;
+            tier__row *row = &rows[i];
+            row->has_margin = c->margins && !isnan(c->margins[r]);
+            row->margin = 0;
+            if (c->id_offsets[r + 1] < c->id_offsets[r]) {
+                tier__errorf(b->err, "row %zu: id offsets decrease", r);
+                rc = TIER_EINVAL;
+                break;
+            }
+            if ((rc = tier__fixed_from_double(c->amounts[r], &row->amount)) != 0) {
+                tier__errorf(b->err, "row %zu: amount is %s", r, fixed_why(rc));
+                break;
+            }
+            if (row->has_margin &&
+                (rc = tier__fixed_from_double(c->margins[r], &row->margin)) != 0) {
+                tier__errorf(b->err, "row %zu: margin is %s", r, fixed_why(rc));
+                break;
+            }
+            row->id = c->id_data + c->id_offsets[r];
+            row->id_len = c->id_offsets[r + 1] - c->id_offsets[r];
+            row->day = c->days[r];
+        }
+        /* Rows before a bad one still go in first, so that an earlier row's error wins. */
+        if (i > 0) {
+            int rc2 = tier__book_add_rows(b, rows, i, &failed);
+            if (rc2) {
+                memcpy(why, b->err, sizeof why);
+                tier__errorf(b->err, "row %zu: %s", base + failed, why);
+                rc = rc2;
+            }
+        }
+    }
+    return rc;
+}
+
+int tier_book_add_txns(tier_book *b, size_t n, const char *id_data, const size_t *id_offsets,
+                       const int32_t *days, const double *amounts, const double *margins)
+{
+    tier__txn_columns c;
+    int rc;
     if (!b)
         return TIER_EINVAL;
     b->err[0] = '\0';
@@ -304,43 +370,18 @@ int tier_book_add_txns(tier_book *b, size_t n, const char *id_data, const size_t
                      (long long)b->lim_rows_per_call);
         return TIER_ERANGE;
     }
+    c.id_data = id_data;
+    c.id_offsets = id_offsets;
+    c.days = days;
+    c.amounts = amounts;
+    c.margins = margins;
+    c.n = n;
+    /* With the host's threads, in parts; anything unusual (an error to report, a savepoint) is
+     * done here, on one thread, as it always was. */
+    if (tier__book_add_columns_parallel(b, &c))
+        return TIER_OK;
     tier__book_begin(b);
-    /* Rows are converted a batch at a time and handed to the batched path. */
-    for (base = 0; base < n && rc == TIER_OK; base += BATCH * 8) {
-        tier__row rows[BATCH * 8];
-        size_t m = n - base < BATCH * 8 ? n - base : BATCH * 8, failed = 0;
-        for (i = 0; i < m; i++) {
-            size_t r = base + i;
-            tier__row *row = &rows[i];
-            row->has_margin = margins && !isnan(margins[r]);
-            row->margin = 0;
-            if (id_offsets[r + 1] < id_offsets[r]) {
-                tier__errorf(b->err, "row %zu: id offsets decrease", r);
-                rc = TIER_EINVAL;
-                break;
-            }
-            if ((rc = tier__fixed_from_double(amounts[r], &row->amount)) != 0) {
-                tier__errorf(b->err, "row %zu: amount is %s", r, fixed_why(rc));
-                break;
-            }
-            if (row->has_margin && (rc = tier__fixed_from_double(margins[r], &row->margin)) != 0) {
-                tier__errorf(b->err, "row %zu: margin is %s", r, fixed_why(rc));
-                break;
-            }
-            row->id = id_data + id_offsets[r];
-            row->id_len = id_offsets[r + 1] - id_offsets[r];
-            row->day = days[r];
-        }
-        /* Rows before a bad one still go in first, so that an earlier row's error wins. */
-        if (i > 0) {
-            int rc2 = tier__book_add_rows(b, rows, i, &failed);
-            if (rc2) {
-                memcpy(why, b->err, sizeof why);
-                tier__errorf(b->err, "row %zu: %s", base + failed, why);
-                rc = rc2;
-            }
-        }
-    }
+    rc = tier__book_add_columns(b, &c, 0, n);
     if (rc) {
         tier__book_rollback(b);
         return rc;
@@ -431,11 +472,42 @@ static int merge_attributes(tier_book *dst, const tier_book *src, const uint32_t
     return TIER_OK;
 }
 
+/* Appends src's kept transactions to dst's (customers mapped by map): room for all at once, then
+ * a plain copy (the index, when dst has one, is kept valid transaction by transaction). */
+static int merge_txns(tier_book *dst, const tier_book *src, const uint32_t *map)
+{
+    size_t t, n = src->live.ntx, at = dst->live.ntx;
+    int any_margin = 0, rc;
+    for (t = 0; src->tx_margin && t < n && !any_margin; t++)
+        any_margin = src->tx_margin[t] != NO_MARGIN;
+    if (n > SIZE_MAX - at)
+        return TIER_ERANGE;
+    if ((rc = reserve_txns(dst, at + n, any_margin)) != 0)
+        return rc;
+    for (t = 0; t < n; t++) {
+        uint32_t c = map[src->tx_cust[t]];
+        if (dst->indexed) {
+            tier__book_index_reserve(dst, c);
+            tier__book_index_append(dst, c, at + t);
+        }
+        dst->tx_cust[at + t] = c;
+        dst->tx_day[at + t] = src->tx_day[t];
+        dst->tx_amount[at + t] = src->tx_amount[t];
+        if (dst->tx_margin)
+            dst->tx_margin[at + t] = src->tx_margin ? src->tx_margin[t] : NO_MARGIN;
+        if (dst->indexed)
+            dst->live.ntx = at + t + 1; /* the index reserves room past live.ntx */
+    }
+    dst->live.ntx = at + n;
+    return TIER_OK;
+}
+
 int tier_book_merge(tier_book *dst, const tier_book *src)
 {
     uint32_t *map = NULL;
     char **texts = NULL, **contract_plans = NULL;
-    size_t i, t, k = 0;
+    size_t i, k = 0;
+    uint64_t h[BATCH];
     int rc = TIER_OK;
     if (!dst)
         return TIER_EINVAL;
@@ -464,16 +536,18 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
         int created;
         tier__figures f;
         const tier__figures *later = &src->fig[i];
-        /* Look a few customers ahead so that their table slots are on the way. */
-        if (i % BATCH == 0 && dst->nslots) {
+        /* Hash a batch of customers at once and look at their table slots ahead, so that the
+         * slots are on the way when they are needed. */
+        if (i % BATCH == 0) {
             size_t j, end = i + BATCH < src->live.ncust ? i + BATCH : src->live.ncust;
-            for (j = i; j < end; j++)
-                PREFETCH(&dst->slots[(size_t)tier__book_hash_id(tier__book_id_ptr(src, j),
-                                                                tier__book_id_len(src, j)) &
-                                     (dst->nslots - 1)]);
+            for (j = i; j < end; j++) {
+                h[j - i] = tier__book_hash_id(tier__book_id_ptr(src, j), tier__book_id_len(src, j));
+                if (dst->nslots)
+                    PREFETCH(&dst->slots[(size_t)h[j - i] & (dst->nslots - 1)]);
+            }
         }
-        rc = tier__book_intern(dst, tier__book_id_ptr(src, i), tier__book_id_len(src, i), &map[i],
-                               &created);
+        rc = tier__book_intern_hashed(dst, tier__book_id_ptr(src, i), tier__book_id_len(src, i),
+                                      h[i % BATCH], &map[i], &created);
         if (rc)
             break;
         /* Only checked here; the figures change after the last step that can fail, so that a
@@ -490,19 +564,8 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
         dst->live.unordered = 1;
         dst->live.unordered_cust = map[src->live.unordered_cust];
     }
-    for (t = 0; rc == TIER_OK && dst->keep_txns && t < src->live.ntx; t++) {
-        int has_margin = src->tx_margin && src->tx_margin[t] != NO_MARGIN;
-        if ((rc = grow_txns(dst, has_margin)) != 0)
-            break;
-        tier__book_index_reserve(dst, map[src->tx_cust[t]]);
-        tier__book_index_append(dst, map[src->tx_cust[t]], dst->live.ntx);
-        dst->tx_cust[dst->live.ntx] = map[src->tx_cust[t]];
-        dst->tx_day[dst->live.ntx] = src->tx_day[t];
-        dst->tx_amount[dst->live.ntx] = src->tx_amount[t];
-        if (dst->tx_margin)
-            dst->tx_margin[dst->live.ntx] = has_margin ? src->tx_margin[t] : NO_MARGIN;
-        dst->live.ntx++;
-    }
+    if (rc == TIER_OK && dst->keep_txns && src->live.ntx)
+        rc = merge_txns(dst, src, map);
     if (rc == TIER_OK)
         rc = tier__book_contracts_merge_prepare(dst, src, map, &contract_plans);
     if (rc == TIER_OK)
@@ -525,6 +588,8 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
     tier__book_commit(dst);
     for (i = 0; i < src->live.ncust; i++) {
         tier__figures *f = &dst->fig[map[i]];
+        if (i + BATCH < src->live.ncust)
+            PREFETCH(&dst->fig[map[i + BATCH]]);
         f->net += src->fig[i].net;
         f->margin += src->fig[i].margin;
         if (combine(f, &src->fig[i]) && !dst->live.unordered) {
