@@ -344,6 +344,82 @@ static void test_eval_in_between_and_is_missing(void **state)
     fx_free(&f);
 }
 
+/* Every operator with a constant on the left, on the right and on both sides: a constant side
+ * is one value for every row, and two constants give one value for every row. */
+static void test_eval_operators_with_constants_on_either_side(void **state)
+{
+    static const int cmp_ops[] = {TIER__POP_EQ, TIER__POP_NE, TIER__POP_LT,
+                                  TIER__POP_LE, TIER__POP_GT, TIER__POP_GE};
+    /* 3 OP x and x OP 3, x = 3, NaN, 1, 5, 0: a missing x makes every comparison false */
+    static const char *const left3[] = {"10000", "00111", "00010", "10010", "00101", "10101"};
+    static const char *const right3[] = {"10000", "00111", "00101", "10101", "00010", "10010"};
+    /* 2 OP 3 and NaN OP 1 */
+    static const char *const consts[] = {"00000", "11111", "11111", "11111", "00000", "00000"};
+    fx f;
+    size_t i;
+    tier__pexpr *t, *fl;
+    (void)state;
+    fx_init(&f, NULL, NAN);
+    {
+        const double sub_l[] = {7, NAN, 9, 5, 10}, div_l[] = {4, NAN, 12, 2.4, NAN},
+                     add_l[] = {4, NAN, 2, 6, 1}, sub_r[] = {1, NAN, -1, 3, -2},
+                     mul_r[] = {-3, NAN, -1, -5, -0.0}, div_r[] = {1.5, NAN, 0.5, 2.5, 0},
+                     six[] = {6, 6, 6, 6, 6}, quot[] = {1.5, 1.5, 1.5, 1.5, 1.5},
+                     minus1[] = {-1, -1, -1, -1, -1}, nan5[] = {NAN, NAN, NAN, NAN, NAN},
+                     five[] = {5, 5, 5, 5, 5};
+        expect_numbers(&f, bin(TIER__POP_SUB, num(10), ref("m.x")), sub_l, 5);
+        expect_numbers(&f, bin(TIER__POP_DIV, num(12), ref("m.x")), div_l, 5);
+        expect_numbers(&f, bin(TIER__POP_ADD, num(1), ref("m.x")), add_l, 5);
+        expect_numbers(&f, bin(TIER__POP_SUB, ref("m.x"), num(2)), sub_r, 5);
+        expect_numbers(&f, bin(TIER__POP_MUL, ref("m.x"), num(-1)), mul_r, 5);
+        expect_numbers(&f, bin(TIER__POP_DIV, ref("m.x"), num(2)), div_r, 5);
+        expect_numbers(&f, bin(TIER__POP_MUL, num(2), num(3)), six, 5);
+        expect_numbers(&f, bin(TIER__POP_DIV, num(6), num(4)), quot, 5);
+        expect_numbers(&f, bin(TIER__POP_SUB, num(2), num(3)), minus1, 5);
+        expect_numbers(&f, bin(TIER__POP_ADD, num(2), num(3)), five, 5);
+        expect_numbers(&f, bin(TIER__POP_DIV, num(1), num(0)), nan5, 5);
+    }
+    for (i = 0; i < TST_COUNT(cmp_ops); i++) {
+        expect_bools(&f, bin(cmp_ops[i], num(3), ref("m.x")), left3[i]);
+        expect_bools(&f, bin(cmp_ops[i], ref("m.x"), num(3)), right3[i]);
+        expect_bools(&f, bin(cmp_ops[i], num(2), num(3)), consts[i]);
+        /* a missing constant: every comparison is false, != too */
+        expect_bools(&f, bin(cmp_ops[i], num(NAN), num(1)), "00000");
+    }
+    /* two texts */
+    expect_bools(&f, bin(TIER__POP_EQ, txt("red"), txt("red")), "11111");
+    expect_bools(&f, bin(TIER__POP_NE, txt("red"), txt("red")), "00000");
+    expect_bools(&f, bin(TIER__POP_NE, txt("red"), txt("blue")), "11111");
+    /* a text that is in neither dictionary compared with a column: false for every row */
+    expect_bools(&f, bin(TIER__POP_EQ, ref("attr.nosuch"), ref("m.k")), "00000");
+    /* two bools */
+    t = node(TIER__PX_BOOL, 0);
+    t->num = 1;
+    fl = node(TIER__PX_BOOL, 0);
+    expect_bools(&f, bin(TIER__POP_AND, t, fl), "00000");
+    expect_bools(&f, bin(TIER__POP_AND, t, t), "11111");
+    expect_bools(&f, bin(TIER__POP_OR, fl, t), "11111");
+    expect_bools(&f, bin(TIER__POP_OR, fl, fl), "00000");
+    expect_bools(&f, bin(TIER__POP_OR, fl, bin(TIER__POP_GE, ref("m.x"), num(3))), "10010");
+    /* a constant in a list, between bounds, missing or not */
+    expect_bools(&f, many(TIER__PX_IN, 0, NULL, 3, num(3), num(1), num(3)), "11111");
+    expect_bools(&f, many(TIER__PX_IN, TIER__POP_NOT, NULL, 2, num(3), num(1)), "11111");
+    expect_bools(&f, many(TIER__PX_IN, 0, NULL, 2, txt("red"), txt("red")), "11111");
+    expect_bools(&f, many(TIER__PX_IN, 0, NULL, 2, txt("red"), txt("blue")), "00000");
+    expect_bools(&f, many(TIER__PX_BETWEEN, 0, NULL, 3, num(2), ref("m.y"), num(9)), "11001");
+    expect_bools(&f, many(TIER__PX_BETWEEN, 0, NULL, 3, num(2), num(1), ref("m.x")), "10010");
+    expect_bools(&f, many(TIER__PX_MISSING, 0, NULL, 1, num(NAN)), "11111");
+    expect_bools(&f, many(TIER__PX_MISSING, TIER__POP_NOT, NULL, 1, num(1)), "11111");
+    expect_bools(&f, many(TIER__PX_MISSING, 0, NULL, 1, txt("red")), "00000");
+    /* a bool is never missing */
+    expect_bools(&f, many(TIER__PX_MISSING, 0, NULL, 1, bin(TIER__POP_GT, ref("m.x"), num(2))),
+                 "00000");
+    expect_bools(
+        &f, many(TIER__PX_MISSING, TIER__POP_NOT, NULL, 1, bin(TIER__POP_GT, ref("m.x"), num(2))),
+        "11111");
+    fx_free(&f);
+}
+
 /* ---- functions ------------------------------------------------------------------------------ */
 
 static void test_eval_min_max_abs_coalesce(void **state)
@@ -714,6 +790,7 @@ TST_MAIN(cmocka_unit_test(test_eval_arithmetic_propagates_missing_and_division_b
          cmocka_unit_test(test_eval_comparisons_with_missing_are_false),
          cmocka_unit_test(test_eval_texts_compare_by_label_and_attribute),
          cmocka_unit_test(test_eval_in_between_and_is_missing),
+         cmocka_unit_test(test_eval_operators_with_constants_on_either_side),
          cmocka_unit_test(test_eval_min_max_abs_coalesce),
          cmocka_unit_test(test_eval_abc_by_the_pareto_rule_and_thresholds),
          cmocka_unit_test(test_eval_abc_ties_go_by_customer_id_not_book_order),
