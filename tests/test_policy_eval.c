@@ -420,6 +420,69 @@ static void test_eval_operators_with_constants_on_either_side(void **state)
     fx_free(&f);
 }
 
+/* Type errors of hand-built trees (the parser refuses most of them earlier): each names its place
+ * and what the operator takes. */
+static void test_eval_type_errors_name_the_operator_and_the_operands(void **state)
+{
+    fx f;
+    int type = 0;
+    size_t i;
+    tier__pexpr *t;
+    (void)state;
+    fx_init(&f, NULL, NAN);
+    t = node(TIER__PX_BOOL, 0);
+    t->num = 1;
+    {
+        tier__pexpr *bad_un = un(TIER__POP_NOT, ref("m.x")), *bad_neg = un(TIER__POP_NEG, t),
+                    *one_arg = un(TIER__POP_NOT, t), *bad_op = bin(99, ref("m.x"), num(1)),
+                    *bad_kind = node(99, 0);
+        const struct {
+            tier__pexpr *e;
+            const char *err; /* "L:C: " when the error is the node's (TIER_EPARSE) */
+        } cases[] = {
+            {bad_un, "2:3: 'not' takes a bool, got m.x (a number)"},
+            {bad_neg, "2:3: '-' takes a number, got a bool"},
+            {many(TIER__PX_IN, 0, NULL, 1, ref("m.x")),
+             "2:3: 'in' needs a list of at least one value"},
+            {many(TIER__PX_IN, 0, NULL, 2, t, num(1)),
+             "2:3: 'in' takes a number or a text, got a bool"},
+            {many(TIER__PX_IN, 0, NULL, 2, ref("m.x"), ref("m.y")),
+             "a list of 'in' holds numbers or strings"},
+            {many(TIER__PX_IN, 0, NULL, 3, ref("m.x"), num(1), txt("a")),
+             "'in' compares a number with a text"},
+            {many(TIER__PX_BETWEEN, 0, NULL, 2, ref("m.x"), num(1)),
+             "2:3: 'between' takes three operands"},
+            {many(TIER__PX_BETWEEN, 0, NULL, 3, ref("m.x"), txt("a"), num(1)),
+             "'between' takes numbers, got a text"},
+            {many(TIER__PX_MISSING, 0, NULL, 2, ref("m.x"), ref("m.y")),
+             "2:3: 'is missing' takes one operand"},
+            {bad_op, "2:3: unknown operator 99"},
+            {bad_kind, "2:3: unknown expression kind 99"},
+            {ref(""), "2:3: empty reference"},
+            {bin(TIER__POP_LT, ref("m.x"), txt("a")),
+             "2:3: '<' compares numbers, got m.x (a number) and a text"},
+            {bin(TIER__POP_EQ, t, t), "2:3: '==' compares two numbers or two texts, got a bool "
+                                      "and a bool"},
+        };
+        one_arg->n_args = 0;
+        for (i = 0; i < TST_COUNT(cases); i++) {
+            /* an error of a list item or an operand names the place of that node, which the
+             * cases leave without one: TIER_EINVAL */
+            int want = strncmp(cases[i].err, "2:3: ", 5) == 0 ? TIER_EPARSE : TIER_EINVAL;
+            int rc = tier__eval_type(f.ctx, at(cases[i].e, 2, 3), &type, f.err);
+            if (rc != want || strcmp(f.err, cases[i].err) != 0)
+                fail_msg("case %zu: status %d, \"%s\"; want %d, \"%s\"", i, rc, f.err, want,
+                         cases[i].err);
+        }
+        assert_int_equal(tier__eval_type(f.ctx, at(one_arg, 4, 1), &type, f.err), TIER_EPARSE);
+        assert_string_equal(f.err, "4:1: 'not' takes one operand");
+        /* no place: TIER_EINVAL and the message alone */
+        assert_int_equal(tier__eval_type(f.ctx, NULL, &type, f.err), TIER_EINVAL);
+        assert_string_equal(f.err, "missing expression");
+    }
+    fx_free(&f);
+}
+
 /* ---- functions ------------------------------------------------------------------------------ */
 
 static void test_eval_min_max_abs_coalesce(void **state)
@@ -791,6 +854,7 @@ TST_MAIN(cmocka_unit_test(test_eval_arithmetic_propagates_missing_and_division_b
          cmocka_unit_test(test_eval_texts_compare_by_label_and_attribute),
          cmocka_unit_test(test_eval_in_between_and_is_missing),
          cmocka_unit_test(test_eval_operators_with_constants_on_either_side),
+         cmocka_unit_test(test_eval_type_errors_name_the_operator_and_the_operands),
          cmocka_unit_test(test_eval_min_max_abs_coalesce),
          cmocka_unit_test(test_eval_abc_by_the_pareto_rule_and_thresholds),
          cmocka_unit_test(test_eval_abc_ties_go_by_customer_id_not_book_order),
