@@ -474,6 +474,59 @@ static void test_policies_results_and_pipelines_refuse_missing_arguments(void **
     tier_book_free(book);
 }
 
+/* tier_result_run's own checks: the model list, and a run's later questions out of range. */
+static void test_result_runs_refuse_bad_model_lists_and_days(void **state)
+{
+    tier_book *book = tst_book_of(TST_ALLOC, ROWS, TST_COUNT(ROWS));
+    tier_policy *pol = NULL;
+    tier_result *res = NULL;
+    tier_model *m[2] = {NULL, NULL};
+    tier_value *val = NULL;
+    size_t n;
+    double v;
+    (void)state;
+    assert_int_equal(tier_value_new(&val, TST_ALLOC), TIER_OK);
+    static const char text[] = "libtier-policy 1\nmodel pareto = pareto\n"
+                               "tier A {\n    rule \"a\" when pareto.class == \"A\"\n}\n"
+                               "tier C {\n    rule \"rest\"\n}\n";
+    assert_int_equal(tier_policy_new(&pol, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_policy_load_string(pol, text, strlen(text), "p.policy"), TIER_OK);
+    assert_int_equal(tier_result_new(&res, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_run(res, book, NULL, 1, pol), TIER_EINVAL);
+    assert_string_equal(tier_result_last_error(res), "models is NULL but model_count is 1");
+    assert_int_equal(tier_result_run(res, book, m, 1, pol), TIER_EINVAL);
+    assert_string_equal(tier_result_last_error(res), "model 0 is NULL");
+    assert_int_equal(tier_pareto_new(&m[0], NULL, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_pareto_new(&m[1], NULL, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_run(res, book, m, 2, pol), TIER_EINVAL);
+    assert_string_equal(tier_result_last_error(res),
+                        "two models are named 'pareto' (their columns would clash)");
+    assert_int_equal(tier_result_customer_count(res), 0);
+    /* as-of days: whole days in range, or NaN */
+    assert_int_equal(tier_result_set_as_of(res, 19000.5), TIER_ERANGE);
+    assert_int_equal(tier_result_set_as_of(res, (double)TIER_DAY_MAX + 1), TIER_ERANGE);
+    assert_int_equal(tier_result_set_as_of(res, INFINITY), TIER_ERANGE);
+    assert_int_equal(tier_result_set_as_of(res, NAN), TIER_OK);
+    /* a run, then questions out of range */
+    if (tier_result_run(res, book, m, 1, pol) != TIER_OK)
+        fail_msg("run: %s", tier_result_last_error(res));
+    assert_int_equal(tier_result_customer_count(res), 2);
+    assert_int_equal(tier_result_tier(res, 2), -1);
+    assert_string_equal(tier_result_reason(res, 2), "");
+    assert_string_equal(tier_result_flags(res, 2), "");
+    assert_string_equal(tier_result_route(res, 2), "");
+    assert_null(tier_result_tier_name(res, tier_result_tier_count(res)));
+    assert_int_equal(tier_result_summary(res, tier_result_tier_count(res), &n, &v), TIER_ERANGE);
+    assert_int_equal(tier_result_entitlement(res, 0, "no_such", val), TIER_ENOTFOUND);
+    assert_null(tier_result_notice(res, tier_result_notice_count(res)));
+    tier_model_free(m[0]);
+    tier_model_free(m[1]);
+    tier_result_free(res);
+    tier_policy_free(pol);
+    tier_value_free(val);
+    tier_book_free(book);
+}
+
 static void test_small_handles_refuse_missing_arguments(void **state)
 {
     tier_sbg *sbg = NULL;
@@ -521,4 +574,5 @@ TST_MAIN(cmocka_unit_test(test_book_and_record_refuse_missing_arguments),
          cmocka_unit_test(test_models_refuse_missing_arguments),
          cmocka_unit_test(test_csv_history_and_diff_refuse_missing_arguments),
          cmocka_unit_test(test_policies_results_and_pipelines_refuse_missing_arguments),
+         cmocka_unit_test(test_result_runs_refuse_bad_model_lists_and_days),
          cmocka_unit_test(test_small_handles_refuse_missing_arguments))
