@@ -483,6 +483,64 @@ static void test_eval_type_errors_name_the_operator_and_the_operands(void **stat
     fx_free(&f);
 }
 
+/* The type errors of function calls, and functions of constants. */
+static void test_eval_function_calls_check_their_arguments(void **state)
+{
+    fx f;
+    int type = 0;
+    size_t i;
+    tier__pexpr *t;
+    (void)state;
+    fx_init(&f, NULL, NAN);
+    t = node(TIER__PX_BOOL, 0);
+    t->num = 1;
+    {
+        const struct {
+            tier__pexpr *e;
+            const char *err;
+        } cases[] = {
+            {many(TIER__PX_CALL, 0, "abc", 2, ref("m.v"), num(0.5)),
+             "3:4: abc takes 1 or 3 arguments (x, a, b), got 2"},
+            {many(TIER__PX_CALL, 0, "pct_rank", 2, ref("m.v"), ref("m.x")),
+             "3:4: pct_rank takes 1 argument, got 2"},
+            {many(TIER__PX_CALL, 0, "abs", 0), "3:4: abs takes 1 argument, got 0"},
+            {many(TIER__PX_CALL, 0, "min", 0), "3:4: min takes at least 1 argument"},
+            {many(TIER__PX_CALL, 0, "max", 2, ref("m.x"), ref("m.k")),
+             "max takes numbers, got a text"},
+            {many(TIER__PX_CALL, 0, "coalesce", 2, ref("m.x"), t),
+             "coalesce takes numbers or texts, got a bool"},
+            {many(TIER__PX_CALL, 0, "abc", 3, ref("m.v"), ref("m.x"), num(0.9)),
+             "3:4: the thresholds of abc must be numbers such as 80%"},
+            {many(TIER__PX_CALL, 0, "abc", 3, ref("m.v"), un(TIER__POP_NEG, num(0.5)), num(0.9)),
+             "3:4: abc thresholds out of order: need 0 < a (-0.5) <= b (0.9) <= 1"},
+        };
+        for (i = 0; i < TST_COUNT(cases); i++) {
+            int want = strncmp(cases[i].err, "3:4: ", 5) == 0 ? TIER_EPARSE : TIER_EINVAL;
+            int rc = tier__eval_type(f.ctx, at(cases[i].e, 3, 4), &type, f.err);
+            if (rc != want || strcmp(f.err, cases[i].err) != 0)
+                fail_msg("case %zu: status %d, \"%s\"; want %d, \"%s\"", i, rc, f.err, want,
+                         cases[i].err);
+        }
+    }
+    /* functions of constants: one value for every row */
+    {
+        const double half[] = {0.5, 0.5, 0.5, 0.5, 0.5}, three[] = {3, 3, 3, 3, 3};
+        expect_numbers(&f, many(TIER__PX_CALL, 0, "pct_rank", 1, num(7)), half, 5);
+        expect_numbers(&f, many(TIER__PX_CALL, 0, "abs", 1, num(-3)), three, 5);
+        expect_numbers(&f, many(TIER__PX_CALL, 0, "coalesce", 2, num(NAN), num(3)), three, 5);
+        /* abc of one value for everyone: ties go by id; c4 reaches .8 (A), c5 reaches .95 (B) */
+        expect_texts(&f, many(TIER__PX_CALL, 0, "abc", 1, num(1)), "A|A|A|A|B");
+        /* the thresholds may be negated constants (refused above when out of order) */
+        assert_int_equal(tier__eval_type(f.ctx,
+                                         many(TIER__PX_CALL, 0, "abc", 3, ref("m.v"),
+                                              un(TIER__POP_NEG, num(-0.5)), num(0.9)),
+                                         &type, f.err),
+                         TIER_OK);
+        assert_int_equal(type, TIER__PT_TEXT);
+    }
+    fx_free(&f);
+}
+
 /* ---- functions ------------------------------------------------------------------------------ */
 
 static void test_eval_min_max_abs_coalesce(void **state)
@@ -855,6 +913,7 @@ TST_MAIN(cmocka_unit_test(test_eval_arithmetic_propagates_missing_and_division_b
          cmocka_unit_test(test_eval_in_between_and_is_missing),
          cmocka_unit_test(test_eval_operators_with_constants_on_either_side),
          cmocka_unit_test(test_eval_type_errors_name_the_operator_and_the_operands),
+         cmocka_unit_test(test_eval_function_calls_check_their_arguments),
          cmocka_unit_test(test_eval_min_max_abs_coalesce),
          cmocka_unit_test(test_eval_abc_by_the_pareto_rule_and_thresholds),
          cmocka_unit_test(test_eval_abc_ties_go_by_customer_id_not_book_order),
