@@ -527,6 +527,50 @@ static void test_result_runs_refuse_bad_model_lists_and_days(void **state)
     tier_book_free(book);
 }
 
+/* Every book option reads back what was set; values out of range, unknown options and changes
+ * to a book that holds customers are refused and leave the value. */
+static void test_book_options_read_back_and_refuse_out_of_range(void **state)
+{
+    static const struct {
+        int option;
+        int64_t value;
+    } set[] = {
+        {TIER_BOOK_OPT_KEEP_TRANSACTIONS, 0},  {TIER_BOOK_OPT_IGNORE_FROM_DAY, 19500},
+        {TIER_BOOK_LIMIT_ID_LENGTH, 64},       {TIER_BOOK_LIMIT_CUSTOMERS, 1000},
+        {TIER_BOOK_LIMIT_ROWS_PER_CALL, 5000}, {TIER_BOOK_LIMIT_ATTRIBUTES, 16},
+        {TIER_BOOK_LIMIT_TEXT_LENGTH, 4096},
+    };
+    tier_book *book = NULL;
+    int64_t v;
+    size_t i;
+    (void)state;
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
+    for (i = 0; i < TST_COUNT(set); i++) {
+        assert_int_equal(tier_book_set_option(book, set[i].option, set[i].value), TIER_OK);
+        assert_int_equal(tier_book_get_option(book, set[i].option, &v), TIER_OK);
+        assert_true(v == set[i].value);
+    }
+    assert_int_equal(tier_book_set_option(book, TIER_BOOK_OPT_KEEP_TRANSACTIONS, 2), TIER_ERANGE);
+    assert_string_equal(tier_book_last_error(book), "keep-transactions must be 0 or 1, not 2");
+    assert_int_equal(tier_book_set_option(book, TIER_BOOK_OPT_IGNORE_FROM_DAY, (int64_t)1 << 40),
+                     TIER_ERANGE);
+    assert_string_equal(tier_book_last_error(book),
+                        "ignore-from day 1099511627776 is out of range");
+    assert_int_equal(tier_book_set_option(book, TIER_BOOK_LIMIT_ATTRIBUTES, 0), TIER_ERANGE);
+    assert_int_equal(tier_book_set_option(book, 77, 1), TIER_EINVAL);
+    assert_string_equal(tier_book_last_error(book), "unknown book option 77");
+    assert_int_equal(tier_book_get_option(book, 77, &v), TIER_EINVAL);
+    assert_int_equal(tier_book_add_txn(book, "a", 1, 19000, 1, NAN), TIER_OK);
+    assert_int_equal(tier_book_set_option(book, TIER_BOOK_OPT_IGNORE_FROM_DAY, 1), TIER_ESTATE);
+    assert_string_equal(tier_book_last_error(book),
+                        "ignore-from can only change while the book is empty");
+    for (i = 0; i < TST_COUNT(set); i++) {
+        assert_int_equal(tier_book_get_option(book, set[i].option, &v), TIER_OK);
+        assert_true(v == set[i].value);
+    }
+    tier_book_free(book);
+}
+
 static void test_small_handles_refuse_missing_arguments(void **state)
 {
     tier_sbg *sbg = NULL;
@@ -575,4 +619,5 @@ TST_MAIN(cmocka_unit_test(test_book_and_record_refuse_missing_arguments),
          cmocka_unit_test(test_csv_history_and_diff_refuse_missing_arguments),
          cmocka_unit_test(test_policies_results_and_pipelines_refuse_missing_arguments),
          cmocka_unit_test(test_result_runs_refuse_bad_model_lists_and_days),
+         cmocka_unit_test(test_book_options_read_back_and_refuse_out_of_range),
          cmocka_unit_test(test_small_handles_refuse_missing_arguments))

@@ -87,6 +87,19 @@ static void test_a_retier_needs_the_run_of_its_book_and_policy(void **state)
     /* the right ones are taken */
     assert_int_equal(tier_retier_new(&rt, res, book, m, 1, pol, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_retier_tier(rt, 0), tier_result_tier(res, 0));
+    /* a batch needs a result and the book of the freeze */
+    {
+        tier_result *out = NULL;
+        assert_int_equal(tier_result_new(&out, TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_retier_batch(rt, book, NULL), TIER_EINVAL);
+        assert_string_equal(tier_retier_last_error(rt), "the result is NULL");
+        assert_int_equal(tier_retier_batch(rt, small, out), TIER_EINVAL);
+        assert_string_equal(tier_retier_last_error(rt), "not the book the retier was made with");
+        assert_int_equal(tier_result_customer_count(out), 0);
+        assert_int_equal(tier_retier_batch(rt, book, out), TIER_OK);
+        assert_int_equal(tier_result_customer_count(out), 3);
+        tier_result_free(out);
+    }
     tier_retier_free(rt);
     tier_result_free(res);
     tier_model_free(m[0]);
