@@ -3,6 +3,7 @@
  * a message naming the settings in the caller's style (key_style `name` or `flag`); and
  * tier_pipeline_set()/tier_pipeline_get() spell every accepted value back the same way. One
  * table row per refusal, checked before any input is read: a refused check reads nothing. */
+#include <stdio.h>
 #include <string.h>
 
 #include "support.h"
@@ -143,7 +144,62 @@ static void test_accepted_values_are_spelt_back(void **state)
     tier_pipeline_free(p);
 }
 
+/* A scores run without a model list takes the default list of its files: contracts add the
+ * subscription model, accounts the lifecycle, scorecard and needs models (the B2B example). An
+ * output name two models share is written under the full names. */
+static void test_default_models_follow_the_files(void **state)
+{
+    static const struct {
+        int accounts, contracts;
+        const char *has, *lacks;
+    } runs[] = {
+        {0, 1, ",mrr,", ",stage,"},
+        {1, 1, ",stage,", NULL},
+        {1, 0, ",stage,", ",mrr,"},
+    };
+    char input[4096], accounts[4096], contracts[4096];
+    size_t i;
+    (void)state;
+    snprintf(input, sizeof input, "%s", tst_data_path("b2b_invoices.csv"));
+    snprintf(accounts, sizeof accounts, "%s", tst_data_path("b2b_accounts.csv"));
+    snprintf(contracts, sizeof contracts, "%s", tst_data_path("b2b_contracts.csv"));
+    for (i = 0; i < TST_COUNT(runs); i++) {
+        tst_sink sink = {0};
+        tier_pipeline *p = NULL;
+        char *nl;
+        assert_int_equal(tier_pipeline_new(&p, TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_pipeline_set_output(p, tst_sink_write, &sink), TIER_OK);
+        assert_int_equal(tier_pipeline_set(p, "input", input), TIER_OK);
+        assert_int_equal(tier_pipeline_set(p, "produce", "scores"), TIER_OK);
+        if (runs[i].contracts)
+            assert_int_equal(tier_pipeline_set(p, "contracts", contracts), TIER_OK);
+        if (runs[i].accounts)
+            assert_int_equal(tier_pipeline_set(p, "accounts", accounts), TIER_OK);
+        if (tier_pipeline_run(p) != TIER_OK)
+            fail_msg("run %zu: %s", i, tier_pipeline_last_error(p));
+        nl = strchr(sink.data, '\n');
+        assert_non_null(nl);
+        *nl = '\0'; /* the header line */
+        assert_non_null(strstr(sink.data, "customer_id,r,f,m,"));
+        assert_non_null(strstr(sink.data, ",cum_share,"));
+        if (!strstr(sink.data, runs[i].has))
+            fail_msg("run %zu: no %s in %s", i, runs[i].has, sink.data);
+        if (runs[i].lacks && strstr(sink.data, runs[i].lacks))
+            fail_msg("run %zu: %s in %s", i, runs[i].lacks, sink.data);
+        /* rfm and needs both have a "segment": with accounts both are written under their full
+         * names (a header naming one column twice was refused) */
+        if (runs[i].accounts) {
+            assert_non_null(strstr(sink.data, ",rfm.segment,"));
+            assert_non_null(strstr(sink.data, ",needs.segment"));
+            assert_null(strstr(sink.data, ",segment,"));
+        }
+        tst_sink_reset(&sink);
+        tier_pipeline_free(p);
+    }
+}
+
 #define C(i) TST_CASE("check_case_" #i, run_case, &cases[i])
 TST_MAIN(C(0), C(1), C(2), C(3), C(4), C(5), C(6), C(7), C(8), C(9), C(10), C(11), C(12), C(13),
          C(14), C(15), C(16), C(17), C(18), C(19), C(20), C(21), C(22), C(23), C(24), C(25), C(26),
-         C(27), C(28), cmocka_unit_test(test_accepted_values_are_spelt_back))
+         C(27), C(28), cmocka_unit_test(test_accepted_values_are_spelt_back),
+         cmocka_unit_test(test_default_models_follow_the_files))
