@@ -166,6 +166,42 @@ static const bad_case bad_renewed_open = {
     TIER_EINVAL,
     "row 0 (customer \"c1\"), end_day: a renewed contract needs an end day"};
 
+static const bad_case bad_amount_huge = {
+    {{"c1", "2024-01-01", NULL, 2e12, M, ACT, NULL}},
+    1,
+    0,
+    TIER_ERANGE,
+    "row 0 (customer \"c1\"), amount: amount 2e+12 is above 1e12"};
+static const bad_case bad_amount_nan = {
+    {{"c1", "2024-01-01", NULL, NAN, M, ACT, NULL}},
+    1,
+    0,
+    TIER_EINVAL,
+    "row 0 (customer \"c1\"), amount: the amount is missing (NaN)"};
+static const bad_case bad_cancelled_open = {
+    {{"c1", "2024-01-01", NULL, 10, M, CAN, NULL}},
+    1,
+    0,
+    TIER_EINVAL,
+    "row 0 (customer \"c1\"), end_day: a cancelled contract needs an end day"};
+static const bad_case bad_plan_utf8 = {
+    {{"c1", "2024-01-01", NULL, 10, M, ACT, "pro\xff"}},
+    1,
+    0,
+    TIER_EINVAL,
+    "row 0 (customer \"c1\"), plan: the plan is not valid UTF-8"};
+static const bad_case bad_id_empty = {{{"", "2024-01-01", NULL, 10, M, ACT, NULL}},
+                                      1,
+                                      0,
+                                      TIER_EINVAL,
+                                      "row 0, id: the customer id is empty"};
+static const bad_case bad_id_utf8 = {{{"c\xc3", "2024-01-01", NULL, 10, M, ACT, NULL}},
+                                     1,
+                                     0,
+                                     TIER_EINVAL,
+                                     "row 0 (customer \"c\\xc3\"), id: the customer id is not "
+                                     "valid UTF-8"};
+
 static void test_contracts_refused(void **state)
 {
     const bad_case *c = *state;
@@ -285,6 +321,15 @@ TST_MAIN(cmocka_unit_test(test_contracts_read_back_per_customer),
          TST_CASE("test_contracts_refuse_an_unknown_period", test_contracts_refused, &bad_period),
          TST_CASE("test_contracts_refuse_a_renewed_open_contract", test_contracts_refused,
                   &bad_renewed_open),
+         TST_CASE("test_contracts_refuse_an_amount_above_1e12", test_contracts_refused,
+                  &bad_amount_huge),
+         TST_CASE("test_contracts_refuse_a_missing_amount", test_contracts_refused,
+                  &bad_amount_nan),
+         TST_CASE("test_contracts_refuse_a_cancelled_open_contract", test_contracts_refused,
+                  &bad_cancelled_open),
+         TST_CASE("test_contracts_refuse_a_plan_not_utf8", test_contracts_refused, &bad_plan_utf8),
+         TST_CASE("test_contracts_refuse_an_empty_id", test_contracts_refused, &bad_id_empty),
+         TST_CASE("test_contracts_refuse_an_id_not_utf8", test_contracts_refused, &bad_id_utf8),
          cmocka_unit_test(test_contract_bad_days_and_arguments),
          cmocka_unit_test(test_merge_carries_contracts),
          TST_OOM_WALK(test_contracts_survive_every_failed_allocation, oom_contracts, NULL, 10))

@@ -675,6 +675,104 @@ static void test_needs_explains_the_pull_of_features(void **s)
     tst_release(fr, m, b);
 }
 
+/* Every refusal of the profile, centre and statistic calls names what is wrong and changes
+ * nothing: the model keeps its profiles, names and fit. */
+static void test_needs_refuses_bad_profiles_centres_and_stats(void **s)
+{
+    static const double a[2] = {1, 0}, b2[2] = {0, 10}, inf[2] = {INFINITY, 0},
+                        prev[4] = {0, 0, 10, 0};
+    static const char *const dup[2] = {"x", "x"};
+    char long_name[TIER_NEEDS_MAX_NAME + 2];
+    tier_book *b = book_of(three_groups, 9, 2, NULL);
+    tier_model *m = needs_model(0, 0);
+    double c[2], v;
+    size_t i;
+    (void)s;
+    assert_int_equal(tier_needs_add_profile(m, "early", a, 2), TIER_EINVAL);
+    assert_string_equal(tier_model_last_error(m), "add the features before the profiles");
+    tier_model_free(m);
+    m = needs_model(2, 0);
+    assert_int_equal(tier_needs_add_profile(m, NULL, a, 2), TIER_EINVAL);
+    assert_int_equal(tier_needs_add_profile(m, "p", NULL, 2), TIER_EINVAL);
+    assert_int_equal(tier_needs_add_profile(m, "p", inf, 2), TIER_EINVAL);
+    assert_non_null(strstr(tier_model_last_error(m), "profile value 0 is not a finite number"));
+    memset(long_name, 'n', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    assert_int_equal(tier_needs_add_profile(m, long_name, a, 2), TIER_EINVAL);
+    assert_int_equal(tier_needs_add_profile(m, "trailing ", a, 2), TIER_EINVAL);
+    assert_int_equal(tier_needs_add_profile(m, "del\177", a, 2), TIER_EINVAL);
+    assert_int_equal(tier_needs_segment_count(m), 0);
+    /* not fitted: no centre, no name, no statistic */
+    assert_int_equal(tier_needs_centroid(m, 0, c, 2), TIER_ESTATE);
+    assert_int_equal(tier_needs_centroid(m, 0, NULL, 2), TIER_EINVAL);
+    assert_null(tier_needs_segment_name(m, 0));
+    assert_int_equal(tier_needs_fit_stat(m, TIER_NEEDS_STAT_K, NULL), TIER_EINVAL);
+    assert_int_equal(tier_needs_fit_stat(m, 99, &v), TIER_EINVAL);
+    assert_string_equal(tier_model_last_error(m), "unknown statistic");
+    /* previous centres */
+    assert_int_equal(tier_needs_set_previous_centroids(m, NULL, NULL, 2, 2), TIER_EINVAL);
+    assert_int_equal(tier_needs_set_previous_centroids(m, NULL, prev, 0, 2), TIER_ERANGE);
+    assert_int_equal(tier_needs_set_previous_centroids(m, NULL, prev, 2, 1), TIER_ERANGE);
+    assert_int_equal(tier_needs_set_previous_centroids(m, dup, prev, 2, 2), TIER_EINVAL);
+    assert_non_null(strstr(tier_model_last_error(m), "name \"x\" is given twice"));
+    /* two profiles, fitted */
+    assert_int_equal(tier_needs_add_profile(m, "crm", a, 2), TIER_OK);
+    assert_int_equal(tier_needs_add_profile(m, "growth", b2, 2), TIER_OK);
+    tst_fit(m, b, NULL);
+    assert_int_equal(tier_needs_centroid(m, 2, c, 2), TIER_ERANGE);
+    assert_int_equal(tier_needs_centroid(m, 0, c, 1), TIER_ERANGE);
+    assert_int_equal(tier_needs_set_segment_name(m, 2, "z"), TIER_ERANGE);
+    assert_string_equal(tier_model_last_error(m), "segment 2 out of range (2 segments)");
+    assert_int_equal(tier_needs_set_segment_name(m, 1, "crm"), TIER_EINVAL);
+    assert_int_equal(tier_needs_set_segment_name(m, 1, ""), TIER_EINVAL);
+    assert_string_equal(tier_needs_segment_name(m, 1), "growth");
+    assert_null(tier_needs_segment_name(m, 2));
+    assert_null(tier_needs_feature_name(m, 2));
+    for (i = 0; i < 2; i++)
+        assert_int_equal(tier_needs_centroid(m, i, c, 2), TIER_OK);
+    assert_true(c[0] == 0 && c[1] == 10);
+    /* a model of another kind has no needs figures */
+    {
+        tier_model *r = NULL;
+        assert_int_equal(tier_rfm_new(&r, NULL, TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_needs_feature_count(r), 0);
+        assert_int_equal(tier_needs_segment_count(r), 0);
+        assert_int_equal(tier_needs_add_feature(r, "attr.f0"), TIER_EINVAL);
+        tier_model_free(r);
+    }
+    tst_release(NULL, m, b);
+}
+
+/* One customer re-scored alone gets what the whole-book score gave it, with profiles too. */
+static void test_needs_scores_one_row_as_the_batch_does(void **s)
+{
+    static const double a[2] = {1, 0}, b2[2] = {0, 10};
+    tier_book *b = book_of(three_groups, 9, 2, NULL);
+    tier_model *m = needs_model(2, 0);
+    tier_frame *batch, *row;
+    size_t i, col;
+    (void)s;
+    assert_int_equal(tier_needs_add_profile(m, "crm", a, 2), TIER_OK);
+    assert_int_equal(tier_needs_add_profile(m, "growth", b2, 2), TIER_OK);
+    tst_fit(m, b, NULL);
+    batch = tst_score(m, b, TST_ALLOC);
+    row = tst_score(m, b, TST_ALLOC);
+    /* spoil the rows, then re-score each alone */
+    for (col = 0; col < tier_frame_column_count(row); col++) {
+        if (tier_frame_column_type(row, col) == TIER_VALUE_NUMBER)
+            for (i = 0; i < 9; i++)
+                ((double *)tier_frame_numbers(row, col))[i] = -1;
+        else
+            for (i = 0; i < 9; i++)
+                ((int32_t *)tier_frame_labels(row, col))[i] = -1;
+    }
+    for (i = 0; i < 9; i++)
+        assert_int_equal(tier_model_score_row(m, b, row, i), TIER_OK);
+    tst_assert_same_frames(row, batch);
+    tier_frame_free(row);
+    tst_release(batch, m, b);
+}
+
 /* ---- value inside need segments ---------------------------------------------------------- */
 
 static void test_needs_segment_and_grade_combine_in_a_policy(void **s)
@@ -801,6 +899,8 @@ TST_MAIN(cmocka_unit_test(test_needs_separates_three_obvious_clusters),
          cmocka_unit_test(test_needs_save_load_round_trip_is_exact),
          cmocka_unit_test(test_needs_load_rejects_bad_text_and_keeps_the_model),
          cmocka_unit_test(test_needs_checks_options_and_features),
+         cmocka_unit_test(test_needs_refuses_bad_profiles_centres_and_stats),
+         cmocka_unit_test(test_needs_scores_one_row_as_the_batch_does),
          cmocka_unit_test(test_needs_explains_the_pull_of_features),
          cmocka_unit_test(test_needs_segment_and_grade_combine_in_a_policy),
          TST_OOM_WALK(test_needs_survives_every_failed_allocation, oom_needs, groups_book, 20))

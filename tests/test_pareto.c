@@ -267,6 +267,67 @@ static void test_pareto_explains_the_class(void **s)
     tst_release(f, m, book);
 }
 
+/* A criterion column of labels is refused at the fit and at the score; a missing value is
+ * explained as none recorded; a window is named in the explanation; summaries refuse frames
+ * without the model's columns and names too long to be a model's. */
+static void test_pareto_column_criteria_and_summaries_refuse_what_they_cannot_read(void **s)
+{
+    static const tst_txn rows[] = {{"a", 10, 1}, {"b", 10, 1}, {"c", 10, 1}};
+    static const char *const labels[] = {"x"};
+    char longname[210];
+    tier_book *book = tst_book_of(TST_ALLOC, rows, 3);
+    tier_model *m = NULL, *w = NULL;
+    tier_frame *f = NULL, *g = NULL;
+    tier_text *t = NULL;
+    int32_t *codes;
+    double *v;
+    size_t n;
+    (void)s;
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_pareto_new(&m, "by", TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_model_set_text(m, "criterion", "seg.k"), TIER_OK);
+    assert_int_equal(tier_frame_new(&f, 3, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_frame_add_labels(f, "seg.k", labels, 1, &codes), TIER_OK);
+    assert_int_equal(tier_model_fit(m, book, f), TIER_EINVAL);
+    assert_string_equal(tier_model_last_error(m), "model \"by\" (pareto): fit failed: criterion "
+                                                  "column \"seg.k\" is not a number column");
+    assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
+    assert_int_equal(tier_model_score(m, book, f), TIER_EINVAL);
+    assert_int_equal(tier_frame_column_count(f), 1);
+    /* a number column with a missing value */
+    assert_int_equal(tier_frame_new(&g, 3, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_frame_add_numbers(g, "seg.k", &v), TIER_OK);
+    v[0] = 5;
+    v[1] = NAN;
+    v[2] = 3;
+    tst_score_into(m, book, g);
+    assert_int_equal(tier_model_explain(m, book, g, 1, t), TIER_OK);
+    assert_string_equal(tier_text_data(t), "seg.k: none recorded -> class C");
+    /* summaries */
+    memset(longname, 'p', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    assert_int_equal(tier_pareto_summary(g, longname, 0, &n, NULL, NULL, NULL), TIER_EINVAL);
+    assert_int_equal(tier_pareto_summary(g, "pareto", 0, &n, NULL, NULL, NULL), TIER_ENOTFOUND);
+    assert_int_equal(tier_pareto_summary(g, "by", 3, &n, NULL, NULL, NULL), TIER_EINVAL);
+    /* 5 (62.5 %) then 3 (100 %, reaching 80 %): both A; the missing one C */
+    assert_int_equal(tier_pareto_summary(g, "by", 0, &n, NULL, NULL, NULL), TIER_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(tier_pareto_summary(g, "by", 2, &n, NULL, NULL, NULL), TIER_OK);
+    assert_int_equal(n, 1);
+    /* the window is named */
+    assert_int_equal(tier_pareto_new(&w, NULL, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_model_set_number(w, "window", 7), TIER_OK);
+    tier_frame_free(f);
+    f = tst_fit_score(w, book, TST_ALLOC);
+    tier_text_clear(t);
+    assert_int_equal(tier_model_explain(w, book, f, 0, t), TIER_OK);
+    assert_non_null(strstr(tier_text_data(t), "revenue over the 7 days before 1970-01-12=1:"));
+    tier_model_free(w);
+    tier_frame_free(g);
+    tier_text_free(t);
+    tst_release(f, m, book);
+}
+
 static void test_pareto_rejects_bad_options(void **s)
 {
     /* In this order: the thresholds are checked against each other. */
@@ -375,6 +436,8 @@ TST_MAIN(CLASSES(closes_a_on_the_customer_that_reaches_exactly_80_percent),
          cmocka_unit_test(test_pareto_reads_a_column_criterion_from_the_scored_frame),
          cmocka_unit_test(test_pareto_window_and_as_of_limit_the_revenue),
          cmocka_unit_test(test_pareto_explains_the_class),
-         cmocka_unit_test(test_pareto_rejects_bad_options), CLASSES(thresholds_equal_make_b_empty),
+         cmocka_unit_test(test_pareto_rejects_bad_options),
+         cmocka_unit_test(test_pareto_column_criteria_and_summaries_refuse_what_they_cannot_read),
+         CLASSES(thresholds_equal_make_b_empty),
          cmocka_unit_test(test_pareto_cdnow_classes_match_an_independent_computation),
          TST_OOM_WALK(test_pareto_survives_every_failed_allocation, oom_pareto, oom_book, 5))

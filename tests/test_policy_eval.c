@@ -344,6 +344,203 @@ static void test_eval_in_between_and_is_missing(void **state)
     fx_free(&f);
 }
 
+/* Every operator with a constant on the left, on the right and on both sides: a constant side
+ * is one value for every row, and two constants give one value for every row. */
+static void test_eval_operators_with_constants_on_either_side(void **state)
+{
+    static const int cmp_ops[] = {TIER__POP_EQ, TIER__POP_NE, TIER__POP_LT,
+                                  TIER__POP_LE, TIER__POP_GT, TIER__POP_GE};
+    /* 3 OP x and x OP 3, x = 3, NaN, 1, 5, 0: a missing x makes every comparison false */
+    static const char *const left3[] = {"10000", "00111", "00010", "10010", "00101", "10101"};
+    static const char *const right3[] = {"10000", "00111", "00101", "10101", "00010", "10010"};
+    /* 2 OP 3 and NaN OP 1 */
+    static const char *const consts[] = {"00000", "11111", "11111", "11111", "00000", "00000"};
+    fx f;
+    size_t i;
+    tier__pexpr *t, *fl;
+    (void)state;
+    fx_init(&f, NULL, NAN);
+    {
+        const double sub_l[] = {7, NAN, 9, 5, 10}, div_l[] = {4, NAN, 12, 2.4, NAN},
+                     add_l[] = {4, NAN, 2, 6, 1}, sub_r[] = {1, NAN, -1, 3, -2},
+                     mul_r[] = {-3, NAN, -1, -5, -0.0}, div_r[] = {1.5, NAN, 0.5, 2.5, 0},
+                     six[] = {6, 6, 6, 6, 6}, quot[] = {1.5, 1.5, 1.5, 1.5, 1.5},
+                     minus1[] = {-1, -1, -1, -1, -1}, nan5[] = {NAN, NAN, NAN, NAN, NAN},
+                     five[] = {5, 5, 5, 5, 5};
+        expect_numbers(&f, bin(TIER__POP_SUB, num(10), ref("m.x")), sub_l, 5);
+        expect_numbers(&f, bin(TIER__POP_DIV, num(12), ref("m.x")), div_l, 5);
+        expect_numbers(&f, bin(TIER__POP_ADD, num(1), ref("m.x")), add_l, 5);
+        expect_numbers(&f, bin(TIER__POP_SUB, ref("m.x"), num(2)), sub_r, 5);
+        expect_numbers(&f, bin(TIER__POP_MUL, ref("m.x"), num(-1)), mul_r, 5);
+        expect_numbers(&f, bin(TIER__POP_DIV, ref("m.x"), num(2)), div_r, 5);
+        expect_numbers(&f, bin(TIER__POP_MUL, num(2), num(3)), six, 5);
+        expect_numbers(&f, bin(TIER__POP_DIV, num(6), num(4)), quot, 5);
+        expect_numbers(&f, bin(TIER__POP_SUB, num(2), num(3)), minus1, 5);
+        expect_numbers(&f, bin(TIER__POP_ADD, num(2), num(3)), five, 5);
+        expect_numbers(&f, bin(TIER__POP_DIV, num(1), num(0)), nan5, 5);
+    }
+    for (i = 0; i < TST_COUNT(cmp_ops); i++) {
+        expect_bools(&f, bin(cmp_ops[i], num(3), ref("m.x")), left3[i]);
+        expect_bools(&f, bin(cmp_ops[i], ref("m.x"), num(3)), right3[i]);
+        expect_bools(&f, bin(cmp_ops[i], num(2), num(3)), consts[i]);
+        /* a missing constant: every comparison is false, != too */
+        expect_bools(&f, bin(cmp_ops[i], num(NAN), num(1)), "00000");
+    }
+    /* two texts */
+    expect_bools(&f, bin(TIER__POP_EQ, txt("red"), txt("red")), "11111");
+    expect_bools(&f, bin(TIER__POP_NE, txt("red"), txt("red")), "00000");
+    expect_bools(&f, bin(TIER__POP_NE, txt("red"), txt("blue")), "11111");
+    /* a text that is in neither dictionary compared with a column: false for every row */
+    expect_bools(&f, bin(TIER__POP_EQ, ref("attr.nosuch"), ref("m.k")), "00000");
+    /* two bools */
+    t = node(TIER__PX_BOOL, 0);
+    t->num = 1;
+    fl = node(TIER__PX_BOOL, 0);
+    expect_bools(&f, bin(TIER__POP_AND, t, fl), "00000");
+    expect_bools(&f, bin(TIER__POP_AND, t, t), "11111");
+    expect_bools(&f, bin(TIER__POP_OR, fl, t), "11111");
+    expect_bools(&f, bin(TIER__POP_OR, fl, fl), "00000");
+    expect_bools(&f, bin(TIER__POP_OR, fl, bin(TIER__POP_GE, ref("m.x"), num(3))), "10010");
+    /* a constant in a list, between bounds, missing or not */
+    expect_bools(&f, many(TIER__PX_IN, 0, NULL, 3, num(3), num(1), num(3)), "11111");
+    expect_bools(&f, many(TIER__PX_IN, TIER__POP_NOT, NULL, 2, num(3), num(1)), "11111");
+    expect_bools(&f, many(TIER__PX_IN, 0, NULL, 2, txt("red"), txt("red")), "11111");
+    expect_bools(&f, many(TIER__PX_IN, 0, NULL, 2, txt("red"), txt("blue")), "00000");
+    expect_bools(&f, many(TIER__PX_BETWEEN, 0, NULL, 3, num(2), ref("m.y"), num(9)), "11001");
+    expect_bools(&f, many(TIER__PX_BETWEEN, 0, NULL, 3, num(2), num(1), ref("m.x")), "10010");
+    expect_bools(&f, many(TIER__PX_MISSING, 0, NULL, 1, num(NAN)), "11111");
+    expect_bools(&f, many(TIER__PX_MISSING, TIER__POP_NOT, NULL, 1, num(1)), "11111");
+    expect_bools(&f, many(TIER__PX_MISSING, 0, NULL, 1, txt("red")), "00000");
+    /* a bool is never missing */
+    expect_bools(&f, many(TIER__PX_MISSING, 0, NULL, 1, bin(TIER__POP_GT, ref("m.x"), num(2))),
+                 "00000");
+    expect_bools(
+        &f, many(TIER__PX_MISSING, TIER__POP_NOT, NULL, 1, bin(TIER__POP_GT, ref("m.x"), num(2))),
+        "11111");
+    fx_free(&f);
+}
+
+/* Type errors of hand-built trees (the parser refuses most of them earlier): each names its place
+ * and what the operator takes. */
+static void test_eval_type_errors_name_the_operator_and_the_operands(void **state)
+{
+    fx f;
+    int type = 0;
+    size_t i;
+    tier__pexpr *t;
+    (void)state;
+    fx_init(&f, NULL, NAN);
+    t = node(TIER__PX_BOOL, 0);
+    t->num = 1;
+    {
+        tier__pexpr *bad_un = un(TIER__POP_NOT, ref("m.x")), *bad_neg = un(TIER__POP_NEG, t),
+                    *one_arg = un(TIER__POP_NOT, t), *bad_op = bin(99, ref("m.x"), num(1)),
+                    *bad_kind = node(99, 0);
+        const struct {
+            tier__pexpr *e;
+            const char *err; /* "L:C: " when the error is the node's (TIER_EPARSE) */
+        } cases[] = {
+            {bad_un, "2:3: 'not' takes a bool, got m.x (a number)"},
+            {bad_neg, "2:3: '-' takes a number, got a bool"},
+            {many(TIER__PX_IN, 0, NULL, 1, ref("m.x")),
+             "2:3: 'in' needs a list of at least one value"},
+            {many(TIER__PX_IN, 0, NULL, 2, t, num(1)),
+             "2:3: 'in' takes a number or a text, got a bool"},
+            {many(TIER__PX_IN, 0, NULL, 2, ref("m.x"), ref("m.y")),
+             "a list of 'in' holds numbers or strings"},
+            {many(TIER__PX_IN, 0, NULL, 3, ref("m.x"), num(1), txt("a")),
+             "'in' compares a number with a text"},
+            {many(TIER__PX_BETWEEN, 0, NULL, 2, ref("m.x"), num(1)),
+             "2:3: 'between' takes three operands"},
+            {many(TIER__PX_BETWEEN, 0, NULL, 3, ref("m.x"), txt("a"), num(1)),
+             "'between' takes numbers, got a text"},
+            {many(TIER__PX_MISSING, 0, NULL, 2, ref("m.x"), ref("m.y")),
+             "2:3: 'is missing' takes one operand"},
+            {bad_op, "2:3: unknown operator 99"},
+            {bad_kind, "2:3: unknown expression kind 99"},
+            {ref(""), "2:3: empty reference"},
+            {bin(TIER__POP_LT, ref("m.x"), txt("a")),
+             "2:3: '<' compares numbers, got m.x (a number) and a text"},
+            {bin(TIER__POP_EQ, t, t), "2:3: '==' compares two numbers or two texts, got a bool "
+                                      "and a bool"},
+        };
+        one_arg->n_args = 0;
+        for (i = 0; i < TST_COUNT(cases); i++) {
+            /* an error of a list item or an operand names the place of that node, which the
+             * cases leave without one: TIER_EINVAL */
+            int want = strncmp(cases[i].err, "2:3: ", 5) == 0 ? TIER_EPARSE : TIER_EINVAL;
+            int rc = tier__eval_type(f.ctx, at(cases[i].e, 2, 3), &type, f.err);
+            if (rc != want || strcmp(f.err, cases[i].err) != 0)
+                fail_msg("case %zu: status %d, \"%s\"; want %d, \"%s\"", i, rc, f.err, want,
+                         cases[i].err);
+        }
+        assert_int_equal(tier__eval_type(f.ctx, at(one_arg, 4, 1), &type, f.err), TIER_EPARSE);
+        assert_string_equal(f.err, "4:1: 'not' takes one operand");
+        /* no place: TIER_EINVAL and the message alone */
+        assert_int_equal(tier__eval_type(f.ctx, NULL, &type, f.err), TIER_EINVAL);
+        assert_string_equal(f.err, "missing expression");
+    }
+    fx_free(&f);
+}
+
+/* The type errors of function calls, and functions of constants. */
+static void test_eval_function_calls_check_their_arguments(void **state)
+{
+    fx f;
+    int type = 0;
+    size_t i;
+    tier__pexpr *t;
+    (void)state;
+    fx_init(&f, NULL, NAN);
+    t = node(TIER__PX_BOOL, 0);
+    t->num = 1;
+    {
+        const struct {
+            tier__pexpr *e;
+            const char *err;
+        } cases[] = {
+            {many(TIER__PX_CALL, 0, "abc", 2, ref("m.v"), num(0.5)),
+             "3:4: abc takes 1 or 3 arguments (x, a, b), got 2"},
+            {many(TIER__PX_CALL, 0, "pct_rank", 2, ref("m.v"), ref("m.x")),
+             "3:4: pct_rank takes 1 argument, got 2"},
+            {many(TIER__PX_CALL, 0, "abs", 0), "3:4: abs takes 1 argument, got 0"},
+            {many(TIER__PX_CALL, 0, "min", 0), "3:4: min takes at least 1 argument"},
+            {many(TIER__PX_CALL, 0, "max", 2, ref("m.x"), ref("m.k")),
+             "max takes numbers, got a text"},
+            {many(TIER__PX_CALL, 0, "coalesce", 2, ref("m.x"), t),
+             "coalesce takes numbers or texts, got a bool"},
+            {many(TIER__PX_CALL, 0, "abc", 3, ref("m.v"), ref("m.x"), num(0.9)),
+             "3:4: the thresholds of abc must be numbers such as 80%"},
+            {many(TIER__PX_CALL, 0, "abc", 3, ref("m.v"), un(TIER__POP_NEG, num(0.5)), num(0.9)),
+             "3:4: abc thresholds out of order: need 0 < a (-0.5) <= b (0.9) <= 1"},
+        };
+        for (i = 0; i < TST_COUNT(cases); i++) {
+            int want = strncmp(cases[i].err, "3:4: ", 5) == 0 ? TIER_EPARSE : TIER_EINVAL;
+            int rc = tier__eval_type(f.ctx, at(cases[i].e, 3, 4), &type, f.err);
+            if (rc != want || strcmp(f.err, cases[i].err) != 0)
+                fail_msg("case %zu: status %d, \"%s\"; want %d, \"%s\"", i, rc, f.err, want,
+                         cases[i].err);
+        }
+    }
+    /* functions of constants: one value for every row */
+    {
+        const double half[] = {0.5, 0.5, 0.5, 0.5, 0.5}, three[] = {3, 3, 3, 3, 3};
+        expect_numbers(&f, many(TIER__PX_CALL, 0, "pct_rank", 1, num(7)), half, 5);
+        expect_numbers(&f, many(TIER__PX_CALL, 0, "abs", 1, num(-3)), three, 5);
+        expect_numbers(&f, many(TIER__PX_CALL, 0, "coalesce", 2, num(NAN), num(3)), three, 5);
+        /* abc of one value for everyone: ties go by id; c4 reaches .8 (A), c5 reaches .95 (B) */
+        expect_texts(&f, many(TIER__PX_CALL, 0, "abc", 1, num(1)), "A|A|A|A|B");
+        /* the thresholds may be negated constants (refused above when out of order) */
+        assert_int_equal(tier__eval_type(f.ctx,
+                                         many(TIER__PX_CALL, 0, "abc", 3, ref("m.v"),
+                                              un(TIER__POP_NEG, num(-0.5)), num(0.9)),
+                                         &type, f.err),
+                         TIER_OK);
+        assert_int_equal(type, TIER__PT_TEXT);
+    }
+    fx_free(&f);
+}
+
 /* ---- functions ------------------------------------------------------------------------------ */
 
 static void test_eval_min_max_abs_coalesce(void **state)
@@ -714,6 +911,9 @@ TST_MAIN(cmocka_unit_test(test_eval_arithmetic_propagates_missing_and_division_b
          cmocka_unit_test(test_eval_comparisons_with_missing_are_false),
          cmocka_unit_test(test_eval_texts_compare_by_label_and_attribute),
          cmocka_unit_test(test_eval_in_between_and_is_missing),
+         cmocka_unit_test(test_eval_operators_with_constants_on_either_side),
+         cmocka_unit_test(test_eval_type_errors_name_the_operator_and_the_operands),
+         cmocka_unit_test(test_eval_function_calls_check_their_arguments),
          cmocka_unit_test(test_eval_min_max_abs_coalesce),
          cmocka_unit_test(test_eval_abc_by_the_pareto_rule_and_thresholds),
          cmocka_unit_test(test_eval_abc_ties_go_by_customer_id_not_book_order),

@@ -301,7 +301,8 @@ static void run_case(void **state)
         LINT_CASE(abc_classes_are_cells), LINT_CASE(grades_missing_are_not_uncovered),             \
         LINT_CASE(segments_come_from_the_scores), LINT_CASE(segments_with_three_bins),             \
         LINT_CASE(scores_cover_every_cell), LINT_CASE(lifecycle_stages), LINT_CASE(no_tiers),      \
-        LINT_CASE(routing_and_hierarchy_read_attributes)
+        LINT_CASE(routing_and_hierarchy_read_attributes), LINT_CASE(hold_when_not_a_test),         \
+        LINT_CASE(hold_without_rules), LINT_CASE(cells_arithmetic)
 
 /* ---- by calls and by changing the tree ----------------------------------------------------- */
 

@@ -385,6 +385,21 @@ static void test_sbg_handle_fits_and_answers_per_customer(void **state)
     assert_int_equal(tier_sbg_fit(s, c, len, 2), TIER_OK);
     assert_int_equal(tier_sbg_fit_stat(s, TIER_SBG_STAT_CUSTOMERS, &v), TIER_OK);
     assert_true(v == 2000);
+    /* the customers seen to leave: the first count less the last, in each cohort */
+    assert_int_equal(tier_sbg_fit_stat(s, TIER_SBG_STAT_CHURNED, &v), TIER_OK);
+    assert_true(v == (high_end[0] - high_end[7]) + (regular[0] - regular[7]));
+    assert_int_equal(tier_sbg_fit_stat(s, TIER_SBG_STAT_ITERATIONS, &v), TIER_OK);
+    assert_true(v >= 1 && v == floor(v));
+    assert_int_equal(tier_sbg_fit_stat(s, TIER_SBG_STAT_EVALUATIONS, &w), TIER_OK);
+    assert_true(w >= v);
+    assert_int_equal(tier_sbg_fit_stat(s, TIER_SBG_STAT_GRADIENT, &v), TIER_OK);
+    assert_true(v >= 0 && v < 1e-4);
+    assert_int_equal(tier_sbg_fit_stat(s, TIER_SBG_STAT_CONVERGED, NULL), TIER_EINVAL);
+    /* no cohort at all: refused, the fit kept */
+    assert_int_equal(tier_sbg_fit(s, c, len, 0), TIER_EINVAL);
+    assert_string_equal(tier_sbg_last_error(s), "no cohort of survivor counts");
+    assert_int_equal(tier_sbg_fit_stat(s, TIER_SBG_STAT_CUSTOMERS, &v), TIER_OK);
+    assert_true(v == 2000);
     assert_int_equal(tier_sbg_set_params(s, 2, 3), TIER_OK);
     assert_int_equal(tier_sbg_standard_errors(s, &v, NULL), TIER_ENOTFOUND);
     assert_int_equal(tier_sbg_fit_stat(s, TIER_SBG_STAT_LOG_LIKELIHOOD, &v), TIER_OK);

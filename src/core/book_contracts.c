@@ -388,13 +388,13 @@ static int report(tier_book *b, int rc, const tier__contract_in *rows, size_t ro
     char q[TIER__QUOTE_MAX * 4 + 16], where[TIER__ERR_SIZE] = "";
     size_t used = 0;
     if (row != SIZE_MAX && !single)
-        used = (size_t)snprintf(where, sizeof where, "row %zu ", row);
+        used = (size_t)snprintf(where, sizeof where, "row %zu", row);
     if (row != SIZE_MAX && rows[row].id && rows[row].id_len)
-        used += (size_t)snprintf(where + used, sizeof where - used, "(customer %s)%s",
-                                 tier__quote_text(q, sizeof q, rows[row].id, rows[row].id_len),
-                                 field >= 0 ? ", " : "");
+        used +=
+            (size_t)snprintf(where + used, sizeof where - used, "%s(customer %s)", used ? " " : "",
+                             tier__quote_text(q, sizeof q, rows[row].id, rows[row].id_len));
     if (field >= 0 && used < sizeof where)
-        snprintf(where + used, sizeof where - used, "%s", field_name[field]);
+        snprintf(where + used, sizeof where - used, "%s%s", used ? ", " : "", field_name[field]);
     tier__errorf(b->err, "%s%s%s", where, where[0] ? ": " : "", why);
     return rc;
 }

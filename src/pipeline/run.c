@@ -284,7 +284,19 @@ static void default_columns(tier_pipeline *p, const tier__model_spec *specs, siz
     tier__buf_puts(out, "customer_id");
     for (c = 0; c < tier_frame_column_count(f); c++) {
         const char *name = tier_frame_column_name(f, c), *dot = strchr(name, '.');
-        if (dot)
+        size_t o;
+        if (!dot)
+            continue;
+        /* The short name, unless another model has an output of that name (rfm.segment and
+         * needs.segment): then both are written under their full names. */
+        for (o = 0; o < tier_frame_column_count(f); o++) {
+            const char *other = tier_frame_column_name(f, o), *od = strchr(other, '.');
+            if (o != c && od && strcmp(od, dot) == 0)
+                break;
+        }
+        if (o < tier_frame_column_count(f))
+            tier__buf_printf(out, ",%s", name);
+        else
             tier__buf_printf(out, ",%s=%s", dot + 1, name);
     }
 }

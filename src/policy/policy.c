@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The policy handle: a parsed tree (policy/lang/ast.h) that policy files load into and the 0.1
  * builder calls append to; the accessors of the public API. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -386,7 +387,14 @@ static int read_file(tier_policy *p, const char *path, const tier_io *io, char *
     size_t cap = TIER__POL_MAX_BYTES + 1, n = 0, size = 4096;
     char *buf = NULL;
     void *f = NULL;
-    int rc = io->open(io->ud, path, TIER_IO_READ, &f);
+    int rc, tries = 0, eintr = 0;
+    do
+        rc = io->open(io->ud, path, TIER_IO_READ, &f);
+    while (rc == -EINTR && ++tries < TIER__IO_EINTR_TRIES);
+    /* A table that reports success without a handle, or answers outside its contract (a
+     * positive value), is an I/O error: the handle is never used. */
+    if (rc > 0 || (rc == 0 && !f))
+        rc = -EIO;
     if (rc < 0) {
         tier__errorf(p->err, "cannot open %s: %s (errno %d)", path, tier__errtext_lower(etext, rc),
                      -rc);
@@ -415,6 +423,9 @@ static int read_file(tier_policy *p, const char *path, const tier_io *io, char *
             break;
         }
         got = io->read(io->ud, f, buf + n, size - n);
+        if (got == -EINTR && ++eintr < TIER__IO_EINTR_TRIES)
+            continue;
+        eintr = 0;
         if (got == 0) {
             rc = TIER_OK;
             break;

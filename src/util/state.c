@@ -142,7 +142,12 @@ int tier__state_write_header(tier_state_writer *w, const char *kind, const char 
     tier_state_write_key(w, "kind");
     tier_state_write_text(w, kind);
     tier_state_write_key(w, "name");
-    return tier_state_write_text(w, name);
+    tier_state_write_text(w, name);
+    /* The header's last record is closed here, so that a save callback that writes a value
+     * before its first key is refused (TIER_EINVAL) instead of adding it to "name". */
+    if (put(w, "\n", 1) == TIER_OK)
+        w->in_record = 0;
+    return w->status;
 }
 
 int tier__state_writer_finish(tier_state_writer *w)

@@ -239,13 +239,18 @@ static int lex_string(tier__lex *lx, tier__tok *t)
             advance(lx, 1);
             break;
         }
+        if (c == '\\' &&
+            (lx->pos + 1 >= lx->len || s[lx->pos + 1] == '\n' || s[lx->pos + 1] == '\r'))
+            /* A backslash that ends the line or the file escapes nothing: the string is open. */
+            return tier__lex_fail(lx, TIER_EPARSE, lx->line, lx->col,
+                                  "unterminated string, expected '\"' before the end of the %s",
+                                  lx->pos + 1 >= lx->len ? "file" : "line");
         if (c == '\\') {
             char e = lx->pos + 1 < lx->len ? s[lx->pos + 1] : '\0';
             char out = e == 'n' ? '\n' : e == 't' ? '\t' : e == '"' ? '"' : e == '\\' ? '\\' : 0;
             if (!out) {
-                size_t m = lx->pos + 1 < lx->len ? 1 : 0;
-                if (m)
-                    m = utf8_len((const unsigned char *)s + lx->pos + 1, lx->len - lx->pos - 1);
+                /* A character follows (checked above): show it whole, even when multi-byte. */
+                size_t m = utf8_len((const unsigned char *)s + lx->pos + 1, lx->len - lx->pos - 1);
                 return tier__lex_fail(
                     lx, TIER_EPARSE, lx->line, lx->col,
                     "unknown escape '\\%.*s' in a string, expected \\\", \\\\, \\n "
