@@ -251,8 +251,7 @@ int tier__apply_caps(tier__apply_run *R)
             rc = context(R, rc, tier->cap.by, what);
             goto done;
         }
-        gathering = R->in->ref && !R->in->ref->collect && R->in->ref->gather &&
-                    R->in->ref->caps[t].kind == 0;
+        gathering = R->in->ref && !R->in->ref->collect && R->in->ref->gather;
         if (R->in->ref && !R->in->ref->collect && !gathering) {
             cap_frozen(R, t, crit, (int32_t)over);
             continue;
@@ -276,6 +275,10 @@ int tier__apply_caps(tier__apply_run *R)
                                  nc)) {
                 rc = tier__apply_nomem(R, "gathering a cap's candidates");
                 goto done;
+            }
+            if (R->in->ref->caps[t].kind != 0) { /* the figures decide who stays */
+                cap_frozen(R, t, crit, (int32_t)over);
+                continue;
             }
         } else if (R->in->ref) {
             cap_record(R, t, key, idx, nc, limit);

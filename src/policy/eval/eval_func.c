@@ -318,8 +318,8 @@ static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cl
     int exact = 1, rc, gathering = 0;
     int64_t itotal = 0;
     double dtotal = 0;
-    if (c->ref && !c->ref->collect && c->ref->gather && !ref_call(c))
-        gathering = 1; /* no figures yet: computed on these rows, their inputs gathered */
+    if (c->ref && !c->ref->collect && c->ref->gather)
+        gathering = 1; /* the inputs gathered; classified by the figures when they have them */
     else if (c->ref && !c->ref->collect) {
         tier__free(c->a, key);
         tier__free(c->a, idx);
@@ -366,6 +366,8 @@ static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cl
     if (gathering) {
         rc = tier__gather_abc(c->ref, c->book, c->call_key, t6a, t6b, key, idx, x,
                               c->identity ? NULL : c->rows->lead, np);
+        if (rc == TIER_OK && ref_call(c))
+            rc = abc_frozen(c, x, cls);
     } else if (c->ref) {
         tier__ref_call *k = ref_call(c);
         if (!k) {
