@@ -118,7 +118,8 @@ def model_blob(model: Any) -> bytes:
 def model_from_blob(data: bytes) -> Any:
     """The model of a blob made by :func:`model_blob` (TIER_ECORRUPT when damaged; the
     model's own load checks its state)."""
-    from .models import Model
+    from .models import Model as _Model
+    Model: Any = _Model
     fields = Blob.unpack(data, "model")
     if len(fields) != 3:
         raise _corrupt("libtier model blob: %d fields, expected 3" % len(fields))
@@ -133,8 +134,12 @@ class PolicySource:
     """A policy as its text (picklable; the policy itself is a C object): a built-in name, a
     policy file's path, or text. ``load()`` makes the :class:`libtier.Policy`."""
 
+    text: str
+    origin: str
+
     def __init__(self, policy: Any) -> None:
-        from .policy import Policy
+        from .policy import Policy as _Policy
+        Policy: Any = _Policy
         if isinstance(policy, PolicySource):
             self.text, self.origin = policy.text, policy.origin
             return
@@ -150,7 +155,8 @@ class PolicySource:
 
     def load(self) -> Any:
         """The policy (a new libtier.Policy)."""
-        from .policy import Policy
+        from .policy import Policy as _Policy
+        Policy: Any = _Policy
         return Policy.from_string(self.text, self.origin)
 
     def to_bytes(self) -> bytes:
@@ -402,7 +408,8 @@ class Part:
     def book(self) -> Any:
         """The part's Book (built on first use)."""
         if self._book is None:
-            from .book import Book
+            from .book import Book as _Book
+            Book: Any = _Book
             c = self.config
             book = Book()
             if self.accounts is not None and len(self.accounts):
@@ -416,7 +423,8 @@ class Part:
 
     def day_range(self) -> Optional[Tuple[int, int]]:
         """(first, last) day of the part's transactions, None when it has none."""
-        return self.book.day_range()  # type: ignore[no-any-return]
+        span: Optional[Tuple[int, int]] = self.book.day_range()
+        return span
 
     def customer_count(self) -> int:
         """The customers of the part."""
@@ -425,7 +433,8 @@ class Part:
     def models(self, blobs: Optional[Dict[str, bytes]] = None) -> List[Any]:
         """The policy's models: loaded from `blobs` {name: model blob} when given, else new with
         the policy's options and the run's as-of day."""
-        from .models import Model
+        from .models import Model as _Model
+        Model: Any = _Model
         out = []
         for spec in self.config.models:
             if blobs is not None and spec["name"] in blobs:
@@ -477,7 +486,7 @@ class Part:
         from .result import Result
         policy = self.config.policy.load()
         models = self.models(blobs)
-        result = Result()
+        result: Any = Result()
         try:
             F.tier_result_set_population(result._p, figures, len(figures))
             from .dates import from_day
@@ -485,7 +494,8 @@ class Part:
             result.run(self.book, models, policy, as_of=as_of)
             if columns:
                 return result.to_bytes(columns=self.columns(result, policy))
-            with _ffi.Text() as text:
+            Text: Any = _ffi.Text
+            with Text() as text:
                 F.tier_result_population(result._p, text.ptr)
                 raw = ctypes.string_at(F.tier_text_data(text.ptr), F.tier_text_length(text.ptr))
                 return Gathered.parse(raw, result.customer_count())
@@ -493,4 +503,5 @@ class Part:
             result.close()
             for m in models:
                 m.close()
-            policy.close()
+            closer: Any = policy.close
+            closer()

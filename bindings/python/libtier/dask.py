@@ -21,8 +21,8 @@ Dask is imported when this module is (Debian: python3-dask, python3-distributed)
 import io
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-import dask
-import dask.dataframe as dd
+import dask as _dask
+import dask.dataframe as _dd
 from dask.delayed import Delayed, delayed
 
 from . import _ffi
@@ -30,6 +30,11 @@ from ._parts import (KIND_COLUMNS, SUPPORTED_KINDS, U64_MAX, Gathered, Part, Par
                      PolicySource, Target, cap_limit, escape, model_blob, rfm_cuts, rfm_ranks)
 
 __all__ = ["Run", "run"]
+
+dask: Any = _dask
+dd: Any = _dd
+#: A Dask DataFrame (dask.dataframe.DataFrame; Any to the type checker).
+DaskFrame = Any
 
 #: Pivots per part and target in one round of the distributed selection: each round narrows
 #: the 64-bit order key of every target by a factor of PIVOTS (8 rounds at most).
@@ -63,8 +68,8 @@ class Run:
     Books stay on the workers); :meth:`frame`, :meth:`csv_parts` and :meth:`write_csv` give
     the result. ``stats`` counts the passes and selection rounds."""
 
-    def __init__(self, transactions: dd.DataFrame, policy: Any = None,
-                 accounts: Optional[dd.DataFrame] = None, as_of: Any = None,
+    def __init__(self, transactions: DaskFrame, policy: Any = None,
+                 accounts: Optional[DaskFrame] = None, as_of: Any = None,
                  id: Optional[str] = None, date: Optional[str] = None,
                  amount: Optional[str] = None, margin: Optional[str] = None,
                  account_id: Optional[str] = None, npartitions: Optional[int] = None) -> None:
@@ -114,7 +119,7 @@ class Run:
         """The models the policy declares, checked against what a split run fits."""
         policy = source.load()
         try:
-            specs = policy.models()
+            specs: List[Dict[str, Any]] = policy.models()
         finally:
             policy.close()
         if not specs:
@@ -127,11 +132,11 @@ class Run:
                                                        ", ".join(SUPPORTED_KINDS)))
         return specs
 
-    def _shuffle(self, txns: dd.DataFrame, accounts: Optional[dd.DataFrame], id_col: str,
+    def _shuffle(self, txns: DaskFrame, accounts: Optional[DaskFrame], id_col: str,
                  acc_col: Optional[str], nparts: int) -> List[Delayed]:
         """Every customer's rows into one partition (a hash of the id as text), accounts into
         the partition of the same id; one persisted Part per partition."""
-        def keyed(df: dd.DataFrame, col: str) -> dd.DataFrame:
+        def keyed(df: DaskFrame, col: str) -> DaskFrame:
             return df.assign(__tier_id=df[col].astype(str).astype(object)).shuffle(
                 "__tier_id", npartitions=nparts, shuffle="tasks")
         t_parts = keyed(txns, id_col).to_delayed()
@@ -145,12 +150,12 @@ class Run:
         """The as-of day of every part: the given one, else the day after the last transaction
         of all the parts (the CLI's default). Drops the parts without customers."""
         from .dates import to_day
-        facts = dask.compute(*[delayed(lambda p: (p.day_range(), p.customer_count()))(p)
+        facts: Tuple[Any, ...] = dask.compute(*[delayed(lambda p: (p.day_range(), p.customer_count()))(p)
                                for p in self._parts])
         self._parts = [p for p, (_, n) in zip(self._parts, facts) if n > 0]
         if as_of is not None:
             return int(to_day(as_of))
-        lasts = [r[1] for r, _ in facts if r is not None]
+        lasts = [int(r[1]) for r, _ in facts if r is not None]
         if not lasts:
             raise _fail(_ffi.ESTATE, "no transactions: nothing to tier")
         return max(lasts) + 1
@@ -160,7 +165,8 @@ class Run:
     def _fit_models(self) -> Dict[str, bytes]:
         """Every RFM model's global cut points from distributed order statistics; the fitted
         models as blobs for the parts."""
-        from .models import Model
+        from .models import Model as _Model
+        Model: Any = _Model
         specs = [s for s in self.config.models if s["kind"] == "rfm"]
         if not specs:
             return {}
@@ -224,13 +230,14 @@ class Run:
         targets: List[Target] = []
         lines = [b"libtier-population 1"]
         cap_targets: Dict[int, Tuple[int, Optional[Target]]] = {}
+        t: Optional[Target]
         for key, (ta6, tb6) in sorted(abc.items()):
             n, total = counts.get(("abc", key), (0, 0))
             for which, t6 in ((0, ta6), (1, tb6)):
                 if n:
-                    t = Target("abc", key, which=which, t6=t6)
-                    t.total = total
-                    targets.append(t)
+                    end = Target("abc", key, which=which, t6=t6)
+                    end.total = total
+                    targets.append(end)
         for t_index, (is_count, amount) in sorted(caps.items()):
             nc = counts.get(("cap", t_index), (0, 0))[0]
             limit = cap_limit(is_count, amount, rows)
@@ -239,9 +246,9 @@ class Run:
             elif nc <= limit:
                 cap_targets[t_index] = (1, None)
             else:
-                t = Target("cap", t_index, rank=limit - 1)
-                targets.append(t)
-                cap_targets[t_index] = (2, t)
+                last = Target("cap", t_index, rank=limit - 1)
+                targets.append(last)
+                cap_targets[t_index] = (2, last)
         self._select(gathered, targets)
         for key in sorted(abc):
             ends = [t for t in targets if t.kind == "abc" and t.key == key]
@@ -249,7 +256,8 @@ class Run:
             for which in (0, 1):
                 mine = [t for t in ends if t.which == which]
                 if mine:
-                    fields += [b"1", b"%016x" % mine[0].found_key, escape(mine[0].found_id or b"")]
+                    fields += [b"1", b"%016x" % (mine[0].found_key or 0),
+                               escape(mine[0].found_id or b"")]
                 else:
                     fields += [b"0", b"", b""]
             lines.append(b"\t".join(fields))
@@ -257,7 +265,7 @@ class Run:
             if t is None:
                 lines.append(b"cap\t%d\t%d\t\t" % (t_index, kind))
             else:
-                lines.append(b"cap\t%d\t2\t%016x\t%s" % (t_index, t.found_key,
+                lines.append(b"cap\t%d\t2\t%016x\t%s" % (t_index, t.found_key or 0,
                                                           escape(t.found_id or b"")))
         lines.append(b"end")
         return b"\n".join(lines) + b"\n"
@@ -339,7 +347,7 @@ class Run:
         rows."""
         return [delayed(Part.run)(p, self.figures, self.model_blobs, True) for p in self._parts]
 
-    def frame(self) -> dd.DataFrame:
+    def frame(self) -> DaskFrame:
         """The results as a Dask DataFrame: the columns of `tier run --out`, every value the
         text the CLI writes (str), one row per customer."""
         import pandas as pd
@@ -392,8 +400,8 @@ def _ties_many(g: Gathered, asks: List[Tuple[Tuple[str, Any], int]]) -> List[Tup
     return [g.ties(src, key) for src, key in asks]
 
 
-def run(transactions: dd.DataFrame, policy: Any = None, accounts: Optional[dd.DataFrame] = None,
-        as_of: Any = None, out: Optional[str] = None, **columns: Any) -> dd.DataFrame:
+def run(transactions: DaskFrame, policy: Any = None, accounts: Optional[DaskFrame] = None,
+        as_of: Any = None, out: Optional[str] = None, **columns: Any) -> DaskFrame:
     """`tier run` on a Dask DataFrame of transactions (and optionally one of accounts, one row
     per account): the results as a Dask DataFrame with the columns of `tier run --out` (text,
     as the CLI writes it), and written to `out` when given. `policy` is a built-in name, a
