@@ -140,7 +140,9 @@ TIER_API int tier_result_set_as_of(tier_result *result, double day);
  * a row by the global rows where classes A and B end, each cap it names keeps a candidate when it
  * does not come after the global last kept candidate (boundary rows named by order key and lead
  * id, so that the row need not be in this book). A call or cap the text does not name is computed
- * on the run's own rows, and its inputs are gathered for tier_result_population(). The text:
+ * on the run's own rows. Either way the run gathers the inputs of every abc() call and cap for
+ * tier_result_population(). pct_rank() is not distributed (a run with figures set fails with
+ * TIER_ESTATE on it). The text:
  * the line `libtier-population 1`, then TAB-separated lines `abc CALL HAS_A KEY_A ID_A HAS_B
  * KEY_B ID_B` and `cap TIER KIND KEY ID`, then `end` (docs/distributed.md has the fields; texts
  * escape '%', control bytes and DEL as %XX). All or nothing: on failure the figures set before
@@ -155,8 +157,8 @@ TIER_API int tier_result_set_as_of(tier_result *result, double day);
 TIER_API int tier_result_set_population(tier_result *result, const char *text, size_t len);
 
 /**
- * The inputs gathered by the last run for the abc() calls and caps the population figures did
- * not name (tier_result_set_population()): the line `libtier-population-inputs 1`, then per abc()
+ * The inputs the last run gathered for its abc() calls and caps (a run after
+ * tier_result_set_population()): the line `libtier-population-inputs 1`, then per abc()
  * call `abc CALL TA6 TB6 N` and N lines `KEY FIXED ID` in the run's order (FIXED: the value in the
  * library's fixed point, `-` when it has none), per cap `cap TIER count|share AMOUNT ROWS N` and N
  * lines `KEY ID` in order, then `end`.

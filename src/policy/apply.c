@@ -191,8 +191,8 @@ static void cap_frozen(tier__apply_run *R, size_t t, const double *crit, int32_t
             continue;
         if (rc->kind == 2) {
             uint64_t key = isnan(crit[r]) ? UINT64_MAX : tier__order_key(crit[r], !cap->ascending);
-            stays = rc->id ? !tier__ref_after_id(R->in->book, key, row_lead(R, r), rc->key,
-                                                 rc->id, rc->id_len)
+            stays = rc->id ? !tier__ref_after_id(R->in->book, key, row_lead(R, r), rc->key, rc->id,
+                                                 rc->id_len)
                            : !tier__ref_after(R->in->book, key, row_lead(R, r), rc->key, rc->lead);
         } else {
             stays = rc->kind != 3;

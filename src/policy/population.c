@@ -143,7 +143,7 @@ static int bad(pop_parser *P, const char *what)
 
 static int hexval(char c)
 {
-    return c >= '0' && c <= '9' ? c - '0'
+    return c >= '0' && c <= '9'   ? c - '0'
            : c >= 'a' && c <= 'f' ? c - 'a' + 10
            : c >= 'A' && c <= 'F' ? c - 'A' + 10
                                   : -1;
@@ -191,9 +191,12 @@ static int field_uint(pop_parser *P, size_t i, unsigned long long max, unsigned 
         return bad(P, "a number was expected");
     for (k = 0; k < P->flen[i]; k++) {
         char c = P->field[i][k];
-        if (c < '0' || c > '9' || v > (max - (unsigned long long)(c - '0')) / 10)
+        unsigned long long d = (unsigned long long)(c - '0');
+        if (c < '0' || c > '9')
+            return bad(P, "a number was expected");
+        if (d > max || v > (max - d) / 10)
             return bad(P, "a number in range was expected");
-        v = v * 10 + (unsigned long long)(c - '0');
+        v = v * 10 + d;
     }
     *out = v;
     return TIER_OK;
@@ -265,7 +268,8 @@ static int read_cap(pop_parser *P, tier__policy_ref *ref)
     int rc;
     if (P->nf != 5)
         return bad(P, "cap needs 5 fields: cap, tier, kind, key and id");
-    if ((rc = field_uint(P, 1, 4095, &t)) != TIER_OK || (rc = field_uint(P, 2, 3, &kind)) != TIER_OK)
+    if ((rc = field_uint(P, 1, 4095, &t)) != TIER_OK ||
+        (rc = field_uint(P, 2, 3, &kind)) != TIER_OK)
         return rc;
     if (kind == 0)
         return bad(P, "a cap's kind is 1 (every candidate stays), 2 (up to a row) or 3 (none)");

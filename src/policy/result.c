@@ -475,7 +475,11 @@ int tier_result_population(const tier_result *result, tier_text *out)
                      "no population inputs: set population figures, then run");
         return TIER_ESTATE;
     }
-    return tier__population_inputs(result->pop, out);
+    if (tier__population_inputs(result->pop, out) != TIER_OK) {
+        tier__errorf(tier__result_errbuf(result), "out of memory writing the population inputs");
+        return TIER_ENOMEM;
+    }
+    return TIER_OK;
 }
 
 int tier__result_run_scored(tier_result *result, const tier_book *book, tier_model *const *models,
