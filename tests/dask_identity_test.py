@@ -87,6 +87,12 @@ def main() -> None:
         expected = cli(tier, os.path.join(work, "cdnow-cli.csv"), "--input", cd_path)
         check("cdnow", expected, ltd.Run(scattered(cd, 9, 1), npartitions=6), work)
 
+        # An as-of day of the caller's, before the end of the data (the parts must all use it).
+        expected = cli(tier, os.path.join(work, "asof-cli.csv"), "--input", cd_path,
+                       "--as-of", "1997-10-01")
+        check("cdnow-as-of", expected,
+              ltd.Run(scattered(cd, 5, 4), as_of="1997-10-01", npartitions=3), work)
+
         # The same data with a cap that bites (kind 2: a boundary row by id).
         policy = libtier.Policy.builtin_text("b2b-sabc").replace("cap 15%", "cap 4%")
         pol_path = os.path.join(work, "cap4.policy")

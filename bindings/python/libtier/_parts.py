@@ -39,9 +39,10 @@ KIND_COLUMNS: Dict[str, str] = {
     "sbg": "p_renew=@.p_renew:4,derl=@.derl:4,contract_clv=@.clv:2",
 }
 
-#: Model kinds a split run fits exactly today: rfm (global cut points); the others learn from
-#: the whole population in ways not yet merged (docs/distributed.md, "Not yet distributed").
-SUPPORTED_KINDS = ("rfm",)
+#: Model kinds a split run fits exactly today: rfm (global cut points) and lifecycle (its fit
+#: learns nothing from the population: thresholds are options); the others learn from the whole
+#: population in ways not yet merged (docs/distributed.md, "Not yet distributed").
+SUPPORTED_KINDS = ("rfm", "lifecycle")
 
 _MAGIC = b"LTDB"
 _BLOB_VERSION = 1
@@ -286,8 +287,9 @@ class Target:
 # ---- one part -------------------------------------------------------------------------------
 
 class PartConfig:
-    """What every part of a run shares: the column roles, the as-of day, the policy (as text),
-    the models' kinds, names and options, the output columns."""
+    """What every part of a run shares: the column roles, the policy (as text), the models'
+    kinds, names and options. (The as-of day, known only once the parts exist, is an argument of
+    each pass: the parts keep the configuration they were made with.)"""
 
     def __init__(self, id: str, date: str, amount: str, margin: Optional[str],
                  account_id: Optional[str], policy: PolicySource,
@@ -296,7 +298,6 @@ class PartConfig:
         self.account_id = account_id
         self.policy = policy
         self.models = models
-        self.as_of: Optional[int] = None
 
 
 class Gathered:
@@ -430,9 +431,9 @@ class Part:
         """The customers of the part."""
         return int(F.tier_book_customer_count(self.book._p))
 
-    def models(self, blobs: Optional[Dict[str, bytes]] = None) -> List[Any]:
+    def models(self, as_of: int, blobs: Optional[Dict[str, bytes]] = None) -> List[Any]:
         """The policy's models: loaded from `blobs` {name: model blob} when given, else new with
-        the policy's options and the run's as-of day."""
+        the policy's options and the run's as-of day (a day number)."""
         from .models import Model as _Model
         Model: Any = _Model
         out = []
@@ -441,17 +442,17 @@ class Part:
                 out.append(model_from_blob(blobs[spec["name"]]))
                 continue
             m = Model.new(spec["kind"], spec["name"], **spec["options"])
-            if self.config.as_of is not None and "as_of" not in spec["options"]:
-                m.set_option("as_of", float(self.config.as_of))
+            if "as_of" not in spec["options"]:
+                m.set_option("as_of", float(as_of))
             out.append(m)
         return out
 
-    def rfm_values(self) -> Gathered:
+    def rfm_values(self, as_of: int) -> Gathered:
         """The order keys of every RFM model's r, f and m over the part's customers with a
         purchase (what the model's fit takes quantiles of), sorted."""
         import numpy as np
         g = Gathered()
-        models = self.models()
+        models = self.models(as_of)
         try:
             for m, spec in zip(models, self.config.models):
                 if spec["kind"] != "rfm":
@@ -480,18 +481,17 @@ class Part:
         cols.append("reason")
         return ",".join(cols)
 
-    def run(self, figures: bytes, blobs: Dict[str, bytes], columns: bool) -> Any:
+    def run(self, figures: bytes, blobs: Dict[str, bytes], columns: bool, as_of: int) -> Any:
         """One pass: the policy placed against `figures`; returns the Gathered inputs, or with
         `columns` the output CSV bytes of the part."""
         from .result import Result
         policy = self.config.policy.load()
-        models = self.models(blobs)
+        models = self.models(as_of, blobs)
         result: Any = Result()
         try:
             F.tier_result_set_population(result._p, figures, len(figures))
             from .dates import from_day
-            as_of = None if self.config.as_of is None else from_day(self.config.as_of)
-            result.run(self.book, models, policy, as_of=as_of)
+            result.run(self.book, models, policy, as_of=from_day(as_of))
             if columns:
                 return result.to_bytes(columns=self.columns(result, policy))
             Text: Any = _ffi.Text

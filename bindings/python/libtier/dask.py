@@ -93,7 +93,7 @@ class Run:
         nparts = npartitions or transactions.npartitions
         self._parts = self._shuffle(transactions, accounts, id_col, acc_col, nparts)
         self.stats["partitions"] = len(self._parts)
-        self.config.as_of = self._as_of(as_of)
+        self.as_of = self._as_of(as_of)
         self.model_blobs = self._fit_models()
         self.figures = self._figures()
 
@@ -170,7 +170,8 @@ class Run:
         specs = [s for s in self.config.models if s["kind"] == "rfm"]
         if not specs:
             return {}
-        gathered = list(dask.persist(*[delayed(Part.rfm_values)(p) for p in self._parts]))
+        gathered = list(dask.persist(*[delayed(Part.rfm_values)(p, self.as_of)
+                                       for p in self._parts]))
         counts = self._totals(gathered)
         targets: List[Target] = []
         for spec in specs:
@@ -189,7 +190,7 @@ class Run:
             model = Model.new("rfm", spec["name"], **spec["options"])
             with model:
                 if "as_of" not in spec["options"]:
-                    model.set_option("as_of", float(self.config.as_of or 0))
+                    model.set_option("as_of", float(self.as_of))
                 for dim in ("r", "f", "m"):
                     mine = [t for t in targets if t.key == (spec["name"], dim)]
                     n = counts[("rfm", (spec["name"], dim))][0]
@@ -206,7 +207,8 @@ class Run:
         figures = b"libtier-population 1\nend\n"
         for _ in range(12):
             self.stats["passes"] += 1
-            gathered = list(dask.persist(*[delayed(Part.run)(p, figures, self.model_blobs, False)
+            gathered = list(dask.persist(*[delayed(Part.run)(p, figures, self.model_blobs, False,
+                                                             self.as_of)
                                            for p in self._parts]))
             new = self._figures_from(gathered)
             if new == figures:
@@ -345,7 +347,8 @@ class Run:
     def csv_parts(self) -> List[Delayed]:
         """Each partition's output CSV (bytes, header included), as `tier run --out` writes its
         rows."""
-        return [delayed(Part.run)(p, self.figures, self.model_blobs, True) for p in self._parts]
+        return [delayed(Part.run)(p, self.figures, self.model_blobs, True, self.as_of)
+                for p in self._parts]
 
     def frame(self) -> DaskFrame:
         """The results as a Dask DataFrame: the columns of `tier run --out`, every value the
