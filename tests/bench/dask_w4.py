@@ -92,8 +92,10 @@ def main() -> None:
         t2 = time.time()
         facts = client.run(worker_facts)
         report.append("figures:\n" + run.figures.decode("utf-8", "replace"))
-        report.append("dask: %.1f s wall (figures %.1f s, output %.1f s), %d rows, %s"
-                      % (t2 - t0, t1 - t0, t2 - t1, rows, run.stats))
+        report.append("dask: %.1f s wall (shuffle and books %.1f s, models %.1f s, figures "
+                      "%.1f s, output %.1f s), %d rows, %s"
+                      % (t2 - t0, run.seconds["shuffle"], run.seconds["models"],
+                         run.seconds["figures"], t2 - t1, rows, run.stats))
         for addr, f in sorted(facts.items()):
             report.append("  worker %s: peak RSS %.0f MiB, received %.1f MiB, sent %.1f MiB"
                           % (addr, f["peak_rss"] / 2**20, f["in"] / 2**20, f["out"] / 2**20))

@@ -19,6 +19,7 @@ Dask is imported when this module is (Debian: python3-dask, python3-distributed)
 """
 
 import io
+import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import dask as _dask
@@ -90,12 +91,20 @@ class Run:
                             ("account_id",) + _ID_NAMES, "account id")
         self.config = PartConfig(id_col, date_col, amount_col, margin, acc_col, source, specs)
         self.stats: Dict[str, int] = {"passes": 0, "rounds": 0, "partitions": 0}
+        #: Wall seconds of each phase: shuffle (and Books), models, figures.
+        self.seconds: Dict[str, float] = {}
         nparts = npartitions or transactions.npartitions
+        t = time.perf_counter()
         self._parts = self._shuffle(transactions, accounts, id_col, acc_col, nparts)
         self.stats["partitions"] = len(self._parts)
         self.as_of = self._as_of(as_of)
+        self.seconds["shuffle"] = time.perf_counter() - t
+        t = time.perf_counter()
         self.model_blobs = self._fit_models()
+        self.seconds["models"] = time.perf_counter() - t
+        t = time.perf_counter()
         self.figures = self._figures()
+        self.seconds["figures"] = time.perf_counter() - t
 
     # ---- setting up ---------------------------------------------------------------------------
 
@@ -139,7 +148,11 @@ class Run:
         def keyed(df: DaskFrame, col: str) -> DaskFrame:
             return df.assign(__tier_id=df[col].astype(str).astype(object)).shuffle(
                 "__tier_id", npartitions=nparts, shuffle="tasks")
-        t_parts = keyed(txns, id_col).to_delayed()
+        c = self.config
+        slim = txns.map_partitions(_slim, c.id, c.date, c.amount, c.margin)
+        c.id, c.date, c.amount = "__tier_id", "__tier_date", "__tier_amount"
+        c.margin = "__tier_margin" if c.margin else None
+        t_parts = slim.shuffle("__tier_id", npartitions=nparts, shuffle="tasks").to_delayed()
         a_parts: List[Any] = [None] * len(t_parts)
         if accounts is not None and acc_col is not None:
             a_parts = keyed(accounts, acc_col).to_delayed()
@@ -375,6 +388,28 @@ class Run:
                 fh.write(body)
                 rows += body.count(b"\n")
         return rows
+
+
+def _slim(df: Any, id_col: str, date_col: str, amount_col: str, margin_col: Optional[str]) -> Any:
+    """The columns the Books read, small before the shuffle moves them: the id as text
+    (`__tier_id`, what the shuffle hashes), the date as a YYYYMMDD int32 when every date of the
+    partition is ISO or YYYYMMDD text (the Book reads both as the same day), else as given; the
+    amount and the margin."""
+    import numpy as np
+    import pandas as pd
+    out = pd.DataFrame({"__tier_id": df[id_col].astype(str).astype(object)}, index=df.index)
+    d = df[date_col]
+    if d.dtype == object:
+        s = d.astype(str)
+        if bool(s.str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()):
+            d = (s.str.slice(0, 4) + s.str.slice(5, 7) + s.str.slice(8, 10)).astype(np.int32)
+        elif bool(s.str.fullmatch(r"\d{8}").all()):
+            d = s.astype(np.int32)
+    out["__tier_date"] = d
+    out["__tier_amount"] = df[amount_col]
+    if margin_col:
+        out["__tier_margin"] = df[margin_col]
+    return out
 
 
 def _key_value(key: Optional[int]) -> float:
