@@ -115,6 +115,19 @@ def main() -> None:
                       accounts=dd.from_pandas(acc, npartitions=3), npartitions=4)
         check("b2b", expected, run, work)
 
+        # The same with the lifecycle model (learns nothing from the population) in the rules.
+        lc = libtier.Policy.builtin_text("b2b-sabc").replace(
+            "model rfm = rfm\n", "model rfm = rfm\nmodel lifecycle = lifecycle\n").replace(
+            "rfm.f_score >= 3\n", "rfm.f_score >= 3 and lifecycle.stage != \"dormant\"\n", 1)
+        lc_path = os.path.join(work, "lifecycle.policy")
+        with open(lc_path, "w") as fh:
+            fh.write(lc)
+        expected = cli(tier, os.path.join(work, "b2b-lc-cli.csv"), "--input", inv_path,
+                       "--accounts", acc_path, "--policy", lc_path)
+        run = ltd.Run(scattered(inv, 6, 5), policy=lc_path,
+                      accounts=dd.from_pandas(acc, npartitions=2), npartitions=3)
+        check("b2b-lifecycle", expected, run, work)
+
         # 1M generated transactions of 100k customers, read in blocks (date order: every
         # active customer spans blocks).
         gen_path = os.path.join(work, "w1-1m.csv")

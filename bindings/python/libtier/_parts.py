@@ -308,8 +308,8 @@ class Gathered:
     def __init__(self) -> None:
         self.rows = 0
         self.exact = True
-        self.abc: Dict[bytes, Tuple[int, int, Any, Any, List[bytes]]] = {}
-        self.caps: Dict[int, Tuple[bool, float, Any, List[bytes]]] = {}
+        self.abc: Dict[bytes, Tuple[int, int, Any, Any, Any]] = {}
+        self.caps: Dict[int, Tuple[bool, float, Any, Any]] = {}
         self.rfm: Dict[Tuple[str, str], Any] = {}
 
     @classmethod
@@ -336,26 +336,26 @@ class Gathered:
                                  dtype=np.int64)
                 if key not in g.abc:
                     g.abc[key] = (int(head[2]), int(head[3]), keys, fixed,
-                                  [unescape(f[2]) for f in body])
+                                  _id_array([unescape(f[2]) for f in body]))
             else:
                 t = int(head[1])
                 if t not in g.caps:
                     g.caps[t] = (head[2] == b"count", float(head[3]), keys,
-                                 [unescape(f[1]) for f in body])
+                                 _id_array([unescape(f[1]) for f in body]))
         return g
 
-    def _list(self, source: Tuple[str, Any]) -> Tuple[Any, Any, Optional[List[bytes]]]:
+    def _list(self, source: Tuple[str, Any]) -> Tuple[Any, Any, Any]:
         """(keys ascending, fixed values or None, ids or None) of one gathered list."""
         import numpy as np
         kind, key = source
         if kind == "abc":
             if key not in self.abc:
-                return np.zeros(0, np.uint64), np.zeros(0, np.int64), []
+                return np.zeros(0, np.uint64), np.zeros(0, np.int64), _id_array([])
             _, _, keys, fixed, ids = self.abc[key]
             return keys, fixed, ids
         if kind == "cap":
             if key not in self.caps:
-                return np.zeros(0, np.uint64), None, []
+                return np.zeros(0, np.uint64), None, _id_array([])
             return self.caps[key][2], None, self.caps[key][3]
         return self.rfm.get(key, np.zeros(0, np.uint64)), None, None
 
@@ -377,7 +377,7 @@ class Gathered:
         lo = int(np.searchsorted(keys, k, side="left"))
         hi = int(np.searchsorted(keys, k, side="right"))
         s = int(fixed[:lo].sum(dtype=np.int64)) if fixed is not None else 0
-        rows = [((ids[i] if ids is not None else b""),
+        rows = [((bytes(ids[i]) if ids is not None else b""),
                  int(fixed[i]) if fixed is not None else 0) for i in range(lo, hi)]
         return lo, s, rows
 
@@ -391,6 +391,13 @@ class Gathered:
         for rk, keys in self.rfm.items():
             out[("rfm", rk)] = (len(keys), 0)
         return out
+
+
+def _id_array(ids: List[bytes]) -> Any:
+    """Ids as one NumPy bytes array (ids hold no NUL byte, so none is lost to its padding): one
+    object instead of one a customer."""
+    import numpy as np
+    return np.array(ids, dtype=bytes) if ids else np.zeros(0, dtype="S1")
 
 
 class Part:
