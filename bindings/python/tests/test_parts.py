@@ -15,12 +15,48 @@ from libtier._parts import (Blob, PolicySource, cap_limit, model_blob, model_fro
 from libtier.models import RFM
 
 
+HOSTILE = ["a%b", "t\tx", "n\nl", "\u00e9t\u00e9", "q\"", "%25", "d\x7f"]
+
+
 def small_book():
     book = Book()
     for i in range(40):
+        name = HOSTILE[i] if i < len(HOSTILE) else "c%02d" % i
         for k in range(1 + i % 5):
-            book.add_txn("c%02d" % i, 20240101 + (i * 7 + k * 3) % 27, 10.0 + (i * 37 % 11) + k)
+            book.add_txn(name, 20240101 + (i * 7 + k * 3) % 27, 10.0 + (i * 37 % 11) + k)
     return book
+
+
+def figures_from(inputs: bytes) -> bytes:
+    """The figures of one part's inputs (the whole book): the exact Pareto ends and caps."""
+    from libtier._parts import cap_limit, reaches
+    lines = inputs.split(b"\n")
+    out = [b"libtier-population 1"]
+    i = 1
+    while lines[i] != b"end":
+        head = lines[i].split(b"\t")
+        n = int(head[-1])
+        rows = [ln.split(b"\t") for ln in lines[i + 1:i + 1 + n]]
+        i += 1 + n
+        if head[0] == b"abc":
+            total = sum(int(r[1]) for r in rows)
+            fields = [b"abc", head[1]]
+            for t6 in (int(head[2]), int(head[3])):
+                cum = 0
+                for r in rows:
+                    cum += int(r[1])
+                    if reaches(cum, total, t6):
+                        fields += [b"1", r[0], r[2]]
+                        break
+            out.append(b"\t".join(fields))
+        else:
+            limit = cap_limit(head[2] == b"count", float(head[3]), int(head[4]))
+            if limit == 0 or n <= limit:
+                out.append(b"cap\t%s\t%d\t\t" % (head[1], 3 if limit == 0 else 1))
+            else:
+                out.append(b"cap\t%s\t2\t%s\t%s" % (head[1], rows[limit - 1][0],
+                                                      rows[limit - 1][1]))
+    return b"\n".join(out + [b"end\n"])
 
 
 class BlobTest(unittest.TestCase):
@@ -92,6 +128,30 @@ class PopulationTextTest(unittest.TestCase):
                 _ffi.F.tier_result_set_population(result._p, text, len(text))
             self.assertEqual(cm.exception.status, _ffi.EPARSE)
             self.assertIn("population figures, line", cm.exception.message)
+
+    def test_hostile_ids_travel_escaped_and_come_back(self):
+        import ctypes
+        policy = libtier.Policy.builtin_text("b2b-sabc").replace("cap 15%", "cap 10%")
+        book = small_book()
+        plain = libtier.run(book, [RFM()], libtier.Policy.from_string(policy))
+        first = Result()
+        empty = b"libtier-population 1\nend\n"
+        _ffi.F.tier_result_set_population(first._p, empty, len(empty))
+        first.run(book, [RFM()], libtier.Policy.from_string(policy))
+        with _ffi.Text() as text:
+            _ffi.F.tier_result_population(first._p, text.ptr)
+            raw = ctypes.string_at(_ffi.F.tier_text_data(text.ptr),
+                                   _ffi.F.tier_text_length(text.ptr))
+        for escaped in (b"a%25b", b"t%09x", b"n%0Al", b"%2525", b"d%7F"):
+            self.assertIn(b"\t" + escaped + b"\n", raw)
+        self.assertIn("\u00e9t\u00e9".encode(), raw)
+        figures = figures_from(raw)
+        self.assertIn(b"\ncap\t0\t2\t", figures)
+        again = Result()
+        _ffi.F.tier_result_set_population(again._p, figures, len(figures))
+        again.run(book, [RFM()], libtier.Policy.from_string(policy))
+        self.assertEqual(again.tiers, plain.tiers)
+        self.assertEqual(again.reasons, plain.reasons)
 
     def test_figures_from_the_gathered_inputs_give_the_same_run(self):
         book = small_book()
