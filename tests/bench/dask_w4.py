@@ -3,7 +3,7 @@
 
     PYTHONPATH=bindings/python LIBTIER_PATH=build/libtier.so.0 /usr/bin/python3 \\
         tests/bench/dask_w4.py --tier build/tier --gen build/tier_dask_gen_w1 \\
-        --transactions 100000000 --customers 10000000 --partitions 64 --workers 2 \\
+        --transactions 100000000 --customers 9999999 --partitions 64 --workers 2 \\
         --memory-limit 6GiB --workdir /tmp/w4 [--no-cli]        (GNU time: Debian's `time`)
 
 Generates the log with gen_w1 (once per size), runs libtier.dask on a LocalCluster of worker
@@ -52,7 +52,7 @@ def main() -> None:
     ap.add_argument("--tier", required=True)
     ap.add_argument("--gen", required=True)
     ap.add_argument("--transactions", type=int, default=100_000_000)
-    ap.add_argument("--customers", type=int, default=10_000_000)
+    ap.add_argument("--customers", type=int, default=9_999_999)  # gen_w1 ids have 7 digits
     ap.add_argument("--partitions", type=int, default=64)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--memory-limit", default="6GiB")
