@@ -314,6 +314,13 @@ static void test_bad_figures_are_refused_naming_the_line(void **state)
         assert_int_equal(tier_result_set_population(r, fig, strlen(fig)), TIER_OK);
         assert_int_equal(tier_result_run(r, book, NULL, 0, policy), TIER_EINVAL);
         assert_non_null(strstr(tier_result_last_error(r), "tier 7; the policy has 3"));
+        /* A failed run gathered nothing to give; a successful one does. */
+        assert_int_equal(tier_result_population(r, t), TIER_ESTATE);
+        fig = "libtier-population 1\nend\n";
+        assert_int_equal(tier_result_set_population(r, fig, strlen(fig)), TIER_OK);
+        assert_int_equal(tier_result_run(r, book, NULL, 0, policy), TIER_OK);
+        assert_int_equal(tier_result_population(r, t), TIER_OK);
+        assert_int_equal(strncmp(tier_text_data(t), "libtier-population-inputs 1\nabc\t", 32), 0);
         tier_policy_free(policy);
         tier_book_free(book);
     }

@@ -164,8 +164,8 @@ TIER_API int tier_result_set_population(tier_result *result, const char *text, s
  * lines `KEY ID` in order, then `end`.
  * @param result the result.
  * @param out the text to append to.
- * @return TIER_OK, TIER_EINVAL (NULL), TIER_ESTATE (no figures set, or no run since) or
- *         TIER_ENOMEM.
+ * @return TIER_OK, TIER_EINVAL (NULL), TIER_ESTATE (no figures set, or no successful run since)
+ *         or TIER_ENOMEM (`out` unchanged).
  * @since 0.5.0
  */
 TIER_API int tier_result_population(const tier_result *result, tier_text *out);

@@ -87,11 +87,16 @@ int tier__gather_cap(tier__policy_ref *ref, const tier_book *book, size_t t, int
 
 int tier__population_inputs(const tier__policy_ref *ref, tier_text *out)
 {
-    int rc = tier_text_append(out, INPUTS_HEADER "\n", sizeof INPUTS_HEADER);
-    if (!rc && ref && tier__buf_len(&ref->gathered))
-        rc = tier_text_append(out, tier__buf_data(&ref->gathered), tier__buf_len(&ref->gathered));
+    tier__buf b; /* the whole text first, then one append: `out` gets all of it or nothing */
+    int rc;
+    tier__buf_init(&b, ref->a);
+    tier__buf_puts(&b, INPUTS_HEADER "\n");
+    tier__buf_append(&b, tier__buf_data(&ref->gathered), tier__buf_len(&ref->gathered));
+    tier__buf_puts(&b, "end\n");
+    rc = tier__buf_status(&b);
     if (!rc)
-        rc = tier_text_append(out, "end\n", 4);
+        rc = tier_text_append(out, tier__buf_data(&b), tier__buf_len(&b));
+    tier__buf_free(&b);
     return rc;
 }
 

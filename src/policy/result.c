@@ -65,6 +65,7 @@ struct tier_result {
      * tier__result_forget_ref: the final tiers' flags and routing use them too */
     struct tier__policy_ref *ref;
     struct tier__policy_ref *pop; /* tier_result_set_population (owned), NULL: none */
+    int pop_ran;                  /* 1: the last run succeeded with pop, its inputs gathered */
     kept k;
 };
 
@@ -440,12 +441,17 @@ fail:
 int tier_result_run(tier_result *result, const tier_book *book, tier_model *const *models,
                     size_t model_count, const tier_policy *policy)
 {
+    int rc;
     if (result && result->pop && policy) {
-        int rc = tier__population_prepare(result->pop, policy->pol.n_tiers, result->err);
+        result->pop_ran = 0;
+        rc = tier__population_prepare(result->pop, policy->pol.n_tiers, result->err);
         if (rc)
             return rc;
     }
-    return run_with(result, book, models, model_count, policy, NULL, result ? result->pop : NULL);
+    rc = run_with(result, book, models, model_count, policy, NULL, result ? result->pop : NULL);
+    if (result && result->pop)
+        result->pop_ran = rc == TIER_OK;
+    return rc;
 }
 
 int tier_result_set_population(tier_result *result, const char *text, size_t len)
@@ -463,6 +469,7 @@ int tier_result_set_population(tier_result *result, const char *text, size_t len
         result->ref = NULL;
     tier__population_free(result->pop);
     result->pop = ref;
+    result->pop_ran = 0;
     return TIER_OK;
 }
 
@@ -470,9 +477,9 @@ int tier_result_population(const tier_result *result, tier_text *out)
 {
     if (!result || !out)
         return TIER_EINVAL;
-    if (!result->pop || !tier__result_has_run(result)) {
-        tier__errorf(tier__result_errbuf(result),
-                     "no population inputs: set population figures, then run");
+    if (!result->pop || !result->pop_ran) {
+        tier__errorf(tier__result_errbuf(result), "no population inputs: set population figures, "
+                                                  "then run (successfully)");
         return TIER_ESTATE;
     }
     if (tier__population_inputs(result->pop, out) != TIER_OK) {
