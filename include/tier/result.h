@@ -134,6 +134,42 @@ TIER_API int tier_result_save(const tier_result *result, const tier_book *book, 
  */
 TIER_API int tier_result_set_as_of(tier_result *result, double day);
 
+/**
+ * Sets the population figures the next runs place customers against, for a run split over
+ * several parts of the customers (docs/distributed.md): each abc() call the text names classifies
+ * a row by the global rows where classes A and B end, each cap it names keeps a candidate when it
+ * does not come after the global last kept candidate (boundary rows named by order key and lead
+ * id, so that the row need not be in this book). A call or cap the text does not name is computed
+ * on the run's own rows. Either way the run gathers the inputs of every abc() call and cap for
+ * tier_result_population(). pct_rank() is not distributed (a run with figures set fails with
+ * TIER_ESTATE on it). The text:
+ * the line `libtier-population 1`, then TAB-separated lines `abc CALL HAS_A KEY_A ID_A HAS_B
+ * KEY_B ID_B` and `cap TIER KIND KEY ID`, then `end` (docs/distributed.md has the fields; texts
+ * escape '%', control bytes and DEL as %XX). All or nothing: on failure the figures set before
+ * stay.
+ * @param result the result.
+ * @param text the figures; NULL clears them (runs use their own population again).
+ * @param len the length of `text` in bytes.
+ * @return TIER_OK, TIER_EINVAL (NULL result), TIER_EPARSE (the message names the line and what
+ *         was expected; a text cut short lacks its `end`) or TIER_ENOMEM.
+ * @since 0.5.0
+ */
+TIER_API int tier_result_set_population(tier_result *result, const char *text, size_t len);
+
+/**
+ * The inputs the last run gathered for its abc() calls and caps (a run after
+ * tier_result_set_population()): the line `libtier-population-inputs 1`, then per abc()
+ * call `abc CALL TA6 TB6 N` and N lines `KEY FIXED ID` in the run's order (FIXED: the value in the
+ * library's fixed point, `-` when it has none), per cap `cap TIER count|share AMOUNT ROWS N` and N
+ * lines `KEY ID` in order, then `end`.
+ * @param result the result.
+ * @param out the text to append to.
+ * @return TIER_OK, TIER_EINVAL (NULL), TIER_ESTATE (no figures set, or no successful run since)
+ *         or TIER_ENOMEM (`out` unchanged).
+ * @since 0.5.0
+ */
+TIER_API int tier_result_population(const tier_result *result, tier_text *out);
+
 /** The flags raised for customer `i`, names joined by ';' (borrowed), "" when none or out of
  * range. @since 0.3.0 */
 TIER_API const char *tier_result_flags(const tier_result *result, size_t i);

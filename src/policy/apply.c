@@ -191,7 +191,9 @@ static void cap_frozen(tier__apply_run *R, size_t t, const double *crit, int32_t
             continue;
         if (rc->kind == 2) {
             uint64_t key = isnan(crit[r]) ? UINT64_MAX : tier__order_key(crit[r], !cap->ascending);
-            stays = !tier__ref_after(R->in->book, key, row_lead(R, r), rc->key, rc->lead);
+            stays = rc->id ? !tier__ref_after_id(R->in->book, key, row_lead(R, r), rc->key, rc->id,
+                                                 rc->id_len)
+                           : !tier__ref_after(R->in->book, key, row_lead(R, r), rc->key, rc->lead);
         } else {
             stays = rc->kind != 3;
         }
@@ -214,7 +216,7 @@ int tier__apply_caps(tier__apply_run *R)
     int rc = TIER_OK;
     for (t = 0; t < pol->n_tiers; t++) {
         const tier__ptier *tier = &pol->tiers[t];
-        int over;
+        int over, gathering;
         size_t limit;
         char what[TIER__ERR_SIZE];
         if (tier->cap.kind == TIER__PCAP_NONE)
@@ -249,7 +251,8 @@ int tier__apply_caps(tier__apply_run *R)
             rc = context(R, rc, tier->cap.by, what);
             goto done;
         }
-        if (R->in->ref && !R->in->ref->collect) {
+        gathering = R->in->ref && !R->in->ref->collect && R->in->ref->gather;
+        if (R->in->ref && !R->in->ref->collect && !gathering) {
             cap_frozen(R, t, crit, (int32_t)over);
             continue;
         }
@@ -260,14 +263,26 @@ int tier__apply_caps(tier__apply_run *R)
             idx[nc++] = (uint32_t)r;
         }
         limit = cap_limit(&tier->cap, R->n);
-        if (nc > limit || R->trace) {
+        if (nc > limit || R->trace || gathering) {
             if (tier__order_rows(R->a, R->in->book, R->hier ? R->rows.lead : NULL, key, idx, nc)) {
                 rc = tier__apply_nomem(R, "ordering a tier's candidates");
                 goto done;
             }
         }
-        if (R->in->ref)
+        if (gathering) {
+            if (tier__gather_cap(R->in->ref, R->in->book, t, tier->cap.kind == TIER__PCAP_COUNT,
+                                 tier->cap.amount, R->n, key, idx, R->hier ? R->rows.lead : NULL,
+                                 nc)) {
+                rc = tier__apply_nomem(R, "gathering a cap's candidates");
+                goto done;
+            }
+            if (R->in->ref->caps[t].kind != 0) { /* the figures decide who stays */
+                cap_frozen(R, t, crit, (int32_t)over);
+                continue;
+            }
+        } else if (R->in->ref) {
             cap_record(R, t, key, idx, nc, limit);
+        }
         for (i = 0; i < nc; i++) {
             if (R->trace && idx[i] == R->trace->row) {
                 tier__trace_cap *tc = &R->trace->caps[R->trace->n_caps++];

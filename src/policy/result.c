@@ -10,6 +10,7 @@
 #include "core/frame_internal.h"
 #include "policy/apply.h"
 #include "policy/policy_internal.h"
+#include "policy/population.h"
 #include "policy/result_internal.h"
 
 /* An entitlement's value for one tier. */
@@ -63,6 +64,8 @@ struct tier_result {
     /* the frozen figures of a retier's batch recompute (tier__result_run_scored), borrowed until
      * tier__result_forget_ref: the final tiers' flags and routing use them too */
     struct tier__policy_ref *ref;
+    struct tier__policy_ref *pop; /* tier_result_set_population (owned), NULL: none */
+    int pop_ran;                  /* 1: the last run succeeded with pop, its inputs gathered */
     kept k;
 };
 
@@ -104,6 +107,7 @@ void tier_result_free(tier_result *result)
         return;
     tier_frame_free(result->frame);
     kept_free(&result->alloc, &result->k);
+    tier__population_free(result->pop);
     tier__free(&result->alloc, result);
 }
 
@@ -437,7 +441,52 @@ fail:
 int tier_result_run(tier_result *result, const tier_book *book, tier_model *const *models,
                     size_t model_count, const tier_policy *policy)
 {
-    return run_with(result, book, models, model_count, policy, NULL, NULL);
+    int rc;
+    if (result && result->pop && policy) {
+        result->pop_ran = 0;
+        rc = tier__population_prepare(result->pop, policy->pol.n_tiers, result->err);
+        if (rc)
+            return rc;
+    }
+    rc = run_with(result, book, models, model_count, policy, NULL, result ? result->pop : NULL);
+    if (result && result->pop)
+        result->pop_ran = rc == TIER_OK;
+    return rc;
+}
+
+int tier_result_set_population(tier_result *result, const char *text, size_t len)
+{
+    tier__policy_ref *ref = NULL;
+    int rc;
+    if (!result)
+        return TIER_EINVAL;
+    if (text) {
+        rc = tier__population_parse(&result->alloc, text, len, &ref, result->err);
+        if (rc)
+            return rc;
+    }
+    if (result->ref == result->pop)
+        result->ref = NULL;
+    tier__population_free(result->pop);
+    result->pop = ref;
+    result->pop_ran = 0;
+    return TIER_OK;
+}
+
+int tier_result_population(const tier_result *result, tier_text *out)
+{
+    if (!result || !out)
+        return TIER_EINVAL;
+    if (!result->pop || !result->pop_ran) {
+        tier__errorf(tier__result_errbuf(result), "no population inputs: set population figures, "
+                                                  "then run (successfully)");
+        return TIER_ESTATE;
+    }
+    if (tier__population_inputs(result->pop, out) != TIER_OK) {
+        tier__errorf(tier__result_errbuf(result), "out of memory writing the population inputs");
+        return TIER_ENOMEM;
+    }
+    return TIER_OK;
 }
 
 int tier__result_run_scored(tier_result *result, const tier_book *book, tier_model *const *models,

@@ -888,6 +888,9 @@ declare("tier_result_route", c_char_p, [result_p, c_size_t], check=False)
 declare("tier_result_entitlement", c_int, [result_p, c_size_t, c_char_p, value_p], handle=0)
 declare("tier_result_explain", c_int, [result_p, book_p, policy_p, c_size_t, c_int, text_p],
         handle=0)
+# 0.5.0: population figures of a run split over parts of the customers (docs/distributed.md)
+declare("tier_result_set_population", c_int, [result_p, c_char_p, c_size_t], handle=0)
+declare("tier_result_population", c_int, [result_p, text_p], handle=0)
 
 # sbg.h (0.4.0): the shifted-beta-geometric retention model
 sbg_p = _opaque("tier_sbg")

@@ -6,6 +6,7 @@
 #include "policy/lang/ast.h"
 #include "core/book_internal.h"
 #include "policy/org/rows.h"
+#include "util/buf.h"
 
 typedef struct tier__ectx tier__ectx;
 
@@ -28,12 +29,18 @@ typedef struct tier__ref_call {
     int has_end[2]; /* abc: class A (B) ended at a batch row (else it took every row) */
     uint64_t end_key[2];
     size_t end_lead[2]; /* that row's order key and lead customer */
+    /* Distributed figures (tier_result_set_population): the end rows named by their lead ids
+     * (owned, NULL: by end_lead) instead of book indices. */
+    char *end_id[2];
+    size_t end_id_len[2];
 } tier__ref_call;
 
 typedef struct tier__ref_cap {
     int kind;     /* 0: no cap, 1: every candidate stays, 2: up to (key, lead), 3: none stays */
     uint64_t key; /* the last kept candidate's order key */
     size_t lead;  /* and lead customer */
+    char *id;     /* distributed figures: the lead's id (owned; NULL: by lead) */
+    size_t id_len;
 } tier__ref_cap;
 
 typedef struct tier__policy_ref {
@@ -49,11 +56,29 @@ typedef struct tier__policy_ref {
      * against it (tier__route_assign with a frozen run). */
     int collect_route;
     struct tier__route_frozen *route;
+    /* Distributed figures (docs/distributed.md): with gather 1 (and collect 0) an abc() call or a
+     * cap the reference has no figures for is computed on the run's own rows and its inputs are
+     * written to `gathered` (policy/population.c) for tier_result_population(). */
+    int gather;
+    tier__buf gathered;
 } tier__policy_ref;
 
 void tier__policy_ref_free(tier__policy_ref *ref);
 /* 1 when (key, lead id) comes after (bkey, blead id) in the order of caps and abc. */
 int tier__ref_after(const tier_book *book, uint64_t key, size_t lead, uint64_t bkey, size_t blead);
+/* The same against a boundary named by its id (bid, blen) instead of a book index. */
+int tier__ref_after_id(const tier_book *book, uint64_t key, size_t lead, uint64_t bkey,
+                       const char *bid, size_t blen);
+/* Gathering (ref->gather): the inputs of abc() call `key` with thresholds ta6, tb6 (millionths)
+ * over np rows in order (keys, rows idx, the rows' values x, leads: each row's lead customer, NULL
+ * for the row itself), and those of the cap of tier t (count cap when is_count, else a share;
+ * `rows`: the rows of the run) over nc ordered candidates. TIER_OK or TIER_ENOMEM. */
+int tier__gather_abc(tier__policy_ref *ref, const tier_book *book, const char *key, uint32_t ta6,
+                     uint32_t tb6, const uint64_t *keys, const uint32_t *idx, const double *x,
+                     const size_t *leads, size_t np);
+int tier__gather_cap(tier__policy_ref *ref, const tier_book *book, size_t t, int is_count,
+                     double amount, size_t rows, const uint64_t *keys, const uint32_t *idx,
+                     const size_t *leads, size_t nc);
 
 /* Where the one-row path takes a window's figures of one customer (instead of the whole book's):
  * window k of the policy, customer i, into *out. TIER_OK or an error (err set). */

@@ -176,9 +176,14 @@ void tier__policy_ref_free(tier__policy_ref *ref)
     for (i = 0; i < ref->n_calls; i++) {
         tier__free(ref->a, ref->calls[i].key);
         tier__free(ref->a, ref->calls[i].sorted);
+        tier__free(ref->a, ref->calls[i].end_id[0]);
+        tier__free(ref->a, ref->calls[i].end_id[1]);
     }
     tier__free(ref->a, ref->calls);
+    for (i = 0; ref->caps && i < ref->n_caps; i++)
+        tier__free(ref->a, ref->caps[i].id);
     tier__free(ref->a, ref->caps);
+    tier__buf_free(&ref->gathered);
     tier__route_frozen_free(ref->a, ref->route);
     memset(ref, 0, sizeof *ref);
 }
@@ -188,6 +193,29 @@ int tier__ref_after(const tier_book *book, uint64_t key, size_t lead, uint64_t b
     if (key != bkey)
         return key > bkey;
     return lead != blead && tier__book_compare_ids(book, lead, blead) > 0;
+}
+
+int tier__ref_after_id(const tier_book *book, uint64_t key, size_t lead, uint64_t bkey,
+                       const char *bid, size_t blen)
+{
+    size_t len = 0;
+    const char *id;
+    int c;
+    if (key != bkey)
+        return key > bkey;
+    id = tier_book_customer_id(book, lead, &len);
+    c = memcmp(id, bid, len < blen ? len : blen);
+    return c > 0 || (c == 0 && len > blen);
+}
+
+/* 1 when row (key, lead) comes after the end of class `which` of call k. */
+static int after_end(const tier__ectx *c, const tier__ref_call *k, int which, uint64_t key,
+                     size_t lead)
+{
+    if (k->end_id[which])
+        return tier__ref_after_id(c->book, key, lead, k->end_key[which], k->end_id[which],
+                                  k->end_id_len[which]);
+    return tier__ref_after(c->book, key, lead, k->end_key[which], k->end_lead[which]);
 }
 
 /* The record of the call being computed: found (collect 0) or added (collect 1); NULL when out of
@@ -230,10 +258,9 @@ static int abc_frozen(tier__ectx *c, const double *x, int32_t *cls)
         if (!(x[r] > 0))
             continue;
         key = tier__order_key(x[r], 1);
-        if (!k->has_end[0] || !tier__ref_after(c->book, key, lead, k->end_key[0], k->end_lead[0]))
+        if (!k->has_end[0] || !after_end(c, k, 0, key, lead))
             cls[r] = 0;
-        else if (!k->has_end[1] ||
-                 !tier__ref_after(c->book, key, lead, k->end_key[1], k->end_lead[1]))
+        else if (!k->has_end[1] || !after_end(c, k, 1, key, lead))
             cls[r] = 1;
     }
     return TIER_OK;
@@ -288,10 +315,12 @@ static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cl
     uint32_t *idx = tier__malloc_n(c->a, n, sizeof *idx);
     int64_t *fx = tier__malloc_n(c->a, n, sizeof *fx);
     uint32_t t6a = (uint32_t)floor(ta * 1e6 + 0.5), t6b = (uint32_t)floor(tb * 1e6 + 0.5);
-    int exact = 1, rc;
+    int exact = 1, rc, gathering = 0;
     int64_t itotal = 0;
     double dtotal = 0;
-    if (c->ref && !c->ref->collect) {
+    if (c->ref && !c->ref->collect && c->ref->gather)
+        gathering = 1; /* the inputs gathered; classified by the figures when they have them */
+    else if (c->ref && !c->ref->collect) {
         tier__free(c->a, key);
         tier__free(c->a, idx);
         tier__free(c->a, fx);
@@ -334,7 +363,12 @@ static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cl
     }
     for (i = 0; i < np; i++)
         cls[idx[i]] = tier__abc_cut_class(&ends, i);
-    if (c->ref) {
+    if (gathering) {
+        rc = tier__gather_abc(c->ref, c->book, c->call_key, t6a, t6b, key, idx, x,
+                              c->identity ? NULL : c->rows->lead, np);
+        if (rc == TIER_OK && ref_call(c))
+            rc = abc_frozen(c, x, cls);
+    } else if (c->ref) {
         tier__ref_call *k = ref_call(c);
         if (!k) {
             rc = TIER_ENOMEM;

@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: MIT */
+/* Population figures that travel (docs/distributed.md): the inputs of a policy's abc() calls and
+ * caps gathered from one part of the customers, and the global figures (the rows where classes A
+ * and B end, a cap's last kept candidate, each named by its order key and lead id) read back so
+ * that every part is placed exactly as one run over all the customers would place it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/order.h"
+#include "policy/population.h"
+
+#define POP_HEADER "libtier-population 1"
+#define INPUTS_HEADER "libtier-population-inputs 1"
+
+/* ---- writing ----------------------------------------------------------------------------- */
+
+/* Appends s[0..n) with '%', TAB, CR, LF and every other control byte as %XX. */
+static void put_escaped(tier__buf *b, const char *s, size_t n)
+{
+    size_t i, run = 0;
+    for (i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch != '%' && ch != 0x7f)
+            continue;
+        tier__buf_append(b, s + run, i - run);
+        tier__buf_printf(b, "%%%02X", ch);
+        run = i + 1;
+    }
+    tier__buf_append(b, s + run, n - run);
+}
+
+static void put_id(tier__buf *b, const tier_book *book, size_t customer)
+{
+    size_t len = 0;
+    const char *id = tier_book_customer_id(book, customer, &len);
+    put_escaped(b, id ? id : "", id ? len : 0);
+}
+
+int tier__gather_abc(tier__policy_ref *ref, const tier_book *book, const char *key, uint32_t ta6,
+                     uint32_t tb6, const uint64_t *keys, const uint32_t *idx, const double *x,
+                     const size_t *leads, size_t np)
+{
+    tier__buf *b = &ref->gathered;
+    size_t i, start = tier__buf_len(b);
+    tier__buf_puts(b, "abc\t");
+    put_escaped(b, key ? key : "", key ? strlen(key) : 0);
+    tier__buf_printf(b, "\t%lu\t%lu\t%lu\n", (unsigned long)ta6, (unsigned long)tb6,
+                     (unsigned long)np);
+    for (i = 0; i < np && tier__buf_status(b) == TIER_OK; i++) {
+        int64_t fx;
+        double v = x[idx[i]];
+        tier__buf_printf(b, "%016llx\t", (unsigned long long)keys[i]);
+        if (tier__fixed_from_double(v, &fx) == TIER_OK && tier__fixed_to_double(fx) == v)
+            tier__buf_printf(b, "%lld\t", (long long)fx);
+        else
+            tier__buf_puts(b, "-\t");
+        put_id(b, book, leads ? leads[idx[i]] : idx[i]);
+        tier__buf_putc(b, '\n');
+    }
+    if (tier__buf_status(b) == TIER_OK)
+        return TIER_OK;
+    tier__buf_truncate(b, start);
+    return tier__buf_clear_status(b);
+}
+
+int tier__gather_cap(tier__policy_ref *ref, const tier_book *book, size_t t, int is_count,
+                     double amount, size_t rows, const uint64_t *keys, const uint32_t *idx,
+                     const size_t *leads, size_t nc)
+{
+    tier__buf *b = &ref->gathered;
+    size_t i, start = tier__buf_len(b);
+    char num[40];
+    snprintf(num, sizeof num, "%.17g", amount);
+    tier__buf_printf(b, "cap\t%lu\t%s\t%s\t%lu\t%lu\n", (unsigned long)t,
+                     is_count ? "count" : "share", num, (unsigned long)rows, (unsigned long)nc);
+    for (i = 0; i < nc && tier__buf_status(b) == TIER_OK; i++) {
+        tier__buf_printf(b, "%016llx\t", (unsigned long long)keys[i]);
+        put_id(b, book, leads ? leads[idx[i]] : idx[i]);
+        tier__buf_putc(b, '\n');
+    }
+    if (tier__buf_status(b) == TIER_OK)
+        return TIER_OK;
+    tier__buf_truncate(b, start);
+    return tier__buf_clear_status(b);
+}
+
+int tier__population_inputs(const tier__policy_ref *ref, tier_text *out)
+{
+    tier__buf b; /* the whole text first, then one append: `out` gets all of it or nothing */
+    int rc;
+    tier__buf_init(&b, ref->a);
+    tier__buf_puts(&b, INPUTS_HEADER "\n");
+    tier__buf_append(&b, tier__buf_data(&ref->gathered), tier__buf_len(&ref->gathered));
+    tier__buf_puts(&b, "end\n");
+    rc = tier__buf_status(&b);
+    if (!rc)
+        rc = tier_text_append(out, tier__buf_data(&b), tier__buf_len(&b));
+    tier__buf_free(&b);
+    return rc;
+}
+
+/* ---- reading ----------------------------------------------------------------------------- */
+
+/* The parser's position: the current line split into TAB-separated fields. */
+typedef struct pop_parser {
+    const tier_allocator *a;
+    const char *p, *end;
+    size_t line;
+    const char *field[8];
+    size_t flen[8];
+    size_t nf;
+    char *err;
+} pop_parser;
+
+/* The next line's fields; 0 at the end of the text. */
+static int next_line(pop_parser *P)
+{
+    const char *s = P->p, *e;
+    if (s >= P->end)
+        return 0;
+    for (e = s; e < P->end && *e != '\n'; e++)
+        ;
+    P->p = e < P->end ? e + 1 : e;
+    P->line++;
+    P->nf = 0;
+    for (;;) {
+        const char *f = s;
+        while (s < e && *s != '\t')
+            s++;
+        if (P->nf < 8) {
+            P->field[P->nf] = f;
+            P->flen[P->nf] = (size_t)(s - f);
+        }
+        P->nf++;
+        if (s >= e)
+            break;
+        s++;
+    }
+    return 1;
+}
+
+static int bad(pop_parser *P, const char *what)
+{
+    tier__errorf(P->err, "population figures, line %lu: %s", (unsigned long)P->line, what);
+    return TIER_EPARSE;
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* Field i unescaped into an owned NUL-terminated copy (*len bytes). */
+static int field_text(pop_parser *P, size_t i, char **out, size_t *len)
+{
+    const char *s = P->field[i];
+    size_t n = P->flen[i], k, o = 0;
+    char *d = tier__malloc(P->a, n + 1);
+    if (!d) {
+        tier__errorf(P->err, "out of memory reading population figures");
+        return TIER_ENOMEM;
+    }
+    for (k = 0; k < n; k++) {
+        if (s[k] != '%') {
+            if (s[k] == '\r' || s[k] == '\0') {
+                tier__free(P->a, d);
+                return bad(P, "a control byte that should be escaped");
+            }
+            d[o++] = s[k];
+            continue;
+        }
+        if (k + 2 >= n || hexval(s[k + 1]) < 0 || hexval(s[k + 2]) < 0 ||
+            (hexval(s[k + 1]) == 0 && hexval(s[k + 2]) == 0)) {
+            tier__free(P->a, d);
+            return bad(P, "a bad %XX escape");
+        }
+        d[o++] = (char)(hexval(s[k + 1]) * 16 + hexval(s[k + 2]));
+        k += 2;
+    }
+    d[o] = '\0';
+    *out = d;
+    *len = o;
+    return TIER_OK;
+}
+
+/* Field i as an unsigned number (decimal) no larger than max. */
+static int field_uint(pop_parser *P, size_t i, unsigned long long max, unsigned long long *out)
+{
+    unsigned long long v = 0;
+    size_t k;
+    if (P->flen[i] == 0 || P->flen[i] > 20)
+        return bad(P, "a number was expected");
+    for (k = 0; k < P->flen[i]; k++) {
+        char c = P->field[i][k];
+        unsigned long long d = (unsigned long long)(c - '0');
+        if (c < '0' || c > '9')
+            return bad(P, "a number was expected");
+        if (d > max || v > (max - d) / 10)
+            return bad(P, "a number in range was expected");
+        v = v * 10 + d;
+    }
+    *out = v;
+    return TIER_OK;
+}
+
+/* Field i as a 16-digit hexadecimal order key. */
+static int field_key(pop_parser *P, size_t i, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t k;
+    if (P->flen[i] != 16)
+        return bad(P, "an order key of 16 hexadecimal digits was expected");
+    for (k = 0; k < 16; k++) {
+        int h = hexval(P->field[i][k]);
+        if (h < 0)
+            return bad(P, "an order key of 16 hexadecimal digits was expected");
+        v = v << 4 | (uint64_t)h;
+    }
+    *out = v;
+    return TIER_OK;
+}
+
+/* One end of an abc line: fields i (has), i+1 (key), i+2 (id). */
+static int read_end(pop_parser *P, size_t i, tier__ref_call *k, int which)
+{
+    unsigned long long has;
+    int rc = field_uint(P, i, 1, &has);
+    if (rc)
+        return rc;
+    k->has_end[which] = (int)has;
+    if (!has)
+        return P->flen[i + 1] == 0 && P->flen[i + 2] == 0
+                   ? TIER_OK
+                   : bad(P, "a class that takes every row names no end row");
+    if ((rc = field_key(P, i + 1, &k->end_key[which])) != TIER_OK)
+        return rc;
+    return field_text(P, i + 2, &k->end_id[which], &k->end_id_len[which]);
+}
+
+static int read_abc(pop_parser *P, tier__policy_ref *ref)
+{
+    tier__ref_call *k;
+    size_t len, i;
+    int rc;
+    if (P->nf != 8)
+        return bad(P, "abc needs 8 fields: abc, call, then has, key and id for A and for B");
+    if (tier__grow(P->a, (void **)&ref->calls, &ref->cap_calls, ref->n_calls + 1,
+                   sizeof *ref->calls)) {
+        tier__errorf(P->err, "out of memory reading population figures");
+        return TIER_ENOMEM;
+    }
+    k = &ref->calls[ref->n_calls];
+    memset(k, 0, sizeof *k);
+    ref->n_calls++; /* freed with the reference on failure */
+    if ((rc = field_text(P, 1, &k->key, &len)) != TIER_OK)
+        return rc;
+    for (i = 0; i + 1 < ref->n_calls; i++)
+        if (strcmp(ref->calls[i].key, k->key) == 0)
+            return bad(P, "the same call twice");
+    if ((rc = read_end(P, 2, k, 0)) != TIER_OK)
+        return rc;
+    return read_end(P, 5, k, 1);
+}
+
+static int read_cap(pop_parser *P, tier__policy_ref *ref)
+{
+    unsigned long long t, kind;
+    tier__ref_cap *c;
+    int rc;
+    if (P->nf != 5)
+        return bad(P, "cap needs 5 fields: cap, tier, kind, key and id");
+    if ((rc = field_uint(P, 1, 4095, &t)) != TIER_OK ||
+        (rc = field_uint(P, 2, 3, &kind)) != TIER_OK)
+        return rc;
+    if (kind == 0)
+        return bad(P, "a cap's kind is 1 (every candidate stays), 2 (up to a row) or 3 (none)");
+    if (t >= ref->n_caps) {
+        tier__ref_cap *grown = tier__calloc(P->a, (size_t)t + 1, sizeof *grown);
+        if (!grown) {
+            tier__errorf(P->err, "out of memory reading population figures");
+            return TIER_ENOMEM;
+        }
+        if (ref->n_caps)
+            memcpy(grown, ref->caps, ref->n_caps * sizeof *grown);
+        tier__free(P->a, ref->caps);
+        ref->caps = grown;
+        ref->n_caps = (size_t)t + 1;
+    }
+    c = &ref->caps[t];
+    if (c->kind)
+        return bad(P, "the same tier's cap twice");
+    c->kind = (int)kind;
+    if (kind != 2)
+        return P->flen[3] == 0 && P->flen[4] == 0 ? TIER_OK
+                                                  : bad(P, "only a cap of kind 2 names a row");
+    if ((rc = field_key(P, 3, &c->key)) != TIER_OK)
+        return rc;
+    return field_text(P, 4, &c->id, &c->id_len);
+}
+
+int tier__population_parse(const tier_allocator *a, const char *text, size_t len,
+                           tier__policy_ref **out, char *err)
+{
+    pop_parser P;
+    tier__policy_ref *ref = tier__calloc(a, 1, sizeof *ref);
+    int rc = TIER_OK, ended = 0;
+    *out = NULL;
+    if (!ref) {
+        tier__errorf(err, "out of memory reading population figures");
+        return TIER_ENOMEM;
+    }
+    ref->a = a;
+    ref->gather = 1;
+    tier__buf_init(&ref->gathered, a);
+    memset(&P, 0, sizeof P);
+    P.a = a;
+    P.p = text;
+    P.end = text + len;
+    P.err = err;
+    if (!next_line(&P) || P.nf != 1 || P.flen[0] != sizeof POP_HEADER - 1 ||
+        memcmp(P.field[0], POP_HEADER, P.flen[0]) != 0)
+        rc = bad(&P, "not population figures (the first line must be \"" POP_HEADER "\")");
+    while (!rc && next_line(&P)) {
+        if (ended)
+            rc = bad(&P, "text after \"end\"");
+        else if (P.flen[0] == 3 && memcmp(P.field[0], "end", 3) == 0 && P.nf == 1)
+            ended = 1;
+        else if (P.flen[0] == 3 && memcmp(P.field[0], "abc", 3) == 0)
+            rc = read_abc(&P, ref);
+        else if (P.flen[0] == 3 && memcmp(P.field[0], "cap", 3) == 0)
+            rc = read_cap(&P, ref);
+        else
+            rc = bad(&P, "expected a line \"abc\", \"cap\" or \"end\"");
+    }
+    if (!rc && !ended)
+        rc = bad(&P, "the figures end before their \"end\" line (cut short?)");
+    if (rc) {
+        tier__policy_ref_free(ref);
+        tier__free(a, ref);
+        return rc;
+    }
+    *out = ref;
+    return TIER_OK;
+}
+
+int tier__population_prepare(tier__policy_ref *ref, size_t n_tiers, char *err)
+{
+    tier__ref_cap *grown;
+    size_t t;
+    for (t = n_tiers; t < ref->n_caps; t++)
+        if (ref->caps[t].kind) {
+            tier__errorf(err, "the population figures name the cap of tier %lu; the policy has %lu",
+                         (unsigned long)t, (unsigned long)n_tiers);
+            return TIER_EINVAL;
+        }
+    tier__buf_reset(&ref->gathered);
+    if (ref->n_caps >= n_tiers + 1)
+        return TIER_OK;
+    grown = tier__calloc(ref->a, n_tiers + 1, sizeof *grown);
+    if (!grown) {
+        tier__errorf(err, "out of memory");
+        return TIER_ENOMEM;
+    }
+    if (ref->n_caps)
+        memcpy(grown, ref->caps, ref->n_caps * sizeof *grown);
+    tier__free(ref->a, ref->caps);
+    ref->caps = grown;
+    ref->n_caps = n_tiers + 1;
+    return TIER_OK;
+}
+
+void tier__population_free(tier__policy_ref *ref)
+{
+    const tier_allocator *a;
+    if (!ref)
+        return;
+    a = ref->a;
+    tier__policy_ref_free(ref);
+    tier__free(a, ref);
+}

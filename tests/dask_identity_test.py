@@ -1,0 +1,147 @@
+# SPDX-License-Identifier: MIT
+"""libtier.dask against `tier run` (docs/distributed.md): on a LocalCluster of two worker
+processes, the bundled CDNOW data, the bundled B2B data (invoices and accounts) and a generated
+1M-transaction log, each split into many partitions with customers spanning them, give the CSV of
+`tier run --out` byte for byte once both are sorted by customer id.
+
+    dask_identity_test.py TIER_CLI GEN_W1 WORKDIR
+
+Exits 77 (skipped) when dask or distributed cannot be imported (Debian: python3-dask,
+python3-distributed; run it with /usr/bin/python3)."""
+
+import os
+import subprocess
+import sys
+import time
+
+try:
+    import dask
+    import dask.dataframe as dd
+    import distributed
+except ImportError as exc:  # pragma: no cover - depends on the interpreter
+    print("SKIP: dask or distributed is not installed for %s (%s): install python3-dask and "
+          "python3-distributed, or run with /usr/bin/python3" % (sys.executable, exc))
+    sys.exit(77)
+
+import numpy as np
+import pandas as pd
+
+import libtier
+import libtier.dask as ltd
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.path.join(ROOT, "examples", "data")
+
+
+def sorted_csv(data: bytes) -> bytes:
+    """The header, then the rows sorted (the customer id leads each row)."""
+    head, _, body = data.partition(b"\n")
+    rows = body.split(b"\n")
+    if rows and rows[-1] == b"":
+        rows.pop()
+    return head + b"\n" + b"".join(r + b"\n" for r in sorted(rows))
+
+
+def cli(tier: str, out: str, *args: str) -> bytes:
+    subprocess.run([tier, "run", "--quiet", "--out", out] + list(args), check=True)
+    with open(out, "rb") as fh:
+        return sorted_csv(fh.read())
+
+
+def scattered(df: pd.DataFrame, nparts: int, seed: int) -> dd.DataFrame:
+    """Rows in a random order cut into nparts contiguous slices: most customers span slices."""
+    order = np.random.default_rng(seed).permutation(len(df))
+    return dd.from_pandas(df.iloc[order].reset_index(drop=True), npartitions=nparts, sort=False)
+
+
+def check(name: str, expected: bytes, run: "ltd.Run", work: str) -> None:
+    path = os.path.join(work, name + "-dask.csv")
+    run.write_csv(path)
+    with open(path, "rb") as fh:
+        got = sorted_csv(fh.read())
+    if got != expected:
+        a, b = expected.split(b"\n"), got.split(b"\n")
+        diff = [(x, y) for x, y in zip(a, b) if x != y][:3]
+        raise SystemExit("FAIL %s: %d vs %d lines; first differences: %r"
+                         % (name, len(a), len(b), diff))
+    frame = run.frame()
+    n = len(frame)
+    assert n == expected.count(b"\n") - 1, (name, n)
+    print("ok %s: %d customers identical (%d partitions, %d passes, %d selection rounds)"
+          % (name, n, run.stats["partitions"], run.stats["passes"], run.stats["rounds"]))
+
+
+def main() -> None:
+    tier, gen, work = sys.argv[1:4]
+    os.makedirs(work, exist_ok=True)
+    t0 = time.time()
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       memory_limit="1GiB", dashboard_address=None)
+    client = distributed.Client(cluster)
+    try:
+        assert len(client.scheduler_info()["workers"]) == 2
+
+        # CDNOW: the default policy (b2b-sabc: RFM cut points, two abc() calls, a cap).
+        cd_path = os.path.join(DATA, "CDNOW_master.txt")
+        cd = pd.read_csv(cd_path, sep=r"\s+", dtype={"customer_id": str, "date": str})
+        expected = cli(tier, os.path.join(work, "cdnow-cli.csv"), "--input", cd_path)
+        check("cdnow", expected, ltd.Run(scattered(cd, 9, 1), npartitions=6), work)
+
+        # An as-of day of the caller's, before the end of the data (the parts must all use it).
+        expected = cli(tier, os.path.join(work, "asof-cli.csv"), "--input", cd_path,
+                       "--as-of", "1997-10-01")
+        check("cdnow-as-of", expected,
+              ltd.Run(scattered(cd, 5, 4), as_of="1997-10-01", npartitions=3), work)
+
+        # The same data with a cap that bites (kind 2: a boundary row by id).
+        policy = libtier.Policy.builtin_text("b2b-sabc").replace("cap 15%", "cap 4%")
+        pol_path = os.path.join(work, "cap4.policy")
+        with open(pol_path, "w") as fh:
+            fh.write(policy)
+        expected = cli(tier, os.path.join(work, "cap4-cli.csv"), "--input", cd_path,
+                       "--policy", pol_path)
+        run = ltd.Run(scattered(cd, 7, 2), policy=pol_path, npartitions=5)
+        assert b"\ncap\t0\t2\t" in run.figures, run.figures
+        check("cdnow-cap4", expected, run, work)
+
+        # B2B: invoices and accounts (accounts never invoiced are customers too).
+        inv_path = os.path.join(DATA, "b2b_invoices.csv")
+        acc_path = os.path.join(DATA, "b2b_accounts.csv")
+        inv = pd.read_csv(inv_path, dtype={"customer_id": str, "date": str})
+        acc = pd.read_csv(acc_path, dtype=str, keep_default_na=False)
+        expected = cli(tier, os.path.join(work, "b2b-cli.csv"), "--input", inv_path,
+                       "--accounts", acc_path, "--policy", "b2b-sabc")
+        run = ltd.Run(scattered(inv, 8, 3), policy="b2b-sabc",
+                      accounts=dd.from_pandas(acc, npartitions=3), npartitions=4)
+        check("b2b", expected, run, work)
+
+        # The same with the lifecycle model (learns nothing from the population) in the rules.
+        lc = libtier.Policy.builtin_text("b2b-sabc").replace(
+            "model rfm = rfm\n", "model rfm = rfm\nmodel lifecycle = lifecycle\n").replace(
+            "rfm.f_score >= 3\n", "rfm.f_score >= 3 and lifecycle.stage != \"dormant\"\n", 1)
+        lc_path = os.path.join(work, "lifecycle.policy")
+        with open(lc_path, "w") as fh:
+            fh.write(lc)
+        expected = cli(tier, os.path.join(work, "b2b-lc-cli.csv"), "--input", inv_path,
+                       "--accounts", acc_path, "--policy", lc_path)
+        run = ltd.Run(scattered(inv, 6, 5), policy=lc_path,
+                      accounts=dd.from_pandas(acc, npartitions=2), npartitions=3)
+        check("b2b-lifecycle", expected, run, work)
+
+        # 1M generated transactions of 100k customers, read in blocks (date order: every
+        # active customer spans blocks).
+        gen_path = os.path.join(work, "w1-1m.csv")
+        if not os.path.exists(gen_path):
+            subprocess.run([gen, "--transactions", "1000000", "--customers", "100000",
+                            "--seed", "7", "--out", gen_path], check=True)
+        expected = cli(tier, os.path.join(work, "w1-cli.csv"), "--input", gen_path)
+        txns = dd.read_csv(gen_path, dtype={"customer_id": str, "date": str}, blocksize=2 << 20)
+        check("w1-1m", expected, ltd.Run(txns, npartitions=8), work)
+    finally:
+        client.close()
+        cluster.close()
+    print("all identical in %.1f s" % (time.time() - t0))
+
+
+if __name__ == "__main__":
+    main()

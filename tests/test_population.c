@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: MIT */
+/* Population figures that travel (tier_result_set_population, tier_result_population;
+ * docs/distributed.md): a book split in two parts, each run against the global figures merged
+ * from the parts' gathered inputs, places every customer as one run over the whole book does;
+ * bad figures are refused naming the line; every allocation failure is survived. */
+#include "support.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Two abc() calls (one over all history) and a cap that keeps a share of the rows. */
+static const char policy_text[] =
+    "libtier-policy 1\n"
+    "window rev = revenue over 12 months\n"
+    "window life = revenue over all\n"
+    "let band = abc(rev)\n"
+    "tier S {\n"
+    "    rule \"top band\" when rev > 0 and band == \"A\"\n"
+    "    cap 4% by rev overflow A\n"
+    "}\n"
+    "tier A {\n"
+    "    rule \"second band\" when band == \"B\" or abc(life, 50%, 90%) == \"A\"\n"
+    "}\n"
+    "tier C {\n"
+    "    rule \"rest\" when true\n"
+    "}\n";
+
+static tier_policy *make_policy(const tier_allocator *a)
+{
+    tier_policy *p = NULL;
+    assert_int_equal(tier_policy_new(&p, a), TIER_OK);
+    assert_int_equal(tier_policy_load_string(p, policy_text, strlen(policy_text), "split"),
+                     TIER_OK);
+    return p;
+}
+
+/* The customers of `book` whose index has parity `part`, with all their transactions. */
+static tier_book *half(const tier_book *book, size_t part)
+{
+    tier_book *out = NULL;
+    size_t t, c, len;
+    int32_t day;
+    double amount, margin;
+    assert_int_equal(tier_book_new(&out, TST_ALLOC), TIER_OK);
+    for (t = 0; t < tier_book_txn_count(book); t++) {
+        const char *id;
+        assert_int_equal(tier_book_txn(book, t, &c, &day, &amount, &margin), TIER_OK);
+        if (c % 2 != part)
+            continue;
+        id = tier_book_customer_id(book, c, &len);
+        assert_int_equal(tier_book_add_txn(out, id, len, day, amount, margin), TIER_OK);
+    }
+    return out;
+}
+
+/* ---- merging the parts' inputs, as a driver does (tests need no engine) ---------------------- */
+
+typedef struct row {
+    char key[17];
+    char id[32];
+    long long fixed;
+} row;
+
+typedef struct list {
+    char head[256]; /* "abc\tKEY\tTA6\tTB6" or "cap\tT\tshare\tAMOUNT" */
+    row *rows;
+    size_t n;
+} list;
+
+static int row_cmp(const void *x, const void *y)
+{
+    const row *a = x, *b = y;
+    int c = strcmp(a->key, b->key); /* same-width hexadecimal: the numeric order */
+    return c ? c : strcmp(a->id, b->id);
+}
+
+/* Adds the lists of one part's inputs into lists[] (*n of them); returns the part's rows. */
+static size_t read_inputs(const char *text, list *lists, size_t *n)
+{
+    char line[256];
+    const char *p = text;
+    size_t rows = 0, k = 0;
+    list *cur = NULL;
+    int first = 1;
+    while (*p) {
+        size_t len = strcspn(p, "\n");
+        assert_true(len < sizeof line);
+        memcpy(line, p, len);
+        line[len] = '\0';
+        p += len + (p[len] == '\n');
+        if (first) {
+            assert_string_equal(line, "libtier-population-inputs 1");
+            first = 0;
+        } else if (strcmp(line, "end") == 0) {
+            break;
+        } else if (strncmp(line, "abc\t", 4) == 0 || strncmp(line, "cap\t", 4) == 0) {
+            char *last = strrchr(line, '\t');
+            size_t i;
+            *last = '\0';
+            if (line[0] == 'c') { /* cap T share AMOUNT ROWS: ROWS is the part's */
+                char *r = strrchr(line, '\t');
+                rows = (size_t)strtoul(r + 1, NULL, 10);
+                *r = '\0';
+            }
+            for (i = 0, cur = NULL; i < *n; i++)
+                if (strcmp(lists[i].head, line) == 0)
+                    cur = &lists[i];
+            if (!cur) {
+                cur = &lists[(*n)++];
+                snprintf(cur->head, sizeof cur->head, "%s", line);
+                cur->rows = NULL;
+                cur->n = 0;
+            }
+            k = cur->n;
+        } else {
+            row *r;
+            assert_non_null(cur);
+            cur->rows = realloc(cur->rows, (cur->n + 1) * sizeof *cur->rows);
+            assert_non_null(cur->rows);
+            r = &cur->rows[cur->n++];
+            memset(r, 0, sizeof *r);
+            if (cur->head[0] == 'a')
+                assert_int_equal(sscanf(line, "%16[0-9a-f]\t%lld\t%31s", r->key, &r->fixed, r->id),
+                                 3);
+            else
+                assert_int_equal(sscanf(line, "%16[0-9a-f]\t%31s", r->key, r->id), 2);
+        }
+    }
+    (void)k;
+    return rows;
+}
+
+/* The global figures of the merged lists over `rows` rows in all, into out. */
+static void figures_of(list *lists, size_t n, size_t rows, char *out, size_t cap)
+{
+    size_t i, used = (size_t)snprintf(out, cap, "libtier-population 1\n");
+    for (i = 0; i < n; i++) {
+        list *l = &lists[i];
+        qsort(l->rows, l->n, sizeof *l->rows, row_cmp);
+        if (l->head[0] == 'a') {
+            char key[64];
+            unsigned long ta6, tb6;
+            long long total = 0, cum = 0;
+            size_t j, end[2] = {l->n, l->n}, c;
+            assert_int_equal(sscanf(l->head, "abc\t%63[^\t]\t%lu\t%lu", key, &ta6, &tb6), 3);
+            for (j = 0; j < l->n; j++)
+                total += l->rows[j].fixed;
+            for (j = 0; j < l->n; j++) {
+                cum += l->rows[j].fixed;
+                for (c = 0; c < 2; c++)
+                    if (end[c] == l->n &&
+                        (double)cum * 1e6 >= (double)(c ? tb6 : ta6) * (double)total)
+                        end[c] = j;
+            }
+            assert_true(end[0] < l->n && end[1] < l->n);
+            used += (size_t)snprintf(out + used, cap - used, "abc\t%s\t1\t%s\t%s\t1\t%s\t%s\n", key,
+                                     l->rows[end[0]].key, l->rows[end[0]].id, l->rows[end[1]].key,
+                                     l->rows[end[1]].id);
+        } else {
+            unsigned long t;
+            double amount, x;
+            size_t limit;
+            assert_int_equal(sscanf(l->head, "cap\t%lu\tshare\t%lf", &t, &amount), 2);
+            x = amount * (double)rows;
+            limit = x >= (double)rows ? rows : (size_t)floor(x + 1e-9 * (x > 1 ? x : 1));
+            if (limit == 0)
+                used += (size_t)snprintf(out + used, cap - used, "cap\t%lu\t3\t\t\n", t);
+            else if (l->n <= limit)
+                used += (size_t)snprintf(out + used, cap - used, "cap\t%lu\t1\t\t\n", t);
+            else
+                used += (size_t)snprintf(out + used, cap - used, "cap\t%lu\t2\t%s\t%s\n", t,
+                                         l->rows[limit - 1].key, l->rows[limit - 1].id);
+        }
+        free(l->rows);
+    }
+    snprintf(out + used, cap - used, "end\n");
+    assert_true(used + 5 < cap);
+}
+
+/* Runs `book` against `figures`; its inputs appended to `inputs`. */
+static tier_result *run_part(const tier_book *book, const tier_policy *policy, double as_of,
+                             const char *figures, tier_text *inputs)
+{
+    tier_result *r = NULL;
+    assert_int_equal(tier_result_new(&r, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_set_as_of(r, as_of), TIER_OK);
+    assert_int_equal(tier_result_set_population(r, figures, strlen(figures)), TIER_OK);
+    assert_int_equal(tier_result_run(r, book, NULL, 0, policy), TIER_OK);
+    tier_text_clear(inputs);
+    assert_int_equal(tier_result_population(r, inputs), TIER_OK);
+    return r;
+}
+
+static void test_a_split_run_places_everyone_as_one_run(void **state)
+{
+    tier_book *book = tst_generated_book(TST_ALLOC, 900, 11), *parts[2];
+    tier_policy *policy = make_policy(TST_ALLOC);
+    tier_result *whole = NULL, *res[2] = {NULL, NULL};
+    tier_text *inputs[2] = {NULL, NULL};
+    static char figures[8192], next[8192];
+    int32_t first, last;
+    size_t i, p, pass, moved = 0;
+    (void)state;
+    assert_int_equal(tier_book_day_range(book, &first, &last), TIER_OK);
+    assert_int_equal(tier_result_new(&whole, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_set_as_of(whole, last + 1), TIER_OK);
+    assert_int_equal(tier_result_run(whole, book, NULL, 0, policy), TIER_OK);
+    for (p = 0; p < 2; p++) {
+        parts[p] = half(book, p);
+        assert_int_equal(tier_text_new(&inputs[p], TST_ALLOC), TIER_OK);
+    }
+    snprintf(figures, sizeof figures, "libtier-population 1\nend\n");
+    for (pass = 0; pass < 5; pass++) {
+        list lists[8];
+        size_t nl = 0, rows = 0;
+        for (p = 0; p < 2; p++) {
+            tier_result_free(res[p]);
+            res[p] = run_part(parts[p], policy, last + 1, figures, inputs[p]);
+            rows += read_inputs(tier_text_data(inputs[p]), lists, &nl);
+        }
+        assert_int_equal(nl, 3); /* the two abc() calls and the cap */
+        figures_of(lists, nl, rows, next, sizeof next);
+        if (strcmp(next, figures) == 0)
+            break;
+        memcpy(figures, next, sizeof figures);
+    }
+    assert_true(pass < 5);
+    assert_non_null(strstr(figures, "\ncap\t0\t2\t")); /* the cap keeps up to a row */
+    for (p = 0; p < 2; p++)
+        for (i = 0; i < tier_book_customer_count(parts[p]); i++) {
+            size_t len, at;
+            const char *id = tier_book_customer_id(parts[p], i, &len);
+            assert_int_equal(tier_book_find(book, id, len, &at), TIER_OK);
+            assert_int_equal(tier_result_tier(res[p], i), tier_result_tier(whole, at));
+            assert_string_equal(tier_result_reason(res[p], i), tier_result_reason(whole, at));
+            moved += strncmp(tier_result_reason(whole, at), "over the cap", 12) == 0;
+        }
+    assert_true(moved > 0);
+    /* Each part alone, without the figures, places some customers otherwise. */
+    {
+        size_t differ = 0;
+        tier_result *alone = NULL;
+        assert_int_equal(tier_result_new(&alone, TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_result_set_as_of(alone, last + 1), TIER_OK);
+        assert_int_equal(tier_result_run(alone, parts[0], NULL, 0, policy), TIER_OK);
+        for (i = 0; i < tier_book_customer_count(parts[0]); i++)
+            differ += tier_result_tier(alone, i) != tier_result_tier(res[0], i);
+        assert_true(differ > 0);
+        tier_result_free(alone);
+    }
+    for (p = 0; p < 2; p++) {
+        tier_result_free(res[p]);
+        tier_text_free(inputs[p]);
+        tier_book_free(parts[p]);
+    }
+    tier_result_free(whole);
+    tier_policy_free(policy);
+    tier_book_free(book);
+}
+
+static void expect_refused(tier_result *r, const char *text, const char *says)
+{
+    assert_int_equal(tier_result_set_population(r, text, strlen(text)), TIER_EPARSE);
+    if (!strstr(tier_result_last_error(r), says))
+        fail_msg("for %s: \"%s\" lacks \"%s\"", text, tier_result_last_error(r), says);
+}
+
+static void test_bad_figures_are_refused_naming_the_line(void **state)
+{
+    tier_result *r = NULL;
+    tier_text *t = NULL;
+    (void)state;
+    assert_int_equal(tier_result_new(&r, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    expect_refused(r, "", "line 0: not population figures");
+    expect_refused(r, "libtier-population 2\nend\n", "line 1: not population figures");
+    expect_refused(r, "libtier-population 1\n", "cut short");
+    expect_refused(r, "libtier-population 1\nabc\tk\t1\t0000000000000001\tid\t0\t\t",
+                   "line 2: the figures end before");
+    expect_refused(r, "libtier-population 1\nabc\tk\nend\n", "line 2: abc needs 8 fields");
+    expect_refused(r, "libtier-population 1\nabc\tk\t2\t\t\t0\t\t\nend\n", "in range");
+    expect_refused(r, "libtier-population 1\nabc\tk\t0\t0000000000000001\tid\t0\t\t\nend\n",
+                   "names no end row");
+    expect_refused(r, "libtier-population 1\nabc\tk\t1\t000000000000001g\tid\t0\t\t\nend\n",
+                   "16 hexadecimal digits");
+    expect_refused(r, "libtier-population 1\nabc\tk\t1\t0000000000000001\ta%0\t0\t\t\nend\n",
+                   "bad %XX escape");
+    expect_refused(r, "libtier-population 1\nabc\tk\t1\t0000000000000001\ta%00\t0\t\t\nend\n",
+                   "bad %XX escape");
+    expect_refused(r, "libtier-population 1\nabc\tk\t0\t\t\t0\t\t\nabc\tk\t0\t\t\t0\t\t\nend\n",
+                   "line 3: the same call twice");
+    expect_refused(r, "libtier-population 1\ncap\t0\t0\t\t\nend\n", "a cap's kind");
+    expect_refused(r, "libtier-population 1\ncap\t0\t1\t0000000000000001\tx\nend\n",
+                   "only a cap of kind 2");
+    expect_refused(r, "libtier-population 1\ncap\t0\t1\t\t\ncap\t0\t3\t\t\nend\n",
+                   "line 3: the same tier's cap twice");
+    expect_refused(r, "libtier-population 1\ncap\t99999\t1\t\t\nend\n", "in range");
+    expect_refused(r, "libtier-population 1\nend\nabc\n", "line 3: text after");
+    expect_refused(r, "libtier-population 1\nwhat\nend\n", "line 2: expected a line");
+    /* No figures, or no run since: nothing gathered. */
+    assert_int_equal(tier_result_population(r, t), TIER_ESTATE);
+    assert_int_equal(tier_result_set_population(r, "libtier-population 1\nend\n", 25), TIER_OK);
+    assert_int_equal(tier_result_population(r, t), TIER_ESTATE);
+    assert_int_equal(tier_result_set_population(r, NULL, 0), TIER_OK);
+    assert_int_equal(tier_result_set_population(NULL, NULL, 0), TIER_EINVAL);
+    assert_int_equal(tier_result_population(NULL, t), TIER_EINVAL);
+    /* A cap of a tier the policy lacks. */
+    {
+        tier_book *book = tst_generated_book(TST_ALLOC, 20, 3);
+        tier_policy *policy = make_policy(TST_ALLOC);
+        const char *fig = "libtier-population 1\ncap\t7\t1\t\t\nend\n";
+        assert_int_equal(tier_result_set_population(r, fig, strlen(fig)), TIER_OK);
+        assert_int_equal(tier_result_run(r, book, NULL, 0, policy), TIER_EINVAL);
+        assert_non_null(strstr(tier_result_last_error(r), "tier 7; the policy has 3"));
+        /* A failed run gathered nothing to give; a successful one does. */
+        assert_int_equal(tier_result_population(r, t), TIER_ESTATE);
+        fig = "libtier-population 1\nend\n";
+        assert_int_equal(tier_result_set_population(r, fig, strlen(fig)), TIER_OK);
+        assert_int_equal(tier_result_run(r, book, NULL, 0, policy), TIER_OK);
+        assert_int_equal(tier_result_population(r, t), TIER_OK);
+        assert_int_equal(strncmp(tier_text_data(t), "libtier-population-inputs 1\nabc\t", 32), 0);
+        tier_policy_free(policy);
+        tier_book_free(book);
+    }
+    tier_text_free(t);
+    tier_result_free(r);
+}
+
+static tier_book *oom_book(const tier_allocator *a)
+{
+    return tst_generated_book(a, 60, 5);
+}
+
+/* Figures set, a run that gathers, the inputs written: every allocation may fail. */
+static int oom_population(const tier_allocator *a, void *ud)
+{
+    static const char fig[] = "libtier-population 1\n"
+                              "abc\t()abc(rev)\t1\t3fa883d70a3d70a3\tG000001\t0\t\t\n"
+                              "cap\t0\t2\t3fa883d70a3d70a3\tG%30000002\n"
+                              "end\n";
+    tier_result *r = NULL;
+    tier_policy *policy = NULL;
+    tier_text *t = NULL;
+    const char *err = "out of memory";
+    int rc = tier_result_new(&r, a);
+    if (!rc && (rc = tier_policy_new(&policy, a)) == TIER_OK &&
+        (rc = tier_policy_load_string(policy, policy_text, strlen(policy_text), "oom")) != TIER_OK)
+        err = tier_policy_last_error(policy);
+    if (!rc)
+        rc = tier_text_new(&t, a);
+    if (!rc && ((rc = tier_result_set_population(r, fig, sizeof fig - 1)) != TIER_OK ||
+                (rc = tier_result_run(r, ud, NULL, 0, policy)) != TIER_OK ||
+                (rc = tier_result_population(r, t)) != TIER_OK))
+        err = tier_result_last_error(r);
+    if (!rc)
+        assert_non_null(strstr(tier_text_data(t), "\ncap\t0\tshare\t"));
+    if (rc)
+        tst_expect_oom(rc, err);
+    tier_text_free(t);
+    tier_policy_free(policy);
+    tier_result_free(r);
+    return rc;
+}
+
+TST_MAIN(cmocka_unit_test(test_a_split_run_places_everyone_as_one_run),
+         cmocka_unit_test(test_bad_figures_are_refused_naming_the_line),
+         TST_OOM_WALK(test_population_survives_every_failed_allocation, oom_population, oom_book,
+                      20))
