@@ -171,7 +171,7 @@ static const bad_case bad_amount_huge = {
     1,
     0,
     TIER_ERANGE,
-    "row 0 (customer \"c1\"), amount: amount 2e+12 is above 1e12"};
+    "row 0 (customer \"c1\"), amount: amount 2000000000000 is above 1e12"};
 static const bad_case bad_amount_nan = {
     {{"c1", "2024-01-01", NULL, NAN, M, ACT, NULL}},
     1,

@@ -470,13 +470,18 @@ int tier_result_set_population(tier_result *result, const char *text, size_t len
     tier__population_free(result->pop);
     result->pop = ref;
     result->pop_ran = 0;
+    result->err[0] = '\0';
     return TIER_OK;
 }
 
 int tier_result_population(const tier_result *result, tier_text *out)
 {
-    if (!result || !out)
+    if (!result)
         return TIER_EINVAL;
+    if (!out) {
+        tier__errorf(tier__result_errbuf(result), "no text to write the population inputs to");
+        return TIER_EINVAL;
+    }
     if (!result->pop || !result->pop_ran) {
         tier__errorf(tier__result_errbuf(result), "no population inputs: set population figures, "
                                                   "then run (successfully)");
