@@ -137,8 +137,7 @@ static void test_accepted_values_are_spelt_back(void **state)
         assert_int_equal(tier_pipeline_set_executor(p, &ex), TIER_EVERSION);
         ex.version = TIER_EXECUTOR_VERSION;
         assert_int_equal(tier_pipeline_set_executor(p, &ex), TIER_EINVAL);
-        assert_string_equal(tier_pipeline_last_error(p),
-                            "the executor needs both hooks");
+        assert_string_equal(tier_pipeline_last_error(p), "the executor needs both hooks");
         assert_int_equal(tier_pipeline_set_executor(p, NULL), TIER_OK);
     }
     tier_pipeline_free(p);
