@@ -16,6 +16,7 @@
 #include "tier/date.h"
 #include "tier/text.h"
 #include "tier/io.h"
+#include "tier/executor.h"
 #include "tier/book.h"
 #include "tier/contract.h"
 #include "tier/record.h"

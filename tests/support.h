@@ -125,6 +125,28 @@ int tst_oom_model_walk(const tier_allocator *alloc, const tier_book *book, const
  * nothing: `into` is fitted exactly when it succeeded. Returns the status. */
 int tst_oom_save_load(const tier_model *m, tier_model *into, const tier_allocator *alloc);
 
+/* ---- executors (support_threads.c) ------------------------------------------------------- */
+
+/* Executors for tests of parallel work (the library has no threads; tests lend them):
+ *  - TST_EXEC_THREADS: each started task runs on a new POSIX thread;
+ *  - TST_EXEC_DEFERRED: a task runs on the calling thread when it is waited for (as late as
+ *    possible: the caller's own task runs first), so that out-of-memory walks stay deterministic;
+ *  - TST_EXEC_REFUSING: `start` refuses every task (the library runs them itself).
+ * `limit` (0: none) makes `start` refuse once that many tasks were started. The counters say
+ * what happened. */
+enum { TST_EXEC_THREADS = 1, TST_EXEC_DEFERRED, TST_EXEC_REFUSING };
+typedef struct tst_exec {
+    tier_executor ex; /* hand &e.ex to the library */
+    int mode;
+    unsigned limit;
+    unsigned started, refused, waited;
+} tst_exec;
+void tst_exec_init(tst_exec *e, int mode, unsigned limit);
+
+/* An allocator backed by cmocka (so that leaks fail the test) that may be called from several
+ * threads at once (cmocka's own bookkeeping is not thread-safe: this one takes a lock). */
+extern const tier_allocator tst_locked_allocator;
+
 /* ---- numbers ----------------------------------------------------------------------------- */
 
 /* Fails the test unless `got` is within `tol` of `want` relative to |want| (tst_assert_rel) or

@@ -19,6 +19,7 @@
 #define TIER_BOOK_H
 
 #include "common.h"
+#include "executor.h"
 
 TIER_BEGIN_DECL
 
@@ -96,6 +97,20 @@ TIER_API int tier_book_set_option(tier_book *book, int option, int64_t value);
 
 /** Reads an option or limit into `*out`. @return TIER_OK or TIER_EINVAL. @since 0.1.0 */
 TIER_API int tier_book_get_option(const tier_book *book, int option, int64_t *out);
+
+/**
+ * Lets the book's calls use several cores through the host's executor (executor.h): with one,
+ * tier_book_add_txns() splits a large call into parts that are aggregated at once, and the
+ * models and policies working on the book may do likewise. The book is the same, customer for
+ * customer, figure for figure and in the same order, with any executor or none; errors name the
+ * same row. NULL (the default) runs everything on the calling thread.
+ * @param book the book.
+ * @param executor the executor (copied; its `ud` is borrowed and must outlive its use), or NULL.
+ * @return TIER_OK, TIER_EINVAL (no book, or a hook is missing) or TIER_EVERSION (version 0, or
+ *         newer than this library); on failure the book keeps the executor it had.
+ * @since 0.5.0
+ */
+TIER_API int tier_book_set_executor(tier_book *book, const tier_executor *executor);
 
 /**
  * Adds one transaction, creating the customer on first sight. Inputs are copied.

@@ -115,6 +115,7 @@
 #include "common.h"
 #include "book.h"
 #include "diff.h"
+#include "executor.h"
 #include "io.h"
 #include "model.h"
 #include "policy.h"
@@ -176,31 +177,6 @@ typedef enum tier_pipeline_stage {
  * @since 0.2.0
  */
 typedef int (*tier_pipeline_progress_cb)(void *ud, int stage, uint64_t done, uint64_t total);
-
-/** A piece of work the pipeline hands to an executor. @since 0.2.0 */
-typedef void (*tier_task_cb)(void *arg);
-
-/** Current version of ::tier_executor. @since 0.2.0 */
-#define TIER_EXECUTOR_VERSION 1
-
-/**
- * A host's way to run work concurrently (libtier itself has no threads). `version` comes first;
- * members are only ever appended. The pipeline starts the parts of a large input with `start`,
- * reads the first part itself on the calling thread, then waits for each started part. Tasks
- * never call the host's callbacks (progress, output), but they do call the pipeline's allocator
- * and I/O layer, which must then be safe to call from several threads (malloc and the default
- * I/O layer are).
- * @since 0.2.0
- */
-typedef struct tier_executor {
-    unsigned int version; /**< TIER_EXECUTOR_VERSION */
-    /** Starts `task(arg)` (typically on a new thread) and stores a handle for `wait` in `*out`.
-     * Returns 0, or non-zero when it cannot start the task: the pipeline then runs it itself. */
-    int (*start)(void *ud, tier_task_cb task, void *arg, void **out);
-    /** Returns once the task started as `job` has finished; called once per started task. */
-    void (*wait)(void *ud, void *job);
-    void *ud; /**< user pointer passed to both hooks */
-} tier_executor;
 
 /**
  * Creates a pipeline with the default settings (no input yet).

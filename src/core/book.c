@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/book_impl.h"
+#include "util/par.h"
 
 /* ---- hashing --------------------------------------------------------------------------- */
 
@@ -186,6 +187,24 @@ const char *tier_book_last_error(const tier_book *b)
 const tier_allocator *tier__book_allocator(const tier_book *b)
 {
     return &b->alloc;
+}
+
+const tier_executor *tier__book_executor(const tier_book *b)
+{
+    return b->has_exec ? &b->exec : NULL;
+}
+
+int tier_book_set_executor(tier_book *b, const tier_executor *ex)
+{
+    int rc;
+    if (!b)
+        return TIER_EINVAL;
+    if ((rc = tier__executor_check(ex, b->err)) != TIER_OK)
+        return rc;
+    b->has_exec = ex != NULL;
+    if (ex)
+        b->exec = *ex;
+    return TIER_OK;
 }
 
 int tier_book_set_option(tier_book *b, int option, int64_t value)

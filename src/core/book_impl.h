@@ -66,6 +66,8 @@ struct tier_book {
 
     int keep_txns;
     int32_t ignore_from;
+    tier_executor exec; /* the host's executor (tier_book_set_executor) when has_exec */
+    int has_exec;
     int64_t lim_id_len, lim_customers, lim_rows_per_call, lim_attributes, lim_text;
 
     book_extent live; /* the book as it is now */

@@ -47,6 +47,9 @@ void tier__book_rollback(tier_book *book);
 
 /* The allocator the book was made with. */
 const tier_allocator *tier__book_allocator(const tier_book *book);
+/* The executor the host lent the book (tier_book_set_executor), or NULL: what the layers above
+ * (models, policies) hand to tier__par_run for work on this book. */
+const tier_executor *tier__book_executor(const tier_book *book);
 
 /* Figures of every customer over the transactions dated in [from_day, to_day) into out[0..n).
  * Uses the running figures when the range covers all of them, otherwise the kept transactions.

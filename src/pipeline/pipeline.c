@@ -9,6 +9,7 @@
 #include "core/io_internal.h"
 #include "core/text_internal.h"
 #include "pipeline/pipeline_internal.h"
+#include "util/par.h"
 
 /* The settings: name, for the `flag` key style the placeholder of its value, and for a setting
  * kept as text the offset of its `char *` in the pipeline (0 for the others). */
@@ -805,22 +806,15 @@ int tier_pipeline_set_progress(tier_pipeline *p, tier_pipeline_progress_cb cb, v
 
 int tier_pipeline_set_executor(tier_pipeline *p, const tier_executor *ex)
 {
+    char why[TIER__ERR_SIZE];
+    int rc;
     if (!p)
         return TIER_EINVAL;
-    if (!ex) {
-        p->has_executor = 0;
-        return TIER_OK;
-    }
-    if (ex->version > TIER_EXECUTOR_VERSION)
-        return tier__pipeline_fail(p, TIER_EVERSION, "executor version %u is newer than %u",
-                                   ex->version, (unsigned)TIER_EXECUTOR_VERSION);
-    if (ex->version == 0) /* no version at all, as for a model's vtable */
-        return tier__pipeline_fail(p, TIER_EVERSION, "executor version 0: set it to %u",
-                                   (unsigned)TIER_EXECUTOR_VERSION);
-    if (ex->version < 1 || !ex->start || !ex->wait)
-        return tier__pipeline_fail(p, TIER_EINVAL, "the executor needs version 1 and both hooks");
-    p->executor = *ex;
-    p->has_executor = 1;
+    if ((rc = tier__executor_check(ex, why)) != TIER_OK)
+        return tier__pipeline_fail(p, rc, "%s", why);
+    p->has_executor = ex != NULL;
+    if (ex)
+        p->executor = *ex;
     return TIER_OK;
 }
 

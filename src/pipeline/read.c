@@ -564,6 +564,10 @@ int tier__pipeline_read(tier_pipeline *p, int keep_txns, tier_book **out, uint64
         rc = read_accounts(p, book);
     if (!rc && p->contracts)
         rc = read_contracts(p, book);
+    /* The book lends the host's threads to the models and the policy (cannot fail: the
+     * executor was checked when it was set). */
+    if (!rc)
+        (void)tier_book_set_executor(book, p->has_executor ? &p->executor : NULL);
     if (rc) {
         tier_book_free(book);
         return rc;

@@ -401,6 +401,8 @@ static int attempt(tier_pipeline *p, const tier__model_spec *specs, size_t n,
         rc = tier_book_new(&r->book, &p->alloc);
         if (rc)
             tier__pipeline_fail(p, rc, "out of memory");
+        else /* the host's threads, as for a book read from the input (checked when set) */
+            (void)tier_book_set_executor(r->book, p->has_executor ? &p->executor : NULL);
     } else {
         rc = tier__pipeline_read(p, keep_txns, &r->book, &r->rows);
     }

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/* Parallel tasks through the host's executor; see util/par.h. */
+#include "util/par.h"
+
+typedef struct par_task {
+    tier__par_fn fn;
+    void *arg;
+    size_t i;
+    void *job;
+    int started;
+} par_task;
+
+static void run_task(void *arg)
+{
+    par_task *t = arg;
+    t->fn(t->arg, t->i);
+}
+
+void tier__par_run(const tier_executor *ex, size_t n, tier__par_fn fn, void *arg)
+{
+    par_task task[TIER__PAR_MAX];
+    size_t i, started = n < TIER__PAR_MAX ? n : TIER__PAR_MAX;
+    if (!ex || n < 2) {
+        for (i = 0; i < n; i++)
+            fn(arg, i);
+        return;
+    }
+    for (i = 1; i < started; i++) {
+        task[i].fn = fn;
+        task[i].arg = arg;
+        task[i].i = i;
+        task[i].job = NULL;
+        task[i].started = ex->start(ex->ud, run_task, &task[i], &task[i].job) == 0;
+    }
+    fn(arg, 0);
+    /* What could not be started, or did not fit, runs here: results never depend on it. */
+    for (i = 1; i < started; i++)
+        if (!task[i].started)
+            fn(arg, i);
+    for (i = started; i < n; i++)
+        fn(arg, i);
+    for (i = 1; i < started; i++)
+        if (task[i].started)
+            ex->wait(ex->ud, task[i].job);
+}
+
+int tier__executor_check(const tier_executor *ex, char *why)
+{
+    why[0] = '\0';
+    if (!ex)
+        return TIER_OK;
+    if (ex->version > TIER_EXECUTOR_VERSION) {
+        tier__errorf(why, "executor version %u is newer than %u", ex->version,
+                     (unsigned)TIER_EXECUTOR_VERSION);
+        return TIER_EVERSION;
+    }
+    if (ex->version == 0) { /* no version at all, as for a model's vtable */
+        tier__errorf(why, "executor version 0: set it to %u", (unsigned)TIER_EXECUTOR_VERSION);
+        return TIER_EVERSION;
+    }
+    if (!ex->start || !ex->wait) {
+        tier__errorf(why, "the executor needs version 1 and both hooks");
+        return TIER_EINVAL;
+    }
+    return TIER_OK;
+}
