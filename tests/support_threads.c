@@ -61,6 +61,7 @@ void tst_exec_init(tst_exec *e, int mode, unsigned limit)
     e->ex.start = tst_exec_start;
     e->ex.wait = tst_exec_wait;
     e->ex.ud = e;
+    e->ex.threads = 0;
     e->mode = mode;
     e->limit = limit;
     e->started = e->refused = e->waited = 0;

@@ -451,7 +451,7 @@ static void test_version_zero_tables_are_eversion(void **s)
     assert_int_equal(tier_pipeline_new(&p, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_pipeline_set_io(p, &io), TIER_EVERSION);
     assert_int_equal(tier_pipeline_set_executor(p, &ex), TIER_EVERSION);
-    assert_string_equal(tier_pipeline_last_error(p), "executor version 0: set it to 1");
+    assert_string_equal(tier_pipeline_last_error(p), "executor version 0: set it to 2");
     tier_pipeline_free(p);
     tier_csv_free(csv);
 }

@@ -21,7 +21,7 @@ static void test_book_set_executor_checks_the_table(void **state)
     bad = e.ex;
     bad.version = 0;
     assert_int_equal(tier_book_set_executor(b, &bad), TIER_EVERSION);
-    assert_string_equal(tier_book_last_error(b), "executor version 0: set it to 1");
+    assert_string_equal(tier_book_last_error(b), "executor version 0: set it to 2");
     bad.version = TIER_EXECUTOR_VERSION + 1;
     assert_int_equal(tier_book_set_executor(b, &bad), TIER_EVERSION);
     bad = e.ex;

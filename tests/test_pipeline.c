@@ -656,7 +656,7 @@ static void test_pipeline_output_is_identical_with_an_executor(void **state)
     static const char *const inputs[] = {"CDNOW_master.txt", "b2b_invoices.csv",
                                          "CDNOW_sample.txt"};
     lazy_executor e;
-    tier_executor ex = {TIER_EXECUTOR_VERSION, lazy_start, lazy_wait, NULL};
+    tier_executor ex = {TIER_EXECUTOR_VERSION, lazy_start, lazy_wait, NULL, 0};
     progress_log log;
     size_t i;
     int started;
@@ -740,7 +740,7 @@ static int count_seek(void *ud, void *file, uint64_t offset)
 static void test_pipeline_split_read_jumps_to_the_second_half_when_the_io_can_seek(void **state)
 {
     lazy_executor e;
-    tier_executor ex = {TIER_EXECUTOR_VERSION, lazy_start, lazy_wait, NULL};
+    tier_executor ex = {TIER_EXECUTOR_VERSION, lazy_start, lazy_wait, NULL, 0};
     counting_io c = {tier_io_default(), 0};
     tier_io io = {TIER_IO_VERSION, count_open, count_read, NULL, NULL, count_close, NULL, NULL,
                   count_size,      &c,         count_seek, NULL};
@@ -778,9 +778,9 @@ static void test_pipeline_split_read_jumps_to_the_second_half_when_the_io_can_se
 static void test_pipeline_executor_split_falls_back_to_one_read_for_errors(void **state)
 {
     lazy_executor e;
-    tier_executor ex = {TIER_EXECUTOR_VERSION, lazy_start, lazy_wait, NULL};
-    tier_executor newer = {TIER_EXECUTOR_VERSION + 1, lazy_start, lazy_wait, NULL};
-    tier_executor broken = {TIER_EXECUTOR_VERSION, lazy_start, NULL, NULL};
+    tier_executor ex = {TIER_EXECUTOR_VERSION, lazy_start, lazy_wait, NULL, 0};
+    tier_executor newer = {TIER_EXECUTOR_VERSION + 1, lazy_start, lazy_wait, NULL, 0};
+    tier_executor broken = {TIER_EXECUTOR_VERSION, lazy_start, NULL, NULL, 0};
     tier_pipeline *p = new_pipeline();
     char text[8192], expect[8192];
     size_t i;
@@ -1018,7 +1018,7 @@ static int through_pipeline(const tier_allocator *a, void *ud)
 {
     pipeline_run *r = ud;
     lazy_executor e;
-    tier_executor ex = {TIER_EXECUTOR_VERSION, lazy_start, lazy_wait, NULL};
+    tier_executor ex = {TIER_EXECUTOR_VERSION, lazy_start, lazy_wait, NULL, 0};
     tier_pipeline *p = NULL;
     int rc;
     memset(&r->out, 0, sizeof r->out);

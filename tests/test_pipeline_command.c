@@ -553,7 +553,10 @@ static void test_failed_command_leaves_the_earlier_settings_as_they_were(void **
     "  --ledger     with --state: the run's moves in PREFIX.csv, the from->to matrix in\n"         \
     "               PREFIX-matrix.csv, both and the expired overrides in PREFIX.json\n"            \
     "  --frequency  what rfm counts as F: days (default; purchase days, several purchases\n"       \
-    "               of one day count once) or rows (transactions, as most RFM tools count)\n"
+    "               of one day count once) or rows (transactions, as most RFM tools count)\n"      \
+    "  --threads    how many threads the run uses, 1 to 64 (default: the cores this process "      \
+    "may\n"                                                                                        \
+    "               use); the output is the same for any number\n"
 
 #define EXPLAIN_NOTES                                                                    \
     "\n"                                                                                 \
@@ -625,7 +628,7 @@ static const char run_help[] =
     "usage: tier run --input FILE [--id COL --date COL --amount COL --margin COL]\n"
     "                [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n"
     "                [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME|FILE]\n"
-    "                [--out FILE] [--format csv|json] [--quiet]\n"
+    "                [--out FILE] [--format csv|json] [--quiet] [--threads N]\n"
     "                [--accounts FILE [--account-id COL]] [--contracts FILE] [--models LIST]\n"
     "                [--state FILE [--ledger PREFIX]] [--frequency rows|days]\n"
     "\n" MODELS_NOTES;
@@ -701,7 +704,7 @@ static const char all_help_head[] =
     "tier run --input FILE [--id COL --date COL --amount COL --margin COL]\n"
     "         [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n"
     "         [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME|FILE]\n"
-    "         [--out FILE] [--format csv|json] [--quiet]\n"
+    "         [--out FILE] [--format csv|json] [--quiet] [--threads N]\n"
     "         [--accounts FILE [--account-id COL]] [--contracts FILE] [--models LIST]\n"
     "         [--state FILE [--ledger PREFIX]] [--frequency rows|days]\n"
     "\n" MODELS_NOTES "\n"

@@ -22,8 +22,8 @@ TIER_BEGIN_DECL
 /** A piece of work handed to an executor. @since 0.2.0 */
 typedef void (*tier_task_cb)(void *arg);
 
-/** Current version of ::tier_executor. @since 0.2.0 */
-#define TIER_EXECUTOR_VERSION 1
+/** Current version of ::tier_executor (2 added `threads`). @since 0.2.0 */
+#define TIER_EXECUTOR_VERSION 2
 
 /**
  * A host's way to run work concurrently (libtier itself has no threads). `version` comes first;
@@ -42,6 +42,10 @@ typedef struct tier_executor {
     /** Returns once the task started as `job` has finished; called once per started task. */
     void (*wait)(void *ud, void *job);
     void *ud; /**< user pointer passed to both hooks */
+    /** (version 2, since 0.5.0) how many tasks may run at once, the calling thread's included:
+     * the most an object splits its work into (at most 64). 0: not known (then 2). A table of
+     * version 1 has no such member. */
+    unsigned int threads;
 } tier_executor;
 
 TIER_END_DECL

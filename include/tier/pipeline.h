@@ -14,8 +14,9 @@
  *    runs of blanks) and the header names; the id, date and amount columns are the ones named by
  *    the settings, else the first usual name present (customer_id, customer, customerid, id,
  *    account_id; date, order_date, invoice_date, day; amount, dollar_value, revenue, value,
- *    total, sales). With an executor (tier_pipeline_set_executor()) a large file is read as two
- *    halves at once and merged (tier_book_merge(), which gives exactly the book of one read).
+ *    total, sales). With an executor (tier_pipeline_set_executor()) a large file is read in
+ *    `threads` parts at once (since 0.5.0; two before) and merged into exactly the book of one
+ *    read.
  *    Account attributes (setting `accounts`) are read next, with the same sniffing, then
  *    (since 0.4.0) contracts (setting `contracts`, tier_csv_read_contracts_file()).
  * 2. **fit, score, tier**: the models (kind + name + options) are made, fitted and scored in
@@ -103,6 +104,10 @@
  * |                | models' columns, then `flags` when the policy has flags, `route` when  |
  * |                | it routes, `ent.NAME` per entitlement, and reason)                     |
  * | split_min_bytes| smallest input read in parts when there is an executor (default 32 MiB)|
+ * | threads        | (since 0.5.0) how many tasks the run hands out at once through the     |
+ * |                | executor, 1 to 64: the input is read in that many parts; 0 (default):  |
+ * |                | the executor's `threads` (2 when it does not say). Without an executor |
+ * |                | everything runs on the calling thread. Results never depend on it      |
  * | key_style      | how messages name settings: `name` (default, "as_of") or `flag`        |
  * |                | ("--as-of", as the `tier` command spells them)                         |
  *

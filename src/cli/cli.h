@@ -28,7 +28,7 @@ void cli_usage(FILE *to, const char *command);
  * argv[0] its last word. */
 int cli_command(const char *name, int argc, char **argv);
 
-/* Host hooks (host.c): the pthread executor, installed when the machine has two cores (the
+/* Host hooks (host.c): the pthread executor for --threads N (default: the cores available; the
  * environment variable TIER_SPLIT_MIN_BYTES lowers the size from which a file is read in parts,
  * for tests), and the progress line on a terminal. */
 int cli_host_setup(tier_pipeline *p, int quiet);

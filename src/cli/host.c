@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* What the `tier` command lends the pipeline: threads (the library has none) and a progress
  * line on a terminal. */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* sched_getaffinity: the cores this process may use */
+#endif
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -24,16 +28,32 @@ static void *run_job(void *arg)
     return NULL;
 }
 
+/* The threads lent: at most `extra` tasks run at once besides the pipeline's own thread (a
+ * task asked for beyond them is refused, and the library runs it itself). */
+typedef struct pool {
+    pthread_mutex_t lock;
+    unsigned extra, running;
+} pool;
+
+static pool threads_pool = {PTHREAD_MUTEX_INITIALIZER, 0, 0};
+
 static int job_start(void *ud, tier_task_cb task, void *arg, void **out)
 {
-    job *j = malloc(sizeof *j);
-    (void)ud;
-    if (!j)
+    pool *pl = ud;
+    job *j;
+    int ok;
+    pthread_mutex_lock(&pl->lock);
+    ok = pl->running < pl->extra;
+    pl->running += (unsigned)ok;
+    pthread_mutex_unlock(&pl->lock);
+    if (!ok)
         return 1;
-    j->task = task;
-    j->arg = arg;
-    if (pthread_create(&j->thread, NULL, run_job, j) != 0) {
+    if (!(j = malloc(sizeof *j)) ||
+        (j->task = task, j->arg = arg, pthread_create(&j->thread, NULL, run_job, j) != 0)) {
         free(j);
+        pthread_mutex_lock(&pl->lock);
+        pl->running--;
+        pthread_mutex_unlock(&pl->lock);
         return 1;
     }
     *out = j;
@@ -42,10 +62,26 @@ static int job_start(void *ud, tier_task_cb task, void *arg, void **out)
 
 static void job_wait(void *ud, void *handle)
 {
+    pool *pl = ud;
     job *j = handle;
-    (void)ud;
     pthread_join(j->thread, NULL);
     free(j);
+    pthread_mutex_lock(&pl->lock);
+    pl->running--;
+    pthread_mutex_unlock(&pl->lock);
+}
+
+/* The cores this process may run on (its affinity mask where the system has one), at least 1. */
+static unsigned available_cores(void)
+{
+    long n;
+#if defined(__linux__)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return (unsigned)CPU_COUNT(&set);
+#endif
+    n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
 }
 
 static int progress_shown;
@@ -72,10 +108,25 @@ void cli_host_done(void)
 
 int cli_host_setup(tier_pipeline *p, int quiet)
 {
-    static const tier_executor threads = {TIER_EXECUTOR_VERSION, job_start, job_wait, NULL};
+    static tier_executor threads = {TIER_EXECUTOR_VERSION, job_start, job_wait, &threads_pool, 0};
     const char *knob = getenv("TIER_SPLIT_MIN_BYTES");
-    int rc = TIER_OK;
-    if (sysconf(_SC_NPROCESSORS_ONLN) >= 2)
+    char given[16];
+    unsigned n = 0;
+    tier_text *t = NULL;
+    int rc = tier_text_new(&t, NULL);
+    /* --threads N, else every core this process may use (at most 64, the library's limit). */
+    if (!rc && (rc = tier_pipeline_get(p, "threads", t)) == TIER_OK)
+        n = (unsigned)strtoul(tier_text_data(t), NULL, 10);
+    tier_text_free(t);
+    if (!rc && n == 0) {
+        n = available_cores();
+        n = n > 64 ? 64 : n;
+        snprintf(given, sizeof given, "%u", n);
+        rc = tier_pipeline_set(p, "threads", given);
+    }
+    threads_pool.extra = n - 1;
+    threads.threads = n;
+    if (!rc && n >= 2)
         rc = tier_pipeline_set_executor(p, &threads);
     if (!rc && knob)
         rc = tier_pipeline_set(p, "split_min_bytes", knob);

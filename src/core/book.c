@@ -203,7 +203,7 @@ int tier_book_set_executor(tier_book *b, const tier_executor *ex)
         return rc;
     b->has_exec = ex != NULL;
     if (ex)
-        b->exec = *ex;
+        tier__executor_copy(&b->exec, ex);
     return TIER_OK;
 }
 

@@ -34,7 +34,7 @@ static const char run_usage[] =
     "tier run --input FILE [--id COL --date COL --amount COL --margin COL]\n"
     "         [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n"
     "         [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME|FILE]\n"
-    "         [--out FILE] [--format csv|json] [--quiet]\n"
+    "         [--out FILE] [--format csv|json] [--quiet] [--threads N]\n"
     "         [--accounts FILE [--account-id COL]] [--contracts FILE] [--models LIST]\n"
     "         [--state FILE [--ledger PREFIX]] [--frequency rows|days]\n"
     "\n"
@@ -55,7 +55,9 @@ static const char run_usage[] =
     "  --ledger     with --state: the run's moves in PREFIX.csv, the from->to matrix in\n"
     "               PREFIX-matrix.csv, both and the expired overrides in PREFIX.json\n"
     "  --frequency  what rfm counts as F: days (default; purchase days, several purchases\n"
-    "               of one day count once) or rows (transactions, as most RFM tools count)\n";
+    "               of one day count once) or rows (transactions, as most RFM tools count)\n"
+    "  --threads    how many threads the run uses, 1 to 64 (default: the cores this process may\n"
+    "               use); the output is the same for any number\n";
 
 static const char explain_usage[] =
     "tier explain --customer ID <reader flags> [--format text|json] [--policy NAME|FILE]\n"
@@ -334,6 +336,7 @@ static const cmd_flag reader_flags[] = {SETTING("--input"),
                                         SETTING("--date-format"),
                                         SETTING("--columns"),
                                         SETTING("--as-of"),
+                                        SETTING("--threads"),
                                         {"--no-header", F_NO_HEADER, NULL, {NULL}, NULL},
                                         {"--quiet", F_QUIET, NULL, {NULL}, NULL},
                                         {"-q", F_QUIET, NULL, {NULL}, NULL},

@@ -41,6 +41,7 @@ enum {
     K_FORMAT,
     K_OUTPUT_COLUMNS,
     K_SPLIT_MIN_BYTES,
+    K_THREADS,
     K_KEY_STYLE,
     K_CUSTOMER,
     K_STATE,
@@ -78,6 +79,7 @@ static const key_info keys[K_COUNT] = {
     {"format", "FORMAT", 0},
     {"output_columns", "LIST", TEXT(output_columns)},
     {"split_min_bytes", "N", 0},
+    {"threads", "N", 0},
     {"key_style", "STYLE", 0},
     {"customer", "ID", TEXT(customer)},
     {"state", "FILE", TEXT(state)},
@@ -108,6 +110,13 @@ int tier__pipeline_fail(tier_pipeline *p, int rc, const char *fmt, ...)
     vsnprintf(p->err, sizeof p->err, fmt, ap);
     va_end(ap);
     return rc;
+}
+
+unsigned tier__pipeline_threads(const tier_pipeline *p)
+{
+    if (!p->has_executor || p->threads == 1)
+        return 1;
+    return p->threads ? p->threads : tier__par_width(&p->executor);
 }
 
 int tier__pipeline_report(tier_pipeline *p, int stage, uint64_t done, uint64_t total)
@@ -565,6 +574,19 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
         p->split_min_bytes = n;
         return TIER_OK;
     }
+    case K_THREADS: {
+        unsigned n = 0;
+        const char *s = value;
+        for (; s && *s >= '0' && *s <= '9' && n <= TIER__PAR_MAX; s++)
+            n = n * 10 + (unsigned)(*s - '0');
+        if (value && (s == value || *s || n > TIER__PAR_MAX))
+            return tier__pipeline_fail(p, TIER_EINVAL,
+                                       "%s must be a whole number from 0 (the default) to %u, "
+                                       "not \"%s\"",
+                                       label(p, k, 0, buf), (unsigned)TIER__PAR_MAX, value);
+        p->threads = n;
+        return TIER_OK;
+    }
     case K_KEY_STYLE:
         return set_choice(p, k, value, style_names, style_values, TIER__KEYS_NAME, &p->key_style,
                           "name or flag");
@@ -674,6 +696,9 @@ static void get_into(const tier_pipeline *p, int k, tier__buf *out)
         break;
     case K_SPLIT_MIN_BYTES:
         tier__buf_printf(out, "%llu", (unsigned long long)p->split_min_bytes);
+        break;
+    case K_THREADS:
+        tier__buf_printf(out, "%u", p->threads);
         break;
     case K_KEY_STYLE:
         s = p->key_style == TIER__KEYS_FLAG ? "flag" : "name";
@@ -814,7 +839,7 @@ int tier_pipeline_set_executor(tier_pipeline *p, const tier_executor *ex)
         return tier__pipeline_fail(p, rc, "%s", why);
     p->has_executor = ex != NULL;
     if (ex)
-        p->executor = *ex;
+        tier__executor_copy(&p->executor, ex);
     return TIER_OK;
 }
 

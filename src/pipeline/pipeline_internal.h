@@ -143,6 +143,7 @@ struct tier_pipeline {
     tier_io io;
     tier_executor executor;
     int has_executor;
+    unsigned threads; /* the `threads` setting: 0 = the default (tier__pipeline_threads) */
     uint64_t split_min_bytes;
     tier_pipeline_progress_cb progress;
     void *progress_ud;
@@ -156,6 +157,9 @@ struct tier_pipeline {
 /* ---- pipeline.c ---- */
 /* Formats the pipeline's error text; returns rc. */
 int tier__pipeline_fail(tier_pipeline *p, int rc, const char *fmt, ...) TIER__PRINTF(3, 4);
+/* How many tasks the pipeline runs at once: 1 without an executor, else the `threads` setting
+ * (2 when it is 0, the default). */
+unsigned tier__pipeline_threads(const tier_pipeline *p);
 /* A new pipeline (p's allocator) with copies of p's settings and p's host hooks, without its
  * error text and results: TIER_OK or TIER_ENOMEM (*out NULL). */
 int tier__pipeline_copy(tier_pipeline **out, const tier_pipeline *p);

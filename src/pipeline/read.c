@@ -13,6 +13,7 @@
 #include "io/sniff.h"
 #include "pipeline/pipeline_internal.h"
 #include "util/errtext.h"
+#include "util/par.h"
 
 /* The reader's settings for one part of the input. */
 typedef struct setup {
@@ -154,27 +155,34 @@ static int on_progress(void *ud, uint64_t done, uint64_t total)
 }
 
 /* ---- one part of a file -------------------------------------------------------------------
- * The first part is the file up to the first line end at or after the middle; the second part is
- * the rest. Each finds the line end itself, so neither needs to know it in advance; the second
- * jumps to the middle with the I/O table's seek (or, without one, reads past the first half
- * without parsing it). */
+ * A file read in n parts: part k covers the bytes from boundary k to boundary k + 1 (boundary k
+ * = size * k / n), moved to line ends: every part but the first starts after the first line end
+ * at or after its boundary, and every part but the last ends with the first line end at or after
+ * the next boundary, so that each line is read by exactly one part (a part whose boundaries fall
+ * inside one long line is empty). Each part finds its line ends itself, so none needs to know
+ * another's; a later part jumps to its boundary with the I/O table's seek (or, without one,
+ * reads the bytes before it without parsing them). A line end inside a quoted field makes the
+ * part before it end inside the quotes, which the reader refuses: the input is then read in one
+ * piece (read_split), so the split never changes a result. */
 
-/* How much the first part reads at a time past the middle while it looks for the line end (so
- * it does not read a whole block of the second part). */
+/* How much a part reads at a time past its end boundary while it looks for the line end (so
+ * that it does not read a whole block of the next part). */
 #define RANGE_LINE_PROBE ((size_t)4096)
 
 typedef struct range_io {
     const tier_io *base;
     const tier_allocator *alloc;
-    uint64_t mid, size;
-    int second;
+    uint64_t start, end; /* the boundaries; end is the file's size for the last part */
+    int first, last;
 } range_io;
+
+enum { RANGE_SKIP, RANGE_IN, RANGE_DONE };
 
 typedef struct range_file {
     void *f;
-    uint64_t pos; /* bytes read from the file */
-    int state;    /* 0: before mid; 1: looking for the line end; 2: after it */
-    int led;      /* the second part: its leading line end was handed out */
+    uint64_t pos; /* offset in the file of the next byte read */
+    int state;    /* RANGE_*: skipping to the line end at or after start, inside, done */
+    int led;      /* a later part: its leading line end was handed out */
 } range_file;
 
 static int range_open(void *ud, const char *path, int mode, void **out)
@@ -187,14 +195,14 @@ static int range_open(void *ud, const char *path, int mode, void **out)
     f = tier__calloc(r->alloc, 1, sizeof *f);
     if (!f)
         return -ENOMEM;
+    f->state = r->first ? RANGE_IN : RANGE_SKIP;
+    f->led = r->first;
     rc = r->base->open(r->base->ud, path, mode, &f->f);
-    if (!rc && r->second && r->base->seek) {
-        if ((rc = r->base->seek(r->base->ud, f->f, r->mid)) == 0) {
-            f->pos = r->mid;
-            f->state = 1;
-        } else {
+    if (!rc && !r->first && r->base->seek) {
+        if ((rc = r->base->seek(r->base->ud, f->f, r->start)) == 0)
+            f->pos = r->start;
+        else
             (void)r->base->close(r->base->ud, f->f);
-        }
     }
     if (rc) {
         tier__free(r->alloc, f);
@@ -217,21 +225,7 @@ static int64_t range_size(void *ud, void *file)
 {
     const range_io *r = ud;
     (void)file;
-    return (int64_t)(r->second ? r->size - r->mid : r->mid);
-}
-
-static int64_t base_read(const range_io *r, range_file *f, void *buf, size_t size)
-{
-    int64_t n;
-    if (f->state == 0 && size > r->mid - f->pos)
-        size = (size_t)(r->mid - f->pos);
-    n = r->base->read(r->base->ud, f->f, buf, size);
-    if (n > 0) {
-        f->pos += (uint64_t)n;
-        if (f->state == 0 && f->pos >= r->mid)
-            f->state = 1;
-    }
-    return n;
+    return (int64_t)(r->end - r->start);
 }
 
 static int64_t range_read(void *ud, void *file, void *buf, size_t size)
@@ -239,47 +233,54 @@ static int64_t range_read(void *ud, void *file, void *buf, size_t size)
     const range_io *r = ud;
     range_file *f = file;
     char *b = buf, *nl;
-    int64_t n;
-    if (!size)
+    if (!size || f->state == RANGE_DONE)
         return 0;
-    if (f->state == 0 && f->pos >= r->mid)
-        f->state = 1;
-    if (!r->second) {
-        if (f->state == 2)
-            return 0;
-        if (f->state == 1 && size > RANGE_LINE_PROBE) /* only the line end past the middle */
-            size = RANGE_LINE_PROBE;
-        n = base_read(r, f, buf, size);
-        if (n > 0 && f->state == 1 && f->pos - (uint64_t)n >= r->mid &&
-            (nl = memchr(b, '\n', (size_t)n)) != NULL) {
-            f->state = 2;
-            return nl - b + 1;
-        }
-        return n;
-    }
     if (!f->led) {
-        /* The second part starts with an empty line (which the reader skips): a byte-order
-         * mark at the start of its first line is then data, as in one read of the file, not the
-         * mark of a file's start that the reader drops. */
+        /* A later part starts with an empty line (which the reader skips): a byte-order mark at
+         * the start of its first line is then data, as in one read of the file, not the mark of
+         * a file's start that the reader drops. */
         f->led = 1;
         b[0] = '\n';
         return 1;
     }
-    while (f->state != 2) {
-        int was = f->state;
-        n = base_read(r, f, buf, size);
+    for (;;) {
+        uint64_t at = f->pos, want = size, off;
+        int64_t n;
+        if (f->state == RANGE_SKIP && at < r->start)
+            want = r->start - at < want ? r->start - at : want; /* up to the boundary only */
+        else if (f->state == RANGE_IN && !r->last)
+            want = at < r->end ? (r->end - at < want ? r->end - at : want)
+                               : (RANGE_LINE_PROBE < want ? RANGE_LINE_PROBE : want);
+        n = r->base->read(r->base->ud, f->f, buf, (size_t)want);
         if (n <= 0)
-            return n;
-        if (was == 1 && (nl = memchr(b, '\n', (size_t)n)) != NULL) {
-            size_t rest = (size_t)n - (size_t)(nl - b) - 1;
-            f->state = 2;
-            if (rest) {
-                memmove(b, nl + 1, rest);
-                return (int64_t)rest;
+            return n; /* the end of the file ends every part */
+        f->pos += (uint64_t)n;
+        if (f->state == RANGE_SKIP) {
+            size_t rest;
+            if (at < r->start || (nl = memchr(b, '\n', (size_t)n)) == NULL)
+                continue;
+            if (!r->last && at + (uint64_t)(nl - b) >= r->end) {
+                f->state = RANGE_DONE; /* one line covers the whole part: nothing to read */
+                return 0;
+            }
+            f->state = RANGE_IN;
+            rest = (size_t)n - (size_t)(nl - b) - 1;
+            at += (uint64_t)(nl - b) + 1;
+            memmove(b, nl + 1, rest);
+            if (!rest)
+                continue;
+            n = (int64_t)rest;
+        }
+        /* Inside: the part ends with the first line end at or after its end boundary. */
+        if (!r->last && at + (uint64_t)n > r->end) {
+            off = r->end > at ? r->end - at : 0;
+            if ((nl = memchr(b + off, '\n', (size_t)((uint64_t)n - off))) != NULL) {
+                f->state = RANGE_DONE;
+                return nl - b + 1;
             }
         }
+        return n;
     }
-    return r->base->read(r->base->ud, f->f, buf, size);
 }
 
 typedef struct part {
@@ -296,9 +297,9 @@ typedef struct part {
     int rc;
 } part;
 
-static void read_part(void *arg)
+static void read_part(void *arg, size_t i)
 {
-    part *t = arg;
+    part *t = (part *)arg + i;
     const tier_allocator *a = &t->p->alloc;
     t->rc = tier_csv_new(&t->csv, a);
     if (!t->rc)
@@ -323,71 +324,80 @@ static void part_free(part *t)
     t->book = NULL;
 }
 
-/* Reads the input as two parts through the executor. Returns 1 when done (*out set), 0 when
- * the input is to be read in one piece instead (the parts could not be read, or an error is to
- * be reported as one read reports it), or a negative status to fail with (the callback stopped). */
+/* Reads the input as `threads` parts through the executor. Returns 1 when done (*out set), 0
+ * when the input is to be read in one piece instead (the parts could not be read, or an error is
+ * to be reported as one read reports it), or a negative status to fail with (the callback
+ * stopped). */
 static int read_split(tier_pipeline *p, const once_io *once, const setup *s,
                       const tier__names *names, int keep_txns, tier_book **out, uint64_t *rows)
 {
-    part parts[2];
+    part *parts;
     uint64_t size;
     char *joined;
-    void *job = NULL;
-    int started, k, ok, rc;
-    if (!p->has_executor)
+    size_t n = tier__pipeline_threads(p), k;
+    int ok, rc = TIER_OK;
+    if (n < 2)
         return 0;
     /* Only a file of known size is opened again; a pipe is read once, in one piece. */
     size = once->size > 0 ? (uint64_t)once->size : 0;
-    if (size < 2 || size < p->split_min_bytes || !(joined = tier__names_join(names)))
+    if (size < n || size < p->split_min_bytes)
         return 0;
-    memset(parts, 0, sizeof parts);
-    for (k = 0; k < 2; k++) {
-        parts[k].p = p;
-        parts[k].s = *s;
-        parts[k].keep_txns = keep_txns;
-        parts[k].range.base = &p->io;
-        parts[k].range.alloc = &p->alloc;
-        parts[k].range.mid = size / 2;
-        parts[k].range.size = size;
-        parts[k].range.second = k;
-        parts[k].io = p->io;
-        parts[k].io.open = range_open;
-        parts[k].io.read = range_read;
-        parts[k].io.close = range_close;
-        parts[k].io.size = range_size;
-        parts[k].io.ud = &parts[k].range;
+    if (!(joined = tier__names_join(names)))
+        return 0;
+    if (!(parts = tier__calloc(&p->alloc, n, sizeof *parts))) {
+        tier__free(&p->alloc, joined);
+        return 0;
+    }
+    for (k = 0; k < n; k++) {
+        part *t = &parts[k];
+        t->p = p;
+        t->s = *s;
+        t->keep_txns = keep_txns;
+        t->range.base = &p->io;
+        t->range.alloc = &p->alloc;
+        t->range.start = size / n * k + size % n * k / n;
+        t->range.end = k + 1 == n ? size : size / n * (k + 1) + size % n * (k + 1) / n;
+        t->range.first = k == 0;
+        t->range.last = k + 1 == n;
+        t->io = p->io;
+        t->io.open = range_open;
+        t->io.read = range_read;
+        t->io.close = range_close;
+        t->io.size = range_size;
+        t->io.ud = &t->range;
+        if (k) {
+            t->s.header = 0;
+            t->s.names = joined;
+        }
     }
     parts[0].report = 1;
     parts[0].progress.p = p;
     parts[0].progress.stage = TIER_PIPELINE_STAGE_READ;
     parts[0].progress.whole = size;
-    parts[1].s.header = 0;
-    parts[1].s.names = joined;
-    started = p->executor.start(p->executor.ud, read_part, &parts[1], &job) == 0;
-    if (!started)
-        read_part(&parts[1]);
-    read_part(&parts[0]);
-    if (started)
-        p->executor.wait(p->executor.ud, job);
+    tier__par_run(&p->executor, n, read_part, parts);
     if (parts[0].rc == TIER_EUSER) {
         rc = tier__pipeline_fail(p, TIER_EUSER, "%s: %s", p->input,
                                  tier_csv_last_error(parts[0].csv));
         ok = -1;
     } else {
-        ok = parts[0].rc == TIER_OK && parts[1].rc == TIER_OK &&
-             tier_book_merge(parts[0].book, parts[1].book) == TIER_OK;
+        /* The parts in file order make the book of one read (tier_book_merge). */
+        for (k = 0, ok = 1; k < n && ok; k++)
+            ok = parts[k].rc == TIER_OK &&
+                 (k == 0 || tier_book_merge(parts[0].book, parts[k].book) == TIER_OK);
         rc = ok ? tier__pipeline_report(p, TIER_PIPELINE_STAGE_READ, size, size) : TIER_OK;
         if (rc)
             ok = -1;
     }
     tier__free(&p->alloc, joined);
-    part_free(&parts[1]);
     if (ok == 1) {
         *out = parts[0].book;
-        *rows = parts[0].rows + parts[1].rows;
         parts[0].book = NULL;
+        for (k = 0, *rows = 0; k < n; k++)
+            *rows += parts[k].rows;
     }
-    part_free(&parts[0]);
+    for (k = 0; k < n; k++)
+        part_free(&parts[k]);
+    tier__free(&p->alloc, parts);
     return ok < 0 ? rc : ok;
 }
 

@@ -59,8 +59,26 @@ int tier__executor_check(const tier_executor *ex, char *why)
         return TIER_EVERSION;
     }
     if (!ex->start || !ex->wait) {
-        tier__errorf(why, "the executor needs version 1 and both hooks");
+        tier__errorf(why, "the executor needs both hooks");
         return TIER_EINVAL;
     }
     return TIER_OK;
+}
+
+void tier__executor_copy(tier_executor *dst, const tier_executor *src)
+{
+    dst->version = src->version;
+    dst->start = src->start;
+    dst->wait = src->wait;
+    dst->ud = src->ud;
+    dst->threads = src->version >= 2 ? src->threads : 0;
+}
+
+size_t tier__par_width(const tier_executor *ex)
+{
+    if (!ex)
+        return 1;
+    if (!ex->threads)
+        return 2;
+    return ex->threads < TIER__PAR_MAX ? ex->threads : TIER__PAR_MAX;
 }

@@ -23,5 +23,10 @@ void tier__par_run(const tier_executor *ex, size_t n, tier__par_fn fn, void *arg
  * (version 0, or newer than this library) or TIER_EINVAL (a hook is missing), with the reason in
  * why (TIER__ERR_SIZE bytes). */
 int tier__executor_check(const tier_executor *ex, char *why);
+/* Copies a checked executor (a version-1 table has no `threads`: 0 then). */
+void tier__executor_copy(tier_executor *dst, const tier_executor *src);
+/* Into how many tasks work is split with `ex`: 1 without one, else its `threads` (2 when not
+ * known), at most TIER__PAR_MAX. */
+size_t tier__par_width(const tier_executor *ex);
 
 #endif

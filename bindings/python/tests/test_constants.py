@@ -25,7 +25,8 @@ RENAMED = {"ABI_MAJOR": "TIER_VERSION_MAJOR"}
 
 # Versions of structures the binding builds itself: the library accepts any version from 1 up to
 # its own, so the binding's may be older than the header's, never newer.
-VERSION_AT_MOST = {"MODEL_VTABLE_VERSION": "TIER_MODEL_VTABLE_VERSION"}
+VERSION_AT_MOST = {"MODEL_VTABLE_VERSION": "TIER_MODEL_VTABLE_VERSION",
+                   "EXECUTOR_VERSION": "TIER_EXECUTOR_VERSION"}
 
 # _ffi dicts {python key: value}: how a key becomes its C name.
 DICTS = {
