@@ -66,15 +66,20 @@ static void expect_no_live_blocks(void)
     assert_int_equal(mt_live, 0);
 }
 
-/* Executors of 1, 2, 3 and 8 threads: the caller's thread plus threads - 1 started tasks. */
+/* Executors of 1, 2, 3 and 8 threads: the caller's thread plus threads - 1 started tasks (the
+ * limit counts every start of a test, so later splits have their tasks refused and run by the
+ * caller). One thread: an executor as wide as 8 that refuses every task. */
 static const unsigned thread_counts[] = {1, 2, 3, 8};
 
 static void exec_of(tst_exec *e, unsigned threads)
 {
-    if (threads == 1)
+    if (threads == 1) {
         tst_exec_init(e, TST_EXEC_REFUSING, 0);
-    else
+        e->ex.threads = 8;
+    } else {
         tst_exec_init(e, TST_EXEC_THREADS, threads - 1);
+        e->ex.threads = threads;
+    }
 }
 
 /* ---- a transaction log --------------------------------------------------------------------- */
@@ -388,6 +393,7 @@ static int write_in_parallel(const tier_allocator *a, void *ud)
     tst_sink got;
     int rc;
     tst_exec_init(&e, TST_EXEC_DEFERRED, 0);
+    e.ex.threads = 3;
     memset(&got, 0, sizeof got);
     assert_int_equal(tier_book_set_executor(o->book, &e.ex), TIER_OK);
     rc = run_log(a, o->book, &res);
