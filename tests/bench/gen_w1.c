@@ -452,7 +452,8 @@ int main(int argc, char **argv)
             uint64_t b = cs.bits[w];
             while (b) {
                 int bit = ctz64(b);
-                daycount[cs.start + w * 64 + (uint32_t)bit] += rows_on(&md, &cs, w * 64 + (uint32_t)bit);
+                daycount[cs.start + w * 64 + (uint32_t)bit] +=
+                    rows_on(&md, &cs, w * 64 + (uint32_t)bit);
                 b &= b - 1;
             }
         }

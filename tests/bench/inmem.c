@@ -177,8 +177,7 @@ static void bench_w2(const char *path, int runs, unsigned threads)
         tier_result *result = NULL;
         double t0 = now(), t1, t2;
         ex.threads = threads;
-        if (tier_book_new(&book, NULL) ||
-            tier_book_set_executor(book, threads > 1 ? &ex : NULL) ||
+        if (tier_book_new(&book, NULL) || tier_book_set_executor(book, threads > 1 ? &ex : NULL) ||
             tier_book_add_txns(book, c.n, c.ids, c.offsets, c.days, c.amounts, NULL))
             die("add_txns", tier_book_last_error(book));
         t1 = now();
@@ -447,7 +446,8 @@ int main(int argc, char **argv)
                       argc == 4);
         return 0;
     }
-    fprintf(stderr, "usage: inmem w2 FILE RUNS [THREADS] | inmem models N RUNS | inmem rescore N CALLS "
-                    "[noclv]\n");
+    fprintf(stderr,
+            "usage: inmem w2 FILE RUNS [THREADS] | inmem models N RUNS | inmem rescore N CALLS "
+            "[noclv]\n");
     return 2;
 }
