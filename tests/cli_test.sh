@@ -26,6 +26,16 @@ check "parallel load is identical" bash -c "TIER_SPLIT_MIN_BYTES=0 '$tier' run -
 check "as-of runs" expect_exit 0 "$tier" run --input "$data/CDNOW_master.txt" --as-of 1998-01-01 --out "$work/a.csv"
 check "as-of summary" grep -q "as of 1998-01-01" "$work/err"
 
+# --frequency: rows counts every transaction, days (the default) counts purchase days.
+printf 'customer_id,date,amount\nA,2024-01-01,10\nA,2024-01-01,20\nA,2024-02-01,5\nB,2024-03-01,7\n' >"$work/sameday.csv"
+check "frequency rows runs" expect_exit 0 "$tier" run --input "$work/sameday.csv" --as-of 2025-01-01 --frequency rows --policy pareto-sabc
+check "frequency rows counts rows" grep -q '^A,[A-Z],335,3,35.00,366,' "$work/out"
+check "frequency days runs" expect_exit 0 "$tier" run --input "$work/sameday.csv" --as-of 2025-01-01 --frequency days --policy pareto-sabc
+check "frequency days counts days" grep -q '^A,[A-Z],335,2,35.00,366,' "$work/out"
+check "frequency default is days" bash -c "'$tier' run --input '$work/sameday.csv' --as-of 2025-01-01 --policy pareto-sabc --quiet | cmp - '$work/out'"
+check "bad frequency" expect_exit 2 "$tier" run --input "$work/sameday.csv" --frequency weeks
+check "bad frequency message" grep -q -- '--frequency must be rows or days, not "weeks"' "$work/err"
+
 # Usage errors exit 2, bad input exits 1 with one line naming the line and column.
 check "no input is a usage error" expect_exit 2 "$tier" run
 check "unknown option" expect_exit 2 "$tier" run --input x --bogus

@@ -615,30 +615,39 @@ static void test_pipeline_reports_progress_by_stage(void **state)
     tier_pipeline_free(p);
 }
 
-/* An executor that runs each task when it is waited for (as late as it may), or refuses. */
-typedef struct lazy_executor {
+/* An executor that runs each task when it is waited for (as late as it may), or refuses. The
+ * split read starts one task; the phases after it (window figures, the writer) start more. */
+#define LAZY_JOBS 64
+typedef struct lazy_job {
     tier_task_cb task;
     void *arg;
+} lazy_job;
+
+typedef struct lazy_executor {
+    lazy_job jobs[LAZY_JOBS];
     int started, waited, refuse;
 } lazy_executor;
 
 static int lazy_start(void *ud, tier_task_cb task, void *arg, void **out)
 {
     lazy_executor *e = ud;
-    if (e->refuse)
+    lazy_job *j;
+    if (e->refuse || e->started - e->waited >= LAZY_JOBS)
         return 1;
-    e->task = task;
-    e->arg = arg;
+    j = &e->jobs[e->started % LAZY_JOBS];
+    j->task = task;
+    j->arg = arg;
     e->started++;
-    *out = e;
+    *out = j;
     return 0;
 }
 
 static void lazy_wait(void *ud, void *job)
 {
     lazy_executor *e = ud;
-    assert_ptr_equal(job, e);
-    e->task(e->arg);
+    lazy_job *j = job;
+    assert_true(j >= e->jobs && j < e->jobs + LAZY_JOBS);
+    j->task(j->arg);
     e->waited++;
 }
 
@@ -650,6 +659,7 @@ static void test_pipeline_output_is_identical_with_an_executor(void **state)
     tier_executor ex = {TIER_EXECUTOR_VERSION, lazy_start, lazy_wait, NULL, 0};
     progress_log log;
     size_t i;
+    int started;
     (void)state;
     for (i = 0; i < 3; i++) {
         tier_pipeline *p = new_pipeline();
@@ -668,8 +678,10 @@ static void test_pipeline_output_is_identical_with_an_executor(void **state)
         memset(&log, 0, sizeof log);
         assert_int_equal(tier_pipeline_set_progress(p, log_progress, &log), TIER_OK);
         assert_int_equal(run_to(p, &parts, NULL, 0), TIER_OK);
-        assert_int_equal(e.started, 1);
-        assert_int_equal(e.waited, 1);
+        /* The split read started one task, the phases after it more; each was waited for. */
+        assert_true(e.started >= 1);
+        assert_int_equal(e.waited, e.started);
+        started = e.started;
         assert_int_equal(parts.bytes, one.bytes);
         assert_true(parts.hash == one.hash);
         /* Progress counts the whole file while the first half is read. */
@@ -680,7 +692,7 @@ static void test_pipeline_output_is_identical_with_an_executor(void **state)
         /* An executor that cannot start a task: the pipeline runs it itself. */
         e.refuse = 1;
         assert_int_equal(run_to(p, &refused, NULL, 0), TIER_OK);
-        assert_int_equal(e.started, 1);
+        assert_int_equal(e.started, started);
         assert_true(refused.hash == one.hash);
         tier_pipeline_free(p);
     }
@@ -747,7 +759,7 @@ static void test_pipeline_split_read_jumps_to_the_second_half_when_the_io_can_se
     set(p, "split_min_bytes", "0");
     c.bytes = 0;
     assert_int_equal(run_to(p, &seeking, NULL, 0), TIER_OK);
-    assert_int_equal(e.waited, 1);
+    assert_true(e.waited >= 1);
     assert_true(seeking.hash == one.hash);
     /* Each half is read once: the second starts at the middle, not at byte 0, and the first
      * reads only a little past the middle to find its last line end. */

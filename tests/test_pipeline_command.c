@@ -263,6 +263,79 @@ static void test_quiet_flag_is_reported_and_changes_no_setting(void **state)
     tier_pipeline_free(p);
 }
 
+/* ---- --frequency ------------------------------------------------------------------------------
+ */
+
+/* Runs `run --input log.csv` with argv's extra flags on a log with same-day repeat purchases, the
+ * output of customer A's row in `row` (the text up to its end). */
+static void run_frequency(const char *const *extra, size_t n_extra, const char *want_option,
+                          const char *want_row)
+{
+    static const char log[] = "customer_id,date,amount\n"
+                              "A,2024-01-01,10\nA,2024-01-01,20\nA,2024-02-01,5\n"
+                              "B,2024-03-01,7\n";
+    const char *argv[12] = {"--input",  "log.csv", "--as-of",  "2025-01-01",
+                            "--models", "rfm",     "--policy", "rfm-8"};
+    size_t argc = 8, i;
+    tst_memfs fs;
+    tier_io io;
+    tst_sink out;
+    tier_pipeline *p = new_pipeline();
+    memset(&fs, 0, sizeof fs);
+    memset(&out, 0, sizeof out);
+    tst_memfs_put(&fs, "log.csv", log, sizeof log - 1);
+    io = tst_memfs_io(&fs);
+    for (i = 0; i < n_extra; i++)
+        argv[argc++] = extra[i];
+    assert_int_equal(tier_pipeline_set_io(p, &io), TIER_OK);
+    (void)command_ok(p, "run", argv, argc);
+    assert_int_equal(tier_pipeline_set(p, "output_columns", "customer_id,rfm.f"), TIER_OK);
+    assert_int_equal(tier_pipeline_set_output(p, tst_sink_write, &out), TIER_OK);
+    run_ok(p);
+    assert_string_equal(model_option(p, 0, "frequency"), want_option);
+    if (!out.data || !strstr(out.data, want_row))
+        fail_msg("want row \"%s\" in:\n%s", want_row, out.data ? out.data : "(nothing)");
+    tst_sink_reset(&out);
+    tst_memfs_clear(&fs);
+    tier_pipeline_free(p);
+}
+
+/* F counts purchase days by default and with --frequency days, transactions with rows. */
+static void test_frequency_flag_sets_what_rfm_counts(void **state)
+{
+    static const char *const rows[] = {"--frequency", "rows"};
+    static const char *const days[] = {"--frequency", "days"};
+    (void)state;
+    run_frequency(NULL, 0, "days", "\nA,2\n");
+    run_frequency(days, 2, "days", "\nA,2\n");
+    run_frequency(rows, 2, "rows", "\nA,3\n");
+}
+
+/* The setting reads back, resets, and yields to the frequency the model list gives rfm itself. */
+static void test_frequency_setting_yields_to_the_models_own_option(void **state)
+{
+    tier_pipeline *p = new_pipeline();
+    (void)state;
+    assert_string_equal(tst_pipeline_get(p, "frequency"), "days");
+    assert_int_equal(tier_pipeline_set(p, "frequency", "rows"), TIER_OK);
+    assert_string_equal(tst_pipeline_get(p, "frequency"), "rows");
+    assert_int_equal(tier_pipeline_set(p, "frequency", "weeks"), TIER_EINVAL);
+    assert_string_equal(tier_pipeline_last_error(p),
+                        "frequency must be rows or days, not \"weeks\"");
+    assert_string_equal(tst_pipeline_get(p, "frequency"), "rows");
+    assert_int_equal(tier_pipeline_set(p, "input", tst_data_path("CDNOW_master.txt")), TIER_OK);
+    assert_int_equal(tier_pipeline_add_model(p, "rfm", NULL), TIER_OK);
+    assert_int_equal(tier_pipeline_add_model(p, "rfm", "r2"), TIER_OK);
+    assert_int_equal(tier_pipeline_set_model_option(p, "r2", "frequency", "days"), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "produce", "scores"), TIER_OK);
+    run_ok(p);
+    assert_string_equal(model_option(p, 0, "frequency"), "rows");
+    assert_string_equal(model_option(p, 1, "frequency"), "days");
+    assert_int_equal(tier_pipeline_set(p, "frequency", NULL), TIER_OK);
+    assert_string_equal(tst_pipeline_get(p, "frequency"), "days");
+    tier_pipeline_free(p);
+}
+
 /* ---- usage errors ---------------------------------------------------------------------------- */
 
 typedef struct usage_case {
@@ -334,6 +407,14 @@ static const usage_case bad_spellings[] = {
      {"--input", "x", "--format", "xml"},
      TIER_EINVAL,
      "--format must be csv, json or text, not \"xml\""},
+    {"run",
+     {"--input", "x", "--frequency", "weeks"},
+     TIER_EINVAL,
+     "--frequency must be rows or days, not \"weeks\""},
+    {"report",
+     {"--input", "x", "--frequency", "transactions"},
+     TIER_EINVAL,
+     "--frequency must be rows or days, not \"transactions\""},
     {"run",
      {"--input", "x", "--as-of", "1997-02-30"},
      TIER_EINVAL,
@@ -471,6 +552,8 @@ static void test_failed_command_leaves_the_earlier_settings_as_they_were(void **
     "               The rows gain previous_tier, move and since\n"                                 \
     "  --ledger     with --state: the run's moves in PREFIX.csv, the from->to matrix in\n"         \
     "               PREFIX-matrix.csv, both and the expired overrides in PREFIX.json\n"            \
+    "  --frequency  what rfm counts as F: days (default; purchase days, several purchases\n"       \
+    "               of one day count once) or rows (transactions, as most RFM tools count)\n"      \
     "  --threads    how many threads the run uses, 1 to 64 (default: the cores this process "      \
     "may\n"                                                                                        \
     "               use); the output is the same for any number\n"
@@ -547,7 +630,7 @@ static const char run_help[] =
     "                [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME|FILE]\n"
     "                [--out FILE] [--format csv|json] [--quiet] [--threads N]\n"
     "                [--accounts FILE [--account-id COL]] [--contracts FILE] [--models LIST]\n"
-    "                [--state FILE [--ledger PREFIX]]\n"
+    "                [--state FILE [--ledger PREFIX]] [--frequency rows|days]\n"
     "\n" MODELS_NOTES;
 
 static const char explain_help[] =
@@ -623,7 +706,7 @@ static const char all_help_head[] =
     "         [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME|FILE]\n"
     "         [--out FILE] [--format csv|json] [--quiet] [--threads N]\n"
     "         [--accounts FILE [--account-id COL]] [--contracts FILE] [--models LIST]\n"
-    "         [--state FILE [--ledger PREFIX]]\n"
+    "         [--state FILE [--ledger PREFIX]] [--frequency rows|days]\n"
     "\n" MODELS_NOTES "\n"
     "tier explain --customer ID <reader flags> [--format text|json] [--policy NAME|FILE]\n"
     "         [--accounts FILE [--account-id COL]] [--contracts FILE] [--models LIST]\n"
@@ -863,6 +946,8 @@ TST_MAIN(cmocka_unit_test(test_run_command_turns_every_flag_into_its_setting),
          cmocka_unit_test(test_clv_command_sets_horizon_discount_rate_and_profit_margin),
          cmocka_unit_test(test_help_flag_stops_reading_and_skips_the_required_options),
          cmocka_unit_test(test_quiet_flag_is_reported_and_changes_no_setting),
+         cmocka_unit_test(test_frequency_flag_sets_what_rfm_counts),
+         cmocka_unit_test(test_frequency_setting_yields_to_the_models_own_option),
          USAGE_TEST(test_unknown_command_is_not_found),
          USAGE_TEST(test_unknown_flag_names_the_command_and_the_flag),
          USAGE_TEST(test_flag_without_its_value_is_a_usage_error),

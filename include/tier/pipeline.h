@@ -50,6 +50,8 @@
  * | id, date, amount, margin | the column of that role (default: sniffed; no margin)        |
  * | date_format    | `auto` (default), `iso` or `yyyymmdd`                                  |
  * | as_of          | YYYY-MM-DD: rows from that day on are ignored, models measure up to it |
+ * | frequency      | (since 0.5.0) `days` (default) or `rows`: what rfm counts as F, for    |
+ * |                | each model with a `frequency` option its list or policy does not set  |
  * | accounts       | account attributes file, one row per customer (default: none)          |
  * | account_id     | its id column (default: account_id, customer_id, customer or id)       |
  * | contracts      | (since 0.4.0) contracts file, one row per contract (default: none;     |

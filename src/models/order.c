@@ -89,6 +89,58 @@ static void by_id(const tier_book *book, const size_t *lead, uint32_t *v, uint32
     }
 }
 
+/* The first 8 bytes of row x's id as a big-endian number, zero-padded: comparing two of them
+ * orders like the ids' bytes (ids hold no NUL byte), and equal ones need the whole ids. */
+static uint64_t id_prefix(const tier_book *book, const size_t *lead, uint32_t x)
+{
+    size_t len = 0, i;
+    const char *id = tier_book_customer_id(book, lead ? lead[x] : x, &len);
+    const unsigned char *u = (const unsigned char *)id;
+    uint64_t v = 0;
+    for (i = 0; i < 8; i++)
+        v = (v << 8) | (id && i < len ? u[i] : 0);
+    return v;
+}
+
+/* Orders a run of n rows with equal keys by id. pfx[0..n) is scratch that moves with the rows:
+ * the ids' first 8 bytes, so that only rows sharing them compare whole ids; a long run is radix
+ * sorted by them (key[0..n), all equal, is the scratch and is restored after), a short one by
+ * insertion. Ties of many customers (everyone without revenue in a window) take linear time and
+ * the many short ties of a large book touch each id once. */
+static void run_by_id(const tier_book *book, const size_t *lead, uint64_t *key, uint32_t *idx,
+                      uint64_t *pfx, uint32_t *x2, size_t n)
+{
+    uint64_t same = key[0];
+    size_t i, j, sub;
+    for (i = 0; i < n; i++)
+        pfx[i] = id_prefix(book, lead, idx[i]);
+    if (n < 32) {
+        for (i = 1; i < n; i++) {
+            uint64_t p = pfx[i];
+            uint32_t x = idx[i];
+            for (j = i; j > 0 &&
+                        (p < pfx[j - 1] || (p == pfx[j - 1] && before(book, lead, x, idx[j - 1])));
+                 j--) {
+                pfx[j] = pfx[j - 1];
+                idx[j] = idx[j - 1];
+            }
+            pfx[j] = p;
+            idx[j] = x;
+        }
+        return;
+    }
+    memcpy(key, pfx, n * sizeof *key);
+    radix(key, idx, pfx, x2, n);
+    for (i = 0; i < n; i = sub) {
+        for (sub = i + 1; sub < n && key[sub] == key[i]; sub++)
+            ;
+        if (sub - i > 1)
+            by_id(book, lead, idx + i, x2, sub - i);
+    }
+    for (i = 0; i < n; i++)
+        key[i] = same;
+}
+
 void tier__order_sort(const tier_book *book, const size_t *lead, uint64_t *key, uint32_t *idx,
                       uint64_t *k2, uint32_t *x2, size_t n)
 {
@@ -99,8 +151,12 @@ void tier__order_sort(const tier_book *book, const size_t *lead, uint64_t *key, 
     for (i = 0; i < n; i = run) {
         for (run = i + 1; run < n && key[run] == key[i]; run++)
             ;
-        if (run - i > 1)
-            by_id(book, lead, idx + i, x2, run - i);
+        if (run - i > 1) {
+            if (book)
+                run_by_id(book, lead, key + i, idx + i, k2 + i, x2 + i, run - i);
+            else
+                by_id(book, lead, idx + i, x2, run - i);
+        }
     }
 }
 

@@ -36,7 +36,7 @@ static const char run_usage[] =
     "         [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME|FILE]\n"
     "         [--out FILE] [--format csv|json] [--quiet] [--threads N]\n"
     "         [--accounts FILE [--account-id COL]] [--contracts FILE] [--models LIST]\n"
-    "         [--state FILE [--ledger PREFIX]]\n"
+    "         [--state FILE [--ledger PREFIX]] [--frequency rows|days]\n"
     "\n"
     "  --policy     a built-in policy (tier policies) or a policy file (docs/policy-format.md);\n"
     "               default b2b-sabc, with --accounts b2b-full\n"
@@ -54,6 +54,8 @@ static const char run_usage[] =
     "               The rows gain previous_tier, move and since\n"
     "  --ledger     with --state: the run's moves in PREFIX.csv, the from->to matrix in\n"
     "               PREFIX-matrix.csv, both and the expired overrides in PREFIX.json\n"
+    "  --frequency  what rfm counts as F: days (default; purchase days, several purchases\n"
+    "               of one day count once) or rows (transactions, as most RFM tools count)\n"
     "  --threads    how many threads the run uses, 1 to 64 (default: the cores this process may\n"
     "               use); the output is the same for any number\n";
 
@@ -365,6 +367,9 @@ static const cmd_flag report_flags[] = {SETTING("--policy"),
                                         SETTING("--state"),
                                         END};
 
+/* The settings of the models of a tiering run. */
+static const cmd_flag model_flags[] = {SETTING("--frequency"), END};
+
 static const cmd_flag quiet_flags[] = {
     {"--quiet", F_QUIET, NULL, {NULL}, NULL}, {"-q", F_QUIET, NULL, {NULL}, NULL}, END};
 
@@ -421,7 +426,13 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"run", "tiers", {reader_flags, run_flags, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_NONE, NULL},
+    {"run",
+     "tiers",
+     {reader_flags, run_flags, model_flags},
+     {NULL, NULL},
+     {NULL, NULL},
+     ARG_NONE,
+     NULL},
     {"fit clv",
      "fit",
      {reader_flags, fit_flags, NULL},
@@ -446,15 +457,21 @@ static const command commands[] = {
      "clv"},
     {"explain",
      "explain",
-     {reader_flags, explain_flags, NULL},
+     {reader_flags, explain_flags, model_flags},
      {NULL, NULL},
      {NULL, NULL},
      ARG_NONE,
      NULL},
-    {"diff", "diff", {reader_flags, diff_flags, NULL}, {NULL, NULL}, {NULL, NULL}, ARG_NONE, NULL},
+    {"diff",
+     "diff",
+     {reader_flags, diff_flags, model_flags},
+     {NULL, NULL},
+     {NULL, NULL},
+     ARG_NONE,
+     NULL},
     {"report",
      "report",
-     {reader_flags, report_flags, NULL},
+     {reader_flags, report_flags, model_flags},
      {NULL, NULL},
      {NULL, NULL},
      ARG_NONE,

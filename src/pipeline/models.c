@@ -255,6 +255,16 @@ int tier__pipeline_make_model(tier_pipeline *p, const tier__model_spec *spec, co
     if (rc)
         tier__pipeline_fail(p, rc, "cannot set up model \"%s\": %s", spec->name,
                             tier_model_last_error(m));
+    /* The pipeline's frequency, for a model with that option, unless its own option says
+     * otherwise. */
+    if (!rc && p->frequency != TIER__FREQ_DEFAULT &&
+        option_type(m, "frequency") == TIER_OPTION_TEXT && !spec_sets(spec, "frequency")) {
+        rc = tier_model_set_option(m, "frequency",
+                                   p->frequency == TIER__FREQ_ROWS ? "rows" : "days");
+        if (rc)
+            tier__pipeline_fail(p, rc, "cannot set up model \"%s\": %s", spec->name,
+                                tier_model_last_error(m));
+    }
     /* The kind's default option, unless the model list sets it. */
     if (!rc && k && k->option && !spec_sets(spec, k->option))
         rc = set_option(p, m, k->option, k->option_text);

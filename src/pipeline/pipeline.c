@@ -30,6 +30,7 @@ enum {
     K_MARGIN,
     K_DATE_FORMAT,
     K_AS_OF,
+    K_FREQUENCY,
     K_ACCOUNTS,
     K_ACCOUNT_ID,
     K_CONTRACTS,
@@ -67,6 +68,7 @@ static const key_info keys[K_COUNT] = {
     {"margin", "COL", TEXT(margin)},
     {"date_format", "FORMAT", 0},
     {"as_of", "YYYY-MM-DD", 0},
+    {"frequency", "rows|days", 0},
     {"accounts", "FILE", TEXT(accounts)},
     {"account_id", "COL", TEXT(account_id)},
     {"contracts", "FILE", TEXT(contracts)},
@@ -466,6 +468,8 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
                                          TIER__PRODUCE_OVERRIDE_ADD,  TIER__PRODUCE_OVERRIDE_REMOVE,
                                          TIER__PRODUCE_OVERRIDE_LIST, TIER__PRODUCE_DIFF,
                                          TIER__PRODUCE_REPORT};
+    static const char *const freq_names[] = {"days", "rows", NULL};
+    static const int freq_values[] = {TIER__FREQ_DAYS, TIER__FREQ_ROWS};
     static const char *const style_names[] = {"name", "flag", NULL};
     static const int style_values[] = {TIER__KEYS_NAME, TIER__KEYS_FLAG};
     char buf[64];
@@ -508,6 +512,9 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
                           "iso, yyyymmdd or auto");
     case K_AS_OF:
         return set_date(p, k, value, TIER_DATE_AUTO, &p->as_of, &p->has_as_of);
+    case K_FREQUENCY:
+        return set_choice(p, k, value, freq_names, freq_values, TIER__FREQ_DEFAULT, &p->frequency,
+                          "rows or days");
     case K_OVERRIDE_UNTIL:
         return set_date(p, k, value, TIER_DATE_ISO, &p->until, &p->has_until);
     case K_STATE:
@@ -661,6 +668,9 @@ static void get_into(const tier_pipeline *p, int k, tier__buf *out)
     case K_AS_OF:
         if (p->has_as_of && tier_date_format_iso(day, sizeof day, p->as_of) == TIER_OK)
             s = day;
+        break;
+    case K_FREQUENCY:
+        s = p->frequency == TIER__FREQ_ROWS ? "rows" : "days";
         break;
     case K_OVERRIDE_UNTIL:
         if (p->has_until && tier_date_format_iso(day, sizeof day, p->until) == TIER_OK)

@@ -42,6 +42,10 @@ enum {
 #define TIER__POLICY_PLAIN "b2b-sabc"
 #define TIER__POLICY_ACCOUNTS "b2b-full"
 
+/* The `frequency` setting: what the models count as F when their own option is not set
+ * (TIER__FREQ_DEFAULT: the model's default, purchase days). */
+enum { TIER__FREQ_DEFAULT = 0, TIER__FREQ_DAYS = 1, TIER__FREQ_ROWS = 2 };
+
 /* How messages spell a setting (setting "key_style"). */
 enum { TIER__KEYS_NAME = 0, TIER__KEYS_FLAG = 1 };
 
@@ -109,6 +113,7 @@ struct tier_pipeline {
     int date_format; /* ::tier_date_format */
     int has_as_of;
     int32_t as_of;
+    int frequency; /* TIER__FREQ_*: rfm's `frequency` unless the model list sets it */
 
     /* models, policy, what to produce */
     tier__model_spec *models;

@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/book_internal.h"
 #include "core/io_internal.h"
 #include "policy/lang/ast.h"
 #include "policy/result_internal.h"
 #include "util/buf.h"
 #include "util/numtext.h"
+#include "util/par_tasks.h"
 
 /* Defined in result.c. */
 
@@ -549,10 +551,134 @@ done:
     return rc;
 }
 
+/* Row i with what separates it from the row before (JSON) and what ends it. */
+static void write_row(writer *w, size_t i)
+{
+    const int json = w->format == TIER_OUTPUT_JSON;
+    size_t j;
+    if (json && i)
+        put(w, ",\n", 2);
+    for (j = 0; j < w->ncols; j++) {
+        const wcol *col = &w->cols[j];
+        if (json)
+            put(w, tier__buf_data(&w->pool) + col->key_off, col->key_len);
+        else if (j)
+            putc_(w, ',');
+        if (col->src == SRC_NUMBER) {
+            put_number(w, col->num[i], col->decimals);
+        } else if (col->src == SRC_DATE) {
+            put_date(w, col->num[i]);
+        } else if (col->src == SRC_EMPTY) {
+            if (json)
+                put(w, "null", 4);
+        } else if (col->src == SRC_LABEL) {
+            int32_t code = col->codes[i];
+            size_t at = code >= 0 && (size_t)code < col->nlabels ? (size_t)code + 1 : 0;
+            put(w, tier__buf_data(&w->pool) + col->label_off[at],
+                col->label_off[at + 1] - col->label_off[at]);
+        } else {
+            size_t len = 0;
+            const char *id = tier_book_customer_id(w->book, i, &len);
+            if (!id)
+                id = "";
+            if (json)
+                tier__json_string(sink_out, w, id, len);
+            else
+                tier__csv_field(sink_out, w, id, len);
+        }
+    }
+    putc_(w, json ? '}' : '\n');
+}
+
+/* ---- rows formatted in parallel ------------------------------------------------------------ */
+
+/* Rows per task and batch: the rows of a batch are formatted by the book's executor, each task
+ * its own run of rows into its own text, then the texts reach the callback in row order, so the
+ * bytes are those of one thread whatever the number of tasks. */
+#define WRITER_TASK_ROWS 4096
+
+typedef struct write_task {
+    writer w;      /* the writer's tables, with its own buffer and callback */
+    tier__buf out; /* the task's rows of the batch */
+    size_t from, to;
+} write_task;
+
+typedef struct write_job {
+    write_task task[TIER__PAR_TASKS];
+} write_job;
+
+/* The task writer's callback: its buffer's bytes to its text (out of memory: stop). */
+static int collect(void *ud, const char *data, size_t len)
+{
+    return tier__buf_append(&((write_task *)ud)->out, data, len) != TIER_OK;
+}
+
+static void format_rows(void *arg, size_t k)
+{
+    write_task *t = &((write_job *)arg)->task[k];
+    size_t i;
+    tier__buf_reset(&t->out);
+    for (i = t->from; i < t->to && !t->w.stopped; i++)
+        write_row(&t->w, i);
+    flush(&t->w);
+}
+
+/* The rows through `tasks` tasks of the executor; TIER_OK, or TIER_ENOMEM with nothing more
+ * written (the callback saw whole rows only). */
+static int write_rows_parallel(writer *w, const tier_executor *ex, size_t tasks)
+{
+    write_job *job = tier__calloc(w->alloc, 1, sizeof *job);
+    size_t k, first, batch = tasks * WRITER_TASK_ROWS;
+    int rc = TIER_OK;
+    if (!job)
+        return TIER_ENOMEM;
+    for (k = 0; k < tasks; k++) {
+        write_task *t = &job->task[k];
+        t->w = *w;
+        t->w.cb = collect;
+        t->w.ud = t;
+        t->w.len = 0;
+        t->w.stopped = 0;
+        t->w.buf = tier__malloc(w->alloc, WRITER_BUF_SIZE);
+        tier__buf_init(&t->out, w->alloc);
+        if (!t->w.buf)
+            rc = TIER_ENOMEM;
+    }
+    flush(w); /* what came before the rows */
+    for (first = 0; !rc && first < w->rows && !w->stopped; first += batch) {
+        for (k = 0; k < tasks; k++) {
+            job->task[k].from = first + k * WRITER_TASK_ROWS;
+            job->task[k].to = job->task[k].from + WRITER_TASK_ROWS;
+            if (job->task[k].from > w->rows)
+                job->task[k].from = w->rows;
+            if (job->task[k].to > w->rows)
+                job->task[k].to = w->rows;
+        }
+        tier__par_run(ex, tasks, format_rows, job);
+        for (k = 0; k < tasks && !rc; k++)
+            if (job->task[k].w.stopped || tier__buf_status(&job->task[k].out))
+                rc = TIER_ENOMEM;
+        for (k = 0; k < tasks && !rc && !w->stopped; k++) {
+            const char *d = tier__buf_data(&job->task[k].out);
+            size_t n = tier__buf_len(&job->task[k].out), at;
+            for (at = 0; at < n && !w->stopped; at += WRITER_BUF_SIZE)
+                if (w->cb(w->ud, d + at, n - at < WRITER_BUF_SIZE ? n - at : WRITER_BUF_SIZE))
+                    w->stopped = 1;
+        }
+    }
+    for (k = 0; k < tasks; k++) {
+        tier__free(w->alloc, job->task[k].w.buf);
+        tier__buf_free(&job->task[k].out);
+    }
+    tier__free(w->alloc, job);
+    return rc;
+}
+
 static int write_rows(writer *w, tier_write_cb cb, void *ud)
 {
     const int json = w->format == TIER_OUTPUT_JSON;
-    size_t i, j;
+    const tier_executor *ex = w->book ? tier__book_executor(w->book) : NULL;
+    size_t i, tasks = tier__par_tasks(ex, w->rows, WRITER_TASK_ROWS);
     w->cb = cb;
     w->ud = ud;
     w->len = 0;
@@ -561,39 +687,14 @@ static int write_rows(writer *w, tier_write_cb cb, void *ud)
         put(w, "[\n", 2);
     else
         put(w, tier__buf_data(&w->pool) + w->cols[0].key_off, w->header_len);
-    for (i = 0; i < w->rows && !w->stopped; i++) {
-        if (json && i)
-            put(w, ",\n", 2);
-        for (j = 0; j < w->ncols; j++) {
-            const wcol *col = &w->cols[j];
-            if (json)
-                put(w, tier__buf_data(&w->pool) + col->key_off, col->key_len);
-            else if (j)
-                putc_(w, ',');
-            if (col->src == SRC_NUMBER) {
-                put_number(w, col->num[i], col->decimals);
-            } else if (col->src == SRC_DATE) {
-                put_date(w, col->num[i]);
-            } else if (col->src == SRC_EMPTY) {
-                if (json)
-                    put(w, "null", 4);
-            } else if (col->src == SRC_LABEL) {
-                int32_t code = col->codes[i];
-                size_t at = code >= 0 && (size_t)code < col->nlabels ? (size_t)code + 1 : 0;
-                put(w, tier__buf_data(&w->pool) + col->label_off[at],
-                    col->label_off[at + 1] - col->label_off[at]);
-            } else {
-                size_t len = 0;
-                const char *id = tier_book_customer_id(w->book, i, &len);
-                if (!id)
-                    id = "";
-                if (json)
-                    tier__json_string(sink_out, w, id, len);
-                else
-                    tier__csv_field(sink_out, w, id, len);
-            }
+    if (tasks > 1) {
+        if (write_rows_parallel(w, ex, tasks) != TIER_OK) {
+            tier__errorf(w->err, "out of memory formatting the output");
+            return TIER_ENOMEM;
         }
-        putc_(w, json ? '}' : '\n');
+    } else {
+        for (i = 0; i < w->rows && !w->stopped; i++)
+            write_row(w, i);
     }
     if (json)
         put(w, w->rows ? "\n]\n" : "]\n", w->rows ? 3 : 2);

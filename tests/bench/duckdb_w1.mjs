@@ -3,6 +3,8 @@
 //   node duckdb_w1.mjs INPUT.csv OUTPUT.csv [THREADS] [AS_OF]
 //
 // THREADS defaults to $DUCKDB_THREADS, else 2.  AS_OF defaults to 2025-01-01.
+// F counts rows (COUNT(*)); with W1_FREQ=days it counts distinct purchase days instead (the
+// runner's check of libtier --frequency days).
 // Writes customer_id,r,f,m,tenure,r_score,f_score,m_score,pareto_class
 // (one row per customer, any order).  M is summed as DECIMAL (exact to the
 // cent); the Pareto comparisons are done in integer cents.
@@ -20,6 +22,7 @@ if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) {
   console.error(`bad as-of date: ${asOf}`);
   process.exit(2);
 }
+const fExpr = process.env.W1_FREQ === 'days' ? 'count(DISTINCT date)' : 'count(*)';
 const lit = (s) => `'${String(s).replace(/'/g, "''")}'`;
 // The scores shared with sqlite_w1.sh (comment lines dropped).
 const ranked = readFileSync(new URL('./w1_ranked.sql', import.meta.url), 'utf8')
@@ -35,7 +38,7 @@ COPY (
   totals AS (
     SELECT customer_id,
            DATE ${lit(asOf)} - max(date) AS r,
-           count(*)                      AS f,
+           ${fExpr}                      AS f,
            sum(amount)                   AS m,
            DATE ${lit(asOf)} - min(date) AS tenure
     FROM tx

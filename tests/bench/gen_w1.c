@@ -2,15 +2,20 @@
  * gen_w1.c - deterministic generator for benchmark workload W1
  * (see docs/performance.md and tests/bench/README.md).
  *
- *   gen_w1 --transactions N --customers K --seed S --out FILE
+ *   gen_w1 --transactions N --customers K --seed S [--repeat-share P] --out FILE
  *
  * Output: CSV with header "customer_id,date,amount".
  *   customer_id  "C" + 7 zero-padded digits (ids are scattered over
  *                0..9999999 by a seeded bijection, not dense 1..K)
  *   date         ISO date, 2022-01-01 .. 2024-12-31
  *   amount       > 0, exactly two decimals (formatted from integer cents)
- * Rows are in date order and in random order within a day.  A customer never
- * has two rows on the same day, so "transactions" == "purchase days".
+ * Rows are in date order and in random order within a day.  With the default
+ * --repeat-share 0 a customer never has two rows on the same day, so
+ * "transactions" == "purchase days".  With --repeat-share P (a whole percent,
+ * 0..90) each row after a customer's first is, with probability P%, a repeat:
+ * another purchase on a day the customer already buys on (its own amount), so
+ * transactions > purchase days.  P = 0 writes exactly the files of earlier
+ * versions (the repeat draws come from a stream of their own).
  * Every one of the K customers has at least one transaction.
  *
  * Distributions:
@@ -134,12 +139,21 @@ static int ctz64(uint64_t b) /* b != 0 */
 #endif
 }
 
+static uint32_t popcount64(uint64_t b)
+{
+    b = b - ((b >> 1) & 0x5555555555555555ULL);
+    b = (b & 0x3333333333333333ULL) + ((b >> 2) & 0x3333333333333333ULL);
+    b = (b + (b >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return (uint32_t)((b * 0x0101010101010101ULL) >> 56);
+}
+
 /* ---------------------------------------------------------------- model */
 
 typedef struct {
     uint64_t seed;
     uint32_t ncust;
     const uint32_t *count; /* transactions per customer */
+    uint32_t repeat_pct;   /* chance in percent that a row after the first is a repeat */
 } model;
 
 /* per-customer generated state */
@@ -147,15 +161,25 @@ typedef struct {
     uint64_t rng;
     uint32_t ticket;                  /* cents */
     uint32_t start;                   /* first day of the active window */
-    uint32_t len;                     /* window length in days (>= count) */
+    uint32_t len;                     /* window length in days (>= days) */
+    uint32_t days;                    /* distinct purchase days (count minus repeats) */
+    uint64_t rep_rng;                 /* the repeats' own stream */
+    uint16_t extra[NDAYS];            /* repeat rows per chosen day, relative to start */
     uint64_t bits[(NDAYS + 63) / 64]; /* chosen days, relative to start */
 } cust_state;
 
 /* draws ticket and the active window; cheap, done before deciding to skip */
 static void cust_begin(const model *md, uint32_t ci, cust_state *cs)
 {
-    uint32_t c = md->count[ci];
+    uint32_t c = md->count[ci], j;
     uint64_t t, u;
+    cs->days = c;
+    if (md->repeat_pct) { /* repeats from their own stream: P = 0 draws nothing here */
+        cs->rep_rng = stream_init(md->seed, 6, ci);
+        for (j = 1; j < c; j++)
+            if (bounded(&cs->rep_rng, 100) < md->repeat_pct)
+                cs->days--;
+    }
     cs->rng = stream_init(md->seed, 1, ci);
     t = lognormal(&cs->rng, TICKET_MEDIAN_CENTS, TICKET_SIGMA_Q8);
     if (t < 50)
@@ -165,14 +189,15 @@ static void cust_begin(const model *md, uint32_t ci, cust_state *cs)
     cs->ticket = (uint32_t)t;
     u = sm64_next(&cs->rng) >> 32; /* 32-bit uniform */
     u = (u * u) >> 32;             /* skew to short windows */
-    cs->len = c + (uint32_t)(((uint64_t)(NDAYS - c) * u) >> 32);
+    cs->len = cs->days + (uint32_t)(((uint64_t)(NDAYS - cs->days) * u) >> 32);
     cs->start = bounded(&cs->rng, NDAYS - cs->len + 1);
 }
 
-/* chooses count[ci] distinct days out of the window (Floyd's algorithm) */
+/* chooses the customer's distinct days out of the window (Floyd's algorithm), then gives each
+ * repeat row one of them (uniformly, from the repeats' stream) */
 static void cust_days(const model *md, uint32_t ci, cust_state *cs)
 {
-    uint32_t c = md->count[ci], L = cs->len, j;
+    uint32_t c = cs->days, L = cs->len, j, r;
     memset(cs->bits, 0, ((L + 63) / 64) * sizeof(uint64_t));
     for (j = L - c; j < L; j++) {
         uint32_t t = bounded(&cs->rng, j + 1);
@@ -181,6 +206,31 @@ static void cust_days(const model *md, uint32_t ci, cust_state *cs)
         else
             cs->bits[t >> 6] |= (uint64_t)1 << (t & 63);
     }
+    if (!md->repeat_pct)
+        return;
+    memset(cs->extra, 0, L * sizeof cs->extra[0]);
+    for (r = md->count[ci] - c; r > 0; r--) {
+        /* the k-th chosen day, k uniform */
+        uint32_t k = bounded(&cs->rep_rng, c), w = 0;
+        for (;; w++) {
+            uint32_t n = popcount64(cs->bits[w]);
+            if (k < n)
+                break;
+            k -= n;
+        }
+        {
+            uint64_t b = cs->bits[w];
+            while (k--)
+                b &= b - 1;
+            cs->extra[w * 64 + (uint32_t)ctz64(b)]++;
+        }
+    }
+}
+
+/* rows of the customer on day offset `off` of its window (1 + its repeats) */
+static uint32_t rows_on(const model *md, const cust_state *cs, uint32_t off)
+{
+    return 1 + (md->repeat_pct ? cs->extra[off] : 0);
 }
 
 /* ---------------------------------------------------------------- counts */
@@ -317,8 +367,10 @@ static int parse_u64(const char *s, uint64_t *out)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: gen_w1 --transactions N --customers K --seed S --out FILE\n"
+            "usage: gen_w1 --transactions N --customers K --seed S [--repeat-share P] --out FILE\n"
             "  N, K accept k/M suffixes (e.g. 10M); K <= 9999999; K <= N <= K*%u\n"
+            "  P: percent (0..90, default 0) of rows after a customer's first that repeat a\n"
+            "  purchase on one of its days (0: never two rows of a customer on one day)\n"
             "  FILE '-' writes to stdout\n",
             NDAYS);
     exit(2);
@@ -327,6 +379,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     uint64_t ntx = 0, ncust64 = 0, seed = 1;
+    uint32_t repeat_pct = 0;
     const char *outpath = NULL;
     int i, have_n = 0, have_k = 0;
     uint32_t ncust, ci, d, d0;
@@ -353,6 +406,11 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--seed")) {
             if (parse_u64(argv[++i], &seed))
                 usage();
+        } else if (!strcmp(a, "--repeat-share")) {
+            uint64_t pct;
+            if (parse_u64(argv[++i], &pct) || pct > 90)
+                usage();
+            repeat_pct = (uint32_t)pct;
         } else if (!strcmp(a, "--out"))
             outpath = argv[++i];
         else
@@ -382,6 +440,7 @@ int main(int argc, char **argv)
     md.seed = seed;
     md.ncust = ncust;
     md.count = count;
+    md.repeat_pct = repeat_pct;
 
     /* pass 1: rows per day */
     memset(daycount, 0, sizeof daycount);
@@ -393,7 +452,8 @@ int main(int argc, char **argv)
             uint64_t b = cs.bits[w];
             while (b) {
                 int bit = ctz64(b);
-                daycount[cs.start + w * 64 + (uint32_t)bit]++;
+                daycount[cs.start + w * 64 + (uint32_t)bit] +=
+                    rows_on(&md, &cs, w * 64 + (uint32_t)bit);
                 b &= b - 1;
             }
         }
@@ -451,15 +511,21 @@ int main(int argc, char **argv)
                 while (b) {
                     int bit = ctz64(b);
                     uint32_t day = cs.start + w * 64 + (uint32_t)bit;
-                    uint64_t cents = ((uint64_t)cs.ticket * (512 + bounded(&cs.rng, 1024))) >> 10;
-                    if (cents < 1)
-                        cents = 1;
-                    if (cents > MAX_CENTS)
-                        cents = MAX_CENTS;
-                    if (day >= d0 && day < d1) {
-                        row *r = &wrows[pos[day]++];
-                        r->cust = ci;
-                        r->cents = (uint32_t)cents;
+                    uint32_t rep, nrep = rows_on(&md, &cs, w * 64 + (uint32_t)bit);
+                    for (rep = 0; rep < nrep; rep++) {
+                        /* the day's first row from the customer's stream as always, repeats
+                         * from theirs */
+                        uint64_t *rs = rep ? &cs.rep_rng : &cs.rng;
+                        uint64_t cents = ((uint64_t)cs.ticket * (512 + bounded(rs, 1024))) >> 10;
+                        if (cents < 1)
+                            cents = 1;
+                        if (cents > MAX_CENTS)
+                            cents = MAX_CENTS;
+                        if (day >= d0 && day < d1) {
+                            row *r = &wrows[pos[day]++];
+                            r->cust = ci;
+                            r->cents = (uint32_t)cents;
+                        }
                     }
                     b &= b - 1;
                 }

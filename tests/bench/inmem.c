@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* In-memory benchmarks through the C API (docs/performance.md: W2 and the model part of W3).
  *
- *   inmem w2 FILE RUNS       the W1 log handed over as arrays (ids, days, amounts), then RFM +
- *                            Pareto + the default policy; the CSV is parsed before timing starts
+ *   inmem w2 FILE RUNS [THREADS]
+ *                            the W1 log handed over as arrays (ids, days, amounts), then RFM +
+ *                            Pareto + the default policy; the CSV is parsed before timing starts;
+ *                            the book keeps the transactions (the default policy's 12-month
+ *                            window needs them) and has an executor of THREADS threads
+ *                            (default 2; 1: none)
  *   inmem models N RUNS      scorecard (the B2B default) and needs (16 features, k = 8) fitted
  *                            and scored on N customers with synthetic attributes
  *   inmem rescore N CALLS    incremental re-tiering: rfm, clv, the B2B scorecard, needs and
@@ -13,6 +17,7 @@
  *
  * Prints one line per measurement: "label|median seconds|peak MiB". */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,8 +125,47 @@ static void read_log(const char *path, columns *c)
     fclose(f);
 }
 
-static void bench_w2(const char *path, int runs)
+/* A thread per started task, as the `tier` command lends them. */
+typedef struct job {
+    pthread_t thread;
+    tier_task_cb task;
+    void *arg;
+} job;
+
+static void *run_job(void *arg)
 {
+    job *j = arg;
+    j->task(j->arg);
+    return NULL;
+}
+
+static int job_start(void *ud, tier_task_cb task, void *arg, void **out)
+{
+    job *j = malloc(sizeof *j);
+    (void)ud;
+    if (!j)
+        return 1;
+    j->task = task;
+    j->arg = arg;
+    if (pthread_create(&j->thread, NULL, run_job, j) != 0) {
+        free(j);
+        return 1;
+    }
+    *out = j;
+    return 0;
+}
+
+static void job_wait(void *ud, void *handle)
+{
+    job *j = handle;
+    (void)ud;
+    pthread_join(j->thread, NULL);
+    free(j);
+}
+
+static void bench_w2(const char *path, int runs, unsigned threads)
+{
+    tier_executor ex = {TIER_EXECUTOR_VERSION, job_start, job_wait, NULL, 0};
     columns c;
     double(*t)[3] = malloc((size_t)runs * sizeof *t); /* load, run, total */
     int k;
@@ -132,8 +176,8 @@ static void bench_w2(const char *path, int runs)
         tier_policy *policy = NULL;
         tier_result *result = NULL;
         double t0 = now(), t1, t2;
-        if (tier_book_new(&book, NULL) ||
-            tier_book_set_option(book, TIER_BOOK_OPT_KEEP_TRANSACTIONS, 0) ||
+        ex.threads = threads;
+        if (tier_book_new(&book, NULL) || tier_book_set_executor(book, threads > 1 ? &ex : NULL) ||
             tier_book_add_txns(book, c.n, c.ids, c.offsets, c.days, c.amounts, NULL))
             die("add_txns", tier_book_last_error(book));
         t1 = now();
@@ -387,8 +431,9 @@ static void bench_rescore(size_t n, int calls, int with_clv)
 
 int main(int argc, char **argv)
 {
-    if (argc == 4 && strcmp(argv[1], "w2") == 0) {
-        bench_w2(argv[2], atoi(argv[3]) > 0 ? atoi(argv[3]) : 1);
+    if ((argc == 4 || argc == 5) && strcmp(argv[1], "w2") == 0) {
+        bench_w2(argv[2], atoi(argv[3]) > 0 ? atoi(argv[3]) : 1,
+                 argc == 5 && atoi(argv[4]) > 0 ? (unsigned)atoi(argv[4]) : 2);
         return 0;
     }
     if (argc == 4 && strcmp(argv[1], "models") == 0) {
@@ -401,7 +446,8 @@ int main(int argc, char **argv)
                       argc == 4);
         return 0;
     }
-    fprintf(stderr, "usage: inmem w2 FILE RUNS | inmem models N RUNS | inmem rescore N CALLS "
-                    "[noclv]\n");
+    fprintf(stderr,
+            "usage: inmem w2 FILE RUNS [THREADS] | inmem models N RUNS | inmem rescore N CALLS "
+            "[noclv]\n");
     return 2;
 }

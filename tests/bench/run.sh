@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # run.sh - one-command benchmark for workload W1 (docs: tests/bench/README.md).
 #
-#   bash tests/bench/run.sh [--sizes 1m,10m] [--runs N] [--skip-slow]
+#   bash tests/bench/run.sh [--sizes 1m,10m[,100m]] [--runs N] [--skip-slow]
+#                           [--data 1:0,2:10] [--threads N] [--w1-only]
 #                           [--tools libtier,duckdb-2t,duckdb-1t,pandas,sqlite3,cat]
+#
+# --data lists the inputs of each size as SEED:REPEAT (REPEAT = gen_w1 --repeat-share, the percent
+# of same-day repeat purchases); default 1:0,2:10. Sizes from 50m on (e.g. 100m: 100M rows, 10M
+# customers, about 2.7 GB) run libtier and cat only. libtier runs with --frequency rows (F counts
+# transactions, as the peers' COUNT(*)); once per input it also runs with --frequency days and is
+# compared with DuckDB counting distinct days. --w1-only leaves out the W2/W3/W5 rows.
 #
 # Environment:
 #   BENCH_DATA    data + outputs directory (default: <repo>/build/bench-data)
 #   TIER_BIN      libtier CLI (default: <repo>/build/tier)
-#   BENCH_SEED    generator seed (default: 1)
+#   BENCH_SEED    generator seed when --data is not given (default: --data 1:0,2:10)
 #   PANDAS_PYTHON interpreter with pandas (default: /usr/bin/python3)
 #   PYTHON        interpreter for compare.py, stdlib only (default: python3)
 #   CC            C compiler for gen_w1 (default: cc)
@@ -25,7 +32,7 @@ abspath() { case $1 in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$PWD/$1" ;; e
 
 BENCH_DATA=$(abspath "${BENCH_DATA:-$ROOT/build/bench-data}")
 TIER_BIN=$(abspath "${TIER_BIN:-$ROOT/build/tier}")
-BENCH_SEED=${BENCH_SEED:-1}
+BENCH_SEED=${BENCH_SEED:-}
 PANDAS_PYTHON=${PANDAS_PYTHON:-/usr/bin/python3}
 CC=${CC:-cc}
 AS_OF=2025-01-01
@@ -34,6 +41,10 @@ TIME_BIN=/usr/bin/time
 SIZES=1m,10m
 RUNS=5
 SKIP_SLOW=0
+DATA=${BENCH_SEED:+$BENCH_SEED:0}
+DATA=${DATA:-1:0,2:10}
+THREADS=
+W1_ONLY=0
 TOOLS_ALL=(libtier duckdb-2t duckdb-1t pandas sqlite3 cat)
 TOOLS_REQ=$(IFS=,; echo "${TOOLS_ALL[*]}")
 
@@ -53,6 +64,11 @@ parse_args() {
       --runs) RUNS=${2:?}; shift 2 ;;
       --runs=*) RUNS=${1#*=}; shift ;;
       --skip-slow) SKIP_SLOW=1; shift ;;
+      --data) DATA=${2:?}; shift 2 ;;
+      --data=*) DATA=${1#*=}; shift ;;
+      --threads) THREADS=${2:?}; shift 2 ;;
+      --threads=*) THREADS=${1#*=}; shift ;;
+      --w1-only) W1_ONLY=1; shift ;;
       --tools) TOOLS_REQ=${2:?}; shift 2 ;;
       --tools=*) TOOLS_REQ=${1#*=}; shift ;;
       -h|--help) usage ;;
@@ -63,6 +79,11 @@ parse_args() {
   local s
   IFS=, read -r -a size_list <<< "$SIZES"
   for s in "${size_list[@]}"; do size_params "$s" >/dev/null; done
+  IFS=, read -r -a data_list <<< "$DATA"
+  for s in "${data_list[@]}"; do
+    [[ $s =~ ^[0-9]+:[0-9]+$ ]] || { say "bad --data item: $s (want SEED:REPEAT)"; exit 2; }
+  done
+  [[ -z $THREADS || $THREADS =~ ^[1-9][0-9]*$ ]] || { say "--threads must be a positive integer"; exit 2; }
 }
 
 # size label (1m, 10m, 100k, 2500000) -> "N K": K = N / 10 customers
@@ -74,7 +95,10 @@ size_params() {
     *) n=$s ;;
   esac
   [[ $n =~ ^[0-9]+$ && $n -ge 10 ]] || { say "bad size: $1"; exit 2; }
-  echo "$n $(( n / 10 ))"
+  # ids have 7 digits: at most 9,999,999 customers (100m: 10M - 1)
+  local k=$(( n / 10 ))
+  (( k > 9999999 )) && k=9999999
+  echo "$n $k"
 }
 
 human() { # 1000000 -> 1M, 100000 -> 100k
@@ -101,16 +125,23 @@ gen_stamp() { # identifies generator source + parameters
   echo "gen_w1.c cksum $sum; args $*"
 }
 
-# generate_data SIZE -> prints the data file path
+# data_file SIZE SEED REPEAT -> the input's path (repeat 0 keeps the old names)
+data_file() {
+  local r=""
+  [[ $3 != 0 ]] && r=_r$3
+  echo "$BENCH_DATA/w1_${1,,}_s$2$r.csv"
+}
+
+# generate_data SIZE SEED REPEAT -> prints the data file path
 generate_data() {
-  local n k f stamp
+  local n k f stamp seed=$2 rep=$3
   read -r n k < <(size_params "$1")
-  f=$BENCH_DATA/w1_${1,,}_s${BENCH_SEED}.csv
-  stamp=$(gen_stamp --transactions "$n" --customers "$k" --seed "$BENCH_SEED")
+  f=$(data_file "$1" "$seed" "$rep")
+  stamp=$(gen_stamp --transactions "$n" --customers "$k" --seed "$seed" --repeat-share "$rep")
   if [[ ! -s $f || ! -f $f.stamp || "$(cat "$f.stamp")" != "$stamp" ]]; then
-    say "generating $f ($n transactions, $k customers, seed $BENCH_SEED)"
+    say "generating $f ($n transactions, $k customers, seed $seed, $rep% repeats)"
     rm -f "$f.stamp"
-    "$GEN" --transactions "$n" --customers "$k" --seed "$BENCH_SEED" --out "$f.tmp" >&2 \
+    "$GEN" --transactions "$n" --customers "$k" --seed "$seed" --repeat-share "$rep" --out "$f.tmp" >&2 \
       && mv "$f.tmp" "$f" && echo "$stamp" > "$f.stamp" \
       || { say "data generation failed"; rm -f "$f.tmp"; exit 1; }
   fi
@@ -184,7 +215,7 @@ detect_tools() {
 tool_argv() {
   local t=$1 in=$2 out=$3
   case $t in
-    libtier)   CMD=("$TIER_BIN" run --input "$in" --as-of "$AS_OF" --out "$out") ;;
+    libtier)   CMD=("$TIER_BIN" run --input "$in" --as-of "$AS_OF" --models rfm,pareto --frequency rows --out "$out" ${THREADS:+--threads "$THREADS"}) ;;
     duckdb-2t) CMD=(node "$HERE/duckdb_w1.mjs" "$in" "$out" 2 "$AS_OF") ;;
     duckdb-1t) CMD=(node "$HERE/duckdb_w1.mjs" "$in" "$out" 1 "$AS_OF") ;;
     pandas)    CMD=("$PANDAS_PYTHON" "$HERE/pandas_w1.py" "$in" "$out" "$AS_OF") ;;
@@ -194,15 +225,17 @@ tool_argv() {
   esac
 }
 
-# is the tool skipped at this size? (--skip-slow: sqlite3 from 5M transactions)
+# is the tool skipped at this size? (--skip-slow: sqlite3 from 5M transactions; from 50M
+# transactions only libtier and cat run)
 skipped_at_size() {
   local t=$1 n=$2
-  [[ $SKIP_SLOW == 1 && $t == sqlite3 && $n -ge 5000000 ]]
+  [[ $SKIP_SLOW == 1 && $t == sqlite3 && $n -ge 5000000 ]] ||
+    [[ $n -ge 50000000 && $t != libtier && $t != cat ]]
 }
 
 # run_once TOOL IN OUTDIR -> appends "secs kib" to $OUTDIR/TOOL.times; returns tool status
 run_once() {
-  local t=$1 in=$2 dir=$3 out tf log t0 t1 us rc kib line
+  local t=$1 in=$2 dir=$3 out tf log t0 t1 us rc kib line cpu u sy
   out=$dir/$t.csv
   tf=$dir/$t.time
   log=$dir/$t.log
@@ -212,11 +245,11 @@ run_once() {
   t0=${EPOCHREALTIME/./}
   if [[ -x $TIME_BIN ]]; then
     if [[ $t == cat ]]; then
-      "$TIME_BIN" -o "$tf" -f '%x %M' "${CMD[@]}" >/dev/null 2>"$log"
+      "$TIME_BIN" -o "$tf" -f '%x %M %U %S' "${CMD[@]}" >/dev/null 2>"$log"
     elif [[ $t == libtier ]]; then
-      "$TIME_BIN" -o "$tf" -f '%x %M' "${CMD[@]}" >/dev/null 2>/dev/null
+      "$TIME_BIN" -o "$tf" -f '%x %M %U %S' "${CMD[@]}" >/dev/null 2>/dev/null
     else
-      "$TIME_BIN" -o "$tf" -f '%x %M' "${CMD[@]}" >"$log" 2>&1
+      "$TIME_BIN" -o "$tf" -f '%x %M %U %S' "${CMD[@]}" >"$log" 2>&1
     fi
     rc=$?
   else
@@ -227,10 +260,11 @@ run_once() {
   fi
   t1=${EPOCHREALTIME/./}
   us=$(( t1 - t0 ))
-  kib=NA
+  kib=NA cpu=NA
   if [[ -s $tf ]]; then
     line=$(tail -n 1 "$tf")
-    kib=${line#* }
+    read -r _ kib u sy <<< "$line"
+    cpu=$(awk -v u="$u" -v s="$sy" 'BEGIN{printf "%.2f", u + s}')
   fi
   if [[ $rc -ne 0 ]]; then
     FAILMSG[$t]="exit $rc: ${CMD[*]}"
@@ -239,7 +273,7 @@ run_once() {
     [[ -s $log ]] && tail -n 5 "$log" | sed 's/^/    /' >&2
     return 1
   fi
-  printf '%d.%06d %s\n' $(( us / 1000000 )) $(( us % 1000000 )) "$kib" >> "$dir/$t.times"
+  printf '%d.%06d %s %s\n' $(( us / 1000000 )) $(( us % 1000000 )) "$kib" "$cpu" >> "$dir/$t.times"
   return 0
 }
 
@@ -250,8 +284,8 @@ median() { sort -g | awk '{v[NR]=$1} END{ if (NR==0) {print "NA"; exit}
 # One table row per (size, tool).  Extra benchmarks add rows with add_row.
 ROWS=()
 STATUS=0
-add_row() { # size tool median_s peak_mib ratio check
-  ROWS+=("| $1 | $2 | $3 | $4 | $5 | $6 |")
+add_row() { # size tool median_s peak_mib ratio check [cpu_s]
+  ROWS+=("| $1 | $2 | $3 | $4 | ${7:-} | $5 | $6 |")
 }
 
 declare -A CHECK=() FAILED=() FAILMSG=()
@@ -295,13 +329,39 @@ compare_outputs() {
   return 0
 }
 
+# check_days DIR IN TOOLS...: F as purchase-days, checked once per input (not timed): libtier
+# with --frequency days against DuckDB counting distinct days (W1_FREQ=days); the result is
+# appended to libtier's check column.
+check_days() {
+  local dir=$1 in=$2; shift 2
+  local t duck=""
+  for t in "$@"; do [[ $t == duckdb-2t || $t == duckdb-1t ]] && [[ -z ${FAILED[$t]:-} ]] && duck=$t; done
+  [[ -z ${FAILED[libtier]:-} && " $* " == *" libtier "* ]] || return 0
+  if [[ -z $duck ]]; then
+    CHECK[libtier]+="; days: not checked (no DuckDB)"
+    return 0
+  fi
+  say "  days check: libtier --frequency days vs DuckDB count(DISTINCT date)"
+  if ! "$TIER_BIN" run --input "$in" --as-of "$AS_OF" --models rfm,pareto --frequency days --out "$dir/libtier-days.csv" \
+      ${THREADS:+--threads "$THREADS"} 2>/dev/null ||
+     ! W1_FREQ=days node "$HERE/duckdb_w1.mjs" "$in" "$dir/duckdb-days.csv" 2 "$AS_OF" >"$dir/duckdb-days.log" 2>&1; then
+    CHECK[libtier]+="; days: FAILED"; STATUS=1; return 0
+  fi
+  if "$PYTHON" "$HERE/compare.py" "$dir/duckdb-days.csv" "$dir/libtier-days.csv" >"$dir/compare-days.txt" 2>&1; then
+    CHECK[libtier]+="; days: = duckdb"
+  else
+    CHECK[libtier]+="; days: MISMATCH vs duckdb"; STATUS=1
+    sed 's/^/    /' "$dir/compare-days.txt" | head -n 8 >&2
+  fi
+}
+
 # ------------------------------------------------------------------ W1
 bench_w1_size() {
-  local size=$1 n k in dir label t r tools=() med peak ratio libmed=""
+  local size=$1 seed=$2 rep=$3 n k in dir label t r tools=() med peak ratio libmed="" cpu
   read -r n k < <(size_params "$size")
-  label="W1 $(human "$n") tx / $(human "$k") cust"
-  in=$(generate_data "$size") || exit 1
-  dir=$BENCH_DATA/out/w1_${size,,}
+  label="W1 $(human "$n") tx / $(human "$k") cust, seed $seed, $rep% repeats"
+  in=$(generate_data "$size" "$seed" "$rep") || exit 1
+  dir=$BENCH_DATA/out/w1_${size,,}_s${seed}_r$rep
   mkdir -p "$dir"
   for t in "${TOOLS_ALL[@]}"; do
     [[ -n ${AVAIL[$t]:-} ]] || continue
@@ -325,6 +385,7 @@ bench_w1_size() {
     done
   done
   compare_outputs "$dir" "${tools[@]}"
+  check_days "$dir" "$in" "${tools[@]}"
 
   if [[ -z ${FAILED[libtier]:-} && -s $dir/libtier.times ]]; then
     libmed=$(cut -d' ' -f1 "$dir/libtier.times" | median)
@@ -336,7 +397,8 @@ bench_w1_size() {
     if [[ -n $peak ]]; then peak=$(awk -v k="$peak" 'BEGIN{printf "%.0f", k/1024}'); else peak="n/a"; fi
     if [[ -n $libmed ]]; then ratio=$(awk -v a="$med" -v b="$libmed" 'BEGIN{printf "%.2f", a/b}')
     else ratio="n/a"; fi
-    add_row "$label" "$t" "$(awk -v x="$med" 'BEGIN{printf "%.3f", x}')" "$peak" "$ratio" "${CHECK[$t]:-}"
+    cpu=$(cut -d' ' -f3 "$dir/$t.times" | grep -v NA | median)
+    add_row "$label" "$t" "$(awk -v x="$med" 'BEGIN{printf "%.3f", x}')" "$peak" "$ratio" "${CHECK[$t]:-}" "$cpu"
   done
   for t in "${TOOLS_ALL[@]}"; do
     [[ -n ${SKIPMSG[$t]:-} && ${SKIPMSG[$t]} != "not requested (--tools)" ]] &&
@@ -365,7 +427,7 @@ bench_extra() {
   fi
   # W2 (the in-memory API) and the W3 scorecard/needs rows come from inmem.c, built from the
   # library sources directly. W2 uses the largest W1 file of this run.
-  local inmem=$BENCH_DATA/inmem label secs mib last= lib_sources
+  local inmem=$BENCH_DATA/inmem label secs mib last= lib_sources n
   # The library: every .c below src/ except the CLI (src/cli/), as CMakeLists.txt collects it.
   mapfile -t lib_sources < <(find "$ROOT/src" -name '*.c' ! -path "$ROOT/src/cli/*" | sort)
   # The built-in policies are compiled in from a generated source, as CMakeLists.txt makes it.
@@ -379,11 +441,17 @@ bench_extra() {
     STATUS=1
     return 0
   fi
-  for s in "${size_list[@]}"; do [[ -n $s ]] && last=$s; done
+  # the largest size below 50m (the scale size has no W2 row)
+  for s in "${size_list[@]}"; do
+    [[ -n $s ]] || continue
+    read -r n _ < <(size_params "$s")
+    (( n < 50000000 )) && last=$s
+  done
   if [[ -n $last ]]; then
-    say "W2 in-memory on w1_${last,,}"
+    local first=${data_list[0]}
+    say "W2 in-memory on $(basename "$(data_file "$last" "${first%%:*}" "${first##*:}")")"
     while IFS='|' read -r label secs mib; do add_row "$label" "libtier C API" "$secs" "$mib" "n/a" ""; done \
-      < <("$inmem" w2 "$BENCH_DATA/w1_${last,,}_s${BENCH_SEED}.csv" "$RUNS") || STATUS=1
+      < <("$inmem" w2 "$(data_file "$last" "${first%%:*}" "${first##*:}")" "$RUNS" ${THREADS:+"$THREADS"}) || STATUS=1
   fi
   say "W3 scorecard and needs on 1M customers"
   while IFS='|' read -r label secs mib; do add_row "$label" "libtier C API" "$secs" "$mib" "n/a" ""; done \
@@ -416,10 +484,12 @@ print_report() {
   echo
   echo "Whole-process wall time, median of $RUNS alternating rounds after one warm-up (page cache warm);"
   echo "peak RSS = max over the runs (\`$TIME_BIN -f %M\`). ratio = tool median / libtier median"
-  echo "(> 1: libtier is faster). check = agreement of r, f, m, tenure, pareto_class (compare.py)."
+  echo "(> 1: libtier is faster). check = agreement of r, f, m, tenure, pareto_class (compare.py), F"
+  echo "counting rows (libtier --frequency rows); \"days\" = the same with F as purchase days."
+  echo "Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)."
   echo
-  echo "| workload / size | tool | median s | peak MiB | ratio vs libtier | check |"
-  echo "| --- | --- | ---: | ---: | ---: | --- |"
+  echo "| workload / size | tool | median s | peak MiB | CPU s (user+sys) | ratio vs libtier | check |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | --- |"
   for row in "${ROWS[@]}"; do echo "$row"; done
 }
 
@@ -427,12 +497,14 @@ main() {
   parse_args "$@"
   build_gen
   detect_tools
-  local s
+  local s d
   for s in "${size_list[@]}"; do
     [[ -n $s ]] || continue
-    bench_w1_size "$s"
+    for d in "${data_list[@]}"; do
+      bench_w1_size "$s" "${d%%:*}" "${d##*:}"
+    done
   done
-  bench_extra
+  [[ $W1_ONLY == 1 ]] || bench_extra
   local report=$BENCH_DATA/results-$(date -u +%Y%m%dT%H%M%SZ).md
   print_report | tee "$report"
   say "report saved to $report"

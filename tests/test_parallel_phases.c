@@ -1,0 +1,514 @@
+/* SPDX-License-Identifier: MIT */
+/* The phases after the customer table exists, spread over the host's threads: window figures
+ * (core/book_figures.c), the order of rows with ties by id (models/order.c), the result writer
+ * (policy/result_writer.c) and a whole pipeline run. Each gives the same bytes with no executor
+ * and with executors of 1 (every task refused), 2, 3 and 8 threads; the figures also equal the
+ * per-customer path, the order a plain comparison sort; the writer survives every failed
+ * allocation while formatting in parallel. */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/book_internal.h"
+#include "models/order.h"
+#include "support.h"
+#include "util/buf.h"
+#include "util/rng.h"
+
+/* An allocator for memory that one thread allocates and another frees: cmocka keeps its blocks
+ * per thread, so the writer's task buffers (grown on a worker, freed by the caller) cannot come
+ * from test_malloc. malloc behind a lock-counted total of live blocks, zero after each test. */
+static pthread_mutex_t mt_lock = PTHREAD_MUTEX_INITIALIZER;
+static long mt_live;
+
+static void mt_count(long d)
+{
+    pthread_mutex_lock(&mt_lock);
+    mt_live += d;
+    pthread_mutex_unlock(&mt_lock);
+}
+
+static void *mt_malloc(void *ud, size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    (void)ud;
+    if (p)
+        mt_count(1);
+    return p;
+}
+
+static void *mt_realloc(void *ud, void *old, size_t n)
+{
+    void *p;
+    (void)ud;
+    if (!old)
+        return mt_malloc(ud, n);
+    p = realloc(old, n ? n : 1);
+    return p;
+}
+
+static void mt_free(void *ud, void *p)
+{
+    (void)ud;
+    if (p) {
+        free(p);
+        mt_count(-1);
+    }
+}
+
+static const tier_allocator mt_alloc = {mt_malloc, mt_realloc, mt_free, NULL};
+#define MT_ALLOC (&mt_alloc)
+
+static void expect_no_live_blocks(void)
+{
+    assert_int_equal(mt_live, 0);
+}
+
+/* Executors of 1, 2, 3 and 8 threads: the caller's thread plus threads - 1 started tasks (the
+ * limit counts every start of a test, so later splits have their tasks refused and run by the
+ * caller). One thread: an executor as wide as 8 that refuses every task. */
+static const unsigned thread_counts[] = {1, 2, 3, 8};
+
+static void exec_of(tst_exec *e, unsigned threads)
+{
+    if (threads == 1) {
+        tst_exec_init(e, TST_EXEC_REFUSING, 0);
+        e->ex.threads = 8;
+    } else {
+        tst_exec_init(e, TST_EXEC_THREADS, threads - 1);
+        e->ex.threads = threads;
+    }
+}
+
+/* ---- a transaction log --------------------------------------------------------------------- */
+
+typedef struct log_row {
+    int32_t day;
+    uint32_t cust, seq;
+    double amount, margin;
+} log_row;
+
+static int by_day(const void *x, const void *y)
+{
+    const log_row *a = x, *b = y;
+    if (a->day != b->day)
+        return a->day < b->day ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void log_id(char *id, size_t cap, uint32_t c)
+{
+    /* Most ids share their first 8 bytes; some are short; one needs CSV quotes. */
+    if (c % 97 == 5)
+        snprintf(id, cap, "c%u", (unsigned)c);
+    else if (c % 1013 == 7)
+        snprintf(id, cap, "cust \"%u\", ltd", (unsigned)c);
+    else
+        snprintf(id, cap, "customer-%06u", (unsigned)c);
+}
+
+/* A log of `customers` customers in date order (each customer's rows in date order, with
+ * same-day repeats, refunds, $0 rows and margins); with `shuffled`, some rows of some customers
+ * come after later ones. The rows of a day are in a fixed mixed order. */
+static log_row *make_log(size_t customers, uint64_t seed, int shuffled, size_t *n)
+{
+    const int32_t first = tst_day(2022, 1, 1);
+    size_t cap = customers * 12, k = 0, c;
+    log_row *v = malloc(cap * sizeof *v);
+    assert_non_null(v);
+    for (c = 0; c < customers; c++) {
+        tier__rng r;
+        int32_t day;
+        uint64_t rows, t;
+        tier__rng_init(&r, seed, 7, c, 0);
+        day = first + (int32_t)tier__rng_below(&r, 900);
+        rows = 1 + tier__rng_below(&r, 10);
+        for (t = 0; t < rows && k < cap; t++) {
+            log_row *w = &v[k++];
+            uint64_t kind = tier__rng_below(&r, 20);
+            w->day = day;
+            w->cust = (uint32_t)c;
+            w->seq = (uint32_t)tier__rng_below(&r, 1u << 30);
+            w->amount = kind == 0 ? -5.25 : kind == 1 ? 0 : floor(tier__rng_unit(&r) * 50000) / 100;
+            w->margin = kind == 2 ? NAN : floor(w->amount * 30) / 100;
+            if (tier__rng_below(&r, 4) != 0) /* else: a second row on the same day */
+                day += 1 + (int32_t)tier__rng_below(&r, 60);
+        }
+    }
+    qsort(v, k, sizeof *v, by_day);
+    if (shuffled) {
+        size_t i;
+        for (i = 0; i < k / 2; i += 211) { /* a later row of the log moves to the front */
+            log_row x = v[k - 1 - i / 3];
+            memmove(&v[i + 1], &v[i], (k - 1 - i / 3 - i) * sizeof *v);
+            v[i] = x;
+        }
+    }
+    *n = k;
+    return v;
+}
+
+static tier_book *log_book(const tier_allocator *a, const log_row *v, size_t n)
+{
+    tier_book *b = NULL;
+    char id[64];
+    size_t i;
+    assert_int_equal(tier_book_new(&b, a), TIER_OK);
+    for (i = 0; i < n; i++) {
+        log_id(id, sizeof id, v[i].cust);
+        assert_int_equal(tier_book_add_txn(b, id, strlen(id), v[i].day, v[i].amount, v[i].margin),
+                         TIER_OK);
+    }
+    return b;
+}
+
+/* ---- window figures ------------------------------------------------------------------------ */
+
+static void expect_same_figures(const tier__figures *x, const tier__figures *y, size_t n,
+                                const char *what)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (x[i].first_day != y[i].first_day || x[i].last_day != y[i].last_day ||
+            x[i].purchase_days != y[i].purchase_days || x[i].purchases != y[i].purchases ||
+            x[i].refunds != y[i].refunds || x[i].has_margin != y[i].has_margin ||
+            x[i].net != y[i].net || x[i].margin != y[i].margin)
+            fail_msg("%s: customer %zu differs (purchase days %u and %u, net %lld and %lld)", what,
+                     i, (unsigned)x[i].purchase_days, (unsigned)y[i].purchase_days,
+                     (long long)x[i].net, (long long)y[i].net);
+}
+
+static void test_window_figures_are_the_same_for_any_thread_count(void **state)
+{
+    const int32_t first = tst_day(2022, 1, 1);
+    const int32_t windows[][2] = {{first + 100, first + 500},
+                                  {first + 400, first + 401},
+                                  {INT32_MIN, first + 300},
+                                  {first - 10, first},
+                                  {INT32_MIN, INT32_MAX}};
+    int shuffled;
+    (void)state;
+    for (shuffled = 0; shuffled < 2; shuffled++) {
+        size_t n, ncust, w, i, k;
+        log_row *v = make_log(tst_under_valgrind() ? 9000 : 20000, 11, shuffled, &n);
+        tier_book *b = log_book(MT_ALLOC, v, n);
+        tier__figures *want, *got;
+        char why[TIER__ERR_SIZE];
+        ncust = tier_book_customer_count(b);
+        want = malloc(ncust * sizeof *want);
+        got = malloc(ncust * sizeof *got);
+        assert_true(want && got);
+        for (w = 0; w < TST_COUNT(windows); w++) {
+            assert_int_equal(tier_book_set_executor(b, NULL), TIER_OK);
+            assert_int_equal(tier__book_figures(b, windows[w][0], windows[w][1], want, why),
+                             TIER_OK);
+            /* The one-customer path (the transaction index, days sorted) agrees. */
+            for (i = 0; i < ncust; i += 7) {
+                assert_int_equal(
+                    tier__book_customer_figures(b, i, windows[w][0], windows[w][1], &got[i], why),
+                    TIER_OK);
+                expect_same_figures(&want[i], &got[i], 1, "one customer");
+            }
+            for (k = 0; k < TST_COUNT(thread_counts); k++) {
+                tst_exec e;
+                exec_of(&e, thread_counts[k]);
+                assert_int_equal(tier_book_set_executor(b, &e.ex), TIER_OK);
+                memset(got, 0xa5, ncust * sizeof *got);
+                assert_int_equal(tier__book_figures(b, windows[w][0], windows[w][1], got, why),
+                                 TIER_OK);
+                expect_same_figures(want, got, ncust, "threads");
+                assert_int_equal(e.started, e.waited);
+                if (thread_counts[k] > 1 && w + 1 < TST_COUNT(windows))
+                    assert_true(e.started > 0);
+            }
+        }
+        free(want);
+        free(got);
+        free(v);
+        tier_book_free(b);
+    }
+    expect_no_live_blocks();
+}
+
+/* ---- order with ties by id ----------------------------------------------------------------- */
+
+typedef struct ref_row {
+    uint64_t key;
+    uint32_t idx;
+    const tier_book *book;
+} ref_row;
+
+static int ref_cmp(const void *x, const void *y)
+{
+    const ref_row *a = x, *b = y;
+    size_t la, lb;
+    const char *ia, *ib;
+    int c;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    ia = tier_book_customer_id(a->book, a->idx, &la);
+    ib = tier_book_customer_id(b->book, b->idx, &lb);
+    c = memcmp(ia, ib, la < lb ? la : lb);
+    if (c)
+        return c;
+    if (la != lb)
+        return la < lb ? -1 : 1;
+    return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/* Keys from a few values (ties of thousands of rows), from many (ties of a few) and all equal. */
+static void test_order_breaks_every_tie_by_id_as_a_comparison_sort_does(void **state)
+{
+    static const uint64_t spreads[] = {3, 40, 2000, 1};
+    const size_t n = 6000;
+    size_t s, i;
+    tier_book *b = NULL;
+    (void)state;
+    assert_int_equal(tier_book_new(&b, TST_ALLOC), TIER_OK);
+    for (i = 0; i < n; i++) {
+        char id[64];
+        /* Ids in no particular order, many sharing their first 8 bytes. */
+        log_id(id, sizeof id, (uint32_t)((i * 7919) % n));
+        assert_int_equal(tier_book_add_txn(b, id, strlen(id), 19000, 1, NAN), TIER_OK);
+    }
+    for (s = 0; s < TST_COUNT(spreads); s++) {
+        uint64_t *key = test_malloc(n * sizeof *key);
+        uint32_t *idx = test_malloc(n * sizeof *idx);
+        ref_row *ref = test_malloc(n * sizeof *ref);
+        tier__rng r;
+        tier__rng_init(&r, 5, 9, s, 0);
+        for (i = 0; i < n; i++) {
+            key[i] = tier__order_key((double)tier__rng_below(&r, spreads[s]), 1);
+            idx[i] = (uint32_t)i;
+            ref[i].key = key[i];
+            ref[i].idx = (uint32_t)i;
+            ref[i].book = b;
+        }
+        qsort(ref, n, sizeof *ref, ref_cmp);
+        assert_int_equal(tier__order_rows(TST_ALLOC, b, NULL, key, idx, n), TIER_OK);
+        for (i = 0; i < n; i++) {
+            if (idx[i] != ref[i].idx || key[i] != ref[i].key)
+                fail_msg("spread %lu: position %zu holds row %u, want %u",
+                         (unsigned long)spreads[s], i, (unsigned)idx[i], (unsigned)ref[i].idx);
+        }
+        test_free(key);
+        test_free(idx);
+        test_free(ref);
+    }
+    tier_book_free(b);
+}
+
+/* ---- the writer ---------------------------------------------------------------------------- */
+
+/* A result of the log through rfm, pareto and b2b-sabc, made with `a`. */
+static int run_log(const tier_allocator *a, const tier_book *b, tier_result **out)
+{
+    tier_model *models[2] = {NULL, NULL};
+    tier_policy *policy = NULL;
+    int rc = tier_rfm_new(&models[0], NULL, a);
+    if (!rc)
+        rc = tier_pareto_new(&models[1], NULL, a);
+    if (!rc)
+        rc = tier_policy_new_builtin(&policy, "b2b-sabc", a);
+    if (!rc)
+        rc = tier_result_new(out, a);
+    if (!rc)
+        rc = tier_result_set_as_of(*out, tst_day(2025, 1, 1));
+    if (!rc)
+        rc = tier_result_run(*out, b, models, 2, policy);
+    tier_model_free(models[0]);
+    tier_model_free(models[1]);
+    tier_policy_free(policy);
+    return rc;
+}
+
+static void test_result_rows_are_the_same_bytes_for_any_thread_count(void **state)
+{
+    static const int formats[] = {TIER_OUTPUT_CSV, TIER_OUTPUT_JSON};
+    size_t n, f, k;
+    log_row *v = make_log(tst_under_valgrind() ? 9000 : 40000, 3, 0, &n);
+    tier_book *b = log_book(MT_ALLOC, v, n);
+    tier_result *res = NULL;
+    (void)state;
+    assert_int_equal(run_log(MT_ALLOC, b, &res), TIER_OK);
+    for (f = 0; f < TST_COUNT(formats); f++) {
+        tst_sink want;
+        memset(&want, 0, sizeof want);
+        assert_int_equal(tier_book_set_executor(b, NULL), TIER_OK);
+        assert_int_equal(tier_result_write(res, b, NULL, formats[f], tst_sink_write, &want),
+                         TIER_OK);
+        assert_true(want.len > 9000 * 20);
+        for (k = 0; k < TST_COUNT(thread_counts); k++) {
+            tst_sink got;
+            tst_exec e;
+            memset(&got, 0, sizeof got);
+            exec_of(&e, thread_counts[k]);
+            assert_int_equal(tier_book_set_executor(b, &e.ex), TIER_OK);
+            assert_int_equal(tier_result_write(res, b, NULL, formats[f], tst_sink_write, &got),
+                             TIER_OK);
+            assert_int_equal(got.len, want.len);
+            assert_memory_equal(got.data, want.data, want.len);
+            /* Large chunks, never larger than the writer's buffer. */
+            assert_true(got.max_chunk <= 128u * 1024u);
+            assert_true(got.calls < 2 + (int)(got.len / 4096));
+            if (thread_counts[k] > 1)
+                assert_true(e.started > 0);
+            tst_sink_reset(&got);
+        }
+        /* The callback stops the write in the middle: EUSER, as on one thread. */
+        {
+            tst_sink stop;
+            tst_exec e;
+            memset(&stop, 0, sizeof stop);
+            stop.stop_at = 3;
+            exec_of(&e, 3);
+            assert_int_equal(tier_book_set_executor(b, &e.ex), TIER_OK);
+            assert_int_equal(tier_result_write(res, b, NULL, formats[f], tst_sink_write, &stop),
+                             TIER_EUSER);
+            assert_int_equal(stop.calls, 3);
+            tst_sink_reset(&stop);
+        }
+        tst_sink_reset(&want);
+    }
+    tier_result_free(res);
+    tier_book_free(b);
+    free(v);
+    expect_no_live_blocks();
+}
+
+typedef struct oom_write {
+    tier_book *book;
+    const tst_sink *want;
+} oom_write;
+
+/* The writer's parallel path with every allocation failing in turn: all of the rows or an
+ * out-of-memory error (tasks run when waited for, so the walk is deterministic). */
+static int write_in_parallel(const tier_allocator *a, void *ud)
+{
+    oom_write *o = ud;
+    tier_result *res = NULL;
+    tst_exec e;
+    tst_sink got;
+    int rc;
+    tst_exec_init(&e, TST_EXEC_DEFERRED, 0);
+    e.ex.threads = 3;
+    memset(&got, 0, sizeof got);
+    assert_int_equal(tier_book_set_executor(o->book, &e.ex), TIER_OK);
+    rc = run_log(a, o->book, &res);
+    if (!rc) {
+        rc = tier_result_write(res, o->book, NULL, TIER_OUTPUT_CSV, tst_sink_write, &got);
+        if (rc)
+            tst_expect_oom(rc, tier_result_last_error(res));
+        else
+            assert_memory_equal(got.data, o->want->data, o->want->len);
+    }
+    tst_sink_reset(&got);
+    tier_result_free(res);
+    assert_int_equal(tier_book_set_executor(o->book, NULL), TIER_OK);
+    return rc;
+}
+
+static void test_parallel_writer_survives_every_failed_allocation(void **state)
+{
+    size_t n;
+    log_row *v = make_log(9000, 4, 0, &n);
+    oom_write o;
+    tier_result *res = NULL;
+    tst_sink want;
+    (void)state;
+    memset(&want, 0, sizeof want);
+    o.book = log_book(TST_ALLOC, v, n);
+    o.want = &want;
+    assert_int_equal(run_log(TST_ALLOC, o.book, &res), TIER_OK);
+    assert_int_equal(tier_result_write(res, o.book, NULL, TIER_OUTPUT_CSV, tst_sink_write, &want),
+                     TIER_OK);
+    tier_result_free(res);
+    assert_true(tst_oom_walk(write_in_parallel, &o) > 10);
+    tst_sink_reset(&want);
+    tier_book_free(o.book);
+    free(v);
+}
+
+/* ---- a whole run --------------------------------------------------------------------------- */
+
+static void test_pipeline_run_is_the_same_bytes_for_any_thread_count(void **state)
+{
+    static const char *const frequencies[] = {"days", "rows"};
+    size_t n, i, fq, k;
+    log_row *v = make_log(tst_under_valgrind() ? 9000 : 30000, 8, 1, &n);
+    const char *path = TIER_BINARY_DIR "/tests/parallel_phases.csv";
+    tier__buf csv;
+    FILE *f;
+    (void)state;
+    tier__buf_init(&csv, TST_ALLOC);
+    tier__buf_puts(&csv, "customer_id,date,amount,margin\n");
+    for (i = 0; i < n; i++) {
+        char id[64], day[16];
+        log_id(id, sizeof id, v[i].cust);
+        assert_int_equal(tier_date_format_iso(day, sizeof day, v[i].day), TIER_OK);
+        if (strchr(id, ',')) { /* quoted, its quotes doubled */
+            const char *c;
+            tier__buf_putc(&csv, '"');
+            for (c = id; *c; c++)
+                tier__buf_append(&csv, *c == '"' ? "\"\"" : c, *c == '"' ? 2 : 1);
+            tier__buf_putc(&csv, '"');
+        } else {
+            tier__buf_puts(&csv, id);
+        }
+        tier__buf_printf(&csv, ",%s,%.2f,", day, v[i].amount);
+        if (v[i].margin == v[i].margin)
+            tier__buf_printf(&csv, "%.2f", v[i].margin);
+        tier__buf_putc(&csv, '\n');
+    }
+    assert_int_equal(tier__buf_status(&csv), TIER_OK);
+    /* A real file: the two halves of a split read are read at once (the memory file system
+     * keeps one read position per file). */
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(tier__buf_data(&csv), 1, tier__buf_len(&csv), f), tier__buf_len(&csv));
+    assert_int_equal(fclose(f), 0);
+    for (fq = 0; fq < TST_COUNT(frequencies); fq++) {
+        tst_sink want;
+        tier_pipeline *p = NULL;
+        memset(&want, 0, sizeof want);
+        assert_int_equal(tier_pipeline_new(&p, MT_ALLOC), TIER_OK);
+        assert_int_equal(tier_pipeline_set(p, "input", path), TIER_OK);
+        assert_int_equal(tier_pipeline_set(p, "as_of", "2025-01-01"), TIER_OK);
+        assert_int_equal(tier_pipeline_set(p, "frequency", frequencies[fq]), TIER_OK);
+        assert_int_equal(tier_pipeline_set(p, "split_min_bytes", "0"), TIER_OK);
+        assert_int_equal(tier_pipeline_set_output(p, tst_sink_write, &want), TIER_OK);
+        if (tier_pipeline_run(p) != TIER_OK)
+            fail_msg("%s", tier_pipeline_last_error(p));
+        for (k = 0; k < TST_COUNT(thread_counts); k++) {
+            tst_sink got;
+            tst_exec e;
+            memset(&got, 0, sizeof got);
+            exec_of(&e, thread_counts[k]);
+            assert_int_equal(tier_pipeline_set_executor(p, &e.ex), TIER_OK);
+            assert_int_equal(tier_pipeline_set_output(p, tst_sink_write, &got), TIER_OK);
+            if (tier_pipeline_run(p) != TIER_OK)
+                fail_msg("%u threads: %s", thread_counts[k], tier_pipeline_last_error(p));
+            if (got.len != want.len)
+                fail_msg("%u threads: %zu bytes, want %zu: %.300s", thread_counts[k], got.len,
+                         want.len, got.data ? got.data : "");
+            assert_int_equal(got.len, want.len);
+            assert_memory_equal(got.data, want.data, want.len);
+            assert_int_equal(e.started, e.waited);
+            tst_sink_reset(&got);
+        }
+        tst_sink_reset(&want);
+        tier_pipeline_free(p);
+    }
+    remove(path);
+    tier__buf_free(&csv);
+    free(v);
+    expect_no_live_blocks();
+}
+
+TST_MAIN(cmocka_unit_test(test_window_figures_are_the_same_for_any_thread_count),
+         cmocka_unit_test(test_order_breaks_every_tie_by_id_as_a_comparison_sort_does),
+         cmocka_unit_test(test_result_rows_are_the_same_bytes_for_any_thread_count),
+         cmocka_unit_test(test_parallel_writer_survives_every_failed_allocation),
+         cmocka_unit_test(test_pipeline_run_is_the_same_bytes_for_any_thread_count))
