@@ -215,7 +215,7 @@ detect_tools() {
 tool_argv() {
   local t=$1 in=$2 out=$3
   case $t in
-    libtier)   CMD=("$TIER_BIN" run --input "$in" --as-of "$AS_OF" --models rfm,pareto --frequency rows --out "$out" ${THREADS:+--threads "$THREADS"}) ;;
+    libtier)   CMD=("$TIER_BIN" run --input "$in" --as-of "$AS_OF" --models rfm,pareto --policy pareto-sabc --frequency rows --out "$out" ${THREADS:+--threads "$THREADS"}) ;;
     duckdb-2t) CMD=(node "$HERE/duckdb_w1.mjs" "$in" "$out" 2 "$AS_OF") ;;
     duckdb-1t) CMD=(node "$HERE/duckdb_w1.mjs" "$in" "$out" 1 "$AS_OF") ;;
     pandas)    CMD=("$PANDAS_PYTHON" "$HERE/pandas_w1.py" "$in" "$out" "$AS_OF") ;;
@@ -342,7 +342,7 @@ check_days() {
     return 0
   fi
   say "  days check: libtier --frequency days vs DuckDB count(DISTINCT date)"
-  if ! "$TIER_BIN" run --input "$in" --as-of "$AS_OF" --models rfm,pareto --frequency days --out "$dir/libtier-days.csv" \
+  if ! "$TIER_BIN" run --input "$in" --as-of "$AS_OF" --models rfm,pareto --policy pareto-sabc --frequency days --out "$dir/libtier-days.csv" \
       ${THREADS:+--threads "$THREADS"} 2>/dev/null ||
      ! W1_FREQ=days node "$HERE/duckdb_w1.mjs" "$in" "$dir/duckdb-days.csv" 2 "$AS_OF" >"$dir/duckdb-days.log" 2>&1; then
     CHECK[libtier]+="; days: FAILED"; STATUS=1; return 0
