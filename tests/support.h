@@ -541,6 +541,10 @@ const char *tst_crash_name(int mode);
 /* ---- histories ---------------------------------------------------------------------------- */
 
 /* A new empty history on tst_allocator() (creating it must succeed). */
+/* A transactions CSV of four customers over two months (support_history.c) for pipeline runs
+ * with a history. */
+extern const char tst_history_log[];
+
 tier_history *tst_history_new(void);
 
 /* Fills a new history with every part: variant 0 is tests/data/snapshot/history.snap

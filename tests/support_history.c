@@ -10,6 +10,17 @@
 
 #include "history/history_internal.h"
 
+/* Two months of four customers' invoices for pipeline runs with a history: acme's revenue falls
+ * after a big first month, bolt's too, cory stays small, dune is new in the second month. */
+const char tst_history_log[] = "customer_id,date,amount\n"
+                               "acme,2025-01-10,5000\n"
+                               "bolt,2025-01-12,700\n"
+                               "cory,2025-01-15,40\n"
+                               "acme,2025-02-10,100\n"
+                               "bolt,2025-02-11,20\n"
+                               "cory,2025-02-12,30\n"
+                               "dune,2025-02-20,900\n";
+
 #define NEVER INT32_MIN
 #define AS_OF 20089 /* 2025-01-01 */
 

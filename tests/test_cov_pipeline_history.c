@@ -10,14 +10,7 @@
 
 #include "support.h"
 
-static const char INPUT[] = "customer_id,date,amount\n"
-                            "acme,2025-01-10,5000\n"
-                            "bolt,2025-01-12,700\n"
-                            "cory,2025-01-15,40\n"
-                            "acme,2025-02-10,100\n"
-                            "bolt,2025-02-11,20\n"
-                            "cory,2025-02-12,30\n"
-                            "dune,2025-02-20,900\n";
+#define INPUT tst_history_log
 
 static const char POLICY[] = "libtier-policy 1\n"
                              "name \"history-cov\"\n"

@@ -37,6 +37,16 @@ static void put_id(tier__buf *b, const tier_book *book, size_t customer)
     put_escaped(b, id ? id : "", id ? len : 0);
 }
 
+/* Ends one gathered block: kept when every append worked, else cut back to `start` with the
+ * buffer's failure returned (the gathered text never holds half a block). */
+static int gathered(tier__buf *b, size_t start)
+{
+    if (tier__buf_status(b) == TIER_OK)
+        return TIER_OK;
+    tier__buf_truncate(b, start);
+    return tier__buf_clear_status(b);
+}
+
 int tier__gather_abc(tier__policy_ref *ref, const tier_book *book, const char *key, uint32_t ta6,
                      uint32_t tb6, const uint64_t *keys, const uint32_t *idx, const double *x,
                      const size_t *leads, size_t np)
@@ -58,10 +68,7 @@ int tier__gather_abc(tier__policy_ref *ref, const tier_book *book, const char *k
         put_id(b, book, leads ? leads[idx[i]] : idx[i]);
         tier__buf_putc(b, '\n');
     }
-    if (tier__buf_status(b) == TIER_OK)
-        return TIER_OK;
-    tier__buf_truncate(b, start);
-    return tier__buf_clear_status(b);
+    return gathered(b, start);
 }
 
 int tier__gather_cap(tier__policy_ref *ref, const tier_book *book, size_t t, int is_count,
@@ -79,10 +86,7 @@ int tier__gather_cap(tier__policy_ref *ref, const tier_book *book, size_t t, int
         put_id(b, book, leads ? leads[idx[i]] : idx[i]);
         tier__buf_putc(b, '\n');
     }
-    if (tier__buf_status(b) == TIER_OK)
-        return TIER_OK;
-    tier__buf_truncate(b, start);
-    return tier__buf_clear_status(b);
+    return gathered(b, start);
 }
 
 int tier__population_inputs(const tier__policy_ref *ref, tier_text *out)
