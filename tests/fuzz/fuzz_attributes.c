@@ -17,13 +17,13 @@
 
 #include "bookdigest.h"
 #include "memio.h"
+#include "reader.h"
 #include "tier.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const int delimiters[4] = {',', ';', '\t', TIER_CSV_WHITESPACE};
     tier_csv *csv = NULL;
     tier_book *book = NULL;
     tier_fuzz_memfile mf;
@@ -37,12 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     op = data[0];
     data++;
     size--;
-    if (tier_csv_new(&csv, NULL) || tier_book_new(&book, NULL) ||
-        tier_csv_set_delimiter(csv, delimiters[op & 3]))
-        abort();
-    if ((op & 4) &&
-        (tier_csv_set_header(csv, 0) || tier_csv_set_column_names(csv, "customer_id,x,y,z")))
-        abort();
+    tier_fuzz_reader(op, "customer_id,x,y,z", &csv, &book);
     if (op & 8) {
         if (tier_book_add_customer(book, "a", 1, NULL) ||
             tier_book_add_customer(book, "b", 1, NULL) || tier_book_set_number(book, 0, "x", 1.5) ||

@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reader.h"
 #include "tier.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const int delimiters[4] = {',', ';', '\t', TIER_CSV_WHITESPACE};
     tier_csv *csv = NULL;
     tier_book *book = NULL;
     size_t customers, contracts;
@@ -25,13 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     op = data[0];
     data++;
     size--;
-    if (tier_csv_new(&csv, NULL) || tier_book_new(&book, NULL) ||
-        tier_csv_set_delimiter(csv, delimiters[op & 3]))
-        abort();
-    if ((op & 4) && (tier_csv_set_header(csv, 0) ||
-                     tier_csv_set_column_names(csv, "customer_id,plan,start,end,amount,period,"
-                                                    "status")))
-        abort();
+    tier_fuzz_reader(op, "customer_id,plan,start,end,amount,period,status", &csv, &book);
     if (op & 8) {
         tier_contract c = {
             18993, TIER_CONTRACT_OPEN, 10, TIER_CONTRACT_MONTHLY, TIER_CONTRACT_ACTIVE,
