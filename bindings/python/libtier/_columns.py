@@ -8,6 +8,7 @@ package falls back to array.array and plain loops. Tests switch the fallback on 
 
 import array
 import ctypes
+import datetime
 import math
 import sys
 from typing import Any, Iterable, List, Optional, Tuple, Union
@@ -175,38 +176,88 @@ def np_ids(values: Any) -> Tuple[Any, Any]:
     return data, offsets
 
 
-def _np_int_ids(a: Any) -> Tuple[Any, Any]:
-    """(data, offsets) of integer ids as their decimal digits, by whole-array arithmetic (a
-    NumPy text conversion costs ~1 s per million)."""
-    n = a.shape[0]
-    offsets = np.zeros(n + 1, dtype=np.uintp)
-    if n == 0:
-        return np.zeros(1, dtype=np.uint8), offsets
-    if a.dtype.kind == "u":
-        neg = np.zeros(n, dtype=bool)
-        mag = a.astype(np.uint64)
-    else:
-        v = a.astype(np.int64)
-        neg = v < 0
-        # |v| without overflow at INT64_MIN: -(v + 1) + 1 in uint64.
-        mag = np.where(neg, (-(v + 1)).astype(np.uint64) + np.uint64(1), v.astype(np.uint64))
-    digits = np.ones(n, dtype=np.int64)
-    for k in range(1, len(str(int(mag.max())))):  # only as many passes as the longest id
-        digits += mag >= np.uint64(10 ** k)
-    lengths = digits + neg
-    width = int(lengths.max())
-    mat = np.zeros((n, width), dtype=np.uint8)
-    rest = mag.copy()
-    for k in range(width):  # right-aligned: column width-1-k holds the k-th digit from the end
-        mat[:, width - 1 - k] = (rest % np.uint64(10)).astype(np.uint8) + 48
-        rest //= np.uint64(10)
-    sign_col = width - lengths
+def _digit_table(pad: bool) -> bytes:
+    """The 10,000 four-digit groups "0000".."9999" (pad) or as NUL-padded numbers ("\\0\\0\\0" "7", 0 as four NULs)."""
+    return b"".join(b"%04d" % i if pad else (b"%d" % i).rjust(4, b"\0") if i else b"\0" * 4
+                    for i in range(10000))
+
+
+_GROUPS: Any = None  # uint32 four-byte groups, made on first use (see _np_group_table)
+
+
+def _np_group_table() -> Any:
+    """Index g: group g NUL-padded ("47" as "\\0\\0" "47", 0 as four NULs); index 10000 + g:
+    group g zero-padded ("0047"), for groups with digits before them."""
+    global _GROUPS
+    if _GROUPS is None:
+        _GROUPS = np.frombuffer(_digit_table(False) + _digit_table(True), dtype=np.uint32)
+    return _GROUPS
+
+
+def _np_decimal(mag: Any, neg: Any) -> Tuple[Any, Any]:
+    """(text, lengths): each magnitude (uint64) as its decimal digits, right-aligned in a row of
+    four-byte groups (uint32, NUL before the first digit, "-" before it when `neg`), and its
+    length in bytes. Whole-array arithmetic: one division pass per four digits."""
+    m = mag.shape[0]
+    top = int(mag.max()) if m else 0
+    ndigits = len(str(top))
+    groups = (ndigits + 3) // 4 + (1 if neg.any() else 0)  # room for the sign
+    table = _np_group_table()
+    text = np.zeros((m, groups), dtype=np.uint32)
+    rest = mag.astype(np.uint32) if top < 2 ** 32 else mag
+    ten4 = rest.dtype.type(10000)
+    for g in range((ndigits + 3) // 4):  # from the lowest group up
+        low = rest % ten4
+        rest = rest // ten4
+        index = low.astype(np.intp)
+        index += (rest != 0) * 10000  # digits before it: keep its zeros
+        text[:, groups - 1 - g] = np.take(table, index)
+    lengths = np.searchsorted(np.array([10 ** k for k in range(1, max(ndigits, 1))],
+                                       dtype=np.uint64), mag, side="right").astype(np.intp) + 1
+    bytes_ = text.view(np.uint8).reshape(m, 4 * groups)
+    bytes_[mag == 0, 4 * groups - 1] = ord("0")  # zero: its one digit (all groups were NUL)
     if neg.any():
         rows = np.flatnonzero(neg)
-        mat[rows, sign_col[rows]] = ord("-")
-    data = np.ascontiguousarray(mat[np.arange(width) >= sign_col[:, None]])
-    offsets[1:] = np.cumsum(lengths)
-    return data, offsets
+        bytes_[rows, 4 * groups - 1 - lengths[rows]] = ord("-")
+        lengths += neg
+    return text, lengths
+
+
+def _np_int_ids(a: Any) -> Tuple[Any, Any]:
+    """(data, offsets) of integer ids as their decimal digits, by whole-array arithmetic (a
+    NumPy text conversion costs ~1 s per million). When the ids span fewer values than there
+    are rows (customers repeat), each value of the span is written once and the rows take
+    theirs from that table."""
+    n = a.shape[0]
+    offsets = np.zeros(n + 1, dtype=np.intp)
+    if n == 0:
+        return np.zeros(1, dtype=np.uint8), offsets.view(np.uintp)
+    wide = a.astype(np.uint64 if a.dtype.kind == "u" else np.int64, copy=False)
+    lo, hi = wide.min(), wide.max()
+    if int(hi) - int(lo) < n // 2:  # a table of the span lo..hi, read by row
+        text, lengths = _np_decimal(*_np_magnitude(
+            np.arange(int(hi) - int(lo) + 1, dtype=wide.dtype) + lo))
+        where = (wide - lo).astype(np.intp)
+        # np.take: fancy indexing of 2-D rows costs five times as much
+        text, lengths = np.take(text, where, axis=0), np.take(lengths, where)
+    else:
+        text, lengths = _np_decimal(*_np_magnitude(wide))
+    flat = text.view(np.uint8).reshape(-1)
+    data = flat[flat != 0]  # row-major: each id's bytes, in order, without the padding
+    np.cumsum(lengths, out=offsets[1:])
+    return data, offsets.view(np.uintp)
+
+
+def _np_magnitude(a: Any) -> Tuple[Any, Any]:
+    """(|a| as uint64, a < 0) of an integer array, exact at INT64_MIN."""
+    if a.dtype.kind == "u":
+        return a.astype(np.uint64), np.zeros(a.shape[0], dtype=bool)
+    v = a.astype(np.int64)
+    neg = v < 0
+    if not neg.any():
+        return v.astype(np.uint64), neg
+    # |v| without overflow at INT64_MIN: -(v + 1) + 1 in uint64.
+    return np.where(neg, (-(v + 1)).astype(np.uint64) + np.uint64(1), v.astype(np.uint64)), neg
 
 
 def _np_text_ids(a: Any) -> Optional[Tuple[Any, Any]]:
@@ -299,6 +350,30 @@ def _wall_clock(value: Any) -> Any:
     return value
 
 
+_EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
+
+
+def _np_days_from_objects(a: Any) -> Optional[Any]:
+    """int32 day numbers of an object column of date / datetime objects (pandas Timestamps
+    included, naive or aware, any mix of zones) without a Python call per value, or None when
+    it holds anything else (None, NaT, text, datetime64 objects) or a date outside
+    1900-01-01 .. 9999-12-31: the checked path then converts it or names the row.
+
+    date.toordinal, applied by map() in C, reads the date fields of the object itself: for an
+    aware datetime that is its own wall-clock date, the documented rule, whatever its zone (a
+    whole-array conversion such as NumPy's or pandas' would first go to UTC). pandas' NaT is a
+    datetime whose fields read as 0001-01-01, out of range, so it takes the checked path."""
+    try:
+        ordinals = np.fromiter(map(datetime.date.toordinal, a), dtype=np.int64,
+                               count=a.shape[0])
+    except TypeError:  # not a date object
+        return None
+    days = ordinals - _EPOCH_ORDINAL
+    if ((days < _ffi.DAY_MIN) | (days > _ffi.DAY_MAX)).any():
+        return None
+    return days.astype(np.int32)
+
+
 def np_days(values: Any) -> Any:
     """int32 day numbers from datetime64, date objects, ISO/YYYYMMDD text or YYYYMMDD ints.
     Timezone-aware timestamps count by their own calendar date (2024-01-01 23:30-05:00 is
@@ -311,6 +386,12 @@ def np_days(values: Any) -> Any:
     if a.ndim != 1:
         a = a.reshape(-1)
     if a.dtype.kind == "O" and a.size:
+        if not isinstance(a[0], (str, bytes)):
+            fast = _np_days_from_objects(a)
+            if fast is not None:
+                return fast
+        # The checked path, one Python call per value: text, NumPy datetime64 objects, missing
+        # values and out-of-range dates (whose errors name the row) come here.
         a = np.frompyfunc(_wall_clock, 1, 1)(a)
     miss = _np_missing(a)
     if miss.any():

@@ -106,7 +106,7 @@ LIFECYCLE_ONBOARDING = ("handover", "internal_rollout", "stable_use", "none")
 # pipeline.h
 PIPELINE_STAGE_READ, PIPELINE_STAGE_ACCOUNTS, PIPELINE_STAGE_MODELS, PIPELINE_STAGE_WRITE = (
     1, 2, 3, 4)
-EXECUTOR_VERSION = 1
+EXECUTOR_VERSION = 2
 PIPELINE_ROLE_ID, PIPELINE_ROLE_DATE, PIPELINE_ROLE_AMOUNT, PIPELINE_ROLE_ACCOUNT_ID = 1, 2, 3, 4
 PIPELINE_COMMAND_HELP, PIPELINE_COMMAND_QUIET = 1, 2
 
@@ -318,12 +318,13 @@ executor_wait_cb: Any = CFUNCTYPE(None, c_void_p, c_void_p)
 
 
 class Executor(Structure):
-    """struct tier_executor (pipeline.h)."""
+    """struct tier_executor (executor.h); `threads` since version 2."""
     _fields_ = [
         ("version", c_uint),
         ("start", executor_start_cb),
         ("wait", executor_wait_cb),
         ("ud", c_void_p),
+        ("threads", c_uint),
     ]
 
 
@@ -554,6 +555,7 @@ declare("tier_book_set_option", c_int, [book_p, c_int, c_int64], handle=0)
 declare("tier_book_get_option", c_int, [book_p, c_int, P(c_int64)], handle=LOOKUP)
 declare("tier_book_add_txn", c_int, [book_p, c_char_p, c_size_t, c_int32, c_double, c_double],
         handle=0)
+declare("tier_book_set_executor", c_int, [book_p, P(Executor)], handle=0)
 declare("tier_book_add_txns", c_int,
         [book_p, c_size_t, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p], handle=0)
 declare("tier_book_add_customer", c_int, [book_p, c_char_p, c_size_t, size_p], handle=0)

@@ -15,6 +15,7 @@ from . import _columns, _ffi
 from ._contracts import BookContracts, CsvContracts
 from ._ffi import F
 from ._handle import Handle
+from ._threads import Threads, thread_count
 from .dates import from_day, to_day
 
 __all__ = ["Book", "CsvReader", "Savepoints"]
@@ -127,21 +128,46 @@ class Book(Savepoints, BookContracts, Handle):
     """A customer book: customers (interned ids, in order of first appearance) with their
     transactions and attributes.
 
-    ``Book(keep_transactions=True, ignore_from=None)``; ``ignore_from`` is a date on or after
-    which transactions are counted as ignored instead of stored.
+    ``Book(keep_transactions=True, ignore_from=None, threads=0)``; ``ignore_from`` is a date on
+    or after which transactions are counted as ignored instead of stored; ``threads`` is how many
+    cores the book's calls may use (see :meth:`set_threads`).
     """
 
     _free = staticmethod(F.tier_book_free)
 
-    def __init__(self, keep_transactions: bool = True, ignore_from: Any = None) -> None:
+    def __init__(self, keep_transactions: bool = True, ignore_from: Any = None,
+                 threads: int = 0) -> None:
         ptr = _ffi.book_p()
         F.tier_book_new(byref(ptr), None)
         self._adopt(ptr)
+        self._executor: Optional[Threads] = None  # the table C holds (tier_book_set_executor)
         with self._closed_on_error():
             if not keep_transactions:
                 self.set_option("keep_transactions", 0)
             if ignore_from is not None:
                 self.set_option("ignore_from_day", to_day(ignore_from))
+            self.set_threads(threads)
+
+    def set_threads(self, threads: int) -> "Book":
+        """Lets the book's calls use `threads` cores at once (tier_book_set_executor): add_txns
+        splits a large call into parts aggregated at once, and the models and policies run on
+        the book may do likewise. The book and every result are the same, customer for customer
+        and figure for figure, with any count. 0 or 1: everything on the calling thread (the
+        default); the library uses at most 64.
+
+        libtier starts no threads and has no executor of its own: the binding lends it one that
+        runs each task on a Python thread (the task is C code, run with the GIL released)."""
+        threads = thread_count(threads)
+        executor = Threads(threads) if threads > 1 else None
+        F.tier_book_set_executor(self._p, byref(executor.struct) if executor is not None
+                                 else None)
+        self._executor = executor
+        return self
+
+    @property
+    def threads(self) -> int:
+        """How many cores the book's calls may use (set_threads; 1: the calling thread alone)."""
+        return self._executor.threads if self._executor is not None else 1
 
     def _savepoint_book(self) -> Any:
         return self._p

@@ -11,13 +11,13 @@ Example::
 """
 
 import os
-import threading
 from ctypes import byref, c_char_p, c_int, c_uint, string_at
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Tuple
 
 from . import _ffi
 from ._ffi import F
 from ._handle import Handle
+from ._threads import Threads
 
 if TYPE_CHECKING:
     from .retier import Retier
@@ -76,31 +76,6 @@ def usage(command: Optional[str] = None) -> str:
 COMMAND_FLAGS = {"help": _ffi.PIPELINE_COMMAND_HELP, "quiet": _ffi.PIPELINE_COMMAND_QUIET}
 
 
-class _Threads:
-    """An executor that runs each task on a thread of its own. The task is C code called through
-    ctypes, which releases the GIL for the call: the parts of an input are read at once."""
-
-    def __init__(self) -> None:
-        self._jobs: Dict[int, threading.Thread] = {}
-        self._next = 1
-        self.struct = _ffi.Executor(_ffi.EXECUTOR_VERSION, _ffi.executor_start_cb(self._start),
-                                    _ffi.executor_wait_cb(self._wait), None)
-
-    def _start(self, ud: Any, task: Any, arg: Any, out: Any) -> int:
-        try:
-            thread = threading.Thread(target=task, args=(arg,), daemon=True)
-            thread.start()
-        except Exception:  # cannot start: the pipeline runs the task itself
-            return 1
-        job, self._next = self._next, self._next + 1
-        self._jobs[job] = thread
-        out[0] = job
-        return 0
-
-    def _wait(self, ud: Any, job: int) -> None:
-        self._jobs.pop(job).join()
-
-
 class Pipeline(Handle):
     """A configured job and the results of its last successful run.
 
@@ -126,7 +101,7 @@ class Pipeline(Handle):
         # ctypes callbacks and borrowed objects the C side holds: kept alive here.
         self._progress: Any = None
         self._output: Any = None
-        self._executor: Optional[_Threads] = None
+        self._executor: Optional[Threads] = None
         self._policy: Any = None
         self._registry: Any = None
         self._runs = 0  # a Retier of an earlier run refuses to be used
@@ -237,7 +212,7 @@ class Pipeline(Handle):
 
     def use_threads(self, on: bool = True) -> "Pipeline":
         """Reads a large input as two halves at once on two threads (the output is the same)."""
-        self._executor = _Threads() if on else None
+        self._executor = Threads() if on else None
         F.tier_pipeline_set_executor(self._p, byref(self._executor.struct)
                                      if self._executor is not None else None)
         return self
