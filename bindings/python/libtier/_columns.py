@@ -139,15 +139,15 @@ def np_ids(values: Any) -> Tuple[Any, Any]:
     """(data, offsets) for ids: one uint8 buffer of all UTF-8 ids and n+1 size_t offsets."""
     a = _np_column(values)
     n = a.shape[0]
+    if a.dtype.kind == "O" and n:
+        fast = _np_text_ids(a)  # None for anything but str ids (a missing one included)
+        if fast is not None:
+            return fast
     miss = _np_missing(a)
     if miss.any():
         raise _row_error(_ffi.EINVAL, _np_first(miss), "missing customer id")
     if a.dtype.kind in "iu":
         return _np_int_ids(a)
-    if a.dtype.kind == "O" and n:
-        fast = _np_text_ids(a)
-        if fast is not None:
-            return fast
     if a.dtype.kind == "S":
         enc = a
     elif a.dtype.kind == "U":
@@ -261,22 +261,24 @@ def _np_magnitude(a: Any) -> Tuple[Any, Any]:
 
 
 def _np_text_ids(a: Any) -> Optional[Tuple[Any, Any]]:
-    """(data, offsets) of an object column of str ids by whole-string operations (one join,
-    one encode), or None when it holds anything else or a NUL byte (the checked path then
-    names the row)."""
-    if set(map(type, a)) != {str}:
-        return None
-    joined = "".join(a)
-    if "\0" in joined:
-        return None
+    """(data, offsets) of an object column of str ids by whole-string operations: one join with
+    NUL between the ids, one encode, and the NUL positions as the offsets. None when it holds
+    anything but str (a missing id, bytes, a number) or an id holds a NUL byte: the checked
+    path then names the row."""
     n = a.shape[0]
-    data = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
-    if joined.isascii():
-        lengths = np.fromiter(map(len, a), dtype=np.int64, count=n)
-    else:
-        lengths = np.fromiter(map(len, map(str.encode, a)), dtype=np.int64, count=n)
-    offsets = np.zeros(n + 1, dtype=np.uintp)
-    offsets[1:] = np.cumsum(lengths)
+    try:
+        joined = "\0".join(a)
+    except TypeError:  # not all str
+        return None
+    raw = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)  # UTF-8 has no other 0 byte
+    ends = np.flatnonzero(raw == 0)
+    if ends.shape[0] != n - 1:
+        return None
+    offsets = np.empty(n + 1, dtype=np.uintp)
+    offsets[0] = 0
+    offsets[1:n] = ends - np.arange(n - 1)  # the k-th NUL follows id k and k earlier NULs
+    offsets[n] = raw.shape[0] - (n - 1)
+    data = raw[raw != 0] if n > 1 else raw
     if data.size == 0:
         data = np.zeros(1, dtype=np.uint8)
     return data, offsets
