@@ -23,6 +23,7 @@ class Threads:
         self._next = 1
         self._lock = threading.Lock()
         self.threads = threads
+        self.started = 0  # tasks started on a thread of their own so far
         self.struct = _ffi.Executor(_ffi.EXECUTOR_VERSION, _ffi.executor_start_cb(self._start),
                                     _ffi.executor_wait_cb(self._wait), None, threads)
 
@@ -35,6 +36,7 @@ class Threads:
         with self._lock:
             job, self._next = self._next, self._next + 1
             self._jobs[job] = thread
+            self.started += 1
         out[0] = job
         return 0
 
