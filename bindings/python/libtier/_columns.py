@@ -267,7 +267,7 @@ def _np_text_ids(a: Any) -> Optional[Tuple[Any, Any]]:
     path then names the row."""
     n = a.shape[0]
     try:
-        joined = "\0".join(a)
+        joined = "\0".join(a.tolist())  # a list: join reads an array through a slower copy
     except TypeError:  # not all str
         return None
     raw = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)  # UTF-8 has no other 0 byte
