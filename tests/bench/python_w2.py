@@ -25,7 +25,9 @@ Phases, each timed on its own with time.perf_counter:
 - run: libtier.run(book, [RFM(), Pareto()], Policy.default()), as inmem's tier_result_run;
 - total: the three together (what add_txns/add_dataframe + run cost a caller).
 
-Prints, per variant and phase, the median and the best of the rounds, then the C W2 lines of
+Prints, per variant and phase, the median and the best of the rounds (wall clock) and the
+median CPU time of the process (time.process_time: every thread's, so with THREADS > 1 the
+parallel phases show more CPU than wall time), then the C W2 lines of
 INMEM (default: build/bench-data/inmem, or the `inmem` next to LIBTIER_PATH) run as
 `inmem w2 FILE RUNS THREADS` (its medians), skipped with a message when it is not there. Wall
 clock on a machine that may be shared: compare medians run in the same invocation, and prefer
@@ -75,19 +77,29 @@ def variants(df):
     }
 
 
+def _now():
+    """(wall seconds, CPU seconds of the process, all its threads)."""
+    return time.perf_counter(), time.process_time()
+
+
 def one_round(convert, threads):
-    """{phase: seconds} of one round (a new book and result)."""
-    t0 = time.perf_counter()
+    """{phase: (wall seconds, CPU seconds)} of one round (a new book and result)."""
+    t0 = _now()
     packed = convert()
-    t1 = time.perf_counter()
+    t1 = _now()
     addr = packed.address
     with libtier.Book(keep_transactions=True, threads=threads) as book:
         F.tier_book_add_txns(book._p, packed.n, addr(packed.id_data), addr(packed.id_offsets),
                              addr(packed.days), addr(packed.amounts), None)
-        t2 = time.perf_counter()
+        t2 = _now()
         with libtier.run(book, [libtier.RFM(), libtier.Pareto()], libtier.Policy.default(None)):
-            t3 = time.perf_counter()
-    return {"convert": t1 - t0, "add": t2 - t1, "run": t3 - t2, "total": t3 - t0}
+            t3 = _now()
+
+    def span(a, b):
+        return b[0] - a[0], b[1] - a[1]
+
+    return {"convert": span(t0, t1), "add": span(t1, t2), "run": span(t2, t3),
+            "total": span(t0, t3)}
 
 
 def inmem_path(arg):
@@ -111,7 +123,8 @@ def main(argv):
     t0 = time.perf_counter()
     df = read_log(path)
     print("read %s: %d rows in %.1f s (not timed below)" % (path, len(df),
-                                                              time.perf_counter() - t0))
+                                                              time.perf_counter() - t0),
+          flush=True)
     work = variants(df)
     times = {name: {p: [] for p in PHASES} for name in work}
     one_round(work["numpy-text"], threads)  # warm-up (page faults of the first big arrays)
@@ -123,11 +136,14 @@ def main(argv):
     print("%d rows, %d rounds, threads %d, libtier %s, numpy %s, pandas %s, python %s, "
           "load average %.1f" % (len(df), runs, threads, libtier.version(), np.__version__,
                                  pd.__version__, sys.version.split()[0], load))
-    print("%-12s %-8s %9s %9s" % ("variant", "phase", "median s", "best s"))
+    print("%-12s %-8s %9s %9s %9s" % ("variant", "phase", "median s", "best s", "CPU s"))
     for name in work:
         for phase in PHASES:
-            v = times[name][phase]
-            print("%-12s %-8s %9.3f %9.3f" % (name, phase, statistics.median(v), min(v)))
+            wall = [w for w, _cpu in times[name][phase]]
+            cpu = [c for _wall, c in times[name][phase]]
+            print("%-12s %-8s %9.3f %9.3f %9.3f" % (name, phase, statistics.median(wall),
+                                                   min(wall), statistics.median(cpu)))
+    sys.stdout.flush()
     if inmem is None:
         print("C W2: skipped (no inmem: pass its path, see tests/bench/README.md)")
         return 0
