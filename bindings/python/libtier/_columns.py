@@ -177,7 +177,8 @@ def np_ids(values: Any) -> Tuple[Any, Any]:
 
 
 def _digit_table(pad: bool) -> bytes:
-    """The 10,000 four-digit groups "0000".."9999" (pad) or as NUL-padded numbers ("\\0\\0\\0" "7", 0 as four NULs)."""
+    """The 10,000 four-digit groups "0000".."9999" (pad) or as NUL-padded numbers
+    ("\\0\\0\\0" "7", 0 as four NULs)."""
     return b"".join(b"%04d" % i if pad else (b"%d" % i).rjust(4, b"\0") if i else b"\0" * 4
                     for i in range(10000))
 
