@@ -146,7 +146,8 @@ class Book(Savepoints, BookContracts, Handle):
                 self.set_option("keep_transactions", 0)
             if ignore_from is not None:
                 self.set_option("ignore_from_day", to_day(ignore_from))
-            self.set_threads(threads)
+            if thread_count(threads) > 1:  # a new book has no executor (the library may
+                self.set_threads(threads)   # predate tier_book_set_executor)
 
     def set_threads(self, threads: int) -> "Book":
         """Lets the book's calls use `threads` cores at once (tier_book_set_executor): add_txns
