@@ -302,7 +302,10 @@ static void run_case(void **state)
         LINT_CASE(segments_come_from_the_scores), LINT_CASE(segments_with_three_bins),             \
         LINT_CASE(scores_cover_every_cell), LINT_CASE(lifecycle_stages), LINT_CASE(no_tiers),      \
         LINT_CASE(routing_and_hierarchy_read_attributes), LINT_CASE(hold_when_not_a_test),         \
-        LINT_CASE(hold_without_rules), LINT_CASE(cells_arithmetic)
+        LINT_CASE(hold_without_rules), LINT_CASE(cells_arithmetic), LINT_CASE(option_types),       \
+        LINT_CASE(cap_count_zero), LINT_CASE(cap_full_share), LINT_CASE(holds_without_rules),      \
+        LINT_CASE(bool_constants), LINT_CASE(unknown_refs), LINT_CASE(rfm_many_bins),              \
+        LINT_CASE(let_arithmetic)
 
 /* ---- by calls and by changing the tree ----------------------------------------------------- */
 
