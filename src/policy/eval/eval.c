@@ -241,19 +241,19 @@ static int ref_type(tier__ectx *c, const tier__pexpr *e, int depth, int *type, c
     }
     if ((k = find_let(c->pol, name)) >= 0) {
         int rc;
+        /* let_type: 0 not known yet, -1 known to be none (an unset attribute), else the type. */
         if (c->let_type[k]) {
-            *type = c->let_type[k];
+            *type = c->let_type[k] > 0 ? c->let_type[k] : TIER__PT_NONE;
             return TIER_OK;
         }
         if (c->let_state[k] == 1)
             return tier__eval_fail(e, err, "let '%s' refers to itself", name);
         c->let_state[k] = 1;
+        *type = TIER__PT_NONE;
         rc = tier__eval_typeof(c, c->pol->lets[k].expr, depth + 1, type, err);
         c->let_state[k] = 0;
         if (rc == TIER_OK)
-            c->let_type[k] = *type ? *type : -1;
-        if (*type == 0 || c->let_type[k] == -1)
-            *type = TIER__PT_NONE;
+            c->let_type[k] = *type != TIER__PT_NONE ? *type : -1;
         return rc;
     }
     if (strcmp(name, "tier") == 0) {
