@@ -178,12 +178,12 @@ static const char want_csv[] = "customer_id,tier,reason,route,flags,ent.sla,ent.
                                "g1,A,ranked,sales Bergen,,8,,\n";
 
 static const char *const json_parts[] = {
-    "{\"customer_id\":\"b1\",\"tier\":\"C c\",\"reason\":\"over the cap of A (50% by rev "
-    "asc)\",\"route\":null,\"flags\":null,\"ent.sla\":null,\"ent.cover\":null,\"ent.phone\":"
-    "false},\n",
-    "{\"customer_id\":\"e1\",\"tier\":\"S\",\"reason\":\"big spender\",\"route\":null,"
-    "\"flags\":\"lapsed;route_overflow\",\"ent.sla\":4,\"ent.cover\":\"dedicated\",\"ent.phone\":"
-    "true},\n"};
+    ("{\"customer_id\":\"b1\",\"tier\":\"C c\",\"reason\":\"over the cap of A (50% by rev "
+     "asc)\",\"route\":null,\"flags\":null,\"ent.sla\":null,\"ent.cover\":null,\"ent.phone\":"
+     "false},\n"),
+    ("{\"customer_id\":\"e1\",\"tier\":\"S\",\"reason\":\"big spender\",\"route\":null,"
+     "\"flags\":\"lapsed;route_overflow\",\"ent.sla\":4,\"ent.cover\":\"dedicated\",\"ent.phone\":"
+     "true},\n")};
 
 static const char *const explain_parts[] = {
     "customer a2: tier S (member of a1)\nvalues of its group's row, led by a1\n",
@@ -193,8 +193,8 @@ static const char *const explain_parts[] = {
     "  cap of S: rank 1 of 4 candidates (criterion 115), 2 stay: kept\n",
     "  lapsed = false\n  busy = true\n",
     "  sla = 4\n  cover = dedicated\n  phone = true\nroute: head office\n",
-    "\"caps\":[{\"tier\":\"S\",\"rank\":1,\"candidates\":4,\"limit\":2,\"value\":115,\"kept\":"
-    "true,\"overflow\":\"A\"}]"};
+    ("\"caps\":[{\"tier\":\"S\",\"rank\":1,\"candidates\":4,\"limit\":2,\"value\":115,\"kept\":"
+     "true,\"overflow\":\"A\"}]")};
 
 static void test_full_policy_places_routes_and_writes(void **state)
 {

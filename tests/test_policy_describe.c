@@ -34,8 +34,8 @@ static void test_names_by_calls_are_quoted_when_they_are_not_names(void **state)
         "tier \"tab\\there\" {\n    rule \"tab\\there\"\n}\n",
         "tier \"q\\\"uote\\\\\" {\n",
         "tier \"nnnnnnnnnn",
-        "    rule \"line\\nbreak\" when attr.v > -0 and attr.w <= 1e999 and attr.x >= -1e999 and "
-        "attr.y < 2.5e-300 and attr.k != \"a\\\"b\"\n"};
+        ("    rule \"line\\nbreak\" when attr.v > -0 and attr.w <= 1e999 and attr.x >= -1e999 and "
+         "attr.y < 2.5e-300 and attr.k != \"a\\\"b\"\n")};
     char longname[200];
     tier_policy *p = NULL;
     size_t i, t, r;
