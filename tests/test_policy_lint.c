@@ -305,7 +305,7 @@ static void run_case(void **state)
         LINT_CASE(hold_without_rules), LINT_CASE(cells_arithmetic), LINT_CASE(option_types),       \
         LINT_CASE(cap_count_zero), LINT_CASE(cap_full_share), LINT_CASE(holds_without_rules),      \
         LINT_CASE(bool_constants), LINT_CASE(unknown_refs), LINT_CASE(rfm_many_bins),              \
-        LINT_CASE(let_arithmetic)
+        LINT_CASE(let_arithmetic), LINT_CASE(attribute_types_from_calls)
 
 /* ---- by calls and by changing the tree ----------------------------------------------------- */
 
