@@ -94,6 +94,24 @@ static const run_case cases[] = {
     {"is_missing_label",
      "tier S {\n    rule \"r\" when m.k is missing and attr.region is not missing\n}\n", TIER_OK,
      "---S"},
+    {"coalesce_texts",
+     "tier S {\n    rule \"r\" when coalesce(m.k, attr.region, \"none\") == \"North\"\n}\n",
+     TIER_OK, "---S"},
+    {"abc_equal_thresholds", "tier S {\n    rule \"r\" when abc(m.v, 50%, 50%) == \"A\"\n}\n",
+     TIER_OK, "---S"},
+    {"pct_rank_ties", "tier S {\n    rule \"r\" when pct_rank(attr.size) >= 0.5\n}\n", TIER_OK,
+     "--SS"},
+    {"min_max_missing",
+     "tier S {\n    rule \"r\" when max(m.v, attr.size) > 20 or min(m.v, attr.size) is "
+     "missing\n}\n",
+     TIER_OK, "--SS"},
+    {"abs_of_difference", "tier S {\n    rule \"r\" when abs(m.v - 3) <= 1\n}\n", TIER_OK, "-S-S"},
+    {"division_by_zero", "tier S {\n    rule \"r\" when m.v / (m.v - 2) is missing\n}\n", TIER_OK,
+     "-SS-"},
+    {"label_in_list",
+     "tier S {\n    rule \"r\" when m.k in [\"hi\", \"zz\"] and attr.region not in "
+     "[\"South\"]\n}\n",
+     TIER_OK, "----"},
 };
 
 typedef struct efx {
