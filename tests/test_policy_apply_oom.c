@@ -212,6 +212,29 @@ static void test_full_policy_places_routes_and_writes(void **state)
     assert_string_equal(tier_text_data(csv), want_csv);
     tst_expect_parts(tier_text_data(json), json_parts, TST_COUNT(json_parts));
     tst_expect_parts(tier_text_data(expl), explain_parts, TST_COUNT(explain_parts));
+    {
+        tier_text *t = NULL;
+        tier_book *other = full_book(TST_ALLOC);
+        assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_result_explain(res, book, pol, 2, TIER_EXPLAIN_TEXT, t), TIER_OK);
+        assert_int_equal(tier_result_explain(res, book, pol, 3, TIER_EXPLAIN_JSON, t), TIER_OK);
+        static const char *const more[] = {
+            "customer b1: tier C c (over the cap of A (50% by rev asc))\n",
+            ("  cap of S: rank 4 of 4 candidates (criterion 3), 2 stay: moved to A\n"
+             "  cap of A: rank 4 of 4 candidates (criterion 310), 3 stay: moved to C c\n"),
+            "  sla = missing\n  cover = missing\n  phone = false\nroute: (not routed)\n",
+            "{\"customer\":\"c1\",\"tier\":\"A\",\"reason\":\"ranked\"",
+            "\"rev90\":65,\"rev6m\":65,\"buys\":2,\"pdays\":2,\"mar\":null}",
+            "\"score\":68,"};
+        tst_expect_parts(tier_text_data(t), more, TST_COUNT(more));
+        assert_int_equal(tier_book_add_txn(other, "z", 1, 100, 1, NAN), TIER_OK);
+        assert_int_equal(tier_result_explain(res, other, pol, 2, TIER_EXPLAIN_TEXT, t),
+                         TIER_EINVAL);
+        assert_string_equal(tier_result_last_error(res),
+                            "explain needs the book and the policy of the last run");
+        tier_book_free(other);
+        tier_text_free(t);
+    }
     tier_text_free(csv);
     tier_text_free(json);
     tier_text_free(expl);
