@@ -25,13 +25,20 @@ static void vput(const tier__pexpr *e, char *err, const char *fmt, va_list ap)
         tier__errorf(err, "%s", msg);
 }
 
+/* The status of a failure at e: a place in the policy text is a parse error. Never TIER_OK (a
+ * function of its own so that the analyzer, which does not follow variadic calls, sees it). */
+static int fail_code(const tier__pexpr *e)
+{
+    return e && e->line > 0 ? TIER_EPARSE : TIER_EINVAL;
+}
+
 int tier__eval_fail(const tier__pexpr *e, char *err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vput(e, err, fmt, ap);
     va_end(ap);
-    return e && e->line > 0 ? TIER_EPARSE : TIER_EINVAL;
+    return fail_code(e);
 }
 
 int tier__eval_nomem(const tier__pexpr *e, char *err)
@@ -648,6 +655,7 @@ static int typeof_node(tier__ectx *c, const tier__pexpr *e, int depth, int *type
 int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type, char *err)
 {
     int rc;
+    *type = TIER__PT_NONE; /* defined on every path, the analyzer's included */
     if (c->memo && e && c->memo->cap) {
         size_t i = tier__memo_slot(c->memo, e);
         if (c->memo->keys[i]) {
@@ -899,9 +907,11 @@ static int eval_as(tier__ectx *c, const tier__pexpr *e, int want, tier__eval_val
     int type, rc = tier__eval_typeof(c, e, 0, &type, err);
     if (rc)
         return rc;
-    if (type != want && type != TIER__PT_NONE)
-        return tier__eval_fail(e, err, "expected a %s expression, got a %s", tier__type_name(want),
-                               tier__type_name(type));
+    if (type != want && type != TIER__PT_NONE) {
+        tier__eval_fail(e, err, "expected a %s expression, got a %s", tier__type_name(want),
+                        tier__type_name(type));
+        return fail_code(e);
+    }
     rc = tier__eval_node(c, e, want, v, err);
     if (rc == TIER_OK && v->type != want) {
         /* An unknown attribute: missing of the wanted type (bool: false). */

@@ -177,10 +177,12 @@ static int is_kw(tier__pstate *ps, const char *w)
 static int literal_number(tier__pstate *ps, tier__pexpr **out, int allow_pct)
 {
     tier__tok *t = CUR(ps);
-    if (t->pct && !allow_pct)
-        return tier__pp_fail(ps, TIER_EPARSE, t->line, t->col,
-                             "a percentage here, expected a number (percentages are for caps, "
-                             "model options and abc thresholds)");
+    if (t->pct && !allow_pct) {
+        tier__pp_fail(ps, TIER_EPARSE, t->line, t->col,
+                      "a percentage here, expected a number (percentages are for caps, model "
+                      "options and abc thresholds)");
+        return TIER_EPARSE; /* spelled out: *out is not made */
+    }
     *out = node(ps, TIER__PX_NUMBER, 0, t->line, t->col);
     if (!*out)
         return failed(ps);
