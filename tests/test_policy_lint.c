@@ -302,7 +302,10 @@ static void run_case(void **state)
         LINT_CASE(segments_come_from_the_scores), LINT_CASE(segments_with_three_bins),             \
         LINT_CASE(scores_cover_every_cell), LINT_CASE(lifecycle_stages), LINT_CASE(no_tiers),      \
         LINT_CASE(routing_and_hierarchy_read_attributes), LINT_CASE(hold_when_not_a_test),         \
-        LINT_CASE(hold_without_rules), LINT_CASE(cells_arithmetic)
+        LINT_CASE(hold_without_rules), LINT_CASE(cells_arithmetic), LINT_CASE(option_types),       \
+        LINT_CASE(cap_count_zero), LINT_CASE(cap_full_share), LINT_CASE(holds_without_rules),      \
+        LINT_CASE(bool_constants), LINT_CASE(unknown_refs), LINT_CASE(rfm_many_bins),              \
+        LINT_CASE(let_arithmetic), LINT_CASE(attribute_types_from_calls)
 
 /* ---- by calls and by changing the tree ----------------------------------------------------- */
 
@@ -607,6 +610,64 @@ static int oom_lint(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
+/* One case file of LINT_DIR under a failing allocator: a failed lint appends nothing, a
+ * successful one gives exactly the file's report. */
+typedef struct lint_oom_file {
+    const char *text, *want, *origin;
+} lint_oom_file;
+
+static int oom_lint_file(const tier_allocator *alloc, void *ud)
+{
+    const lint_oom_file *f = ud;
+    tier_policy *p = NULL;
+    tier_text *t = NULL;
+    int rc = tier_policy_new(&p, alloc);
+    if (rc == TIER_OK)
+        rc = tier_policy_load_string(p, f->text, strlen(f->text), f->origin);
+    if (rc == TIER_OK)
+        rc = tier_text_new(&t, alloc);
+    if (rc == TIER_OK) {
+        rc = tier_policy_lint(p, NULL, t, NULL, NULL);
+        if (rc != TIER_OK)
+            assert_int_equal(tier_text_length(t), 0);
+        else
+            expect_text(tier_text_data(t), f->want);
+    }
+    tier_text_free(t);
+    tier_policy_free(p);
+    return rc;
+}
+
+/* Every case file of LINT_DIR (under valgrind one in eight) linted under every failed
+ * allocation. */
+static void test_lint_of_every_case_survives_every_failed_allocation(void **state)
+{
+    size_t n, i, walked = 0;
+    char **names = tst_list_files(LINT_DIR, ".policy", &n);
+    (void)state;
+    for (i = 0; i < n; i += tst_under_valgrind() ? 8 : 1) {
+        char path[4096], origin[256];
+        size_t len, stem = strlen(names[i]) - strlen(".policy");
+        lint_oom_file f;
+        char *text, *want;
+        snprintf(path, sizeof path, "%s%s", LINT_DIR, names[i]);
+        text = tst_read_file(path, &len);
+        snprintf(path, sizeof path, "%s%.*s.expect", LINT_DIR, (int)stem, names[i]);
+        want = tst_read_file(path, &len);
+        snprintf(origin, sizeof origin, "%s", names[i]);
+        f.text = text;
+        f.want = want;
+        f.origin = origin;
+        if (tst_oom_walk(oom_lint_file, &f) < 5)
+            fail_msg("%s: fewer than 5 allocations", names[i]);
+        walked++;
+        test_free(text);
+        test_free(want);
+    }
+    assert_true(walked >= 5);
+    tst_free_names(names, n);
+}
+
 static void test_lint_survives_every_failed_allocation(void **state)
 {
     size_t len;
@@ -655,4 +716,5 @@ TST_MAIN(cmocka_unit_test(test_lint_rfm11_blog_map), cmocka_unit_test(test_lint_
          TST_CASE("cap_on_last_tier", run_cap_case, &cap_on_last_tier),
          cmocka_unit_test(test_lint_registered_kinds),
          cmocka_unit_test(test_lint_refuses_null_and_appends),
-         cmocka_unit_test(test_lint_survives_every_failed_allocation))
+         cmocka_unit_test(test_lint_survives_every_failed_allocation),
+         cmocka_unit_test(test_lint_of_every_case_survives_every_failed_allocation))

@@ -299,6 +299,45 @@ static void test_bad_figures_are_refused_naming_the_line(void **state)
     expect_refused(r, "libtier-population 1\ncap\t99999\t1\t\t\nend\n", "in range");
     expect_refused(r, "libtier-population 1\nend\nabc\n", "line 3: text after");
     expect_refused(r, "libtier-population 1\nwhat\nend\n", "line 2: expected a line");
+    expect_refused(r, "libtier-population 1\tx\nend\n", "line 1: not population figures");
+    expect_refused(r, "libtier-population 1\nend\tx\n", "line 2: expected a line");
+    expect_refused(r, "libtier-population 1\nab\nend\n", "line 2: expected a line");
+    expect_refused(r, "libtier-population 1\nabc\tk\r\t0\t\t\t0\t\t\nend\n",
+                   "line 2: a control byte that should be escaped");
+    expect_refused(r, "libtier-population 1\nabc\tk\t\t\t\t0\t\t\nend\n",
+                   "line 2: a number was expected");
+    expect_refused(r, "libtier-population 1\nabc\tk\t1x\t\t\t0\t\t\nend\n",
+                   "line 2: a number was expected");
+    expect_refused(r, "libtier-population 1\nabc\tk\t000000000000000000001\t\t\t0\t\t\nend\n",
+                   "line 2: a number was expected");
+    expect_refused(r, "libtier-population 1\nabc\tk\t0\t\tx\t0\t\t\nend\n",
+                   "line 2: a class that takes every row names no end row");
+    expect_refused(r, "libtier-population 1\nabc\tk\t1\t00000000000000001\tid\t0\t\t\nend\n",
+                   "line 2: an order key of 16 hexadecimal digits was expected");
+    expect_refused(r, "libtier-population 1\nabc\tk\t1\t0000000000000001\ta%zz\t0\t\t\nend\n",
+                   "line 2: a bad %XX escape");
+    expect_refused(r, "libtier-population 1\nabc\tk\t1\t0000000000000001\ta%4\t0\t\t\nend\n",
+                   "line 2: a bad %XX escape");
+    expect_refused(r, "libtier-population 1\nabc\tk\t0\t\t\t1\t00000000000000FF\tb%g1\nend\n",
+                   "line 2: a bad %XX escape");
+    expect_refused(r, "libtier-population 1\ncap\t0\t1\t\nend\n", "line 2: cap needs 5 fields");
+    expect_refused(r, "libtier-population 1\ncap\t0\t1\t\t\t\t\t\t\t\nend\n",
+                   "line 2: cap needs 5 fields");
+    expect_refused(r, "libtier-population 1\ncap\tx\t1\t\t\nend\n",
+                   "line 2: a number was expected");
+    expect_refused(r, "libtier-population 1\ncap\t0\t4\t\t\nend\n", "line 2: a number in range");
+    expect_refused(r, "libtier-population 1\ncap\t0\t2\tabc\tx\nend\n",
+                   "line 2: an order key of 16 hexadecimal digits was expected");
+    expect_refused(r, "libtier-population 1\ncap\t0\t2\t0000000000000001\tx%\nend\n",
+                   "line 2: a bad %XX escape");
+    expect_refused(r, "libtier-population 1\ncap\t0\t3\t\tx\nend\n", "only a cap of kind 2");
+    /* Escapes in either case are read, and figures for several tiers grow the table. */
+    assert_int_equal(tier_result_set_population(
+                         r,
+                         "libtier-population 1\nabc\tk%3a\t1\t00000000000000aF\ta%4A%4b\t0\t\t\n"
+                         "cap\t2\t1\t\t\ncap\t0\t2\t0000000000000001\tx%25\nend\n",
+                         105),
+                     TIER_OK);
     /* No figures, or no run since: nothing gathered. */
     assert_int_equal(tier_result_population(r, t), TIER_ESTATE);
     assert_int_equal(tier_result_set_population(r, "libtier-population 1\nend\n", 25), TIER_OK);
@@ -364,7 +403,66 @@ static int oom_population(const tier_allocator *a, void *ud)
     return rc;
 }
 
-TST_MAIN(cmocka_unit_test(test_a_split_run_places_everyone_as_one_run),
+/* The gathered inputs escape '%', tabs and control bytes of ids as %XX, name a group row by its
+ * lead with a hierarchy, write a value that has no exact fixed-point form as '-', and write a
+ * count cap as "count". */
+static void test_gathered_inputs_escape_ids_and_name_leads(void **state)
+{
+    static const char *const ids[] = {"a%1", "b\tc", "d\x7f", "e", "f"};
+    static const double size[] = {1.0 / 3, 20, 30, 40, 5};
+    static const char text[] = "libtier-policy 1\n"
+                               "window rev = revenue over all\n"
+                               "hierarchy parent = attr.parent\n"
+                               "tier S {\n"
+                               "    rule \"big\" when abc(attr.size) == \"A\"\n"
+                               "    cap 1 by rev overflow B\n"
+                               "}\n"
+                               "tier B {\n"
+                               "    rule \"rest\"\n"
+                               "}\n";
+    tier_book *book = NULL;
+    tier_policy *p = NULL;
+    tier_result *r = NULL;
+    tier_text *t = NULL;
+    size_t i;
+    (void)state;
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
+    for (i = 0; i < TST_COUNT(ids); i++) {
+        assert_int_equal(tier_book_add_txn(book, ids[i], strlen(ids[i]), 100,
+                                           10 * (double)(TST_COUNT(ids) - i), NAN),
+                         TIER_OK);
+        assert_int_equal(tier_book_set_number(book, i, "size", size[i]), TIER_OK);
+    }
+    assert_int_equal(tier_book_set_text(book, 4, "parent", "a%1"), TIER_OK);
+    assert_int_equal(tier_policy_new(&p, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_policy_load_string(p, text, sizeof text - 1, "gather"), TIER_OK);
+    assert_int_equal(tier_result_new(&r, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_set_population(r, "libtier-population 1\nend\n", 25), TIER_OK);
+    assert_int_equal(tier_result_run(r, book, NULL, 0, p), TIER_OK);
+    assert_int_equal(tier_result_population(r, t), TIER_OK);
+    /* Rows by abc's order key (size descending); the group of a%1 and f is led by a%1 (the
+     * larger revenue), whose size 1/3 has no exact fixed-point form. The cap lists its three
+     * candidates by revenue. */
+    assert_string_equal(tier_text_data(t), "libtier-population-inputs 1\n"
+                                           "abc\t()abc(attr.size)\t800000\t950000\t4\n"
+                                           "3fbbffffffffffff\t400000\te\n"
+                                           "3fc1ffffffffffff\t300000\td%7F\n"
+                                           "3fcbffffffffffff\t200000\tb%09c\n"
+                                           "402aaaaaaaaaaaaa\t-\ta%251\n"
+                                           "cap\t0\tcount\t1\t4\t3\n"
+                                           "3fbbffffffffffff\tb%09c\n"
+                                           "3fc1ffffffffffff\td%7F\n"
+                                           "3fcbffffffffffff\te\n"
+                                           "end\n");
+    tier_text_free(t);
+    tier_result_free(r);
+    tier_policy_free(p);
+    tier_book_free(book);
+}
+
+TST_MAIN(cmocka_unit_test(test_gathered_inputs_escape_ids_and_name_leads),
+         cmocka_unit_test(test_a_split_run_places_everyone_as_one_run),
          cmocka_unit_test(test_bad_figures_are_refused_naming_the_line),
          TST_OOM_WALK(test_population_survives_every_failed_allocation, oom_population, oom_book,
                       20))

@@ -368,7 +368,13 @@ static void test_result_write_rejects_bad_column_lists(void **state)
         {"t.k:2", NULL, TIER_EINVAL},
         {"t.n:10", NULL, TIER_EINVAL},
         {"x=\xff", NULL, TIER_EINVAL},
+        {"x= ", "empty source in column item 'x= '", TIER_EINVAL},
+        {"t.n:", "unknown output column 't.n:'", TIER_ENOTFOUND},
+        {"t.n:1a", "unknown output column 't.n:1a'", TIER_ENOTFOUND},
+        {"tier:2", "decimals given for 'tier', which is not a number column", TIER_EINVAL},
+        {"ent.sla", "unknown output column 'ent.sla'", TIER_ENOTFOUND},
     };
+    char long_name[1100];
     size_t i;
     wfix f;
     tst_sink s;
@@ -384,6 +390,23 @@ static void test_result_write_rejects_bad_column_lists(void **state)
                      tier_strerror(rc), tier_strerror(bad[i].rc));
         if (bad[i].says)
             assert_non_null(strstr(tier_result_last_error(f.result), bad[i].says));
+    }
+    memset(long_name, 'c', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    assert_int_equal(
+        tier_result_write(f.result, f.book, long_name, TIER_OUTPUT_CSV, tst_sink_write, &s),
+        TIER_ENOTFOUND);
+    assert_non_null(strstr(tier_result_last_error(f.result), "column name too long: 'ccc"));
+    {
+        /* The ids come from the book of the run: another book is refused. */
+        tier_book *other = NULL;
+        assert_int_equal(tier_book_new(&other, TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_book_add_customer(other, "x", 1, NULL), TIER_OK);
+        assert_int_equal(
+            tier_result_write(f.result, other, "customer_id", TIER_OUTPUT_CSV, tst_sink_write, &s),
+            TIER_EINVAL);
+        assert_non_null(strstr(tier_result_last_error(f.result), "but the result has 7"));
+        tier_book_free(other);
     }
     assert_int_equal(tier_result_write(f.result, f.book, "tier", 3, tst_sink_write, &s),
                      TIER_EINVAL);
@@ -404,6 +427,89 @@ static void test_result_write_rejects_bad_column_lists(void **state)
                      TIER_EINVAL);
     tier_result_free(empty);
     tst_sink_reset(&s);
+    wfix_free(&f);
+}
+
+/* The accessors with a NULL result, an index out of range or before any run, and the
+ * entitlement lookup's every refusal with its message. */
+static void test_result_accessors_refuse_bad_arguments(void **state)
+{
+    static const char text[] =
+        "libtier-policy 1\n"
+        "model t = fixed\n"
+        "entitlement sla number\n"
+        "entitlement cover text\n"
+        "tier S {\n    rule \"big\" when t.n >= 100\n    entitle sla = 4\n}\n"
+        "tier C {\n    rule \"mid\" when t.n >= 2\n}\n";
+    wfix f;
+    tier_policy *p = NULL;
+    tier_value *v = NULL;
+    size_t customers = 99;
+    (void)state;
+    wfix_init(&f);
+    assert_string_equal(tier_result_reason(NULL, 0), "");
+    assert_string_equal(tier_result_flags(NULL, 0), "");
+    assert_string_equal(tier_result_route(NULL, 0), "");
+    assert_string_equal(tier_result_reason(f.result, 7), "");
+    assert_string_equal(tier_result_flags(f.result, 0), ""); /* a policy without flags */
+    assert_string_equal(tier_result_route(f.result, 0), "");
+    assert_int_equal(tier_result_notice_count(NULL), 0);
+    assert_null(tier_result_notice(f.result, 0));
+    assert_int_equal(tier_result_summary(NULL, 0, NULL, NULL), TIER_EINVAL);
+    assert_int_equal(tier_result_summary(f.result, 2, &customers, NULL), TIER_ERANGE);
+    assert_string_equal(tier_result_last_error(f.result), "no tier 2 (the result has 2)");
+    assert_int_equal(customers, 99);
+    assert_int_equal(tier_result_summary(f.result, 0, &customers, NULL), TIER_OK);
+    assert_int_equal(customers, 1);
+    /* As-of days. */
+    assert_int_equal(tier_result_set_as_of(NULL, 1), TIER_EINVAL);
+    assert_int_equal(tier_result_set_as_of(f.result, 1.5), TIER_ERANGE);
+    assert_non_null(strstr(tier_result_last_error(f.result), "as-of day 1.5 is not a whole day"));
+    assert_int_equal(tier_result_set_as_of(f.result, 1e12), TIER_ERANGE);
+    assert_int_equal(tier_result_set_as_of(f.result, INFINITY), TIER_ERANGE);
+    assert_int_equal(tier_result_set_as_of(f.result, NAN), TIER_OK);
+    assert_string_equal(tier_result_last_error(f.result), "");
+    /* Entitlements. */
+    assert_int_equal(tier_value_new(&v, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_entitlement(NULL, 0, "sla", v), TIER_EINVAL);
+    assert_int_equal(tier_result_entitlement(f.result, 0, NULL, v), TIER_EINVAL);
+    assert_string_equal(tier_result_last_error(f.result), "entitlement: the key is NULL");
+    assert_int_equal(tier_result_entitlement(f.result, 0, "sla", NULL), TIER_EINVAL);
+    assert_string_equal(tier_result_last_error(f.result), "entitlement: the value is NULL");
+    assert_int_equal(tier_result_entitlement(f.result, 0, "sla", v), TIER_ENOTFOUND);
+    assert_string_equal(tier_result_last_error(f.result),
+                        "no entitlement 'sla' in the policy of the run");
+    assert_int_equal(tier_policy_new(&p, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_policy_load_string(p, text, sizeof text - 1, "e.policy"), TIER_OK);
+    assert_int_equal(tier_result_run(f.result, f.book, &f.model, 1, p), TIER_OK);
+    assert_int_equal(tier_result_entitlement(f.result, 7, "sla", v), TIER_ERANGE);
+    assert_string_equal(tier_result_last_error(f.result), "no customer 7 (the result has 7)");
+    /* C1 (3) is in C, which sets nothing; a,b (-2) has no tier; line\nbr (123456789012) is S. */
+    assert_int_equal(tier_result_entitlement(f.result, 0, "sla", v), TIER_ENOTFOUND);
+    assert_string_equal(tier_result_last_error(f.result),
+                        "customer 0 has no value for entitlement 'sla' (its tier does not set it)");
+    assert_int_equal(tier_result_entitlement(f.result, 1, "sla", v), TIER_ENOTFOUND);
+    assert_string_equal(tier_result_last_error(f.result),
+                        "customer 1 has no value for entitlement 'sla' (no tier)");
+    assert_int_equal(tier_result_entitlement(f.result, 5, "cover", v), TIER_ENOTFOUND);
+    assert_int_equal(tier_result_entitlement(f.result, 5, "sla", v), TIER_OK);
+    assert_true(tier_value_number(v) == 4);
+    assert_string_equal(tier_result_reason(f.result, 1), "");
+    tier_value_free(v);
+    tier_policy_free(p);
+    {
+        tier_result *fresh = NULL;
+        tier_value *w = NULL;
+        assert_int_equal(tier_result_new(&fresh, TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_value_new(&w, TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_result_entitlement(fresh, 0, "sla", w), TIER_ESTATE);
+        assert_string_equal(tier_result_last_error(fresh),
+                            "no entitlements: the result has not been run");
+        assert_string_equal(tier_result_reason(fresh, 0), "");
+        assert_int_equal(tier_result_notice_count(fresh), 0);
+        tier_value_free(w);
+        tier_result_free(fresh);
+    }
     wfix_free(&f);
 }
 
@@ -824,7 +930,9 @@ static void test_result_default_policy_on_cdnow_sample_end_to_end(void **state)
     tier_book_free(book);
 }
 
-TST_MAIN(cmocka_unit_test(test_result_fits_unfitted_models_on_earlier_columns_then_scores),
+TST_MAIN(cmocka_unit_test(test_result_accessors_refuse_bad_arguments),
+
+         cmocka_unit_test(test_result_fits_unfitted_models_on_earlier_columns_then_scores),
          cmocka_unit_test(test_result_summary_counts_customers_and_exact_net_revenue),
          cmocka_unit_test(test_result_summary_is_exact_without_kept_transactions_out_of_order),
          cmocka_unit_test(test_result_failed_run_names_the_model_and_keeps_the_previous_result),

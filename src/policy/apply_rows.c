@@ -42,8 +42,10 @@ int tier__policy_apply_rows(const tier__apply_in *in, const tier__rowset *rows, 
     out->rule = R.row_rule;
     out->flags = R.row_flags;
     if (!rc &&
-        !(out->demote = tier__calloc(a, (pol->n_tiers ? pol->n_tiers : 1) * (R.n ? R.n : 1), 1)))
-        rc = tier__apply_nomem(&R, "placing a row");
+        !(out->demote = tier__calloc(a, (pol->n_tiers ? pol->n_tiers : 1) * (R.n ? R.n : 1), 1))) {
+        tier__apply_nomem(&R, "placing a row");
+        rc = TIER_ENOMEM; /* spelled out: out->demote is not made */
+    }
     if (rc)
         goto done;
     if (in->row_tiers)

@@ -25,13 +25,20 @@ static void vput(const tier__pexpr *e, char *err, const char *fmt, va_list ap)
         tier__errorf(err, "%s", msg);
 }
 
+/* The status of a failure at e: a place in the policy text is a parse error. Never TIER_OK (a
+ * function of its own so that the analyzer, which does not follow variadic calls, sees it). */
+static int fail_code(const tier__pexpr *e)
+{
+    return e && e->line > 0 ? TIER_EPARSE : TIER_EINVAL;
+}
+
 int tier__eval_fail(const tier__pexpr *e, char *err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vput(e, err, fmt, ap);
     va_end(ap);
-    return e && e->line > 0 ? TIER_EPARSE : TIER_EINVAL;
+    return fail_code(e);
 }
 
 int tier__eval_nomem(const tier__pexpr *e, char *err)
@@ -241,19 +248,19 @@ static int ref_type(tier__ectx *c, const tier__pexpr *e, int depth, int *type, c
     }
     if ((k = find_let(c->pol, name)) >= 0) {
         int rc;
+        /* let_type: 0 not known yet, -1 known to be none (an unset attribute), else the type. */
         if (c->let_type[k]) {
-            *type = c->let_type[k];
+            *type = c->let_type[k] > 0 ? c->let_type[k] : TIER__PT_NONE;
             return TIER_OK;
         }
         if (c->let_state[k] == 1)
             return tier__eval_fail(e, err, "let '%s' refers to itself", name);
         c->let_state[k] = 1;
+        *type = TIER__PT_NONE;
         rc = tier__eval_typeof(c, c->pol->lets[k].expr, depth + 1, type, err);
         c->let_state[k] = 0;
         if (rc == TIER_OK)
-            c->let_type[k] = *type ? *type : -1;
-        if (*type == 0 || c->let_type[k] == -1)
-            *type = TIER__PT_NONE;
+            c->let_type[k] = *type != TIER__PT_NONE ? *type : -1;
         return rc;
     }
     if (strcmp(name, "tier") == 0) {
@@ -648,6 +655,7 @@ static int typeof_node(tier__ectx *c, const tier__pexpr *e, int depth, int *type
 int tier__eval_typeof(tier__ectx *c, const tier__pexpr *e, int depth, int *type, char *err)
 {
     int rc;
+    *type = TIER__PT_NONE; /* defined on every path, the analyzer's included */
     if (c->memo && e && c->memo->cap) {
         size_t i = tier__memo_slot(c->memo, e);
         if (c->memo->keys[i]) {
@@ -899,9 +907,11 @@ static int eval_as(tier__ectx *c, const tier__pexpr *e, int want, tier__eval_val
     int type, rc = tier__eval_typeof(c, e, 0, &type, err);
     if (rc)
         return rc;
-    if (type != want && type != TIER__PT_NONE)
-        return tier__eval_fail(e, err, "expected a %s expression, got a %s", tier__type_name(want),
-                               tier__type_name(type));
+    if (type != want && type != TIER__PT_NONE) {
+        tier__eval_fail(e, err, "expected a %s expression, got a %s", tier__type_name(want),
+                        tier__type_name(type));
+        return fail_code(e);
+    }
     rc = tier__eval_node(c, e, want, v, err);
     if (rc == TIER_OK && v->type != want) {
         /* An unknown attribute: missing of the wanted type (bool: false). */

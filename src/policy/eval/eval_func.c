@@ -547,7 +547,7 @@ int tier__eval_call(tier__ectx *c, const tier__pexpr *e, tier__eval_val *out, ch
 
 static int call(tier__ectx *c, const tier__pexpr *e, tier__eval_val *out, char *err)
 {
-    int f = function_of(e->text), type, rc;
+    int f = function_of(e->text), type = TIER__PT_NONE, rc;
     tier__eval_val *args;
     size_t i, r, n = c->n, nargs = f == F_ABC ? 1 : e->n_args;
     memset(out, 0, sizeof *out);

@@ -240,7 +240,7 @@ int tier__op_compare_texts(tier__ectx *c, const tier__pexpr *e, const tier__eval
         /* The dictionary numbers left texts in order, skipping NULLs: map back through it. */
         for (k = 0; k < rt->n_texts; k++) {
             int32_t dc = rt->texts[k] ? tier__tdict_find(&d, rt->texts[k]) : -1;
-            map[k] = dc < 0 ? -2 : code_in(l->texts, l->n_texts, d.texts[dc]);
+            map[k] = dc < 0 ? -2 : code_in(l->texts, l->n_texts, rt->texts[k]); /* = d's text */
         }
         tier__tdict_free(c->a, &d);
         for (r = 0; r < n; r++) {

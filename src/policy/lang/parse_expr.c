@@ -151,6 +151,13 @@ static int want_same(tier__pstate *ps, int line, int col, const char *what, int 
 
 static int p_or(tier__pstate *ps, tier__pexpr **out, int *ty);
 
+/* The status of a failed step that made no node: the latched failure (out of memory when none
+ * was latched, which does not happen: spelled out so that no caller reads a NULL node as made). */
+static int failed(const tier__pstate *ps)
+{
+    return ps->lx.rc ? ps->lx.rc : TIER_ENOMEM;
+}
+
 /* Moves past the token a leaf was made of; on failure the leaf is released. */
 static int finish(tier__pstate *ps, tier__pexpr **out)
 {
@@ -170,13 +177,15 @@ static int is_kw(tier__pstate *ps, const char *w)
 static int literal_number(tier__pstate *ps, tier__pexpr **out, int allow_pct)
 {
     tier__tok *t = CUR(ps);
-    if (t->pct && !allow_pct)
-        return tier__pp_fail(ps, TIER_EPARSE, t->line, t->col,
-                             "a percentage here, expected a number (percentages are for caps, "
-                             "model options and abc thresholds)");
+    if (t->pct && !allow_pct) {
+        tier__pp_fail(ps, TIER_EPARSE, t->line, t->col,
+                      "a percentage here, expected a number (percentages are for caps, model "
+                      "options and abc thresholds)");
+        return TIER_EPARSE; /* spelled out: *out is not made */
+    }
     *out = node(ps, TIER__PX_NUMBER, 0, t->line, t->col);
     if (!*out)
-        return ps->lx.rc;
+        return failed(ps);
     (*out)->num = t->num;
     return finish(ps, out);
 }
@@ -186,7 +195,7 @@ static int literal_text(tier__pstate *ps, tier__pexpr **out)
     tier__tok *t = CUR(ps);
     *out = node(ps, TIER__PX_TEXT, 0, t->line, t->col);
     if (!*out)
-        return ps->lx.rc;
+        return failed(ps);
     (*out)->text = tier__pp_strndup(ps, tier__buf_data(&ps->lx.str), tier__buf_len(&ps->lx.str),
                                     t->line, t->col);
     if (!(*out)->text)
@@ -227,7 +236,7 @@ static int reference(tier__pstate *ps, tier__pexpr **out, int *ty)
     }
     *out = node(ps, TIER__PX_REF, 0, t->line, t->col);
     if (!*out)
-        return ps->lx.rc;
+        return failed(ps);
     (*out)->text = tier__pp_strndup(ps, t->p, t->n, t->line, t->col);
     return finish(ps, out);
 }
@@ -326,8 +335,6 @@ static int call(tier__pstate *ps, tier__pexpr **out, int *ty)
                                        tier__pp_type_name(t));
                 else if (t != TIER__PT_NONE)
                     common = t;
-            } else if (!rc) {
-                rc = ps->lx.rc;
             }
             if (rc)
                 goto fail;
@@ -359,13 +366,13 @@ static int call(tier__pstate *ps, tier__pexpr **out, int *ty)
     *out = node_of(ps, TIER__PX_CALL, 0, name.line, name.col, k.v, k.n);
     tier__free(ps->a, k.v);
     if (!*out)
-        return ps->lx.rc;
+        return failed(ps);
     (*out)->text = tier__pp_strndup(ps, name.p, name.n, name.line, name.col);
     *ty = f->result != TIER__PT_NONE ? f->result : common;
     if (!(*out)->text) {
         tier__pexpr_free(ps->a, *out);
         *out = NULL;
-        return ps->lx.rc;
+        return failed(ps);
     }
     return TIER_OK;
 fail:
@@ -390,7 +397,7 @@ static int primary(tier__pstate *ps, tier__pexpr **out, int *ty)
         *ty = TIER__PT_BOOL;
         *out = node(ps, TIER__PX_BOOL, 0, t->line, t->col);
         if (!*out)
-            return ps->lx.rc;
+            return failed(ps);
         (*out)->num = tier__tok_is(t, "true");
         return finish(ps, out);
     }
@@ -436,7 +443,7 @@ static int prefix_op(tier__pstate *ps, tier__pexpr **out, int *ty, level_fn oper
     }
     *ty = type;
     *out = node_of(ps, TIER__PX_UNARY, op, t.line, t.col, &e, 1);
-    return *out ? TIER_OK : ps->lx.rc;
+    return *out ? TIER_OK : failed(ps);
 }
 
 static int unary(tier__pstate *ps, tier__pexpr **out, int *ty)
@@ -483,7 +490,7 @@ static int chain(tier__pstate *ps, tier__pexpr **out, int *ty, level_fn sub, int
         }
         left = node_of(ps, TIER__PX_BINARY, op, t.line, t.col, kid, 2);
         if (!left)
-            return ps->lx.rc;
+            return failed(ps);
         lt = want;
     }
     *out = left;
@@ -642,7 +649,7 @@ static int test(tier__pstate *ps, tier__pexpr **out, int *ty)
     *ty = TIER__PT_BOOL;
     *out = node_of(ps, kind, op, t.line, t.col, k.v, k.n);
     tier__free(ps->a, k.v);
-    return *out ? TIER_OK : ps->lx.rc;
+    return *out ? TIER_OK : failed(ps);
 fail:
     kids_free(ps, &k);
     return rc;

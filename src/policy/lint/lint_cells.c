@@ -649,6 +649,16 @@ static const char *why_dead(run *u, size_t g, tier__buf *b)
     return NULL;
 }
 
+/* Whether the text built in b is whole: a reset forgets a failed append, so each finding that
+ * quotes b checks it first (else the lint fails with TIER_ENOMEM, not a cut finding). */
+static int built(tier__lint *l, const tier__buf *b)
+{
+    if (tier__buf_status(b) == TIER_OK)
+        return 1;
+    l->rc = TIER_ENOMEM;
+    return 0;
+}
+
 static void report(run *u, tier__buf *b)
 {
     tier__lint *l = u->c.l;
@@ -682,9 +692,10 @@ static void report(run *u, tier__buf *b)
         }
         if (dead_tier[t] && tr->n_rules == 1) {
             why_dead(u, start, b);
-            tier__lint_add(l, TIER__LINT_WARNING, tr->line, tr->col, "unreachable-tier",
-                           "tier %s can never be assigned: its only rule \"%s\" %s", tr->name,
-                           rule_name(&u->r[start]), tier__buf_data(b));
+            if (built(l, b))
+                tier__lint_add(l, TIER__LINT_WARNING, tr->line, tr->col, "unreachable-tier",
+                               "tier %s can never be assigned: its only rule \"%s\" %s", tr->name,
+                               rule_name(&u->r[start]), tier__buf_data(b));
             continue;
         }
         if (dead_tier[t])
@@ -694,7 +705,7 @@ static void report(run *u, tier__buf *b)
                            tr->name, tr->n_rules);
         for (g = start, j = 0; j < tr->n_rules; j++, g++) {
             const rinfo *r = &u->r[g];
-            if ((check = why_dead(u, g, b)) != NULL)
+            if ((check = why_dead(u, g, b)) != NULL && built(l, b))
                 tier__lint_add(l, TIER__LINT_WARNING, r->rule->line, r->rule->col, check,
                                "rule \"%s\" of tier %s %s", rule_name(r), tr->name,
                                tier__buf_data(b));
@@ -709,10 +720,12 @@ static void report(run *u, tier__buf *b)
             continue;
         tier__buf_reset(b);
         put_examples(u, b, p->ex, p->count);
-        tier__lint_add(l, TIER__LINT_WARNING, tr->line, tr->col, "overlap",
-                       "tier %s overlaps the earlier tier %s in %zu cell%s, which stay in %s: %s",
-                       tr->name, pol->tiers[p->first].name, p->count, p->count == 1 ? "" : "s",
-                       pol->tiers[p->first].name, tier__buf_data(b));
+        if (built(l, b))
+            tier__lint_add(
+                l, TIER__LINT_WARNING, tr->line, tr->col, "overlap",
+                "tier %s overlaps the earlier tier %s in %zu cell%s, which stay in %s: %s",
+                tr->name, pol->tiers[p->first].name, p->count, p->count == 1 ? "" : "s",
+                pol->tiers[p->first].name, tier__buf_data(b));
     }
     if (u->n_r && u->c.n_dims && u->uncovered && !l->rc) {
         const tier__ptier *last = &pol->tiers[pol->n_tiers - 1];
@@ -720,13 +733,13 @@ static void report(run *u, tier__buf *b)
         put_dims(&u->c, b);
         tier__buf_puts(b, "): ");
         put_examples(u, b, u->unc_ex, u->uncovered);
-        tier__lint_add(l, TIER__LINT_WARNING, last->line, last->col, "uncovered",
-                       "%zu of %zu cells match no rule, so those customers get no tier (cells "
-                       "of %s",
-                       u->uncovered, u->present, tier__buf_data(b));
+        if (built(l, b))
+            tier__lint_add(l, TIER__LINT_WARNING, last->line, last->col, "uncovered",
+                           "%zu of %zu cells match no rule, so those customers get no tier (cells "
+                           "of %s",
+                           u->uncovered, u->present, tier__buf_data(b));
     }
-    if (tier__buf_status(b))
-        l->rc = TIER_ENOMEM;
+    built(l, b);
     tier__free(l->a, dead_tier);
 }
 
