@@ -162,6 +162,73 @@ static void test_the_good_states_load_and_save_the_same_bytes(void **state)
     }
 }
 
+/* A loaded clv fit answers from its records: parameters, standard errors where they were saved,
+ * every statistic, and the holdout check on a book; the calls name what they cannot do. */
+static void test_a_loaded_clv_fit_answers_from_its_records(void **state)
+{
+    static const struct {
+        int stat;
+        double want;
+    } stats[] = {{TIER_CLV_STAT_LOG_LIKELIHOOD, -676.5}, {TIER_CLV_STAT_ITERATIONS, 26},
+                 {TIER_CLV_STAT_CONVERGED, 1},           {TIER_CLV_STAT_CUSTOMERS, 60},
+                 {TIER_CLV_STAT_EXCLUDED_ZERO_SPEND, 0}, {TIER_CLV_STAT_GRADIENT, 8e-8},
+                 {TIER_CLV_STAT_EVALUATIONS, 633},       {TIER_CLV_STAT_DISTINCT_ROWS, 60},
+                 {TIER_CLV_STAT_NO_PURCHASE, 0},         {TIER_CLV_STAT_CALIBRATION_END, 9497}};
+    static const tst_txn rows[] = {
+        {"a", 9400, 10}, {"a", 9450, 20}, {"a", 9510, 5}, {"b", 9480, 15}, {"c", 9600, 30}};
+    tier_book *book = tst_book_of(TST_ALLOC, rows, TST_COUNT(rows));
+    tier_model *m = NULL;
+    tier_frame *f = NULL;
+    double v[4] = {7, 7, 7, 7}, hs[TIER_CLV_HOLDOUT_COUNT];
+    size_t i;
+    (void)state;
+    assert_int_equal(tier_model_new_kind(&m, NULL, "clv", NULL, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_clv_fit_stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_CUSTOMERS, v),
+                     TIER_ESTATE);
+    assert_non_null(strstr(tier_model_last_error(m), "the clv model is not fitted"));
+    assert_int_equal(tier_clv_holdout(m, book, 9600, NULL, NULL, 0), TIER_ESTATE);
+    assert_int_equal(tier_model_load(m, CLV, strlen(CLV)), TIER_OK);
+    assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, NULL, 4), TIER_EINVAL);
+    assert_non_null(strstr(tier_model_last_error(m), "no place for the values"));
+    assert_int_equal(tier_clv_params(m, 3, v, 4), TIER_EINVAL);
+    assert_non_null(strstr(tier_model_last_error(m), "sub-model 3 is not"));
+    assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, v, 3), TIER_ERANGE);
+    assert_non_null(strstr(tier_model_last_error(m), "room for 3 values, the model has 4"));
+    assert_true(v[0] == 7);
+    assert_int_equal(tier_clv_params(m, TIER_CLV_PURCHASE, v, 4), TIER_OK);
+    assert_true(v[0] == 0.25 && v[1] == 4.5 && v[2] == 0.75 && v[3] == 2.5);
+    assert_int_equal(tier_clv_standard_errors(m, TIER_CLV_PURCHASE, v, 4), TIER_ENOTFOUND);
+    assert_non_null(strstr(tier_model_last_error(m), "standard errors are not available"));
+    assert_int_equal(tier_clv_standard_errors(m, TIER_CLV_SPEND, v, 3), TIER_OK);
+    assert_true(v[0] == 0.5 && v[1] == 5.5 && v[2] == 22.75);
+    for (i = 0; i < TST_COUNT(stats); i++) {
+        assert_int_equal(tier_clv_fit_stat(m, TIER_CLV_PURCHASE, stats[i].stat, v), TIER_OK);
+        if (v[0] != stats[i].want)
+            fail_msg("statistic %d: %g, want %g", stats[i].stat, v[0], stats[i].want);
+    }
+    assert_int_equal(tier_clv_fit_stat(m, TIER_CLV_SPEND, TIER_CLV_STAT_EVALUATIONS, v), TIER_OK);
+    assert_true(v[0] == 812);
+    assert_int_equal(tier_clv_fit_stat(m, TIER_CLV_PURCHASE, 99, v), TIER_EINVAL);
+    assert_non_null(strstr(tier_model_last_error(m), "unknown statistic 99"));
+    /* the holdout check: its arguments, then the figures of a and b (c came after the end) */
+    assert_int_equal(tier_clv_holdout(m, NULL, 9600, NULL, NULL, 0), TIER_EINVAL);
+    assert_int_equal(tier_clv_holdout(m, book, 9600, NULL, NULL, 2), TIER_EINVAL);
+    assert_non_null(strstr(tier_model_last_error(m), "no book, or no array"));
+    assert_int_equal(tier_clv_holdout(m, book, 9497, NULL, hs, 6), TIER_EINVAL);
+    assert_non_null(strstr(tier_model_last_error(m), "must be after the calibration end"));
+    assert_int_equal(tier_frame_new(&f, 2, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_clv_holdout(m, book, 9600, f, hs, 6), TIER_EINVAL);
+    assert_non_null(strstr(tier_model_last_error(m), "the frame has 2 rows but the book 3"));
+    tier_frame_free(f);
+    assert_int_equal(tier_clv_holdout(m, book, 9600, NULL, hs, TIER_CLV_HOLDOUT_COUNT), TIER_OK);
+    assert_true(hs[TIER_CLV_HOLDOUT_CUSTOMERS - 1] == 2);
+    assert_true(hs[TIER_CLV_HOLDOUT_ACTUAL - 1] == 1); /* a's purchase on day 9510 */
+    tst_assert_rel(hs[TIER_CLV_HOLDOUT_SPAN - 1], 103.0 / 7, 1e-15);
+    assert_true(hs[TIER_CLV_HOLDOUT_CALIBRATION_END - 1] == 9497);
+    tier_model_free(m);
+    tier_book_free(book);
+}
+
 #define SC(find, put, says)                               \
     {                                                     \
         "scorecard", (find), (put), TIER_ECORRUPT, (says) \
@@ -322,19 +389,18 @@ static const damage CASES[] = {
        "line 37: the purchase model changed after its parameters"),
 };
 
-#define CASE(i) TST_CASE("damage " #i, test_damaged_records_are_refused_by_line, &CASES[i])
-
 int main(void)
 {
-    struct CMUnitTest tests[TST_COUNT(CASES) + 1];
+    struct CMUnitTest tests[TST_COUNT(CASES) + 2];
     static char names[TST_COUNT(CASES)][96];
     size_t i;
     tests[0] =
         (struct CMUnitTest)cmocka_unit_test(test_the_good_states_load_and_save_the_same_bytes);
+    tests[1] = (struct CMUnitTest)cmocka_unit_test(test_a_loaded_clv_fit_answers_from_its_records);
     for (i = 0; i < TST_COUNT(CASES); i++) {
         snprintf(names[i], sizeof names[i], "%s state, damage %lu", CASES[i].kind,
                  (unsigned long)i);
-        tests[i + 1] = (struct CMUnitTest)TST_CASE(
+        tests[i + 2] = (struct CMUnitTest)TST_CASE(
             names[i], test_damaged_records_are_refused_by_line, &CASES[i]);
     }
     return _cmocka_run_group_tests("test_model_state_records", tests, TST_COUNT(tests), NULL, NULL);
