@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The records of the scorecard's, the needs model's and the clv model's saved states, each
+/* The records of the saved states of the scorecard, the needs, the clv and the sbg models, each
  * damaged in meaning rather than in bytes: a record with a value missing or of the wrong type, a
  * record given twice or out of its order, values out of range, parts that do not fit together.
  * Each load fails with TIER_ECORRUPT, the message names the line and what the record should
@@ -93,6 +93,28 @@ static const char CLV[] = "tier-model-state 1\n"
                           "spend.starts 3\n"
                           "end\n";
 
+static const char SBG[] = "tier-model-state 1\n"
+                          "kind \"sbg\"\n"
+                          "name \"sbg\"\n"
+                          "survivors \"1000 869 743 653 593 551 517 491\" \"1000 631 468\"\n"
+                          "renewals \"attr.x\"\n"
+                          "churned \"attr.churned\"\n"
+                          "discount_rate 0.1\n"
+                          "margin nan\n"
+                          "margin_column \"\"\n"
+                          "periods 0\n"
+                          "fit.params 0.5 1.25\n"
+                          "fit.se 0.03125 0.125\n"
+                          "fit.loglik -2721.5\n"
+                          "fit.iterations 13\n"
+                          "fit.converged 1\n"
+                          "fit.gradient 4e-12\n"
+                          "fit.customers 2000\n"
+                          "fit.churned 1041\n"
+                          "fit.periods 7\n"
+                          "fit.evaluations 14\n"
+                          "end\n";
+
 /* One damaged state: `find` in the good text of `kind` replaced by `put`; the load fails with
  * `rc` and a message that says `says`. */
 typedef struct damage {
@@ -105,7 +127,10 @@ typedef struct damage {
 
 static const char *good_text(const char *kind)
 {
-    return strcmp(kind, "scorecard") == 0 ? SCORECARD : strcmp(kind, "needs") == 0 ? NEEDS : CLV;
+    return strcmp(kind, "scorecard") == 0 ? SCORECARD
+           : strcmp(kind, "needs") == 0   ? NEEDS
+           : strcmp(kind, "sbg") == 0     ? SBG
+                                          : CLV;
 }
 
 /* The good text with the first `find` replaced by `put` (test_malloc'ed). */
@@ -146,7 +171,7 @@ static void test_damaged_records_are_refused_by_line(void **state)
 /* The good texts load and save back as the same bytes: the cases damage only what they name. */
 static void test_the_good_states_load_and_save_the_same_bytes(void **state)
 {
-    static const char *const kinds[] = {"scorecard", "needs", "clv"};
+    static const char *const kinds[] = {"scorecard", "needs", "clv", "sbg"};
     size_t k;
     (void)state;
     for (k = 0; k < TST_COUNT(kinds); k++) {
@@ -240,6 +265,10 @@ static void test_a_loaded_clv_fit_answers_from_its_records(void **state)
 #define CV(find, put, says)                         \
     {                                               \
         "clv", (find), (put), TIER_ECORRUPT, (says) \
+    }
+#define SB(find, put, says)                         \
+    {                                               \
+        "sbg", (find), (put), TIER_ECORRUPT, (says) \
     }
 
 static const damage CASES[] = {
@@ -387,6 +416,35 @@ static const damage CASES[] = {
     CV("purchase.gradient 8e-8", "purchase.gradient -1", "line 21: bad value for gradient"),
     CV("spend.starts 3\n", "spend.starts 3\npurchase_model \"pareto_nbd\"\n",
        "line 37: the purchase model changed after its parameters"),
+    SB("\"1000 631 468\"", "\"1000 6x1 468\"",
+       "line 4: option \"survivors\" cohort 2: \"6x1\" is not a number (survivor counts are "
+       "numbers separated by spaces, one cohort per item)"),
+    SB("\"1000 631 468\"", "\"1000 1100\"",
+       "line 4: option \"survivors\" cohort 2, period 1: 1100 survivors after 1000 in period 0; "
+       "survivor counts cannot increase"),
+    SB("fit.params 0.5 1.25", "fit.params 0.5 1.25\nfit.params 0.5 1.25",
+       "line 12: record given twice"),
+    SB("fit.params 0.5 1.25", "fit.params 0 1.25",
+       "line 11: alpha and beta (and their standard errors) must be positive finite numbers"),
+    SB("fit.params 0.5 1.25", "fit.params 0.5 inf",
+       "line 11: alpha and beta (and their standard errors) must be positive finite numbers"),
+    SB("fit.se 0.03125 0.125", "fit.se 0.03125 -0.125",
+       "line 12: alpha and beta (and their standard errors) must be positive finite numbers"),
+    SB("fit.loglik -2721.5", "fit.loglik 5", "line 13: bad value for fit.loglik"),
+    SB("fit.loglik -2721.5\n", "",
+       "line 20: the fit is incomplete (fit.params, fit.loglik, ... missing)"),
+    SB("fit.iterations 13", "fit.iterations 1.5", "line 14: bad value for fit.iterations"),
+    SB("fit.converged 1", "fit.converged 0.5", "line 15: bad value for fit.converged"),
+    SB("fit.gradient 4e-12", "fit.gradient -1", "line 16: bad value for fit.gradient"),
+    SB("fit.customers 2000", "fit.customers 0", "line 17: bad value for fit.customers"),
+    SB("fit.churned 1041", "fit.churned -1", "line 18: bad value for fit.churned"),
+    SB("fit.periods 7", "fit.periods 100001", "line 19: bad value for fit.periods"),
+    SB("fit.evaluations 14", "fit.evaluations -14", "line 20: bad value for fit.evaluations"),
+    SB("discount_rate 0.1", "discount_rate 0",
+       "line 7: option \"discount_rate\" discount_rate 0 is out of range: need (0, 10]"),
+    SB("periods 0", "periods 2.5",
+       "line 10: option \"periods\" periods 2.5 is out of range: need a whole number in [0, "
+       "10000]"),
 };
 
 int main(void)
