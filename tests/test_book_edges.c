@@ -115,6 +115,48 @@ static void test_a_merge_of_one_attribute_with_two_types_is_refused(void **state
     tier_book_free(dst);
 }
 
+static void test_attributes_name_what_they_refuse(void **state)
+{
+    static const tst_txn rows[] = {{"a", 100, 10}};
+    tier_book *book = tst_book_of(TST_ALLOC, rows, 1);
+    const char *text = "x";
+    double v = 7;
+    (void)state;
+    expect_refused(book, tier_book_set_number(book, 0, "", 1), TIER_EINVAL,
+                   "attribute name is empty or not UTF-8", 1);
+    expect_refused(book, tier_book_set_number(book, 0, "\xff", 1), TIER_EINVAL,
+                   "attribute name is empty or not UTF-8", 1);
+    expect_refused(book, tier_book_set_text(book, 0, "t", "\xc3"), TIER_EINVAL,
+                   "text of attribute \"t\" is not valid UTF-8", 1);
+    assert_int_equal(tier_book_set_number(book, 0, "n", 1), TIER_OK);
+    assert_int_equal(tier_book_set_text(book, 0, "t", "gold"), TIER_OK);
+    expect_refused(book, tier_book_set_text(book, 0, "n", "x"), TIER_EINVAL,
+                   "attribute \"n\" holds numbers, not text", 1);
+    expect_refused(book, tier_book_set_number(book, 0, "t", 1), TIER_EINVAL,
+                   "attribute \"t\" holds text, not numbers", 1);
+    expect_refused(book, tier_book_set_number(book, 0, "n", INFINITY), TIER_EINVAL,
+                   "attribute \"n\" value is infinite", 1);
+    /* the text limit applies to names and values */
+    assert_int_equal(tier_book_set_option(book, TIER_BOOK_LIMIT_TEXT_LENGTH, 3), TIER_OK);
+    expect_refused(book, tier_book_set_number(book, 0, "long", 1), TIER_ERANGE,
+                   "attribute name longer than 3 bytes", 1);
+    expect_refused(book, tier_book_set_text(book, 0, "t", "gold"), TIER_ERANGE,
+                   "text of attribute \"t\" longer than 3 bytes", 1);
+    /* reads: a customer out of range, no place, another type */
+    assert_int_equal(tier_book_get_number(book, 1, "n", &v), TIER_ERANGE);
+    assert_int_equal(tier_book_get_number(book, 0, "n", NULL), TIER_EINVAL);
+    assert_int_equal(tier_book_get_number(book, 0, NULL, &v), TIER_EINVAL);
+    assert_int_equal(tier_book_get_text(book, 0, "t", NULL), TIER_EINVAL);
+    assert_int_not_equal(tier_book_get_number(book, 0, "t", &v), TIER_OK);
+    assert_int_not_equal(tier_book_get_text(book, 0, "n", &text), TIER_OK);
+    assert_int_equal(tier_book_get_number(book, 0, "n", &v), TIER_OK);
+    assert_true(v == 1);
+    assert_int_equal(tier_book_get_text(book, 0, "t", &text), TIER_OK);
+    assert_string_equal(text, "gold");
+    tier_book_free(book);
+}
+
 TST_MAIN(cmocka_unit_test(test_transactions_from_columns_at_their_edges),
          cmocka_unit_test(test_typed_loads_name_the_row_column_and_type),
-         cmocka_unit_test(test_a_merge_of_one_attribute_with_two_types_is_refused))
+         cmocka_unit_test(test_a_merge_of_one_attribute_with_two_types_is_refused),
+         cmocka_unit_test(test_attributes_name_what_they_refuse))
