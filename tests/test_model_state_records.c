@@ -445,6 +445,24 @@ static const damage CASES[] = {
     SB("periods 0", "periods 2.5",
        "line 10: option \"periods\" periods 2.5 is out of range: need a whole number in [0, "
        "10000]"),
+    SC("preset \"none\"", "preset 5", "line 8: option \"preset\" needs one quoted text"),
+    SC("preset \"none\"", "preset \"none\" \"b2b\"",
+       "line 8: option \"preset\" needs one quoted text"),
+    SC("grade_a 80", "grade_a \"80\"", "line 4: value 1 of record \"grade_a\" is not a number"),
+    ND("features \"attr.x\" \"attr.y\"", "features \"attr.x\" 5",
+       "line 4: option \"features\" needs quoted texts"),
+    ND("features \"attr.x\" \"attr.y\"",
+       "features \"attr.f0\" \"attr.f1\" \"attr.f2\" \"attr.f3\" \"attr.f4\" \"attr.f5\" "
+       "\"attr.f6\" \"attr.f7\" \"attr.f8\" \"attr.f9\" \"attr.f10\" \"attr.f11\" \"attr.f12\" "
+       "\"attr.f13\" \"attr.f14\" \"attr.f15\" \"attr.f16\" \"attr.f17\" \"attr.f18\" \"attr.f19\" "
+       "\"attr.f20\" \"attr.f21\" \"attr.f22\" \"attr.f23\" \"attr.f24\" \"attr.f25\" \"attr.f26\" "
+       "\"attr.f27\" \"attr.f28\" \"attr.f29\" \"attr.f30\" \"attr.f31\" \"attr.f32\" \"attr.f33\" "
+       "\"attr.f34\" \"attr.f35\" \"attr.f36\" \"attr.f37\" \"attr.f38\" \"attr.f39\" \"attr.f40\" "
+       "\"attr.f41\" \"attr.f42\" \"attr.f43\" \"attr.f44\" \"attr.f45\" \"attr.f46\" \"attr.f47\" "
+       "\"attr.f48\" \"attr.f49\" \"attr.f50\" \"attr.f51\" \"attr.f52\" \"attr.f53\" \"attr.f54\" "
+       "\"attr.f55\" \"attr.f56\" \"attr.f57\" \"attr.f58\" \"attr.f59\" \"attr.f60\" \"attr.f61\" "
+       "\"attr.f62\" \"attr.f63\" \"attr.f64\"",
+       "line 15: 2 values for 65 features"),
 };
 
 int main(void)
