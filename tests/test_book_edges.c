@@ -156,7 +156,39 @@ static void test_attributes_name_what_they_refuse(void **state)
     tier_book_free(book);
 }
 
+static void test_a_record_of_another_attribute_type_is_refused_whole(void **state)
+{
+    static const tst_txn rows[] = {{"a", 100, 10}};
+    tier_book *book = tst_book_of(TST_ALLOC, rows, 1);
+    tier_record *r = NULL;
+    size_t idx = 99;
+    (void)state;
+    assert_int_equal(tier_book_set_number(book, 0, "tier", 1), TIER_OK);
+    assert_int_equal(tier_book_set_text(book, 0, "plan", "gold"), TIER_OK);
+    assert_int_equal(tier_record_new(&r, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_record_set_id(r, "b", 1), TIER_OK);
+    assert_int_equal(tier_record_add_txn(r, 101, 5, NAN), TIER_OK);
+    assert_int_equal(tier_record_set_text(r, "tier", "A"), TIER_OK);
+    expect_refused(book, tier_book_add_record(book, r, &idx), TIER_EINVAL,
+                   "attribute \"tier\": the book holds numbers", 1);
+    tier_record_clear(r);
+    assert_int_equal(tier_record_set_id(r, "b", 1), TIER_OK);
+    assert_int_equal(tier_record_set_number(r, "plan", 2), TIER_OK);
+    expect_refused(book, tier_book_add_record(book, r, &idx), TIER_EINVAL,
+                   "attribute \"plan\": the book holds text", 1);
+    assert_int_equal(tier_book_customer_count(book), 1);
+    assert_int_equal(idx, 99);
+    expect_refused(book, tier_book_add_record(book, NULL, &idx), TIER_EINVAL,
+                   "the record to add is NULL", 1);
+    tier_record_clear(r);
+    expect_refused(book, tier_book_add_record(book, r, &idx), TIER_EINVAL, "the record has no id",
+                   1);
+    tier_record_free(r);
+    tier_book_free(book);
+}
+
 TST_MAIN(cmocka_unit_test(test_transactions_from_columns_at_their_edges),
          cmocka_unit_test(test_typed_loads_name_the_row_column_and_type),
          cmocka_unit_test(test_a_merge_of_one_attribute_with_two_types_is_refused),
-         cmocka_unit_test(test_attributes_name_what_they_refuse))
+         cmocka_unit_test(test_attributes_name_what_they_refuse),
+         cmocka_unit_test(test_a_record_of_another_attribute_type_is_refused_whole))
