@@ -8,13 +8,6 @@
 
 #include "support.h"
 
-static void expect_error(const tier_model *m, int rc, int want, const char *says)
-{
-    assert_int_equal(rc, want);
-    if (!strstr(tier_model_last_error(m), says))
-        fail_msg("\"%s\" does not say \"%s\"", tier_model_last_error(m), says);
-}
-
 static void test_cut_points_and_maps_check_their_arguments(void **state)
 {
     static const double cuts[4] = {1, 2, 3, 4};
@@ -24,28 +17,29 @@ static void test_cut_points_and_maps_check_their_arguments(void **state)
     (void)state;
     assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_pareto_new(&p, NULL, TST_ALLOC), TIER_OK);
-    expect_error(m, tier_rfm_cut_points(m, -1, out, 4), TIER_EINVAL,
-                 "dimension -1 is not TIER_RFM_R, TIER_RFM_F or TIER_RFM_M");
-    expect_error(m, tier_rfm_cut_points(m, 3, out, 4), TIER_EINVAL, "dimension 3 is not");
-    expect_error(m, tier_rfm_cut_points(m, TIER_RFM_R, NULL, 4), TIER_EINVAL,
-                 "no array of cut points");
-    expect_error(m, tier_rfm_cut_points(m, TIER_RFM_R, out, 4), TIER_ESTATE, "no cut points yet");
-    expect_error(m, tier_rfm_set_cut_points(m, TIER_RFM_F, NULL, 4), TIER_EINVAL,
-                 "no array of cut points");
-    expect_error(m, tier_rfm_set_cut_points(m, TIER_RFM_F, cuts, 3), TIER_ERANGE,
-                 "3 cut points given, the model has 5 bins and needs 4");
+    tst_expect_model_error(m, tier_rfm_cut_points(m, -1, out, 4), TIER_EINVAL,
+                           "dimension -1 is not TIER_RFM_R, TIER_RFM_F or TIER_RFM_M");
+    tst_expect_model_error(m, tier_rfm_cut_points(m, 3, out, 4), TIER_EINVAL, "dimension 3 is not");
+    tst_expect_model_error(m, tier_rfm_cut_points(m, TIER_RFM_R, NULL, 4), TIER_EINVAL,
+                           "no array of cut points");
+    tst_expect_model_error(m, tier_rfm_cut_points(m, TIER_RFM_R, out, 4), TIER_ESTATE,
+                           "no cut points yet");
+    tst_expect_model_error(m, tier_rfm_set_cut_points(m, TIER_RFM_F, NULL, 4), TIER_EINVAL,
+                           "no array of cut points");
+    tst_expect_model_error(m, tier_rfm_set_cut_points(m, TIER_RFM_F, cuts, 3), TIER_ERANGE,
+                           "3 cut points given, the model has 5 bins and needs 4");
     assert_int_equal(tier_rfm_set_cut_points(m, TIER_RFM_F, cuts, 4), TIER_OK);
     assert_false(tier_model_is_fitted(m)); /* R and M have none yet */
-    expect_error(m, tier_rfm_cut_points(m, TIER_RFM_F, out, 3), TIER_ERANGE,
-                 "room for 3 cut points, the model has 4");
+    tst_expect_model_error(m, tier_rfm_cut_points(m, TIER_RFM_F, out, 3), TIER_ERANGE,
+                           "room for 3 cut points, the model has 4");
     assert_true(out[0] == 7);
     assert_int_equal(tier_rfm_cut_points(m, TIER_RFM_F, out, 4), TIER_OK);
     assert_memory_equal(out, cuts, sizeof cuts);
     /* maps */
-    expect_error(m, tier_rfm_set_segmap(m, 0, NULL), TIER_EINVAL, "no segment map");
+    tst_expect_model_error(m, tier_rfm_set_segmap(m, 0, NULL), TIER_EINVAL, "no segment map");
     assert_int_equal(tier_segmap_new_builtin(&map, TIER_SEGMAP_RF10, TST_ALLOC), TIER_OK);
-    expect_error(m, tier_rfm_set_segmap(m, 2, map), TIER_EINVAL,
-                 "which map: 0 (segment) or 1 (value class)");
+    tst_expect_model_error(m, tier_rfm_set_segmap(m, 2, map), TIER_EINVAL,
+                           "which map: 0 (segment) or 1 (value class)");
     assert_int_equal(tier_rfm_set_segmap(m, 1, map), TIER_OK);
     /* a foreign model */
     assert_int_equal(tier_rfm_set_segmap(p, 0, map), TIER_EINVAL);

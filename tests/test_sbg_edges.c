@@ -13,13 +13,6 @@
 #include "models/sbg/sbg.h"
 #include "util/internal.h"
 
-/* Fails the test unless err contains `want`. */
-static void expect_text(const char *err, const char *want)
-{
-    if (!strstr(err, want))
-        fail_msg("\"%s\" does not say \"%s\"", err, want);
-}
-
 static void test_tables_and_counts_past_their_limits_are_refused(void **state)
 {
     static const double huge[] = {2e15, 1e15};
@@ -29,18 +22,18 @@ static void test_tables_and_counts_past_their_limits_are_refused(void **state)
     tier__sbg_table t;
     (void)state;
     assert_int_equal(tier__sbg_table_new(&t, TIER__SBG_MAX_PERIODS + 1, &a, err), TIER_ERANGE);
-    expect_text(err, "the data reach period 100001; at most 100000 periods");
+    tst_expect_text(err, "the data reach period 100001; at most 100000 periods");
     assert_null(t.lost);
     tier__sbg_table_free(NULL, &a); /* nothing to free: no crash */
     /* no counts at all, and one count too large */
     assert_int_equal(tier__sbg_check_survivors(NULL, 3, 4, err), TIER_EINVAL);
-    expect_text(err, "cohort 5: 3 survivor counts; need the customers at the start");
+    tst_expect_text(err, "cohort 5: 3 survivor counts; need the customers at the start");
     assert_int_equal(tier__sbg_check_survivors(huge, 2, 0, err), TIER_EINVAL);
-    expect_text(err, "cohort 1, period 0: survivor count 2e+15 is not a number of customers");
+    tst_expect_text(err, "cohort 1, period 0: survivor count 2e+15 is not a number of customers");
     /* a cohort longer than the table it is added to */
     assert_int_equal(tier__sbg_table_new(&t, 2, &a, err), TIER_OK);
     assert_int_equal(tier__sbg_table_add_survivors(&t, ok, 4, 1, err), TIER_ERANGE);
-    expect_text(err, "cohort 2: 3 periods, the table holds 2");
+    tst_expect_text(err, "cohort 2: 3 periods, the table holds 2");
     assert_true(t.lost[1] == 0 && t.alive[2] == 0); /* nothing was added */
     tier__sbg_table_free(&t, &a);
     assert_null(t.lost);
@@ -96,25 +89,25 @@ static void test_fits_refuse_bad_arguments_and_tables(void **state)
     }
     /* an empty table has no customers; one of infinitely many neither */
     assert_int_equal(tier__sbg_fit_table(&f, &t, err), TIER_EINVAL);
-    expect_text(err, "no customers");
+    tst_expect_text(err, "no customers");
     assert_true(f.customers == 0);
     t.alive[2] = INFINITY;
     t.lost[1] = 1;
     assert_int_equal(tier__sbg_fit_table(&f, &t, err), TIER_EINVAL);
-    expect_text(err, "no customers");
+    tst_expect_text(err, "no customers");
     tier__sbg_table_free(&t, &a);
     /* survivors: arguments, cohort count, lengths; the second cohort's error stops the fit */
     assert_int_equal(tier__sbg_fit_survivors(NULL, counts, lengths, 1, &a, err), TIER_EINVAL);
     assert_int_equal(tier__sbg_fit_survivors(&f, counts, lengths, 1, NULL, err), TIER_EINVAL);
     assert_int_equal(tier__sbg_fit_survivors(&f, NULL, lengths, 1, &a, err), TIER_EINVAL);
-    expect_text(err, "invalid argument");
+    tst_expect_text(err, "invalid argument");
     assert_int_equal(tier__sbg_fit_survivors(&f, counts, NULL, 1, &a, err), TIER_EINVAL);
     assert_int_equal(tier__sbg_fit_survivors(&f, NULL, NULL, 0, &a, err), TIER_EINVAL);
-    expect_text(err, "no cohort of survivor counts");
+    tst_expect_text(err, "no cohort of survivor counts");
     assert_int_equal(tier__sbg_fit_survivors(&f, counts, &too_long, 1, &a, err), TIER_ERANGE);
-    expect_text(err, "cohort 1: 100002 survivor counts; at most 100000 periods");
+    tst_expect_text(err, "cohort 1: 100002 survivor counts; at most 100000 periods");
     assert_int_equal(tier__sbg_fit_survivors(&f, counts, lengths, 2, &a, err), TIER_EINVAL);
-    expect_text(err, "cohort 2, period 1: 1100 survivors after 1000");
+    tst_expect_text(err, "cohort 2, period 1: 1100 survivors after 1000");
 }
 
 static void test_renewals_past_the_limit_name_the_customer(void **state)
@@ -128,14 +121,15 @@ static void test_renewals_past_the_limit_name_the_customer(void **state)
     assert_int_equal(tier__sbg_fit_cohorts(NULL, renewals, NULL, 4, &a, &bad, err), TIER_EINVAL);
     assert_int_equal(tier__sbg_fit_cohorts(&f, renewals, NULL, 4, NULL, &bad, err), TIER_EINVAL);
     assert_int_equal(tier__sbg_fit_cohorts(&f, NULL, NULL, 4, &a, &bad, err), TIER_EINVAL);
-    expect_text(err, "invalid argument");
+    tst_expect_text(err, "invalid argument");
     assert_int_equal(bad, 99);
     assert_int_equal(tier__sbg_fit_cohorts(&f, renewals, NULL, 4, &a, &bad, err), TIER_EINVAL);
     assert_int_equal(bad, 3);
-    expect_text(err, "customer at index 3: 100000 renewals; need a whole number from 0 to 99999");
+    tst_expect_text(err,
+                    "customer at index 3: 100000 renewals; need a whole number from 0 to 99999");
     /* without a churned column every customer is still there: nobody churned */
     assert_int_equal(tier__sbg_fit_cohorts(&f, renewals, NULL, 3, &a, NULL, err), TIER_ECONVERGE);
-    expect_text(err, "no customer churned");
+    tst_expect_text(err, "no customer churned");
     assert_true(f.customers == 2 && f.churned == 0);
 }
 
@@ -151,7 +145,7 @@ static void test_a_maximum_at_the_edge_of_the_model_is_not_kept(void **state)
     tier__sbg_fit f;
     (void)state;
     assert_int_equal(tier__sbg_fit_survivors(&f, c, &len, 1, &a, err), TIER_ECONVERGE);
-    expect_text(err, "the maximum is at the edge of the model");
+    tst_expect_text(err, "the maximum is at the edge of the model");
     assert_false(f.converged);
     assert_true(f.beta > 1e7 && f.alpha < 1e7);
     /* what it found still has the data's churn rate */
@@ -218,7 +212,7 @@ static void expect_score_fails(tier_model *m, const tier_book *book, int rc, con
     tier_frame *f = NULL;
     assert_int_equal(tier_frame_new(&f, tier_book_customer_count(book), TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_score(m, book, f), rc);
-    expect_text(tier_frame_last_error(f), says);
+    tst_expect_text(tier_frame_last_error(f), says);
     assert_int_equal(tier_frame_column_count(f), 0);
     tier_frame_free(f);
 }
@@ -243,7 +237,8 @@ static void test_the_model_names_the_source_it_cannot_use(void **state)
     assert_int_equal(tier_frame_new(&f, 3, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_frame_add_labels(f, "prior.n", label, 1, &codes), TIER_OK);
     assert_int_equal(tier_model_score(m, book, f), TIER_EINVAL);
-    expect_text(tier_frame_last_error(f), "renewals: column \"prior.n\" is not a number column");
+    tst_expect_text(tier_frame_last_error(f),
+                    "renewals: column \"prior.n\" is not a number column");
     assert_int_equal(tier_frame_column_count(f), 1);
     tier_frame_free(f);
     /* a number column works; an infinite margin names the customer */
@@ -259,7 +254,7 @@ static void test_the_model_names_the_source_it_cannot_use(void **state)
     assert_int_equal(tier_model_set_text(m, "margin_column", "prior.m"), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_OK);
     assert_int_equal(tier_model_score(m, book, f), TIER_EINVAL);
-    expect_text(tier_frame_last_error(f), "customer \"b\": margin (prior.m) is infinite");
+    tst_expect_text(tier_frame_last_error(f), "customer \"b\": margin (prior.m) is infinite");
     assert_int_equal(tier_frame_column_count(f), 2);
     /* a finite margin scores: clv = DERL x margin */
     col[1] = 250;
@@ -271,7 +266,8 @@ static void test_the_model_names_the_source_it_cannot_use(void **state)
     assert_int_equal(tier_model_set_option(m, "survivors", ""), TIER_OK);
     assert_int_equal(tier_model_set_text(m, "renewals", "attr.plan"), TIER_OK);
     assert_int_equal(tier_model_fit(m, book, NULL), TIER_EINVAL);
-    expect_text(tier_model_last_error(m), "renewals: attribute \"plan\" holds text, not numbers");
+    tst_expect_text(tier_model_last_error(m),
+                    "renewals: attribute \"plan\" holds text, not numbers");
     assert_false(tier_model_is_fitted(m));
     tier_model_free(m);
     tier_book_free(book);

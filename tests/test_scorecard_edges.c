@@ -15,13 +15,6 @@
 #define HIGH TIER_SCORECARD_HIGHER_IS_BETTER
 #define ZERO TIER_SCORECARD_MISSING_ZERO
 
-static void expect_error(const tier_model *m, int rc, int want, const char *says)
-{
-    if (rc != want || !strstr(tier_model_last_error(m), says))
-        fail_msg("status %d (want %d): \"%s\" does not say \"%s\"", rc, want,
-                 tier_model_last_error(m), says);
-}
-
 static void test_factors_with_a_kind_or_name_out_of_range(void **state)
 {
     static const struct {
@@ -59,8 +52,9 @@ static void test_factors_with_a_kind_or_name_out_of_range(void **state)
             tier_scorecard_add_factor(m, name, "attr.x", 0.25, EXPL, PCT, HIGH, ZERO, NULL),
             TIER_OK);
     }
-    expect_error(m, tier_scorecard_add_factor(m, "last", "attr.x", 1, EXPL, PCT, HIGH, ZERO, NULL),
-                 TIER_ERANGE, "more than 256 factors");
+    tst_expect_model_error(
+        m, tier_scorecard_add_factor(m, "last", "attr.x", 1, EXPL, PCT, HIGH, ZERO, NULL),
+        TIER_ERANGE, "more than 256 factors");
     assert_int_equal(tier_scorecard_factor_count(m), 256);
     assert_string_equal(tier_scorecard_factor_name(m, 255), "f255");
     assert_null(tier_scorecard_factor_name(m, 256));
@@ -83,20 +77,21 @@ static void test_caps_and_bands_out_of_order(void **state)
     assert_int_equal(tier_scorecard_set_caps(m, f, 0, -INFINITY), TIER_EINVAL);
     assert_int_equal(tier_scorecard_set_caps(m, f, 2, 1), TIER_EINVAL);
     assert_int_equal(tier_scorecard_set_caps(m, 5, 0, 1), TIER_ERANGE);
-    expect_error(m, tier_scorecard_set_bands(m, f, edges, 0, fr), TIER_ERANGE,
-                 "factor \"b\": 0 band edges (need 1..64)");
-    expect_error(m, tier_scorecard_set_bands(m, f, edges, 65, fr), TIER_ERANGE,
-                 "factor \"b\": 65 band edges (need 1..64)");
-    expect_error(m, tier_scorecard_set_bands(m, f, NULL, 3, fr), TIER_EINVAL,
-                 "factor \"b\": no edges or fractions");
-    expect_error(m, tier_scorecard_set_bands(m, f, edges, 3, NULL), TIER_EINVAL,
-                 "factor \"b\": no edges or fractions");
-    expect_error(m, tier_scorecard_set_bands(m, f, down, 3, fr), TIER_EINVAL,
-                 "factor \"b\": band edges must be finite and strictly ascending (edge 2)");
-    expect_error(m, tier_scorecard_set_bands(m, f, nan_edge, 3, fr), TIER_EINVAL,
-                 "strictly ascending (edge 1)");
-    expect_error(m, tier_scorecard_set_bands(m, f, edges, 3, over), TIER_EINVAL,
-                 "factor \"b\": band fraction 2 (1.5) is not in [0, 1]");
+    tst_expect_model_error(m, tier_scorecard_set_bands(m, f, edges, 0, fr), TIER_ERANGE,
+                           "factor \"b\": 0 band edges (need 1..64)");
+    tst_expect_model_error(m, tier_scorecard_set_bands(m, f, edges, 65, fr), TIER_ERANGE,
+                           "factor \"b\": 65 band edges (need 1..64)");
+    tst_expect_model_error(m, tier_scorecard_set_bands(m, f, NULL, 3, fr), TIER_EINVAL,
+                           "factor \"b\": no edges or fractions");
+    tst_expect_model_error(m, tier_scorecard_set_bands(m, f, edges, 3, NULL), TIER_EINVAL,
+                           "factor \"b\": no edges or fractions");
+    tst_expect_model_error(
+        m, tier_scorecard_set_bands(m, f, down, 3, fr), TIER_EINVAL,
+        "factor \"b\": band edges must be finite and strictly ascending (edge 2)");
+    tst_expect_model_error(m, tier_scorecard_set_bands(m, f, nan_edge, 3, fr), TIER_EINVAL,
+                           "strictly ascending (edge 1)");
+    tst_expect_model_error(m, tier_scorecard_set_bands(m, f, edges, 3, over), TIER_EINVAL,
+                           "factor \"b\": band fraction 2 (1.5) is not in [0, 1]");
     assert_int_equal(tier_scorecard_set_bands(m, f, edges, 3, fr), TIER_OK);
     tier_model_free(m);
 }
@@ -112,26 +107,26 @@ static void test_rules_with_a_bad_operator_threshold_points_or_grade(void **stat
     assert_int_equal(tier_scorecard_add_penalty(m, "p", "attr.x", 7, 1, -5), TIER_EINVAL);
     assert_int_equal(tier_scorecard_add_penalty(m, "p", "attr.x", TIER_OP_LT, NAN, -5),
                      TIER_EINVAL);
-    expect_error(m, tier_scorecard_add_penalty(m, "p", "attr.x", TIER_OP_LT, 1, 0), TIER_EINVAL,
-                 "penalty \"p\": points 0 must be in [-100, 0)");
-    expect_error(m, tier_scorecard_add_penalty(m, "p", "attr.x", TIER_OP_LT, 1, -101), TIER_EINVAL,
-                 "points -101 must be in [-100, 0)");
-    expect_error(m, tier_scorecard_add_penalty(m, "p", "attr.x", TIER_OP_LT, 1, NAN), TIER_EINVAL,
-                 "must be in [-100, 0)");
-    expect_error(m, tier_scorecard_add_veto(m, "v", "attr.x", TIER_OP_EQ, 0, "F"), TIER_EINVAL,
-                 "veto \"v\": the grade cap must be one of A, B, C, D, E");
-    expect_error(m, tier_scorecard_add_veto(m, "v", "attr.x", TIER_OP_EQ, 0, "AB"), TIER_EINVAL,
-                 "the grade cap must be one of");
-    expect_error(m, tier_scorecard_add_veto(m, "v", "attr.x", TIER_OP_EQ, 0, NULL), TIER_EINVAL,
-                 "the grade cap must be one of");
-    expect_error(m, tier_scorecard_add_veto(m, "v", "attr.x", TIER_OP_EQ, 0, "a"), TIER_EINVAL,
-                 "the grade cap must be one of");
+    tst_expect_model_error(m, tier_scorecard_add_penalty(m, "p", "attr.x", TIER_OP_LT, 1, 0),
+                           TIER_EINVAL, "penalty \"p\": points 0 must be in [-100, 0)");
+    tst_expect_model_error(m, tier_scorecard_add_penalty(m, "p", "attr.x", TIER_OP_LT, 1, -101),
+                           TIER_EINVAL, "points -101 must be in [-100, 0)");
+    tst_expect_model_error(m, tier_scorecard_add_penalty(m, "p", "attr.x", TIER_OP_LT, 1, NAN),
+                           TIER_EINVAL, "must be in [-100, 0)");
+    tst_expect_model_error(m, tier_scorecard_add_veto(m, "v", "attr.x", TIER_OP_EQ, 0, "F"),
+                           TIER_EINVAL, "veto \"v\": the grade cap must be one of A, B, C, D, E");
+    tst_expect_model_error(m, tier_scorecard_add_veto(m, "v", "attr.x", TIER_OP_EQ, 0, "AB"),
+                           TIER_EINVAL, "the grade cap must be one of");
+    tst_expect_model_error(m, tier_scorecard_add_veto(m, "v", "attr.x", TIER_OP_EQ, 0, NULL),
+                           TIER_EINVAL, "the grade cap must be one of");
+    tst_expect_model_error(m, tier_scorecard_add_veto(m, "v", "attr.x", TIER_OP_EQ, 0, "a"),
+                           TIER_EINVAL, "the grade cap must be one of");
     for (i = 0; i < 64; i++) {
         snprintf(name, sizeof name, "p%d", i);
         assert_int_equal(tier_scorecard_add_penalty(m, name, "attr.x", TIER_OP_LT, i, -1), TIER_OK);
     }
-    expect_error(m, tier_scorecard_add_penalty(m, "p64", "attr.x", TIER_OP_LT, 1, -1), TIER_ERANGE,
-                 "more than 64 penalty rules");
+    tst_expect_model_error(m, tier_scorecard_add_penalty(m, "p64", "attr.x", TIER_OP_LT, 1, -1),
+                           TIER_ERANGE, "more than 64 penalty rules");
     tier_model_free(m);
 }
 
