@@ -499,6 +499,18 @@ void tst_expect_parts(const char *text, const char *const *parts, size_t n)
             fail_msg("no \"%s\" in:\n%s", parts[i], text);
 }
 
+void tst_expect_text(const char *text, const char *part)
+{
+    tst_expect_parts(text, &part, 1);
+}
+
+void tst_expect_model_error(const tier_model *m, int rc, int want, const char *says)
+{
+    if (rc != want)
+        fail_msg("status %d, want %d (%s)", rc, want, tier_model_last_error(m));
+    tst_expect_text(tier_model_last_error(m), says);
+}
+
 void tst_expect_explains(const tier_model *m, const tier_book *book, const tier_frame *f,
                          size_t row, tier_text *t, const char *want)
 {

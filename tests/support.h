@@ -323,6 +323,12 @@ void tst_expect_numbers(const tier_frame *f, const tier_book *book, const char *
  * and showing the text. */
 void tst_expect_parts(const char *text, const char *const *parts, size_t n);
 
+/* The same for one part. */
+void tst_expect_text(const char *text, const char *part);
+
+/* Fails the test unless `rc` is `want` and the last error of `m` holds `says`, naming both. */
+void tst_expect_model_error(const tier_model *m, int rc, int want, const char *says);
+
 /* Explains customer `row` of frame `f` with model `m` into `t` (cleared first) and fails the test
  * unless the explanation succeeds and holds `want`. */
 void tst_expect_explains(const tier_model *m, const tier_book *book, const tier_frame *f,

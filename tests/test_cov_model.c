@@ -11,6 +11,8 @@
 
 #include "support.h"
 
+#include "util/internal.h"
+
 typedef struct user {
     int get_rc;       /* status get_option returns */
     int get_wrong;    /* 1: get_option answers with a number whatever the type */
@@ -254,7 +256,70 @@ static void test_option_callbacks_that_fail_are_reported(void **state)
     tst_release(NULL, m, book);
 }
 
+/* 64 options of 40-byte names: the list of an unknown option's error is cut, marked "...". */
+static void test_a_long_option_list_is_cut_and_names_are_checked(void **state)
+{
+    static tier_model_option many[64];
+    static char names[64][48];
+    tier_model_vtable vt = user_vtable(1);
+    tier_model *m = NULL;
+    const char *name = NULL, *doc = NULL;
+    char longname[80];
+    double x = 7;
+    size_t i;
+    int type = 0;
+    user u;
+    (void)state;
+    memset(&u, 0, sizeof u);
+    u.out_name = "v";
+    for (i = 0; i < TST_COUNT(many); i++) {
+        snprintf(names[i], sizeof names[i], "option_with_a_rather_long_name_number_%02u",
+                 (unsigned)i);
+        many[i].name = names[i];
+        many[i].type = TIER_OPTION_NUMBER;
+        many[i].doc = i ? "a number" : NULL;
+        many[i].flags = 0;
+    }
+    vt.options = many;
+    vt.n_options = TST_COUNT(many);
+    /* model names: 1 to 64 letters, digits and '_' */
+    memset(longname, 'm', 65);
+    longname[65] = '\0';
+    assert_int_equal(tier_model_new(&m, &vt, &u, longname, TST_ALLOC), TIER_EINVAL);
+    assert_int_equal(tier_model_new(&m, &vt, &u, "a-b", TST_ALLOC), TIER_EINVAL);
+    assert_int_equal(tier_model_new(&m, &vt, &u, "", TST_ALLOC), TIER_EINVAL);
+    longname[64] = '\0';
+    assert_int_equal(tier_model_new(&m, &vt, &u, longname, TST_ALLOC), TIER_OK);
+    assert_string_equal(tier_model_name(m), longname);
+    tier_model_free(m);
+    assert_int_equal(tier_model_new(&m, &vt, &u, "Upper_9", TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "nope", 1), TIER_ENOTFOUND);
+    assert_non_null(strstr(tier_model_last_error(m), "has no option \"nope\"; its options are "
+                                                     "option_with_a_rather_long_name_number_00, "));
+    assert_int_equal(strlen(tier_model_last_error(m)), TIER__ERR_SIZE - 1);
+    assert_memory_equal(tier_model_last_error(m) + TIER__ERR_SIZE - 4, "...", 3);
+    /* option_info: range, optional outputs, an empty doc */
+    assert_int_equal(tier_model_option_info(NULL, 0, &name, &type, &doc), TIER_EINVAL);
+    assert_int_equal(tier_model_option_info(m, 64, &name, &type, &doc), TIER_ERANGE);
+    assert_int_equal(tier_model_option_info(m, 0, NULL, NULL, NULL), TIER_OK);
+    assert_int_equal(tier_model_option_info(m, 0, &name, &type, &doc), TIER_OK);
+    assert_string_equal(name, names[0]);
+    assert_int_equal(type, TIER_OPTION_NUMBER);
+    assert_string_equal(doc, "");
+    assert_int_equal(tier_model_option_count(NULL), 0);
+    assert_int_equal(tier_model_option_count(m), 64);
+    /* getters: a missing model, a missing place */
+    assert_int_equal(tier_model_get_number(NULL, "x", &x), TIER_EINVAL);
+    assert_int_equal(tier_model_get_number(m, names[0], NULL), TIER_EINVAL);
+    assert_non_null(strstr(tier_model_last_error(m), "no place for the option's value (NULL)"));
+    assert_true(x == 7);
+    assert_null(tier_model_name(NULL));
+    assert_null(tier_model_kind(NULL));
+    tier_model_free(m);
+}
+
 TST_MAIN(cmocka_unit_test(test_vtables_that_cannot_work_are_refused),
          cmocka_unit_test(test_outputs_without_a_usable_name_fail_the_score),
          cmocka_unit_test(test_explanations_need_a_fitted_model_and_a_customer),
-         cmocka_unit_test(test_option_callbacks_that_fail_are_reported))
+         cmocka_unit_test(test_option_callbacks_that_fail_are_reported),
+         cmocka_unit_test(test_a_long_option_list_is_cut_and_names_are_checked))

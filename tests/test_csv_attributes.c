@@ -158,6 +158,9 @@ static void test_csv_attributes_reports_line_column_and_reason(void **state)
          "line 2, column 2 (x): carriage return not followed by a line feed"},
         {"customer_id,x\na,\"1\"z\n", TIER_EPARSE, 2, 2, NULL},
         {"customer_id,x\na,1\0\n", TIER_OK, 0, 0, NULL}, /* strlen stops at the NUL */
+        /* a column name that is not UTF-8 is not copied into the message */
+        {"customer_id,\xff\na,1\n", TIER_EPARSE, 1, 2,
+         "line 1, column 2: column name is not valid UTF-8"},
     };
     fixture fxs, *fx = fx_open(&fxs);
     size_t i;
@@ -336,7 +339,7 @@ static void test_csv_attributes_read_files_through_the_io_layer(void **state)
 static int oom_attributes(const tier_allocator *alloc, void *ud)
 {
     /* big: 1 and 130 zeros, longer than the converter's stack buffer. */
-    static const char in[] = "customer_id,n,t,big\nold,1,x,\nnew1,2,\"y\"\"z\",\nnew2,,w,1"
+    static const char in[] = "customer_id,n,t,big\nold,1,x,\n\"new\"\"1\",2,\"y\"\"z\",\nnew2,,w,1"
                              "00000000000000000000000000000000000000000000000000000000000000000"
                              "00000000000000000000000000000000000000000000000000000000000000000\n";
     tier_book *book = NULL;
@@ -358,6 +361,7 @@ static int oom_attributes(const tier_allocator *alloc, void *ud)
             assert_int_equal(tier_book_customer_count(book), 3);
             assert_int_equal(tier_book_get_text(book, 1, "t", &t), TIER_OK);
             assert_string_equal(t, "y\"z");
+            assert_string_equal(tier_book_customer_id(book, 1, NULL), "new\"1");
             assert_int_equal(tier_book_get_number(book, 2, "big", &v), TIER_OK);
             assert_true(v == 1e130);
         } else {

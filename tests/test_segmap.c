@@ -194,7 +194,16 @@ static const struct {
     {"libtier-segmap 1\na: r=1\na: f=2\n", TIER_EPARSE, "line 3: duplicate segment name"},
     {"libtier-segmap 1\n"
      "a234567890123456789012345678901234567890123456789012345678901234x: r=1\n",
-     TIER_EPARSE, "longer than 64"}};
+     TIER_EPARSE, "longer than 64"},
+    {"libtier-segmap 1\na: r=99999\n", TIER_EPARSE, "line 2: scores must lie in 1..10"},
+    {"libtier-segmap 1\na: r=1-11\n", TIER_EPARSE, "line 2: scores must lie in 1..10"},
+    {"libtier-segmap 1\na: r\n", TIER_EPARSE, "line 2: expected r=, f= or m="},
+    {"libtier-segmap 1\na: rx1\n", TIER_EPARSE, "line 2: expected r=, f= or m="},
+    {"libtier-segmap 1\na.b: r=1\n", TIER_EPARSE, "line 2: segment name"},
+    {"libtier-segmap 1\n:r=1\n", TIER_EPARSE, "line 2: segment name"},
+    {"libtier-segmapx 1\n", TIER_EPARSE, "line 1: expected the header"},
+    {"libtier-segmap 1 2\n", TIER_EPARSE, "line 1: unsupported segment map version"},
+    {"libtier-segmap 12\n", TIER_EPARSE, "line 1: unsupported segment map version"}};
 
 static void test_segmap_parse_rejects_malformed_maps_naming_the_line(void **s)
 {
@@ -212,6 +221,26 @@ static void test_segmap_parse_rejects_malformed_maps_naming_the_line(void **s)
                      tier_status_name(rc), tier_text_data(err), map ? " and a map" : "",
                      tier_status_name(malformed[i].status), malformed[i].message);
     }
+    tier_text_free(err);
+}
+
+/* Tabs and carriage returns are blanks; the last line needs no newline; text without bytes. */
+static void test_segmap_parse_takes_blanks_and_a_last_line_without_newline(void **s)
+{
+    static const char text[] = "libtier-segmap\t1\r\n\ttop :\tr=4-5 f=5\r\nrest: r=1-3";
+    tier_segmap *map = parse_ok(text), *none = (tier_segmap *)TST_ALLOC;
+    tier_text *err = NULL;
+    (void)s;
+    assert_int_equal(tier_segmap_count(map), 2);
+    assert_string_equal(tier_segmap_name(map, 0), "top");
+    assert_int_equal(tier_segmap_lookup(map, 5, 5, 1), 0);
+    assert_int_equal(tier_segmap_lookup(map, 2, 1, 1), 1);
+    assert_int_equal(tier_segmap_lookup(map, 4, 1, 1), -1);
+    tier_segmap_free(map);
+    assert_int_equal(tier_text_new(&err, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_segmap_parse(&none, NULL, 4, TST_ALLOC, err), TIER_EPARSE);
+    assert_null(none);
+    assert_string_equal(tier_text_data(err), "line 1: no text");
     tier_text_free(err);
 }
 
@@ -284,6 +313,7 @@ TST_MAIN(cmocka_unit_test(test_segmap_rf10_is_an_exact_partition_of_the_25_cells
          cmocka_unit_test(test_segmap_check_uses_three_dimensions_when_a_segment_names_m),
          cmocka_unit_test(test_segmap_parse_accepts_comments_crlf_and_open_dimensions),
          cmocka_unit_test(test_segmap_parse_rejects_malformed_maps_naming_the_line),
+         cmocka_unit_test(test_segmap_parse_takes_blanks_and_a_last_line_without_newline),
          cmocka_unit_test(test_segmap_parse_reports_a_nul_byte),
          cmocka_unit_test(test_segmap_parse_limits_the_number_of_segments),
          cmocka_unit_test(test_segmap_builtin_rejects_an_unknown_id),

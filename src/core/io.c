@@ -250,7 +250,7 @@ int tier__io_posix_target(const tier_allocator *a, const char *path, tier__io_ta
     }
     if (!t->kind) {
         tier__errorf(err, "save '%s': %s%s%s is %s, not a regular file: refusing to replace it",
-                     path, cur ? "its target '" : "", cur ? cur : "", cur ? "'" : "",
+                     path, cur ? "its target '" : "it", cur ? cur : "", cur ? "'" : "",
                      S_ISDIR(st.st_mode)    ? "a directory"
                      : S_ISBLK(st.st_mode)  ? "a block device"
                      : S_ISSOCK(st.st_mode) ? "a socket"

@@ -385,6 +385,8 @@ static int row_write(tier_frame *frame, size_t customer, size_t n, row_out *o)
     size_t i, j;
     int rc = TIER_OK;
     for (i = 0; i < n && rc == TIER_OK; i++) {
+        o->mark[i] = 0; /* every entry is written: the undo and the writes below read them */
+        o->code[i] = -1;
         if (tier_frame_column_type(frame, o->col[i]) != TIER_VALUE_LABEL)
             continue;
         o->mark[i] = tier__frame_label_mark(frame, o->col[i]);

@@ -304,6 +304,9 @@ const char *tier__csv_role_name(const tier_csv *csv, int role)
 void tier__csv_error_text(char *dst, uint64_t line, uint64_t col, const char *name,
                           const char *reason)
 {
+    /* A column name that is not UTF-8 is left out: the message itself must be UTF-8. */
+    if (name && !tier__utf8_valid(name, strlen(name)))
+        name = NULL;
     if (line && col && name)
         tier__errorf(dst, "line %llu, column %llu (%s): %s", (unsigned long long)line,
                      (unsigned long long)col, name, reason);

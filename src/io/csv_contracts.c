@@ -72,6 +72,9 @@ static int fail(ct_load *L, int status, uint64_t line, size_t col, const char *f
 static int value(ct_load *L, const tier__csv_field *f, const char **p, size_t *n)
 {
     char *s;
+    /* Both outputs are written on every path, also when the copy cannot be made. */
+    *p = NULL;
+    *n = 0;
     if (!f->dq) {
         *p = f->p;
         *n = f->len;

@@ -423,7 +423,7 @@ static int emit_row(csv_state *st)
     uint64_t id_col = st->role_col[ROLE_ID] + 1;
     char q[CSV_QUOTE_MAX * 4 + 16];
     int32_t day;
-    int64_t amount, margin = 0;
+    int64_t amount = 0, margin = 0;
     int has_margin = 0, rc;
     if (TIER__UNLIKELY(st->rows >= st->csv->max_rows))
         return fail(st, TIER_ERANGE, st->lx.line, 0, "more than %llu data rows (the row limit)",
