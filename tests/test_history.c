@@ -48,6 +48,14 @@ static const char RENAMED[] = "libtier-policy 1\n"
                               "    rule \"rest\"\n"
                               "}\n";
 
+/* The four tiers of POLICY, S renamed to Gold. */
+static const char FOUR_RENAMED[] = "libtier-policy 1\n"
+                                   "window rev = revenue over all\n"
+                                   "tier Gold {\n    rule \"top\" when rev >= 1000\n}\n"
+                                   "tier A {\n    rule \"mid\" when rev >= 100\n}\n"
+                                   "tier B {\n    rule \"low\" when rev >= 10\n}\n"
+                                   "tier C {\n    rule \"rest\"\n}\n";
+
 /* S capped to one customer, overflow into A. */
 static const char CAPPED[] = "libtier-policy 1\n"
                              "window rev = revenue over all\n"
@@ -506,6 +514,18 @@ static void test_history_new_and_gone_customers(void **state)
         assert_true(rev == 500);
     }
     run_free(&r);
+    /* Gone customers after the book's last id (in id order) leave too: c, then b, then a new
+     * first customer only. */
+    {
+        static const char *const third[] = {"a"};
+        const double v3[] = {20};
+        step(h, &r, POLICY, third, v3, 1, D0 + 2);
+        expect_ledger(h, 0,
+                      "customer_id,from,to,code,detail\na,,B,new,low\nb,B,,gone,not in the "
+                      "book\nc,A,,gone,not in the book\n");
+        assert_int_equal(tier_history_customer_count(h), 1);
+        run_free(&r);
+    }
     tier_history_free(h);
 }
 
@@ -580,11 +600,28 @@ static void test_history_failed_apply_changes_nothing(void **state)
     assert_int_equal(run_make(&r, TST_ALLOC, POLICY, ONE, &mid, 1, D0 + 1), TIER_OK);
     assert_int_equal(tier_history_apply(h, never, r.book, r.policy), TIER_ESTATE);
     assert_int_equal(tier_history_apply(h, NULL, r.book, r.policy), TIER_EINVAL);
+    assert_string_equal(tier_history_last_error(h), "the result is NULL");
+    assert_int_equal(tier_history_apply(h, r.result, NULL, r.policy), TIER_EINVAL);
+    assert_string_equal(tier_history_last_error(h), "the book is NULL");
+    assert_int_equal(tier_history_apply(h, r.result, r.book, NULL), TIER_EINVAL);
+    assert_string_equal(tier_history_last_error(h), "the policy is NULL");
     assert_int_equal(tier_history_apply(NULL, r.result, r.book, r.policy), TIER_EINVAL);
-    /* Another book, another policy, an earlier day. */
+    /* Another book, another policy (fewer tiers; as many, one named otherwise), an earlier day. */
     assert_int_equal(run_make(&other, TST_ALLOC, RENAMED, two, both, 2, D0 - 5), TIER_OK);
     assert_int_equal(tier_history_apply(h, r.result, other.book, r.policy), TIER_EINVAL);
+    assert_string_equal(tier_history_last_error(h), "the book has 2 customers but the result has "
+                                                    "1: not the book of the run");
     assert_int_equal(tier_history_apply(h, r.result, r.book, other.policy), TIER_EINVAL);
+    assert_string_equal(tier_history_last_error(h), "the policy has 3 tiers but the run had 4: not "
+                                                    "the policy of the run");
+    {
+        tier_policy *gold = load(TST_ALLOC, FOUR_RENAMED);
+        assert_non_null(gold);
+        assert_int_equal(tier_history_apply(h, r.result, r.book, gold), TIER_EINVAL);
+        assert_string_equal(tier_history_last_error(h), "tier 1 of the policy is 'Gold' but the "
+                                                        "run's is 'S': not the policy of the run");
+        tier_policy_free(gold);
+    }
     assert_int_equal(tier_history_apply(h, other.result, other.book, other.policy), TIER_EINVAL);
     assert_non_null(strstr(tier_history_last_error(h), "runs go forward"));
     assert_int_equal(tier_history_runs(h), 1);
