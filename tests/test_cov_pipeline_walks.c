@@ -473,5 +473,63 @@ static void test_walks_survive_every_failed_operation(void **state)
     }
 }
 
+/* tier_pipeline_retier() after a run, its Nth allocation failing: TIER_ENOMEM saying so and no
+ * handle, then (allocations succeeding again) the handle, the same one on the next call, whose
+ * tiers are the run's. */
+static void test_the_retier_of_a_run_survives_every_failed_allocation(void **state)
+{
+    static const char *const set[] = {"input", IN, "as_of", "2025-03-01", NULL};
+    static const char *const parts[] = {"customer_id", NULL};
+    static const job tiers = {"tiers", set, parts, 0};
+    long k;
+    (void)state;
+    for (k = 1;; k++) {
+        tst_failing f;
+        tier_allocator a;
+        tst_faultfs fs;
+        tst_sink out = {0};
+        tier_io io;
+        tier_pipeline *p = NULL;
+        tier_retier *rt = NULL, *again = NULL;
+        const tier_result *res;
+        size_t i;
+        int rc;
+        memset(&f, 0, sizeof f);
+        a = tst_failing_allocator(&f);
+        tst_faultfs_init(&fs);
+        tst_faultfs_put(&fs, IN, tst_history_log, strlen(tst_history_log));
+        io = tst_faultfs_io(&fs);
+        assert_int_equal(tier_pipeline_new(&p, &a), TIER_OK);
+        assert_int_equal(tier_pipeline_set_io(p, &io), TIER_OK);
+        assert_int_equal(tier_pipeline_set_output(p, tst_sink_write, &out), TIER_OK);
+        for (i = 0; tiers.set[i]; i += 2)
+            assert_int_equal(tier_pipeline_set(p, tiers.set[i], tiers.set[i + 1]), TIER_OK);
+        if (tier_pipeline_run(p) != TIER_OK)
+            fail_msg("run: %s", tier_pipeline_last_error(p));
+        f.fail_at = f.calls + k;
+        rc = tier_pipeline_retier(p, &rt);
+        if (rc != TIER_OK) {
+            tst_expect_oom(rc, tier_pipeline_last_error(p));
+            assert_null(rt);
+            assert_int_equal(strncmp(tier_pipeline_last_error(p), "retier: ", 8), 0);
+            f.fail_at = 0;
+            assert_int_equal(tier_pipeline_retier(p, &rt), TIER_OK);
+        }
+        assert_non_null(rt);
+        assert_int_equal(tier_pipeline_retier(p, &again), TIER_OK);
+        assert_ptr_equal(again, rt);
+        res = tier_pipeline_result(p);
+        for (i = 0; i < tier_result_customer_count(res); i++)
+            assert_int_equal(tier_retier_tier(rt, i), tier_result_tier(res, i));
+        tier_pipeline_free(p);
+        tst_sink_reset(&out);
+        tst_faultfs_clear(&fs);
+        if (f.failures == 0)
+            break;
+    }
+    assert_true(k > 5);
+}
+
 TST_MAIN(cmocka_unit_test(test_walks_survive_every_failed_allocation),
-         cmocka_unit_test(test_walks_survive_every_failed_operation))
+         cmocka_unit_test(test_walks_survive_every_failed_operation),
+         cmocka_unit_test(test_the_retier_of_a_run_survives_every_failed_allocation))
