@@ -26,7 +26,7 @@ static const char POLICY[] = "libtier-policy 1\n"
 
 /* A report of INPUT with POLICY (its one model: pareto, threshold_a 0.5) on a memory file system;
  * the page to `sink` when given. Returns the status, the error in err. */
-static int report(tst_sink *sink, char *err, size_t cap)
+static int report_of(const char *input, const char *policy, tst_sink *sink, char *err, size_t cap)
 {
     tst_faultfs fs;
     tier_io io;
@@ -34,10 +34,11 @@ static int report(tst_sink *sink, char *err, size_t cap)
     tier_pipeline *p = NULL;
     int rc;
     tst_faultfs_init(&fs);
-    tst_faultfs_put(&fs, "in.csv", INPUT, strlen(INPUT));
+    tst_faultfs_put(&fs, "in.csv", input, strlen(input));
     io = tst_faultfs_io(&fs);
     assert_int_equal(tier_policy_new(&pol, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_policy_load_string(pol, POLICY, strlen(POLICY), "plain.policy"), TIER_OK);
+    if (tier_policy_load_string(pol, policy, strlen(policy), "plain.policy") != TIER_OK)
+        fail_msg("policy: %s", tier_policy_last_error(pol));
     assert_int_equal(tier_pipeline_new(&p, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_pipeline_set_io(p, &io), TIER_OK);
     assert_int_equal(tier_pipeline_set_policy_ref(p, pol), TIER_OK);
@@ -52,6 +53,11 @@ static int report(tst_sink *sink, char *err, size_t cap)
     assert_int_equal(tst_faultfs_count(&fs), 1); /* nothing written */
     tst_faultfs_clear(&fs);
     return rc;
+}
+
+static int report(tst_sink *sink, char *err, size_t cap)
+{
+    return report_of(INPUT, POLICY, sink, err, cap);
 }
 
 static void test_a_report_without_rfm_or_entitlements_says_so(void **state)
@@ -84,5 +90,40 @@ static void test_a_stopped_write_fails_the_report(void **state)
     assert_int_equal(report(NULL, err, sizeof err), TIER_OK);
 }
 
+/* Every customer's net revenue is 0 (each purchase refunded) or below: the shares are 0.0%, not
+ * NaN, the bars have no negative width; an id with control characters shows them as spaces; a
+ * tier no one is in has its row of zeros; the R x F grid counts every customer. */
+static void test_a_report_of_no_revenue(void **state)
+{
+    static const char input[] = "customer_id,date,amount\n"
+                                "acme,2025-01-10,500\n"
+                                "acme,2025-01-11,-500\n"
+                                "\"bo\tlt\x01\",2025-01-12,70\n"
+                                "\"bo\tlt\x01\",2025-01-13,-90\n"
+                                "cory,2025-01-15,40\n"
+                                "cory,2025-01-16,-40\n";
+    static const char policy[] = "libtier-policy 1\n"
+                                 "name \"flat\"\n"
+                                 "model rfm = rfm (bins = 2)\n"
+                                 "window rev = revenue over all\n"
+                                 "tier S {\n    rule \"top\" when rev > 0\n}\n"
+                                 "tier C {\n    rule \"rest\"\n}\n";
+    static const char *const parts[] = {
+        "<td>S</td><td class=\"num\">0</td><td class=\"num\">0.0%</td>",
+        "bo lt ",
+    };
+    tst_sink sink = {0};
+    char err[1024];
+    (void)state;
+    if (report_of(input, policy, &sink, err, sizeof err) != TIER_OK)
+        fail_msg("report: %s", err);
+    tst_expect_parts(sink.data, parts, TST_COUNT(parts));
+    assert_null(strstr(sink.data, "nan"));
+    assert_null(strstr(sink.data, "width=\"-"));
+    assert_null(strstr(sink.data, "\x01"));
+    tst_sink_reset(&sink);
+}
+
 TST_MAIN(cmocka_unit_test(test_a_report_without_rfm_or_entitlements_says_so),
+         cmocka_unit_test(test_a_report_of_no_revenue),
          cmocka_unit_test(test_a_stopped_write_fails_the_report))
