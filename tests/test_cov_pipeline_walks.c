@@ -26,6 +26,25 @@
 #define RAW "d/raw.txt"
 #define SEMI "d/semi.csv"
 #define OUT "d/out.txt"
+#define ATTR_POLICY "d/attr.policy"
+
+/* A policy reading an attribute no customer has (twice, and once inside a quoted text, which
+ * is no reading) and routing more accounts to a team than its capacity. */
+static const char ATTR_POLICY_TEXT[] = "libtier-policy 1\n"
+                                       "name \"attrs\"\n"
+                                       "window rev = revenue over all\n"
+                                       "flag north when attr.region == \"north\"\n"
+                                       "flag south when attr.region == \"south\"\n"
+                                       "tier S {\n"
+                                       "    rule \"top \\\"attr.fake\\\"\" when rev >= 500\n"
+                                       "}\n"
+                                       "tier C {\n"
+                                       "    rule \"rest\"\n"
+                                       "}\n"
+                                       "routing {\n"
+                                       "    accounts when tier == \"S\"\n"
+                                       "    team local \"key desk\" capacity 1 accounts\n"
+                                       "}\n";
 
 /* A policy lint warns about: a window nothing uses. */
 static const char WARN_POLICY[] = "libtier-policy 1\n"
@@ -189,6 +208,18 @@ static const char *const parts_15[] = {
     "acme,A,11,2,5100.00,42,", "4 customers, 5 transactions, as of 2025-02-21\n", NULL};
 static const char *const parts_16[] = {"customer_id,tier,reason\nacme,A,over the cap of S", NULL};
 
+static const char *const set_17[] = {"input",      IN,       "policy", ATTR_POLICY, "as_of",
+                                     "2025-03-01", "models", "rfm",    NULL};
+static const char *const parts_17[] = {
+    "acme,S,",
+    "key desk,\"top \"\"attr.fake\"\"\"\n",
+    "bolt,S,",
+    ",route_overflow,,",
+    "-- warning: the policy reads attr.region, which no customer has: every condition on it is "
+    "missing for everyone (no --accounts file)\n-- warning: team \"key desk\": capacity 1 "
+    "accounts, 3 routed, 2 over\n-- summary\n",
+    NULL};
+
 static const job JOBS[] = {
     {"diff as text", set_1, parts_1, 0},
     {"diff as JSON", set_2, parts_2, 1},
@@ -206,6 +237,7 @@ static const job JOBS[] = {
     {"the overrides listed", set_13, parts_13, 0},
     {"a headerless input", set_14, parts_14, 0},
     {"';' rows with yyyymmdd dates and a margin", set_15, parts_15, 1},
+    {"a policy's warnings", set_17, parts_17, 0},
     {"account attributes", set_16, parts_16, 0},
 };
 
@@ -279,8 +311,13 @@ static int run_job(const job *j, tst_faultfs *fs, const tier_allocator *alloc, t
         assert_non_null(d);
         tst_sink_write(out, (const char *)d, len);
     }
+    for (i = 0; !rc && i < tier_pipeline_warning_count(p); i++) {
+        tst_sink_write(out, "-- warning: ", 12);
+        tst_sink_write(out, tier_pipeline_warning(p, i), strlen(tier_pipeline_warning(p, i)));
+        tst_sink_write(out, "\n", 1);
+    }
     if (!rc) {
-        /* The summary follows the output: it is what the command prints after it. */
+        /* The warnings and the summary follow the output, as the command prints them. */
         tier_text *t = NULL;
         rc = tier_text_new(&t, alloc);
         if (!rc && (rc = tier_pipeline_summary(p, t)) == TIER_OK) {
@@ -352,6 +389,7 @@ static void fixture_make(fixture *fx, const job *j)
     image_add(&fx->files, ACCOUNTS, ACCOUNTS_CSV, strlen(ACCOUNTS_CSV));
     image_add(&fx->files, RAW, RAW_LOG, strlen(RAW_LOG));
     image_add(&fx->files, SEMI, SEMI_LOG, strlen(SEMI_LOG));
+    image_add(&fx->files, ATTR_POLICY, ATTR_POLICY_TEXT, strlen(ATTR_POLICY_TEXT));
     image_fs(&fx->files, &fs);
     if (run_job(j, &fs, TST_ALLOC, &fx->want, err) != TIER_OK)
         fail_msg("%s: %s", j->name, err);
