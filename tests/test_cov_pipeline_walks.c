@@ -220,6 +220,28 @@ static const char *const parts_17[] = {
     "accounts, 3 routed, 2 over\n-- summary\n",
     NULL};
 
+static const char *const set_18[] = {"input",  IN,      "produce", "explain", "customer",
+                                     "dune",   "state", STATE,     "as_of",   "2025-03-01",
+                                     "format", "text",  NULL};
+static const char *const parts_18[] = {
+    "customer dune: tier A (over the cap of S (15% by revenue_12m))\n",
+    "  before this run: C\n  tier: A since 2025-03-01 (dwell 0 days, 1 run in the tier)\n", NULL};
+static const char *const set_19[] = {"input",  IN,      "produce", "explain", "customer",
+                                     "cory",   "state", STATE,     "as_of",   "2025-03-01",
+                                     "format", "json",  NULL};
+static const char *const parts_19[] = {
+    "{\"customer\":\"cory\",\"tier\":\"A\",",
+    "\"last_move_reason\":\"override: trial \\\"pilot\\\" (lee, until "
+    "2025-06-01)\",\"override\":{\"tier\":\"A\",\"until\":\"2025-06-01\",\"reason\":\"trial "
+    "\\\"pilot\\\"\",\"author\":\"lee\"}}}",
+    NULL};
+static const char *const set_20[] = {"input",  IN,      "produce", "explain", "customer",
+                                     "cory",   "state", STATE,     "as_of",   "2025-03-01",
+                                     "format", "text",  NULL};
+static const char *const parts_20[] = {
+    "customer cory: tier A (override: trial \"pilot\" (lee, until 2025-06-01))\n",
+    "  override: A until 2025-06-01 (trial \"pilot\", by lee)\n", NULL};
+
 static const job JOBS[] = {
     {"diff as text", set_1, parts_1, 0},
     {"diff as JSON", set_2, parts_2, 1},
@@ -238,6 +260,9 @@ static const job JOBS[] = {
     {"a headerless input", set_14, parts_14, 0},
     {"';' rows with yyyymmdd dates and a margin", set_15, parts_15, 1},
     {"a policy's warnings", set_17, parts_17, 0},
+    {"an explanation of a customer new to the state", set_18, parts_18, 0},
+    {"an explanation of a pinned customer as JSON", set_19, parts_19, 0},
+    {"an explanation of a pinned customer", set_20, parts_20, 0},
     {"account attributes", set_16, parts_16, 0},
 };
 
