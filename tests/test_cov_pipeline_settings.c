@@ -256,9 +256,34 @@ static void test_models_and_the_other_settings_read_back(void **state)
     tier_policy_free(pol);
 }
 
+/* A model option is checked when set, in the model's words: a number option given something like
+ * a date that is not one says so; a text for a number option, an unknown option and an unknown
+ * model are refused; the setting is not kept. */
+static void test_model_options_are_checked_when_set(void **state)
+{
+    tier_pipeline *p = NULL;
+    (void)state;
+    assert_int_equal(tier_pipeline_new(&p, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "models", "lifecycle,rfm"), TIER_OK);
+    assert_int_equal(tier_pipeline_set_model_option(p, "lifecycle", "as_of", "2025-06-01"),
+                     TIER_OK);
+    assert_int_not_equal(tier_pipeline_set_model_option(p, "lifecycle", "as_of", "2025-13-45"),
+                         TIER_OK);
+    assert_string_equal(tier_pipeline_last_error(p),
+                        "model \"lifecycle\": option \"as_of\": \"2025-13-45\" is not a date "
+                        "(YYYY-MM-DD)");
+    assert_int_not_equal(tier_pipeline_set_model_option(p, "rfm", "bins", "many"), TIER_OK);
+    assert_non_null(strstr(tier_pipeline_last_error(p), "bins"));
+    assert_int_equal(tier_pipeline_set_model_option(p, "rfm", "no_such_option", "1"),
+                     TIER_ENOTFOUND);
+    assert_int_equal(tier_pipeline_set_model_option(p, "nope", "bins", "1"), TIER_ENOTFOUND);
+    tier_pipeline_free(p);
+}
+
 #define C(i) TST_CASE("check_case_" #i, run_case, &cases[i])
 TST_MAIN(C(0), C(1), C(2), C(3), C(4), C(5), C(6), C(7), C(8), C(9), C(10), C(11), C(12), C(13),
          C(14), C(15), C(16), C(17), C(18), C(19), C(20), C(21), C(22), C(23), C(24), C(25), C(26),
          C(27), C(28), cmocka_unit_test(test_accepted_values_are_spelt_back),
          cmocka_unit_test(test_default_models_follow_the_files),
-         cmocka_unit_test(test_models_and_the_other_settings_read_back))
+         cmocka_unit_test(test_models_and_the_other_settings_read_back),
+         cmocka_unit_test(test_model_options_are_checked_when_set))
