@@ -242,6 +242,20 @@ static const char *const parts_20[] = {
     "customer cory: tier A (override: trial \"pilot\" (lee, until 2025-06-01))\n",
     "  override: A until 2025-06-01 (trial \"pilot\", by lee)\n", NULL};
 
+static const char *const set_21[] = {"input",    IN,           "produce", "report", "policy",
+                                     "b2b-sabc", "state",      STATE,     "as_of",  "2025-03-01",
+                                     "models",   "rfm,pareto", NULL};
+static const char *const parts_21[] = {
+    "<title>Tier report: b2b-sabc</title>",
+    "State: run 2, 2 moves this run.",
+    "<h2>Migration",
+    "<p>2 customers changed tier; the 2 with the most revenue:</p>",
+    "<tr><td class=\"id\">dune</td><td>C</td><td>A</td><td>up</td><td class=\"num\">900.00</td>",
+    "<td>override: trial &quot;pilot&quot; (lee, until 2025-06-01)</td></tr>",
+    "</html>\n-- summary\n4 customers, 7 transactions, as of 2025-03-01\n",
+    "  state: run 2, 2 moves, 1 override\n",
+    NULL};
+
 static const job JOBS[] = {
     {"diff as text", set_1, parts_1, 0},
     {"diff as JSON", set_2, parts_2, 1},
@@ -260,6 +274,7 @@ static const job JOBS[] = {
     {"a headerless input", set_14, parts_14, 0},
     {"';' rows with yyyymmdd dates and a margin", set_15, parts_15, 1},
     {"a policy's warnings", set_17, parts_17, 0},
+    {"a report of a built-in policy with the state", set_21, parts_21, 1},
     {"an explanation of a customer new to the state", set_18, parts_18, 0},
     {"an explanation of a pinned customer as JSON", set_19, parts_19, 0},
     {"an explanation of a pinned customer", set_20, parts_20, 0},
