@@ -577,6 +577,20 @@ static void test_history_identity_and_getters(void **state)
                      tier__crc32c(0, tier_text_data(t), tier_text_length(t)));
     assert_int_equal(tier_history_ledger_write(h, 9, collect, NULL), TIER_EINVAL);
     assert_int_equal(tier_history_ledger_write(h, TIER_LEDGER_CSV, NULL, NULL), TIER_EINVAL);
+    /* without a handle: nothing; an entry or an override may be asked for only to know it is
+     * there (NULL out) */
+    assert_string_equal(tier_history_policy_name(NULL), "");
+    assert_int_equal(tier_history_policy_hash(NULL), 0);
+    assert_int_equal(tier_history_entry_get(h, "c1", 0, NULL), TIER_OK);
+    assert_int_equal(tier_history_entry_get(h, "c9", 0, NULL), TIER_ENOTFOUND);
+    assert_string_equal(tier_history_last_error(h), "no customer \"c9\" in the history");
+    assert_int_equal(tier_history_entry_get(h, NULL, 1, NULL), TIER_ERANGE);
+    assert_string_equal(tier_history_last_error(h), "no entry 1 (the history has 1 customers)");
+    assert_int_equal(tier_history_override_add(h, "c1", "A", "why", "who", D0 + 30), TIER_OK);
+    assert_int_equal(tier_history_override_get(h, 0, NULL), TIER_OK);
+    assert_int_equal(tier_history_override_get(h, 1, NULL), TIER_ERANGE);
+    assert_string_equal(tier_history_last_error(h), "no override 1 (the history has 1)");
+    assert_int_equal(tier_history_override_get(NULL, 0, NULL), TIER_EINVAL);
     tier_text_free(t);
     run_free(&r);
     tier_history_free(NULL);
