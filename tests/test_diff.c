@@ -769,6 +769,38 @@ static void test_diff_names_the_side_and_takes_null_outputs(void **state)
     fixture_free(&f);
 }
 
+/* As text: a diff without movers says so; a matrix wider than 16 columns (17 tiers) is left to
+ * the JSON output, and says how wide it is. */
+static void test_diff_text_without_movers_and_of_a_wide_matrix(void **state)
+{
+    tier_allocator a = tst_allocator();
+    fixture f;
+    char *out, wide[2048];
+    size_t k, len;
+    tier_result *many;
+    (void)state;
+    fixture_init(&f, before_text); /* the before policy against itself */
+    out = write_diff(f.diff, TIER_DIFF_TEXT);
+    assert_non_null(strstr(out, "moved: 0 customers (0.0%), revenue 0.00 (0.0%): 0 up, 0 down\n"));
+    assert_non_null(strstr(out, "\nno customer changes tier\n"));
+    assert_null(strstr(out, "movers ("));
+    test_free(out);
+    /* 17 tiers, T1 for revenue >= 100 down to T17 for the rest */
+    len = (size_t)snprintf(wide, sizeof wide, "libtier-policy 1\nwindow rev = revenue over all\n");
+    for (k = 1; k < 17; k++)
+        len += (size_t)snprintf(wide + len, sizeof wide - len,
+                                "tier T%zu {\n    rule \"t\" when rev >= %zu\n}\n", k, 100 - 6 * k);
+    len += (size_t)snprintf(wide + len, sizeof wide - len, "tier T17 {\n    rule \"rest\"\n}\n");
+    assert_true(len < sizeof wide);
+    many = run_of(f.book, wide, &a);
+    assert_int_equal(tier_diff_results(f.diff, f.before, many, f.book), TIER_OK);
+    out = write_diff(f.diff, TIER_DIFF_TEXT);
+    assert_non_null(strstr(out, "\n(the matrix has 18 columns: see the JSON output)\n"));
+    test_free(out);
+    tier_result_free(many);
+    fixture_free(&f);
+}
+
 static void test_diff_before_any_comparison_has_nothing_to_write(void **state)
 {
     tier_allocator a = tst_allocator();
@@ -1005,6 +1037,7 @@ TST_MAIN(
     cmocka_unit_test(test_diff_totals_number_bool_and_text_entitlements),
     cmocka_unit_test(test_diff_counts_the_accounts_routed_to_each_team),
     cmocka_unit_test(test_diff_names_the_side_and_takes_null_outputs),
+    cmocka_unit_test(test_diff_text_without_movers_and_of_a_wide_matrix),
     cmocka_unit_test(test_diff_csv_lists_the_movers_exactly),
     cmocka_unit_test(test_diff_json_has_everything_exactly),
     cmocka_unit_test(test_diff_text_shows_summary_matrix_entitlements_teams_and_movers),
