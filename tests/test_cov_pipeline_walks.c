@@ -608,6 +608,59 @@ static void test_the_retier_of_a_run_survives_every_failed_allocation(void **sta
     assert_true(k > 5);
 }
 
+/* A lint that finds errors writes its whole report and fails with the counts, in words that
+ * agree with them: "1 error, 1 warning", "2 errors, 2 warnings". */
+static void test_a_lint_with_errors_writes_its_report_and_fails(void **state)
+{
+    static const char one[] = "libtier-policy 1\n"
+                              "model m = rfm (bins = 99)\n"
+                              "window u1 = purchases over 3 months\n"
+                              "tier S {\n    rule \"a\" when m.r > 1\n}\n"
+                              "tier C {\n    rule \"rest\"\n}\n";
+    static const char two[] = "libtier-policy 1\n"
+                              "model m = rfm (bins = 99)\n"
+                              "window u1 = purchases over 3 months\n"
+                              "window u2 = purchases over 6 months\n"
+                              "tier S {\n    rule \"a\" when m.nosuch > 1\n}\n"
+                              "tier C {\n    rule \"rest\"\n}\n";
+    static const struct {
+        const char *text, *report_end, *message;
+    } cases[] = {
+        {one, "d/e.policy:3:8: warning: window u1 is never used [unused]\n",
+         "d/e.policy: 1 error, 1 warning"},
+        {two,
+         "d/e.policy:6:19: error: model m (rfm) has no output 'nosuch'; its outputs: r, f, m, "
+         "tenure, r_score, f_score, m_score, segment, value_class [unknown-output]\n",
+         "d/e.policy: 2 errors, 2 warnings"},
+    };
+#define FIRST                                                                                     \
+    "d/e.policy:2:16: error: model m (rfm) refuses option 'bins': model \"m\": option \"bins\": " \
+    "must be an integer from 2 to 10, not 99 [model-option-value]\n"
+    static const char *const set[] = {"produce", "lint", "policy", "d/e.policy", NULL};
+    static const char *const parts[] = {"", NULL};
+    static const job lint = {"lint", set, parts, 0};
+    size_t k;
+    (void)state;
+    for (k = 0; k < TST_COUNT(cases); k++) {
+        char err[ERR_SIZE];
+        tst_faultfs fs;
+        tst_sink out = {0};
+        tst_faultfs_init(&fs);
+        tst_faultfs_put(&fs, "d/e.policy", cases[k].text, strlen(cases[k].text));
+        assert_int_equal(run_job(&lint, &fs, TST_ALLOC, &out, err), TIER_EINVAL);
+        assert_string_equal(err, cases[k].message);
+        assert_non_null(out.data);
+        assert_true(out.len > strlen(FIRST));
+        assert_memory_equal(out.data, FIRST, strlen(FIRST));
+        assert_true(out.len > strlen(cases[k].report_end));
+        assert_string_equal(out.data + out.len - strlen(cases[k].report_end), cases[k].report_end);
+        tst_sink_reset(&out);
+        tst_faultfs_clear(&fs);
+    }
+#undef FIRST
+}
+
 TST_MAIN(cmocka_unit_test(test_walks_survive_every_failed_allocation),
+         cmocka_unit_test(test_a_lint_with_errors_writes_its_report_and_fails),
          cmocka_unit_test(test_walks_survive_every_failed_operation),
          cmocka_unit_test(test_the_retier_of_a_run_survives_every_failed_allocation))
