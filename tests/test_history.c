@@ -285,6 +285,22 @@ static void test_history_demote_after_runs_holds_then_releases(void **state)
     test_free(csv);
     run_free(&r);
     tier_history_free(h);
+    /* `demote after 1 runs` releases at the first failed run, and says "run" */
+    {
+        static const char once[] = "libtier-policy 1\n"
+                                   "window rev = revenue over all\n"
+                                   "tier S {\n    rule \"top\" when rev >= 1000\n"
+                                   "    demote after 1 runs\n}\n"
+                                   "tier A {\n    rule \"mid\"\n}\n";
+        h = history_new();
+        step(h, &r, once, ONE, &top, 1, D0);
+        run_free(&r);
+        step(h, &r, once, ONE, &mid, 1, D0 + 7);
+        assert_string_equal(tier_of(&r, "c1"), "A");
+        assert_string_equal(reason_of(&r, "c1"), "released from S after 1 failed run: mid");
+        run_free(&r);
+        tier_history_free(h);
+    }
 }
 
 /* `demote when`: held while it does not hold, released at once when it does. */
