@@ -608,6 +608,42 @@ static void test_the_retier_of_a_run_survives_every_failed_allocation(void **sta
     assert_true(k > 5);
 }
 
+/* Every job whose output goes to the callback stops when the callback does: TIER_EUSER, "cannot
+ * write the output", and no file changed; a job that writes nothing (an override added or
+ * removed) never calls it. */
+static void test_a_stopped_output_stops_every_job(void **state)
+{
+    size_t i;
+    (void)state;
+    for (i = 0; i < TST_COUNT(JOBS); i++) {
+        char err[ERR_SIZE];
+        fixture fx;
+        tst_faultfs fs;
+        tst_sink got = {0};
+        int rc;
+        if (JOBS[i].to_file)
+            continue;
+        fixture_make(&fx, &JOBS[i]);
+        image_fs(&fx.files, &fs);
+        got.stop_at = 1;
+        rc = run_job(fx.job, &fs, TST_ALLOC, &got, err);
+        if (rc == TIER_OK) {
+            /* only a job without output of its own (its undisturbed output starts with the
+             * warnings or the summary run_job adds) may succeed */
+            if (strncmp(fx.want.data, "-- ", 3) != 0)
+                fail_msg("%s: the callback stopped but the run succeeded", fx.job->name);
+        } else {
+            if (rc != TIER_EUSER || strncmp(err, "cannot write the output", 23) != 0)
+                fail_msg("%s: %s: %s", fx.job->name, tier_status_name(rc), err);
+            expect_unchanged(&fx.files, &fs, 0, NULL, err);
+        }
+        assert_int_equal(fs.open_fds, 0);
+        tst_sink_reset(&got);
+        tst_faultfs_clear(&fs);
+        fixture_free(&fx);
+    }
+}
+
 /* A lint that finds errors writes its whole report and fails with the counts, in words that
  * agree with them: "1 error, 1 warning", "2 errors, 2 warnings". */
 static void test_a_lint_with_errors_writes_its_report_and_fails(void **state)
@@ -661,6 +697,7 @@ static void test_a_lint_with_errors_writes_its_report_and_fails(void **state)
 }
 
 TST_MAIN(cmocka_unit_test(test_walks_survive_every_failed_allocation),
+         cmocka_unit_test(test_a_stopped_output_stops_every_job),
          cmocka_unit_test(test_a_lint_with_errors_writes_its_report_and_fails),
          cmocka_unit_test(test_walks_survive_every_failed_operation),
          cmocka_unit_test(test_the_retier_of_a_run_survives_every_failed_allocation))
