@@ -608,6 +608,75 @@ static void test_the_retier_of_a_run_survives_every_failed_allocation(void **sta
     assert_true(k > 5);
 }
 
+/* tier_pipeline_explain() after a run: before any run and after a scores run (no policy) it is
+ * TIER_ESTATE; into a text whose allocations fail in turn it is TIER_ENOMEM saying so, else the
+ * explanation of the run. */
+static void test_explain_after_a_run(void **state)
+{
+    static const char *const set[] = {"input", IN, "as_of", "2025-03-01", NULL};
+    static const char *const scores_set[] = {"input",  IN,    "produce", "scores",
+                                             "models", "rfm", NULL};
+    static const char *const parts[] = {"customer_id", NULL};
+    static const job tiers = {"tiers", set, parts, 0}, scores = {"scores", scores_set, parts, 0};
+    tst_faultfs fs;
+    tst_sink out = {0};
+    tier_io io;
+    tier_pipeline *p = NULL;
+    tier_text *t = NULL;
+    size_t i;
+    long k;
+    (void)state;
+    tst_faultfs_init(&fs);
+    tst_faultfs_put(&fs, IN, tst_history_log, strlen(tst_history_log));
+    io = tst_faultfs_io(&fs);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_pipeline_new(&p, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_pipeline_set_io(p, &io), TIER_OK);
+    assert_int_equal(tier_pipeline_set_output(p, tst_sink_write, &out), TIER_OK);
+    assert_int_equal(tier_pipeline_explain(p, "acme", TIER_EXPLAIN_TEXT, t), TIER_ESTATE);
+    assert_string_equal(tier_pipeline_last_error(p), "explain: no run has tiered customers yet");
+    assert_int_equal(tier_pipeline_explain(p, "acme", 7, t), TIER_EINVAL);
+    assert_string_equal(tier_pipeline_last_error(p), "explain: unknown format 7");
+    for (i = 0; scores.set[i]; i += 2)
+        assert_int_equal(tier_pipeline_set(p, scores.set[i], scores.set[i + 1]), TIER_OK);
+    assert_int_equal(tier_pipeline_run(p), TIER_OK);
+    assert_int_equal(tier_pipeline_explain(p, "acme", TIER_EXPLAIN_TEXT, t), TIER_ESTATE);
+    assert_int_equal(tier_pipeline_set(p, "produce", NULL), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "models", NULL), TIER_OK);
+    for (i = 0; tiers.set[i]; i += 2)
+        assert_int_equal(tier_pipeline_set(p, tiers.set[i], tiers.set[i + 1]), TIER_OK);
+    assert_int_equal(tier_pipeline_run(p), TIER_OK);
+    assert_int_equal(tier_pipeline_explain(p, "eve", TIER_EXPLAIN_TEXT, t), TIER_ENOTFOUND);
+    assert_string_equal(tier_pipeline_last_error(p), "customer \"eve\" is not in d/in.csv");
+    for (k = 1;; k++) {
+        tst_failing f;
+        tier_allocator a;
+        tier_text *small = NULL;
+        int rc;
+        memset(&f, 0, sizeof f);
+        f.fail_at = k;
+        a = tst_failing_allocator(&f);
+        if (tier_text_new(&small, &a) != TIER_OK) {
+            assert_int_equal(k, 1);
+            continue;
+        }
+        rc = tier_pipeline_explain(p, "acme", TIER_EXPLAIN_JSON, small);
+        if (rc) {
+            tst_expect_oom(rc, tier_pipeline_last_error(p));
+        } else {
+            assert_int_equal(strncmp(tier_text_data(small), "{\"customer\":\"acme\",", 19), 0);
+        }
+        tier_text_free(small);
+        if (f.failures == 0)
+            break;
+    }
+    assert_true(k > 1);
+    tier_text_free(t);
+    tier_pipeline_free(p);
+    tst_sink_reset(&out);
+    tst_faultfs_clear(&fs);
+}
+
 /* Every job whose output goes to the callback stops when the callback does: TIER_EUSER, "cannot
  * write the output", and no file changed; a job that writes nothing (an override added or
  * removed) never calls it. */
@@ -698,6 +767,7 @@ static void test_a_lint_with_errors_writes_its_report_and_fails(void **state)
 
 TST_MAIN(cmocka_unit_test(test_walks_survive_every_failed_allocation),
          cmocka_unit_test(test_a_stopped_output_stops_every_job),
+         cmocka_unit_test(test_explain_after_a_run),
          cmocka_unit_test(test_a_lint_with_errors_writes_its_report_and_fails),
          cmocka_unit_test(test_walks_survive_every_failed_operation),
          cmocka_unit_test(test_the_retier_of_a_run_survives_every_failed_allocation))
