@@ -3,7 +3,8 @@
  * a customer with a state (text and JSON: tier before the run, since, dwell, failing counter, last
  * move, active override), the override list as CSV with fields that need quoting, and the
  * refusals of the override runs (an override that would never apply, removing one that does not
- * exist, a missing or damaged state file), each leaving the state file as it was. */
+ * exist, a missing or damaged state file, a run as of a day before the state's), each leaving the
+ * state file as it was. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -233,6 +234,17 @@ static void test_override_runs_refuse_with_the_state_unchanged(void **state)
                    "override_remove", "state", "st", "customer", "cory", (const char *)NULL);
     expect_refused(&fx, TIER_ENOTFOUND, "nope: no such state file (tier run --state creates it)",
                    "produce", "override_list", "state", "nope", (const char *)NULL);
+    /* a run (tiers or explain) as of a day before the state's last run */
+    expect_refused(&fx, TIER_EINVAL,
+                   "state st: the run is as of 2025-02-15, before the history's last run "
+                   "(2025-03-01): runs go forward in time",
+                   "input", "in.csv", "models", "rfm", "as_of", "2025-02-15", "state", "st", "out",
+                   "out.csv", (const char *)NULL);
+    expect_refused(&fx, TIER_EINVAL,
+                   "state st: the run is as of 2025-02-15, before the history's last run "
+                   "(2025-03-01): runs go forward in time",
+                   "input", "in.csv", "models", "rfm", "produce", "explain", "customer", "acme",
+                   "as_of", "2025-02-15", "state", "st", (const char *)NULL);
     fixture_free(&fx);
 }
 

@@ -197,8 +197,93 @@ static void test_default_models_follow_the_files(void **state)
     }
 }
 
+/* The models setting reads back the list a run would use: the policy's models for the runs that
+ * tier, else (scores, or a policy that declares none) the default list of the files; and every
+ * produce value, format, key style, frequency and date format reads back as set. */
+static void test_models_and_the_other_settings_read_back(void **state)
+{
+    static const char NONE_DECLARED[] = "libtier-policy 1\nwindow rev = revenue over all\n"
+                                        "tier S {\n    rule \"top\" when rev >= 100\n}\n"
+                                        "tier C {\n    rule \"rest\"\n}\n";
+    static const char *const produce[] = {
+        "tiers",        "scores",          "fit",           "explain", "lint",  "policies",
+        "override_add", "override_remove", "override_list", "diff",    "report"};
+    static const char *const pairs[][2] = {
+        {"format", "json"},     {"format", "text"},     {"format", "csv"},
+        {"key_style", "flag"},  {"key_style", "name"},  {"frequency", "rows"},
+        {"frequency", "days"},  {"date_format", "iso"}, {"date_format", "auto"},
+        {"delimiter", "tab"},   {"delimiter", ";"},     {"threads", "3"},
+        {"as_of", "2025-03-01"}};
+    tier_pipeline *p = NULL;
+    tier_policy *pol = NULL;
+    size_t i;
+    (void)state;
+    assert_int_equal(tier_pipeline_new(&p, TST_ALLOC), TIER_OK);
+    assert_string_equal(tst_pipeline_get(p, "models"), "rfm"); /* b2b-sabc's */
+    assert_int_equal(tier_pipeline_set(p, "policy", "pareto-sabc"), TIER_OK);
+    assert_string_equal(tst_pipeline_get(p, "models"), "rfm,pareto");
+    assert_int_equal(tier_pipeline_set(p, "produce", "scores"), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "accounts", "a.csv"), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "contracts", "c.csv"), TIER_OK);
+    assert_string_equal(tst_pipeline_get(p, "models"),
+                        "rfm,pareto,lifecycle,scorecard,needs,subscription");
+    assert_int_equal(tier_pipeline_set(p, "accounts", NULL), TIER_OK);
+    assert_string_equal(tst_pipeline_get(p, "models"), "rfm,pareto,subscription");
+    assert_int_equal(tier_pipeline_set(p, "contracts", NULL), TIER_OK);
+    /* a policy that declares no model: the default list */
+    assert_int_equal(tier_policy_new(&pol, TST_ALLOC), TIER_OK);
+    assert_int_equal(
+        tier_policy_load_string(pol, NONE_DECLARED, strlen(NONE_DECLARED), "none.policy"), TIER_OK);
+    assert_int_equal(tier_pipeline_set_policy_ref(p, pol), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "produce", "diff"), TIER_OK);
+    assert_string_equal(tst_pipeline_get(p, "models"), "rfm,pareto");
+    assert_int_equal(tier_pipeline_set(p, "models", "clv,rfm"), TIER_OK);
+    assert_string_equal(tst_pipeline_get(p, "models"), "clv,rfm");
+    for (i = 0; i < TST_COUNT(produce); i++) {
+        assert_int_equal(tier_pipeline_set(p, "produce", produce[i]), TIER_OK);
+        assert_string_equal(tst_pipeline_get(p, "produce"), produce[i]);
+    }
+    for (i = 0; i < TST_COUNT(pairs); i++) {
+        if (tier_pipeline_set(p, pairs[i][0], pairs[i][1]) != TIER_OK)
+            fail_msg("set %s: %s", pairs[i][0], tier_pipeline_last_error(p));
+        assert_string_equal(tst_pipeline_get(p, pairs[i][0]), pairs[i][1]);
+    }
+    /* unset: no as_of, no override_until */
+    assert_int_equal(tier_pipeline_set(p, "as_of", NULL), TIER_OK);
+    assert_string_equal(tst_pipeline_get(p, "as_of"), "");
+    assert_string_equal(tst_pipeline_get(p, "override_until"), "");
+    tier_pipeline_free(p);
+    tier_policy_free(pol);
+}
+
+/* A model option is checked when set, in the model's words: a number option given something like
+ * a date that is not one says so; a text for a number option, an unknown option and an unknown
+ * model are refused; the setting is not kept. */
+static void test_model_options_are_checked_when_set(void **state)
+{
+    tier_pipeline *p = NULL;
+    (void)state;
+    assert_int_equal(tier_pipeline_new(&p, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_pipeline_set(p, "models", "lifecycle,rfm"), TIER_OK);
+    assert_int_equal(tier_pipeline_set_model_option(p, "lifecycle", "as_of", "2025-06-01"),
+                     TIER_OK);
+    assert_int_not_equal(tier_pipeline_set_model_option(p, "lifecycle", "as_of", "2025-13-45"),
+                         TIER_OK);
+    assert_string_equal(tier_pipeline_last_error(p),
+                        "model \"lifecycle\": option \"as_of\": \"2025-13-45\" is not a date "
+                        "(YYYY-MM-DD)");
+    assert_int_not_equal(tier_pipeline_set_model_option(p, "rfm", "bins", "many"), TIER_OK);
+    assert_non_null(strstr(tier_pipeline_last_error(p), "bins"));
+    assert_int_equal(tier_pipeline_set_model_option(p, "rfm", "no_such_option", "1"),
+                     TIER_ENOTFOUND);
+    assert_int_equal(tier_pipeline_set_model_option(p, "nope", "bins", "1"), TIER_ENOTFOUND);
+    tier_pipeline_free(p);
+}
+
 #define C(i) TST_CASE("check_case_" #i, run_case, &cases[i])
 TST_MAIN(C(0), C(1), C(2), C(3), C(4), C(5), C(6), C(7), C(8), C(9), C(10), C(11), C(12), C(13),
          C(14), C(15), C(16), C(17), C(18), C(19), C(20), C(21), C(22), C(23), C(24), C(25), C(26),
          C(27), C(28), cmocka_unit_test(test_accepted_values_are_spelt_back),
-         cmocka_unit_test(test_default_models_follow_the_files))
+         cmocka_unit_test(test_default_models_follow_the_files),
+         cmocka_unit_test(test_models_and_the_other_settings_read_back),
+         cmocka_unit_test(test_model_options_are_checked_when_set))

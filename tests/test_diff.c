@@ -708,6 +708,99 @@ static void test_diff_refuses_runs_of_another_book_and_keeps_the_last_diff(void 
     fixture_free(&f);
 }
 
+/* Each refusal says which side is wrong; the getters take NULL for any output they fill. */
+static void test_diff_names_the_side_and_takes_null_outputs(void **state)
+{
+    static const tst_txn rows[] = {{"z", 100, 1}};
+    tier_allocator a = tst_allocator();
+    fixture f;
+    tier_book *other = tst_book_of(&a, rows, 1);
+    tier_result *unrun = NULL, *small = run_of(other, other_text, &a);
+    tier_diff_mover m;
+    double t = 0;
+    (void)state;
+    fixture_init(&f, after_text);
+    assert_int_equal(tier_result_new(&unrun, &a), TIER_OK);
+    assert_int_equal(tier_diff_results(f.diff, f.before, unrun, f.book), TIER_ESTATE);
+    assert_string_equal(tier_diff_last_error(f.diff), "the after result has not been run");
+    assert_int_equal(tier_diff_results(f.diff, unrun, f.after, f.book), TIER_ESTATE);
+    assert_string_equal(tier_diff_last_error(f.diff), "the before result has not been run");
+    assert_int_equal(tier_diff_results(f.diff, small, f.after, f.book), TIER_EINVAL);
+    assert_string_equal(tier_diff_last_error(f.diff),
+                        "the before result has 1 customers but the book has 6: not a run of this "
+                        "book");
+    assert_int_equal(tier_diff_results(f.diff, f.before, f.after, NULL), TIER_EINVAL);
+    assert_string_equal(tier_diff_last_error(f.diff), "a diff needs two results and their book");
+    assert_int_equal(tier_diff_set_labels(f.diff, "old", "\xff"), TIER_EINVAL);
+    assert_string_equal(tier_diff_last_error(f.diff), "the after label is not UTF-8 text");
+    assert_string_equal(tier_diff_label(f.diff, TIER_DIFF_AFTER), "after"); /* unchanged */
+    /* the last diff answers with every output pointer NULL */
+    assert_int_equal(tier_diff_cell(f.diff, 0, 1, NULL, NULL), TIER_OK);
+    assert_int_equal(tier_diff_total(f.diff, TIER_DIFF_AFTER, 1, NULL, NULL), TIER_OK);
+    assert_int_equal(tier_diff_moved(f.diff, TIER_DIFF_MOVE_UP, NULL, NULL), TIER_OK);
+    assert_string_equal(tier_diff_entitlement_name(f.diff, 0, NULL), "sla");
+    assert_string_equal(tier_diff_entitlement_value(f.diff, 2, 0, NULL, NULL), "dedicated");
+    assert_string_equal(tier_diff_team(f.diff, 0, NULL, NULL, NULL, NULL), "sales Bergen");
+    /* and refuses what it cannot fill */
+    assert_int_equal(tier_diff_mover_get(f.diff, 0, NULL), TIER_EINVAL);
+    assert_int_equal(tier_diff_mover_get(NULL, 0, &m), TIER_EINVAL);
+    assert_int_equal(tier_diff_entitlement_total(f.diff, 0, TIER_DIFF_BEFORE, NULL), TIER_EINVAL);
+    assert_int_equal(tier_diff_entitlement_total(f.diff, 0, 2, &t), TIER_ERANGE);
+    assert_int_equal(tier_diff_entitlement_total(NULL, 0, TIER_DIFF_BEFORE, &t), TIER_EINVAL);
+    assert_int_equal(tier_diff_total(NULL, TIER_DIFF_BEFORE, 0, NULL, NULL), TIER_EINVAL);
+    assert_int_equal(tier_diff_total(f.diff, TIER_DIFF_BEFORE, 3, NULL, NULL), TIER_ERANGE);
+    assert_int_equal(tier_diff_cell(NULL, 0, 0, NULL, NULL), TIER_EINVAL);
+    assert_int_equal(tier_diff_moved(NULL, TIER_DIFF_MOVE_UP, NULL, NULL), TIER_EINVAL);
+    assert_int_equal(tier_diff_moved(f.diff, -1, NULL, NULL), TIER_EINVAL);
+    assert_int_equal(tier_diff_tier_count(f.diff, 2), 0);
+    assert_int_equal(tier_diff_tier_count(NULL, TIER_DIFF_BEFORE), 0);
+    assert_null(tier_diff_tier_name(f.diff, 2, 0));
+    assert_null(tier_diff_tier_name(f.diff, TIER_DIFF_BEFORE, 3));
+    assert_null(tier_diff_team(NULL, 0, NULL, NULL, NULL, NULL));
+    assert_int_equal(tier_diff_team_count(NULL), 0);
+    assert_int_equal(tier_diff_mover_count(NULL), 0);
+    assert_int_equal(tier_diff_entitlement_count(NULL), 0);
+    assert_int_equal(tier_diff_entitlement_value_count(NULL, 0), 0);
+    assert_null(tier_diff_entitlement_value(f.diff, 9, 0, NULL, NULL));
+    assert_int_equal(tier_diff_customer_count(NULL), 0);
+    tier_result_free(unrun);
+    tier_result_free(small);
+    tier_book_free(other);
+    fixture_free(&f);
+}
+
+/* As text: a diff without movers says so; a matrix wider than 16 columns (17 tiers) is left to
+ * the JSON output, and says how wide it is. */
+static void test_diff_text_without_movers_and_of_a_wide_matrix(void **state)
+{
+    tier_allocator a = tst_allocator();
+    fixture f;
+    char *out, wide[2048];
+    size_t k, len;
+    tier_result *many;
+    (void)state;
+    fixture_init(&f, before_text); /* the before policy against itself */
+    out = write_diff(f.diff, TIER_DIFF_TEXT);
+    assert_non_null(strstr(out, "moved: 0 customers (0.0%), revenue 0.00 (0.0%): 0 up, 0 down\n"));
+    assert_non_null(strstr(out, "\nno customer changes tier\n"));
+    assert_null(strstr(out, "movers ("));
+    test_free(out);
+    /* 17 tiers, T1 for revenue >= 100 down to T17 for the rest */
+    len = (size_t)snprintf(wide, sizeof wide, "libtier-policy 1\nwindow rev = revenue over all\n");
+    for (k = 1; k < 17; k++)
+        len += (size_t)snprintf(wide + len, sizeof wide - len,
+                                "tier T%zu {\n    rule \"t\" when rev >= %zu\n}\n", k, 100 - 6 * k);
+    len += (size_t)snprintf(wide + len, sizeof wide - len, "tier T17 {\n    rule \"rest\"\n}\n");
+    assert_true(len < sizeof wide);
+    many = run_of(f.book, wide, &a);
+    assert_int_equal(tier_diff_results(f.diff, f.before, many, f.book), TIER_OK);
+    out = write_diff(f.diff, TIER_DIFF_TEXT);
+    assert_non_null(strstr(out, "\n(the matrix has 18 columns: see the JSON output)\n"));
+    test_free(out);
+    tier_result_free(many);
+    fixture_free(&f);
+}
+
 static void test_diff_before_any_comparison_has_nothing_to_write(void **state)
 {
     tier_allocator a = tst_allocator();
@@ -943,6 +1036,8 @@ TST_MAIN(
     cmocka_unit_test(test_diff_lists_the_movers_with_both_reasons_in_book_order),
     cmocka_unit_test(test_diff_totals_number_bool_and_text_entitlements),
     cmocka_unit_test(test_diff_counts_the_accounts_routed_to_each_team),
+    cmocka_unit_test(test_diff_names_the_side_and_takes_null_outputs),
+    cmocka_unit_test(test_diff_text_without_movers_and_of_a_wide_matrix),
     cmocka_unit_test(test_diff_csv_lists_the_movers_exactly),
     cmocka_unit_test(test_diff_json_has_everything_exactly),
     cmocka_unit_test(test_diff_text_shows_summary_matrix_entitlements_teams_and_movers),

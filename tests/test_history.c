@@ -48,6 +48,14 @@ static const char RENAMED[] = "libtier-policy 1\n"
                               "    rule \"rest\"\n"
                               "}\n";
 
+/* The four tiers of POLICY, S renamed to Gold. */
+static const char FOUR_RENAMED[] = "libtier-policy 1\n"
+                                   "window rev = revenue over all\n"
+                                   "tier Gold {\n    rule \"top\" when rev >= 1000\n}\n"
+                                   "tier A {\n    rule \"mid\" when rev >= 100\n}\n"
+                                   "tier B {\n    rule \"low\" when rev >= 10\n}\n"
+                                   "tier C {\n    rule \"rest\"\n}\n";
+
 /* S capped to one customer, overflow into A. */
 static const char CAPPED[] = "libtier-policy 1\n"
                              "window rev = revenue over all\n"
@@ -277,6 +285,22 @@ static void test_history_demote_after_runs_holds_then_releases(void **state)
     test_free(csv);
     run_free(&r);
     tier_history_free(h);
+    /* `demote after 1 runs` releases at the first failed run, and says "run" */
+    {
+        static const char once[] = "libtier-policy 1\n"
+                                   "window rev = revenue over all\n"
+                                   "tier S {\n    rule \"top\" when rev >= 1000\n"
+                                   "    demote after 1 runs\n}\n"
+                                   "tier A {\n    rule \"mid\"\n}\n";
+        h = history_new();
+        step(h, &r, once, ONE, &top, 1, D0);
+        run_free(&r);
+        step(h, &r, once, ONE, &mid, 1, D0 + 7);
+        assert_string_equal(tier_of(&r, "c1"), "A");
+        assert_string_equal(reason_of(&r, "c1"), "released from S after 1 failed run: mid");
+        run_free(&r);
+        tier_history_free(h);
+    }
 }
 
 /* `demote when`: held while it does not hold, released at once when it does. */
@@ -506,6 +530,18 @@ static void test_history_new_and_gone_customers(void **state)
         assert_true(rev == 500);
     }
     run_free(&r);
+    /* Gone customers after the book's last id (in id order) leave too: c, then b, then a new
+     * first customer only. */
+    {
+        static const char *const third[] = {"a"};
+        const double v3[] = {20};
+        step(h, &r, POLICY, third, v3, 1, D0 + 2);
+        expect_ledger(h, 0,
+                      "customer_id,from,to,code,detail\na,,B,new,low\nb,B,,gone,not in the "
+                      "book\nc,A,,gone,not in the book\n");
+        assert_int_equal(tier_history_customer_count(h), 1);
+        run_free(&r);
+    }
     tier_history_free(h);
 }
 
@@ -557,6 +593,20 @@ static void test_history_identity_and_getters(void **state)
                      tier__crc32c(0, tier_text_data(t), tier_text_length(t)));
     assert_int_equal(tier_history_ledger_write(h, 9, collect, NULL), TIER_EINVAL);
     assert_int_equal(tier_history_ledger_write(h, TIER_LEDGER_CSV, NULL, NULL), TIER_EINVAL);
+    /* without a handle: nothing; an entry or an override may be asked for only to know it is
+     * there (NULL out) */
+    assert_string_equal(tier_history_policy_name(NULL), "");
+    assert_int_equal(tier_history_policy_hash(NULL), 0);
+    assert_int_equal(tier_history_entry_get(h, "c1", 0, NULL), TIER_OK);
+    assert_int_equal(tier_history_entry_get(h, "c9", 0, NULL), TIER_ENOTFOUND);
+    assert_string_equal(tier_history_last_error(h), "no customer \"c9\" in the history");
+    assert_int_equal(tier_history_entry_get(h, NULL, 1, NULL), TIER_ERANGE);
+    assert_string_equal(tier_history_last_error(h), "no entry 1 (the history has 1 customers)");
+    assert_int_equal(tier_history_override_add(h, "c1", "A", "why", "who", D0 + 30), TIER_OK);
+    assert_int_equal(tier_history_override_get(h, 0, NULL), TIER_OK);
+    assert_int_equal(tier_history_override_get(h, 1, NULL), TIER_ERANGE);
+    assert_string_equal(tier_history_last_error(h), "no override 1 (the history has 1)");
+    assert_int_equal(tier_history_override_get(NULL, 0, NULL), TIER_EINVAL);
     tier_text_free(t);
     run_free(&r);
     tier_history_free(NULL);
@@ -580,11 +630,28 @@ static void test_history_failed_apply_changes_nothing(void **state)
     assert_int_equal(run_make(&r, TST_ALLOC, POLICY, ONE, &mid, 1, D0 + 1), TIER_OK);
     assert_int_equal(tier_history_apply(h, never, r.book, r.policy), TIER_ESTATE);
     assert_int_equal(tier_history_apply(h, NULL, r.book, r.policy), TIER_EINVAL);
+    assert_string_equal(tier_history_last_error(h), "the result is NULL");
+    assert_int_equal(tier_history_apply(h, r.result, NULL, r.policy), TIER_EINVAL);
+    assert_string_equal(tier_history_last_error(h), "the book is NULL");
+    assert_int_equal(tier_history_apply(h, r.result, r.book, NULL), TIER_EINVAL);
+    assert_string_equal(tier_history_last_error(h), "the policy is NULL");
     assert_int_equal(tier_history_apply(NULL, r.result, r.book, r.policy), TIER_EINVAL);
-    /* Another book, another policy, an earlier day. */
+    /* Another book, another policy (fewer tiers; as many, one named otherwise), an earlier day. */
     assert_int_equal(run_make(&other, TST_ALLOC, RENAMED, two, both, 2, D0 - 5), TIER_OK);
     assert_int_equal(tier_history_apply(h, r.result, other.book, r.policy), TIER_EINVAL);
+    assert_string_equal(tier_history_last_error(h), "the book has 2 customers but the result has "
+                                                    "1: not the book of the run");
     assert_int_equal(tier_history_apply(h, r.result, r.book, other.policy), TIER_EINVAL);
+    assert_string_equal(tier_history_last_error(h), "the policy has 3 tiers but the run had 4: not "
+                                                    "the policy of the run");
+    {
+        tier_policy *gold = load(TST_ALLOC, FOUR_RENAMED);
+        assert_non_null(gold);
+        assert_int_equal(tier_history_apply(h, r.result, r.book, gold), TIER_EINVAL);
+        assert_string_equal(tier_history_last_error(h), "tier 1 of the policy is 'Gold' but the "
+                                                        "run's is 'S': not the policy of the run");
+        tier_policy_free(gold);
+    }
     assert_int_equal(tier_history_apply(h, other.result, other.book, other.policy), TIER_EINVAL);
     assert_non_null(strstr(tier_history_last_error(h), "runs go forward"));
     assert_int_equal(tier_history_runs(h), 1);

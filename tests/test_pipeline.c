@@ -414,6 +414,17 @@ static void test_pipeline_sniff_is_public_for_hosts_that_read_files_themselves(v
     assert_int_equal(tier_pipeline_sniff("a", 1, 9, &delim, &column, NULL), TIER_EINVAL);
     assert_int_equal(tier_pipeline_sniff("a", 1, TIER_PIPELINE_ROLE_ID, NULL, &column, NULL),
                      TIER_EINVAL);
+    assert_int_equal(tier_pipeline_sniff(NULL, 1, TIER_PIPELINE_ROLE_NONE, &delim, NULL, NULL),
+                     TIER_EINVAL);
+    assert_int_equal(tier_pipeline_sniff("a", 1, -1, &delim, &column, NULL), TIER_EINVAL);
+    assert_int_equal(tier_pipeline_sniff("a", 1, TIER_PIPELINE_ROLE_ID, &delim, NULL, NULL),
+                     TIER_EINVAL);
+    /* no head at all is an empty one */
+    delim = 0;
+    assert_int_equal(tier_pipeline_sniff(NULL, 0, TIER_PIPELINE_ROLE_ID, &delim, &column, NULL),
+                     TIER_OK);
+    assert_int_equal(delim, TIER_CSV_WHITESPACE);
+    assert_string_equal(column, "customer_id");
 }
 
 static void test_pipeline_reads_sniffed_dialects_alike(void **state)

@@ -974,6 +974,55 @@ static int oom_retier_routes(const tier_allocator *alloc, void *ud)
     return rc;
 }
 
+/* tier_retier_new with a history, an override, an rfm model and an as-of day, then
+ * tier_retier_batch, with every allocation failing in turn: TIER_ENOMEM saying so (copying the
+ * history included: it was TIER_EUSER), or the batch whose tiers are the retier's; the history is
+ * never changed. */
+static int oom_batch_with_history(const tier_allocator *alloc, void *ud)
+{
+    tier_book *book = ud;
+    tier_allocator a = tst_allocator();
+    tier_policy *pol = policy_text(held_policy);
+    tier_model *rfm = NULL;
+    tier_history *h = NULL;
+    tier_result *run = NULL, *out = NULL;
+    tier_retier *rt = NULL;
+    size_t i, n = tier_book_customer_count(book), runs;
+    int rc;
+    assert_int_equal(tier_model_new_kind(&rfm, NULL, "rfm", NULL, &a), TIER_OK);
+    assert_int_equal(tier_history_new(&h, &a), TIER_OK);
+    assert_int_equal(tier_result_new(&run, &a), TIER_OK);
+    assert_int_equal(tier_result_set_as_of(run, tst_day(2024, 12, 1)), TIER_OK);
+    assert_int_equal(tier_result_run(run, book, &rfm, 1, pol), TIER_OK);
+    assert_int_equal(tier_history_apply(h, run, book, pol), TIER_OK);
+    assert_int_equal(
+        tier_history_override_add(h, "C00002", "S", "strategic", "ops", tst_day(2026, 1, 1)),
+        TIER_OK);
+    runs = tier_history_runs(h);
+    rc = tier_retier_new(&rt, run, book, &rfm, 1, pol, h, alloc);
+    if (rc == TIER_OK) {
+        assert_int_equal(tier_result_new(&out, &a), TIER_OK);
+        rc = tier_retier_batch(rt, book, out);
+        if (rc == TIER_OK) {
+            assert_int_equal(tier_result_customer_count(out), n);
+            for (i = 0; i < n; i++)
+                assert_int_equal(tier_result_tier(out, i), tier_retier_tier(rt, i));
+        } else {
+            tst_expect_oom(rc, tier_retier_last_error(rt));
+        }
+    } else {
+        assert_int_equal(rc, TIER_ENOMEM);
+    }
+    assert_int_equal(tier_history_runs(h), runs);
+    tier_result_free(out);
+    tier_retier_free(rt);
+    tier_result_free(run);
+    tier_history_free(h);
+    tier_model_free(rfm);
+    tier_policy_free(pol);
+    return rc;
+}
+
 TST_MAIN(cmocka_unit_test(test_retier_every_builtin_policy_matches_its_batch_recompute),
          cmocka_unit_test(test_retier_after_a_rollback_gives_back_the_customers_state),
          cmocka_unit_test(test_retier_routes_against_the_frozen_team_capacities),
@@ -986,4 +1035,6 @@ TST_MAIN(cmocka_unit_test(test_retier_every_builtin_policy_matches_its_batch_rec
          cmocka_unit_test(test_retier_allocates_nothing_in_the_steady_state),
          TST_OOM_WALK(test_retier_survives_every_failed_allocation, oom_retier, small_book, 20),
          TST_OOM_WALK(test_retier_with_routing_survives_every_failed_allocation, oom_retier_routes,
-                      small_book, 20))
+                      small_book, 20),
+         TST_OOM_WALK(test_retier_batch_with_a_history_survives_every_failed_allocation,
+                      oom_batch_with_history, small_book, 20))

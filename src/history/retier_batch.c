@@ -23,7 +23,7 @@ static int history_copy(tier_retier *r, tier_history **out)
     *out = NULL;
     tier__buf_init(&b, &r->alloc);
     rc = tier_history_write(r->history, to_buf, &b);
-    if (rc == TIER_OK && tier__buf_status(&b))
+    if (tier__buf_status(&b)) /* the buffer's growth failed: the write stopped for want of room */
         rc = TIER_ENOMEM;
     if (rc == TIER_OK && (rc = tier_history_new(out, &r->alloc)) == TIER_OK &&
         (rc = tier_history_load_bytes(*out, tier__buf_data(&b), tier__buf_len(&b),

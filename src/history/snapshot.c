@@ -220,11 +220,12 @@ static int get_i32(dec *d, int32_t *v)
     return cut(d, tier__snapc_i32(&d->c, v));
 }
 
-/* A flag byte: 0 or 1. */
+/* A flag byte: 0 or 1 (*out is 0 on failure). */
 static int get_flag(dec *d, const char *what, int *out)
 {
     uint8_t v;
     int rc = get_u8(d, &v);
+    *out = 0;
     if (rc)
         return rc;
     if (v > 1)
@@ -296,11 +297,12 @@ static int get_tier(dec *d, const char *what, int32_t *out)
 }
 
 /* A count of elements of at least `min` bytes each, at most `most` (0: no limit besides the
- * bytes left). */
+ * bytes left); *out is 0 on failure. */
 static int get_count(dec *d, const char *what, size_t min, size_t most, size_t *out)
 {
     uint32_t n;
     int rc = get_u32(d, &n);
+    *out = 0;
     if (rc)
         return rc;
     if (most && n > most)
@@ -606,7 +608,8 @@ static int known_index(const char *tag)
 int tier__history_decode(tier_history *t, const tier__snapr *r, char *err)
 {
     dec d;
-    uint32_t i, n_raw = 0;
+    uint32_t i;
+    size_t raw_cap = 0;
     int next = 0, rc;
     memset(&d, 0, sizeof d);
     d.t = t;
@@ -615,20 +618,17 @@ int tier__history_decode(tier_history *t, const tier__snapr *r, char *err)
     rc = tier__snapr_check_required(r, known_tags, SEC_COUNT, err);
     if (rc)
         return rc;
-    for (i = 0; i < r->count; i++)
-        if (known_index(r->sections[i].tag) < 0)
-            n_raw++;
-    t->raw = n_raw ? tier__calloc(&t->alloc, n_raw, sizeof *t->raw) : NULL;
-    if (n_raw && !t->raw) {
-        tier__errorf(err, "%s: out of memory reading it", r->name);
-        return TIER_ENOMEM;
-    }
     for (i = 0; i < r->count; i++) {
         const tier__snap_section *s = &r->sections[i];
         int k = known_index(s->tag);
         if (k < 0) {
             /* Unknown and not required: kept as it is, and where it is. */
-            tier__hraw *x = &t->raw[t->n_raw];
+            tier__hraw *x;
+            if (tier__grow(&t->alloc, (void **)&t->raw, &raw_cap, t->n_raw + 1, sizeof *t->raw)) {
+                tier__errorf(err, "%s: out of memory reading it", r->name);
+                return TIER_ENOMEM;
+            }
+            x = &t->raw[t->n_raw];
             x->data = tier__malloc(&t->alloc, s->length ? s->length : 1);
             if (!x->data) {
                 tier__errorf(err, "%s: out of memory reading it", r->name);

@@ -291,7 +291,7 @@ void tier__pipeline_diff_summary(const tier__run *r, tier__buf *b)
         tier__buf_puts(b, " against ");
         put_state(b, tier_diff_label(d, TIER_DIFF_AFTER), r->diff->runs[1], r->diff->as_of[1]);
         tier__buf_printf(b, "\n  moved: %zu customers (", moved);
-        put_fixed(b, n ? 100.0 * (double)moved / (double)n : 0.0, 1);
+        put_fixed(b, tier__pipeline_percent((double)moved, (double)n), 1);
         if (across)
             tier__buf_puts(b, "%), between different tiers\n");
         else
@@ -314,11 +314,11 @@ void tier__pipeline_diff_summary(const tier__run *r, tier__buf *b)
                      (unsigned long long)r->rows, day, tier_diff_label(d, TIER_DIFF_BEFORE),
                      tier_diff_label(d, TIER_DIFF_AFTER));
     tier__buf_printf(b, "  moved: %zu customers (", moved);
-    put_fixed(b, n ? 100.0 * (double)moved / (double)n : 0.0, 1);
+    put_fixed(b, tier__pipeline_percent((double)moved, (double)n), 1);
     tier__buf_puts(b, "%), revenue ");
     put_fixed(b, revenue, 2);
     tier__buf_puts(b, " (");
-    put_fixed(b, total != 0 ? 100.0 * revenue / total : 0.0, 1);
+    put_fixed(b, tier__pipeline_percent(revenue, total), 1);
     if (across)
         tier__buf_printf(b, "%%), between different tiers\n");
     else

@@ -419,10 +419,11 @@ int tier__pipeline_overrides(tier_pipeline *p, tier__run *r)
     if (rc)
         return rc;
     if (p->produce == TIER__PRODUCE_OVERRIDE_LIST) {
+        /* The summary is made first: a run that fails writes nothing. */
         size_t n = tier_history_override_count(h);
-        rc = list_overrides(p, h);
+        rc = note(p, r, "%zu %s in %s", n, n == 1 ? "override" : "overrides", p->state);
         if (!rc)
-            rc = note(p, r, "%zu %s in %s", n, n == 1 ? "override" : "overrides", p->state);
+            rc = list_overrides(p, h);
     } else {
         rc = p->produce == TIER__PRODUCE_OVERRIDE_ADD ? add_override(p, r, h)
                                                       : remove_override(p, r, h);

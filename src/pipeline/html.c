@@ -70,7 +70,7 @@ static void xy(tier__buf *b, double v)
 
 static void percent(tier__buf *b, double part, double whole)
 {
-    fixed(b, whole != 0 ? 100.0 * part / whole : 0.0, 1);
+    fixed(b, tier__pipeline_percent(part, whole), 1);
     tier__buf_putc(b, '%');
 }
 

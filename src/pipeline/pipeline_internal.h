@@ -157,6 +157,9 @@ struct tier_pipeline {
 /* ---- pipeline.c ---- */
 /* Formats the pipeline's error text; returns rc. */
 int tier__pipeline_fail(tier_pipeline *p, int rc, const char *fmt, ...) TIER__PRINTF(3, 4);
+/* part as a percentage of whole: 0 when whole is 0, and never -0 (a zero share of a negative
+ * total is written "0.0", not "-0.0"). */
+double tier__pipeline_percent(double part, double whole);
 /* How many tasks the pipeline runs at once: 1 without an executor, else the `threads` setting
  * (2 when it is 0, the default). */
 unsigned tier__pipeline_threads(const tier_pipeline *p);

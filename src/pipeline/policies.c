@@ -211,6 +211,12 @@ int tier__pipeline_lint(tier_pipeline *p, tier__run *r)
     if (tier_text_length(report) && tier_text_data(report)[tier_text_length(report) - 1] != '\n')
         tier__buf_putc(&b, '\n'); /* one finding per line, the last one too */
     tier_text_free(report);
+    /* Everything the run keeps is made before the report is written: a run that fails writes
+     * nothing. */
+    if (!(r->lint_origin = tier__strdup(&p->alloc, policy_label(p)))) {
+        tier__buf_free(&b);
+        return tier__pipeline_fail(p, TIER_ENOMEM, "out of memory");
+    }
     rc = emit(p, &b);
     tier__buf_free(&b);
     if (rc)
@@ -218,8 +224,6 @@ int tier__pipeline_lint(tier_pipeline *p, tier__run *r)
     r->has_lint = 1;
     r->lint_errors = errors;
     r->lint_warnings = warnings;
-    if (!(r->lint_origin = tier__strdup(&p->alloc, policy_label(p))))
-        return tier__pipeline_fail(p, TIER_ENOMEM, "out of memory");
     if (errors)
         return tier__pipeline_fail(p, TIER_EINVAL, "%s: %zu %s, %zu %s", policy_label(p), errors,
                                    errors == 1 ? "error" : "errors", warnings,

@@ -447,14 +447,15 @@ fail:
 }
 
 /* Opens `path` once into *o and reads its first line, split into names at its sniffed delimiter
- * (or `delim` when not 0). On success *o holds the open file and the bytes read (once_done()
- * releases them); on failure nothing is left open. */
+ * (or `delim` when not 0; *out_delim is 0 on failure). On success *o holds the open file and the
+ * bytes read (once_done() releases them); on failure nothing is left open. */
 static int sniff(tier_pipeline *p, const char *path, int delim, int header, const char *columns,
                  int *out_delim, tier__names *names, once_io *o)
 {
     const char *line;
     size_t n;
     int rc, tries = 0;
+    *out_delim = 0; /* defined on failure too */
     memset(names, 0, sizeof *names);
     memset(o, 0, sizeof *o);
     o->base = &p->io;

@@ -276,11 +276,11 @@ static void summary_tiers(const tier__run *r, tier__buf *b)
         if (tier_result_summary(res, t, &count, &revenue) != TIER_OK)
             continue;
         tier__buf_printf(b, "  %s: %zu customers (", tier_result_tier_name(res, t), count);
-        put_fixed(b, n ? 100.0 * count / n : 0.0, 1);
+        put_fixed(b, tier__pipeline_percent((double)count, (double)n), 1);
         tier__buf_puts(b, "%), revenue ");
         put_fixed(b, revenue, 2);
         tier__buf_puts(b, " (");
-        put_fixed(b, total != 0 ? 100.0 * revenue / total : 0.0, 1);
+        put_fixed(b, tier__pipeline_percent(revenue, total), 1);
         tier__buf_puts(b, "%)\n");
     }
     if (r->history)
