@@ -339,10 +339,32 @@ static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cl
                       tier__add_i64(itotal, fx[np], &itotal) != TIER_OK))
             exact = 0;
         dtotal += x[r];
-        key[np] = tier__order_key(x[r], 1);
-        idx[np++] = (uint32_t)r;
+        np++;
     }
-    rc = tier__order_rows(c->a, c->book, c->identity ? NULL : c->rows->lead, key, idx, np);
+    if (c->identity && c->book) {
+        /* The rows in id order, then stably by value: ties stay in id order. */
+        tier__id_order ids;
+        if ((rc = tier__id_order_get(&ids, c->a, c->book, c->frame)) != TIER_OK)
+            goto done;
+        for (i = 0, np = 0; i < n; i++) {
+            r = ids.perm[i];
+            if (x[r] > 0) {
+                key[np] = tier__order_key(x[r], 1);
+                idx[np++] = (uint32_t)r;
+            }
+        }
+        tier__id_order_done(&ids);
+        rc = tier__order_stable(c->a, tier__book_executor(c->book), key, idx, np);
+    } else {
+        for (r = 0, np = 0; r < n; r++) {
+            if (x[r] > 0) {
+                key[np] = tier__order_key(x[r], 1);
+                idx[np++] = (uint32_t)r;
+            }
+        }
+        rc = tier__order_rows_in(c->a, c->book, c->frame, c->identity ? NULL : c->rows->lead, key,
+                                 idx, np);
+    }
     if (rc)
         goto done;
     tier__abc_cut_init(&ends, t6a, t6b, np);
