@@ -55,8 +55,9 @@ static void ranks(void *arg, size_t t)
 
 /* Orders the runs of equal keys in perm[0..n) (sorted by the ids' bytes before `at` + 8) by the
  * next 8 bytes; key, k2 and x2 are scratch of n. */
-static void order_runs(const tier_book *b, const tier_executor *ex, uint64_t *key, uint32_t *perm,
-                       uint64_t *k2, uint32_t *x2, size_t n, size_t at)
+static void order_runs(const tier_book *b, const tier_executor *ex, const tier_allocator *a,
+                       uint64_t *key, uint32_t *perm, uint64_t *k2, uint32_t *x2, size_t n,
+                       size_t at)
 {
     size_t i, run;
     if (at > 65536)
@@ -70,8 +71,8 @@ static void order_runs(const tier_book *b, const tier_executor *ex, uint64_t *ke
         for (k = i; k < run; k++)
             k2[k] = chunk(b, perm[k], at + 8);
         /* k2[i..run) holds the run's keys now; key[i..run) is free scratch. */
-        tier__radix_sort(ex, k2 + i, perm + i, key + i, x2 + i, run - i);
-        order_runs(b, ex, k2 + i, perm + i, key + i, x2 + i, run - i, at + 8);
+        tier__radix_sort(ex, a, k2 + i, perm + i, key + i, x2 + i, run - i);
+        order_runs(b, ex, a, k2 + i, perm + i, key + i, x2 + i, run - i, at + 8);
     }
 }
 
@@ -97,8 +98,8 @@ int tier__book_id_order(const tier_book *b, const tier_allocator *a, uint32_t **
     if (ok) {
         j.tasks = tier__par_tasks(ex, j.n, ORDER_GRAIN);
         tier__par_run(ex, j.tasks, first_chunks, &j);
-        tier__radix_sort(ex, j.key, j.perm, k2, x2, j.n);
-        order_runs(b, ex, j.key, j.perm, k2, x2, j.n, 0);
+        tier__radix_sort(ex, a, j.key, j.perm, k2, x2, j.n);
+        order_runs(b, ex, a, j.key, j.perm, k2, x2, j.n, 0);
         tier__par_run(ex, j.tasks, ranks, &j);
         *perm_out = j.perm;
         *rank_out = j.rank;

@@ -26,6 +26,11 @@ int tier__order_rows_in(const tier_allocator *a, const tier_book *book, const ti
 int tier__order_stable(const tier_allocator *a, const tier_executor *ex, uint64_t *key,
                        uint32_t *idx, size_t n);
 
+/* Of the customers perm[0..n), those whose key kc[customer] is not UINT64_MAX, in perm's order:
+ * their keys into key[0..*np) and the customers into idx[0..*np), in parallel on `ex`. */
+void tier__order_gather(const tier_executor *ex, const uint32_t *perm, const uint64_t *kc, size_t n,
+                        uint64_t *key, uint32_t *idx, size_t *np);
+
 /* The customers of a book in id order (tier__book_id_order): the frame's when it keeps one for
  * the book, else built for the caller; tier__id_order_done frees what was built. */
 typedef struct tier__id_order {

@@ -7,6 +7,9 @@
 
 /* Pairs per task at least: below twice this a sort runs as one task. */
 #define RADIX_GRAIN 32768
+/* Digits of this many bits from this many pairs on (their counts are allocated), else bytes. */
+#define RADIX_WIDE_BITS 11
+#define RADIX_WIDE_FROM 4096
 
 typedef struct radix_job {
     uint64_t *sk; /* the pass's source, then its destination (dk, dx) */
@@ -15,9 +18,12 @@ typedef struct radix_job {
     uint32_t *dx;
     size_t n, tasks;
     int shift;
-    uint64_t first;                       /* key[0]: the bits every key shares are those of it */
-    uint64_t vary[TIER__PAR_TASKS];       /* per slice: the bits some key differs from first in */
-    uint32_t count[TIER__PAR_TASKS][256]; /* per slice: the digit's count, then its next place */
+    uint64_t first;                 /* key[0]: the bits every key shares are those of it */
+    uint64_t vary[TIER__PAR_TASKS]; /* per slice: the bits some key differs from first in */
+    uint32_t *count; /* per slice (stride `digits`): the digit's count, then its next place */
+    uint32_t digits; /* 2^bits */
+    uint32_t
+        small[TIER__PAR_TASKS * 256]; /* the counts of 8-bit digits, when none were allocated */
 } radix_job;
 
 static void slice(const radix_job *j, size_t t, size_t *lo, size_t *hi)
@@ -40,20 +46,20 @@ static void vary_task(void *arg, size_t t)
 static void count_task(void *arg, size_t t)
 {
     radix_job *j = arg;
-    uint32_t *c = j->count[t];
+    uint32_t *c = j->count + t * j->digits, mask = j->digits - 1;
     const uint64_t *k = j->sk;
     size_t i, lo, hi;
     int shift = j->shift;
     slice(j, t, &lo, &hi);
-    memset(c, 0, sizeof j->count[t]);
+    memset(c, 0, j->digits * sizeof *c);
     for (i = lo; i < hi; i++)
-        c[(k[i] >> shift) & 0xff]++;
+        c[(k[i] >> shift) & mask]++;
 }
 
 static void scatter_task(void *arg, size_t t)
 {
     radix_job *j = arg;
-    uint32_t *c = j->count[t];
+    uint32_t *c = j->count + t * j->digits, mask = j->digits - 1;
     const uint64_t *sk = j->sk;
     const uint32_t *sx = j->sx;
     uint64_t *dk = j->dk;
@@ -62,19 +68,20 @@ static void scatter_task(void *arg, size_t t)
     int shift = j->shift;
     slice(j, t, &lo, &hi);
     for (i = lo; i < hi; i++) {
-        uint32_t d = c[(sk[i] >> shift) & 0xff]++;
+        uint32_t d = c[(sk[i] >> shift) & mask]++;
         dk[d] = sk[i];
         dx[d] = sx[i];
     }
 }
 
-void tier__radix_sort(const tier_executor *ex, uint64_t *key, uint32_t *row, uint64_t *k2,
-                      uint32_t *x2, size_t n)
+void tier__radix_sort(const tier_executor *ex, const tier_allocator *a, uint64_t *key,
+                      uint32_t *row, uint64_t *k2, uint32_t *x2, size_t n)
 {
     radix_job j;
     uint64_t vary = 0;
+    uint32_t *counts = NULL;
     size_t t, d;
-    int pass;
+    int shift, bits = 8;
     if (n < 2)
         return;
     j.n = n;
@@ -84,20 +91,31 @@ void tier__radix_sort(const tier_executor *ex, uint64_t *key, uint32_t *row, uin
     tier__par_run(ex, j.tasks, vary_task, &j);
     for (t = 0; t < j.tasks; t++)
         vary |= j.vary[t];
+    if (!vary)
+        return; /* every key is the same */
+    /* Wide digits (fewer passes) when their counts can be had, else bytes counted in place. */
+    if (a && n >= RADIX_WIDE_FROM &&
+        (counts = tier__malloc_n(a, j.tasks << RADIX_WIDE_BITS, sizeof *counts)) != NULL)
+        bits = RADIX_WIDE_BITS;
+    j.count = counts ? counts : j.small;
+    j.digits = (uint32_t)1 << bits;
     j.sx = row;
     j.dk = k2;
     j.dx = x2;
-    for (pass = 0; pass < 8; pass++) {
+    /* Digits from the lowest bit that differs between keys up to the highest. */
+    for (shift = 0; !((vary >> shift) & 1); shift++)
+        ;
+    for (; shift < 64 && (vary >> shift); shift += bits) {
         uint32_t sum = 0;
-        if (!((vary >> (8 * pass)) & 0xff))
-            continue; /* every key has this byte */
-        j.shift = 8 * pass;
+        if (!((vary >> shift) & (j.digits - 1)))
+            continue; /* every key has this digit */
+        j.shift = shift;
         tier__par_run(ex, j.tasks, count_task, &j);
         /* Digit by digit, slice by slice: the stable places. */
-        for (d = 0; d < 256; d++)
+        for (d = 0; d < j.digits; d++)
             for (t = 0; t < j.tasks; t++) {
-                uint32_t c = j.count[t][d];
-                j.count[t][d] = sum;
+                uint32_t c = j.count[t * j.digits + d];
+                j.count[t * j.digits + d] = sum;
                 sum += c;
             }
         tier__par_run(ex, j.tasks, scatter_task, &j);
@@ -111,6 +129,7 @@ void tier__radix_sort(const tier_executor *ex, uint64_t *key, uint32_t *row, uin
             j.dx = tx;
         }
     }
+    tier__free(a, counts);
     if (j.sk != key) {
         memcpy(key, j.sk, n * sizeof *key);
         memcpy(row, j.sx, n * sizeof *row);

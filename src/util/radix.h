@@ -9,10 +9,11 @@
 
 #include "util/par.h"
 
-/* Sorts (key[i], row[i]), i < n, by key ascending, stably; k2 and x2 are scratch of n entries
- * each. Bytes that every key shares are skipped. With `ex`, large inputs are split into tasks
- * (at most TIER__PAR_TASKS). Never fails and never allocates. */
-void tier__radix_sort(const tier_executor *ex, uint64_t *key, uint32_t *row, uint64_t *k2,
-                      uint32_t *x2, size_t n);
+/* Sorts (key[i], row[i]), i < n (at most UINT32_MAX), by key ascending, stably; k2 and x2 are
+ * scratch of n entries each. Digits that every key shares are skipped. With `ex`, large inputs
+ * are split into tasks (at most TIER__PAR_TASKS). With an allocator, a large sort counts 11-bit
+ * digits in a table from it (when that allocation fails, or without one, bytes). Never fails. */
+void tier__radix_sort(const tier_executor *ex, const tier_allocator *a, uint64_t *key,
+                      uint32_t *row, uint64_t *k2, uint32_t *x2, size_t n);
 
 #endif
