@@ -10,7 +10,7 @@
 #include "util/par_tasks.h"
 #include "util/radix.h"
 
-#define ORDER_GRAIN 65536
+#define ORDER_GRAIN 8192
 
 /* Bytes [at, at + 8) of customer c's id as a big-endian number, zero-padded. */
 static uint64_t chunk(const tier_book *b, size_t c, size_t at)

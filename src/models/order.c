@@ -230,7 +230,7 @@ void tier__order_gather(const tier_executor *ex, const uint32_t *perm, const uin
     j.key = key;
     j.idx = idx;
     j.n = n;
-    j.tasks = tier__par_tasks(ex, n, 65536);
+    j.tasks = tier__par_tasks(ex, n, 8192);
     tier__par_run(ex, j.tasks, gather_task, &j);
     for (t = 0; t < j.tasks; t++) { /* slice by slice: a slice moves down over earlier ones */
         size_t lo = tier__par_begin(n, j.tasks, t);

@@ -6,7 +6,7 @@
 #include "util/radix.h"
 
 /* Pairs per task at least: below twice this a sort runs as one task. */
-#define RADIX_GRAIN 32768
+#define RADIX_GRAIN 8192
 /* Digits of this many bits from this many pairs on (their counts are allocated), else bytes. */
 #define RADIX_WIDE_BITS 11
 #define RADIX_WIDE_FROM 4096
