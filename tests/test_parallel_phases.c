@@ -12,9 +12,11 @@
 #include <string.h>
 
 #include "core/book_internal.h"
+#include "core/frame_internal.h"
 #include "models/order.h"
 #include "support.h"
 #include "util/buf.h"
+#include "util/radix.h"
 #include "util/rng.h"
 
 /* An allocator for memory that one thread allocates and another frees: cmocka keeps its blocks
@@ -300,6 +302,161 @@ static void test_order_breaks_every_tie_by_id_as_a_comparison_sort_does(void **s
     tier_book_free(b);
 }
 
+/* ---- the id order and the radix sort ------------------------------------------------------- */
+
+/* Ids of every kind the id order meets: sharing their first 8 bytes (and some their first 24),
+ * short ones, and ids that are a prefix of others. */
+static void order_id(char *id, size_t cap, uint32_t c)
+{
+    if (c % 5 == 0)
+        snprintf(id, cap, "customer-with-a-long-prefix-%u", (unsigned)c);
+    else if (c % 7 == 0)
+        snprintf(id, cap, "%u", (unsigned)(c / 7));
+    else
+        log_id(id, cap, c);
+}
+
+/* Customers in id order and the orders by value through it are the same with no executor and
+ * with 1, 2, 3 and 8 threads, and equal what comparing the ids gives: the id order itself, the
+ * stable radix sort, and tier__order_rows_in with the run's order (rows of their own customer
+ * and rows sharing a lead customer) against tier__order_rows. */
+static void test_id_order_and_radix_are_the_same_for_any_thread_count(void **state)
+{
+    const size_t n = tst_under_valgrind() ? 6000 : 140000, nk = 2 * n;
+    tier_book *b = NULL;
+    tier_frame *frame = NULL;
+    uint32_t *perm0 = NULL, *rank0 = NULL, *x0, *xs, *x2;
+    uint64_t *k0, *ks, *k2;
+    size_t *lead, i, k;
+    tier__rng r;
+    (void)state;
+    assert_int_equal(tier_book_new(&b, MT_ALLOC), TIER_OK);
+    for (i = 0; i < n; i++) {
+        char id[80];
+        order_id(id, sizeof id, (uint32_t)((i * 7919) % n));
+        assert_int_equal(tier_book_add_txn(b, id, strlen(id), 19000, 1, NAN), TIER_OK);
+    }
+    assert_int_equal(tier_book_customer_count(b), n);
+    assert_int_equal(tier__book_id_order(b, MT_ALLOC, &perm0, &rank0), TIER_OK);
+    for (i = 0; i < n; i++) {
+        assert_int_equal(rank0[perm0[i]], i);
+        if (i > 0 && tier__book_compare_ids(b, perm0[i - 1], perm0[i]) >= 0)
+            fail_msg("ids at %zu and %zu are out of order", i - 1, i);
+    }
+    /* Keys of few values over 2n rows, rows 2i and 2i + 1 of customer i's lead. */
+    k0 = malloc(nk * sizeof *k0);
+    ks = malloc(nk * sizeof *ks);
+    k2 = malloc(nk * sizeof *k2);
+    x0 = malloc(nk * sizeof *x0);
+    xs = malloc(nk * sizeof *xs);
+    x2 = malloc(nk * sizeof *x2);
+    lead = malloc(nk * sizeof *lead);
+    assert_true(k0 && ks && k2 && x0 && xs && x2 && lead);
+    tier__rng_init(&r, 3, 1, 4, 1);
+    for (i = 0; i < nk; i++) {
+        k0[i] = tier__order_key((double)tier__rng_below(&r, 50), 1);
+        x0[i] = (uint32_t)i;
+        lead[i] = (i * 31) % n;
+    }
+    assert_int_equal(tier_frame_new(&frame, n, MT_ALLOC), TIER_OK);
+    for (k = 0; k <= TST_COUNT(thread_counts); k++) {
+        int with_lead;
+        tst_exec e;
+        uint32_t *perm = NULL, *rank = NULL;
+        const uint32_t *fp, *fr;
+        if (k < TST_COUNT(thread_counts)) {
+            exec_of(&e, thread_counts[k]);
+            e.limit = 1000; /* every split of this test may start its tasks */
+            assert_int_equal(tier_book_set_executor(b, &e.ex), TIER_OK);
+        } else {
+            assert_int_equal(tier_book_set_executor(b, NULL), TIER_OK);
+        }
+        assert_int_equal(tier__book_id_order(b, MT_ALLOC, &perm, &rank), TIER_OK);
+        assert_memory_equal(perm, perm0, n * sizeof *perm);
+        assert_memory_equal(rank, rank0, n * sizeof *rank);
+        mt_free(NULL, perm);
+        mt_free(NULL, rank);
+        /* The stable sort: by key, equal keys in input order. */
+        memcpy(ks, k0, nk * sizeof *ks);
+        memcpy(xs, x0, nk * sizeof *xs);
+        tier__radix_sort(tier__book_executor(b), k < 2 ? NULL : MT_ALLOC, ks, xs, k2, x2, nk);
+        for (i = 1; i < nk; i++)
+            if (ks[i - 1] > ks[i] || (ks[i - 1] == ks[i] && xs[i - 1] > xs[i]))
+                fail_msg("threads %u: the sort is not stable at %zu", thread_counts[k], i);
+        /* Orders with ties by id: through the run's id order, as through the ids. */
+        tier__frame_keep_id_order(frame, b);
+        assert_int_equal(tier__frame_id_order(frame, b, &fp, &fr), TIER_OK);
+        assert_memory_equal(fp, perm0, n * sizeof *fp);
+        for (with_lead = 0; with_lead < 2; with_lead++) {
+            size_t m = with_lead ? nk : n;
+            memcpy(ks, k0, m * sizeof *ks);
+            memcpy(xs, x0, m * sizeof *xs);
+            memcpy(k2, k0, m * sizeof *k2);
+            memcpy(x2, x0, m * sizeof *x2);
+            assert_int_equal(
+                tier__order_rows_in(MT_ALLOC, b, frame, with_lead ? lead : NULL, ks, xs, m),
+                TIER_OK);
+            assert_int_equal(tier__order_rows(MT_ALLOC, b, with_lead ? lead : NULL, k2, x2, m),
+                             TIER_OK);
+            assert_memory_equal(ks, k2, m * sizeof *ks);
+            assert_memory_equal(xs, x2, m * sizeof *xs);
+        }
+        tier__frame_keep_id_order(frame, NULL);
+        assert_int_equal(tier__frame_id_order(frame, b, &fp, &fr), TIER_ENOTFOUND);
+        if (k < TST_COUNT(thread_counts)) {
+            assert_int_equal(e.started, e.waited);
+            if (thread_counts[k] > 1 && !tst_under_valgrind())
+                assert_true(e.started > 0);
+        }
+    }
+    tier_frame_free(frame);
+    mt_free(NULL, perm0);
+    mt_free(NULL, rank0);
+    free(k0);
+    free(ks);
+    free(k2);
+    free(x0);
+    free(xs);
+    free(x2);
+    free(lead);
+    tier_book_free(b);
+    expect_no_live_blocks();
+}
+
+/* A book of 300 customers with ids of every kind, for the out-of-memory walk. */
+static tier_book *order_book(const tier_allocator *a)
+{
+    tier_book *b = NULL;
+    size_t i;
+    assert_int_equal(tier_book_new(&b, a), TIER_OK);
+    for (i = 0; i < 300; i++) {
+        char id[80];
+        order_id(id, sizeof id, (uint32_t)((i * 37) % 300));
+        assert_int_equal(tier_book_add_txn(b, id, strlen(id), 19000, 1, NAN), TIER_OK);
+    }
+    return b;
+}
+
+/* The id order with any allocation failing: TIER_ENOMEM and nothing held, or the whole order
+ * (the radix sort's digit table only falls back to bytes). */
+static int oom_id_order(const tier_allocator *a, void *ud)
+{
+    const tier_book *b = ud;
+    uint32_t *perm = NULL, *rank = NULL;
+    size_t i;
+    int rc = tier__book_id_order(b, a, &perm, &rank);
+    if (rc != TIER_OK) {
+        assert_null(perm);
+        assert_null(rank);
+        return rc;
+    }
+    for (i = 1; i < 300; i++)
+        assert_true(tier__book_compare_ids(b, perm[i - 1], perm[i]) < 0);
+    a->free(a->ud, perm);
+    a->free(a->ud, rank);
+    return rc;
+}
+
 /* ---- the writer ---------------------------------------------------------------------------- */
 
 /* A result of the log through rfm, pareto and b2b-sabc, made with `a`. */
@@ -509,6 +666,8 @@ static void test_pipeline_run_is_the_same_bytes_for_any_thread_count(void **stat
 
 TST_MAIN(cmocka_unit_test(test_window_figures_are_the_same_for_any_thread_count),
          cmocka_unit_test(test_order_breaks_every_tie_by_id_as_a_comparison_sort_does),
+         cmocka_unit_test(test_id_order_and_radix_are_the_same_for_any_thread_count),
+         TST_OOM_WALK(test_id_order_survives_every_failed_allocation, oom_id_order, order_book, 4),
          cmocka_unit_test(test_result_rows_are_the_same_bytes_for_any_thread_count),
          cmocka_unit_test(test_parallel_writer_survives_every_failed_allocation),
          cmocka_unit_test(test_pipeline_run_is_the_same_bytes_for_any_thread_count))

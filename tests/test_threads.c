@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The threading promise (docs/index.md, "Threading"): distinct handles on distinct threads need no
  * locking, and fitted models and built policies may be shared read-only. Eight threads each read
- * the CDNOW sample into a book of their own, fit a model of their own, score with the SHARED
- * fitted models, tier with the SHARED policy, write the result, save it to a file and save their
- * model's state; every output must be the same bytes as a run on one thread. The CI step `tsan`
+ * the CDNOW sample into a book of their own (with a few contracts added), fit a model of every
+ * kind of their own (rfm, pareto, clv, needs, scorecard, lifecycle, subscription, sbg, and an
+ * sBG handle), score with the SHARED fitted models, tier with the SHARED policy, write the result,
+ * save it to a file and save their models' states; every output must be the same bytes as a run
+ * on one thread. The CI step `tsan`
  * runs this program built with ThreadSanitizer (-DTIER_TSAN=ON), which fails it on any data race
  * in the library; the suite runs it without TSan.
  *
@@ -34,8 +36,9 @@ typedef struct worker {
     int rc;                  /* the first failing status, or TIER_OK */
     char why[600];           /* what failed */
     tier_frame *scores;      /* the shared models' scores of this worker's book */
+    tier_frame *own_scores;  /* its own models' scores */
     tier_text *output;       /* the result as CSV */
-    tier_text *state;        /* this worker's own fitted model, saved */
+    tier_text *state;        /* this worker's own fitted models, saved, and its sBG figures */
     tier_text *saved;        /* the file tier_result_save wrote, read back */
     tier_text *shared_reads; /* the shared models' and policy's read-only answers */
     size_t customers;
@@ -68,21 +71,132 @@ static int read_back(const char *path, tier_text *into)
     return rc;
 }
 
+/* Contracts for the first 60 customers: chains of renewed 60-day contracts; those of one or two
+ * contracts end cancelled, the long ones (six or five) are still open, so that retention rises
+ * with tenure as the sBG model needs. */
+static int add_contracts(tier_book *book)
+{
+    const int32_t first = tst_day(1997, 1, 1);
+    size_t i, k;
+    for (i = 0; i < 60; i++) {
+        static const size_t chains[4] = {1, 2, 6, 5};
+        size_t len = 0, chain = chains[i % 4];
+        int cancels = i % 4 < 2;
+        const char *id = tier_book_customer_id(book, i, &len);
+        tier_contract c;
+        int rc;
+        memset(&c, 0, sizeof c);
+        c.start_day = first + (int32_t)i;
+        c.amount = 10 + (double)i;
+        c.period = TIER_CONTRACT_MONTHLY;
+        for (k = 0; k < chain; k++) {
+            int last = k + 1 == chain;
+            c.end_day = last && !cancels ? TIER_CONTRACT_OPEN : c.start_day + 60;
+            c.status = !last     ? TIER_CONTRACT_RENEWED
+                       : cancels ? TIER_CONTRACT_CANCELLED
+                                 : TIER_CONTRACT_ACTIVE;
+            if ((rc = tier_book_add_contract(book, id, len, &c, 0)) != TIER_OK)
+                return rc;
+            c.start_day += 60;
+        }
+    }
+    return TIER_OK;
+}
+
+#define OWN_MODELS 8
+
+/* The worker's own models, one of every kind, made (not fitted) into m[0..OWN_MODELS). */
+static int make_own(tier_model **m)
+{
+    int rc;
+    size_t f;
+    static const char *const needs_features[] = {"rfm.r", "rfm.f", "rfm.m"};
+    if ((rc = tier_rfm_new(&m[0], NULL, NULL)) != 0 || (rc = tier_pareto_new(&m[1], NULL, NULL)) ||
+        (rc = tier_clv_new(&m[2], NULL, NULL)) || (rc = tier_needs_new(&m[3], NULL, NULL)) ||
+        (rc = tier_scorecard_new(&m[4], NULL, NULL)) ||
+        (rc = tier_lifecycle_new(&m[5], NULL, NULL)) ||
+        (rc = tier_subscription_new(&m[6], NULL, NULL)) ||
+        (rc = tier_model_new_kind(&m[7], NULL, "sbg", NULL, NULL)))
+        return rc;
+    /* The sBG kind fits on the subscription model's renewals and churned columns. */
+    if ((rc = tier_model_set_text(m[7], "renewals", "subscription.renewals")) != 0 ||
+        (rc = tier_model_set_text(m[7], "churned", "subscription.churned")) != 0)
+        return rc;
+    for (f = 0; f < 3; f++)
+        if ((rc = tier_needs_add_feature(m[3], needs_features[f])) != 0)
+            return rc;
+    if ((rc = tier_model_set_number(m[3], "k", 3)) != 0 ||
+        (rc = tier_scorecard_add_factor(
+             m[4], "spend", "rfm.m", 50, TIER_SCORECARD_EXPLICIT, TIER_SCORECARD_NORM_PERCENTILE,
+             TIER_SCORECARD_HIGHER_IS_BETTER, TIER_SCORECARD_MISSING_REWEIGHT, NULL)) != 0 ||
+        (rc = tier_scorecard_add_factor(
+             m[4], "orders", "rfm.f", 30, TIER_SCORECARD_EXPLICIT, TIER_SCORECARD_NORM_PERCENTILE,
+             TIER_SCORECARD_HIGHER_IS_BETTER, TIER_SCORECARD_MISSING_REWEIGHT, NULL)) != 0)
+        return rc;
+    return tier_scorecard_add_factor(m[4], "recency", "rfm.r", 20, TIER_SCORECARD_GROWTH,
+                                     TIER_SCORECARD_NORM_MINMAX, TIER_SCORECARD_LOWER_IS_BETTER,
+                                     TIER_SCORECARD_MISSING_REWEIGHT, NULL);
+}
+
+/* Fits and scores the worker's own models in order (each on the columns of those before it)
+ * into w->own_scores and saves their states, then fits an sBG handle of its own. */
+static int fit_own(worker *w, const tier_book *book)
+{
+    static const double cohort[] = {1000, 869, 743, 653, 593, 551, 517, 491};
+    const double *cohorts[1] = {cohort};
+    const size_t lengths[1] = {sizeof cohort / sizeof cohort[0]};
+    tier_model *m[OWN_MODELS] = {NULL};
+    tier_sbg *sbg = NULL;
+    char line[128];
+    double alpha, beta;
+    size_t k;
+    int rc = make_own(m);
+    if (rc != 0) {
+        worker_fail(w, rc, "making its own models", NULL);
+        goto done;
+    }
+    if ((rc = tier_frame_new(&w->own_scores, w->customers, NULL)) != 0) {
+        worker_fail(w, rc, "making its own frame", NULL);
+        goto done;
+    }
+    for (k = 0; k < OWN_MODELS; k++) {
+        if ((rc = tier_model_fit(m[k], book, w->own_scores)) != 0 ||
+            (rc = tier_model_score(m[k], book, w->own_scores)) != 0 ||
+            (rc = tier_model_save(m[k], w->state)) != 0) {
+            worker_fail(w, rc, tier_model_name(m[k]),
+                        tier_model_last_error(m[k])[0] ? tier_model_last_error(m[k])
+                                                       : tier_frame_last_error(w->own_scores));
+            goto done;
+        }
+    }
+    if ((rc = tier_sbg_new(&sbg, NULL)) != 0 ||
+        (rc = tier_sbg_fit(sbg, cohorts, lengths, 1)) != 0 ||
+        (rc = tier_sbg_params(sbg, &alpha, &beta)) != 0) {
+        worker_fail(w, rc, "fitting its sBG", sbg ? tier_sbg_last_error(sbg) : NULL);
+        goto done;
+    }
+    snprintf(line, sizeof line, "sbg %.17g %.17g\n", alpha, beta);
+    rc = tier_text_append(w->state, line, strlen(line));
+done:
+    for (k = 0; k < OWN_MODELS; k++)
+        tier_model_free(m[k]);
+    tier_sbg_free(sbg);
+    return rc;
+}
+
 /* One whole run on the worker's own handles and the shared model and policy. */
 static int run(worker *w)
 {
     const shared *sh = w->sh;
     tier_book *book = NULL;
     tier_csv *csv = NULL;
-    tier_model *own = NULL;
     tier_result *result = NULL;
     char path[512];
     size_t m;
     int rc;
     if ((rc = tier_book_new(&book, NULL)) != 0 || (rc = tier_csv_new(&csv, NULL)) != 0 ||
-        (rc = tier_rfm_new(&own, "own", NULL)) != 0 || (rc = tier_result_new(&result, NULL)) != 0 ||
-        (rc = tier_text_new(&w->output, NULL)) != 0 || (rc = tier_text_new(&w->state, NULL)) != 0 ||
-        (rc = tier_text_new(&w->saved, NULL)) != 0 ||
+        (rc = tier_result_new(&result, NULL)) != 0 || (rc = tier_text_new(&w->output, NULL)) != 0 ||
+        (rc = tier_text_new(&w->state, NULL)) != 0 || (rc = tier_text_new(&w->saved, NULL)) != 0 ||
         (rc = tier_text_new(&w->shared_reads, NULL)) != 0) {
         worker_fail(w, rc, "making the handles", NULL);
         goto done;
@@ -95,12 +209,14 @@ static int run(worker *w)
         worker_fail(w, rc, "reading", tier_csv_last_error(csv));
         goto done;
     }
-    w->customers = tier_book_customer_count(book);
-    /* Fit a model of its own and save its state. */
-    if ((rc = tier_model_fit(own, book, NULL)) != 0 || (rc = tier_model_save(own, w->state)) != 0) {
-        worker_fail(w, rc, "fitting its own model", tier_model_last_error(own));
+    if ((rc = add_contracts(book)) != 0) {
+        worker_fail(w, rc, "adding contracts", tier_book_last_error(book));
         goto done;
     }
+    w->customers = tier_book_customer_count(book);
+    /* Fit a model of every kind of its own and save their states. */
+    if ((rc = fit_own(w, book)) != 0)
+        goto done;
     /* Score with the shared fitted models. */
     if ((rc = tier_frame_new(&w->scores, w->customers, NULL)) != 0) {
         worker_fail(w, rc, "making the frame", NULL);
@@ -138,7 +254,6 @@ static int run(worker *w)
     remove(path);
 done:
     tier_result_free(result);
-    tier_model_free(own);
     tier_csv_free(csv);
     tier_book_free(book);
     return rc;
@@ -153,6 +268,7 @@ static void *thread_main(void *arg)
 static void worker_free(worker *w)
 {
     tier_frame_free(w->scores);
+    tier_frame_free(w->own_scores);
     tier_text_free(w->output);
     tier_text_free(w->state);
     tier_text_free(w->saved);
@@ -202,6 +318,17 @@ static void test_eight_threads_share_fitted_models_and_a_policy(void **state)
     if (run(&ref) != TIER_OK)
         fail_msg("the one-thread run failed: %s", ref.why);
     assert_int_equal(ref.customers, 2357);
+    {
+        /* Every kind scored its columns into the worker's own frame. */
+        static const char *const cols[] = {"rfm.r_score",      "pareto.class",    "clv.clv",
+                                           "needs.segment",    "scorecard.score", "lifecycle.stage",
+                                           "subscription.mrr", "sbg.clv"};
+        size_t c, col;
+        for (c = 0; c < TST_COUNT(cols); c++)
+            if (tier_frame_find(ref.own_scores, cols[c], &col) != TIER_OK)
+                fail_msg("its own frame has no column %s", cols[c]);
+        assert_non_null(strstr(tier_text_data(ref.state), "sbg "));
+    }
     assert_true(tier_text_length(ref.output) > 2357 * 10);
     /* Eight threads at once. */
     memset(ws, 0, sizeof ws);
@@ -217,9 +344,10 @@ static void test_eight_threads_share_fitted_models_and_a_policy(void **state)
             fail_msg("thread %d failed: %s", i, ws[i].why);
         assert_int_equal(ws[i].customers, ref.customers);
         tst_assert_identical_frames(ws[i].scores, ref.scores);
+        tst_assert_identical_frames(ws[i].own_scores, ref.own_scores);
         expect_same_text(ws[i].output, ref.output, i, "the result's CSV");
         expect_same_text(ws[i].saved, ref.output, i, "the saved file");
-        expect_same_text(ws[i].state, ref.state, i, "its own model's state");
+        expect_same_text(ws[i].state, ref.state, i, "its own models' states");
         expect_same_text(ws[i].shared_reads, ref.shared_reads, i, "the shared handles' answers");
         worker_free(&ws[i]);
     }

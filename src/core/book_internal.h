@@ -126,4 +126,10 @@ size_t tier__book_texts(const tier_book *book, const char *name, const char *con
 /* Bytewise comparison of the ids of customers a and b (memcmp, shorter first on a tie). */
 int tier__book_compare_ids(const tier_book *b, size_t x, size_t y);
 
+/* The customers in id order (that comparison), computed on the book's executor: *perm (the
+ * customers, first id first) and *rank (each customer's place in it), n entries each, allocated
+ * with `a`. TIER_OK, TIER_ERANGE (more than UINT32_MAX customers) or TIER_ENOMEM (both NULL). */
+int tier__book_id_order(const tier_book *book, const tier_allocator *a, uint32_t **perm,
+                        uint32_t **rank);
+
 #endif

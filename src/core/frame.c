@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/book_internal.h"
 #include "core/frame_internal.h"
 
 typedef struct column {
@@ -28,6 +29,10 @@ struct tier_frame {
         size_t col;
     } hints[8];
     unsigned next_hint;
+    /* While a run owns the frame (tier__frame_keep_id_order): the book whose customers' id order
+     * the frame may hold, and that order once built (NULL until the first use). */
+    const tier_book *ids_book;
+    uint32_t *ids_perm, *ids_rank;
 };
 
 int tier_frame_new(tier_frame **out, size_t rows, const tier_allocator *alloc)
@@ -64,7 +69,33 @@ void tier_frame_free(tier_frame *f)
     for (i = 0; i < f->ncols; i++)
         column_free(f, &f->cols[i]);
     tier__free(&f->alloc, f->cols);
+    tier__frame_keep_id_order(f, NULL);
     tier__free(&f->alloc, f);
+}
+
+void tier__frame_keep_id_order(tier_frame *f, const tier_book *book)
+{
+    tier__free(&f->alloc, f->ids_perm);
+    tier__free(&f->alloc, f->ids_rank);
+    f->ids_perm = f->ids_rank = NULL;
+    f->ids_book = book;
+}
+
+int tier__frame_id_order(const tier_frame *frame, const tier_book *book, const uint32_t **perm,
+                         const uint32_t **rank)
+{
+    tier_frame *f = (tier_frame *)frame; /* a cache of the run that owns the frame */
+    int rc;
+    if (!f || !book || f->ids_book != book || f->rows != tier_book_customer_count(book))
+        return TIER_ENOTFOUND;
+    if (!f->ids_perm) {
+        rc = tier__book_id_order(book, &f->alloc, &f->ids_perm, &f->ids_rank);
+        if (rc)
+            return rc;
+    }
+    *perm = f->ids_perm;
+    *rank = f->ids_rank;
+    return TIER_OK;
 }
 
 const char *tier_frame_last_error(const tier_frame *f)

@@ -46,4 +46,15 @@ void tier__frame_drop_labels(tier_frame *frame, size_t col, size_t mark);
 /* Sets the label code (-1: none) of row `row` in label column `col`. */
 void tier__frame_set_code(tier_frame *frame, size_t col, size_t row, int32_t code);
 
+/* The customers' id order (tier__book_id_order) as a cache of the run that owns the frame: after
+ * tier__frame_keep_id_order(frame, book), tier__frame_id_order(frame, book, ...) builds it on
+ * first use and hands out the same arrays until tier__frame_keep_id_order(frame, NULL) (or the
+ * frame's end) frees them. The run must not change the book meanwhile, and the building writes
+ * into the frame through a const pointer: only the run's own thread asks for it. Gives TIER_OK,
+ * TIER_ENOTFOUND (the frame keeps no order for this book: the caller builds its own),
+ * TIER_ERANGE or TIER_ENOMEM. */
+void tier__frame_keep_id_order(tier_frame *frame, const tier_book *book);
+int tier__frame_id_order(const tier_frame *frame, const tier_book *book, const uint32_t **perm,
+                         const uint32_t **rank);
+
 #endif

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* A stable LSD radix sort of (key, row) pairs, then runs of equal keys ordered by customer id;
- * ABC class boundaries in 96-bit integer arithmetic. */
+/* Orders by value: a stable radix sort of (key, row) pairs (util/radix.h) with ties by customer
+ * id, through the customers' id order when the run keeps one (core/frame_internal.h), else by
+ * the ids themselves; ABC class boundaries in 96-bit integer arithmetic. */
 #include <string.h>
 
 #include "core/book_internal.h"
+#include "core/frame_internal.h"
 #include "models/order.h"
+#include "util/par_tasks.h"
+#include "util/radix.h"
 
 uint64_t tier__order_key(double v, int descending)
 {
@@ -16,40 +20,6 @@ uint64_t tier__order_key(double v, int descending)
      * numeric order. */
     bits = (bits >> 63) ? ~bits : bits | ((uint64_t)1 << 63);
     return descending ? ~bits : bits;
-}
-
-static void radix(uint64_t *k, uint32_t *x, uint64_t *k2, uint32_t *x2, size_t n)
-{
-    size_t hist[8][256], i;
-    uint64_t *sk = k, *dk = k2, *tk;
-    uint32_t *sx = x, *dx = x2, *tx;
-    int pass;
-    memset(hist, 0, sizeof hist);
-    for (i = 0; i < n; i++)
-        for (pass = 0; pass < 8; pass++)
-            hist[pass][(k[i] >> (8 * pass)) & 0xff]++;
-    for (pass = 0; pass < 8; pass++) {
-        size_t sum = 0, b, *h = hist[pass];
-        int shift = 8 * pass;
-        if (h[(sk[0] >> shift) & 0xff] == n)
-            continue; /* every key has this byte */
-        for (b = 0; b < 256; b++) {
-            size_t c = h[b];
-            h[b] = sum;
-            sum += c;
-        }
-        for (i = 0; i < n; i++) {
-            size_t d = h[(sk[i] >> shift) & 0xff]++;
-            dk[d] = sk[i];
-            dx[d] = sx[i];
-        }
-        tk = sk, sk = dk, dk = tk;
-        tx = sx, sx = dx, dx = tx;
-    }
-    if (sk != k) {
-        memcpy(k, sk, n * sizeof *k);
-        memcpy(x, sx, n * sizeof *x);
-    }
 }
 
 static int before(const tier_book *book, const size_t *lead, uint32_t a, uint32_t b)
@@ -130,7 +100,7 @@ static void run_by_id(const tier_book *book, const size_t *lead, uint64_t *key, 
         return;
     }
     memcpy(key, pfx, n * sizeof *key);
-    radix(key, idx, pfx, x2, n);
+    tier__radix_sort(NULL, NULL, key, idx, pfx, x2, n);
     for (i = 0; i < n; i = sub) {
         for (sub = i + 1; sub < n && key[sub] == key[i]; sub++)
             ;
@@ -141,13 +111,14 @@ static void run_by_id(const tier_book *book, const size_t *lead, uint64_t *key, 
         key[i] = same;
 }
 
-void tier__order_sort(const tier_book *book, const size_t *lead, uint64_t *key, uint32_t *idx,
-                      uint64_t *k2, uint32_t *x2, size_t n)
+/* Orders by key, ties by id through the ids themselves (k2, x2: scratch of n). */
+static void order_sort(const tier_allocator *a, const tier_book *book, const size_t *lead,
+                       uint64_t *key, uint32_t *idx, uint64_t *k2, uint32_t *x2, size_t n)
 {
     size_t i, run;
     if (n < 2)
         return;
-    radix(key, idx, k2, x2, n);
+    tier__radix_sort(book ? tier__book_executor(book) : NULL, a, key, idx, k2, x2, n);
     for (i = 0; i < n; i = run) {
         for (run = i + 1; run < n && key[run] == key[i]; run++)
             ;
@@ -170,10 +141,146 @@ int tier__order_rows(const tier_allocator *a, const tier_book *book, const size_
     k2 = tier__malloc_n(a, n, sizeof *k2);
     x2 = tier__malloc_n(a, n, sizeof *x2);
     if (k2 && x2)
-        tier__order_sort(book, lead, key, idx, k2, x2, n);
+        order_sort(a, book, lead, key, idx, k2, x2, n);
     tier__free(a, k2);
     tier__free(a, x2);
     return k2 && x2 ? TIER_OK : TIER_ENOMEM;
+}
+
+/* Orders by key with ties by rank[lead[idx]] (lead NULL: rank[idx]), then by idx (ascending on
+ * entry): a stable sort by the ranks, then a stable sort by the keys. Scratch: k2, k3 and x2, x3
+ * of n each. */
+static void order_ranked(const tier_executor *ex, const tier_allocator *a, const uint32_t *rank,
+                         const size_t *lead, uint64_t *key, uint32_t *idx, uint64_t *k2,
+                         uint32_t *x2, uint64_t *k3, uint32_t *x3, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        k2[i] = rank[lead ? lead[idx[i]] : idx[i]];
+        x2[i] = (uint32_t)i;
+    }
+    tier__radix_sort(ex, a, k2, x2, k3, x3, n);
+    for (i = 0; i < n; i++) {
+        k3[i] = key[x2[i]];
+        x3[i] = idx[x2[i]];
+    }
+    tier__radix_sort(ex, a, k3, x3, key, idx, n);
+    memcpy(key, k3, n * sizeof *key);
+    memcpy(idx, x3, n * sizeof *idx);
+}
+
+int tier__order_rows_in(const tier_allocator *a, const tier_book *book, const tier_frame *frame,
+                        const size_t *lead, uint64_t *key, uint32_t *idx, size_t n)
+{
+    const uint32_t *perm, *rank;
+    uint64_t *k2, *k3;
+    uint32_t *x2, *x3;
+    int ok;
+    if (n < 2)
+        return TIER_OK;
+    if (!book || tier__frame_id_order(frame, book, &perm, &rank) != TIER_OK)
+        return tier__order_rows(a, book, lead, key, idx, n);
+    k2 = tier__malloc_n(a, n, sizeof *k2);
+    k3 = tier__malloc_n(a, n, sizeof *k3);
+    x2 = tier__malloc_n(a, n, sizeof *x2);
+    x3 = tier__malloc_n(a, n, sizeof *x3);
+    ok = k2 && k3 && x2 && x3;
+    if (ok)
+        order_ranked(tier__book_executor(book), a, rank, lead, key, idx, k2, x2, k3, x3, n);
+    tier__free(a, k2);
+    tier__free(a, k3);
+    tier__free(a, x2);
+    tier__free(a, x3);
+    return ok ? TIER_OK : TIER_ENOMEM;
+}
+
+typedef struct gather_job {
+    const uint32_t *perm;
+    const uint64_t *kc;
+    uint64_t *key;
+    uint32_t *idx;
+    size_t n, tasks;
+    size_t got[TIER__PAR_TASKS];
+} gather_job;
+
+/* Slice t of perm, kept entries to the slice's own start. */
+static void gather_task(void *arg, size_t t)
+{
+    gather_job *j = arg;
+    size_t lo = tier__par_begin(j->n, j->tasks, t), hi = tier__par_begin(j->n, j->tasks, t + 1);
+    size_t o = lo, p;
+    for (p = lo; p < hi; p++) {
+        uint32_t c = j->perm[p];
+        uint64_t k = j->kc[c];
+        if (k != UINT64_MAX) {
+            j->key[o] = k;
+            j->idx[o++] = c;
+        }
+    }
+    j->got[t] = o - lo;
+}
+
+void tier__order_gather(const tier_executor *ex, const uint32_t *perm, const uint64_t *kc, size_t n,
+                        uint64_t *key, uint32_t *idx, size_t *np)
+{
+    gather_job j;
+    size_t t, at = 0;
+    j.perm = perm;
+    j.kc = kc;
+    j.key = key;
+    j.idx = idx;
+    j.n = n;
+    j.tasks = tier__par_tasks(ex, n, 8192);
+    tier__par_run(ex, j.tasks, gather_task, &j);
+    for (t = 0; t < j.tasks; t++) { /* slice by slice: a slice moves down over earlier ones */
+        size_t lo = tier__par_begin(n, j.tasks, t);
+        if (at != lo) {
+            memmove(key + at, key + lo, j.got[t] * sizeof *key);
+            memmove(idx + at, idx + lo, j.got[t] * sizeof *idx);
+        }
+        at += j.got[t];
+    }
+    *np = at;
+}
+
+int tier__order_stable(const tier_allocator *a, const tier_executor *ex, uint64_t *key,
+                       uint32_t *idx, size_t n)
+{
+    uint64_t *k2;
+    uint32_t *x2;
+    if (n < 2)
+        return TIER_OK;
+    k2 = tier__malloc_n(a, n, sizeof *k2);
+    x2 = tier__malloc_n(a, n, sizeof *x2);
+    if (k2 && x2)
+        tier__radix_sort(ex, a, key, idx, k2, x2, n);
+    tier__free(a, k2);
+    tier__free(a, x2);
+    return k2 && x2 ? TIER_OK : TIER_ENOMEM;
+}
+
+int tier__id_order_get(tier__id_order *o, const tier_allocator *a, const tier_book *book,
+                       const tier_frame *frame)
+{
+    int rc;
+    o->a = a;
+    o->own_perm = o->own_rank = NULL;
+    if (tier__frame_id_order(frame, book, &o->perm, &o->rank) == TIER_OK)
+        return TIER_OK;
+    rc = tier__book_id_order(book, a, &o->own_perm, &o->own_rank);
+    o->perm = o->own_perm;
+    o->rank = o->own_rank;
+    return rc;
+}
+
+void tier__id_order_done(tier__id_order *o)
+{
+    if (!o->a)
+        return;
+    tier__free(o->a, o->own_perm);
+    tier__free(o->a, o->own_rank);
+    o->own_perm = o->own_rank = NULL;
+    o->perm = o->rank = NULL;
 }
 
 /* ---- ABC classes ------------------------------------------------------------------------------

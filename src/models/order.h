@@ -13,12 +13,34 @@ uint64_t tier__order_key(double v, int descending);
 
 /* Sorts idx[0..n) by key[0..n) ascending (the keys move with them); equal keys by the id of
  * customer lead[idx] (lead NULL: the index itself) bytewise ascending when `book` is not NULL,
- * else by index. TIER_OK or TIER_ENOMEM (idx and key unchanged). */
+ * then by index, else by index. TIER_OK or TIER_ENOMEM (idx and key unchanged). */
 int tier__order_rows(const tier_allocator *a, const tier_book *book, const size_t *lead,
                      uint64_t *key, uint32_t *idx, size_t n);
-/* The same with scratch of n keys (k2) and n indices (x2) supplied: it cannot fail. */
-void tier__order_sort(const tier_book *book, const size_t *lead, uint64_t *key, uint32_t *idx,
-                      uint64_t *k2, uint32_t *x2, size_t n);
+/* The same, with the customers' id order of `frame` when it keeps one for `book`
+ * (tier__frame_id_order) and the book's executor; idx must come in ascending order. */
+int tier__order_rows_in(const tier_allocator *a, const tier_book *book, const tier_frame *frame,
+                        const size_t *lead, uint64_t *key, uint32_t *idx, size_t n);
+
+/* Sorts idx[0..n) by key ascending, stably (equal keys keep their order), on `ex`: TIER_OK or
+ * TIER_ENOMEM (both unchanged). */
+int tier__order_stable(const tier_allocator *a, const tier_executor *ex, uint64_t *key,
+                       uint32_t *idx, size_t n);
+
+/* Of the customers perm[0..n), those whose key kc[customer] is not UINT64_MAX, in perm's order:
+ * their keys into key[0..*np) and the customers into idx[0..*np), in parallel on `ex`. */
+void tier__order_gather(const tier_executor *ex, const uint32_t *perm, const uint64_t *kc, size_t n,
+                        uint64_t *key, uint32_t *idx, size_t *np);
+
+/* The customers of a book in id order (tier__book_id_order): the frame's when it keeps one for
+ * the book, else built for the caller; tier__id_order_done frees what was built. */
+typedef struct tier__id_order {
+    const uint32_t *perm, *rank;
+    uint32_t *own_perm, *own_rank;
+    const tier_allocator *a;
+} tier__id_order;
+int tier__id_order_get(tier__id_order *o, const tier_allocator *a, const tier_book *book,
+                       const tier_frame *frame);
+void tier__id_order_done(tier__id_order *o);
 
 /* Where the classes A and B end in n rows ordered by value descending: end[0] (end[1]) is the
  * first position whose cumulative share reaches threshold t6[0] (t6[1]), in millionths; n while

@@ -13,6 +13,7 @@
 #include "models/model_common.h"
 #include "models/options.h"
 #include "models/order.h"
+#include "util/radix.h"
 
 #define PARETO_NO_DAY INT32_MIN
 #define PARETO_MILLION 1000000
@@ -217,6 +218,7 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
     int64_t itotal = 0;
     size_t n, np = 0, i;
     tier__abc_cut ends;
+    tier__id_order ids = {NULL, NULL, NULL, NULL, NULL};
     char *err = tier__frame_error(frame);
     int rc;
 
@@ -238,28 +240,34 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
     }
     for (i = 0; i < n; i++)
         np += positive(&pv, i);
-    key = tier__malloc_n(&st->h.alloc, np, sizeof *key);
-    key2 = tier__malloc_n(&st->h.alloc, np, sizeof *key2);
-    idx = tier__malloc_n(&st->h.alloc, np, sizeof *idx);
-    idx2 = tier__malloc_n(&st->h.alloc, np, sizeof *idx2);
+    key = tier__malloc_n(&st->h.alloc, n, sizeof *key);
+    key2 = tier__malloc_n(&st->h.alloc, n, sizeof *key2);
+    idx = tier__malloc_n(&st->h.alloc, n, sizeof *idx);
+    idx2 = tier__malloc_n(&st->h.alloc, n, sizeof *idx2);
     if (!key || !key2 || !idx || !idx2) {
         tier__errorf(err, "out of memory ordering %lu customers", (unsigned long)np);
         rc = TIER_ENOMEM;
         goto done;
     }
-    for (i = 0, np = 0; i < n; i++) {
-        if (!positive(&pv, i))
-            continue;
-        key[np] = sort_key(&pv, i);
-        idx[np++] = (uint32_t)i;
-        if (pv.exact && tier__add_i64(itotal, pv.ival[i], &itotal) != TIER_OK) {
+    for (i = 0; i < n && pv.exact; i++) {
+        /* Positive values only: the sum overflows whatever their order when the total does. */
+        if (positive(&pv, i) && tier__add_i64(itotal, pv.ival[i], &itotal) != TIER_OK) {
             tier__errorf(err, "the %s total exceeds the fixed-point range", criterion_name(&st->c));
             rc = TIER_ERANGE;
             goto done;
         }
     }
     total = (uint64_t)itotal;
-    tier__order_sort(book, NULL, key, idx, key2, idx2, np);
+    /* The positive customers in id order, then stably by value: ties stay in id order. */
+    if ((rc = tier__id_order_get(&ids, &st->h.alloc, book, frame)) != TIER_OK) {
+        tier__errorf(err, "out of memory ordering %lu customers by id", (unsigned long)n);
+        goto done;
+    }
+    for (i = 0; i < n; i++) /* every customer's key, UINT64_MAX (no key of a positive) if none */
+        key2[i] = positive(&pv, i) ? sort_key(&pv, i) : UINT64_MAX;
+    tier__order_gather(tier__book_executor(book), ids.perm, key2, n, key, idx, &np);
+    tier__id_order_done(&ids);
+    tier__radix_sort(tier__book_executor(book), &st->h.alloc, key, idx, key2, idx2, np);
     tier__free(&st->h.alloc, key2);
     key2 = NULL;
     /* The outputs are added now so that cumulative shares go straight into their column. */
@@ -274,7 +282,7 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
     tier__abc_cut_init(&ends, st->c.ta6, st->c.tb6, np);
     if (pv.exact) {
         for (i = 0; i < np; i++) {
-            cum += (uint64_t)pv.ival[idx[i]];
+            cum += ~key[i]; /* the key is the value's complement: no look-up */
             out[OUT_CUM_SHARE][idx[i]] = (double)cum / (double)total;
             tier__abc_cut_exact(&ends, i, cum, total);
         }
@@ -314,6 +322,7 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
     for (i = 0; i < np; i++)
         cls[idx[i]] = tier__abc_cut_class(&ends, i);
 done:
+    tier__id_order_done(&ids);
     tier__free(&st->h.alloc, key);
     tier__free(&st->h.alloc, key2);
     tier__free(&st->h.alloc, idx);

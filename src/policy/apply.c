@@ -264,7 +264,8 @@ int tier__apply_caps(tier__apply_run *R)
         }
         limit = cap_limit(&tier->cap, R->n);
         if (nc > limit || R->trace || gathering) {
-            if (tier__order_rows(R->a, R->in->book, R->hier ? R->rows.lead : NULL, key, idx, nc)) {
+            if (tier__order_rows_in(R->a, R->in->book, R->in->frame, R->hier ? R->rows.lead : NULL,
+                                    key, idx, nc)) {
                 rc = tier__apply_nomem(R, "ordering a tier's candidates");
                 goto done;
             }

@@ -346,6 +346,8 @@ static int run_with(tier_result *result, const tier_book *book, tier_model *cons
             tier__errorf(result->err, "out of memory creating the frame");
             goto fail;
         }
+        /* The orders by value of the models and the policy share one order of the ids. */
+        tier__frame_keep_id_order(frame, book);
         rc = run_models(result, book, models, model_count, frame);
         if (rc)
             goto fail;
@@ -354,6 +356,8 @@ static int run_with(tier_result *result, const tier_book *book, tier_model *cons
                      tier_frame_rows(frame), n);
         rc = TIER_EINVAL;
         goto fail;
+    } else {
+        tier__frame_keep_id_order(frame, book);
     }
 
     memset(&in, 0, sizeof in);
@@ -412,6 +416,7 @@ static int run_with(tier_result *result, const tier_book *book, tier_model *cons
     ap.demote = NULL;
 
     /* Commit: nothing below can fail. */
+    tier__frame_keep_id_order(frame, NULL);
     tier_frame_free(result->frame);
     kept_free(a, &result->k);
     result->frame = frame;

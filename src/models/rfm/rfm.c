@@ -12,6 +12,7 @@
 #include "core/frame_internal.h"
 #include "models/rfm/segmap_internal.h"
 #include "util/buf.h"
+#include "util/par_tasks.h"
 #include "util/numtext.h"
 #include "models/rfm/rfm_internal.h"
 
@@ -118,16 +119,61 @@ static int cuts_below(const double *cuts, int ncuts, double v)
 
 /* ---- vtable ------------------------------------------------------------------------------ */
 
+/* The cut points of the three dimensions, one task each (on the book's executor, with buffers of
+ * their own; without one, one after another in shared buffers). */
+typedef struct fit_job {
+    rfm_state *st;
+    const tier__figures *fig;
+    size_t n, np;
+    int32_t as_of;
+    double *vals[RFM_DIMS];
+    uint32_t *ints[RFM_DIMS];
+    double cuts[RFM_DIMS][RFM_MAX_CUTS];
+    int rc[RFM_DIMS];
+} fit_job;
+
+static void fit_dim(void *arg, size_t dim)
+{
+    fit_job *j = arg;
+    const rfm_state *st = j->st;
+    int d = (int)dim, use_ints = d != TIER_RFM_M;
+    double *vals = j->vals[d];
+    uint32_t *ints = j->ints[d], maxv = 0;
+    size_t i, k;
+    for (i = 0, k = 0; i < j->n; i++) {
+        const tier__figures *f = &j->fig[i];
+        double v;
+        if (!has_purchase(f))
+            continue;
+        if (d == TIER_RFM_R) {
+            /* r >= 1: every counted purchase is dated before the as-of day. */
+            int64_t r = (int64_t)j->as_of - f->last_day;
+            v = (double)r;
+            if (r < 0 || r > (int64_t)UINT32_MAX)
+                use_ints = 0;
+            else
+                ints[k] = (uint32_t)r;
+        } else if (d == TIER_RFM_F) {
+            v = value_f(st, f);
+            ints[k] = st->c.freq == RFM_FREQ_ROWS ? f->purchases : f->purchase_days;
+        } else {
+            v = value_m(st, f);
+        }
+        if (use_ints && ints[k] > maxv)
+            maxv = ints[k];
+        vals[k++] = v;
+    }
+    j->rc[d] = tier__rfm_fit_cuts(j->st, j->np, vals, use_ints ? ints : NULL, maxv, j->cuts[d]);
+}
+
 static int tier__rfm_fit(void *state, const tier_book *book, const tier_frame *inputs)
 {
     rfm_state *st = state;
-    const tier__figures *fig = NULL;
+    const tier_executor *ex;
     tier__figures *owned = NULL;
-    double *vals = NULL, cuts[RFM_DIMS][RFM_MAX_CUTS];
-    uint32_t *ints = NULL, maxv;
-    size_t n, np = 0, i, k;
-    int32_t as_of;
-    int have_day, rc, d;
+    fit_job j;
+    size_t i, nbuf;
+    int have_day, rc = TIER_OK, d;
 
     (void)inputs;
     if (st->pinned && tier__rfm_all_cuts(st)) {
@@ -139,16 +185,18 @@ static int tier__rfm_fit(void *state, const tier_book *book, const tier_frame *i
         tier__errorf(st->h.err, "no book to fit on");
         return TIER_EINVAL;
     }
-    rc = load_figures(st, book, &fig, &owned, &as_of, &have_day, st->h.err);
+    memset(&j, 0, sizeof j);
+    j.st = st;
+    rc = load_figures(st, book, &j.fig, &owned, &j.as_of, &have_day, st->h.err);
     if (rc)
         return rc;
-    n = tier_book_customer_count(book);
-    for (i = 0; i < n; i++)
-        np += has_purchase(&fig[i]);
-    if (np == 0) {
+    j.n = tier_book_customer_count(book);
+    for (i = 0; i < j.n; i++)
+        j.np += has_purchase(&j.fig[i]);
+    if (j.np == 0) {
         char day[16] = "?";
         if (have_day)
-            (void)tier_date_format_iso(day, sizeof day, as_of);
+            (void)tier_date_format_iso(day, sizeof day, j.as_of);
         tier__errorf(
             st->h.err,
             "cannot fit RFM cut points: no customer has a purchase in the window before %s",
@@ -156,53 +204,37 @@ static int tier__rfm_fit(void *state, const tier_book *book, const tier_frame *i
         tier__free(tier__book_allocator(book), owned);
         return TIER_ESTATE;
     }
-    vals = tier__malloc_n(&st->h.alloc, np, sizeof *vals);
-    ints = tier__malloc_n(&st->h.alloc, np, sizeof *ints);
-    if (!vals || !ints) {
-        rc = TIER_ENOMEM;
-        goto done;
+    ex = j.np >= 4096 ? tier__book_executor(book) : NULL;
+    nbuf = ex ? RFM_DIMS : 1;
+    for (i = 0; i < nbuf; i++) {
+        j.vals[i] = tier__malloc_n(&st->h.alloc, j.np, sizeof *j.vals[i]);
+        j.ints[i] = tier__malloc_n(&st->h.alloc, j.np, sizeof *j.ints[i]);
+        if (!j.vals[i] || !j.ints[i])
+            rc = TIER_ENOMEM;
     }
-    for (d = 0; d < RFM_DIMS && rc == TIER_OK; d++) {
-        int use_ints = d != TIER_RFM_M;
-        maxv = 0;
-        for (i = 0, k = 0; i < n; i++) {
-            const tier__figures *f = &fig[i];
-            double v;
-            if (!has_purchase(f))
-                continue;
-            if (d == TIER_RFM_R) {
-                /* r >= 1: every counted purchase is dated before the as-of day. */
-                int64_t r = (int64_t)as_of - f->last_day;
-                v = (double)r;
-                if (r < 0 || r > (int64_t)UINT32_MAX)
-                    use_ints = 0;
-                else
-                    ints[k] = (uint32_t)r;
-            } else if (d == TIER_RFM_F) {
-                v = value_f(st, f);
-                ints[k] = st->c.freq == RFM_FREQ_ROWS ? f->purchases : f->purchase_days;
-            } else {
-                v = value_m(st, f);
-            }
-            if (use_ints && ints[k] > maxv)
-                maxv = ints[k];
-            vals[k++] = v;
+    if (rc == TIER_OK) {
+        for (d = (int)nbuf; d < RFM_DIMS; d++) {
+            j.vals[d] = j.vals[0];
+            j.ints[d] = j.ints[0];
         }
-        rc = tier__rfm_fit_cuts(st, np, vals, use_ints ? ints : NULL, maxv, cuts[d]);
+        tier__par_run(ex, RFM_DIMS, fit_dim, &j);
+        for (d = 0; d < RFM_DIMS && rc == TIER_OK; d++)
+            rc = j.rc[d];
     }
-done:
-    tier__free(&st->h.alloc, vals);
-    tier__free(&st->h.alloc, ints);
+    for (i = 0; i < nbuf; i++) {
+        tier__free(&st->h.alloc, j.vals[i]);
+        tier__free(&st->h.alloc, j.ints[i]);
+    }
     tier__free(tier__book_allocator(book), owned);
     if (rc) {
         tier__errorf(st->h.err, "out of memory fitting RFM cut points over %lu customers",
-                     (unsigned long)np);
+                     (unsigned long)j.np);
         return rc;
     }
-    memcpy(st->cuts, cuts, sizeof cuts);
+    memcpy(st->cuts, j.cuts, sizeof j.cuts);
     st->cuts_set = (1u << RFM_DIMS) - 1;
     st->has_fit_day = have_day;
-    st->fit_day = have_day ? as_of : 0;
+    st->fit_day = have_day ? j.as_of : 0;
     st->h.err[0] = '\0';
     return TIER_OK;
 }
@@ -271,6 +303,35 @@ static int add_label_column(rfm_state *st, tier_frame *frame, const char *name,
     return rc;
 }
 
+/* The rows of a score, in slices on the book's executor. */
+typedef struct score_job {
+    const rfm_state *st;
+    const tier__figures *fig;
+    int32_t as_of;
+    int16_t (*table)[11 * 11 * 11]; /* read only */
+    double *col[OUT_SEGMENT];
+    int32_t *seg, *vc;
+    size_t n, tasks;
+} score_job;
+
+static void score_rows(void *arg, size_t t)
+{
+    const score_job *j = arg;
+    size_t i = tier__par_begin(j->n, j->tasks, t), end = tier__par_begin(j->n, j->tasks, t + 1);
+    for (; i < end; i++) {
+        double v[OUT_SEGMENT];
+        int sc[3], k, scored = rfm_row(j->st, &j->fig[i], j->as_of, v, sc);
+        for (k = 0; k < OUT_SEGMENT; k++)
+            j->col[k][i] = v[k];
+        if (!scored) {
+            j->seg[i] = j->vc[i] = -1;
+            continue;
+        }
+        j->seg[i] = j->table[0][(sc[0] * 11 + sc[1]) * 11 + sc[2]];
+        j->vc[i] = j->table[1][(sc[0] * 11 + sc[1]) * 11 + sc[2]];
+    }
+}
+
 static int tier__rfm_score(void *state, const tier_book *book, tier_frame *frame)
 {
     rfm_state *st = state;
@@ -307,19 +368,19 @@ static int tier__rfm_score(void *state, const tier_book *book, tier_frame *frame
     }
     build_table(st, st->maps[0], table[0]);
     build_table(st, st->maps[1], table[1]);
-    for (i = 0; i < n; i++) {
-        double v[OUT_SEGMENT];
-        int sc[3], j;
-        if (!rfm_row(st, &fig[i], as_of, v, sc)) {
-            for (j = 0; j < OUT_SEGMENT; j++)
-                col[j][i] = v[j];
-            seg[i] = vc[i] = -1;
-            continue;
-        }
-        for (j = 0; j < OUT_SEGMENT; j++)
-            col[j][i] = v[j];
-        seg[i] = table[0][(sc[0] * 11 + sc[1]) * 11 + sc[2]];
-        vc[i] = table[1][(sc[0] * 11 + sc[1]) * 11 + sc[2]];
+    {
+        score_job j;
+        j.st = st;
+        j.fig = fig;
+        j.as_of = as_of;
+        j.table = table;
+        j.seg = seg;
+        j.vc = vc;
+        j.n = n;
+        for (i = 0; i < OUT_SEGMENT; i++)
+            j.col[i] = col[i];
+        j.tasks = tier__par_tasks(tier__book_executor(book), n, 8192);
+        tier__par_run(tier__book_executor(book), j.tasks, score_rows, &j);
     }
     tier__free(tier__book_allocator(book), owned);
     return TIER_OK;

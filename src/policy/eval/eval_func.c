@@ -10,6 +10,7 @@
 #include "models/order.h"
 #include "policy/org/org.h"
 #include "util/buf.h"
+#include "util/radix.h"
 
 /* ---- dictionaries --------------------------------------------------------------------------- */
 
@@ -304,6 +305,30 @@ static int pct_rank_frozen(tier__ectx *c, const double *x, double *o)
 
 static const char *const abc_labels[] = {"A", "B", "C"};
 
+/* The rows with x > 0 in id order, then stably by x descending, into key and idx (n entries
+ * each; *np gets how many); with `exact`, the keys are the complements of the fixed-point values
+ * fx (per row), else tier__order_key(x, 1). */
+static int abc_by_id(tier__ectx *c, const double *x, int exact, const int64_t *fx, uint64_t *key,
+                     uint32_t *idx, size_t *np)
+{
+    const tier_executor *ex = tier__book_executor(c->book);
+    tier__id_order ids;
+    uint64_t *kc = tier__malloc_n(c->a, c->n, sizeof *kc);
+    uint32_t *x2 = tier__malloc_n(c->a, c->n, sizeof *x2);
+    size_t r;
+    int rc = kc && x2 ? tier__id_order_get(&ids, c->a, c->book, c->frame) : TIER_ENOMEM;
+    if (rc == TIER_OK) {
+        for (r = 0; r < c->n; r++)
+            kc[r] = !(x[r] > 0) ? UINT64_MAX : exact ? ~(uint64_t)fx[r] : tier__order_key(x[r], 1);
+        tier__order_gather(ex, ids.perm, kc, c->n, key, idx, np);
+        tier__id_order_done(&ids);
+        tier__radix_sort(ex, c->a, key, idx, kc, x2, *np);
+    }
+    tier__free(c->a, kc);
+    tier__free(c->a, x2);
+    return rc;
+}
+
 /* Classes by the Pareto rule: rows with x > 0 by x descending (ties by lead id); A through the
  * row whose cumulative share reaches a, B through the one that reaches b, C the rest. Sums are
  * exact when every value is a fixed-point amount (windows of revenue), else in doubles. */
@@ -315,7 +340,7 @@ static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cl
     uint32_t *idx = tier__malloc_n(c->a, n, sizeof *idx);
     int64_t *fx = tier__malloc_n(c->a, n, sizeof *fx);
     uint32_t t6a = (uint32_t)floor(ta * 1e6 + 0.5), t6b = (uint32_t)floor(tb * 1e6 + 0.5);
-    int exact = 1, rc, gathering = 0;
+    int exact = 1, rc, gathering = 0, fixed_keys = 0;
     int64_t itotal = 0;
     double dtotal = 0;
     if (c->ref && !c->ref->collect && c->ref->gather)
@@ -334,15 +359,28 @@ static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cl
         cls[r] = 2;
         if (!(x[r] > 0))
             continue; /* missing, zero or negative: C */
-        if (exact && (tier__fixed_from_double(x[r], &fx[np]) != TIER_OK ||
-                      tier__fixed_to_double(fx[np]) != x[r] ||
-                      tier__add_i64(itotal, fx[np], &itotal) != TIER_OK))
+        if (exact && (tier__fixed_from_double(x[r], &fx[r]) != TIER_OK ||
+                      tier__fixed_to_double(fx[r]) != x[r] ||
+                      tier__add_i64(itotal, fx[r], &itotal) != TIER_OK))
             exact = 0;
         dtotal += x[r];
-        key[np] = tier__order_key(x[r], 1);
-        idx[np++] = (uint32_t)r;
+        np++;
     }
-    rc = tier__order_rows(c->a, c->book, c->identity ? NULL : c->rows->lead, key, idx, np);
+    if (c->identity && c->book) {
+        /* The rows in id order, then stably by value: ties stay in id order. Exact values sort
+         * by their fixed-point complement (fewer digits, and the value is the key). */
+        rc = abc_by_id(c, x, exact, fx, key, idx, &np);
+        fixed_keys = exact;
+    } else {
+        for (r = 0, np = 0; r < n; r++) {
+            if (x[r] > 0) {
+                key[np] = tier__order_key(x[r], 1);
+                idx[np++] = (uint32_t)r;
+            }
+        }
+        rc = tier__order_rows_in(c->a, c->book, c->frame, c->identity ? NULL : c->rows->lead, key,
+                                 idx, np);
+    }
     if (rc)
         goto done;
     tier__abc_cut_init(&ends, t6a, t6b, np);
@@ -350,7 +388,10 @@ static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cl
         uint64_t cum = 0;
         for (i = 0; i < np; i++) {
             int64_t v;
-            (void)tier__fixed_from_double(x[idx[i]], &v);
+            if (fixed_keys)
+                v = (int64_t)~key[i];
+            else
+                (void)tier__fixed_from_double(x[idx[i]], &v);
             cum += (uint64_t)v;
             tier__abc_cut_exact(&ends, i, cum, (uint64_t)itotal);
         }
@@ -363,6 +404,9 @@ static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cl
     }
     for (i = 0; i < np; i++)
         cls[idx[i]] = tier__abc_cut_class(&ends, i);
+    if (fixed_keys && c->ref) /* what the population records: the keys of the numbers */
+        for (i = 0; i < np; i++)
+            key[i] = tier__order_key(x[idx[i]], 1);
     if (gathering) {
         rc = tier__gather_abc(c->ref, c->book, c->call_key, t6a, t6b, key, idx, x,
                               c->identity ? NULL : c->rows->lead, np);
