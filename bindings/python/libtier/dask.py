@@ -19,6 +19,7 @@ Dask is imported when this module is (Debian: python3-dask, python3-distributed)
 """
 
 import io
+import re
 import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -27,8 +28,9 @@ import dask.dataframe as _dd
 from dask.delayed import Delayed, delayed
 
 from . import _ffi
-from ._parts import (KIND_COLUMNS, SUPPORTED_KINDS, U64_MAX, Gathered, Part, PartConfig,
-                     PolicySource, Target, cap_limit, escape, model_blob, rfm_cuts, rfm_ranks)
+from ._parts import (KIND_COLUMNS, PART_OUTPUTS, SUPPORTED_KINDS, U64_MAX, Gathered, Part,
+                     PartConfig, PolicySource, Target, cap_limit, escape, model_blob, rfm_cuts,
+                     rfm_ranks)
 
 __all__ = ["Run", "run"]
 
@@ -139,6 +141,11 @@ class Run:
                 raise _fail(_ffi.EINVAL, "model %s (%s): not distributed yet; a split run fits %s "
                             "(docs/distributed.md)" % (spec["name"], spec["kind"],
                                                        ", ".join(SUPPORTED_KINDS)))
+            for output in PART_OUTPUTS.get(spec["kind"], ()):
+                if re.search(r"\b%s\.%s\b" % (re.escape(spec["name"]), output), source.text):
+                    raise _fail(_ffi.EINVAL, "policy %s reads %s.%s: a split run gives a %s "
+                                "model's classes, not its %s (docs/distributed.md)"
+                                % (source.origin, spec["name"], output, spec["kind"], output))
         return specs
 
     def _shuffle(self, txns: DaskFrame, accounts: Optional[DaskFrame], id_col: str,
@@ -234,8 +241,9 @@ class Run:
         heads = dask.compute(*[delayed(_heads)(g) for g in gathered])
         rows = sum(h[0] for h in heads)
         if not all(h[1] for h in heads):
-            raise _fail(_ffi.EINVAL, "an abc() over values that are not fixed-point amounts: "
-                        "its sums depend on the order of the parts (docs/distributed.md)")
+            raise _fail(_ffi.EINVAL, "an abc() or a Pareto model over values that are not "
+                        "fixed-point amounts (a criterion column of doubles): its sums depend on "
+                        "the order of the parts (docs/distributed.md)")
         abc: Dict[bytes, Tuple[int, int]] = {}
         caps: Dict[int, Tuple[bool, float]] = {}
         for h in heads:
