@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* A stable LSD radix sort of (key, row) pairs, then runs of equal keys ordered by customer id;
  * ABC class boundaries in 96-bit integer arithmetic. */
+#include <math.h>
 #include <string.h>
 
 #include "core/book_internal.h"
@@ -224,4 +225,72 @@ void tier__abc_cut_double(tier__abc_cut *k, size_t i, double cum, double total)
 int tier__abc_cut_class(const tier__abc_cut *k, size_t i)
 {
     return i <= k->end[0] ? 0 : i <= k->end[1] ? 1 : 2;
+}
+
+/* ---- exact sums of doubles ------------------------------------------------------------------ */
+
+void tier__xsum_init(tier__xsum *s)
+{
+    memset(s, 0, sizeof *s);
+}
+
+void tier__xsum_add(tier__xsum *s, double v)
+{
+    uint64_t bits, m, e, lo, hi, carry;
+    size_t pos, i;
+    memcpy(&bits, &v, sizeof bits);
+    e = bits >> 52 & 0x7ff;
+    m = bits & (((uint64_t)1 << 52) - 1);
+    if (e) /* v = m * 2^(e - 1075) with the hidden bit: m * 2^(e - 1) in units of 2^-1074 */
+        m |= (uint64_t)1 << 52;
+    pos = e ? (size_t)e - 1 : 0;
+    i = pos / 64;
+    lo = m << (pos % 64);
+    hi = pos % 64 ? m >> (64 - pos % 64) : 0;
+    s->limb[i] += lo;
+    carry = s->limb[i] < lo;
+    for (i++; i < TIER__XSUM_LIMBS && (hi || carry); i++) {
+        uint64_t add = hi + carry; /* hi < 2^53: no overflow */
+        s->limb[i] += add;
+        carry = s->limb[i] < add;
+        hi = 0;
+    }
+}
+
+/* Bit b of the sum (0 for b < 0). */
+static int xsum_bit(const tier__xsum *s, long b)
+{
+    return b >= 0 && (int)(s->limb[b / 64] >> (b % 64) & 1);
+}
+
+double tier__xsum_round(const tier__xsum *s)
+{
+    long top = TIER__XSUM_LIMBS - 1, p, b;
+    uint64_t m = 0;
+    int sticky = 0;
+    while (top >= 0 && s->limb[top] == 0)
+        top--;
+    if (top < 0)
+        return 0.0;
+    for (p = top * 64 + 63; !xsum_bit(s, p); p--)
+        ;
+    if (p <= 52) /* below 2^53 units of 2^-1074: exact */
+        return ldexp((double)s->limb[0], -1074);
+    for (b = p; b > p - 53; b--)
+        m = m << 1 | (uint64_t)xsum_bit(s, b);
+    for (b = p - 54; b >= 0 && !sticky; b--) {
+        if (b % 64 == 63 && s->limb[b / 64] == 0) {
+            b -= 63; /* a whole zero limb */
+            continue;
+        }
+        sticky = xsum_bit(s, b);
+    }
+    if (xsum_bit(s, p - 53) && (sticky || (m & 1))) {
+        m++;
+        if (m == (uint64_t)1 << 53) {
+            m >>= 1;
+            p++;
+        }
+    }
+    return ldexp((double)m, (int)(p - 52 - 1074));
 }
