@@ -33,6 +33,27 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "examples", "data")
 
 
+#: A Pareto model over a criterion column (doubles) and an abc() over values that are not
+#: fixed-point amounts: both summed in doubles, exactly, rounded once.
+FLOAT_POLICY = """libtier-policy 1
+model rfm = rfm
+model pareto = pareto (criterion = "rfm.m", threshold_a = 0.5, threshold_b = 0.9)
+let band = abc(rfm.m * rfm.f / 3)
+tier S {
+    rule "pareto A" when pareto.class == "A"
+}
+tier A {
+    rule "band A" when band == "A"
+}
+tier B {
+    rule "band B" when band == "B"
+}
+tier C {
+    rule "rest" when true
+}
+"""
+
+
 def sorted_csv(data: bytes) -> bytes:
     """The header, then the rows sorted (the customer id leads each row)."""
     head, _, body = data.partition(b"\n")
@@ -92,6 +113,23 @@ def main() -> None:
                        "--as-of", "1997-10-01")
         check("cdnow-as-of", expected,
               ltd.Run(scattered(cd, 5, 4), as_of="1997-10-01", npartitions=3), work)
+
+        # The Pareto model (pareto-sabc): its classes from the global ends of A and B.
+        expected = cli(tier, os.path.join(work, "pareto-cli.csv"), "--input", cd_path,
+                       "--policy", "pareto-sabc")
+        run = ltd.Run(scattered(cd, 7, 6), policy="pareto-sabc", npartitions=5)
+        assert b"\nabc\tpareto:pareto\t1\t" in run.figures, run.figures
+        check("cdnow-pareto", expected, run, work)
+
+        # Sums of doubles (docs/distributed.md, exact sums rounded once): a Pareto model over a
+        # criterion column and an abc() over a product, neither a fixed-point amount.
+        float_path = os.path.join(work, "float.policy")
+        with open(float_path, "w") as fh:
+            fh.write(FLOAT_POLICY)
+        expected = cli(tier, os.path.join(work, "float-cli.csv"), "--input", cd_path,
+                       "--policy", float_path)
+        run = ltd.Run(scattered(cd, 8, 7), policy=float_path, npartitions=4)
+        check("cdnow-doubles", expected, run, work)
 
         # The same data with a cap that bites (kind 2: a boundary row by id).
         policy = libtier.Policy.builtin_text("b2b-sabc").replace("cap 15%", "cap 4%")

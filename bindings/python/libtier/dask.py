@@ -10,7 +10,8 @@ The transactions are shuffled by a hash of the customer id so that every custome
 one partition; each partition becomes a libtier Book on its worker. What needs the whole
 population is computed exactly from mergeable summaries of the partitions, never by collecting
 the rows: the RFM cut points (type-7 quantiles from distributed order statistics) and the
-policy's population figures (where the abc() classes end, whom each cap keeps), found by a
+policy's population figures (where the abc() classes and Pareto models' classes end, whom each
+cap keeps; sums of doubles exact, docs/distributed.md), found by a
 distributed selection over the library's own order (value, then id). Each partition then runs the
 same C code as the CLI against these global figures, so the rows are byte for byte those of
 `tier run --out` (in another order: sort by customer id to compare).
