@@ -129,6 +129,7 @@ def main() -> None:
         expected = cli(tier, os.path.join(work, "float-cli.csv"), "--input", cd_path,
                        "--policy", float_path)
         run = ltd.Run(scattered(cd, 8, 7), policy=float_path, npartitions=4)
+        assert run.stats["double_sums"] == 2, run.stats  # the Pareto model and the abc()
         check("cdnow-doubles", expected, run, work)
 
         # The same data with a cap that bites (kind 2: a boundary row by id).

@@ -415,8 +415,46 @@ static int oom_population(const tier_allocator *a, void *ud)
     return rc;
 }
 
+/* A Pareto model placed against the figures: every allocation may fail (the model's, the
+ * gathering's and the placing's). */
+static int oom_pareto(const tier_allocator *a, void *ud)
+{
+    static const char fig[] = "libtier-population 1\n"
+                              "abc\tpareto:pareto\t1\t3fa883d70a3d70a3\tG000001\t0\t\t\n"
+                              "end\n";
+    tier_result *r = NULL;
+    tier_policy *policy = NULL;
+    tier_model *m = NULL;
+    tier_text *t = NULL;
+    const char *err = "out of memory";
+    int rc = tier_result_new(&r, a);
+    if (!rc && (rc = tier_policy_new(&policy, a)) == TIER_OK &&
+        (rc = tier_policy_load_string(policy, pareto_policy_text, strlen(pareto_policy_text),
+                                      "oom")) != TIER_OK)
+        err = tier_policy_last_error(policy);
+    if (!rc)
+        rc = tier_text_new(&t, a);
+    if (!rc)
+        rc = tier_pareto_new(&m, "pareto", a);
+    if (!rc && ((rc = tier_result_set_population(r, fig, sizeof fig - 1)) != TIER_OK ||
+                (rc = tier_result_run(r, ud, &m, 1, policy)) != TIER_OK ||
+                (rc = tier_result_population(r, t)) != TIER_OK))
+        err = tier_result_last_error(r);
+    if (!rc)
+        assert_non_null(strstr(tier_text_data(t), "abc\tpareto:pareto\t800000\t950000\t"));
+    if (rc)
+        tst_expect_oom(rc, err);
+    tier_model_free(m);
+    tier_text_free(t);
+    tier_policy_free(policy);
+    tier_result_free(r);
+    return rc;
+}
+
 TST_MAIN(cmocka_unit_test(test_a_split_run_places_everyone_as_one_run),
          cmocka_unit_test(test_a_split_pareto_model_classifies_as_one_run),
          cmocka_unit_test(test_bad_figures_are_refused_naming_the_line),
          TST_OOM_WALK(test_population_survives_every_failed_allocation, oom_population, oom_book,
-                      20))
+                      20),
+         TST_OOM_WALK(test_a_pareto_population_survives_every_failed_allocation, oom_pareto,
+                      oom_book, 10))

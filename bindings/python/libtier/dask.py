@@ -93,7 +93,10 @@ class Run:
             acc_col = _pick([str(c) for c in accounts.columns], account_id,
                             ("account_id",) + _ID_NAMES, "account id")
         self.config = PartConfig(id_col, date_col, amount_col, margin, acc_col, source, specs)
-        self.stats: Dict[str, int] = {"passes": 0, "rounds": 0, "partitions": 0}
+        #: Passes, selection rounds, partitions, and the abc calls (Pareto models included)
+        #: summed in doubles (exact sums) in the last pass.
+        self.stats: Dict[str, int] = {"passes": 0, "rounds": 0, "partitions": 0,
+                                      "double_sums": 0}
         #: Wall seconds of each phase: shuffle (and Books), models, figures.
         self.seconds: Dict[str, float] = {}
         nparts = npartitions or transactions.npartitions
@@ -261,6 +264,7 @@ class Run:
         if wide:
             doubles.update(wide)
             counts = self._totals(gathered, doubles)
+        self.stats["double_sums"] = len(doubles)
         targets: List[Target] = []
         lines = [b"libtier-population 1"]
         cap_targets: Dict[int, Tuple[int, Optional[Target]]] = {}
