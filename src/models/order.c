@@ -257,35 +257,47 @@ void tier__xsum_add(tier__xsum *s, double v)
     }
 }
 
-/* Bit b of the sum (0 for b < 0). */
-static int xsum_bit(const tier__xsum *s, long b)
+/* The 64 bits of the sum from bit lo up (bits below 0 read as 0; lo > -64). */
+static uint64_t xsum_word(const tier__xsum *s, long lo)
 {
-    return b >= 0 && (int)(s->limb[b / 64] >> (b % 64) & 1);
+    long i = lo >= 0 ? lo / 64 : -1, off = lo >= 0 ? lo % 64 : lo + 64;
+    uint64_t low = i >= 0 ? s->limb[i] : 0, high = i + 1 < TIER__XSUM_LIMBS ? s->limb[i + 1] : 0;
+    return off ? low >> off | high << (64 - off) : low;
+}
+
+/* 1 when any bit of the sum below bit b (b >= 0) is set. */
+static int xsum_any_below(const tier__xsum *s, long b)
+{
+    long i = b / 64;
+    if (b % 64 && (s->limb[i] & (((uint64_t)1 << (b % 64)) - 1)))
+        return 1;
+    while (i-- > 0)
+        if (s->limb[i])
+            return 1;
+    return 0;
 }
 
 double tier__xsum_round(const tier__xsum *s)
 {
-    long top = TIER__XSUM_LIMBS - 1, p, b;
-    uint64_t m = 0;
-    int sticky = 0;
+    long top = TIER__XSUM_LIMBS - 1, p, shift;
+    uint64_t w, m;
     while (top >= 0 && s->limb[top] == 0)
         top--;
     if (top < 0)
         return 0.0;
-    for (p = top * 64 + 63; !xsum_bit(s, p); p--)
-        ;
+    p = top * 64 + 63;
+    w = s->limb[top];
+    for (shift = 32; shift > 0; shift /= 2) /* the top set bit, by halves */
+        if (!(w >> (64 - shift))) {
+            w <<= shift;
+            p -= shift;
+        }
     if (p <= 52) /* below 2^53 units of 2^-1074: exact */
         return ldexp((double)s->limb[0], -1074);
-    for (b = p; b > p - 53; b--)
-        m = m << 1 | (uint64_t)xsum_bit(s, b);
-    for (b = p - 54; b >= 0 && !sticky; b--) {
-        if (b % 64 == 63 && s->limb[b / 64] == 0) {
-            b -= 63; /* a whole zero limb */
-            continue;
-        }
-        sticky = xsum_bit(s, b);
-    }
-    if (xsum_bit(s, p - 53) && (sticky || (m & 1))) {
+    w = xsum_word(s, p - 63); /* bit 63 is bit p: 53 bits of mantissa, then 11 more */
+    m = w >> 11;
+    shift = p - 63;
+    if (w >> 10 & 1 && ((w & 0x3ff) || (m & 1) || (shift > 0 && xsum_any_below(s, shift)))) {
         m++;
         if (m == (uint64_t)1 << 53) {
             m >>= 1;
