@@ -44,6 +44,7 @@ tier S {
 }
 tier A {
     rule "band A" when band == "A"
+    rule "a share of at least 0.005%" when pareto.share >= 0.00005
 }
 tier B {
     rule "band B" when band == "B"
@@ -119,6 +120,7 @@ def main() -> None:
                        "--policy", "pareto-sabc")
         run = ltd.Run(scattered(cd, 7, 6), policy="pareto-sabc", npartitions=5)
         assert b"\nabc\tpareto:pareto\t1\t" in run.figures, run.figures
+        assert b"\ntotal\tpareto:pareto\tfixed\t" in run.figures, run.figures
         check("cdnow-pareto", expected, run, work)
 
         # Sums of doubles (docs/distributed.md, exact sums rounded once): a Pareto model over a
@@ -130,6 +132,7 @@ def main() -> None:
                        "--policy", float_path)
         run = ltd.Run(scattered(cd, 8, 7), policy=float_path, npartitions=4)
         assert run.stats["double_sums"] == 2, run.stats  # the Pareto model and the abc()
+        assert b"\ntotal\tpareto:pareto\tdouble\t" in run.figures, run.figures  # its share
         check("cdnow-doubles", expected, run, work)
 
         # The same data with a cap that bites (kind 2: a boundary row by id).

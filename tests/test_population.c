@@ -35,6 +35,7 @@ static const char pareto_policy_text[] = "libtier-policy 1\n"
                                          "}\n"
                                          "tier A {\n"
                                          "    rule \"class B\" when pareto.class == \"B\"\n"
+                                         "    rule \"a share of 0.4%\" when pareto.share >= 0.004\n"
                                          "}\n"
                                          "tier C {\n"
                                          "    rule \"rest\" when true\n"
@@ -187,6 +188,9 @@ static void figures_of(list *lists, size_t n, size_t rows, char *out, size_t cap
             used += (size_t)snprintf(out + used, cap - used, "abc\t%s\t1\t%s\t%s\t1\t%s\t%s\n", key,
                                      l->rows[end[0]].key, l->rows[end[0]].id, l->rows[end[1]].key,
                                      l->rows[end[1]].id);
+            if (strncmp(key, "pareto:", 7) == 0) /* a Pareto model's share: the total */
+                used += (size_t)snprintf(out + used, cap - used, "total\t%s\tfixed\t%lld\n", key,
+                                         total);
         } else {
             unsigned long t;
             double amount, x;
@@ -222,6 +226,14 @@ static tier_result *run_part(const tier_book *book, const tier_policy *policy, i
     tier_text_clear(inputs);
     assert_int_equal(tier_result_population(r, inputs), TIER_OK);
     return r;
+}
+
+/* Customer i's pareto.share in a run. */
+static double share_of(const tier_result *r, size_t i)
+{
+    size_t col;
+    assert_int_equal(tier_frame_find(tier_result_frame(r), "pareto.share", &col), TIER_OK);
+    return tier_frame_numbers(tier_result_frame(r), col)[i];
 }
 
 /* Splits a generated book in two, runs the parts to settled figures and checks every customer is
@@ -269,6 +281,8 @@ static size_t split_run(const char *text, int pareto, size_t nlists, const char 
             assert_int_equal(tier_book_find(book, id, len, &at), TIER_OK);
             assert_int_equal(tier_result_tier(res[p], i), tier_result_tier(whole, at));
             assert_string_equal(tier_result_reason(res[p], i), tier_result_reason(whole, at));
+            if (pareto) /* the model's share against the population's total */
+                assert_true(share_of(res[p], i) == share_of(whole, at));
             moved += strncmp(tier_result_reason(whole, at), "over the cap", 12) == 0;
         }
     /* Each part alone, without the figures, places some customers otherwise. */
@@ -331,6 +345,14 @@ static void test_bad_figures_are_refused_naming_the_line(void **state)
     expect_refused(r, "libtier-population 1\nabc\tk\t1\t0000000000000001\tid\t0\t\t",
                    "line 2: the figures end before");
     expect_refused(r, "libtier-population 1\nabc\tk\nend\n", "line 2: abc needs 8 fields");
+    expect_refused(r, "libtier-population 1\ntotal\tk\tfixed\t5\nend\n",
+                   "line 2: a total of a call no line named before");
+    expect_refused(r, "libtier-population 1\nabc\tk\t0\t\t\t0\t\t\ntotal\tk\tsome\t5\nend\n",
+                   "line 3: a total is");
+    expect_refused(r,
+                   "libtier-population 1\nabc\tk\t0\t\t\t0\t\t\ntotal\tk\tfixed\t5\n"
+                   "total\tk\tdouble\t3ff0000000000000\nend\n",
+                   "line 4: the same call's total twice");
     expect_refused(r, "libtier-population 1\nabc\tk\t2\t\t\t0\t\t\nend\n", "in range");
     expect_refused(r, "libtier-population 1\nabc\tk\t0\t0000000000000001\tid\t0\t\t\nend\n",
                    "names no end row");

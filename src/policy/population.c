@@ -109,11 +109,24 @@ static int32_t pareto_class(const tier_book *book, const tier__ref_call *k, uint
     return 2;
 }
 
+/* A Pareto model's share of value x against the population's total (src/models/pareto.c). */
+static double pareto_share(const tier__ref_call *k, double x)
+{
+    int64_t fx = 0;
+    if (isnan(x))
+        return NAN;
+    if (k->total_exact)
+        return k->total_fixed > 0 && tier__fixed_from_double(x, &fx) == TIER_OK
+                   ? (double)fx / (double)k->total_fixed
+                   : NAN;
+    return k->total_double > 0 ? x / k->total_double : NAN;
+}
+
 int tier__population_pareto(tier__policy_ref *ref, const tier_book *book, const tier_model *model,
                             tier_frame *frame, char *err)
 {
     const char *name = tier_model_name(model);
-    size_t vcol, ccol, n = tier_frame_rows(frame), np = 0, r, c;
+    size_t vcol, ccol, scol, n = tier_frame_rows(frame), np = 0, r, c;
     const tier__ref_call *k = NULL;
     double ta = 0, tb = 0;
     const double *x;
@@ -161,6 +174,11 @@ int tier__population_pareto(tier__policy_ref *ref, const tier_book *book, const 
         for (r = 0; rc == TIER_OK && r < np; r++)
             tier__frame_set_code(frame, ccol, idx[r], code[pareto_class(book, k, key[r], idx[r])]);
     }
+    if (rc == TIER_OK && k && k->has_total &&
+        tier__model_column(frame, name, "share", &scol) == TIER_OK &&
+        tier_frame_numbers(frame, scol))
+        for (r = 0; r < n; r++) /* as the model: the value over the population's total */
+            tier__frame_set_number(frame, scol, r, pareto_share(k, x[r]));
     if (rc == TIER_ENOMEM)
         tier__errorf(err,
                      "out of memory placing the %lu customers of model %s against the "
@@ -355,6 +373,44 @@ static int read_abc(pop_parser *P, tier__policy_ref *ref)
     return read_end(P, 5, k, 1);
 }
 
+/* "total CALL fixed DIGITS" or "total CALL double HEX16" (the double's bits), after its call. */
+static int read_total(pop_parser *P, tier__policy_ref *ref)
+{
+    tier__ref_call *k = NULL;
+    char *key;
+    size_t len, i;
+    unsigned long long v;
+    uint64_t bits;
+    int rc, exact;
+    if (P->nf != 4)
+        return bad(P, "total needs 4 fields: total, call, fixed or double, and the value");
+    exact = P->flen[2] == 5 && memcmp(P->field[2], "fixed", 5) == 0;
+    if (!exact && !(P->flen[2] == 6 && memcmp(P->field[2], "double", 6) == 0))
+        return bad(P, "a total is \"fixed\" (digits) or \"double\" (16 hexadecimal digits)");
+    if ((rc = field_text(P, 1, &key, &len)) != TIER_OK)
+        return rc;
+    for (i = 0; i < ref->n_calls; i++)
+        if (strcmp(ref->calls[i].key, key) == 0)
+            k = &ref->calls[i];
+    tier__free(P->a, key);
+    if (!k)
+        return bad(P, "a total of a call no line named before");
+    if (k->has_total)
+        return bad(P, "the same call's total twice");
+    if (exact) {
+        if ((rc = field_uint(P, 3, INT64_MAX, &v)) != TIER_OK)
+            return rc;
+        k->total_fixed = (int64_t)v;
+    } else {
+        if ((rc = field_key(P, 3, &bits)) != TIER_OK)
+            return rc;
+        memcpy(&k->total_double, &bits, sizeof bits);
+    }
+    k->has_total = 1;
+    k->total_exact = exact;
+    return TIER_OK;
+}
+
 static int read_cap(pop_parser *P, tier__policy_ref *ref)
 {
     unsigned long long t, kind;
@@ -422,8 +478,10 @@ int tier__population_parse(const tier_allocator *a, const char *text, size_t len
             rc = read_abc(&P, ref);
         else if (P.flen[0] == 3 && memcmp(P.field[0], "cap", 3) == 0)
             rc = read_cap(&P, ref);
+        else if (P.flen[0] == 5 && memcmp(P.field[0], "total", 5) == 0)
+            rc = read_total(&P, ref);
         else
-            rc = bad(&P, "expected a line \"abc\", \"cap\" or \"end\"");
+            rc = bad(&P, "expected a line \"abc\", \"total\", \"cap\" or \"end\"");
     }
     if (!rc && !ended)
         rc = bad(&P, "the figures end before their \"end\" line (cut short?)");

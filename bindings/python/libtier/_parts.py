@@ -41,14 +41,15 @@ KIND_COLUMNS: Dict[str, str] = {
 
 #: Model kinds a split run fits exactly today: rfm (global cut points), lifecycle (its fit
 #: learns nothing from the population: thresholds are options) and pareto (its classes from the
-#: global ends of A and B, as an abc() call "pareto:<name>" of the population figures); the
+#: global ends of A and B, as an abc() call "pareto:<name>" of the population figures, and its
+#: share from the figures' total of that call); the
 #: others learn from the whole population in ways not yet merged (docs/distributed.md, "Not yet
 #: distributed").
 SUPPORTED_KINDS = ("rfm", "lifecycle", "pareto")
 
 #: Outputs of a model kind that stay the part's own in a split run (read by no output column of
 #: `tier run --out`): a policy that reads them is refused.
-PART_OUTPUTS: Dict[str, Tuple[str, ...]] = {"pareto": ("share", "cum_share")}
+PART_OUTPUTS: Dict[str, Tuple[str, ...]] = {"pareto": ("cum_share",)}
 
 _MAGIC = b"LTDB"
 _BLOB_VERSION = 1

@@ -21,6 +21,7 @@ Dask is imported when this module is (Debian: python3-dask, python3-distributed)
 
 import io
 import re
+import struct
 import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -300,6 +301,13 @@ class Run:
                 else:
                     fields += [b"0", b"", b""]
             lines.append(b"\t".join(fields))
+            if key.startswith(b"pareto:"):  # the model's share column: the population's total
+                total = counts.get(("abc", key), (0, 0))[1]
+                if key in doubles:
+                    bits = struct.unpack("<Q", struct.pack("<d", round_units(total)))[0]
+                    lines.append(b"total\t%s\tdouble\t%016x" % (escape(key), bits))
+                else:
+                    lines.append(b"total\t%s\tfixed\t%d" % (escape(key), total))
         for t_index, (kind, t) in sorted(cap_targets.items()):
             if t is None:
                 lines.append(b"cap\t%d\t%d\t\t" % (t_index, kind))
