@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """libtier.dask against `tier run` (docs/distributed.md): on a LocalCluster of two worker
-processes, the bundled CDNOW data, the bundled B2B data (invoices and accounts) and a generated
-1M-transaction log, each split into many partitions with customers spanning them, give the CSV of
+processes, the bundled CDNOW data (every built-in policy that runs on Dask, a Pareto model and
+abc() over doubles), the bundled B2B data (invoices and accounts) and a generated 1M-transaction
+log, each split into many partitions with customers spanning them, give the CSV of
 `tier run --out` byte for byte once both are sorted by customer id.
 
     dask_identity_test.py TIER_CLI GEN_W1 WORKDIR
@@ -134,6 +135,13 @@ def main() -> None:
         assert run.stats["double_sums"] == 2, run.stats  # the Pareto model and the abc()
         assert b"\ntotal\tpareto:pareto\tdouble\t" in run.figures, run.figures  # its share
         check("cdnow-doubles", expected, run, work)
+
+        # The other built-in policies that run on Dask (RFM scores, abc() with thresholds).
+        for seed, name in enumerate(("key-important-general-maintain", "rfm-8", "rfm-10")):
+            expected = cli(tier, os.path.join(work, name + "-cli.csv"), "--input", cd_path,
+                           "--policy", name)
+            check("cdnow-" + name, expected,
+                  ltd.Run(scattered(cd, 6, 10 + seed), policy=name, npartitions=4), work)
 
         # The same data with a cap that bites (kind 2: a boundary row by id).
         policy = libtier.Policy.builtin_text("b2b-sabc").replace("cap 15%", "cap 4%")
