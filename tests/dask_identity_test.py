@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """libtier.dask against `tier run` (docs/distributed.md): on a LocalCluster of two worker
-processes, the bundled CDNOW data, the bundled B2B data (invoices and accounts) and a generated
-1M-transaction log, each split into many partitions with customers spanning them, give the CSV of
+processes, the bundled CDNOW data (every built-in policy that runs on Dask, a Pareto model and
+abc() over doubles), the bundled B2B data (invoices and accounts) and a generated 1M-transaction
+log, each split into many partitions with customers spanning them, give the CSV of
 `tier run --out` byte for byte once both are sorted by customer id.
 
     dask_identity_test.py TIER_CLI GEN_W1 WORKDIR
@@ -31,6 +32,28 @@ import libtier.dask as ltd
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "examples", "data")
+
+
+#: A Pareto model over a criterion column (doubles) and an abc() over values that are not
+#: fixed-point amounts: both summed in doubles, exactly, rounded once.
+FLOAT_POLICY = """libtier-policy 1
+model rfm = rfm
+model pareto = pareto (criterion = "rfm.m", threshold_a = 0.5, threshold_b = 0.9)
+let band = abc(rfm.m * rfm.f / 3)
+tier S {
+    rule "pareto A" when pareto.class == "A"
+}
+tier A {
+    rule "band A" when band == "A"
+    rule "a share of at least 0.005%" when pareto.share >= 0.00005
+}
+tier B {
+    rule "band B" when band == "B"
+}
+tier C {
+    rule "rest" when true
+}
+"""
 
 
 def sorted_csv(data: bytes) -> bytes:
@@ -92,6 +115,33 @@ def main() -> None:
                        "--as-of", "1997-10-01")
         check("cdnow-as-of", expected,
               ltd.Run(scattered(cd, 5, 4), as_of="1997-10-01", npartitions=3), work)
+
+        # The Pareto model (pareto-sabc): its classes from the global ends of A and B.
+        expected = cli(tier, os.path.join(work, "pareto-cli.csv"), "--input", cd_path,
+                       "--policy", "pareto-sabc")
+        run = ltd.Run(scattered(cd, 7, 6), policy="pareto-sabc", npartitions=5)
+        assert b"\nabc\tpareto:pareto\t1\t" in run.figures, run.figures
+        assert b"\ntotal\tpareto:pareto\tfixed\t" in run.figures, run.figures
+        check("cdnow-pareto", expected, run, work)
+
+        # Sums of doubles (docs/distributed.md, exact sums rounded once): a Pareto model over a
+        # criterion column and an abc() over a product, neither a fixed-point amount.
+        float_path = os.path.join(work, "float.policy")
+        with open(float_path, "w") as fh:
+            fh.write(FLOAT_POLICY)
+        expected = cli(tier, os.path.join(work, "float-cli.csv"), "--input", cd_path,
+                       "--policy", float_path)
+        run = ltd.Run(scattered(cd, 8, 7), policy=float_path, npartitions=4)
+        assert run.stats["double_sums"] == 2, run.stats  # the Pareto model and the abc()
+        assert b"\ntotal\tpareto:pareto\tdouble\t" in run.figures, run.figures  # its share
+        check("cdnow-doubles", expected, run, work)
+
+        # The other built-in policies that run on Dask (RFM scores, abc() with thresholds).
+        for seed, name in enumerate(("key-important-general-maintain", "rfm-8", "rfm-10")):
+            expected = cli(tier, os.path.join(work, name + "-cli.csv"), "--input", cd_path,
+                           "--policy", name)
+            check("cdnow-" + name, expected,
+                  ltd.Run(scattered(cd, 6, 10 + seed), policy=name, npartitions=4), work)
 
         # The same data with a cap that bites (kind 2: a boundary row by id).
         policy = libtier.Policy.builtin_text("b2b-sabc").replace("cap 15%", "cap 4%")

@@ -27,13 +27,43 @@ static const char policy_text[] =
     "    rule \"rest\" when true\n"
     "}\n";
 
-static tier_policy *make_policy(const tier_allocator *a)
+/* A Pareto model's classes (thresholds 50% and 90%) in the rules. */
+static const char pareto_policy_text[] = "libtier-policy 1\n"
+                                         "model pareto = pareto\n"
+                                         "tier S {\n"
+                                         "    rule \"class A\" when pareto.class == \"A\"\n"
+                                         "}\n"
+                                         "tier A {\n"
+                                         "    rule \"class B\" when pareto.class == \"B\"\n"
+                                         "    rule \"a share of 0.4%\" when pareto.share >= 0.004\n"
+                                         "}\n"
+                                         "tier C {\n"
+                                         "    rule \"rest\" when true\n"
+                                         "}\n";
+
+static tier_policy *make_policy_of(const tier_allocator *a, const char *text)
 {
     tier_policy *p = NULL;
     assert_int_equal(tier_policy_new(&p, a), TIER_OK);
-    assert_int_equal(tier_policy_load_string(p, policy_text, strlen(policy_text), "split"),
-                     TIER_OK);
+    assert_int_equal(tier_policy_load_string(p, text, strlen(text), "split"), TIER_OK);
     return p;
+}
+
+static tier_policy *make_policy(const tier_allocator *a)
+{
+    return make_policy_of(a, policy_text);
+}
+
+/* A new Pareto model "pareto" with thresholds 50% and 90%, or NULL when `pareto` is 0. */
+static tier_model *pareto_model(int pareto)
+{
+    tier_model *m = NULL;
+    if (!pareto)
+        return NULL;
+    assert_int_equal(tier_pareto_new(&m, "pareto", TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "threshold_a", 0.5), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "threshold_b", 0.9), TIER_OK);
+    return m;
 }
 
 /* The customers of `book` whose index has parity `part`, with all their transactions. */
@@ -158,6 +188,9 @@ static void figures_of(list *lists, size_t n, size_t rows, char *out, size_t cap
             used += (size_t)snprintf(out + used, cap - used, "abc\t%s\t1\t%s\t%s\t1\t%s\t%s\n", key,
                                      l->rows[end[0]].key, l->rows[end[0]].id, l->rows[end[1]].key,
                                      l->rows[end[1]].id);
+            if (strncmp(key, "pareto:", 7) == 0) /* a Pareto model's share: the total */
+                used += (size_t)snprintf(out + used, cap - used, "total\t%s\tfixed\t%lld\n", key,
+                                         total);
         } else {
             unsigned long t;
             double amount, x;
@@ -180,33 +213,46 @@ static void figures_of(list *lists, size_t n, size_t rows, char *out, size_t cap
 }
 
 /* Runs `book` against `figures`; its inputs appended to `inputs`. */
-static tier_result *run_part(const tier_book *book, const tier_policy *policy, double as_of,
-                             const char *figures, tier_text *inputs)
+static tier_result *run_part(const tier_book *book, const tier_policy *policy, int pareto,
+                             double as_of, const char *figures, tier_text *inputs)
 {
     tier_result *r = NULL;
+    tier_model *m = pareto_model(pareto);
     assert_int_equal(tier_result_new(&r, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_result_set_as_of(r, as_of), TIER_OK);
     assert_int_equal(tier_result_set_population(r, figures, strlen(figures)), TIER_OK);
-    assert_int_equal(tier_result_run(r, book, NULL, 0, policy), TIER_OK);
+    assert_int_equal(tier_result_run(r, book, &m, m ? 1 : 0, policy), TIER_OK);
+    tier_model_free(m);
     tier_text_clear(inputs);
     assert_int_equal(tier_result_population(r, inputs), TIER_OK);
     return r;
 }
 
-static void test_a_split_run_places_everyone_as_one_run(void **state)
+/* Customer i's pareto.share in a run. */
+static double share_of(const tier_result *r, size_t i)
+{
+    size_t col;
+    assert_int_equal(tier_frame_find(tier_result_frame(r), "pareto.share", &col), TIER_OK);
+    return tier_frame_numbers(tier_result_frame(r), col)[i];
+}
+
+/* Splits a generated book in two, runs the parts to settled figures and checks every customer is
+ * placed as one run over the whole book places it; returns the customers moved by a cap. */
+static size_t split_run(const char *text, int pareto, size_t nlists, const char *expect)
 {
     tier_book *book = tst_generated_book(TST_ALLOC, 900, 11), *parts[2];
-    tier_policy *policy = make_policy(TST_ALLOC);
+    tier_policy *policy = make_policy_of(TST_ALLOC, text);
     tier_result *whole = NULL, *res[2] = {NULL, NULL};
     tier_text *inputs[2] = {NULL, NULL};
+    tier_model *m = pareto_model(pareto);
     static char figures[8192], next[8192];
     int32_t first, last;
     size_t i, p, pass, moved = 0;
-    (void)state;
     assert_int_equal(tier_book_day_range(book, &first, &last), TIER_OK);
     assert_int_equal(tier_result_new(&whole, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_result_set_as_of(whole, last + 1), TIER_OK);
-    assert_int_equal(tier_result_run(whole, book, NULL, 0, policy), TIER_OK);
+    assert_int_equal(tier_result_run(whole, book, &m, m ? 1 : 0, policy), TIER_OK);
+    tier_model_free(m);
     for (p = 0; p < 2; p++) {
         parts[p] = half(book, p);
         assert_int_equal(tier_text_new(&inputs[p], TST_ALLOC), TIER_OK);
@@ -217,17 +263,17 @@ static void test_a_split_run_places_everyone_as_one_run(void **state)
         size_t nl = 0, rows = 0;
         for (p = 0; p < 2; p++) {
             tier_result_free(res[p]);
-            res[p] = run_part(parts[p], policy, last + 1, figures, inputs[p]);
+            res[p] = run_part(parts[p], policy, pareto, last + 1, figures, inputs[p]);
             rows += read_inputs(tier_text_data(inputs[p]), lists, &nl);
         }
-        assert_int_equal(nl, 3); /* the two abc() calls and the cap */
+        assert_int_equal(nl, nlists);
         figures_of(lists, nl, rows, next, sizeof next);
         if (strcmp(next, figures) == 0)
             break;
         memcpy(figures, next, sizeof figures);
     }
     assert_true(pass < 5);
-    assert_non_null(strstr(figures, "\ncap\t0\t2\t")); /* the cap keeps up to a row */
+    assert_non_null(strstr(figures, expect));
     for (p = 0; p < 2; p++)
         for (i = 0; i < tier_book_customer_count(parts[p]); i++) {
             size_t len, at;
@@ -235,16 +281,19 @@ static void test_a_split_run_places_everyone_as_one_run(void **state)
             assert_int_equal(tier_book_find(book, id, len, &at), TIER_OK);
             assert_int_equal(tier_result_tier(res[p], i), tier_result_tier(whole, at));
             assert_string_equal(tier_result_reason(res[p], i), tier_result_reason(whole, at));
+            if (pareto) /* the model's share against the population's total */
+                assert_true(share_of(res[p], i) == share_of(whole, at));
             moved += strncmp(tier_result_reason(whole, at), "over the cap", 12) == 0;
         }
-    assert_true(moved > 0);
     /* Each part alone, without the figures, places some customers otherwise. */
     {
         size_t differ = 0;
         tier_result *alone = NULL;
+        m = pareto_model(pareto);
         assert_int_equal(tier_result_new(&alone, TST_ALLOC), TIER_OK);
         assert_int_equal(tier_result_set_as_of(alone, last + 1), TIER_OK);
-        assert_int_equal(tier_result_run(alone, parts[0], NULL, 0, policy), TIER_OK);
+        assert_int_equal(tier_result_run(alone, parts[0], &m, m ? 1 : 0, policy), TIER_OK);
+        tier_model_free(m);
         for (i = 0; i < tier_book_customer_count(parts[0]); i++)
             differ += tier_result_tier(alone, i) != tier_result_tier(res[0], i);
         assert_true(differ > 0);
@@ -258,6 +307,22 @@ static void test_a_split_run_places_everyone_as_one_run(void **state)
     tier_result_free(whole);
     tier_policy_free(policy);
     tier_book_free(book);
+    return moved;
+}
+
+static void test_a_split_run_places_everyone_as_one_run(void **state)
+{
+    (void)state;
+    /* The two abc() calls and the cap, which keeps up to a row. */
+    assert_true(split_run(policy_text, 0, 3, "\ncap\t0\t2\t") > 0);
+}
+
+/* A Pareto model's classes come from the population: its inputs are gathered as the abc call
+ * "pareto:<name>" and its classes set against the figures' ends. */
+static void test_a_split_pareto_model_classifies_as_one_run(void **state)
+{
+    (void)state;
+    assert_int_equal(split_run(pareto_policy_text, 1, 1, "\nabc\tpareto:pareto\t1\t"), 0);
 }
 
 static void expect_refused(tier_result *r, const char *text, const char *says)
@@ -280,6 +345,14 @@ static void test_bad_figures_are_refused_naming_the_line(void **state)
     expect_refused(r, "libtier-population 1\nabc\tk\t1\t0000000000000001\tid\t0\t\t",
                    "line 2: the figures end before");
     expect_refused(r, "libtier-population 1\nabc\tk\nend\n", "line 2: abc needs 8 fields");
+    expect_refused(r, "libtier-population 1\ntotal\tk\tfixed\t5\nend\n",
+                   "line 2: a total of a call no line named before");
+    expect_refused(r, "libtier-population 1\nabc\tk\t0\t\t\t0\t\t\ntotal\tk\tsome\t5\nend\n",
+                   "line 3: a total is");
+    expect_refused(r,
+                   "libtier-population 1\nabc\tk\t0\t\t\t0\t\t\ntotal\tk\tfixed\t5\n"
+                   "total\tk\tdouble\t3ff0000000000000\nend\n",
+                   "line 4: the same call's total twice");
     expect_refused(r, "libtier-population 1\nabc\tk\t2\t\t\t0\t\t\nend\n", "in range");
     expect_refused(r, "libtier-population 1\nabc\tk\t0\t0000000000000001\tid\t0\t\t\nend\n",
                    "names no end row");
@@ -461,8 +534,47 @@ static void test_gathered_inputs_escape_ids_and_name_leads(void **state)
     tier_book_free(book);
 }
 
+/* A Pareto model placed against the figures: every allocation may fail (the model's, the
+ * gathering's and the placing's). */
+static int oom_pareto(const tier_allocator *a, void *ud)
+{
+    static const char fig[] = "libtier-population 1\n"
+                              "abc\tpareto:pareto\t1\t3fa883d70a3d70a3\tG000001\t0\t\t\n"
+                              "end\n";
+    tier_result *r = NULL;
+    tier_policy *policy = NULL;
+    tier_model *m = NULL;
+    tier_text *t = NULL;
+    const char *err = "out of memory";
+    int rc = tier_result_new(&r, a);
+    if (!rc && (rc = tier_policy_new(&policy, a)) == TIER_OK &&
+        (rc = tier_policy_load_string(policy, pareto_policy_text, strlen(pareto_policy_text),
+                                      "oom")) != TIER_OK)
+        err = tier_policy_last_error(policy);
+    if (!rc)
+        rc = tier_text_new(&t, a);
+    if (!rc)
+        rc = tier_pareto_new(&m, "pareto", a);
+    if (!rc && ((rc = tier_result_set_population(r, fig, sizeof fig - 1)) != TIER_OK ||
+                (rc = tier_result_run(r, ud, &m, 1, policy)) != TIER_OK ||
+                (rc = tier_result_population(r, t)) != TIER_OK))
+        err = tier_result_last_error(r);
+    if (!rc)
+        assert_non_null(strstr(tier_text_data(t), "abc\tpareto:pareto\t800000\t950000\t"));
+    if (rc)
+        tst_expect_oom(rc, err);
+    tier_model_free(m);
+    tier_text_free(t);
+    tier_policy_free(policy);
+    tier_result_free(r);
+    return rc;
+}
+
 TST_MAIN(cmocka_unit_test(test_gathered_inputs_escape_ids_and_name_leads),
          cmocka_unit_test(test_a_split_run_places_everyone_as_one_run),
+         cmocka_unit_test(test_a_split_pareto_model_classifies_as_one_run),
          cmocka_unit_test(test_bad_figures_are_refused_naming_the_line),
          TST_OOM_WALK(test_population_survives_every_failed_allocation, oom_population, oom_book,
-                      20))
+                      20),
+         TST_OOM_WALK(test_a_pareto_population_survives_every_failed_allocation, oom_pareto,
+                      oom_book, 10))

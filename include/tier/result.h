@@ -141,10 +141,12 @@ TIER_API int tier_result_set_as_of(tier_result *result, double day);
  * does not come after the global last kept candidate (boundary rows named by order key and lead
  * id, so that the row need not be in this book). A call or cap the text does not name is computed
  * on the run's own rows. Either way the run gathers the inputs of every abc() call and cap for
- * tier_result_population(). pct_rank() is not distributed (a run with figures set fails with
- * TIER_ESTATE on it). The text:
+ * tier_result_population(). A Pareto model (kind "pareto") takes part as the abc call
+ * `pareto:<model name>`: its classes (and, given a `total`, its share) are the population's.
+ * pct_rank() is not distributed (a run with figures set fails with TIER_ESTATE on it). The text:
  * the line `libtier-population 1`, then TAB-separated lines `abc CALL HAS_A KEY_A ID_A HAS_B
- * KEY_B ID_B` and `cap TIER KIND KEY ID`, then `end` (docs/distributed.md has the fields; texts
+ * KEY_B ID_B`, `total CALL fixed|double VALUE` and `cap TIER KIND KEY ID`, then `end`
+ * (docs/distributed.md has the fields; texts
  * escape '%', control bytes and DEL as %XX). All or nothing: on failure the figures set before
  * stay.
  * @param result the result.

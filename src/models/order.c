@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Orders by value: a stable radix sort of (key, row) pairs (util/radix.h) with ties by customer
  * id, through the customers' id order when the run keeps one (core/frame_internal.h), else by
- * the ids themselves; ABC class boundaries in 96-bit integer arithmetic. */
+ * the ids themselves; ABC class boundaries in 96-bit integer arithmetic; exact sums of doubles
+ * rounded once (tier__xsum). */
+#include <math.h>
 #include <string.h>
 
 #include "core/book_internal.h"
@@ -331,4 +333,84 @@ void tier__abc_cut_double(tier__abc_cut *k, size_t i, double cum, double total)
 int tier__abc_cut_class(const tier__abc_cut *k, size_t i)
 {
     return i <= k->end[0] ? 0 : i <= k->end[1] ? 1 : 2;
+}
+
+/* ---- exact sums of doubles ------------------------------------------------------------------ */
+
+void tier__xsum_init(tier__xsum *s)
+{
+    memset(s, 0, sizeof *s);
+}
+
+void tier__xsum_add(tier__xsum *s, double v)
+{
+    uint64_t bits, m, e, lo, hi, carry;
+    size_t pos, i;
+    memcpy(&bits, &v, sizeof bits);
+    e = bits >> 52 & 0x7ff;
+    m = bits & (((uint64_t)1 << 52) - 1);
+    if (e) /* v = m * 2^(e - 1075) with the hidden bit: m * 2^(e - 1) in units of 2^-1074 */
+        m |= (uint64_t)1 << 52;
+    pos = e ? (size_t)e - 1 : 0;
+    i = pos / 64;
+    lo = m << (pos % 64);
+    hi = pos % 64 ? m >> (64 - pos % 64) : 0;
+    s->limb[i] += lo;
+    carry = s->limb[i] < lo;
+    for (i++; i < TIER__XSUM_LIMBS && (hi || carry); i++) {
+        uint64_t add = hi + carry; /* hi < 2^53: no overflow */
+        s->limb[i] += add;
+        carry = s->limb[i] < add;
+        hi = 0;
+    }
+}
+
+/* The 64 bits of the sum from bit lo up (bits below 0 read as 0; lo > -64). */
+static uint64_t xsum_word(const tier__xsum *s, long lo)
+{
+    long i = lo >= 0 ? lo / 64 : -1, off = lo >= 0 ? lo % 64 : lo + 64;
+    uint64_t low = i >= 0 ? s->limb[i] : 0, high = i + 1 < TIER__XSUM_LIMBS ? s->limb[i + 1] : 0;
+    return off ? low >> off | high << (64 - off) : low;
+}
+
+/* 1 when any bit of the sum below bit b (b >= 0) is set. */
+static int xsum_any_below(const tier__xsum *s, long b)
+{
+    long i = b / 64;
+    if (b % 64 && (s->limb[i] & (((uint64_t)1 << (b % 64)) - 1)))
+        return 1;
+    while (i-- > 0)
+        if (s->limb[i])
+            return 1;
+    return 0;
+}
+
+double tier__xsum_round(const tier__xsum *s)
+{
+    long top = TIER__XSUM_LIMBS - 1, p, shift;
+    uint64_t w, m;
+    while (top >= 0 && s->limb[top] == 0)
+        top--;
+    if (top < 0)
+        return 0.0;
+    p = top * 64 + 63;
+    w = s->limb[top];
+    for (shift = 32; shift > 0; shift /= 2) /* the top set bit, by halves */
+        if (!(w >> (64 - shift))) {
+            w <<= shift;
+            p -= shift;
+        }
+    if (p <= 52) /* below 2^53 units of 2^-1074: exact */
+        return ldexp((double)s->limb[0], -1074);
+    w = xsum_word(s, p - 63); /* bit 63 is bit p: 53 bits of mantissa, then 11 more */
+    m = w >> 11;
+    shift = p - 63;
+    if (w >> 10 & 1 && ((w & 0x3ff) || (m & 1) || (shift > 0 && xsum_any_below(s, shift)))) {
+        m++;
+        if (m == (uint64_t)1 << 53) {
+            m >>= 1;
+            p++;
+        }
+    }
+    return ldexp((double)m, (int)(p - 52 - 1074));
 }

@@ -42,6 +42,21 @@ int tier__id_order_get(tier__id_order *o, const tier_allocator *a, const tier_bo
                        const tier_frame *frame);
 void tier__id_order_done(tier__id_order *o);
 
+/* An exact sum of positive finite doubles (docs/distributed.md): the sum times 2^1074, an integer,
+ * in 34 limbs of 64 bits (enough for 2^32 values below 2^1024). Rounded to the nearest double (ties
+ * to even) it does not depend on the order the values were added in, so a sum split over parts
+ * and merged gives the same double as one process. */
+#define TIER__XSUM_LIMBS 34
+typedef struct tier__xsum {
+    uint64_t limb[TIER__XSUM_LIMBS];
+} tier__xsum;
+
+void tier__xsum_init(tier__xsum *s);
+/* Adds v, which must be positive and finite. */
+void tier__xsum_add(tier__xsum *s, double v);
+/* The sum rounded to the nearest double (ties to even; infinity when beyond the largest). */
+double tier__xsum_round(const tier__xsum *s);
+
 /* Where the classes A and B end in n rows ordered by value descending: end[0] (end[1]) is the
  * first position whose cumulative share reaches threshold t6[0] (t6[1]), in millionths; n while
  * no position has. Feed it every position's cumulative sum in order with one of the steps. */
@@ -54,7 +69,8 @@ typedef struct tier__abc_cut {
 void tier__abc_cut_init(tier__abc_cut *k, uint32_t t6a, uint32_t t6b, size_t n);
 /* Position i has the exact cumulative sum cum of total (both non-negative fixed-point). */
 void tier__abc_cut_exact(tier__abc_cut *k, size_t i, uint64_t cum, uint64_t total);
-/* Position i has the cumulative sum cum of total, in doubles. */
+/* Position i has the cumulative sum cum of total, in doubles (each the exact sum rounded once:
+ * tier__xsum_round). */
 void tier__abc_cut_double(tier__abc_cut *k, size_t i, double cum, double total);
 /* The class of position i: 0 (A), 1 (B) or 2 (C). */
 int tier__abc_cut_class(const tier__abc_cut *k, size_t i);

@@ -287,16 +287,23 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
             tier__abc_cut_exact(&ends, i, cum, total);
         }
     } else {
-        double dcum = 0;
+        /* Exact sums rounded once (models/order.h): the same doubles in any order, so that a
+         * split run can merge them (docs/distributed.md). */
+        tier__xsum sum;
+        tier__xsum_init(&sum);
         for (i = 0; i < np; i++)
-            dtotal += pv.dval[idx[i]];
+            tier__xsum_add(&sum, pv.dval[idx[i]]);
+        dtotal = tier__xsum_round(&sum);
         if (!(dtotal * PARETO_MILLION < INFINITY)) {
             tier__errorf(err, "the total of criterion column \"%s\" is too large", st->c.column);
             rc = TIER_ERANGE;
             goto done;
         }
+        tier__xsum_init(&sum);
         for (i = 0; i < np; i++) {
-            dcum += pv.dval[idx[i]];
+            double dcum;
+            tier__xsum_add(&sum, pv.dval[idx[i]]);
+            dcum = tier__xsum_round(&sum);
             out[OUT_CUM_SHARE][idx[i]] = dcum / dtotal;
             tier__abc_cut_double(&ends, i, dcum, dtotal);
         }

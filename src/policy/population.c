@@ -3,10 +3,13 @@
  * caps gathered from one part of the customers, and the global figures (the rows where classes A
  * and B end, a cap's last kept candidate, each named by its order key and lead id) read back so
  * that every part is placed exactly as one run over all the customers would place it. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/frame_internal.h"
+#include "models/model_common.h"
 #include "models/order.h"
 #include "policy/population.h"
 
@@ -87,6 +90,106 @@ int tier__gather_cap(tier__policy_ref *ref, const tier_book *book, size_t t, int
         tier__buf_putc(b, '\n');
     }
     return gathered(b, start);
+}
+
+/* ---- Pareto models ------------------------------------------------------------------------ */
+
+/* Class (0 A, 1 B, 2 C) of the positive row r (order key `key`) against the ends of call k. */
+static int32_t pareto_class(const tier_book *book, const tier__ref_call *k, uint64_t key, size_t r)
+{
+    int c;
+    for (c = 0; c < 2; c++) {
+        int after = !k->has_end[c] ? 0
+                    : k->end_id[c] ? tier__ref_after_id(book, key, r, k->end_key[c], k->end_id[c],
+                                                        k->end_id_len[c])
+                                   : tier__ref_after(book, key, r, k->end_key[c], k->end_lead[c]);
+        if (!after)
+            return c;
+    }
+    return 2;
+}
+
+/* A Pareto model's share of value x against the population's total (src/models/pareto.c). */
+static double pareto_share(const tier__ref_call *k, double x)
+{
+    int64_t fx = 0;
+    if (isnan(x))
+        return NAN;
+    if (k->total_exact)
+        return k->total_fixed > 0 && tier__fixed_from_double(x, &fx) == TIER_OK
+                   ? (double)fx / (double)k->total_fixed
+                   : NAN;
+    return k->total_double > 0 ? x / k->total_double : NAN;
+}
+
+int tier__population_pareto(tier__policy_ref *ref, const tier_book *book, const tier_model *model,
+                            tier_frame *frame, char *err)
+{
+    const char *name = tier_model_name(model);
+    size_t vcol, ccol, scol, n = tier_frame_rows(frame), np = 0, r, c;
+    const tier__ref_call *k = NULL;
+    double ta = 0, tb = 0;
+    const double *x;
+    uint64_t *key = NULL;
+    uint32_t *idx = NULL;
+    char *call = NULL;
+    int32_t code[3];
+    int rc;
+    if (!ref->gather || strcmp(tier_model_kind(model), "pareto") != 0 ||
+        tier__model_column(frame, name, "value", &vcol) != TIER_OK ||
+        tier__model_column(frame, name, "class", &ccol) != TIER_OK ||
+        !(x = tier_frame_numbers(frame, vcol)))
+        return TIER_OK;
+    if ((rc = tier_model_get_number(model, "threshold_a", &ta)) != TIER_OK ||
+        (rc = tier_model_get_number(model, "threshold_b", &tb)) != TIER_OK) {
+        tier__errorf(err, "model %s: cannot read its thresholds", name);
+        return rc;
+    }
+    key = tier__malloc_n(ref->a, n, sizeof *key);
+    idx = tier__malloc_n(ref->a, n, sizeof *idx);
+    call = tier__malloc(ref->a, strlen(name) + sizeof "pareto:");
+    rc = key && idx && call ? TIER_OK : TIER_ENOMEM;
+    for (r = 0; rc == TIER_OK && r < n; r++) {
+        if (!(x[r] > 0))
+            continue;
+        key[np] = tier__order_key(x[r], 1);
+        idx[np++] = (uint32_t)r;
+    }
+    if (rc == TIER_OK) {
+        memcpy(call, "pareto:", 7);
+        memcpy(call + 7, name, strlen(name) + 1);
+        rc = tier__order_rows(ref->a, book, NULL, key, idx, np);
+    }
+    if (rc == TIER_OK)
+        rc = tier__gather_abc(ref, book, call, (uint32_t)floor(ta * 1e6 + 0.5),
+                              (uint32_t)floor(tb * 1e6 + 0.5), key, idx, x, NULL, np);
+    for (c = 0; rc == TIER_OK && c < ref->n_calls; c++)
+        if (strcmp(ref->calls[c].key, call) == 0)
+            k = &ref->calls[c];
+    if (rc == TIER_OK && k && np) {
+        static const char *const labels[3] = {"A", "B", "C"};
+        for (c = 0; c < 3; c++)
+            if ((code[c] = tier__frame_label_code(frame, ccol, 0, labels[c])) < 0)
+                rc = TIER_ERROR; /* the model always has its three labels */
+        for (r = 0; rc == TIER_OK && r < np; r++)
+            tier__frame_set_code(frame, ccol, idx[r], code[pareto_class(book, k, key[r], idx[r])]);
+    }
+    if (rc == TIER_OK && k && k->has_total &&
+        tier__model_column(frame, name, "share", &scol) == TIER_OK &&
+        tier_frame_numbers(frame, scol))
+        for (r = 0; r < n; r++) /* as the model: the value over the population's total */
+            tier__frame_set_number(frame, scol, r, pareto_share(k, x[r]));
+    if (rc == TIER_ENOMEM)
+        tier__errorf(err,
+                     "out of memory placing the %lu customers of model %s against the "
+                     "population figures",
+                     (unsigned long)n, name);
+    else if (rc)
+        tier__errorf(err, "model %s: its class column lacks the labels A, B and C", name);
+    tier__free(ref->a, key);
+    tier__free(ref->a, idx);
+    tier__free(ref->a, call);
+    return rc;
 }
 
 int tier__population_inputs(const tier__policy_ref *ref, tier_text *out)
@@ -270,6 +373,44 @@ static int read_abc(pop_parser *P, tier__policy_ref *ref)
     return read_end(P, 5, k, 1);
 }
 
+/* "total CALL fixed DIGITS" or "total CALL double HEX16" (the double's bits), after its call. */
+static int read_total(pop_parser *P, tier__policy_ref *ref)
+{
+    tier__ref_call *k = NULL;
+    char *key;
+    size_t len, i;
+    unsigned long long v;
+    uint64_t bits;
+    int rc, exact;
+    if (P->nf != 4)
+        return bad(P, "total needs 4 fields: total, call, fixed or double, and the value");
+    exact = P->flen[2] == 5 && memcmp(P->field[2], "fixed", 5) == 0;
+    if (!exact && !(P->flen[2] == 6 && memcmp(P->field[2], "double", 6) == 0))
+        return bad(P, "a total is \"fixed\" (digits) or \"double\" (16 hexadecimal digits)");
+    if ((rc = field_text(P, 1, &key, &len)) != TIER_OK)
+        return rc;
+    for (i = 0; i < ref->n_calls; i++)
+        if (strcmp(ref->calls[i].key, key) == 0)
+            k = &ref->calls[i];
+    tier__free(P->a, key);
+    if (!k)
+        return bad(P, "a total of a call no line named before");
+    if (k->has_total)
+        return bad(P, "the same call's total twice");
+    if (exact) {
+        if ((rc = field_uint(P, 3, INT64_MAX, &v)) != TIER_OK)
+            return rc;
+        k->total_fixed = (int64_t)v;
+    } else {
+        if ((rc = field_key(P, 3, &bits)) != TIER_OK)
+            return rc;
+        memcpy(&k->total_double, &bits, sizeof bits);
+    }
+    k->has_total = 1;
+    k->total_exact = exact;
+    return TIER_OK;
+}
+
 static int read_cap(pop_parser *P, tier__policy_ref *ref)
 {
     unsigned long long t, kind;
@@ -337,8 +478,10 @@ int tier__population_parse(const tier_allocator *a, const char *text, size_t len
             rc = read_abc(&P, ref);
         else if (P.flen[0] == 3 && memcmp(P.field[0], "cap", 3) == 0)
             rc = read_cap(&P, ref);
+        else if (P.flen[0] == 5 && memcmp(P.field[0], "total", 5) == 0)
+            rc = read_total(&P, ref);
         else
-            rc = bad(&P, "expected a line \"abc\", \"cap\" or \"end\"");
+            rc = bad(&P, "expected a line \"abc\", \"total\", \"cap\" or \"end\"");
     }
     if (!rc && !ended)
         rc = bad(&P, "the figures end before their \"end\" line (cut short?)");

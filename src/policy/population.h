@@ -14,6 +14,14 @@ int tier__population_parse(const tier_allocator *a, const char *text, size_t len
 /* Before a run of a policy with n_tiers tiers: one cap entry per tier (and one spare), the
  * gathered inputs emptied. TIER_OK, TIER_EINVAL (a cap of a tier the policy lacks), TIER_ENOMEM. */
 int tier__population_prepare(tier__policy_ref *ref, size_t n_tiers, char *err);
+/* After a Pareto model (kind "pareto") scored `frame` in a run with population figures: gathers
+ * its positive values as the inputs of the abc call "pareto:<name>" (its thresholds, ties by id)
+ * and, when the figures name that call, sets every positive row's class against the global ends
+ * (the model's own classes are those of the part), and its share column against the call's
+ * total when the figures give one. Other models: nothing. TIER_OK, TIER_ENOMEM (err set). The
+ * cum_share column stays the part's. */
+int tier__population_pareto(tier__policy_ref *ref, const tier_book *book, const tier_model *model,
+                            tier_frame *frame, char *err);
 /* Appends the gathered inputs (with their header and "end") to `out`. */
 int tier__population_inputs(const tier__policy_ref *ref, tier_text *out);
 void tier__population_free(tier__policy_ref *ref);

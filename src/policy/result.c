@@ -151,7 +151,7 @@ static int check_models(tier_result *res, tier_model *const *models, size_t coun
 }
 
 static int run_models(tier_result *res, const tier_book *book, tier_model *const *models,
-                      size_t count, tier_frame *frame)
+                      size_t count, tier_frame *frame, tier__policy_ref *ref)
 {
     size_t m;
     for (m = 0; m < count; m++) {
@@ -172,6 +172,10 @@ static int run_models(tier_result *res, const tier_book *book, tier_model *const
             tier__errorf(res->err, "%s", tier_frame_last_error(frame));
             return rc;
         }
+        /* With population figures a Pareto model's classes are the population's (before later
+         * models read them). */
+        if (ref && (rc = tier__population_pareto(ref, book, model, frame, res->err)) != TIER_OK)
+            return rc;
     }
     return TIER_OK;
 }
@@ -348,7 +352,7 @@ static int run_with(tier_result *result, const tier_book *book, tier_model *cons
         }
         /* The orders by value of the models and the policy share one order of the ids. */
         tier__frame_keep_id_order(frame, book);
-        rc = run_models(result, book, models, model_count, frame);
+        rc = run_models(result, book, models, model_count, frame, ref);
         if (rc)
             goto fail;
     } else if (tier_frame_rows(frame) != n) {

@@ -39,10 +39,17 @@ KIND_COLUMNS: Dict[str, str] = {
     "sbg": "p_renew=@.p_renew:4,derl=@.derl:4,contract_clv=@.clv:2",
 }
 
-#: Model kinds a split run fits exactly today: rfm (global cut points) and lifecycle (its fit
-#: learns nothing from the population: thresholds are options); the others learn from the whole
-#: population in ways not yet merged (docs/distributed.md, "Not yet distributed").
-SUPPORTED_KINDS = ("rfm", "lifecycle")
+#: Model kinds a split run fits exactly today: rfm (global cut points), lifecycle (its fit
+#: learns nothing from the population: thresholds are options) and pareto (its classes from the
+#: global ends of A and B, as an abc() call "pareto:<name>" of the population figures, and its
+#: share from the figures' total of that call); the
+#: others learn from the whole population in ways not yet merged (docs/distributed.md, "Not yet
+#: distributed").
+SUPPORTED_KINDS = ("rfm", "lifecycle", "pareto")
+
+#: Outputs of a model kind that stay the part's own in a split run (read by no output column of
+#: `tier run --out`): a policy that reads them is refused.
+PART_OUTPUTS: Dict[str, Tuple[str, ...]] = {"pareto": ("cum_share",)}
 
 _MAGIC = b"LTDB"
 _BLOB_VERSION = 1
@@ -194,6 +201,38 @@ def reaches(cum: int, total: int, t6: int) -> bool:
     return cum * 1000000 >= t6 * total
 
 
+#: Doubles as exact integers: a positive finite double times 2^1074 (src/models/order.c,
+#: tier__xsum). Sums of these are exact, so they merge over parts in any order.
+_UNIT_BITS = 1074
+
+
+def exact_units(x: float) -> int:
+    """x (positive, finite) times 2^1074, exactly."""
+    num, den = float(x).as_integer_ratio()
+    return num << (_UNIT_BITS - (den.bit_length() - 1))
+
+
+def round_units(units: int) -> float:
+    """An exact sum of units rounded to the nearest double, ties to even (as tier__xsum_round:
+    Python's int division rounds correctly); inf beyond the largest double."""
+    try:
+        return units / (1 << _UNIT_BITS)
+    except OverflowError:
+        return math.inf
+
+
+def reaches_double(cum: int, total: float, t6: int) -> bool:
+    """The Pareto rule over doubles (src/models/order.c tier__abc_cut_double): the exact
+    cumulative sum `cum` (units) rounded once, against the rounded total."""
+    return round_units(cum) * 1e6 >= float(t6) * total
+
+
+def desc_key_values(keys: Any) -> List[float]:
+    """The doubles whose descending order keys (tier__order_key(x, 1)) are `keys`."""
+    return [struct.unpack("<d", struct.pack("<Q", (~int(k)) & (U64_MAX >> 1)))[0]
+            for k in keys]
+
+
 def cap_limit(is_count: bool, amount: float, n: int) -> int:
     """How many of `n` rows a cap keeps (src/policy/apply.c cap_limit, the same doubles)."""
     if is_count:
@@ -263,8 +302,11 @@ class Target:
     """One global figure to find: the row where an abc() class ends (by fixed-point sums) or
     the row at a rank (by counts: a cap's last kept candidate, an RFM order statistic)."""
 
-    def __init__(self, kind: str, key: Any, which: int = 0, t6: int = 0, rank: int = 0) -> None:
+    def __init__(self, kind: str, key: Any, which: int = 0, t6: int = 0, rank: int = 0,
+                 double: bool = False) -> None:
         self.kind = kind    # "abc", "cap" or "rfm"
+        self.double = double  # abc: sums of doubles (exact units, rounded) instead of fixed point
+        self.dtotal = 0.0   # abc over doubles: the global total rounded
         self.key = key      # the call text, the tier index, or (model, dimension)
         self.which = which  # abc: 0 (class A) or 1 (class B)
         self.t6 = t6        # abc: the threshold in millionths
@@ -273,12 +315,14 @@ class Target:
         self.found_key: Optional[int] = None
         self.found_id: Optional[bytes] = None
 
-    def source(self) -> Tuple[str, Any]:
-        """Which gathered list of a part the target reads."""
-        return (self.kind, self.key)
+    def source(self) -> Tuple[str, Any, bool]:
+        """Which gathered list of a part the target reads, and whether its sums are doubles."""
+        return (self.kind, self.key, self.double)
 
     def reached(self, count: int, total: int) -> bool:
         """True when `count` rows summing to `total` reach the target."""
+        if self.kind == "abc" and self.double:
+            return reaches_double(total, self.dtotal, self.t6)
         if self.kind == "abc":
             return reaches(total, self.total, self.t6)
         return count >= self.rank + 1
@@ -307,8 +351,10 @@ class Gathered:
 
     def __init__(self) -> None:
         self.rows = 0
-        self.exact = True
+        #: abc calls with a value that is not a fixed-point amount (summed in doubles).
+        self.inexact: List[bytes] = []
         self.abc: Dict[bytes, Tuple[int, int, Any, Any, Any]] = {}
+        self._units: Dict[bytes, List[int]] = {}
         self.caps: Dict[int, Tuple[bool, float, Any, Any]] = {}
         self.rfm: Dict[Tuple[str, str], Any] = {}
 
@@ -330,8 +376,8 @@ class Gathered:
             keys = np.array([int(f[0], 16) for f in body], dtype=np.uint64)
             if head[0] == b"abc":
                 key = unescape(head[1])
-                if any(f[1] == b"-" for f in body):
-                    g.exact = False
+                if any(f[1] == b"-" for f in body) and key not in g.inexact:
+                    g.inexact.append(key)
                 fixed = np.array([0 if f[1] == b"-" else int(f[1]) for f in body],
                                  dtype=np.int64)
                 if key not in g.abc:
@@ -344,10 +390,20 @@ class Gathered:
                                  _id_array([unescape(f[1]) for f in body]))
         return g
 
-    def _list(self, source: Tuple[str, Any]) -> Tuple[Any, Any, Any]:
+    def _prefix_units(self, key: bytes) -> List[int]:
+        """Prefix sums (exact units) of abc call `key`'s values, in order; cached."""
+        if key not in self._units:
+            out, run = [0], 0
+            for x in desc_key_values(self.abc[key][2]):
+                run += exact_units(x)
+                out.append(run)
+            self._units[key] = out
+        return self._units[key]
+
+    def _list(self, source: Tuple[Any, ...]) -> Tuple[Any, Any, Any]:
         """(keys ascending, fixed values or None, ids or None) of one gathered list."""
         import numpy as np
-        kind, key = source
+        kind, key = source[0], source[1]
         if kind == "abc":
             if key not in self.abc:
                 return np.zeros(0, np.uint64), np.zeros(0, np.int64), _id_array([])
@@ -359,33 +415,48 @@ class Gathered:
             return self.caps[key][2], None, self.caps[key][3]
         return self.rfm.get(key, np.zeros(0, np.uint64)), None, None
 
-    def below(self, source: Tuple[str, Any], pivots: Any) -> Tuple[Any, Any]:
-        """Counts and fixed-point sums of the rows with key <= each pivot (int64 arrays)."""
+    def below(self, source: Tuple[Any, ...], pivots: Any) -> Tuple[Any, Any]:
+        """Counts and sums of the rows with key <= each pivot: fixed-point (int64 arrays), or
+        for a list summed in doubles (source[2]) exact units (Python ints)."""
         import numpy as np
         keys, fixed, _ = self._list(source)
         at = np.searchsorted(keys, pivots, side="right")
+        if len(source) > 2 and source[2]:
+            units = self._prefix_units(source[1]) if source[1] in self.abc else [0]
+            return at.astype(np.int64), [units[int(i)] for i in at]
         if fixed is None:
             return at.astype(np.int64), np.zeros(len(at), np.int64)
         prefix = np.concatenate([np.zeros(1, np.int64), np.cumsum(fixed, dtype=np.int64)])
         return at.astype(np.int64), prefix[at]
 
-    def ties(self, source: Tuple[str, Any], key: int) -> Tuple[int, int, List[Tuple[bytes, int]]]:
-        """Rows before key `key` (count, sum) and the rows at it as (id, fixed value)."""
+    def ties(self, source: Tuple[Any, ...], key: int) -> Tuple[int, int, List[Tuple[bytes, int]]]:
+        """Rows before key `key` (count, sum) and the rows at it as (id, value): fixed point, or
+        exact units for a list summed in doubles (source[2])."""
         import numpy as np
         keys, fixed, ids = self._list(source)
         k = np.uint64(key)
         lo = int(np.searchsorted(keys, k, side="left"))
         hi = int(np.searchsorted(keys, k, side="right"))
+        if len(source) > 2 and source[2]:
+            units = self._prefix_units(source[1]) if source[1] in self.abc else [0]
+            return lo, units[lo], [(bytes(ids[i]), units[i + 1] - units[i])
+                                   for i in range(lo, hi)]
         s = int(fixed[:lo].sum(dtype=np.int64)) if fixed is not None else 0
         rows = [((bytes(ids[i]) if ids is not None else b""),
                  int(fixed[i]) if fixed is not None else 0) for i in range(lo, hi)]
         return lo, s, rows
 
-    def totals(self) -> Dict[Tuple[str, Any], Tuple[int, int]]:
-        """Every list's row count and fixed-point total."""
+    def totals(self, doubles: Sequence[bytes] = ()) -> Dict[Tuple[str, Any], Tuple[int, int]]:
+        """Every list's row count and total: fixed point (a Python int: no overflow), or exact
+        units for the abc calls in `doubles`."""
         out: Dict[Tuple[str, Any], Tuple[int, int]] = {}
         for key, (_, _, keys, fixed, _) in self.abc.items():
-            out[("abc", key)] = (len(keys), int(fixed.sum(dtype="int64")))
+            if key in doubles:
+                out[("abc", key)] = (len(keys), self._prefix_units(key)[-1])
+            else:
+                small = float(fixed.sum(dtype="float64")) < 2.0 ** 62
+                out[("abc", key)] = (len(keys), int(fixed.sum(dtype="int64")) if small
+                                     else sum(int(v) for v in fixed))
         for t, (_, _, keys, _) in self.caps.items():
             out[("cap", t)] = (len(keys), 0)
         for rk, keys in self.rfm.items():

@@ -10,7 +10,8 @@ The transactions are shuffled by a hash of the customer id so that every custome
 one partition; each partition becomes a libtier Book on its worker. What needs the whole
 population is computed exactly from mergeable summaries of the partitions, never by collecting
 the rows: the RFM cut points (type-7 quantiles from distributed order statistics) and the
-policy's population figures (where the abc() classes end, whom each cap keeps), found by a
+policy's population figures (where the abc() classes and Pareto models' classes end, whom each
+cap keeps; sums of doubles exact, docs/distributed.md), found by a
 distributed selection over the library's own order (value, then id). Each partition then runs the
 same C code as the CLI against these global figures, so the rows are byte for byte those of
 `tier run --out` (in another order: sort by customer id to compare).
@@ -19,6 +20,8 @@ Dask is imported when this module is (Debian: python3-dask, python3-distributed)
 """
 
 import io
+import re
+import struct
 import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -27,8 +30,9 @@ import dask.dataframe as _dd
 from dask.delayed import Delayed, delayed
 
 from . import _ffi
-from ._parts import (KIND_COLUMNS, SUPPORTED_KINDS, U64_MAX, Gathered, Part, PartConfig,
-                     PolicySource, Target, cap_limit, escape, model_blob, rfm_cuts, rfm_ranks)
+from ._parts import (KIND_COLUMNS, PART_OUTPUTS, SUPPORTED_KINDS, U64_MAX, Gathered, Part,
+                     PartConfig, PolicySource, Target, cap_limit, escape, model_blob, rfm_cuts,
+                     rfm_ranks, round_units)
 
 __all__ = ["Run", "run"]
 
@@ -90,7 +94,10 @@ class Run:
             acc_col = _pick([str(c) for c in accounts.columns], account_id,
                             ("account_id",) + _ID_NAMES, "account id")
         self.config = PartConfig(id_col, date_col, amount_col, margin, acc_col, source, specs)
-        self.stats: Dict[str, int] = {"passes": 0, "rounds": 0, "partitions": 0}
+        #: Passes, selection rounds, partitions, and the abc calls (Pareto models included)
+        #: summed in doubles (exact sums) in the last pass.
+        self.stats: Dict[str, int] = {"passes": 0, "rounds": 0, "partitions": 0,
+                                      "double_sums": 0}
         #: Wall seconds of each phase: shuffle (and Books), models, figures.
         self.seconds: Dict[str, float] = {}
         nparts = npartitions or transactions.npartitions
@@ -139,6 +146,11 @@ class Run:
                 raise _fail(_ffi.EINVAL, "model %s (%s): not distributed yet; a split run fits %s "
                             "(docs/distributed.md)" % (spec["name"], spec["kind"],
                                                        ", ".join(SUPPORTED_KINDS)))
+            for output in PART_OUTPUTS.get(spec["kind"], ()):
+                if re.search(r"\b%s\.%s\b" % (re.escape(spec["name"]), output), source.text):
+                    raise _fail(_ffi.EINVAL, "policy %s reads %s.%s: a split run gives a %s "
+                                "model's classes, not its %s (docs/distributed.md)"
+                                % (source.origin, spec["name"], output, spec["kind"], output))
         return specs
 
     def _shuffle(self, txns: DaskFrame, accounts: Optional[DaskFrame], id_col: str,
@@ -233,15 +245,27 @@ class Run:
         """The global figures of one pass's gathered inputs."""
         heads = dask.compute(*[delayed(_heads)(g) for g in gathered])
         rows = sum(h[0] for h in heads)
-        if not all(h[1] for h in heads):
-            raise _fail(_ffi.EINVAL, "an abc() over values that are not fixed-point amounts: "
-                        "its sums depend on the order of the parts (docs/distributed.md)")
+        # Calls summed in doubles (exact sums rounded once, as the library sums them): an abc()
+        # with a value that is not a fixed-point amount in any part, a Pareto model over a
+        # criterion column.
+        doubles = set(k for h in heads for k in h[1])
+        for spec in self.config.models:
+            if spec["kind"] == "pareto" and str(spec["options"].get(
+                    "criterion", "revenue")) not in ("revenue", "margin"):
+                doubles.add(b"pareto:" + spec["name"].encode("utf-8"))
         abc: Dict[bytes, Tuple[int, int]] = {}
         caps: Dict[int, Tuple[bool, float]] = {}
         for h in heads:
             abc.update(h[2])
             caps.update(h[3])
-        counts = self._totals(gathered)
+        counts = self._totals(gathered, doubles)
+        # A fixed-point total beyond int64: the library sums that call in doubles too.
+        wide = [k for k in abc if k not in doubles and not k.startswith(b"pareto:")
+                and counts.get(("abc", k), (0, 0))[1] > (1 << 63) - 1]
+        if wide:
+            doubles.update(wide)
+            counts = self._totals(gathered, doubles)
+        self.stats["double_sums"] = len(doubles)
         targets: List[Target] = []
         lines = [b"libtier-population 1"]
         cap_targets: Dict[int, Tuple[int, Optional[Target]]] = {}
@@ -250,8 +274,9 @@ class Run:
             n, total = counts.get(("abc", key), (0, 0))
             for which, t6 in ((0, ta6), (1, tb6)):
                 if n:
-                    end = Target("abc", key, which=which, t6=t6)
+                    end = Target("abc", key, which=which, t6=t6, double=key in doubles)
                     end.total = total
+                    end.dtotal = round_units(total) if key in doubles else 0.0
                     targets.append(end)
         for t_index, (is_count, amount) in sorted(caps.items()):
             nc = counts.get(("cap", t_index), (0, 0))[0]
@@ -276,6 +301,13 @@ class Run:
                 else:
                     fields += [b"0", b"", b""]
             lines.append(b"\t".join(fields))
+            if key.startswith(b"pareto:"):  # the model's share column: the population's total
+                total = counts.get(("abc", key), (0, 0))[1]
+                if key in doubles:
+                    bits = struct.unpack("<Q", struct.pack("<d", round_units(total)))[0]
+                    lines.append(b"total\t%s\tdouble\t%016x" % (escape(key), bits))
+                else:
+                    lines.append(b"total\t%s\tfixed\t%d" % (escape(key), total))
         for t_index, (kind, t) in sorted(cap_targets.items()):
             if t is None:
                 lines.append(b"cap\t%d\t%d\t\t" % (t_index, kind))
@@ -287,10 +319,13 @@ class Run:
 
     # ---- the distributed selection ----------------------------------------------------------
 
-    def _totals(self, gathered: List[Delayed]) -> Dict[Tuple[str, Any], Tuple[int, int]]:
-        """Every gathered list's global row count and fixed-point total."""
+    def _totals(self, gathered: List[Delayed],
+                doubles: Any = ()) -> Dict[Tuple[str, Any], Tuple[int, int]]:
+        """Every gathered list's global row count and total: fixed point, or exact units (the
+        sum of doubles times 2^1074) for the abc calls in `doubles`."""
         out: Dict[Tuple[str, Any], Tuple[int, int]] = {}
-        for part in dask.compute(*[delayed(Gathered.totals)(g) for g in gathered]):
+        keys = sorted(doubles)
+        for part in dask.compute(*[delayed(Gathered.totals)(g, keys) for g in gathered]):
             for k, (n, s) in part.items():
                 n0, s0 = out.get(k, (0, 0))
                 out[k] = (n0 + n, s0 + s)
@@ -421,19 +456,21 @@ def _key_value(key: Optional[int]) -> float:
     return float(struct.unpack("<d", struct.pack("<Q", bits))[0])
 
 
-def _heads(g: Gathered) -> Tuple[int, bool, Dict[bytes, Tuple[int, int]], Dict[int, Tuple[bool, float]]]:
-    """What a part gathered, without the rows: its rows, exactness, calls and caps."""
-    return (g.rows, g.exact, {k: (v[0], v[1]) for k, v in g.abc.items()},
+def _heads(g: Gathered) -> Tuple[int, List[bytes], Dict[bytes, Tuple[int, int]],
+                                 Dict[int, Tuple[bool, float]]]:
+    """What a part gathered, without the rows: its rows, the abc calls with a value that is not
+    a fixed-point amount, the calls and the caps."""
+    return (g.rows, g.inexact, {k: (v[0], v[1]) for k, v in g.abc.items()},
             {t: (v[0], v[1]) for t, v in g.caps.items()})
 
 
-def _below_many(g: Gathered, asks: List[Tuple[Tuple[str, Any], List[int]]]) -> List[Tuple[Any, Any]]:
+def _below_many(g: Gathered, asks: List[Tuple[Tuple[Any, ...], List[int]]]) -> List[Tuple[Any, Any]]:
     """For each (list, pivots): the part's counts and sums at or below each pivot."""
     import numpy as np
     return [g.below(src, np.array(pivots, dtype=np.uint64)) for src, pivots in asks]
 
 
-def _ties_many(g: Gathered, asks: List[Tuple[Tuple[str, Any], int]]) -> List[Tuple[int, int, List[Tuple[bytes, int]]]]:
+def _ties_many(g: Gathered, asks: List[Tuple[Tuple[Any, ...], int]]) -> List[Tuple[int, int, List[Tuple[bytes, int]]]]:
     """For each (list, key): rows before the key and the rows at it."""
     return [g.ties(src, key) for src, key in asks]
 

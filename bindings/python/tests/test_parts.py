@@ -199,6 +199,29 @@ class ArithmeticTest(unittest.TestCase):
         self.assertEqual(cap_limit(True, 2.0, 30), 2)
         self.assertEqual(cap_limit(False, 1.0, 7), 7)
 
+    def test_exact_sums_of_doubles_round_once_in_any_order(self):
+        """The driver's sums of doubles (exact units, rounded once) are the correctly rounded
+        sums (math.fsum), split and merged in any order; and the descending order keys give
+        the doubles back."""
+        import math
+        import random
+        import struct
+        from libtier._parts import desc_key_values, exact_units, round_units
+        rng = random.Random(5)
+        for k in range(200):
+            xs = [rng.random() * 10 ** rng.randint(-300, 300) for _ in range(1 + k % 40)]
+            xs += [5e-324] * (k % 3) + [0.1, 0.2]
+            units = [exact_units(x) for x in xs]
+            self.assertEqual(round_units(sum(units)), math.fsum(xs))
+            cut = k % len(xs)
+            self.assertEqual(round_units(sum(units[cut:]) + sum(units[:cut])), math.fsum(xs))
+        self.assertEqual(round_units(exact_units(0.1) + exact_units(0.2)), 0.1 + 0.2)
+        self.assertEqual(round_units(exact_units(1.7976931348623157e308) * 2), math.inf)
+        # tier__order_key(x, 1) of a positive x: its bits with the sign set, all flipped.
+        keys = [~(struct.unpack("<Q", struct.pack("<d", x))[0] | 1 << 63) & ((1 << 64) - 1)
+                for x in (0.5, 3.25, 1e-300, 7e300)]
+        self.assertEqual(desc_key_values(keys), [0.5, 3.25, 1e-300, 7e300])
+
 
 if __name__ == "__main__":
     unittest.main()

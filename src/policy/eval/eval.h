@@ -33,6 +33,11 @@ typedef struct tier__ref_call {
      * (owned, NULL: by end_lead) instead of book indices. */
     char *end_id[2];
     size_t end_id_len[2];
+    /* A Pareto model's call "pareto:<name>": the population's total (has_total 1), fixed point
+     * (total_exact 1, total_fixed) or a double (total_double), for its share column. */
+    int has_total, total_exact;
+    int64_t total_fixed;
+    double total_double;
 } tier__ref_call;
 
 typedef struct tier__ref_cap {

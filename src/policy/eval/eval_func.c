@@ -363,7 +363,6 @@ static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cl
                       tier__fixed_to_double(fx[r]) != x[r] ||
                       tier__add_i64(itotal, fx[r], &itotal) != TIER_OK))
             exact = 0;
-        dtotal += x[r];
         np++;
     }
     if (c->identity && c->book) {
@@ -396,10 +395,17 @@ static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cl
             tier__abc_cut_exact(&ends, i, cum, (uint64_t)itotal);
         }
     } else {
-        double cum = 0;
+        /* Exact sums rounded once: the same doubles however the rows are split and merged
+         * (docs/distributed.md). */
+        tier__xsum sum;
+        tier__xsum_init(&sum);
+        for (i = 0; i < np; i++)
+            tier__xsum_add(&sum, x[idx[i]]);
+        dtotal = tier__xsum_round(&sum);
+        tier__xsum_init(&sum);
         for (i = 0; i < np; i++) {
-            cum += x[idx[i]];
-            tier__abc_cut_double(&ends, i, cum, dtotal);
+            tier__xsum_add(&sum, x[idx[i]]);
+            tier__abc_cut_double(&ends, i, tier__xsum_round(&sum), dtotal);
         }
     }
     for (i = 0; i < np; i++)
