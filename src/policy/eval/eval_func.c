@@ -10,6 +10,7 @@
 #include "models/order.h"
 #include "policy/org/org.h"
 #include "util/buf.h"
+#include "util/par_tasks.h"
 #include "util/radix.h"
 
 /* ---- dictionaries --------------------------------------------------------------------------- */
@@ -329,6 +330,57 @@ static int abc_by_id(tier__ectx *c, const double *x, int exact, const int64_t *f
     return rc;
 }
 
+/* Whether every positive x is a fixed-point amount whose total fits (their sum into *itotal and
+ * each one's fixed point into fx[row]); sets every class to C meanwhile. Slices of rows on the
+ * book's executor: a sum of positive numbers overflows in some slice or in the total exactly when
+ * it does in row order. */
+typedef struct exact_job {
+    const double *x;
+    int32_t *cls;
+    int64_t *fx;
+    size_t n, tasks;
+    int exact[TIER__PAR_TASKS];
+    int64_t sum[TIER__PAR_TASKS];
+} exact_job;
+
+static void exact_rows(void *arg, size_t t)
+{
+    exact_job *j = arg;
+    size_t r = tier__par_begin(j->n, j->tasks, t), end = tier__par_begin(j->n, j->tasks, t + 1);
+    int exact = 1;
+    int64_t sum = 0;
+    for (; r < end; r++) {
+        j->cls[r] = 2;
+        if (!(j->x[r] > 0))
+            continue; /* missing, zero or negative: C */
+        if (exact && (tier__fixed_from_double(j->x[r], &j->fx[r]) != TIER_OK ||
+                      tier__fixed_to_double(j->fx[r]) != j->x[r] ||
+                      tier__add_i64(sum, j->fx[r], &sum) != TIER_OK))
+            exact = 0;
+    }
+    j->exact[t] = exact;
+    j->sum[t] = sum;
+}
+
+static int abc_exact(tier__ectx *c, const double *x, int32_t *cls, int64_t *fx, int64_t *itotal)
+{
+    const tier_executor *ex = c->book ? tier__book_executor(c->book) : NULL;
+    exact_job j;
+    size_t t;
+    int exact = 1;
+    j.x = x;
+    j.cls = cls;
+    j.fx = fx;
+    j.n = c->n;
+    j.tasks = tier__par_tasks(ex, c->n, 8192);
+    tier__par_run(ex, j.tasks, exact_rows, &j);
+    *itotal = 0;
+    for (t = 0; t < j.tasks; t++)
+        if (!j.exact[t] || tier__add_i64(*itotal, j.sum[t], itotal) != TIER_OK)
+            exact = 0;
+    return exact;
+}
+
 /* Classes by the Pareto rule: rows with x > 0 by x descending (ties by lead id); A through the
  * row whose cumulative share reaches a, B through the one that reaches b, C the rest. Sums are
  * exact when every value is a fixed-point amount (windows of revenue), else in doubles. */
@@ -340,7 +392,7 @@ static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cl
     uint32_t *idx = tier__malloc_n(c->a, n, sizeof *idx);
     int64_t *fx = tier__malloc_n(c->a, n, sizeof *fx);
     uint32_t t6a = (uint32_t)floor(ta * 1e6 + 0.5), t6b = (uint32_t)floor(tb * 1e6 + 0.5);
-    int exact = 1, rc, gathering = 0, fixed_keys = 0;
+    int exact, rc, gathering = 0, fixed_keys = 0;
     int64_t itotal = 0;
     double dtotal = 0;
     if (c->ref && !c->ref->collect && c->ref->gather)
@@ -355,16 +407,7 @@ static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cl
         rc = TIER_ENOMEM;
         goto done;
     }
-    for (r = 0; r < n; r++) {
-        cls[r] = 2;
-        if (!(x[r] > 0))
-            continue; /* missing, zero or negative: C */
-        if (exact && (tier__fixed_from_double(x[r], &fx[r]) != TIER_OK ||
-                      tier__fixed_to_double(fx[r]) != x[r] ||
-                      tier__add_i64(itotal, fx[r], &itotal) != TIER_OK))
-            exact = 0;
-        np++;
-    }
+    exact = abc_exact(c, x, cls, fx, &itotal);
     if (c->identity && c->book) {
         /* The rows in id order, then stably by value: ties stay in id order. Exact values sort
          * by their fixed-point complement (fewer digits, and the value is the key). */
