@@ -3,7 +3,8 @@
  * above the candidates keeps them all, a missing criterion ranks last; more distinct flag sets
  * than the first hash table holds (every one of 63 sets keeps its own text); routing without an
  * `accounts` line routes nobody, and without a revenue line or window counts each account's net
- * revenue against a capacity. */
+ * revenue against a capacity; team names from a numeric region and an empty or unset city; a bad
+ * scope value and a scope without a team refuse the run with their messages, keeping no frame. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -108,6 +109,59 @@ static void test_routing_edges(void **state)
     tier_book_free(book);
 }
 
+/* Team names from a numeric region (shortest decimal form) and an empty or unset city
+ * ("unknown"), and the routing errors of docs/policy-format.md with their messages. */
+static void test_routing_names_and_errors(void **state)
+{
+    static const struct {
+        const char *routing, *err;
+    } bad[] = {
+        {"    scope = attr.scope\n    team local \"L\"\n",
+         "routing: customer b: attr.scope is \"galactic\", expected national, regional, local or "
+         "city"},
+        {"    scope = attr.scope\n    team national \"N\"\n",
+         "routing: no team for scope local (customer a)"},
+    };
+    tier_book *book = small_book();
+    tier_policy *p = NULL;
+    tier_result *r;
+    size_t i;
+    (void)state;
+    assert_int_equal(tier_book_set_number(book, 0, "zone", 12), TIER_OK);
+    assert_int_equal(tier_book_set_text(book, 0, "town", ""), TIER_OK);
+    assert_int_equal(tier_book_set_text(book, 1, "town", "Oslo"), TIER_OK);
+    assert_int_equal(tier_book_set_number(book, 2, "zone", 1.5), TIER_OK);
+    assert_int_equal(tier_book_set_text(book, 1, "scope", "galactic"), TIER_OK);
+    r = run_policy(
+        book,
+        "libtier-policy 1\ntier S {\n    rule \"all\"\n}\n"
+        "routing {\n    accounts when true\n    region = attr.zone\n    city = attr.town\n"
+        "    team local \"L {region}/{city}\"\n}\n",
+        &p);
+    expect_rows(r, "S/all//L 12/unknown\nS/all//L unknown/Oslo\nS/all//L 1.5/unknown\n"
+                   "S/all//L unknown/unknown\n");
+    tier_result_free(r);
+    tier_policy_free(p);
+    for (i = 0; i < TST_COUNT(bad); i++) {
+        char text[512];
+        tier_result *res = NULL;
+        snprintf(text, sizeof text,
+                 "libtier-policy 1\ntier S {\n    rule \"all\"\n}\nrouting {\n"
+                 "    accounts when true\n%s}\n",
+                 bad[i].routing);
+        assert_int_equal(tier_policy_new(&p, TST_ALLOC), TIER_OK);
+        if (tier_policy_load_string(p, text, strlen(text), "r.policy") != TIER_OK)
+            fail_msg("%s", tier_policy_last_error(p));
+        assert_int_equal(tier_result_new(&res, TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_result_run(res, book, NULL, 0, p), TIER_EINVAL);
+        assert_string_equal(tier_result_last_error(res), bad[i].err);
+        assert_null(tier_result_frame(res));
+        tier_result_free(res);
+        tier_policy_free(p);
+    }
+    tier_book_free(book);
+}
+
 /* 64 customers, customer i with attr.bK = bit K of i: flags f0..f5 give 63 distinct sets. */
 static void test_many_flag_sets(void **state)
 {
@@ -153,4 +207,4 @@ static void test_many_flag_sets(void **state)
 }
 
 TST_MAIN(cmocka_unit_test(test_cap_edges), cmocka_unit_test(test_routing_edges),
-         cmocka_unit_test(test_many_flag_sets))
+         cmocka_unit_test(test_routing_names_and_errors), cmocka_unit_test(test_many_flag_sets))
