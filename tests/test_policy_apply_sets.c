@@ -162,6 +162,37 @@ static void test_routing_names_and_errors(void **state)
     tier_book_free(book);
 }
 
+/* A customer no rule places, explained as text and JSON. */
+static void test_explain_a_customer_without_a_tier(void **state)
+{
+    tier_book *book = small_book();
+    tier_policy *p = NULL;
+    tier_result *r;
+    tier_text *t = NULL;
+    (void)state;
+    r = run_policy(book,
+                   "libtier-policy 1\nentitlement sla number\n"
+                   "tier S {\n    rule \"big\" when attr.size > 4\n    entitle sla = 2\n}\n"
+                   "flag f when tier == \"S\"\n",
+                   &p);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_explain(r, book, p, 1, TIER_EXPLAIN_TEXT, t), TIER_OK);
+    assert_int_equal(tier_result_explain(r, book, p, 1, TIER_EXPLAIN_JSON, t), TIER_OK);
+    assert_string_equal(tier_text_data(t),
+                        "customer b: tier (none)\noutputs:\nmodels:\nwindows:\nlets:\nrules:\n"
+                        "  tier S, rule \"big\": false\ncaps:\nflags:\n  f = false\n"
+                        "entitlements:\n  sla = missing\n"
+                        "{\"customer\":\"b\",\"tier\":null,\"reason\":\"\",\"outputs\":{},"
+                        "\"models\":{},\"windows\":{},\"lets\":{},\"rules\":[{\"tier\":\"S\","
+                        "\"rule\":\"big\",\"value\":false,\"matched\":false}],\"caps\":[],"
+                        "\"flags\":{\"f\":false},\"entitlements\":{\"sla\":null},\"route\":null}"
+                        "\n");
+    tier_text_free(t);
+    tier_result_free(r);
+    tier_policy_free(p);
+    tier_book_free(book);
+}
+
 /* 64 customers, customer i with attr.bK = bit K of i: flags f0..f5 give 63 distinct sets. */
 static void test_many_flag_sets(void **state)
 {
@@ -207,4 +238,5 @@ static void test_many_flag_sets(void **state)
 }
 
 TST_MAIN(cmocka_unit_test(test_cap_edges), cmocka_unit_test(test_routing_edges),
+         cmocka_unit_test(test_explain_a_customer_without_a_tier),
          cmocka_unit_test(test_routing_names_and_errors), cmocka_unit_test(test_many_flag_sets))
