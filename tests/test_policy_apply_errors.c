@@ -124,6 +124,10 @@ static const run_case cases[] = {
      TIER_OK, "SBBB"},
     {"unset_attr_not_missing",
      "tier S {\n    rule \"r\" when not (attr.nothing is not missing)\n}\n", TIER_OK, "SSSS"},
+    {"pct_rank_of_a_constant", "tier S {\n    rule \"r\" when pct_rank(3) == 0.5\n}\n", TIER_OK,
+     "SSSS"},
+    {"coalesce_with_unset_attr",
+     "tier S {\n    rule \"r\" when coalesce(attr.nothing, m.v, 9) >= 4\n}\n", TIER_OK, "--SS"},
 };
 
 typedef struct efx {

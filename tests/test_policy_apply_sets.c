@@ -193,6 +193,44 @@ static void test_explain_a_customer_without_a_tier(void **state)
     tier_book_free(book);
 }
 
+/* coalesce over texts from 40 distinct cities (its text dictionary grows past its first table):
+ * each customer keeps its own city, the unset ones the fallback. */
+static void test_coalesce_over_many_texts(void **state)
+{
+    tst_txn rows[40];
+    char ids[40][8], city[16];
+    tier_book *book;
+    tier_policy *p = NULL;
+    tier_result *r;
+    size_t i;
+    (void)state;
+    for (i = 0; i < 40; i++) {
+        snprintf(ids[i], sizeof ids[i], "k%02zu", i);
+        rows[i].id = ids[i];
+        rows[i].day = 10;
+        rows[i].amount = 1;
+    }
+    book = tst_book_of(TST_ALLOC, rows, 40);
+    for (i = 0; i < 40; i += 1 + (i % 7 == 3)) {
+        snprintf(city, sizeof city, "city %zu", i);
+        assert_int_equal(tier_book_set_text(book, i, "city", city), TIER_OK);
+    }
+    r = run_policy(
+        book,
+        "libtier-policy 1\n"
+        "tier S {\n    rule \"c37\" when coalesce(attr.city, \"none\") == \"city 37\"\n}\n"
+        "tier N {\n    rule \"none\" when coalesce(attr.city, \"none\") == \"none\"\n}\n",
+        &p);
+    for (i = 0; i < 40; i++) {
+        int t = tier_result_tier(r, i), unset = i > 0 && (i - 1) % 7 == 3;
+        if (t != (i == 37 ? 0 : unset ? 1 : -1))
+            fail_msg("customer %zu: tier %d", i, t);
+    }
+    tier_result_free(r);
+    tier_policy_free(p);
+    tier_book_free(book);
+}
+
 /* 64 customers, customer i with attr.bK = bit K of i: flags f0..f5 give 63 distinct sets. */
 static void test_many_flag_sets(void **state)
 {
@@ -238,5 +276,6 @@ static void test_many_flag_sets(void **state)
 }
 
 TST_MAIN(cmocka_unit_test(test_cap_edges), cmocka_unit_test(test_routing_edges),
+         cmocka_unit_test(test_coalesce_over_many_texts),
          cmocka_unit_test(test_explain_a_customer_without_a_tier),
          cmocka_unit_test(test_routing_names_and_errors), cmocka_unit_test(test_many_flag_sets))
