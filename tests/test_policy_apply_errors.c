@@ -112,6 +112,22 @@ static const run_case cases[] = {
      "tier S {\n    rule \"r\" when m.k in [\"hi\", \"zz\"] and attr.region not in "
      "[\"South\"]\n}\n",
      TIER_OK, "----"},
+    {"constant_not_and_minus", "tier S {\n    rule \"r\" when not (1 > 2) and -(2) < 0\n}\n",
+     TIER_OK, "SSSS"},
+    {"rule_is_unset_attr", "tier S {\n    rule \"r\" when attr.nothing\n}\n", TIER_OK, "----"},
+    {"unset_attrs_compared",
+     "tier S {\n    rule \"r\" when attr.nothing == attr.other or attr.nothing in [1, 2]\n}\n",
+     TIER_OK, "----"},
+    {"cap_by_unset_attr",
+     "tier S {\n    rule \"r\"\n    cap 1 by attr.nothing overflow B\n}\ntier B {\n    rule "
+     "\"b\"\n}\n",
+     TIER_OK, "SBBB"},
+    {"unset_attr_not_missing",
+     "tier S {\n    rule \"r\" when not (attr.nothing is not missing)\n}\n", TIER_OK, "SSSS"},
+    {"pct_rank_of_a_constant", "tier S {\n    rule \"r\" when pct_rank(3) == 0.5\n}\n", TIER_OK,
+     "SSSS"},
+    {"coalesce_with_unset_attr",
+     "tier S {\n    rule \"r\" when coalesce(attr.nothing, m.v, 9) >= 4\n}\n", TIER_OK, "--SS"},
 };
 
 typedef struct efx {

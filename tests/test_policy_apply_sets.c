@@ -3,7 +3,8 @@
  * above the candidates keeps them all, a missing criterion ranks last; more distinct flag sets
  * than the first hash table holds (every one of 63 sets keeps its own text); routing without an
  * `accounts` line routes nobody, and without a revenue line or window counts each account's net
- * revenue against a capacity. */
+ * revenue against a capacity; team names from a numeric region and an empty or unset city; a bad
+ * scope value and a scope without a team refuse the run with their messages, keeping no frame. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -108,6 +109,128 @@ static void test_routing_edges(void **state)
     tier_book_free(book);
 }
 
+/* Team names from a numeric region (shortest decimal form) and an empty or unset city
+ * ("unknown"), and the routing errors of docs/policy-format.md with their messages. */
+static void test_routing_names_and_errors(void **state)
+{
+    static const struct {
+        const char *routing, *err;
+    } bad[] = {
+        {"    scope = attr.scope\n    team local \"L\"\n",
+         "routing: customer b: attr.scope is \"galactic\", expected national, regional, local or "
+         "city"},
+        {"    scope = attr.scope\n    team national \"N\"\n",
+         "routing: no team for scope local (customer a)"},
+    };
+    tier_book *book = small_book();
+    tier_policy *p = NULL;
+    tier_result *r;
+    size_t i;
+    (void)state;
+    assert_int_equal(tier_book_set_number(book, 0, "zone", 12), TIER_OK);
+    assert_int_equal(tier_book_set_text(book, 0, "town", ""), TIER_OK);
+    assert_int_equal(tier_book_set_text(book, 1, "town", "Oslo"), TIER_OK);
+    assert_int_equal(tier_book_set_number(book, 2, "zone", 1.5), TIER_OK);
+    assert_int_equal(tier_book_set_text(book, 1, "scope", "galactic"), TIER_OK);
+    r = run_policy(
+        book,
+        "libtier-policy 1\ntier S {\n    rule \"all\"\n}\n"
+        "routing {\n    accounts when true\n    region = attr.zone\n    city = attr.town\n"
+        "    team local \"L {region}/{city}\"\n}\n",
+        &p);
+    expect_rows(r, "S/all//L 12/unknown\nS/all//L unknown/Oslo\nS/all//L 1.5/unknown\n"
+                   "S/all//L unknown/unknown\n");
+    tier_result_free(r);
+    tier_policy_free(p);
+    for (i = 0; i < TST_COUNT(bad); i++) {
+        char text[512];
+        tier_result *res = NULL;
+        snprintf(text, sizeof text,
+                 "libtier-policy 1\ntier S {\n    rule \"all\"\n}\nrouting {\n"
+                 "    accounts when true\n%s}\n",
+                 bad[i].routing);
+        assert_int_equal(tier_policy_new(&p, TST_ALLOC), TIER_OK);
+        if (tier_policy_load_string(p, text, strlen(text), "r.policy") != TIER_OK)
+            fail_msg("%s", tier_policy_last_error(p));
+        assert_int_equal(tier_result_new(&res, TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_result_run(res, book, NULL, 0, p), TIER_EINVAL);
+        assert_string_equal(tier_result_last_error(res), bad[i].err);
+        assert_null(tier_result_frame(res));
+        tier_result_free(res);
+        tier_policy_free(p);
+    }
+    tier_book_free(book);
+}
+
+/* A customer no rule places, explained as text and JSON. */
+static void test_explain_a_customer_without_a_tier(void **state)
+{
+    tier_book *book = small_book();
+    tier_policy *p = NULL;
+    tier_result *r;
+    tier_text *t = NULL;
+    (void)state;
+    r = run_policy(book,
+                   "libtier-policy 1\nentitlement sla number\n"
+                   "tier S {\n    rule \"big\" when attr.size > 4\n    entitle sla = 2\n}\n"
+                   "flag f when tier == \"S\"\n",
+                   &p);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_explain(r, book, p, 1, TIER_EXPLAIN_TEXT, t), TIER_OK);
+    assert_int_equal(tier_result_explain(r, book, p, 1, TIER_EXPLAIN_JSON, t), TIER_OK);
+    assert_string_equal(tier_text_data(t),
+                        "customer b: tier (none)\noutputs:\nmodels:\nwindows:\nlets:\nrules:\n"
+                        "  tier S, rule \"big\": false\ncaps:\nflags:\n  f = false\n"
+                        "entitlements:\n  sla = missing\n"
+                        "{\"customer\":\"b\",\"tier\":null,\"reason\":\"\",\"outputs\":{},"
+                        "\"models\":{},\"windows\":{},\"lets\":{},\"rules\":[{\"tier\":\"S\","
+                        "\"rule\":\"big\",\"value\":false,\"matched\":false}],\"caps\":[],"
+                        "\"flags\":{\"f\":false},\"entitlements\":{\"sla\":null},\"route\":null}"
+                        "\n");
+    tier_text_free(t);
+    tier_result_free(r);
+    tier_policy_free(p);
+    tier_book_free(book);
+}
+
+/* coalesce over texts from 40 distinct cities (its text dictionary grows past its first table):
+ * each customer keeps its own city, the unset ones the fallback. */
+static void test_coalesce_over_many_texts(void **state)
+{
+    tst_txn rows[40];
+    char ids[40][8], city[16];
+    tier_book *book;
+    tier_policy *p = NULL;
+    tier_result *r;
+    size_t i;
+    (void)state;
+    for (i = 0; i < 40; i++) {
+        snprintf(ids[i], sizeof ids[i], "k%02zu", i);
+        rows[i].id = ids[i];
+        rows[i].day = 10;
+        rows[i].amount = 1;
+    }
+    book = tst_book_of(TST_ALLOC, rows, 40);
+    for (i = 0; i < 40; i += 1 + (i % 7 == 3)) {
+        snprintf(city, sizeof city, "city %zu", i);
+        assert_int_equal(tier_book_set_text(book, i, "city", city), TIER_OK);
+    }
+    r = run_policy(
+        book,
+        "libtier-policy 1\n"
+        "tier S {\n    rule \"c37\" when coalesce(attr.city, \"none\") == \"city 37\"\n}\n"
+        "tier N {\n    rule \"none\" when coalesce(attr.city, \"none\") == \"none\"\n}\n",
+        &p);
+    for (i = 0; i < 40; i++) {
+        int t = tier_result_tier(r, i), unset = i > 0 && (i - 1) % 7 == 3;
+        if (t != (i == 37 ? 0 : unset ? 1 : -1))
+            fail_msg("customer %zu: tier %d", i, t);
+    }
+    tier_result_free(r);
+    tier_policy_free(p);
+    tier_book_free(book);
+}
+
 /* 64 customers, customer i with attr.bK = bit K of i: flags f0..f5 give 63 distinct sets. */
 static void test_many_flag_sets(void **state)
 {
@@ -153,4 +276,6 @@ static void test_many_flag_sets(void **state)
 }
 
 TST_MAIN(cmocka_unit_test(test_cap_edges), cmocka_unit_test(test_routing_edges),
-         cmocka_unit_test(test_many_flag_sets))
+         cmocka_unit_test(test_coalesce_over_many_texts),
+         cmocka_unit_test(test_explain_a_customer_without_a_tier),
+         cmocka_unit_test(test_routing_names_and_errors), cmocka_unit_test(test_many_flag_sets))

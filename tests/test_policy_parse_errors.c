@@ -524,6 +524,16 @@ static void test_accepted_edges(void **state)
          "coalesce(\"y\", \"x\") == \"x\""},
         {H "tier S {\n rule \"a\" when 1 in [-1, 2]\n}\n", "1 in [-1, 2]"},
         {H "tier S {\n rule \"a\" when 1 not in [-1.5]\n}\n", "1 not in [-1.5]"},
+        /* Tokens that end the text, with no line end after them. */
+        {H "tier S {\n rule \"a\"\n}\nflag f when 1 > 12", "flag f when 1 > 12\n"},
+        {H "tier S {\n rule \"a\"\n}\nflag f when 2 > 1.5", "flag f when 2 > 1.5\n"},
+        {H "tier S {\n rule \"a\"\n}\nflag f when 2 > 1e5", "flag f when 2 > 100000\n"},
+        {H "let x = true\ntier S {\n rule \"a\"\n}\nflag f when x", "flag f when x\n"},
+        {H "tier S {\n rule \"a\"\n}\nflag f when attr.b", "flag f when attr.b\n"},
+        {H "tier S {\n rule \"a\"\n}\nflag f when attr.b == \"x\"",
+         "flag f when attr.b == \"x\"\n"},
+        {H "tier S {\n rule \"a\"\n}\n# the end", "tier S {\n    rule \"a\"\n}\n"},
+        {H "tier S {\r\n rule \"a\" # c\r\n}\r\n# e\r\n", "tier S {\n    rule \"a\"\n}\n"},
     };
     size_t i;
     (void)state;
