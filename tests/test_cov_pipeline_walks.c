@@ -16,7 +16,7 @@
 #include "support.h"
 
 #define ERR_SIZE 2048
-#define MAX_FILES 8
+#define MAX_FILES 10
 
 /* The files every job starts with; the state is that of a `tiers` run as of 2025-02-01. */
 #define IN "d/in.csv"
@@ -27,6 +27,7 @@
 #define SEMI "d/semi.csv"
 #define OUT "d/out.txt"
 #define ATTR_POLICY "d/attr.policy"
+#define LATER "d/later"
 
 /* A policy reading an attribute no customer has (twice, and once inside a quoted text, which
  * is no reading) and routing more accounts to a team than its capacity. */
@@ -256,6 +257,34 @@ static const char *const parts_21[] = {
     "  state: run 2, 2 moves, 1 override\n",
     NULL};
 
+static const char *const set_22[] = {"produce", "diff",   "state", STATE, "against_state",
+                                     LATER,     "format", "text",  NULL};
+static const char *const parts_22[] = {
+    "before: d/state\nafter:  d/later\ncustomers: 4\nmoved: 2 customers (50.0%): 2 up, 0 down\n",
+    "\nmovers (2):\n",
+    "\ncory ",
+    "override: trial \"pilot\" (lee, until 2025-06-01)\n",
+    "-- summary\n4 customers, state d/state (run 1, as of 2025-02-01) against d/later (run 2, as "
+    "of 2025-03-01)\n  moved: 2 customers (50.0%): 2 up, 0 down\n",
+    NULL};
+static const char *const set_23[] = {"produce", "diff",  "state", STATE,    "against_state",
+                                     LATER,     "input", IN,      "policy", "b2b-sabc",
+                                     "format",  "json",  NULL};
+static const char *const parts_23[] = {
+    "{\"before\":{\"label\":\"d/"
+    "state\",\"tiers\":[\"S\",\"A\",\"B\",\"C\"]},\"after\":{\"label\":\"d/later\",",
+    "\"customers\":4,\"revenue\":6790,\"ladder\":true,\"moved\":{\"customers\":2,\"revenue\":970,",
+    "-- summary\n4 customers, state d/state (run 1, as of 2025-02-01) against d/later (run 2, as "
+    "of 2025-03-01)\n",
+    NULL};
+static const char *const set_24[] = {"produce", "diff",   "state", STATE, "against_state",
+                                     STATE,     "format", "csv",   NULL};
+static const char *const parts_24[] = {
+    "customer_id,from,to,move,revenue,reason_before,reason_after\n-- summary\n4 customers, state "
+    "before (run 1, as of 2025-02-01) against after (run 1, as of 2025-02-01)\n  moved: 0 "
+    "customers (0.0%): 0 up, 0 down\n",
+    NULL};
+
 static const job JOBS[] = {
     {"diff as text", set_1, parts_1, 0},
     {"diff as JSON", set_2, parts_2, 1},
@@ -274,6 +303,9 @@ static const job JOBS[] = {
     {"a headerless input", set_14, parts_14, 0},
     {"';' rows with yyyymmdd dates and a margin", set_15, parts_15, 1},
     {"a policy's warnings", set_17, parts_17, 0},
+    {"a diff of two snapshots", set_22, parts_22, 0},
+    {"a diff of two snapshots with the input and a policy", set_23, parts_23, 1},
+    {"a diff of a snapshot with itself", set_24, parts_24, 0},
     {"a report of a built-in policy with the state", set_21, parts_21, 1},
     {"an explanation of a customer new to the state", set_18, parts_18, 0},
     {"an explanation of a pinned customer as JSON", set_19, parts_19, 0},
@@ -405,6 +437,9 @@ static void fixture_make(fixture *fx, const job *j)
                                           "lee",
                                           NULL};
     static const job pin = {"cory's override", pin_set, jan_parts, 0};
+    static const char *const march_set[] = {"input", IN,    "as_of", "2025-03-01",
+                                            "state", LATER, NULL};
+    static const job march = {"March", march_set, jan_parts, 0};
     char err[ERR_SIZE];
     tst_faultfs fs;
     tst_sink s = {0};
@@ -423,6 +458,14 @@ static void fixture_make(fixture *fx, const job *j)
     d = tst_faultfs_get(&fs, STATE, &len);
     assert_non_null(d);
     image_add(&fx->files, STATE, d, len);
+    /* the state after a March run too */
+    tst_faultfs_put(&fs, LATER, d, len);
+    if (run_job(&march, &fs, TST_ALLOC, &s, err) != TIER_OK)
+        fail_msg("March: %s", err);
+    tst_sink_reset(&s);
+    d = tst_faultfs_get(&fs, LATER, &len);
+    assert_non_null(d);
+    image_add(&fx->files, LATER, d, len);
     tst_faultfs_clear(&fs);
     image_add(&fx->files, IN, tst_history_log, strlen(tst_history_log));
     image_add(&fx->files, POLICY_FILE, WARN_POLICY, strlen(WARN_POLICY));
