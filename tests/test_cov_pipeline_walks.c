@@ -11,6 +11,7 @@
  * it was, no temporary file and no descriptor left; a run that succeeds gives exactly the output of
  * the run that was not disturbed. The summary (tier_pipeline_summary()) follows each output. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "support.h"
@@ -28,6 +29,9 @@
 #define OUT "d/out.txt"
 #define ATTR_POLICY "d/attr.policy"
 #define LATER "d/later"
+/* In a job's settings: not a setting but a deferred executor for the run, whose value is the
+ * most tasks it starts (0: no limit). */
+#define EXECUTOR "(executor)"
 
 /* A policy reading an attribute no customer has (twice, and once inside a quoted text, which
  * is no reading) and routing more accounts to a team than its capacity. */
@@ -285,6 +289,44 @@ static const char *const parts_24[] = {
     "customers (0.0%): 0 up, 0 down\n",
     NULL};
 
+static const char *const set_25[] = {
+    "input",  IN,    "split_min_bytes", "1",          "threads", "3", EXECUTOR, "0",
+    "models", "rfm", "as_of",           "2025-03-01", NULL};
+static const char *const parts_25[] = {"acme,A,19,2,5100.00,50,", "dune,A,9,1,900.00,9,",
+                                       "4 customers, 7 transactions, as of 2025-03-01\n", NULL};
+static const char *const set_26[] = {
+    "input",     RAW,  "header",          "no",  "columns", "customer_id,date,amount",
+    "delimiter", "ws", "split_min_bytes", "1",   "threads", "2",
+    EXECUTOR,    "1",  "models",          "rfm", "as_of",   "2025-03-01",
+    NULL};
+static const char *const set_27[] = {"input",
+                                     SEMI,
+                                     "id",
+                                     "who",
+                                     "date",
+                                     "day",
+                                     "amount",
+                                     "paid",
+                                     "margin",
+                                     "gain",
+                                     "date_format",
+                                     "yyyymmdd",
+                                     "delimiter",
+                                     ";",
+                                     "models",
+                                     "rfm,pareto",
+                                     "split_min_bytes",
+                                     "1",
+                                     "threads",
+                                     "4",
+                                     EXECUTOR,
+                                     "0",
+                                     "accounts",
+                                     ACCOUNTS,
+                                     "policy",
+                                     "b2b-sabc",
+                                     NULL};
+
 static const job JOBS[] = {
     {"diff as text", set_1, parts_1, 0},
     {"diff as JSON", set_2, parts_2, 1},
@@ -303,6 +345,9 @@ static const job JOBS[] = {
     {"a headerless input", set_14, parts_14, 0},
     {"';' rows with yyyymmdd dates and a margin", set_15, parts_15, 1},
     {"a policy's warnings", set_17, parts_17, 0},
+    {"a read in three parts", set_25, parts_25, 0},
+    {"a headerless read in two parts, one task started", set_26, parts_14, 0},
+    {"a ';' read with margins and accounts in four parts", set_27, parts_15, 1},
     {"a diff of two snapshots", set_22, parts_22, 0},
     {"a diff of two snapshots with the input and a policy", set_23, parts_23, 1},
     {"a diff of a snapshot with itself", set_24, parts_24, 0},
@@ -362,6 +407,7 @@ static int run_job(const job *j, tst_faultfs *fs, const tier_allocator *alloc, t
 {
     tier_io io = tst_faultfs_io(fs);
     tier_pipeline *p = NULL;
+    tst_exec e;
     size_t i;
     int rc = tier_pipeline_new(&p, alloc);
     if (rc) {
@@ -372,8 +418,14 @@ static int run_job(const job *j, tst_faultfs *fs, const tier_allocator *alloc, t
     if (!rc)
         rc = j->to_file ? tier_pipeline_set(p, "out", OUT)
                         : tier_pipeline_set_output(p, tst_sink_write, out);
-    for (i = 0; !rc && j->set[i]; i += 2)
-        rc = tier_pipeline_set(p, j->set[i], j->set[i + 1]);
+    for (i = 0; !rc && j->set[i]; i += 2) {
+        if (strcmp(j->set[i], EXECUTOR) == 0) { /* not a setting: the executor the run gets */
+            tst_exec_init(&e, TST_EXEC_DEFERRED, (unsigned)atoi(j->set[i + 1]));
+            rc = tier_pipeline_set_executor(p, &e.ex);
+        } else {
+            rc = tier_pipeline_set(p, j->set[i], j->set[i + 1]);
+        }
+    }
     if (!rc)
         rc = tier_pipeline_run(p);
     snprintf(err, ERR_SIZE, "%s", tier_pipeline_last_error(p));
