@@ -17,7 +17,7 @@
 #include "support.h"
 
 #define ERR_SIZE 2048
-#define MAX_FILES 10
+#define MAX_FILES 12
 
 /* The files every job starts with; the state is that of a `tiers` run as of 2025-02-01. */
 #define IN "d/in.csv"
@@ -29,6 +29,7 @@
 #define OUT "d/out.txt"
 #define ATTR_POLICY "d/attr.policy"
 #define LATER "d/later"
+#define NEEDS_POLICY "d/needs.policy"
 /* In a job's settings: not a setting but a deferred executor for the run, whose value is the
  * most tasks it starts (0: no limit). */
 #define EXECUTOR "(executor)"
@@ -63,11 +64,21 @@ static const char WARN_POLICY[] = "libtier-policy 1\n"
                                   "    rule \"rest\"\n"
                                   "}\n";
 
-static const char ACCOUNTS_CSV[] = "account_id,industry,employees\n"
-                                   "acme,retail,120\n"
-                                   "bolt,software,15\n"
-                                   "cory,retail,4\n"
-                                   "dune,logistics,900\n";
+static const char ACCOUNTS_CSV[] =
+    "account_id,industry,employees,module_crm,module_erp,goal_growth\n"
+    "acme,retail,120,1,0,0.5\n"
+    "bolt,software,15,0,1,0.2\n"
+    "cory,retail,4,1,1,0.9\n"
+    "dune,logistics,900,0,0,0.1\n";
+
+/* Models declared with options: a number and a list. */
+static const char NEEDS_POLICY_TEXT[] =
+    "libtier-policy 1\n"
+    "name \"needy\"\n"
+    "model rfm = rfm (bins = 2)\n"
+    "model needs = needs (features = [\"attr.module_crm\", \"attr.module_erp\"], k = 2)\n"
+    "tier S {\n    rule \"top\" when rfm.m_score == 2\n}\n"
+    "tier C {\n    rule \"rest\"\n}\n";
 
 /* tst_history_log without its header line, whitespace-separated. */
 static const char RAW_LOG[] = "acme 2025-01-10 5000\n"
@@ -327,6 +338,21 @@ static const char *const set_27[] = {"input",
                                      "b2b-sabc",
                                      NULL};
 
+static const char *const set_28[] = {"input",      IN,      "accounts",   ACCOUNTS, "policy",
+                                     NEEDS_POLICY, "as_of", "2025-03-01", NULL};
+static const char *const parts_28[] = {
+    "customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,value_class,need_segment,"
+    "reason\n",
+    "acme,S,19,2,5100.00,50,1,1,2,need_attention,important_value,need_1,top\n",
+    "cory,C,17,2,70.00,45,2,1,1,potential_loyalists,important_value,need_2,rest\n", NULL};
+static const char *const set_29[] = {
+    "input",       IN,      "accounts",   ACCOUNTS, "models", "rfm,pareto,needs", "policy",
+    "pareto-sabc", "as_of", "2025-03-01", NULL};
+static const char *const parts_29[] = {
+    "customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,value_class,pareto_class,need_"
+    "segment,reason\n",
+    "acme,S,19,2,5100.00,50,1,2,5,hibernating,important_retain,A,need_2,", NULL};
+
 static const job JOBS[] = {
     {"diff as text", set_1, parts_1, 0},
     {"diff as JSON", set_2, parts_2, 1},
@@ -346,6 +372,8 @@ static const job JOBS[] = {
     {"';' rows with yyyymmdd dates and a margin", set_15, parts_15, 1},
     {"a policy's warnings", set_17, parts_17, 0},
     {"a read in three parts", set_25, parts_25, 0},
+    {"models declared with a number and a list option", set_28, parts_28, 0},
+    {"needs with its features from the accounts", set_29, parts_29, 1},
     {"a headerless read in two parts, one task started", set_26, parts_14, 0},
     {"a ';' read with margins and accounts in four parts", set_27, parts_15, 1},
     {"a diff of two snapshots", set_22, parts_22, 0},
@@ -525,6 +553,7 @@ static void fixture_make(fixture *fx, const job *j)
     image_add(&fx->files, RAW, RAW_LOG, strlen(RAW_LOG));
     image_add(&fx->files, SEMI, SEMI_LOG, strlen(SEMI_LOG));
     image_add(&fx->files, ATTR_POLICY, ATTR_POLICY_TEXT, strlen(ATTR_POLICY_TEXT));
+    image_add(&fx->files, NEEDS_POLICY, NEEDS_POLICY_TEXT, strlen(NEEDS_POLICY_TEXT));
     image_fs(&fx->files, &fs);
     if (run_job(j, &fs, TST_ALLOC, &fx->want, err) != TIER_OK)
         fail_msg("%s: %s", j->name, err);
