@@ -11,12 +11,13 @@
  * it was, no temporary file and no descriptor left; a run that succeeds gives exactly the output of
  * the run that was not disturbed. The summary (tier_pipeline_summary()) follows each output. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "support.h"
 
 #define ERR_SIZE 2048
-#define MAX_FILES 8
+#define MAX_FILES 12
 
 /* The files every job starts with; the state is that of a `tiers` run as of 2025-02-01. */
 #define IN "d/in.csv"
@@ -27,6 +28,11 @@
 #define SEMI "d/semi.csv"
 #define OUT "d/out.txt"
 #define ATTR_POLICY "d/attr.policy"
+#define LATER "d/later"
+#define NEEDS_POLICY "d/needs.policy"
+/* In a job's settings: not a setting but a deferred executor for the run, whose value is the
+ * most tasks it starts (0: no limit). */
+#define EXECUTOR "(executor)"
 
 /* A policy reading an attribute no customer has (twice, and once inside a quoted text, which
  * is no reading) and routing more accounts to a team than its capacity. */
@@ -58,11 +64,21 @@ static const char WARN_POLICY[] = "libtier-policy 1\n"
                                   "    rule \"rest\"\n"
                                   "}\n";
 
-static const char ACCOUNTS_CSV[] = "account_id,industry,employees\n"
-                                   "acme,retail,120\n"
-                                   "bolt,software,15\n"
-                                   "cory,retail,4\n"
-                                   "dune,logistics,900\n";
+static const char ACCOUNTS_CSV[] =
+    "account_id,industry,employees,module_crm,module_erp,goal_growth\n"
+    "acme,retail,120,1,0,0.5\n"
+    "bolt,software,15,0,1,0.2\n"
+    "cory,retail,4,1,1,0.9\n"
+    "dune,logistics,900,0,0,0.1\n";
+
+/* Models declared with options: a number and a list. */
+static const char NEEDS_POLICY_TEXT[] =
+    "libtier-policy 1\n"
+    "name \"needy\"\n"
+    "model rfm = rfm (bins = 2)\n"
+    "model needs = needs (features = [\"attr.module_crm\", \"attr.module_erp\"], k = 2)\n"
+    "tier S {\n    rule \"top\" when rfm.m_score == 2\n}\n"
+    "tier C {\n    rule \"rest\"\n}\n";
 
 /* tst_history_log without its header line, whitespace-separated. */
 static const char RAW_LOG[] = "acme 2025-01-10 5000\n"
@@ -256,6 +272,87 @@ static const char *const parts_21[] = {
     "  state: run 2, 2 moves, 1 override\n",
     NULL};
 
+static const char *const set_22[] = {"produce", "diff",   "state", STATE, "against_state",
+                                     LATER,     "format", "text",  NULL};
+static const char *const parts_22[] = {
+    "before: d/state\nafter:  d/later\ncustomers: 4\nmoved: 2 customers (50.0%): 2 up, 0 down\n",
+    "\nmovers (2):\n",
+    "\ncory ",
+    "override: trial \"pilot\" (lee, until 2025-06-01)\n",
+    "-- summary\n4 customers, state d/state (run 1, as of 2025-02-01) against d/later (run 2, as "
+    "of 2025-03-01)\n  moved: 2 customers (50.0%): 2 up, 0 down\n",
+    NULL};
+static const char *const set_23[] = {"produce", "diff",  "state", STATE,    "against_state",
+                                     LATER,     "input", IN,      "policy", "b2b-sabc",
+                                     "format",  "json",  NULL};
+static const char *const parts_23[] = {
+    "{\"before\":{\"label\":\"d/"
+    "state\",\"tiers\":[\"S\",\"A\",\"B\",\"C\"]},\"after\":{\"label\":\"d/later\",",
+    "\"customers\":4,\"revenue\":6790,\"ladder\":true,\"moved\":{\"customers\":2,\"revenue\":970,",
+    "-- summary\n4 customers, state d/state (run 1, as of 2025-02-01) against d/later (run 2, as "
+    "of 2025-03-01)\n",
+    NULL};
+static const char *const set_24[] = {"produce", "diff",   "state", STATE, "against_state",
+                                     STATE,     "format", "csv",   NULL};
+static const char *const parts_24[] = {
+    "customer_id,from,to,move,revenue,reason_before,reason_after\n-- summary\n4 customers, state "
+    "before (run 1, as of 2025-02-01) against after (run 1, as of 2025-02-01)\n  moved: 0 "
+    "customers (0.0%): 0 up, 0 down\n",
+    NULL};
+
+static const char *const set_25[] = {
+    "input",  IN,    "split_min_bytes", "1",          "threads", "3", EXECUTOR, "0",
+    "models", "rfm", "as_of",           "2025-03-01", NULL};
+static const char *const parts_25[] = {"acme,A,19,2,5100.00,50,", "dune,A,9,1,900.00,9,",
+                                       "4 customers, 7 transactions, as of 2025-03-01\n", NULL};
+static const char *const set_26[] = {
+    "input",     RAW,  "header",          "no",  "columns", "customer_id,date,amount",
+    "delimiter", "ws", "split_min_bytes", "1",   "threads", "2",
+    EXECUTOR,    "1",  "models",          "rfm", "as_of",   "2025-03-01",
+    NULL};
+static const char *const set_27[] = {"input",
+                                     SEMI,
+                                     "id",
+                                     "who",
+                                     "date",
+                                     "day",
+                                     "amount",
+                                     "paid",
+                                     "margin",
+                                     "gain",
+                                     "date_format",
+                                     "yyyymmdd",
+                                     "delimiter",
+                                     ";",
+                                     "models",
+                                     "rfm,pareto",
+                                     "split_min_bytes",
+                                     "1",
+                                     "threads",
+                                     "4",
+                                     EXECUTOR,
+                                     "0",
+                                     "accounts",
+                                     ACCOUNTS,
+                                     "policy",
+                                     "b2b-sabc",
+                                     NULL};
+
+static const char *const set_28[] = {"input",      IN,      "accounts",   ACCOUNTS, "policy",
+                                     NEEDS_POLICY, "as_of", "2025-03-01", NULL};
+static const char *const parts_28[] = {
+    "customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,value_class,need_segment,"
+    "reason\n",
+    "acme,S,19,2,5100.00,50,1,1,2,need_attention,important_value,need_1,top\n",
+    "cory,C,17,2,70.00,45,2,1,1,potential_loyalists,important_value,need_2,rest\n", NULL};
+static const char *const set_29[] = {
+    "input",       IN,      "accounts",   ACCOUNTS, "models", "rfm,pareto,needs", "policy",
+    "pareto-sabc", "as_of", "2025-03-01", NULL};
+static const char *const parts_29[] = {
+    "customer_id,tier,r,f,m,tenure,r_score,f_score,m_score,segment,value_class,pareto_class,need_"
+    "segment,reason\n",
+    "acme,S,19,2,5100.00,50,1,2,5,hibernating,important_retain,A,need_2,", NULL};
+
 static const job JOBS[] = {
     {"diff as text", set_1, parts_1, 0},
     {"diff as JSON", set_2, parts_2, 1},
@@ -274,6 +371,14 @@ static const job JOBS[] = {
     {"a headerless input", set_14, parts_14, 0},
     {"';' rows with yyyymmdd dates and a margin", set_15, parts_15, 1},
     {"a policy's warnings", set_17, parts_17, 0},
+    {"a read in three parts", set_25, parts_25, 0},
+    {"models declared with a number and a list option", set_28, parts_28, 0},
+    {"needs with its features from the accounts", set_29, parts_29, 1},
+    {"a headerless read in two parts, one task started", set_26, parts_14, 0},
+    {"a ';' read with margins and accounts in four parts", set_27, parts_15, 1},
+    {"a diff of two snapshots", set_22, parts_22, 0},
+    {"a diff of two snapshots with the input and a policy", set_23, parts_23, 1},
+    {"a diff of a snapshot with itself", set_24, parts_24, 0},
     {"a report of a built-in policy with the state", set_21, parts_21, 1},
     {"an explanation of a customer new to the state", set_18, parts_18, 0},
     {"an explanation of a pinned customer as JSON", set_19, parts_19, 0},
@@ -330,6 +435,7 @@ static int run_job(const job *j, tst_faultfs *fs, const tier_allocator *alloc, t
 {
     tier_io io = tst_faultfs_io(fs);
     tier_pipeline *p = NULL;
+    tst_exec e;
     size_t i;
     int rc = tier_pipeline_new(&p, alloc);
     if (rc) {
@@ -340,8 +446,14 @@ static int run_job(const job *j, tst_faultfs *fs, const tier_allocator *alloc, t
     if (!rc)
         rc = j->to_file ? tier_pipeline_set(p, "out", OUT)
                         : tier_pipeline_set_output(p, tst_sink_write, out);
-    for (i = 0; !rc && j->set[i]; i += 2)
-        rc = tier_pipeline_set(p, j->set[i], j->set[i + 1]);
+    for (i = 0; !rc && j->set[i]; i += 2) {
+        if (strcmp(j->set[i], EXECUTOR) == 0) { /* not a setting: the executor the run gets */
+            tst_exec_init(&e, TST_EXEC_DEFERRED, (unsigned)atoi(j->set[i + 1]));
+            rc = tier_pipeline_set_executor(p, &e.ex);
+        } else {
+            rc = tier_pipeline_set(p, j->set[i], j->set[i + 1]);
+        }
+    }
     if (!rc)
         rc = tier_pipeline_run(p);
     snprintf(err, ERR_SIZE, "%s", tier_pipeline_last_error(p));
@@ -405,6 +517,9 @@ static void fixture_make(fixture *fx, const job *j)
                                           "lee",
                                           NULL};
     static const job pin = {"cory's override", pin_set, jan_parts, 0};
+    static const char *const march_set[] = {"input", IN,    "as_of", "2025-03-01",
+                                            "state", LATER, NULL};
+    static const job march = {"March", march_set, jan_parts, 0};
     char err[ERR_SIZE];
     tst_faultfs fs;
     tst_sink s = {0};
@@ -423,6 +538,14 @@ static void fixture_make(fixture *fx, const job *j)
     d = tst_faultfs_get(&fs, STATE, &len);
     assert_non_null(d);
     image_add(&fx->files, STATE, d, len);
+    /* the state after a March run too */
+    tst_faultfs_put(&fs, LATER, d, len);
+    if (run_job(&march, &fs, TST_ALLOC, &s, err) != TIER_OK)
+        fail_msg("March: %s", err);
+    tst_sink_reset(&s);
+    d = tst_faultfs_get(&fs, LATER, &len);
+    assert_non_null(d);
+    image_add(&fx->files, LATER, d, len);
     tst_faultfs_clear(&fs);
     image_add(&fx->files, IN, tst_history_log, strlen(tst_history_log));
     image_add(&fx->files, POLICY_FILE, WARN_POLICY, strlen(WARN_POLICY));
@@ -430,6 +553,7 @@ static void fixture_make(fixture *fx, const job *j)
     image_add(&fx->files, RAW, RAW_LOG, strlen(RAW_LOG));
     image_add(&fx->files, SEMI, SEMI_LOG, strlen(SEMI_LOG));
     image_add(&fx->files, ATTR_POLICY, ATTR_POLICY_TEXT, strlen(ATTR_POLICY_TEXT));
+    image_add(&fx->files, NEEDS_POLICY, NEEDS_POLICY_TEXT, strlen(NEEDS_POLICY_TEXT));
     image_fs(&fx->files, &fs);
     if (run_job(j, &fs, TST_ALLOC, &fx->want, err) != TIER_OK)
         fail_msg("%s: %s", j->name, err);

@@ -214,6 +214,7 @@ static int add_need_features(tier_pipeline *p, tier_model *m, const tier_book *b
 {
     size_t i, added = 0;
     char column[300], buf[64];
+    int rc;
     for (i = 0; i < tier_book_attribute_count(book); i++) {
         int type = 0;
         const char *name = tier_book_attribute_name(book, i, &type);
@@ -222,9 +223,10 @@ static int add_need_features(tier_pipeline *p, tier_model *m, const tier_book *b
             strlen(name) + 6 > sizeof column)
             continue;
         snprintf(column, sizeof column, "attr.%s", name);
-        if (tier_needs_add_feature(m, column) != TIER_OK)
-            return tier__pipeline_fail(p, TIER_EINVAL, "needs: cannot use attribute \"%s\": %s",
-                                       name, tier_model_last_error(m));
+        if ((rc = tier_needs_add_feature(m, column)) != TIER_OK) /* out of memory stays so */
+            return tier__pipeline_fail(p, rc == TIER_ENOMEM ? rc : TIER_EINVAL,
+                                       "needs: cannot use attribute \"%s\": %s", name,
+                                       tier_model_last_error(m));
         added++;
     }
     if (!added)

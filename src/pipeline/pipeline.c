@@ -103,12 +103,6 @@ static const char *text_value(const tier_pipeline *p, int k)
     return *(char *const *)(const void *)((const char *)p + keys[k].text);
 }
 
-double tier__pipeline_percent(double part, double whole)
-{
-    double v = whole != 0 ? 100.0 * part / whole : 0.0;
-    return v == 0 ? 0.0 : v;
-}
-
 int tier__pipeline_fail(tier_pipeline *p, int rc, const char *fmt, ...)
 {
     va_list ap;

@@ -157,9 +157,6 @@ struct tier_pipeline {
 /* ---- pipeline.c ---- */
 /* Formats the pipeline's error text; returns rc. */
 int tier__pipeline_fail(tier_pipeline *p, int rc, const char *fmt, ...) TIER__PRINTF(3, 4);
-/* part as a percentage of whole: 0 when whole is 0, and never -0 (a zero share of a negative
- * total is written "0.0", not "-0.0"). */
-double tier__pipeline_percent(double part, double whole);
 /* How many tasks the pipeline runs at once: 1 without an executor, else the `threads` setting
  * (2 when it is 0, the default). */
 unsigned tier__pipeline_threads(const tier_pipeline *p);
@@ -298,6 +295,9 @@ void tier__pipeline_diff_summary(const tier__run *r, tier__buf *b);
 int tier__pipeline_fit_report(const tier_model *m, tier__buf *out);
 /* Adds the warnings about fitted model m to the run. */
 int tier__pipeline_fit_warnings(const tier_allocator *a, const tier_model *m, tier__run *r);
+/* part as a percentage of whole: 0 when whole is 0, and never -0 (a zero share of a negative
+ * total is written "0.0", not "-0.0"). */
+double tier__pipeline_percent(double part, double whole);
 
 /* ---- html.c ---- */
 /* A `report` run's page (docs/report.md) of the run r, to `out` (atomically) or the output

@@ -24,6 +24,12 @@ static void put_fixed(tier__buf *b, double v, int decimals)
     tier__buf_fixed(b, v, decimals, "nan");
 }
 
+double tier__pipeline_percent(double part, double whole)
+{
+    double v = whole != 0 ? 100.0 * part / whole : 0.0;
+    return v == 0 ? 0.0 : v;
+}
+
 /* ---- the clv fit report -------------------------------------------------------------------- */
 
 static void day_text(char *buf, size_t size, double day)
