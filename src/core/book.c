@@ -45,9 +45,9 @@ uint64_t tier__book_hash_id(const char *id, size_t len)
 /* Finds the slot holding `id`, or the empty slot where it would go. */
 static size_t probe(const tier_book *b, const char *id, size_t len, uint64_t h, int *found)
 {
-    size_t mask = b->nslots - 1, i = tier__book_slot_home(h, b->slot_shift);
+    size_t mask = b->nslots - 1, i = (size_t)h & mask;
     uint64_t key8 = load8(id, len);
-    uint32_t meta = tier__book_slot_meta(h, len);
+    uint32_t meta = (uint32_t)((h >> 48) << 16) | (uint32_t)len;
     for (;;) {
         const slot *s = &b->slots[i];
         if (s->index == NO_CUSTOMER) {
@@ -63,27 +63,16 @@ static size_t probe(const tier_book *b, const char *id, size_t len, uint64_t h, 
     }
 }
 
-void tier__book_slot_set(slot *s, const char *id, size_t len, uint64_t h, uint32_t index)
+static void slot_set(slot *s, const char *id, size_t len, uint64_t h, uint32_t index)
 {
     s->key8 = load8(id, len);
-    s->meta = tier__book_slot_meta(h, len);
+    s->meta = (uint32_t)((h >> 48) << 16) | (uint32_t)len;
     s->index = index;
-}
-
-unsigned tier__book_slot_shift(size_t nslots)
-{
-    unsigned shift = 64;
-    while (nslots > 1) {
-        nslots >>= 1;
-        shift--;
-    }
-    return shift;
 }
 
 static int rehash(tier_book *b, size_t nslots)
 {
     slot *ns = tier__malloc_n(&b->alloc, nslots, sizeof *ns);
-    unsigned shift = tier__book_slot_shift(nslots);
     size_t i;
     if (!ns)
         return TIER_ENOMEM;
@@ -93,15 +82,14 @@ static int rehash(tier_book *b, size_t nslots)
         const char *id = tier__book_id_ptr(b, i);
         size_t len = tier__book_id_len(b, i);
         uint64_t h = tier__book_hash_id(id, len);
-        size_t j = tier__book_slot_home(h, shift);
+        size_t j = (size_t)h & (nslots - 1);
         while (ns[j].index != NO_CUSTOMER)
             j = (j + 1) & (nslots - 1);
-        tier__book_slot_set(&ns[j], id, len, h, (uint32_t)i);
+        slot_set(&ns[j], id, len, h, (uint32_t)i);
     }
     tier__free(&b->alloc, b->slots);
     b->slots = ns;
     b->nslots = nslots;
-    b->slot_shift = shift;
     return TIER_OK;
 }
 
@@ -120,9 +108,9 @@ void tier__book_slot_remove(tier_book *b, size_t index)
         j = (j + 1) & mask;
         if (b->slots[j].index == NO_CUSTOMER)
             break;
-        home = tier__book_slot_home(tier__book_hash_id(tier__book_id_ptr(b, b->slots[j].index),
-                                                       tier__book_id_len(b, b->slots[j].index)),
-                                    b->slot_shift);
+        home = (size_t)tier__book_hash_id(tier__book_id_ptr(b, b->slots[j].index),
+                                          tier__book_id_len(b, b->slots[j].index)) &
+               mask;
         /* Move j back to i unless its home lies cyclically in (i, j]. */
         if ((i <= j) ? (home <= i || home > j) : (home <= i && home > j)) {
             b->slots[i] = b->slots[j];
@@ -316,12 +304,17 @@ int tier_book_get_option(const tier_book *b, int option, int64_t *out)
 
 /* ---- customers ------------------------------------------------------------------------ */
 
-int tier__book_id_status(const tier_book *b, const char *id, size_t len)
+static int check_id(tier_book *b, const char *id, size_t len)
 {
-    if (!id || len == 0)
+    if (!id || len == 0) {
+        tier__errorf(b->err, "empty customer id");
         return TIER_EINVAL;
-    if ((int64_t)len > b->lim_id_len)
+    }
+    if ((int64_t)len > b->lim_id_len) {
+        tier__errorf(b->err, "customer id of %zu bytes is longer than the limit of %lld", len,
+                     (long long)b->lim_id_len);
         return TIER_ERANGE;
+    }
     /* Fast path: short ASCII ids without NUL. */
     if (len <= 8) {
         uint64_t v = load8(id, len);
@@ -331,22 +324,11 @@ int tier__book_id_status(const tier_book *b, const char *id, size_t len)
         if ((v & highs) == 0 && ((v - ones) & ~v & highs) == 0)
             return TIER_OK;
     }
-    return tier__utf8_valid(id, len) ? TIER_OK : TIER_EINVAL;
-}
-
-static int check_id(tier_book *b, const char *id, size_t len)
-{
-    int rc = tier__book_id_status(b, id, len);
-    if (rc == TIER_OK)
-        return TIER_OK;
-    if (!id || len == 0)
-        tier__errorf(b->err, "empty customer id");
-    else if (rc == TIER_ERANGE)
-        tier__errorf(b->err, "customer id of %zu bytes is longer than the limit of %lld", len,
-                     (long long)b->lim_id_len);
-    else
+    if (!tier__utf8_valid(id, len)) {
         tier__errorf(b->err, "customer id is not valid UTF-8 (or contains a NUL byte)");
-    return rc;
+        return TIER_EINVAL;
+    }
+    return TIER_OK;
 }
 
 static int grow_customers(tier_book *b, size_t need)
@@ -424,7 +406,7 @@ int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t 
     b->fig[b->live.ncust].net = 0;
     b->fig[b->live.ncust].margin = 0;
     pos = probe(b, id, len, h, &found);
-    tier__book_slot_set(&b->slots[pos], id, len, h, (uint32_t)b->live.ncust);
+    slot_set(&b->slots[pos], id, len, h, (uint32_t)b->live.ncust);
     *out = (uint32_t)b->live.ncust++;
     *created = 1;
     return TIER_OK;

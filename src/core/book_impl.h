@@ -17,22 +17,8 @@
 typedef struct slot {
     uint64_t key8;
     uint32_t index; /* NO_CUSTOMER when empty */
-    uint32_t meta;  /* hash bits 16..31 | id length (ids are at most 65535 bytes) */
+    uint32_t meta;  /* high 16 bits of the hash | id length (ids are at most 65535 bytes) */
 } slot;
-
-/* Where an id with hash h starts probing in a table of 2^(64 - shift) slots: the hash's top
- * bits, so that the ids whose hashes share their top bits (one partition of a partitioned load,
- * book_part.c) fill one contiguous stretch of the table. */
-static inline size_t tier__book_slot_home(uint64_t h, unsigned shift)
-{
-    return shift >= 64 ? 0 : (size_t)(h >> shift);
-}
-
-/* A slot's meta: hash bits the home does not use (bits 16..31) and the id's length. */
-static inline uint32_t tier__book_slot_meta(uint64_t h, size_t len)
-{
-    return ((uint32_t)h & 0xffff0000u) | (uint32_t)len;
-}
 
 typedef struct attribute {
     char *name;
@@ -93,8 +79,7 @@ struct tier_book {
     size_t ids_cap;
 
     slot *slots;
-    size_t nslots;       /* power of two, or 0 */
-    unsigned slot_shift; /* 64 - log2(nslots): tier__book_slot_home */
+    size_t nslots; /* power of two, or 0 */
 
     size_t cap_tx;
     uint32_t *tx_cust;
@@ -145,87 +130,6 @@ static inline size_t tier__book_id_len(const tier_book *b, size_t index)
     return b->id_off[index + 1] - b->id_off[index] - 1;
 }
 
-/* What tier__fig_apply did: the row went in (in date order for its customer, or out of it), or
- * the customer's net amount (or margin) would overflow and nothing changed. */
-enum { TIER__FIG_OK, TIER__FIG_UNORDERED, TIER__FIG_OVERFLOW };
-
-/* a + b into *out, 0; or 1 (and *out unchanged) when the sum overflows. Inline: once per row. */
-static inline int tier__add_overflows(int64_t a, int64_t b, int64_t *out)
-{
-    if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b))
-        return 1;
-    *out = a + b;
-    return 0;
-}
-
-/* Applies one stored row to a customer's running figures: the one rule for first and last
- * purchase, purchase days (a row dated before the customer's last purchase day makes them
- * inexact: TIER__FIG_UNORDERED), purchases, refunds (amount < 0; $0 is a purchase), net amount
- * and margin. Rows of one customer must come in the order they were added. */
-static inline int tier__fig_apply(tier__figures *fig, int32_t day, int64_t amount, int64_t margin,
-                                  int has_margin)
-{
-    tier__figures f = *fig;
-    int out = TIER__FIG_OK;
-    if (tier__add_overflows(f.net, amount, &f.net) ||
-        (has_margin && tier__add_overflows(f.margin, margin, &f.margin)))
-        return TIER__FIG_OVERFLOW;
-    if (has_margin)
-        f.has_margin = 1;
-    if (amount >= 0) {
-        if (f.purchases == 0) {
-            f.first_day = f.last_day = day;
-            f.purchase_days = 1;
-        } else if (day > f.last_day) {
-            f.last_day = day;
-            f.purchase_days++;
-        } else if (day < f.last_day) {
-            /* Out of order: the day may or may not have been seen; exact counts need the
-             * kept transactions (tier__book_figures recomputes them). */
-            if (day < f.first_day)
-                f.first_day = day;
-            f.purchase_days++;
-            out = TIER__FIG_UNORDERED;
-        }
-        f.purchases++;
-    } else {
-        f.refunds++;
-    }
-    *fig = f;
-    return out;
-}
-
-/* Combines the counts and days of one customer's figures (not the net amount and margin, which
- * the caller adds after checking them): `later` covers rows that came after those of `f`.
- * Returns 1 when the two overlap in time, so that purchase-days can no longer be known exactly
- * (tier_book_merge and the partitioned load). */
-static inline int tier__fig_combine(tier__figures *f, const tier__figures *later)
-{
-    int overlap = 0;
-    if (later->purchases) {
-        if (!f->purchases) {
-            f->first_day = later->first_day;
-            f->last_day = later->last_day;
-            f->purchase_days = later->purchase_days;
-        } else {
-            uint32_t days = f->purchase_days + later->purchase_days;
-            if (f->last_day == later->first_day)
-                days--; /* the day on the boundary was counted on both sides */
-            else if (f->last_day > later->first_day)
-                overlap = 1;
-            if (later->first_day < f->first_day)
-                f->first_day = later->first_day;
-            if (later->last_day > f->last_day)
-                f->last_day = later->last_day;
-            f->purchase_days = days;
-        }
-    }
-    f->purchases += later->purchases;
-    f->refunds += later->refunds;
-    f->has_margin |= later->has_margin;
-    return overlap;
-}
-
 /* book.c: the id hash, and finding or creating a customer. tier__book_intern_hashed takes the
  * id's hash h; `created` tells whether the customer is new; the book is unchanged on failure
  * (its error text says why). */
@@ -233,12 +137,6 @@ uint64_t tier__book_hash_id(const char *id, size_t len);
 int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t h, uint32_t *out,
                              int *created);
 int tier__book_intern(tier_book *b, const char *id, size_t len, uint32_t *out, int *created);
-/* Whether `id` may name a customer of b (not empty, within the length limit, UTF-8 without NUL):
- * TIER_OK, TIER_EINVAL or TIER_ERANGE, without touching the book (tier__book_intern says why). */
-int tier__book_id_status(const tier_book *b, const char *id, size_t len);
-/* Slot helpers: fills slot s for customer `index`; the slot_shift of a table of nslots slots. */
-void tier__book_slot_set(slot *s, const char *id, size_t len, uint64_t h, uint32_t index);
-unsigned tier__book_slot_shift(size_t nslots);
 /* Takes customer `index` out of the hash table (a rollback forgets new customers). */
 void tier__book_slot_remove(tier_book *b, size_t index);
 
@@ -253,17 +151,6 @@ typedef struct tier__txn_columns {
     size_t n;
 } tier__txn_columns;
 int tier__book_add_columns(tier_book *b, const tier__txn_columns *c, size_t lo, size_t hi);
-/* Converts rows [base, base + m) of c (amounts to fixed point) into rows[0..m): *done gets how
- * many were converted before a bad one, *what which value was bad (TIER__COL_*), and the status
- * is TIER_OK or why (TIER_EINVAL, TIER_ERANGE). Writes nothing else: safe on any thread. */
-enum { TIER__COL_OK, TIER__COL_OFFSETS, TIER__COL_AMOUNT, TIER__COL_MARGIN };
-#define TIER__COLUMN_BATCH 256
-int tier__book_columns_rows(const tier__txn_columns *c, size_t base, size_t m, tier__row *rows,
-                            size_t *done, int *what);
-/* Room for `need` kept transactions (capacity doubling), and the margin column when with_margin
- * (entries without a margin hold NO_MARGIN); TIER_ENOMEM / TIER_ERANGE leave the book as it was
- * (book_stage.c). */
-int tier__book_reserve_txns(tier_book *b, size_t need, int with_margin);
 /* With an executor and enough rows: adds all of c's rows in parts on the host's threads and
  * returns 1, the book then exactly as tier__book_add_columns over all rows in one stage would
  * leave it; returns 0 with the book unchanged when it did not (no executor, few rows, an open

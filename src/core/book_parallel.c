@@ -1,66 +1,50 @@
 /* SPDX-License-Identifier: MIT */
-/* tier_book_add_txns on the host's threads: a partitioned load (core/book_part.h). The rows are
- * cut into consecutive stripes, one per thread; each thread converts its stripe's rows and adds
- * them to the stripe's partition tables; the stripes are then merged partition by partition on
- * the threads, in row order, which gives exactly the book of adding all the rows to one book. It
- * becomes the book when the book is still blank, or is merged into it. Nothing here reports an
- * error: any failure leaves the book as it was and the caller adds the rows on one thread, which
- * names the first bad row as it always did. */
-#include <math.h>
+/* tier_book_add_txns on the host's threads: the rows are cut into consecutive parts, each part
+ * is added to a blank book of its own with the book's options and limits (on its own thread),
+ * the part books are merged in row order (tier_book_merge gives exactly the book of adding all
+ * the rows to one book) and the result is merged into the book, or, when the book is still
+ * blank, becomes it. Nothing here reports an error: any failure leaves the book as it was and
+ * the caller adds the rows on one thread, which names the first bad row as it always did. */
 #include <string.h>
 
 #include "core/book_impl.h"
-#include "core/book_part.h"
 #include "util/par.h"
 
-/* Fewer rows than this per thread are not worth a thread. */
+/* Fewer rows than this per part are not worth a thread. */
 #define PAR_MIN_ROWS ((size_t)1 << 14)
 
-typedef struct add_job {
+typedef struct add_part {
     const tier__txn_columns *c;
-    const tier_book *b;
-    tier__pload *load;
-    size_t n; /* stripes */
-    uint64_t kept[TIER__PAR_MAX];
-    int margin[TIER__PAR_MAX];
-    int rc[TIER__PAR_MAX];
-} add_job;
+    tier_book *book;
+    size_t lo, hi;
+    int rc;
+} add_part;
 
-static void stripe_rows(const add_job *a, size_t i, size_t *lo, size_t *hi)
+static void add_part_task(void *arg, size_t i)
 {
-    *lo = a->c->n / a->n * i + a->c->n % a->n * i / a->n;
-    *hi = i + 1 == a->n ? a->c->n : a->c->n / a->n * (i + 1) + a->c->n % a->n * (i + 1) / a->n;
+    add_part *t = (add_part *)arg + i;
+    tier__book_begin(t->book);
+    t->rc = tier__book_add_columns(t->book, t->c, t->lo, t->hi);
+    if (t->rc)
+        tier__book_rollback(t->book);
+    else
+        tier__book_commit(t->book);
 }
 
-/* Counts stripe i's kept rows (and whether one has a margin): where its transactions go. */
-static void count_task(void *arg, size_t i)
+/* A new blank book with b's allocator, options and limits (NULL when out of memory). */
+static tier_book *blank_like(const tier_book *b)
 {
-    add_job *a = arg;
-    size_t r, lo, hi;
-    stripe_rows(a, i, &lo, &hi);
-    for (r = lo; r < hi; r++)
-        if (a->c->days[r] < a->b->ignore_from) {
-            a->kept[i]++;
-            a->margin[i] |= a->c->margins && !isnan(a->c->margins[r]);
-        }
-}
-
-/* Converts and adds stripe i's rows. */
-static void add_task(void *arg, size_t i)
-{
-    add_job *a = arg;
-    size_t lo, hi, base;
-    int rc = TIER_OK;
-    stripe_rows(a, i, &lo, &hi);
-    for (base = lo; base < hi && rc == TIER_OK; base += TIER__COLUMN_BATCH) {
-        tier__row rows[TIER__COLUMN_BATCH];
-        size_t m = hi - base < TIER__COLUMN_BATCH ? hi - base : TIER__COLUMN_BATCH, done, failed;
-        int what;
-        rc = tier__book_columns_rows(a->c, base, m, rows, &done, &what);
-        if (rc == TIER_OK)
-            rc = tier__pload_add_rows(a->load, i, rows, done, &failed);
-    }
-    a->rc[i] = rc;
+    tier_book *n = NULL;
+    if (tier_book_new(&n, &b->alloc) != TIER_OK)
+        return NULL;
+    n->keep_txns = b->keep_txns;
+    n->ignore_from = b->ignore_from;
+    n->lim_id_len = b->lim_id_len;
+    n->lim_customers = b->lim_customers;
+    n->lim_rows_per_call = b->lim_rows_per_call;
+    n->lim_attributes = b->lim_attributes;
+    n->lim_text = b->lim_text;
+    return n;
 }
 
 /* 1 when b holds nothing at all, so that a book built apart can take its place. */
@@ -88,7 +72,6 @@ static void adopt(tier_book *b, tier_book *src)
     SWAP(size_t, b->ids_cap, src->ids_cap);
     SWAP(slot *, b->slots, src->slots);
     SWAP(size_t, b->nslots, src->nslots);
-    SWAP(unsigned, b->slot_shift, src->slot_shift);
     SWAP(size_t, b->cap_tx, src->cap_tx);
     SWAP(uint32_t *, b->tx_cust, src->tx_cust);
     SWAP(int32_t *, b->tx_day, src->tx_day);
@@ -96,58 +79,38 @@ static void adopt(tier_book *b, tier_book *src)
     SWAP(int64_t *, b->tx_margin, src->tx_margin);
 }
 
-int tier__book_take(tier_book *b, tier_book *made)
-{
-    if (!blank(b))
-        return tier_book_merge(b, made);
-    adopt(b, made);
-    return TIER_OK;
-}
-
 int tier__book_add_columns_parallel(tier_book *b, const tier__txn_columns *c)
 {
     const tier_executor *ex = tier__book_executor(b);
     size_t np = tier__par_width(ex), k;
-    tier__pload *load = NULL;
-    tier_book *made = NULL;
-    add_job *a;
-    uint64_t at = 0;
-    int rc = TIER_OK, margin = 0;
+    add_part *parts;
+    int ok = 1;
     if (np > c->n / PAR_MIN_ROWS)
         np = c->n / PAR_MIN_ROWS;
     if (np < 2 || b->nsp || b->staging)
         return 0;
-    if (!(a = tier__calloc(&b->alloc, 1, sizeof *a)))
+    if (!(parts = tier__calloc(&b->alloc, np, sizeof *parts)))
         return 0;
-    a->c = c;
-    a->b = b;
-    a->n = np;
-    if (tier__pload_new(&load, b, np, ex, c->n) != TIER_OK) {
-        tier__free(&b->alloc, a);
-        return 0;
+    for (k = 0; k < np; k++) {
+        parts[k].c = c;
+        parts[k].lo = c->n / np * k + c->n % np * k / np;
+        parts[k].hi = k + 1 == np ? c->n : c->n / np * (k + 1) + c->n % np * (k + 1) / np;
+        if (!(parts[k].book = blank_like(b)))
+            ok = 0;
     }
-    a->load = load;
-    if (b->keep_txns) {
-        tier__par_run(ex, np, count_task, a);
-        for (k = 0; k < np; k++) {
-            tier__pload_set_txn_base(load, k, at);
-            at += a->kept[k];
-            margin |= a->margin[k];
-        }
-        rc = tier__pload_reserve_txns(load, at, margin);
-    }
-    if (rc == TIER_OK) {
-        tier__par_run(ex, np, add_task, a);
-        for (k = 0; k < np && rc == TIER_OK; k++)
-            rc = a->rc[k];
-    }
-    if (rc == TIER_OK)
-        rc = tier__pload_finish(load, &made);
-    tier__pload_free(load);
-    tier__free(&b->alloc, a);
-    if (rc == TIER_OK)
-        rc = tier__book_take(b, made);
-    tier_book_free(made);
+    if (ok)
+        tier__par_run(ex, np, add_part_task, parts);
+    /* In row order: the parts into the first, then the first into the book. */
+    for (k = 0; k < np && ok; k++)
+        ok = parts[k].rc == TIER_OK &&
+             (k == 0 || tier_book_merge(parts[0].book, parts[k].book) == TIER_OK);
+    if (ok && blank(b))
+        adopt(b, parts[0].book);
+    else if (ok)
+        ok = tier_book_merge(b, parts[0].book) == TIER_OK;
+    for (k = 0; k < np; k++)
+        tier_book_free(parts[k].book);
+    tier__free(&b->alloc, parts);
     b->err[0] = '\0';
-    return rc == TIER_OK;
+    return ok;
 }

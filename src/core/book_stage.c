@@ -67,7 +67,8 @@ static int journal(tier_book *b, uint32_t index)
     return TIER_OK;
 }
 
-int tier__book_reserve_txns(tier_book *b, size_t need, int with_margin)
+/* Room for `need` kept transactions (doubling), and the margin column when with_margin. */
+static int reserve_txns(tier_book *b, size_t need, int with_margin)
 {
     size_t c;
     void *p;
@@ -115,7 +116,7 @@ int tier__book_reserve_txns(tier_book *b, size_t need, int with_margin)
 
 static int grow_txns(tier_book *b, int with_margin)
 {
-    return tier__book_reserve_txns(b, b->live.ntx + 1, with_margin);
+    return reserve_txns(b, b->live.ntx + 1, with_margin);
 }
 
 static int check_row(tier_book *b, int32_t day, int64_t amount, int64_t margin, int has_margin)
@@ -130,6 +131,15 @@ static int check_row(tier_book *b, int32_t day, int64_t amount, int64_t margin, 
         return TIER_ERANGE;
     }
     return TIER_OK;
+}
+
+/* a + b into *out, 0; or 1 (and *out unchanged) when the sum overflows. Inline: once per row. */
+static inline int add_overflows(int64_t a, int64_t b, int64_t *out)
+{
+    if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b))
+        return 1;
+    *out = a + b;
+    return 0;
 }
 
 /* Applies one row to an interned customer's figures (and the kept transactions). The common
@@ -153,18 +163,34 @@ static int apply_row(tier_book *b, uint32_t idx, int created, int32_t day, int64
             tier__book_index_reserve(b, idx);
     }
     f = b->fig[idx];
-    switch (tier__fig_apply(&f, day, amount, margin, has_margin)) {
-    case TIER__FIG_OVERFLOW:
+    if (add_overflows(f.net, amount, &f.net) ||
+        (has_margin && add_overflows(f.margin, margin, &f.margin))) {
         tier__errorf(b->err, "the customer's net amount overflows");
         return TIER_ERANGE;
-    case TIER__FIG_UNORDERED:
-        if (!b->live.unordered) {
-            b->live.unordered = 1;
-            b->live.unordered_cust = idx;
+    }
+    if (has_margin)
+        f.has_margin = 1;
+    if (amount >= 0) {
+        if (f.purchases == 0) {
+            f.first_day = f.last_day = day;
+            f.purchase_days = 1;
+        } else if (day > f.last_day) {
+            f.last_day = day;
+            f.purchase_days++;
+        } else if (day < f.last_day) {
+            /* Out of order: the day may or may not have been seen; exact counts need the
+             * kept transactions (tier__book_figures recomputes them). */
+            if (day < f.first_day)
+                f.first_day = day;
+            f.purchase_days++;
+            if (!b->live.unordered) {
+                b->live.unordered = 1;
+                b->live.unordered_cust = idx;
+            }
         }
-        break;
-    default:
-        break;
+        f.purchases++;
+    } else {
+        f.refunds++;
     }
     b->fig[idx] = f;
     if (TIER__UNLIKELY(b->live.min_day == NO_DAY || day < b->live.min_day))
@@ -223,7 +249,7 @@ int tier__book_add_rows(tier_book *b, const tier__row *rows, size_t n, size_t *f
             const tier__row *r = &rows[base + i];
             h[i] = tier__book_hash_id(r->id, r->id_len);
             if (b->nslots)
-                PREFETCH(&b->slots[tier__book_slot_home(h[i], b->slot_shift)]);
+                PREFETCH(&b->slots[(size_t)h[i] & (b->nslots - 1)]);
         }
         for (i = 0; i < m; i++) {
             const tier__row *r = &rows[base + i];
@@ -280,54 +306,38 @@ int tier_book_add_txn(tier_book *b, const char *id, size_t id_len, int32_t day, 
     return rc;
 }
 
-int tier__book_columns_rows(const tier__txn_columns *c, size_t base, size_t m, tier__row *rows,
-                            size_t *done, int *what)
-{
-    size_t i;
-    int rc = TIER_OK;
-    *what = TIER__COL_OK;
-    for (i = 0; i < m; i++) {
-        size_t r = base + i;
-        tier__row *row = &rows[i];
-        row->has_margin = c->margins && !isnan(c->margins[r]);
-        row->margin = 0;
-        if (c->id_offsets[r + 1] < c->id_offsets[r]) {
-            *what = TIER__COL_OFFSETS;
-            rc = TIER_EINVAL;
-            break;
-        }
-        if ((rc = tier__fixed_from_double(c->amounts[r], &row->amount)) != 0) {
-            *what = TIER__COL_AMOUNT;
-            break;
-        }
-        if (row->has_margin && (rc = tier__fixed_from_double(c->margins[r], &row->margin)) != 0) {
-            *what = TIER__COL_MARGIN;
-            break;
-        }
-        row->id = c->id_data + c->id_offsets[r];
-        row->id_len = c->id_offsets[r + 1] - c->id_offsets[r];
-        row->day = c->days[r];
-    }
-    *done = i;
-    return rc;
-}
-
 int tier__book_add_columns(tier_book *b, const tier__txn_columns *c, size_t lo, size_t hi)
 {
-    size_t base;
+    size_t i, base;
     int rc = TIER_OK;
     char why[TIER__ERR_SIZE];
     /* Rows are converted a batch at a time and handed to the batched path. */
-    for (base = lo; base < hi && rc == TIER_OK; base += TIER__COLUMN_BATCH) {
-        tier__row rows[TIER__COLUMN_BATCH];
-        size_t m = hi - base < TIER__COLUMN_BATCH ? hi - base : TIER__COLUMN_BATCH, failed = 0, i;
-        int what;
-        rc = tier__book_columns_rows(c, base, m, rows, &i, &what);
-        if (what == TIER__COL_OFFSETS)
-            tier__errorf(b->err, "row %zu: id offsets decrease", base + i);
-        else if (what)
-            tier__errorf(b->err, "row %zu: %s is %s", base + i,
-                         what == TIER__COL_AMOUNT ? "amount" : "margin", fixed_why(rc));
+    for (base = lo; base < hi && rc == TIER_OK; base += BATCH * 8) {
+        tier__row rows[BATCH * 8];
+        size_t m = hi - base < BATCH * 8 ? hi - base : BATCH * 8, failed = 0;
+        for (i = 0; i < m; i++) {
+            size_t r = base + i;
+            tier__row *row = &rows[i];
+            row->has_margin = c->margins && !isnan(c->margins[r]);
+            row->margin = 0;
+            if (c->id_offsets[r + 1] < c->id_offsets[r]) {
+                tier__errorf(b->err, "row %zu: id offsets decrease", r);
+                rc = TIER_EINVAL;
+                break;
+            }
+            if ((rc = tier__fixed_from_double(c->amounts[r], &row->amount)) != 0) {
+                tier__errorf(b->err, "row %zu: amount is %s", r, fixed_why(rc));
+                break;
+            }
+            if (row->has_margin &&
+                (rc = tier__fixed_from_double(c->margins[r], &row->margin)) != 0) {
+                tier__errorf(b->err, "row %zu: margin is %s", r, fixed_why(rc));
+                break;
+            }
+            row->id = c->id_data + c->id_offsets[r];
+            row->id_len = c->id_offsets[r + 1] - c->id_offsets[r];
+            row->day = c->days[r];
+        }
         /* Rows before a bad one still go in first, so that an earlier row's error wins. */
         if (i > 0) {
             int rc2 = tier__book_add_rows(b, rows, i, &failed);
@@ -378,6 +388,35 @@ int tier_book_add_txns(tier_book *b, size_t n, const char *id_data, const size_t
     }
     tier__book_commit(b);
     return TIER_OK;
+}
+
+/* Combines the figures of one customer: `later` covers rows that came after those of `f`. Returns 1
+ * when the two overlap in time, so that purchase-days can no longer be known exactly. */
+static int combine(tier__figures *f, const tier__figures *later)
+{
+    int overlap = 0;
+    if (later->purchases) {
+        if (!f->purchases) {
+            f->first_day = later->first_day;
+            f->last_day = later->last_day;
+            f->purchase_days = later->purchase_days;
+        } else {
+            uint32_t days = f->purchase_days + later->purchase_days;
+            if (f->last_day == later->first_day)
+                days--; /* the day on the boundary was counted on both sides */
+            else if (f->last_day > later->first_day)
+                overlap = 1;
+            if (later->first_day < f->first_day)
+                f->first_day = later->first_day;
+            if (later->last_day > f->last_day)
+                f->last_day = later->last_day;
+            f->purchase_days = days;
+        }
+    }
+    f->purchases += later->purchases;
+    f->refunds += later->refunds;
+    f->has_margin |= later->has_margin;
+    return overlap;
 }
 
 /* Copies src's attribute values for its customers (at dst indices map[]): reserve everything, then
@@ -443,7 +482,7 @@ static int merge_txns(tier_book *dst, const tier_book *src, const uint32_t *map)
         any_margin = src->tx_margin[t] != NO_MARGIN;
     if (n > SIZE_MAX - at)
         return TIER_ERANGE;
-    if ((rc = tier__book_reserve_txns(dst, at + n, any_margin)) != 0)
+    if ((rc = reserve_txns(dst, at + n, any_margin)) != 0)
         return rc;
     for (t = 0; t < n; t++) {
         uint32_t c = map[src->tx_cust[t]];
@@ -504,7 +543,7 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
             for (j = i; j < end; j++) {
                 h[j - i] = tier__book_hash_id(tier__book_id_ptr(src, j), tier__book_id_len(src, j));
                 if (dst->nslots)
-                    PREFETCH(&dst->slots[tier__book_slot_home(h[j - i], dst->slot_shift)]);
+                    PREFETCH(&dst->slots[(size_t)h[j - i] & (dst->nslots - 1)]);
             }
         }
         rc = tier__book_intern_hashed(dst, tier__book_id_ptr(src, i), tier__book_id_len(src, i),
@@ -553,7 +592,7 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
             PREFETCH(&dst->fig[map[i + BATCH]]);
         f->net += src->fig[i].net;
         f->margin += src->fig[i].margin;
-        if (tier__fig_combine(f, &src->fig[i]) && !dst->live.unordered) {
+        if (combine(f, &src->fig[i]) && !dst->live.unordered) {
             dst->live.unordered = 1;
             dst->live.unordered_cust = map[i];
         }
