@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "support.h"
-#include "core/book_internal.h"
+#include "core/book_impl.h"
 
 static tier_book *new_book(void)
 {
@@ -306,9 +306,38 @@ static void load_rows(tier_book *b, size_t from, size_t to)
     }
 }
 
+/* Fails unless books a and whole hold the same customers in the same order, with the same
+ * figures and margins, and the same ntx transactions. */
+static void assert_same_load(const tier_book *a, const tier_book *whole, size_t ntx)
+{
+    size_t i, t;
+    assert_int_equal(tier_book_customer_count(a), tier_book_customer_count(whole));
+    assert_int_equal(tier_book_txn_count(a), ntx);
+    for (i = 0; i < tier_book_customer_count(whole); i++) {
+        int st;
+        assert_string_equal(tier_book_customer_id(a, i, NULL),
+                            tier_book_customer_id(whole, i, NULL));
+        for (st = TIER_BOOK_STAT_FIRST_PURCHASE; st <= TIER_BOOK_STAT_NET_MARGIN; st++) {
+            double x = stat(a, i, st), y = stat(whole, i, st);
+            assert_true((isnan(x) && isnan(y)) || x == y);
+        }
+    }
+    for (t = 0; t < ntx; t++) {
+        size_t c1, c2;
+        int32_t d1, d2;
+        double a1, a2, m1, m2;
+        assert_int_equal(tier_book_txn(a, t, &c1, &d1, &a1, &m1), TIER_OK);
+        assert_int_equal(tier_book_txn(whole, t, &c2, &d2, &a2, &m2), TIER_OK);
+        assert_int_equal(c1, c2);
+        assert_int_equal(d1, d2);
+        assert_true(a1 == a2);
+        assert_true((isnan(m1) && isnan(m2)) || m1 == m2);
+    }
+}
+
 static void test_book_merge_of_two_halves_equals_one_load(void **state)
 {
-    size_t split, i, t;
+    size_t split;
     (void)state;
     for (split = 0; split <= 300; split += 50) {
         tier_book *whole = new_book(), *a = new_book(), *b = new_book();
@@ -318,25 +347,7 @@ static void test_book_merge_of_two_halves_equals_one_load(void **state)
         if (split < 300)
             assert_int_equal(tier_book_set_number(b, 0, "score", 7.5), TIER_OK);
         assert_int_equal(tier_book_merge(a, b), TIER_OK);
-        assert_int_equal(tier_book_customer_count(a), tier_book_customer_count(whole));
-        assert_int_equal(tier_book_txn_count(a), 300);
-        for (i = 0; i < tier_book_customer_count(whole); i++) {
-            int st;
-            assert_string_equal(tier_book_customer_id(a, i, NULL),
-                                tier_book_customer_id(whole, i, NULL));
-            for (st = TIER_BOOK_STAT_FIRST_PURCHASE; st <= TIER_BOOK_STAT_NET_MARGIN; st++) {
-                double x = stat(a, i, st), y = stat(whole, i, st);
-                assert_true((isnan(x) && isnan(y)) || x == y);
-            }
-        }
-        for (t = 0; t < 300; t++) {
-            size_t c1, c2;
-            int32_t d1, d2;
-            assert_int_equal(tier_book_txn(a, t, &c1, &d1, NULL, NULL), TIER_OK);
-            assert_int_equal(tier_book_txn(whole, t, &c2, &d2, NULL, NULL), TIER_OK);
-            assert_int_equal(c1, c2);
-            assert_int_equal(d1, d2);
-        }
+        assert_same_load(a, whole, 300);
         if (split < 300) {
             size_t idx;
             double v;
@@ -403,6 +414,77 @@ done:
     tier_book_free(a);
     tier_book_free(b);
     return rc;
+}
+
+/* Fails unless b's arrays hold exactly what the book has (customers, ids, transactions). */
+static void assert_trimmed(const tier_book *b)
+{
+    assert_int_equal(b->cap_cust, b->live.ncust);
+    assert_int_equal(b->ids_cap, b->live.ids_len);
+    assert_int_equal(b->cap_tx, b->live.ntx);
+}
+
+/* Trimming gives back the room the arrays keep for growing and leaves the book as it was; it
+ * still grows afterwards. */
+static void test_book_trim_keeps_the_book_and_lets_it_grow(void **state)
+{
+    tier_book *b = new_book(), *whole = new_book();
+    (void)state;
+    load_rows(b, 0, 1000);
+    load_rows(whole, 0, 1000);
+    assert_true(b->cap_cust > b->live.ncust && b->cap_tx > b->live.ntx);
+    tier__book_trim(b);
+    assert_trimmed(b);
+    assert_same_load(b, whole, 1000);
+    load_rows(b, 1000, 5000);
+    load_rows(whole, 1000, 5000);
+    tier__book_trim(b);
+    tier__book_trim(b);
+    assert_trimmed(b);
+    assert_same_load(b, whole, 5000);
+    load_rows(b, 5000, 5200);
+    load_rows(whole, 5000, 5200);
+    assert_same_load(b, whole, 5200);
+    /* Nothing happens inside a savepoint (its rollback never allocates). */
+    assert_int_equal(tier_book_savepoint(b), TIER_OK);
+    load_rows(b, 5200, 5300);
+    tier__book_trim(b);
+    assert_int_equal(tier_book_rollback(b), TIER_OK);
+    assert_same_load(b, whole, 5200);
+    tier_book_free(b);
+    tier_book_free(whole);
+}
+
+/* Out of memory while trimming leaves the book whole (the arrays that could not move stay). */
+static int trim_book(const tier_allocator *al, void *ud)
+{
+    const tier_book *whole = ud;
+    tier_book *b = NULL;
+    size_t k, len;
+    char id[16];
+    int32_t day;
+    double amount;
+    int rc = tier_book_new(&b, al);
+    for (k = 0; rc == TIER_OK && k < 700; k++) {
+        log_row(k, id, &len, &day, &amount);
+        rc = tier_book_add_txn(b, id, len, day, amount, k % 2 ? 0.25 : NAN);
+    }
+    if (rc == TIER_OK) {
+        tier__book_trim(b);
+        assert_same_load(b, whole, 700);
+        rc = tier_book_add_txn(b, "late", 4, 900, 1.0, NAN);
+    }
+    tier_book_free(b);
+    return rc;
+}
+
+static void test_book_trim_survives_every_failed_allocation(void **state)
+{
+    tier_book *whole = new_book();
+    (void)state;
+    load_rows(whole, 0, 700);
+    assert_true(tst_oom_walk(trim_book, whole) > 5);
+    tier_book_free(whole);
 }
 
 static void test_book_enforces_its_limits(void **state)
@@ -614,6 +696,8 @@ TST_MAIN(cmocka_unit_test(test_book_interns_ids_in_order_of_first_appearance),
          cmocka_unit_test(test_book_merge_of_two_halves_equals_one_load),
          cmocka_unit_test(test_book_merge_refuses_what_it_cannot_join),
          TST_OOM_WALK(test_book_merge_fails_cleanly_at_every_allocation, merge_books, NULL, 5),
+         cmocka_unit_test(test_book_trim_keeps_the_book_and_lets_it_grow),
+         cmocka_unit_test(test_book_trim_survives_every_failed_allocation),
          cmocka_unit_test(test_book_enforces_its_limits),
          cmocka_unit_test(test_book_stores_typed_attributes),
          cmocka_unit_test(test_book_reports_attribute_types_by_their_named_values),

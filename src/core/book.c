@@ -194,6 +194,44 @@ const tier_executor *tier__book_executor(const tier_book *b)
     return b->has_exec ? &b->exec : NULL;
 }
 
+/* Shrinks *p (*cap elements of `elem` bytes) to n >= 1 elements; unchanged when it cannot. */
+static void trim_array(const tier_allocator *a, void **p, size_t *cap, size_t n, size_t elem)
+{
+    void *q;
+    if (!*p || n == 0 || n >= *cap || !(q = tier__realloc_n(a, *p, n, elem)))
+        return;
+    *p = q;
+    *cap = n;
+}
+
+void tier__book_trim(tier_book *b)
+{
+    size_t n = b->live.ncust, t = b->live.ntx;
+    if (b->staging || b->nsp)
+        return;
+    /* fig holds cap_cust customers and id_off one entry more: id_off only follows fig down. */
+    if (n && n < b->cap_cust) {
+        size_t cap = b->cap_cust, cap_off = b->cap_cust + 1;
+        trim_array(&b->alloc, (void **)&b->fig, &cap, n, sizeof *b->fig);
+        if (cap == n) {
+            trim_array(&b->alloc, (void **)&b->id_off, &cap_off, n + 1, sizeof *b->id_off);
+            b->cap_cust = n;
+        }
+    }
+    trim_array(&b->alloc, (void **)&b->ids, &b->ids_cap, b->live.ids_len, 1);
+    /* The transaction columns share cap_tx, the room every one of them has. */
+    if (t && t < b->cap_tx) {
+        size_t c[4] = {b->cap_tx, b->cap_tx, b->cap_tx, b->cap_tx}, k;
+        trim_array(&b->alloc, (void **)&b->tx_cust, &c[0], t, sizeof *b->tx_cust);
+        trim_array(&b->alloc, (void **)&b->tx_day, &c[1], t, sizeof *b->tx_day);
+        trim_array(&b->alloc, (void **)&b->tx_amount, &c[2], t, sizeof *b->tx_amount);
+        trim_array(&b->alloc, (void **)&b->tx_margin, &c[3], t, sizeof *b->tx_margin);
+        for (k = 0; k < 4; k++)
+            if (c[k] < b->cap_tx && (k < 3 || b->tx_margin))
+                b->cap_tx = c[k];
+    }
+}
+
 int tier_book_set_executor(tier_book *b, const tier_executor *ex)
 {
     int rc;

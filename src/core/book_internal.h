@@ -45,6 +45,12 @@ void tier__book_commit(tier_book *book);
 /* Undoes everything since tier__book_begin; the book's error text stays as it is (the reason). */
 void tier__book_rollback(tier_book *book);
 
+/* Gives back the room the book's growing arrays keep beyond what they hold (customers, ids,
+ * kept transactions): for a book that is loaded and about to be only read, such as a
+ * pipeline's. Best effort: an array the allocator cannot shrink stays as it is; the book is the
+ * same either way. Not while a stage or a savepoint is open (then it does nothing). */
+void tier__book_trim(tier_book *book);
+
 /* The allocator the book was made with. */
 const tier_allocator *tier__book_allocator(const tier_book *book);
 /* The executor the host lent the book (tier_book_set_executor), or NULL: what the layers above

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/book_internal.h"
 #include "core/io_internal.h"
 #include "io/sniff.h"
 #include "pipeline/pipeline_internal.h"
@@ -380,10 +381,14 @@ static int read_split(tier_pipeline *p, const once_io *once, const setup *s,
                                  tier_csv_last_error(parts[0].csv));
         ok = -1;
     } else {
-        /* The parts in file order make the book of one read (tier_book_merge). */
-        for (k = 0, ok = 1; k < n && ok; k++)
+        /* The parts in file order make the book of one read (tier_book_merge); a part merged
+         * is freed at once, so that no more than two parts' customers are held at a time. */
+        for (k = 0, ok = 1; k < n && ok; k++) {
             ok = parts[k].rc == TIER_OK &&
                  (k == 0 || tier_book_merge(parts[0].book, parts[k].book) == TIER_OK);
+            if (ok && k)
+                part_free(&parts[k]);
+        }
         rc = ok ? tier__pipeline_report(p, TIER_PIPELINE_STAGE_READ, size, size) : TIER_OK;
         if (rc)
             ok = -1;
@@ -575,8 +580,11 @@ int tier__pipeline_read(tier_pipeline *p, int keep_txns, tier_book **out, uint64
         rc = read_accounts(p, book);
     if (!rc && p->contracts)
         rc = read_contracts(p, book);
-    /* The book lends the host's threads to the models and the policy (cannot fail: the
+    /* The book is complete: the room its arrays kept for growing goes back (the models and the
+     * policy need their memory), then it lends the host's threads to them (cannot fail: the
      * executor was checked when it was set). */
+    if (!rc)
+        tier__book_trim(book);
     if (!rc)
         (void)tier_book_set_executor(book, p->has_executor ? &p->executor : NULL);
     if (rc) {
