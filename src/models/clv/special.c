@@ -150,11 +150,18 @@ static double logit_shift(double p0, double d)
  * in closed form; elsewhere the sum stops when log-concavity bounds what is left below 1e-17. */
 int tier__clv_beta_mean_g(double *out, double a, double bp, double k, double u)
 {
-    const double p0 = a / (a + bp), lp0 = log(a) - log(a + bp), lq0 = log(bp) - log(a + bp);
-    const double sig = sqrt(1.0 / a + 1.0 / bp), h = sig / 3.0 < 0.25 ? sig / 3.0 : 0.25;
-    const double g_left = k * u, g_right = bg_g(1.0, k, u);
-    double num = bg_g(p0, k, u), den = 1.0;
+    double p0, lp0, lq0, sig, h, g_left, g_right, num, den = 1.0;
     int side;
+    if (!(a > 0.0) || !(bp > 0.0)) /* also NaN; checked before any division by them */
+        return TIER_ERANGE;
+    p0 = a / (a + bp);
+    lp0 = log(a) - log(a + bp);
+    lq0 = log(bp) - log(a + bp);
+    sig = sqrt(1.0 / a + 1.0 / bp);
+    h = sig / 3.0 < 0.25 ? sig / 3.0 : 0.25;
+    g_left = k * u;
+    g_right = bg_g(1.0, k, u);
+    num = bg_g(p0, k, u);
     if (!isfinite(p0) || !isfinite(num) || !(p0 > 0.0))
         return TIER_ERANGE;
     for (side = -1; side <= 1; side += 2) {
