@@ -154,28 +154,52 @@ static void test_report_lists_the_top_movers_and_the_new_customers(void **state)
     test_free(input);
 }
 
-/* One customer moves (bolt, up): "1 move"; the page goes to `out`, the same bytes as through the
- * callback. */
-static void test_report_of_one_move_to_a_file(void **state)
+/* bolt moves up; zed, S in January, is not in February's input: gone (to no tier, no revenue,
+ * the snapshot's reason), listed after bolt. "2 moves"; the page goes to `out`, the same bytes as
+ * through the callback. */
+static void test_report_of_a_gone_customer_to_a_file(void **state)
 {
     static const char input[] = "customer_id,date,amount\n"
                                 "acme,2025-01-10,5000\n"
                                 "bolt,2025-01-12,70\n"
                                 "acme,2025-02-10,5000\n"
                                 "bolt,2025-02-12,1700\n";
-    char *file = NULL, *cb = NULL;
+    char january[sizeof input + 32], *file = NULL, *cb = NULL;
     (void)state;
-    report_after_january(input, input, 1, &file);
-    report_after_january(input, input, 0, &cb);
+    snprintf(january, sizeof january, "%szed,2025-01-20,3000\n", input);
+    report_after_january(january, input, 1, &file);
+    report_after_january(january, input, 0, &cb);
     assert_string_equal(file, cb);
     assert_non_null(strstr(file, "2 customers, 4 transactions, as of 2025-03-01. State: run 2, "
-                                 "1 move this run."));
-    assert_non_null(strstr(file, "1 customers changed tier; the 1 with the most revenue:"));
+                                 "2 moves this run."));
+    assert_non_null(strstr(file, "2 customers changed tier; the 2 with the most revenue:"));
     assert_non_null(strstr(file, "<tr><td class=\"id\">bolt</td><td>C</td><td>S</td><td>up</td>"));
-    assert_null(strstr(file, "(none)"));
+    /* zed: gone, no revenue ("-"), no reason now; the migration has the "(none)" column */
+    assert_non_null(strstr(file,
+                           "<tr><td class=\"id\">zed</td><td>S</td><td>(none)</td><td>down</td>"
+                           "<td class=\"num\">-</td><td>big</td><td></td></tr>"));
+    assert_true(strstr(file, ">bolt<") < strstr(file, ">zed<"));
+    assert_non_null(strstr(file, "class=\"tick mid\">(none)</text>"));
     test_free(file);
     test_free(cb);
 }
 
+/* One customer moves: "1 move". */
+static void test_report_of_one_move(void **state)
+{
+    static const char input[] = "customer_id,date,amount\n"
+                                "acme,2025-01-10,5000\n"
+                                "bolt,2025-01-12,70\n"
+                                "acme,2025-02-10,5000\n"
+                                "bolt,2025-02-12,1700\n";
+    char *page = NULL;
+    (void)state;
+    report_after_january(input, input, 0, &page);
+    assert_non_null(strstr(page, "State: run 2, 1 move this run."));
+    assert_null(strstr(page, "(none)"));
+    test_free(page);
+}
+
 TST_MAIN(cmocka_unit_test(test_report_lists_the_top_movers_and_the_new_customers),
-         cmocka_unit_test(test_report_of_one_move_to_a_file))
+         cmocka_unit_test(test_report_of_a_gone_customer_to_a_file),
+         cmocka_unit_test(test_report_of_one_move))
