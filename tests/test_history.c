@@ -327,6 +327,43 @@ static void test_history_demote_when_releases_at_once(void **state)
     tier_history_free(h);
 }
 
+/* Holds toward no tier (the policy has no catch-all): `dwell 1 day` holds a day and says "day",
+ * then releases with "no rule holds"; `demote after 2 runs` holds one run "placed in no tier". */
+static void test_history_holds_toward_no_tier(void **state)
+{
+    static const char policy[] = "libtier-policy 1\n"
+                                 "window rev = revenue over all\n"
+                                 "tier A {\n    rule \"mid\" when rev >= 100\n"
+                                 "    demote after 2 runs\n}\n"
+                                 "tier B {\n    rule \"low\" when rev >= 10\n    dwell 1 day\n}\n";
+    static const char *const two[] = {"a1", "b1"};
+    const double high[] = {500, 50}, none[] = {1, 1};
+    tier_history *h = history_new();
+    run r;
+    (void)state;
+    step(h, &r, policy, two, high, 2, D0);
+    run_free(&r);
+    step(h, &r, policy, two, none, 2, D0);
+    assert_string_equal(tier_of(&r, "a1"), "A");
+    assert_string_equal(reason_of(&r, "a1"),
+                        "held in A: its rules failed 1 of 2 runs (placed in no tier)");
+    assert_string_equal(tier_of(&r, "b1"), "B");
+    assert_string_equal(reason_of(&r, "b1"),
+                        "held in B: minimum dwell of 1 day (since 2025-01-01)");
+    run_free(&r);
+    step(h, &r, policy, two, none, 2, D0 + 1);
+    assert_string_equal(tier_of(&r, "a1"), "");
+    assert_string_equal(tier_of(&r, "b1"), "");
+    assert_string_equal(reason_of(&r, "b1"),
+                        "released from B after the minimum dwell of 1 day: no rule holds");
+    expect_ledger(h, 0,
+                  "customer_id,from,to,code,detail\na1,A,,release,released from A after 2 failed "
+                  "runs: no rule holds\nb1,B,,release,released from B after the minimum dwell "
+                  "of 1 day: no rule holds\n");
+    run_free(&r);
+    tier_history_free(h);
+}
+
 /* `dwell 90 days`: held inside 90 days of entering B, released after. */
 static void test_history_dwell_holds_inside_its_days(void **state)
 {
@@ -994,6 +1031,7 @@ TST_MAIN(cmocka_unit_test(test_history_columns_before_and_after),
          cmocka_unit_test(test_history_demote_after_runs_holds_then_releases),
          cmocka_unit_test(test_history_demote_when_releases_at_once),
          cmocka_unit_test(test_history_dwell_holds_inside_its_days),
+         cmocka_unit_test(test_history_holds_toward_no_tier),
          cmocka_unit_test(test_history_cap_overflow_is_code_cap),
          cmocka_unit_test(test_history_overrides_pin_replace_remove_and_expire),
          cmocka_unit_test(test_history_override_of_an_unknown_tier_changes_nothing),
