@@ -196,6 +196,7 @@ static void test_report_of_one_move(void **state)
     (void)state;
     report_after_january(input, input, 0, &page);
     assert_non_null(strstr(page, "State: run 2, 1 move this run."));
+    assert_non_null(strstr(page, "<p>1 customer changed tier:</p>"));
     assert_null(strstr(page, "(none)"));
     test_free(page);
 }

@@ -545,10 +545,14 @@ static int movers(page *pg, const tier_diff *d)
     }
     qsort(rows, n, sizeof *rows, by_mover_revenue);
     shown = n < TOP_MOVERS ? n : TOP_MOVERS;
-    tier__buf_printf(b,
-                     "<section id=\"movers\">\n<h2>Top movers</h2>\n<p>%zu customers changed "
-                     "tier; the %zu with the most revenue:</p>\n",
-                     n, shown);
+    if (n == 1)
+        tier__buf_puts(b, "<section id=\"movers\">\n<h2>Top movers</h2>\n<p>1 customer changed "
+                          "tier:</p>\n");
+    else
+        tier__buf_printf(b,
+                         "<section id=\"movers\">\n<h2>Top movers</h2>\n<p>%zu customers "
+                         "changed tier; the %zu with the most revenue:</p>\n",
+                         n, shown);
     tier__buf_puts(b, "<table class=\"figures\" id=\"mover-table\">\n<tr><th>customer</th>"
                       "<th>before</th><th>now</th><th>move</th><th>revenue</th>"
                       "<th>reason before</th><th>reason now</th></tr>\n");
