@@ -28,8 +28,8 @@ static void test_ledger_of_unusual_moves_and_cells(void **state)
     static const char *const json_parts[] = {
         "\"policy\":\"\",",
         "{\"from\":null,\"to\":null,\"customers\":1,\"revenue\":null}",
-        "{\"customer_id\":\"C001\",\"from\":\"Silver\",\"to\":\"Gold\",\"code\":\"\",\"detail\":"
-        "\"\"}",
+        ("{\"customer_id\":\"C001\",\"from\":\"Silver\",\"to\":\"Gold\",\"code\":\"\",\"detail\":"
+         "\"\"}"),
         "{\"customer_id\":\"C002\",\"from\":null,\"to\":\"\",\"code\":\"new\",\"detail\":\"\"}",
         "\"author\":\"carl\",\"expires\":null,\"created\":",
     };
