@@ -227,7 +227,7 @@ void tier__book_trim(tier_book *b)
         trim_array(&b->alloc, (void **)&b->tx_amount, &c[2], t, sizeof *b->tx_amount);
         trim_array(&b->alloc, (void **)&b->tx_margin, &c[3], t, sizeof *b->tx_margin);
         for (k = 0; k < 4; k++)
-            if (c[k] < b->cap_tx && (k < 3 || b->tx_margin))
+            if ((k < 3 || b->tx_margin) && c[k] < b->cap_tx)
                 b->cap_tx = c[k];
     }
 }
