@@ -19,45 +19,9 @@ typedef struct key_info {
     size_t text;
 } key_info;
 
-enum {
-    K_INPUT,
-    K_DELIMITER,
-    K_HEADER,
-    K_COLUMNS,
-    K_ID,
-    K_DATE,
-    K_AMOUNT,
-    K_MARGIN,
-    K_DATE_FORMAT,
-    K_AS_OF,
-    K_FREQUENCY,
-    K_ACCOUNTS,
-    K_ACCOUNT_ID,
-    K_CONTRACTS,
-    K_MODELS,
-    K_POLICY,
-    K_PRODUCE,
-    K_OUT,
-    K_FORMAT,
-    K_OUTPUT_COLUMNS,
-    K_SPLIT_MIN_BYTES,
-    K_THREADS,
-    K_KEY_STYLE,
-    K_CUSTOMER,
-    K_STATE,
-    K_LEDGER,
-    K_OVERRIDE_TIER,
-    K_OVERRIDE_REASON,
-    K_OVERRIDE_AUTHOR,
-    K_OVERRIDE_UNTIL,
-    K_AGAINST,
-    K_AGAINST_STATE,
-    K_COUNT
-};
-
 #define TEXT(member) offsetof(tier_pipeline, member)
 
-static const key_info keys[K_COUNT] = {
+static const key_info keys[TIER__KEY_COUNT] = {
     {"input", "FILE", TEXT(input)},
     {"delimiter", "C", 0},
     {"header", NULL, 0},
@@ -98,7 +62,7 @@ static char **text_slot(tier_pipeline *p, int k)
     return (char **)(void *)((char *)p + keys[k].text);
 }
 
-static const char *text_value(const tier_pipeline *p, int k)
+const char *tier__pipeline_key_text(const tier_pipeline *p, int k)
 {
     return *(char *const *)(const void *)((const char *)p + keys[k].text);
 }
@@ -156,8 +120,7 @@ const char *tier__pipeline_label(const tier_pipeline *p, const char *key, char *
     return buf;
 }
 
-/* The label of key k, with its placeholder in the flag style when `metavar`. */
-static const char *label(const tier_pipeline *p, int k, int metavar, char *buf)
+const char *tier__pipeline_key_label(const tier_pipeline *p, int k, int metavar, char *buf)
 {
     const char *l = tier__pipeline_label(p, keys[k].name, buf);
     if (metavar && l == buf && keys[k].metavar) {
@@ -249,7 +212,7 @@ void tier_pipeline_free(tier_pipeline *p)
     tier__policy_hold_unref(a, p->policy);
     tier__policy_hold_unref(a, p->against_policy);
     tier__pipeline_specs_free(a, p->models, p->n_models);
-    for (k = 0; k < K_COUNT; k++)
+    for (k = 0; k < TIER__KEY_COUNT; k++)
         if (keys[k].text)
             tier__free(a, *text_slot(p, k));
     tier__free(a, p);
@@ -272,14 +235,14 @@ int tier__pipeline_copy(tier_pipeline **out, const tier_pipeline *p)
     c->err[0] = '\0';
     c->has_run = 0;
     memset(&c->last, 0, sizeof c->last);
-    for (k = 0; k < K_COUNT; k++)
+    for (k = 0; k < TIER__KEY_COUNT; k++)
         if (keys[k].text)
             *text_slot(c, k) = NULL;
     c->models = NULL;
     c->n_models = c->cap_models = 0;
-    for (k = 0; k < K_COUNT; k++)
-        if (keys[k].text && text_value(p, k) &&
-            !(*text_slot(c, k) = tier__strdup(a, text_value(p, k))))
+    for (k = 0; k < TIER__KEY_COUNT; k++)
+        if (keys[k].text && tier__pipeline_key_text(p, k) &&
+            !(*text_slot(c, k) = tier__strdup(a, tier__pipeline_key_text(p, k))))
             goto nomem;
     if (p->n_models && !(c->models = tier__calloc(a, p->n_models, sizeof *c->models)))
         goto nomem;
@@ -327,7 +290,7 @@ const char *tier_pipeline_last_error(const tier_pipeline *p)
 static int find_key(const char *key)
 {
     int k;
-    for (k = 0; k < K_COUNT; k++)
+    for (k = 0; k < TIER__KEY_COUNT; k++)
         if (strcmp(keys[k].name, key) == 0)
             return k;
     return -1;
@@ -428,7 +391,7 @@ static int set_date(tier_pipeline *p, int k, const char *value, int format, int3
     }
     if (tier_date_parse(&day, value, strlen(value), format) != TIER_OK)
         return tier__pipeline_fail(p, TIER_EINVAL, "%s: \"%s\" is not a date (YYYY-MM-DD)",
-                                   label(p, k, 0, buf), value);
+                                   tier__pipeline_key_label(p, k, 0, buf), value);
     *slot = day;
     *has = 1;
     return TIER_OK;
@@ -449,8 +412,8 @@ static int set_choice(tier_pipeline *p, int k, const char *value, const char *co
             return TIER_OK;
         }
     }
-    return tier__pipeline_fail(p, TIER_EINVAL, "%s must be %s, not \"%s\"", label(p, k, 0, buf),
-                               expect, value);
+    return tier__pipeline_fail(p, TIER_EINVAL, "%s must be %s, not \"%s\"",
+                               tier__pipeline_key_label(p, k, 0, buf), expect, value);
 }
 
 int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
@@ -482,9 +445,9 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
     if (k < 0)
         return tier__pipeline_fail(p, TIER_ENOTFOUND, "unknown setting \"%s\"", key);
     switch (k) {
-    case K_OUTPUT_COLUMNS:
+    case TIER__KEY_OUTPUT_COLUMNS:
         return set_string(p, text_slot(p, k), value && *value ? value : NULL);
-    case K_DELIMITER:
+    case TIER__KEY_DELIMITER:
         if (!value || strcmp(value, "auto") == 0)
             p->delimiter = 0;
         else if (strcmp(value, "ws") == 0)
@@ -497,9 +460,9 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
             return tier__pipeline_fail(p, TIER_EINVAL,
                                        "%s must be one character other than '\"', CR and LF, or "
                                        "ws, tab or auto, not \"%s\"",
-                                       label(p, k, 0, buf), value);
+                                       tier__pipeline_key_label(p, k, 0, buf), value);
         return TIER_OK;
-    case K_HEADER: {
+    case TIER__KEY_HEADER: {
         int b = value ? parse_bool(value) : 1;
         if (b < 0)
             return tier__pipeline_fail(p, TIER_EINVAL, "%s must be yes or no, not \"%s\"",
@@ -507,26 +470,27 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
         p->header = b;
         return TIER_OK;
     }
-    case K_DATE_FORMAT:
+    case TIER__KEY_DATE_FORMAT:
         return set_choice(p, k, value, date_names, date_values, TIER_DATE_AUTO, &p->date_format,
                           "iso, yyyymmdd or auto");
-    case K_AS_OF:
+    case TIER__KEY_AS_OF:
         return set_date(p, k, value, TIER_DATE_AUTO, &p->as_of, &p->has_as_of);
-    case K_FREQUENCY:
+    case TIER__KEY_FREQUENCY:
         return set_choice(p, k, value, freq_names, freq_values, TIER__FREQ_DEFAULT, &p->frequency,
                           "rows or days");
-    case K_OVERRIDE_UNTIL:
+    case TIER__KEY_OVERRIDE_UNTIL:
         return set_date(p, k, value, TIER_DATE_ISO, &p->until, &p->has_until);
-    case K_STATE:
-    case K_AGAINST_STATE:
-    case K_LEDGER:
-    case K_OVERRIDE_TIER:
-    case K_OVERRIDE_REASON:
-    case K_OVERRIDE_AUTHOR:
+    case TIER__KEY_STATE:
+    case TIER__KEY_AGAINST_STATE:
+    case TIER__KEY_LEDGER:
+    case TIER__KEY_OVERRIDE_TIER:
+    case TIER__KEY_OVERRIDE_REASON:
+    case TIER__KEY_OVERRIDE_AUTHOR:
         if (value && !*value)
-            return tier__pipeline_fail(p, TIER_EINVAL, "%s must not be empty", label(p, k, 0, buf));
+            return tier__pipeline_fail(p, TIER_EINVAL, "%s must not be empty",
+                                       tier__pipeline_key_label(p, k, 0, buf));
         return set_string(p, text_slot(p, k), value);
-    case K_MODELS:
+    case TIER__KEY_MODELS:
         if (!value) {
             tier__pipeline_specs_free(&p->alloc, p->models, p->n_models);
             p->models = NULL;
@@ -534,11 +498,12 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
             p->models_set = 0;
             return TIER_OK;
         }
-        return set_models(p, value, label(p, k, 0, buf));
-    case K_POLICY:
-    case K_AGAINST: {
+        return set_models(p, value, tier__pipeline_key_label(p, k, 0, buf));
+    case TIER__KEY_POLICY:
+    case TIER__KEY_AGAINST: {
         /* Loaded now, so that a bad file is reported at once; kept until replaced. */
-        tier__policy_hold *hold = NULL, **slot = k == K_POLICY ? &p->policy : &p->against_policy;
+        tier__policy_hold *hold = NULL,
+                          **slot = k == TIER__KEY_POLICY ? &p->policy : &p->against_policy;
         int rc = value ? tier__pipeline_load_policy(p, value, &hold) : TIER_OK;
         if (!rc)
             rc = set_string(p, text_slot(p, k), value);
@@ -550,15 +515,15 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
         *slot = hold;
         return TIER_OK;
     }
-    case K_PRODUCE:
+    case TIER__KEY_PRODUCE:
         return set_choice(p, k, value, produce_names, produce_values, TIER__PRODUCE_TIERS,
                           &p->produce,
                           "tiers, scores, fit, explain, lint, policies, override_add, "
                           "override_remove, override_list or diff");
-    case K_FORMAT:
+    case TIER__KEY_FORMAT:
         return set_choice(p, k, value, format_names, format_values, TIER_OUTPUT_CSV, &p->format,
                           "csv, json or text");
-    case K_SPLIT_MIN_BYTES: {
+    case TIER__KEY_SPLIT_MIN_BYTES: {
         uint64_t n = 0;
         const char *s = value;
         if (!value) {
@@ -570,11 +535,11 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
         if (s == value || *s)
             return tier__pipeline_fail(p, TIER_EINVAL,
                                        "%s must be a whole number of bytes, not \"%s\"",
-                                       label(p, k, 0, buf), value);
+                                       tier__pipeline_key_label(p, k, 0, buf), value);
         p->split_min_bytes = n;
         return TIER_OK;
     }
-    case K_THREADS: {
+    case TIER__KEY_THREADS: {
         unsigned n = 0;
         const char *s = value;
         for (; s && *s >= '0' && *s <= '9' && n <= TIER__PAR_MAX; s++)
@@ -583,11 +548,12 @@ int tier_pipeline_set(tier_pipeline *p, const char *key, const char *value)
             return tier__pipeline_fail(p, TIER_EINVAL,
                                        "%s must be a whole number from 0 (the default) to %u, "
                                        "not \"%s\"",
-                                       label(p, k, 0, buf), (unsigned)TIER__PAR_MAX, value);
+                                       tier__pipeline_key_label(p, k, 0, buf),
+                                       (unsigned)TIER__PAR_MAX, value);
         p->threads = n;
         return TIER_OK;
     }
-    case K_KEY_STYLE:
+    case TIER__KEY_KEY_STYLE:
         return set_choice(p, k, value, style_names, style_values, TIER__KEYS_NAME, &p->key_style,
                           "name or flag");
     default: /* the other settings kept as text */
@@ -646,7 +612,7 @@ static void get_into(const tier_pipeline *p, int k, tier__buf *out)
     const char *s = NULL;
     char day[16];
     switch (k) {
-    case K_DELIMITER:
+    case TIER__KEY_DELIMITER:
         if (p->delimiter == 0)
             s = "auto";
         else if (p->delimiter == TIER_CSV_WHITESPACE)
@@ -659,52 +625,52 @@ static void get_into(const tier_pipeline *p, int k, tier__buf *out)
             s = day;
         }
         break;
-    case K_HEADER:
+    case TIER__KEY_HEADER:
         s = p->header ? "yes" : "no";
         break;
-    case K_DATE_FORMAT:
+    case TIER__KEY_DATE_FORMAT:
         s = p->date_format >= 0 && p->date_format <= 2 ? date_names[p->date_format] : "auto";
         break;
-    case K_AS_OF:
+    case TIER__KEY_AS_OF:
         if (p->has_as_of && tier_date_format_iso(day, sizeof day, p->as_of) == TIER_OK)
             s = day;
         break;
-    case K_FREQUENCY:
+    case TIER__KEY_FREQUENCY:
         s = p->frequency == TIER__FREQ_ROWS ? "rows" : "days";
         break;
-    case K_OVERRIDE_UNTIL:
+    case TIER__KEY_OVERRIDE_UNTIL:
         if (p->has_until && tier_date_format_iso(day, sizeof day, p->until) == TIER_OK)
             s = day;
         break;
-    case K_MODELS:
+    case TIER__KEY_MODELS:
         put_models(p, out);
         break;
-    case K_POLICY:
+    case TIER__KEY_POLICY:
         s = p->policy_name ? p->policy_name : tier__pipeline_default_policy(p);
         break;
-    case K_PRODUCE: {
+    case TIER__KEY_PRODUCE: {
         static const char *const names[] = {
             "tiers",        "scores",          "fit",           "explain", "lint",  "policies",
             "override_add", "override_remove", "override_list", "diff",    "report"};
         s = p->produce >= 1 && p->produce <= 11 ? names[p->produce - 1] : "tiers";
         break;
     }
-    case K_FORMAT:
+    case TIER__KEY_FORMAT:
         s = p->format == TIER_OUTPUT_JSON    ? "json"
             : p->format == TIER__FORMAT_TEXT ? "text"
                                              : "csv";
         break;
-    case K_SPLIT_MIN_BYTES:
+    case TIER__KEY_SPLIT_MIN_BYTES:
         tier__buf_printf(out, "%llu", (unsigned long long)p->split_min_bytes);
         break;
-    case K_THREADS:
+    case TIER__KEY_THREADS:
         tier__buf_printf(out, "%u", p->threads);
         break;
-    case K_KEY_STYLE:
+    case TIER__KEY_KEY_STYLE:
         s = p->key_style == TIER__KEYS_FLAG ? "flag" : "name";
         break;
     default:
-        s = keys[k].text ? text_value(p, k) : NULL;
+        s = keys[k].text ? tier__pipeline_key_text(p, k) : NULL;
         break; /* the other text settings */
     }
     if (s)
@@ -870,144 +836,6 @@ int tier_pipeline_set_output(tier_pipeline *p, tier_write_cb cb, void *ud)
     p->err[0] = '\0';
     p->write_cb = cb;
     p->write_ud = cb ? ud : NULL;
-    return TIER_OK;
-}
-
-/* An override run: the state, the customer and, to add one, everything an override holds. */
-static int check_override(tier_pipeline *p)
-{
-    static const int add[] = {K_OVERRIDE_TIER, K_OVERRIDE_REASON, K_OVERRIDE_AUTHOR};
-    char b1[64], b2[64];
-    const char *what = p->produce == TIER__PRODUCE_OVERRIDE_ADD      ? "override add"
-                       : p->produce == TIER__PRODUCE_OVERRIDE_REMOVE ? "override remove"
-                                                                     : "override list";
-    size_t i;
-    if (!p->state)
-        return tier__pipeline_fail(p, TIER_EINVAL, "%s needs %s", what, label(p, K_STATE, 1, b1));
-    if (p->ledger)
-        return tier__pipeline_fail(p, TIER_EINVAL, "%s is written by tiers runs only",
-                                   label(p, K_LEDGER, 0, b1));
-    if (p->out)
-        return tier__pipeline_fail(p, TIER_EINVAL, "%s writes to the output callback, not to %s",
-                                   what, label(p, K_OUT, 0, b1));
-    if (p->produce == TIER__PRODUCE_OVERRIDE_LIST)
-        return TIER_OK;
-    if (!p->customer || !*p->customer)
-        return tier__pipeline_fail(p, TIER_EINVAL, "%s needs %s", what,
-                                   label(p, K_CUSTOMER, 1, b1));
-    if (p->produce == TIER__PRODUCE_OVERRIDE_REMOVE)
-        return TIER_OK;
-    for (i = 0; i < sizeof add / sizeof add[0]; i++)
-        if (!*text_slot(p, add[i]))
-            return tier__pipeline_fail(p, TIER_EINVAL, "%s needs %s", what,
-                                       label(p, add[i], 1, b2));
-    if (!p->has_until)
-        return tier__pipeline_fail(p, TIER_EINVAL, "%s needs %s", what,
-                                   label(p, K_OVERRIDE_UNTIL, 1, b2));
-    return TIER_OK;
-}
-
-/* A diff of two snapshots (`state` the older, `against_state` the newer): the two files, and
- * optionally the data (`input`, `accounts`) for the revenue and a `policy` for the entitlements;
- * the settings of a diff of two policies are refused rather than ignored. */
-static int check_state_diff(tier_pipeline *p)
-{
-    char b1[64], b2[64];
-    if (!p->state || !p->against_state)
-        return tier__pipeline_fail(
-            p, TIER_EINVAL, "a diff of two snapshots needs %s (the older) and %s (the newer)",
-            label(p, K_STATE, 1, b1), label(p, K_AGAINST_STATE, 1, b2));
-    if (p->against)
-        return tier__pipeline_fail(
-            p, TIER_EINVAL,
-            "%s compares two snapshots, %s two policies on the same data: give one or the other",
-            label(p, K_AGAINST_STATE, 0, b1), label(p, K_AGAINST, 0, b2));
-    if (p->models_set || p->contracts)
-        return tier__pipeline_fail(p, TIER_EINVAL,
-                                   "a diff of two snapshots runs no models: %s is not used",
-                                   label(p, p->contracts ? K_CONTRACTS : K_MODELS, 0, b1));
-    if (p->accounts && !p->input)
-        return tier__pipeline_fail(p, TIER_EINVAL, "%s needs %s (the revenue of the snapshots)",
-                                   label(p, K_ACCOUNTS, 0, b1), label(p, K_INPUT, 1, b2));
-    if (p->ledger)
-        return tier__pipeline_fail(p, TIER_EINVAL, "%s is written by tiers runs only",
-                                   label(p, K_LEDGER, 0, b1));
-    return TIER_OK;
-}
-
-int tier_pipeline_check(tier_pipeline *p)
-{
-    char b1[64], b2[64];
-    size_t i;
-    if (!p)
-        return TIER_EINVAL;
-    if (p->produce == TIER__PRODUCE_POLICIES)
-        return TIER_OK;
-    if (p->ledger && !p->state)
-        return tier__pipeline_fail(p, TIER_EINVAL, "%s needs %s", label(p, K_LEDGER, 0, b1),
-                                   label(p, K_STATE, 1, b2));
-    if (p->against_state && p->produce != TIER__PRODUCE_DIFF)
-        return tier__pipeline_fail(p, TIER_EINVAL, "%s is for diff runs",
-                                   label(p, K_AGAINST_STATE, 0, b1));
-    if (TIER__PRODUCE_IS_OVERRIDE(p->produce))
-        return check_override(p);
-    if (p->produce == TIER__PRODUCE_DIFF && (p->state || p->against_state))
-        return check_state_diff(p);
-    if (p->state && p->produce != TIER__PRODUCE_TIERS && p->produce != TIER__PRODUCE_EXPLAIN &&
-        p->produce != TIER__PRODUCE_REPORT)
-        return tier__pipeline_fail(p, TIER_EINVAL, "%s is for tiers, explain and report runs",
-                                   label(p, K_STATE, 0, b1));
-    if (p->ledger && p->produce != TIER__PRODUCE_TIERS)
-        return tier__pipeline_fail(p, TIER_EINVAL, "%s is written by tiers runs only",
-                                   label(p, K_LEDGER, 0, b1));
-    if (p->produce == TIER__PRODUCE_LINT)
-        return p->policy || p->policy_ref ? TIER_OK
-                                          : tier__pipeline_fail(p, TIER_EINVAL, "%s is required",
-                                                                label(p, K_POLICY, 1, b1));
-    if (!p->input && !tier__pipeline_fit_without_input(p))
-        return tier__pipeline_fail(p, TIER_EINVAL, "%s is required", label(p, K_INPUT, 1, b1));
-    if (p->produce == TIER__PRODUCE_REPORT && p->format != TIER_OUTPUT_CSV)
-        return tier__pipeline_fail(p, TIER_EINVAL, "a report is one HTML page: it takes no %s",
-                                   label(p, K_FORMAT, 0, b1));
-    if (p->produce == TIER__PRODUCE_REPORT && p->output_columns)
-        return tier__pipeline_fail(p, TIER_EINVAL, "a report has no columns to choose (%s)",
-                                   label(p, K_OUTPUT_COLUMNS, 0, b1));
-    if (p->format == TIER__FORMAT_TEXT && p->produce != TIER__PRODUCE_EXPLAIN &&
-        p->produce != TIER__PRODUCE_DIFF)
-        return tier__pipeline_fail(p, TIER_EINVAL, "%s text is for explain and diff (csv or json)",
-                                   label(p, K_FORMAT, 0, b1));
-    if (p->produce == TIER__PRODUCE_DIFF && !p->against_policy)
-        return tier__pipeline_fail(p, TIER_EINVAL, "diff needs %s: the policy to compare with",
-                                   label(p, K_AGAINST, 1, b1));
-    if (p->produce == TIER__PRODUCE_EXPLAIN) {
-        if (!p->customer || !*p->customer)
-            return tier__pipeline_fail(p, TIER_EINVAL, "explain needs %s",
-                                       label(p, K_CUSTOMER, 1, b1));
-        if (p->out)
-            return tier__pipeline_fail(p, TIER_EINVAL,
-                                       "an explanation is written to the output callback, not to "
-                                       "%s",
-                                       label(p, K_OUT, 0, b1));
-    }
-    if (!p->header && !p->columns)
-        return tier__pipeline_fail(p, TIER_EINVAL, "%s needs %s to name the columns",
-                                   label(p, K_HEADER, 0, b1), label(p, K_COLUMNS, 1, b2));
-    if (p->produce == TIER__PRODUCE_FIT) {
-        if (p->out)
-            return tier__pipeline_fail(p, TIER_EINVAL,
-                                       "a fit report is written to the output callback, not to "
-                                       "%s",
-                                       label(p, K_OUT, 0, b1));
-        for (i = 0; p->models_set && i < p->n_models; i++)
-            if (!tier__pipeline_kind_has_report(p->models[i].kind))
-                return tier__pipeline_fail(p, TIER_EINVAL,
-                                           "model \"%s\": %s models have no fit report",
-                                           p->models[i].name, p->models[i].kind);
-        if (!p->models_set)
-            return tier__pipeline_fail(p, TIER_EINVAL,
-                                       "a fit report needs a list of models that have one (clv, "
-                                       "sbg, subscription)");
-    }
     return TIER_OK;
 }
 

@@ -154,6 +154,43 @@ struct tier_pipeline {
     tier__run last;
 };
 
+/* The settings, by key (pipeline.c's table names them). */
+enum {
+    TIER__KEY_INPUT,
+    TIER__KEY_DELIMITER,
+    TIER__KEY_HEADER,
+    TIER__KEY_COLUMNS,
+    TIER__KEY_ID,
+    TIER__KEY_DATE,
+    TIER__KEY_AMOUNT,
+    TIER__KEY_MARGIN,
+    TIER__KEY_DATE_FORMAT,
+    TIER__KEY_AS_OF,
+    TIER__KEY_FREQUENCY,
+    TIER__KEY_ACCOUNTS,
+    TIER__KEY_ACCOUNT_ID,
+    TIER__KEY_CONTRACTS,
+    TIER__KEY_MODELS,
+    TIER__KEY_POLICY,
+    TIER__KEY_PRODUCE,
+    TIER__KEY_OUT,
+    TIER__KEY_FORMAT,
+    TIER__KEY_OUTPUT_COLUMNS,
+    TIER__KEY_SPLIT_MIN_BYTES,
+    TIER__KEY_THREADS,
+    TIER__KEY_KEY_STYLE,
+    TIER__KEY_CUSTOMER,
+    TIER__KEY_STATE,
+    TIER__KEY_LEDGER,
+    TIER__KEY_OVERRIDE_TIER,
+    TIER__KEY_OVERRIDE_REASON,
+    TIER__KEY_OVERRIDE_AUTHOR,
+    TIER__KEY_OVERRIDE_UNTIL,
+    TIER__KEY_AGAINST,
+    TIER__KEY_AGAINST_STATE,
+    TIER__KEY_COUNT
+};
+
 /* ---- pipeline.c ---- */
 /* Formats the pipeline's error text; returns rc. */
 int tier__pipeline_fail(tier_pipeline *p, int rc, const char *fmt, ...) TIER__PRINTF(3, 4);
@@ -180,6 +217,11 @@ int tier__write_sink_put(void *ud, const char *data, size_t len);
 /* How messages name setting `key` (a canonical key name): "as_of", or "--as-of" in the `flag`
  * key style. Static, `key`, or in buf (64 bytes). */
 const char *tier__pipeline_label(const tier_pipeline *p, const char *key, char *buf);
+/* How messages name setting k (TIER__KEY_*), with its placeholder ("--as-of YYYY-MM-DD") in the
+ * flag style when `metavar`. Static or in buf (64 bytes). */
+const char *tier__pipeline_key_label(const tier_pipeline *p, int k, int metavar, char *buf);
+/* The value of text setting k (TIER__KEY_*, one kept as text), NULL when unset. */
+const char *tier__pipeline_key_text(const tier_pipeline *p, int k);
 /* Frees a model list (each spec's strings, options and values) and the array. */
 void tier__pipeline_specs_free(const tier_allocator *a, tier__model_spec *v, size_t n);
 /* Frees what a run built. */
