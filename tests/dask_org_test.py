@@ -22,8 +22,8 @@ import time
 from typing import Any, List
 
 try:
-    import dask.dataframe as dd
-    import distributed
+    import dask.dataframe as _dd
+    import distributed as _distributed
 except ImportError as exc:  # pragma: no cover - depends on the interpreter
     print("SKIP: dask or distributed is not installed for %s (%s): install python3-dask and "
           "python3-distributed, or run with /usr/bin/python3" % (sys.executable, exc))
@@ -34,6 +34,9 @@ import pandas as pd
 
 import libtier
 import libtier.dask as ltd
+
+dd: Any = _dd
+distributed: Any = _distributed
 from libtier._parts import PolicySource
 from libtier.book import Book
 from libtier.models import Model

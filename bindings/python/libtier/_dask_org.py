@@ -37,6 +37,12 @@ _HIER = re.compile(r"^hierarchy parent = attr\.(\S+)", re.M)
 _REVENUE_TEAM = re.compile(r"^\s*team \S+ (\"(?:[^\"\\]|\\.)*\") capacity \S+ revenue\s*$", re.M)
 
 
+def _dd() -> Any:
+    """dask.dataframe (imported when used: this module loads without Dask)."""
+    import dask.dataframe
+    return dask.dataframe
+
+
 def _fail(message: str) -> _ffi.TierError:
     """A libtier.Error with status TIER_EINVAL."""
     return _ffi.TierError(_ffi.EINVAL, "TIER_EINVAL", message)
@@ -93,16 +99,18 @@ def _jump(df: Any) -> Any:
     return df[["__tier_id", "__tier_root", "__tier_pos"]]
 
 
-def root_frame(client_compute: Any, txn_ids: DaskFrame, accounts: DaskFrame, acc_col: str,
-               parent: str, npartitions: int, stats: Dict[str, int]) -> DaskFrame:
+def root_frame(client_compute: Any, txn_ids: DaskFrame, accounts: DaskFrame,
+               acc_col: Optional[str], parent: str, npartitions: int,
+               stats: Dict[str, int]) -> DaskFrame:
     """A Dask DataFrame (`__tier_id`, `__tier_root`) of every account with a parent: its top
     parent, by pointer jumping (each round replaces each account's pointer by its pointer's
     pointer: a distributed merge; ceil(log2(depth)) + 1 rounds). `txn_ids`: the transactions'
     `__tier_id` column (the customers an account's parent may be, besides the accounts).
     Refuses a parent that is no customer, an account that is its own parent, and a cycle with
     the single process's messages (TIER_EINVAL). `client_compute` is dask.compute."""
-    import dask.dataframe as dd
+    dd = _dd()
     ref = "attr." + parent
+    assert acc_col is not None
     if parent not in [str(c) for c in accounts.columns]:
         return None  # no account has a parent: every customer is its own group
     links = accounts.map_partitions(
@@ -263,7 +271,7 @@ def by_root(df: DaskFrame, roots: DaskFrame, npartitions: int) -> DaskFrame:
 
 def dd_merge(df: DaskFrame, roots: DaskFrame, npartitions: int) -> DaskFrame:
     """The left join of `df` and `roots` on `__tier_id`."""
-    import dask.dataframe as dd
+    dd = _dd()
     return dd.merge(df, roots, on="__tier_id", how="left", shuffle="tasks",
                     npartitions=max(1, npartitions))
 
