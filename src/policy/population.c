@@ -93,9 +93,9 @@ int tier__gather_cap(tier__policy_ref *ref, const tier_book *book, size_t t, int
     return gathered(b, start);
 }
 
-/* Routing: per team name with a capacity, the rows routed to it in the placing order (revenue
- * descending, then lead id). Teams with a revenue capacity give their header and no rows (a
- * split run does not place them). */
+/* Routing (out->want filled): per team name with a capacity, the rows routed to it in the
+ * placing order (revenue descending, then lead id). Teams with a revenue capacity give their
+ * header and no rows (a split run does not place them). */
 int tier__gather_route(tier__policy_ref *ref, const tier_book *book, const tier__route_out *out,
                        const double *revenue, const size_t *leads, size_t n)
 {
@@ -105,8 +105,6 @@ int tier__gather_route(tier__policy_ref *ref, const tier_book *book, const tier_
     uint32_t *idx = NULL, *pos = NULL;
     char num[40];
     int rc = TIER_OK;
-    if (!out->want || !out->n_names)
-        return TIER_OK;
     key = tier__malloc_n(ref->a, n, sizeof *key);
     idx = tier__malloc_n(ref->a, n, sizeof *idx);
     pos = tier__malloc_n(ref->a, n, sizeof *pos);
@@ -152,11 +150,7 @@ int tier__gather_route(tier__policy_ref *ref, const tier_book *book, const tier_
     tier__free(ref->a, idx);
     tier__free(ref->a, pos);
     tier__free(ref->a, at);
-    if (rc != TIER_OK) {
-        tier__buf_truncate(b, start);
-        return rc;
-    }
-    return gathered(b, start);
+    return rc != TIER_OK ? rc : gathered(b, start); /* nothing written before a failure */
 }
 
 /* ---- Pareto models ------------------------------------------------------------------------ */

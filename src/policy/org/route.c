@@ -444,7 +444,7 @@ int tier__route_assign(const tier__route_in *in, const tier_allocator *a, tier__
     s.tmpl = tier__calloc(a, n, sizeof *s.tmpl);
     s.order = tier__calloc(a, n, sizeof *s.order);
     if (in->want)
-        s.out.want = tier__calloc(a, n ? n : 1, sizeof *s.out.want);
+        s.out.want = tier__calloc(a, n, sizeof *s.out.want);
     if (!s.out.team || !s.out.overflow || !s.tmpl || !s.order || (in->want && !s.out.want))
         goto done;
     for (r = 0; r < n; r++) {
