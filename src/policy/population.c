@@ -472,6 +472,19 @@ static int read_total(pop_parser *P, tier__policy_ref *ref)
     return TIER_OK;
 }
 
+/* Fields 3 (key) and 4 (id) of a cap or route line of `kind`: only kind 2 names a row (else
+ * `what` is the complaint). */
+static int read_row(pop_parser *P, unsigned long long kind, uint64_t *key, char **id,
+                    size_t *id_len, const char *what)
+{
+    int rc;
+    if (kind != 2)
+        return P->flen[3] == 0 && P->flen[4] == 0 ? TIER_OK : bad(P, what);
+    if ((rc = field_key(P, 3, key)) != TIER_OK)
+        return rc;
+    return field_text(P, 4, id, id_len);
+}
+
 /* "route TEAM KIND KEY ID": a team's last row that fits, as a cap's. */
 static int read_route(pop_parser *P, tier__policy_ref *ref)
 {
@@ -501,12 +514,7 @@ static int read_route(pop_parser *P, tier__policy_ref *ref)
     if (kind == 0)
         return bad(P, "a team's kind is 1 (every row fits), 2 (up to a row) or 3 (none)");
     t->kind = (int)kind;
-    if (kind != 2)
-        return P->flen[3] == 0 && P->flen[4] == 0 ? TIER_OK
-                                                  : bad(P, "only a team of kind 2 names a row");
-    if ((rc = field_key(P, 3, &t->key)) != TIER_OK)
-        return rc;
-    return field_text(P, 4, &t->id, &t->id_len);
+    return read_row(P, kind, &t->key, &t->id, &t->id_len, "only a team of kind 2 names a row");
 }
 
 static int read_cap(pop_parser *P, tier__policy_ref *ref)
@@ -537,12 +545,7 @@ static int read_cap(pop_parser *P, tier__policy_ref *ref)
     if (c->kind)
         return bad(P, "the same tier's cap twice");
     c->kind = (int)kind;
-    if (kind != 2)
-        return P->flen[3] == 0 && P->flen[4] == 0 ? TIER_OK
-                                                  : bad(P, "only a cap of kind 2 names a row");
-    if ((rc = field_key(P, 3, &c->key)) != TIER_OK)
-        return rc;
-    return field_text(P, 4, &c->id, &c->id_len);
+    return read_row(P, kind, &c->key, &c->id, &c->id_len, "only a cap of kind 2 names a row");
 }
 
 int tier__population_parse(const tier_allocator *a, const char *text, size_t len,
