@@ -741,6 +741,52 @@ static void test_routing_is_gathered_and_placed_by_the_figures(void **state)
     tier_book_free(book);
 }
 
+/* Without a hierarchy each customer is a row of its own; a routing revenue that is missing
+ * counts as 0 (ties by id). */
+static void test_routing_without_groups_gathers_customers(void **state)
+{
+    static const char text[] = "libtier-policy 1\n"
+                               "tier S {\n"
+                               "    rule \"all\" when true\n"
+                               "}\n"
+                               "routing {\n"
+                               "    accounts when true\n"
+                               "    region = attr.region\n"
+                               "    city = attr.city\n"
+                               "    revenue = attr.weight\n"
+                               "    team local \"sales {city}\" capacity 1 accounts\n"
+                               "}\n";
+    tier_book *book = routing_book();
+    tier_policy *p = make_policy_of(TST_ALLOC, text);
+    tier_result *r = NULL;
+    tier_text *t = NULL;
+    (void)state;
+    assert_int_equal(tier_book_set_number(book, 0, "weight", 1.0), TIER_OK);
+    assert_int_equal(tier_result_new(&r, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    expect_routes(r, book, p, "libtier-population 1\nend\n", "", "");
+    assert_int_equal(tier_result_population(r, t), TIER_OK);
+    assert_string_equal(tier_text_data(t), "libtier-population-inputs 1\n"
+                                           "route\tsales X\taccounts\t1\t4\n"
+                                           "400fffffffffffff\ta\n"
+                                           "7fffffffffffffff\tc\n"
+                                           "7fffffffffffffff\td\n"
+                                           "7fffffffffffffff\te\n"
+                                           "route\tsales Y\taccounts\t1\t1\n"
+                                           "7fffffffffffffff\tb\n"
+                                           "route\tsales Z\taccounts\t1\t1\n"
+                                           "7fffffffffffffff\tf\n"
+                                           "end\n");
+    /* The figures name c as sales X's last row (a customer of another part first). */
+    expect_routes(r, book, p, "libtier-population 1\nroute\tsales X\t2\t7fffffffffffffff\tc\nend\n",
+                  "sales X", "");
+    assert_string_equal(tier_result_route(r, 0), "sales X");
+    tier_text_free(t);
+    tier_result_free(r);
+    tier_policy_free(p);
+    tier_book_free(book);
+}
+
 static tier_book *oom_org_book(const tier_allocator *a)
 {
     tier_book *book = tst_generated_book(a, 60, 5);
@@ -822,6 +868,7 @@ TST_MAIN(cmocka_unit_test(test_gathered_inputs_escape_ids_and_name_leads),
          cmocka_unit_test(test_a_split_pareto_model_classifies_as_one_run),
          cmocka_unit_test(test_a_split_run_with_groups_routes_as_one_run),
          cmocka_unit_test(test_routing_is_gathered_and_placed_by_the_figures),
+         cmocka_unit_test(test_routing_without_groups_gathers_customers),
          cmocka_unit_test(test_bad_figures_are_refused_naming_the_line),
          TST_OOM_WALK(test_population_survives_every_failed_allocation, oom_population, oom_book,
                       20),

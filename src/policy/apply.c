@@ -388,7 +388,7 @@ int tier__apply_route(tier__apply_run *R)
         rin.frozen = fref->route;
         rin.row_ids = R->in->row_ids;
     }
-    if (fref && !fref->collect && fref->gather && !fref->route) { /* a distributed run */
+    if (fref && fref->gather) { /* a distributed run (population figures never freeze) */
         rin.bounds = fref->teams;
         rin.n_bounds = fref->n_teams;
         rin.want = 1;

@@ -140,7 +140,7 @@ int tier__gather_route(tier__policy_ref *ref, const tier_book *book, const tier_
         tier__buf_printf(b, "\t%s\t%s\t%lu\n",
                          line->capacity_kind == TIER__PRC_ACCOUNTS ? "accounts" : "revenue", num,
                          (unsigned long)(at[k + 1] - at[k]));
-        for (r = at[k]; r < at[k + 1] && tier__buf_status(b) == TIER_OK; r++) {
+        for (r = at[k]; r < at[k + 1]; r++) { /* a failed buffer ignores the appends */
             tier__buf_printf(b, "%016llx\t", (unsigned long long)key[pos[r]]);
             put_id(b, book, leads ? leads[idx[pos[r]]] : idx[pos[r]]);
             tier__buf_putc(b, '\n');
