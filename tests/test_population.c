@@ -522,6 +522,7 @@ static void test_bad_figures_are_refused_naming_the_line(void **state)
                    "line 2: a bad %XX escape");
     expect_refused(r, "libtier-population 1\ncap\t0\t3\t\tx\nend\n", "only a cap of kind 2");
     expect_refused(r, "libtier-population 1\nroute\tt\t1\t\nend\n", "line 2: route needs 5 fields");
+    expect_refused(r, "libtier-population 1\nroutx\nend\n", "line 2: expected a line");
     expect_refused(r, "libtier-population 1\nroute\t\t1\t\t\nend\n",
                    "line 2: a team name was expected");
     expect_refused(r, "libtier-population 1\nroute\tt%zz\t1\t\t\nend\n", "line 2: a bad %XX");
