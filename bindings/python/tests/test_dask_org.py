@@ -100,6 +100,28 @@ class RoutingTest(unittest.TestCase):
         from libtier._ffi import F
         self.assertEqual(F.tier_result_set_population(result._p, text, len(text)), 0)
 
+    def test_gathered_teams_are_read_and_answer_the_selection(self) -> None:
+        try:
+            import numpy  # noqa: F401
+        except ImportError:
+            self.skipTest("numpy is not installed for this interpreter")
+        from libtier._parts import Gathered
+        text = (b"libtier-population-inputs 1\n"
+                b"cap\t0\tshare\t0.5\t7\t1\n0000000000000009\tz\n"
+                b"route\tsales%09X\taccounts\t2\t3\n"
+                b"0000000000000001\ta\n0000000000000005\tb%25\n0000000000000005\tc\n"
+                b"route\tKA\trevenue\t100\t0\n"
+                b"end\n")
+        g = Gathered.parse(text, 99)
+        self.assertEqual(g.rows, 7)  # the run's rows (group rows), not its customers
+        self.assertEqual(org.route_heads(g), {b"sales\tX": (True, 2.0), b"KA": (False, 100.0)})
+        self.assertEqual(g.totals()[("route", b"sales\tX")], (3, 0))
+        counts, _ = g.below(("route", b"sales\tX", False), [0, 1, 5, 9])
+        self.assertEqual(list(counts), [0, 1, 3, 3])
+        self.assertEqual(g.ties(("route", b"sales\tX", False), 5),
+                         (1, 0, [(b"b%", 0), (b"c", 0)]))
+        self.assertEqual(g.ties(("route", b"nobody", False), 5), (0, 0, []))
+
     def test_a_revenue_team_is_refused(self) -> None:
         with self.assertRaises(libtier.Error):
             org.Routing([{b"rev": (False, 10.0)}], {})
