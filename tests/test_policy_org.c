@@ -442,7 +442,7 @@ static void test_route_scopes_and_names(void **state)
     tier__proute spec = route_spec(teams, TST_COUNT(teams), "attr.city", "attr.scope");
     unsigned char routed[5] = {1, 1, 1, 1, 1};
     double revenue[5] = {60, 85, 33, 20, 91};
-    tier__route_in in = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    tier__route_in in = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0};
     tier__route_out o;
     tier__rowset rs;
     char err[TIER__ERR_SIZE];
@@ -507,7 +507,7 @@ static void test_route_own_rows_and_substitution(void **state)
     tier__proute spec = route_spec(teams, TST_COUNT(teams), "attr.city", NULL);
     unsigned char routed[2] = {1, 1};
     double revenue[2] = {15, 5};
-    tier__route_in in = {&spec, NULL, NULL, routed, revenue, NULL, NULL};
+    tier__route_in in = {&spec, NULL, NULL, routed, revenue, NULL, NULL, NULL, 0, 0};
     tier__route_out o;
     tier__rowset rs;
     char err[TIER__ERR_SIZE];
@@ -536,7 +536,7 @@ static int route_oslo(tier__pteam *teams, size_t n_teams, const double *revenue,
     tier_book *book = book_of(oslo, TST_COUNT(oslo));
     tier__proute spec = route_spec(teams, n_teams, "attr.city", NULL);
     unsigned char routed[6] = {1, 1, 1, 1, 1, 0};
-    tier__route_in in = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    tier__route_in in = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0};
     tier__rowset rs;
     int rc;
     assert_int_equal(tier__rowset_identity(TST_ALLOC, 6, &rs), TIER_OK);
@@ -636,7 +636,7 @@ static void test_route_capacity_per_name(void **state)
     tier__proute spec = route_spec(teams, 1, "attr.city", NULL);
     unsigned char routed[4] = {1, 1, 1, 1};
     double revenue[4] = {1, 2, 3, 4};
-    tier__route_in in = {&spec, NULL, NULL, routed, revenue, NULL, NULL};
+    tier__route_in in = {&spec, NULL, NULL, routed, revenue, NULL, NULL, NULL, 0, 0};
     tier__route_out o;
     tier__rowset rs;
     char err[TIER__ERR_SIZE];
@@ -719,7 +719,7 @@ static void test_route_error(void **state)
     tier__proute spec;
     unsigned char routed[3] = {1, 1, 1};
     double revenue[3] = {1, 2, 3};
-    tier__route_in in = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    tier__route_in in = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0};
     tier__route_out o;
     tier__rowset rs;
     char err[TIER__ERR_SIZE];
@@ -761,7 +761,7 @@ static void test_route_many_rows(void **state)
     tier__proute spec = route_spec(teams, TST_COUNT(teams), "attr.city", NULL);
     unsigned char *routed = test_malloc(BIG);
     double *revenue = test_malloc(BIG * sizeof *revenue);
-    tier__route_in in = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    tier__route_in in = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0};
     tier__route_out o;
     tier__rowset rs;
     char err[TIER__ERR_SIZE], city[32];
@@ -855,7 +855,7 @@ static int oom_route(const tier_allocator *alloc, void *ud)
     tier__proute spec = route_spec(teams, TST_COUNT(teams), "attr.city", "attr.scope");
     unsigned char routed[10] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
     double revenue[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-    tier__route_in in = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    tier__route_in in = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0};
     tier__route_out o;
     tier__rowset rs;
     char err[TIER__ERR_SIZE];

@@ -27,6 +27,48 @@ static const char policy_text[] =
     "    rule \"rest\" when true\n"
     "}\n";
 
+/* A hierarchy (groups of three accounts, two levels deep: tst_org_book) whose group rows are
+ * classified by abc(), capped and routed to teams with capacities of accounts. */
+static const char org_policy_text[] = "libtier-policy 1\n"
+                                      "window rev = revenue over 12 months\n"
+                                      "let band = abc(rev)\n"
+                                      "hierarchy parent = attr.parent children = inherit\n"
+                                      "tier S {\n"
+                                      "    rule \"top band\" when band == \"A\"\n"
+                                      "    cap 20% by rev overflow A\n"
+                                      "}\n"
+                                      "tier A {\n"
+                                      "    rule \"second band\" when band == \"B\"\n"
+                                      "}\n"
+                                      "tier C {\n"
+                                      "    rule \"rest\" when true\n"
+                                      "}\n"
+                                      "routing {\n"
+                                      "    accounts when tier == \"S\" or tier == \"A\"\n"
+                                      "    region = attr.region\n"
+                                      "    city = attr.city\n"
+                                      "    team national \"head office\" capacity 4 accounts\n"
+                                      "    team regional \"KA {region}\" capacity 2 accounts\n"
+                                      "    team local \"sales {city}\" capacity 1 accounts\n"
+                                      "}\n";
+
+/* The same routing with a revenue capacity (gathered without rows) and a team without one. */
+static const char org_revenue_policy_text[] =
+    "libtier-policy 1\n"
+    "window rev = revenue over 12 months\n"
+    "hierarchy parent = attr.parent\n"
+    "tier S {\n"
+    "    rule \"all\" when true\n"
+    "}\n"
+    "routing {\n"
+    "    accounts when rev > 0\n"
+    "    region = attr.region\n"
+    "    city = attr.city\n"
+    "    team national \"head office\" capacity 1000 revenue\n"
+    "    team regional \"KA {region}\"\n"
+    "    team local \"sales {city}\" capacity 1 accounts\n"
+    "}\n";
+
 /* A Pareto model's classes (thresholds 50% and 90%) in the rules. */
 static const char pareto_policy_text[] = "libtier-policy 1\n"
                                          "model pareto = pareto\n"
@@ -66,21 +108,55 @@ static tier_model *pareto_model(int pareto)
     return m;
 }
 
-/* The customers of `book` whose index has parity `part`, with all their transactions. */
-static tier_book *half(const tier_book *book, size_t part)
+/* The accounts of tst_org_book: customer i's group root is i - i % 3 (the root, its child and
+ * that child's child), group g = i / 3. */
+static const char *const org_attrs[] = {"parent", "region", "city"};
+
+/* Sets the hierarchy and routing attributes of every customer of `book`: groups of three two
+ * levels deep; every third group spans regions (national), the next spans cities (regional), the
+ * next lies in one city (local). */
+static void set_org_attributes(tier_book *book)
+{
+    size_t i, len;
+    char v[32];
+    for (i = 0; i < tier_book_customer_count(book); i++) {
+        size_t g = i / 3;
+        if (i % 3) {
+            const char *id = tier_book_customer_id(book, i - 1, &len);
+            snprintf(v, sizeof v, "%.*s", (int)len, id);
+            assert_int_equal(tier_book_set_text(book, i, "parent", v), TIER_OK);
+        }
+        snprintf(v, sizeof v, "R%lu", (unsigned long)(g % 3 == 0 ? i % 2 : g % 4));
+        assert_int_equal(tier_book_set_text(book, i, "region", v), TIER_OK);
+        snprintf(v, sizeof v, "C%lu", (unsigned long)(g % 3 == 1 ? i % 2 : g % 5));
+        assert_int_equal(tier_book_set_text(book, i, "city", v), TIER_OK);
+    }
+}
+
+/* The customers of `book` in part `part` of two, with all their transactions (and with `org`
+ * their attributes): by the parity of the index, or with `org` of the group. */
+static tier_book *half(const tier_book *book, size_t part, int org)
 {
     tier_book *out = NULL;
-    size_t t, c, len;
+    size_t t, c, len, k;
     int32_t day;
     double amount, margin;
     assert_int_equal(tier_book_new(&out, TST_ALLOC), TIER_OK);
     for (t = 0; t < tier_book_txn_count(book); t++) {
         const char *id;
         assert_int_equal(tier_book_txn(book, t, &c, &day, &amount, &margin), TIER_OK);
-        if (c % 2 != part)
+        if ((org ? c / 3 : c) % 2 != part)
             continue;
         id = tier_book_customer_id(book, c, &len);
         assert_int_equal(tier_book_add_txn(out, id, len, day, amount, margin), TIER_OK);
+    }
+    for (c = 0; org && c < tier_book_customer_count(out); c++) {
+        const char *id = tier_book_customer_id(out, c, &len), *v;
+        size_t at;
+        assert_int_equal(tier_book_find(book, id, len, &at), TIER_OK);
+        for (k = 0; k < TST_COUNT(org_attrs); k++)
+            if (tier_book_get_text(book, at, org_attrs[k], &v) == TIER_OK && v)
+                assert_int_equal(tier_book_set_text(out, c, org_attrs[k], v), TIER_OK);
     }
     return out;
 }
@@ -94,7 +170,7 @@ typedef struct row {
 } row;
 
 typedef struct list {
-    char head[256]; /* "abc\tKEY\tTA6\tTB6" or "cap\tT\tshare\tAMOUNT" */
+    char head[256]; /* "abc\tKEY\tTA6\tTB6", "cap\tT\tshare\tAMOUNT" or "route\tTEAM\tKIND\tN" */
     row *rows;
     size_t n;
 } list;
@@ -125,7 +201,8 @@ static size_t read_inputs(const char *text, list *lists, size_t *n)
             first = 0;
         } else if (strcmp(line, "end") == 0) {
             break;
-        } else if (strncmp(line, "abc\t", 4) == 0 || strncmp(line, "cap\t", 4) == 0) {
+        } else if (strncmp(line, "abc\t", 4) == 0 || strncmp(line, "cap\t", 4) == 0 ||
+                   strncmp(line, "route\t", 6) == 0) {
             char *last = strrchr(line, '\t');
             size_t i;
             *last = '\0';
@@ -191,6 +268,22 @@ static void figures_of(list *lists, size_t n, size_t rows, char *out, size_t cap
             if (strncmp(key, "pareto:", 7) == 0) /* a Pareto model's share: the total */
                 used += (size_t)snprintf(out + used, cap - used, "total\t%s\tfixed\t%lld\n", key,
                                          total);
+        } else if (l->head[0] == 'r') { /* a team: its first N rows fit, N its capacity */
+            char team[64], kind[16];
+            double capacity;
+            size_t limit;
+            assert_int_equal(
+                sscanf(l->head, "route\t%63[^\t]\t%15[^\t]\t%lf", team, kind, &capacity), 3);
+            limit = (size_t)capacity;
+            if (strcmp(kind, "accounts") != 0) /* a revenue capacity: no figure */
+                ;
+            else if (limit == 0)
+                used += (size_t)snprintf(out + used, cap - used, "route\t%s\t3\t\t\n", team);
+            else if (l->n <= limit)
+                used += (size_t)snprintf(out + used, cap - used, "route\t%s\t1\t\t\n", team);
+            else
+                used += (size_t)snprintf(out + used, cap - used, "route\t%s\t2\t%s\t%s\n", team,
+                                         l->rows[limit - 1].key, l->rows[limit - 1].id);
         } else {
             unsigned long t;
             double amount, x;
@@ -238,7 +331,18 @@ static double share_of(const tier_result *r, size_t i)
 
 /* Splits a generated book in two, runs the parts to settled figures and checks every customer is
  * placed as one run over the whole book places it; returns the customers moved by a cap. */
+static size_t split_run_org(const char *text, int pareto, size_t nlists, const char *expect,
+                            int org);
+
 static size_t split_run(const char *text, int pareto, size_t nlists, const char *expect)
+{
+    return split_run_org(text, pareto, nlists, expect, 0);
+}
+
+/* split_run with the hierarchy and routing attributes (org 1): each group in one part; returns
+ * the customers moved by a cap; every customer's team and flags are checked too. */
+static size_t split_run_org(const char *text, int pareto, size_t nlists, const char *expect,
+                            int org)
 {
     tier_book *book = tst_generated_book(TST_ALLOC, 900, 11), *parts[2];
     tier_policy *policy = make_policy_of(TST_ALLOC, text);
@@ -248,25 +352,27 @@ static size_t split_run(const char *text, int pareto, size_t nlists, const char 
     static char figures[8192], next[8192];
     int32_t first, last;
     size_t i, p, pass, moved = 0;
+    if (org)
+        set_org_attributes(book);
     assert_int_equal(tier_book_day_range(book, &first, &last), TIER_OK);
     assert_int_equal(tier_result_new(&whole, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_result_set_as_of(whole, last + 1), TIER_OK);
     assert_int_equal(tier_result_run(whole, book, &m, m ? 1 : 0, policy), TIER_OK);
     tier_model_free(m);
     for (p = 0; p < 2; p++) {
-        parts[p] = half(book, p);
+        parts[p] = half(book, p, org);
         assert_int_equal(tier_text_new(&inputs[p], TST_ALLOC), TIER_OK);
     }
     snprintf(figures, sizeof figures, "libtier-population 1\nend\n");
     for (pass = 0; pass < 5; pass++) {
-        list lists[8];
+        list lists[24];
         size_t nl = 0, rows = 0;
         for (p = 0; p < 2; p++) {
             tier_result_free(res[p]);
             res[p] = run_part(parts[p], policy, pareto, last + 1, figures, inputs[p]);
             rows += read_inputs(tier_text_data(inputs[p]), lists, &nl);
         }
-        assert_int_equal(nl, nlists);
+        assert_true(nlists ? nl == nlists : nl > 2);
         figures_of(lists, nl, rows, next, sizeof next);
         if (strcmp(next, figures) == 0)
             break;
@@ -281,6 +387,8 @@ static size_t split_run(const char *text, int pareto, size_t nlists, const char 
             assert_int_equal(tier_book_find(book, id, len, &at), TIER_OK);
             assert_int_equal(tier_result_tier(res[p], i), tier_result_tier(whole, at));
             assert_string_equal(tier_result_reason(res[p], i), tier_result_reason(whole, at));
+            assert_string_equal(tier_result_route(res[p], i), tier_result_route(whole, at));
+            assert_string_equal(tier_result_flags(res[p], i), tier_result_flags(whole, at));
             if (pareto) /* the model's share against the population's total */
                 assert_true(share_of(res[p], i) == share_of(whole, at));
             moved += strncmp(tier_result_reason(whole, at), "over the cap", 12) == 0;
@@ -315,6 +423,15 @@ static void test_a_split_run_places_everyone_as_one_run(void **state)
     (void)state;
     /* The two abc() calls and the cap, which keeps up to a row. */
     assert_true(split_run(policy_text, 0, 3, "\ncap\t0\t2\t") > 0);
+}
+
+/* With a hierarchy and routing: each group whole in one part; the group rows are classified,
+ * capped and routed to teams whose capacities of accounts are filled in the population's order
+ * (each team's last row that fits named by the figures, as a cap's). */
+static void test_a_split_run_with_groups_routes_as_one_run(void **state)
+{
+    (void)state;
+    assert_true(split_run_org(org_policy_text, 0, 0, "\nroute\thead office\t2\t", 1) > 0);
 }
 
 /* A Pareto model's classes come from the population: its inputs are gathered as the abc call
@@ -404,6 +521,22 @@ static void test_bad_figures_are_refused_naming_the_line(void **state)
     expect_refused(r, "libtier-population 1\ncap\t0\t2\t0000000000000001\tx%\nend\n",
                    "line 2: a bad %XX escape");
     expect_refused(r, "libtier-population 1\ncap\t0\t3\t\tx\nend\n", "only a cap of kind 2");
+    expect_refused(r, "libtier-population 1\nroute\tt\t1\t\nend\n", "line 2: route needs 5 fields");
+    expect_refused(r, "libtier-population 1\nroutx\nend\n", "line 2: expected a line");
+    expect_refused(r, "libtier-population 1\nroute\t\t1\t\t\nend\n",
+                   "line 2: a team name was expected");
+    expect_refused(r, "libtier-population 1\nroute\tt%zz\t1\t\t\nend\n", "line 2: a bad %XX");
+    expect_refused(r, "libtier-population 1\nroute\tt\t1\t\t\nroute\tt\t3\t\t\nend\n",
+                   "line 3: the same team twice");
+    expect_refused(r, "libtier-population 1\nroute\tt\tx\t\t\nend\n",
+                   "line 2: a number was expected");
+    expect_refused(r, "libtier-population 1\nroute\tt\t0\t\t\nend\n", "line 2: a team's kind");
+    expect_refused(r, "libtier-population 1\nroute\tt\t3\t0000000000000001\tx\nend\n",
+                   "line 2: only a team of kind 2 names a row");
+    expect_refused(r, "libtier-population 1\nroute\tt\t2\t00000001\tx\nend\n",
+                   "line 2: an order key of 16 hexadecimal digits");
+    expect_refused(r, "libtier-population 1\nroute\tt\t2\t0000000000000001\tx%\nend\n",
+                   "line 2: a bad %XX escape");
     /* Escapes in either case are read, and figures for several tiers grow the table. */
     assert_int_equal(tier_result_set_population(
                          r,
@@ -534,6 +667,167 @@ static void test_gathered_inputs_escape_ids_and_name_leads(void **state)
     tier_book_free(book);
 }
 
+/* A book for routing: a (parent of b: national), c and d (local, one city), e (parent of f:
+ * regional), with one purchase each of 100, 50, 30, 20, 10 and 5. */
+static tier_book *routing_book(void)
+{
+    static const char *const ids[] = {"a", "b", "c", "d", "e", "f"};
+    static const char *const parent[] = {"", "a", "", "", "", "e"};
+    static const char *const region[] = {"N", "S", "N", "N", "N", "N"};
+    static const char *const city[] = {"X", "Y", "X", "X", "X", "Z"};
+    static const double amount[] = {100, 50, 30, 20, 10, 5};
+    tier_book *book = NULL;
+    size_t i;
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
+    for (i = 0; i < TST_COUNT(ids); i++) {
+        assert_int_equal(tier_book_add_txn(book, ids[i], 1, 100, amount[i], NAN), TIER_OK);
+        if (*parent[i])
+            assert_int_equal(tier_book_set_text(book, i, "parent", parent[i]), TIER_OK);
+        assert_int_equal(tier_book_set_text(book, i, "region", region[i]), TIER_OK);
+        assert_int_equal(tier_book_set_text(book, i, "city", city[i]), TIER_OK);
+    }
+    return book;
+}
+
+/* Customer c's team after a run against `figures` (customers c and d of routing_book). */
+static void expect_routes(tier_result *r, const tier_book *book, const tier_policy *p,
+                          const char *figures, const char *route_c, const char *route_d)
+{
+    assert_int_equal(tier_result_set_population(r, figures, strlen(figures)), TIER_OK);
+    assert_int_equal(tier_result_run(r, book, NULL, 0, p), TIER_OK);
+    assert_string_equal(tier_result_route(r, 2), route_c);
+    assert_string_equal(tier_result_route(r, 3), route_d);
+    assert_string_equal(tier_result_flags(r, 3), *route_d ? "" : "route_overflow");
+}
+
+/* Routing's gathered inputs: per team with a capacity its routed rows in the placing order (a
+ * revenue team without rows, a team without capacity not at all); a team named by the figures
+ * takes the rows up to its last one, every row (kind 1) or none (3); one they do not name fills
+ * its capacity over the run's own rows. */
+static void test_routing_is_gathered_and_placed_by_the_figures(void **state)
+{
+    tier_book *book = routing_book();
+    tier_policy *p = make_policy_of(TST_ALLOC, org_revenue_policy_text);
+    tier_result *r = NULL;
+    tier_text *t = NULL;
+    (void)state;
+    assert_int_equal(tier_result_new(&r, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    expect_routes(r, book, p, "libtier-population 1\nend\n", "sales X", "");
+    assert_int_equal(tier_result_population(r, t), TIER_OK);
+    assert_string_equal(tier_text_data(t), "libtier-population-inputs 1\n"
+                                           "route\thead office\trevenue\t1000\t0\n"
+                                           "route\tsales X\taccounts\t1\t2\n"
+                                           "3fc1ffffffffffff\tc\n"
+                                           "3fcbffffffffffff\td\n"
+                                           "end\n");
+    assert_string_equal(tier_result_route(r, 0), "head office");
+    assert_string_equal(tier_result_route(r, 4), "KA N");
+    expect_routes(r, book, p, "libtier-population 1\nroute\tsales X\t1\t\t\nend\n", "sales X",
+                  "sales X");
+    expect_routes(r, book, p, "libtier-population 1\nroute\tsales X\t3\t\t\nend\n", "", "");
+    expect_routes(r, book, p, "libtier-population 1\nroute\tsales X\t2\t3fcbffffffffffff\td\nend\n",
+                  "sales X", "sales X");
+    expect_routes(r, book, p,
+                  "libtier-population 1\nroute\tsales X\t2\t3fc1ffffffffffff\tc\n"
+                  "route\telsewhere\t3\t\t\nend\n",
+                  "sales X", "");
+    /* A team the figures name by a row of another part: d comes after it, c before. */
+    expect_routes(r, book, p,
+                  "libtier-population 1\nroute\tsales X\t2\t3fc1ffffffffffff\tcc\nend\n", "sales X",
+                  "");
+    tier_text_free(t);
+    tier_result_free(r);
+    tier_policy_free(p);
+    tier_book_free(book);
+}
+
+/* Without a hierarchy each customer is a row of its own; a routing revenue that is missing
+ * counts as 0 (ties by id). */
+static void test_routing_without_groups_gathers_customers(void **state)
+{
+    static const char text[] = "libtier-policy 1\n"
+                               "tier S {\n"
+                               "    rule \"all\" when true\n"
+                               "}\n"
+                               "routing {\n"
+                               "    accounts when true\n"
+                               "    region = attr.region\n"
+                               "    city = attr.city\n"
+                               "    revenue = attr.weight\n"
+                               "    team local \"sales {city}\" capacity 1 accounts\n"
+                               "}\n";
+    tier_book *book = routing_book();
+    tier_policy *p = make_policy_of(TST_ALLOC, text);
+    tier_result *r = NULL;
+    tier_text *t = NULL;
+    (void)state;
+    assert_int_equal(tier_book_set_number(book, 0, "weight", 1.0), TIER_OK);
+    assert_int_equal(tier_result_new(&r, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    expect_routes(r, book, p, "libtier-population 1\nend\n", "", "");
+    assert_int_equal(tier_result_population(r, t), TIER_OK);
+    assert_string_equal(tier_text_data(t), "libtier-population-inputs 1\n"
+                                           "route\tsales X\taccounts\t1\t4\n"
+                                           "400fffffffffffff\ta\n"
+                                           "7fffffffffffffff\tc\n"
+                                           "7fffffffffffffff\td\n"
+                                           "7fffffffffffffff\te\n"
+                                           "route\tsales Y\taccounts\t1\t1\n"
+                                           "7fffffffffffffff\tb\n"
+                                           "route\tsales Z\taccounts\t1\t1\n"
+                                           "7fffffffffffffff\tf\n"
+                                           "end\n");
+    /* The figures name c as sales X's last row (a customer of another part first). */
+    expect_routes(r, book, p, "libtier-population 1\nroute\tsales X\t2\t7fffffffffffffff\tc\nend\n",
+                  "sales X", "");
+    assert_string_equal(tier_result_route(r, 0), "sales X");
+    tier_text_free(t);
+    tier_result_free(r);
+    tier_policy_free(p);
+    tier_book_free(book);
+}
+
+static tier_book *oom_org_book(const tier_allocator *a)
+{
+    tier_book *book = tst_generated_book(a, 60, 5);
+    set_org_attributes(book);
+    return book;
+}
+
+/* A run with a hierarchy and routing against figures that name a team: every allocation may
+ * fail (the routing's gathering included). */
+static int oom_org(const tier_allocator *a, void *ud)
+{
+    static const char fig[] = "libtier-population 1\n"
+                              "route\thead office\t2\t3fa883d70a3d70a3\tG000003\n"
+                              "route\tsales C1\t1\t\t\n"
+                              "end\n";
+    tier_result *r = NULL;
+    tier_policy *policy = NULL;
+    tier_text *t = NULL;
+    const char *err = "out of memory";
+    int rc = tier_result_new(&r, a);
+    if (!rc && (rc = tier_policy_new(&policy, a)) == TIER_OK &&
+        (rc = tier_policy_load_string(policy, org_policy_text, strlen(org_policy_text), "oom")) !=
+            TIER_OK)
+        err = tier_policy_last_error(policy);
+    if (!rc)
+        rc = tier_text_new(&t, a);
+    if (!rc && ((rc = tier_result_set_population(r, fig, sizeof fig - 1)) != TIER_OK ||
+                (rc = tier_result_run(r, ud, NULL, 0, policy)) != TIER_OK ||
+                (rc = tier_result_population(r, t)) != TIER_OK))
+        err = tier_result_last_error(r);
+    if (!rc)
+        assert_non_null(strstr(tier_text_data(t), "\nroute\thead office\taccounts\t4\t"));
+    if (rc)
+        tst_expect_oom(rc, err);
+    tier_text_free(t);
+    tier_policy_free(policy);
+    tier_result_free(r);
+    return rc;
+}
+
 /* A Pareto model placed against the figures: every allocation may fail (the model's, the
  * gathering's and the placing's). */
 static int oom_pareto(const tier_allocator *a, void *ud)
@@ -573,8 +867,13 @@ static int oom_pareto(const tier_allocator *a, void *ud)
 TST_MAIN(cmocka_unit_test(test_gathered_inputs_escape_ids_and_name_leads),
          cmocka_unit_test(test_a_split_run_places_everyone_as_one_run),
          cmocka_unit_test(test_a_split_pareto_model_classifies_as_one_run),
+         cmocka_unit_test(test_a_split_run_with_groups_routes_as_one_run),
+         cmocka_unit_test(test_routing_is_gathered_and_placed_by_the_figures),
+         cmocka_unit_test(test_routing_without_groups_gathers_customers),
          cmocka_unit_test(test_bad_figures_are_refused_naming_the_line),
          TST_OOM_WALK(test_population_survives_every_failed_allocation, oom_population, oom_book,
                       20),
          TST_OOM_WALK(test_a_pareto_population_survives_every_failed_allocation, oom_pareto,
-                      oom_book, 10))
+                      oom_book, 10),
+         TST_OOM_WALK(test_an_org_population_survives_every_failed_allocation, oom_org,
+                      oom_org_book, 20))

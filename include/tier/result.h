@@ -143,9 +143,12 @@ TIER_API int tier_result_set_as_of(tier_result *result, double day);
  * on the run's own rows. Either way the run gathers the inputs of every abc() call and cap for
  * tier_result_population(). A Pareto model (kind "pareto") takes part as the abc call
  * `pareto:<model name>`: its classes (and, given a `total`, its share) are the population's.
- * pct_rank() is not distributed (a run with figures set fails with TIER_ESTATE on it). The text:
+ * pct_rank() is not distributed (a run with figures set fails with TIER_ESTATE on it). Each
+ * routing team the text names (a capacity of accounts) takes the routed rows up to its global
+ * last row that fits; other teams fill their capacity over the run's own rows. The text:
  * the line `libtier-population 1`, then TAB-separated lines `abc CALL HAS_A KEY_A ID_A HAS_B
- * KEY_B ID_B`, `total CALL fixed|double VALUE` and `cap TIER KIND KEY ID`, then `end`
+ * KEY_B ID_B`, `total CALL fixed|double VALUE`, `cap TIER KIND KEY ID` and
+ * `route TEAM KIND KEY ID`, then `end`
  * (docs/distributed.md has the fields; texts
  * escape '%', control bytes and DEL as %XX). All or nothing: on failure the figures set before
  * stay.
@@ -163,7 +166,9 @@ TIER_API int tier_result_set_population(tier_result *result, const char *text, s
  * tier_result_set_population()): the line `libtier-population-inputs 1`, then per abc()
  * call `abc CALL TA6 TB6 N` and N lines `KEY FIXED ID` in the run's order (FIXED: the value in the
  * library's fixed point, `-` when it has none), per cap `cap TIER count|share AMOUNT ROWS N` and N
- * lines `KEY ID` in order, then `end`.
+ * lines `KEY ID` in order, per routing team with a capacity `route TEAM accounts|revenue CAPACITY
+ * N` and N lines `KEY ID` (its routed rows in the placing order; none for a revenue capacity),
+ * then `end`.
  * @param result the result.
  * @param out the text to append to.
  * @return TIER_OK, TIER_EINVAL (NULL), TIER_ESTATE (no figures set, or no successful run since)

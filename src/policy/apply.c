@@ -10,6 +10,7 @@
 #include "policy/apply_run.h"
 #include "models/order.h"
 #include "policy/org/org.h"
+#include "policy/population.h"
 
 /* ---- messages ------------------------------------------------------------------------------- */
 
@@ -387,6 +388,11 @@ int tier__apply_route(tier__apply_run *R)
         rin.frozen = fref->route;
         rin.row_ids = R->in->row_ids;
     }
+    if (fref && fref->gather) { /* a distributed run (population figures never freeze) */
+        rin.bounds = fref->teams;
+        rin.n_bounds = fref->n_teams;
+        rin.want = 1;
+    }
     if (!R->hier && tier__rowset_identity(R->a, R->n, &ident)) {
         tier__free(R->a, revenue);
         return tier__apply_nomem(R, "routing");
@@ -396,6 +402,10 @@ int tier__apply_route(tier__apply_run *R)
     rc = tier__route_assign(&rin, R->a, &R->rout, R->err);
     if (!R->hier)
         tier__rowset_free(R->a, &ident);
+    if (rc == TIER_OK && rin.want &&
+        tier__gather_route(fref, R->in->book, &R->rout, revenue, R->hier ? R->rows.lead : NULL,
+                           R->n) != TIER_OK)
+        rc = tier__apply_nomem(R, "gathering the routing's rows");
     if (rc == TIER_OK && fref && fref->collect_route) {
         tier__route_frozen_free(fref->a, fref->route);
         fref->route = NULL;

@@ -11,6 +11,7 @@
 #include "core/frame_internal.h"
 #include "models/model_common.h"
 #include "models/order.h"
+#include "policy/org/org.h"
 #include "policy/population.h"
 
 #define POP_HEADER "libtier-population 1"
@@ -90,6 +91,66 @@ int tier__gather_cap(tier__policy_ref *ref, const tier_book *book, size_t t, int
         tier__buf_putc(b, '\n');
     }
     return gathered(b, start);
+}
+
+/* Routing (out->want filled): per team name with a capacity, the rows routed to it in the
+ * placing order (revenue descending, then lead id). Teams with a revenue capacity give their
+ * header and no rows (a split run does not place them). */
+int tier__gather_route(tier__policy_ref *ref, const tier_book *book, const tier__route_out *out,
+                       const double *revenue, const size_t *leads, size_t n)
+{
+    tier__buf *b = &ref->gathered;
+    size_t start = tier__buf_len(b), r, k, m = 0, *at = NULL;
+    uint64_t *key = NULL;
+    uint32_t *idx = NULL, *pos = NULL;
+    char num[40];
+    int rc = TIER_OK;
+    key = tier__malloc_n(ref->a, n, sizeof *key);
+    idx = tier__malloc_n(ref->a, n, sizeof *idx);
+    pos = tier__malloc_n(ref->a, n, sizeof *pos);
+    at = tier__calloc(ref->a, out->n_names + 1, sizeof *at);
+    if (!key || !idx || !pos || !at)
+        rc = TIER_ENOMEM;
+    for (r = 0; rc == TIER_OK && r < n; r++) {
+        double v = revenue[r] == revenue[r] ? revenue[r] : 0.0;
+        if (out->want[r] < 0 || out->line_of[out->want[r]]->capacity_kind != TIER__PRC_ACCOUNTS)
+            continue;
+        key[m] = tier__order_key(v, 1);
+        idx[m++] = (uint32_t)r;
+        at[out->want[r] + 1]++;
+    }
+    if (rc == TIER_OK)
+        rc = tier__order_rows(ref->a, book, leads, key, idx, m);
+    if (rc == TIER_OK) { /* the ordered rows bucketed by team: pos[at[t] ..] */
+        for (k = 0; k < out->n_names; k++)
+            at[k + 1] += at[k];
+        for (r = 0; r < m; r++)
+            pos[at[out->want[idx[r]]]++] = (uint32_t)r;
+        for (k = out->n_names; k > 0; k--)
+            at[k] = at[k - 1];
+        at[0] = 0;
+    }
+    for (k = 0; rc == TIER_OK && k < out->n_names; k++) {
+        const tier__pteam *line = out->line_of[k];
+        if (line->capacity_kind == TIER__PRC_NONE)
+            continue;
+        snprintf(num, sizeof num, "%.17g", line->capacity);
+        tier__buf_puts(b, "route\t");
+        put_escaped(b, out->names[k], strlen(out->names[k]));
+        tier__buf_printf(b, "\t%s\t%s\t%lu\n",
+                         line->capacity_kind == TIER__PRC_ACCOUNTS ? "accounts" : "revenue", num,
+                         (unsigned long)(at[k + 1] - at[k]));
+        for (r = at[k]; r < at[k + 1]; r++) { /* a failed buffer ignores the appends */
+            tier__buf_printf(b, "%016llx\t", (unsigned long long)key[pos[r]]);
+            put_id(b, book, leads ? leads[idx[pos[r]]] : idx[pos[r]]);
+            tier__buf_putc(b, '\n');
+        }
+    }
+    tier__free(ref->a, key);
+    tier__free(ref->a, idx);
+    tier__free(ref->a, pos);
+    tier__free(ref->a, at);
+    return rc != TIER_OK ? rc : gathered(b, start); /* nothing written before a failure */
 }
 
 /* ---- Pareto models ------------------------------------------------------------------------ */
@@ -411,6 +472,51 @@ static int read_total(pop_parser *P, tier__policy_ref *ref)
     return TIER_OK;
 }
 
+/* Fields 3 (key) and 4 (id) of a cap or route line of `kind`: only kind 2 names a row (else
+ * `what` is the complaint). */
+static int read_row(pop_parser *P, unsigned long long kind, uint64_t *key, char **id,
+                    size_t *id_len, const char *what)
+{
+    int rc;
+    if (kind != 2)
+        return P->flen[3] == 0 && P->flen[4] == 0 ? TIER_OK : bad(P, what);
+    if ((rc = field_key(P, 3, key)) != TIER_OK)
+        return rc;
+    return field_text(P, 4, id, id_len);
+}
+
+/* "route TEAM KIND KEY ID": a team's last row that fits, as a cap's. */
+static int read_route(pop_parser *P, tier__policy_ref *ref)
+{
+    unsigned long long kind;
+    tier__route_bound *t;
+    size_t len, i;
+    int rc;
+    if (P->nf != 5)
+        return bad(P, "route needs 5 fields: route, team, kind, key and id");
+    if (tier__grow(P->a, (void **)&ref->teams, &ref->cap_teams, ref->n_teams + 1,
+                   sizeof *ref->teams)) {
+        tier__errorf(P->err, "out of memory reading population figures");
+        return TIER_ENOMEM;
+    }
+    t = &ref->teams[ref->n_teams];
+    memset(t, 0, sizeof *t);
+    ref->n_teams++; /* freed with the reference on failure */
+    if ((rc = field_text(P, 1, &t->team, &len)) != TIER_OK)
+        return rc;
+    if (len == 0)
+        return bad(P, "a team name was expected");
+    for (i = 0; i + 1 < ref->n_teams; i++)
+        if (strcmp(ref->teams[i].team, t->team) == 0)
+            return bad(P, "the same team twice");
+    if ((rc = field_uint(P, 2, 3, &kind)) != TIER_OK)
+        return rc;
+    if (kind == 0)
+        return bad(P, "a team's kind is 1 (every row fits), 2 (up to a row) or 3 (none)");
+    t->kind = (int)kind;
+    return read_row(P, kind, &t->key, &t->id, &t->id_len, "only a team of kind 2 names a row");
+}
+
 static int read_cap(pop_parser *P, tier__policy_ref *ref)
 {
     unsigned long long t, kind;
@@ -439,12 +545,7 @@ static int read_cap(pop_parser *P, tier__policy_ref *ref)
     if (c->kind)
         return bad(P, "the same tier's cap twice");
     c->kind = (int)kind;
-    if (kind != 2)
-        return P->flen[3] == 0 && P->flen[4] == 0 ? TIER_OK
-                                                  : bad(P, "only a cap of kind 2 names a row");
-    if ((rc = field_key(P, 3, &c->key)) != TIER_OK)
-        return rc;
-    return field_text(P, 4, &c->id, &c->id_len);
+    return read_row(P, kind, &c->key, &c->id, &c->id_len, "only a cap of kind 2 names a row");
 }
 
 int tier__population_parse(const tier_allocator *a, const char *text, size_t len,
@@ -480,8 +581,10 @@ int tier__population_parse(const tier_allocator *a, const char *text, size_t len
             rc = read_cap(&P, ref);
         else if (P.flen[0] == 5 && memcmp(P.field[0], "total", 5) == 0)
             rc = read_total(&P, ref);
+        else if (P.flen[0] == 5 && memcmp(P.field[0], "route", 5) == 0)
+            rc = read_route(&P, ref);
         else
-            rc = bad(&P, "expected a line \"abc\", \"total\", \"cap\" or \"end\"");
+            rc = bad(&P, "expected a line \"abc\", \"total\", \"cap\", \"route\" or \"end\"");
     }
     if (!rc && !ended)
         rc = bad(&P, "the figures end before their \"end\" line (cut short?)");

@@ -22,6 +22,14 @@ int tier__population_prepare(tier__policy_ref *ref, size_t n_tiers, char *err);
  * cum_share column stays the part's. */
 int tier__population_pareto(tier__policy_ref *ref, const tier_book *book, const tier_model *model,
                             tier_frame *frame, char *err);
+/* After routing with out->want (a run with population figures): gathers per team name with a
+ * capacity the routed rows (n rows, their revenue, leads: each row's lead customer, NULL for the
+ * row itself) in the placing order, as "route TEAM accounts|revenue CAPACITY N" and N lines
+ * "KEY ID" (a revenue team: no rows). TIER_OK or TIER_ENOMEM (nothing gathered). */
+struct tier__route_out;
+int tier__gather_route(tier__policy_ref *ref, const tier_book *book,
+                       const struct tier__route_out *out, const double *revenue,
+                       const size_t *leads, size_t n);
 /* Appends the gathered inputs (with their header and "end") to `out`. */
 int tier__population_inputs(const tier__policy_ref *ref, tier_text *out);
 void tier__population_free(tier__policy_ref *ref);

@@ -356,6 +356,8 @@ class Gathered:
         self.abc: Dict[bytes, Tuple[int, int, Any, Any, Any]] = {}
         self._units: Dict[bytes, List[int]] = {}
         self.caps: Dict[int, Tuple[bool, float, Any, Any]] = {}
+        #: Routing teams with a capacity: name -> (of accounts, capacity, keys, lead ids).
+        self.routes: Dict[bytes, Tuple[bool, float, Any, Any]] = {}
         self.rfm: Dict[Tuple[str, str], Any] = {}
 
     @classmethod
@@ -374,7 +376,10 @@ class Gathered:
             body = [ln.split(b"\t") for ln in lines[i + 1:i + 1 + count]]
             i += 1 + count
             keys = np.array([int(f[0], 16) for f in body], dtype=np.uint64)
-            if head[0] == b"abc":
+            if head[0] == b"route":
+                g.routes[unescape(head[1])] = (head[2] == b"accounts", float(head[3]), keys,
+                                               _id_array([unescape(f[1]) for f in body]))
+            elif head[0] == b"abc":
                 key = unescape(head[1])
                 if any(f[1] == b"-" for f in body) and key not in g.inexact:
                     g.inexact.append(key)
@@ -385,6 +390,7 @@ class Gathered:
                                   _id_array([unescape(f[2]) for f in body]))
             else:
                 t = int(head[1])
+                g.rows = int(head[4])  # the rows of the run: with a hierarchy, its group rows
                 if t not in g.caps:
                     g.caps[t] = (head[2] == b"count", float(head[3]), keys,
                                  _id_array([unescape(f[1]) for f in body]))
@@ -409,10 +415,12 @@ class Gathered:
                 return np.zeros(0, np.uint64), np.zeros(0, np.int64), _id_array([])
             _, _, keys, fixed, ids = self.abc[key]
             return keys, fixed, ids
-        if kind == "cap":
-            if key not in self.caps:
+        if kind in ("cap", "route"):
+            lists: Dict[Any, Tuple[bool, float, Any, Any]] = (self.caps if kind == "cap"
+                                                              else self.routes)  # type: ignore
+            if key not in lists:
                 return np.zeros(0, np.uint64), None, _id_array([])
-            return self.caps[key][2], None, self.caps[key][3]
+            return lists[key][2], None, lists[key][3]
         return self.rfm.get(key, np.zeros(0, np.uint64)), None, None
 
     def below(self, source: Tuple[Any, ...], pivots: Any) -> Tuple[Any, Any]:
@@ -459,6 +467,8 @@ class Gathered:
                                      else sum(int(v) for v in fixed))
         for t, (_, _, keys, _) in self.caps.items():
             out[("cap", t)] = (len(keys), 0)
+        for name, (_, _, keys, _) in self.routes.items():
+            out[("route", name)] = (len(keys), 0)
         for rk, keys in self.rfm.items():
             out[("rfm", rk)] = (len(keys), 0)
         return out

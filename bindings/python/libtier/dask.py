@@ -29,7 +29,7 @@ import dask as _dask
 import dask.dataframe as _dd
 from dask.delayed import Delayed, delayed
 
-from . import _ffi
+from . import _dask_org, _ffi
 from ._parts import (KIND_COLUMNS, PART_OUTPUTS, SUPPORTED_KINDS, U64_MAX, Gathered, Part,
                      PartConfig, PolicySource, Target, cap_limit, escape, model_blob, rfm_cuts,
                      rfm_ranks, round_units)
@@ -123,8 +123,8 @@ class Run:
             text = policy.describe()
         finally:
             policy.close()
-        for word, what in (("pct_rank(", "pct_rank()"), ("hierarchy ", "a hierarchy"),
-                           ("routing", "routing")):
+        _dask_org.check_policy(text, source.origin)
+        for word, what in (("pct_rank(", "pct_rank()"),):
             if word in text:
                 raise _fail(_ffi.EINVAL, "policy %s: %s is not distributed yet "
                             "(docs/distributed.md, \"Not yet distributed\")"
@@ -157,14 +157,24 @@ class Run:
                  acc_col: Optional[str], nparts: int) -> List[Delayed]:
         """Every customer's rows into one partition (a hash of the id as text), accounts into
         the partition of the same id; one persisted Part per partition."""
-        def keyed(df: DaskFrame, col: str) -> DaskFrame:
-            return df.assign(__tier_id=df[col].astype(str).astype(object)).shuffle(
-                "__tier_id", npartitions=nparts, shuffle="tasks")
+        def keyed(df: DaskFrame, col: Optional[str] = None) -> DaskFrame:
+            if col is not None:
+                df = df.assign(__tier_id=df[col].astype(str).astype(object))
+            if roots is None:
+                return df.shuffle("__tier_id", npartitions=nparts, shuffle="tasks")
+            # With a hierarchy: by the group's top parent (docs/distributed.md).
+            return _dask_org.by_root(df, roots, nparts).shuffle(
+                "__tier_root", npartitions=nparts, shuffle="tasks").map_partitions(
+                    _dask_org.drop_root)
         c = self.config
         slim = txns.map_partitions(_slim, c.id, c.date, c.amount, c.margin)
+        parent = (_dask_org.hierarchy_parent(_dask_org.described(c.policy))
+                  if accounts is not None and acc_col is not None else None)
+        roots = (_dask_org.root_frame(dask.compute, slim["__tier_id"], accounts, acc_col, parent,
+                                      nparts, self.stats) if parent else None)
         c.id, c.date, c.amount = "__tier_id", "__tier_date", "__tier_amount"
         c.margin = "__tier_margin" if c.margin else None
-        t_parts = slim.shuffle("__tier_id", npartitions=nparts, shuffle="tasks").to_delayed()
+        t_parts = keyed(slim).to_delayed()
         a_parts: List[Any] = [None] * len(t_parts)
         if accounts is not None and acc_col is not None:
             a_parts = keyed(accounts, acc_col).to_delayed()
@@ -289,6 +299,9 @@ class Run:
                 last = Target("cap", t_index, rank=limit - 1)
                 targets.append(last)
                 cap_targets[t_index] = (2, last)
+        routing = _dask_org.Routing(dask.compute(*[delayed(_dask_org.route_heads)(g)
+                                                   for g in gathered]), counts)
+        targets += routing.targets
         self._select(gathered, targets)
         for key in sorted(abc):
             ends = [t for t in targets if t.kind == "abc" and t.key == key]
@@ -314,6 +327,7 @@ class Run:
             else:
                 lines.append(b"cap\t%d\t2\t%016x\t%s" % (t_index, t.found_key or 0,
                                                           escape(t.found_id or b"")))
+        lines += routing.lines()
         lines.append(b"end")
         return b"\n".join(lines) + b"\n"
 

@@ -66,6 +66,10 @@ typedef struct tier__policy_ref {
      * written to `gathered` (policy/population.c) for tier_result_population(). */
     int gather;
     tier__buf gathered;
+    /* Distributed routing figures: per team name with an `accounts` capacity, the population's
+     * last row that fits (policy/org/org.h); teams not named fill over the run's own rows. */
+    struct tier__route_bound *teams;
+    size_t n_teams, cap_teams;
 } tier__policy_ref;
 
 void tier__policy_ref_free(tier__policy_ref *ref);

@@ -186,6 +186,11 @@ void tier__policy_ref_free(tier__policy_ref *ref)
         tier__free(ref->a, ref->caps[i].id);
     tier__free(ref->a, ref->caps);
     tier__buf_free(&ref->gathered);
+    for (i = 0; i < ref->n_teams; i++) {
+        tier__free(ref->a, ref->teams[i].team);
+        tier__free(ref->a, ref->teams[i].id);
+    }
+    tier__free(ref->a, ref->teams);
     tier__route_frozen_free(ref->a, ref->route);
     memset(ref, 0, sizeof *ref);
 }

@@ -38,6 +38,17 @@ typedef struct tier__route_frozen {
     double *row_rev;   /* [n_rows] each row's revenue in the run (NaN counted as 0) */
 } tier__route_frozen;
 
+/* A distributed run's figure for one team name with an `accounts` capacity (docs/distributed.md,
+ * "Routing"): the population's last row that still fits, named by its order key (revenue
+ * descending, tier__order_key(v, 1)) and its lead id. */
+typedef struct tier__route_bound {
+    char *team; /* the team name (owned by whoever made the bound) */
+    int kind;   /* 1 every routed row fits, 2 up to the row named, 3 none */
+    uint64_t key;
+    char *id; /* the lead id of the last row that fits (kind 2) */
+    size_t id_len;
+} tier__route_bound;
+
 /* What routing needs, computed by the caller per row. */
 typedef struct tier__route_in {
     const tier__proute *spec;
@@ -49,6 +60,12 @@ typedef struct tier__route_in {
      * row is placed against the frozen run alone (tier__route_assign). */
     const tier__route_frozen *frozen;
     const size_t *row_ids; /* with `frozen`: each row's row in the frozen run (NULL: the same) */
+    /* Without `frozen`: a team named by one of these bounds takes a row when the row does not
+     * come after the bound's row in the placing order; other teams fill their capacity over
+     * these rows. */
+    const tier__route_bound *bounds;
+    size_t n_bounds;
+    int want; /* 1: fill out->want and out->line_of (the inputs a distributed run gathers) */
 } tier__route_in;
 
 typedef struct tier__route_out {
@@ -59,6 +76,9 @@ typedef struct tier__route_out {
     char **report; /* one line per team over capacity:
                     * "team \"KA team North\": capacity 40 accounts, 52 routed, 12 over" */
     size_t n_report;
+    int32_t *want;               /* with in->want: [rows->n] the team (index into names) of each
+                                  * routed row, fitting or not; -1 not routed */
+    const tier__pteam **line_of; /* with in->want: [n_names] the team line of each name */
 } tier__route_out;
 
 /* Assigns teams (docs/policy-format.md, "Routing"). spec->present == 0: nobody is routed. Scope

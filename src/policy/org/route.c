@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "core/book_internal.h"
+#include "models/order.h"
+#include "policy/eval/eval.h"
 #include "policy/org/org.h"
 #include "util/buf.h"
 
@@ -15,10 +17,11 @@ static const char *const scope_names[] = {"", "national", "regional", "local"};
 
 /* One distinct team name. */
 typedef struct rteam {
-    const tier__pteam *line; /* the team line that first gave this name */
-    int32_t frozen;          /* with a frozen run: its index there, -1 when it had none */
-    size_t in, over;         /* accounts placed / over the capacity */
-    double rev_in, rev_over; /* their revenue */
+    const tier__pteam *line;        /* the team line that first gave this name */
+    int32_t frozen;                 /* with a frozen run: its index there, -1 when it had none */
+    const tier__route_bound *bound; /* a distributed run's figure for this name, or NULL */
+    size_t in, over;                /* accounts placed / over the capacity */
+    double rev_in, rev_over;        /* their revenue */
 } rteam;
 
 typedef struct rstate {
@@ -26,7 +29,7 @@ typedef struct rstate {
     const tier_allocator *a;
     char *err;
     tier__route_out out;
-    size_t cap_names, cap_teams;
+    size_t cap_names, cap_teams, cap_lines;
     rteam *teams;   /* [n_names] */
     int32_t *slots; /* hash of names: index + 1, 0 empty */
     size_t n_slots; /* a power of two, at least twice n_names */
@@ -248,6 +251,7 @@ static int32_t team_index(rstate *s, const tier__pteam *line, const tier__buf *b
     size_t len = tier__buf_len(b), k;
     rteam *t;
     char *copy;
+    size_t f;
     if ((s->out.n_names + 1) * 2 > s->n_slots && (*rc = rehash(s)) != TIER_OK)
         return -1;
     k = slot_of(s, name, len);
@@ -270,6 +274,14 @@ static int32_t team_index(rstate *s, const tier__pteam *line, const tier__buf *b
         *rc = TIER_ERANGE;
         return -1;
     }
+    if (s->in->want) {
+        void *pl = (void *)s->out.line_of;
+        if ((*rc = tier__grow(s->a, &pl, &s->cap_lines, s->out.n_names + 1, sizeof(void *))) !=
+            TIER_OK)
+            return -1;
+        s->out.line_of = pl;
+        s->out.line_of[s->out.n_names] = line;
+    }
     {
         void *pn = s->out.names, *pt = s->teams;
         if ((*rc = tier__grow(s->a, &pn, &s->cap_names, s->out.n_names + 1, sizeof(char *))) !=
@@ -289,9 +301,11 @@ static int32_t team_index(rstate *s, const tier__pteam *line, const tier__buf *b
     memset(t, 0, sizeof *t);
     t->line = line;
     t->frozen = -1;
+    for (f = 0; f < s->in->n_bounds && !t->bound; f++)
+        if (strlen(s->in->bounds[f].team) == len && memcmp(s->in->bounds[f].team, name, len) == 0)
+            t->bound = &s->in->bounds[f];
     if (s->in->frozen) {
         const tier__route_frozen *fz = s->in->frozen;
-        size_t f;
         for (f = 0; f < fz->n_names && t->frozen < 0; f++)
             if (strlen(fz->names[f]) == len && memcmp(fz->names[f], name, len) == 0)
                 t->frozen = (int32_t)f;
@@ -309,6 +323,13 @@ static int fits(const rstate *s, const rteam *t, const tier__pteam *line, size_t
     double used_n = (double)t->in, used_rev = t->rev_in, own_rev = 0;
     if (!line->capacity_kind)
         return 1;
+    if (!fz && t->bound) { /* a distributed run: the population's last row that fits */
+        const tier__route_bound *b = t->bound;
+        uint64_t key = tier__order_key(rev, 1);
+        return b->kind == 1 ||
+               (b->kind == 2 && !tier__ref_after_id(s->in->book, key, s->in->rows->lead[r], b->key,
+                                                    b->id, b->id_len));
+    }
     if (fz) {
         size_t g = s->in->row_ids ? s->in->row_ids[r] : r;
         int own = t->frozen >= 0 && g < fz->n_rows && fz->row_team[g] == t->frozen;
@@ -344,6 +365,8 @@ static int fill(rstate *s)
         if ((ti = team_index(s, line, &b, &rc)) < 0)
             break;
         t = &s->teams[ti];
+        if (s->out.want)
+            s->out.want[r] = ti;
         if (fits(s, t, line, r, rev)) {
             t->in++;
             t->rev_in += rev;
@@ -420,10 +443,15 @@ int tier__route_assign(const tier__route_in *in, const tier_allocator *a, tier__
     s.out.overflow = tier__calloc(a, n, sizeof *s.out.overflow);
     s.tmpl = tier__calloc(a, n, sizeof *s.tmpl);
     s.order = tier__calloc(a, n, sizeof *s.order);
-    if (!s.out.team || !s.out.overflow || !s.tmpl || !s.order)
+    if (in->want)
+        s.out.want = tier__calloc(a, n, sizeof *s.out.want);
+    if (!s.out.team || !s.out.overflow || !s.tmpl || !s.order || (in->want && !s.out.want))
         goto done;
-    for (r = 0; r < n; r++)
+    for (r = 0; r < n; r++) {
         s.out.team[r] = -1;
+        if (s.out.want)
+            s.out.want[r] = -1;
+    }
     rc = TIER_OK;
     if (!in->spec->present)
         goto done;
@@ -464,6 +492,8 @@ void tier__route_free(const tier_allocator *a, tier__route_out *out)
     tier__free_strings(a, out->report, out->n_report);
     tier__free(a, out->team);
     tier__free(a, out->overflow);
+    tier__free(a, out->want);
+    tier__free(a, (void *)out->line_of);
     memset(out, 0, sizeof *out);
 }
 
