@@ -29,6 +29,7 @@ import dask as _dask
 import dask.dataframe as _dd
 from dask.delayed import Delayed, delayed
 
+from . import _dask_ranks as _ranks
 from . import _ffi
 from ._parts import (KIND_COLUMNS, PART_OUTPUTS, SUPPORTED_KINDS, U64_MAX, Gathered, Part,
                      PartConfig, PolicySource, Target, cap_limit, escape, model_blob, rfm_cuts,
@@ -108,6 +109,10 @@ class Run:
         self.seconds["shuffle"] = time.perf_counter() - t
         t = time.perf_counter()
         self.model_blobs = self._fit_models()
+        self._part_blobs: Optional[List[Any]] = None  # per part {name: blob} (scorecards)
+        if any(s["kind"] == "scorecard" for s in self.config.models):
+            self._part_blobs, self.stats["rank_counts"] = _ranks.fit_scorecards(
+                self._parts, self.as_of, self.config.models, self.model_blobs)
         self.seconds["models"] = time.perf_counter() - t
         t = time.perf_counter()
         self.figures = self._figures()
@@ -232,9 +237,9 @@ class Run:
         figures = b"libtier-population 1\nend\n"
         for _ in range(12):
             self.stats["passes"] += 1
-            gathered = list(dask.persist(*[delayed(Part.run)(p, figures, self.model_blobs, False,
+            gathered = list(dask.persist(*[delayed(Part.run)(p, figures, self._blobs(i), False,
                                                              self.as_of)
-                                           for p in self._parts]))
+                                           for i, p in enumerate(self._parts)]))
             new = self._figures_from(gathered)
             if new == figures:
                 return figures
@@ -395,8 +400,12 @@ class Run:
     def csv_parts(self) -> List[Delayed]:
         """Each partition's output CSV (bytes, header included), as `tier run --out` writes its
         rows."""
-        return [delayed(Part.run)(p, self.figures, self.model_blobs, True, self.as_of)
-                for p in self._parts]
+        return [delayed(Part.run)(p, self.figures, self._blobs(i), True, self.as_of)
+                for i, p in enumerate(self._parts)]
+
+    def _blobs(self, i: int) -> Any:
+        """Part i's fitted models: the global ones, and its own scorecards (a Delayed)."""
+        return self._part_blobs[i] if self._part_blobs is not None else self.model_blobs
 
     def frame(self) -> DaskFrame:
         """The results as a Dask DataFrame: the columns of `tier run --out`, every value the

@@ -1,0 +1,104 @@
+# SPDX-License-Identifier: MIT
+"""libtier.dask's population ranks against `tier run` (docs/distributed.md, "Ranks"): the
+scorecard (grade-a-e on the bundled B2B invoices and accounts; a card of percentile, min-max and
+imputed factors over RFM columns on CDNOW) and pct_rank(), on a LocalCluster of two worker
+processes, the data split into many partitions with customers spanning them: the CSV of
+`tier run --out` byte for byte once both are sorted by customer id.
+
+    dask_ranks_test.py TIER_CLI WORKDIR
+
+Exits 77 (skipped) when dask or distributed cannot be imported."""
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dask_identity_test import DATA, check, cli, scattered  # noqa: E402  (exits 77 without dask)
+
+import dask.dataframe as dd  # noqa: E402
+import distributed  # noqa: E402
+import pandas as pd  # noqa: E402
+
+import libtier.dask as ltd  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+
+def cdnow_accounts(ids: "np.ndarray", seed: int) -> pd.DataFrame:
+    """Account attributes of the B2B card for the CDNOW customers: coarse values (many ties), a
+    share of each missing (reweighted, imputed from the median, or zero)."""
+    rng = np.random.default_rng(seed)
+    n = len(ids)
+
+    def some(values: "np.ndarray", missing: float) -> "list[str]":
+        keep = rng.random(n) >= missing
+        return [("%g" % v) if k else "" for v, k in zip(values, keep)]
+    return pd.DataFrame({
+        "account_id": ids,
+        "contract_arr": some(np.round(rng.lognormal(9, 1.2, n), -2), 0.3),
+        "gross_margin": some(np.round(rng.uniform(-0.1, 0.7, n), 2), 0.25),
+        "employees": some(rng.integers(1, 400, n), 0.2),
+        "modules_used": some(rng.integers(0, 6, n), 0.1),
+        "growth_rate": some(np.round(rng.normal(0.08, 0.1, n), 2), 0.3),
+        "years_cooperation": some(np.round(rng.uniform(0, 12, n), 1), 0.1),
+        "referrals": some(rng.integers(0, 5, n), 0.5),
+        "defaults": some(rng.integers(0, 2, n), 0.1),
+        "support_tickets": some(rng.integers(0, 40, n), 0.1),
+        "payment_score": some(rng.integers(20, 100, n), 0.1),
+        "arrears_days": some(rng.integers(0, 120, n), 0.1),
+    })
+
+
+def main() -> None:
+    tier, work = sys.argv[1:3]
+    os.makedirs(work, exist_ok=True)
+    t0 = time.time()
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       memory_limit="1GiB", dashboard_address=None)
+    client = distributed.Client(cluster)
+    try:
+        inv_path = os.path.join(DATA, "b2b_invoices.csv")
+        acc_path = os.path.join(DATA, "b2b_accounts.csv")
+        inv = pd.read_csv(inv_path, dtype={"customer_id": str, "date": str})
+        acc = pd.read_csv(acc_path, dtype=str, keep_default_na=False)
+        expected = cli(tier, os.path.join(work, "grade-cli.csv"), "--input", inv_path,
+                       "--accounts", acc_path, "--policy", "grade-a-e")
+        run = ltd.Run(scattered(inv, 9, 21), policy="grade-a-e",
+                      accounts=dd.from_pandas(acc, npartitions=3), npartitions=7)
+        assert run.stats["rank_counts"] == 1, run.stats
+        check("b2b-grade-a-e", expected, run, work)
+
+        # A factor on file for three accounts only: most parts have no value of it (their card
+        # comes from another part, their reference holds the global minimum only).
+        rare = acc.copy()
+        rare.loc[3:, "contract_arr"] = ""
+        rare_path = os.path.join(work, "rare-accounts.csv")
+        rare.to_csv(rare_path, index=False)
+        expected = cli(tier, os.path.join(work, "rare-cli.csv"), "--input", inv_path,
+                       "--accounts", rare_path, "--policy", "grade-a-e")
+        run = ltd.Run(scattered(inv, 13, 22), policy="grade-a-e",
+                      accounts=dd.from_pandas(rare, npartitions=4), npartitions=12)
+        check("b2b-grade-a-e-rare", expected, run, work)
+
+        # CDNOW with generated account attributes: the card's spend factor is rfm.m (percentile
+        # over 23,570 customers), gross_margin imputed from its median, modules_used with a
+        # fitted maximum.
+        cd_path = os.path.join(DATA, "CDNOW_master.txt")
+        cd = pd.read_csv(cd_path, sep=r"\s+", dtype={"customer_id": str, "date": str})
+        cd_acc = cdnow_accounts(cd["customer_id"].unique(), 5)
+        cd_acc_path = os.path.join(work, "cdnow-accounts.csv")
+        cd_acc.to_csv(cd_acc_path, index=False)
+        expected = cli(tier, os.path.join(work, "cdnow-grade-cli.csv"), "--input", cd_path,
+                       "--accounts", cd_acc_path, "--policy", "grade-a-e")
+        run = ltd.Run(scattered(cd, 11, 23), policy="grade-a-e",
+                      accounts=dd.from_pandas(cd_acc, npartitions=5), npartitions=9)
+        check("cdnow-grade-a-e", expected, run, work)
+    finally:
+        client.close()
+        cluster.close()
+    print("all identical in %.1f s" % (time.time() - t0))
+
+
+if __name__ == "__main__":
+    main()
