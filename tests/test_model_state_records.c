@@ -312,6 +312,32 @@ static const damage CASES[] = {
     SC("factor.below 0 6 12 18 24 30 35 40 45 50 55 60\n",
        "factor.below 0 6 12 18 24 30 35 40 45 50 55 60\nfactor.below 0 1\n",
        "line 13: the counts must follow the reference, one more than its values"),
+    /* A partial reference (factor.equal, a part of a split run). */
+    SC("factor.below 0 6", "factor.equal 1\nfactor.below 0 6",
+       "line 12: the equal counts follow the reference, one a value, before the counts below"),
+    SC("factor.below 0 6 12 18 24 30 35 40 45 50 55 60\n",
+       "factor.below 0 6 12 18 24 30 35 40 45 50 55 60\nfactor.equal 6 6 6 6 6 5 5 5 5 5 5\n",
+       "line 13: the equal counts follow the reference, one a value, before the counts below"),
+    SC("factor.below 0 6",
+       "factor.equal 6 6 6 6 6 5 5 5 5 5 5\nfactor.equal 6 6 6 6 6 5 5 5 5 5 5\nfactor.below 0 6",
+       "line 13: the equal counts follow the reference, one a value, before the counts below"),
+    SC("factor.below 0 6", "factor.equal 6 6 6 6 6 5 5 5 5 5 5.5\nfactor.below 0 6",
+       "line 12: equal counts must be whole numbers from 0 to 1e15"),
+    SC("factor.below 0 6", "factor.equal 7 6 6 6 6 5 5 5 5 5 5\nfactor.below 0 6",
+       "line 13: a partial reference's counts below are whole, each at least the one before "
+       "plus its equal count, and end at a population above 0"),
+    SC("factor.below 0 6 12 18 24 30 35 40 45 50 55 60",
+       "factor.equal 6 6 6 6 6 5 5 5 5 5 5\nfactor.below 0 6 12 18 24 30 35 40 45 50 55 54",
+       "line 13: a partial reference's counts below are whole, each at least the one before "
+       "plus its equal count, and end at a population above 0"),
+    SC("factor.below 0 6 12 18 24 30 35 40 45 50 55 60",
+       "factor.equal 0 0 0 0 0 0 0 0 0 0 0\nfactor.below 0 0 0 0 0 0 0 0 0 0 0 0",
+       "line 13: a partial reference's counts below are whole, each at least the one before "
+       "plus its equal count, and end at a population above 0"),
+    SC("factor.below 0 6 12 18 24 30 35 40 45 50 55 60",
+       "factor.equal 6 6 6 6 6 5 5 5 5 5 5\nfactor.below 0.5 6 12 18 24 30 35 40 45 50 55 60",
+       "line 13: a partial reference's counts below are whole, each at least the one before "
+       "plus its equal count, and end at a population above 0"),
     SC("preset \"none\"\n", "preset \"none\"\nfactor.caps 0 1\n",
        "line 9: a factor detail before any factor"),
     SC("factor.bands 2 5", "factor.bands", "line 18: 1 to 64 band edges, once per factor"),
