@@ -27,6 +27,21 @@ static const char policy_text[] =
     "    rule \"rest\" when true\n"
     "}\n";
 
+/* pct_rank() of two windows in the rules. */
+static const char rank_policy_text[] = "libtier-policy 1\n"
+                                       "window rev = revenue over 12 months\n"
+                                       "window life = revenue over all\n"
+                                       "tier S {\n"
+                                       "    rule \"top ranks\" when pct_rank(rev) >= 0.8\n"
+                                       "}\n"
+                                       "tier A {\n"
+                                       "    rule \"ranked life\" when pct_rank(life) >= 0.7\n"
+                                       "    rule \"middle\" when pct_rank(rev) >= 0.45\n"
+                                       "}\n"
+                                       "tier C {\n"
+                                       "    rule \"rest\" when true\n"
+                                       "}\n";
+
 /* A Pareto model's classes (thresholds 50% and 90%) in the rules. */
 static const char pareto_policy_text[] = "libtier-policy 1\n"
                                          "model pareto = pareto\n"
@@ -89,12 +104,12 @@ static tier_book *half(const tier_book *book, size_t part)
 
 typedef struct row {
     char key[17];
-    char id[32];
-    long long fixed;
+    char id[32];     /* rank lists: the part's number */
+    long long fixed; /* rank lists: the count of the value */
 } row;
 
 typedef struct list {
-    char head[256]; /* "abc\tKEY\tTA6\tTB6" or "cap\tT\tshare\tAMOUNT" */
+    char head[256]; /* "abc\tKEY\tTA6\tTB6", "rank\tKEY" or "cap\tT\tshare\tAMOUNT" */
     row *rows;
     size_t n;
 } list;
@@ -106,8 +121,8 @@ static int row_cmp(const void *x, const void *y)
     return c ? c : strcmp(a->id, b->id);
 }
 
-/* Adds the lists of one part's inputs into lists[] (*n of them); returns the part's rows. */
-static size_t read_inputs(const char *text, list *lists, size_t *n)
+/* Adds the lists of part `part`'s inputs into lists[] (*n of them); returns the part's rows. */
+static size_t read_inputs(const char *text, int part, list *lists, size_t *n)
 {
     char line[256];
     const char *p = text;
@@ -125,7 +140,8 @@ static size_t read_inputs(const char *text, list *lists, size_t *n)
             first = 0;
         } else if (strcmp(line, "end") == 0) {
             break;
-        } else if (strncmp(line, "abc\t", 4) == 0 || strncmp(line, "cap\t", 4) == 0) {
+        } else if (strncmp(line, "abc\t", 4) == 0 || strncmp(line, "cap\t", 4) == 0 ||
+                   strncmp(line, "rank\t", 5) == 0) {
             char *last = strrchr(line, '\t');
             size_t i;
             *last = '\0';
@@ -154,7 +170,10 @@ static size_t read_inputs(const char *text, list *lists, size_t *n)
             if (cur->head[0] == 'a')
                 assert_int_equal(sscanf(line, "%16[0-9a-f]\t%lld\t%31s", r->key, &r->fixed, r->id),
                                  3);
-            else
+            else if (cur->head[0] == 'r') {
+                assert_int_equal(sscanf(line, "%16[0-9a-f]\t%lld", r->key, &r->fixed), 2);
+                r->id[0] = (char)('0' + part);
+            } else
                 assert_int_equal(sscanf(line, "%16[0-9a-f]\t%31s", r->key, r->id), 2);
         }
     }
@@ -162,14 +181,48 @@ static size_t read_inputs(const char *text, list *lists, size_t *n)
     return rows;
 }
 
-/* The global figures of the merged lists over `rows` rows in all, into out. */
-static void figures_of(list *lists, size_t n, size_t rows, char *out, size_t cap)
+/* The rank lines of a pct_rank list for each of the two parts (its own values with the counts
+ * below and equal of all the parts), appended at ranks[p] + used[p]. */
+static void rank_lines(const list *l, char *ranks[2], size_t used[2], size_t cap)
 {
-    size_t i, used = (size_t)snprintf(out, cap, "libtier-population 1\n");
+    long long total = 0, below = 0;
+    size_t j, k, p;
+    for (j = 0; j < l->n; j++)
+        total += l->rows[j].fixed;
+    for (p = 0; p < 2; p++) {
+        size_t mine = 0;
+        for (j = 0; j < l->n; j++)
+            mine += l->rows[j].id[0] == (char)('0' + p);
+        used[p] += (size_t)snprintf(ranks[p] + used[p], cap - used[p], "%s\t%lld\t%lu\n", l->head,
+                                    total, (unsigned long)mine);
+    }
+    for (j = 0; j < l->n; j = k) {
+        long long equal = 0;
+        for (k = j; k < l->n && strcmp(l->rows[k].key, l->rows[j].key) == 0; k++)
+            equal += l->rows[k].fixed;
+        for (p = j; p < k; p++) {
+            size_t q = (size_t)(l->rows[p].id[0] - '0');
+            used[q] += (size_t)snprintf(ranks[q] + used[q], cap - used[q], "%s\t%lld\t%lld\n",
+                                        l->rows[j].key, below, equal);
+        }
+        below += equal;
+    }
+}
+
+/* The global figures of the merged lists over `rows` rows in all, into out[p] for part p (the
+ * same but for the rank lines: each part's own values). */
+static void figures_of(list *lists, size_t n, size_t rows, char *out[2], size_t cap)
+{
+    static char ranks0[65536], ranks1[65536];
+    char *ranks[2] = {ranks0, ranks1};
+    size_t used_ranks[2] = {0, 0};
+    size_t i, used = (size_t)snprintf(out[0], cap, "libtier-population 1\n");
     for (i = 0; i < n; i++) {
         list *l = &lists[i];
         qsort(l->rows, l->n, sizeof *l->rows, row_cmp);
-        if (l->head[0] == 'a') {
+        if (l->head[0] == 'r') {
+            rank_lines(l, ranks, used_ranks, sizeof ranks0);
+        } else if (l->head[0] == 'a') {
             char key[64];
             unsigned long ta6, tb6;
             long long total = 0, cum = 0;
@@ -185,11 +238,11 @@ static void figures_of(list *lists, size_t n, size_t rows, char *out, size_t cap
                         end[c] = j;
             }
             assert_true(end[0] < l->n && end[1] < l->n);
-            used += (size_t)snprintf(out + used, cap - used, "abc\t%s\t1\t%s\t%s\t1\t%s\t%s\n", key,
-                                     l->rows[end[0]].key, l->rows[end[0]].id, l->rows[end[1]].key,
-                                     l->rows[end[1]].id);
+            used += (size_t)snprintf(out[0] + used, cap - used, "abc\t%s\t1\t%s\t%s\t1\t%s\t%s\n",
+                                     key, l->rows[end[0]].key, l->rows[end[0]].id,
+                                     l->rows[end[1]].key, l->rows[end[1]].id);
             if (strncmp(key, "pareto:", 7) == 0) /* a Pareto model's share: the total */
-                used += (size_t)snprintf(out + used, cap - used, "total\t%s\tfixed\t%lld\n", key,
+                used += (size_t)snprintf(out[0] + used, cap - used, "total\t%s\tfixed\t%lld\n", key,
                                          total);
         } else {
             unsigned long t;
@@ -199,17 +252,22 @@ static void figures_of(list *lists, size_t n, size_t rows, char *out, size_t cap
             x = amount * (double)rows;
             limit = x >= (double)rows ? rows : (size_t)floor(x + 1e-9 * (x > 1 ? x : 1));
             if (limit == 0)
-                used += (size_t)snprintf(out + used, cap - used, "cap\t%lu\t3\t\t\n", t);
+                used += (size_t)snprintf(out[0] + used, cap - used, "cap\t%lu\t3\t\t\n", t);
             else if (l->n <= limit)
-                used += (size_t)snprintf(out + used, cap - used, "cap\t%lu\t1\t\t\n", t);
+                used += (size_t)snprintf(out[0] + used, cap - used, "cap\t%lu\t1\t\t\n", t);
             else
-                used += (size_t)snprintf(out + used, cap - used, "cap\t%lu\t2\t%s\t%s\n", t,
+                used += (size_t)snprintf(out[0] + used, cap - used, "cap\t%lu\t2\t%s\t%s\n", t,
                                          l->rows[limit - 1].key, l->rows[limit - 1].id);
         }
         free(l->rows);
     }
-    snprintf(out + used, cap - used, "end\n");
-    assert_true(used + 5 < cap);
+    assert_true(used + used_ranks[0] + used_ranks[1] + 5 < cap);
+    for (i = 0; i < 2; i++) {
+        if (i)
+            memcpy(out[i], out[0], used);
+        memcpy(out[i] + used, ranks[i], used_ranks[i]);
+        memcpy(out[i] + used + used_ranks[i], "end\n", 5);
+    }
 }
 
 /* Runs `book` against `figures`; its inputs appended to `inputs`. */
@@ -245,7 +303,8 @@ static size_t split_run(const char *text, int pareto, size_t nlists, const char 
     tier_result *whole = NULL, *res[2] = {NULL, NULL};
     tier_text *inputs[2] = {NULL, NULL};
     tier_model *m = pareto_model(pareto);
-    static char figures[8192], next[8192];
+    static char figures[2][65536], next[2][65536];
+    char *next_of[2] = {next[0], next[1]};
     int32_t first, last;
     size_t i, p, pass, moved = 0;
     assert_int_equal(tier_book_day_range(book, &first, &last), TIER_OK);
@@ -257,23 +316,24 @@ static size_t split_run(const char *text, int pareto, size_t nlists, const char 
         parts[p] = half(book, p);
         assert_int_equal(tier_text_new(&inputs[p], TST_ALLOC), TIER_OK);
     }
-    snprintf(figures, sizeof figures, "libtier-population 1\nend\n");
+    for (p = 0; p < 2; p++)
+        snprintf(figures[p], sizeof figures[p], "libtier-population 1\nend\n");
     for (pass = 0; pass < 5; pass++) {
         list lists[8];
         size_t nl = 0, rows = 0;
         for (p = 0; p < 2; p++) {
             tier_result_free(res[p]);
-            res[p] = run_part(parts[p], policy, pareto, last + 1, figures, inputs[p]);
-            rows += read_inputs(tier_text_data(inputs[p]), lists, &nl);
+            res[p] = run_part(parts[p], policy, pareto, last + 1, figures[p], inputs[p]);
+            rows += read_inputs(tier_text_data(inputs[p]), (int)p, lists, &nl);
         }
         assert_int_equal(nl, nlists);
-        figures_of(lists, nl, rows, next, sizeof next);
-        if (strcmp(next, figures) == 0)
+        figures_of(lists, nl, rows, next_of, sizeof next[0]);
+        if (strcmp(next[0], figures[0]) == 0 && strcmp(next[1], figures[1]) == 0)
             break;
         memcpy(figures, next, sizeof figures);
     }
     assert_true(pass < 5);
-    assert_non_null(strstr(figures, expect));
+    assert_non_null(strstr(figures[0], expect));
     for (p = 0; p < 2; p++)
         for (i = 0; i < tier_book_customer_count(parts[p]); i++) {
             size_t len, at;
@@ -317,6 +377,14 @@ static void test_a_split_run_places_everyone_as_one_run(void **state)
     assert_true(split_run(policy_text, 0, 3, "\ncap\t0\t2\t") > 0);
 }
 
+/* pct_rank() from the population: each part gathers its distinct values with their counts and
+ * gets, for them, the counts below and equal of all the parts. */
+static void test_a_split_pct_rank_ranks_as_one_run(void **state)
+{
+    (void)state;
+    split_run(rank_policy_text, 0, 2, "\nrank\t()pct_rank(rev)\t");
+}
+
 /* A Pareto model's classes come from the population: its inputs are gathered as the abc call
  * "pareto:<name>" and its classes set against the figures' ends. */
 static void test_a_split_pareto_model_classifies_as_one_run(void **state)
@@ -346,7 +414,7 @@ static void test_bad_figures_are_refused_naming_the_line(void **state)
                    "line 2: the figures end before");
     expect_refused(r, "libtier-population 1\nabc\tk\nend\n", "line 2: abc needs 8 fields");
     expect_refused(r, "libtier-population 1\ntotal\tk\tfixed\t5\nend\n",
-                   "line 2: a total of a call no line named before");
+                   "line 2: a total of a call no abc line named before");
     expect_refused(r, "libtier-population 1\nabc\tk\t0\t\t\t0\t\t\ntotal\tk\tsome\t5\nend\n",
                    "line 3: a total is");
     expect_refused(r,
@@ -404,6 +472,33 @@ static void test_bad_figures_are_refused_naming_the_line(void **state)
     expect_refused(r, "libtier-population 1\ncap\t0\t2\t0000000000000001\tx%\nend\n",
                    "line 2: a bad %XX escape");
     expect_refused(r, "libtier-population 1\ncap\t0\t3\t\tx\nend\n", "only a cap of kind 2");
+    /* pct_rank() figures: "rank CALL N K" and K lines "KEY BELOW EQUAL". */
+    expect_refused(r, "libtier-population 1\nrank\tk\nend\n", "line 2: rank needs 4 fields");
+    expect_refused(r, "libtier-population 1\nrank\tk\t5\t1\nend\n", "line 2: a number in range");
+    expect_refused(r, "libtier-population 1\nrank\tk\tx\t0\nend\n",
+                   "line 2: a number was expected");
+    expect_refused(r, "libtier-population 1\nrank\tk\t5\t2\n0000000000000001\t1\t1\nend\n",
+                   "line 4: a rank line needs 3 fields");
+    expect_refused(r, "libtier-population 1\nrank\tk\t5\t2\n0000000000000001\t1\t1\n",
+                   "line 3: the rank lines end before their count");
+    expect_refused(r, "libtier-population 1\nrank\tk\t5\t1\n0000000000000001\t6\t0\nend\n",
+                   "line 3: a number in range");
+    expect_refused(r, "libtier-population 1\nrank\tk\t5\t1\n0000000000000001\t4\t2\nend\n",
+                   "line 3: a number in range");
+    expect_refused(r, "libtier-population 1\nrank\tk\t5\t1\n000000000000000z\t4\t1\nend\n",
+                   "line 3: an order key of 16 hexadecimal digits");
+    expect_refused(r,
+                   "libtier-population 1\nrank\tk\t5\t2\n0000000000000002\t0\t1\n"
+                   "0000000000000001\t1\t1\nend\n",
+                   "line 4: rank lines go up");
+    expect_refused(r,
+                   "libtier-population 1\nrank\tk\t5\t2\n0000000000000001\t0\t3\n"
+                   "0000000000000002\t2\t1\nend\n",
+                   "line 4: rank lines go up");
+    expect_refused(r, "libtier-population 1\nabc\tk\t0\t\t\t0\t\t\nrank\tk\t5\t0\nend\n",
+                   "line 3: the same call twice");
+    expect_refused(r, "libtier-population 1\nrank\tk\t5\t0\ntotal\tk\tfixed\t5\nend\n",
+                   "line 3: a total of a call no abc line named before");
     /* Escapes in either case are read, and figures for several tiers grow the table. */
     assert_int_equal(tier_result_set_population(
                          r,
@@ -468,6 +563,113 @@ static int oom_population(const tier_allocator *a, void *ud)
         err = tier_result_last_error(r);
     if (!rc)
         assert_non_null(strstr(tier_text_data(t), "\ncap\t0\tshare\t"));
+    if (rc)
+        tst_expect_oom(rc, err);
+    tier_text_free(t);
+    tier_policy_free(policy);
+    tier_result_free(r);
+    return rc;
+}
+
+/* Runs `policy` over `book` against figures `fig`: the status, the message in `says` when it fails.
+ */
+static void expect_run(const tier_book *book, const char *policy, const char *fig, int want,
+                       const char *says)
+{
+    tier_policy *p = make_policy_of(TST_ALLOC, policy);
+    tier_result *r = NULL;
+    assert_int_equal(tier_result_new(&r, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_set_population(r, fig, strlen(fig)), TIER_OK);
+    assert_int_equal(tier_result_run(r, book, NULL, 0, p), want);
+    if (says && !strstr(tier_result_last_error(r), says))
+        fail_msg("\"%s\" lacks \"%s\"", tier_result_last_error(r), says);
+    tier_result_free(r);
+    tier_policy_free(p);
+}
+
+/* pct_rank()'s inputs are its distinct present values (order keys ascending) with their counts;
+ * figures that give no rank for a value of the run, or the figures of the other function, fail
+ * the run naming the call. */
+static void test_pct_rank_gathers_distinct_values_and_needs_each_rank(void **state)
+{
+    static const double size[] = {2, 1, NAN, 2};
+    static const char text[] = "libtier-policy 1\n"
+                               "tier S {\n"
+                               "    rule \"top\" when pct_rank(attr.size) >= 0.5\n"
+                               "}\n"
+                               "tier B {\n"
+                               "    rule \"rest\" when abc(attr.size) != \"Z\"\n"
+                               "}\n";
+    static const char *const figures[][2] = {
+        {"libtier-population 1\nrank\t()pct_rank(attr.size)\t9\t1\nc000000000000000\t3\t2\nend\n",
+         "give no rank for a value"},
+        {"libtier-population 1\nabc\t()pct_rank(attr.size)\t0\t\t\t0\t\t\nend\n",
+         "the figures of another function"},
+        {"libtier-population 1\nrank\t()abc(attr.size)\t9\t0\nend\n",
+         "the population figures do not fit abc(attr.size)"}};
+    tier_book *book = NULL;
+    tier_policy *p = make_policy_of(TST_ALLOC, text);
+    tier_result *r = NULL;
+    tier_text *t = NULL;
+    const char *fig;
+    size_t i;
+    (void)state;
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
+    for (i = 0; i < TST_COUNT(size); i++) {
+        char id[2] = {(char)('a' + i), 0};
+        size_t at;
+        assert_int_equal(tier_book_add_customer(book, id, 1, &at), TIER_OK);
+        assert_int_equal(tier_book_set_number(book, at, "size", size[i]), TIER_OK);
+    }
+    assert_int_equal(tier_result_new(&r, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    /* With the population's ranks: a (2) is 3 below and 2 equal of 9: (3 + 1) / 9 < 0.5, so B. */
+    fig = "libtier-population 1\nrank\t()pct_rank(attr.size)\t9\t2\n"
+          "bff0000000000000\t0\t1\nc000000000000000\t3\t2\nend\n";
+    assert_int_equal(tier_result_set_population(r, fig, strlen(fig)), TIER_OK);
+    assert_int_equal(tier_result_run(r, book, NULL, 0, p), TIER_OK);
+    assert_int_equal(tier_result_population(r, t), TIER_OK);
+    assert_non_null(strstr(tier_text_data(t), "libtier-population-inputs 1\n"
+                                              "rank\t()pct_rank(attr.size)\t2\n"
+                                              "bff0000000000000\t1\n"
+                                              "c000000000000000\t2\n"));
+    assert_int_equal(tier_result_tier(r, 0), 1);
+    /* Alone, a ranks (1 + 1) / 3 >= 0.5: S. */
+    assert_int_equal(tier_result_set_population(r, "libtier-population 1\nend\n", 25), TIER_OK);
+    assert_int_equal(tier_result_run(r, book, NULL, 0, p), TIER_OK);
+    assert_int_equal(tier_result_tier(r, 0), 0);
+    for (i = 0; i < TST_COUNT(figures); i++)
+        expect_run(book, text, figures[i][0], TIER_ESTATE, figures[i][1]);
+    tier_text_free(t);
+    tier_result_free(r);
+    tier_policy_free(p);
+    tier_book_free(book);
+}
+
+/* Rank figures read and a run that gathers pct_rank() inputs: every allocation may fail. */
+static int oom_rank(const tier_allocator *a, void *ud)
+{
+    static const char fig[] = "libtier-population 1\n"
+                              "rank\t()pct_rank(other)\t5\t2\n"
+                              "bff0000000000000\t0\t1\nc000000000000000\t3\t2\n"
+                              "end\n";
+    tier_result *r = NULL;
+    tier_policy *policy = NULL;
+    tier_text *t = NULL;
+    const char *err = "out of memory";
+    int rc = tier_result_new(&r, a);
+    if (!rc && (rc = tier_policy_new(&policy, a)) == TIER_OK &&
+        (rc = tier_policy_load_string(policy, rank_policy_text, strlen(rank_policy_text), "oom")) !=
+            TIER_OK)
+        err = tier_policy_last_error(policy);
+    if (!rc)
+        rc = tier_text_new(&t, a);
+    if (!rc && ((rc = tier_result_set_population(r, fig, sizeof fig - 1)) != TIER_OK ||
+                (rc = tier_result_run(r, ud, NULL, 0, policy)) != TIER_OK ||
+                (rc = tier_result_population(r, t)) != TIER_OK))
+        err = tier_result_last_error(r);
+    if (!rc)
+        assert_non_null(strstr(tier_text_data(t), "\nrank\t()pct_rank(rev)\t"));
     if (rc)
         tst_expect_oom(rc, err);
     tier_text_free(t);
@@ -573,8 +775,12 @@ static int oom_pareto(const tier_allocator *a, void *ud)
 TST_MAIN(cmocka_unit_test(test_gathered_inputs_escape_ids_and_name_leads),
          cmocka_unit_test(test_a_split_run_places_everyone_as_one_run),
          cmocka_unit_test(test_a_split_pareto_model_classifies_as_one_run),
+         cmocka_unit_test(test_a_split_pct_rank_ranks_as_one_run),
+         cmocka_unit_test(test_pct_rank_gathers_distinct_values_and_needs_each_rank),
          cmocka_unit_test(test_bad_figures_are_refused_naming_the_line),
          TST_OOM_WALK(test_population_survives_every_failed_allocation, oom_population, oom_book,
                       20),
          TST_OOM_WALK(test_a_pareto_population_survives_every_failed_allocation, oom_pareto,
-                      oom_book, 10))
+                      oom_book, 10),
+         TST_OOM_WALK(test_a_rank_population_survives_every_failed_allocation, oom_rank, oom_book,
+                      10))

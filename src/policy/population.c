@@ -74,6 +74,23 @@ int tier__gather_abc(tier__policy_ref *ref, const tier_book *book, const char *k
     return gathered(b, start);
 }
 
+int tier__gather_rank(tier__policy_ref *ref, const char *key, const uint64_t *keys, size_t np)
+{
+    tier__buf *b = &ref->gathered;
+    size_t i, j, distinct = 0, start = tier__buf_len(b);
+    for (i = 0; i < np; i++)
+        distinct += i == 0 || keys[i] != keys[i - 1];
+    tier__buf_puts(b, "rank\t");
+    put_escaped(b, key ? key : "", key ? strlen(key) : 0);
+    tier__buf_printf(b, "\t%lu\n", (unsigned long)distinct);
+    for (i = 0; i < np && tier__buf_status(b) == TIER_OK; i = j) {
+        for (j = i + 1; j < np && keys[j] == keys[i]; j++)
+            ;
+        tier__buf_printf(b, "%016llx\t%lu\n", (unsigned long long)keys[i], (unsigned long)(j - i));
+    }
+    return gathered(b, start);
+}
+
 int tier__gather_cap(tier__policy_ref *ref, const tier_book *book, size_t t, int is_count,
                      double amount, size_t rows, const uint64_t *keys, const uint32_t *idx,
                      const size_t *leads, size_t nc)
@@ -348,13 +365,13 @@ static int read_end(pop_parser *P, size_t i, tier__ref_call *k, int which)
     return field_text(P, i + 2, &k->end_id[which], &k->end_id_len[which]);
 }
 
-static int read_abc(pop_parser *P, tier__policy_ref *ref)
+/* The call named by field 1 of the current line, added to ref (a new entry; TIER_EPARSE when
+ * a line named it before). */
+static int new_call(pop_parser *P, tier__policy_ref *ref, tier__ref_call **out)
 {
     tier__ref_call *k;
     size_t len, i;
     int rc;
-    if (P->nf != 8)
-        return bad(P, "abc needs 8 fields: abc, call, then has, key and id for A and for B");
     if (tier__grow(P->a, (void **)&ref->calls, &ref->cap_calls, ref->n_calls + 1,
                    sizeof *ref->calls)) {
         tier__errorf(P->err, "out of memory reading population figures");
@@ -368,9 +385,65 @@ static int read_abc(pop_parser *P, tier__policy_ref *ref)
     for (i = 0; i + 1 < ref->n_calls; i++)
         if (strcmp(ref->calls[i].key, k->key) == 0)
             return bad(P, "the same call twice");
+    *out = k;
+    return TIER_OK;
+}
+
+static int read_abc(pop_parser *P, tier__policy_ref *ref)
+{
+    tier__ref_call *k;
+    int rc;
+    if (P->nf != 8)
+        return bad(P, "abc needs 8 fields: abc, call, then has, key and id for A and for B");
+    if ((rc = new_call(P, ref, &k)) != TIER_OK)
+        return rc;
     if ((rc = read_end(P, 2, k, 0)) != TIER_OK)
         return rc;
     return read_end(P, 5, k, 1);
+}
+
+/* "rank CALL N K", then K lines "KEY BELOW EQUAL": a pct_rank() call's population (N present
+ * values) and, for each value of this part (order keys ascending), its counts below and equal. */
+static int read_rank(pop_parser *P, tier__policy_ref *ref)
+{
+    tier__ref_call *k;
+    unsigned long long n, count, below, equal;
+    size_t i;
+    int rc;
+    if (P->nf != 4)
+        return bad(P, "rank needs 4 fields: rank, call, the population's values and the lines "
+                      "that follow");
+    if ((rc = new_call(P, ref, &k)) != TIER_OK ||
+        (rc = field_uint(P, 2, SIZE_MAX, &n)) != TIER_OK ||
+        (rc = field_uint(P, 3, (unsigned long long)(P->end - P->p) / 6, &count)) != TIER_OK)
+        return rc;
+    k->has_rank = 1;
+    k->rank_n = (size_t)n;
+    k->rank_key = tier__malloc_n(P->a, count ? (size_t)count : 1, sizeof *k->rank_key);
+    k->rank_below = tier__malloc_n(P->a, count ? (size_t)count : 1, sizeof *k->rank_below);
+    k->rank_equal = tier__malloc_n(P->a, count ? (size_t)count : 1, sizeof *k->rank_equal);
+    if (!k->rank_key || !k->rank_below || !k->rank_equal) {
+        tier__errorf(P->err, "out of memory reading population figures");
+        return TIER_ENOMEM;
+    }
+    for (i = 0; i < (size_t)count; i++) {
+        if (!next_line(P))
+            return bad(P, "the rank lines end before their count (cut short?)");
+        if (P->nf != 3)
+            return bad(P, "a rank line needs 3 fields: order key, count below, count equal");
+        if ((rc = field_key(P, 0, &k->rank_key[i])) != TIER_OK ||
+            (rc = field_uint(P, 1, n, &below)) != TIER_OK ||
+            (rc = field_uint(P, 2, n - below, &equal)) != TIER_OK)
+            return rc;
+        if (i && !(k->rank_key[i] > k->rank_key[i - 1] &&
+                   below >= k->rank_below[i - 1] + k->rank_equal[i - 1]))
+            return bad(P, "rank lines go up: keys ascending, each count below at least the "
+                          "one before plus its equal count");
+        k->rank_below[i] = (size_t)below;
+        k->rank_equal[i] = (size_t)equal;
+    }
+    k->rank_count = (size_t)count;
+    return TIER_OK;
 }
 
 /* "total CALL fixed DIGITS" or "total CALL double HEX16" (the double's bits), after its call. */
@@ -393,8 +466,8 @@ static int read_total(pop_parser *P, tier__policy_ref *ref)
         if (strcmp(ref->calls[i].key, key) == 0)
             k = &ref->calls[i];
     tier__free(P->a, key);
-    if (!k)
-        return bad(P, "a total of a call no line named before");
+    if (!k || k->has_rank)
+        return bad(P, "a total of a call no abc line named before");
     if (k->has_total)
         return bad(P, "the same call's total twice");
     if (exact) {
@@ -480,8 +553,10 @@ int tier__population_parse(const tier_allocator *a, const char *text, size_t len
             rc = read_cap(&P, ref);
         else if (P.flen[0] == 5 && memcmp(P.field[0], "total", 5) == 0)
             rc = read_total(&P, ref);
+        else if (P.flen[0] == 4 && memcmp(P.field[0], "rank", 4) == 0)
+            rc = read_rank(&P, ref);
         else
-            rc = bad(&P, "expected a line \"abc\", \"total\", \"cap\" or \"end\"");
+            rc = bad(&P, "expected a line \"abc\", \"total\", \"rank\", \"cap\" or \"end\"");
     }
     if (!rc && !ended)
         rc = bad(&P, "the figures end before their \"end\" line (cut short?)");
