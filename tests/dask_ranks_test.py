@@ -25,6 +25,42 @@ import libtier.dask as ltd  # noqa: E402
 import numpy as np  # noqa: E402
 
 
+#: pct_rank() over RFM columns and a window (many ties), and an abc() over a product with a
+#: pct_rank(): its inputs are right only once the ranks are the population's.
+RANK_POLICY = """libtier-policy 1
+model rfm = rfm
+window rev = revenue over 12 months
+tier S {
+    rule "top spend, active" when pct_rank(rfm.m) >= 0.9 and pct_rank(rev) >= 0.5
+}
+tier A {
+    rule "frequent" when pct_rank(rfm.f * 1.5) >= 0.8
+    rule "ranked band" when abc(pct_rank(rfm.m) * rev) == "A"
+}
+tier B {
+    rule "half" when pct_rank(rfm.m) >= 0.5
+}
+tier C {
+    rule "rest" when true
+}
+"""
+
+#: pct_rank() of a scorecard's score and of an account attribute, beside the card's grades.
+CARD_RANK_POLICY = """libtier-policy 1
+model rfm = rfm
+model scorecard = scorecard (preset = "b2b")
+tier A {
+    rule "top score" when pct_rank(scorecard.score) >= 0.85
+}
+tier B {
+    rule "large" when pct_rank(attr.employees) >= 0.7 or scorecard.grade == "B"
+}
+tier C {
+    rule "rest" when true
+}
+"""
+
+
 def cdnow_accounts(ids: "np.ndarray", seed: int) -> pd.DataFrame:
     """Account attributes of the B2B card for the CDNOW customers: coarse values (many ties), a
     share of each missing (reweighted, imputed from the median, or zero)."""
@@ -94,6 +130,27 @@ def main() -> None:
         run = ltd.Run(scattered(cd, 11, 23), policy="grade-a-e",
                       accounts=dd.from_pandas(cd_acc, npartitions=5), npartitions=9)
         check("cdnow-grade-a-e", expected, run, work)
+
+        # pct_rank() on CDNOW: its ranks from every part's values (rank lines), an abc() over
+        # a pct_rank() (the figures settle one pass later).
+        rank_path = os.path.join(work, "rank.policy")
+        with open(rank_path, "w") as fh:
+            fh.write(RANK_POLICY)
+        expected = cli(tier, os.path.join(work, "rank-cli.csv"), "--input", cd_path,
+                       "--policy", rank_path)
+        run = ltd.Run(scattered(cd, 10, 24), policy=rank_path, npartitions=8)
+        assert run.stats["rank_counts"] >= 1, run.stats
+        check("cdnow-pct-rank", expected, run, work)
+
+        # pct_rank() of a scorecard's score and of an attribute (B2B with accounts).
+        card_path = os.path.join(work, "card-rank.policy")
+        with open(card_path, "w") as fh:
+            fh.write(CARD_RANK_POLICY)
+        expected = cli(tier, os.path.join(work, "card-rank-cli.csv"), "--input", inv_path,
+                       "--accounts", acc_path, "--policy", card_path)
+        run = ltd.Run(scattered(inv, 9, 25), policy=card_path,
+                      accounts=dd.from_pandas(acc, npartitions=3), npartitions=6)
+        check("b2b-card-pct-rank", expected, run, work)
     finally:
         client.close()
         cluster.close()

@@ -53,13 +53,22 @@ class RankCounts:
         self.at = at
 
 
-def _meta() -> Any:
-    """The empty frame of a part's table: list number, value and count (per distinct value),
-    part number."""
+def _meta(dtype: str) -> Any:
+    """The empty frame of a part's table: list number, value (of `dtype`) and count (per
+    distinct value), part number."""
     import numpy as np
     import pandas as pd
-    return pd.DataFrame({"list": np.zeros(0, np.int64), "value": np.zeros(0, np.float64),
+    return pd.DataFrame({"list": np.zeros(0, np.int64), "value": np.zeros(0, dtype),
                          "count": np.zeros(0, np.int64), "part": np.zeros(0, np.int64)})
+
+
+def _counted_meta(dtype: str) -> Any:
+    """The empty frame of counted rows: part, list, value (of `dtype`), below, equal."""
+    import numpy as np
+    import pandas as pd
+    return pd.DataFrame({"part": np.zeros(0, np.int64), "list": np.zeros(0, np.int64),
+                         "value": np.zeros(0, dtype), "below": np.zeros(0, np.int64),
+                         "equal": np.zeros(0, np.int64)})
 
 
 def _tagged(table: Any, part: int) -> Any:
@@ -74,16 +83,13 @@ def _range_totals(df: Any) -> Dict[int, int]:
     return {int(k): int(v) for k, v in df.groupby("list")["count"].sum().items()}
 
 
-def _range_counts(df: Any, offsets: Dict[int, int]) -> Any:
+def _range_counts(df: Any, offsets: Dict[int, int], dtype: str) -> Any:
     """Every row of a range with its value's global count below (the offset of the ranges
     before it plus this range's counts below the value) and equal."""
     import numpy as np
-    import pandas as pd
     df = df.reset_index()
     if not len(df):
-        return pd.DataFrame({"part": np.zeros(0, np.int64), "list": np.zeros(0, np.int64),
-                             "value": np.zeros(0, np.float64), "below": np.zeros(0, np.int64),
-                             "equal": np.zeros(0, np.int64)})
+        return _counted_meta(dtype)
     eq = df.groupby(["list", "value"], sort=True)["count"].sum().reset_index(name="equal")
     before = eq.groupby("list")["equal"].cumsum() - eq["equal"]
     eq["below"] = before + eq["list"].map(lambda k: offsets.get(int(k), 0)).astype(np.int64)
@@ -115,12 +121,13 @@ def _part_rows(df: Any) -> Any:
         ["list", "value", "below", "equal"]].reset_index(drop=True)
 
 
-def rank_counts(tables: Sequence[Delayed], ranks: Optional[Dict[int, List[int]]] = None
-                ) -> RankCounts:
+def rank_counts(tables: Sequence[Delayed], ranks: Optional[Dict[int, List[int]]] = None,
+                dtype: str = "float64") -> RankCounts:
     """The global counts below and equal of every part's distinct values, per list.
 
-    `tables`: one Delayed pandas frame a part with the columns list (int), value (float64,
-    finite, no NaN) and count (int, > 0), one row per list and distinct value of the part.
+    `tables`: one Delayed pandas frame a part with the columns list (int), value (`dtype`:
+    float64 without NaN, or int64) and count (int, > 0), one row per list and distinct value of
+    the part.
     `ranks`: {list: [0-based ranks]}: the values at those order statistics of the population
     (ascending) are found on the way. Communication: every row twice through a shuffle (to its
     range, back to its part), a number per range and list to the driver, the values at the
@@ -130,7 +137,7 @@ def rank_counts(tables: Sequence[Delayed], ranks: Optional[Dict[int, List[int]]]
     ranks = ranks or {}
     nparts = len(tables)
     ddf = dd.from_delayed([dask.delayed(_tagged)(t, i) for i, t in enumerate(tables)],
-                          meta=_meta(), verify_meta=False)
+                          meta=_meta(dtype), verify_meta=False)
     ranged = ddf.set_index("value", npartitions=max(1, nparts), shuffle="tasks")
     pieces = ranged.to_delayed()
     totals = dask.compute(*[dask.delayed(_range_totals)(p) for p in pieces])
@@ -140,19 +147,14 @@ def rank_counts(tables: Sequence[Delayed], ranks: Optional[Dict[int, List[int]]]
         offsets.append(dict(n))
         for k, v in t.items():
             n[k] = n.get(k, 0) + v
-    counted = list(dask.persist(*[dask.delayed(_range_counts)(p, o)
+    counted = list(dask.persist(*[dask.delayed(_range_counts)(p, o, dtype)
                                   for p, o in zip(pieces, offsets)]))
     at: Dict[Tuple[int, int], float] = {}
     if ranks:
         for hits in dask.compute(*[dask.delayed(_range_hits)(c, ranks) for c in counted]):
             for key, r, v in hits:
                 at[(key, r)] = v
-    import numpy as np
-    import pandas as pd
-    meta = pd.DataFrame({"part": np.zeros(0, np.int64), "list": np.zeros(0, np.int64),
-                         "value": np.zeros(0, np.float64), "below": np.zeros(0, np.int64),
-                         "equal": np.zeros(0, np.int64)})
-    back = dd.from_delayed(counted, meta=meta, verify_meta=False).set_index(
+    back = dd.from_delayed(counted, meta=_counted_meta(dtype), verify_meta=False).set_index(
         "part", divisions=list(range(nparts)) + [nparts], shuffle="tasks")
     parts = [dask.delayed(_part_rows)(p) for p in back.to_delayed()]
     return RankCounts(list(dask.persist(*parts)), n, at)
@@ -442,3 +444,94 @@ def _impute_of(card: str, k: int) -> Optional[float]:
             v = float(ln.split(" ")[1])
             return None if v != v else v
     return None
+
+
+# ---- pct_rank() ---------------------------------------------------------------------------------
+
+_TOP = 1 << 63
+
+
+def _rank_heads(g: Any) -> Dict[bytes, Tuple[int, int]]:
+    """A part's pct_rank calls: per call its present values and a fingerprint of its values
+    (a sum of a mix of each key times its count, mod 2^64: mergeable, to see the inputs of a pass
+    repeat those of the one before)."""
+    out = {}
+    for key, (keys, counts) in g.ranks.items():
+        mix = sum((int(k) * 0x9E3779B97F4A7C15 + 1) * int(c) for k, c in zip(keys, counts))
+        out[key] = (int(counts.sum()), mix & ((1 << 64) - 1))
+    return out
+
+
+def _rank_table(g: Any, lists: Dict[bytes, int]) -> Any:
+    """A part's table of pct_rank values: list number, the order key as an int64 in the same
+    order (the top bit flipped), count."""
+    import numpy as np
+    import pandas as pd
+    frames = []
+    for key, k in lists.items():
+        keys, counts = g.ranks.get(key, (np.zeros(0, np.uint64), np.zeros(0, np.int64)))
+        frames.append(pd.DataFrame({
+            "list": np.full(len(keys), k, np.int64),
+            "value": (keys ^ np.uint64(_TOP)).view(np.int64),
+            "count": counts.astype(np.int64)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _rank_text(counted: Any, lists: Dict[bytes, int], n: Dict[int, int]) -> bytes:
+    """A part's rank lines: per call, the population's present values and, for each of the
+    part's own values, its order key and the population's counts below and equal."""
+    import numpy as np
+    from ._parts import escape
+    out = []
+    for key, k in sorted(lists.items(), key=lambda kv: kv[1]):
+        mine = counted[counted["list"] == k]
+        keys = mine["value"].to_numpy(dtype=np.int64).view(np.uint64) ^ np.uint64(_TOP)
+        out.append(b"rank\t%s\t%d\t%d\n" % (escape(key), n.get(k, 0), len(mine)))
+        out.extend(b"%016x\t%d\t%d\n" % (int(a), int(b), int(e)) for a, b, e in zip(
+            keys, mine["below"].to_numpy(), mine["equal"].to_numpy()))
+    return b"".join(out)
+
+
+def _insert(figures: bytes, lines: bytes) -> bytes:
+    """The figures with a part's rank lines before their "end"."""
+    assert figures.endswith(b"end\n")
+    return figures[:-4] + lines + b"end\n"
+
+
+class PctRanks:
+    """The pct_rank() figures of a run's passes: each part gets, for its own values of every
+    call, the population's counts (:func:`rank_counts`); recomputed only when the values
+    gathered change from one pass to the next."""
+
+    def __init__(self) -> None:
+        self._mark: Optional[Dict[bytes, Tuple[int, int]]] = None
+        self._parts: Optional[List[Delayed]] = None
+        #: Distributed counts computed (one a pass whose values changed).
+        self.rounds = 0
+
+    def figures(self, figures: bytes, i: int) -> Any:
+        """Part i's figures: `figures` with its rank lines (a Delayed) once there are any."""
+        import dask
+        if self._parts is None:
+            return figures
+        return dask.delayed(_insert)(figures, self._parts[i])
+
+    def update(self, gathered: List[Delayed]) -> bool:
+        """Takes a pass's gathered inputs: True when their pct_rank values are those the rank
+        lines were made from (the ranks are the population's), else makes new lines."""
+        import dask
+        mark: Dict[bytes, Tuple[int, int]] = {}
+        for part in dask.compute(*[dask.delayed(_rank_heads)(g) for g in gathered]):
+            for key, (n, mix) in part.items():
+                n0, m0 = mark.get(key, (0, 0))
+                mark[key] = (n0 + n, (m0 + mix) & ((1 << 64) - 1))
+        if not mark or mark == self._mark:
+            return True
+        lists = {key: k for k, key in enumerate(sorted(mark))}
+        tables = list(dask.persist(*[dask.delayed(_rank_table)(g, lists) for g in gathered]))
+        counts = rank_counts(tables, dtype="int64")
+        self.rounds += 1
+        self._parts = list(dask.persist(*[dask.delayed(_rank_text)(c, lists, counts.n)
+                                          for c in counts.parts]))
+        self._mark = mark
+        return False

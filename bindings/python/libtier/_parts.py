@@ -370,6 +370,8 @@ class Gathered:
         self._units: Dict[bytes, List[int]] = {}
         self.caps: Dict[int, Tuple[bool, float, Any, Any]] = {}
         self.rfm: Dict[Tuple[str, str], Any] = {}
+        #: pct_rank calls: the distinct values' order keys (ascending) and their counts.
+        self.ranks: Dict[bytes, Tuple[Any, Any]] = {}
 
     @classmethod
     def parse(cls, text: bytes, rows: int) -> "Gathered":
@@ -387,7 +389,10 @@ class Gathered:
             body = [ln.split(b"\t") for ln in lines[i + 1:i + 1 + count]]
             i += 1 + count
             keys = np.array([int(f[0], 16) for f in body], dtype=np.uint64)
-            if head[0] == b"abc":
+            if head[0] == b"rank":
+                g.ranks[unescape(head[1])] = (keys, np.array([int(f[1]) for f in body],
+                                                             dtype=np.int64))
+            elif head[0] == b"abc":
                 key = unescape(head[1])
                 if any(f[1] == b"-" for f in body) and key not in g.inexact:
                     g.inexact.append(key)

@@ -128,8 +128,7 @@ class Run:
             text = policy.describe()
         finally:
             policy.close()
-        for word, what in (("pct_rank(", "pct_rank()"), ("hierarchy ", "a hierarchy"),
-                           ("routing", "routing")):
+        for word, what in (("hierarchy ", "a hierarchy"), ("routing", "routing")):
             if word in text:
                 raise _fail(_ffi.EINVAL, "policy %s: %s is not distributed yet "
                             "(docs/distributed.md, \"Not yet distributed\")"
@@ -235,13 +234,16 @@ class Run:
         figures those inputs give are the next pass's, until they no longer change (one pass
         more than the depth of their dependencies)."""
         figures = b"libtier-population 1\nend\n"
+        ranks = _ranks.PctRanks()  # pct_rank() calls: each part's own rank lines
         for _ in range(12):
             self.stats["passes"] += 1
-            gathered = list(dask.persist(*[delayed(Part.run)(p, figures, self._blobs(i), False,
-                                                             self.as_of)
+            gathered = list(dask.persist(*[delayed(Part.run)(p, ranks.figures(figures, i),
+                                                             self._blobs(i), False, self.as_of)
                                            for i, p in enumerate(self._parts)]))
             new = self._figures_from(gathered)
-            if new == figures:
+            if ranks.update(gathered) and new == figures:
+                self._ranks = ranks
+                self.stats["rank_counts"] = self.stats.get("rank_counts", 0) + ranks.rounds
                 return figures
             figures = new
         raise _fail(_ffi.ESTATE, "the population figures did not settle in 12 passes")
@@ -400,7 +402,8 @@ class Run:
     def csv_parts(self) -> List[Delayed]:
         """Each partition's output CSV (bytes, header included), as `tier run --out` writes its
         rows."""
-        return [delayed(Part.run)(p, self.figures, self._blobs(i), True, self.as_of)
+        return [delayed(Part.run)(p, self._ranks.figures(self.figures, i), self._blobs(i), True,
+                                  self.as_of)
                 for i, p in enumerate(self._parts)]
 
     def _blobs(self, i: int) -> Any:
