@@ -23,6 +23,9 @@ global counts. Every customer scores as in one process.
 import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+import dask as _dask
+import dask.dataframe as _dd
+
 from . import _ffi
 from ._parts import Blob, Part, new_model
 
@@ -30,6 +33,8 @@ __all__ = ["rank_counts", "RankCounts", "fit_scorecards", "scorecard_tables"]
 
 #: A Dask Delayed (Any to the type checker).
 Delayed = Any
+dask: Any = _dask
+dd: Any = _dd
 
 _NO_VALUE = "no customer has a value in"
 
@@ -132,8 +137,6 @@ def rank_counts(tables: Sequence[Delayed], ranks: Optional[Dict[int, List[int]]]
     (ascending) are found on the way. Communication: every row twice through a shuffle (to its
     range, back to its part), a number per range and list to the driver, the values at the
     ranks; never a list in one process."""
-    import dask
-    import dask.dataframe as dd
     ranks = ranks or {}
     nparts = len(tables)
     ddf = dd.from_delayed([dask.delayed(_tagged)(t, i) for i, t in enumerate(tables)],
@@ -363,7 +366,6 @@ def fit_scorecards(parts: List[Delayed], as_of: int, models: List[Dict[str, Any]
     """Every scorecard of the policy fitted for each part (in the policy's order: a later model
     reads an earlier one's part model): per part a Delayed {name: model blob} with `blobs`, and
     the number of distributed-count rounds."""
-    import dask
     per_part: List[Delayed] = [dask.delayed(dict)(blobs) for _ in parts]
     rounds = 0
     for spec in models:
@@ -511,7 +513,6 @@ class PctRanks:
 
     def figures(self, figures: bytes, i: int) -> Any:
         """Part i's figures: `figures` with its rank lines (a Delayed) once there are any."""
-        import dask
         if self._parts is None:
             return figures
         return dask.delayed(_insert)(figures, self._parts[i])
@@ -519,7 +520,6 @@ class PctRanks:
     def update(self, gathered: List[Delayed]) -> bool:
         """Takes a pass's gathered inputs: True when their pct_rank values are those the rank
         lines were made from (the ranks are the population's), else makes new lines."""
-        import dask
         mark: Dict[bytes, Tuple[int, int]] = {}
         for part in dask.compute(*[dask.delayed(_rank_heads)(g) for g in gathered]):
             for key, (n, mix) in part.items():
