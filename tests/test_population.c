@@ -106,6 +106,7 @@ typedef struct row {
     char key[17];
     char id[32];     /* rank lists: the part's number */
     long long fixed; /* rank lists: the count of the value */
+    int part;        /* the part that gathered it */
 } row;
 
 typedef struct list {
@@ -167,6 +168,7 @@ static size_t read_inputs(const char *text, int part, list *lists, size_t *n)
             assert_non_null(cur->rows);
             r = &cur->rows[cur->n++];
             memset(r, 0, sizeof *r);
+            r->part = part;
             if (cur->head[0] == 'a')
                 assert_int_equal(sscanf(line, "%16[0-9a-f]\t%lld\t%31s", r->key, &r->fixed, r->id),
                                  3);
@@ -209,6 +211,27 @@ static void rank_lines(const list *l, char *ranks[2], size_t used[2], size_t cap
     }
 }
 
+/* A Pareto call's cumulative sums for each of the two parts: its own rows in order, each with the
+ * sum of every row up to it in the merged order, appended at cums[p] + used[p]. */
+static void cum_lines(const list *l, const char *key, char *cums[2], size_t used[2], size_t cap)
+{
+    long long cum = 0;
+    size_t j, p;
+    for (p = 0; p < 2; p++) {
+        size_t mine = 0;
+        for (j = 0; j < l->n; j++)
+            mine += l->rows[j].part == (int)p;
+        used[p] += (size_t)snprintf(cums[p] + used[p], cap - used[p], "cum\t%s\t%lu\n", key,
+                                    (unsigned long)mine);
+    }
+    for (j = 0; j < l->n; j++) {
+        size_t q = (size_t)l->rows[j].part;
+        cum += l->rows[j].fixed;
+        used[q] += (size_t)snprintf(cums[q] + used[q], cap - used[q], "%s\t%s\t%lld\n",
+                                    l->rows[j].key, l->rows[j].id, cum);
+    }
+}
+
 /* The global figures of the merged lists over `rows` rows in all, into out[p] for part p (the
  * same but for the rank lines: each part's own values). */
 static void figures_of(list *lists, size_t n, size_t rows, char *out[2], size_t cap)
@@ -241,9 +264,11 @@ static void figures_of(list *lists, size_t n, size_t rows, char *out[2], size_t 
             used += (size_t)snprintf(out[0] + used, cap - used, "abc\t%s\t1\t%s\t%s\t1\t%s\t%s\n",
                                      key, l->rows[end[0]].key, l->rows[end[0]].id,
                                      l->rows[end[1]].key, l->rows[end[1]].id);
-            if (strncmp(key, "pareto:", 7) == 0) /* a Pareto model's share: the total */
+            if (strncmp(key, "pareto:", 7) == 0) { /* a Pareto model's share: the total */
                 used += (size_t)snprintf(out[0] + used, cap - used, "total\t%s\tfixed\t%lld\n", key,
                                          total);
+                cum_lines(l, key, ranks, used_ranks, sizeof ranks0);
+            }
         } else {
             unsigned long t;
             double amount, x;
@@ -286,11 +311,11 @@ static tier_result *run_part(const tier_book *book, const tier_policy *policy, i
     return r;
 }
 
-/* Customer i's pareto.share in a run. */
-static double share_of(const tier_result *r, size_t i)
+/* Customer i's `column` (pareto.share, pareto.cum_share) in a run. */
+static double share_of(const tier_result *r, size_t i, const char *column)
 {
     size_t col;
-    assert_int_equal(tier_frame_find(tier_result_frame(r), "pareto.share", &col), TIER_OK);
+    assert_int_equal(tier_frame_find(tier_result_frame(r), column, &col), TIER_OK);
     return tier_frame_numbers(tier_result_frame(r), col)[i];
 }
 
@@ -341,8 +366,14 @@ static size_t split_run(const char *text, int pareto, size_t nlists, const char 
             assert_int_equal(tier_book_find(book, id, len, &at), TIER_OK);
             assert_int_equal(tier_result_tier(res[p], i), tier_result_tier(whole, at));
             assert_string_equal(tier_result_reason(res[p], i), tier_result_reason(whole, at));
-            if (pareto) /* the model's share against the population's total */
-                assert_true(share_of(res[p], i) == share_of(whole, at));
+            if (pareto) { /* the model's share and cumulative share: the population's */
+                assert_true(share_of(res[p], i, "pareto.share") ==
+                            share_of(whole, at, "pareto.share"));
+                assert_true(share_of(res[p], i, "pareto.cum_share") ==
+                                share_of(whole, at, "pareto.cum_share") ||
+                            (isnan(share_of(res[p], i, "pareto.cum_share")) &&
+                             isnan(share_of(whole, at, "pareto.cum_share"))));
+            }
             moved += strncmp(tier_result_reason(whole, at), "over the cap", 12) == 0;
         }
     /* Each part alone, without the figures, places some customers otherwise. */
@@ -472,6 +503,29 @@ static void test_bad_figures_are_refused_naming_the_line(void **state)
     expect_refused(r, "libtier-population 1\ncap\t0\t2\t0000000000000001\tx%\nend\n",
                    "line 2: a bad %XX escape");
     expect_refused(r, "libtier-population 1\ncap\t0\t3\t\tx\nend\n", "only a cap of kind 2");
+    /* A Pareto call's cumulative sums: "cum CALL K" and K lines "KEY ID CUM", after its total. */
+#define PT "libtier-population 1\nabc\tk\t0\t\t\t0\t\t\ntotal\tk\tfixed\t9\n"
+    expect_refused(r, PT "cum\tk\nend\n", "line 4: cum needs 3 fields");
+    expect_refused(r, "libtier-population 1\nabc\tk\t0\t\t\t0\t\t\ncum\tk\t0\nend\n",
+                   "line 3: a cum of a call no total line gave before");
+    expect_refused(r, PT "cum\tk%zz\t0\nend\n", "line 4: a bad %XX escape");
+    expect_refused(r, PT "cum\tk\t0\ncum\tk\t0\nend\n", "line 5: the same call's cum twice");
+    expect_refused(r, PT "cum\tk\t1\nend\n", "line 4: a number in range");
+    expect_refused(r, PT "cum\tk\t2\n0000000000000001\tx\t5\n",
+                   "line 5: the cum lines end before their count");
+    expect_refused(r, PT "cum\tk\t1\n0000000000000001\tx\nend\n",
+                   "line 5: a cum line needs 3 fields");
+    expect_refused(r, PT "cum\tk\t1\n000000000000000x\tx\t5\nend\n",
+                   "line 5: an order key of 16 hexadecimal digits");
+    expect_refused(r, PT "cum\tk\t1\n0000000000000001\tx\t5x\nend\n",
+                   "line 5: a number was expected");
+    expect_refused(r, PT "cum\tk\t1\n0000000000000001\tx%\t5\nend\n", "line 5: a bad %XX escape");
+    expect_refused(
+        r,
+        "libtier-population 1\nabc\tk\t0\t\t\t0\t\t\ntotal\tk\tdouble\t4044000000000000\n"
+        "cum\tk\t1\n0000000000000001\tx\t5\nend\n",
+        "line 5: an order key of 16 hexadecimal digits");
+#undef PT
     /* pct_rank() figures: "rank CALL N K" and K lines "KEY BELOW EQUAL". */
     expect_refused(r, "libtier-population 1\nrank\tk\nend\n", "line 2: rank needs 4 fields");
     expect_refused(r, "libtier-population 1\nrank\tk\t5\t1\nend\n", "line 2: a number in range");
@@ -646,6 +700,111 @@ static void test_pct_rank_gathers_distinct_values_and_needs_each_rank(void **sta
     tier_book_free(book);
 }
 
+/* Customer a spends 10, customer b refunds 5. */
+static tier_book *cum_book(const tier_allocator *a)
+{
+    tier_book *book = NULL;
+    assert_int_equal(tier_book_new(&book, a), TIER_OK);
+    assert_int_equal(tier_book_add_txn(book, "a", 1, 100, 10, NAN), TIER_OK);
+    assert_int_equal(tier_book_add_txn(book, "b", 1, 101, -5, NAN), TIER_OK);
+    return book;
+}
+
+/* A Pareto model's figures for cum_book's part of a population of total 40 (fixed point or a
+ * double): a's cumulative sum is 10, a quarter. */
+static const char cum_fixed[] = "libtier-population 1\n"
+                                "abc\tpareto:pareto\t0\t\t\t0\t\t\n"
+                                "total\tpareto:pareto\tfixed\t400000\n"
+                                "cum\tpareto:pareto\t1\n3fdbffffffffffff\ta\t100000\n"
+                                "end\n";
+static const char cum_double[] = "libtier-population 1\n"
+                                 "abc\tpareto:pareto\t0\t\t\t0\t\t\n"
+                                 "total\tpareto:pareto\tdouble\t4044000000000000\n"
+                                 "cum\tpareto:pareto\t1\n3fdbffffffffffff\ta\t4024000000000000\n"
+                                 "end\n";
+
+/* Runs the Pareto policy over `book` against `fig`: the status; the cum_share of a and b. */
+static int run_cum(const tier_allocator *a, const tier_book *book, const char *fig, double *cum,
+                   const char **err)
+{
+    tier_result *r = NULL;
+    tier_policy *policy = NULL;
+    tier_model *m = NULL;
+    static char msg[256];
+    size_t col;
+    int rc = tier_result_new(&r, a);
+    *err = "out of memory";
+    if (!rc && (rc = tier_policy_new(&policy, a)) == TIER_OK &&
+        (rc = tier_policy_load_string(policy, pareto_policy_text, strlen(pareto_policy_text),
+                                      "cum")) != TIER_OK) {
+        snprintf(msg, sizeof msg, "%s", tier_policy_last_error(policy));
+        *err = msg;
+    }
+    if (!rc)
+        rc = tier_pareto_new(&m, "pareto", a);
+    if (!rc && ((rc = tier_result_set_population(r, fig, strlen(fig))) != TIER_OK ||
+                (rc = tier_result_run(r, book, &m, 1, policy)) != TIER_OK)) {
+        snprintf(msg, sizeof msg, "%s", tier_result_last_error(r));
+        *err = msg;
+    }
+    if (!rc) {
+        assert_int_equal(tier_frame_find(tier_result_frame(r), "pareto.cum_share", &col), TIER_OK);
+        cum[0] = tier_frame_numbers(tier_result_frame(r), col)[0];
+        cum[1] = tier_frame_numbers(tier_result_frame(r), col)[1];
+    }
+    tier_model_free(m);
+    tier_policy_free(policy);
+    tier_result_free(r);
+    return rc;
+}
+
+/* A Pareto model's cumulative shares from the figures' cumulative sums (fixed point or doubles)
+ * over the population's total; a refund's is 1; sums that do not fit the run's rows (another
+ * count, another key or id) fail it naming the model. */
+static void test_pareto_cumulative_shares_come_from_the_figures(void **state)
+{
+    static const char *const misfits[] = {
+        "libtier-population 1\nabc\tpareto:pareto\t0\t\t\t0\t\t\n"
+        "total\tpareto:pareto\tfixed\t400000\ncum\tpareto:pareto\t0\nend\n",
+        "libtier-population 1\nabc\tpareto:pareto\t0\t\t\t0\t\t\n"
+        "total\tpareto:pareto\tfixed\t400000\ncum\tpareto:pareto\t1\n"
+        "3fdbfffffffffffe\ta\t100000\nend\n",
+        "libtier-population 1\nabc\tpareto:pareto\t0\t\t\t0\t\t\n"
+        "total\tpareto:pareto\tfixed\t400000\ncum\tpareto:pareto\t1\n"
+        "3fdbffffffffffff\tb\t100000\nend\n",
+        "libtier-population 1\nabc\tpareto:pareto\t0\t\t\t0\t\t\n"
+        "total\tpareto:pareto\tfixed\t400000\ncum\tpareto:pareto\t1\n"
+        "3fdbffffffffffff\taa\t100000\nend\n"};
+    tier_book *book = cum_book(TST_ALLOC);
+    double cum[2] = {0, 0};
+    const char *err;
+    size_t i;
+    (void)state;
+    assert_int_equal(run_cum(TST_ALLOC, book, cum_fixed, cum, &err), TIER_OK);
+    assert_true(cum[0] == 0.25 && cum[1] == 1.0);
+    cum[0] = cum[1] = 0;
+    assert_int_equal(run_cum(TST_ALLOC, book, cum_double, cum, &err), TIER_OK);
+    assert_true(cum[0] == 0.25 && cum[1] == 1.0);
+    for (i = 0; i < TST_COUNT(misfits); i++) {
+        assert_int_equal(run_cum(TST_ALLOC, book, misfits[i], cum, &err), TIER_ESTATE);
+        assert_non_null(strstr(err, "model pareto: the population figures' cumulative sums do not "
+                                    "fit this run's 1 positive rows"));
+    }
+    tier_book_free(book);
+}
+
+static int oom_cum(const tier_allocator *a, void *ud)
+{
+    double cum[2];
+    const char *err;
+    int rc = run_cum(a, ud, cum_fixed, cum, &err);
+    if (rc)
+        tst_expect_oom(rc, err);
+    else
+        assert_true(cum[0] == 0.25);
+    return rc;
+}
+
 /* Rank figures read and a run that gathers pct_rank() inputs: every allocation may fail. */
 static int oom_rank(const tier_allocator *a, void *ud)
 {
@@ -772,15 +931,16 @@ static int oom_pareto(const tier_allocator *a, void *ud)
     return rc;
 }
 
-TST_MAIN(cmocka_unit_test(test_gathered_inputs_escape_ids_and_name_leads),
-         cmocka_unit_test(test_a_split_run_places_everyone_as_one_run),
-         cmocka_unit_test(test_a_split_pareto_model_classifies_as_one_run),
-         cmocka_unit_test(test_a_split_pct_rank_ranks_as_one_run),
-         cmocka_unit_test(test_pct_rank_gathers_distinct_values_and_needs_each_rank),
-         cmocka_unit_test(test_bad_figures_are_refused_naming_the_line),
-         TST_OOM_WALK(test_population_survives_every_failed_allocation, oom_population, oom_book,
-                      20),
-         TST_OOM_WALK(test_a_pareto_population_survives_every_failed_allocation, oom_pareto,
-                      oom_book, 10),
-         TST_OOM_WALK(test_a_rank_population_survives_every_failed_allocation, oom_rank, oom_book,
-                      10))
+TST_MAIN(
+    cmocka_unit_test(test_gathered_inputs_escape_ids_and_name_leads),
+    cmocka_unit_test(test_a_split_run_places_everyone_as_one_run),
+    cmocka_unit_test(test_a_split_pareto_model_classifies_as_one_run),
+    cmocka_unit_test(test_a_split_pct_rank_ranks_as_one_run),
+    cmocka_unit_test(test_pct_rank_gathers_distinct_values_and_needs_each_rank),
+    cmocka_unit_test(test_pareto_cumulative_shares_come_from_the_figures),
+    cmocka_unit_test(test_bad_figures_are_refused_naming_the_line),
+    TST_OOM_WALK(test_population_survives_every_failed_allocation, oom_population, oom_book, 20),
+    TST_OOM_WALK(test_a_pareto_population_survives_every_failed_allocation, oom_pareto, oom_book,
+                 10),
+    TST_OOM_WALK(test_a_rank_population_survives_every_failed_allocation, oom_rank, oom_book, 10),
+    TST_OOM_WALK(test_a_cum_population_survives_every_failed_allocation, oom_cum, cum_book, 10))

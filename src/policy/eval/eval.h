@@ -45,6 +45,15 @@ typedef struct tier__ref_call {
     size_t rank_n, rank_count;
     uint64_t *rank_key;
     size_t *rank_below, *rank_equal;
+    /* A Pareto model's call (after its total): the cumulative sums of the part's positive rows in
+     * the population's order (a "cum" block, has_cum 1): cum_count rows named by order key and
+     * lead id (owned), each the fixed-point sum or the bits of the double sum of every row up to
+     * it in the whole population. */
+    int has_cum;
+    size_t cum_count;
+    uint64_t *cum_key, *cum_value;
+    char **cum_id;
+    size_t *cum_id_len;
 } tier__ref_call;
 
 typedef struct tier__ref_cap {

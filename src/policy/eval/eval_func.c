@@ -172,7 +172,7 @@ int tier__eval_call_type(tier__ectx *c, const tier__pexpr *e, int depth, int *ty
 
 void tier__policy_ref_free(tier__policy_ref *ref)
 {
-    size_t i;
+    size_t i, j;
     if (!ref || !ref->a)
         return;
     for (i = 0; i < ref->n_calls; i++) {
@@ -183,6 +183,12 @@ void tier__policy_ref_free(tier__policy_ref *ref)
         tier__free(ref->a, ref->calls[i].rank_key);
         tier__free(ref->a, ref->calls[i].rank_below);
         tier__free(ref->a, ref->calls[i].rank_equal);
+        for (j = 0; ref->calls[i].cum_id && j < ref->calls[i].cum_count; j++)
+            tier__free(ref->a, ref->calls[i].cum_id[j]);
+        tier__free(ref->a, ref->calls[i].cum_id);
+        tier__free(ref->a, ref->calls[i].cum_id_len);
+        tier__free(ref->a, ref->calls[i].cum_key);
+        tier__free(ref->a, ref->calls[i].cum_value);
     }
     tier__free(ref->a, ref->calls);
     for (i = 0; ref->caps && i < ref->n_caps; i++)
