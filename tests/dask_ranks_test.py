@@ -61,6 +61,26 @@ tier C {
 """
 
 
+#: A Pareto model's cumulative share in the rules: over revenue (fixed point; OPTIONS empty) or
+#: over a criterion column (exact sums of doubles).
+CUM_POLICY = """libtier-policy 1
+model rfm = rfm
+model pareto = pareto%s
+tier S {
+    rule "first half" when pareto.cum_share <= 0.5
+}
+tier A {
+    rule "first 80%%" when pareto.cum_share <= 0.8
+}
+tier B {
+    rule "the last" when pareto.cum_share >= 0.999
+}
+tier C {
+    rule "rest" when true
+}
+"""
+
+
 def cdnow_accounts(ids: "np.ndarray", seed: int) -> pd.DataFrame:
     """Account attributes of the B2B card for the CDNOW customers: coarse values (many ties), a
     share of each missing (reweighted, imputed from the median, or zero)."""
@@ -141,6 +161,19 @@ def main() -> None:
         run = ltd.Run(scattered(cd, 10, 24), policy=rank_path, npartitions=8)
         assert run.stats["rank_counts"] >= 1, run.stats
         check("cdnow-pct-rank", expected, run, work)
+
+        # A Pareto model's cum_share (a global prefix sum in the order value desc, id), summed
+        # in fixed point and in doubles.
+        for seed, options in enumerate(("", ' (criterion = "rfm.m", threshold_a = 0.5)')):
+            cum_path = os.path.join(work, "cum%d.policy" % seed)
+            with open(cum_path, "w") as fh:
+                fh.write(CUM_POLICY % options)
+            expected = cli(tier, os.path.join(work, "cum%d-cli.csv" % seed), "--input", cd_path,
+                           "--policy", cum_path)
+            run = ltd.Run(scattered(cd, 10, 26 + seed), policy=cum_path, npartitions=7)
+            assert b"\ntotal\tpareto:pareto\t%s\t" % (b"double" if seed else b"fixed") \
+                in run.figures, run.figures
+            check("cdnow-cum-share-%d" % seed, expected, run, work)
 
         # pct_rank() of a scorecard's score and of an attribute (B2B with accounts).
         card_path = os.path.join(work, "card-rank.policy")

@@ -29,7 +29,8 @@ import dask.dataframe as _dd
 from . import _ffi
 from ._parts import Blob, Part, new_model
 
-__all__ = ["rank_counts", "RankCounts", "fit_scorecards", "scorecard_tables"]
+__all__ = ["rank_counts", "RankCounts", "cum_sums", "fit_scorecards", "scorecard_tables",
+           "PartLines"]
 
 #: A Dask Delayed (Any to the type checker).
 Delayed = Any
@@ -76,11 +77,11 @@ def _counted_meta(dtype: str) -> Any:
                          "equal": np.zeros(0, np.int64)})
 
 
-def _tagged(table: Any, part: int) -> Any:
-    """A part's table with its part number."""
+def _tagged(table: Any, part: int, columns: List[str]) -> Any:
+    """A part's table with its part number, in the order of `columns`."""
     out = table.copy()
     out["part"] = part
-    return out[["list", "value", "count", "part"]]
+    return out[columns]
 
 
 def _range_totals(df: Any) -> Dict[int, int]:
@@ -126,40 +127,52 @@ def _part_rows(df: Any) -> Any:
         ["list", "value", "below", "equal"]].reset_index(drop=True)
 
 
+def _range_scan(tables: Sequence[Delayed], meta: Any, by: str, totals: Any, finish: Any,
+                out_meta: Any) -> Tuple[List[Delayed], Dict[int, int], List[Delayed]]:
+    """The skeleton of the distributed algorithms here: the tables' rows (one Delayed pandas
+    frame a part, with the columns of `meta` but "part") range partitioned by column `by`
+    (``set_index``: sampled boundaries, then a shuffle, each range sorted); `totals(range)` gives
+    a range's total per list, the driver takes their exclusive scan; `finish(range, offsets)`
+    gives the range's rows with their global figures (the columns of `out_meta`, "part" first);
+    those go back to their parts (``set_index`` on the part number). Returns the finished ranges
+    (persisted), the grand total per list and one Delayed frame a part."""
+    nparts = len(tables)
+    ddf = dd.from_delayed([dask.delayed(_tagged)(t, i, list(meta.columns))
+                           for i, t in enumerate(tables)], meta=meta, verify_meta=False)
+    pieces = ddf.set_index(by, npartitions=max(1, nparts), shuffle="tasks").to_delayed()
+    n: Dict[int, int] = {}
+    offsets: List[Dict[int, int]] = []
+    for t in dask.compute(*[dask.delayed(totals)(p) for p in pieces]):
+        offsets.append(dict(n))
+        for k, v in t.items():
+            n[k] = n.get(k, 0) + v
+    done = list(dask.persist(*[dask.delayed(finish)(p, o) for p, o in zip(pieces, offsets)]))
+    back = dd.from_delayed(done, meta=out_meta, verify_meta=False).set_index(
+        "part", divisions=list(range(nparts)) + [nparts], shuffle="tasks")
+    return done, n, list(back.to_delayed())
+
+
 def rank_counts(tables: Sequence[Delayed], ranks: Optional[Dict[int, List[int]]] = None,
                 dtype: str = "float64") -> RankCounts:
     """The global counts below and equal of every part's distinct values, per list.
 
     `tables`: one Delayed pandas frame a part with the columns list (int), value (`dtype`:
     float64 without NaN, or int64) and count (int, > 0), one row per list and distinct value of
-    the part.
-    `ranks`: {list: [0-based ranks]}: the values at those order statistics of the population
-    (ascending) are found on the way. Communication: every row twice through a shuffle (to its
-    range, back to its part), a number per range and list to the driver, the values at the
-    ranks; never a list in one process."""
+    the part. `ranks`: {list: [0-based ranks]}: the values at those order statistics of the
+    population (ascending) are found on the way. Communication: every row twice through a
+    shuffle (to its range, back to its part), a number per range and list to the driver, the
+    values at the ranks; never a list in one process."""
+    import functools
     ranks = ranks or {}
-    nparts = len(tables)
-    ddf = dd.from_delayed([dask.delayed(_tagged)(t, i) for i, t in enumerate(tables)],
-                          meta=_meta(dtype), verify_meta=False)
-    ranged = ddf.set_index("value", npartitions=max(1, nparts), shuffle="tasks")
-    pieces = ranged.to_delayed()
-    totals = dask.compute(*[dask.delayed(_range_totals)(p) for p in pieces])
-    n: Dict[int, int] = {}
-    offsets: List[Dict[int, int]] = []
-    for t in totals:
-        offsets.append(dict(n))
-        for k, v in t.items():
-            n[k] = n.get(k, 0) + v
-    counted = list(dask.persist(*[dask.delayed(_range_counts)(p, o, dtype)
-                                  for p, o in zip(pieces, offsets)]))
+    counted, n, back = _range_scan(
+        tables, _meta(dtype), "value", _range_totals,
+        functools.partial(_range_counts, dtype=dtype), _counted_meta(dtype))
     at: Dict[Tuple[int, int], float] = {}
     if ranks:
         for hits in dask.compute(*[dask.delayed(_range_hits)(c, ranks) for c in counted]):
             for key, r, v in hits:
                 at[(key, r)] = v
-    back = dd.from_delayed(counted, meta=_counted_meta(dtype), verify_meta=False).set_index(
-        "part", divisions=list(range(nparts)) + [nparts], shuffle="tasks")
-    parts = [dask.delayed(_part_rows)(p) for p in back.to_delayed()]
+    parts = [dask.delayed(_part_rows)(p) for p in back]
     return RankCounts(list(dask.persist(*parts)), n, at)
 
 
@@ -448,6 +461,129 @@ def _impute_of(card: str, k: int) -> Optional[float]:
     return None
 
 
+# ---- a Pareto model's cumulative share ----------------------------------------------------------
+
+def _cum_table(g: Any, calls: List[bytes], doubles: List[bytes]) -> Any:
+    """A part's rows of the Pareto calls `calls` (its gathered inputs, in the library's order):
+    list number, the sort key (list, order key, id: one text, bytes as latin-1 so that text order
+    is byte order), the row's position in the part, and its value (fixed point, or exact units for
+    a call in `doubles`: Python ints)."""
+    import numpy as np
+    import pandas as pd
+    rows: Dict[str, List[Any]] = {"list": [], "sort": [], "pos": [], "value": []}
+    for k, call in enumerate(calls):
+        if call not in g.abc:
+            continue
+        _, _, keys, fixed, ids = g.abc[call]
+        if call in doubles:
+            units = g._prefix_units(call)
+            values = [units[i + 1] - units[i] for i in range(len(keys))]
+        else:
+            values = [int(v) for v in fixed]
+        for i, (key, ident) in enumerate(zip(keys, ids)):
+            rows["list"].append(k)
+            rows["sort"].append("%04d%016x%s" % (k, int(key), bytes(ident).decode("latin-1")))
+            rows["pos"].append(i)
+            rows["value"].append(values[i])
+    return pd.DataFrame({"list": np.array(rows["list"], np.int64),
+                         "sort": np.array(rows["sort"], dtype=object),
+                         "pos": np.array(rows["pos"], np.int64),
+                         "value": np.array(rows["value"], dtype=object)})
+
+
+def _cum_meta(out: bool) -> Any:
+    """The empty frame of the cumulative sums' rows: to the ranges, or (`out`) back."""
+    import numpy as np
+    import pandas as pd
+    if out:
+        return pd.DataFrame({"part": np.zeros(0, np.int64), "list": np.zeros(0, np.int64),
+                             "pos": np.zeros(0, np.int64), "cum": np.zeros(0, object)})
+    return pd.DataFrame({"list": np.zeros(0, np.int64), "sort": np.zeros(0, object),
+                         "pos": np.zeros(0, np.int64), "value": np.zeros(0, object),
+                         "part": np.zeros(0, np.int64)})
+
+
+def _cum_totals(df: Any) -> Dict[int, int]:
+    """A range's exact sum per list."""
+    out: Dict[int, int] = {}
+    for k, v in zip(df["list"].to_numpy(), df["value"].to_numpy()):
+        out[int(k)] = out.get(int(k), 0) + int(v)
+    return out
+
+
+def _cum_rows(df: Any, offsets: Dict[int, int]) -> Any:
+    """Every row of a range (sorted) with its inclusive global prefix sum in its list."""
+    import numpy as np
+    import pandas as pd
+    run = dict(offsets)
+    cums = []
+    for k, v in zip(df["list"].to_numpy(), df["value"].to_numpy()):
+        run[int(k)] = run.get(int(k), 0) + int(v)
+        cums.append(run[int(k)])
+    return pd.DataFrame({"part": df["part"].to_numpy(np.int64),
+                         "list": df["list"].to_numpy(np.int64),
+                         "pos": df["pos"].to_numpy(np.int64),
+                         "cum": np.array(cums, dtype=object)})
+
+
+def _cum_text(rows: Any, g: Any, calls: List[bytes], doubles: List[bytes]) -> bytes:
+    """A part's cum blocks: per call, its rows in order (order key, id) with the population's
+    cumulative sum up to each (fixed-point digits, or the bits of the exact sum rounded)."""
+    from ._parts import escape, round_units
+    rows = rows.reset_index()
+    out = []
+    for k, call in enumerate(calls):
+        mine = rows[rows["list"] == k].sort_values("pos")
+        cums = mine["cum"].tolist()
+        if call in g.abc:
+            keys, ids = g.abc[call][2], g.abc[call][4]
+        else:
+            keys, ids = [], []
+        if len(cums) != len(keys):
+            raise _fail(_ffi.ERROR, "cumulative sums of %s: %d rows back for %d sent"
+                        % (call.decode("utf-8", "replace"), len(cums), len(keys)))
+        out.append(b"cum\t%s\t%d\n" % (escape(call), len(keys)))
+        for key, ident, cum in zip(keys, ids, cums):
+            if call in doubles:
+                import struct
+                value = b"%016x" % struct.unpack("<Q", struct.pack("<d", round_units(int(cum))))[0]
+            else:
+                value = b"%d" % int(cum)
+            out.append(b"%016x\t%s\t%s\n" % (int(key), escape(bytes(ident)), value))
+    return b"".join(out)
+
+
+def cum_calls(models: List[Dict[str, Any]], text: str) -> List[bytes]:
+    """The abc calls ("pareto:<name>") of the Pareto models whose cum_share policy `text` reads
+    (only those are summed)."""
+    return [b"pareto:" + m["name"].encode("utf-8") for m in models
+            if m["kind"] == "pareto" and re.search(r"\b%s\.cum_share\b" % re.escape(m["name"]),
+                                                   text)]
+
+
+def cum_sums(gathered: List[Delayed], calls: List[bytes], doubles: List[bytes]) -> List[Delayed]:
+    """Per part (Delayed) the cum blocks of the Pareto calls `calls`: an exclusive prefix sum in
+    the population's order (order key, then id), by the range scan: each row to the range of its
+    (key, id), sums per range, their scan on the driver, the rows back to their parts."""
+    tables = list(dask.persist(*[dask.delayed(_cum_table)(g, calls, doubles) for g in gathered]))
+    _, _, back = _range_scan(tables, _cum_meta(False), "sort", _cum_totals, _cum_rows,
+                             _cum_meta(True))
+    return list(dask.persist(*[dask.delayed(_cum_text)(b, g, calls, doubles)
+                               for b, g in zip(back, gathered)]))
+
+
+def _cum_heads(g: Any, calls: List[bytes]) -> Dict[bytes, Tuple[int, int]]:
+    """A part's Pareto calls: rows and a fingerprint of their keys, values and ids."""
+    out = {}
+    for call in calls:
+        if call in g.abc:
+            _, _, keys, fixed, ids = g.abc[call]
+            mix = sum((int(k) * 0x9E3779B97F4A7C15 + int(v) * 31 + len(bytes(i)))
+                      for k, v, i in zip(keys, fixed, ids))
+            out[b"cum:" + call] = (len(keys), mix & ((1 << 64) - 1))
+    return out
+
+
 # ---- pct_rank() ---------------------------------------------------------------------------------
 
 _TOP = 1 << 63
@@ -500,38 +636,58 @@ def _insert(figures: bytes, lines: bytes) -> bytes:
     return figures[:-4] + lines + b"end\n"
 
 
-class PctRanks:
-    """The pct_rank() figures of a run's passes: each part gets, for its own values of every
-    call, the population's counts (:func:`rank_counts`); recomputed only when the values
+class PartLines:
+    """The figure lines that differ between the parts of a run, for each pass: pct_rank()
+    calls' rank blocks (each part's own values with the population's counts, by
+    :func:`rank_counts`) and the cum blocks of the Pareto calls `cum_calls` (each part's rows with
+    the population's cumulative sums, by :func:`cum_sums`); recomputed only when the values
     gathered change from one pass to the next."""
 
-    def __init__(self) -> None:
+    def __init__(self, cum_calls: Sequence[bytes] = ()) -> None:
+        self._cum_calls = sorted(cum_calls)
         self._mark: Optional[Dict[bytes, Tuple[int, int]]] = None
         self._parts: Optional[List[Delayed]] = None
-        #: Distributed counts computed (one a pass whose values changed).
+        #: Distributed counts and sums computed (one a pass whose values changed).
         self.rounds = 0
 
     def figures(self, figures: bytes, i: int) -> Any:
-        """Part i's figures: `figures` with its rank lines (a Delayed) once there are any."""
+        """Part i's figures: `figures` with its own lines (a Delayed) once there are any."""
         if self._parts is None:
             return figures
         return dask.delayed(_insert)(figures, self._parts[i])
 
-    def update(self, gathered: List[Delayed]) -> bool:
-        """Takes a pass's gathered inputs: True when their pct_rank values are those the rank
-        lines were made from (the ranks are the population's), else makes new lines."""
+    def update(self, gathered: List[Delayed], doubles: Sequence[bytes] = ()) -> bool:
+        """Takes a pass's gathered inputs (and the calls summed in doubles): True when they are
+        those the lines were made from, else makes new lines."""
+        calls = self._cum_calls
         mark: Dict[bytes, Tuple[int, int]] = {}
-        for part in dask.compute(*[dask.delayed(_rank_heads)(g) for g in gathered]):
+        for part in dask.compute(*[dask.delayed(_heads_of)(g, calls) for g in gathered]):
             for key, (n, mix) in part.items():
                 n0, m0 = mark.get(key, (0, 0))
                 mark[key] = (n0 + n, (m0 + mix) & ((1 << 64) - 1))
+        dbl = sorted(c for c in doubles if c in calls)
+        for c in dbl:
+            mark[b"double:" + c] = (0, 0)
         if not mark or mark == self._mark:
             return True
-        lists = {key: k for k, key in enumerate(sorted(mark))}
-        tables = list(dask.persist(*[dask.delayed(_rank_table)(g, lists) for g in gathered]))
-        counts = rank_counts(tables, dtype="int64")
-        self.rounds += 1
-        self._parts = list(dask.persist(*[dask.delayed(_rank_text)(c, lists, counts.n)
-                                          for c in counts.parts]))
+        texts: List[List[Delayed]] = []
+        lists = {key: k for k, key in enumerate(sorted(k for k in mark if not k.startswith(
+            (b"cum:", b"double:"))))}
+        if lists:
+            tables = list(dask.persist(*[dask.delayed(_rank_table)(g, lists) for g in gathered]))
+            counts = rank_counts(tables, dtype="int64")
+            texts.append([dask.delayed(_rank_text)(c, lists, counts.n) for c in counts.parts])
+            self.rounds += 1
+        if any(k.startswith(b"cum:") for k in mark):
+            texts.append(cum_sums(gathered, calls, dbl))
+            self.rounds += 1
+        self._parts = list(dask.persist(*[dask.delayed(b"".join)(list(t)) for t in zip(*texts)]))
         self._mark = mark
         return False
+
+
+def _heads_of(g: Any, calls: List[bytes]) -> Dict[bytes, Tuple[int, int]]:
+    """A part's marks: its pct_rank calls' and its Pareto calls' (`calls`) fingerprints."""
+    out = _rank_heads(g)
+    out.update(_cum_heads(g, calls))
+    return out

@@ -49,8 +49,9 @@ KIND_COLUMNS: Dict[str, str] = {
 SUPPORTED_KINDS = ("rfm", "lifecycle", "pareto", "scorecard")
 
 #: Outputs of a model kind that stay the part's own in a split run (read by no output column of
-#: `tier run --out`): a policy that reads them is refused.
-PART_OUTPUTS: Dict[str, Tuple[str, ...]] = {"pareto": ("cum_share",)}
+#: `tier run --out`): a policy that reads them is refused. (A Pareto model's cum_share is the
+#: population's since 0.5.0: libtier._dask_ranks.cum_sums.)
+PART_OUTPUTS: Dict[str, Tuple[str, ...]] = {}
 
 _MAGIC = b"LTDB"
 _BLOB_VERSION = 1

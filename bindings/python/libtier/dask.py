@@ -234,14 +234,15 @@ class Run:
         figures those inputs give are the next pass's, until they no longer change (one pass
         more than the depth of their dependencies)."""
         figures = b"libtier-population 1\nend\n"
-        ranks = _ranks.PctRanks()  # pct_rank() calls: each part's own rank lines
+        # Each part's own lines: pct_rank() calls' ranks, Pareto models' cumulative sums.
+        ranks = _ranks.PartLines(_ranks.cum_calls(self.config.models, self.config.policy.text))
         for _ in range(12):
             self.stats["passes"] += 1
             gathered = list(dask.persist(*[delayed(Part.run)(p, ranks.figures(figures, i),
                                                              self._blobs(i), False, self.as_of)
                                            for i, p in enumerate(self._parts)]))
             new = self._figures_from(gathered)
-            if ranks.update(gathered) and new == figures:
+            if ranks.update(gathered, self._doubles) and new == figures:
                 self._ranks = ranks
                 self.stats["rank_counts"] = self.stats.get("rank_counts", 0) + ranks.rounds
                 return figures
@@ -273,6 +274,7 @@ class Run:
             doubles.update(wide)
             counts = self._totals(gathered, doubles)
         self.stats["double_sums"] = len(doubles)
+        self._doubles = sorted(doubles)
         targets: List[Target] = []
         lines = [b"libtier-population 1"]
         cap_targets: Dict[int, Tuple[int, Optional[Target]]] = {}
