@@ -145,9 +145,11 @@ TIER_API int tier_result_set_as_of(tier_result *result, double day);
  * `pareto:<model name>`: its classes (and, given a `total`, its share) are the population's.
  * A pct_rank() call the text names (a `rank` block) ranks each row by the
  * population's counts below and equal given for its value; a value the block lacks fails the run
- * with TIER_ESTATE. The text: the line `libtier-population 1`, then TAB-separated lines `abc CALL
- * HAS_A KEY_A ID_A HAS_B KEY_B ID_B`, `total CALL fixed|double VALUE`, `rank CALL N K` followed by
- * K lines `KEY BELOW EQUAL`, and `cap TIER KIND KEY ID`, then `end`
+ * with TIER_ESTATE; a `cum` block gives a Pareto model's cumulative sums for the run's positive
+ * rows (its cum_share). The text: the line `libtier-population 1`, then TAB-separated lines `abc
+ * CALL HAS_A KEY_A ID_A HAS_B KEY_B ID_B`, `total CALL fixed|double VALUE`, `rank CALL N K`
+ * followed by K lines `KEY BELOW EQUAL`, `cum CALL K` followed by K lines `KEY ID CUM`, and `cap
+ * TIER KIND KEY ID`, then `end`
  * (docs/distributed.md has the fields; texts
  * escape '%', control bytes and DEL as %XX). All or nothing: on failure the figures set before
  * stay.
