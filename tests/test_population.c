@@ -508,6 +508,7 @@ static void test_bad_figures_are_refused_naming_the_line(void **state)
     expect_refused(r, PT "cum\tk\nend\n", "line 4: cum needs 3 fields");
     expect_refused(r, "libtier-population 1\nabc\tk\t0\t\t\t0\t\t\ncum\tk\t0\nend\n",
                    "line 3: a cum of a call no total line gave before");
+    expect_refused(r, PT "cum\tj\t0\nend\n", "line 4: a cum of a call no total line gave before");
     expect_refused(r, PT "cum\tk%zz\t0\nend\n", "line 4: a bad %XX escape");
     expect_refused(r, PT "cum\tk\t0\ncum\tk\t0\nend\n", "line 5: the same call's cum twice");
     expect_refused(r, PT "cum\tk\t1\nend\n", "line 4: a number in range");
@@ -657,6 +658,8 @@ static void test_pct_rank_gathers_distinct_values_and_needs_each_rank(void **sta
     static const char *const figures[][2] = {
         {"libtier-population 1\nrank\t()pct_rank(attr.size)\t9\t1\nc000000000000000\t3\t2\nend\n",
          "give no rank for a value"},
+        {"libtier-population 1\nrank\t()pct_rank(attr.size)\t9\t1\nbff0000000000000\t3\t2\nend\n",
+         "give no rank for a value"},
         {"libtier-population 1\nabc\t()pct_rank(attr.size)\t0\t\t\t0\t\t\nend\n",
          "the figures of another function"},
         {"libtier-population 1\nrank\t()abc(attr.size)\t9\t0\nend\n",
@@ -785,6 +788,14 @@ static void test_pareto_cumulative_shares_come_from_the_figures(void **state)
     cum[0] = cum[1] = 0;
     assert_int_equal(run_cum(TST_ALLOC, book, cum_double, cum, &err), TIER_OK);
     assert_true(cum[0] == 0.25 && cum[1] == 1.0);
+    /* A population without a positive total: a refund's cumulative share is missing. */
+    assert_int_equal(run_cum(TST_ALLOC, book,
+                             "libtier-population 1\nabc\tpareto:pareto\t0\t\t\t0\t\t\n"
+                             "total\tpareto:pareto\tfixed\t0\ncum\tpareto:pareto\t1\n"
+                             "3fdbffffffffffff\ta\t0\nend\n",
+                             cum, &err),
+                     TIER_OK);
+    assert_true(isnan(cum[1]));
     for (i = 0; i < TST_COUNT(misfits); i++) {
         assert_int_equal(run_cum(TST_ALLOC, book, misfits[i], cum, &err), TIER_ESTATE);
         assert_non_null(strstr(err, "model pareto: the population figures' cumulative sums do not "
