@@ -128,15 +128,18 @@ def _part_rows(df: Any) -> Any:
 
 
 def _range_scan(tables: Sequence[Delayed], meta: Any, by: str, totals: Any, finish: Any,
-                out_meta: Any) -> Tuple[List[Delayed], Dict[int, int], List[Delayed]]:
+                out_meta: Any, rows: int) -> Tuple[List[Delayed], Dict[int, int], List[Delayed]]:
     """The skeleton of the distributed algorithms here: the tables' rows (one Delayed pandas
     frame a part, with the columns of `meta` but "part") range partitioned by column `by`
     (``set_index``: sampled boundaries, then a shuffle, each range sorted); `totals(range)` gives
     a range's total per list, the driver takes their exclusive scan; `finish(range, offsets)`
     gives the range's rows with their global figures (the columns of `out_meta`, "part" first);
     those go back to their parts (``set_index`` on the part number). Returns the finished ranges
-    (persisted), the grand total per list and one Delayed frame a part."""
+    (persisted), the grand total per list and one Delayed frame a part. `rows`: the rows of all
+    the tables (none: nothing to sort, every part gets an empty frame)."""
     nparts = len(tables)
+    if rows == 0:
+        return [], {}, [dask.delayed(out_meta.copy)() for _ in tables]
     ddf = dd.from_delayed([dask.delayed(_tagged)(t, i, list(meta.columns))
                            for i, t in enumerate(tables)], meta=meta, verify_meta=False)
     pieces = ddf.set_index(by, npartitions=max(1, nparts), shuffle="tasks").to_delayed()
@@ -153,12 +156,12 @@ def _range_scan(tables: Sequence[Delayed], meta: Any, by: str, totals: Any, fini
 
 
 def rank_counts(tables: Sequence[Delayed], ranks: Optional[Dict[int, List[int]]] = None,
-                dtype: str = "float64") -> RankCounts:
+                dtype: str = "float64", rows: int = 1) -> RankCounts:
     """The global counts below and equal of every part's distinct values, per list.
 
     `tables`: one Delayed pandas frame a part with the columns list (int), value (`dtype`:
     float64 without NaN, or int64) and count (int, > 0), one row per list and distinct value of
-    the part. `ranks`: {list: [0-based ranks]}: the values at those order statistics of the
+    the part (`rows` of them in all: 0 when there are none). `ranks`: {list: [0-based ranks]}: the values at those order statistics of the
     population (ascending) are found on the way. Communication: every row twice through a
     shuffle (to its range, back to its part), a number per range and list to the driver, the
     values at the ranks; never a list in one process."""
@@ -166,7 +169,7 @@ def rank_counts(tables: Sequence[Delayed], ranks: Optional[Dict[int, List[int]]]
     ranks = ranks or {}
     counted, n, back = _range_scan(
         tables, _meta(dtype), "value", _range_totals,
-        functools.partial(_range_counts, dtype=dtype), _counted_meta(dtype))
+        functools.partial(_range_counts, dtype=dtype), _counted_meta(dtype), rows)
     at: Dict[Tuple[int, int], float] = {}
     if ranks:
         for hits in dask.compute(*[dask.delayed(_range_hits)(c, ranks) for c in counted]):
@@ -392,6 +395,7 @@ def fit_scorecards(parts: List[Delayed], as_of: int, models: List[Dict[str, Any]
             raise _fail(_ffi.EINVAL, "model %s (scorecard): no part could fit the card: a factor "
                         "has no value in any customer (tier run refuses it too)" % name)
         factors = _factors(card)
+        _check_sources(card, name, models)
         tables = list(dask.persist(*[dask.delayed(scorecard_tables)(p, as_of, b, name, card)
                                      for p, b in zip(parts, per_part)]))
         # n per factor first (a count a part), then the ranks of the minimum, median, maximum.
@@ -401,7 +405,7 @@ def fit_scorecards(parts: List[Delayed], as_of: int, models: List[Dict[str, Any]
             for key, c in s.items():
                 n[key] = n.get(key, 0) + c
         ranks = {k: sorted({0, (c - 1) // 2, c // 2, c - 1}) for k, c in n.items() if c > 0}
-        counts = rank_counts(tables, ranks)
+        counts = rank_counts(tables, ranks, rows=sum(n.values()))
         rounds += 1
         stats: Dict[int, Tuple[float, float, float]] = {}
         for k, c in n.items():
@@ -435,6 +439,22 @@ def fit_scorecards(parts: List[Delayed], as_of: int, models: List[Dict[str, Any]
         per_part = list(dask.persist(*[dask.delayed(_with)(b, name, blob)
                                        for b, blob in zip(per_part, blobs_k)]))
     return per_part, rounds
+
+
+def _check_sources(card: str, name: str, models: List[Dict[str, Any]]) -> None:
+    """Refuses a factor that reads a Pareto model's class, share or cum_share: those are the
+    population's only in a run with figures, while the card is fitted on each part's own."""
+    paretos = [m["name"] for m in models if m["kind"] == "pareto"]
+    for ln in card.split("\n"):
+        m = _FACTOR.match(ln)
+        if not m:
+            continue
+        for alt in m.group(2).strip('"').split("|"):
+            model, _, output = alt.partition(".")
+            if model in paretos and output in ("class", "share", "cum_share"):
+                raise _fail(_ffi.EINVAL, "model %s (scorecard): factor %s reads %s, which a split "
+                            "run knows only while placing customers, not while fitting the card "
+                            "(docs/distributed.md)" % (name, m.group(1), alt))
 
 
 def _sizes(table: Any) -> Dict[int, int]:
@@ -561,13 +581,15 @@ def cum_calls(models: List[Dict[str, Any]], text: str) -> List[bytes]:
                                                    text)]
 
 
-def cum_sums(gathered: List[Delayed], calls: List[bytes], doubles: List[bytes]) -> List[Delayed]:
+def cum_sums(gathered: List[Delayed], calls: List[bytes], doubles: List[bytes],
+             rows: int = 1) -> List[Delayed]:
     """Per part (Delayed) the cum blocks of the Pareto calls `calls`: an exclusive prefix sum in
     the population's order (order key, then id), by the range scan: each row to the range of its
-    (key, id), sums per range, their scan on the driver, the rows back to their parts."""
+    (key, id), sums per range, their scan on the driver, the rows back to their parts (`rows`:
+    the positive rows of all the parts)."""
     tables = list(dask.persist(*[dask.delayed(_cum_table)(g, calls, doubles) for g in gathered]))
     _, _, back = _range_scan(tables, _cum_meta(False), "sort", _cum_totals, _cum_rows,
-                             _cum_meta(True))
+                             _cum_meta(True), rows)
     return list(dask.persist(*[dask.delayed(_cum_text)(b, g, calls, doubles)
                                for b, g in zip(back, gathered)]))
 
@@ -675,11 +697,13 @@ class PartLines:
             (b"cum:", b"double:"))))}
         if lists:
             tables = list(dask.persist(*[dask.delayed(_rank_table)(g, lists) for g in gathered]))
-            counts = rank_counts(tables, dtype="int64")
+            counts = rank_counts(tables, dtype="int64", rows=sum(
+                mark[key][0] for key in lists))
             texts.append([dask.delayed(_rank_text)(c, lists, counts.n) for c in counts.parts])
             self.rounds += 1
         if any(k.startswith(b"cum:") for k in mark):
-            texts.append(cum_sums(gathered, calls, dbl))
+            texts.append(cum_sums(gathered, calls, dbl, sum(
+                v[0] for k, v in mark.items() if k.startswith(b"cum:"))))
             self.rounds += 1
         self._parts = list(dask.persist(*[dask.delayed(b"".join)(list(t)) for t in zip(*texts)]))
         self._mark = mark
