@@ -528,10 +528,11 @@ class Part:
             if self.accounts is not None and len(self.accounts):
                 data = self.accounts.drop(columns=["__tier_id"]).to_csv(index=False, na_rep="")
                 book.read_attributes_csv_text(data, id=c.account_id)
-                _declare_empty(book, self.accounts, c.account_id)
             if len(self.rows):
                 book.add_dataframe(self.rows, id=c.id, date=c.date, amount=c.amount,
                                    margin=c.margin)
+            if self.accounts is not None:
+                _declare_empty(book, self.accounts, c.account_id)
             self._book = book
         return self._book
 
