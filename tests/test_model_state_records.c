@@ -313,6 +313,13 @@ static const damage CASES[] = {
        "factor.below 0 6 12 18 24 30 35 40 45 50 55 60\nfactor.below 0 1\n",
        "line 13: the counts must follow the reference, one more than its values"),
     /* A partial reference (factor.equal, a part of a split run). */
+    SC("factor.reference 0 1 2", "factor.equal 1\nfactor.reference 0 1 2",
+       "line 11: the equal counts follow the reference, one a value, before the counts below"),
+    SC("factor.below 0 6", "factor.equal 6 6 6 6 6 5 5 5 5 5 1e16\nfactor.below 0 6",
+       "line 12: equal counts must be whole numbers from 0 to 1e15"),
+    SC("factor.below 0 6", "factor.equal 6 6 6 6 6 5 5 5 5 5 nan\nfactor.below 0 6",
+       "line 12: equal counts must be whole numbers from 0 to 1e15"),
+
     SC("factor.below 0 6 12", "factor.below 0 \"6\" 12",
        "line 12: value 2 of record \"factor.below\" is not a number"),
     SC("factor.below 0 6", "factor.equal 6 \"6\" 6 6 6 5 5 5 5 5 5\nfactor.below 0 6",
