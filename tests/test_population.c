@@ -27,47 +27,20 @@ static const char policy_text[] =
     "    rule \"rest\" when true\n"
     "}\n";
 
-/* A hierarchy (groups of three accounts, two levels deep: tst_org_book) whose group rows are
- * classified by abc(), capped and routed to teams with capacities of accounts. */
-static const char org_policy_text[] = "libtier-policy 1\n"
-                                      "window rev = revenue over 12 months\n"
-                                      "let band = abc(rev)\n"
-                                      "hierarchy parent = attr.parent children = inherit\n"
-                                      "tier S {\n"
-                                      "    rule \"top band\" when band == \"A\"\n"
-                                      "    cap 20% by rev overflow A\n"
-                                      "}\n"
-                                      "tier A {\n"
-                                      "    rule \"second band\" when band == \"B\"\n"
-                                      "}\n"
-                                      "tier C {\n"
-                                      "    rule \"rest\" when true\n"
-                                      "}\n"
-                                      "routing {\n"
-                                      "    accounts when tier == \"S\" or tier == \"A\"\n"
-                                      "    region = attr.region\n"
-                                      "    city = attr.city\n"
-                                      "    team national \"head office\" capacity 4 accounts\n"
-                                      "    team regional \"KA {region}\" capacity 2 accounts\n"
-                                      "    team local \"sales {city}\" capacity 1 accounts\n"
-                                      "}\n";
-
-/* The same routing with a revenue capacity (gathered without rows) and a team without one. */
-static const char org_revenue_policy_text[] =
-    "libtier-policy 1\n"
-    "window rev = revenue over 12 months\n"
-    "hierarchy parent = attr.parent\n"
-    "tier S {\n"
-    "    rule \"all\" when true\n"
-    "}\n"
-    "routing {\n"
-    "    accounts when rev > 0\n"
-    "    region = attr.region\n"
-    "    city = attr.city\n"
-    "    team national \"head office\" capacity 1000 revenue\n"
-    "    team regional \"KA {region}\"\n"
-    "    team local \"sales {city}\" capacity 1 accounts\n"
-    "}\n";
+/* pct_rank() of two windows in the rules. */
+static const char rank_policy_text[] = "libtier-policy 1\n"
+                                       "window rev = revenue over 12 months\n"
+                                       "window life = revenue over all\n"
+                                       "tier S {\n"
+                                       "    rule \"top ranks\" when pct_rank(rev) >= 0.8\n"
+                                       "}\n"
+                                       "tier A {\n"
+                                       "    rule \"ranked life\" when pct_rank(life) >= 0.7\n"
+                                       "    rule \"middle\" when pct_rank(rev) >= 0.45\n"
+                                       "}\n"
+                                       "tier C {\n"
+                                       "    rule \"rest\" when true\n"
+                                       "}\n";
 
 /* A Pareto model's classes (thresholds 50% and 90%) in the rules. */
 static const char pareto_policy_text[] = "libtier-policy 1\n"
@@ -108,55 +81,21 @@ static tier_model *pareto_model(int pareto)
     return m;
 }
 
-/* The accounts of tst_org_book: customer i's group root is i - i % 3 (the root, its child and
- * that child's child), group g = i / 3. */
-static const char *const org_attrs[] = {"parent", "region", "city"};
-
-/* Sets the hierarchy and routing attributes of every customer of `book`: groups of three two
- * levels deep; every third group spans regions (national), the next spans cities (regional), the
- * next lies in one city (local). */
-static void set_org_attributes(tier_book *book)
-{
-    size_t i, len;
-    char v[32];
-    for (i = 0; i < tier_book_customer_count(book); i++) {
-        size_t g = i / 3;
-        if (i % 3) {
-            const char *id = tier_book_customer_id(book, i - 1, &len);
-            snprintf(v, sizeof v, "%.*s", (int)len, id);
-            assert_int_equal(tier_book_set_text(book, i, "parent", v), TIER_OK);
-        }
-        snprintf(v, sizeof v, "R%lu", (unsigned long)(g % 3 == 0 ? i % 2 : g % 4));
-        assert_int_equal(tier_book_set_text(book, i, "region", v), TIER_OK);
-        snprintf(v, sizeof v, "C%lu", (unsigned long)(g % 3 == 1 ? i % 2 : g % 5));
-        assert_int_equal(tier_book_set_text(book, i, "city", v), TIER_OK);
-    }
-}
-
-/* The customers of `book` in part `part` of two, with all their transactions (and with `org`
- * their attributes): by the parity of the index, or with `org` of the group. */
-static tier_book *half(const tier_book *book, size_t part, int org)
+/* The customers of `book` whose index has parity `part`, with all their transactions. */
+static tier_book *half(const tier_book *book, size_t part)
 {
     tier_book *out = NULL;
-    size_t t, c, len, k;
+    size_t t, c, len;
     int32_t day;
     double amount, margin;
     assert_int_equal(tier_book_new(&out, TST_ALLOC), TIER_OK);
     for (t = 0; t < tier_book_txn_count(book); t++) {
         const char *id;
         assert_int_equal(tier_book_txn(book, t, &c, &day, &amount, &margin), TIER_OK);
-        if ((org ? c / 3 : c) % 2 != part)
+        if (c % 2 != part)
             continue;
         id = tier_book_customer_id(book, c, &len);
         assert_int_equal(tier_book_add_txn(out, id, len, day, amount, margin), TIER_OK);
-    }
-    for (c = 0; org && c < tier_book_customer_count(out); c++) {
-        const char *id = tier_book_customer_id(out, c, &len), *v;
-        size_t at;
-        assert_int_equal(tier_book_find(book, id, len, &at), TIER_OK);
-        for (k = 0; k < TST_COUNT(org_attrs); k++)
-            if (tier_book_get_text(book, at, org_attrs[k], &v) == TIER_OK && v)
-                assert_int_equal(tier_book_set_text(out, c, org_attrs[k], v), TIER_OK);
     }
     return out;
 }
@@ -165,12 +104,13 @@ static tier_book *half(const tier_book *book, size_t part, int org)
 
 typedef struct row {
     char key[17];
-    char id[32];
-    long long fixed;
+    char id[32];     /* rank lists: the part's number */
+    long long fixed; /* rank lists: the count of the value */
+    int part;        /* the part that gathered it */
 } row;
 
 typedef struct list {
-    char head[256]; /* "abc\tKEY\tTA6\tTB6", "cap\tT\tshare\tAMOUNT" or "route\tTEAM\tKIND\tN" */
+    char head[256]; /* "abc\tKEY\tTA6\tTB6", "rank\tKEY" or "cap\tT\tshare\tAMOUNT" */
     row *rows;
     size_t n;
 } list;
@@ -182,8 +122,8 @@ static int row_cmp(const void *x, const void *y)
     return c ? c : strcmp(a->id, b->id);
 }
 
-/* Adds the lists of one part's inputs into lists[] (*n of them); returns the part's rows. */
-static size_t read_inputs(const char *text, list *lists, size_t *n)
+/* Adds the lists of part `part`'s inputs into lists[] (*n of them); returns the part's rows. */
+static size_t read_inputs(const char *text, int part, list *lists, size_t *n)
 {
     char line[256];
     const char *p = text;
@@ -202,7 +142,7 @@ static size_t read_inputs(const char *text, list *lists, size_t *n)
         } else if (strcmp(line, "end") == 0) {
             break;
         } else if (strncmp(line, "abc\t", 4) == 0 || strncmp(line, "cap\t", 4) == 0 ||
-                   strncmp(line, "route\t", 6) == 0) {
+                   strncmp(line, "rank\t", 5) == 0) {
             char *last = strrchr(line, '\t');
             size_t i;
             *last = '\0';
@@ -228,10 +168,14 @@ static size_t read_inputs(const char *text, list *lists, size_t *n)
             assert_non_null(cur->rows);
             r = &cur->rows[cur->n++];
             memset(r, 0, sizeof *r);
+            r->part = part;
             if (cur->head[0] == 'a')
                 assert_int_equal(sscanf(line, "%16[0-9a-f]\t%lld\t%31s", r->key, &r->fixed, r->id),
                                  3);
-            else
+            else if (cur->head[0] == 'r') {
+                assert_int_equal(sscanf(line, "%16[0-9a-f]\t%lld", r->key, &r->fixed), 2);
+                r->id[0] = (char)('0' + part);
+            } else
                 assert_int_equal(sscanf(line, "%16[0-9a-f]\t%31s", r->key, r->id), 2);
         }
     }
@@ -239,14 +183,69 @@ static size_t read_inputs(const char *text, list *lists, size_t *n)
     return rows;
 }
 
-/* The global figures of the merged lists over `rows` rows in all, into out. */
-static void figures_of(list *lists, size_t n, size_t rows, char *out, size_t cap)
+/* The rank lines of a pct_rank list for each of the two parts (its own values with the counts
+ * below and equal of all the parts), appended at ranks[p] + used[p]. */
+static void rank_lines(const list *l, char *ranks[2], size_t used[2], size_t cap)
 {
-    size_t i, used = (size_t)snprintf(out, cap, "libtier-population 1\n");
+    long long total = 0, below = 0;
+    size_t j, k, p;
+    for (j = 0; j < l->n; j++)
+        total += l->rows[j].fixed;
+    for (p = 0; p < 2; p++) {
+        size_t mine = 0;
+        for (j = 0; j < l->n; j++)
+            mine += l->rows[j].id[0] == (char)('0' + p);
+        used[p] += (size_t)snprintf(ranks[p] + used[p], cap - used[p], "%s\t%lld\t%lu\n", l->head,
+                                    total, (unsigned long)mine);
+    }
+    for (j = 0; j < l->n; j = k) {
+        long long equal = 0;
+        for (k = j; k < l->n && strcmp(l->rows[k].key, l->rows[j].key) == 0; k++)
+            equal += l->rows[k].fixed;
+        for (p = j; p < k; p++) {
+            size_t q = (size_t)(l->rows[p].id[0] - '0');
+            used[q] += (size_t)snprintf(ranks[q] + used[q], cap - used[q], "%s\t%lld\t%lld\n",
+                                        l->rows[j].key, below, equal);
+        }
+        below += equal;
+    }
+}
+
+/* A Pareto call's cumulative sums for each of the two parts: its own rows in order, each with the
+ * sum of every row up to it in the merged order, appended at cums[p] + used[p]. */
+static void cum_lines(const list *l, const char *key, char *cums[2], size_t used[2], size_t cap)
+{
+    long long cum = 0;
+    size_t j, p;
+    for (p = 0; p < 2; p++) {
+        size_t mine = 0;
+        for (j = 0; j < l->n; j++)
+            mine += l->rows[j].part == (int)p;
+        used[p] += (size_t)snprintf(cums[p] + used[p], cap - used[p], "cum\t%s\t%lu\n", key,
+                                    (unsigned long)mine);
+    }
+    for (j = 0; j < l->n; j++) {
+        size_t q = (size_t)l->rows[j].part;
+        cum += l->rows[j].fixed;
+        used[q] += (size_t)snprintf(cums[q] + used[q], cap - used[q], "%s\t%s\t%lld\n",
+                                    l->rows[j].key, l->rows[j].id, cum);
+    }
+}
+
+/* The global figures of the merged lists over `rows` rows in all, into out[p] for part p (the
+ * same but for the rank lines: each part's own values). */
+static void figures_of(list *lists, size_t n, size_t rows, char *out[2], size_t cap)
+{
+    static char ranks0[65536], ranks1[65536];
+    char *ranks[2] = {ranks0, ranks1};
+    size_t used_ranks[2] = {0, 0};
+    size_t i, used = (size_t)snprintf(out[0], cap, "libtier-population 1\n");
     for (i = 0; i < n; i++) {
         list *l = &lists[i];
         qsort(l->rows, l->n, sizeof *l->rows, row_cmp);
-        if (l->head[0] == 'a') {
+        if (l->head[0] == 'r') {
+            rank_lines(l, ranks, used_ranks, sizeof ranks0);
+        } else if (l->head[0] == 'a') {
             char key[64];
             unsigned long ta6, tb6;
             long long total = 0, cum = 0;
@@ -262,28 +261,14 @@ static void figures_of(list *lists, size_t n, size_t rows, char *out, size_t cap
                         end[c] = j;
             }
             assert_true(end[0] < l->n && end[1] < l->n);
-            used += (size_t)snprintf(out + used, cap - used, "abc\t%s\t1\t%s\t%s\t1\t%s\t%s\n", key,
-                                     l->rows[end[0]].key, l->rows[end[0]].id, l->rows[end[1]].key,
-                                     l->rows[end[1]].id);
-            if (strncmp(key, "pareto:", 7) == 0) /* a Pareto model's share: the total */
-                used += (size_t)snprintf(out + used, cap - used, "total\t%s\tfixed\t%lld\n", key,
+            used += (size_t)snprintf(out[0] + used, cap - used, "abc\t%s\t1\t%s\t%s\t1\t%s\t%s\n",
+                                     key, l->rows[end[0]].key, l->rows[end[0]].id,
+                                     l->rows[end[1]].key, l->rows[end[1]].id);
+            if (strncmp(key, "pareto:", 7) == 0) { /* a Pareto model's share: the total */
+                used += (size_t)snprintf(out[0] + used, cap - used, "total\t%s\tfixed\t%lld\n", key,
                                          total);
-        } else if (l->head[0] == 'r') { /* a team: its first N rows fit, N its capacity */
-            char team[64], kind[16];
-            double capacity;
-            size_t limit;
-            assert_int_equal(
-                sscanf(l->head, "route\t%63[^\t]\t%15[^\t]\t%lf", team, kind, &capacity), 3);
-            limit = (size_t)capacity;
-            if (strcmp(kind, "accounts") != 0) /* a revenue capacity: no figure */
-                ;
-            else if (limit == 0)
-                used += (size_t)snprintf(out + used, cap - used, "route\t%s\t3\t\t\n", team);
-            else if (l->n <= limit)
-                used += (size_t)snprintf(out + used, cap - used, "route\t%s\t1\t\t\n", team);
-            else
-                used += (size_t)snprintf(out + used, cap - used, "route\t%s\t2\t%s\t%s\n", team,
-                                         l->rows[limit - 1].key, l->rows[limit - 1].id);
+                cum_lines(l, key, ranks, used_ranks, sizeof ranks0);
+            }
         } else {
             unsigned long t;
             double amount, x;
@@ -292,17 +277,22 @@ static void figures_of(list *lists, size_t n, size_t rows, char *out, size_t cap
             x = amount * (double)rows;
             limit = x >= (double)rows ? rows : (size_t)floor(x + 1e-9 * (x > 1 ? x : 1));
             if (limit == 0)
-                used += (size_t)snprintf(out + used, cap - used, "cap\t%lu\t3\t\t\n", t);
+                used += (size_t)snprintf(out[0] + used, cap - used, "cap\t%lu\t3\t\t\n", t);
             else if (l->n <= limit)
-                used += (size_t)snprintf(out + used, cap - used, "cap\t%lu\t1\t\t\n", t);
+                used += (size_t)snprintf(out[0] + used, cap - used, "cap\t%lu\t1\t\t\n", t);
             else
-                used += (size_t)snprintf(out + used, cap - used, "cap\t%lu\t2\t%s\t%s\n", t,
+                used += (size_t)snprintf(out[0] + used, cap - used, "cap\t%lu\t2\t%s\t%s\n", t,
                                          l->rows[limit - 1].key, l->rows[limit - 1].id);
         }
         free(l->rows);
     }
-    snprintf(out + used, cap - used, "end\n");
-    assert_true(used + 5 < cap);
+    assert_true(used + used_ranks[0] + used_ranks[1] + 5 < cap);
+    for (i = 0; i < 2; i++) {
+        if (i)
+            memcpy(out[i], out[0], used);
+        memcpy(out[i] + used, ranks[i], used_ranks[i]);
+        memcpy(out[i] + used + used_ranks[i], "end\n", 5);
+    }
 }
 
 /* Runs `book` against `figures`; its inputs appended to `inputs`. */
@@ -321,65 +311,54 @@ static tier_result *run_part(const tier_book *book, const tier_policy *policy, i
     return r;
 }
 
-/* Customer i's pareto.share in a run. */
-static double share_of(const tier_result *r, size_t i)
+/* Customer i's `column` (pareto.share, pareto.cum_share) in a run. */
+static double share_of(const tier_result *r, size_t i, const char *column)
 {
     size_t col;
-    assert_int_equal(tier_frame_find(tier_result_frame(r), "pareto.share", &col), TIER_OK);
+    assert_int_equal(tier_frame_find(tier_result_frame(r), column, &col), TIER_OK);
     return tier_frame_numbers(tier_result_frame(r), col)[i];
 }
 
 /* Splits a generated book in two, runs the parts to settled figures and checks every customer is
  * placed as one run over the whole book places it; returns the customers moved by a cap. */
-static size_t split_run_org(const char *text, int pareto, size_t nlists, const char *expect,
-                            int org);
-
 static size_t split_run(const char *text, int pareto, size_t nlists, const char *expect)
-{
-    return split_run_org(text, pareto, nlists, expect, 0);
-}
-
-/* split_run with the hierarchy and routing attributes (org 1): each group in one part; returns
- * the customers moved by a cap; every customer's team and flags are checked too. */
-static size_t split_run_org(const char *text, int pareto, size_t nlists, const char *expect,
-                            int org)
 {
     tier_book *book = tst_generated_book(TST_ALLOC, 900, 11), *parts[2];
     tier_policy *policy = make_policy_of(TST_ALLOC, text);
     tier_result *whole = NULL, *res[2] = {NULL, NULL};
     tier_text *inputs[2] = {NULL, NULL};
     tier_model *m = pareto_model(pareto);
-    static char figures[8192], next[8192];
+    static char figures[2][65536], next[2][65536];
+    char *next_of[2] = {next[0], next[1]};
     int32_t first, last;
     size_t i, p, pass, moved = 0;
-    if (org)
-        set_org_attributes(book);
     assert_int_equal(tier_book_day_range(book, &first, &last), TIER_OK);
     assert_int_equal(tier_result_new(&whole, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_result_set_as_of(whole, last + 1), TIER_OK);
     assert_int_equal(tier_result_run(whole, book, &m, m ? 1 : 0, policy), TIER_OK);
     tier_model_free(m);
     for (p = 0; p < 2; p++) {
-        parts[p] = half(book, p, org);
+        parts[p] = half(book, p);
         assert_int_equal(tier_text_new(&inputs[p], TST_ALLOC), TIER_OK);
     }
-    snprintf(figures, sizeof figures, "libtier-population 1\nend\n");
+    for (p = 0; p < 2; p++)
+        snprintf(figures[p], sizeof figures[p], "libtier-population 1\nend\n");
     for (pass = 0; pass < 5; pass++) {
-        list lists[24];
+        list lists[8];
         size_t nl = 0, rows = 0;
         for (p = 0; p < 2; p++) {
             tier_result_free(res[p]);
-            res[p] = run_part(parts[p], policy, pareto, last + 1, figures, inputs[p]);
-            rows += read_inputs(tier_text_data(inputs[p]), lists, &nl);
+            res[p] = run_part(parts[p], policy, pareto, last + 1, figures[p], inputs[p]);
+            rows += read_inputs(tier_text_data(inputs[p]), (int)p, lists, &nl);
         }
-        assert_true(nlists ? nl == nlists : nl > 2);
-        figures_of(lists, nl, rows, next, sizeof next);
-        if (strcmp(next, figures) == 0)
+        assert_int_equal(nl, nlists);
+        figures_of(lists, nl, rows, next_of, sizeof next[0]);
+        if (strcmp(next[0], figures[0]) == 0 && strcmp(next[1], figures[1]) == 0)
             break;
         memcpy(figures, next, sizeof figures);
     }
     assert_true(pass < 5);
-    assert_non_null(strstr(figures, expect));
+    assert_non_null(strstr(figures[0], expect));
     for (p = 0; p < 2; p++)
         for (i = 0; i < tier_book_customer_count(parts[p]); i++) {
             size_t len, at;
@@ -387,10 +366,14 @@ static size_t split_run_org(const char *text, int pareto, size_t nlists, const c
             assert_int_equal(tier_book_find(book, id, len, &at), TIER_OK);
             assert_int_equal(tier_result_tier(res[p], i), tier_result_tier(whole, at));
             assert_string_equal(tier_result_reason(res[p], i), tier_result_reason(whole, at));
-            assert_string_equal(tier_result_route(res[p], i), tier_result_route(whole, at));
-            assert_string_equal(tier_result_flags(res[p], i), tier_result_flags(whole, at));
-            if (pareto) /* the model's share against the population's total */
-                assert_true(share_of(res[p], i) == share_of(whole, at));
+            if (pareto) { /* the model's share and cumulative share: the population's */
+                assert_true(share_of(res[p], i, "pareto.share") ==
+                            share_of(whole, at, "pareto.share"));
+                assert_true(share_of(res[p], i, "pareto.cum_share") ==
+                                share_of(whole, at, "pareto.cum_share") ||
+                            (isnan(share_of(res[p], i, "pareto.cum_share")) &&
+                             isnan(share_of(whole, at, "pareto.cum_share"))));
+            }
             moved += strncmp(tier_result_reason(whole, at), "over the cap", 12) == 0;
         }
     /* Each part alone, without the figures, places some customers otherwise. */
@@ -425,13 +408,12 @@ static void test_a_split_run_places_everyone_as_one_run(void **state)
     assert_true(split_run(policy_text, 0, 3, "\ncap\t0\t2\t") > 0);
 }
 
-/* With a hierarchy and routing: each group whole in one part; the group rows are classified,
- * capped and routed to teams whose capacities of accounts are filled in the population's order
- * (each team's last row that fits named by the figures, as a cap's). */
-static void test_a_split_run_with_groups_routes_as_one_run(void **state)
+/* pct_rank() from the population: each part gathers its distinct values with their counts and
+ * gets, for them, the counts below and equal of all the parts. */
+static void test_a_split_pct_rank_ranks_as_one_run(void **state)
 {
     (void)state;
-    assert_true(split_run_org(org_policy_text, 0, 0, "\nroute\thead office\t2\t", 1) > 0);
+    split_run(rank_policy_text, 0, 2, "\nrank\t()pct_rank(rev)\t");
 }
 
 /* A Pareto model's classes come from the population: its inputs are gathered as the abc call
@@ -463,7 +445,7 @@ static void test_bad_figures_are_refused_naming_the_line(void **state)
                    "line 2: the figures end before");
     expect_refused(r, "libtier-population 1\nabc\tk\nend\n", "line 2: abc needs 8 fields");
     expect_refused(r, "libtier-population 1\ntotal\tk\tfixed\t5\nend\n",
-                   "line 2: a total of a call no line named before");
+                   "line 2: a total of a call no abc line named before");
     expect_refused(r, "libtier-population 1\nabc\tk\t0\t\t\t0\t\t\ntotal\tk\tsome\t5\nend\n",
                    "line 3: a total is");
     expect_refused(r,
@@ -521,22 +503,57 @@ static void test_bad_figures_are_refused_naming_the_line(void **state)
     expect_refused(r, "libtier-population 1\ncap\t0\t2\t0000000000000001\tx%\nend\n",
                    "line 2: a bad %XX escape");
     expect_refused(r, "libtier-population 1\ncap\t0\t3\t\tx\nend\n", "only a cap of kind 2");
-    expect_refused(r, "libtier-population 1\nroute\tt\t1\t\nend\n", "line 2: route needs 5 fields");
-    expect_refused(r, "libtier-population 1\nroutx\nend\n", "line 2: expected a line");
-    expect_refused(r, "libtier-population 1\nroute\t\t1\t\t\nend\n",
-                   "line 2: a team name was expected");
-    expect_refused(r, "libtier-population 1\nroute\tt%zz\t1\t\t\nend\n", "line 2: a bad %XX");
-    expect_refused(r, "libtier-population 1\nroute\tt\t1\t\t\nroute\tt\t3\t\t\nend\n",
-                   "line 3: the same team twice");
-    expect_refused(r, "libtier-population 1\nroute\tt\tx\t\t\nend\n",
+    /* A Pareto call's cumulative sums: "cum CALL K" and K lines "KEY ID CUM", after its total. */
+#define PT "libtier-population 1\nabc\tk\t0\t\t\t0\t\t\ntotal\tk\tfixed\t9\n"
+    expect_refused(r, PT "cum\tk\nend\n", "line 4: cum needs 3 fields");
+    expect_refused(r, "libtier-population 1\nabc\tk\t0\t\t\t0\t\t\ncum\tk\t0\nend\n",
+                   "line 3: a cum of a call no total line gave before");
+    expect_refused(r, PT "cum\tj\t0\nend\n", "line 4: a cum of a call no total line gave before");
+    expect_refused(r, PT "cum\tk%zz\t0\nend\n", "line 4: a bad %XX escape");
+    expect_refused(r, PT "cum\tk\t0\ncum\tk\t0\nend\n", "line 5: the same call's cum twice");
+    expect_refused(r, PT "cum\tk\t1\nend\n", "line 4: a number in range");
+    expect_refused(r, PT "cum\tk\t2\n0000000000000001\tx\t5\n",
+                   "line 5: the cum lines end before their count");
+    expect_refused(r, PT "cum\tk\t1\n0000000000000001\tx\nend\n",
+                   "line 5: a cum line needs 3 fields");
+    expect_refused(r, PT "cum\tk\t1\n000000000000000x\tx\t5\nend\n",
+                   "line 5: an order key of 16 hexadecimal digits");
+    expect_refused(r, PT "cum\tk\t1\n0000000000000001\tx\t5x\nend\n",
+                   "line 5: a number was expected");
+    expect_refused(r, PT "cum\tk\t1\n0000000000000001\tx%\t5\nend\n", "line 5: a bad %XX escape");
+    expect_refused(
+        r,
+        "libtier-population 1\nabc\tk\t0\t\t\t0\t\t\ntotal\tk\tdouble\t4044000000000000\n"
+        "cum\tk\t1\n0000000000000001\tx\t5\nend\n",
+        "line 5: an order key of 16 hexadecimal digits");
+#undef PT
+    /* pct_rank() figures: "rank CALL N K" and K lines "KEY BELOW EQUAL". */
+    expect_refused(r, "libtier-population 1\nrank\tk\nend\n", "line 2: rank needs 4 fields");
+    expect_refused(r, "libtier-population 1\nrank\tk\t5\t1\nend\n", "line 2: a number in range");
+    expect_refused(r, "libtier-population 1\nrank\tk\tx\t0\nend\n",
                    "line 2: a number was expected");
-    expect_refused(r, "libtier-population 1\nroute\tt\t0\t\t\nend\n", "line 2: a team's kind");
-    expect_refused(r, "libtier-population 1\nroute\tt\t3\t0000000000000001\tx\nend\n",
-                   "line 2: only a team of kind 2 names a row");
-    expect_refused(r, "libtier-population 1\nroute\tt\t2\t00000001\tx\nend\n",
-                   "line 2: an order key of 16 hexadecimal digits");
-    expect_refused(r, "libtier-population 1\nroute\tt\t2\t0000000000000001\tx%\nend\n",
-                   "line 2: a bad %XX escape");
+    expect_refused(r, "libtier-population 1\nrank\tk\t5\t2\n0000000000000001\t1\t1\nend\n",
+                   "line 4: a rank line needs 3 fields");
+    expect_refused(r, "libtier-population 1\nrank\tk\t5\t2\n0000000000000001\t1\t1\n",
+                   "line 3: the rank lines end before their count");
+    expect_refused(r, "libtier-population 1\nrank\tk\t5\t1\n0000000000000001\t6\t0\nend\n",
+                   "line 3: a number in range");
+    expect_refused(r, "libtier-population 1\nrank\tk\t5\t1\n0000000000000001\t4\t2\nend\n",
+                   "line 3: a number in range");
+    expect_refused(r, "libtier-population 1\nrank\tk\t5\t1\n000000000000000z\t4\t1\nend\n",
+                   "line 3: an order key of 16 hexadecimal digits");
+    expect_refused(r,
+                   "libtier-population 1\nrank\tk\t5\t2\n0000000000000002\t0\t1\n"
+                   "0000000000000001\t1\t1\nend\n",
+                   "line 4: rank lines go up");
+    expect_refused(r,
+                   "libtier-population 1\nrank\tk\t5\t2\n0000000000000001\t0\t3\n"
+                   "0000000000000002\t2\t1\nend\n",
+                   "line 4: rank lines go up");
+    expect_refused(r, "libtier-population 1\nabc\tk\t0\t\t\t0\t\t\nrank\tk\t5\t0\nend\n",
+                   "line 3: the same call twice");
+    expect_refused(r, "libtier-population 1\nrank\tk\t5\t0\ntotal\tk\tfixed\t5\nend\n",
+                   "line 3: a total of a call no abc line named before");
     /* Escapes in either case are read, and figures for several tiers grow the table. */
     assert_int_equal(tier_result_set_population(
                          r,
@@ -609,6 +626,228 @@ static int oom_population(const tier_allocator *a, void *ud)
     return rc;
 }
 
+/* Runs `policy` over `book` against figures `fig`: the status, the message in `says` when it fails.
+ */
+static void expect_run(const tier_book *book, const char *policy, const char *fig, int want,
+                       const char *says)
+{
+    tier_policy *p = make_policy_of(TST_ALLOC, policy);
+    tier_result *r = NULL;
+    assert_int_equal(tier_result_new(&r, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_set_population(r, fig, strlen(fig)), TIER_OK);
+    assert_int_equal(tier_result_run(r, book, NULL, 0, p), want);
+    if (says && !strstr(tier_result_last_error(r), says))
+        fail_msg("\"%s\" lacks \"%s\"", tier_result_last_error(r), says);
+    tier_result_free(r);
+    tier_policy_free(p);
+}
+
+/* pct_rank()'s inputs are its distinct present values (order keys ascending) with their counts;
+ * figures that give no rank for a value of the run, or the figures of the other function, fail
+ * the run naming the call. */
+static void test_pct_rank_gathers_distinct_values_and_needs_each_rank(void **state)
+{
+    static const double size[] = {2, 1, NAN, 2};
+    static const char text[] = "libtier-policy 1\n"
+                               "tier S {\n"
+                               "    rule \"top\" when pct_rank(attr.size) >= 0.5\n"
+                               "}\n"
+                               "tier B {\n"
+                               "    rule \"rest\" when abc(attr.size) != \"Z\"\n"
+                               "}\n";
+    static const char *const figures[][2] = {
+        {"libtier-population 1\nrank\t()pct_rank(attr.size)\t9\t1\nc000000000000000\t3\t2\nend\n",
+         "give no rank for a value"},
+        {"libtier-population 1\nrank\t()pct_rank(attr.size)\t9\t1\nbff0000000000000\t3\t2\nend\n",
+         "give no rank for a value"},
+        {"libtier-population 1\nabc\t()pct_rank(attr.size)\t0\t\t\t0\t\t\nend\n",
+         "the figures of another function"},
+        {"libtier-population 1\nrank\t()abc(attr.size)\t9\t0\nend\n",
+         "the population figures do not fit abc(attr.size)"}};
+    tier_book *book = NULL;
+    tier_policy *p = make_policy_of(TST_ALLOC, text);
+    tier_result *r = NULL;
+    tier_text *t = NULL;
+    const char *fig;
+    size_t i;
+    (void)state;
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
+    for (i = 0; i < TST_COUNT(size); i++) {
+        char id[2] = {(char)('a' + i), 0};
+        size_t at;
+        assert_int_equal(tier_book_add_customer(book, id, 1, &at), TIER_OK);
+        assert_int_equal(tier_book_set_number(book, at, "size", size[i]), TIER_OK);
+    }
+    assert_int_equal(tier_result_new(&r, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    /* With the population's ranks: a (2) is 3 below and 2 equal of 9: (3 + 1) / 9 < 0.5, so B. */
+    fig = "libtier-population 1\nrank\t()pct_rank(attr.size)\t9\t2\n"
+          "bff0000000000000\t0\t1\nc000000000000000\t3\t2\nend\n";
+    assert_int_equal(tier_result_set_population(r, fig, strlen(fig)), TIER_OK);
+    assert_int_equal(tier_result_run(r, book, NULL, 0, p), TIER_OK);
+    assert_int_equal(tier_result_population(r, t), TIER_OK);
+    assert_non_null(strstr(tier_text_data(t), "libtier-population-inputs 1\n"
+                                              "rank\t()pct_rank(attr.size)\t2\n"
+                                              "bff0000000000000\t1\n"
+                                              "c000000000000000\t2\n"));
+    assert_int_equal(tier_result_tier(r, 0), 1);
+    /* Alone, a ranks (1 + 1) / 3 >= 0.5: S. */
+    assert_int_equal(tier_result_set_population(r, "libtier-population 1\nend\n", 25), TIER_OK);
+    assert_int_equal(tier_result_run(r, book, NULL, 0, p), TIER_OK);
+    assert_int_equal(tier_result_tier(r, 0), 0);
+    for (i = 0; i < TST_COUNT(figures); i++)
+        expect_run(book, text, figures[i][0], TIER_ESTATE, figures[i][1]);
+    tier_text_free(t);
+    tier_result_free(r);
+    tier_policy_free(p);
+    tier_book_free(book);
+}
+
+/* Customer a spends 10, customer b refunds 5. */
+static tier_book *cum_book(const tier_allocator *a)
+{
+    tier_book *book = NULL;
+    assert_int_equal(tier_book_new(&book, a), TIER_OK);
+    assert_int_equal(tier_book_add_txn(book, "a", 1, 100, 10, NAN), TIER_OK);
+    assert_int_equal(tier_book_add_txn(book, "b", 1, 101, -5, NAN), TIER_OK);
+    return book;
+}
+
+/* A Pareto model's figures for cum_book's part of a population of total 40 (fixed point or a
+ * double): a's cumulative sum is 10, a quarter. */
+static const char cum_fixed[] = "libtier-population 1\n"
+                                "abc\tpareto:pareto\t0\t\t\t0\t\t\n"
+                                "total\tpareto:pareto\tfixed\t400000\n"
+                                "cum\tpareto:pareto\t1\n3fdbffffffffffff\ta\t100000\n"
+                                "end\n";
+static const char cum_double[] = "libtier-population 1\n"
+                                 "abc\tpareto:pareto\t0\t\t\t0\t\t\n"
+                                 "total\tpareto:pareto\tdouble\t4044000000000000\n"
+                                 "cum\tpareto:pareto\t1\n3fdbffffffffffff\ta\t4024000000000000\n"
+                                 "end\n";
+
+/* Runs the Pareto policy over `book` against `fig`: the status; the cum_share of a and b. */
+static int run_cum(const tier_allocator *a, const tier_book *book, const char *fig, double *cum,
+                   const char **err)
+{
+    tier_result *r = NULL;
+    tier_policy *policy = NULL;
+    tier_model *m = NULL;
+    static char msg[256];
+    size_t col;
+    int rc = tier_result_new(&r, a);
+    *err = "out of memory";
+    if (!rc && (rc = tier_policy_new(&policy, a)) == TIER_OK &&
+        (rc = tier_policy_load_string(policy, pareto_policy_text, strlen(pareto_policy_text),
+                                      "cum")) != TIER_OK) {
+        snprintf(msg, sizeof msg, "%s", tier_policy_last_error(policy));
+        *err = msg;
+    }
+    if (!rc)
+        rc = tier_pareto_new(&m, "pareto", a);
+    if (!rc && ((rc = tier_result_set_population(r, fig, strlen(fig))) != TIER_OK ||
+                (rc = tier_result_run(r, book, &m, 1, policy)) != TIER_OK)) {
+        snprintf(msg, sizeof msg, "%s", tier_result_last_error(r));
+        *err = msg;
+    }
+    if (!rc) {
+        assert_int_equal(tier_frame_find(tier_result_frame(r), "pareto.cum_share", &col), TIER_OK);
+        cum[0] = tier_frame_numbers(tier_result_frame(r), col)[0];
+        cum[1] = tier_frame_numbers(tier_result_frame(r), col)[1];
+    }
+    tier_model_free(m);
+    tier_policy_free(policy);
+    tier_result_free(r);
+    return rc;
+}
+
+/* A Pareto model's cumulative shares from the figures' cumulative sums (fixed point or doubles)
+ * over the population's total; a refund's is 1; sums that do not fit the run's rows (another
+ * count, another key or id) fail it naming the model. */
+static void test_pareto_cumulative_shares_come_from_the_figures(void **state)
+{
+    static const char *const misfits[] = {
+        "libtier-population 1\nabc\tpareto:pareto\t0\t\t\t0\t\t\n"
+        "total\tpareto:pareto\tfixed\t400000\ncum\tpareto:pareto\t0\nend\n",
+        "libtier-population 1\nabc\tpareto:pareto\t0\t\t\t0\t\t\n"
+        "total\tpareto:pareto\tfixed\t400000\ncum\tpareto:pareto\t1\n"
+        "3fdbfffffffffffe\ta\t100000\nend\n",
+        "libtier-population 1\nabc\tpareto:pareto\t0\t\t\t0\t\t\n"
+        "total\tpareto:pareto\tfixed\t400000\ncum\tpareto:pareto\t1\n"
+        "3fdbffffffffffff\tb\t100000\nend\n",
+        "libtier-population 1\nabc\tpareto:pareto\t0\t\t\t0\t\t\n"
+        "total\tpareto:pareto\tfixed\t400000\ncum\tpareto:pareto\t1\n"
+        "3fdbffffffffffff\taa\t100000\nend\n"};
+    tier_book *book = cum_book(TST_ALLOC);
+    double cum[2] = {0, 0};
+    const char *err;
+    size_t i;
+    (void)state;
+    assert_int_equal(run_cum(TST_ALLOC, book, cum_fixed, cum, &err), TIER_OK);
+    assert_true(cum[0] == 0.25 && cum[1] == 1.0);
+    cum[0] = cum[1] = 0;
+    assert_int_equal(run_cum(TST_ALLOC, book, cum_double, cum, &err), TIER_OK);
+    assert_true(cum[0] == 0.25 && cum[1] == 1.0);
+    /* A population without a positive total: a refund's cumulative share is missing. */
+    assert_int_equal(run_cum(TST_ALLOC, book,
+                             "libtier-population 1\nabc\tpareto:pareto\t0\t\t\t0\t\t\n"
+                             "total\tpareto:pareto\tfixed\t0\ncum\tpareto:pareto\t1\n"
+                             "3fdbffffffffffff\ta\t0\nend\n",
+                             cum, &err),
+                     TIER_OK);
+    assert_true(isnan(cum[1]));
+    for (i = 0; i < TST_COUNT(misfits); i++) {
+        assert_int_equal(run_cum(TST_ALLOC, book, misfits[i], cum, &err), TIER_ESTATE);
+        assert_non_null(strstr(err, "model pareto: the population figures' cumulative sums do not "
+                                    "fit this run's 1 positive rows"));
+    }
+    tier_book_free(book);
+}
+
+static int oom_cum(const tier_allocator *a, void *ud)
+{
+    double cum[2];
+    const char *err;
+    int rc = run_cum(a, ud, cum_fixed, cum, &err);
+    if (rc)
+        tst_expect_oom(rc, err);
+    else
+        assert_true(cum[0] == 0.25);
+    return rc;
+}
+
+/* Rank figures read and a run that gathers pct_rank() inputs: every allocation may fail. */
+static int oom_rank(const tier_allocator *a, void *ud)
+{
+    static const char fig[] = "libtier-population 1\n"
+                              "rank\t()pct_rank(other)\t5\t2\n"
+                              "bff0000000000000\t0\t1\nc000000000000000\t3\t2\n"
+                              "end\n";
+    tier_result *r = NULL;
+    tier_policy *policy = NULL;
+    tier_text *t = NULL;
+    const char *err = "out of memory";
+    int rc = tier_result_new(&r, a);
+    if (!rc && (rc = tier_policy_new(&policy, a)) == TIER_OK &&
+        (rc = tier_policy_load_string(policy, rank_policy_text, strlen(rank_policy_text), "oom")) !=
+            TIER_OK)
+        err = tier_policy_last_error(policy);
+    if (!rc)
+        rc = tier_text_new(&t, a);
+    if (!rc && ((rc = tier_result_set_population(r, fig, sizeof fig - 1)) != TIER_OK ||
+                (rc = tier_result_run(r, ud, NULL, 0, policy)) != TIER_OK ||
+                (rc = tier_result_population(r, t)) != TIER_OK))
+        err = tier_result_last_error(r);
+    if (!rc)
+        assert_non_null(strstr(tier_text_data(t), "\nrank\t()pct_rank(rev)\t"));
+    if (rc)
+        tst_expect_oom(rc, err);
+    tier_text_free(t);
+    tier_policy_free(policy);
+    tier_result_free(r);
+    return rc;
+}
+
 /* The gathered inputs escape '%', tabs and control bytes of ids as %XX, name a group row by its
  * lead with a hierarchy, write a value that has no exact fixed-point form as '-', and write a
  * count cap as "count". */
@@ -667,167 +906,6 @@ static void test_gathered_inputs_escape_ids_and_name_leads(void **state)
     tier_book_free(book);
 }
 
-/* A book for routing: a (parent of b: national), c and d (local, one city), e (parent of f:
- * regional), with one purchase each of 100, 50, 30, 20, 10 and 5. */
-static tier_book *routing_book(void)
-{
-    static const char *const ids[] = {"a", "b", "c", "d", "e", "f"};
-    static const char *const parent[] = {"", "a", "", "", "", "e"};
-    static const char *const region[] = {"N", "S", "N", "N", "N", "N"};
-    static const char *const city[] = {"X", "Y", "X", "X", "X", "Z"};
-    static const double amount[] = {100, 50, 30, 20, 10, 5};
-    tier_book *book = NULL;
-    size_t i;
-    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
-    for (i = 0; i < TST_COUNT(ids); i++) {
-        assert_int_equal(tier_book_add_txn(book, ids[i], 1, 100, amount[i], NAN), TIER_OK);
-        if (*parent[i])
-            assert_int_equal(tier_book_set_text(book, i, "parent", parent[i]), TIER_OK);
-        assert_int_equal(tier_book_set_text(book, i, "region", region[i]), TIER_OK);
-        assert_int_equal(tier_book_set_text(book, i, "city", city[i]), TIER_OK);
-    }
-    return book;
-}
-
-/* Customer c's team after a run against `figures` (customers c and d of routing_book). */
-static void expect_routes(tier_result *r, const tier_book *book, const tier_policy *p,
-                          const char *figures, const char *route_c, const char *route_d)
-{
-    assert_int_equal(tier_result_set_population(r, figures, strlen(figures)), TIER_OK);
-    assert_int_equal(tier_result_run(r, book, NULL, 0, p), TIER_OK);
-    assert_string_equal(tier_result_route(r, 2), route_c);
-    assert_string_equal(tier_result_route(r, 3), route_d);
-    assert_string_equal(tier_result_flags(r, 3), *route_d ? "" : "route_overflow");
-}
-
-/* Routing's gathered inputs: per team with a capacity its routed rows in the placing order (a
- * revenue team without rows, a team without capacity not at all); a team named by the figures
- * takes the rows up to its last one, every row (kind 1) or none (3); one they do not name fills
- * its capacity over the run's own rows. */
-static void test_routing_is_gathered_and_placed_by_the_figures(void **state)
-{
-    tier_book *book = routing_book();
-    tier_policy *p = make_policy_of(TST_ALLOC, org_revenue_policy_text);
-    tier_result *r = NULL;
-    tier_text *t = NULL;
-    (void)state;
-    assert_int_equal(tier_result_new(&r, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
-    expect_routes(r, book, p, "libtier-population 1\nend\n", "sales X", "");
-    assert_int_equal(tier_result_population(r, t), TIER_OK);
-    assert_string_equal(tier_text_data(t), "libtier-population-inputs 1\n"
-                                           "route\thead office\trevenue\t1000\t0\n"
-                                           "route\tsales X\taccounts\t1\t2\n"
-                                           "3fc1ffffffffffff\tc\n"
-                                           "3fcbffffffffffff\td\n"
-                                           "end\n");
-    assert_string_equal(tier_result_route(r, 0), "head office");
-    assert_string_equal(tier_result_route(r, 4), "KA N");
-    expect_routes(r, book, p, "libtier-population 1\nroute\tsales X\t1\t\t\nend\n", "sales X",
-                  "sales X");
-    expect_routes(r, book, p, "libtier-population 1\nroute\tsales X\t3\t\t\nend\n", "", "");
-    expect_routes(r, book, p, "libtier-population 1\nroute\tsales X\t2\t3fcbffffffffffff\td\nend\n",
-                  "sales X", "sales X");
-    expect_routes(r, book, p,
-                  "libtier-population 1\nroute\tsales X\t2\t3fc1ffffffffffff\tc\n"
-                  "route\telsewhere\t3\t\t\nend\n",
-                  "sales X", "");
-    /* A team the figures name by a row of another part: d comes after it, c before. */
-    expect_routes(r, book, p,
-                  "libtier-population 1\nroute\tsales X\t2\t3fc1ffffffffffff\tcc\nend\n", "sales X",
-                  "");
-    tier_text_free(t);
-    tier_result_free(r);
-    tier_policy_free(p);
-    tier_book_free(book);
-}
-
-/* Without a hierarchy each customer is a row of its own; a routing revenue that is missing
- * counts as 0 (ties by id). */
-static void test_routing_without_groups_gathers_customers(void **state)
-{
-    static const char text[] = "libtier-policy 1\n"
-                               "tier S {\n"
-                               "    rule \"all\" when true\n"
-                               "}\n"
-                               "routing {\n"
-                               "    accounts when true\n"
-                               "    region = attr.region\n"
-                               "    city = attr.city\n"
-                               "    revenue = attr.weight\n"
-                               "    team local \"sales {city}\" capacity 1 accounts\n"
-                               "}\n";
-    tier_book *book = routing_book();
-    tier_policy *p = make_policy_of(TST_ALLOC, text);
-    tier_result *r = NULL;
-    tier_text *t = NULL;
-    (void)state;
-    assert_int_equal(tier_book_set_number(book, 0, "weight", 1.0), TIER_OK);
-    assert_int_equal(tier_result_new(&r, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
-    expect_routes(r, book, p, "libtier-population 1\nend\n", "", "");
-    assert_int_equal(tier_result_population(r, t), TIER_OK);
-    assert_string_equal(tier_text_data(t), "libtier-population-inputs 1\n"
-                                           "route\tsales X\taccounts\t1\t4\n"
-                                           "400fffffffffffff\ta\n"
-                                           "7fffffffffffffff\tc\n"
-                                           "7fffffffffffffff\td\n"
-                                           "7fffffffffffffff\te\n"
-                                           "route\tsales Y\taccounts\t1\t1\n"
-                                           "7fffffffffffffff\tb\n"
-                                           "route\tsales Z\taccounts\t1\t1\n"
-                                           "7fffffffffffffff\tf\n"
-                                           "end\n");
-    /* The figures name c as sales X's last row (a customer of another part first). */
-    expect_routes(r, book, p, "libtier-population 1\nroute\tsales X\t2\t7fffffffffffffff\tc\nend\n",
-                  "sales X", "");
-    assert_string_equal(tier_result_route(r, 0), "sales X");
-    tier_text_free(t);
-    tier_result_free(r);
-    tier_policy_free(p);
-    tier_book_free(book);
-}
-
-static tier_book *oom_org_book(const tier_allocator *a)
-{
-    tier_book *book = tst_generated_book(a, 60, 5);
-    set_org_attributes(book);
-    return book;
-}
-
-/* A run with a hierarchy and routing against figures that name a team: every allocation may
- * fail (the routing's gathering included). */
-static int oom_org(const tier_allocator *a, void *ud)
-{
-    static const char fig[] = "libtier-population 1\n"
-                              "route\thead office\t2\t3fa883d70a3d70a3\tG000003\n"
-                              "route\tsales C1\t1\t\t\n"
-                              "end\n";
-    tier_result *r = NULL;
-    tier_policy *policy = NULL;
-    tier_text *t = NULL;
-    const char *err = "out of memory";
-    int rc = tier_result_new(&r, a);
-    if (!rc && (rc = tier_policy_new(&policy, a)) == TIER_OK &&
-        (rc = tier_policy_load_string(policy, org_policy_text, strlen(org_policy_text), "oom")) !=
-            TIER_OK)
-        err = tier_policy_last_error(policy);
-    if (!rc)
-        rc = tier_text_new(&t, a);
-    if (!rc && ((rc = tier_result_set_population(r, fig, sizeof fig - 1)) != TIER_OK ||
-                (rc = tier_result_run(r, ud, NULL, 0, policy)) != TIER_OK ||
-                (rc = tier_result_population(r, t)) != TIER_OK))
-        err = tier_result_last_error(r);
-    if (!rc)
-        assert_non_null(strstr(tier_text_data(t), "\nroute\thead office\taccounts\t4\t"));
-    if (rc)
-        tst_expect_oom(rc, err);
-    tier_text_free(t);
-    tier_policy_free(policy);
-    tier_result_free(r);
-    return rc;
-}
-
 /* A Pareto model placed against the figures: every allocation may fail (the model's, the
  * gathering's and the placing's). */
 static int oom_pareto(const tier_allocator *a, void *ud)
@@ -864,16 +942,16 @@ static int oom_pareto(const tier_allocator *a, void *ud)
     return rc;
 }
 
-TST_MAIN(cmocka_unit_test(test_gathered_inputs_escape_ids_and_name_leads),
-         cmocka_unit_test(test_a_split_run_places_everyone_as_one_run),
-         cmocka_unit_test(test_a_split_pareto_model_classifies_as_one_run),
-         cmocka_unit_test(test_a_split_run_with_groups_routes_as_one_run),
-         cmocka_unit_test(test_routing_is_gathered_and_placed_by_the_figures),
-         cmocka_unit_test(test_routing_without_groups_gathers_customers),
-         cmocka_unit_test(test_bad_figures_are_refused_naming_the_line),
-         TST_OOM_WALK(test_population_survives_every_failed_allocation, oom_population, oom_book,
-                      20),
-         TST_OOM_WALK(test_a_pareto_population_survives_every_failed_allocation, oom_pareto,
-                      oom_book, 10),
-         TST_OOM_WALK(test_an_org_population_survives_every_failed_allocation, oom_org,
-                      oom_org_book, 20))
+TST_MAIN(
+    cmocka_unit_test(test_gathered_inputs_escape_ids_and_name_leads),
+    cmocka_unit_test(test_a_split_run_places_everyone_as_one_run),
+    cmocka_unit_test(test_a_split_pareto_model_classifies_as_one_run),
+    cmocka_unit_test(test_a_split_pct_rank_ranks_as_one_run),
+    cmocka_unit_test(test_pct_rank_gathers_distinct_values_and_needs_each_rank),
+    cmocka_unit_test(test_pareto_cumulative_shares_come_from_the_figures),
+    cmocka_unit_test(test_bad_figures_are_refused_naming_the_line),
+    TST_OOM_WALK(test_population_survives_every_failed_allocation, oom_population, oom_book, 20),
+    TST_OOM_WALK(test_a_pareto_population_survives_every_failed_allocation, oom_pareto, oom_book,
+                 10),
+    TST_OOM_WALK(test_a_rank_population_survives_every_failed_allocation, oom_rank, oom_book, 10),
+    TST_OOM_WALK(test_a_cum_population_survives_every_failed_allocation, oom_cum, cum_book, 10))

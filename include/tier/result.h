@@ -143,12 +143,15 @@ TIER_API int tier_result_set_as_of(tier_result *result, double day);
  * on the run's own rows. Either way the run gathers the inputs of every abc() call and cap for
  * tier_result_population(). A Pareto model (kind "pareto") takes part as the abc call
  * `pareto:<model name>`: its classes (and, given a `total`, its share) are the population's.
- * pct_rank() is not distributed (a run with figures set fails with TIER_ESTATE on it). Each
- * routing team the text names (a capacity of accounts) takes the routed rows up to its global
- * last row that fits; other teams fill their capacity over the run's own rows. The text:
- * the line `libtier-population 1`, then TAB-separated lines `abc CALL HAS_A KEY_A ID_A HAS_B
- * KEY_B ID_B`, `total CALL fixed|double VALUE`, `cap TIER KIND KEY ID` and
- * `route TEAM KIND KEY ID`, then `end`
+ * A pct_rank() call the text names (a `rank` block) ranks each row by the
+ * population's counts below and equal given for its value; a value the block lacks fails the run
+ * with TIER_ESTATE; a `cum` block gives a Pareto model's cumulative sums for the run's positive
+ * rows (its cum_share). Each routing team the text names (a capacity of accounts) takes the
+ * routed rows up to its global last row that fits; other teams fill their capacity over the
+ * run's own rows. The text: the line `libtier-population 1`, then TAB-separated lines `abc
+ * CALL HAS_A KEY_A ID_A HAS_B KEY_B ID_B`, `total CALL fixed|double VALUE`, `rank CALL N K`
+ * followed by K lines `KEY BELOW EQUAL`, `cum CALL K` followed by K lines `KEY ID CUM`, `cap
+ * TIER KIND KEY ID` and `route TEAM KIND KEY ID`, then `end`
  * (docs/distributed.md has the fields; texts
  * escape '%', control bytes and DEL as %XX). All or nothing: on failure the figures set before
  * stay.
@@ -162,13 +165,14 @@ TIER_API int tier_result_set_as_of(tier_result *result, double day);
 TIER_API int tier_result_set_population(tier_result *result, const char *text, size_t len);
 
 /**
- * The inputs the last run gathered for its abc() calls and caps (a run after
+ * The inputs the last run gathered for its abc() calls, pct_rank() calls and caps (a run after
  * tier_result_set_population()): the line `libtier-population-inputs 1`, then per abc()
  * call `abc CALL TA6 TB6 N` and N lines `KEY FIXED ID` in the run's order (FIXED: the value in the
- * library's fixed point, `-` when it has none), per cap `cap TIER count|share AMOUNT ROWS N` and N
- * lines `KEY ID` in order, per routing team with a capacity `route TEAM accounts|revenue CAPACITY
- * N` and N lines `KEY ID` (its routed rows in the placing order; none for a revenue capacity),
- * then `end`.
+ * library's fixed point, `-` when it has none), per pct_rank() call `rank CALL K` and K lines
+ * `KEY COUNT` (its distinct present values, ascending), per cap `cap TIER count|share AMOUNT ROWS
+ * N` and N lines `KEY ID` in order, per routing team with a capacity `route TEAM
+ * accounts|revenue CAPACITY N` and N lines `KEY ID` (its routed rows in the placing order; none
+ * for a revenue capacity), then `end`.
  * @param result the result.
  * @param out the text to append to.
  * @return TIER_OK, TIER_EINVAL (NULL), TIER_ESTATE (no figures set, or no successful run since)

@@ -75,6 +75,23 @@ int tier__gather_abc(tier__policy_ref *ref, const tier_book *book, const char *k
     return gathered(b, start);
 }
 
+int tier__gather_rank(tier__policy_ref *ref, const char *key, const uint64_t *keys, size_t np)
+{
+    tier__buf *b = &ref->gathered;
+    size_t i, j, distinct = 0, start = tier__buf_len(b);
+    for (i = 0; i < np; i++)
+        distinct += i == 0 || keys[i] != keys[i - 1];
+    tier__buf_puts(b, "rank\t");
+    put_escaped(b, key ? key : "", key ? strlen(key) : 0);
+    tier__buf_printf(b, "\t%lu\n", (unsigned long)distinct);
+    for (i = 0; i < np && tier__buf_status(b) == TIER_OK; i = j) {
+        for (j = i + 1; j < np && keys[j] == keys[i]; j++)
+            ;
+        tier__buf_printf(b, "%016llx\t%lu\n", (unsigned long long)keys[i], (unsigned long)(j - i));
+    }
+    return gathered(b, start);
+}
+
 int tier__gather_cap(tier__policy_ref *ref, const tier_book *book, size_t t, int is_count,
                      double amount, size_t rows, const uint64_t *keys, const uint32_t *idx,
                      const size_t *leads, size_t nc)
@@ -183,6 +200,39 @@ static double pareto_share(const tier__ref_call *k, double x)
     return k->total_double > 0 ? x / k->total_double : NAN;
 }
 
+/* The model's cumulative share against the figures' cumulative sums (a "cum" block): each
+ * positive row, in order, must be the block's row (key and lead id); a present non-positive value
+ * is 1 (every positive row comes before it) when the population's total is positive.
+ * TIER_ESTATE when the block does not fit the run's rows. */
+static int pareto_cum(const tier_book *book, const tier__ref_call *k, const uint64_t *key,
+                      const uint32_t *idx, size_t np, const double *x, size_t n, tier_frame *frame,
+                      size_t col)
+{
+    int any = k->total_exact ? k->total_fixed > 0 : k->total_double > 0;
+    size_t i, len;
+    if (k->cum_count != np)
+        return TIER_ESTATE;
+    for (i = 0; i < np; i++) {
+        const char *id = tier_book_customer_id(book, idx[i], &len);
+        if (k->cum_key[i] != key[i] || len != k->cum_id_len[i] || memcmp(id, k->cum_id[i], len))
+            return TIER_ESTATE;
+    }
+    for (i = 0; i < n; i++)
+        if (!isnan(x[i]) && !(x[i] > 0))
+            tier__frame_set_number(frame, col, i, any ? 1.0 : NAN);
+    for (i = 0; i < np; i++) {
+        double cum;
+        if (k->total_exact) {
+            cum = (double)k->cum_value[i] / (double)k->total_fixed;
+        } else {
+            memcpy(&cum, &k->cum_value[i], sizeof cum);
+            cum /= k->total_double;
+        }
+        tier__frame_set_number(frame, col, idx[i], cum);
+    }
+    return TIER_OK;
+}
+
 int tier__population_pareto(tier__policy_ref *ref, const tier_book *book, const tier_model *model,
                             tier_frame *frame, char *err)
 {
@@ -240,6 +290,16 @@ int tier__population_pareto(tier__policy_ref *ref, const tier_book *book, const 
         tier_frame_numbers(frame, scol))
         for (r = 0; r < n; r++) /* as the model: the value over the population's total */
             tier__frame_set_number(frame, scol, r, pareto_share(k, x[r]));
+    if (rc == TIER_OK && k && k->has_cum &&
+        tier__model_column(frame, name, "cum_share", &scol) == TIER_OK &&
+        tier_frame_numbers(frame, scol) &&
+        (rc = pareto_cum(book, k, key, idx, np, x, n, frame, scol)) != TIER_OK) {
+        tier__errorf(err,
+                     "model %s: the population figures' cumulative sums do not fit this run's "
+                     "%lu positive rows (make them from this run's inputs)",
+                     name, (unsigned long)np);
+        goto out;
+    }
     if (rc == TIER_ENOMEM)
         tier__errorf(err,
                      "out of memory placing the %lu customers of model %s against the "
@@ -247,6 +307,7 @@ int tier__population_pareto(tier__policy_ref *ref, const tier_book *book, const 
                      (unsigned long)n, name);
     else if (rc)
         tier__errorf(err, "model %s: its class column lacks the labels A, B and C", name);
+out:
     tier__free(ref->a, key);
     tier__free(ref->a, idx);
     tier__free(ref->a, call);
@@ -409,13 +470,13 @@ static int read_end(pop_parser *P, size_t i, tier__ref_call *k, int which)
     return field_text(P, i + 2, &k->end_id[which], &k->end_id_len[which]);
 }
 
-static int read_abc(pop_parser *P, tier__policy_ref *ref)
+/* The call named by field 1 of the current line, added to ref (a new entry; TIER_EPARSE when
+ * a line named it before). */
+static int new_call(pop_parser *P, tier__policy_ref *ref, tier__ref_call **out)
 {
     tier__ref_call *k;
     size_t len, i;
     int rc;
-    if (P->nf != 8)
-        return bad(P, "abc needs 8 fields: abc, call, then has, key and id for A and for B");
     if (tier__grow(P->a, (void **)&ref->calls, &ref->cap_calls, ref->n_calls + 1,
                    sizeof *ref->calls)) {
         tier__errorf(P->err, "out of memory reading population figures");
@@ -429,9 +490,65 @@ static int read_abc(pop_parser *P, tier__policy_ref *ref)
     for (i = 0; i + 1 < ref->n_calls; i++)
         if (strcmp(ref->calls[i].key, k->key) == 0)
             return bad(P, "the same call twice");
+    *out = k;
+    return TIER_OK;
+}
+
+static int read_abc(pop_parser *P, tier__policy_ref *ref)
+{
+    tier__ref_call *k;
+    int rc;
+    if (P->nf != 8)
+        return bad(P, "abc needs 8 fields: abc, call, then has, key and id for A and for B");
+    if ((rc = new_call(P, ref, &k)) != TIER_OK)
+        return rc;
     if ((rc = read_end(P, 2, k, 0)) != TIER_OK)
         return rc;
     return read_end(P, 5, k, 1);
+}
+
+/* "rank CALL N K", then K lines "KEY BELOW EQUAL": a pct_rank() call's population (N present
+ * values) and, for each value of this part (order keys ascending), its counts below and equal. */
+static int read_rank(pop_parser *P, tier__policy_ref *ref)
+{
+    tier__ref_call *k;
+    unsigned long long n, count, below, equal;
+    size_t i;
+    int rc;
+    if (P->nf != 4)
+        return bad(P, "rank needs 4 fields: rank, call, the population's values and the lines "
+                      "that follow");
+    if ((rc = new_call(P, ref, &k)) != TIER_OK ||
+        (rc = field_uint(P, 2, SIZE_MAX, &n)) != TIER_OK ||
+        (rc = field_uint(P, 3, (unsigned long long)(P->end - P->p) / 6, &count)) != TIER_OK)
+        return rc;
+    k->has_rank = 1;
+    k->rank_n = (size_t)n;
+    k->rank_key = tier__malloc_n(P->a, count ? (size_t)count : 1, sizeof *k->rank_key);
+    k->rank_below = tier__malloc_n(P->a, count ? (size_t)count : 1, sizeof *k->rank_below);
+    k->rank_equal = tier__malloc_n(P->a, count ? (size_t)count : 1, sizeof *k->rank_equal);
+    if (!k->rank_key || !k->rank_below || !k->rank_equal) {
+        tier__errorf(P->err, "out of memory reading population figures");
+        return TIER_ENOMEM;
+    }
+    for (i = 0; i < (size_t)count; i++) {
+        if (!next_line(P))
+            return bad(P, "the rank lines end before their count (cut short?)");
+        if (P->nf != 3)
+            return bad(P, "a rank line needs 3 fields: order key, count below, count equal");
+        if ((rc = field_key(P, 0, &k->rank_key[i])) != TIER_OK ||
+            (rc = field_uint(P, 1, n, &below)) != TIER_OK ||
+            (rc = field_uint(P, 2, n - below, &equal)) != TIER_OK)
+            return rc;
+        if (i && !(k->rank_key[i] > k->rank_key[i - 1] &&
+                   below >= k->rank_below[i - 1] + k->rank_equal[i - 1]))
+            return bad(P, "rank lines go up: keys ascending, each count below at least the "
+                          "one before plus its equal count");
+        k->rank_below[i] = (size_t)below;
+        k->rank_equal[i] = (size_t)equal;
+    }
+    k->rank_count = (size_t)count;
+    return TIER_OK;
 }
 
 /* "total CALL fixed DIGITS" or "total CALL double HEX16" (the double's bits), after its call. */
@@ -454,8 +571,8 @@ static int read_total(pop_parser *P, tier__policy_ref *ref)
         if (strcmp(ref->calls[i].key, key) == 0)
             k = &ref->calls[i];
     tier__free(P->a, key);
-    if (!k)
-        return bad(P, "a total of a call no line named before");
+    if (!k || k->has_rank)
+        return bad(P, "a total of a call no abc line named before");
     if (k->has_total)
         return bad(P, "the same call's total twice");
     if (exact) {
@@ -515,6 +632,59 @@ static int read_route(pop_parser *P, tier__policy_ref *ref)
         return bad(P, "a team's kind is 1 (every row fits), 2 (up to a row) or 3 (none)");
     t->kind = (int)kind;
     return read_row(P, kind, &t->key, &t->id, &t->id_len, "only a team of kind 2 names a row");
+}
+
+/* "cum CALL K", then K lines "KEY ID CUM": a Pareto model's cumulative sums for the part's
+ * positive rows in order, after the call's total (CUM digits with a fixed total, else the 16
+ * hexadecimal digits of the double). */
+static int read_cum(pop_parser *P, tier__policy_ref *ref)
+{
+    tier__ref_call *k = NULL;
+    unsigned long long count, v;
+    char *key;
+    size_t len, i, m;
+    int rc;
+    if (P->nf != 3)
+        return bad(P, "cum needs 3 fields: cum, call and the lines that follow");
+    if ((rc = field_text(P, 1, &key, &len)) != TIER_OK)
+        return rc;
+    for (i = 0; i < ref->n_calls; i++)
+        if (strcmp(ref->calls[i].key, key) == 0)
+            k = &ref->calls[i];
+    tier__free(P->a, key);
+    if (!k || !k->has_total)
+        return bad(P, "a cum of a call no total line gave before");
+    if (k->has_cum)
+        return bad(P, "the same call's cum twice");
+    if ((rc = field_uint(P, 2, (unsigned long long)(P->end - P->p) / 6, &count)) != TIER_OK)
+        return rc;
+    m = count ? (size_t)count : 1;
+    k->has_cum = 1;
+    k->cum_key = tier__malloc_n(P->a, m, sizeof *k->cum_key);
+    k->cum_value = tier__malloc_n(P->a, m, sizeof *k->cum_value);
+    k->cum_id = tier__calloc(P->a, m, sizeof *k->cum_id);
+    k->cum_id_len = tier__malloc_n(P->a, m, sizeof *k->cum_id_len);
+    if (!k->cum_key || !k->cum_value || !k->cum_id || !k->cum_id_len) {
+        tier__errorf(P->err, "out of memory reading population figures");
+        return TIER_ENOMEM;
+    }
+    for (i = 0; i < (size_t)count; i++) {
+        if (!next_line(P))
+            return bad(P, "the cum lines end before their count (cut short?)");
+        if (P->nf != 3)
+            return bad(P, "a cum line needs 3 fields: order key, id, cumulative sum");
+        if ((rc = field_key(P, 0, &k->cum_key[i])) != TIER_OK)
+            return rc;
+        if (k->total_exact ? (rc = field_uint(P, 2, INT64_MAX, &v)) != TIER_OK
+                           : (rc = field_key(P, 2, &k->cum_value[i])) != TIER_OK)
+            return rc;
+        if (k->total_exact)
+            k->cum_value[i] = (uint64_t)v;
+        if ((rc = field_text(P, 1, &k->cum_id[i], &k->cum_id_len[i])) != TIER_OK)
+            return rc;
+        k->cum_count = i + 1;
+    }
+    return TIER_OK;
 }
 
 static int read_cap(pop_parser *P, tier__policy_ref *ref)
@@ -583,8 +753,13 @@ int tier__population_parse(const tier_allocator *a, const char *text, size_t len
             rc = read_total(&P, ref);
         else if (P.flen[0] == 5 && memcmp(P.field[0], "route", 5) == 0)
             rc = read_route(&P, ref);
+        else if (P.flen[0] == 4 && memcmp(P.field[0], "rank", 4) == 0)
+            rc = read_rank(&P, ref);
+        else if (P.flen[0] == 3 && memcmp(P.field[0], "cum", 3) == 0)
+            rc = read_cum(&P, ref);
         else
-            rc = bad(&P, "expected a line \"abc\", \"total\", \"cap\", \"route\" or \"end\"");
+            rc = bad(&P, "expected a line \"abc\", \"total\", \"rank\", \"cum\", \"cap\", "
+                         "\"route\" or \"end\"");
     }
     if (!rc && !ended)
         rc = bad(&P, "the figures end before their \"end\" line (cut short?)");

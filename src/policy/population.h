@@ -17,9 +17,10 @@ int tier__population_prepare(tier__policy_ref *ref, size_t n_tiers, char *err);
 /* After a Pareto model (kind "pareto") scored `frame` in a run with population figures: gathers
  * its positive values as the inputs of the abc call "pareto:<name>" (its thresholds, ties by id)
  * and, when the figures name that call, sets every positive row's class against the global ends
- * (the model's own classes are those of the part), and its share column against the call's
- * total when the figures give one. Other models: nothing. TIER_OK, TIER_ENOMEM (err set). The
- * cum_share column stays the part's. */
+ * (the model's own classes are those of the part), its share column against the call's total
+ * when the figures give one, and its cum_share column from the call's cumulative sums when they
+ * give them (a "cum" block). Other models: nothing. TIER_OK, TIER_ENOMEM, or TIER_ESTATE when the
+ * cumulative sums do not fit the run's rows (err set). */
 int tier__population_pareto(tier__policy_ref *ref, const tier_book *book, const tier_model *model,
                             tier_frame *frame, char *err);
 /* After routing with out->want (a run with population figures): gathers per team name with a

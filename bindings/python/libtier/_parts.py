@@ -42,14 +42,16 @@ KIND_COLUMNS: Dict[str, str] = {
 #: Model kinds a split run fits exactly today: rfm (global cut points), lifecycle (its fit
 #: learns nothing from the population: thresholds are options) and pareto (its classes from the
 #: global ends of A and B, as an abc() call "pareto:<name>" of the population figures, and its
-#: share from the figures' total of that call); the
+#: share from the figures' total of that call), scorecard (a model a part, with the global
+#: statistics and counts: libtier._dask_ranks); the
 #: others learn from the whole population in ways not yet merged (docs/distributed.md, "Not yet
 #: distributed").
-SUPPORTED_KINDS = ("rfm", "lifecycle", "pareto")
+SUPPORTED_KINDS = ("rfm", "lifecycle", "pareto", "scorecard")
 
 #: Outputs of a model kind that stay the part's own in a split run (read by no output column of
-#: `tier run --out`): a policy that reads them is refused.
-PART_OUTPUTS: Dict[str, Tuple[str, ...]] = {"pareto": ("cum_share",)}
+#: `tier run --out`): a policy that reads them is refused. (A Pareto model's cum_share is the
+#: population's since 0.5.0: libtier._dask_ranks.cum_sums.)
+PART_OUTPUTS: Dict[str, Tuple[str, ...]] = {}
 
 _MAGIC = b"LTDB"
 _BLOB_VERSION = 1
@@ -136,6 +138,18 @@ def model_from_blob(data: bytes) -> Any:
     with model._closed_on_error():
         model.load(state)
     return model
+
+
+def new_model(spec: Dict[str, Any], as_of: int) -> Any:
+    """A new model of a policy's declaration `spec` (kind, name, options), with the run's as-of
+    day (a day number) when the model has that option and the policy does not set it."""
+    from .models import Model as _Model
+    Model: Any = _Model
+    m = Model.new(spec["kind"], spec["name"], **spec["options"])
+    with m._closed_on_error():
+        if "as_of" not in spec["options"] and any(o == "as_of" for o, _, _ in m._option_infos()):
+            m.set_option("as_of", float(as_of))
+    return m
 
 
 class PolicySource:
@@ -359,6 +373,8 @@ class Gathered:
         #: Routing teams with a capacity: name -> (of accounts, capacity, keys, lead ids).
         self.routes: Dict[bytes, Tuple[bool, float, Any, Any]] = {}
         self.rfm: Dict[Tuple[str, str], Any] = {}
+        #: pct_rank calls: the distinct values' order keys (ascending) and their counts.
+        self.ranks: Dict[bytes, Tuple[Any, Any]] = {}
 
     @classmethod
     def parse(cls, text: bytes, rows: int) -> "Gathered":
@@ -379,6 +395,9 @@ class Gathered:
             if head[0] == b"route":
                 g.routes[unescape(head[1])] = (head[2] == b"accounts", float(head[3]), keys,
                                                _id_array([unescape(f[1]) for f in body]))
+            elif head[0] == b"rank":
+                g.ranks[unescape(head[1])] = (keys, np.array([int(f[1]) for f in body],
+                                                             dtype=np.int64))
             elif head[0] == b"abc":
                 key = unescape(head[1])
                 if any(f[1] == b"-" for f in body) and key not in g.inexact:
@@ -481,6 +500,21 @@ def _id_array(ids: List[bytes]) -> Any:
     return np.array(ids, dtype=bytes) if ids else np.zeros(0, dtype="S1")
 
 
+def _declare_empty(book: Any, accounts: Any, id_col: Optional[str]) -> None:
+    """Declares, as numbers missing for every customer (NaN), the attribute columns with no
+    value in this part's accounts: the whole file has them (a model that reads one, as the
+    scorecard does, finds it as in one process) while no account of the part has a value."""
+    if not book.customer_count():
+        return
+    first = book.customer_id(0)
+    for col in accounts.columns:
+        if col in ("__tier_id", id_col):
+            continue
+        values = accounts[col]
+        if bool((values.isna() | (values.astype(str) == "")).all()):
+            book.set_number(first, str(col), float("nan"))
+
+
 class Part:
     """One partition's customers as a Book, with every row of each of its customers (rows of one
     customer in two parts would be two customers). Pickles as its rows: the Book is rebuilt on
@@ -507,6 +541,8 @@ class Part:
             if len(self.rows):
                 book.add_dataframe(self.rows, id=c.id, date=c.date, amount=c.amount,
                                    margin=c.margin)
+            if self.accounts is not None:
+                _declare_empty(book, self.accounts, c.account_id)
             self._book = book
         return self._book
 
@@ -529,10 +565,7 @@ class Part:
             if blobs is not None and spec["name"] in blobs:
                 out.append(model_from_blob(blobs[spec["name"]]))
                 continue
-            m = Model.new(spec["kind"], spec["name"], **spec["options"])
-            if "as_of" not in spec["options"]:
-                m.set_option("as_of", float(as_of))
-            out.append(m)
+            out.append(new_model(spec, as_of))
         return out
 
     def rfm_values(self, as_of: int) -> Gathered:

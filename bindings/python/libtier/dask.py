@@ -30,6 +30,7 @@ import dask.dataframe as _dd
 from dask.delayed import Delayed, delayed
 
 from . import _dask_org, _ffi
+from . import _dask_ranks as _ranks
 from ._parts import (KIND_COLUMNS, PART_OUTPUTS, SUPPORTED_KINDS, U64_MAX, Gathered, Part,
                      PartConfig, PolicySource, Target, cap_limit, escape, model_blob, rfm_cuts,
                      rfm_ranks, round_units)
@@ -108,6 +109,10 @@ class Run:
         self.seconds["shuffle"] = time.perf_counter() - t
         t = time.perf_counter()
         self.model_blobs = self._fit_models()
+        self._part_blobs: Optional[List[Any]] = None  # per part {name: blob} (scorecards)
+        if any(s["kind"] == "scorecard" for s in self.config.models):
+            self._part_blobs, self.stats["rank_counts"] = _ranks.fit_scorecards(
+                self._parts, self.as_of, self.config.models, self.model_blobs)
         self.seconds["models"] = time.perf_counter() - t
         t = time.perf_counter()
         self.figures = self._figures()
@@ -124,11 +129,6 @@ class Run:
         finally:
             policy.close()
         _dask_org.check_policy(text, source.origin)
-        for word, what in (("pct_rank(", "pct_rank()"),):
-            if word in text:
-                raise _fail(_ffi.EINVAL, "policy %s: %s is not distributed yet "
-                            "(docs/distributed.md, \"Not yet distributed\")"
-                            % (source.origin, what))
 
     @staticmethod
     def _model_specs(source: PolicySource) -> List[Dict[str, Any]]:
@@ -240,13 +240,17 @@ class Run:
         figures those inputs give are the next pass's, until they no longer change (one pass
         more than the depth of their dependencies)."""
         figures = b"libtier-population 1\nend\n"
+        # Each part's own lines: pct_rank() calls' ranks, Pareto models' cumulative sums.
+        ranks = _ranks.PartLines(_ranks.cum_calls(self.config.models, self.config.policy.text))
         for _ in range(12):
             self.stats["passes"] += 1
-            gathered = list(dask.persist(*[delayed(Part.run)(p, figures, self.model_blobs, False,
-                                                             self.as_of)
-                                           for p in self._parts]))
+            gathered = list(dask.persist(*[delayed(Part.run)(p, ranks.figures(figures, i),
+                                                             self._blobs(i), False, self.as_of)
+                                           for i, p in enumerate(self._parts)]))
             new = self._figures_from(gathered)
-            if new == figures:
+            if ranks.update(gathered, self._doubles) and new == figures:
+                self._ranks = ranks
+                self.stats["rank_counts"] = self.stats.get("rank_counts", 0) + ranks.rounds
                 return figures
             figures = new
         raise _fail(_ffi.ESTATE, "the population figures did not settle in 12 passes")
@@ -276,6 +280,7 @@ class Run:
             doubles.update(wide)
             counts = self._totals(gathered, doubles)
         self.stats["double_sums"] = len(doubles)
+        self._doubles = sorted(doubles)
         targets: List[Target] = []
         lines = [b"libtier-population 1"]
         cap_targets: Dict[int, Tuple[int, Optional[Target]]] = {}
@@ -409,8 +414,13 @@ class Run:
     def csv_parts(self) -> List[Delayed]:
         """Each partition's output CSV (bytes, header included), as `tier run --out` writes its
         rows."""
-        return [delayed(Part.run)(p, self.figures, self.model_blobs, True, self.as_of)
-                for p in self._parts]
+        return [delayed(Part.run)(p, self._ranks.figures(self.figures, i), self._blobs(i), True,
+                                  self.as_of)
+                for i, p in enumerate(self._parts)]
+
+    def _blobs(self, i: int) -> Any:
+        """Part i's fitted models: the global ones, and its own scorecards (a Delayed)."""
+        return self._part_blobs[i] if self._part_blobs is not None else self.model_blobs
 
     def frame(self) -> DaskFrame:
         """The results as a Dask DataFrame: the columns of `tier run --out`, every value the

@@ -17,6 +17,7 @@ static void free_factor(const tier_allocator *a, sc_factor *f)
     tier__free(a, f->fractions);
     tier__free(a, f->uniq);
     tier__free(a, f->below);
+    tier__free(a, f->equal);
 }
 
 static void free_cond(const tier_allocator *a, sc_cond *c)

@@ -506,6 +506,8 @@ static int tier__sc_fit(void *state, const tier_book *book, const tier_frame *in
         sc_factor *f = &st->factors[i];
         tier__free(&st->h.alloc, f->uniq);
         tier__free(&st->h.alloc, f->below);
+        tier__free(&st->h.alloc, f->equal);
+        f->equal = NULL;
         f->has_stats = fits[i].has_stats;
         f->fmin = fits[i].fmin;
         f->fmax = fits[i].fmax;
@@ -583,7 +585,9 @@ static int resolve_value(const sc_factor *f, double x, double *used)
 static double percentile_at(const sc_factor *f, size_t i, double x)
 {
     size_t below = f->below[i];
-    size_t equal = i < f->nuniq && f->uniq[i] == x ? f->below[i + 1] - below : 0;
+    size_t equal = 0;
+    if (i < f->nuniq && f->uniq[i] == x)
+        equal = f->equal ? f->equal[i] : f->below[i + 1] - below;
     return (2.0 * (double)below + (double)equal) / (2.0 * (double)f->nref);
 }
 

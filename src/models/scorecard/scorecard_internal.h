@@ -43,6 +43,10 @@ typedef struct sc_factor {
     size_t nuniq;  /* distinct values */
     double *uniq;  /* ascending distinct values */
     size_t *below; /* nuniq + 1 entries: values strictly below uniq[i]; below[nuniq] = nref */
+    /* A partial reference (a split run's part, docs/distributed.md): NULL for a full one. Else
+     * nuniq entries, the population's count of values equal to uniq[i] (below[i] then counts the
+     * population's values below uniq[i], and the values between two entries are not listed). */
+    size_t *equal;
 } sc_factor;
 
 typedef struct sc_cond {

@@ -93,6 +93,11 @@ int tier__sc_save(void *state, tier_state_writer *w)
         }
         if (f->uniq) {
             tier__opt_write_numbers(w, "factor.reference", f->uniq, f->nuniq);
+            if (f->equal) {
+                tier_state_write_key(w, "factor.equal");
+                for (j = 0; j < f->nuniq; j++)
+                    tier_state_write_number(w, (double)f->equal[j]);
+            }
             tier_state_write_key(w, "factor.below");
             for (j = 0; j <= f->nuniq; j++)
                 tier_state_write_number(w, (double)f->below[j]);
@@ -194,12 +199,67 @@ static int load_cond(sc_state *tmp, tier_state_reader *r, int veto)
     return refused(r, tmp, rc);
 }
 
+/* A count of a reference record: a whole number in [0, 1e15] (else refused with `why`). */
+static int read_count_at(tier_state_reader *r, size_t i, size_t *out, const char *why)
+{
+    double v;
+    if (tier_state_read_number(r, i, &v) != TIER_OK)
+        return TIER_ECORRUPT;
+    if (!(v >= 0 && v <= 1e15 && v == floor(v)))
+        return tier_state_read_fail(r, why);
+    *out = (size_t)v;
+    return TIER_OK;
+}
+
+/* "factor.equal": a partial reference's population counts of each value (after the reference,
+ * before the counts below). */
+static int load_equal(sc_state *tmp, sc_factor *f, tier_state_reader *r)
+{
+    size_t n = tier_state_read_count(r), i;
+    int rc;
+    if (!f->uniq || f->below || f->equal || n != f->nuniq)
+        return tier_state_read_fail(r, "the equal counts follow the reference, one a value, "
+                                       "before the counts below");
+    if (!(f->equal = tier__malloc_n(&tmp->h.alloc, n, sizeof *f->equal)))
+        return TIER_ENOMEM;
+    for (i = 0; i < n; i++)
+        if ((rc = read_count_at(r, i, &f->equal[i],
+                                "equal counts must be whole numbers from 0 "
+                                "to 1e15")) != TIER_OK)
+            return rc;
+    return TIER_OK;
+}
+
+/* Whether the counts below (n + 1 of them) fit the reference: a full one starts at 0 and
+ * increases strictly (the values in between are the reference's); a partial one (equal counts
+ * given) has each value's count below plus equal at most the next one's count below, and a
+ * positive population. */
+static int counts_fit(const sc_factor *f, size_t n)
+{
+    size_t i;
+    if (!f->equal) {
+        if (f->below[0] != 0)
+            return 0;
+        for (i = 1; i < n; i++)
+            if (!(f->below[i] > f->below[i - 1]))
+                return 0;
+        return 1;
+    }
+    for (i = 0; i + 1 < n; i++)
+        if (f->equal[i] > f->below[i + 1] || f->below[i] > f->below[i + 1] - f->equal[i])
+            return 0;
+    return f->below[n - 1] > 0;
+}
+
 /* The fitted reference of a percentile factor: strictly ascending finite values and the counts
- * below each (below[0] = 0, strictly increasing, n + 1 of them). */
+ * below each (below[0] = 0, strictly increasing, n + 1 of them); or a partial reference (a part
+ * of a split run): the values, their population counts ("factor.equal") and the population's
+ * counts below each, then the population's size. */
 static int load_reference(sc_state *tmp, sc_factor *f, tier_state_reader *r, int below)
 {
     size_t n = tier_state_read_count(r), i;
-    double v;
+    const char *why;
+    int rc;
     if (f->norm != TIER_SCORECARD_NORM_PERCENTILE || !f->has_stats)
         return tier_state_read_fail(r, "a reference belongs to a fitted percentile factor");
     if (!below) {
@@ -221,14 +281,14 @@ static int load_reference(sc_state *tmp, sc_factor *f, tier_state_reader *r, int
                                        "values");
     if (!(f->below = tier__malloc_n(&tmp->h.alloc, n, sizeof *f->below)))
         return TIER_ENOMEM;
-    for (i = 0; i < n; i++) {
-        if (tier_state_read_number(r, i, &v) != TIER_OK)
-            return TIER_ECORRUPT;
-        if (!(v >= 0 && v <= 1e15 && v == floor(v)) || (i == 0 && v != 0) ||
-            (i && !(v > (double)f->below[i - 1])))
-            return tier_state_read_fail(r, "counts must be whole, start at 0 and increase");
-        f->below[i] = (size_t)v;
-    }
+    why = f->equal ? "a partial reference's counts below are whole, each at least the one "
+                     "before plus its equal count, and end at a population above 0"
+                   : "counts must be whole, start at 0 and increase";
+    for (i = 0; i < n; i++)
+        if ((rc = read_count_at(r, i, &f->below[i], why)) != TIER_OK)
+            return rc;
+    if (!counts_fit(f, n))
+        return tier_state_read_fail(r, why);
     f->nref = f->below[n - 1];
     return TIER_OK;
 }
@@ -285,6 +345,8 @@ static int load_factor_part(sc_state *tmp, tier_state_reader *r, const char *par
         f->fmedian = v[2];
         return TIER_OK;
     }
+    if (strcmp(part, "equal") == 0)
+        return load_equal(tmp, f, r);
     if (strcmp(part, "reference") == 0 || strcmp(part, "below") == 0)
         return load_reference(tmp, f, r, part[0] == 'b');
     snprintf(msg, sizeof msg, "unknown record \"factor.%.40s\"", part);

@@ -38,6 +38,22 @@ typedef struct tier__ref_call {
     int has_total, total_exact;
     int64_t total_fixed;
     double total_double;
+    /* A pct_rank() call's distributed figures (a "rank" line, has_rank 1): the population's
+     * present values (rank_n) and, for each value the part looks up (rank_count order keys
+     * tier__order_key(x, 0), ascending), the population's values below it and equal to it. */
+    int has_rank;
+    size_t rank_n, rank_count;
+    uint64_t *rank_key;
+    size_t *rank_below, *rank_equal;
+    /* A Pareto model's call (after its total): the cumulative sums of the part's positive rows in
+     * the population's order (a "cum" block, has_cum 1): cum_count rows named by order key and
+     * lead id (owned), each the fixed-point sum or the bits of the double sum of every row up to
+     * it in the whole population. */
+    int has_cum;
+    size_t cum_count;
+    uint64_t *cum_key, *cum_value;
+    char **cum_id;
+    size_t *cum_id_len;
 } tier__ref_call;
 
 typedef struct tier__ref_cap {
@@ -85,6 +101,9 @@ int tier__ref_after_id(const tier_book *book, uint64_t key, size_t lead, uint64_
 int tier__gather_abc(tier__policy_ref *ref, const tier_book *book, const char *key, uint32_t ta6,
                      uint32_t tb6, const uint64_t *keys, const uint32_t *idx, const double *x,
                      const size_t *leads, size_t np);
+/* Gathering the inputs of pct_rank() call `key`: the np present values' order keys
+ * (tier__order_key(x, 0)) ascending, written as each distinct key with its count. */
+int tier__gather_rank(tier__policy_ref *ref, const char *key, const uint64_t *keys, size_t np);
 int tier__gather_cap(tier__policy_ref *ref, const tier_book *book, size_t t, int is_count,
                      double amount, size_t rows, const uint64_t *keys, const uint32_t *idx,
                      const size_t *leads, size_t nc);

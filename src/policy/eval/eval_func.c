@@ -172,7 +172,7 @@ int tier__eval_call_type(tier__ectx *c, const tier__pexpr *e, int depth, int *ty
 
 void tier__policy_ref_free(tier__policy_ref *ref)
 {
-    size_t i;
+    size_t i, j;
     if (!ref || !ref->a)
         return;
     for (i = 0; i < ref->n_calls; i++) {
@@ -180,6 +180,15 @@ void tier__policy_ref_free(tier__policy_ref *ref)
         tier__free(ref->a, ref->calls[i].sorted);
         tier__free(ref->a, ref->calls[i].end_id[0]);
         tier__free(ref->a, ref->calls[i].end_id[1]);
+        tier__free(ref->a, ref->calls[i].rank_key);
+        tier__free(ref->a, ref->calls[i].rank_below);
+        tier__free(ref->a, ref->calls[i].rank_equal);
+        for (j = 0; ref->calls[i].cum_id && j < ref->calls[i].cum_count; j++)
+            tier__free(ref->a, ref->calls[i].cum_id[j]);
+        tier__free(ref->a, ref->calls[i].cum_id);
+        tier__free(ref->a, ref->calls[i].cum_id_len);
+        tier__free(ref->a, ref->calls[i].cum_key);
+        tier__free(ref->a, ref->calls[i].cum_value);
     }
     tier__free(ref->a, ref->calls);
     for (i = 0; ref->caps && i < ref->n_caps; i++)
@@ -303,6 +312,33 @@ static int pct_rank_frozen(tier__ectx *c, const double *x, double *o)
         }
         upto = lo;
         o[r] = ((double)below + 0.5 * (double)(upto - below)) / (double)k->n;
+    }
+    return TIER_OK;
+}
+
+/* pct_rank against distributed figures (a "rank" line): each present value's counts below and
+ * equal in the population, looked up by its order key. TIER_ENOTFOUND when the figures do not
+ * give a value of this part (they were made from other inputs). */
+static int pct_rank_figures(const tier__ref_call *k, const double *x, size_t n, double *o)
+{
+    size_t r;
+    for (r = 0; r < n; r++) {
+        uint64_t key;
+        size_t lo = 0, hi = k->rank_count;
+        o[r] = NAN;
+        if (x[r] != x[r])
+            continue;
+        key = tier__order_key(x[r], 0);
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (k->rank_key[mid] < key)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == k->rank_count || k->rank_key[lo] != key)
+            return TIER_ENOTFOUND;
+        o[r] = ((double)k->rank_below[lo] + 0.5 * (double)k->rank_equal[lo]) / (double)k->rank_n;
     }
     return TIER_OK;
 }
@@ -462,9 +498,13 @@ static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cl
         for (i = 0; i < np; i++)
             key[i] = tier__order_key(x[idx[i]], 1);
     if (gathering) {
+        const tier__ref_call *k;
         rc = tier__gather_abc(c->ref, c->book, c->call_key, t6a, t6b, key, idx, x,
                               c->identity ? NULL : c->rows->lead, np);
-        if (rc == TIER_OK && ref_call(c))
+        k = rc == TIER_OK ? ref_call(c) : NULL;
+        if (k && k->has_rank)
+            rc = TIER_ENOTFOUND; /* figures of pct_rank for an abc() call */
+        else if (k)
             rc = abc_frozen(c, x, cls);
     } else if (c->ref) {
         tier__ref_call *k = ref_call(c);
@@ -494,8 +534,8 @@ static int pct_rank(tier__ectx *c, const double *x, double *o)
     size_t n = c->n, np = 0, r, i, j;
     uint64_t *key = tier__malloc_n(c->a, n, sizeof *key);
     uint32_t *idx = tier__malloc_n(c->a, n, sizeof *idx);
-    int rc;
-    if (c->ref && !c->ref->collect) {
+    int rc, gathering = c->ref && !c->ref->collect && c->ref->gather;
+    if (c->ref && !c->ref->collect && !gathering) {
         tier__free(c->a, key);
         tier__free(c->a, idx);
         return pct_rank_frozen(c, x, o);
@@ -522,7 +562,13 @@ static int pct_rank(tier__ectx *c, const double *x, double *o)
         for (r = i; r < j; r++)
             o[idx[r]] = v;
     }
-    if (c->ref) {
+    if (gathering) {
+        /* The inputs gathered; the ranks the population's when the figures give them. */
+        const tier__ref_call *k;
+        rc = tier__gather_rank(c->ref, c->call_key, key, np);
+        if (rc == TIER_OK && (k = ref_call(c)) != NULL)
+            rc = k->has_rank ? pct_rank_figures(k, x, n, o) : TIER_ENOTFOUND;
+    } else if (c->ref) {
         tier__ref_call *k = ref_call(c);
         if (!k || !(k->sorted = tier__malloc(c->ref->a, (np ? np : 1) * sizeof *k->sorted))) {
             rc = TIER_ENOMEM;
@@ -602,6 +648,14 @@ static int population_fail(const tier__ectx *c, const tier__pexpr *e, int rc, ch
 {
     if (rc == TIER_ENOMEM)
         return tier__eval_nomem(e, err);
+    if (rc == TIER_ENOTFOUND) {
+        tier__errorf(err,
+                     "the population figures do not fit %s: they give no rank for a value of "
+                     "this run, or the figures of another function (make them from this run's "
+                     "inputs)",
+                     c->call_key ? c->call_key + 2 : "a population function");
+        return TIER_ESTATE;
+    }
     tier__errorf(err, "the frozen run has no figures for %s (freeze the run again)",
                  c->call_key ? c->call_key + 2 : "a population function");
     return rc;
