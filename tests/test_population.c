@@ -3,7 +3,7 @@
  * docs/distributed.md): a book split in two parts, each run against the global figures merged
  * from the parts' gathered inputs, places every customer as one run over the whole book does;
  * bad figures are refused naming the line; every allocation failure is survived. */
-#include "support.h"
+#include "support_population.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -56,356 +56,11 @@ static const char pareto_policy_text[] = "libtier-policy 1\n"
                                          "    rule \"rest\" when true\n"
                                          "}\n";
 
-static tier_policy *make_policy_of(const tier_allocator *a, const char *text)
-{
-    tier_policy *p = NULL;
-    assert_int_equal(tier_policy_new(&p, a), TIER_OK);
-    assert_int_equal(tier_policy_load_string(p, text, strlen(text), "split"), TIER_OK);
-    return p;
-}
-
-static tier_policy *make_policy(const tier_allocator *a)
-{
-    return make_policy_of(a, policy_text);
-}
-
-/* A new Pareto model "pareto" with thresholds 50% and 90%, or NULL when `pareto` is 0. */
-static tier_model *pareto_model(int pareto)
-{
-    tier_model *m = NULL;
-    if (!pareto)
-        return NULL;
-    assert_int_equal(tier_pareto_new(&m, "pareto", TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "threshold_a", 0.5), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "threshold_b", 0.9), TIER_OK);
-    return m;
-}
-
-/* The customers of `book` whose index has parity `part`, with all their transactions. */
-static tier_book *half(const tier_book *book, size_t part)
-{
-    tier_book *out = NULL;
-    size_t t, c, len;
-    int32_t day;
-    double amount, margin;
-    assert_int_equal(tier_book_new(&out, TST_ALLOC), TIER_OK);
-    for (t = 0; t < tier_book_txn_count(book); t++) {
-        const char *id;
-        assert_int_equal(tier_book_txn(book, t, &c, &day, &amount, &margin), TIER_OK);
-        if (c % 2 != part)
-            continue;
-        id = tier_book_customer_id(book, c, &len);
-        assert_int_equal(tier_book_add_txn(out, id, len, day, amount, margin), TIER_OK);
-    }
-    return out;
-}
-
-/* ---- merging the parts' inputs, as a driver does (tests need no engine) ---------------------- */
-
-typedef struct row {
-    char key[17];
-    char id[32];     /* rank lists: the part's number */
-    long long fixed; /* rank lists: the count of the value */
-    int part;        /* the part that gathered it */
-} row;
-
-typedef struct list {
-    char head[256]; /* "abc\tKEY\tTA6\tTB6", "rank\tKEY" or "cap\tT\tshare\tAMOUNT" */
-    row *rows;
-    size_t n;
-} list;
-
-static int row_cmp(const void *x, const void *y)
-{
-    const row *a = x, *b = y;
-    int c = strcmp(a->key, b->key); /* same-width hexadecimal: the numeric order */
-    return c ? c : strcmp(a->id, b->id);
-}
-
-/* Adds the lists of part `part`'s inputs into lists[] (*n of them); returns the part's rows. */
-static size_t read_inputs(const char *text, int part, list *lists, size_t *n)
-{
-    char line[256];
-    const char *p = text;
-    size_t rows = 0, k = 0;
-    list *cur = NULL;
-    int first = 1;
-    while (*p) {
-        size_t len = strcspn(p, "\n");
-        assert_true(len < sizeof line);
-        memcpy(line, p, len);
-        line[len] = '\0';
-        p += len + (p[len] == '\n');
-        if (first) {
-            assert_string_equal(line, "libtier-population-inputs 1");
-            first = 0;
-        } else if (strcmp(line, "end") == 0) {
-            break;
-        } else if (strncmp(line, "abc\t", 4) == 0 || strncmp(line, "cap\t", 4) == 0 ||
-                   strncmp(line, "rank\t", 5) == 0) {
-            char *last = strrchr(line, '\t');
-            size_t i;
-            *last = '\0';
-            if (line[0] == 'c') { /* cap T share AMOUNT ROWS: ROWS is the part's */
-                char *r = strrchr(line, '\t');
-                rows = (size_t)strtoul(r + 1, NULL, 10);
-                *r = '\0';
-            }
-            for (i = 0, cur = NULL; i < *n; i++)
-                if (strcmp(lists[i].head, line) == 0)
-                    cur = &lists[i];
-            if (!cur) {
-                cur = &lists[(*n)++];
-                snprintf(cur->head, sizeof cur->head, "%s", line);
-                cur->rows = NULL;
-                cur->n = 0;
-            }
-            k = cur->n;
-        } else {
-            row *r;
-            assert_non_null(cur);
-            cur->rows = realloc(cur->rows, (cur->n + 1) * sizeof *cur->rows);
-            assert_non_null(cur->rows);
-            r = &cur->rows[cur->n++];
-            memset(r, 0, sizeof *r);
-            r->part = part;
-            if (cur->head[0] == 'a')
-                assert_int_equal(sscanf(line, "%16[0-9a-f]\t%lld\t%31s", r->key, &r->fixed, r->id),
-                                 3);
-            else if (cur->head[0] == 'r') {
-                assert_int_equal(sscanf(line, "%16[0-9a-f]\t%lld", r->key, &r->fixed), 2);
-                r->id[0] = (char)('0' + part);
-            } else
-                assert_int_equal(sscanf(line, "%16[0-9a-f]\t%31s", r->key, r->id), 2);
-        }
-    }
-    (void)k;
-    return rows;
-}
-
-/* The rank lines of a pct_rank list for each of the two parts (its own values with the counts
- * below and equal of all the parts), appended at ranks[p] + used[p]. */
-static void rank_lines(const list *l, char *ranks[2], size_t used[2], size_t cap)
-{
-    long long total = 0, below = 0;
-    size_t j, k, p;
-    for (j = 0; j < l->n; j++)
-        total += l->rows[j].fixed;
-    for (p = 0; p < 2; p++) {
-        size_t mine = 0;
-        for (j = 0; j < l->n; j++)
-            mine += l->rows[j].id[0] == (char)('0' + p);
-        used[p] += (size_t)snprintf(ranks[p] + used[p], cap - used[p], "%s\t%lld\t%lu\n", l->head,
-                                    total, (unsigned long)mine);
-    }
-    for (j = 0; j < l->n; j = k) {
-        long long equal = 0;
-        for (k = j; k < l->n && strcmp(l->rows[k].key, l->rows[j].key) == 0; k++)
-            equal += l->rows[k].fixed;
-        for (p = j; p < k; p++) {
-            size_t q = (size_t)(l->rows[p].id[0] - '0');
-            used[q] += (size_t)snprintf(ranks[q] + used[q], cap - used[q], "%s\t%lld\t%lld\n",
-                                        l->rows[j].key, below, equal);
-        }
-        below += equal;
-    }
-}
-
-/* A Pareto call's cumulative sums for each of the two parts: its own rows in order, each with the
- * sum of every row up to it in the merged order, appended at cums[p] + used[p]. */
-static void cum_lines(const list *l, const char *key, char *cums[2], size_t used[2], size_t cap)
-{
-    long long cum = 0;
-    size_t j, p;
-    for (p = 0; p < 2; p++) {
-        size_t mine = 0;
-        for (j = 0; j < l->n; j++)
-            mine += l->rows[j].part == (int)p;
-        used[p] += (size_t)snprintf(cums[p] + used[p], cap - used[p], "cum\t%s\t%lu\n", key,
-                                    (unsigned long)mine);
-    }
-    for (j = 0; j < l->n; j++) {
-        size_t q = (size_t)l->rows[j].part;
-        cum += l->rows[j].fixed;
-        used[q] += (size_t)snprintf(cums[q] + used[q], cap - used[q], "%s\t%s\t%lld\n",
-                                    l->rows[j].key, l->rows[j].id, cum);
-    }
-}
-
-/* The global figures of the merged lists over `rows` rows in all, into out[p] for part p (the
- * same but for the rank lines: each part's own values). */
-static void figures_of(list *lists, size_t n, size_t rows, char *out[2], size_t cap)
-{
-    static char ranks0[65536], ranks1[65536];
-    char *ranks[2] = {ranks0, ranks1};
-    size_t used_ranks[2] = {0, 0};
-    size_t i, used = (size_t)snprintf(out[0], cap, "libtier-population 1\n");
-    for (i = 0; i < n; i++) {
-        list *l = &lists[i];
-        qsort(l->rows, l->n, sizeof *l->rows, row_cmp);
-        if (l->head[0] == 'r') {
-            rank_lines(l, ranks, used_ranks, sizeof ranks0);
-        } else if (l->head[0] == 'a') {
-            char key[64];
-            unsigned long ta6, tb6;
-            long long total = 0, cum = 0;
-            size_t j, end[2] = {l->n, l->n}, c;
-            assert_int_equal(sscanf(l->head, "abc\t%63[^\t]\t%lu\t%lu", key, &ta6, &tb6), 3);
-            for (j = 0; j < l->n; j++)
-                total += l->rows[j].fixed;
-            for (j = 0; j < l->n; j++) {
-                cum += l->rows[j].fixed;
-                for (c = 0; c < 2; c++)
-                    if (end[c] == l->n &&
-                        (double)cum * 1e6 >= (double)(c ? tb6 : ta6) * (double)total)
-                        end[c] = j;
-            }
-            assert_true(end[0] < l->n && end[1] < l->n);
-            used += (size_t)snprintf(out[0] + used, cap - used, "abc\t%s\t1\t%s\t%s\t1\t%s\t%s\n",
-                                     key, l->rows[end[0]].key, l->rows[end[0]].id,
-                                     l->rows[end[1]].key, l->rows[end[1]].id);
-            if (strncmp(key, "pareto:", 7) == 0) { /* a Pareto model's share: the total */
-                used += (size_t)snprintf(out[0] + used, cap - used, "total\t%s\tfixed\t%lld\n", key,
-                                         total);
-                cum_lines(l, key, ranks, used_ranks, sizeof ranks0);
-            }
-        } else {
-            unsigned long t;
-            double amount, x;
-            size_t limit;
-            assert_int_equal(sscanf(l->head, "cap\t%lu\tshare\t%lf", &t, &amount), 2);
-            x = amount * (double)rows;
-            limit = x >= (double)rows ? rows : (size_t)floor(x + 1e-9 * (x > 1 ? x : 1));
-            if (limit == 0)
-                used += (size_t)snprintf(out[0] + used, cap - used, "cap\t%lu\t3\t\t\n", t);
-            else if (l->n <= limit)
-                used += (size_t)snprintf(out[0] + used, cap - used, "cap\t%lu\t1\t\t\n", t);
-            else
-                used += (size_t)snprintf(out[0] + used, cap - used, "cap\t%lu\t2\t%s\t%s\n", t,
-                                         l->rows[limit - 1].key, l->rows[limit - 1].id);
-        }
-        free(l->rows);
-    }
-    assert_true(used + used_ranks[0] + used_ranks[1] + 5 < cap);
-    for (i = 0; i < 2; i++) {
-        if (i)
-            memcpy(out[i], out[0], used);
-        memcpy(out[i] + used, ranks[i], used_ranks[i]);
-        memcpy(out[i] + used + used_ranks[i], "end\n", 5);
-    }
-}
-
-/* Runs `book` against `figures`; its inputs appended to `inputs`. */
-static tier_result *run_part(const tier_book *book, const tier_policy *policy, int pareto,
-                             double as_of, const char *figures, tier_text *inputs)
-{
-    tier_result *r = NULL;
-    tier_model *m = pareto_model(pareto);
-    assert_int_equal(tier_result_new(&r, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_result_set_as_of(r, as_of), TIER_OK);
-    assert_int_equal(tier_result_set_population(r, figures, strlen(figures)), TIER_OK);
-    assert_int_equal(tier_result_run(r, book, &m, m ? 1 : 0, policy), TIER_OK);
-    tier_model_free(m);
-    tier_text_clear(inputs);
-    assert_int_equal(tier_result_population(r, inputs), TIER_OK);
-    return r;
-}
-
-/* Customer i's `column` (pareto.share, pareto.cum_share) in a run. */
-static double share_of(const tier_result *r, size_t i, const char *column)
-{
-    size_t col;
-    assert_int_equal(tier_frame_find(tier_result_frame(r), column, &col), TIER_OK);
-    return tier_frame_numbers(tier_result_frame(r), col)[i];
-}
-
-/* Splits a generated book in two, runs the parts to settled figures and checks every customer is
- * placed as one run over the whole book places it; returns the customers moved by a cap. */
-static size_t split_run(const char *text, int pareto, size_t nlists, const char *expect)
-{
-    tier_book *book = tst_generated_book(TST_ALLOC, 900, 11), *parts[2];
-    tier_policy *policy = make_policy_of(TST_ALLOC, text);
-    tier_result *whole = NULL, *res[2] = {NULL, NULL};
-    tier_text *inputs[2] = {NULL, NULL};
-    tier_model *m = pareto_model(pareto);
-    static char figures[2][65536], next[2][65536];
-    char *next_of[2] = {next[0], next[1]};
-    int32_t first, last;
-    size_t i, p, pass, moved = 0;
-    assert_int_equal(tier_book_day_range(book, &first, &last), TIER_OK);
-    assert_int_equal(tier_result_new(&whole, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_result_set_as_of(whole, last + 1), TIER_OK);
-    assert_int_equal(tier_result_run(whole, book, &m, m ? 1 : 0, policy), TIER_OK);
-    tier_model_free(m);
-    for (p = 0; p < 2; p++) {
-        parts[p] = half(book, p);
-        assert_int_equal(tier_text_new(&inputs[p], TST_ALLOC), TIER_OK);
-    }
-    for (p = 0; p < 2; p++)
-        snprintf(figures[p], sizeof figures[p], "libtier-population 1\nend\n");
-    for (pass = 0; pass < 5; pass++) {
-        list lists[8];
-        size_t nl = 0, rows = 0;
-        for (p = 0; p < 2; p++) {
-            tier_result_free(res[p]);
-            res[p] = run_part(parts[p], policy, pareto, last + 1, figures[p], inputs[p]);
-            rows += read_inputs(tier_text_data(inputs[p]), (int)p, lists, &nl);
-        }
-        assert_int_equal(nl, nlists);
-        figures_of(lists, nl, rows, next_of, sizeof next[0]);
-        if (strcmp(next[0], figures[0]) == 0 && strcmp(next[1], figures[1]) == 0)
-            break;
-        memcpy(figures, next, sizeof figures);
-    }
-    assert_true(pass < 5);
-    assert_non_null(strstr(figures[0], expect));
-    for (p = 0; p < 2; p++)
-        for (i = 0; i < tier_book_customer_count(parts[p]); i++) {
-            size_t len, at;
-            const char *id = tier_book_customer_id(parts[p], i, &len);
-            assert_int_equal(tier_book_find(book, id, len, &at), TIER_OK);
-            assert_int_equal(tier_result_tier(res[p], i), tier_result_tier(whole, at));
-            assert_string_equal(tier_result_reason(res[p], i), tier_result_reason(whole, at));
-            if (pareto) { /* the model's share and cumulative share: the population's */
-                assert_true(share_of(res[p], i, "pareto.share") ==
-                            share_of(whole, at, "pareto.share"));
-                assert_true(share_of(res[p], i, "pareto.cum_share") ==
-                                share_of(whole, at, "pareto.cum_share") ||
-                            (isnan(share_of(res[p], i, "pareto.cum_share")) &&
-                             isnan(share_of(whole, at, "pareto.cum_share"))));
-            }
-            moved += strncmp(tier_result_reason(whole, at), "over the cap", 12) == 0;
-        }
-    /* Each part alone, without the figures, places some customers otherwise. */
-    {
-        size_t differ = 0;
-        tier_result *alone = NULL;
-        m = pareto_model(pareto);
-        assert_int_equal(tier_result_new(&alone, TST_ALLOC), TIER_OK);
-        assert_int_equal(tier_result_set_as_of(alone, last + 1), TIER_OK);
-        assert_int_equal(tier_result_run(alone, parts[0], &m, m ? 1 : 0, policy), TIER_OK);
-        tier_model_free(m);
-        for (i = 0; i < tier_book_customer_count(parts[0]); i++)
-            differ += tier_result_tier(alone, i) != tier_result_tier(res[0], i);
-        assert_true(differ > 0);
-        tier_result_free(alone);
-    }
-    for (p = 0; p < 2; p++) {
-        tier_result_free(res[p]);
-        tier_text_free(inputs[p]);
-        tier_book_free(parts[p]);
-    }
-    tier_result_free(whole);
-    tier_policy_free(policy);
-    tier_book_free(book);
-    return moved;
-}
-
 static void test_a_split_run_places_everyone_as_one_run(void **state)
 {
     (void)state;
     /* The two abc() calls and the cap, which keeps up to a row. */
-    assert_true(split_run(policy_text, 0, 3, "\ncap\t0\t2\t") > 0);
+    assert_true(tst_split_run(policy_text, 0, 3, "\ncap\t0\t2\t", 0) > 0);
 }
 
 /* pct_rank() from the population: each part gathers its distinct values with their counts and
@@ -413,7 +68,7 @@ static void test_a_split_run_places_everyone_as_one_run(void **state)
 static void test_a_split_pct_rank_ranks_as_one_run(void **state)
 {
     (void)state;
-    split_run(rank_policy_text, 0, 2, "\nrank\t()pct_rank(rev)\t");
+    tst_split_run(rank_policy_text, 0, 2, "\nrank\t()pct_rank(rev)\t", 0);
 }
 
 /* A Pareto model's classes come from the population: its inputs are gathered as the abc call
@@ -421,7 +76,7 @@ static void test_a_split_pct_rank_ranks_as_one_run(void **state)
 static void test_a_split_pareto_model_classifies_as_one_run(void **state)
 {
     (void)state;
-    assert_int_equal(split_run(pareto_policy_text, 1, 1, "\nabc\tpareto:pareto\t1\t"), 0);
+    assert_int_equal(tst_split_run(pareto_policy_text, 1, 1, "\nabc\tpareto:pareto\t1\t", 0), 0);
 }
 
 static void expect_refused(tier_result *r, const char *text, const char *says)
@@ -554,6 +209,23 @@ static void test_bad_figures_are_refused_naming_the_line(void **state)
                    "line 3: the same call twice");
     expect_refused(r, "libtier-population 1\nrank\tk\t5\t0\ntotal\tk\tfixed\t5\nend\n",
                    "line 3: a total of a call no abc line named before");
+    /* Routing figures: "route TEAM KIND KEY ID", a team's capacity as a cap's. */
+    expect_refused(r, "libtier-population 1\nroute\tt\t1\t\nend\n", "line 2: route needs 5 fields");
+    expect_refused(r, "libtier-population 1\nroutx\nend\n", "line 2: expected a line");
+    expect_refused(r, "libtier-population 1\nroute\t\t1\t\t\nend\n",
+                   "line 2: a team name was expected");
+    expect_refused(r, "libtier-population 1\nroute\tt%zz\t1\t\t\nend\n", "line 2: a bad %XX");
+    expect_refused(r, "libtier-population 1\nroute\tt\t1\t\t\nroute\tt\t3\t\t\nend\n",
+                   "line 3: the same team twice");
+    expect_refused(r, "libtier-population 1\nroute\tt\tx\t\t\nend\n",
+                   "line 2: a number was expected");
+    expect_refused(r, "libtier-population 1\nroute\tt\t0\t\t\nend\n", "line 2: a team's kind");
+    expect_refused(r, "libtier-population 1\nroute\tt\t3\t0000000000000001\tx\nend\n",
+                   "line 2: only a team of kind 2 names a row");
+    expect_refused(r, "libtier-population 1\nroute\tt\t2\t00000001\tx\nend\n",
+                   "line 2: an order key of 16 hexadecimal digits");
+    expect_refused(r, "libtier-population 1\nroute\tt\t2\t0000000000000001\tx%\nend\n",
+                   "line 2: a bad %XX escape");
     /* Escapes in either case are read, and figures for several tiers grow the table. */
     assert_int_equal(tier_result_set_population(
                          r,
@@ -571,7 +243,7 @@ static void test_bad_figures_are_refused_naming_the_line(void **state)
     /* A cap of a tier the policy lacks. */
     {
         tier_book *book = tst_generated_book(TST_ALLOC, 20, 3);
-        tier_policy *policy = make_policy(TST_ALLOC);
+        tier_policy *policy = tst_policy_of(TST_ALLOC, policy_text);
         const char *fig = "libtier-population 1\ncap\t7\t1\t\t\nend\n";
         assert_int_equal(tier_result_set_population(r, fig, strlen(fig)), TIER_OK);
         assert_int_equal(tier_result_run(r, book, NULL, 0, policy), TIER_EINVAL);
@@ -602,28 +274,7 @@ static int oom_population(const tier_allocator *a, void *ud)
                               "abc\t()abc(rev)\t1\t3fa883d70a3d70a3\tG000001\t0\t\t\n"
                               "cap\t0\t2\t3fa883d70a3d70a3\tG%30000002\n"
                               "end\n";
-    tier_result *r = NULL;
-    tier_policy *policy = NULL;
-    tier_text *t = NULL;
-    const char *err = "out of memory";
-    int rc = tier_result_new(&r, a);
-    if (!rc && (rc = tier_policy_new(&policy, a)) == TIER_OK &&
-        (rc = tier_policy_load_string(policy, policy_text, strlen(policy_text), "oom")) != TIER_OK)
-        err = tier_policy_last_error(policy);
-    if (!rc)
-        rc = tier_text_new(&t, a);
-    if (!rc && ((rc = tier_result_set_population(r, fig, sizeof fig - 1)) != TIER_OK ||
-                (rc = tier_result_run(r, ud, NULL, 0, policy)) != TIER_OK ||
-                (rc = tier_result_population(r, t)) != TIER_OK))
-        err = tier_result_last_error(r);
-    if (!rc)
-        assert_non_null(strstr(tier_text_data(t), "\ncap\t0\tshare\t"));
-    if (rc)
-        tst_expect_oom(rc, err);
-    tier_text_free(t);
-    tier_policy_free(policy);
-    tier_result_free(r);
-    return rc;
+    return tst_population_gather(a, ud, policy_text, 0, fig, "\ncap\t0\tshare\t");
 }
 
 /* Runs `policy` over `book` against figures `fig`: the status, the message in `says` when it fails.
@@ -631,7 +282,7 @@ static int oom_population(const tier_allocator *a, void *ud)
 static void expect_run(const tier_book *book, const char *policy, const char *fig, int want,
                        const char *says)
 {
-    tier_policy *p = make_policy_of(TST_ALLOC, policy);
+    tier_policy *p = tst_policy_of(TST_ALLOC, policy);
     tier_result *r = NULL;
     assert_int_equal(tier_result_new(&r, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_result_set_population(r, fig, strlen(fig)), TIER_OK);
@@ -665,7 +316,7 @@ static void test_pct_rank_gathers_distinct_values_and_needs_each_rank(void **sta
         {"libtier-population 1\nrank\t()abc(attr.size)\t9\t0\nend\n",
          "the population figures do not fit abc(attr.size)"}};
     tier_book *book = NULL;
-    tier_policy *p = make_policy_of(TST_ALLOC, text);
+    tier_policy *p = tst_policy_of(TST_ALLOC, text);
     tier_result *r = NULL;
     tier_text *t = NULL;
     const char *fig;
@@ -823,29 +474,7 @@ static int oom_rank(const tier_allocator *a, void *ud)
                               "rank\t()pct_rank(other)\t5\t2\n"
                               "bff0000000000000\t0\t1\nc000000000000000\t3\t2\n"
                               "end\n";
-    tier_result *r = NULL;
-    tier_policy *policy = NULL;
-    tier_text *t = NULL;
-    const char *err = "out of memory";
-    int rc = tier_result_new(&r, a);
-    if (!rc && (rc = tier_policy_new(&policy, a)) == TIER_OK &&
-        (rc = tier_policy_load_string(policy, rank_policy_text, strlen(rank_policy_text), "oom")) !=
-            TIER_OK)
-        err = tier_policy_last_error(policy);
-    if (!rc)
-        rc = tier_text_new(&t, a);
-    if (!rc && ((rc = tier_result_set_population(r, fig, sizeof fig - 1)) != TIER_OK ||
-                (rc = tier_result_run(r, ud, NULL, 0, policy)) != TIER_OK ||
-                (rc = tier_result_population(r, t)) != TIER_OK))
-        err = tier_result_last_error(r);
-    if (!rc)
-        assert_non_null(strstr(tier_text_data(t), "\nrank\t()pct_rank(rev)\t"));
-    if (rc)
-        tst_expect_oom(rc, err);
-    tier_text_free(t);
-    tier_policy_free(policy);
-    tier_result_free(r);
-    return rc;
+    return tst_population_gather(a, ud, rank_policy_text, 0, fig, "\nrank\t()pct_rank(rev)\t");
 }
 
 /* The gathered inputs escape '%', tabs and control bytes of ids as %XX, name a group row by its
@@ -913,33 +542,8 @@ static int oom_pareto(const tier_allocator *a, void *ud)
     static const char fig[] = "libtier-population 1\n"
                               "abc\tpareto:pareto\t1\t3fa883d70a3d70a3\tG000001\t0\t\t\n"
                               "end\n";
-    tier_result *r = NULL;
-    tier_policy *policy = NULL;
-    tier_model *m = NULL;
-    tier_text *t = NULL;
-    const char *err = "out of memory";
-    int rc = tier_result_new(&r, a);
-    if (!rc && (rc = tier_policy_new(&policy, a)) == TIER_OK &&
-        (rc = tier_policy_load_string(policy, pareto_policy_text, strlen(pareto_policy_text),
-                                      "oom")) != TIER_OK)
-        err = tier_policy_last_error(policy);
-    if (!rc)
-        rc = tier_text_new(&t, a);
-    if (!rc)
-        rc = tier_pareto_new(&m, "pareto", a);
-    if (!rc && ((rc = tier_result_set_population(r, fig, sizeof fig - 1)) != TIER_OK ||
-                (rc = tier_result_run(r, ud, &m, 1, policy)) != TIER_OK ||
-                (rc = tier_result_population(r, t)) != TIER_OK))
-        err = tier_result_last_error(r);
-    if (!rc)
-        assert_non_null(strstr(tier_text_data(t), "abc\tpareto:pareto\t800000\t950000\t"));
-    if (rc)
-        tst_expect_oom(rc, err);
-    tier_model_free(m);
-    tier_text_free(t);
-    tier_policy_free(policy);
-    tier_result_free(r);
-    return rc;
+    return tst_population_gather(a, ud, pareto_policy_text, 1, fig,
+                                 "abc\tpareto:pareto\t800000\t950000\t");
 }
 
 TST_MAIN(
