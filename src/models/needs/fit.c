@@ -297,38 +297,35 @@ done:
     return rc;
 }
 
-int tier__needs_fit(void *state, const tier_book *book, const tier_frame *inputs)
+int tier__needs_complete_rows(const needs_state *st, const tier_book *book, const tier_frame *frame,
+                              double **out_x, size_t **out_cust, size_t *out_nc, char *err)
 {
-    needs_state *st = state;
     const tier_allocator *a = &st->h.alloc;
-    size_t n = tier_book_customer_count(book), p = st->nfeat, nc = 0, i, f, kcap, np;
+    size_t n = tier_book_customer_count(book), p = st->nfeat, nc = 0, i, f, np;
     needs_src *src = NULL;
     double *x = NULL;
     size_t *cust = NULL;
-    needs_fit nf;
-    char err[TIER__ERR_SIZE];
-    int rc;
-
-    err[0] = '\0';
-    memset(&nf, 0, sizeof nf);
+    int rc = TIER_OK;
+    *out_x = NULL;
+    *out_cust = NULL;
+    *out_nc = 0;
     if (p == 0) {
-        tier__errorf(st->h.err, "the needs model has no features (add them with "
-                                "tier_needs_add_feature())");
+        tier__errorf(err, "the needs model has no features (add them with "
+                          "tier_needs_add_feature())");
         return TIER_EINVAL;
     }
     if (n > SIZE_MAX / sizeof(double) / p) {
-        tier__errorf(st->h.err, "too many customers for the needs model");
+        tier__errorf(err, "too many customers for the needs model");
         return TIER_ERANGE;
     }
-    kcap = st->nprof ? st->nprof : st->o.k ? (size_t)st->o.k : (size_t)st->o.k_max;
     src = tier__calloc(a, p, sizeof *src);
     cust = tier__malloc_n(a, n ? n : 1, sizeof *cust);
     x = tier__size_mul(n ? n : 1, p, &np) ? NULL : tier__malloc_n(a, np, sizeof *x);
-    if (!src || !x || !cust || tier__needs_fit_alloc(a, &nf, kcap, p) != TIER_OK) {
+    if (!src || !x || !cust) {
         rc = TIER_ENOMEM;
         goto done;
     }
-    if ((rc = tier__needs_resolve_sources(st, book, inputs, src, err)) != TIER_OK)
+    if ((rc = tier__needs_resolve_sources(st, book, frame, src, err)) != TIER_OK)
         goto done;
     /* Complete rows, compacted to the front in book order (cust: their customers). */
     for (i = 0; i < n; i++) {
@@ -339,6 +336,56 @@ int tier__needs_fit(void *state, const tier_book *book, const tier_frame *inputs
         if (f == p)
             cust[nc++] = i;
     }
+done:
+    tier__needs_free_sources(a, src, p);
+    if (rc) {
+        tier__free(a, x);
+        tier__free(a, cust);
+        return rc;
+    }
+    *out_x = x;
+    *out_cust = cust;
+    *out_nc = nc;
+    return TIER_OK;
+}
+
+void tier__needs_install_fit(needs_state *st, needs_fit *nf)
+{
+    const tier_allocator *a = &st->h.alloc;
+    tier__needs_fit_free(a, &st->fit);
+    st->fit = *nf;
+    memset(nf, 0, sizeof *nf);
+    tier__free_strings(a, st->prev_names, st->prev_k);
+    tier__free(a, st->prev_raw);
+    st->prev_names = NULL;
+    st->prev_raw = NULL;
+    st->prev_k = 0;
+    st->h.err[0] = '\0';
+}
+
+size_t tier__needs_kcap(const needs_state *st)
+{
+    return st->nprof ? st->nprof : st->o.k ? (size_t)st->o.k : (size_t)st->o.k_max;
+}
+
+int tier__needs_fit(void *state, const tier_book *book, const tier_frame *inputs)
+{
+    needs_state *st = state;
+    const tier_allocator *a = &st->h.alloc;
+    size_t n = tier_book_customer_count(book), nc = 0;
+    double *x = NULL;
+    size_t *cust = NULL;
+    needs_fit nf;
+    char err[TIER__ERR_SIZE];
+    int rc;
+
+    err[0] = '\0';
+    memset(&nf, 0, sizeof nf);
+    rc = tier__needs_complete_rows(st, book, inputs, &x, &cust, &nc, err);
+    if (!rc && tier__needs_fit_alloc(a, &nf, tier__needs_kcap(st), st->nfeat) != TIER_OK)
+        rc = TIER_ENOMEM;
+    if (rc)
+        goto done;
     nf.fitted = (double)nc;
     nf.excluded = (double)(n - nc);
     if ((rc = fit_standardisation(st, &nf, x, nc, err)) != TIER_OK)
@@ -350,7 +397,6 @@ int tier__needs_fit(void *state, const tier_book *book, const tier_frame *inputs
     else
         rc = fit_kmeans(st, &nf, book, cust, x, nc, err);
 done:
-    tier__needs_free_sources(a, src, p);
     tier__free(a, x);
     tier__free(a, cust);
     if (rc) {
@@ -360,13 +406,6 @@ done:
         memcpy(st->h.err, err, sizeof err);
         return rc;
     }
-    tier__needs_fit_free(a, &st->fit);
-    st->fit = nf;
-    tier__free_strings(a, st->prev_names, st->prev_k);
-    tier__free(a, st->prev_raw);
-    st->prev_names = NULL;
-    st->prev_raw = NULL;
-    st->prev_k = 0;
-    st->h.err[0] = '\0';
+    tier__needs_install_fit(st, &nf);
     return TIER_OK;
 }

@@ -53,6 +53,9 @@ typedef struct needs_opts {
     double seed;
 } needs_opts;
 
+/* A distributed fit in progress on the driver (dist.c). */
+typedef struct needs_dist needs_dist;
+
 typedef struct needs_state {
     tier__model_head h; /* allocator and last error: first, for the shared callbacks */
     needs_opts o;
@@ -65,6 +68,7 @@ typedef struct needs_state {
     char **prev_names;
     double *prev_raw; /* prev_k x nfeat */
     needs_fit fit;
+    needs_dist *dist; /* a distributed fit in progress, NULL when none */
 } needs_state;
 
 typedef struct km_ws {
@@ -173,6 +177,14 @@ int tier__needs_row_values(const needs_state *st, const tier_book *book, const t
                            size_t i, double *raw, char *err);
 size_t tier__needs_row_distances(const needs_fit *fit, const double *raw, double *d2);
 int tier__needs_fit(void *state, const tier_book *book, const tier_frame *inputs);
+/* The complete raw needs vectors of the book's customers in book order (*x: nc x nfeat) and
+ * their customers (*cust), both owned by the caller. */
+int tier__needs_complete_rows(const needs_state *st, const tier_book *book, const tier_frame *frame,
+                              double **x, size_t **cust, size_t *nc, char *err);
+/* Makes nf the model's fit (taking its arrays; nf is zeroed) and forgets the previous centres. */
+void tier__needs_install_fit(needs_state *st, needs_fit *nf);
+/* The most segments a fit may hold (profiles, k or k_max). */
+size_t tier__needs_kcap(const needs_state *st);
 
 /* canon.c: the canonical, order-free parts of the fit (docs/needs.md). */
 /* The seeded 64-bit hash of a customer id that orders the customers of the fit. */
@@ -227,6 +239,14 @@ size_t tier__needs_init_sample_size(const needs_state *st, size_t nc, size_t khi
  * bounds; exact sums in xs (k x pu scratch). Returns the inertia; the counts end in w->cnt. */
 double tier__needs_refine(km_ws *w, needs_xs *xs, const double *x, size_t n, size_t k, int max_iter,
                           int *out_iter, int *out_conv);
+
+/* dist.c: the distributed fit (the public tier_needs_dist_* calls). */
+void tier__needs_dist_free(const tier_allocator *a, needs_dist *d);
+int tier__needs_dist_begin(needs_state *st, tier_text *request);
+int tier__needs_dist_answer(needs_state *st, const tier_book *book, const tier_frame *frame,
+                            const char *text, size_t len, tier_text *answer);
+int tier__needs_dist_merge(needs_state *st, const char *const *answers, const size_t *lens,
+                           size_t n, tier_text *request);
 
 /* state.c: the option and state callbacks. */
 int tier__needs_set_option(void *state, const char *name, const tier_value *value);
