@@ -42,10 +42,11 @@ KIND_COLUMNS: Dict[str, str] = {
 #: Model kinds a split run fits exactly today: rfm (global cut points), lifecycle (its fit
 #: learns nothing from the population: thresholds are options) and pareto (its classes from the
 #: global ends of A and B, as an abc() call "pareto:<name>" of the population figures, and its
-#: share from the figures' total of that call); the
+#: share from the figures' total of that call), needs (fitted by the rounds of
+#: libtier._dask_needs: mergeable summaries, exact centroid sums); the
 #: others learn from the whole population in ways not yet merged (docs/distributed.md, "Not yet
 #: distributed").
-SUPPORTED_KINDS = ("rfm", "lifecycle", "pareto")
+SUPPORTED_KINDS = ("rfm", "lifecycle", "pareto", "needs")
 
 #: Outputs of a model kind that stay the part's own in a split run (read by no output column of
 #: `tier run --out`): a policy that reads them is refused.
@@ -520,7 +521,8 @@ class Part:
                 out.append(model_from_blob(blobs[spec["name"]]))
                 continue
             m = Model.new(spec["kind"], spec["name"], **spec["options"])
-            if "as_of" not in spec["options"]:
+            # the run's as-of day, as the pipeline sets it, on the models that have the option
+            if "as_of" not in spec["options"] and any(o[0] == "as_of" for o in m._option_infos()):
                 m.set_option("as_of", float(as_of))
             out.append(m)
         return out

@@ -30,6 +30,7 @@ import dask.dataframe as _dd
 from dask.delayed import Delayed, delayed
 
 from . import _ffi
+from ._dask_needs import fit_needs
 from ._parts import (KIND_COLUMNS, PART_OUTPUTS, SUPPORTED_KINDS, U64_MAX, Gathered, Part,
                      PartConfig, PolicySource, Target, cap_limit, escape, model_blob, rfm_cuts,
                      rfm_ranks, round_units)
@@ -108,6 +109,7 @@ class Run:
         self.seconds["shuffle"] = time.perf_counter() - t
         t = time.perf_counter()
         self.model_blobs = self._fit_models()
+        self.model_blobs.update(fit_needs(self._parts, self.config, self.as_of, self.model_blobs))
         self.seconds["models"] = time.perf_counter() - t
         t = time.perf_counter()
         self.figures = self._figures()
