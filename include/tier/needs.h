@@ -14,11 +14,14 @@
  * customer with no usable feature gets no segment (-1).
  *
  * Segments come either from k-means (k-means++ seeding from a fixed seed with the library's own
- * xoshiro256** generator, then Lloyd iterations; several restarts, the lowest inertia kept; k
- * given or chosen by the silhouette on a deterministic sample) or from need profiles the caller
- * names (tier_needs_add_profile()). Results are identical on every run and every IEEE-754
- * platform. Refitting matches the new centres to the previous ones (minimum-cost assignment), so
- * segment names survive refits. docs/needs.md states every rule in full.
+ * xoshiro256** generator, then Lloyd iterations; several restarts on a sample, the lowest inertia
+ * kept, then Lloyd iterations over every customer with exact sums; k given or chosen by the
+ * silhouette on a sample) or from need profiles the caller names (tier_needs_add_profile()).
+ * Since 0.5.0 the samples are the first customers in an order by a seeded hash of their ids and
+ * every sum over customers is exact, so the fit does not depend on the book's order and can run
+ * over parts of the customers (tier_needs_dist_begin()). Results are identical on every run and
+ * every IEEE-754 platform. Refitting matches the new centres to the previous ones (minimum-cost
+ * assignment), so segment names survive refits. docs/needs.md states every rule in full.
  *
  * Outputs: segment (label: the nearest segment), distance (number: Euclidean distance to its
  * centre in standardised units), second (label: the second-nearest segment, -1 when there is only

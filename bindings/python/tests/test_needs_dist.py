@@ -89,5 +89,26 @@ class DistributedNeedsTest(unittest.TestCase):
             self.assertEqual(single.save(), driver.save())
 
 
+class DefaultFeaturesTest(unittest.TestCase):
+    """What libtier.dask gives a needs model without features: the accounts' numeric module_*
+    and goal_* attributes in column order, as `tier run` picks them."""
+
+    def test_numeric_module_and_goal_columns_in_column_order(self):
+        from libtier._dask_needs import default_features
+        cols = ["account_id", "goal_cost", "name", "module_crm", "module_bi", "goal_text"]
+        reports = [([], {}),  # a part without accounts
+                   (cols, {"goal_cost": "number", "name": "text", "module_crm": "number",
+                           "goal_text": "number"}),
+                   (cols, {"goal_cost": "number", "module_bi": "number", "goal_text": "text"})]
+        self.assertEqual(default_features(reports, "needs"),
+                         ["attr.goal_cost", "attr.module_crm", "attr.module_bi"])
+
+    def test_no_such_attribute_is_refused_as_tier_run_refuses_it(self):
+        from libtier._dask_needs import default_features
+        with self.assertRaises(libtier.Error) as caught:
+            default_features([([], {})], "needs")
+        self.assertIn("module_* or goal_*", str(caught.exception))
+
+
 if __name__ == "__main__":
     unittest.main()
