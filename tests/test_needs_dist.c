@@ -5,8 +5,10 @@
  * state byte for byte; corrupt answers are refused (nothing applied); every failed allocation. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "models/needs/needs_internal.h"
 #include "support.h"
 #include "util/rng.h"
 
@@ -48,7 +50,12 @@ static tier_book *book_part(size_t n, size_t nparts, long part, uint64_t shuffle
         char id[24];
         if (part >= 0 && (r * 2654435761u >> 7) % nparts != (size_t)part)
             continue;
-        snprintf(id, sizeof id, "cust-%lu", (unsigned long)r);
+        /* some ids with bytes the texts escape: '%', a TAB, a control byte */
+        snprintf(id, sizeof id,
+                 r % 17 == 3   ? "c%%\t%lu"
+                 : r % 17 == 4 ? "c\x01%lu"
+                               : "cust-%lu",
+                 (unsigned long)r);
         assert_int_equal(tier_book_add_customer(b, id, strlen(id), &idx), TIER_OK);
         vector_of(r, v);
         for (f = 0; f < P_FEAT; f++) {
@@ -63,10 +70,11 @@ static tier_book *book_part(size_t n, size_t nparts, long part, uint64_t shuffle
 
 /* Option sets: k fixed; k by the silhouette; restarts on a sample of a larger book; raw units. */
 typedef struct opts {
-    double k, init_sample, sample, standardize;
+    double k, init_sample, sample, standardize, max_iter;
 } opts;
-static const opts option_sets[] = {
-    {3, 0, 5000, 1}, {0, 65536, 5000, 1}, {4, 100, 40, 1}, {0, 100, 50, 1}, {0, 65536, 60, 0}};
+static const opts option_sets[] = {{3, 0, 5000, 1, 100},   {0, 65536, 5000, 1, 100},
+                                   {4, 100, 40, 1, 100},   {0, 100, 50, 1, 100},
+                                   {0, 65536, 60, 0, 100}, {5, 100, 50, 1, 1}};
 
 static tier_model *model_with(const tier_allocator *a, const opts *o)
 {
@@ -87,6 +95,7 @@ static tier_model *model_with(const tier_allocator *a, const opts *o)
     assert_int_equal(tier_model_set_number(m, "sample", o->sample), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "standardize", o->standardize), TIER_OK);
     assert_int_equal(tier_model_set_number(m, "k_max", 5), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "max_iter", o->max_iter), TIER_OK);
     return m;
 }
 
@@ -162,6 +171,13 @@ static void free_parts(tier_book **parts, size_t nparts)
         tier_book_free(parts[i]);
 }
 
+static double stat_of(const tier_model *m, int stat)
+{
+    double v = -1;
+    assert_int_equal(tier_needs_fit_stat(m, stat, &v), TIER_OK);
+    return v;
+}
+
 static void expect_same_stats(const tier_model *x, const tier_model *y)
 {
     int s;
@@ -198,6 +214,9 @@ static void test_a_shuffled_book_gives_the_same_fit(void **s)
                          option_sets[o].k ? (size_t)option_sets[o].k : 4);
         assert_int_equal(tier_needs_fit_stat(m, TIER_NEEDS_STAT_SILHOUETTE, &sil), TIER_OK);
         assert_true(option_sets[o].k ? isnan(sil) : sil > 0.5);
+        if (option_sets[o].max_iter == 1) /* stopped before the centres settled */
+            assert_true(stat_of(m, TIER_NEEDS_STAT_ITERATIONS) == 1 &&
+                        stat_of(m, TIER_NEEDS_STAT_CONVERGED) == 0);
         f1 = tst_score(m, b, TST_ALLOC);
         f2 = tst_score(m2, shuffled, TST_ALLOC);
         for (i = 0; i < tier_book_customer_count(b); i++) {
@@ -463,7 +482,7 @@ static void test_bad_requests_and_calls_are_refused(void **s)
 static void test_failing_and_flat_fits_end_as_the_single_fit(void **s)
 {
     tier_book *parts[2];
-    opts big = {200, 0, 5000, 1}, flat = {2, 0, 5000, 1};
+    opts big = {200, 0, 5000, 1, 100}, flat = {2, 0, 5000, 1, 100};
     tier_model *d = model_with(TST_ALLOC, &big), *m = model_with(TST_ALLOC, &big);
     tier_book *whole = book_part(100, 1, -1, 0), *same = NULL;
     int rounds;
@@ -517,6 +536,232 @@ static void test_failing_and_flat_fits_end_as_the_single_fit(void **s)
     tier_book_free(whole);
 }
 
+/* ---- every field of every text ----------------------------------------------------------- */
+
+/* Copies of `text` with field `i` (0-based over every line's TAB-separated fields) replaced by
+ * `with`, or (with NULL) with "\t0" added after it when it ends its line. NULL past the last
+ * field, or when field i does not end its line. */
+static char *mutated(const char *text, size_t i, const char *with)
+{
+    size_t n = strlen(text), at = 0, field = 0, end;
+    char *out;
+    while (at < n && field < i) {
+        at += strcspn(text + at, "\t\n") + 1;
+        field++;
+    }
+    if (at >= n)
+        return NULL;
+    end = at + strcspn(text + at, "\t\n");
+    if (!with && text[end] != '\n')
+        return test_calloc(1, 1); /* not the end of a line: nothing to add */
+    out = test_malloc(n + 16);
+    memcpy(out, text, with ? at : end);
+    strcpy(out + (with ? at : end), with ? with : "\t0");
+    strcat(out, text + end);
+    return out;
+}
+
+/* Every field of a part's answer replaced by "zz", and every line with a field added, is refused
+ * by the merge (nothing applied); every field of the request likewise by the part. */
+static void expect_every_mutation_refused(round1 *r)
+{
+    size_t i, k;
+    for (k = 0; k < 2; k++) {
+        for (i = 0;; i++) {
+            char *bad = mutated(r->answers[1], i, k ? NULL : "zz");
+            if (!bad)
+                break;
+            if (bad[0]) {
+                const char *answers[3];
+                size_t lens[3];
+                memcpy(answers, r->answers, sizeof answers);
+                memcpy(lens, r->lens, sizeof lens);
+                answers[1] = bad;
+                lens[1] = strlen(bad);
+                assert_int_equal(tier_needs_dist_merge(r->driver, answers, lens, 3, r->request),
+                                 TIER_EPARSE);
+                assert_non_null(strstr(tier_model_last_error(r->driver), "needs answer"));
+            }
+            test_free(bad);
+        }
+        for (i = 0;; i++) {
+            char *bad = mutated(tier_text_data(r->request), i, k ? NULL : "zz");
+            int rc;
+            if (!bad)
+                break;
+            if (bad[0]) {
+                rc = tier_needs_dist_answer(r->part_model, r->parts[0], NULL, bad, strlen(bad),
+                                            r->texts[2]);
+                assert_true(rc == TIER_EPARSE || rc == TIER_ENOTFOUND);
+            }
+            test_free(bad);
+        }
+    }
+    /* the answer of part 3 spoilt above is made again */
+    assert_int_equal(
+        answer_all(r->part_model, r->parts, 3, r->request, r->texts, r->answers, r->lens), TIER_OK);
+}
+
+static void test_every_field_of_every_round_is_checked(void **s)
+{
+    round1 r;
+    int stages = 0;
+    (void)s;
+    round1_make(&r);
+    while (tier_text_length(r.request) > 0) {
+        const char *req = tier_text_data(r.request);
+        int stage = strstr(req, "\nsummary\t") ? 1 : strstr(req, "\nspread\n") ? 2 : 4;
+        if (!(stages & stage)) {
+            stages |= stage;
+            expect_every_mutation_refused(&r);
+        }
+        assert_int_equal(tier_needs_dist_merge(r.driver, r.answers, r.lens, 3, r.request), TIER_OK);
+        if (tier_text_length(r.request) > 0)
+            assert_int_equal(
+                answer_all(r.part_model, r.parts, 3, r.request, r.texts, r.answers, r.lens),
+                TIER_OK);
+    }
+    assert_int_equal(stages, 7);
+    round1_free(&r);
+}
+
+/* Sums beyond the exact sums' range; a missing answer; a Lloyd count one short. */
+static void test_sums_out_of_range_and_counts_that_do_not_add_up(void **s)
+{
+    round1 r;
+    char big[TIER__XSUM_LIMBS * 16 + 1], *b1, *b2;
+    const char *answers[3];
+    size_t lens[3];
+    (void)s;
+    memset(big, 'f', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    round1_make(&r);
+    memcpy(answers, r.answers, sizeof answers);
+    memcpy(lens, r.lens, sizeof lens);
+    answers[1] = NULL;
+    tst_expect_model_error(r.driver, tier_needs_dist_merge(r.driver, answers, lens, 3, r.request),
+                           TIER_EINVAL, "needs answer 2: missing");
+    /* the first feature's exact sum, all ones, in two answers: the total passes the limbs */
+    {
+        const char *f1 = strstr(r.answers[0], "feature\t"), *f2 = strstr(r.answers[1], "feature\t");
+        size_t at1 = (size_t)(f1 - r.answers[0]) + 8 + 34,
+               at2 = (size_t)(f2 - r.answers[1]) + 8 + 34;
+        size_t e1 = at1 + strcspn(r.answers[0] + at1, "\t"),
+               e2 = at2 + strcspn(r.answers[1] + at2, "\t");
+        b1 = test_malloc(r.lens[0] + sizeof big);
+        b2 = test_malloc(r.lens[1] + sizeof big);
+        memcpy(b1, r.answers[0], at1);
+        strcpy(b1 + at1, big);
+        strcat(b1, r.answers[0] + e1);
+        memcpy(b2, r.answers[1], at2);
+        strcpy(b2 + at2, big);
+        strcat(b2, r.answers[1] + e2);
+        answers[0] = b1;
+        answers[1] = b2;
+        lens[0] = strlen(b1);
+        lens[1] = strlen(b2);
+        tst_expect_model_error(r.driver,
+                               tier_needs_dist_merge(r.driver, answers, lens, 3, r.request),
+                               TIER_EPARSE, "exact sums beyond their range");
+        test_free(b1);
+        test_free(b2);
+    }
+    /* on to the first Lloyd round */
+    while (!strstr(tier_text_data(r.request), "\nlloyd\t")) {
+        assert_int_equal(tier_needs_dist_merge(r.driver, r.answers, r.lens, 3, r.request), TIER_OK);
+        assert_int_equal(
+            answer_all(r.part_model, r.parts, 3, r.request, r.texts, r.answers, r.lens), TIER_OK);
+    }
+    {
+        const char *c = strstr(r.answers[0], "cluster\t") + 8;
+        unsigned long count = strtoul(c, NULL, 10);
+        char num[32];
+        size_t at = (size_t)(c - r.answers[0]);
+        assert_true(count > 0);
+        snprintf(num, sizeof num, "%lu", count - 1);
+        b1 = test_malloc(r.lens[0] + 32);
+        memcpy(b1, r.answers[0], at);
+        strcpy(b1 + at, num);
+        strcat(b1, c + strcspn(c, "\t"));
+        memcpy(answers, r.answers, sizeof answers);
+        memcpy(lens, r.lens, sizeof lens);
+        answers[0] = b1;
+        lens[0] = strlen(b1);
+        tst_expect_model_error(r.driver,
+                               tier_needs_dist_merge(r.driver, answers, lens, 3, r.request),
+                               TIER_EPARSE, "customers assigned to clusters");
+        test_free(b1);
+    }
+    round1_free(&r);
+}
+
+/* Values too large for the standardisation fail in both fits alike. */
+static void test_values_too_large_fail_as_the_single_fit(void **s)
+{
+    static const struct {
+        double v[4];
+        const char *says;
+    } cases[] = {{{1.5e308, 1.6e308, 1.7e308, 1.0}, "values too large to standardise"},
+                 {{-1e308, 1e308, 0, 1}, "values too large or too close to standardise"},
+                 {{-1.3e154, 1.3e154, -1.3e154, 1.3e154}, "too large or too close"}};
+    size_t c, i;
+    opts o = {2, 0, 5000, 1, 100};
+    (void)s;
+    for (c = 0; c < TST_COUNT(cases); c++) {
+        tier_book *whole = NULL, *parts[2] = {NULL, NULL};
+        tier_model *m = model_with(TST_ALLOC, &o), *d = model_with(TST_ALLOC, &o);
+        int rounds;
+        assert_int_equal(tier_book_new(&whole, TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_book_new(&parts[0], TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_book_new(&parts[1], TST_ALLOC), TIER_OK);
+        for (i = 0; i < 4; i++) {
+            char id[8];
+            size_t idx, f, k;
+            tier_book *into[2];
+            into[0] = whole;
+            into[1] = parts[i % 2];
+            snprintf(id, sizeof id, "v%lu", (unsigned long)i);
+            for (k = 0; k < 2; k++) {
+                assert_int_equal(tier_book_add_customer(into[k], id, strlen(id), &idx), TIER_OK);
+                for (f = 0; f < P_FEAT; f++) {
+                    char name[8];
+                    snprintf(name, sizeof name, "f%lu", (unsigned long)f);
+                    assert_int_equal(tier_book_set_number(into[k], idx, name,
+                                                          f ? (double)(i * f) : cases[c].v[i]),
+                                     TIER_OK);
+                }
+            }
+        }
+        tst_expect_model_error(m, tier_model_fit(m, whole, NULL), TIER_ERANGE, cases[c].says);
+        assert_int_equal(drive(TST_ALLOC, d, parts, 2, &rounds), TIER_ERANGE);
+        assert_false(tier_model_is_fitted(d));
+        tier_model_free(m);
+        tier_model_free(d);
+        tier_book_free(whole);
+        free_parts(parts, 2);
+    }
+}
+
+/* The canonical order: by hash, equal hashes by id bytewise (a prefix first). */
+static void test_equal_hashes_are_ordered_by_id(void **s)
+{
+    static const char *const ids[] = {"b", "ab", "a", "abc", "z"};
+    static const uint64_t hash[] = {5, 5, 5, 5, 1};
+    static const uint32_t want[] = {4, 2, 1, 3, 0};
+    size_t lens[5], i;
+    uint32_t order[5];
+    (void)s;
+    for (i = 0; i < 5; i++)
+        lens[i] = strlen(ids[i]);
+    assert_int_equal(tier__needs_canon_sort(TST_ALLOC, 5, hash, ids, lens, order), TIER_OK);
+    assert_memory_equal(order, want, sizeof want);
+    assert_true(tier__needs_canon_before(5, "a", 1, 5, "ab", 2));
+    assert_false(tier__needs_canon_before(5, "ab", 2, 5, "a", 1));
+    assert_false(tier__needs_canon_before(5, "ab", 2, 5, "ab", 2));
+    assert_true(tier__needs_hash(1, "ab", 2) != tier__needs_hash(2, "ab", 2));
+    assert_true(tier__needs_hash(1, "abcdefghi", 9) != tier__needs_hash(1, "abcdefgh", 8));
+}
+
 /* ---- every failed allocation ------------------------------------------------------------- */
 
 static int oom_drive(const tier_allocator *a, void *ud)
@@ -565,4 +810,8 @@ TST_MAIN(cmocka_unit_test(test_a_shuffled_book_gives_the_same_fit),
          cmocka_unit_test(test_corrupt_answers_are_refused_and_nothing_applied),
          cmocka_unit_test(test_bad_requests_and_calls_are_refused),
          cmocka_unit_test(test_failing_and_flat_fits_end_as_the_single_fit),
+         cmocka_unit_test(test_every_field_of_every_round_is_checked),
+         cmocka_unit_test(test_sums_out_of_range_and_counts_that_do_not_add_up),
+         cmocka_unit_test(test_values_too_large_fail_as_the_single_fit),
+         cmocka_unit_test(test_equal_hashes_are_ordered_by_id),
          cmocka_unit_test(test_the_driver_loop_survives_every_failed_allocation))

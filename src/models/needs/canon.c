@@ -52,7 +52,7 @@ int tier__needs_canon_sort(const tier_allocator *a, size_t n, const uint64_t *ha
     size_t i, j;
     if (n > UINT32_MAX)
         return TIER_ERANGE;
-    if (!(key = tier__malloc_n(a, n ? n : 1, sizeof *key)))
+    if (!(key = tier__malloc_n(a, n + 1, sizeof *key)))
         return TIER_ENOMEM;
     for (i = 0; i < n; i++) {
         key[i] = hash[i];
@@ -87,10 +87,10 @@ int tier__needs_summary_alloc(const tier_allocator *a, needs_summary *s, size_t 
 {
     size_t f;
     memset(s, 0, sizeof *s);
-    s->lo = tier__malloc_n(a, p ? p : 1, sizeof *s->lo);
-    s->hi = tier__malloc_n(a, p ? p : 1, sizeof *s->hi);
-    s->sum = tier__calloc(a, p ? p : 1, sizeof *s->sum);
-    s->ss = tier__calloc(a, p ? p : 1, sizeof *s->ss);
+    s->lo = tier__malloc_n(a, p + 1, sizeof *s->lo);
+    s->hi = tier__malloc_n(a, p + 1, sizeof *s->hi);
+    s->sum = tier__calloc(a, p + 1, sizeof *s->sum);
+    s->ss = tier__calloc(a, p + 1, sizeof *s->ss);
     if (!s->lo || !s->hi || !s->sum || !s->ss) {
         tier__needs_summary_free(a, s);
         return TIER_ENOMEM;

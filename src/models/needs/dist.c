@@ -272,9 +272,7 @@ static int parse_request(const tier_allocator *a, const char *text, size_t len, 
     } else {
         return tier__nr_fail(&r, "expected summary, spread or lloyd");
     }
-    if (!tier__nr_line(&r) || !tier__nr_word(&r, "end") || tier__nr_line(&r))
-        return tier__nr_fail(&r, "expected end, last");
-    return TIER_OK;
+    return tier__nr_last(&r);
 }
 
 static void put_xs(tier__buf *b, const needs_xs *s)
@@ -484,9 +482,7 @@ static int head(tier__nr *r, const char *stage)
 
 static int tail(tier__nr *r)
 {
-    if (!tier__nr_line(r) || !tier__nr_word(r, "end") || tier__nr_line(r))
-        return tier__nr_fail(r, "expected end, last (the answer is cut short or too long)");
-    return TIER_OK;
+    return tier__nr_last(r);
 }
 
 static int read_xs(tier__nr *r, needs_xs *s)
@@ -716,11 +712,7 @@ static int start_lloyd(needs_state *st, tier_text *request)
         return finish(st, request);
     }
     ns = tier__needs_init_sample_size(&t, nc, khi);
-    if (ns > d->ncand) { /* the parts sent fewer customers than they have */
-        tier__errorf(st->h.err, "needs answers: %zu customers in the sample, %zu expected",
-                     d->ncand, ns);
-        return TIER_EPARSE;
-    }
+    /* ns <= d->ncand: each part sent min(its customers, d->m) and d->m >= ns (read_summary) */
     if (!(zs = tier__malloc_n(a, ns * d->p + 1, sizeof *zs)) ||
         tier__needs_ws_alloc(a, &w, ns, ns, pu, khi) != TIER_OK) {
         rc = TIER_ENOMEM;

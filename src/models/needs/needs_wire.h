@@ -15,7 +15,7 @@ void tier__nw_text(tier__buf *b, const char *s, size_t n);
  * TIER_EPARSE with "WHAT, line N: why" in err (TIER_ENOMEM for a text that cannot be copied). */
 typedef struct tier__nr {
     const char *p, *end, *lp, *le, *what;
-    size_t line;
+    size_t line, extra; /* extra: the first line with fields left over (0: none) */
     int more;
     char *err;
 } tier__nr;
@@ -29,6 +29,8 @@ int tier__nr_field(tier__nr *r, const char **f, size_t *n);
 /* 1 when the next field is `word`. */
 int tier__nr_word(tier__nr *r, const char *word);
 int tier__nr_end_of_line(const tier__nr *r);
+/* The line `end`, last of the text, and no line with fields left over before it. */
+int tier__nr_last(tier__nr *r);
 int tier__nr_u64(tier__nr *r, uint64_t *out);
 int tier__nr_bits(tier__nr *r, uint64_t *out);
 /* A double from its bits; `finite` refuses infinities (NaN is always refused). */

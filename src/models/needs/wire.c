@@ -58,6 +58,8 @@ int tier__nr_fail(tier__nr *r, const char *why)
 int tier__nr_line(tier__nr *r)
 {
     const char *nl;
+    if (r->more && !r->extra)
+        r->extra = r->line; /* the line had fields left over */
     if (r->p >= r->end)
         return 0;
     nl = memchr(r->p, '\n', (size_t)(r->end - r->p));
@@ -82,6 +84,17 @@ int tier__nr_field(tier__nr *r, const char **f, size_t *n)
     else
         r->more = 0;
     return 1;
+}
+
+int tier__nr_last(tier__nr *r)
+{
+    if (!tier__nr_line(r) || !tier__nr_word(r, "end") || tier__nr_line(r))
+        return tier__nr_fail(r, "expected end, last (cut short or too long)");
+    if (r->extra) {
+        r->line = r->extra;
+        return tier__nr_fail(r, "more fields than expected");
+    }
+    return TIER_OK;
 }
 
 int tier__nr_word(tier__nr *r, const char *word)
