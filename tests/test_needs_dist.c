@@ -444,6 +444,12 @@ static void test_bad_requests_and_calls_are_refused(void **s)
         {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\trfm.r\nsummary\t0\nend\n",
          "not a column of the frame"},
         {"libtier-needs-request 1\noptions\t7ff0000000000000\t1\n", "expected a finite number"},
+        /* a scale that puts the part's values beyond |z| = 1e100 (the part model has no
+         * features of its own: the request's name the value) */
+        {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nlloyd\t1\n"
+         "mean\t0000000000000000\nscale\t0000000000000001\nused\t1\n"
+         "centre\t0000000000000000\nend\n",
+         "feature \"attr.f0\": value"},
         {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\n"
          "summary\t123456789012345678901\n",
          "expected a count"},
@@ -457,11 +463,16 @@ static void test_bad_requests_and_calls_are_refused(void **s)
     (void)s;
     assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_text_new(&req, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_needs_new(&other, NULL, TST_ALLOC), TIER_OK);
     for (i = 0; i < TST_COUNT(bad); i++) {
-        int rc = tier_needs_dist_answer(m, b, NULL, bad[i][0], strlen(bad[i][0]), t);
-        assert_true(rc == TIER_EPARSE || rc == TIER_ENOTFOUND);
-        assert_non_null(strstr(tier_model_last_error(m), bad[i][1]));
+        int rc = tier_needs_dist_answer(other, b, NULL, bad[i][0], strlen(bad[i][0]), t);
+        assert_true(rc == TIER_EPARSE || rc == TIER_ENOTFOUND || rc == TIER_ERANGE);
+        if (!strstr(tier_model_last_error(other), bad[i][1]))
+            fail_msg("case %lu: \"%s\" does not say \"%s\"", (unsigned long)i,
+                     tier_model_last_error(other), bad[i][1]);
     }
+    tier_model_free(other);
+    other = NULL;
     tst_expect_model_error(m, tier_needs_dist_answer(m, NULL, NULL, "x", 1, t), TIER_EINVAL,
                            "needs a book");
     tst_expect_model_error(m, tier_needs_dist_merge(m, NULL, NULL, 0, req), TIER_ESTATE,

@@ -329,8 +329,8 @@ done:
     return rc;
 }
 
-static int answer_spread(needs_state *t, const dist_request *q, const double *x, size_t nc,
-                         tier__buf *b)
+static int answer_spread(const needs_state *t, const dist_request *q, const double *x, size_t nc,
+                         tier__buf *b, char *err)
 {
     needs_summary sm;
     size_t i, f;
@@ -339,7 +339,7 @@ static int answer_spread(needs_state *t, const dist_request *q, const double *x,
         return TIER_ENOMEM;
     for (i = 0; i < nc && !rc; i++) {
         if ((f = tier__needs_spread_row(&sm, x + i * q->p, q->mean)) < q->p) {
-            tier__errorf(t->h.err, "feature \"%s\": values too large or too close to standardise",
+            tier__errorf(err, "feature \"%s\": values too large or too close to standardise",
                          q->feat[f]);
             rc = TIER_ERANGE;
         }
@@ -354,7 +354,8 @@ static int answer_spread(needs_state *t, const dist_request *q, const double *x,
     return rc;
 }
 
-static int answer_lloyd(needs_state *t, const dist_request *q, double *x, size_t nc, tier__buf *b)
+static int answer_lloyd(const needs_state *t, const dist_request *q, double *x, size_t nc,
+                        tier__buf *b, char *err)
 {
     const tier_allocator *a = &t->h.alloc;
     needs_fit nf;
@@ -372,7 +373,7 @@ static int answer_lloyd(needs_state *t, const dist_request *q, double *x, size_t
     nf.used = q->used;
     if (!cnt || !sum || !ct || !acc)
         goto done;
-    if ((rc = tier__needs_standardise_rows(t, &nf, x, nc, t->h.err)) != TIER_OK)
+    if ((rc = tier__needs_standardise_rows(t, &nf, x, nc, err)) != TIER_OK)
         goto done;
     for (j = 0; j < k; j++)
         for (f = 0; f < pu; f++)
@@ -425,9 +426,9 @@ int tier__needs_dist_answer(needs_state *st, const tier_book *book, const tier_f
     if (q.stage == DIST_SUMMARY)
         rc = answer_summary(&t, &q, book, x, cust, nc, &b);
     else if (q.stage == DIST_SPREAD)
-        rc = answer_spread(st, &q, x, nc, &b);
+        rc = answer_spread(&t, &q, x, nc, &b, st->h.err);
     else
-        rc = answer_lloyd(st, &q, x, nc, &b);
+        rc = answer_lloyd(&t, &q, x, nc, &b, st->h.err);
     tier__buf_puts(&b, "end\n");
     if (!rc)
         rc = tier__buf_status(&b);
@@ -707,7 +708,7 @@ static int start_lloyd(needs_state *st, tier_text *request)
     if ((rc = tier__needs_k_range(&t, nc, &klo, &khi, st->h.err)) != TIER_OK)
         return rc;
     if (pu == 0) {
-        if ((rc = tier__needs_fit_flat(st, &d->nf, klo, nc)) != TIER_OK)
+        if ((rc = tier__needs_fit_flat(&t, &d->nf, klo, nc)) != TIER_OK)
             return rc;
         return finish(st, request);
     }
