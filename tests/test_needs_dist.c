@@ -817,6 +817,28 @@ static void test_equal_hashes_are_ordered_by_id(void **s)
     assert_true(tier__needs_hash(1, "abcdefghi", 9) != tier__needs_hash(1, "abcdefgh", 8));
 }
 
+/* Signed exact sums: 1e100 + 1 - 1e100 is 1 (doubles in that order give 0), in any order and
+ * merged from parts; the difference is antisymmetric and 0 for equal sums. */
+static void test_signed_exact_sums_cancel_exactly(void **s)
+{
+    static const double v[] = {1e100, 1, -1e100, 0.1, -0.1, 3e-320, -2.5};
+    needs_xs all, part[2];
+    size_t i;
+    (void)s;
+    memset(&all, 0, sizeof all);
+    memset(part, 0, sizeof part);
+    for (i = 0; i < TST_COUNT(v); i++) {
+        tier__needs_xs_add(&all, v[TST_COUNT(v) - 1 - i]);
+        tier__needs_xs_add(&part[i % 2], v[i]);
+    }
+    assert_true(tier__xsum_diff_round(&all.pos, &all.neg) == 1 + 3e-320 - 2.5);
+    assert_int_equal(tier__xsum_merge(&part[0].pos, &part[1].pos), TIER_OK);
+    assert_int_equal(tier__xsum_merge(&part[0].neg, &part[1].neg), TIER_OK);
+    assert_memory_equal(&part[0], &all, sizeof all);
+    assert_true(tier__xsum_diff_round(&all.neg, &all.pos) == -(1 + 3e-320 - 2.5));
+    assert_true(tier__xsum_diff_round(&all.pos, &all.pos) == 0);
+}
+
 /* ---- every failed allocation ------------------------------------------------------------- */
 
 static int oom_drive(const tier_allocator *a, void *ud)
@@ -869,4 +891,5 @@ TST_MAIN(cmocka_unit_test(test_a_shuffled_book_gives_the_same_fit),
          cmocka_unit_test(test_sums_out_of_range_and_counts_that_do_not_add_up),
          cmocka_unit_test(test_values_too_large_fail_as_the_single_fit),
          cmocka_unit_test(test_equal_hashes_are_ordered_by_id),
+         cmocka_unit_test(test_signed_exact_sums_cancel_exactly),
          cmocka_unit_test(test_the_driver_loop_survives_every_failed_allocation))
