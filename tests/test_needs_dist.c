@@ -410,6 +410,44 @@ static void test_corrupt_answers_are_refused_and_nothing_applied(void **s)
         tier_model_free(m);
         tier_book_free(whole);
     }
+    /* features changed while a fit ran: it ends without a fit */
+    {
+        tier_book *parts[2];
+        tier_text *req = NULL, *t1 = NULL, *t2 = NULL;
+        const char *ans[2];
+        size_t lens2[2];
+        tier_model *d = model_with(TST_ALLOC, &option_sets[0]);
+        split(100, 2, parts);
+        assert_int_equal(tier_text_new(&req, TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_text_new(&t1, TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_text_new(&t2, TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_needs_dist_begin(d, req), TIER_OK);
+        assert_int_equal(tier_needs_add_feature(d, "attr.extra"), TIER_OK);
+        for (;;) {
+            int rc;
+            assert_int_equal(tier_needs_dist_answer(r.part_model, parts[0], NULL,
+                                                    tier_text_data(req), tier_text_length(req), t1),
+                             TIER_OK);
+            assert_int_equal(tier_needs_dist_answer(r.part_model, parts[1], NULL,
+                                                    tier_text_data(req), tier_text_length(req), t2),
+                             TIER_OK);
+            ans[0] = tier_text_data(t1);
+            ans[1] = tier_text_data(t2);
+            lens2[0] = tier_text_length(t1);
+            lens2[1] = tier_text_length(t2);
+            rc = tier_needs_dist_merge(d, ans, lens2, 2, req);
+            if (rc) {
+                tst_expect_model_error(d, rc, TIER_ESTATE, "features changed");
+                break;
+            }
+        }
+        assert_false(tier_model_is_fitted(d));
+        tier_text_free(req);
+        tier_text_free(t1);
+        tier_text_free(t2);
+        tier_model_free(d);
+        free_parts(parts, 2);
+    }
     /* the fit is over: another merge has nothing to merge into */
     tst_expect_model_error(r.driver,
                            tier_needs_dist_merge(r.driver, r.answers, r.lens, 3, r.request),

@@ -682,9 +682,19 @@ done:
     return rc;
 }
 
-/* Ends the distributed fit with its fitted model. */
+/* Ends the distributed fit with its fitted model: TIER_ESTATE when the model's features changed
+ * since the fit began (its fit would not match them). */
 static int finish(needs_state *st, tier_text *request)
 {
+    size_t f;
+    int same = st->nfeat == st->dist->p;
+    for (f = 0; same && f < st->nfeat; f++)
+        same = strcmp(st->feat[f], st->dist->feat[f]) == 0;
+    if (!same) {
+        tier__errorf(st->h.err, "the model's features changed during the distributed fit: begin "
+                                "it again");
+        return TIER_ESTATE;
+    }
     tier__needs_install_fit(st, &st->dist->nf);
     tier__needs_dist_free(&st->h.alloc, st->dist);
     st->dist = NULL;
