@@ -14,11 +14,14 @@
  * customer with no usable feature gets no segment (-1).
  *
  * Segments come either from k-means (k-means++ seeding from a fixed seed with the library's own
- * xoshiro256** generator, then Lloyd iterations; several restarts, the lowest inertia kept; k
- * given or chosen by the silhouette on a deterministic sample) or from need profiles the caller
- * names (tier_needs_add_profile()). Results are identical on every run and every IEEE-754
- * platform. Refitting matches the new centres to the previous ones (minimum-cost assignment), so
- * segment names survive refits. docs/needs.md states every rule in full.
+ * xoshiro256** generator, then Lloyd iterations; several restarts on a sample, the lowest inertia
+ * kept, then Lloyd iterations over every customer with exact sums; k given or chosen by the
+ * silhouette on a sample) or from need profiles the caller names (tier_needs_add_profile()).
+ * Since 0.5.0 the samples are the first customers in an order by a seeded hash of their ids and
+ * every sum over customers is exact, so the fit does not depend on the book's order and can run
+ * over parts of the customers (tier_needs_dist_begin()). Results are identical on every run and
+ * every IEEE-754 platform. Refitting matches the new centres to the previous ones (minimum-cost
+ * assignment), so segment names survive refits. docs/needs.md states every rule in full.
  *
  * Outputs: segment (label: the nearest segment), distance (number: Euclidean distance to its
  * centre in standardised units), second (label: the second-nearest segment, -1 when there is only
@@ -151,6 +154,62 @@ TIER_API int tier_needs_set_previous_centroids(tier_model *model, const char *co
  * @since 0.1.0
  */
 TIER_API int tier_needs_fit_stat(const tier_model *model, int stat, double *out);
+
+/**
+ * Starts a distributed fit of `model` on the driver (docs/distributed.md, "The needs model"): the
+ * parts answer each request with tier_needs_dist_answer() over their customers, the driver merges
+ * the answers with tier_needs_dist_merge(), which writes the next request, until the model is
+ * fitted. The fitted model is the one tier_model_fit() gives on the book of every part's
+ * customers, bit for bit (the fit does not depend on the customers' order, docs/needs.md).
+ * Starting again forgets a fit in progress. Models with need profiles are refused.
+ * @param model a needs model with its features and options (they are copied into the request:
+ *        later changes do not affect this fit).
+ * @param request receives the first request (replaced).
+ * @return TIER_OK, TIER_EINVAL (not a needs model, no features, NULL request), TIER_ESTATE
+ *         (profiles) or TIER_ENOMEM.
+ * @since 0.5.0
+ */
+TIER_API int tier_needs_dist_begin(tier_model *model, tier_text *request);
+
+/**
+ * A part's answer to a request of a distributed fit: mergeable summaries of the part's customers
+ * (counts, exact sums, its first customers in the fit's canonical order with their needs
+ * vectors, or per cluster the exact sums and counts given the centres). The request carries the
+ * features and options; `model` is any needs model (its last error tells a failure).
+ * @param model a needs model.
+ * @param book the part's customers (each customer in one part only).
+ * @param frame the columns the features name (NULL when every feature is an attribute).
+ * @param request the request text of tier_needs_dist_begin() or tier_needs_dist_merge().
+ * @param len the length of `request` in bytes.
+ * @param answer receives the answer (replaced).
+ * @return TIER_OK, TIER_EINVAL (NULL argument, a feature of the wrong type), TIER_ENOTFOUND (a
+ *         feature column missing), TIER_EPARSE (a bad request: the message names the line),
+ *         TIER_ERANGE (values too far out to standardise) or TIER_ENOMEM.
+ * @since 0.5.0
+ */
+TIER_API int tier_needs_dist_answer(const tier_model *model, const tier_book *book,
+                                    const tier_frame *frame, const char *request, size_t len,
+                                    tier_text *answer);
+
+/**
+ * Merges every part's answer to the last request into the driver's fit in progress and writes
+ * the next request; when the fit is complete the model is fitted (as by tier_model_fit()) and
+ * `request` is left empty. Answers that cannot be right (cut short, bad fields, counts that do
+ * not add up, a customer in two parts, exact sums out of range) are refused with TIER_EPARSE
+ * naming the answer and the line, and nothing is applied: the same round may be merged again.
+ * A failure of the fit itself (k larger than the customers, values too far out) ends the
+ * distributed fit as tier_model_fit() would fail; the model keeps its previous fit.
+ * @param model the needs model of tier_needs_dist_begin().
+ * @param answers the parts' answers (every part once).
+ * @param lens the answers' lengths in bytes.
+ * @param n the number of answers (at least 1).
+ * @param request receives the next request, empty when the model is fitted.
+ * @return TIER_OK, TIER_EINVAL (NULL argument, no answers), TIER_ESTATE (no fit in progress),
+ *         TIER_EPARSE, TIER_ERANGE or TIER_ENOMEM.
+ * @since 0.5.0
+ */
+TIER_API int tier_needs_dist_merge(tier_model *model, const char *const *answers,
+                                   const size_t *lens, size_t n, tier_text *request);
 
 TIER_END_DECL
 

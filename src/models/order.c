@@ -414,3 +414,41 @@ double tier__xsum_round(const tier__xsum *s)
     }
     return ldexp((double)m, (int)(p - 52 - 1074));
 }
+
+int tier__xsum_merge(tier__xsum *s, const tier__xsum *add)
+{
+    uint64_t carry = 0;
+    size_t i;
+    for (i = 0; i < TIER__XSUM_LIMBS; i++) {
+        uint64_t a = add->limb[i], t = s->limb[i] + a;
+        uint64_t c = t < a;
+        s->limb[i] = t + carry;
+        carry = c | (s->limb[i] < t);
+    }
+    return carry ? TIER_ERANGE : TIER_OK;
+}
+
+double tier__xsum_diff_round(const tier__xsum *pos, const tier__xsum *neg)
+{
+    const tier__xsum *big = pos, *small = neg;
+    tier__xsum d;
+    uint64_t borrow = 0;
+    size_t i = TIER__XSUM_LIMBS;
+    double r;
+    while (i-- > 0 && pos->limb[i] == neg->limb[i])
+        ;
+    if (i == (size_t)-1)
+        return 0.0;
+    if (pos->limb[i] < neg->limb[i]) {
+        big = neg;
+        small = pos;
+    }
+    for (i = 0; i < TIER__XSUM_LIMBS; i++) {
+        uint64_t b = small->limb[i] + borrow;
+        uint64_t under = b < borrow || big->limb[i] < b;
+        d.limb[i] = big->limb[i] - b;
+        borrow = under;
+    }
+    r = tier__xsum_round(&d);
+    return big == neg ? -r : r;
+}

@@ -56,6 +56,12 @@ void tier__xsum_init(tier__xsum *s);
 void tier__xsum_add(tier__xsum *s, double v);
 /* The sum rounded to the nearest double (ties to even; infinity when beyond the largest). */
 double tier__xsum_round(const tier__xsum *s);
+/* Adds the sum `add` into s: TIER_OK, or TIER_ERANGE when the total passes the limbs (s then
+ * holds the total modulo 2^2176). */
+int tier__xsum_merge(tier__xsum *s, const tier__xsum *add);
+/* pos - neg (two exact sums, the positive and the negated negative values of one signed sum)
+ * rounded once to the nearest double, ties to even; +0 when they are equal. */
+double tier__xsum_diff_round(const tier__xsum *pos, const tier__xsum *neg);
 
 /* Where the classes A and B end in n rows ordered by value descending: end[0] (end[1]) is the
  * first position whose cumulative share reaches threshold t6[0] (t6[1]), in millionths; n while

@@ -825,6 +825,11 @@ declare("tier_needs_centroid", c_int, [model_p, c_size_t, double_p, c_size_t], h
 declare("tier_needs_set_previous_centroids", c_int,
         [model_p, P(c_char_p), double_p, c_size_t, c_size_t], handle=0)
 declare("tier_needs_fit_stat", c_int, [model_p, c_int, double_p], handle=0)
+declare("tier_needs_dist_begin", c_int, [model_p, text_p], handle=0)
+declare("tier_needs_dist_answer", c_int,
+        [model_p, book_p, frame_p, c_char_p, c_size_t, text_p], handle=0)
+declare("tier_needs_dist_merge", c_int,
+        [model_p, P(c_char_p), P(c_size_t), c_size_t, text_p], handle=0)
 
 # clv.h
 declare("tier_clv_new", c_int, [P(model_p), c_char_p, c_void_p])

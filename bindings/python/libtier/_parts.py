@@ -43,10 +43,11 @@ KIND_COLUMNS: Dict[str, str] = {
 #: learns nothing from the population: thresholds are options) and pareto (its classes from the
 #: global ends of A and B, as an abc() call "pareto:<name>" of the population figures, and its
 #: share from the figures' total of that call), scorecard (a model a part, with the global
-#: statistics and counts: libtier._dask_ranks); the
+#: statistics and counts: libtier._dask_ranks), needs (fitted by the rounds of
+#: libtier._dask_needs: mergeable summaries, exact centroid sums); the
 #: others learn from the whole population in ways not yet merged (docs/distributed.md, "Not yet
 #: distributed").
-SUPPORTED_KINDS = ("rfm", "lifecycle", "pareto", "scorecard")
+SUPPORTED_KINDS = ("rfm", "lifecycle", "pareto", "scorecard", "needs")
 
 #: Outputs of a model kind that stay the part's own in a split run (read by no output column of
 #: `tier run --out`): a policy that reads them is refused. (A Pareto model's cum_share is the

@@ -1,12 +1,18 @@
 # SPDX-License-Identifier: MIT
 """The built-in needs segmentation model (needs.h, docs/needs.md)."""
 
-from ctypes import byref, c_char_p, c_double
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union, cast
+import ctypes
+from ctypes import byref, c_char_p, c_double, c_size_t
+from typing import (TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union,
+                    cast)
 
 from . import _ffi
 from ._ffi import F
 from .models import Model, typed_stats
+
+if TYPE_CHECKING:
+    from .book import Book
+    from .frame import Frame
 
 __all__ = ["Needs"]
 
@@ -146,6 +152,42 @@ class Needs(Model):
         fit_stat() gives the raw float of one."""
         return typed_stats({name: self.fit_stat(name) for name in _ffi.NEEDS_STATS},
                            floats=("inertia", "silhouette"))
+
+    # --- the distributed fit (docs/distributed.md, "The needs model") ------------------------
+
+    def dist_begin(self) -> bytes:
+        """Starts a distributed fit on this model (the driver's): the first request, for every
+        part's :meth:`dist_answer`. Merge the answers with :meth:`dist_merge` until it returns
+        ``b""``; the model is then fitted exactly as on the book of all the parts' customers."""
+        with _ffi.Text() as text:
+            F.tier_needs_dist_begin(self._p, text.ptr)
+            return _text_bytes(text)
+
+    def dist_answer(self, book: "Book", request: bytes,
+                    inputs: Optional["Frame"] = None) -> bytes:
+        """A part's answer to `request` over the customers of `book` (`inputs`: the frame of the
+        columns the features name, when they are not attributes). Any needs model answers: the
+        request carries the features and options."""
+        with _ffi.Text() as text:
+            F.tier_needs_dist_answer(self._p, book._p, inputs._p if inputs is not None else None,
+                                     request, len(request), text.ptr)
+            return _text_bytes(text)
+
+    def dist_merge(self, answers: Sequence[bytes]) -> bytes:
+        """Merges every part's answer to the last request: the next request, ``b""`` when the
+        model is fitted. Bad answers raise TierError (TIER_EPARSE) and change nothing."""
+        n = len(answers)
+        data = (c_char_p * max(n, 1))(*answers)
+        lens = (c_size_t * max(n, 1))(*[len(a) for a in answers])
+        with _ffi.Text() as text:
+            F.tier_needs_dist_merge(self._p, data, lens, n, text.ptr)
+            return _text_bytes(text)
+
+
+def _text_bytes(text: "_ffi.Text") -> bytes:
+    """The bytes of a scratch text."""
+    n = int(F.tier_text_length(text.ptr))
+    return ctypes.string_at(F.tier_text_data(text.ptr), n) if n else b""
 
 
 Model._kinds["needs"] = Needs

@@ -205,21 +205,96 @@ static void fill_empty(km_ws *w, const double *x, size_t n, size_t k)
         exact_sums(w, x, n, k);
 }
 
-/* Lloyd iterations from the centres in w->c until no row changes cluster or max_iter rounds.
- * Hamerly's bounds skip rows whose centre cannot have changed (same assignments as a full
- * search); sums follow moved rows. The final centres are the exact means of the final clusters
- * (row order). Returns the inertia. */
+/* Moves row i (values xi) from cluster a to j: counts and sums (exact ones when xs is given). */
+static void move_row(km_ws *w, needs_xs *xs, const double *xi, size_t i, size_t a, size_t j)
+{
+    size_t f, p = w->p;
+    if (xs) {
+        needs_xs *sa = xs + a * p, *sj = xs + j * p;
+        for (f = 0; f < p; f++) {
+            tier__needs_xs_add(&sa[f], -xi[f]);
+            tier__needs_xs_add(&sj[f], xi[f]);
+        }
+    } else {
+        double *sa = w->sum + a * p, *sj = w->sum + j * p;
+        for (f = 0; f < p; f++) {
+            sa[f] -= xi[f];
+            sj[f] += xi[f];
+        }
+    }
+    w->cnt[a]--;
+    w->cnt[j]++;
+    w->lab[i] = (int32_t)j;
+}
+
+/* One assignment pass against the centres w->c that moved from w->cold: Hamerly's bounds skip
+ * rows whose centre cannot have changed (the same assignments as a full search); moved rows
+ * carry their sums along. Returns the rows that changed cluster. */
+static size_t bounded_pass(km_ws *w, needs_xs *xs, const double *x, size_t n, size_t k)
+{
+    size_t i, j, p = w->p, argmax = 0, changed = 0;
+    double maxd = 0, maxd2 = 0;
+    for (j = 0; j < k; j++) {
+        double d = sqrt(tier__needs_sqdist(w->c + j * p, w->cold + j * p, p));
+        w->delta[j] = d;
+        if (d > maxd) {
+            maxd2 = maxd;
+            maxd = d;
+            argmax = j;
+        } else if (d > maxd2) {
+            maxd2 = d;
+        }
+    }
+    for (j = 0; j < k; j++) {
+        double m = INFINITY;
+        size_t o;
+        for (o = 0; o < k; o++) {
+            if (o != j) {
+                double d = tier__needs_sqdist(w->c + j * p, w->c + o * p, p);
+                if (d < m)
+                    m = d;
+            }
+        }
+        w->half[j] = 0.5 * sqrt(m);
+    }
+    transpose(w->c, k, p, w->ct);
+    for (i = 0; i < n; i++) {
+        size_t a = (size_t)w->lab[i];
+        double m, b, s;
+        const double *xi = x + i * p;
+        w->ub[i] += w->delta[a];
+        w->lb[i] -= a == argmax ? maxd2 : maxd;
+        m = w->half[a] > w->lb[i] ? w->half[a] : w->lb[i];
+        if (w->ub[i] * BOUND_SLACK < m)
+            continue;
+        w->ub[i] = sqrt(tier__needs_sqdist(xi, w->c + a * p, p));
+        if (w->ub[i] * BOUND_SLACK < m)
+            continue;
+        tier__needs_dist_all(xi, w->ct, p, k, w->acc);
+        j = tier__needs_nearest(w->acc, k, &b, &s);
+        w->ub[i] = sqrt(b);
+        w->lb[i] = sqrt(s);
+        if (j != a) {
+            move_row(w, xs, xi, i, a, j);
+            changed++;
+        }
+    }
+    return changed;
+}
+
+/* Lloyd iterations from the centres in w->c until no row changes cluster or max_iter rounds
+ * (the restarts on the sample, in the sample's canonical order). The final centres are the
+ * exact means of the final clusters (row order). Returns the inertia. */
 double tier__needs_lloyd(km_ws *w, const double *x, size_t n, size_t k, int max_iter, int *out_iter,
                          int *out_conv)
 {
-    size_t i, j, f, p = w->p;
+    size_t i, j, p = w->p;
     int it = 0, conv = 0, moved = 0;
     double inertia = 0;
     assign_all(w, x, n, k);
     exact_sums(w, x, n, k);
     while (it < max_iter) {
-        double maxd = 0, maxd2 = 0;
-        size_t argmax = 0, changed = 0;
+        size_t changed;
         memcpy(w->cold, w->c, k * p * sizeof *w->c);
         for (j = 0; j < k && w->cnt[j] > 0; j++)
             ;
@@ -227,58 +302,7 @@ double tier__needs_lloyd(km_ws *w, const double *x, size_t n, size_t k, int max_
             fill_empty(w, x, n, k);
         centres_from_sums(w, k);
         it++;
-        for (j = 0; j < k; j++) {
-            double d = sqrt(tier__needs_sqdist(w->c + j * p, w->cold + j * p, p));
-            w->delta[j] = d;
-            if (d > maxd) {
-                maxd2 = maxd;
-                maxd = d;
-                argmax = j;
-            } else if (d > maxd2) {
-                maxd2 = d;
-            }
-        }
-        for (j = 0; j < k; j++) {
-            double m = INFINITY;
-            size_t o;
-            for (o = 0; o < k; o++) {
-                if (o != j) {
-                    double d = tier__needs_sqdist(w->c + j * p, w->c + o * p, p);
-                    if (d < m)
-                        m = d;
-                }
-            }
-            w->half[j] = 0.5 * sqrt(m);
-        }
-        transpose(w->c, k, p, w->ct);
-        for (i = 0; i < n; i++) {
-            size_t a = (size_t)w->lab[i];
-            double m, b, s;
-            const double *xi = x + i * p;
-            w->ub[i] += w->delta[a];
-            w->lb[i] -= a == argmax ? maxd2 : maxd;
-            m = w->half[a] > w->lb[i] ? w->half[a] : w->lb[i];
-            if (w->ub[i] * BOUND_SLACK < m)
-                continue;
-            w->ub[i] = sqrt(tier__needs_sqdist(xi, w->c + a * p, p));
-            if (w->ub[i] * BOUND_SLACK < m)
-                continue;
-            tier__needs_dist_all(xi, w->ct, p, k, w->acc);
-            j = tier__needs_nearest(w->acc, k, &b, &s);
-            w->ub[i] = sqrt(b);
-            w->lb[i] = sqrt(s);
-            if (j != a) {
-                double *sa = w->sum + a * p, *sj = w->sum + j * p;
-                for (f = 0; f < p; f++) {
-                    sa[f] -= xi[f];
-                    sj[f] += xi[f];
-                }
-                w->cnt[a]--;
-                w->cnt[j]++;
-                w->lab[i] = (int32_t)j;
-                changed++;
-            }
-        }
+        changed = bounded_pass(w, NULL, x, n, k);
         moved |= changed > 0;
         if (changed == 0) {
             conv = 1;
@@ -294,6 +318,48 @@ double tier__needs_lloyd(km_ws *w, const double *x, size_t n, size_t k, int max_
     *out_iter = it;
     *out_conv = conv;
     return inertia;
+}
+
+/* The final iterations (docs/needs.md): pass t assigns every row to its nearest centre of
+ * c(t-1); c(t) = the exact sums of the clusters rounded once / their counts (an empty cluster
+ * keeps its centre); stop when c(t) equals c(t-1) bit for bit, or at max_iter. The inertia is the
+ * exact sum of the last pass's squared distances (to c(t-1)). What tier__needs_lloyd_part
+ * computes for a part, with bounds instead of full searches. */
+double tier__needs_refine(km_ws *w, needs_xs *xs, const double *x, size_t n, size_t k, int max_iter,
+                          int *out_iter, int *out_conv)
+{
+    size_t i, f, p = w->p;
+    int it = 0, conv = 0;
+    tier__xsum in;
+    assign_all(w, x, n, k);
+    memset(xs, 0, k * p * sizeof *xs);
+    memset(w->cnt, 0, k * sizeof *w->cnt);
+    for (i = 0; i < n; i++) {
+        needs_xs *s = xs + (size_t)w->lab[i] * p;
+        w->cnt[w->lab[i]]++;
+        for (f = 0; f < p; f++)
+            tier__needs_xs_add(&s[f], x[i * p + f]);
+    }
+    for (;;) {
+        memcpy(w->cold, w->c, k * p * sizeof *w->c);
+        it++;
+        if (tier__needs_centres_step(k, p, w->cnt, xs, w->cold, w->c)) {
+            conv = 1;
+            break;
+        }
+        if (it >= max_iter)
+            break;
+        bounded_pass(w, xs, x, n, k);
+    }
+    tier__xsum_init(&in);
+    for (i = 0; i < n; i++) {
+        double d = tier__needs_sqdist(x + i * p, w->cold + (size_t)w->lab[i] * p, p);
+        if (d > 0)
+            tier__xsum_add(&in, d);
+    }
+    *out_iter = it;
+    *out_conv = conv;
+    return tier__xsum_round(&in);
 }
 
 /* n_init seeded restarts on x; the lowest inertia wins (ties: the earlier restart). The winner's

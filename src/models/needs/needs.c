@@ -363,6 +363,7 @@ static void tier__needs_destroy(void *state)
         tier__free(&st->h.alloc, st->prof_values);
         tier__needs_forget_previous(st);
         tier__needs_fit_free(&st->h.alloc, &st->fit);
+        tier__needs_dist_free(&st->h.alloc, st->dist);
     }
     tier__model_state_free(st);
 }
@@ -786,4 +787,34 @@ int tier_needs_fit_stat(const tier_model *model, int stat, double *out)
 {
     needs_state *st = needs_of(model);
     return st ? tier__model_end(model, fit_stat(st, stat, out), st->h.err) : TIER_EINVAL;
+}
+
+int tier_needs_dist_begin(tier_model *model, tier_text *request)
+{
+    needs_state *st = needs_of(model);
+    return st ? tier__model_end(model, tier__needs_dist_begin(st, request), st->h.err)
+              : TIER_EINVAL;
+}
+
+int tier_needs_dist_answer(const tier_model *model, const tier_book *book, const tier_frame *frame,
+                           const char *request, size_t len, tier_text *answer)
+{
+    needs_state *st = needs_of(model);
+    return st ? tier__model_end(model,
+                                tier__needs_dist_answer(st, book, frame, request, len, answer),
+                                st->h.err)
+              : TIER_EINVAL;
+}
+
+int tier_needs_dist_merge(tier_model *model, const char *const *answers, const size_t *lens,
+                          size_t n, tier_text *request)
+{
+    needs_state *st = needs_of(model);
+    int rc;
+    if (!st)
+        return TIER_EINVAL;
+    rc = tier__needs_dist_merge(st, answers, lens, n, request);
+    if (rc == TIER_OK && !st->dist)
+        tier__model_set_fitted(model, 1);
+    return tier__model_end(model, rc, st->h.err);
 }

@@ -14,6 +14,7 @@
 
 #include "core/model_internal.h"
 #include "models/model_common.h"
+#include "models/order.h"
 #include "util/rng.h"
 
 #define ATTR_PREFIX "attr."
@@ -52,6 +53,9 @@ typedef struct needs_opts {
     double seed;
 } needs_opts;
 
+/* A distributed fit in progress on the driver (dist.c). */
+typedef struct needs_dist needs_dist;
+
 typedef struct needs_state {
     tier__model_head h; /* allocator and last error: first, for the shared callbacks */
     needs_opts o;
@@ -64,6 +68,7 @@ typedef struct needs_state {
     char **prev_names;
     double *prev_raw; /* prev_k x nfeat */
     needs_fit fit;
+    needs_dist *dist; /* a distributed fit in progress, NULL when none */
 } needs_state;
 
 typedef struct km_ws {
@@ -91,6 +96,31 @@ static inline double tier__needs_sqdist(const double *a, const double *b, size_t
     }
     return s;
 }
+
+/* A signed exact sum of finite doubles: the positive values and the negated negative ones, each
+ * exact (tier__xsum); rounded once as pos - neg. Order-free and mergeable. */
+typedef struct needs_xs {
+    tier__xsum pos, neg;
+} needs_xs;
+
+static inline void tier__needs_xs_add(needs_xs *s, double v)
+{
+    if (v > 0)
+        tier__xsum_add(&s->pos, v);
+    else if (v < 0)
+        tier__xsum_add(&s->neg, -v);
+}
+
+/* What the standardisation needs of a set of customers, mergeable over parts: customers, those
+ * with a complete needs vector, and per feature the lowest and highest value, the exact sum and
+ * (given the means) the exact sum of squared deviations. */
+typedef struct needs_summary {
+    size_t p;
+    uint64_t n, nc;
+    double *lo, *hi;
+    needs_xs *sum;
+    tier__xsum *ss;
+} needs_summary;
 
 /* The default options (state.c). */
 extern const needs_opts tier__needs_defaults;
@@ -147,6 +177,76 @@ int tier__needs_row_values(const needs_state *st, const tier_book *book, const t
                            size_t i, double *raw, char *err);
 size_t tier__needs_row_distances(const needs_fit *fit, const double *raw, double *d2);
 int tier__needs_fit(void *state, const tier_book *book, const tier_frame *inputs);
+/* The complete raw needs vectors of the book's customers in book order (*x: nc x nfeat) and
+ * their customers (*cust), both owned by the caller. */
+int tier__needs_complete_rows(const needs_state *st, const tier_book *book, const tier_frame *frame,
+                              double **x, size_t **cust, size_t *nc, char *err);
+/* Makes nf the model's fit (taking its arrays; nf is zeroed) and forgets the previous centres. */
+void tier__needs_install_fit(needs_state *st, needs_fit *nf);
+/* The most segments a fit may hold (profiles, k or k_max). */
+size_t tier__needs_kcap(const needs_state *st);
+
+/* canon.c: the canonical, order-free parts of the fit (docs/needs.md). */
+/* The seeded 64-bit hash of a customer id that orders the customers of the fit. */
+uint64_t tier__needs_hash(double seed, const char *id, size_t len);
+/* 1 when (ha, a) comes before (hb, b) in the canonical order: hash, then id bytewise. */
+int tier__needs_canon_before(uint64_t ha, const char *a, size_t la, uint64_t hb, const char *b,
+                             size_t lb);
+/* order[0..n) = the indexes 0..n) in the canonical order of (hash[i], id[i]). */
+int tier__needs_canon_sort(const tier_allocator *a, size_t n, const uint64_t *hash,
+                           const char *const *id, const size_t *len, uint32_t *order);
+int tier__needs_summary_alloc(const tier_allocator *a, needs_summary *s, size_t p);
+void tier__needs_summary_free(const tier_allocator *a, needs_summary *s);
+/* Adds a complete raw row (p finite values). */
+void tier__needs_summary_row(needs_summary *s, const double *row);
+/* Adds a complete raw row's squared deviations from the means: p, or the first feature whose
+ * squared deviation overflows (then nothing of it is added). */
+size_t tier__needs_spread_row(needs_summary *s, const double *row, const double *mean);
+/* Adds summary b into s (counts, ends, exact sums): TIER_OK or TIER_ERANGE. */
+int tier__needs_summary_merge(needs_summary *s, const needs_summary *b);
+/* The means of nf from the summary (before the spread). */
+int tier__needs_std_means(const needs_state *st, needs_fit *nf, const needs_summary *s, char *err);
+/* The scales and used features of nf from the summary with its spread. */
+int tier__needs_std_scales(const needs_state *st, needs_fit *nf, const needs_summary *s, char *err);
+/* Compacts x (nc x p raw) in place into standardised used features (nc x pu). */
+int tier__needs_standardise_rows(const needs_state *st, const needs_fit *nf, double *x, size_t nc,
+                                 char *err);
+/* The k-means restarts on the canonical sample zs (ns x pu; w sized for it): k chosen in
+ * [klo, khi] by the silhouette of the first `sample` rows when automatic. The winner's centres
+ * end in w->best_c; returns k. */
+size_t tier__needs_sample_phase(km_ws *w, const needs_state *st, const double *zs, size_t ns,
+                                size_t klo, size_t khi, int automatic, double *silhouette, int *rc);
+/* One pass of the final iterations over rows z (n x pu): each row to its nearest centre of ct
+ * (k centres transposed), adding counts, exact sums (k x pu) and the exact sum of the squared
+ * distances. acc: k doubles of scratch. */
+void tier__needs_lloyd_part(const double *z, size_t n, size_t pu, size_t k, const double *ct,
+                            double *acc, size_t *cnt, needs_xs *sum, tier__xsum *inertia);
+/* The new centres from the exact sums (an empty cluster keeps its centre): 1 when they equal
+ * the old ones bit for bit. */
+int tier__needs_centres_step(size_t k, size_t pu, const size_t *cnt, const needs_xs *sum,
+                             const double *cold, double *cnew);
+/* Ends a k-means fit: centres cu (k x pu) spread over the features, ordered and named. */
+int tier__needs_finish_kmeans(needs_state *st, needs_fit *nf, const double *cu, const size_t *cnt,
+                              size_t k);
+/* No feature varies (pu = 0): every customer in the first of k equal segments. */
+int tier__needs_fit_flat(needs_state *st, needs_fit *nf, size_t k, size_t nc);
+/* fit.c: the k range of a clustering of nc customers (TIER_ERANGE, err says why), and the size of
+ * the restarts' canonical sample (every customer, or init_sample and at least k_max when there
+ * are more). */
+int tier__needs_k_range(const needs_state *st, size_t nc, size_t *klo, size_t *khi, char *err);
+size_t tier__needs_init_sample_size(const needs_state *st, size_t nc, size_t khi);
+/* kmeans.c: the final iterations over every row from the centres in w->c (docs/needs.md), with
+ * bounds; exact sums in xs (k x pu scratch). Returns the inertia; the counts end in w->cnt. */
+double tier__needs_refine(km_ws *w, needs_xs *xs, const double *x, size_t n, size_t k, int max_iter,
+                          int *out_iter, int *out_conv);
+
+/* dist.c: the distributed fit (the public tier_needs_dist_* calls). */
+void tier__needs_dist_free(const tier_allocator *a, needs_dist *d);
+int tier__needs_dist_begin(needs_state *st, tier_text *request);
+int tier__needs_dist_answer(needs_state *st, const tier_book *book, const tier_frame *frame,
+                            const char *text, size_t len, tier_text *answer);
+int tier__needs_dist_merge(needs_state *st, const char *const *answers, const size_t *lens,
+                           size_t n, tier_text *request);
 
 /* state.c: the option and state callbacks. */
 int tier__needs_set_option(void *state, const char *name, const tier_value *value);

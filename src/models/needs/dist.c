@@ -1,0 +1,872 @@
+/* SPDX-License-Identifier: MIT */
+/* Needs model: the distributed fit (docs/distributed.md, "The needs model"). A driver holds the
+ * model; parts hold books. The driver's requests ask each part for mergeable summaries of its
+ * customers (counts, exact sums, its first customers in the canonical order); the driver merges
+ * them and runs the same steps as the single-process fit (canon.c), so that the fitted model is
+ * the same, bit for bit, as tier_model_fit() on the whole book. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "models/needs/needs_internal.h"
+#include "models/needs/needs_wire.h"
+
+#define REQUEST_HEAD "libtier-needs-request 1"
+#define ANSWER_HEAD "libtier-needs-answer 1"
+
+enum { DIST_SUMMARY = 1, DIST_SPREAD = 2, DIST_LLOYD = 3 };
+
+struct needs_dist {
+    int stage;
+    needs_opts o;
+    size_t p, m;      /* features; customers asked of each part (0: all) */
+    char **feat;      /* p */
+    needs_summary sm; /* merged */
+    needs_fit nf;     /* the standardisation, then the fit */
+    size_t ncand, klo, khi, k, pu;
+    uint64_t *hash; /* the merged sample candidates in the canonical order */
+    char **ids;
+    size_t *lens;
+    double *raw; /* ncand x p */
+    double *c;   /* k x pu: the centres of the last request */
+    int it;
+};
+
+void tier__needs_dist_free(const tier_allocator *a, needs_dist *d)
+{
+    if (!d)
+        return;
+    tier__free_strings(a, d->feat, d->p);
+    tier__needs_summary_free(a, &d->sm);
+    tier__needs_fit_free(a, &d->nf);
+    tier__free_strings(a, d->ids, d->ncand);
+    {
+        void *own[] = {d->hash, d->lens, d->raw, d->c, d};
+        tier__free_all(a, own, sizeof own / sizeof *own);
+    }
+}
+
+/* The state the shared steps see: the model's, with the options and features the fit began
+ * with. */
+static needs_state as_begun(const needs_state *st, const needs_dist *d)
+{
+    needs_state t = *st;
+    t.o = d->o;
+    t.feat = d->feat;
+    t.nfeat = d->p;
+    return t;
+}
+
+/* ---- requests ------------------------------------------------------------------------------ */
+
+static void put_numbers(tier__buf *b, const char *key, const double *v, size_t n)
+{
+    size_t i;
+    tier__buf_puts(b, key);
+    for (i = 0; i < n; i++)
+        tier__nw_double(b, v[i]);
+    tier__buf_putc(b, '\n');
+}
+
+static int write_request(const tier_allocator *a, const needs_dist *d, tier_text *out)
+{
+    tier__buf b;
+    size_t f, j;
+    int rc;
+    tier__buf_init(&b, a);
+    tier__buf_puts(&b, REQUEST_HEAD "\noptions");
+    tier__nw_double(&b, d->o.seed);
+    tier__buf_printf(&b, "\t%d\n", d->o.standardize);
+    for (f = 0; f < d->p; f++) {
+        tier__buf_puts(&b, "feature");
+        tier__nw_text(&b, d->feat[f], strlen(d->feat[f]));
+        tier__buf_putc(&b, '\n');
+    }
+    if (d->stage == DIST_SUMMARY) {
+        tier__buf_printf(&b, "summary\t%zu\n", d->m);
+    } else if (d->stage == DIST_SPREAD) {
+        tier__buf_puts(&b, "spread\n");
+        put_numbers(&b, "mean", d->nf.mean, d->p);
+    } else {
+        tier__buf_printf(&b, "lloyd\t%zu\n", d->k);
+        put_numbers(&b, "mean", d->nf.mean, d->p);
+        put_numbers(&b, "scale", d->nf.scale, d->p);
+        tier__buf_puts(&b, "used");
+        for (f = 0; f < d->p; f++)
+            tier__buf_printf(&b, "\t%d", d->nf.used[f]);
+        tier__buf_putc(&b, '\n');
+        for (j = 0; j < d->k; j++)
+            put_numbers(&b, "centre", d->c + j * d->pu, d->pu);
+    }
+    tier__buf_puts(&b, "end\n");
+    rc = tier__buf_status(&b);
+    tier_text_clear(out);
+    if (!rc)
+        rc = tier_text_append(out, tier__buf_data(&b), tier__buf_len(&b));
+    tier__buf_free(&b);
+    return rc;
+}
+
+int tier__needs_dist_begin(needs_state *st, tier_text *request)
+{
+    const tier_allocator *a = &st->h.alloc;
+    needs_dist *d;
+    size_t f, kcap = tier__needs_kcap(st);
+    int rc;
+    if (!request) {
+        tier__errorf(st->h.err, "no text for the request");
+        return TIER_EINVAL;
+    }
+    if (st->nfeat == 0) {
+        tier__errorf(st->h.err, "the needs model has no features (add them with "
+                                "tier_needs_add_feature())");
+        return TIER_EINVAL;
+    }
+    if (st->nprof) {
+        tier__errorf(st->h.err, "a distributed fit clusters: this model has need profiles");
+        return TIER_ESTATE;
+    }
+    d = tier__calloc(a, 1, sizeof *d);
+    if (!d)
+        goto oom;
+    d->stage = DIST_SUMMARY;
+    d->o = st->o;
+    d->m = st->o.init_sample ? ((size_t)st->o.init_sample > kcap ? (size_t)st->o.init_sample : kcap)
+                             : 0;
+    d->feat = tier__calloc(a, st->nfeat, sizeof *d->feat);
+    if (!d->feat)
+        goto oom;
+    d->p = st->nfeat;
+    for (f = 0; f < d->p; f++)
+        if (!(d->feat[f] = tier__strdup(a, st->feat[f])))
+            goto oom;
+    if (tier__needs_summary_alloc(a, &d->sm, d->p) != TIER_OK ||
+        tier__needs_fit_alloc(a, &d->nf, kcap, d->p) != TIER_OK)
+        goto oom;
+    if ((rc = write_request(a, d, request)) != TIER_OK)
+        goto fail;
+    tier__needs_dist_free(a, st->dist);
+    st->dist = d;
+    st->h.err[0] = '\0';
+    return TIER_OK;
+oom:
+    rc = TIER_ENOMEM;
+fail:
+    tier__needs_dist_free(a, d);
+    tier__errorf(st->h.err, "out of memory starting a distributed fit");
+    return rc;
+}
+
+/* ---- the part's answers ---------------------------------------------------------------------- */
+
+typedef struct dist_request {
+    double seed;
+    int standardize, stage;
+    size_t p, m, k, pu;
+    char **feat;
+    double *mean, *scale, *c;
+    unsigned char *used;
+} dist_request;
+
+static void request_free(const tier_allocator *a, dist_request *q)
+{
+    void *own[] = {q->mean, q->scale, q->c, q->used};
+    tier__free_strings(a, q->feat, q->p);
+    tier__free_all(a, own, sizeof own / sizeof *own);
+}
+
+/* Reads a line `key` of q->p doubles into v. */
+static int read_numbers(tier__nr *r, const char *key, double *v, size_t n, int finite)
+{
+    size_t i;
+    int rc;
+    if (!tier__nr_line(r) || !tier__nr_word(r, key))
+        return tier__nr_fail(r, key);
+    for (i = 0; i < n; i++)
+        if ((rc = tier__nr_double(r, &v[i], finite)) != TIER_OK)
+            return rc;
+    return tier__nr_end_of_line(r) ? TIER_OK : tier__nr_fail(r, "more values than expected");
+}
+
+static int parse_request(const tier_allocator *a, const char *text, size_t len, dist_request *q,
+                         char *err)
+{
+    tier__nr r;
+    uint64_t u;
+    size_t f, j, nl = 0, fl;
+    const char *s;
+    int rc;
+    memset(q, 0, sizeof *q);
+    tier__nr_init(&r, text, len, "needs request", err);
+    if (!tier__nr_line(&r) || !tier__nr_word(&r, "libtier-needs-request 1"))
+        return tier__nr_fail(&r, "expected \"" REQUEST_HEAD "\"");
+    if (!tier__nr_line(&r) || !tier__nr_word(&r, "options"))
+        return tier__nr_fail(&r, "expected options");
+    if ((rc = tier__nr_double(&r, &q->seed, 1)) != TIER_OK ||
+        (rc = tier__nr_u64(&r, &u)) != TIER_OK)
+        return rc;
+    if (u > 1 || !(q->seed >= 0 && q->seed <= MAX_SEED && q->seed == floor(q->seed)))
+        return tier__nr_fail(&r, "bad options");
+    q->standardize = (int)u;
+    /* Count the feature lines first. */
+    {
+        tier__nr peek = r;
+        while (tier__nr_line(&peek) && tier__nr_word(&peek, "feature"))
+            nl++;
+    }
+    if (nl == 0 || nl > TIER_NEEDS_MAX_FEATURES)
+        return tier__nr_fail(&r, "expected 1 to 1024 feature lines");
+    if (!(q->feat = tier__calloc(a, nl, sizeof *q->feat)) ||
+        !(q->mean = tier__calloc(a, nl, sizeof *q->mean)) ||
+        !(q->scale = tier__calloc(a, nl, sizeof *q->scale)) || !(q->used = tier__calloc(a, nl, 1)))
+        return TIER_ENOMEM;
+    q->p = nl;
+    for (f = 0; f < nl; f++) {
+        tier__nr_line(&r);
+        tier__nr_word(&r, "feature");
+        if ((rc = tier__nr_text(&r, a, &q->feat[f], &fl)) != TIER_OK)
+            return rc;
+        if (!tier__needs_valid_feature(q->feat[f]) || strlen(q->feat[f]) != fl)
+            return tier__nr_fail(&r, "not a feature name");
+    }
+    if (!tier__nr_line(&r) || !tier__nr_field(&r, &s, &fl))
+        return tier__nr_fail(&r, "expected summary, spread or lloyd");
+    if (fl == 7 && memcmp(s, "summary", 7) == 0) {
+        q->stage = DIST_SUMMARY;
+        if ((rc = tier__nr_u64(&r, &u)) != TIER_OK)
+            return rc;
+        if (u > MAX_INIT_SAMPLE + TIER_NEEDS_MAX_SEGMENTS)
+            return tier__nr_fail(&r, "too many customers asked for");
+        q->m = (size_t)u;
+    } else if (fl == 6 && memcmp(s, "spread", 6) == 0) {
+        q->stage = DIST_SPREAD;
+        if ((rc = read_numbers(&r, "mean", q->mean, q->p, 1)) != TIER_OK)
+            return rc;
+    } else if (fl == 5 && memcmp(s, "lloyd", 5) == 0) {
+        q->stage = DIST_LLOYD;
+        if ((rc = tier__nr_u64(&r, &u)) != TIER_OK)
+            return rc;
+        if (u < 1 || u > TIER_NEEDS_MAX_SEGMENTS)
+            return tier__nr_fail(&r, "k must be 1 to 256");
+        q->k = (size_t)u;
+        if ((rc = read_numbers(&r, "mean", q->mean, q->p, 1)) != TIER_OK ||
+            (rc = read_numbers(&r, "scale", q->scale, q->p, 1)) != TIER_OK)
+            return rc;
+        if (!tier__nr_line(&r) || !tier__nr_word(&r, "used"))
+            return tier__nr_fail(&r, "expected used");
+        for (f = 0; f < q->p; f++) {
+            if ((rc = tier__nr_u64(&r, &u)) != TIER_OK)
+                return rc;
+            if (u > 1 || !(q->scale[f] > 0))
+                return tier__nr_fail(&r, "a feature is used (1) or not (0), with a scale > 0");
+            q->used[f] = (unsigned char)u;
+            q->pu += u;
+        }
+        if (q->pu == 0)
+            return tier__nr_fail(&r, "no feature is used");
+        if (!(q->c = tier__calloc(a, q->k * q->pu, sizeof *q->c)))
+            return TIER_ENOMEM;
+        for (j = 0; j < q->k; j++)
+            if ((rc = read_numbers(&r, "centre", q->c + j * q->pu, q->pu, 1)) != TIER_OK)
+                return rc;
+    } else {
+        return tier__nr_fail(&r, "expected summary, spread or lloyd");
+    }
+    return tier__nr_last(&r);
+}
+
+static void put_xs(tier__buf *b, const needs_xs *s)
+{
+    tier__nw_xsum(b, &s->pos);
+    tier__nw_xsum(b, &s->neg);
+}
+
+/* The summary of the part's rows x (nc x p) of customers cust, and its first m (all when 0) in
+ * the canonical order. */
+static int answer_summary(const needs_state *t, const dist_request *q, const tier_book *book,
+                          const double *x, const size_t *cust, size_t nc, tier__buf *b)
+{
+    const tier_allocator *a = &t->h.alloc;
+    needs_summary sm;
+    uint64_t *hash = tier__malloc_n(a, nc + 1, sizeof *hash);
+    const char **ids = tier__malloc_n(a, nc + 1, sizeof *ids);
+    size_t *lens = tier__malloc_n(a, nc + 1, sizeof *lens), i, f, m;
+    uint32_t *order = tier__malloc_n(a, nc + 1, sizeof *order);
+    int rc = TIER_ENOMEM;
+    memset(&sm, 0, sizeof sm);
+    if (!hash || !ids || !lens || !order || tier__needs_summary_alloc(a, &sm, q->p) != TIER_OK)
+        goto done;
+    for (i = 0; i < nc; i++) {
+        tier__needs_summary_row(&sm, x + i * q->p);
+        ids[i] = tier_book_customer_id(book, cust[i], &lens[i]);
+        hash[i] = tier__needs_hash(q->seed, ids[i], lens[i]);
+    }
+    if ((rc = tier__needs_canon_sort(a, nc, hash, ids, lens, order)) != TIER_OK)
+        goto done;
+    m = q->m && q->m < nc ? q->m : nc;
+    tier__buf_printf(b, "summary\t%zu\t%zu\t%zu\n", tier_book_customer_count(book), nc, m);
+    for (f = 0; f < q->p; f++) {
+        tier__buf_puts(b, "feature");
+        tier__nw_double(b, sm.lo[f]);
+        tier__nw_double(b, sm.hi[f]);
+        put_xs(b, &sm.sum[f]);
+        tier__buf_putc(b, '\n');
+    }
+    for (i = 0; i < m; i++) {
+        size_t r = order[i];
+        tier__buf_printf(b, "cand\t%016llx", (unsigned long long)hash[r]);
+        tier__nw_text(b, ids[r], lens[r]);
+        for (f = 0; f < q->p; f++)
+            tier__nw_double(b, x[r * q->p + f]);
+        tier__buf_putc(b, '\n');
+    }
+done:
+    tier__needs_summary_free(a, &sm);
+    {
+        void *own[] = {hash, (void *)ids, lens, order};
+        tier__free_all(a, own, sizeof own / sizeof *own);
+    }
+    return rc;
+}
+
+static int answer_spread(const needs_state *t, const dist_request *q, const double *x, size_t nc,
+                         tier__buf *b, char *err)
+{
+    needs_summary sm;
+    size_t i, f;
+    int rc = TIER_OK;
+    if (tier__needs_summary_alloc(&t->h.alloc, &sm, q->p) != TIER_OK)
+        return TIER_ENOMEM;
+    for (i = 0; i < nc && !rc; i++) {
+        if ((f = tier__needs_spread_row(&sm, x + i * q->p, q->mean)) < q->p) {
+            tier__errorf(err, "feature \"%s\": values too large or too close to standardise",
+                         q->feat[f]);
+            rc = TIER_ERANGE;
+        }
+    }
+    tier__buf_puts(b, "spread\n");
+    for (f = 0; f < q->p; f++) {
+        tier__buf_puts(b, "ss");
+        tier__nw_xsum(b, &sm.ss[f]);
+        tier__buf_putc(b, '\n');
+    }
+    tier__needs_summary_free(&t->h.alloc, &sm);
+    return rc;
+}
+
+static int answer_lloyd(const needs_state *t, const dist_request *q, double *x, size_t nc,
+                        tier__buf *b, char *err)
+{
+    const tier_allocator *a = &t->h.alloc;
+    needs_fit nf;
+    size_t j, f, pu = q->pu, k = q->k;
+    size_t *cnt = tier__calloc(a, k, sizeof *cnt);
+    needs_xs *sum = tier__calloc(a, k * pu, sizeof *sum);
+    double *ct = tier__calloc(a, k * pu, sizeof *ct), *acc = tier__calloc(a, k, sizeof *acc);
+    tier__xsum in;
+    int rc = TIER_ENOMEM;
+    memset(&nf, 0, sizeof nf);
+    nf.p = q->p;
+    nf.pu = pu;
+    nf.mean = q->mean;
+    nf.scale = q->scale;
+    nf.used = q->used;
+    if (!cnt || !sum || !ct || !acc)
+        goto done;
+    if ((rc = tier__needs_standardise_rows(t, &nf, x, nc, err)) != TIER_OK)
+        goto done;
+    for (j = 0; j < k; j++)
+        for (f = 0; f < pu; f++)
+            ct[f * k + j] = q->c[j * pu + f];
+    tier__xsum_init(&in);
+    tier__needs_lloyd_part(x, nc, pu, k, ct, acc, cnt, sum, &in);
+    tier__buf_printf(b, "lloyd\t%zu\n", k);
+    for (j = 0; j < k; j++) {
+        tier__buf_printf(b, "cluster\t%zu", cnt[j]);
+        for (f = 0; f < pu; f++)
+            put_xs(b, &sum[j * pu + f]);
+        tier__buf_putc(b, '\n');
+    }
+    tier__buf_puts(b, "inertia");
+    tier__nw_xsum(b, &in);
+    tier__buf_putc(b, '\n');
+done : {
+    void *own[] = {cnt, sum, ct, acc};
+    tier__free_all(a, own, sizeof own / sizeof *own);
+}
+    return rc;
+}
+
+int tier__needs_dist_answer(needs_state *st, const tier_book *book, const tier_frame *frame,
+                            const char *text, size_t len, tier_text *answer)
+{
+    const tier_allocator *a = &st->h.alloc;
+    needs_state t;
+    dist_request q;
+    double *x = NULL;
+    size_t *cust = NULL, nc = 0;
+    tier__buf b;
+    int rc;
+    if (!book || !text || !answer) {
+        tier__errorf(st->h.err, "the answer needs a book, a request and a text");
+        return TIER_EINVAL;
+    }
+    tier__buf_init(&b, a);
+    st->h.err[0] = '\0';
+    if ((rc = parse_request(a, text, len, &q, st->h.err)) != TIER_OK)
+        goto done;
+    t = *st;
+    t.feat = q.feat;
+    t.nfeat = q.p;
+    t.o.seed = q.seed;
+    t.o.standardize = q.standardize;
+    if ((rc = tier__needs_complete_rows(&t, book, frame, &x, &cust, &nc, st->h.err)) != TIER_OK)
+        goto done;
+    tier__buf_puts(&b, ANSWER_HEAD "\n");
+    if (q.stage == DIST_SUMMARY)
+        rc = answer_summary(&t, &q, book, x, cust, nc, &b);
+    else if (q.stage == DIST_SPREAD)
+        rc = answer_spread(&t, &q, x, nc, &b, st->h.err);
+    else
+        rc = answer_lloyd(&t, &q, x, nc, &b, st->h.err);
+    tier__buf_puts(&b, "end\n");
+    if (!rc)
+        rc = tier__buf_status(&b);
+    if (!rc) {
+        tier_text_clear(answer);
+        rc = tier_text_append(answer, tier__buf_data(&b), tier__buf_len(&b));
+    }
+done:
+    if (rc == TIER_ENOMEM && !st->h.err[0])
+        tier__errorf(st->h.err, "out of memory answering a needs request");
+    request_free(a, &q);
+    tier__free(a, x);
+    tier__free(a, cust);
+    tier__buf_free(&b);
+    return rc;
+}
+
+/* ---- the driver: merging the answers ------------------------------------------------------- */
+
+/* What one round's answers add up to, before it is applied (all or nothing). */
+typedef struct merged {
+    needs_summary sm;
+    size_t ncand, cap;
+    uint64_t *hash;
+    char **ids;
+    size_t *lens;
+    double *raw;
+    size_t *cnt; /* k */
+    needs_xs *sum;
+    tier__xsum inertia;
+} merged;
+
+static void merged_free(const tier_allocator *a, merged *g)
+{
+    tier__needs_summary_free(a, &g->sm);
+    tier__free_strings(a, g->ids, g->ncand);
+    {
+        void *own[] = {g->hash, g->lens, g->raw, g->cnt, g->sum};
+        tier__free_all(a, own, sizeof own / sizeof *own);
+    }
+    memset(g, 0, sizeof *g);
+}
+
+static int head(tier__nr *r, const char *stage)
+{
+    if (!tier__nr_line(r) || !tier__nr_word(r, ANSWER_HEAD) || !tier__nr_end_of_line(r))
+        return tier__nr_fail(r, "expected \"" ANSWER_HEAD "\"");
+    if (!tier__nr_line(r) || !tier__nr_word(r, stage))
+        return tier__nr_fail(r, "an answer to another request");
+    return TIER_OK;
+}
+
+static int tail(tier__nr *r)
+{
+    return tier__nr_last(r);
+}
+
+static int read_xs(tier__nr *r, needs_xs *s)
+{
+    int rc = tier__nr_xsum(r, &s->pos);
+    return rc ? rc : tier__nr_xsum(r, &s->neg);
+}
+
+static int add_candidate(const tier_allocator *a, merged *g, size_t p)
+{
+    if (g->ncand == g->cap) {
+        size_t cap = g->cap ? 2 * g->cap : 64;
+        uint64_t *h = tier__realloc_n(a, g->hash, cap, sizeof *h);
+        char **ids;
+        size_t *lens;
+        double *raw;
+        if (!h)
+            return TIER_ENOMEM;
+        g->hash = h;
+        if (!(ids = tier__realloc_n(a, g->ids, cap, sizeof *ids)))
+            return TIER_ENOMEM;
+        g->ids = ids;
+        if (!(lens = tier__realloc_n(a, g->lens, cap, sizeof *lens)))
+            return TIER_ENOMEM;
+        g->lens = lens;
+        if (!(raw = tier__realloc_n(a, g->raw, cap * p, sizeof *raw)))
+            return TIER_ENOMEM;
+        g->raw = raw;
+        g->cap = cap;
+    }
+    g->ids[g->ncand] = NULL;
+    return TIER_OK;
+}
+
+/* One part's summary answer, added into g. */
+static int read_summary(const tier_allocator *a, const needs_dist *d, tier__nr *r, merged *g)
+{
+    needs_summary one;
+    uint64_t n, nc, m, i;
+    size_t f;
+    int rc = head(r, "summary");
+    if (!rc)
+        rc = tier__nr_u64(r, &n);
+    if (!rc)
+        rc = tier__nr_u64(r, &nc);
+    if (!rc)
+        rc = tier__nr_u64(r, &m);
+    if (rc)
+        return rc;
+    if (nc > n || m > nc || (d->m ? m != (nc < d->m ? nc : d->m) : m != nc))
+        return tier__nr_fail(r, "counts that do not fit together (customers, complete, sent)");
+    if (tier__needs_summary_alloc(a, &one, d->p) != TIER_OK)
+        return TIER_ENOMEM;
+    one.n = n;
+    one.nc = nc;
+    for (f = 0; f < d->p && !rc; f++) {
+        if (!tier__nr_line(r) || !tier__nr_word(r, "feature"))
+            rc = tier__nr_fail(r, "expected a feature line");
+        if (!rc)
+            rc = tier__nr_double(r, &one.lo[f], nc > 0);
+        if (!rc)
+            rc = tier__nr_double(r, &one.hi[f], nc > 0);
+        if (!rc)
+            rc = read_xs(r, &one.sum[f]);
+        if (!rc &&
+            (nc ? !(one.lo[f] <= one.hi[f]) : one.lo[f] != INFINITY || one.hi[f] != -INFINITY))
+            rc = tier__nr_fail(r, "the lowest value is above the highest");
+    }
+    if (!rc && tier__needs_summary_merge(&g->sm, &one) != TIER_OK)
+        rc = tier__nr_fail(r, "exact sums beyond their range");
+    tier__needs_summary_free(a, &one);
+    for (i = 0; i < m && !rc; i++) {
+        uint64_t h;
+        size_t k = g->ncand;
+        if ((rc = add_candidate(a, g, d->p)) != TIER_OK)
+            break;
+        if (!tier__nr_line(r) || !tier__nr_word(r, "cand")) {
+            rc = tier__nr_fail(r, "expected a cand line");
+            break;
+        }
+        if ((rc = tier__nr_bits(r, &h)) != TIER_OK ||
+            (rc = tier__nr_text(r, a, &g->ids[k], &g->lens[k])) != TIER_OK)
+            break;
+        g->ncand++;
+        g->hash[k] = h;
+        if (h != tier__needs_hash(d->o.seed, g->ids[k], g->lens[k]))
+            rc = tier__nr_fail(r, "the hash does not match the id");
+        else if (i > 0 && !tier__needs_canon_before(g->hash[k - 1], g->ids[k - 1], g->lens[k - 1],
+                                                    h, g->ids[k], g->lens[k]))
+            rc = tier__nr_fail(r, "customers out of the canonical order");
+        for (f = 0; f < d->p && !rc; f++)
+            rc = tier__nr_double(r, &g->raw[k * d->p + f], 1);
+        if (!rc && !tier__nr_end_of_line(r))
+            rc = tier__nr_fail(r, "more values than features");
+    }
+    return rc ? rc : tail(r);
+}
+
+static int read_spread(const needs_dist *d, tier__nr *r, merged *g)
+{
+    size_t f;
+    int rc = head(r, "spread");
+    for (f = 0; f < d->p && !rc; f++) {
+        tier__xsum ss;
+        if (!tier__nr_line(r) || !tier__nr_word(r, "ss"))
+            return tier__nr_fail(r, "expected an ss line");
+        if ((rc = tier__nr_xsum(r, &ss)) == TIER_OK && tier__xsum_merge(&g->sm.ss[f], &ss))
+            rc = tier__nr_fail(r, "exact sums beyond their range");
+    }
+    return rc ? rc : tail(r);
+}
+
+static int read_lloyd(const needs_dist *d, tier__nr *r, merged *g)
+{
+    size_t j, f;
+    uint64_t k;
+    tier__xsum in;
+    int rc = head(r, "lloyd");
+    if (!rc)
+        rc = tier__nr_u64(r, &k);
+    if (!rc && k != d->k)
+        rc = tier__nr_fail(r, "another number of clusters than asked");
+    for (j = 0; j < d->k && !rc; j++) {
+        uint64_t c;
+        if (!tier__nr_line(r) || !tier__nr_word(r, "cluster"))
+            return tier__nr_fail(r, "expected a cluster line");
+        if ((rc = tier__nr_u64(r, &c)) != TIER_OK)
+            return rc;
+        if (c > d->sm.nc - g->cnt[j])
+            return tier__nr_fail(r, "more customers than the parts have");
+        g->cnt[j] += (size_t)c;
+        for (f = 0; f < d->pu && !rc; f++) {
+            needs_xs s;
+            if ((rc = read_xs(r, &s)) == TIER_OK &&
+                (tier__xsum_merge(&g->sum[j * d->pu + f].pos, &s.pos) ||
+                 tier__xsum_merge(&g->sum[j * d->pu + f].neg, &s.neg)))
+                rc = tier__nr_fail(r, "exact sums beyond their range");
+        }
+    }
+    if (!rc && (!tier__nr_line(r) || !tier__nr_word(r, "inertia")))
+        rc = tier__nr_fail(r, "expected the inertia");
+    if (!rc && (rc = tier__nr_xsum(r, &in)) == TIER_OK && tier__xsum_merge(&g->inertia, &in))
+        rc = tier__nr_fail(r, "exact sums beyond their range");
+    return rc ? rc : tail(r);
+}
+
+/* The merged candidates in the canonical order, the first d->m (all when 0) kept; a customer
+ * sent by two parts is refused. */
+static int keep_sample(const tier_allocator *a, const needs_dist *d, merged *g, char *err)
+{
+    uint32_t *order = tier__malloc_n(a, g->ncand + 1, sizeof *order);
+    size_t i, keep = d->m && d->m < g->ncand ? d->m : g->ncand;
+    merged s;
+    int rc;
+    memset(&s, 0, sizeof s);
+    if (!order)
+        return TIER_ENOMEM;
+    if ((rc = tier__needs_canon_sort(a, g->ncand, g->hash, (const char *const *)g->ids, g->lens,
+                                     order)) != TIER_OK)
+        goto done;
+    for (i = 1; i < g->ncand; i++) {
+        size_t u = order[i - 1], v = order[i];
+        if (g->hash[u] == g->hash[v] && g->lens[u] == g->lens[v] &&
+            memcmp(g->ids[u], g->ids[v], g->lens[u]) == 0) {
+            tier__errorf(err, "needs answers: customer \"%.*s\" is in two parts",
+                         (int)(g->lens[u] < 200 ? g->lens[u] : 200), g->ids[u]);
+            rc = TIER_EPARSE;
+            goto done;
+        }
+    }
+    s.hash = tier__malloc_n(a, keep + 1, sizeof *s.hash);
+    s.ids = tier__calloc(a, keep + 1, sizeof *s.ids);
+    s.lens = tier__malloc_n(a, keep + 1, sizeof *s.lens);
+    s.raw = tier__malloc_n(a, keep * d->p + 1, sizeof *s.raw);
+    if (!s.hash || !s.ids || !s.lens || !s.raw) {
+        rc = TIER_ENOMEM;
+        goto done;
+    }
+    for (i = 0; i < keep; i++) {
+        size_t u = order[i];
+        s.hash[i] = g->hash[u];
+        s.ids[i] = g->ids[u];
+        g->ids[u] = NULL;
+        s.lens[i] = g->lens[u];
+        memcpy(s.raw + i * d->p, g->raw + u * d->p, d->p * sizeof *s.raw);
+    }
+    s.ncand = keep;
+    s.sm = g->sm;
+    memset(&g->sm, 0, sizeof g->sm);
+    merged_free(a, g);
+    *g = s;
+    memset(&s, 0, sizeof s);
+done:
+    merged_free(a, &s);
+    tier__free(a, order);
+    return rc;
+}
+
+/* Ends the distributed fit with its fitted model: TIER_ESTATE when the model's features changed
+ * since the fit began (its fit would not match them). */
+static int finish(needs_state *st, tier_text *request)
+{
+    size_t f;
+    int same = st->nfeat == st->dist->p;
+    for (f = 0; same && f < st->nfeat; f++)
+        same = strcmp(st->feat[f], st->dist->feat[f]) == 0;
+    if (!same) {
+        tier__errorf(st->h.err, "the model's features changed during the distributed fit: begin "
+                                "it again");
+        return TIER_ESTATE;
+    }
+    tier__needs_install_fit(st, &st->dist->nf);
+    tier__needs_dist_free(&st->h.alloc, st->dist);
+    st->dist = NULL;
+    tier_text_clear(request);
+    return TIER_OK;
+}
+
+/* After the standardisation: the restarts on the sample, then the first Lloyd request. */
+static int start_lloyd(needs_state *st, tier_text *request)
+{
+    const tier_allocator *a = &st->h.alloc;
+    needs_dist *d = st->dist;
+    needs_state t = as_begun(st, d);
+    size_t nc = (size_t)d->sm.nc, klo, khi, ns, pu = d->nf.pu;
+    double *zs = NULL;
+    km_ws w;
+    int rc;
+    memset(&w, 0, sizeof w);
+    d->nf.fitted = (double)nc;
+    d->nf.excluded = (double)(d->sm.n - d->sm.nc);
+    if ((rc = tier__needs_k_range(&t, nc, &klo, &khi, st->h.err)) != TIER_OK)
+        return rc;
+    if (pu == 0) {
+        if ((rc = tier__needs_fit_flat(&t, &d->nf, klo, nc)) != TIER_OK)
+            return rc;
+        return finish(st, request);
+    }
+    ns = tier__needs_init_sample_size(&t, nc, khi);
+    /* ns <= d->ncand: each part sent min(its customers, d->m) and d->m >= ns (read_summary) */
+    if (!(zs = tier__malloc_n(a, ns * d->p + 1, sizeof *zs)) ||
+        tier__needs_ws_alloc(a, &w, ns, ns, pu, khi) != TIER_OK) {
+        rc = TIER_ENOMEM;
+        goto done;
+    }
+    memcpy(zs, d->raw, ns * d->p * sizeof *zs);
+    if ((rc = tier__needs_standardise_rows(&t, &d->nf, zs, ns, st->h.err)) != TIER_OK)
+        goto done;
+    d->k = tier__needs_sample_phase(&w, &t, zs, ns, klo, khi, t.o.k == 0, &d->nf.silhouette, &rc);
+    if (rc)
+        goto done;
+    if (!(d->c = tier__malloc_n(a, d->k * pu, sizeof *d->c))) {
+        rc = TIER_ENOMEM;
+        goto done;
+    }
+    memcpy(d->c, w.best_c, d->k * pu * sizeof *d->c);
+    d->pu = pu;
+    d->stage = DIST_LLOYD;
+    rc = write_request(a, d, request);
+done:
+    tier__needs_ws_free(a, &w);
+    tier__free(a, zs);
+    return rc;
+}
+
+/* Applies a merged round: the next request, or the fitted model. */
+static int apply(needs_state *st, merged *g, tier_text *request)
+{
+    const tier_allocator *a = &st->h.alloc;
+    needs_dist *d = st->dist;
+    needs_state t = as_begun(st, d);
+    int rc;
+    if (d->stage == DIST_SUMMARY) {
+        tier__needs_summary_free(a, &d->sm);
+        d->sm = g->sm;
+        memset(&g->sm, 0, sizeof g->sm);
+        d->hash = g->hash;
+        d->ids = g->ids;
+        d->lens = g->lens;
+        d->raw = g->raw;
+        d->ncand = g->ncand;
+        g->hash = NULL;
+        g->ids = NULL;
+        g->lens = NULL;
+        g->raw = NULL;
+        g->ncand = 0;
+        if ((rc = tier__needs_std_means(&t, &d->nf, &d->sm, st->h.err)) != TIER_OK)
+            return rc;
+        if (d->o.standardize) {
+            d->stage = DIST_SPREAD;
+            return write_request(a, d, request);
+        }
+        return start_lloyd(st, request);
+    }
+    if (d->stage == DIST_SPREAD) {
+        memcpy(d->sm.ss, g->sm.ss, d->p * sizeof *d->sm.ss);
+        if ((rc = tier__needs_std_scales(&t, &d->nf, &d->sm, st->h.err)) != TIER_OK)
+            return rc;
+        return start_lloyd(st, request);
+    }
+    {
+        double *cnew = tier__malloc_n(a, d->k * d->pu, sizeof *cnew);
+        int same;
+        if (!cnew)
+            return TIER_ENOMEM;
+        d->it++;
+        same = tier__needs_centres_step(d->k, d->pu, g->cnt, g->sum, d->c, cnew);
+        tier__free(a, d->c);
+        d->c = cnew;
+        if (same || d->it >= d->o.max_iter) {
+            d->nf.iterations = d->it;
+            d->nf.converged = same;
+            d->nf.inertia = tier__xsum_round(&g->inertia);
+            if ((rc = tier__needs_finish_kmeans(st, &d->nf, d->c, g->cnt, d->k)) != TIER_OK)
+                return rc;
+            return finish(st, request);
+        }
+        return write_request(a, d, request);
+    }
+}
+
+int tier__needs_dist_merge(needs_state *st, const char *const *answers, const size_t *lens,
+                           size_t n, tier_text *request)
+{
+    const tier_allocator *a = &st->h.alloc;
+    needs_dist *d = st->dist;
+    merged g;
+    size_t i;
+    int rc = TIER_OK;
+    char what[64];
+    st->h.err[0] = '\0';
+    if (!d) {
+        tier__errorf(st->h.err, "no distributed fit in progress (tier_needs_dist_begin())");
+        return TIER_ESTATE;
+    }
+    if (!answers || !lens || n == 0 || !request) {
+        tier__errorf(st->h.err, "the merge needs the parts' answers (one at least) and a text");
+        return TIER_EINVAL;
+    }
+    memset(&g, 0, sizeof g);
+    if (tier__needs_summary_alloc(a, &g.sm, d->p) != TIER_OK ||
+        (d->stage == DIST_LLOYD && (!(g.cnt = tier__calloc(a, d->k, sizeof *g.cnt)) ||
+                                    !(g.sum = tier__calloc(a, d->k * d->pu, sizeof *g.sum))))) {
+        rc = TIER_ENOMEM;
+        goto done;
+    }
+    for (i = 0; i < n && !rc; i++) {
+        tier__nr r;
+        snprintf(what, sizeof what, "needs answer %zu", i + 1);
+        if (!answers[i]) {
+            tier__errorf(st->h.err, "%s: missing", what);
+            rc = TIER_EINVAL;
+            break;
+        }
+        tier__nr_init(&r, answers[i], lens[i], what, st->h.err);
+        rc = d->stage == DIST_SUMMARY  ? read_summary(a, d, &r, &g)
+             : d->stage == DIST_SPREAD ? read_spread(d, &r, &g)
+                                       : read_lloyd(d, &r, &g);
+    }
+    if (!rc && d->stage == DIST_SUMMARY)
+        rc = keep_sample(a, d, &g, st->h.err);
+    if (!rc && d->stage == DIST_LLOYD) {
+        size_t j, total = 0;
+        for (j = 0; j < d->k; j++)
+            total += g.cnt[j];
+        if (total != d->sm.nc) {
+            tier__errorf(st->h.err,
+                         "needs answers: %zu customers assigned to clusters, %zu have a complete "
+                         "needs vector",
+                         total, (size_t)d->sm.nc);
+            rc = TIER_EPARSE;
+        }
+    }
+    if (rc)
+        goto done; /* nothing applied: the same answers, corrected, may be merged again */
+    if ((rc = apply(st, &g, request)) != TIER_OK) {
+        /* the fit failed as tier_model_fit() would: it ends */
+        tier__needs_dist_free(a, st->dist);
+        st->dist = NULL;
+    }
+done:
+    if (rc == TIER_ENOMEM && !st->h.err[0])
+        tier__errorf(st->h.err, "out of memory merging the needs answers");
+    merged_free(a, &g);
+    return rc;
+}

@@ -1,0 +1,933 @@
+/* SPDX-License-Identifier: MIT */
+/* The needs model's canonical fit and its distributed form: the fit does not depend on the
+ * book's order (a shuffled book gives the same saved state and segments); a book split into
+ * parts, fitted by the driver loop of tier_needs_dist_begin/answer/merge, gives the whole book's
+ * state byte for byte; corrupt answers are refused (nothing applied); every failed allocation. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/needs/needs_internal.h"
+#include "support.h"
+#include "util/rng.h"
+
+#define P_FEAT 3
+#define MAX_PARTS 8
+
+/* Customer r's needs vector: four blobs with noise, some values unset, one far corner. */
+static void vector_of(size_t r, double *v)
+{
+    static const double centre[4][P_FEAT] = {{0, 0, 5}, {10, 1, 5}, {1, 9, 0}, {9, 9, 9}};
+    tier__rng g;
+    size_t f;
+    tier__rng_init(&g, 77, 9, r, 0);
+    for (f = 0; f < P_FEAT; f++)
+        v[f] = centre[r % 4][f] + 3.0 * tier__rng_unit(&g) - (double)(r % 7) * 0.01;
+    if (r % 23 == 5)
+        v[r % P_FEAT] = NAN; /* left out of the fit */
+}
+
+/* A book of the customers r in [0, n) with part(r) == part (every one when part < 0), added in
+ * a shuffled order (shuffle seed; 0: in order). */
+static tier_book *book_part(size_t n, size_t nparts, long part, uint64_t shuffle)
+{
+    tier_book *b = NULL;
+    size_t *order = test_malloc(n * sizeof *order), i, f;
+    tier__rng g;
+    tier__rng_init(&g, shuffle, 3, 0, 0);
+    for (i = 0; i < n; i++)
+        order[i] = i;
+    for (i = n; shuffle && i > 1; i--) {
+        size_t j = (size_t)tier__rng_below(&g, i), t = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = t;
+    }
+    assert_int_equal(tier_book_new(&b, TST_ALLOC), TIER_OK);
+    for (i = 0; i < n; i++) {
+        size_t r = order[i], idx;
+        double v[P_FEAT];
+        char id[24];
+        if (part >= 0 && (r * 2654435761u >> 7) % nparts != (size_t)part)
+            continue;
+        /* some ids with bytes the texts escape: '%', a TAB, a control byte */
+        snprintf(id, sizeof id,
+                 r % 17 == 3   ? "c%%\t%lu"
+                 : r % 17 == 4 ? "c\x01%lu"
+                               : "cust-%lu",
+                 (unsigned long)r);
+        assert_int_equal(tier_book_add_customer(b, id, strlen(id), &idx), TIER_OK);
+        vector_of(r, v);
+        for (f = 0; f < P_FEAT; f++) {
+            char name[16];
+            snprintf(name, sizeof name, "f%lu", (unsigned long)f);
+            assert_int_equal(tier_book_set_number(b, idx, name, v[f]), TIER_OK);
+        }
+    }
+    test_free(order);
+    return b;
+}
+
+/* Option sets: k fixed; k by the silhouette; restarts on a sample of a larger book; raw units. */
+typedef struct opts {
+    double k, init_sample, sample, standardize, max_iter;
+} opts;
+static const opts option_sets[] = {{3, 0, 5000, 1, 100},   {0, 65536, 5000, 1, 100},
+                                   {4, 100, 40, 1, 100},   {0, 100, 50, 1, 100},
+                                   {0, 65536, 60, 0, 100}, {5, 100, 50, 1, 1}};
+
+static tier_model *model_with(const tier_allocator *a, const opts *o)
+{
+    tier_model *m = NULL;
+    size_t f;
+    if (tier_needs_new(&m, NULL, a) != TIER_OK)
+        return NULL;
+    for (f = 0; f < P_FEAT; f++) {
+        char name[16];
+        snprintf(name, sizeof name, "attr.f%lu", (unsigned long)f);
+        if (tier_needs_add_feature(m, name) != TIER_OK) {
+            tier_model_free(m);
+            return NULL;
+        }
+    }
+    assert_int_equal(tier_model_set_number(m, "k", o->k), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "init_sample", o->init_sample), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "sample", o->sample), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "standardize", o->standardize), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "k_max", 5), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "max_iter", o->max_iter), TIER_OK);
+    return m;
+}
+
+/* Each part's answer to `request` (texts made with a; answers[i] borrowed from them). */
+static int answer_all(const tier_model *part_model, tier_book *const *parts, size_t nparts,
+                      const tier_text *request, tier_text **texts, const char **answers,
+                      size_t *lens)
+{
+    size_t i;
+    int rc;
+    for (i = 0; i < nparts; i++) {
+        rc = tier_needs_dist_answer(part_model, parts[i], NULL, tier_text_data(request),
+                                    tier_text_length(request), texts[i]);
+        if (rc)
+            return rc;
+        answers[i] = tier_text_data(texts[i]);
+        lens[i] = tier_text_length(texts[i]);
+    }
+    return TIER_OK;
+}
+
+/* The driver loop: begin, answer, merge until the request is empty. Returns the status; *rounds
+ * counts the merges; why (when not NULL) receives the failure's message. */
+static int drive_why(const tier_allocator *a, tier_model *driver, tier_book *const *parts,
+                     size_t nparts, int *rounds, char *why)
+{
+    tier_text *request = NULL, *texts[MAX_PARTS] = {NULL};
+    tier_model *part_model = NULL;
+    const char *answers[MAX_PARTS];
+    size_t lens[MAX_PARTS], i;
+    int rc = tier_text_new(&request, a);
+    for (i = 0; !rc && i < nparts; i++)
+        rc = tier_text_new(&texts[i], a);
+    if (!rc)
+        rc = tier_needs_new(&part_model, NULL, a);
+    if (rc && why)
+        snprintf(why, 256, "out of memory making the texts and the part's model");
+    if (!rc && (rc = tier_needs_dist_begin(driver, request)) != TIER_OK && why)
+        snprintf(why, 256, "%s", tier_model_last_error(driver));
+    *rounds = 0;
+    while (!rc && tier_text_length(request) > 0) {
+        rc = answer_all(part_model, parts, nparts, request, texts, answers, lens);
+        if (rc && why)
+            snprintf(why, 256, "%s", tier_model_last_error(part_model));
+        if (!rc && (rc = tier_needs_dist_merge(driver, answers, lens, nparts, request)) && why)
+            snprintf(why, 256, "%s", tier_model_last_error(driver));
+        ++*rounds;
+    }
+    tier_model_free(part_model);
+    tier_text_free(request);
+    for (i = 0; i < nparts; i++)
+        tier_text_free(texts[i]);
+    return rc;
+}
+
+static int drive(const tier_allocator *a, tier_model *driver, tier_book *const *parts,
+                 size_t nparts, int *rounds)
+{
+    return drive_why(a, driver, parts, nparts, rounds, NULL);
+}
+
+static void split(size_t n, size_t nparts, tier_book **parts)
+{
+    size_t i;
+    for (i = 0; i < nparts; i++)
+        parts[i] = book_part(n, nparts, (long)i, 11 + i);
+}
+
+static void free_parts(tier_book **parts, size_t nparts)
+{
+    size_t i;
+    for (i = 0; i < nparts; i++)
+        tier_book_free(parts[i]);
+}
+
+static double stat_of(const tier_model *m, int stat)
+{
+    double v = -1;
+    assert_int_equal(tier_needs_fit_stat(m, stat, &v), TIER_OK);
+    return v;
+}
+
+static void expect_same_stats(const tier_model *x, const tier_model *y)
+{
+    int s;
+    for (s = TIER_NEEDS_STAT_K; s <= TIER_NEEDS_STAT_USED_FEATURES; s++) {
+        double u, v;
+        assert_int_equal(tier_needs_fit_stat(x, s, &u), TIER_OK);
+        assert_int_equal(tier_needs_fit_stat(y, s, &v), TIER_OK);
+        assert_true((isnan(u) && isnan(v)) || memcmp(&u, &v, sizeof u) == 0);
+    }
+}
+
+/* ---- the canonical fit ------------------------------------------------------------------- */
+
+static void test_a_shuffled_book_gives_the_same_fit(void **s)
+{
+    size_t o, n = 400;
+    (void)s;
+    for (o = 0; o < TST_COUNT(option_sets); o++) {
+        tier_book *b = book_part(n, 1, -1, 0), *shuffled = book_part(n, 1, -1, 99);
+        tier_model *m = model_with(TST_ALLOC, &option_sets[o]);
+        tier_model *m2 = model_with(TST_ALLOC, &option_sets[o]);
+        tier_frame *f1, *f2;
+        char *s1, *s2;
+        size_t i;
+        double sil;
+        tst_fit(m, b, NULL);
+        tst_fit(m2, shuffled, NULL);
+        s1 = tst_saved(m, TST_ALLOC);
+        s2 = tst_saved(m2, TST_ALLOC);
+        assert_string_equal(s1, s2);
+        expect_same_stats(m, m2);
+        /* the blobs are found: four (or the k asked) segments of sensible quality */
+        assert_int_equal(tier_needs_segment_count(m),
+                         option_sets[o].k ? (size_t)option_sets[o].k : 4);
+        assert_int_equal(tier_needs_fit_stat(m, TIER_NEEDS_STAT_SILHOUETTE, &sil), TIER_OK);
+        assert_true(option_sets[o].k ? isnan(sil) : sil > 0.5);
+        if (option_sets[o].max_iter == 1) /* stopped before the centres settled */
+            assert_true(stat_of(m, TIER_NEEDS_STAT_ITERATIONS) == 1 &&
+                        stat_of(m, TIER_NEEDS_STAT_CONVERGED) == 0);
+        f1 = tst_score(m, b, TST_ALLOC);
+        f2 = tst_score(m2, shuffled, TST_ALLOC);
+        for (i = 0; i < tier_book_customer_count(b); i++) {
+            size_t len;
+            const char *id = tier_book_customer_id(b, i, &len);
+            size_t j = tst_customer(shuffled, id);
+            assert_string_equal(tst_label(f1, "needs.segment", i),
+                                tst_label(f2, "needs.segment", j));
+        }
+        tier_frame_free(f1);
+        tier_frame_free(f2);
+        test_free(s1);
+        test_free(s2);
+        tier_model_free(m);
+        tier_model_free(m2);
+        tier_book_free(b);
+        tier_book_free(shuffled);
+    }
+}
+
+/* ---- the distributed fit ----------------------------------------------------------------- */
+
+static void test_split_books_fit_as_the_whole(void **s)
+{
+    static const size_t counts[] = {1, 3, 7};
+    size_t o, c, n = 400;
+    (void)s;
+    for (o = 0; o < TST_COUNT(option_sets); o++) {
+        tier_book *whole = book_part(n, 1, -1, 5);
+        tier_model *m = model_with(TST_ALLOC, &option_sets[o]);
+        char *want;
+        tst_fit(m, whole, NULL);
+        want = tst_saved(m, TST_ALLOC);
+        for (c = 0; c < TST_COUNT(counts); c++) {
+            tier_book *parts[MAX_PARTS];
+            tier_model *d = model_with(TST_ALLOC, &option_sets[o]);
+            char *got;
+            int rounds;
+            split(n, counts[c], parts);
+            assert_int_equal(drive(TST_ALLOC, d, parts, counts[c], &rounds), TIER_OK);
+            assert_true(rounds >= 3);
+            assert_true(tier_model_is_fitted(d));
+            got = tst_saved(d, TST_ALLOC);
+            assert_string_equal(want, got);
+            expect_same_stats(m, d);
+            test_free(got);
+            tier_model_free(d);
+            free_parts(parts, counts[c]);
+        }
+        test_free(want);
+        tier_model_free(m);
+        tier_book_free(whole);
+    }
+}
+
+/* One round's answers of 3 parts to the first request, for the corruption tests. */
+typedef struct round1 {
+    tier_book *parts[3];
+    tier_model *driver, *part_model;
+    tier_text *request, *texts[3];
+    const char *answers[3];
+    size_t lens[3];
+} round1;
+
+static void round1_make(round1 *r)
+{
+    size_t i;
+    memset(r, 0, sizeof *r);
+    split(300, 3, r->parts);
+    r->driver = model_with(TST_ALLOC, &option_sets[0]);
+    assert_int_equal(tier_needs_new(&r->part_model, NULL, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&r->request, TST_ALLOC), TIER_OK);
+    for (i = 0; i < 3; i++)
+        assert_int_equal(tier_text_new(&r->texts[i], TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_needs_dist_begin(r->driver, r->request), TIER_OK);
+    assert_int_equal(
+        answer_all(r->part_model, r->parts, 3, r->request, r->texts, r->answers, r->lens), TIER_OK);
+}
+
+static void round1_free(round1 *r)
+{
+    size_t i;
+    for (i = 0; i < 3; i++)
+        tier_text_free(r->texts[i]);
+    tier_text_free(r->request);
+    tier_model_free(r->driver);
+    tier_model_free(r->part_model);
+    free_parts(r->parts, 3);
+}
+
+/* Merging answer 2 replaced by `bad` fails with TIER_EPARSE saying `says`. */
+static void expect_refused(round1 *r, const char *bad, size_t len, const char *says)
+{
+    const char *answers[3];
+    size_t lens[3];
+    memcpy(answers, r->answers, sizeof answers);
+    memcpy(lens, r->lens, sizeof lens);
+    answers[1] = bad;
+    lens[1] = len;
+    tst_expect_model_error(r->driver,
+                           tier_needs_dist_merge(r->driver, answers, lens, 3, r->request),
+                           TIER_EPARSE, says);
+}
+
+static char *replaced(const char *text, const char *from, const char *to)
+{
+    const char *at = strstr(text, from);
+    size_t n = strlen(text), nf = strlen(from), nt = strlen(to);
+    char *out = test_malloc(n - nf + nt + 1);
+    assert_non_null(at);
+    memcpy(out, text, (size_t)(at - text));
+    memcpy(out + (at - text), to, nt);
+    strcpy(out + (at - text) + nt, at + nf);
+    return out;
+}
+
+static void test_corrupt_answers_are_refused_and_nothing_applied(void **s)
+{
+    round1 r;
+    size_t len, cut;
+    char *bad;
+    const char *answers[3];
+    size_t lens[3];
+    int rounds = 0;
+    (void)s;
+    round1_make(&r);
+    /* every cut short answer (the last newline is optional) */
+    len = r.lens[1];
+    for (cut = 0; cut + 1 < len; cut++)
+        expect_refused(&r, r.answers[1], cut, "needs answer 2, line");
+    /* a customer's hash that is not its id's */
+    {
+        const char *c = strstr(r.answers[1], "cand\t") + 5;
+        size_t at = (size_t)(c - r.answers[1]);
+        bad = test_malloc(len + 1);
+        memcpy(bad, r.answers[1], len + 1);
+        bad[at] = bad[at] == '0' ? '1' : '0';
+        expect_refused(&r, bad, len, "the hash does not match the id");
+        bad[at] = 'G';
+        expect_refused(&r, bad, len, "expected 16 hexadecimal digits");
+        test_free(bad);
+    }
+    bad = replaced(r.answers[1], "summary\t", "spread\t");
+    expect_refused(&r, bad, strlen(bad), "an answer to another request");
+    test_free(bad);
+    bad = replaced(r.answers[1], "feature\t", "feature\t7ff8000000000000\t");
+    expect_refused(&r, bad, strlen(bad), "expected a finite number");
+    test_free(bad);
+    bad = replaced(r.answers[1], "end\n", "end\nmore\n");
+    expect_refused(&r, bad, strlen(bad), "expected end, last");
+    test_free(bad);
+    /* the same part twice: its customers are in two parts */
+    memcpy(answers, r.answers, sizeof answers);
+    memcpy(lens, r.lens, sizeof lens);
+    answers[2] = answers[1];
+    lens[2] = lens[1];
+    tst_expect_model_error(r.driver, tier_needs_dist_merge(r.driver, answers, lens, 3, r.request),
+                           TIER_EPARSE, "is in two parts");
+    tst_expect_model_error(r.driver, tier_needs_dist_merge(r.driver, answers, lens, 0, r.request),
+                           TIER_EINVAL, "one at least");
+    /* nothing was applied: the right answers still fit as the whole book */
+    assert_int_equal(tier_needs_dist_merge(r.driver, r.answers, r.lens, 3, r.request), TIER_OK);
+    while (tier_text_length(r.request) > 0) {
+        assert_int_equal(
+            answer_all(r.part_model, r.parts, 3, r.request, r.texts, r.answers, r.lens), TIER_OK);
+        if (strstr(tier_text_data(r.request), "\nlloyd\t") && rounds++ == 0) {
+            /* a Lloyd answer with a count changed, and a bad exact sum */
+            bad = replaced(r.answers[0], "cluster\t", "cluster\t9");
+            expect_refused(&r, bad, strlen(bad), "customers");
+            test_free(bad);
+            {
+                const char *one = r.answers[1];
+                char *b2 = replaced(one, "inertia\t", "inertia\t0");
+                expect_refused(&r, b2, strlen(b2), "no leading zero");
+                test_free(b2);
+            }
+        }
+        assert_int_equal(tier_needs_dist_merge(r.driver, r.answers, r.lens, 3, r.request), TIER_OK);
+    }
+    assert_true(rounds > 0);
+    {
+        tier_book *whole = book_part(300, 1, -1, 0);
+        tier_model *m = model_with(TST_ALLOC, &option_sets[0]);
+        char *want, *got;
+        tst_fit(m, whole, NULL);
+        want = tst_saved(m, TST_ALLOC);
+        got = tst_saved(r.driver, TST_ALLOC);
+        assert_string_equal(want, got);
+        test_free(want);
+        test_free(got);
+        tier_model_free(m);
+        tier_book_free(whole);
+    }
+    /* features changed while a fit ran: it ends without a fit */
+    {
+        tier_book *parts[2];
+        tier_text *req = NULL, *t1 = NULL, *t2 = NULL;
+        const char *ans[2];
+        size_t lens2[2];
+        tier_model *d = model_with(TST_ALLOC, &option_sets[0]);
+        split(100, 2, parts);
+        assert_int_equal(tier_text_new(&req, TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_text_new(&t1, TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_text_new(&t2, TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_needs_dist_begin(d, req), TIER_OK);
+        assert_int_equal(tier_needs_add_feature(d, "attr.extra"), TIER_OK);
+        for (;;) {
+            int rc;
+            assert_int_equal(tier_needs_dist_answer(r.part_model, parts[0], NULL,
+                                                    tier_text_data(req), tier_text_length(req), t1),
+                             TIER_OK);
+            assert_int_equal(tier_needs_dist_answer(r.part_model, parts[1], NULL,
+                                                    tier_text_data(req), tier_text_length(req), t2),
+                             TIER_OK);
+            ans[0] = tier_text_data(t1);
+            ans[1] = tier_text_data(t2);
+            lens2[0] = tier_text_length(t1);
+            lens2[1] = tier_text_length(t2);
+            rc = tier_needs_dist_merge(d, ans, lens2, 2, req);
+            if (rc) {
+                tst_expect_model_error(d, rc, TIER_ESTATE, "features changed");
+                break;
+            }
+        }
+        assert_false(tier_model_is_fitted(d));
+        tier_text_free(req);
+        tier_text_free(t1);
+        tier_text_free(t2);
+        tier_model_free(d);
+        free_parts(parts, 2);
+    }
+    /* the fit is over: another merge has nothing to merge into */
+    tst_expect_model_error(r.driver,
+                           tier_needs_dist_merge(r.driver, r.answers, r.lens, 3, r.request),
+                           TIER_ESTATE, "no distributed fit in progress");
+    round1_free(&r);
+}
+
+static void test_bad_requests_and_calls_are_refused(void **s)
+{
+    tier_model *m = model_with(TST_ALLOC, &option_sets[0]), *other = NULL;
+    tier_book *b = book_part(50, 1, -1, 0);
+    tier_text *t = NULL, *req = NULL;
+    static const char *const bad[][2] = {
+        {"nonsense\n", "needs request, line 1: expected \"libtier-needs-request 1\""},
+        {"libtier-needs-request 1\nopts\n", "line 2: expected options"},
+        {"libtier-needs-request 1\noptions\t41d3537c80000000\t2\n", "bad options"},
+        {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nsummary\t5\nend\n",
+         "feature lines"},
+        {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\t%zz\n", "%XX"},
+        {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nsum\t5\nend\n",
+         "expected summary, spread or lloyd"},
+        {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nsummary\t5\n",
+         "expected end, last"},
+        {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nlloyd\t0\n",
+         "k must be 1 to 256"},
+        {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nlloyd\t1\n"
+         "mean\t0000000000000000\nscale\t3ff0000000000000\nused\t0\n",
+         "no feature is used"},
+        {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nspread\n"
+         "mean\t0000000000000000\t0000000000000000\n",
+         "more values than expected"},
+        {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\trfm.r\nsummary\t0\nend\n",
+         "not a column of the frame"},
+        {"libtier-needs-request 1\noptions\t7ff0000000000000\t1\n", "expected a finite number"},
+        /* a scale that puts the part's values beyond |z| = 1e100 (the part model has no
+         * features of its own: the request's name the value) */
+        {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nlloyd\t1\n"
+         "mean\t0000000000000000\nscale\t0000000000000001\nused\t1\n"
+         "centre\t0000000000000000\nend\n",
+         "feature \"attr.f0\": value"},
+        {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\n"
+         "summary\t123456789012345678901\n",
+         "expected a count"},
+        {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\n"
+         "summary\t99999999999999999999\n",
+         "expected a count (decimal digits)"},
+        {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\n"
+         "summary\t1x\n",
+         "expected a count (decimal digits)"}};
+    size_t i;
+    (void)s;
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&req, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_needs_new(&other, NULL, TST_ALLOC), TIER_OK);
+    for (i = 0; i < TST_COUNT(bad); i++) {
+        int rc = tier_needs_dist_answer(other, b, NULL, bad[i][0], strlen(bad[i][0]), t);
+        assert_true(rc == TIER_EPARSE || rc == TIER_ENOTFOUND || rc == TIER_ERANGE);
+        if (!strstr(tier_model_last_error(other), bad[i][1]))
+            fail_msg("case %lu: \"%s\" does not say \"%s\"", (unsigned long)i,
+                     tier_model_last_error(other), bad[i][1]);
+    }
+    tier_model_free(other);
+    other = NULL;
+    tst_expect_model_error(m, tier_needs_dist_answer(m, NULL, NULL, "x", 1, t), TIER_EINVAL,
+                           "needs a book");
+    tst_expect_model_error(m, tier_needs_dist_merge(m, NULL, NULL, 0, req), TIER_ESTATE,
+                           "no distributed fit");
+    tst_expect_model_error(m, tier_needs_dist_begin(m, NULL), TIER_EINVAL, "no text");
+    /* no features; profiles */
+    assert_int_equal(tier_needs_new(&other, NULL, TST_ALLOC), TIER_OK);
+    tst_expect_model_error(other, tier_needs_dist_begin(other, req), TIER_EINVAL, "no features");
+    assert_int_equal(tier_needs_add_feature(other, "attr.f0"), TIER_OK);
+    {
+        double v = 1;
+        assert_int_equal(tier_needs_add_profile(other, "one", &v, 1), TIER_OK);
+    }
+    tst_expect_model_error(other, tier_needs_dist_begin(other, req), TIER_ESTATE, "profiles");
+    tier_model_free(other);
+    /* another kind of model */
+    assert_int_equal(tier_rfm_new(&other, NULL, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_needs_dist_begin(other, req), TIER_EINVAL);
+    tier_model_free(other);
+    tier_text_free(t);
+    tier_text_free(req);
+    tier_model_free(m);
+    tier_book_free(b);
+}
+
+/* A failing fit ends the distributed fit as tier_model_fit() fails; features without spread give
+ * the one-segment fit; a fit begun twice starts over. */
+static void test_failing_and_flat_fits_end_as_the_single_fit(void **s)
+{
+    tier_book *parts[2];
+    opts big = {200, 0, 5000, 1, 100}, flat = {2, 0, 5000, 1, 100};
+    tier_model *d = model_with(TST_ALLOC, &big), *m = model_with(TST_ALLOC, &big);
+    tier_book *whole = book_part(100, 1, -1, 0), *same = NULL;
+    int rounds;
+    size_t i;
+    char *want, *got;
+    (void)s;
+    split(100, 2, parts);
+    assert_int_equal(tier_model_fit(m, whole, NULL), TIER_ERANGE);
+    tst_expect_model_error(d, drive(TST_ALLOC, d, parts, 2, &rounds), TIER_ERANGE,
+                           "k = 200 but only 95 customers have a complete needs vector");
+    assert_false(tier_model_is_fitted(d));
+    tier_model_free(d);
+    tier_model_free(m);
+    free_parts(parts, 2);
+    /* every customer with the same vector: no feature varies */
+    assert_int_equal(tier_book_new(&same, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_book_new(&parts[0], TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_book_new(&parts[1], TST_ALLOC), TIER_OK);
+    for (i = 0; i < 10; i++) {
+        char id[8];
+        size_t idx, f;
+        snprintf(id, sizeof id, "s%lu", (unsigned long)i);
+        assert_int_equal(tier_book_add_customer(same, id, strlen(id), &idx), TIER_OK);
+        for (f = 0; f < P_FEAT; f++) {
+            char name[8];
+            snprintf(name, sizeof name, "f%lu", (unsigned long)f);
+            assert_int_equal(tier_book_set_number(same, idx, name, 2.5), TIER_OK);
+        }
+        assert_int_equal(tier_book_add_customer(parts[i % 2], id, strlen(id), &idx), TIER_OK);
+        for (f = 0; f < P_FEAT; f++) {
+            char name[8];
+            snprintf(name, sizeof name, "f%lu", (unsigned long)f);
+            assert_int_equal(tier_book_set_number(parts[i % 2], idx, name, 2.5), TIER_OK);
+        }
+    }
+    m = model_with(TST_ALLOC, &flat);
+    d = model_with(TST_ALLOC, &flat);
+    if (tier_model_fit(m, same, NULL))
+        fail_msg("%s", tier_model_last_error(m));
+    assert_int_equal(drive(TST_ALLOC, d, parts, 2, &rounds), TIER_OK);
+    assert_int_equal(rounds, 2); /* summary and spread only */
+    want = tst_saved(m, TST_ALLOC);
+    got = tst_saved(d, TST_ALLOC);
+    assert_string_equal(want, got);
+    test_free(want);
+    test_free(got);
+    tier_model_free(d);
+    tier_model_free(m);
+    free_parts(parts, 2);
+    tier_book_free(same);
+    tier_book_free(whole);
+}
+
+/* ---- every field of every text ----------------------------------------------------------- */
+
+/* Copies of `text` with field `i` (0-based over every line's TAB-separated fields) replaced by
+ * `with`, or (with NULL) with "\t0" added after it when it ends its line. NULL past the last
+ * field, or when field i does not end its line. */
+static char *mutated(const char *text, size_t i, const char *with)
+{
+    size_t n = strlen(text), at = 0, field = 0, end;
+    char *out;
+    while (at < n && field < i) {
+        at += strcspn(text + at, "\t\n") + 1;
+        field++;
+    }
+    if (at >= n)
+        return NULL;
+    end = at + strcspn(text + at, "\t\n");
+    if (!with && text[end] != '\n')
+        return test_calloc(1, 1); /* not the end of a line: nothing to add */
+    out = test_malloc(n + 16);
+    memcpy(out, text, with ? at : end);
+    strcpy(out + (with ? at : end), with ? with : "\t0");
+    strcat(out, text + end);
+    return out;
+}
+
+/* Every field of a part's answer replaced by "zz", and every line with a field added, is refused
+ * by the merge (nothing applied); every field of the request likewise by the part. */
+static void expect_every_mutation_refused(round1 *r)
+{
+    size_t i, k, step = tst_under_valgrind() ? 13 : 1; /* valgrind: a sample */
+    for (k = 0; k < 2; k++) {
+        for (i = 0;; i += step) {
+            char *bad = mutated(r->answers[1], i, k ? NULL : "zz");
+            if (!bad)
+                break;
+            if (bad[0]) {
+                const char *answers[3];
+                size_t lens[3];
+                memcpy(answers, r->answers, sizeof answers);
+                memcpy(lens, r->lens, sizeof lens);
+                answers[1] = bad;
+                lens[1] = strlen(bad);
+                assert_int_equal(tier_needs_dist_merge(r->driver, answers, lens, 3, r->request),
+                                 TIER_EPARSE);
+                assert_non_null(strstr(tier_model_last_error(r->driver), "needs answer"));
+            }
+            test_free(bad);
+        }
+        for (i = 0;; i += step) {
+            char *bad = mutated(tier_text_data(r->request), i, k ? NULL : "zz");
+            int rc;
+            if (!bad)
+                break;
+            if (bad[0]) {
+                rc = tier_needs_dist_answer(r->part_model, r->parts[0], NULL, bad, strlen(bad),
+                                            r->texts[2]);
+                assert_true(rc == TIER_EPARSE || rc == TIER_ENOTFOUND);
+            }
+            test_free(bad);
+        }
+    }
+    /* every text cut short (the last newline is optional) */
+    for (i = 0; i + 1 < r->lens[1]; i += step) {
+        const char *answers[3];
+        size_t lens[3];
+        memcpy(answers, r->answers, sizeof answers);
+        memcpy(lens, r->lens, sizeof lens);
+        lens[1] = i;
+        assert_int_equal(tier_needs_dist_merge(r->driver, answers, lens, 3, r->request),
+                         TIER_EPARSE);
+    }
+    for (i = 0; i + 1 < tier_text_length(r->request); i += step)
+        assert_int_equal(tier_needs_dist_answer(r->part_model, r->parts[0], NULL,
+                                                tier_text_data(r->request), i, r->texts[2]),
+                         TIER_EPARSE);
+    /* the answer of part 3 spoilt above is made again */
+    assert_int_equal(
+        answer_all(r->part_model, r->parts, 3, r->request, r->texts, r->answers, r->lens), TIER_OK);
+}
+
+static void test_every_field_of_every_round_is_checked(void **s)
+{
+    round1 r;
+    int stages = 0;
+    (void)s;
+    round1_make(&r);
+    while (tier_text_length(r.request) > 0) {
+        const char *req = tier_text_data(r.request);
+        int stage = strstr(req, "\nsummary\t") ? 1 : strstr(req, "\nspread\n") ? 2 : 4;
+        if (!(stages & stage)) {
+            stages |= stage;
+            expect_every_mutation_refused(&r);
+        }
+        assert_int_equal(tier_needs_dist_merge(r.driver, r.answers, r.lens, 3, r.request), TIER_OK);
+        if (tier_text_length(r.request) > 0)
+            assert_int_equal(
+                answer_all(r.part_model, r.parts, 3, r.request, r.texts, r.answers, r.lens),
+                TIER_OK);
+    }
+    assert_int_equal(stages, 7);
+    round1_free(&r);
+}
+
+/* Sums beyond the exact sums' range; a missing answer; a Lloyd count one short. */
+static void test_sums_out_of_range_and_counts_that_do_not_add_up(void **s)
+{
+    round1 r;
+    char big[TIER__XSUM_LIMBS * 16 + 1], *b1, *b2;
+    const char *answers[3];
+    size_t lens[3];
+    (void)s;
+    memset(big, 'f', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    round1_make(&r);
+    memcpy(answers, r.answers, sizeof answers);
+    memcpy(lens, r.lens, sizeof lens);
+    answers[1] = NULL;
+    tst_expect_model_error(r.driver, tier_needs_dist_merge(r.driver, answers, lens, 3, r.request),
+                           TIER_EINVAL, "needs answer 2: missing");
+    /* the first feature's exact sum, all ones, in two answers: the total passes the limbs */
+    {
+        const char *f1 = strstr(r.answers[0], "feature\t"), *f2 = strstr(r.answers[1], "feature\t");
+        size_t at1 = (size_t)(f1 - r.answers[0]) + 8 + 34,
+               at2 = (size_t)(f2 - r.answers[1]) + 8 + 34;
+        size_t e1 = at1 + strcspn(r.answers[0] + at1, "\t"),
+               e2 = at2 + strcspn(r.answers[1] + at2, "\t");
+        b1 = test_malloc(r.lens[0] + sizeof big);
+        b2 = test_malloc(r.lens[1] + sizeof big);
+        memcpy(b1, r.answers[0], at1);
+        strcpy(b1 + at1, big);
+        strcat(b1, r.answers[0] + e1);
+        memcpy(b2, r.answers[1], at2);
+        strcpy(b2 + at2, big);
+        strcat(b2, r.answers[1] + e2);
+        answers[0] = b1;
+        answers[1] = b2;
+        lens[0] = strlen(b1);
+        lens[1] = strlen(b2);
+        tst_expect_model_error(r.driver,
+                               tier_needs_dist_merge(r.driver, answers, lens, 3, r.request),
+                               TIER_EPARSE, "exact sums beyond their range");
+        /* one digit more than the limbs hold */
+        answers[0] = r.answers[0];
+        lens[0] = r.lens[0];
+        test_free(b2);
+        b2 = replaced(r.answers[1], "feature\t", "feature\t");
+        {
+            char *at = strstr(b2, "feature\t") + 8 + 34, *old_b2 = b2;
+            size_t cut = (size_t)(at - b2);
+            b2 = test_malloc(strlen(old_b2) + sizeof big + 2);
+            memcpy(b2, old_b2, cut);
+            strcpy(b2 + cut, "1");
+            strcat(b2, big);
+            strcat(b2, old_b2 + cut + strcspn(old_b2 + cut, "\t"));
+            test_free(old_b2);
+        }
+        answers[1] = b2;
+        lens[1] = strlen(b2);
+        tst_expect_model_error(r.driver,
+                               tier_needs_dist_merge(r.driver, answers, lens, 3, r.request),
+                               TIER_EPARSE, "expected an exact sum");
+        test_free(b1);
+        test_free(b2);
+    }
+    /* on to the first Lloyd round */
+    while (!strstr(tier_text_data(r.request), "\nlloyd\t")) {
+        assert_int_equal(tier_needs_dist_merge(r.driver, r.answers, r.lens, 3, r.request), TIER_OK);
+        assert_int_equal(
+            answer_all(r.part_model, r.parts, 3, r.request, r.texts, r.answers, r.lens), TIER_OK);
+    }
+    {
+        const char *c = strstr(r.answers[0], "cluster\t") + 8;
+        unsigned long count = strtoul(c, NULL, 10);
+        char num[32];
+        size_t at = (size_t)(c - r.answers[0]);
+        assert_true(count > 0);
+        snprintf(num, sizeof num, "%lu", count - 1);
+        b1 = test_malloc(r.lens[0] + 32);
+        memcpy(b1, r.answers[0], at);
+        strcpy(b1 + at, num);
+        strcat(b1, c + strcspn(c, "\t"));
+        memcpy(answers, r.answers, sizeof answers);
+        memcpy(lens, r.lens, sizeof lens);
+        answers[0] = b1;
+        lens[0] = strlen(b1);
+        tst_expect_model_error(r.driver,
+                               tier_needs_dist_merge(r.driver, answers, lens, 3, r.request),
+                               TIER_EPARSE, "customers assigned to clusters");
+        test_free(b1);
+    }
+    round1_free(&r);
+}
+
+/* Values too large for the standardisation fail in both fits alike. */
+static void test_values_too_large_fail_as_the_single_fit(void **s)
+{
+    static const struct {
+        double v[4];
+        const char *says;
+    } cases[] = {{{1.5e308, 1.6e308, 1.7e308, 1.0}, "values too large to standardise"},
+                 {{-1e308, 1e308, 0, 1}, "values too large or too close to standardise"},
+                 {{-1.3e154, 1.3e154, -1.3e154, 1.3e154}, "too large or too close"}};
+    size_t c, i;
+    opts o = {2, 0, 5000, 1, 100};
+    (void)s;
+    for (c = 0; c < TST_COUNT(cases); c++) {
+        tier_book *whole = NULL, *parts[2] = {NULL, NULL};
+        tier_model *m = model_with(TST_ALLOC, &o), *d = model_with(TST_ALLOC, &o);
+        int rounds;
+        assert_int_equal(tier_book_new(&whole, TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_book_new(&parts[0], TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_book_new(&parts[1], TST_ALLOC), TIER_OK);
+        for (i = 0; i < 4; i++) {
+            char id[8];
+            size_t idx, f, k;
+            tier_book *into[2];
+            into[0] = whole;
+            into[1] = parts[i % 2];
+            snprintf(id, sizeof id, "v%lu", (unsigned long)i);
+            for (k = 0; k < 2; k++) {
+                assert_int_equal(tier_book_add_customer(into[k], id, strlen(id), &idx), TIER_OK);
+                for (f = 0; f < P_FEAT; f++) {
+                    char name[8];
+                    snprintf(name, sizeof name, "f%lu", (unsigned long)f);
+                    assert_int_equal(tier_book_set_number(into[k], idx, name,
+                                                          f ? (double)(i * f) : cases[c].v[i]),
+                                     TIER_OK);
+                }
+            }
+        }
+        tst_expect_model_error(m, tier_model_fit(m, whole, NULL), TIER_ERANGE, cases[c].says);
+        assert_int_equal(drive(TST_ALLOC, d, parts, 2, &rounds), TIER_ERANGE);
+        assert_false(tier_model_is_fitted(d));
+        tier_model_free(m);
+        tier_model_free(d);
+        tier_book_free(whole);
+        free_parts(parts, 2);
+    }
+}
+
+/* The canonical order: by hash, equal hashes by id bytewise (a prefix first). */
+static void test_equal_hashes_are_ordered_by_id(void **s)
+{
+    static const char *const ids[] = {"b", "ab", "a", "abc", "z"};
+    static const uint64_t hash[] = {5, 5, 5, 5, 1};
+    static const uint32_t want[] = {4, 2, 1, 3, 0};
+    size_t lens[5], i;
+    uint32_t order[5];
+    (void)s;
+    for (i = 0; i < 5; i++)
+        lens[i] = strlen(ids[i]);
+    assert_int_equal(tier__needs_canon_sort(TST_ALLOC, 5, hash, ids, lens, order), TIER_OK);
+    assert_memory_equal(order, want, sizeof want);
+    assert_true(tier__needs_canon_before(5, "a", 1, 5, "ab", 2));
+    assert_false(tier__needs_canon_before(5, "ab", 2, 5, "a", 1));
+    assert_false(tier__needs_canon_before(5, "ab", 2, 5, "ab", 2));
+    assert_true(tier__needs_hash(1, "ab", 2) != tier__needs_hash(2, "ab", 2));
+    assert_true(tier__needs_hash(1, "abcdefghi", 9) != tier__needs_hash(1, "abcdefgh", 8));
+}
+
+/* Signed exact sums: 1e100 + 1 - 1e100 is 1 (doubles in that order give 0), in any order and
+ * merged from parts; the difference is antisymmetric and 0 for equal sums. */
+static void test_signed_exact_sums_cancel_exactly(void **s)
+{
+    static const double v[] = {1e100, 1, -1e100, 0.1, -0.1, 3e-320, -2.5};
+    needs_xs all, part[2];
+    size_t i;
+    (void)s;
+    memset(&all, 0, sizeof all);
+    memset(part, 0, sizeof part);
+    for (i = 0; i < TST_COUNT(v); i++) {
+        tier__needs_xs_add(&all, v[TST_COUNT(v) - 1 - i]);
+        tier__needs_xs_add(&part[i % 2], v[i]);
+    }
+    assert_true(tier__xsum_diff_round(&all.pos, &all.neg) == 1 + 3e-320 - 2.5);
+    assert_int_equal(tier__xsum_merge(&part[0].pos, &part[1].pos), TIER_OK);
+    assert_int_equal(tier__xsum_merge(&part[0].neg, &part[1].neg), TIER_OK);
+    assert_memory_equal(&part[0], &all, sizeof all);
+    assert_true(tier__xsum_diff_round(&all.neg, &all.pos) == -(1 + 3e-320 - 2.5));
+    assert_true(tier__xsum_diff_round(&all.pos, &all.pos) == 0);
+}
+
+/* ---- every failed allocation ------------------------------------------------------------- */
+
+static int oom_drive(const tier_allocator *a, void *ud)
+{
+    tier_book **parts = ud;
+    tier_model *d = model_with(a, &option_sets[3]);
+    int rounds, rc;
+    char why[256] = "";
+    if (!d)
+        return TIER_ENOMEM;
+    rc = drive_why(a, d, parts, 3, &rounds, why);
+    if (rc) {
+        tst_expect_oom(rc, why);
+        assert_false(tier_model_is_fitted(d));
+    } else { /* the fit of the whole book (no saved text: the allocator may fail) */
+        tier_model *m = model_with(TST_ALLOC, &option_sets[3]);
+        tier_book *whole = book_part(150, 1, -1, 0);
+        size_t j;
+        tst_fit(m, whole, NULL);
+        expect_same_stats(m, d);
+        for (j = 0; j < tier_needs_segment_count(m); j++) {
+            double c1[P_FEAT], c2[P_FEAT];
+            assert_int_equal(tier_needs_centroid(m, j, c1, P_FEAT), TIER_OK);
+            assert_int_equal(tier_needs_centroid(d, j, c2, P_FEAT), TIER_OK);
+            assert_memory_equal(c1, c2, sizeof c1);
+            assert_string_equal(tier_needs_segment_name(m, j), tier_needs_segment_name(d, j));
+        }
+        tier_model_free(m);
+        tier_book_free(whole);
+    }
+    tier_model_free(d);
+    return rc;
+}
+
+static void test_the_driver_loop_survives_every_failed_allocation(void **s)
+{
+    tier_book *parts[3];
+    (void)s;
+    split(150, 3, parts);
+    assert_true(tst_oom_walk(oom_drive, parts) > 20);
+    free_parts(parts, 3);
+}
+
+TST_MAIN(cmocka_unit_test(test_a_shuffled_book_gives_the_same_fit),
+         cmocka_unit_test(test_split_books_fit_as_the_whole),
+         cmocka_unit_test(test_corrupt_answers_are_refused_and_nothing_applied),
+         cmocka_unit_test(test_bad_requests_and_calls_are_refused),
+         cmocka_unit_test(test_failing_and_flat_fits_end_as_the_single_fit),
+         cmocka_unit_test(test_every_field_of_every_round_is_checked),
+         cmocka_unit_test(test_sums_out_of_range_and_counts_that_do_not_add_up),
+         cmocka_unit_test(test_values_too_large_fail_as_the_single_fit),
+         cmocka_unit_test(test_equal_hashes_are_ordered_by_id),
+         cmocka_unit_test(test_signed_exact_sums_cancel_exactly),
+         cmocka_unit_test(test_the_driver_loop_survives_every_failed_allocation))
