@@ -39,8 +39,9 @@ extern const tier_model_option tier__sbg_model_options[SBG_N_OPTIONS];
 extern const char *const tier__sbg_text_defaults[SBG_TEXT_COUNT];
 
 /* sbg_model.c: the table of a fit on the book's customers (their renewals and whether they
- * left, from the sources the options name), freed by the caller on success. */
-int tier__sbg_book_table(sbg_state *st, const tier_book *book, const tier_frame *inputs,
+ * left, from the sources the options name), freed by the caller on success. With `part` (the
+ * book is a part of a population) an attribute that none of its customers has counts as NaN. */
+int tier__sbg_book_table(sbg_state *st, const tier_book *book, const tier_frame *inputs, int part,
                          tier__sbg_table *t);
 /* sbg_model.c: fits from the options' cohorts (st->cohorts.n > 0) into *f. */
 int tier__sbg_fit_given(sbg_state *st, tier__sbg_fit *f);

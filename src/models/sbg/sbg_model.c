@@ -218,16 +218,31 @@ static int figures(const sbg_state *st, const tier_book *book, const sbg_sources
 
 /* ---- vtable --------------------------------------------------------------------------------- */
 
-int tier__sbg_book_table(sbg_state *st, const tier_book *book, const tier_frame *inputs,
+/* A source for a part's summary: an attribute that no customer of the part has is NaN for all
+ * (another part may have it; the whole book's fit would find it there). */
+static int src_resolve_part(const tier_book *book, const tier_frame *frame, const char *option,
+                            const char *name, sbg_src *s, int part, char *err)
+{
+    int rc = src_resolve(book, frame, option, name, s, err);
+    if (rc == TIER_ENOTFOUND && part && s->attr) {
+        err[0] = '\0';
+        return TIER_OK; /* src_value gives NaN for an attribute the book lacks */
+    }
+    return rc;
+}
+
+int tier__sbg_book_table(sbg_state *st, const tier_book *book, const tier_frame *inputs, int part,
                          tier__sbg_table *t)
 {
     size_t n = tier_book_customer_count(book), i, bad = 0;
     sbg_src ren, churn;
     double *r = NULL, *c = NULL;
     char why[TIER__ERR_SIZE];
-    int rc = src_resolve(book, inputs, "renewals", st->text[SBG_TEXT_RENEWALS], &ren, st->h.err);
+    int rc = src_resolve_part(book, inputs, "renewals", st->text[SBG_TEXT_RENEWALS], &ren, part,
+                              st->h.err);
     if (!rc)
-        rc = src_resolve(book, inputs, "churned", st->text[SBG_TEXT_CHURNED], &churn, st->h.err);
+        rc = src_resolve_part(book, inputs, "churned", st->text[SBG_TEXT_CHURNED], &churn, part,
+                              st->h.err);
     if (rc)
         return rc;
     r = tier__malloc(&st->h.alloc, (n ? n : 1) * sizeof *r);
@@ -261,7 +276,7 @@ static int fit_on_book(sbg_state *st, const tier_book *book, const tier_frame *i
                        tier__sbg_fit *f)
 {
     tier__sbg_table t;
-    int rc = tier__sbg_book_table(st, book, inputs, &t);
+    int rc = tier__sbg_book_table(st, book, inputs, 0, &t);
     if (rc)
         return rc;
     rc = tier__sbg_fit_table(f, &t, st->h.err);

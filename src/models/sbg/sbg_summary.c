@@ -40,7 +40,7 @@ int tier__sbg_fit_summary(void *state, const tier_book *book, const tier_frame *
     tier__sbg_table t;
     int rc;
     memset(&t, 0, sizeof t);
-    if (!st->cohorts.n && (rc = tier__sbg_book_table(st, book, inputs, &t)) != TIER_OK)
+    if (!st->cohorts.n && (rc = tier__sbg_book_table(st, book, inputs, 1, &t)) != TIER_OK)
         return rc;
     write_summary(w, st, &t);
     if (t.lost)
