@@ -334,11 +334,12 @@ static void test_sbg_and_subscription_fit_from_their_parts(void **state)
 /* ---- refusals ---------------------------------------------------------------------------------
  */
 
-static const tst_txn small_rows[] = {
-    {"a", 18000, 10.0}, {"a", 18010, 12.5}, {"a", 18040, 8.0},  {"b", 18005, 30.0},
-    {"c", 18001, 5.0},  {"c", 18003, 5.0},  {"c", 18020, 7.0},  {"c", 18050, 9.0},
-    {"d", 18030, 40.0}, {"e", 18002, 3.0},  {"e", 18060, -3.0}, {"f", 18011, 22.0},
-    {"f", 18033, 25.0}, {"g", 18044, 1.0},  {"g", 18045, 2.0},  {"h", 18059, 60.0}};
+static const tst_txn small_rows[] = {{"a", 18000, 10.0}, {"a", 18010, 12.5}, {"a", 18040, 8.0},
+                                     {"b", 18005, 30.0}, {"c", 18001, 5.0},  {"c", 18003, 5.0},
+                                     {"c", 18020, 7.0},  {"c", 18050, 9.0},  {"d", 18030, 40.0},
+                                     {"e", 18002, 3.0},  {"e", 18060, 2.0},  {"e", 18060, -2.0},
+                                     {"f", 18011, 22.0}, {"f", 18033, 25.0}, {"g", 18044, 1.0},
+                                     {"g", 18045, 2.0},  {"h", 18059, 60.0}};
 
 static tier_book *small_book(const tier_allocator *a)
 {
@@ -435,21 +436,89 @@ static char *sealed(const char *body, size_t *len)
     return s;
 }
 
-#define CLV_HEAD \
-    "kind \"clv\"\nname \"clv\"\npurchase_model 1\ntime_unit 1\ncalibration_end 18069\n"
-#define CLV_COUNTS "no_purchase 0\nexcluded 0\n"
+/* A summary's text refused with `status` and a message holding `what`. */
+typedef struct refusal {
+    const char *body; /* the lines after the first (sealed), or with `raw` the whole text */
+    int status;
+    const char *what;
+} refusal;
 
-static void expect_refused(tier_model *m, const char *body, int status, const char *what)
+static void expect_refused(tier_model *m, const char *body, int raw, int status, const char *what)
 {
-    size_t len;
-    char *text = sealed(body, &len), *before = state_of(m);
-    int rc = fit_one(m, text, len, before);
+    size_t len = strlen(body);
+    char *text = raw ? NULL : sealed(body, &len), *before = state_of(m);
+    int rc = fit_one(m, raw ? body : text, len, before);
     if (rc != status || !strstr(tier_model_last_error(m), what))
         fail_msg("%s: status %d, error \"%s\"; want %d and \"%s\"", body, rc,
                  tier_model_last_error(m), status, what);
     test_free(before);
     test_free(text);
 }
+
+static void expect_all_refused(tier_model *m, const refusal *cases, size_t n, int raw)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        expect_refused(m, cases[i].body, raw, cases[i].status, cases[i].what);
+}
+
+#define CLV_KIND "kind \"clv\"\nname \"clv\"\n"
+#define CLV_HEAD CLV_KIND "purchase_model 1\ntime_unit 1\ncalibration_end 18069\n"
+#define CLV_COUNTS "no_purchase 0\nexcluded 0\n"
+#define NOT_A_NUMBER "is not a number"
+
+/* First lines that are not a fit summary's (the whole text given). */
+static const refusal bad_first_lines[] = {
+    {"", TIER_ECORRUPT,
+     "line 1: not a libtier fit summary (expected \"tier-fit-summary 1 CHECK\")"},
+    {"tier-fit-summary 1\n" CLV_HEAD CLV_COUNTS "end\n", TIER_ECORRUPT,
+     "not a libtier fit summary"},
+    {"tier-fit-summary 1 \"x\"\nend\n", TIER_ECORRUPT, "not a libtier fit summary"},
+    {"tier-fit-summary 1 -1\nend\n", TIER_ECORRUPT, "not a libtier fit summary"},
+    {"tier-fit-summary 1 4294967296\nend\n", TIER_ECORRUPT, "not a libtier fit summary"},
+    {"tier-fit-summary 1 1.5\nend\n", TIER_ECORRUPT, "not a libtier fit summary"},
+    {"tier-fit-summary 0 1\nend\n", TIER_ECORRUPT, "not a libtier fit summary"},
+    {"tier-fit-summary 2 1\nend\n", TIER_EVERSION, "fit summary format version 2 is newer"},
+    {"tier-fit-summary 1 1\nend\n", TIER_ECORRUPT, "line 1: the check sum does not match"},
+    {"tier-model-state 1\nkind \"clv\"\nname \"clv\"\nend\n", TIER_ECORRUPT,
+     "not a libtier fit summary"},
+};
+
+/* clv summaries whose records a clv model in days, as of 18070, refuses. */
+static const refusal clv_refusals[] = {
+    {"kind \"sbg\"\nname \"x\"\nend\n", TIER_ECORRUPT, "the fit summary is of kind \"sbg\""},
+    {CLV_KIND "end\n", TIER_ECORRUPT, "line 4: expected purchase_model"},
+    {CLV_KIND "purchase_model 3\nend\n", TIER_ECORRUPT, "expected purchase_model and a whole"},
+    {CLV_KIND "purchase_model \"bgnbd\"\nend\n", TIER_ECORRUPT, NOT_A_NUMBER},
+    {CLV_KIND "purchase_model 1\ntime_unit 0\nend\n", TIER_ECORRUPT, "expected time_unit"},
+    {CLV_KIND "pm 1\nend\n", TIER_ECORRUPT, "expected purchase_model"},
+    {CLV_HEAD "no_purchase 0\nend\n", TIER_ECORRUPT, "line 8: expected excluded"},
+    {CLV_HEAD "no_purchase 1.5\nexcluded 0\nend\n", TIER_ECORRUPT,
+     "expected no_purchase and a whole number"},
+    {CLV_KIND "purchase_model 2\ntime_unit 1\ncalibration_end 18069\n" CLV_COUNTS "end\n",
+     TIER_ECORRUPT, "line 8: made with purchase_model 2"},
+    {CLV_KIND "purchase_model 1\ntime_unit 1\ncalibration_end 18068\n" CLV_COUNTS "end\n",
+     TIER_ECORRUPT, "calibration end 18068; the model has 1, 1 and the end its options give"},
+    {CLV_HEAD CLV_COUNTS "c 1 2 1 1\nend\n", TIER_ECORRUPT, "line 9: a c row needs a whole x"},
+    {CLV_HEAD CLV_COUNTS "c 1.5 1 3 1\nend\n", TIER_ECORRUPT, "a c row"},
+    {CLV_HEAD CLV_COUNTS "c 0 1 3 1\nend\n", TIER_ECORRUPT, "t_x 0 when x is 0"},
+    {CLV_HEAD CLV_COUNTS "c 1 1 3 0\nend\n", TIER_ECORRUPT, "count >= 1"},
+    {CLV_HEAD CLV_COUNTS "c 1 1 3 0.5\nend\n", TIER_ECORRUPT, "count >= 1"},
+    {CLV_HEAD CLV_COUNTS "c 1 1 3\nend\n", TIER_ECORRUPT, "record \"c\" has 3 values, not 4"},
+    {CLV_HEAD CLV_COUNTS "s 1 0 1\nend\n", TIER_ECORRUPT, "finite m > 0"},
+    {CLV_HEAD CLV_COUNTS "s 1 inf 1\nend\n", TIER_ECORRUPT, "finite m > 0"},
+    {CLV_HEAD CLV_COUNTS "s 0 5 1\nend\n", TIER_ECORRUPT, "an s row needs a whole x >= 1"},
+    {CLV_HEAD CLV_COUNTS "s 1 5 0\nend\n", TIER_ECORRUPT, "an s row"},
+    {CLV_HEAD CLV_COUNTS "s 1 \"x\" 1\nend\n", TIER_ECORRUPT,
+     "value 2 of record \"s\" " NOT_A_NUMBER},
+    {CLV_HEAD CLV_COUNTS "q 1\nend\n", TIER_ECORRUPT, "unknown record"},
+    {CLV_HEAD "no_purchase 9007199254740992\nexcluded 0\nend\n", TIER_EINVAL,
+     "no customer has a purchase"}, /* a count at the limit is a count */
+    {CLV_HEAD "no_purchase 5\nexcluded 0\nend\n", TIER_EINVAL,
+     "no customer has a purchase up to the calibration end"},
+    {CLV_HEAD CLV_COUNTS "c 0 0 9 1\nend\n", TIER_EINVAL, "BG/NBD fit on 1 customers"},
+    {CLV_HEAD CLV_COUNTS "c 1 1 9 1\nend\n", TIER_EINVAL, "Gamma-Gamma fit on 1 customers"},
+};
 
 static void test_summaries_that_do_not_fit_the_model_are_refused(void **state)
 {
@@ -460,6 +529,8 @@ static void test_summaries_that_do_not_fit_the_model_are_refused(void **state)
     tier_text *t = NULL;
     (void)state;
     assert_int_equal(fit_one(m, a, len[0], NULL), TIER_OK);
+    expect_all_refused(m, bad_first_lines, TST_COUNT(bad_first_lines), 1);
+    expect_all_refused(m, clv_refusals, TST_COUNT(clv_refusals), 0);
     /* made in weeks (and another end): the model works in days */
     texts[0] = a;
     texts[1] = b;
@@ -469,35 +540,8 @@ static void test_summaries_that_do_not_fit_the_model_are_refused(void **state)
     texts[0] = b;
     assert_int_equal(tier_model_fit_summaries(m, texts, len, 1), TIER_ECORRUPT);
     assert_non_null(strstr(tier_model_last_error(m), "summary 1: line"));
-    /* of another kind; a model state; a newer format */
-    expect_refused(m, "kind \"sbg\"\nname \"x\"\nend\n", TIER_ECORRUPT, "of kind \"sbg\"");
-    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_model_save(m, t), TIER_OK);
-    assert_int_equal(fit_one(m, tier_text_data(t), tier_text_length(t), tier_text_data(t)),
-                     TIER_ECORRUPT);
-    assert_non_null(strstr(tier_model_last_error(m), "not a libtier fit summary"));
-    a[17] = '2';
-    assert_int_equal(fit_one(m, a, len[0], tier_text_data(t)), TIER_EVERSION);
-    /* records that mean nothing, with a good check sum */
-    expect_refused(m, CLV_HEAD "no_purchase 0\nend\n", TIER_ECORRUPT, "line 8: expected excluded");
-    expect_refused(m, CLV_HEAD "no_purchase 1.5\nexcluded 0\nend\n", TIER_ECORRUPT,
-                   "expected no_purchase and a whole number");
-    expect_refused(m, CLV_HEAD CLV_COUNTS "c 1 2 1 1\nend\n", TIER_ECORRUPT,
-                   "line 9: a c row needs a whole x");
-    expect_refused(m, CLV_HEAD CLV_COUNTS "c 0 1 3 1\nend\n", TIER_ECORRUPT, "t_x 0 when x is 0");
-    expect_refused(m, CLV_HEAD CLV_COUNTS "c 1 1 3 0\nend\n", TIER_ECORRUPT, "count >= 1");
-    expect_refused(m, CLV_HEAD CLV_COUNTS "c 1 1 3\nend\n", TIER_ECORRUPT, "needs 4 numbers");
-    expect_refused(m, CLV_HEAD CLV_COUNTS "s 1 0 1\nend\n", TIER_ECORRUPT, "finite m > 0");
-    expect_refused(m, CLV_HEAD CLV_COUNTS "s 1 \"x\" 1\nend\n", TIER_ECORRUPT,
-                   "value 2 of record \"s\" is not a number");
-    expect_refused(m, CLV_HEAD CLV_COUNTS "q 1\nend\n", TIER_ECORRUPT, "unknown record");
-    expect_refused(m, CLV_HEAD "no_purchase 9007199254740992\nexcluded 0\nend\n", TIER_EINVAL,
-                   "no customer has a purchase"); /* a count at the limit is a count */
-    expect_refused(m, CLV_HEAD "no_purchase 5\nexcluded 0\nend\n", TIER_EINVAL,
-                   "no customer has a purchase up to the calibration end");
-    expect_refused(m, CLV_HEAD CLV_COUNTS "c 0 0 9 1\nend\n", TIER_EINVAL,
-                   "BG/NBD fit on 1 customers");
     /* summaries only for models that have them; arguments */
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_new_kind(&other, NULL, "rfm", NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_model_fit_summaries(other, texts, len, 1), TIER_EINVAL);
     assert_non_null(strstr(tier_model_last_error(other), "has no fit summary"));
@@ -505,9 +549,13 @@ static void test_summaries_that_do_not_fit_the_model_are_refused(void **state)
     tier_model_free(other);
     assert_int_equal(tier_model_fit_summaries(m, texts, len, 0), TIER_EINVAL);
     assert_int_equal(tier_model_fit_summaries(m, NULL, len, 1), TIER_EINVAL);
+    assert_int_equal(tier_model_fit_summaries(m, texts, NULL, 1), TIER_EINVAL);
     texts[0] = NULL;
     assert_int_equal(tier_model_fit_summaries(m, texts, len, 1), TIER_EINVAL);
     assert_non_null(strstr(tier_model_last_error(m), "summary 1 is NULL"));
+    len[0] = 0; /* a NULL text of no bytes is an empty one */
+    assert_int_equal(tier_model_fit_summaries(m, texts, len, 1), TIER_ECORRUPT);
+    assert_non_null(strstr(tier_model_last_error(m), "summary 1: line 1: not a libtier fit"));
     assert_int_equal(tier_model_fit_summaries(NULL, texts, len, 1), TIER_EINVAL);
     assert_int_equal(tier_model_merge_summaries(NULL, texts, len, 1, t), TIER_EINVAL);
     assert_int_equal(tier_model_merge_summaries(m, texts, len, 1, NULL), TIER_EINVAL);
@@ -519,6 +567,139 @@ static void test_summaries_that_do_not_fit_the_model_are_refused(void **state)
     test_free(b);
 }
 
+/* A book without transactions: refused as tier_model_fit() refuses it; a part with no customer adds
+ * nothing; an earlier model's columns are taken as the inputs. */
+static void test_clv_summary_edges(void **state)
+{
+    tier_book *empty = NULL, *small = small_book(TST_ALLOC);
+    tier_model *m = model_of("clv", small_setup, NULL);
+    tier_frame *frame = NULL;
+    tier_text *t = NULL, *u = NULL;
+    const char *texts[2];
+    size_t lens[2];
+    (void)state;
+    assert_int_equal(tier_book_new(&empty, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&u, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_model_fit_summary(m, empty, NULL, t), TIER_OK); /* as of 18070 */
+    assert_int_equal(tier_frame_new(&frame, tier_book_customer_count(small), TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_model_fit_summary(m, small, frame, u), TIER_OK);
+    assert_int_equal(tier_model_fit_summary(m, small, frame, NULL), TIER_EINVAL);
+    texts[0] = tier_text_data(t);
+    texts[1] = tier_text_data(u);
+    lens[0] = tier_text_length(t);
+    lens[1] = tier_text_length(u);
+    assert_int_equal(tier_model_fit_summaries(m, texts, lens, 1), TIER_EINVAL);
+    assert_non_null(strstr(tier_model_last_error(m), "no customer has a purchase"));
+    assert_int_equal(tier_model_fit_summaries(m, texts, lens, 2), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "as_of", NAN), TIER_OK);
+    assert_int_equal(tier_model_fit_summary(m, empty, NULL, t), TIER_EINVAL);
+    assert_non_null(strstr(tier_model_last_error(m), "the book has no transactions"));
+    tier_frame_free(frame);
+    tier_text_free(t);
+    tier_text_free(u);
+    tier_model_free(m);
+    tier_book_free(small);
+    tier_book_free(empty);
+}
+
+#define SBG_HEAD \
+    "kind \"sbg\"\nname \"sbg\"\nrenewals \"attr.renewals\"\nchurned \"attr.churned\"\n"
+
+static const refusal sbg_refusals[] = {
+    {"kind \"sbg\"\nname \"sbg\"\nrenewals \"x\"\nend\n", TIER_ECORRUPT,
+     "expected renewals \"attr.renewals\""},
+    {"kind \"sbg\"\nname \"sbg\"\nrenewals 1\nend\n", TIER_ECORRUPT, "is not a text"},
+    {"kind \"sbg\"\nname \"sbg\"\nrenewals \"attr.renewals\" \"x\"\nend\n", TIER_ECORRUPT,
+     "expected renewals"},
+    {"kind \"sbg\"\nname \"sbg\"\nrenew \"attr.renewals\"\nend\n", TIER_ECORRUPT,
+     "expected renewals"},
+    {"kind \"sbg\"\nname \"sbg\"\nend\n", TIER_ECORRUPT, "expected renewals"},
+    {SBG_HEAD "given 2\nperiods 0\nend\n", TIER_ECORRUPT, "other survivors"},
+    {SBG_HEAD "given 0\nperiods 0\nend\n", TIER_ECORRUPT, "at least 1"},
+    {SBG_HEAD "given -1\nperiods 0\nend\n", TIER_ECORRUPT, "expected given"},
+    {SBG_HEAD "given 0.5\nperiods 0\nend\n", TIER_ECORRUPT, "expected given"},
+    {SBG_HEAD "given 0\nperiods 100001\nend\n", TIER_ECORRUPT, "expected periods"},
+    {SBG_HEAD "given 0\nperiods \"1\"\nend\n", TIER_ECORRUPT, NOT_A_NUMBER},
+    {SBG_HEAD "given 0\nper 1\nend\n", TIER_ECORRUPT, "expected periods"},
+    {SBG_HEAD "given 0\nperiods 2\nt 3 1 1\nend\n", TIER_ECORRUPT, "line 8: expected t PERIOD"},
+    {SBG_HEAD "given 0\nperiods 2\nt 1.5 1 1\nend\n", TIER_ECORRUPT, "expected t PERIOD"},
+    {SBG_HEAD "given 0\nperiods 2\nt 1 -1 1\nend\n", TIER_ECORRUPT, "expected t PERIOD"},
+    {SBG_HEAD "given 0\nperiods 2\nt 1 1 0.5\nend\n", TIER_ECORRUPT, "expected t PERIOD"},
+    {SBG_HEAD "given 0\nperiods 2\nt 1 1\nend\n", TIER_ECORRUPT, "has 2 values, not 3"},
+    {SBG_HEAD "given 0\nperiods 2\nu 1 1 1\nend\n", TIER_ECORRUPT, "expected t PERIOD"},
+    {SBG_HEAD "given 0\nperiods 2\nt 0 1 1\nend\n", TIER_ECORRUPT, "none lost at 0"},
+    {SBG_HEAD "given 0\nperiods 2\nt 1 9007199254740992 0\nt 1 9007199254740992 0\nend\n",
+     TIER_ECORRUPT, "beyond 2^53"},
+    {SBG_HEAD "given 0\nperiods 2\nt 1 0 9007199254740992\nt 1 0 9007199254740992\nend\n",
+     TIER_ECORRUPT, "beyond 2^53"},
+    {SBG_HEAD "given 0\nperiods 1\nt 0 0 5\nend\n", TIER_ECONVERGE, "no customer churned"},
+};
+
+#define SUB_HEAD "kind \"subscription\"\nname \"s\"\ncohort \"\"\n"
+#define SUB_DAYS "as_of 19724\nwindow_start 19359\n"
+#define SUB_COUNTS "counts 1 1 1 1 0\n"
+#define SUB_SUMS                                                                                  \
+    "mrr \"1\"\nstart_mrr \"2\"\nchurned_mrr \"0\"\ncontraction \"0\"\nexpansion \"0\"\nnew_mrr " \
+    "\"0\"\n"
+#define SUB_BAD_SUM "a sum must be a whole number that fits in 64 bits"
+
+/* subscription summaries that a model as of 19724 refuses */
+static const refusal sub_refusals[] = {
+    {"kind \"subscription\"\nname \"s\"\ncohort \"2022\"\nend\n", TIER_ECORRUPT, "another cohort"},
+    {"kind \"subscription\"\nname \"s\"\ncohort 1\nend\n", TIER_ECORRUPT, "is not a text"},
+    {"kind \"subscription\"\nname \"s\"\ncohort \"\" \"\"\nend\n", TIER_ECORRUPT,
+     "expected cohort and a text"},
+    {"kind \"subscription\"\nname \"s\"\nend\n", TIER_ECORRUPT, "expected cohort"},
+    {SUB_HEAD "as_of 1\nwindow_start 1\ncounts 1 1 1 1 1\n" SUB_SUMS "end\n", TIER_ECORRUPT,
+     "differ from the model's"},
+    {SUB_HEAD "as_of 1.5\nwindow_start 1\ncounts 1 1 1 1 1\n" SUB_SUMS "end\n", TIER_ECORRUPT,
+     "differ from the model's"},
+    {SUB_HEAD "as_of 1e9\nwindow_start 1\ncounts 1 1 1 1 1\n" SUB_SUMS "end\n", TIER_ECORRUPT,
+     "differ from the model's"},
+    {SUB_HEAD "as_of 19724\nwindow_start 1\ncounts 1 1 1 1 1\n" SUB_SUMS "end\n", TIER_ECORRUPT,
+     "differ from the model's"},
+    {SUB_HEAD "as_of 19724\nend\n", TIER_ECORRUPT, "expected window_start"},
+    {SUB_HEAD "as_of \"19724\"\nend\n", TIER_ECORRUPT, NOT_A_NUMBER},
+    {SUB_HEAD SUB_DAYS "counts 1 1\nend\n", TIER_ECORRUPT, "has 2 values, not 5"},
+    {SUB_HEAD SUB_DAYS "counts 1 1 1 1 0.5\n" SUB_SUMS "end\n", TIER_ECORRUPT,
+     "whole numbers below 2^53"},
+    {SUB_HEAD SUB_DAYS "counts 1 1 1 1 -1\n" SUB_SUMS "end\n", TIER_ECORRUPT,
+     "whole numbers below 2^53"},
+    {SUB_HEAD SUB_DAYS "counts 1 1 1 1 1e16\n" SUB_SUMS "end\n", TIER_ECORRUPT,
+     "whole numbers below 2^53"},
+    {SUB_HEAD SUB_DAYS SUB_COUNTS "mrr \"1x\"\nend\n", TIER_ECORRUPT, SUB_BAD_SUM},
+    {SUB_HEAD SUB_DAYS SUB_COUNTS "mrr \"\"\nend\n", TIER_ECORRUPT, SUB_BAD_SUM},
+    {SUB_HEAD SUB_DAYS SUB_COUNTS "mrr \"9223372036854775807\"\nend\n", TIER_ECORRUPT, SUB_BAD_SUM},
+    {SUB_HEAD SUB_DAYS SUB_COUNTS "mrr \"-9223372036854775808\"\nend\n", TIER_ECORRUPT,
+     SUB_BAD_SUM},
+    {SUB_HEAD SUB_DAYS SUB_COUNTS "mrr 1\nend\n", TIER_ECORRUPT, "is not a text"},
+    {SUB_HEAD SUB_DAYS SUB_COUNTS "arr \"1\"\nend\n", TIER_ECORRUPT, "expected mrr"},
+    {SUB_HEAD SUB_DAYS SUB_COUNTS SUB_SUMS "extra 1\nend\n", TIER_ECORRUPT,
+     "a record after the sums"},
+};
+
+/* Two summaries whose sums pass int64 when added (up, then down). */
+static void expect_sum_overflow(tier_model *sub, const char *sum)
+{
+    char body[600];
+    size_t len;
+    char *text;
+    const char *texts[2];
+    size_t lens[2];
+    snprintf(body, sizeof body,
+             SUB_HEAD SUB_DAYS SUB_COUNTS
+             "mrr \"%s\"\nstart_mrr \"2\"\nchurned_mrr \"0\"\n"
+             "contraction \"0\"\nexpansion \"0\"\nnew_mrr \"0\"\nend\n",
+             sum);
+    text = sealed(body, &len);
+    texts[0] = texts[1] = text;
+    lens[0] = lens[1] = len;
+    assert_int_equal(tier_model_fit_summaries(sub, texts, lens, 2), TIER_ECORRUPT);
+    assert_non_null(strstr(tier_model_last_error(sub), "summary 2: line 8: " SUB_BAD_SUM));
+    test_free(text);
+}
+
 static void test_sbg_and_subscription_summaries_are_checked(void **state)
 {
     tier_model *sbg = model_of("sbg", NULL, NULL), *sub = NULL;
@@ -527,21 +708,7 @@ static void test_sbg_and_subscription_summaries_are_checked(void **state)
     char *text;
     (void)state;
     assert_int_equal(tier_model_fit(sbg, whole, NULL), TIER_OK);
-#define SBG_HEAD \
-    "kind \"sbg\"\nname \"sbg\"\nrenewals \"attr.renewals\"\nchurned \"attr.churned\"\n"
-    expect_refused(sbg, "kind \"sbg\"\nname \"sbg\"\nrenewals \"x\"\nend\n", TIER_ECORRUPT,
-                   "expected renewals \"attr.renewals\"");
-    expect_refused(sbg, SBG_HEAD "given 2\nperiods 0\nend\n", TIER_ECORRUPT, "other survivors");
-    expect_refused(sbg, SBG_HEAD "given 0\nperiods 0\nend\n", TIER_ECORRUPT, "at least 1");
-    expect_refused(sbg, SBG_HEAD "given 0\nperiods 2\nt 3 1 1\nend\n", TIER_ECORRUPT,
-                   "line 8: expected t PERIOD");
-    expect_refused(sbg, SBG_HEAD "given 0\nperiods 2\nt 0 1 1\nend\n", TIER_ECORRUPT,
-                   "none lost at 0");
-    expect_refused(
-        sbg, SBG_HEAD "given 0\nperiods 2\nt 1 9007199254740992 0\nt 1 9007199254740992 0\nend\n",
-        TIER_ECORRUPT, "beyond 2^53");
-    expect_refused(sbg, SBG_HEAD "given 0\nperiods 1\nt 0 0 5\nend\n", TIER_ECONVERGE,
-                   "no customer churned");
+    expect_all_refused(sbg, sbg_refusals, TST_COUNT(sbg_refusals), 0);
     tier_model_free(sbg);
     sbg = model_of("sbg", sbg_given, NULL);
     text = sealed(SBG_HEAD "given 2\nperiods 0\nt 1 1 1\nend\n", &len);
@@ -550,61 +717,80 @@ static void test_sbg_and_subscription_summaries_are_checked(void **state)
     test_free(text);
     tier_model_free(sbg);
 
-    sub = model_of("subscription", sub_as_of, whole);
-    if (tier_model_fit(sub, whole, NULL) != TIER_OK)
-        fail_msg("%s", tier_model_last_error(sub));
-#define SUB_HEAD "kind \"subscription\"\nname \"s\"\ncohort \"\"\n"
-#define SUB_DAYS "as_of 19724\nwindow_start 19359\n"
-#define SUB_SUMS                                                                                  \
-    "mrr \"1\"\nstart_mrr \"2\"\nchurned_mrr \"0\"\ncontraction \"0\"\nexpansion \"0\"\nnew_mrr " \
-    "\"0\"\n"
-    expect_refused(sub, "kind \"subscription\"\nname \"s\"\ncohort \"2022\"\nend\n", TIER_ECORRUPT,
-                   "another cohort");
-    expect_refused(sub, SUB_HEAD "as_of 1\nwindow_start 1\ncounts 1 1 1 1 1\n" SUB_SUMS "end\n",
-                   TIER_ECORRUPT, "differ from the model's");
-    expect_refused(sub, SUB_HEAD "as_of 19724\nend\n", TIER_ECORRUPT, "expected window_start");
-    tier_model_free(sub);
     sub = model_of("subscription", NULL, NULL);
     assert_int_equal(tier_model_set_number(sub, "as_of", 19724), TIER_OK);
-    text = sealed(SUB_HEAD SUB_DAYS "counts 1 1 1 1 0\n" SUB_SUMS "end\n", &len);
+    text = sealed(SUB_HEAD SUB_DAYS SUB_COUNTS SUB_SUMS "end\n", &len);
     assert_int_equal(fit_one(sub, text, len, NULL), TIER_OK);
     test_free(text);
-    expect_refused(sub, SUB_HEAD SUB_DAYS "counts 1 1 1 1 0.5\n" SUB_SUMS "end\n", TIER_ECORRUPT,
-                   "whole numbers below 2^53");
-    expect_refused(sub,
-                   SUB_HEAD SUB_DAYS
-                   "counts 1 1 1 1 0\nmrr \"1x\"\nstart_mrr \"2\"\nchurned_mrr "
-                   "\"0\"\ncontraction \"0\"\nexpansion \"0\"\nnew_mrr \"0\"\nend\n",
-                   TIER_ECORRUPT, "fits in 64 bits");
-    expect_refused(sub, SUB_HEAD SUB_DAYS "counts 1 1 1 1 0\n" SUB_SUMS "extra 1\nend\n",
-                   TIER_ECORRUPT, "a record after the sums");
+    expect_all_refused(sub, sub_refusals, TST_COUNT(sub_refusals), 0);
+    expect_sum_overflow(sub, "9223372036854775000");
+    expect_sum_overflow(sub, "-9223372036854775000");
+    tier_model_free(sub);
+    /* with no as_of of its own, a model takes the summaries' day, the same in all */
+    sub = model_of("subscription", NULL, NULL);
     {
-        char *two = sealed(SUB_HEAD SUB_DAYS "counts 1 1 1 1 0\nmrr \"9223372036854775000\"\n"
-                                             "start_mrr \"2\"\nchurned_mrr \"0\"\ncontraction "
-                                             "\"0\"\nexpansion \"0\"\nnew_mrr \"0\"\nend\n",
-                           &len);
-        const char *texts[2] = {two, two};
-        size_t lens[2] = {len, len};
+        char *one = sealed(SUB_HEAD SUB_DAYS SUB_COUNTS SUB_SUMS "end\n", &len), *two;
+        size_t len2, lens[2];
+        const char *texts[2];
+        two =
+            sealed(SUB_HEAD "as_of 19725\nwindow_start 19360\n" SUB_COUNTS SUB_SUMS "end\n", &len2);
+        texts[0] = one;
+        texts[1] = two;
+        lens[0] = len;
+        lens[1] = len2;
+        assert_int_equal(tier_model_fit_summaries(sub, texts, lens, 1), TIER_OK);
         assert_int_equal(tier_model_fit_summaries(sub, texts, lens, 2), TIER_ECORRUPT);
-        assert_non_null(strstr(tier_model_last_error(sub), "summary 2: line"));
+        if (!strstr(tier_model_last_error(sub), "summary 2: line 7: as_of and"))
+            fail_msg("%s", tier_model_last_error(sub));
+        test_free(one);
         test_free(two);
     }
     tier_model_free(sub);
     tier_book_free(whole);
 }
 
-/* A user model's vtable with one of the two summary callbacks is refused. */
-static int noop_summary(void *state, const tier_book *book, const tier_frame *inputs,
-                        tier_state_writer *w)
+/* ---- a user model's summaries ------------------------------------------------------------ */
+
+/* A user model that summarises a book by its customer count and fits their total; `mode` 1
+ * writes a malformed key, 2 fails to fit without naming a record. */
+typedef struct counter {
+    int mode;
+    double total;
+} counter;
+
+static int counter_summary(void *state, const tier_book *book, const tier_frame *inputs,
+                           tier_state_writer *w)
 {
-    (void)state;
-    (void)book;
+    const counter *c = state;
     (void)inputs;
-    (void)w;
+    if (c->mode == 1)
+        return tier_state_write_key(w, "9 is no key");
+    tier_state_write_key(w, "n");
+    return tier_state_write_number(w, (double)tier_book_customer_count(book));
+}
+
+static int counter_summaries(void *state, tier_state_reader *const *readers, size_t n,
+                             tier_state_writer *merged)
+{
+    counter *c = state;
+    double total = 0.0, v;
+    const char *key = NULL;
+    size_t i;
+    if (c->mode == 2)
+        return TIER_EUSER;
+    for (i = 0; i < n; i++)
+        while (tier_state_read_next(readers[i], &key) == 1)
+            if (tier_state_read_numbers(readers[i], &v, 1) == TIER_OK)
+                total += v;
+    if (merged) {
+        tier_state_write_key(merged, "n");
+        return tier_state_write_number(merged, total);
+    }
+    c->total = total;
     return TIER_OK;
 }
 
-static int noop_score(void *state, const tier_book *book, tier_frame *frame)
+static int counter_score(void *state, const tier_book *book, tier_frame *frame)
 {
     (void)state;
     (void)book;
@@ -612,18 +798,66 @@ static int noop_score(void *state, const tier_book *book, tier_frame *frame)
     return TIER_OK;
 }
 
-static void test_a_vtable_needs_both_summary_callbacks(void **state)
+static int counter_fit(void *state, const tier_book *book, const tier_frame *inputs)
+{
+    (void)inputs;
+    ((counter *)state)->total = (double)tier_book_customer_count(book);
+    return TIER_OK;
+}
+
+static tier_model *counter_model(counter *c, int both)
 {
     tier_model_vtable vt;
     tier_model *m = NULL;
-    (void)state;
     memset(&vt, 0, sizeof vt);
     vt.version = TIER_MODEL_VTABLE_VERSION;
-    vt.kind = "half";
-    vt.score = noop_score;
-    vt.fit_summary = noop_summary;
-    assert_int_equal(tier_model_new(&m, &vt, NULL, "half", TST_ALLOC), TIER_EINVAL);
-    assert_null(m);
+    vt.kind = "counter";
+    vt.score = counter_score;
+    vt.fit = counter_fit;
+    vt.fit_summary = counter_summary;
+    vt.fit_summaries = both ? counter_summaries : NULL;
+    assert_int_equal(tier_model_new(&m, &vt, c, "counter", TST_ALLOC),
+                     both ? TIER_OK : TIER_EINVAL);
+    return m;
+}
+
+static void test_a_user_model_fits_from_its_summaries(void **state)
+{
+    counter c = {0, 0.0};
+    tier_book *b = small_book(TST_ALLOC);
+    tier_model *m;
+    tier_text *t = NULL, *merged = NULL;
+    const char *texts[2];
+    size_t lens[2];
+    (void)state;
+    assert_null(counter_model(&c, 0)); /* one callback without the other */
+    m = counter_model(&c, 1);
+    assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&merged, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_model_fit_summary(m, b, NULL, t), TIER_OK);
+    texts[0] = texts[1] = tier_text_data(t);
+    lens[0] = lens[1] = tier_text_length(t);
+    assert_int_equal(tier_model_fit_summaries(m, texts, lens, 2), TIER_OK);
+    assert_true(tier_model_is_fitted(m));
+    assert_true(c.total == 16.0);
+    assert_int_equal(tier_model_merge_summaries(m, texts, lens, 2, merged), TIER_OK);
+    assert_non_null(
+        strstr(tier_text_data(merged), "\nkind \"counter\"\nname \"counter\"\nn 16\nend\n"));
+    c.mode = 1;
+    assert_int_equal(tier_model_fit_summary(m, b, NULL, t), TIER_EINVAL);
+    assert_non_null(
+        strstr(tier_model_last_error(m), "fit summary failed: a record key or text is malformed"));
+    assert_string_equal(tier_text_data(merged) + strlen(tier_text_data(merged)) - 4, "end\n");
+    c.mode = 2;
+    assert_int_equal(tier_model_fit_summaries(m, texts, lens, 2), TIER_EUSER);
+    assert_non_null(strstr(tier_model_last_error(m), "fit from summaries failed"));
+    assert_int_equal(tier_model_merge_summaries(m, texts, lens, 2, merged), TIER_EUSER);
+    assert_non_null(strstr(tier_model_last_error(m), "merging summaries failed"));
+    assert_true(c.total == 16.0);
+    tier_text_free(t);
+    tier_text_free(merged);
+    tier_model_free(m);
+    tier_book_free(b);
 }
 
 /* ---- out of memory ----------------------------------------------------------------------------
@@ -703,8 +937,9 @@ TST_MAIN(cmocka_unit_test(test_clv_fits_from_its_parts_as_on_the_whole_book),
          cmocka_unit_test(test_sbg_and_subscription_fit_from_their_parts),
          cmocka_unit_test(test_damaged_summaries_are_refused_and_change_nothing),
          cmocka_unit_test(test_summaries_that_do_not_fit_the_model_are_refused),
+         cmocka_unit_test(test_clv_summary_edges),
          cmocka_unit_test(test_sbg_and_subscription_summaries_are_checked),
-         cmocka_unit_test(test_a_vtable_needs_both_summary_callbacks),
+         cmocka_unit_test(test_a_user_model_fits_from_its_summaries),
          TST_OOM_WALK(test_clv_summaries_survive_every_failed_allocation, oom_summaries, small_book,
                       20),
          TST_OOM_WALK(test_sbg_and_subscription_summaries_survive_every_failed_allocation,

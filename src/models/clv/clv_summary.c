@@ -129,15 +129,15 @@ int tier__clv_model_fit_summary(void *state, const tier_book *book, const tier_f
     memset(&t, 0, sizeof t);
     rc = tier__clv_book_rows(st, book, &f, &rows, &m);
     for (i = 0; i < m && rc == TIER_OK; i++)
-        rc = add_customer(&st->h.alloc, &t, &rows[i]);
+        if ((rc = add_customer(&st->h.alloc, &t, &rows[i])) != TIER_OK)
+            tier__errorf(st->h.err, "out of memory for the summary of %lu customers",
+                         (unsigned long)m);
     if (rc == TIER_OK) {
         t.kind = f.kind;
         t.unit = f.unit;
         t.end = f.calibration_end;
         t.no_purchase = f.no_purchase;
         rc = write_table(w, &t);
-    } else if (rc == TIER_ENOMEM) {
-        tier__errorf(st->h.err, "out of memory for the summary of %lu customers", (unsigned long)m);
     }
     tier__free(&st->h.alloc, rows);
     table_free(&st->h.alloc, &t);
@@ -156,31 +156,29 @@ static int read_scalar(tier_state_reader *r, const char *key, double lo, double 
 {
     const char *k = NULL;
     char msg[96];
-    int rc = tier_state_read_next(r, &k);
-    if (rc < 0)
-        return rc;
-    if (rc == 1 && strcmp(k, key) == 0 && tier_state_read_count(r) == 1 &&
-        tier_state_read_number(r, 0, out) == TIER_OK && whole(*out, lo, hi))
+    /* (a reader that failed before keeps its own error: tier_state_read_fail returns it) */
+    if (tier_state_read_next(r, &k) == 1 && strcmp(k, key) == 0 &&
+        tier_state_read_numbers(r, out, 1) == TIER_OK && whole(*out, lo, hi))
         return TIER_OK;
     snprintf(msg, sizeof msg, "expected %s and a whole number from %.0f to %.0f", key, lo, hi);
     return tier_state_read_fail(r, msg);
 }
 
-/* The header scalars of one summary; the same for every summary and the model's options. */
-static int read_head(const clv_state *st, tier_state_reader *r, clv_table *t, size_t i)
+/* The header scalars of one summary; the same for every summary and the model's options
+ * (`want` the end the model's options give, when has_end). */
+static int read_head(const clv_state *st, tier_state_reader *r, clv_table *t, size_t i, int has_end,
+                     int32_t want)
 {
     double kind, unit, end, np, ex;
-    int32_t want = 0;
-    int has_end = 0, rc;
-    char msg[160], err[TIER__ERR_SIZE];
+    char msg[160];
+    int rc;
     if ((rc = read_scalar(r, "purchase_model", 1, 2, &kind)) ||
         (rc = read_scalar(r, "time_unit", 1, 366, &unit)) ||
         (rc = read_scalar(r, "calibration_end", TIER_DAY_MIN, TIER_DAY_MAX, &end)) ||
         (rc = read_scalar(r, "no_purchase", 0, COUNT_MAX, &np)) ||
         (rc = read_scalar(r, "excluded", 0, COUNT_MAX, &ex)))
         return rc;
-    if (tier__clv_resolve_end(st->opt, NULL, &want, &has_end, err) != TIER_OK)
-        has_end = 0; /* contradicting options are refused by the fit itself */
+
     if (i == 0 && (kind != st->opt[CLV_OPT_PURCHASE_MODEL] || unit != st->opt[CLV_OPT_TIME_UNIT] ||
                    (has_end && end != (double)want))) {
         snprintf(msg, sizeof msg,
@@ -208,7 +206,7 @@ static int read_head(const clv_state *st, tier_state_reader *r, clv_table *t, si
 }
 
 /* One "c X T_X T W" or "s X M W" record into the table. */
-static int read_row(const clv_state *st, tier_state_reader *r, const char *key, clv_table *t)
+static int read_row(clv_state *st, tier_state_reader *r, const char *key, clv_table *t)
 {
     double v[4];
     tier__clv_obs o;
@@ -216,9 +214,8 @@ static int read_row(const clv_state *st, tier_state_reader *r, const char *key, 
     size_t nv = spend ? 3 : 4;
     if (!spend && strcmp(key, "c") != 0)
         return tier_state_read_fail(r, "unknown record (expected c or s rows)");
-    if (tier_state_read_count(r) != nv || tier_state_read_numbers(r, v, nv) != TIER_OK)
-        return tier_state_read_fail(r, spend ? "an s row needs 3 numbers: x, m and the count"
-                                             : "a c row needs 4 numbers: x, t_x, T and the count");
+    if (tier_state_read_numbers(r, v, nv) != TIER_OK)
+        return tier_state_read_fail(r, "bad row"); /* the reader's own error stays */
     memset(&o, 0, sizeof o);
     o.x = v[0];
     o.w = v[nv - 1];
@@ -235,28 +232,58 @@ static int read_row(const clv_state *st, tier_state_reader *r, const char *key, 
                                                "and a whole count >= 1"
                                              : "a c row needs a whole x >= 0, 0 <= t_x <= T "
                                                "(t_x 0 when x is 0) and a whole count >= 1");
-    if (spend ? push(&st->h.alloc, &t->s, &t->ns, &t->cap_s, o)
-              : push(&st->h.alloc, &t->c, &t->nc, &t->cap_c, o))
-        return TIER_ENOMEM;
-    return TIER_OK;
+    return spend ? push(&st->h.alloc, &t->s, &t->ns, &t->cap_s, o)
+                 : push(&st->h.alloc, &t->c, &t->nc, &t->cap_c, o);
 }
 
-/* Every summary into one table. */
-static int read_all(const clv_state *st, tier_state_reader *const *readers, size_t n, clv_table *t)
+/* Every summary into one table: TIER_OK, or the failure (the model's options contradicting,
+ * TIER_EINVAL; a bad summary, TIER_ECORRUPT; TIER_ENOMEM). */
+static int read_all(clv_state *st, tier_state_reader *const *readers, size_t n, clv_table *t)
 {
+    int32_t want = 0;
+    int has_end = 0, rc = tier__clv_resolve_end(st->opt, NULL, &want, &has_end, st->h.err);
     size_t i;
-    int rc;
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n && rc == TIER_OK; i++) {
         const char *key = NULL;
-        if ((rc = read_head(st, readers[i], t, i)) != TIER_OK)
-            return rc;
-        while ((rc = tier_state_read_next(readers[i], &key)) == 1)
-            if ((rc = read_row(st, readers[i], key, t)) != TIER_OK)
-                return rc;
-        if (rc < 0)
-            return rc;
+        rc = read_head(st, readers[i], t, i, has_end, want);
+        /* every line's syntax was checked when the reader opened: next fails only after a
+         * record refused here, returning that status */
+        while (rc == TIER_OK && (rc = tier_state_read_next(readers[i], &key)) == 1)
+            rc = read_row(st, readers[i], key, t);
     }
-    return TIER_OK;
+    return rc;
+}
+
+/* Fits the state from the table (both sub-models, as the whole book's fit). */
+static int fit_table(clv_state *st, clv_table *t)
+{
+    /* the repeat customers without a positive mean: counted by the Gamma-Gamma fit as excluded,
+     * not fitted (a row of weight 0, when there are none, is skipped by it) */
+    tier__clv_obs ex = {1.0, 0.0, 0.0, 0.0, 0.0};
+    clv_fit f;
+    double customers = 0.0;
+    size_t i;
+    int rc = tier__clv_check_periods(st->opt, t->unit, st->h.err);
+    memset(&f, 0, sizeof f);
+    for (i = 0; i < t->nc; i++)
+        customers += t->c[i].w;
+    f.kind = (int)t->kind;
+    f.unit = t->unit;
+    f.calibration_end = t->end;
+    f.no_purchase = t->no_purchase;
+    if (rc == TIER_OK && customers == 0.0) {
+        tier__clv_no_purchase_error(st->h.err, (int32_t)t->end);
+        rc = TIER_EINVAL;
+    }
+    ex.w = t->excluded;
+    if (rc == TIER_OK && (rc = push(&st->h.alloc, &t->s, &t->ns, &t->cap_s, ex)) != TIER_OK)
+        tier__errorf(st->h.err, "out of memory");
+    if (rc == TIER_OK) {
+        const tier__clv_obs *const both[2] = {t->c, t->s};
+        const size_t counts[2] = {t->nc, t->ns};
+        rc = tier__clv_fit_subs(st, &f, both, counts, customers);
+    }
+    return rc;
 }
 
 int tier__clv_model_fit_summaries(void *state, tier_state_reader *const *readers, size_t n,
@@ -264,47 +291,11 @@ int tier__clv_model_fit_summaries(void *state, tier_state_reader *const *readers
 {
     clv_state *st = state;
     clv_table t;
-    clv_fit f;
-    double customers = 0.0;
-    size_t i;
     int rc;
     memset(&t, 0, sizeof t);
-    memset(&f, 0, sizeof f);
     rc = read_all(st, readers, n, &t);
-    if (rc == TIER_OK && merged) {
-        rc = write_table(merged, &t);
-        goto done;
-    }
     if (rc == TIER_OK)
-        rc = tier__clv_check_periods(st->opt, t.unit, st->h.err);
-    if (rc)
-        goto done;
-    for (i = 0; i < t.nc; i++)
-        customers += t.c[i].w;
-    f.kind = (int)t.kind;
-    f.unit = t.unit;
-    f.calibration_end = t.end;
-    f.no_purchase = t.no_purchase;
-    if (customers == 0.0) {
-        tier__clv_no_purchase_error(st->h.err, (int32_t)t.end);
-        rc = TIER_EINVAL;
-        goto done;
-    }
-    if (t.excluded > 0.0) { /* repeat customers without a positive mean: counted, not fitted */
-        tier__clv_obs o = {1.0, 0.0, 0.0, 0.0, 0.0};
-        o.w = t.excluded;
-        if (push(&st->h.alloc, &t.s, &t.ns, &t.cap_s, o)) {
-            rc = TIER_ENOMEM;
-            tier__errorf(st->h.err, "out of memory");
-            goto done;
-        }
-    }
-    {
-        const tier__clv_obs *const both[2] = {t.c, t.s};
-        const size_t counts[2] = {t.nc, t.ns};
-        rc = tier__clv_fit_subs(st, &f, both, counts, customers);
-    }
-done:
+        rc = merged ? write_table(merged, &t) : fit_table(st, &t);
     table_free(&st->h.alloc, &t);
     return rc;
 }

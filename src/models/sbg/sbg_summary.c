@@ -43,21 +43,25 @@ int tier__sbg_fit_summary(void *state, const tier_book *book, const tier_frame *
     if (!st->cohorts.n && (rc = tier__sbg_book_table(st, book, inputs, 1, &t)) != TIER_OK)
         return rc;
     write_summary(w, st, &t);
-    if (t.lost)
-        tier__sbg_table_free(&t, &st->h.alloc);
+    tier__sbg_table_free(&t, &st->h.alloc);
     return TIER_OK; /* the writer latches its failures */
 }
 
-/* The next record must be `key "text"` equal to the model's option `want`. */
+/* 1 when v is a whole number in [0, hi]. */
+static int whole_in(double v, double hi)
+{
+    return v >= 0 && v <= hi && v == floor(v);
+}
+
+/* The next record must be `key "text"` equal to the model's option `want`. (A reader that
+ * failed before keeps its own error: tier_state_read_fail returns it.) */
 static int read_source(tier_state_reader *r, const char *key, const char *want)
 {
     const char *k = NULL, *text = NULL;
     char msg[TIER__ERR_SIZE];
-    int rc = tier_state_read_next(r, &k);
-    if (rc < 0)
-        return rc;
-    if (rc == 1 && strcmp(k, key) == 0 && tier_state_read_count(r) == 1 &&
-        tier_state_read_text(r, 0, &text) == TIER_OK && strcmp(text, want) == 0)
+    if (tier_state_read_next(r, &k) == 1 && strcmp(k, key) == 0 &&
+        tier_state_read_text(r, 0, &text) == TIER_OK && tier_state_read_count(r) == 1 &&
+        strcmp(text, want) == 0)
         return TIER_OK;
     snprintf(msg, sizeof msg, "expected %s \"%.200s\" (the model's option)", key, want);
     return tier_state_read_fail(r, msg);
@@ -67,12 +71,8 @@ static int read_count(tier_state_reader *r, const char *key, double hi, double *
 {
     const char *k = NULL;
     char msg[96];
-    int rc = tier_state_read_next(r, &k);
-    if (rc < 0)
-        return rc;
-    if (rc == 1 && strcmp(k, key) == 0 && tier_state_read_count(r) == 1 &&
-        tier_state_read_number(r, 0, out) == TIER_OK && *out >= 0 && *out <= hi &&
-        *out == floor(*out))
+    if (tier_state_read_next(r, &k) == 1 && strcmp(k, key) == 0 &&
+        tier_state_read_numbers(r, out, 1) == TIER_OK && whole_in(*out, hi))
         return TIER_OK;
     snprintf(msg, sizeof msg, "expected %s and a whole number from 0 to %.0f", key, hi);
     return tier_state_read_fail(r, msg);
@@ -88,10 +88,10 @@ static int read_head(const sbg_state *st, tier_state_reader *r, size_t *k)
         (rc = read_count(r, "given", (double)(size_t)-1, &given)) ||
         (rc = read_count(r, "periods", TIER__SBG_MAX_PERIODS, &periods)))
         return rc;
-    if (given != (double)st->cohorts.n || (given > 0 && periods != 0) || (!given && !periods))
-        return tier_state_read_fail(r, given != (double)st->cohorts.n
-                                           ? "made with other survivors (cohorts) than the model's"
-                                           : "periods must be 0 with survivors, else at least 1");
+    if (given != (double)st->cohorts.n)
+        return tier_state_read_fail(r, "made with other survivors (cohorts) than the model's");
+    if ((given > 0) == (periods > 0))
+        return tier_state_read_fail(r, "periods must be 0 with survivors, else at least 1");
     *k = (size_t)periods;
     return TIER_OK;
 }
@@ -103,15 +103,16 @@ static int read_rows(tier_state_reader *r, size_t k, tier__sbg_table *t)
     int rc;
     while ((rc = tier_state_read_next(r, &key)) == 1) {
         double v[3];
-        if (strcmp(key, "t") != 0 || tier_state_read_count(r) != 3 ||
-            tier_state_read_numbers(r, v, 3) != TIER_OK || !(v[0] >= 0 && v[0] <= (double)k) ||
-            v[0] != floor(v[0]) || !(v[1] >= 0 && v[1] <= COUNT_MAX) || v[1] != floor(v[1]) ||
-            !(v[2] >= 0 && v[2] <= COUNT_MAX) || v[2] != floor(v[2]) || (v[0] == 0 && v[1] != 0))
+        size_t p;
+        if (strcmp(key, "t") != 0 || tier_state_read_numbers(r, v, 3) != TIER_OK ||
+            !whole_in(v[0], (double)k) || !whole_in(v[1], COUNT_MAX) ||
+            !whole_in(v[2], COUNT_MAX) || (v[0] == 0 && v[1] != 0))
             return tier_state_read_fail(r, "expected t PERIOD LOST ALIVE: a period from 0 to the "
                                            "summary's periods, whole counts (none lost at 0)");
-        t->lost[(size_t)v[0]] += v[1];
-        t->alive[(size_t)v[0]] += v[2];
-        if (t->lost[(size_t)v[0]] > COUNT_MAX || t->alive[(size_t)v[0]] > COUNT_MAX)
+        p = (size_t)v[0];
+        t->lost[p] += v[1];
+        t->alive[p] += v[2];
+        if (fmax(t->lost[p], t->alive[p]) > COUNT_MAX)
             return tier_state_read_fail(r, "the counts of the summaries add up beyond 2^53");
     }
     return rc;
@@ -135,29 +136,23 @@ int tier__sbg_fit_summaries(void *state, tier_state_reader *const *readers, size
     memset(&t, 0, sizeof t);
     for (i = 0; i < n && !rc; i++) {
         rc = read_head(st, readers[i], &ks[i]);
-        if (!rc && ks[i] > k)
-            k = ks[i];
+        k = !rc && ks[i] > k ? ks[i] : k;
     }
     if (!rc && k) /* a table for the longest; the others add into its first periods */
         rc = tier__sbg_table_new(&t, k, &st->h.alloc, st->h.err);
     for (i = 0; i < n && !rc; i++)
         rc = k ? read_rows(readers[i], ks[i], &t) : no_rows(readers[i]);
-    if (rc < 0)
-        goto done;
-    rc = TIER_OK;
-    if (merged) {
+    if (!rc && merged) {
         write_summary(merged, st, &t);
-        goto done;
+    } else if (!rc) {
+        rc = st->cohorts.n ? tier__sbg_fit_given(st, &f) : tier__sbg_fit_table(&f, &t, st->h.err);
+        if (rc == TIER_OK) {
+            st->fit = f;
+            st->fitted = 1;
+            st->h.err[0] = '\0';
+        }
     }
-    rc = st->cohorts.n ? tier__sbg_fit_given(st, &f) : tier__sbg_fit_table(&f, &t, st->h.err);
-    if (rc == TIER_OK) {
-        st->fit = f;
-        st->fitted = 1;
-        st->h.err[0] = '\0';
-    }
-done:
-    if (t.lost)
-        tier__sbg_table_free(&t, &st->h.alloc);
+    tier__sbg_table_free(&t, &st->h.alloc);
     tier__free(&st->h.alloc, ks);
     return rc;
 }

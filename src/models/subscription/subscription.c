@@ -339,19 +339,33 @@ static int tier__sub_fit_summary(void *state, const tier_book *book, const tier_
     return TIER_OK;
 }
 
-/* The next record, which must be `key` with `n` values (a message names what is expected). */
-static int next_is(tier_state_reader *r, const char *key, size_t n, const char *what)
+/* The next record must be `key` with `n` numbers, into v. (A reader that failed before keeps
+ * its own error: tier_state_read_fail returns it.) */
+static int next_numbers(tier_state_reader *r, const char *key, double *v, size_t n)
 {
     const char *k = NULL;
-    char msg[160];
-    int rc = tier_state_read_next(r, &k);
-    if (rc < 0)
-        return rc;
-    if (rc == 1 && strcmp(k, key) == 0 && tier_state_read_count(r) == n)
+    char msg[96];
+    if (tier_state_read_next(r, &k) == 1 && strcmp(k, key) == 0 &&
+        tier_state_read_numbers(r, v, n) == TIER_OK)
         return TIER_OK;
-    snprintf(msg, sizeof msg, "expected %s %s", key, what);
+    snprintf(msg, sizeof msg, "expected %s and %lu number%s", key, (unsigned long)n,
+             n == 1 ? "" : "s");
     return tier_state_read_fail(r, msg);
 }
+
+/* The next record must be `key "text"`. */
+static int next_text(tier_state_reader *r, const char *key, const char **text)
+{
+    const char *k = NULL;
+    char msg[96];
+    if (tier_state_read_next(r, &k) == 1 && strcmp(k, key) == 0 &&
+        tier_state_read_text(r, 0, text) == TIER_OK && tier_state_read_count(r) == 1)
+        return TIER_OK;
+    snprintf(msg, sizeof msg, "expected %s and a text", key);
+    return tier_state_read_fail(r, msg);
+}
+
+#define COUNT_MAX 9007199254740992.0 /* 2^53: counts below it add up exactly */
 
 /* One summary added into *a (the first sets D and W, which the model's as_of must give). */
 static int read_acc(const sub_state *st, tier_state_reader *r, size_t i, sub_acc *a)
@@ -360,14 +374,12 @@ static int read_acc(const sub_state *st, tier_state_reader *r, size_t i, sub_acc
     const char *text = NULL;
     size_t k;
     int rc;
-    if ((rc = next_is(r, "cohort", 1, "and the model's cohort option")) ||
-        (rc = tier_state_read_text(r, 0, &text)) || strcmp(text, st->cohort) != 0)
-        return rc ? rc : tier_state_read_fail(r, "made with another cohort than the model's");
-    if ((rc = next_is(r, "as_of", 1, "and a day")) || (rc = tier_state_read_number(r, 0, &d)) ||
-        (rc = next_is(r, "window_start", 1, "and a day")) ||
-        (rc = tier_state_read_number(r, 0, &w)) ||
-        (rc = next_is(r, "counts", ACC_COUNTS, "and 5 whole numbers")) ||
-        (rc = tier_state_read_numbers(r, c, ACC_COUNTS)))
+    if ((rc = next_text(r, "cohort", &text)) != TIER_OK)
+        return rc;
+    if (strcmp(text, st->cohort) != 0)
+        return tier_state_read_fail(r, "made with another cohort than the model's");
+    if ((rc = next_numbers(r, "as_of", &d, 1)) || (rc = next_numbers(r, "window_start", &w, 1)) ||
+        (rc = next_numbers(r, "counts", c, ACC_COUNTS)))
         return rc;
     if (!(d >= TIER_DAY_MIN && d <= TIER_DAY_MAX && d == floor(d)) ||
         (!isnan(st->as_of) && d != st->as_of) || w != (double)window_start(st, (int32_t)d) ||
@@ -377,19 +389,19 @@ static int read_acc(const sub_state *st, tier_state_reader *r, size_t i, sub_acc
     a->d = (int32_t)d;
     a->w = (int32_t)w;
     for (k = 0; k < ACC_COUNTS; k++) {
-        if (!(c[k] >= 0 && c[k] <= 9007199254740992.0) || c[k] != floor(c[k]) ||
-            !((a->count[k] += c[k]) <= 9007199254740992.0))
+        a->count[k] += c[k];
+        if (!(c[k] >= 0) || c[k] != floor(c[k]) || !(a->count[k] <= COUNT_MAX))
             return tier_state_read_fail(r, "counts must be whole numbers below 2^53 in all");
     }
     for (k = 0; k < SUM_COUNT; k++) {
         char *end = NULL;
         long long v;
-        if ((rc = next_is(r, sum_keys[k], 1, "and a whole number (fixed point, as text)")) ||
-            (rc = tier_state_read_text(r, 0, &text)))
+        if ((rc = next_text(r, sum_keys[k], &text)) != TIER_OK)
             return rc;
         v = strtoll(text, &end, 10);
-        if (!text[0] || *end || (v > 0 && a->sum[k] > INT64_MAX - v) ||
-            (v < 0 && a->sum[k] < INT64_MIN - v) || v == LLONG_MAX || v == LLONG_MIN)
+        /* (strtoll gives LLONG_MAX or LLONG_MIN for a number out of range: refused) */
+        if (end == text || *end || v == LLONG_MAX || v == LLONG_MIN ||
+            (v > 0 ? a->sum[k] > INT64_MAX - v : a->sum[k] < INT64_MIN - v))
             return tier_state_read_fail(r, "a sum must be a whole number that fits in 64 bits, "
                                            "also added up");
         a->sum[k] += v;
@@ -408,13 +420,11 @@ static int tier__sub_fit_summaries(void *state, tier_state_reader *const *reader
     memset(&a, 0, sizeof a);
     for (i = 0; i < n && !rc; i++)
         rc = read_acc(st, readers[i], i, &a);
-    if (rc)
-        return rc;
-    if (merged)
+    if (!rc && merged)
         write_acc(st, merged, &a);
-    else
+    else if (!rc)
         finish_fit(st, &a);
-    return TIER_OK;
+    return rc;
 }
 
 static int tier__sub_score(void *state, const tier_book *book, tier_frame *frame)
