@@ -462,6 +462,21 @@ static void expect_all_refused(tier_model *m, const refusal *cases, size_t n, in
         expect_refused(m, cases[i].body, raw, cases[i].status, cases[i].what);
 }
 
+/* Two summaries, each good alone, refused together with a message holding `what`. */
+static void expect_pair_refused(tier_model *m, const char *one, const char *two, const char *what)
+{
+    size_t lens[2];
+    char *a = sealed(one, &lens[0]), *b = sealed(two, &lens[1]);
+    const char *texts[2];
+    texts[0] = a;
+    texts[1] = b;
+    assert_int_equal(tier_model_fit_summaries(m, texts, lens, 2), TIER_ECORRUPT);
+    if (!strstr(tier_model_last_error(m), what))
+        fail_msg("%s; want \"%s\"", tier_model_last_error(m), what);
+    test_free(a);
+    test_free(b);
+}
+
 #define CLV_KIND "kind \"clv\"\nname \"clv\"\n"
 #define CLV_HEAD CLV_KIND "purchase_model 1\ntime_unit 1\ncalibration_end 18069\n"
 #define CLV_COUNTS "no_purchase 0\nexcluded 0\n"
@@ -595,6 +610,15 @@ static void test_clv_summary_edges(void **state)
     assert_int_equal(tier_model_set_number(m, "as_of", NAN), TIER_OK);
     assert_int_equal(tier_model_fit_summary(m, empty, NULL, t), TIER_EINVAL);
     assert_non_null(strstr(tier_model_last_error(m), "the book has no transactions"));
+    /* without an end of its own, the model takes the summaries', which must agree */
+    expect_pair_refused(m, CLV_HEAD CLV_COUNTS "end\n",
+                        CLV_KIND "purchase_model 1\ntime_unit 1\ncalibration_end 18000\n" CLV_COUNTS
+                                 "end\n",
+                        "summary 2: line 8: made with purchase_model 1, time_unit 1, calibration "
+                        "end 18000; summary 1 with 1, 1, 18069");
+    expect_pair_refused(m, CLV_HEAD "no_purchase 9007199254740992\nexcluded 0\nend\n",
+                        CLV_HEAD "no_purchase 9007199254740992\nexcluded 0\nend\n",
+                        "summary 2: line 8: the counts of the summaries add up beyond 2^53");
     tier_frame_free(frame);
     tier_text_free(t);
     tier_text_free(u);
@@ -660,6 +684,9 @@ static const refusal sub_refusals[] = {
     {SUB_HEAD "as_of 19724\nwindow_start 1\ncounts 1 1 1 1 1\n" SUB_SUMS "end\n", TIER_ECORRUPT,
      "differ from the model's"},
     {SUB_HEAD "as_of 19724\nend\n", TIER_ECORRUPT, "expected window_start"},
+    {SUB_HEAD "asof 19724\nend\n", TIER_ECORRUPT, "expected as_of and 1 number"},
+    {SUB_HEAD "as_of -1e9\nwindow_start 1\ncounts 1 1 1 1 1\n" SUB_SUMS "end\n", TIER_ECORRUPT,
+     "differ from the model's"},
     {SUB_HEAD "as_of \"19724\"\nend\n", TIER_ECORRUPT, NOT_A_NUMBER},
     {SUB_HEAD SUB_DAYS "counts 1 1\nend\n", TIER_ECORRUPT, "has 2 values, not 5"},
     {SUB_HEAD SUB_DAYS "counts 1 1 1 1 0.5\n" SUB_SUMS "end\n", TIER_ECORRUPT,
@@ -746,6 +773,19 @@ static void test_sbg_and_subscription_summaries_are_checked(void **state)
         test_free(two);
     }
     tier_model_free(sub);
+    /* a book with neither transactions nor contracts has no as-of day */
+    {
+        tier_book *empty = NULL;
+        tier_text *t = NULL;
+        sub = model_of("subscription", NULL, NULL);
+        assert_int_equal(tier_book_new(&empty, TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
+        assert_int_equal(tier_model_fit_summary(sub, empty, NULL, t), TIER_ESTATE);
+        assert_non_null(strstr(tier_model_last_error(sub), "no as-of day"));
+        tier_text_free(t);
+        tier_book_free(empty);
+        tier_model_free(sub);
+    }
     tier_book_free(whole);
 }
 
