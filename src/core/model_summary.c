@@ -25,6 +25,20 @@ static int can_summarise(tier_model *m)
     return TIER_EINVAL;
 }
 
+/* With rc TIER_OK, ends the text the writer holds (begun by the sealed header), seals it and
+ * copies it into `out`; frees the writer either way. Returns the status. */
+static int finish_into(tier_model *m, tier_state_writer *w, int rc, tier_text *out)
+{
+    if (!rc && (rc = tier__state_writer_finish(w)) == TIER_OK) {
+        tier__state_writer_seal(w);
+        rc = tier__text_replace(out, tier__buf_data(&w->buf), tier__buf_len(&w->buf));
+    }
+    if (rc == TIER_ENOMEM)
+        tier__errorf(m->err, "model \"%s\": out of memory", m->name);
+    tier__state_writer_free(w);
+    return rc;
+}
+
 int tier_model_fit_summary(tier_model *m, const tier_book *book, const tier_frame *inputs,
                            tier_text *out)
 {
@@ -59,15 +73,8 @@ int tier_model_fit_summary(tier_model *m, const tier_book *book, const tier_fram
                              ? "a record key or text is malformed"
                              : tier__model_callback_error(m, rc));
     }
-    if (!rc && (rc = tier__state_writer_finish(&w)) == TIER_OK) {
-        tier__state_writer_seal(&w);
-        rc = tier__text_replace(out, tier__buf_data(&w.buf), tier__buf_len(&w.buf));
-    }
-    if (rc == TIER_ENOMEM)
-        tier__errorf(m->err, "model \"%s\": out of memory", m->name);
-    tier__state_writer_free(&w);
     tier_frame_free(empty);
-    return rc;
+    return finish_into(m, &w, rc, out);
 }
 
 /* Opens the n summaries and hands them to the callback (merged NULL: fit). The model's error
@@ -158,14 +165,5 @@ int tier_model_merge_summaries(tier_model *m, const char *const *texts, const si
     rc = tier__state_write_header_sealed(&w, SUMMARY_MAGIC, m->kind, m->name);
     if (!rc)
         rc = with_summaries(m, texts, lens, n, &w);
-    else
-        tier__errorf(m->err, "model \"%s\": out of memory", m->name);
-    if (!rc && (rc = tier__state_writer_finish(&w)) == TIER_OK) {
-        tier__state_writer_seal(&w);
-        rc = tier__text_replace(out, tier__buf_data(&w.buf), tier__buf_len(&w.buf));
-    }
-    if (rc == TIER_ENOMEM)
-        tier__errorf(m->err, "model \"%s\": out of memory", m->name);
-    tier__state_writer_free(&w);
-    return rc;
+    return finish_into(m, &w, rc, out); /* (a header that failed: out of memory) */
 }

@@ -499,7 +499,8 @@ def run(transactions: DaskFrame, policy: Any = None, accounts: Optional[DaskFram
     policy file or policy text (default b2b-sabc, with accounts b2b-full); `as_of` a date (default
     the day after the last transaction). Column names: id=, date=, amount=, margin=,
     account_id= (found as the CLI finds them otherwise); npartitions= (default: those of
-    `transactions`)."""
+    `transactions`); contracts= a Dask DataFrame of the contracts CSV (read as text, as
+    `tier run --contracts` reads it) and contract_id= its id column."""
     r = Run(transactions, policy=policy, accounts=accounts, as_of=as_of, **columns)
     if out is not None:
         r.write_csv(out)
