@@ -169,7 +169,7 @@ static int read_scalar(tier_state_reader *r, const char *key, double lo, double 
 static int read_head(const clv_state *st, tier_state_reader *r, clv_table *t, size_t i, int has_end,
                      int32_t want)
 {
-    double kind, unit, end, np, ex;
+    double kind = 0, unit = 0, end = 0, np = 0, ex = 0; /* (set on success only) */
     char msg[160];
     int rc;
     if ((rc = read_scalar(r, "purchase_model", 1, 2, &kind)) ||
@@ -208,7 +208,7 @@ static int read_head(const clv_state *st, tier_state_reader *r, clv_table *t, si
 /* One "c X T_X T W" or "s X M W" record into the table. */
 static int read_row(clv_state *st, tier_state_reader *r, const char *key, clv_table *t)
 {
-    double v[4];
+    double v[4] = {0, 0, 0, 0};
     tier__clv_obs o;
     int spend = strcmp(key, "s") == 0;
     size_t nv = spend ? 3 : 4;

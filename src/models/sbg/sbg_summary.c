@@ -81,7 +81,7 @@ static int read_count(tier_state_reader *r, const char *key, double hi, double *
 /* One summary's head: *k its periods. */
 static int read_head(const sbg_state *st, tier_state_reader *r, size_t *k)
 {
-    double given, periods;
+    double given = 0, periods = 0; /* (set on success only) */
     int rc;
     if ((rc = read_source(r, "renewals", st->text[SBG_TEXT_RENEWALS])) ||
         (rc = read_source(r, "churned", st->text[SBG_TEXT_CHURNED])) ||
@@ -102,7 +102,7 @@ static int read_rows(tier_state_reader *r, size_t k, tier__sbg_table *t)
     const char *key = NULL;
     int rc;
     while ((rc = tier_state_read_next(r, &key)) == 1) {
-        double v[3];
+        double v[3] = {0, 0, 0};
         size_t p;
         if (strcmp(key, "t") != 0 || tier_state_read_numbers(r, v, 3) != TIER_OK ||
             !whole_in(v[0], (double)k) || !whole_in(v[1], COUNT_MAX) ||

@@ -370,8 +370,8 @@ static int next_text(tier_state_reader *r, const char *key, const char **text)
 /* One summary added into *a (the first sets D and W, which the model's as_of must give). */
 static int read_acc(const sub_state *st, tier_state_reader *r, size_t i, sub_acc *a)
 {
-    double d, w, c[ACC_COUNTS];
-    const char *text = NULL;
+    double d = 0, w = 0, c[ACC_COUNTS] = {0, 0, 0, 0, 0}; /* (set on success only) */
+    const char *text = "";
     size_t k;
     int rc;
     if ((rc = next_text(r, "cohort", &text)) != TIER_OK)
