@@ -513,7 +513,8 @@ static const refusal clv_refusals[] = {
     {CLV_KIND "purchase_model 2\ntime_unit 1\ncalibration_end 18069\n" CLV_COUNTS "end\n",
      TIER_ECORRUPT, "line 8: made with purchase_model 2"},
     {CLV_KIND "purchase_model 1\ntime_unit 1\ncalibration_end 18068\n" CLV_COUNTS "end\n",
-     TIER_ECORRUPT, "calibration end 18068; the model has 1, 1 and the end its options give"},
+     TIER_ECORRUPT,
+     "calibration end 18068; the model has purchase_model 1, time_unit 1, calibration end 18069"},
     {CLV_HEAD CLV_COUNTS "c 1 2 1 1\nend\n", TIER_ECORRUPT, "line 9: a c row needs a whole x"},
     {CLV_HEAD CLV_COUNTS "c 1.5 1 3 1\nend\n", TIER_ECORRUPT, "a c row"},
     {CLV_HEAD CLV_COUNTS "c 0 1 3 1\nend\n", TIER_ECORRUPT, "t_x 0 when x is 0"},
@@ -616,6 +617,11 @@ static void test_clv_summary_edges(void **state)
                                  "end\n",
                         "summary 2: line 8: made with purchase_model 1, time_unit 1, calibration "
                         "end 18000; summary 1 with 1, 1, 18069");
+    expect_refused(
+        m, CLV_KIND "purchase_model 2\ntime_unit 1\ncalibration_end 18000\n" CLV_COUNTS "end\n", 0,
+        TIER_ECORRUPT,
+        "the model has purchase_model 1, time_unit 1, "
+        "calibration end any (its options set none)");
     expect_pair_refused(m, CLV_HEAD "no_purchase 9007199254740992\nexcluded 0\nend\n",
                         CLV_HEAD "no_purchase 9007199254740992\nexcluded 0\nend\n",
                         "summary 2: line 8: the counts of the summaries add up beyond 2^53");

@@ -178,14 +178,16 @@ static int read_head(const clv_state *st, tier_state_reader *r, clv_table *t, si
         (rc = read_scalar(r, "no_purchase", 0, COUNT_MAX, &np)) ||
         (rc = read_scalar(r, "excluded", 0, COUNT_MAX, &ex)))
         return rc;
-
     if (i == 0 && (kind != st->opt[CLV_OPT_PURCHASE_MODEL] || unit != st->opt[CLV_OPT_TIME_UNIT] ||
                    (has_end && end != (double)want))) {
+        char model_end[32] = "any (its options set none)";
+        if (has_end)
+            snprintf(model_end, sizeof model_end, "%ld", (long)want);
         snprintf(msg, sizeof msg,
                  "made with purchase_model %.0f, time_unit %.0f, calibration end %.0f; the model "
-                 "has %.0f, %.0f and %s",
+                 "has purchase_model %.0f, time_unit %.0f, calibration end %s",
                  kind, unit, end, st->opt[CLV_OPT_PURCHASE_MODEL], st->opt[CLV_OPT_TIME_UNIT],
-                 has_end ? "the end its options give" : "none");
+                 model_end);
         return tier_state_read_fail(r, msg);
     }
     if (i > 0 && (kind != t->kind || unit != t->unit || end != t->end)) {
