@@ -26,8 +26,9 @@
 
 TIER_BEGIN_DECL
 
-/** The vtable version this header describes. @since 0.1.0 (2 since 0.2.0, 3 since 0.4.0) */
-#define TIER_MODEL_VTABLE_VERSION 3
+/** The vtable version this header describes. @since 0.1.0 (2 since 0.2.0, 3 since 0.4.0, 4 since
+ * 0.5.0) */
+#define TIER_MODEL_VTABLE_VERSION 4
 
 /**
  * Types of model options (the `type` of ::tier_model_option and of a ::tier_value).
@@ -158,6 +159,24 @@ typedef struct tier_model_vtable {
      * model (its figures rank the whole book), whose row keeps the last batch values. */
     int (*score_row)(void *state, const tier_book *book, const tier_frame *frame, size_t customer,
                      double *numbers, const char **labels);
+
+    /* ---- version 4 (since 0.5.0) ---- */
+
+    /** Writes, as records (tier_state_write_key(), ...), the model's mergeable summary of what a
+     * fit on `book` (and `inputs`, as `fit` gets them) would read from the population: for
+     * example counts per distinct value. The union of the summaries of books that split a
+     * population (each customer in one of them) must fit exactly as `fit` on the whole population
+     * with the same options. Must not change `state`. Optional (then also `fit_summaries`): a
+     * model without it cannot be fitted from summaries. @since 0.5.0 */
+    int (*fit_summary)(void *state, const tier_book *book, const tier_frame *inputs,
+                       tier_state_writer *writer);
+    /** Reads the `n` (>= 1) summaries written by `fit_summary` (each reader at its first record,
+     * kind and check sum already verified) and, with `merged` NULL, fits the state from their
+     * union, all or nothing (on failure the state is unchanged); with `merged` given, writes the
+     * union's summary into it instead and leaves the state as it is. Report a bad record with
+     * tier_state_read_fail() on its reader. Required with `fit_summary`. @since 0.5.0 */
+    int (*fit_summaries)(void *state, tier_state_reader *const *readers, size_t n,
+                         tier_state_writer *merged);
 } tier_model_vtable;
 
 /**
@@ -399,6 +418,60 @@ TIER_API int tier_model_save(const tier_model *model, tier_text *out);
  * @since 0.2.0
  */
 TIER_API int tier_model_load(tier_model *model, const char *data, size_t len);
+
+/* ---- fits from mergeable summaries (docs/fit-summary-format.md) ---- */
+
+/**
+ * Writes the model's mergeable summary of a fit on `book`: what its fit reads from the population,
+ * in a form that adds up over parts (for clv the distinct (x, t_x, T) and (x, m) rows with their
+ * counts). A population split into books (each customer in one) fits from the summaries of its
+ * parts exactly as tier_model_fit() on the whole (tier_model_fit_summaries()): the way to fit on
+ * data no process holds whole. The text is the state format of docs/model-state-format.md with
+ * the first line `tier-fit-summary 1 CHECK` (CHECK the CRC-32C of the bytes after that line).
+ * The model itself is not changed (its options decide what is summarised, e.g. clv's as-of day:
+ * set it to the population's).
+ * @param model a model whose vtable has `fit_summary` (built-ins: clv, sbg, subscription).
+ * @param book the customers of this part.
+ * @param inputs earlier models' columns on `book` (NULL: none), as tier_model_fit() takes them.
+ * @param out the text buffer (the caller's); replaced, unchanged on failure.
+ * @return TIER_OK, TIER_EINVAL (a NULL argument, or the model has no summary), TIER_ENOMEM or the
+ *         callback's status (the same a fit on `book` would give for bad data).
+ * @since 0.5.0
+ */
+TIER_API int tier_model_fit_summary(tier_model *model, const tier_book *book,
+                                    const tier_frame *inputs, tier_text *out);
+
+/**
+ * Fits the model from the union of `n` summaries written by tier_model_fit_summary() on models of
+ * its kind with the same options: the same fitted state as tier_model_fit() on the books the
+ * summaries came from taken together. All or nothing: on failure the model is as it was.
+ * @param model the model (its options must match the summaries'; they are checked).
+ * @param texts the summaries (need not be NUL-terminated).
+ * @param lens their lengths in bytes.
+ * @param n how many (at least 1).
+ * @return TIER_OK, TIER_ECORRUPT (a summary that is damaged, cut off, of another kind, or made
+ *         with other options: the last error names the summary, from 1, and its line),
+ *         TIER_EVERSION (a newer format), TIER_EINVAL (no summaries, a NULL text, or the model
+ *         has no summary), TIER_ENOMEM, or the fit's status (e.g. TIER_ECONVERGE).
+ * @since 0.5.0
+ */
+TIER_API int tier_model_fit_summaries(tier_model *model, const char *const *texts,
+                                      const size_t *lens, size_t n);
+
+/**
+ * Merges `n` summaries into one, the summary of their union: fitting from it gives what fitting
+ * from the `n` does, so summaries can be merged in a tree (pairwise on the workers) and the
+ * fitting process receives only one. The model is not changed.
+ * @param model a model of the summaries' kind and options.
+ * @param texts the summaries (need not be NUL-terminated).
+ * @param lens their lengths in bytes.
+ * @param n how many (at least 1).
+ * @param out the merged summary (the caller's buffer); replaced, unchanged on failure.
+ * @return as tier_model_fit_summaries() (no fit status).
+ * @since 0.5.0
+ */
+TIER_API int tier_model_merge_summaries(tier_model *model, const char *const *texts,
+                                        const size_t *lens, size_t n, tier_text *out);
 
 /* ---- option values ---- */
 

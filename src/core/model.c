@@ -6,21 +6,10 @@
 #include <string.h>
 
 #include "core/frame_internal.h"
-#include "core/model_internal.h"
+#include "core/model_impl.h"
 #include "core/text_internal.h"
 #include "util/numtext.h"
 #include "util/state.h"
-
-struct tier_model {
-    tier_allocator alloc;
-    char err[TIER__ERR_SIZE];
-    tier_model_vtable vt;
-    const tier_model_vtable *origin; /* the caller's vtable: identifies built-in models */
-    void *state;
-    char *name;
-    char *kind;
-    int fitted;
-};
 
 /* 1 when `name` is 1 to 64 lower-case letters, digits or '_' (and upper-case letters with
  * `upper`). */
@@ -51,6 +40,8 @@ static size_t vtable_size(unsigned int version)
         return offsetof(tier_model_vtable, outputs);
     if (version == 2)
         return offsetof(tier_model_vtable, score_row);
+    if (version == 3)
+        return offsetof(tier_model_vtable, fit_summary);
     return sizeof(tier_model_vtable);
 }
 
@@ -58,7 +49,7 @@ static size_t vtable_size(unsigned int version)
 static int valid_vtable(const tier_model_vtable *vt)
 {
     size_t i, j;
-    if (!vt->score)
+    if (!vt->score || !vt->fit_summary != !vt->fit_summaries)
         return 0;
     if (!vt->output_count != !vt->output_info)
         return 0;
@@ -179,15 +170,12 @@ int tier_model_is_fitted(const tier_model *m)
     return m ? m->fitted : 0;
 }
 
-/* The callback's own detail text, or the status text. */
-/* A callback's status as the library returns it: a positive value (no status at all) is
- * TIER_EUSER, so that it cannot leak out of tier_model_fit(), tier_result_run() and the rest. */
-static int from_callback(int rc)
+int tier__model_from_callback(int rc)
 {
     return rc > 0 ? TIER_EUSER : rc;
 }
 
-static const char *callback_error(const tier_model *m, int rc)
+const char *tier__model_callback_error(const tier_model *m, int rc)
 {
     const char *e = m->vt.last_error ? m->vt.last_error(m->state) : NULL;
     return (e && *e) ? e : tier_strerror(rc);
@@ -216,11 +204,11 @@ int tier_model_fit(tier_model *m, const tier_book *book, const tier_frame *input
         }
         inputs = empty;
     }
-    rc = from_callback(m->vt.fit(m->state, book, inputs));
+    rc = tier__model_from_callback(m->vt.fit(m->state, book, inputs));
     tier_frame_free(empty);
     if (rc) {
         tier__errorf(m->err, "model \"%s\" (%s): fit failed: %s", m->name, m->kind,
-                     callback_error(m, rc));
+                     tier__model_callback_error(m, rc));
         return rc;
     }
     m->fitted = 1;
@@ -236,7 +224,7 @@ static size_t output_count(const tier_model *m)
 static int output_info(const tier_model *m, size_t i, const char **name, int *type)
 {
     if (m->vt.output_info)
-        return from_callback(m->vt.output_info(m->state, i, name, type));
+        return tier__model_from_callback(m->vt.output_info(m->state, i, name, type));
     if (i >= m->vt.n_outputs)
         return TIER_ERANGE;
     *name = m->vt.outputs[i].name;
@@ -323,12 +311,12 @@ int tier_model_score(const tier_model *m, const tier_book *book, tier_frame *fra
         return TIER_EINVAL;
     }
     mark = tier__frame_begin(frame, m->name);
-    rc = from_callback(m->vt.score(m->state, book, frame));
+    rc = tier__model_from_callback(m->vt.score(m->state, book, frame));
     if (rc) {
         char why[TIER__ERR_SIZE];
         memcpy(why, tier__frame_error(frame), sizeof why);
         tier__errorf(tier__frame_error(frame), "model \"%s\" (%s): score failed: %s", m->name,
-                     m->kind, why[0] ? why : callback_error(m, rc));
+                     m->kind, why[0] ? why : tier__model_callback_error(m, rc));
     } else {
         rc = check_outputs(m, frame, mark);
     }
@@ -489,7 +477,7 @@ int tier_model_score_row(const tier_model *m, const tier_book *book, tier_frame 
             memcpy(why, err, sizeof why);
             tier__errorf(err, "model \"%s\" (%s): score_row of customer \"%s\" failed: %s", m->name,
                          m->kind, tier_book_customer_id(book, customer, NULL),
-                         why[0] ? why : callback_error(m, rc));
+                         why[0] ? why : tier__model_callback_error(m, rc));
         }
     }
     if (rc == TIER_OK)
@@ -518,11 +506,12 @@ int tier_model_explain(const tier_model *m, const tier_book *book, const tier_fr
                      m->name, customer, tier_book_customer_count(book), tier_frame_rows(frame));
         return TIER_ERANGE;
     }
-    rc = m->vt.explain ? from_callback(m->vt.explain(m->state, book, frame, customer, out))
-                       : tier_text_append(out, "(this model gives no explanation)", 33);
+    rc = m->vt.explain
+             ? tier__model_from_callback(m->vt.explain(m->state, book, frame, customer, out))
+             : tier_text_append(out, "(this model gives no explanation)", 33);
     if (rc)
         tier__errorf(errbuf(m), "model \"%s\" (%s): explain failed: %s", m->name, m->kind,
-                     callback_error(m, rc));
+                     tier__model_callback_error(m, rc));
     return rc;
 }
 
@@ -638,10 +627,10 @@ static int apply_option(tier_model *m, const tier_model_option *o, const tier_va
     tier__value_init(&old, &m->alloc);
     if (check)
         known = fetch_option(m, o, &old) == TIER_OK;
-    rc = from_callback(m->vt.set_option(m->state, o->name, v));
+    rc = tier__model_from_callback(m->vt.set_option(m->state, o->name, v));
     if (rc) {
         tier__errorf(m->err, "model \"%s\": option \"%s\": %s", m->name, o->name,
-                     callback_error(m, rc));
+                     tier__model_callback_error(m, rc));
         tier__value_clear(&old);
         return rc;
     }
@@ -795,10 +784,10 @@ int tier_model_set_option(tier_model *m, const char *name, const char *text)
 /* Asks the model for option `name` into `val`; checks the type it gave. */
 static int fetch_option(const tier_model *m, const tier_model_option *o, tier_value *val)
 {
-    int rc = from_callback(m->vt.get_option(m->state, o->name, val));
+    int rc = tier__model_from_callback(m->vt.get_option(m->state, o->name, val));
     if (rc) {
         tier__errorf(errbuf(m), "model \"%s\": option \"%s\": %s", m->name, o->name,
-                     callback_error(m, rc));
+                     tier__model_callback_error(m, rc));
         return rc;
     }
     if (val->type != o->type) {
@@ -930,13 +919,13 @@ int tier_model_save(const tier_model *m, tier_text *out)
     tier__state_writer_init(&w, &m->alloc);
     rc = tier__state_write_header(&w, m->kind, m->name);
     if (!rc) {
-        rc = from_callback(m->vt.save(m->state, &w));
+        rc = tier__model_from_callback(m->vt.save(m->state, &w));
         if (!rc)
             rc = w.status;
         if (rc) {
             const char *why = rc == TIER_EINVAL && w.status == TIER_EINVAL
                                   ? "a record key or text is malformed"
-                                  : callback_error(m, rc);
+                                  : tier__model_callback_error(m, rc);
             tier__errorf(errbuf(m), "model \"%s\" (%s): save failed: %s", m->name, m->kind, why);
         }
     } else {
@@ -968,18 +957,19 @@ int tier_model_load(tier_model *m, const char *data, size_t len)
     }
     rc = tier__state_reader_open(&r, &m->alloc, data, len, m->kind);
     if (!rc) {
-        rc = from_callback(m->vt.load(m->state, &r));
+        rc = tier__model_from_callback(m->vt.load(m->state, &r));
         if (!rc)
             rc = tier__state_reader_check_end(&r); /* a record the callback did not read */
         else if (r.status == TIER_OK && rc != TIER_ENOMEM) {
             /* The callback refused without saying where: name the record it stopped at. */
-            tier__errorf(r.err, "line %lu: %s", (unsigned long)r.line, callback_error(m, rc));
+            tier__errorf(r.err, "line %lu: %s", (unsigned long)r.line,
+                         tier__model_callback_error(m, rc));
         }
     }
     if (rc) {
         /* A load callback must have left its state as it was (vtable contract). */
         tier__errorf(m->err, "model \"%s\" (%s): load failed: %s", m->name, m->kind,
-                     r.err[0] ? r.err : callback_error(m, rc));
+                     r.err[0] ? r.err : tier__model_callback_error(m, rc));
     } else {
         m->fitted = 1;
     }

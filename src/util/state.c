@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/crc32c.h"
 #include "util/numtext.h"
 #include "util/state.h"
 
@@ -135,10 +136,16 @@ int tier_state_write_text(tier_state_writer *w, const char *text)
     return put(w, "\"", 1);
 }
 
-int tier__state_write_header(tier_state_writer *w, const char *kind, const char *name)
+/* Digits of the check sum placeholder of a sealed text (a CRC-32C in decimal). */
+#define SEAL_DIGITS 10
+
+static int write_header(tier_state_writer *w, const char *magic, int sealed, const char *kind,
+                        const char *name)
 {
-    tier_state_write_key(w, TIER__STATE_MAGIC);
+    tier_state_write_key(w, magic);
     tier_state_write_number(w, TIER__STATE_VERSION);
+    if (sealed)
+        put(w, " 0000000000", 1 + SEAL_DIGITS);
     tier_state_write_key(w, "kind");
     tier_state_write_text(w, kind);
     tier_state_write_key(w, "name");
@@ -148,6 +155,29 @@ int tier__state_write_header(tier_state_writer *w, const char *kind, const char 
     if (put(w, "\n", 1) == TIER_OK)
         w->in_record = 0;
     return w->status;
+}
+
+int tier__state_write_header(tier_state_writer *w, const char *kind, const char *name)
+{
+    return write_header(w, TIER__STATE_MAGIC, 0, kind, name);
+}
+
+int tier__state_write_header_sealed(tier_state_writer *w, const char *magic, const char *kind,
+                                    const char *name)
+{
+    return write_header(w, magic, 1, kind, name);
+}
+
+void tier__state_writer_seal(tier_state_writer *w)
+{
+    char *t = (char *)tier__buf_data(&w->buf), digits[SEAL_DIGITS + 1];
+    size_t len = tier__buf_len(&w->buf);
+    const char *nl = t ? memchr(t, '\n', len) : NULL;
+    if (w->status || !nl || nl - t < SEAL_DIGITS)
+        return;
+    snprintf(digits, sizeof digits, "%010lu",
+             (unsigned long)tier__crc32c(0, nl + 1, len - (size_t)(nl + 1 - t)));
+    memcpy((char *)nl - SEAL_DIGITS, digits, SEAL_DIGITS);
 }
 
 int tier__state_writer_finish(tier_state_writer *w)
@@ -348,8 +378,38 @@ static int next_text_record(tier_state_reader *r, const char *key)
     return fail(r, TIER_ECORRUPT, rc ? r->line : r->next_line, "%s", msg);
 }
 
-int tier__state_reader_open(tier_state_reader *r, const tier_allocator *alloc, const char *data,
-                            size_t len, const char *kind)
+/* The first record, `magic VERSION` (and ` CHECK` when sealed): TIER_OK or a negative status. */
+static int read_magic(tier_state_reader *r, const char *magic, const char *what, int sealed)
+{
+    char msg[160];
+    int rc = next_line(r);
+    const tier__state_value *v = r->values;
+    if (rc < 0)
+        return rc;
+    if (rc == 0 || strcmp(r->key, magic) != 0 || r->n_values != 1u + (sealed != 0) ||
+        v[0].type != TIER_OPTION_NUMBER || v[0].number < 1 || v[0].number != floor(v[0].number) ||
+        (sealed && (v[1].type != TIER_OPTION_NUMBER || !(v[1].number >= 0) ||
+                    v[1].number > 4294967295.0 || v[1].number != floor(v[1].number)))) {
+        snprintf(msg, sizeof msg, "not a libtier %s (expected \"%s 1%s\")", what, magic,
+                 sealed ? " CHECK" : "");
+        return fail(r, TIER_ECORRUPT, rc ? r->line : r->next_line - (r->next_line > 1), "%s", msg);
+    }
+    if (v[0].number > TIER__STATE_VERSION) {
+        snprintf(msg, sizeof msg, "%s format version %.0f is newer than this library's (%d)",
+                 sealed ? what : "state", v[0].number, TIER__STATE_VERSION);
+        return fail(r, TIER_EVERSION, r->line, "%s", msg);
+    }
+    if (sealed && (double)tier__crc32c(0, r->data + r->pos, r->len - r->pos) != v[1].number) {
+        snprintf(msg, sizeof msg, "the check sum does not match the text: a damaged or cut-off %s",
+                 what);
+        return fail(r, TIER_ECORRUPT, r->line, "%s", msg);
+    }
+    return TIER_OK;
+}
+
+static int open_reader(tier_state_reader *r, const tier_allocator *alloc, const char *data,
+                       size_t len, const char *magic, const char *what, int sealed,
+                       const char *kind)
 {
     const char *text = NULL;
     int rc;
@@ -358,28 +418,16 @@ int tier__state_reader_open(tier_state_reader *r, const tier_allocator *alloc, c
     r->data = data ? data : "";
     r->len = data ? len : 0;
     r->next_line = 1;
-    rc = next_line(r);
-    if (rc < 0)
+    if ((rc = read_magic(r, magic, what, sealed)) != TIER_OK)
         return rc;
-    if (rc == 0 || strcmp(r->key, TIER__STATE_MAGIC) != 0 || r->n_values != 1 ||
-        r->values[0].type != TIER_OPTION_NUMBER || r->values[0].number < 1 ||
-        r->values[0].number != floor(r->values[0].number))
-        return fail(r, TIER_ECORRUPT, rc ? r->line : r->next_line - (r->next_line > 1),
-                    "not a libtier model state (expected \"" TIER__STATE_MAGIC " 1\")%s", NULL);
-    if (r->values[0].number > TIER__STATE_VERSION) {
-        char msg[80];
-        snprintf(msg, sizeof msg, "state format version %.0f is newer than this library's (%d)",
-                 r->values[0].number, TIER__STATE_VERSION);
-        return fail(r, TIER_EVERSION, r->line, "%s", msg);
-    }
     rc = next_text_record(r, "kind");
     if (rc < 0)
         return rc;
     text = r->scratch + r->values[0].text;
     if (strcmp(text, kind) != 0) {
         char msg[TIER__ERR_SIZE], q1[TIER__QUOTE_MAX * 4 + 16], q2[TIER__QUOTE_MAX * 4 + 16];
-        snprintf(msg, sizeof msg, "the state is of kind %s, the model of kind %s",
-                 tier__quote_text(q1, sizeof q1, text, strlen(text)),
+        snprintf(msg, sizeof msg, "the %s is of kind %s, the model of kind %s",
+                 sealed ? what : "state", tier__quote_text(q1, sizeof q1, text, strlen(text)),
                  tier__quote_text(q2, sizeof q2, kind, strlen(kind)));
         return fail(r, TIER_ECORRUPT, r->line, "%s", msg);
     }
@@ -436,6 +484,19 @@ int tier_state_read_next(tier_state_reader *r, const char **key)
     if (key)
         *key = r->key;
     return 1;
+}
+
+int tier__state_reader_open(tier_state_reader *r, const tier_allocator *alloc, const char *data,
+                            size_t len, const char *kind)
+{
+    return open_reader(r, alloc, data, len, TIER__STATE_MAGIC, "model state", 0, kind);
+}
+
+int tier__state_reader_open_sealed(tier_state_reader *r, const tier_allocator *alloc,
+                                   const char *data, size_t len, const char *magic,
+                                   const char *what, const char *kind)
+{
+    return open_reader(r, alloc, data, len, magic, what, 1, kind);
 }
 
 int tier__state_reader_check_end(tier_state_reader *r)

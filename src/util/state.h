@@ -50,6 +50,14 @@ void tier__state_writer_init(tier_state_writer *w, const tier_allocator *alloc);
 void tier__state_writer_free(tier_state_writer *w);
 /* Writes the header records (magic and version, kind, name). */
 int tier__state_write_header(tier_state_writer *w, const char *kind, const char *name);
+/* The same with another first key, `magic` (a fit summary's "tier-fit-summary"), followed by the
+ * version and a placeholder for the check sum of every byte after the first line, which
+ * tier__state_writer_seal() fills in once the text is finished. */
+int tier__state_write_header_sealed(tier_state_writer *w, const char *magic, const char *kind,
+                                    const char *name);
+/* After tier__state_writer_finish() of a text begun by tier__state_write_header_sealed(): writes
+ * the CRC-32C of the bytes after the first line into its placeholder. */
+void tier__state_writer_seal(tier_state_writer *w);
 /* Ends the last record and writes the "end" record; returns the latched status. On success the
  * text is in w->buf. */
 int tier__state_writer_finish(tier_state_writer *w);
@@ -59,6 +67,12 @@ int tier__state_writer_finish(tier_state_writer *w);
  * r->err set; the reader must be closed either way. */
 int tier__state_reader_open(tier_state_reader *r, const tier_allocator *alloc, const char *data,
                             size_t len, const char *kind);
+/* Opens a reader on a text written with tier__state_write_header_sealed(`magic`): as
+ * tier__state_reader_open(), and the check sum on the first line must match the bytes after it
+ * (TIER_ECORRUPT: damaged or cut off). `what` names the document in messages ("fit summary"). */
+int tier__state_reader_open_sealed(tier_state_reader *r, const tier_allocator *alloc,
+                                   const char *data, size_t len, const char *magic,
+                                   const char *what, const char *kind);
 /* After a successful load: checks that every record was read, up to and including "end".
  * TIER_OK or TIER_ECORRUPT with r->err set. */
 int tier__state_reader_check_end(tier_state_reader *r);

@@ -673,6 +673,12 @@ declare("tier_model_get_number", c_int, [model_p, c_char_p, double_p], handle=0)
 declare("tier_model_get_value", c_int, [model_p, c_char_p, value_p], handle=0)
 declare("tier_model_save", c_int, [model_p, text_p], handle=0)
 declare("tier_model_load", c_int, [model_p, c_char_p, c_size_t], handle=0)
+# Fits from mergeable summaries (0.5.0; docs/fit-summary-format.md).
+declare("tier_model_fit_summary", c_int, [model_p, book_p, frame_p, text_p], handle=0)
+declare("tier_model_fit_summaries", c_int, [model_p, P(c_char_p), P(c_size_t), c_size_t],
+        handle=0)
+declare("tier_model_merge_summaries", c_int,
+        [model_p, P(c_char_p), P(c_size_t), c_size_t, text_p], handle=0)
 # Option values; the setters are called inside callbacks, so they report by status only.
 declare("tier_value_new", c_int, [P(value_p), c_void_p])
 declare("tier_value_free", None, [value_p], check=False)

@@ -42,12 +42,14 @@ KIND_COLUMNS: Dict[str, str] = {
 #: Model kinds a split run fits exactly today: rfm (global cut points), lifecycle (its fit
 #: learns nothing from the population: thresholds are options) and pareto (its classes from the
 #: global ends of A and B, as an abc() call "pareto:<name>" of the population figures, and its
-#: share from the figures' total of that call), scorecard (a model a part, with the global
+#: share from the figures' total of that call), clv, sbg and subscription (fitted from the
+#: parts' mergeable fit summaries, libtier._dask_fit), scorecard (a model a part, with the global
 #: statistics and counts: libtier._dask_ranks), needs (fitted by the rounds of
 #: libtier._dask_needs: mergeable summaries, exact centroid sums); the
 #: others learn from the whole population in ways not yet merged (docs/distributed.md, "Not yet
 #: distributed").
-SUPPORTED_KINDS = ("rfm", "lifecycle", "pareto", "scorecard", "needs")
+SUPPORTED_KINDS = ("rfm", "lifecycle", "pareto", "clv", "sbg", "subscription", "scorecard",
+                   "needs")
 
 #: Outputs of a model kind that stay the part's own in a split run (read by no output column of
 #: `tier run --out`): a policy that reads them is refused. (A Pareto model's cum_share is the
@@ -148,8 +150,7 @@ def new_model(spec: Dict[str, Any], as_of: int) -> Any:
     Model: Any = _Model
     m = Model.new(spec["kind"], spec["name"], **spec["options"])
     with m._closed_on_error():
-        if "as_of" not in spec["options"] and any(o == "as_of" for o, _, _ in m._option_infos()):
-            m.set_option("as_of", float(as_of))
+        set_as_of(m, spec, as_of)
     return m
 
 
@@ -352,9 +353,10 @@ class PartConfig:
 
     def __init__(self, id: str, date: str, amount: str, margin: Optional[str],
                  account_id: Optional[str], policy: PolicySource,
-                 models: List[Dict[str, Any]]) -> None:
+                 models: List[Dict[str, Any]], contract_id: Optional[str] = None) -> None:
         self.id, self.date, self.amount, self.margin = id, date, amount, margin
         self.account_id = account_id
+        self.contract_id = contract_id  # the id column of the contracts, when there are any
         self.policy = policy
         self.models = models
 
@@ -494,6 +496,13 @@ class Gathered:
         return out
 
 
+def set_as_of(model: Any, spec: Dict[str, Any], as_of: int) -> None:
+    """Sets the run's as-of day (a day number) on `model` unless the policy sets it or the
+    model has no such option (sbg)."""
+    if "as_of" not in spec["options"] and any(n == "as_of" for n, _, _ in model._option_infos()):
+        model.set_option("as_of", float(as_of))
+
+
 def _id_array(ids: List[bytes]) -> Any:
     """Ids as one NumPy bytes array (ids hold no NUL byte, so none is lost to its padding): one
     object instead of one a customer."""
@@ -521,12 +530,14 @@ class Part:
     customer in two parts would be two customers). Pickles as its rows: the Book is rebuilt on
     the other side."""
 
-    def __init__(self, rows: Any, accounts: Any, config: PartConfig) -> None:
+    def __init__(self, rows: Any, accounts: Any, config: PartConfig,
+                 contracts: Any = None) -> None:
         self.rows, self.accounts, self.config = rows, accounts, config
+        self.contracts = contracts
         self._book: Any = None
 
-    def __reduce__(self) -> Tuple[Any, Tuple[Any, Any, PartConfig]]:
-        return (Part, (self.rows, self.accounts, self.config))
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, Any, PartConfig, Any]]:
+        return (Part, (self.rows, self.accounts, self.config, self.contracts))
 
     @property
     def book(self) -> Any:
@@ -544,6 +555,12 @@ class Part:
                                    margin=c.margin)
             if self.accounts is not None:
                 _declare_empty(book, self.accounts, c.account_id)
+            if self.contracts is not None and len(self.contracts):
+                # as text, read as `tier run --contracts` reads its file (after the accounts)
+                from .book import CsvReader
+                data = self.contracts.drop(columns=["__tier_id"]).to_csv(index=False, na_rep="")
+                with CsvReader(id=c.contract_id or "customer_id") as reader:
+                    reader.read_contracts_buffer(book, data)
             self._book = book
         return self._book
 

@@ -32,6 +32,7 @@ from dask.delayed import Delayed, delayed
 from . import _dask_org, _ffi
 from . import _dask_ranks as _ranks
 from ._dask_needs import fit_needs
+from ._dask_fit import fit_summary_models
 from ._parts import (KIND_COLUMNS, PART_OUTPUTS, SUPPORTED_KINDS, U64_MAX, Gathered, Part,
                      PartConfig, PolicySource, Target, cap_limit, escape, model_blob, rfm_cuts,
                      rfm_ranks, round_units)
@@ -79,7 +80,9 @@ class Run:
                  accounts: Optional[DaskFrame] = None, as_of: Any = None,
                  id: Optional[str] = None, date: Optional[str] = None,
                  amount: Optional[str] = None, margin: Optional[str] = None,
-                 account_id: Optional[str] = None, npartitions: Optional[int] = None) -> None:
+                 account_id: Optional[str] = None, npartitions: Optional[int] = None,
+                 contracts: Optional[DaskFrame] = None,
+                 contract_id: Optional[str] = None) -> None:
         cols = [str(c) for c in transactions.columns]
         id_col = _pick(cols, id, _ID_NAMES, "id")
         date_col = _pick(cols, date, _DATE_NAMES, "date")
@@ -95,7 +98,12 @@ class Run:
         if accounts is not None:
             acc_col = _pick([str(c) for c in accounts.columns], account_id,
                             ("account_id",) + _ID_NAMES, "account id")
-        self.config = PartConfig(id_col, date_col, amount_col, margin, acc_col, source, specs)
+        con_col = None
+        if contracts is not None:  # read as text, as `tier run --contracts` reads its file
+            con_col = _pick([str(c) for c in contracts.columns], contract_id,
+                            ("account_id",) + _ID_NAMES, "contract customer id")
+        self.config = PartConfig(id_col, date_col, amount_col, margin, acc_col, source, specs,
+                                 con_col)
         #: Passes, selection rounds, partitions, and the abc calls (Pareto models included)
         #: summed in doubles (exact sums) in the last pass.
         self.stats: Dict[str, int] = {"passes": 0, "rounds": 0, "partitions": 0,
@@ -104,12 +112,15 @@ class Run:
         self.seconds: Dict[str, float] = {}
         nparts = npartitions or transactions.npartitions
         t = time.perf_counter()
-        self._parts = self._shuffle(transactions, accounts, id_col, acc_col, nparts)
+        self._parts = self._shuffle(transactions, accounts, id_col, acc_col, nparts, contracts)
         self.stats["partitions"] = len(self._parts)
         self.as_of = self._as_of(as_of)
         self.seconds["shuffle"] = time.perf_counter() - t
         t = time.perf_counter()
         self.model_blobs = self._fit_models()
+        self.model_blobs.update(fit_summary_models(self._parts, self.config, self.as_of,
+                                                   self.model_blobs, delayed, dask.compute,
+                                                   self.stats))
         self.model_blobs.update(fit_needs(self._parts, self.config, self.as_of, self.model_blobs))
         self._part_blobs: Optional[List[Any]] = None  # per part {name: blob} (scorecards)
         if any(s["kind"] == "scorecard" for s in self.config.models):
@@ -156,7 +167,8 @@ class Run:
         return specs
 
     def _shuffle(self, txns: DaskFrame, accounts: Optional[DaskFrame], id_col: str,
-                 acc_col: Optional[str], nparts: int) -> List[Delayed]:
+                 acc_col: Optional[str], nparts: int,
+                 contracts: Optional[DaskFrame] = None) -> List[Delayed]:
         """Every customer's rows into one partition (a hash of the id as text), accounts into
         the partition of the same id; one persisted Part per partition."""
         def keyed(df: DaskFrame, col: Optional[str] = None) -> DaskFrame:
@@ -180,7 +192,11 @@ class Run:
         a_parts: List[Any] = [None] * len(t_parts)
         if accounts is not None and acc_col is not None:
             a_parts = keyed(accounts, acc_col).to_delayed()
-        parts = [delayed(Part)(t, a, self.config) for t, a in zip(t_parts, a_parts)]
+        c_parts: List[Any] = [None] * len(t_parts)
+        if contracts is not None and self.config.contract_id is not None:
+            c_parts = keyed(contracts, self.config.contract_id).to_delayed()
+        parts = [delayed(Part)(t, a, self.config, k)
+                 for t, a, k in zip(t_parts, a_parts, c_parts)]
         return list(dask.persist(*parts))
 
     def _as_of(self, as_of: Any) -> int:
@@ -509,7 +525,8 @@ def run(transactions: DaskFrame, policy: Any = None, accounts: Optional[DaskFram
     policy file or policy text (default b2b-sabc, with accounts b2b-full); `as_of` a date (default
     the day after the last transaction). Column names: id=, date=, amount=, margin=,
     account_id= (found as the CLI finds them otherwise); npartitions= (default: those of
-    `transactions`)."""
+    `transactions`); contracts= a Dask DataFrame of the contracts CSV (read as text, as
+    `tier run --contracts` reads it) and contract_id= its id column."""
     r = Run(transactions, policy=policy, accounts=accounts, as_of=as_of, **columns)
     if out is not None:
         r.write_csv(out)

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: MIT
 """Models (the base of the built-ins, RFM and Pareto/ABC) and segment maps."""
 
+import ctypes
 import math
 from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional,
-                    Tuple, TypeVar, Union)
+                    Sequence, Tuple, TypeVar, Union)
 from ctypes import byref, c_char_p, c_double, c_int, c_size_t
 
 from . import _ffi
@@ -168,6 +169,43 @@ class ModelCalls:
         raw = _ffi.encode(text, "state")
         F.tier_model_load(self._p, raw, len(raw))
         return self
+
+    # --- fits from mergeable summaries (tier_model_fit_summary and friends, 0.5.0) ---------
+
+    def fit_summary(self, book: "Book", inputs: Optional[Frame] = None) -> bytes:
+        """The model's mergeable summary of a fit on `book` (tier_model_fit_summary): what its fit
+        reads from the population, as counts that add up over parts (clv, sbg, subscription).
+        The model is not changed; set its options (clv's and subscription's ``as_of``) to the
+        population's first. docs/fit-summary-format.md has the format."""
+        with _ffi.Text() as text:
+            F.tier_model_fit_summary(self._p, book._p,
+                                     inputs._p if inputs is not None else None, text.ptr)
+            return ctypes.string_at(F.tier_text_data(text.ptr), F.tier_text_length(text.ptr))
+
+    def fit_summaries(self: _M, summaries: Sequence[bytes]) -> _M:
+        """Fits from the union of `summaries` (tier_model_fit_summaries): the state a fit on the
+        books they came from, taken together, gives. All or nothing: TierError (TIER_ECORRUPT
+        naming the summary, from 1, and its line) on damaged or mismatched ones. Returns self."""
+        texts, lens, n = _summary_arrays(summaries)
+        F.tier_model_fit_summaries(self._p, texts, lens, n)
+        return self
+
+    def merge_summaries(self, summaries: Sequence[bytes]) -> bytes:
+        """One summary of the union of `summaries` (tier_model_merge_summaries), for a merge in a
+        tree; the model is not changed."""
+        texts, lens, n = _summary_arrays(summaries)
+        with _ffi.Text() as text:
+            F.tier_model_merge_summaries(self._p, texts, lens, n, text.ptr)
+            return ctypes.string_at(F.tier_text_data(text.ptr), F.tier_text_length(text.ptr))
+
+
+def _summary_arrays(summaries: Sequence[bytes]) -> Tuple[Any, Any, int]:
+    """The C arrays of texts and lengths of `summaries` (bytes), and their number."""
+    items = [bytes(s) for s in summaries]
+    n = len(items)
+    texts = (c_char_p * max(n, 1))(*items)
+    lens = (c_size_t * max(n, 1))(*[len(s) for s in items])
+    return texts, lens, n
 
 
 class Model(ModelCalls, Handle):

@@ -65,7 +65,7 @@ const tier_model_option tier__clv_model_options[CLV_N_OPTIONS] = {
 };
 
 static const tier_model_vtable clv_vtable =
-    TIER__BUILTIN_VTABLE("clv", tier__clv_model, NULL, tier__clv_model_score_row);
+    TIER__BUILTIN_SUMMARY_VTABLE("clv", tier__clv_model, NULL, tier__clv_model_score_row);
 
 static clv_state *clv_of(const tier_model *model)
 {
@@ -82,8 +82,8 @@ int tier__clv_math_kind(int kind)
 /* The last day that counts: the calibration end option, else the as-of day - 1 (the as-of day
  * defaulting to the day after the book's last transaction). Returns 0 with *has_end = 0 when
  * there is none (no option and an empty book), TIER_EINVAL when the options contradict. */
-static int resolve_end(const double *opt, const tier_book *book, int32_t *out, int *has_end,
-                       char *err)
+int tier__clv_resolve_end(const double *opt, const tier_book *book, int32_t *out, int *has_end,
+                          char *err)
 {
     double cal = opt[CLV_OPT_CALIBRATION_END], as_of = opt[CLV_OPT_AS_OF];
     int32_t day;
@@ -176,7 +176,7 @@ static int predict(const clv_state *st, const tier__clv_obs *o, double *v, char 
 }
 
 /* TIER_ERANGE when the horizon spans too many discount periods. */
-static int check_periods(const double *opt, double unit, char *err)
+int tier__clv_check_periods(const double *opt, double unit, char *err)
 {
     double periods = opt[CLV_OPT_HORIZON] * unit / opt[CLV_OPT_DISCOUNT_PERIOD];
     if (periods > CLV_MAX_PERIODS) {
@@ -192,76 +192,102 @@ static int check_periods(const double *opt, double unit, char *err)
 
 /* ---- vtable --------------------------------------------------------------------------------- */
 
-static int tier__clv_model_fit(void *state, const tier_book *book, const tier_frame *inputs)
+int tier__clv_fit_subs(clv_state *st, clv_fit *f, const tier__clv_obs *const rows[2],
+                       const size_t n[2], double customers)
 {
-    clv_state *st = state;
-    clv_summary s = {NULL, NULL, 0};
-    tier__clv_obs *rows = NULL;
-    clv_fit f;
-    size_t i, m = 0;
-    int32_t end = 0;
-    int has_end, rc, sub;
-    char day[16];
-    (void)inputs;
+    int rc, sub;
+    for (sub = 0; sub < 2; sub++) {
+        char why[TIER__ERR_SIZE];
+        int mk = sub == 0 ? tier__clv_math_kind(f->kind) : TIER__CLV_GAMMA_GAMMA;
+        why[0] = '\0';
+        rc = tier__clv_fit(&f->sub[sub], mk, rows[sub], n[sub], NULL, &st->h.alloc, why);
+        /* A finite best point without convergence is kept (and reported) unless required. */
+        if (rc == TIER_ECONVERGE && f->sub[sub].param[0] > 0.0 &&
+            !st->opt[CLV_OPT_REQUIRE_CONVERGENCE])
+            rc = TIER_OK;
+        if (rc) {
+            const char *what = sub == 0 ? (f->kind == TIER_CLV_PARETO_NBD ? "Pareto/NBD" : "BG/NBD")
+                                        : "Gamma-Gamma";
+            if (rc == TIER_ENOMEM)
+                tier__errorf(st->h.err, "out of memory fitting the %s model", what);
+            else
+                tier__errorf(st->h.err, "%s fit on %.0f customers: %s", what, customers,
+                             why[0] ? why : tier_strerror(rc));
+            return rc;
+        }
+    }
+    st->fit = *f;
+    st->fitted = 1;
+    st->h.err[0] = '\0';
+    return TIER_OK;
+}
 
-    memset(&f, 0, sizeof f);
-    f.kind = (int)st->opt[CLV_OPT_PURCHASE_MODEL];
-    f.unit = st->opt[CLV_OPT_TIME_UNIT];
-    if ((rc = resolve_end(st->opt, book, &end, &has_end, st->h.err)) != TIER_OK ||
-        (rc = check_periods(st->opt, f.unit, st->h.err)) != TIER_OK)
+void tier__clv_no_purchase_error(char *err, int32_t end)
+{
+    char day[16];
+    if (tier_date_format_iso(day, sizeof day, end) != TIER_OK)
+        snprintf(day, sizeof day, "day %ld", (long)end);
+    tier__errorf(err, "no customer has a purchase up to the calibration end %s", day);
+}
+
+int tier__clv_book_rows(clv_state *st, const tier_book *book, clv_fit *f, tier__clv_obs **rows,
+                        size_t *m)
+{
+    clv_summary s = {NULL, NULL, 0};
+    size_t i;
+    int32_t end = 0;
+    int has_end, rc;
+
+    *rows = NULL;
+    *m = 0;
+    memset(f, 0, sizeof *f);
+    f->kind = (int)st->opt[CLV_OPT_PURCHASE_MODEL];
+    f->unit = st->opt[CLV_OPT_TIME_UNIT];
+    if ((rc = tier__clv_resolve_end(st->opt, book, &end, &has_end, st->h.err)) != TIER_OK ||
+        (rc = tier__clv_check_periods(st->opt, f->unit, st->h.err)) != TIER_OK)
         return rc;
     if (!has_end) {
         tier__errorf(st->h.err, "the book has no transactions: nothing to fit");
         return TIER_EINVAL;
     }
-    rc = tier__clv_summarise_book(&st->h.alloc, book, end, 1, f.unit, CLV_ALL, &s, st->h.err);
+    rc = tier__clv_summarise_book(&st->h.alloc, book, end, 1, f->unit, CLV_ALL, &s, st->h.err);
     if (rc)
         return rc;
-    rows = tier__malloc_n(&st->h.alloc, s.n, sizeof *rows);
-    if (!rows) {
+    *rows = tier__malloc_n(&st->h.alloc, s.n, sizeof **rows);
+    if (!*rows) {
         tier__errorf(st->h.err, "out of memory for the summaries of %lu customers",
                      (unsigned long)s.n);
-        rc = TIER_ENOMEM;
-        goto done;
+        tier__clv_summary_free(&st->h.alloc, &s);
+        return TIER_ENOMEM;
     }
     for (i = 0; i < s.n; i++)
         if (s.has[i])
-            rows[m++] = s.obs[i];
-    f.no_purchase = (double)(s.n - m);
-    f.calibration_end = (double)end;
-    if (!m) {
-        if (tier_date_format_iso(day, sizeof day, end) != TIER_OK)
-            snprintf(day, sizeof day, "day %ld", (long)end);
-        tier__errorf(st->h.err, "no customer has a purchase up to the calibration end %s", day);
-        rc = TIER_EINVAL;
-        goto done;
-    }
-    for (sub = 0; sub < 2; sub++) {
-        char why[TIER__ERR_SIZE];
-        int mk = sub == 0 ? tier__clv_math_kind(f.kind) : TIER__CLV_GAMMA_GAMMA;
-        why[0] = '\0';
-        rc = tier__clv_fit(&f.sub[sub], mk, rows, m, NULL, &st->h.alloc, why);
-        /* A finite best point without convergence is kept (and reported) unless required. */
-        if (rc == TIER_ECONVERGE && f.sub[sub].param[0] > 0.0 &&
-            !st->opt[CLV_OPT_REQUIRE_CONVERGENCE])
-            rc = TIER_OK;
-        if (rc) {
-            const char *what = sub == 0 ? (f.kind == TIER_CLV_PARETO_NBD ? "Pareto/NBD" : "BG/NBD")
-                                        : "Gamma-Gamma";
-            if (rc == TIER_ENOMEM)
-                tier__errorf(st->h.err, "out of memory fitting the %s model", what);
-            else
-                tier__errorf(st->h.err, "%s fit on %lu customers: %s", what, (unsigned long)m,
-                             why[0] ? why : tier_strerror(rc));
-            goto done;
-        }
-    }
-    st->fit = f;
-    st->fitted = 1;
-    st->h.err[0] = '\0';
-done:
-    tier__free(&st->h.alloc, rows);
+            (*rows)[(*m)++] = s.obs[i];
+    f->no_purchase = (double)(s.n - *m);
+    f->calibration_end = (double)end;
     tier__clv_summary_free(&st->h.alloc, &s);
+    return TIER_OK;
+}
+
+static int tier__clv_model_fit(void *state, const tier_book *book, const tier_frame *inputs)
+{
+    clv_state *st = state;
+    tier__clv_obs *rows = NULL;
+    clv_fit f;
+    size_t m = 0;
+    int rc;
+    (void)inputs;
+    rc = tier__clv_book_rows(st, book, &f, &rows, &m);
+    if (rc == TIER_OK && !m) {
+        tier__clv_no_purchase_error(st->h.err, (int32_t)f.calibration_end);
+        rc = TIER_EINVAL;
+    }
+    if (rc == TIER_OK) {
+        const tier__clv_obs *const both[2] = {rows, rows};
+        const size_t n[2] = {m, m};
+        rc = tier__clv_fit_subs(st, &f, both, n, (double)m);
+    }
+    tier__free(&st->h.alloc, rows);
     return rc;
 }
 
@@ -277,8 +303,8 @@ static int tier__clv_model_score(void *state, const tier_book *book, tier_frame 
 
     /* Scoring never writes the state (several threads may score at once): failures are
      * described in the frame's error text. */
-    if ((rc = resolve_end(st->opt, book, &end, &has_end, err)) != TIER_OK ||
-        (rc = check_periods(st->opt, st->fit.unit, err)) != TIER_OK)
+    if ((rc = tier__clv_resolve_end(st->opt, book, &end, &has_end, err)) != TIER_OK ||
+        (rc = tier__clv_check_periods(st->opt, st->fit.unit, err)) != TIER_OK)
         return rc;
     rc = tier__clv_summarise_book(&st->h.alloc, book, end, has_end, st->fit.unit, CLV_ALL, &s, err);
     if (rc)
@@ -309,8 +335,8 @@ static int tier__clv_model_score_row(void *state, const tier_book *book, const t
     int32_t end = 0;
     int has_end, has, rc;
     (void)labels;
-    if ((rc = resolve_end(st->opt, book, &end, &has_end, err)) != TIER_OK ||
-        (rc = check_periods(st->opt, st->fit.unit, err)) != TIER_OK)
+    if ((rc = tier__clv_resolve_end(st->opt, book, &end, &has_end, err)) != TIER_OK ||
+        (rc = tier__clv_check_periods(st->opt, st->fit.unit, err)) != TIER_OK)
         return rc;
     rc = tier__clv_summarise_one(&st->h.alloc, book, customer, end, has_end, st->fit.unit, &obs,
                                  &has, err);
@@ -333,8 +359,8 @@ static int tier__clv_model_explain(void *state, const tier_book *book, const tie
     int has_end, rc, n;
     (void)frame;
 
-    if ((rc = resolve_end(o, book, &end, &has_end, err)) != TIER_OK ||
-        (rc = check_periods(o, f->unit, err)) != TIER_OK)
+    if ((rc = tier__clv_resolve_end(o, book, &end, &has_end, err)) != TIER_OK ||
+        (rc = tier__clv_check_periods(o, f->unit, err)) != TIER_OK)
         return rc;
     if (has_end && tier_date_format_iso(day, sizeof day, end) != TIER_OK)
         snprintf(day, sizeof day, "day %ld", (long)end);

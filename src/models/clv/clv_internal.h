@@ -64,6 +64,30 @@ extern const tier_model_option tier__clv_model_options[CLV_N_OPTIONS];
 
 /* clv.c */
 int tier__clv_math_kind(int kind);
+/* The last day that counts: the calibration end option, else the as-of day - 1 (the as-of day
+ * defaulting to the day after the book's last transaction; `book` is read only then, and may be
+ * NULL when an option gives the day). *has_end = 0 when there is none (no option and an empty or
+ * no book); TIER_EINVAL when the options contradict. */
+int tier__clv_resolve_end(const double *opt, const tier_book *book, int32_t *out, int *has_end,
+                          char *err);
+/* TIER_ERANGE when the horizon spans too many discount periods. */
+int tier__clv_check_periods(const double *opt, double unit, char *err);
+/* The rows of a fit on `book` (the customers with a purchase up to the end, *m of them, in
+ * *rows, freed by the caller), with *f started: kind, unit, calibration end, no_purchase. */
+int tier__clv_book_rows(clv_state *st, const tier_book *book, clv_fit *f, tier__clv_obs **rows,
+                        size_t *m);
+/* Fits both sub-models (rows[0] the purchase model's, rows[1] Gamma-Gamma's) into *f and, on
+ * success, makes it the state's fit. `customers` is for the error text. */
+int tier__clv_fit_subs(clv_state *st, clv_fit *f, const tier__clv_obs *const rows[2],
+                       const size_t n[2], double customers);
+/* "no customer has a purchase up to the calibration end DAY" into err. */
+void tier__clv_no_purchase_error(char *err, int32_t end);
+
+/* clv_summary.c: the fit summary callbacks (vtable version 4). */
+int tier__clv_model_fit_summary(void *state, const tier_book *book, const tier_frame *inputs,
+                                tier_state_writer *w);
+int tier__clv_model_fit_summaries(void *state, tier_state_reader *const *readers, size_t n,
+                                  tier_state_writer *merged);
 int tier__clv_check_option(char *err, int option, double value);
 
 /* clv_days.c */

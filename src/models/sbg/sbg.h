@@ -95,6 +95,11 @@ int tier__sbg_fit_survivors(tier__sbg_fit *out, const double *const *counts, con
 int tier__sbg_fit_cohorts(tier__sbg_fit *out, const double *renewals, const double *churned,
                           size_t n, const tier_allocator *alloc, size_t *bad, char *err);
 
+/* The table of those customers (as tier__sbg_fit_cohorts reads them) into *out, freed by the
+ * caller with tier__sbg_table_free (on success only). k is 1 + the most renewals (at least 1). */
+int tier__sbg_table_customers(tier__sbg_table *out, const double *renewals, const double *churned,
+                              size_t n, const tier_allocator *alloc, size_t *bad, char *err);
+
 /* ---- figures of fitted parameters (alpha, beta > 0 and finite) ------------------------------ */
 
 /* S(t) for a whole t >= 0 (0 when it underflows). */

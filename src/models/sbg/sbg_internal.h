@@ -38,6 +38,20 @@ extern const tier__opt_rule tier__sbg_opt_rules[SBG_OPT_COUNT];
 extern const tier_model_option tier__sbg_model_options[SBG_N_OPTIONS];
 extern const char *const tier__sbg_text_defaults[SBG_TEXT_COUNT];
 
+/* sbg_model.c: the table of a fit on the book's customers (their renewals and whether they
+ * left, from the sources the options name), freed by the caller on success. With `part` (the
+ * book is a part of a population) an attribute that none of its customers has counts as NaN. */
+int tier__sbg_book_table(sbg_state *st, const tier_book *book, const tier_frame *inputs, int part,
+                         tier__sbg_table *t);
+/* sbg_model.c: fits from the options' cohorts (st->cohorts.n > 0) into *f. */
+int tier__sbg_fit_given(sbg_state *st, tier__sbg_fit *f);
+
+/* sbg_summary.c: the fit summary callbacks (vtable version 4). */
+int tier__sbg_fit_summary(void *state, const tier_book *book, const tier_frame *inputs,
+                          tier_state_writer *w);
+int tier__sbg_fit_summaries(void *state, tier_state_reader *const *readers, size_t n,
+                            tier_state_writer *merged);
+
 /* sbg_state.c */
 void tier__sbg_cohorts_free(const tier_allocator *a, sbg_cohorts *c);
 int tier__sbg_model_set_option(void *state, const char *name, const tier_value *value);

@@ -346,6 +346,22 @@ int tier__sbg_fit_cohorts(tier__sbg_fit *out, const double *renewals, const doub
                           size_t n, const tier_allocator *alloc, size_t *bad, char *err)
 {
     tier__sbg_table t;
+    int rc;
+    if (!out) {
+        tier__errorf(err, "invalid argument");
+        return TIER_EINVAL;
+    }
+    if ((rc = tier__sbg_table_customers(&t, renewals, churned, n, alloc, bad, err)) != TIER_OK)
+        return rc;
+    rc = tier__sbg_fit_table(out, &t, err);
+    tier__sbg_table_free(&t, alloc);
+    return rc;
+}
+
+int tier__sbg_table_customers(tier__sbg_table *out, const double *renewals, const double *churned,
+                              size_t n, const tier_allocator *alloc, size_t *bad, char *err)
+{
+    tier__sbg_table t;
     size_t i, k = 1;
     int rc;
     if (!out || !alloc || (n && !renewals)) {
@@ -380,9 +396,8 @@ int tier__sbg_fit_cohorts(tier__sbg_fit *out, const double *renewals, const doub
         else
             t.alive[r] += 1.0; /* still a customer after r renewals: T > r */
     }
-    rc = tier__sbg_fit_table(out, &t, err);
-    tier__sbg_table_free(&t, alloc);
-    return rc;
+    *out = t;
+    return TIER_OK;
 }
 
 /* ---- figures -------------------------------------------------------------------------------- */

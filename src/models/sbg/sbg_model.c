@@ -81,7 +81,9 @@ static const tier_model_vtable sbg_vtable = {.version = TIER_MODEL_VTABLE_VERSIO
                                              .save = tier__sbg_model_save,
                                              .load = tier__sbg_model_load,
                                              .is_fitted = NULL,
-                                             .score_row = tier__sbg_score_row};
+                                             .score_row = tier__sbg_score_row,
+                                             .fit_summary = tier__sbg_fit_summary,
+                                             .fit_summaries = tier__sbg_fit_summaries};
 
 /* ---- sources: a column of an earlier model or an attribute ---------------------------------- */
 
@@ -216,17 +218,31 @@ static int figures(const sbg_state *st, const tier_book *book, const sbg_sources
 
 /* ---- vtable --------------------------------------------------------------------------------- */
 
-/* Fits on the customers of the book: their renewals and whether they left. */
-static int fit_on_book(sbg_state *st, const tier_book *book, const tier_frame *inputs,
-                       tier__sbg_fit *f)
+/* A source for a part's summary: an attribute that no customer of the part has is NaN for all
+ * (another part may have it; the whole book's fit would find it there). */
+static int src_resolve_part(const tier_book *book, const tier_frame *frame, const char *option,
+                            const char *name, sbg_src *s, int part, char *err)
+{
+    int rc = src_resolve(book, frame, option, name, s, err);
+    if (rc == TIER_ENOTFOUND && part && s->attr) {
+        err[0] = '\0';
+        return TIER_OK; /* src_value gives NaN for an attribute the book lacks */
+    }
+    return rc;
+}
+
+int tier__sbg_book_table(sbg_state *st, const tier_book *book, const tier_frame *inputs, int part,
+                         tier__sbg_table *t)
 {
     size_t n = tier_book_customer_count(book), i, bad = 0;
     sbg_src ren, churn;
     double *r = NULL, *c = NULL;
     char why[TIER__ERR_SIZE];
-    int rc = src_resolve(book, inputs, "renewals", st->text[SBG_TEXT_RENEWALS], &ren, st->h.err);
+    int rc = src_resolve_part(book, inputs, "renewals", st->text[SBG_TEXT_RENEWALS], &ren, part,
+                              st->h.err);
     if (!rc)
-        rc = src_resolve(book, inputs, "churned", st->text[SBG_TEXT_CHURNED], &churn, st->h.err);
+        rc = src_resolve_part(book, inputs, "churned", st->text[SBG_TEXT_CHURNED], &churn, part,
+                              st->h.err);
     if (rc)
         return rc;
     r = tier__malloc(&st->h.alloc, (n ? n : 1) * sizeof *r);
@@ -243,7 +259,7 @@ static int fit_on_book(sbg_state *st, const tier_book *book, const tier_frame *i
     }
     why[0] = '\0';
     bad = n; /* set only when a customer's renewals are refused */
-    rc = tier__sbg_fit_cohorts(f, r, c, n, &st->h.alloc, &bad, why);
+    rc = tier__sbg_table_customers(t, r, c, n, &st->h.alloc, &bad, why);
     if (rc == TIER_EINVAL && bad < n && !isnan(r[bad]))
         tier__errorf(st->h.err, "customer \"%s\": renewals (%s) is %g; need a whole number >= 0",
                      id_of(book, bad), ren.name, r[bad]);
@@ -255,28 +271,42 @@ done:
     return rc;
 }
 
+/* Fits on the customers of the book: their renewals and whether they left. */
+static int fit_on_book(sbg_state *st, const tier_book *book, const tier_frame *inputs,
+                       tier__sbg_fit *f)
+{
+    tier__sbg_table t;
+    int rc = tier__sbg_book_table(st, book, inputs, 0, &t);
+    if (rc)
+        return rc;
+    rc = tier__sbg_fit_table(f, &t, st->h.err);
+    tier__sbg_table_free(&t, &st->h.alloc);
+    return rc;
+}
+
+int tier__sbg_fit_given(sbg_state *st, tier__sbg_fit *f)
+{
+    const double **v = tier__calloc(&st->h.alloc, st->cohorts.n, sizeof *v);
+    size_t c, off = 0;
+    int rc;
+    if (!v) {
+        tier__errorf(st->h.err, "out of memory");
+        return TIER_ENOMEM;
+    }
+    for (c = 0; c < st->cohorts.n; c++) {
+        v[c] = st->cohorts.v + off;
+        off += st->cohorts.len[c];
+    }
+    rc = tier__sbg_fit_survivors(f, v, st->cohorts.len, st->cohorts.n, &st->h.alloc, st->h.err);
+    tier__free(&st->h.alloc, (void *)v);
+    return rc;
+}
+
 static int tier__sbg_fit_cb(void *state, const tier_book *book, const tier_frame *inputs)
 {
     sbg_state *st = state;
     tier__sbg_fit f;
-    int rc;
-    if (st->cohorts.n) {
-        const double **v = tier__calloc(&st->h.alloc, st->cohorts.n, sizeof *v);
-        size_t c, off = 0;
-        if (!v) {
-            tier__errorf(st->h.err, "out of memory");
-            return TIER_ENOMEM;
-        }
-        for (c = 0; c < st->cohorts.n; c++) {
-            v[c] = st->cohorts.v + off;
-            off += st->cohorts.len[c];
-        }
-        rc =
-            tier__sbg_fit_survivors(&f, v, st->cohorts.len, st->cohorts.n, &st->h.alloc, st->h.err);
-        tier__free(&st->h.alloc, (void *)v);
-    } else {
-        rc = fit_on_book(st, book, inputs, &f);
-    }
+    int rc = st->cohorts.n ? tier__sbg_fit_given(st, &f) : fit_on_book(st, book, inputs, &f);
     if (rc)
         return rc;
     st->fit = f;

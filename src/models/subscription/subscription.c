@@ -5,8 +5,11 @@
  * customer's contracts for score, score_row, explain and fit, so that they cannot disagree.
  * Amounts are summed exactly in fixed point as annual amounts (12 x monthly + yearly): MRR is that
  * sum / 12, and equal MRRs compare equal. */
+#include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/book_internal.h"
@@ -200,68 +203,228 @@ static int32_t window_start(const sub_state *st, int32_t d)
 
 /* ---- vtable ------------------------------------------------------------------------------- */
 
-static int tier__sub_fit(void *state, const tier_book *book, const tier_frame *inputs)
+/* What a fit adds up over the customers: counts (whole numbers, in doubles) and fixed-point
+ * annual sums; the population's figures are computed from it alone, so it is the fit summary. */
+enum { ACC_CUSTOMERS, ACC_RENEWALS, ACC_ACTIVE, ACC_STARTING, ACC_CHURNED, ACC_COUNTS };
+enum { SUM_MRR, SUM_START, SUM_CHURNED, SUM_CONTRACTION, SUM_EXPANSION, SUM_NEW, SUM_COUNT };
+typedef struct sub_acc {
+    int32_t d, w;
+    double count[ACC_COUNTS];
+    int64_t sum[SUM_COUNT];
+} sub_acc;
+
+/* The day D and the window start of a fit on `book`: TIER_OK or TIER_ESTATE (none). */
+static int acc_days(sub_state *st, const tier_book *book, sub_acc *a)
 {
-    sub_state *st = state;
-    const tier__contracts *cs = tier__book_contracts(book);
-    double *s = st->stats;
-    int64_t mrr = 0, start_mrr = 0, churned = 0, contraction = 0, expansion = 0, fresh = 0;
-    size_t c, n = tier_book_customer_count(book);
-    int32_t d = 0, w;
-    (void)inputs;
-    if (!as_of_day(st, book, &d)) {
+    memset(a, 0, sizeof *a);
+    if (!as_of_day(st, book, &a->d)) {
         tier__errorf(st->h.err, "no as-of day: the book has no transactions and no contracts "
                                 "(set the option as_of)");
         return TIER_ESTATE;
     }
-    w = window_start(st, d);
-    memset(st->stats, 0, sizeof st->stats);
+    a->w = window_start(st, a->d);
+    return TIER_OK;
+}
+
+static void accumulate(const sub_state *st, const tier_book *book, sub_acc *a)
+{
+    const tier__contracts *cs = tier__book_contracts(book);
+    size_t c, n = tier_book_customer_count(book);
     for (c = 0; c < n; c++) {
         sub_figures f;
-        measure(cs, c, d, w, &f);
+        measure(cs, c, a->d, a->w, &f);
         if (!f.any || (st->cohort_from <= st->cohort_to &&
                        (f.first_start < st->cohort_from || f.first_start >= st->cohort_to)))
             continue;
-        s[TIER_SUBSCRIPTION_STAT_CUSTOMERS] += 1;
-        s[TIER_SUBSCRIPTION_STAT_RENEWALS] += f.renewals;
-        s[TIER_SUBSCRIPTION_STAT_ACTIVE] += f.active_d;
-        mrr += f.annual_d;
+        a->count[ACC_CUSTOMERS] += 1;
+        a->count[ACC_RENEWALS] += f.renewals;
+        a->count[ACC_ACTIVE] += f.active_d;
+        a->sum[SUM_MRR] += f.annual_d;
         if (!f.active_w) {
-            fresh += f.annual_d;
+            a->sum[SUM_NEW] += f.annual_d;
             continue;
         }
-        s[TIER_SUBSCRIPTION_STAT_STARTING] += 1;
-        start_mrr += f.annual_w;
+        a->count[ACC_STARTING] += 1;
+        a->sum[SUM_START] += f.annual_w;
         if (!f.active_d) {
-            s[TIER_SUBSCRIPTION_STAT_CHURNED] += 1;
-            churned += f.annual_w;
+            a->count[ACC_CHURNED] += 1;
+            a->sum[SUM_CHURNED] += f.annual_w;
         } else if (f.annual_d < f.annual_w) {
-            contraction += f.annual_w - f.annual_d;
+            a->sum[SUM_CONTRACTION] += f.annual_w - f.annual_d;
         } else {
-            expansion += f.annual_d - f.annual_w;
+            a->sum[SUM_EXPANSION] += f.annual_d - f.annual_w;
         }
     }
-    s[TIER_SUBSCRIPTION_STAT_AS_OF] = d;
-    s[TIER_SUBSCRIPTION_STAT_WINDOW_START] = w;
-    s[TIER_SUBSCRIPTION_STAT_MRR] = mrr_of(mrr);
-    s[TIER_SUBSCRIPTION_STAT_ARR] = tier__fixed_to_double(mrr);
-    s[TIER_SUBSCRIPTION_STAT_STARTING_MRR] = mrr_of(start_mrr);
-    s[TIER_SUBSCRIPTION_STAT_CHURNED_MRR] = mrr_of(churned);
-    s[TIER_SUBSCRIPTION_STAT_CONTRACTION] = mrr_of(contraction);
-    s[TIER_SUBSCRIPTION_STAT_EXPANSION] = mrr_of(expansion);
-    s[TIER_SUBSCRIPTION_STAT_NEW_MRR] = mrr_of(fresh);
+}
+
+/* The state's figures from the sums. */
+static void finish_fit(sub_state *st, const sub_acc *a)
+{
+    double *s = st->stats;
+    const int64_t *x = a->sum;
+    int64_t start = x[SUM_START], kept = start - x[SUM_CHURNED] - x[SUM_CONTRACTION];
+    memset(st->stats, 0, sizeof st->stats);
+    s[TIER_SUBSCRIPTION_STAT_CUSTOMERS] = a->count[ACC_CUSTOMERS];
+    s[TIER_SUBSCRIPTION_STAT_RENEWALS] = a->count[ACC_RENEWALS];
+    s[TIER_SUBSCRIPTION_STAT_ACTIVE] = a->count[ACC_ACTIVE];
+    s[TIER_SUBSCRIPTION_STAT_STARTING] = a->count[ACC_STARTING];
+    s[TIER_SUBSCRIPTION_STAT_CHURNED] = a->count[ACC_CHURNED];
+    s[TIER_SUBSCRIPTION_STAT_AS_OF] = a->d;
+    s[TIER_SUBSCRIPTION_STAT_WINDOW_START] = a->w;
+    s[TIER_SUBSCRIPTION_STAT_MRR] = mrr_of(x[SUM_MRR]);
+    s[TIER_SUBSCRIPTION_STAT_ARR] = tier__fixed_to_double(x[SUM_MRR]);
+    s[TIER_SUBSCRIPTION_STAT_STARTING_MRR] = mrr_of(start);
+    s[TIER_SUBSCRIPTION_STAT_CHURNED_MRR] = mrr_of(x[SUM_CHURNED]);
+    s[TIER_SUBSCRIPTION_STAT_CONTRACTION] = mrr_of(x[SUM_CONTRACTION]);
+    s[TIER_SUBSCRIPTION_STAT_EXPANSION] = mrr_of(x[SUM_EXPANSION]);
+    s[TIER_SUBSCRIPTION_STAT_NEW_MRR] = mrr_of(x[SUM_NEW]);
     /* Ratios of the exact annual sums (the 12 cancels). */
-    s[TIER_SUBSCRIPTION_STAT_GRR] =
-        start_mrr ? (double)(start_mrr - churned - contraction) / (double)start_mrr : NAN;
-    s[TIER_SUBSCRIPTION_STAT_NRR] =
-        start_mrr ? (double)(start_mrr - churned - contraction + expansion) / (double)start_mrr
-                  : NAN;
+    s[TIER_SUBSCRIPTION_STAT_GRR] = start ? (double)kept / (double)start : NAN;
+    s[TIER_SUBSCRIPTION_STAT_NRR] = start ? (double)(kept + x[SUM_EXPANSION]) / (double)start : NAN;
     s[TIER_SUBSCRIPTION_STAT_LOGO_CHURN] =
         s[TIER_SUBSCRIPTION_STAT_STARTING] > 0
             ? s[TIER_SUBSCRIPTION_STAT_CHURNED] / s[TIER_SUBSCRIPTION_STAT_STARTING]
             : NAN;
     st->h.err[0] = '\0';
+}
+
+static int tier__sub_fit(void *state, const tier_book *book, const tier_frame *inputs)
+{
+    sub_state *st = state;
+    sub_acc a;
+    int rc = acc_days(st, book, &a);
+    (void)inputs;
+    if (rc)
+        return rc;
+    accumulate(st, book, &a);
+    finish_fit(st, &a);
     return TIER_OK;
+}
+
+/* ---- fit summary (vtable version 4): the sums of a fit ------------------------------------- */
+
+static const char *const sum_keys[SUM_COUNT] = {"mrr",         "start_mrr", "churned_mrr",
+                                                "contraction", "expansion", "new_mrr"};
+
+static void write_acc(const sub_state *st, tier_state_writer *w, const sub_acc *a)
+{
+    char num[24];
+    size_t i;
+    tier_state_write_key(w, "cohort");
+    tier_state_write_text(w, st->cohort);
+    tier_state_write_key(w, "as_of");
+    tier_state_write_number(w, a->d);
+    tier_state_write_key(w, "window_start");
+    tier_state_write_number(w, a->w);
+    tier_state_write_key(w, "counts");
+    tier_state_write_numbers(w, a->count, ACC_COUNTS);
+    for (i = 0; i < SUM_COUNT; i++) { /* int64 as text: a double cannot hold every one */
+        snprintf(num, sizeof num, "%lld", (long long)a->sum[i]);
+        tier_state_write_key(w, sum_keys[i]);
+        tier_state_write_text(w, num);
+    }
+}
+
+static int tier__sub_fit_summary(void *state, const tier_book *book, const tier_frame *inputs,
+                                 tier_state_writer *w)
+{
+    sub_state *st = state;
+    sub_acc a;
+    int rc = acc_days(st, book, &a);
+    (void)inputs;
+    if (rc)
+        return rc;
+    accumulate(st, book, &a);
+    write_acc(st, w, &a);
+    return TIER_OK;
+}
+
+/* The next record must be `key` with `n` numbers, into v. (A reader that failed before keeps
+ * its own error: tier_state_read_fail returns it.) */
+static int next_numbers(tier_state_reader *r, const char *key, double *v, size_t n)
+{
+    const char *k = NULL;
+    char msg[96];
+    if (tier_state_read_next(r, &k) == 1 && strcmp(k, key) == 0 &&
+        tier_state_read_numbers(r, v, n) == TIER_OK)
+        return TIER_OK;
+    snprintf(msg, sizeof msg, "expected %s and %lu number%s", key, (unsigned long)n,
+             n == 1 ? "" : "s");
+    return tier_state_read_fail(r, msg);
+}
+
+/* The next record must be `key "text"`. */
+static int next_text(tier_state_reader *r, const char *key, const char **text)
+{
+    const char *k = NULL;
+    char msg[96];
+    if (tier_state_read_next(r, &k) == 1 && strcmp(k, key) == 0 &&
+        tier_state_read_text(r, 0, text) == TIER_OK && tier_state_read_count(r) == 1)
+        return TIER_OK;
+    snprintf(msg, sizeof msg, "expected %s and a text", key);
+    return tier_state_read_fail(r, msg);
+}
+
+#define COUNT_MAX 9007199254740992.0 /* 2^53: counts below it add up exactly */
+
+/* One summary added into *a (the first sets D and W, which the model's as_of must give). */
+static int read_acc(const sub_state *st, tier_state_reader *r, size_t i, sub_acc *a)
+{
+    double d = 0, w = 0, c[ACC_COUNTS] = {0, 0, 0, 0, 0}; /* (set on success only) */
+    const char *text = "";
+    size_t k;
+    int rc;
+    if ((rc = next_text(r, "cohort", &text)) != TIER_OK)
+        return rc;
+    if (strcmp(text, st->cohort) != 0)
+        return tier_state_read_fail(r, "made with another cohort than the model's");
+    if ((rc = next_numbers(r, "as_of", &d, 1)) || (rc = next_numbers(r, "window_start", &w, 1)) ||
+        (rc = next_numbers(r, "counts", c, ACC_COUNTS)))
+        return rc;
+    if (!(d >= TIER_DAY_MIN && d <= TIER_DAY_MAX && d == floor(d)) ||
+        (!isnan(st->as_of) && d != st->as_of) || w != (double)window_start(st, (int32_t)d) ||
+        (i > 0 && d != a->d))
+        return tier_state_read_fail(r, "as_of and window_start differ from the model's (set "
+                                       "as_of on every model to the population's day)");
+    a->d = (int32_t)d;
+    a->w = (int32_t)w;
+    for (k = 0; k < ACC_COUNTS; k++) {
+        a->count[k] += c[k];
+        if (!(c[k] >= 0) || c[k] != floor(c[k]) || !(a->count[k] <= COUNT_MAX))
+            return tier_state_read_fail(r, "counts must be whole numbers below 2^53 in all");
+    }
+    for (k = 0; k < SUM_COUNT; k++) {
+        char *end = NULL;
+        long long v;
+        if ((rc = next_text(r, sum_keys[k], &text)) != TIER_OK)
+            return rc;
+        v = strtoll(text, &end, 10);
+        /* (strtoll gives LLONG_MAX or LLONG_MIN for a number out of range: refused) */
+        if (end == text || *end || v == LLONG_MAX || v == LLONG_MIN ||
+            (v > 0 ? a->sum[k] > INT64_MAX - v : a->sum[k] < INT64_MIN - v))
+            return tier_state_read_fail(r, "a sum must be a whole number that fits in 64 bits, "
+                                           "also added up");
+        a->sum[k] += v;
+    }
+    rc = tier_state_read_next(r, NULL);
+    return rc == 1 ? tier_state_read_fail(r, "a record after the sums") : rc;
+}
+
+static int tier__sub_fit_summaries(void *state, tier_state_reader *const *readers, size_t n,
+                                   tier_state_writer *merged)
+{
+    sub_state *st = state;
+    sub_acc a;
+    size_t i;
+    int rc = TIER_OK;
+    memset(&a, 0, sizeof a);
+    for (i = 0; i < n && !rc; i++)
+        rc = read_acc(st, readers[i], i, &a);
+    if (!rc && merged)
+        write_acc(st, merged, &a);
+    else if (!rc)
+        finish_fit(st, &a);
+    return rc;
 }
 
 static int tier__sub_score(void *state, const tier_book *book, tier_frame *frame)
@@ -513,7 +676,7 @@ static int tier__sub_load(void *state, tier_state_reader *r)
 /* ---- public API --------------------------------------------------------------------------- */
 
 static const tier_model_vtable sub_vtable =
-    TIER__BUILTIN_VTABLE("subscription", tier__sub, NULL, tier__sub_score_row);
+    TIER__BUILTIN_SUMMARY_VTABLE("subscription", tier__sub, NULL, tier__sub_score_row);
 
 int tier_subscription_new(tier_model **out, const char *name, const tier_allocator *alloc)
 {

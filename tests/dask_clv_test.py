@@ -1,0 +1,172 @@
+# SPDX-License-Identifier: MIT
+"""libtier.dask with the clv, sbg and subscription models against `tier run`
+(docs/distributed.md, "CLV, sBG and subscription fits"): on a LocalCluster of two worker
+processes, the CDNOW log (a policy that reads clv.p_alive and clv.expected_purchases in its
+rules and abc(clv.clv), with BG/NBD and with Pareto/NBD in days) and the B2B data with
+contracts (subscription and sbg, which reads the subscription model's columns), each split into
+many partitions with customers spanning them, give the CSV of `tier run --out` byte for byte
+once both are sorted by customer id; the models each part receives are the whole population's
+fits, byte for byte.
+
+    dask_clv_test.py TIER_CLI WORKDIR
+
+Exits 77 (skipped) when dask or distributed cannot be imported (run it with /usr/bin/python3)."""
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+try:
+    import dask.dataframe as dd
+    import distributed
+    from dask_identity_test import DATA, check, cli, scattered
+except ImportError as exc:  # pragma: no cover - depends on the interpreter
+    print("SKIP: dask or distributed is not installed for %s (%s)" % (sys.executable, exc))
+    sys.exit(77)
+
+import pandas as pd
+
+import libtier
+import libtier.dask as ltd
+from libtier._parts import model_from_blob
+
+CLV_POLICY = """libtier-policy 1
+model rfm = rfm
+model clv = clv%s
+let band = abc(clv.clv)
+tier S {
+    rule "alive and valuable" when clv.p_alive >= 0.8 and band == "A"
+}
+tier A {
+    rule "likely alive" when clv.p_alive >= 0.5
+    rule "high expected purchases" when clv.expected_purchases >= 1
+}
+tier B {
+    rule "band B" when band == "B"
+}
+tier C {
+    rule "rest" when true
+}
+"""
+
+SUBSCRIPTION_POLICY = """libtier-policy 1
+model rfm = rfm
+model clv = clv
+model subscription = subscription
+model sbg = sbg (renewals = "subscription.renewals", churned = "subscription.churned", \
+margin_column = "subscription.period_margin")
+let potential = coalesce(sbg.clv, clv.clv)
+tier S {
+    rule "renewal risk" when subscription.days_to_end <= 90 and sbg.p_renew < 0.9
+}
+tier A {
+    rule "valuable" when potential >= 5000
+}
+tier B {
+    rule "subscriber" when subscription.mrr > 0
+}
+tier C {
+    rule "rest" when true
+}
+"""
+
+
+def write(work: str, name: str, text: str) -> str:
+    path = os.path.join(work, name)
+    with open(path, "w") as fh:
+        fh.write(text)
+    return path
+
+
+def whole_fit(run: "ltd.Run", name: str, book: "libtier.Book") -> None:
+    """The model the parts received is the fit on the whole book, byte for byte."""
+    spec = next(s for s in run.config.models if s["name"] == name)
+    got = model_from_blob(run.model_blobs[name])
+    want = libtier.models.Model.new(spec["kind"], name, **spec["options"])
+    try:
+        if any(n == "as_of" for n, _, _ in want._option_infos()):
+            want.set_option("as_of", float(run.as_of))
+        inputs = libtier.Frame(book.customer_count())
+        try:
+            for s in run.config.models:  # the models before it, scored on the whole book
+                if s["name"] == name:
+                    break
+                m = (model_from_blob(run.model_blobs[s["name"]]) if s["name"] in run.model_blobs
+                     else libtier.models.Model.new(s["kind"], s["name"], **s["options"]))
+                with m:
+                    if not m.fitted:
+                        m.fit(book, inputs)
+                    m.score(book, inputs)
+            want.fit(book, inputs)
+        finally:
+            inputs.close()
+        assert got.save() == want.save(), (name, got.save(), want.save())
+    finally:
+        got.close()
+        want.close()
+
+
+def main() -> None:
+    tier, work = sys.argv[1:3]
+    os.makedirs(work, exist_ok=True)
+    t0 = time.time()
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       memory_limit="1GiB", dashboard_address=None)
+    client = distributed.Client(cluster)
+    try:
+        cd_path = os.path.join(DATA, "CDNOW_master.txt")
+        cd = pd.read_csv(cd_path, sep=r"\s+", dtype={"customer_id": str, "date": str})
+        book = libtier.Book()
+        book.read_csv(cd_path, delimiter="ws", amount="dollar_value")
+        for seed, (name, options) in enumerate((
+                ("clv", ""), ("clv-pareto-days",
+                              ' (purchase_model = "pareto_nbd", time_unit = 1)'))):
+            path = write(work, name + ".policy", CLV_POLICY % options)
+            expected = cli(tier, os.path.join(work, name + "-cli.csv"), "--input", cd_path,
+                           "--policy", path)
+            run = ltd.Run(scattered(cd, 9, 20 + seed), policy=path, npartitions=7)
+            whole_fit(run, "clv", book)
+            print("%s: the driver received %d bytes of summaries" % (name,
+                                                                     run.stats["summary_bytes"]))
+            check("cdnow-" + name, expected, run, work)
+        book.close()
+
+        # An as-of day before the end of the data: every part's summary uses it.
+        path = write(work, "clv-as-of.policy", CLV_POLICY % "")
+        expected = cli(tier, os.path.join(work, "clv-as-of-cli.csv"), "--input", cd_path,
+                       "--policy", path, "--as-of", "1997-10-01")
+        check("cdnow-clv-as-of", expected,
+              ltd.Run(scattered(cd, 6, 30), policy=path, as_of="1997-10-01", npartitions=5),
+              work)
+
+        # B2B with contracts: subscription (its fit sums the population's MRR movements) and
+        # sbg (fitted on the subscription model's renewals and churn).
+        inv_path = os.path.join(DATA, "b2b_invoices.csv")
+        acc_path = os.path.join(DATA, "b2b_accounts.csv")
+        con_path = os.path.join(DATA, "b2b_contracts.csv")
+        inv = pd.read_csv(inv_path, dtype={"customer_id": str, "date": str})
+        acc = pd.read_csv(acc_path, dtype=str, keep_default_na=False)
+        con = pd.read_csv(con_path, dtype=str, keep_default_na=False)
+        path = write(work, "subscriptions.policy", SUBSCRIPTION_POLICY)
+        expected = cli(tier, os.path.join(work, "subs-cli.csv"), "--input", inv_path,
+                       "--accounts", acc_path, "--contracts", con_path, "--policy", path)
+        run = ltd.Run(scattered(inv, 8, 40), policy=path,
+                      accounts=dd.from_pandas(acc, npartitions=3),
+                      contracts=scattered(con, 5, 41), npartitions=6)
+        book = libtier.Book()
+        book.read_csv(inv_path)
+        book.read_attributes_csv(acc_path, id="account_id")
+        book.read_contracts_csv(con_path)
+        for name in ("clv", "subscription", "sbg"):
+            whole_fit(run, name, book)
+        book.close()
+        check("b2b-subscriptions", expected, run, work)
+    finally:
+        client.close()
+        cluster.close()
+    print("all identical in %.1f s" % (time.time() - t0))
+
+
+if __name__ == "__main__":
+    main()
