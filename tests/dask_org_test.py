@@ -125,7 +125,7 @@ def check(name: str, expected: bytes, run: "ltd.Run", work: str) -> None:
     print("ok %s: %d customers identical (%d partitions, %d passes, %d selection rounds, "
           "%d pointer-jumping rounds)" % (name, expected.count(b"\n") - 1,
                                           run.stats["partitions"], run.stats["passes"],
-                                          run.stats["rounds"], run.stats["hierarchy_rounds"]))
+                                          run.stats["rounds"], run.stats.get("hierarchy_rounds", 0)))
 
 
 def single_error(txns: pd.DataFrame, accounts: pd.DataFrame, policy: str) -> str:
@@ -168,26 +168,29 @@ def main() -> None:
     acc_path = os.path.join(DATA, "b2b_accounts.csv")
     inv = pd.read_csv(inv_path, dtype={"customer_id": str, "date": str})
     acc = pd.read_csv(acc_path, dtype=str, keep_default_na=False)
-    if full:
-        # The integrator enables this once clv, scorecard and needs are distributed.
-        try:  # the refusal needs no cluster
-            source = PolicySource("b2b-full")
-            ltd.Run._check_policy(source)
-            ltd.Run._model_specs(source)
-        except libtier.Error as exc:
-            print("SKIP: b2b-full on Dask waits for its models: %s" % exc)
-            sys.exit(77)
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                        memory_limit="1GiB", dashboard_address=None)
     client = distributed.Client(cluster)
     try:
         assert len(client.scheduler_info()["workers"]) == 2
         if full:
-            expected = cli(tier, os.path.join(work, "full-cli.csv"), "--input", inv_path,
-                           "--accounts", acc_path, "--policy", "b2b-full")
-            run = ltd.Run(scattered(inv, 8, 3), policy="b2b-full",
-                          accounts=dd.from_pandas(acc, npartitions=3), npartitions=4)
-            check("b2b-full", expected, run, work)
+            # The built-in policies that need accounts (and contracts), and the default policy
+            # with accounts (b2b-full), exactly as `tier run` gives them.
+            con_path = os.path.join(DATA, "b2b_contracts.csv")
+            con = pd.read_csv(con_path, dtype=str, keep_default_na=False)
+            for seed, (name, with_contracts) in enumerate((
+                    ("b2b-full", False), ("grade-a-e", False), ("b2b-subscriptions", True),
+                    (None, False))):
+                args = ["--input", inv_path, "--accounts", acc_path]
+                args += ["--contracts", con_path] if with_contracts else []
+                args += ["--policy", name] if name else []
+                label = name or "default-with-accounts"
+                expected = cli(tier, os.path.join(work, label + "-cli.csv"), *args)
+                run = ltd.Run(scattered(inv, 8, 50 + seed), policy=name,
+                              accounts=scattered(acc, 3, 60 + seed),
+                              contracts=scattered(con, 5, 70 + seed) if with_contracts else None,
+                              npartitions=4 + seed)
+                check(label, expected, run, work)
             return
         seen: List[bytes] = []
         for seed, children in enumerate(("inherit", "own")):

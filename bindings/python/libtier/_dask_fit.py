@@ -16,7 +16,7 @@ The pieces do not import Dask: :func:`part_summary` and :func:`merge_summaries` 
 :func:`fit_summary_models` takes the scheduling calls as arguments.
 """
 
-from typing import Any, Callable, Dict, List, Sequence
+from typing import Any, Callable, Collection, Dict, List, Optional, Sequence
 
 from ._parts import Part, PartConfig, model_blob, new_model
 
@@ -60,14 +60,16 @@ def merge_summaries(spec: Spec, as_of: int, summaries: Sequence[bytes]) -> bytes
 
 def fit_summary_models(parts: List[Any], config: PartConfig, as_of: int,
                        blobs: Dict[str, bytes], delayed: Callable[..., Any],
-                       compute: Callable[..., Any], stats: Dict[str, int]) -> Dict[str, bytes]:
-    """The blobs of every clv, sbg and subscription model of the policy, fitted in policy order
-    from the parts' summaries merged in a tree. `parts` are the (persisted) parts, `blobs` the
-    models fitted so far (RFM), `delayed` and `compute` Dask's (dask.delayed, dask.compute);
-    `stats` gets the bytes the driver received ("summary_bytes")."""
+                       compute: Callable[..., Any], stats: Dict[str, int],
+                       names: Optional[Collection[str]] = None) -> Dict[str, bytes]:
+    """The blobs of every clv, sbg and subscription model of the policy (or of those named in
+    `names`), fitted in policy order from the parts' summaries merged in a tree. `parts` are the
+    (persisted) parts, `blobs` the models fitted so far, `delayed` and `compute` Dask's
+    (dask.delayed, dask.compute); `stats` gets the bytes the driver received
+    ("summary_bytes")."""
     out: Dict[str, bytes] = {}
     for spec in config.models:
-        if spec["kind"] not in SUMMARY_KINDS:
+        if spec["kind"] not in SUMMARY_KINDS or (names is not None and spec["name"] not in names):
             continue
         known = dict(blobs)
         known.update(out)

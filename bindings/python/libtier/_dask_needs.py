@@ -10,7 +10,7 @@ customer: the sample the restarts run on is at most ``init_sample`` customers (6
 The engine-free pieces (:func:`part_attributes`, :func:`part_answer`, :func:`default_features`)
 take a :class:`libtier._parts.Part`; :func:`fit_needs` moves them with Dask."""
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Collection, Dict, List, Optional, Sequence, Tuple
 
 from . import _ffi
 from ._parts import Part, PartConfig, model_blob
@@ -98,10 +98,11 @@ def _request_features(request: bytes) -> List[str]:
     return out
 
 
-def fit_needs(parts: List[Any], config: PartConfig, as_of: int,
-              blobs: Dict[str, bytes]) -> Dict[str, bytes]:
-    """Every needs model of the policy fitted from the parts (persisted Dask delayed Parts):
-    {name: model blob}. `blobs` holds the models fitted before (the RFM models)."""
+def fit_needs(parts: List[Any], config: PartConfig, as_of: int, blobs: Dict[str, bytes],
+              names: Optional[Collection[str]] = None) -> Dict[str, bytes]:
+    """Every needs model of the policy (or those named in `names`) fitted from the parts
+    (persisted Dask delayed Parts): {name: model blob}. `blobs` holds the models fitted
+    before."""
     import dask as _dask
     from dask.delayed import delayed
 
@@ -109,7 +110,8 @@ def fit_needs(parts: List[Any], config: PartConfig, as_of: int,
     dask: Any = _dask
     compute: Any = dask.compute
     out: Dict[str, bytes] = {}
-    specs = [s for s in config.models if s["kind"] == "needs"]
+    specs = [s for s in config.models
+             if s["kind"] == "needs" and (names is None or s["name"] in names)]
     if not specs:
         return out
     reports: Optional[List[Attributes]] = None

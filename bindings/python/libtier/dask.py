@@ -32,7 +32,7 @@ from dask.delayed import Delayed, delayed
 from . import _dask_org, _ffi
 from . import _dask_ranks as _ranks
 from ._dask_needs import fit_needs
-from ._dask_fit import fit_summary_models
+from ._dask_fit import SUMMARY_KINDS, fit_summary_models
 from ._parts import (KIND_COLUMNS, PART_OUTPUTS, SUPPORTED_KINDS, U64_MAX, Gathered, Part,
                      PartConfig, PolicySource, Target, cap_limit, escape, model_blob, rfm_cuts,
                      rfm_ranks, round_units)
@@ -118,10 +118,14 @@ class Run:
         self.seconds["shuffle"] = time.perf_counter() - t
         t = time.perf_counter()
         self.model_blobs = self._fit_models()
-        self.model_blobs.update(fit_summary_models(self._parts, self.config, self.as_of,
-                                                   self.model_blobs, delayed, dask.compute,
-                                                   self.stats))
-        self.model_blobs.update(fit_needs(self._parts, self.config, self.as_of, self.model_blobs))
+        for spec in self.config.models:  # in policy order: each sees the models before it
+            if spec["kind"] in SUMMARY_KINDS:
+                self.model_blobs.update(fit_summary_models(
+                    self._parts, self.config, self.as_of, self.model_blobs, delayed,
+                    dask.compute, self.stats, names=(spec["name"],)))
+            elif spec["kind"] == "needs":
+                self.model_blobs.update(fit_needs(self._parts, self.config, self.as_of,
+                                                  self.model_blobs, names=(spec["name"],)))
         self._part_blobs: Optional[List[Any]] = None  # per part {name: blob} (scorecards)
         if any(s["kind"] == "scorecard" for s in self.config.models):
             self._part_blobs, self.stats["rank_counts"] = _ranks.fit_scorecards(
