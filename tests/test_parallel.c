@@ -336,6 +336,52 @@ static void test_add_txns_reports_the_first_bad_row_on_any_number_of_threads(voi
     assert_int_equal(tst_locked_live(), live);
 }
 
+/* tier__book_fold gives what tier_book_merge gives: on the threads, and through tier_book_merge
+ * itself into an empty book or with attributes (whose values follow their customers). */
+static void test_fold_gives_what_merge_gives(void **state)
+{
+    const long live = tst_locked_live();
+    cols a, later;
+    int k;
+    (void)state;
+    cols_make(&a, 40000, 8000, 11, 0);
+    cols_make(&later, 40000, 8000, 12, 0);
+    for (k = 0; k < 3; k++) { /* 0: folded; 1: into an empty book; 2: with an attribute */
+        tier_book *x = NULL, *y = NULL, *src = NULL;
+        tst_exec e;
+        size_t i;
+        tst_exec_init(&e, TST_EXEC_THREADS, 0);
+        e.ex.threads = 2;
+        assert_int_equal(tier_book_new(&x, &tst_locked_allocator), TIER_OK);
+        assert_int_equal(tier_book_new(&y, &tst_locked_allocator), TIER_OK);
+        assert_int_equal(tier_book_new(&src, &tst_locked_allocator), TIER_OK);
+        if (k != 1) {
+            assert_int_equal(add_cols(x, &a), TIER_OK);
+            assert_int_equal(add_cols(y, &a), TIER_OK);
+        }
+        assert_int_equal(add_cols(src, &later), TIER_OK);
+        if (k == 2)
+            assert_int_equal(tier_book_set_number(src, 5, "score", 1.5), TIER_OK);
+        assert_int_equal(tier_book_merge(x, src), TIER_OK);
+        assert_int_equal(tier__book_fold(&e.ex, y, src), 1);
+        assert_same_books(x, y);
+        assert_same_insides(x, y);
+        for (i = 0; k == 2 && i < tier_book_customer_count(x); i++) {
+            double vx = 0, vy = 0;
+            assert_int_equal(tier_book_get_number(x, i, "score", &vx),
+                             tier_book_get_number(y, i, "score", &vy));
+            assert_memory_equal(&vx, &vy, sizeof vx);
+        }
+        assert_true(k == 0 ? e.started >= 1 : e.started == 0);
+        tier_book_free(x);
+        tier_book_free(y);
+        tier_book_free(src);
+    }
+    cols_free(&a);
+    cols_free(&later);
+    assert_int_equal(tst_locked_live(), live);
+}
+
 /* n rows of 997 small customers and one, "big", on every 40th row with 1e12 as its amount (or,
  * with on_margin, its margin): each half of the call sums fine, the whole overflows. */
 static void cols_big(cols *c, size_t n, int on_margin)
@@ -491,6 +537,7 @@ static void test_pipeline_reads_in_as_many_parts_as_threads(void **state)
 TST_MAIN(
     cmocka_unit_test(test_book_set_executor_checks_the_table),
     cmocka_unit_test(test_par_run_runs_every_task_once),
+    cmocka_unit_test(test_fold_gives_what_merge_gives),
     cmocka_unit_test(test_add_txns_gives_the_same_book_on_any_number_of_threads),
     cmocka_unit_test(test_add_txns_reports_the_first_bad_row_on_any_number_of_threads),
     cmocka_unit_test(test_add_txns_reports_an_overflow_of_the_whole_call_on_any_number_of_threads),

@@ -161,32 +161,23 @@ static int fold_one(const tier_executor *ex, fold_job *j, const tier_book *src)
     return 1;
 }
 
-/* Folds the parts' books 1..np-1 into the first, in row order, freeing each once folded. The
- * parts hold ids, figures and transactions only (no attributes, contracts, stage or index), and
- * the first has a customer. Returns 1, or 0 when it could not (the first book is then of no use).
- */
-static int fold_parts(const tier_executor *ex, add_part *parts, size_t np)
+int tier__book_fold(const tier_executor *ex, tier_book *dst, const tier_book *src)
 {
     fold_job j;
-    size_t k, ntx = 0, most = 0;
-    int margin = 0, ok;
-    for (k = 0; k < np; k++) {
-        const tier_book *p = parts[k].book;
-        ntx += p->live.ntx;
-        margin |= p->tx_margin != NULL;
-        if (p->live.ncust > most)
-            most = p->live.ncust;
-    }
-    j.dst = parts[0].book;
-    if (tier__book_reserve_txns(j.dst, ntx, margin) != TIER_OK ||
-        !(j.map = tier__malloc_n(&j.dst->alloc, most, sizeof *j.map)))
+    int ok;
+    /* Attributes and contracts (and an empty dst, whose table the look-ups need) go the one-thread
+     * way: tier_book_merge. */
+    if ((dst->live.ncust == 0) | (dst->live.nattr != 0) | (src->live.nattr != 0) |
+        (dst->contracts != NULL) | (src->contracts != NULL))
+        return tier_book_merge(dst, src) == TIER_OK;
+    if (tier__book_reserve_txns(dst, dst->live.ntx + src->live.ntx,
+                                (dst->tx_margin != NULL) | (src->tx_margin != NULL)) != TIER_OK ||
+        !(j.map = tier__malloc_n(&dst->alloc, src->live.ncust + 1, sizeof *j.map)))
         return 0;
-    for (k = 1, ok = 1; k < np && ok; k++) {
-        ok = fold_one(ex, &j, parts[k].book);
-        tier_book_free(parts[k].book);
-        parts[k].book = NULL;
-    }
-    tier__free(&j.dst->alloc, j.map);
+    j.dst = dst;
+    ok = fold_one(ex, &j, src);
+    tier__free(&dst->alloc, j.map);
+    dst->err[0] = '\0';
     return ok;
 }
 
@@ -246,8 +237,11 @@ int tier__book_add_columns_parallel(tier_book *b, const tier__txn_columns *c)
     /* In row order: the parts into the first, then the first into the book. */
     for (k = 0; k < np && ok; k++)
         ok = parts[k].rc == TIER_OK;
-    if (ok)
-        ok = fold_parts(ex, parts, np);
+    for (k = 1; k < np && ok; k++) {
+        ok = tier__book_fold(ex, parts[0].book, parts[k].book);
+        tier_book_free(parts[k].book); /* at most two parts' customers at once */
+        parts[k].book = NULL;
+    }
     if (ok && blank(b))
         adopt(b, parts[0].book);
     else if (ok)
