@@ -160,6 +160,8 @@ int tier__book_reserve_txns(tier_book *b, size_t need, int with_margin);
  * margin not included: the caller adds them, checking for overflow). Returns 1 when the two
  * overlap in time, so that purchase-days can no longer be known exactly. */
 int tier__book_combine(tier__figures *f, const tier__figures *later);
+/* What src's rows, after dst's, add to dst's day range and ignored rows. */
+void tier__book_merge_extent(tier_book *dst, const tier_book *src);
 
 /* Batches of rows or customers whose table slots and figures are fetched ahead
  * (book_stage.c, book_parallel.c). */

@@ -151,13 +151,7 @@ static int fold_one(const tier_executor *ex, fold_job *j, const tier_book *src)
         }
     }
     dst->live.ntx += src->live.ntx;
-    if (src->live.min_day != NO_DAY) {
-        if (dst->live.min_day == NO_DAY || src->live.min_day < dst->live.min_day)
-            dst->live.min_day = src->live.min_day;
-        if (dst->live.max_day == NO_DAY || src->live.max_day > dst->live.max_day)
-            dst->live.max_day = src->live.max_day;
-    }
-    dst->live.ignored_rows += src->live.ignored_rows;
+    tier__book_merge_extent(dst, src);
     return 1;
 }
 

@@ -494,6 +494,17 @@ static int merge_txns(tier_book *dst, const tier_book *src, const uint32_t *map)
     return TIER_OK;
 }
 
+void tier__book_merge_extent(tier_book *dst, const tier_book *src)
+{
+    if (src->live.min_day != NO_DAY) {
+        if (dst->live.min_day == NO_DAY || src->live.min_day < dst->live.min_day)
+            dst->live.min_day = src->live.min_day;
+        if (dst->live.max_day == NO_DAY || src->live.max_day > dst->live.max_day)
+            dst->live.max_day = src->live.max_day;
+    }
+    dst->live.ignored_rows += src->live.ignored_rows;
+}
+
 int tier_book_merge(tier_book *dst, const tier_book *src)
 {
     uint32_t *map = NULL;
@@ -570,13 +581,7 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
         tier__free(&dst->alloc, map);
         return rc;
     }
-    if (src->live.min_day != NO_DAY) {
-        if (dst->live.min_day == NO_DAY || src->live.min_day < dst->live.min_day)
-            dst->live.min_day = src->live.min_day;
-        if (dst->live.max_day == NO_DAY || src->live.max_day > dst->live.max_day)
-            dst->live.max_day = src->live.max_day;
-    }
-    dst->live.ignored_rows += src->live.ignored_rows;
+    tier__book_merge_extent(dst, src);
     tier__book_commit(dst);
     for (i = 0; i < src->live.ncust; i++) {
         tier__figures *f = &dst->fig[map[i]];

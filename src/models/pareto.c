@@ -229,8 +229,8 @@ static void pareto_keys(void *arg, size_t t)
             continue;
         }
         j->key[i] = sort_key(pv, i);
-        if (pv->exact && !over && tier__add_i64(sum, pv->ival[i], &sum) != TIER_OK)
-            over = 1;
+        /* Once over, the sum stays as it was: over is what counts. */
+        over |= pv->exact && tier__add_i64(sum, pv->ival[i], &sum) != TIER_OK;
     }
     j->sum[t] = sum;
     j->over[t] = over;
@@ -287,7 +287,7 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
     tier__id_order ids = {NULL, NULL, NULL, NULL, NULL};
     pareto_keys_job kj;
     char *err = tier__frame_error(frame);
-    int rc;
+    int rc, over;
 
     /* Scoring never writes the state (several threads may score at once): failures are
      * described in the frame's error text, which model.c reports. */
@@ -321,14 +321,13 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
     kj.key = key2;
     kj.tasks = tier__par_tasks(tier__book_executor(book), n, 8192);
     tier__par_run(tier__book_executor(book), kj.tasks, pareto_keys, &kj);
-    for (i = 0; i < kj.tasks && rc == TIER_OK; i++) {
-        if (kj.over[i] || tier__add_i64(itotal, kj.sum[i], &itotal) != TIER_OK) {
-            tier__errorf(err, "the %s total exceeds the fixed-point range", criterion_name(&st->c));
-            rc = TIER_ERANGE;
-        }
-    }
-    if (rc)
+    for (i = 0, over = 0; i < kj.tasks; i++)
+        over |= kj.over[i] | (tier__add_i64(itotal, kj.sum[i], &itotal) != TIER_OK);
+    if (over) {
+        tier__errorf(err, "the %s total exceeds the fixed-point range", criterion_name(&st->c));
+        rc = TIER_ERANGE;
         goto done;
+    }
     total = (uint64_t)itotal;
     /* The positive customers in id order, then stably by value: ties stay in id order. */
     if ((rc = tier__id_order_get(&ids, &st->h.alloc, book, frame)) != TIER_OK) {
