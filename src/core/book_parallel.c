@@ -110,6 +110,8 @@ static void fold_rest(void *arg, size_t t)
     n = src->live.ntx;
     i = tier__par_begin(n, j->tasks, t);
     end = tier__par_begin(n, j->tasks, t + 1);
+    if (i == end)
+        return; /* no transactions here (the columns may not even exist) */
     memcpy(dst->tx_day + j->at + i, src->tx_day + i, (end - i) * sizeof *dst->tx_day);
     memcpy(dst->tx_amount + j->at + i, src->tx_amount + i, (end - i) * sizeof *dst->tx_amount);
     for (; i < end; i++) {
