@@ -336,6 +336,115 @@ static void test_add_txns_reports_the_first_bad_row_on_any_number_of_threads(voi
     assert_int_equal(tst_locked_live(), live);
 }
 
+/* tier__book_fold gives what tier_book_merge gives: on the threads, and through tier_book_merge
+ * itself into an empty book or with attributes (whose values follow their customers). */
+static void test_fold_gives_what_merge_gives(void **state)
+{
+    const long live = tst_locked_live();
+    cols a, later;
+    int k;
+    (void)state;
+    cols_make(&a, 40000, 8000, 11, 0);
+    cols_make(&later, 40000, 8000, 12, 0);
+    /* 0: folded; 1: into an empty book; 2: with an attribute; 3: folded, the later rows without
+     * margins */
+    for (k = 0; k < 4; k++) {
+        tier_book *x = NULL, *y = NULL, *src = NULL;
+        tst_exec e;
+        size_t i;
+        tst_exec_init(&e, TST_EXEC_THREADS, 0);
+        e.ex.threads = 2;
+        assert_int_equal(tier_book_new(&x, &tst_locked_allocator), TIER_OK);
+        assert_int_equal(tier_book_new(&y, &tst_locked_allocator), TIER_OK);
+        assert_int_equal(tier_book_new(&src, &tst_locked_allocator), TIER_OK);
+        if (k != 1) {
+            assert_int_equal(add_cols(x, &a), TIER_OK);
+            assert_int_equal(add_cols(y, &a), TIER_OK);
+        }
+        assert_int_equal(tier_book_add_txns(src, later.n, later.ids, later.off, later.days,
+                                            later.amounts, k == 3 ? NULL : later.margins),
+                         TIER_OK);
+        if (k == 2)
+            assert_int_equal(tier_book_set_number(src, 5, "score", 1.5), TIER_OK);
+        assert_int_equal(tier_book_merge(x, src), TIER_OK);
+        assert_int_equal(tier__book_fold(&e.ex, y, src), 1);
+        assert_same_books(x, y);
+        assert_same_insides(x, y);
+        for (i = 0; k == 2 && i < tier_book_customer_count(x); i++) {
+            double vx = 0, vy = 0;
+            assert_int_equal(tier_book_get_number(x, i, "score", &vx),
+                             tier_book_get_number(y, i, "score", &vy));
+            assert_memory_equal(&vx, &vy, sizeof vx);
+        }
+        assert_true(k == 0 || k == 3 ? e.started >= 1 : e.started == 0);
+        tier_book_free(x);
+        tier_book_free(y);
+        tier_book_free(src);
+    }
+    cols_free(&a);
+    cols_free(&later);
+    assert_int_equal(tst_locked_live(), live);
+}
+
+/* n rows of 997 small customers and one, "big", on every 40th row with 1e12 as its amount (or,
+ * with on_margin, its margin): each half of the call sums fine, the whole overflows. */
+static void cols_big(cols *c, size_t n, int on_margin)
+{
+    size_t r, len = 0;
+    c->n = n;
+    c->ids = malloc(n * 8);
+    c->off = malloc((n + 1) * sizeof *c->off);
+    c->days = malloc(n * sizeof *c->days);
+    c->amounts = malloc(n * sizeof *c->amounts);
+    c->margins = malloc(n * sizeof *c->margins);
+    assert_true(c->ids && c->off && c->days && c->amounts && c->margins);
+    for (r = 0; r < n; r++) {
+        c->off[r] = len;
+        len += r % 40 ? (size_t)sprintf(c->ids + len, "c%u", (unsigned)(r % 997))
+                      : (size_t)sprintf(c->ids + len, "big");
+        c->days[r] = 9000 + (int32_t)(r / 100);
+        c->amounts[r] = r % 40 || on_margin ? 1.0 : 1e12;
+        c->margins[r] = r % 40 || !on_margin ? 0.25 : 1e12;
+    }
+    c->off[n] = len;
+}
+
+/* A customer's sum that only the whole call overflows (not any part) is reported as on one
+ * thread: the row that overflows it, nothing added. */
+static void
+test_add_txns_reports_an_overflow_of_the_whole_call_on_any_number_of_threads(void **state)
+{
+    const long live = tst_locked_live();
+    int on_margin;
+    (void)state;
+    for (on_margin = 0; on_margin <= 1; on_margin++) {
+        char want[TIER__ERR_SIZE];
+        unsigned t;
+        cols c;
+        tier_book *ref = book_with_first(0);
+        cols_big(&c, 40000, on_margin);
+        assert_int_equal(add_cols(ref, &c), TIER_ERANGE);
+        snprintf(want, sizeof want, "%s", tier_book_last_error(ref));
+        assert_non_null(strstr(want, "overflows"));
+        for (t = 2; t <= 3; t++) {
+            tst_exec e;
+            tier_book *b = book_with_first(0);
+            tst_exec_init(&e, TST_EXEC_THREADS, 0);
+            e.ex.threads = t;
+            assert_int_equal(tier_book_set_executor(b, &e.ex), TIER_OK);
+            assert_int_equal(add_cols(b, &c), TIER_ERANGE);
+            assert_string_equal(tier_book_last_error(b), want);
+            assert_int_equal(tier_book_customer_count(b), 1);
+            assert_int_equal(tier_book_txn_count(b), 1);
+            assert_true(e.started >= 1); /* the parts were tried */
+            tier_book_free(b);
+        }
+        tier_book_free(ref);
+        cols_free(&c);
+    }
+    assert_int_equal(tst_locked_live(), live);
+}
+
 /* Out of memory anywhere in a parallel add: TIER_ENOMEM or success, never a half-added call. */
 typedef struct oom_add {
     cols c, pre;
@@ -429,9 +538,12 @@ static void test_pipeline_reads_in_as_many_parts_as_threads(void **state)
     tst_sink_reset(&one);
 }
 
-TST_MAIN(cmocka_unit_test(test_book_set_executor_checks_the_table),
-         cmocka_unit_test(test_par_run_runs_every_task_once),
-         cmocka_unit_test(test_add_txns_gives_the_same_book_on_any_number_of_threads),
-         cmocka_unit_test(test_add_txns_reports_the_first_bad_row_on_any_number_of_threads),
-         cmocka_unit_test(test_parallel_add_survives_every_failed_allocation),
-         cmocka_unit_test(test_pipeline_reads_in_as_many_parts_as_threads))
+TST_MAIN(
+    cmocka_unit_test(test_book_set_executor_checks_the_table),
+    cmocka_unit_test(test_par_run_runs_every_task_once),
+    cmocka_unit_test(test_fold_gives_what_merge_gives),
+    cmocka_unit_test(test_add_txns_gives_the_same_book_on_any_number_of_threads),
+    cmocka_unit_test(test_add_txns_reports_the_first_bad_row_on_any_number_of_threads),
+    cmocka_unit_test(test_add_txns_reports_an_overflow_of_the_whole_call_on_any_number_of_threads),
+    cmocka_unit_test(test_parallel_add_survives_every_failed_allocation),
+    cmocka_unit_test(test_pipeline_reads_in_as_many_parts_as_threads))

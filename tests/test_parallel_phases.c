@@ -457,6 +457,212 @@ static int oom_id_order(const tier_allocator *a, void *ud)
     return rc;
 }
 
+/* ---- the Pareto model ---------------------------------------------------------------------- */
+
+/* m scored into a new frame of b's customers (holding the column "x" = xs first, when xs). */
+static tier_frame *pareto_frame(tier_model *m, const tier_book *b, const double *xs)
+{
+    tier_frame *f = NULL;
+    size_t n = tier_book_customer_count(b);
+    assert_int_equal(tier_frame_new(&f, n, MT_ALLOC), TIER_OK);
+    if (xs) {
+        double *v;
+        assert_int_equal(tier_frame_add_numbers(f, "x", &v), TIER_OK);
+        memcpy(v, xs, n * sizeof *v);
+    }
+    if (tier_model_score(m, b, f) != TIER_OK)
+        fail_msg("%s", tier_frame_last_error(f));
+    return f;
+}
+
+/* Fails unless the two frames hold the same columns, byte for byte. */
+static void expect_same_frames(const tier_frame *x, const tier_frame *y)
+{
+    size_t c, n = tier_frame_rows(x);
+    assert_int_equal(tier_frame_rows(y), n);
+    assert_int_equal(tier_frame_column_count(x), tier_frame_column_count(y));
+    for (c = 0; c < tier_frame_column_count(x); c++) {
+        const double *dx = tier_frame_numbers(x, c), *dy = tier_frame_numbers(y, c);
+        assert_string_equal(tier_frame_column_name(x, c), tier_frame_column_name(y, c));
+        if (dx)
+            assert_memory_equal(dx, dy, n * sizeof *dx);
+        else
+            assert_memory_equal(tier_frame_labels(x, c), tier_frame_labels(y, c),
+                                n * sizeof(int32_t));
+    }
+}
+
+static void test_pareto_is_the_same_for_any_thread_count(void **state)
+{
+    static const char *const criteria[] = {"revenue", "margin", "x"};
+    size_t n, i, k, cr, nc;
+    log_row *v = make_log(tst_under_valgrind() ? 20000 : 40000, 5, 0, &n);
+    tier_book *b = log_book(MT_ALLOC, v, n);
+    double *xs;
+    (void)state;
+    nc = tier_book_customer_count(b);
+    xs = malloc(nc * sizeof *xs);
+    assert_non_null(xs);
+    for (i = 0; i < nc; i++) /* positive with ties, zero, negative and missing values */
+        xs[i] = i % 13 == 0   ? NAN
+                : i % 11 == 0 ? -(double)i
+                : i % 7 == 0  ? 0
+                              : (double)(i % 500) * 0.37;
+    for (cr = 0; cr < TST_COUNT(criteria); cr++) {
+        tier_model *m = NULL;
+        tier_frame *want;
+        assert_int_equal(tier_pareto_new(&m, NULL, MT_ALLOC), TIER_OK);
+        assert_int_equal(tier_model_set_text(m, "criterion", criteria[cr]), TIER_OK);
+        assert_int_equal(tier_model_fit(m, b, NULL), TIER_OK);
+        assert_int_equal(tier_book_set_executor(b, NULL), TIER_OK);
+        want = pareto_frame(m, b, cr == 2 ? xs : NULL);
+        for (k = 0; k < TST_COUNT(thread_counts); k++) {
+            tst_exec e;
+            tier_frame *got;
+            exec_of(&e, thread_counts[k]);
+            assert_int_equal(tier_book_set_executor(b, &e.ex), TIER_OK);
+            got = pareto_frame(m, b, cr == 2 ? xs : NULL);
+            expect_same_frames(want, got);
+            if (thread_counts[k] > 1)
+                assert_true(e.started > 0);
+            assert_int_equal(tier_book_set_executor(b, NULL), TIER_OK);
+            tier_frame_free(got);
+        }
+        tier_frame_free(want);
+        tier_model_free(m);
+    }
+    free(xs);
+    tier_book_free(b);
+    free(v);
+    expect_no_live_blocks();
+}
+
+/* A revenue total beyond the fixed-point range is refused alike whether its sum overflows within
+ * one slice of customers (one thread: then half the customers come after it) or only across
+ * slices (the two large customers in different slices). */
+static void test_pareto_refuses_a_total_beyond_range_for_any_thread_count(void **state)
+{
+    const size_t small = 39998, big = 500, n = small + 2 * big;
+    char *ids = malloc(n * 8), want[512] = "";
+    size_t *off = malloc((n + 1) * sizeof *off), r, len = 0, k;
+    int32_t *days = malloc(n * sizeof *days);
+    double *amounts = malloc(n * sizeof *amounts);
+    tier_book *b = NULL;
+    tier_model *m = NULL;
+    (void)state;
+    assert_true(ids && off && days && amounts);
+    for (r = 0; r < n; r++) {
+        /* "big-a" is the first customer, "big-b" the 20001st (the first of the second half),
+         * each with 500 x 1e12; 39998 small ones around them. */
+        const size_t b_from = big + small / 2, b_to = b_from + big;
+        const int is_big = r < big || (r >= b_from && r < b_to);
+        off[r] = len;
+        if (is_big)
+            len += (size_t)sprintf(ids + len, r < big ? "big-a" : "big-b");
+        else
+            len +=
+                (size_t)sprintf(ids + len, "s%05u", (unsigned)(r < b_from ? r - big : r - 2 * big));
+        days[r] = 9000 + (int32_t)(r / 1000);
+        amounts[r] = is_big ? 1e12 : 1.0;
+    }
+    off[n] = len;
+    assert_int_equal(tier_book_new(&b, MT_ALLOC), TIER_OK);
+    assert_int_equal(tier_book_add_txns(b, n, ids, off, days, amounts, NULL), TIER_OK);
+    assert_int_equal(tier_pareto_new(&m, NULL, MT_ALLOC), TIER_OK);
+    assert_int_equal(tier_model_fit(m, b, NULL), TIER_OK);
+    for (k = 0; k <= TST_COUNT(thread_counts); k++) { /* first without an executor: one slice */
+        tst_exec e;
+        tier_frame *f = NULL;
+        if (k) {
+            exec_of(&e, thread_counts[k - 1]);
+            assert_int_equal(tier_book_set_executor(b, &e.ex), TIER_OK);
+        }
+        assert_int_equal(tier_frame_new(&f, tier_book_customer_count(b), MT_ALLOC), TIER_OK);
+        assert_int_equal(tier_model_score(m, b, f), TIER_ERANGE);
+        if (k == 0)
+            snprintf(want, sizeof want, "%s", tier_frame_last_error(f));
+        assert_non_null(strstr(want, "total exceeds the fixed-point range"));
+        assert_string_equal(tier_frame_last_error(f), want);
+        assert_int_equal(tier_frame_column_count(f), 0);
+        assert_int_equal(tier_book_set_executor(b, NULL), TIER_OK);
+        tier_frame_free(f);
+    }
+    tier_model_free(m);
+    tier_book_free(b);
+    free(ids);
+    free(off);
+    free(days);
+    free(amounts);
+    expect_no_live_blocks();
+}
+
+/* ---- policy windows ------------------------------------------------------------------------- */
+
+/* Rows whose window overflows: two groups of a hierarchy (a parent and a child of 500 x 1e12
+ * each), the first one the first row and the second one the first row of the second half, among
+ * 40000 small customers. Every thread count names the first row, as one thread does. */
+static void test_window_overflow_names_the_first_row_for_any_thread_count(void **state)
+{
+    static const char policy_text[] = "libtier-policy 1\n"
+                                      "hierarchy parent = attr.parent_id\n"
+                                      "window rev = revenue over all\n"
+                                      "tier A {\n    rule \"big\" when rev > 100\n}\n"
+                                      "tier C {\n    rule \"rest\"\n}\n";
+    const size_t small = 40000, big = 500, n = small + 4 * big;
+    char *ids = malloc(n * 8), want[512] = "";
+    size_t *off = malloc((n + 1) * sizeof *off), r, len = 0, k, s = 0;
+    int32_t *days = malloc(n * sizeof *days);
+    double *amounts = malloc(n * sizeof *amounts);
+    tier_book *b = NULL;
+    tier_policy *policy = NULL;
+    (void)state;
+    assert_true(ids && off && days && amounts);
+    for (r = 0; r < n; r++) { /* p1 k1 s0..s19999 p2 k2 s20000..s39999 */
+        size_t at = r < 2 * big ? 0 : r < 2 * big + small / 2 ? 1 : r < 4 * big + small / 2 ? 2 : 3;
+        off[r] = len;
+        if (at == 0 || at == 2) {
+            size_t in = r - (at == 0 ? 0 : 2 * big + small / 2);
+            len += (size_t)sprintf(ids + len, "%c%d", in < big ? 'p' : 'k', at == 0 ? 1 : 2);
+            amounts[r] = 1e12;
+        } else {
+            len += (size_t)sprintf(ids + len, "s%05u", (unsigned)s++);
+            amounts[r] = 1.0;
+        }
+        days[r] = 9000 + (int32_t)(r / 1000);
+    }
+    off[n] = len;
+    assert_int_equal(tier_book_new(&b, MT_ALLOC), TIER_OK);
+    assert_int_equal(tier_book_add_txns(b, n, ids, off, days, amounts, NULL), TIER_OK);
+    assert_int_equal(tier_book_set_text(b, 1, "parent_id", "p1"), TIER_OK);
+    assert_int_equal(tier_book_set_text(b, 2 + small / 2 + 1, "parent_id", "p2"), TIER_OK);
+    assert_int_equal(tier_policy_new(&policy, MT_ALLOC), TIER_OK);
+    if (tier_policy_load_string(policy, policy_text, strlen(policy_text), "w.policy") != TIER_OK)
+        fail_msg("%s", tier_policy_last_error(policy));
+    for (k = 0; k < TST_COUNT(thread_counts); k++) {
+        tst_exec e;
+        tier_result *res = NULL;
+        exec_of(&e, thread_counts[k]);
+        assert_int_equal(tier_book_set_executor(b, &e.ex), TIER_OK);
+        assert_int_equal(tier_result_new(&res, MT_ALLOC), TIER_OK);
+        assert_int_not_equal(tier_result_run(res, b, NULL, 0, policy), TIER_OK);
+        if (k == 0)
+            snprintf(want, sizeof want, "%s", tier_result_last_error(res));
+        assert_non_null(strstr(want, "window 'rev' overflows for row 0"));
+        assert_string_equal(tier_result_last_error(res), want);
+        if (thread_counts[k] > 1)
+            assert_true(e.started > 0);
+        assert_int_equal(tier_book_set_executor(b, NULL), TIER_OK);
+        tier_result_free(res);
+    }
+    tier_policy_free(policy);
+    tier_book_free(b);
+    free(ids);
+    free(off);
+    free(days);
+    free(amounts);
+    expect_no_live_blocks();
+}
+
 /* ---- the writer ---------------------------------------------------------------------------- */
 
 /* A result of the log through rfm, pareto and b2b-sabc, made with `a`. */
@@ -668,6 +874,9 @@ TST_MAIN(cmocka_unit_test(test_window_figures_are_the_same_for_any_thread_count)
          cmocka_unit_test(test_order_breaks_every_tie_by_id_as_a_comparison_sort_does),
          cmocka_unit_test(test_id_order_and_radix_are_the_same_for_any_thread_count),
          TST_OOM_WALK(test_id_order_survives_every_failed_allocation, oom_id_order, order_book, 4),
+         cmocka_unit_test(test_pareto_is_the_same_for_any_thread_count),
+         cmocka_unit_test(test_pareto_refuses_a_total_beyond_range_for_any_thread_count),
+         cmocka_unit_test(test_window_overflow_names_the_first_row_for_any_thread_count),
          cmocka_unit_test(test_result_rows_are_the_same_bytes_for_any_thread_count),
          cmocka_unit_test(test_parallel_writer_survives_every_failed_allocation),
          cmocka_unit_test(test_pipeline_run_is_the_same_bytes_for_any_thread_count))

@@ -453,6 +453,13 @@ nomem:
     return rc;
 }
 
+uint32_t tier__book_find_hashed(const tier_book *b, const char *id, size_t len, uint64_t h)
+{
+    int found;
+    size_t pos = probe(b, id, len, h, &found);
+    return found ? b->slots[pos].index : NO_CUSTOMER;
+}
+
 int tier__book_intern(tier_book *b, const char *id, size_t len, uint32_t *out, int *created)
 {
     if (!id && len) {

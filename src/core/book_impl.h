@@ -137,6 +137,9 @@ uint64_t tier__book_hash_id(const char *id, size_t len);
 int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t h, uint32_t *out,
                              int *created);
 int tier__book_intern(tier_book *b, const char *id, size_t len, uint32_t *out, int *created);
+/* The customer whose id hashes to h, NO_CUSTOMER when there is none; b must have a customer.
+ * Reads the book only, so that several threads may look up at once. */
+uint32_t tier__book_find_hashed(const tier_book *b, const char *id, size_t len, uint64_t h);
 /* Takes customer `index` out of the hash table (a rollback forgets new customers). */
 void tier__book_slot_remove(tier_book *b, size_t index);
 
@@ -151,6 +154,23 @@ typedef struct tier__txn_columns {
     size_t n;
 } tier__txn_columns;
 int tier__book_add_columns(tier_book *b, const tier__txn_columns *c, size_t lo, size_t hi);
+/* Room for `need` kept transactions (doubling), and the margin column when with_margin. */
+int tier__book_reserve_txns(tier_book *b, size_t need, int with_margin);
+/* Combines the figures of one customer: `later` covers rows that came after those of `f` (net and
+ * margin not included: the caller adds them, checking for overflow). Returns 1 when the two
+ * overlap in time, so that purchase-days can no longer be known exactly. */
+int tier__book_combine(tier__figures *f, const tier__figures *later);
+/* What src's rows, after dst's, add to dst's day range and ignored rows. */
+void tier__book_merge_extent(tier_book *dst, const tier_book *src);
+
+/* Batches of rows or customers whose table slots and figures are fetched ahead
+ * (book_stage.c, book_parallel.c). */
+#define TIER__BOOK_BATCH 32
+#if defined(__GNUC__)
+#define TIER__BOOK_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define TIER__BOOK_PREFETCH(p) ((void)0)
+#endif
 /* With an executor and enough rows: adds all of c's rows in parts on the host's threads and
  * returns 1, the book then exactly as tier__book_add_columns over all rows in one stage would
  * leave it; returns 0 with the book unchanged when it did not (no executor, few rows, an open

@@ -56,6 +56,13 @@ const tier_allocator *tier__book_allocator(const tier_book *book);
 /* The executor the host lent the book (tier_book_set_executor), or NULL: what the layers above
  * (models, policies) hand to tier__par_run for work on this book. */
 const tier_executor *tier__book_executor(const tier_book *book);
+/* Merges src, whose rows came after dst's, into dst as tier_book_merge does, on ex's threads: both
+ * books filled by adding or reading transactions alone (the parts of a read or an add in parts:
+ * no stage, savepoint or transaction index; alike in keeping transactions); with attributes or
+ * contracts, or into an empty dst, it is tier_book_merge. Returns 1, or 0 when it could not (a
+ * sum overflows, the customer limit, out of memory: dst is then of no use, unless it was
+ * tier_book_merge, which leaves it as it was). */
+int tier__book_fold(const tier_executor *ex, tier_book *dst, const tier_book *src);
 
 /* Figures of every customer over the transactions dated in [from_day, to_day) into out[0..n).
  * Uses the running figures when the range covers all of them, otherwise the kept transactions.

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* tier_book_add_txns on the host's threads: the rows are cut into consecutive parts, each part
  * is added to a blank book of its own with the book's options and limits (on its own thread),
- * the part books are merged in row order (tier_book_merge gives exactly the book of adding all
- * the rows to one book) and the result is merged into the book, or, when the book is still
- * blank, becomes it. Nothing here reports an error: any failure leaves the book as it was and
- * the caller adds the rows on one thread, which names the first bad row as it always did. */
+ * the part books are folded into the first in row order, as tier_book_merge would merge them one
+ * after another (which gives exactly the book of adding all the rows to one book), and the result
+ * is merged into the book, or, when the book is still blank, becomes it. The fold runs on the
+ * host's threads too: finding a part's customers in the first book, adding its figures and
+ * copying its transactions are split into slices; only the customers new to the first book are
+ * added one after another, in the part's order. Nothing here reports an error: any failure
+ * leaves the book as it was and the caller adds the rows on one thread, which names the first
+ * bad row as it always did. */
 #include <string.h>
 
 #include "core/book_impl.h"
-#include "util/par.h"
+#include "util/par_tasks.h"
 
 /* Fewer rows than this per part are not worth a thread. */
 #define PAR_MIN_ROWS ((size_t)1 << 14)
@@ -45,6 +49,132 @@ static tier_book *blank_like(const tier_book *b)
     n->lim_attributes = b->lim_attributes;
     n->lim_text = b->lim_text;
     return n;
+}
+
+/* ---- folding the parts into the first --------------------------------------------------- */
+
+/* One part (src) folded into the first (dst); map[i] is dst's customer for src's customer i. */
+typedef struct fold_job {
+    tier_book *dst;
+    const tier_book *src;
+    uint32_t *map;
+    size_t tasks;
+    size_t at;                       /* dst's transaction number of src's first */
+    int overflow[TIER__PAR_TASKS];   /* per task: a customer's net or margin overflows */
+    size_t overlap[TIER__PAR_TASKS]; /* per task: the first src customer whose days overlap */
+} fold_job;
+
+/* Finds a slice of src's customers in dst (NO_CUSTOMER: new), a batch of table slots ahead. */
+static void fold_find(void *arg, size_t t)
+{
+    fold_job *j = arg;
+    const tier_book *src = j->src, *dst = j->dst;
+    size_t n = src->live.ncust, i = tier__par_begin(n, j->tasks, t),
+           end = tier__par_begin(n, j->tasks, t + 1), k;
+    uint64_t h[TIER__BOOK_BATCH];
+    for (; i < end; i += TIER__BOOK_BATCH) {
+        size_t m = end - i < TIER__BOOK_BATCH ? end - i : TIER__BOOK_BATCH;
+        for (k = 0; k < m; k++) {
+            h[k] = tier__book_hash_id(tier__book_id_ptr(src, i + k), tier__book_id_len(src, i + k));
+            TIER__BOOK_PREFETCH(&dst->slots[(size_t)h[k] & (dst->nslots - 1)]);
+        }
+        for (k = 0; k < m; k++)
+            j->map[i + k] = tier__book_find_hashed(dst, tier__book_id_ptr(src, i + k),
+                                                   tier__book_id_len(src, i + k), h[k]);
+    }
+}
+
+/* Adds a slice of src's customers' figures to theirs in dst and copies a slice of src's
+ * transactions after dst's (the room is reserved; customers mapped). */
+static void fold_rest(void *arg, size_t t)
+{
+    fold_job *j = arg;
+    const tier_book *src = j->src;
+    tier_book *dst = j->dst;
+    size_t n = src->live.ncust, i = tier__par_begin(n, j->tasks, t),
+           end = tier__par_begin(n, j->tasks, t + 1);
+    j->overflow[t] = 0;
+    j->overlap[t] = SIZE_MAX;
+    for (; i < end; i++) {
+        tier__figures *f = &dst->fig[j->map[i]];
+        if (i + TIER__BOOK_BATCH < end)
+            TIER__BOOK_PREFETCH(&dst->fig[j->map[i + TIER__BOOK_BATCH]]);
+        if (tier__add_i64(f->net, src->fig[i].net, &f->net) ||
+            tier__add_i64(f->margin, src->fig[i].margin, &f->margin)) {
+            j->overflow[t] = 1;
+            break;
+        }
+        if (tier__book_combine(f, &src->fig[i]) && j->overlap[t] == SIZE_MAX)
+            j->overlap[t] = i;
+    }
+    n = src->live.ntx;
+    i = tier__par_begin(n, j->tasks, t);
+    end = tier__par_begin(n, j->tasks, t + 1);
+    if (i == end)
+        return; /* no transactions here (the columns may not even exist) */
+    memcpy(dst->tx_day + j->at + i, src->tx_day + i, (end - i) * sizeof *dst->tx_day);
+    memcpy(dst->tx_amount + j->at + i, src->tx_amount + i, (end - i) * sizeof *dst->tx_amount);
+    for (; i < end; i++) {
+        dst->tx_cust[j->at + i] = j->map[src->tx_cust[i]];
+        if (dst->tx_margin)
+            dst->tx_margin[j->at + i] = src->tx_margin ? src->tx_margin[i] : NO_MARGIN;
+    }
+}
+
+/* Folds part k's book into dst: its customers found (in parallel), the new ones added in its
+ * order, then figures and transactions (in parallel). Returns 0 when a customer cannot be added
+ * or a sum overflows (dst is then of no use). */
+static int fold_one(const tier_executor *ex, fold_job *j, const tier_book *src)
+{
+    tier_book *dst = j->dst;
+    size_t i, t, n = src->live.ncust;
+    int created;
+    j->src = src;
+    j->tasks = tier__par_tasks(ex, n, PAR_MIN_ROWS);
+    tier__par_run(ex, j->tasks, fold_find, j);
+    for (i = 0; i < n; i++)
+        if (j->map[i] == NO_CUSTOMER &&
+            tier__book_intern(dst, tier__book_id_ptr(src, i), tier__book_id_len(src, i), &j->map[i],
+                              &created) != TIER_OK)
+            return 0;
+    if (src->live.unordered && !dst->live.unordered) {
+        dst->live.unordered = 1;
+        dst->live.unordered_cust = j->map[src->live.unordered_cust];
+    }
+    j->at = dst->live.ntx;
+    j->tasks = tier__par_tasks(ex, n > src->live.ntx ? n : src->live.ntx, PAR_MIN_ROWS);
+    tier__par_run(ex, j->tasks, fold_rest, j);
+    for (t = 0; t < j->tasks; t++) {
+        if (j->overflow[t])
+            return 0;
+        if (j->overlap[t] != SIZE_MAX && !dst->live.unordered) {
+            dst->live.unordered = 1;
+            dst->live.unordered_cust = j->map[j->overlap[t]];
+        }
+    }
+    dst->live.ntx += src->live.ntx;
+    tier__book_merge_extent(dst, src);
+    return 1;
+}
+
+int tier__book_fold(const tier_executor *ex, tier_book *dst, const tier_book *src)
+{
+    fold_job j;
+    int ok;
+    /* Attributes and contracts (and an empty dst, whose table the look-ups need) go the one-thread
+     * way: tier_book_merge. */
+    if ((dst->live.ncust == 0) | (dst->live.nattr != 0) | (src->live.nattr != 0) |
+        (dst->contracts != NULL) | (src->contracts != NULL))
+        return tier_book_merge(dst, src) == TIER_OK;
+    if (tier__book_reserve_txns(dst, dst->live.ntx + src->live.ntx,
+                                (dst->tx_margin != NULL) | (src->tx_margin != NULL)) != TIER_OK ||
+        !(j.map = tier__malloc_n(&dst->alloc, src->live.ncust + 1, sizeof *j.map)))
+        return 0;
+    j.dst = dst;
+    ok = fold_one(ex, &j, src);
+    tier__free(&dst->alloc, j.map);
+    dst->err[0] = '\0';
+    return ok;
 }
 
 /* 1 when b holds nothing at all, so that a book built apart can take its place. */
@@ -102,8 +232,12 @@ int tier__book_add_columns_parallel(tier_book *b, const tier__txn_columns *c)
         tier__par_run(ex, np, add_part_task, parts);
     /* In row order: the parts into the first, then the first into the book. */
     for (k = 0; k < np && ok; k++)
-        ok = parts[k].rc == TIER_OK &&
-             (k == 0 || tier_book_merge(parts[0].book, parts[k].book) == TIER_OK);
+        ok = parts[k].rc == TIER_OK;
+    for (k = 1; k < np && ok; k++) {
+        ok = tier__book_fold(ex, parts[0].book, parts[k].book);
+        tier_book_free(parts[k].book); /* at most two parts' customers at once */
+        parts[k].book = NULL;
+    }
     if (ok && blank(b))
         adopt(b, parts[0].book);
     else if (ok)

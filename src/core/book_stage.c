@@ -67,8 +67,7 @@ static int journal(tier_book *b, uint32_t index)
     return TIER_OK;
 }
 
-/* Room for `need` kept transactions (doubling), and the margin column when with_margin. */
-static int reserve_txns(tier_book *b, size_t need, int with_margin)
+int tier__book_reserve_txns(tier_book *b, size_t need, int with_margin)
 {
     size_t c;
     void *p;
@@ -116,7 +115,7 @@ static int reserve_txns(tier_book *b, size_t need, int with_margin)
 
 static int grow_txns(tier_book *b, int with_margin)
 {
-    return reserve_txns(b, b->live.ntx + 1, with_margin);
+    return tier__book_reserve_txns(b, b->live.ntx + 1, with_margin);
 }
 
 static int check_row(tier_book *b, int32_t day, int64_t amount, int64_t margin, int has_margin)
@@ -227,15 +226,10 @@ int tier__book_add_fixed(tier_book *b, const char *id, size_t id_len, int32_t da
     return apply_row(b, idx, created, day, amount, margin, has_margin);
 }
 
-#if defined(__GNUC__)
-#define PREFETCH(p) __builtin_prefetch(p)
-#else
-#define PREFETCH(p) ((void)0)
-#endif
-
-/* Rows go through in small batches so that the random accesses into the id table and the
- * figures of a batch overlap in memory instead of waiting one after another. */
-#define BATCH 32
+/* Rows go through in small batches (TIER__BOOK_BATCH) so that the random accesses into the id
+ * table and the figures of a batch overlap in memory instead of waiting one after another. */
+#define BATCH TIER__BOOK_BATCH
+#define PREFETCH TIER__BOOK_PREFETCH
 
 int tier__book_add_rows(tier_book *b, const tier__row *rows, size_t n, size_t *failed_at)
 {
@@ -390,9 +384,7 @@ int tier_book_add_txns(tier_book *b, size_t n, const char *id_data, const size_t
     return TIER_OK;
 }
 
-/* Combines the figures of one customer: `later` covers rows that came after those of `f`. Returns 1
- * when the two overlap in time, so that purchase-days can no longer be known exactly. */
-static int combine(tier__figures *f, const tier__figures *later)
+int tier__book_combine(tier__figures *f, const tier__figures *later)
 {
     int overlap = 0;
     if (later->purchases) {
@@ -482,7 +474,7 @@ static int merge_txns(tier_book *dst, const tier_book *src, const uint32_t *map)
         any_margin = src->tx_margin[t] != NO_MARGIN;
     if (n > SIZE_MAX - at)
         return TIER_ERANGE;
-    if ((rc = reserve_txns(dst, at + n, any_margin)) != 0)
+    if ((rc = tier__book_reserve_txns(dst, at + n, any_margin)) != 0)
         return rc;
     for (t = 0; t < n; t++) {
         uint32_t c = map[src->tx_cust[t]];
@@ -500,6 +492,17 @@ static int merge_txns(tier_book *dst, const tier_book *src, const uint32_t *map)
     }
     dst->live.ntx = at + n;
     return TIER_OK;
+}
+
+void tier__book_merge_extent(tier_book *dst, const tier_book *src)
+{
+    if (src->live.min_day != NO_DAY) {
+        if (dst->live.min_day == NO_DAY || src->live.min_day < dst->live.min_day)
+            dst->live.min_day = src->live.min_day;
+        if (dst->live.max_day == NO_DAY || src->live.max_day > dst->live.max_day)
+            dst->live.max_day = src->live.max_day;
+    }
+    dst->live.ignored_rows += src->live.ignored_rows;
 }
 
 int tier_book_merge(tier_book *dst, const tier_book *src)
@@ -578,13 +581,7 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
         tier__free(&dst->alloc, map);
         return rc;
     }
-    if (src->live.min_day != NO_DAY) {
-        if (dst->live.min_day == NO_DAY || src->live.min_day < dst->live.min_day)
-            dst->live.min_day = src->live.min_day;
-        if (dst->live.max_day == NO_DAY || src->live.max_day > dst->live.max_day)
-            dst->live.max_day = src->live.max_day;
-    }
-    dst->live.ignored_rows += src->live.ignored_rows;
+    tier__book_merge_extent(dst, src);
     tier__book_commit(dst);
     for (i = 0; i < src->live.ncust; i++) {
         tier__figures *f = &dst->fig[map[i]];
@@ -592,7 +589,7 @@ int tier_book_merge(tier_book *dst, const tier_book *src)
             PREFETCH(&dst->fig[map[i + BATCH]]);
         f->net += src->fig[i].net;
         f->margin += src->fig[i].margin;
-        if (combine(f, &src->fig[i]) && !dst->live.unordered) {
+        if (tier__book_combine(f, &src->fig[i]) && !dst->live.unordered) {
             dst->live.unordered = 1;
             dst->live.unordered_cust = map[i];
         }

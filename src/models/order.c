@@ -330,9 +330,32 @@ void tier__abc_cut_double(tier__abc_cut *k, size_t i, double cum, double total)
             k->end[c] = i;
 }
 
-int tier__abc_cut_class(const tier__abc_cut *k, size_t i)
+typedef struct cut_job {
+    const tier__abc_cut *k;
+    const uint32_t *idx;
+    int32_t *cls;
+    size_t n, tasks;
+} cut_job;
+
+static void cut_task(void *arg, size_t t)
 {
-    return i <= k->end[0] ? 0 : i <= k->end[1] ? 1 : 2;
+    const cut_job *j = arg;
+    size_t i = tier__par_begin(j->n, j->tasks, t), end = tier__par_begin(j->n, j->tasks, t + 1);
+    const size_t a = j->k->end[0], b = j->k->end[1];
+    for (; i < end; i++)
+        j->cls[j->idx[i]] = i <= a ? 0 : i <= b ? 1 : 2;
+}
+
+void tier__abc_cut_classes(const tier_executor *ex, const tier__abc_cut *k, const uint32_t *idx,
+                           size_t n, int32_t *cls)
+{
+    cut_job j;
+    j.k = k;
+    j.idx = idx;
+    j.cls = cls;
+    j.n = n;
+    j.tasks = tier__par_tasks(ex, n, 8192);
+    tier__par_run(ex, j.tasks, cut_task, &j);
 }
 
 /* ---- exact sums of doubles ------------------------------------------------------------------ */

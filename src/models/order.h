@@ -78,7 +78,9 @@ void tier__abc_cut_exact(tier__abc_cut *k, size_t i, uint64_t cum, uint64_t tota
 /* Position i has the cumulative sum cum of total, in doubles (each the exact sum rounded once:
  * tier__xsum_round). */
 void tier__abc_cut_double(tier__abc_cut *k, size_t i, double cum, double total);
-/* The class of position i: 0 (A), 1 (B) or 2 (C). */
-int tier__abc_cut_class(const tier__abc_cut *k, size_t i);
+/* cls[idx[i]] = the class of position i (0 = A through end[0], 1 = B through end[1], 2 = C) for
+ * every i < n, in slices on `ex` (NULL: none); idx holds distinct rows. */
+void tier__abc_cut_classes(const tier_executor *ex, const tier__abc_cut *k, const uint32_t *idx,
+                           size_t n, int32_t *cls);
 
 #endif

@@ -13,6 +13,7 @@
 #include "models/model_common.h"
 #include "models/options.h"
 #include "models/order.h"
+#include "util/par_tasks.h"
 #include "util/radix.h"
 
 #define PARETO_NO_DAY INT32_MIN
@@ -206,6 +207,71 @@ static uint64_t sort_key(const pareto_values *pv, size_t i)
     return ~bits;
 }
 
+/* Sort keys and the total of the positive values (exact criteria), in slices of customers. */
+typedef struct pareto_keys_job {
+    const pareto_values *pv;
+    uint64_t *key;
+    size_t tasks;
+    int64_t sum[TIER__PAR_TASKS];
+    int over[TIER__PAR_TASKS];
+} pareto_keys_job;
+
+static void pareto_keys(void *arg, size_t t)
+{
+    pareto_keys_job *j = arg;
+    const pareto_values *pv = j->pv;
+    size_t i = tier__par_begin(pv->n, j->tasks, t), end = tier__par_begin(pv->n, j->tasks, t + 1);
+    int64_t sum = 0;
+    int over = 0;
+    for (; i < end; i++) {
+        if (!positive(pv, i)) {
+            j->key[i] = UINT64_MAX;
+            continue;
+        }
+        j->key[i] = sort_key(pv, i);
+        /* Once over, the sum stays as it was: over is what counts. */
+        over |= pv->exact && tier__add_i64(sum, pv->ival[i], &sum) != TIER_OK;
+    }
+    j->sum[t] = sum;
+    j->over[t] = over;
+}
+
+/* Every customer's value and share, the cumulative share of those that are not positive (the
+ * positive ones have theirs) and class C, in slices of customers. */
+typedef struct pareto_rows_job {
+    const pareto_values *pv;
+    double *out[OUT_CLASS];
+    int32_t *cls;
+    uint64_t total;
+    double dtotal;
+    size_t tasks;
+} pareto_rows_job;
+
+static void pareto_rows(void *arg, size_t t)
+{
+    const pareto_rows_job *j = arg;
+    const pareto_values *pv = j->pv;
+    size_t i = tier__par_begin(pv->n, j->tasks, t), end = tier__par_begin(pv->n, j->tasks, t + 1);
+    const int any = pv->exact ? j->total > 0 : j->dtotal > 0;
+    for (; i < end; i++) {
+        int present = pv->exact ? pv->has[i] : !isnan(pv->dval[i]);
+        double v = pv->exact ? tier__fixed_to_double(pv->ival[i]) : pv->dval[i];
+        if (!present) {
+            j->out[OUT_VALUE][i] = j->out[OUT_SHARE][i] = j->out[OUT_CUM_SHARE][i] = NAN;
+        } else {
+            j->out[OUT_VALUE][i] = v;
+            j->out[OUT_SHARE][i] = !any        ? NAN
+                                   : pv->exact ? (double)pv->ival[i] / (double)j->total
+                                               : v / j->dtotal;
+            /* Every positive customer comes before a non-positive one: its cumulative share is
+             * complete. Positive customers already hold theirs. */
+            if (!positive(pv, i))
+                j->out[OUT_CUM_SHARE][i] = any ? 1.0 : NAN;
+        }
+        j->cls[i] = CLASS_C;
+    }
+}
+
 static int tier__pareto_score(void *state, const tier_book *book, tier_frame *frame)
 {
     pareto_state *st = state;
@@ -219,8 +285,9 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
     size_t n, np = 0, i;
     tier__abc_cut ends;
     tier__id_order ids = {NULL, NULL, NULL, NULL, NULL};
+    pareto_keys_job kj;
     char *err = tier__frame_error(frame);
-    int rc;
+    int rc, over;
 
     /* Scoring never writes the state (several threads may score at once): failures are
      * described in the frame's error text, which model.c reports. */
@@ -238,24 +305,28 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
         free_values(st, &pv);
         goto fail;
     }
-    for (i = 0; i < n; i++)
-        np += positive(&pv, i);
     key = tier__malloc_n(&st->h.alloc, n, sizeof *key);
     key2 = tier__malloc_n(&st->h.alloc, n, sizeof *key2);
     idx = tier__malloc_n(&st->h.alloc, n, sizeof *idx);
     idx2 = tier__malloc_n(&st->h.alloc, n, sizeof *idx2);
     if (!key || !key2 || !idx || !idx2) {
-        tier__errorf(err, "out of memory ordering %lu customers", (unsigned long)np);
+        tier__errorf(err, "out of memory ordering %lu customers", (unsigned long)n);
         rc = TIER_ENOMEM;
         goto done;
     }
-    for (i = 0; i < n && pv.exact; i++) {
-        /* Positive values only: the sum overflows whatever their order when the total does. */
-        if (positive(&pv, i) && tier__add_i64(itotal, pv.ival[i], &itotal) != TIER_OK) {
-            tier__errorf(err, "the %s total exceeds the fixed-point range", criterion_name(&st->c));
-            rc = TIER_ERANGE;
-            goto done;
-        }
+    /* Every customer's key (UINT64_MAX, no key of a positive, if none) and the total of the
+     * positive values, in slices: a sum of positive values overflows in a slice or in the
+     * slices' total exactly when it does in customer order. */
+    kj.pv = &pv;
+    kj.key = key2;
+    kj.tasks = tier__par_tasks(tier__book_executor(book), n, 8192);
+    tier__par_run(tier__book_executor(book), kj.tasks, pareto_keys, &kj);
+    for (i = 0, over = 0; i < kj.tasks; i++)
+        over |= kj.over[i] | (tier__add_i64(itotal, kj.sum[i], &itotal) != TIER_OK);
+    if (over) {
+        tier__errorf(err, "the %s total exceeds the fixed-point range", criterion_name(&st->c));
+        rc = TIER_ERANGE;
+        goto done;
     }
     total = (uint64_t)itotal;
     /* The positive customers in id order, then stably by value: ties stay in id order. */
@@ -263,8 +334,6 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
         tier__errorf(err, "out of memory ordering %lu customers by id", (unsigned long)n);
         goto done;
     }
-    for (i = 0; i < n; i++) /* every customer's key, UINT64_MAX (no key of a positive) if none */
-        key2[i] = positive(&pv, i) ? sort_key(&pv, i) : UINT64_MAX;
     tier__order_gather(tier__book_executor(book), ids.perm, key2, n, key, idx, &np);
     tier__id_order_done(&ids);
     tier__radix_sort(tier__book_executor(book), &st->h.alloc, key, idx, key2, idx2, np);
@@ -308,26 +377,17 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
             tier__abc_cut_double(&ends, i, dcum, dtotal);
         }
     }
-    for (i = 0; i < n; i++) {
-        int present = pv.exact ? pv.has[i] : !isnan(pv.dval[i]);
-        double v = pv.exact ? tier__fixed_to_double(pv.ival[i]) : pv.dval[i];
-        int any = pv.exact ? total > 0 : dtotal > 0;
-        if (!present) {
-            out[OUT_VALUE][i] = out[OUT_SHARE][i] = out[OUT_CUM_SHARE][i] = NAN;
-        } else {
-            out[OUT_VALUE][i] = v;
-            out[OUT_SHARE][i] = !any       ? NAN
-                                : pv.exact ? (double)pv.ival[i] / (double)total
-                                           : v / dtotal;
-            /* Every positive customer comes before a non-positive one: its cumulative share is
-             * complete. Positive customers already hold theirs. */
-            if (!positive(&pv, i))
-                out[OUT_CUM_SHARE][i] = any ? 1.0 : NAN;
-        }
-        cls[i] = CLASS_C;
+    {
+        pareto_rows_job j;
+        j.pv = &pv;
+        memcpy(j.out, out, sizeof j.out);
+        j.cls = cls;
+        j.total = total;
+        j.dtotal = dtotal;
+        j.tasks = tier__par_tasks(tier__book_executor(book), n, 8192);
+        tier__par_run(tier__book_executor(book), j.tasks, pareto_rows, &j);
     }
-    for (i = 0; i < np; i++)
-        cls[idx[i]] = tier__abc_cut_class(&ends, i);
+    tier__abc_cut_classes(tier__book_executor(book), &ends, idx, np, cls);
 done:
     tier__id_order_done(&ids);
     tier__free(&st->h.alloc, key);

@@ -381,11 +381,12 @@ static int read_split(tier_pipeline *p, const once_io *once, const setup *s,
                                  tier_csv_last_error(parts[0].csv));
         ok = -1;
     } else {
-        /* The parts in file order make the book of one read (tier_book_merge); a part merged
-         * is freed at once, so that no more than two parts' customers are held at a time. */
+        /* The parts in file order make the book of one read (merged as tier_book_merge does,
+         * on the executor's threads: tier__book_fold); a part merged is freed at once, so that
+         * no more than two parts' customers are held at a time. */
         for (k = 0, ok = 1; k < n && ok; k++) {
             ok = parts[k].rc == TIER_OK &&
-                 (k == 0 || tier_book_merge(parts[0].book, parts[k].book) == TIER_OK);
+                 (k == 0 || tier__book_fold(&p->executor, parts[0].book, parts[k].book));
             if (ok && k)
                 part_free(&parts[k]);
         }

@@ -481,19 +481,10 @@ static int window_value(tier__ectx *c, const tier__pexpr *e, int k, tier__eval_v
         tier__free(tier__book_allocator(c->book), owned);
         return tier__eval_nomem(e, err);
     }
-    for (r = 0; r < c->n; r++) {
-        size_t m0 = c->identity ? r : c->rows->member_start[r];
-        size_t m1 = c->identity ? r + 1 : c->rows->member_start[r + 1], m;
-        int64_t sum = 0;
-        int any = 0, over = 0;
-        for (m = m0; m < m1; m++)
-            over |= tier__window_sum(w, &fig[c->identity ? m : c->rows->members[m]], &sum, &any);
-        if (over) {
-            tier__free(c->a, o);
-            tier__free(tier__book_allocator(c->book), owned);
-            return tier__eval_fail(e, err, "window '%s' overflows for row %zu", w->name, r);
-        }
-        o[r] = tier__window_result(w, sum, any);
+    if ((r = tier__window_column(c, w, fig, o)) != SIZE_MAX) {
+        tier__free(c->a, o);
+        tier__free(tier__book_allocator(c->book), owned);
+        return tier__eval_fail(e, err, "window '%s' overflows for row %zu", w->name, r);
     }
     tier__free(tier__book_allocator(c->book), owned);
     v->type = TIER__PT_NUMBER;

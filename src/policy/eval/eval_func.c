@@ -477,6 +477,8 @@ static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cl
                 (void)tier__fixed_from_double(x[idx[i]], &v);
             cum += (uint64_t)v;
             tier__abc_cut_exact(&ends, i, cum, (uint64_t)itotal);
+            if (ends.end[0] < np && ends.end[1] < np)
+                break; /* both classes end here or before: the rest is C */
         }
     } else {
         /* Exact sums rounded once: the same doubles however the rows are split and merged
@@ -492,8 +494,7 @@ static int abc(tier__ectx *c, const double *x, double ta, double tb, int32_t *cl
             tier__abc_cut_double(&ends, i, tier__xsum_round(&sum), dtotal);
         }
     }
-    for (i = 0; i < np; i++)
-        cls[idx[i]] = tier__abc_cut_class(&ends, i);
+    tier__abc_cut_classes(c->book ? tier__book_executor(c->book) : NULL, &ends, idx, np, cls);
     if (fixed_keys && c->ref) /* what the population records: the keys of the numbers */
         for (i = 0; i < np; i++)
             key[i] = tier__order_key(x[idx[i]], 1);

@@ -109,6 +109,11 @@ int tier__op_missing(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *
  * of every row from the context's per-customer source. */
 int tier__window_sum(const tier__pwindow *w, const tier__figures *f, int64_t *sum, int *any);
 double tier__window_result(const tier__pwindow *w, int64_t sum, int any);
+/* Window w of every row of c into o[row], from the customers' figures fig, in slices of rows on
+ * the book's executor; returns the first row whose sum overflows (o then unfinished), or
+ * SIZE_MAX. */
+size_t tier__window_column(const tier__ectx *c, const tier__pwindow *w, const tier__figures *fig,
+                           double *o);
 int tier__window_rows(tier__ectx *c, const tier__pexpr *e, int k, tier__eval_val *v, char *err);
 /* The type memo (eval_rows.c): the slot of node `key` (its key is NULL when not there), and a
  * node's type remembered (nothing when the memo cannot grow). */

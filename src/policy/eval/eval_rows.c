@@ -4,7 +4,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/book_internal.h"
 #include "policy/eval/eval_internal.h"
+#include "util/par_tasks.h"
 
 /* Window k's value from the sum of a row's figures (NaN when no margin is known). */
 int tier__window_sum(const tier__pwindow *w, const tier__figures *f, int64_t *sum, int *any)
@@ -29,6 +31,56 @@ int tier__window_sum(const tier__pwindow *w, const tier__figures *f, int64_t *su
         break;
     }
     return tier__add_i64(*sum, x, sum) != TIER_OK;
+}
+
+/* A window's column in slices of rows (tier__window_column). */
+typedef struct window_job {
+    const tier__ectx *c;
+    const tier__pwindow *w;
+    const tier__figures *fig;
+    double *o;
+    size_t tasks;
+    size_t over[TIER__PAR_TASKS]; /* per slice: its first row that overflows, SIZE_MAX: none */
+} window_job;
+
+static void window_rows(void *arg, size_t t)
+{
+    window_job *j = arg;
+    const tier__ectx *c = j->c;
+    size_t r = tier__par_begin(c->n, j->tasks, t), end = tier__par_begin(c->n, j->tasks, t + 1);
+    j->over[t] = SIZE_MAX;
+    for (; r < end; r++) {
+        size_t m0 = c->identity ? r : c->rows->member_start[r];
+        size_t m1 = c->identity ? r + 1 : c->rows->member_start[r + 1], m;
+        int64_t sum = 0;
+        int any = 0, over = 0;
+        for (m = m0; m < m1; m++)
+            over |=
+                tier__window_sum(j->w, &j->fig[c->identity ? m : c->rows->members[m]], &sum, &any);
+        if (over) {
+            j->over[t] = r;
+            return;
+        }
+        j->o[r] = tier__window_result(j->w, sum, any);
+    }
+}
+
+size_t tier__window_column(const tier__ectx *c, const tier__pwindow *w, const tier__figures *fig,
+                           double *o)
+{
+    const tier_executor *ex = tier__book_executor(c->book);
+    window_job j;
+    size_t t;
+    j.c = c;
+    j.w = w;
+    j.fig = fig;
+    j.o = o;
+    j.tasks = tier__par_tasks(ex, c->n, 8192);
+    tier__par_run(ex, j.tasks, window_rows, &j);
+    for (t = 0; t < j.tasks; t++)
+        if (j.over[t] != SIZE_MAX)
+            return j.over[t];
+    return SIZE_MAX;
 }
 
 double tier__window_result(const tier__pwindow *w, int64_t sum, int any)
