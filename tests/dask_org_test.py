@@ -9,8 +9,9 @@ an account that is its own parent and a cycle are refused with the single proces
 a revenue capacity is refused naming the team.
 
     dask_org_test.py TIER_CLI WORKDIR          the variant, children inherit and own
-    dask_org_test.py TIER_CLI WORKDIR --full   b2b-full itself (skipped, 77, while its models
-                                               clv, scorecard and needs are not distributed)
+    dask_org_test.py TIER_CLI WORKDIR --full   the built-in policies that need accounts: b2b-full,
+                                               grade-a-e, b2b-subscriptions (with contracts), and
+                                               the default policy with accounts
 
 Exits 77 (skipped) when dask or distributed cannot be imported (Debian: python3-dask,
 python3-distributed; run it with /usr/bin/python3)."""
@@ -37,7 +38,6 @@ import libtier.dask as ltd
 
 dd: Any = _dd
 distributed: Any = _distributed
-from libtier._parts import PolicySource
 from libtier.book import Book
 from libtier.models import Model
 from libtier.result import Result

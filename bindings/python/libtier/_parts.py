@@ -576,8 +576,6 @@ class Part:
     def models(self, as_of: int, blobs: Optional[Dict[str, bytes]] = None) -> List[Any]:
         """The policy's models: loaded from `blobs` {name: model blob} when given, else new with
         the policy's options and the run's as-of day (a day number)."""
-        from .models import Model as _Model
-        Model: Any = _Model
         out = []
         for spec in self.config.models:
             if blobs is not None and spec["name"] in blobs:
