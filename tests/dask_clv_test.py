@@ -17,19 +17,14 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-try:
-    import dask.dataframe as dd
-    import distributed
-    from dask_identity_test import DATA, check, cli, scattered
-except ImportError as exc:  # pragma: no cover - depends on the interpreter
-    print("SKIP: dask or distributed is not installed for %s (%s)" % (sys.executable, exc))
-    sys.exit(77)
+from dask_support import DATA, b2b, check, cli, scattered, two_workers  # noqa: E402 (exits 77 without dask)
 
-import pandas as pd
+import dask.dataframe as dd  # noqa: E402
+import pandas as pd  # noqa: E402
 
-import libtier
-import libtier.dask as ltd
-from libtier._parts import model_from_blob
+import libtier  # noqa: E402
+import libtier.dask as ltd  # noqa: E402
+from libtier._parts import model_from_blob  # noqa: E402
 
 CLV_POLICY = """libtier-policy 1
 model rfm = rfm
@@ -111,10 +106,7 @@ def main() -> None:
     tier, work = sys.argv[1:3]
     os.makedirs(work, exist_ok=True)
     t0 = time.time()
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       memory_limit="1GiB", dashboard_address=None)
-    client = distributed.Client(cluster)
-    try:
+    with two_workers():
         cd_path = os.path.join(DATA, "CDNOW_master.txt")
         cd = pd.read_csv(cd_path, sep=r"\s+", dtype={"customer_id": str, "date": str})
         book = libtier.Book()
@@ -142,11 +134,8 @@ def main() -> None:
 
         # B2B with contracts: subscription (its fit sums the population's MRR movements) and
         # sbg (fitted on the subscription model's renewals and churn).
-        inv_path = os.path.join(DATA, "b2b_invoices.csv")
-        acc_path = os.path.join(DATA, "b2b_accounts.csv")
+        inv_path, acc_path, inv, acc = b2b()
         con_path = os.path.join(DATA, "b2b_contracts.csv")
-        inv = pd.read_csv(inv_path, dtype={"customer_id": str, "date": str})
-        acc = pd.read_csv(acc_path, dtype=str, keep_default_na=False)
         con = pd.read_csv(con_path, dtype=str, keep_default_na=False)
         path = write(work, "subscriptions.policy", SUBSCRIPTION_POLICY)
         expected = cli(tier, os.path.join(work, "subs-cli.csv"), "--input", inv_path,
@@ -162,9 +151,6 @@ def main() -> None:
             whole_fit(run, name, book)
         book.close()
         check("b2b-subscriptions", expected, run, work)
-    finally:
-        client.close()
-        cluster.close()
     print("all identical in %.1f s" % (time.time() - t0))
 
 

@@ -15,23 +15,14 @@ import subprocess
 import sys
 import time
 
-try:
-    import dask
-    import dask.dataframe as dd
-    import distributed
-except ImportError as exc:  # pragma: no cover - depends on the interpreter
-    print("SKIP: dask or distributed is not installed for %s (%s): install python3-dask and "
-          "python3-distributed, or run with /usr/bin/python3" % (sys.executable, exc))
-    sys.exit(77)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dask_support import DATA, b2b, check, cli, scattered, two_workers  # noqa: E402 (exits 77 without dask)
 
-import numpy as np
-import pandas as pd
+import dask.dataframe as dd  # noqa: E402
+import pandas as pd  # noqa: E402
 
-import libtier
-import libtier.dask as ltd
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.path.join(ROOT, "examples", "data")
+import libtier  # noqa: E402
+import libtier.dask as ltd  # noqa: E402
 
 
 #: A Pareto model over a criterion column (doubles) and an abc() over values that are not
@@ -56,53 +47,19 @@ tier C {
 """
 
 
-def sorted_csv(data: bytes) -> bytes:
-    """The header, then the rows sorted (the customer id leads each row)."""
-    head, _, body = data.partition(b"\n")
-    rows = body.split(b"\n")
-    if rows and rows[-1] == b"":
-        rows.pop()
-    return head + b"\n" + b"".join(r + b"\n" for r in sorted(rows))
 
 
-def cli(tier: str, out: str, *args: str) -> bytes:
-    subprocess.run([tier, "run", "--quiet", "--out", out] + list(args), check=True)
-    with open(out, "rb") as fh:
-        return sorted_csv(fh.read())
 
 
-def scattered(df: pd.DataFrame, nparts: int, seed: int) -> dd.DataFrame:
-    """Rows in a random order cut into nparts contiguous slices: most customers span slices."""
-    order = np.random.default_rng(seed).permutation(len(df))
-    return dd.from_pandas(df.iloc[order].reset_index(drop=True), npartitions=nparts, sort=False)
 
 
-def check(name: str, expected: bytes, run: "ltd.Run", work: str) -> None:
-    path = os.path.join(work, name + "-dask.csv")
-    run.write_csv(path)
-    with open(path, "rb") as fh:
-        got = sorted_csv(fh.read())
-    if got != expected:
-        a, b = expected.split(b"\n"), got.split(b"\n")
-        diff = [(x, y) for x, y in zip(a, b) if x != y][:3]
-        raise SystemExit("FAIL %s: %d vs %d lines; first differences: %r"
-                         % (name, len(a), len(b), diff))
-    frame = run.frame()
-    n = len(frame)
-    assert n == expected.count(b"\n") - 1, (name, n)
-    print("ok %s: %d customers identical (%d partitions, %d passes, %d selection rounds)"
-          % (name, n, run.stats["partitions"], run.stats["passes"], run.stats["rounds"]))
 
 
 def main() -> None:
     tier, gen, work = sys.argv[1:4]
     os.makedirs(work, exist_ok=True)
     t0 = time.time()
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       memory_limit="1GiB", dashboard_address=None)
-    client = distributed.Client(cluster)
-    try:
-        assert len(client.scheduler_info()["workers"]) == 2
+    with two_workers():
 
         # CDNOW: the default policy (b2b-sabc: RFM cut points, two abc() calls, a cap).
         cd_path = os.path.join(DATA, "CDNOW_master.txt")
@@ -155,10 +112,7 @@ def main() -> None:
         check("cdnow-cap4", expected, run, work)
 
         # B2B: invoices and accounts (accounts never invoiced are customers too).
-        inv_path = os.path.join(DATA, "b2b_invoices.csv")
-        acc_path = os.path.join(DATA, "b2b_accounts.csv")
-        inv = pd.read_csv(inv_path, dtype={"customer_id": str, "date": str})
-        acc = pd.read_csv(acc_path, dtype=str, keep_default_na=False)
+        inv_path, acc_path, inv, acc = b2b()
         expected = cli(tier, os.path.join(work, "b2b-cli.csv"), "--input", inv_path,
                        "--accounts", acc_path, "--policy", "b2b-sabc")
         run = ltd.Run(scattered(inv, 8, 3), policy="b2b-sabc",
@@ -187,9 +141,6 @@ def main() -> None:
         expected = cli(tier, os.path.join(work, "w1-cli.csv"), "--input", gen_path)
         txns = dd.read_csv(gen_path, dtype={"customer_id": str, "date": str}, blocksize=2 << 20)
         check("w1-1m", expected, ltd.Run(txns, npartitions=8), work)
-    finally:
-        client.close()
-        cluster.close()
     print("all identical in %.1f s" % (time.time() - t0))
 
 

@@ -15,21 +15,13 @@ import os
 import sys
 import time
 
-try:
-    import dask.dataframe as dd
-    import distributed
-except ImportError as exc:  # pragma: no cover - depends on the interpreter
-    print("SKIP: dask or distributed is not installed for %s (%s): install python3-dask and "
-          "python3-distributed, or run with /usr/bin/python3" % (sys.executable, exc))
-    sys.exit(77)
-
-import pandas as pd
-
-import libtier
-import libtier.dask as ltd
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dask_identity_test import DATA, check, cli, scattered  # noqa: E402
+from dask_support import DATA, b2b, check, cli, scattered, two_workers  # noqa: E402 (exits 77 without dask)
+
+import pandas as pd  # noqa: E402
+
+import libtier  # noqa: E402
+import libtier.dask as ltd  # noqa: E402
 
 
 def policy_file(work: str, name: str, needs: str) -> str:
@@ -47,14 +39,8 @@ def main() -> None:
     tier, work = sys.argv[1:3]
     os.makedirs(work, exist_ok=True)
     t0 = time.time()
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       memory_limit="1GiB", dashboard_address=None)
-    client = distributed.Client(cluster)
-    try:
-        inv_path = os.path.join(DATA, "b2b_invoices.csv")
-        acc_path = os.path.join(DATA, "b2b_accounts.csv")
-        inv = pd.read_csv(inv_path, dtype={"customer_id": str, "date": str})
-        acc = pd.read_csv(acc_path, dtype=str, keep_default_na=False)
+    with two_workers():
+        inv_path, acc_path, inv, acc = b2b()
         cases = [("needs-default", "model needs = needs", 8, 3, 6),
                  ("needs-k4", "model needs = needs (k = 4)", 6, 2, 5),
                  ("needs-sampled", "model needs = needs (init_sample = 300, sample = 120)",
@@ -90,9 +76,6 @@ def main() -> None:
         else:
             raise SystemExit("FAIL: a needs model without features or accounts ran")
         print("ok cdnow-default: refused without accounts")
-    finally:
-        client.close()
-        cluster.close()
     print("all identical in %.1f s" % (time.time() - t0))
 
 

@@ -17,33 +17,23 @@ Exits 77 (skipped) when dask or distributed cannot be imported (Debian: python3-
 python3-distributed; run it with /usr/bin/python3)."""
 
 import os
-import subprocess
 import sys
 import time
 from typing import Any, List
 
-try:
-    import dask.dataframe as _dd
-    import distributed as _distributed
-except ImportError as exc:  # pragma: no cover - depends on the interpreter
-    print("SKIP: dask or distributed is not installed for %s (%s): install python3-dask and "
-          "python3-distributed, or run with /usr/bin/python3" % (sys.executable, exc))
-    sys.exit(77)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dask_support import DATA, b2b, check, cli, scattered, two_workers  # noqa: E402 (exits 77 without dask)
 
-import numpy as np
-import pandas as pd
+import dask.dataframe as _dd  # noqa: E402
+import pandas as pd  # noqa: E402
 
-import libtier
-import libtier.dask as ltd
+import libtier  # noqa: E402
+import libtier.dask as ltd  # noqa: E402
+from libtier.book import Book  # noqa: E402
+from libtier.models import Model  # noqa: E402
+from libtier.result import Result  # noqa: E402
 
 dd: Any = _dd
-distributed: Any = _distributed
-from libtier.book import Book
-from libtier.models import Model
-from libtier.result import Result
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.path.join(ROOT, "examples", "data")
 
 #: b2b-full without the models a split run does not fit yet (clv, scorecard, needs): the grade
 #: is the revenue band, P(alive) is left out; its hierarchy and routing as b2b-full's, with
@@ -91,41 +81,6 @@ routing {
 """
 
 
-def sorted_csv(data: bytes) -> bytes:
-    """The header, then the rows sorted (the customer id leads each row)."""
-    head, _, body = data.partition(b"\n")
-    rows = body.split(b"\n")
-    if rows and rows[-1] == b"":
-        rows.pop()
-    return head + b"\n" + b"".join(r + b"\n" for r in sorted(rows))
-
-
-def cli(tier: str, out: str, *args: str) -> bytes:
-    subprocess.run([tier, "run", "--quiet", "--out", out] + list(args), check=True)
-    with open(out, "rb") as fh:
-        return sorted_csv(fh.read())
-
-
-def scattered(df: pd.DataFrame, nparts: int, seed: int) -> Any:
-    """Rows in a random order cut into nparts contiguous slices: most customers span slices."""
-    order = np.random.default_rng(seed).permutation(len(df))
-    return dd.from_pandas(df.iloc[order].reset_index(drop=True), npartitions=nparts, sort=False)
-
-
-def check(name: str, expected: bytes, run: "ltd.Run", work: str) -> None:
-    path = os.path.join(work, name + "-dask.csv")
-    run.write_csv(path)
-    with open(path, "rb") as fh:
-        got = sorted_csv(fh.read())
-    if got != expected:
-        a, b = expected.split(b"\n"), got.split(b"\n")
-        diff = [(x, y) for x, y in zip(a, b) if x != y][:3]
-        raise SystemExit("FAIL %s: %d vs %d lines; first differences: %r"
-                         % (name, len(a), len(b), diff))
-    print("ok %s: %d customers identical (%d partitions, %d passes, %d selection rounds, "
-          "%d pointer-jumping rounds)" % (name, expected.count(b"\n") - 1,
-                                          run.stats["partitions"], run.stats["passes"],
-                                          run.stats["rounds"], run.stats.get("hierarchy_rounds", 0)))
 
 
 def single_error(txns: pd.DataFrame, accounts: pd.DataFrame, policy: str) -> str:
@@ -164,15 +119,8 @@ def main() -> None:
     full = sys.argv[3:] == ["--full"]
     os.makedirs(work, exist_ok=True)
     t0 = time.time()
-    inv_path = os.path.join(DATA, "b2b_invoices.csv")
-    acc_path = os.path.join(DATA, "b2b_accounts.csv")
-    inv = pd.read_csv(inv_path, dtype={"customer_id": str, "date": str})
-    acc = pd.read_csv(acc_path, dtype=str, keep_default_na=False)
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       memory_limit="1GiB", dashboard_address=None)
-    client = distributed.Client(cluster)
-    try:
-        assert len(client.scheduler_info()["workers"]) == 2
+    inv_path, acc_path, inv, acc = b2b()
+    with two_workers():
         if full:
             # The built-in policies that need accounts (and contracts), and the default policy
             # with accounts (b2b-full), exactly as `tier run` gives them.
@@ -250,9 +198,6 @@ def main() -> None:
                        "=TIER_EINVAL: policy <string>: routing team \"regional KA team {region}\" has a "
                        "revenue capacity, which is not distributed yet (docs/distributed.md, "
                        "\"Hierarchies and routing\"); a capacity of accounts is", 3)
-    finally:
-        client.close()
-        cluster.close()
     print("all identical in %.1f s" % (time.time() - t0))
 
 

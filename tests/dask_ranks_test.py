@@ -14,10 +14,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dask_identity_test import DATA, check, cli, scattered  # noqa: E402  (exits 77 without dask)
+from dask_support import DATA, b2b, check, cli, scattered, two_workers  # noqa: E402 (exits 77 without dask)
 
 import dask.dataframe as dd  # noqa: E402
-import distributed  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import libtier.dask as ltd  # noqa: E402
@@ -110,14 +109,8 @@ def main() -> None:
     tier, work = sys.argv[1:3]
     os.makedirs(work, exist_ok=True)
     t0 = time.time()
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       memory_limit="1GiB", dashboard_address=None)
-    client = distributed.Client(cluster)
-    try:
-        inv_path = os.path.join(DATA, "b2b_invoices.csv")
-        acc_path = os.path.join(DATA, "b2b_accounts.csv")
-        inv = pd.read_csv(inv_path, dtype={"customer_id": str, "date": str})
-        acc = pd.read_csv(acc_path, dtype=str, keep_default_na=False)
+    with two_workers():
+        inv_path, acc_path, inv, acc = b2b()
         expected = cli(tier, os.path.join(work, "grade-cli.csv"), "--input", inv_path,
                        "--accounts", acc_path, "--policy", "grade-a-e")
         run = ltd.Run(scattered(inv, 9, 21), policy="grade-a-e",
@@ -184,9 +177,6 @@ def main() -> None:
         run = ltd.Run(scattered(inv, 9, 25), policy=card_path,
                       accounts=dd.from_pandas(acc, npartitions=3), npartitions=6)
         check("b2b-card-pct-rank", expected, run, work)
-    finally:
-        client.close()
-        cluster.close()
     print("all identical in %.1f s" % (time.time() - t0))
 
 
