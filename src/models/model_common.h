@@ -42,27 +42,23 @@ int tier__model_finish(tier_model **out, const tier_model_vtable *vtable, void *
  * size is visible), P_set_option, P_get_option, P_save and P_load; the last error is the
  * tier__model_head's (tier__model_last_error); `fitted` is its is_fitted callback or NULL, `row`
  * its score_row callback or NULL (a population model, such as pareto). */
-#define TIER__BUILTIN_VTABLE(kind_name, P, fitted, row)                                          \
-    {                                                                                            \
-        .version = TIER_MODEL_VTABLE_VERSION, .kind = (kind_name), .fit = P##_fit,               \
-        .score = P##_score, .explain = P##_explain, .destroy = P##_destroy,                      \
-        .last_error = tier__model_last_error, .outputs = P##_outputs,                            \
-        .n_outputs = sizeof P##_outputs / sizeof P##_outputs[0], .options = P##_options,         \
-        .n_options = sizeof P##_options / sizeof P##_options[0], .set_option = P##_set_option,   \
-        .get_option = P##_get_option, .save = P##_save, .load = P##_load, .is_fitted = (fitted), \
-        .score_row = (row)                                                                       \
+#define TIER__BUILTIN_VTABLE_FIELDS(kind_name, P, fitted, row)                                     \
+    .version = TIER_MODEL_VTABLE_VERSION, .kind = (kind_name), .fit = P##_fit, .score = P##_score, \
+    .explain = P##_explain, .destroy = P##_destroy, .last_error = tier__model_last_error,          \
+    .outputs = P##_outputs, .n_outputs = sizeof P##_outputs / sizeof P##_outputs[0],               \
+    .options = P##_options, .n_options = sizeof P##_options / sizeof P##_options[0],               \
+    .set_option = P##_set_option, .get_option = P##_get_option, .save = P##_save,                  \
+    .load = P##_load, .is_fitted = (fitted), .score_row = (row)
+#define TIER__BUILTIN_VTABLE(kind_name, P, fitted, row)        \
+    {                                                          \
+        TIER__BUILTIN_VTABLE_FIELDS(kind_name, P, fitted, row) \
     }
 
 /* The same with the fit summary callbacks P##_fit_summary and P##_fit_summaries. */
-#define TIER__BUILTIN_SUMMARY_VTABLE(kind_name, P, fitted, row)                                  \
-    {                                                                                            \
-        .version = TIER_MODEL_VTABLE_VERSION, .kind = (kind_name), .fit = P##_fit,               \
-        .score = P##_score, .explain = P##_explain, .destroy = P##_destroy,                      \
-        .last_error = tier__model_last_error, .outputs = P##_outputs,                            \
-        .n_outputs = sizeof P##_outputs / sizeof P##_outputs[0], .options = P##_options,         \
-        .n_options = sizeof P##_options / sizeof P##_options[0], .set_option = P##_set_option,   \
-        .get_option = P##_get_option, .save = P##_save, .load = P##_load, .is_fitted = (fitted), \
-        .score_row = (row), .fit_summary = P##_fit_summary, .fit_summaries = P##_fit_summaries   \
+#define TIER__BUILTIN_SUMMARY_VTABLE(kind_name, P, fitted, row)                                    \
+    {                                                                                              \
+        TIER__BUILTIN_VTABLE_FIELDS(kind_name, P, fitted, row), .fit_summary = P##_fit_summary,    \
+                                                                .fit_summaries = P##_fit_summaries \
     }
 
 /* The error buffer of the frame a score_row callback gets: score_row sees the frame as const

@@ -470,6 +470,21 @@ static int read_end(pop_parser *P, size_t i, tier__ref_call *k, int which)
     return field_text(P, i + 2, &k->end_id[which], &k->end_id_len[which]);
 }
 
+/* A new zeroed entry at the end of the array *arr (n entries of `size`, capacity *cap), counted
+ * at once (freed with the reference on failure); NULL when out of memory (the error set). */
+static void *new_entry(pop_parser *P, void **arr, size_t *cap, size_t *n, size_t size)
+{
+    char *e;
+    if (tier__grow(P->a, arr, cap, *n + 1, size)) {
+        tier__errorf(P->err, "out of memory reading population figures");
+        return NULL;
+    }
+    e = (char *)*arr + *n * size;
+    memset(e, 0, size);
+    ++*n;
+    return e;
+}
+
 /* The call named by field 1 of the current line, added to ref (a new entry; TIER_EPARSE when
  * a line named it before). */
 static int new_call(pop_parser *P, tier__policy_ref *ref, tier__ref_call **out)
@@ -477,14 +492,8 @@ static int new_call(pop_parser *P, tier__policy_ref *ref, tier__ref_call **out)
     tier__ref_call *k;
     size_t len, i;
     int rc;
-    if (tier__grow(P->a, (void **)&ref->calls, &ref->cap_calls, ref->n_calls + 1,
-                   sizeof *ref->calls)) {
-        tier__errorf(P->err, "out of memory reading population figures");
+    if (!(k = new_entry(P, (void **)&ref->calls, &ref->cap_calls, &ref->n_calls, sizeof *k)))
         return TIER_ENOMEM;
-    }
-    k = &ref->calls[ref->n_calls];
-    memset(k, 0, sizeof *k);
-    ref->n_calls++; /* freed with the reference on failure */
     if ((rc = field_text(P, 1, &k->key, &len)) != TIER_OK)
         return rc;
     for (i = 0; i + 1 < ref->n_calls; i++)
@@ -611,14 +620,8 @@ static int read_route(pop_parser *P, tier__policy_ref *ref)
     int rc;
     if (P->nf != 5)
         return bad(P, "route needs 5 fields: route, team, kind, key and id");
-    if (tier__grow(P->a, (void **)&ref->teams, &ref->cap_teams, ref->n_teams + 1,
-                   sizeof *ref->teams)) {
-        tier__errorf(P->err, "out of memory reading population figures");
+    if (!(t = new_entry(P, (void **)&ref->teams, &ref->cap_teams, &ref->n_teams, sizeof *t)))
         return TIER_ENOMEM;
-    }
-    t = &ref->teams[ref->n_teams];
-    memset(t, 0, sizeof *t);
-    ref->n_teams++; /* freed with the reference on failure */
     if ((rc = field_text(P, 1, &t->team, &len)) != TIER_OK)
         return rc;
     if (len == 0)

@@ -288,17 +288,24 @@ static void finish_fit(sub_state *st, const sub_acc *a)
     st->h.err[0] = '\0';
 }
 
+/* The fit's days and sums over the book's customers. */
+static int acc_book(sub_state *st, const tier_book *book, sub_acc *a)
+{
+    int rc = acc_days(st, book, a);
+    if (rc == TIER_OK)
+        accumulate(st, book, a);
+    return rc;
+}
+
 static int tier__sub_fit(void *state, const tier_book *book, const tier_frame *inputs)
 {
     sub_state *st = state;
     sub_acc a;
-    int rc = acc_days(st, book, &a);
+    int rc = acc_book(st, book, &a);
     (void)inputs;
-    if (rc)
-        return rc;
-    accumulate(st, book, &a);
-    finish_fit(st, &a);
-    return TIER_OK;
+    if (rc == TIER_OK)
+        finish_fit(st, &a);
+    return rc;
 }
 
 /* ---- fit summary (vtable version 4): the sums of a fit ------------------------------------- */
@@ -330,13 +337,11 @@ static int tier__sub_fit_summary(void *state, const tier_book *book, const tier_
 {
     sub_state *st = state;
     sub_acc a;
-    int rc = acc_days(st, book, &a);
+    int rc = acc_book(st, book, &a);
     (void)inputs;
-    if (rc)
-        return rc;
-    accumulate(st, book, &a);
-    write_acc(st, w, &a);
-    return TIER_OK;
+    if (rc == TIER_OK)
+        write_acc(st, w, &a);
+    return rc;
 }
 
 /* The next record must be `key` with `n` numbers, into v. (A reader that failed before keeps
