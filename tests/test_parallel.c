@@ -281,6 +281,24 @@ static tier_book *book_with_first(size_t limit)
 }
 
 /* A bad row is reported as on one thread, and nothing is added. */
+/* Adding c on `threads` threads to a book of one customer (limit as book_with_first) fails with
+ * rc and the message `want`, and leaves the book as it was; the parts were tried. */
+static void expect_refused_on_threads(const cols *c, size_t limit, unsigned threads, int rc,
+                                      const char *want)
+{
+    tst_exec e;
+    tier_book *b = book_with_first(limit);
+    tst_exec_init(&e, TST_EXEC_THREADS, 0);
+    e.ex.threads = threads;
+    assert_int_equal(tier_book_set_executor(b, &e.ex), TIER_OK);
+    assert_int_equal(add_cols(b, c), rc);
+    assert_string_equal(tier_book_last_error(b), want);
+    assert_int_equal(tier_book_customer_count(b), 1);
+    assert_int_equal(tier_book_txn_count(b), 1);
+    assert_true(e.started >= 1);
+    tier_book_free(b);
+}
+
 static void test_add_txns_reports_the_first_bad_row_on_any_number_of_threads(void **state)
 {
     const size_t n = 140000;
@@ -313,19 +331,8 @@ static void test_add_txns_reports_the_first_bad_row_on_any_number_of_threads(voi
         want_rc = add_cols(ref, &c);
         assert_int_not_equal(want_rc, TIER_OK);
         snprintf(want, sizeof want, "%s", tier_book_last_error(ref));
-        for (t = 2; t <= 8; t += 3) {
-            tst_exec e;
-            tier_book *b = book_with_first(limit);
-            tst_exec_init(&e, TST_EXEC_THREADS, 0);
-            e.ex.threads = (unsigned)t;
-            assert_int_equal(tier_book_set_executor(b, &e.ex), TIER_OK);
-            assert_int_equal(add_cols(b, &c), want_rc);
-            assert_string_equal(tier_book_last_error(b), want);
-            assert_int_equal(tier_book_customer_count(b), 1);
-            assert_int_equal(tier_book_txn_count(b), 1);
-            assert_true(e.started >= 1); /* the parts were tried */
-            tier_book_free(b);
-        }
+        for (t = 2; t <= 8; t += 3)
+            expect_refused_on_threads(&c, limit, (unsigned)t, want_rc, want);
         tier_book_free(ref);
         if (k < TST_COUNT(bad))
             c.amounts[bad[k]] = keep;
@@ -426,19 +433,8 @@ test_add_txns_reports_an_overflow_of_the_whole_call_on_any_number_of_threads(voi
         assert_int_equal(add_cols(ref, &c), TIER_ERANGE);
         snprintf(want, sizeof want, "%s", tier_book_last_error(ref));
         assert_non_null(strstr(want, "overflows"));
-        for (t = 2; t <= 3; t++) {
-            tst_exec e;
-            tier_book *b = book_with_first(0);
-            tst_exec_init(&e, TST_EXEC_THREADS, 0);
-            e.ex.threads = t;
-            assert_int_equal(tier_book_set_executor(b, &e.ex), TIER_OK);
-            assert_int_equal(add_cols(b, &c), TIER_ERANGE);
-            assert_string_equal(tier_book_last_error(b), want);
-            assert_int_equal(tier_book_customer_count(b), 1);
-            assert_int_equal(tier_book_txn_count(b), 1);
-            assert_true(e.started >= 1); /* the parts were tried */
-            tier_book_free(b);
-        }
+        for (t = 2; t <= 3; t++)
+            expect_refused_on_threads(&c, 0, t, TIER_ERANGE, want);
         tier_book_free(ref);
         cols_free(&c);
     }
