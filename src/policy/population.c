@@ -223,10 +223,10 @@ static int pareto_cum(const tier_book *book, const tier__ref_call *k, const uint
     for (i = 0; i < np; i++) {
         double cum;
         if (k->total_exact) {
-            cum = (double)k->cum_value[i] / (double)k->total_fixed;
+            cum = k->total_fixed ? (double)k->cum_value[i] / (double)k->total_fixed : NAN;
         } else {
             memcpy(&cum, &k->cum_value[i], sizeof cum);
-            cum /= k->total_double;
+            cum = k->total_double != 0.0 ? cum / k->total_double : NAN;
         }
         tier__frame_set_number(frame, col, idx[i], cum);
     }
