@@ -358,7 +358,7 @@ def _key_revenue(key: int) -> float:
 
 def desc_key(v: float) -> int:
     """tier__order_key(v, 1) of a non-negative double (models/order.c)."""
-    bits = struct.unpack("<Q", struct.pack("<d", v + 0.0))[0]
+    bits = int(struct.unpack("<Q", struct.pack("<d", v + 0.0))[0])
     return (~(bits | (1 << 63))) & U64_MAX
 
 
@@ -400,7 +400,7 @@ class RevenueFill:
         self.phases = 0
 
     def run(self, select: Callable[[List[Target]], None],
-            below: Callable[[List[Tuple[Tuple[Any, ...], List[int]]]],
+            below: Callable[[Sequence[Tuple[Tuple[Any, ...], List[int]]]],
                             List[Tuple[List[int], List[int]]]]
             ) -> None:
         """Fills every team: `select(targets)` runs the distributed selection, `below(asks)`

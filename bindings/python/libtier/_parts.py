@@ -434,7 +434,7 @@ class Gathered:
     def _units_of(self, source: Tuple[Any, ...]) -> List[int]:
         """The prefix units of a list summed in doubles ([0] when the part has no such list)."""
         kind, key = source[0], source[1]
-        if key in (self.abc if kind == "abc" else self.routes if kind == "route" else {}):
+        if (kind == "abc" and key in self.abc) or (kind == "route" and key in self.routes):
             return self._prefix_units(key, kind)
         return [0]
 

@@ -372,14 +372,15 @@ class Run:
         return out
 
     def _below(self, gathered: List[Delayed],
-               asks: List[Tuple[Tuple[Any, ...], List[int]]]) -> List[Tuple[List[int], List[int]]]:
+               asks: Sequence[Tuple[Tuple[Any, ...], List[int]]]
+               ) -> List[Tuple[List[int], List[int]]]:
         """Per (list, pivots): the counts and sums at or below each pivot, added over the
         parts (one round)."""
         if not asks:
             return []
         self.stats["rounds"] += 1
         out = [([0] * len(p), [0] * len(p)) for _, p in asks]
-        for part in dask.compute(*[delayed(_below_many)(g, asks) for g in gathered]):
+        for part in dask.compute(*[delayed(_below_many)(g, list(asks)) for g in gathered]):
             for (counts, sums), (c, s) in zip(out, part):
                 for j in range(len(counts)):
                     counts[j] += int(c[j])
