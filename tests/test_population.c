@@ -260,6 +260,10 @@ static void test_bad_figures_are_refused_naming_the_line(void **state)
                    "end\n",
                    "line 3: a range's first row comes after its last row");
     expect_refused(r,
+                   "libtier-population 1\nrouted\tt\t1\n0000000000000002\ta\t0000000000000001\ta\n"
+                   "end\n",
+                   "line 3: a range's first row comes after its last row");
+    expect_refused(r,
                    "libtier-population 1\nrouted\tt\t2\n0000000000000001\ta\t0000000000000001\tab\n"
                    "0000000000000001\tab\t0000000000000002\ta\nend\n",
                    "line 4: a range that does not come after the range before it");
