@@ -530,8 +530,9 @@ static const acct oslo[] = {
     {"d", 0, 0, "N", "Oslo", 0}, {"e", 0, 0, "N", "Oslo", 0}, {"f", 0, 0, "N", "Oslo", 0},
 };
 
-static int route_oslo(tier__pteam *teams, size_t n_teams, const double *revenue, tier__route_out *o,
-                      const char *want, char *err)
+static int route_oslo_frozen(tier__pteam *teams, size_t n_teams, const double *revenue,
+                             const tier__route_frozen *fz, tier__route_out *o, const char *want,
+                             char *err)
 {
     tier_book *book = book_of(oslo, TST_COUNT(oslo));
     tier__proute spec = route_spec(teams, n_teams, "attr.city", NULL);
@@ -545,12 +546,19 @@ static int route_oslo(tier__pteam *teams, size_t n_teams, const double *revenue,
     in.rows = &rs;
     in.routed = routed;
     in.revenue = revenue;
+    in.frozen = fz;
     rc = tier__route_assign(&in, TST_ALLOC, o, err);
     if (rc == TIER_OK)
         assert_string_equal(route_text(book, &rs, o), want);
     tier__rowset_free(TST_ALLOC, &rs);
     tier_book_free(book);
     return rc;
+}
+
+static int route_oslo(tier__pteam *teams, size_t n_teams, const double *revenue, tier__route_out *o,
+                      const char *want, char *err)
+{
+    return route_oslo_frozen(teams, n_teams, revenue, NULL, o, want, err);
 }
 
 static void test_route_capacity_accounts(void **state)
@@ -622,6 +630,46 @@ static void test_route_capacity_revenue(void **state)
     assert_string_equal(
         o.report[0], "team \"KA N\": capacity 100 revenue, 150.75 routed, 50.75 over (3 accounts)");
     tier__route_free(TST_ALLOC, &o);
+}
+
+/* A revenue capacity compares the exact sum of the revenue placed, with the row's own, rounded
+ * once: of 1, 2^-53 and 2^-53 under a capacity of 1 the first two fit (1 + 2^-53 rounds to 1,
+ * ties to even) and the third does not (1 + 2^-52), where row-by-row doubles would place all
+ * three. A row re-routed alone against the frozen run is compared the same way. */
+static void test_route_capacity_revenue_is_exact(void **state)
+{
+    tier__pteam teams[] = {team(TIER__PR_LOCAL, "KA {region}", TIER__PRC_REVENUE, 1, 4)};
+    /* c, b, a, d (no revenue: 0), e (2: never fits), f (not routed). */
+    double tiny = ldexp(1, -53), revenue[6] = {tiny, tiny, 1, NAN, 2, 1000};
+    tier__route_out o;
+    tier__route_frozen *fz = NULL;
+    char err[TIER__ERR_SIZE];
+    (void)state;
+    assert_int_equal(
+        route_oslo(teams, 1, revenue, &o, "c:! | b:KA N | a:KA N | d:KA N | e:! | f:-", err),
+        TIER_OK);
+    assert_int_equal(tier__route_freeze(&o, revenue, 6, TST_ALLOC, &fz), TIER_OK);
+    tier__route_free(TST_ALLOC, &o);
+    /* Alone against the frozen run: the same places. */
+    assert_int_equal(route_oslo_frozen(teams, 1, revenue, fz, &o,
+                                       "c:! | b:KA N | a:KA N | d:KA N | e:! | f:-", err),
+                     TIER_OK);
+    tier__route_free(TST_ALLOC, &o);
+    /* c loses its revenue (0 fits); b grows to 2^-52 (1 + 2^-52 does not fit without it). */
+    revenue[0] = 0;
+    revenue[1] = 2 * tiny;
+    assert_int_equal(route_oslo_frozen(teams, 1, revenue, fz, &o,
+                                       "c:KA N | b:! | a:KA N | d:KA N | e:! | f:-", err),
+                     TIER_OK);
+    tier__route_free(TST_ALLOC, &o);
+    /* A team the frozen run did not have starts empty. */
+    tier__free(TST_ALLOC, fz->names[0]);
+    assert_non_null(fz->names[0] = tier__strdup(TST_ALLOC, "KA S"));
+    assert_int_equal(route_oslo_frozen(teams, 1, revenue, fz, &o,
+                                       "c:KA N | b:KA N | a:KA N | d:KA N | e:! | f:-", err),
+                     TIER_OK);
+    tier__route_free(TST_ALLOC, &o);
+    tier__route_frozen_free(TST_ALLOC, fz);
 }
 
 static void test_route_capacity_per_name(void **state)
@@ -897,6 +945,7 @@ TST_MAIN(cmocka_unit_test(test_identity_rows), cmocka_unit_test(test_hierarchy_i
          cmocka_unit_test(test_route_own_rows_and_substitution),
          cmocka_unit_test(test_route_capacity_accounts),
          cmocka_unit_test(test_route_capacity_revenue),
+         cmocka_unit_test(test_route_capacity_revenue_is_exact),
          cmocka_unit_test(test_route_capacity_per_name),
          TST_CASE("test_route_bad_scope_value", test_route_error, &bad_scope_value),
          TST_CASE("test_route_no_regional_team", test_route_error, &no_regional_team),

@@ -226,6 +226,56 @@ static void test_bad_figures_are_refused_naming_the_line(void **state)
                    "line 2: an order key of 16 hexadecimal digits");
     expect_refused(r, "libtier-population 1\nroute\tt\t2\t0000000000000001\tx%\nend\n",
                    "line 2: a bad %XX escape");
+    /* "routed TEAM K" and K ranges "KEY_FROM ID_FROM KEY_TO ID_TO" of a revenue team. */
+    expect_refused(r, "libtier-population 1\nrouted\tt\nend\n", "line 2: routed needs 3 fields");
+    expect_refused(r, "libtier-population 1\nrouted\t\t0\nend\n",
+                   "line 2: a team name was expected");
+    expect_refused(r, "libtier-population 1\nroute\tt\t1\t\t\nrouted\tt\t0\nend\n",
+                   "line 3: the same team twice");
+    expect_refused(r, "libtier-population 1\nrouted\tt\t1\nend\n",
+                   "line 2: a number in range was expected");
+    expect_refused(r, "libtier-population 1\nrouted\tt\t1\n", "line 2: a number in range");
+    expect_refused(r,
+                   "libtier-population 1\nrouted\tt\t1\n0000000000000001\ta\t0000000000000002\n"
+                   "end\n",
+                   "line 3: a routed line needs 4 fields");
+    expect_refused(r,
+                   "libtier-population 1\nrouted\tt\t2\n0000000000000001\ta\t0000000000000002\t"
+                   "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+                   "line 3: the routed lines end before their count");
+    expect_refused(r,
+                   "libtier-population 1\nrouted\tt\t1\n000000000000000x\ta\t0000000000000002\tb\n"
+                   "end\n",
+                   "line 3: an order key of 16");
+    expect_refused(r,
+                   "libtier-population 1\nrouted\tt\t1\n0000000000000001\ta%\t0000000000000002\tb\n"
+                   "end\n",
+                   "line 3: a bad %XX");
+    expect_refused(r,
+                   "libtier-population 1\nrouted\tt\t1\n0000000000000001\ta\t000000000000000y\tb\n"
+                   "end\n",
+                   "line 3: an order key of 16");
+    expect_refused(r,
+                   "libtier-population 1\nrouted\tt\t1\n0000000000000001\tb\t0000000000000001\ta\n"
+                   "end\n",
+                   "line 3: a range's first row comes after its last row");
+    expect_refused(r,
+                   "libtier-population 1\nrouted\tt\t1\n0000000000000002\ta\t0000000000000001\ta\n"
+                   "end\n",
+                   "line 3: a range's first row comes after its last row");
+    expect_refused(r,
+                   "libtier-population 1\nrouted\tt\t2\n0000000000000001\ta\t0000000000000001\tab\n"
+                   "0000000000000001\tab\t0000000000000002\ta\nend\n",
+                   "line 4: a range that does not come after the range before it");
+    expect_refused(
+        r,
+        "libtier-population 1\nrouted\tt\t2\n0000000000000001\tab\t0000000000000001\tab\n"
+        "0000000000000001\ta\t0000000000000002\ta\nend\n",
+        "line 4: a range that does not come after");
+    expect_refused(r,
+                   "libtier-population 1\nrouted\tt\t1\n0000000000000001\ta\t0000000000000001\ta\n"
+                   "routed\tt\t0\nend\n",
+                   "line 4: the same team twice");
     /* Escapes in either case are read, and figures for several tiers grow the table. */
     assert_int_equal(tier_result_set_population(
                          r,

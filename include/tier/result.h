@@ -146,12 +146,15 @@ TIER_API int tier_result_set_as_of(tier_result *result, double day);
  * A pct_rank() call the text names (a `rank` block) ranks each row by the
  * population's counts below and equal given for its value; a value the block lacks fails the run
  * with TIER_ESTATE; a `cum` block gives a Pareto model's cumulative sums for the run's positive
- * rows (its cum_share). Each routing team the text names (a capacity of accounts) takes the
- * routed rows up to its global last row that fits; other teams fill their capacity over the
- * run's own rows. The text: the line `libtier-population 1`, then TAB-separated lines `abc
- * CALL HAS_A KEY_A ID_A HAS_B KEY_B ID_B`, `total CALL fixed|double VALUE`, `rank CALL N K`
- * followed by K lines `KEY BELOW EQUAL`, `cum CALL K` followed by K lines `KEY ID CUM`, `cap
- * TIER KIND KEY ID` and `route TEAM KIND KEY ID`, then `end`
+ * rows (its cum_share). Each routing team the text names with a `route` line (a capacity of
+ * accounts) takes the routed rows up to its global last row that fits; each it names with a
+ * `routed` block (a capacity of revenue) takes exactly its routed rows that lie in the block's
+ * ranges of the placing order; other teams fill their capacity over the run's own rows. The
+ * text: the line `libtier-population 1`, then TAB-separated lines `abc CALL HAS_A KEY_A ID_A
+ * HAS_B KEY_B ID_B`, `total CALL fixed|double VALUE`, `rank CALL N K` followed by K lines `KEY
+ * BELOW EQUAL`, `cum CALL K` followed by K lines `KEY ID CUM`, `cap TIER KIND KEY ID`, `route
+ * TEAM KIND KEY ID` and `routed TEAM K` followed by K lines `KEY_FROM ID_FROM KEY_TO ID_TO`,
+ * then `end`
  * (docs/distributed.md has the fields; texts
  * escape '%', control bytes and DEL as %XX). All or nothing: on failure the figures set before
  * stay.
@@ -171,8 +174,8 @@ TIER_API int tier_result_set_population(tier_result *result, const char *text, s
  * library's fixed point, `-` when it has none), per pct_rank() call `rank CALL K` and K lines
  * `KEY COUNT` (its distinct present values, ascending), per cap `cap TIER count|share AMOUNT ROWS
  * N` and N lines `KEY ID` in order, per routing team with a capacity `route TEAM
- * accounts|revenue CAPACITY N` and N lines `KEY ID` (its routed rows in the placing order; none
- * for a revenue capacity), then `end`.
+ * accounts|revenue CAPACITY N` and N lines `KEY ID` (its routed rows in the placing order, the
+ * order key of a row's revenue carrying it exactly), then `end`.
  * @param result the result.
  * @param out the text to append to.
  * @return TIER_OK, TIER_EINVAL (NULL), TIER_ESTATE (no figures set, or no successful run since)

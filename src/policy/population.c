@@ -111,8 +111,8 @@ int tier__gather_cap(tier__policy_ref *ref, const tier_book *book, size_t t, int
 }
 
 /* Routing (out->want filled): per team name with a capacity, the rows routed to it in the
- * placing order (revenue descending, then lead id). Teams with a revenue capacity give their
- * header and no rows (a split run does not place them). */
+ * placing order (revenue descending, then lead id): each row's order key (which is its revenue,
+ * NaN as 0, exactly: tier__order_key is one to one on the other doubles) and lead id. */
 int tier__gather_route(tier__policy_ref *ref, const tier_book *book, const tier__route_out *out,
                        const double *revenue, const size_t *leads, size_t n)
 {
@@ -130,7 +130,7 @@ int tier__gather_route(tier__policy_ref *ref, const tier_book *book, const tier_
         rc = TIER_ENOMEM;
     for (r = 0; rc == TIER_OK && r < n; r++) {
         double v = revenue[r] == revenue[r] ? revenue[r] : 0.0;
-        if (out->want[r] < 0 || out->line_of[out->want[r]]->capacity_kind != TIER__PRC_ACCOUNTS)
+        if (out->want[r] < 0 || out->line_of[out->want[r]]->capacity_kind == TIER__PRC_NONE)
             continue;
         key[m] = tier__order_key(v, 1);
         idx[m++] = (uint32_t)r;
@@ -611,17 +611,15 @@ static int read_row(pop_parser *P, unsigned long long kind, uint64_t *key, char 
     return field_text(P, 4, id, id_len);
 }
 
-/* "route TEAM KIND KEY ID": a team's last row that fits, as a cap's. */
-static int read_route(pop_parser *P, tier__policy_ref *ref)
+/* A new team figure named by field 1 (TIER_EPARSE when empty or named before). */
+static int new_team(pop_parser *P, tier__policy_ref *ref, tier__route_bound **out)
 {
-    unsigned long long kind;
     tier__route_bound *t;
     size_t len, i;
     int rc;
-    if (P->nf != 5)
-        return bad(P, "route needs 5 fields: route, team, kind, key and id");
     if (!(t = new_entry(P, (void **)&ref->teams, &ref->cap_teams, &ref->n_teams, sizeof *t)))
         return TIER_ENOMEM;
+    *out = t;
     if ((rc = field_text(P, 1, &t->team, &len)) != TIER_OK)
         return rc;
     if (len == 0)
@@ -629,12 +627,73 @@ static int read_route(pop_parser *P, tier__policy_ref *ref)
     for (i = 0; i + 1 < ref->n_teams; i++)
         if (strcmp(ref->teams[i].team, t->team) == 0)
             return bad(P, "the same team twice");
-    if ((rc = field_uint(P, 2, 3, &kind)) != TIER_OK)
+    return TIER_OK;
+}
+
+/* "route TEAM KIND KEY ID": a team's last row that fits, as a cap's. */
+static int read_route(pop_parser *P, tier__policy_ref *ref)
+{
+    unsigned long long kind;
+    tier__route_bound *t;
+    int rc;
+    if (P->nf != 5)
+        return bad(P, "route needs 5 fields: route, team, kind, key and id");
+    if ((rc = new_team(P, ref, &t)) != TIER_OK || (rc = field_uint(P, 2, 3, &kind)) != TIER_OK)
         return rc;
     if (kind == 0)
         return bad(P, "a team's kind is 1 (every row fits), 2 (up to a row) or 3 (none)");
     t->kind = (int)kind;
     return read_row(P, kind, &t->key, &t->id, &t->id_len, "only a team of kind 2 names a row");
+}
+
+/* -1, 0, 1 as row (ka, a) comes before, is, or comes after row (kb, b) in the placing order. */
+static int cmp_named(uint64_t ka, const char *a, size_t la, uint64_t kb, const char *b, size_t lb)
+{
+    int c;
+    if (ka != kb)
+        return ka < kb ? -1 : 1;
+    c = memcmp(a, b, la < lb ? la : lb);
+    if (c == 0)
+        c = la < lb ? -1 : la > lb;
+    return c < 0 ? -1 : c > 0;
+}
+
+/* "routed TEAM K", then K lines "KEY_FROM ID_FROM KEY_TO ID_TO": the ranges of a revenue team's
+ * placed rows in the placing order (each from <= to, each after the one before). */
+static int read_routed(pop_parser *P, tier__policy_ref *ref)
+{
+    unsigned long long count;
+    tier__route_bound *t;
+    size_t i, e;
+    int rc;
+    if (P->nf != 3)
+        return bad(P, "routed needs 3 fields: routed, team and the lines that follow");
+    if ((rc = new_team(P, ref, &t)) != TIER_OK ||
+        (rc = field_uint(P, 2, (unsigned long long)(P->end - P->p) / 34, &count)) != TIER_OK)
+        return rc;
+    t->kind = 4;
+    if (count && !(t->ranges = tier__calloc(P->a, (size_t)count, sizeof *t->ranges))) {
+        tier__errorf(P->err, "out of memory reading population figures");
+        return TIER_ENOMEM;
+    }
+    for (i = 0; i < (size_t)count; i++) {
+        tier__route_range *g = &t->ranges[i];
+        if (!next_line(P))
+            return bad(P, "the routed lines end before their count (cut short?)");
+        if (P->nf != 4)
+            return bad(P, "a routed line needs 4 fields: key and id of its first and last rows");
+        t->n_ranges = i + 1; /* its ids are freed with the reference from here on */
+        for (e = 0; e < 2; e++)
+            if ((rc = field_key(P, 2 * e, &g->key[e])) != TIER_OK ||
+                (rc = field_text(P, 2 * e + 1, &g->id[e], &g->id_len[e])) != TIER_OK)
+                return rc;
+        if (cmp_named(g->key[0], g->id[0], g->id_len[0], g->key[1], g->id[1], g->id_len[1]) > 0)
+            return bad(P, "a range's first row comes after its last row");
+        if (i && cmp_named(g[-1].key[1], g[-1].id[1], g[-1].id_len[1], g->key[0], g->id[0],
+                           g->id_len[0]) >= 0)
+            return bad(P, "a range that does not come after the range before it");
+    }
+    return TIER_OK;
 }
 
 /* "cum CALL K", then K lines "KEY ID CUM": a Pareto model's cumulative sums for the part's
@@ -756,13 +815,15 @@ int tier__population_parse(const tier_allocator *a, const char *text, size_t len
             rc = read_total(&P, ref);
         else if (P.flen[0] == 5 && memcmp(P.field[0], "route", 5) == 0)
             rc = read_route(&P, ref);
+        else if (P.flen[0] == 6 && memcmp(P.field[0], "routed", 6) == 0)
+            rc = read_routed(&P, ref);
         else if (P.flen[0] == 4 && memcmp(P.field[0], "rank", 4) == 0)
             rc = read_rank(&P, ref);
         else if (P.flen[0] == 3 && memcmp(P.field[0], "cum", 3) == 0)
             rc = read_cum(&P, ref);
         else
             rc = bad(&P, "expected a line \"abc\", \"total\", \"rank\", \"cum\", \"cap\", "
-                         "\"route\" or \"end\"");
+                         "\"route\", \"routed\" or \"end\"");
     }
     if (!rc && !ended)
         rc = bad(&P, "the figures end before their \"end\" line (cut short?)");

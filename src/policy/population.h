@@ -26,7 +26,7 @@ int tier__population_pareto(tier__policy_ref *ref, const tier_book *book, const 
 /* After routing with out->want (a run with population figures): gathers per team name with a
  * capacity the routed rows (n rows, their revenue, leads: each row's lead customer, NULL for the
  * row itself) in the placing order, as "route TEAM accounts|revenue CAPACITY N" and N lines
- * "KEY ID" (a revenue team: no rows). TIER_OK or TIER_ENOMEM (nothing gathered). */
+ * "KEY ID" (the key carries the revenue exactly). TIER_OK or TIER_ENOMEM (nothing gathered). */
 struct tier__route_out;
 int tier__gather_route(tier__policy_ref *ref, const tier_book *book,
                        const struct tier__route_out *out, const double *revenue,

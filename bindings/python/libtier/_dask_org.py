@@ -15,16 +15,20 @@ Routing: each team with a capacity of `accounts` keeps its first N routed rows i
 order (revenue descending, then lead id): a cap by that order. The library gathers each team's
 routed rows (`route TEAM accounts N ROWS` in the inputs); :class:`Routing` turns the teams' global
 counts into targets of the driver's distributed selection and writes `route TEAM KIND KEY ID`
-figure lines, as the caps'. A capacity of `revenue` fills greedily (a row that does not fit
-leaves room for smaller ones after it, with the sum kept in doubles in that order): not
-distributed, refused by :func:`check_policy`.
+figure lines, as the caps'. A capacity of `revenue` fills greedily (a row fits when the exact
+sum of the revenue placed before it and its own, rounded once, is within the capacity; a row that
+does not fit leaves room for smaller ones after it): :class:`RevenueFill` finds the placed rows as
+ranges of the placing order, phase by phase (the longest prefix that fits, then a skip to the first
+row that fits the room left), with the same distributed selection over exact sums, and writes
+`routed TEAM K` blocks.
 """
 
 import re
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+import struct
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import _ffi
-from ._parts import Gathered, Target, escape
+from ._parts import U64_MAX, Gathered, Target, escape, exact_units, round_units
 
 #: A Dask DataFrame (Any to the type checker).
 DaskFrame = Any
@@ -34,7 +38,6 @@ DaskFrame = Any
 _ERR_SIZE = 512
 
 _HIER = re.compile(r"^hierarchy parent = attr\.(\S+)", re.M)
-_REVENUE_TEAM = re.compile(r"^\s*team \S+ (\"(?:[^\"\\]|\\.)*\") capacity \S+ revenue\s*$", re.M)
 
 
 def _dd() -> Any:
@@ -63,16 +66,6 @@ def hierarchy_parent(described: str) -> Optional[str]:
     Policy.describe()), None without a hierarchy."""
     m = _HIER.search(described)
     return m.group(1) if m else None
-
-
-def check_policy(described: str, origin: str) -> None:
-    """Refuses, before any work, what a split run cannot route exactly: a team with a revenue
-    capacity."""
-    m = _REVENUE_TEAM.search(described)
-    if m:
-        raise _fail("policy %s: routing team %s has a revenue capacity, which is not distributed "
-                    "yet (docs/distributed.md, \"Hierarchies and routing\"); a capacity of "
-                    "accounts is" % (origin, m.group(1)))
 
 
 # ---- the top parent of every account ------------------------------------------------------
@@ -291,7 +284,8 @@ def route_heads(g: Gathered) -> Dict[bytes, Tuple[bool, float]]:
 class Routing:
     """The routing figures of one pass: each team with a capacity of accounts keeps its first
     floor(capacity) routed rows in the global placing order; `targets` are the selection's
-    (the last row kept, by rank), `lines()` the figure lines once they are found."""
+    (the last row kept, by rank), `lines()` the figure lines once they are found. Teams with a
+    capacity of revenue are left to :class:`RevenueFill` (`revenue`: name -> capacity)."""
 
     def __init__(self, heads: Sequence[Dict[bytes, Tuple[bool, float]]],
                  counts: Dict[Tuple[str, Any], Tuple[int, int]]) -> None:
@@ -299,11 +293,12 @@ class Routing:
         for h in heads:
             teams.update(h)
         self.targets: List[Target] = []
+        self.revenue: Dict[bytes, float] = {}
         self._plan: List[Tuple[bytes, int, Optional[Target]]] = []
         for name, (accounts, capacity) in sorted(teams.items()):
             if not accounts:
-                raise _fail("routing team \"%s\" has a revenue capacity, which is not "
-                            "distributed yet" % name.decode("utf-8", "replace"))
+                self.revenue[name] = capacity
+                continue
             n = counts.get(("route", name), (0, 0))[0]
             limit = n if capacity >= float(n) else max(0, int(capacity))
             if limit == 0:
@@ -324,4 +319,137 @@ class Routing:
             else:
                 out.append(b"route\t%s\t2\t%016x\t%s" % (escape(name), t.found_key or 0,
                                                          escape(t.found_id or b"")))
+        return out
+
+
+# ---- revenue capacities -----------------------------------------------------------------------
+
+#: The bits of the largest finite double.
+_MAX_BITS = 0x7FEFFFFFFFFFFFFF
+
+
+def _bits_value(bits: int) -> float:
+    """The double of IEEE bits `bits`."""
+    return float(struct.unpack("<d", struct.pack("<Q", bits))[0])
+
+
+def fit_room(used: int, capacity: float) -> float:
+    """The largest double v >= 0 with rounded(used + v) <= capacity (used in exact units, its
+    own rounding within the capacity): rows of revenue up to v fit the room left."""
+    lo, hi = 0, _MAX_BITS  # bits of non-negative doubles order as the doubles
+    if round_units(used + exact_units(_bits_value(hi))) <= capacity:
+        return _bits_value(hi)
+    while lo < hi:  # invariant: lo fits, hi does not
+        mid = (lo + hi + 1) // 2
+        if mid == hi:
+            break
+        v = _bits_value(mid)
+        if round_units(used + (exact_units(v) if v > 0 else 0)) <= capacity:
+            lo = mid
+        else:
+            hi = mid
+    return _bits_value(lo)
+
+
+def _key_revenue(key: int) -> float:
+    """The revenue (positive) whose descending order key is `key`."""
+    return _bits_value((~key) & (U64_MAX >> 1))
+
+
+def desc_key(v: float) -> int:
+    """tier__order_key(v, 1) of a non-negative double (models/order.c)."""
+    bits = int(struct.unpack("<Q", struct.pack("<d", v + 0.0))[0])
+    return (~(bits | (1 << 63))) & U64_MAX
+
+
+class _Stop(Target):
+    """The first row, from a phase's start on, at which the exact sum of the rows placed so far
+    and the phase's rows up to it, rounded once, passes the capacity. After the selection,
+    `count` and `units` are the rows before that row and their exact sum (from the walk of the
+    rows at its key, the selection's last step, which stops at the first row that passes)."""
+
+    def __init__(self, name: bytes, used: int, base: int, capacity: float) -> None:
+        super().__init__("route", name, double=True)
+        self.used, self.base, self.capacity = used, base, capacity
+        self.count = 0
+        self.units = 0
+
+    def reached(self, count: int, total: int) -> bool:
+        """True when the rows up to here (count, exact sum total) pass the capacity."""
+        hit = round_units(self.used + total - self.base) > self.capacity
+        if hit and self.found_key is not None:  # the walk of the rows at the found key
+            value = _key_revenue(self.found_key)
+            self.count, self.units = count - 1, total - exact_units(value)
+        return hit
+
+
+class RevenueFill:
+    """The placed rows of each team with a capacity of revenue, as one process fills it: phase
+    by phase, the longest run from the phase's start whose exact sum fits (a selection over the
+    parts' exact prefix sums), then a skip to the first row whose own revenue fits the room left
+    (all rows from there on are no larger: the first with an order key at or above that of the
+    largest revenue that fits, a count below a key); each phase at least halves the room, so
+    there are at most about log2(capacity / smallest revenue) + 2 of them. The runs' ends, ranks
+    in the order, are named by key and id by one last selection by rank."""
+
+    def __init__(self, teams: Dict[bytes, float],
+                 counts: Dict[Tuple[str, Any], Tuple[int, int]]) -> None:
+        self.teams = teams
+        self.n = {name: counts.get(("route", name), (0, 0))[0] for name in teams}
+        self.ranges: Dict[bytes, List[Tuple[Target, Target]]] = {name: [] for name in teams}
+        self.phases = 0
+
+    def run(self, select: Callable[[List[Target]], None],
+            below: Callable[[Sequence[Tuple[Tuple[Any, ...], List[int]]]],
+                            List[Tuple[List[int], List[int]]]]
+            ) -> None:
+        """Fills every team: `select(targets)` runs the distributed selection, `below(asks)`
+        gives per (list, [pivot]) the count and exact sum of the rows at or below the pivot,
+        summed over the parts."""
+        # name -> (the revenue placed so far in exact units, the phase's first order key)
+        state: Dict[bytes, Tuple[int, int]] = {n: (0, 0) for n in self.teams if self.n[n]}
+        spans: Dict[bytes, List[Tuple[int, int]]] = {n: [] for n in self.teams}
+        while state:
+            self.phases += 1
+            names = sorted(state)
+            # Where each phase starts: the rows (and their sum) before its first key; and the
+            # sum of all the rows, to see whether all the rows from there on fit.
+            asks = [(("route", n, True), [state[n][1] - 1, U64_MAX]) for n in names]
+            stops: Dict[bytes, _Stop] = {}
+            starts: Dict[bytes, int] = {}
+            for n, (counts, sums) in zip(names, below(asks)):
+                used, first = state[n]
+                start, base = (int(counts[0]), int(sums[0])) if first else (0, 0)
+                starts[n] = start
+                if start >= self.n[n]:
+                    del state[n]
+                elif round_units(used + int(sums[1]) - base) <= self.teams[n]:
+                    spans[n].append((start, self.n[n] - 1))  # all the rest fits
+                    del state[n]
+                else:
+                    stops[n] = _Stop(n, used, base, self.teams[n])
+            select(list(stops.values()))
+            for n, stop in stops.items():
+                rows = stop.count  # the rows before the stopping row
+                if rows > starts[n]:
+                    spans[n].append((starts[n], rows - 1))
+                used = stop.used + stop.units - stop.base  # the sum before the stopping row
+                state[n] = (used, desc_key(fit_room(used, self.teams[n])))
+        ends: List[Target] = []
+        for n in sorted(spans):
+            for a, b in spans[n]:
+                pair = (Target("route", n, rank=a), Target("route", n, rank=b))
+                self.ranges[n].append(pair)
+                ends += pair
+        select(ends)
+
+    def lines(self) -> List[bytes]:
+        """`routed TEAM K` and its K ranges per team, teams by name."""
+        out = []
+        for name in sorted(self.teams):
+            pairs = self.ranges[name]
+            out.append(b"routed\t%s\t%d" % (escape(name), len(pairs)))
+            for a, b in pairs:
+                out.append(b"%016x\t%s\t%016x\t%s" % (a.found_key or 0, escape(a.found_id or b""),
+                                                     b.found_key or 0, escape(b.found_id or b"")))
         return out

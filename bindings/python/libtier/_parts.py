@@ -371,7 +371,7 @@ class Gathered:
         #: abc calls with a value that is not a fixed-point amount (summed in doubles).
         self.inexact: List[bytes] = []
         self.abc: Dict[bytes, Tuple[int, int, Any, Any, Any]] = {}
-        self._units: Dict[bytes, List[int]] = {}
+        self._units: Dict[Tuple[str, bytes], List[int]] = {}
         self.caps: Dict[int, Tuple[bool, float, Any, Any]] = {}
         #: Routing teams with a capacity: name -> (of accounts, capacity, keys, lead ids).
         self.routes: Dict[bytes, Tuple[bool, float, Any, Any]] = {}
@@ -418,15 +418,25 @@ class Gathered:
                                  _id_array([unescape(f[1]) for f in body]))
         return g
 
-    def _prefix_units(self, key: bytes) -> List[int]:
-        """Prefix sums (exact units) of abc call `key`'s values, in order; cached."""
-        if key not in self._units:
+    def _prefix_units(self, key: bytes, kind: str = "abc") -> List[int]:
+        """Prefix sums (exact units) of abc call `key`'s values, or (kind "route") of a routing
+        team's revenue (its order keys carry it; a row without positive revenue adds 0), in
+        order; cached."""
+        if (kind, key) not in self._units:
             out, run = [0], 0
-            for x in desc_key_values(self.abc[key][2]):
-                run += exact_units(x)
+            keys = self.abc[key][2] if kind == "abc" else self.routes[key][2]
+            for x in desc_key_values(keys):
+                run += exact_units(x) if x > 0 else 0
                 out.append(run)
-            self._units[key] = out
-        return self._units[key]
+            self._units[(kind, key)] = out
+        return self._units[(kind, key)]
+
+    def _units_of(self, source: Tuple[Any, ...]) -> List[int]:
+        """The prefix units of a list summed in doubles ([0] when the part has no such list)."""
+        kind, key = source[0], source[1]
+        if (kind == "abc" and key in self.abc) or (kind == "route" and key in self.routes):
+            return self._prefix_units(key, kind)
+        return [0]
 
     def _list(self, source: Tuple[Any, ...]) -> Tuple[Any, Any, Any]:
         """(keys ascending, fixed values or None, ids or None) of one gathered list."""
@@ -452,7 +462,7 @@ class Gathered:
         keys, fixed, _ = self._list(source)
         at = np.searchsorted(keys, pivots, side="right")
         if len(source) > 2 and source[2]:
-            units = self._prefix_units(source[1]) if source[1] in self.abc else [0]
+            units = self._units_of(source)
             return at.astype(np.int64), [units[int(i)] for i in at]
         if fixed is None:
             return at.astype(np.int64), np.zeros(len(at), np.int64)
@@ -468,7 +478,7 @@ class Gathered:
         lo = int(np.searchsorted(keys, k, side="left"))
         hi = int(np.searchsorted(keys, k, side="right"))
         if len(source) > 2 and source[2]:
-            units = self._prefix_units(source[1]) if source[1] in self.abc else [0]
+            units = self._units_of(source)
             return lo, units[lo], [(bytes(ids[i]), units[i + 1] - units[i])
                                    for i in range(lo, hi)]
         s = int(fixed[:lo].sum(dtype=np.int64)) if fixed is not None else 0

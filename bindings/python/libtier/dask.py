@@ -139,13 +139,9 @@ class Run:
 
     @staticmethod
     def _check_policy(source: PolicySource) -> None:
-        """Refuses what a split run cannot do yet, before any work."""
-        policy = source.load()
-        try:
-            text = policy.describe()
-        finally:
-            policy.close()
-        _dask_org.check_policy(text, source.origin)
+        """Refuses a policy that does not load, before any work (every routing is
+        distributed since 0.5.0: nothing more to refuse here)."""
+        source.load().close()
 
     @staticmethod
     def _model_specs(source: PolicySource) -> List[Dict[str, Any]]:
@@ -330,6 +326,9 @@ class Run:
                                                    for g in gathered]), counts)
         targets += routing.targets
         self._select(gathered, targets)
+        fill = _dask_org.RevenueFill(routing.revenue, counts)
+        fill.run(lambda ts: self._select(gathered, ts), lambda asks: self._below(gathered, asks))
+        self.stats["revenue_phases"] = self.stats.get("revenue_phases", 0) + fill.phases
         for key in sorted(abc):
             ends = [t for t in targets if t.kind == "abc" and t.key == key]
             fields = [b"abc", escape(key)]
@@ -354,7 +353,7 @@ class Run:
             else:
                 lines.append(b"cap\t%d\t2\t%016x\t%s" % (t_index, t.found_key or 0,
                                                           escape(t.found_id or b"")))
-        lines += routing.lines()
+        lines += routing.lines() + fill.lines()
         lines.append(b"end")
         return b"\n".join(lines) + b"\n"
 
@@ -370,6 +369,22 @@ class Run:
             for k, (n, s) in part.items():
                 n0, s0 = out.get(k, (0, 0))
                 out[k] = (n0 + n, s0 + s)
+        return out
+
+    def _below(self, gathered: List[Delayed],
+               asks: Sequence[Tuple[Tuple[Any, ...], List[int]]]
+               ) -> List[Tuple[List[int], List[int]]]:
+        """Per (list, pivots): the counts and sums at or below each pivot, added over the
+        parts (one round)."""
+        if not asks:
+            return []
+        self.stats["rounds"] += 1
+        out = [([0] * len(p), [0] * len(p)) for _, p in asks]
+        for part in dask.compute(*[delayed(_below_many)(g, list(asks)) for g in gathered]):
+            for (counts, sums), (c, s) in zip(out, part):
+                for j in range(len(counts)):
+                    counts[j] += int(c[j])
+                    sums[j] += int(s[j])
         return out
 
     def _select(self, gathered: List[Delayed], targets: List[Target]) -> None:

@@ -196,8 +196,14 @@ void tier__policy_ref_free(tier__policy_ref *ref)
     tier__free(ref->a, ref->caps);
     tier__buf_free(&ref->gathered);
     for (i = 0; i < ref->n_teams; i++) {
+        size_t g;
         tier__free(ref->a, ref->teams[i].team);
         tier__free(ref->a, ref->teams[i].id);
+        for (g = 0; g < ref->teams[i].n_ranges; g++) {
+            tier__free(ref->a, ref->teams[i].ranges[g].id[0]);
+            tier__free(ref->a, ref->teams[i].ranges[g].id[1]);
+        }
+        tier__free(ref->a, ref->teams[i].ranges);
     }
     tier__free(ref->a, ref->teams);
     tier__route_frozen_free(ref->a, ref->route);

@@ -3,6 +3,7 @@
 #ifndef TIER_POLICY_ORG_H
 #define TIER_POLICY_ORG_H
 
+#include "models/order.h"
 #include "policy/lang/ast.h"
 #include "policy/org/rows.h"
 
@@ -31,22 +32,34 @@ int tier__hier_rows(const tier__phier *h, const tier_book *book, const tier_allo
 typedef struct tier__route_frozen {
     char **names; /* the run's team names */
     size_t n_names;
-    size_t *in;        /* [n_names] rows the run placed in each team */
-    double *rev_in;    /* [n_names] their revenue (NaN counted as 0) */
-    size_t n_rows;     /* rows of the run */
-    int32_t *row_team; /* [n_rows] the run's team of each row (index into names), -1 none */
-    double *row_rev;   /* [n_rows] each row's revenue in the run (NaN counted as 0) */
+    size_t *in;         /* [n_names] rows the run placed in each team */
+    tier__xsum *rev_in; /* [2 n_names] their revenue (NaN counted as 0) as exact sums: team k's
+                         * positive values in rev_in[2k], its negated negative ones in [2k + 1] */
+    size_t n_rows;      /* rows of the run */
+    int32_t *row_team;  /* [n_rows] the run's team of each row (index into names), -1 none */
+    double *row_rev;    /* [n_rows] each row's revenue in the run (NaN counted as 0) */
 } tier__route_frozen;
 
-/* A distributed run's figure for one team name with an `accounts` capacity (docs/distributed.md,
- * "Routing"): the population's last row that still fits, named by its order key (revenue
- * descending, tier__order_key(v, 1)) and its lead id. */
+/* One range of placed rows of a revenue team: from row 0 through row 1 in the placing order (both
+ * placed), each named by its order key and lead id. */
+typedef struct tier__route_range {
+    uint64_t key[2];
+    char *id[2]; /* owned by whoever made the range */
+    size_t id_len[2];
+} tier__route_range;
+
+/* A distributed run's figure for one team name with a capacity (docs/distributed.md,
+ * "Routing"). An `accounts` team: the population's last row that still fits, named by its order
+ * key (revenue descending, tier__order_key(v, 1)) and its lead id. A `revenue` team (kind 4): the
+ * ranges of rows the greedy fill places, in the placing order. */
 typedef struct tier__route_bound {
     char *team; /* the team name (owned by whoever made the bound) */
-    int kind;   /* 1 every routed row fits, 2 up to the row named, 3 none */
+    int kind;   /* 1 every routed row fits, 2 up to the row named, 3 none, 4 the rows in ranges */
     uint64_t key;
     char *id; /* the lead id of the last row that fits (kind 2) */
     size_t id_len;
+    tier__route_range *ranges; /* kind 4: [n_ranges], in the placing order, not overlapping */
+    size_t n_ranges;
 } tier__route_bound;
 
 /* What routing needs, computed by the caller per row. */

@@ -21,7 +21,8 @@ typedef struct rteam {
     int32_t frozen;                 /* with a frozen run: its index there, -1 when it had none */
     const tier__route_bound *bound; /* a distributed run's figure for this name, or NULL */
     size_t in, over;                /* accounts placed / over the capacity */
-    double rev_in, rev_over;        /* their revenue */
+    double rev_in, rev_over;        /* their revenue (for the report) */
+    tier__xsum used[2]; /* the revenue placed, exactly: positive values, negated negative ones */
 } rteam;
 
 typedef struct rstate {
@@ -38,6 +39,7 @@ typedef struct rstate {
     size_t n_order;
     tier__org_attr region, city;
     int has_region, has_city;
+    tier__xsum zero[2]; /* an empty sum */
 } rstate;
 
 static double rev_of(const rstate *s, size_t r)
@@ -315,34 +317,87 @@ static int32_t team_index(rstate *s, const tier__pteam *line, const tier__buf *b
     return (int32_t)(s->out.n_names - 1);
 }
 
+/* Adds v (finite, any sign) to the signed exact sum x[0] - x[1]. */
+static void xadd(tier__xsum *x, double v)
+{
+    if (v > 0)
+        tier__xsum_add(&x[0], v);
+    else if (v < 0)
+        tier__xsum_add(&x[1], -v);
+}
+
+/* Whether rev - drop fits beside `used` under `cap`: the exact sum used + rev - drop rounded once
+ * to the nearest double (ties to even) is at most cap (docs/policy-format.md, "Routing"). */
+static int rev_fits(const tier__xsum *used, double rev, double drop, double cap)
+{
+    tier__xsum x[2];
+    x[0] = used[0];
+    x[1] = used[1];
+    xadd(x, rev);
+    xadd(x, -drop);
+    return tier__xsum_diff_round(&x[0], &x[1]) <= cap;
+}
+
+/* -1, 0 or 1 as row (key, lead) comes before, is, or comes after the row (bkey, bid) in the
+ * placing order. */
+static int cmp_row(const tier_book *book, uint64_t key, size_t lead, uint64_t bkey, const char *bid,
+                   size_t blen)
+{
+    size_t len = 0;
+    const char *id;
+    int c;
+    if (key != bkey)
+        return key < bkey ? -1 : 1;
+    id = tier_book_customer_id(book, lead, &len);
+    c = memcmp(id, bid, len < blen ? len : blen);
+    if (c == 0)
+        c = len < blen ? -1 : len > blen;
+    return c < 0 ? -1 : c > 0;
+}
+
+/* Whether a distributed run's bound b places row r (revenue rev). */
+static int bound_fits(const rstate *s, const tier__route_bound *b, size_t r, double rev)
+{
+    uint64_t key = tier__order_key(rev, 1);
+    size_t lead = s->in->rows->lead[r], k;
+    if (b->kind == 4) {
+        for (k = 0; k < b->n_ranges; k++) {
+            const tier__route_range *g = &b->ranges[k];
+            if (cmp_row(s->in->book, key, lead, g->key[0], g->id[0], g->id_len[0]) >= 0 &&
+                cmp_row(s->in->book, key, lead, g->key[1], g->id[1], g->id_len[1]) <= 0)
+                return 1;
+        }
+        return 0;
+    }
+    return b->kind == 1 ||
+           (b->kind == 2 && !tier__ref_after_id(s->in->book, key, lead, b->key, b->id, b->id_len));
+}
+
 /* Whether row r (revenue rev) fits team t of line `line`: against the rows placed so far in the
  * fill order, or with a frozen run against the run's use of the team without r. */
 static int fits(const rstate *s, const rteam *t, const tier__pteam *line, size_t r, double rev)
 {
     const tier__route_frozen *fz = s->in->frozen;
-    double used_n = (double)t->in, used_rev = t->rev_in, own_rev = 0;
+    const tier__xsum *used_rev = t->used;
+    double used_n = (double)t->in, own_rev = 0;
     if (!line->capacity_kind)
         return 1;
-    if (!fz && t->bound) { /* a distributed run: the population's last row that fits */
-        const tier__route_bound *b = t->bound;
-        uint64_t key = tier__order_key(rev, 1);
-        return b->kind == 1 ||
-               (b->kind == 2 && !tier__ref_after_id(s->in->book, key, s->in->rows->lead[r], b->key,
-                                                    b->id, b->id_len));
-    }
+    if (!fz && t->bound) /* a distributed run: the population's figure */
+        return bound_fits(s, t->bound, r, rev);
     if (fz) {
         size_t g = s->in->row_ids ? s->in->row_ids[r] : r;
         int own = t->frozen >= 0 && g < fz->n_rows && fz->row_team[g] == t->frozen;
         used_n = t->frozen >= 0 ? (double)fz->in[t->frozen] - own : 0;
-        used_rev = t->frozen >= 0 ? fz->rev_in[t->frozen] : 0;
+        used_rev = t->frozen >= 0 ? &fz->rev_in[2 * (size_t)t->frozen] : s->zero;
         if (own) {
             own_rev = fz->row_rev[g];
             if (rev <= own_rev)
                 return 1; /* the run placed it here, and it did not grow: it keeps its place */
         }
     }
-    return line->capacity_kind == TIER__PRC_ACCOUNTS ? used_n + 1 <= line->capacity
-                                                     : used_rev - own_rev + rev <= line->capacity;
+    return line->capacity_kind == TIER__PRC_ACCOUNTS
+               ? used_n + 1 <= line->capacity
+               : rev_fits(used_rev, rev, own_rev, line->capacity);
 }
 
 /* Pass 2, in fill order (row order with a frozen run): names and capacities. */
@@ -370,6 +425,7 @@ static int fill(rstate *s)
         if (fits(s, t, line, r, rev)) {
             t->in++;
             t->rev_in += rev;
+            xadd(t->used, rev);
             s->out.team[r] = ti;
         } else {
             t->over++;
@@ -507,7 +563,7 @@ int tier__route_freeze(const tier__route_out *out, const double *revenue, size_t
         return TIER_ENOMEM;
     z->names = tier__calloc(a, out->n_names + 1, sizeof *z->names);
     z->in = tier__calloc(a, out->n_names + 1, sizeof *z->in);
-    z->rev_in = tier__calloc(a, out->n_names + 1, sizeof *z->rev_in);
+    z->rev_in = tier__calloc(a, 2 * out->n_names + 1, sizeof *z->rev_in);
     z->row_team = tier__malloc(a, (n_rows + 1) * sizeof *z->row_team);
     z->row_rev = tier__malloc(a, (n_rows + 1) * sizeof *z->row_rev);
     if (!z->names || !z->in || !z->rev_in || !z->row_team || !z->row_rev)
@@ -524,7 +580,7 @@ int tier__route_freeze(const tier__route_out *out, const double *revenue, size_t
         z->row_rev[r] = v == v ? v : 0.0;
         if (out->team[r] >= 0) {
             z->in[out->team[r]]++;
-            z->rev_in[out->team[r]] += z->row_rev[r];
+            xadd(&z->rev_in[2 * (size_t)out->team[r]], z->row_rev[r]);
         }
     }
     *fz = z;
