@@ -976,8 +976,8 @@ static int oom_retier_routes(const tier_allocator *alloc, void *ud)
 
 /* tier_retier_new with a history, an override, an rfm model and an as-of day, then
  * tier_retier_batch, with every allocation failing in turn: TIER_ENOMEM saying so (copying the
- * history included: it was TIER_EUSER), or the batch whose tiers are the retier's; the history is
- * never changed. */
+ * history included: it was TIER_EUSER) with no run left in the result, or the batch whose tiers
+ * are the retier's; the history is never changed. */
 static int oom_batch_with_history(const tier_allocator *alloc, void *ud)
 {
     tier_book *book = ud;
@@ -1009,6 +1009,8 @@ static int oom_batch_with_history(const tier_allocator *alloc, void *ud)
                 assert_int_equal(tier_result_tier(out, i), tier_retier_tier(rt, i));
         } else {
             tst_expect_oom(rc, tier_retier_last_error(rt));
+            /* all or nothing: no run, not one without the history's decision */
+            assert_int_equal(tier_result_customer_count(out), 0);
         }
     } else {
         assert_int_equal(rc, TIER_ENOMEM);

@@ -171,7 +171,8 @@ TIER_API int tier_retier_number(const tier_retier *retier, size_t customer, cons
  * customer. The retier itself is not changed.
  * @param retier the retier.
  * @param book the book the retier was made with (with the changes made since the freeze).
- * @param out a fresh result (tier_result_new()); on success it holds the run.
+ * @param out a fresh result (tier_result_new()); on success it holds the run, on failure none
+ *            (never a run without the history's decision).
  * @return TIER_OK, TIER_EINVAL, TIER_ENOTFOUND (customers added after the freeze), a model's or
  *         the policy's status, or TIER_ENOMEM.
  * @since 0.4.0

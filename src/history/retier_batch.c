@@ -61,9 +61,12 @@ int tier_retier_batch(tier_retier *r, const tier_book *book, tier_result *out)
                      n - r->n);
         return TIER_ENOTFOUND;
     }
+    /* The history is copied first: once the run is in `out`, only its decision can fail. */
+    if (r->history && (rc = history_copy(r, &h)) != TIER_OK)
+        return rc;
     if ((rc = tier_frame_new(&frame, n, &r->alloc)) != TIER_OK) {
         tier__errorf(r->err, "out of memory for the frame");
-        return rc;
+        goto done;
     }
     for (m = 0; m < r->n_models; m++) {
         if (r->population[m]) {
@@ -75,25 +78,23 @@ int tier_retier_batch(tier_retier *r, const tier_book *book, tier_result *out)
         }
         if (rc) {
             tier_frame_free(frame);
-            return rc;
+            goto done;
         }
     }
     if (!isnan(r->as_of) && (rc = tier_result_set_as_of(out, r->as_of)) != TIER_OK) {
         tier_frame_free(frame);
         tier__errorf(r->err, "the frozen as-of day does not fit the result");
-        return rc;
+        goto done;
     }
     rc = tier__result_run_scored(out, book, r->models, r->n_models, r->policy, frame, &r->ref);
     if (rc) {
-        tier__result_forget_ref(out);
         tier__errorf(r->err, "%s", tier_result_last_error(out));
-        return rc;
+    } else if (h && (rc = tier_history_apply(h, out, book, r->policy)) != TIER_OK) {
+        tier__errorf(r->err, "%s", tier_history_last_error(h));
+        tier__result_drop_run(out); /* never a run without the history's decision */
     }
-    if (r->history && (rc = history_copy(r, &h)) == TIER_OK) {
-        if ((rc = tier_history_apply(h, out, book, r->policy)) != TIER_OK)
-            tier__errorf(r->err, "%s", tier_history_last_error(h));
-        tier_history_free(h);
-    }
+done:
+    tier_history_free(h);
     tier__result_forget_ref(out); /* the result outlives nothing of the retier */
     return rc;
 }

@@ -708,6 +708,17 @@ int tier_result_entitlement(const tier_result *result, size_t i, const char *key
 
 /* ---- what tier_history_apply reads and changes ----------------------------------------------- */
 
+void tier__result_drop_run(tier_result *result)
+{
+    tier_frame_free(result->frame);
+    kept_free(&result->alloc, &result->k);
+    result->frame = NULL;
+    result->customers = result->tier_col = result->reason_col = 0;
+    result->flag_col = result->route_col = 0;
+    result->tier_codes = result->reason_codes = result->flag_codes = result->route_codes = NULL;
+    result->run_as_of = NAN;
+}
+
 int tier__result_has_run(const tier_result *result)
 {
     return result && result->frame != NULL;

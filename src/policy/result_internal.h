@@ -52,6 +52,8 @@ void tier__json_string(tier__sink_fn put, void *ctx, const char *s, size_t n);
 
 /* 1 when the last run has placed customers (tier_result_run succeeded), else 0. */
 int tier__result_has_run(const tier_result *result);
+/* Drops the result's run (after a failure that must not leave a partial one): no run is left. */
+void tier__result_drop_run(tier_result *result);
 /* 1 once tier__result_finalize changed the run (a second history apply is refused). */
 int tier__result_finalized(const tier_result *result);
 /* Customer i as the policy placed it, before any history: its tier (-1: none), its reason (the
