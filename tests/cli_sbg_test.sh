@@ -61,8 +61,8 @@ usage "empty count" '"1000,,3": an empty count' --survivors 1000,,3
 usage "no survivors" 'fit sbg needs --survivors N0,N1,N2,...' --periods 5
 usage "missing value" '--survivors needs a value' --survivors
 usage "negative count" 'survivor count -5 is not a number of customers' --survivors 1000,-5,-6
-usage "bad periods" 'periods -1 is out of range' --survivors "$high" --periods -1
-usage "bad rate" 'discount_rate 0 is out of range' --survivors "$high" --discount-rate 0
+usage "bad periods" 'option "periods": -1 is out of range: need a whole number in [0, 10000]' --survivors "$high" --periods -1
+usage "bad rate" 'option "discount_rate": 0 is out of range: need (0, 10]' --survivors "$high" --discount-rate 0
 usage "unknown flag" 'fit sbg: unknown option "--input"' --survivors "$high" --input x.csv
 # data without a finite maximum: the run fails (exit 1) and says why
 check "no churn exits 1" expect_exit 1 "$tier" fit sbg --survivors 1000,1000,1000

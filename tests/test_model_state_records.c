@@ -432,6 +432,8 @@ static const damage CASES[] = {
     ND("k_min 2", "k_min 9", "line 21: k_min (9) must not exceed k_max (8)"),
     ND("n_init 4", "n_init 4.5",
        "line 9: option \"n_init\" must be an integer from 1 to 100, not 4.5"),
+    CV("horizon 52", "horizon -1",
+       "line 7: option \"horizon\" -1 is out of range: need a whole number in [1, 10000]"),
     CV("fit.calibration_end 9497", "fit.calibration_end 9497.5", "line 13: not a day number"),
     CV("fit.no_purchase 0", "fit.no_purchase -1", "line 14: not a customer count"),
     CV("fit.no_purchase 0", "fit.no_purchase 0\nfit.no_purchase 0", "line 15: record given twice"),
@@ -481,9 +483,9 @@ static const damage CASES[] = {
     SB("fit.periods 7", "fit.periods 100001", "line 19: bad value for fit.periods"),
     SB("fit.evaluations 14", "fit.evaluations -14", "line 20: bad value for fit.evaluations"),
     SB("discount_rate 0.1", "discount_rate 0",
-       "line 7: option \"discount_rate\" discount_rate 0 is out of range: need (0, 10]"),
+       "line 7: option \"discount_rate\" 0 is out of range: need (0, 10]"),
     SB("periods 0", "periods 2.5",
-       "line 10: option \"periods\" periods 2.5 is out of range: need a whole number in [0, "
+       "line 10: option \"periods\" 2.5 is out of range: need a whole number in [0, "
        "10000]"),
     SC("preset \"none\"", "preset 5", "line 8: option \"preset\" needs one quoted text"),
     SC("preset \"none\"", "preset \"none\" \"b2b\"",

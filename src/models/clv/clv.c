@@ -434,7 +434,7 @@ int tier__clv_check_option(char *err, int option, double value)
     if (r->nan_ok && isnan(value))
         return TIER_OK;
     if (!(value >= r->lo && value <= r->hi) || (r->whole && value != floor(value))) {
-        tier__errorf(err, "%s %g is out of range: need %s[%g, %g]%s", r->name, value,
+        tier__errorf(err, "%g is out of range: need %s[%g, %g]%s", value,
                      r->whole ? "a whole number in " : "", r->lo, r->hi,
                      r->nan_ok ? " or NaN" : "");
         return TIER_ERANGE;

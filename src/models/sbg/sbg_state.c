@@ -156,8 +156,7 @@ static int config_set(const tier_allocator *a, sbg_config *c, const char *name, 
         const char *t = tier_value_text(v);
         char *copy;
         if (k != SBG_TEXT_MARGIN_COLUMN && !t[0]) {
-            tier__errorf(err, "%s must name a column (MODEL.OUTPUT) or an attribute (attr.NAME)",
-                         name);
+            tier__errorf(err, "must name a column (MODEL.OUTPUT) or an attribute (attr.NAME)");
             return TIER_EINVAL;
         }
         if (!(copy = tier__strdup(a, t))) {
@@ -175,7 +174,7 @@ static int config_set(const tier_allocator *a, sbg_config *c, const char *name, 
         if (!(r->nan_ok && isnan(x)) &&
             (!(x >= r->lo && x <= r->hi) || (r->whole && x != floor(x)) ||
              (k == SBG_OPT_DISCOUNT_RATE && !(x > 0.0)))) {
-            tier__errorf(err, "%s %g is out of range: need %s%s%g, %g]%s", r->name, x,
+            tier__errorf(err, "%g is out of range: need %s%s%g, %g]%s", x,
                          r->whole ? "a whole number in " : "",
                          k == SBG_OPT_DISCOUNT_RATE ? "(" : "[", r->lo, r->hi,
                          r->nan_ok ? " or nan" : "");
