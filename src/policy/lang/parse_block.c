@@ -341,6 +341,13 @@ static int rt_team(tier__pstate *ps)
             tm->scope = TIER__PR_NATIONAL + (int)i;
     if (!tm->scope)
         return tier__pp_expected(ps, "national, regional or local", "team");
+    for (i = 0; i + 1 < r->n_teams; i++) /* a routed row takes the first team of its scope */
+        if (r->teams[i].scope == tm->scope)
+            return tier__pp_fail(ps, TIER_EPARSE, t->line, t->col,
+                                 "a second 'team %s' line, expected one per scope (line %lu is the "
+                                 "team of scope %s)",
+                                 scopes[tm->scope - 1], (unsigned long)r->teams[i].line,
+                                 scopes[tm->scope - 1]);
     if ((rc = tier__pp_next(ps)) || (rc = tier__pp_text_arg(ps, "the team's name in quotes",
                                                             scopes[tm->scope - 1], &tm->name, 0)))
         return rc;
