@@ -559,6 +559,44 @@ tier_history *tst_history_new(void);
  * through the handle's parts (history/history_internal.h). */
 void tst_history_sample(tier_history *h, int variant);
 
+/* The policies of the history tests (support_history.c): tst_hist_policy holds S for 3 runs, A
+ * until revenue collapses, B for 90 days, C the rest; tst_hist_renamed the same with S renamed to
+ * Gold (nothing held in a tier the policy no longer has); tst_hist_four_renamed its four tiers
+ * with S renamed; tst_hist_capped S capped to one customer, overflow into A; tst_hist_flagged
+ * flags and routing that read `tier` (they must see the final tier). */
+extern const char tst_hist_policy[], tst_hist_renamed[], tst_hist_four_renamed[], tst_hist_capped[],
+    tst_hist_flagged[];
+
+/* One run: a book of one transaction per customer (the day before as_of), the policy run and,
+ * unless told otherwise, the history applied. */
+typedef struct tst_hrun {
+    tier_book *book;
+    tier_policy *policy;
+    tier_result *result;
+} tst_hrun;
+
+/* A policy loaded from `text` with `a`, or NULL on any failure. */
+tier_policy *tst_hist_policy_load(const tier_allocator *a, const char *text);
+/* Makes the run (a book of one transaction per customer the day before as_of, the policy, the
+ * result run) with `a`: TIER_OK or the first failure. */
+int tst_hrun_make(tst_hrun *r, const tier_allocator *a, const char *policy, const char *const *ids,
+                  const double *amounts, size_t n, int32_t as_of);
+void tst_hrun_free(tst_hrun *r);
+/* A run made and applied to h; fails the test on any failure. */
+void tst_hrun_step(tier_history *h, tst_hrun *r, const char *policy, const char *const *ids,
+                   const double *amounts, size_t n, int32_t as_of);
+/* The final tier name ("" for none) and the reason of customer `id` in the run's result. */
+const char *tst_hrun_tier(const tst_hrun *r, const char *id);
+const char *tst_hrun_reason(const tst_hrun *r, const char *id);
+/* The run's result written as CSV with `columns` (test_free it). */
+char *tst_hrun_text(const tst_hrun *r, const char *columns);
+/* The history's entry of customer `id` (fails the test when there is none). */
+tier_history_entry tst_history_entry(const tier_history *h, const char *id);
+/* The ledger as CSV (which 0), JSON (1) or the matrix (2) (test_free it); tst_expect_ledger
+ * compares it with `want`. */
+char *tst_ledger_text(const tier_history *h, int which);
+void tst_expect_ledger(const tier_history *h, int which, const char *want);
+
 /* A new history holding sample `variant`. */
 tier_history *tst_history_of(int variant);
 

@@ -3,6 +3,7 @@
  * with every part filled (tests/data/snapshot/history.snap is its snapshot, written from the spec
  * by make_history.py), its snapshot through tier_history_write, and loads that check the
  * message names the file. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -205,4 +206,187 @@ int tst_history_load(tier_history *h, const unsigned char *d, size_t len)
         fail_msg("%s without the file's name: '%s'", tier_status_name(rc),
                  tier_history_last_error(h));
     return rc;
+}
+
+/* ---- runs applied to a history, on books built by hand (test_history*.c) ---- */
+
+/* S holds for 3 runs, A until revenue collapses, B for 90 days; C takes the rest. */
+const char tst_hist_policy[] = "libtier-policy 1\n"
+                               "name \"hist\"\n"
+                               "window rev = revenue over all\n"
+                               "tier S {\n"
+                               "    rule \"top\" when rev >= 1000\n"
+                               "    demote after 3 runs\n"
+                               "}\n"
+                               "tier A {\n"
+                               "    rule \"mid\" when rev >= 100\n"
+                               "    demote when rev < 10\n"
+                               "}\n"
+                               "tier B {\n"
+                               "    rule \"low\" when rev >= 10\n"
+                               "    dwell 90 days\n"
+                               "}\n"
+                               "tier C {\n"
+                               "    rule \"rest\"\n"
+                               "}\n";
+
+/* The same tiers, S renamed to Gold: nothing is held in a tier the policy no longer has. */
+const char tst_hist_renamed[] = "libtier-policy 1\n"
+                                "name \"hist\"\n"
+                                "window rev = revenue over all\n"
+                                "tier Gold {\n"
+                                "    rule \"top\" when rev >= 1000\n"
+                                "    demote after 3 runs\n"
+                                "}\n"
+                                "tier A {\n"
+                                "    rule \"mid\" when rev >= 100\n"
+                                "}\n"
+                                "tier C {\n"
+                                "    rule \"rest\"\n"
+                                "}\n";
+
+/* The four tiers of POLICY, S renamed to Gold. */
+const char tst_hist_four_renamed[] = "libtier-policy 1\n"
+                                     "window rev = revenue over all\n"
+                                     "tier Gold {\n    rule \"top\" when rev >= 1000\n}\n"
+                                     "tier A {\n    rule \"mid\" when rev >= 100\n}\n"
+                                     "tier B {\n    rule \"low\" when rev >= 10\n}\n"
+                                     "tier C {\n    rule \"rest\"\n}\n";
+
+/* S capped to one customer, overflow into A. */
+const char tst_hist_capped[] = "libtier-policy 1\n"
+                               "window rev = revenue over all\n"
+                               "tier S {\n"
+                               "    rule \"top\" when rev >= 1000\n"
+                               "    cap 1 by rev overflow A\n"
+                               "}\n"
+                               "tier A {\n"
+                               "    rule \"rest\"\n"
+                               "}\n";
+
+/* Flags and routing that read `tier`: they must see the final tier, not the placed one. */
+const char tst_hist_flagged[] = "libtier-policy 1\n"
+                                "name \"flagged\"\n"
+                                "window rev = revenue over all\n"
+                                "flag key_care when tier == \"S\"\n"
+                                "flag watch when tier == \"A\" and rev < 500\n"
+                                "tier S {\n"
+                                "    rule \"top\" when rev >= 1000\n"
+                                "    demote after 3 runs\n"
+                                "}\n"
+                                "tier A {\n"
+                                "    rule \"mid\" when rev >= 100\n"
+                                "}\n"
+                                "tier B {\n"
+                                "    rule \"rest\"\n"
+                                "}\n"
+                                "routing {\n"
+                                "    accounts when tier == \"S\"\n"
+                                "    team local \"key account desk\" capacity 1 accounts\n"
+                                "}\n";
+
+tier_policy *tst_hist_policy_load(const tier_allocator *a, const char *text)
+{
+    tier_policy *p = NULL;
+    if (tier_policy_new(&p, a) != TIER_OK)
+        return NULL;
+    if (tier_policy_load_string(p, text, strlen(text), "hist.policy") != TIER_OK) {
+        tier_policy_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void tst_hrun_free(tst_hrun *r)
+{
+    tier_result_free(r->result);
+    tier_policy_free(r->policy);
+    tier_book_free(r->book);
+    memset(r, 0, sizeof *r);
+}
+
+/* Makes the run (book, policy, result run) with `a`: TIER_OK or the first failure. */
+int tst_hrun_make(tst_hrun *r, const tier_allocator *a, const char *policy, const char *const *ids,
+                  const double *amounts, size_t n, int32_t as_of)
+{
+    size_t i;
+    int rc;
+    memset(r, 0, sizeof *r);
+    if ((rc = tier_book_new(&r->book, a)) != TIER_OK)
+        return rc;
+    for (i = 0; i < n; i++)
+        if ((rc = tier_book_add_txn(r->book, ids[i], strlen(ids[i]), as_of - 1, amounts[i], NAN)) !=
+            TIER_OK)
+            return rc;
+    if (!(r->policy = tst_hist_policy_load(a, policy)))
+        return TIER_ENOMEM;
+    if ((rc = tier_result_new(&r->result, a)) != TIER_OK ||
+        (rc = tier_result_set_as_of(r->result, as_of)) != TIER_OK)
+        return rc;
+    return tier_result_run(r->result, r->book, NULL, 0, r->policy);
+}
+
+/* A run applied to h; fails the test on any failure. */
+void tst_hrun_step(tier_history *h, tst_hrun *r, const char *policy, const char *const *ids,
+                   const double *amounts, size_t n, int32_t as_of)
+{
+    int rc = tst_hrun_make(r, TST_ALLOC, policy, ids, amounts, n, as_of);
+    if (rc)
+        fail_msg("run: %s: %s", tier_status_name(rc),
+                 r->result ? tier_result_last_error(r->result) : "");
+    rc = tier_history_apply(h, r->result, r->book, r->policy);
+    if (rc)
+        fail_msg("apply: %s: %s", tier_status_name(rc), tier_history_last_error(h));
+}
+
+/* The final tier name ("" for none) and reason of customer `id` in the result. */
+const char *tst_hrun_tier(const tst_hrun *r, const char *id)
+{
+    int t = tier_result_tier(r->result, tst_customer(r->book, id));
+    return t < 0 ? "" : tier_result_tier_name(r->result, (size_t)t);
+}
+
+const char *tst_hrun_reason(const tst_hrun *r, const char *id)
+{
+    return tier_result_reason(r->result, tst_customer(r->book, id));
+}
+
+tier_history_entry tst_history_entry(const tier_history *h, const char *id)
+{
+    tier_history_entry e;
+    memset(&e, 0, sizeof e);
+    if (tier_history_entry_get(h, id, 0, &e) != TIER_OK)
+        fail_msg("no entry %s: %s", id, tier_history_last_error(h));
+    return e;
+}
+
+char *tst_ledger_text(const tier_history *h, int which)
+{
+    tst_sink s;
+    int rc;
+    memset(&s, 0, sizeof s);
+    rc = which == 0   ? tier_history_ledger_write(h, TIER_LEDGER_CSV, tst_sink_write, &s)
+         : which == 1 ? tier_history_ledger_write(h, TIER_LEDGER_JSON, tst_sink_write, &s)
+                      : tier_history_matrix_write(h, tst_sink_write, &s);
+    if (rc)
+        fail_msg("ledger: %s: %s", tier_status_name(rc), tier_history_last_error(h));
+    return s.data;
+}
+
+void tst_expect_ledger(const tier_history *h, int which, const char *want)
+{
+    char *got = tst_ledger_text(h, which);
+    assert_string_equal(got, want);
+    test_free(got);
+}
+
+char *tst_hrun_text(const tst_hrun *r, const char *columns)
+{
+    tst_sink s;
+    int rc;
+    memset(&s, 0, sizeof s);
+    rc = tier_result_write(r->result, r->book, columns, TIER_OUTPUT_CSV, tst_sink_write, &s);
+    if (rc)
+        fail_msg("write: %s: %s", tier_status_name(rc), tier_result_last_error(r->result));
+    return s.data;
 }
