@@ -45,8 +45,9 @@ static uint64_t int_at(const ids_job *j, size_t i, int *neg)
 static size_t digits(uint64_t v)
 {
     size_t d = 1;
-    while (v >= 10) {
-        v /= 10;
+    uint64_t p = 10;
+    while (d < 20 && v >= p) {
+        p *= 10;
         d++;
     }
     return d;
@@ -98,33 +99,35 @@ static size_t fixed_len(const ids_job *j, size_t i)
     return k;
 }
 
-/* Pass 1 for rows: each row's length as a running sum from 0 (in off[i + 1]). */
+/* The bytes of row i's id; SIZE_MAX for a UTF-32 id that is not text (*unit: the culprit). */
+static size_t row_len(const ids_job *j, size_t i, uint32_t *unit)
+{
+    int neg;
+    uint64_t v;
+    switch (j->layout) {
+    case TIER_IDS_FIXED:
+        return fixed_len(j, i);
+    case TIER_IDS_UTF32:
+        return utf32_len(j, i, unit);
+    default:
+        v = int_at(j, i, &neg);
+        return digits(v) + (size_t)neg;
+    }
+}
+
+/* Pass 1 for rows: the bytes of the task's ids (and its first bad row). */
 static void measure_rows(void *arg, size_t t)
 {
     ids_job *j = arg;
     size_t i = tier__par_begin(j->n, j->tasks, t), end = tier__par_begin(j->n, j->tasks, t + 1),
-           sum = 0, len = 0;
+           sum = 0, len;
     j->bad[t] = SIZE_MAX;
     for (; i < end; i++) {
-        int neg;
-        uint64_t v;
-        switch (j->layout) {
-        case TIER_IDS_FIXED:
-            len = fixed_len(j, i);
-            break;
-        case TIER_IDS_UTF32:
-            if ((len = utf32_len(j, i, &j->bad_unit[t])) == SIZE_MAX) {
-                j->bad[t] = i;
-                return;
-            }
-            break;
-        default:
-            v = int_at(j, i, &neg);
-            len = digits(v) + (size_t)neg;
-            break;
+        if ((len = row_len(j, i, &j->bad_unit[t])) == SIZE_MAX) {
+            j->bad[t] = i;
+            return;
         }
         sum += len;
-        j->off[i + 1] = sum;
     }
     j->bytes[t] = sum;
 }
@@ -149,31 +152,43 @@ static char *put_utf8(char *out, uint32_t u)
     return out;
 }
 
-/* Writes row i's id into [start, end). */
-static void write_row(const ids_job *j, size_t i, char *start, char *end)
+static const char PAIRS[] = "00010203040506070809101112131415161718192021222324"
+                            "25262728293031323334353637383940414243444546474849"
+                            "50515253545556575859606162636465666768697071727374"
+                            "75767778798081828384858687888990919293949596979899";
+
+/* Writes row i's id of `len` bytes at out. */
+static void write_row(const ids_job *j, size_t i, char *out, size_t len)
 {
     const unsigned char *at;
+    char *end = out + len;
     size_t k, m;
     int neg;
     uint64_t v;
     switch (j->layout) {
     case TIER_IDS_FIXED:
-        memcpy(start, j->ids + i * j->width, (size_t)(end - start));
+        memcpy(out, j->ids + i * j->width, len);
         break;
     case TIER_IDS_UTF32:
         m = utf32_units(j, i, &at);
         for (k = 0; k < m; k++) {
             uint32_t u;
             memcpy(&u, at + k * 4, 4);
-            start = put_utf8(start, u);
+            out = put_utf8(out, u);
         }
         break;
     default:
         v = int_at(j, i, &neg);
-        do {
-            *--end = (char)('0' + v % 10);
-            v /= 10;
-        } while (v);
+        for (; v >= 100; v /= 100) {
+            end -= 2;
+            memcpy(end, PAIRS + 2 * (v % 100), 2);
+        }
+        if (v >= 10) {
+            end -= 2;
+            memcpy(end, PAIRS + 2 * v, 2);
+        } else {
+            *--end = (char)('0' + v);
+        }
         if (neg)
             *--end = '-';
         break;
@@ -185,14 +200,15 @@ static void write_rows(void *arg, size_t t)
 {
     ids_job *j = arg;
     size_t i = tier__par_begin(j->n, j->tasks, t), end = tier__par_begin(j->n, j->tasks, t + 1),
-           base = 0, start, k;
+           at = 0, k;
+    uint32_t unit;
     for (k = 0; k < t; k++)
-        base += j->bytes[k];
-    start = base; /* off[i] is the task before's to write */
+        at += j->bytes[k];
     for (; i < end; i++) {
-        j->off[i + 1] += base;
-        write_row(j, i, j->data + start, j->data + j->off[i + 1]);
-        start = j->off[i + 1];
+        size_t len = row_len(j, i, &unit);
+        write_row(j, i, j->data + at, len);
+        at += len;
+        j->off[i + 1] = at;
     }
 }
 
