@@ -73,8 +73,6 @@ class Packed:
         self.amounts = amounts
         self.margins = margins
 
-    address = staticmethod(_address)
-
     def add_to(self, book: Any) -> None:
         """Adds the rows to the C book `book` in one call (tier_book_add_txns_ids, or
         tier_book_add_txns for ids with offsets)."""
