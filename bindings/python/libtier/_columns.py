@@ -54,13 +54,20 @@ class Ids:
     """The customer ids of one add_txns call as C reads them: `data` in `layout` (IDS_OFFSETS
     with its n+1 `offsets`, or a tier_ids_layout with its `width`); keeps the buffers alive."""
 
-    def __init__(self, n: int, layout: int, data: Any, width: int = 0,
-                 offsets: Any = None) -> None:
+    def __init__(self, n: int, layout: int, data: Any, width: int = 0, offsets: Any = None,
+                 texts: Optional[List[str]] = None) -> None:
         self.n = n
         self.layout = layout
         self.data = data
         self.width = width
         self.offsets = offsets
+        self.texts = texts  # the str ids joined into data (IDS_NUL_SEPARATED)
+
+    def check_separators(self) -> None:
+        """After C found more NUL-separated ids than rows: the TierError naming the first
+        row whose id holds a NUL byte."""
+        for row, text in enumerate(self.texts or ()):
+            id_text(text, row)
 
 
 class Packed:
@@ -80,9 +87,13 @@ class Packed:
         tail = (_address(self.days), _address(self.amounts), _address(self.margins))
         if ids.layout == IDS_OFFSETS:
             F.tier_book_add_txns(book, self.n, _address(ids.data), _address(ids.offsets), *tail)
-        else:
+            return
+        try:
             F.tier_book_add_txns_ids(book, self.n, ids.layout, _address(ids.data), ids.width,
                                      *tail)
+        except _ffi.TierError:
+            ids.check_separators()  # raises when an id holds a NUL; else C's error stands
+            raise
 
 
 def _row_error(code: int, row: int, text: str) -> _ffi.TierError:
@@ -521,18 +532,17 @@ def _have_layouts() -> bool:
 def joined_ids(texts: List[Any]) -> Optional[Ids]:
     """A list of str ids as one UTF-8 buffer with NUL between them (TIER_IDS_NUL_SEPARATED):
     one join and one encode, no Python call per id. None when it holds anything but str (a
-    missing id, bytes, a number), an id holds a NUL byte or cannot be encoded: the checked path
-    then names the row."""
+    missing id, bytes, a number) or an id cannot be encoded: the checked path then names the
+    row. An id holding a NUL byte is named by Packed.add_to when C has refused the call."""
     if not _have_layouts():
         return None
     try:
-        joined = "\0".join(texts)
-        if joined.count("\0") != len(texts) - 1:
-            return None
-        raw = joined.encode("utf-8")
+        raw = "\0".join(texts).encode("utf-8")
     except (TypeError, UnicodeEncodeError):
         return None
-    return Ids(len(texts), _ffi.IDS_NUL_SEPARATED, raw, len(raw))
+    # An id holding a NUL would make one id too many: C refuses the call before adding a row,
+    # and add_to then names the row from `texts` (kept for that).
+    return Ids(len(texts), _ffi.IDS_NUL_SEPARATED, raw, len(raw), texts=texts)
 
 
 def _np_layout_ids(a: Any) -> Optional[Ids]:
