@@ -42,15 +42,39 @@ static uint64_t int_at(const ids_job *j, size_t i, int *neg)
     }
 }
 
+/* The digits of v, by a binary search of the powers of ten (ids of one column have alike
+ * magnitudes, so its branches are well predicted). */
 static size_t digits(uint64_t v)
 {
-    size_t d = 1;
-    uint64_t p = 10;
-    while (d < 20 && v >= p) {
-        p *= 10;
-        d++;
+    static const uint64_t pow10[20] = {1u,
+                                       10u,
+                                       100u,
+                                       1000u,
+                                       10000u,
+                                       100000u,
+                                       1000000u,
+                                       10000000u,
+                                       100000000u,
+                                       1000000000u,
+                                       10000000000u,
+                                       100000000000u,
+                                       1000000000000u,
+                                       10000000000000u,
+                                       100000000000000u,
+                                       1000000000000000u,
+                                       10000000000000000u,
+                                       100000000000000000u,
+                                       1000000000000000000u,
+                                       10000000000000000000u};
+    size_t lo = 1, hi = 20; /* v has lo..hi digits */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (v >= pow10[mid])
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return d;
+    return lo;
 }
 
 /* The code units of row i of a UTF-32 layout without the padding, and their count. */
