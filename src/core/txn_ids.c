@@ -42,12 +42,11 @@ static uint64_t int_at(const ids_job *j, size_t i, int *neg)
     }
 }
 
-/* The digits of v, by a binary search of the powers of ten (ids of one column have alike
- * magnitudes, so its branches are well predicted). */
+/* The digits of v: one comparison per power of ten, without branches (ids of one column
+ * differ in length unpredictably). */
 static size_t digits(uint64_t v)
 {
-    static const uint64_t pow10[20] = {1u,
-                                       10u,
+    static const uint64_t pow10[19] = {10u,
                                        100u,
                                        1000u,
                                        10000u,
@@ -66,15 +65,10 @@ static size_t digits(uint64_t v)
                                        100000000000000000u,
                                        1000000000000000000u,
                                        10000000000000000000u};
-    size_t lo = 1, hi = 20; /* v has lo..hi digits */
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (v >= pow10[mid])
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    size_t d = 1, k;
+    for (k = 0; k < 19; k++)
+        d += v >= pow10[k];
+    return d;
 }
 
 /* The code units of row i of a UTF-32 layout without the padding, and their count. */
@@ -349,27 +343,14 @@ fail:
 int tier_book_add_txns_ids(tier_book *b, size_t n, int layout, const void *ids, size_t width,
                            const int32_t *days, const double *amounts, const double *margins)
 {
-    ids_job j;
+    static const size_t no_offsets[1] = {0};
+    ids_job j = {layout, ids, n, width, 0, NULL, NULL, {0}, {0}, {0}, {0}};
     int rc;
-    if (!b)
-        return TIER_EINVAL;
+    /* Nothing to convert (no book or rows, a NULL column, more rows than the limit, which bounds
+     * the memory converting takes): tier_book_add_txns answers these before it reads a row. */
+    if (!b || n == 0 || !ids || !days || !amounts || (int64_t)n > b->lim_rows_per_call)
+        return tier_book_add_txns(b, n, ids, no_offsets, days, amounts, margins);
     b->err[0] = '\0';
-    if (n == 0)
-        return TIER_OK;
-    if (!ids || !days || !amounts) {
-        tier__errorf(b->err, "NULL column");
-        return TIER_EINVAL;
-    }
-    if ((int64_t)n > b->lim_rows_per_call) { /* before converting: the limit bounds memory */
-        tier__errorf(b->err, "%zu rows in one call exceed the limit of %lld", n,
-                     (long long)b->lim_rows_per_call);
-        return TIER_ERANGE;
-    }
-    memset(&j, 0, sizeof j);
-    j.layout = layout;
-    j.ids = ids;
-    j.n = n;
-    j.width = width;
     if ((rc = check_layout(b, &j)) != TIER_OK || (rc = convert(b, &j)) != TIER_OK)
         return rc;
     rc = tier_book_add_txns(b, n, j.data, j.off, days, amounts, margins);
