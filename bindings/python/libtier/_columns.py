@@ -55,18 +55,18 @@ class Ids:
     with its n+1 `offsets`, or a tier_ids_layout with its `width`); keeps the buffers alive."""
 
     def __init__(self, n: int, layout: int, data: Any, width: int = 0, offsets: Any = None,
-                 texts: Optional[List[str]] = None) -> None:
+                 texts: Any = None) -> None:
         self.n = n
         self.layout = layout
         self.data = data
         self.width = width
         self.offsets = offsets
-        self.texts = texts  # the str ids joined into data (IDS_NUL_SEPARATED)
+        self.texts = texts  # the column of str ids joined into data (IDS_NUL_SEPARATED)
 
     def check_separators(self) -> None:
         """After C found more NUL-separated ids than rows: the TierError naming the first
         row whose id holds a NUL byte."""
-        for row, text in enumerate(self.texts or ()):
+        for row, text in enumerate(self.texts if self.texts is not None else ()):
             id_text(text, row)
 
 
@@ -529,15 +529,17 @@ def _have_layouts() -> bool:
     return not isinstance(F.tier_book_add_txns_ids, _ffi._Missing)
 
 
-def joined_ids(texts: List[Any]) -> Optional[Ids]:
-    """A list of str ids as one UTF-8 buffer with NUL between them (TIER_IDS_NUL_SEPARATED):
-    one join and one encode, no Python call per id. None when it holds anything but str (a
-    missing id, bytes, a number) or an id cannot be encoded: the checked path then names the
-    row. An id holding a NUL byte is named by Packed.add_to when C has refused the call."""
+def joined_ids(texts: Any) -> Optional[Ids]:
+    """A list or object array of str ids as one UTF-8 buffer with NUL between them
+    (TIER_IDS_NUL_SEPARATED): one join and one encode, no Python call per id. None when it holds
+    anything but str (a missing id, bytes, a number) or an id cannot be encoded: the checked
+    path then names the row. An id holding a NUL byte is named by Packed.add_to when C has
+    refused the call."""
     if not _have_layouts():
         return None
     try:
-        raw = "\0".join(texts).encode("utf-8")
+        # An array as a list: join reads an array through a slower copy.
+        raw = "\0".join(texts if isinstance(texts, list) else texts.tolist()).encode("utf-8")
     except (TypeError, UnicodeEncodeError):
         return None
     # An id holding a NUL would make one id too many: C refuses the call before adding a row,
@@ -562,7 +564,7 @@ def _np_layout_ids(a: Any) -> Optional[Ids]:
         return Ids(n, _ffi.IDS_FIXED if kind == "S" else _ffi.IDS_UTF32,
                    np.ascontiguousarray(a), a.dtype.itemsize)
     if kind == "O":
-        return joined_ids(a.tolist())  # a list: join reads an array through a slower copy
+        return joined_ids(a)
     return None
 
 
@@ -571,7 +573,7 @@ def _list_layout_ids(values: Any) -> Optional[Ids]:
     array.array), None for anything else; without NumPy."""
     kinds = set(map(type, values))
     if kinds == {str}:
-        return joined_ids(list(values))
+        return joined_ids(values if isinstance(values, list) else list(values))
     if kinds == {int}:
         try:
             return Ids(len(values), _ffi.IDS_INT64, array.array("q", values))

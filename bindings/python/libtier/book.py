@@ -597,7 +597,7 @@ def transaction_columns(df: Any, id: Optional[str] = None, date: Optional[str] =
     values = {role: _dataframe_values(df, name) for role, name in names.items()}
     ids = None
     if encode_ids and getattr(values["id"], "dtype", None) == object:
-        ids = _columns.joined_ids(values["id"].tolist())
+        ids = _columns.joined_ids(values["id"])
     masks = [(role, _columns.missing_mask(values[role]) if role != "id" or ids is None
               else _columns.no_missing(ids.n)) for role in ("id", "date", "amount")]
     bad = masks[0][1] | masks[1][1] | masks[2][1]

@@ -184,6 +184,10 @@ class FrameIdsTest(unittest.TestCase):
         with self.assertRaises(libtier.TierError) as cm:
             libtier.Book.from_dataframe(df)
         self.assertIn("row 1: missing customer id (column 'customer_id'", str(cm.exception))
+        for ids in (["a", "b\0", "c"], np.array(["a", "b\0", "c"], dtype=object)):
+            with self.subTest(ids=ids), self.assertRaises(libtier.TierError) as cm:
+                libtier.Book.from_dataframe(self.frame(ids))
+            self.assertIn("row 1: customer id 'b\\x00' contains a NUL byte", str(cm.exception))
         df = self.frame(["a", "b", "c", "d"])
         df.loc[2, "amount"] = np.nan
         with self.assertWarns(libtier.book.DroppedRowsWarning), \
