@@ -140,6 +140,52 @@ TIER_API int tier_book_add_txns(tier_book *book, size_t n, const char *id_data,
                                 const double *amounts, const double *margins);
 
 /**
+ * Layouts of the customer ids of tier_book_add_txns_ids(): those of NumPy, pandas and Arrow
+ * columns, so that a binding hands a column over as it is.
+ * @since 0.5.0
+ */
+typedef enum tier_ids_layout {
+    /** `ids` holds n `int64_t`; each id is the value in decimal digits ("42", "-7"). */
+    TIER_IDS_INT64 = 1,
+    /** `ids` holds n `uint64_t`; each id is the value in decimal digits. */
+    TIER_IDS_UINT64 = 2,
+    /** `ids` holds n ids of `width` bytes each; NUL bytes at the end of one are padding, not part
+     * of the id (NumPy's "S" dtype). */
+    TIER_IDS_FIXED = 3,
+    /** `ids` holds n ids of `width` bytes each (a multiple of 4): UTF-32 code units in the
+     * machine's byte order, zero units at the end being padding (NumPy's "U" dtype); each id is
+     * written in UTF-8. */
+    TIER_IDS_UTF32 = 4,
+    /** `ids` holds `width` bytes: the n ids one after another with one NUL byte between each
+     * two and none after the last (texts joined with "\0"). */
+    TIER_IDS_NUL_SEPARATED = 5
+} tier_ids_layout;
+
+/**
+ * Adds `n` transactions from columns as tier_book_add_txns() does, with the customer ids in one
+ * of the layouts of ::tier_ids_layout instead of Arrow-style offsets. Each id is turned into the
+ * text described there (on the book's executor, when it has one) and the rows are then added by
+ * tier_book_add_txns(): the book, the errors and the rows they name are the same as with that
+ * text. Nothing is kept of the arrays.
+ * @param book the book.
+ * @param n the number of rows.
+ * @param layout a ::tier_ids_layout.
+ * @param ids the ids as `layout` says (integers aligned for their type).
+ * @param width bytes per id (TIER_IDS_FIXED, TIER_IDS_UTF32), bytes in all
+ *        (TIER_IDS_NUL_SEPARATED); ignored by the integer layouts.
+ * @param days n day numbers (see date.h).
+ * @param amounts n amounts, as for tier_book_add_txns().
+ * @param margins n margins (NaN: unknown), or NULL.
+ * @return as tier_book_add_txns(), and TIER_EINVAL for an unknown layout, a width that does not
+ *         fit it, NUL-separated ids that are not n, or a UTF-32 code unit that is not a Unicode
+ *         scalar value (the error names its row); TIER_ENOMEM. On failure the book is unchanged.
+ * @since 0.5.0
+ */
+TIER_API int tier_book_add_txns_ids(tier_book *book, size_t n, int layout, const void *ids,
+                                    size_t width, const int32_t *days, const double *amounts,
+                                    const double *margins);
+
+/**
  * Appends everything `src` holds to `dst`, as if src's rows had been added to dst after its own:
  * customers new to dst are added in src's order, transactions are appended, per-customer figures
  * are combined and attributes are copied (src's value wins). This joins books loaded in parallel

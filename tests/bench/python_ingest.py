@@ -9,7 +9,8 @@ Generates ROWS transactions (default 10,000,000) over CUSTOMERS customers (defau
 NumPy arrays (integer ids, datetime64[D] dates, float64 amounts), and as a DataFrame with text
 ids, then times, best of ROUNDS (default 3), each into a new Book:
 
-- c_api: tier_book_add_txns alone, on arrays already packed (what a C caller pays);
+- c_api: the C call alone (tier_book_add_txns_ids, integer ids formatted in C), on arrays
+  already packed (what a C caller pays);
 - pack: the binding's whole-array conversion of the columns (no loop per row);
 - add_txns: Book.add_txns(ids, dates, amounts) from the NumPy arrays (pack + C call);
 - add_dataframe: Book.add_dataframe(df) with text ids (column finding, missing-value check,
@@ -26,8 +27,7 @@ import numpy as np
 import pandas as pd
 
 import libtier
-from libtier import _columns, _ffi
-from libtier._ffi import F
+from libtier import _columns
 
 
 def best(fn, rounds):
@@ -53,11 +53,9 @@ def main(argv):
                        "date": dates, "amount": amounts})
 
     packed = _columns.pack(ids, dates, amounts)
-    addr = packed.address
 
     def c_api(book):
-        F.tier_book_add_txns(book._p, packed.n, addr(packed.id_data), addr(packed.id_offsets),
-                             addr(packed.days), addr(packed.amounts), None)
+        packed.add_to(book._p)  # tier_book_add_txns_ids (integer ids: formatted in C)
 
     t_pack = min(_timed(lambda: _columns.pack(ids, dates, amounts)) for _ in range(rounds))
     results = [

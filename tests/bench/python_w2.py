@@ -21,7 +21,8 @@ Phases, each timed on its own with time.perf_counter:
 - convert: what the binding does in Python before the C call (for the frame: finding the
   columns and checking missing values, then the conversion): libtier.book.transaction_columns and
   _columns.pack, the same calls as Book.add_txns / Book.add_dataframe;
-- add: tier_book_add_txns on the converted arrays;
+- add: tier_book_add_txns_ids (or tier_book_add_txns) on the converted arrays, which for
+  ids in a NumPy or joined layout includes their conversion to text in C;
 - run: libtier.run(book, [RFM(), Pareto()], Policy.default()), as inmem's tier_result_run;
 - total: the three together (what add_txns/add_dataframe + run cost a caller).
 
@@ -46,7 +47,6 @@ import pandas as pd
 import libtier
 from libtier import _columns
 from libtier.book import transaction_columns
-from libtier._ffi import F
 
 PHASES = ("convert", "add", "run", "total")
 
@@ -66,7 +66,7 @@ def variants(df):
     amounts = df["amount"].to_numpy()
 
     def frame():
-        values, _dropped = transaction_columns(df)
+        values, _dropped = transaction_columns(df, encode_ids=True)
         return _columns.pack(values["id"], values["date"], values["amount"],
                              values.get("margin"))
 
@@ -87,10 +87,8 @@ def one_round(convert, threads):
     t0 = _now()
     packed = convert()
     t1 = _now()
-    addr = packed.address
     with libtier.Book(keep_transactions=True, threads=threads) as book:
-        F.tier_book_add_txns(book._p, packed.n, addr(packed.id_data), addr(packed.id_offsets),
-                             addr(packed.days), addr(packed.amounts), None)
+        packed.add_to(book._p)
         t2 = _now()
         with libtier.run(book, [libtier.RFM(), libtier.Pareto()], libtier.Policy.default(None)):
             t3 = _now()

@@ -14,6 +14,7 @@ import sys
 from typing import Any, Iterable, List, Optional, Tuple, Union
 
 from . import _ffi
+from ._ffi import F
 from .dates import to_day
 
 try:
@@ -33,28 +34,66 @@ _SIZE_T = _typecode(ctypes.sizeof(ctypes.c_size_t), "LQI")
 INT32_TYPECODE = _typecode(4, "ilh")
 
 
+#: The layout of Ids that tier_book_add_txns takes (data and n+1 offsets); the others are
+#: tier_ids_layout values of tier_book_add_txns_ids (_ffi.IDS_*).
+IDS_OFFSETS = 0
+
+
+def _address(buf: Any) -> Optional[int]:
+    """The address of a bytes / array.array / numpy buffer as an int (None for None)."""
+    if buf is None:
+        return None
+    if isinstance(buf, bytes):
+        return ctypes.cast(ctypes.c_char_p(buf), ctypes.c_void_p).value
+    if isinstance(buf, array.array):
+        return int(buf.buffer_info()[0])
+    return int(buf.ctypes.data)
+
+
+class Ids:
+    """The customer ids of one add_txns call as C reads them: `data` in `layout` (IDS_OFFSETS
+    with its n+1 `offsets`, or a tier_ids_layout with its `width`); keeps the buffers alive."""
+
+    def __init__(self, n: int, layout: int, data: Any, width: int = 0, offsets: Any = None,
+                 texts: Any = None) -> None:
+        self.n = n
+        self.layout = layout
+        self.data = data
+        self.width = width
+        self.offsets = offsets
+        self.texts = texts  # the column of str ids joined into data (IDS_NUL_SEPARATED)
+
+    def check_separators(self) -> None:
+        """After C found more NUL-separated ids than rows: the TierError naming the first
+        row whose id holds a NUL byte."""
+        for row, text in enumerate(self.texts if self.texts is not None else ()):
+            id_text(text, row)
+
+
 class Packed:
     """The arrays of one add_txns call; keeps them alive while C reads them."""
 
-    def __init__(self, n: int, id_data: Any, id_offsets: Any, days: Any, amounts: Any,
-                 margins: Any) -> None:
-        self.n = n
-        self.id_data = id_data
-        self.id_offsets = id_offsets
+    def __init__(self, ids: Ids, days: Any, amounts: Any, margins: Any) -> None:
+        self.n = ids.n
+        self.ids = ids
         self.days = days
         self.amounts = amounts
         self.margins = margins
 
-    @staticmethod
-    def address(buf: Any) -> Optional[int]:
-        """The address of a bytes / array.array / numpy buffer as an int (None for None)."""
-        if buf is None:
-            return None
-        if isinstance(buf, bytes):
-            return ctypes.cast(ctypes.c_char_p(buf), ctypes.c_void_p).value
-        if isinstance(buf, array.array):
-            return int(buf.buffer_info()[0])
-        return int(buf.ctypes.data)
+    def add_to(self, book: Any) -> None:
+        """Adds the rows to the C book `book` in one call (tier_book_add_txns_ids, or
+        tier_book_add_txns for ids with offsets)."""
+        ids = self.ids
+        tail = (_address(self.days), _address(self.amounts), _address(self.margins))
+        if ids.layout == IDS_OFFSETS:
+            F.tier_book_add_txns(book, self.n, _address(ids.data), _address(ids.offsets), *tail)
+            return
+        try:
+            F.tier_book_add_txns_ids(book, self.n, ids.layout, _address(ids.data), ids.width,
+                                     *tail)
+        except _ffi.TierError:
+            ids.check_separators()  # raises when an id holds a NUL; else C's error stands
+            raise
 
 
 def _row_error(code: int, row: int, text: str) -> _ffi.TierError:
@@ -120,6 +159,11 @@ def missing_mask(values: Any) -> Any:
     """Boolean NumPy mask of the missing entries (None, NaN, NaT, pd.NA) of a column, whole-array
     where the dtype allows (object columns test each entry)."""
     return _np_missing(_np_column(values))
+
+
+def no_missing(n: int) -> Any:
+    """The mask of a column of n entries none of which is missing."""
+    return np.zeros(n, dtype=bool)
 
 
 def _np_first(mask: Any) -> int:
@@ -377,6 +421,21 @@ def _np_days_from_objects(a: Any) -> Optional[Any]:
     return days.astype(np.int32)
 
 
+def _np_days_from_datetime64(a: Any) -> Any:
+    """int32 day numbers of a datetime64 column: its int64 days read in place (a view for
+    datetime64[D]), two reductions to check the range, one narrowing copy; NaT (the smallest
+    int64) and out-of-range dates are looked for only when the range shows one."""
+    days = a.view(np.int64) if a.dtype == np.dtype("datetime64[D]") else \
+        a.astype("datetime64[D]").view(np.int64)
+    if days.size and (days.min() < _ffi.DAY_MIN or days.max() > _ffi.DAY_MAX):
+        miss = np.isnat(a)
+        if miss.any():
+            raise _row_error(_ffi.EINVAL, _np_first(miss), "missing date")
+        raise _row_error(_ffi.ERANGE, _np_first((days < _ffi.DAY_MIN) | (days > _ffi.DAY_MAX)),
+                         "date outside 1900-01-01 .. 9999-12-31")
+    return days.astype(np.int32)
+
+
 def np_days(values: Any) -> Any:
     """int32 day numbers from datetime64, date objects, ISO/YYYYMMDD text or YYYYMMDD ints.
     Timezone-aware timestamps count by their own calendar date (2024-01-01 23:30-05:00 is
@@ -388,6 +447,8 @@ def np_days(values: Any) -> Any:
     a = values if isinstance(values, np.ndarray) else np.asarray(values)
     if a.ndim != 1:
         a = a.reshape(-1)
+    if a.dtype.kind == "M":
+        return _np_days_from_datetime64(a)
     if a.dtype.kind == "O" and a.size:
         if not isinstance(a[0], (str, bytes)):
             fast = _np_days_from_objects(a)
@@ -400,9 +461,7 @@ def np_days(values: Any) -> Any:
     if miss.any():
         raise _row_error(_ffi.EINVAL, _np_first(miss), "missing date")
     kind = a.dtype.kind
-    if kind == "M":
-        days = a.astype("datetime64[D]").astype(np.int64)
-    elif kind in "iu":
+    if kind in "iu":
         days = _np_days_from_int(a)
     elif kind in "US":
         days = _np_days_from_text(a)
@@ -426,7 +485,7 @@ def np_doubles(values: Any) -> Any:
     a = np.asarray(values)
     if a.dtype.kind == "O":
         a = np.where(_np_missing(a), np.nan, a)
-    return np.ascontiguousarray(a.astype(np.float64).reshape(-1))
+    return np.ascontiguousarray(a.reshape(-1), dtype=np.float64)  # float64 read in place
 
 
 # --- stdlib path --------------------------------------------------------------------------------
@@ -463,6 +522,84 @@ def py_doubles(values: Iterable[Any]) -> "array.array[float]":
     return array.array("d", (math.nan if v is None else float(v) for v in values))
 
 
+# --- ids as C reads them -----------------------------------------------------------------
+
+def _have_layouts() -> bool:
+    """Whether the loaded library has tier_book_add_txns_ids (0.5.0 and later)."""
+    return not isinstance(F.tier_book_add_txns_ids, _ffi._Missing)
+
+
+def joined_ids(texts: Any) -> Optional[Ids]:
+    """A list or object array of str ids as one UTF-8 buffer with NUL between them
+    (TIER_IDS_NUL_SEPARATED): one join and one encode, no Python call per id. None when it holds
+    anything but str (a missing id, bytes, a number) or an id cannot be encoded: the checked
+    path then names the row. An id holding a NUL byte is named by Packed.add_to when C has
+    refused the call."""
+    if not _have_layouts():
+        return None
+    try:
+        # An array as a list: join reads an array through a slower copy.
+        raw = "\0".join(texts if isinstance(texts, list) else texts.tolist()).encode("utf-8")
+    except (TypeError, UnicodeEncodeError):
+        return None
+    # An id holding a NUL would make one id too many: C refuses the call before adding a row,
+    # and add_to then names the row from `texts` (kept for that).
+    return Ids(len(texts), _ffi.IDS_NUL_SEPARATED, raw, len(raw), texts=texts)
+
+
+def _np_layout_ids(a: Any) -> Optional[Ids]:
+    """A NumPy column of ids in the layout C reads without a copy where it can: integers as
+    int64/uint64, "S" as fixed-width bytes, "U" as UTF-32, str objects joined; None for any
+    other column (the checked path)."""
+    if a.ndim != 1:
+        a = a.reshape(-1)
+    n, kind = a.shape[0], a.dtype.kind
+    if kind == "i":
+        return Ids(n, _ffi.IDS_INT64, np.ascontiguousarray(a, dtype=np.int64))
+    if kind == "u":
+        return Ids(n, _ffi.IDS_UINT64, np.ascontiguousarray(a, dtype=np.uint64))
+    if kind in "SU" and a.dtype.itemsize:
+        if kind == "U" and a.dtype.byteorder not in "=|":
+            a = a.astype(a.dtype.newbyteorder("="))
+        return Ids(n, _ffi.IDS_FIXED if kind == "S" else _ffi.IDS_UTF32,
+                   np.ascontiguousarray(a), a.dtype.itemsize)
+    if kind == "O":
+        return joined_ids(a)
+    return None
+
+
+def _list_layout_ids(values: Any) -> Optional[Ids]:
+    """A list or tuple of all-str or all-int ids in a layout C reads (joined, or int64 in an
+    array.array), None for anything else; without NumPy."""
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        return joined_ids(values if isinstance(values, list) else list(values))
+    if kinds == {int}:
+        try:
+            return Ids(len(values), _ffi.IDS_INT64, array.array("q", values))
+        except OverflowError:  # beyond int64: the checked path writes its digits
+            return None
+    return None
+
+
+def ids_column(values: Any) -> Ids:
+    """The ids of one add_txns call for C: read as they are where the library can (see
+    tier_book_add_txns_ids), else checked one by one into data and offsets (np_ids / py_ids,
+    whose errors name the row)."""
+    if isinstance(values, Ids):
+        return values
+    fast = None
+    if _have_layouts():
+        if isinstance(values, (list, tuple)):
+            fast = _list_layout_ids(values)
+        elif np is not None and hasattr(values, "__array__"):
+            fast = _np_layout_ids(np.asarray(values))
+    if fast is not None:
+        return fast
+    data, offsets = np_ids(values) if np is not None else py_ids(values)
+    return Ids(len(offsets) - 1, IDS_OFFSETS, data, offsets=offsets)
+
+
 # --- entry point ------------------------------------------------------------------------------
 
 def _length(values: Any) -> Optional[int]:
@@ -473,7 +610,8 @@ def _length(values: Any) -> Optional[int]:
 
 
 def pack(ids: Any, dates: Any, amounts: Any, margins: Any = None, days: Any = None) -> Packed:
-    """Packs the columns of one add_txns call. `days` (day numbers) may replace `dates`."""
+    """Packs the columns of one add_txns call. `days` (day numbers) may replace `dates`; `ids`
+    may be an Ids already (add_dataframe encodes them while checking for missing ids)."""
     use_np = np is not None
     cols = [ids, dates if days is None else days, amounts] + ([margins] if margins is not None
                                                               else [])
@@ -481,16 +619,14 @@ def pack(ids: Any, dates: Any, amounts: Any, margins: Any = None, days: Any = No
         # No rows: nothing to convert, whatever the (empty) columns' types (a 0-row DataFrame's
         # columns are often float64 or object).
         empty = array.array("d")
-        return Packed(0, b"\0", array.array(_SIZE_T, [0]), array.array(INT32_TYPECODE), empty,
-                      empty if margins is not None else None)
-    id_data: Any
-    id_offsets: Any
+        return Packed(Ids(0, IDS_OFFSETS, b"\0", offsets=array.array(_SIZE_T, [0])),
+                      array.array(INT32_TYPECODE), empty, empty if margins is not None else None)
     day_arr: Any
     amt: Any
     mar: Any
+    id_col = ids_column(ids)
+    n = id_col.n
     if use_np:
-        id_data, id_offsets = np_ids(ids)
-        n = id_offsets.shape[0] - 1
         if days is not None:
             day_arr = np.ascontiguousarray(np.asarray(days, dtype=np.int64).reshape(-1))
             bad = (day_arr < _ffi.DAY_MIN) | (day_arr > _ffi.DAY_MAX)
@@ -503,8 +639,6 @@ def pack(ids: Any, dates: Any, amounts: Any, margins: Any = None, days: Any = No
         mar = np_doubles(margins) if margins is not None else None
         lens = [day_arr.shape[0], amt.shape[0]] + ([mar.shape[0]] if mar is not None else [])
     else:
-        id_data, id_offsets = py_ids(ids)
-        n = len(id_offsets) - 1
         if days is not None:
             day_arr = array.array(INT32_TYPECODE, (int(d) for d in days))
         else:
@@ -514,4 +648,4 @@ def pack(ids: Any, dates: Any, amounts: Any, margins: Any = None, days: Any = No
         lens = [len(day_arr), len(amt)] + ([len(mar)] if mar is not None else [])
     if any(x != n for x in lens):
         raise ValueError("columns differ in length: %d ids, lengths %s" % (n, lens))
-    return Packed(n, id_data, id_offsets, day_arr, amt, mar)
+    return Packed(id_col, day_arr, amt, mar)

@@ -45,6 +45,9 @@ BOOK_LIMIT_ROWS_PER_CALL = 102
 BOOK_LIMIT_ATTRIBUTES = 103
 BOOK_LIMIT_TEXT_LENGTH = 104
 
+# tier_ids_layout of book.h (tier_book_add_txns_ids)
+IDS_INT64, IDS_UINT64, IDS_FIXED, IDS_UTF32, IDS_NUL_SEPARATED = 1, 2, 3, 4, 5
+
 BOOK_STATS = {
     "first_purchase": 1, "last_purchase": 2, "purchase_days": 3, "purchases": 4, "refunds": 5,
     "net_amount": 6, "net_margin": 7, "ignored_rows": 8,
@@ -558,6 +561,8 @@ declare("tier_book_add_txn", c_int, [book_p, c_char_p, c_size_t, c_int32, c_doub
 declare("tier_book_set_executor", c_int, [book_p, P(Executor)], handle=0)
 declare("tier_book_add_txns", c_int,
         [book_p, c_size_t, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p], handle=0)
+declare("tier_book_add_txns_ids", c_int,
+        [book_p, c_size_t, c_int, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p], handle=0)
 declare("tier_book_add_customer", c_int, [book_p, c_char_p, c_size_t, size_p], handle=0)
 declare("tier_book_find", c_int, [book_p, c_char_p, c_size_t, size_p], check=False)
 declare("tier_book_customer_count", c_size_t, [book_p], check=False)

@@ -229,9 +229,7 @@ class Book(Savepoints, BookContracts, Handle):
         if amounts is None or (dates is None and days is None):
             raise TypeError("add_txns needs ids, dates (or days) and amounts")
         packed = _columns.pack(ids, dates, amounts, margins, days)
-        addr = packed.address
-        F.tier_book_add_txns(self._p, packed.n, addr(packed.id_data), addr(packed.id_offsets),
-                             addr(packed.days), addr(packed.amounts), addr(packed.margins))
+        packed.add_to(self._p)
         return packed.n
 
     def add_customer(self, id: Union[str, bytes]) -> int:
@@ -272,7 +270,8 @@ class Book(Savepoints, BookContracts, Handle):
         integers; a timezone-aware timestamp counts by its own wall-clock date (2024-01-01
         23:30-05:00 is 2024-01-01), never converted to UTC. An empty frame adds nothing.
         """
-        values, dropped = transaction_columns(df, id, date, amount, margin, dropna)
+        values, dropped = transaction_columns(df, id, date, amount, margin, dropna,
+                                              encode_ids=True)
         n = self.add_txns(values["id"], values["date"], values["amount"], values.get("margin"))
         self.dropped_rows += dropped  # only once the rows are in (all or nothing)
         return n
@@ -587,14 +586,24 @@ class DroppedRowsWarning(UserWarning):
 
 def transaction_columns(df: Any, id: Optional[str] = None, date: Optional[str] = None,
                         amount: Optional[str] = None, margin: Optional[str] = None,
-                        dropna: bool = False) -> Tuple[Dict[str, Any], int]:
+                        dropna: bool = False, encode_ids: bool = False
+                        ) -> Tuple[Dict[str, Any], int]:
     """({role: NumPy array} of the transaction columns of a DataFrame, rows dropped): the roles
-    by :func:`_dataframe_roles`, the missing values refused or dropped as add_dataframe says."""
+    by :func:`_dataframe_roles`, the missing values refused or dropped as add_dataframe says.
+
+    With `encode_ids`, a column of str ids comes back as the _columns.Ids of add_txns: the join
+    that encodes them also shows that none is missing (no test per row)."""
     names = _dataframe_roles(df, id, date, amount, margin)
     values = {role: _dataframe_values(df, name) for role, name in names.items()}
-    masks = [(role, _columns.missing_mask(values[role])) for role in ("id", "date", "amount")]
+    ids = None
+    if encode_ids and getattr(values["id"], "dtype", None) == object:
+        ids = _columns.joined_ids(values["id"])
+    masks = [(role, _columns.missing_mask(values[role]) if role != "id" or ids is None
+              else _columns.no_missing(ids.n)) for role in ("id", "date", "amount")]
     bad = masks[0][1] | masks[1][1] | masks[2][1]
     if not bad.any():
+        if ids is not None:
+            values["id"] = ids
         return values, 0
     rows = bad.nonzero()[0]
     first = int(rows[0])
