@@ -161,12 +161,13 @@ TIER_API int tier_needs_fit_stat(const tier_model *model, int stat, double *out)
  * the answers with tier_needs_dist_merge(), which writes the next request, until the model is
  * fitted. The fitted model is the one tier_model_fit() gives on the book of every part's
  * customers, bit for bit (the fit does not depend on the customers' order, docs/needs.md).
- * Starting again forgets a fit in progress. Models with need profiles are refused.
+ * Starting again forgets a fit in progress. A model with need profiles (since 0.5.0) is fitted
+ * in the same rounds but the last: its standardisation, then one round that sums the distances to
+ * the nearest profile (the fit's inertia).
  * @param model a needs model with its features and options (they are copied into the request:
  *        later changes do not affect this fit).
  * @param request receives the first request (replaced).
- * @return TIER_OK, TIER_EINVAL (not a needs model, no features, NULL request), TIER_ESTATE
- *         (profiles) or TIER_ENOMEM.
+ * @return TIER_OK, TIER_EINVAL (not a needs model, no features, NULL request) or TIER_ENOMEM.
  * @since 0.5.0
  */
 TIER_API int tier_needs_dist_begin(tier_model *model, tier_text *request);

@@ -14,15 +14,20 @@
 #define REQUEST_HEAD "libtier-needs-request 1"
 #define ANSWER_HEAD "libtier-needs-answer 1"
 
-enum { DIST_SUMMARY = 1, DIST_SPREAD = 2, DIST_LLOYD = 3 };
+/* DIST_INERTIA: a fit to need profiles, whose last round (a "lloyd" request of the profiles)
+ * only sums the distances to the nearest profile. */
+enum { DIST_SUMMARY = 1, DIST_SPREAD = 2, DIST_LLOYD = 3, DIST_INERTIA = 4 };
 
 struct needs_dist {
     int stage;
     needs_opts o;
-    size_t p, m;      /* features; customers asked of each part (0: all) */
-    char **feat;      /* p */
-    needs_summary sm; /* merged */
-    needs_fit nf;     /* the standardisation, then the fit */
+    size_t p, m;  /* features; customers asked of each part (0: all) */
+    char **feat;  /* p */
+    size_t nprof; /* the profiles the fit began with (0: a clustering) */
+    char **prof_names;
+    double *prof_values; /* nprof x p, raw units */
+    needs_summary sm;    /* merged */
+    needs_fit nf;        /* the standardisation, then the fit */
     size_t ncand, klo, khi, k, pu;
     uint64_t *hash; /* the merged sample candidates in the canonical order */
     char **ids;
@@ -37,23 +42,27 @@ void tier__needs_dist_free(const tier_allocator *a, needs_dist *d)
     if (!d)
         return;
     tier__free_strings(a, d->feat, d->p);
+    tier__free_strings(a, d->prof_names, d->nprof);
     tier__needs_summary_free(a, &d->sm);
     tier__needs_fit_free(a, &d->nf);
     tier__free_strings(a, d->ids, d->ncand);
     {
-        void *own[] = {d->hash, d->lens, d->raw, d->c, d};
+        void *own[] = {d->hash, d->lens, d->raw, d->c, d->prof_values, d};
         tier__free_all(a, own, sizeof own / sizeof *own);
     }
 }
 
-/* The state the shared steps see: the model's, with the options and features the fit began
- * with. */
+/* The state the shared steps see: the model's, with the options, features and profiles the fit
+ * began with. */
 static needs_state as_begun(const needs_state *st, const needs_dist *d)
 {
     needs_state t = *st;
     t.o = d->o;
     t.feat = d->feat;
     t.nfeat = d->p;
+    t.nprof = d->nprof;
+    t.prof_names = d->prof_names;
+    t.prof_values = d->prof_values;
     return t;
 }
 
@@ -82,7 +91,9 @@ static int write_request(const tier_allocator *a, const needs_dist *d, tier_text
         tier__nw_text(&b, d->feat[f], strlen(d->feat[f]));
         tier__buf_putc(&b, '\n');
     }
-    if (d->stage == DIST_SUMMARY) {
+    if (d->stage == DIST_SUMMARY && d->nprof) {
+        tier__buf_puts(&b, "moments\n"); /* the summary without candidates */
+    } else if (d->stage == DIST_SUMMARY) {
         tier__buf_printf(&b, "summary\t%zu\n", d->m);
     } else if (d->stage == DIST_SPREAD) {
         tier__buf_puts(&b, "spread\n");
@@ -122,10 +133,6 @@ int tier__needs_dist_begin(needs_state *st, tier_text *request)
                                 "tier_needs_add_feature())");
         return TIER_EINVAL;
     }
-    if (st->nprof) {
-        tier__errorf(st->h.err, "a distributed fit clusters: this model has need profiles");
-        return TIER_ESTATE;
-    }
     d = tier__calloc(a, 1, sizeof *d);
     if (!d)
         goto oom;
@@ -140,6 +147,16 @@ int tier__needs_dist_begin(needs_state *st, tier_text *request)
     for (f = 0; f < d->p; f++)
         if (!(d->feat[f] = tier__strdup(a, st->feat[f])))
             goto oom;
+    if (st->nprof) {
+        if (!(d->prof_names = tier__calloc(a, st->nprof, sizeof *d->prof_names)) ||
+            !(d->prof_values = tier__malloc_n(a, st->nprof * d->p, sizeof *d->prof_values)))
+            goto oom;
+        d->nprof = st->nprof;
+        memcpy(d->prof_values, st->prof_values, d->nprof * d->p * sizeof *d->prof_values);
+        for (f = 0; f < d->nprof; f++)
+            if (!(d->prof_names[f] = tier__strdup(a, st->prof_names[f])))
+                goto oom;
+    }
     if (tier__needs_summary_alloc(a, &d->sm, d->p) != TIER_OK ||
         tier__needs_fit_alloc(a, &d->nf, kcap, d->p) != TIER_OK)
         goto oom;
@@ -161,7 +178,7 @@ fail:
 
 typedef struct dist_request {
     double seed;
-    int standardize, stage;
+    int standardize, stage, nocand;
     size_t p, m, k, pu;
     char **feat;
     double *mean, *scale, *c;
@@ -230,7 +247,7 @@ static int parse_request(const tier_allocator *a, const char *text, size_t len, 
             return tier__nr_fail(&r, "not a feature name");
     }
     if (!tier__nr_line(&r) || !tier__nr_field(&r, &s, &fl))
-        return tier__nr_fail(&r, "expected summary, spread or lloyd");
+        return tier__nr_fail(&r, "expected summary, moments, spread or lloyd");
     if (fl == 7 && memcmp(s, "summary", 7) == 0) {
         q->stage = DIST_SUMMARY;
         if ((rc = tier__nr_u64(&r, &u)) != TIER_OK)
@@ -238,6 +255,9 @@ static int parse_request(const tier_allocator *a, const char *text, size_t len, 
         if (u > MAX_INIT_SAMPLE + TIER_NEEDS_MAX_SEGMENTS)
             return tier__nr_fail(&r, "too many customers asked for");
         q->m = (size_t)u;
+    } else if (fl == 7 && memcmp(s, "moments", 7) == 0) {
+        q->stage = DIST_SUMMARY;
+        q->nocand = 1;
     } else if (fl == 6 && memcmp(s, "spread", 6) == 0) {
         q->stage = DIST_SPREAD;
         if ((rc = read_numbers(&r, "mean", q->mean, q->p, 1)) != TIER_OK)
@@ -270,7 +290,7 @@ static int parse_request(const tier_allocator *a, const char *text, size_t len, 
             if ((rc = read_numbers(&r, "centre", q->c + j * q->pu, q->pu, 1)) != TIER_OK)
                 return rc;
     } else {
-        return tier__nr_fail(&r, "expected summary, spread or lloyd");
+        return tier__nr_fail(&r, "expected summary, moments, spread or lloyd");
     }
     return tier__nr_last(&r);
 }
@@ -303,7 +323,7 @@ static int answer_summary(const needs_state *t, const dist_request *q, const tie
     }
     if ((rc = tier__needs_canon_sort(a, nc, hash, ids, lens, order)) != TIER_OK)
         goto done;
-    m = q->m && q->m < nc ? q->m : nc;
+    m = q->nocand ? 0 : q->m && q->m < nc ? q->m : nc;
     tier__buf_printf(b, "summary\t%zu\t%zu\t%zu\n", tier_book_customer_count(book), nc, m);
     for (f = 0; f < q->p; f++) {
         tier__buf_puts(b, "feature");
@@ -533,7 +553,7 @@ static int read_summary(const tier_allocator *a, const needs_dist *d, tier__nr *
         rc = tier__nr_u64(r, &m);
     if (rc)
         return rc;
-    if (nc > n || m > nc || (d->m ? m != (nc < d->m ? nc : d->m) : m != nc))
+    if (nc > n || m > nc || (d->nprof ? m != 0 : d->m ? m != (nc < d->m ? nc : d->m) : m != nc))
         return tier__nr_fail(r, "counts that do not fit together (customers, complete, sent)");
     if (tier__needs_summary_alloc(a, &one, d->p) != TIER_OK)
         return TIER_ENOMEM;
@@ -690,9 +710,15 @@ static int finish(needs_state *st, tier_text *request)
     int same = st->nfeat == st->dist->p;
     for (f = 0; same && f < st->nfeat; f++)
         same = strcmp(st->feat[f], st->dist->feat[f]) == 0;
+    same = same && st->nprof == st->dist->nprof;
+    for (f = 0; same && f < st->nprof; f++)
+        same = strcmp(st->prof_names[f], st->dist->prof_names[f]) == 0;
+    if (same && st->nprof)
+        same = memcmp(st->prof_values, st->dist->prof_values,
+                      st->nprof * st->nfeat * sizeof *st->prof_values) == 0;
     if (!same) {
-        tier__errorf(st->h.err, "the model's features changed during the distributed fit: begin "
-                                "it again");
+        tier__errorf(st->h.err, "the model's features changed, or its profiles, during the "
+                                "distributed fit: begin it again");
         return TIER_ESTATE;
     }
     tier__needs_install_fit(st, &st->dist->nf);
@@ -700,6 +726,24 @@ static int finish(needs_state *st, tier_text *request)
     st->dist = NULL;
     tier_text_clear(request);
     return TIER_OK;
+}
+
+/* After the standardisation of a fit to profiles: the profiles in standardised units are the
+ * segments; one round asks the parts for the exact sum of the distances to the nearest. */
+static int start_inertia(needs_state *st, tier_text *request)
+{
+    needs_dist *d = st->dist;
+    needs_state t = as_begun(st, d);
+    int rc = tier__needs_profile_centres(&t, &d->nf, st->h.err);
+    if (rc)
+        return rc;
+    d->k = d->nprof;
+    d->pu = d->p; /* a fit to profiles uses every feature */
+    if (!(d->c = tier__malloc_n(&st->h.alloc, d->k * d->p, sizeof *d->c)))
+        return TIER_ENOMEM;
+    memcpy(d->c, d->nf.centre, d->k * d->p * sizeof *d->c);
+    d->stage = DIST_INERTIA;
+    return write_request(&st->h.alloc, d, request);
 }
 
 /* After the standardisation: the restarts on the sample, then the first Lloyd request. */
@@ -715,6 +759,8 @@ static int start_lloyd(needs_state *st, tier_text *request)
     memset(&w, 0, sizeof w);
     d->nf.fitted = (double)nc;
     d->nf.excluded = (double)(d->sm.n - d->sm.nc);
+    if (d->nprof)
+        return start_inertia(st, request);
     if ((rc = tier__needs_k_range(&t, nc, &klo, &khi, st->h.err)) != TIER_OK)
         return rc;
     if (pu == 0) {
@@ -784,6 +830,10 @@ static int apply(needs_state *st, merged *g, tier_text *request)
             return rc;
         return start_lloyd(st, request);
     }
+    if (d->stage == DIST_INERTIA) {
+        d->nf.inertia = tier__xsum_round(&g->inertia);
+        return finish(st, request);
+    }
     {
         double *cnew = tier__malloc_n(a, d->k * d->pu, sizeof *cnew);
         int same;
@@ -825,7 +875,7 @@ int tier__needs_dist_merge(needs_state *st, const char *const *answers, const si
     }
     memset(&g, 0, sizeof g);
     if (tier__needs_summary_alloc(a, &g.sm, d->p) != TIER_OK ||
-        (d->stage == DIST_LLOYD && (!(g.cnt = tier__calloc(a, d->k, sizeof *g.cnt)) ||
+        (d->stage >= DIST_LLOYD && (!(g.cnt = tier__calloc(a, d->k, sizeof *g.cnt)) ||
                                     !(g.sum = tier__calloc(a, d->k * d->pu, sizeof *g.sum))))) {
         rc = TIER_ENOMEM;
         goto done;
@@ -841,11 +891,11 @@ int tier__needs_dist_merge(needs_state *st, const char *const *answers, const si
         tier__nr_init(&r, answers[i], lens[i], what, st->h.err);
         rc = d->stage == DIST_SUMMARY  ? read_summary(a, d, &r, &g)
              : d->stage == DIST_SPREAD ? read_spread(d, &r, &g)
-                                       : read_lloyd(d, &r, &g);
+                                       : read_lloyd(d, &r, &g); /* lloyd, inertia */
     }
     if (!rc && d->stage == DIST_SUMMARY)
         rc = keep_sample(a, d, &g, st->h.err);
-    if (!rc && d->stage == DIST_LLOYD) {
+    if (!rc && d->stage >= DIST_LLOYD) {
         size_t j, total = 0;
         for (j = 0; j < d->k; j++)
             total += g.cnt[j];

@@ -235,6 +235,10 @@ int tier__needs_fit_flat(needs_state *st, needs_fit *nf, size_t k, size_t nc);
  * are more). */
 int tier__needs_k_range(const needs_state *st, size_t nc, size_t *klo, size_t *khi, char *err);
 size_t tier__needs_init_sample_size(const needs_state *st, size_t nc, size_t khi);
+/* fit.c: the profiles of st as the fit's segments in nf's standardised units (names copied), the
+ * fit's figures but the inertia set as a profile fit has them: TIER_ERANGE when a profile lies
+ * beyond MAX_Z (err names it), TIER_ENOMEM. */
+int tier__needs_profile_centres(const needs_state *st, needs_fit *nf, char *err);
 /* kmeans.c: the final iterations over every row from the centres in w->c (docs/needs.md), with
  * bounds; exact sums in xs (k x pu scratch). Returns the inertia; the counts end in w->cnt. */
 double tier__needs_refine(km_ws *w, needs_xs *xs, const double *x, size_t n, size_t k, int max_iter,
