@@ -178,3 +178,53 @@ void tst_needs_same_stats(const tier_model *x, const tier_model *y)
         assert_true((isnan(u) && isnan(v)) || memcmp(&u, &v, sizeof u) == 0);
     }
 }
+
+/* ---- every failed allocation of the driver loop -------------------------------------------- */
+
+typedef struct oom_ctx {
+    tst_needs_make make;
+    size_t n;
+    tier_book *parts[3];
+} oom_ctx;
+
+static int oom_drive(const tier_allocator *a, void *ud)
+{
+    oom_ctx *c = ud;
+    tier_model *d = c->make(a);
+    int rounds, rc;
+    char why[256] = "";
+    if (!d)
+        return TIER_ENOMEM;
+    rc = tst_needs_drive_why(a, d, c->parts, 3, &rounds, why);
+    if (rc) {
+        tst_expect_oom(rc, why);
+        assert_false(tier_model_is_fitted(d));
+    } else { /* the fit of the whole book (no saved text: the allocator may fail) */
+        tier_model *m = c->make(TST_ALLOC);
+        tier_book *whole = tst_needs_book(c->n, 1, -1, 0);
+        size_t j;
+        tst_fit(m, whole, NULL);
+        tst_needs_same_stats(m, d);
+        for (j = 0; j < tier_needs_segment_count(m); j++) {
+            double c1[P_FEAT], c2[P_FEAT];
+            assert_int_equal(tier_needs_centroid(m, j, c1, P_FEAT), TIER_OK);
+            assert_int_equal(tier_needs_centroid(d, j, c2, P_FEAT), TIER_OK);
+            assert_memory_equal(c1, c2, sizeof c1);
+            assert_string_equal(tier_needs_segment_name(m, j), tier_needs_segment_name(d, j));
+        }
+        tier_model_free(m);
+        tier_book_free(whole);
+    }
+    tier_model_free(d);
+    return rc;
+}
+
+void tst_needs_oom_walk(tst_needs_make make, size_t n)
+{
+    oom_ctx c;
+    c.make = make;
+    c.n = n;
+    tst_needs_split(n, 3, c.parts);
+    assert_true(tst_oom_walk(oom_drive, &c) > 20);
+    tst_needs_free_parts(c.parts, 3);
+}

@@ -40,5 +40,11 @@ void tst_needs_free_parts(tier_book **parts, size_t nparts);
 double tst_needs_stat(const tier_model *m, int stat);
 /* Every fit statistic of x equals y's bit for bit (NaN equal to NaN). */
 void tst_needs_same_stats(const tier_model *x, const tier_model *y);
+/* Makes the model a walk fits (NULL when out of memory). */
+typedef tier_model *(*tst_needs_make)(const tier_allocator *a);
+/* Walks every failed allocation of the driver loop over n customers in 3 parts: a failure is
+ * reported as out of memory and leaves the model unfitted; a success gives the whole book's fit
+ * (statistics, centres, names). */
+void tst_needs_oom_walk(tst_needs_make make, size_t n);
 
 #endif

@@ -700,45 +700,15 @@ static void test_signed_exact_sums_cancel_exactly(void **s)
 
 /* ---- every failed allocation ------------------------------------------------------------- */
 
-static int oom_drive(const tier_allocator *a, void *ud)
+static tier_model *walked_model(const tier_allocator *a)
 {
-    tier_book **parts = ud;
-    tier_model *d = tst_needs_model(a, &tst_needs_option_sets[3]);
-    int rounds, rc;
-    char why[256] = "";
-    if (!d)
-        return TIER_ENOMEM;
-    rc = tst_needs_drive_why(a, d, parts, 3, &rounds, why);
-    if (rc) {
-        tst_expect_oom(rc, why);
-        assert_false(tier_model_is_fitted(d));
-    } else { /* the fit of the whole book (no saved text: the allocator may fail) */
-        tier_model *m = tst_needs_model(TST_ALLOC, &tst_needs_option_sets[3]);
-        tier_book *whole = tst_needs_book(150, 1, -1, 0);
-        size_t j;
-        tst_fit(m, whole, NULL);
-        tst_needs_same_stats(m, d);
-        for (j = 0; j < tier_needs_segment_count(m); j++) {
-            double c1[P_FEAT], c2[P_FEAT];
-            assert_int_equal(tier_needs_centroid(m, j, c1, P_FEAT), TIER_OK);
-            assert_int_equal(tier_needs_centroid(d, j, c2, P_FEAT), TIER_OK);
-            assert_memory_equal(c1, c2, sizeof c1);
-            assert_string_equal(tier_needs_segment_name(m, j), tier_needs_segment_name(d, j));
-        }
-        tier_model_free(m);
-        tier_book_free(whole);
-    }
-    tier_model_free(d);
-    return rc;
+    return tst_needs_model(a, &tst_needs_option_sets[3]);
 }
 
 static void test_the_driver_loop_survives_every_failed_allocation(void **s)
 {
-    tier_book *parts[3];
     (void)s;
-    tst_needs_split(150, 3, parts);
-    assert_true(tst_oom_walk(oom_drive, parts) > 20);
-    tst_needs_free_parts(parts, 3);
+    tst_needs_oom_walk(walked_model, 150);
 }
 
 TST_MAIN(cmocka_unit_test(test_a_shuffled_book_gives_the_same_fit),

@@ -237,37 +237,15 @@ static void test_failures_end_as_the_single_fit(void **s)
     tst_needs_free_parts(parts, 3);
 }
 
-static int oom_drive(const tier_allocator *a, void *ud)
+static tier_model *walked_model(const tier_allocator *a)
 {
-    tier_book **parts = ud;
-    tier_model *d = with_profiles(a, 1, 5);
-    int rounds, rc;
-    char why[256] = "";
-    if (!d)
-        return TIER_ENOMEM;
-    rc = tst_needs_drive_why(a, d, parts, 3, &rounds, why);
-    if (rc) {
-        tst_expect_oom(rc, why);
-        assert_false(tier_model_is_fitted(d));
-    } else {
-        tier_model *m = with_profiles(TST_ALLOC, 1, 5);
-        tier_book *whole = tst_needs_book(90, 1, -1, 0);
-        tst_fit(m, whole, NULL);
-        tst_needs_same_stats(m, d);
-        tier_model_free(m);
-        tier_book_free(whole);
-    }
-    tier_model_free(d);
-    return rc;
+    return with_profiles(a, 1, 5);
 }
 
 static void test_the_profile_loop_survives_every_failed_allocation(void **s)
 {
-    tier_book *parts[3];
     (void)s;
-    tst_needs_split(90, 3, parts);
-    assert_true(tst_oom_walk(oom_drive, parts) > 20);
-    tst_needs_free_parts(parts, 3);
+    tst_needs_oom_walk(walked_model, 90);
 }
 
 TST_MAIN(cmocka_unit_test(test_split_books_fit_the_profiles_as_the_whole),
