@@ -179,6 +179,24 @@ void tst_needs_same_stats(const tier_model *x, const tier_model *y)
     }
 }
 
+int tst_needs_split_fit(const tier_model *m, const char *want, tier_model *d, size_t n,
+                        size_t nparts)
+{
+    tier_book *parts[MAX_PARTS] = {NULL};
+    char *got;
+    int rounds;
+    tst_needs_split(n, nparts, parts);
+    assert_int_equal(tst_needs_drive(TST_ALLOC, d, parts, nparts, &rounds), TIER_OK);
+    assert_true(tier_model_is_fitted(d));
+    got = tst_saved(d, TST_ALLOC);
+    assert_string_equal(want, got);
+    tst_needs_same_stats(m, d);
+    test_free(got);
+    tier_model_free(d);
+    tst_needs_free_parts(parts, nparts);
+    return rounds;
+}
+
 /* ---- every failed allocation of the driver loop -------------------------------------------- */
 
 typedef struct oom_ctx {

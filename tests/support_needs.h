@@ -40,6 +40,10 @@ void tst_needs_free_parts(tier_book **parts, size_t nparts);
 double tst_needs_stat(const tier_model *m, int stat);
 /* Every fit statistic of x equals y's bit for bit (NaN equal to NaN). */
 void tst_needs_same_stats(const tier_model *x, const tier_model *y);
+/* Fits d by the driver loop over the n customers split into nparts books, checks its saved
+ * state is `want` and its statistics m's, frees d; returns the rounds merged. */
+int tst_needs_split_fit(const tier_model *m, const char *want, tier_model *d, size_t n,
+                        size_t nparts);
 /* Makes the model a walk fits (NULL when out of memory). */
 typedef tier_model *(*tst_needs_make)(const tier_allocator *a);
 /* Walks every failed allocation of the driver loop over n customers in 3 parts: a failure is
