@@ -282,6 +282,8 @@ static void test_bad_requests_and_calls_are_refused(void **s)
         {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\t%zz\n", "%XX"},
         {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nsum\t5\nend\n",
          "expected summary, moments, spread or lloyd"},
+        {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nmomentz\nend\n",
+         "expected summary, moments, spread or lloyd"},
         {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nsummary\t5\n",
          "expected end, last"},
         {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nlloyd\t0\n",
