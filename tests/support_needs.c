@@ -63,8 +63,8 @@ tier_book *tst_needs_book(size_t n, size_t nparts, long part, uint64_t shuffle)
 }
 
 const tst_needs_opts tst_needs_option_sets[TST_NEEDS_OPTION_SETS] = {
-    {3, 0, 5000, 1, 100}, {0, 65536, 5000, 1, 100}, {4, 100, 40, 1, 100},
-    {0, 100, 50, 1, 100}, {0, 65536, 60, 0, 100},   {5, 100, 50, 1, 1}};
+    {3, 0, 5000, 1, 100},   {0, 65536, 5000, 1, 100}, {4, 100, 40, 1, 100}, {0, 100, 50, 1, 100},
+    {0, 65536, 60, 0, 100}, {5, 100, 50, 1, 1},       {0, 0, 60, 1, 100},   {4, 0, 5000, 0, 1}};
 
 tier_model *tst_needs_model(const tier_allocator *a, const tst_needs_opts *o)
 {

@@ -8,9 +8,10 @@
 
 #define P_FEAT 3
 #define MAX_PARTS 8
-#define TST_NEEDS_OPTION_SETS 6
+#define TST_NEEDS_OPTION_SETS 8
 
-/* Option sets: k fixed; k by the silhouette; restarts on a sample of a larger book; raw units. */
+/* Option sets: k fixed; k by the silhouette; restarts on a sample of a larger book; raw units;
+ * restarts over every customer (init_sample 0). */
 typedef struct tst_needs_opts {
     double k, init_sample, sample, standardize, max_iter;
 } tst_needs_opts;

@@ -37,9 +37,12 @@ static void test_a_shuffled_book_gives_the_same_fit(void **s)
                          tst_needs_option_sets[o].k ? (size_t)tst_needs_option_sets[o].k : 4);
         assert_int_equal(tier_needs_fit_stat(m, TIER_NEEDS_STAT_SILHOUETTE, &sil), TIER_OK);
         assert_true(tst_needs_option_sets[o].k ? isnan(sil) : sil > 0.5);
-        if (tst_needs_option_sets[o].max_iter == 1) /* stopped before the centres settled */
+        /* stopped before the centres settled (restarts over every customer that stop after one
+         * pass already leave the final iterations at their fixed point here) */
+        if (tst_needs_option_sets[o].max_iter == 1)
             assert_true(tst_needs_stat(m, TIER_NEEDS_STAT_ITERATIONS) == 1 &&
-                        tst_needs_stat(m, TIER_NEEDS_STAT_CONVERGED) == 0);
+                        tst_needs_stat(m, TIER_NEEDS_STAT_CONVERGED) ==
+                            (tst_needs_option_sets[o].init_sample == 0));
         f1 = tst_score(m, b, TST_ALLOC);
         f2 = tst_score(m2, shuffled, TST_ALLOC);
         for (i = 0; i < tier_book_customer_count(b); i++) {
@@ -281,9 +284,9 @@ static void test_bad_requests_and_calls_are_refused(void **s)
          "feature lines"},
         {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\t%zz\n", "%XX"},
         {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nsum\t5\nend\n",
-         "expected summary, moments, spread or lloyd"},
+         "expected summary, moments, spread, seed or lloyd"},
         {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nmomentz\nend\n",
-         "expected summary, moments, spread or lloyd"},
+         "expected summary, moments, spread, seed or lloyd"},
         {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nsummary\t5\n",
          "expected end, last"},
         {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nlloyd\t0\n",

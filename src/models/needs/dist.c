@@ -28,7 +28,16 @@ struct needs_dist {
     double *raw; /* ncand x p */
     double *c;   /* k x pu: the centres of the last request */
     int it;
+    /* the restarts over every customer (init_sample = 0): the restart's k, its number and draw;
+     * the silhouette sample (ns_sil x pu, standardised), the centres drawn (khi x pu), per
+     * candidate k the best restart's centres (khi x pu each), inertia and sample labels */
+    size_t kk, j, ns_sil;
+    int r;
+    double *zs, *seeds, *bestc, *low;
+    int32_t *sil_lab;
 };
+
+#define LLOYD_LIKE(stage) ((stage) >= DIST_LLOYD && (stage) <= DIST_RESTART)
 
 void tier__needs_dist_free(const tier_allocator *a, needs_dist *d)
 {
@@ -40,7 +49,8 @@ void tier__needs_dist_free(const tier_allocator *a, needs_dist *d)
     tier__needs_fit_free(a, &d->nf);
     tier__free_strings(a, d->ids, d->ncand);
     {
-        void *own[] = {d->hash, d->lens, d->raw, d->c, d->prof_values, d};
+        void *own[] = {d->hash,  d->lens, d->raw,     d->c, d->prof_values, d->zs, d->seeds,
+                       d->bestc, d->low,  d->sil_lab, d};
         tier__free_all(a, own, sizeof own / sizeof *own);
     }
 }
@@ -70,10 +80,24 @@ static void put_numbers(tier__buf *b, const char *key, const double *v, size_t n
     tier__buf_putc(b, '\n');
 }
 
+/* The standardisation and `count` centres (pu wide) of a lloyd or seed request. */
+static void put_placing(tier__buf *b, const needs_dist *d, const double *c, size_t count)
+{
+    size_t f, j;
+    put_numbers(b, "mean", d->nf.mean, d->p);
+    put_numbers(b, "scale", d->nf.scale, d->p);
+    tier__buf_puts(b, "used");
+    for (f = 0; f < d->p; f++)
+        tier__buf_printf(b, "\t%d", d->nf.used[f]);
+    tier__buf_putc(b, '\n');
+    for (j = 0; j < count; j++)
+        put_numbers(b, "centre", c + j * d->pu, d->pu);
+}
+
 static int write_request(const tier_allocator *a, const needs_dist *d, tier_text *out)
 {
     tier__buf b;
-    size_t f, j;
+    size_t f;
     int rc;
     tier__buf_init(&b, a);
     tier__buf_puts(&b, REQUEST_HEAD "\noptions");
@@ -91,16 +115,12 @@ static int write_request(const tier_allocator *a, const needs_dist *d, tier_text
     } else if (d->stage == DIST_SPREAD) {
         tier__buf_puts(&b, "spread\n");
         put_numbers(&b, "mean", d->nf.mean, d->p);
+    } else if (d->stage == DIST_SEED) {
+        tier__buf_printf(&b, "seed\t%zu\t%d\t%zu\n", d->kk, d->r, d->j);
+        put_placing(&b, d, d->seeds, d->j);
     } else {
         tier__buf_printf(&b, "lloyd\t%zu\n", d->k);
-        put_numbers(&b, "mean", d->nf.mean, d->p);
-        put_numbers(&b, "scale", d->nf.scale, d->p);
-        tier__buf_puts(&b, "used");
-        for (f = 0; f < d->p; f++)
-            tier__buf_printf(&b, "\t%d", d->nf.used[f]);
-        tier__buf_putc(&b, '\n');
-        for (j = 0; j < d->k; j++)
-            put_numbers(&b, "centre", d->c + j * d->pu, d->pu);
+        put_placing(&b, d, d->c, d->k);
     }
     tier__buf_puts(&b, "end\n");
     rc = tier__buf_status(&b);
@@ -131,8 +151,9 @@ int tier__needs_dist_begin(needs_state *st, tier_text *request)
         goto oom;
     d->stage = DIST_SUMMARY;
     d->o = st->o;
-    d->m = st->o.init_sample ? ((size_t)st->o.init_sample > kcap ? (size_t)st->o.init_sample : kcap)
-                             : 0;
+    /* the restart sample; with init_sample = 0 the silhouette's sample */
+    d->m = st->o.init_sample ? (size_t)st->o.init_sample : (size_t)st->o.sample;
+    d->m = d->m > kcap ? d->m : kcap;
     d->feat = tier__calloc(a, st->nfeat, sizeof *d->feat);
     if (!d->feat)
         goto oom;
@@ -180,6 +201,13 @@ typedef struct merged {
     size_t *cnt; /* k */
     needs_xs *sum;
     tier__xsum inertia;
+    /* a draw: the lowest key sent so far, its customer (hash, id) and vector (pu); zt scratch */
+    int have;
+    double key;
+    uint64_t h;
+    char *id;
+    size_t len;
+    double *z, *zt;
 } merged;
 
 static void merged_free(const tier_allocator *a, merged *g)
@@ -187,7 +215,7 @@ static void merged_free(const tier_allocator *a, merged *g)
     tier__needs_summary_free(a, &g->sm);
     tier__free_strings(a, g->ids, g->ncand);
     {
-        void *own[] = {g->hash, g->lens, g->raw, g->cnt, g->sum};
+        void *own[] = {g->hash, g->lens, g->raw, g->cnt, g->sum, g->id, g->z, g->zt};
         tier__free_all(a, own, sizeof own / sizeof *own);
     }
     memset(g, 0, sizeof *g);
@@ -351,6 +379,53 @@ static int read_lloyd(const needs_dist *d, tier__nr *r, merged *g)
     return rc ? rc : tail(r);
 }
 
+/* One part's draw: its customer of the lowest key, kept when it is below the others' (ties: the
+ * canonical order). */
+static int read_seed(const tier_allocator *a, const needs_dist *d, tier__nr *r, merged *g)
+{
+    uint64_t found, h;
+    char *id = NULL;
+    size_t len = 0, f;
+    double key;
+    int rc = head(r, "seed");
+    if (!rc)
+        rc = tier__nr_u64(r, &found);
+    if (!rc && found > 1)
+        rc = tier__nr_fail(r, "a part sends 0 or 1 customer");
+    if (rc || !found)
+        return rc ? rc : tail(r);
+    if (!tier__nr_line(r) || !tier__nr_word(r, "pick"))
+        return tier__nr_fail(r, "expected a pick line");
+    if ((rc = tier__nr_bits(r, &h)) != TIER_OK || (rc = tier__nr_text(r, a, &id, &len)) != TIER_OK)
+        goto out;
+    if (h != tier__needs_hash(d->o.seed, id, len)) {
+        rc = tier__nr_fail(r, "the hash does not match the id");
+        goto out;
+    }
+    if ((rc = tier__nr_double(r, &key, 0)) != TIER_OK)
+        goto out;
+    for (f = 0; f < d->pu && !rc; f++)
+        rc = tier__nr_double(r, &g->zt[f], 1);
+    if (!rc && (!(key >= 0) || !tier__nr_end_of_line(r)))
+        rc = tier__nr_fail(r, "a key below 0, or more values than features");
+    if (!rc && (!g->have || key < g->key ||
+                (key == g->key && tier__needs_canon_before(h, id, len, g->h, g->id, g->len)))) {
+        tier__free(a, g->id);
+        g->id = id;
+        id = NULL;
+        g->len = len;
+        g->h = h;
+        g->key = key;
+        g->have = 1;
+        memcpy(g->z, g->zt, d->pu * sizeof *g->z);
+    }
+    if (!rc)
+        rc = tail(r);
+out:
+    tier__free(a, id);
+    return rc;
+}
+
 /* The merged candidates in the canonical order, the first d->m (all when 0) kept; a customer
  * sent by two parts is refused. */
 static int keep_sample(const tier_allocator *a, const needs_dist *d, merged *g, char *err)
@@ -429,6 +504,108 @@ static int finish(needs_state *st, tier_text *request)
     return TIER_OK;
 }
 
+/* After the standardisation, with init_sample = 0: the silhouette sample standardised, then the
+ * first draw of the first restart. */
+static int start_exact(needs_state *st, size_t klo, size_t khi, tier_text *request)
+{
+    const tier_allocator *a = &st->h.alloc;
+    needs_dist *d = st->dist;
+    needs_state t = as_begun(st, d);
+    size_t nk = khi - klo + 1, pu = d->nf.pu, nc = (size_t)d->sm.nc;
+    d->klo = klo;
+    d->khi = khi;
+    d->pu = pu;
+    d->nf.silhouette = NAN;
+    /* ns_sil <= d->ncand: each part sent min(its customers, d->m), d->m >= sample */
+    d->ns_sil = (size_t)d->o.sample < nc ? (size_t)d->o.sample : nc;
+    if (!(d->zs = tier__malloc_n(a, d->ns_sil * d->p + 1, sizeof *d->zs)) ||
+        !(d->seeds = tier__malloc_n(a, khi * pu, sizeof *d->seeds)) ||
+        !(d->bestc = tier__malloc_n(a, nk * khi * pu, sizeof *d->bestc)) ||
+        !(d->low = tier__malloc_n(a, nk, sizeof *d->low)) ||
+        !(d->sil_lab = tier__calloc(a, nk * d->ns_sil + 1, sizeof *d->sil_lab)))
+        return TIER_ENOMEM;
+    memcpy(d->zs, d->raw, d->ns_sil * d->p * sizeof *d->zs);
+    tier__needs_standardise_rows(&t, &d->nf, d->zs, d->ns_sil, st->h.err); /* done by the parts */
+    d->kk = klo;
+    d->r = 0;
+    d->j = 0;
+    d->stage = DIST_SEED;
+    return write_request(a, d, request);
+}
+
+/* A draw merged: the next draw, or the restart's first Lloyd pass from the centres drawn. */
+static int seed_step(needs_state *st, const merged *g, tier_text *request)
+{
+    needs_dist *d = st->dist;
+    memcpy(d->seeds + d->j * d->pu, g->z, d->pu * sizeof *d->seeds);
+    if (++d->j == d->kk) {
+        double *c = tier__malloc_n(&st->h.alloc, d->kk * d->pu, sizeof *c);
+        if (!c)
+            return TIER_ENOMEM;
+        memcpy(c, d->seeds, d->kk * d->pu * sizeof *c);
+        tier__free(&st->h.alloc, d->c);
+        d->c = c;
+        d->k = d->kk;
+        d->it = 0;
+        d->stage = DIST_RESTART;
+    }
+    return write_request(&st->h.alloc, d, request);
+}
+
+/* A restart ended with the centres cnew (taken) after a pass against d->c: kept when its inertia
+ * is the lowest of its k, with the labels of the silhouette sample (their nearest centre of d->c,
+ * what the pass gave them); then the next restart, the next k, or the final iterations from the
+ * chosen k's best centres. */
+static int restart_end(needs_state *st, const merged *g, double *cnew, tier_text *request)
+{
+    const tier_allocator *a = &st->h.alloc;
+    needs_dist *d = st->dist;
+    size_t t = d->kk - d->klo, i, j, f, k = d->kk, pu = d->pu, nk = d->khi - d->klo + 1;
+    double inertia = tier__xsum_round(&g->inertia);
+    int rc = TIER_OK;
+    if (d->r == 0 || inertia < d->low[t]) {
+        double *ct = tier__malloc_n(a, k * pu, sizeof *ct),
+               *acc = tier__malloc_n(a, k, sizeof *acc);
+        if (!ct || !acc)
+            rc = TIER_ENOMEM;
+        for (j = 0; !rc && j < k; j++)
+            for (f = 0; f < pu; f++)
+                ct[f * k + j] = d->c[j * pu + f];
+        for (i = 0; !rc && i < d->ns_sil; i++) {
+            double b, s;
+            tier__needs_dist_all(d->zs + i * pu, ct, pu, k, acc);
+            d->sil_lab[t * d->ns_sil + i] = (int32_t)tier__needs_nearest(acc, k, &b, &s);
+        }
+        tier__free(a, ct);
+        tier__free(a, acc);
+        if (!rc) {
+            d->low[t] = inertia;
+            memcpy(d->bestc + t * d->khi * pu, cnew, k * pu * sizeof *cnew);
+        }
+    }
+    tier__free(a, cnew);
+    if (rc)
+        return rc;
+    d->j = 0;
+    if (++d->r == d->o.n_init) {
+        d->r = 0;
+        d->kk++;
+    }
+    if (d->kk <= d->khi) {
+        d->stage = DIST_SEED;
+        return write_request(a, d, request);
+    }
+    k = d->klo;
+    if (d->o.k == 0 && (rc = tier__needs_choose_k(a, d->zs, d->ns_sil, pu, d->sil_lab, d->klo, nk,
+                                                  &k, &d->nf.silhouette)) != TIER_OK)
+        return rc;
+    memcpy(d->c, d->bestc + (k - d->klo) * d->khi * pu, k * pu * sizeof *d->c);
+    d->k = k;
+    d->it = 0;
+    d->stage = DIST_LLOYD;
+    return write_request(a, d, request);
+}
+
 /* After the standardisation of a fit to profiles: the profiles in standardised units are the
  * segments; one round asks the parts for the exact sum of the distances to the nearest. */
 static int start_inertia(needs_state *st, tier_text *request)
@@ -469,6 +646,8 @@ static int start_lloyd(needs_state *st, tier_text *request)
             return rc;
         return finish(st, request);
     }
+    if (d->o.init_sample == 0)
+        return start_exact(st, klo, khi, request);
     ns = tier__needs_init_sample_size(&t, nc, khi);
     /* ns <= d->ncand: each part sent min(its customers, d->m) and d->m >= ns (read_summary) */
     if (!(zs = tier__malloc_n(a, ns * d->p + 1, sizeof *zs)) ||
@@ -535,6 +714,8 @@ static int apply(needs_state *st, merged *g, tier_text *request)
         d->nf.inertia = tier__xsum_round(&g->inertia);
         return finish(st, request);
     }
+    if (d->stage == DIST_SEED)
+        return seed_step(st, g, request);
     {
         double *cnew = tier__malloc_n(a, d->k * d->pu, sizeof *cnew);
         int same;
@@ -542,6 +723,8 @@ static int apply(needs_state *st, merged *g, tier_text *request)
             return TIER_ENOMEM;
         d->it++;
         same = tier__needs_centres_step(d->k, d->pu, g->cnt, g->sum, d->c, cnew);
+        if (d->stage == DIST_RESTART && (same || d->it >= d->o.max_iter))
+            return restart_end(st, g, cnew, request);
         tier__free(a, d->c);
         d->c = cnew;
         if (same || d->it >= d->o.max_iter) {
@@ -576,8 +759,10 @@ int tier__needs_dist_merge(needs_state *st, const char *const *answers, const si
     }
     memset(&g, 0, sizeof g);
     if (tier__needs_summary_alloc(a, &g.sm, d->p) != TIER_OK ||
-        (d->stage >= DIST_LLOYD && (!(g.cnt = tier__calloc(a, d->k, sizeof *g.cnt)) ||
-                                    !(g.sum = tier__calloc(a, d->k * d->pu, sizeof *g.sum))))) {
+        (d->stage == DIST_SEED && (!(g.z = tier__malloc_n(a, d->pu, sizeof *g.z)) ||
+                                   !(g.zt = tier__malloc_n(a, d->pu, sizeof *g.zt)))) ||
+        (LLOYD_LIKE(d->stage) && (!(g.cnt = tier__calloc(a, d->k, sizeof *g.cnt)) ||
+                                  !(g.sum = tier__calloc(a, d->k * d->pu, sizeof *g.sum))))) {
         rc = TIER_ENOMEM;
         goto done;
     }
@@ -592,11 +777,16 @@ int tier__needs_dist_merge(needs_state *st, const char *const *answers, const si
         tier__nr_init(&r, answers[i], lens[i], what, st->h.err);
         rc = d->stage == DIST_SUMMARY  ? read_summary(a, d, &r, &g)
              : d->stage == DIST_SPREAD ? read_spread(d, &r, &g)
-                                       : read_lloyd(d, &r, &g); /* lloyd, inertia */
+             : d->stage == DIST_SEED   ? read_seed(a, d, &r, &g)
+                                       : read_lloyd(d, &r, &g); /* lloyd, inertia, restart */
     }
     if (!rc && d->stage == DIST_SUMMARY)
         rc = keep_sample(a, d, &g, st->h.err);
-    if (!rc && d->stage >= DIST_LLOYD) {
+    if (!rc && d->stage == DIST_SEED && !g.have) {
+        tier__errorf(st->h.err, "needs answers: no part sent a customer for the draw");
+        rc = TIER_EPARSE;
+    }
+    if (!rc && LLOYD_LIKE(d->stage)) {
         size_t j, total = 0;
         for (j = 0; j < d->k; j++)
             total += g.cnt[j];

@@ -12,8 +12,8 @@
 
 typedef struct dist_request {
     double seed;
-    int standardize, stage, nocand;
-    size_t p, m, k, pu;
+    int standardize, stage, nocand, restart;
+    size_t p, m, k, pu, kk; /* seed: k the centres drawn so far, kk the restart's k */
     char **feat;
     double *mean, *scale, *c;
     unsigned char *used;
@@ -39,12 +39,41 @@ static int read_numbers(tier__nr *r, const char *key, double *v, size_t n, int f
     return tier__nr_end_of_line(r) ? TIER_OK : tier__nr_fail(r, "more values than expected");
 }
 
+/* The standardisation (mean, scale, used) and `count` centres of a lloyd or seed request. */
+static int read_placing(tier__nr *r, const tier_allocator *a, dist_request *q, size_t count)
+{
+    uint64_t u;
+    size_t f, j;
+    int rc;
+    if ((rc = read_numbers(r, "mean", q->mean, q->p, 1)) != TIER_OK ||
+        (rc = read_numbers(r, "scale", q->scale, q->p, 1)) != TIER_OK)
+        return rc;
+    if (!tier__nr_line(r) || !tier__nr_word(r, "used"))
+        return tier__nr_fail(r, "expected used");
+    for (f = 0; f < q->p; f++) {
+        if ((rc = tier__nr_u64(r, &u)) != TIER_OK)
+            return rc;
+        if (u > 1 || !(q->scale[f] > 0))
+            return tier__nr_fail(r, "a feature is used (1) or not (0), with a scale > 0");
+        q->used[f] = (unsigned char)u;
+        q->pu += u;
+    }
+    if (q->pu == 0)
+        return tier__nr_fail(r, "no feature is used");
+    if (!(q->c = tier__calloc(a, count * q->pu + 1, sizeof *q->c)))
+        return TIER_ENOMEM;
+    for (j = 0; j < count; j++)
+        if ((rc = read_numbers(r, "centre", q->c + j * q->pu, q->pu, 1)) != TIER_OK)
+            return rc;
+    return TIER_OK;
+}
+
 static int parse_request(const tier_allocator *a, const char *text, size_t len, dist_request *q,
                          char *err)
 {
     tier__nr r;
-    uint64_t u;
-    size_t f, j, nl = 0, fl;
+    uint64_t u, v;
+    size_t f, nl = 0, fl;
     const char *s;
     int rc;
     memset(q, 0, sizeof *q);
@@ -81,7 +110,7 @@ static int parse_request(const tier_allocator *a, const char *text, size_t len, 
             return tier__nr_fail(&r, "not a feature name");
     }
     if (!tier__nr_line(&r) || !tier__nr_field(&r, &s, &fl))
-        return tier__nr_fail(&r, "expected summary, moments, spread or lloyd");
+        return tier__nr_fail(&r, "expected summary, moments, spread, seed or lloyd");
     if (fl == 7 && memcmp(s, "summary", 7) == 0) {
         q->stage = DIST_SUMMARY;
         if ((rc = tier__nr_u64(&r, &u)) != TIER_OK)
@@ -103,28 +132,23 @@ static int parse_request(const tier_allocator *a, const char *text, size_t len, 
         if (u < 1 || u > TIER_NEEDS_MAX_SEGMENTS)
             return tier__nr_fail(&r, "k must be 1 to 256");
         q->k = (size_t)u;
-        if ((rc = read_numbers(&r, "mean", q->mean, q->p, 1)) != TIER_OK ||
-            (rc = read_numbers(&r, "scale", q->scale, q->p, 1)) != TIER_OK)
+        if ((rc = read_placing(&r, a, q, q->k)) != TIER_OK)
             return rc;
-        if (!tier__nr_line(&r) || !tier__nr_word(&r, "used"))
-            return tier__nr_fail(&r, "expected used");
-        for (f = 0; f < q->p; f++) {
-            if ((rc = tier__nr_u64(&r, &u)) != TIER_OK)
-                return rc;
-            if (u > 1 || !(q->scale[f] > 0))
-                return tier__nr_fail(&r, "a feature is used (1) or not (0), with a scale > 0");
-            q->used[f] = (unsigned char)u;
-            q->pu += u;
-        }
-        if (q->pu == 0)
-            return tier__nr_fail(&r, "no feature is used");
-        if (!(q->c = tier__calloc(a, q->k * q->pu, sizeof *q->c)))
-            return TIER_ENOMEM;
-        for (j = 0; j < q->k; j++)
-            if ((rc = read_numbers(&r, "centre", q->c + j * q->pu, q->pu, 1)) != TIER_OK)
-                return rc;
+    } else if (fl == 4 && memcmp(s, "seed", 4) == 0) {
+        uint64_t j;
+        q->stage = DIST_SEED;
+        if ((rc = tier__nr_u64(&r, &u)) != TIER_OK || (rc = tier__nr_u64(&r, &v)) != TIER_OK ||
+            (rc = tier__nr_u64(&r, &j)) != TIER_OK)
+            return rc;
+        if (u < 1 || u > TIER_NEEDS_MAX_SEGMENTS || v > 99 || j >= u)
+            return tier__nr_fail(&r, "a draw of k in 1 to 256, restart 0 to 99, draw below k");
+        q->kk = (size_t)u;
+        q->restart = (int)v;
+        q->k = (size_t)j; /* the centres drawn so far */
+        if ((rc = read_placing(&r, a, q, q->k)) != TIER_OK)
+            return rc;
     } else {
-        return tier__nr_fail(&r, "expected summary, moments, spread or lloyd");
+        return tier__nr_fail(&r, "expected summary, moments, spread, seed or lloyd");
     }
     return tier__nr_last(&r);
 }
@@ -251,6 +275,58 @@ done : {
     return rc;
 }
 
+/* The part's customer of the lowest key in draw q->k of restart q->restart of k = q->kk (ties:
+ * the canonical order), with its key, hash, id and standardised vector; none without a complete
+ * customer. */
+static int answer_seed(const needs_state *t, const dist_request *q, const tier_book *book,
+                       double *x, const size_t *cust, size_t nc, tier__buf *b, char *err)
+{
+    needs_fit nf;
+    uint64_t s = tier__needs_draw_stream(q->seed, q->kk, q->restart, q->k), bh = 0;
+    const char *bid = NULL;
+    size_t i, j, f, pu = q->pu, best = nc, blen = 0;
+    double bkey = INFINITY;
+    int rc;
+    memset(&nf, 0, sizeof nf);
+    nf.p = q->p;
+    nf.pu = pu;
+    nf.mean = q->mean;
+    nf.scale = q->scale;
+    nf.used = q->used;
+    if ((rc = tier__needs_standardise_rows(t, &nf, x, nc, err)) != TIER_OK)
+        return rc;
+    for (i = 0; i < nc; i++) {
+        size_t len;
+        const char *id = tier_book_customer_id(book, cust[i], &len);
+        uint64_t h = tier__needs_hash(q->seed, id, len);
+        double d2 = 0, key;
+        for (j = 0; j < q->k; j++) {
+            double d = tier__needs_sqdist(x + i * pu, q->c + j * pu, pu);
+            if (j == 0 || d < d2)
+                d2 = d;
+        }
+        key = tier__needs_draw_key(h, s, q->k, d2);
+        if (best == nc || key < bkey ||
+            (key == bkey && tier__needs_canon_before(h, id, len, bh, bid, blen))) {
+            best = i;
+            bkey = key;
+            bh = h;
+            bid = id;
+            blen = len;
+        }
+    }
+    tier__buf_printf(b, "seed\t%d\n", best < nc);
+    if (best < nc) {
+        tier__buf_printf(b, "pick\t%016llx", (unsigned long long)bh);
+        tier__nw_text(b, bid, blen);
+        tier__nw_double(b, bkey);
+        for (f = 0; f < pu; f++)
+            tier__nw_double(b, x[best * pu + f]);
+        tier__buf_putc(b, '\n');
+    }
+    return TIER_OK;
+}
+
 int tier__needs_dist_answer(needs_state *st, const tier_book *book, const tier_frame *frame,
                             const char *text, size_t len, tier_text *answer)
 {
@@ -281,6 +357,8 @@ int tier__needs_dist_answer(needs_state *st, const tier_book *book, const tier_f
         rc = answer_summary(&t, &q, book, x, cust, nc, &b);
     else if (q.stage == DIST_SPREAD)
         rc = answer_spread(&t, &q, x, nc, &b, st->h.err);
+    else if (q.stage == DIST_SEED)
+        rc = answer_seed(&t, &q, book, x, cust, nc, &b, st->h.err);
     else
         rc = answer_lloyd(&t, &q, x, nc, &b, st->h.err);
     tier__buf_puts(&b, "end\n");

@@ -253,7 +253,7 @@ static int fit_kmeans(needs_state *st, needs_fit *nf, const tier_book *book, con
 {
     const tier_allocator *a = &st->h.alloc;
     size_t pu = nf->pu, klo, khi, kstar, ns, i;
-    uint64_t *hash = NULL;
+    uint64_t *hash = NULL, *hs = NULL;
     const char **ids = NULL;
     size_t *lens = NULL;
     uint32_t *order = NULL;
@@ -288,7 +288,19 @@ static int fit_kmeans(needs_state *st, needs_fit *nf, const tier_book *book, con
         memcpy(zs + i * pu, z + (size_t)order[i] * pu, pu * sizeof *zs);
     if ((rc = tier__needs_ws_alloc(a, &w, nc, ns, pu, khi)) != TIER_OK)
         goto done;
-    kstar = tier__needs_sample_phase(&w, st, zs, ns, klo, khi, st->o.k == 0, &nf->silhouette, &rc);
+    if (st->o.init_sample == 0) { /* the restarts over every customer, ns = nc */
+        if (!(hs = tier__malloc_n(a, nc, sizeof *hs))) {
+            rc = TIER_ENOMEM;
+            goto done;
+        }
+        for (i = 0; i < nc; i++)
+            hs[i] = hash[order[i]];
+        kstar = tier__needs_exact_phase(&w, xs, st, zs, hs, ns, klo, khi, st->o.k == 0,
+                                        &nf->silhouette, w.best_c, &rc);
+    } else {
+        kstar =
+            tier__needs_sample_phase(&w, st, zs, ns, klo, khi, st->o.k == 0, &nf->silhouette, &rc);
+    }
     if (rc)
         goto done;
     memcpy(w.c, w.best_c, kstar * pu * sizeof *w.c);
@@ -299,7 +311,7 @@ static int fit_kmeans(needs_state *st, needs_fit *nf, const tier_book *book, con
 done:
     tier__needs_ws_free(a, &w);
     {
-        void *own[] = {hash, (void *)ids, lens, order, zs, xs};
+        void *own[] = {hash, hs, (void *)ids, lens, order, zs, xs};
         tier__free_all(a, own, sizeof own / sizeof *own);
     }
     return rc;
