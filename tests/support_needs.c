@@ -197,6 +197,18 @@ int tst_needs_split_fit(const tier_model *m, const char *want, tier_model *d, si
     return rounds;
 }
 
+char *tst_needs_replaced(const char *text, const char *from, const char *to)
+{
+    const char *at = strstr(text, from);
+    size_t n = strlen(text), nf = strlen(from), nt = strlen(to);
+    char *out = test_malloc(n - nf + nt + 1);
+    assert_non_null(at);
+    memcpy(out, text, (size_t)(at - text));
+    memcpy(out + (at - text), to, nt);
+    strcpy(out + (at - text) + nt, at + nf);
+    return out;
+}
+
 /* ---- every failed allocation of the driver loop -------------------------------------------- */
 
 typedef struct oom_ctx {

@@ -45,6 +45,8 @@ void tst_needs_same_stats(const tier_model *x, const tier_model *y);
  * state is `want` and its statistics m's, frees d; returns the rounds merged. */
 int tst_needs_split_fit(const tier_model *m, const char *want, tier_model *d, size_t n,
                         size_t nparts);
+/* `text` with its first `from` replaced by `to` (a new string: test_free it). */
+char *tst_needs_replaced(const char *text, const char *from, const char *to);
 /* Makes the model a walk fits (NULL when out of memory). */
 typedef tier_model *(*tst_needs_make)(const tier_allocator *a);
 /* Walks every failed allocation of the driver loop over n customers in 3 parts: a failure is

@@ -136,18 +136,6 @@ static void expect_refused(round1 *r, const char *bad, size_t len, const char *s
                            TIER_EPARSE, says);
 }
 
-static char *replaced(const char *text, const char *from, const char *to)
-{
-    const char *at = strstr(text, from);
-    size_t n = strlen(text), nf = strlen(from), nt = strlen(to);
-    char *out = test_malloc(n - nf + nt + 1);
-    assert_non_null(at);
-    memcpy(out, text, (size_t)(at - text));
-    memcpy(out + (at - text), to, nt);
-    strcpy(out + (at - text) + nt, at + nf);
-    return out;
-}
-
 static void test_corrupt_answers_are_refused_and_nothing_applied(void **s)
 {
     round1 r;
@@ -174,13 +162,13 @@ static void test_corrupt_answers_are_refused_and_nothing_applied(void **s)
         expect_refused(&r, bad, len, "expected 16 hexadecimal digits");
         test_free(bad);
     }
-    bad = replaced(r.answers[1], "summary\t", "spread\t");
+    bad = tst_needs_replaced(r.answers[1], "summary\t", "spread\t");
     expect_refused(&r, bad, strlen(bad), "an answer to another request");
     test_free(bad);
-    bad = replaced(r.answers[1], "feature\t", "feature\t7ff8000000000000\t");
+    bad = tst_needs_replaced(r.answers[1], "feature\t", "feature\t7ff8000000000000\t");
     expect_refused(&r, bad, strlen(bad), "expected a finite number");
     test_free(bad);
-    bad = replaced(r.answers[1], "end\n", "end\nmore\n");
+    bad = tst_needs_replaced(r.answers[1], "end\n", "end\nmore\n");
     expect_refused(&r, bad, strlen(bad), "expected end, last");
     test_free(bad);
     /* the same part twice: its customers are in two parts */
@@ -200,12 +188,12 @@ static void test_corrupt_answers_are_refused_and_nothing_applied(void **s)
             TIER_OK);
         if (strstr(tier_text_data(r.request), "\nlloyd\t") && rounds++ == 0) {
             /* a Lloyd answer with a count changed, and a bad exact sum */
-            bad = replaced(r.answers[0], "cluster\t", "cluster\t9");
+            bad = tst_needs_replaced(r.answers[0], "cluster\t", "cluster\t9");
             expect_refused(&r, bad, strlen(bad), "customers");
             test_free(bad);
             {
                 const char *one = r.answers[1];
-                char *b2 = replaced(one, "inertia\t", "inertia\t0");
+                char *b2 = tst_needs_replaced(one, "inertia\t", "inertia\t0");
                 expect_refused(&r, b2, strlen(b2), "no leading zero");
                 test_free(b2);
             }
@@ -553,7 +541,7 @@ static void test_sums_out_of_range_and_counts_that_do_not_add_up(void **s)
         answers[0] = r.answers[0];
         lens[0] = r.lens[0];
         test_free(b2);
-        b2 = replaced(r.answers[1], "feature\t", "feature\t");
+        b2 = tst_needs_replaced(r.answers[1], "feature\t", "feature\t");
         {
             char *at = strstr(b2, "feature\t") + 8 + 34, *old_b2 = b2;
             size_t cut = (size_t)(at - b2);
