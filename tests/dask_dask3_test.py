@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""libtier.dask's needs fits that 0.5.0 added beside the clustering (docs/distributed.md, "The
+"""libtier.dask's needs fits that 0.5.0 added beside the sampled clustering (docs/distributed.md, "The
 needs model"), on a LocalCluster of two worker processes over the bundled B2B invoices and
 accounts scattered over several partitions (customers spanning them):
 
@@ -9,7 +9,8 @@ accounts scattered over several partitions (customers spanning them):
   ``libtier._dask_needs.fit_model``, has the saved state and the fit statistics of the same model
   fitted on one Book of all the data (the fit `tier run` makes; a policy cannot declare profiles,
   so the reference is the library's single-process fit);
-- `init_sample = 0` is refused up front, naming the model and the reason.
+- needs models with `init_sample = 0` (the restarts over every customer, as rounds of draws and
+  Lloyd passes), k given and chosen by the silhouette, give `tier run --out` byte for byte.
 
     dask_dask3_test.py TIER_CLI WORKDIR
 
@@ -104,16 +105,20 @@ def main() -> None:
                   "(inertia %r, %d customers)" % (standardize, got_stats["inertia"],
                                                    got_stats["fitted"]))
 
-        # init_sample = 0 is refused before any work, naming the model and the reason.
-        try:
-            ltd.Run(scattered(inv, 3, 5), policy=POLICY.replace("k = 3)", "k = 3, "
-                                                                "init_sample = 0)"),
-                    accounts=scattered(acc, 2, 6), npartitions=2)
-        except libtier.Error as exc:
-            assert "model needs (needs): init_sample = 0" in str(exc), exc
-        else:
-            raise SystemExit("FAIL: init_sample = 0 ran")
-        print("ok init_sample = 0: refused")
+        # init_sample = 0: the restarts over every customer, k given and chosen by the
+        # silhouette, against `tier run`.
+        for seed, (name, opts) in enumerate((("every-k3", "k = 3, init_sample = 0"),
+                                              ("every-auto", "k = 0, k_max = 4, sample = 300, "
+                                               "init_sample = 0"))):
+            text = POLICY.replace("k = 3)", opts + ")")
+            path = os.path.join(work, name + ".policy")
+            with open(path, "w") as fh:
+                fh.write(text)
+            expected = cli(tier, os.path.join(work, name + "-cli.csv"), "--input", inv_path,
+                           "--accounts", acc_path, "--policy", path)
+            run = ltd.Run(scattered(inv, 6, 40 + seed), policy=path,
+                          accounts=scattered(acc, 3, 50 + seed), npartitions=4)
+            check("b2b-needs-" + name, expected, run, work)
     print("all identical in %.1f s" % (time.time() - t0))
 
 

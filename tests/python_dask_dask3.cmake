@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# libtier.dask: the needs fit to need profiles and the init_sample = 0 refusal, on a two-process
+# libtier.dask: the needs fit to need profiles and with init_sample = 0, on a two-process
 # LocalCluster (tests/dask_dask3_test.py, docs/distributed.md "The needs model"): Debian's /usr/bin/python3
 # with python3-dask and python3-distributed; the test reports itself skipped (77) when they are
 # missing.

@@ -4,8 +4,10 @@ rounds with ``Needs.dist_begin`` / ``dist_merge`` and every part answers each re
 ``Needs.dist_answer`` over its customers (mergeable summaries: counts, exact sums, its first
 customers in the fit's canonical order, and per Lloyd round its exact centroid sums). The fitted
 model is shipped to the parts as a model blob, as the RFM models are. No step collects one row a
-customer: the sample the restarts run on is at most ``init_sample`` customers (65,536 by default;
-0, restarts on every customer, is refused). A model with need profiles (built with
+customer: the sample the restarts run on is at most ``init_sample`` customers (65,536 by
+default); with 0 the restarts run over every customer as rounds too (each k-means++ draw one
+round: every part's customer of the lowest key; each Lloyd pass one round of exact sums), and
+the driver holds only the silhouette's sample. A model with need profiles (built with
 ``Needs.add_profile``; a policy cannot declare them) is fitted by :func:`fit_model` in the same
 rounds but the last: its standardisation, then one round that sums the distances to the nearest
 profile.
@@ -137,10 +139,6 @@ def fit_needs(parts: List[Any], config: PartConfig, as_of: int, blobs: Dict[str,
     reports: Optional[List[Attributes]] = None
     for spec in specs:
         options = dict(spec["options"])
-        if int(options.get("init_sample", 65536)) == 0:
-            raise _error("model %s (needs): init_sample = 0 runs the restarts on every customer "
-                         "in one process; a split run needs a sample (docs/distributed.md)"
-                         % spec["name"])
         features = options.pop("features", None)
         if not features:
             if reports is None:
