@@ -68,6 +68,22 @@ static void test_the_draw_rounds_are_checked(void **s)
             test_free(bad);
         }
     }
+    /* a key below 0 (a customer of this hash and id, with a negative key) */
+    {
+        char text[512];
+        const char *save = answers[1];
+        size_t save_len = lens[1];
+        snprintf(text, sizeof text,
+                 "libtier-needs-answer 1\nseed\t1\npick\t%016llx\tcust-1\tbff0000000000000\t"
+                 "0000000000000000\t0000000000000000\t0000000000000000\nend\n",
+                 (unsigned long long)tier__needs_hash(20240601, "cust-1", 6));
+        answers[1] = text;
+        lens[1] = strlen(text);
+        tst_expect_model_error(d, tier_needs_dist_merge(d, answers, lens, 3, req), TIER_EPARSE,
+                               "a key below 0");
+        answers[1] = save;
+        lens[1] = save_len;
+    }
     /* no part sends a customer */
     {
         const char *none[3];
@@ -101,19 +117,19 @@ static void test_the_draw_rounds_are_checked(void **s)
 
 static void test_bad_draw_requests_are_refused(void **s)
 {
+#define HEAD "libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\n"
     static const char *const bad[][2] = {
-        {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nseed\t0\t0\t0\n",
-         "a draw of k in 1 to 256"},
-        {"libtier-needs-request "
-         "1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nseed\t3\t100\t0\n",
-         "restart 0 to 99"},
-        {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nseed\t3\t0\t3\n",
-         "draw below k"},
-        {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nseed\t3\t0\n",
-         "expected a count"},
-        {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nseed\t3\t0\t1\n"
-         "mean\t0000000000000000\nscale\t3ff0000000000000\nused\t1\nend\n",
+        {(HEAD "seed\t0\t0\t0\n"), "a draw of k in 1 to 256"},
+        {(HEAD "seed\t257\t0\t0\n"), "a draw of k in 1 to 256"},
+        {(HEAD "seed\t3\t100\t0\n"), "restart 0 to 99"},
+        {(HEAD "seed\t3\t0\t3\n"), "draw below k"},
+        {(HEAD "seed\t3\t0\n"), "expected a count"},
+        {(HEAD "seed\t3\t0\t1\nmean\t0000000000000000\nscale\t3ff0000000000000\nused\t1\nend\n"),
          "line 8: centre"}};
+    /* a scale that puts the part's values beyond |z| = 1e100 */
+    static const char far[] = HEAD "seed\t2\t0\t0\nmean\t0000000000000000\n"
+                                   "scale\t0000000000000001\nused\t1\nend\n";
+#undef HEAD
     tier_model *other = NULL;
     tier_book *b = tst_needs_book(30, 1, -1, 0);
     tier_text *t = NULL;
@@ -126,6 +142,8 @@ static void test_bad_draw_requests_are_refused(void **s)
             other, tier_needs_dist_answer(other, b, NULL, bad[i][0], strlen(bad[i][0]), t),
             TIER_EPARSE, bad[i][1]);
     }
+    tst_expect_model_error(other, tier_needs_dist_answer(other, b, NULL, far, strlen(far), t),
+                           TIER_ERANGE, "feature \"attr.f0\": value");
     tier_model_free(other);
     tier_text_free(t);
     tier_book_free(b);
@@ -155,6 +173,86 @@ static void test_the_draw_keys(void **s)
     assert_true(lo < 0.01 && hi > 0.99);
 }
 
+/* n customers "same-I" in a new book, all with the vector (2.5, 2.5, 2.5); those with I = first
+ * mod step. */
+static tier_book *same_book(size_t n, size_t first, size_t step)
+{
+    tier_book *b = NULL;
+    size_t i, f;
+    assert_int_equal(tier_book_new(&b, TST_ALLOC), TIER_OK);
+    for (i = first; i < n; i += step) {
+        char id[16];
+        size_t idx;
+        snprintf(id, sizeof id, "same-%lu", (unsigned long)i);
+        assert_int_equal(tier_book_add_customer(b, id, strlen(id), &idx), TIER_OK);
+        for (f = 0; f < P_FEAT; f++) {
+            char name[8];
+            snprintf(name, sizeof name, "f%lu", (unsigned long)f);
+            assert_int_equal(tier_book_set_number(b, idx, name, 2.5), TIER_OK);
+        }
+    }
+    return b;
+}
+
+/* Customers that all share one vector, in raw units (every feature used): after the first draw
+ * every key is +inf, and the draws fall to the canonical first customer; split fits agree. */
+static void test_equal_keys_fall_to_the_canonical_order(void **s)
+{
+    static const size_t counts[] = {1, 2, 5};
+    tst_needs_opts o = {2, 0, 5000, 0, 100};
+    tier_book *whole = same_book(40, 0, 1);
+    tier_model *m = tst_needs_model(TST_ALLOC, &o);
+    char *want;
+    size_t c, i;
+    (void)s;
+    tst_fit(m, whole, NULL);
+    want = tst_saved(m, TST_ALLOC);
+    for (c = 0; c < TST_COUNT(counts); c++) {
+        tier_book *parts[5];
+        int rounds;
+        char *got;
+        tier_model *d = tst_needs_model(TST_ALLOC, &o);
+        for (i = 0; i < counts[c]; i++)
+            parts[i] = same_book(40, i, counts[c]);
+        assert_int_equal(tst_needs_drive(TST_ALLOC, d, parts, counts[c], &rounds), TIER_OK);
+        got = tst_saved(d, TST_ALLOC);
+        assert_string_equal(want, got);
+        tst_needs_same_stats(m, d);
+        test_free(got);
+        tier_model_free(d);
+        tst_needs_free_parts(parts, counts[c]);
+    }
+    test_free(want);
+    tier_model_free(m);
+    tier_book_free(whole);
+}
+
+/* The single fit with the restarts over every customer and k chosen: every failed allocation
+ * fails it as out of memory, unfitted. */
+static int oom_fit(const tier_allocator *a, void *ud)
+{
+    tst_needs_opts o = {0, 0, 30, 1, 100};
+    tier_model *m = tst_needs_model(a, &o);
+    int rc;
+    if (!m)
+        return TIER_ENOMEM;
+    rc = tier_model_fit(m, ud, NULL);
+    if (rc) {
+        tst_expect_oom(rc, tier_model_last_error(m));
+        assert_false(tier_model_is_fitted(m));
+    }
+    tier_model_free(m);
+    return rc;
+}
+
+static void test_the_single_fit_survives_every_failed_allocation(void **s)
+{
+    tier_book *b = tst_needs_book(60, 1, -1, 0);
+    (void)s;
+    assert_true(tst_oom_walk(oom_fit, b) > 10);
+    tier_book_free(b);
+}
+
 static tier_model *walked_model(const tier_allocator *a)
 {
     return tst_needs_model(a, &tst_needs_option_sets[7]);
@@ -168,4 +266,6 @@ static void test_the_restart_loop_survives_every_failed_allocation(void **s)
 
 TST_MAIN(cmocka_unit_test(test_the_draw_rounds_are_checked),
          cmocka_unit_test(test_bad_draw_requests_are_refused), cmocka_unit_test(test_the_draw_keys),
+         cmocka_unit_test(test_equal_keys_fall_to_the_canonical_order),
+         cmocka_unit_test(test_the_single_fit_survives_every_failed_allocation),
          cmocka_unit_test(test_the_restart_loop_survives_every_failed_allocation))

@@ -512,6 +512,7 @@ static int start_exact(needs_state *st, size_t klo, size_t khi, tier_text *reque
     needs_dist *d = st->dist;
     needs_state t = as_begun(st, d);
     size_t nk = khi - klo + 1, pu = d->nf.pu, nc = (size_t)d->sm.nc;
+    int rc;
     d->klo = klo;
     d->khi = khi;
     d->pu = pu;
@@ -525,7 +526,8 @@ static int start_exact(needs_state *st, size_t klo, size_t khi, tier_text *reque
         !(d->sil_lab = tier__calloc(a, nk * d->ns_sil + 1, sizeof *d->sil_lab)))
         return TIER_ENOMEM;
     memcpy(d->zs, d->raw, d->ns_sil * d->p * sizeof *d->zs);
-    tier__needs_standardise_rows(&t, &d->nf, d->zs, d->ns_sil, st->h.err); /* done by the parts */
+    if ((rc = tier__needs_standardise_rows(&t, &d->nf, d->zs, d->ns_sil, st->h.err)) != TIER_OK)
+        return rc;
     d->kk = klo;
     d->r = 0;
     d->j = 0;
