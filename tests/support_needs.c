@@ -197,6 +197,25 @@ int tst_needs_split_fit(const tier_model *m, const char *want, tier_model *d, si
     return rounds;
 }
 
+tier_book *tst_needs_same_book(size_t n, size_t first, size_t step)
+{
+    tier_book *b = NULL;
+    size_t i, f;
+    assert_int_equal(tier_book_new(&b, TST_ALLOC), TIER_OK);
+    for (i = first; i < n; i += step) {
+        char id[32];
+        size_t idx;
+        snprintf(id, sizeof id, "same-%lu", (unsigned long)i);
+        assert_int_equal(tier_book_add_customer(b, id, strlen(id), &idx), TIER_OK);
+        for (f = 0; f < P_FEAT; f++) {
+            char name[24];
+            snprintf(name, sizeof name, "f%lu", (unsigned long)f);
+            assert_int_equal(tier_book_set_number(b, idx, name, 2.5), TIER_OK);
+        }
+    }
+    return b;
+}
+
 char *tst_needs_replaced(const char *text, const char *from, const char *to)
 {
     const char *at = strstr(text, from);
@@ -213,6 +232,7 @@ char *tst_needs_replaced(const char *text, const char *from, const char *to)
 
 typedef struct oom_ctx {
     tst_needs_make make;
+    const tst_needs_opts *o;
     size_t n;
     tier_book *parts[3];
 } oom_ctx;
@@ -220,7 +240,7 @@ typedef struct oom_ctx {
 static int oom_drive(const tier_allocator *a, void *ud)
 {
     oom_ctx *c = ud;
-    tier_model *d = c->make(a);
+    tier_model *d = c->make(a, c->o);
     int rounds, rc;
     char why[256] = "";
     if (!d)
@@ -230,7 +250,7 @@ static int oom_drive(const tier_allocator *a, void *ud)
         tst_expect_oom(rc, why);
         assert_false(tier_model_is_fitted(d));
     } else { /* the fit of the whole book (no saved text: the allocator may fail) */
-        tier_model *m = c->make(TST_ALLOC);
+        tier_model *m = c->make(TST_ALLOC, c->o);
         tier_book *whole = tst_needs_book(c->n, 1, -1, 0);
         size_t j;
         tst_fit(m, whole, NULL);
@@ -249,10 +269,11 @@ static int oom_drive(const tier_allocator *a, void *ud)
     return rc;
 }
 
-void tst_needs_oom_walk(tst_needs_make make, size_t n)
+void tst_needs_oom_walk(tst_needs_make make, const tst_needs_opts *o, size_t n)
 {
     oom_ctx c;
     c.make = make;
+    c.o = o;
     c.n = n;
     tst_needs_split(n, 3, c.parts);
     assert_true(tst_oom_walk(oom_drive, &c) > 20);

@@ -45,13 +45,17 @@ void tst_needs_same_stats(const tier_model *x, const tier_model *y);
  * state is `want` and its statistics m's, frees d; returns the rounds merged. */
 int tst_needs_split_fit(const tier_model *m, const char *want, tier_model *d, size_t n,
                         size_t nparts);
+/* A new book of the customers "same-I", I = first, first + step, ... below n, every one with
+ * the vector (2.5, 2.5, 2.5) in attributes f0..f2. */
+tier_book *tst_needs_same_book(size_t n, size_t first, size_t step);
 /* `text` with its first `from` replaced by `to` (a new string: test_free it). */
 char *tst_needs_replaced(const char *text, const char *from, const char *to);
-/* Makes the model a walk fits (NULL when out of memory). */
-typedef tier_model *(*tst_needs_make)(const tier_allocator *a);
+/* Makes the model a walk fits with options o (NULL when out of memory): tst_needs_model, or
+ * another maker. */
+typedef tier_model *(*tst_needs_make)(const tier_allocator *a, const tst_needs_opts *o);
 /* Walks every failed allocation of the driver loop over n customers in 3 parts: a failure is
  * reported as out of memory and leaves the model unfitted; a success gives the whole book's fit
  * (statistics, centres, names). */
-void tst_needs_oom_walk(tst_needs_make make, size_t n);
+void tst_needs_oom_walk(tst_needs_make make, const tst_needs_opts *o, size_t n);
 
 #endif

@@ -345,7 +345,6 @@ static void test_failing_and_flat_fits_end_as_the_single_fit(void **s)
     tier_model *d = tst_needs_model(TST_ALLOC, &big), *m = tst_needs_model(TST_ALLOC, &big);
     tier_book *whole = tst_needs_book(100, 1, -1, 0), *same = NULL;
     int rounds;
-    size_t i;
     char *want, *got;
     (void)s;
     tst_needs_split(100, 2, parts);
@@ -357,26 +356,9 @@ static void test_failing_and_flat_fits_end_as_the_single_fit(void **s)
     tier_model_free(m);
     tst_needs_free_parts(parts, 2);
     /* every customer with the same vector: no feature varies */
-    assert_int_equal(tier_book_new(&same, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_book_new(&parts[0], TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_book_new(&parts[1], TST_ALLOC), TIER_OK);
-    for (i = 0; i < 10; i++) {
-        char id[8];
-        size_t idx, f;
-        snprintf(id, sizeof id, "s%lu", (unsigned long)i);
-        assert_int_equal(tier_book_add_customer(same, id, strlen(id), &idx), TIER_OK);
-        for (f = 0; f < P_FEAT; f++) {
-            char name[8];
-            snprintf(name, sizeof name, "f%lu", (unsigned long)f);
-            assert_int_equal(tier_book_set_number(same, idx, name, 2.5), TIER_OK);
-        }
-        assert_int_equal(tier_book_add_customer(parts[i % 2], id, strlen(id), &idx), TIER_OK);
-        for (f = 0; f < P_FEAT; f++) {
-            char name[8];
-            snprintf(name, sizeof name, "f%lu", (unsigned long)f);
-            assert_int_equal(tier_book_set_number(parts[i % 2], idx, name, 2.5), TIER_OK);
-        }
-    }
+    same = tst_needs_same_book(10, 0, 1);
+    parts[0] = tst_needs_same_book(10, 0, 2);
+    parts[1] = tst_needs_same_book(10, 1, 2);
     m = tst_needs_model(TST_ALLOC, &flat);
     d = tst_needs_model(TST_ALLOC, &flat);
     if (tier_model_fit(m, same, NULL))
@@ -681,15 +663,10 @@ static void test_signed_exact_sums_cancel_exactly(void **s)
 
 /* ---- every failed allocation ------------------------------------------------------------- */
 
-static tier_model *walked_model(const tier_allocator *a)
-{
-    return tst_needs_model(a, &tst_needs_option_sets[3]);
-}
-
 static void test_the_driver_loop_survives_every_failed_allocation(void **s)
 {
     (void)s;
-    tst_needs_oom_walk(walked_model, 150);
+    tst_needs_oom_walk(tst_needs_model, &tst_needs_option_sets[3], 150);
 }
 
 TST_MAIN(cmocka_unit_test(test_a_shuffled_book_gives_the_same_fit),

@@ -173,34 +173,13 @@ static void test_the_draw_keys(void **s)
     assert_true(lo < 0.01 && hi > 0.99);
 }
 
-/* n customers "same-I" in a new book, all with the vector (2.5, 2.5, 2.5); those with I = first
- * mod step. */
-static tier_book *same_book(size_t n, size_t first, size_t step)
-{
-    tier_book *b = NULL;
-    size_t i, f;
-    assert_int_equal(tier_book_new(&b, TST_ALLOC), TIER_OK);
-    for (i = first; i < n; i += step) {
-        char id[16];
-        size_t idx;
-        snprintf(id, sizeof id, "same-%lu", (unsigned long)i);
-        assert_int_equal(tier_book_add_customer(b, id, strlen(id), &idx), TIER_OK);
-        for (f = 0; f < P_FEAT; f++) {
-            char name[8];
-            snprintf(name, sizeof name, "f%lu", (unsigned long)f);
-            assert_int_equal(tier_book_set_number(b, idx, name, 2.5), TIER_OK);
-        }
-    }
-    return b;
-}
-
 /* Customers that all share one vector, in raw units (every feature used): after the first draw
  * every key is +inf, and the draws fall to the canonical first customer; split fits agree. */
 static void test_equal_keys_fall_to_the_canonical_order(void **s)
 {
     static const size_t counts[] = {1, 2, 5};
     tst_needs_opts o = {2, 0, 5000, 0, 100};
-    tier_book *whole = same_book(40, 0, 1);
+    tier_book *whole = tst_needs_same_book(40, 0, 1);
     tier_model *m = tst_needs_model(TST_ALLOC, &o);
     char *want;
     size_t c, i;
@@ -213,7 +192,7 @@ static void test_equal_keys_fall_to_the_canonical_order(void **s)
         char *got;
         tier_model *d = tst_needs_model(TST_ALLOC, &o);
         for (i = 0; i < counts[c]; i++)
-            parts[i] = same_book(40, i, counts[c]);
+            parts[i] = tst_needs_same_book(40, i, counts[c]);
         assert_int_equal(tst_needs_drive(TST_ALLOC, d, parts, counts[c], &rounds), TIER_OK);
         got = tst_saved(d, TST_ALLOC);
         assert_string_equal(want, got);
@@ -253,15 +232,10 @@ static void test_the_single_fit_survives_every_failed_allocation(void **s)
     tier_book_free(b);
 }
 
-static tier_model *walked_model(const tier_allocator *a)
-{
-    return tst_needs_model(a, &tst_needs_option_sets[7]);
-}
-
 static void test_the_restart_loop_survives_every_failed_allocation(void **s)
 {
     (void)s;
-    tst_needs_oom_walk(walked_model, 90);
+    tst_needs_oom_walk(tst_needs_model, &tst_needs_option_sets[7], 90);
 }
 
 TST_MAIN(cmocka_unit_test(test_the_draw_rounds_are_checked),

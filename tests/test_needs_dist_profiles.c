@@ -225,15 +225,16 @@ static void test_failures_end_as_the_single_fit(void **s)
     tst_needs_free_parts(parts, 3);
 }
 
-static tier_model *walked_model(const tier_allocator *a)
+static tier_model *walked_model(const tier_allocator *a, const tst_needs_opts *o)
 {
+    (void)o;
     return with_profiles(a, 1, 5);
 }
 
 static void test_the_profile_loop_survives_every_failed_allocation(void **s)
 {
     (void)s;
-    tst_needs_oom_walk(walked_model, 90);
+    tst_needs_oom_walk(walked_model, NULL, 90);
 }
 
 TST_MAIN(cmocka_unit_test(test_split_books_fit_the_profiles_as_the_whole),

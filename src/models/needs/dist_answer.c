@@ -232,26 +232,34 @@ static int answer_spread(const needs_state *t, const dist_request *q, const doub
     return rc;
 }
 
+/* The part's rows x (nc x p) standardised in place (nc x pu) with the request's mean, scale and
+ * used features. */
+static int standardise_placed(const needs_state *t, const dist_request *q, double *x, size_t nc,
+                              char *err)
+{
+    needs_fit nf;
+    memset(&nf, 0, sizeof nf);
+    nf.p = q->p;
+    nf.pu = q->pu;
+    nf.mean = q->mean;
+    nf.scale = q->scale;
+    nf.used = q->used;
+    return tier__needs_standardise_rows(t, &nf, x, nc, err);
+}
+
 static int answer_lloyd(const needs_state *t, const dist_request *q, double *x, size_t nc,
                         tier__buf *b, char *err)
 {
     const tier_allocator *a = &t->h.alloc;
-    needs_fit nf;
     size_t j, f, pu = q->pu, k = q->k;
     size_t *cnt = tier__calloc(a, k, sizeof *cnt);
     needs_xs *sum = tier__calloc(a, k * pu, sizeof *sum);
     double *ct = tier__calloc(a, k * pu, sizeof *ct), *acc = tier__calloc(a, k, sizeof *acc);
     tier__xsum in;
     int rc = TIER_ENOMEM;
-    memset(&nf, 0, sizeof nf);
-    nf.p = q->p;
-    nf.pu = pu;
-    nf.mean = q->mean;
-    nf.scale = q->scale;
-    nf.used = q->used;
     if (!cnt || !sum || !ct || !acc)
         goto done;
-    if ((rc = tier__needs_standardise_rows(t, &nf, x, nc, err)) != TIER_OK)
+    if ((rc = standardise_placed(t, q, x, nc, err)) != TIER_OK)
         goto done;
     for (j = 0; j < k; j++)
         for (f = 0; f < pu; f++)
@@ -281,19 +289,12 @@ done : {
 static int answer_seed(const needs_state *t, const dist_request *q, const tier_book *book,
                        double *x, const size_t *cust, size_t nc, tier__buf *b, char *err)
 {
-    needs_fit nf;
     uint64_t s = tier__needs_draw_stream(q->seed, q->kk, q->restart, q->k), bh = 0;
     const char *bid = NULL;
     size_t i, j, f, pu = q->pu, best = nc, blen = 0;
     double bkey = INFINITY;
     int rc;
-    memset(&nf, 0, sizeof nf);
-    nf.p = q->p;
-    nf.pu = pu;
-    nf.mean = q->mean;
-    nf.scale = q->scale;
-    nf.used = q->used;
-    if ((rc = tier__needs_standardise_rows(t, &nf, x, nc, err)) != TIER_OK)
+    if ((rc = standardise_placed(t, q, x, nc, err)) != TIER_OK)
         return rc;
     for (i = 0; i < nc; i++) {
         size_t len;
