@@ -1,193 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* The needs model's canonical fit and its distributed form: the fit does not depend on the
- * book's order (a shuffled book gives the same saved state and segments); a book split into
- * parts, fitted by the driver loop of tier_needs_dist_begin/answer/merge, gives the whole book's
- * state byte for byte; corrupt answers are refused (nothing applied); every failed allocation. */
+ * book's order (a shuffled book gives the same saved state and segments); a book tst_needs_split
+ * into parts, fitted by the driver loop of tier_needs_dist_begin/answer/merge, gives the whole
+ * book's state byte for byte; corrupt answers are refused (nothing applied); every failed
+ * allocation. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/needs/needs_internal.h"
-#include "support.h"
-#include "util/rng.h"
-
-#define P_FEAT 3
-#define MAX_PARTS 8
-
-/* Customer r's needs vector: four blobs with noise, some values unset, one far corner. */
-static void vector_of(size_t r, double *v)
-{
-    static const double centre[4][P_FEAT] = {{0, 0, 5}, {10, 1, 5}, {1, 9, 0}, {9, 9, 9}};
-    tier__rng g;
-    size_t f;
-    tier__rng_init(&g, 77, 9, r, 0);
-    for (f = 0; f < P_FEAT; f++)
-        v[f] = centre[r % 4][f] + 3.0 * tier__rng_unit(&g) - (double)(r % 7) * 0.01;
-    if (r % 23 == 5)
-        v[r % P_FEAT] = NAN; /* left out of the fit */
-}
-
-/* A book of the customers r in [0, n) with part(r) == part (every one when part < 0), added in
- * a shuffled order (shuffle seed; 0: in order). */
-static tier_book *book_part(size_t n, size_t nparts, long part, uint64_t shuffle)
-{
-    tier_book *b = NULL;
-    size_t *order = test_malloc(n * sizeof *order), i, f;
-    tier__rng g;
-    tier__rng_init(&g, shuffle, 3, 0, 0);
-    for (i = 0; i < n; i++)
-        order[i] = i;
-    for (i = n; shuffle && i > 1; i--) {
-        size_t j = (size_t)tier__rng_below(&g, i), t = order[i - 1];
-        order[i - 1] = order[j];
-        order[j] = t;
-    }
-    assert_int_equal(tier_book_new(&b, TST_ALLOC), TIER_OK);
-    for (i = 0; i < n; i++) {
-        size_t r = order[i], idx;
-        double v[P_FEAT];
-        char id[24];
-        if (part >= 0 && (r * 2654435761u >> 7) % nparts != (size_t)part)
-            continue;
-        /* some ids with bytes the texts escape: '%', a TAB, a control byte */
-        snprintf(id, sizeof id,
-                 r % 17 == 3   ? "c%%\t%lu"
-                 : r % 17 == 4 ? "c\x01%lu"
-                               : "cust-%lu",
-                 (unsigned long)r);
-        assert_int_equal(tier_book_add_customer(b, id, strlen(id), &idx), TIER_OK);
-        vector_of(r, v);
-        for (f = 0; f < P_FEAT; f++) {
-            char name[16];
-            snprintf(name, sizeof name, "f%lu", (unsigned long)f);
-            assert_int_equal(tier_book_set_number(b, idx, name, v[f]), TIER_OK);
-        }
-    }
-    test_free(order);
-    return b;
-}
-
-/* Option sets: k fixed; k by the silhouette; restarts on a sample of a larger book; raw units. */
-typedef struct opts {
-    double k, init_sample, sample, standardize, max_iter;
-} opts;
-static const opts option_sets[] = {{3, 0, 5000, 1, 100},   {0, 65536, 5000, 1, 100},
-                                   {4, 100, 40, 1, 100},   {0, 100, 50, 1, 100},
-                                   {0, 65536, 60, 0, 100}, {5, 100, 50, 1, 1}};
-
-static tier_model *model_with(const tier_allocator *a, const opts *o)
-{
-    tier_model *m = NULL;
-    size_t f;
-    if (tier_needs_new(&m, NULL, a) != TIER_OK)
-        return NULL;
-    for (f = 0; f < P_FEAT; f++) {
-        char name[16];
-        snprintf(name, sizeof name, "attr.f%lu", (unsigned long)f);
-        if (tier_needs_add_feature(m, name) != TIER_OK) {
-            tier_model_free(m);
-            return NULL;
-        }
-    }
-    assert_int_equal(tier_model_set_number(m, "k", o->k), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "init_sample", o->init_sample), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "sample", o->sample), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "standardize", o->standardize), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "k_max", 5), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "max_iter", o->max_iter), TIER_OK);
-    return m;
-}
-
-/* Each part's answer to `request` (texts made with a; answers[i] borrowed from them). */
-static int answer_all(const tier_model *part_model, tier_book *const *parts, size_t nparts,
-                      const tier_text *request, tier_text **texts, const char **answers,
-                      size_t *lens)
-{
-    size_t i;
-    int rc;
-    for (i = 0; i < nparts; i++) {
-        rc = tier_needs_dist_answer(part_model, parts[i], NULL, tier_text_data(request),
-                                    tier_text_length(request), texts[i]);
-        if (rc)
-            return rc;
-        answers[i] = tier_text_data(texts[i]);
-        lens[i] = tier_text_length(texts[i]);
-    }
-    return TIER_OK;
-}
-
-/* The driver loop: begin, answer, merge until the request is empty. Returns the status; *rounds
- * counts the merges; why (when not NULL) receives the failure's message. */
-static int drive_why(const tier_allocator *a, tier_model *driver, tier_book *const *parts,
-                     size_t nparts, int *rounds, char *why)
-{
-    tier_text *request = NULL, *texts[MAX_PARTS] = {NULL};
-    tier_model *part_model = NULL;
-    const char *answers[MAX_PARTS];
-    size_t lens[MAX_PARTS], i;
-    int rc = tier_text_new(&request, a);
-    for (i = 0; !rc && i < nparts; i++)
-        rc = tier_text_new(&texts[i], a);
-    if (!rc)
-        rc = tier_needs_new(&part_model, NULL, a);
-    if (rc && why)
-        snprintf(why, 256, "out of memory making the texts and the part's model");
-    if (!rc && (rc = tier_needs_dist_begin(driver, request)) != TIER_OK && why)
-        snprintf(why, 256, "%s", tier_model_last_error(driver));
-    *rounds = 0;
-    while (!rc && tier_text_length(request) > 0) {
-        rc = answer_all(part_model, parts, nparts, request, texts, answers, lens);
-        if (rc && why)
-            snprintf(why, 256, "%s", tier_model_last_error(part_model));
-        if (!rc && (rc = tier_needs_dist_merge(driver, answers, lens, nparts, request)) && why)
-            snprintf(why, 256, "%s", tier_model_last_error(driver));
-        ++*rounds;
-    }
-    tier_model_free(part_model);
-    tier_text_free(request);
-    for (i = 0; i < nparts; i++)
-        tier_text_free(texts[i]);
-    return rc;
-}
-
-static int drive(const tier_allocator *a, tier_model *driver, tier_book *const *parts,
-                 size_t nparts, int *rounds)
-{
-    return drive_why(a, driver, parts, nparts, rounds, NULL);
-}
-
-static void split(size_t n, size_t nparts, tier_book **parts)
-{
-    size_t i;
-    for (i = 0; i < nparts; i++)
-        parts[i] = book_part(n, nparts, (long)i, 11 + i);
-}
-
-static void free_parts(tier_book **parts, size_t nparts)
-{
-    size_t i;
-    for (i = 0; i < nparts; i++)
-        tier_book_free(parts[i]);
-}
-
-static double stat_of(const tier_model *m, int stat)
-{
-    double v = -1;
-    assert_int_equal(tier_needs_fit_stat(m, stat, &v), TIER_OK);
-    return v;
-}
-
-static void expect_same_stats(const tier_model *x, const tier_model *y)
-{
-    int s;
-    for (s = TIER_NEEDS_STAT_K; s <= TIER_NEEDS_STAT_USED_FEATURES; s++) {
-        double u, v;
-        assert_int_equal(tier_needs_fit_stat(x, s, &u), TIER_OK);
-        assert_int_equal(tier_needs_fit_stat(y, s, &v), TIER_OK);
-        assert_true((isnan(u) && isnan(v)) || memcmp(&u, &v, sizeof u) == 0);
-    }
-}
+#include "support_needs.h"
 
 /* ---- the canonical fit ------------------------------------------------------------------- */
 
@@ -195,10 +18,10 @@ static void test_a_shuffled_book_gives_the_same_fit(void **s)
 {
     size_t o, n = 400;
     (void)s;
-    for (o = 0; o < TST_COUNT(option_sets); o++) {
-        tier_book *b = book_part(n, 1, -1, 0), *shuffled = book_part(n, 1, -1, 99);
-        tier_model *m = model_with(TST_ALLOC, &option_sets[o]);
-        tier_model *m2 = model_with(TST_ALLOC, &option_sets[o]);
+    for (o = 0; o < TST_COUNT(tst_needs_option_sets); o++) {
+        tier_book *b = tst_needs_book(n, 1, -1, 0), *shuffled = tst_needs_book(n, 1, -1, 99);
+        tier_model *m = tst_needs_model(TST_ALLOC, &tst_needs_option_sets[o]);
+        tier_model *m2 = tst_needs_model(TST_ALLOC, &tst_needs_option_sets[o]);
         tier_frame *f1, *f2;
         char *s1, *s2;
         size_t i;
@@ -208,15 +31,18 @@ static void test_a_shuffled_book_gives_the_same_fit(void **s)
         s1 = tst_saved(m, TST_ALLOC);
         s2 = tst_saved(m2, TST_ALLOC);
         assert_string_equal(s1, s2);
-        expect_same_stats(m, m2);
+        tst_needs_same_stats(m, m2);
         /* the blobs are found: four (or the k asked) segments of sensible quality */
         assert_int_equal(tier_needs_segment_count(m),
-                         option_sets[o].k ? (size_t)option_sets[o].k : 4);
+                         tst_needs_option_sets[o].k ? (size_t)tst_needs_option_sets[o].k : 4);
         assert_int_equal(tier_needs_fit_stat(m, TIER_NEEDS_STAT_SILHOUETTE, &sil), TIER_OK);
-        assert_true(option_sets[o].k ? isnan(sil) : sil > 0.5);
-        if (option_sets[o].max_iter == 1) /* stopped before the centres settled */
-            assert_true(stat_of(m, TIER_NEEDS_STAT_ITERATIONS) == 1 &&
-                        stat_of(m, TIER_NEEDS_STAT_CONVERGED) == 0);
+        assert_true(tst_needs_option_sets[o].k ? isnan(sil) : sil > 0.5);
+        /* stopped before the centres settled (restarts over every customer that stop after one
+         * pass already leave the final iterations at their fixed point here) */
+        if (tst_needs_option_sets[o].max_iter == 1)
+            assert_true(tst_needs_stat(m, TIER_NEEDS_STAT_ITERATIONS) == 1 &&
+                        tst_needs_stat(m, TIER_NEEDS_STAT_CONVERGED) ==
+                            (tst_needs_option_sets[o].init_sample == 0));
         f1 = tst_score(m, b, TST_ALLOC);
         f2 = tst_score(m2, shuffled, TST_ALLOC);
         for (i = 0; i < tier_book_customer_count(b); i++) {
@@ -244,28 +70,16 @@ static void test_split_books_fit_as_the_whole(void **s)
     static const size_t counts[] = {1, 3, 7};
     size_t o, c, n = 400;
     (void)s;
-    for (o = 0; o < TST_COUNT(option_sets); o++) {
-        tier_book *whole = book_part(n, 1, -1, 5);
-        tier_model *m = model_with(TST_ALLOC, &option_sets[o]);
+    for (o = 0; o < TST_COUNT(tst_needs_option_sets); o++) {
+        tier_book *whole = tst_needs_book(n, 1, -1, 5);
+        tier_model *m = tst_needs_model(TST_ALLOC, &tst_needs_option_sets[o]);
         char *want;
         tst_fit(m, whole, NULL);
         want = tst_saved(m, TST_ALLOC);
-        for (c = 0; c < TST_COUNT(counts); c++) {
-            tier_book *parts[MAX_PARTS];
-            tier_model *d = model_with(TST_ALLOC, &option_sets[o]);
-            char *got;
-            int rounds;
-            split(n, counts[c], parts);
-            assert_int_equal(drive(TST_ALLOC, d, parts, counts[c], &rounds), TIER_OK);
-            assert_true(rounds >= 3);
-            assert_true(tier_model_is_fitted(d));
-            got = tst_saved(d, TST_ALLOC);
-            assert_string_equal(want, got);
-            expect_same_stats(m, d);
-            test_free(got);
-            tier_model_free(d);
-            free_parts(parts, counts[c]);
-        }
+        for (c = 0; c < TST_COUNT(counts); c++)
+            assert_true(tst_needs_split_fit(m, want,
+                                            tst_needs_model(TST_ALLOC, &tst_needs_option_sets[o]),
+                                            n, counts[c]) >= 3);
         test_free(want);
         tier_model_free(m);
         tier_book_free(whole);
@@ -285,15 +99,16 @@ static void round1_make(round1 *r)
 {
     size_t i;
     memset(r, 0, sizeof *r);
-    split(300, 3, r->parts);
-    r->driver = model_with(TST_ALLOC, &option_sets[0]);
+    tst_needs_split(300, 3, r->parts);
+    r->driver = tst_needs_model(TST_ALLOC, &tst_needs_option_sets[0]);
     assert_int_equal(tier_needs_new(&r->part_model, NULL, TST_ALLOC), TIER_OK);
     assert_int_equal(tier_text_new(&r->request, TST_ALLOC), TIER_OK);
     for (i = 0; i < 3; i++)
         assert_int_equal(tier_text_new(&r->texts[i], TST_ALLOC), TIER_OK);
     assert_int_equal(tier_needs_dist_begin(r->driver, r->request), TIER_OK);
     assert_int_equal(
-        answer_all(r->part_model, r->parts, 3, r->request, r->texts, r->answers, r->lens), TIER_OK);
+        tst_needs_answer_all(r->part_model, r->parts, 3, r->request, r->texts, r->answers, r->lens),
+        TIER_OK);
 }
 
 static void round1_free(round1 *r)
@@ -304,7 +119,7 @@ static void round1_free(round1 *r)
     tier_text_free(r->request);
     tier_model_free(r->driver);
     tier_model_free(r->part_model);
-    free_parts(r->parts, 3);
+    tst_needs_free_parts(r->parts, 3);
 }
 
 /* Merging answer 2 replaced by `bad` fails with TIER_EPARSE saying `says`. */
@@ -319,18 +134,6 @@ static void expect_refused(round1 *r, const char *bad, size_t len, const char *s
     tst_expect_model_error(r->driver,
                            tier_needs_dist_merge(r->driver, answers, lens, 3, r->request),
                            TIER_EPARSE, says);
-}
-
-static char *replaced(const char *text, const char *from, const char *to)
-{
-    const char *at = strstr(text, from);
-    size_t n = strlen(text), nf = strlen(from), nt = strlen(to);
-    char *out = test_malloc(n - nf + nt + 1);
-    assert_non_null(at);
-    memcpy(out, text, (size_t)(at - text));
-    memcpy(out + (at - text), to, nt);
-    strcpy(out + (at - text) + nt, at + nf);
-    return out;
 }
 
 static void test_corrupt_answers_are_refused_and_nothing_applied(void **s)
@@ -359,13 +162,13 @@ static void test_corrupt_answers_are_refused_and_nothing_applied(void **s)
         expect_refused(&r, bad, len, "expected 16 hexadecimal digits");
         test_free(bad);
     }
-    bad = replaced(r.answers[1], "summary\t", "spread\t");
+    bad = tst_needs_replaced(r.answers[1], "summary\t", "spread\t");
     expect_refused(&r, bad, strlen(bad), "an answer to another request");
     test_free(bad);
-    bad = replaced(r.answers[1], "feature\t", "feature\t7ff8000000000000\t");
+    bad = tst_needs_replaced(r.answers[1], "feature\t", "feature\t7ff8000000000000\t");
     expect_refused(&r, bad, strlen(bad), "expected a finite number");
     test_free(bad);
-    bad = replaced(r.answers[1], "end\n", "end\nmore\n");
+    bad = tst_needs_replaced(r.answers[1], "end\n", "end\nmore\n");
     expect_refused(&r, bad, strlen(bad), "expected end, last");
     test_free(bad);
     /* the same part twice: its customers are in two parts */
@@ -381,15 +184,16 @@ static void test_corrupt_answers_are_refused_and_nothing_applied(void **s)
     assert_int_equal(tier_needs_dist_merge(r.driver, r.answers, r.lens, 3, r.request), TIER_OK);
     while (tier_text_length(r.request) > 0) {
         assert_int_equal(
-            answer_all(r.part_model, r.parts, 3, r.request, r.texts, r.answers, r.lens), TIER_OK);
+            tst_needs_answer_all(r.part_model, r.parts, 3, r.request, r.texts, r.answers, r.lens),
+            TIER_OK);
         if (strstr(tier_text_data(r.request), "\nlloyd\t") && rounds++ == 0) {
             /* a Lloyd answer with a count changed, and a bad exact sum */
-            bad = replaced(r.answers[0], "cluster\t", "cluster\t9");
+            bad = tst_needs_replaced(r.answers[0], "cluster\t", "cluster\t9");
             expect_refused(&r, bad, strlen(bad), "customers");
             test_free(bad);
             {
                 const char *one = r.answers[1];
-                char *b2 = replaced(one, "inertia\t", "inertia\t0");
+                char *b2 = tst_needs_replaced(one, "inertia\t", "inertia\t0");
                 expect_refused(&r, b2, strlen(b2), "no leading zero");
                 test_free(b2);
             }
@@ -398,8 +202,8 @@ static void test_corrupt_answers_are_refused_and_nothing_applied(void **s)
     }
     assert_true(rounds > 0);
     {
-        tier_book *whole = book_part(300, 1, -1, 0);
-        tier_model *m = model_with(TST_ALLOC, &option_sets[0]);
+        tier_book *whole = tst_needs_book(300, 1, -1, 0);
+        tier_model *m = tst_needs_model(TST_ALLOC, &tst_needs_option_sets[0]);
         char *want, *got;
         tst_fit(m, whole, NULL);
         want = tst_saved(m, TST_ALLOC);
@@ -416,8 +220,8 @@ static void test_corrupt_answers_are_refused_and_nothing_applied(void **s)
         tier_text *req = NULL, *t1 = NULL, *t2 = NULL;
         const char *ans[2];
         size_t lens2[2];
-        tier_model *d = model_with(TST_ALLOC, &option_sets[0]);
-        split(100, 2, parts);
+        tier_model *d = tst_needs_model(TST_ALLOC, &tst_needs_option_sets[0]);
+        tst_needs_split(100, 2, parts);
         assert_int_equal(tier_text_new(&req, TST_ALLOC), TIER_OK);
         assert_int_equal(tier_text_new(&t1, TST_ALLOC), TIER_OK);
         assert_int_equal(tier_text_new(&t2, TST_ALLOC), TIER_OK);
@@ -446,7 +250,7 @@ static void test_corrupt_answers_are_refused_and_nothing_applied(void **s)
         tier_text_free(t1);
         tier_text_free(t2);
         tier_model_free(d);
-        free_parts(parts, 2);
+        tst_needs_free_parts(parts, 2);
     }
     /* the fit is over: another merge has nothing to merge into */
     tst_expect_model_error(r.driver,
@@ -457,8 +261,8 @@ static void test_corrupt_answers_are_refused_and_nothing_applied(void **s)
 
 static void test_bad_requests_and_calls_are_refused(void **s)
 {
-    tier_model *m = model_with(TST_ALLOC, &option_sets[0]), *other = NULL;
-    tier_book *b = book_part(50, 1, -1, 0);
+    tier_model *m = tst_needs_model(TST_ALLOC, &tst_needs_option_sets[0]), *other = NULL;
+    tier_book *b = tst_needs_book(50, 1, -1, 0);
     tier_text *t = NULL, *req = NULL;
     static const char *const bad[][2] = {
         {"nonsense\n", "needs request, line 1: expected \"libtier-needs-request 1\""},
@@ -468,7 +272,9 @@ static void test_bad_requests_and_calls_are_refused(void **s)
          "feature lines"},
         {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\t%zz\n", "%XX"},
         {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nsum\t5\nend\n",
-         "expected summary, spread or lloyd"},
+         "expected summary, moments, spread, seed or lloyd"},
+        {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nmomentz\nend\n",
+         "expected summary, moments, spread, seed or lloyd"},
         {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nsummary\t5\n",
          "expected end, last"},
         {"libtier-needs-request 1\noptions\t41d3537c80000000\t1\nfeature\tattr.f0\nlloyd\t0\n",
@@ -516,15 +322,9 @@ static void test_bad_requests_and_calls_are_refused(void **s)
     tst_expect_model_error(m, tier_needs_dist_merge(m, NULL, NULL, 0, req), TIER_ESTATE,
                            "no distributed fit");
     tst_expect_model_error(m, tier_needs_dist_begin(m, NULL), TIER_EINVAL, "no text");
-    /* no features; profiles */
+    /* no features */
     assert_int_equal(tier_needs_new(&other, NULL, TST_ALLOC), TIER_OK);
     tst_expect_model_error(other, tier_needs_dist_begin(other, req), TIER_EINVAL, "no features");
-    assert_int_equal(tier_needs_add_feature(other, "attr.f0"), TIER_OK);
-    {
-        double v = 1;
-        assert_int_equal(tier_needs_add_profile(other, "one", &v, 1), TIER_OK);
-    }
-    tst_expect_model_error(other, tier_needs_dist_begin(other, req), TIER_ESTATE, "profiles");
     tier_model_free(other);
     /* another kind of model */
     assert_int_equal(tier_rfm_new(&other, NULL, TST_ALLOC), TIER_OK);
@@ -541,47 +341,29 @@ static void test_bad_requests_and_calls_are_refused(void **s)
 static void test_failing_and_flat_fits_end_as_the_single_fit(void **s)
 {
     tier_book *parts[2];
-    opts big = {200, 0, 5000, 1, 100}, flat = {2, 0, 5000, 1, 100};
-    tier_model *d = model_with(TST_ALLOC, &big), *m = model_with(TST_ALLOC, &big);
-    tier_book *whole = book_part(100, 1, -1, 0), *same = NULL;
+    tst_needs_opts big = {200, 0, 5000, 1, 100}, flat = {2, 0, 5000, 1, 100};
+    tier_model *d = tst_needs_model(TST_ALLOC, &big), *m = tst_needs_model(TST_ALLOC, &big);
+    tier_book *whole = tst_needs_book(100, 1, -1, 0), *same = NULL;
     int rounds;
-    size_t i;
     char *want, *got;
     (void)s;
-    split(100, 2, parts);
+    tst_needs_split(100, 2, parts);
     assert_int_equal(tier_model_fit(m, whole, NULL), TIER_ERANGE);
-    tst_expect_model_error(d, drive(TST_ALLOC, d, parts, 2, &rounds), TIER_ERANGE,
+    tst_expect_model_error(d, tst_needs_drive(TST_ALLOC, d, parts, 2, &rounds), TIER_ERANGE,
                            "k = 200 but only 95 customers have a complete needs vector");
     assert_false(tier_model_is_fitted(d));
     tier_model_free(d);
     tier_model_free(m);
-    free_parts(parts, 2);
+    tst_needs_free_parts(parts, 2);
     /* every customer with the same vector: no feature varies */
-    assert_int_equal(tier_book_new(&same, TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_book_new(&parts[0], TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_book_new(&parts[1], TST_ALLOC), TIER_OK);
-    for (i = 0; i < 10; i++) {
-        char id[8];
-        size_t idx, f;
-        snprintf(id, sizeof id, "s%lu", (unsigned long)i);
-        assert_int_equal(tier_book_add_customer(same, id, strlen(id), &idx), TIER_OK);
-        for (f = 0; f < P_FEAT; f++) {
-            char name[8];
-            snprintf(name, sizeof name, "f%lu", (unsigned long)f);
-            assert_int_equal(tier_book_set_number(same, idx, name, 2.5), TIER_OK);
-        }
-        assert_int_equal(tier_book_add_customer(parts[i % 2], id, strlen(id), &idx), TIER_OK);
-        for (f = 0; f < P_FEAT; f++) {
-            char name[8];
-            snprintf(name, sizeof name, "f%lu", (unsigned long)f);
-            assert_int_equal(tier_book_set_number(parts[i % 2], idx, name, 2.5), TIER_OK);
-        }
-    }
-    m = model_with(TST_ALLOC, &flat);
-    d = model_with(TST_ALLOC, &flat);
+    same = tst_needs_same_book(10, 0, 1);
+    parts[0] = tst_needs_same_book(10, 0, 2);
+    parts[1] = tst_needs_same_book(10, 1, 2);
+    m = tst_needs_model(TST_ALLOC, &flat);
+    d = tst_needs_model(TST_ALLOC, &flat);
     if (tier_model_fit(m, same, NULL))
         fail_msg("%s", tier_model_last_error(m));
-    assert_int_equal(drive(TST_ALLOC, d, parts, 2, &rounds), TIER_OK);
+    assert_int_equal(tst_needs_drive(TST_ALLOC, d, parts, 2, &rounds), TIER_OK);
     assert_int_equal(rounds, 2); /* summary and spread only */
     want = tst_saved(m, TST_ALLOC);
     got = tst_saved(d, TST_ALLOC);
@@ -590,7 +372,7 @@ static void test_failing_and_flat_fits_end_as_the_single_fit(void **s)
     test_free(got);
     tier_model_free(d);
     tier_model_free(m);
-    free_parts(parts, 2);
+    tst_needs_free_parts(parts, 2);
     tier_book_free(same);
     tier_book_free(whole);
 }
@@ -672,7 +454,8 @@ static void expect_every_mutation_refused(round1 *r)
                          TIER_EPARSE);
     /* the answer of part 3 spoilt above is made again */
     assert_int_equal(
-        answer_all(r->part_model, r->parts, 3, r->request, r->texts, r->answers, r->lens), TIER_OK);
+        tst_needs_answer_all(r->part_model, r->parts, 3, r->request, r->texts, r->answers, r->lens),
+        TIER_OK);
 }
 
 static void test_every_field_of_every_round_is_checked(void **s)
@@ -690,9 +473,9 @@ static void test_every_field_of_every_round_is_checked(void **s)
         }
         assert_int_equal(tier_needs_dist_merge(r.driver, r.answers, r.lens, 3, r.request), TIER_OK);
         if (tier_text_length(r.request) > 0)
-            assert_int_equal(
-                answer_all(r.part_model, r.parts, 3, r.request, r.texts, r.answers, r.lens),
-                TIER_OK);
+            assert_int_equal(tst_needs_answer_all(r.part_model, r.parts, 3, r.request, r.texts,
+                                                  r.answers, r.lens),
+                             TIER_OK);
     }
     assert_int_equal(stages, 7);
     round1_free(&r);
@@ -740,7 +523,7 @@ static void test_sums_out_of_range_and_counts_that_do_not_add_up(void **s)
         answers[0] = r.answers[0];
         lens[0] = r.lens[0];
         test_free(b2);
-        b2 = replaced(r.answers[1], "feature\t", "feature\t");
+        b2 = tst_needs_replaced(r.answers[1], "feature\t", "feature\t");
         {
             char *at = strstr(b2, "feature\t") + 8 + 34, *old_b2 = b2;
             size_t cut = (size_t)(at - b2);
@@ -763,7 +546,8 @@ static void test_sums_out_of_range_and_counts_that_do_not_add_up(void **s)
     while (!strstr(tier_text_data(r.request), "\nlloyd\t")) {
         assert_int_equal(tier_needs_dist_merge(r.driver, r.answers, r.lens, 3, r.request), TIER_OK);
         assert_int_equal(
-            answer_all(r.part_model, r.parts, 3, r.request, r.texts, r.answers, r.lens), TIER_OK);
+            tst_needs_answer_all(r.part_model, r.parts, 3, r.request, r.texts, r.answers, r.lens),
+            TIER_OK);
     }
     {
         const char *c = strstr(r.answers[0], "cluster\t") + 8;
@@ -798,11 +582,11 @@ static void test_values_too_large_fail_as_the_single_fit(void **s)
                  {{-1e308, 1e308, 0, 1}, "values too large or too close to standardise"},
                  {{-1.3e154, 1.3e154, -1.3e154, 1.3e154}, "too large or too close"}};
     size_t c, i;
-    opts o = {2, 0, 5000, 1, 100};
+    tst_needs_opts o = {2, 0, 5000, 1, 100};
     (void)s;
     for (c = 0; c < TST_COUNT(cases); c++) {
         tier_book *whole = NULL, *parts[2] = {NULL, NULL};
-        tier_model *m = model_with(TST_ALLOC, &o), *d = model_with(TST_ALLOC, &o);
+        tier_model *m = tst_needs_model(TST_ALLOC, &o), *d = tst_needs_model(TST_ALLOC, &o);
         int rounds;
         assert_int_equal(tier_book_new(&whole, TST_ALLOC), TIER_OK);
         assert_int_equal(tier_book_new(&parts[0], TST_ALLOC), TIER_OK);
@@ -826,12 +610,12 @@ static void test_values_too_large_fail_as_the_single_fit(void **s)
             }
         }
         tst_expect_model_error(m, tier_model_fit(m, whole, NULL), TIER_ERANGE, cases[c].says);
-        assert_int_equal(drive(TST_ALLOC, d, parts, 2, &rounds), TIER_ERANGE);
+        assert_int_equal(tst_needs_drive(TST_ALLOC, d, parts, 2, &rounds), TIER_ERANGE);
         assert_false(tier_model_is_fitted(d));
         tier_model_free(m);
         tier_model_free(d);
         tier_book_free(whole);
-        free_parts(parts, 2);
+        tst_needs_free_parts(parts, 2);
     }
 }
 
@@ -879,45 +663,10 @@ static void test_signed_exact_sums_cancel_exactly(void **s)
 
 /* ---- every failed allocation ------------------------------------------------------------- */
 
-static int oom_drive(const tier_allocator *a, void *ud)
-{
-    tier_book **parts = ud;
-    tier_model *d = model_with(a, &option_sets[3]);
-    int rounds, rc;
-    char why[256] = "";
-    if (!d)
-        return TIER_ENOMEM;
-    rc = drive_why(a, d, parts, 3, &rounds, why);
-    if (rc) {
-        tst_expect_oom(rc, why);
-        assert_false(tier_model_is_fitted(d));
-    } else { /* the fit of the whole book (no saved text: the allocator may fail) */
-        tier_model *m = model_with(TST_ALLOC, &option_sets[3]);
-        tier_book *whole = book_part(150, 1, -1, 0);
-        size_t j;
-        tst_fit(m, whole, NULL);
-        expect_same_stats(m, d);
-        for (j = 0; j < tier_needs_segment_count(m); j++) {
-            double c1[P_FEAT], c2[P_FEAT];
-            assert_int_equal(tier_needs_centroid(m, j, c1, P_FEAT), TIER_OK);
-            assert_int_equal(tier_needs_centroid(d, j, c2, P_FEAT), TIER_OK);
-            assert_memory_equal(c1, c2, sizeof c1);
-            assert_string_equal(tier_needs_segment_name(m, j), tier_needs_segment_name(d, j));
-        }
-        tier_model_free(m);
-        tier_book_free(whole);
-    }
-    tier_model_free(d);
-    return rc;
-}
-
 static void test_the_driver_loop_survives_every_failed_allocation(void **s)
 {
-    tier_book *parts[3];
     (void)s;
-    split(150, 3, parts);
-    assert_true(tst_oom_walk(oom_drive, parts) > 20);
-    free_parts(parts, 3);
+    tst_needs_oom_walk(tst_needs_model, &tst_needs_option_sets[3], 150);
 }
 
 TST_MAIN(cmocka_unit_test(test_a_shuffled_book_gives_the_same_fit),

@@ -161,12 +161,13 @@ TIER_API int tier_needs_fit_stat(const tier_model *model, int stat, double *out)
  * the answers with tier_needs_dist_merge(), which writes the next request, until the model is
  * fitted. The fitted model is the one tier_model_fit() gives on the book of every part's
  * customers, bit for bit (the fit does not depend on the customers' order, docs/needs.md).
- * Starting again forgets a fit in progress. Models with need profiles are refused.
+ * Starting again forgets a fit in progress. A model with need profiles (since 0.5.0) is fitted
+ * in the same rounds but the last: its standardisation, then one round that sums the distances to
+ * the nearest profile (the fit's inertia).
  * @param model a needs model with its features and options (they are copied into the request:
  *        later changes do not affect this fit).
  * @param request receives the first request (replaced).
- * @return TIER_OK, TIER_EINVAL (not a needs model, no features, NULL request), TIER_ESTATE
- *         (profiles) or TIER_ENOMEM.
+ * @return TIER_OK, TIER_EINVAL (not a needs model, no features, NULL request) or TIER_ENOMEM.
  * @since 0.5.0
  */
 TIER_API int tier_needs_dist_begin(tier_model *model, tier_text *request);
@@ -197,15 +198,16 @@ TIER_API int tier_needs_dist_answer(const tier_model *model, const tier_book *bo
  * `request` is left empty. Answers that cannot be right (cut short, bad fields, counts that do
  * not add up, a customer in two parts, exact sums out of range) are refused with TIER_EPARSE
  * naming the answer and the line, and nothing is applied: the same round may be merged again.
- * A failure of the fit itself (k larger than the customers, values too far out) ends the
- * distributed fit as tier_model_fit() would fail; the model keeps its previous fit.
+ * A failure of the fit itself (k larger than the customers, values or a profile too far out)
+ * ends the distributed fit as tier_model_fit() would fail; the model keeps its previous fit, as
+ * it does when its features or profiles changed since the fit began (TIER_ESTATE).
  * @param model the needs model of tier_needs_dist_begin().
  * @param answers the parts' answers (every part once).
  * @param lens the answers' lengths in bytes.
  * @param n the number of answers (at least 1).
  * @param request receives the next request, empty when the model is fitted.
- * @return TIER_OK, TIER_EINVAL (NULL argument, no answers), TIER_ESTATE (no fit in progress),
- *         TIER_EPARSE, TIER_ERANGE or TIER_ENOMEM.
+ * @return TIER_OK, TIER_EINVAL (NULL argument, no answers), TIER_ESTATE (no fit in progress;
+ *         features or profiles changed), TIER_EPARSE, TIER_ERANGE or TIER_ENOMEM.
  * @since 0.5.0
  */
 TIER_API int tier_needs_dist_merge(tier_model *model, const char *const *answers,

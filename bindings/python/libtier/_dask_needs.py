@@ -4,8 +4,13 @@ rounds with ``Needs.dist_begin`` / ``dist_merge`` and every part answers each re
 ``Needs.dist_answer`` over its customers (mergeable summaries: counts, exact sums, its first
 customers in the fit's canonical order, and per Lloyd round its exact centroid sums). The fitted
 model is shipped to the parts as a model blob, as the RFM models are. No step collects one row a
-customer: the sample the restarts run on is at most ``init_sample`` customers (65,536 by default;
-0, restarts on every customer, is refused).
+customer: the sample the restarts run on is at most ``init_sample`` customers (65,536 by
+default); with 0 the restarts run over every customer as rounds too (each k-means++ draw one
+round: every part's customer of the lowest key; each Lloyd pass one round of exact sums), and
+the driver holds only the silhouette's sample. A model with need profiles (built with
+``Needs.add_profile``; a policy cannot declare them) is fitted by :func:`fit_model` in the same
+rounds but the last: its standardisation, then one round that sums the distances to the nearest
+profile.
 
 The engine-free pieces (:func:`part_attributes`, :func:`part_answer`, :func:`default_features`)
 take a :class:`libtier._parts.Part`; :func:`fit_needs` moves them with Dask."""
@@ -15,7 +20,7 @@ from typing import Any, Collection, Dict, List, Optional, Sequence, Tuple
 from . import _ffi
 from ._parts import Part, PartConfig, model_blob
 
-__all__ = ["default_features", "fit_needs", "part_answer", "part_attributes"]
+__all__ = ["default_features", "fit_model", "fit_needs", "part_answer", "part_attributes"]
 
 #: What a part reports of its accounts: the column order and {attribute: "number" or "text"}.
 Attributes = Tuple[List[str], Dict[str, str]]
@@ -98,6 +103,23 @@ def _request_features(request: bytes) -> List[str]:
     return out
 
 
+def fit_model(parts: List[Any], model: Any, as_of: int, blobs: Dict[str, bytes]) -> bytes:
+    """Runs the distributed fit of `model` (a :class:`libtier.needs.Needs` with its features,
+    options and any need profiles, named as the policy's needs model whose place it takes) over
+    the parts (persisted Dask delayed Parts): each round one task a part. `blobs` holds the models
+    fitted before it (the parts score those its features read). Returns the fitted model's
+    blob."""
+    import dask as _dask
+    from dask.delayed import delayed
+    compute: Any = getattr(_dask, "compute")
+    request = model.dist_begin()
+    while request:
+        answers = compute(*[delayed(part_answer)(p, as_of, blobs, model.name, request)
+                            for p in parts])
+        request = model.dist_merge(list(answers))
+    return model_blob(model)
+
+
 def fit_needs(parts: List[Any], config: PartConfig, as_of: int, blobs: Dict[str, bytes],
               names: Optional[Collection[str]] = None) -> Dict[str, bytes]:
     """Every needs model of the policy (or those named in `names`) fitted from the parts
@@ -117,21 +139,11 @@ def fit_needs(parts: List[Any], config: PartConfig, as_of: int, blobs: Dict[str,
     reports: Optional[List[Attributes]] = None
     for spec in specs:
         options = dict(spec["options"])
-        if int(options.get("init_sample", 65536)) == 0:
-            raise _error("model %s (needs): init_sample = 0 runs the restarts on every customer "
-                         "in one process; a split run needs a sample (docs/distributed.md)"
-                         % spec["name"])
         features = options.pop("features", None)
         if not features:
             if reports is None:
                 reports = list(compute(*[delayed(part_attributes)(p) for p in parts]))
             features = default_features(reports, spec["name"])
-        known = dict(blobs, **out)
         with Needs(spec["name"], features=features, **options) as model:
-            request = model.dist_begin()
-            while request:
-                answers = compute(*[delayed(part_answer)(p, as_of, known, spec["name"], request)
-                                    for p in parts])
-                request = model.dist_merge(list(answers))
-            out[spec["name"]] = model_blob(model)
+            out[spec["name"]] = fit_model(parts, model, as_of, dict(blobs, **out))
     return out

@@ -12,7 +12,7 @@
 /* ---- the canonical order ----------------------------------------------------------------- */
 
 /* SplitMix64's finaliser. */
-static uint64_t mix64(uint64_t z)
+uint64_t tier__needs_mix64(uint64_t z)
 {
     z += UINT64_C(0x9E3779B97F4A7C15);
     z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
@@ -24,13 +24,13 @@ static uint64_t mix64(uint64_t z)
  * h = mix(h xor word). */
 uint64_t tier__needs_hash(double seed, const char *id, size_t len)
 {
-    uint64_t h = mix64((uint64_t)seed ^ mix64((uint64_t)len));
+    uint64_t h = tier__needs_mix64((uint64_t)seed ^ tier__needs_mix64((uint64_t)len));
     size_t i, b;
     for (i = 0; i < len; i += 8) {
         uint64_t w = 0;
         for (b = 0; b < 8 && i + b < len; b++)
             w |= (uint64_t)(unsigned char)id[i + b] << (8 * b);
-        h = mix64(h ^ w);
+        h = tier__needs_mix64(h ^ w);
     }
     return h;
 }

@@ -11,18 +11,16 @@
 #include "models/needs/needs_internal.h"
 #include "models/needs/needs_wire.h"
 
-#define REQUEST_HEAD "libtier-needs-request 1"
-#define ANSWER_HEAD "libtier-needs-answer 1"
-
-enum { DIST_SUMMARY = 1, DIST_SPREAD = 2, DIST_LLOYD = 3 };
-
 struct needs_dist {
     int stage;
     needs_opts o;
-    size_t p, m;      /* features; customers asked of each part (0: all) */
-    char **feat;      /* p */
-    needs_summary sm; /* merged */
-    needs_fit nf;     /* the standardisation, then the fit */
+    size_t p, m;  /* features; customers asked of each part (0: all) */
+    char **feat;  /* p */
+    size_t nprof; /* the profiles the fit began with (0: a clustering) */
+    char **prof_names;
+    double *prof_values; /* nprof x p, raw units */
+    needs_summary sm;    /* merged */
+    needs_fit nf;        /* the standardisation, then the fit */
     size_t ncand, klo, khi, k, pu;
     uint64_t *hash; /* the merged sample candidates in the canonical order */
     char **ids;
@@ -30,30 +28,44 @@ struct needs_dist {
     double *raw; /* ncand x p */
     double *c;   /* k x pu: the centres of the last request */
     int it;
+    /* the restarts over every customer (init_sample = 0): the restart's k, its number and draw;
+     * the silhouette sample (ns_sil x pu, standardised), the centres drawn (khi x pu), per
+     * candidate k the best restart's centres (khi x pu each), inertia and sample labels */
+    size_t kk, j, ns_sil;
+    int r;
+    double *zs, *seeds, *bestc, *low;
+    int32_t *sil_lab;
 };
+
+#define LLOYD_LIKE(stage) ((stage) >= DIST_LLOYD && (stage) <= DIST_RESTART)
 
 void tier__needs_dist_free(const tier_allocator *a, needs_dist *d)
 {
     if (!d)
         return;
     tier__free_strings(a, d->feat, d->p);
+    tier__free_strings(a, d->prof_names, d->nprof);
     tier__needs_summary_free(a, &d->sm);
     tier__needs_fit_free(a, &d->nf);
     tier__free_strings(a, d->ids, d->ncand);
     {
-        void *own[] = {d->hash, d->lens, d->raw, d->c, d};
+        void *own[] = {d->hash,  d->lens, d->raw,     d->c, d->prof_values, d->zs, d->seeds,
+                       d->bestc, d->low,  d->sil_lab, d};
         tier__free_all(a, own, sizeof own / sizeof *own);
     }
 }
 
-/* The state the shared steps see: the model's, with the options and features the fit began
- * with. */
+/* The state the shared steps see: the model's, with the options, features and profiles the fit
+ * began with. */
 static needs_state as_begun(const needs_state *st, const needs_dist *d)
 {
     needs_state t = *st;
     t.o = d->o;
     t.feat = d->feat;
     t.nfeat = d->p;
+    t.nprof = d->nprof;
+    t.prof_names = d->prof_names;
+    t.prof_values = d->prof_values;
     return t;
 }
 
@@ -68,10 +80,24 @@ static void put_numbers(tier__buf *b, const char *key, const double *v, size_t n
     tier__buf_putc(b, '\n');
 }
 
+/* The standardisation and `count` centres (pu wide) of a lloyd or seed request. */
+static void put_placing(tier__buf *b, const needs_dist *d, const double *c, size_t count)
+{
+    size_t f, j;
+    put_numbers(b, "mean", d->nf.mean, d->p);
+    put_numbers(b, "scale", d->nf.scale, d->p);
+    tier__buf_puts(b, "used");
+    for (f = 0; f < d->p; f++)
+        tier__buf_printf(b, "\t%d", d->nf.used[f]);
+    tier__buf_putc(b, '\n');
+    for (j = 0; j < count; j++)
+        put_numbers(b, "centre", c + j * d->pu, d->pu);
+}
+
 static int write_request(const tier_allocator *a, const needs_dist *d, tier_text *out)
 {
     tier__buf b;
-    size_t f, j;
+    size_t f;
     int rc;
     tier__buf_init(&b, a);
     tier__buf_puts(&b, REQUEST_HEAD "\noptions");
@@ -82,21 +108,19 @@ static int write_request(const tier_allocator *a, const needs_dist *d, tier_text
         tier__nw_text(&b, d->feat[f], strlen(d->feat[f]));
         tier__buf_putc(&b, '\n');
     }
-    if (d->stage == DIST_SUMMARY) {
+    if (d->stage == DIST_SUMMARY && d->nprof) {
+        tier__buf_puts(&b, "moments\n"); /* the summary without candidates */
+    } else if (d->stage == DIST_SUMMARY) {
         tier__buf_printf(&b, "summary\t%zu\n", d->m);
     } else if (d->stage == DIST_SPREAD) {
         tier__buf_puts(&b, "spread\n");
         put_numbers(&b, "mean", d->nf.mean, d->p);
+    } else if (d->stage == DIST_SEED) {
+        tier__buf_printf(&b, "seed\t%zu\t%d\t%zu\n", d->kk, d->r, d->j);
+        put_placing(&b, d, d->seeds, d->j);
     } else {
         tier__buf_printf(&b, "lloyd\t%zu\n", d->k);
-        put_numbers(&b, "mean", d->nf.mean, d->p);
-        put_numbers(&b, "scale", d->nf.scale, d->p);
-        tier__buf_puts(&b, "used");
-        for (f = 0; f < d->p; f++)
-            tier__buf_printf(&b, "\t%d", d->nf.used[f]);
-        tier__buf_putc(&b, '\n');
-        for (j = 0; j < d->k; j++)
-            put_numbers(&b, "centre", d->c + j * d->pu, d->pu);
+        put_placing(&b, d, d->c, d->k);
     }
     tier__buf_puts(&b, "end\n");
     rc = tier__buf_status(&b);
@@ -122,17 +146,14 @@ int tier__needs_dist_begin(needs_state *st, tier_text *request)
                                 "tier_needs_add_feature())");
         return TIER_EINVAL;
     }
-    if (st->nprof) {
-        tier__errorf(st->h.err, "a distributed fit clusters: this model has need profiles");
-        return TIER_ESTATE;
-    }
     d = tier__calloc(a, 1, sizeof *d);
     if (!d)
         goto oom;
     d->stage = DIST_SUMMARY;
     d->o = st->o;
-    d->m = st->o.init_sample ? ((size_t)st->o.init_sample > kcap ? (size_t)st->o.init_sample : kcap)
-                             : 0;
+    /* the restart sample; with init_sample = 0 the silhouette's sample */
+    d->m = st->o.init_sample ? (size_t)st->o.init_sample : (size_t)st->o.sample;
+    d->m = d->m > kcap ? d->m : kcap;
     d->feat = tier__calloc(a, st->nfeat, sizeof *d->feat);
     if (!d->feat)
         goto oom;
@@ -140,6 +161,16 @@ int tier__needs_dist_begin(needs_state *st, tier_text *request)
     for (f = 0; f < d->p; f++)
         if (!(d->feat[f] = tier__strdup(a, st->feat[f])))
             goto oom;
+    if (st->nprof) {
+        if (!(d->prof_names = tier__calloc(a, st->nprof, sizeof *d->prof_names)) ||
+            !(d->prof_values = tier__malloc_n(a, st->nprof * d->p, sizeof *d->prof_values)))
+            goto oom;
+        d->nprof = st->nprof;
+        memcpy(d->prof_values, st->prof_values, d->nprof * d->p * sizeof *d->prof_values);
+        for (f = 0; f < d->nprof; f++)
+            if (!(d->prof_names[f] = tier__strdup(a, st->prof_names[f])))
+                goto oom;
+    }
     if (tier__needs_summary_alloc(a, &d->sm, d->p) != TIER_OK ||
         tier__needs_fit_alloc(a, &d->nf, kcap, d->p) != TIER_OK)
         goto oom;
@@ -157,295 +188,6 @@ fail:
     return rc;
 }
 
-/* ---- the part's answers ---------------------------------------------------------------------- */
-
-typedef struct dist_request {
-    double seed;
-    int standardize, stage;
-    size_t p, m, k, pu;
-    char **feat;
-    double *mean, *scale, *c;
-    unsigned char *used;
-} dist_request;
-
-static void request_free(const tier_allocator *a, dist_request *q)
-{
-    void *own[] = {q->mean, q->scale, q->c, q->used};
-    tier__free_strings(a, q->feat, q->p);
-    tier__free_all(a, own, sizeof own / sizeof *own);
-}
-
-/* Reads a line `key` of q->p doubles into v. */
-static int read_numbers(tier__nr *r, const char *key, double *v, size_t n, int finite)
-{
-    size_t i;
-    int rc;
-    if (!tier__nr_line(r) || !tier__nr_word(r, key))
-        return tier__nr_fail(r, key);
-    for (i = 0; i < n; i++)
-        if ((rc = tier__nr_double(r, &v[i], finite)) != TIER_OK)
-            return rc;
-    return tier__nr_end_of_line(r) ? TIER_OK : tier__nr_fail(r, "more values than expected");
-}
-
-static int parse_request(const tier_allocator *a, const char *text, size_t len, dist_request *q,
-                         char *err)
-{
-    tier__nr r;
-    uint64_t u;
-    size_t f, j, nl = 0, fl;
-    const char *s;
-    int rc;
-    memset(q, 0, sizeof *q);
-    tier__nr_init(&r, text, len, "needs request", err);
-    if (!tier__nr_line(&r) || !tier__nr_word(&r, "libtier-needs-request 1"))
-        return tier__nr_fail(&r, "expected \"" REQUEST_HEAD "\"");
-    if (!tier__nr_line(&r) || !tier__nr_word(&r, "options"))
-        return tier__nr_fail(&r, "expected options");
-    if ((rc = tier__nr_double(&r, &q->seed, 1)) != TIER_OK ||
-        (rc = tier__nr_u64(&r, &u)) != TIER_OK)
-        return rc;
-    if (u > 1 || !(q->seed >= 0 && q->seed <= MAX_SEED && q->seed == floor(q->seed)))
-        return tier__nr_fail(&r, "bad options");
-    q->standardize = (int)u;
-    /* Count the feature lines first. */
-    {
-        tier__nr peek = r;
-        while (tier__nr_line(&peek) && tier__nr_word(&peek, "feature"))
-            nl++;
-    }
-    if (nl == 0 || nl > TIER_NEEDS_MAX_FEATURES)
-        return tier__nr_fail(&r, "expected 1 to 1024 feature lines");
-    if (!(q->feat = tier__calloc(a, nl, sizeof *q->feat)) ||
-        !(q->mean = tier__calloc(a, nl, sizeof *q->mean)) ||
-        !(q->scale = tier__calloc(a, nl, sizeof *q->scale)) || !(q->used = tier__calloc(a, nl, 1)))
-        return TIER_ENOMEM;
-    q->p = nl;
-    for (f = 0; f < nl; f++) {
-        tier__nr_line(&r);
-        tier__nr_word(&r, "feature");
-        if ((rc = tier__nr_text(&r, a, &q->feat[f], &fl)) != TIER_OK)
-            return rc;
-        if (!tier__needs_valid_feature(q->feat[f]) || strlen(q->feat[f]) != fl)
-            return tier__nr_fail(&r, "not a feature name");
-    }
-    if (!tier__nr_line(&r) || !tier__nr_field(&r, &s, &fl))
-        return tier__nr_fail(&r, "expected summary, spread or lloyd");
-    if (fl == 7 && memcmp(s, "summary", 7) == 0) {
-        q->stage = DIST_SUMMARY;
-        if ((rc = tier__nr_u64(&r, &u)) != TIER_OK)
-            return rc;
-        if (u > MAX_INIT_SAMPLE + TIER_NEEDS_MAX_SEGMENTS)
-            return tier__nr_fail(&r, "too many customers asked for");
-        q->m = (size_t)u;
-    } else if (fl == 6 && memcmp(s, "spread", 6) == 0) {
-        q->stage = DIST_SPREAD;
-        if ((rc = read_numbers(&r, "mean", q->mean, q->p, 1)) != TIER_OK)
-            return rc;
-    } else if (fl == 5 && memcmp(s, "lloyd", 5) == 0) {
-        q->stage = DIST_LLOYD;
-        if ((rc = tier__nr_u64(&r, &u)) != TIER_OK)
-            return rc;
-        if (u < 1 || u > TIER_NEEDS_MAX_SEGMENTS)
-            return tier__nr_fail(&r, "k must be 1 to 256");
-        q->k = (size_t)u;
-        if ((rc = read_numbers(&r, "mean", q->mean, q->p, 1)) != TIER_OK ||
-            (rc = read_numbers(&r, "scale", q->scale, q->p, 1)) != TIER_OK)
-            return rc;
-        if (!tier__nr_line(&r) || !tier__nr_word(&r, "used"))
-            return tier__nr_fail(&r, "expected used");
-        for (f = 0; f < q->p; f++) {
-            if ((rc = tier__nr_u64(&r, &u)) != TIER_OK)
-                return rc;
-            if (u > 1 || !(q->scale[f] > 0))
-                return tier__nr_fail(&r, "a feature is used (1) or not (0), with a scale > 0");
-            q->used[f] = (unsigned char)u;
-            q->pu += u;
-        }
-        if (q->pu == 0)
-            return tier__nr_fail(&r, "no feature is used");
-        if (!(q->c = tier__calloc(a, q->k * q->pu, sizeof *q->c)))
-            return TIER_ENOMEM;
-        for (j = 0; j < q->k; j++)
-            if ((rc = read_numbers(&r, "centre", q->c + j * q->pu, q->pu, 1)) != TIER_OK)
-                return rc;
-    } else {
-        return tier__nr_fail(&r, "expected summary, spread or lloyd");
-    }
-    return tier__nr_last(&r);
-}
-
-static void put_xs(tier__buf *b, const needs_xs *s)
-{
-    tier__nw_xsum(b, &s->pos);
-    tier__nw_xsum(b, &s->neg);
-}
-
-/* The summary of the part's rows x (nc x p) of customers cust, and its first m (all when 0) in
- * the canonical order. */
-static int answer_summary(const needs_state *t, const dist_request *q, const tier_book *book,
-                          const double *x, const size_t *cust, size_t nc, tier__buf *b)
-{
-    const tier_allocator *a = &t->h.alloc;
-    needs_summary sm;
-    uint64_t *hash = tier__malloc_n(a, nc + 1, sizeof *hash);
-    const char **ids = tier__malloc_n(a, nc + 1, sizeof *ids);
-    size_t *lens = tier__malloc_n(a, nc + 1, sizeof *lens), i, f, m;
-    uint32_t *order = tier__malloc_n(a, nc + 1, sizeof *order);
-    int rc = TIER_ENOMEM;
-    memset(&sm, 0, sizeof sm);
-    if (!hash || !ids || !lens || !order || tier__needs_summary_alloc(a, &sm, q->p) != TIER_OK)
-        goto done;
-    for (i = 0; i < nc; i++) {
-        tier__needs_summary_row(&sm, x + i * q->p);
-        ids[i] = tier_book_customer_id(book, cust[i], &lens[i]);
-        hash[i] = tier__needs_hash(q->seed, ids[i], lens[i]);
-    }
-    if ((rc = tier__needs_canon_sort(a, nc, hash, ids, lens, order)) != TIER_OK)
-        goto done;
-    m = q->m && q->m < nc ? q->m : nc;
-    tier__buf_printf(b, "summary\t%zu\t%zu\t%zu\n", tier_book_customer_count(book), nc, m);
-    for (f = 0; f < q->p; f++) {
-        tier__buf_puts(b, "feature");
-        tier__nw_double(b, sm.lo[f]);
-        tier__nw_double(b, sm.hi[f]);
-        put_xs(b, &sm.sum[f]);
-        tier__buf_putc(b, '\n');
-    }
-    for (i = 0; i < m; i++) {
-        size_t r = order[i];
-        tier__buf_printf(b, "cand\t%016llx", (unsigned long long)hash[r]);
-        tier__nw_text(b, ids[r], lens[r]);
-        for (f = 0; f < q->p; f++)
-            tier__nw_double(b, x[r * q->p + f]);
-        tier__buf_putc(b, '\n');
-    }
-done:
-    tier__needs_summary_free(a, &sm);
-    {
-        void *own[] = {hash, (void *)ids, lens, order};
-        tier__free_all(a, own, sizeof own / sizeof *own);
-    }
-    return rc;
-}
-
-static int answer_spread(const needs_state *t, const dist_request *q, const double *x, size_t nc,
-                         tier__buf *b, char *err)
-{
-    needs_summary sm;
-    size_t i, f;
-    int rc = TIER_OK;
-    if (tier__needs_summary_alloc(&t->h.alloc, &sm, q->p) != TIER_OK)
-        return TIER_ENOMEM;
-    for (i = 0; i < nc && !rc; i++) {
-        if ((f = tier__needs_spread_row(&sm, x + i * q->p, q->mean)) < q->p) {
-            tier__errorf(err, "feature \"%s\": values too large or too close to standardise",
-                         q->feat[f]);
-            rc = TIER_ERANGE;
-        }
-    }
-    tier__buf_puts(b, "spread\n");
-    for (f = 0; f < q->p; f++) {
-        tier__buf_puts(b, "ss");
-        tier__nw_xsum(b, &sm.ss[f]);
-        tier__buf_putc(b, '\n');
-    }
-    tier__needs_summary_free(&t->h.alloc, &sm);
-    return rc;
-}
-
-static int answer_lloyd(const needs_state *t, const dist_request *q, double *x, size_t nc,
-                        tier__buf *b, char *err)
-{
-    const tier_allocator *a = &t->h.alloc;
-    needs_fit nf;
-    size_t j, f, pu = q->pu, k = q->k;
-    size_t *cnt = tier__calloc(a, k, sizeof *cnt);
-    needs_xs *sum = tier__calloc(a, k * pu, sizeof *sum);
-    double *ct = tier__calloc(a, k * pu, sizeof *ct), *acc = tier__calloc(a, k, sizeof *acc);
-    tier__xsum in;
-    int rc = TIER_ENOMEM;
-    memset(&nf, 0, sizeof nf);
-    nf.p = q->p;
-    nf.pu = pu;
-    nf.mean = q->mean;
-    nf.scale = q->scale;
-    nf.used = q->used;
-    if (!cnt || !sum || !ct || !acc)
-        goto done;
-    if ((rc = tier__needs_standardise_rows(t, &nf, x, nc, err)) != TIER_OK)
-        goto done;
-    for (j = 0; j < k; j++)
-        for (f = 0; f < pu; f++)
-            ct[f * k + j] = q->c[j * pu + f];
-    tier__xsum_init(&in);
-    tier__needs_lloyd_part(x, nc, pu, k, ct, acc, cnt, sum, &in);
-    tier__buf_printf(b, "lloyd\t%zu\n", k);
-    for (j = 0; j < k; j++) {
-        tier__buf_printf(b, "cluster\t%zu", cnt[j]);
-        for (f = 0; f < pu; f++)
-            put_xs(b, &sum[j * pu + f]);
-        tier__buf_putc(b, '\n');
-    }
-    tier__buf_puts(b, "inertia");
-    tier__nw_xsum(b, &in);
-    tier__buf_putc(b, '\n');
-done : {
-    void *own[] = {cnt, sum, ct, acc};
-    tier__free_all(a, own, sizeof own / sizeof *own);
-}
-    return rc;
-}
-
-int tier__needs_dist_answer(needs_state *st, const tier_book *book, const tier_frame *frame,
-                            const char *text, size_t len, tier_text *answer)
-{
-    const tier_allocator *a = &st->h.alloc;
-    needs_state t;
-    dist_request q;
-    double *x = NULL;
-    size_t *cust = NULL, nc = 0;
-    tier__buf b;
-    int rc;
-    if (!book || !text || !answer) {
-        tier__errorf(st->h.err, "the answer needs a book, a request and a text");
-        return TIER_EINVAL;
-    }
-    tier__buf_init(&b, a);
-    st->h.err[0] = '\0';
-    if ((rc = parse_request(a, text, len, &q, st->h.err)) != TIER_OK)
-        goto done;
-    t = *st;
-    t.feat = q.feat;
-    t.nfeat = q.p;
-    t.o.seed = q.seed;
-    t.o.standardize = q.standardize;
-    if ((rc = tier__needs_complete_rows(&t, book, frame, &x, &cust, &nc, st->h.err)) != TIER_OK)
-        goto done;
-    tier__buf_puts(&b, ANSWER_HEAD "\n");
-    if (q.stage == DIST_SUMMARY)
-        rc = answer_summary(&t, &q, book, x, cust, nc, &b);
-    else if (q.stage == DIST_SPREAD)
-        rc = answer_spread(&t, &q, x, nc, &b, st->h.err);
-    else
-        rc = answer_lloyd(&t, &q, x, nc, &b, st->h.err);
-    tier__buf_puts(&b, "end\n");
-    if (!rc)
-        rc = tier__buf_status(&b);
-    if (!rc) {
-        tier_text_clear(answer);
-        rc = tier_text_append(answer, tier__buf_data(&b), tier__buf_len(&b));
-    }
-done:
-    if (rc == TIER_ENOMEM && !st->h.err[0])
-        tier__errorf(st->h.err, "out of memory answering a needs request");
-    request_free(a, &q);
-    tier__free(a, x);
-    tier__free(a, cust);
-    tier__buf_free(&b);
-    return rc;
-}
-
 /* ---- the driver: merging the answers ------------------------------------------------------- */
 
 /* What one round's answers add up to, before it is applied (all or nothing). */
@@ -459,6 +201,13 @@ typedef struct merged {
     size_t *cnt; /* k */
     needs_xs *sum;
     tier__xsum inertia;
+    /* a draw: the lowest key sent so far, its customer (hash, id) and vector (pu); zt scratch */
+    int have;
+    double key;
+    uint64_t h;
+    char *id;
+    size_t len;
+    double *z, *zt;
 } merged;
 
 static void merged_free(const tier_allocator *a, merged *g)
@@ -466,7 +215,7 @@ static void merged_free(const tier_allocator *a, merged *g)
     tier__needs_summary_free(a, &g->sm);
     tier__free_strings(a, g->ids, g->ncand);
     {
-        void *own[] = {g->hash, g->lens, g->raw, g->cnt, g->sum};
+        void *own[] = {g->hash, g->lens, g->raw, g->cnt, g->sum, g->id, g->z, g->zt};
         tier__free_all(a, own, sizeof own / sizeof *own);
     }
     memset(g, 0, sizeof *g);
@@ -533,7 +282,7 @@ static int read_summary(const tier_allocator *a, const needs_dist *d, tier__nr *
         rc = tier__nr_u64(r, &m);
     if (rc)
         return rc;
-    if (nc > n || m > nc || (d->m ? m != (nc < d->m ? nc : d->m) : m != nc))
+    if (nc > n || m > nc || (d->nprof ? m != 0 : d->m ? m != (nc < d->m ? nc : d->m) : m != nc))
         return tier__nr_fail(r, "counts that do not fit together (customers, complete, sent)");
     if (tier__needs_summary_alloc(a, &one, d->p) != TIER_OK)
         return TIER_ENOMEM;
@@ -630,6 +379,53 @@ static int read_lloyd(const needs_dist *d, tier__nr *r, merged *g)
     return rc ? rc : tail(r);
 }
 
+/* One part's draw: its customer of the lowest key, kept when it is below the others' (ties: the
+ * canonical order). */
+static int read_seed(const tier_allocator *a, const needs_dist *d, tier__nr *r, merged *g)
+{
+    uint64_t found, h;
+    char *id = NULL;
+    size_t len = 0, f;
+    double key;
+    int rc = head(r, "seed");
+    if (!rc)
+        rc = tier__nr_u64(r, &found);
+    if (!rc && found > 1)
+        rc = tier__nr_fail(r, "a part sends 0 or 1 customer");
+    if (rc || !found)
+        return rc ? rc : tail(r);
+    if (!tier__nr_line(r) || !tier__nr_word(r, "pick"))
+        return tier__nr_fail(r, "expected a pick line");
+    if ((rc = tier__nr_bits(r, &h)) != TIER_OK || (rc = tier__nr_text(r, a, &id, &len)) != TIER_OK)
+        goto out;
+    if (h != tier__needs_hash(d->o.seed, id, len)) {
+        rc = tier__nr_fail(r, "the hash does not match the id");
+        goto out;
+    }
+    if ((rc = tier__nr_double(r, &key, 0)) != TIER_OK)
+        goto out;
+    for (f = 0; f < d->pu && !rc; f++)
+        rc = tier__nr_double(r, &g->zt[f], 1);
+    if (!rc && (!(key >= 0) || !tier__nr_end_of_line(r)))
+        rc = tier__nr_fail(r, "a key below 0, or more values than features");
+    if (!rc && (!g->have || key < g->key ||
+                (key == g->key && tier__needs_canon_before(h, id, len, g->h, g->id, g->len)))) {
+        tier__free(a, g->id);
+        g->id = id;
+        id = NULL;
+        g->len = len;
+        g->h = h;
+        g->key = key;
+        g->have = 1;
+        memcpy(g->z, g->zt, d->pu * sizeof *g->z);
+    }
+    if (!rc)
+        rc = tail(r);
+out:
+    tier__free(a, id);
+    return rc;
+}
+
 /* The merged candidates in the canonical order, the first d->m (all when 0) kept; a customer
  * sent by two parts is refused. */
 static int keep_sample(const tier_allocator *a, const needs_dist *d, merged *g, char *err)
@@ -690,9 +486,15 @@ static int finish(needs_state *st, tier_text *request)
     int same = st->nfeat == st->dist->p;
     for (f = 0; same && f < st->nfeat; f++)
         same = strcmp(st->feat[f], st->dist->feat[f]) == 0;
+    same = same && st->nprof == st->dist->nprof;
+    for (f = 0; same && f < st->nprof; f++)
+        same = strcmp(st->prof_names[f], st->dist->prof_names[f]) == 0;
+    if (same && st->nprof)
+        same = memcmp(st->prof_values, st->dist->prof_values,
+                      st->nprof * st->nfeat * sizeof *st->prof_values) == 0;
     if (!same) {
-        tier__errorf(st->h.err, "the model's features changed during the distributed fit: begin "
-                                "it again");
+        tier__errorf(st->h.err, "the model's features changed, or its profiles, during the "
+                                "distributed fit: begin it again");
         return TIER_ESTATE;
     }
     tier__needs_install_fit(st, &st->dist->nf);
@@ -700,6 +502,128 @@ static int finish(needs_state *st, tier_text *request)
     st->dist = NULL;
     tier_text_clear(request);
     return TIER_OK;
+}
+
+/* After the standardisation, with init_sample = 0: the silhouette sample standardised, then the
+ * first draw of the first restart. */
+static int start_exact(needs_state *st, size_t klo, size_t khi, tier_text *request)
+{
+    const tier_allocator *a = &st->h.alloc;
+    needs_dist *d = st->dist;
+    needs_state t = as_begun(st, d);
+    size_t nk = khi - klo + 1, pu = d->nf.pu, nc = (size_t)d->sm.nc;
+    int rc;
+    d->klo = klo;
+    d->khi = khi;
+    d->pu = pu;
+    d->nf.silhouette = NAN;
+    /* ns_sil <= d->ncand: each part sent min(its customers, d->m), d->m >= sample */
+    d->ns_sil = (size_t)d->o.sample < nc ? (size_t)d->o.sample : nc;
+    if (!(d->zs = tier__malloc_n(a, d->ns_sil * d->p + 1, sizeof *d->zs)) ||
+        !(d->seeds = tier__malloc_n(a, khi * pu, sizeof *d->seeds)) ||
+        !(d->bestc = tier__malloc_n(a, nk * khi * pu, sizeof *d->bestc)) ||
+        !(d->low = tier__malloc_n(a, nk, sizeof *d->low)) ||
+        !(d->sil_lab = tier__calloc(a, nk * d->ns_sil + 1, sizeof *d->sil_lab)))
+        return TIER_ENOMEM;
+    memcpy(d->zs, d->raw, d->ns_sil * d->p * sizeof *d->zs);
+    if ((rc = tier__needs_standardise_rows(&t, &d->nf, d->zs, d->ns_sil, st->h.err)) != TIER_OK)
+        return rc;
+    d->kk = klo;
+    d->r = 0;
+    d->j = 0;
+    d->stage = DIST_SEED;
+    return write_request(a, d, request);
+}
+
+/* A draw merged: the next draw, or the restart's first Lloyd pass from the centres drawn. */
+static int seed_step(needs_state *st, const merged *g, tier_text *request)
+{
+    needs_dist *d = st->dist;
+    memcpy(d->seeds + d->j * d->pu, g->z, d->pu * sizeof *d->seeds);
+    if (++d->j == d->kk) {
+        double *c = tier__malloc_n(&st->h.alloc, d->kk * d->pu, sizeof *c);
+        if (!c)
+            return TIER_ENOMEM;
+        memcpy(c, d->seeds, d->kk * d->pu * sizeof *c);
+        tier__free(&st->h.alloc, d->c);
+        d->c = c;
+        d->k = d->kk;
+        d->it = 0;
+        d->stage = DIST_RESTART;
+    }
+    return write_request(&st->h.alloc, d, request);
+}
+
+/* A restart ended with the centres cnew (taken) after a pass against d->c: kept when its inertia
+ * is the lowest of its k, with the labels of the silhouette sample (their nearest centre of d->c,
+ * what the pass gave them); then the next restart, the next k, or the final iterations from the
+ * chosen k's best centres. */
+static int restart_end(needs_state *st, const merged *g, double *cnew, tier_text *request)
+{
+    const tier_allocator *a = &st->h.alloc;
+    needs_dist *d = st->dist;
+    size_t t = d->kk - d->klo, i, j, f, k = d->kk, pu = d->pu, nk = d->khi - d->klo + 1;
+    double inertia = tier__xsum_round(&g->inertia);
+    int rc = TIER_OK;
+    if (d->r == 0 || inertia < d->low[t]) {
+        double *ct = tier__malloc_n(a, k * pu, sizeof *ct),
+               *acc = tier__malloc_n(a, k, sizeof *acc);
+        if (!ct || !acc)
+            rc = TIER_ENOMEM;
+        for (j = 0; !rc && j < k; j++)
+            for (f = 0; f < pu; f++)
+                ct[f * k + j] = d->c[j * pu + f];
+        for (i = 0; !rc && i < d->ns_sil; i++) {
+            double b, s;
+            tier__needs_dist_all(d->zs + i * pu, ct, pu, k, acc);
+            d->sil_lab[t * d->ns_sil + i] = (int32_t)tier__needs_nearest(acc, k, &b, &s);
+        }
+        tier__free(a, ct);
+        tier__free(a, acc);
+        if (!rc) {
+            d->low[t] = inertia;
+            memcpy(d->bestc + t * d->khi * pu, cnew, k * pu * sizeof *cnew);
+        }
+    }
+    tier__free(a, cnew);
+    if (rc)
+        return rc;
+    d->j = 0;
+    if (++d->r == d->o.n_init) {
+        d->r = 0;
+        d->kk++;
+    }
+    if (d->kk <= d->khi) {
+        d->stage = DIST_SEED;
+        return write_request(a, d, request);
+    }
+    k = d->klo;
+    if (d->o.k == 0 && (rc = tier__needs_choose_k(a, d->zs, d->ns_sil, pu, d->sil_lab, d->klo, nk,
+                                                  &k, &d->nf.silhouette)) != TIER_OK)
+        return rc;
+    memcpy(d->c, d->bestc + (k - d->klo) * d->khi * pu, k * pu * sizeof *d->c);
+    d->k = k;
+    d->it = 0;
+    d->stage = DIST_LLOYD;
+    return write_request(a, d, request);
+}
+
+/* After the standardisation of a fit to profiles: the profiles in standardised units are the
+ * segments; one round asks the parts for the exact sum of the distances to the nearest. */
+static int start_inertia(needs_state *st, tier_text *request)
+{
+    needs_dist *d = st->dist;
+    needs_state t = as_begun(st, d);
+    int rc = tier__needs_profile_centres(&t, &d->nf, st->h.err);
+    if (rc)
+        return rc;
+    d->k = d->nprof;
+    d->pu = d->p; /* a fit to profiles uses every feature */
+    if (!(d->c = tier__malloc_n(&st->h.alloc, d->k * d->p, sizeof *d->c)))
+        return TIER_ENOMEM;
+    memcpy(d->c, d->nf.centre, d->k * d->p * sizeof *d->c);
+    d->stage = DIST_INERTIA;
+    return write_request(&st->h.alloc, d, request);
 }
 
 /* After the standardisation: the restarts on the sample, then the first Lloyd request. */
@@ -715,6 +639,8 @@ static int start_lloyd(needs_state *st, tier_text *request)
     memset(&w, 0, sizeof w);
     d->nf.fitted = (double)nc;
     d->nf.excluded = (double)(d->sm.n - d->sm.nc);
+    if (d->nprof)
+        return start_inertia(st, request);
     if ((rc = tier__needs_k_range(&t, nc, &klo, &khi, st->h.err)) != TIER_OK)
         return rc;
     if (pu == 0) {
@@ -722,6 +648,8 @@ static int start_lloyd(needs_state *st, tier_text *request)
             return rc;
         return finish(st, request);
     }
+    if (d->o.init_sample == 0)
+        return start_exact(st, klo, khi, request);
     ns = tier__needs_init_sample_size(&t, nc, khi);
     /* ns <= d->ncand: each part sent min(its customers, d->m) and d->m >= ns (read_summary) */
     if (!(zs = tier__malloc_n(a, ns * d->p + 1, sizeof *zs)) ||
@@ -784,6 +712,12 @@ static int apply(needs_state *st, merged *g, tier_text *request)
             return rc;
         return start_lloyd(st, request);
     }
+    if (d->stage == DIST_INERTIA) {
+        d->nf.inertia = tier__xsum_round(&g->inertia);
+        return finish(st, request);
+    }
+    if (d->stage == DIST_SEED)
+        return seed_step(st, g, request);
     {
         double *cnew = tier__malloc_n(a, d->k * d->pu, sizeof *cnew);
         int same;
@@ -791,6 +725,8 @@ static int apply(needs_state *st, merged *g, tier_text *request)
             return TIER_ENOMEM;
         d->it++;
         same = tier__needs_centres_step(d->k, d->pu, g->cnt, g->sum, d->c, cnew);
+        if (d->stage == DIST_RESTART && (same || d->it >= d->o.max_iter))
+            return restart_end(st, g, cnew, request);
         tier__free(a, d->c);
         d->c = cnew;
         if (same || d->it >= d->o.max_iter) {
@@ -825,8 +761,10 @@ int tier__needs_dist_merge(needs_state *st, const char *const *answers, const si
     }
     memset(&g, 0, sizeof g);
     if (tier__needs_summary_alloc(a, &g.sm, d->p) != TIER_OK ||
-        (d->stage == DIST_LLOYD && (!(g.cnt = tier__calloc(a, d->k, sizeof *g.cnt)) ||
-                                    !(g.sum = tier__calloc(a, d->k * d->pu, sizeof *g.sum))))) {
+        (d->stage == DIST_SEED && (!(g.z = tier__malloc_n(a, d->pu, sizeof *g.z)) ||
+                                   !(g.zt = tier__malloc_n(a, d->pu, sizeof *g.zt)))) ||
+        (LLOYD_LIKE(d->stage) && (!(g.cnt = tier__calloc(a, d->k, sizeof *g.cnt)) ||
+                                  !(g.sum = tier__calloc(a, d->k * d->pu, sizeof *g.sum))))) {
         rc = TIER_ENOMEM;
         goto done;
     }
@@ -841,11 +779,16 @@ int tier__needs_dist_merge(needs_state *st, const char *const *answers, const si
         tier__nr_init(&r, answers[i], lens[i], what, st->h.err);
         rc = d->stage == DIST_SUMMARY  ? read_summary(a, d, &r, &g)
              : d->stage == DIST_SPREAD ? read_spread(d, &r, &g)
-                                       : read_lloyd(d, &r, &g);
+             : d->stage == DIST_SEED   ? read_seed(a, d, &r, &g)
+                                       : read_lloyd(d, &r, &g); /* lloyd, inertia, restart */
     }
     if (!rc && d->stage == DIST_SUMMARY)
         rc = keep_sample(a, d, &g, st->h.err);
-    if (!rc && d->stage == DIST_LLOYD) {
+    if (!rc && d->stage == DIST_SEED && !g.have) {
+        tier__errorf(st->h.err, "needs answers: no part sent a customer for the draw");
+        rc = TIER_EPARSE;
+    }
+    if (!rc && LLOYD_LIKE(d->stage)) {
         size_t j, total = 0;
         for (j = 0; j < d->k; j++)
             total += g.cnt[j];

@@ -164,30 +164,41 @@ static int fit_standardisation(const needs_state *st, needs_fit *nf, const doubl
     return rc;
 }
 
-static int fit_profiles(needs_state *st, needs_fit *nf, const double *z, size_t nc, char *err)
+int tier__needs_profile_centres(const needs_state *st, needs_fit *nf, char *err)
 {
-    size_t j, f, i, p = nf->p;
-    double *d2 = tier__calloc(&st->h.alloc, st->nprof, sizeof *d2);
-    tier__xsum in;
-    if (!d2)
-        return TIER_ENOMEM;
+    size_t j, f, p = nf->p;
     for (j = 0; j < st->nprof; j++) {
         for (f = 0; f < p; f++) {
             double v = (st->prof_values[j * p + f] - nf->mean[f]) / nf->scale[f];
             if (!(fabs(v) <= MAX_Z)) {
                 tier__errorf(err, "profile \"%s\": feature \"%s\" is too far out",
                              st->prof_names[j], st->feat[f]);
-                tier__free(&st->h.alloc, d2);
                 return TIER_ERANGE;
             }
             nf->centre[j * p + f] = v;
         }
-        if (!(nf->names[j] = tier__strdup(&st->h.alloc, st->prof_names[j]))) {
-            tier__free(&st->h.alloc, d2);
+        if (!(nf->names[j] = tier__strdup(&st->h.alloc, st->prof_names[j])))
             return TIER_ENOMEM;
-        }
     }
     nf->source = SRC_PROFILES;
+    nf->iterations = 0;
+    nf->converged = 1;
+    nf->silhouette = NAN;
+    return TIER_OK;
+}
+
+static int fit_profiles(needs_state *st, needs_fit *nf, const double *z, size_t nc, char *err)
+{
+    size_t j, i, p = nf->p;
+    double *d2 = tier__calloc(&st->h.alloc, st->nprof, sizeof *d2);
+    tier__xsum in;
+    int rc;
+    if (!d2)
+        return TIER_ENOMEM;
+    if ((rc = tier__needs_profile_centres(st, nf, err)) != TIER_OK) {
+        tier__free(&st->h.alloc, d2);
+        return rc;
+    }
     tier__xsum_init(&in);
     /* Every feature is used with profiles, so z rows are full rows. */
     for (i = 0; i < nc; i++) {
@@ -199,9 +210,6 @@ static int fit_profiles(needs_state *st, needs_fit *nf, const double *z, size_t 
             tier__xsum_add(&in, b);
     }
     nf->inertia = tier__xsum_round(&in);
-    nf->iterations = 0;
-    nf->converged = 1;
-    nf->silhouette = NAN;
     tier__free(&st->h.alloc, d2);
     return TIER_OK;
 }
@@ -245,7 +253,7 @@ static int fit_kmeans(needs_state *st, needs_fit *nf, const tier_book *book, con
 {
     const tier_allocator *a = &st->h.alloc;
     size_t pu = nf->pu, klo, khi, kstar, ns, i;
-    uint64_t *hash = NULL;
+    uint64_t *hash = NULL, *hs = NULL;
     const char **ids = NULL;
     size_t *lens = NULL;
     uint32_t *order = NULL;
@@ -280,7 +288,19 @@ static int fit_kmeans(needs_state *st, needs_fit *nf, const tier_book *book, con
         memcpy(zs + i * pu, z + (size_t)order[i] * pu, pu * sizeof *zs);
     if ((rc = tier__needs_ws_alloc(a, &w, nc, ns, pu, khi)) != TIER_OK)
         goto done;
-    kstar = tier__needs_sample_phase(&w, st, zs, ns, klo, khi, st->o.k == 0, &nf->silhouette, &rc);
+    if (st->o.init_sample == 0) { /* the restarts over every customer, ns = nc */
+        if (!(hs = tier__malloc_n(a, nc, sizeof *hs))) {
+            rc = TIER_ENOMEM;
+            goto done;
+        }
+        for (i = 0; i < nc; i++)
+            hs[i] = hash[order[i]];
+        kstar = tier__needs_exact_phase(&w, xs, st, zs, hs, ns, klo, khi, st->o.k == 0,
+                                        &nf->silhouette, w.best_c, &rc);
+    } else {
+        kstar =
+            tier__needs_sample_phase(&w, st, zs, ns, klo, khi, st->o.k == 0, &nf->silhouette, &rc);
+    }
     if (rc)
         goto done;
     memcpy(w.c, w.best_c, kstar * pu * sizeof *w.c);
@@ -291,7 +311,7 @@ static int fit_kmeans(needs_state *st, needs_fit *nf, const tier_book *book, con
 done:
     tier__needs_ws_free(a, &w);
     {
-        void *own[] = {hash, (void *)ids, lens, order, zs, xs};
+        void *own[] = {hash, hs, (void *)ids, lens, order, zs, xs};
         tier__free_all(a, own, sizeof own / sizeof *own);
     }
     return rc;

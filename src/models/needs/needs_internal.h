@@ -33,7 +33,7 @@
 
 enum { SRC_NONE = 0, SRC_KMEANS = 1, SRC_PROFILES = 2 };
 enum { OUT_SEGMENT, OUT_DISTANCE, OUT_SECOND, OUT_MARGIN, OUT_COUNT };
-enum { STREAM_RESTART = 1, STREAM_INIT_SAMPLE = 2, STREAM_SIL_SAMPLE = 3 };
+enum { STREAM_RESTART = 1, STREAM_INIT_SAMPLE = 2, STREAM_SIL_SAMPLE = 3, STREAM_EXACT_DRAW = 4 };
 
 /* A fitted segmentation. Centres are kept in standardised units (what distances use), so a
  * saved state reloads bit for bit; dropped features hold 0. */
@@ -235,10 +235,36 @@ int tier__needs_fit_flat(needs_state *st, needs_fit *nf, size_t k, size_t nc);
  * are more). */
 int tier__needs_k_range(const needs_state *st, size_t nc, size_t *klo, size_t *khi, char *err);
 size_t tier__needs_init_sample_size(const needs_state *st, size_t nc, size_t khi);
+/* fit.c: the profiles of st as the fit's segments in nf's standardised units (names copied), the
+ * fit's figures but the inertia set as a profile fit has them: TIER_ERANGE when a profile lies
+ * beyond MAX_Z (err names it), TIER_ENOMEM. */
+int tier__needs_profile_centres(const needs_state *st, needs_fit *nf, char *err);
 /* kmeans.c: the final iterations over every row from the centres in w->c (docs/needs.md), with
  * bounds; exact sums in xs (k x pu scratch). Returns the inertia; the counts end in w->cnt. */
 double tier__needs_refine(km_ws *w, needs_xs *xs, const double *x, size_t n, size_t k, int max_iter,
                           int *out_iter, int *out_conv);
+
+/* restarts.c: the restarts over every customer (init_sample = 0, docs/needs.md). SplitMix64's
+ * finaliser (canon.c); the stream of draw j of restart r for k; a customer's key in that draw
+ * (hash h, squared distance d2 to the nearest centre drawn so far; draw 0: uniform in (0, 1);
+ * later draws: an exponential variate over d2, +inf at d2 = 0): the lowest key wins, ties by the
+ * canonical order. */
+uint64_t tier__needs_mix64(uint64_t z);
+uint64_t tier__needs_draw_stream(double seed, size_t k, int r, size_t j);
+double tier__needs_draw_key(uint64_t h, uint64_t s, size_t j, double d2);
+/* The silhouettes of the candidate k (labels sil_lab, nk x ns of the first ns rows of zs) and
+ * the k they choose (the highest mean, ties the smaller k): *kstar, *silhouette. */
+int tier__needs_choose_k(const tier_allocator *a, const double *zs, size_t ns, size_t pu,
+                         const int32_t *sil_lab, size_t klo, size_t nk, size_t *kstar,
+                         double *silhouette);
+/* The restarts over the ns rows zs (pu wide) in the canonical order, hs their hashes: per
+ * candidate k, n_init restarts seeded by the draws above and iterated as the final iterations
+ * are (tier__needs_refine, xs its scratch); the lowest inertia wins (ties: the earlier restart);
+ * k chosen by the silhouette of the first `sample` rows when automatic. The chosen k's centres
+ * go to best (k x pu); returns k (TIER_ENOMEM in *rc). */
+size_t tier__needs_exact_phase(km_ws *w, needs_xs *xs, const needs_state *st, const double *zs,
+                               const uint64_t *hs, size_t ns, size_t klo, size_t khi, int automatic,
+                               double *silhouette, double *best, int *rc);
 
 /* dist.c: the distributed fit (the public tier_needs_dist_* calls). */
 void tier__needs_dist_free(const tier_allocator *a, needs_dist *d);

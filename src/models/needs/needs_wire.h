@@ -6,6 +6,23 @@
 #include "models/order.h"
 #include "util/buf.h"
 
+/* The texts of the distributed fit (dist.c, dist_answer.c). */
+#define REQUEST_HEAD "libtier-needs-request 1"
+#define ANSWER_HEAD "libtier-needs-answer 1"
+
+/* The rounds. DIST_INERTIA: a fit to need profiles, whose last round (a "lloyd" request of the
+ * profiles) only sums the distances to the nearest profile. The restarts over every customer
+ * (init_sample = 0): DIST_SEED, a k-means++ draw ("seed"); DIST_RESTART, a restart's Lloyd pass
+ * (a "lloyd" request). */
+enum {
+    DIST_SUMMARY = 1,
+    DIST_SPREAD = 2,
+    DIST_LLOYD = 3,
+    DIST_INERTIA = 4,
+    DIST_RESTART = 5,
+    DIST_SEED = 6
+};
+
 /* Each writer appends a TAB, then the field. */
 void tier__nw_double(tier__buf *b, double v);
 void tier__nw_xsum(tier__buf *b, const tier__xsum *s);
