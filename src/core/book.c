@@ -10,13 +10,6 @@
 
 /* ---- hashing --------------------------------------------------------------------------- */
 
-static uint64_t load8(const char *p, size_t n)
-{
-    uint64_t v = 0;
-    memcpy(&v, p, n < 8 ? n : 8);
-    return v;
-}
-
 static uint64_t mix64(uint64_t h)
 {
     h ^= h >> 32;
@@ -27,27 +20,40 @@ static uint64_t mix64(uint64_t h)
     return h;
 }
 
+/* The hash of an id of at most 8 bytes from those bytes (as the table keeps them) and length. */
+static uint64_t hash_short(uint64_t key8, size_t len)
+{
+    uint64_t h = mix64(0x9e3779b97f4a7c15ULL ^ (uint64_t)len ^ key8);
+    return len == 8 ? mix64(h) : h;
+}
+
 uint64_t tier__book_hash_id(const char *id, size_t len)
 {
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)len;
     size_t i = 0;
+    if (len <= 8)
+        return hash_short(tier__book_key8(id, len), len);
     while (i + 8 <= len) {
-        h = mix64(h ^ load8(id + i, 8));
+        h = mix64(h ^ tier__book_key8(id + i, 8));
         i += 8;
     }
     if (i < len)
-        h = mix64(h ^ load8(id + i, len - i));
-    else if (len <= 8)
-        h = mix64(h);
+        h = mix64(h ^ tier__book_key8(id + i, len - i));
     return h;
+}
+
+/* A slot's meta: 16 bits of the hash (not the top ones, which make the home) and the length. */
+static uint32_t meta_of(uint64_t h, size_t len)
+{
+    return ((uint32_t)h & 0xffff0000u) | (uint32_t)len;
 }
 
 /* Finds the slot holding `id`, or the empty slot where it would go. */
 static size_t probe(const tier_book *b, const char *id, size_t len, uint64_t h, int *found)
 {
-    size_t mask = b->nslots - 1, i = (size_t)h & mask;
-    uint64_t key8 = load8(id, len);
-    uint32_t meta = (uint32_t)((h >> 48) << 16) | (uint32_t)len;
+    size_t mask = b->nslots - 1, i = tier__book_home(b, h);
+    uint64_t key8 = tier__book_key8(id, len);
+    uint32_t meta = meta_of(h, len);
     for (;;) {
         const slot *s = &b->slots[i];
         if (s->index == NO_CUSTOMER) {
@@ -65,31 +71,38 @@ static size_t probe(const tier_book *b, const char *id, size_t len, uint64_t h, 
 
 static void slot_set(slot *s, const char *id, size_t len, uint64_t h, uint32_t index)
 {
-    s->key8 = load8(id, len);
-    s->meta = (uint32_t)((h >> 48) << 16) | (uint32_t)len;
+    s->key8 = tier__book_key8(id, len);
+    s->meta = meta_of(h, len);
     s->index = index;
 }
 
-static int rehash(tier_book *b, size_t nslots)
+/* Moves the table to one of 2^bits slots. Homes are the hashes' top bits, so the old table is
+ * in home order: walking it in order fills the new one in order too (no random writes), and an
+ * id of at most 8 bytes is hashed again from its slot alone. */
+static int rehash(tier_book *b, unsigned bits)
 {
+    size_t nslots = (size_t)1 << bits, i;
     slot *ns = tier__malloc_n(&b->alloc, nslots, sizeof *ns);
-    size_t i;
     if (!ns)
         return TIER_ENOMEM;
     for (i = 0; i < nslots; i++)
         ns[i].index = NO_CUSTOMER;
-    for (i = 0; i < b->live.ncust; i++) {
-        const char *id = tier__book_id_ptr(b, i);
-        size_t len = tier__book_id_len(b, i);
-        uint64_t h = tier__book_hash_id(id, len);
-        size_t j = (size_t)h & (nslots - 1);
-        while (ns[j].index != NO_CUSTOMER)
+    for (i = 0; i < b->nslots; i++) {
+        const slot *s = &b->slots[i];
+        size_t len = s->meta & 0xffff, j;
+        uint64_t h;
+        if (s->index == NO_CUSTOMER)
+            continue;
+        h = len <= 8 ? hash_short(s->key8, len)
+                     : tier__book_hash_id(tier__book_id_ptr(b, s->index), len);
+        for (j = (size_t)(h >> (64 - bits)); ns[j].index != NO_CUSTOMER;)
             j = (j + 1) & (nslots - 1);
-        slot_set(&ns[j], id, len, h, (uint32_t)i);
+        ns[j] = *s;
     }
     tier__free(&b->alloc, b->slots);
     b->slots = ns;
     b->nslots = nslots;
+    b->slot_bits = bits;
     return TIER_OK;
 }
 
@@ -108,9 +121,8 @@ void tier__book_slot_remove(tier_book *b, size_t index)
         j = (j + 1) & mask;
         if (b->slots[j].index == NO_CUSTOMER)
             break;
-        home = (size_t)tier__book_hash_id(tier__book_id_ptr(b, b->slots[j].index),
-                                          tier__book_id_len(b, b->slots[j].index)) &
-               mask;
+        home = tier__book_home(b, tier__book_hash_id(tier__book_id_ptr(b, b->slots[j].index),
+                                                     tier__book_id_len(b, b->slots[j].index)));
         /* Move j back to i unless its home lies cyclically in (i, j]. */
         if ((i <= j) ? (home <= i || home > j) : (home <= i && home > j)) {
             b->slots[i] = b->slots[j];
@@ -355,7 +367,7 @@ static int check_id(tier_book *b, const char *id, size_t len)
     }
     /* Fast path: short ASCII ids without NUL. */
     if (len <= 8) {
-        uint64_t v = load8(id, len);
+        uint64_t v = tier__book_key8(id, len);
         uint64_t lowmask = len == 8 ? ~(uint64_t)0 : (((uint64_t)1 << (8 * len)) - 1);
         uint64_t ones = 0x0101010101010101ULL & lowmask;
         uint64_t highs = 0x8080808080808080ULL & lowmask;
@@ -416,7 +428,7 @@ int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t 
     }
     /* Keep the table at most half full. */
     if ((b->live.ncust + 1) * 2 > b->nslots) {
-        rc = rehash(b, b->nslots ? b->nslots * 2 : 1024);
+        rc = rehash(b, b->nslots ? b->slot_bits + 1 : 10);
         if (rc)
             goto nomem;
     }

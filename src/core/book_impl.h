@@ -6,6 +6,8 @@
 #ifndef TIER_BOOK_IMPL_H
 #define TIER_BOOK_IMPL_H
 
+#include <string.h>
+
 #include "core/book_internal.h"
 
 #define NO_CUSTOMER UINT32_MAX
@@ -17,7 +19,7 @@
 typedef struct slot {
     uint64_t key8;
     uint32_t index; /* NO_CUSTOMER when empty */
-    uint32_t meta;  /* high 16 bits of the hash | id length (ids are at most 65535 bytes) */
+    uint32_t meta;  /* bits 16..31 of the hash | id length (ids are at most 65535 bytes) */
 } slot;
 
 typedef struct attribute {
@@ -79,7 +81,8 @@ struct tier_book {
     size_t ids_cap;
 
     slot *slots;
-    size_t nslots; /* power of two, or 0 */
+    size_t nslots;      /* power of two (2^slot_bits), or 0 */
+    unsigned slot_bits; /* an id's home slot is the top slot_bits bits of its hash */
 
     size_t cap_tx;
     uint32_t *tx_cust;
@@ -128,6 +131,21 @@ static inline const char *tier__book_id_ptr(const tier_book *b, size_t index)
 static inline size_t tier__book_id_len(const tier_book *b, size_t index)
 {
     return b->id_off[index + 1] - b->id_off[index] - 1;
+}
+
+/* The first 8 bytes of an id (fewer when shorter, zero-padded) as the hash table keeps them. */
+static inline uint64_t tier__book_key8(const char *p, size_t n)
+{
+    uint64_t v = 0;
+    memcpy(&v, p, n < 8 ? n : 8);
+    return v;
+}
+
+/* The slot where the id of hash h belongs (b has a table): the top bits of the hash, so that
+ * the table is in the order of its ids' hashes and growing it walks both tables in order. */
+static inline size_t tier__book_home(const tier_book *b, uint64_t h)
+{
+    return (size_t)(h >> (64 - b->slot_bits));
 }
 
 /* book.c: the id hash, and finding or creating a customer. tier__book_intern_hashed takes the

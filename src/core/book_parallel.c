@@ -76,7 +76,7 @@ static void fold_find(void *arg, size_t t)
         size_t m = end - i < TIER__BOOK_BATCH ? end - i : TIER__BOOK_BATCH;
         for (k = 0; k < m; k++) {
             h[k] = tier__book_hash_id(tier__book_id_ptr(src, i + k), tier__book_id_len(src, i + k));
-            TIER__BOOK_PREFETCH(&dst->slots[(size_t)h[k] & (dst->nslots - 1)]);
+            TIER__BOOK_PREFETCH(&dst->slots[tier__book_home(dst, h[k])]);
         }
         for (k = 0; k < m; k++)
             j->map[i + k] = tier__book_find_hashed(dst, tier__book_id_ptr(src, i + k),
@@ -202,6 +202,7 @@ static void adopt(tier_book *b, tier_book *src)
     SWAP(size_t, b->ids_cap, src->ids_cap);
     SWAP(slot *, b->slots, src->slots);
     SWAP(size_t, b->nslots, src->nslots);
+    SWAP(unsigned, b->slot_bits, src->slot_bits);
     SWAP(size_t, b->cap_tx, src->cap_tx);
     SWAP(uint32_t *, b->tx_cust, src->tx_cust);
     SWAP(int32_t *, b->tx_day, src->tx_day);
