@@ -106,11 +106,118 @@ static int rehash(tier_book *b, unsigned bits)
     return TIER_OK;
 }
 
+/* A table for the customers when it was dropped (tier__book_drop_table): each id hashed again. */
+static int rebuild(tier_book *b)
+{
+    unsigned bits = 10;
+    size_t nslots, i, j;
+    slot *ns;
+    while (((size_t)1 << bits) / 2 < b->live.ncust + 1)
+        bits++;
+    nslots = (size_t)1 << bits;
+    if (!(ns = tier__malloc_n(&b->alloc, nslots, sizeof *ns)))
+        return TIER_ENOMEM;
+    for (i = 0; i < nslots; i++)
+        ns[i].index = NO_CUSTOMER;
+    for (i = 0; i < b->live.ncust; i++) {
+        const char *id = tier__book_id_ptr(b, i);
+        size_t len = tier__book_id_len(b, i);
+        uint64_t h = tier__book_hash_id(id, len);
+        for (j = (size_t)(h >> (64 - bits)); ns[j].index != NO_CUSTOMER;)
+            j = (j + 1) & (nslots - 1);
+        slot_set(&ns[j], id, len, h, (uint32_t)i);
+    }
+    b->slots = ns;
+    b->nslots = nslots;
+    b->slot_bits = bits;
+    return TIER_OK;
+}
+
+/* Frees the compact table. */
+static void compact_free(tier_book *b)
+{
+    tier__free(&b->alloc, b->ctag);
+    tier__free(&b->alloc, b->cidx);
+    tier__free(&b->alloc, b->cat);
+    b->ctag = b->cidx = b->cat = NULL;
+    b->cbits = 0;
+}
+
+/* Replaces the wide table by the compact one (see book_impl.h); best effort: without the memory
+ * the wide one stays. */
+static void compact(tier_book *b)
+{
+    size_t n = b->live.ncust, i, nb;
+    uint32_t *tmp, sum = 0;
+    unsigned bits = 4;
+    if (!b->nslots || n == 0 || n >= NO_CUSTOMER)
+        return;
+    while (bits < 30 && ((size_t)4 << bits) < n)
+        bits++;
+    nb = (size_t)1 << bits;
+    b->ctag = tier__malloc_n(&b->alloc, n, sizeof *b->ctag);
+    b->cidx = tier__malloc_n(&b->alloc, n, sizeof *b->cidx);
+    b->cat = tier__calloc(&b->alloc, nb + 1, sizeof *b->cat);
+    tmp = tier__malloc_n(&b->alloc, n, sizeof *tmp);
+    if (!b->ctag || !b->cidx || !b->cat || !tmp) {
+        tier__free(&b->alloc, tmp);
+        compact_free(b);
+        return;
+    }
+    b->cbits = bits;
+    /* A counting sort of the customers by bucket: count, place, then each bucket's start. */
+    for (i = 0; i < n; i++) {
+        tmp[i] =
+            (uint32_t)(tier__book_hash_id(tier__book_id_ptr(b, i), tier__book_id_len(b, i)) >> 32);
+        b->cat[tmp[i] >> (32 - bits)]++;
+    }
+    for (i = 0; i <= nb; i++) {
+        uint32_t c = b->cat[i];
+        b->cat[i] = sum;
+        sum += c;
+    }
+    for (i = 0; i < n; i++) {
+        uint32_t at = b->cat[tmp[i] >> (32 - bits)]++;
+        b->ctag[at] = tmp[i];
+        b->cidx[at] = (uint32_t)i;
+    }
+    for (i = nb; i > 0; i--)
+        b->cat[i] = b->cat[i - 1];
+    b->cat[0] = 0;
+    tier__free(&b->alloc, tmp);
+    tier__free(&b->alloc, b->slots);
+    b->slots = NULL;
+    b->nslots = 0;
+    b->slot_bits = 0;
+}
+
+/* The customer of `id` (hash h) through the compact table, NO_CUSTOMER when none. */
+static uint32_t compact_find(const tier_book *b, const char *id, size_t len, uint64_t h)
+{
+    uint32_t tag = (uint32_t)(h >> 32), k = tag >> (32 - b->cbits), i;
+    for (i = b->cat[k]; i < b->cat[k + 1]; i++)
+        if (b->ctag[i] == tag && tier__book_id_len(b, b->cidx[i]) == len &&
+            memcmp(tier__book_id_ptr(b, b->cidx[i]), id, len) == 0)
+            return b->cidx[i];
+    return NO_CUSTOMER;
+}
+
+void tier__book_drop_table(tier_book *b)
+{
+    compact_free(b);
+    tier__free(&b->alloc, b->slots);
+    b->slots = NULL;
+    b->nslots = 0;
+    b->slot_bits = 0;
+}
+
 /* Removes the slot of `index` by backward-shift deletion (linear probing; no allocation). */
 void tier__book_slot_remove(tier_book *b, size_t index)
 {
     size_t mask = b->nslots - 1, i, j;
     int found;
+    if (!b->nslots)
+        return; /* dropped: nothing to take out */
     i = probe(b, tier__book_id_ptr(b, index), tier__book_id_len(b, index),
               tier__book_hash_id(tier__book_id_ptr(b, index), tier__book_id_len(b, index)), &found);
     if (!found)
@@ -179,7 +286,7 @@ void tier_book_free(tier_book *b)
     tier__free(&b->alloc, b->fig);
     tier__free(&b->alloc, b->id_off);
     tier__free(&b->alloc, b->ids);
-    tier__free(&b->alloc, b->slots);
+    tier__book_drop_table(b);
     tier__free(&b->alloc, b->tx_cust);
     tier__free(&b->alloc, b->tx_day);
     tier__free(&b->alloc, b->tx_amount);
@@ -242,6 +349,8 @@ void tier__book_trim(tier_book *b)
             if ((k < 3 || b->tx_margin) && c[k] < b->cap_tx)
                 b->cap_tx = c[k];
     }
+    /* Nothing adds customers for a while: the compact id table (a quarter of the wide one). */
+    compact(b);
 }
 
 int tier_book_set_executor(tier_book *b, const tier_executor *ex)
@@ -412,6 +521,12 @@ int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t 
     size_t pos, need;
     int found, rc;
     *created = 0;
+    if (TIER__UNLIKELY(!b->nslots && b->live.ncust)) {
+        /* Dropped or compact: the wide table again. */
+        if ((rc = rebuild(b)) != TIER_OK)
+            goto nomem;
+        compact_free(b);
+    }
     if (b->nslots) {
         pos = probe(b, id, len, h, &found);
         if (found) {
@@ -468,7 +583,10 @@ nomem:
 uint32_t tier__book_find_hashed(const tier_book *b, const char *id, size_t len, uint64_t h)
 {
     int found;
-    size_t pos = probe(b, id, len, h, &found);
+    size_t pos;
+    if (b->ctag)
+        return compact_find(b, id, len, h);
+    pos = probe(b, id, len, h, &found);
     return found ? b->slots[pos].index : NO_CUSTOMER;
 }
 
@@ -486,8 +604,27 @@ int tier_book_find(const tier_book *b, const char *id, size_t len, size_t *out_i
 {
     int found;
     size_t pos;
-    if (!b || !id || !b->nslots)
+    if (!b || !id)
         return TIER_ENOTFOUND;
+    if (b->ctag) {
+        uint32_t c = compact_find(b, id, len, tier__book_hash_id(id, len));
+        if (c == NO_CUSTOMER)
+            return TIER_ENOTFOUND;
+        if (out_index)
+            *out_index = c;
+        return TIER_OK;
+    }
+    if (!b->nslots) {
+        /* No table (none yet, or dropped): look through the ids. */
+        for (pos = 0; pos < b->live.ncust; pos++)
+            if (tier__book_id_len(b, pos) == len &&
+                memcmp(tier__book_id_ptr(b, pos), id, len) == 0) {
+                if (out_index)
+                    *out_index = pos;
+                return TIER_OK;
+            }
+        return TIER_ENOTFOUND;
+    }
     pos = probe(b, id, len, tier__book_hash_id(id, len), &found);
     if (!found)
         return TIER_ENOTFOUND;

@@ -83,6 +83,12 @@ struct tier_book {
     slot *slots;
     size_t nslots;      /* power of two (2^slot_bits), or 0 */
     unsigned slot_bits; /* an id's home slot is the top slot_bits bits of its hash */
+    /* Instead of `slots`, in a book only read (tier__book_trim; adding a customer builds `slots`
+     * again): the compact table, 8 bytes a customer. Per customer in the order of its hash's
+     * top cbits bits (its bucket): those top 32 bits (ctag) and the customer (cidx); cat[k] is
+     * the first entry of bucket k (k <= 2^cbits). NULL when there is none. */
+    uint32_t *ctag, *cidx, *cat;
+    unsigned cbits;
 
     size_t cap_tx;
     uint32_t *tx_cust;
@@ -155,7 +161,8 @@ uint64_t tier__book_hash_id(const char *id, size_t len);
 int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t h, uint32_t *out,
                              int *created);
 int tier__book_intern(tier_book *b, const char *id, size_t len, uint32_t *out, int *created);
-/* The customer whose id hashes to h, NO_CUSTOMER when there is none; b must have a customer.
+/* The customer whose id hashes to h, NO_CUSTOMER when there is none; b must have a customer
+ * and its table (not dropped).
  * Reads the book only, so that several threads may look up at once. */
 uint32_t tier__book_find_hashed(const tier_book *b, const char *id, size_t len, uint64_t h);
 /* Takes customer `index` out of the hash table (a rollback forgets new customers). */

@@ -51,6 +51,13 @@ void tier__book_rollback(tier_book *book);
  * same either way. Not while a stage or a savepoint is open (then it does nothing). */
 void tier__book_trim(tier_book *book);
 
+/* Frees the book's id hash table (16 bytes a slot, at most half full: a large part of a loaded
+ * book), for a book whose ids nothing looks up for a while, such as a part of a parallel read
+ * or add once filled (folding it into the first part looks its ids up in that one's table). The
+ * next customer added builds the table again; until then tier_book_find looks through the ids
+ * one by one. */
+void tier__book_drop_table(tier_book *book);
+
 /* The allocator the book was made with. */
 const tier_allocator *tier__book_allocator(const tier_book *book);
 /* The executor the host lent the book (tier_book_set_executor), or NULL: what the layers above

@@ -33,6 +33,8 @@ static void add_part_task(void *arg, size_t i)
         tier__book_rollback(t->book);
     else
         tier__book_commit(t->book);
+    if (i > 0)
+        tier__book_drop_table(t->book); /* folded into the first part, which looks the ids up */
 }
 
 /* A new blank book with b's allocator, options and limits (NULL when out of memory). */
@@ -161,10 +163,10 @@ int tier__book_fold(const tier_executor *ex, tier_book *dst, const tier_book *sr
 {
     fold_job j;
     int ok;
-    /* Attributes and contracts (and an empty dst, whose table the look-ups need) go the one-thread
-     * way: tier_book_merge. */
-    if ((dst->live.ncust == 0) | (dst->live.nattr != 0) | (src->live.nattr != 0) |
-        (dst->contracts != NULL) | (src->contracts != NULL))
+    /* Attributes and contracts (and a dst that is empty or without its wide table, which the
+     * look-ups need) go the one-thread way: tier_book_merge. */
+    if ((dst->live.ncust == 0) | (dst->nslots == 0) | (dst->live.nattr != 0) |
+        (src->live.nattr != 0) | (dst->contracts != NULL) | (src->contracts != NULL))
         return tier_book_merge(dst, src) == TIER_OK;
     if (tier__book_reserve_txns(dst, dst->live.ntx + src->live.ntx,
                                 (dst->tx_margin != NULL) | (src->tx_margin != NULL)) != TIER_OK ||
