@@ -287,9 +287,11 @@ void tier_book_free(tier_book *b)
     tier__free(&b->alloc, b->id_off);
     tier__free(&b->alloc, b->ids);
     tier__book_drop_table(b);
-    tier__free(&b->alloc, b->tx_cust);
-    tier__free(&b->alloc, b->tx_day);
-    tier__free(&b->alloc, b->tx_amount);
+    if (!b->tx_borrowed) {
+        tier__free(&b->alloc, b->tx_cust);
+        tier__free(&b->alloc, b->tx_day);
+        tier__free(&b->alloc, b->tx_amount);
+    }
     tier__free(&b->alloc, b->tx_margin);
     tier__free(&b->alloc, b->journal);
     tier__free(&b->alloc, b->touched);

@@ -95,6 +95,9 @@ struct tier_book {
     int32_t *tx_day;
     int64_t *tx_amount;
     int64_t *tx_margin; /* NULL until the first margin; NO_MARGIN = unknown */
+    /* 1 in a part of a parallel add whose tx_cust, tx_day and tx_amount are a stretch of the
+     * first part's (book_parallel.c): the book never frees or grows them. */
+    int tx_borrowed;
 
     size_t cap_attr;
     attribute *attrs;

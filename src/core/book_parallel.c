@@ -62,6 +62,7 @@ typedef struct fold_job {
     uint32_t *map;
     size_t tasks;
     size_t at;                       /* dst's transaction number of src's first */
+    const uint32_t *src_cust;        /* src's transactions' customers (moved, when borrowed) */
     int overflow[TIER__PAR_TASKS];   /* per task: a customer's net or margin overflows */
     size_t overlap[TIER__PAR_TASKS]; /* per task: the first src customer whose days overlap */
 } fold_job;
@@ -113,11 +114,13 @@ static void fold_rest(void *arg, size_t t)
     i = tier__par_begin(n, j->tasks, t);
     end = tier__par_begin(n, j->tasks, t + 1);
     if (i == end)
-        return; /* no transactions here (the columns may not even exist) */
-    memcpy(dst->tx_day + j->at + i, src->tx_day + i, (end - i) * sizeof *dst->tx_day);
-    memcpy(dst->tx_amount + j->at + i, src->tx_amount + i, (end - i) * sizeof *dst->tx_amount);
+        return;              /* no transactions here (the columns may not even exist) */
+    if (!src->tx_borrowed) { /* else they are where they belong (fold_one) */
+        memcpy(dst->tx_day + j->at + i, src->tx_day + i, (end - i) * sizeof *dst->tx_day);
+        memcpy(dst->tx_amount + j->at + i, src->tx_amount + i, (end - i) * sizeof *dst->tx_amount);
+    }
     for (; i < end; i++) {
-        dst->tx_cust[j->at + i] = j->map[src->tx_cust[i]];
+        dst->tx_cust[j->at + i] = j->map[j->src_cust[i]];
         if (dst->tx_margin)
             dst->tx_margin[j->at + i] = src->tx_margin ? src->tx_margin[i] : NO_MARGIN;
     }
@@ -144,6 +147,17 @@ static int fold_one(const tier_executor *ex, fold_job *j, const tier_book *src)
         dst->live.unordered_cust = j->map[src->live.unordered_cust];
     }
     j->at = dst->live.ntx;
+    if (src->tx_borrowed && src->tx_day != dst->tx_day + j->at) {
+        /* Rows ignored before: its transactions move down to follow dst's, at once (the slices
+         * of fold_rest would overlap). */
+        memmove(dst->tx_cust + j->at, src->tx_cust, src->live.ntx * sizeof *dst->tx_cust);
+        memmove(dst->tx_day + j->at, src->tx_day, src->live.ntx * sizeof *dst->tx_day);
+        memmove(dst->tx_amount + j->at, src->tx_amount, src->live.ntx * sizeof *dst->tx_amount);
+    }
+    if (src->tx_borrowed) {
+        j->src_cust = dst->tx_cust + j->at;
+    } else
+        j->src_cust = src->tx_cust;
     j->tasks = tier__par_tasks(ex, n > src->live.ntx ? n : src->live.ntx, PAR_MIN_ROWS);
     tier__par_run(ex, j->tasks, fold_rest, j);
     for (t = 0; t < j->tasks; t++) {
@@ -212,6 +226,25 @@ static void adopt(tier_book *b, tier_book *src)
     SWAP(int64_t *, b->tx_margin, src->tx_margin);
 }
 
+/* The transactions of every part in one set of columns, the first part's, each later part
+ * writing its stretch (its rows' place when none is ignored): no part grows its own and the
+ * fold copies nothing. Best effort: without the memory each part keeps its own. */
+static void borrow_txns(add_part *parts, size_t np, size_t n)
+{
+    tier_book *first = parts[0].book;
+    size_t k;
+    if (!first->keep_txns || tier__book_reserve_txns(first, n, 0) != TIER_OK)
+        return;
+    for (k = 1; k < np; k++) {
+        tier_book *p = parts[k].book;
+        p->tx_cust = first->tx_cust + parts[k].lo;
+        p->tx_day = first->tx_day + parts[k].lo;
+        p->tx_amount = first->tx_amount + parts[k].lo;
+        p->cap_tx = parts[k].hi - parts[k].lo;
+        p->tx_borrowed = 1;
+    }
+}
+
 int tier__book_add_columns_parallel(tier_book *b, const tier__txn_columns *c)
 {
     const tier_executor *ex = tier__book_executor(b);
@@ -231,6 +264,8 @@ int tier__book_add_columns_parallel(tier_book *b, const tier__txn_columns *c)
         if (!(parts[k].book = blank_like(b)))
             ok = 0;
     }
+    if (ok)
+        borrow_txns(parts, np, c->n);
     if (ok)
         tier__par_run(ex, np, add_part_task, parts);
     /* In row order: the parts into the first, then the first into the book. */
