@@ -150,9 +150,9 @@ static void compact(tier_book *b)
     size_t n = b->live.ncust, i, nb;
     uint32_t *tmp, sum = 0;
     unsigned bits = 4;
-    if (!b->nslots || n == 0 || n >= NO_CUSTOMER)
+    if (!b->nslots || n == 0)
         return;
-    while (bits < 30 && ((size_t)4 << bits) < n)
+    while (((size_t)4 << bits) < n) /* about 4 customers a bucket; n < 2^32, so bits <= 30 */
         bits++;
     nb = (size_t)1 << bits;
     b->ctag = tier__malloc_n(&b->alloc, n, sizeof *b->ctag);
