@@ -117,6 +117,16 @@ static void test_a_book_without_its_table_still_finds_and_adds(void **state)
     assert_int_equal(at, 700);
     expect_finds_all(b, 700);
     tier_book_free(b);
+    /* A book whose customers were all rolled back keeps its (empty) wide table when trimmed. */
+    assert_int_equal(tier_book_new(&empty, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_book_savepoint(empty), TIER_OK);
+    assert_int_equal(tier_book_add_customer(empty, "gone", 4, NULL), TIER_OK);
+    assert_int_equal(tier_book_rollback(empty), TIER_OK);
+    tier__book_trim(empty);
+    assert_true(empty->nslots > 0 && !empty->ctag);
+    assert_int_equal(tier_book_find(empty, "gone", 4, NULL), TIER_ENOTFOUND);
+    tier_book_free(empty);
+    empty = NULL;
     /* An empty book has no table and finds nothing. */
     assert_int_equal(tier_book_new(&empty, TST_ALLOC), TIER_OK);
     tier__book_drop_table(empty);

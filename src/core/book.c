@@ -191,13 +191,18 @@ static void compact(tier_book *b)
     b->slot_bits = 0;
 }
 
+/* 1 when customer c's id is `id`. */
+static int id_is(const tier_book *b, size_t c, const char *id, size_t len)
+{
+    return tier__book_id_len(b, c) == len && memcmp(tier__book_id_ptr(b, c), id, len) == 0;
+}
+
 /* The customer of `id` (hash h) through the compact table, NO_CUSTOMER when none. */
 static uint32_t compact_find(const tier_book *b, const char *id, size_t len, uint64_t h)
 {
     uint32_t tag = (uint32_t)(h >> 32), k = tag >> (32 - b->cbits), i;
     for (i = b->cat[k]; i < b->cat[k + 1]; i++)
-        if (b->ctag[i] == tag && tier__book_id_len(b, b->cidx[i]) == len &&
-            memcmp(tier__book_id_ptr(b, b->cidx[i]), id, len) == 0)
+        if (b->ctag[i] == tag && id_is(b, b->cidx[i], id, len))
             return b->cidx[i];
     return NO_CUSTOMER;
 }
@@ -216,8 +221,6 @@ void tier__book_slot_remove(tier_book *b, size_t index)
 {
     size_t mask = b->nslots - 1, i, j;
     int found;
-    if (!b->nslots)
-        return; /* dropped: nothing to take out */
     i = probe(b, tier__book_id_ptr(b, index), tier__book_id_len(b, index),
               tier__book_hash_id(tier__book_id_ptr(b, index), tier__book_id_len(b, index)), &found);
     if (!found)
@@ -619,8 +622,7 @@ int tier_book_find(const tier_book *b, const char *id, size_t len, size_t *out_i
     if (!b->nslots) {
         /* No table (none yet, or dropped): look through the ids. */
         for (pos = 0; pos < b->live.ncust; pos++)
-            if (tier__book_id_len(b, pos) == len &&
-                memcmp(tier__book_id_ptr(b, pos), id, len) == 0) {
+            if (id_is(b, pos, id, len)) {
                 if (out_index)
                     *out_index = pos;
                 return TIER_OK;

@@ -58,7 +58,8 @@ void tier__book_trim(tier_book *book);
  * book), for a book whose ids nothing looks up for a while, such as a part of a parallel read
  * or add once filled (folding it into the first part looks its ids up in that one's table). The
  * next customer added builds the table again; until then tier_book_find looks through the ids
- * one by one. */
+ * one by one. Not while a stage or savepoint is open (a rollback takes customers out of the
+ * table). */
 void tier__book_drop_table(tier_book *book);
 
 /* The allocator the book was made with. */
