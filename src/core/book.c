@@ -10,13 +10,6 @@
 
 /* ---- hashing --------------------------------------------------------------------------- */
 
-static uint64_t load8(const char *p, size_t n)
-{
-    uint64_t v = 0;
-    memcpy(&v, p, n < 8 ? n : 8);
-    return v;
-}
-
 static uint64_t mix64(uint64_t h)
 {
     h ^= h >> 32;
@@ -27,27 +20,40 @@ static uint64_t mix64(uint64_t h)
     return h;
 }
 
+/* The hash of an id of at most 8 bytes from those bytes (as the table keeps them) and length. */
+static uint64_t hash_short(uint64_t key8, size_t len)
+{
+    uint64_t h = mix64(0x9e3779b97f4a7c15ULL ^ (uint64_t)len ^ key8);
+    return len == 8 ? mix64(h) : h;
+}
+
 uint64_t tier__book_hash_id(const char *id, size_t len)
 {
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)len;
     size_t i = 0;
+    if (len <= 8)
+        return hash_short(tier__book_key8(id, len), len);
     while (i + 8 <= len) {
-        h = mix64(h ^ load8(id + i, 8));
+        h = mix64(h ^ tier__book_key8(id + i, 8));
         i += 8;
     }
     if (i < len)
-        h = mix64(h ^ load8(id + i, len - i));
-    else if (len <= 8)
-        h = mix64(h);
+        h = mix64(h ^ tier__book_key8(id + i, len - i));
     return h;
+}
+
+/* A slot's meta: 16 bits of the hash (not the top ones, which make the home) and the length. */
+static uint32_t meta_of(uint64_t h, size_t len)
+{
+    return ((uint32_t)h & 0xffff0000u) | (uint32_t)len;
 }
 
 /* Finds the slot holding `id`, or the empty slot where it would go. */
 static size_t probe(const tier_book *b, const char *id, size_t len, uint64_t h, int *found)
 {
-    size_t mask = b->nslots - 1, i = (size_t)h & mask;
-    uint64_t key8 = load8(id, len);
-    uint32_t meta = (uint32_t)((h >> 48) << 16) | (uint32_t)len;
+    size_t mask = b->nslots - 1, i = tier__book_home(b, h);
+    uint64_t key8 = tier__book_key8(id, len);
+    uint32_t meta = meta_of(h, len);
     for (;;) {
         const slot *s = &b->slots[i];
         if (s->index == NO_CUSTOMER) {
@@ -65,16 +71,51 @@ static size_t probe(const tier_book *b, const char *id, size_t len, uint64_t h, 
 
 static void slot_set(slot *s, const char *id, size_t len, uint64_t h, uint32_t index)
 {
-    s->key8 = load8(id, len);
-    s->meta = (uint32_t)((h >> 48) << 16) | (uint32_t)len;
+    s->key8 = tier__book_key8(id, len);
+    s->meta = meta_of(h, len);
     s->index = index;
 }
 
-static int rehash(tier_book *b, size_t nslots)
+/* Moves the table to one of 2^bits slots. Homes are the hashes' top bits, so the old table is
+ * in home order: walking it in order fills the new one in order too (no random writes), and an
+ * id of at most 8 bytes is hashed again from its slot alone. */
+static int rehash(tier_book *b, unsigned bits)
 {
+    size_t nslots = (size_t)1 << bits, i;
     slot *ns = tier__malloc_n(&b->alloc, nslots, sizeof *ns);
-    size_t i;
     if (!ns)
+        return TIER_ENOMEM;
+    for (i = 0; i < nslots; i++)
+        ns[i].index = NO_CUSTOMER;
+    for (i = 0; i < b->nslots; i++) {
+        const slot *s = &b->slots[i];
+        size_t len = s->meta & 0xffff, j;
+        uint64_t h;
+        if (s->index == NO_CUSTOMER)
+            continue;
+        h = len <= 8 ? hash_short(s->key8, len)
+                     : tier__book_hash_id(tier__book_id_ptr(b, s->index), len);
+        for (j = (size_t)(h >> (64 - bits)); ns[j].index != NO_CUSTOMER;)
+            j = (j + 1) & (nslots - 1);
+        ns[j] = *s;
+    }
+    tier__free(&b->alloc, b->slots);
+    b->slots = ns;
+    b->nslots = nslots;
+    b->slot_bits = bits;
+    return TIER_OK;
+}
+
+/* A table for the customers when it was dropped (tier__book_drop_table): each id hashed again. */
+static int rebuild(tier_book *b)
+{
+    unsigned bits = 10;
+    size_t nslots, i, j;
+    slot *ns;
+    while (((size_t)1 << bits) / 2 < b->live.ncust + 1)
+        bits++;
+    nslots = (size_t)1 << bits;
+    if (!(ns = tier__malloc_n(&b->alloc, nslots, sizeof *ns)))
         return TIER_ENOMEM;
     for (i = 0; i < nslots; i++)
         ns[i].index = NO_CUSTOMER;
@@ -82,15 +123,97 @@ static int rehash(tier_book *b, size_t nslots)
         const char *id = tier__book_id_ptr(b, i);
         size_t len = tier__book_id_len(b, i);
         uint64_t h = tier__book_hash_id(id, len);
-        size_t j = (size_t)h & (nslots - 1);
-        while (ns[j].index != NO_CUSTOMER)
+        for (j = (size_t)(h >> (64 - bits)); ns[j].index != NO_CUSTOMER;)
             j = (j + 1) & (nslots - 1);
         slot_set(&ns[j], id, len, h, (uint32_t)i);
     }
-    tier__free(&b->alloc, b->slots);
     b->slots = ns;
     b->nslots = nslots;
+    b->slot_bits = bits;
     return TIER_OK;
+}
+
+/* Frees the compact table. */
+static void compact_free(tier_book *b)
+{
+    tier__free(&b->alloc, b->ctag);
+    tier__free(&b->alloc, b->cidx);
+    tier__free(&b->alloc, b->cat);
+    b->ctag = b->cidx = b->cat = NULL;
+    b->cbits = 0;
+}
+
+/* Replaces the wide table by the compact one (see book_impl.h); best effort: without the memory
+ * the wide one stays. */
+static void compact(tier_book *b)
+{
+    size_t n = b->live.ncust, i, nb;
+    uint32_t *tmp, sum = 0;
+    unsigned bits = 4;
+    if (!b->nslots || n == 0)
+        return;
+    while (((size_t)4 << bits) < n) /* about 4 customers a bucket; n < 2^32, so bits <= 30 */
+        bits++;
+    nb = (size_t)1 << bits;
+    b->ctag = tier__malloc_n(&b->alloc, n, sizeof *b->ctag);
+    b->cidx = tier__malloc_n(&b->alloc, n, sizeof *b->cidx);
+    b->cat = tier__calloc(&b->alloc, nb + 1, sizeof *b->cat);
+    tmp = tier__malloc_n(&b->alloc, n, sizeof *tmp);
+    if (!b->ctag || !b->cidx || !b->cat || !tmp) {
+        tier__free(&b->alloc, tmp);
+        compact_free(b);
+        return;
+    }
+    b->cbits = bits;
+    /* A counting sort of the customers by bucket: count, place, then each bucket's start. */
+    for (i = 0; i < n; i++) {
+        tmp[i] =
+            (uint32_t)(tier__book_hash_id(tier__book_id_ptr(b, i), tier__book_id_len(b, i)) >> 32);
+        b->cat[tmp[i] >> (32 - bits)]++;
+    }
+    for (i = 0; i <= nb; i++) {
+        uint32_t c = b->cat[i];
+        b->cat[i] = sum;
+        sum += c;
+    }
+    for (i = 0; i < n; i++) {
+        uint32_t at = b->cat[tmp[i] >> (32 - bits)]++;
+        b->ctag[at] = tmp[i];
+        b->cidx[at] = (uint32_t)i;
+    }
+    for (i = nb; i > 0; i--)
+        b->cat[i] = b->cat[i - 1];
+    b->cat[0] = 0;
+    tier__free(&b->alloc, tmp);
+    tier__free(&b->alloc, b->slots);
+    b->slots = NULL;
+    b->nslots = 0;
+    b->slot_bits = 0;
+}
+
+/* 1 when customer c's id is `id`. */
+static int id_is(const tier_book *b, size_t c, const char *id, size_t len)
+{
+    return tier__book_id_len(b, c) == len && memcmp(tier__book_id_ptr(b, c), id, len) == 0;
+}
+
+/* The customer of `id` (hash h) through the compact table, NO_CUSTOMER when none. */
+static uint32_t compact_find(const tier_book *b, const char *id, size_t len, uint64_t h)
+{
+    uint32_t tag = (uint32_t)(h >> 32), k = tag >> (32 - b->cbits), i;
+    for (i = b->cat[k]; i < b->cat[k + 1]; i++)
+        if (b->ctag[i] == tag && id_is(b, b->cidx[i], id, len))
+            return b->cidx[i];
+    return NO_CUSTOMER;
+}
+
+void tier__book_drop_table(tier_book *b)
+{
+    compact_free(b);
+    tier__free(&b->alloc, b->slots);
+    b->slots = NULL;
+    b->nslots = 0;
+    b->slot_bits = 0;
 }
 
 /* Removes the slot of `index` by backward-shift deletion (linear probing; no allocation). */
@@ -108,9 +231,8 @@ void tier__book_slot_remove(tier_book *b, size_t index)
         j = (j + 1) & mask;
         if (b->slots[j].index == NO_CUSTOMER)
             break;
-        home = (size_t)tier__book_hash_id(tier__book_id_ptr(b, b->slots[j].index),
-                                          tier__book_id_len(b, b->slots[j].index)) &
-               mask;
+        home = tier__book_home(b, tier__book_hash_id(tier__book_id_ptr(b, b->slots[j].index),
+                                                     tier__book_id_len(b, b->slots[j].index)));
         /* Move j back to i unless its home lies cyclically in (i, j]. */
         if ((i <= j) ? (home <= i || home > j) : (home <= i && home > j)) {
             b->slots[i] = b->slots[j];
@@ -167,10 +289,12 @@ void tier_book_free(tier_book *b)
     tier__free(&b->alloc, b->fig);
     tier__free(&b->alloc, b->id_off);
     tier__free(&b->alloc, b->ids);
-    tier__free(&b->alloc, b->slots);
-    tier__free(&b->alloc, b->tx_cust);
-    tier__free(&b->alloc, b->tx_day);
-    tier__free(&b->alloc, b->tx_amount);
+    tier__book_drop_table(b);
+    if (!b->tx_borrowed) {
+        tier__free(&b->alloc, b->tx_cust);
+        tier__free(&b->alloc, b->tx_day);
+        tier__free(&b->alloc, b->tx_amount);
+    }
     tier__free(&b->alloc, b->tx_margin);
     tier__free(&b->alloc, b->journal);
     tier__free(&b->alloc, b->touched);
@@ -230,6 +354,8 @@ void tier__book_trim(tier_book *b)
             if ((k < 3 || b->tx_margin) && c[k] < b->cap_tx)
                 b->cap_tx = c[k];
     }
+    /* Nothing adds customers for a while: the compact id table (a quarter of the wide one). */
+    compact(b);
 }
 
 int tier_book_set_executor(tier_book *b, const tier_executor *ex)
@@ -355,7 +481,7 @@ static int check_id(tier_book *b, const char *id, size_t len)
     }
     /* Fast path: short ASCII ids without NUL. */
     if (len <= 8) {
-        uint64_t v = load8(id, len);
+        uint64_t v = tier__book_key8(id, len);
         uint64_t lowmask = len == 8 ? ~(uint64_t)0 : (((uint64_t)1 << (8 * len)) - 1);
         uint64_t ones = 0x0101010101010101ULL & lowmask;
         uint64_t highs = 0x8080808080808080ULL & lowmask;
@@ -400,6 +526,12 @@ int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t 
     size_t pos, need;
     int found, rc;
     *created = 0;
+    if (TIER__UNLIKELY(!b->nslots && b->live.ncust)) {
+        /* Dropped or compact: the wide table again. */
+        if ((rc = rebuild(b)) != TIER_OK)
+            goto nomem;
+        compact_free(b);
+    }
     if (b->nslots) {
         pos = probe(b, id, len, h, &found);
         if (found) {
@@ -416,7 +548,7 @@ int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t 
     }
     /* Keep the table at most half full. */
     if ((b->live.ncust + 1) * 2 > b->nslots) {
-        rc = rehash(b, b->nslots ? b->nslots * 2 : 1024);
+        rc = rehash(b, b->nslots ? b->slot_bits + 1 : 10);
         if (rc)
             goto nomem;
     }
@@ -456,7 +588,10 @@ nomem:
 uint32_t tier__book_find_hashed(const tier_book *b, const char *id, size_t len, uint64_t h)
 {
     int found;
-    size_t pos = probe(b, id, len, h, &found);
+    size_t pos;
+    if (b->ctag)
+        return compact_find(b, id, len, h);
+    pos = probe(b, id, len, h, &found);
     return found ? b->slots[pos].index : NO_CUSTOMER;
 }
 
@@ -474,8 +609,26 @@ int tier_book_find(const tier_book *b, const char *id, size_t len, size_t *out_i
 {
     int found;
     size_t pos;
-    if (!b || !id || !b->nslots)
+    if (!b || !id)
         return TIER_ENOTFOUND;
+    if (b->ctag) {
+        uint32_t c = compact_find(b, id, len, tier__book_hash_id(id, len));
+        if (c == NO_CUSTOMER)
+            return TIER_ENOTFOUND;
+        if (out_index)
+            *out_index = c;
+        return TIER_OK;
+    }
+    if (!b->nslots) {
+        /* No table (none yet, or dropped): look through the ids. */
+        for (pos = 0; pos < b->live.ncust; pos++)
+            if (id_is(b, pos, id, len)) {
+                if (out_index)
+                    *out_index = pos;
+                return TIER_OK;
+            }
+        return TIER_ENOTFOUND;
+    }
     pos = probe(b, id, len, tier__book_hash_id(id, len), &found);
     if (!found)
         return TIER_ENOTFOUND;

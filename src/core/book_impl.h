@@ -6,6 +6,8 @@
 #ifndef TIER_BOOK_IMPL_H
 #define TIER_BOOK_IMPL_H
 
+#include <string.h>
+
 #include "core/book_internal.h"
 
 #define NO_CUSTOMER UINT32_MAX
@@ -17,7 +19,7 @@
 typedef struct slot {
     uint64_t key8;
     uint32_t index; /* NO_CUSTOMER when empty */
-    uint32_t meta;  /* high 16 bits of the hash | id length (ids are at most 65535 bytes) */
+    uint32_t meta;  /* bits 16..31 of the hash | id length (ids are at most 65535 bytes) */
 } slot;
 
 typedef struct attribute {
@@ -79,13 +81,23 @@ struct tier_book {
     size_t ids_cap;
 
     slot *slots;
-    size_t nslots; /* power of two, or 0 */
+    size_t nslots;      /* power of two (2^slot_bits), or 0 */
+    unsigned slot_bits; /* an id's home slot is the top slot_bits bits of its hash */
+    /* Instead of `slots`, in a book only read (tier__book_trim; adding a customer builds `slots`
+     * again): the compact table, 8 bytes a customer. Per customer in the order of its hash's
+     * top cbits bits (its bucket): those top 32 bits (ctag) and the customer (cidx); cat[k] is
+     * the first entry of bucket k (k <= 2^cbits). NULL when there is none. */
+    uint32_t *ctag, *cidx, *cat;
+    unsigned cbits;
 
     size_t cap_tx;
     uint32_t *tx_cust;
     int32_t *tx_day;
     int64_t *tx_amount;
     int64_t *tx_margin; /* NULL until the first margin; NO_MARGIN = unknown */
+    /* 1 in a part of a parallel add whose tx_cust, tx_day and tx_amount are a stretch of the
+     * first part's (book_parallel.c): the book never frees or grows them. */
+    int tx_borrowed;
 
     size_t cap_attr;
     attribute *attrs;
@@ -130,6 +142,21 @@ static inline size_t tier__book_id_len(const tier_book *b, size_t index)
     return b->id_off[index + 1] - b->id_off[index] - 1;
 }
 
+/* The first 8 bytes of an id (fewer when shorter, zero-padded) as the hash table keeps them. */
+static inline uint64_t tier__book_key8(const char *p, size_t n)
+{
+    uint64_t v = 0;
+    memcpy(&v, p, n < 8 ? n : 8);
+    return v;
+}
+
+/* The slot where the id of hash h belongs (b has a table): the top bits of the hash, so that
+ * the table is in the order of its ids' hashes and growing it walks both tables in order. */
+static inline size_t tier__book_home(const tier_book *b, uint64_t h)
+{
+    return (size_t)(h >> (64 - b->slot_bits));
+}
+
 /* book.c: the id hash, and finding or creating a customer. tier__book_intern_hashed takes the
  * id's hash h; `created` tells whether the customer is new; the book is unchanged on failure
  * (its error text says why). */
@@ -137,7 +164,8 @@ uint64_t tier__book_hash_id(const char *id, size_t len);
 int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t h, uint32_t *out,
                              int *created);
 int tier__book_intern(tier_book *b, const char *id, size_t len, uint32_t *out, int *created);
-/* The customer whose id hashes to h, NO_CUSTOMER when there is none; b must have a customer.
+/* The customer whose id hashes to h, NO_CUSTOMER when there is none; b must have a customer
+ * and its table (not dropped).
  * Reads the book only, so that several threads may look up at once. */
 uint32_t tier__book_find_hashed(const tier_book *b, const char *id, size_t len, uint64_t h);
 /* Takes customer `index` out of the hash table (a rollback forgets new customers). */

@@ -46,10 +46,21 @@ void tier__book_commit(tier_book *book);
 void tier__book_rollback(tier_book *book);
 
 /* Gives back the room the book's growing arrays keep beyond what they hold (customers, ids,
- * kept transactions): for a book that is loaded and about to be only read, such as a
- * pipeline's. Best effort: an array the allocator cannot shrink stays as it is; the book is the
- * same either way. Not while a stage or a savepoint is open (then it does nothing). */
+ * kept transactions) and replaces the id hash table by a compact one (a quarter of its size;
+ * look-ups read the id too; the next customer added builds the wide table again): for a book
+ * that is loaded and about to be only read, such as a pipeline's. Best effort: an array the
+ * allocator cannot shrink stays as it is, and so does the wide table without the memory for
+ * the compact one; the book is the same either way. Not while a stage or a savepoint is open
+ * (then it does nothing). */
 void tier__book_trim(tier_book *book);
+
+/* Frees the book's id hash table (16 bytes a slot, at most half full: a large part of a loaded
+ * book), for a book whose ids nothing looks up for a while, such as a part of a parallel read
+ * or add once filled (folding it into the first part looks its ids up in that one's table). The
+ * next customer added builds the table again; until then tier_book_find looks through the ids
+ * one by one. Not while a stage or savepoint is open (a rollback takes customers out of the
+ * table). */
+void tier__book_drop_table(tier_book *book);
 
 /* The allocator the book was made with. */
 const tier_allocator *tier__book_allocator(const tier_book *book);

@@ -33,6 +33,8 @@ static void add_part_task(void *arg, size_t i)
         tier__book_rollback(t->book);
     else
         tier__book_commit(t->book);
+    if (i > 0)
+        tier__book_drop_table(t->book); /* folded into the first part, which looks the ids up */
 }
 
 /* A new blank book with b's allocator, options and limits (NULL when out of memory). */
@@ -60,6 +62,7 @@ typedef struct fold_job {
     uint32_t *map;
     size_t tasks;
     size_t at;                       /* dst's transaction number of src's first */
+    const uint32_t *src_cust;        /* src's transactions' customers (moved, when borrowed) */
     int overflow[TIER__PAR_TASKS];   /* per task: a customer's net or margin overflows */
     size_t overlap[TIER__PAR_TASKS]; /* per task: the first src customer whose days overlap */
 } fold_job;
@@ -76,7 +79,7 @@ static void fold_find(void *arg, size_t t)
         size_t m = end - i < TIER__BOOK_BATCH ? end - i : TIER__BOOK_BATCH;
         for (k = 0; k < m; k++) {
             h[k] = tier__book_hash_id(tier__book_id_ptr(src, i + k), tier__book_id_len(src, i + k));
-            TIER__BOOK_PREFETCH(&dst->slots[(size_t)h[k] & (dst->nslots - 1)]);
+            TIER__BOOK_PREFETCH(&dst->slots[tier__book_home(dst, h[k])]);
         }
         for (k = 0; k < m; k++)
             j->map[i + k] = tier__book_find_hashed(dst, tier__book_id_ptr(src, i + k),
@@ -111,11 +114,13 @@ static void fold_rest(void *arg, size_t t)
     i = tier__par_begin(n, j->tasks, t);
     end = tier__par_begin(n, j->tasks, t + 1);
     if (i == end)
-        return; /* no transactions here (the columns may not even exist) */
-    memcpy(dst->tx_day + j->at + i, src->tx_day + i, (end - i) * sizeof *dst->tx_day);
-    memcpy(dst->tx_amount + j->at + i, src->tx_amount + i, (end - i) * sizeof *dst->tx_amount);
+        return;              /* no transactions here (the columns may not even exist) */
+    if (!src->tx_borrowed) { /* else they are where they belong (fold_one) */
+        memcpy(dst->tx_day + j->at + i, src->tx_day + i, (end - i) * sizeof *dst->tx_day);
+        memcpy(dst->tx_amount + j->at + i, src->tx_amount + i, (end - i) * sizeof *dst->tx_amount);
+    }
     for (; i < end; i++) {
-        dst->tx_cust[j->at + i] = j->map[src->tx_cust[i]];
+        dst->tx_cust[j->at + i] = j->map[j->src_cust[i]];
         if (dst->tx_margin)
             dst->tx_margin[j->at + i] = src->tx_margin ? src->tx_margin[i] : NO_MARGIN;
     }
@@ -142,6 +147,17 @@ static int fold_one(const tier_executor *ex, fold_job *j, const tier_book *src)
         dst->live.unordered_cust = j->map[src->live.unordered_cust];
     }
     j->at = dst->live.ntx;
+    if (src->tx_borrowed && src->tx_day != dst->tx_day + j->at) {
+        /* Rows ignored before: its transactions move down to follow dst's, at once (the slices
+         * of fold_rest would overlap). */
+        memmove(dst->tx_cust + j->at, src->tx_cust, src->live.ntx * sizeof *dst->tx_cust);
+        memmove(dst->tx_day + j->at, src->tx_day, src->live.ntx * sizeof *dst->tx_day);
+        memmove(dst->tx_amount + j->at, src->tx_amount, src->live.ntx * sizeof *dst->tx_amount);
+    }
+    if (src->tx_borrowed) {
+        j->src_cust = dst->tx_cust + j->at;
+    } else
+        j->src_cust = src->tx_cust;
     j->tasks = tier__par_tasks(ex, n > src->live.ntx ? n : src->live.ntx, PAR_MIN_ROWS);
     tier__par_run(ex, j->tasks, fold_rest, j);
     for (t = 0; t < j->tasks; t++) {
@@ -161,10 +177,10 @@ int tier__book_fold(const tier_executor *ex, tier_book *dst, const tier_book *sr
 {
     fold_job j;
     int ok;
-    /* Attributes and contracts (and an empty dst, whose table the look-ups need) go the one-thread
-     * way: tier_book_merge. */
-    if ((dst->live.ncust == 0) | (dst->live.nattr != 0) | (src->live.nattr != 0) |
-        (dst->contracts != NULL) | (src->contracts != NULL))
+    /* Attributes and contracts (and a dst that is empty or without its wide table, which the
+     * look-ups need) go the one-thread way: tier_book_merge. */
+    if ((dst->live.ncust == 0) | (dst->nslots == 0) | (dst->live.nattr != 0) |
+        (src->live.nattr != 0) | (dst->contracts != NULL) | (src->contracts != NULL))
         return tier_book_merge(dst, src) == TIER_OK;
     if (tier__book_reserve_txns(dst, dst->live.ntx + src->live.ntx,
                                 (dst->tx_margin != NULL) | (src->tx_margin != NULL)) != TIER_OK ||
@@ -202,11 +218,31 @@ static void adopt(tier_book *b, tier_book *src)
     SWAP(size_t, b->ids_cap, src->ids_cap);
     SWAP(slot *, b->slots, src->slots);
     SWAP(size_t, b->nslots, src->nslots);
+    SWAP(unsigned, b->slot_bits, src->slot_bits);
     SWAP(size_t, b->cap_tx, src->cap_tx);
     SWAP(uint32_t *, b->tx_cust, src->tx_cust);
     SWAP(int32_t *, b->tx_day, src->tx_day);
     SWAP(int64_t *, b->tx_amount, src->tx_amount);
     SWAP(int64_t *, b->tx_margin, src->tx_margin);
+}
+
+/* The transactions of every part in one set of columns, the first part's, each later part
+ * writing its stretch (its rows' place when none is ignored): no part grows its own and the
+ * fold copies nothing. Best effort: without the memory each part keeps its own. */
+static void borrow_txns(add_part *parts, size_t np, size_t n)
+{
+    tier_book *first = parts[0].book;
+    size_t k;
+    if (!first->keep_txns || tier__book_reserve_txns(first, n, 0) != TIER_OK)
+        return;
+    for (k = 1; k < np; k++) {
+        tier_book *p = parts[k].book;
+        p->tx_cust = first->tx_cust + parts[k].lo;
+        p->tx_day = first->tx_day + parts[k].lo;
+        p->tx_amount = first->tx_amount + parts[k].lo;
+        p->cap_tx = parts[k].hi - parts[k].lo;
+        p->tx_borrowed = 1;
+    }
 }
 
 int tier__book_add_columns_parallel(tier_book *b, const tier__txn_columns *c)
@@ -228,6 +264,8 @@ int tier__book_add_columns_parallel(tier_book *b, const tier__txn_columns *c)
         if (!(parts[k].book = blank_like(b)))
             ok = 0;
     }
+    if (ok)
+        borrow_txns(parts, np, c->n);
     if (ok)
         tier__par_run(ex, np, add_part_task, parts);
     /* In row order: the parts into the first, then the first into the book. */

@@ -315,6 +315,8 @@ static void read_part(void *arg, size_t i)
         t->rc = tier_csv_read_file(t->csv, t->book, t->p->input);
     if (!t->rc)
         t->rows = tier_csv_rows_read(t->csv);
+    if (!t->rc && i > 0)
+        tier__book_drop_table(t->book); /* folded into the first part, which looks the ids up */
 }
 
 static void part_free(part *t)
