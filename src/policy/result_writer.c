@@ -594,30 +594,57 @@ static void write_row(writer *w, size_t i)
 
 /* Rows per task and batch: the rows of a batch are formatted by the book's executor, each task
  * its own run of rows into its own text, then the texts reach the callback in row order, so the
- * bytes are those of one thread whatever the number of tasks. */
+ * bytes are those of one thread whatever the number of tasks. The texts of a batch reach the
+ * callback while the next batch is formatted: task 0, which runs on the calling thread, hands
+ * them over before it formats its own rows (each task has two texts, one per batch parity). */
 #define WRITER_TASK_ROWS 4096
 
 typedef struct write_task {
-    writer w;      /* the writer's tables, with its own buffer and callback */
-    tier__buf out; /* the task's rows of the batch */
+    writer w;         /* the writer's tables, with its own buffer and callback */
+    tier__buf out[2]; /* the task's rows of the even and of the odd batches */
     size_t from, to;
+    size_t parity; /* which of out[] the batch being formatted fills */
 } write_task;
 
 typedef struct write_job {
+    writer *w; /* the caller's writer, whose callback gets the texts */
+    size_t tasks;
+    size_t batch; /* the batch being formatted (its parity picks the texts) */
+    int emit;     /* the previous batch's texts are to be handed over (by task 0) */
     write_task task[TIER__PAR_TASKS];
 } write_job;
 
 /* The task writer's callback: its buffer's bytes to its text (out of memory: stop). */
 static int collect(void *ud, const char *data, size_t len)
 {
-    return tier__buf_append(&((write_task *)ud)->out, data, len) != TIER_OK;
+    write_task *t = ud;
+    return tier__buf_append(&t->out[t->parity], data, len) != TIER_OK;
+}
+
+/* Hands the texts of batch `batch` (all tasks', in row order) to the caller's callback. */
+static void emit_batch(write_job *job, size_t batch)
+{
+    writer *w = job->w;
+    size_t k;
+    for (k = 0; k < job->tasks && !w->stopped; k++) {
+        const tier__buf *out = &job->task[k].out[batch & 1];
+        const char *d = tier__buf_data(out);
+        size_t n = tier__buf_len(out), at;
+        for (at = 0; at < n && !w->stopped; at += WRITER_BUF_SIZE)
+            if (w->cb(w->ud, d + at, n - at < WRITER_BUF_SIZE ? n - at : WRITER_BUF_SIZE))
+                w->stopped = 1;
+    }
 }
 
 static void format_rows(void *arg, size_t k)
 {
-    write_task *t = &((write_job *)arg)->task[k];
+    write_job *job = arg;
+    write_task *t = &job->task[k];
     size_t i;
-    tier__buf_reset(&t->out);
+    if (k == 0 && job->emit)
+        emit_batch(job, job->batch - 1);
+    t->parity = job->batch & 1;
+    tier__buf_reset(&t->out[t->parity]);
     for (i = t->from; i < t->to && !t->w.stopped; i++)
         write_row(&t->w, i);
     flush(&t->w);
@@ -632,6 +659,8 @@ static int write_rows_parallel(writer *w, const tier_executor *ex, size_t tasks)
     int rc = TIER_OK;
     if (!job)
         return TIER_ENOMEM;
+    job->w = w;
+    job->tasks = tasks;
     for (k = 0; k < tasks; k++) {
         write_task *t = &job->task[k];
         t->w = *w;
@@ -640,12 +669,13 @@ static int write_rows_parallel(writer *w, const tier_executor *ex, size_t tasks)
         t->w.len = 0;
         t->w.stopped = 0;
         t->w.buf = tier__malloc(w->alloc, WRITER_BUF_SIZE);
-        tier__buf_init(&t->out, w->alloc);
+        tier__buf_init(&t->out[0], w->alloc);
+        tier__buf_init(&t->out[1], w->alloc);
         if (!t->w.buf)
             rc = TIER_ENOMEM;
     }
     flush(w); /* what came before the rows */
-    for (first = 0; !rc && first < w->rows && !w->stopped; first += batch) {
+    for (first = 0; !rc && first < w->rows && !w->stopped; first += batch, job->batch++) {
         for (k = 0; k < tasks; k++) {
             job->task[k].from = first + k * WRITER_TASK_ROWS;
             job->task[k].to = job->task[k].from + WRITER_TASK_ROWS;
@@ -655,20 +685,17 @@ static int write_rows_parallel(writer *w, const tier_executor *ex, size_t tasks)
                 job->task[k].to = w->rows;
         }
         tier__par_run(ex, tasks, format_rows, job);
+        job->emit = 1;
         for (k = 0; k < tasks && !rc; k++)
-            if (job->task[k].w.stopped || tier__buf_status(&job->task[k].out))
+            if (job->task[k].w.stopped || tier__buf_status(&job->task[k].out[job->batch & 1]))
                 rc = TIER_ENOMEM;
-        for (k = 0; k < tasks && !rc && !w->stopped; k++) {
-            const char *d = tier__buf_data(&job->task[k].out);
-            size_t n = tier__buf_len(&job->task[k].out), at;
-            for (at = 0; at < n && !w->stopped; at += WRITER_BUF_SIZE)
-                if (w->cb(w->ud, d + at, n - at < WRITER_BUF_SIZE ? n - at : WRITER_BUF_SIZE))
-                    w->stopped = 1;
-        }
     }
+    if (!rc && job->emit)
+        emit_batch(job, job->batch - 1); /* the last batch */
     for (k = 0; k < tasks; k++) {
         tier__free(w->alloc, job->task[k].w.buf);
-        tier__buf_free(&job->task[k].out);
+        tier__buf_free(&job->task[k].out[0]);
+        tier__buf_free(&job->task[k].out[1]);
     }
     tier__free(w->alloc, job);
     return rc;
