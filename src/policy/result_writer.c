@@ -52,8 +52,6 @@ typedef struct writer {
 } writer;
 
 static const double pow10d[10] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
-static const uint64_t pow10u[10] = {1u,      10u,      100u,      1000u,      10000u,
-                                    100000u, 1000000u, 10000000u, 100000000u, 1000000000u};
 static const char hex[] = "0123456789abcdef";
 
 /* ---- output buffer -------------------------------------------------------------------------- */
@@ -164,18 +162,34 @@ static void sink_pool(void *ctx, const char *s, size_t n)
 
 /* ---- numbers -------------------------------------------------------------------------------- */
 
+/* "00" to "99": two digits per division (by a constant, which compiles to a multiplication). */
+static const char digits2[] = "00010203040506070809101112131415161718192021222324252627282930313233"
+                              "34353637383940414243444546474849505152535455565758596061626364656667"
+                              "6869707172737475767778798081828384858687888990919293949596979899";
+
 /* Decimal digits of v at dst; returns the count. */
 static size_t fmt_u64(char *dst, uint64_t v)
 {
     char tmp[20];
-    size_t n = 0, i;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (i = 0; i < n; i++)
-        dst[i] = tmp[n - 1 - i];
-    return n;
+    size_t i = sizeof tmp;
+    if (v < 10) {
+        dst[0] = (char)('0' + v);
+        return 1;
+    }
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        i -= 2;
+        memcpy(tmp + i, digits2 + 2 * r, 2);
+    }
+    if (v >= 10) {
+        i -= 2;
+        memcpy(tmp + i, digits2 + 2 * v, 2);
+    } else {
+        tmp[--i] = (char)('0' + v);
+    }
+    memcpy(dst, tmp + i, sizeof tmp - i);
+    return sizeof tmp - i;
 }
 
 /* Formats a finite v; dst has at least NUMBER_ROOM bytes. Returns the length, or 0 when the
@@ -193,7 +207,8 @@ static size_t fmt_finite(char *dst, double v, int decimals)
         return tier__num_format(dst, v, TIER__NUM_SHORT_EXP);
     } else {
         double scaled = fabs(v) * pow10d[decimals];
-        uint64_t r, ip, fp;
+        uint64_t r;
+        char frac[10];
         int k;
         if (!(scaled < EXACT_LIMIT))
             return 0;
@@ -203,15 +218,15 @@ static size_t fmt_finite(char *dst, double v, int decimals)
             r++;
         if (v < 0 && r != 0)
             dst[n++] = '-';
-        ip = r / pow10u[decimals];
-        fp = r % pow10u[decimals];
-        n += fmt_u64(dst + n, ip);
+        /* The fraction's digits come off r from the last (divisions by the constant 10). */
+        for (k = decimals - 1; k >= 0; k--) {
+            frac[k] = (char)('0' + r % 10);
+            r /= 10;
+        }
+        n += fmt_u64(dst + n, r);
         if (decimals > 0) {
             dst[n++] = '.';
-            for (k = decimals - 1; k >= 0; k--) {
-                dst[n + (size_t)k] = (char)('0' + fp % 10);
-                fp /= 10;
-            }
+            memcpy(dst + n, frac, (size_t)decimals);
             n += (size_t)decimals;
         }
         return n;
