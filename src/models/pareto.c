@@ -393,8 +393,11 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
     tier__order_gather(tier__book_executor(book), ids.perm, key2, n, key, idx, &np);
     tier__id_order_done(&ids);
     tier__radix_sort(tier__book_executor(book), &st->h.alloc, key, idx, key2, idx2, np);
+    /* The sort's scratch is freed before the outputs are added (the run's peak is near). */
     tier__free(&st->h.alloc, key2);
+    tier__free(&st->h.alloc, idx2);
     key2 = NULL;
+    idx2 = NULL;
     /* The outputs are added now so that cumulative shares go straight into their column. */
     for (i = 0; i < OUT_CLASS && rc == TIER_OK; i++)
         rc = tier_frame_add_numbers(frame, tier__pareto_outputs[i].name, &out[i]);
