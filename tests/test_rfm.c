@@ -38,6 +38,20 @@ static void assert_cuts(const tier_model *m, int dim, const double *want, size_t
                      want[j]);
 }
 
+/* A book of the n transactions in the arrays (test_malloc'd, freed here). */
+static tier_book *book_of_arrays(const tier_allocator *a, size_t n, char *ids, size_t *off,
+                                 int32_t *days, double *amounts)
+{
+    tier_book *book = NULL;
+    assert_int_equal(tier_book_new(&book, a), TIER_OK);
+    assert_int_equal(tier_book_add_txns(book, n, ids, off, days, amounts, NULL), TIER_OK);
+    test_free(ids);
+    test_free(off);
+    test_free(days);
+    test_free(amounts);
+    return book;
+}
+
 /* Loads CDNOW_master.txt with a plain parser: whitespace-separated, one header line. */
 static tier_book *cdnow_book(const tier_allocator *a)
 {
@@ -47,7 +61,6 @@ static tier_book *cdnow_book(const tier_allocator *a)
     size_t *off = test_malloc((cap + 1) * sizeof *off);
     int32_t *days = test_malloc(cap * sizeof *days);
     double *amounts = test_malloc(cap * sizeof *amounts);
-    tier_book *book = NULL;
     char *line = strchr(text, '\n') + 1; /* skip the header */
     (void)pos;
     off[0] = 0;
@@ -73,14 +86,8 @@ static tier_book *cdnow_book(const tier_allocator *a)
         line = next + 1;
     }
     assert_int_equal(n, 69659);
-    assert_int_equal(tier_book_new(&book, a), TIER_OK);
-    assert_int_equal(tier_book_add_txns(book, n, ids, off, days, amounts, NULL), TIER_OK);
     test_free(text);
-    test_free(ids);
-    test_free(off);
-    test_free(days);
-    test_free(amounts);
-    return book;
+    return book_of_arrays(a, n, ids, off, days, amounts);
 }
 
 /* ---- small books by hand ----------------------------------------------------------------- */
@@ -370,7 +377,6 @@ static tier_book *big_m_book_of(const tier_allocator *a, int cluster)
     int32_t *days = test_malloc(cap * sizeof *days);
     double *amounts = test_malloc(cap * sizeof *amounts);
     uint32_t seed = 777;
-    tier_book *book = NULL;
     off[0] = 0;
     for (i = 0; i < BIG_CUSTOMERS; i++) {
         double amount;
@@ -397,13 +403,7 @@ static tier_book *big_m_book_of(const tier_allocator *a, int cluster)
             amounts[n++] = i % 20 == 1 ? -10 : -30;
         }
     }
-    assert_int_equal(tier_book_new(&book, a), TIER_OK);
-    assert_int_equal(tier_book_add_txns(book, n, ids, off, days, amounts, NULL), TIER_OK);
-    test_free(ids);
-    test_free(off);
-    test_free(days);
-    test_free(amounts);
-    return book;
+    return book_of_arrays(a, n, ids, off, days, amounts);
 }
 
 static tier_book *big_m_book(const tier_allocator *a)
