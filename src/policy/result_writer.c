@@ -611,8 +611,11 @@ static void write_row(writer *w, size_t i)
  * its own run of rows into its own text, then the texts reach the callback in row order, so the
  * bytes are those of one thread whatever the number of tasks. The texts of a batch reach the
  * callback while the next batch is formatted: task 0, which runs on the calling thread, hands
- * them over before it formats its own rows (each task has two texts, one per batch parity). */
+ * them over before it formats its own rows, a quarter fewer than the others' (handing a batch over
+ * costs about a quarter of formatting a task's rows; each task has two texts, one per batch
+ * parity). */
 #define WRITER_TASK_ROWS 4096
+#define WRITER_TASK_ROWS0_LESS (WRITER_TASK_ROWS / 4)
 
 typedef struct write_task {
     writer w;         /* the writer's tables, with its own buffer and callback */
@@ -670,7 +673,8 @@ static void format_rows(void *arg, size_t k)
 static int write_rows_parallel(writer *w, const tier_executor *ex, size_t tasks)
 {
     write_job *job = tier__calloc(w->alloc, 1, sizeof *job);
-    size_t k, first, batch = tasks * WRITER_TASK_ROWS;
+    /* Task 0 also hands the previous batch over: it formats a quarter fewer rows. */
+    size_t k, first, batch = tasks * WRITER_TASK_ROWS - WRITER_TASK_ROWS0_LESS;
     int rc = TIER_OK;
     if (!job)
         return TIER_ENOMEM;
@@ -692,8 +696,9 @@ static int write_rows_parallel(writer *w, const tier_executor *ex, size_t tasks)
     flush(w); /* what came before the rows */
     for (first = 0; !rc && first < w->rows && !w->stopped; first += batch, job->batch++) {
         for (k = 0; k < tasks; k++) {
-            job->task[k].from = first + k * WRITER_TASK_ROWS;
-            job->task[k].to = job->task[k].from + WRITER_TASK_ROWS;
+            job->task[k].from = first + (k ? k * WRITER_TASK_ROWS - WRITER_TASK_ROWS0_LESS : 0);
+            job->task[k].to =
+                job->task[k].from + WRITER_TASK_ROWS - (k ? 0 : WRITER_TASK_ROWS0_LESS);
             if (job->task[k].from > w->rows)
                 job->task[k].from = w->rows;
             if (job->task[k].to > w->rows)
