@@ -347,8 +347,9 @@ static int quick_fixed(const char *s, size_t n, int64_t *out)
 
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 /* The common amount in one word: an optional '-', then at most 8 bytes of digits with at most one
- * '.' after the first digit and at most 4 digits after it. The 8 bytes before s + n must be
- * readable (from lo on: the record's bytes). Returns 0 when the text has another form (or the
+ * '.' after the first digit and at most 4 digits after it. The 8 bytes before s + n are read
+ * when they lie from lo on (lo <= s: the record's first field, whose bytes up to s + n are in the
+ * block). Returns 0 when the text has another form (or the
  * word would start before lo): quick_fixed() then decides, and gives the same value for every
  * text this takes. */
 static int word_fixed(const char *s, size_t n, const char *lo, int64_t *out)
@@ -358,7 +359,7 @@ static int word_fixed(const char *s, size_t n, const char *lo, int64_t *out)
     int neg = n > 0 && s[0] == '-';
     uint64_t y, t, dots, z;
     size_t m, k, frac = 0;
-    if (n < (size_t)neg + 1 || n - (size_t)neg > 8 || s < lo || (size_t)(s + n - lo) < 8)
+    if (n < (size_t)neg + 1 || n - (size_t)neg > 8 || (size_t)(s + n - lo) < 8)
         return 0;
     m = n - (size_t)neg;
     /* The text's bytes in the low m bytes of y, its first one lowest; the bytes above are 0. */
