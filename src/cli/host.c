@@ -51,12 +51,10 @@ static void advise_huge(void *p, size_t size)
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     static uintptr_t page;
     uintptr_t from, to;
-    if (!p || size < CLI_HUGE_MIN)
+    if (size < CLI_HUGE_MIN || !p)
         return;
-    if (!page) {
-        long n = sysconf(_SC_PAGESIZE);
-        page = n > 0 ? (uintptr_t)n : 4096;
-    }
+    if (!page)
+        page = (uintptr_t)sysconf(_SC_PAGESIZE); /* a power of two on every Linux */
     from = (uintptr_t)p & ~(page - 1);
     to = ((uintptr_t)p + size + page - 1) & ~(page - 1);
     (void)madvise((void *)from, to - from, MADV_HUGEPAGE);
