@@ -241,6 +241,85 @@ static void test_csv_reads_exact_four_decimal_and_exponent_amounts(void **s)
     tier_csv_free(csv);
 }
 
+/* Reads one row whose amount is `amount` into a fresh book: with the amount last (eight bytes of
+ * the record before its end: the reader may take it in one word) or first (only an amount of
+ * eight bytes then can be). Returns the status; *value gets the amount read. */
+static int read_amount(tier_csv *csv, const char *amount, int last, double *value)
+{
+    char text[96];
+    tier_book *book = NULL;
+    int n = last ? snprintf(text, sizeof text, "id,date,amount\nC1,2020-01-01,%s\n", amount)
+                 : snprintf(text, sizeof text, "amount,id,date\n%s,C1,2020-01-01\n", amount);
+    int rc;
+    assert_int_equal(tier_book_new(&book, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_csv_set_column(csv, TIER_CSV_ID, "id"), TIER_OK);
+    rc = read_text(csv, book, text, (size_t)n);
+    *value = NAN;
+    if (rc == TIER_OK)
+        assert_int_equal(tier_book_txn(book, 0, NULL, NULL, value, NULL), TIER_OK);
+    tier_book_free(book);
+    return rc;
+}
+
+/* The amounts the reader takes in one word (at most 8 bytes after an optional '-': digits and at
+ * most one point) read as the byte-wise path reads them, and every other short text falls back to
+ * it: each amount read last and first gives the same status and value. */
+static void test_csv_reads_short_amounts_alike_in_one_word_and_byte_by_byte(void **s)
+{
+    static const char *const fixed[] = {
+        "0",        "5.",        ".5",        "-",        "-.5",       "-5.",     "12345678",
+        "1234567.", "1234.5678", "123.45678", "99999999", "-99999999", "1.2.3",   "00000001",
+        "0.0001",   "-0",        "-0.0",      "1e3",      "12 34",     "1.23456", "-1234.567",
+        "9.9999",   "123456789", "..",        "1.",       "-12345678", "0.00001", "12345.67",
+        "1/2",      "1:2",       "-0.0001",   "87654321", "8765432.1", "1234.",   "-1234567."};
+    static const struct {
+        const char *text;
+        double value;
+    } words[] = {{"-1234.5", -1234.5},
+                 {"12345678", 12345678},
+                 {"1234.5678", 1234.5678},
+                 {"0.0001", 0.0001},
+                 {"5.", 5},
+                 {"-0.0001", -0.0001},
+                 {"99999999", 99999999},
+                 {"367.53", 367.53}};
+    static const char alphabet[] = "0123456789012345678901234567890123456789.-e+ ";
+    tier_csv *csv = new_csv();
+    uint32_t seed = 2024;
+    size_t i, rounds = tst_under_valgrind() ? 2000 : 30000;
+    (void)s;
+    for (i = 0; i < TST_COUNT(fixed) + rounds; i++) {
+        char amount[16];
+        double a, b;
+        int ra, rb;
+        if (i < TST_COUNT(fixed)) {
+            snprintf(amount, sizeof amount, "%s", fixed[i]);
+        } else {
+            size_t len, k;
+            seed = seed * 1103515245u + 12345u;
+            len = 1 + (seed >> 8) % 10;
+            for (k = 0; k < len; k++) {
+                seed = seed * 1103515245u + 12345u;
+                amount[k] = alphabet[(seed >> 10) % (sizeof alphabet - 1)];
+            }
+            amount[len] = '\0';
+        }
+        ra = read_amount(csv, amount, 1, &a);
+        rb = read_amount(csv, amount, 0, &b);
+        if (ra != rb || (ra == TIER_OK && memcmp(&a, &b, sizeof a) != 0))
+            fail_msg("amount \"%s\": %s %.17g last, %s %.17g first", amount, tier_status_name(ra),
+                     a, tier_status_name(rb), b);
+    }
+    /* What the one-word path takes, with its value. */
+    for (i = 0; i < TST_COUNT(words); i++) {
+        double v;
+        assert_int_equal(read_amount(csv, words[i].text, 1, &v), TIER_OK);
+        if (v != words[i].value)
+            fail_msg("amount \"%s\": %.17g, want %.17g", words[i].text, v, words[i].value);
+    }
+    tier_csv_free(csv);
+}
+
 /* The empty, header-only and blank files are cases under tests/data/bad_input/transactions; a NULL
  * buffer is not a file. */
 static void test_csv_accepts_a_null_buffer_as_an_empty_file(void **s)
@@ -677,6 +756,7 @@ TST_MAIN(cmocka_unit_test(test_csv_keeps_the_last_successful_row_count_after_a_f
          cmocka_unit_test(test_csv_reports_progress_and_stops_when_the_callback_says_so),
          cmocka_unit_test(test_csv_reads_the_cdnow_master_file),
          cmocka_unit_test(test_csv_reads_the_headerless_cdnow_sample_file),
+         cmocka_unit_test(test_csv_reads_short_amounts_alike_in_one_word_and_byte_by_byte),
          cmocka_unit_test(test_csv_reads_the_cdnow_sample_the_same_from_a_buffer),
          TST_OOM_WALK(test_csv_survives_every_allocation_failure_reading_cdnow_sample,
                       oom_read_sample, NULL, 5),

@@ -38,6 +38,20 @@ static void assert_cuts(const tier_model *m, int dim, const double *want, size_t
                      want[j]);
 }
 
+/* A book of the n transactions in the arrays (test_malloc'd, freed here). */
+static tier_book *book_of_arrays(const tier_allocator *a, size_t n, char *ids, size_t *off,
+                                 int32_t *days, double *amounts)
+{
+    tier_book *book = NULL;
+    assert_int_equal(tier_book_new(&book, a), TIER_OK);
+    assert_int_equal(tier_book_add_txns(book, n, ids, off, days, amounts, NULL), TIER_OK);
+    test_free(ids);
+    test_free(off);
+    test_free(days);
+    test_free(amounts);
+    return book;
+}
+
 /* Loads CDNOW_master.txt with a plain parser: whitespace-separated, one header line. */
 static tier_book *cdnow_book(const tier_allocator *a)
 {
@@ -47,7 +61,6 @@ static tier_book *cdnow_book(const tier_allocator *a)
     size_t *off = test_malloc((cap + 1) * sizeof *off);
     int32_t *days = test_malloc(cap * sizeof *days);
     double *amounts = test_malloc(cap * sizeof *amounts);
-    tier_book *book = NULL;
     char *line = strchr(text, '\n') + 1; /* skip the header */
     (void)pos;
     off[0] = 0;
@@ -73,14 +86,8 @@ static tier_book *cdnow_book(const tier_allocator *a)
         line = next + 1;
     }
     assert_int_equal(n, 69659);
-    assert_int_equal(tier_book_new(&book, a), TIER_OK);
-    assert_int_equal(tier_book_add_txns(book, n, ids, off, days, amounts, NULL), TIER_OK);
     test_free(text);
-    test_free(ids);
-    test_free(off);
-    test_free(days);
-    test_free(amounts);
-    return book;
+    return book_of_arrays(a, n, ids, off, days, amounts);
 }
 
 /* ---- small books by hand ----------------------------------------------------------------- */
@@ -292,6 +299,28 @@ static double q7(const double *sorted, size_t n, int j, int k)
     return sorted[lo] + (h - (double)lo) * (hi - sorted[lo]);
 }
 
+/* The model's k-1 cut points of dimension `dim` (0 R, 1 F, 2 M) equal the type-7 quantiles of
+ * the sorted values of the customers with a purchase (`round` names the case in a failure). */
+static void expect_type7_cuts(const tier_model *m, const tier_book *book, const tier_frame *f,
+                              int dim, int k, int round)
+{
+    static const char *const names[] = {"rfm.r", "rfm.f", "rfm.m"};
+    const double *v = tst_numbers(f, names[dim]);
+    double *vals = test_malloc(tier_book_customer_count(book) * sizeof(double) + 1), cuts[9];
+    size_t nv = 0, i;
+    int j;
+    for (i = 0; i < tier_book_customer_count(book); i++)
+        if (!isnan(v[i]))
+            vals[nv++] = v[i];
+    qsort(vals, nv, sizeof(double), cmp_double);
+    assert_int_equal(tier_rfm_cut_points(m, dim, cuts, (size_t)k - 1), TIER_OK);
+    for (j = 1; j < k; j++)
+        if (fabs(cuts[j - 1] - q7(vals, nv, j, k)) > 1e-9 * (1 + fabs(cuts[j - 1])))
+            fail_msg("round %d dim %d cut %d: %.17g vs %.17g", round, dim, j, cuts[j - 1],
+                     q7(vals, nv, j, k));
+    test_free(vals);
+}
+
 static void test_rfm_cut_points_equal_sorted_type7_quantiles_on_random_books(void **s)
 {
     uint32_t seed = 12345;
@@ -299,13 +328,13 @@ static void test_rfm_cut_points_equal_sorted_type7_quantiles_on_random_books(voi
     (void)s;
     for (round = 0; round < 12; round++) {
         size_t n = round < 6 ? 7 + (size_t)round * 37 : 2000 + (size_t)round * 100, i, len = 0;
-        int k = 2 + round % 9, j, dim;
+        int k = 2 + round % 9, dim;
         /* Wide day spreads force the selection path for R; narrow ones the counting path. */
         int spread = round % 2 ? 40000 : 300;
         char *ids = test_malloc(n * 12);
         size_t *off = test_malloc((n + 1) * sizeof *off);
         int32_t *days = test_malloc(n * sizeof *days);
-        double *amounts = test_malloc(n * sizeof *amounts), *vals[3], cuts[9];
+        double *amounts = test_malloc(n * sizeof *amounts);
         tier_book *book = NULL;
         tier_model *m = NULL;
         tier_frame *f;
@@ -323,31 +352,82 @@ static void test_rfm_cut_points_equal_sorted_type7_quantiles_on_random_books(voi
         assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
         assert_int_equal(tier_model_set_number(m, "bins", k), TIER_OK);
         f = tst_fit_score(m, book, TST_ALLOC);
-        vals[0] = test_malloc(tier_book_customer_count(book) * sizeof(double));
-        vals[1] = test_malloc(tier_book_customer_count(book) * sizeof(double));
-        vals[2] = test_malloc(tier_book_customer_count(book) * sizeof(double));
-        for (dim = 0; dim < 3; dim++) {
-            static const char *const names[] = {"rfm.r", "rfm.f", "rfm.m"};
-            const double *v = tst_numbers(f, names[dim]);
-            size_t nv = 0;
-            for (i = 0; i < tier_book_customer_count(book); i++)
-                if (!isnan(v[i]))
-                    vals[dim][nv++] = v[i];
-            qsort(vals[dim], nv, sizeof(double), cmp_double);
-            assert_int_equal(tier_rfm_cut_points(m, dim, cuts, (size_t)k - 1), TIER_OK);
-            for (j = 1; j < k; j++)
-                if (fabs(cuts[j - 1] - q7(vals[dim], nv, j, k)) > 1e-9 * (1 + fabs(cuts[j - 1])))
-                    fail_msg("round %d dim %d cut %d: %.17g vs %.17g", round, dim, j, cuts[j - 1],
-                             q7(vals[dim], nv, j, k));
-        }
-        test_free(vals[0]);
-        test_free(vals[1]);
-        test_free(vals[2]);
+        for (dim = 0; dim < 3; dim++)
+            expect_type7_cuts(m, book, f, dim, k, round);
         tst_release(f, m, book);
         test_free(ids);
         test_free(off);
         test_free(days);
         test_free(amounts);
+    }
+}
+
+/* A book of 70,000 customers (more than the 65,536 from which the M cut points are selected
+ * among the values sharing a needed rank's leading bits), one or two transactions each on day
+ * 10 + i % 50. cluster 0: M spread over eleven orders of magnitude with negatives (a purchase and
+ * a larger refund), zeros and heavy ties; cluster 1: every M in [1000, 1001), so that every rank
+ * falls among the same leading bits. */
+#define BIG_CUSTOMERS 70000
+
+static tier_book *big_m_book_of(const tier_allocator *a, int cluster)
+{
+    size_t cap = 2 * BIG_CUSTOMERS, n = 0, len = 0, i;
+    char *ids = test_malloc(cap * 8);
+    size_t *off = test_malloc((cap + 1) * sizeof *off);
+    int32_t *days = test_malloc(cap * sizeof *days);
+    double *amounts = test_malloc(cap * sizeof *amounts);
+    uint32_t seed = 777;
+    off[0] = 0;
+    for (i = 0; i < BIG_CUSTOMERS; i++) {
+        double amount;
+        int refund = 0;
+        seed = seed * 1103515245u + 12345u;
+        if (cluster)
+            amount = 1000 + (double)((seed >> 8) % 10000) / 10000;
+        else if (i % 10 == 0)
+            amount = 25; /* ties */
+        else if (i % 10 == 1)
+            refund = 1; /* 10 - 10: M 0, or 10 - 30: M -20 */
+        else
+            amount = (double)((seed >> 8) % 100000) * pow(10, (int)((seed >> 4) % 11) - 4);
+        if (refund)
+            amount = 10;
+        len += (size_t)sprintf(ids + len, "c%06lu", (unsigned long)i);
+        off[n + 1] = len;
+        days[n] = 10 + (int32_t)(i % 50);
+        amounts[n++] = amount;
+        if (refund) {
+            len += (size_t)sprintf(ids + len, "c%06lu", (unsigned long)i);
+            off[n + 1] = len;
+            days[n] = 11 + (int32_t)(i % 50);
+            amounts[n++] = i % 20 == 1 ? -10 : -30;
+        }
+    }
+    return book_of_arrays(a, n, ids, off, days, amounts);
+}
+
+static tier_book *big_m_book(const tier_allocator *a)
+{
+    return big_m_book_of(a, 0);
+}
+
+static void test_rfm_cut_points_of_a_large_book_equal_sorted_type7_quantiles(void **s)
+{
+    static const int bins[] = {5, 10, 2};
+    int cluster, b;
+    (void)s;
+    for (cluster = 0; cluster < 2; cluster++) {
+        tier_book *book = big_m_book_of(TST_ALLOC, cluster);
+        for (b = 0; b < (int)TST_COUNT(bins); b++) {
+            tier_model *m = NULL;
+            tier_frame *f;
+            assert_int_equal(tier_rfm_new(&m, NULL, TST_ALLOC), TIER_OK);
+            assert_int_equal(tier_model_set_number(m, "bins", bins[b]), TIER_OK);
+            f = tst_fit_score(m, book, TST_ALLOC);
+            expect_type7_cuts(m, book, f, 2, bins[b], cluster * 10 + b);
+            tst_release(f, m, NULL);
+        }
+        tst_release(NULL, NULL, book);
     }
 }
 
@@ -776,4 +856,7 @@ TST_MAIN(cmocka_unit_test(test_rfm_scores_a_small_book_as_computed_by_hand),
          cmocka_unit_test(test_rfm_rescales_builtin_maps_for_other_bin_counts),
          cmocka_unit_test(test_rfm_uses_a_user_segment_map_on_its_own_scores),
          cmocka_unit_test(test_rfm_explains_scores_with_their_cut_points),
-         TST_OOM_WALK(test_rfm_survives_every_failed_allocation, oom_rfm, small_book, 5))
+         cmocka_unit_test(test_rfm_cut_points_of_a_large_book_equal_sorted_type7_quantiles),
+         TST_OOM_WALK(test_rfm_survives_every_failed_allocation, oom_rfm, small_book, 5),
+         TST_OOM_WALK(test_rfm_on_a_large_book_survives_every_failed_allocation, oom_rfm,
+                      big_m_book, 5))

@@ -38,5 +38,8 @@ void cli_host_done(void);
  * threshold, so that the large columns a run frees go back to the system instead of staying in
  * the heap (host.c). */
 void cli_host_memory(void);
+/* The command's allocator: the C library's, with its large blocks advised for transparent huge
+ * pages (host.c). */
+const tier_allocator *cli_host_allocator(void);
 
 #endif

@@ -117,7 +117,7 @@ int cli_command(const char *name, int argc, char **argv)
     tier_pipeline *p = NULL;
     int quiet = 0, status, rc;
     size_t i;
-    if (tier_pipeline_new(&p, NULL) != TIER_OK) {
+    if (tier_pipeline_new(&p, cli_host_allocator()) != TIER_OK) {
         cli_error("out of memory");
         return CLI_FAIL;
     }

@@ -272,6 +272,62 @@ static void pareto_rows(void *arg, size_t t)
     }
 }
 
+/* The cumulative shares of the positive customers in value order (exact values), in slices of
+ * the order: each slice sums its keys, then, from the sum of the slices before it, writes its
+ * customers' cumulative shares and finds where its cumulative sums reach the class thresholds
+ * (the first slice to reach one has its boundary: the sums only grow). */
+typedef struct pareto_cum_job {
+    const uint64_t *key; /* the values' complements, in value order */
+    const uint32_t *idx; /* the customer at each position */
+    double *cum_share;
+    uint64_t total;
+    size_t np, tasks;
+    uint64_t start[TIER__PAR_TASKS]; /* a slice's sum, then the sum before it */
+    tier__abc_cut ends[TIER__PAR_TASKS];
+} pareto_cum_job;
+
+static void pareto_cum_sums(void *arg, size_t t)
+{
+    pareto_cum_job *j = arg;
+    size_t i = tier__par_begin(j->np, j->tasks, t), end = tier__par_begin(j->np, j->tasks, t + 1);
+    uint64_t sum = 0;
+    for (; i < end; i++)
+        sum += ~j->key[i];
+    j->start[t] = sum;
+}
+
+static void pareto_cum_shares(void *arg, size_t t)
+{
+    pareto_cum_job *j = arg;
+    size_t i = tier__par_begin(j->np, j->tasks, t), end = tier__par_begin(j->np, j->tasks, t + 1);
+    uint64_t cum = j->start[t];
+    for (; i < end; i++) {
+        cum += ~j->key[i]; /* the key is the value's complement: no look-up */
+        j->cum_share[j->idx[i]] = (double)cum / (double)j->total;
+        tier__abc_cut_exact(&j->ends[t], i, cum, j->total);
+    }
+}
+
+static void pareto_cum_exact(const tier_executor *ex, pareto_cum_job *j, tier__abc_cut *ends)
+{
+    uint64_t before = 0;
+    size_t t;
+    int c;
+    j->tasks = tier__par_tasks(ex, j->np, 8192);
+    tier__par_run(ex, j->tasks, pareto_cum_sums, j);
+    for (t = 0; t < j->tasks; t++) {
+        uint64_t sum = j->start[t];
+        j->start[t] = before;
+        before += sum;
+        j->ends[t] = *ends;
+    }
+    tier__par_run(ex, j->tasks, pareto_cum_shares, j);
+    for (t = 0; t < j->tasks; t++)
+        for (c = 0; c < 2; c++)
+            if (j->ends[t].end[c] < ends->end[c])
+                ends->end[c] = j->ends[t].end[c];
+}
+
 static int tier__pareto_score(void *state, const tier_book *book, tier_frame *frame)
 {
     pareto_state *st = state;
@@ -280,7 +336,7 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
     uint32_t *idx = NULL, *idx2 = NULL;
     double *out[OUT_CLASS], dtotal = 0;
     int32_t *cls;
-    uint64_t total = 0, cum = 0;
+    uint64_t total = 0;
     int64_t itotal = 0;
     size_t n, np = 0, i;
     tier__abc_cut ends;
@@ -337,8 +393,11 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
     tier__order_gather(tier__book_executor(book), ids.perm, key2, n, key, idx, &np);
     tier__id_order_done(&ids);
     tier__radix_sort(tier__book_executor(book), &st->h.alloc, key, idx, key2, idx2, np);
+    /* The sort's scratch is freed before the outputs are added (the run's peak is near). */
     tier__free(&st->h.alloc, key2);
+    tier__free(&st->h.alloc, idx2);
     key2 = NULL;
+    idx2 = NULL;
     /* The outputs are added now so that cumulative shares go straight into their column. */
     for (i = 0; i < OUT_CLASS && rc == TIER_OK; i++)
         rc = tier_frame_add_numbers(frame, tier__pareto_outputs[i].name, &out[i]);
@@ -350,11 +409,13 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
     /* Class boundaries: the first positions whose cumulative sum reaches each threshold. */
     tier__abc_cut_init(&ends, st->c.ta6, st->c.tb6, np);
     if (pv.exact) {
-        for (i = 0; i < np; i++) {
-            cum += ~key[i]; /* the key is the value's complement: no look-up */
-            out[OUT_CUM_SHARE][idx[i]] = (double)cum / (double)total;
-            tier__abc_cut_exact(&ends, i, cum, total);
-        }
+        pareto_cum_job cj;
+        cj.key = key;
+        cj.idx = idx;
+        cj.cum_share = out[OUT_CUM_SHARE];
+        cj.total = total;
+        cj.np = np;
+        pareto_cum_exact(tier__book_executor(book), &cj, &ends);
     } else {
         /* Exact sums rounded once (models/order.h): the same doubles in any order, so that a
          * split run can merge them (docs/distributed.md). */

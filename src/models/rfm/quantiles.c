@@ -161,6 +161,86 @@ static void multi_select(double *a, size_t lo, size_t hi, const size_t *ranks, s
     }
 }
 
+/* ---- selection narrowed by the leading bits ------------------------------------------------ */
+
+/* From this many values on, the selection first narrows the values to those sharing the leading
+ * 16 bits of an order-preserving key with a needed rank (one counting pass and one gathering
+ * pass), then selects within those: the full quickselect moves every value several times. */
+#define RADIX_MIN ((size_t)1 << 16)
+#define RADIX_BUCKETS ((size_t)1 << 16)
+
+/* The leading 16 bits of a key that orders doubles as `<` does (0 and -0 alike). */
+static size_t lead_bits(double v)
+{
+    uint64_t u;
+    if (v == 0)
+        v = 0; /* -0 sorts as 0 */
+    memcpy(&u, &v, sizeof u);
+    u = u >> 63 ? ~u : u | (UINT64_C(1) << 63);
+    return (size_t)(u >> 48);
+}
+
+/* The values of ranks[0..nr) (ascending) among vals[0..n) into got[]: TIER_OK, or TIER_ENOMEM
+ * with nothing found. vals is left unchanged. The values are never NaN (days, counts and sums of
+ * fixed-point amounts), so that `<` orders them totally, as the key does. */
+static int select_narrowed(rfm_state *st, const double *vals, size_t n, const size_t *ranks,
+                           size_t nr, double *got)
+{
+    size_t *count = tier__calloc(&st->h.alloc, RADIX_BUCKETS, sizeof *count);
+    size_t b, i, r, below = 0, total = 0, first[2 * RFM_MAX_CUTS];
+    size_t bucket[2 * RFM_MAX_CUTS], nb = 0, at[2 * RFM_MAX_CUTS];
+    double *cand;
+    if (!count)
+        return TIER_ENOMEM;
+    for (i = 0; i < n; i++)
+        count[lead_bits(vals[i])]++;
+    /* The buckets of the ranks (ascending, distinct) and how many values lie below each. */
+    for (b = 0, r = 0; r < nr; b++) {
+        if (ranks[r] >= below + count[b]) {
+            below += count[b];
+            continue;
+        }
+        bucket[nb] = b;
+        first[nb] = below;
+        at[nb] = total;
+        total += count[b];
+        nb++;
+        while (r < nr && ranks[r] < below + count[b])
+            r++;
+        below += count[b];
+    }
+    cand = tier__malloc_n(&st->h.alloc, total, sizeof *cand);
+    if (!cand) {
+        tier__free(&st->h.alloc, count);
+        return TIER_ENOMEM;
+    }
+    /* count[] now maps a needed bucket to 1 + its index, any other to 0. */
+    memset(count, 0, RADIX_BUCKETS * sizeof *count);
+    for (i = 0; i < nb; i++)
+        count[bucket[i]] = i + 1;
+    for (i = 0; i < n; i++) {
+        size_t k = count[lead_bits(vals[i])];
+        if (k)
+            cand[at[k - 1]++] = vals[i];
+    }
+    /* Each bucket's values now end at at[]; select its ranks within them. */
+    for (i = 0, r = 0; i < nb; i++) {
+        size_t from = i ? at[i - 1] : 0, len = at[i] - from, nl, local[2 * RFM_MAX_CUTS], lim;
+        int depth = 2;
+        for (nl = 0; r + nl < nr && ranks[r + nl] < first[i] + len; nl++)
+            local[nl] = ranks[r + nl] - first[i];
+        for (lim = len; lim > 1; lim >>= 1)
+            depth += 2;
+        multi_select(cand + from, 0, len, local, nl, depth);
+        for (b = 0; b < nl; b++)
+            got[r + b] = cand[from + local[b]];
+        r += nl;
+    }
+    tier__free(&st->h.alloc, cand);
+    tier__free(&st->h.alloc, count);
+    return TIER_OK;
+}
+
 /* Cut points of one dimension from its values over the customers with a purchase. `ints` holds
  * the same values as integers when they are small (else NULL); `work` is scratch. */
 int tier__rfm_fit_cuts(rfm_state *st, size_t n, double *vals, const uint32_t *ints, uint32_t maxv,
@@ -177,6 +257,10 @@ int tier__rfm_fit_cuts(rfm_state *st, size_t n, double *vals, const uint32_t *in
             return TIER_ENOMEM;
         ranks_by_counting(ints, n, maxv, count, ranks, nr, got);
         tier__free(&st->h.alloc, count);
+    } else if (n >= RADIX_MIN) {
+        int rc = select_narrowed(st, vals, n, ranks, nr, got);
+        if (rc)
+            return rc;
     } else {
         size_t i;
         for (lim = n; lim > 1; lim >>= 1)

@@ -119,8 +119,10 @@ static int cuts_below(const double *cuts, int ncuts, double v)
 
 /* ---- vtable ------------------------------------------------------------------------------ */
 
-/* The cut points of the three dimensions, one task each (on the book's executor, with buffers of
- * their own; without one, one after another in shared buffers). */
+/* The cut points of the three dimensions, on the book's executor with buffers of their own
+ * (without one, one after another in shared buffers): M, the longest (its values are selected,
+ * not counted), is task 0, on the calling thread; with two threads the other task fits R then
+ * F, with three or more each has its own. */
 typedef struct fit_job {
     rfm_state *st;
     const tier__figures *fig;
@@ -130,6 +132,7 @@ typedef struct fit_job {
     uint32_t *ints[RFM_DIMS];
     double cuts[RFM_DIMS][RFM_MAX_CUTS];
     int rc[RFM_DIMS];
+    size_t tasks;
 } fit_job;
 
 static void fit_dim(void *arg, size_t dim)
@@ -164,6 +167,17 @@ static void fit_dim(void *arg, size_t dim)
         vals[k++] = v;
     }
     j->rc[d] = tier__rfm_fit_cuts(j->st, j->np, vals, use_ints ? ints : NULL, maxv, j->cuts[d]);
+}
+
+static void fit_task(void *arg, size_t t)
+{
+    const fit_job *j = arg;
+    if (t == 0)
+        fit_dim(arg, TIER_RFM_M);
+    if (t == 1 || j->tasks == 1)
+        fit_dim(arg, TIER_RFM_R);
+    if (t == 2 || (t == 1 && j->tasks == 2) || j->tasks == 1)
+        fit_dim(arg, TIER_RFM_F);
 }
 
 static int tier__rfm_fit(void *state, const tier_book *book, const tier_frame *inputs)
@@ -217,7 +231,8 @@ static int tier__rfm_fit(void *state, const tier_book *book, const tier_frame *i
             j.vals[d] = j.vals[0];
             j.ints[d] = j.ints[0];
         }
-        tier__par_run(ex, RFM_DIMS, fit_dim, &j);
+        j.tasks = !ex ? 1 : tier__par_width(ex) >= RFM_DIMS ? RFM_DIMS : 2;
+        tier__par_run(ex, j.tasks, fit_task, &j);
         for (d = 0; d < RFM_DIMS && rc == TIER_OK; d++)
             rc = j.rc[d];
     }
