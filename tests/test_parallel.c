@@ -88,17 +88,23 @@ static uint64_t next_rand(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-static void cols_make(cols *c, size_t n, size_t customers, uint64_t seed, int shuffled)
+/* Room for n rows whose ids take at most id_bytes each. */
+static void cols_alloc(cols *c, size_t n, size_t id_bytes)
 {
-    size_t r, len = 0;
-    int32_t day = 8000;
     c->n = n;
-    c->ids = malloc(n * 16);
+    c->ids = malloc(n * id_bytes);
     c->off = malloc((n + 1) * sizeof *c->off);
     c->days = malloc(n * sizeof *c->days);
     c->amounts = malloc(n * sizeof *c->amounts);
     c->margins = malloc(n * sizeof *c->margins);
     assert_true(c->ids && c->off && c->days && c->amounts && c->margins);
+}
+
+static void cols_make(cols *c, size_t n, size_t customers, uint64_t seed, int shuffled)
+{
+    size_t r, len = 0;
+    int32_t day = 8000;
+    cols_alloc(c, n, 16);
     for (r = 0; r < n; r++) {
         uint64_t x = next_rand(&seed), k = x % customers;
         unsigned kind = (unsigned)(x >> 40) % 100;
@@ -398,13 +404,7 @@ static void test_fold_gives_what_merge_gives(void **state)
 static void cols_big(cols *c, size_t n, int on_margin)
 {
     size_t r, len = 0;
-    c->n = n;
-    c->ids = malloc(n * 8);
-    c->off = malloc((n + 1) * sizeof *c->off);
-    c->days = malloc(n * sizeof *c->days);
-    c->amounts = malloc(n * sizeof *c->amounts);
-    c->margins = malloc(n * sizeof *c->margins);
-    assert_true(c->ids && c->off && c->days && c->amounts && c->margins);
+    cols_alloc(c, n, 8);
     for (r = 0; r < n; r++) {
         c->off[r] = len;
         len += r % 40 ? (size_t)sprintf(c->ids + len, "c%u", (unsigned)(r % 997))
