@@ -97,11 +97,12 @@ static int read_u64_line(tier__nr *r, const char *key, uint64_t *out)
     return tier__nr_u64(r, out);
 }
 
-static int read_small(tier__nr *r, int lo, int hi, int *out)
+/* A whole number from 0 to hi. */
+static int read_small(tier__nr *r, int hi, int *out)
 {
     uint64_t v;
     int rc = tier__nr_u64(r, &v);
-    if (rc == TIER_OK && !(v >= (uint64_t)lo && v <= (uint64_t)hi))
+    if (rc == TIER_OK && v > (uint64_t)hi)
         rc = tier__nr_fail(r, "a number out of range");
     if (rc == TIER_OK)
         *out = (int)v;
@@ -127,7 +128,7 @@ static int read_request(const char *text, size_t len, uint64_t *id, uint64_t *ro
         !((n == 5 && memcmp(f, "stats", 5) == 0) || (n == 4 && memcmp(f, "eval", 4) == 0)))
         return tier__nr_fail(&r, "expected stats or eval");
     if (n == 4) {
-        if ((rc = read_small(&r, 0, 1, &e->sub)) || (rc = read_small(&r, 0, 1, &e->grad)))
+        if ((rc = read_small(&r, 1, &e->sub)) || (rc = read_small(&r, 1, &e->grad)))
             return rc;
         for (i = 0; i < np_of(e->sub); i++)
             if ((rc = tier__nr_double(&r, &e->p[i], 1)))
@@ -401,7 +402,7 @@ static int read_eval(tier__nr *r, clv_eval *e)
     int rc, status, k;
     if (!tier__nr_line(r) || !tier__nr_word(r, "eval"))
         return tier__nr_fail(r, "expected eval");
-    if ((rc = read_small(r, 0, 1, &status)) != TIER_OK)
+    if ((rc = read_small(r, 1, &status)) != TIER_OK)
         return rc;
     if (status) {
         e->status = TIER_ERANGE;

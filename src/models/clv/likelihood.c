@@ -166,11 +166,12 @@ static int bgnbd_ll(tier__clv_sums *acc, int grad, const double *p, const tier__
             return TIER_ERANGE;
         if (grad) {
             double w1 = 1.0 - w2;
-            if (!acc_add(acc, 1, o->w, d_r - w1 * lT - w2 * lt) ||
-                !acc_add(acc, 2, o->w,
-                         r / al - rx * (w1 / (al + o->T) + (x > 0.0 ? w2 / (al + o->t_x) : 0.0))) ||
-                !acc_add(acc, 3, o->w, d_ab + w2 / a) ||
-                !acc_add(acc, 4, o->w, d_ab + d_b - (x > 0.0 ? w2 / (b + x - 1.0) : 0.0)))
+            int ok = acc_add(acc, 1, o->w, d_r - w1 * lT - w2 * lt);
+            ok &= acc_add(acc, 2, o->w,
+                          r / al - rx * (w1 / (al + o->T) + (x > 0.0 ? w2 / (al + o->t_x) : 0.0)));
+            ok &= acc_add(acc, 3, o->w, d_ab + w2 / a);
+            ok &= acc_add(acc, 4, o->w, d_ab + d_b - (x > 0.0 ? w2 / (b + x - 1.0) : 0.0));
+            if (!ok)
                 return TIER_ERANGE;
         }
     }
@@ -380,11 +381,14 @@ static int pnbd_ll(tier__clv_sums *acc, int grad, const double *p, const tier__c
             return rc;
         if (!acc_add(acc, 0, obs[i].w, lgx + base + br))
             return TIER_ERANGE;
-        if (grad &&
-            (!acc_add(acc, 1, obs[i].w, dgx - dg_r + lal + gb[0]) ||
-             !acc_add(acc, 2, obs[i].w, r / al + gb[1]) ||
-             !acc_add(acc, 3, obs[i].w, lbe + gb[2]) || !acc_add(acc, 4, obs[i].w, s / be + gb[3])))
-            return TIER_ERANGE;
+        if (grad) {
+            int ok = acc_add(acc, 1, obs[i].w, dgx - dg_r + lal + gb[0]);
+            ok &= acc_add(acc, 2, obs[i].w, r / al + gb[1]);
+            ok &= acc_add(acc, 3, obs[i].w, lbe + gb[2]);
+            ok &= acc_add(acc, 4, obs[i].w, s / be + gb[3]);
+            if (!ok)
+                return TIER_ERANGE;
+        }
     }
     return TIER_OK;
 }
@@ -418,10 +422,13 @@ static int gg_ll(tier__clv_sums *acc, int grad, const double *pr, const tier__cl
         lgm = log(g + x * o->m);
         if (!acc_add(acc, 0, o->w, cx + (px - 1.0) * lm - (px + q) * lgm))
             return TIER_ERANGE;
-        if (grad && (!acc_add(acc, 1, o->w, x * (d_p + lm + lx - lgm)) ||
-                     !acc_add(acc, 2, o->w, d_q + lg - lgm) ||
-                     !acc_add(acc, 3, o->w, q / g - (px + q) / (g + x * o->m))))
-            return TIER_ERANGE;
+        if (grad) {
+            int ok = acc_add(acc, 1, o->w, x * (d_p + lm + lx - lgm));
+            ok &= acc_add(acc, 2, o->w, d_q + lg - lgm);
+            ok &= acc_add(acc, 3, o->w, q / g - (px + q) / (g + x * o->m));
+            if (!ok)
+                return TIER_ERANGE;
+        }
     }
     return TIER_OK;
 }

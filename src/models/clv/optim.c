@@ -85,12 +85,13 @@ int tier__clv_moments_add(tier__clv_moments *mo, const tier__clv_obs *rows, size
     size_t i;
     for (i = 0; i < n; i++) {
         const tier__clv_obs *o = &rows[i];
+        int ok = tier__xsum2_add_product(&mo->s[TIER__CLV_MO_WX], o->w, o->x);
         tier__xsum2_add(&mo->s[TIER__CLV_MO_W], o->w);
         if (o->x > 0.0)
             tier__xsum2_add(&mo->s[TIER__CLV_MO_WREP], o->w);
-        if (!tier__xsum2_add_product(&mo->s[TIER__CLV_MO_WX], o->w, o->x) ||
-            !tier__xsum2_add_product(&mo->s[TIER__CLV_MO_WT], o->w, o->T) ||
-            !tier__xsum2_add_product(&mo->s[TIER__CLV_MO_WM], o->w, o->m))
+        ok &= tier__xsum2_add_product(&mo->s[TIER__CLV_MO_WT], o->w, o->T);
+        ok &= tier__xsum2_add_product(&mo->s[TIER__CLV_MO_WM], o->w, o->m);
+        if (!ok)
             return TIER_ERANGE;
     }
     return TIER_OK;
