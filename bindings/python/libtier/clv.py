@@ -4,15 +4,16 @@ docs/clv.md)."""
 
 import math
 import statistics
-from ctypes import byref, c_double
-from typing import Any, Dict, Optional, Tuple, Union
+from ctypes import byref, c_char_p, c_double, c_size_t
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 from . import _ffi
 from ._ffi import F
 from .dates import from_day, to_day
 from .models import Model, day_property, typed_stats
+from .needs import _text_bytes
 
-__all__ = ["CLV", "calibration_and_holdout", "summary_data"]
+__all__ = ["CLV", "calibration_and_holdout", "summary_data", "summary_rows"]
 
 _UNITS = {"day": 1, "days": 1, "week": 7, "weeks": 7}
 _DAY_OPTIONS = ("calibration_end", "as_of")
@@ -235,7 +236,53 @@ class CLV(Model):
         stats["calibration_end"] = from_day(int(stats["calibration_end"]))
         return stats
 
+    def dist_begin(self, distinct: Tuple[int, int]) -> bytes:
+        """Starts a distributed fit on this model (the driver's, with the parts' options): the
+        first request, for every part's :meth:`dist_answer`. Merge the answers with
+        :meth:`dist_merge` until it returns ``b""``; the model is then fitted exactly as on the
+        book of all the parts' customers. `distinct` holds the whole population's distinct
+        purchase rows and Gamma-Gamma rows (:func:`summary_rows` of every part's summary,
+        counted without collecting them: libtier._dask_clv)."""
+        counts = (c_double * 2)(float(distinct[0]), float(distinct[1]))
+        with _ffi.Text() as text:
+            F.tier_clv_dist_begin(self._p, counts, text.ptr)
+            return _text_bytes(text)
+
+    def dist_answer(self, summary: bytes, request: bytes) -> bytes:
+        """A part's answer to `request` from its fit summary (:meth:`fit_summary` on the part's
+        book, with the driver's options, which this model must have)."""
+        with _ffi.Text() as text:
+            F.tier_clv_dist_answer(self._p, summary, len(summary), request, len(request),
+                                   text.ptr)
+            return _text_bytes(text)
+
+    def dist_merge(self, answers: Sequence[bytes]) -> bytes:
+        """Merges every part's answer to the last request: the next request, ``b""`` when the
+        model is fitted. Bad answers raise TierError (TIER_EPARSE) and change nothing."""
+        n = len(answers)
+        data = (c_char_p * max(n, 1))(*answers)
+        lens = (c_size_t * max(n, 1))(*[len(a) for a in answers])
+        with _ffi.Text() as text:
+            F.tier_clv_dist_merge(self._p, data, lens, n, text.ptr)
+            return _text_bytes(text)
+
 
 Model._kinds["clv"] = CLV
+
+
+def summary_rows(summary: bytes) -> Tuple[Sequence[bytes], Sequence[bytes]]:
+    """The distinct rows of a clv fit summary without their counts: the purchase rows
+    (b"X T_X T" of the ``c`` records) and the Gamma-Gamma rows (b"X M" of the ``s`` records).
+    A number is written in the shortest text that reads back to it, so equal rows of two parts'
+    summaries are equal bytes."""
+    purchase = []
+    spend = []
+    for line in summary.split(b"\n"):
+        if line.startswith(b"c "):
+            purchase.append(line[2:].rsplit(b" ", 1)[0])
+        elif line.startswith(b"s "):
+            spend.append(line[2:].rsplit(b" ", 1)[0])
+    return purchase, spend
+
 
 from ._summary import calibration_and_holdout, summary_data  # noqa: E402  (uses CLV's units)

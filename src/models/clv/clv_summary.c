@@ -11,6 +11,7 @@
 
 #include "models/clv/clv_internal.h"
 #include "models/clv/clv_numeric.h"
+#include "util/state.h"
 
 /* Counts are whole numbers below 2^53: sums of them are exact in any order. */
 #define COUNT_MAX 9007199254740992.0
@@ -299,5 +300,51 @@ int tier__clv_model_fit_summaries(void *state, tier_state_reader *const *readers
     if (rc == TIER_OK)
         rc = merged ? write_table(merged, &t) : fit_table(st, &t);
     table_free(&st->h.alloc, &t);
+    return rc;
+}
+
+void tier__clv_part_free(const tier_allocator *a, clv_part *p)
+{
+    tier__free(a, p->rows[0]);
+    tier__free(a, p->rows[1]);
+    memset(p, 0, sizeof *p);
+}
+
+int tier__clv_part_rows(clv_state *st, const char *text, size_t len, clv_part *out)
+{
+    tier_state_reader r, *rp = &r;
+    clv_table t;
+    tier__clv_obs ex = {1.0, 0.0, 0.0, 0.0, 0.0};
+    size_t i;
+    int rc, sub;
+    memset(&t, 0, sizeof t);
+    memset(out, 0, sizeof *out);
+    rc = tier__state_reader_open_sealed(&r, &st->h.alloc, text, len, "tier-fit-summary",
+                                        "fit summary", "clv");
+    if (rc == TIER_OK)
+        rc = read_all(st, &rp, 1, &t);
+    if (rc == TIER_OK)
+        rc = tier__state_reader_check_end(&r);
+    if (rc != TIER_OK && rc != TIER_ENOMEM && r.status)
+        tier__errorf(st->h.err, "the part's fit summary: %s", r.err);
+    tier__state_reader_close(&r);
+    ex.w = t.excluded;
+    if (rc == TIER_OK)
+        rc = push(&st->h.alloc, &t.s, &t.ns, &t.cap_s, ex);
+    out->kind = t.kind;
+    out->unit = t.unit;
+    out->end = t.end;
+    out->no_purchase = t.no_purchase;
+    for (i = 0; i < t.nc; i++)
+        out->customers += t.c[i].w;
+    for (sub = 0; sub < 2 && rc == TIER_OK; sub++)
+        rc = tier__clv_fit_rows(&out->rows[sub], &out->n[sub], &out->excluded[sub],
+                                sub ? TIER__CLV_GAMMA_GAMMA : tier__clv_math_kind((int)t.kind),
+                                sub ? t.s : t.c, sub ? t.ns : t.nc, &st->h.alloc, st->h.err);
+    if (rc == TIER_ENOMEM)
+        tier__errorf(st->h.err, "out of memory reading the part's fit summary");
+    table_free(&st->h.alloc, &t);
+    if (rc != TIER_OK)
+        tier__clv_part_free(&st->h.alloc, out);
     return rc;
 }

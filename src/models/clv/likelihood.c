@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* clv numerics: the log-likelihoods of BG/NBD, Pareto/NBD and Gamma-Gamma with their gradients,
- * summed in log space (log-sum-exp) so neither large counts nor long histories overflow. */
+ * each row's terms in log space (log-sum-exp) so neither large counts nor long histories overflow,
+ * summed over the rows exactly (tier__xsum2: each weighted term w * t added exactly) and rounded
+ * once, so the sum does not depend on the rows' order and the exact sums of parts of the rows
+ * merge into the sum of all of them (docs/clv.md, "The fit"). */
 #include <math.h>
 #include <string.h>
 
@@ -61,18 +64,45 @@ int tier__clv_row_ok(int kind, const tier__clv_obs *o)
     return tier__clv_count_row_ok(o->x, o->t_x, o->T);
 }
 
-/* The result of a log-likelihood: `ll` into *out and, with grad, the gradient with respect to the
- * log-parameters from the sums g[] of the derivatives by the parameters p[] (d/d ln p = p d/dp),
- * n of them. TIER_ERANGE when the value or a derivative is not finite. */
-static int log_param_result(double *out, double *grad, double ll, const double *g, const double *p,
-                            size_t n)
+void tier__clv_sums_init(tier__clv_sums *acc)
 {
     size_t i;
+    for (i = 0; i < 1 + TIER__CLV_MAX_PARAMS; i++)
+        tier__xsum2_init(&acc->s[i]);
+}
+
+int tier__clv_sums_merge(tier__clv_sums *acc, const tier__clv_sums *add)
+{
+    size_t i;
+    int rc = TIER_OK;
+    for (i = 0; i < 1 + TIER__CLV_MAX_PARAMS; i++)
+        if (tier__xsum2_merge(&acc->s[i], &add->s[i]) != TIER_OK)
+            rc = TIER_ERANGE;
+    return rc;
+}
+
+/* Adds the exact w * t into sum k: 0 when it is not finite. */
+static int acc_add(tier__clv_sums *acc, size_t k, double w, double t)
+{
+    return isfinite(t) && tier__xsum2_add_product(&acc->s[k], w, t);
+}
+
+/* The result of a log-likelihood from its exact sums: the LL rounded once into *out and, with
+ * grad, the gradient with respect to the log-parameters from the rounded sums of the derivatives
+ * by the parameters p[] (d/d ln p = p d/dp). TIER_ERANGE when the value or a derivative is not
+ * finite. */
+int tier__clv_sums_result(double *out, double *grad, const tier__clv_sums *acc, int kind,
+                          const double *p)
+{
+    size_t i, n = tier__clv_param_count(kind);
+    double ll = tier__xsum2_round(&acc->s[0]);
+    if (!n)
+        return TIER_EINVAL;
     if (!isfinite(ll))
         return TIER_ERANGE;
     *out = ll;
     for (i = 0; grad && i < n; i++) {
-        grad[i] = g[i] * p[i];
+        grad[i] = tier__xsum2_round(&acc->s[1 + i]) * p[i];
         if (!isfinite(grad[i]))
             return TIER_ERANGE;
     }
@@ -81,7 +111,8 @@ static int log_param_result(double *out, double *grad, double ll, const double *
 
 /* ---- BG/NBD -------------------------------------------------------------------------------- */
 
-static int bgnbd_ll(double *out, double *grad, const double *p, const tier__clv_obs *obs, size_t n)
+static int bgnbd_ll(tier__clv_sums *acc, int grad, const double *p, const tier__clv_obs *obs,
+                    size_t n)
 {
     const double r = p[0], al = p[1], a = p[2], b = p[3];
     const double lal = log(al), la = log(a);
@@ -90,7 +121,6 @@ static int bgnbd_ll(double *out, double *grad, const double *p, const tier__clv_
     const double dg_r = grad ? tier__clv_digamma(r) : 0.0,
                  dg_ab = grad ? tier__clv_digamma(a + b) : 0.0,
                  dg_b = grad ? tier__clv_digamma(b) : 0.0;
-    double ll = 0.0, gr = 0.0, gal = 0.0, ga = 0.0, gb = 0.0;
     double prev_x = -1.0, cx = 0.0, k2 = 0.0, lbx = 0.0, d_r = 0.0, d_ab = 0.0, d_b = 0.0;
     size_t i;
 
@@ -132,19 +162,20 @@ static int bgnbd_ll(double *out, double *grad, const double *p, const tier__clv_
         } else {
             lse = u1;
         }
-        ll += o->w * (cx + lse);
+        if (!acc_add(acc, 0, o->w, cx + lse))
+            return TIER_ERANGE;
         if (grad) {
             double w1 = 1.0 - w2;
-            gr += o->w * (d_r - w1 * lT - w2 * lt);
-            gal += o->w * (r / al - rx * (w1 / (al + o->T) + (x > 0.0 ? w2 / (al + o->t_x) : 0.0)));
-            ga += o->w * (d_ab + w2 / a);
-            gb += o->w * (d_ab + d_b - (x > 0.0 ? w2 / (b + x - 1.0) : 0.0));
+            int ok = acc_add(acc, 1, o->w, d_r - w1 * lT - w2 * lt);
+            ok &= acc_add(acc, 2, o->w,
+                          r / al - rx * (w1 / (al + o->T) + (x > 0.0 ? w2 / (al + o->t_x) : 0.0)));
+            ok &= acc_add(acc, 3, o->w, d_ab + w2 / a);
+            ok &= acc_add(acc, 4, o->w, d_ab + d_b - (x > 0.0 ? w2 / (b + x - 1.0) : 0.0));
+            if (!ok)
+                return TIER_ERANGE;
         }
     }
-    {
-        const double g[4] = {gr, gal, ga, gb};
-        return log_param_result(out, grad, ll, g, p, 4);
-    }
+    return TIER_OK;
 }
 
 /* ---- Pareto/NBD ---------------------------------------------------------------------------- */
@@ -320,13 +351,14 @@ int tier__clv_pnbd_bracket(double *out, double *out_first, double *grad, const d
 
 /* Pareto/NBD log-likelihood and (grad != NULL) its analytic gradient with respect to the
  * log-parameters. Per row: ln Gamma(r+x) - ln Gamma(r) + r ln alpha + s ln beta + ln L'. */
-static int pnbd_ll(double *out, double *grad, const double *p, const tier__clv_obs *obs, size_t n)
+static int pnbd_ll(tier__clv_sums *acc, int grad, const double *p, const tier__clv_obs *obs,
+                   size_t n)
 {
     const double r = p[0], al = p[1], s = p[2], be = p[3];
     const double lal = log(al), lbe = log(be);
     const double base = -tier__clv_lgamma(r) + r * lal + s * lbe;
     const double dg_r = grad ? tier__clv_digamma(r) : 0.0;
-    double ll = 0.0, prev_x = -1.0, lgx = 0.0, dgx = 0.0, g[4] = {0.0, 0.0, 0.0, 0.0};
+    double prev_x = -1.0, lgx = 0.0, dgx = 0.0;
     pnbd_cache cache;
     size_t i;
     memset(cache.gen, 0, sizeof cache.gen);
@@ -347,24 +379,27 @@ static int pnbd_ll(double *out, double *grad, const double *p, const tier__clv_o
                                     obs[i].T, 0, &cache);
         if (rc != TIER_OK)
             return rc;
-        ll += obs[i].w * (lgx + base + br);
+        if (!acc_add(acc, 0, obs[i].w, lgx + base + br))
+            return TIER_ERANGE;
         if (grad) {
-            g[0] += obs[i].w * (dgx - dg_r + lal + gb[0]);
-            g[1] += obs[i].w * (r / al + gb[1]);
-            g[2] += obs[i].w * (lbe + gb[2]);
-            g[3] += obs[i].w * (s / be + gb[3]);
+            int ok = acc_add(acc, 1, obs[i].w, dgx - dg_r + lal + gb[0]);
+            ok &= acc_add(acc, 2, obs[i].w, r / al + gb[1]);
+            ok &= acc_add(acc, 3, obs[i].w, lbe + gb[2]);
+            ok &= acc_add(acc, 4, obs[i].w, s / be + gb[3]);
+            if (!ok)
+                return TIER_ERANGE;
         }
     }
-    return log_param_result(out, grad, ll, g, p, 4);
+    return TIER_OK;
 }
 
 /* ---- Gamma-Gamma --------------------------------------------------------------------------- */
 
-static int gg_ll(double *out, double *grad, const double *pr, const tier__clv_obs *obs, size_t n)
+static int gg_ll(tier__clv_sums *acc, int grad, const double *pr, const tier__clv_obs *obs,
+                 size_t n)
 {
     const double p = pr[0], q = pr[1], g = pr[2];
     const double lgq = tier__clv_lgamma(q), lg = log(g), dgq = grad ? tier__clv_digamma(q) : 0.0;
-    double ll = 0.0, gp = 0.0, gq = 0.0, gg = 0.0;
     double prev_x = -1.0, cx = 0.0, lx = 0.0, px = 0.0, d_p = 0.0, d_q = 0.0;
     size_t i;
     for (i = 0; i < n; i++) {
@@ -385,35 +420,45 @@ static int gg_ll(double *out, double *grad, const double *pr, const tier__clv_ob
         }
         lm = log(o->m);
         lgm = log(g + x * o->m);
-        ll += o->w * (cx + (px - 1.0) * lm - (px + q) * lgm);
+        if (!acc_add(acc, 0, o->w, cx + (px - 1.0) * lm - (px + q) * lgm))
+            return TIER_ERANGE;
         if (grad) {
-            gp += o->w * x * (d_p + lm + lx - lgm);
-            gq += o->w * (d_q + lg - lgm);
-            gg += o->w * (q / g - (px + q) / (g + x * o->m));
+            int ok = acc_add(acc, 1, o->w, x * (d_p + lm + lx - lgm));
+            ok &= acc_add(acc, 2, o->w, d_q + lg - lgm);
+            ok &= acc_add(acc, 3, o->w, q / g - (px + q) / (g + x * o->m));
+            if (!ok)
+                return TIER_ERANGE;
         }
     }
-    {
-        const double d[3] = {gp, gq, gg};
-        return log_param_result(out, grad, ll, d, pr, 3);
-    }
+    return TIER_OK;
 }
 
 /* ---- likelihood dispatch ------------------------------------------------------------------- */
+
+int tier__clv_loglik_sums(tier__clv_sums *acc, int want_grad, int kind, const double *param,
+                          const tier__clv_obs *obs, size_t n)
+{
+    switch (kind) {
+    case TIER__CLV_BGNBD:
+        return bgnbd_ll(acc, want_grad, param, obs, n);
+    case TIER__CLV_GAMMA_GAMMA:
+        return gg_ll(acc, want_grad, param, obs, n);
+    case TIER__CLV_PARETO_NBD:
+        return pnbd_ll(acc, want_grad, param, obs, n);
+    default:
+        return TIER_EINVAL;
+    }
+}
 
 /* Value and log-parameter gradient; rows already validated. */
 int tier__clv_loglik_rows(double *out, double *grad, int kind, const double *param,
                           const tier__clv_obs *obs, size_t n)
 {
-    switch (kind) {
-    case TIER__CLV_BGNBD:
-        return bgnbd_ll(out, grad, param, obs, n);
-    case TIER__CLV_GAMMA_GAMMA:
-        return gg_ll(out, grad, param, obs, n);
-    case TIER__CLV_PARETO_NBD:
-        return pnbd_ll(out, grad, param, obs, n);
-    default:
-        return TIER_EINVAL;
-    }
+    tier__clv_sums acc;
+    int rc;
+    tier__clv_sums_init(&acc);
+    rc = tier__clv_loglik_sums(&acc, grad != NULL, kind, param, obs, n);
+    return rc != TIER_OK ? rc : tier__clv_sums_result(out, grad, &acc, kind, param);
 }
 
 int tier__clv_loglik(double *out, double *grad, int kind, const double *param,
