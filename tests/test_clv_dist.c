@@ -64,19 +64,21 @@ static char *state_of(const tier_model *m)
     return s;
 }
 
-/* A split book: the parts, their models (the driver's options) and fit summaries. */
+/* A split book: the parts, their models (the driver's options), the fit summaries of their
+ * customers (raw) and the summaries of whole buckets made from them (summary: piece k of every
+ * part's tier_clv_dist_split(), merged), which the parts answer from. */
 typedef struct split {
     tier_book *part[MAX_PARTS];
     tier_model *model[MAX_PARTS];
-    char *summary[MAX_PARTS];
-    size_t len[MAX_PARTS], n;
+    char *raw[MAX_PARTS], *summary[MAX_PARTS];
+    size_t raw_len[MAX_PARTS], len[MAX_PARTS], n;
     double as_of;
 } split;
 
 static void split_make(split *s, const tier_book *whole, size_t parts, setup_fn setup)
 {
-    tier_text *t = NULL;
-    size_t k;
+    tier_text *t = NULL, *pieces[MAX_PARTS];
+    size_t k, g, ends[MAX_PARTS][MAX_PARTS];
     s->n = parts;
     s->as_of = as_of_of(whole);
     tst_split_book(whole, s->part, parts);
@@ -84,8 +86,26 @@ static void split_make(split *s, const tier_book *whole, size_t parts, setup_fn 
     for (k = 0; k < parts; k++) {
         s->model[k] = clv_model(setup, whole, TST_ALLOC);
         assert_int_equal(tier_model_fit_summary(s->model[k], s->part[k], NULL, t), TIER_OK);
-        s->summary[k] = copy_text(t, &s->len[k]);
+        s->raw[k] = copy_text(t, &s->raw_len[k]);
+        assert_int_equal(tier_text_new(&pieces[k], TST_ALLOC), TIER_OK);
+        assert_int_equal(
+            tier_clv_dist_split(s->model[k], s->raw[k], s->raw_len[k], parts, pieces[k], ends[k]),
+            TIER_OK);
+        assert_int_equal(ends[k][parts - 1], tier_text_length(pieces[k]));
     }
+    for (g = 0; g < parts; g++) { /* the shuffle: piece g of every part to part g */
+        const char *data[MAX_PARTS];
+        size_t lens[MAX_PARTS];
+        for (k = 0; k < parts; k++) {
+            size_t from = g ? ends[k][g - 1] : 0;
+            data[k] = tier_text_data(pieces[k]) + from;
+            lens[k] = ends[k][g] - from;
+        }
+        assert_int_equal(tier_model_merge_summaries(s->model[g], data, lens, parts, t), TIER_OK);
+        s->summary[g] = copy_text(t, &s->len[g]);
+    }
+    for (k = 0; k < parts; k++)
+        tier_text_free(pieces[k]);
     tier_text_free(t);
 }
 
@@ -94,6 +114,7 @@ static void split_free(split *s)
     size_t k;
     for (k = 0; k < s->n; k++) {
         tier_model_free(s->model[k]);
+        test_free(s->raw[k]);
         test_free(s->summary[k]);
     }
     tst_free_parts(s->part, s->n);
@@ -122,18 +143,8 @@ static void texts_of(tier_text **answers, size_t n, const char **data, size_t *l
     }
 }
 
-/* The whole fit's distinct rows (what a host counts by a shuffle). */
-static void distinct_of(const tier_model *whole_fit, double *d)
-{
-    assert_int_equal(
-        tier_clv_fit_stat(whole_fit, TIER_CLV_PURCHASE, TIER_CLV_STAT_DISTINCT_ROWS, &d[0]),
-        TIER_OK);
-    assert_int_equal(
-        tier_clv_fit_stat(whole_fit, TIER_CLV_SPEND, TIER_CLV_STAT_DISTINCT_ROWS, &d[1]), TIER_OK);
-}
-
 /* Runs the driver loop to the end: the number of rounds, the largest request and answer. */
-static size_t drive(tier_model *driver, const split *s, const double *distinct, size_t *max_bytes)
+static size_t drive(tier_model *driver, const split *s, size_t *max_bytes)
 {
     tier_text *request = NULL, *answers[MAX_PARTS];
     const char *data[MAX_PARTS];
@@ -141,7 +152,7 @@ static size_t drive(tier_model *driver, const split *s, const double *distinct, 
     assert_int_equal(tier_text_new(&request, TST_ALLOC), TIER_OK);
     for (k = 0; k < s->n; k++)
         assert_int_equal(tier_text_new(&answers[k], TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_clv_dist_begin(driver, distinct, request), TIER_OK);
+    assert_int_equal(tier_clv_dist_begin(driver, request), TIER_OK);
     *max_bytes = 0;
     while (tier_text_length(request) > 0) {
         int rc = answer_all(s, request, answers);
@@ -169,12 +180,11 @@ static void check_identity(setup_fn setup)
     static const size_t splits[3] = {1, 3, 7};
     tier_book *whole = tst_cdnow_book(TST_ALLOC, 1);
     tier_model *m = clv_model(setup, whole, TST_ALLOC);
-    double distinct[2], ev[2];
+    double ev[2];
     char *want;
     size_t i;
     assert_int_equal(tier_model_fit(m, whole, NULL), TIER_OK);
     want = state_of(m);
-    distinct_of(m, distinct);
     assert_int_equal(tier_clv_fit_stat(m, TIER_CLV_PURCHASE, TIER_CLV_STAT_EVALUATIONS, &ev[0]),
                      TIER_OK);
     assert_int_equal(tier_clv_fit_stat(m, TIER_CLV_SPEND, TIER_CLV_STAT_EVALUATIONS, &ev[1]),
@@ -187,15 +197,15 @@ static void check_identity(setup_fn setup)
         size_t rounds, max_bytes;
         char *got;
         split_make(&s, whole, splits[i], setup);
-        rounds = drive(driver, &s, distinct, &max_bytes);
+        rounds = drive(driver, &s, &max_bytes);
         assert_true(tier_model_is_fitted(driver));
         got = state_of(driver);
         assert_string_equal(got, want);
         /* the figures, then one round an evaluation, the Hessian's 1 + 2 n included */
         assert_int_equal(rounds, (size_t)(1 + ev[0] + 9 + ev[1] + 7));
-        /* an answer is a few exact sums (at most 2 x 5 x 2 of 34 limbs), whatever the
-         * customers: never the rows */
-        assert_true(max_bytes < 12000);
+        /* an answer is at most 5 partials a bucket (of 256), whatever the customers: never the
+         * rows */
+        assert_true(max_bytes < 2 * 256 * 100);
         test_free(got);
         tier_model_free(driver);
         split_free(&s);
@@ -249,13 +259,11 @@ static void test_bad_answers_are_refused_and_change_nothing(void **state)
     tier_text *request = NULL, *answers[3];
     const char *data[3];
     size_t lens[3], k, len, cut;
-    double distinct[2];
     split s;
     char *bad, *want, *got, *p;
     (void)state;
     whole_fit = clv_model(bgnbd, whole, TST_ALLOC);
     assert_int_equal(tier_model_fit(whole_fit, whole, NULL), TIER_OK);
-    distinct_of(whole_fit, distinct);
     want = state_of(whole_fit);
     tier_model_free(whole_fit);
     split_make(&s, whole, 3, bgnbd);
@@ -265,14 +273,9 @@ static void test_bad_answers_are_refused_and_change_nothing(void **state)
     /* no fit in progress; bad arguments */
     texts_of(answers, 3, data, lens);
     assert_int_equal(tier_clv_dist_merge(driver, data, lens, 3, request), TIER_ESTATE);
-    assert_int_equal(tier_clv_dist_begin(driver, NULL, request), TIER_EINVAL);
-    assert_int_equal(tier_clv_dist_begin(driver, distinct, NULL), TIER_EINVAL);
-    {
-        const double bad_counts[2] = {1.5, 2};
-        assert_int_equal(tier_clv_dist_begin(driver, bad_counts, request), TIER_EINVAL);
-    }
-    assert_int_equal(tier_clv_dist_begin(NULL, distinct, request), TIER_EINVAL);
-    assert_int_equal(tier_clv_dist_begin(driver, distinct, request), TIER_OK);
+    assert_int_equal(tier_clv_dist_begin(driver, NULL), TIER_EINVAL);
+    assert_int_equal(tier_clv_dist_begin(NULL, request), TIER_EINVAL);
+    assert_int_equal(tier_clv_dist_begin(driver, request), TIER_OK);
     assert_int_equal(tier_clv_dist_merge(driver, NULL, lens, 3, request), TIER_EINVAL);
     assert_int_equal(tier_clv_dist_merge(driver, data, lens, 0, request), TIER_EINVAL);
     assert_int_equal(tier_clv_dist_merge(NULL, data, lens, 3, request), TIER_EINVAL);
@@ -286,13 +289,13 @@ static void test_bad_answers_are_refused_and_change_nothing(void **state)
     {
         static const char *const bad_requests[] = {
             "nonsense\n",
-            "libtier-clv-request 1\nid\t1\n",
-            "libtier-clv-request 1\nid\t1\nround\tx\n",
-            "libtier-clv-request 1\nid\t1\nround\t0\nwhat\nend\n",
-            "libtier-clv-request 1\nid\t1\nround\t0\neval\t2\t0\nend\n",
-            "libtier-clv-request 1\nid\t1\nround\t0\neval\t0\t1\t3ff0000000000000\nend\n",
-            "libtier-clv-request 1\nid\t1\nround\t0\nstats\nend\nmore\n",
-            "libtier-clv-request 1\nid\t1\nround\t0\n"
+            "libtier-clv-request 2\nid\t1\n",
+            "libtier-clv-request 2\nid\t1\nround\tx\n",
+            "libtier-clv-request 2\nid\t1\nround\t0\nwhat\nend\n",
+            "libtier-clv-request 2\nid\t1\nround\t0\neval\t2\t0\nend\n",
+            "libtier-clv-request 2\nid\t1\nround\t0\neval\t0\t1\t3ff0000000000000\nend\n",
+            "libtier-clv-request 2\nid\t1\nround\t0\nstats\nend\nmore\n",
+            "libtier-clv-request 2\nid\t1\nround\t0\n"
             "eval\t0\t1\t3ff0000000000000\t3ff0000000000000\t3ff0000000000000\t7ff8000000000000\n"
             "end\n"};
         for (k = 0; k < sizeof bad_requests / sizeof *bad_requests; k++) {
@@ -355,7 +358,7 @@ static void test_bad_answers_are_refused_and_change_nothing(void **state)
         expect_refused(driver, answers, 3, 0, bad, strlen(bad), "3", request);
         test_free(bad);
         /* an answer of another kind (the head of a request) */
-        expect_refused(driver, answers, 3, 0, "libtier-clv-request 1\n", 22, "1", request);
+        expect_refused(driver, answers, 3, 0, "libtier-clv-request 2\n", 22, "1", request);
         texts_of(answers, 3, data, lens);
         assert_int_equal(tier_clv_dist_merge(driver, data, lens, 3, request), TIER_OK);
         /* the same answers again: another round now */
@@ -368,7 +371,7 @@ static void test_bad_answers_are_refused_and_change_nothing(void **state)
         tier_text *r0 = NULL;
         assert_int_equal(tier_text_new(&r0, TST_ALLOC), TIER_OK);
         assert_int_equal(tier_model_set_number(weeks, "time_unit", 1), TIER_OK);
-        assert_int_equal(tier_clv_dist_begin(weeks, distinct, r0), TIER_OK);
+        assert_int_equal(tier_clv_dist_begin(weeks, r0), TIER_OK);
         assert_int_equal(answer_all(&s, r0, answers), TIER_OK);
         texts_of(answers, 3, data, lens);
         assert_int_equal(tier_clv_dist_merge(weeks, data, lens, 3, r0), TIER_EPARSE);
@@ -403,7 +406,6 @@ static void test_a_fit_that_fails_ends_the_distributed_fit(void **state)
     tier_text *request = NULL, *answers[2];
     const char *data[2];
     size_t lens[2], k;
-    const double distinct[2] = {1, 0};
     split s;
     int rc, rounds = 0;
     char want[512];
@@ -424,7 +426,7 @@ static void test_a_fit_that_fails_ends_the_distributed_fit(void **state)
     assert_int_equal(tier_text_new(&request, TST_ALLOC), TIER_OK);
     for (k = 0; k < 2; k++)
         assert_int_equal(tier_text_new(&answers[k], TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_clv_dist_begin(driver, distinct, request), TIER_OK);
+    assert_int_equal(tier_clv_dist_begin(driver, request), TIER_OK);
     do {
         assert_int_equal(answer_all(&s, request, answers), TIER_OK);
         texts_of(answers, 2, data, lens);
@@ -505,8 +507,6 @@ static void test_every_field_is_checked(void **state)
     tier_book *whole = sample_book(TST_ALLOC);
     tier_model *driver = clv_model(bgnbd, whole, TST_ALLOC);
     tier_text *request = NULL, *a[2];
-    const double distinct[2] = {100, 100};
-    const double too_many[2] = {-1, 1}, beyond[2] = {1, 1e17};
     split s;
     size_t k;
     char *t;
@@ -515,10 +515,8 @@ static void test_every_field_is_checked(void **state)
     assert_int_equal(tier_text_new(&request, TST_ALLOC), TIER_OK);
     for (k = 0; k < 2; k++)
         assert_int_equal(tier_text_new(&a[k], TST_ALLOC), TIER_OK);
-    assert_int_equal(tier_clv_dist_begin(driver, too_many, request), TIER_EINVAL);
-    assert_int_equal(tier_clv_dist_begin(driver, beyond, request), TIER_EINVAL);
-    assert_int_equal(tier_clv_dist_begin(driver, distinct, request), TIER_OK);
-    assert_int_equal(tier_clv_dist_begin(driver, distinct, request), TIER_OK); /* id 2 */
+    assert_int_equal(tier_clv_dist_begin(driver, request), TIER_OK);
+    assert_int_equal(tier_clv_dist_begin(driver, request), TIER_OK); /* id 2 */
     assert_int_equal(tier_clv_dist_answer(s.model[0], s.summary[0], s.len[0], NULL, 0, a[0]),
                      TIER_EINVAL);
     assert_int_equal(tier_clv_dist_answer(s.model[0], s.summary[0], s.len[0],
@@ -560,13 +558,43 @@ static void test_every_field_is_checked(void **state)
                  "5");
     merge_expect(driver, replace_field(tier_text_data(a[0]), 5, 3, "x"), a[1], request, TIER_EPARSE,
                  "5");
+    merge_expect(driver, replace_field(tier_text_data(a[0]), 5, 3, "9007199254740993"), a[1],
+                 request, TIER_EPARSE, "5");
+    merge_expect(driver, replace_field(tier_text_data(a[0]), 5, 4, "x"), a[1], request, TIER_EPARSE,
+                 "5");
+    merge_expect(driver, replace_field(tier_text_data(a[0]), 5, 4, "257"), a[1], request,
+                 TIER_EPARSE, "5");
+    merge_expect(driver, replace_field(tier_text_data(a[0]), 6, 0, "c"), a[1], request, TIER_EPARSE,
+                 "6");
+    merge_expect(driver, replace_field(tier_text_data(a[0]), 6, 1, "x"), a[1], request, TIER_EPARSE,
+                 "6");
+    merge_expect(driver, replace_field(tier_text_data(a[0]), 6, 1, "256"), a[1], request,
+                 TIER_EPARSE, "6");
+    merge_expect(driver, replace_field(tier_text_data(a[0]), 6, 2, "7ff8000000000000"), a[1],
+                 request, TIER_EPARSE, "6");
+    /* the parts' own summaries, not split by bucket: a bucket of two parts is refused */
+    {
+        const char *data[2];
+        size_t lens[2];
+        for (k = 0; k < 2; k++) {
+            assert_int_equal(tier_clv_dist_answer(s.model[k], s.raw[k], s.raw_len[k],
+                                                  tier_text_data(request),
+                                                  tier_text_length(request), a[k]),
+                             TIER_OK);
+            data[k] = tier_text_data(a[k]);
+            lens[k] = tier_text_length(a[k]);
+        }
+        assert_int_equal(tier_clv_dist_merge(driver, data, lens, 2, request), TIER_EPARSE);
+        assert_non_null(strstr(tier_model_last_error(driver), "was answered by answer 1 too"));
+        assert_int_equal(answer_all(&s, request, a), TIER_OK);
+    }
     /* no customer at all: the fit fails as tier_model_fit() fails */
     {
         tier_model *none = clv_model(bgnbd, whole, TST_ALLOC);
         tier_text *r0 = NULL;
         char *b0, *b1;
         assert_int_equal(tier_text_new(&r0, TST_ALLOC), TIER_OK);
-        assert_int_equal(tier_clv_dist_begin(none, distinct, r0), TIER_OK);
+        assert_int_equal(tier_clv_dist_begin(none, r0), TIER_OK);
         assert_int_equal(answer_all(&s, r0, a), TIER_OK);
         b0 = replace_field(tier_text_data(a[0]), 4, 5, "0000000000000000");
         b1 = replace_field(tier_text_data(a[1]), 4, 5, "0000000000000000");
@@ -591,10 +619,12 @@ static void test_every_field_is_checked(void **state)
                  TIER_EPARSE, "4");
     merge_expect(driver, replace_line(tier_text_data(a[0]), 4, "eval\t2"), a[1], request,
                  TIER_EPARSE, "4");
+    merge_expect(driver, replace_line(tier_text_data(a[0]), 4, "eval\t1\t1"), a[1], request,
+                 TIER_EPARSE, "4");
     merge_expect(driver, replace_line(tier_text_data(a[0]), 5, "sun\t0\t0"), a[1], request,
                  TIER_EPARSE, "5");
-    merge_expect(driver, replace_line(tier_text_data(a[0]), 5, "sum\t0"), a[1], request,
-                 TIER_EPARSE, "5");
+    merge_expect(driver, replace_line(tier_text_data(a[0]), 5, "b\t0"), a[1], request, TIER_EPARSE,
+                 "5");
     /* requests: a gradient flag out of range; a point a part cannot evaluate */
     t = replace_field(tier_text_data(request), 4, 2, "2");
     assert_int_equal(tier_clv_dist_answer(s.model[0], s.summary[0], s.len[0], t, strlen(t), a[0]),
@@ -603,7 +633,7 @@ static void test_every_field_is_checked(void **state)
     t = replace_field(tier_text_data(request), 4, 3, "0000000000000000");
     assert_int_equal(tier_clv_dist_answer(s.model[0], s.summary[0], s.len[0], t, strlen(t), a[0]),
                      TIER_OK);
-    assert_non_null(strstr(tier_text_data(a[0]), "\neval\t1\nend\n"));
+    assert_non_null(strstr(tier_text_data(a[0]), "\neval\t1\t0\nend\n"));
     test_free(t);
     /* a part that could not evaluate: the point fails, and the driver asks the next one */
     t = copy_text(request, NULL);
@@ -623,6 +653,56 @@ static void test_every_field_is_checked(void **state)
     tier_book_free(whole);
 }
 
+/* tier_clv_dist_split(): its refusals; pieces beyond the buckets are empty; the pieces merged
+ * again are the summary. */
+static void test_a_split_holds_every_row_once(void **state)
+{
+    tier_book *whole = sample_book(TST_ALLOC);
+    tier_model *m = clv_model(bgnbd, whole, TST_ALLOC),
+               *other = clv_model(pareto_end, whole, TST_ALLOC);
+    tier_text *sum = NULL, *out = NULL;
+    size_t *ends = test_malloc(300 * sizeof *ends), len, k, empty = 0;
+    const char **data = test_malloc(300 * sizeof *data);
+    size_t *lens = test_malloc(300 * sizeof *lens);
+    char *text;
+    (void)state;
+    assert_int_equal(tier_text_new(&sum, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_text_new(&out, TST_ALLOC), TIER_OK);
+    assert_int_equal(tier_model_fit_summary(m, whole, NULL, sum), TIER_OK);
+    text = copy_text(sum, &len);
+    assert_int_equal(tier_clv_dist_split(NULL, text, len, 2, out, ends), TIER_EINVAL);
+    assert_int_equal(tier_clv_dist_split(m, NULL, len, 2, out, ends), TIER_EINVAL);
+    assert_int_equal(tier_clv_dist_split(m, text, len, 0, out, ends), TIER_EINVAL);
+    assert_int_equal(tier_clv_dist_split(m, text, len, 2, NULL, ends), TIER_EINVAL);
+    assert_int_equal(tier_clv_dist_split(m, text, len, 2, out, NULL), TIER_EINVAL);
+    assert_non_null(strstr(tier_model_last_error(m), "the split needs"));
+    assert_int_equal(tier_clv_dist_split(m, text, len / 2, 2, out, ends), TIER_ECORRUPT);
+    assert_int_equal(tier_clv_dist_split(other, text, len, 2, out, ends), TIER_ECORRUPT);
+    assert_non_null(strstr(tier_model_last_error(other), "made with purchase_model"));
+    assert_int_equal(tier_clv_dist_split(m, text, len, 300, out, ends), TIER_OK);
+    for (k = 0; k < 300; k++) {
+        size_t from = k ? ends[k - 1] : 0;
+        data[k] = tier_text_data(out) + from;
+        lens[k] = ends[k] - from;
+        if (k > 256)
+            assert_true(lens[k] == lens[256]); /* no rows: the header and the zero counts */
+        empty += strstr(data[k], "\nc ") == NULL || strstr(data[k], "\nc ") > data[k] + lens[k];
+    }
+    assert_true(empty >= 44);
+    assert_int_equal(tier_model_merge_summaries(m, data, lens, 300, sum), TIER_OK);
+    assert_int_equal(tier_text_length(sum), len);
+    assert_memory_equal(tier_text_data(sum), text, len);
+    test_free(text);
+    test_free(ends);
+    test_free(data);
+    test_free(lens);
+    tier_text_free(sum);
+    tier_text_free(out);
+    tier_model_free(m);
+    tier_model_free(other);
+    tier_book_free(whole);
+}
+
 /* ---- out of memory ------------------------------------------------------------------------- */
 
 /* Begin, the figures and a few evaluation rounds with allocations from `a`. */
@@ -633,7 +713,6 @@ static int oom_rounds(const tier_allocator *a, void *ud)
     tier_text *request = NULL, *answers[2] = {NULL, NULL};
     const char *data[2];
     size_t lens[2], k;
-    const double distinct[2] = {100, 100};
     int rc = tier_clv_new(&driver, NULL, a), round;
     if (rc == TIER_OK)
         rc = tier_model_set_number(driver, "as_of", s->as_of);
@@ -642,7 +721,7 @@ static int oom_rounds(const tier_allocator *a, void *ud)
     for (k = 0; k < 2 && rc == TIER_OK; k++)
         rc = tier_text_new(&answers[k], a);
     if (rc == TIER_OK) {
-        rc = tier_clv_dist_begin(driver, distinct, request);
+        rc = tier_clv_dist_begin(driver, request);
         if (rc != TIER_OK)
             tst_expect_oom(rc, tier_model_last_error(driver));
     }
@@ -652,6 +731,12 @@ static int oom_rounds(const tier_allocator *a, void *ud)
             rc = tier_clv_new(&part, NULL, a);
             if (rc == TIER_OK)
                 rc = tier_model_set_number(part, "as_of", s->as_of);
+            if (rc == TIER_OK && round == 0) { /* a split with every allocation from `a` */
+                size_t ends[2];
+                rc = tier_clv_dist_split(part, s->raw[k], s->raw_len[k], 2, answers[k], ends);
+                if (rc != TIER_OK)
+                    tst_expect_oom(rc, tier_model_last_error(part));
+            }
             if (rc == TIER_OK) {
                 rc = tier_clv_dist_answer(part, s->summary[k], s->len[k], tier_text_data(request),
                                           tier_text_length(request), answers[k]);
@@ -690,4 +775,5 @@ TST_MAIN(cmocka_unit_test(test_bgnbd_over_parts_fits_the_whole_books_state),
          cmocka_unit_test(test_bad_answers_are_refused_and_change_nothing),
          cmocka_unit_test(test_a_fit_that_fails_ends_the_distributed_fit),
          cmocka_unit_test(test_every_field_is_checked),
+         cmocka_unit_test(test_a_split_holds_every_row_once),
          cmocka_unit_test(test_the_rounds_survive_every_failed_allocation))

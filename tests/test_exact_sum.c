@@ -87,47 +87,6 @@ static void test_the_order_of_the_additions_does_not_matter(void **state)
     assert_true(fabs(sum_of(v, 20000, 0) - plain) <= 1e-3 * plain);
 }
 
-/* Signed sums with exact products: a * b added exactly (its rounding error too), so a product
- * of weight w1 + w2 is the two products of weights w1 and w2; a product that is not finite is
- * refused; merged parts round as one sum; a sum past the limbs is reported. */
-static void test_signed_sums_of_exact_products_merge(void **state)
-{
-    tier__xsum2 s, a, b;
-    const double x = 0.1, y = 1.0 / 3.0;
-    int i;
-    (void)state;
-    tier__xsum2_init(&s);
-    assert_true(tier__xsum2_round(&s) == 0.0);
-    assert_int_equal(tier__xsum2_add_product(&s, 3.0, x), 1);
-    assert_int_equal(tier__xsum2_add_product(&s, -1.0, y), 1);
-    tier__xsum2_init(&a);
-    tier__xsum2_init(&b);
-    assert_int_equal(tier__xsum2_add_product(&a, 1.0, x), 1);
-    assert_int_equal(tier__xsum2_add_product(&b, 2.0, x), 1);
-    assert_int_equal(tier__xsum2_add_product(&b, y, -1.0), 1);
-    assert_int_equal(tier__xsum2_merge(&a, &b), TIER_OK);
-    assert_true(tier__xsum2_round(&a) == tier__xsum2_round(&s));
-    /* 3 * 0.1 rounds, the exact product does not: 3 x - y, not fl(3 x) - y */
-    assert_true(tier__xsum2_round(&s) == fma(3.0, x, -y));
-    tier__xsum2_add(&s, 0.0);
-    assert_true(tier__xsum2_round(&s) == fma(3.0, x, -y));
-    assert_int_equal(tier__xsum2_add_product(&s, DBL_MAX, 2.0), 0);
-    assert_int_equal(tier__xsum2_add_product(&s, NAN, 1.0), 0);
-    /* past the limbs (the positive sum, then the negative one) */
-    tier__xsum2_init(&a);
-    for (i = 0; i < 2; i++) {
-        tier__xsum2_add(&a, ldexp(1.0, 1023));
-        tier__xsum2_add(&a, -ldexp(1.0, 1023));
-    }
-    memset(a.pos.limb, 0xff, sizeof a.pos.limb);
-    b = a;
-    assert_int_equal(tier__xsum2_merge(&a, &b), TIER_ERANGE);
-    memset(a.neg.limb, 0xff, sizeof a.neg.limb);
-    memset(b.pos.limb, 0, sizeof b.pos.limb);
-    assert_int_equal(tier__xsum2_merge(&a, &b), TIER_ERANGE);
-}
-
 TST_MAIN(cmocka_unit_test(test_a_pair_rounds_as_ieee_addition),
          cmocka_unit_test(test_ties_go_to_even_and_the_rest_decides),
-         cmocka_unit_test(test_the_order_of_the_additions_does_not_matter),
-         cmocka_unit_test(test_signed_sums_of_exact_products_merge))
+         cmocka_unit_test(test_the_order_of_the_additions_does_not_matter))

@@ -475,39 +475,3 @@ double tier__xsum_diff_round(const tier__xsum *pos, const tier__xsum *neg)
     r = tier__xsum_round(&d);
     return big == neg ? -r : r;
 }
-
-void tier__xsum2_init(tier__xsum2 *s)
-{
-    memset(s, 0, sizeof *s);
-}
-
-void tier__xsum2_add(tier__xsum2 *s, double v)
-{
-    if (v > 0.0)
-        tier__xsum_add(&s->pos, v);
-    else if (v < 0.0)
-        tier__xsum_add(&s->neg, -v);
-}
-
-int tier__xsum2_add_product(tier__xsum2 *s, double a, double b)
-{
-    double hi = a * b;
-    if (!isfinite(hi))
-        return 0;
-    tier__xsum2_add(s, hi);
-    if (a != 1.0 && b != 1.0)
-        tier__xsum2_add(s, fma(a, b, -hi)); /* the rounding error of a*b, exactly */
-    return 1;
-}
-
-double tier__xsum2_round(const tier__xsum2 *s)
-{
-    return tier__xsum_diff_round(&s->pos, &s->neg);
-}
-
-int tier__xsum2_merge(tier__xsum2 *s, const tier__xsum2 *add)
-{
-    int rc = tier__xsum_merge(&s->pos, &add->pos);
-    int rc2 = tier__xsum_merge(&s->neg, &add->neg);
-    return rc != TIER_OK ? rc : rc2;
-}

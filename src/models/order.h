@@ -63,24 +63,6 @@ int tier__xsum_merge(tier__xsum *s, const tier__xsum *add);
  * rounded once to the nearest double, ties to even; +0 when they are equal. */
 double tier__xsum_diff_round(const tier__xsum *pos, const tier__xsum *neg);
 
-/* A signed exact sum of finite doubles: the positive values in pos, the negated negative ones in
- * neg (each exact); rounded once by tier__xsum_diff_round. The sum of a product a*b is exact too
- * (its rounded value and the rounding error, by fma), so a row of weight w1 + w2 adds the same
- * as two rows of weights w1 and w2 whenever w1 + w2 is exact (whole weights below 2^53). */
-typedef struct tier__xsum2 {
-    tier__xsum pos, neg;
-} tier__xsum2;
-
-void tier__xsum2_init(tier__xsum2 *s);
-/* Adds v (finite). */
-void tier__xsum2_add(tier__xsum2 *s, double v);
-/* Adds the exact product a*b: 0 when it is not finite (nothing added), else 1. */
-int tier__xsum2_add_product(tier__xsum2 *s, double a, double b);
-/* The sum rounded once to the nearest double (ties to even). */
-double tier__xsum2_round(const tier__xsum2 *s);
-/* Adds the sum `add` into s: TIER_OK or TIER_ERANGE (past the limbs). */
-int tier__xsum2_merge(tier__xsum2 *s, const tier__xsum2 *add);
-
 /* Where the classes A and B end in n rows ordered by value descending: end[0] (end[1]) is the
  * first position whose cumulative share reaches threshold t6[0] (t6[1]), in millionths; n while
  * no position has. Feed it every position's cumulative sum in order with one of the steps. */

@@ -678,11 +678,26 @@ int tier_clv_holdout(const tier_model *model, const tier_book *book, int32_t hol
               : TIER_EINVAL;
 }
 
-int tier_clv_dist_begin(tier_model *model, const double *distinct, tier_text *request)
+int tier_clv_dist_split(const tier_model *model, const char *summary, size_t summary_len,
+                        size_t parts, tier_text *out, size_t *ends)
 {
     clv_state *st = clv_of(model);
-    return st ? tier__model_end(model, tier__clv_dist_begin(st, distinct, request), st->h.err)
+    if (st && (!summary || !parts || !out || !ends)) {
+        tier__errorf(st->h.err, "the split needs a fit summary, a part count >= 1, a text and "
+                                "room for the ends");
+        return tier__model_end(model, TIER_EINVAL, st->h.err);
+    }
+    return st ? tier__model_end(model,
+                                tier__clv_split_summary(st, tier_model_name(model), summary,
+                                                        summary_len, parts, out, ends),
+                                st->h.err)
               : TIER_EINVAL;
+}
+
+int tier_clv_dist_begin(tier_model *model, tier_text *request)
+{
+    clv_state *st = clv_of(model);
+    return st ? tier__model_end(model, tier__clv_dist_begin(st, request), st->h.err) : TIER_EINVAL;
 }
 
 int tier_clv_dist_answer(const tier_model *model, const char *summary, size_t summary_len,

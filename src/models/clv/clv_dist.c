@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* The clv model's distributed fit (docs/distributed.md, "CLV, sBG and subscription fits"): the
- * driver runs the fit of tier_model_fit() (both sub-models, BFGS from several starts, the
- * Hessian's gradients) with a likelihood whose exact sums (tier__clv_sums) come from the parts.
- * Each round asks the parts one thing: first their figures and moments (round 0), then the sums
- * at one point of one sub-model. The driver keeps every merged answer and, after each round,
- * runs the fit again from the start with the answers so far (the optimiser is deterministic, so
- * it asks the same points in the same order): the first point without an answer is the next
+/* The clv model's distributed fit (docs/distributed.md, "CLV fits"): the driver runs the fit of
+ * tier_model_fit() (both sub-models, BFGS from several starts, the Hessian's gradients) with a
+ * likelihood whose sums come from the parts. Every sum of the fit is a sum of bucket partials in
+ * bucket order (clv_numeric.h); a part holds every row of its buckets (tier_clv_dist_split and a
+ * merge of each bucket's pieces), so its partials are those one process computes, and the driver
+ * picks each bucket's partials from the one part that has it. Each round asks the parts one
+ * thing: first their figures and moments (round 0), then the partials at one point of one
+ * sub-model. The driver keeps the totals of every answered round and, after each round, runs
+ * the fit again from the start with the totals so far (the optimiser is deterministic, so it
+ * asks the same points in the same order): the first point without an answer is the next
  * request, and when there is none the fit is complete, the very fit of one process. Texts use
  * the needs model's wire conventions (models/needs/needs_wire.h): TAB-separated fields, doubles
- * as the 16 hexadecimal digits of their bits, exact sums as hexadecimal integers. */
+ * as the 16 hexadecimal digits of their bits. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,32 +21,38 @@
 #include "models/clv/clv_numeric.h"
 #include "models/needs/needs_wire.h"
 
-#define REQUEST_HEAD "libtier-clv-request 1"
-#define ANSWER_HEAD "libtier-clv-answer 1"
-#define SUMS (1 + TIER__CLV_MAX_PARAMS)
+#define REQUEST_HEAD "libtier-clv-request 2"
+#define ANSWER_HEAD "libtier-clv-answer 2"
+#define K TIER__CLV_SUMS /* values a bucket line carries (the moments are as many) */
+typedef char clv_moments_fit_a_bucket_line[TIER__CLV_MO_COUNT == K ? 1 : -1];
 
-/* One evaluation of the likelihood: what was asked and the parts' merged sums. */
+/* One evaluation of the likelihood: what was asked and the totals of the parts' partials. */
 typedef struct clv_eval {
     int sub, grad, status; /* status: TIER_OK or TIER_ERANGE (a part could not evaluate) */
     double p[TIER__CLV_MAX_PARAMS];
-    tier__clv_sums sums;
+    double tot[K];
 } clv_eval;
 
 /* The merged figures of round 0. */
 typedef struct clv_stats {
-    double kind, unit, end, no_purchase, customers, excluded[2];
-    tier__clv_moments mo[2];
+    double kind, unit, end, no_purchase, customers, excluded[2], distinct[2];
+    double mo[2][TIER__CLV_MO_COUNT];
 } clv_stats;
+
+/* The bucket partials of one round: from[b] the answer (1-based) that gave bucket b, 0 none. */
+typedef struct clv_buckets {
+    size_t from[TIER__CLV_BUCKETS];
+    double v[TIER__CLV_BUCKETS][K];
+} clv_buckets;
 
 struct clv_dist {
     uint64_t id, round; /* round 0: the figures; round k > 0: evaluation k - 1 */
-    double distinct[2];
     clv_stats stats;
     clv_eval *log; /* the answered evaluations, in the fit's order */
     size_t nlog, cap;
-    clv_eval next; /* what the current round asks (round > 0) */
+    clv_eval next;      /* what the current round asks (round > 0) */
+    clv_buckets got[2]; /* a merge's scratch: [sub] */
 };
-
 void tier__clv_dist_free(clv_state *st)
 {
     if (st->dist) {
@@ -137,16 +146,42 @@ static int read_request(const char *text, size_t len, uint64_t *id, uint64_t *ro
     return tier__nr_last(&r);
 }
 
-static void put_xs(tier__buf *b, const tier__xsum2 *s)
+/* The buckets rows[0..n) use into used[]: their number. */
+static size_t used_buckets(unsigned char *used, const unsigned char *bucket, size_t n)
 {
-    tier__nw_xsum(b, &s->pos);
-    tier__nw_xsum(b, &s->neg);
+    size_t i, lines = 0;
+    memset(used, 0, TIER__CLV_BUCKETS);
+    for (i = 0; i < n; i++)
+        used[bucket[i]] = 1;
+    for (i = 0; i < TIER__CLV_BUCKETS; i++)
+        lines += used[i];
+    return lines;
 }
 
-static int read_xs(tier__nr *r, tier__xsum2 *s)
+/* 1 when the partials of every used bucket are finite. */
+static int finite_partials(const double (*s)[K], const unsigned char *used)
 {
-    int rc = tier__nr_xsum(r, &s->pos);
-    return rc ? rc : tier__nr_xsum(r, &s->neg);
+    size_t i, k;
+    for (i = 0; i < TIER__CLV_BUCKETS; i++)
+        for (k = 0; used[i] && k < K; k++)
+            if (!isfinite(s[i][k]))
+                return 0;
+    return 1;
+}
+
+/* The end of a head line, "\tLINES", and the lines "b BUCKET V1 .. V5" of the used buckets. */
+static void put_lines(tier__buf *b, const double (*s)[K], const unsigned char *used, size_t lines)
+{
+    size_t i, k;
+    tier__buf_printf(b, "\t%lu\n", (unsigned long)lines);
+    for (i = 0; i < TIER__CLV_BUCKETS; i++) {
+        if (!used[i])
+            continue;
+        tier__buf_printf(b, "b\t%lu", (unsigned long)i);
+        for (k = 0; k < K; k++)
+            tier__nw_double(b, s[i][k]);
+        tier__buf_putc(b, '\n');
+    }
 }
 
 /* ---- a part's answer ---------------------------------------------------------------------- */
@@ -156,8 +191,8 @@ static int answer_part(clv_state *st, const clv_part *part, uint64_t id, uint64_
 {
     const tier_allocator *a = &st->h.alloc;
     tier__buf b;
-    size_t i, k;
-    int sub;
+    unsigned char used[TIER__CLV_BUCKETS];
+    int sub, rc = TIER_OK;
     tier__buf_init(&b, a);
     tier__buf_printf(&b, ANSWER_HEAD "\nid\t%llu\nround\t%llu\n", (unsigned long long)id,
                      (unsigned long long)round);
@@ -167,36 +202,44 @@ static int answer_part(clv_state *st, const clv_part *part, uint64_t id, uint64_
         tier__nw_double(&b, part->no_purchase);
         tier__nw_double(&b, part->customers);
         tier__buf_putc(&b, '\n');
-        for (sub = 0; sub < 2; sub++) {
-            tier__clv_moments mo;
-            tier__clv_moments_init(&mo);
-            if (tier__clv_moments_add(&mo, part->rows[sub], part->n[sub]) != TIER_OK) {
-                tier__buf_free(&b);
-                tier__errorf(st->h.err, "the part's rows: their sums are not finite");
-                return TIER_ERANGE;
+        for (sub = 0; sub < 2 && rc == TIER_OK; sub++) {
+            tier__clv_moments *mo = tier__calloc(a, 1, sizeof *mo);
+            size_t lines = used_buckets(used, part->bucket[sub], part->n[sub]);
+            if (!mo) {
+                rc = TIER_ENOMEM;
+                break;
             }
+            /* (the moments, sums of products >= 0, may be +inf: the driver adds them as one
+             * process does) */
+            tier__clv_moments_add(mo, part->rows[sub], part->bucket[sub], part->n[sub]);
             tier__buf_printf(&b, "sub\t%d", sub);
             tier__nw_double(&b, part->excluded[sub]);
-            for (k = 0; k < TIER__CLV_MO_COUNT; k++)
-                put_xs(&b, &mo.s[k]);
-            tier__buf_putc(&b, '\n');
+            tier__buf_printf(&b, "\t%lu", (unsigned long)part->n[sub]);
+            put_lines(&b, (const double(*)[K])mo->s, used, lines);
+            tier__free(a, mo);
         }
     } else {
-        tier__clv_sums acc;
-        int rc, kind = e->sub ? TIER__CLV_GAMMA_GAMMA : tier__clv_math_kind((int)part->kind);
-        tier__clv_sums_init(&acc);
-        rc = tier__clv_params_ok(kind, e->p)
-                 ? tier__clv_loglik_sums(&acc, e->grad, kind, e->p, part->rows[e->sub],
-                                         part->n[e->sub])
-                 : TIER_ERANGE;
-        tier__buf_printf(&b, "eval\t%d\n", rc == TIER_OK ? 0 : 1);
-        for (i = 0; rc == TIER_OK && i < SUMS; i++) {
-            tier__buf_puts(&b, "sum");
-            put_xs(&b, &acc.s[i]);
-            tier__buf_putc(&b, '\n');
+        tier__clv_sums *acc = tier__calloc(a, 1, sizeof *acc);
+        int kind = e->sub ? TIER__CLV_GAMMA_GAMMA : tier__clv_math_kind((int)part->kind);
+        size_t lines = used_buckets(used, part->bucket[e->sub], part->n[e->sub]);
+        if (!acc)
+            rc = TIER_ENOMEM;
+        else if (!tier__clv_params_ok(kind, e->p) ||
+                 tier__clv_loglik_sums(acc, e->grad, kind, e->p, part->rows[e->sub],
+                                       part->bucket[e->sub], part->n[e->sub]) != TIER_OK ||
+                 !finite_partials((const double(*)[K])acc->s, used))
+            tier__buf_puts(&b, "eval\t1\t0\n"); /* the point cannot be evaluated */
+        else {
+            tier__buf_puts(&b, "eval\t0");
+            put_lines(&b, (const double(*)[K])acc->s, used, lines);
         }
+        tier__free(a, acc);
     }
     tier__buf_puts(&b, "end\n");
+    if (rc != TIER_OK) {
+        tier__buf_free(&b);
+        return rc;
+    }
     return write_text(&b, answer);
 }
 
@@ -233,7 +276,7 @@ typedef struct replay {
     clv_eval next;
 } replay;
 
-static int replay_sums(void *ctx, int kind, const double *p, int want_grad, tier__clv_sums *acc)
+static int replay_sums(void *ctx, int kind, const double *p, int want_grad, double *tot)
 {
     replay *rp = ctx;
     const clv_eval *e;
@@ -251,7 +294,7 @@ static int replay_sums(void *ctx, int kind, const double *p, int want_grad, tier
         return TIER_ERANGE;
     }
     e = &rp->d->log[rp->k++];
-    *acc = e->sums;
+    memcpy(tot, e->tot, sizeof e->tot);
     return e->status;
 }
 
@@ -261,7 +304,7 @@ static int replay_one(void *ctx, int sub, int kind, tier__clv_fit_result *out, c
     const clv_stats *s = &rp->d->stats;
     int rc;
     rp->sub = sub;
-    rc = tier__clv_fit_sums(out, kind, &s->mo[sub], s->excluded[sub], (size_t)rp->d->distinct[sub],
+    rc = tier__clv_fit_sums(out, kind, s->mo[sub], s->excluded[sub], (size_t)s->distinct[sub],
                             replay_sums, rp, NULL, why);
     return rp->pending ? TIER__CLV_PENDING : rc;
 }
@@ -286,30 +329,21 @@ static int run(clv_state *st, const struct clv_dist *d, size_t n, replay *rp)
     return tier__clv_fit_subs_with(st, &f, replay_one, rp, d->stats.customers);
 }
 
-int tier__clv_dist_begin(clv_state *st, const double distinct[2], tier_text *request)
+int tier__clv_dist_begin(clv_state *st, tier_text *request)
 {
     struct clv_dist *d;
     uint64_t id = st->dist ? st->dist->id + 1 : 1;
-    int rc, i;
-    if (!request || !distinct) {
-        tier__errorf(st->h.err, "no text for the request or no distinct row counts");
+    int rc;
+    if (!request) {
+        tier__errorf(st->h.err, "no text for the request");
         return TIER_EINVAL;
     }
-    for (i = 0; i < 2; i++)
-        if (!(distinct[i] >= 0.0 && distinct[i] <= 9007199254740992.0) ||
-            distinct[i] != floor(distinct[i])) {
-            tier__errorf(st->h.err, "distinct rows %d: expected a whole number from 0 to 2^53",
-                         i + 1);
-            return TIER_EINVAL;
-        }
     d = tier__calloc(&st->h.alloc, 1, sizeof *d);
     if (!d) {
         tier__errorf(st->h.err, "out of memory starting a distributed clv fit");
         return TIER_ENOMEM;
     }
     d->id = id;
-    d->distinct[0] = distinct[0];
-    d->distinct[1] = distinct[1];
     if ((rc = write_request(&st->h.alloc, d, NULL, request)) != TIER_OK) {
         tier__free(&st->h.alloc, d);
         tier__errorf(st->h.err, "out of memory starting a distributed clv fit");
@@ -338,8 +372,40 @@ static int answer_head(tier__nr *r, const struct clv_dist *d)
     return TIER_OK;
 }
 
+/* `lines` lines "b BUCKET V1 .. V5" of answer i (0-based) into got: every bucket from one
+ * answer only (else the parts do not hold whole buckets). `finite` refuses infinities. */
+static int read_buckets(tier__nr *r, clv_buckets *got, size_t i, uint64_t lines, int finite)
+{
+    uint64_t k, b;
+    size_t j;
+    int rc;
+    if (lines > TIER__CLV_BUCKETS)
+        return tier__nr_fail(r, "more bucket lines than buckets");
+    for (k = 0; k < lines; k++) {
+        if (!tier__nr_line(r) || !tier__nr_word(r, "b"))
+            return tier__nr_fail(r, "expected a bucket line (b)");
+        if ((rc = tier__nr_u64(r, &b)) != TIER_OK)
+            return rc;
+        if (b >= TIER__CLV_BUCKETS)
+            return tier__nr_fail(r, "a bucket out of range");
+        if (got->from[b]) {
+            char why[200];
+            snprintf(why, sizeof why,
+                     "bucket %lu was answered by answer %lu too: each bucket's rows must be on "
+                     "one part (tier_clv_dist_split, then merge each bucket's pieces)",
+                     (unsigned long)b, (unsigned long)got->from[b]);
+            return tier__nr_fail(r, why);
+        }
+        for (j = 0; j < K; j++)
+            if ((rc = tier__nr_double(r, &got->v[b][j], finite)) != TIER_OK)
+                return rc;
+        got->from[b] = i + 1;
+    }
+    return TIER_OK;
+}
+
 /* A round-0 answer added into s (the first one sets the figures the others must have). */
-static int read_stats(tier__nr *r, clv_stats *s, size_t i, const clv_state *st)
+static int read_stats(tier__nr *r, clv_stats *s, clv_buckets *got, size_t i, const clv_state *st)
 {
     double kind, unit, end, np, cust, ex;
     uint64_t v[2];
@@ -372,50 +438,42 @@ static int read_stats(tier__nr *r, clv_stats *s, size_t i, const clv_state *st)
     s->no_purchase += np;
     s->customers += cust;
     for (sub = 0; sub < 2; sub++) {
-        tier__clv_moments mo;
-        uint64_t which;
+        uint64_t which, lines, distinct;
         if (!tier__nr_line(r) || !tier__nr_word(r, "sub") || (rc = tier__nr_u64(r, &which)) ||
             which != (uint64_t)sub)
             return rc ? rc : tier__nr_fail(r, "expected the sub-model's figures");
-        if ((rc = tier__nr_double(r, &ex, 1)) != TIER_OK)
+        if ((rc = tier__nr_double(r, &ex, 1)) || (rc = tier__nr_u64(r, &distinct)) ||
+            (rc = tier__nr_u64(r, &lines)))
             return rc;
-        if (!(ex >= 0.0 && ex == floor(ex)))
+        if (!(ex >= 0.0 && ex == floor(ex)) || distinct > (UINT64_C(1) << 53))
             return tier__nr_fail(r, "expected a whole count");
         s->excluded[sub] += ex;
-        for (k = 0; k < TIER__CLV_MO_COUNT; k++)
-            if ((rc = read_xs(r, &mo.s[k])) != TIER_OK)
-                return rc;
-        for (k = 0; k < TIER__CLV_MO_COUNT; k++)
-            if (tier__xsum2_merge(&s->mo[sub].s[k], &mo.s[k]) != TIER_OK)
-                return tier__nr_fail(r, "the sums add up beyond the exact sums' range");
+        s->distinct[sub] += (double)distinct;
+        if ((rc = read_buckets(r, &got[sub], i, lines, 0)) != TIER_OK)
+            return rc;
     }
     if (!(s->no_purchase <= 9007199254740992.0 && s->customers <= 9007199254740992.0 &&
-          s->excluded[0] + s->excluded[1] <= 9007199254740992.0))
+          s->excluded[0] + s->excluded[1] <= 9007199254740992.0 &&
+          s->distinct[0] + s->distinct[1] <= 9007199254740992.0))
         return tier__nr_fail(r, "the counts add up beyond 2^53");
     return tier__nr_last(r);
 }
 
-/* An evaluation's answer added into e. */
-static int read_eval(tier__nr *r, clv_eval *e)
+/* An evaluation's answer i added into got, or e->status set (a part could not evaluate). */
+static int read_eval(tier__nr *r, clv_eval *e, clv_buckets *got, size_t i)
 {
-    tier__clv_sums acc;
-    int rc, status, k;
+    uint64_t lines;
+    int rc, status;
     if (!tier__nr_line(r) || !tier__nr_word(r, "eval"))
         return tier__nr_fail(r, "expected eval");
-    if ((rc = read_small(r, 1, &status)) != TIER_OK)
+    if ((rc = read_small(r, 1, &status)) || (rc = tier__nr_u64(r, &lines)))
         return rc;
-    if (status) {
+    if (status)
         e->status = TIER_ERANGE;
-        return tier__nr_last(r);
-    }
-    for (k = 0; k < SUMS; k++) {
-        if (!tier__nr_line(r) || !tier__nr_word(r, "sum"))
-            return tier__nr_fail(r, "expected sum");
-        if ((rc = read_xs(r, &acc.s[k])) != TIER_OK)
-            return rc;
-    }
-    if (tier__clv_sums_merge(&e->sums, &acc) != TIER_OK)
-        return tier__nr_fail(r, "the sums add up beyond the exact sums' range");
+    if (status && lines)
+        return tier__nr_fail(r, "partials of a part that could not evaluate");
+    if ((rc = read_buckets(r, got, i, lines, 1)) != TIER_OK)
+        return rc;
     return tier__nr_last(r);
 }
 
@@ -437,9 +495,9 @@ int tier__clv_dist_merge(clv_state *st, const char *const *answers, const size_t
         return TIER_EINVAL;
     }
     memset(&stats, 0, sizeof stats);
+    memset(d->got, 0, sizeof d->got);
     e = d->next;
     e.status = TIER_OK;
-    tier__clv_sums_init(&e.sums);
     for (i = 0; i < n && rc == TIER_OK; i++) {
         char what[48];
         tier__nr r;
@@ -451,10 +509,18 @@ int tier__clv_dist_merge(clv_state *st, const char *const *answers, const size_t
         tier__nr_init(&r, answers[i], lens[i], what, st->h.err);
         rc = answer_head(&r, d);
         if (rc == TIER_OK)
-            rc = d->round == 0 ? read_stats(&r, &stats, i, st) : read_eval(&r, &e);
+            rc = d->round == 0 ? read_stats(&r, &stats, d->got, i, st)
+                               : read_eval(&r, &e, &d->got[0], i);
     }
     if (rc != TIER_OK)
         return rc;
+    /* the totals: the buckets' partials in bucket order (an empty bucket's are 0) */
+    if (d->round == 0) {
+        tier__clv_bucket_totals(stats.mo[0], &d->got[0].v[0][0], K);
+        tier__clv_bucket_totals(stats.mo[1], &d->got[1].v[0][0], K);
+    } else {
+        tier__clv_bucket_totals(e.tot, &d->got[0].v[0][0], K);
+    }
     /* all answers read: apply them (nothing changes unless the next request is written) */
     if (d->round > 0 && d->nlog == d->cap) {
         size_t cap = d->cap ? 2 * d->cap : 64;

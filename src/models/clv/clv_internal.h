@@ -94,7 +94,8 @@ int tier__clv_check_option(char *err, int option, double value);
 /* A part of a distributed fit (clv_dist.c): the figures and the fit's rows of its fit summary. */
 typedef struct clv_part {
     double kind, unit, end, no_purchase, customers;
-    tier__clv_obs *rows[2]; /* [0] purchase, [1] Gamma-Gamma, as tier__clv_fit_rows gives them */
+    tier__clv_obs *rows[2];   /* [0] purchase, [1] Gamma-Gamma, as tier__clv_fit_rows gives them */
+    unsigned char *bucket[2]; /* their buckets */
     size_t n[2];
     double excluded[2];
 } clv_part;
@@ -102,10 +103,15 @@ typedef struct clv_part {
  * model's options): TIER_OK, TIER_ECORRUPT or TIER_EINVAL (named in st->h.err), TIER_ENOMEM. */
 int tier__clv_part_rows(clv_state *st, const char *text, size_t len, clv_part *out);
 void tier__clv_part_free(const tier_allocator *a, clv_part *p);
+/* The summary text split into `parts` fit summaries (model name `name`) one after another in
+ * out, summary i ending at ends[i]: summary i holds the rows whose bucket (tier__clv_bucket) is i
+ * modulo `parts`, the first one the counts no_purchase and excluded too (tier_clv_dist_split). */
+int tier__clv_split_summary(clv_state *st, const char *name, const char *text, size_t len,
+                            size_t parts, tier_text *out, size_t *ends);
 
 /* clv_dist.c: the distributed fit (tier_clv_dist_begin, _answer, _merge). */
 struct clv_dist;
-int tier__clv_dist_begin(clv_state *st, const double distinct[2], tier_text *request);
+int tier__clv_dist_begin(clv_state *st, tier_text *request);
 int tier__clv_dist_answer(clv_state *st, const char *summary, size_t summary_len,
                           const char *request, size_t len, tier_text *answer);
 int tier__clv_dist_merge(clv_state *st, const char *const *answers, const size_t *lens, size_t n,

@@ -16,21 +16,18 @@ typedef char clv_params_fit_the_optimiser[TIER__CLV_MAX_PARAMS <= TIER__OPTIM_MA
 typedef struct clv_problem {
     int kind;
     size_t np;
-    tier__clv_sums_fn fn; /* the likelihood's exact sums */
+    tier__clv_sums_fn fn; /* the likelihood's totals */
     void *ctx;
     double W; /* total weight: the objective is -LL / W so tolerances do not depend on size */
 } clv_problem;
 
-/* The log-likelihood at natural parameters p (gradient with grad): the callback's exact sums
- * rounded once. */
+/* The log-likelihood at natural parameters p (gradient with grad) from the callback's totals. */
 static int loglik(void *ctx, const double *p, double *ll, double *grad)
 {
     const clv_problem *pb = ctx;
-    tier__clv_sums acc;
-    int rc;
-    tier__clv_sums_init(&acc);
-    rc = pb->fn(pb->ctx, pb->kind, p, grad != NULL, &acc);
-    return rc != TIER_OK ? rc : tier__clv_sums_result(ll, grad, &acc, pb->kind, p);
+    double tot[TIER__CLV_SUMS];
+    int rc = pb->fn(pb->ctx, pb->kind, p, grad != NULL, tot);
+    return rc != TIER_OK ? rc : tier__clv_sums_result(ll, grad, tot, pb->kind, p);
 }
 
 /* The objective of the optimiser: -LL / W at log-parameters theta (the box is checked by
@@ -75,36 +72,28 @@ static void set_err(char *err, const char *msg)
         tier__errorf(err, "%s", msg);
 }
 
-void tier__clv_moments_init(tier__clv_moments *mo)
-{
-    memset(mo, 0, sizeof *mo);
-}
-
-int tier__clv_moments_add(tier__clv_moments *mo, const tier__clv_obs *rows, size_t n)
+void tier__clv_moments_add(tier__clv_moments *mo, const tier__clv_obs *rows,
+                           const unsigned char *bucket, size_t n)
 {
     size_t i;
     for (i = 0; i < n; i++) {
         const tier__clv_obs *o = &rows[i];
-        int ok = tier__xsum2_add_product(&mo->s[TIER__CLV_MO_WX], o->w, o->x);
-        tier__xsum2_add(&mo->s[TIER__CLV_MO_W], o->w);
+        double *t = mo->s[bucket[i]];
+        t[TIER__CLV_MO_W] += o->w;
         if (o->x > 0.0)
-            tier__xsum2_add(&mo->s[TIER__CLV_MO_WREP], o->w);
-        ok &= tier__xsum2_add_product(&mo->s[TIER__CLV_MO_WT], o->w, o->T);
-        ok &= tier__xsum2_add_product(&mo->s[TIER__CLV_MO_WM], o->w, o->m);
-        if (!ok)
-            return TIER_ERANGE;
+            t[TIER__CLV_MO_WREP] += o->w;
+        t[TIER__CLV_MO_WX] += o->w * o->x;
+        t[TIER__CLV_MO_WT] += o->w * o->T;
+        t[TIER__CLV_MO_WM] += o->w * o->m;
     }
-    return TIER_OK;
 }
 
-/* Starting points in natural parameters from simple moments of the data (exact sums rounded
- * once: w, w x, w T, w m). */
-static void starting_point(double *p, int kind, int k, const tier__clv_moments *mo)
+/* Starting points in natural parameters from simple moments of the data (the totals of w, w x,
+ * w T, w m). */
+static void starting_point(double *p, int kind, int k, const double *mo)
 {
-    const double sw = tier__xsum2_round(&mo->s[TIER__CLV_MO_W]),
-                 sx = tier__xsum2_round(&mo->s[TIER__CLV_MO_WX]),
-                 sT = tier__xsum2_round(&mo->s[TIER__CLV_MO_WT]),
-                 sm = tier__xsum2_round(&mo->s[TIER__CLV_MO_WM]);
+    const double sw = mo[TIER__CLV_MO_W], sx = mo[TIER__CLV_MO_WX], sT = mo[TIER__CLV_MO_WT],
+                 sm = mo[TIER__CLV_MO_WM];
     double rate, Tbar, mbar;
     Tbar = sw > 0.0 && sT > 0.0 ? sT / sw : 1.0;
     rate = sx > 0.0 && sT > 0.0 ? sx / sT : 1.0;
@@ -130,20 +119,28 @@ static void starting_point(double *p, int kind, int k, const tier__clv_moments *
     }
 }
 
-/* The local likelihood: exact sums over one process's rows. */
+/* The local likelihood: the totals of one process's rows, every bucket its own. */
 typedef struct clv_local {
     const tier__clv_obs *rows;
+    const unsigned char *bucket;
     size_t n;
+    tier__clv_sums acc;
 } clv_local;
 
-static int local_sums(void *ctx, int kind, const double *p, int want_grad, tier__clv_sums *acc)
+static int local_sums(void *ctx, int kind, const double *p, int want_grad, double *tot)
 {
-    const clv_local *l = ctx;
-    return tier__clv_loglik_sums(acc, want_grad, kind, p, l->rows, l->n);
+    clv_local *l = ctx;
+    int rc;
+    memset(&l->acc, 0, sizeof l->acc);
+    rc = tier__clv_loglik_sums(&l->acc, want_grad, kind, p, l->rows, l->bucket, l->n);
+    if (rc == TIER_OK)
+        tier__clv_bucket_totals(tot, &l->acc.s[0][0], TIER__CLV_SUMS);
+    return rc;
 }
 
-int tier__clv_fit_rows(tier__clv_obs **out, size_t *m_out, double *excluded_out, int kind,
-                       const tier__clv_obs *obs, size_t n, const tier_allocator *alloc, char *err)
+int tier__clv_fit_rows(tier__clv_obs **out, unsigned char **bucket, size_t *m_out,
+                       double *excluded_out, int kind, const tier__clv_obs *obs, size_t n,
+                       const tier_allocator *alloc, char *err)
 {
     tier__clv_obs *rows;
     size_t i, m = 0;
@@ -193,6 +190,11 @@ int tier__clv_fit_rows(tier__clv_obs **out, size_t *m_out, double *excluded_out,
         }
         m = w + 1;
     }
+    if (tier__clv_buckets(bucket, rows, m, alloc) != TIER_OK) {
+        tier__free(alloc, rows);
+        set_err(err, "clv fit: out of memory");
+        return TIER_ENOMEM;
+    }
     *out = rows;
     *m_out = m;
     *excluded_out = excluded;
@@ -219,10 +221,11 @@ int tier__clv_fit(tier__clv_fit_result *out, int kind, const tier__clv_obs *obs,
 {
     tier__clv_options opt;
     tier__clv_obs *rows;
+    unsigned char *bucket;
     tier__clv_moments mo;
     clv_local local;
     size_t m = 0;
-    double excluded = 0.0;
+    double excluded = 0.0, tot[TIER__CLV_MO_COUNT];
     int rc;
 
     if (!out || !alloc || (n && !obs) || !tier__clv_param_count(kind)) {
@@ -231,24 +234,23 @@ int tier__clv_fit(tier__clv_fit_result *out, int kind, const tier__clv_obs *obs,
     }
     rc = check_options(&opt, opt_in, kind, err);
     if (rc == TIER_OK)
-        rc = tier__clv_fit_rows(&rows, &m, &excluded, kind, obs, n, alloc, err);
+        rc = tier__clv_fit_rows(&rows, &bucket, &m, &excluded, kind, obs, n, alloc, err);
     if (rc != TIER_OK)
         return rc;
-    tier__clv_moments_init(&mo);
-    if (tier__clv_moments_add(&mo, rows, m) != TIER_OK) {
-        tier__free(alloc, rows);
-        set_err(err, "clv fit: the rows' sums are not finite");
-        return TIER_ERANGE;
-    }
+    memset(&mo, 0, sizeof mo);
+    tier__clv_moments_add(&mo, rows, bucket, m);
+    tier__clv_bucket_totals(tot, &mo.s[0][0], TIER__CLV_MO_COUNT);
     local.rows = rows;
+    local.bucket = bucket;
     local.n = m;
-    rc = tier__clv_fit_sums(out, kind, &mo, excluded, m, local_sums, &local, &opt, err);
+    rc = tier__clv_fit_sums(out, kind, tot, excluded, m, local_sums, &local, &opt, err);
     tier__free(alloc, rows);
+    tier__free(alloc, bucket);
     return rc;
 }
 
-int tier__clv_fit_sums(tier__clv_fit_result *out, int kind, const tier__clv_moments *mo,
-                       double excluded, size_t n_distinct, tier__clv_sums_fn fn, void *ctx,
+int tier__clv_fit_sums(tier__clv_fit_result *out, int kind, const double *mo, double excluded,
+                       size_t n_distinct, tier__clv_sums_fn fn, void *ctx,
                        const tier__clv_options *opt_in, char *err)
 {
     tier__clv_options opt;
@@ -266,8 +268,8 @@ int tier__clv_fit_sums(tier__clv_fit_result *out, int kind, const tier__clv_mome
     rc = check_options(&opt, opt_in, kind, err);
     if (rc != TIER_OK)
         return rc;
-    W = tier__xsum2_round(&mo->s[TIER__CLV_MO_W]);
-    wrep = tier__xsum2_round(&mo->s[TIER__CLV_MO_WREP]);
+    W = mo[TIER__CLV_MO_W];
+    wrep = mo[TIER__CLV_MO_WREP];
     memset(out, 0, sizeof *out);
     out->kind = kind;
     out->n_params = np;
