@@ -13,25 +13,18 @@ model blob. The models are fitted in the policy's order, so a model that reads a
 columns (sbg reading subscription.renewals) reads the globally fitted one.
 
 The clv model is not fitted from one merged summary (its Gamma-Gamma rows are close to one a
-repeat customer): each part keeps its own summary on its worker, the driver counts the
-population's distinct rows by a shuffle of the parts' rows by hash (each bucket's union on one
-worker; the driver receives two counts a bucket), then runs the fit's rounds
-(``CLV.dist_begin`` / ``dist_merge``): every round each part answers with the exact sums of its
-rows' log-likelihood at one point (``CLV.dist_answer``), a few kilobytes whatever its size, and
-the driver's model ends fitted exactly as `tier run` fits it. ``stats`` gets "clv_rounds" and
-"clv_bytes" (the bytes of the answers the driver received).
+repeat customer): its summaries are shuffled by bucket and the fit runs in rounds on the workers
+(libtier._dask_clv).
 
 The pieces do not import Dask: :func:`part_summary` and :func:`merge_summaries` run anywhere;
 :func:`fit_summary_models` takes the scheduling calls as arguments.
 """
 
-import zlib
-from typing import Any, Callable, Collection, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Collection, Dict, List, Optional, Sequence
 
 from ._parts import Part, PartConfig, model_blob, new_model
 
-__all__ = ["SUMMARY_KINDS", "clv_answer", "distinct_buckets", "distinct_count",
-           "fit_summary_models", "merge_summaries", "part_summary"]
+__all__ = ["SUMMARY_KINDS", "fit_summary_models", "merge_summaries", "part_summary"]
 
 #: Model kinds fitted from mergeable summaries (their vtables have fit_summary).
 SUMMARY_KINDS = ("clv", "sbg", "subscription")
@@ -69,59 +62,6 @@ def merge_summaries(spec: Spec, as_of: int, summaries: Sequence[bytes]) -> bytes
         return merged
 
 
-#: A part's distinct clv rows of one bucket: (purchase rows, Gamma-Gamma rows).
-Bucket = Tuple[Set[bytes], Set[bytes]]
-
-
-def distinct_buckets(summary: bytes, nbuckets: int) -> List[Bucket]:
-    """On a worker: the distinct rows of a part's clv summary, in `nbuckets` buckets by a hash
-    of the row's text (equal rows of two parts are equal bytes, so they share a bucket)."""
-    from .clv import summary_rows
-    out: List[Bucket] = [(set(), set()) for _ in range(nbuckets)]
-    purchase, spend = summary_rows(summary)
-    for row in purchase:
-        out[zlib.crc32(row) % nbuckets][0].add(row)
-    for row in spend:
-        out[zlib.crc32(row) % nbuckets][1].add(row)
-    return out
-
-
-def distinct_count(*buckets: Bucket) -> Tuple[int, int]:
-    """On a worker: the distinct rows of one bucket over every part."""
-    purchase: Set[bytes] = set()
-    spend: Set[bytes] = set()
-    for c, g in buckets:
-        purchase |= c
-        spend |= g
-    return len(purchase), len(spend)
-
-
-def clv_answer(spec: Spec, as_of: int, summary: bytes, request: bytes) -> bytes:
-    """On a worker: a part's answer to a request of the clv fit, from its summary."""
-    with new_model(spec, as_of) as model:
-        answer: bytes = model.dist_answer(summary, request)
-        return answer
-
-
-def _fit_clv(spec: Spec, as_of: int, summaries: List[Any], delayed: Callable[..., Any],
-             compute: Callable[..., Any], stats: Dict[str, int]) -> bytes:
-    """The clv model `spec` fitted by its distributed rounds from the parts' (persisted)
-    summaries: its blob."""
-    nb = len(summaries)
-    buckets = [delayed(distinct_buckets, nout=nb)(s, nb) for s in summaries]
-    counts = compute(*[delayed(distinct_count)(*[b[i] for b in buckets]) for i in range(nb)])
-    distinct = (sum(c[0] for c in counts), sum(c[1] for c in counts))
-    with new_model(spec, as_of) as model:
-        request = model.dist_begin(distinct)
-        while request:
-            answers = compute(*[delayed(clv_answer)(spec, as_of, s, request)
-                                for s in summaries])
-            stats["clv_rounds"] = stats.get("clv_rounds", 0) + 1
-            stats["clv_bytes"] = stats.get("clv_bytes", 0) + sum(len(a) for a in answers)
-            request = model.dist_merge(list(answers))
-        return model_blob(model)
-
-
 def fit_summary_models(parts: List[Any], config: PartConfig, as_of: int,
                        blobs: Dict[str, bytes], delayed: Callable[..., Any],
                        compute: Callable[..., Any], stats: Dict[str, int],
@@ -132,7 +72,7 @@ def fit_summary_models(parts: List[Any], config: PartConfig, as_of: int,
     (persisted) parts, `blobs` the models fitted so far, `delayed` and `compute` Dask's
     (dask.delayed, dask.compute); `stats` gets the bytes the driver received
     ("summary_bytes"; for clv "clv_rounds" and "clv_bytes"); `persist` (dask.persist) keeps
-    the clv summaries on the workers (without it they are recomputed each round)."""
+    the clv bucket summaries on the workers (without it they are recomputed each round)."""
     out: Dict[str, bytes] = {}
     for spec in config.models:
         if spec["kind"] not in SUMMARY_KINDS or (names is not None and spec["name"] not in names):
@@ -140,10 +80,9 @@ def fit_summary_models(parts: List[Any], config: PartConfig, as_of: int,
         known = dict(blobs)
         known.update(out)
         level = [delayed(part_summary)(p, spec["name"], as_of, known) for p in parts]
-        if spec["kind"] == "clv":
-            if persist is not None:
-                level = list(persist(*level))
-            out[spec["name"]] = _fit_clv(spec, as_of, level, delayed, compute, stats)
+        if spec["kind"] == "clv":  # rounds on summaries of whole buckets (libtier._dask_clv)
+            from ._dask_clv import fit_clv
+            out[spec["name"]] = fit_clv(spec, as_of, level, delayed, compute, stats, persist)
             continue
         while len(level) > 1:  # pairwise merges on the workers: the driver receives one
             level = [delayed(merge_summaries)(spec, as_of, level[i:i + 2])

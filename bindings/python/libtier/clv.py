@@ -5,7 +5,7 @@ docs/clv.md)."""
 import math
 import statistics
 from ctypes import byref, c_char_p, c_double, c_size_t
-from typing import Any, Dict, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _ffi
 from ._ffi import F
@@ -13,7 +13,7 @@ from .dates import from_day, to_day
 from .models import Model, day_property, typed_stats
 from .needs import _text_bytes
 
-__all__ = ["CLV", "calibration_and_holdout", "summary_data", "summary_rows"]
+__all__ = ["CLV", "calibration_and_holdout", "summary_data"]
 
 _UNITS = {"day": 1, "days": 1, "week": 7, "weeks": 7}
 _DAY_OPTIONS = ("calibration_end", "as_of")
@@ -236,21 +236,36 @@ class CLV(Model):
         stats["calibration_end"] = from_day(int(stats["calibration_end"]))
         return stats
 
-    def dist_begin(self, distinct: Tuple[int, int]) -> bytes:
+    def dist_split(self, summary: bytes, parts: int) -> List[bytes]:
+        """A part's fit summary split by bucket into `parts` fit summaries: piece ``i`` holds
+        the rows whose bucket (of 256, a fixed hash of the row) is ``i`` modulo `parts`. Merging
+        piece ``i`` of every part (:meth:`merge_summaries`) gives a summary of whole buckets,
+        the one a part answers :meth:`dist_answer` from."""
+        ends = (c_size_t * max(parts, 1))()
+        with _ffi.Text() as text:
+            F.tier_clv_dist_split(self._p, summary, len(summary), parts, text.ptr, ends)
+            data = _text_bytes(text)
+        out = []
+        start = 0
+        for i in range(parts):
+            out.append(data[start:ends[i]])
+            start = ends[i]
+        return out
+
+    def dist_begin(self) -> bytes:
         """Starts a distributed fit on this model (the driver's, with the parts' options): the
         first request, for every part's :meth:`dist_answer`. Merge the answers with
         :meth:`dist_merge` until it returns ``b""``; the model is then fitted exactly as on the
-        book of all the parts' customers. `distinct` holds the whole population's distinct
-        purchase rows and Gamma-Gamma rows (:func:`summary_rows` of every part's summary,
-        counted without collecting them: libtier._dask_clv)."""
-        counts = (c_double * 2)(float(distinct[0]), float(distinct[1]))
+        book of all the parts' customers. The parts answer from summaries of whole buckets
+        (:meth:`dist_split`)."""
         with _ffi.Text() as text:
-            F.tier_clv_dist_begin(self._p, counts, text.ptr)
+            F.tier_clv_dist_begin(self._p, text.ptr)
             return _text_bytes(text)
 
     def dist_answer(self, summary: bytes, request: bytes) -> bytes:
-        """A part's answer to `request` from its fit summary (:meth:`fit_summary` on the part's
-        book, with the driver's options, which this model must have)."""
+        """A part's answer to `request` from its summary of whole buckets (pieces of
+        :meth:`dist_split` merged, made with the driver's options, which this model must
+        have)."""
         with _ffi.Text() as text:
             F.tier_clv_dist_answer(self._p, summary, len(summary), request, len(request),
                                    text.ptr)
@@ -268,21 +283,6 @@ class CLV(Model):
 
 
 Model._kinds["clv"] = CLV
-
-
-def summary_rows(summary: bytes) -> Tuple[Sequence[bytes], Sequence[bytes]]:
-    """The distinct rows of a clv fit summary without their counts: the purchase rows
-    (b"X T_X T" of the ``c`` records) and the Gamma-Gamma rows (b"X M" of the ``s`` records).
-    A number is written in the shortest text that reads back to it, so equal rows of two parts'
-    summaries are equal bytes."""
-    purchase = []
-    spend = []
-    for line in summary.split(b"\n"):
-        if line.startswith(b"c "):
-            purchase.append(line[2:].rsplit(b" ", 1)[0])
-        elif line.startswith(b"s "):
-            spend.append(line[2:].rsplit(b" ", 1)[0])
-    return purchase, spend
 
 
 from ._summary import calibration_and_holdout, summary_data  # noqa: E402  (uses CLV's units)
