@@ -203,6 +203,8 @@ tier_book *tst_cdnow_book(const tier_allocator *a, int master);
 size_t tst_part_of(size_t customer, size_t parts);
 void tst_split_book(const tier_book *whole, tier_book **part, size_t parts);
 void tst_free_parts(tier_book **part, size_t parts);
+/* The day after the book's last transaction (the default as-of day of a run on it). */
+double tst_day_after(const tier_book *book);
 
 /* ---- reference formulas ------------------------------------------------------------------ */
 

@@ -55,6 +55,13 @@ void tst_split_book(const tier_book *whole, tier_book **part, size_t parts)
     }
 }
 
+double tst_day_after(const tier_book *book)
+{
+    int32_t first = 0, last = 0;
+    assert_int_equal(tier_book_day_range(book, &first, &last), TIER_OK);
+    return (double)last + 1;
+}
+
 void tst_free_parts(tier_book **part, size_t parts)
 {
     size_t k;

@@ -17,22 +17,16 @@
 
 typedef void (*setup_fn)(tier_model *m, const tier_book *whole);
 
-static double as_of_of(const tier_book *whole)
-{
-    int32_t first = 0, last = 0;
-    assert_int_equal(tier_book_day_range(whole, &first, &last), TIER_OK);
-    return (double)last + 1;
-}
-
 static void bgnbd(tier_model *m, const tier_book *whole)
 {
-    assert_int_equal(tier_model_set_number(m, "as_of", as_of_of(whole)), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "as_of", tst_day_after(whole)), TIER_OK);
 }
 
 static void pareto_end(tier_model *m, const tier_book *whole)
 {
     assert_int_equal(tier_model_set_option(m, "purchase_model", "pareto_nbd"), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "calibration_end", as_of_of(whole) - 200), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "calibration_end", tst_day_after(whole) - 200),
+                     TIER_OK);
 }
 
 static tier_model *clv_model(setup_fn setup, const tier_book *whole, const tier_allocator *a)
@@ -80,7 +74,7 @@ static void split_make(split *s, const tier_book *whole, size_t parts, setup_fn 
     tier_text *t = NULL, *pieces[MAX_PARTS];
     size_t k, g, ends[MAX_PARTS][MAX_PARTS];
     s->n = parts;
-    s->as_of = as_of_of(whole);
+    s->as_of = tst_day_after(whole);
     tst_split_book(whole, s->part, parts);
     assert_int_equal(tier_text_new(&t, TST_ALLOC), TIER_OK);
     for (k = 0; k < parts; k++) {
@@ -118,6 +112,20 @@ static void split_free(split *s)
         test_free(s->summary[k]);
     }
     tst_free_parts(s->part, s->n);
+}
+
+/* Frees what a test of the rounds made: the answers, the request, the driver, the split and the
+ * whole book. */
+static void rounds_free(tier_text **answers, size_t n, tier_text *request, tier_model *driver,
+                        split *s, tier_book *whole)
+{
+    size_t k;
+    for (k = 0; k < n; k++)
+        tier_text_free(answers[k]);
+    tier_text_free(request);
+    tier_model_free(driver);
+    split_free(s);
+    tier_book_free(whole);
 }
 
 /* Every part's answer to `request` into answers[] (texts made with `a`): TIER_OK or a status. */
@@ -278,6 +286,7 @@ static void test_bad_answers_are_refused_and_change_nothing(void **state)
     assert_int_equal(tier_clv_dist_begin(driver, request), TIER_OK);
     assert_int_equal(tier_clv_dist_merge(driver, NULL, lens, 3, request), TIER_EINVAL);
     assert_int_equal(tier_clv_dist_merge(driver, data, lens, 0, request), TIER_EINVAL);
+    assert_int_equal(tier_clv_dist_merge(driver, data, NULL, 3, request), TIER_EINVAL);
     assert_int_equal(tier_clv_dist_merge(NULL, data, lens, 3, request), TIER_EINVAL);
     assert_int_equal(tier_clv_dist_answer(s.model[0], NULL, 0, tier_text_data(request),
                                           tier_text_length(request), answers[0]),
@@ -292,6 +301,9 @@ static void test_bad_answers_are_refused_and_change_nothing(void **state)
             "libtier-clv-request 2\nid\t1\n",
             "libtier-clv-request 2\nid\t1\nround\tx\n",
             "libtier-clv-request 2\nid\t1\nround\t0\nwhat\nend\n",
+            "libtier-clv-request 2\nid\t1\nround\t0\nstata\nend\n",
+            "libtier-clv-request 2\nid\t1\nround\t0\nevak\nend\n",
+            "libtier-clv-request 2\nid\t1\nround\t0\neval\tx\nend\n",
             "libtier-clv-request 2\nid\t1\nround\t0\neval\t2\t0\nend\n",
             "libtier-clv-request 2\nid\t1\nround\t0\neval\t0\t1\t3ff0000000000000\nend\n",
             "libtier-clv-request 2\nid\t1\nround\t0\nstats\nend\nmore\n",
@@ -389,12 +401,7 @@ static void test_bad_answers_are_refused_and_change_nothing(void **state)
     assert_string_equal(got, want);
     test_free(got);
     test_free(want);
-    for (k = 0; k < 3; k++)
-        tier_text_free(answers[k]);
-    tier_text_free(request);
-    tier_model_free(driver);
-    split_free(&s);
-    tier_book_free(whole);
+    rounds_free(answers, 3, request, driver, &s, whole);
 }
 
 /* A population without repeat purchases: the distributed fit fails as tier_model_fit() does,
@@ -439,12 +446,7 @@ static void test_a_fit_that_fails_ends_the_distributed_fit(void **state)
     assert_non_null(strstr(want, "no repeat transactions"));
     assert_false(tier_model_is_fitted(driver));
     assert_int_equal(tier_clv_dist_merge(driver, data, lens, 2, request), TIER_ESTATE);
-    for (k = 0; k < 2; k++)
-        tier_text_free(answers[k]);
-    tier_text_free(request);
-    tier_model_free(driver);
-    split_free(&s);
-    tier_book_free(whole);
+    rounds_free(answers, 2, request, driver, &s, whole);
 }
 
 /* `text` with its line `line` (from 1) replaced by `with` (a new string, test_free it). */
@@ -570,6 +572,27 @@ static void test_every_field_is_checked(void **state)
                  "6");
     merge_expect(driver, replace_field(tier_text_data(a[0]), 6, 1, "256"), a[1], request,
                  TIER_EPARSE, "6");
+    merge_expect(driver, replace_field(tier_text_data(a[0]), 4, 5, "3fe0000000000000"), a[1],
+                 request, TIER_EPARSE, "4");
+    merge_expect(driver, replace_field(tier_text_data(a[0]), 5, 0, "sup"), a[1], request,
+                 TIER_EPARSE, "5");
+    merge_expect(driver, replace_field(tier_text_data(a[0]), 5, 2, "bff0000000000000"), a[1],
+                 request, TIER_EPARSE, "5");
+    merge_expect(driver, replace_field(tier_text_data(a[0]), 4, 4, "4341c37937e08000"), a[1],
+                 request, TIER_EPARSE, "");
+    merge_expect(driver, replace_field(tier_text_data(a[0]), 5, 2, "4341c37937e08000"), a[1],
+                 request, TIER_EPARSE, "");
+    merge_expect(driver, replace_field(tier_text_data(a[0]), 5, 3, "9007199254740992"), a[1],
+                 request, TIER_EPARSE, "");
+    { /* the second answer's calibration end differs from the first's */
+        char *b1 = replace_field(tier_text_data(a[1]), 4, 3, "4000000000000000");
+        assert_int_equal(
+            tier_clv_dist_merge(driver, (const char *const[]){tier_text_data(a[0]), b1},
+                                (const size_t[]){tier_text_length(a[0]), strlen(b1)}, 2, request),
+            TIER_EPARSE);
+        assert_non_null(strstr(tier_model_last_error(driver), "clv answer 2, line 4"));
+        test_free(b1);
+    }
     merge_expect(driver, replace_field(tier_text_data(a[0]), 6, 2, "7ff8000000000000"), a[1],
                  request, TIER_EPARSE, "6");
     /* the parts' own summaries, not split by bucket: a bucket of two parts is refused */
@@ -619,6 +642,8 @@ static void test_every_field_is_checked(void **state)
                  TIER_EPARSE, "4");
     merge_expect(driver, replace_line(tier_text_data(a[0]), 4, "eval\t2"), a[1], request,
                  TIER_EPARSE, "4");
+    merge_expect(driver, replace_line(tier_text_data(a[0]), 4, "eval\t0\tx"), a[1], request,
+                 TIER_EPARSE, "4");
     merge_expect(driver, replace_line(tier_text_data(a[0]), 4, "eval\t1\t1"), a[1], request,
                  TIER_EPARSE, "4");
     merge_expect(driver, replace_line(tier_text_data(a[0]), 5, "sun\t0\t0"), a[1], request,
@@ -635,6 +660,12 @@ static void test_every_field_is_checked(void **state)
                      TIER_OK);
     assert_non_null(strstr(tier_text_data(a[0]), "\neval\t1\t0\nend\n"));
     test_free(t);
+    /* a point whose terms overflow: the part answers that it cannot evaluate it */
+    t = replace_field(tier_text_data(request), 4, 3, "7f76c8e5ca239029");
+    assert_int_equal(tier_clv_dist_answer(s.model[0], s.summary[0], s.len[0], t, strlen(t), a[0]),
+                     TIER_OK);
+    assert_non_null(strstr(tier_text_data(a[0]), "\neval\t1\t0\nend\n"));
+    test_free(t);
     /* a part that could not evaluate: the point fails, and the driver asks the next one */
     t = copy_text(request, NULL);
     assert_int_equal(tier_text_append(a[0], "", 0), TIER_OK);
@@ -645,12 +676,7 @@ static void test_every_field_is_checked(void **state)
     }
     assert_true(tier_text_length(request) > 0 && strcmp(tier_text_data(request), t) != 0);
     test_free(t);
-    for (k = 0; k < 2; k++)
-        tier_text_free(a[k]);
-    tier_text_free(request);
-    tier_model_free(driver);
-    split_free(&s);
-    tier_book_free(whole);
+    rounds_free(a, 2, request, driver, &s, whole);
 }
 
 /* tier_clv_dist_split(): its refusals; pieces beyond the buckets are empty; the pieces merged

@@ -160,22 +160,16 @@ static void check_identity(const char *kind, setup_fn setup, const tier_book *wh
 /* ---- clv --------------------------------------------------------------------------------------
  */
 
-static double as_of_of(const tier_book *whole)
-{
-    int32_t first, last;
-    assert_int_equal(tier_book_day_range(whole, &first, &last), TIER_OK);
-    return (double)last + 1;
-}
-
 static void clv_bgnbd(tier_model *m, const tier_book *whole)
 {
-    assert_int_equal(tier_model_set_number(m, "as_of", as_of_of(whole)), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "as_of", tst_day_after(whole)), TIER_OK);
 }
 
 static void clv_pareto_weeks_end(tier_model *m, const tier_book *whole)
 {
     assert_int_equal(tier_model_set_option(m, "purchase_model", "pareto_nbd"), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "calibration_end", as_of_of(whole) - 200), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "calibration_end", tst_day_after(whole) - 200),
+                     TIER_OK);
 }
 
 static void clv_days(tier_model *m, const tier_book *whole)
@@ -245,7 +239,7 @@ static tier_book *contracts_book(const tier_allocator *a)
 
 static void sub_as_of(tier_model *m, const tier_book *whole)
 {
-    assert_int_equal(tier_model_set_number(m, "as_of", as_of_of(whole)), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "as_of", tst_day_after(whole)), TIER_OK);
 }
 
 static void sub_cohort(tier_model *m, const tier_book *whole)

@@ -4,14 +4,14 @@ docs/clv.md)."""
 
 import math
 import statistics
-from ctypes import byref, c_char_p, c_double, c_size_t
+from ctypes import byref, c_double, c_size_t
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _ffi
 from ._ffi import F
 from .dates import from_day, to_day
 from .models import Model, day_property, typed_stats
-from .needs import _text_bytes
+from .needs import _dist_merge, _text_bytes
 
 __all__ = ["CLV", "calibration_and_holdout", "summary_data"]
 
@@ -274,12 +274,7 @@ class CLV(Model):
     def dist_merge(self, answers: Sequence[bytes]) -> bytes:
         """Merges every part's answer to the last request: the next request, ``b""`` when the
         model is fitted. Bad answers raise TierError (TIER_EPARSE) and change nothing."""
-        n = len(answers)
-        data = (c_char_p * max(n, 1))(*answers)
-        lens = (c_size_t * max(n, 1))(*[len(a) for a in answers])
-        with _ffi.Text() as text:
-            F.tier_clv_dist_merge(self._p, data, lens, n, text.ptr)
-            return _text_bytes(text)
+        return _dist_merge(F.tier_clv_dist_merge, self._p, answers)
 
 
 Model._kinds["clv"] = CLV

@@ -9,35 +9,12 @@ on two parts) and a bad answer raise TierError naming the answer and change noth
 import unittest
 
 import _support  # noqa: F401  (the import path)
-from test_fit_summary import cdnow_books
+from test_fit_summary import ClvBooks
 
 from libtier import TierError
-from libtier.models import Model
 
 
-class DistributedClvTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.whole, cls.parts = cdnow_books()
-        cls.as_of = float(cls.whole.day_range()[1] + 1)
-
-    @classmethod
-    def tearDownClass(cls):
-        for b in [cls.whole] + cls.parts:
-            b.close()
-
-    def model(self, **options):
-        m = Model.new("clv", "clv", **options)
-        m.set_option("as_of", self.as_of)
-        return m
-
-    def summaries(self, **options):
-        out = []
-        for part in self.parts:
-            with self.model(**options) as m:
-                out.append(m.fit_summary(part))
-        return out
-
+class DistributedClvTest(ClvBooks):
     def buckets(self, summaries, **options):
         """The summaries of whole buckets: piece i of every part's split, merged (a shuffle on
         Dask)."""
