@@ -76,8 +76,8 @@ int main(int argc, char **argv)
         (void)tier_clv_params(m, sub, p, sub == TIER_CLV_SPEND ? 3 : 4);
         (void)tier_clv_fit_stat(m, sub, TIER_CLV_STAT_EVALUATIONS, &ev);
         (void)tier_clv_fit_stat(m, sub, TIER_CLV_STAT_LOG_LIKELIHOOD, &ll);
-        printf("sub %d params %.17g %.17g %.17g %.17g evals %.0f ll %.17g\n", sub, p[0], p[1],
-               p[2], p[3], ev, ll);
+        printf("sub %d params %.17g %.17g %.17g %.17g evals %.0f ll %.17g\n", sub, p[0], p[1], p[2],
+               p[3], ev, ll);
     }
     if (!(rc = tier_text_new(&t, NULL)) && !(rc = tier_model_save(m, t)))
         printf("state %zu bytes crc %08lx\n", tier_text_length(t),
