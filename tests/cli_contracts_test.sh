@@ -43,7 +43,10 @@ check "explain: the sBG figures" grep -q 'Renews at its next decision with p = (
 # (sbg.clv) under contract, the non-contractual one (clv.clv) without.
 check "explain: the card's lifetime value under contract" grep -q 'factor lifetime_value \[potential, weight 10, if missing: drop and re-weight\]: sbg.clv|clv.clv = 50701.24231 from sbg.clv, ' "$work/out"
 check "explain without a contract" expect_exit 0 "$tier" explain --customer ACC00027 "${b2b[@]}" --policy b2b-subscriptions
-check "explain: the card's lifetime value without a contract" grep -q 'factor lifetime_value \[potential, weight 10, if missing: drop and re-weight\]: sbg.clv|clv.clv = 0.2252849202 from clv.clv, ' "$work/out"
+# (0.5.0: the clv fit's sums became ordered bucket sums, the same over any split into parts; the
+# optimiser stops at another point within its tolerance, which moved this value from
+# 0.2252849202, 8e-9 relative.)
+check "explain: the card's lifetime value without a contract" grep -q 'factor lifetime_value \[potential, weight 10, if missing: drop and re-weight\]: sbg.clv|clv.clv = 0.2252849185 from clv.clv, ' "$work/out"
 
 # The subscription model in a list of its own, with any policy.
 check "--models with subscription" expect_exit 0 "$tier" run --input "$data/b2b_invoices.csv" --contracts "$data/b2b_contracts.csv" --models rfm,subscription --out "$work/d.csv"

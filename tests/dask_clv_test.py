@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """libtier.dask with the clv, sbg and subscription models against `tier run`
 (docs/distributed.md, "CLV, sBG and subscription fits"): on a LocalCluster of two worker
-processes, the CDNOW log (a policy that reads clv.p_alive and clv.expected_purchases in its
+processes, the CDNOW log (the clv model fitted by its distributed rounds, the driver receiving
+bucket partials, never rows; a policy that reads clv.p_alive and clv.expected_purchases in its
 rules and abc(clv.clv), with BG/NBD and with Pareto/NBD in days) and the B2B data with
 contracts (subscription and sbg, which reads the subscription model's columns), each split into
 many partitions with customers spanning them, give the CSV of `tier run --out` byte for byte
@@ -119,8 +120,14 @@ def main() -> None:
                            "--policy", path)
             run = ltd.Run(scattered(cd, 9, 20 + seed), policy=path, npartitions=7)
             whole_fit(run, "clv", book)
-            print("%s: the driver received %d bytes of summaries" % (name,
-                                                                     run.stats["summary_bytes"]))
+            # The clv fit's rounds: the parts answer the partials of their buckets (at most 256
+            # lines of 5 doubles a round over all the parts, whatever the customers); no
+            # summary, no row reaches the driver.
+            rounds, received = run.stats["clv_rounds"], run.stats["clv_bytes"]
+            print("%s: %d rounds, the driver received %d bytes of answers (%.0f a round)"
+                  % (name, rounds, received, received / rounds))
+            assert "summary_bytes" not in run.stats, run.stats
+            assert rounds > 50 and received <= rounds * (256 * 100 + 7 * 100), run.stats
             check("cdnow-" + name, expected, run, work)
         book.close()
 

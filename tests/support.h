@@ -197,6 +197,15 @@ int32_t tst_day(int y, int m, int d);
  * (2,357 customers); the customer count is checked. */
 tier_book *tst_cdnow_book(const tier_allocator *a, int master);
 
+/* Splitting a book (support_split.c): the part of customer index `customer` among `parts` (a
+ * hash of the index); `whole` into `parts` new books, each customer with its transactions (in
+ * order), contracts and number attributes in its part; freeing them. */
+size_t tst_part_of(size_t customer, size_t parts);
+void tst_split_book(const tier_book *whole, tier_book **part, size_t parts);
+void tst_free_parts(tier_book **part, size_t parts);
+/* The day after the book's last transaction (the default as-of day of a run on it). */
+double tst_day_after(const tier_book *book);
+
 /* ---- reference formulas ------------------------------------------------------------------ */
 
 /* BG/NBD expected purchases in the next t (Fader, Hardie & Lee 2005, eq. 10) for parameters

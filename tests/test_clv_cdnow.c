@@ -9,7 +9,7 @@
 
 #include "support.h"
 
-#include "models/clv/clv_math.h"
+#include "models/clv/clv_numeric.h"
 #include "util/internal.h"
 
 /* ---- reading CDNOW ------------------------------------------------------------------------- */
@@ -370,6 +370,155 @@ static void test_fit_with_a_start_and_one_restart_still_converges(void **state)
     test_free(obs);
 }
 
+/* ---- bucket sums: any order, any split ----------------------------------------------------- */
+
+static void assert_same_fit(const tier__clv_fit_result *f, const tier__clv_fit_result *g)
+{
+    assert_memory_equal(f->param, g->param, sizeof f->param);
+    assert_memory_equal(f->se, g->se, sizeof f->se);
+    assert_memory_equal(&f->loglik, &g->loglik, sizeof f->loglik);
+    assert_memory_equal(&f->grad_norm, &g->grad_norm, sizeof f->grad_norm);
+    assert_true(f->iterations == g->iterations && f->evaluations == g->evaluations &&
+                f->starts == g->starts && f->se_ok == g->se_ok && f->n_used == g->n_used &&
+                f->n_excluded == g->n_excluded && f->n_distinct == g->n_distinct &&
+                f->converged == g->converged);
+}
+
+/* A fit's sums go through its canonical distinct rows: the rows in another order, or a row of
+ * weight 1 given as two rows of weight 0.5, give the same fit bit for bit. */
+static void test_fit_does_not_depend_on_the_rows_order(void **state)
+{
+    size_t n, i;
+    tier__clv_obs *obs = cdnow_summaries("CDNOW_sample.txt", 1, &n, NULL);
+    tier__clv_obs *rev = test_malloc(2 * n * sizeof *rev);
+    tier_allocator a = tst_internal_allocator(NULL);
+    int kind;
+    (void)state;
+    for (i = 0; i < n; i++)
+        rev[i] = obs[n - 1 - i];
+    for (i = 0; i < n; i++) { /* the first ten rows twice with half the weight */
+        rev[n + i] = rev[i];
+        if (i < 10)
+            rev[i].w = rev[n + i].w = 0.5;
+        else
+            rev[n + i].w = 0.0;
+    }
+    for (kind = 1; kind <= 3; kind++) {
+        tier__clv_fit_result f, g;
+        assert_int_equal(tier__clv_fit(&f, kind, obs, n, NULL, &a, NULL), TIER_OK);
+        assert_int_equal(tier__clv_fit(&g, kind, rev, 2 * n, NULL, &a, NULL), TIER_OK);
+        assert_same_fit(&f, &g);
+    }
+    test_free(obs);
+    test_free(rev);
+}
+
+/* Groups of whole buckets: group k holds the distinct rows of the buckets b with b % groups == k,
+ * gathered from every part of the customers and merged (the shuffle of a distributed fit). */
+typedef struct split_fit {
+    tier__clv_obs *rows[7];
+    unsigned char *bucket[7];
+    size_t n[7], groups;
+    int calls;
+} split_fit;
+
+/* The totals of the groups' bucket partials: each bucket's from the one group that has it. */
+static int split_sums(void *ctx, int kind, const double *p, int want_grad, double *tot)
+{
+    split_fit *sf = ctx;
+    tier__clv_sums *all = test_calloc(1, sizeof *all), *part = test_malloc(sizeof *part);
+    size_t k, i;
+    int rc = TIER_OK;
+    sf->calls++;
+    for (k = 0; k < sf->groups && rc == TIER_OK; k++) {
+        memset(part, 0, sizeof *part);
+        rc = tier__clv_loglik_sums(part, want_grad, kind, p, sf->rows[k], sf->bucket[k], sf->n[k]);
+        for (i = 0; i < sf->n[k]; i++) {
+            assert_int_equal(sf->bucket[k][i] % sf->groups, k);
+            memcpy(all->s[sf->bucket[k][i]], part->s[sf->bucket[k][i]], sizeof all->s[0]);
+        }
+    }
+    if (rc == TIER_OK)
+        tier__clv_bucket_totals(tot, &all->s[0][0], TIER__CLV_SUMS);
+    test_free(all);
+    test_free(part);
+    return rc;
+}
+
+/* The master file's customers dealt to 1, 3 and 7 parts by a hash of their index; each part
+ * prepares its own rows (as a whole fit does), the rows go to groups of whole buckets (merged
+ * again there), and the fit from the groups' bucket partials is the whole fit bit for bit
+ * (parameters, standard errors, log-likelihood, iterations, evaluations), for BG/NBD, Pareto/NBD
+ * and Gamma-Gamma. */
+static void test_fit_from_the_bucket_partials_of_groups_is_the_whole_fit(void **state)
+{
+    static const size_t splits[3] = {1, 3, 7};
+    size_t n, i, s, k, g;
+    tier__clv_obs *obs = cdnow_summaries("CDNOW_master.txt", 0, &n, NULL);
+    tier__clv_obs *part = test_malloc(n * sizeof *part), *gathered = test_malloc(n * sizeof *part);
+    tier__clv_moments *mo = test_malloc(sizeof *mo);
+    tier_allocator a = tst_internal_allocator(NULL);
+    int kind;
+    (void)state;
+    for (kind = 1; kind <= 3; kind++) {
+        tier__clv_fit_result whole, dist;
+        assert_int_equal(tier__clv_fit(&whole, kind, obs, n, NULL, &a, NULL), TIER_OK);
+        for (s = 0; s < 3; s++) {
+            split_fit sf;
+            size_t ng[7] = {0};
+            double excluded = 0.0, tot[TIER__CLV_MO_COUNT], distinct = 0.0;
+            memset(&sf, 0, sizeof sf);
+            sf.groups = splits[s];
+            for (g = 0; g < sf.groups; g++) /* every group gathers from every part */
+                for (k = 0; k < sf.groups; k++) {
+                    tier__clv_obs *rows;
+                    unsigned char *bucket;
+                    size_t m = 0, r;
+                    double ex;
+                    for (i = 0; i < n; i++) /* a customer's part: a hash of its index */
+                        if ((i * 2654435761u + 7u) % sf.groups == k)
+                            part[m++] = obs[i];
+                    assert_int_equal(
+                        tier__clv_fit_rows(&rows, &bucket, &m, &ex, kind, part, m, &a, NULL),
+                        TIER_OK);
+                    if (g == 0)
+                        excluded += ex;
+                    for (r = 0; r < m; r++)
+                        if (bucket[r] % sf.groups == g)
+                            gathered[ng[g]++] = rows[r];
+                    tier__free(&a, rows);
+                    tier__free(&a, bucket);
+                    if (k + 1 == sf.groups) {
+                        double none;
+                        assert_int_equal(tier__clv_fit_rows(&sf.rows[g], &sf.bucket[g], &sf.n[g],
+                                                            &none, kind, gathered, ng[g], &a, NULL),
+                                         TIER_OK);
+                        distinct += (double)sf.n[g];
+                    }
+                }
+            memset(mo, 0, sizeof *mo);
+            for (g = 0; g < sf.groups; g++)
+                tier__clv_moments_add(mo, sf.rows[g], sf.bucket[g], sf.n[g]);
+            tier__clv_bucket_totals(tot, &mo->s[0][0], TIER__CLV_MO_COUNT);
+            assert_true(distinct == (double)whole.n_distinct);
+            assert_int_equal(tier__clv_fit_sums(&dist, kind, tot, excluded, (size_t)distinct,
+                                                split_sums, &sf, NULL, NULL),
+                             TIER_OK);
+            assert_int_equal(sf.calls, whole.evaluations + (int)(1 + 2 * whole.n_params));
+            assert_true(dist.converged);
+            assert_same_fit(&dist, &whole);
+            for (g = 0; g < sf.groups; g++) {
+                tier__free(&a, sf.rows[g]);
+                tier__free(&a, sf.bucket[g]);
+            }
+        }
+    }
+    test_free(mo);
+    test_free(gathered);
+    test_free(part);
+    test_free(obs);
+}
+
 /* ---- calibration / holdout ----------------------------------------------------------------- */
 
 static void test_cdnow_sample_holdout_counts_match_a_direct_count(void **state)
@@ -412,4 +561,6 @@ TST_MAIN(cmocka_unit_test(test_cdnow_sample_summaries_follow_the_papers_conventi
          cmocka_unit_test(test_cdnow_master_zero_spend_repeaters_are_excluded_and_counted),
          cmocka_unit_test(test_fit_merges_identical_rows_into_weights),
          cmocka_unit_test(test_fit_with_a_start_and_one_restart_still_converges),
+         cmocka_unit_test(test_fit_does_not_depend_on_the_rows_order),
+         cmocka_unit_test(test_fit_from_the_bucket_partials_of_groups_is_the_whole_fit),
          cmocka_unit_test(test_cdnow_sample_holdout_counts_match_a_direct_count))

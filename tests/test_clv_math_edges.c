@@ -147,6 +147,73 @@ static void test_predictions_check_their_arguments(void **state)
     assert_int_equal(tier__clv_summarise(&o, NULL, days, amounts, 2, 140, 200, 1), TIER_EINVAL);
 }
 
+/* The sums' refusals: a term that is not finite, a total that is not finite, a kind without
+ * parameters; the fit from sums refuses missing arguments and bad options, and reports a
+ * likelihood that cannot be evaluated at any start. Rows spread over buckets add up in bucket
+ * order. */
+static int no_sums(void *ctx, int kind, const double *p, int want_grad, double *tot)
+{
+    (void)ctx;
+    (void)kind;
+    (void)p;
+    (void)want_grad;
+    (void)tot;
+    return TIER_ERANGE;
+}
+
+static void test_bucket_sums_refuse_what_is_not_finite(void **state)
+{
+    const double bg[4] = {0.25, 4.4, 0.8, 2.4}, gg[3] = {6, 4, 15};
+    const tier__clv_obs huge = {2, 1e300, 1e300, 1, 1e306}, spend = {1e300, 0, 0, 5, 1e300};
+    const unsigned char b7 = 7;
+    tier__clv_sums *acc = test_calloc(1, sizeof *acc);
+    double tot[TIER__CLV_SUMS] = {0, HUGE_VAL, 0, 0, 0}, mo[TIER__CLV_MO_COUNT] = {3, 2, 3, 9, 0};
+    tier__clv_fit_result f;
+    double v, g[4];
+    char err[TIER__ERR_SIZE] = "";
+    (void)state;
+    assert_int_equal(tier__clv_loglik_sums(acc, 1, 0, bg, &huge, NULL, 1), TIER_EINVAL);
+    assert_int_equal(tier__clv_sums_result(&v, g, tot, 0, bg), TIER_EINVAL);
+    /* w * term overflows (BG/NBD value, Gamma-Gamma value) */
+    assert_int_equal(tier__clv_loglik_rows(&v, NULL, TIER__CLV_BGNBD, bg, &huge, 1), TIER_ERANGE);
+    assert_int_equal(tier__clv_loglik_rows(&v, g, TIER__CLV_GAMMA_GAMMA, gg, &spend, 1),
+                     TIER_ERANGE);
+    /* a derivative's total that is not finite matters with the gradient only */
+    assert_int_equal(tier__clv_sums_result(&v, NULL, tot, TIER__CLV_GAMMA_GAMMA, gg), TIER_OK);
+    assert_int_equal(tier__clv_sums_result(&v, g, tot, TIER__CLV_GAMMA_GAMMA, gg), TIER_ERANGE);
+    /* a row's terms go to its bucket; the totals add the buckets in order */
+    assert_int_equal(tier__clv_loglik_sums(acc, 1, TIER__CLV_GAMMA_GAMMA, gg, &spend + 0, &b7, 0),
+                     TIER_OK);
+    {
+        const tier__clv_obs row = {2, 0, 0, 5, 3};
+        double one[TIER__CLV_SUMS];
+        assert_int_equal(tier__clv_loglik_sums(acc, 1, TIER__CLV_GAMMA_GAMMA, gg, &row, &b7, 1),
+                         TIER_OK);
+        assert_true(acc->s[7][0] < 0.0 && acc->s[0][0] == 0.0);
+        tier__clv_bucket_totals(one, &acc->s[0][0], TIER__CLV_SUMS);
+        assert_int_equal(tier__clv_loglik_rows(&v, NULL, TIER__CLV_GAMMA_GAMMA, gg, &row, 1),
+                         TIER_OK);
+        assert_true(one[0] == v);
+    }
+    /* the fit from sums: arguments, options, and a likelihood that cannot be evaluated */
+    assert_int_equal(tier__clv_fit_sums(&f, TIER__CLV_BGNBD, NULL, 0, 0, no_sums, NULL, NULL, err),
+                     TIER_EINVAL);
+    assert_int_equal(tier__clv_fit_sums(&f, TIER__CLV_BGNBD, mo, 0, 0, NULL, NULL, NULL, err),
+                     TIER_EINVAL);
+    {
+        tier__clv_options o;
+        tier__clv_options_init(&o);
+        o.max_iter = 0;
+        assert_int_equal(tier__clv_fit_sums(&f, TIER__CLV_BGNBD, mo, 0, 3, no_sums, NULL, &o, err),
+                         TIER_EINVAL);
+    }
+    assert_int_equal(tier__clv_fit_sums(&f, TIER__CLV_BGNBD, mo, 0, 3, no_sums, NULL, NULL, err),
+                     TIER_ECONVERGE);
+    assert_int_equal(f.starts, 3);
+    test_free(acc);
+}
+
 TST_MAIN(cmocka_unit_test(test_special_functions_outside_their_domain),
          cmocka_unit_test(test_the_quadratures_refuse_degenerate_inputs),
-         cmocka_unit_test(test_predictions_check_their_arguments))
+         cmocka_unit_test(test_predictions_check_their_arguments),
+         cmocka_unit_test(test_bucket_sums_refuse_what_is_not_finite))

@@ -17,65 +17,6 @@
 
 #define PARTS 7
 
-/* ---- splitting a book ------------------------------------------------------------------ */
-
-static size_t part_of(size_t customer, size_t parts)
-{
-    return (size_t)(((uint64_t)customer * 2654435761u + 7u) % parts);
-}
-
-/* The index in `book` of customer `id`, made when it is not there. */
-static size_t customer_in(tier_book *book, const char *id, size_t len)
-{
-    size_t at = 0;
-    if (tier_book_find(book, id, len, &at) != TIER_OK)
-        assert_int_equal(tier_book_add_customer(book, id, len, &at), TIER_OK);
-    return at;
-}
-
-/* Splits `whole` into `parts` books: each customer, with its transactions (in order), contracts
- * and number attributes, in one of them. */
-static void split_book(const tier_book *whole, tier_book **part, size_t parts)
-{
-    size_t t, c, k, a, len;
-    for (k = 0; k < parts; k++)
-        assert_int_equal(tier_book_new(&part[k], TST_ALLOC), TIER_OK);
-    for (t = 0; t < tier_book_txn_count(whole); t++) {
-        int32_t day;
-        double amount, margin;
-        const char *id;
-        assert_int_equal(tier_book_txn(whole, t, &c, &day, &amount, &margin), TIER_OK);
-        id = tier_book_customer_id(whole, c, &len);
-        assert_int_equal(tier_book_add_txn(part[part_of(c, parts)], id, len, day, amount, margin),
-                         TIER_OK);
-    }
-    for (c = 0; c < tier_book_customer_count(whole); c++) {
-        tier_book *p = part[part_of(c, parts)];
-        const char *id = tier_book_customer_id(whole, c, &len);
-        size_t at = customer_in(p, id, len);
-        for (k = 0; k < tier_book_contract_count(whole, c); k++) {
-            tier_contract ct;
-            assert_int_equal(tier_book_contract(whole, c, k, &ct), TIER_OK);
-            assert_int_equal(tier_book_add_contract(p, id, len, &ct, 0), TIER_OK);
-        }
-        for (a = 0; a < tier_book_attribute_count(whole); a++) {
-            int type = 0;
-            const char *name = tier_book_attribute_name(whole, a, &type);
-            double v = NAN;
-            if (type == TIER_ATTR_NUMBER && tier_book_get_number(whole, c, name, &v) == TIER_OK &&
-                !isnan(v))
-                assert_int_equal(tier_book_set_number(p, at, name, v), TIER_OK);
-        }
-    }
-}
-
-static void free_parts(tier_book **part, size_t parts)
-{
-    size_t k;
-    for (k = 0; k < parts; k++)
-        tier_book_free(part[k]);
-}
-
 /* ---- models, states and summaries ----------------------------------------------------------- */
 
 typedef void (*setup_fn)(tier_model *m, const tier_book *whole);
@@ -193,7 +134,7 @@ static void check_identity(const char *kind, setup_fn setup, const tier_book *wh
         fail_msg("fit on the whole book: %s", tier_model_last_error(m));
     want = state_of(m);
     tier_model_free(m);
-    split_book(whole, part, PARTS);
+    tst_split_book(whole, part, PARTS);
     summarise_parts(&s, kind, setup, whole, part, PARTS);
     got = state_from(kind, setup, whole, &s);
     assert_string_equal(got, want);
@@ -212,29 +153,23 @@ static void check_identity(const char *kind, setup_fn setup, const tier_book *wh
     assert_string_equal(got, want);
     test_free(got);
     drop(&s);
-    free_parts(part, PARTS);
+    tst_free_parts(part, PARTS);
     test_free(want);
 }
 
 /* ---- clv --------------------------------------------------------------------------------------
  */
 
-static double as_of_of(const tier_book *whole)
-{
-    int32_t first, last;
-    assert_int_equal(tier_book_day_range(whole, &first, &last), TIER_OK);
-    return (double)last + 1;
-}
-
 static void clv_bgnbd(tier_model *m, const tier_book *whole)
 {
-    assert_int_equal(tier_model_set_number(m, "as_of", as_of_of(whole)), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "as_of", tst_day_after(whole)), TIER_OK);
 }
 
 static void clv_pareto_weeks_end(tier_model *m, const tier_book *whole)
 {
     assert_int_equal(tier_model_set_option(m, "purchase_model", "pareto_nbd"), TIER_OK);
-    assert_int_equal(tier_model_set_number(m, "calibration_end", as_of_of(whole) - 200), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "calibration_end", tst_day_after(whole) - 200),
+                     TIER_OK);
 }
 
 static void clv_days(tier_model *m, const tier_book *whole)
@@ -304,7 +239,7 @@ static tier_book *contracts_book(const tier_allocator *a)
 
 static void sub_as_of(tier_model *m, const tier_book *whole)
 {
-    assert_int_equal(tier_model_set_number(m, "as_of", as_of_of(whole)), TIER_OK);
+    assert_int_equal(tier_model_set_number(m, "as_of", tst_day_after(whole)), TIER_OK);
 }
 
 static void sub_cohort(tier_model *m, const tier_book *whole)

@@ -163,6 +163,91 @@ typedef enum tier_clv_holdout_stat {
 TIER_API int tier_clv_holdout(const tier_model *model, const tier_book *book, int32_t holdout_end,
                               tier_frame *frame, double *out_stats, size_t n_stats);
 
+/**
+ * Splits a part's fit summary by bucket for a distributed fit (docs/distributed.md, "CLV
+ * fits"): every distinct row of the fit (the purchase model's (x, t_x, T), Gamma-Gamma's (x, m))
+ * belongs to one of 256 buckets by a fixed hash of its values, the same on every part. Summary
+ * `i` of the split holds the rows whose bucket is `i` modulo `parts` (the first one also the
+ * counts of customers without a purchase and of excluded spend rows). Merging piece `i` of every
+ * part's split (tier_model_fit_summaries() with a `merged` text) gives a summary that holds every
+ * row of its buckets: the summary a part answers tier_clv_dist_answer() from.
+ * @param model a clv model with the options the summary was made with (its last error tells a
+ *        failure).
+ * @param summary the part's fit summary (tier_model_fit_summary()).
+ * @param summary_len its length in bytes.
+ * @param parts the number of pieces (at least 1; more than 256 leaves some empty).
+ * @param out receives the `parts` fit summaries one after another (replaced).
+ * @param ends receives, for each piece `i`, the offset in `out` where it ends (room for `parts`
+ *        values, owned by the caller); piece `i` starts where piece `i - 1` ends (0 for the
+ *        first).
+ * @return TIER_OK, TIER_EINVAL (not a clv model, NULL argument, `parts` 0, a summary made with
+ *         other options), TIER_ECORRUPT (a bad summary) or TIER_ENOMEM.
+ * @since 0.5.0
+ */
+TIER_API int tier_clv_dist_split(const tier_model *model, const char *summary, size_t summary_len,
+                                 size_t parts, tier_text *out, size_t *ends);
+
+/**
+ * Starts a distributed fit of `model` on the driver (docs/distributed.md, "CLV fits"): the parts
+ * answer each request with tier_clv_dist_answer() from summaries that hold whole buckets
+ * (tier_clv_dist_split()), the driver merges the answers with tier_clv_dist_merge(), which writes
+ * the next request, until the model is fitted. The first round asks the parts' counts and the
+ * partial moments of their buckets, each later one the partial sums of one sub-model's
+ * log-likelihood (and its gradient) at one point, in the order tier_model_fit() evaluates them.
+ * Every sum of the fit is the sum of its bucket partials in bucket order, in one process as over
+ * parts: the fitted model is the one tier_model_fit() gives on the book of every part's
+ * customers, saved state byte for byte, however the buckets are spread over the parts. Starting
+ * again forgets a fit in progress.
+ * @param model a clv model with the options of the parts' models (the as-of day or the
+ *        calibration end set: every part summarises up to the same day).
+ * @param request receives the first request (replaced).
+ * @return TIER_OK, TIER_EINVAL (not a clv model, NULL argument) or TIER_ENOMEM.
+ * @since 0.5.0
+ */
+TIER_API int tier_clv_dist_begin(tier_model *model, tier_text *request);
+
+/**
+ * A part's answer to a request of a distributed fit, from the part's fit summary (the merge of
+ * one piece of every part's tier_clv_dist_split(), made with the driver's options): its counts
+ * and the partial moments of each of its buckets, or the partial sums of its buckets'
+ * log-likelihood terms and gradient at the requested point (rows computed as tier_model_fit()
+ * computes them).
+ * @param model a clv model with the options the summary was made with (its last error tells a
+ *        failure).
+ * @param summary the part's fit summary.
+ * @param summary_len its length in bytes.
+ * @param request the request text of tier_clv_dist_begin() or tier_clv_dist_merge().
+ * @param len the length of `request` in bytes.
+ * @param answer receives the answer (replaced).
+ * @return TIER_OK, TIER_EINVAL (NULL argument), TIER_ECORRUPT (a bad summary or one made with
+ *         other options), TIER_EPARSE (a bad request: the message names the line) or
+ *         TIER_ENOMEM.
+ * @since 0.5.0
+ */
+TIER_API int tier_clv_dist_answer(const tier_model *model, const char *summary, size_t summary_len,
+                                  const char *request, size_t len, tier_text *answer);
+
+/**
+ * Merges every part's answer to the last request into the driver's fit in progress and writes
+ * the next request; when the fit is complete the model is fitted (as by tier_model_fit()) and
+ * `request` is left empty. Answers that cannot be right (cut short, bad fields, another fit's
+ * id or another round, figures made with other options, counts out of range, a bucket answered
+ * by two parts) are refused with TIER_EPARSE naming the answer and the line, and nothing is
+ * applied: the same round may be merged again. A failure of the fit itself (no repeat
+ * purchases, no convergence with require_convergence) ends the distributed fit as
+ * tier_model_fit() would fail; the model keeps its previous fit.
+ * @param model the clv model of tier_clv_dist_begin().
+ * @param answers the parts' answers (every part once).
+ * @param lens the answers' lengths in bytes.
+ * @param n the number of answers (at least 1).
+ * @param request receives the next request, empty when the model is fitted.
+ * @return TIER_OK, TIER_EINVAL (NULL argument, no answers, the fit's own refusals),
+ *         TIER_ESTATE (no fit in progress), TIER_EPARSE, TIER_ECONVERGE or TIER_ENOMEM.
+ * @since 0.5.0
+ */
+TIER_API int tier_clv_dist_merge(tier_model *model, const char *const *answers, const size_t *lens,
+                                 size_t n, tier_text *request);
+
 TIER_END_DECL
 
 /** @} */

@@ -12,6 +12,10 @@ same state, byte for byte, as a fit on the whole population) and ships it to eve
 model blob. The models are fitted in the policy's order, so a model that reads an earlier one's
 columns (sbg reading subscription.renewals) reads the globally fitted one.
 
+The clv model is not fitted from one merged summary (its Gamma-Gamma rows are close to one a
+repeat customer): its summaries are shuffled by bucket and the fit runs in rounds on the workers
+(libtier._dask_clv).
+
 The pieces do not import Dask: :func:`part_summary` and :func:`merge_summaries` run anywhere;
 :func:`fit_summary_models` takes the scheduling calls as arguments.
 """
@@ -61,12 +65,14 @@ def merge_summaries(spec: Spec, as_of: int, summaries: Sequence[bytes]) -> bytes
 def fit_summary_models(parts: List[Any], config: PartConfig, as_of: int,
                        blobs: Dict[str, bytes], delayed: Callable[..., Any],
                        compute: Callable[..., Any], stats: Dict[str, int],
-                       names: Optional[Collection[str]] = None) -> Dict[str, bytes]:
+                       names: Optional[Collection[str]] = None,
+                       persist: Optional[Callable[..., Any]] = None) -> Dict[str, bytes]:
     """The blobs of every clv, sbg and subscription model of the policy (or of those named in
     `names`), fitted in policy order from the parts' summaries merged in a tree. `parts` are the
     (persisted) parts, `blobs` the models fitted so far, `delayed` and `compute` Dask's
     (dask.delayed, dask.compute); `stats` gets the bytes the driver received
-    ("summary_bytes")."""
+    ("summary_bytes"; for clv "clv_rounds" and "clv_bytes"); `persist` (dask.persist) keeps
+    the clv bucket summaries on the workers (without it they are recomputed each round)."""
     out: Dict[str, bytes] = {}
     for spec in config.models:
         if spec["kind"] not in SUMMARY_KINDS or (names is not None and spec["name"] not in names):
@@ -74,6 +80,10 @@ def fit_summary_models(parts: List[Any], config: PartConfig, as_of: int,
         known = dict(blobs)
         known.update(out)
         level = [delayed(part_summary)(p, spec["name"], as_of, known) for p in parts]
+        if spec["kind"] == "clv":  # rounds on summaries of whole buckets (libtier._dask_clv)
+            from ._dask_clv import fit_clv
+            out[spec["name"]] = fit_clv(spec, as_of, level, delayed, compute, stats, persist)
+            continue
         while len(level) > 1:  # pairwise merges on the workers: the driver receives one
             level = [delayed(merge_summaries)(spec, as_of, level[i:i + 2])
                      for i in range(0, len(level), 2)]

@@ -849,6 +849,13 @@ declare("tier_clv_standard_errors", c_int, [model_p, c_int, double_p, c_size_t],
 declare("tier_clv_fit_stat", c_int, [model_p, c_int, c_int, double_p], handle=0)
 declare("tier_clv_holdout", c_int, [model_p, book_p, c_int32, frame_p, double_p, c_size_t],
         handle=0)
+declare("tier_clv_dist_split", c_int,
+        [model_p, c_char_p, c_size_t, c_size_t, text_p, P(c_size_t)], handle=0)
+declare("tier_clv_dist_begin", c_int, [model_p, text_p], handle=0)
+declare("tier_clv_dist_answer", c_int,
+        [model_p, c_char_p, c_size_t, c_char_p, c_size_t, text_p], handle=0)
+declare("tier_clv_dist_merge", c_int,
+        [model_p, P(c_char_p), P(c_size_t), c_size_t, text_p], handle=0)
 
 # lifecycle.h
 declare("tier_lifecycle_new", c_int, [P(model_p), c_char_p, c_void_p])

@@ -4,13 +4,14 @@ docs/clv.md)."""
 
 import math
 import statistics
-from ctypes import byref, c_double
-from typing import Any, Dict, Optional, Tuple, Union
+from ctypes import byref, c_double, c_size_t
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _ffi
 from ._ffi import F
 from .dates import from_day, to_day
 from .models import Model, day_property, typed_stats
+from .needs import _dist_merge, _text_bytes
 
 __all__ = ["CLV", "calibration_and_holdout", "summary_data"]
 
@@ -235,7 +236,48 @@ class CLV(Model):
         stats["calibration_end"] = from_day(int(stats["calibration_end"]))
         return stats
 
+    def dist_split(self, summary: bytes, parts: int) -> List[bytes]:
+        """A part's fit summary split by bucket into `parts` fit summaries: piece ``i`` holds
+        the rows whose bucket (of 256, a fixed hash of the row) is ``i`` modulo `parts`. Merging
+        piece ``i`` of every part (:meth:`merge_summaries`) gives a summary of whole buckets,
+        the one a part answers :meth:`dist_answer` from."""
+        ends = (c_size_t * max(parts, 1))()
+        with _ffi.Text() as text:
+            F.tier_clv_dist_split(self._p, summary, len(summary), parts, text.ptr, ends)
+            data = _text_bytes(text)
+        out = []
+        start = 0
+        for i in range(parts):
+            out.append(data[start:ends[i]])
+            start = ends[i]
+        return out
+
+    def dist_begin(self) -> bytes:
+        """Starts a distributed fit on this model (the driver's, with the parts' options): the
+        first request, for every part's :meth:`dist_answer`. Merge the answers with
+        :meth:`dist_merge` until it returns ``b""``; the model is then fitted exactly as on the
+        book of all the parts' customers. The parts answer from summaries of whole buckets
+        (:meth:`dist_split`)."""
+        with _ffi.Text() as text:
+            F.tier_clv_dist_begin(self._p, text.ptr)
+            return _text_bytes(text)
+
+    def dist_answer(self, summary: bytes, request: bytes) -> bytes:
+        """A part's answer to `request` from its summary of whole buckets (pieces of
+        :meth:`dist_split` merged, made with the driver's options, which this model must
+        have)."""
+        with _ffi.Text() as text:
+            F.tier_clv_dist_answer(self._p, summary, len(summary), request, len(request),
+                                   text.ptr)
+            return _text_bytes(text)
+
+    def dist_merge(self, answers: Sequence[bytes]) -> bytes:
+        """Merges every part's answer to the last request: the next request, ``b""`` when the
+        model is fitted. Bad answers raise TierError (TIER_EPARSE) and change nothing."""
+        return _dist_merge(F.tier_clv_dist_merge, self._p, answers)
+
 
 Model._kinds["clv"] = CLV
+
 
 from ._summary import calibration_and_holdout, summary_data  # noqa: E402  (uses CLV's units)

@@ -122,7 +122,7 @@ class Run:
             if spec["kind"] in SUMMARY_KINDS:
                 self.model_blobs.update(fit_summary_models(
                     self._parts, self.config, self.as_of, self.model_blobs, delayed,
-                    dask.compute, self.stats, names=(spec["name"],)))
+                    dask.compute, self.stats, names=(spec["name"],), persist=dask.persist))
             elif spec["kind"] == "needs":
                 self.model_blobs.update(fit_needs(self._parts, self.config, self.as_of,
                                                   self.model_blobs, names=(spec["name"],)))

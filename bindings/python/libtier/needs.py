@@ -176,18 +176,24 @@ class Needs(Model):
     def dist_merge(self, answers: Sequence[bytes]) -> bytes:
         """Merges every part's answer to the last request: the next request, ``b""`` when the
         model is fitted. Bad answers raise TierError (TIER_EPARSE) and change nothing."""
-        n = len(answers)
-        data = (c_char_p * max(n, 1))(*answers)
-        lens = (c_size_t * max(n, 1))(*[len(a) for a in answers])
-        with _ffi.Text() as text:
-            F.tier_needs_dist_merge(self._p, data, lens, n, text.ptr)
-            return _text_bytes(text)
+        return _dist_merge(F.tier_needs_dist_merge, self._p, answers)
 
 
 def _text_bytes(text: "_ffi.Text") -> bytes:
     """The bytes of a scratch text."""
     n = int(F.tier_text_length(text.ptr))
     return ctypes.string_at(F.tier_text_data(text.ptr), n) if n else b""
+
+
+def _dist_merge(merge: Any, handle: Any, answers: Sequence[bytes]) -> bytes:
+    """A distributed fit's merge call (``tier_needs_dist_merge``, ``tier_clv_dist_merge``) on
+    the model `handle` with the parts' answers: the next request, ``b""`` when fitted."""
+    n = len(answers)
+    data = (c_char_p * max(n, 1))(*answers)
+    lens = (c_size_t * max(n, 1))(*[len(a) for a in answers])
+    with _ffi.Text() as text:
+        merge(handle, data, lens, n, text.ptr)
+        return _text_bytes(text)
 
 
 Model._kinds["needs"] = Needs

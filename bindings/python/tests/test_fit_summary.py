@@ -32,7 +32,10 @@ def cdnow_books():
     return whole, parts
 
 
-class ClvSummaryTest(unittest.TestCase):
+class ClvBooks(unittest.TestCase):
+    """The CDNOW sample whole and split into parts, with clv models and the parts' summaries (no
+    tests of its own: the clv summary and distributed-fit tests derive from it)."""
+
     @classmethod
     def setUpClass(cls):
         cls.whole, cls.parts = cdnow_books()
@@ -56,6 +59,8 @@ class ClvSummaryTest(unittest.TestCase):
                 self.assertFalse(m.fitted)
         return out
 
+
+class ClvSummaryTest(ClvBooks):
     def check_identity(self, **options):
         with self.model(**options) as m:
             want = m.fit(self.whole).save()

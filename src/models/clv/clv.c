@@ -192,15 +192,17 @@ int tier__clv_check_periods(const double *opt, double unit, char *err)
 
 /* ---- vtable --------------------------------------------------------------------------------- */
 
-int tier__clv_fit_subs(clv_state *st, clv_fit *f, const tier__clv_obs *const rows[2],
-                       const size_t n[2], double customers)
+int tier__clv_fit_subs_with(clv_state *st, clv_fit *f, tier__clv_sub_fit_fn fit_one, void *ctx,
+                            double customers)
 {
     int rc, sub;
     for (sub = 0; sub < 2; sub++) {
         char why[TIER__ERR_SIZE];
         int mk = sub == 0 ? tier__clv_math_kind(f->kind) : TIER__CLV_GAMMA_GAMMA;
         why[0] = '\0';
-        rc = tier__clv_fit(&f->sub[sub], mk, rows[sub], n[sub], NULL, &st->h.alloc, why);
+        rc = fit_one(ctx, sub, mk, &f->sub[sub], why);
+        if (rc == TIER__CLV_PENDING)
+            return rc;
         /* A finite best point without convergence is kept (and reported) unless required. */
         if (rc == TIER_ECONVERGE && f->sub[sub].param[0] > 0.0 &&
             !st->opt[CLV_OPT_REQUIRE_CONVERGENCE])
@@ -220,6 +222,28 @@ int tier__clv_fit_subs(clv_state *st, clv_fit *f, const tier__clv_obs *const row
     st->fitted = 1;
     st->h.err[0] = '\0';
     return TIER_OK;
+}
+
+typedef struct rows_fit {
+    clv_state *st;
+    const tier__clv_obs *const *rows;
+    const size_t *n;
+} rows_fit;
+
+static int fit_rows_one(void *ctx, int sub, int kind, tier__clv_fit_result *out, char *why)
+{
+    const rows_fit *rf = ctx;
+    return tier__clv_fit(out, kind, rf->rows[sub], rf->n[sub], NULL, &rf->st->h.alloc, why);
+}
+
+int tier__clv_fit_subs(clv_state *st, clv_fit *f, const tier__clv_obs *const rows[2],
+                       const size_t n[2], double customers)
+{
+    rows_fit rf;
+    rf.st = st;
+    rf.rows = rows;
+    rf.n = n;
+    return tier__clv_fit_subs_with(st, f, fit_rows_one, &rf, customers);
 }
 
 void tier__clv_no_purchase_error(char *err, int32_t end)
@@ -413,6 +437,7 @@ static int tier__clv_model_explain(void *state, const tier_book *book, const tie
 
 static void tier__clv_model_destroy(void *state)
 {
+    tier__clv_dist_free(state);
     tier__model_state_free(state);
 }
 
@@ -651,4 +676,49 @@ int tier_clv_holdout(const tier_model *model, const tier_book *book, int32_t hol
                                 holdout(model, st, book, holdout_end, frame, out_stats, n_stats),
                                 st->h.err)
               : TIER_EINVAL;
+}
+
+int tier_clv_dist_split(const tier_model *model, const char *summary, size_t summary_len,
+                        size_t parts, tier_text *out, size_t *ends)
+{
+    clv_state *st = clv_of(model);
+    if (st && (!summary || !parts || !out || !ends)) {
+        tier__errorf(st->h.err, "the split needs a fit summary, a part count >= 1, a text and "
+                                "room for the ends");
+        return tier__model_end(model, TIER_EINVAL, st->h.err);
+    }
+    return st ? tier__model_end(model,
+                                tier__clv_split_summary(st, tier_model_name(model), summary,
+                                                        summary_len, parts, out, ends),
+                                st->h.err)
+              : TIER_EINVAL;
+}
+
+int tier_clv_dist_begin(tier_model *model, tier_text *request)
+{
+    clv_state *st = clv_of(model);
+    return st ? tier__model_end(model, tier__clv_dist_begin(st, request), st->h.err) : TIER_EINVAL;
+}
+
+int tier_clv_dist_answer(const tier_model *model, const char *summary, size_t summary_len,
+                         const char *request, size_t len, tier_text *answer)
+{
+    clv_state *st = clv_of(model);
+    return st ? tier__model_end(
+                    model, tier__clv_dist_answer(st, summary, summary_len, request, len, answer),
+                    st->h.err)
+              : TIER_EINVAL;
+}
+
+int tier_clv_dist_merge(tier_model *model, const char *const *answers, const size_t *lens, size_t n,
+                        tier_text *request)
+{
+    clv_state *st = clv_of(model);
+    int rc;
+    if (!st)
+        return TIER_EINVAL;
+    rc = tier__clv_dist_merge(st, answers, lens, n, request);
+    if (rc == TIER_OK && !st->dist)
+        tier__model_set_fitted(model, 1);
+    return tier__model_end(model, rc, st->h.err);
 }

@@ -42,6 +42,7 @@ typedef struct clv_state {
     double opt[CLV_OPT_COUNT];
     int fitted;
     clv_fit fit;
+    struct clv_dist *dist; /* a distributed fit in progress (driver), or NULL */
 } clv_state;
 
 /* One customer's summary and whether it exists (a purchase day up to the end). */
@@ -89,6 +90,41 @@ int tier__clv_model_fit_summary(void *state, const tier_book *book, const tier_f
 int tier__clv_model_fit_summaries(void *state, tier_state_reader *const *readers, size_t n,
                                   tier_state_writer *merged);
 int tier__clv_check_option(char *err, int option, double value);
+
+/* A part of a distributed fit (clv_dist.c): the figures and the fit's rows of its fit summary. */
+typedef struct clv_part {
+    double kind, unit, end, no_purchase, customers;
+    tier__clv_obs *rows[2];   /* [0] purchase, [1] Gamma-Gamma, as tier__clv_fit_rows gives them */
+    unsigned char *bucket[2]; /* their buckets */
+    size_t n[2];
+    double excluded[2];
+} clv_part;
+/* Reads the part's summary text (checked as tier_model_fit_summaries() checks it, against the
+ * model's options): TIER_OK, TIER_ECORRUPT or TIER_EINVAL (named in st->h.err), TIER_ENOMEM. */
+int tier__clv_part_rows(clv_state *st, const char *text, size_t len, clv_part *out);
+void tier__clv_part_free(const tier_allocator *a, clv_part *p);
+/* The summary text split into `parts` fit summaries (model name `name`) one after another in
+ * out, summary i ending at ends[i]: summary i holds the rows whose bucket (tier__clv_bucket) is i
+ * modulo `parts`, the first one the counts no_purchase and excluded too (tier_clv_dist_split). */
+int tier__clv_split_summary(clv_state *st, const char *name, const char *text, size_t len,
+                            size_t parts, tier_text *out, size_t *ends);
+
+/* clv_dist.c: the distributed fit (tier_clv_dist_begin, _answer, _merge). */
+struct clv_dist;
+int tier__clv_dist_begin(clv_state *st, tier_text *request);
+int tier__clv_dist_answer(clv_state *st, const char *summary, size_t summary_len,
+                          const char *request, size_t len, tier_text *answer);
+int tier__clv_dist_merge(clv_state *st, const char *const *answers, const size_t *lens, size_t n,
+                         tier_text *request);
+void tier__clv_dist_free(clv_state *st);
+
+/* Fits both sub-models with fit_one (TIER__CLV_PENDING from it: stop, nothing reported), then as
+ * tier__clv_fit_subs. */
+#define TIER__CLV_PENDING 1
+typedef int (*tier__clv_sub_fit_fn)(void *ctx, int sub, int kind, tier__clv_fit_result *out,
+                                    char *why);
+int tier__clv_fit_subs_with(clv_state *st, clv_fit *f, tier__clv_sub_fit_fn fit_one, void *ctx,
+                            double customers);
 
 /* clv_days.c */
 void tier__clv_summary_free(const tier_allocator *a, clv_summary *s);

@@ -64,7 +64,77 @@ int tier__clv_count_row_ok(double x, double t_x, double T);
 int tier__clv_row_ok(int kind, const tier__clv_obs *o);
 int tier__clv_pnbd_bracket(double *out, double *out_first, double *grad, const double *p, double x,
                            double t_x, double T, int allow_quad, pnbd_cache *cache);
+/* The sums of a fit go through ordered buckets, so that they do not depend on how the rows are
+ * split over parts (docs/clv.md, "The fit"): every distinct row (normalised and merged as
+ * tier__clv_fit_rows gives it) belongs to bucket tier__clv_bucket(row) of TIER__CLV_BUCKETS;
+ * within a bucket the rows' weighted terms are added in plain doubles in the rows' canonical
+ * order, and a total is the sum of the bucket partials in bucket order. A part that holds every
+ * row of its buckets computes the very partials one process computes for them. */
+#define TIER__CLV_BUCKETS 256
+#define TIER__CLV_SUMS (1 + TIER__CLV_MAX_PARAMS)
+/* The bucket of a normalised row: a fixed hash of the bits of x, t_x, T and m (zeros as +0). */
+unsigned tier__clv_bucket(const tier__clv_obs *o);
+/* The buckets of rows[0..n) into a new array *out (freed by the caller with alloc): TIER_OK or
+ * TIER_ENOMEM. */
+int tier__clv_buckets(unsigned char **out, const tier__clv_obs *rows, size_t n,
+                      const tier_allocator *alloc);
+/* The sum over buckets in bucket order of k values a bucket: tot[j] = sum of s[b * k + j]. */
+void tier__clv_bucket_totals(double *tot, const double *s, size_t k);
+
+/* A log-likelihood's bucket partials: s[b][0] the LL, s[b][1 + i] its derivative by natural
+ * parameter i (with the gradient). */
+typedef struct tier__clv_sums {
+    double s[TIER__CLV_BUCKETS][TIER__CLV_SUMS];
+} tier__clv_sums;
+/* Adds the rows' weighted terms at natural parameters `param` (rows validated, in canonical
+ * order; row i in bucket[i], or every row in bucket 0 when bucket is NULL) into acc (zeroed by
+ * the caller): TIER_OK, TIER_ERANGE (a term not finite) or TIER_EINVAL. */
+int tier__clv_loglik_sums(tier__clv_sums *acc, int want_grad, int kind, const double *param,
+                          const tier__clv_obs *obs, const unsigned char *bucket, size_t n);
+/* The log-likelihood and (grad != NULL) its log-parameter gradient from the totals tot[] (the LL
+ * and its derivatives by the natural parameters p): TIER_OK, TIER_ERANGE (not finite) or
+ * TIER_EINVAL (kind). */
+int tier__clv_sums_result(double *out, double *grad, const double *tot, int kind, const double *p);
 int tier__clv_loglik_rows(double *out, double *grad, int kind, const double *param,
                           const tier__clv_obs *obs, size_t n);
+
+/* optim.c: the sums of a fit's rows besides the likelihood, by bucket as the likelihood's: the
+ * weight, the weight of the rows with x > 0, and w x, w T, w m (the starting points' moments). */
+enum {
+    TIER__CLV_MO_W,
+    TIER__CLV_MO_WREP,
+    TIER__CLV_MO_WX,
+    TIER__CLV_MO_WT,
+    TIER__CLV_MO_WM,
+    TIER__CLV_MO_COUNT
+};
+typedef struct tier__clv_moments {
+    double s[TIER__CLV_BUCKETS][TIER__CLV_MO_COUNT];
+} tier__clv_moments;
+/* Adds the rows (validated; buckets as tier__clv_loglik_sums) into mo (zeroed by the caller). */
+void tier__clv_moments_add(tier__clv_moments *mo, const tier__clv_obs *rows,
+                           const unsigned char *bucket, size_t n);
+
+/* The rows a fit of `kind` reads from obs[0..n): validated, the unused ones dropped (weight 0;
+ * for Gamma-Gamma x = 0, and m <= 0, whose weight goes to *excluded), normalised, sorted and the
+ * identical ones merged (weights added): *out, *m of them, and their buckets *bucket (both freed
+ * by the caller with alloc). TIER_OK, TIER_EINVAL (a bad row, named in err) or TIER_ENOMEM. A
+ * part of a distributed fit prepares its own rows so. */
+int tier__clv_fit_rows(tier__clv_obs **out, unsigned char **bucket, size_t *m, double *excluded,
+                       int kind, const tier__clv_obs *obs, size_t n, const tier_allocator *alloc,
+                       char *err);
+
+/* The totals (tier__clv_bucket_totals of the bucket partials) of the likelihood of `kind` at
+ * natural parameters p (with the gradient when want_grad) over the rows of the fit into
+ * tot[TIER__CLV_SUMS]: TIER_OK or a status (the point cannot be evaluated). A single process sums
+ * its rows; a distributed driver the parts' partials. */
+typedef int (*tier__clv_sums_fn)(void *ctx, int kind, const double *p, int want_grad, double *tot);
+
+/* The fit of tier__clv_fit() from its rows' moment totals mo[TIER__CLV_MO_COUNT], excluded
+ * weight and distinct rows, with the likelihood from fn: the same evaluations in the same order,
+ * so the same result, bit for bit, as tier__clv_fit() on the rows whose totals fn gives. */
+int tier__clv_fit_sums(tier__clv_fit_result *out, int kind, const double *mo, double excluded,
+                       size_t n_distinct, tier__clv_sums_fn fn, void *ctx,
+                       const tier__clv_options *opt, char *err);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "models/clv/clv_internal.h"
 #include "models/clv/clv_numeric.h"
+#include "util/state.h"
 
 /* Counts are whole numbers below 2^53: sums of them are exact in any order. */
 #define COUNT_MAX 9007199254740992.0
@@ -298,6 +299,122 @@ int tier__clv_model_fit_summaries(void *state, tier_state_reader *const *readers
     rc = read_all(st, readers, n, &t);
     if (rc == TIER_OK)
         rc = merged ? write_table(merged, &t) : fit_table(st, &t);
+    table_free(&st->h.alloc, &t);
+    return rc;
+}
+
+void tier__clv_part_free(const tier_allocator *a, clv_part *p)
+{
+    int sub;
+    for (sub = 0; sub < 2; sub++) {
+        tier__free(a, p->rows[sub]);
+        tier__free(a, p->bucket[sub]);
+    }
+    memset(p, 0, sizeof *p);
+}
+
+#define SUMMARY_MAGIC "tier-fit-summary"
+
+/* One summary text into the table (checked against the model's options): TIER_OK or the
+ * failure, named in st->h.err ("the part's fit summary: ..."). */
+static int read_one(clv_state *st, const char *text, size_t len, clv_table *t)
+{
+    tier_state_reader r, *rp = &r;
+    int rc = tier__state_reader_open_sealed(&r, &st->h.alloc, text, len, SUMMARY_MAGIC,
+                                            "fit summary", "clv");
+    if (rc == TIER_OK)
+        rc = read_all(st, &rp, 1, t);
+    if (rc == TIER_OK)
+        rc = tier__state_reader_check_end(&r);
+    if (rc != TIER_OK && rc != TIER_ENOMEM && r.status)
+        tier__errorf(st->h.err, "the part's fit summary: %s", r.err);
+    tier__state_reader_close(&r);
+    return rc;
+}
+
+int tier__clv_part_rows(clv_state *st, const char *text, size_t len, clv_part *out)
+{
+    clv_table t;
+    tier__clv_obs ex = {1.0, 0.0, 0.0, 0.0, 0.0};
+    size_t i;
+    int rc, sub;
+    memset(&t, 0, sizeof t);
+    memset(out, 0, sizeof *out);
+    rc = read_one(st, text, len, &t);
+    ex.w = t.excluded;
+    if (rc == TIER_OK)
+        rc = push(&st->h.alloc, &t.s, &t.ns, &t.cap_s, ex);
+    out->kind = t.kind;
+    out->unit = t.unit;
+    out->end = t.end;
+    out->no_purchase = t.no_purchase;
+    for (i = 0; i < t.nc; i++)
+        out->customers += t.c[i].w;
+    for (sub = 0; sub < 2 && rc == TIER_OK; sub++)
+        rc = tier__clv_fit_rows(&out->rows[sub], &out->bucket[sub], &out->n[sub],
+                                &out->excluded[sub],
+                                sub ? TIER__CLV_GAMMA_GAMMA : tier__clv_math_kind((int)t.kind),
+                                sub ? t.s : t.c, sub ? t.ns : t.nc, &st->h.alloc, st->h.err);
+    if (rc == TIER_ENOMEM)
+        tier__errorf(st->h.err, "out of memory reading the part's fit summary");
+    table_free(&st->h.alloc, &t);
+    if (rc != TIER_OK)
+        tier__clv_part_free(&st->h.alloc, out);
+    return rc;
+}
+
+/* The rows of `from` whose bucket is `part` modulo `parts` into to[0..*n). */
+static void pick_rows(tier__clv_obs *to, size_t *n, const tier__clv_obs *from, size_t nf,
+                      size_t part, size_t parts)
+{
+    size_t i;
+    *n = 0;
+    for (i = 0; i < nf; i++)
+        if (tier__clv_bucket(&from[i]) % parts == part)
+            to[(*n)++] = from[i];
+}
+
+int tier__clv_split_summary(clv_state *st, const char *name, const char *text, size_t len,
+                            size_t parts, tier_text *out, size_t *ends)
+{
+    clv_table t, g;
+    size_t k;
+    int rc;
+    memset(&t, 0, sizeof t);
+    memset(&g, 0, sizeof g);
+    rc = read_one(st, text, len, &t);
+    if (rc == TIER_OK) {
+        g.c = tier__malloc_n(&st->h.alloc, t.nc ? t.nc : 1, sizeof *g.c);
+        g.s = tier__malloc_n(&st->h.alloc, t.ns ? t.ns : 1, sizeof *g.s);
+        rc = g.c && g.s ? TIER_OK : TIER_ENOMEM;
+    }
+    if (rc == TIER_OK)
+        tier_text_clear(out);
+    for (k = 0; k < parts && rc == TIER_OK; k++) {
+        tier_state_writer w;
+        g.kind = t.kind;
+        g.unit = t.unit;
+        g.end = t.end;
+        g.no_purchase = k ? 0.0 : t.no_purchase;
+        g.excluded = k ? 0.0 : t.excluded;
+        pick_rows(g.c, &g.nc, t.c, t.nc, k, parts);
+        pick_rows(g.s, &g.ns, t.s, t.ns, k, parts);
+        tier__state_writer_init(&w, &st->h.alloc);
+        rc = tier__state_write_header_sealed(&w, SUMMARY_MAGIC, "clv", name);
+        if (rc == TIER_OK)
+            rc = write_table(&w, &g);
+        if (rc == TIER_OK && (rc = tier__state_writer_finish(&w)) == TIER_OK) {
+            tier__state_writer_seal(&w);
+            rc = tier_text_append(out, tier__buf_data(&w.buf), tier__buf_len(&w.buf));
+        }
+        tier__state_writer_free(&w);
+        ends[k] = tier_text_length(out);
+    }
+    if (rc == TIER_ENOMEM)
+        tier__errorf(st->h.err, "out of memory splitting a clv fit summary");
+    if (rc != TIER_OK)
+        tier_text_clear(out);
+    table_free(&st->h.alloc, &g);
     table_free(&st->h.alloc, &t);
     return rc;
 }

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* clv numerics: the log-likelihoods of BG/NBD, Pareto/NBD and Gamma-Gamma with their gradients,
- * summed in log space (log-sum-exp) so neither large counts nor long histories overflow. */
+ * each row's terms in log space (log-sum-exp) so neither large counts nor long histories overflow,
+ * summed over the rows in ordered buckets (tier__clv_sums: plain doubles within a bucket in the
+ * rows' canonical order, then the buckets in order), so the sums do not depend on how the rows
+ * are split over parts that each hold whole buckets (docs/clv.md, "The fit"). */
 #include <math.h>
 #include <string.h>
 
@@ -61,18 +64,64 @@ int tier__clv_row_ok(int kind, const tier__clv_obs *o)
     return tier__clv_count_row_ok(o->x, o->t_x, o->T);
 }
 
-/* The result of a log-likelihood: `ll` into *out and, with grad, the gradient with respect to the
- * log-parameters from the sums g[] of the derivatives by the parameters p[] (d/d ln p = p d/dp),
- * n of them. TIER_ERANGE when the value or a derivative is not finite. */
-static int log_param_result(double *out, double *grad, double ll, const double *g, const double *p,
-                            size_t n)
+/* splitmix64's finaliser */
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+unsigned tier__clv_bucket(const tier__clv_obs *o)
+{
+    const double v[4] = {o->x, o->t_x, o->T, o->m};
+    uint64_t h = 0;
+    size_t i;
+    for (i = 0; i < 4; i++) {
+        uint64_t bits = 0;
+        if (v[i] != 0.0) /* -0 and +0 are the same row */
+            memcpy(&bits, &v[i], sizeof bits);
+        h = mix64(h + bits + UINT64_C(0x9e3779b97f4a7c15));
+    }
+    return (unsigned)(h >> 56); /* TIER__CLV_BUCKETS = 256 */
+}
+typedef char clv_buckets_are_a_byte[TIER__CLV_BUCKETS == 256 ? 1 : -1];
+
+int tier__clv_buckets(unsigned char **out, const tier__clv_obs *rows, size_t n,
+                      const tier_allocator *alloc)
 {
     size_t i;
-    if (!isfinite(ll))
+    *out = tier__malloc_n(alloc, n ? n : 1, 1);
+    if (!*out)
+        return TIER_ENOMEM;
+    for (i = 0; i < n; i++)
+        (*out)[i] = (unsigned char)tier__clv_bucket(&rows[i]);
+    return TIER_OK;
+}
+
+void tier__clv_bucket_totals(double *tot, const double *s, size_t k)
+{
+    size_t b, j;
+    for (j = 0; j < k; j++)
+        tot[j] = 0.0;
+    for (b = 0; b < TIER__CLV_BUCKETS; b++)
+        for (j = 0; j < k; j++)
+            tot[j] += s[b * k + j];
+}
+
+/* The result of a log-likelihood from its totals: the LL into *out and, with grad, the gradient
+ * with respect to the log-parameters from the totals of the derivatives by the parameters p[]
+ * (d/d ln p = p d/dp). TIER_ERANGE when the value or a derivative is not finite. */
+int tier__clv_sums_result(double *out, double *grad, const double *tot, int kind, const double *p)
+{
+    size_t i, n = tier__clv_param_count(kind);
+    if (!n)
+        return TIER_EINVAL;
+    if (!isfinite(tot[0]))
         return TIER_ERANGE;
-    *out = ll;
+    *out = tot[0];
     for (i = 0; grad && i < n; i++) {
-        grad[i] = g[i] * p[i];
+        grad[i] = tot[1 + i] * p[i];
         if (!isfinite(grad[i]))
             return TIER_ERANGE;
     }
@@ -81,7 +130,8 @@ static int log_param_result(double *out, double *grad, double ll, const double *
 
 /* ---- BG/NBD -------------------------------------------------------------------------------- */
 
-static int bgnbd_ll(double *out, double *grad, const double *p, const tier__clv_obs *obs, size_t n)
+static int bgnbd_ll(tier__clv_sums *acc, int grad, const double *p, const tier__clv_obs *obs,
+                    const unsigned char *bucket, size_t n)
 {
     const double r = p[0], al = p[1], a = p[2], b = p[3];
     const double lal = log(al), la = log(a);
@@ -90,13 +140,12 @@ static int bgnbd_ll(double *out, double *grad, const double *p, const tier__clv_
     const double dg_r = grad ? tier__clv_digamma(r) : 0.0,
                  dg_ab = grad ? tier__clv_digamma(a + b) : 0.0,
                  dg_b = grad ? tier__clv_digamma(b) : 0.0;
-    double ll = 0.0, gr = 0.0, gal = 0.0, ga = 0.0, gb = 0.0;
     double prev_x = -1.0, cx = 0.0, k2 = 0.0, lbx = 0.0, d_r = 0.0, d_ab = 0.0, d_b = 0.0;
     size_t i;
 
     for (i = 0; i < n; i++) {
         const tier__clv_obs *o = &obs[i];
-        double x = o->x, rx, lT, lt = 0.0, u1, u2, lse, w2 = 0.0, e;
+        double x = o->x, rx, lT, lt = 0.0, u1, u2, lse, w2 = 0.0, e, *t;
         if (o->w == 0.0)
             continue;
         if (x != prev_x) {
@@ -132,19 +181,18 @@ static int bgnbd_ll(double *out, double *grad, const double *p, const tier__clv_
         } else {
             lse = u1;
         }
-        ll += o->w * (cx + lse);
+        t = acc->s[bucket ? bucket[i] : 0];
+        t[0] += o->w * (cx + lse);
         if (grad) {
             double w1 = 1.0 - w2;
-            gr += o->w * (d_r - w1 * lT - w2 * lt);
-            gal += o->w * (r / al - rx * (w1 / (al + o->T) + (x > 0.0 ? w2 / (al + o->t_x) : 0.0)));
-            ga += o->w * (d_ab + w2 / a);
-            gb += o->w * (d_ab + d_b - (x > 0.0 ? w2 / (b + x - 1.0) : 0.0));
+            t[1] += o->w * (d_r - w1 * lT - w2 * lt);
+            t[2] +=
+                o->w * (r / al - rx * (w1 / (al + o->T) + (x > 0.0 ? w2 / (al + o->t_x) : 0.0)));
+            t[3] += o->w * (d_ab + w2 / a);
+            t[4] += o->w * (d_ab + d_b - (x > 0.0 ? w2 / (b + x - 1.0) : 0.0));
         }
     }
-    {
-        const double g[4] = {gr, gal, ga, gb};
-        return log_param_result(out, grad, ll, g, p, 4);
-    }
+    return TIER_OK;
 }
 
 /* ---- Pareto/NBD ---------------------------------------------------------------------------- */
@@ -320,19 +368,20 @@ int tier__clv_pnbd_bracket(double *out, double *out_first, double *grad, const d
 
 /* Pareto/NBD log-likelihood and (grad != NULL) its analytic gradient with respect to the
  * log-parameters. Per row: ln Gamma(r+x) - ln Gamma(r) + r ln alpha + s ln beta + ln L'. */
-static int pnbd_ll(double *out, double *grad, const double *p, const tier__clv_obs *obs, size_t n)
+static int pnbd_ll(tier__clv_sums *acc, int grad, const double *p, const tier__clv_obs *obs,
+                   const unsigned char *bucket, size_t n)
 {
     const double r = p[0], al = p[1], s = p[2], be = p[3];
     const double lal = log(al), lbe = log(be);
     const double base = -tier__clv_lgamma(r) + r * lal + s * lbe;
     const double dg_r = grad ? tier__clv_digamma(r) : 0.0;
-    double ll = 0.0, prev_x = -1.0, lgx = 0.0, dgx = 0.0, g[4] = {0.0, 0.0, 0.0, 0.0};
+    double prev_x = -1.0, lgx = 0.0, dgx = 0.0;
     pnbd_cache cache;
     size_t i;
     memset(cache.gen, 0, sizeof cache.gen);
     cache.now = 0;
     for (i = 0; i < n; i++) {
-        double br, first, gb[4];
+        double br, first, gb[4], *t;
         int rc;
         if (obs[i].w == 0.0)
             continue;
@@ -347,29 +396,30 @@ static int pnbd_ll(double *out, double *grad, const double *p, const tier__clv_o
                                     obs[i].T, 0, &cache);
         if (rc != TIER_OK)
             return rc;
-        ll += obs[i].w * (lgx + base + br);
+        t = acc->s[bucket ? bucket[i] : 0];
+        t[0] += obs[i].w * (lgx + base + br);
         if (grad) {
-            g[0] += obs[i].w * (dgx - dg_r + lal + gb[0]);
-            g[1] += obs[i].w * (r / al + gb[1]);
-            g[2] += obs[i].w * (lbe + gb[2]);
-            g[3] += obs[i].w * (s / be + gb[3]);
+            t[1] += obs[i].w * (dgx - dg_r + lal + gb[0]);
+            t[2] += obs[i].w * (r / al + gb[1]);
+            t[3] += obs[i].w * (lbe + gb[2]);
+            t[4] += obs[i].w * (s / be + gb[3]);
         }
     }
-    return log_param_result(out, grad, ll, g, p, 4);
+    return TIER_OK;
 }
 
 /* ---- Gamma-Gamma --------------------------------------------------------------------------- */
 
-static int gg_ll(double *out, double *grad, const double *pr, const tier__clv_obs *obs, size_t n)
+static int gg_ll(tier__clv_sums *acc, int grad, const double *pr, const tier__clv_obs *obs,
+                 const unsigned char *bucket, size_t n)
 {
     const double p = pr[0], q = pr[1], g = pr[2];
     const double lgq = tier__clv_lgamma(q), lg = log(g), dgq = grad ? tier__clv_digamma(q) : 0.0;
-    double ll = 0.0, gp = 0.0, gq = 0.0, gg = 0.0;
     double prev_x = -1.0, cx = 0.0, lx = 0.0, px = 0.0, d_p = 0.0, d_q = 0.0;
     size_t i;
     for (i = 0; i < n; i++) {
         const tier__clv_obs *o = &obs[i];
-        double x = o->x, lm, lgm;
+        double x = o->x, lm, lgm, *t;
         if (o->w == 0.0 || !(x > 0.0) || !(o->m > 0.0))
             continue;
         if (x != prev_x) {
@@ -385,35 +435,43 @@ static int gg_ll(double *out, double *grad, const double *pr, const tier__clv_ob
         }
         lm = log(o->m);
         lgm = log(g + x * o->m);
-        ll += o->w * (cx + (px - 1.0) * lm - (px + q) * lgm);
+        t = acc->s[bucket ? bucket[i] : 0];
+        t[0] += o->w * (cx + (px - 1.0) * lm - (px + q) * lgm);
         if (grad) {
-            gp += o->w * x * (d_p + lm + lx - lgm);
-            gq += o->w * (d_q + lg - lgm);
-            gg += o->w * (q / g - (px + q) / (g + x * o->m));
+            t[1] += o->w * x * (d_p + lm + lx - lgm);
+            t[2] += o->w * (d_q + lg - lgm);
+            t[3] += o->w * (q / g - (px + q) / (g + x * o->m));
         }
     }
-    {
-        const double d[3] = {gp, gq, gg};
-        return log_param_result(out, grad, ll, d, pr, 3);
-    }
+    return TIER_OK;
 }
 
 /* ---- likelihood dispatch ------------------------------------------------------------------- */
+
+int tier__clv_loglik_sums(tier__clv_sums *acc, int want_grad, int kind, const double *param,
+                          const tier__clv_obs *obs, const unsigned char *bucket, size_t n)
+{
+    switch (kind) {
+    case TIER__CLV_BGNBD:
+        return bgnbd_ll(acc, want_grad, param, obs, bucket, n);
+    case TIER__CLV_GAMMA_GAMMA:
+        return gg_ll(acc, want_grad, param, obs, bucket, n);
+    case TIER__CLV_PARETO_NBD:
+        return pnbd_ll(acc, want_grad, param, obs, bucket, n);
+    default:
+        return TIER_EINVAL;
+    }
+}
 
 /* Value and log-parameter gradient; rows already validated. */
 int tier__clv_loglik_rows(double *out, double *grad, int kind, const double *param,
                           const tier__clv_obs *obs, size_t n)
 {
-    switch (kind) {
-    case TIER__CLV_BGNBD:
-        return bgnbd_ll(out, grad, param, obs, n);
-    case TIER__CLV_GAMMA_GAMMA:
-        return gg_ll(out, grad, param, obs, n);
-    case TIER__CLV_PARETO_NBD:
-        return pnbd_ll(out, grad, param, obs, n);
-    default:
-        return TIER_EINVAL;
-    }
+    tier__clv_sums acc; /* every row in bucket 0: the plain sum in the rows' order */
+    int rc;
+    memset(acc.s[0], 0, sizeof acc.s[0]);
+    rc = tier__clv_loglik_sums(&acc, grad != NULL, kind, param, obs, NULL, n);
+    return rc != TIER_OK ? rc : tier__clv_sums_result(out, grad, acc.s[0], kind, param);
 }
 
 int tier__clv_loglik(double *out, double *grad, int kind, const double *param,

@@ -16,10 +16,19 @@ typedef char clv_params_fit_the_optimiser[TIER__CLV_MAX_PARAMS <= TIER__OPTIM_MA
 typedef struct clv_problem {
     int kind;
     size_t np;
-    const tier__clv_obs *rows;
-    size_t n;
+    tier__clv_sums_fn fn; /* the likelihood's totals */
+    void *ctx;
     double W; /* total weight: the objective is -LL / W so tolerances do not depend on size */
 } clv_problem;
+
+/* The log-likelihood at natural parameters p (gradient with grad) from the callback's totals. */
+static int loglik(void *ctx, const double *p, double *ll, double *grad)
+{
+    const clv_problem *pb = ctx;
+    double tot[TIER__CLV_SUMS];
+    int rc = pb->fn(pb->ctx, pb->kind, p, grad != NULL, tot);
+    return rc != TIER_OK ? rc : tier__clv_sums_result(ll, grad, tot, pb->kind, p);
+}
 
 /* The objective of the optimiser: -LL / W at log-parameters theta (the box is checked by
  * tier__optim_bfgs). */
@@ -31,7 +40,7 @@ static int objective(void *ctx, const double *theta, double *f, double *g)
     int rc;
     for (i = 0; i < pb->np; i++)
         p[i] = exp(theta[i]);
-    rc = tier__clv_loglik_rows(&ll, g ? grad : NULL, pb->kind, p, pb->rows, pb->n);
+    rc = loglik(ctx, p, &ll, g ? grad : NULL);
     if (rc != TIER_OK)
         return rc;
     *f = -ll / pb->W;
@@ -39,13 +48,6 @@ static int objective(void *ctx, const double *theta, double *f, double *g)
         for (i = 0; i < pb->np; i++)
             g[i] = -grad[i] / pb->W;
     return TIER_OK;
-}
-
-/* The log-likelihood for the Hessian: the total LL and its log-parameter gradient. */
-static int loglik(void *ctx, const double *p, double *ll, double *grad)
-{
-    const clv_problem *pb = ctx;
-    return tier__clv_loglik_rows(ll, grad, pb->kind, p, pb->rows, pb->n);
 }
 
 static int cmp_count_rows(const void *pa, const void *pb)
@@ -70,17 +72,29 @@ static void set_err(char *err, const char *msg)
         tier__errorf(err, "%s", msg);
 }
 
-/* Starting points in natural parameters from simple moments of the data. */
-static void starting_point(double *p, int kind, int k, const tier__clv_obs *rows, size_t n)
+void tier__clv_moments_add(tier__clv_moments *mo, const tier__clv_obs *rows,
+                           const unsigned char *bucket, size_t n)
 {
-    double sw = 0.0, sx = 0.0, sT = 0.0, sm = 0.0, rate, Tbar, mbar;
     size_t i;
     for (i = 0; i < n; i++) {
-        sw += rows[i].w;
-        sx += rows[i].w * rows[i].x;
-        sT += rows[i].w * rows[i].T;
-        sm += rows[i].w * rows[i].m;
+        const tier__clv_obs *o = &rows[i];
+        double *t = mo->s[bucket[i]];
+        t[TIER__CLV_MO_W] += o->w;
+        if (o->x > 0.0)
+            t[TIER__CLV_MO_WREP] += o->w;
+        t[TIER__CLV_MO_WX] += o->w * o->x;
+        t[TIER__CLV_MO_WT] += o->w * o->T;
+        t[TIER__CLV_MO_WM] += o->w * o->m;
     }
+}
+
+/* Starting points in natural parameters from simple moments of the data (the totals of w, w x,
+ * w T, w m). */
+static void starting_point(double *p, int kind, int k, const double *mo)
+{
+    const double sw = mo[TIER__CLV_MO_W], sx = mo[TIER__CLV_MO_WX], sT = mo[TIER__CLV_MO_WT],
+                 sm = mo[TIER__CLV_MO_WM];
+    double rate, Tbar, mbar;
     Tbar = sw > 0.0 && sT > 0.0 ? sT / sw : 1.0;
     rate = sx > 0.0 && sT > 0.0 ? sx / sT : 1.0;
     mbar = sw > 0.0 && sm > 0.0 ? sm / sw : 1.0;
@@ -105,31 +119,32 @@ static void starting_point(double *p, int kind, int k, const tier__clv_obs *rows
     }
 }
 
-int tier__clv_fit(tier__clv_fit_result *out, int kind, const tier__clv_obs *obs, size_t n,
-                  const tier__clv_options *opt_in, const tier_allocator *alloc, char *err)
-{
-    tier__clv_options opt;
-    tier__clv_obs *rows;
-    clv_problem pb;
-    tier__optim_run best, run;
-    tier__optim_problem op;
-    size_t i, m = 0, np = tier__clv_param_count(kind);
-    double excluded = 0.0, W = 0.0, wrep = 0.0;
-    int k, evals = 0, have_best = 0, agree = 0, starts = 0;
+/* The local likelihood: the totals of one process's rows, every bucket its own. */
+typedef struct clv_local {
+    const tier__clv_obs *rows;
+    const unsigned char *bucket;
+    size_t n;
+    tier__clv_sums acc;
+} clv_local;
 
-    if (!out || !alloc || (n && !obs) || !np) {
-        set_err(err, "clv fit: invalid argument");
-        return TIER_EINVAL;
-    }
-    if (opt_in)
-        opt = *opt_in;
-    else
-        tier__clv_options_init(&opt);
-    if (opt.max_iter <= 0 || opt.restarts < 0 || !(opt.gtol > 0.0) ||
-        (opt.has_start && !tier__clv_params_ok(kind, opt.start))) {
-        set_err(err, "clv fit: invalid options");
-        return TIER_EINVAL;
-    }
+static int local_sums(void *ctx, int kind, const double *p, int want_grad, double *tot)
+{
+    clv_local *l = ctx;
+    int rc;
+    memset(&l->acc, 0, sizeof l->acc);
+    rc = tier__clv_loglik_sums(&l->acc, want_grad, kind, p, l->rows, l->bucket, l->n);
+    if (rc == TIER_OK)
+        tier__clv_bucket_totals(tot, &l->acc.s[0][0], TIER__CLV_SUMS);
+    return rc;
+}
+
+int tier__clv_fit_rows(tier__clv_obs **out, unsigned char **bucket, size_t *m_out,
+                       double *excluded_out, int kind, const tier__clv_obs *obs, size_t n,
+                       const tier_allocator *alloc, char *err)
+{
+    tier__clv_obs *rows;
+    size_t i, m = 0;
+    double excluded = 0.0;
     for (i = 0; i < n; i++) {
         if (!tier__clv_row_ok(kind, &obs[i])) {
             if (err)
@@ -175,19 +190,93 @@ int tier__clv_fit(tier__clv_fit_result *out, int kind, const tier__clv_obs *obs,
         }
         m = w + 1;
     }
-    for (i = 0; i < m; i++) {
-        W += rows[i].w;
-        if (rows[i].x > 0.0)
-            wrep += rows[i].w;
+    if (tier__clv_buckets(bucket, rows, m, alloc) != TIER_OK) {
+        tier__free(alloc, rows);
+        set_err(err, "clv fit: out of memory");
+        return TIER_ENOMEM;
     }
+    *out = rows;
+    *m_out = m;
+    *excluded_out = excluded;
+    return TIER_OK;
+}
+
+static int check_options(tier__clv_options *opt, const tier__clv_options *opt_in, int kind,
+                         char *err)
+{
+    if (opt_in)
+        *opt = *opt_in;
+    else
+        tier__clv_options_init(opt);
+    if (opt->max_iter <= 0 || opt->restarts < 0 || !(opt->gtol > 0.0) ||
+        (opt->has_start && !tier__clv_params_ok(kind, opt->start))) {
+        set_err(err, "clv fit: invalid options");
+        return TIER_EINVAL;
+    }
+    return TIER_OK;
+}
+
+int tier__clv_fit(tier__clv_fit_result *out, int kind, const tier__clv_obs *obs, size_t n,
+                  const tier__clv_options *opt_in, const tier_allocator *alloc, char *err)
+{
+    tier__clv_options opt;
+    tier__clv_obs *rows;
+    unsigned char *bucket;
+    tier__clv_moments mo;
+    clv_local local;
+    size_t m = 0;
+    double excluded = 0.0, tot[TIER__CLV_MO_COUNT];
+    int rc;
+
+    if (!out || !alloc || (n && !obs) || !tier__clv_param_count(kind)) {
+        set_err(err, "clv fit: invalid argument");
+        return TIER_EINVAL;
+    }
+    rc = check_options(&opt, opt_in, kind, err);
+    if (rc == TIER_OK)
+        rc = tier__clv_fit_rows(&rows, &bucket, &m, &excluded, kind, obs, n, alloc, err);
+    if (rc != TIER_OK)
+        return rc;
+    memset(&mo, 0, sizeof mo);
+    tier__clv_moments_add(&mo, rows, bucket, m);
+    tier__clv_bucket_totals(tot, &mo.s[0][0], TIER__CLV_MO_COUNT);
+    local.rows = rows;
+    local.bucket = bucket;
+    local.n = m;
+    rc = tier__clv_fit_sums(out, kind, tot, excluded, m, local_sums, &local, &opt, err);
+    tier__free(alloc, rows);
+    tier__free(alloc, bucket);
+    return rc;
+}
+
+int tier__clv_fit_sums(tier__clv_fit_result *out, int kind, const double *mo, double excluded,
+                       size_t n_distinct, tier__clv_sums_fn fn, void *ctx,
+                       const tier__clv_options *opt_in, char *err)
+{
+    tier__clv_options opt;
+    clv_problem pb;
+    tier__optim_run best, run;
+    tier__optim_problem op;
+    size_t i, np = tier__clv_param_count(kind);
+    double W, wrep;
+    int k, evals = 0, have_best = 0, agree = 0, starts = 0, rc;
+
+    if (!out || !mo || !fn || !np) {
+        set_err(err, "clv fit: invalid argument");
+        return TIER_EINVAL;
+    }
+    rc = check_options(&opt, opt_in, kind, err);
+    if (rc != TIER_OK)
+        return rc;
+    W = mo[TIER__CLV_MO_W];
+    wrep = mo[TIER__CLV_MO_WREP];
     memset(out, 0, sizeof *out);
     out->kind = kind;
     out->n_params = np;
     out->n_excluded = excluded;
     out->n_used = W;
-    out->n_distinct = m;
+    out->n_distinct = n_distinct;
     if (!(W > 0.0) || !isfinite(W) || !(wrep > 0.0)) {
-        tier__free(alloc, rows);
         set_err(err, kind == TIER__CLV_GAMMA_GAMMA
                          ? "clv fit: no customer with repeat transactions of positive value"
                          : "clv fit: no repeat transactions, the model is not identified");
@@ -195,21 +284,20 @@ int tier__clv_fit(tier__clv_fit_result *out, int kind, const tier__clv_obs *obs,
     }
     pb.kind = kind;
     pb.np = np;
-    pb.rows = rows;
-    pb.n = m;
+    pb.fn = fn;
+    pb.ctx = ctx;
     pb.W = W;
     op.n = np;
     op.box = CLV_THETA_MAX;
     op.fn = objective;
     op.ctx = &pb;
-
     memset(&best, 0, sizeof best);
     for (k = 0; k <= opt.restarts && agree < 2; k++) {
         double p[TIER__CLV_MAX_PARAMS];
         if (k == 0 && opt.has_start)
             memcpy(p, opt.start, np * sizeof p[0]);
         else
-            starting_point(p, kind, opt.has_start ? k - 1 : k, rows, m);
+            starting_point(p, kind, opt.has_start ? k - 1 : k, mo);
         for (i = 0; i < np; i++)
             run.theta[i] = log(p[i]);
         tier__optim_bfgs(&op, &run, opt.max_iter, opt.gtol, &evals);
@@ -230,7 +318,6 @@ int tier__clv_fit(tier__clv_fit_result *out, int kind, const tier__clv_obs *obs,
     out->starts = starts;
     out->evaluations = evals;
     if (!have_best) {
-        tier__free(alloc, rows);
         set_err(err, "clv fit: the likelihood could not be evaluated at any starting point");
         return TIER_ECONVERGE;
     }
@@ -248,7 +335,6 @@ int tier__clv_fit(tier__clv_fit_result *out, int kind, const tier__clv_obs *obs,
             for (i = 0; i < np; i++)
                 out->se[i] = 0.0;
     }
-    tier__free(alloc, rows);
     if (!out->converged) {
         if (err)
             tier__errorf(err, "clv fit: no convergence (gradient norm %.3g after %d iterations)",
