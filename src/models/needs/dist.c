@@ -100,7 +100,7 @@ static int write_request(const tier_allocator *a, const needs_dist *d, tier_text
     size_t f;
     int rc;
     tier__buf_init(&b, a);
-    tier__buf_puts(&b, REQUEST_HEAD "\noptions");
+    tier__buf_puts(&b, TIER__NEEDS_REQUEST_HEAD "\noptions");
     tier__nw_double(&b, d->o.seed);
     tier__buf_printf(&b, "\t%d\n", d->o.standardize);
     for (f = 0; f < d->p; f++) {
@@ -223,8 +223,8 @@ static void merged_free(const tier_allocator *a, merged *g)
 
 static int head(tier__nr *r, const char *stage)
 {
-    if (!tier__nr_line(r) || !tier__nr_word(r, ANSWER_HEAD) || !tier__nr_end_of_line(r))
-        return tier__nr_fail(r, "expected \"" ANSWER_HEAD "\"");
+    if (!tier__nr_line(r) || !tier__nr_word(r, TIER__NEEDS_ANSWER_HEAD) || !tier__nr_end_of_line(r))
+        return tier__nr_fail(r, "expected \"" TIER__NEEDS_ANSWER_HEAD "\"");
     if (!tier__nr_line(r) || !tier__nr_word(r, stage))
         return tier__nr_fail(r, "an answer to another request");
     return TIER_OK;

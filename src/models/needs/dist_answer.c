@@ -79,7 +79,7 @@ static int parse_request(const tier_allocator *a, const char *text, size_t len, 
     memset(q, 0, sizeof *q);
     tier__nr_init(&r, text, len, "needs request", err);
     if (!tier__nr_line(&r) || !tier__nr_word(&r, "libtier-needs-request 1"))
-        return tier__nr_fail(&r, "expected \"" REQUEST_HEAD "\"");
+        return tier__nr_fail(&r, "expected \"" TIER__NEEDS_REQUEST_HEAD "\"");
     if (!tier__nr_line(&r) || !tier__nr_word(&r, "options"))
         return tier__nr_fail(&r, "expected options");
     if ((rc = tier__nr_double(&r, &q->seed, 1)) != TIER_OK ||
@@ -353,7 +353,7 @@ int tier__needs_dist_answer(needs_state *st, const tier_book *book, const tier_f
     t.o.standardize = q.standardize;
     if ((rc = tier__needs_complete_rows(&t, book, frame, &x, &cust, &nc, st->h.err)) != TIER_OK)
         goto done;
-    tier__buf_puts(&b, ANSWER_HEAD "\n");
+    tier__buf_puts(&b, TIER__NEEDS_ANSWER_HEAD "\n");
     if (q.stage == DIST_SUMMARY)
         rc = answer_summary(&t, &q, book, x, cust, nc, &b);
     else if (q.stage == DIST_SPREAD)

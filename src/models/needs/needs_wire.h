@@ -7,8 +7,8 @@
 #include "util/buf.h"
 
 /* The texts of the distributed fit (dist.c, dist_answer.c). */
-#define REQUEST_HEAD "libtier-needs-request 1"
-#define ANSWER_HEAD "libtier-needs-answer 1"
+#define TIER__NEEDS_REQUEST_HEAD "libtier-needs-request 1"
+#define TIER__NEEDS_ANSWER_HEAD "libtier-needs-answer 1"
 
 /* The rounds. DIST_INERTIA: a fit to need profiles, whose last round (a "lloyd" request of the
  * profiles) only sums the distances to the nearest profile. The restarts over every customer
