@@ -248,7 +248,7 @@ int tier__clv_dist_answer(clv_state *st, const char *summary, size_t summary_len
 {
     clv_part part;
     clv_eval e;
-    uint64_t id, round;
+    uint64_t id = 0, round = 0; /* written by read_request on success; set for the analyzer */
     int rc;
     if (!summary || !request || !answer) {
         tier__errorf(st->h.err, "the answer needs a fit summary, a request and a text");
@@ -357,7 +357,7 @@ int tier__clv_dist_begin(clv_state *st, tier_text *request)
 /* The head of answer i: its id and round must be the request's. */
 static int answer_head(tier__nr *r, const struct clv_dist *d)
 {
-    uint64_t id, round;
+    uint64_t id = 0, round = 0; /* written by read_u64_line on success; set for the analyzer */
     int rc;
     if (!tier__nr_line(r) || !tier__nr_word(r, ANSWER_HEAD) || !tier__nr_end_of_line(r))
         return tier__nr_fail(r, "expected \"" ANSWER_HEAD "\"");
