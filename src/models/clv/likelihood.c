@@ -469,6 +469,7 @@ int tier__clv_loglik_rows(double *out, double *grad, int kind, const double *par
 {
     tier__clv_sums acc; /* every row in bucket 0: the plain sum in the rows' order */
     int rc;
+    /* cppcheck-suppress uninitvar ; with no buckets only acc.s[0] is written and read */
     memset(acc.s[0], 0, sizeof acc.s[0]);
     rc = tier__clv_loglik_sums(&acc, grad != NULL, kind, param, obs, NULL, n);
     return rc != TIER_OK ? rc : tier__clv_sums_result(out, grad, acc.s[0], kind, param);

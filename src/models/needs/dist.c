@@ -383,7 +383,7 @@ static int read_lloyd(const needs_dist *d, tier__nr *r, merged *g)
  * canonical order). */
 static int read_seed(const tier_allocator *a, const needs_dist *d, tier__nr *r, merged *g)
 {
-    uint64_t found, h;
+    uint64_t found = 0, h;
     char *id = NULL;
     size_t len = 0, f;
     double key;
