@@ -142,11 +142,13 @@ static inline size_t tier__book_id_len(const tier_book *b, size_t index)
     return b->id_off[index + 1] - b->id_off[index] - 1;
 }
 
-/* The first 8 bytes of an id (fewer when shorter, zero-padded) as the hash table keeps them. */
+/* The first 8 bytes of an id (fewer when shorter, zero-padded) as the hash table keeps them; an
+ * empty id may come as NULL, which memcpy must not see even for 0 bytes. */
 static inline uint64_t tier__book_key8(const char *p, size_t n)
 {
     uint64_t v = 0;
-    memcpy(&v, p, n < 8 ? n : 8);
+    if (n)
+        memcpy(&v, p, n < 8 ? n : 8);
     return v;
 }
 
