@@ -23,6 +23,10 @@
 /* A write of at least this many bytes starts the disk writes of the file so far (Linux): large
  * outputs come in blocks of 128 KiB, small files' writes do not ask for a write each. */
 #define IO_EARLY_WRITEBACK ((int64_t)1 << 16)
+/* ... and asks again each time the file grows past a multiple of this: each request submits the
+ * dirty pages as disk writes, which costs the writing thread more than copying them did when it
+ * comes after every block (on a virtual machine, each submission is a call to the host). */
+#define IO_WRITEBACK_EVERY ((int64_t)8 << 20)
 
 /* One read or write never asks for more than this (read() beyond SSIZE_MAX is unspecified). */
 #define IO_CHUNK_MAX ((size_t)1 << 30)
@@ -90,8 +94,11 @@ static int64_t io_write(void *ud, void *file, const void *buf, size_t size)
     /* Start the disk writes of what is written so far without waiting for them, so that the
      * fsync() before the file is renamed into place waits for the tail only. A hint: its failure
      * changes nothing (the fsync() still writes everything). */
-    if (n >= IO_EARLY_WRITEBACK)
-        (void)sync_file_range(handle_fd(file), 0, 0, SYNC_FILE_RANGE_WRITE);
+    if (n >= IO_EARLY_WRITEBACK) {
+        off_t end = lseek(handle_fd(file), 0, SEEK_CUR);
+        if (end < 0 || end / IO_WRITEBACK_EVERY != (end - n) / IO_WRITEBACK_EVERY)
+            (void)sync_file_range(handle_fd(file), 0, 0, SYNC_FILE_RANGE_WRITE);
+    }
 #endif
     return n;
 }

@@ -48,7 +48,8 @@ typedef struct writer {
     size_t len, cap;
     tier_write_cb cb;
     void *ud;
-    int stopped; /* the callback returned non-zero */
+    int stopped; /* the callback returned non-zero (a growing buffer: out of memory) */
+    int grow;    /* a task's writer: the buffer grows to hold all its rows, cb is not called */
 } writer;
 
 static const double pow10d[10] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
@@ -63,16 +64,41 @@ static void flush(writer *w)
     w->len = 0;
 }
 
+/* Makes room for n more bytes: the writer hands its bytes to the callback, a task's writer
+ * (grow) doubles its buffer instead. 0 when there is room now; 1 when n is more than the whole
+ * buffer (the writer), or when growing failed (the task's writer is stopped). */
+static int make_room(writer *w, size_t n)
+{
+    size_t cap = w->cap;
+    char *p;
+    if (!w->grow) {
+        flush(w);
+        return n > w->cap;
+    }
+    while (cap - w->len < n) {
+        if (cap > SIZE_MAX / 2) {
+            w->stopped = 1;
+            return 1;
+        }
+        cap *= 2;
+    }
+    p = w->stopped ? NULL : tier__realloc(w->alloc, w->buf, cap);
+    if (!p) {
+        w->stopped = 1;
+        return 1;
+    }
+    w->buf = p;
+    w->cap = cap;
+    return 0;
+}
+
 static void put(writer *w, const char *s, size_t n)
 {
-    if (n > w->cap - w->len) {
-        flush(w);
-        if (n > w->cap) {
-            /* Larger than the whole buffer: hand it over as it is. */
-            if (!w->stopped && w->cb(w->ud, s, n) != 0)
-                w->stopped = 1;
-            return;
-        }
+    if (n > w->cap - w->len && make_room(w, n)) {
+        /* Larger than the whole buffer: hand it over as it is. */
+        if (!w->grow && !w->stopped && w->cb(w->ud, s, n) != 0)
+            w->stopped = 1;
+        return;
     }
     memcpy(w->buf + w->len, s, n);
     w->len += n;
@@ -80,8 +106,8 @@ static void put(writer *w, const char *s, size_t n)
 
 static void putc_(writer *w, char c)
 {
-    if (w->len == w->cap)
-        flush(w);
+    if (w->len == w->cap && make_room(w, 1))
+        return;
     w->buf[w->len++] = c;
 }
 
@@ -249,8 +275,8 @@ static void put_number(writer *w, double v, int decimals)
             put(w, v < 0 ? "-inf" : "inf", v < 0 ? 4 : 3);
         return;
     }
-    if (w->cap - w->len < NUMBER_ROOM)
-        flush(w);
+    if (w->cap - w->len < NUMBER_ROOM && make_room(w, NUMBER_ROOM))
+        return;
     n = fmt_finite(w->buf + w->len, v, decimals);
     if (n == 0) {
         char out[TIER__NUM_FIXED_SIZE];
@@ -611,17 +637,18 @@ static void write_row(writer *w, size_t i)
  * its own run of rows into its own text, then the texts reach the callback in row order, so the
  * bytes are those of one thread whatever the number of tasks. The texts of a batch reach the
  * callback while the next batch is formatted: task 0, which runs on the calling thread, hands
- * them over before it formats its own rows, a quarter fewer than the others' (handing a batch over
- * costs about a quarter of formatting a task's rows; each task has two texts, one per batch
- * parity). */
+ * them over before it formats its own rows, half as many as the others' (handing a batch's text
+ * to a file costs about as much as formatting a task's rows: copying it into the page cache and
+ * starting its disk writes). A task formats straight into its text, which grows to hold its rows
+ * (each task has two texts, one per batch parity). */
 #define WRITER_TASK_ROWS 4096
-#define WRITER_TASK_ROWS0_LESS (WRITER_TASK_ROWS / 4)
+#define WRITER_TASK_ROWS0_LESS (WRITER_TASK_ROWS / 2)
 
 typedef struct write_task {
-    writer w;         /* the writer's tables, with its own buffer and callback */
-    tier__buf out[2]; /* the task's rows of the even and of the odd batches */
+    writer w; /* the writer's tables, formatting into text[parity] */
+    char *text[2];
+    size_t len[2], cap[2]; /* the text's bytes and size */
     size_t from, to;
-    size_t parity; /* which of out[] the batch being formatted fills */
 } write_task;
 
 typedef struct write_job {
@@ -632,22 +659,15 @@ typedef struct write_job {
     write_task task[TIER__PAR_TASKS];
 } write_job;
 
-/* The task writer's callback: its buffer's bytes to its text (out of memory: stop). */
-static int collect(void *ud, const char *data, size_t len)
-{
-    write_task *t = ud;
-    return tier__buf_append(&t->out[t->parity], data, len) != TIER_OK;
-}
-
 /* Hands the texts of batch `batch` (all tasks', in row order) to the caller's callback. */
 static void emit_batch(write_job *job, size_t batch)
 {
     writer *w = job->w;
-    size_t k;
+    size_t k, p = batch & 1;
     for (k = 0; k < job->tasks && !w->stopped; k++) {
-        const tier__buf *out = &job->task[k].out[batch & 1];
-        const char *d = tier__buf_data(out);
-        size_t n = tier__buf_len(out), at;
+        const char *d = job->task[k].text[p];
+        size_t n = job->task[k].len[p], at;
+        /* In pieces of the writer's buffer, as on one thread (docs/output.md). */
         for (at = 0; at < n && !w->stopped; at += WRITER_BUF_SIZE)
             if (w->cb(w->ud, d + at, n - at < WRITER_BUF_SIZE ? n - at : WRITER_BUF_SIZE))
                 w->stopped = 1;
@@ -658,14 +678,17 @@ static void format_rows(void *arg, size_t k)
 {
     write_job *job = arg;
     write_task *t = &job->task[k];
-    size_t i;
+    size_t i, p = job->batch & 1;
     if (k == 0 && job->emit)
         emit_batch(job, job->batch - 1);
-    t->parity = job->batch & 1;
-    tier__buf_reset(&t->out[t->parity]);
+    t->w.buf = t->text[p];
+    t->w.cap = t->cap[p];
+    t->w.len = 0;
     for (i = t->from; i < t->to && !t->w.stopped; i++)
         write_row(&t->w, i);
-    flush(&t->w);
+    t->text[p] = t->w.buf; /* it may have grown */
+    t->cap[p] = t->w.cap;
+    t->len[p] = t->w.len;
 }
 
 /* The rows through `tasks` tasks of the executor; TIER_OK, or TIER_ENOMEM with nothing more
@@ -673,8 +696,8 @@ static void format_rows(void *arg, size_t k)
 static int write_rows_parallel(writer *w, const tier_executor *ex, size_t tasks)
 {
     write_job *job = tier__calloc(w->alloc, 1, sizeof *job);
-    /* Task 0 also hands the previous batch over: it formats a quarter fewer rows. */
-    size_t k, first, batch = tasks * WRITER_TASK_ROWS - WRITER_TASK_ROWS0_LESS;
+    /* Task 0 also hands the previous batch over: it formats fewer rows. */
+    size_t k, p, first, batch = tasks * WRITER_TASK_ROWS - WRITER_TASK_ROWS0_LESS;
     int rc = TIER_OK;
     if (!job)
         return TIER_ENOMEM;
@@ -683,15 +706,13 @@ static int write_rows_parallel(writer *w, const tier_executor *ex, size_t tasks)
     for (k = 0; k < tasks; k++) {
         write_task *t = &job->task[k];
         t->w = *w;
-        t->w.cb = collect;
-        t->w.ud = t;
-        t->w.len = 0;
-        t->w.stopped = 0;
-        t->w.buf = tier__malloc(w->alloc, WRITER_BUF_SIZE);
-        tier__buf_init(&t->out[0], w->alloc);
-        tier__buf_init(&t->out[1], w->alloc);
-        if (!t->w.buf)
-            rc = TIER_ENOMEM;
+        t->w.grow = 1;
+        for (p = 0; p < 2; p++) {
+            t->text[p] = tier__malloc(w->alloc, WRITER_BUF_SIZE);
+            t->cap[p] = WRITER_BUF_SIZE;
+            if (!t->text[p])
+                rc = TIER_ENOMEM;
+        }
     }
     flush(w); /* what came before the rows */
     for (first = 0; !rc && first < w->rows && !w->stopped; first += batch, job->batch++) {
@@ -707,15 +728,14 @@ static int write_rows_parallel(writer *w, const tier_executor *ex, size_t tasks)
         tier__par_run(ex, tasks, format_rows, job);
         job->emit = 1;
         for (k = 0; k < tasks && !rc; k++)
-            if (job->task[k].w.stopped || tier__buf_status(&job->task[k].out[job->batch & 1]))
+            if (job->task[k].w.stopped)
                 rc = TIER_ENOMEM;
     }
     if (!rc && job->emit)
         emit_batch(job, job->batch - 1); /* the last batch */
     for (k = 0; k < tasks; k++) {
-        tier__free(w->alloc, job->task[k].w.buf);
-        tier__buf_free(&job->task[k].out[0]);
-        tier__buf_free(&job->task[k].out[1]);
+        tier__free(w->alloc, job->task[k].text[0]);
+        tier__free(w->alloc, job->task[k].text[1]);
     }
     tier__free(w->alloc, job);
     return rc;
