@@ -257,6 +257,37 @@ static void test_num_format_writes_the_shortest_text_that_reads_back(void **s)
     assert_string_equal(fmt(b, -1.7976931348623157e308, 0), "-1.7976931348623157e+308");
 }
 
+/* Every power of ten and its neighbours, and the extremes: the digits printf writes, ending
+ * exactly at `end`, nothing written before them. */
+static void test_num_digits_before_writes_the_decimal_digits_backwards(void **s)
+{
+    uint64_t v = 1;
+    int k;
+    (void)s;
+    for (k = 0; k < 20; k++, v *= 10) {
+        uint64_t probes[3];
+        int j;
+        probes[0] = v - 1;
+        probes[1] = v;
+        probes[2] = v + 7;
+        for (j = 0; j < 3; j++) {
+            char want[32], got[32], *start;
+            size_t n = (size_t)snprintf(want, sizeof want, "%llu", (unsigned long long)probes[j]);
+            memset(got, '#', sizeof got);
+            start = tier__num_digits_before(got + 24, probes[j]);
+            assert_int_equal((size_t)(got + 24 - start), n);
+            assert_memory_equal(start, want, n);
+            assert_int_equal(start[-1], '#');
+            assert_int_equal(got[24], '#');
+        }
+    }
+    {
+        char got[24], *start = tier__num_digits_before(got + sizeof got, UINT64_MAX);
+        assert_int_equal((size_t)(got + sizeof got - start), 20);
+        assert_memory_equal(start, "18446744073709551615", 20);
+    }
+}
+
 static void test_num_format_spells_nan_and_infinities_one_way(void **s)
 {
     char b[TIER__NUM_SIZE];
@@ -599,6 +630,7 @@ TST_MAIN(cmocka_unit_test(test_crc32c_gives_the_check_value_and_the_rfc_3720_vec
          TST_OOM_WALK(test_buf_survives_out_of_memory_at_every_allocation, buf_build, NULL, 3),
          cmocka_unit_test(test_num_format_writes_the_shortest_text_that_reads_back),
          cmocka_unit_test(test_num_format_spells_nan_and_infinities_one_way),
+         cmocka_unit_test(test_num_digits_before_writes_the_decimal_digits_backwards),
          cmocka_unit_test(test_num_parse_reads_the_decimal_grammar_exactly),
          cmocka_unit_test(test_num_parse_rejects_what_is_not_a_plain_decimal),
          cmocka_unit_test(test_num_parse_reports_overflow_and_accepts_underflow_as_zero),

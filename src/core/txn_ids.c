@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/book_impl.h"
+#include "util/numtext.h"
 #include "util/par_tasks.h"
 
 /* Rows (or, for NUL-separated ids, bytes) per task at least. */
@@ -170,11 +171,6 @@ static char *put_utf8(char *out, uint32_t u)
     return out;
 }
 
-static const char PAIRS[] = "00010203040506070809101112131415161718192021222324"
-                            "25262728293031323334353637383940414243444546474849"
-                            "50515253545556575859606162636465666768697071727374"
-                            "75767778798081828384858687888990919293949596979899";
-
 /* Writes row i's id of `len` bytes at out. */
 static void write_row(const ids_job *j, size_t i, char *out, size_t len)
 {
@@ -197,16 +193,7 @@ static void write_row(const ids_job *j, size_t i, char *out, size_t len)
         break;
     default:
         v = int_at(j, i, &neg);
-        for (; v >= 100; v /= 100) {
-            end -= 2;
-            memcpy(end, PAIRS + 2 * (v % 100), 2);
-        }
-        if (v >= 10) {
-            end -= 2;
-            memcpy(end, PAIRS + 2 * v, 2);
-        } else {
-            *--end = (char)('0' + v);
-        }
+        end = tier__num_digits_before(end, v);
         if (neg)
             *--end = '-';
         break;

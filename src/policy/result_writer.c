@@ -188,34 +188,13 @@ static void sink_pool(void *ctx, const char *s, size_t n)
 
 /* ---- numbers -------------------------------------------------------------------------------- */
 
-/* "00" to "99": two digits per division (by a constant, which compiles to a multiplication). */
-static const char digits2[] = "00010203040506070809101112131415161718192021222324252627282930313233"
-                              "34353637383940414243444546474849505152535455565758596061626364656667"
-                              "6869707172737475767778798081828384858687888990919293949596979899";
-
 /* Decimal digits of v at dst; returns the count. */
 static size_t fmt_u64(char *dst, uint64_t v)
 {
-    char tmp[20];
-    size_t i = sizeof tmp;
-    if (v < 10) {
-        dst[0] = (char)('0' + v);
-        return 1;
-    }
-    while (v >= 100) {
-        unsigned r = (unsigned)(v % 100);
-        v /= 100;
-        i -= 2;
-        memcpy(tmp + i, digits2 + 2 * r, 2);
-    }
-    if (v >= 10) {
-        i -= 2;
-        memcpy(tmp + i, digits2 + 2 * v, 2);
-    } else {
-        tmp[--i] = (char)('0' + v);
-    }
-    memcpy(dst, tmp + i, sizeof tmp - i);
-    return sizeof tmp - i;
+    char tmp[20], *start = tier__num_digits_before(tmp + sizeof tmp, v);
+    size_t n = (size_t)(tmp + sizeof tmp - start);
+    memcpy(dst, start, n);
+    return n;
 }
 
 /* Formats a finite v; dst has at least NUMBER_ROOM bytes. Returns the length, or 0 when the

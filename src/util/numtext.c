@@ -8,6 +8,11 @@
 #include "util/internal.h"
 #include "util/numtext.h"
 
+const char tier__num_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                  "25262728293031323334353637383940414243444546474849"
+                                  "50515253545556575859606162636465666768697071727374"
+                                  "75767778798081828384858687888990919293949596979899";
+
 /* printf's output in the current locale -> the portable form: '.' for the locale's decimal
  * point (which may be several bytes), optionally no leading zeros in the exponent. */
 static size_t tidy(char *dst, const char *src, unsigned flags)

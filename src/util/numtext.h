@@ -6,6 +6,8 @@
 #define TIER_UTIL_NUMTEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 /* Bytes a formatted number may need, NUL included ("-2.2250738585072014e-308" is 24). */
 #define TIER__NUM_SIZE 32
@@ -40,5 +42,26 @@ size_t tier__num_format_fixed(char *dst, size_t cap, double v, int decimals);
  * the largest double (a value too small for a double rounds to zero and is accepted). With
  * TIER__NUM_NONFINITE, "nan", "inf" and "-inf" are accepted too. *out is untouched on failure. */
 int tier__num_parse(const char *s, size_t len, double *out, unsigned flags);
+
+/* "00" to "99" back to back: the two digits of n (0..99) are at tier__num_pairs + 2 * n. */
+extern const char tier__num_pairs[201];
+
+/* Writes the decimal digits of v (no sign, no leading zeros, "0" for 0) so that they end just
+ * before `end`, two digits per division by 100 (a constant: a multiplication); returns where they
+ * start, at most 20 bytes before end. */
+static inline char *tier__num_digits_before(char *end, uint64_t v)
+{
+    for (; v >= 100; v /= 100) {
+        end -= 2;
+        memcpy(end, tier__num_pairs + 2 * (v % 100), 2);
+    }
+    if (v >= 10) {
+        end -= 2;
+        memcpy(end, tier__num_pairs + 2 * v, 2);
+    } else {
+        *--end = (char)('0' + v);
+    }
+    return end;
+}
 
 #endif
