@@ -509,6 +509,128 @@ static int32_t intern(const tier_allocator *a, texts *t, const char *s, size_t l
     return (int32_t)t->n++;
 }
 
+/* Distinct flag sets a slice of rows numbers on its own at most (more: one pass numbers them). */
+#define SLICE_SETS 64
+
+/* The hash of a row's flag words, and whether any flag is set. */
+static uint64_t set_hash(const uint64_t *bits, size_t W, int *any)
+{
+    uint64_t h = 1469598103934665603u;
+    size_t k;
+    *any = 0;
+    for (k = 0; k < W; k++) {
+        *any |= bits[k] != 0;
+        h = (h ^ bits[k]) * 1099511628211u;
+    }
+    return h ^ (h >> 29);
+}
+
+static int same_set(const uint64_t *x, const uint64_t *y, size_t W)
+{
+    size_t k;
+    for (k = 0; k < W; k++)
+        if (x[k] != y[k])
+            return 0;
+    return 1;
+}
+
+/* One slice's distinct non-empty flag sets: each one's first row, in the order they come up, and
+ * its number among all the rows' sets (map). */
+typedef struct set_slice {
+    size_t first[SLICE_SETS];
+    int32_t map[SLICE_SETS];
+    size_t n;
+    int full; /* a set beyond SLICE_SETS came up: the slice stopped */
+} set_slice;
+
+typedef struct sets_job {
+    const tier__apply_run *R;
+    int32_t *row_code;
+    set_slice s[TIER__PAR_TASKS];
+} sets_job;
+
+/* The rows of slice k take the number of their set within the slice (-1: no flag). */
+static void set_rows(void *arg, size_t k, size_t b, size_t e)
+{
+    sets_job *j = arg;
+    const tier__apply_run *R = j->R;
+    const size_t W = R->words, mask = 2 * SLICE_SETS - 1;
+    set_slice *s = &j->s[k];
+    uint32_t slots[2 * SLICE_SETS];
+    size_t r;
+    memset(slots, 0, sizeof slots);
+    s->n = 0;
+    s->full = 0;
+    for (r = b; r < e; r++) {
+        const uint64_t *bits = &R->row_flags[r * W];
+        int any;
+        size_t i = (size_t)set_hash(bits, W, &any) & mask;
+        if (!any) {
+            j->row_code[r] = -1;
+            continue;
+        }
+        for (; slots[i]; i = (i + 1) & mask)
+            if (same_set(&R->row_flags[s->first[slots[i] - 1] * W], bits, W))
+                break;
+        if (!slots[i]) {
+            if (s->n == SLICE_SETS) {
+                s->full = 1;
+                return;
+            }
+            s->first[s->n] = r;
+            slots[i] = (uint32_t)++s->n;
+        }
+        j->row_code[r] = (int32_t)(slots[i] - 1);
+    }
+}
+
+/* The rows of slice k: from the number of their set in the slice to the number among all. */
+static void renumber_rows(void *arg, size_t k, size_t b, size_t e)
+{
+    const sets_job *j = arg;
+    const int32_t *map = j->s[k].map;
+    size_t r;
+    for (r = b; r < e; r++)
+        if (j->row_code[r] >= 0)
+            j->row_code[r] = map[j->row_code[r]];
+}
+
+/* Numbers the rows' flag sets in slices of rows: each slice numbers its own sets, then the
+ * slices' sets in slice order, each slice's in its order, are numbered among all, which is the
+ * order in which the sets first come up in the rows, as one pass numbers them. Returns 1 when
+ * done (row_code, *first and *nsets set), 0 when one pass must do it (few rows, a slice with
+ * many sets), -1 out of memory. */
+static int sets_in_slices(tier__apply_run *R, int32_t *row_code, size_t **first, size_t *cap,
+                          size_t *nsets)
+{
+    const size_t W = R->words;
+    sets_job j;
+    size_t tasks, s, l, g;
+    if (tier__par_tasks(R->in->book ? tier__book_executor(R->in->book) : NULL, R->n,
+                        TIER__EVAL_GRAIN) < 2)
+        return 0;
+    j.R = R;
+    j.row_code = row_code;
+    tasks = tier__apply_slices(R, R->n, set_rows, &j);
+    for (s = 0; s < tasks; s++)
+        if (j.s[s].full)
+            return 0;
+    for (s = 0; s < tasks; s++)
+        for (l = 0; l < j.s[s].n; l++) {
+            const uint64_t *bits = &R->row_flags[j.s[s].first[l] * W];
+            for (g = 0; g < *nsets && !same_set(&R->row_flags[(*first)[g] * W], bits, W); g++)
+                ;
+            if (g == *nsets) {
+                if (tier__grow(R->a, (void **)first, cap, g + 1, sizeof **first))
+                    return -1;
+                (*first)[(*nsets)++] = j.s[s].first[l];
+            }
+            j.s[s].map[l] = (int32_t)g;
+        }
+    tier__apply_slices(R, R->n, renumber_rows, &j);
+    return 1;
+}
+
 /* The rows' flag sets as texts: equal sets share one text, found through a small hash. */
 static int flag_texts(tier__apply_run *R, int32_t *row_code, tier__applied *out)
 {
@@ -519,26 +641,21 @@ static int flag_texts(tier__apply_run *R, int32_t *row_code, tier__applied *out)
     size_t nsets = 0, cap_sets = 0;
     texts sets = {NULL, 0, 0};
     tier__buf b;
-    int rc = TIER_ENOMEM;
+    int rc = TIER_ENOMEM, sliced = 0;
     tier__buf_init(&b, R->a);
     slots = tier__calloc(R->a, nslots, sizeof *slots);
-    if (!slots)
+    if (!slots || (sliced = sets_in_slices(R, row_code, &first, &cap_sets, &nsets)) < 0)
         goto done;
-    for (r = 0; r < R->n; r++) {
+    for (r = 0; !sliced && r < R->n; r++) {
         const uint64_t *bits = &R->row_flags[r * W];
-        uint64_t h = 1469598103934665603u;
-        size_t i;
-        int any = 0;
-        for (k = 0; k < W; k++) {
-            any |= bits[k] != 0;
-            h = (h ^ bits[k]) * 1099511628211u;
-        }
+        int any;
+        size_t i = (size_t)set_hash(bits, W, &any) & (nslots - 1);
         if (!any) {
             row_code[r] = -1;
             continue;
         }
-        for (i = (size_t)(h ^ (h >> 29)) & (nslots - 1); slots[i]; i = (i + 1) & (nslots - 1)) {
-            if (memcmp(&R->row_flags[first[slots[i] - 1] * W], bits, W * sizeof *bits) == 0)
+        for (; slots[i]; i = (i + 1) & (nslots - 1)) {
+            if (same_set(&R->row_flags[first[slots[i] - 1] * W], bits, W))
                 break;
         }
         if (slots[i]) {
@@ -556,11 +673,8 @@ static int flag_texts(tier__apply_run *R, int32_t *row_code, tier__applied *out)
             if (!ns_slots)
                 goto done;
             for (s = 0; s < nsets; s++) {
-                const uint64_t *sb = &R->row_flags[first[s] * W];
-                uint64_t sh = 1469598103934665603u;
-                for (k = 0; k < W; k++)
-                    sh = (sh ^ sb[k]) * 1099511628211u;
-                for (i = (size_t)(sh ^ (sh >> 29)) & (ns - 1); ns_slots[i]; i = (i + 1) & (ns - 1))
+                for (i = (size_t)set_hash(&R->row_flags[first[s] * W], W, &any) & (ns - 1);
+                     ns_slots[i]; i = (i + 1) & (ns - 1))
                     ;
                 ns_slots[i] = (uint32_t)s + 1;
             }
