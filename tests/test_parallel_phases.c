@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The phases after the customer table exists, spread over the host's threads: window figures
- * (core/book_figures.c), the order of rows with ties by id (models/order.c), the result writer
- * (policy/result_writer.c) and a whole pipeline run. Each gives the same bytes with no executor
- * and with executors of 1 (every task refused), 2, 3 and 8 threads; the figures also equal the
- * per-customer path, the order a plain comparison sort; the writer survives every failed
+ * (core/book_figures.c), the order of rows with ties by id (models/order.c), a policy's rules,
+ * flags, caps, routing and summary (policy/eval/, policy/apply.c, policy/result.c), the result
+ * writer (policy/result_writer.c) and a whole pipeline run. Each gives the same bytes with no
+ * executor and with executors of 1 (every task refused), 2, 3 and 8 threads; the figures also equal
+ * the per-customer path, the order a plain comparison sort; the writer survives every failed
  * allocation while formatting in parallel. */
 #include <math.h>
 #include <pthread.h>
@@ -14,6 +15,8 @@
 #include "core/book_internal.h"
 #include "core/frame_internal.h"
 #include "models/order.h"
+#include "policy/apply.h"
+#include "policy/policy_internal.h"
 #include "support.h"
 #include "util/buf.h"
 #include "util/radix.h"
@@ -663,6 +666,314 @@ static void test_window_overflow_names_the_first_row_for_any_thread_count(void *
     expect_no_live_blocks();
 }
 
+/* ---- a policy's rules, flags, caps, routing and summary ------------------------------------ */
+
+/* Every operator of the evaluator over columns (and scalars), rules, a cap, flags over the tiers,
+ * demote conditions and routing; with `hierarchy`, groups of a parent and its children. */
+static const char policy_ops[] =
+    "libtier-policy 1\n"
+    "model rfm = rfm\n"
+    "model pareto = pareto\n"
+    "window rev = revenue over 12 months\n"
+    "window buys = purchases over all\n"
+    "let score = (rfm.r_score + rfm.f_score) * 2 - -1 / abs(rfm.m_score - 3)\n"
+    "let loyal = not (rfm.r_score < 3) and rfm.segment not in [\"lost\", \"hibernating\"]\n"
+    "let active = buys between 2 and 100 and rev is not missing and attr.churned is missing\n"
+    "let north = attr.region in [\"north\", \"east\"] and attr.size != 0 and attr.size <= 5\n"
+    "let home = attr.region == attr.home or attr.region != \"south\"\n"
+    "tier S {\n"
+    "    rule \"top\" when pareto.class == \"A\" and loyal\n"
+    "    cap 20% by rev overflow A\n"
+    "    demote when rev < 50\n"
+    "}\n"
+    "tier A {\n"
+    "    rule \"engaged\" when pareto.class != \"C\" and score > 8 or (north and home)\n"
+    "    rule \"numbers\" when rfm.m_score in [4, 5] and -rev < -100 and rev / 2 * 1 + 0 > 10\n"
+    "    demote when not active\n"
+    "}\n"
+    "tier B {\n"
+    "    rule \"active\" when active or true and false\n"
+    "}\n"
+    "tier C {\n"
+    "    rule \"rest\"\n"
+    "}\n"
+    "flag lapsed when pareto.class == \"A\" and not (rev > 0)\n"
+    "flag north_c when tier == \"C\" and north\n"
+    "flag top when tier == \"S\" and attr.size is missing\n"
+    "flag odd when attr.home is missing or attr.size == 3 and rfm.f_score >= 2\n"
+    "flag always when 5 in [5, 6] and \"x\" not in [\"y\"]\n"
+    "routing {\n"
+    "    accounts when tier in [\"S\", \"A\"]\n"
+    "    region = attr.region\n"
+    "    team national \"KA national\" capacity 30 accounts\n"
+    "    team local \"KA team {region}\" capacity 4000 accounts\n"
+    "}\n";
+
+/* Eight flags of unrelated tests: more distinct flag sets than a slice numbers on its own. */
+static const char policy_many_sets[] = "flag r3 when rfm.r_score >= 3\n"
+                                       "flag f3 when rfm.f_score >= 3\n"
+                                       "flag m3 when rfm.m_score >= 3\n"
+                                       "flag s4 when attr.size >= 4\n"
+                                       "flag rn when attr.region == \"north\"\n"
+                                       "flag he when attr.home == \"east\"\n"
+                                       "flag ch when attr.churned is missing\n"
+                                       "flag pa when pareto.class == \"A\"\n";
+
+/* The policy (variant 1: with a hierarchy; 2: with many flag sets). */
+static tier_policy *load_policy(const char *text, int variant)
+{
+    tier__buf b;
+    tier_policy *p = NULL;
+    tier__buf_init(&b, TST_ALLOC);
+    tier__buf_puts(&b, text);
+    if (variant == 1)
+        tier__buf_puts(&b, "hierarchy parent = attr.parent_id\n");
+    if (variant == 2)
+        tier__buf_puts(&b, policy_many_sets);
+    assert_int_equal(tier__buf_status(&b), TIER_OK);
+    assert_int_equal(tier_policy_new(&p, MT_ALLOC), TIER_OK);
+    if (tier_policy_load_string(p, tier__buf_data(&b), tier__buf_len(&b), "ops.policy") != TIER_OK)
+        fail_msg("%s", tier_policy_last_error(p));
+    tier__buf_free(&b);
+    return p;
+}
+
+/* Attributes of every kind the policy reads: regions (some missing), a home region, sizes (some
+ * missing, some 0), churned marks and, every 50th customer, a parent (the customer before). */
+static void set_attributes(tier_book *b)
+{
+    static const char *const regions[] = {"north", "east", "south", "west"};
+    size_t i, n = tier_book_customer_count(b);
+    for (i = 0; i < n; i++) {
+        if (i % 7 != 3)
+            assert_int_equal(tier_book_set_text(b, i, "region", regions[i % 4]), TIER_OK);
+        assert_int_equal(tier_book_set_text(b, i, "home", regions[(i / 3) % 4]), TIER_OK);
+        if (i % 5 != 0)
+            assert_int_equal(tier_book_set_number(b, i, "size", (double)(i % 9)), TIER_OK);
+        if (i % 11 == 0)
+            assert_int_equal(tier_book_set_number(b, i, "churned", 1), TIER_OK);
+        if (i % 50 == 1) {
+            size_t len;
+            const char *id = tier_book_customer_id(b, i - 1, &len);
+            char parent[64];
+            snprintf(parent, sizeof parent, "%.*s", (int)len, id);
+            assert_int_equal(tier_book_set_text(b, i, "parent_id", parent), TIER_OK);
+        }
+    }
+}
+
+/* What one run gives: the written rows, the summary and the policy applied to its frame (tiers,
+ * reasons, flags, routes, cap reasons, demote conditions) and its flags over given tiers. */
+typedef struct policy_out {
+    tst_sink rows;
+    size_t customers[8];
+    double revenue[8];
+    tier__applied ap, fl;
+} policy_out;
+
+static void run_policy(const tier_book *b, const tier_policy *policy, policy_out *o)
+{
+    tier_model *models[2] = {NULL, NULL};
+    tier_result *res = NULL;
+    tier__apply_in in;
+    char err[TIER__ERR_SIZE];
+    size_t t;
+    memset(o, 0, sizeof *o);
+    assert_int_equal(tier_rfm_new(&models[0], NULL, MT_ALLOC), TIER_OK);
+    assert_int_equal(tier_pareto_new(&models[1], NULL, MT_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_new(&res, MT_ALLOC), TIER_OK);
+    assert_int_equal(tier_result_set_as_of(res, tst_day(2024, 6, 1)), TIER_OK);
+    if (tier_result_run(res, b, models, 2, policy) != TIER_OK)
+        fail_msg("%s", tier_result_last_error(res));
+    assert_int_equal(tier_result_write(res, b, NULL, TIER_OUTPUT_CSV, tst_sink_write, &o->rows),
+                     TIER_OK);
+    assert_true(tier_result_tier_count(res) <= 8);
+    for (t = 0; t < tier_result_tier_count(res); t++)
+        assert_int_equal(tier_result_summary(res, t, &o->customers[t], &o->revenue[t]), TIER_OK);
+    memset(&in, 0, sizeof in);
+    in.pol = &policy->pol;
+    in.book = b;
+    in.frame = tier_result_frame(res);
+    in.as_of = tst_day(2024, 6, 1);
+    if (tier__policy_apply(&in, MT_ALLOC, &o->ap, NULL, err) != TIER_OK)
+        fail_msg("%s", err);
+    if (tier__policy_flags(&in, o->ap.tier, MT_ALLOC, &o->fl, NULL, err) != TIER_OK)
+        fail_msg("%s", err);
+    tier_result_free(res);
+    tier_model_free(models[0]);
+    tier_model_free(models[1]);
+}
+
+static void expect_same_texts(char **x, size_t nx, char **y, size_t ny)
+{
+    size_t i;
+    assert_int_equal(nx, ny);
+    for (i = 0; i < nx; i++)
+        assert_string_equal(x[i], y[i]);
+}
+
+static void expect_same_applied(const tier__applied *x, const tier__applied *y, int all)
+{
+    const size_t n = x->customers;
+    assert_int_equal(y->customers, n);
+    assert_memory_equal(x->flags, y->flags, n * sizeof *x->flags);
+    expect_same_texts(x->flag_sets, x->n_flag_sets, y->flag_sets, y->n_flag_sets);
+    assert_int_equal(x->routes, y->routes);
+    assert_memory_equal(x->route, y->route, n * sizeof *x->route);
+    expect_same_texts(x->teams, x->n_teams, y->teams, y->n_teams);
+    expect_same_texts(x->report, x->n_report, y->report, y->n_report);
+    if (!all)
+        return;
+    assert_memory_equal(x->tier, y->tier, n * sizeof *x->tier);
+    assert_memory_equal(x->reason, y->reason, n * sizeof *x->reason);
+    assert_memory_equal(x->cap_reason, y->cap_reason, n * sizeof *x->cap_reason);
+    expect_same_texts(x->reasons, x->n_reasons, y->reasons, y->n_reasons);
+    assert_int_equal(x->n_demote, y->n_demote);
+    assert_memory_equal(x->demote, y->demote, x->n_demote * n);
+}
+
+static void policy_out_free(policy_out *o)
+{
+    tst_sink_reset(&o->rows);
+    tier__applied_free(MT_ALLOC, &o->ap);
+    tier__applied_free(MT_ALLOC, &o->fl);
+}
+
+/* The policy over 70,000 customers (enough for two slices of every pass) gives the same rows,
+ * summary and per-customer figures with no executor and with 1, 2, 3 and 8 threads, with and
+ * without a hierarchy, and with more flag sets than the slices number on their own. */
+static void test_policy_is_the_same_for_any_thread_count(void **state)
+{
+    size_t n, k, t;
+    log_row *v = make_log(tst_under_valgrind() ? 9000 : 70000, 6, 0, &n);
+    tier_book *b = log_book(MT_ALLOC, v, n);
+    int variant;
+    (void)state;
+    set_attributes(b);
+    for (variant = 0; variant < 3; variant++) {
+        tier_policy *policy = load_policy(policy_ops, variant);
+        policy_out want, got;
+        size_t placed = 0;
+        assert_int_equal(tier_book_set_executor(b, NULL), TIER_OK);
+        run_policy(b, policy, &want);
+        /* Every rule, flag, cap and team has customers, so every path has work. */
+        for (t = 0; t < 4; t++)
+            placed += want.customers[t] > 0;
+        assert_int_equal(placed, 4);
+        assert_true(want.ap.n_flag_sets >= 3);
+        assert_true(want.ap.n_teams >= 2 && want.ap.n_report >= 1);
+        assert_non_null(strstr(want.rows.data, "over the cap of S"));
+        assert_true(variant != 1 || strstr(want.rows.data, ",member of ") != NULL);
+        assert_true(variant != 2 || want.ap.n_flag_sets > 128);
+        for (k = 0; k < TST_COUNT(thread_counts); k++) {
+            tst_exec e;
+            exec_of(&e, thread_counts[k]);
+            if (thread_counts[k] > 1)
+                e.limit = 0; /* every split may start its tasks */
+            assert_int_equal(tier_book_set_executor(b, &e.ex), TIER_OK);
+            run_policy(b, policy, &got);
+            assert_int_equal(got.rows.len, want.rows.len);
+            assert_memory_equal(got.rows.data, want.rows.data, want.rows.len);
+            assert_memory_equal(got.customers, want.customers, sizeof want.customers);
+            assert_memory_equal(got.revenue, want.revenue, sizeof want.revenue);
+            expect_same_applied(&got.ap, &want.ap, 1);
+            expect_same_applied(&got.fl, &want.fl, 0);
+            assert_int_equal(e.started, e.waited);
+            if (thread_counts[k] > 1 && !tst_under_valgrind())
+                assert_true(e.started > 100);
+            policy_out_free(&got);
+        }
+        assert_int_equal(tier_book_set_executor(b, NULL), TIER_OK);
+        policy_out_free(&want);
+        tier_policy_free(policy);
+    }
+    tier_book_free(b);
+    free(v);
+    expect_no_live_blocks();
+}
+
+/* The summary's net revenue per tier in slices: amounts whose magnitudes sum beyond the range
+ * (a tier's sum still fits) are summed in one pass, and a tier whose sum overflows is refused,
+ * with the same message for any thread count. */
+static void test_summary_is_exact_or_refused_for_any_thread_count(void **state)
+{
+    static const char policy_text[] = "libtier-policy 1\n"
+                                      "tier A {\n    rule \"small\" when attr.big is missing\n}\n"
+                                      "tier B {\n    rule \"rest\"\n}\n";
+    const size_t n = 70000;
+    size_t r, k, big;
+    tier_policy *policy = NULL;
+    (void)state;
+    assert_int_equal(tier_policy_new(&policy, MT_ALLOC), TIER_OK);
+    assert_int_equal(tier_policy_load_string(policy, policy_text, strlen(policy_text), "s.policy"),
+                     TIER_OK);
+    for (big = 0; big < 3; big++) {
+        /* 0: small amounts; 1: +6e14 and -6e14 in tier B; 2: +6e14 twice in tier B. */
+        tier_book *b = NULL;
+        char want[512] = "";
+        size_t want_count[2] = {0, 0};
+        double want_net[2] = {0, 0};
+        assert_int_equal(tier_book_new(&b, MT_ALLOC), TIER_OK);
+        for (r = 0; r < n; r++) {
+            char id[16];
+            const int is_big = big && (r == 10 || r == n - 10);
+            size_t i;
+            snprintf(id, sizeof id, "c%06u", (unsigned)r);
+            /* A big customer: 600 rows of 1e12 (or -1e12), 6e14 in all. */
+            for (i = 0; i < (is_big ? 600 : 1); i++)
+                assert_int_equal(tier_book_add_txn(b, id, strlen(id), 9000,
+                                                   !is_big               ? (double)(r % 100) + 0.25
+                                                   : big == 2 || r == 10 ? 1e12
+                                                                         : -1e12,
+                                                   NAN),
+                                 TIER_OK);
+            if (is_big)
+                assert_int_equal(tier_book_set_number(b, r, "big", 1), TIER_OK);
+        }
+        for (k = 0; k <= TST_COUNT(thread_counts); k++) {
+            tst_exec e;
+            tier_result *res = NULL;
+            int rc;
+            if (k) {
+                exec_of(&e, thread_counts[k - 1]);
+                if (thread_counts[k - 1] > 1)
+                    e.limit = 0;
+                assert_int_equal(tier_book_set_executor(b, &e.ex), TIER_OK);
+            }
+            assert_int_equal(tier_result_new(&res, MT_ALLOC), TIER_OK);
+            rc = tier_result_run(res, b, NULL, 0, policy);
+            if (big == 2) {
+                assert_int_equal(rc, TIER_ERANGE);
+                if (k == 0)
+                    snprintf(want, sizeof want, "%s", tier_result_last_error(res));
+                assert_non_null(strstr(want, "net revenue of tier 1 overflows"));
+                assert_string_equal(tier_result_last_error(res), want);
+            } else {
+                size_t t, count;
+                double net;
+                assert_int_equal(rc, TIER_OK);
+                for (t = 0; t < 2; t++) {
+                    assert_int_equal(tier_result_summary(res, t, &count, &net), TIER_OK);
+                    if (k == 0) {
+                        want_count[t] = count;
+                        want_net[t] = net;
+                    }
+                    assert_int_equal(count, want_count[t]);
+                    assert_memory_equal(&net, &want_net[t], sizeof net);
+                }
+                assert_int_equal(want_count[1], big ? 2 : 0);
+            }
+            if (k && thread_counts[k - 1] > 1)
+                assert_true(e.started > 0);
+            assert_int_equal(tier_book_set_executor(b, NULL), TIER_OK);
+            tier_result_free(res);
+        }
+        tier_book_free(b);
+    }
+    tier_policy_free(policy);
+    expect_no_live_blocks();
+}
+
 /* ---- the writer ---------------------------------------------------------------------------- */
 
 /* A result of the log through rfm, pareto and b2b-sabc, made with `a`. */
@@ -877,6 +1188,8 @@ TST_MAIN(cmocka_unit_test(test_window_figures_are_the_same_for_any_thread_count)
          cmocka_unit_test(test_pareto_is_the_same_for_any_thread_count),
          cmocka_unit_test(test_pareto_refuses_a_total_beyond_range_for_any_thread_count),
          cmocka_unit_test(test_window_overflow_names_the_first_row_for_any_thread_count),
+         cmocka_unit_test(test_policy_is_the_same_for_any_thread_count),
+         cmocka_unit_test(test_summary_is_exact_or_refused_for_any_thread_count),
          cmocka_unit_test(test_result_rows_are_the_same_bytes_for_any_thread_count),
          cmocka_unit_test(test_parallel_writer_survives_every_failed_allocation),
          cmocka_unit_test(test_pipeline_run_is_the_same_bytes_for_any_thread_count))

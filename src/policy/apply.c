@@ -28,6 +28,12 @@ static int context(tier__apply_run *R, int rc, const tier__pexpr *e, const char 
     return rc;
 }
 
+size_t tier__apply_slices(const tier__apply_run *R, size_t n, tier__par_slice_fn fn, void *arg)
+{
+    return tier__par_slices(R->in->book ? tier__book_executor(R->in->book) : NULL, n,
+                            TIER__EVAL_GRAIN, fn, arg);
+}
+
 int tier__apply_nomem(tier__apply_run *R, const char *what)
 {
     tier__errorf(R->err, "out of memory %s", what);
@@ -97,20 +103,37 @@ int tier__cap_reason(const tier_allocator *a, const tier__ptier *t, char **out)
 /* Rows the mask selects that no earlier rule placed take this rule: an unplaced row holds -1, so
  * adding t + 1 (and g + 1) under a mask places it without a branch. */
 static void place_rule(const unsigned char *restrict mask, int32_t *restrict tiers,
-                       int32_t *restrict rules, size_t n, int32_t t, int32_t g)
+                       int32_t *restrict rules, size_t b, size_t e, int32_t t, int32_t g)
 {
     size_t r;
-    for (r = 0; r < n; r++) {
+    for (r = b; r < e; r++) {
         int32_t take = -(int32_t)(mask[r] & (tiers[r] < 0));
         tiers[r] += take & (t + 1);
         rules[r] += take & (g + 1);
     }
 }
 
+/* A pass over slices of rows or customers (tier__apply_slices): rule g of tier t, or flag f. */
+typedef struct rows_job {
+    tier__apply_run *R;
+    int32_t t, g;
+    size_t f;
+    const int32_t *src; /* to_customer: each row's value */
+    int32_t *dst;       /* to_customer: each customer's */
+} rows_job;
+
+static void place_rows(void *arg, size_t k, size_t b, size_t e)
+{
+    const rows_job *j = arg;
+    (void)k;
+    place_rule(j->R->mask, j->R->row_tier, j->R->row_rule, b, e, j->t, j->g);
+}
+
 int tier__apply_place(tier__apply_run *R)
 {
     const tier__pol *pol = R->pol;
     size_t t, k, g = 0;
+    rows_job j;
     for (t = 0; t < pol->n_tiers; t++) {
         const tier__ptier *tier = &pol->tiers[t];
         R->rule_base[t] = g;
@@ -127,7 +150,10 @@ int tier__apply_place(tier__apply_run *R)
             }
             if (R->trace)
                 R->trace->rule_value[g] = R->mask[R->trace->row];
-            place_rule(R->mask, R->row_tier, R->row_rule, R->n, (int32_t)t, (int32_t)g);
+            j.R = R;
+            j.t = (int32_t)t;
+            j.g = (int32_t)g;
+            tier__apply_slices(R, R->n, place_rows, &j);
         }
     }
     R->rule_base[pol->n_tiers] = g;
@@ -310,10 +336,25 @@ done:
 
 /* ---- flags and routing ---------------------------------------------------------------------- */
 
+/* Flag f's bit on the rows of a slice that its mask selects. */
+static void flag_rows(void *arg, size_t k, size_t b, size_t e)
+{
+    const rows_job *j = arg;
+    const tier__apply_run *R = j->R;
+    const unsigned char *mask = R->mask;
+    uint64_t *bits = R->row_flags + j->f / 64, bit = (uint64_t)1 << (j->f % 64);
+    const size_t W = R->words;
+    size_t r;
+    (void)k;
+    for (r = b; r < e; r++)
+        bits[r * W] |= bit & ((uint64_t)0 - (mask[r] != 0));
+}
+
 int tier__apply_flags(tier__apply_run *R)
 {
     const tier__pol *pol = R->pol;
-    size_t f, r;
+    size_t f;
+    rows_job j;
     for (f = 0; f < pol->n_flags; f++) {
         const tier__pflag *fl = &pol->flags[f];
         int rc;
@@ -323,9 +364,9 @@ int tier__apply_flags(tier__apply_run *R)
             memset(R->mask, 1, R->n);
         else if ((rc = tier__apply_want_bool(R, fl->when, NULL)) != TIER_OK)
             return rc;
-        for (r = 0; r < R->n; r++)
-            if (R->mask[r])
-                R->row_flags[r * R->words + f / 64] |= (uint64_t)1 << (f % 64);
+        j.R = R;
+        j.f = f;
+        tier__apply_slices(R, R->n, flag_rows, &j);
         if (R->trace)
             R->trace->flag_value[f] = R->mask[R->trace->row];
     }
@@ -468,6 +509,128 @@ static int32_t intern(const tier_allocator *a, texts *t, const char *s, size_t l
     return (int32_t)t->n++;
 }
 
+/* Distinct flag sets a slice of rows numbers on its own at most (more: one pass numbers them). */
+#define SLICE_SETS 64
+
+/* The hash of a row's flag words, and whether any flag is set. */
+static uint64_t set_hash(const uint64_t *bits, size_t W, int *any)
+{
+    uint64_t h = 1469598103934665603u;
+    size_t k;
+    *any = 0;
+    for (k = 0; k < W; k++) {
+        *any |= bits[k] != 0;
+        h = (h ^ bits[k]) * 1099511628211u;
+    }
+    return h ^ (h >> 29);
+}
+
+static int same_set(const uint64_t *x, const uint64_t *y, size_t W)
+{
+    size_t k;
+    for (k = 0; k < W; k++)
+        if (x[k] != y[k])
+            return 0;
+    return 1;
+}
+
+/* One slice's distinct non-empty flag sets: each one's first row, in the order they come up, and
+ * its number among all the rows' sets (map). */
+typedef struct set_slice {
+    size_t first[SLICE_SETS];
+    int32_t map[SLICE_SETS];
+    size_t n;
+    int full; /* a set beyond SLICE_SETS came up: the slice stopped */
+} set_slice;
+
+typedef struct sets_job {
+    const tier__apply_run *R;
+    int32_t *row_code;
+    set_slice s[TIER__PAR_TASKS];
+} sets_job;
+
+/* The rows of slice k take the number of their set within the slice (-1: no flag). */
+static void set_rows(void *arg, size_t k, size_t b, size_t e)
+{
+    sets_job *j = arg;
+    const tier__apply_run *R = j->R;
+    const size_t W = R->words, mask = 2 * SLICE_SETS - 1;
+    set_slice *s = &j->s[k];
+    uint32_t slots[2 * SLICE_SETS];
+    size_t r;
+    memset(slots, 0, sizeof slots);
+    s->n = 0;
+    s->full = 0;
+    for (r = b; r < e; r++) {
+        const uint64_t *bits = &R->row_flags[r * W];
+        int any;
+        size_t i = (size_t)set_hash(bits, W, &any) & mask;
+        if (!any) {
+            j->row_code[r] = -1;
+            continue;
+        }
+        for (; slots[i]; i = (i + 1) & mask)
+            if (same_set(&R->row_flags[s->first[slots[i] - 1] * W], bits, W))
+                break;
+        if (!slots[i]) {
+            if (s->n == SLICE_SETS) {
+                s->full = 1;
+                return;
+            }
+            s->first[s->n] = r;
+            slots[i] = (uint32_t)++s->n;
+        }
+        j->row_code[r] = (int32_t)(slots[i] - 1);
+    }
+}
+
+/* The rows of slice k: from the number of their set in the slice to the number among all. */
+static void renumber_rows(void *arg, size_t k, size_t b, size_t e)
+{
+    const sets_job *j = arg;
+    const int32_t *map = j->s[k].map;
+    size_t r;
+    for (r = b; r < e; r++)
+        if (j->row_code[r] >= 0)
+            j->row_code[r] = map[j->row_code[r]];
+}
+
+/* Numbers the rows' flag sets in slices of rows: each slice numbers its own sets, then the
+ * slices' sets in slice order, each slice's in its order, are numbered among all, which is the
+ * order in which the sets first come up in the rows, as one pass numbers them. Returns 1 when
+ * done (row_code, *first and *nsets set), 0 when one pass must do it (few rows, a slice with
+ * many sets), -1 out of memory. */
+static int sets_in_slices(tier__apply_run *R, int32_t *row_code, size_t **first, size_t *cap,
+                          size_t *nsets)
+{
+    const size_t W = R->words;
+    sets_job j;
+    size_t tasks, s, l, g;
+    if (tier__par_tasks(R->in->book ? tier__book_executor(R->in->book) : NULL, R->n,
+                        TIER__EVAL_GRAIN) < 2)
+        return 0;
+    j.R = R;
+    j.row_code = row_code;
+    tasks = tier__apply_slices(R, R->n, set_rows, &j);
+    for (s = 0; s < tasks; s++)
+        if (j.s[s].full)
+            return 0;
+    for (s = 0; s < tasks; s++)
+        for (l = 0; l < j.s[s].n; l++) {
+            const uint64_t *bits = &R->row_flags[j.s[s].first[l] * W];
+            for (g = 0; g < *nsets && !same_set(&R->row_flags[(*first)[g] * W], bits, W); g++)
+                ;
+            if (g == *nsets) {
+                if (tier__grow(R->a, (void **)first, cap, g + 1, sizeof **first))
+                    return -1;
+                (*first)[(*nsets)++] = j.s[s].first[l];
+            }
+            j.s[s].map[l] = (int32_t)g;
+        }
+    tier__apply_slices(R, R->n, renumber_rows, &j);
+    return 1;
+}
+
 /* The rows' flag sets as texts: equal sets share one text, found through a small hash. */
 static int flag_texts(tier__apply_run *R, int32_t *row_code, tier__applied *out)
 {
@@ -478,26 +641,21 @@ static int flag_texts(tier__apply_run *R, int32_t *row_code, tier__applied *out)
     size_t nsets = 0, cap_sets = 0;
     texts sets = {NULL, 0, 0};
     tier__buf b;
-    int rc = TIER_ENOMEM;
+    int rc = TIER_ENOMEM, sliced = 0;
     tier__buf_init(&b, R->a);
     slots = tier__calloc(R->a, nslots, sizeof *slots);
-    if (!slots)
+    if (!slots || (sliced = sets_in_slices(R, row_code, &first, &cap_sets, &nsets)) < 0)
         goto done;
-    for (r = 0; r < R->n; r++) {
+    for (r = 0; !sliced && r < R->n; r++) {
         const uint64_t *bits = &R->row_flags[r * W];
-        uint64_t h = 1469598103934665603u;
-        size_t i;
-        int any = 0;
-        for (k = 0; k < W; k++) {
-            any |= bits[k] != 0;
-            h = (h ^ bits[k]) * 1099511628211u;
-        }
+        int any;
+        size_t i = (size_t)set_hash(bits, W, &any) & (nslots - 1);
         if (!any) {
             row_code[r] = -1;
             continue;
         }
-        for (i = (size_t)(h ^ (h >> 29)) & (nslots - 1); slots[i]; i = (i + 1) & (nslots - 1)) {
-            if (memcmp(&R->row_flags[first[slots[i] - 1] * W], bits, W * sizeof *bits) == 0)
+        for (; slots[i]; i = (i + 1) & (nslots - 1)) {
+            if (same_set(&R->row_flags[first[slots[i] - 1] * W], bits, W))
                 break;
         }
         if (slots[i]) {
@@ -515,11 +673,8 @@ static int flag_texts(tier__apply_run *R, int32_t *row_code, tier__applied *out)
             if (!ns_slots)
                 goto done;
             for (s = 0; s < nsets; s++) {
-                const uint64_t *sb = &R->row_flags[first[s] * W];
-                uint64_t sh = 1469598103934665603u;
-                for (k = 0; k < W; k++)
-                    sh = (sh ^ sb[k]) * 1099511628211u;
-                for (i = (size_t)(sh ^ (sh >> 29)) & (ns - 1); ns_slots[i]; i = (i + 1) & (ns - 1))
+                for (i = (size_t)set_hash(&R->row_flags[first[s] * W], W, &any) & (ns - 1);
+                     ns_slots[i]; i = (i + 1) & (ns - 1))
                     ;
                 ns_slots[i] = (uint32_t)s + 1;
             }
@@ -555,29 +710,60 @@ done:
     return rc ? tier__apply_nomem(R, "collecting the flags") : TIER_OK;
 }
 
+/* dst[i] = src[row of customer i] (src NULL: -1) for the customers of a slice. */
+static void customer_rows(void *arg, size_t k, size_t b, size_t e)
+{
+    const rows_job *j = arg;
+    const tier__apply_run *R = j->R;
+    size_t i;
+    (void)k;
+    if (!j->src)
+        for (i = b; i < e; i++)
+            j->dst[i] = -1;
+    else if (R->hier)
+        for (i = b; i < e; i++)
+            j->dst[i] = j->src[R->rows.row_of[i]];
+    else
+        memcpy(j->dst + b, j->src + b, (e - b) * sizeof *j->dst);
+}
+
+/* Each customer's value of its row in dst (src NULL: -1 for all), in slices of customers. */
+static void to_customer(tier__apply_run *R, const int32_t *src, int32_t *dst)
+{
+    rows_job j;
+    j.R = R;
+    j.src = src;
+    j.dst = dst;
+    tier__apply_slices(R, R->customers, customer_rows, &j);
+}
+
 /* Each customer's flags (its row's set) and, when the policy routes, its row's team, into out
  * (customers set); a member takes its group's row. TIER_OK or TIER_ENOMEM (err set). */
 static int flags_to_customers(tier__apply_run *R, tier__applied *out)
 {
     const size_t n = R->customers;
-    int32_t *row_flag = tier__calloc(R->a, R->n + 1, sizeof *row_flag);
-    size_t i;
+    int32_t *row_flag = NULL;
     out->flags = tier__malloc_n(R->a, n, sizeof *out->flags);
-    if (!row_flag || !out->flags || flag_texts(R, row_flag, out)) {
-        tier__free(R->a, row_flag);
+    if (!out->flags)
         return tier__apply_nomem(R, "collecting the flags");
+    if (R->pol->n_flags == 0 && !R->routed) {
+        to_customer(R, NULL, out->flags); /* no flag can be set: no row has a set */
+    } else {
+        row_flag = tier__calloc(R->a, R->n + 1, sizeof *row_flag);
+        if (!row_flag || flag_texts(R, row_flag, out)) {
+            tier__free(R->a, row_flag);
+            return tier__apply_nomem(R, "collecting the flags");
+        }
+        to_customer(R, row_flag, out->flags);
+        tier__free(R->a, row_flag);
     }
-    for (i = 0; i < n; i++)
-        out->flags[i] = row_flag[R->hier ? R->rows.row_of[i] : i];
-    tier__free(R->a, row_flag);
     if (!R->routed)
         return TIER_OK;
     out->routes = 1;
     out->route = tier__malloc_n(R->a, n, sizeof *out->route);
     if (!out->route)
         return tier__apply_nomem(R, "routing");
-    for (i = 0; i < n; i++)
-        out->route[i] = R->rout.team[R->hier ? R->rows.row_of[i] : i];
+    to_customer(R, R->rout.team, out->route);
     out->teams = R->rout.names;
     out->n_teams = R->rout.n_names;
     out->report = R->rout.report;
@@ -585,6 +771,30 @@ static int flags_to_customers(tier__apply_run *R, tier__applied *out)
     R->rout.names = R->rout.report = NULL;
     R->rout.n_names = R->rout.n_report = 0;
     return TIER_OK;
+}
+
+/* The tiers, reasons and cap reasons of the customers of a slice when no group reason is named
+ * ("member of"): to_customers without member codes. */
+typedef struct customers_job {
+    const tier__apply_run *R;
+    tier__applied *out;
+    const int32_t *rule_code, *cap_code;
+} customers_job;
+
+static void customers_rows(void *arg, size_t k, size_t b, size_t e)
+{
+    const customers_job *j = arg;
+    const tier__apply_run *R = j->R;
+    tier__applied *out = j->out;
+    size_t i;
+    (void)k;
+    for (i = b; i < e; i++) {
+        size_t row = R->hier ? R->rows.row_of[i] : i;
+        int32_t rr = R->row_rule[row];
+        out->tier[i] = R->row_tier[row];
+        out->cap_reason[i] = rr <= -2 ? j->cap_code[-2 - rr] : -1;
+        out->reason[i] = rr >= 0 ? j->rule_code[rr] : rr <= -2 ? j->cap_code[-2 - rr] : -1;
+    }
 }
 
 /* Reasons: the distinct rule names (first), the caps' reasons, "member of TOP" per group. */
@@ -639,7 +849,16 @@ static int to_customers(tier__apply_run *R, tier__applied *out)
     }
     if (flags_to_customers(R, out))
         goto done;
-    for (i = 0; i < n; i++) {
+    if (!member_code) {
+        /* No group reason to name: every customer's figures come from its row alone. */
+        customers_job j;
+        j.R = R;
+        j.out = out;
+        j.rule_code = rule_code;
+        j.cap_code = cap_code;
+        tier__apply_slices(R, n, customers_rows, &j);
+    }
+    for (i = 0; member_code && i < n; i++) {
         size_t row = R->hier ? R->rows.row_of[i] : i;
         int32_t rr = R->row_rule[row];
         out->tier[i] = R->row_tier[row];
@@ -674,13 +893,33 @@ done:
     return rc ? tier__apply_nomem(R, "placing the customers") : TIER_OK;
 }
 
+typedef struct demote_job {
+    const tier__apply_run *R;
+    unsigned char *dst;
+} demote_job;
+
+/* Each customer of a slice takes its row's value of the mask. */
+static void demote_rows(void *arg, size_t k, size_t b, size_t e)
+{
+    const demote_job *j = arg;
+    const tier__apply_run *R = j->R;
+    size_t i;
+    (void)k;
+    if (!R->hier)
+        memcpy(j->dst + b, R->mask + b, e - b);
+    else
+        for (i = b; i < e; i++)
+            j->dst[i] = R->mask[R->rows.row_of[i]];
+}
+
 /* Each tier's `demote when` (docs/history.md) for every customer: a member takes its group's row,
  * as it takes its tier. */
 static int demotes(tier__apply_run *R, tier__applied *out)
 {
     const tier__pol *pol = R->pol;
-    size_t t, i, slots = 0, bytes;
+    size_t t, slots = 0, bytes;
     char what[TIER__ERR_SIZE];
+    demote_job j;
     out->demote_slot = tier__malloc_n(R->a, pol->n_tiers + 1, sizeof *out->demote_slot);
     if (!out->demote_slot)
         return tier__apply_nomem(R, "evaluating the demote conditions");
@@ -694,16 +933,15 @@ static int demotes(tier__apply_run *R, tier__applied *out)
     out->n_demote = slots;
     for (t = 0; t < pol->n_tiers; t++) {
         const tier__pexpr *when = pol->tiers[t].hold.when;
-        unsigned char *dst;
         int rc;
         if (!when)
             continue;
         snprintf(what, sizeof what, "the demote condition of tier '%s'", pol->tiers[t].name);
         if ((rc = tier__apply_want_bool(R, when, what)) != TIER_OK)
             return rc;
-        dst = out->demote + (size_t)out->demote_slot[t] * out->customers;
-        for (i = 0; i < out->customers; i++)
-            dst[i] = R->mask[R->hier ? R->rows.row_of[i] : i];
+        j.R = R;
+        j.dst = out->demote + (size_t)out->demote_slot[t] * out->customers;
+        tier__apply_slices(R, out->customers, demote_rows, &j);
     }
     return TIER_OK;
 }
@@ -849,8 +1087,19 @@ static int run_rows(tier__apply_run *R)
     return TIER_OK;
 }
 
+/* Rows of a slice unplaced: tier -1 and, with j->g, rule -1 (all bits set). */
+static void unplace_rows(void *arg, size_t k, size_t b, size_t e)
+{
+    const rows_job *j = arg;
+    (void)k;
+    memset(j->R->row_tier + b, 0xff, (e - b) * sizeof *j->R->row_tier);
+    if (j->g)
+        memset(j->R->row_rule + b, 0xff, (e - b) * sizeof *j->R->row_rule);
+}
+
 int tier__apply_run_alloc(tier__apply_run *R, int rules, const char *what)
 {
+    rows_job j;
     const tier__pol *pol = R->pol;
     const tier_allocator *a = R->a;
     size_t n1 = R->n ? R->n : 1, t;
@@ -866,11 +1115,9 @@ int tier__apply_run_alloc(tier__apply_run *R, int rules, const char *what)
     if (!R->row_tier || !R->mask || !R->tier_names || !R->row_flags ||
         (rules && (!R->row_rule || !R->rule_base)))
         return tier__apply_nomem(R, what);
-    for (t = 0; t < R->n; t++) {
-        R->row_tier[t] = -1;
-        if (rules)
-            R->row_rule[t] = -1;
-    }
+    j.R = R;
+    j.g = rules;
+    tier__apply_slices(R, R->n, unplace_rows, &j);
     for (t = 0; t < pol->n_tiers; t++)
         R->tier_names[t] = pol->tiers[t].name;
     return TIER_OK;

@@ -7,6 +7,7 @@
 #include "policy/apply.h"
 #include "policy/eval/eval.h"
 #include "policy/org/org.h"
+#include "util/par_tasks.h"
 
 typedef struct tier__apply_run {
     const tier__apply_in *in;
@@ -41,6 +42,9 @@ int tier__apply_run_alloc(tier__apply_run *R, int rules, const char *what);
  * arrays (those handed over are set NULL by the caller first). */
 void tier__apply_run_free(tier__apply_run *R);
 
+/* Runs fn over items [0, n) (rows or customers of R) in contiguous slices on the book's executor,
+ * one slice below 2 * TIER__EVAL_GRAIN items; returns the number of slices. */
+size_t tier__apply_slices(const tier__apply_run *R, size_t n, tier__par_slice_fn fn, void *arg);
 int tier__apply_nomem(tier__apply_run *R, const char *what);
 int tier__apply_want_bool(tier__apply_run *R, const tier__pexpr *e, const char *what);
 /* The phases: first rule that holds, the caps in tier order, the flags, the routing. */

@@ -12,6 +12,7 @@
 #include "policy/policy_internal.h"
 #include "policy/population.h"
 #include "policy/result_internal.h"
+#include "util/par_tasks.h"
 
 /* An entitlement's value for one tier. */
 typedef struct rent {
@@ -256,6 +257,69 @@ static int keep_entitlements(tier_result *res, const tier__pol *pol, kept *k)
     return TIER_OK;
 }
 
+/* Tiers summed in slices of customers at most (more: one pass on the calling thread), and
+ * customers per slice at least. */
+#define SUMMARY_TIERS 16
+#define SUMMARY_GRAIN 32768
+
+/* Per slice of customers: the customers and net amounts of each tier, and the sum of the
+ * magnitudes of the amounts counted (saturated at UINT64_MAX). */
+typedef struct summary_job {
+    const int32_t *tiers;
+    const tier__figures *fig;
+    size_t count[TIER__PAR_TASKS][SUMMARY_TIERS];
+    uint64_t net[TIER__PAR_TASKS][SUMMARY_TIERS]; /* two's complement sums */
+    uint64_t mag[TIER__PAR_TASKS];
+} summary_job;
+
+static void summary_rows(void *arg, size_t k, size_t b, size_t e)
+{
+    summary_job *j = arg;
+    size_t *count = j->count[k], i;
+    uint64_t *net = j->net[k], mag = 0;
+    memset(count, 0, sizeof j->count[k]);
+    memset(net, 0, sizeof j->net[k]);
+    for (i = b; i < e; i++) {
+        const int32_t t = j->tiers[i];
+        const int64_t x = j->fig[i].net;
+        const uint64_t m = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
+        if (t < 0)
+            continue;
+        count[t]++;
+        net[t] += (uint64_t)x;
+        mag = mag > UINT64_MAX - m ? UINT64_MAX : mag + m;
+    }
+    j->mag[k] = mag;
+}
+
+/* The summary in slices of customers on the book's executor. When the magnitudes of all the
+ * amounts counted sum to at most INT64_MAX, no partial sum in any order leaves the range, so the
+ * slices' sums added in slice order are the sums of one pass in customer order, which then could
+ * not have overflowed either. Returns 1 when it filled k, 0 when the caller must make the summary
+ * in one pass (many tiers, few customers, a sum that may overflow). */
+static int summarize_slices(const tier_book *book, const int32_t *tiers, size_t n, kept *k)
+{
+    summary_job j;
+    size_t tasks, s, t;
+    uint64_t mag = 0;
+    const tier_executor *ex = tier__book_executor(book);
+    if (k->ntiers > SUMMARY_TIERS || tier__par_tasks(ex, n, SUMMARY_GRAIN) < 2)
+        return 0;
+    j.tiers = tiers;
+    j.fig = tier__book_running(book);
+    tasks = tier__par_slices(ex, n, SUMMARY_GRAIN, summary_rows, &j);
+    for (s = 0; s < tasks; s++)
+        mag = mag > UINT64_MAX - j.mag[s] ? UINT64_MAX : mag + j.mag[s];
+    if (mag > (uint64_t)INT64_MAX)
+        return 0;
+    for (s = 0; s < tasks; s++)
+        for (t = 0; t < k->ntiers; t++) {
+            k->tier_customers[t] += j.count[s][t];
+            k->tier_net[t] = (int64_t)((uint64_t)k->tier_net[t] + j.net[s][t]);
+        }
+    return 1;
+}
+
 /* Net amount of every customer over all of the book's transactions, exactly, summed per tier.
  * The book's running net amounts are exact whatever order the rows came in. */
 static int summarize(tier_result *res, const tier_book *book, const int32_t *tiers, size_t n,
@@ -270,6 +334,8 @@ static int summarize(tier_result *res, const tier_book *book, const int32_t *tie
         tier__errorf(res->err, "out of memory summarizing tiers");
         return TIER_ENOMEM;
     }
+    if (summarize_slices(book, tiers, n, k))
+        return TIER_OK;
     for (i = 0; i < n; i++) {
         int32_t t = tiers[i];
         if (t < 0)
@@ -283,9 +349,31 @@ static int summarize(tier_result *res, const tier_book *book, const int32_t *tie
     return TIER_OK;
 }
 
+typedef struct copy_job {
+    int32_t *dst;
+    const int32_t *src;
+} copy_job;
+
+static void copy_rows(void *arg, size_t k, size_t b, size_t e)
+{
+    const copy_job *j = arg;
+    (void)k;
+    memcpy(j->dst + b, j->src + b, (e - b) * sizeof *j->dst);
+}
+
+/* dst = src (n codes), in slices on the book's executor: the first writes of a new column. */
+static void copy_codes(const tier_book *book, int32_t *dst, const int32_t *src, size_t n)
+{
+    copy_job j;
+    j.dst = dst;
+    j.src = src;
+    tier__par_slices(tier__book_executor(book), n, SUMMARY_GRAIN, copy_rows, &j);
+}
+
 /* Adds label column `name` of texts `labels` and codes `codes` (n) to the frame. */
-static int add_column(tier_result *res, tier_frame *frame, const char *name, char *const *labels,
-                      size_t nlabels, const int32_t *codes, size_t n, size_t *col)
+static int add_column(tier_result *res, const tier_book *book, tier_frame *frame, const char *name,
+                      char *const *labels, size_t nlabels, const int32_t *codes, size_t n,
+                      size_t *col)
 {
     int32_t *dst;
     int rc = tier_frame_add_labels(frame, name, (const char *const *)labels, nlabels, &dst);
@@ -294,7 +382,7 @@ static int add_column(tier_result *res, tier_frame *frame, const char *name, cha
                      tier_frame_last_error(frame));
         return rc;
     }
-    memcpy(dst, codes, n * sizeof *dst);
+    copy_codes(book, dst, codes, n);
     if (tier_frame_find(frame, name, col)) {
         tier__errorf(res->err, "the frame lost its %s column", name);
         return TIER_ERROR;
@@ -386,12 +474,13 @@ static int run_with(tier_result *result, const tier_book *book, tier_model *cons
     for (i = 0; i < ntiers; i++)
         tier_names[i] = policy->pol.tiers[i].name;
     with_flags = policy->pol.n_flags > 0 || ap.routes;
-    if ((rc = add_column(result, frame, "tier", tier_names, ntiers, ap.tier, n, &tcol)) ||
-        (rc = add_column(result, frame, "reason", ap.reasons, ap.n_reasons, ap.reason, n, &rcol)) ||
-        (with_flags && (rc = add_column(result, frame, "flags", ap.flag_sets, ap.n_flag_sets,
+    if ((rc = add_column(result, book, frame, "tier", tier_names, ntiers, ap.tier, n, &tcol)) ||
+        (rc = add_column(result, book, frame, "reason", ap.reasons, ap.n_reasons, ap.reason, n,
+                         &rcol)) ||
+        (with_flags && (rc = add_column(result, book, frame, "flags", ap.flag_sets, ap.n_flag_sets,
                                         ap.flags, n, &fcol))) ||
         (ap.routes &&
-         (rc = add_column(result, frame, "route", ap.teams, ap.n_teams, ap.route, n, &ocol))))
+         (rc = add_column(result, book, frame, "route", ap.teams, ap.n_teams, ap.route, n, &ocol))))
         goto fail;
 
     if ((rc = summarize(result, book, ap.tier, n, &k)) != TIER_OK)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Parallel tasks through the host's executor; see util/par.h. */
 #include "util/par.h"
+#include "util/par_tasks.h"
 
 typedef struct par_task {
     tier__par_fn fn;
@@ -81,4 +82,29 @@ size_t tier__par_width(const tier_executor *ex)
     if (!ex->threads)
         return 2;
     return ex->threads < TIER__PAR_MAX ? ex->threads : TIER__PAR_MAX;
+}
+
+typedef struct slice_job {
+    tier__par_slice_fn fn;
+    void *arg;
+    size_t items, tasks;
+} slice_job;
+
+static void slice_task(void *arg, size_t k)
+{
+    const slice_job *j = arg;
+    j->fn(j->arg, k, tier__par_begin(j->items, j->tasks, k),
+          tier__par_begin(j->items, j->tasks, k + 1));
+}
+
+size_t tier__par_slices(const tier_executor *ex, size_t items, size_t grain, tier__par_slice_fn fn,
+                        void *arg)
+{
+    slice_job j;
+    j.fn = fn;
+    j.arg = arg;
+    j.items = items;
+    j.tasks = tier__par_tasks(ex, items, grain);
+    tier__par_run(ex, j.tasks, slice_task, &j);
+    return j.tasks;
 }

@@ -32,4 +32,14 @@ static inline size_t tier__par_begin(size_t items, size_t tasks, size_t k)
     return items / tasks * k + (k < rest ? k : rest);
 }
 
+/* Slice k of `tasks` over items [begin, end), the work of one task of tier__par_slices. */
+typedef void (*tier__par_slice_fn)(void *arg, size_t k, size_t begin, size_t end);
+
+/* Splits `items` items into tier__par_tasks(ex, items, grain) contiguous slices and runs
+ * fn(arg, k, begin, end) for each through `ex` (tier__par_run: slice 0 on the calling thread).
+ * Returns the number of slices (1 with no executor or few items; fn then sees [0, items)), so
+ * that a caller can combine per-slice results in slice order. Never fails, never allocates. */
+size_t tier__par_slices(const tier_executor *ex, size_t items, size_t grain, tier__par_slice_fn fn,
+                        void *arg);
+
 #endif

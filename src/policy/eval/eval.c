@@ -300,15 +300,34 @@ int tier__eval_cache(tier__ectx *c, const char *name, tier__eval_val *v)
     return TIER_OK;
 }
 
+typedef struct gather_job {
+    const tier__ectx *c;
+    const char *src;
+    char *o;
+    size_t size;
+} gather_job;
+
+static void gather_rows(void *arg, size_t k, size_t b, size_t e)
+{
+    const gather_job *j = arg;
+    const size_t *lead = j->c->rows->lead, size = j->size;
+    size_t r;
+    (void)k;
+    for (r = b; r < e; r++)
+        memcpy(j->o + r * size, j->src + lead[r] * size, size);
+}
+
 /* Row r's value of the per-customer array `src` (elements of `size` bytes), in a new array. */
 static void *gather(tier__ectx *c, const void *src, size_t size)
 {
-    char *o = tier__malloc_n(c->a, c->n, size);
-    size_t r;
-    if (o)
-        for (r = 0; r < c->n; r++)
-            memcpy(o + r * size, (const char *)src + c->rows->lead[r] * size, size);
-    return o;
+    gather_job j;
+    j.c = c;
+    j.src = src;
+    j.size = size;
+    j.o = tier__malloc_n(c->a, c->n, size);
+    if (j.o)
+        tier__eval_slices(c, gather_rows, &j);
+    return j.o;
 }
 
 /* A frame column as the rows see it: borrowed with identity rows, else gathered from leads. */
@@ -786,7 +805,6 @@ int tier__eval_node(tier__ectx *c, const tier__pexpr *e, int hint, tier__eval_va
     memset(&rt, 0, sizeof rt);
     memset(&h, 0, sizeof h);
     if (e->kind == TIER__PX_UNARY) {
-        size_t r;
         rc = tier__eval_node(c, e->args[0],
                              e->op == TIER__POP_NOT ? TIER__PT_BOOL : TIER__PT_NUMBER, &l, err);
         if (rc)
@@ -796,24 +814,8 @@ int tier__eval_node(tier__ectx *c, const tier__pexpr *e, int hint, tier__eval_va
         if (l.scalar) {
             out->scalar = 1;
             out->s = e->op == TIER__POP_NOT ? !(l.s != 0) : -l.s;
-        } else if (e->op == TIER__POP_NOT) {
-            unsigned char *o = tier__op_column(c, 1);
-            if (!o)
-                rc = TIER_ENOMEM;
-            else
-                for (r = 0; r < c->n; r++)
-                    o[r] = (unsigned char)!l.b[r];
-            out->b = o;
-            out->own = o;
         } else {
-            double *o = tier__op_column(c, sizeof *o);
-            if (!o)
-                rc = TIER_ENOMEM;
-            else
-                for (r = 0; r < c->n; r++)
-                    o[r] = -l.num[r];
-            out->num = o;
-            out->own = o;
+            rc = tier__op_unary(c, e->op, &l, out);
         }
         tier__eval_drop(c, &l);
         return rc ? tier__eval_nomem(e, err) : TIER_OK;
@@ -916,17 +918,52 @@ static int eval_as(tier__ectx *c, const tier__pexpr *e, int want, tier__eval_val
     return rc;
 }
 
-void tier__eval_fill(const tier__eval_val *v, size_t n, void *out)
+size_t tier__eval_slices(const tier__ectx *c, tier__par_slice_fn fn, void *arg)
 {
+    return tier__par_slices(c->book ? tier__book_executor(c->book) : NULL, c->n, TIER__EVAL_GRAIN,
+                            fn, arg);
+}
+
+typedef struct fill_job {
+    const tier__eval_val *v;
+    void *out;
+} fill_job;
+
+static void fill_rows(void *arg, size_t k, size_t b, size_t e)
+{
+    const fill_job *j = arg;
+    const tier__eval_val *v = j->v;
     size_t r;
-    for (r = 0; r < n; r++) {
-        if (v->type == TIER__PT_BOOL)
-            ((unsigned char *)out)[r] = v->scalar ? v->s != 0 : v->b[r];
-        else if (v->type == TIER__PT_TEXT)
-            ((int32_t *)out)[r] = v->scalar ? v->sc : v->codes[r];
+    (void)k;
+    if (v->type == TIER__PT_BOOL) {
+        unsigned char *o = j->out;
+        if (v->scalar)
+            memset(o + b, v->s != 0, e - b);
         else
-            ((double *)out)[r] = v->scalar ? v->s : v->num[r];
+            memcpy(o + b, v->b + b, e - b);
+    } else if (v->type == TIER__PT_TEXT) {
+        int32_t *o = j->out;
+        if (!v->scalar)
+            memcpy(o + b, v->codes + b, (e - b) * sizeof *o);
+        else
+            for (r = b; r < e; r++)
+                o[r] = v->sc;
+    } else {
+        double *o = j->out;
+        if (!v->scalar)
+            memcpy(o + b, v->num + b, (e - b) * sizeof *o);
+        else
+            for (r = b; r < e; r++)
+                o[r] = v->s;
     }
+}
+
+void tier__eval_fill(const tier__ectx *c, const tier__eval_val *v, void *out)
+{
+    fill_job j;
+    j.v = v;
+    j.out = out;
+    tier__eval_slices(c, fill_rows, &j);
 }
 
 /* Evaluates `e` as `want` into one value a row in `out` (unsigned char, double or int32_t). */
@@ -935,7 +972,7 @@ static int eval_rows(tier__ectx *c, const tier__pexpr *e, int want, void *out, t
 {
     int rc = eval_as(c, e, want, v, err);
     if (rc == TIER_OK)
-        tier__eval_fill(v, c->n, out);
+        tier__eval_fill(c, v, out);
     return rc;
 }
 

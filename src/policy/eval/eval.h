@@ -10,6 +10,11 @@
 
 typedef struct tier__ectx tier__ectx;
 
+/* Rows per slice at least when a pass over the rows of a policy is split over the book's
+ * executor (tier__par_slices): the operators and the placing do a few nanoseconds of work a row,
+ * so a slice must be long enough to pay for a task. */
+#define TIER__EVAL_GRAIN 32768
+
 /* ---- frozen population figures (incremental re-tiering, docs/retier.md) ----
  * A batch run evaluated with a reference in `collect` mode records, for each abc()/pct_rank() call
  * (by its canonical text) and each cap, the figures of the whole population; evaluated with the

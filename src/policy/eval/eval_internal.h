@@ -5,6 +5,7 @@
 #define TIER_POLICY_EVAL_INTERNAL_H
 
 #include "policy/eval/eval.h"
+#include "util/par_tasks.h"
 
 /* A value of every row: a column, or one value for every row (scalar). Texts are codes into a
  * dictionary of distinct texts (borrowed from the frame, the book, the tree or the context). */
@@ -89,6 +90,8 @@ int tier__eval_cache(tier__ectx *c, const char *name, tier__eval_val *v);
  * (compare_texts and in_list: the error set as tier__eval_nomem does). */
 void *tier__op_column(tier__ectx *c, size_t elem);
 int tier__op_spread(tier__ectx *c, tier__eval_val *v);
+/* `not` (op TIER__POP_NOT) of a bool column or `-` of a number column. */
+int tier__op_unary(tier__ectx *c, int op, const tier__eval_val *l, tier__eval_val *out);
 int tier__op_arith(tier__ectx *c, int op, const tier__eval_val *l, const tier__eval_val *rt,
                    tier__eval_val *out);
 int tier__op_compare_numbers(tier__ectx *c, int op, const tier__eval_val *l,
@@ -134,8 +137,13 @@ int32_t tier__tdict_find(const tier__tdict *d, const char *s);
  * context keeps; empties the dictionary. Out of memory: the texts are freed, `codes` is not. */
 int tier__tdict_give(tier__ectx *c, tier__tdict *d, int32_t *codes, tier__eval_val *v);
 
-/* One value a row of `v` (a scalar: the same for all n) into `out`: unsigned char for a bool,
- * int32_t codes for a text, else double (eval.c). */
-void tier__eval_fill(const tier__eval_val *v, size_t n, void *out);
+/* One value a row of `v` (a scalar: the same for every row of c) into `out`: unsigned char for a
+ * bool, int32_t codes for a text, else double (eval.c), in slices of rows. */
+void tier__eval_fill(const tier__ectx *c, const tier__eval_val *v, void *out);
+
+/* Runs fn over the rows of c in contiguous slices on the book's executor (one slice without a
+ * book or executor, or below 2 * TIER__EVAL_GRAIN rows); returns the number of slices. Each
+ * slice writes only its own rows, so results never depend on the split. */
+size_t tier__eval_slices(const tier__ectx *c, tier__par_slice_fn fn, void *arg);
 
 #endif

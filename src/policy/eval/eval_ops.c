@@ -24,7 +24,7 @@ int tier__op_spread(tier__ectx *c, tier__eval_val *v)
                                                       : sizeof *v->num);
     if (!o)
         return TIER_ENOMEM;
-    tier__eval_fill(v, c->n, o);
+    tier__eval_fill(c, v, o);
     if (v->type == TIER__PT_TEXT)
         v->codes = o;
     else if (v->type == TIER__PT_BOOL)
@@ -36,27 +36,92 @@ int tier__op_spread(tier__ectx *c, tier__eval_val *v)
     return TIER_OK;
 }
 
+/* What an operator's slices of rows share (tier__eval_slices): the operands, the result column
+ * and, for texts, the codes the rows are compared with. */
+typedef struct op_job {
+    int op;
+    const tier__eval_val *l, *rt, *h;
+    void *o;
+    const int32_t *map;       /* compare_texts: the left code of each right code (-2: none) */
+    const unsigned char *hit; /* in_list on texts: the codes in the list */
+    const tier__pexpr *e;     /* in_list on numbers: the list */
+    int32_t want;             /* compare_texts with a scalar: the left code of its text */
+    int flag;                 /* compare_texts: == (1) or != (0); in_list, missing: the sense */
+} op_job;
+
+static void op_job_init(op_job *j, int op, const tier__eval_val *l, const tier__eval_val *rt,
+                        void *o)
+{
+    memset(j, 0, sizeof *j);
+    j->op = op;
+    j->l = l;
+    j->rt = rt;
+    j->o = o;
+}
+
+/* EXPR of a (left) and b (right) into o[r] for the rows [b0, e0) of a slice. */
 #define NUM_LOOP(EXPR)                             \
     do {                                           \
         if (l->scalar) {                           \
             const double a = l->s;                 \
-            for (r = 0; r < n; r++) {              \
+            for (r = b0; r < e0; r++) {            \
                 const double b = rv[r];            \
                 o[r] = (EXPR);                     \
             }                                      \
         } else if (rs) {                           \
             const double b = rsv;                  \
-            for (r = 0; r < n; r++) {              \
+            for (r = b0; r < e0; r++) {            \
                 const double a = lv[r];            \
                 o[r] = (EXPR);                     \
             }                                      \
         } else {                                   \
-            for (r = 0; r < n; r++) {              \
+            for (r = b0; r < e0; r++) {            \
                 const double a = lv[r], b = rv[r]; \
                 o[r] = (EXPR);                     \
             }                                      \
         }                                          \
     } while (0)
+
+/* The operands of NUM_LOOP in a slice function. */
+#define NUM_OPERANDS(j)                                              \
+    const tier__eval_val *l = (j)->l;                                \
+    const double *lv = l->num, *rv = (j)->rt->num, rsv = (j)->rt->s; \
+    const int rs = (j)->rt->scalar;                                  \
+    size_t r
+
+static void unary_rows(void *arg, size_t k, size_t b0, size_t e0)
+{
+    const op_job *j = arg;
+    size_t r;
+    (void)k;
+    if (j->op == TIER__POP_NOT) {
+        const unsigned char *x = j->l->b;
+        unsigned char *o = j->o;
+        for (r = b0; r < e0; r++)
+            o[r] = (unsigned char)!x[r];
+    } else {
+        const double *x = j->l->num;
+        double *o = j->o;
+        for (r = b0; r < e0; r++)
+            o[r] = -x[r];
+    }
+}
+
+int tier__op_unary(tier__ectx *c, int op, const tier__eval_val *l, tier__eval_val *out)
+{
+    op_job j;
+    void *o = tier__op_column(c, op == TIER__POP_NOT ? 1 : sizeof(double));
+    if (!o)
+        return TIER_ENOMEM;
+    op_job_init(&j, op, l, NULL, o);
+    tier__eval_slices(c, unary_rows, &j);
+    if (op == TIER__POP_NOT)
+        out->b = o;
+    else
+        out->num = o;
+    out->own = o;
+    return TIER_OK;
+}
 
 static double arith1(int op, double a, double b)
 {
@@ -90,22 +155,13 @@ static int cmp1(int op, double a, double b)
     }
 }
 
-int tier__op_arith(tier__ectx *c, int op, const tier__eval_val *l, const tier__eval_val *rt,
-                   tier__eval_val *out)
+static void arith_rows(void *arg, size_t k, size_t b0, size_t e0)
 {
-    const double *lv = l->num, *rv = rt->num, rsv = rt->s;
-    const int rs = rt->scalar;
-    size_t r, n = c->n;
-    double *o;
-    if (l->scalar && rt->scalar) {
-        out->type = TIER__PT_NUMBER;
-        out->scalar = 1;
-        out->s = arith1(op, l->s, rt->s);
-        return TIER_OK;
-    }
-    if (!(o = tier__op_column(c, sizeof *o)))
-        return TIER_ENOMEM;
-    switch (op) {
+    const op_job *j = arg;
+    double *o = j->o;
+    NUM_OPERANDS(j);
+    (void)k;
+    switch (j->op) {
     case TIER__POP_ADD:
         NUM_LOOP(a + b);
         break;
@@ -119,6 +175,23 @@ int tier__op_arith(tier__ectx *c, int op, const tier__eval_val *l, const tier__e
         NUM_LOOP(b == 0 ? NAN : a / b);
         break;
     }
+}
+
+int tier__op_arith(tier__ectx *c, int op, const tier__eval_val *l, const tier__eval_val *rt,
+                   tier__eval_val *out)
+{
+    op_job j;
+    double *o;
+    if (l->scalar && rt->scalar) {
+        out->type = TIER__PT_NUMBER;
+        out->scalar = 1;
+        out->s = arith1(op, l->s, rt->s);
+        return TIER_OK;
+    }
+    if (!(o = tier__op_column(c, sizeof *o)))
+        return TIER_ENOMEM;
+    op_job_init(&j, op, l, rt, o);
+    tier__eval_slices(c, arith_rows, &j);
     out->type = TIER__PT_NUMBER;
     out->num = o;
     out->own = o;
@@ -126,22 +199,13 @@ int tier__op_arith(tier__ectx *c, int op, const tier__eval_val *l, const tier__e
 }
 
 /* Number comparisons: IEEE comparisons with NaN are false, and != tests both sides. */
-int tier__op_compare_numbers(tier__ectx *c, int op, const tier__eval_val *l,
-                             const tier__eval_val *rt, tier__eval_val *out)
+static void compare_rows(void *arg, size_t k, size_t b0, size_t e0)
 {
-    const double *lv = l->num, *rv = rt->num, rsv = rt->s;
-    const int rs = rt->scalar;
-    size_t r, n = c->n;
-    unsigned char *o;
-    out->type = TIER__PT_BOOL;
-    if (l->scalar && rt->scalar) {
-        out->scalar = 1;
-        out->s = cmp1(op, l->s, rt->s);
-        return TIER_OK;
-    }
-    if (!(o = tier__op_column(c, 1)))
-        return TIER_ENOMEM;
-    switch (op) {
+    const op_job *j = arg;
+    unsigned char *o = j->o;
+    NUM_OPERANDS(j);
+    (void)k;
+    switch (j->op) {
     case TIER__POP_EQ:
         NUM_LOOP((unsigned char)(a == b));
         break;
@@ -161,6 +225,23 @@ int tier__op_compare_numbers(tier__ectx *c, int op, const tier__eval_val *l,
         NUM_LOOP((unsigned char)(a >= b));
         break;
     }
+}
+
+int tier__op_compare_numbers(tier__ectx *c, int op, const tier__eval_val *l,
+                             const tier__eval_val *rt, tier__eval_val *out)
+{
+    op_job j;
+    unsigned char *o;
+    out->type = TIER__PT_BOOL;
+    if (l->scalar && rt->scalar) {
+        out->scalar = 1;
+        out->s = cmp1(op, l->s, rt->s);
+        return TIER_OK;
+    }
+    if (!(o = tier__op_column(c, 1)))
+        return TIER_ENOMEM;
+    op_job_init(&j, op, l, rt, o);
+    tier__eval_slices(c, compare_rows, &j);
     out->b = o;
     out->own = o;
     return TIER_OK;
@@ -183,6 +264,33 @@ static const char *text_of(const tier__eval_val *v, int32_t code)
     return code >= 0 && (size_t)code < v->n_texts ? v->texts[code] : NULL;
 }
 
+/* A text column against the code j->want (j->rt a scalar), or against a text column through
+ * j->map, for the rows of a slice. */
+static void texts_rows(void *arg, size_t k, size_t b0, size_t e0)
+{
+    const op_job *j = arg;
+    const int32_t *lc = j->l->codes, want = j->want;
+    unsigned char *o = j->o;
+    size_t r;
+    (void)k;
+    if (j->map) {
+        const int32_t *rc = j->rt->codes, *map = j->map;
+        const size_t nr = j->rt->n_texts;
+        const int eq = j->flag;
+        for (r = b0; r < e0; r++) {
+            int32_t a = lc[r], b = rc[r];
+            int both = a >= 0 && b >= 0 && (size_t)b < nr;
+            o[r] = (unsigned char)(both && ((a == map[b]) == eq));
+        }
+    } else if (j->flag) {
+        for (r = b0; r < e0; r++)
+            o[r] = (unsigned char)((lc[r] >= 0) & (lc[r] == want));
+    } else {
+        for (r = b0; r < e0; r++)
+            o[r] = (unsigned char)((lc[r] >= 0) & (lc[r] != want));
+    }
+}
+
 /* Text == / !=: the right side's codes are mapped once into the left side's dictionary, so rows
  * compare integers. A missing side (code < 0) makes both false. */
 int tier__op_compare_texts(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *l0,
@@ -191,7 +299,8 @@ int tier__op_compare_texts(tier__ectx *c, const tier__pexpr *e, const tier__eval
     const tier__eval_val *l = l0, *rt = r0;
     const int eq = e->op == TIER__POP_EQ;
     unsigned char *o;
-    size_t r, n = c->n;
+    size_t n = c->n;
+    op_job j;
     out->type = TIER__PT_BOOL;
     if (l->scalar && !rt->scalar) { /* column on the left */
         l = r0;
@@ -205,24 +314,19 @@ int tier__op_compare_texts(tier__ectx *c, const tier__pexpr *e, const tier__eval
     }
     if (!(o = tier__op_column(c, 1)))
         return tier__eval_nomem(e, err);
+    op_job_init(&j, e->op, l, rt, o);
+    j.flag = eq;
     if (rt->scalar) {
         const char *b = text_of(rt, rt->sc);
-        const int32_t want = code_in(l->texts, l->n_texts, b);
-        const int32_t *lc = l->codes;
-        if (!b) {
+        j.want = code_in(l->texts, l->n_texts, b);
+        if (!b)
             memset(o, 0, n);
-        } else if (eq) {
-            for (r = 0; r < n; r++)
-                o[r] = (unsigned char)((lc[r] >= 0) & (lc[r] == want));
-        } else {
-            for (r = 0; r < n; r++)
-                o[r] = (unsigned char)((lc[r] >= 0) & (lc[r] != want));
-        }
+        else
+            tier__eval_slices(c, texts_rows, &j);
     } else {
         /* map[k]: the left code of right text k (-2: not among the left's texts). */
         int32_t *map = tier__malloc_n(c->a, rt->n_texts, sizeof *map);
         tier__tdict d;
-        const int32_t *lc = l->codes, *rc = rt->codes;
         size_t k;
         memset(&d, 0, sizeof d);
         if (!map) {
@@ -243,11 +347,8 @@ int tier__op_compare_texts(tier__ectx *c, const tier__pexpr *e, const tier__eval
             map[k] = dc < 0 ? -2 : code_in(l->texts, l->n_texts, rt->texts[k]); /* = d's text */
         }
         tier__tdict_free(c->a, &d);
-        for (r = 0; r < n; r++) {
-            int32_t a = lc[r], b = rc[r];
-            int both = a >= 0 && b >= 0 && (size_t)b < rt->n_texts;
-            o[r] = (unsigned char)(both && ((a == map[b]) == eq));
-        }
+        j.map = map;
+        tier__eval_slices(c, texts_rows, &j);
         tier__free(c->a, map);
     }
     out->b = o;
@@ -255,11 +356,32 @@ int tier__op_compare_texts(tier__ectx *c, const tier__pexpr *e, const tier__eval
     return TIER_OK;
 }
 
+/* and / or of two bool columns (j->rt NULL: a copy of j->l) for the rows of a slice. */
+static void logic_rows(void *arg, size_t k, size_t b0, size_t e0)
+{
+    const op_job *j = arg;
+    const unsigned char *a = j->l->b;
+    unsigned char *o = j->o;
+    size_t r;
+    (void)k;
+    if (!j->rt) {
+        memcpy(o + b0, a + b0, e0 - b0);
+    } else if (j->op == TIER__POP_AND) {
+        const unsigned char *b = j->rt->b;
+        for (r = b0; r < e0; r++)
+            o[r] = a[r] & b[r];
+    } else {
+        const unsigned char *b = j->rt->b;
+        for (r = b0; r < e0; r++)
+            o[r] = a[r] | b[r];
+    }
+}
+
 int tier__op_logic(tier__ectx *c, int op, const tier__eval_val *l, const tier__eval_val *rt,
                    tier__eval_val *out)
 {
-    size_t r, n = c->n;
     unsigned char *o;
+    op_job j;
     out->type = TIER__PT_BOOL;
     if (l->scalar && rt->scalar) {
         out->scalar = 1;
@@ -276,33 +398,59 @@ int tier__op_logic(tier__ectx *c, int op, const tier__eval_val *l, const tier__e
         }
         if (!(o = tier__op_column(c, 1)))
             return TIER_ENOMEM;
-        memcpy(o, col->b, n);
+        op_job_init(&j, op, col, NULL, o);
     } else {
-        const unsigned char *a = l->b, *b = rt->b;
         if (!(o = tier__op_column(c, 1)))
             return TIER_ENOMEM;
-        if (op == TIER__POP_AND)
-            for (r = 0; r < n; r++)
-                o[r] = a[r] & b[r];
-        else
-            for (r = 0; r < n; r++)
-                o[r] = a[r] | b[r];
+        op_job_init(&j, op, l, rt, o);
     }
+    tier__eval_slices(c, logic_rows, &j);
     out->b = o;
     out->own = o;
     return TIER_OK;
 }
 
+/* in / not in (j->flag: negated) for the rows of a slice: texts through j->hit, numbers against
+ * the list of j->e. */
+static void in_rows(void *arg, size_t k0, size_t b0, size_t e0)
+{
+    const op_job *j = arg;
+    const tier__eval_val *x = j->l;
+    const int negate = j->flag;
+    unsigned char *o = j->o;
+    size_t r, k;
+    (void)k0;
+    if (j->hit) {
+        for (r = b0; r < e0; r++) {
+            int32_t code = x->codes[r];
+            int present = code >= 0 && (size_t)code < x->n_texts;
+            o[r] = (unsigned char)(present && (j->hit[present ? code : 0] != negate));
+        }
+    } else {
+        const double *v = x->num;
+        const tier__pexpr *e = j->e;
+        for (r = b0; r < e0; r++) {
+            int found = 0;
+            for (k = 1; k < e->n_args; k++)
+                found |= v[r] == e->args[k]->num;
+            o[r] = (unsigned char)(v[r] == v[r] && (found != negate));
+        }
+    }
+}
+
 int tier__op_in_list(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *x,
                      tier__eval_val *out, char *err)
 {
-    const int negate = e->op == TIER__POP_NOT;
-    size_t r, n = c->n, k;
+    size_t k;
     unsigned char *o;
+    op_job j;
     if (tier__op_spread((tier__ectx *)c, (tier__eval_val *)x))
         return tier__eval_nomem(e, err);
     if (!(o = tier__op_column(c, 1)))
         return tier__eval_nomem(e, err);
+    op_job_init(&j, e->op, x, NULL, o);
+    j.flag = e->op == TIER__POP_NOT;
+    j.e = e;
     if (x->type == TIER__PT_TEXT) {
         /* A table over the dictionary: which codes are in the list. */
         unsigned char *hit = tier__calloc(c->a, x->n_texts + 1, 1);
@@ -315,20 +463,11 @@ int tier__op_in_list(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *
             if (code >= 0)
                 hit[code] = 1;
         }
-        for (r = 0; r < n; r++) {
-            int32_t code = x->codes[r];
-            int present = code >= 0 && (size_t)code < x->n_texts;
-            o[r] = (unsigned char)(present && (hit[present ? code : 0] != negate));
-        }
+        j.hit = hit;
+        tier__eval_slices(c, in_rows, &j);
         tier__free(c->a, hit);
     } else {
-        const double *v = x->num;
-        for (r = 0; r < n; r++) {
-            int found = 0;
-            for (k = 1; k < e->n_args; k++)
-                found |= v[r] == e->args[k]->num;
-            o[r] = (unsigned char)(v[r] == v[r] && (found != negate));
-        }
+        tier__eval_slices(c, in_rows, &j);
     }
     out->type = TIER__PT_BOOL;
     out->b = o;
@@ -336,31 +475,60 @@ int tier__op_in_list(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *
     return TIER_OK;
 }
 
-int tier__op_between(tier__ectx *c, const tier__eval_val *x, const tier__eval_val *lo,
-                     const tier__eval_val *hi, tier__eval_val *out)
+static void between_rows(void *arg, size_t k, size_t b0, size_t e0)
 {
-    size_t r, n = c->n;
-    unsigned char *o = tier__op_column(c, 1);
-    if (!o)
-        return TIER_ENOMEM;
-    for (r = 0; r < n; r++) {
+    const op_job *j = arg;
+    const tier__eval_val *x = j->l, *lo = j->rt, *hi = j->h;
+    unsigned char *o = j->o;
+    size_t r;
+    (void)k;
+    for (r = b0; r < e0; r++) {
         double v = x->scalar ? x->s : x->num[r];
         double a = lo->scalar ? lo->s : lo->num[r];
         double b = hi->scalar ? hi->s : hi->num[r];
         o[r] = (unsigned char)(v >= a && v <= b);
     }
+}
+
+int tier__op_between(tier__ectx *c, const tier__eval_val *x, const tier__eval_val *lo,
+                     const tier__eval_val *hi, tier__eval_val *out)
+{
+    unsigned char *o = tier__op_column(c, 1);
+    op_job j;
+    if (!o)
+        return TIER_ENOMEM;
+    op_job_init(&j, 0, x, lo, o);
+    j.h = hi;
+    tier__eval_slices(c, between_rows, &j);
     out->type = TIER__PT_BOOL;
     out->b = o;
     out->own = o;
     return TIER_OK;
+}
+
+/* is missing (j->flag 1) / is not missing (0) of a text or number column for a slice's rows. */
+static void missing_rows(void *arg, size_t k, size_t b0, size_t e0)
+{
+    const op_job *j = arg;
+    const tier__eval_val *x = j->l;
+    const int want = j->flag;
+    unsigned char *o = j->o;
+    size_t r;
+    (void)k;
+    if (x->type == TIER__PT_TEXT)
+        for (r = b0; r < e0; r++)
+            o[r] = (unsigned char)((x->codes[r] < 0) == want);
+    else
+        for (r = b0; r < e0; r++)
+            o[r] = (unsigned char)((x->num[r] != x->num[r]) == want);
 }
 
 int tier__op_missing(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *x,
                      tier__eval_val *out)
 {
     const unsigned char want = e->op == TIER__POP_NOT ? 0 : 1;
-    size_t r, n = c->n;
     unsigned char *o;
+    op_job j;
     out->type = TIER__PT_BOOL;
     if (x->scalar || x->type == TIER__PT_BOOL) {
         int m = x->type == TIER__PT_TEXT ? x->sc < 0 : x->type == TIER__PT_NUMBER ? isnan(x->s) : 0;
@@ -372,12 +540,9 @@ int tier__op_missing(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *
     }
     if (!(o = tier__op_column(c, 1)))
         return TIER_ENOMEM;
-    if (x->type == TIER__PT_TEXT)
-        for (r = 0; r < n; r++)
-            o[r] = (unsigned char)((x->codes[r] < 0) == want);
-    else
-        for (r = 0; r < n; r++)
-            o[r] = (unsigned char)((x->num[r] != x->num[r]) == want);
+    op_job_init(&j, e->op, x, NULL, o);
+    j.flag = want;
+    tier__eval_slices(c, missing_rows, &j);
     out->b = o;
     out->own = o;
     return TIER_OK;
