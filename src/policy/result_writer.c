@@ -619,9 +619,12 @@ static void write_row(writer *w, size_t i)
  * them over before it formats its own rows, half as many as the others' (handing a batch's text
  * to a file costs about as much as formatting a task's rows: copying it into the page cache and
  * starting its disk writes). A task formats straight into its text, which grows to hold its rows
- * (each task has two texts, one per batch parity). */
+ * (each task has two texts, one per batch parity). A task gets at least WRITER_TASK_ROWS rows,
+ * and more for a large output (about 32 batches in all, at most WRITER_TASK_ROWS_MAX rows a
+ * task): every batch starts and waits for its tasks, which costs a host's thread start each. */
 #define WRITER_TASK_ROWS 4096
-#define WRITER_TASK_ROWS0_LESS (WRITER_TASK_ROWS / 2)
+#define WRITER_TASK_ROWS_MAX 65536
+#define WRITER_BATCHES 32
 
 typedef struct write_task {
     writer w; /* the writer's tables, formatting into text[parity] */
@@ -635,6 +638,7 @@ typedef struct write_job {
     size_t tasks;
     size_t batch; /* the batch being formatted (its parity picks the texts) */
     int emit;     /* the previous batch's texts are to be handed over (by task 0) */
+    size_t task_rows; /* rows of a task (task 0: half as many) */
     write_task task[TIER__PAR_TASKS];
 } write_job;
 
@@ -675,11 +679,15 @@ static void format_rows(void *arg, size_t k)
 static int write_rows_parallel(writer *w, const tier_executor *ex, size_t tasks)
 {
     write_job *job = tier__calloc(w->alloc, 1, sizeof *job);
-    /* Task 0 also hands the previous batch over: it formats fewer rows. */
-    size_t k, p, first, batch = tasks * WRITER_TASK_ROWS - WRITER_TASK_ROWS0_LESS;
+    size_t k, p, first, batch, per = w->rows / (tasks * WRITER_BATCHES);
     int rc = TIER_OK;
     if (!job)
         return TIER_ENOMEM;
+    job->task_rows = per < WRITER_TASK_ROWS       ? WRITER_TASK_ROWS
+                     : per > WRITER_TASK_ROWS_MAX ? WRITER_TASK_ROWS_MAX
+                                                  : per;
+    /* Task 0 also hands the previous batch over: it formats half as many rows. */
+    batch = tasks * job->task_rows - job->task_rows / 2;
     job->w = w;
     job->tasks = tasks;
     for (k = 0; k < tasks; k++) {
@@ -696,9 +704,8 @@ static int write_rows_parallel(writer *w, const tier_executor *ex, size_t tasks)
     flush(w); /* what came before the rows */
     for (first = 0; !rc && first < w->rows && !w->stopped; first += batch, job->batch++) {
         for (k = 0; k < tasks; k++) {
-            job->task[k].from = first + (k ? k * WRITER_TASK_ROWS - WRITER_TASK_ROWS0_LESS : 0);
-            job->task[k].to =
-                job->task[k].from + WRITER_TASK_ROWS - (k ? 0 : WRITER_TASK_ROWS0_LESS);
+            job->task[k].from = first + (k ? k * job->task_rows - job->task_rows / 2 : 0);
+            job->task[k].to = job->task[k].from + job->task_rows - (k ? 0 : job->task_rows / 2);
             if (job->task[k].from > w->rows)
                 job->task[k].from = w->rows;
             if (job->task[k].to > w->rows)
