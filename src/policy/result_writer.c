@@ -636,8 +636,8 @@ typedef struct write_task {
 typedef struct write_job {
     writer *w; /* the caller's writer, whose callback gets the texts */
     size_t tasks;
-    size_t batch; /* the batch being formatted (its parity picks the texts) */
-    int emit;     /* the previous batch's texts are to be handed over (by task 0) */
+    size_t batch;     /* the batch being formatted (its parity picks the texts) */
+    int emit;         /* the previous batch's texts are to be handed over (by task 0) */
     size_t task_rows; /* rows of a task (task 0: half as many) */
     write_task task[TIER__PAR_TASKS];
 } write_job;
