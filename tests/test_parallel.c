@@ -399,6 +399,71 @@ static void test_fold_gives_what_merge_gives(void **state)
     assert_int_equal(tst_locked_live(), live);
 }
 
+/* n rows: the first half of 50 customers, the second of `fresh` others (ids in both ASCII and
+ * not), so that the first part of a parallel add has a small id table and the fold brings in
+ * many more customers than it has room for. */
+static void cols_late_crowd(cols *c, size_t n, size_t fresh)
+{
+    size_t r, len = 0;
+    cols_alloc(c, n, 16);
+    for (r = 0; r < n; r++) {
+        size_t k = r < n / 2 ? r % 50 : 50 + (r * 7919) % fresh;
+        c->off[r] = len;
+        len += (size_t)sprintf(c->ids + len, k % 5 == 0 ? "\xc3\xa9%zu" : "k%zu", k);
+        c->days[r] = 9000 + (int32_t)(r / 64);
+        c->amounts[r] = (double)(r % 1000) / 4;
+        c->margins[r] = r % 3 ? NAN : 0.5;
+    }
+    c->off[n] = len;
+}
+
+/* When the customers the fold adds would make the first part's id table grow, the table is
+ * dropped, they are appended and the book gets the compact table: the same book as one thread
+ * gives, every id found, and customers added afterwards as on one thread. */
+static void test_fold_appends_when_the_table_would_grow(void **state)
+{
+    const size_t n = tst_under_valgrind() ? 40000 : 120000, fresh = n / 5;
+    const long live = tst_locked_live();
+    cols c;
+    unsigned t;
+    tier_book *ref = NULL;
+    (void)state;
+    cols_late_crowd(&c, n, fresh);
+    assert_int_equal(tier_book_new(&ref, &tst_locked_allocator), TIER_OK);
+    assert_int_equal(add_cols(ref, &c), TIER_OK);
+    assert_int_equal(tier_book_customer_count(ref), 50 + fresh);
+    assert_int_equal(tier_book_add_txn(ref, "k1", 2, 9999, 5.0, NAN), TIER_OK);
+    assert_int_equal(tier_book_add_txn(ref, "newcomer", 8, 9999, 7.0, NAN), TIER_OK);
+    for (t = 2; t <= 8; t *= 2) {
+        tst_exec e;
+        tier_book *b = NULL;
+        size_t i;
+        tst_exec_init(&e, TST_EXEC_THREADS, 0);
+        e.ex.threads = t;
+        assert_int_equal(tier_book_new(&b, &tst_locked_allocator), TIER_OK);
+        assert_int_equal(tier_book_set_executor(b, &e.ex), TIER_OK);
+        assert_int_equal(add_cols(b, &c), TIER_OK);
+        assert_true(e.started >= 1);
+        /* The appending way was taken: the compact table, not the wide one. */
+        assert_non_null(b->ctag);
+        assert_int_equal(b->nslots, 0);
+        for (i = 0; i < tier_book_customer_count(b); i++) {
+            size_t len = 0, at = SIZE_MAX;
+            const char *id = tier_book_customer_id(b, i, &len);
+            assert_int_equal(tier_book_find(b, id, len, &at), TIER_OK);
+            assert_int_equal(at, i);
+        }
+        /* More rows: an old customer and a new one (the wide table is built again). */
+        assert_int_equal(tier_book_add_txn(b, "k1", 2, 9999, 5.0, NAN), TIER_OK);
+        assert_int_equal(tier_book_add_txn(b, "newcomer", 8, 9999, 7.0, NAN), TIER_OK);
+        assert_same_books(ref, b);
+        tier_book_free(b);
+    }
+    tier_book_free(ref);
+    cols_free(&c);
+    assert_int_equal(tst_locked_live(), live);
+}
+
 /* n rows of 997 small customers and one, "big", on every 40th row with 1e12 as its amount (or,
  * with on_margin, its margin): each half of the call sums fine, the whole overflows. */
 static void cols_big(cols *c, size_t n, int on_margin)
@@ -490,6 +555,25 @@ static void test_parallel_add_survives_every_failed_allocation(void **state)
     cols_free(&o.pre);
 }
 
+/* Out of memory anywhere on that way: TIER_ENOMEM with nothing added, or the whole book. */
+static void test_fold_appending_survives_every_failed_allocation(void **state)
+{
+    oom_add o;
+    book_setup bs = {1, 0, NULL};
+    (void)state;
+    cols_late_crowd(&o.c, 40000, 8000);
+    cols_make(&o.pre, 300, 200, 6, 0);
+    bs.pre = &o.pre;
+    o.ref = make_book(TST_ALLOC, &bs, NULL);
+    assert_non_null(o.ref);
+    o.pre_customers = tier_book_customer_count(o.ref);
+    assert_int_equal(add_cols(o.ref, &o.c), TIER_OK);
+    assert_true(tst_oom_walk(oom_parallel_add, &o) > 20);
+    tier_book_free(o.ref);
+    cols_free(&o.c);
+    cols_free(&o.pre);
+}
+
 /* ---- the pipeline's read in parts ---------------------------------------------------------- */
 
 /* The output of a run of the B2B example with `threads` parts (0: no executor); *started gets
@@ -538,6 +622,8 @@ TST_MAIN(
     cmocka_unit_test(test_book_set_executor_checks_the_table),
     cmocka_unit_test(test_par_run_runs_every_task_once),
     cmocka_unit_test(test_fold_gives_what_merge_gives),
+    cmocka_unit_test(test_fold_appends_when_the_table_would_grow),
+    cmocka_unit_test(test_fold_appending_survives_every_failed_allocation),
     cmocka_unit_test(test_add_txns_gives_the_same_book_on_any_number_of_threads),
     cmocka_unit_test(test_add_txns_reports_the_first_bad_row_on_any_number_of_threads),
     cmocka_unit_test(test_add_txns_reports_an_overflow_of_the_whole_call_on_any_number_of_threads),

@@ -150,7 +150,7 @@ static void compact(tier_book *b)
     size_t n = b->live.ncust, i, nb;
     uint32_t *tmp, sum = 0;
     unsigned bits = 4;
-    if (!b->nslots || n == 0)
+    if (b->ctag || n == 0)
         return;
     while (((size_t)4 << bits) < n) /* about 4 customers a bucket; n < 2^32, so bits <= 30 */
         bits++;
@@ -518,42 +518,23 @@ static int grow_customers(tier_book *b, size_t need)
     return TIER_OK;
 }
 
-/* Finds or creates a customer whose id hashes to h. `created` tells which. Leaves the book
- * unchanged on failure. */
-int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t h, uint32_t *out,
-                             int *created)
+/* Checks id `id` and makes room for one more customer: the limit, the arrays, and the id table
+ * when `table` (kept at most half full), so that add_customer cannot fail. The book's contents
+ * are unchanged either way. */
+static int room_for_one(tier_book *b, const char *id, size_t len, int table)
 {
-    size_t pos, need;
-    int found, rc;
-    *created = 0;
-    if (TIER__UNLIKELY(!b->nslots && b->live.ncust)) {
-        /* Dropped or compact: the wide table again. */
-        if ((rc = rebuild(b)) != TIER_OK)
-            goto nomem;
-        compact_free(b);
-    }
-    if (b->nslots) {
-        pos = probe(b, id, len, h, &found);
-        if (found) {
-            *out = b->slots[pos].index;
-            return TIER_OK;
-        }
-    }
-    rc = check_id(b, id, len);
+    size_t need;
+    int rc = check_id(b, id, len);
     if (rc)
         return rc;
     if ((int64_t)b->live.ncust >= b->lim_customers) {
         tier__errorf(b->err, "more than %lld customers (the limit)", (long long)b->lim_customers);
         return TIER_ERANGE;
     }
-    /* Keep the table at most half full. */
-    if ((b->live.ncust + 1) * 2 > b->nslots) {
-        rc = rehash(b, b->nslots ? b->slot_bits + 1 : 10);
-        if (rc)
-            goto nomem;
-    }
-    rc = grow_customers(b, b->live.ncust + 1);
-    if (rc)
+    if (table && (b->live.ncust + 1) * 2 > b->nslots &&
+        (rc = rehash(b, b->nslots ? b->slot_bits + 1 : 10)) != TIER_OK)
+        goto nomem;
+    if ((rc = grow_customers(b, b->live.ncust + 1)) != TIER_OK)
         goto nomem;
     need = b->live.ids_len + len + 1;
     if (need > b->ids_cap) {
@@ -563,26 +544,81 @@ int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t 
             goto nomem;
         b->ids = p;
     }
-    memcpy(b->ids + b->live.ids_len, id, len);
-    b->ids[b->live.ids_len + len] = '\0';
-    b->live.ids_len = need;
-    b->id_off[b->live.ncust + 1] = need;
-    b->fig[b->live.ncust].first_day = NO_DAY;
-    b->fig[b->live.ncust].last_day = NO_DAY;
-    b->fig[b->live.ncust].purchase_days = 0;
-    b->fig[b->live.ncust].purchases = 0;
-    b->fig[b->live.ncust].refunds = 0;
-    b->fig[b->live.ncust].has_margin = 0;
-    b->fig[b->live.ncust].net = 0;
-    b->fig[b->live.ncust].margin = 0;
-    pos = probe(b, id, len, h, &found);
-    slot_set(&b->slots[pos], id, len, h, (uint32_t)b->live.ncust);
-    *out = (uint32_t)b->live.ncust++;
-    *created = 1;
     return TIER_OK;
 nomem:
     tier__errorf(b->err, "out of memory adding a customer");
     return rc;
+}
+
+/* Adds customer `id` after the others, with empty figures (room_for_one made the room); returns
+ * its number. The id table is the caller's business. */
+static uint32_t add_customer(tier_book *b, const char *id, size_t len)
+{
+    size_t n = b->live.ncust, end = b->live.ids_len + len + 1;
+    tier__figures *f = &b->fig[n];
+    memcpy(b->ids + b->live.ids_len, id, len);
+    b->ids[end - 1] = '\0';
+    b->live.ids_len = end;
+    b->id_off[n + 1] = end;
+    f->first_day = NO_DAY;
+    f->last_day = NO_DAY;
+    f->purchase_days = 0;
+    f->purchases = 0;
+    f->refunds = 0;
+    f->has_margin = 0;
+    f->net = 0;
+    f->margin = 0;
+    b->live.ncust = n + 1;
+    return (uint32_t)n;
+}
+
+/* Finds or creates a customer whose id hashes to h. `created` tells which. Leaves the book
+ * unchanged on failure. */
+int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t h, uint32_t *out,
+                             int *created)
+{
+    size_t pos;
+    int found, rc;
+    *created = 0;
+    if (TIER__UNLIKELY(!b->nslots && b->live.ncust)) {
+        /* Dropped or compact: the wide table again. */
+        if ((rc = rebuild(b)) != TIER_OK) {
+            tier__errorf(b->err, "out of memory adding a customer");
+            return rc;
+        }
+        compact_free(b);
+    }
+    if (b->nslots) {
+        pos = probe(b, id, len, h, &found);
+        if (found) {
+            *out = b->slots[pos].index;
+            return TIER_OK;
+        }
+    }
+    rc = room_for_one(b, id, len, 1);
+    if (rc)
+        return rc;
+    pos = probe(b, id, len, h, &found);
+    *out = add_customer(b, id, len);
+    slot_set(&b->slots[pos], id, len, h, *out);
+    *created = 1;
+    return TIER_OK;
+}
+
+int tier__book_append(tier_book *b, const char *id, size_t len, uint32_t *out)
+{
+    int rc = room_for_one(b, id, len, 0);
+    if (rc == TIER_OK)
+        *out = add_customer(b, id, len);
+    return rc;
+}
+
+int tier__book_reindex(tier_book *b)
+{
+    if (b->nslots || b->ctag || !b->live.ncust)
+        return TIER_OK;
+    compact(b);
+    return b->ctag ? TIER_OK : rebuild(b);
 }
 
 uint32_t tier__book_find_hashed(const tier_book *b, const char *id, size_t len, uint64_t h)

@@ -166,8 +166,15 @@ uint64_t tier__book_hash_id(const char *id, size_t len);
 int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t h, uint32_t *out,
                              int *created);
 int tier__book_intern(tier_book *b, const char *id, size_t len, uint32_t *out, int *created);
+/* Adds a customer the caller knows to be new after the others, into a book without any id table
+ * (tier__book_drop_table): *out gets its number; the book is unchanged on failure (a bad id,
+ * the customer limit, memory). tier__book_reindex() gives the book a table again. */
+int tier__book_append(tier_book *b, const char *id, size_t len, uint32_t *out);
+/* Gives a book without any id table the compact one (else the wide one); TIER_OK, or
+ * TIER_ENOMEM with the book still without a table. Does nothing to a book with a table. */
+int tier__book_reindex(tier_book *b);
 /* The customer whose id hashes to h, NO_CUSTOMER when there is none; b must have a customer
- * and its table (not dropped).
+ * and a table, wide or compact (not dropped).
  * Reads the book only, so that several threads may look up at once. */
 uint32_t tier__book_find_hashed(const tier_book *b, const char *id, size_t len, uint64_t h);
 /* Takes customer `index` out of the hash table (a rollback forgets new customers). */

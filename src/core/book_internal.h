@@ -46,8 +46,9 @@ void tier__book_commit(tier_book *book);
 void tier__book_rollback(tier_book *book);
 
 /* Gives back the room the book's growing arrays keep beyond what they hold (customers, ids,
- * kept transactions) and replaces the id hash table by a compact one (a quarter of its size;
- * look-ups read the id too; the next customer added builds the wide table again): for a book
+ * kept transactions) and replaces the id hash table (or, after tier__book_drop_table, the lack
+ * of one) by a compact one (a quarter of its size; look-ups read the id too; the next customer
+ * added builds the wide table again): for a book
  * that is loaded and about to be only read, such as a pipeline's. Best effort: an array the
  * allocator cannot shrink stays as it is, and so does the wide table without the memory for
  * the compact one; the book is the same either way. Not while a stage or a savepoint is open

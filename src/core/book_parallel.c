@@ -126,13 +126,28 @@ static void fold_rest(void *arg, size_t t)
     }
 }
 
-/* Adds src's customers that dst lacks (map[i] NO_CUSTOMER) to dst in src's order, and maps them;
- * a batch of their table slots is fetched ahead, as fold_find does. 0 when one cannot be added. */
+/* Adds src's customers that dst lacks (map[i] NO_CUSTOMER) to dst in src's order, and maps them.
+ * While dst's wide table has room for them all, they go into it a batch at a time, their slots
+ * fetched ahead (as fold_find does); when it would have to grow (its last doubling at 100M
+ * transactions: 512 MB written on one thread), the table is dropped instead, the customers are
+ * appended, and dst gets the compact table, which a book that is then read needs anyway
+ * (tier__book_trim). 0 when a customer cannot be added or the table not built. */
 static int add_new(tier_book *dst, const tier_book *src, uint32_t *map)
 {
-    size_t n = src->live.ncust, i, k, m, at[TIER__BOOK_BATCH];
+    size_t n = src->live.ncust, fresh = 0, i, k, m, at[TIER__BOOK_BATCH];
     uint64_t h[TIER__BOOK_BATCH];
     int created;
+    for (i = 0; i < n; i++)
+        fresh += map[i] == NO_CUSTOMER;
+    if (!dst->nslots || (dst->live.ncust + fresh) * 2 > dst->nslots) {
+        tier__book_drop_table(dst);
+        for (i = 0; i < n; i++)
+            if (map[i] == NO_CUSTOMER &&
+                tier__book_append(dst, tier__book_id_ptr(src, i), tier__book_id_len(src, i),
+                                  &map[i]) != TIER_OK)
+                return 0;
+        return tier__book_reindex(dst) == TIER_OK;
+    }
     for (i = 0; i < n; i += TIER__BOOK_BATCH) {
         size_t end = n - i < TIER__BOOK_BATCH ? n : i + TIER__BOOK_BATCH;
         for (m = 0, k = i; k < end; k++) {
@@ -198,10 +213,11 @@ int tier__book_fold(const tier_executor *ex, tier_book *dst, const tier_book *sr
 {
     fold_job j;
     int ok;
-    /* Attributes and contracts (and a dst that is empty or without its wide table, which the
+    /* Attributes and contracts (and a dst that is empty or without an id table, which the
      * look-ups need) go the one-thread way: tier_book_merge. */
-    if ((dst->live.ncust == 0) | (dst->nslots == 0) | (dst->live.nattr != 0) |
-        (src->live.nattr != 0) | (dst->contracts != NULL) | (src->contracts != NULL))
+    if ((dst->live.ncust == 0) | ((dst->nslots == 0) & (dst->ctag == NULL)) |
+        (dst->live.nattr != 0) | (src->live.nattr != 0) | (dst->contracts != NULL) |
+        (src->contracts != NULL))
         return tier_book_merge(dst, src) == TIER_OK;
     if (tier__book_reserve_txns(dst, dst->live.ntx + src->live.ntx,
                                 (dst->tx_margin != NULL) | (src->tx_margin != NULL)) != TIER_OK ||
@@ -240,6 +256,10 @@ static void adopt(tier_book *b, tier_book *src)
     SWAP(slot *, b->slots, src->slots);
     SWAP(size_t, b->nslots, src->nslots);
     SWAP(unsigned, b->slot_bits, src->slot_bits);
+    SWAP(uint32_t *, b->ctag, src->ctag);
+    SWAP(uint32_t *, b->cidx, src->cidx);
+    SWAP(uint32_t *, b->cat, src->cat);
+    SWAP(unsigned, b->cbits, src->cbits);
     SWAP(size_t, b->cap_tx, src->cap_tx);
     SWAP(uint32_t *, b->tx_cust, src->tx_cust);
     SWAP(int32_t *, b->tx_day, src->tx_day);
