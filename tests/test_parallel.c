@@ -537,41 +537,39 @@ static int oom_parallel_add(const tier_allocator *a, void *ud)
     return rc;
 }
 
+/* Walks every failed allocation of a parallel add of o->c (filled by the caller, freed here) to
+ * a book holding 300 rows already. */
+static void walk_parallel_add(oom_add *o)
+{
+    book_setup bs = {1, 0, NULL};
+    cols_make(&o->pre, 300, 200, 6, 0);
+    bs.pre = &o->pre;
+    o->ref = make_book(TST_ALLOC, &bs, NULL);
+    assert_non_null(o->ref);
+    o->pre_customers = tier_book_customer_count(o->ref);
+    assert_int_equal(add_cols(o->ref, &o->c), TIER_OK);
+    assert_true(tst_oom_walk(oom_parallel_add, o) > 20);
+    tier_book_free(o->ref);
+    cols_free(&o->c);
+    cols_free(&o->pre);
+}
+
 static void test_parallel_add_survives_every_failed_allocation(void **state)
 {
     oom_add o;
-    book_setup bs = {1, 0, NULL};
     (void)state;
     cols_make(&o.c, 50000, 20000, 5, 0);
-    cols_make(&o.pre, 300, 200, 6, 0);
-    bs.pre = &o.pre;
-    o.ref = make_book(TST_ALLOC, &bs, NULL);
-    assert_non_null(o.ref);
-    o.pre_customers = tier_book_customer_count(o.ref);
-    assert_int_equal(add_cols(o.ref, &o.c), TIER_OK);
-    assert_true(tst_oom_walk(oom_parallel_add, &o) > 20);
-    tier_book_free(o.ref);
-    cols_free(&o.c);
-    cols_free(&o.pre);
+    walk_parallel_add(&o);
 }
 
-/* Out of memory anywhere on that way: TIER_ENOMEM with nothing added, or the whole book. */
+/* Out of memory anywhere on the fold's appending way: TIER_ENOMEM with nothing added, or the
+ * whole book. */
 static void test_fold_appending_survives_every_failed_allocation(void **state)
 {
     oom_add o;
-    book_setup bs = {1, 0, NULL};
     (void)state;
     cols_late_crowd(&o.c, 40000, 8000);
-    cols_make(&o.pre, 300, 200, 6, 0);
-    bs.pre = &o.pre;
-    o.ref = make_book(TST_ALLOC, &bs, NULL);
-    assert_non_null(o.ref);
-    o.pre_customers = tier_book_customer_count(o.ref);
-    assert_int_equal(add_cols(o.ref, &o.c), TIER_OK);
-    assert_true(tst_oom_walk(oom_parallel_add, &o) > 20);
-    tier_book_free(o.ref);
-    cols_free(&o.c);
-    cols_free(&o.pre);
+    walk_parallel_add(&o);
 }
 
 /* ---- the pipeline's read in parts ---------------------------------------------------------- */
