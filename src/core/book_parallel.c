@@ -79,7 +79,8 @@ static void fold_find(void *arg, size_t t)
         size_t m = end - i < TIER__BOOK_BATCH ? end - i : TIER__BOOK_BATCH;
         for (k = 0; k < m; k++) {
             h[k] = tier__book_hash_id(tier__book_id_ptr(src, i + k), tier__book_id_len(src, i + k));
-            TIER__BOOK_PREFETCH(&dst->slots[tier__book_home(dst, h[k])]);
+            if (dst->nslots) /* else the compact table (a fold that appended before) */
+                TIER__BOOK_PREFETCH(&dst->slots[tier__book_home(dst, h[k])]);
         }
         for (k = 0; k < m; k++)
             j->map[i + k] = tier__book_find_hashed(dst, tier__book_id_ptr(src, i + k),
