@@ -856,15 +856,18 @@ static void test_policy_is_the_same_for_any_thread_count(void **state)
         size_t placed = 0;
         assert_int_equal(tier_book_set_executor(b, NULL), TIER_OK);
         run_policy(b, policy, &want);
-        /* Every rule, flag, cap and team has customers, so every path has work. */
+        /* Every rule, flag, cap and team has customers, so every path has work (at 70,000
+         * customers; under valgrind's 9,000 the teams' capacities are not all reached). */
         for (t = 0; t < 4; t++)
             placed += want.customers[t] > 0;
         assert_int_equal(placed, 4);
         assert_true(want.ap.n_flag_sets >= 3);
-        assert_true(want.ap.n_teams >= 2 && want.ap.n_report >= 1);
-        assert_non_null(strstr(want.rows.data, "over the cap of S"));
-        assert_true(variant != 1 || strstr(want.rows.data, ",member of ") != NULL);
-        assert_true(variant != 2 || want.ap.n_flag_sets > 128);
+        if (!tst_under_valgrind()) {
+            assert_true(want.ap.n_teams >= 2 && want.ap.n_report >= 1);
+            assert_non_null(strstr(want.rows.data, "over the cap of S"));
+            assert_true(variant != 1 || strstr(want.rows.data, ",member of ") != NULL);
+            assert_true(variant != 2 || want.ap.n_flag_sets > 128);
+        }
         for (k = 0; k < TST_COUNT(thread_counts); k++) {
             tst_exec e;
             exec_of(&e, thread_counts[k]);
