@@ -69,26 +69,17 @@ static void flush(writer *w)
  * buffer (the writer), or when growing failed (the task's writer is stopped). */
 static int make_room(writer *w, size_t n)
 {
-    size_t cap = w->cap;
-    char *p;
+    void *p = w->buf;
     if (!w->grow) {
         flush(w);
         return n > w->cap;
     }
-    while (cap - w->len < n) {
-        if (cap > SIZE_MAX / 2) {
-            w->stopped = 1;
-            return 1;
-        }
-        cap *= 2;
-    }
-    p = w->stopped ? NULL : tier__realloc(w->alloc, w->buf, cap);
-    if (!p) {
+    if (w->stopped || n > SIZE_MAX - w->len ||
+        tier__grow(w->alloc, &p, &w->cap, w->len + n, 1) != TIER_OK) {
         w->stopped = 1;
         return 1;
     }
     w->buf = p;
-    w->cap = cap;
     return 0;
 }
 
