@@ -26,6 +26,16 @@ check "parallel load is identical" bash -c "TIER_SPLIT_MIN_BYTES=0 '$tier' run -
 check "as-of runs" expect_exit 0 "$tier" run --input "$data/CDNOW_master.txt" --as-of 1998-01-01 --out "$work/a.csv"
 check "as-of summary" grep -q "as of 1998-01-01" "$work/err"
 
+# --out-columns: the columns named, in that order, with the values of the default output.
+check "out-columns runs" expect_exit 0 "$tier" run --input "$data/CDNOW_master.txt" --out "$work/cols.csv" \
+    --out-columns 'customer_id,m=rfm.m:2,tier,rfm.f_score'
+check "out-columns header" test "$(head -1 "$work/cols.csv")" = "customer_id,m,tier,rfm.f_score"
+check "out-columns values" bash -c "cut -d, -f1,5,2,8 '$work/m.csv' | awk -F, -v OFS=, 'NR > 1 { print \$1, \$3, \$2, \$4 }' | cmp - <(tail -n +2 '$work/cols.csv')"
+check "out-columns unknown column" expect_exit 1 "$tier" run --input "$data/CDNOW_master.txt" --out "$work/cols.csv" \
+    --out-columns 'customer_id,rfm.bogus'
+check "out-columns names the column" grep -q "unknown output column 'rfm.bogus'" "$work/err"
+check "out-columns failure keeps --out" test "$(head -1 "$work/cols.csv")" = "customer_id,m,tier,rfm.f_score"
+
 # --frequency: rows counts every transaction, days (the default) counts purchase days.
 printf 'customer_id,date,amount\nA,2024-01-01,10\nA,2024-01-01,20\nA,2024-02-01,5\nB,2024-03-01,7\n' >"$work/sameday.csv"
 check "frequency rows runs" expect_exit 0 "$tier" run --input "$work/sameday.csv" --as-of 2025-01-01 --frequency rows --policy pareto-sabc

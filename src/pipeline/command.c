@@ -34,7 +34,7 @@ static const char run_usage[] =
     "tier run --input FILE [--id COL --date COL --amount COL --margin COL]\n"
     "         [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n"
     "         [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME|FILE]\n"
-    "         [--out FILE] [--format csv|json] [--quiet] [--threads N]\n"
+    "         [--out FILE] [--out-columns LIST] [--format csv|json] [--quiet] [--threads N]\n"
     "         [--accounts FILE [--account-id COL]] [--contracts FILE] [--models LIST]\n"
     "         [--state FILE [--ledger PREFIX]] [--frequency rows|days]\n"
     "\n"
@@ -54,6 +54,10 @@ static const char run_usage[] =
     "               The rows gain previous_tier, move and since\n"
     "  --ledger     with --state: the run's moves in PREFIX.csv, the from->to matrix in\n"
     "               PREFIX-matrix.csv, both and the expired overrides in PREFIX.json\n"
+    "  --out-columns\n"
+    "               the output's columns, in order, as HEADER=SOURCE[:DECIMALS] or SOURCE; a\n"
+    "               source is customer_id, tier, reason or a model column (rfm.r, pareto.class;\n"
+    "               docs/output.md); default: customer_id, tier, every model column, reason\n"
     "  --frequency  what rfm counts as F: days (default; purchase days, several purchases\n"
     "               of one day count once) or rows (transactions, as most RFM tools count)\n"
     "  --threads    how many threads the run uses, 1 to 64 (default: the cores this process may\n"
@@ -342,11 +346,17 @@ static const cmd_flag reader_flags[] = {SETTING("--input"),
                                         {"-q", F_QUIET, NULL, {NULL}, NULL},
                                         END};
 
-static const cmd_flag run_flags[] = {SETTING("--policy"),     SETTING("--out"),
-                                     SETTING("--format"),     SETTING("--accounts"),
-                                     SETTING("--account-id"), SETTING("--models"),
-                                     SETTING("--state"),      SETTING("--ledger"),
-                                     SETTING("--contracts"),  END};
+static const cmd_flag run_flags[] = {SETTING("--policy"),
+                                     SETTING("--out"),
+                                     SETTING_AS("--out-columns", "output_columns"),
+                                     SETTING("--format"),
+                                     SETTING("--accounts"),
+                                     SETTING("--account-id"),
+                                     SETTING("--models"),
+                                     SETTING("--state"),
+                                     SETTING("--ledger"),
+                                     SETTING("--contracts"),
+                                     END};
 
 static const cmd_flag explain_flags[] = {
     SETTING("--customer"), SETTING("--state"),     SETTING("--policy"),

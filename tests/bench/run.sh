@@ -9,7 +9,9 @@
 # of same-day repeat purchases); default 1:0,2:10. Sizes from 50m on (e.g. 100m: 100M rows, 10M
 # customers, about 2.7 GB) run libtier and cat only. libtier runs with --frequency rows (F counts
 # transactions, as the peers' COUNT(*)); once per input it also runs with --frequency days and is
-# compared with DuckDB counting distinct days. --w1-only leaves out the W2/W3/W5 rows.
+# compared with DuckDB counting distinct days. Every tool writes the nine columns W1 asks for
+# (libtier: --out-columns "$W1_COLUMNS"; its tiers are still computed). --w1-only leaves out the
+# W2/W3/W5 rows.
 #
 # Environment:
 #   BENCH_DATA    data + outputs directory (default: <repo>/build/bench-data)
@@ -36,6 +38,9 @@ BENCH_SEED=${BENCH_SEED:-}
 PANDAS_PYTHON=${PANDAS_PYTHON:-/usr/bin/python3}
 CC=${CC:-cc}
 AS_OF=2025-01-01
+# W1's output, as the peers write it: id, R, F, M, tenure, the three scores, the Pareto class.
+W1_COLUMNS=customer_id,r=rfm.r,f=rfm.f,m=rfm.m:2,tenure=rfm.tenure,r_score=rfm.r_score
+W1_COLUMNS+=,f_score=rfm.f_score,m_score=rfm.m_score,pareto_class=pareto.class
 TIME_BIN=/usr/bin/time
 
 SIZES=1m,10m
@@ -215,7 +220,7 @@ detect_tools() {
 tool_argv() {
   local t=$1 in=$2 out=$3
   case $t in
-    libtier)   CMD=("$TIER_BIN" run --input "$in" --as-of "$AS_OF" --models rfm,pareto --policy pareto-sabc --frequency rows --out "$out" ${THREADS:+--threads "$THREADS"}) ;;
+    libtier)   CMD=("$TIER_BIN" run --input "$in" --as-of "$AS_OF" --models rfm,pareto --policy pareto-sabc --frequency rows --out "$out" --out-columns "$W1_COLUMNS" ${THREADS:+--threads "$THREADS"}) ;;
     duckdb-2t) CMD=(node "$HERE/duckdb_w1.mjs" "$in" "$out" 2 "$AS_OF") ;;
     duckdb-1t) CMD=(node "$HERE/duckdb_w1.mjs" "$in" "$out" 1 "$AS_OF") ;;
     pandas)    CMD=("$PANDAS_PYTHON" "$HERE/pandas_w1.py" "$in" "$out" "$AS_OF") ;;
@@ -343,7 +348,7 @@ check_days() {
   fi
   say "  days check: libtier --frequency days vs DuckDB count(DISTINCT date)"
   if ! "$TIER_BIN" run --input "$in" --as-of "$AS_OF" --models rfm,pareto --policy pareto-sabc --frequency days --out "$dir/libtier-days.csv" \
-      ${THREADS:+--threads "$THREADS"} 2>/dev/null ||
+      --out-columns "$W1_COLUMNS" ${THREADS:+--threads "$THREADS"} 2>/dev/null ||
      ! W1_FREQ=days node "$HERE/duckdb_w1.mjs" "$in" "$dir/duckdb-days.csv" 2 "$AS_OF" >"$dir/duckdb-days.log" 2>&1; then
     CHECK[libtier]+="; days: FAILED"; STATUS=1; return 0
   fi
