@@ -552,6 +552,10 @@ static void test_failed_command_leaves_the_earlier_settings_as_they_were(void **
     "               The rows gain previous_tier, move and since\n"                                 \
     "  --ledger     with --state: the run's moves in PREFIX.csv, the from->to matrix in\n"         \
     "               PREFIX-matrix.csv, both and the expired overrides in PREFIX.json\n"            \
+    "  --out-columns\n"                                                                            \
+    "               the output's columns, in order, as HEADER=SOURCE[:DECIMALS] or SOURCE; a\n"    \
+    "               source is customer_id, tier, reason or a model column (rfm.r, pareto.class;\n" \
+    "               docs/output.md); default: customer_id, tier, every model column, reason\n"     \
     "  --frequency  what rfm counts as F: days (default; purchase days, several purchases\n"       \
     "               of one day count once) or rows (transactions, as most RFM tools count)\n"      \
     "  --threads    how many threads the run uses, 1 to 64 (default: the cores this process "      \
@@ -628,9 +632,9 @@ static const char run_help[] =
     "usage: tier run --input FILE [--id COL --date COL --amount COL --margin COL]\n"
     "                [--delimiter C|ws|tab|auto] [--date-format iso|yyyymmdd|auto]\n"
     "                [--no-header --columns a,b,c] [--as-of YYYY-MM-DD] [--policy NAME|FILE]\n"
-    "                [--out FILE] [--format csv|json] [--quiet] [--threads N]\n"
+    "                [--out FILE] [--out-columns LIST] [--format csv|json] [--quiet]\n"
     "                [--accounts FILE [--account-id COL]] [--contracts FILE] [--models LIST]\n"
-    "                [--state FILE [--ledger PREFIX]] [--frequency rows|days]\n"
+    "                [--state FILE [--ledger PREFIX]] [--frequency rows|days] [--threads N]\n"
     "\n" MODELS_NOTES;
 
 static const char explain_help[] =

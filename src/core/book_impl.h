@@ -147,8 +147,10 @@ static inline size_t tier__book_id_len(const tier_book *b, size_t index)
 static inline uint64_t tier__book_key8(const char *p, size_t n)
 {
     uint64_t v = 0;
-    if (n)
-        memcpy(&v, p, n < 8 ? n : 8);
+    if (n >= 8)
+        memcpy(&v, p, 8); /* a fixed size: one load, where a variable one calls memcpy */
+    else if (n)
+        memcpy(&v, p, n);
     return v;
 }
 
