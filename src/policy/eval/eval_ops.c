@@ -13,18 +13,17 @@ void *tier__op_column(tier__ectx *c, size_t elem)
     return tier__malloc_n(c->a, c->n, elem);
 }
 
-/* Makes a scalar a column (numbers, codes or bools). */
-int tier__op_spread(tier__ectx *c, tier__eval_val *v)
+/* A column of c's rows for values of `type`: codes (texts), bools or numbers. */
+static void *typed_column(tier__ectx *c, int type)
 {
-    void *o;
-    if (!v->scalar)
-        return TIER_OK;
-    o = tier__op_column(c, v->type == TIER__PT_TEXT   ? sizeof *v->codes
-                           : v->type == TIER__PT_BOOL ? sizeof *v->b
-                                                      : sizeof *v->num);
-    if (!o)
-        return TIER_ENOMEM;
-    tier__eval_fill(c, v, o);
+    return tier__op_column(c, type == TIER__PT_TEXT   ? sizeof(int32_t)
+                              : type == TIER__PT_BOOL ? sizeof(unsigned char)
+                                                      : sizeof(double));
+}
+
+/* v holds and owns the column o (of typed_column for v->type). */
+static void hold_column(tier__eval_val *v, void *o)
+{
     if (v->type == TIER__PT_TEXT)
         v->codes = o;
     else if (v->type == TIER__PT_BOOL)
@@ -32,6 +31,18 @@ int tier__op_spread(tier__ectx *c, tier__eval_val *v)
     else
         v->num = o;
     v->own = o;
+}
+
+/* Makes a scalar a column (numbers, codes or bools). */
+int tier__op_spread(tier__ectx *c, tier__eval_val *v)
+{
+    void *o;
+    if (!v->scalar)
+        return TIER_OK;
+    if (!(o = typed_column(c, v->type)))
+        return TIER_ENOMEM;
+    tier__eval_fill(c, v, o);
+    hold_column(v, o);
     v->scalar = 0;
     return TIER_OK;
 }
@@ -49,14 +60,25 @@ typedef struct op_job {
     int flag;                 /* compare_texts: == (1) or != (0); in_list, missing: the sense */
 } op_job;
 
-static void op_job_init(op_job *j, int op, const tier__eval_val *l, const tier__eval_val *rt,
-                        void *o)
+static void op_job_init(op_job *j, int op, const tier__eval_val *l, const tier__eval_val *rt)
 {
     memset(j, 0, sizeof *j);
     j->op = op;
     j->l = l;
     j->rt = rt;
-    j->o = o;
+}
+
+/* Runs the job j over c's rows, `rows` writing a new column of `type` (j->o), which out then
+ * holds as a column of that type and owns. */
+static int column_op(tier__ectx *c, int type, op_job *j, tier__par_slice_fn rows,
+                     tier__eval_val *out)
+{
+    if (!(j->o = typed_column(c, type)))
+        return TIER_ENOMEM;
+    tier__eval_slices(c, rows, j);
+    out->type = type;
+    hold_column(out, j->o);
+    return TIER_OK;
 }
 
 /* EXPR of a (left) and b (right) into o[r] for the rows [b0, e0) of a slice. */
@@ -110,17 +132,8 @@ static void unary_rows(void *arg, size_t k, size_t b0, size_t e0)
 int tier__op_unary(tier__ectx *c, int op, const tier__eval_val *l, tier__eval_val *out)
 {
     op_job j;
-    void *o = tier__op_column(c, op == TIER__POP_NOT ? 1 : sizeof(double));
-    if (!o)
-        return TIER_ENOMEM;
-    op_job_init(&j, op, l, NULL, o);
-    tier__eval_slices(c, unary_rows, &j);
-    if (op == TIER__POP_NOT)
-        out->b = o;
-    else
-        out->num = o;
-    out->own = o;
-    return TIER_OK;
+    op_job_init(&j, op, l, NULL);
+    return column_op(c, op == TIER__POP_NOT ? TIER__PT_BOOL : TIER__PT_NUMBER, &j, unary_rows, out);
 }
 
 static double arith1(int op, double a, double b)
@@ -181,21 +194,14 @@ int tier__op_arith(tier__ectx *c, int op, const tier__eval_val *l, const tier__e
                    tier__eval_val *out)
 {
     op_job j;
-    double *o;
     if (l->scalar && rt->scalar) {
         out->type = TIER__PT_NUMBER;
         out->scalar = 1;
         out->s = arith1(op, l->s, rt->s);
         return TIER_OK;
     }
-    if (!(o = tier__op_column(c, sizeof *o)))
-        return TIER_ENOMEM;
-    op_job_init(&j, op, l, rt, o);
-    tier__eval_slices(c, arith_rows, &j);
-    out->type = TIER__PT_NUMBER;
-    out->num = o;
-    out->own = o;
-    return TIER_OK;
+    op_job_init(&j, op, l, rt);
+    return column_op(c, TIER__PT_NUMBER, &j, arith_rows, out);
 }
 
 /* Number comparisons: IEEE comparisons with NaN are false, and != tests both sides. */
@@ -231,20 +237,14 @@ int tier__op_compare_numbers(tier__ectx *c, int op, const tier__eval_val *l,
                              const tier__eval_val *rt, tier__eval_val *out)
 {
     op_job j;
-    unsigned char *o;
     out->type = TIER__PT_BOOL;
     if (l->scalar && rt->scalar) {
         out->scalar = 1;
         out->s = cmp1(op, l->s, rt->s);
         return TIER_OK;
     }
-    if (!(o = tier__op_column(c, 1)))
-        return TIER_ENOMEM;
-    op_job_init(&j, op, l, rt, o);
-    tier__eval_slices(c, compare_rows, &j);
-    out->b = o;
-    out->own = o;
-    return TIER_OK;
+    op_job_init(&j, op, l, rt);
+    return column_op(c, TIER__PT_BOOL, &j, compare_rows, out);
 }
 
 /* The code in `d` (texts, n) of text code `code` of `from`, -2 when `d` lacks it. */
@@ -291,6 +291,14 @@ static void texts_rows(void *arg, size_t k, size_t b0, size_t e0)
     }
 }
 
+/* No row is true: a text compared with a missing scalar. */
+static void false_rows(void *arg, size_t k, size_t b0, size_t e0)
+{
+    const op_job *j = arg;
+    (void)k;
+    memset((unsigned char *)j->o + b0, 0, e0 - b0);
+}
+
 /* Text == / !=: the right side's codes are mapped once into the left side's dictionary, so rows
  * compare integers. A missing side (code < 0) makes both false. */
 int tier__op_compare_texts(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *l0,
@@ -298,8 +306,7 @@ int tier__op_compare_texts(tier__ectx *c, const tier__pexpr *e, const tier__eval
 {
     const tier__eval_val *l = l0, *rt = r0;
     const int eq = e->op == TIER__POP_EQ;
-    unsigned char *o;
-    size_t n = c->n;
+    int rc;
     op_job j;
     out->type = TIER__PT_BOOL;
     if (l->scalar && !rt->scalar) { /* column on the left */
@@ -312,32 +319,24 @@ int tier__op_compare_texts(tier__ectx *c, const tier__pexpr *e, const tier__eval
         out->s = a && b && (strcmp(a, b) == 0) == eq;
         return TIER_OK;
     }
-    if (!(o = tier__op_column(c, 1)))
-        return tier__eval_nomem(e, err);
-    op_job_init(&j, e->op, l, rt, o);
+    op_job_init(&j, e->op, l, rt);
     j.flag = eq;
     if (rt->scalar) {
         const char *b = text_of(rt, rt->sc);
         j.want = code_in(l->texts, l->n_texts, b);
-        if (!b)
-            memset(o, 0, n);
-        else
-            tier__eval_slices(c, texts_rows, &j);
+        rc = column_op(c, TIER__PT_BOOL, &j, b ? texts_rows : false_rows, out);
     } else {
         /* map[k]: the left code of right text k (-2: not among the left's texts). */
         int32_t *map = tier__malloc_n(c->a, rt->n_texts, sizeof *map);
         tier__tdict d;
         size_t k;
         memset(&d, 0, sizeof d);
-        if (!map) {
-            tier__free(c->a, o);
+        if (!map)
             return tier__eval_nomem(e, err);
-        }
         for (k = 0; k < l->n_texts; k++) {
             if (l->texts[k] && tier__tdict_add(c->a, &d, l->texts[k]) < 0) {
                 tier__tdict_free(c->a, &d);
                 tier__free(c->a, map);
-                tier__free(c->a, o);
                 return tier__eval_nomem(e, err);
             }
         }
@@ -348,12 +347,10 @@ int tier__op_compare_texts(tier__ectx *c, const tier__pexpr *e, const tier__eval
         }
         tier__tdict_free(c->a, &d);
         j.map = map;
-        tier__eval_slices(c, texts_rows, &j);
+        rc = column_op(c, TIER__PT_BOOL, &j, texts_rows, out);
         tier__free(c->a, map);
     }
-    out->b = o;
-    out->own = o;
-    return TIER_OK;
+    return rc ? tier__eval_nomem(e, err) : TIER_OK;
 }
 
 /* and / or of two bool columns (j->rt NULL: a copy of j->l) for the rows of a slice. */
@@ -380,7 +377,6 @@ static void logic_rows(void *arg, size_t k, size_t b0, size_t e0)
 int tier__op_logic(tier__ectx *c, int op, const tier__eval_val *l, const tier__eval_val *rt,
                    tier__eval_val *out)
 {
-    unsigned char *o;
     op_job j;
     out->type = TIER__PT_BOOL;
     if (l->scalar && rt->scalar) {
@@ -396,18 +392,11 @@ int tier__op_logic(tier__ectx *c, int op, const tier__eval_val *l, const tier__e
             out->s = sv;
             return TIER_OK;
         }
-        if (!(o = tier__op_column(c, 1)))
-            return TIER_ENOMEM;
-        op_job_init(&j, op, col, NULL, o);
+        op_job_init(&j, op, col, NULL);
     } else {
-        if (!(o = tier__op_column(c, 1)))
-            return TIER_ENOMEM;
-        op_job_init(&j, op, l, rt, o);
+        op_job_init(&j, op, l, rt);
     }
-    tier__eval_slices(c, logic_rows, &j);
-    out->b = o;
-    out->own = o;
-    return TIER_OK;
+    return column_op(c, TIER__PT_BOOL, &j, logic_rows, out);
 }
 
 /* in / not in (j->flag: negated) for the rows of a slice: texts through j->hit, numbers against
@@ -442,37 +431,28 @@ int tier__op_in_list(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *
                      tier__eval_val *out, char *err)
 {
     size_t k;
-    unsigned char *o;
+    unsigned char *hit = NULL;
+    int rc;
     op_job j;
     if (tier__op_spread((tier__ectx *)c, (tier__eval_val *)x))
         return tier__eval_nomem(e, err);
-    if (!(o = tier__op_column(c, 1)))
-        return tier__eval_nomem(e, err);
-    op_job_init(&j, e->op, x, NULL, o);
+    op_job_init(&j, e->op, x, NULL);
     j.flag = e->op == TIER__POP_NOT;
     j.e = e;
     if (x->type == TIER__PT_TEXT) {
         /* A table over the dictionary: which codes are in the list. */
-        unsigned char *hit = tier__calloc(c->a, x->n_texts + 1, 1);
-        if (!hit) {
-            tier__free(c->a, o);
+        if (!(hit = tier__calloc(c->a, x->n_texts + 1, 1)))
             return tier__eval_nomem(e, err);
-        }
         for (k = 1; k < e->n_args; k++) {
             int32_t code = code_in(x->texts, x->n_texts, e->args[k]->text);
             if (code >= 0)
                 hit[code] = 1;
         }
         j.hit = hit;
-        tier__eval_slices(c, in_rows, &j);
-        tier__free(c->a, hit);
-    } else {
-        tier__eval_slices(c, in_rows, &j);
     }
-    out->type = TIER__PT_BOOL;
-    out->b = o;
-    out->own = o;
-    return TIER_OK;
+    rc = column_op(c, TIER__PT_BOOL, &j, in_rows, out);
+    tier__free(c->a, hit);
+    return rc ? tier__eval_nomem(e, err) : TIER_OK;
 }
 
 static void between_rows(void *arg, size_t k, size_t b0, size_t e0)
@@ -493,17 +473,10 @@ static void between_rows(void *arg, size_t k, size_t b0, size_t e0)
 int tier__op_between(tier__ectx *c, const tier__eval_val *x, const tier__eval_val *lo,
                      const tier__eval_val *hi, tier__eval_val *out)
 {
-    unsigned char *o = tier__op_column(c, 1);
     op_job j;
-    if (!o)
-        return TIER_ENOMEM;
-    op_job_init(&j, 0, x, lo, o);
+    op_job_init(&j, 0, x, lo);
     j.h = hi;
-    tier__eval_slices(c, between_rows, &j);
-    out->type = TIER__PT_BOOL;
-    out->b = o;
-    out->own = o;
-    return TIER_OK;
+    return column_op(c, TIER__PT_BOOL, &j, between_rows, out);
 }
 
 /* is missing (j->flag 1) / is not missing (0) of a text or number column for a slice's rows. */
@@ -527,7 +500,6 @@ int tier__op_missing(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *
                      tier__eval_val *out)
 {
     const unsigned char want = e->op == TIER__POP_NOT ? 0 : 1;
-    unsigned char *o;
     op_job j;
     out->type = TIER__PT_BOOL;
     if (x->scalar || x->type == TIER__PT_BOOL) {
@@ -538,12 +510,7 @@ int tier__op_missing(tier__ectx *c, const tier__pexpr *e, const tier__eval_val *
         out->s = m == want;
         return TIER_OK;
     }
-    if (!(o = tier__op_column(c, 1)))
-        return TIER_ENOMEM;
-    op_job_init(&j, e->op, x, NULL, o);
+    op_job_init(&j, e->op, x, NULL);
     j.flag = want;
-    tier__eval_slices(c, missing_rows, &j);
-    out->b = o;
-    out->own = o;
-    return TIER_OK;
+    return column_op(c, TIER__PT_BOOL, &j, missing_rows, out);
 }
