@@ -219,7 +219,8 @@ nomem:
     return TIER_ENOMEM;
 }
 
-int tier_frame_add_numbers(tier_frame *f, const char *name, double **out_values)
+/* A number column, NaN in every row when `fill` (else the caller writes every row). */
+static int add_numbers(tier_frame *f, const char *name, double **out_values, int fill)
 {
     column *c;
     size_t i;
@@ -239,15 +240,26 @@ int tier_frame_add_numbers(tier_frame *f, const char *name, double **out_values)
         tier__errorf(f->err, "out of memory adding column \"%s\"", name);
         return TIER_ENOMEM;
     }
-    for (i = 0; i < f->rows; i++)
+    for (i = 0; fill && i < f->rows; i++)
         c->num[i] = NAN;
     f->ncols++;
     *out_values = c->num;
     return TIER_OK;
 }
 
-int tier_frame_add_labels(tier_frame *f, const char *name, const char *const *labels,
-                          size_t label_count, int32_t **out_codes)
+int tier_frame_add_numbers(tier_frame *f, const char *name, double **out_values)
+{
+    return add_numbers(f, name, out_values, 1);
+}
+
+int tier__frame_add_numbers_unset(tier_frame *f, const char *name, double **out_values)
+{
+    return add_numbers(f, name, out_values, 0);
+}
+
+/* A label column, with code -1 in every row when `fill` (else the caller writes every row). */
+static int add_labels(tier_frame *f, const char *name, const char *const *labels,
+                      size_t label_count, int32_t **out_codes, int fill)
 {
     column *c;
     size_t i;
@@ -281,7 +293,7 @@ int tier_frame_add_labels(tier_frame *f, const char *name, const char *const *la
             goto nomem;
         c->nlabels++;
     }
-    for (i = 0; i < f->rows; i++)
+    for (i = 0; fill && i < f->rows; i++)
         c->codes[i] = -1;
     f->ncols++;
     *out_codes = c->codes;
@@ -290,6 +302,18 @@ nomem:
     column_free(f, c);
     tier__errorf(f->err, "out of memory adding column \"%s\"", name);
     return TIER_ENOMEM;
+}
+
+int tier_frame_add_labels(tier_frame *f, const char *name, const char *const *labels,
+                          size_t label_count, int32_t **out_codes)
+{
+    return add_labels(f, name, labels, label_count, out_codes, 1);
+}
+
+int tier__frame_add_labels_unset(tier_frame *f, const char *name, const char *const *labels,
+                                 size_t label_count, int32_t **out_codes)
+{
+    return add_labels(f, name, labels, label_count, out_codes, 0);
 }
 
 size_t tier__frame_begin(tier_frame *f, const char *prefix)

@@ -13,6 +13,13 @@ size_t tier__frame_begin(tier_frame *frame, const char *prefix);
 /* Ends it; on failure (ok == 0) drops every column added since `mark`. */
 void tier__frame_end(tier_frame *frame, size_t mark, int ok);
 char *tier__frame_error(tier_frame *frame);
+/* tier_frame_add_numbers() and tier_frame_add_labels() without writing NaN (code -1) into every
+ * row: for a built-in model that writes every row itself (in slices on the book's executor, so
+ * that the column's pages are first written by every thread instead of the calling one alone).
+ * Nothing may read the column before the model has written it. */
+int tier__frame_add_numbers_unset(tier_frame *frame, const char *name, double **out_values);
+int tier__frame_add_labels_unset(tier_frame *frame, const char *name, const char *const *labels,
+                                 size_t label_count, int32_t **out_codes);
 /* Swaps the contents (type, values, labels) of columns a and b, keeping their names: with
  * tier__frame_end it replaces a column all or nothing (add a new one, fill it, swap, drop it). */
 void tier__frame_swap(tier_frame *frame, size_t a, size_t b);

@@ -398,12 +398,14 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
     tier__free(&st->h.alloc, idx2);
     key2 = NULL;
     idx2 = NULL;
-    /* The outputs are added now so that cumulative shares go straight into their column. */
+    /* The outputs are added now so that cumulative shares go straight into their column. The
+     * shares of the positive customers (below) and pareto_rows (the others, every value and
+     * class) write every row. */
     for (i = 0; i < OUT_CLASS && rc == TIER_OK; i++)
-        rc = tier_frame_add_numbers(frame, tier__pareto_outputs[i].name, &out[i]);
+        rc = tier__frame_add_numbers_unset(frame, tier__pareto_outputs[i].name, &out[i]);
     if (rc == TIER_OK)
-        rc = tier_frame_add_labels(frame, tier__pareto_outputs[OUT_CLASS].name, class_labels, 3,
-                                   &cls);
+        rc = tier__frame_add_labels_unset(frame, tier__pareto_outputs[OUT_CLASS].name, class_labels,
+                                          3, &cls);
     if (rc)
         goto done;
     /* Class boundaries: the first positions whose cumulative sum reaches each threshold. */

@@ -313,7 +313,7 @@ static int add_label_column(rfm_state *st, tier_frame *frame, const char *name,
         return TIER_ENOMEM;
     for (i = 0; i < n; i++)
         labels[i] = tier_segmap_name(map, i);
-    rc = tier_frame_add_labels(frame, name, labels, n, codes);
+    rc = tier__frame_add_labels_unset(frame, name, labels, n, codes); /* score_rows writes */
     tier__free(&st->h.alloc, labels);
     return rc;
 }
@@ -371,8 +371,9 @@ static int tier__rfm_score(void *state, const tier_book *book, tier_frame *frame
     rc = load_figures(st, book, &fig, &owned, &as_of, &have_day, tier__frame_error(frame));
     if (rc)
         return rc;
+    /* score_rows writes every row of every output. */
     for (i = 0; i < OUT_SEGMENT && rc == TIER_OK; i++)
-        rc = tier_frame_add_numbers(frame, tier__rfm_outputs[i].name, &col[i]);
+        rc = tier__frame_add_numbers_unset(frame, tier__rfm_outputs[i].name, &col[i]);
     if (rc == TIER_OK)
         rc = add_label_column(st, frame, tier__rfm_outputs[OUT_SEGMENT].name, st->maps[0], &seg);
     if (rc == TIER_OK)
