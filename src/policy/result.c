@@ -370,13 +370,14 @@ static void copy_codes(const tier_book *book, int32_t *dst, const int32_t *src, 
     tier__par_slices(tier__book_executor(book), n, SUMMARY_GRAIN, copy_rows, &j);
 }
 
-/* Adds label column `name` of texts `labels` and codes `codes` (n) to the frame. */
+/* Adds label column `name` of texts `labels` and codes `codes` (n, the frame's rows) to the
+ * frame: copy_codes writes every row. */
 static int add_column(tier_result *res, const tier_book *book, tier_frame *frame, const char *name,
                       char *const *labels, size_t nlabels, const int32_t *codes, size_t n,
                       size_t *col)
 {
     int32_t *dst;
-    int rc = tier_frame_add_labels(frame, name, (const char *const *)labels, nlabels, &dst);
+    int rc = tier__frame_add_labels_unset(frame, name, (const char *const *)labels, nlabels, &dst);
     if (rc) {
         tier__errorf(res->err, "adding the %s column failed (%s): %s", name, tier_status_name(rc),
                      tier_frame_last_error(frame));
