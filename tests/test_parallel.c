@@ -399,6 +399,52 @@ static void test_fold_gives_what_merge_gives(void **state)
     assert_int_equal(tst_locked_live(), live);
 }
 
+/* A fold interns a few new customers (at most 1/16 of the first book's) into the first book's
+ * wide table, which it keeps; more are written on the executor's threads after the others and
+ * the book gets the compact table. Either way the book is the one tier_book_merge gives. */
+static void test_fold_interns_few_and_appends_many(void **state)
+{
+    /* The first book: about 7000 customers in a table of 16384 slots; the later rows bring about
+     * 320 new ones (fewer than 7000 / 16, and room for them), then about 5000. */
+    const size_t later_customers[2] = {7300, 12000};
+    const long live = tst_locked_live();
+    cols a;
+    int k;
+    (void)state;
+    cols_make(&a, 40000, 7000, 11, 0);
+    for (k = 0; k < 2; k++) {
+        tier_book *x = NULL, *y = NULL, *src = NULL;
+        cols later;
+        tst_exec e;
+        tst_exec_init(&e, TST_EXEC_THREADS, 0);
+        e.ex.threads = 3;
+        cols_make(&later, 60000, later_customers[k], 12, 0);
+        assert_int_equal(tier_book_new(&x, &tst_locked_allocator), TIER_OK);
+        assert_int_equal(tier_book_new(&y, &tst_locked_allocator), TIER_OK);
+        assert_int_equal(tier_book_new(&src, &tst_locked_allocator), TIER_OK);
+        assert_int_equal(add_cols(x, &a), TIER_OK);
+        assert_int_equal(add_cols(y, &a), TIER_OK);
+        assert_int_equal(add_cols(src, &later), TIER_OK);
+        assert_int_equal(tier_book_merge(x, src), TIER_OK);
+        assert_int_equal(tier__book_fold(&e.ex, y, src), 1);
+        assert_same_books(x, y);
+        assert_same_insides(x, y);
+        if (k == 0) {
+            assert_true(y->nslots > 0);
+            assert_null(y->ctag);
+        } else {
+            assert_int_equal(y->nslots, 0);
+            assert_non_null(y->ctag);
+        }
+        tier_book_free(x);
+        tier_book_free(y);
+        tier_book_free(src);
+        cols_free(&later);
+    }
+    cols_free(&a);
+    assert_int_equal(tst_locked_live(), live);
+}
+
 /* n rows: the first half of 50 customers, the second of `fresh` others (ids in both ASCII and
  * not), so that the first part of a parallel add has a small id table and the fold brings in
  * many more customers than it has room for. */
@@ -621,6 +667,7 @@ TST_MAIN(
     cmocka_unit_test(test_par_run_runs_every_task_once),
     cmocka_unit_test(test_fold_gives_what_merge_gives),
     cmocka_unit_test(test_fold_appends_when_the_table_would_grow),
+    cmocka_unit_test(test_fold_interns_few_and_appends_many),
     cmocka_unit_test(test_fold_appending_survives_every_failed_allocation),
     cmocka_unit_test(test_add_txns_gives_the_same_book_on_any_number_of_threads),
     cmocka_unit_test(test_add_txns_reports_the_first_bad_row_on_any_number_of_threads),

@@ -555,19 +555,11 @@ nomem:
 static uint32_t add_customer(tier_book *b, const char *id, size_t len)
 {
     size_t n = b->live.ncust, end = b->live.ids_len + len + 1;
-    tier__figures *f = &b->fig[n];
     memcpy(b->ids + b->live.ids_len, id, len);
     b->ids[end - 1] = '\0';
     b->live.ids_len = end;
     b->id_off[n + 1] = end;
-    f->first_day = NO_DAY;
-    f->last_day = NO_DAY;
-    f->purchase_days = 0;
-    f->purchases = 0;
-    f->refunds = 0;
-    f->has_margin = 0;
-    f->net = 0;
-    f->margin = 0;
+    tier__book_blank_figures(&b->fig[n]);
     b->live.ncust = n + 1;
     return (uint32_t)n;
 }
@@ -605,11 +597,31 @@ int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t 
     return TIER_OK;
 }
 
-int tier__book_append(tier_book *b, const char *id, size_t len, uint32_t *out)
+int tier__book_reserve_customers(tier_book *b, size_t more, size_t id_bytes)
 {
-    int rc = room_for_one(b, id, len, 0);
-    if (rc == TIER_OK)
-        *out = add_customer(b, id, len);
+    size_t need;
+    int rc;
+    if ((int64_t)b->live.ncust > b->lim_customers ||
+        (uint64_t)more > (uint64_t)(b->lim_customers - (int64_t)b->live.ncust)) {
+        tier__errorf(b->err, "more than %lld customers (the limit)", (long long)b->lim_customers);
+        return TIER_ERANGE;
+    }
+    if ((rc = grow_customers(b, b->live.ncust + more)) != TIER_OK)
+        goto nomem;
+    if (id_bytes > SIZE_MAX - b->live.ids_len) {
+        rc = TIER_ERANGE;
+        goto nomem;
+    }
+    need = b->live.ids_len + id_bytes;
+    if (need > b->ids_cap) {
+        void *p = b->ids;
+        if ((rc = tier__grow(&b->alloc, &p, &b->ids_cap, need, 1)) != TIER_OK)
+            goto nomem;
+        b->ids = p;
+    }
+    return TIER_OK;
+nomem:
+    tier__errorf(b->err, "out of memory adding customers");
     return rc;
 }
 

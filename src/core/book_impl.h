@@ -142,6 +142,14 @@ static inline size_t tier__book_id_len(const tier_book *b, size_t index)
     return b->id_off[index + 1] - b->id_off[index] - 1;
 }
 
+/* The figures of a customer without any row yet. */
+static inline void tier__book_blank_figures(tier__figures *f)
+{
+    memset(f, 0, sizeof *f);
+    f->first_day = NO_DAY;
+    f->last_day = NO_DAY;
+}
+
 /* The first 8 bytes of an id (fewer when shorter, zero-padded) as the hash table keeps them; an
  * empty id may come as NULL, which memcpy must not see even for 0 bytes. */
 static inline uint64_t tier__book_key8(const char *p, size_t n)
@@ -168,10 +176,12 @@ uint64_t tier__book_hash_id(const char *id, size_t len);
 int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t h, uint32_t *out,
                              int *created);
 int tier__book_intern(tier_book *b, const char *id, size_t len, uint32_t *out, int *created);
-/* Adds a customer the caller knows to be new after the others, into a book without any id table
- * (tier__book_drop_table): *out gets its number; the book is unchanged on failure (a bad id,
- * the customer limit, memory). tier__book_reindex() gives the book a table again. */
-int tier__book_append(tier_book *b, const char *id, size_t len, uint32_t *out);
+/* Room for `more` customers after the others with `id_bytes` bytes of ids (their NULs
+ * included), in a book without any id table (tier__book_drop_table), where a caller that knows
+ * them to be new and valid writes them itself (book_parallel.c): TIER_OK, or TIER_ERANGE (the
+ * customer limit) or TIER_ENOMEM with the book's contents unchanged and its error text set.
+ * tier__book_reindex() then gives the book a table again. */
+int tier__book_reserve_customers(tier_book *b, size_t more, size_t id_bytes);
 /* Gives a book without any id table the compact one (else the wide one); TIER_OK, or
  * TIER_ENOMEM with the book still without a table. Does nothing to a book with a table. */
 int tier__book_reindex(tier_book *b);

@@ -4,9 +4,9 @@
  * the part books are folded into the first in row order, as tier_book_merge would merge them one
  * after another (which gives exactly the book of adding all the rows to one book), and the result
  * is merged into the book, or, when the book is still blank, becomes it. The fold runs on the
- * host's threads too: finding a part's customers in the first book, adding its figures and
- * copying its transactions are split into slices; only the customers new to the first book are
- * added one after another, in the part's order. Nothing here reports an error: any failure
+ * host's threads too: finding a part's customers in the first book, adding the new ones after
+ * its customers in the part's order, adding the figures and copying the transactions are split
+ * into slices. Nothing here reports an error: any failure
  * leaves the book as it was and the caller adds the rows on one thread, which names the first
  * bad row as it always did. */
 #include <string.h>
@@ -127,28 +127,59 @@ static void fold_rest(void *arg, size_t t)
     }
 }
 
-/* Adds src's customers that dst lacks (map[i] NO_CUSTOMER) to dst in src's order, and maps them.
- * While dst's wide table has room for them all, they go into it a batch at a time, their slots
- * fetched ahead (as fold_find does); when it would have to grow (its last doubling at 100M
- * transactions: 512 MB written on one thread), the table is dropped instead, the customers are
- * appended, and dst gets the compact table, which a book that is then read needs anyway
- * (tier__book_trim). 0 when a customer cannot be added or the table not built. */
-static int add_new(tier_book *dst, const tier_book *src, uint32_t *map)
+/* src's customers that dst lacks (map[i] NO_CUSTOMER), added after dst's in src's order. */
+typedef struct fresh_job {
+    tier_book *dst;
+    const tier_book *src;
+    uint32_t *map;
+    size_t tasks;
+    /* Per slice of src's customers: how many are new and the bytes of their ids (NULs
+     * included), then (summed up) the number of its first new customer and its ids' offset. */
+    size_t count[TIER__PAR_TASKS], bytes[TIER__PAR_TASKS];
+} fresh_job;
+
+static void fresh_count(void *arg, size_t t)
 {
-    size_t n = src->live.ncust, fresh = 0, i, k, m, at[TIER__BOOK_BATCH];
+    fresh_job *f = arg;
+    size_t i = tier__par_begin(f->src->live.ncust, f->tasks, t),
+           end = tier__par_begin(f->src->live.ncust, f->tasks, t + 1), count = 0, bytes = 0;
+    for (; i < end; i++)
+        if (f->map[i] == NO_CUSTOMER) {
+            count++;
+            bytes += tier__book_id_len(f->src, i) + 1;
+        }
+    f->count[t] = count;
+    f->bytes[t] = bytes;
+}
+
+/* Writes a slice's new customers where fresh_count's sums put them: id, offset, blank figures. */
+static void fresh_copy(void *arg, size_t t)
+{
+    fresh_job *f = arg;
+    tier_book *dst = f->dst;
+    size_t i = tier__par_begin(f->src->live.ncust, f->tasks, t),
+           end = tier__par_begin(f->src->live.ncust, f->tasks, t + 1), c = f->count[t],
+           off = f->bytes[t];
+    for (; i < end; i++) {
+        size_t len;
+        if (f->map[i] != NO_CUSTOMER)
+            continue;
+        len = tier__book_id_len(f->src, i) + 1;
+        memcpy(dst->ids + off, tier__book_id_ptr(f->src, i), len); /* its NUL too */
+        off += len;
+        dst->id_off[c + 1] = off;
+        tier__book_blank_figures(&dst->fig[c]);
+        f->map[i] = (uint32_t)c++;
+    }
+}
+
+/* Interns the new customers into dst's wide table a batch at a time, their slots fetched ahead
+ * (as fold_find does). 0 when a customer cannot be added. */
+static int intern_new(tier_book *dst, const tier_book *src, uint32_t *map)
+{
+    size_t n = src->live.ncust, i, k, m, at[TIER__BOOK_BATCH];
     uint64_t h[TIER__BOOK_BATCH];
     int created;
-    for (i = 0; i < n; i++)
-        fresh += map[i] == NO_CUSTOMER;
-    if (!dst->nslots || (dst->live.ncust + fresh) * 2 > dst->nslots) {
-        tier__book_drop_table(dst);
-        for (i = 0; i < n; i++)
-            if (map[i] == NO_CUSTOMER &&
-                tier__book_append(dst, tier__book_id_ptr(src, i), tier__book_id_len(src, i),
-                                  &map[i]) != TIER_OK)
-                return 0;
-        return tier__book_reindex(dst) == TIER_OK;
-    }
     for (i = 0; i < n; i += TIER__BOOK_BATCH) {
         size_t end = n - i < TIER__BOOK_BATCH ? n : i + TIER__BOOK_BATCH;
         for (m = 0, k = i; k < end; k++) {
@@ -167,6 +198,44 @@ static int add_new(tier_book *dst, const tier_book *src, uint32_t *map)
     return 1;
 }
 
+/* Adds src's customers that dst lacks (map[i] NO_CUSTOMER) to dst in src's order, and maps them.
+ * A few (at most 1/16 of dst's customers) go into dst's wide table when it has room for them.
+ * Otherwise the table is dropped and they are written on the host's threads, each slice of src
+ * at the place the counts of the slices before it give, and dst gets the compact table, which a
+ * book that is then read needs anyway (tier__book_trim): interning them one after another would
+ * keep one core busy and the other idle (a third of the customers are new to the first part in
+ * the W1 benchmark), and a full wide table would have to double. 0 when a customer cannot be
+ * added or the table not built. */
+static int add_new(const tier_executor *ex, tier_book *dst, const tier_book *src, uint32_t *map)
+{
+    fresh_job f;
+    size_t t, count = 0, bytes = 0;
+    f.dst = dst;
+    f.src = src;
+    f.map = map;
+    f.tasks = tier__par_tasks(ex, src->live.ncust, PAR_MIN_ROWS);
+    tier__par_run(ex, f.tasks, fresh_count, &f);
+    for (t = 0; t < f.tasks; t++) {
+        size_t c = f.count[t], b = f.bytes[t];
+        f.count[t] = dst->live.ncust + count;
+        f.bytes[t] = dst->live.ids_len + bytes;
+        count += c;
+        bytes += b;
+    }
+    if (count == 0)
+        return 1;
+    if (dst->nslots && count <= dst->live.ncust / 16 &&
+        (dst->live.ncust + count) * 2 <= dst->nslots)
+        return intern_new(dst, src, map);
+    tier__book_drop_table(dst);
+    if (tier__book_reserve_customers(dst, count, bytes) != TIER_OK)
+        return 0;
+    tier__par_run(ex, f.tasks, fresh_copy, &f);
+    dst->live.ncust += count;
+    dst->live.ids_len += bytes;
+    return tier__book_reindex(dst) == TIER_OK;
+}
+
 /* Folds part k's book into dst: its customers found (in parallel), the new ones added in its
  * order, then figures and transactions (in parallel). Returns 0 when a customer cannot be added
  * or a sum overflows (dst is then of no use). */
@@ -177,7 +246,7 @@ static int fold_one(const tier_executor *ex, fold_job *j, const tier_book *src)
     j->src = src;
     j->tasks = tier__par_tasks(ex, n, PAR_MIN_ROWS);
     tier__par_run(ex, j->tasks, fold_find, j);
-    if (!add_new(dst, src, j->map))
+    if (!add_new(ex, dst, src, j->map))
         return 0;
     if (src->live.unordered && !dst->live.unordered) {
         dst->live.unordered = 1;
