@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/book_impl.h"
-#include "util/par.h"
+#include "util/par_tasks.h"
 
 /* ---- hashing --------------------------------------------------------------------------- */
 
@@ -143,29 +143,14 @@ static void compact_free(tier_book *b)
     b->cbits = 0;
 }
 
-/* Replaces the wide table by the compact one (see book_impl.h); best effort: without the memory
- * the wide one stays. */
-static void compact(tier_book *b)
+/* The compact table's entries on one thread (b->cat zeroed): a counting sort of the customers by
+ * bucket (count, place, then each bucket's start). 0 without the memory for it. */
+static int compact_serial(tier_book *b, unsigned bits)
 {
-    size_t n = b->live.ncust, i, nb;
-    uint32_t *tmp, sum = 0;
-    unsigned bits = 4;
-    if (b->ctag || n == 0)
-        return;
-    while (((size_t)4 << bits) < n) /* about 4 customers a bucket; n < 2^32, so bits <= 30 */
-        bits++;
-    nb = (size_t)1 << bits;
-    b->ctag = tier__malloc_n(&b->alloc, n, sizeof *b->ctag);
-    b->cidx = tier__malloc_n(&b->alloc, n, sizeof *b->cidx);
-    b->cat = tier__calloc(&b->alloc, nb + 1, sizeof *b->cat);
-    tmp = tier__malloc_n(&b->alloc, n, sizeof *tmp);
-    if (!b->ctag || !b->cidx || !b->cat || !tmp) {
-        tier__free(&b->alloc, tmp);
-        compact_free(b);
-        return;
-    }
-    b->cbits = bits;
-    /* A counting sort of the customers by bucket: count, place, then each bucket's start. */
+    size_t n = b->live.ncust, nb = (size_t)1 << bits, i;
+    uint32_t *tmp = tier__malloc_n(&b->alloc, n, sizeof *tmp), sum = 0;
+    if (!tmp)
+        return 0;
     for (i = 0; i < n; i++) {
         tmp[i] =
             (uint32_t)(tier__book_hash_id(tier__book_id_ptr(b, i), tier__book_id_len(b, i)) >> 32);
@@ -185,6 +170,154 @@ static void compact(tier_book *b)
         b->cat[i] = b->cat[i - 1];
     b->cat[0] = 0;
     tier__free(&b->alloc, tmp);
+    return 1;
+}
+
+/* From this many customers on, with an executor, the compact table is built on its threads, in
+ * slices of at least COMPACT_GRAIN customers (fewer are not worth a thread). */
+#define COMPACT_PAR_FROM ((size_t)1 << 15)
+#define COMPACT_GRAIN ((size_t)1 << 14)
+/* The parallel build first partitions the customers into groups by the top bits of their bucket
+ * (this many, or the bucket's bits when fewer), then sorts each group on its own. */
+#define COMPACT_GROUP_BITS 8
+#define COMPACT_GROUPS (1 << COMPACT_GROUP_BITS)
+
+typedef struct compact_job {
+    tier_book *b;
+    size_t n, tasks;
+    unsigned bits, gbits; /* the table's bucket bits; the groups' (the top gbits of those) */
+    uint32_t *tag, *idx;  /* the customers partitioned by group: their tags, themselves */
+    uint32_t start[COMPACT_GROUPS + 1]; /* each group's first entry (start[groups] = n) */
+    /* Per slice (stride COMPACT_GROUPS): its customers in each group, then the next place of
+     * its next one there. */
+    uint32_t count[TIER__PAR_TASKS * COMPACT_GROUPS];
+} compact_job;
+
+/* Hashes a slice of the customers into b->ctag (a scratch array until compact_sort) and counts
+ * them by group. */
+static void compact_hash(void *arg, size_t t)
+{
+    compact_job *j = arg;
+    const tier_book *b = j->b;
+    uint32_t *c = j->count + t * COMPACT_GROUPS, *tag = b->ctag;
+    size_t i = tier__par_begin(j->n, j->tasks, t), end = tier__par_begin(j->n, j->tasks, t + 1);
+    unsigned shift = 32 - j->gbits;
+    memset(c, 0, COMPACT_GROUPS * sizeof *c);
+    for (; i < end; i++) {
+        tag[i] =
+            (uint32_t)(tier__book_hash_id(tier__book_id_ptr(b, i), tier__book_id_len(b, i)) >> 32);
+        c[tag[i] >> shift]++;
+    }
+}
+
+/* Places a slice's customers in their groups, in customer order: the slices' places come one
+ * after another in every group, so that each group holds its customers in ascending order. */
+static void compact_scatter(void *arg, size_t t)
+{
+    compact_job *j = arg;
+    uint32_t *c = j->count + t * COMPACT_GROUPS;
+    const uint32_t *tag = j->b->ctag;
+    size_t i = tier__par_begin(j->n, j->tasks, t), end = tier__par_begin(j->n, j->tasks, t + 1);
+    unsigned shift = 32 - j->gbits;
+    for (; i < end; i++) {
+        uint32_t at = c[tag[i] >> shift]++;
+        j->tag[at] = tag[i];
+        j->idx[at] = (uint32_t)i;
+    }
+}
+
+/* Sorts a range of groups by bucket into the table at the groups' own places, as compact_serial
+ * does the whole table (a stable counting sort), and writes the starts of their buckets: no two
+ * tasks touch the same entry or bucket. */
+static void compact_sort(void *arg, size_t t)
+{
+    compact_job *j = arg;
+    tier_book *b = j->b;
+    size_t groups = (size_t)1 << j->gbits, g = tier__par_begin(groups, j->tasks, t),
+           gend = tier__par_begin(groups, j->tasks, t + 1), i, k;
+    size_t per = (size_t)1 << (j->bits - j->gbits); /* buckets in a group */
+    uint32_t mask = (uint32_t)per - 1;
+    unsigned shift = 32 - j->bits;
+    for (; g < gend; g++) {
+        uint32_t *cat = b->cat + g * per, sum = j->start[g];
+        size_t lo = j->start[g], hi = j->start[g + 1];
+        for (i = lo; i < hi; i++)
+            cat[(j->tag[i] >> shift) & mask]++;
+        for (k = 0; k < per; k++) {
+            uint32_t c = cat[k];
+            cat[k] = sum;
+            sum += c;
+        }
+        for (i = lo; i < hi; i++) {
+            uint32_t at = cat[(j->tag[i] >> shift) & mask]++;
+            b->ctag[at] = j->tag[i];
+            b->cidx[at] = j->idx[i];
+        }
+        /* Each bucket's next place is now the next bucket's start. */
+        for (k = per - 1; k > 0; k--)
+            cat[k] = cat[k - 1];
+        cat[0] = j->start[g];
+    }
+}
+
+/* The compact table's entries (b->cat zeroed) on the book's executor, exactly those of
+ * compact_serial: the partition keeps each group in customer order and the sort within a group
+ * is stable, so every bucket lists its customers in ascending order whatever the number of
+ * tasks. 0 (nothing done) without an executor, for a small book or without the memory (8 bytes
+ * a customer, 4 more than compact_serial's). */
+static int compact_parallel(tier_book *b, unsigned bits)
+{
+    compact_job j;
+    size_t g, t, groups;
+    uint32_t sum = 0;
+    if (b->live.ncust < COMPACT_PAR_FROM)
+        return 0;
+    j.tasks = tier__par_tasks(tier__book_executor(b), b->live.ncust, COMPACT_GRAIN);
+    if (j.tasks < 2 || !(j.tag = tier__malloc_n(&b->alloc, b->live.ncust, 2 * sizeof *j.tag)))
+        return 0;
+    j.b = b;
+    j.n = b->live.ncust;
+    j.idx = j.tag + j.n;
+    j.bits = bits;
+    j.gbits = bits < COMPACT_GROUP_BITS ? bits : COMPACT_GROUP_BITS;
+    groups = (size_t)1 << j.gbits;
+    tier__par_run(tier__book_executor(b), j.tasks, compact_hash, &j);
+    /* Group by group, slice by slice: where each slice's customers of a group go. */
+    for (g = 0; g < groups; g++) {
+        j.start[g] = sum;
+        for (t = 0; t < j.tasks; t++) {
+            uint32_t c = j.count[t * COMPACT_GROUPS + g];
+            j.count[t * COMPACT_GROUPS + g] = sum;
+            sum += c;
+        }
+    }
+    j.start[groups] = sum;
+    tier__par_run(tier__book_executor(b), j.tasks, compact_scatter, &j);
+    tier__par_run(tier__book_executor(b), j.tasks, compact_sort, &j);
+    b->cat[(size_t)1 << bits] = (uint32_t)j.n;
+    tier__free(&b->alloc, j.tag);
+    return 1;
+}
+
+/* Replaces the wide table by the compact one (see book_impl.h); best effort: without the memory
+ * the wide one stays. */
+static void compact(tier_book *b)
+{
+    size_t n = b->live.ncust;
+    unsigned bits = 4;
+    if (b->ctag || n == 0)
+        return;
+    while (((size_t)4 << bits) < n) /* about 4 customers a bucket; n < 2^32, so bits <= 30 */
+        bits++;
+    b->ctag = tier__malloc_n(&b->alloc, n, sizeof *b->ctag);
+    b->cidx = tier__malloc_n(&b->alloc, n, sizeof *b->cidx);
+    b->cat = tier__calloc(&b->alloc, ((size_t)1 << bits) + 1, sizeof *b->cat);
+    if (!b->ctag || !b->cidx || !b->cat ||
+        !(compact_parallel(b, bits) || compact_serial(b, bits))) {
+        compact_free(b);
+        return;
+    }
+    b->cbits = bits;
     tier__free(&b->alloc, b->slots);
     b->slots = NULL;
     b->nslots = 0;
