@@ -282,7 +282,8 @@ static int fold_one(const tier_executor *ex, fold_job *j, const tier_book *src)
 int tier__book_fold(const tier_executor *ex, tier_book *dst, const tier_book *src)
 {
     fold_job j;
-    int ok;
+    tier_executor saved_exec;
+    int ok, saved_has;
     /* Attributes and contracts (and a dst that is empty or without an id table, which the
      * look-ups need) go the one-thread way: tier_book_merge. */
     if ((dst->live.ncust == 0) | ((dst->nslots == 0) & (dst->ctag == NULL)) |
@@ -294,7 +295,15 @@ int tier__book_fold(const tier_executor *ex, tier_book *dst, const tier_book *sr
         !(j.map = tier__malloc_n(&dst->alloc, src->live.ncust + 1, sizeof *j.map)))
         return 0;
     j.dst = dst;
+    /* dst has ex for the fold, so that its compact table (add_new) is built on ex's threads. */
+    saved_exec = dst->exec;
+    saved_has = dst->has_exec;
+    dst->has_exec = ex != NULL;
+    if (ex)
+        dst->exec = *ex;
     ok = fold_one(ex, &j, src);
+    dst->exec = saved_exec;
+    dst->has_exec = saved_has;
     tier__free(&dst->alloc, j.map);
     dst->err[0] = '\0';
     return ok;

@@ -583,13 +583,13 @@ int tier__pipeline_read(tier_pipeline *p, int keep_txns, tier_book **out, uint64
         rc = read_accounts(p, book);
     if (!rc && p->contracts)
         rc = read_contracts(p, book);
-    /* The book is complete: the room its arrays kept for growing goes back (the models and the
-     * policy need their memory), then it lends the host's threads to them (cannot fail: the
-     * executor was checked when it was set). */
-    if (!rc)
-        tier__book_trim(book);
+    /* The book is complete: it gets the host's threads (cannot fail: the executor was checked
+     * when it was set), for the models and the policy and for its trim, which gives back the
+     * room its arrays kept for growing (they need the memory) and builds its compact id table. */
     if (!rc)
         (void)tier_book_set_executor(book, p->has_executor ? &p->executor : NULL);
+    if (!rc)
+        tier__book_trim(book);
     if (rc) {
         tier_book_free(book);
         return rc;
