@@ -211,23 +211,21 @@ static size_t fmt_u64(char *dst, uint64_t v)
     return n;
 }
 
-/* Formats a finite v; dst has at least NUMBER_ROOM bytes. Returns the length, or 0 when the
- * value needs the slow path (a fixed-decimal value too large for exact integer rounding). */
+/* Formats v (|v| below 2^53); dst has at least NUMBER_ROOM bytes. Returns the length, or 0 when
+ * the value needs put_number_rare (fixed decimals that take it to 2^53 or beyond). */
 static size_t fmt_finite(char *dst, double v, int decimals)
 {
     size_t n = 0;
     if (decimals < 0) {
-        double a = fabs(v);
-        if (a < EXACT_LIMIT && (double)(int64_t)v == v) {
+        if ((double)(int64_t)v == v) {
             if (v < 0 && (int64_t)v != 0)
                 dst[n++] = '-';
-            return n + fmt_u64(dst + n, (uint64_t)(int64_t)a);
+            return n + fmt_u64(dst + n, (uint64_t)(int64_t)fabs(v));
         }
         return tier__num_format(dst, v, TIER__NUM_SHORT_EXP);
     } else {
         double scaled = fabs(v) * pow10d[decimals];
-        uint64_t r;
-        char frac[10];
+        uint64_t r, whole;
         int k;
         if (!(scaled < EXACT_LIMIT))
             return 0;
@@ -237,46 +235,53 @@ static size_t fmt_finite(char *dst, double v, int decimals)
             r++;
         if (v < 0 && r != 0)
             dst[n++] = '-';
-        /* The fraction's digits come off r from the last (divisions by the constant 10). */
-        for (k = decimals - 1; k >= 0; k--) {
-            frac[k] = (char)('0' + r % 10);
-            r /= 10;
-        }
-        n += fmt_u64(dst + n, r);
+        whole = r / (uint64_t)pow10d[decimals];
+        n += fmt_u64(dst + n, whole);
         if (decimals > 0) {
+            /* The fraction's digits, zeros in front, written from the last. */
+            r -= whole * (uint64_t)pow10d[decimals];
             dst[n++] = '.';
-            memcpy(dst + n, frac, (size_t)decimals);
+            for (k = decimals - 1; k >= 0; k--) {
+                dst[n + (size_t)k] = (char)('0' + r % 10);
+                r /= 10;
+            }
             n += (size_t)decimals;
         }
         return n;
     }
 }
 
+/* What fmt_finite does not take: NaN (nothing in CSV, null in JSON), infinities ("inf" in CSV,
+ * which strtod and pandas read; null in JSON, which has none) and values at 2^53 or beyond (or
+ * taken there by their decimals). */
+static void put_number_rare(writer *w, double v, int decimals)
+{
+    char out[TIER__NUM_FIXED_SIZE];
+    size_t n;
+    if (v != v || isinf(v)) {
+        if (w->format == TIER_OUTPUT_JSON)
+            put(w, "null", 4);
+        else if (v == v)
+            put(w, v < 0 ? "-inf" : "inf", v < 0 ? 4 : 3);
+        return;
+    }
+    n = decimals < 0 ? tier__num_format(out, v, TIER__NUM_SHORT_EXP)
+                     : tier__num_format_fixed(out, sizeof out, v, decimals);
+    put(w, out, n);
+}
+
 static void put_number(writer *w, double v, int decimals)
 {
     size_t n;
-    if (v != v) {
-        if (w->format == TIER_OUTPUT_JSON)
-            put(w, "null", 4);
-        return;
-    }
-    if (isinf(v)) {
-        /* JSON has no infinity; CSV readers (strtod, pandas) take "inf". */
-        if (w->format == TIER_OUTPUT_JSON)
-            put(w, "null", 4);
-        else
-            put(w, v < 0 ? "-inf" : "inf", v < 0 ? 4 : 3);
+    if (TIER__UNLIKELY(!(fabs(v) < EXACT_LIMIT))) { /* NaN too */
+        put_number_rare(w, v, decimals);
         return;
     }
     if (w->cap - w->len < NUMBER_ROOM && make_room(w, NUMBER_ROOM))
         return;
     n = fmt_finite(w->buf + w->len, v, decimals);
-    if (n == 0) {
-        char out[TIER__NUM_FIXED_SIZE];
-        n = tier__num_format_fixed(out, sizeof out, v, decimals);
-        put(w, out, n);
-        return;
-    }
+    if (TIER__UNLIKELY(n == 0))
+        put_number_rare(w, v, decimals);
     w->len += n;
 }
 
@@ -617,6 +622,8 @@ static void write_row(writer *w, size_t i)
                 id = "";
             if (json)
                 tier__json_string(sink_out, w, id, len);
+            else if (!csv_needs_quotes(id, len))
+                put(w, id, len); /* most ids: no detour through the sink */
             else
                 tier__csv_field(sink_out, w, id, len);
         }
