@@ -494,8 +494,10 @@ static int emit_row(csv_state *st)
     rc = date_value(st, &day);
     if (rc)
         return rc;
-    rc = amount_value(st, ROLE_AMOUNT, &amount);
-    if (rc)
+    /* The common amount here, the others through amount_value (a call costs a tenth of it). */
+    if (!(TIER__LIKELY(!st->lx.dq_any) &&
+          word_fixed(st->f[ROLE_AMOUNT]->p, st->f[ROLE_AMOUNT]->len, st->lx.field[0].p, &amount)) &&
+        (rc = amount_value(st, ROLE_AMOUNT, &amount)) != 0)
         return rc;
     if (st->role_col[ROLE_MARGIN] != SIZE_MAX && st->f[ROLE_MARGIN]->len) {
         rc = amount_value(st, ROLE_MARGIN, &margin);
