@@ -46,15 +46,17 @@ void cli_host_memory(void)
  * grow. */
 #define CLI_HUGE_MIN ((size_t)4 << 20)
 
+/* The system's page size (a power of two on every Linux), read by cli_host_allocator() before
+ * the allocator can be called from the executor's threads, which then only read it; 0: no
+ * advice. */
+static uintptr_t page;
+
 static void advise_huge(void *p, size_t size)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-    static uintptr_t page;
     uintptr_t from, to;
-    if (size < CLI_HUGE_MIN || !p)
+    if (size < CLI_HUGE_MIN || !p || !page)
         return;
-    if (!page)
-        page = (uintptr_t)sysconf(_SC_PAGESIZE); /* a power of two on every Linux */
     from = (uintptr_t)p & ~(page - 1);
     to = ((uintptr_t)p + size + page - 1) & ~(page - 1);
     (void)madvise((void *)from, to - from, MADV_HUGEPAGE);
@@ -89,6 +91,8 @@ static void host_free(void *ud, void *ptr)
 const tier_allocator *cli_host_allocator(void)
 {
     static const tier_allocator a = {host_alloc, host_realloc, host_free, NULL};
+    long size = sysconf(_SC_PAGESIZE);
+    page = size > 0 ? (uintptr_t)size : 0;
     return &a;
 }
 
