@@ -8,3 +8,19 @@ if(Python3_Interpreter_FOUND)
             "${PROJECT_SOURCE_DIR}" "${Python3_EXECUTABLE}")
   set_tests_properties(cli_threads PROPERTIES LABELS "cli" TIMEOUT 300)
 endif()
+
+# The executor's worker threads are made once and kept for the whole run: under memcheck, a run
+# with --threads 3 (its input read in parts, so tasks do start) leaves none of them running and
+# leaks nothing, not even a thread's possibly lost memory. .ci/valgrind-tests.py skips tests
+# labelled valgrind (they run under it already).
+find_program(TIER_VALGRIND NAMES valgrind)
+if(TIER_VALGRIND)
+  add_test(NAME cli_threads_valgrind
+    COMMAND "${TIER_VALGRIND}" --quiet --leak-check=full
+            --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99
+            $<TARGET_FILE:tier_cli> run --input "${PROJECT_SOURCE_DIR}/examples/data/CDNOW_master.txt"
+            --as-of 1998-07-01 --models rfm,pareto --threads 3 --quiet
+            --out "${CMAKE_CURRENT_BINARY_DIR}/cli_threads_valgrind.csv")
+  set_tests_properties(cli_threads_valgrind PROPERTIES LABELS "cli;valgrind" TIMEOUT 300
+    ENVIRONMENT "TIER_SPLIT_MIN_BYTES=1;TIER_UNDER_VALGRIND=1")
+endif()

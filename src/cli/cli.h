@@ -32,6 +32,10 @@ int cli_command(const char *name, int argc, char **argv);
  * environment variable TIER_SPLIT_MIN_BYTES lowers the size from which a file is read in parts,
  * for tests), and the progress line on a terminal. */
 int cli_host_setup(tier_pipeline *p, int quiet);
+/* Ends and joins the executor's worker threads (made on the first task and kept for the rest of
+ * the command), so that none is left running when the command returns; later tasks would make
+ * them again. */
+void cli_host_shutdown(void);
 /* Clears the progress line if one is shown. */
 void cli_host_done(void);
 /* How the command's memory is handed back (before anything is allocated): on glibc a fixed mmap

@@ -148,5 +148,7 @@ int cli_command(const char *name, int argc, char **argv)
         print_summary(p);
     }
     tier_pipeline_free(p);
+    /* The returns above come before the pipeline runs, so they have no workers to join. */
+    cli_host_shutdown();
     return status;
 }

@@ -46,15 +46,17 @@ void cli_host_memory(void)
  * grow. */
 #define CLI_HUGE_MIN ((size_t)4 << 20)
 
+/* The system's page size (a power of two on every Linux), read by cli_host_allocator() before
+ * the allocator can be called from the executor's threads, which then only read it; 0: no
+ * advice. */
+static uintptr_t page;
+
 static void advise_huge(void *p, size_t size)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-    static uintptr_t page;
     uintptr_t from, to;
-    if (size < CLI_HUGE_MIN || !p)
+    if (size < CLI_HUGE_MIN || !p || !page)
         return;
-    if (!page)
-        page = (uintptr_t)sysconf(_SC_PAGESIZE); /* a power of two on every Linux */
     from = (uintptr_t)p & ~(page - 1);
     to = ((uintptr_t)p + size + page - 1) & ~(page - 1);
     (void)madvise((void *)from, to - from, MADV_HUGEPAGE);
@@ -89,66 +91,140 @@ static void host_free(void *ud, void *ptr)
 const tier_allocator *cli_host_allocator(void)
 {
     static const tier_allocator a = {host_alloc, host_realloc, host_free, NULL};
+    long size = sysconf(_SC_PAGESIZE);
+    page = size > 0 ? (uintptr_t)size : 0;
     return &a;
 }
 
 /* Inputs below this size read too fast for a progress line. */
 #define PROGRESS_MIN_BYTES ((uint64_t)16 << 20)
 
-typedef struct job {
+/* The threads lent: a pool of at most `extra` workers besides the pipeline's own thread,
+ * each made on the first task it is needed for and then kept, since the library starts many
+ * short tasks in one run (per phase, sort pass and batch of output rows) and a thread made and
+ * joined for each costs time (W1 at 1M transactions on 2 cores: 71 threads made per run, about
+ * 5 to 15% of the run's time). A task asked for when every worker is taken, or when no worker can
+ * be made, is refused: the library then runs it itself. */
+#define POOL_MAX 63 /* the library splits its work into at most 64 tasks */
+
+typedef enum worker_state { WORKER_IDLE, WORKER_RUNNING, WORKER_DONE } worker_state;
+
+typedef struct worker {
     pthread_t thread;
+    pthread_cond_t wake; /* a task handed over, or the pool closing */
+    pthread_cond_t done; /* the task finished */
+    worker_state state;  /* a worker is taken from start until wait, not just while it runs */
     tier_task_cb task;
     void *arg;
-} job;
+    struct pool *pool;
+} worker;
 
-static void *run_job(void *arg)
+typedef struct pool {
+    pthread_mutex_t lock; /* guards everything below and every worker's state and task */
+    unsigned extra, made;
+    int closing;
+    worker w[POOL_MAX];
+} pool;
+
+static pool threads_pool = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, {{0}}};
+
+static void *work(void *arg)
 {
-    job *j = arg;
-    j->task(j->arg);
+    worker *w = arg;
+    pool *pl = w->pool;
+    pthread_mutex_lock(&pl->lock);
+    for (;;) {
+        while (w->state != WORKER_RUNNING && !pl->closing)
+            pthread_cond_wait(&w->wake, &pl->lock);
+        if (w->state != WORKER_RUNNING) /* closing, with nothing handed over */
+            break;
+        pthread_mutex_unlock(&pl->lock);
+        w->task(w->arg);
+        pthread_mutex_lock(&pl->lock);
+        w->state = WORKER_DONE;
+        pthread_cond_signal(&w->done);
+    }
+    pthread_mutex_unlock(&pl->lock);
     return NULL;
 }
 
-/* The threads lent: at most `extra` tasks run at once besides the pipeline's own thread (a
- * task asked for beyond them is refused, and the library runs it itself). */
-typedef struct pool {
-    pthread_mutex_t lock;
-    unsigned extra, running;
-} pool;
+/* Makes worker number pl->made, handed `task` at once; 0, or non-zero when it cannot be made.
+ * Called with the lock held. */
+static int add_worker(pool *pl, tier_task_cb task, void *arg)
+{
+    worker *w = &pl->w[pl->made];
+    if (pthread_cond_init(&w->wake, NULL) != 0)
+        return 1;
+    if (pthread_cond_init(&w->done, NULL) != 0) {
+        pthread_cond_destroy(&w->wake);
+        return 1;
+    }
+    w->pool = pl;
+    w->state = WORKER_RUNNING;
+    w->task = task;
+    w->arg = arg;
+    if (pthread_create(&w->thread, NULL, work, w) != 0) {
+        pthread_cond_destroy(&w->wake);
+        pthread_cond_destroy(&w->done);
+        w->state = WORKER_IDLE;
+        return 1;
+    }
+    pl->made++;
+    return 0;
+}
 
-static pool threads_pool = {PTHREAD_MUTEX_INITIALIZER, 0, 0};
-
+/* A task is only ever handed to an idle worker, never to one that is running a task: so even
+ * a task that started tasks of its own would never wait for the worker it runs on. */
 static int job_start(void *ud, tier_task_cb task, void *arg, void **out)
 {
     pool *pl = ud;
-    job *j;
-    int ok;
+    unsigned i;
+    int rc = 1;
     pthread_mutex_lock(&pl->lock);
-    ok = pl->running < pl->extra;
-    pl->running += (unsigned)ok;
-    pthread_mutex_unlock(&pl->lock);
-    if (!ok)
-        return 1;
-    if (!(j = malloc(sizeof *j)) ||
-        (j->task = task, j->arg = arg, pthread_create(&j->thread, NULL, run_job, j) != 0)) {
-        free(j);
-        pthread_mutex_lock(&pl->lock);
-        pl->running--;
-        pthread_mutex_unlock(&pl->lock);
-        return 1;
+    for (i = 0; i < pl->made && pl->w[i].state != WORKER_IDLE; i++)
+        continue;
+    if (i < pl->made) {
+        pl->w[i].task = task;
+        pl->w[i].arg = arg;
+        pl->w[i].state = WORKER_RUNNING;
+        pthread_cond_signal(&pl->w[i].wake);
+        rc = 0;
+    } else if (pl->made < pl->extra && pl->made < POOL_MAX) {
+        rc = add_worker(pl, task, arg);
     }
-    *out = j;
-    return 0;
+    pthread_mutex_unlock(&pl->lock);
+    if (!rc)
+        *out = &pl->w[i];
+    return rc;
 }
 
 static void job_wait(void *ud, void *handle)
 {
     pool *pl = ud;
-    job *j = handle;
-    pthread_join(j->thread, NULL);
-    free(j);
+    worker *w = handle;
     pthread_mutex_lock(&pl->lock);
-    pl->running--;
+    while (w->state != WORKER_DONE)
+        pthread_cond_wait(&w->done, &pl->lock);
+    w->state = WORKER_IDLE;
     pthread_mutex_unlock(&pl->lock);
+}
+
+void cli_host_shutdown(void)
+{
+    pool *pl = &threads_pool;
+    unsigned i;
+    pthread_mutex_lock(&pl->lock);
+    pl->closing = 1;
+    for (i = 0; i < pl->made; i++)
+        pthread_cond_signal(&pl->w[i].wake);
+    pthread_mutex_unlock(&pl->lock);
+    for (i = 0; i < pl->made; i++) {
+        pthread_join(pl->w[i].thread, NULL);
+        pthread_cond_destroy(&pl->w[i].wake);
+        pthread_cond_destroy(&pl->w[i].done);
+    }
+    pl->made = 0;
+    pl->closing = 0;
 }
 
 /* The cores this process may run on (its affinity mask where the system has one), at least 1. */
