@@ -42,37 +42,10 @@ uint64_t tier__book_hash_id(const char *id, size_t len)
     return h;
 }
 
-/* A slot's meta: 16 bits of the hash (not the top ones, which make the home) and the length. */
-static uint32_t meta_of(uint64_t h, size_t len)
-{
-    return ((uint32_t)h & 0xffff0000u) | (uint32_t)len;
-}
-
-/* Finds the slot holding `id`, or the empty slot where it would go. */
-static size_t probe(const tier_book *b, const char *id, size_t len, uint64_t h, int *found)
-{
-    size_t mask = b->nslots - 1, i = tier__book_home(b, h);
-    uint64_t key8 = tier__book_key8(id, len);
-    uint32_t meta = meta_of(h, len);
-    for (;;) {
-        const slot *s = &b->slots[i];
-        if (s->index == NO_CUSTOMER) {
-            *found = 0;
-            return i;
-        }
-        if (s->meta == meta && s->key8 == key8 &&
-            (len <= 8 || memcmp(tier__book_id_ptr(b, s->index) + 8, id + 8, len - 8) == 0)) {
-            *found = 1;
-            return i;
-        }
-        i = (i + 1) & mask;
-    }
-}
-
 static void slot_set(slot *s, const char *id, size_t len, uint64_t h, uint32_t index)
 {
     s->key8 = tier__book_key8(id, len);
-    s->meta = meta_of(h, len);
+    s->meta = tier__book_meta(h, len);
     s->index = index;
 }
 
@@ -354,8 +327,9 @@ void tier__book_slot_remove(tier_book *b, size_t index)
 {
     size_t mask = b->nslots - 1, i, j;
     int found;
-    i = probe(b, tier__book_id_ptr(b, index), tier__book_id_len(b, index),
-              tier__book_hash_id(tier__book_id_ptr(b, index), tier__book_id_len(b, index)), &found);
+    i = tier__book_probe(
+        b, tier__book_id_ptr(b, index), tier__book_id_len(b, index),
+        tier__book_hash_id(tier__book_id_ptr(b, index), tier__book_id_len(b, index)), &found);
     if (!found)
         return;
     j = i;
@@ -714,7 +688,7 @@ int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t 
         compact_free(b);
     }
     if (b->nslots) {
-        pos = probe(b, id, len, h, &found);
+        pos = tier__book_probe(b, id, len, h, &found);
         if (found) {
             *out = b->slots[pos].index;
             return TIER_OK;
@@ -723,7 +697,7 @@ int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t 
     rc = room_for_one(b, id, len, 1);
     if (rc)
         return rc;
-    pos = probe(b, id, len, h, &found);
+    pos = tier__book_probe(b, id, len, h, &found);
     *out = add_customer(b, id, len);
     slot_set(&b->slots[pos], id, len, h, *out);
     *created = 1;
@@ -772,7 +746,7 @@ uint32_t tier__book_find_hashed(const tier_book *b, const char *id, size_t len, 
     size_t pos;
     if (b->ctag)
         return compact_find(b, id, len, h);
-    pos = probe(b, id, len, h, &found);
+    pos = tier__book_probe(b, id, len, h, &found);
     return found ? b->slots[pos].index : NO_CUSTOMER;
 }
 
@@ -810,7 +784,7 @@ int tier_book_find(const tier_book *b, const char *id, size_t len, size_t *out_i
             }
         return TIER_ENOTFOUND;
     }
-    pos = probe(b, id, len, tier__book_hash_id(id, len), &found);
+    pos = tier__book_probe(b, id, len, tier__book_hash_id(id, len), &found);
     if (!found)
         return TIER_ENOTFOUND;
     if (out_index)

@@ -169,6 +169,36 @@ static inline size_t tier__book_home(const tier_book *b, uint64_t h)
     return (size_t)(h >> (64 - b->slot_bits));
 }
 
+/* A slot's meta: 16 bits of the hash (not the top ones, which make the home) and the length. */
+static inline uint32_t tier__book_meta(uint64_t h, size_t len)
+{
+    return ((uint32_t)h & 0xffff0000u) | (uint32_t)len;
+}
+
+/* Finds the slot of b's wide table holding `id` (hash h; *found 1), or the empty slot where it
+ * would go (*found 0). Here rather than in book.c so that the per-row path (book_stage.c) finds
+ * a known customer without a call. */
+static inline size_t tier__book_probe(const tier_book *b, const char *id, size_t len, uint64_t h,
+                                      int *found)
+{
+    size_t mask = b->nslots - 1, i = tier__book_home(b, h);
+    uint64_t key8 = tier__book_key8(id, len);
+    uint32_t meta = tier__book_meta(h, len);
+    for (;;) {
+        const slot *s = &b->slots[i];
+        if (s->index == NO_CUSTOMER) {
+            *found = 0;
+            return i;
+        }
+        if (s->meta == meta && s->key8 == key8 &&
+            (len <= 8 || memcmp(tier__book_id_ptr(b, s->index) + 8, id + 8, len - 8) == 0)) {
+            *found = 1;
+            return i;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
 /* book.c: the id hash, and finding or creating a customer. tier__book_intern_hashed takes the
  * id's hash h; `created` tells whether the customer is new; the book is unchanged on failure
  * (its error text says why). */
