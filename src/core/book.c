@@ -10,35 +10,16 @@
 
 /* ---- hashing --------------------------------------------------------------------------- */
 
-static uint64_t mix64(uint64_t h)
-{
-    h ^= h >> 32;
-    h *= 0xd6e8feb86659fd93ULL;
-    h ^= h >> 32;
-    h *= 0xd6e8feb86659fd93ULL;
-    h ^= h >> 32;
-    return h;
-}
-
-/* The hash of an id of at most 8 bytes from those bytes (as the table keeps them) and length. */
-static uint64_t hash_short(uint64_t key8, size_t len)
-{
-    uint64_t h = mix64(0x9e3779b97f4a7c15ULL ^ (uint64_t)len ^ key8);
-    return len == 8 ? mix64(h) : h;
-}
-
-uint64_t tier__book_hash_id(const char *id, size_t len)
+uint64_t tier__book_hash_long(const char *id, size_t len)
 {
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)len;
     size_t i = 0;
-    if (len <= 8)
-        return hash_short(tier__book_key8(id, len), len);
     while (i + 8 <= len) {
-        h = mix64(h ^ tier__book_key8(id + i, 8));
+        h = tier__book_mix64(h ^ tier__book_key8(id + i, 8));
         i += 8;
     }
     if (i < len)
-        h = mix64(h ^ tier__book_key8(id + i, len - i));
+        h = tier__book_mix64(h ^ tier__book_key8(id + i, len - i));
     return h;
 }
 
@@ -66,7 +47,7 @@ static int rehash(tier_book *b, unsigned bits)
         uint64_t h;
         if (s->index == NO_CUSTOMER)
             continue;
-        h = len <= 8 ? hash_short(s->key8, len)
+        h = len <= 8 ? tier__book_hash_short(s->key8, len)
                      : tier__book_hash_id(tier__book_id_ptr(b, s->index), len);
         for (j = (size_t)(h >> (64 - bits)); ns[j].index != NO_CUSTOMER;)
             j = (j + 1) & (nslots - 1);

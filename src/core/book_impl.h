@@ -199,10 +199,37 @@ static inline size_t tier__book_probe(const tier_book *b, const char *id, size_t
     }
 }
 
-/* book.c: the id hash, and finding or creating a customer. tier__book_intern_hashed takes the
- * id's hash h; `created` tells whether the customer is new; the book is unchanged on failure
- * (its error text says why). */
-uint64_t tier__book_hash_id(const char *id, size_t len);
+/* The id hash: a 64-bit mix of the id's 8-byte words and its length. */
+static inline uint64_t tier__book_mix64(uint64_t h)
+{
+    h ^= h >> 32;
+    h *= 0xd6e8feb86659fd93ULL;
+    h ^= h >> 32;
+    h *= 0xd6e8feb86659fd93ULL;
+    h ^= h >> 32;
+    return h;
+}
+
+/* The hash of an id of at most 8 bytes from those bytes (as the table keeps them) and length. */
+static inline uint64_t tier__book_hash_short(uint64_t key8, size_t len)
+{
+    uint64_t h = tier__book_mix64(0x9e3779b97f4a7c15ULL ^ (uint64_t)len ^ key8);
+    return len == 8 ? tier__book_mix64(h) : h;
+}
+
+/* The hash of an id longer than 8 bytes (book.c). */
+uint64_t tier__book_hash_long(const char *id, size_t len);
+
+/* The hash of any id: inline for the short ids most books hold, which the per-row path hashes. */
+static inline uint64_t tier__book_hash_id(const char *id, size_t len)
+{
+    return len <= 8 ? tier__book_hash_short(tier__book_key8(id, len), len)
+                    : tier__book_hash_long(id, len);
+}
+
+/* book.c: finding or creating a customer. tier__book_intern_hashed takes the id's hash h;
+ * `created` tells whether the customer is new; the book is unchanged on failure (its error text
+ * says why). */
 int tier__book_intern_hashed(tier_book *b, const char *id, size_t len, uint64_t h, uint32_t *out,
                              int *created);
 int tier__book_intern(tier_book *b, const char *id, size_t len, uint32_t *out, int *created);

@@ -146,7 +146,8 @@ static inline int add_overflows(int64_t a, int64_t b, int64_t *out)
 static int apply_row(tier_book *b, uint32_t idx, int created, int32_t day, int64_t amount,
                      int64_t margin, int has_margin)
 {
-    tier__figures f;
+    tier__figures *f;
+    int64_t net, msum = 0;
     int rc;
     if (day >= b->ignore_from) {
         b->live.ignored_rows++;
@@ -161,37 +162,40 @@ static int apply_row(tier_book *b, uint32_t idx, int created, int32_t day, int64
         if (TIER__UNLIKELY(b->indexed))
             tier__book_index_reserve(b, idx);
     }
-    f = b->fig[idx];
-    if (add_overflows(f.net, amount, &f.net) ||
-        (has_margin && add_overflows(f.margin, margin, &f.margin))) {
+    /* The sums first: on an overflow the figures stay as they were. */
+    f = &b->fig[idx];
+    if (add_overflows(f->net, amount, &net) ||
+        (has_margin && add_overflows(f->margin, margin, &msum))) {
         tier__errorf(b->err, "the customer's net amount overflows");
         return TIER_ERANGE;
     }
-    if (has_margin)
-        f.has_margin = 1;
+    f->net = net;
+    if (has_margin) {
+        f->margin = msum;
+        f->has_margin = 1;
+    }
     if (amount >= 0) {
-        if (f.purchases == 0) {
-            f.first_day = f.last_day = day;
-            f.purchase_days = 1;
-        } else if (day > f.last_day) {
-            f.last_day = day;
-            f.purchase_days++;
-        } else if (day < f.last_day) {
+        if (f->purchases == 0) {
+            f->first_day = f->last_day = day;
+            f->purchase_days = 1;
+        } else if (day > f->last_day) {
+            f->last_day = day;
+            f->purchase_days++;
+        } else if (day < f->last_day) {
             /* Out of order: the day may or may not have been seen; exact counts need the
              * kept transactions (tier__book_figures recomputes them). */
-            if (day < f.first_day)
-                f.first_day = day;
-            f.purchase_days++;
+            if (day < f->first_day)
+                f->first_day = day;
+            f->purchase_days++;
             if (!b->live.unordered) {
                 b->live.unordered = 1;
                 b->live.unordered_cust = idx;
             }
         }
-        f.purchases++;
+        f->purchases++;
     } else {
-        f.refunds++;
+        f->refunds++;
     }
-    b->fig[idx] = f;
     if (TIER__UNLIKELY(b->live.min_day == NO_DAY || day < b->live.min_day))
         b->live.min_day = day;
     if (TIER__UNLIKELY(b->live.max_day == NO_DAY || day > b->live.max_day))
