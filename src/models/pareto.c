@@ -112,13 +112,16 @@ static int tier__pareto_fit(void *state, const tier_book *book, const tier_frame
     return TIER_OK;
 }
 
-/* What scoring works on: per customer a value (exact or double) and whether it is present. */
+/* What scoring works on: per customer a value, exact (the book's figures over the window) or a
+ * double (a frame column), and whether it is present. */
 typedef struct pareto_values {
     size_t n;
-    int exact;          /* 1: ival (fixed point), 0: dval */
-    int64_t *ival;      /* exact values */
+    int exact;                /* 1: fig (fixed point), 0: dval */
+    int margin;               /* exact: the margin rather than the net amount */
+    const tier__figures *fig; /* exact values: the book's, or `owned` */
+    tier__figures *owned;     /* figures computed for the window (the book's allocator) */
+    const tier_allocator *fig_alloc;
     const double *dval; /* column values (borrowed from the frame) */
-    unsigned char *has; /* exact criteria: 1 when present */
 } pareto_values;
 
 static int collect_values(pareto_state *st, const tier_book *book, const tier_frame *frame,
@@ -149,50 +152,50 @@ static int collect_values(pareto_state *st, const tier_book *book, const tier_fr
         }
         return TIER_OK;
     } else {
+        /* The figures are read where they are needed (keys, then rows) rather than copied into
+         * columns of their own: a serial copy of every customer's value was a pass over fresh
+         * pages on the calling thread. */
         char why[TIER__ERR_SIZE];
         int32_t from, to;
         int rc;
-        const tier__figures *fig;
-        tier__figures *owned = NULL;
         pv->exact = 1;
-        pv->ival = tier__malloc_n(&st->h.alloc, pv->n, sizeof *pv->ival);
-        pv->has = tier__malloc(&st->h.alloc, pv->n ? pv->n : 1);
-        if (!pv->ival || !pv->has) {
-            tier__errorf(err, "out of memory reading the criterion of %lu customers",
-                         (unsigned long)pv->n);
-            return TIER_ENOMEM;
-        }
+        pv->margin = st->c.criterion == CRIT_MARGIN;
+        pv->fig_alloc = tier__book_allocator(book);
         tier__window_days(&st->c.win, book, &from, &to);
         why[0] = '\0';
-        rc = tier__book_figures_view(book, from, to, &fig, &owned, why);
+        rc = tier__book_figures_view(book, from, to, &pv->fig, &pv->owned, why);
         if (rc) {
             tier__errorf(err, "cannot compute the %s criterion: %s", criterion_name(&st->c),
                          why[0] ? why : tier_strerror(rc));
             return rc;
         }
-        for (i = 0; i < pv->n; i++) {
-            if (st->c.criterion == CRIT_REVENUE) {
-                pv->ival[i] = fig[i].net;
-                pv->has[i] = 1;
-            } else {
-                pv->ival[i] = fig[i].has_margin ? fig[i].margin : 0;
-                pv->has[i] = fig[i].has_margin != 0;
-            }
-        }
-        tier__free(tier__book_allocator(book), owned);
         return TIER_OK;
     }
 }
 
-static void free_values(pareto_state *st, pareto_values *pv)
+static void free_values(pareto_values *pv)
 {
-    tier__free(&st->h.alloc, pv->ival);
-    tier__free(&st->h.alloc, pv->has);
+    if (pv->owned)
+        tier__free(pv->fig_alloc, pv->owned);
+    pv->owned = NULL;
+}
+
+/* Whether customer i's value is present (exact criteria: margin only when a row carried one). */
+static int present(const pareto_values *pv, size_t i)
+{
+    return pv->exact ? !pv->margin || pv->fig[i].has_margin : !isnan(pv->dval[i]);
+}
+
+/* Customer i's exact value (0 when not present). */
+static int64_t exact_value(const pareto_values *pv, size_t i)
+{
+    const tier__figures *f = &pv->fig[i];
+    return !pv->margin ? f->net : f->has_margin ? f->margin : 0;
 }
 
 static int positive(const pareto_values *pv, size_t i)
 {
-    return pv->exact ? pv->has[i] && pv->ival[i] > 0 : pv->dval[i] > 0;
+    return pv->exact ? exact_value(pv, i) > 0 : pv->dval[i] > 0;
 }
 
 /* Sort key: ascending key = descending value. Positive doubles order like their bit patterns. */
@@ -201,17 +204,23 @@ static uint64_t sort_key(const pareto_values *pv, size_t i)
     uint64_t bits;
     double d;
     if (pv->exact)
-        return ~(uint64_t)pv->ival[i];
+        return ~(uint64_t)exact_value(pv, i);
     d = pv->dval[i];
     memcpy(&bits, &d, sizeof bits);
     return ~bits;
 }
 
-/* Sort keys and the total of the positive values (exact criteria), in slices of customers. */
+/* The positive customers in id order (perm) with their keys, and the total of their values
+ * (exact criteria), in slices of the id order: each slice keeps its customers at its own start
+ * (moved down after, slice by slice). A sum of positive values overflows in a slice or in the
+ * slices' total exactly when it does in any other order. */
 typedef struct pareto_keys_job {
     const pareto_values *pv;
+    const uint32_t *perm;
     uint64_t *key;
+    uint32_t *idx;
     size_t tasks;
+    size_t got[TIER__PAR_TASKS];
     int64_t sum[TIER__PAR_TASKS];
     int over[TIER__PAR_TASKS];
 } pareto_keys_job;
@@ -220,18 +229,20 @@ static void pareto_keys(void *arg, size_t t)
 {
     pareto_keys_job *j = arg;
     const pareto_values *pv = j->pv;
-    size_t i = tier__par_begin(pv->n, j->tasks, t), end = tier__par_begin(pv->n, j->tasks, t + 1);
+    size_t p = tier__par_begin(pv->n, j->tasks, t), end = tier__par_begin(pv->n, j->tasks, t + 1);
+    size_t o = p, start = p;
     int64_t sum = 0;
     int over = 0;
-    for (; i < end; i++) {
-        if (!positive(pv, i)) {
-            j->key[i] = UINT64_MAX;
+    for (; p < end; p++) {
+        uint32_t c = j->perm[p];
+        if (!positive(pv, c))
             continue;
-        }
-        j->key[i] = sort_key(pv, i);
+        j->key[o] = sort_key(pv, c);
+        j->idx[o++] = c;
         /* Once over, the sum stays as it was: over is what counts. */
-        over |= pv->exact && tier__add_i64(sum, pv->ival[i], &sum) != TIER_OK;
+        over |= pv->exact && tier__add_i64(sum, exact_value(pv, c), &sum) != TIER_OK;
     }
+    j->got[t] = o - start;
     j->sum[t] = sum;
     j->over[t] = over;
 }
@@ -254,14 +265,14 @@ static void pareto_rows(void *arg, size_t t)
     size_t i = tier__par_begin(pv->n, j->tasks, t), end = tier__par_begin(pv->n, j->tasks, t + 1);
     const int any = pv->exact ? j->total > 0 : j->dtotal > 0;
     for (; i < end; i++) {
-        int present = pv->exact ? pv->has[i] : !isnan(pv->dval[i]);
-        double v = pv->exact ? tier__fixed_to_double(pv->ival[i]) : pv->dval[i];
-        if (!present) {
+        int64_t x = pv->exact ? exact_value(pv, i) : 0;
+        double v = pv->exact ? tier__fixed_to_double(x) : pv->dval[i];
+        if (!present(pv, i)) {
             j->out[OUT_VALUE][i] = j->out[OUT_SHARE][i] = j->out[OUT_CUM_SHARE][i] = NAN;
         } else {
             j->out[OUT_VALUE][i] = v;
             j->out[OUT_SHARE][i] = !any        ? NAN
-                                   : pv->exact ? (double)pv->ival[i] / (double)j->total
+                                   : pv->exact ? (double)x / (double)j->total
                                                : v / j->dtotal;
             /* Every positive customer comes before a non-positive one: its cumulative share is
              * complete. Positive customers already hold theirs. */
@@ -301,10 +312,13 @@ static void pareto_cum_shares(void *arg, size_t t)
     pareto_cum_job *j = arg;
     size_t i = tier__par_begin(j->np, j->tasks, t), end = tier__par_begin(j->np, j->tasks, t + 1);
     uint64_t cum = j->start[t];
+    tier__abc_cut *ends = &j->ends[t];
     for (; i < end; i++) {
         cum += ~j->key[i]; /* the key is the value's complement: no look-up */
         j->cum_share[j->idx[i]] = (double)cum / (double)j->total;
-        tier__abc_cut_exact(&j->ends[t], i, cum, j->total);
+        /* Once B has ended A has too (threshold_a <= threshold_b): nothing left to find. */
+        if (ends->end[1] == ends->n)
+            tier__abc_cut_exact(ends, i, cum, j->total);
     }
 }
 
@@ -358,7 +372,7 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
         goto fail;
     }
     if ((rc = collect_values(st, book, frame, &pv, err)) != TIER_OK) {
-        free_values(st, &pv);
+        free_values(&pv);
         goto fail;
     }
     key = tier__malloc_n(&st->h.alloc, n, sizeof *key);
@@ -370,28 +384,34 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
         rc = TIER_ENOMEM;
         goto done;
     }
-    /* Every customer's key (UINT64_MAX, no key of a positive, if none) and the total of the
-     * positive values, in slices: a sum of positive values overflows in a slice or in the
-     * slices' total exactly when it does in customer order. */
+    /* The positive customers in id order with their keys and the total of their values, then
+     * stably by value: ties stay in id order. */
+    if ((rc = tier__id_order_get(&ids, &st->h.alloc, book, frame)) != TIER_OK) {
+        tier__errorf(err, "out of memory ordering %lu customers by id", (unsigned long)n);
+        goto done;
+    }
     kj.pv = &pv;
-    kj.key = key2;
+    kj.perm = ids.perm;
+    kj.key = key;
+    kj.idx = idx;
     kj.tasks = tier__par_tasks(tier__book_executor(book), n, 8192);
     tier__par_run(tier__book_executor(book), kj.tasks, pareto_keys, &kj);
-    for (i = 0, over = 0; i < kj.tasks; i++)
+    tier__id_order_done(&ids);
+    for (i = 0, over = 0; i < kj.tasks; i++) {
+        size_t lo = tier__par_begin(n, kj.tasks, i);
         over |= kj.over[i] | (tier__add_i64(itotal, kj.sum[i], &itotal) != TIER_OK);
+        if (np != lo) { /* slice by slice: a slice moves down over earlier ones */
+            memmove(key + np, key + lo, kj.got[i] * sizeof *key);
+            memmove(idx + np, idx + lo, kj.got[i] * sizeof *idx);
+        }
+        np += kj.got[i];
+    }
     if (over) {
         tier__errorf(err, "the %s total exceeds the fixed-point range", criterion_name(&st->c));
         rc = TIER_ERANGE;
         goto done;
     }
     total = (uint64_t)itotal;
-    /* The positive customers in id order, then stably by value: ties stay in id order. */
-    if ((rc = tier__id_order_get(&ids, &st->h.alloc, book, frame)) != TIER_OK) {
-        tier__errorf(err, "out of memory ordering %lu customers by id", (unsigned long)n);
-        goto done;
-    }
-    tier__order_gather(tier__book_executor(book), ids.perm, key2, n, key, idx, &np);
-    tier__id_order_done(&ids);
     tier__radix_sort(tier__book_executor(book), &st->h.alloc, key, idx, key2, idx2, np);
     /* The sort's scratch is freed before the outputs are added (the run's peak is near). */
     tier__free(&st->h.alloc, key2);
@@ -457,7 +477,7 @@ done:
     tier__free(&st->h.alloc, key2);
     tier__free(&st->h.alloc, idx);
     tier__free(&st->h.alloc, idx2);
-    free_values(st, &pv);
+    free_values(&pv);
 fail:
     return rc;
 }
