@@ -143,28 +143,38 @@ static void fit_dim(void *arg, size_t dim)
     double *vals = j->vals[d];
     uint32_t *ints = j->ints[d], maxv = 0;
     size_t i, k;
-    for (i = 0, k = 0; i < j->n; i++) {
-        const tier__figures *f = &j->fig[i];
-        double v;
-        if (!has_purchase(f))
-            continue;
-        if (d == TIER_RFM_R) {
-            /* r >= 1: every counted purchase is dated before the as-of day. */
-            int64_t r = (int64_t)j->as_of - f->last_day;
-            v = (double)r;
-            if (r < 0 || r > (int64_t)UINT32_MAX)
-                use_ints = 0;
-            else
-                ints[k] = (uint32_t)r;
-        } else if (d == TIER_RFM_F) {
-            v = value_f(st, f);
-            ints[k] = st->c.freq == RFM_FREQ_ROWS ? f->purchases : f->purchase_days;
-        } else {
-            v = value_m(st, f);
+    if (use_ints) {
+        /* R and F are small integers, counted: their doubles are written only when they are
+         * selected instead (a pass over fresh pages saved on every large book). */
+        for (i = 0, k = 0; i < j->n; i++) {
+            const tier__figures *f = &j->fig[i];
+            if (!has_purchase(f))
+                continue;
+            if (d == TIER_RFM_R) {
+                /* r >= 1: every counted purchase is dated before the as-of day. */
+                int64_t r = (int64_t)j->as_of - f->last_day;
+                if (r < 0 || r > (int64_t)UINT32_MAX)
+                    use_ints = 0;
+                else
+                    ints[k] = (uint32_t)r;
+            } else {
+                ints[k] = st->c.freq == RFM_FREQ_ROWS ? f->purchases : f->purchase_days;
+            }
+            if (use_ints && ints[k] > maxv)
+                maxv = ints[k];
+            k++;
         }
-        if (use_ints && ints[k] > maxv)
-            maxv = ints[k];
-        vals[k++] = v;
+        use_ints = use_ints && tier__rfm_counts(j->np, maxv);
+    }
+    if (!use_ints) {
+        for (i = 0, k = 0; i < j->n; i++) {
+            const tier__figures *f = &j->fig[i];
+            if (!has_purchase(f))
+                continue;
+            vals[k++] = d == TIER_RFM_R   ? (double)((int64_t)j->as_of - f->last_day)
+                        : d == TIER_RFM_F ? value_f(st, f)
+                                          : value_m(st, f);
+        }
     }
     j->rc[d] = tier__rfm_fit_cuts(j->st, j->np, vals, use_ints ? ints : NULL, maxv, j->cuts[d]);
 }
@@ -178,6 +188,21 @@ static void fit_task(void *arg, size_t t)
         fit_dim(arg, TIER_RFM_R);
     if (t == 2 || (t == 1 && j->tasks == 2) || j->tasks == 1)
         fit_dim(arg, TIER_RFM_F);
+}
+
+/* How many customers of a slice have a purchase: the fit's buffers are that long. */
+typedef struct count_job {
+    const tier__figures *fig;
+    size_t np[TIER__PAR_TASKS];
+} count_job;
+
+static void count_purchasers(void *arg, size_t k, size_t begin, size_t end)
+{
+    count_job *j = arg;
+    size_t i, np = 0;
+    for (i = begin; i < end; i++)
+        np += has_purchase(&j->fig[i]);
+    j->np[k] = np;
 }
 
 static int tier__rfm_fit(void *state, const tier_book *book, const tier_frame *inputs)
@@ -205,8 +230,14 @@ static int tier__rfm_fit(void *state, const tier_book *book, const tier_frame *i
     if (rc)
         return rc;
     j.n = tier_book_customer_count(book);
-    for (i = 0; i < j.n; i++)
-        j.np += has_purchase(&j.fig[i]);
+    {
+        count_job cj;
+        size_t k, slices;
+        cj.fig = j.fig;
+        slices = tier__par_slices(tier__book_executor(book), j.n, 65536, count_purchasers, &cj);
+        for (k = 0; k < slices; k++)
+            j.np += cj.np[k];
+    }
     if (j.np == 0) {
         char day[16] = "?";
         if (have_day)
