@@ -210,17 +210,11 @@ static uint64_t sort_key(const pareto_values *pv, size_t i)
     return ~bits;
 }
 
-/* The positive customers in id order (perm) with their keys, and the total of their values
- * (exact criteria), in slices of the id order: each slice keeps its customers at its own start
- * (moved down after, slice by slice). A sum of positive values overflows in a slice or in the
- * slices' total exactly when it does in any other order. */
+/* Sort keys and the total of the positive values (exact criteria), in slices of customers. */
 typedef struct pareto_keys_job {
     const pareto_values *pv;
-    const uint32_t *perm;
     uint64_t *key;
-    uint32_t *idx;
     size_t tasks;
-    size_t got[TIER__PAR_TASKS];
     int64_t sum[TIER__PAR_TASKS];
     int over[TIER__PAR_TASKS];
 } pareto_keys_job;
@@ -229,20 +223,18 @@ static void pareto_keys(void *arg, size_t t)
 {
     pareto_keys_job *j = arg;
     const pareto_values *pv = j->pv;
-    size_t p = tier__par_begin(pv->n, j->tasks, t), end = tier__par_begin(pv->n, j->tasks, t + 1);
-    size_t o = p, start = p;
+    size_t i = tier__par_begin(pv->n, j->tasks, t), end = tier__par_begin(pv->n, j->tasks, t + 1);
     int64_t sum = 0;
     int over = 0;
-    for (; p < end; p++) {
-        uint32_t c = j->perm[p];
-        if (!positive(pv, c))
+    for (; i < end; i++) {
+        if (!positive(pv, i)) {
+            j->key[i] = UINT64_MAX;
             continue;
-        j->key[o] = sort_key(pv, c);
-        j->idx[o++] = c;
+        }
+        j->key[i] = sort_key(pv, i);
         /* Once over, the sum stays as it was: over is what counts. */
-        over |= pv->exact && tier__add_i64(sum, exact_value(pv, c), &sum) != TIER_OK;
+        over |= pv->exact && tier__add_i64(sum, exact_value(pv, i), &sum) != TIER_OK;
     }
-    j->got[t] = o - start;
     j->sum[t] = sum;
     j->over[t] = over;
 }
@@ -384,34 +376,30 @@ static int tier__pareto_score(void *state, const tier_book *book, tier_frame *fr
         rc = TIER_ENOMEM;
         goto done;
     }
-    /* The positive customers in id order with their keys and the total of their values, then
-     * stably by value: ties stay in id order. */
-    if ((rc = tier__id_order_get(&ids, &st->h.alloc, book, frame)) != TIER_OK) {
-        tier__errorf(err, "out of memory ordering %lu customers by id", (unsigned long)n);
-        goto done;
-    }
+    /* Every customer's key (UINT64_MAX, no key of a positive, if none) and the total of the
+     * positive values, in slices: a sum of positive values overflows in a slice or in the
+     * slices' total exactly when it does in customer order. The keys are a column of their own
+     * rather than read from the figures in id order: the gather's random reads then stay in an
+     * array a fifth of the figures' size. */
     kj.pv = &pv;
-    kj.perm = ids.perm;
-    kj.key = key;
-    kj.idx = idx;
+    kj.key = key2;
     kj.tasks = tier__par_tasks(tier__book_executor(book), n, 8192);
     tier__par_run(tier__book_executor(book), kj.tasks, pareto_keys, &kj);
-    tier__id_order_done(&ids);
-    for (i = 0, over = 0; i < kj.tasks; i++) {
-        size_t lo = tier__par_begin(n, kj.tasks, i);
+    for (i = 0, over = 0; i < kj.tasks; i++)
         over |= kj.over[i] | (tier__add_i64(itotal, kj.sum[i], &itotal) != TIER_OK);
-        if (np != lo) { /* slice by slice: a slice moves down over earlier ones */
-            memmove(key + np, key + lo, kj.got[i] * sizeof *key);
-            memmove(idx + np, idx + lo, kj.got[i] * sizeof *idx);
-        }
-        np += kj.got[i];
-    }
     if (over) {
         tier__errorf(err, "the %s total exceeds the fixed-point range", criterion_name(&st->c));
         rc = TIER_ERANGE;
         goto done;
     }
     total = (uint64_t)itotal;
+    /* The positive customers in id order, then stably by value: ties stay in id order. */
+    if ((rc = tier__id_order_get(&ids, &st->h.alloc, book, frame)) != TIER_OK) {
+        tier__errorf(err, "out of memory ordering %lu customers by id", (unsigned long)n);
+        goto done;
+    }
+    tier__order_gather(tier__book_executor(book), ids.perm, key2, n, key, idx, &np);
+    tier__id_order_done(&ids);
     tier__radix_sort(tier__book_executor(book), &st->h.alloc, key, idx, key2, idx2, np);
     /* The sort's scratch is freed before the outputs are added (the run's peak is near). */
     tier__free(&st->h.alloc, key2);
