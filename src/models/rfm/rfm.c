@@ -311,7 +311,33 @@ static void build_table(const rfm_state *st, const tier_segmap *map, int16_t *ta
 /* The numbers of one customer with figures `f` as of day `as_of` into v[0..OUT_SEGMENT) and its
  * scores into s[0..3) (0 without a purchase): the one computation of score and score_row.
  * Returns 1 when the customer has a purchase (and so a segment), else 0. */
-static int rfm_row(const rfm_state *st, const tier__figures *f, int32_t as_of, double *v, int *s)
+/* Scores of the small whole values of R and F, looked up rather than counted per row:
+ * below[d][x] = cuts_below(cuts of d, x) for x < RFM_BELOW_N. */
+#define RFM_BELOW_N 4096
+typedef struct rfm_below {
+    unsigned char below[2][RFM_BELOW_N];
+} rfm_below;
+
+static void build_below(const rfm_state *st, rfm_below *b)
+{
+    size_t x;
+    for (x = 0; x < RFM_BELOW_N; x++) {
+        b->below[0][x] = (unsigned char)cuts_below(st->cuts[TIER_RFM_R], st->c.bins - 1, (double)x);
+        b->below[1][x] = (unsigned char)cuts_below(st->cuts[TIER_RFM_F], st->c.bins - 1, (double)x);
+    }
+}
+
+/* cuts_below for R (d 0) or F (d 1), whose values are whole numbers: from the table when v is
+ * in it (b not NULL), else counted. */
+static int below_rf(const rfm_state *st, const rfm_below *b, int d, double v)
+{
+    if (b && v >= 0 && v < RFM_BELOW_N)
+        return b->below[d][(size_t)v];
+    return cuts_below(st->cuts[d == 0 ? TIER_RFM_R : TIER_RFM_F], st->c.bins - 1, v);
+}
+
+static int rfm_row(const rfm_state *st, const rfm_below *b, const tier__figures *f, int32_t as_of,
+                   double *v, int *s)
 {
     int k = st->c.bins, nc = st->c.bins - 1;
     double m = value_m(st, f);
@@ -325,8 +351,8 @@ static int rfm_row(const rfm_state *st, const tier__figures *f, int32_t as_of, d
     v[OUT_R] = (double)((int64_t)as_of - f->last_day);
     v[OUT_F] = value_f(st, f);
     v[OUT_TENURE] = (double)((int64_t)as_of - f->first_day);
-    s[0] = k - cuts_below(st->cuts[TIER_RFM_R], nc, v[OUT_R]);
-    s[1] = 1 + cuts_below(st->cuts[TIER_RFM_F], nc, v[OUT_F]);
+    s[0] = k - below_rf(st, b, 0, v[OUT_R]);
+    s[1] = 1 + below_rf(st, b, 1, v[OUT_F]);
     s[2] = 1 + cuts_below(st->cuts[TIER_RFM_M], nc, m);
     v[OUT_R_SCORE] = s[0];
     v[OUT_F_SCORE] = s[1];
@@ -355,6 +381,7 @@ typedef struct score_job {
     const tier__figures *fig;
     int32_t as_of;
     int16_t (*table)[11 * 11 * 11]; /* read only */
+    const rfm_below *below;         /* NULL: a small book counts its scores' cuts */
     double *col[OUT_SEGMENT];
     int32_t *seg, *vc;
     size_t n, tasks;
@@ -366,7 +393,7 @@ static void score_rows(void *arg, size_t t)
     size_t i = tier__par_begin(j->n, j->tasks, t), end = tier__par_begin(j->n, j->tasks, t + 1);
     for (; i < end; i++) {
         double v[OUT_SEGMENT];
-        int sc[3], k, scored = rfm_row(j->st, &j->fig[i], j->as_of, v, sc);
+        int sc[3], k, scored = rfm_row(j->st, j->below, &j->fig[i], j->as_of, v, sc);
         for (k = 0; k < OUT_SEGMENT; k++)
             j->col[k][i] = v[k];
         if (!scored) {
@@ -386,6 +413,7 @@ static int tier__rfm_score(void *state, const tier_book *book, tier_frame *frame
     double *col[OUT_SEGMENT];
     int32_t *seg = NULL, *vc = NULL, as_of;
     int16_t table[2][11 * 11 * 11];
+    rfm_below below;
     size_t n, i;
     int have_day, rc;
 
@@ -415,8 +443,11 @@ static int tier__rfm_score(void *state, const tier_book *book, tier_frame *frame
     }
     build_table(st, st->maps[0], table[0]);
     build_table(st, st->maps[1], table[1]);
+    if (n >= RFM_BELOW_N)
+        build_below(st, &below);
     {
         score_job j;
+        j.below = n >= RFM_BELOW_N ? &below : NULL;
         j.st = st;
         j.fig = fig;
         j.as_of = as_of;
@@ -452,7 +483,7 @@ static int tier__rfm_score_row(void *state, const tier_book *book, const tier_fr
     why[0] = '\0';
     if ((rc = tier__book_customer_figures(book, customer, from, to, &f, why)) != TIER_OK)
         return figures_failed(rc, why, err);
-    if (!rfm_row(st, &f, to, numbers, sc))
+    if (!rfm_row(st, NULL, &f, to, numbers, sc))
         return TIER_OK; /* labels stay NULL: no segment */
     for (w = 0; w < 2; w++) {
         int code = segment_of(st, st->maps[w], sc[0], sc[1], sc[2]);
