@@ -298,13 +298,24 @@ static void mul_64_32(uint64_t a, uint32_t b, uint64_t *hi, uint64_t *lo)
     *lo = l;
 }
 
-/* 1 when cum * 10^6 >= t6 * total (all non-negative). */
-static int reaches(uint64_t cum, uint64_t total, uint32_t t6)
+/* The least cum with cum * 10^6 >= t6 * total, that is ceil(t6 * total / 10^6), at most total
+ * (t6 <= 10^6): the 96-bit product divided by 10^6 32 bits at a time. */
+static uint64_t reach_of(uint64_t total, uint32_t t6)
 {
-    uint64_t ah, al, bh, bl;
-    mul_64_32(cum, 1000000u, &ah, &al);
-    mul_64_32(total, t6, &bh, &bl);
-    return ah > bh || (ah == bh && al >= bl);
+    uint64_t hi, lo, limb[4], q[4], r = 0, quot;
+    int i;
+    mul_64_32(total, t6, &hi, &lo);
+    limb[0] = hi >> 32;
+    limb[1] = hi & 0xffffffffu;
+    limb[2] = lo >> 32;
+    limb[3] = lo & 0xffffffffu;
+    for (i = 0; i < 4; i++) {
+        uint64_t cur = r << 32 | limb[i]; /* r < 10^6: no overflow */
+        q[i] = cur / 1000000u;
+        r = cur % 1000000u;
+    }
+    quot = q[2] << 32 | q[3]; /* q[0] and q[1] are 0: the quotient is at most total */
+    return quot + (r != 0);
 }
 
 void tier__abc_cut_init(tier__abc_cut *k, uint32_t t6a, uint32_t t6b, size_t n)
@@ -312,13 +323,23 @@ void tier__abc_cut_init(tier__abc_cut *k, uint32_t t6a, uint32_t t6b, size_t n)
     k->t6[0] = t6a;
     k->t6[1] = t6b;
     k->end[0] = k->end[1] = k->n = n;
+    k->reach[0] = k->reach[1] = k->reach_total = 0;
+    k->has_reach = 0;
 }
 
 void tier__abc_cut_exact(tier__abc_cut *k, size_t i, uint64_t cum, uint64_t total)
 {
     int c;
+    /* cum * 10^6 >= t6 * total exactly when cum reaches ceil(t6 * total / 10^6): one 96-bit
+     * division per threshold for the whole order instead of two products per position. */
+    if (!k->has_reach || k->reach_total != total) {
+        for (c = 0; c < 2; c++)
+            k->reach[c] = reach_of(total, k->t6[c]);
+        k->reach_total = total;
+        k->has_reach = 1;
+    }
     for (c = 0; c < 2; c++)
-        if (k->end[c] == k->n && reaches(cum, total, k->t6[c]))
+        if (k->end[c] == k->n && cum >= k->reach[c])
             k->end[c] = i;
 }
 

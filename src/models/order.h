@@ -70,6 +70,10 @@ typedef struct tier__abc_cut {
     uint32_t t6[2];
     size_t end[2];
     size_t n;
+    /* For the exact step: the least cumulative sum reaching each threshold of `reach_total`
+     * (ceil(t6 * total / 10^6)), found at the first step with that total. */
+    uint64_t reach[2], reach_total;
+    int has_reach;
 } tier__abc_cut;
 
 void tier__abc_cut_init(tier__abc_cut *k, uint32_t t6a, uint32_t t6b, size_t n);

@@ -241,8 +241,14 @@ static int select_narrowed(rfm_state *st, const double *vals, size_t n, const si
     return TIER_OK;
 }
 
+int tier__rfm_counts(size_t n, uint32_t maxv)
+{
+    /* Counting beats selection while the value range is not much wider than the data. */
+    return (size_t)maxv <= 4 * n + 1024;
+}
+
 /* Cut points of one dimension from its values over the customers with a purchase. `ints` holds
- * the same values as integers when they are small (else NULL); `work` is scratch. */
+ * the same values as integers when they are small (else NULL). */
 int tier__rfm_fit_cuts(rfm_state *st, size_t n, double *vals, const uint32_t *ints, uint32_t maxv,
                        double *cuts)
 {
@@ -250,8 +256,7 @@ int tier__rfm_fit_cuts(rfm_state *st, size_t n, double *vals, const uint32_t *in
     double got[2 * RFM_MAX_CUTS];
     int depth = 2;
     nr = needed_ranks(n, st->c.bins, ranks);
-    /* Counting beats selection while the value range is not much wider than the data. */
-    if (ints && (size_t)maxv <= 4 * n + 1024) {
+    if (ints && tier__rfm_counts(n, maxv)) {
         size_t *count = tier__malloc_n(&st->h.alloc, (size_t)maxv + 1, sizeof *count);
         if (!count)
             return TIER_ENOMEM;

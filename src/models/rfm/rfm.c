@@ -143,28 +143,38 @@ static void fit_dim(void *arg, size_t dim)
     double *vals = j->vals[d];
     uint32_t *ints = j->ints[d], maxv = 0;
     size_t i, k;
-    for (i = 0, k = 0; i < j->n; i++) {
-        const tier__figures *f = &j->fig[i];
-        double v;
-        if (!has_purchase(f))
-            continue;
-        if (d == TIER_RFM_R) {
-            /* r >= 1: every counted purchase is dated before the as-of day. */
-            int64_t r = (int64_t)j->as_of - f->last_day;
-            v = (double)r;
-            if (r < 0 || r > (int64_t)UINT32_MAX)
-                use_ints = 0;
-            else
-                ints[k] = (uint32_t)r;
-        } else if (d == TIER_RFM_F) {
-            v = value_f(st, f);
-            ints[k] = st->c.freq == RFM_FREQ_ROWS ? f->purchases : f->purchase_days;
-        } else {
-            v = value_m(st, f);
+    if (use_ints) {
+        /* R and F are small integers, counted: their doubles are written only when they are
+         * selected instead (a pass over fresh pages saved on every large book). */
+        for (i = 0, k = 0; i < j->n; i++) {
+            const tier__figures *f = &j->fig[i];
+            if (!has_purchase(f))
+                continue;
+            if (d == TIER_RFM_R) {
+                /* r >= 1: every counted purchase is dated before the as-of day. */
+                int64_t r = (int64_t)j->as_of - f->last_day;
+                if (r < 0 || r > (int64_t)UINT32_MAX)
+                    use_ints = 0;
+                else
+                    ints[k] = (uint32_t)r;
+            } else {
+                ints[k] = st->c.freq == RFM_FREQ_ROWS ? f->purchases : f->purchase_days;
+            }
+            if (use_ints && ints[k] > maxv)
+                maxv = ints[k];
+            k++;
         }
-        if (use_ints && ints[k] > maxv)
-            maxv = ints[k];
-        vals[k++] = v;
+        use_ints = use_ints && tier__rfm_counts(j->np, maxv);
+    }
+    if (!use_ints) {
+        for (i = 0, k = 0; i < j->n; i++) {
+            const tier__figures *f = &j->fig[i];
+            if (!has_purchase(f))
+                continue;
+            vals[k++] = d == TIER_RFM_R   ? (double)((int64_t)j->as_of - f->last_day)
+                        : d == TIER_RFM_F ? value_f(st, f)
+                                          : value_m(st, f);
+        }
     }
     j->rc[d] = tier__rfm_fit_cuts(j->st, j->np, vals, use_ints ? ints : NULL, maxv, j->cuts[d]);
 }
@@ -178,6 +188,21 @@ static void fit_task(void *arg, size_t t)
         fit_dim(arg, TIER_RFM_R);
     if (t == 2 || (t == 1 && j->tasks == 2) || j->tasks == 1)
         fit_dim(arg, TIER_RFM_F);
+}
+
+/* How many customers of a slice have a purchase: the fit's buffers are that long. */
+typedef struct count_job {
+    const tier__figures *fig;
+    size_t np[TIER__PAR_TASKS];
+} count_job;
+
+static void count_purchasers(void *arg, size_t k, size_t begin, size_t end)
+{
+    count_job *j = arg;
+    size_t i, np = 0;
+    for (i = begin; i < end; i++)
+        np += has_purchase(&j->fig[i]);
+    j->np[k] = np;
 }
 
 static int tier__rfm_fit(void *state, const tier_book *book, const tier_frame *inputs)
@@ -205,8 +230,14 @@ static int tier__rfm_fit(void *state, const tier_book *book, const tier_frame *i
     if (rc)
         return rc;
     j.n = tier_book_customer_count(book);
-    for (i = 0; i < j.n; i++)
-        j.np += has_purchase(&j.fig[i]);
+    {
+        count_job cj;
+        size_t k, slices;
+        cj.fig = j.fig;
+        slices = tier__par_slices(tier__book_executor(book), j.n, 65536, count_purchasers, &cj);
+        for (k = 0; k < slices; k++)
+            j.np += cj.np[k];
+    }
     if (j.np == 0) {
         char day[16] = "?";
         if (have_day)
@@ -280,7 +311,33 @@ static void build_table(const rfm_state *st, const tier_segmap *map, int16_t *ta
 /* The numbers of one customer with figures `f` as of day `as_of` into v[0..OUT_SEGMENT) and its
  * scores into s[0..3) (0 without a purchase): the one computation of score and score_row.
  * Returns 1 when the customer has a purchase (and so a segment), else 0. */
-static int rfm_row(const rfm_state *st, const tier__figures *f, int32_t as_of, double *v, int *s)
+/* Scores of the small whole values of R and F, looked up rather than counted per row:
+ * below[d][x] = cuts_below(cuts of d, x) for x < RFM_BELOW_N. */
+#define RFM_BELOW_N 4096
+typedef struct rfm_below {
+    unsigned char below[2][RFM_BELOW_N];
+} rfm_below;
+
+static void build_below(const rfm_state *st, rfm_below *b)
+{
+    size_t x;
+    for (x = 0; x < RFM_BELOW_N; x++) {
+        b->below[0][x] = (unsigned char)cuts_below(st->cuts[TIER_RFM_R], st->c.bins - 1, (double)x);
+        b->below[1][x] = (unsigned char)cuts_below(st->cuts[TIER_RFM_F], st->c.bins - 1, (double)x);
+    }
+}
+
+/* cuts_below for R (d 0) or F (d 1), whose values are whole numbers: from the table when v is
+ * in it (b not NULL), else counted. */
+static int below_rf(const rfm_state *st, const rfm_below *b, int d, double v)
+{
+    if (b && v >= 0 && v < RFM_BELOW_N)
+        return b->below[d][(size_t)v];
+    return cuts_below(st->cuts[d == 0 ? TIER_RFM_R : TIER_RFM_F], st->c.bins - 1, v);
+}
+
+static int rfm_row(const rfm_state *st, const rfm_below *b, const tier__figures *f, int32_t as_of,
+                   double *v, int *s)
 {
     int k = st->c.bins, nc = st->c.bins - 1;
     double m = value_m(st, f);
@@ -294,8 +351,8 @@ static int rfm_row(const rfm_state *st, const tier__figures *f, int32_t as_of, d
     v[OUT_R] = (double)((int64_t)as_of - f->last_day);
     v[OUT_F] = value_f(st, f);
     v[OUT_TENURE] = (double)((int64_t)as_of - f->first_day);
-    s[0] = k - cuts_below(st->cuts[TIER_RFM_R], nc, v[OUT_R]);
-    s[1] = 1 + cuts_below(st->cuts[TIER_RFM_F], nc, v[OUT_F]);
+    s[0] = k - below_rf(st, b, 0, v[OUT_R]);
+    s[1] = 1 + below_rf(st, b, 1, v[OUT_F]);
     s[2] = 1 + cuts_below(st->cuts[TIER_RFM_M], nc, m);
     v[OUT_R_SCORE] = s[0];
     v[OUT_F_SCORE] = s[1];
@@ -324,6 +381,7 @@ typedef struct score_job {
     const tier__figures *fig;
     int32_t as_of;
     int16_t (*table)[11 * 11 * 11]; /* read only */
+    const rfm_below *below;         /* NULL: a small book counts its scores' cuts */
     double *col[OUT_SEGMENT];
     int32_t *seg, *vc;
     size_t n, tasks;
@@ -335,7 +393,7 @@ static void score_rows(void *arg, size_t t)
     size_t i = tier__par_begin(j->n, j->tasks, t), end = tier__par_begin(j->n, j->tasks, t + 1);
     for (; i < end; i++) {
         double v[OUT_SEGMENT];
-        int sc[3], k, scored = rfm_row(j->st, &j->fig[i], j->as_of, v, sc);
+        int sc[3], k, scored = rfm_row(j->st, j->below, &j->fig[i], j->as_of, v, sc);
         for (k = 0; k < OUT_SEGMENT; k++)
             j->col[k][i] = v[k];
         if (!scored) {
@@ -355,6 +413,7 @@ static int tier__rfm_score(void *state, const tier_book *book, tier_frame *frame
     double *col[OUT_SEGMENT];
     int32_t *seg = NULL, *vc = NULL, as_of;
     int16_t table[2][11 * 11 * 11];
+    rfm_below below;
     size_t n, i;
     int have_day, rc;
 
@@ -384,8 +443,11 @@ static int tier__rfm_score(void *state, const tier_book *book, tier_frame *frame
     }
     build_table(st, st->maps[0], table[0]);
     build_table(st, st->maps[1], table[1]);
+    if (n >= RFM_BELOW_N)
+        build_below(st, &below);
     {
         score_job j;
+        j.below = n >= RFM_BELOW_N ? &below : NULL;
         j.st = st;
         j.fig = fig;
         j.as_of = as_of;
@@ -421,7 +483,7 @@ static int tier__rfm_score_row(void *state, const tier_book *book, const tier_fr
     why[0] = '\0';
     if ((rc = tier__book_customer_figures(book, customer, from, to, &f, why)) != TIER_OK)
         return figures_failed(rc, why, err);
-    if (!rfm_row(st, &f, to, numbers, sc))
+    if (!rfm_row(st, NULL, &f, to, numbers, sc))
         return TIER_OK; /* labels stay NULL: no segment */
     for (w = 0; w < 2; w++) {
         int code = segment_of(st, st->maps[w], sc[0], sc[1], sc[2]);

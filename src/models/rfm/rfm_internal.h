@@ -60,8 +60,13 @@ int tier__rfm_all_cuts(const rfm_state *st);
 int tier__rfm_check_cuts(const double *cuts, size_t n, char *err, const char *where);
 
 /* quantiles.c */
+/* Cut points of one dimension from its n values (vals) over the customers with a purchase, by
+ * counting the integers `ints` (the same values, at most maxv) when tier__rfm_counts says so (vals
+ * is then not read), else by selection in vals (ints NULL: never counted). */
 int tier__rfm_fit_cuts(rfm_state *st, size_t n, double *vals, const uint32_t *ints, uint32_t maxv,
                        double *cuts);
+/* 1 when n integer values of at most maxv are counted rather than selected. */
+int tier__rfm_counts(size_t n, uint32_t maxv);
 
 /* rfm_state.c */
 int tier__rfm_set_option(void *state, const char *name, const tier_value *value);
