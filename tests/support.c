@@ -280,6 +280,18 @@ double tst_bgnbd_expected(const double *p, double t, double x, double t_x, doubl
 
 /* ---- books ------------------------------------------------------------------------------- */
 
+size_t tst_mixed_id(size_t k, char *buf)
+{
+    switch (k % 3) {
+    case 0:
+        return (size_t)sprintf(buf, "c%zu", k);
+    case 1:
+        return (size_t)sprintf(buf, "%08zu", k);
+    default:
+        return (size_t)sprintf(buf, "customer-number-%zu", k);
+    }
+}
+
 int tst_add_txns(tier_book *book, const tst_txn *rows, size_t n)
 {
     size_t i;

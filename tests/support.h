@@ -216,6 +216,11 @@ double tst_bgnbd_expected(const double *p, double t, double x, double t_x, doubl
 
 /* ---- books ------------------------------------------------------------------------------- */
 
+/* Customer k's id in buf (40 bytes), its length returned: by k % 3 short, 8 bytes exactly, or
+ * long with a shared prefix (which the wide table keeps inline, so that long ids compare beyond
+ * it): the three forms the id table treats apart. */
+size_t tst_mixed_id(size_t k, char *buf);
+
 /* One transaction of a test book (its margin unknown). */
 typedef struct tst_txn {
     const char *id;

@@ -16,19 +16,6 @@
 /* Customers of the books whose allocations fail, just above that size. */
 #define SOME 40000
 
-/* Customer k's id: short, 8 bytes exactly, or long with a shared prefix. */
-static size_t id_of(size_t k, char *buf)
-{
-    switch (k % 3) {
-    case 0:
-        return (size_t)sprintf(buf, "c%zu", k);
-    case 1:
-        return (size_t)sprintf(buf, "%08zu", k);
-    default:
-        return (size_t)sprintf(buf, "customer-number-%zu", k);
-    }
-}
-
 /* The rows of n customers, two each (the second after all the firsts), as tier_book_add_txns
  * takes them. */
 typedef struct rows {
@@ -50,7 +37,7 @@ static void rows_make(rows *r, size_t customers)
     r->amounts = malloc(r->n * sizeof *r->amounts);
     assert_true(r->ids && r->off && r->days && r->amounts);
     for (i = 0; i < r->n; i++) {
-        size_t len = id_of(i % customers, id);
+        size_t len = tst_mixed_id(i % customers, id);
         r->off[i] = at;
         memcpy(r->ids + at, id, len);
         at += len;
@@ -136,16 +123,16 @@ static void expect_finds(const tier_book *b, size_t n, size_t step)
     size_t k, at;
     char id[64];
     for (k = 0; k < n; k += step) {
-        size_t len = id_of(k, id);
+        size_t len = tst_mixed_id(k, id);
         at = SIZE_MAX;
         assert_int_equal(tier_book_find(b, id, len, &at), TIER_OK);
         assert_int_equal(at, k);
         assert_int_equal(tier__book_find_hashed(b, id, len, tier__book_hash_id(id, len)), k);
-        len = id_of(k + n, id); /* not a customer: the same forms */
+        len = tst_mixed_id(k + n, id); /* not a customer: the same forms */
         assert_int_equal(tier_book_find(b, id, len, NULL), TIER_ENOTFOUND);
         assert_int_equal(tier__book_find_hashed(b, id, len, tier__book_hash_id(id, len)),
                          NO_CUSTOMER);
-        len = id_of(k, id);
+        len = tst_mixed_id(k, id);
         id[len - 1] = '#';
         assert_int_equal(tier_book_find(b, id, len, NULL), TIER_ENOTFOUND);
     }

@@ -11,20 +11,6 @@
 #include "core/book_impl.h"
 #include "support.h"
 
-/* Customer k's id: short, 8 bytes exactly, or long with a shared prefix (which the wide table
- * keeps inline, so that long ids compare beyond it). */
-static size_t id_of(size_t k, char *buf)
-{
-    switch (k % 3) {
-    case 0:
-        return (size_t)sprintf(buf, "c%zu", k);
-    case 1:
-        return (size_t)sprintf(buf, "%08zu", k);
-    default:
-        return (size_t)sprintf(buf, "customer-number-%zu", k);
-    }
-}
-
 /* A book of n customers, customer k's single transaction on day 9000 + k % 50. */
 static tier_book *book_of(const tier_allocator *a, size_t n)
 {
@@ -34,7 +20,7 @@ static tier_book *book_of(const tier_allocator *a, size_t n)
     if (tier_book_new(&b, a) != TIER_OK)
         return NULL;
     for (k = 0; k < n; k++) {
-        size_t len = id_of(k, id);
+        size_t len = tst_mixed_id(k, id);
         if (tier_book_add_txn(b, id, len, 9000 + (int32_t)(k % 50), 1.0 + (double)k, NAN) !=
             TIER_OK) {
             tier_book_free(b);
@@ -51,18 +37,18 @@ static void expect_finds_all(const tier_book *b, size_t n)
     char id[64];
     assert_true(tier_book_customer_count(b) >= n);
     for (k = 0; k < n; k++) {
-        size_t len = id_of(k, id);
+        size_t len = tst_mixed_id(k, id);
         at = SIZE_MAX;
         assert_int_equal(tier_book_find(b, id, len, &at), TIER_OK);
         assert_int_equal(at, k);
         if (b->nslots || b->ctag) /* the threads' look-up needs a table */
             assert_int_equal(tier__book_find_hashed(b, id, len, tier__book_hash_id(id, len)), k);
-        len = id_of(k + n, id); /* not a customer: same forms, same lengths or near */
+        len = tst_mixed_id(k + n, id); /* not a customer: same forms, same lengths or near */
         assert_int_equal(tier_book_find(b, id, len, &at), TIER_ENOTFOUND);
         if (b->nslots || b->ctag)
             assert_int_equal(tier__book_find_hashed(b, id, len, tier__book_hash_id(id, len)),
                              NO_CUSTOMER);
-        len = id_of(k, id);
+        len = tst_mixed_id(k, id);
         id[len - 1] = '#'; /* a customer's id but for its last byte */
         assert_int_equal(tier_book_find(b, id, len, NULL), TIER_ENOTFOUND);
     }

@@ -351,6 +351,26 @@ static void test_add_txns_reports_the_first_bad_row_on_any_number_of_threads(voi
 
 /* tier__book_fold gives what tier_book_merge gives: on the threads, and through tier_book_merge
  * itself into an empty book or with attributes (whose values follow their customers). */
+/* Two books of a's rows (none when a is NULL): *x with src merged into it (tier_book_merge), *y
+ * with src folded into it on an executor of `threads` threads (*e); fails unless they are the
+ * same book, inside too. */
+static void merge_and_fold(const cols *a, const tier_book *src, unsigned threads, tst_exec *e,
+                           tier_book **x, tier_book **y)
+{
+    tst_exec_init(e, TST_EXEC_THREADS, 0);
+    e->ex.threads = threads;
+    assert_int_equal(tier_book_new(x, &tst_locked_allocator), TIER_OK);
+    assert_int_equal(tier_book_new(y, &tst_locked_allocator), TIER_OK);
+    if (a) {
+        assert_int_equal(add_cols(*x, a), TIER_OK);
+        assert_int_equal(add_cols(*y, a), TIER_OK);
+    }
+    assert_int_equal(tier_book_merge(*x, src), TIER_OK);
+    assert_int_equal(tier__book_fold(&e->ex, *y, src), 1);
+    assert_same_books(*x, *y);
+    assert_same_insides(*x, *y);
+}
+
 static void test_fold_gives_what_merge_gives(void **state)
 {
     const long live = tst_locked_live();
@@ -365,24 +385,13 @@ static void test_fold_gives_what_merge_gives(void **state)
         tier_book *x = NULL, *y = NULL, *src = NULL;
         tst_exec e;
         size_t i;
-        tst_exec_init(&e, TST_EXEC_THREADS, 0);
-        e.ex.threads = 2;
-        assert_int_equal(tier_book_new(&x, &tst_locked_allocator), TIER_OK);
-        assert_int_equal(tier_book_new(&y, &tst_locked_allocator), TIER_OK);
         assert_int_equal(tier_book_new(&src, &tst_locked_allocator), TIER_OK);
-        if (k != 1) {
-            assert_int_equal(add_cols(x, &a), TIER_OK);
-            assert_int_equal(add_cols(y, &a), TIER_OK);
-        }
         assert_int_equal(tier_book_add_txns(src, later.n, later.ids, later.off, later.days,
                                             later.amounts, k == 3 ? NULL : later.margins),
                          TIER_OK);
         if (k == 2)
             assert_int_equal(tier_book_set_number(src, 5, "score", 1.5), TIER_OK);
-        assert_int_equal(tier_book_merge(x, src), TIER_OK);
-        assert_int_equal(tier__book_fold(&e.ex, y, src), 1);
-        assert_same_books(x, y);
-        assert_same_insides(x, y);
+        merge_and_fold(k != 1 ? &a : NULL, src, 2, &e, &x, &y);
         for (i = 0; k == 2 && i < tier_book_customer_count(x); i++) {
             double vx = 0, vy = 0;
             assert_int_equal(tier_book_get_number(x, i, "score", &vx),
@@ -416,19 +425,10 @@ static void test_fold_interns_few_and_appends_many(void **state)
         tier_book *x = NULL, *y = NULL, *src = NULL;
         cols later;
         tst_exec e;
-        tst_exec_init(&e, TST_EXEC_THREADS, 0);
-        e.ex.threads = 3;
         cols_make(&later, 60000, later_customers[k], 12, 0);
-        assert_int_equal(tier_book_new(&x, &tst_locked_allocator), TIER_OK);
-        assert_int_equal(tier_book_new(&y, &tst_locked_allocator), TIER_OK);
         assert_int_equal(tier_book_new(&src, &tst_locked_allocator), TIER_OK);
-        assert_int_equal(add_cols(x, &a), TIER_OK);
-        assert_int_equal(add_cols(y, &a), TIER_OK);
         assert_int_equal(add_cols(src, &later), TIER_OK);
-        assert_int_equal(tier_book_merge(x, src), TIER_OK);
-        assert_int_equal(tier__book_fold(&e.ex, y, src), 1);
-        assert_same_books(x, y);
-        assert_same_insides(x, y);
+        merge_and_fold(&a, src, 3, &e, &x, &y);
         if (k == 0) {
             assert_true(y->nslots > 0);
             assert_null(y->ctag);
