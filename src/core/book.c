@@ -143,8 +143,8 @@ typedef struct compact_job {
     uint32_t *tag, *idx;  /* the customers partitioned by group: their tags, themselves */
     uint32_t start[COMPACT_GROUPS + 1]; /* each group's first entry (start[groups] = n) */
     /* Per slice (stride COMPACT_GROUPS): its customers in each group, then the next place of
-     * its next one there. */
-    uint32_t count[TIER__PAR_TASKS * COMPACT_GROUPS];
+     * its next one there (allocated with tag and idx: up to 64 KB, too much for a host's stack). */
+    uint32_t *count;
 } compact_job;
 
 /* Hashes a slice of the customers into b->ctag (a scratch array until compact_sort) and counts
@@ -218,7 +218,7 @@ static void compact_sort(void *arg, size_t t)
  * compact_serial: the partition keeps each group in customer order and the sort within a group
  * is stable, so every bucket lists its customers in ascending order whatever the number of
  * tasks. 0 (nothing done) without an executor, for a small book or without the memory (8 bytes
- * a customer, 4 more than compact_serial's). */
+ * a customer, 4 more than compact_serial's, and 1 KB a task). */
 static int compact_parallel(tier_book *b, unsigned bits)
 {
     compact_job j;
@@ -227,11 +227,14 @@ static int compact_parallel(tier_book *b, unsigned bits)
     if (b->live.ncust < COMPACT_PAR_FROM)
         return 0;
     j.tasks = tier__par_tasks(tier__book_executor(b), b->live.ncust, COMPACT_GRAIN);
-    if (j.tasks < 2 || !(j.tag = tier__malloc_n(&b->alloc, b->live.ncust, 2 * sizeof *j.tag)))
+    if (j.tasks < 2 ||
+        !(j.tag = tier__malloc_n(&b->alloc, 2 * b->live.ncust + j.tasks * COMPACT_GROUPS,
+                                 sizeof *j.tag)))
         return 0;
     j.b = b;
     j.n = b->live.ncust;
     j.idx = j.tag + j.n;
+    j.count = j.idx + j.n;
     j.bits = bits;
     j.gbits = bits < COMPACT_GROUP_BITS ? bits : COMPACT_GROUP_BITS;
     groups = (size_t)1 << j.gbits;
