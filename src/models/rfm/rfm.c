@@ -308,9 +308,6 @@ static void build_table(const rfm_state *st, const tier_segmap *map, int16_t *ta
                 table[(r * 11 + f) * 11 + m] = (int16_t)segment_of(st, map, r, f, m);
 }
 
-/* The numbers of one customer with figures `f` as of day `as_of` into v[0..OUT_SEGMENT) and its
- * scores into s[0..3) (0 without a purchase): the one computation of score and score_row.
- * Returns 1 when the customer has a purchase (and so a segment), else 0. */
 /* Scores of the small whole values of R and F, looked up rather than counted per row:
  * below[d][x] = cuts_below(cuts of d, x) for x < RFM_BELOW_N. */
 #define RFM_BELOW_N 4096
@@ -336,6 +333,10 @@ static int below_rf(const rfm_state *st, const rfm_below *b, int d, double v)
     return cuts_below(st->cuts[d == 0 ? TIER_RFM_R : TIER_RFM_F], st->c.bins - 1, v);
 }
 
+/* The numbers of one customer with figures `f` as of day `as_of` into v[0..OUT_SEGMENT) and its
+ * scores into s[0..3) (0 without a purchase), R's and F's scores from b when not NULL: the one
+ * computation of score and score_row. Returns 1 when the customer has a purchase (and so a
+ * segment), else 0. */
 static int rfm_row(const rfm_state *st, const rfm_below *b, const tier__figures *f, int32_t as_of,
                    double *v, int *s)
 {
