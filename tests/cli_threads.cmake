@@ -12,9 +12,10 @@ endif()
 # The executor's worker threads are made once and kept for the whole run: under memcheck, a run
 # with --threads 3 (its input read in parts, so tasks do start) leaves none of them running and
 # leaks nothing, not even a thread's possibly lost memory. .ci/valgrind-tests.py skips tests
-# labelled valgrind (they run under it already).
+# labelled valgrind (they run under it already). Not in a sanitizer build: valgrind cannot run an
+# ASan or TSan binary.
 find_program(TIER_VALGRIND NAMES valgrind)
-if(TIER_VALGRIND)
+if(TIER_VALGRIND AND NOT TIER_SANITIZE AND NOT TIER_TSAN)
   add_test(NAME cli_threads_valgrind
     COMMAND "${TIER_VALGRIND}" --quiet --leak-check=full
             --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99
