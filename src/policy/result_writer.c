@@ -224,7 +224,8 @@ static size_t fmt_finite(char *dst, double v, int decimals)
         }
         return tier__num_format(dst, v, TIER__NUM_SHORT_EXP);
     } else {
-        double scaled = fabs(v) * pow10d[decimals];
+        const double scale = pow10d[decimals];
+        double scaled = fabs(v) * scale;
         uint64_t r, whole;
         int k;
         if (!(scaled < EXACT_LIMIT))
@@ -235,11 +236,11 @@ static size_t fmt_finite(char *dst, double v, int decimals)
             r++;
         if (v < 0 && r != 0)
             dst[n++] = '-';
-        whole = r / (uint64_t)pow10d[decimals];
+        whole = r / (uint64_t)scale;
         n += fmt_u64(dst + n, whole);
         if (decimals > 0) {
             /* The fraction's digits, zeros in front, written from the last. */
-            r -= whole * (uint64_t)pow10d[decimals];
+            r -= whole * (uint64_t)scale;
             dst[n++] = '.';
             for (k = decimals - 1; k >= 0; k--) {
                 dst[n + (size_t)k] = (char)('0' + r % 10);
